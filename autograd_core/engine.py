@@ -1,0 +1,239 @@
+"""Reverse-mode backward: the chain rule applied over the recorded graph, in reverse topological order.
+
+The engine owns every mechanic, so primitives stay a forward and a vjp:
+scheduling (Kahn's algorithm with consumer counts: iterative, so a 10^6-deep chain
+is fine), accumulation of gradients from several paths, undoing broadcasting
+(``sum_to``), checking each gradient's shape and dtype, spending the graph,
+detecting tensors changed in place after they were saved, and anomaly checks.
+"""
+import os
+import traceback
+
+import numpy as np
+
+from .grad_mode import set_grad_enabled, state
+from .primitives import sum_to
+
+_ARRAY_TYPES = (np.ndarray, np.generic)
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+class MutationClock:
+    """Counts in-place changes. A tensor remembers the tick of its last change and a
+    node the tick it was made at, so 'changed after being saved' is one comparison."""
+    now = 0
+
+    @classmethod
+    def tick(cls):
+        cls.now += 1
+        return cls.now
+
+
+def backward(roots, grads, retain_graph=False, create_graph=False):
+    """Accumulate the gradients of ``roots`` (seeded with ``grads``) into the leaves' ``.grad``."""
+    seeds = [_seed("backward", root, grad, create_graph) for root, grad in zip(roots, grads)]
+    _run(roots, seeds, retain_graph or create_graph, create_graph, captured=None)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
+    """Gradients of ``outputs`` with respect to ``inputs``, returned (not stored in ``.grad``).
+
+    With ``create_graph=True`` the results are recorded Tensors, so they can be
+    differentiated again (Hessian-vector products, gradient penalties).
+
+    >>> x = Tensor(3.0, requires_grad=True)
+    >>> (dx,) = grad(x ** 3, x, create_graph=True)    # 3x^2 = 27
+    >>> grad(dx, x)                                     # 6x = 18
+    (Tensor(18.),)
+    """
+    outputs = _as_tuple(outputs)
+    inputs = _as_tuple(inputs)
+    grad_outputs = (None,) * len(outputs) if grad_outputs is None else _as_tuple(grad_outputs)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"grad: {len(outputs)} outputs but {len(grad_outputs)} grad_outputs")
+    for i, t in enumerate(inputs):
+        if not t.requires_grad:
+            raise RuntimeError(f"grad: input {i} (shape {t.shape}) does not require grad; "
+                               "create it with requires_grad=True")
+    seeds = [_seed("grad", out, g, create_graph) for out, g in zip(outputs, grad_outputs)]
+    captured = {id(t): None for t in inputs}
+    _run(outputs, seeds, create_graph if retain_graph is None else retain_graph, create_graph, captured)
+    results = []
+    for i, t in enumerate(inputs):
+        g = captured[id(t)]
+        if g is None and not allow_unused:
+            raise RuntimeError(f"grad: input {i} (shape {t.shape}) is not part of the graph of the outputs; "
+                               "pass allow_unused=True to get None for it")
+        if g is not None and isinstance(g, _ARRAY_TYPES):
+            g = type(t)(np.array(g, dtype=t.dtype))
+        results.append(g)
+    return tuple(results)
+
+
+# ---------------------------------------------------------------------------------- internals
+def _as_tuple(x):
+    return tuple(x) if isinstance(x, (tuple, list)) else (x,)
+
+
+def _seed(caller, root, grad, create_graph):
+    if not root.requires_grad:
+        raise RuntimeError(
+            f"{caller}: this tensor (shape {root.shape}) does not require grad, so there is nothing to "
+            "differentiate: it was built under no_grad(), from detached tensors, or from leaves made "
+            "without requires_grad=True. Create the inputs you want gradients for with "
+            "Tensor(..., requires_grad=True).")
+    if grad is None:
+        if root.size != 1:
+            raise RuntimeError(
+                f"{caller}: the gradient can only be implied for a one-element tensor, this one has "
+                f"shape {root.shape}. Reduce it first (y.sum().backward() or y.mean().backward()) or pass "
+                f"grad= an array of shape {root.shape} (dL/dy).")
+        seed = np.ones(root.shape, dtype=root.dtype)
+    elif create_graph and not isinstance(grad, _ARRAY_TYPES) and hasattr(grad, "_prim"):
+        seed = grad  # a Tensor seed may itself carry a graph (double backward through it)
+    else:
+        seed = np.asarray(grad, dtype=root.dtype)
+    if seed.shape != root.shape:
+        raise RuntimeError(f"{caller}: grad has shape {seed.shape} but the tensor has shape {root.shape}; "
+                           "the seed gradient must have the tensor's own shape")
+    return type(root)(seed) if create_graph and isinstance(seed, _ARRAY_TYPES) else seed
+
+
+def _count_consumers(roots):
+    """Number of recorded uses of each node's gradient (``a*a`` uses ``a`` twice).
+
+    Also refuses, before any gradient is touched, a graph that was spent or whose
+    saved tensors were changed in place.
+    """
+    consumers = {}
+    stack = [r for r in roots if r._prim is not None]
+    seen = {id(r) for r in stack}
+    while stack:
+        node = stack.pop()
+        _check_usable(node)
+        for parent in node._parents:
+            if parent.requires_grad:
+                key = id(parent)
+                consumers[key] = consumers.get(key, 0) + 1
+                if key not in seen and parent._prim is not None:
+                    seen.add(key)
+                    stack.append(parent)
+    return consumers
+
+
+def _check_usable(node):
+    if node._freed:
+        raise RuntimeError(
+            f"backward through '{node.op}' a second time: its graph was freed by the first backward. "
+            "Pass retain_graph=True to the first backward() if you need to go through it again, "
+            "or recompute the forward pass.")
+    if MutationClock.now > node._epoch:  # something changed somewhere since the node was made
+        for t in (node,) + node._parents:
+            if t._version > node._epoch:
+                name = f"'{t.label}'" if t.label else f"of shape {t.shape}"
+                raise RuntimeError(
+                    f"{node.op}: a tensor {name} that it saved for backward was modified in place after "
+                    "the op ran (through .data or an in-place operator), so its gradient would be wrong. "
+                    "Run backward before changing values (optimizers do: backward, then step), or "
+                    "change a copy.")
+
+
+def _run(roots, seeds, retain_graph, create_graph, captured):
+    consumers = _count_consumers(roots)
+    grads = {}
+    unique_roots = {}
+    for root, seed in zip(roots, seeds):
+        key = id(root)
+        grads[key] = seed if key not in grads else grads[key] + seed
+        unique_roots[key] = root
+    ready = [r for k, r in unique_roots.items() if consumers.get(k, 0) == 0]
+
+    with set_grad_enabled(create_graph):
+        while ready:
+            node = ready.pop()
+            g = grads.pop(id(node), None)
+            if captured is not None:
+                if id(node) in captured:
+                    captured[id(node)] = g
+            elif g is not None and (node._prim is None or node._retains_grad):
+                _accumulate_into_grad(node, g)
+            prim = node._prim
+            if prim is None:
+                continue
+            parents, params = node._parents, node._params
+            if create_graph:
+                inputs, out = parents, node
+            else:
+                inputs, out = [p._data for p in parents], node._data
+            for i, parent in enumerate(parents):
+                if not parent.requires_grad:
+                    continue
+                if g is not None:
+                    gi = prim.vjp(i, g, out, *inputs, **params) if params else prim.vjp(i, g, out, *inputs)
+                    gi = _fit(gi, parent, prim, i)
+                    if state.anomaly:
+                        _check_backward(node, g, gi, i)
+                    key = id(parent)
+                    previous = grads.get(key)
+                    grads[key] = gi if previous is None else previous + gi  # out of place: gi may alias g
+                remaining = consumers[id(parent)] - 1
+                consumers[id(parent)] = remaining
+                if remaining == 0:
+                    ready.append(parent)
+            if not retain_graph:
+                node._freed = True
+
+
+def _fit(g, parent, prim, i):
+    """Sum a broadcast gradient back to its input's shape; check shape, match dtype."""
+    shape = parent._data.shape
+    if g.shape != shape:
+        try:
+            fitted = sum_to(g, shape)
+        except (ValueError, IndexError):
+            fitted = g
+        if fitted.shape != shape:
+            raise RuntimeError(f"{prim.name}: grad for input {i} has shape {g.shape}, expected {shape} "
+                               "(a bug in this primitive's vjp)")
+        g = fitted
+    if g.dtype != parent._data.dtype:
+        g = g.astype(parent._data.dtype)  # float32 inputs get float32 gradients after a float64 mix
+    return g
+
+
+def _accumulate_into_grad(t, g):
+    g = g if isinstance(g, _ARRAY_TYPES) else g._data
+    if t.grad is None:
+        t.grad = np.array(g, dtype=t._data.dtype)  # a copy: g may be shared with another input
+    else:
+        t.grad += g
+
+
+# ---------------------------------------------------------------------------------- anomaly mode
+def user_frame():
+    """'file:line in function' of the innermost caller outside this package."""
+    for frame in reversed(traceback.extract_stack()[:-1]):
+        if not frame.filename.startswith(_PACKAGE_DIR):
+            return f"{frame.filename}:{frame.lineno} in {frame.name}: {frame.line}"
+    return "<unknown>"
+
+
+def _all_finite(x):
+    x = np.asarray(x)
+    return x.dtype.kind != "f" or bool(np.isfinite(x).all())
+
+
+def check_forward(out):
+    """Anomaly mode: remember where ``out`` was made; raise if its op turned finite into NaN/Inf."""
+    out._origin = user_frame()
+    if not _all_finite(out._data) and all(_all_finite(p._data) for p in out._parents):
+        shapes = ", ".join(str(p.shape) for p in out._parents)
+        raise FloatingPointError(f"{out.op}: forward produced NaN/Inf from finite inputs of shapes "
+                                 f"{shapes}, at {out._origin}")
+
+
+def _check_backward(node, g, gi, i):
+    if not _all_finite(gi) and _all_finite(g):
+        raise FloatingPointError(f"{node.op}: backward produced NaN/Inf in the gradient for input {i} "
+                                 f"(shape {node._parents[i].shape}) from a finite incoming gradient; "
+                                 f"the op was made at {node._origin or '<made outside detect_anomaly>'}")

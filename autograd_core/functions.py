@@ -1,0 +1,113 @@
+"""Module-level spellings (``ag.exp(t)``) of the Tensor methods, plus the ops that take several tensors.
+
+Each accepts Tensors, numpy arrays or Python numbers; only ``concatenate``, ``where``
+and ``maximum`` add a primitive of their own, the rest are composed.
+"""
+import numpy as np
+
+from .primitives import Concatenate, Maximum, Where
+from .tensor import Tensor, _lift, _normalize_axes
+
+
+def as_tensor(x):
+    """``x`` itself if it is a Tensor, else a new constant Tensor (Python data becomes float64)."""
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def exp(x): """e**x, elementwise."""; return as_tensor(x).exp()
+def log(x): """Natural log, elementwise (log 0 = -inf, as numpy)."""; return as_tensor(x).log()
+def sigmoid(x): """1 / (1 + e**-x), finite for any input."""; return as_tensor(x).sigmoid()
+def tanh(x): """Hyperbolic tangent."""; return as_tensor(x).tanh()
+def relu(x): """max(x, 0); relu'(0) = 1/2 (ties split evenly)."""; return as_tensor(x).relu()
+def abs(x): """|x|; abs'(0) = 0."""; return as_tensor(x).abs()  # noqa: A001 (numpy's name)
+def sqrt(x): """x ** 0.5."""; return as_tensor(x).sqrt()
+
+
+def sum(x, axis=None, keepdims=False):  # noqa: A001 (numpy's name)
+    """Sum over ``axis``: ``ag.sum(t, axis=(0, 1))``."""
+    return as_tensor(x).sum(axis, keepdims)
+
+
+def mean(x, axis=None, keepdims=False):
+    """Mean over ``axis``."""
+    return as_tensor(x).mean(axis, keepdims)
+
+
+def max(x, axis=None, keepdims=False):  # noqa: A001 (numpy's name)
+    """Maximum over ``axis`` (a reduction; for two tensors use ``maximum``)."""
+    return as_tensor(x).max(axis, keepdims)
+
+
+def reshape(x, *shape): """``x.reshape(*shape)``."""; return as_tensor(x).reshape(*shape)
+def transpose(x, *axes): """``x.transpose(*axes)``."""; return as_tensor(x).transpose(*axes)
+def softmax(x, axis=-1): """Softmax along ``axis``."""; return as_tensor(x).softmax(axis)
+def log_softmax(x, axis=-1): """Log-softmax along ``axis``."""; return as_tensor(x).log_softmax(axis)
+
+
+def logsumexp(x, axis=-1, keepdims=False):
+    """log(sum(exp(x))) along ``axis``, stable for +-1000."""
+    return as_tensor(x).logsumexp(axis, keepdims)
+
+
+def matmul(a, b):
+    """a @ b with numpy's rules: 1-d operands and batched (n-d) stacks."""
+    return as_tensor(a) @ b
+
+
+def maximum(a, b):
+    """Elementwise max of two tensors (broadcasting); at ties each side gets half the gradient."""
+    a, b = _operands(a, b)
+    return Tensor.apply(Maximum, a, b)
+
+
+def minimum(a, b):
+    """Elementwise min, composed as -maximum(-a, -b)."""
+    a, b = _operands(a, b)
+    return a.minimum(b)
+
+
+def where(condition, a, b):
+    """Pick ``a`` where ``condition`` holds, else ``b`` (broadcasting); gradients follow the pick.
+
+    >>> where(x > 0, x, 0.1 * x)      # leaky relu, with x.data > 0 as the condition
+    """
+    condition = np.asarray(condition._data if isinstance(condition, Tensor) else condition)
+    if condition.dtype != np.bool_:
+        raise TypeError(f"where: condition must be boolean, got {condition.dtype}; compare first, "
+                        "e.g. where(x.data > 0, x, 0)")
+    a, b = _operands(a, b)
+    return Tensor.apply(Where, a, b, condition=condition)
+
+
+def concatenate(tensors, axis=0):
+    """Join tensors of equal shape (except along ``axis``) along an existing axis."""
+    tensors = _sequence("concatenate", tensors)
+    axis = _normalize_axes("concatenate", axis, tensors[0].ndim)[0]
+    if any(t.ndim != tensors[0].ndim for t in tensors):
+        raise ValueError("concatenate: all inputs need the same number of axes, got shapes "
+                         + ", ".join(str(t.shape) for t in tensors))
+    return Tensor.apply(Concatenate, *tensors, axis=axis)
+
+
+def stack(tensors, axis=0):
+    """Join tensors of equal shape along a new axis (composed: reshape, then concatenate)."""
+    tensors = _sequence("stack", tensors)
+    shape = tensors[0].shape
+    if any(t.shape != shape for t in tensors):
+        raise ValueError("stack: all inputs need the same shape, got " + ", ".join(str(t.shape) for t in tensors))
+    axis = _normalize_axes("stack", axis, len(shape) + 1)[0]
+    expanded = shape[:axis] + (1,) + shape[axis:]
+    return concatenate([t.reshape(expanded) for t in tensors], axis)
+
+
+def _operands(a, b):
+    if isinstance(a, Tensor):
+        return a, _lift(b, a)
+    b = as_tensor(b)
+    return _lift(a, b), b
+
+
+def _sequence(op, tensors):
+    if isinstance(tensors, Tensor) or not hasattr(tensors, "__len__") or len(tensors) == 0:
+        raise TypeError(f"{op}: expected a non-empty list or tuple of tensors, got {type(tensors).__name__}")
+    return [as_tensor(t) for t in tensors]

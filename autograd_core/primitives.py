@@ -1,0 +1,419 @@
+"""The primitives: each one holds its numpy forward and its vector-Jacobian product together.
+
+A primitive is a class that is never instantiated::
+
+    class Exp(Primitive):
+        @staticmethod
+        def forward(x):                # ndarrays in, ndarray out
+            return np.exp(x)
+        @staticmethod
+        def vjp(i, g, out, x):         # gradient for input i, given g = dL/dout
+            return g * out
+
+``vjp`` is written once, in the operations numpy arrays and Tensors share
+(``+ - * / ** @``, ``.sum``, ``.reshape``, ``.transpose``, indexing): a plain
+``backward()`` passes arrays (numpy speed, nothing recorded), ``create_graph=True``
+passes Tensors (the same formula records a graph, so derivatives of derivatives work).
+Masks, counts and shapes come from ``np.asarray(x)``: they are constants.
+
+Rules stay shape-naive: the engine sums a broadcast gradient back to its input's
+shape (``sum_to``) and checks shape and dtype after every vjp.
+
+Kinks follow one rule: **ties split evenly**. relu'(0) = 1/2 (= maximum(x, 0)'),
+abs'(0) = 0, maximum(a, b) at a == b gives each side half, and max-reductions share
+the gradient equally among tied elements.
+"""
+import numpy as np
+
+PRIMITIVES = {}
+_ARRAY_TYPES = (np.ndarray, np.generic)
+
+
+class Primitive:
+    """Base class: subclasses register themselves in ``PRIMITIVES`` under ``name``."""
+
+    name = None
+    hint = ""  # appended to a forward error, to say what the user can do
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.name = cls.__dict__.get("name") or cls.__name__.lower()
+        PRIMITIVES[cls.name] = cls
+
+
+def call(prim, *inputs, **params):
+    """Run ``prim`` with numpy on arrays, or record it when any input is a Tensor.
+
+    This is what lets a vjp use a primitive (``log``, ``broadcast_to``, ...) that
+    arrays and Tensors do not share as a method.
+    """
+    for a in inputs:
+        if not isinstance(a, _ARRAY_TYPES):
+            return type(a).apply(prim, *inputs, **params)
+    return prim.forward(*inputs, **params)
+
+
+def sum_to(g, shape):
+    """Sum ``g`` down to ``shape``: undo numpy broadcasting (works on arrays and Tensors).
+
+    >>> sum_to(np.ones((2, 3, 4)), (3, 1)).shape
+    (3, 1)
+    """
+    lead = g.ndim - len(shape)
+    if lead:
+        g = g.sum(axis=tuple(range(lead)))
+    ones = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if ones:
+        g = g.sum(axis=ones, keepdims=True)
+    return g
+
+
+_BROADCAST_HINT = ("shapes must be broadcast-compatible (numpy rules); reshape one operand, "
+                   "or keep the reduced axis with keepdims=True")
+
+
+# ----------------------------------------------------------------- arithmetic
+class Add(Primitive):
+    """x + y. d/dx = 1, d/dy = 1: the gradient passes through unchanged."""
+    hint = _BROADCAST_HINT
+
+    @staticmethod
+    def forward(x, y):
+        return x + y
+
+    @staticmethod
+    def vjp(i, g, out, x, y):
+        return g
+
+
+class Sub(Primitive):
+    """x - y. A primitive (not add(neg)) to halve the per-op overhead."""
+    hint = _BROADCAST_HINT
+
+    @staticmethod
+    def forward(x, y):
+        return x - y
+
+    @staticmethod
+    def vjp(i, g, out, x, y):
+        return g if i == 0 else -g
+
+
+class Mul(Primitive):
+    """x * y. d/dx = y, d/dy = x."""
+    hint = _BROADCAST_HINT
+
+    @staticmethod
+    def forward(x, y):
+        return x * y
+
+    @staticmethod
+    def vjp(i, g, out, x, y):
+        return g * y if i == 0 else g * x
+
+
+class Div(Primitive):
+    """x / y. d/dx = 1/y, d/dy = -x/y**2 = -out/y. A primitive for per-op overhead."""
+    hint = _BROADCAST_HINT
+
+    @staticmethod
+    def forward(x, y):
+        return x / y
+
+    @staticmethod
+    def vjp(i, g, out, x, y):
+        return g / y if i == 0 else -g * out / y
+
+
+class Neg(Primitive):
+    """-x."""
+
+    @staticmethod
+    def forward(x):
+        return -x
+
+    @staticmethod
+    def vjp(i, g, out, x):
+        return -g
+
+
+class Pow(Primitive):
+    """x ** y. d/dx = y x**(y-1), d/dy = out log x (only computed when y needs a gradient)."""
+    hint = _BROADCAST_HINT
+
+    @staticmethod
+    def forward(x, y):
+        return x ** y
+
+    @staticmethod
+    def vjp(i, g, out, x, y):
+        if i == 0:
+            return g * y * x ** (y - 1)
+        return g * out * call(Log, x)
+
+
+# ----------------------------------------------------------------- elementwise
+class Exp(Primitive):
+    """e**x. d/dx = e**x = out."""
+
+    @staticmethod
+    def forward(x):
+        return np.exp(x)
+
+    @staticmethod
+    def vjp(i, g, out, x):
+        return g * out
+
+
+class Log(Primitive):
+    """Natural log. d/dx = 1/x. log(0) = -inf and log(-1) = nan with numpy's warning."""
+
+    @staticmethod
+    def forward(x):
+        return np.log(x)
+
+    @staticmethod
+    def vjp(i, g, out, x):
+        return g / x
+
+
+class Tanh(Primitive):
+    """tanh x. d/dx = 1 - tanh**2. A primitive: 2*sigmoid(2x)-1 loses precision near 0."""
+
+    @staticmethod
+    def forward(x):
+        return np.tanh(x)
+
+    @staticmethod
+    def vjp(i, g, out, x):
+        return g * (1 - out * out)
+
+
+class Sigmoid(Primitive):
+    """1/(1+e**-x). d/dx = s(1-s). A primitive for stability: finite value and grad at |x| = 1000."""
+
+    @staticmethod
+    def forward(x):
+        e = np.exp(-np.abs(x))  # never overflows: the exponent is <= 0
+        return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+    @staticmethod
+    def vjp(i, g, out, x):
+        return g * out * (1 - out)
+
+
+class Relu(Primitive):
+    """max(x, 0). d/dx = 1 for x > 0, 0 for x < 0, 1/2 at the kink (ties split, as maximum)."""
+
+    @staticmethod
+    def forward(x):
+        return np.maximum(x, 0)
+
+    @staticmethod
+    def vjp(i, g, out, x):
+        return g * np.heaviside(np.asarray(x), 0.5)
+
+
+class Abs(Primitive):
+    """|x|. d/dx = sign(x), 0 at the kink (max(x, -x) with the tie split evenly)."""
+
+    @staticmethod
+    def forward(x):
+        return np.abs(x)
+
+    @staticmethod
+    def vjp(i, g, out, x):
+        return g * np.sign(np.asarray(x))
+
+
+class Maximum(Primitive):
+    """Elementwise max(x, y); where x == y each side gets half the gradient."""
+    hint = _BROADCAST_HINT
+
+    @staticmethod
+    def forward(x, y):
+        return np.maximum(x, y)
+
+    @staticmethod
+    def vjp(i, g, out, x, y):
+        x, y = np.asarray(x), np.asarray(y)
+        return g * np.heaviside(x - y if i == 0 else y - x, 0.5)
+
+
+class Where(Primitive):
+    """where(condition, x, y): the gradient goes to x where condition holds, else to y."""
+    hint = _BROADCAST_HINT
+
+    @staticmethod
+    def forward(x, y, condition):
+        return np.where(condition, x, y)
+
+    @staticmethod
+    def vjp(i, g, out, x, y, condition):
+        return g * (condition if i == 0 else ~condition)
+
+
+# ----------------------------------------------------------------- reductions
+def _kept_shape(shape, axes):
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+class Sum(Primitive):
+    """Sum over ``axes`` (a tuple of non-negative ints). The gradient is broadcast back."""
+
+    @staticmethod
+    def forward(x, axes, keepdims):
+        return np.sum(x, axis=axes, keepdims=keepdims)
+
+    @staticmethod
+    def vjp(i, g, out, x, axes, keepdims):
+        return call(BroadcastTo, g.reshape(_kept_shape(x.shape, axes)), shape=x.shape)
+
+
+class Max(Primitive):
+    """Max over ``axes``; tied maxima share the gradient equally (d/dx max(x, x) = 1)."""
+
+    @staticmethod
+    def forward(x, axes, keepdims):
+        return np.max(x, axis=axes, keepdims=keepdims)
+
+    @staticmethod
+    def vjp(i, g, out, x, axes, keepdims):
+        kept = _kept_shape(x.shape, axes)
+        is_max = np.asarray(x) == np.asarray(out).reshape(kept)
+        share = is_max / is_max.sum(axis=axes, keepdims=True)
+        return g.reshape(kept) * share.astype(x.dtype, copy=False)
+
+
+# ----------------------------------------------------------------- shape
+class Reshape(Primitive):
+    """View x with a new shape of the same size."""
+    hint = "the new shape must have the same number of elements (one -1 may be inferred)"
+
+    @staticmethod
+    def forward(x, shape):
+        return np.reshape(x, shape)
+
+    @staticmethod
+    def vjp(i, g, out, x, shape):
+        return g.reshape(x.shape)
+
+
+class Transpose(Primitive):
+    """Permute axes (``axes`` is a full permutation); the vjp applies the inverse."""
+    hint = "axes must be a permutation of range(ndim)"
+
+    @staticmethod
+    def forward(x, axes):
+        return np.transpose(x, axes)
+
+    @staticmethod
+    def vjp(i, g, out, x, axes):
+        return g.transpose(tuple(int(a) for a in np.argsort(axes)))
+
+
+class BroadcastTo(Primitive):
+    """Broadcast x to ``shape`` (a view); the vjp is ``sum_to``."""
+    hint = _BROADCAST_HINT
+
+    @staticmethod
+    def forward(x, shape):
+        return np.broadcast_to(x, shape)
+
+    @staticmethod
+    def vjp(i, g, out, x, shape):
+        return sum_to(g, x.shape)
+
+
+class Astype(Primitive):
+    """Cast to another float dtype; the gradient is cast back."""
+
+    @staticmethod
+    def forward(x, dtype):
+        return x.astype(dtype)
+
+    @staticmethod
+    def vjp(i, g, out, x, dtype):
+        return g.astype(x.dtype)
+
+
+def _is_basic(index):
+    """Basic indexing (ints, slices, None, ...) selects each element at most once."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts)
+
+
+class Getitem(Primitive):
+    """x[index]: basic slices or integer/bool arrays. The vjp scatters g back, adding repeats."""
+    hint = "index within the tensor's shape (basic slices, integer or boolean arrays)"
+
+    @staticmethod
+    def forward(x, index):
+        return x[index]
+
+    @staticmethod
+    def vjp(i, g, out, x, index):
+        return call(ScatterAdd, g, shape=x.shape, index=index)
+
+
+class ScatterAdd(Primitive):
+    """zeros(shape) with g added at ``index`` (repeated indices add up). Getitem's vjp, and vice versa."""
+
+    @staticmethod
+    def forward(g, shape, index):
+        result = np.zeros(shape, dtype=g.dtype)
+        if _is_basic(index):
+            result[index] = g  # each element at most once: plain assignment is exact and fast
+        else:
+            np.add.at(result, index, g)
+        return result
+
+    @staticmethod
+    def vjp(i, g, out, x, shape, index):
+        return g[index]
+
+
+class Concatenate(Primitive):
+    """Join tensors along ``axis``; each input's gradient is its slice of g."""
+    hint = "all inputs need the same shape except along the joining axis"
+
+    @staticmethod
+    def forward(*xs, axis):
+        return np.concatenate(xs, axis=axis)
+
+    @staticmethod
+    def vjp(i, g, out, *xs, axis):
+        start = sum(x.shape[axis] for x in xs[:i])
+        return g[(slice(None),) * axis + (slice(start, start + xs[i].shape[axis]),)]
+
+
+# ----------------------------------------------------------------- linear algebra
+def _matrix_transpose(a):
+    return a.T if a.ndim == 2 else a.transpose(tuple(range(a.ndim - 2)) + (a.ndim - 1, a.ndim - 2))
+
+
+class Matmul(Primitive):
+    """x @ y with numpy's rules (1-d operands, batched n-d). A primitive for BLAS.
+
+    For (..., n, k) @ (..., k, m): dx = g @ y^T, dy = x^T @ g. 1-d operands are promoted
+    to matrices as numpy does, and the engine sums broadcast batch axes back.
+    """
+    hint = ("the inner dimensions must match: x.shape[-1] == y.shape[-2] "
+            "(did you mean to transpose an operand with .T?)")
+
+    @staticmethod
+    def forward(x, y):
+        return np.matmul(x, y)
+
+    @staticmethod
+    def vjp(i, g, out, x, y):
+        x_is_vector, y_is_vector = x.ndim == 1, y.ndim == 1
+        if y_is_vector:  # out lost y's column axis: put it back
+            g, y = g.reshape(g.shape + (1,)), y.reshape(y.shape + (1,))
+        if x_is_vector:  # out lost x's row axis: put it back
+            g, x = g.reshape(g.shape[:-1] + (1,) + g.shape[-1:]), x.reshape((1,) + x.shape)
+        if i == 0:
+            grad = g @ _matrix_transpose(y)  # (..., n, k)
+            return grad.reshape(grad.shape[:-2] + grad.shape[-1:]) if x_is_vector else grad
+        grad = _matrix_transpose(x) @ g  # (..., k, m)
+        return grad.reshape(grad.shape[:-1]) if y_is_vector else grad

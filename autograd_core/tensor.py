@@ -1,0 +1,332 @@
+"""The Tensor: a numpy array that remembers the primitive and the parents that made it.
+
+Every operation goes through ``Tensor.apply``, which runs the primitive's numpy
+forward and, when some input requires a gradient and grad mode is on, records the
+op on the output. ``backward()`` (engine.py) then walks those records in reverse.
+"""
+import numpy as np
+
+from . import engine
+from .engine import MutationClock
+from .grad_mode import state
+from .primitives import (Abs, Add, Astype, BroadcastTo, Div, Exp, Getitem, Log, Matmul, Max,
+                         Maximum, Mul, Neg, Pow, Relu, Reshape, Sigmoid, Sub, Sum, Tanh,
+                         Transpose)
+
+_PYTHON_SCALARS = (bool, int, float)
+
+
+def _as_array(data, dtype):
+    if isinstance(data, Tensor):
+        array = data._data
+    elif isinstance(data, (np.ndarray, np.generic)):
+        array = np.asarray(data)
+    else:
+        array = np.asarray(data, dtype=np.float64 if dtype is None else dtype)  # Python data -> float64
+    if dtype is not None:
+        array = array.astype(dtype, copy=False)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"Tensor: unsupported data of dtype {array.dtype}; "
+                        "give numbers, nested lists of numbers or a numeric numpy array")
+    return array
+
+
+def _lift(value, like):
+    """Make an operand a Tensor. A Python number takes the float dtype of the tensor it meets
+    (numpy's weak-scalar rule), so float32 stays float32."""
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, _PYTHON_SCALARS) and like._data.dtype.kind == "f":
+        return Tensor(np.array(value, dtype=like._data.dtype))
+    return Tensor(value)
+
+
+def _normalize_axes(op, axis, ndim):
+    if axis is None:
+        return tuple(range(ndim))
+    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+    normalized = []
+    for a in axes:
+        if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
+            raise TypeError(f"{op}: axis must be an int or a tuple of ints, got {axis!r}")
+        if not -ndim <= a < ndim:
+            raise np.exceptions.AxisError(
+                f"{op}: axis {a} is out of range for a tensor with ndim {ndim} "
+                f"(valid axes: {-ndim}..{ndim - 1}" + (")" if ndim else "; a 0-d tensor has no axes)"))
+        normalized.append(int(a) % ndim)
+    if len(set(normalized)) != len(normalized):
+        raise ValueError(f"{op}: repeated axis in {axis!r}")
+    return tuple(normalized)
+
+
+def _forward_error(prim, parents, params, error):
+    shapes = ", ".join(str(p.shape) for p in parents)
+    hint = f"; {prim.hint}" if prim.hint else ""
+    return f"{prim.name}: cannot apply to shapes {shapes}: {error}{hint}"
+
+
+class Tensor:
+    """An n-d array that records the operations applied to it, for reverse-mode autodiff.
+
+    >>> a = Tensor(2.0, requires_grad=True)
+    >>> (a * a + 3 * a).backward()
+    >>> a.grad
+    array(7.)
+    """
+
+    __slots__ = ("_data", "grad", "requires_grad", "_prim", "_parents", "_params", "_epoch",
+                 "_version", "_retains_grad", "_freed", "_origin", "label", "scope", "__weakref__")
+    __array_ufunc__ = None  # numpy on the left defers to our operators: np.ones(3) * t is a Tensor
+
+    def __init__(self, data, requires_grad=False, dtype=None, label=None):
+        array = _as_array(data, dtype)
+        if requires_grad and array.dtype.kind != "f":
+            raise TypeError(f"Tensor: requires_grad=True needs floating-point data, got {array.dtype}; "
+                            "pass dtype=np.float64 (or float32), or give float values")
+        self._init(array, bool(requires_grad))
+        self.label = label
+
+    def _init(self, array, requires_grad):
+        self._data = array
+        self.grad = None
+        self.requires_grad = requires_grad
+        self._prim = None
+        self._parents = ()
+        self._params = None
+        self._epoch = self._version = 0
+        self._retains_grad = self._freed = False
+        self._origin = self.label = None
+        self.scope = state.scope
+
+    @classmethod
+    def apply(cls, prim, *inputs, **params):
+        """Run primitive ``prim`` on ``inputs`` and record it when a gradient will be needed."""
+        parents = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
+        try:
+            data = prim.forward(*[p._data for p in parents], **params)
+        except (ValueError, IndexError, TypeError) as error:
+            kind = next(k for k in (IndexError, ValueError, TypeError) if isinstance(error, k))
+            raise kind(_forward_error(prim, parents, params, error)) from error
+        if type(data) is not np.ndarray:
+            data = np.asarray(data)  # numpy returns scalars from 0-d ops; .data is always an array
+        out = cls.__new__(cls)
+        out._init(data, False)
+        if state.grad_enabled and any(p.requires_grad for p in parents):
+            out.requires_grad = True
+            out._prim, out._parents, out._params = prim, parents, params
+            out._epoch = MutationClock.now
+            if state.anomaly:
+                engine.check_forward(out)
+        return out
+
+    # ------------------------------------------------------------ attributes
+    @property
+    def data(self):
+        """The values, always a numpy array. Assigning (or ``t.data -= ...``) counts as an
+        in-place change: a graph that saved this tensor then refuses to backward."""
+        return self._data
+
+    @data.setter
+    def data(self, value):
+        self._data = np.asarray(value)
+        self._version = MutationClock.tick()
+
+    shape = property(lambda self: self._data.shape, doc="Tuple of axis lengths.")
+    ndim = property(lambda self: self._data.ndim, doc="Number of axes.")
+    size = property(lambda self: self._data.size, doc="Number of elements.")
+    dtype = property(lambda self: self._data.dtype, doc="The numpy dtype.")
+    is_leaf = property(lambda self: self._prim is None,
+                       doc="True for tensors the user made (or made without recording).")
+    op = property(lambda self: self._prim.name if self._prim else None,
+                  doc="Name of the primitive that produced this tensor, None for leaves.")
+    parents = property(lambda self: self._parents, doc="The inputs of the op that produced it.")
+    op_params = property(lambda self: dict(self._params or {}),
+                         doc="Non-tensor arguments of that op (axes, shapes, index).")
+
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self.size != 1:
+            raise ValueError(f"item: only a one-element tensor converts to a number, this one has shape {self.shape}")
+        return self._data.item()
+
+    def numpy(self):
+        """The values as a numpy array (the same memory as ``.data``)."""
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        return self._data if dtype is None else self._data.astype(dtype, copy=False)
+
+    def __len__(self):
+        if not self.ndim:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __bool__(self):
+        return bool(self._data)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __repr__(self):
+        text = np.array2string(self._data, precision=4, separator=", ", prefix="Tensor(")
+        extras = [] if self.dtype == np.float64 else [f"dtype={self.dtype}"]
+        if self._prim is not None:
+            extras.append(f"op={self._prim.name}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        if self.label:
+            extras.append(f"label={self.label!r}")
+        return "Tensor(" + ", ".join([text] + extras) + ")"
+
+    # ------------------------------------------------------------ autodiff
+    def backward(self, grad=None, retain_graph=False, create_graph=False):
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (the chain rule, in reverse).
+
+        ``grad`` is the seed dL/d(self); it may be omitted for a one-element tensor.
+        Without ``retain_graph`` the graph is spent afterwards. ``create_graph=True``
+        records the backward pass too, for higher derivatives (see ``ag.grad``).
+        """
+        engine.backward((self,), (grad,), retain_graph=retain_graph, create_graph=create_graph)
+
+    def retain_grad(self):
+        """Keep this non-leaf tensor's gradient in ``.grad`` after backward."""
+        self._retains_grad = True
+        return self
+
+    def zero_grad(self):
+        """Forget the accumulated gradient (sets ``.grad`` to None)."""
+        self.grad = None
+
+    def detach(self):
+        """The same values as a new leaf that is not part of any graph."""
+        return Tensor(self._data, label=self.label)
+
+    # ------------------------------------------------------------ operators
+    def __add__(self, other): return Tensor.apply(Add, self, _lift(other, self))
+    def __radd__(self, other): return Tensor.apply(Add, _lift(other, self), self)
+    def __sub__(self, other): return Tensor.apply(Sub, self, _lift(other, self))
+    def __rsub__(self, other): return Tensor.apply(Sub, _lift(other, self), self)
+    def __mul__(self, other): return Tensor.apply(Mul, self, _lift(other, self))
+    def __rmul__(self, other): return Tensor.apply(Mul, _lift(other, self), self)
+    def __truediv__(self, other): return Tensor.apply(Div, self, _lift(other, self))
+    def __rtruediv__(self, other): return Tensor.apply(Div, _lift(other, self), self)
+    def __pow__(self, other): return Tensor.apply(Pow, self, _lift(other, self))
+    def __rpow__(self, other): return Tensor.apply(Pow, _lift(other, self), self)
+    def __matmul__(self, other): return Tensor.apply(Matmul, self, _lift(other, self))
+    def __rmatmul__(self, other): return Tensor.apply(Matmul, _lift(other, self), self)
+    def __neg__(self): return Tensor.apply(Neg, self)
+    def __pos__(self): return self
+
+    def _inplace(self, prim, other, symbol):
+        if self.requires_grad:
+            if self._prim is None:
+                raise RuntimeError(
+                    f"in-place '{symbol}=' on a leaf tensor that requires grad would silently rebind it "
+                    f"to a new tensor outside the graph. Change its values without recording: "
+                    f"`w.data {symbol}= ...` (e.g. `w.data -= lr * w.grad`), or use an optimizer from nn.optim.")
+            raise RuntimeError(f"in-place '{symbol}=' on a tensor that is part of a recorded graph; "
+                               f"write `y = y {symbol} ...` to make a new tensor instead")
+        np.copyto(self._data, prim.forward(self._data, _lift(other, self)._data), casting="same_kind")
+        self._version = MutationClock.tick()
+        return self
+
+    def __iadd__(self, other): return self._inplace(Add, other, "+")
+    def __isub__(self, other): return self._inplace(Sub, other, "-")
+    def __imul__(self, other): return self._inplace(Mul, other, "*")
+    def __itruediv__(self, other): return self._inplace(Div, other, "/")
+    def __ipow__(self, other): return self._inplace(Pow, other, "**")
+    def __imatmul__(self, other): return self._inplace(Matmul, other, "@")
+
+    # ------------------------------------------------------------ elementwise
+    def exp(self): return Tensor.apply(Exp, self)
+    def log(self): return Tensor.apply(Log, self)
+    def sigmoid(self): return Tensor.apply(Sigmoid, self)
+    def tanh(self): return Tensor.apply(Tanh, self)
+    def relu(self): return Tensor.apply(Relu, self)
+    def abs(self): return Tensor.apply(Abs, self)
+
+    def sqrt(self):
+        """Square root, composed as ``self ** 0.5``."""
+        return self ** 0.5
+
+    def astype(self, dtype):
+        """Cast to another float dtype (the gradient is cast back)."""
+        return self if np.dtype(dtype) == self.dtype else Tensor.apply(Astype, self, dtype=np.dtype(dtype))
+
+    # ------------------------------------------------------------ reductions
+    def sum(self, axis=None, keepdims=False):
+        """Sum over ``axis`` (None: all, an int, or a tuple of ints)."""
+        return Tensor.apply(Sum, self, axes=_normalize_axes("sum", axis, self.ndim), keepdims=keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        """Maximum over ``axis``; tied elements share the gradient equally."""
+        return Tensor.apply(Max, self, axes=_normalize_axes("max", axis, self.ndim), keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        """Mean over ``axis``, composed as sum / count."""
+        axes = _normalize_axes("mean", axis, self.ndim)
+        count = int(np.prod([self.shape[a] for a in axes]))
+        return self.sum(axes, keepdims) / count
+
+    def logsumexp(self, axis=-1, keepdims=False):
+        """log(sum(exp(x))) along ``axis``, stable for inputs of +-1000.
+
+        Composed: the max is subtracted first as a constant (it cancels in value and gradient).
+        """
+        axes = _normalize_axes("logsumexp", axis, self.ndim)
+        shift = np.max(self._data, axis=axes, keepdims=True)
+        shift[~np.isfinite(shift)] = 0  # an all -inf slice: keep it -inf, not nan
+        result = (self - shift).exp().sum(axes, keepdims=True).log() + shift
+        return result if keepdims else result.reshape(tuple(n for i, n in enumerate(result.shape) if i not in axes))
+
+    def log_softmax(self, axis=-1):
+        """log(softmax(x)) = x - logsumexp(x), stable for inputs of +-1000."""
+        return self - self.logsumexp(axis, keepdims=True)
+
+    def softmax(self, axis=-1):
+        """exp(x) / sum(exp(x)) along ``axis``; the max is subtracted first, for stability."""
+        axes = _normalize_axes("softmax", axis, self.ndim)
+        shifted = (self - np.max(self._data, axis=axes, keepdims=True)).exp()
+        return shifted / shifted.sum(axes, keepdims=True)
+
+    # ------------------------------------------------------------ shape
+    def reshape(self, *shape):
+        """Same values, new shape: ``t.reshape(2, 3)`` or ``t.reshape((2, 3))``."""
+        shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        return Tensor.apply(Reshape, self, shape=shape)
+
+    def transpose(self, *axes):
+        """Permute axes; no arguments reverses them (as ``.T``)."""
+        axes = tuple(axes[0]) if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
+        if not axes:
+            axes = tuple(reversed(range(self.ndim)))
+        elif sorted(_normalize_axes("transpose", axes, self.ndim)) != list(range(self.ndim)):
+            raise ValueError(f"transpose: axes {axes} are not a permutation of range({self.ndim}) "
+                             f"for shape {self.shape}")
+        return Tensor.apply(Transpose, self, axes=_normalize_axes("transpose", axes, self.ndim))
+
+    T = property(lambda self: self.transpose(), doc="Axes reversed (a matrix transpose for 2-d).")
+
+    def broadcast_to(self, *shape):
+        """Repeat along size-1 (or new leading) axes to ``shape``, as ``np.broadcast_to``."""
+        shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        return Tensor.apply(BroadcastTo, self, shape=shape)
+
+    def __getitem__(self, index):
+        return Tensor.apply(Getitem, self, index=_plain_index(index))
+
+    # ------------------------------------------------------------ binary helpers
+    def matmul(self, other): return self @ other
+    def maximum(self, other): return Tensor.apply(Maximum, self, _lift(other, self))
+
+    def minimum(self, other):
+        """Elementwise min, composed as -maximum(-a, -b) (so ties split the same way)."""
+        return -(-self).maximum(-_lift(other, self))
+
+
+def _plain_index(index):
+    """Tensors and lists inside an index become numpy arrays (integer or boolean)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    parts = tuple(p._data if isinstance(p, Tensor) else np.asarray(p) if isinstance(p, list) else p
+                  for p in parts)
+    return parts if isinstance(index, tuple) else parts[0]
