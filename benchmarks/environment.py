@@ -1,0 +1,119 @@
+"""Thread pinning and a description of the machine, BLAS libraries and versions.
+
+Every engine gets one thread: numpy's BLAS, torch's intra-op pool and MKL. The
+environment variables only work before numpy/torch are imported, so ``pin_threads``
+runs first in every entry point; ``threadpoolctl`` then confirms (and enforces) it.
+"""
+import os
+import platform
+import sys
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                    "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+# Set on some processors because older OpenBLAS builds misbehave there; they also make a
+# current numpy pick an older kernel, so the report shows them (we never change them).
+OPENBLAS_OVERRIDES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+def pin_threads(threads=1):
+    """Ask every BLAS/OpenMP pool for ``threads`` threads; call before importing numpy.
+
+    >>> pin_threads(1)    # then: import numpy, torch
+    """
+    for name in THREAD_VARIABLES:
+        os.environ[name] = str(threads)
+    if "numpy" in sys.modules or "torch" in sys.modules:
+        _limit_loaded_pools(threads)
+
+
+def _limit_loaded_pools(threads):
+    """For pools already loaded: threadpoolctl for BLAS/OpenMP, torch's own setter."""
+    try:
+        import threadpoolctl
+        threadpoolctl.threadpool_limits(threads)
+    except ImportError:  # only a confirmation: the variables above already did the work
+        pass
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(threads)
+
+
+def describe():
+    """A dict for the report: CPU, Python, numpy/torch versions and BLAS, thread counts.
+
+    >>> describe()["numpy"]["blas"]          # e.g. 'scipy-openblas 0.3.31.dev'
+    """
+    import numpy as np
+    _limit_loaded_pools(int(os.environ.get("OMP_NUM_THREADS", "1")))
+    try:  # imported first, so that its OpenMP pool shows in the threadpool list
+        import torch
+        torch.set_num_threads(1)
+        torch_info = {"version": torch.__version__, "threads": torch.get_num_threads(),
+                      "blas": _torch_blas(torch.__config__.show())}
+    except ImportError:
+        torch_info = None
+    return {
+        "cpu": _cpu_model(),
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "thread_variables": {name: os.environ.get(name) for name in THREAD_VARIABLES},
+        "openblas_overrides": {name: os.environ.get(name) for name in OPENBLAS_OVERRIDES},
+        "numpy": {"version": np.__version__, "blas": _numpy_blas()},
+        "threadpools": _threadpools(),
+        "torch": torch_info,
+    }
+
+
+def _cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _numpy_blas():
+    import numpy as np
+    try:
+        config = np.show_config(mode="dicts")
+        blas = config["Build Dependencies"]["blas"]
+        return f"{blas.get('name')} {blas.get('version')}"
+    except Exception as error:  # the config layout is not a stable API; say so instead of failing
+        return f"unknown ({type(error).__name__})"
+
+
+def _threadpools():
+    try:
+        import threadpoolctl
+    except ImportError:
+        return "threadpoolctl not installed"
+    return [{key: pool.get(key) for key in ("internal_api", "version", "num_threads", "architecture",
+                                              "prefix")}
+            for pool in threadpoolctl.threadpool_info()]
+
+
+def _torch_blas(config_text):
+    for line in config_text.splitlines():
+        if "BLAS_INFO=" in line:
+            return line.split("BLAS_INFO=", 1)[1].split(",", 1)[0]
+    return "unknown"
+
+
+def summary_lines(info):
+    """Human-readable lines for the head of the printed table."""
+    pools = info["threadpools"]
+    pools = ", ".join(f"{p['internal_api']} {p['version'] or ''} arch={p['architecture'] or '-'} "
+                      f"threads={p['num_threads']}" for p in pools) if isinstance(pools, list) else pools
+    torch_info = info["torch"]
+    torch_text = (f"torch {torch_info['version']} (BLAS {torch_info['blas']}, threads {torch_info['threads']})"
+                  if torch_info else "torch not installed")
+    overrides = ", ".join(f"{k}={v}" for k, v in info["openblas_overrides"].items())
+    return [
+        f"machine: {info['cpu']}, {info['cores']} cores; Python {info['python']}",
+        f"numpy {info['numpy']['version']} (BLAS {info['numpy']['blas']}); {torch_text}",
+        f"thread pools: {pools}",
+        f"OpenBLAS overrides in the environment: {overrides}",
+    ]

@@ -1,0 +1,247 @@
+"""One MLP training step (forward, softmax cross-entropy, backward, SGD) in every engine.
+
+All engines share one layout: ``params = [W1, b1, W2, b2, ...]`` with ``W`` of shape
+(fan_in, fan_out), ReLU between layers, mean softmax cross-entropy over the batch.
+Each engine offers ``gradients(batch) -> (loss, [grad arrays])`` (for the checks,
+no update) and ``step_fn(batch) -> step()`` (one full training step, for timing);
+the data is converted to the engine's own type once, outside the timed step.
+"""
+import numpy as np
+
+from . import peers
+
+
+class Batch:
+    """Inputs ``X`` (n, features), integer ``labels`` (n,) and their one-hot ``Y``, in one dtype."""
+
+    def __init__(self, X, labels, classes):
+        self.X, self.labels = X, labels
+        self.Y = np.eye(classes, dtype=X.dtype)[labels]
+
+
+class HandWritten:
+    """The textbook delta rule in numpy: the zero-overhead limit for a numpy engine.
+
+    δ^L = (ŷ − y)/n,  δ^ℓ = (δ^{ℓ+1} W^{ℓ+1}ᵀ) ⊙ relu'(z^ℓ),  ∇W^ℓ = h^{ℓ-1}ᵀ δ^ℓ,  ∇b^ℓ = Σ_rows δ^ℓ.
+    """
+
+    name = "hand-written"
+
+    def __init__(self, params, lr):
+        self.params, self.lr = [p.copy() for p in params], lr
+
+    def gradients(self, batch):
+        weights, biases = self.params[0::2], self.params[1::2]
+        inputs, pre_activations = [], []
+        h = batch.X
+        for k, (W, b) in enumerate(zip(weights, biases)):
+            inputs.append(h)
+            z = h @ W + b
+            pre_activations.append(z)
+            h = np.maximum(z, 0) if k < len(weights) - 1 else z
+        shifted = h - h.max(axis=1, keepdims=True)
+        exp = np.exp(shifted)
+        total = exp.sum(axis=1, keepdims=True)
+        n = len(batch.X)
+        loss = -float(np.sum(batch.Y * (shifted - np.log(total)))) / n
+        delta = (exp / total - batch.Y) / n
+        grads = []
+        for k in reversed(range(len(weights))):
+            grads[:0] = [inputs[k].T @ delta, delta.sum(axis=0)]
+            if k:
+                delta = (delta @ weights[k].T) * (pre_activations[k - 1] > 0)
+        return loss, grads
+
+    def step_fn(self, batch):
+        def step():
+            _, grads = self.gradients(batch)
+            for p, g in zip(self.params, grads):
+                p -= self.lr * g
+        return step
+
+
+class AutogradCore:
+    """This project's engine, Tensor ops only (no nn), as a user of the engine would write it."""
+
+    name = "autograd_core"
+
+    def __init__(self, params, lr):
+        import autograd_core as ag
+        self.ag, self.lr = ag, lr
+        self.params = [ag.Tensor(p.copy(), requires_grad=True) for p in params]
+
+    def loss(self, X, Y):
+        layers = list(zip(self.params[0::2], self.params[1::2]))
+        h = X
+        for k, (W, b) in enumerate(layers):
+            h = h @ W + b
+            if k < len(layers) - 1:
+                h = h.relu()
+        return -(h.log_softmax(axis=-1) * Y).sum() / X.shape[0]
+
+    def gradients(self, batch):
+        loss = self.loss(self.ag.Tensor(batch.X), self.ag.Tensor(batch.Y))
+        loss.backward()
+        grads = [p.grad for p in self.params]
+        for p in self.params:
+            p.zero_grad()
+        return loss.item(), grads
+
+    def step_fn(self, batch):
+        X, Y = self.ag.Tensor(batch.X), self.ag.Tensor(batch.Y)
+
+        def step():
+            self.loss(X, Y).backward()
+            for p in self.params:
+                p.data -= self.lr * p.grad  # the documented update spelling
+                p.grad = None
+        return step
+
+
+class NNLibrary:
+    """This project's nn: Sequential(Linear, ReLU, ...), F.cross_entropy, optim.SGD."""
+
+    name = "autograd_core.nn"
+
+    def __init__(self, params, lr):
+        nn = peers.nn_library()
+        if not nn:
+            raise ImportError(nn.reason)
+        import nn.functional as F
+        import nn.optim as optim
+        self.F = F
+        sizes = [params[0].shape[0]] + [W.shape[1] for W in params[0::2]]
+        modules = []
+        for k in range(len(sizes) - 1):
+            modules.append(nn.Linear(sizes[k], sizes[k + 1]))
+            if k < len(sizes) - 2:
+                modules.append(nn.ReLU())
+        self.model = nn.Sequential(*modules)
+        self.linears = [m for m in modules if isinstance(m, nn.Linear)]
+        for linear, W, b in zip(self.linears, params[0::2], params[1::2]):
+            # nn may store weights as (out, in) like torch or (in, out) like ours: copy either way
+            transposed = tuple(linear.weight.shape) == W.T.shape and W.shape != W.T.shape
+            linear.weight.data = (W.T if transposed else W).copy()
+            linear.bias.data = b.reshape(linear.bias.shape).copy()
+        self.transposed = transposed
+        self.optimizer = optim.SGD(self.model.parameters(), lr=lr)
+        self.ag = __import__("autograd_core")
+
+    def _ordered_grads(self):
+        grads = []
+        for linear in self.linears:
+            grads += [linear.weight.grad.T if self.transposed else linear.weight.grad,
+                      linear.bias.grad.reshape(-1)]
+        return grads
+
+    def gradients(self, batch):
+        self.optimizer.zero_grad()
+        loss = self.F.cross_entropy(self.model(self.ag.Tensor(batch.X)), batch.labels)
+        loss.backward()
+        grads = [np.array(g) for g in self._ordered_grads()]
+        self.optimizer.zero_grad()
+        return loss.item(), grads
+
+    def step_fn(self, batch):
+        X = self.ag.Tensor(batch.X)
+
+        def step():
+            self.optimizer.zero_grad()
+            self.F.cross_entropy(self.model(X), batch.labels).backward()
+            self.optimizer.step()
+        return step
+
+
+class Torch:
+    """PyTorch CPU eager: the same matmuls, torch.relu and F.cross_entropy (its idiomatic fused loss)."""
+
+    name = "torch"
+
+    def __init__(self, params, lr):
+        torch = peers.torch()
+        if not torch:
+            raise ImportError(torch.reason)
+        self.torch, self.lr = torch, lr
+        self.params = [torch.tensor(p, requires_grad=True) for p in params]
+
+    def loss(self, X, labels):
+        layers = list(zip(self.params[0::2], self.params[1::2]))
+        h = X
+        for k, (W, b) in enumerate(layers):
+            h = h @ W + b
+            if k < len(layers) - 1:
+                h = self.torch.relu(h)
+        return self.torch.nn.functional.cross_entropy(h, labels)
+
+    def gradients(self, batch):
+        loss = self.loss(self.torch.from_numpy(batch.X), self.torch.from_numpy(batch.labels))
+        loss.backward()
+        grads = [p.grad.numpy().copy() for p in self.params]
+        for p in self.params:
+            p.grad = None
+        return loss.item(), grads
+
+    def step_fn(self, batch):
+        X, labels = self.torch.from_numpy(batch.X), self.torch.from_numpy(batch.labels)
+
+        def step():
+            self.loss(X, labels).backward()
+            with self.torch.no_grad():
+                for p in self.params:
+                    p -= self.lr * p.grad
+                    p.grad = None
+        return step
+
+
+class HipsAutograd:
+    """HIPS autograd: a numpy loss function and ``autograd.grad`` of it (as its MNIST example)."""
+
+    name = "HIPS autograd"
+
+    def __init__(self, params, lr):
+        found = peers.hips_autograd()
+        if not found:
+            raise ImportError(found.reason)
+        autograd, self.anp, special = found
+        self.logsumexp = special.logsumexp
+        self.params, self.lr = [p.copy() for p in params], lr
+        self.grad_fn = autograd.grad(self.loss)
+
+    def loss(self, params, X, Y):
+        layers = list(zip(params[0::2], params[1::2]))
+        h = X
+        for k, (W, b) in enumerate(layers):
+            h = self.anp.dot(h, W) + b
+            if k < len(layers) - 1:
+                h = self.anp.maximum(h, 0.0)
+        log_probs = h - self.logsumexp(h, axis=1, keepdims=True)
+        return -self.anp.sum(log_probs * Y) / X.shape[0]
+
+    def gradients(self, batch):
+        loss = float(self.loss(self.params, batch.X, batch.Y))
+        return loss, list(self.grad_fn(self.params, batch.X, batch.Y))
+
+    def step_fn(self, batch):
+        def step():
+            for p, g in zip(self.params, self.grad_fn(self.params, batch.X, batch.Y)):
+                p -= self.lr * g
+        return step
+
+
+ENGINES = (HandWritten, AutogradCore, NNLibrary, Torch, HipsAutograd)
+
+
+def make_params(sizes, dtype, seed=0):
+    """He-scaled weights and small non-zero biases (so bias gradients are checked too)."""
+    rng = np.random.default_rng(seed)
+    params = []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        params.append((rng.standard_normal((fan_in, fan_out)) * np.sqrt(2.0 / fan_in)).astype(dtype))
+        params.append((0.1 * rng.standard_normal(fan_out)).astype(dtype))
+    return params
+
+
+def make_batch(features, classes, n, dtype, seed=1):
+    """Standard-normal inputs and uniformly random labels."""
+    rng = np.random.default_rng(seed)
+    return Batch(rng.standard_normal((n, features)).astype(dtype), rng.integers(0, classes, n), classes)
