@@ -12,7 +12,6 @@ small eps has errors around 1e-3 and would raise false alarms.
 """
 import numpy as np
 
-from .grad_mode import no_grad
 from .tensor import Tensor
 
 
@@ -36,15 +35,15 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
             else t.data if isinstance(t, Tensor) else t for t in inputs]
     checked = [isinstance(t, Tensor) and t.requires_grad for t in inputs]
 
-    def evaluate(arrays, requires_grad):
-        args = [Tensor(a, requires_grad=requires_grad and c) if isinstance(t, Tensor) else a
+    def evaluate(arrays):
+        args = [Tensor(a, requires_grad=c) if isinstance(t, Tensor) else a
                 for a, c, t in zip(arrays, checked, inputs)]
         out = fn(*args)
         if not isinstance(out, Tensor):
             raise TypeError(f"gradcheck: fn must return a Tensor, got {type(out).__name__}")
         return args, out
 
-    args, out = evaluate(base, True)
+    args, out = evaluate(base)
     weights = np.random.default_rng(seed).uniform(0.5, 1.5, size=out.shape) * \
         np.random.default_rng(seed + 1).choice([-1.0, 1.0], size=out.shape)
     if not out.requires_grad:
@@ -53,8 +52,9 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
     analytic = [a.grad if c else None for a, c in zip(args, checked)]
 
     def weighted_sum(arrays):
-        with no_grad():
-            return float(np.sum(evaluate(arrays, False)[1].data * weights))
+        # Same requires_grad flags as the analytic pass: fn may call ag.grad itself
+        # (checking a gradient's gradient), which needs inputs that require grad.
+        return float(np.sum(evaluate(arrays)[1].data * weights))
 
     for k, (array, is_checked) in enumerate(zip(base, checked)):
         if not is_checked:
