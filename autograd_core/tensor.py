@@ -22,7 +22,13 @@ def _as_array(data, dtype):
     elif isinstance(data, (np.ndarray, np.generic)):
         array = np.asarray(data)
     else:
-        array = np.asarray(data, dtype=np.float64 if dtype is None else dtype)  # Python data -> float64
+        if data is None:  # np.asarray(None, float) would silently be nan
+            raise TypeError("Tensor: data is None; give a number, a nested list of numbers or a numpy array")
+        try:
+            array = np.asarray(data, dtype=np.float64 if dtype is None else dtype)  # Python data -> float64
+        except (ValueError, TypeError) as error:
+            raise TypeError(f"Tensor: cannot read {type(data).__name__} data as numbers ({error}); give a number, "
+                            "a nested list of numbers with equal-length rows, or a numeric numpy array") from None
     if dtype is not None:
         array = array.astype(dtype, copy=False)
     if array.dtype.kind not in "biuf":
@@ -33,10 +39,11 @@ def _as_array(data, dtype):
 
 def _lift(value, like):
     """Make an operand a Tensor. A Python number takes the float dtype of the tensor it meets
-    (numpy's weak-scalar rule), so float32 stays float32."""
+    (numpy's weak-scalar rule), so float32 stays float32. A numpy scalar keeps its own dtype,
+    as in numpy: np.float64(2) * float32 is float64 (np.float64 subclasses float, hence the check)."""
     if isinstance(value, Tensor):
         return value
-    if isinstance(value, _PYTHON_SCALARS) and like._data.dtype.kind == "f":
+    if isinstance(value, _PYTHON_SCALARS) and not isinstance(value, np.generic) and like._data.dtype.kind == "f":
         return Tensor(np.array(value, dtype=like._data.dtype))
     return Tensor(value)
 
@@ -274,7 +281,7 @@ class Tensor:
         Composed: the max is subtracted first as a constant (it cancels in value and gradient).
         """
         axes = _normalize_axes("logsumexp", axis, self.ndim)
-        shift = np.max(self._data, axis=axes, keepdims=True)
+        shift = np.asarray(np.max(self._data, axis=axes, keepdims=True))  # 0-d input: a numpy scalar
         shift[~np.isfinite(shift)] = 0  # an all -inf slice: keep it -inf, not nan
         result = (self - shift).exp().sum(axes, keepdims=True).log() + shift
         return result if keepdims else result.reshape(tuple(n for i, n in enumerate(result.shape) if i not in axes))
