@@ -1,0 +1,69 @@
+"""Run the benchmark suite: ``python -m benchmarks.run [--quick] [--only a,b] [--json PATH]``.
+
+Workloads (see benchmarks/README.md): a = MLP training step, b = per-op overhead,
+c = scalar graphs, d = depth, e = memory over training, f = python -m nn.train.
+Prints a table (ratios between engines measured in this process) and the issue's
+targets, and writes every figure and sample to JSON.
+"""
+# Threads must be pinned before numpy or torch is imported anywhere.
+from benchmarks.environment import pin_threads
+
+pin_threads(1)
+
+import argparse  # noqa: E402
+import datetime  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+from benchmarks import chain, depth, digits, memory, mlp, report, scalar  # noqa: E402
+from benchmarks.environment import describe, summary_lines  # noqa: E402
+from benchmarks.timing import Settings  # noqa: E402
+
+WORKLOADS = {"a": mlp.run, "b": chain.run, "c": scalar.run, "d": depth.run, "e": memory.run, "f": digits.run}
+DEFAULT_JSON = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "latest.json")
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="fewer rounds, shorter blocks, no 10^6 chain, 200 memory steps (about a minute)")
+    parser.add_argument("--only", default=",".join(WORKLOADS),
+                        help="comma-separated workloads to run, from a,b,c,d,e,f (default: all)")
+    parser.add_argument("--json", default=DEFAULT_JSON, help="where to write the results (default: %(default)s)")
+    parser.add_argument("--rounds", type=int, default=None, help="timed rounds per engine (default 7, quick 3)")
+    args = parser.parse_args(argv)
+    args.only = [w.strip() for w in args.only.split(",") if w.strip()]
+    unknown = [w for w in args.only if w not in WORKLOADS]
+    if unknown or not args.only:
+        parser.error(f"--only: unknown workload(s) {unknown or args.only}; choose from {','.join(WORKLOADS)}")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    settings = Settings.quick() if args.quick else Settings()
+    if args.rounds:
+        settings.rounds = args.rounds
+    started = time.perf_counter()
+    environment = describe()
+    print("\n".join(summary_lines(environment)), flush=True)
+    rows = []
+    for workload in args.only:
+        print(f"running ({workload}) ...", file=sys.stderr, flush=True)
+        rows += WORKLOADS[workload](settings)
+    verdicts = report.targets(rows)
+    print("\n".join(report.table(rows) + report.target_lines(verdicts)))
+    seconds = time.perf_counter() - started
+    report.write_json(args.json, {
+        "date": datetime.datetime.now().isoformat(timespec="seconds"),
+        "command": "python -m benchmarks.run " + " ".join(sys.argv[1:] if argv is None else argv),
+        "settings": vars(settings), "environment": environment, "rows": rows, "targets": verdicts,
+        "duration_s": seconds})
+    print(f"\n{seconds:.0f} s; results written to {args.json}")
+    failures = [r for r in rows if r.get("status") == "FAIL" and r["engine"] in (report.OURS, "hand-written")]
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
