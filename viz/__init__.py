@@ -1,0 +1,26 @@
+"""viz: pictures of the computation graph a Tensor recorded — the chain rule made visible.
+
+>>> import autograd_core as ag, viz
+>>> w = ag.Tensor(2.0, requires_grad=True, label="w")
+>>> x = ag.Tensor(-1.0, label="x")
+>>> f = (w * x).sigmoid()
+>>> viz.backward_all(f)                      # backward, keeping every wire's gradient
+>>> g = viz.draw_graph(f, style="circuit")   # a graphviz.Digraph (inline in Jupyter)
+>>> viz.render_graph(f, "f.svg")             # .svg/.png/.pdf by suffix; returns the path
+>>> print(viz.explain(f, w))                 # ∂f/∂w = ∂f/∂a · ∂a/∂w, with numbers
+>>> viz.animate_backward(f, "backward.html") # the backward pass, one op per frame
+>>> viz.plot_history(history, "curves.png")  # nn.fit's loss/accuracy curves
+
+From a shell: ``python -m viz.circuit`` (the cs231n neuron) and
+``python -m viz expr "sigmoid(w*x+b)" --set w=2 x=-1 b=0.5 --out f.svg``.
+viz uses only autograd_core's public API (``ag.walk``, ``t.parents``, ``t.op``, ...).
+"""
+from .animate import animate_backward
+from .explain import ChainPath, Explanation, explain
+from .gradients import backward_all
+from .graph import draw_graph
+from .plots import plot_history
+from .render import GraphvizNotFoundError, render_graph
+
+__all__ = ["draw_graph", "render_graph", "backward_all", "explain", "Explanation", "ChainPath",
+           "animate_backward", "plot_history", "GraphvizNotFoundError"]

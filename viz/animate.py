@@ -1,0 +1,169 @@
+"""The backward pass as a sequence of pictures: gradients flowing back one op at a time.
+
+Frame 0 is the forward pass (every wire has its value, only the output has its
+gradient, 1). Each following frame is one backward step: one op receives its
+complete gradient and passes a share to each input (the orange edges, labelled
+with the share). A gradient still waiting for shares from other consumers is
+marked "+…". The last frame shows every gradient, equal to what ``backward()``
+computes.
+"""
+import html
+import pathlib
+from dataclasses import dataclass
+
+import graphviz
+
+from .format import NUMBER_FORMAT, format_array, tensor_name
+from .gradients import backward_steps
+from .graph import DrawOptions, build_digraph
+from .layout import GraphPlan
+from .render import GraphvizNotFoundError, pipe_dot, write_atomically
+
+
+@dataclass
+class Frame:
+    """One picture of the animation: its caption and its ``graphviz.Digraph``."""
+    caption: str
+    digraph: graphviz.Digraph
+
+
+def backward_frames(root, grad=None, style="circuit", max_frames=200, number_format=NUMBER_FORMAT,
+                    show_data=True, rankdir="LR", legend=True, max_nodes=200):
+    """The frames of ``animate_backward`` as ``Frame`` objects (nothing is written)."""
+    tensors, initial, steps = backward_steps(root, grad)
+    if len(steps) + 1 > max_frames:
+        raise ValueError(f"animate_backward: the backward pass has {len(steps)} steps, more than "
+                         f"max_frames={max_frames} frames; animate a smaller graph or raise max_frames")
+    plan = GraphPlan([root], style, max_nodes, group_modules=True, collapse_modules=False)
+    options = DrawOptions(show_data=show_data, show_grad=True, rankdir=rankdir, style=style, legend=legend,
+                          number_format=number_format)
+
+    def number(array):
+        return format_array(array, number_format)
+
+    def name(i):
+        return tensor_name(tensors[i], i)
+
+    root_index = len(tensors) - 1
+    caption = (f"forward pass done: every wire has its value. Backward starts at the output with "
+               f"∂{name(root_index)}/∂{name(root_index)} = {number(initial[root_index])}.")
+    frames = [_frame(plan, options, caption, initial, set(), {}, None)]
+    total = len(steps)
+    for k, step in enumerate(steps, 1):
+        L = name(root_index)
+        shares = "; ".join(f"∂{L}/∂{name(j)} += {number(share)}" for _, j, share in step.deliveries) or "nothing"
+        caption = (f"step {k} of {total}: {tensors[step.node].op} has its full gradient "
+                   f"∂{L}/∂{name(step.node)} = {number(step.grad)} and passes back {shares}")
+        highlight = {(step.node, position): f"{number(share)}" for position, _, share in step.deliveries}
+        frames.append(_frame(plan, options, caption, step.grads, step.partial, highlight, step.node))
+    return frames
+
+
+def _frame(plan, options, caption, grads, partial, highlight, focus):
+    def grad_of(i, t):
+        return grads.get(i), i in partial
+    options = DrawOptions(**{**options.__dict__, "title": caption})
+    return Frame(caption, build_digraph(plan, options, highlight, grad_of, focus))
+
+
+def animate_backward(root, path=None, grad=None, style="circuit", max_frames=200, **draw_options):
+    """Show the backward pass of ``root`` step by step: one frame per op, plus the start.
+
+    ``path`` ending in ``.html``: one self-contained HTML file (inline SVGs, buttons,
+    a slider and the arrow keys; no network needed). Any other ``path``: a folder of
+    ``frame_000.svg``, ``frame_001.svg``, … Without ``path``: the list of ``Frame``s.
+    ``root`` must be a one-element tensor (or pass ``grad=``). Needs Graphviz's ``dot``
+    to write files; without it the frames' DOT source is saved and a
+    ``GraphvizNotFoundError`` says how to install Graphviz. Returns the path written.
+
+    >>> viz.animate_backward(f, "backward.html")
+    PosixPath('backward.html')
+    """
+    from .layout import as_roots
+    if isinstance(root, (list, tuple)):
+        raise TypeError("animate_backward: pass one Tensor (the loss), not a list")
+    (root,) = as_roots(root, "animate_backward")
+    frames = backward_frames(root, grad, style, max_frames, **draw_options)
+    if path is None:
+        return frames
+    path = pathlib.Path(path)
+    if path.suffix.lower() == ".html":
+        return _write_html(frames, path, root)
+    if path.suffix:
+        raise ValueError(f"animate_backward: write to a .html file or to a folder (no suffix), got {str(path)!r}")
+    return _write_svg_folder(frames, path)
+
+
+def _svgs(frames, save_source):
+    try:
+        return [pipe_dot(frame.digraph, "svg", "animate_backward").decode("utf-8") for frame in frames]
+    except GraphvizNotFoundError as error:
+        where = save_source("\n".join(frame.digraph.source for frame in frames))
+        raise GraphvizNotFoundError(f"{error}\nThe frames' DOT source was saved to {str(where)!r}.") from None
+
+
+def _write_svg_folder(frames, folder):
+    def save_source(text):
+        for k, frame in enumerate(frames):
+            write_atomically(folder / f"frame_{k:03d}.dot", frame.digraph.source)
+        return folder
+    for k, svg in enumerate(_svgs(frames, save_source)):
+        write_atomically(folder / f"frame_{k:03d}.svg", svg)
+    return folder
+
+
+def _write_html(frames, path, root):
+    svgs = _svgs(frames, lambda text: write_atomically(path.with_suffix(".dot"), text))
+    title = f"The backward pass of {root.label or 'the output'}, one op at a time"
+    parts = []
+    for k, (frame, svg) in enumerate(zip(frames, svgs)):
+        svg = svg[svg.index("<svg"):]  # drop the XML prolog: the SVG is inlined in HTML
+        parts.append(f'<div class="frame" id="frame{k}"{"" if k == 0 else " hidden"}>'
+                     f'<p class="caption">{html.escape(frame.caption)}</p>{svg}</div>')
+    page = _PAGE.format(title=html.escape(title), last=len(frames) - 1, frames="\n".join(parts))
+    return write_atomically(path, page)
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>
+body {{ font-family: Helvetica, Arial, sans-serif; margin: 1.5em; }}
+.caption {{ font-size: 1.1em; min-height: 2.6em; }}
+svg {{ max-width: 100%; height: auto; }}
+#controls button {{ font-size: 1em; margin-right: .4em; }}
+</style></head>
+<body>
+<h2>{title}</h2>
+<p>Green: forward value (above the wire). Red: gradient (below). Orange: the edges the
+current op sends its gradient along. "+…": more shares still to come. Keys: ← →.</p>
+<div id="controls"><button id="prev">◀ back</button><button id="play">▶ play</button>
+<button id="next">next ▶</button><input id="slider" type="range" min="0" max="{last}" value="0">
+<span id="counter"></span></div>
+{frames}
+<script>
+(function () {{
+  var current = 0, last = {last}, timer = null;
+  var slider = document.getElementById("slider"), counter = document.getElementById("counter");
+  function show(k) {{
+    current = Math.max(0, Math.min(last, k));
+    for (var i = 0; i <= last; i++) document.getElementById("frame" + i).hidden = (i !== current);
+    slider.value = current; counter.textContent = "frame " + current + " of " + last;
+  }}
+  function play() {{
+    if (timer) {{ clearInterval(timer); timer = null; return; }}
+    if (current === last) show(0);
+    timer = setInterval(function () {{ if (current === last) play(); else show(current + 1); }}, 1200);
+  }}
+  document.getElementById("prev").onclick = function () {{ show(current - 1); }};
+  document.getElementById("next").onclick = function () {{ show(current + 1); }};
+  document.getElementById("play").onclick = play;
+  slider.oninput = function () {{ show(parseInt(slider.value, 10)); }};
+  document.onkeydown = function (e) {{
+    if (e.key === "ArrowLeft") show(current - 1);
+    if (e.key === "ArrowRight") show(current + 1);
+  }};
+  show(0);
+}})();
+</script>
+</body></html>
+"""

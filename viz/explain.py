@@ -1,0 +1,235 @@
+"""The chain rule, spelled out: ``explain(loss, w)``.
+
+A gradient is a sum over paths: for every path from the loss L back to w, multiply
+the local derivatives along it (∂L/∂ŷ · ∂ŷ/∂a · … · ∂z/∂w), then add the paths.
+``explain`` computes each factor from the recorded graph, prints the products and
+their sum, and highlights the paths in the picture.
+
+For tensors the local derivative of an edge is a Jacobian. ``explain`` does not
+build Jacobians: it carries the gradient along each path by vector-Jacobian
+products (what backward itself does), so each path's *contribution* to ∂L/∂w is
+exact and the contributions still add up to ``w.grad``. Edges between one-element
+tensors show their local derivative as a number; other edges show ``J[op]``.
+"""
+import numpy as np
+
+import autograd_core as ag
+
+from .format import NUMBER_FORMAT, format_array, format_number, tensor_name
+from .gradients import edge_vjp, local_derivative, seed_for
+
+MAX_FACTORS_SHOWN = 16  # a longer path prints its first and last 8 factors
+
+
+class ChainPath:
+    """One path from the root back to the parameter.
+
+    ``tensors`` runs root -> param; ``positions[k]`` is which input of ``tensors[k]``
+    the path enters; ``local_derivatives[k]`` is d tensors[k] / d tensors[k+1] (None
+    for a Jacobian); ``contribution`` is this path's share of dL/dparam.
+    """
+
+    def __init__(self, tensors, positions, local_derivatives, contribution):
+        self.tensors, self.positions = tensors, positions
+        self.local_derivatives, self.contribution = local_derivatives, contribution
+
+    def edges(self):
+        """(child tensor, input position) for each edge of the path."""
+        return list(zip(self.tensors[:-1], self.positions))
+
+
+class Explanation:
+    """What ``explain`` found. ``print(it)`` for the text, ``.draw()`` for the picture.
+
+    ``paths``: the ChainPaths listed (at most ``max_paths``); ``path_count``: all of
+    them; ``total``: dL/dparam summed over every path (the chain rule's answer, equal
+    to ``param.grad`` after ``loss.backward()``); ``unlisted``: the summed contribution
+    of the paths past ``max_paths`` (zero when all are listed).
+    """
+
+    def __init__(self, root, param, names, paths, path_count, total, number_format):
+        self.root, self.param, self.paths, self.path_count = root, param, paths, path_count
+        self.total = total
+        self.unlisted = total - sum((p.contribution for p in paths), np.zeros_like(total))
+        self._names, self._format = names, number_format
+
+    def name(self, t):
+        """The name this explanation (and ``draw_graph(root)``) uses for tensor ``t``."""
+        return self._names[id(t)]
+
+    def _number(self, array):
+        return format_array(array, self._format)
+
+    def text(self):
+        """The chain rule for every listed path, its product and the sum over paths."""
+        L, w = self.name(self.root), self.name(self.param)
+        plural = "path" if self.path_count == 1 else "paths"
+        lines = [f"∂{L}/∂{w} by the chain rule: {self.path_count:,} {plural} from {L} back to {w}",
+                 "(multiply the local derivatives along each path, then add up the paths)", ""]
+        for k, path in enumerate(self.paths, 1):
+            lines += self._path_lines(k, path) + [""]
+        if len(self.paths) < self.path_count:
+            rest = self.path_count - len(self.paths)
+            lines += [f"… and {rest:,} more paths (max_paths={len(self.paths)}), contributing "
+                      f"{self._number(self.unlisted)} together", ""]
+        lines.append(f"sum over the {self.path_count:,} {plural}: ∂{L}/∂{w} = {self._number(self.total)}")
+        return "\n".join(lines)
+
+    def _path_lines(self, k, path):
+        names = [self.name(t) for t in path.tensors]
+        header = f"path {k} of {self.path_count:,}: " + " ← ".join(_elide(names, " ← "))
+        if len(names) == 1:
+            return [header, f"  ∂{names[0]}/∂{names[0]} = 1"]
+        symbols, values = [], []
+        for k, (child, parent, d) in enumerate(zip(names, names[1:], path.local_derivatives)):
+            node, position = path.tensors[k], path.positions[k]
+            repeated = sum(p is path.tensors[k + 1] for p in node.parents) > 1
+            # a*a uses a twice: say which argument, or paths through each look the same
+            symbols.append(f"∂{child}/∂{parent}" + (f"[arg {position}]" if repeated else ""))
+            values.append(f"({format_number(d, self._format)})" if d is not None else "J")
+        lead = f"  ∂{names[0]}/∂{names[-1]} = "
+        pad = " " * (len(lead) - 2) + "= "
+        lines = [header, lead + " · ".join(_elide(symbols, "·")), pad + " · ".join(_elide(values, "·")),
+                 pad + self._number(path.contribution)]
+        if any(d is None for d in path.local_derivatives):
+            lines.append(" " * len(lead) + "(J: a Jacobian, applied as a vector-Jacobian product along the path)")
+        return lines
+
+    def __str__(self):
+        return self.text()
+
+    def __repr__(self):
+        return (f"Explanation(∂{self.name(self.root)}/∂{self.name(self.param)} = "
+                f"{self._number(self.total)} over {self.path_count:,} path{'s' if self.path_count != 1 else ''})")
+
+    def highlight(self):
+        """{(child, input position): label} for every edge on a listed path (``draw_graph`` uses it)."""
+        edges = {}
+        for path in self.paths:
+            for (child, position), d in zip(path.edges(), path.local_derivatives):
+                edges[(child, position)] = "×J" if d is None else f"×({format_number(d, self._format)})"
+        return edges
+
+    def draw(self, **draw_options):
+        """The graph with the listed paths in orange, each edge labelled by its local derivative.
+
+        >>> viz.explain(f, w0).draw(style="circuit")
+        """
+        from .graph import draw_graph
+        draw_options.setdefault("title", f"∂{self.name(self.root)}/∂{self.name(self.param)} = "
+                                         f"{self._number(self.total)}: the highlighted paths")
+        return draw_graph(self.root, highlight=self.highlight(), **draw_options)
+
+    def render(self, path, **draw_options):
+        """Save ``draw()``'s picture (suffix picks the format, as ``render_graph``)."""
+        from .render import render_graph
+        return render_graph(self.draw(**draw_options), path)
+
+
+def _elide(items, joiner):
+    if len(items) <= MAX_FACTORS_SHOWN:
+        return items
+    half = MAX_FACTORS_SHOWN // 2
+    return items[:half] + [f"… {len(items) - 2 * half} more …"] + items[-half:]
+
+
+def explain(root, param, max_paths=32, number_format=NUMBER_FORMAT):
+    """Every chain-rule path from ``root`` (a loss) back to ``param``, with its local derivatives.
+
+    Returns an ``Explanation``: ``print`` it for the ∂L/∂w = ∂L/∂ŷ · ∂ŷ/∂a · … lines,
+    ``.draw()`` for the picture with the paths highlighted. ``.total`` (the sum over
+    paths) equals ``param.grad`` after ``root.backward()`` — the chain rule, checked.
+    The number of paths can grow exponentially; the first ``max_paths`` are listed
+    and the rest summed. Backward need not have run.
+
+    >>> w0 = ag.Tensor(2.0, requires_grad=True, label="w0")
+    >>> f = (w0 * -1.0).sigmoid()
+    >>> print(viz.explain(f, w0))
+    """
+    if not isinstance(root, ag.Tensor):
+        raise TypeError(f"explain: root must be a Tensor (the loss), got {type(root).__module__}."
+                        f"{type(root).__qualname__}")
+    if not isinstance(param, ag.Tensor):
+        raise TypeError(f"explain: param must be a Tensor of root's graph, got {type(param).__name__}")
+    if not isinstance(max_paths, int) or max_paths < 1:
+        raise ValueError(f"explain: max_paths must be a positive int, got {max_paths!r}")
+    tensors = ag.walk(root)
+    index = {id(t): i for i, t in enumerate(tensors)}
+    if id(param) not in index:
+        raise ValueError(f"explain: param ({param.label or 'shape ' + str(param.shape)}) is not in the graph of "
+                         "root: root was not computed from it (or from a detached copy of it)")
+    seed = seed_for(root, None, "explain")
+    target = index[id(param)]
+    names = {id(t): tensor_name(t, i) for i, t in enumerate(tensors)}
+    reaches, count = _reaching(tensors, index, target)
+    paths = [_chain_path(tensors, edges, seed) for edges in _enumerate_paths(tensors, index, reaches, target,
+                                                                             len(tensors) - 1, max_paths)]
+    total = _total(tensors, index, reaches, target, seed)
+    return Explanation(root, param, names, paths, count[len(tensors) - 1], total, number_format)
+
+
+def _reaching(tensors, index, target):
+    """Which tensors lie on some path down to ``target``, and how many paths each has.
+
+    Walk order puts parents first, so one forward sweep suffices (Python ints: no overflow).
+    """
+    reaches = [False] * len(tensors)
+    count = [0] * len(tensors)
+    reaches[target], count[target] = True, 1
+    for i in range(target + 1, len(tensors)):
+        for p in tensors[i].parents:
+            j = index[id(p)]
+            if reaches[j]:
+                reaches[i] = True
+                count[i] += count[j]
+    return reaches, count
+
+
+def _enumerate_paths(tensors, index, reaches, target, start, limit):
+    """Up to ``limit`` paths as lists of (child index, position), depth-first, in input order.
+
+    Iterative, with paths kept as linked (edge, previous) cells so a deep path costs O(depth).
+    """
+    found, stack = [], [(start, None)]
+    while stack and len(found) < limit:
+        node, trail = stack.pop()
+        if node == target:
+            edges = []
+            while trail is not None:
+                edges.append(trail[0])
+                trail = trail[1]
+            found.append(edges[::-1])
+            continue
+        parents = tensors[node].parents
+        for position in range(len(parents) - 1, -1, -1):
+            j = index[id(parents[position])]
+            if reaches[j]:
+                stack.append((j, ((node, position), trail)))
+    return found
+
+
+def _chain_path(tensors, edges, seed):
+    g = seed
+    chain = [tensors[edges[0][0]]] if edges else [tensors[-1]]
+    positions, derivatives = [], []
+    for child_index, position in edges:
+        child = tensors[child_index]
+        g = edge_vjp(child, position, g)
+        positions.append(position)
+        derivatives.append(local_derivative(child, position))
+        chain.append(child.parents[position])
+    return ChainPath(chain, positions, derivatives, np.asarray(g))
+
+
+def _total(tensors, index, reaches, target, seed):
+    """dL/dparam over every path at once: reverse accumulation restricted to the paths' edges."""
+    grads = {len(tensors) - 1: seed}
+    for i in range(len(tensors) - 1, target, -1):
+        if i not in grads or not reaches[i]:
+            continue
+        for position, parent in enumerate(tensors[i].parents):
+            j = index[id(parent)]
+            if reaches[j]:
+                share = edge_vjp(tensors[i], position, grads[i])
+                grads[j] = share if j not in grads else grads[j] + share
+    return np.asarray(grads.get(target, np.zeros(tensors[target].shape)))

@@ -1,0 +1,120 @@
+"""A safe little expression language for the command line: ``"sigmoid(w*x + b)"``.
+
+The text is parsed with Python's ``ast`` and only numbers, variable names, the
+operators ``+ - * / ** @``, and calls of the autograd functions below are allowed
+(``exp(x)`` or ``x.exp()``). Nothing is ever passed to ``eval``.
+"""
+import ast
+
+import autograd_core as ag
+
+FUNCTIONS = {name: getattr(ag, name) for name in (
+    "exp", "log", "sigmoid", "tanh", "relu", "abs", "sqrt", "sum", "mean", "max", "softmax",
+    "log_softmax", "logsumexp", "maximum", "minimum", "matmul", "transpose", "reshape")}
+_BINARY = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
+           ast.Div: lambda a, b: a / b, ast.Pow: lambda a, b: a ** b, ast.MatMult: lambda a, b: a @ b}
+_UNARY = {ast.USub: lambda a: -a, ast.UAdd: lambda a: a}
+
+
+class ExpressionError(ValueError):
+    """The expression cannot be parsed or uses something outside the allowed language."""
+
+
+def variable_names(text):
+    """The free variable names of ``text`` in order of first use (functions excluded)."""
+    tree = _parse(text)
+    called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and id(node) not in called and node.id not in names:
+            names.append(node.id)
+    return names
+
+
+def evaluate(text, variables):
+    """Evaluate ``text`` with ``variables`` (name -> Tensor) and return the resulting Tensor.
+
+    >>> w = ag.Tensor(2.0, requires_grad=True, label="w")
+    >>> evaluate("sigmoid(w * -1 + 0.5)", {"w": w}).item()
+    0.18242552380635635
+    """
+    tree = _parse(text)
+    for node in ast.walk(tree):  # unknown functions first: "foo(w)" is not a missing variable "foo"
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id not in FUNCTIONS:
+            _Evaluator(text, variables).refuse(node, f"calling {node.func.id}")
+    missing = [n for n in variable_names(text) if n not in variables]
+    if missing:
+        raise ExpressionError(f"expression {text!r}: no value for {', '.join(missing)}; "
+                              f"give one with --set {missing[0]}=VALUE")
+    result = _Evaluator(text, variables).visit(tree.body)
+    if not isinstance(result, ag.Tensor):
+        raise ExpressionError(f"expression {text!r} uses no variable, so there is no graph to draw")
+    return result
+
+
+def _parse(text):
+    try:
+        return ast.parse(text.strip(), mode="eval")
+    except SyntaxError as error:
+        raise ExpressionError(f"expression {text!r} is not valid: {error.msg} (column {error.offset})") from None
+
+
+class _Evaluator(ast.NodeVisitor):
+    def __init__(self, text, variables):
+        self.text, self.variables = text, variables
+
+    def refuse(self, node, what):
+        raise ExpressionError(f"expression {self.text!r}: {what} is not allowed here; use numbers, "
+                              f"variables, + - * / ** @ and the functions {', '.join(sorted(FUNCTIONS))}")
+
+    def generic_visit(self, node):
+        self.refuse(node, type(node).__name__)
+
+    def visit_Constant(self, node):
+        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+            self.refuse(node, f"the constant {node.value!r}")
+        return node.value  # ints stay ints: they may be axes, and Tensors take them as floats
+
+    def visit_Tuple(self, node):  # for axes: sum(x, (0, 1))
+        return tuple(self.visit(e) for e in node.elts)
+
+    def visit_Name(self, node):
+        if node.id in FUNCTIONS:
+            self.refuse(node, f"the function {node.id} without a call")
+        return self.variables[node.id]
+
+    def visit_BinOp(self, node):
+        op = _BINARY.get(type(node.op))
+        if op is None:
+            self.refuse(node, f"the operator {type(node.op).__name__}")
+        return op(self.visit(node.left), self.visit(node.right))
+
+    def visit_UnaryOp(self, node):
+        op = _UNARY.get(type(node.op))
+        if op is None:
+            self.refuse(node, f"the operator {type(node.op).__name__}")
+        return op(self.visit(node.operand))
+
+    def visit_Call(self, node):
+        keywords = {k.arg: self._keyword(k) for k in node.keywords}
+        if isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS:
+            return FUNCTIONS[node.func.id](*[self.visit(a) for a in node.args], **keywords)
+        if isinstance(node.func, ast.Attribute) and node.func.attr in FUNCTIONS:
+            target = self.visit(node.func.value)
+            if not isinstance(target, ag.Tensor):
+                self.refuse(node, f"calling .{node.func.attr}() on a number")
+            return getattr(target, node.func.attr)(*[self.visit(a) for a in node.args], **keywords)
+        self.refuse(node, f"calling {ast.unparse(node.func)}")
+
+    def _keyword(self, keyword):
+        if keyword.arg not in ("axis", "keepdims"):
+            self.refuse(keyword, f"the keyword {keyword.arg}=")
+        value = keyword.value
+        if isinstance(value, ast.Constant) and isinstance(value.value, (bool, int)):
+            return value.value
+        if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.USub) and isinstance(value.operand,
+                                                                                              ast.Constant):
+            return -value.operand.value
+        if isinstance(value, ast.Tuple):
+            return self.visit(value)
+        self.refuse(keyword, f"the value of {keyword.arg}=")

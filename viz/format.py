@@ -1,0 +1,120 @@
+"""How a tensor is written in a picture: numbers, summaries, names, kinds and colours.
+
+Shared by every drawing in viz so that the graph, the chain-rule text and the
+animation call the same tensor by the same name and print it the same way.
+"""
+import html
+
+import numpy as np
+
+NUMBER_FORMAT = "%.4g"   # %.4g keeps small gradients readable (1.2e-07, never 0.0000)
+NO_VALUE = "\u2014"      # "—": no gradient yet (backward has not reached it), which is not 0
+SMALL_TENSOR = 6         # up to this many elements the values are printed, past it a summary
+
+# cs231n colours: forward values in green above the wire, gradients in red below it.
+VALUE_COLOUR = "#1a7f37"
+GRAD_COLOUR = "#c62828"
+HIGHLIGHT_COLOUR = "#e8590c"
+MUTED_COLOUR = "#6c757d"
+FILL = {
+    "parameter": "#cfe2ff",   # leaf with requires_grad: what training changes
+    "input": "#fff3cd",       # leaf without requires_grad: data and constants
+    "op": "#e9ecef",
+    "output": "#d3f9d8",      # a root of the drawing (the loss)
+    "module": "#f3f0ff",
+    "hidden": "#f8f9fa",
+}
+KIND_DESCRIPTION = {
+    "parameter": "leaf, requires_grad (parameter)",
+    "input": "leaf, no grad (input / constant)",
+    "op": "operation",
+    "output": "output (root)",
+}
+
+# Symbols for the circuit picture (cs231n draws gates as small circles with a sign).
+OP_SYMBOL = {
+    "add": "+", "sub": "\u2212", "mul": "*", "div": "/", "neg": "*\u22121", "pow": "**",
+    "matmul": "@", "sigmoid": "\u03c3", "maximum": "max", "getitem": "[ ]",
+}
+
+
+def format_number(x, number_format=NUMBER_FORMAT):
+    """One number, e.g. ``format_number(0.731058)`` -> ``'0.7311'``."""
+    if isinstance(x, (bool, np.bool_)):
+        return str(bool(x))
+    return number_format % x
+
+
+def format_array(array, number_format=NUMBER_FORMAT):
+    """Values of a small array, or a summary of a large one; ``None`` -> "—".
+
+    >>> format_array(np.array([1.0, -0.25]))
+    '[1, -0.25]'
+    >>> format_array(np.arange(100.0))
+    'mean 49.5 min 0 max 99'
+    """
+    if array is None:
+        return NO_VALUE
+    array = np.asarray(array)
+    if array.size <= SMALL_TENSOR:
+        if array.ndim == 0:
+            return format_number(array.item(), number_format)
+        return np.array2string(array, separator=", ",
+                               formatter={"all": lambda v: format_number(v, number_format)})
+    values = array.astype(np.float64) if array.dtype.kind in "biu" else array
+    with np.errstate(all="ignore"):  # a NaN/Inf in the data is shown, not raised
+        stats = (np.mean(values), np.min(values), np.max(values))
+    return "mean {} min {} max {}".format(*(format_number(v, number_format) for v in stats))
+
+
+def format_shape(t):
+    """``'scalar float64'`` or ``'(3, 4) float32'``."""
+    return f"{'scalar' if t.ndim == 0 else t.shape} {t.dtype}"
+
+
+def leaf_kind(t):
+    """'parameter' for a leaf that requires grad, 'input' for data and constants, else 'op'."""
+    if not t.is_leaf:
+        return "op"
+    return "parameter" if t.requires_grad else "input"
+
+
+def is_constant(t):
+    """An unnamed one-element leaf without grad: the ``1`` in ``1 + x.exp()``."""
+    return t.is_leaf and not t.requires_grad and t.label is None and t.size == 1
+
+
+def tensor_name(t, index):
+    """The name viz uses for tensor number ``index`` (walk order): its label, else op+index.
+
+    >>> tensor_name(a * b, 5)     # unlabeled product
+    'mul5'
+    """
+    if t.label:
+        return str(t.label)
+    if t.is_leaf:
+        return f"{'param' if t.requires_grad else 'const' if is_constant(t) else 'input'}{index}"
+    return f"{t.op}{index}"
+
+
+def op_description(t, limit=40):
+    """The op and its non-tensor arguments, e.g. ``'sum axes=(1,)'``."""
+    parts = [t.op]
+    for key, value in t.op_params.items():
+        if value is False or value is None:
+            continue  # defaults such as keepdims=False only add noise
+        if isinstance(value, np.ndarray):
+            text = f"array{value.shape}"
+        elif isinstance(value, np.dtype):
+            text = str(value)
+        else:
+            text = repr(value)
+        if len(text) > limit:
+            text = text[:limit - 1] + "\u2026"
+        parts.append(f"{key}={text}")
+    return " ".join(parts)
+
+
+def escape(text):
+    """Text made safe for a Graphviz HTML-like label."""
+    return html.escape(str(text), quote=True)

@@ -1,0 +1,126 @@
+"""Gradients for pictures: every wire's gradient, and the backward pass one edge at a time.
+
+``backward_all`` runs the real engine, keeping each intermediate gradient. The other
+helpers recompute the chain rule edge by edge from the public API — each op's vjp in
+``ag.PRIMITIVES`` applied to the recorded values — so ``explain`` can split a gradient
+into paths and ``animate_backward`` can show it arriving node by node.
+"""
+from dataclasses import dataclass, field
+
+import numpy as np
+
+import autograd_core as ag
+
+from .layout import as_roots
+
+
+def backward_all(root, grad=None, retain_graph=False):
+    """``root.backward()`` that also keeps the gradient of every intermediate tensor.
+
+    A plain backward stores gradients only in leaves (as PyTorch does); the cs231n
+    picture needs one on every wire, so this calls ``retain_grad()`` on every non-leaf
+    that ``ag.walk`` finds, then runs the engine's backward.
+
+    >>> f = (w * x + b).sigmoid()
+    >>> viz.backward_all(f)
+    >>> f.parents[0].grad          # the gradient on the wire into the sigmoid
+    """
+    if isinstance(root, (list, tuple)):
+        raise TypeError("backward_all: pass one Tensor (sum several outputs into one first, as backward needs)")
+    (root,) = as_roots(root, "backward_all")
+    for t in ag.walk(root):
+        if not t.is_leaf:
+            t.retain_grad()
+    root.backward(grad, retain_graph=retain_graph)
+
+
+def unbroadcast(g, shape):
+    """Sum a broadcast gradient back down to ``shape`` (numpy's broadcasting undone)."""
+    g = np.asarray(g)
+    lead = g.ndim - len(shape)
+    if lead > 0:
+        g = g.sum(axis=tuple(range(lead)))
+    ones = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    return g.sum(axis=ones, keepdims=True) if ones else g
+
+
+def edge_vjp(child, position, g):
+    """dL/d(input ``position`` of ``child``)'s share through this one edge, given g = dL/dchild."""
+    prim = ag.PRIMITIVES[child.op]
+    inputs = [p.data for p in child.parents]
+    g = np.asarray(g, dtype=child.dtype)
+    result = prim.vjp(position, g, child.data, *inputs, **child.op_params)
+    parent = child.parents[position]
+    return unbroadcast(result, parent.shape).astype(parent.dtype, copy=False)
+
+
+def local_derivative(child, position):
+    """d child / d parent as a number when both are one-element tensors, else None (a Jacobian)."""
+    parent = child.parents[position]
+    if child.size != 1 or parent.size != 1:
+        return None
+    return float(edge_vjp(child, position, np.ones(child.shape)).reshape(()))
+
+
+def seed_for(root, grad, caller):
+    """The starting gradient dL/droot: ones for a one-element root, else ``grad`` is required."""
+    if grad is None:
+        if root.size != 1:
+            raise ValueError(f"{caller}: root has shape {root.shape}; the chain rule starts from a one-element "
+                             "tensor (a loss). Reduce it first (root.sum()) or pass grad= of its shape")
+        return np.ones(root.shape, dtype=root.dtype)
+    seed = np.asarray(grad, dtype=root.dtype)
+    if seed.shape != root.shape:
+        raise ValueError(f"{caller}: grad has shape {seed.shape} but root has shape {root.shape}")
+    return seed
+
+
+@dataclass
+class BackwardStep:
+    """One op's turn in the backward pass: it receives its full gradient and passes shares on."""
+    node: int                     # walk index of the op's output tensor
+    grad: np.ndarray              # dL/d(node), complete at this point
+    deliveries: list              # (input position, parent walk index, gradient share)
+    grads: dict = field(repr=False)  # walk index -> gradient accumulated so far (after this step)
+    partial: set = field(repr=False)  # walk indices whose gradient still awaits more shares
+
+
+def backward_steps(root, grad=None):
+    """The backward pass of ``root`` replayed op by op, as ``BackwardStep`` records.
+
+    Ops run in reverse walk order, a valid reverse topological order: every consumer of
+    a tensor comes after it in ``ag.walk``, so each op has its complete gradient when its
+    turn comes. Returns (tensors in walk order, initial gradients, steps).
+    """
+    tensors = ag.walk(root)
+    index = {id(t): i for i, t in enumerate(tensors)}
+    consumers = [0] * len(tensors)
+    for t in tensors:
+        for p in t.parents:
+            if p.requires_grad:
+                consumers[index[id(p)]] += 1
+    root_index = index[id(root)]
+    grads = {root_index: seed_for(root, grad, "animate_backward")}
+    initial = dict(grads)
+    received = [0] * len(tensors)
+    partial = set()
+    steps = []
+    for i in range(len(tensors) - 1, -1, -1):
+        t = tensors[i]
+        if t.is_leaf or i not in grads:
+            continue
+        deliveries = []
+        for position, parent in enumerate(t.parents):
+            if not parent.requires_grad:
+                continue
+            share = edge_vjp(t, position, grads[i])
+            j = index[id(parent)]
+            grads[j] = share if j not in grads else grads[j] + share  # out of place: snapshots stay valid
+            received[j] += 1
+            if received[j] < consumers[j]:
+                partial.add(j)
+            else:
+                partial.discard(j)
+            deliveries.append((position, j, share))
+        steps.append(BackwardStep(i, grads[i], deliveries, dict(grads), set(partial)))
+    return tensors, initial, steps

@@ -1,0 +1,282 @@
+"""The computation graph as Graphviz DOT: ``draw_graph``.
+
+Two pictures of the same recorded graph:
+
+* ``style="record"`` (default; micrograd's picture with pytorchviz's legend): a box
+  per tensor (name, shape and dtype, value, gradient) and an ellipse per op.
+* ``style="circuit"`` (the cs231n notes' picture): gates as small circles, and on
+  every wire its forward value above the line (green) and its gradient below (red).
+
+Node ids follow ``ag.walk`` order (``t7`` is tensor 7, ``op7`` the op that made it),
+never ``id()``, so the same graph always gives the same DOT source.
+"""
+from dataclasses import dataclass
+
+import graphviz
+
+from .format import (FILL, GRAD_COLOUR, HIGHLIGHT_COLOUR, KIND_DESCRIPTION, MUTED_COLOUR, NO_VALUE,
+                     NUMBER_FORMAT, OP_SYMBOL, VALUE_COLOUR, escape, format_array, format_shape,
+                     is_constant, leaf_kind, op_description, tensor_name)
+from .layout import GraphPlan, as_roots
+
+STYLES = ("record", "circuit")
+
+
+@dataclass
+class DrawOptions:
+    show_data: bool = True
+    show_grad: bool = True
+    rankdir: str = "LR"
+    style: str = "record"
+    legend: bool = True
+    number_format: str = NUMBER_FORMAT
+    title: str = None
+
+
+def draw_graph(root, show_data=True, show_grad=True, rankdir="LR", max_nodes=200, group_modules=True,
+               collapse_modules=None, style="record", legend=True, highlight=None,
+               number_format=NUMBER_FORMAT, title=None):
+    """The graph that ``root`` recorded, as a ``graphviz.Digraph`` (shows inline in Jupyter).
+
+    ``root``: a Tensor or a list of Tensors (several outputs). Values and gradients of
+    tensors with at most 6 elements are printed with ``number_format``; larger ones get
+    mean/min/max. A gradient shows "—" until backward has produced it; after a plain
+    ``backward()`` only leaves keep one, so use ``viz.backward_all(loss)`` to see every
+    wire's gradient. Ops run inside an ``nn`` module (``t.scope``) are grouped in a
+    labelled cluster (``group_modules``); ``collapse_modules=True`` draws one box per
+    module (an int collapses to that depth of the dotted path; None collapses only when
+    the graph is larger than ``max_nodes``). Past ``max_nodes`` Graphviz nodes (the
+    legend not counted) the tensors farthest from the roots are replaced by one node
+    that says how many were hidden. ``highlight``: (tensor, input position) edges to
+    draw in orange — an iterable, or a dict edge -> label (``viz.explain`` uses it).
+
+    >>> import autograd_core as ag, viz
+    >>> w = ag.Tensor(2.0, requires_grad=True, label="w")
+    >>> loss = (w * 3.0).sigmoid()
+    >>> viz.backward_all(loss)
+    >>> print(viz.draw_graph(loss).source)      # DOT text; in Jupyter the picture
+    """
+    roots = as_roots(root, "draw_graph")
+    if style not in STYLES:
+        raise ValueError(f"draw_graph: style must be one of {STYLES}, got {style!r}")
+    if rankdir not in ("LR", "RL", "TB", "BT"):
+        raise ValueError(f"draw_graph: rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
+    plan = GraphPlan(roots, style, max_nodes, group_modules, collapse_modules)
+    options = DrawOptions(show_data, show_grad, rankdir, style, legend, number_format, title)
+    return build_digraph(plan, options, highlight=resolve_highlight(plan, highlight))
+
+
+def resolve_highlight(plan, highlight):
+    """{(child tensor, position): label} -> {(child walk index, position): label}."""
+    if not highlight:
+        return {}
+    pairs = highlight.items() if isinstance(highlight, dict) else ((edge, None) for edge in highlight)
+    resolved = {}
+    for (child, position), label in pairs:
+        if id(child) not in plan.index:
+            raise ValueError("draw_graph: a highlighted tensor is not part of the drawn graph")
+        resolved[(plan.index[id(child)], position)] = label
+    return resolved
+
+
+def build_digraph(plan, options, highlight=None, grad_of=None, focus=None):
+    """DOT for a plan. ``grad_of(i, t) -> (array or None, partial)`` overrides ``t.grad``
+    (the backward animation shows gradients as they arrive); ``focus`` is a tensor index
+    drawn highlighted."""
+    return _Drawer(plan, options, highlight or {}, grad_of, focus).digraph()
+
+
+class _Drawer:
+    def __init__(self, plan, options, highlight, grad_of, focus):
+        self.plan, self.o, self.highlight = plan, options, highlight
+        self.grad_of = grad_of or (lambda i, t: (t.grad, False))
+        self.focus = focus
+        self.circuit = options.style == "circuit"
+        self.roots = set(plan.root_indices)
+        self.visible = set(plan.visible)
+        # Ops that send a highlighted gradient glow; values glow at both ends of a highlighted edge.
+        self.hot_ops = {c for c, _ in highlight} | ({focus} if focus is not None else set())
+        self.hot = self.hot_ops | {plan.index[id(plan.tensors[c].parents[p])] for c, p in highlight}
+
+    # ------------------------------------------------------------ assembly
+    def digraph(self):
+        g = graphviz.Digraph("computation_graph", node_attr={"fontname": "Helvetica", "fontsize": "11"},
+                             edge_attr={"arrowsize": "0.6", "fontname": "Helvetica", "fontsize": "10"})
+        g.attr(rankdir=self.o.rankdir, fontname="Helvetica", nodesep="0.25",
+               ranksep="0.3" if self.circuit else "0.35", ordering="in")  # inputs drawn in argument order
+        if self.o.title:
+            g.attr(label=self.o.title, labelloc="t", fontsize="14")
+        tree = {}
+        for unit in self.plan.visible:
+            tree.setdefault(self.plan.cluster_path(unit), []).append(unit)
+        self._emit_cluster(g, (), tree)
+        summary = self.plan.hidden_summary()
+        if summary:
+            g.node("hidden", escape(summary), shape="note", style="filled,dashed",
+                   fillcolor=FILL["hidden"], fontcolor=MUTED_COLOUR)
+        for unit in self.plan.visible:
+            self._edges_into(g, unit)
+        if self.o.legend:
+            self._legend(g)
+        return g
+
+    def _emit_cluster(self, container, path, tree):
+        for unit in tree.get(path, ()):
+            self._unit(container, unit)
+        children = sorted({p[:len(path) + 1] for p in tree if len(p) > len(path) and p[:len(path)] == path})
+        for child in children:
+            name = child[-1]
+            with container.subgraph(name="cluster_" + name) as sub:
+                sub.attr(label=name.rpartition(".")[2] if path else name, style="rounded,dashed",
+                         color=MUTED_COLOUR, fontcolor=MUTED_COLOUR, fontsize="11")
+                self._emit_cluster(sub, child, tree)
+
+    # ------------------------------------------------------------ nodes
+    def _unit(self, g, unit):
+        if not isinstance(unit, int):
+            return self._module_box(g, unit)
+        t = self.plan.tensors[unit]
+        if not t.is_leaf:
+            self._op_node(g, unit, t)
+        if self.circuit:
+            self._wire(g, unit, t)
+        else:
+            self._record(g, unit, t)
+
+    def _values(self, i, t):
+        """(value text, grad text or None) for tensor i, as options ask."""
+        value = format_array(t.data, self.o.number_format) if self.o.show_data else None
+        grad = None
+        if self.o.show_grad and t.requires_grad:
+            array, partial = self.grad_of(i, t)
+            grad = format_array(array, self.o.number_format) + (" +\u2026" if partial and array is not None else "")
+        return value, grad
+
+    def _record(self, g, i, t):
+        kind = "output" if i in self.roots else leaf_kind(t)
+        value, grad = self._values(i, t)
+        border = f' color="{HIGHLIGHT_COLOUR}" border="3"' if i in self.hot else ' border="1"'
+        rows = [f'<tr><td><b>{escape(tensor_name(t, i))}</b></td></tr>',
+                f'<tr><td><font point-size="9" color="{MUTED_COLOUR}">{escape(format_shape(t))}</font></td></tr>']
+        if value is not None:
+            rows.append(f'<tr><td align="left"><font color="{VALUE_COLOUR}">data {escape(value)}</font></td></tr>')
+        if grad is not None:
+            rows.append(f'<tr><td align="left"><font color="{GRAD_COLOUR}">grad {escape(grad)}</font></td></tr>')
+        label = (f'<<table{border} cellborder="0" cellspacing="0" cellpadding="3" bgcolor="{FILL[kind]}">'
+                 + "".join(rows) + "</table>>")
+        g.node(f"t{i}", label, shape="plaintext", margin="0")
+
+    def _op_node(self, g, i, t):
+        hot = {"color": HIGHLIGHT_COLOUR, "penwidth": "2.5"} if i in self.hot_ops else {}
+        if self.circuit:
+            symbol = OP_SYMBOL.get(t.op, t.op)
+            g.node(f"op{i}", escape(symbol), shape="circle", style="filled", fillcolor=FILL["op"],
+                   width="0.45", height="0.45", fixedsize="shape", tooltip=escape(op_description(t)), **hot)
+        else:
+            g.node(f"op{i}", escape(op_description(t)), shape="ellipse", style="filled",
+                   fillcolor=FILL["op"], **hot)
+
+    def _wire(self, g, i, t):
+        """cs231n: the value above the line, the gradient below it; edges meet the line."""
+        name = tensor_name(t, i)
+        value, grad = self._values(i, t)
+        if is_constant(t):
+            g.node(f"t{i}", escape(value if value is not None else name), shape="plaintext",
+                   fontcolor=MUTED_COLOUR)
+            return
+        line = HIGHLIGHT_COLOUR if i in self.hot else "black"
+        width = "3" if i in self.hot else "1"
+        top = f'<font color="{VALUE_COLOUR}">{escape(value)}</font>' if value is not None else " "
+        rows = [f'<tr><td port="v" sides="b" border="{width}" color="{line}" width="64">{top}</td></tr>']
+        if grad is not None:
+            rows.append(f'<tr><td><font color="{GRAD_COLOUR}">{escape(grad)}</font></td></tr>')
+        else:
+            rows.append('<tr><td> </td></tr>')  # keeps the line in the middle of the node
+        label = '<<table border="0" cellborder="0" cellspacing="0" cellpadding="2">' + "".join(rows) + "</table>>"
+        g.node(f"t{i}", label, shape="plaintext", margin="0", tooltip=escape(f"{name}: {format_shape(t)}"))
+        wire = {"arrowhead": "none", "color": line, "penwidth": width}
+        if t.is_leaf:
+            self._name_box(g, i, name, leaf_kind(t))
+            g.edge(f"n{i}", f"t{i}:v:sw", **wire)
+        else:
+            g.edge(f"op{i}", f"t{i}:v:sw", **wire)
+        if i in self.roots and not t.is_leaf:
+            self._name_box(g, i, name, "output")
+            g.edge(f"t{i}:v:se", f"n{i}", **wire)
+
+    def _name_box(self, g, i, name, kind):
+        g.node(f"n{i}", f"<<b>{escape(name)}</b>>", shape="box", style="filled,rounded",
+               fillcolor=FILL[kind], color=FILL[kind], height="0.3", margin="0.06,0.03")
+
+    def _module_box(self, g, unit):
+        scope = unit[len("module:"):]
+        members = [self.plan.tensors[i] for i in self.plan.members[unit]]
+        ops = sorted({t.op for t in members if t.op})
+        params = [t for t in members if t.is_leaf and t.requires_grad]
+        outputs = [t for t in members if not t.is_leaf][-1:]
+        lines = [f"<b>{escape(scope)}</b>", escape(f"{len(members)} tensors; ops: {', '.join(ops) or 'none'}")]
+        lines += [escape(f"{t.label or 'param'} {format_shape(t)}") for t in params]
+        lines += [escape(f"out {format_shape(t)}") for t in outputs]
+        g.node(f"m{self.plan.members[unit][0]}", "<" + "<br/>".join(lines) + ">", shape="box",
+               style="filled,rounded", fillcolor=FILL["module"])
+
+    # ------------------------------------------------------------ edges
+    def _node_id(self, unit, as_source):
+        """Graphviz id of a unit as an edge end (a tensor's value node when it is the source)."""
+        if unit not in self.visible:
+            return "hidden"
+        if not isinstance(unit, int):
+            return f"m{self.plan.members[unit][0]}"
+        t = self.plan.tensors[unit]
+        if as_source:
+            return f"t{unit}:v:se" if self.circuit and not is_constant(t) else f"t{unit}"
+        return f"op{unit}" if not t.is_leaf else f"t{unit}"
+
+    def _edges_into(self, g, unit):
+        plan = self.plan
+        if not isinstance(unit, int):
+            for parent in plan.parent_units(unit):
+                g.edge(self._node_id(parent, True), self._node_id(unit, False))
+            return
+        t = plan.tensors[unit]
+        if t.is_leaf:
+            return
+        if not self.circuit:
+            hot = {"color": HIGHLIGHT_COLOUR, "penwidth": "2.5"} if unit in self.hot_ops else {}
+            g.edge(f"op{unit}", f"t{unit}", **hot)
+        shared = set()
+        for position, parent in enumerate(t.parents):
+            parent_unit = plan.unit(plan.index[id(parent)])
+            source = self._node_id(parent_unit, True)
+            if not isinstance(parent_unit, int) or parent_unit not in self.visible:
+                if source in shared:
+                    continue  # one arrow from a module box or from the hidden part is enough
+                shared.add(source)
+            attrs = {}
+            if (unit, position) in self.highlight:
+                attrs = {"color": HIGHLIGHT_COLOUR, "penwidth": "2.5", "fontcolor": HIGHLIGHT_COLOUR}
+                label = self.highlight[(unit, position)]
+                if label:
+                    attrs["label"] = escape(label)
+            g.edge(source, f"op{unit}", **attrs)
+
+    def _legend(self, g):
+        with g.subgraph(name="cluster_legend") as legend:
+            legend.attr(label="legend", style="rounded", color=MUTED_COLOUR, fontcolor=MUTED_COLOUR,
+                        fontsize="10")
+            for kind in ("parameter", "input", "op", "output"):
+                legend.node(f"legend_{kind}", KIND_DESCRIPTION[kind], shape="ellipse" if kind == "op" else "box",
+                            style="filled", fillcolor=FILL[kind], fontsize="9", height="0.3", margin="0.08,0.03")
+            where = ("above the wire", "below it") if self.circuit else ("data", "grad")
+            legend.node("legend_values",
+                        f'<<font color="{VALUE_COLOUR}">value ({where[0]})</font><br/>'
+                        f'<font color="{GRAD_COLOUR}">gradient ({where[1]})</font><br/>'
+                        f'<font color="{MUTED_COLOUR}">{NO_VALUE} : no gradient yet</font>>',
+                        shape="plaintext", fontsize="9")
+            names = ["legend_parameter", "legend_input", "legend_op", "legend_output", "legend_values"]
+            if self.highlight:
+                legend.node("legend_highlight", "highlighted", shape="plaintext",
+                            fontcolor=HIGHLIGHT_COLOUR, fontsize="9")
+                names.append("legend_highlight")
+            for a, b in zip(names, names[1:]):
+                legend.edge(a, b, style="invis")

@@ -1,0 +1,108 @@
+"""Training curves: ``plot_history`` draws nn.fit's loss and accuracy per epoch.
+
+matplotlib is imported when a plot is made (``import viz`` stays fast) and only
+through ``matplotlib.figure.Figure`` with the Agg canvas: no pyplot, no global
+backend switch, so it works headless and never disturbs a notebook's backend.
+"""
+import io
+import math
+import pathlib
+
+from .render import write_atomically
+
+HISTORY_KEYS = ("train_loss", "val_loss", "train_acc", "val_acc", "best_epoch")
+PLOT_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf", ".jpg": "jpg", ".jpeg": "jpg"}
+
+
+def _read_history(history):
+    """The history's series as a dict of lists (missing ones empty) plus best_epoch."""
+    if isinstance(history, dict):
+        get = history.get
+    elif all(hasattr(history, key) for key in ("train_loss", "val_loss")):
+        def get(key):
+            return getattr(history, key, None)
+    else:
+        raise TypeError(f"plot_history: expected nn.fit's History (attributes {', '.join(HISTORY_KEYS)}) "
+                        f"or a dict with those keys, got {type(history).__module__}.{type(history).__qualname__}")
+    series = {}
+    for key in HISTORY_KEYS[:4]:
+        values = get(key)
+        values = [] if values is None else list(values)
+        for epoch, v in enumerate(values):
+            if v is None:  # History.to_json writes NaN/Inf as null
+                v = math.nan
+            if not isinstance(v, (int, float)) or isinstance(v, bool):
+                try:
+                    v = float(v)  # numpy scalars
+                except (TypeError, ValueError):
+                    raise TypeError(f"plot_history: {key}[{epoch}] is {v!r}, not a number") from None
+            values[epoch] = float(v)
+        series[key] = values
+    if not series["train_loss"]:
+        raise ValueError("plot_history: the history has no train_loss values (nothing was trained?)")
+    epochs = len(series["train_loss"])
+    for key, values in series.items():
+        if values and len(values) != epochs:
+            raise ValueError(f"plot_history: {key} has {len(values)} values but train_loss has {epochs}; "
+                             "every series needs one value per epoch")
+    best = get("best_epoch")
+    if best is not None and not (isinstance(best, int) and 0 <= best < epochs):
+        raise ValueError(f"plot_history: best_epoch={best!r} is not an epoch index in 0..{epochs - 1}")
+    return series, best
+
+
+def plot_history(history, path=None, title="Training history"):
+    """Loss (left) and accuracy (right) per epoch, train and validation, on one figure.
+
+    ``history``: ``nn.fit``'s History (``train_loss``, ``val_loss``, ``train_acc``,
+    ``val_acc``: one value per epoch; ``best_epoch``: the 0-based index of the epoch
+    whose weights were kept) or a dict with those keys; missing series are skipped.
+    A dotted line marks the best (early-stopping) epoch. Epochs are numbered from 1
+    on the axis. With ``path`` the figure is saved atomically (suffix: .png, .svg,
+    .pdf, .jpg) and the path returned; without it the matplotlib Figure is returned.
+
+    >>> viz.plot_history({"train_loss": [0.9, 0.5, 0.4], "val_loss": [1.0, 0.6, 0.7],
+    ...                   "best_epoch": 1}, "curves.png")
+    PosixPath('curves.png')
+    """
+    series, best = _read_history(history)
+    fmt = None
+    if path is not None:
+        fmt = PLOT_FORMATS.get(pathlib.Path(path).suffix.lower())
+        if fmt is None:
+            raise ValueError(f"plot_history: cannot tell the format of {str(path)!r} from its suffix; "
+                             f"use one of {', '.join(PLOT_FORMATS)}")
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    has_acc = bool(series["train_acc"] or series["val_acc"])
+    figure = Figure(figsize=(11 if has_acc else 6.5, 4.2), layout="constrained")
+    axes = figure.subplots(1, 2 if has_acc else 1, squeeze=False)[0]
+    panels = [(axes[0], "loss", "train_loss", "val_loss")]
+    if has_acc:
+        panels.append((axes[1], "accuracy", "train_acc", "val_acc"))
+    epochs = range(1, len(series["train_loss"]) + 1)
+    for ax, quantity, train_key, val_key in panels:
+        for key, colour, name in ((train_key, "#1f77b4", "train"), (val_key, "#ff7f0e", "validation")):
+            if series[key]:
+                ax.plot(epochs, series[key], color=colour, marker="o" if len(epochs) <= 30 else None,
+                        markersize=3, label=f"{name} {quantity}")
+        if best is not None:
+            ax.axvline(best + 1, color="#555555", linestyle=":", linewidth=1.5, label=f"best epoch ({best + 1})")
+            best_values = [series[k][best] for k in (val_key, train_key) if series[k]]
+            if best_values and math.isfinite(best_values[0]):
+                ax.plot([best + 1], [best_values[0]], marker="*", markersize=12, color="#d62728", zorder=5)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(quantity)
+        ax.set_title(quantity)
+        ax.grid(True, alpha=0.3)
+        ax.legend(frameon=False)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
+    if has_acc and max(series["train_acc"] + series["val_acc"]) <= 1:  # fractions read best as percent
+        axes[1].yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    figure.suptitle(title)
+    if path is None:
+        return figure
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format=fmt, dpi=130)
+    return write_atomically(path, buffer.getvalue())

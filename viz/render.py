@@ -1,0 +1,117 @@
+"""Saving pictures: the suffix picks the format, exactly the requested path is written.
+
+Files are written atomically (a temporary file in the same folder, then
+``os.replace``), so an interrupted save never leaves half a picture. Rendering
+pipes DOT through Graphviz's ``dot`` program in memory: no stray ``.gv`` file
+appears unless ``keep_source=True`` asks for the ``.dot`` beside the picture.
+"""
+import os
+import pathlib
+import tempfile
+
+import graphviz
+
+IMAGE_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".jpg": "jpg", ".jpeg": "jpg"}
+SOURCE_SUFFIXES = (".dot", ".gv")
+PNG_DPI = "144"  # crisp on screens and slides; Graphviz's default 96 looks blurry
+
+INSTALL_HELP = """Install Graphviz (the `dot` program), then run again:
+  Debian/Ubuntu:  sudo apt-get install graphviz
+  macOS:          brew install graphviz
+  conda:          conda install -c conda-forge graphviz
+  Windows:        winget install graphviz   (then add its bin folder to PATH)
+(`pip install graphviz` installs only the Python wrapper, not the `dot` program.)"""
+
+
+class GraphvizNotFoundError(RuntimeError):
+    """Graphviz's ``dot`` program is not on PATH; the message says how to install it."""
+
+
+def write_atomically(path, data):
+    """Write bytes (or text, as UTF-8) to ``path`` via a temporary file and ``os.replace``.
+
+    Missing parent folders are created. Returns ``path`` as a ``pathlib.Path``.
+    """
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+    return path
+
+
+def image_format(path, caller):
+    """The Graphviz output format for ``path``'s suffix, "dot" for .dot/.gv, or a ValueError."""
+    suffix = pathlib.Path(path).suffix.lower()
+    if suffix in SOURCE_SUFFIXES:
+        return "dot"
+    if suffix not in IMAGE_FORMATS:
+        known = ", ".join(list(IMAGE_FORMATS) + list(SOURCE_SUFFIXES))
+        raise ValueError(f"{caller}: cannot tell the format of {str(path)!r} from its suffix "
+                         f"{suffix or '(none)'}; use one of {known}")
+    return IMAGE_FORMATS[suffix]
+
+
+def pipe_dot(digraph, fmt, caller, source_path=None):
+    """Run ``dot -T<fmt>`` on the graph in memory and return the bytes.
+
+    Without ``dot`` the DOT source is saved to ``source_path`` (if given) and a
+    ``GraphvizNotFoundError`` with the install commands is raised instead of a bare
+    ``ExecutableNotFound`` traceback.
+    """
+    if fmt == "png" and isinstance(digraph, graphviz.Digraph):
+        digraph = digraph.copy()
+        digraph.attr(dpi=PNG_DPI)
+    try:
+        return digraph.pipe(format=fmt, quiet=True)
+    except graphviz.ExecutableNotFound:
+        saved = ""
+        if source_path is not None:
+            write_atomically(source_path, digraph.source)
+            saved = f"\nNothing is lost: the graph's DOT source was saved to {str(source_path)!r}."
+        raise GraphvizNotFoundError(f"{caller}: Graphviz's `dot` program was not found on PATH, so the "
+                                    f"{fmt.upper()} could not be drawn.{saved}\n{INSTALL_HELP}") from None
+    except graphviz.CalledProcessError as error:
+        stderr = (error.stderr or b"").decode("utf-8", "replace").strip()
+        raise RuntimeError(f"{caller}: Graphviz's `dot` failed to draw the graph: {stderr}") from None
+
+
+def render_graph(root, path, keep_source=False, **draw_options):
+    """Draw ``root``'s graph and save it to ``path``; the suffix picks the format.
+
+    ``root``: a Tensor, a list of Tensors (drawn with ``draw_graph(root, **draw_options)``),
+    or a ``graphviz.Digraph`` already drawn (e.g. ``viz.explain(...).draw()``).
+    .svg, .png, .pdf, .jpg render with Graphviz; .dot/.gv save the DOT source (no Graphviz
+    needed). Exactly ``path`` is written, atomically; ``keep_source=True`` also writes the
+    source beside it as ``<name>.dot``. Returns the path as a ``pathlib.Path``. Without
+    Graphviz's ``dot`` the source is saved beside the requested path and a
+    ``GraphvizNotFoundError`` says how to install Graphviz.
+
+    >>> viz.render_graph(loss, "graph.svg")
+    PosixPath('graph.svg')
+    """
+    from .graph import draw_graph
+    path = pathlib.Path(path)
+    fmt = image_format(path, "render_graph")
+    if isinstance(root, (graphviz.Digraph, graphviz.Source)):
+        if draw_options:
+            raise TypeError(f"render_graph: drawing options {sorted(draw_options)} apply to a Tensor root, "
+                            "not to an already drawn graph")
+        digraph = root
+    else:
+        digraph = draw_graph(root, **draw_options)
+    source_path = path.with_suffix(".dot")
+    if fmt == "dot":
+        return write_atomically(path, digraph.source)
+    data = pipe_dot(digraph, fmt, "render_graph", source_path)
+    if keep_source:
+        write_atomically(source_path, digraph.source)
+    return write_atomically(path, data)
