@@ -314,6 +314,7 @@ class Transpose(Primitive):
 
 class BroadcastTo(Primitive):
     """Broadcast x to ``shape`` (a view); the vjp is ``sum_to``."""
+    name = "broadcast_to"  # the method's name, so errors name what the user typed
     hint = _BROADCAST_HINT
 
     @staticmethod
@@ -358,6 +359,7 @@ class Getitem(Primitive):
 
 class ScatterAdd(Primitive):
     """zeros(shape) with g added at ``index`` (repeated indices add up). Getitem's vjp, and vice versa."""
+    name = "scatter_add"
 
     @staticmethod
     def forward(g, shape, index):

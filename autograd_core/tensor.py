@@ -257,8 +257,18 @@ class Tensor:
         return self ** 0.5
 
     def astype(self, dtype):
-        """Cast to another float dtype (the gradient is cast back)."""
-        return self if np.dtype(dtype) == self.dtype else Tensor.apply(Astype, self, dtype=np.dtype(dtype))
+        """Cast to another dtype. A float cast is differentiable (the gradient is cast back); an
+        integer or bool cast gives a constant, as in PyTorch (integers carry no gradient).
+
+        >>> Tensor([1.5, 2.5], requires_grad=True).astype(np.float32).dtype
+        dtype('float32')
+        """
+        dtype = np.dtype(dtype)
+        if dtype == self.dtype:
+            return self
+        if dtype.kind != "f":
+            return Tensor(self._data.astype(dtype))
+        return Tensor.apply(Astype, self, dtype=dtype)
 
     # ------------------------------------------------------------ reductions
     def sum(self, axis=None, keepdims=False):

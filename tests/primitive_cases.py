@@ -206,17 +206,17 @@ def indexing_cases():
              lambda x: x[t().tensor(rows), t().tensor(cols)]),
         Case("getitem_mixed_slice_ints", lambda x: x[:, [0, 0, 3]], ((3, 4),)),
         Case("getitem_bool_mask", lambda x: x[mask], ((3, 4),), lambda x: x[t().tensor(mask)]),
-        Case("scatteradd_repeats", lambda g: _scatter_add(g, (3, 4), repeats), ((5, 4),),
+        Case("scatter_add_repeats", lambda g: _scatter_add(g, (3, 4), repeats), ((5, 4),),
              lambda g: t().zeros((3, 4), dtype=g.dtype).index_put((t().tensor(repeats),), g, accumulate=True)),
-        Case("scatteradd_basic", lambda g: _scatter_add(g, (3, 4), (slice(1, None), 2)), ((2,),),
+        Case("scatter_add_basic", lambda g: _scatter_add(g, (3, 4), (slice(1, None), 2)), ((2,),),
              lambda g: t().zeros((3, 4), dtype=g.dtype).index_put(
                  (t().tensor([1, 2]), t().tensor([2, 2])), g, accumulate=True)),
     ]
 
 
 def _scatter_add(g, shape, index):
-    """scatteradd is getitem's vjp; apply it directly so its own vjp (a getitem) is checked too."""
-    return Tensor.apply(ag.PRIMITIVES["scatteradd"], g, shape=shape, index=index)
+    """scatter_add is getitem's vjp; apply it directly so its own vjp (a getitem) is checked too."""
+    return Tensor.apply(ag.PRIMITIVES["scatter_add"], g, shape=shape, index=index)
 
 
 def joining_cases():

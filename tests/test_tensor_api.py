@@ -209,3 +209,10 @@ def test_scope_stamps_tensors_made_inside_and_nests_with_dots():
         outer = inner + 1
     after = outer * 3
     assert (x.scope, inner.scope, outer.scope, after.scope) == (None, "encoder.0", "encoder", None)
+
+
+def test_astype_to_integer_or_bool_gives_a_constant_as_in_torch():
+    x = Tensor([1.5, -2.5], requires_grad=True)
+    for dtype in (np.int64, np.bool_):
+        cast = x.astype(dtype)
+        assert cast.dtype == dtype and not cast.requires_grad and cast.is_leaf
