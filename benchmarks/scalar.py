@@ -42,16 +42,19 @@ def neuron_by_hand(w0, x0, w1, x1, w2):
 def make_program(nodes=EXPRESSION_NODES, leaves=10, seed=3):
     """Leaf values and a list of (op, j, c): node k applies op to node k-1 (so every node
     reaches the output) and, for add/mul, to a random earlier node j (fan-out, so gradients
-    from several paths must add). Ops whose result would leave 0.05 < |v| < 1.5 are replaced
-    by a shift, keeping values and gradients bounded; relu never sees an exact 0."""
+    from several paths must add). Ops other than relu whose result would leave 0.05 < |v| < 1.5
+    are replaced by a shift, keeping values and gradients bounded; relu cuts negative values
+    to 0 but never sees an exact 0 (its kink, where engines' conventions differ)."""
     rng = random.Random(seed)
     values = [rng.uniform(-1, 1) for _ in range(leaves)]
     program = []
-    for _ in range(nodes):
-        x, j = values[-1], rng.randrange(len(values))
-        op, c = rng.choice(("add", "mul", "mul", "relu", "scale", "shift")), rng.uniform(-1, 1)
+    for k in range(nodes):
+        x, j = values[-1], rng.randrange(len(values)) if k >= leaves else k  # every leaf is used
+        op, c = rng.choice(("add", "mul", "mul", "relu", "scale", "shift") if k >= leaves else ("add", "mul")), \
+            rng.uniform(-1, 1)
         value = _apply_float(op, x, values[j], c)
-        if not 0.05 < abs(value) < 1.5 or (op == "relu" and x == 0):
+        in_range = x != 0 if op == "relu" else 0.05 < abs(value) < 1.5  # relu may cut to 0 (its point)
+        if not in_range:
             op, c = "shift", (0.5 if x < 0.5 else -0.5)
             value = x + c
         program.append((op, j, c))
@@ -115,7 +118,7 @@ def _ours(graph, inputs):
     def run():
         leaves = [ag.Tensor(v, requires_grad=True) for v in inputs]
         graph(leaves, ag.Tensor.exp, ag.Tensor.relu).backward()
-        return [float(t.grad) for t in leaves]
+        return [0.0 if t.grad is None else float(t.grad) for t in leaves]  # None: not reached
     return run
 
 
@@ -148,7 +151,7 @@ def _torch(graph, inputs):
     def run():
         leaves = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in inputs]
         graph(leaves, torch.exp, torch.relu).backward()
-        return [t.grad.item() for t in leaves]
+        return [0.0 if t.grad is None else t.grad.item() for t in leaves]  # None: not reached
     return run
 
 

@@ -1,0 +1,221 @@
+"""Smoke tests of the benchmark suite's correctness machinery (never of speed).
+
+The suite's references (the hand-written delta rule, the hand-written chain and scalar
+adjoints) are checked against finite differences and the cs231n figures, and the
+checks are shown to catch a wrong engine. Timing runs here use one tiny round.
+"""
+import math
+import os
+import sys
+
+import numpy as np
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:  # benchmarks/ is not an installed package: run from the repo root
+    sys.path.insert(0, ROOT)
+
+from benchmarks import chain, depth, digits, memory, mlp, report, run, scalar  # noqa: E402
+from benchmarks.mlp_engines import AutogradCore, HandWritten, make_batch, make_params  # noqa: E402
+from benchmarks.workers import run_worker  # noqa: E402
+from benchmarks.timing import CheckFailed, Settings, check_arrays, compare, relative_error  # noqa: E402
+
+TINY = Settings(rounds=1, block_seconds=0.001, quick=True)
+
+
+def numeric_gradient(f, x, eps=1e-6):
+    """Central differences of scalar f at every element of the float64 array x (changed in place, restored)."""
+    grad = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        saved = x[index]
+        x[index] = saved + eps
+        up = f()
+        x[index] = saved - eps
+        down = f()
+        x[index] = saved
+        grad[index] = (up - down) / (2 * eps)
+    return grad
+
+
+# ------------------------------------------------------------------ the references are right
+def test_hand_written_delta_rule_matches_finite_differences():
+    sizes = (5, 4, 3, 3)
+    engine = HandWritten(make_params(sizes, np.float64), lr=0)
+    batch = make_batch(sizes[0], sizes[-1], 6, np.float64)
+    _, grads = engine.gradients(batch)
+    for param, grad in zip(engine.params, grads):
+        numeric = numeric_gradient(lambda: engine.gradients(batch)[0], param)
+        assert relative_error(grad, numeric) < 1e-6
+
+
+def test_hand_written_chain_matches_finite_differences():
+    x, a, b = chain.constants()
+    analytic = chain.hand_written(x, a, b)
+
+    def value():
+        y = x
+        for k in range(chain.LENGTH):
+            step = k % 4
+            y = np.tanh(y) if step == 0 else y * a if step == 1 else y + b if step == 2 else np.exp(y)
+        return y.sum()
+    assert relative_error(analytic, numeric_gradient(value, x)) < 1e-6
+
+
+def test_neuron_by_hand_gives_the_cs231n_figures():
+    f, grads = scalar.neuron_by_hand(*scalar.NEURON_INPUTS)  # w0, x0, w1, x1, w2
+    assert round(f, 2) == 0.73
+    assert [round(g, 2) for g in grads] == [-0.2, 0.39, -0.39, -0.59, 0.2]
+
+
+def test_expression_by_hand_matches_finite_differences_and_stays_bounded():
+    leaves, program = scalar.make_program()
+    assert len(program) == scalar.EXPRESSION_NODES
+    assert {op for op, _, _ in program} == {"add", "mul", "relu", "scale", "shift"}
+    value, grads = scalar.expression_by_hand(leaves, program)
+    x = np.array(leaves)
+    numeric = numeric_gradient(lambda: scalar.expression_by_hand(list(x), program)[0], x)
+    assert relative_error(grads, numeric) < 1e-6
+    assert abs(value) < 1.5 and np.all(np.isfinite(grads)) and np.count_nonzero(grads) >= 5
+    values = list(leaves)
+    for op, j, c in program:
+        x = values[-1]
+        values.append(scalar._apply_float(op, x, values[j], c))
+    relu_inputs = [values[len(leaves) + k - 1] for k, (op, _, _) in enumerate(program) if op == "relu"]
+    assert min(relu_inputs) < 0 < max(relu_inputs) and 0.0 not in relu_inputs  # relu really cuts
+
+
+# ------------------------------------------------------------------ the checks catch wrong engines
+class OffByABit(AutogradCore):
+    """Our engine with one gradient wrong by 1e-4 relative: fast and wrong."""
+    name = "off-by-a-bit"
+
+    def gradients(self, batch):
+        loss, grads = super().gradients(batch)
+        return loss, [grads[0] * (1 + 1e-4)] + grads[1:]
+
+
+class Float64Only(HandWritten):
+    """Right values, wrong dtype: a float32 workload computed in float64."""
+    name = "float64-only"
+
+    def gradients(self, batch):
+        loss, grads = super().gradients(batch)
+        return loss, [g.astype(np.float64) for g in grads]
+
+
+def test_mlp_check_passes_our_engine_and_fails_wrong_ones():
+    outcome = mlp.check_engines((6, 5, 3), 4, np.float32, (HandWritten, AutogradCore, OffByABit, Float64Only))
+    assert outcome["hand-written"] == 0.0
+    assert 0.0 <= outcome["autograd_core"] < 1e-6
+    assert outcome["off-by-a-bit"].startswith("FAIL") and "gradient 0" in outcome["off-by-a-bit"]
+    assert outcome["float64-only"].startswith("FAIL") and "dtype float64" in outcome["float64-only"]
+
+
+def test_mlp_run_shows_a_wrong_engine_as_fail_and_does_not_time_it():
+    cases = (("tiny", (6, 5, 3), 4, np.float64),)
+    rows = {r["engine"]: r for r in mlp.run(TINY, (HandWritten, AutogradCore, OffByABit), cases)}
+    assert rows["off-by-a-bit"]["status"] == "FAIL" and "value" not in rows["off-by-a-bit"]
+    assert rows["autograd_core"]["status"] == "ok" and rows["autograd_core"]["value"] > 0
+    assert rows["hand-written"]["ratio"] == 1.0
+
+
+def test_chain_and_scalar_runs_flag_a_wrong_engine():
+    def wrong_chain(x, a, b):
+        return lambda: chain.hand_written(x, a, b) * 1.001
+
+    rows = {r["engine"]: r for r in chain.run(TINY, {"hand-written": chain.ENGINES["hand-written"],
+                                                       "wrong": wrong_chain,
+                                                       "autograd_core": chain.autograd_core_grad})}
+    assert rows["wrong"]["status"] == "FAIL" and rows["autograd_core"]["status"] == "ok"
+
+    def wrong_relu(graph, inputs):  # relu'(x) = 1 everywhere: a classic bug
+        import autograd_core as ag
+
+        def run():
+            leaves = [ag.Tensor(v, requires_grad=True) for v in inputs]
+            graph(leaves, ag.Tensor.exp, lambda t: t).backward()
+            return [float(t.grad) for t in leaves]
+        return run
+    rows = scalar.run(TINY, {"wrong relu": wrong_relu, "autograd_core": scalar.ENGINES["autograd_core"]})
+    by_case = {(r["case"], r["engine"]): r for r in rows}
+    assert by_case[("1000-node expression (gc on)", "wrong relu")]["status"] == "FAIL"
+    assert by_case[("1000-node expression (gc on)", "autograd_core")]["status"] == "ok"
+
+
+def test_check_arrays_rejects_nan_shape_and_dtype():
+    good = np.ones(3)
+    assert relative_error(np.array([1.0, np.nan, 1.0]), good) == float("inf")
+    assert relative_error(np.ones(4), good) == float("inf")
+    with pytest.raises(CheckFailed, match="dtype"):
+        check_arrays("e", [good.astype(np.float32)], [good], 1e-6, dtype=np.float64)
+    with pytest.raises(CheckFailed, match="relative"):
+        check_arrays("e", [good * 1.01], [good], 1e-6)
+
+
+def test_compare_gives_speed_ratios_to_the_reference():
+    timed = compare({"fast": lambda: None, "slow": lambda: sum(range(2000))}, "fast", TINY, unit_count=10)
+    assert timed["fast"]["speed_ratio"] == 1.0 and timed["slow"]["speed_ratio"] < 1.0
+    assert timed["slow"]["per_unit_s"] == pytest.approx(timed["slow"]["median_s"] / 10)
+
+
+# ------------------------------------------------------------------ workers, memory, report, CLI
+def test_depth_worker_checks_the_closed_form_and_measures_memory():
+    # in a fresh process, as the suite runs it: here, freed memory would be reused unseen
+    result = run_worker("benchmarks.depth", ["autograd_core", 20_000, 1], timeout=300)
+    assert result["status"] == "ok" and result["check"] < 1e-12
+    assert 100 < result["peak_bytes"] / 20_000 < 100_000  # bytes per node: some, not absurd
+
+
+def test_depth_worker_reports_micrograds_recursion_error():
+    pytest.importorskip("micrograd")
+    result = depth.worker("micrograd", 5000, 1)
+    assert result["status"] == "FAIL" and "RecursionError" in result["detail"]
+
+
+def test_memory_worker_is_flat_for_the_hand_written_network():
+    result = memory.worker("hand-written", 20)
+    assert result["status"] == "ok" and result["flat"] and result["peak_bytes"] > 900_000  # weights alone
+
+
+def test_parse_accuracy_reads_fractions_and_percentages():
+    assert digits.parse_accuracy("epoch 1\ntest accuracy: 0.9666\n") == pytest.approx(0.9666)
+    assert digits.parse_accuracy("Test accuracy = 97.5 %") == pytest.approx(0.975)
+    assert digits.parse_accuracy("no figure here") is None
+
+
+def test_targets_judge_ratios_and_show_failures():
+    rows = [
+        {"workload": "a", "case": "784-256-128-10 float32 b128", "engine": "autograd_core", "status": "ok",
+         "ratio": 0.96, "ratio_to": "hand-written", "value": 500.0, "check": 1e-7},
+        {"workload": "a", "case": "784-256-128-10 float64 b128", "engine": "autograd_core", "status": "ok",
+         "ratio": 0.90, "ratio_to": "hand-written", "value": 300.0, "check": 1e-16},
+        {"workload": "b", "case": "chain", "engine": "autograd_core", "status": "FAIL", "detail": "FAIL: wrong"},
+    ]
+    verdicts = {v["target"].split(":")[0]: v["verdict"] for v in report.targets(rows)}
+    assert verdicts["(a) 784-256-128-10 float32"] == "met"
+    assert verdicts["(a) 784-256-128-10 float64"] == "missed"
+    assert verdicts["(a) 64-32-10"] == "not run"
+    assert verdicts["(b) per-op overhead <= 3 µs"] == "FAIL"
+    text = "\n".join(report.table(rows))
+    assert "0.96x hand-written" in text and "FAIL: wrong" in text
+
+
+def test_write_json_is_atomic_and_readable(tmp_path):
+    path = tmp_path / "out" / "latest.json"
+    report.write_json(str(path), {"rows": [1, 2]})
+    assert path.read_text().startswith("{") and os.listdir(path.parent) == ["latest.json"]
+
+
+def test_cli_rejects_an_unknown_workload(capsys):
+    with pytest.raises(SystemExit):
+        run.parse_args(["--only", "a,z"])
+    assert "unknown workload" in capsys.readouterr().err
+    assert run.parse_args(["--only", "b,c", "--quick"]).only == ["b", "c"]
+
+
+def test_cs231n_neuron_expression_has_eight_gates_in_our_engine():
+    import autograd_core as ag
+    leaves = [ag.Tensor(v, requires_grad=True) for v in scalar.NEURON_INPUTS]
+    out = scalar.neuron(*leaves, exp=ag.Tensor.exp)
+    assert sum(1 for t in ag.walk(out) if t.op is not None) == scalar.NEURON_NODES
+    assert math.isclose(out.item(), scalar.neuron_by_hand(*scalar.NEURON_INPUTS)[0], rel_tol=1e-12)
