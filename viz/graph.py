@@ -214,7 +214,7 @@ class _Drawer:
         ops = sorted({t.op for t in members if t.op})
         params = [t for t in members if t.is_leaf and t.requires_grad]
         outputs = [t for t in members if not t.is_leaf][-1:]
-        lines = [f"<b>{escape(scope)}</b>", escape(f"{len(members)} tensors; ops: {', '.join(ops) or 'none'}")]
+        lines = [f"<b>{escape(scope)}</b>", escape(f"{len(members)} tensor{'s' if len(members) != 1 else ''}; ops: {', '.join(ops) or 'none'}")]
         lines += [escape(f"{t.label or 'param'} {format_shape(t)}") for t in params]
         lines += [escape(f"out {format_shape(t)}") for t in outputs]
         g.node(f"m{self.plan.members[unit][0]}", "<" + "<br/>".join(lines) + ">", shape="box",

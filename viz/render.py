@@ -67,11 +67,12 @@ def pipe_dot(digraph, fmt, caller, source_path=None):
     ``GraphvizNotFoundError`` with the install commands is raised instead of a bare
     ``ExecutableNotFound`` traceback.
     """
+    drawn = digraph
     if fmt == "png" and isinstance(digraph, graphviz.Digraph):
-        digraph = digraph.copy()
-        digraph.attr(dpi=PNG_DPI)
+        drawn = digraph.copy()
+        drawn.attr(dpi=PNG_DPI)
     try:
-        return digraph.pipe(format=fmt, quiet=True)
+        return drawn.pipe(format=fmt, quiet=True)
     except graphviz.ExecutableNotFound:
         saved = ""
         if source_path is not None:

@@ -1,0 +1,112 @@
+"""viz.animate_backward: one frame per backward step, ending at the engine's gradients."""
+import os
+import re
+import shutil
+import xml.etree.ElementTree as ElementTree
+
+import numpy as np
+import pytest
+
+import autograd_core as ag
+import viz
+from viz.animate import backward_frames
+from viz.circuit import neuron
+from viz.gradients import backward_steps
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
+                               reason="Graphviz `dot` is not installed (make graphviz installs it)")
+
+
+def test_one_frame_per_backward_step_plus_the_forward_picture():
+    f, leaves = neuron(backward=False)
+    frames = backward_frames(f)
+    ops = [t for t in ag.walk(f) if not t.is_leaf]
+    assert len(ops) == 8
+    assert len(frames) == 1 + len(ops)
+    assert frames[0].caption.startswith("forward pass done")
+    for k, frame in enumerate(frames[1:], 1):
+        assert frame.caption.startswith(f"step {k} of 8: ")
+    assert "step 1 of 8: div has its full gradient ∂f/∂f = 1" in frames[1].caption
+
+
+def test_gradients_appear_as_the_steps_reach_them_and_end_at_the_engines():
+    f, leaves = neuron(backward=False)
+    frames = backward_frames(f, number_format="%.2f")
+    first, last = frames[0].digraph.source, frames[-1].digraph.source
+    assert first.count(">\u2014<") == 12  # every requires-grad wire but the output's waits for its gradient
+    assert "\u2014" not in last.split("legend")[0].replace(">\u2014 : no gradient yet", "")
+    for text in ("-0.20", "0.39", "-0.39", "-0.59", "0.20"):
+        assert f">{text}<" in last
+    tensors, initial, steps = backward_steps(f)
+    f.backward()
+    for name, leaf in leaves.items():
+        assert steps[-1].grads[tensors.index(leaf)] == pytest.approx(leaf.grad, rel=1e-12), name
+
+
+def test_a_gradient_still_waiting_for_shares_is_marked_partial():
+    x = ag.Tensor(0.5, requires_grad=True, label="x")
+    z = x * 3.0
+    f = z.sigmoid() * z  # z feeds two ops: after the first share its gradient is partial
+    f.label = "f"
+    frames = backward_frames(f)
+    assert any("+\u2026" in frame.digraph.source for frame in frames[1:-1])
+    assert "+\u2026" not in frames[-1].digraph.source
+    tensors, initial, steps = backward_steps(f)
+    f.backward()
+    s = 1 / (1 + np.exp(-1.5))
+    assert steps[-1].grads[tensors.index(x)] == pytest.approx(x.grad, rel=1e-12)
+    assert x.grad == pytest.approx(3 * (s * (1 - s) * 1.5 + s), rel=1e-12)  # closed form of d(z σ(z))/dx
+
+
+def test_the_current_step_is_highlighted_with_the_shares_it_sends():
+    f, leaves = neuron(backward=False)
+    frames = backward_frames(f, number_format="%.2f")
+    source = frames[1].digraph.source  # div sends -0.53 to 1+exp(-z) (its constant input gets nothing)
+    edge = re.search(r'-> (op\d+) \[label="?-0.53"? color="#e8590c"', source)
+    assert edge
+    assert re.search(rf'\t{edge.group(1)} \[label="?/"?[^\n]*color="#e8590c"', source)  # the div gate glows
+    assert len(re.findall(r'-> op\d+ \[label=', source)) == 1  # one share sent in this step
+
+
+@needs_dot
+def test_html_animation_is_one_self_contained_file_with_every_frame(tmp_path):
+    f, leaves = neuron(backward=False)
+    written = viz.animate_backward(f, tmp_path / "backward.html")
+    assert written == tmp_path / "backward.html" and os.listdir(tmp_path) == ["backward.html"]
+    page = written.read_text(encoding="utf-8")
+    assert page.count('class="frame"') == 9 and page.count("<svg") == 9
+    assert "<?xml" not in page and "src=" not in page and "http" not in page.replace("http://www.w3.org", "")
+    assert "step 8 of 8" in page
+
+
+@needs_dot
+def test_svg_frames_in_a_folder(tmp_path):
+    f, leaves = neuron(backward=False)
+    folder = viz.animate_backward(f, tmp_path / "frames", style="record")
+    names = sorted(os.listdir(folder))
+    assert names == [f"frame_{k:03d}.svg" for k in range(9)]
+    for name in names:
+        ElementTree.parse(folder / name)
+
+
+def test_without_dot_the_frames_source_is_saved(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    f, leaves = neuron(backward=False)
+    with pytest.raises(viz.GraphvizNotFoundError, match="brew install graphviz"):
+        viz.animate_backward(f, tmp_path / "b.html")
+    assert (tmp_path / "b.dot").read_text(encoding="utf-8").count("digraph computation_graph") == 9
+    assert not (tmp_path / "b.html").exists()
+
+
+def test_bad_requests_are_refused():
+    v = ag.Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(ValueError, match=r"shape \(2,\)"):
+        viz.animate_backward(v * 2.0)
+    frames = viz.animate_backward(v * 2.0, grad=np.array([1.0, -1.0]))
+    assert len(frames) == 2
+    with pytest.raises(TypeError, match="not a list"):
+        viz.animate_backward([v.sum()])
+    with pytest.raises(ValueError, match="max_frames"):
+        viz.animate_backward(neuron(backward=False)[0], max_frames=5)
+    with pytest.raises(ValueError, match=".html file or to a folder"):
+        viz.animate_backward(v.sum(), "anim.png")

@@ -1,0 +1,122 @@
+"""The command lines: `python -m viz.circuit` and `python -m viz expr|model|history`."""
+import json
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from viz import expression
+import autograd_core as ag
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
+                               reason="Graphviz `dot` is not installed (make graphviz installs it)")
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def run(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True, timeout=120, cwd=cwd)
+
+
+@needs_dot
+def test_circuit_writes_its_image_and_prints_the_notes_numbers(tmp_path):
+    out = tmp_path / "neuron.png"
+    result = run("viz.circuit", "--out", str(out), "--number-format", "%.2f")
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes().startswith(PNG)
+    for line in ("f = 0.73", "∂f/∂w0 = -0.20", "∂f/∂x0 = 0.39", "∂f/∂w1 = -0.39", "∂f/∂x1 = -0.59",
+                 "∂f/∂w2 = 0.20"):
+        assert line in result.stdout
+
+
+@needs_dot
+def test_circuit_default_output_explain_and_animation(tmp_path):
+    result = run("viz.circuit", "--explain", "x1", "--animate", "steps.html", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "cs231n_neuron.png").read_bytes().startswith(PNG)
+    assert (tmp_path / "steps.html").read_text(encoding="utf-8").count('class="frame"') == 9
+    assert "sum over the 1 path: ∂f/∂x1 = -0.5898" in result.stdout
+
+
+def test_circuit_rejects_bad_numbers():
+    result = run("viz.circuit", "--w", "1,2")
+    assert result.returncode == 2 and "--w: expected 3 comma-separated numbers" in result.stderr
+
+
+@needs_dot
+def test_expr_renders_and_prints_value_and_gradients(tmp_path):
+    out = tmp_path / "f.svg"
+    result = run("viz", "expr", "sigmoid(w*x + b)", "--set", "w=2", "x=-1", "b=0.5", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    s = 1 / (1 + np.exp(-(2 * -1 + 0.5)))
+    assert f"f = {s:.4f}" in result.stdout
+    assert f"∂f/∂w = {s * (1 - s) * -1:.4f}" in result.stdout
+    assert f"∂f/∂b = {s * (1 - s):.4f}" in result.stdout
+    assert "%.4g" % (s * (1 - s) * 2) in out.read_text(encoding="utf-8")  # x's gradient on its wire
+
+
+@needs_dot
+def test_expr_with_vectors_inputs_and_explain(tmp_path):
+    result = run("viz", "expr", "(w*x).sum() + (w*w).mean()", "--set", "w=[1,2,3]", "--input", "x=[0.5,-1,2]",
+                 "--explain", "w", "--style", "record", "--out", str(tmp_path / "g.png"))
+    assert result.returncode == 0, result.stderr
+    assert "3 paths" in result.stdout and "∂f/∂x" not in result.stdout  # x is data: no gradient printed
+    assert "sum over the 3 paths: ∂f/∂w = [1.167, 0.3333, 4]" in result.stdout  # x + 2w/3
+
+
+@pytest.mark.parametrize("args, message", [
+    (["expr", "foo(w)", "--set", "w=1"], "calling foo is not allowed"),
+    (["expr", "w*y", "--set", "w=1"], "no value for y"),
+    (["expr", "w*", "--set", "w=1"], "is not valid"),
+    (["expr", "w", "--set", "w=abc"], "must be a number or a nested list"),
+    (["expr", "w@v", "--set", "w=[1,2]", "v=[1,2,3]"], "matmul"),
+    (["model", "missing.npz"], "no such file"),
+])
+def test_command_errors_are_one_line_without_traceback(args, message, tmp_path):
+    result = run("viz", *args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_expression_language_refuses_anything_but_math():
+    w = ag.Tensor(2.0, requires_grad=True)
+    for text in ("__import__('os').system('true')", "w.__class__", "[w]", "w if w else w", "lambda: w"):
+        with pytest.raises(expression.ExpressionError):
+            expression.evaluate(text, {"w": w})
+    v = ag.Tensor([1.0, 2.0])
+    assert expression.evaluate("w.exp() * exp(w) + sum(v, axis=0) - v.mean()", {"w": w, "v": v}).item() == \
+        pytest.approx(np.exp(4.0) + 3.0 - 1.5)
+    assert expression.variable_names("sigmoid(w*x) + w") == ["w", "x"]
+
+
+@needs_dot
+def test_model_renders_a_saved_mlp_grouped_by_module(tmp_path):
+    nn = pytest.importorskip("nn")
+    model = nn.MLP([4, 3, 2], seed=0)
+    nn.save(model, tmp_path / "model.npz")
+    out = tmp_path / "model.dot"
+    result = run("viz", "model", str(tmp_path / "model.npz"), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "MLP [4, 3, 2]" in result.stdout
+    source = out.read_text(encoding="utf-8")
+    assert "layers.0.weight" in source and "layers.2.bias" in source and "cluster_layers" in source
+    boxes = run("viz", "model", str(tmp_path / "model.npz"), "--collapse", "yes", "--out", str(tmp_path / "m.svg"))
+    assert boxes.returncode == 0, boxes.stderr
+    assert "layers.1" in (tmp_path / "m.svg").read_text(encoding="utf-8")
+
+
+def test_model_with_the_wrong_sizes_is_a_clear_error(tmp_path):
+    nn = pytest.importorskip("nn")
+    nn.save(nn.MLP([4, 3, 2], seed=0), tmp_path / "model.npz")
+    result = run("viz", "model", str(tmp_path / "model.npz"), "--sizes", "4,5,2", "--out", str(tmp_path / "m.dot"))
+    assert result.returncode == 2 and "does not fit" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_history_json_becomes_a_png(tmp_path):
+    path = tmp_path / "history.json"
+    path.write_text(json.dumps({"train_loss": [1.0, 0.6, 0.5], "val_loss": [1.1, 0.7, None],
+                                "train_acc": [0.5, 0.7, 0.8], "val_acc": [0.4, 0.6, 0.7], "best_epoch": 1}))
+    result = run("viz", "history", str(path), "--out", str(tmp_path / "curves.png"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "curves.png").read_bytes().startswith(PNG)

@@ -1,0 +1,68 @@
+"""viz.plot_history: nn.fit's curves on one figure, the best epoch marked, clear errors otherwise."""
+import os
+import types
+import xml.etree.ElementTree as ElementTree
+
+import pytest
+
+import viz
+
+HISTORY = {"train_loss": [1.2, 0.8, 0.5, 0.4, 0.35], "val_loss": [1.3, 0.9, 0.7, 0.72, 0.8],
+           "train_acc": [0.5, 0.7, 0.85, 0.9, 0.93], "val_acc": [0.45, 0.66, 0.8, 0.79, 0.78], "best_epoch": 2}
+
+
+def test_writes_a_png_and_nothing_else(tmp_path):
+    written = viz.plot_history(HISTORY, tmp_path / "curves.png")
+    assert written == tmp_path / "curves.png"
+    assert written.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert os.listdir(tmp_path) == ["curves.png"]
+
+
+def test_svg_output_parses_as_xml(tmp_path):
+    ElementTree.parse(viz.plot_history(HISTORY, tmp_path / "curves.svg"))
+
+
+def test_loss_and_accuracy_panels_with_the_best_epoch_marked():
+    figure = viz.plot_history(HISTORY)
+    loss_axes, acc_axes = figure.axes
+    for axes, train, val in ((loss_axes, "train_loss", "val_loss"), (acc_axes, "train_acc", "val_acc")):
+        curves = {line.get_label(): list(line.get_ydata()) for line in axes.lines}
+        assert curves[f"train {axes.get_title()}"] == HISTORY[train]
+        assert curves[f"validation {axes.get_title()}"] == HISTORY[val]
+        best = curves["best epoch (3)"]  # the 0-based best_epoch 2 is epoch 3 on the axis
+        assert [list(line.get_xdata()) for line in axes.lines if line.get_label() == "best epoch (3)"] == [[3, 3]]
+        assert len(best) == 2
+    assert [t.get_text() for t in loss_axes.get_legend().get_texts()][:2] == ["train loss", "validation loss"]
+
+
+def test_accepts_an_object_with_history_attributes_and_skips_missing_series():
+    history = types.SimpleNamespace(train_loss=[0.9, 0.5, 0.3], val_loss=[], train_acc=[], val_acc=[],
+                                    best_epoch=None)
+    figure = viz.plot_history(history)
+    assert len(figure.axes) == 1  # a regression run: loss only
+    assert [line.get_label() for line in figure.axes[0].lines] == ["train loss"]
+
+
+def test_nn_history_json_nulls_are_gaps_not_errors():
+    data = dict(HISTORY, val_loss=[1.3, None, 0.7, 0.72, 0.8])
+    figure = viz.plot_history(data)
+    assert any(line.get_label() == "validation loss" for line in figure.axes[0].lines)
+
+
+@pytest.mark.parametrize("bad, error, message", [
+    ([0.5, 0.4], TypeError, "got builtins.list"),
+    ("history.json", TypeError, "got builtins.str"),
+    ({"train_loss": []}, ValueError, "no train_loss"),
+    ({"train_loss": [1.0, 0.5], "val_loss": [1.0]}, ValueError, "val_loss has 1 values but train_loss has 2"),
+    ({"train_loss": [1.0, 0.5], "best_epoch": 2}, ValueError, r"best_epoch=2 .* 0\.\.1"),
+    ({"train_loss": [1.0, "x"]}, TypeError, r"train_loss\[1\] is 'x'"),
+])
+def test_bad_histories_get_clear_errors(bad, error, message):
+    with pytest.raises(error, match=message):
+        viz.plot_history(bad)
+
+
+def test_unknown_suffix_is_refused(tmp_path):
+    with pytest.raises(ValueError, match=r"\.png"):
+        viz.plot_history(HISTORY, tmp_path / "curves.txt")
+    assert os.listdir(tmp_path) == []
