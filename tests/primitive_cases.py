@@ -280,3 +280,4 @@ def _mlp_loss_torch(x, w1, b1, w2):
 CASES = (binary_cases() + scalar_operand_cases() + unary_cases() + where_cases() + reduction_cases()
          + shape_cases() + indexing_cases() + joining_cases() + matmul_cases() + composed_cases())
 TORCH_CASES = [c for c in CASES if c.torch_fn is not None]
+SECOND_ORDER_CASES = CASES  # all of them: at these sizes a gradgradcheck costs milliseconds

@@ -8,9 +8,7 @@ import pytest
 
 import autograd_core as ag
 from autograd_core import Tensor
-from primitive_cases import CASES
-
-SECOND_ORDER_CASES = CASES
+from primitive_cases import SECOND_ORDER_CASES
 
 
 def vjp_function(case):

@@ -126,7 +126,8 @@ def test_shape_functions():
     assert ag.concatenate([x, x], axis=1).shape == (2, 6, 4)
     np.testing.assert_array_equal(ag.minimum(x, 5.0).data, np.minimum(x.data, 5.0))
     np.testing.assert_array_equal(ag.maximum(5.0, x).data, np.maximum(5.0, x.data))
-    np.testing.assert_array_equal(ag.matmul(np.ones((4, 2)).T, x.reshape(4, 6)).data, np.ones((2, 4)) @ x.data.reshape(4, 6))
+    np.testing.assert_array_equal(ag.matmul(np.ones((2, 4)), x.reshape(4, 6)).data,
+                                  np.ones((2, 4)) @ x.data.reshape(4, 6))
 
 
 def test_reductions_take_int_tuple_or_none_axes_and_keepdims():
