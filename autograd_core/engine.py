@@ -92,7 +92,7 @@ def _seed(caller, root, grad, create_graph):
     elif create_graph and not isinstance(grad, _ARRAY_TYPES) and hasattr(grad, "_prim"):
         seed = grad  # a Tensor seed may itself carry a graph (double backward through it)
     else:
-        seed = np.asarray(grad, dtype=root.dtype)
+        seed = np.array(grad, dtype=root.dtype)  # a copy: it may end up as a leaf's .grad
     if seed.shape != root.shape:
         raise RuntimeError(f"{caller}: grad has shape {seed.shape} but the tensor has shape {root.shape}; "
                            "the seed gradient must have the tensor's own shape")
@@ -147,46 +147,57 @@ def _run(roots, seeds, retain_graph, create_graph, captured):
         grads[key] = seed if key not in grads else grads[key] + seed
         unique_roots[key] = root
     ready = [r for k, r in unique_roots.items() if consumers.get(k, 0) == 0]
+    into_grad = captured is None  # backward() writes leaves' .grad; grad() only captures
+    anomaly = state.anomaly
+    guard_leaf_buffers = into_grad and not create_graph
 
     with set_grad_enabled(create_graph):
         while ready:
             node = ready.pop()
             g = grads.pop(id(node), None)
-            if captured is not None:
-                if id(node) in captured:
-                    captured[id(node)] = g
-            elif g is not None and (node._prim is None or node._retains_grad):
-                _accumulate_into_grad(node, g)
+            if into_grad:
+                if g is not None and (node._prim is None or node._retains_grad):
+                    _accumulate_into_grad(node, g)
+            elif id(node) in captured:
+                captured[id(node)] = g
             prim = node._prim
             if prim is None:
                 continue
             parents, params = node._parents, node._params
             if create_graph:
                 inputs, out = parents, node
+            elif len(parents) == 2:
+                inputs, out = (parents[0]._data, parents[1]._data), node._data
             else:
                 inputs, out = [p._data for p in parents], node._data
             for i, parent in enumerate(parents):
                 if not parent.requires_grad:
                     continue
+                key = id(parent)
                 if g is not None:
-                    gi = prim.vjp(i, g, out, *inputs, **params) if params else prim.vjp(i, g, out, *inputs)
-                    gi = _fit(gi, parent, prim, i)
-                    if state.anomaly:
+                    gi = prim.vjp(i, g, out, *inputs, **params)
+                    data = parent._data
+                    if gi.shape != data.shape or gi.dtype != data.dtype:
+                        gi = _fit(gi, data, prim, i)
+                    if anomaly:
                         _check_backward(node, g, gi, i)
-                    key = id(parent)
                     previous = grads.get(key)
-                    grads[key] = gi if previous is None else previous + gi  # out of place: gi may alias g
-                remaining = consumers[id(parent)] - 1
-                consumers[id(parent)] = remaining
+                    if previous is not None:
+                        gi = previous + gi  # out of place: either may be shared with another input
+                    elif guard_leaf_buffers and parent._prim is None and (gi is g or gi.base is not None):
+                        gi = gi.copy()  # about to become a leaf's .grad: must not alias other buffers
+                    grads[key] = gi
+                remaining = consumers[key] - 1
+                consumers[key] = remaining
                 if remaining == 0:
                     ready.append(parent)
             if not retain_graph:
                 node._freed = True
 
 
-def _fit(g, parent, prim, i):
+def _fit(g, data, prim, i):
     """Sum a broadcast gradient back to its input's shape; check shape, match dtype."""
-    shape = parent._data.shape
+    shape = data.shape
     if g.shape != shape:
         try:
             fitted = sum_to(g, shape)
@@ -196,15 +207,20 @@ def _fit(g, parent, prim, i):
             raise RuntimeError(f"{prim.name}: grad for input {i} has shape {g.shape}, expected {shape} "
                                "(a bug in this primitive's vjp)")
         g = fitted
-    if g.dtype != parent._data.dtype:
-        g = g.astype(parent._data.dtype)  # float32 inputs get float32 gradients after a float64 mix
+    if g.dtype != data.dtype:
+        g = g.astype(data.dtype)  # float32 inputs get float32 gradients after a float64 mix
     return g
 
 
 def _accumulate_into_grad(t, g):
-    g = g if isinstance(g, _ARRAY_TYPES) else g._data
+    if isinstance(g, np.generic):
+        g = np.asarray(g)
+    elif not isinstance(g, np.ndarray):
+        g = g._data.copy()  # create_graph: .grad holds the values, never the recorded node's buffer
     if t.grad is None:
-        t.grad = np.array(g, dtype=t._data.dtype)  # a copy: g may be shared with another input
+        # The engine hands leaves buffers nobody else holds, so they are kept without a copy;
+        # a retained non-leaf's gradient still flows on, so it is copied.
+        t.grad = g if t._prim is None and g.flags.writeable else g.copy()
     else:
         t.grad += g
 
