@@ -262,3 +262,32 @@ def test_max_nodes_too_small_for_the_roots_says_the_minimum():
     y = -ag.Tensor(1.0, requires_grad=True)
     with pytest.raises(ValueError, match="max_nodes >= 3"):
         viz.draw_graph(-y, max_nodes=2)
+
+
+@pytest.mark.parametrize("rankdir, into, out_of", [("LR", ":v:sw", ":v:se"), ("TB", ":v:n", ":g:s")])
+def test_circuit_wires_are_met_where_the_flow_enters_and_leaves(rankdir, into, out_of):
+    f, _ = neuron()
+    source = viz.draw_graph(f, style="circuit", rankdir=rankdir).source
+    assert re.search(rf"\top\d+ -> t\d+{into}", source)
+    assert re.search(rf"\tt\d+{out_of} -> op\d+", source)
+    assert f"rankdir={rankdir}" in source
+
+
+def test_highlight_accepts_plain_edges():
+    w = ag.Tensor(2.0, requires_grad=True, label="w")
+    y = w * 3.0
+    loss = y.exp()
+    source = viz.draw_graph(loss, highlight=[(y, 0)]).source
+    assert len(re.findall(r"-> op\d+ \[color=\"#e8590c\"", source)) == 1
+
+
+def test_a_real_nn_model_is_clustered_by_its_modules():
+    nn = pytest.importorskip("nn")
+    model = nn.MLP([3, 4, 2], seed=0)
+    out = model(ag.Tensor(np.ones((2, 3)), label="x"))
+    source = viz.draw_graph(out.sum()).source
+    first = cluster_body(source, "layers.0")
+    assert "<b>layers.0.weight</b>" in first and "<b>layers.0.bias</b>" in first
+    assert "<b>layers.2.weight</b>" in cluster_body(source, "layers.2")
+    collapsed = viz.draw_graph(out.sum(), collapse_modules=True).source
+    assert re.findall(r"<b>(layers\.\d)</b>", collapsed) == ["layers.0", "layers.1", "layers.2"]

@@ -66,3 +66,14 @@ def test_unknown_suffix_is_refused(tmp_path):
     with pytest.raises(ValueError, match=r"\.png"):
         viz.plot_history(HISTORY, tmp_path / "curves.txt")
     assert os.listdir(tmp_path) == []
+
+
+def test_accepts_nn_history(tmp_path):
+    nn = pytest.importorskip("nn")
+    history = nn.History()
+    history.train_loss, history.val_loss = [0.9, 0.6, 0.5], [1.0, 0.7, 0.75]
+    history.train_acc, history.val_acc, history.best_epoch = [0.6, 0.8, 0.85], [0.55, 0.75, 0.7], 1
+    figure = viz.plot_history(history)
+    assert len(figure.axes) == 2
+    assert any(line.get_label() == "best epoch (2)" for line in figure.axes[1].lines)
+    assert viz.plot_history(history, tmp_path / "h.png").read_bytes().startswith(b"\x89PNG")

@@ -92,6 +92,9 @@ class _Drawer:
         self.grad_of = grad_of or (lambda i, t: (t.grad, False))
         self.focus = focus
         self.circuit = options.style == "circuit"
+        # Wires are met at the ends of their line (LR/RL), or through value and gradient (TB/BT).
+        self.wire_in, self.wire_out = {"LR": (":v:sw", ":v:se"), "RL": (":v:se", ":v:sw"),
+                                       "TB": (":v:n", ":g:s"), "BT": (":g:s", ":v:n")}[options.rankdir]
         self.roots = set(plan.root_indices)
         self.visible = set(plan.visible)
         # Ops that send a highlighted gradient glow; values glow at both ends of a highlighted edge.
@@ -189,20 +192,20 @@ class _Drawer:
         top = f'<font color="{VALUE_COLOUR}">{escape(value)}</font>' if value is not None else " "
         rows = [f'<tr><td port="v" sides="b" border="{width}" color="{line}" width="64">{top}</td></tr>']
         if grad is not None:
-            rows.append(f'<tr><td><font color="{GRAD_COLOUR}">{escape(grad)}</font></td></tr>')
+            rows.append(f'<tr><td port="g"><font color="{GRAD_COLOUR}">{escape(grad)}</font></td></tr>')
         else:
-            rows.append('<tr><td> </td></tr>')  # keeps the line in the middle of the node
+            rows.append('<tr><td port="g"> </td></tr>')  # keeps the line in the middle of the node
         label = '<<table border="0" cellborder="0" cellspacing="0" cellpadding="2">' + "".join(rows) + "</table>>"
         g.node(f"t{i}", label, shape="plaintext", margin="0", tooltip=escape(f"{name}: {format_shape(t)}"))
         wire = {"arrowhead": "none", "color": line, "penwidth": width}
         if t.is_leaf:
             self._name_box(g, i, name, leaf_kind(t))
-            g.edge(f"n{i}", f"t{i}:v:sw", **wire)
+            g.edge(f"n{i}", f"t{i}{self.wire_in}", **wire)
         else:
-            g.edge(f"op{i}", f"t{i}:v:sw", **wire)
+            g.edge(f"op{i}", f"t{i}{self.wire_in}", **wire)
         if i in self.roots and not t.is_leaf:
             self._name_box(g, i, name, "output")
-            g.edge(f"t{i}:v:se", f"n{i}", **wire)
+            g.edge(f"t{i}{self.wire_out}", f"n{i}", **wire)
 
     def _name_box(self, g, i, name, kind):
         g.node(f"n{i}", f"<<b>{escape(name)}</b>>", shape="box", style="filled,rounded",
@@ -229,7 +232,7 @@ class _Drawer:
             return f"m{self.plan.members[unit][0]}"
         t = self.plan.tensors[unit]
         if as_source:
-            return f"t{unit}:v:se" if self.circuit and not is_constant(t) else f"t{unit}"
+            return f"t{unit}{self.wire_out}" if self.circuit and not is_constant(t) else f"t{unit}"
         return f"op{unit}" if not t.is_leaf else f"t{unit}"
 
     def _edges_into(self, g, unit):
