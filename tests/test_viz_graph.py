@@ -291,3 +291,20 @@ def test_a_real_nn_model_is_clustered_by_its_modules():
     assert "<b>layers.2.weight</b>" in cluster_body(source, "layers.2")
     collapsed = viz.draw_graph(out.sum(), collapse_modules=True).source
     assert re.findall(r"<b>(layers\.\d)</b>", collapsed) == ["layers.0", "layers.1", "layers.2"]
+
+
+def test_collapsed_modules_past_max_nodes_hide_the_farthest_boxes():
+    x = ag.Tensor(np.ones(2), label="x")
+    w = ag.Tensor(np.full(2, 0.5), requires_grad=True, label="w")
+    h = x
+    for k in range(30):  # 30 modules of 2 ops each
+        with ag.scope(f"block{k}"):
+            h = (h * w).tanh()
+    loss = h.sum()
+    source = viz.draw_graph(loss, max_nodes=10).source
+    nodes = node_ids(source)
+    assert len(nodes) <= 10 and "hidden" in nodes and "<b>w</b>" in source
+    boxes = re.findall(r"<b>(block\d+)</b>", source)
+    assert boxes and boxes[-1] == "block29"  # the boxes nearest the loss are kept
+    hidden = int(re.search(r"([\d,]+) more tensors hidden", source).group(1))
+    assert hidden == len(ag.walk(loss)) - 2 * len(boxes) - 2  # shown: the boxes' ops, the loss and w

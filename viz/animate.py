@@ -7,6 +7,7 @@ with the share). A gradient still waiting for shares from other consumers is
 marked "+…". The last frame shows every gradient, equal to what ``backward()``
 computes.
 """
+import dataclasses
 import html
 import pathlib
 from dataclasses import dataclass
@@ -62,7 +63,7 @@ def backward_frames(root, grad=None, style="circuit", max_frames=200, number_for
 def _frame(plan, options, caption, grads, partial, highlight, focus):
     def grad_of(i, t):
         return grads.get(i), i in partial
-    options = DrawOptions(**{**options.__dict__, "title": caption})
+    options = dataclasses.replace(options, title=caption)
     return Frame(caption, build_digraph(plan, options, highlight, grad_of, focus))
 
 

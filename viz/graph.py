@@ -238,8 +238,8 @@ class _Drawer:
     def _edges_into(self, g, unit):
         plan = self.plan
         if not isinstance(unit, int):
-            for parent in plan.parent_units(unit):
-                g.edge(self._node_id(parent, True), self._node_id(unit, False))
+            for source in dict.fromkeys(self._node_id(parent, True) for parent in plan.parent_units(unit)):
+                g.edge(source, self._node_id(unit, False))  # several hidden parents: one arrow
             return
         t = plan.tensors[unit]
         if t.is_leaf:
@@ -264,7 +264,7 @@ class _Drawer:
             g.edge(source, f"op{unit}", **attrs)
 
     def _legend(self, g):
-        with g.subgraph(name="cluster_legend") as legend:
+        with g.subgraph(name="cluster_viz_legend") as legend:  # not "cluster_legend": a module may be "legend"
             legend.attr(label="legend", style="rounded", color=MUTED_COLOUR, fontcolor=MUTED_COLOUR,
                         fontsize="10")
             for kind in ("parameter", "input", "op", "output"):

@@ -40,6 +40,8 @@ def write_atomically(path, data):
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)
+            file.flush()
+            os.fsync(file.fileno())  # the bytes are on disk before the name points at them
         os.replace(temporary, path)
     except BaseException:
         if os.path.exists(temporary):
