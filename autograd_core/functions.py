@@ -86,7 +86,8 @@ def concatenate(tensors, axis=0):
     if any(t.ndim != tensors[0].ndim for t in tensors):
         raise ValueError("concatenate: all inputs need the same number of axes, got shapes "
                          + ", ".join(str(t.shape) for t in tensors))
-    return Tensor.apply(Concatenate, *tensors, axis=axis)
+    bounds = tuple(np.cumsum([0] + [t.shape[axis] for t in tensors]).tolist())
+    return Tensor.apply(Concatenate, *tensors, axis=axis, bounds=bounds)
 
 
 def stack(tensors, axis=0):

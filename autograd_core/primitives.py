@@ -376,17 +376,19 @@ class ScatterAdd(Primitive):
 
 
 class Concatenate(Primitive):
-    """Join tensors along ``axis``; each input's gradient is its slice of g."""
+    """Join tensors along ``axis``; each input's gradient is its slice of g.
+    ``bounds`` holds the cumulative offsets of the inputs along the axis (n + 1 of them)."""
     hint = "all inputs need the same shape except along the joining axis"
 
     @staticmethod
-    def forward(*xs, axis):
+    def forward(*xs, axis, bounds):
         return np.concatenate(xs, axis=axis)
 
     @staticmethod
-    def vjp(i, g, out, *xs, axis):
-        start = sum(x.shape[axis] for x in xs[:i])
-        return g[(slice(None),) * axis + (slice(start, start + xs[i].shape[axis]),)]
+    def vjp(i, g, out, *xs, axis, bounds):
+        # bounds[i]:bounds[i+1] is input i's stretch of the axis, precomputed so that
+        # joining n tensors costs O(n) in backward, not O(n^2)
+        return g[(slice(None),) * axis + (slice(bounds[i], bounds[i + 1]),)]
 
 
 # ----------------------------------------------------------------- linear algebra

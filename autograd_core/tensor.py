@@ -221,12 +221,15 @@ class Tensor:
     def __pos__(self): return self
 
     def _inplace(self, prim, other, symbol):
-        if self.requires_grad:
+        # Under no_grad an in-place update is what PyTorch users write (`w -= lr * w.grad`);
+        # with grad mode on it would silently fall back to `w = w - ...`, a new non-leaf.
+        if self.requires_grad and state.grad_enabled:
             if self._prim is None:
                 raise RuntimeError(
                     f"in-place '{symbol}=' on a leaf tensor that requires grad would silently rebind it "
                     f"to a new tensor outside the graph. Change its values without recording: "
-                    f"`w.data {symbol}= ...` (e.g. `w.data -= lr * w.grad`), or use an optimizer from nn.optim.")
+                    f"`w.data {symbol}= ...` (e.g. `w.data -= lr * w.grad`), the same inside "
+                    f"`with no_grad():`, or use an optimizer from nn.optim.")
             raise RuntimeError(f"in-place '{symbol}=' on a tensor that is part of a recorded graph; "
                                f"write `y = y {symbol} ...` to make a new tensor instead")
         np.copyto(self._data, prim.forward(self._data, _lift(other, self)._data), casting="same_kind")

@@ -320,3 +320,32 @@ def test_where_sends_gradient_only_to_the_picked_branch():
     ag.where(np.array([True, False, True]), a, b).sum().backward()
     np.testing.assert_array_equal(a.grad, [1.0, 0.0, 1.0])
     np.testing.assert_array_equal(b.grad, [0.0, 1.0, 0.0])
+
+
+def test_in_place_update_of_a_leaf_under_no_grad_keeps_the_leaf():
+    # PyTorch's idiom: `with no_grad(): w -= lr * w.grad` updates w itself, in place.
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    buffer = w.data
+    (w * w).sum().backward()
+    with ag.no_grad():
+        w -= 0.25 * w.grad
+    assert w.is_leaf and w.requires_grad and w.data is buffer
+    np.testing.assert_array_equal(w.data, [0.5, 1.0])
+
+
+def test_in_place_update_under_no_grad_is_still_caught_by_a_graph_that_saved_it():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    y = (w * w).sum()
+    with ag.no_grad():
+        w -= 1.0
+    with pytest.raises(RuntimeError, match="modified in place"):
+        y.backward()
+
+
+def test_stacking_many_scalars_backward_is_exact():
+    # concatenate's vjp slices with precomputed bounds, so 20,000 inputs stay linear
+    xs = [Tensor(float(i), requires_grad=True) for i in range(20_000)]
+    weights = np.arange(20_000, dtype=float) % 7
+    (ag.stack(xs) * weights).sum().backward()
+    np.testing.assert_array_equal([x.grad for x in xs[:14]], weights[:14])
+    assert xs[-1].grad == weights[-1]
