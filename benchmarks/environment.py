@@ -61,7 +61,22 @@ def describe():
         "numpy": {"version": np.__version__, "blas": _numpy_blas()},
         "threadpools": _threadpools(),
         "torch": torch_info,
+        "engine_revision": _engine_revision(),
     }
+
+
+def _engine_revision():
+    """The commit measured, and whether autograd_core/ differs from it (the engine changes often)."""
+    import subprocess
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
+                                text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "autograd_core"], cwd=root,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (no git)"
+    return f"{commit or 'unknown'}{' + uncommitted changes in autograd_core/' if dirty else ''}"
 
 
 def _cpu_model():
@@ -112,6 +127,7 @@ def summary_lines(info):
                   if torch_info else "torch not installed")
     overrides = ", ".join(f"{k}={v}" for k, v in info["openblas_overrides"].items())
     return [
+        f"autograd_core at {info['engine_revision']}",
         f"machine: {info['cpu']}, {info['cores']} cores; Python {info['python']}",
         f"numpy {info['numpy']['version']} (BLAS {info['numpy']['blas']}); {torch_text}",
         f"thread pools: {pools}",

@@ -3,7 +3,7 @@
     python -m benchmarks.profile_engine [--only a,b,c] [--top 15]
 
 For each workload it runs our engine's step many times under cProfile, counts the
-primitives recorded (calls of ``Tensor.apply``), and prints the functions with the
+primitives recorded (calls of the engine's ``_record``, or ``Tensor.apply`` in older versions), and prints the functions with the
 most own time, as µs per recorded op and as a share of the total. cProfile adds
 its own cost to every Python call (numbers are inflated about 1.5-2x, more for
 small functions), so read the shares, and compare with the timed suite.
@@ -56,8 +56,12 @@ def profile(make_step, repeats):
         step()
     profiler.disable()
     stats = pstats.Stats(profiler)
-    ops = sum(calls for (path, _, function), (_, calls, *_rest) in stats.stats.items()
-              if function == "apply" and path.endswith(os.path.join("autograd_core", "tensor.py")))
+    calls_of = {}
+    for (path, _, function), (_, calls, *_rest) in stats.stats.items():
+        if path.endswith(os.path.join("autograd_core", "tensor.py")):
+            calls_of[function] = calls_of.get(function, 0) + calls
+    # every op is recorded by one function: ``_record`` since a1e6ae8 (``Tensor.apply`` calls it), before: ``apply``
+    ops = calls_of.get("_record") or calls_of.get("apply", 0)
     return stats, ops
 
 
