@@ -1,0 +1,27 @@
+"""nn: modules, losses, optimizers and a training loop, composed from autograd_core Tensor ops.
+
+Nothing here has a hand-written backward: layers and losses are Tensor expressions and
+the engine differentiates them. The names follow PyTorch, so habits carry over.
+
+>>> import nn
+>>> import nn.functional as F
+>>> X, y = nn.datasets.make_moons(400, noise=0.1, seed=0)
+>>> model = nn.MLP([2, 16, 2], seed=0)
+>>> history = nn.fit(model, F.cross_entropy, nn.optim.Adam(model.parameters(), lr=0.01),
+...                  X, y, epochs=50, progress=False)
+>>> nn.save(model, "moons.npz")
+'moons.npz'
+"""
+from . import datasets, functional, init, optim
+from .history import History
+from .layers import MLP, Identity, Linear, ReLU, Sequential, Sigmoid, Tanh
+from .module import Module
+from .search import GridSearchResult, grid_search
+from .serialization import load, save
+from .training import evaluate, fit
+
+__all__ = [
+    "Module", "Linear", "Sequential", "ReLU", "Sigmoid", "Tanh", "Identity", "MLP",
+    "init", "functional", "optim", "datasets",
+    "fit", "evaluate", "grid_search", "GridSearchResult", "History", "save", "load",
+]

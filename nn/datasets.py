@@ -1,0 +1,220 @@
+"""Data: the 8x8 digits scikit-learn ships, two moons, MNIST IDX files, splitting and scaling.
+
+Features come back as float64 arrays of shape (N, D) and class labels as int64 arrays
+of shape (N,), ready for ``nn.fit`` with ``F.cross_entropy``.
+"""
+import gzip
+import numbers
+import os
+
+import numpy as np
+
+
+def load_digits():
+    """The 1,797 handwritten 8x8 digits bundled with scikit-learn (real data, no download).
+
+    Returns ``(X, y)``: X of shape (1797, 64), pixel intensities 0..16 as float64;
+    y of shape (1797,), the digit 0..9 as int64.
+
+    >>> X, y = load_digits()
+    >>> X.shape, y[:5]
+    ((1797, 64), array([0, 1, 2, 3, 4]))
+    """
+    from sklearn.datasets import load_digits as sklearn_digits  # imported here: sklearn is slow to import
+
+    bunch = sklearn_digits()
+    return np.asarray(bunch.data, dtype=np.float64), np.asarray(bunch.target, dtype=np.int64)
+
+
+def _generator(seed):
+    if isinstance(seed, np.random.Generator):
+        return seed
+    return np.random.default_rng(seed)
+
+
+def make_moons(n=100, noise=0.0, seed=None):
+    """Two interleaving half circles in 2-d: a classic non-linearly-separable toy problem.
+
+    The upper moon (label 0) is (cos t, sin t) and the lower one (label 1) is
+    (1 - cos t, 1/2 - sin t) for t in [0, pi]; Gaussian noise of standard deviation
+    ``noise`` is added and the points are shuffled (reproducible from ``seed``).
+
+    >>> X, y = make_moons(200, noise=0.1, seed=0)
+    >>> X.shape, np.bincount(y)
+    ((200, 2), array([100, 100]))
+    """
+    if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 2:
+        raise ValueError(f"make_moons: n must be an int >= 2, got {n!r}")
+    if not isinstance(noise, numbers.Real) or noise < 0:
+        raise ValueError(f"make_moons: noise must be a number >= 0, got {noise!r}")
+    rng = _generator(seed)
+    n_upper = n // 2
+    n_lower = n - n_upper
+    t_upper = np.linspace(0, np.pi, n_upper)
+    t_lower = np.linspace(0, np.pi, n_lower)
+    upper = np.stack([np.cos(t_upper), np.sin(t_upper)], axis=1)
+    lower = np.stack([1 - np.cos(t_lower), 0.5 - np.sin(t_lower)], axis=1)
+    X = np.concatenate([upper, lower])
+    y = np.concatenate([np.zeros(n_upper, np.int64), np.ones(n_lower, np.int64)])
+    order = rng.permutation(n)
+    X, y = X[order], y[order]
+    if noise:
+        X = X + rng.normal(0.0, noise, X.shape)
+    return X, y
+
+
+def train_test_split(X, y, test_size=0.2, seed=0, stratify=False):
+    """Shuffle and split into ``X_train, X_test, y_train, y_test`` (scikit-learn's order).
+
+    ``test_size`` is a fraction in (0, 1) or a number of rows. ``stratify=True`` keeps
+    each class's share equal in both parts.
+
+    >>> X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, seed=0)
+    """
+    X, y = np.asarray(X), np.asarray(y)
+    if len(X) != len(y):
+        raise ValueError(f"train_test_split: X has {len(X)} rows but y has {len(y)}; they must match")
+    n = len(X)
+    if isinstance(test_size, numbers.Integral) and not isinstance(test_size, bool):
+        n_test = int(test_size)
+    elif isinstance(test_size, numbers.Real) and 0 < test_size < 1:
+        n_test = int(np.ceil(test_size * n))
+    else:
+        raise ValueError(f"train_test_split: test_size must be a fraction in (0, 1) or a number of rows, "
+                         f"got {test_size!r}")
+    if not 0 < n_test < n:
+        raise ValueError(f"train_test_split: test_size={test_size!r} gives {n_test} test rows out of {n}; "
+                         "both parts must be non-empty")
+    rng = _generator(seed)
+    if stratify:
+        test_parts = []
+        for label in np.unique(y):
+            members = rng.permutation(np.flatnonzero(y == label))
+            test_parts.append(members[:int(round(len(members) * n_test / n))])
+        test_index = np.concatenate(test_parts)
+    else:
+        test_index = rng.permutation(n)[:n_test]
+    is_test = np.zeros(n, bool)
+    is_test[test_index] = True
+    train_index = rng.permutation(np.flatnonzero(~is_test))
+    test_index = rng.permutation(np.flatnonzero(is_test))
+    return X[train_index], X[test_index], y[train_index], y[test_index]
+
+
+class Standardizer:
+    """Per-feature (x - mean) / std, with mean and std learnt from training data only.
+
+    Features that are constant in the training data (std 0, e.g. the always-blank
+    corner pixels of the digits) are only centred, never divided by 0.
+
+    >>> scaler = Standardizer().fit(X_train)
+    >>> X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    """
+
+    def __init__(self):
+        self.mean = self.std = None
+
+    def fit(self, X):
+        """Learn each column's mean and standard deviation from ``X`` (N, D); returns self."""
+        X = _float_matrix("Standardizer.fit", X)
+        self.mean = X.mean(axis=0)
+        std = X.std(axis=0)
+        self.std = np.where(std > 0, std, 1.0)
+        return self
+
+    def transform(self, X):
+        """Apply the learnt scaling to ``X`` (same number of columns)."""
+        if self.mean is None:
+            raise RuntimeError("Standardizer.transform: call fit(X_train) first")
+        X = _float_matrix("Standardizer.transform", X)
+        if X.shape[1] != self.mean.shape[0]:
+            raise ValueError(f"Standardizer.transform: X has {X.shape[1]} columns, the scaler was fit on "
+                             f"{self.mean.shape[0]}")
+        return (X - self.mean) / self.std
+
+
+def _float_matrix(function, X):
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or len(X) == 0:
+        raise ValueError(f"{function}: expected a non-empty 2-d array (N, D), got shape {X.shape}")
+    return X
+
+
+def standardize(train, *others):
+    """Standardise ``train`` with its own per-feature mean/std and apply the same scaling to
+    ``others`` (test data must never leak into the statistics). Returns a tuple of arrays.
+
+    >>> X_train, X_test = standardize(X_train, X_test)
+    """
+    scaler = Standardizer().fit(train)
+    return tuple(scaler.transform(X) for X in (train, *others))
+
+
+# ---------------------------------------------------------------------------------- MNIST IDX
+_IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+def load_idx(path):
+    """Read one IDX file (MNIST's format; ``.gz`` is unpacked) into a numpy array.
+
+    Format: two zero bytes, a dtype code, the number of axes, each axis length as a
+    big-endian uint32, then the values. Anything else raises a ``ValueError`` that names
+    the file and what is wrong.
+
+    >>> load_idx("train-labels-idx1-ubyte.gz").shape
+    (60000,)
+    """
+    path = os.fspath(path)
+    opener = gzip.open if path.endswith(".gz") else open
+    try:
+        with opener(path, "rb") as f:
+            raw = f.read()
+    except (OSError, EOFError) as error:
+        if isinstance(error, FileNotFoundError):
+            raise FileNotFoundError(f"load_idx: no such file: {path!r}") from error
+        raise ValueError(f"load_idx: cannot read {path!r}: {error}") from error
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
+        raise ValueError(f"load_idx: {path!r} is not an IDX file (it must start with two zero bytes, "
+                         f"got {raw[:4]!r})")
+    code, ndim = raw[2], raw[3]
+    if code not in _IDX_DTYPES:
+        raise ValueError(f"load_idx: {path!r} has unknown dtype code 0x{code:02x}; "
+                         f"known codes: {', '.join(f'0x{c:02x}' for c in _IDX_DTYPES)}")
+    if ndim == 0 or len(raw) < 4 + 4 * ndim:
+        raise ValueError(f"load_idx: {path!r} is truncated or has {ndim} axes: the header is incomplete")
+    shape = tuple(int(v) for v in np.frombuffer(raw, ">u4", ndim, offset=4))
+    dtype = np.dtype(_IDX_DTYPES[code])
+    expected = 4 + 4 * ndim + int(np.prod(shape)) * dtype.itemsize
+    if len(raw) != expected:
+        raise ValueError(f"load_idx: {path!r} has {len(raw)} bytes but its header (shape {shape}, "
+                         f"{dtype.name}) needs {expected}: the file is truncated or corrupt")
+    data = np.frombuffer(raw, dtype, offset=4 + 4 * ndim).reshape(shape)
+    return data.astype(dtype.newbyteorder("="))
+
+
+def load_mnist(folder, kind="train"):
+    """MNIST (or Fashion-MNIST) from the four IDX files in ``folder``, if you have them.
+
+    ``kind`` is "train" or "t10k" (the test set). Files may be gzipped. Returns
+    ``(X, y)``: X of shape (N, 784) scaled to [0, 1] as float64, y int64 labels.
+
+    >>> X, y = load_mnist("~/data/mnist", kind="t10k")
+    """
+    if kind not in ("train", "t10k"):
+        raise ValueError(f"load_mnist: kind must be 'train' or 't10k' (the test set), got {kind!r}")
+    folder = os.path.expanduser(os.fspath(folder))
+    arrays = []
+    for part in ("images-idx3-ubyte", "labels-idx1-ubyte"):
+        candidates = [os.path.join(folder, f"{kind}-{part}{ext}") for ext in ("", ".gz")]
+        found = next((c for c in candidates if os.path.exists(c)), None)
+        if found is None:
+            raise FileNotFoundError(f"load_mnist: neither {candidates[0]!r} nor {candidates[1]!r} exists")
+        arrays.append((found, load_idx(found)))
+    (images_path, images), (labels_path, labels) = arrays
+    if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
+        raise ValueError(f"load_mnist: {images_path!r} has shape {images.shape} and {labels_path!r} has shape "
+                         f"{labels.shape}; expected (N, rows, cols) images and N labels")
+    if labels.size and (labels.min() < 0 or labels.max() > 9):
+        raise ValueError(f"load_mnist: labels in {labels_path!r} must be 0..9, found {labels.min()}..{labels.max()}")
+    X = images.reshape(len(images), -1).astype(np.float64) / 255.0
+    return X, labels.astype(np.int64)

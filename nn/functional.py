@@ -1,0 +1,235 @@
+"""Losses, penalties and activations as functions (``import nn.functional as F``).
+
+Every loss is composed from Tensor ops, so the engine derives its gradient; the
+values and gradients equal ``torch.nn.functional``'s. Shapes are checked strictly:
+an (N,) prediction against an (N, 1) target raises instead of broadcasting to an
+N x N loss (the classic silent bug).
+
+Why softmax + cross-entropy are good friends: d/dz of -log softmax(z)[l] is
+softmax(z) - e_l = y_hat - e_l, the delta rule's output error.
+"""
+import numpy as np
+
+import autograd_core as ag
+from autograd_core import Tensor
+
+_REDUCTIONS = ("mean", "sum", "none")
+_LOG_FLOOR = float(np.exp(-100.0))  # PyTorch clamps log(p) at -100 in binary_cross_entropy
+
+
+def _as_input(function, x):
+    if isinstance(x, Tensor):
+        return x
+    array = np.asarray(x)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{function}: expected a Tensor or numeric array, got {type(x).__name__}")
+    return Tensor(array if array.dtype.kind == "f" else array.astype(np.float64))
+
+
+def _same_shape(function, input, target):
+    if input.shape != target.shape:
+        hint = ""
+        if input.size == target.size:
+            hint = f"; reshape one of them (e.g. target.reshape({input.shape}))"
+        raise ValueError(f"{function}: input has shape {input.shape} but target has shape {target.shape}; "
+                         f"they must be equal (broadcasting them would silently compare every pair){hint}")
+
+
+def _reduce(function, loss, reduction):
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{function}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+def _check_reduction(function, reduction):
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{function}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+def _target_like(function, target, input):
+    target = _as_input(function, target)
+    return target.astype(input.dtype) if target.dtype != input.dtype else target
+
+
+# ---------------------------------------------------------------------------------- losses
+def mse_loss(input, target, reduction="mean"):
+    """Mean squared error: mean((input - target)**2) (or "sum", or "none" for per-element).
+
+    The textbook's E = 1/2 sum (y - t)**2 is ``0.5 * mse_loss(y, t, reduction="sum")``.
+
+    >>> mse_loss(Tensor([1.0, 2.0]), [1.0, 4.0])
+    Tensor(2.)
+    """
+    _check_reduction("mse_loss", reduction)
+    input = _as_input("mse_loss", input)
+    target = _target_like("mse_loss", target, input)
+    _same_shape("mse_loss", input, target)
+    return _reduce("mse_loss", (input - target) ** 2, reduction)
+
+
+def binary_cross_entropy(input, target, reduction="mean"):
+    """-(t log p + (1 - t) log(1 - p)) for probabilities ``input`` in [0, 1].
+
+    Each log is floored at -100, as in PyTorch, so p = 0 or 1 gives a finite loss.
+    Prefer ``binary_cross_entropy_with_logits`` on raw scores: it is exact for any logit.
+
+    >>> binary_cross_entropy(Tensor([0.5]), [1.0])      # log 2
+    Tensor(0.6931)
+    """
+    _check_reduction("binary_cross_entropy", reduction)
+    input = _as_input("binary_cross_entropy", input)
+    target = _target_like("binary_cross_entropy", target, input)
+    _same_shape("binary_cross_entropy", input, target)
+    for name, values in (("input", input.data), ("target", target.data)):
+        bad = ~((values >= 0) & (values <= 1))
+        if bad.any():
+            index = tuple(int(i) for i in np.argwhere(bad)[0])
+            raise ValueError(f"binary_cross_entropy: every {name} value must be in [0, 1], found "
+                             f"{values[index]!r} at index {index}"
+                             + ("; the input must be probabilities: apply sigmoid first, or use "
+                                "binary_cross_entropy_with_logits on raw scores" if name == "input" else ""))
+    # max(p, e^-100) before the log gives max(log p, -100) and a zero (not NaN) gradient at p = 0.
+    log_p = input.maximum(_LOG_FLOOR).log()
+    log_not_p = (1 - input).maximum(_LOG_FLOOR).log()
+    return _reduce("binary_cross_entropy", -(target * log_p + (1 - target) * log_not_p), reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, reduction="mean"):
+    """Binary cross-entropy of sigmoid(input) against ``target``, computed from the logits.
+
+    Written as max(x, 0) - x*t + log(1 + exp(-|x|)): exp never overflows, so the loss and
+    its gradient sigmoid(x) - t stay finite and exact for logits of +-1000.
+
+    >>> binary_cross_entropy_with_logits(Tensor([1000.0, -1000.0]), [1.0, 0.0])
+    Tensor(0.)
+    """
+    _check_reduction("binary_cross_entropy_with_logits", reduction)
+    input = _as_input("binary_cross_entropy_with_logits", input)
+    target = _target_like("binary_cross_entropy_with_logits", target, input)
+    _same_shape("binary_cross_entropy_with_logits", input, target)
+    loss = input.relu() - input * target + (1 + (-input.abs()).exp()).log()
+    return _reduce("binary_cross_entropy_with_logits", loss, reduction)
+
+
+def cross_entropy(input, target, reduction="mean"):
+    """Softmax cross-entropy of logits ``input`` (N, K) against ``target``: integer class
+    indices (N,) in 0..K-1, or probabilities / one-hot rows (N, K).
+
+    -log_softmax(input)[n, target[n]], averaged over n for reduction="mean". Its gradient
+    with respect to the logits is (softmax(input) - onehot(target)) / N.
+
+    >>> cross_entropy(Tensor([[2.0, 0.0, 0.0]]), np.array([0]))
+    Tensor(0.2395)
+    """
+    _check_reduction("cross_entropy", reduction)
+    input = _as_input("cross_entropy", input)
+    if input.ndim != 2:
+        raise ValueError(f"cross_entropy: input must be logits of shape (N, K), got shape {input.shape}; "
+                         "for a single example use input.reshape(1, K)")
+    n, k = input.shape
+    log_probs = input.log_softmax(axis=1)
+    if np.asarray(target).dtype.kind == "f":
+        target = _target_like("cross_entropy", target, input)
+        if target.shape != input.shape:
+            raise ValueError(f"cross_entropy: probability targets must have the logits' shape {input.shape}, "
+                             f"got {target.shape}; class indices must be an integer array of shape ({n},)")
+        return _reduce("cross_entropy", -(target * log_probs).sum(axis=1), reduction)
+    labels = class_indices("cross_entropy", target, n, k)
+    return _reduce("cross_entropy", -log_probs[np.arange(n), labels], reduction)
+
+
+def class_indices(function, target, n, k):
+    """Check that ``target`` holds n integer class labels in 0..k-1; returns them as an int64 array."""
+    labels = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"{function}: class indices must be integers, got dtype {labels.dtype}; "
+                        f"convert with y.astype(np.int64), or give probabilities of shape ({n}, {k})")
+    if labels.shape != (n,):
+        raise ValueError(f"{function}: class indices must have shape ({n},) to match the logits' "
+                         f"{n} rows, got shape {labels.shape}"
+                         + ("; flatten them with y.reshape(-1)" if labels.size == n else ""))
+    bad = (labels < 0) | (labels >= k)
+    if bad.any():
+        first = int(np.argmax(bad))
+        raise ValueError(f"{function}: labels must be in 0..{k - 1} for K={k} classes; found min "
+                         f"{labels.min()}, max {labels.max()}, first bad label {labels[first]} at index {first}")
+    return labels.astype(np.int64, copy=False)
+
+
+# ---------------------------------------------------------------------------------- penalties
+def _parameter_list(function, params):
+    if isinstance(params, Tensor):
+        params = [params]
+    elif hasattr(params, "parameters") and callable(params.parameters):
+        params = params.parameters()
+    params = list(params)
+    if not params or not all(isinstance(p, Tensor) for p in params):
+        raise TypeError(f"{function}: expected a non-empty iterable of Tensors (e.g. model.parameters()), "
+                        f"got {[type(p).__name__ for p in params] or 'nothing'}")
+    return params
+
+
+def l1_penalty(params):
+    """sum |w| over every element of every tensor in ``params`` (a Module works too).
+    Its gradient is sign(w) (0 at w = 0).
+
+    >>> l1_penalty([Tensor([1.0, -2.0])])
+    Tensor(3.)
+    """
+    params = _parameter_list("l1_penalty", params)
+    total = params[0].abs().sum()
+    for p in params[1:]:
+        total = total + p.abs().sum()
+    return total
+
+
+def l2_penalty(params):
+    """sum w**2 over every element of every tensor in ``params`` (a Module works too).
+    Its gradient is 2w (weight decay: add ``lam * l2_penalty(model)`` to the loss).
+
+    >>> l2_penalty([Tensor([1.0, -2.0])])
+    Tensor(5.)
+    """
+    params = _parameter_list("l2_penalty", params)
+    total = (params[0] * params[0]).sum()
+    for p in params[1:]:
+        total = total + (p * p).sum()
+    return total
+
+
+# ---------------------------------------------------------------------------------- activations
+def _axis(axis, dim):
+    return axis if dim is None else dim
+
+
+def softmax(input, axis=-1, dim=None):
+    """exp(x) / sum(exp(x)) along ``axis`` (``dim`` is accepted as PyTorch's spelling)."""
+    return ag.as_tensor(input).softmax(_axis(axis, dim))
+
+
+def log_softmax(input, axis=-1, dim=None):
+    """log(softmax(x)) along ``axis``, stable for inputs of +-1000."""
+    return ag.as_tensor(input).log_softmax(_axis(axis, dim))
+
+
+def relu(input):
+    """max(x, 0)."""
+    return ag.relu(input)
+
+
+def sigmoid(input):
+    """1 / (1 + exp(-x))."""
+    return ag.sigmoid(input)
+
+
+def tanh(input):
+    """tanh(x)."""
+    return ag.tanh(input)
+
+
+__all__ = ["mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy",
+           "class_indices", "l1_penalty", "l2_penalty", "softmax", "log_softmax", "relu", "sigmoid", "tanh"]

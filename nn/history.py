@@ -1,0 +1,92 @@
+"""``History``: what ``nn.fit`` measured, one entry per epoch, serialisable to JSON."""
+import json
+import math
+
+from .serialization import atomic_write
+
+PER_EPOCH = ("train_loss", "val_loss", "train_acc", "val_acc", "grad_norm", "dead_fraction", "lr")
+
+
+class History:
+    """Per-epoch measurements of a training run (lists, one entry per epoch run):
+
+    - ``train_loss``: mean of the mini-batch losses during the epoch (as they were computed);
+    - ``train_acc``: accuracy of those same mini-batch predictions (classification only);
+    - ``val_loss``, ``val_acc``: on ``validation`` at the end of the epoch;
+    - ``grad_norm``: mean over the epoch's steps of the global gradient L2 norm;
+    - ``dead_fraction``: share of ReLU units that output 0 for every probed training row;
+    - ``lr``: the learning rate used in the epoch.
+
+    A list stays empty when it does not apply (no validation set, a regression
+    loss, no ``nn.ReLU`` module). ``best_epoch`` indexes these lists (0-based): the
+    epoch of lowest validation loss (training loss without validation).
+    ``stopped_reason`` is "completed", "early_stopping", "tol", or "error: ..."
+    when a NaN/Inf stopped training.
+
+    >>> history = nn.fit(model, F.cross_entropy, opt, X, y, epochs=5)
+    >>> history.train_loss[history.best_epoch], history.epochs_run
+    """
+
+    def __init__(self):
+        for name in PER_EPOCH:
+            setattr(self, name, [])
+        self.best_epoch = None
+        self.stopped_reason = None
+
+    @property
+    def epochs_run(self):
+        """How many epochs completed."""
+        return len(self.train_loss)
+
+    def to_dict(self):
+        """Plain Python data (lists of floats, NaN/Inf as None) for ``json.dump``."""
+        data = {name: [_finite_or_none(v) for v in getattr(self, name)] for name in PER_EPOCH}
+        data.update(best_epoch=self.best_epoch, stopped_reason=self.stopped_reason, epochs_run=self.epochs_run)
+        return data
+
+    def to_json(self, path=None):
+        """The history as JSON text; with ``path``, also written there (atomically).
+
+        >>> history.to_json("runs/history.json")
+        """
+        text = json.dumps(self.to_dict(), indent=2, allow_nan=False)
+        if path is not None:
+            atomic_write(path, lambda f: f.write(text.encode("utf-8")))
+        return text
+
+    @classmethod
+    def from_dict(cls, data):
+        """Rebuild a History from ``to_dict()``'s output (e.g. a loaded history.json)."""
+        if not isinstance(data, dict) or "train_loss" not in data:
+            raise ValueError("History.from_dict: expected a dict with at least 'train_loss' "
+                             f"(as written by History.to_dict), got {type(data).__name__}")
+        history = cls()
+        for name in PER_EPOCH:
+            values = data.get(name, [])
+            if not isinstance(values, list):
+                raise ValueError(f"History.from_dict: '{name}' must be a list, got {type(values).__name__}")
+            setattr(history, name, [math.nan if v is None else float(v) for v in values])
+        history.best_epoch = data.get("best_epoch")
+        history.stopped_reason = data.get("stopped_reason")
+        return history
+
+    @classmethod
+    def from_json(cls, path):
+        """Read a history.json written by ``to_json``."""
+        with open(path, encoding="utf-8") as f:
+            return cls.from_dict(json.load(f))
+
+    def __repr__(self):
+        if not self.epochs_run:
+            return "History(no epochs)"
+        parts = [f"epochs_run={self.epochs_run}", f"train_loss={self.train_loss[-1]:.4g}"]
+        for name in ("val_loss", "train_acc", "val_acc"):
+            values = getattr(self, name)
+            if values:
+                parts.append(f"{name}={values[-1]:.4g}")
+        parts += [f"best_epoch={self.best_epoch}", f"stopped_reason={self.stopped_reason!r}"]
+        return "History(" + ", ".join(parts) + ")"
+
+
+def _finite_or_none(value):
+    return float(value) if value is not None and math.isfinite(value) else None

@@ -1,0 +1,151 @@
+"""Weight initialisation, in place, reproducible from a seed (PyTorch's ``torch.nn.init`` names).
+
+Why scaling matters: with weights of variance v, a layer multiplies the variance of
+its input by ``fan_in * v``. Xavier/Glorot (v = 2 / (fan_in + fan_out)) keeps it near 1
+for tanh/sigmoid; He/Kaiming (v = 2 / fan_in) compensates for ReLU zeroing half the
+units. Biases start at zero.
+
+Randomness: every function takes ``generator`` = a ``numpy.random.Generator``, an int
+seed, or None for this module's default generator (reseed it with ``manual_seed``).
+
+>>> w = Tensor(np.empty((10, 64)), requires_grad=True)
+>>> kaiming_uniform_(w, generator=0)          # U(-b, b) with b = sqrt(6 / 64)
+"""
+import math
+import numbers
+
+import numpy as np
+
+from autograd_core import Tensor
+
+_default_generator = np.random.default_rng()
+
+
+def manual_seed(seed):
+    """Reseed the default generator used when no ``generator`` is given.
+
+    >>> manual_seed(0); a = nn.Linear(2, 2)
+    >>> manual_seed(0); b = nn.Linear(2, 2)     # a and b have equal weights
+    """
+    global _default_generator
+    _default_generator = np.random.default_rng(seed)
+    return _default_generator
+
+
+def as_generator(generator):
+    """A ``numpy.random.Generator`` from a Generator, an int seed, or None (the default one)."""
+    if generator is None:
+        return _default_generator
+    if isinstance(generator, np.random.Generator):
+        return generator
+    if isinstance(generator, numbers.Integral) and not isinstance(generator, bool):
+        return np.random.default_rng(int(generator))
+    raise TypeError(f"nn.init: generator must be a numpy.random.Generator, an int seed or None, "
+                    f"got {type(generator).__name__}")
+
+
+def calculate_gain(nonlinearity, param=None):
+    """The factor by which ``nonlinearity`` shrinks a signal's standard deviation, inverted.
+
+    >>> calculate_gain("relu")     # sqrt(2)
+    1.4142135623730951
+    """
+    gains = {"linear": 1.0, "identity": 1.0, "sigmoid": 1.0, "tanh": 5.0 / 3, "relu": math.sqrt(2.0)}
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else float(param)
+        return math.sqrt(2.0 / (1 + slope ** 2))
+    if nonlinearity not in gains:
+        raise ValueError(f"calculate_gain: unknown nonlinearity {nonlinearity!r}; "
+                         f"choose one of {sorted(gains) + ['leaky_relu']}")
+    return gains[nonlinearity]
+
+
+def _check(function, tensor):
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"nn.init.{function}: expected a Tensor, got {type(tensor).__name__}")
+    if tensor.dtype.kind != "f":
+        raise TypeError(f"nn.init.{function}: the tensor must be floating-point, got {tensor.dtype}")
+
+
+def _fill(tensor, values):
+    tensor.data = np.asarray(values, dtype=tensor.dtype).reshape(tensor.shape)  # setter: counts as a change
+    return tensor
+
+
+def _fans(function, tensor):
+    if tensor.ndim < 2:
+        raise ValueError(f"nn.init.{function}: fan_in and fan_out need a weight with at least 2 axes, "
+                         f"got shape {tensor.shape}; use zeros_ or uniform_ for a bias")
+    receptive = int(np.prod(tensor.shape[2:])) if tensor.ndim > 2 else 1
+    return tensor.shape[1] * receptive, tensor.shape[0] * receptive  # (out, in) weights, as nn.Linear
+
+
+def zeros_(tensor):
+    """Fill with 0 (the default for biases)."""
+    _check("zeros_", tensor)
+    return _fill(tensor, np.zeros(tensor.shape))
+
+
+def ones_(tensor):
+    """Fill with 1."""
+    _check("ones_", tensor)
+    return _fill(tensor, np.ones(tensor.shape))
+
+
+def constant_(tensor, value):
+    """Fill with ``value``."""
+    _check("constant_", tensor)
+    return _fill(tensor, np.full(tensor.shape, float(value)))
+
+
+def normal_(tensor, mean=0.0, std=1.0, generator=None):
+    """Fill with samples of N(mean, std**2)."""
+    _check("normal_", tensor)
+    if std < 0:
+        raise ValueError(f"nn.init.normal_: std must be >= 0, got {std}")
+    return _fill(tensor, as_generator(generator).normal(mean, std, tensor.shape))
+
+
+def uniform_(tensor, a=0.0, b=1.0, generator=None):
+    """Fill with samples of U(a, b)."""
+    _check("uniform_", tensor)
+    if b < a:
+        raise ValueError(f"nn.init.uniform_: need a <= b, got a={a}, b={b}")
+    return _fill(tensor, as_generator(generator).uniform(a, b, tensor.shape))
+
+
+def xavier_uniform_(tensor, gain=1.0, generator=None):
+    """Glorot: U(-b, b) with b = gain * sqrt(6 / (fan_in + fan_out)); for tanh/sigmoid layers."""
+    _check("xavier_uniform_", tensor)
+    fan_in, fan_out = _fans("xavier_uniform_", tensor)
+    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return _fill(tensor, as_generator(generator).uniform(-bound, bound, tensor.shape))
+
+
+def xavier_normal_(tensor, gain=1.0, generator=None):
+    """Glorot: N(0, std**2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
+    _check("xavier_normal_", tensor)
+    fan_in, fan_out = _fans("xavier_normal_", tensor)
+    std = gain * math.sqrt(2.0 / (fan_in + fan_out))
+    return _fill(tensor, as_generator(generator).normal(0.0, std, tensor.shape))
+
+
+def _kaiming_std(function, tensor, a, mode, nonlinearity):
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"nn.init.{function}: mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    fan_in, fan_out = _fans(function, tensor)
+    return calculate_gain(nonlinearity, a) / math.sqrt(fan_in if mode == "fan_in" else fan_out)
+
+
+def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="relu", generator=None):
+    """He: U(-b, b) with b = gain * sqrt(3 / fan), gain = sqrt(2) for ReLU; for ReLU layers."""
+    _check("kaiming_uniform_", tensor)
+    bound = math.sqrt(3.0) * _kaiming_std("kaiming_uniform_", tensor, a, mode, nonlinearity)
+    return _fill(tensor, as_generator(generator).uniform(-bound, bound, tensor.shape))
+
+
+def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="relu", generator=None):
+    """He: N(0, std**2) with std = gain / sqrt(fan)."""
+    _check("kaiming_normal_", tensor)
+    std = _kaiming_std("kaiming_normal_", tensor, a, mode, nonlinearity)
+    return _fill(tensor, as_generator(generator).normal(0.0, std, tensor.shape))

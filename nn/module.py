@@ -1,0 +1,273 @@
+"""``Module``: the base class of every layer and model (PyTorch's names, so habits carry over).
+
+A module owns parameters (leaf Tensors with ``requires_grad=True``) and sub-modules,
+registered simply by assigning them as attributes. Names are dotted paths
+(``layers.0.weight``), used by ``named_parameters()``, ``state_dict()`` and as each
+parameter's ``.label``, so pictures of the graph (``viz``) show them.
+
+Scopes: calling a module that runs inside another module's ``forward`` enters
+``ag.scope(<its attribute name>)``, so every tensor its forward creates carries
+``.scope == "layers.0"`` (the dotted path from the outermost module being called).
+The outermost module enters no scope of its own: its own ops carry the caller's
+scope (``None`` at top level), and a scope is always the prefix of the labels of
+the parameters that module owns (``layers.0`` <-> ``layers.0.weight``).
+"""
+import threading
+
+import numpy as np
+
+import autograd_core as ag
+from autograd_core import Tensor
+
+_calls = threading.local()  # the stack of modules whose forward is running, per thread
+
+
+def _call_stack():
+    stack = getattr(_calls, "stack", None)
+    if stack is None:
+        stack = _calls.stack = []
+    return stack
+
+
+class _HookHandle:
+    """Returned by ``register_forward_hook``; ``remove()`` unregisters the hook."""
+
+    def __init__(self, hooks, key):
+        self._hooks, self._key = hooks, key
+
+    def remove(self):
+        self._hooks.pop(self._key, None)
+
+
+def _is_parameter(value):
+    return isinstance(value, Tensor) and value.requires_grad and value.is_leaf
+
+
+class Module:
+    """Base class for layers and models: subclass it, assign parameters and sub-modules in
+    ``__init__`` (after ``super().__init__()``), and write ``forward``.
+
+    >>> class Affine(Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.scale = Tensor(np.ones(3), requires_grad=True)
+    ...     def forward(self, x):
+    ...         return x * self.scale
+    >>> [name for name, _ in Affine().named_parameters()]
+    ['scale']
+    """
+
+    def __init__(self):
+        # object.__setattr__: our own __setattr__ needs these registries to exist already.
+        object.__setattr__(self, "_parameters", {})
+        object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "_forward_hooks", {})
+        object.__setattr__(self, "_attached", False)  # True once it is another module's child
+        object.__setattr__(self, "training", True)
+
+    # ------------------------------------------------------------ registration
+    def __setattr__(self, name, value):
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__}: cannot assign '{name}' before Module.__init__() "
+                                 "ran; call super().__init__() first in your __init__")
+        self._parameters.pop(name, None)
+        self._modules.pop(name, None)
+        if _is_parameter(value):
+            self._parameters[name] = value
+            if not self._attached:
+                value.label = name
+        elif isinstance(value, Module):
+            self._modules[name] = value
+            object.__setattr__(value, "_attached", True)
+            if not self._attached:
+                value._relabel(name + ".")
+        object.__setattr__(self, name, value)  # also in __dict__: plain attribute lookup stays fast
+
+    def __delattr__(self, name):
+        self._parameters.pop(name, None)
+        self._modules.pop(name, None)
+        object.__delattr__(self, name)
+
+    def add_module(self, name, module):
+        """Register ``module`` as a child called ``name`` (what attribute assignment does)."""
+        if not isinstance(module, Module):
+            raise TypeError(f"add_module: '{name}' must be a Module, got {type(module).__name__}")
+        setattr(self, name, module)
+
+    def register_forward_hook(self, hook):
+        """Call ``hook(module, inputs, output)`` after every forward; returns a handle with
+        ``remove()``. A hook that returns something other than None replaces the output.
+
+        >>> handle = model.layers[1].register_forward_hook(lambda m, i, out: print(out.shape))
+        >>> handle.remove()
+        """
+        key = max(self._forward_hooks, default=-1) + 1
+        self._forward_hooks[key] = hook
+        return _HookHandle(self._forward_hooks, key)
+
+    # ------------------------------------------------------------ traversal
+    def named_modules(self, prefix=""):
+        """Yield ``(dotted_name, module)`` for this module (name ``prefix``) and every descendant,
+        each module once, parents before children."""
+        seen = set()
+        stack = [(prefix, self)]
+        while stack:
+            name, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield name, module
+            children = [(f"{name}.{n}" if name else n, m) for n, m in module._modules.items()]
+            stack.extend(reversed(children))
+
+    def modules(self):
+        """Every module in the tree, this one first."""
+        return (m for _, m in self.named_modules())
+
+    def named_children(self):
+        """Yield ``(name, module)`` for the direct sub-modules."""
+        return iter(list(self._modules.items()))
+
+    def children(self):
+        """The direct sub-modules."""
+        return (m for _, m in self.named_children())
+
+    def named_parameters(self, prefix=""):
+        """Yield ``(dotted_name, tensor)`` for every parameter, each tensor once (a shared
+        parameter is listed under its first name).
+
+        >>> [n for n, _ in nn.MLP([2, 3, 1]).named_parameters()]
+        ['layers.0.weight', 'layers.0.bias', 'layers.2.weight', 'layers.2.bias']
+        """
+        seen = set()
+        for module_name, module in self.named_modules(prefix):
+            for name, p in module._parameters.items():
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    yield (f"{module_name}.{name}" if module_name else name), p
+
+    def parameters(self):
+        """Every parameter (leaf Tensor with ``requires_grad=True``), for an optimizer."""
+        return (p for _, p in self.named_parameters())
+
+    def _relabel(self, prefix=""):
+        for name, p in self.named_parameters():
+            p.label = prefix + name
+
+    # ------------------------------------------------------------ state
+    def zero_grad(self):
+        """Forget every parameter's accumulated gradient (sets ``.grad`` to None, as PyTorch)."""
+        for p in self.parameters():
+            p.grad = None
+
+    def train(self, mode=True):
+        """Set training mode on this module and all sub-modules; returns self."""
+        for m in self.modules():
+            object.__setattr__(m, "training", bool(mode))
+        return self
+
+    def eval(self):
+        """Evaluation mode (``train(False)``); returns self."""
+        return self.train(False)
+
+    def state_dict(self):
+        """``{dotted_name: copy of the values}`` for every parameter. Copies, unlike PyTorch,
+        so a saved snapshot cannot change when training goes on.
+
+        >>> snapshot = model.state_dict(); ...; model.load_state_dict(snapshot)
+        """
+        return {name: np.array(p.data, copy=True) for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state_dict, strict=True):
+        """Copy values into the parameters. Every name, shape and dtype is checked first
+        (values must be finite floating-point arrays of the parameter's shape); on any
+        problem a ``ValueError`` lists them all and no parameter is changed. With
+        ``strict=False`` missing and unexpected names are allowed.
+
+        >>> model.load_state_dict({"layers.0.weight": w, "layers.0.bias": b, ...})
+        """
+        if not hasattr(state_dict, "items"):
+            raise TypeError(f"load_state_dict: expected a dict of name -> array, got {type(state_dict).__name__}")
+        params = dict(self.named_parameters())
+        problems, updates = [], []
+        missing = [n for n in params if n not in state_dict]
+        unexpected = [n for n in state_dict if n not in params]
+        if strict and missing:
+            problems.append(f"missing names: {', '.join(missing)}")
+        if strict and unexpected:
+            problems.append(f"unexpected names: {', '.join(map(str, unexpected))}")
+        for name, p in params.items():
+            if name not in state_dict:
+                continue
+            value = state_dict[name]
+            value = np.asarray(value.data if isinstance(value, Tensor) else value)
+            if value.shape != p.shape:
+                problems.append(f"'{name}': shape {value.shape}, the parameter has shape {p.shape}")
+            elif value.dtype.kind != "f":
+                problems.append(f"'{name}': dtype {value.dtype} is not floating-point")
+            elif not np.isfinite(value).all():
+                problems.append(f"'{name}': {int(np.size(value) - np.isfinite(value).sum())} NaN/Inf values")
+            else:
+                updates.append((p, value))
+        if problems:
+            raise ValueError(f"load_state_dict for {type(self).__name__}: nothing was changed because of "
+                             + "; ".join(problems))
+        for p, value in updates:
+            p.data = np.array(value, dtype=p.dtype, copy=True)  # the setter marks the change (version)
+
+    # ------------------------------------------------------------ calling
+    def forward(self, *args, **kwargs):
+        """The computation; every subclass defines it."""
+        raise NotImplementedError(f"{type(self).__name__} has no forward(); define forward(self, x) "
+                                  "in your Module subclass")
+
+    def __call__(self, *args, **kwargs):
+        stack = _call_stack()
+        caller = stack[-1] if stack else None
+        if caller is None:
+            name = None
+            if not self._attached:  # the outermost model: make labels match named_parameters()
+                self._relabel()
+        else:
+            name = caller._name_of(self)
+        stack.append(self)
+        try:
+            if name is None:
+                output = self.forward(*args, **kwargs)
+            else:
+                with ag.scope(name):
+                    output = self.forward(*args, **kwargs)
+        finally:
+            stack.pop()
+        for hook in list(self._forward_hooks.values()):
+            replaced = hook(self, args, output)
+            if replaced is not None:
+                output = replaced
+        return output
+
+    def _name_of(self, module):
+        """The dotted path from this module to ``module`` (None if it is not a descendant)."""
+        for name, child in self._modules.items():
+            if child is module:
+                return name
+        if module is not self:
+            for name, descendant in self.named_modules():
+                if descendant is module:
+                    return name
+        return None
+
+    # ------------------------------------------------------------ display
+    def extra_repr(self):
+        """The text inside the parentheses of this module's repr (e.g. the sizes of a layer)."""
+        return ""
+
+    def __repr__(self):
+        lines = []
+        for name, child in self._modules.items():
+            child_text = repr(child).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {child_text}")
+        extra = self.extra_repr()
+        if not lines:
+            return f"{type(self).__name__}({extra})"
+        head = f"{type(self).__name__}({extra}" if extra else f"{type(self).__name__}("
+        return head + "\n" + "\n".join(lines) + "\n)"

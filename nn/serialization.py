@@ -1,0 +1,82 @@
+"""Saving and loading a model's parameters as ``.npz`` (never pickle).
+
+The file holds one array per parameter under its dotted name (``layers.0.weight``),
+so ``np.load(path, allow_pickle=False)`` reads it anywhere. Saving writes a temporary
+file in the same folder and renames it over the target (``os.replace`` is atomic),
+so a crash never leaves half a file. Loading reads and checks everything (names,
+shapes, dtypes, finiteness) before touching the model.
+"""
+import os
+import tempfile
+import zipfile
+
+import numpy as np
+
+
+def atomic_write(path, write):
+    """Call ``write(file_object)`` on a temporary file beside ``path``, then rename it to ``path``.
+
+    >>> atomic_write("out.bin", lambda f: f.write(b"data"))
+    """
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+    return path
+
+
+def save(model, path):
+    """Write ``model.state_dict()`` to ``path`` (exactly that name) as an uncompressed .npz.
+
+    >>> nn.save(model, "model.npz")
+    'model.npz'
+    """
+    if not hasattr(model, "state_dict"):
+        raise TypeError(f"nn.save: expected a Module, got {type(model).__name__}")
+    state = model.state_dict()
+    if not state:
+        raise ValueError(f"nn.save: {type(model).__name__} has no parameters to save")
+    return atomic_write(path, lambda f: np.savez(f, **state))
+
+
+def read_arrays(path):
+    """All arrays of an .npz file as a dict, or a ``ValueError`` naming the file and the problem."""
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"nn.load: no such file: {path!r}")
+    try:
+        archive = np.load(path, allow_pickle=False)
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise ValueError("it holds a single array, not an .npz archive of named arrays")
+        with archive:
+            return {name: archive[name] for name in archive.files}  # reading each checks its CRC
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as error:
+        raise ValueError(f"nn.load: cannot read {path!r} as a saved model (.npz written by nn.save): {error}; "
+                         "the file is corrupt or not a model file") from error
+
+
+def load(model, path):
+    """Load parameters saved by ``nn.save`` into ``model``; returns the model.
+
+    Every name, shape, dtype and value is checked first: on any problem a ``ValueError``
+    names the file and the mismatch, and the model is left exactly as it was.
+
+    >>> model = nn.load(nn.MLP([64, 64, 10]), "model.npz")
+    """
+    if not hasattr(model, "load_state_dict"):
+        raise TypeError(f"nn.load: expected a Module, got {type(model).__name__}")
+    arrays = read_arrays(path)
+    try:
+        model.load_state_dict(arrays)
+    except ValueError as error:
+        raise ValueError(f"nn.load: {os.fspath(path)!r} does not fit this {type(model).__name__}: {error}") from error
+    return model

@@ -1,0 +1,325 @@
+"""``nn.fit``: the mini-batch training loop, with its checks, measurements and stopping rules.
+
+One step is: zero the gradients, forward, loss, check the loss is finite, backward,
+check the gradients are finite, ``optimizer.step()``. Every check happens before
+the step, so a NaN never reaches the weights. Losses are recorded as floats: no
+graph outlives its step.
+"""
+import math
+import numbers
+import sys
+
+import numpy as np
+
+import autograd_core as ag
+from autograd_core import Tensor
+
+from . import functional as F
+from .history import History
+from .layers import ReLU
+
+EVAL_CHUNK = 4096       # rows per forward pass when evaluating (bounds memory, not results)
+DEAD_UNIT_PROBE = 2048  # training rows used to look for ReLU units that never fire
+
+
+def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation=None, shuffle=True, seed=0,
+        early_stopping=None, tol=None, progress=True, scheduler=None, accuracy="auto"):
+    """Train ``model`` on (X, y) with mini-batches; returns a ``History``.
+
+    - ``loss_fn(output, y_batch)`` returns a scalar Tensor (e.g. ``F.cross_entropy``);
+      ``optimizer`` holds the model's parameters (e.g. ``nn.optim.Adam(model.parameters())``).
+    - The row order is reshuffled every epoch, reproducibly from ``seed``.
+    - ``validation=(X_val, y_val)`` is evaluated after every epoch.
+    - ``early_stopping=patience`` stops after ``patience`` epochs without a lower validation
+      loss and always restores the best epoch's weights, however training ends.
+    - ``tol`` stops when the epoch's mean training loss changes by less than ``tol``.
+    - ``scheduler`` (from ``nn.optim``) is stepped after every epoch.
+    - ``accuracy``: "auto" (class labels with argmax, one-hot targets, or 0/1 targets with
+      ``F.binary_cross_entropy[_with_logits]``), None (off) or ``f(output_array, y_array)``.
+    - A progress bar shows while ``progress`` is true and the output is a terminal or notebook.
+
+    Bad input raises before training; a NaN/Inf loss or gradient raises a
+    ``FloatingPointError`` naming the epoch and step, with the weights of the last good
+    step kept (or the best epoch's, with early stopping) and ``error.history`` attached.
+
+    >>> X, y = nn.datasets.make_moons(400, noise=0.1, seed=0)
+    >>> model = nn.MLP([2, 16, 2], seed=0)
+    >>> history = nn.fit(model, F.cross_entropy, nn.optim.Adam(model.parameters(), lr=0.01),
+    ...                  X, y, epochs=50, progress=False)
+    """
+    epochs = _positive_int("epochs", epochs)
+    batch_size = _positive_int("batch_size", batch_size)
+    if early_stopping is not None:
+        early_stopping = _positive_int("early_stopping (the patience, in epochs)", early_stopping)
+        if validation is None:
+            raise ValueError("fit: early_stopping watches the validation loss; pass validation=(X_val, y_val)")
+    if tol is not None and (not isinstance(tol, numbers.Real) or not tol > 0):
+        raise ValueError(f"fit: tol must be a positive number, got {tol!r}")
+    dtype = next((p.dtype for p in model.parameters()), np.dtype(np.float64))
+    X, y = _check_data("X", "y", X, y, dtype)
+    out_shape = _probe(model, loss_fn, X, y, "X", "y")
+    measure_accuracy = _accuracy_rule(accuracy, loss_fn, y, out_shape)
+    if validation is not None:
+        if not isinstance(validation, (tuple, list)) or len(validation) != 2:
+            raise ValueError("fit: validation must be a pair (X_val, y_val)")
+        X_val, y_val = _check_data("X_val", "y_val", *validation, dtype)
+        _probe(model, loss_fn, X_val, y_val, "X_val", "y_val")
+
+    history = History()
+    names = {id(p): name for name, p in model.named_parameters()}
+    rng = np.random.default_rng(seed)
+    best_value, best_state, stale_epochs = math.inf, None, 0
+    bar = _progress_bar(progress, epochs)
+    n = len(X)
+    steps = math.ceil(n / batch_size)
+    try:
+        for epoch in range(epochs):
+            model.train()
+            order = rng.permutation(n) if shuffle else np.arange(n)
+            loss_total = correct_total = norm_total = 0.0
+            for step in range(steps):
+                rows = order[step * batch_size:(step + 1) * batch_size]
+                where = f"epoch {epoch + 1}/{epochs}, step {step + 1}/{steps}"
+                optimizer.zero_grad()
+                model.zero_grad()  # also parameters the optimizer does not hold (frozen ones)
+                output = model(Tensor(X[rows]))
+                loss = loss_fn(output, y[rows])
+                value = _loss_value(loss, where, history, early_stopping)
+                loss.backward()
+                norm_total += _gradient_norm(model, optimizer, names, where, history, early_stopping)
+                optimizer.step()
+                loss_total += value * len(rows)
+                if measure_accuracy:
+                    correct_total += measure_accuracy(output.data, y[rows]) * len(rows)
+            history.train_loss.append(loss_total / n)
+            history.grad_norm.append(norm_total / steps)
+            history.lr.append(float(optimizer.lr))
+            if measure_accuracy:
+                history.train_acc.append(correct_total / n)
+            if validation is not None:
+                val_loss, val_acc = evaluate(model, loss_fn, X_val, y_val, accuracy=measure_accuracy)
+                history.val_loss.append(val_loss)
+                if measure_accuracy:
+                    history.val_acc.append(val_acc)
+            dead = dead_unit_fraction(model, X[:DEAD_UNIT_PROBE])
+            if dead is not None:
+                history.dead_fraction.append(dead)
+            if scheduler is not None:
+                scheduler.step()
+            watched = history.val_loss[-1] if validation is not None else history.train_loss[-1]
+            if watched < best_value:
+                best_value, history.best_epoch, stale_epochs = watched, epoch, 0
+                if early_stopping:
+                    best_state = model.state_dict()
+            else:
+                stale_epochs += 1
+            bar.set_postfix_str(_summary(history), refresh=False)
+            bar.update(1)
+            if early_stopping and stale_epochs >= early_stopping:
+                history.stopped_reason = "early_stopping"
+                break
+            if tol is not None and epoch > 0 and abs(history.train_loss[-1] - history.train_loss[-2]) < tol:
+                history.stopped_reason = "tol"
+                break
+        else:
+            history.stopped_reason = "completed"
+    finally:
+        bar.close()
+        if best_state is not None:
+            model.load_state_dict(best_state)  # however training ended: the best epoch's weights
+    return history
+
+
+def evaluate(model, loss_fn, X, y, accuracy="auto"):
+    """Mean loss and accuracy of ``model`` on (X, y), without recording a graph.
+
+    Returns ``(loss, accuracy)``; accuracy is None when it does not apply. The loss is
+    averaged over chunks of rows, which is exact for losses with mean reduction.
+
+    >>> test_loss, test_acc = nn.evaluate(model, F.cross_entropy, X_test, y_test)
+    """
+    dtype = next((p.dtype for p in model.parameters()), np.dtype(np.float64))
+    X, y = _check_data("X", "y", X, y, dtype)
+    measure = accuracy if callable(accuracy) or accuracy is None else None
+    was_training = model.training
+    model.eval()
+    loss_total = correct_total = 0.0
+    try:
+        with ag.no_grad():
+            for start in range(0, len(X), EVAL_CHUNK):
+                xb, yb = X[start:start + EVAL_CHUNK], y[start:start + EVAL_CHUNK]
+                output = model(Tensor(xb))
+                if accuracy == "auto" and measure is None:
+                    measure = _accuracy_rule("auto", loss_fn, y, output.shape) or False
+                loss_total += float(loss_fn(output, yb).item()) * len(xb)
+                if measure:
+                    correct_total += measure(output.data, yb) * len(xb)
+    finally:
+        model.train(was_training)
+    return loss_total / len(X), (correct_total / len(X) if measure else None)
+
+
+def dead_unit_fraction(model, X):
+    """Share of units of the model's ``nn.ReLU`` modules that output 0 for every row of X
+    (None if the model has no ReLU). Dead units get no gradient, so they never recover.
+
+    >>> nn.training.dead_unit_fraction(model, X_train[:1000])
+    0.0
+    """
+    relus = [m for m in model.modules() if isinstance(m, ReLU)]
+    if not relus:
+        return None
+    dead = []
+
+    def record(module, inputs, output):
+        values = np.asarray(output.data)
+        dead.append((values.reshape(-1, values.shape[-1]) <= 0).all(axis=0))
+
+    handles = [m.register_forward_hook(record) for m in relus]
+    was_training = model.training
+    try:
+        with ag.no_grad():
+            model.eval()
+            model(Tensor(X))
+    finally:
+        model.train(was_training)
+        for handle in handles:
+            handle.remove()
+    units = sum(d.size for d in dead)
+    return float(sum(d.sum() for d in dead) / units) if units else None
+
+
+# ---------------------------------------------------------------------------------- checks
+def _positive_int(name, value):
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"fit: {name} must be a positive int, got {value!r}")
+    return int(value)
+
+
+def _check_data(x_name, y_name, X, y, dtype):
+    X = np.asarray(X.data if isinstance(X, Tensor) else X)
+    y = np.asarray(y.data if isinstance(y, Tensor) else y)
+    if X.dtype.kind not in "biuf" or y.dtype.kind not in "biuf":
+        raise TypeError(f"fit: {x_name} and {y_name} must be numeric arrays, got dtypes {X.dtype} and {y.dtype}")
+    if X.ndim == 0 or len(X) == 0:
+        raise ValueError(f"fit: {x_name} must have at least one row, got shape {X.shape}")
+    if y.ndim == 0 or len(y) != len(X):
+        raise ValueError(f"fit: {x_name} has {len(X)} rows but {y_name} has "
+                         f"{len(y) if y.ndim else 'no'} (shape {y.shape}); they must have one row per example")
+    for name, array in ((x_name, X), (y_name, y)):
+        if array.dtype.kind == "f" and not np.isfinite(array).all():
+            bad = np.argwhere(~np.isfinite(array))
+            raise ValueError(f"fit: {name} contains {len(bad)} NaN/Inf values (the first at index "
+                             f"{tuple(int(i) for i in bad[0])}); remove or impute them before training")
+    return X.astype(dtype, copy=False), y
+
+
+def _probe(model, loss_fn, X, y, x_name, y_name):
+    """Run the model and the loss on two rows, so shape and label errors surface before training."""
+    try:
+        with ag.no_grad():
+            output = model(Tensor(X[:2]))
+    except (ValueError, TypeError, IndexError) as error:
+        raise ValueError(f"fit: the model cannot take {x_name} of shape {X.shape}: {error}") from error
+    if not isinstance(output, Tensor):
+        raise TypeError(f"fit: the model must return a Tensor, got {type(output).__name__}")
+    if y.dtype.kind in "iu" and y.ndim == 1 and output.ndim == 2 and output.shape[1] > 1:
+        F.class_indices(f"fit ({y_name}; the model has {output.shape[1]} outputs)", y, len(y), output.shape[1])
+    try:
+        with ag.no_grad():
+            loss = loss_fn(output, y[:2])
+    except (ValueError, TypeError, IndexError) as error:
+        raise ValueError(f"fit: loss_fn rejects the model's output (shape {output.shape}) against "
+                         f"{y_name} (shape {y[:2].shape} for two rows): {error}") from error
+    if not isinstance(loss, Tensor) or loss.size != 1:
+        raise ValueError(f"fit: loss_fn must return a one-element Tensor, got "
+                         f"{getattr(loss, 'shape', type(loss).__name__)}; use reduction='mean'")
+    return output.shape
+
+
+def _fail(message, history, early_stopping):
+    history.stopped_reason = "error: " + message
+    kept = ("the best epoch's weights are restored (early_stopping)" if early_stopping
+            else "the weights of the last good step are kept")
+    error = FloatingPointError(f"fit: {message}; training stopped before this step's update and {kept}. "
+                               "Try a lower learning rate, check the data, or find the op with "
+                               "autograd_core.detect_anomaly()")
+    error.history = history
+    raise error
+
+
+def _loss_value(loss, where, history, early_stopping):
+    value = float(loss.item())
+    if not math.isfinite(value):
+        _fail(f"the loss became {value} at {where}", history, early_stopping)
+    return value
+
+
+def _gradient_norm(model, optimizer, names, where, history, early_stopping):
+    total = 0.0
+    for p in optimizer.params:
+        if p.grad is not None:
+            square = float(np.vdot(p.grad, p.grad))
+            if not math.isfinite(square):
+                name = names.get(id(p), p.label or f"of shape {p.shape}")
+                _fail(f"the gradient of '{name}' has NaN/Inf values at {where}", history, early_stopping)
+            total += square
+    return math.sqrt(total)
+
+
+def _accuracy_rule(accuracy, loss_fn, y, out_shape):
+    """The function that scores a batch of outputs against targets, or None."""
+    if accuracy is None or callable(accuracy):
+        return accuracy
+    if accuracy != "auto":
+        raise ValueError(f"fit: accuracy must be 'auto', None or a function f(output, y), got {accuracy!r}")
+    wide = len(out_shape) == 2 and out_shape[1] > 1
+    if y.dtype.kind in "iu" and y.ndim == 1 and wide:
+        return lambda out, target: float(np.mean(out.argmax(axis=1) == target))
+    binary = y.dtype.kind in "fiu" and tuple(y.shape[1:]) == tuple(out_shape[1:]) and np.isin(y, (0, 1)).all()
+    if binary and loss_fn is F.binary_cross_entropy_with_logits:
+        return lambda out, target: float(np.mean((out > 0) == (target > 0.5)))
+    if binary and loss_fn is F.binary_cross_entropy:
+        return lambda out, target: float(np.mean((out > 0.5) == (target > 0.5)))
+    if y.dtype.kind == "f" and y.ndim == 2 and wide and tuple(y.shape[1:]) == tuple(out_shape[1:]):
+        return lambda out, target: float(np.mean(out.argmax(axis=1) == target.argmax(axis=1)))
+    return None
+
+
+# ---------------------------------------------------------------------------------- progress
+class _NoBar:
+    def set_postfix_str(self, *args, **kwargs): pass
+    def update(self, *args): pass
+    def close(self): pass
+
+
+def _in_notebook():
+    return type(sys.stderr).__module__.startswith("ipykernel")
+
+
+def _progress_bar(progress, epochs):
+    """tqdm's auto bar (terminal or notebook), unless turned off or the output is redirected."""
+    interactive = _in_notebook() or (_isatty(sys.stdout) and _isatty(sys.stderr))
+    if not progress or not interactive:
+        return _NoBar()
+    from tqdm.auto import tqdm  # imported only when a bar will show
+
+    return tqdm(total=epochs, desc="fit", unit="epoch", leave=True)
+
+
+def _isatty(stream):
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # closed or replaced streams
+        return False
+
+
+def _summary(history):
+    parts = [f"loss={history.train_loss[-1]:.4f}"]
+    if history.train_acc:
+        parts.append(f"acc={history.train_acc[-1]:.3f}")
+    if history.val_loss:
+        parts.append(f"val_loss={history.val_loss[-1]:.4f}")
+    if history.val_acc:
+        parts.append(f"val_acc={history.val_acc[-1]:.3f}")
+    return " ".join(parts)
