@@ -89,7 +89,7 @@ def binary_cross_entropy(input, target, reduction="mean"):
         if bad.any():
             index = tuple(int(i) for i in np.argwhere(bad)[0])
             raise ValueError(f"binary_cross_entropy: every {name} value must be in [0, 1], found "
-                             f"{values[index]!r} at index {index}"
+                             f"{values[index].item()} at index {index}"
                              + ("; the input must be probabilities: apply sigmoid first, or use "
                                 "binary_cross_entropy_with_logits on raw scores" if name == "input" else ""))
     # max(p, e^-100) before the log gives max(log p, -100) and a zero (not NaN) gradient at p = 0.

@@ -1,0 +1,178 @@
+"""nn.functional: losses and activations against closed forms and torch.nn.functional (float64)."""
+import numpy as np
+import pytest
+
+import nn.functional as F
+from autograd_core import Tensor
+
+REL = dict(rtol=1e-6, atol=1e-12)
+
+
+def rng(seed=0):
+    return np.random.default_rng(seed)
+
+
+# ---------------------------------------------------------------------------------- closed forms
+def test_mse_loss_reductions():
+    y, t = Tensor([1.0, 2.0, 4.0]), np.array([1.0, 4.0, 1.0])
+    assert F.mse_loss(y, t).item() == pytest.approx(13 / 3)
+    assert F.mse_loss(y, t, reduction="sum").item() == pytest.approx(13.0)
+    np.testing.assert_array_equal(F.mse_loss(y, t, reduction="none").data, [0.0, 4.0, 9.0])
+
+
+def test_binary_cross_entropy_closed_form_and_floor():
+    p, t = np.array([0.2, 0.9, 0.5]), np.array([0.0, 1.0, 1.0])
+    expected = -(t * np.log(p) + (1 - t) * np.log(1 - p)).mean()
+    assert F.binary_cross_entropy(Tensor(p), t).item() == pytest.approx(expected, rel=1e-12)
+    # p = 0 against t = 1: log floored at -100 as in PyTorch; the gradient is finite (0), not NaN.
+    p0 = Tensor([0.0, 1.0], requires_grad=True)
+    loss = F.binary_cross_entropy(p0, [1.0, 0.0], reduction="sum")
+    assert loss.item() == pytest.approx(200.0)
+    loss.backward()
+    assert np.isfinite(p0.grad).all()
+
+
+def test_bce_with_logits_is_finite_and_exact_at_plus_minus_1000():
+    logits = Tensor([1000.0, -1000.0, 1000.0, -1000.0, 0.0], requires_grad=True)
+    target = np.array([1.0, 0.0, 0.0, 1.0, 1.0])
+    loss = F.binary_cross_entropy_with_logits(logits, target, reduction="none")
+    np.testing.assert_allclose(loss.data, [0.0, 0.0, 1000.0, 1000.0, np.log(2)], rtol=1e-12)
+    loss.sum().backward()
+    # d/dx = sigmoid(x) - t, exactly (at 0 too, despite the kinks of relu and abs there).
+    np.testing.assert_allclose(logits.grad, [0.0, 0.0, 1.0, -1.0, -0.5], atol=1e-15)
+
+
+def test_bce_with_logits_matches_bce_of_sigmoid():
+    x = rng(1).normal(size=(4, 3)) * 3
+    t = rng(2).uniform(size=(4, 3))
+    a = F.binary_cross_entropy_with_logits(Tensor(x), t).item()
+    b = F.binary_cross_entropy(Tensor(1 / (1 + np.exp(-x))), t).item()
+    assert a == pytest.approx(b, rel=1e-10)
+
+
+def test_cross_entropy_closed_form():
+    logits = np.array([[2.0, 0.0, 0.0], [0.0, 1.0, 3.0]])
+    labels = np.array([0, 1])
+    log_softmax = logits - np.log(np.exp(logits).sum(1, keepdims=True))
+    expected = -log_softmax[[0, 1], labels]
+    np.testing.assert_allclose(F.cross_entropy(Tensor(logits), labels, reduction="none").data, expected, rtol=1e-12)
+    assert F.cross_entropy(Tensor(logits), labels).item() == pytest.approx(expected.mean(), rel=1e-12)
+
+
+def test_cross_entropy_is_stable_for_huge_logits():
+    logits = Tensor([[1000.0, -1000.0], [-1000.0, 1000.0]], requires_grad=True)
+    loss = F.cross_entropy(logits, np.array([1, 1]))
+    assert loss.item() == pytest.approx(1000.0)
+    loss.backward()
+    np.testing.assert_allclose(logits.grad, [[0.5, -0.5], [0.0, 0.0]], atol=1e-15)
+
+
+def test_softmax_and_log_softmax_accept_dim_as_pytorch():
+    x = rng(3).normal(size=(2, 3, 4))
+    np.testing.assert_allclose(F.softmax(x, dim=1).data.sum(axis=1), np.ones((2, 4)), rtol=1e-12)
+    np.testing.assert_allclose(F.log_softmax(x, axis=0).data, np.log(F.softmax(x, axis=0).data), rtol=1e-10)
+
+
+def test_penalties_values():
+    params = [Tensor([[1.0, -2.0]], requires_grad=True), Tensor([3.0], requires_grad=True)]
+    assert F.l1_penalty(params).item() == 6.0
+    assert F.l2_penalty(iter(params)).item() == 14.0
+
+
+# ---------------------------------------------------------------------------------- errors
+@pytest.mark.parametrize("loss", [F.mse_loss, F.binary_cross_entropy, F.binary_cross_entropy_with_logits])
+def test_n_against_n_by_1_raises_instead_of_broadcasting(loss):
+    with pytest.raises(ValueError, match=r"input has shape \(4,\) but target has shape \(4, 1\).*"
+                                         r"reshape one of them"):
+        loss(Tensor(np.full(4, 0.5)), np.full((4, 1), 0.5))
+
+
+@pytest.mark.parametrize("loss", [F.mse_loss, F.binary_cross_entropy, F.binary_cross_entropy_with_logits,
+                                  F.cross_entropy])
+def test_unknown_reduction_raises(loss):
+    with pytest.raises(ValueError, match=r"reduction must be one of \('mean', 'sum', 'none'\), got 'avg'"):
+        loss(Tensor([[0.5, 0.5]]), np.array([[0.0, 1.0]]), reduction="avg")
+
+
+def test_binary_cross_entropy_rejects_values_outside_0_1():
+    with pytest.raises(ValueError, match=r"every input value must be in \[0, 1\], found 1.5 at index \(1,\).*sigmoid"):
+        F.binary_cross_entropy(Tensor([0.5, 1.5]), [0.0, 1.0])
+    with pytest.raises(ValueError, match=r"every target value must be in \[0, 1\], found -1.0 at index \(0,\)"):
+        F.binary_cross_entropy(Tensor([0.5, 0.5]), [-1.0, 1.0])
+
+
+def test_cross_entropy_label_errors_name_k_min_max_and_first_bad_index():
+    logits = Tensor(np.zeros((4, 3)))
+    with pytest.raises(ValueError, match=r"labels must be in 0\.\.2 for K=3 classes; found min -1, max 3, "
+                                         r"first bad label 3 at index 1"):
+        F.cross_entropy(logits, np.array([0, 3, -1, 2]))
+    with pytest.raises(TypeError, match=r"class indices must be integers, got dtype bool"):
+        F.cross_entropy(logits, np.array([True, False, True, False]))
+    with pytest.raises(ValueError, match=r"class indices must have shape \(4,\).*got shape \(4, 1\).*reshape\(-1\)"):
+        F.cross_entropy(logits, np.zeros((4, 1), dtype=int))
+    with pytest.raises(ValueError, match=r"probability targets must have the logits' shape \(4, 3\), got \(4,\)"):
+        F.cross_entropy(logits, np.array([0.0, 1.0, 2.0, 1.0]))
+    with pytest.raises(ValueError, match=r"input must be logits of shape \(N, K\), got shape \(3,\)"):
+        F.cross_entropy(Tensor(np.zeros(3)), np.array([1]))
+
+
+def test_penalty_errors():
+    with pytest.raises(TypeError, match=r"l1_penalty: expected a non-empty iterable of Tensors"):
+        F.l1_penalty([])
+    with pytest.raises(TypeError, match=r"l2_penalty: expected a non-empty iterable of Tensors.*ndarray"):
+        F.l2_penalty([np.ones(3)])
+
+
+# ---------------------------------------------------------------------------------- torch oracle
+def torch_pair(array):
+    torch = pytest.importorskip("torch")
+    return Tensor(array, requires_grad=True), torch.tensor(array, dtype=torch.float64, requires_grad=True)
+
+
+def compare(ours_fn, torch_fn, inputs, targets):
+    """Value and gradient, through the non-uniform loss ((out + 1)**2).mean() for 'none'."""
+    torch = pytest.importorskip("torch")
+    ours_in, torch_in = torch_pair(inputs)
+    torch_target = torch.tensor(targets)
+    out, ref = ours_fn(ours_in, targets), torch_fn(torch_in, torch_target)
+    np.testing.assert_allclose(out.data, ref.detach().numpy(), **REL)
+    ((out + 1) ** 2).mean().backward()
+    ((ref + 1) ** 2).mean().backward()
+    np.testing.assert_allclose(ours_in.grad, torch_in.grad.numpy(), **REL)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_losses_match_torch(reduction):
+    torch = pytest.importorskip("torch")
+    tf = torch.nn.functional
+    r = rng(7)
+    x, t = r.normal(size=(5, 3)), r.normal(size=(5, 3))
+    compare(lambda a, b: F.mse_loss(a, b, reduction), lambda a, b: tf.mse_loss(a, b, reduction=reduction), x, t)
+    p, soft = r.uniform(0.05, 0.95, size=(5, 3)), r.uniform(size=(5, 3))
+    compare(lambda a, b: F.binary_cross_entropy(a, b, reduction),
+            lambda a, b: tf.binary_cross_entropy(a, b, reduction=reduction), p, soft)
+    logits = r.normal(size=(5, 3)) * 4
+    compare(lambda a, b: F.binary_cross_entropy_with_logits(a, b, reduction),
+            lambda a, b: tf.binary_cross_entropy_with_logits(a, b, reduction=reduction), logits, soft)
+    labels = r.integers(0, 3, size=5)
+    compare(lambda a, b: F.cross_entropy(a, b, reduction),
+            lambda a, b: tf.cross_entropy(a, b, reduction=reduction), logits, labels)
+    probs = r.dirichlet(np.ones(3), size=5)
+    compare(lambda a, b: F.cross_entropy(a, b, reduction),
+            lambda a, b: tf.cross_entropy(a, b, reduction=reduction), logits, probs)
+
+
+def test_bce_with_logits_matches_torch_at_plus_minus_1000():
+    torch = pytest.importorskip("torch")
+    logits = np.array([1000.0, -1000.0, 1000.0, -1000.0, 30.0, -30.0])
+    target = np.array([1.0, 0.0, 0.0, 1.0, 0.25, 0.75])
+    compare(F.binary_cross_entropy_with_logits, torch.nn.functional.binary_cross_entropy_with_logits,
+            logits, target)
+
+
+def test_softmax_and_log_softmax_match_torch():
+    torch = pytest.importorskip("torch")
+    x = rng(8).normal(size=(4, 5)) * 10
+    for axis in (0, 1):
+        compare(lambda a, _: F.softmax(a, axis), lambda a, _: torch.softmax(a, dim=axis), x, np.zeros(1))
+        compare(lambda a, _: F.log_softmax(a, axis), lambda a, _: torch.log_softmax(a, dim=axis), x, np.zeros(1))
