@@ -1,0 +1,327 @@
+"""nn.Module, layers and init: registration, names, labels, scopes, state dicts, repr, errors."""
+import numpy as np
+import pytest
+
+import autograd_core as ag
+import nn
+import nn.functional as F
+from autograd_core import Tensor
+
+
+class Doubler(nn.Module):
+    """A root with an op of its own around a child model."""
+
+    def __init__(self):
+        super().__init__()
+        self.mlp = nn.MLP([3, 4, 2], seed=0)
+        self.scale = Tensor(np.ones(2), requires_grad=True)
+
+    def forward(self, x):
+        return self.mlp(x) * self.scale
+
+
+def scopes_by_op(root):
+    found = {}
+    for t in ag.walk(root):
+        if t.op is not None:
+            found.setdefault(t.op, set()).add(t.scope)
+    return found
+
+
+# ---------------------------------------------------------------------------------- names and labels
+def test_named_parameters_are_dotted_paths_in_order():
+    model = nn.MLP([3, 5, 4, 2], seed=0)
+    names = [n for n, _ in model.named_parameters()]
+    assert names == ["layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias",
+                     "layers.4.weight", "layers.4.bias"]
+    assert [p.shape for p in model.parameters()] == [(5, 3), (5,), (4, 5), (4,), (2, 4), (2,)]
+
+
+def test_labels_are_dotted_names_after_construction_and_after_nesting():
+    model = nn.MLP([3, 4, 2], seed=0)
+    assert [p.label for p in model.parameters()] == [n for n, _ in model.named_parameters()]
+    outer = Doubler()  # the MLP constructed inside gets relabelled under "mlp."
+    assert {n: p.label for n, p in outer.named_parameters()} == {n: n for n, _ in outer.named_parameters()}
+    assert outer.mlp.layers[0].weight.label == "mlp.layers.0.weight"
+
+
+def test_labels_are_refreshed_by_calling_the_root():
+    model = Doubler()
+    model.mlp.layers[0].weight = Tensor(np.zeros((4, 3)), requires_grad=True)  # replaced deep inside
+    model.scale.label = "something else"
+    model(np.ones((1, 3)))
+    assert model.mlp.layers[0].weight.label == "mlp.layers.0.weight"
+    assert model.scale.label == "scale"
+
+
+def test_calling_a_child_directly_keeps_the_full_labels():
+    model = nn.MLP([3, 4, 2], seed=0)
+    out = model.layers[0](np.ones((1, 3)))
+    assert model.layers[0].weight.label == "layers.0.weight"
+    assert {t.scope for t in ag.walk(out) if t.op} == {None}
+
+
+def test_shared_parameters_are_listed_once():
+    layer = nn.Linear(2, 2)
+    model = nn.Sequential(layer, nn.ReLU(), layer)
+    assert [n for n, _ in model.named_parameters()] == ["0.weight", "0.bias"]
+    assert [n for n, _ in model.named_modules()] == ["", "0", "1"]
+
+
+def test_parameters_and_modules_can_be_replaced_and_deleted():
+    model = Doubler()
+    model.scale = Tensor(np.ones(2))  # no requires_grad: a plain constant, not a parameter
+    assert "scale" not in dict(model.named_parameters())
+    del model.mlp
+    assert list(model.named_parameters()) == [] and list(model.children()) == []
+
+
+# ---------------------------------------------------------------------------------- scopes
+def test_module_calls_stamp_scopes_with_the_dotted_module_path():
+    model = nn.MLP([3, 4, 2], seed=0)
+    scopes = scopes_by_op(model(np.ones((2, 3))))
+    assert scopes["matmul"] == {"layers.0", "layers.2"}
+    assert scopes["relu"] == {"layers.1"}
+    assert scopes["add"] == {"layers.0", "layers.2"}
+
+
+def test_the_root_enters_no_scope_and_nesting_joins_names():
+    """The outermost module's own ops keep the caller's scope (None at top level); its
+    children's scopes are their dotted paths, the prefix of their parameters' labels."""
+    model = Doubler()
+    out = model(np.ones((2, 3)))
+    assert out.op == "mul" and out.scope is None
+    scopes = scopes_by_op(out)
+    assert scopes["matmul"] == {"mlp.layers.0", "mlp.layers.2"}
+    layer = model.mlp.layers[2]
+    matmul = next(t for t in ag.walk(out) if t.op == "matmul" and t.scope == "mlp.layers.2")
+    assert layer.weight.label.startswith(matmul.scope + ".")
+    with ag.scope("outer"):
+        assert model(np.ones((1, 3))).parents[0].scope == "outer.mlp.layers.2"
+
+
+def test_scopes_recover_after_an_exception_in_forward():
+    model = nn.MLP([3, 4, 2], seed=0)
+    with pytest.raises(ValueError):
+        model(np.ones((2, 5)))
+    assert scopes_by_op(model(np.ones((2, 3))))["relu"] == {"layers.1"}
+    assert Tensor(1.0).scope is None
+
+
+# ---------------------------------------------------------------------------------- state
+def test_state_dict_is_a_copy_and_load_state_dict_restores():
+    model = nn.MLP([3, 4, 2], seed=0)
+    state = model.state_dict()
+    assert list(state) == [n for n, _ in model.named_parameters()]
+    model.layers[0].weight.data += 1.0
+    assert not np.array_equal(state["layers.0.weight"], model.layers[0].weight.data)
+    weight = model.layers[0].weight
+    model.load_state_dict(state)
+    assert model.layers[0].weight is weight  # values copied into the same parameter
+    for name, p in model.named_parameters():
+        np.testing.assert_array_equal(p.data, state[name])
+        assert p.data is not state[name]
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda s: s.pop("layers.2.bias"), r"missing names: layers.2.bias"),
+    (lambda s: s.update(extra=np.ones(1)), r"unexpected names: extra"),
+    (lambda s: s.update({"layers.0.weight": np.ones((3, 4))}), r"'layers.0.weight': shape \(3, 4\), the parameter has shape \(4, 3\)"),
+    (lambda s: s.update({"layers.0.bias": np.ones(4, int)}), r"'layers.0.bias': dtype int64 is not floating-point"),
+    (lambda s: s.update({"layers.2.bias": np.array([np.nan, 1.0])}), r"'layers.2.bias': 1 NaN/Inf values"),
+])
+def test_load_state_dict_checks_everything_first_and_changes_nothing(edit, message):
+    model = nn.MLP([3, 4, 2], seed=0)
+    other = nn.MLP([3, 4, 2], seed=1).state_dict()
+    edit(other)
+    before = model.state_dict()
+    with pytest.raises(ValueError, match=r"load_state_dict for MLP: nothing was changed because of .*" + message):
+        model.load_state_dict(other)
+    for name, p in model.named_parameters():
+        np.testing.assert_array_equal(p.data, before[name])
+
+
+def test_load_state_dict_non_strict_and_tensor_values():
+    model = nn.MLP([3, 4, 2], seed=0)
+    model.load_state_dict({"layers.0.bias": Tensor(np.full(4, 7.0)), "ignored": np.ones(1)}, strict=False)
+    np.testing.assert_array_equal(model.layers[0].bias.data, np.full(4, 7.0))
+    with pytest.raises(TypeError, match=r"load_state_dict: expected a dict of name -> array, got list"):
+        model.load_state_dict([1, 2])
+
+
+def test_zero_grad_train_eval_and_hooks():
+    model = nn.MLP([3, 4, 2], seed=0)
+    F.cross_entropy(model(np.ones((2, 3))), np.array([0, 1])).backward()
+    assert all(p.grad is not None for p in model.parameters())
+    model.zero_grad()
+    assert all(p.grad is None for p in model.parameters())
+    assert model.eval() is model and not any(m.training for m in model.modules())
+    model.train()
+    assert all(m.training for m in model.modules())
+    seen = []
+    handle = model.layers[1].register_forward_hook(lambda m, inputs, out: seen.append((m, inputs[0].shape, out.shape)))
+    model(np.ones((5, 3)))
+    assert seen == [(model.layers[1], (5, 4), (5, 4))]
+    handle.remove()
+    model(np.ones((5, 3)))
+    assert len(seen) == 1
+    model.layers[2].register_forward_hook(lambda m, inputs, out: out * 0)
+    assert not model(np.ones((1, 3))).data.any()
+
+
+# ---------------------------------------------------------------------------------- layers
+def test_repr_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    ours = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3, bias=False), nn.Sigmoid(), nn.Tanh(),
+                         nn.Identity(), nn.Sequential(nn.Linear(3, 3)))
+    theirs = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3, bias=False),
+                                 torch.nn.Sigmoid(), torch.nn.Tanh(), torch.nn.Identity(),
+                                 torch.nn.Sequential(torch.nn.Linear(3, 3)))
+    assert repr(ours) == repr(theirs)
+
+
+def test_linear_matches_torch_forward_and_backward():
+    torch = pytest.importorskip("torch")
+    ours = nn.Linear(5, 3, seed=0)
+    theirs = torch.nn.Linear(5, 3).double()
+    with torch.no_grad():
+        theirs.weight.copy_(torch.from_numpy(ours.weight.data))
+        theirs.bias.copy_(torch.from_numpy(ours.bias.data + 0.5))
+    ours.bias.data += 0.5
+    x = np.random.default_rng(0).normal(size=(4, 5))
+    out, ref = ours(x), theirs(torch.from_numpy(x))
+    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-12)
+    ((out + 1) ** 2).mean().backward()
+    ((ref + 1) ** 2).mean().backward()
+    np.testing.assert_allclose(ours.weight.grad, theirs.weight.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(ours.bias.grad, theirs.bias.grad.numpy(), rtol=1e-10)
+
+
+def test_linear_float32_end_to_end_and_without_bias():
+    layer = nn.Linear(3, 2, bias=False, dtype=np.float32, seed=0)
+    assert [n for n, _ in layer.named_parameters()] == ["weight"]
+    out = layer(np.ones((4, 3), np.float32))
+    assert out.dtype == np.float32
+    out.sum().backward()
+    assert layer.weight.grad.dtype == np.float32
+
+
+def test_layer_errors():
+    with pytest.raises(ValueError, match=r"Linear\(in_features=3, out_features=2\): input of shape \(4, 5\) has 5 "
+                                         r"features in its last axis, expected 3; give an input of shape \(N, 3\)"):
+        nn.Linear(3, 2)(np.ones((4, 5)))
+    with pytest.raises(ValueError, match=r"input of shape \(\) has no features"):
+        nn.Linear(3, 2)(Tensor(1.0))
+    with pytest.raises(ValueError, match=r"Linear: in_features must be a positive int, got 0"):
+        nn.Linear(0, 2)
+    with pytest.raises(ValueError, match=r"Linear: unknown init 'he'; choose one of"):
+        nn.Linear(2, 2, init="he")
+    with pytest.raises(TypeError, match=r"Linear: dtype must be floating-point"):
+        nn.Linear(2, 2, dtype=np.int32)
+    with pytest.raises(TypeError, match=r"Sequential: every item must be a Module, got ufunc at position 1; wrap functions in a Module"):
+        nn.Sequential(nn.ReLU(), np.tanh)
+    with pytest.raises(IndexError, match=r"Sequential: index 3 out of range for 2 modules"):
+        nn.Sequential(nn.ReLU(), nn.ReLU())[3]
+    with pytest.raises(ValueError, match=r"MLP: sizes must be a list \[in, hidden..., out\] of at least 2 ints"):
+        nn.MLP([3])
+    with pytest.raises(ValueError, match=r"MLP: sizes\[1\] must be a positive int, got -4"):
+        nn.MLP([3, -4, 2])
+    with pytest.raises(ValueError, match=r"MLP: unknown activation 'gelu'; choose one of"):
+        nn.MLP([3, 2], activation="gelu")
+    with pytest.raises(ValueError, match=r"MLP \(output_activation\): unknown activation 'softmax'.* or None"):
+        nn.MLP([3, 2], output_activation="softmax")
+
+
+def test_module_errors():
+    class Forgetful(nn.Module):
+        def __init__(self):
+            self.w = Tensor([1.0], requires_grad=True)
+
+    with pytest.raises(AttributeError, match=r"Forgetful: cannot assign 'w' before Module.__init__\(\) ran; "
+                                             r"call super\(\).__init__\(\) first"):
+        Forgetful()
+    with pytest.raises(NotImplementedError, match=r"Module has no forward\(\)"):
+        nn.Module()(1.0)
+    with pytest.raises(TypeError, match=r"add_module: 'x' must be a Module, got int"):
+        nn.Module().add_module("x", 3)
+
+
+def test_sequential_indexing_slicing_iteration():
+    layers = [nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1)]
+    model = nn.Sequential(*layers)
+    assert len(model) == 3 and list(model) == layers and model[-1] is layers[2]
+    assert list(model[1:]) == layers[1:]
+    assert model(np.ones((4, 2))).shape == (4, 1)
+
+
+def test_mlp_structure_and_output_activation():
+    model = nn.MLP([2, 3, 1], activation="tanh", output_activation="sigmoid", seed=0)
+    kinds = [type(m).__name__ for m in model.layers]
+    assert kinds == ["Linear", "Tanh", "Linear", "Sigmoid"]
+    out = model(np.random.default_rng(0).normal(size=(50, 2)) * 10).data
+    assert ((out > 0) & (out < 1)).all()
+
+
+# ---------------------------------------------------------------------------------- init
+def test_initialisation_is_reproducible_and_scaled_for_the_activation():
+    a, b, c = nn.MLP([400, 300, 200, 10], seed=5), nn.MLP([400, 300, 200, 10], seed=5), nn.MLP([400, 300, 200, 10], seed=6)
+    for p, q in zip(a.parameters(), b.parameters()):
+        np.testing.assert_array_equal(p.data, q.data)
+    assert not np.array_equal(a.layers[0].weight.data, c.layers[0].weight.data)
+    assert not a.layers[0].bias.data.any()                                  # zero biases
+    he_std = np.sqrt(2 / 400)                                               # before a ReLU
+    assert a.layers[0].weight.data.std() == pytest.approx(he_std, rel=0.02)
+    xavier_std = np.sqrt(2 / (200 + 10))                                    # the output layer
+    assert a.layers[4].weight.data.std() == pytest.approx(xavier_std, rel=0.05)
+    tanh = nn.MLP([400, 300, 2], activation="tanh", seed=0)
+    assert tanh.layers[0].weight.data.std() == pytest.approx(5 / 3 * np.sqrt(2 / 700), rel=0.02)
+
+
+def test_manual_seed_makes_default_initialisation_reproducible():
+    nn.init.manual_seed(123)
+    a = nn.Linear(4, 4)
+    nn.init.manual_seed(123)
+    b = nn.Linear(4, 4)
+    np.testing.assert_array_equal(a.weight.data, b.weight.data)
+
+
+@pytest.mark.parametrize("fill, check", [
+    (lambda w: nn.init.uniform_(w, -0.5, 0.25, generator=0), lambda d: d.min() >= -0.5 and d.max() < 0.25),
+    (lambda w: nn.init.normal_(w, 3.0, 0.5, generator=0),
+     lambda d: abs(d.mean() - 3.0) < 0.01 and abs(d.std() - 0.5) < 0.01),
+    (lambda w: nn.init.xavier_uniform_(w, generator=0), lambda d: np.abs(d).max() <= np.sqrt(6 / 600)),
+    (lambda w: nn.init.xavier_normal_(w, generator=0), lambda d: abs(d.std() - np.sqrt(2 / 600)) < 0.002),
+    (lambda w: nn.init.kaiming_uniform_(w, generator=0), lambda d: np.abs(d).max() <= np.sqrt(6 / 200)),
+    (lambda w: nn.init.kaiming_normal_(w, mode="fan_out", generator=0),
+     lambda d: abs(d.std() - np.sqrt(2 / 400)) < 0.002),
+    (nn.init.zeros_, lambda d: not d.any()),
+    (nn.init.ones_, lambda d: (d == 1).all()),
+    (lambda w: nn.init.constant_(w, 0.3), lambda d: (d == 0.3).all()),
+])
+def test_init_functions(fill, check):
+    w = Tensor(np.full((400, 200), np.nan), requires_grad=True)
+    assert fill(w) is w
+    assert w.shape == (400, 200) and check(w.data)
+
+
+def test_init_gains_match_torch():
+    torch = pytest.importorskip("torch")
+    for name in ("linear", "sigmoid", "tanh", "relu"):
+        assert nn.init.calculate_gain(name) == pytest.approx(torch.nn.init.calculate_gain(name))
+    assert nn.init.calculate_gain("leaky_relu", 0.2) == pytest.approx(torch.nn.init.calculate_gain("leaky_relu", 0.2))
+
+
+def test_init_errors():
+    with pytest.raises(ValueError, match=r"xavier_uniform_: fan_in and fan_out need a weight with at least 2 axes, "
+                                         r"got shape \(3,\); use zeros_ or uniform_ for a bias"):
+        nn.init.xavier_uniform_(Tensor(np.zeros(3), requires_grad=True))
+    with pytest.raises(TypeError, match=r"nn.init.normal_: expected a Tensor, got ndarray"):
+        nn.init.normal_(np.zeros(3))
+    with pytest.raises(TypeError, match=r"zeros_: the tensor must be floating-point, got int64"):
+        nn.init.zeros_(Tensor(np.zeros(3, int)))
+    with pytest.raises(ValueError, match=r"kaiming_uniform_: mode must be 'fan_in' or 'fan_out', got 'fan'"):
+        nn.init.kaiming_uniform_(Tensor(np.zeros((2, 2))), mode="fan")
+    with pytest.raises(ValueError, match=r"calculate_gain: unknown nonlinearity 'swish'"):
+        nn.init.calculate_gain("swish")
+    with pytest.raises(TypeError, match=r"generator must be a numpy.random.Generator, an int seed or None, got str"):
+        nn.init.uniform_(Tensor(np.zeros(2)), generator="seed")
