@@ -1,0 +1,164 @@
+"""nn.datasets: digits, moons, splitting, standardising, and MNIST IDX files written by the tests."""
+import gzip
+import struct
+
+import numpy as np
+import pytest
+
+from nn import datasets
+
+
+def test_load_digits_is_the_real_8x8_data():
+    X, y = datasets.load_digits()
+    assert X.shape == (1797, 64) and X.dtype == np.float64
+    assert y.shape == (1797,) and y.dtype == np.int64
+    assert X.min() == 0 and X.max() == 16 and set(np.unique(X)) <= set(range(17))
+    assert np.bincount(y).tolist() == [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]
+    assert X[0].reshape(8, 8)[:, 0].sum() == 0  # the first column of a '0' is blank
+
+
+def test_make_moons_geometry_labels_and_seed():
+    X, y = datasets.make_moons(101, noise=0.0, seed=0)
+    assert X.shape == (101, 2) and np.bincount(y).tolist() == [50, 51]
+    upper, lower = X[y == 0], X[y == 1]
+    np.testing.assert_allclose((upper ** 2).sum(1), 1.0)                                    # unit circle
+    np.testing.assert_allclose(((lower - [1.0, 0.5]) ** 2).sum(1), 1.0)                     # shifted circle
+    assert (upper[:, 1] >= -1e-12).all() and (lower[:, 1] <= 0.5 + 1e-12).all()
+    a, b, c = (datasets.make_moons(50, noise=0.1, seed=s) for s in (1, 1, 2))
+    np.testing.assert_array_equal(a[0], b[0])
+    assert not np.array_equal(a[0], c[0])
+    noisy = datasets.make_moons(4000, noise=0.1, seed=3)[0]
+    clean = datasets.make_moons(4000, noise=0.0, seed=3)[0]
+    assert (noisy - clean).std() == pytest.approx(0.1, rel=0.05)
+
+
+def test_make_moons_errors():
+    with pytest.raises(ValueError, match=r"make_moons: n must be an int >= 2, got 1"):
+        datasets.make_moons(1)
+    with pytest.raises(ValueError, match=r"make_moons: noise must be a number >= 0, got -0.1"):
+        datasets.make_moons(10, noise=-0.1)
+
+
+def test_train_test_split_partitions_the_rows():
+    X = np.arange(100).reshape(50, 2)
+    y = np.arange(50)
+    X_train, X_test, y_train, y_test = datasets.train_test_split(X, y, test_size=0.2, seed=0)
+    assert len(X_test) == 10 and len(X_train) == 40
+    np.testing.assert_array_equal(X_train[:, 0] // 2, y_train)   # rows stay paired with their labels
+    assert sorted(np.concatenate([y_train, y_test]).tolist()) == list(range(50))
+    again = datasets.train_test_split(X, y, test_size=0.2, seed=0)
+    np.testing.assert_array_equal(again[3], y_test)
+    assert len(datasets.train_test_split(X, y, test_size=7)[1]) == 7
+
+
+def test_stratified_split_keeps_class_shares():
+    y = np.repeat([0, 1, 2], [60, 30, 10])
+    _, _, y_train, y_test = datasets.train_test_split(np.zeros((100, 1)), y, test_size=0.2, seed=0, stratify=True)
+    assert np.bincount(y_test).tolist() == [12, 6, 2]
+    assert np.bincount(y_train).tolist() == [48, 24, 8]
+
+
+def test_train_test_split_errors():
+    with pytest.raises(ValueError, match=r"train_test_split: X has 3 rows but y has 2"):
+        datasets.train_test_split(np.zeros((3, 1)), np.zeros(2))
+    with pytest.raises(ValueError, match=r"test_size must be a fraction in \(0, 1\) or a number of rows, got 1.5"):
+        datasets.train_test_split(np.zeros((3, 1)), np.zeros(3), test_size=1.5)
+    with pytest.raises(ValueError, match=r"test_size=3 gives 3 test rows out of 3; both parts must be non-empty"):
+        datasets.train_test_split(np.zeros((3, 1)), np.zeros(3), test_size=3)
+
+
+def test_standardize_uses_training_statistics_only():
+    rng = np.random.default_rng(0)
+    train = rng.normal(5.0, 3.0, size=(200, 3))
+    train[:, 2] = 4.0                                   # a constant column: centred, never divided by 0
+    test = rng.normal(size=(10, 3))
+    train_s, test_s = datasets.standardize(train, test)
+    np.testing.assert_allclose(train_s[:, :2].mean(0), 0, atol=1e-12)
+    np.testing.assert_allclose(train_s[:, :2].std(0), 1, rtol=1e-12)
+    assert not train_s[:, 2].any()
+    mean, std = train.mean(0), train.std(0)
+    np.testing.assert_allclose(test_s[:, :2], (test[:, :2] - mean[:2]) / std[:2], rtol=1e-12)
+    np.testing.assert_allclose(test_s[:, 2], test[:, 2] - 4.0)
+
+
+def test_standardizer_errors():
+    with pytest.raises(RuntimeError, match=r"Standardizer.transform: call fit\(X_train\) first"):
+        datasets.Standardizer().transform(np.zeros((2, 2)))
+    with pytest.raises(ValueError, match=r"Standardizer.transform: X has 3 columns, the scaler was fit on 2"):
+        datasets.Standardizer().fit(np.ones((2, 2))).transform(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=r"Standardizer.fit: expected a non-empty 2-d array \(N, D\), got shape \(4,\)"):
+        datasets.standardize(np.zeros(4))
+
+
+# ---------------------------------------------------------------------------------- IDX files
+def idx_bytes(array, code=0x08):
+    header = bytes([0, 0, code, array.ndim]) + struct.pack(">" + "I" * array.ndim, *array.shape)
+    dtype = {0x08: ">u1", 0x0B: ">i2", 0x0E: ">f8"}[code]
+    return header + array.astype(dtype).tobytes()
+
+
+@pytest.fixture
+def mnist_folder(tmp_path):
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(5, 28, 28)).astype(np.uint8)
+    labels = np.array([3, 1, 4, 1, 5], np.uint8)
+    (tmp_path / "t10k-images-idx3-ubyte").write_bytes(idx_bytes(images))
+    (tmp_path / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(idx_bytes(labels)))
+    return tmp_path, images, labels
+
+
+def test_load_idx_reads_every_dtype(tmp_path):
+    for code, array in [(0x08, np.arange(6, dtype=np.uint8).reshape(2, 3)),
+                        (0x0B, np.array([-300, 2, 40000 - 65536], np.int16)),
+                        (0x0E, np.array([[1.5, -2.25]]))]:
+        path = tmp_path / f"file{code}.idx"
+        path.write_bytes(idx_bytes(array, code))
+        loaded = datasets.load_idx(path)
+        np.testing.assert_array_equal(loaded, array)
+        assert loaded.dtype.isnative
+
+
+def test_load_mnist_from_idx_files(mnist_folder):
+    folder, images, labels = mnist_folder
+    X, y = datasets.load_mnist(folder, kind="t10k")
+    assert X.shape == (5, 784) and X.dtype == np.float64
+    np.testing.assert_allclose(X, images.reshape(5, -1) / 255.0)
+    np.testing.assert_array_equal(y, labels)
+
+
+@pytest.mark.parametrize("corrupt, message", [
+    (lambda b: b[:-3], r"has 25 bytes but its header \(shape \(3, 2, 2\), uint8\) needs 28: the file is truncated"),
+    (lambda b: b"\x01" + b[1:], r"is not an IDX file \(it must start with two zero bytes"),
+    (lambda b: b[:2] + b"\x42" + b[3:], r"has unknown dtype code 0x42"),
+    (lambda b: b[:6], r"is truncated or has 3 axes: the header is incomplete"),
+    (lambda b: b + b"\x00", r"has 29 bytes but its header .* needs 28"),
+])
+def test_corrupt_idx_files_raise_clear_errors(tmp_path, corrupt, message):
+    path = tmp_path / "bad-idx3-ubyte"
+    path.write_bytes(corrupt(idx_bytes(np.zeros((3, 2, 2), np.uint8))))
+    with pytest.raises(ValueError, match=r"load_idx: '.*bad-idx3-ubyte' " + message):
+        datasets.load_idx(path)
+
+
+def test_bad_gzip_and_missing_files(tmp_path, mnist_folder):
+    bad = tmp_path / "x.gz"
+    bad.write_bytes(b"not gzip at all")
+    with pytest.raises(ValueError, match=r"load_idx: cannot read '.*x.gz'"):
+        datasets.load_idx(bad)
+    with pytest.raises(FileNotFoundError, match=r"load_idx: no such file"):
+        datasets.load_idx(tmp_path / "nothing")
+    folder, _, _ = mnist_folder
+    with pytest.raises(FileNotFoundError, match=r"load_mnist: neither '.*train-images-idx3-ubyte' nor"):
+        datasets.load_mnist(folder, kind="train")
+    with pytest.raises(ValueError, match=r"load_mnist: kind must be 'train' or 't10k'"):
+        datasets.load_mnist(folder, kind="test")
+
+
+def test_load_mnist_checks_counts_and_label_range(mnist_folder):
+    folder, images, _ = mnist_folder
+    (folder / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(idx_bytes(np.array([1, 2, 3], np.uint8))))
+    with pytest.raises(ValueError, match=r"has shape \(5, 28, 28\) and .* has shape \(3,\); expected \(N, rows, cols\)"):
+        datasets.load_mnist(folder, kind="t10k")
+    (folder / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(idx_bytes(np.array([1, 2, 3, 12, 0], np.uint8))))
+    with pytest.raises(ValueError, match=r"labels in .* must be 0\.\.9, found 0\.\.12"):
+        datasets.load_mnist(folder, kind="t10k")
