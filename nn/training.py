@@ -256,14 +256,16 @@ def _loss_value(loss, where, history, early_stopping):
 
 
 def _gradient_norm(model, optimizer, names, where, history, early_stopping):
-    total = 0.0
+    total, bad = 0.0, []
     for p in optimizer.params:
         if p.grad is not None:
             square = float(np.vdot(p.grad, p.grad))
             if not math.isfinite(square):
-                name = names.get(id(p), p.label or f"of shape {p.shape}")
-                _fail(f"the gradient of '{name}' has NaN/Inf values at {where}", history, early_stopping)
+                bad.append(f"'{names.get(id(p), p.label or f'of shape {p.shape}')}'")
             total += square
+    if bad:
+        what = f"gradient of {bad[0]} has" if len(bad) == 1 else f"gradients of {', '.join(bad)} have"
+        _fail(f"the {what} NaN/Inf values at {where}", history, early_stopping)
     return math.sqrt(total)
 
 
