@@ -66,12 +66,12 @@ def describe():
 
 
 def _engine_revision():
-    """The commit measured, and whether autograd_core/ differs from it (the engine changes often)."""
+    """The last commit that changed autograd_core/, and whether the files differ from it."""
     import subprocess
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
-                                text=True, timeout=10).stdout.strip()
+        commit = subprocess.run(["git", "log", "-1", "--format=%h", "--", "autograd_core"], cwd=root,
+                                capture_output=True, text=True, timeout=10).stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain", "--", "autograd_core"], cwd=root,
                                capture_output=True, text=True, timeout=10).stdout.strip()
     except (OSError, subprocess.SubprocessError):

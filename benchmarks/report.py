@@ -30,7 +30,8 @@ def figure(row):
         return f"{v:.2f} µs/node  {row['bytes_per_node']:,.0f} B/node"
     if w == "e":
         return f"{v:.2f} MiB peak, {'flat' if row['flat'] else 'GROWS'} ({row['growth_bytes'] / 1024:+.0f} KiB)"
-    return f"{v:.1f} s"
+    accuracy = row.get("accuracy")
+    return f"{v:.1f} s" + (f", test accuracy {accuracy:.2%}" if accuracy is not None else "")
 
 
 def ratio_text(row):
@@ -93,8 +94,8 @@ def targets(rows):
                                  f"{goal}x"))
     verdicts.append(_verdict("(b) per-op overhead <= 3 µs", _ours(rows, "b", ""), lambda r: r["value"] <= 3.0,
                              lambda r: f"{r['value']:.2f} µs/op", "3 µs/op"))
-    for case in ("cs231n neuron (gc paused)", "1000-node expression (gc paused)",
-                 "cs231n neuron (gc on)", "1000-node expression (gc on)"):
+    # judged with the collector paused: micrograd's best case (with gc on its cycles cost it 3-8x)
+    for case in ("cs231n neuron (gc paused)", "1000-node expression (gc paused)"):
         verdicts.append(_verdict(f"(c) {case}: >= 1.0x micrograd", _ours(rows, "c", case),
                                  lambda r: (r["ratio"] or 0) >= 1.0,
                                  lambda r: f"{r['value'] / 1e3:,.0f}k nodes/s = {r['ratio'] or 0:.2f}x", "1.0x"))
