@@ -1,0 +1,90 @@
+"""`python -m nn.train`: the README's demo command, run as a real subprocess."""
+import json
+import os
+import subprocess
+import sys
+import types
+
+import numpy as np
+import pytest
+
+import nn
+from nn import train
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def run(*args, cwd=REPO):
+    return subprocess.run([sys.executable, "-m", "nn.train", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_two_epochs_write_model_history_and_curves(tmp_path):
+    out = tmp_path / "run"
+    result = run("--epochs", "2", "--out", str(out), "--no-progress")
+    assert result.returncode == 0, result.stderr
+    assert sorted(os.listdir(out)) == ["curves.png", "history.json", "model.npz"]
+    record = json.loads((out / "history.json").read_text())
+    assert record["epochs_run"] == 2 and len(record["train_loss"]) == 2 and len(record["val_acc"]) == 2
+    test_accuracy = record["run"]["test_accuracy"]
+    assert f"test accuracy: {test_accuracy:.4f}" in result.stdout
+    assert test_accuracy > 0.8  # two epochs already learn most digits
+    model = nn.load(nn.MLP(record["run"]["sizes"]), out / "model.npz")
+    assert [p.shape[0] for p in model.parameters()][::2] == [256, 128, 10]
+    assert (out / "curves.png").read_bytes()[:8] == PNG_SIGNATURE
+    assert result.stderr == ""  # no progress bar, no warnings
+
+
+def test_moons_run_and_default_out_folder(tmp_path):
+    result = run("--dataset", "moons", "--hidden", "8", "--epochs", "3", "--optimizer", "sgd", "--no-progress",
+                 cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    (run_folder,) = os.listdir(tmp_path / "runs")        # runs/<timestamp>
+    assert sorted(os.listdir(tmp_path / "runs" / run_folder)) == ["curves.png", "history.json", "model.npz"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--epochs", "0"], "--epochs must be >= 1, got 0"),
+    (["--hidden", "64", "0"], "--hidden sizes must be >= 1, got [64, 0]"),
+    (["--lr", "-1"], "--lr must be > 0, got -1.0"),
+    (["--dataset", "cifar"], "invalid choice: 'cifar'"),
+])
+def test_bad_flags_exit_with_a_usage_error(args, message, capsys):
+    with pytest.raises(SystemExit) as caught:
+        train.parse_args(args)
+    assert caught.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_curves_fall_back_to_matplotlib_without_viz(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "viz", types.ModuleType("viz"))  # a viz without plot_history
+    history = nn.History.from_dict({"train_loss": [1.0, 0.5], "val_loss": [1.1, 0.7], "train_acc": [0.5, 0.8],
+                                    "val_acc": [0.4, 0.7], "best_epoch": 1})
+    path = tmp_path / "curves.png"
+    assert train.plot_curves(history, path) == path
+    assert path.read_bytes()[:8] == PNG_SIGNATURE
+    assert os.listdir(tmp_path) == ["curves.png"]
+
+
+def test_curves_go_through_viz_plot_history_when_it_exists(tmp_path, monkeypatch):
+    calls = []
+    fake = types.ModuleType("viz")
+    fake.plot_history = lambda history, path: calls.append((history, path)) or path
+    monkeypatch.setitem(sys.modules, "viz", fake)
+    history = nn.History.from_dict({"train_loss": [1.0]})
+    assert train.plot_curves(history, tmp_path / "c.png") == tmp_path / "c.png"
+    assert calls == [(history, tmp_path / "c.png")]
+
+
+def test_nn_does_not_import_viz_at_load():
+    code = "import sys, nn, nn.train; print('viz' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "False", result.stderr
+
+
+def test_load_data_standardises_with_training_statistics_only():
+    (X_train, y_train), (X_val, y_val), (X_test, y_test) = train.load_data("digits", seed=0)
+    assert len(X_train) + len(X_val) + len(X_test) == 1797
+    np.testing.assert_allclose(X_train.mean(0), 0, atol=1e-12)
+    assert abs(X_test.mean()) > 1e-6  # the test rows were not used to fit the scaling
