@@ -115,7 +115,8 @@ class Standardizer:
         self.mean = self.std = None
 
     def fit(self, X):
-        """Learn each column's mean and standard deviation from ``X`` (N, D); returns self."""
+        """Learn each column's mean and standard deviation from ``X`` (N, D); returns self:
+        ``scaler = Standardizer().fit(X_train)``."""
         X = _float_matrix("Standardizer.fit", X)
         self.mean = X.mean(axis=0)
         std = X.std(axis=0)
@@ -123,7 +124,7 @@ class Standardizer:
         return self
 
     def transform(self, X):
-        """Apply the learnt scaling to ``X`` (same number of columns)."""
+        """Apply the learnt scaling to ``X`` (same number of columns): ``scaler.transform(X_test)``."""
         if self.mean is None:
             raise RuntimeError("Standardizer.transform: call fit(X_train) first")
         X = _float_matrix("Standardizer.transform", X)

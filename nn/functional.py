@@ -143,7 +143,8 @@ def cross_entropy(input, target, reduction="mean"):
 
 
 def class_indices(function, target, n, k):
-    """Check that ``target`` holds n integer class labels in 0..k-1; returns them as an int64 array."""
+    """Check that ``target`` holds n integer class labels in 0..k-1; returns them as an int64 array:
+    ``class_indices("my_loss", y, len(y), 10)``."""
     labels = np.asarray(target.data if isinstance(target, Tensor) else target)
     if labels.dtype.kind not in "iu":
         raise TypeError(f"{function}: class indices must be integers, got dtype {labels.dtype}; "
@@ -207,27 +208,28 @@ def _axis(axis, dim):
 
 
 def softmax(input, axis=-1, dim=None):
-    """exp(x) / sum(exp(x)) along ``axis`` (``dim`` is accepted as PyTorch's spelling)."""
+    """exp(x) / sum(exp(x)) along ``axis`` (``dim`` is accepted as PyTorch's spelling):
+    ``F.softmax(logits, dim=1)``."""
     return ag.as_tensor(input).softmax(_axis(axis, dim))
 
 
 def log_softmax(input, axis=-1, dim=None):
-    """log(softmax(x)) along ``axis``, stable for inputs of +-1000."""
+    """log(softmax(x)) along ``axis``, stable for inputs of +-1000: ``F.log_softmax(logits, axis=1)``."""
     return ag.as_tensor(input).log_softmax(_axis(axis, dim))
 
 
 def relu(input):
-    """max(x, 0)."""
+    """max(x, 0): ``F.relu(x)``."""
     return ag.relu(input)
 
 
 def sigmoid(input):
-    """1 / (1 + exp(-x))."""
+    """1 / (1 + exp(-x)): ``F.sigmoid(logits)``."""
     return ag.sigmoid(input)
 
 
 def tanh(input):
-    """tanh(x)."""
+    """tanh(x): ``F.tanh(x)``."""
     return ag.tanh(input)
 
 

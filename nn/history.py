@@ -35,11 +35,11 @@ class History:
 
     @property
     def epochs_run(self):
-        """How many epochs completed."""
+        """How many epochs completed: ``history.epochs_run``."""
         return len(self.train_loss)
 
     def to_dict(self):
-        """Plain Python data (lists of floats, NaN/Inf as None) for ``json.dump``."""
+        """Plain Python data (lists of floats, NaN/Inf as None): ``json.dump(history.to_dict(), f)``."""
         data = {name: [_finite_or_none(v) for v in getattr(self, name)] for name in PER_EPOCH}
         data.update(best_epoch=self.best_epoch, stopped_reason=self.stopped_reason, epochs_run=self.epochs_run)
         return data
@@ -56,7 +56,7 @@ class History:
 
     @classmethod
     def from_dict(cls, data):
-        """Rebuild a History from ``to_dict()``'s output (e.g. a loaded history.json)."""
+        """Rebuild a History from ``to_dict()``'s output: ``History.from_dict(json.load(f))``."""
         if not isinstance(data, dict) or "train_loss" not in data:
             raise ValueError("History.from_dict: expected a dict with at least 'train_loss' "
                              f"(as written by History.to_dict), got {type(data).__name__}")
@@ -72,7 +72,7 @@ class History:
 
     @classmethod
     def from_json(cls, path):
-        """Read a history.json written by ``to_json``."""
+        """Read a history.json written by ``to_json``: ``History.from_json("runs/x/history.json")``."""
         with open(path, encoding="utf-8") as f:
             return cls.from_dict(json.load(f))
 

@@ -33,7 +33,8 @@ def manual_seed(seed):
 
 
 def as_generator(generator):
-    """A ``numpy.random.Generator`` from a Generator, an int seed, or None (the default one)."""
+    """A ``numpy.random.Generator`` from a Generator, an int seed, or None (the default one):
+    ``as_generator(0).normal()``."""
     if generator is None:
         return _default_generator
     if isinstance(generator, np.random.Generator):
@@ -81,25 +82,25 @@ def _fans(function, tensor):
 
 
 def zeros_(tensor):
-    """Fill with 0 (the default for biases)."""
+    """Fill with 0 (the default for biases): ``zeros_(layer.bias)``."""
     _check("zeros_", tensor)
     return _fill(tensor, np.zeros(tensor.shape))
 
 
 def ones_(tensor):
-    """Fill with 1."""
+    """Fill with 1: ``ones_(scale)``."""
     _check("ones_", tensor)
     return _fill(tensor, np.ones(tensor.shape))
 
 
 def constant_(tensor, value):
-    """Fill with ``value``."""
+    """Fill with ``value``: ``constant_(layer.bias, 0.1)``."""
     _check("constant_", tensor)
     return _fill(tensor, np.full(tensor.shape, float(value)))
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
-    """Fill with samples of N(mean, std**2)."""
+    """Fill with samples of N(mean, std**2): ``normal_(w, std=0.01, generator=0)``."""
     _check("normal_", tensor)
     if std < 0:
         raise ValueError(f"nn.init.normal_: std must be >= 0, got {std}")
@@ -107,7 +108,7 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
 
 
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
-    """Fill with samples of U(a, b)."""
+    """Fill with samples of U(a, b): ``uniform_(w, -0.1, 0.1, generator=0)``."""
     _check("uniform_", tensor)
     if b < a:
         raise ValueError(f"nn.init.uniform_: need a <= b, got a={a}, b={b}")
@@ -115,7 +116,10 @@ def uniform_(tensor, a=0.0, b=1.0, generator=None):
 
 
 def xavier_uniform_(tensor, gain=1.0, generator=None):
-    """Glorot: U(-b, b) with b = gain * sqrt(6 / (fan_in + fan_out)); for tanh/sigmoid layers."""
+    """Glorot: U(-b, b) with b = gain * sqrt(6 / (fan_in + fan_out)); for tanh/sigmoid layers.
+
+    >>> xavier_uniform_(layer.weight, gain=calculate_gain("tanh"), generator=0)
+    """
     _check("xavier_uniform_", tensor)
     fan_in, fan_out = _fans("xavier_uniform_", tensor)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
@@ -123,7 +127,7 @@ def xavier_uniform_(tensor, gain=1.0, generator=None):
 
 
 def xavier_normal_(tensor, gain=1.0, generator=None):
-    """Glorot: N(0, std**2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
+    """Glorot: N(0, std**2) with std = gain * sqrt(2 / (fan_in + fan_out)): ``xavier_normal_(w)``."""
     _check("xavier_normal_", tensor)
     fan_in, fan_out = _fans("xavier_normal_", tensor)
     std = gain * math.sqrt(2.0 / (fan_in + fan_out))
@@ -138,14 +142,17 @@ def _kaiming_std(function, tensor, a, mode, nonlinearity):
 
 
 def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="relu", generator=None):
-    """He: U(-b, b) with b = gain * sqrt(3 / fan), gain = sqrt(2) for ReLU; for ReLU layers."""
+    """He: U(-b, b) with b = gain * sqrt(3 / fan), gain = sqrt(2) for ReLU; for ReLU layers.
+
+    >>> kaiming_uniform_(layer.weight, generator=0)
+    """
     _check("kaiming_uniform_", tensor)
     bound = math.sqrt(3.0) * _kaiming_std("kaiming_uniform_", tensor, a, mode, nonlinearity)
     return _fill(tensor, as_generator(generator).uniform(-bound, bound, tensor.shape))
 
 
 def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="relu", generator=None):
-    """He: N(0, std**2) with std = gain / sqrt(fan)."""
+    """He: N(0, std**2) with std = gain / sqrt(fan): ``kaiming_normal_(w, mode="fan_out")``."""
     _check("kaiming_normal_", tensor)
     std = _kaiming_std("kaiming_normal_", tensor, a, mode, nonlinearity)
     return _fill(tensor, as_generator(generator).normal(0.0, std, tensor.shape))

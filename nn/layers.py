@@ -112,7 +112,7 @@ class Sequential(Module):
             self.append(module)
 
     def append(self, module):
-        """Add ``module`` at the end; returns self."""
+        """Add ``module`` at the end; returns self: ``model.append(nn.ReLU())``."""
         if not isinstance(module, Module):
             raise TypeError(f"Sequential: every item must be a Module, got {type(module).__name__} "
                             f"at position {len(self)}; wrap functions in a Module subclass")

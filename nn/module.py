@@ -3,7 +3,9 @@
 A module owns parameters (leaf Tensors with ``requires_grad=True``) and sub-modules,
 registered simply by assigning them as attributes. Names are dotted paths
 (``layers.0.weight``), used by ``named_parameters()``, ``state_dict()`` and as each
-parameter's ``.label``, so pictures of the graph (``viz``) show them.
+parameter's ``.label``, so pictures of the graph (``viz``) show them. Labels are set
+when a parameter or sub-module is assigned, and re-derived by the outermost module's
+call whenever the tree changed since (a parameter replaced deep inside, say).
 
 Scopes: calling a module that runs inside another module's ``forward`` enters
 ``ag.scope(<its attribute name>)``, so every tensor its forward creates carries
@@ -20,6 +22,16 @@ import autograd_core as ag
 from autograd_core import Tensor
 
 _calls = threading.local()  # the stack of modules whose forward is running, per thread
+
+
+class _TreeClock:
+    """Counts changes to any module tree (a parameter or child added, replaced or removed), so an
+    outermost call re-derives its parameters' labels only when something moved."""
+    now = 0
+
+    @classmethod
+    def tick(cls):
+        cls.now += 1
 
 
 def _call_stack():
@@ -63,6 +75,7 @@ class Module:
         object.__setattr__(self, "_modules", {})
         object.__setattr__(self, "_forward_hooks", {})
         object.__setattr__(self, "_attached", False)  # True once it is another module's child
+        object.__setattr__(self, "_labelled_at", -1)  # _TreeClock.now when labels were last derived
         object.__setattr__(self, "training", True)
 
     # ------------------------------------------------------------ registration
@@ -70,13 +83,15 @@ class Module:
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"{type(self).__name__}: cannot assign '{name}' before Module.__init__() "
                                  "ran; call super().__init__() first in your __init__")
-        self._parameters.pop(name, None)
-        self._modules.pop(name, None)
+        if self._parameters.pop(name, None) is not None or self._modules.pop(name, None) is not None:
+            _TreeClock.tick()
         if _is_parameter(value):
+            _TreeClock.tick()
             self._parameters[name] = value
             if not self._attached:
                 value.label = name
         elif isinstance(value, Module):
+            _TreeClock.tick()
             self._modules[name] = value
             object.__setattr__(value, "_attached", True)
             if not self._attached:
@@ -84,8 +99,8 @@ class Module:
         object.__setattr__(self, name, value)  # also in __dict__: plain attribute lookup stays fast
 
     def __delattr__(self, name):
-        self._parameters.pop(name, None)
-        self._modules.pop(name, None)
+        if self._parameters.pop(name, None) is not None or self._modules.pop(name, None) is not None:
+            _TreeClock.tick()
         object.__delattr__(self, name)
 
     def add_module(self, name, module):
@@ -121,15 +136,15 @@ class Module:
             stack.extend(reversed(children))
 
     def modules(self):
-        """Every module in the tree, this one first."""
+        """Every module in the tree, this one first: ``[type(m).__name__ for m in model.modules()]``."""
         return (m for _, m in self.named_modules())
 
     def named_children(self):
-        """Yield ``(name, module)`` for the direct sub-modules."""
+        """Yield ``(name, module)`` for the direct sub-modules: ``dict(model.named_children())``."""
         return iter(list(self._modules.items()))
 
     def children(self):
-        """The direct sub-modules."""
+        """The direct sub-modules: ``list(model.children())``."""
         return (m for _, m in self.named_children())
 
     def named_parameters(self, prefix=""):
@@ -147,7 +162,8 @@ class Module:
                     yield (f"{module_name}.{name}" if module_name else name), p
 
     def parameters(self):
-        """Every parameter (leaf Tensor with ``requires_grad=True``), for an optimizer."""
+        """Every parameter (leaf Tensor with ``requires_grad=True``), for an optimizer:
+        ``nn.optim.Adam(model.parameters())``."""
         return (p for _, p in self.named_parameters())
 
     def _relabel(self, prefix=""):
@@ -156,18 +172,19 @@ class Module:
 
     # ------------------------------------------------------------ state
     def zero_grad(self):
-        """Forget every parameter's accumulated gradient (sets ``.grad`` to None, as PyTorch)."""
+        """Forget every parameter's accumulated gradient (sets ``.grad`` to None, as PyTorch):
+        ``model.zero_grad(); loss.backward()``."""
         for p in self.parameters():
             p.grad = None
 
     def train(self, mode=True):
-        """Set training mode on this module and all sub-modules; returns self."""
+        """Set training mode on this module and all sub-modules; returns self: ``model.train()``."""
         for m in self.modules():
             object.__setattr__(m, "training", bool(mode))
         return self
 
     def eval(self):
-        """Evaluation mode (``train(False)``); returns self."""
+        """Evaluation mode (``train(False)``); returns self: ``model.eval()``."""
         return self.train(False)
 
     def state_dict(self):
@@ -217,7 +234,7 @@ class Module:
 
     # ------------------------------------------------------------ calling
     def forward(self, *args, **kwargs):
-        """The computation; every subclass defines it."""
+        """The computation; every subclass defines it (``return self.layers(x)``)."""
         raise NotImplementedError(f"{type(self).__name__} has no forward(); define forward(self, x) "
                                   "in your Module subclass")
 
@@ -226,8 +243,9 @@ class Module:
         caller = stack[-1] if stack else None
         if caller is None:
             name = None
-            if not self._attached:  # the outermost model: make labels match named_parameters()
-                self._relabel()
+            if not self._attached and self._labelled_at != _TreeClock.now:
+                self._relabel()  # the outermost model, changed since: labels match named_parameters()
+                object.__setattr__(self, "_labelled_at", _TreeClock.now)
         else:
             name = caller._name_of(self)
         stack.append(self)
@@ -239,10 +257,11 @@ class Module:
                     output = self.forward(*args, **kwargs)
         finally:
             stack.pop()
-        for hook in list(self._forward_hooks.values()):
-            replaced = hook(self, args, output)
-            if replaced is not None:
-                output = replaced
+        if self._forward_hooks:
+            for hook in list(self._forward_hooks.values()):
+                replaced = hook(self, args, output)
+                if replaced is not None:
+                    output = replaced
         return output
 
     def _name_of(self, module):
@@ -258,7 +277,7 @@ class Module:
 
     # ------------------------------------------------------------ display
     def extra_repr(self):
-        """The text inside the parentheses of this module's repr (e.g. the sizes of a layer)."""
+        """The text inside the parentheses of this module's repr: ``"in_features=3, out_features=2, bias=True"``."""
         return ""
 
     def __repr__(self):

@@ -57,12 +57,12 @@ class Optimizer:
         self.step_count = 0
 
     def zero_grad(self):
-        """Forget the parameters' gradients (``.grad = None``), before the next backward."""
+        """Forget the parameters' gradients (``.grad = None``), before the next backward: ``opt.zero_grad()``."""
         for p in self.params:
             p.grad = None
 
     def step(self):
-        """Update every parameter that has a gradient, in place."""
+        """Update every parameter that has a gradient, in place: ``loss.backward(); opt.step()``."""
         self.step_count += 1
         with ag.no_grad():
             for p, state in zip(self.params, self.state):
@@ -172,11 +172,12 @@ class LRSchedule:
         self.t = 0
 
     def lr_at(self, t):
-        """The learning rate after ``t`` calls of ``step()``."""
+        """The learning rate after ``t`` calls of ``step()``: ``[schedule.lr_at(t) for t in range(10)]``."""
         return self.initial_lr * self.factor(t)
 
     def step(self):
-        """Advance one epoch and update the optimizer's learning rate; returns the new lr."""
+        """Advance one epoch and update the optimizer's learning rate; returns the new lr:
+        ``for epoch in range(n): train(); schedule.step()``."""
         self.t += 1
         self.optimizer.lr = self.lr_at(self.t)
         return self.optimizer.lr

@@ -73,6 +73,15 @@ def test_binary_logits_regression_and_one_hot_accuracy_rules():
     assert history.train_acc == [] and history.val_acc == [] and len(history.train_loss) == 3
 
 
+def test_float32_models_train_in_float32():
+    X, y = moons(0, 200)
+    model = nn.MLP([2, 16, 2], seed=0, dtype=np.float32)
+    history = nn.fit(model, F.cross_entropy, adam(model, 0.03), X, y, epochs=20, validation=moons(1, 100),
+                     progress=False)
+    assert all(p.dtype == np.float32 and p.grad.dtype == np.float32 for p in model.parameters())
+    assert history.val_acc[-1] >= 0.9
+
+
 def test_same_seed_same_history_other_seed_other_order():
     X, y = moons(0, 100)
     runs = []
@@ -321,7 +330,8 @@ def test_grid_search_errors():
         nn.grid_search(build, {"hidden": [2]}, X, y, validation=None)
     with pytest.raises(ValueError, match=r"grid_search: param_grid\['hidden'\] must be a non-empty list"):
         nn.grid_search(build, {"hidden": []}, X, y, validation=(X, y))
-    with pytest.raises(TypeError, match=r"grid_search: build_fn\(\{'hidden': 2\}\) must return \(model, loss_fn, optimizer\)"):
+    with pytest.raises(TypeError, match=r"grid_search: build_fn\(\{'hidden': 2\}\) must return "
+                                        r"\(model, loss_fn, optimizer\)"):
         nn.grid_search(build, {"hidden": [2]}, X, y, validation=(X, y))
     with pytest.raises(TypeError, match=r"grid_search: unknown fit options \['patience'\]"):
         nn.grid_search(build, {"hidden": [2]}, X, y, validation=(X, y), patience=3)

@@ -126,7 +126,8 @@ def test_state_dict_is_a_copy_and_load_state_dict_restores():
 @pytest.mark.parametrize("edit, message", [
     (lambda s: s.pop("layers.2.bias"), r"missing names: layers.2.bias"),
     (lambda s: s.update(extra=np.ones(1)), r"unexpected names: extra"),
-    (lambda s: s.update({"layers.0.weight": np.ones((3, 4))}), r"'layers.0.weight': shape \(3, 4\), the parameter has shape \(4, 3\)"),
+    (lambda s: s.update({"layers.0.weight": np.ones((3, 4))}),
+     r"'layers.0.weight': shape \(3, 4\), the parameter has shape \(4, 3\)"),
     (lambda s: s.update({"layers.0.bias": np.ones(4, int)}), r"'layers.0.bias': dtype int64 is not floating-point"),
     (lambda s: s.update({"layers.2.bias": np.array([np.nan, 1.0])}), r"'layers.2.bias': 1 NaN/Inf values"),
 ])
@@ -218,7 +219,8 @@ def test_layer_errors():
         nn.Linear(2, 2, init="he")
     with pytest.raises(TypeError, match=r"Linear: dtype must be floating-point"):
         nn.Linear(2, 2, dtype=np.int32)
-    with pytest.raises(TypeError, match=r"Sequential: every item must be a Module, got ufunc at position 1; wrap functions in a Module"):
+    with pytest.raises(TypeError, match=r"Sequential: every item must be a Module, got ufunc at position 1; "
+                                        r"wrap functions in a Module"):
         nn.Sequential(nn.ReLU(), np.tanh)
     with pytest.raises(IndexError, match=r"Sequential: index 3 out of range for 2 modules"):
         nn.Sequential(nn.ReLU(), nn.ReLU())[3]
