@@ -49,6 +49,7 @@ def test_moons_run_and_default_out_folder(tmp_path):
     (["--hidden", "64", "0"], "--hidden sizes must be >= 1, got [64, 0]"),
     (["--lr", "-1"], "--lr must be > 0, got -1.0"),
     (["--dataset", "cifar"], "invalid choice: 'cifar'"),
+    (["--threads", "-1"], "--threads must be >= 0, got -1"),
 ])
 def test_bad_flags_exit_with_a_usage_error(args, message, capsys):
     with pytest.raises(SystemExit) as caught:

@@ -13,6 +13,16 @@ from nn import datasets, optim
 from nn.training import dead_unit_fraction
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_blas_thread():
+    """These tiny matrices gain nothing from BLAS threads, and OpenBLAS's spin-waiting threads slow
+    down tenfold when the cores are shared (as with pytest -n or other jobs): use one."""
+    from nn.train import blas_threads
+
+    with blas_threads(1):
+        yield
+
+
 class EpochSpy:
     """Passed as ``scheduler``: fit calls ``step()`` after each epoch, so it sees each epoch's weights."""
 
