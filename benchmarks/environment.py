@@ -22,7 +22,7 @@ def pin_threads(threads=1):
     """
     for name in THREAD_VARIABLES:
         os.environ[name] = str(threads)
-    if "numpy" in sys.modules or "torch" in sys.modules:
+    if sys.modules.get("numpy") is not None or sys.modules.get("torch") is not None:
         _limit_loaded_pools(threads)
 
 
@@ -33,7 +33,7 @@ def _limit_loaded_pools(threads):
         threadpoolctl.threadpool_limits(threads)
     except ImportError:  # only a confirmation: the variables above already did the work
         pass
-    if "torch" in sys.modules:
+    if sys.modules.get("torch") is not None:
         sys.modules["torch"].set_num_threads(threads)
 
 

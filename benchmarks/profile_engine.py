@@ -10,7 +10,8 @@ small functions), so read the shares, and compare with the timed suite.
 """
 from benchmarks.environment import pin_threads
 
-pin_threads(1)
+if __name__ == "__main__":  # as a program: before numpy is imported (importing changes nothing)
+    pin_threads(1)
 
 import argparse  # noqa: E402
 import cProfile  # noqa: E402

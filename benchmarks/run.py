@@ -5,10 +5,12 @@ c = scalar graphs, d = depth, e = memory over training, f = python -m nn.train.
 Prints a table (ratios between engines measured in this process) and the issue's
 targets, and writes every figure and sample to JSON.
 """
-# Threads must be pinned before numpy or torch is imported anywhere.
+# Threads must be pinned before numpy or torch is imported anywhere; only when run as a
+# program, so that importing this module (tests do) changes nothing in the importer.
 from benchmarks.environment import pin_threads
 
-pin_threads(1)
+if __name__ == "__main__":
+    pin_threads(1)
 
 import argparse  # noqa: E402
 import datetime  # noqa: E402
