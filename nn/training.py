@@ -65,8 +65,8 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation=None,
         X_val, y_val = _check_data("X_val", "y_val", *validation, dtype)
         _probe(model, loss_fn, X_val, y_val, "X_val", "y_val")
 
+    watched_params = _parameters_to_check(model, optimizer)
     history = History()
-    names = {id(p): name for name, p in model.named_parameters()}
     rng = np.random.default_rng(seed)
     best_value, best_state, stale_epochs = math.inf, None, 0
     bar = _progress_bar(progress, epochs)
@@ -86,14 +86,15 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation=None,
                 loss = loss_fn(output, y[rows])
                 value = _loss_value(loss, where, history, early_stopping)
                 loss.backward()
-                norm_total += _gradient_norm(model, optimizer, names, where, history, early_stopping)
+                norm_total += _gradient_norm(watched_params, where, history, early_stopping)
                 optimizer.step()
                 loss_total += value * len(rows)
                 if measure_accuracy:
                     correct_total += measure_accuracy(output.data, y[rows]) * len(rows)
             history.train_loss.append(loss_total / n)
             history.grad_norm.append(norm_total / steps)
-            history.lr.append(float(optimizer.lr))
+            if hasattr(optimizer, "lr"):
+                history.lr.append(float(optimizer.lr))
             if measure_accuracy:
                 history.train_acc.append(correct_total / n)
             if validation is not None:
@@ -255,13 +256,25 @@ def _loss_value(loss, where, history, early_stopping):
     return value
 
 
-def _gradient_norm(model, optimizer, names, where, history, early_stopping):
+def _parameters_to_check(model, optimizer):
+    """(name, tensor) for the model's parameters and any other ones the optimizer holds."""
+    named = list(model.named_parameters())
+    known = {id(p) for _, p in named}
+    held = list(getattr(optimizer, "params", []))
+    if named and held and not any(id(p) in known for p in held):
+        raise ValueError("fit: the optimizer holds none of the model's parameters (was it built for another "
+                         "model?); create it with e.g. nn.optim.Adam(model.parameters())")
+    extra = [(p.label or f"optimizer parameter {i}", p) for i, p in enumerate(held) if id(p) not in known]
+    return named + extra
+
+
+def _gradient_norm(named_params, where, history, early_stopping):
     total, bad = 0.0, []
-    for p in optimizer.params:
+    for name, p in named_params:
         if p.grad is not None:
             square = float(np.vdot(p.grad, p.grad))
             if not math.isfinite(square):
-                bad.append(f"'{names.get(id(p), p.label or f'of shape {p.shape}')}'")
+                bad.append(f"'{name}'")
             total += square
     if bad:
         what = f"gradient of {bad[0]} has" if len(bad) == 1 else f"gradients of {', '.join(bad)} have"

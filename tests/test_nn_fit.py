@@ -218,6 +218,24 @@ def test_nan_stops_training_naming_epoch_and_step_and_keeps_the_last_good_weight
     assert history.epochs_run == 1 and history.stopped_reason.startswith("error: ")
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_parameters_outside_the_model_are_trained_and_checked_too():
+    X, y = moons(0, 64)
+    model = nn.MLP([2, 8, 2], seed=0)
+    temperature = ag.Tensor(1.0, requires_grad=True, label="temperature")
+    opt = optim.Adam([*model.parameters(), temperature], lr=0.01)
+    nn.fit(model, lambda out, target: F.cross_entropy(out * temperature, target), opt, X, y, epochs=2,
+           progress=False)
+    assert temperature.item() != 1.0
+
+    def poisoned(out, target):
+        return F.cross_entropy(out, target) + ((temperature - temperature.data) ** 0.5)
+
+    with pytest.raises(FloatingPointError,
+                       match=r"the gradient of 'temperature' has NaN/Inf values at epoch 1/2, step 1/2"):
+        nn.fit(model, poisoned, opt, X, y, epochs=2, progress=False)
+
+
 def test_nan_with_early_stopping_restores_the_best_epoch():
     X, y = moons(0, 64)
     model = nn.MLP([2, 8, 2], seed=0)
@@ -259,15 +277,17 @@ def test_nan_with_early_stopping_restores_the_best_epoch():
      r"has shape \(2,\)"),
     (lambda a: a.update(accuracy="top5"), ValueError, r"fit: accuracy must be 'auto', None or a function"),
     (lambda a: a.update(X=np.array([["a", "b"]] * 64)), TypeError, r"fit: X and y must be numeric arrays"),
+    (lambda a: a.update(optimizer=adam(nn.MLP([2, 8, 2]))), ValueError,
+     r"fit: the optimizer holds none of the model's parameters \(was it built for another model\?\)"),
 ])
 def test_bad_input_raises_before_any_training(change, error, message):
     X, y = moons(0, 64)
     model = nn.MLP([2, 8, 2], seed=0)
     before = model.state_dict()
-    args = dict(loss_fn=F.cross_entropy, X=X, y=y, epochs=2)
+    args = dict(loss_fn=F.cross_entropy, X=X, y=y, epochs=2, optimizer=adam(model))
     change(args)
     with pytest.raises(error, match=message):
-        nn.fit(model, optimizer=adam(model), progress=False, **args)
+        nn.fit(model, progress=False, **args)
     for name, p in model.named_parameters():
         np.testing.assert_array_equal(p.data, before[name])
 
