@@ -83,8 +83,7 @@ class Module:
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"{type(self).__name__}: cannot assign '{name}' before Module.__init__() "
                                  "ran; call super().__init__() first in your __init__")
-        if self._parameters.pop(name, None) is not None or self._modules.pop(name, None) is not None:
-            _TreeClock.tick()
+        self._unregister(name)
         if _is_parameter(value):
             _TreeClock.tick()
             self._parameters[name] = value
@@ -99,9 +98,15 @@ class Module:
         object.__setattr__(self, name, value)  # also in __dict__: plain attribute lookup stays fast
 
     def __delattr__(self, name):
-        if self._parameters.pop(name, None) is not None or self._modules.pop(name, None) is not None:
-            _TreeClock.tick()
+        self._unregister(name)
         object.__delattr__(self, name)
+
+    def _unregister(self, name):
+        removed = self._modules.pop(name, None)
+        if removed is not None:
+            object.__setattr__(removed, "_attached", False)  # a root again if used on its own
+        if self._parameters.pop(name, None) is not None or removed is not None:
+            _TreeClock.tick()
 
     def add_module(self, name, module):
         """Register ``module`` as a child called ``name`` (what attribute assignment does)."""

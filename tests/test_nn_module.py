@@ -72,8 +72,11 @@ def test_parameters_and_modules_can_be_replaced_and_deleted():
     model = Doubler()
     model.scale = Tensor(np.ones(2))  # no requires_grad: a plain constant, not a parameter
     assert "scale" not in dict(model.named_parameters())
+    mlp = model.mlp
     del model.mlp
     assert list(model.named_parameters()) == [] and list(model.children()) == []
+    mlp(np.ones((1, 3)))  # on its own again: the root of its own names
+    assert mlp.layers[0].weight.label == "layers.0.weight"
 
 
 # ---------------------------------------------------------------------------------- scopes
