@@ -56,11 +56,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             raise RuntimeError(f"grad: input {i} (shape {t.shape}) does not require grad; "
                                "create it with requires_grad=True")
     seeds = [_seed("grad", out, g, create_graph) for out, g in zip(outputs, grad_outputs)]
-    captured = {id(t): None for t in inputs}
+    captured = dict.fromkeys(inputs)
     _run(outputs, seeds, create_graph if retain_graph is None else retain_graph, create_graph, captured)
     results = []
     for i, t in enumerate(inputs):
-        g = captured[id(t)]
+        g = captured[t]
         if g is None and not allow_unused:
             raise RuntimeError(f"grad: input {i} (shape {t.shape}) is not part of the graph of the outputs; "
                                "pass allow_unused=True to get None for it")
@@ -103,20 +103,22 @@ def _count_consumers(roots):
     """Number of recorded uses of each node's gradient (``a*a`` uses ``a`` twice).
 
     Also refuses, before any gradient is touched, a graph that was spent or whose
-    saved tensors were changed in place.
+    saved tensors were changed in place. Dicts are keyed by the tensors themselves
+    (identity hash: Tensor defines no __eq__), which is cheaper than id() calls.
     """
     consumers = {}
     stack = [r for r in roots if r._prim is not None]
-    seen = {id(r) for r in stack}
+    expanded_roots = set(stack)  # a root that another root consumes is not pushed twice
+    now = MutationClock.now
     while stack:
         node = stack.pop()
-        _check_usable(node)
+        if node._freed or node._epoch < now:
+            _check_usable(node)
         for parent in node._parents:
             if parent.requires_grad:
-                key = id(parent)
-                consumers[key] = consumers.get(key, 0) + 1
-                if key not in seen and parent._prim is not None:
-                    seen.add(key)
+                count = consumers.get(parent, 0)
+                consumers[parent] = count + 1
+                if not count and parent._prim is not None and parent not in expanded_roots:
                     stack.append(parent)
     return consumers
 
@@ -141,12 +143,9 @@ def _check_usable(node):
 def _run(roots, seeds, retain_graph, create_graph, captured):
     consumers = _count_consumers(roots)
     grads = {}
-    unique_roots = {}
     for root, seed in zip(roots, seeds):
-        key = id(root)
-        grads[key] = seed if key not in grads else grads[key] + seed
-        unique_roots[key] = root
-    ready = [r for k, r in unique_roots.items() if consumers.get(k, 0) == 0]
+        grads[root] = seed if root not in grads else grads[root] + seed
+    ready = [r for r in dict.fromkeys(roots) if r not in consumers]
     into_grad = captured is None  # backward() writes leaves' .grad; grad() only captures
     anomaly = state.anomaly
     guard_leaf_buffers = into_grad and not create_graph
@@ -154,12 +153,12 @@ def _run(roots, seeds, retain_graph, create_graph, captured):
     with set_grad_enabled(create_graph):
         while ready:
             node = ready.pop()
-            g = grads.pop(id(node), None)
+            g = grads.pop(node, None)
             if into_grad:
                 if g is not None and (node._prim is None or node._retains_grad):
                     _accumulate_into_grad(node, g)
-            elif id(node) in captured:
-                captured[id(node)] = g
+            elif node in captured:
+                captured[node] = g
             prim = node._prim
             if prim is None:
                 continue
@@ -173,7 +172,6 @@ def _run(roots, seeds, retain_graph, create_graph, captured):
             for i, parent in enumerate(parents):
                 if not parent.requires_grad:
                     continue
-                key = id(parent)
                 if g is not None:
                     gi = prim.vjp(i, g, out, *inputs, **params)
                     data = parent._data
@@ -181,15 +179,15 @@ def _run(roots, seeds, retain_graph, create_graph, captured):
                         gi = _fit(gi, data, prim, i)
                     if anomaly:
                         _check_backward(node, g, gi, i)
-                    previous = grads.get(key)
+                    previous = grads.get(parent)
                     if previous is not None:
                         gi = previous + gi  # out of place: either may be shared with another input
                     elif guard_leaf_buffers and parent._prim is None and (gi is g or gi.base is not None):
                         gi = gi.copy()  # about to become a leaf's .grad: must not alias other buffers
-                    grads[key] = gi
-                remaining = consumers[key] - 1
-                consumers[key] = remaining
-                if remaining == 0:
+                    grads[parent] = gi
+                remaining = consumers[parent] - 1
+                consumers[parent] = remaining
+                if not remaining:
                     ready.append(parent)
             if not retain_graph:
                 node._freed = True
