@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: demo test bench graphviz
+.PHONY: demo test bench docs graphviz
 
 # One stamp per set of extras, redone when pyproject.toml changes.
 # torch (the `oracle` extra) is only a test oracle: `make test TEST_EXTRAS=dev` skips it.
@@ -37,3 +37,8 @@ test: graphviz $(VENV)/stamp-test
 
 bench: graphviz $(VENV)/stamp-bench
 	$(PY) -m benchmarks.run
+
+# Re-run every tutorial (writing docs/tutorials/images/) and redraw the README's picture.
+docs: graphviz $(VENV)/stamp-demo
+	$(PY) docs/tutorials/run.py
+	$(PY) -m viz.circuit --out docs/images/cs231n-circuit.png

@@ -84,21 +84,26 @@ class detect_anomaly(contextlib.ContextDecorator):
         return False
 
 
-@contextlib.contextmanager
-def scope(name):
+class scope:
     """Stamp every tensor created inside the block with a dotted scope name.
 
     ``nn.Module.__call__`` enters one per module, so ``viz`` can group a layer's ops
-    into one cluster without the engine knowing anything about ``nn``.
+    into one cluster without the engine knowing anything about ``nn``. (A class, not a
+    generator: it is entered on every module call.)
 
     >>> with scope("encoder"):
     ...     with scope("0"):
     ...         h = x @ w          # h.scope == "encoder.0"
     """
-    previous = state.scope
-    state.scope = name if previous is None else f"{previous}.{name}"
-    try:
-        yield
-    finally:
-        state.scope = previous
 
+    def __init__(self, name):
+        self.name = name
+
+    def __enter__(self):
+        self.previous = previous = state.scope
+        state.scope = self.name if previous is None else f"{previous}.{self.name}"
+        return self
+
+    def __exit__(self, *exc):
+        state.scope = self.previous
+        return False

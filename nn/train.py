@@ -119,14 +119,11 @@ def blas_threads(threads):
     Why: these matrices are small, so extra BLAS threads only add synchronisation, and
     OpenBLAS threads that spin-wait collapse when the cores are shared with other work
     (measured here: the default run took 46 s with 2 threads beside two busy processes,
-    1.5 s with one thread). threadpoolctl comes with scikit-learn.
+    1.5 s with one thread).
     """
     if not threads:
         return contextlib.nullcontext()
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits
     return threadpool_limits(limits=threads, user_api="blas")
 
 
