@@ -5,11 +5,11 @@ Files are written atomically (a temporary file in the same folder, then
 pipes DOT through Graphviz's ``dot`` program in memory: no stray ``.gv`` file
 appears unless ``keep_source=True`` asks for the ``.dot`` beside the picture.
 """
-import os
 import pathlib
-import tempfile
 
 import graphviz
+
+from nn.serialization import atomic_write  # the project's one atomic file writer
 
 IMAGE_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".jpg": "jpg", ".jpeg": "jpg"}
 SOURCE_SUFFIXES = (".dot", ".gv")
@@ -36,17 +36,7 @@ def write_atomically(path, data):
     path.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(data, str):
         data = data.encode("utf-8")
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())  # the bytes are on disk before the name points at them
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    atomic_write(path, lambda file: file.write(data))
     return path
 
 
