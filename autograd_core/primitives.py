@@ -276,7 +276,7 @@ class Sum(Primitive):
 
     @staticmethod
     def forward(x, axes, keepdims):
-        return np.sum(x, axis=axes, keepdims=keepdims)
+        return x.sum(axis=axes, keepdims=keepdims)  # the method: np.sum's wrapper costs 1 us more
 
     @staticmethod
     def vjp(i, g, out, x, axes, keepdims):
@@ -288,7 +288,7 @@ class Max(Primitive):
 
     @staticmethod
     def forward(x, axes, keepdims):
-        return np.max(x, axis=axes, keepdims=keepdims)
+        return x.max(axis=axes, keepdims=keepdims)
 
     @staticmethod
     def vjp(i, g, out, x, axes, keepdims):
@@ -305,7 +305,7 @@ class Reshape(Primitive):
 
     @staticmethod
     def forward(x, shape):
-        return np.reshape(x, shape)
+        return x.reshape(shape)
 
     @staticmethod
     def vjp(i, g, out, x, shape):
@@ -318,7 +318,7 @@ class Transpose(Primitive):
 
     @staticmethod
     def forward(x, axes):
-        return np.transpose(x, axes)
+        return x.transpose(axes)
 
     @staticmethod
     def vjp(i, g, out, x, axes):

@@ -284,26 +284,31 @@ class Tensor:
         count = int(np.prod([self.shape[a] for a in axes]))
         return self.sum(axes, keepdims) / count
 
-    def logsumexp(self, axis=-1, keepdims=False):
-        """log(sum(exp(x))) along ``axis``, stable for inputs of +-1000.
+    def _shifted(self, op, axis):
+        """(x - c, c, axes) with c the max along ``axis`` taken as a constant: it cancels in the
+        value and the gradient of the softmax family, and keeps exp from overflowing at +-1000."""
+        axes = _normalize_axes(op, axis, self.ndim)
+        shift = np.asarray(self._data.max(axis=axes, keepdims=True))  # 0-d input: a numpy scalar
+        shift[~np.isfinite(shift)] = 0  # an all -inf slice stays -inf, not nan
+        return self - shift, shift, axes
 
-        Composed: the max is subtracted first as a constant (it cancels in value and gradient).
-        """
-        axes = _normalize_axes("logsumexp", axis, self.ndim)
-        shift = np.asarray(np.max(self._data, axis=axes, keepdims=True))  # 0-d input: a numpy scalar
-        shift[~np.isfinite(shift)] = 0  # an all -inf slice: keep it -inf, not nan
-        result = (self - shift).exp().sum(axes, keepdims=True).log() + shift
+    def logsumexp(self, axis=-1, keepdims=False):
+        """log(sum(exp(x))) along ``axis``, stable for inputs of +-1000 (composed)."""
+        shifted, shift, axes = self._shifted("logsumexp", axis)
+        result = shifted.exp().sum(axes, keepdims=True).log() + shift
         return result if keepdims else result.reshape(tuple(n for i, n in enumerate(result.shape) if i not in axes))
 
     def log_softmax(self, axis=-1):
-        """log(softmax(x)) = x - logsumexp(x), stable for inputs of +-1000."""
-        return self - self.logsumexp(axis, keepdims=True)
+        """log(softmax(x)) = x - logsumexp(x), computed as (x - c) - log(sum(exp(x - c))):
+        stable for inputs of +-1000, and one op shorter than adding c back."""
+        shifted, _, axes = self._shifted("log_softmax", axis)
+        return shifted - shifted.exp().sum(axes, keepdims=True).log()
 
     def softmax(self, axis=-1):
         """exp(x) / sum(exp(x)) along ``axis``; the max is subtracted first, for stability."""
-        axes = _normalize_axes("softmax", axis, self.ndim)
-        shifted = (self - np.max(self._data, axis=axes, keepdims=True)).exp()
-        return shifted / shifted.sum(axes, keepdims=True)
+        shifted, _, axes = self._shifted("softmax", axis)
+        e = shifted.exp()
+        return e / e.sum(axes, keepdims=True)
 
     # ------------------------------------------------------------ shape
     def reshape(self, *shape):
@@ -363,7 +368,10 @@ def _record(prim, parents, params=_NO_PARAMS):
         raise kind(_forward_error(prim, parents, params, error)) from error
     if type(data) is not np.ndarray:
         data = np.asarray(data)  # numpy returns scalars from 0-d ops; .data is always an array
-    out = _node(data)
+    out = _new_tensor(Tensor)  # _node, inlined: this runs once per op
+    out._data = data
+    if state.scope is not None:
+        out.scope = state.scope
     if state.grad_enabled:
         for p in parents:
             if p.requires_grad:
