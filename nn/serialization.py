@@ -7,7 +7,8 @@ so a crash never leaves half a file. Loading reads and checks everything (names,
 shapes, dtypes, finiteness) before touching the model.
 """
 import os
-import tempfile
+import secrets
+import stat
 import zipfile
 
 import numpy as np
@@ -20,18 +21,38 @@ def atomic_write(path, write):
     """
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+    handle, temporary = _create_temporary(folder, os.path.basename(path))
     try:
         with os.fdopen(handle, "wb") as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
+        try:  # replacing a file keeps its permissions, as writing it in place would
+            os.chmod(temporary, stat.S_IMODE(os.stat(path).st_mode))
+        except FileNotFoundError:
+            pass
         os.replace(temporary, path)
     except BaseException:
         if os.path.exists(temporary):
             os.unlink(temporary)
         raise
     return path
+
+
+def _create_temporary(folder, name):
+    """A new, uniquely named file in ``folder``, opened for writing: (fd, path).
+
+    Why not ``tempfile.mkstemp``: it creates mode 0600, so every saved model and picture
+    would end up private. Mode 0666 here lets the umask decide, as ``open(path, "w")`` does.
+    """
+    for _ in range(100):
+        temporary = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                           0o666), temporary
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"atomic_write: could not create a temporary file in {folder!r}")
 
 
 def save(model, path):

@@ -125,3 +125,24 @@ def test_load_and_save_errors(tmp_path):
         nn.save(nn.Sequential(nn.ReLU()), tmp_path / "x.npz")
     with pytest.raises(TypeError, match=r"nn.load: expected a Module, got str"):
         nn.load("model", tmp_path / "x.npz")
+
+
+def test_saved_files_get_the_umask_permissions_like_any_new_file(tmp_path):
+    """An atomic write must not make the file private (mkstemp's 0600): others read models and pictures."""
+    old_umask = os.umask(0o022)
+    try:
+        nn.save(nn.MLP([2, 3, 1], seed=0), tmp_path / "model.npz")
+        with open(tmp_path / "plain.bin", "wb"):
+            pass
+    finally:
+        os.umask(old_umask)
+    assert (tmp_path / "model.npz").stat().st_mode & 0o777 == (tmp_path / "plain.bin").stat().st_mode & 0o777 == 0o644
+
+
+def test_replacing_a_file_keeps_its_permissions(tmp_path):
+    path = tmp_path / "model.npz"
+    nn.save(nn.MLP([2, 3, 1], seed=0), path)
+    os.chmod(path, 0o640)
+    nn.save(nn.MLP([2, 3, 1], seed=1), path)
+    assert path.stat().st_mode & 0o777 == 0o640
+    assert os.listdir(tmp_path) == ["model.npz"]
