@@ -84,9 +84,9 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation=None,
                 model.zero_grad()  # also parameters the optimizer does not hold (frozen ones)
                 output = model(Tensor(X[rows]))
                 loss = loss_fn(output, y[rows])
-                value = _loss_value(loss, where, history, early_stopping)
+                value = _loss_value(loss, where, history, best_state is not None)
                 loss.backward()
-                norm_total += _gradient_norm(watched_params, where, history, early_stopping)
+                norm_total += _gradient_norm(watched_params, where, history, best_state is not None)
                 optimizer.step()
                 loss_total += value * len(rows)
                 if measure_accuracy:
@@ -238,9 +238,11 @@ def _probe(model, loss_fn, X, y, x_name, y_name):
     return output.shape
 
 
-def _fail(message, history, early_stopping):
+def _fail(message, history, restores_best):
+    """Raise the NaN/Inf error; ``restores_best``: early stopping has a best epoch to go back to
+    (not yet during the first epoch, when the last good step's weights are what is left)."""
     history.stopped_reason = "error: " + message
-    kept = ("the best epoch's weights are restored (early_stopping)" if early_stopping
+    kept = ("the best epoch's weights are restored (early_stopping)" if restores_best
             else "the weights of the last good step are kept")
     error = FloatingPointError(f"fit: {message}; training stopped before this step's update and {kept}. "
                                "Try a lower learning rate, check the data, or find the op with "
@@ -249,10 +251,10 @@ def _fail(message, history, early_stopping):
     raise error
 
 
-def _loss_value(loss, where, history, early_stopping):
+def _loss_value(loss, where, history, restores_best):
     value = float(loss.item())
     if not math.isfinite(value):
-        _fail(f"the loss became {value} at {where}", history, early_stopping)
+        _fail(f"the loss became {value} at {where}", history, restores_best)
     return value
 
 
@@ -268,7 +270,7 @@ def _parameters_to_check(model, optimizer):
     return named + extra
 
 
-def _gradient_norm(named_params, where, history, early_stopping):
+def _gradient_norm(named_params, where, history, restores_best):
     total, bad = 0.0, []
     for name, p in named_params:
         if p.grad is not None:
@@ -278,7 +280,7 @@ def _gradient_norm(named_params, where, history, early_stopping):
             total += square
     if bad:
         what = f"gradient of {bad[0]} has" if len(bad) == 1 else f"gradients of {', '.join(bad)} have"
-        _fail(f"the {what} NaN/Inf values at {where}", history, early_stopping)
+        _fail(f"the {what} NaN/Inf values at {where}", history, restores_best)
     return math.sqrt(total)
 
 

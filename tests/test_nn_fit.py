@@ -252,6 +252,21 @@ def test_nan_with_early_stopping_restores_the_best_epoch():
     assert not np.array_equal(model.layers[0].weight.data, loss_fn.weights["layers.0.weight"])
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_nan_in_the_first_epoch_with_early_stopping_says_no_best_epoch_was_restored():
+    """No epoch has finished, so there is no best epoch to restore: the message must not claim one."""
+    X, y = moons(0, 64)
+    model = nn.MLP([2, 8, 2], seed=0)
+    loss_fn = PoisonedLoss(model, bad_call=2)  # epoch 1, step 2
+    with pytest.raises(FloatingPointError, match=r"at epoch 1/5, step 2/4; .*the weights of the last good step are "
+                                                 r"kept") as caught:
+        nn.fit(model, loss_fn, adam(model), X, y, epochs=5, batch_size=16, validation=moons(1, 32),
+               early_stopping=2, progress=False)
+    assert "best epoch" not in str(caught.value) and caught.value.history.best_epoch is None
+    for name, p in model.named_parameters():
+        np.testing.assert_array_equal(p.data, loss_fn.weights[name])
+
+
 # ---------------------------------------------------------------------------------- bad input
 @pytest.mark.parametrize("change, error, message", [
     (lambda a: a.update(y=a["y"][:-1]), ValueError, r"fit: X has 64 rows but y has 63 \(shape \(63,\)\); they must"),
