@@ -146,9 +146,13 @@ def run(args):
     print(f"training {model.sizes} {args.activation} MLP on {args.dataset} ({len(X_train)} train, "
           f"{len(validation[0])} validation, {len(X_test)} test rows) with {args.optimizer}, lr={lr:g}")
     start = time.perf_counter()
-    history = fit(model, F.cross_entropy, optimizer, X_train, y_train, epochs=args.epochs,
-                  batch_size=args.batch_size, validation=validation, seed=args.seed,
-                  early_stopping=args.patience or None, progress=not args.no_progress)
+    try:
+        history = fit(model, F.cross_entropy, optimizer, X_train, y_train, epochs=args.epochs,
+                      batch_size=args.batch_size, validation=validation, seed=args.seed,
+                      early_stopping=args.patience or None, progress=not args.no_progress)
+    except FloatingPointError as error:  # a diverging run: fit's message says where and what to try
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     seconds = time.perf_counter() - start
     test_loss, test_acc = evaluate(model, F.cross_entropy, X_test, y_test)
     record = history.to_dict()

@@ -89,3 +89,12 @@ def test_load_data_standardises_with_training_statistics_only():
     assert len(X_train) + len(X_val) + len(X_test) == 1797
     np.testing.assert_allclose(X_train.mean(0), 0, atol=1e-12)
     assert abs(X_test.mean()) > 1e-6  # the test rows were not used to fit the scaling
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # numpy's overflow warnings on the way to the NaN
+def test_a_diverging_run_is_a_one_line_error_not_a_traceback(tmp_path, capsys):
+    code = train.main(["--dataset", "moons", "--hidden", "8", "--optimizer", "sgd", "--lr", "1e300", "--epochs", "2",
+                       "--out", str(tmp_path / "run"), "--no-progress"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: fit: the loss became nan at epoch 1/2, step ") and "lower learning rate" in err
