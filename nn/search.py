@@ -1,6 +1,7 @@
 """``nn.grid_search``: try every combination of hyper-parameters, keep the best on validation data."""
 import inspect
 import itertools
+import math
 
 from .training import evaluate, fit
 
@@ -11,7 +12,8 @@ class GridSearchResult:
     """What ``grid_search`` found.
 
     - ``results``: one dict per setting, in grid order, with ``params``, ``score``,
-      ``val_loss``, ``val_acc`` (None without accuracy) and ``history``;
+      ``val_loss``, ``val_acc`` (None without accuracy), ``history`` and ``error`` (None, or
+      fit's message when that setting diverged: its score is then -inf);
     - ``best_params``, ``best_score``, ``best_model`` (trained), ``best_history``.
     """
 
@@ -33,7 +35,9 @@ def grid_search(build_fn, param_grid, X, y, validation, epochs=20, batch_size=32
     (``epochs``, ``batch_size``, ``early_stopping``, ``tol``, ...) go to ``fit``; the others
     go to ``build_fn(**those)``, which returns ``(model, loss_fn, optimizer)``. The score
     is the validation accuracy for classification, else minus the validation loss,
-    of the trained model (higher is better; ties keep the first setting).
+    of the trained model (higher is better; ties keep the first setting). A setting whose
+    training diverges (NaN/Inf loss) is recorded with its error and score -inf, and the
+    search goes on: a too-large learning rate is a normal point of a grid.
 
     >>> def build(hidden, lr):
     ...     model = nn.MLP([64, hidden, 10], seed=0)
@@ -69,10 +73,21 @@ def grid_search(build_fn, param_grid, X, y, validation, epochs=20, batch_size=32
             raise TypeError(f"grid_search: build_fn({setting}) must return (model, loss_fn, optimizer), "
                             f"got {type(built).__name__}")
         model, loss_fn, optimizer = built
-        history = fit(model, loss_fn, optimizer, X, y, **options)
+        try:
+            history = fit(model, loss_fn, optimizer, X, y, **options)
+        except FloatingPointError as error:
+            results.append(dict(params=setting, score=-math.inf, val_loss=None, val_acc=None,
+                                history=getattr(error, "history", None), error=str(error)))
+            continue
         val_loss, val_acc = evaluate(model, loss_fn, *validation, accuracy=options.get("accuracy", "auto"))
         score = val_acc if val_acc is not None else -val_loss
-        results.append(dict(params=setting, score=score, val_loss=val_loss, val_acc=val_acc, history=history))
+        if math.isnan(score):
+            score = -math.inf  # NaN compares False with everything: it would stay "best" if first
+        results.append(dict(params=setting, score=score, val_loss=val_loss, val_acc=val_acc, history=history,
+                            error=None))
         if best_index is None or score > results[best_index]["score"]:
             best_index, best_model = len(results) - 1, model
+    if best_index is None:
+        raise FloatingPointError("grid_search: training diverged for every setting; the first error: "
+                                 f"{results[0]['error']}")
     return GridSearchResult(results, best_index, best_model)

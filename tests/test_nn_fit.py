@@ -380,3 +380,24 @@ def test_grid_search_errors():
         nn.grid_search(build, {"hidden": [2]}, X, y, validation=(X, y))
     with pytest.raises(TypeError, match=r"grid_search: unknown fit options \['patience'\]"):
         nn.grid_search(build, {"hidden": [2]}, X, y, validation=(X, y), patience=3)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_grid_search_goes_on_past_a_diverging_setting():
+    """One learning rate too large must not throw away the other settings' training."""
+    X, y = moons(0, 100)
+    validation = moons(1, 50)
+
+    def build(lr):
+        model = nn.MLP([2, 8, 2], seed=0)
+        return model, F.cross_entropy, optim.SGD(model.parameters(), lr=lr)
+
+    result = nn.grid_search(build, {"lr": [1e300, 0.5]}, X, y, validation=validation, epochs=3)
+    failed, trained = result.results
+    assert failed["score"] == -math.inf and failed["error"].startswith("fit: the loss became nan at epoch 1/3")
+    assert failed["history"].stopped_reason.startswith("error: ")
+    assert trained["error"] is None and result.best_params == {"lr": 0.5}
+    assert result.best_score == trained["score"] == nn.evaluate(result.best_model, F.cross_entropy, *validation)[1]
+    with pytest.raises(FloatingPointError, match=r"grid_search: training diverged for every setting; the first "
+                                                 r"error: fit: the loss became nan"):
+        nn.grid_search(build, {"lr": [1e300, 1e301]}, X, y, validation=validation, epochs=2)
