@@ -87,10 +87,17 @@ def train_test_split(X, y, test_size=0.2, seed=0, stratify=False):
                          "both parts must be non-empty")
     rng = _generator(seed)
     if stratify:
+        if y.ndim != 1:
+            raise ValueError(f"train_test_split: stratify needs class labels of shape (N,), got shape {y.shape}")
+        labels, counts = np.unique(y, return_counts=True)
+        # Each class's exact share is counts * n_test / n test rows: round the shares down, then give the
+        # rows still missing to the largest remainders, so the parts add up to exactly n_test.
+        per_class, remainders = np.divmod(counts * n_test, n)
+        per_class[np.argsort(-remainders, kind="stable")[:n_test - per_class.sum()]] += 1
         test_parts = []
-        for label in np.unique(y):
+        for label, k in zip(labels, per_class):
             members = rng.permutation(np.flatnonzero(y == label))
-            test_parts.append(members[:int(round(len(members) * n_test / n))])
+            test_parts.append(members[:k])
         test_index = np.concatenate(test_parts)
     else:
         test_index = rng.permutation(n)[:n_test]

@@ -58,6 +58,26 @@ def test_stratified_split_keeps_class_shares():
     assert np.bincount(y_train).tolist() == [48, 24, 8]
 
 
+@pytest.mark.parametrize("test_size, n_test", [(0.2, 360), (0.1, 180), (0.01, 18), (5, 5), (3, 3), (1796, 1796)])
+def test_stratified_split_gives_exactly_the_requested_test_size(test_size, n_test):
+    """Rounding each class's share on its own gave 359, 20 or even 0 test rows; the shares must add up."""
+    y = datasets.load_digits()[1]
+    X = np.arange(len(y))
+    X_train, X_test, y_train, y_test = datasets.train_test_split(X, y, test_size=test_size, seed=0, stratify=True)
+    assert len(X_test) == n_test and len(X_train) == len(y) - n_test
+    assert sorted(np.concatenate([X_train, X_test]).tolist()) == list(range(len(y)))
+    exact = np.bincount(y) * n_test / len(y)
+    assert (np.abs(np.bincount(y_test, minlength=10) - exact) < 1).all()
+
+
+def test_stratified_split_of_three_classes_keeps_a_training_row():
+    X_train, X_test, _, _ = datasets.train_test_split(np.arange(3), np.array([0, 1, 2]), test_size=0.5,
+                                                      stratify=True)
+    assert len(X_test) == 2 and len(X_train) == 1
+    with pytest.raises(ValueError, match=r"stratify needs class labels of shape \(N,\), got shape \(3, 2\)"):
+        datasets.train_test_split(np.arange(3), np.eye(3)[:, :2], stratify=True)
+
+
 def test_train_test_split_errors():
     with pytest.raises(ValueError, match=r"train_test_split: X has 3 rows but y has 2"):
         datasets.train_test_split(np.zeros((3, 1)), np.zeros(2))
