@@ -4,6 +4,7 @@ Features come back as float64 arrays of shape (N, D) and class labels as int64 a
 of shape (N,), ready for ``nn.fit`` with ``F.cross_entropy``.
 """
 import gzip
+import math
 import numbers
 import os
 
@@ -45,8 +46,8 @@ def make_moons(n=100, noise=0.0, seed=None):
     """
     if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 2:
         raise ValueError(f"make_moons: n must be an int >= 2, got {n!r}")
-    if not isinstance(noise, numbers.Real) or noise < 0:
-        raise ValueError(f"make_moons: noise must be a number >= 0, got {noise!r}")
+    if not isinstance(noise, numbers.Real) or not 0 <= noise < math.inf:  # NaN fails too
+        raise ValueError(f"make_moons: noise must be a finite number >= 0, got {noise!r}")
     rng = _generator(seed)
     n_upper = n // 2
     n_lower = n - n_upper

@@ -35,8 +35,11 @@ def test_make_moons_geometry_labels_and_seed():
 def test_make_moons_errors():
     with pytest.raises(ValueError, match=r"make_moons: n must be an int >= 2, got 1"):
         datasets.make_moons(1)
-    with pytest.raises(ValueError, match=r"make_moons: noise must be a number >= 0, got -0.1"):
+    with pytest.raises(ValueError, match=r"make_moons: noise must be a finite number >= 0, got -0.1"):
         datasets.make_moons(10, noise=-0.1)
+    for bad in (float("nan"), float("inf")):  # NaN noise made every point NaN without a word
+        with pytest.raises(ValueError, match=r"make_moons: noise must be a finite number >= 0, got (nan|inf)"):
+            datasets.make_moons(10, noise=bad)
 
 
 def test_train_test_split_partitions_the_rows():
