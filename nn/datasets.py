@@ -193,7 +193,7 @@ def load_idx(path):
         raise ValueError(f"load_idx: {path!r} is truncated or has {ndim} axes: the header is incomplete")
     shape = tuple(int(v) for v in np.frombuffer(raw, ">u4", ndim, offset=4))
     dtype = np.dtype(_IDX_DTYPES[code])
-    expected = 4 + 4 * ndim + int(np.prod(shape)) * dtype.itemsize
+    expected = 4 + 4 * ndim + math.prod(shape) * dtype.itemsize  # Python ints: a corrupt header cannot overflow
     if len(raw) != expected:
         raise ValueError(f"load_idx: {path!r} has {len(raw)} bytes but its header (shape {shape}, "
                          f"{dtype.name}) needs {expected}: the file is truncated or corrupt")

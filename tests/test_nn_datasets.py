@@ -155,6 +155,9 @@ def test_load_mnist_from_idx_files(mnist_folder):
     (lambda b: b[:2] + b"\x42" + b[3:], r"has unknown dtype code 0x42"),
     (lambda b: b[:6], r"is truncated or has 3 axes: the header is incomplete"),
     (lambda b: b + b"\x00", r"has 29 bytes but its header .* needs 28"),
+    # Huge axis lengths in a corrupt header: the byte count must not overflow int64 into a negative number.
+    (lambda b: b[:4] + struct.pack(">III", 2**32 - 1, 2**32 - 1, 2**32 - 1) + b[16:],
+     r"has 28 bytes but its header .* needs 79228162458924105385300197391: the file is truncated"),
 ])
 def test_corrupt_idx_files_raise_clear_errors(tmp_path, corrupt, message):
     path = tmp_path / "bad-idx3-ubyte"
