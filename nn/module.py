@@ -230,12 +230,18 @@ class Module:
             elif not np.isfinite(value).all():
                 problems.append(f"'{name}': {int(np.size(value) - np.isfinite(value).sum())} NaN/Inf values")
             else:
-                updates.append((p, value))
+                with np.errstate(over="ignore"):  # checked just below: 1e300 is no float32
+                    converted = np.array(value, dtype=p.dtype, copy=True)
+                if not np.isfinite(converted).all():
+                    problems.append(f"'{name}': {int(np.size(value) - np.isfinite(converted).sum())} values "
+                                    f"overflow the parameter's dtype {p.dtype}")
+                else:
+                    updates.append((p, converted))
         if problems:
             raise ValueError(f"load_state_dict for {type(self).__name__}: nothing was changed because of "
                              + "; ".join(problems))
         for p, value in updates:
-            p.data = np.array(value, dtype=p.dtype, copy=True)  # the setter marks the change (version)
+            p.data = value  # the setter marks the change (version)
 
     # ------------------------------------------------------------ calling
     def forward(self, *args, **kwargs):

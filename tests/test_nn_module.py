@@ -145,6 +145,22 @@ def test_load_state_dict_checks_everything_first_and_changes_nothing(edit, messa
         np.testing.assert_array_equal(p.data, before[name])
 
 
+def test_values_that_overflow_a_float32_parameter_are_refused_before_any_change():
+    """1e300 is finite in the float64 file but inf once cast to float32: it must not load as inf."""
+    model = nn.MLP([3, 4, 2], seed=0, dtype=np.float32)
+    state = {name: value.astype(np.float64) for name, value in nn.MLP([3, 4, 2], seed=1).state_dict().items()}
+    state["layers.2.bias"] = np.array([1e300, 0.5])
+    before = model.state_dict()
+    with pytest.raises(ValueError, match=r"'layers.2.bias': 1 values overflow the parameter's dtype float32"):
+        model.load_state_dict(state)
+    for name, p in model.named_parameters():
+        np.testing.assert_array_equal(p.data, before[name])
+    del state["layers.2.bias"]
+    model.load_state_dict(state, strict=False)  # float64 values that fit load as float32
+    assert model.layers[0].weight.dtype == np.float32
+    np.testing.assert_array_equal(model.layers[0].weight.data, state["layers.0.weight"].astype(np.float32))
+
+
 def test_load_state_dict_non_strict_and_tensor_values():
     model = nn.MLP([3, 4, 2], seed=0)
     model.load_state_dict({"layers.0.bias": Tensor(np.full(4, 7.0)), "ignored": np.ones(1)}, strict=False)
