@@ -120,3 +120,43 @@ def test_history_json_becomes_a_png(tmp_path):
     result = run("viz", "history", str(path), "--out", str(tmp_path / "curves.png"))
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "curves.png").read_bytes().startswith(PNG)
+
+
+@pytest.mark.parametrize("module, args, message", [
+    ("viz.circuit", ["--out", "x.txt"], "argument --out: cannot tell the format of 'x.txt' from its suffix .txt"),
+    ("viz.circuit", ["--animate", "x.gif"], "argument --animate: 'x.gif': the animation is written to a .html file"),
+    ("viz.circuit", ["--number-format", "%q"], "argument --number-format: '%q' is not a printf format"),
+    ("viz", ["expr", "w", "--set", "w=1", "--out", "f.bmp"], "argument --out: cannot tell the format of 'f.bmp'"),
+    ("viz", ["expr", "w", "--set", "w=1", "--animate", "a.svg"], "argument --animate: 'a.svg'"),
+    ("viz", ["model", "m.npz", "--rows", "0"], "argument --rows: expected an int >= 1, got '0'"),
+    ("viz", ["model", "m.npz", "--sizes", "64,a"], "argument --sizes: expected at least two comma-separated ints"),
+    ("viz", ["history", "h.json", "--out", "c.txt"], "argument --out: cannot tell the format of 'c.txt'"),
+])
+def test_bad_flags_are_usage_errors_before_anything_is_written(module, args, message, capsys, tmp_path,
+                                                               monkeypatch):
+    """Checked at parse time: before, --animate x.gif failed with a traceback after the picture was written."""
+    import importlib
+
+    monkeypatch.chdir(tmp_path)
+    parser = importlib.import_module("viz.circuit" if module == "viz.circuit" else "viz.__main__").build_parser()
+    with pytest.raises(SystemExit) as caught:
+        parser.parse_args(args)
+    assert caught.value.code == 2
+    assert message in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"\x89PNG\r\n\x1a\n\xff\xfe", "cannot read '.*h.json' as a history JSON: 'utf-8' codec can't decode"),
+    (b"[1, 2]", "'.*h.json': plot_history: expected nn.fit's History"),
+    (b'{"train_loss": []}', "'.*h.json': plot_history: the history has no train_loss values"),
+])
+def test_history_files_that_are_not_histories_are_one_line_errors(content, message, tmp_path, capsys):
+    import re
+
+    from viz.__main__ import main
+
+    (tmp_path / "h.json").write_bytes(content)
+    assert main(["history", str(tmp_path / "h.json"), "--out", str(tmp_path / "c.png")]) == 2
+    err = capsys.readouterr().err
+    assert re.match("error: " + message, err) and not (tmp_path / "c.png").exists()

@@ -21,7 +21,7 @@ import numpy as np
 
 import autograd_core as ag
 
-from . import expression
+from . import cli_args, expression
 from .explain import explain
 from .gradients import backward_all
 from .render import GraphvizNotFoundError, render_graph
@@ -105,7 +105,7 @@ def run_model(args):
     from nn.serialization import read_arrays
     try:
         arrays = read_arrays(args.model)
-        sizes = ([int(s) for s in args.sizes.split(",")] if args.sizes else infer_mlp_sizes(arrays))
+        sizes = args.sizes or infer_mlp_sizes(arrays)
         model = nn.MLP(sizes, activation=args.activation, output_activation=args.output_activation)
         nn.load(model, args.model)
     except (ValueError, FileNotFoundError) as error:
@@ -125,9 +125,13 @@ def run_history(args):
     try:
         with open(args.history, encoding="utf-8") as file:
             data = json.load(file)
-    except (OSError, json.JSONDecodeError) as error:
+    except (OSError, ValueError) as error:  # ValueError: bad JSON, or bytes that are not UTF-8 at all
         raise CommandError(f"cannot read {args.history!r} as a history JSON: {error}") from None
-    print(f"wrote {plot_history(data, args.out)}")
+    try:
+        written = plot_history(data, args.out)
+    except (TypeError, ValueError) as error:  # JSON, but not a history: plot_history's message says why
+        raise CommandError(f"{args.history!r}: {error}") from None
+    print(f"wrote {written}")
 
 
 def build_parser():
@@ -141,30 +145,36 @@ def build_parser():
     expr.add_argument("--input", nargs="+", action="extend", metavar="NAME=VALUE",
                       help="variables without grad (data)")
     expr.add_argument("--name", default="f", help="label of the result (default: %(default)s)")
-    expr.add_argument("--out", default="expression.png", help="image to write, .png .svg .pdf .dot "
-                                                              "(default: %(default)s)")
+    expr.add_argument("--out", default="expression.png", type=cli_args.graph_path,
+                      help="image to write, .png .svg .pdf .dot (default: %(default)s)")
     expr.add_argument("--style", choices=("circuit", "record"), default="circuit")
     expr.add_argument("--explain", metavar="NAME", help="print the chain rule for one variable and "
                                                         "highlight its paths")
-    expr.add_argument("--animate", metavar="PATH", help="also write the backward pass step by step (.html or folder)")
+    expr.add_argument("--animate", metavar="PATH", type=cli_args.animation_path,
+                      help="also write the backward pass step by step (.html or folder)")
     expr.add_argument("--no-backward", action="store_true", help="draw values only")
-    expr.add_argument("--number-format", default="%.4g", help="printf format of numbers (default: %%.4g)")
+    expr.add_argument("--number-format", default="%.4g", type=cli_args.number_format,
+                      help="printf format of numbers (default: %%.4g)")
     expr.set_defaults(run=run_expression)
 
     model = commands.add_parser("model", help="render the graph of an nn.MLP saved with nn.save")
     model.add_argument("model", help="the .npz file")
-    model.add_argument("--sizes", help="layer sizes, e.g. 64,32,10 (default: read from the weights)")
+    model.add_argument("--sizes", type=cli_args.layer_sizes,
+                       help="layer sizes, e.g. 64,32,10 (default: read from the weights)")
     model.add_argument("--activation", default="relu", help="hidden activation (default: %(default)s)")
     model.add_argument("--output-activation", default=None, help="output activation (default: none)")
-    model.add_argument("--rows", type=int, default=1, help="rows of the example input (default: %(default)s)")
+    model.add_argument("--rows", type=cli_args.positive_int, default=1,
+                       help="rows of the example input (default: %(default)s)")
     model.add_argument("--collapse", choices=("auto", "yes", "no"), default="auto",
                        help="one box per module (default: auto, when the graph is large)")
-    model.add_argument("--out", default="model.svg", help="image to write (default: %(default)s)")
+    model.add_argument("--out", default="model.svg", type=cli_args.graph_path,
+                       help="image to write (default: %(default)s)")
     model.set_defaults(run=run_model)
 
     history = commands.add_parser("history", help="plot a training history saved as JSON (History.to_json)")
     history.add_argument("history", help="the history.json file")
-    history.add_argument("--out", default="curves.png", help="image to write (default: %(default)s)")
+    history.add_argument("--out", default="curves.png", type=cli_args.plot_path,
+                         help="image to write (default: %(default)s)")
     history.set_defaults(run=run_history)
     return parser
 

@@ -15,6 +15,7 @@ import sys
 
 import autograd_core as ag
 
+from . import cli_args
 from .explain import explain
 from .gradients import backward_all
 from .render import GraphvizNotFoundError, render_graph
@@ -61,7 +62,7 @@ def build_parser():
         prog="python -m viz.circuit",
         description="Render the cs231n sigmoid neuron f = 1/(1+exp(-(w0*x0+w1*x1+w2))) with every wire's "
                     "forward value (green, above) and gradient (red, below).")
-    parser.add_argument("--out", default="cs231n_neuron.png",
+    parser.add_argument("--out", default="cs231n_neuron.png", type=cli_args.graph_path,
                         help="image to write; the suffix picks the format: .png .svg .pdf .dot "
                              "(default: %(default)s)")
     parser.add_argument("--style", choices=("circuit", "record"), default="circuit",
@@ -74,9 +75,9 @@ def build_parser():
                         help="one sigmoid gate instead of the gates -, exp, +1, 1/x")
     parser.add_argument("--explain", metavar="NAME", choices=("w0", "w1", "w2", "x0", "x1"),
                         help="print the chain rule for one input and highlight its path in the picture")
-    parser.add_argument("--animate", metavar="PATH",
+    parser.add_argument("--animate", metavar="PATH", type=cli_args.animation_path,
                         help="also write the backward pass step by step (.html file, or a folder of SVGs)")
-    parser.add_argument("--number-format", default="%.4g",
+    parser.add_argument("--number-format", default="%.4g", type=cli_args.number_format,
                         help="printf format of values and gradients, e.g. %%.2f as in the notes (default: %%.4g)")
     parser.add_argument("--no-legend", action="store_true", help="leave out the colour legend")
     return parser
