@@ -49,6 +49,16 @@ def test_nn_history_json_nulls_are_gaps_not_errors():
     assert any(line.get_label() == "validation loss" for line in figure.axes[0].lines)
 
 
+def test_best_epoch_may_be_a_numpy_int():
+    """np.argmin(val_loss) is a numpy integer: it was refused as 'not an epoch index in 0..4'."""
+    import numpy as np
+
+    figure = viz.plot_history(dict(HISTORY, best_epoch=np.argmin(HISTORY["val_loss"])))
+    assert any(line.get_label() == "best epoch (3)" for line in figure.axes[0].lines)
+    with pytest.raises(ValueError, match=r"best_epoch=True is not an epoch index"):
+        viz.plot_history(dict(HISTORY, best_epoch=True))
+
+
 @pytest.mark.parametrize("bad, error, message", [
     ([0.5, 0.4], TypeError, "got builtins.list"),
     ("history.json", TypeError, "got builtins.str"),

@@ -6,6 +6,7 @@ backend switch, so it works headless and never disturbs a notebook's backend.
 """
 import io
 import math
+import numbers
 import pathlib
 
 from .render import write_atomically
@@ -46,9 +47,11 @@ def _read_history(history):
             raise ValueError(f"plot_history: {key} has {len(values)} values but train_loss has {epochs}; "
                              "every series needs one value per epoch")
     best = get("best_epoch")
-    if best is not None and not (isinstance(best, int) and 0 <= best < epochs):
+    # numbers.Integral: np.argmin(val_loss) gives a numpy int, which is not a Python int
+    if best is not None and not (isinstance(best, numbers.Integral) and not isinstance(best, bool)
+                                 and 0 <= best < epochs):
         raise ValueError(f"plot_history: best_epoch={best!r} is not an epoch index in 0..{epochs - 1}")
-    return series, best
+    return series, (None if best is None else int(best))
 
 
 def plot_history(history, path=None, title="Training history"):
