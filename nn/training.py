@@ -139,6 +139,8 @@ def evaluate(model, loss_fn, X, y, accuracy="auto"):
 
     >>> test_loss, test_acc = nn.evaluate(model, F.cross_entropy, X_test, y_test)
     """
+    if not (accuracy is None or callable(accuracy) or accuracy == "auto"):
+        raise ValueError(f"evaluate: accuracy must be 'auto', None or a function f(output, y), got {accuracy!r}")
     dtype = next((p.dtype for p in model.parameters()), np.dtype(np.float64))
     X, y = _check_data("X", "y", X, y, dtype)
     measure = accuracy if callable(accuracy) or accuracy is None else None

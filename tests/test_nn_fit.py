@@ -307,6 +307,15 @@ def test_bad_input_raises_before_any_training(change, error, message):
         np.testing.assert_array_equal(p.data, before[name])
 
 
+def test_evaluate_refuses_an_unknown_accuracy_rule():
+    """A typo such as accuracy='top1' silently gave accuracy None."""
+    X, y = moons(0, 16)
+    model = nn.MLP([2, 4, 2], seed=0)
+    with pytest.raises(ValueError, match=r"evaluate: accuracy must be 'auto', None or a function .* got 'top1'"):
+        nn.evaluate(model, F.cross_entropy, X, y, accuracy="top1")
+    assert nn.evaluate(model, F.cross_entropy, X, y, accuracy=None)[1] is None
+
+
 # ---------------------------------------------------------------------------------- progress
 class FakeTerminal(io.StringIO):
     def isatty(self):
