@@ -74,7 +74,8 @@ def mse_loss(input, target, reduction="mean"):
 def binary_cross_entropy(input, target, reduction="mean"):
     """-(t log p + (1 - t) log(1 - p)) for probabilities ``input`` in [0, 1].
 
-    Each log is floored at -100, as in PyTorch, so p = 0 or 1 gives a finite loss.
+    Each log is floored at -100, as in PyTorch, so p = 0 or 1 gives a finite loss. A value
+    outside [0, 1] raises; a NaN input gives a NaN loss (a diverged model), a NaN target raises.
     Prefer ``binary_cross_entropy_with_logits`` on raw scores: it is exact for any logit.
 
     >>> binary_cross_entropy(Tensor([0.5]), [1.0])      # log 2
@@ -85,7 +86,9 @@ def binary_cross_entropy(input, target, reduction="mean"):
     target = _target_like("binary_cross_entropy", target, input)
     _same_shape("binary_cross_entropy", input, target)
     for name, values in (("input", input.data), ("target", target.data)):
-        bad = ~((values >= 0) & (values <= 1))
+        # A NaN probability is a diverged model, not a wrong kind of input: let it give a NaN loss
+        # (as every other loss does) so that nn.fit reports the epoch and step where it happened.
+        bad = (values < 0) | (values > 1) if name == "input" else ~((values >= 0) & (values <= 1))
         if bad.any():
             index = tuple(int(i) for i in np.argwhere(bad)[0])
             raise ValueError(f"binary_cross_entropy: every {name} value must be in [0, 1], found "

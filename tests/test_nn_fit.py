@@ -219,6 +219,18 @@ def test_nan_stops_training_naming_epoch_and_step_and_keeps_the_last_good_weight
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_a_diverging_sigmoid_model_with_bce_stops_at_its_epoch_and_step():
+    """NaN probabilities from a diverged model must reach fit's NaN check, not be refused by
+    binary_cross_entropy as 'not probabilities: apply sigmoid first' (they came out of a sigmoid)."""
+    X, y = moons(0, 64)
+    model = nn.MLP([2, 8, 1], output_activation="sigmoid", seed=0)
+    with pytest.raises(FloatingPointError, match=r"fit: the loss became nan at epoch 1/3, step \d+/4"):
+        nn.fit(model, F.binary_cross_entropy, optim.SGD(model.parameters(), lr=1e300), X, y[:, None].astype(float),
+               epochs=3, batch_size=16, progress=False)
+    assert all(np.isfinite(p.data).all() for p in model.parameters())
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_parameters_outside_the_model_are_trained_and_checked_too():
     X, y = moons(0, 64)
     model = nn.MLP([2, 8, 2], seed=0)

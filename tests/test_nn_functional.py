@@ -101,6 +101,12 @@ def test_binary_cross_entropy_rejects_values_outside_0_1():
         F.binary_cross_entropy(Tensor([0.5, 0.5]), [-1.0, 1.0])
 
 
+def test_binary_cross_entropy_of_a_nan_probability_is_nan_but_a_nan_target_is_refused():
+    assert np.isnan(F.binary_cross_entropy(Tensor([np.nan, 0.5]), [1.0, 0.0]).item())
+    with pytest.raises(ValueError, match=r"every target value must be in \[0, 1\], found nan at index \(1,\)"):
+        F.binary_cross_entropy(Tensor([0.5, 0.5]), [1.0, np.nan])
+
+
 def test_cross_entropy_label_errors_name_k_min_max_and_first_bad_index():
     logits = Tensor(np.zeros((4, 3)))
     with pytest.raises(ValueError, match=r"labels must be in 0\.\.2 for K=3 classes; found min -1, max 3, "
