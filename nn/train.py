@@ -134,9 +134,23 @@ def main(argv=None):
         return run(args)
 
 
+def new_run_folder(parent):
+    """``parent/<timestamp>``, created; ``-2``, ``-3``, ... appended when a run of the same second has it,
+    so two quick runs never write into (and overwrite) one folder."""
+    stamp = os.path.join(parent, datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
+    for k in range(1, 1000):
+        folder = stamp if k == 1 else f"{stamp}-{k}"
+        try:
+            os.makedirs(folder)
+            return folder
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"python -m nn.train: {stamp} and 998 numbered variants exist; pass --out")
+
+
 def run(args):
     """The body of ``main`` for parsed ``args``."""
-    out = args.out or os.path.join("runs", datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
+    out = args.out or new_run_folder("runs")
     os.makedirs(out, exist_ok=True)
     (X_train, y_train), validation, (X_test, y_test) = load_data(args.dataset, args.seed)
     sizes = [X_train.shape[1], *args.hidden, int(y_train.max()) + 1]

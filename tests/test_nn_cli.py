@@ -98,3 +98,21 @@ def test_a_diverging_run_is_a_one_line_error_not_a_traceback(tmp_path, capsys):
     assert code == 1
     err = capsys.readouterr().err
     assert err.startswith("error: fit: the loss became nan at epoch 1/2, step ") and "lower learning rate" in err
+
+
+def test_runs_in_the_same_second_get_their_own_folders(tmp_path, monkeypatch):
+    """The default runs/<timestamp> was shared by two runs of one second: the second overwrote the first."""
+    class FrozenClock(train.datetime.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return cls(2026, 1, 2, 3, 4, 5)
+
+    monkeypatch.setattr(train.datetime, "datetime", FrozenClock)
+    monkeypatch.chdir(tmp_path)
+    for seed in ("0", "1"):
+        assert train.main(["--dataset", "moons", "--hidden", "4", "--epochs", "1", "--seed", seed,
+                           "--no-progress"]) == 0
+    assert sorted(os.listdir(tmp_path / "runs")) == ["20260102-030405", "20260102-030405-2"]
+    seeds = [json.loads((tmp_path / "runs" / f / "history.json").read_text())["run"]["seed"]
+             for f in ("20260102-030405", "20260102-030405-2")]
+    assert seeds == [0, 1]
