@@ -66,7 +66,19 @@ def save(model, path):
     state = model.state_dict()
     if not state:
         raise ValueError(f"nn.save: {type(model).__name__} has no parameters to save")
-    return atomic_write(path, lambda f: np.savez(f, **state))
+    return atomic_write(path, lambda f: write_npz(f, state))
+
+
+def write_npz(file, arrays):
+    """``np.savez``'s format (one uncompressed ``<name>.npy`` per array), written here because
+    ``np.savez(file, **arrays)`` fails for a parameter called ``file`` (or takes ``allow_pickle``).
+
+    >>> write_npz(open("weights.npz", "wb"), {"w": np.ones(3)})
+    """
+    with zipfile.ZipFile(file, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for name, array in arrays.items():
+            with archive.open(name + ".npy", mode="w", force_zip64=True) as entry:
+                np.lib.format.write_array(entry, np.asanyarray(array), allow_pickle=False)
 
 
 def read_arrays(path):
