@@ -7,6 +7,7 @@
 >>> w.grad.shape
 (2, 1)
 """
+from .compile import CompileError, CompileWarning, compile
 from .engine import grad
 from .functions import (abs, as_tensor, concatenate, exp, log, log_softmax, logsumexp, matmul, max,
                         maximum, mean, minimum, relu, reshape, sigmoid, softmax, sqrt, stack, sum, tanh,
@@ -22,5 +23,5 @@ __all__ = [
     "detect_anomaly", "scope", "walk", "Primitive", "PRIMITIVES", "as_tensor",
     "exp", "log", "sigmoid", "tanh", "relu", "abs", "sqrt", "sum", "mean", "max", "reshape",
     "transpose", "softmax", "log_softmax", "logsumexp", "matmul", "maximum", "minimum", "where",
-    "concatenate", "stack",
+    "concatenate", "stack", "compile", "CompileWarning", "CompileError",
 ]

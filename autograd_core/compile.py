@@ -1,0 +1,314 @@
+"""``ag.compile(fn)``: trace a training step once, then replay it as a flat list of numpy calls.
+
+``fn(*args)`` builds a graph and returns a one-element loss Tensor. ``compiled(*args)``
+does what ``fn(*args).backward()`` does (every leaf's ``.grad`` accumulates, ``+=``,
+with the same values: bitwise, up to the order in which 3+ paths' gradients are summed)
+and returns the loss as a new Tensor without a graph::
+
+    step = ag.compile(lambda X, Y: -(model_logits(X).log_softmax() * Y).sum() / len(X))
+    for X, Y in batches:
+        loss = step(Tensor(X), Tensor(Y))     # forward + backward
+        for p in params:
+            p.data -= lr * p.grad; p.grad = None
+
+**How.** The first two calls run ``fn`` define-by-run and record what it did (a tape).
+When both tapes agree (the same ops, wiring, shapes, dtypes, leaves and constants),
+the second call generates the plan, a Python function of straight-line numpy calls:
+forward ops write into buffers kept between calls, backward is pruned to the
+gradients that reach a leaf, with sum_to and casts decided from the shapes and the
+gradients of constant subgraphs (``/ n``, ``-``, ``.sum()`` of the loss) baked in.
+The plan is adopted only after it reproduced that call's define-by-run gradients.
+Later calls run the plan: no Tensor is made, no graph walked. ``compiled.source``
+shows the generated code.
+
+**What is guarded** (checked every call; a change means a new trace, or define-by-run):
+- the arguments: Tensor or ndarray, shapes, dtypes, ``requires_grad``; Python values
+  (numbers, strings, None) by value. A tensor argument that requires grad is part of
+  the key by identity, like every tensor fn reads that requires grad (the leaves):
+  their shapes, dtypes and ``requires_grad`` are checked, their values read afresh.
+- grad mode and anomaly mode: under ``no_grad()`` or ``detect_anomaly()`` fn runs
+  define-by-run (and fails or checks exactly as it would).
+- values that did not change between two agreeing traces are pinned (arrays by
+  identity, tensors by version): a value computed from them might hide in the plan as a
+  constant, so when they change, fn is traced once more and the constants compared.
+
+**What is not** (as ``torch.jit.trace`` and ``jax.jit`` warn): Python control flow on
+values (``if loss.item() > 1``) and which tensors fn reads are fixed by the traces;
+numbers fn reads from outside its arguments, or from values (``.item()``, ``.data``,
+numpy), are constants of the trace. A constant that differs between two traces is
+caught (the function falls back to define-by-run with a ``CompileWarning``); one that
+did not differ then is not. The max shift of softmax/log_softmax/logsumexp is
+recognised and recomputed. Side effects of fn (printing, appending, random numbers)
+happen in traced calls only; a tensor changed in place inside fn is refused. A
+compiled step reuses its buffers: it is not re-entrant or thread-safe.
+
+**Unsupported**, so define-by-run with a ``CompileWarning`` (``strict=True``: a
+``CompileError``): boolean-mask indexing by an argument (its shape depends on values),
+``retain_grad()`` inside fn, non-leaf tensor arguments that require grad, a graph built
+outside fn, constants that change between calls. ``check=True`` runs both paths every
+call and raises ``CompileError`` when they differ; ``compiled.retrace()`` forgets plans.
+"""
+import functools
+import warnings
+
+import numpy as np
+
+from .engine import MutationClock
+from .engine import grad as _engine_grad
+from .grad_mode import state
+from .replay import MISS, Plan, Tape, Unsupported, arg_array, same_values
+from .tensor import Tensor
+
+
+class CompileWarning(UserWarning):
+    """A compiled function runs define-by-run instead of a replay; the message says why."""
+
+
+class CompileError(RuntimeError):
+    """``strict=True`` (or ``check=True``) found something a replay cannot reproduce."""
+
+
+def compile(fn=None, *, check=False, strict=False):  # noqa: A001 (the name users expect: torch.compile)
+    """Trace ``fn`` (args -> one-element loss Tensor) and replay its forward and backward.
+
+    ``compiled(*args)`` accumulates every leaf's ``.grad`` as ``fn(*args).backward()``
+    would and returns the loss (a Tensor without a graph). Usable as a decorator.
+
+    >>> W = Tensor([[1.0], [2.0]], requires_grad=True)
+    >>> step = compile(lambda X: (X @ W).relu().sum())
+    >>> step(Tensor([[3.0, 4.0]]))
+    Tensor(11.)
+    >>> W.grad.ravel()
+    array([3., 4.])
+    """
+    if fn is None:
+        return functools.partial(compile, check=check, strict=strict)
+    if not callable(fn):
+        raise TypeError(f"compile: expected a function (args -> loss Tensor), got {type(fn).__name__}")
+    return Compiled(fn, check=check, strict=strict)
+
+
+class _Entry:
+    """What is known about one signature: the last agreeing tape, the values pinned so far, the plan."""
+
+    def __init__(self):
+        self.reference = self.snapshot = self.plan = self.fallback = None
+
+
+class Compiled:
+    """The function returned by ``compile``. ``trace_count`` / ``replay_count`` count calls that ran
+    fn define-by-run to trace it / ran the plan; ``fallback_reason`` says why the last fallback
+    happened (None: none did)."""
+
+    def __init__(self, fn, check=False, strict=False):
+        functools.update_wrapper(self, fn)
+        self.fn, self.check, self.strict = fn, check, strict
+        self.trace_count = self.replay_count = 0
+        self.fallback_reason = None
+        self._entries, self._last = {}, None
+
+    @property
+    def source(self):
+        """The generated code of the plan used last (None before one exists)."""
+        return self._last.source if self._last is not None else None
+
+    def retrace(self):
+        """Forget every trace and plan: the next calls trace fn again (after changing what fn reads)."""
+        self._entries.clear()
+        self._last, self.fallback_reason = None, None
+
+    def __call__(self, *args):
+        plan = self._last
+        if plan is not None and not self.check and state.grad_enabled and not state.anomaly:
+            try:
+                result = plan.run(args)
+            except Exception:  # noqa: BLE001 (a bad value: define-by-run raises the engine's own error)
+                return self._define_by_run(args)
+            if result is not MISS:
+                return self._finish(plan, result)
+        return self._call(args)
+
+    # ------------------------------------------------------------------------ paths
+    def _finish(self, plan, result):
+        plan.deliver(result[1])
+        self.replay_count += 1
+        return _detached(result[0])
+
+    def _define_by_run(self, args):
+        loss = _check_loss(self.fn(*args))
+        loss.backward()
+        return loss.detach()
+
+    def _call(self, args):
+        if not state.grad_enabled or state.anomaly:
+            return self._define_by_run(args)
+        key = _signature(args)
+        entry = self._entries.setdefault(key, _Entry())
+        if entry.fallback is None:
+            nonleaf = [k for k, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad and a._prim]
+            if nonleaf:
+                self._give_up(entry, f"argument {nonleaf[0]} requires grad but is the output of '{args[nonleaf[0]].op}' "
+                              "(a graph built outside fn); pass a leaf, detach() it, or compute it inside fn")
+        if entry.fallback is not None:
+            return self._define_by_run(args)
+        if entry.plan is not None:
+            if self.check:
+                return self._checked(entry.plan, args)
+            try:
+                result = entry.plan.run(args)
+            except Exception:  # noqa: BLE001
+                return self._define_by_run(args)
+            if result is not MISS:
+                self._last = entry.plan
+                return self._finish(entry.plan, result)
+            if not entry.plan.leaves_hold():  # a tensor fn reads changed shape/dtype/requires_grad
+                entry = self._entries[key] = _Entry()
+        return self._trace(entry, args)
+
+    def _trace(self, entry, args):
+        """Run fn define-by-run, recording a tape; compare it with the previous one; maybe adopt a plan."""
+        self.trace_count += 1
+        call_args = [_stand_in(a) for a in args]
+        clock = MutationClock.now
+        loss = _check_loss(self.fn(*call_args))
+        try:
+            if MutationClock.now != clock:
+                raise Unsupported("fn changed tensor values in place (.data or an in-place operator); a replay "
+                                  "would skip that: keep updates outside the compiled function")
+            tape = Tape(loss, args, call_args)
+            if not tape.loss_needs_grad:
+                Tensor(loss._data).backward()  # the engine's own 'does not require grad' error
+            reason = None if entry.reference is None else \
+                tape.mismatch(entry.reference, check_nodes=entry.plan is None)
+            if reason:
+                raise Unsupported(reason)
+        except Unsupported as error:
+            self._give_up(entry, str(error))
+            loss.backward()
+            return loss.detach()
+        if entry.reference is None or entry.plan is not None:
+            loss.backward()
+        else:  # two tapes agree: generate the plan, and use it only if it reproduces this call
+            grads = [g._data for g in _engine_grad(loss, tape.leaves, allow_unused=True)]
+            try:
+                entry.plan = self._adopt(tape, entry.reference, args, loss, grads)
+            except Unsupported as error:
+                self._give_up(entry, str(error))
+            _deliver(tape.leaves, grads)
+        self._remember(entry, tape, args)
+        return loss.detach()
+
+    def _adopt(self, tape, reference, args, loss, grads):
+        externals = [a is b for a, b in zip(tape.constants, reference.constants)]
+        plan = Plan(tape, args, externals, getattr(self.fn, "__qualname__", "fn"))
+        result = plan.run(args)
+        if result is MISS:
+            raise Unsupported("the plan's guards reject the call it was made from (a bug in compile)")
+        problem = _difference([("the loss", result[0], loss._data)] + [
+            (_name(t), got, want) for t, got, want in zip(tape.leaves, result[1], grads)])
+        if problem:
+            raise Unsupported(f"the replay differs from define-by-run on {problem} (a bug in compile: please report)")
+        self._last = plan
+        return plan
+
+    def _remember(self, entry, tape, args):
+        """Keep this tape as the reference; pin the values that have not changed since the last one."""
+        current = tape.sources(entry.reference)
+        if entry.snapshot is None:
+            entry.snapshot = {source: np.array(array) for source, array in current.items()}
+        else:
+            entry.snapshot = {source: old for source, old in entry.snapshot.items()
+                              if source in current and same_values(current[source], old)}
+        entry.reference = tape
+        if entry.plan is not None:
+            tape.strip()  # no graph or argument arrays kept alive between calls
+            entry.plan.pin({(kind, j): arg_array(args[j]) if kind == "arg" else
+                            (tape.leaves if kind == "leaf" else tape.constants)[j]._version
+                            for kind, j in entry.snapshot})
+
+    def _checked(self, plan, args):
+        """check=True: the plan and define-by-run side by side; the latter's gradients are kept."""
+        result = plan.run(args)
+        loss = _check_loss(self.fn(*args))
+        grads = [g._data for g in _engine_grad(loss, plan.leaves, allow_unused=True)]
+        if result is MISS:
+            raise CompileError(f"compile(check=True): the plan's guards rejected this call; call retrace()")
+        problem = _difference([("the loss", result[0], loss._data)] + [
+            (_name(t), got, want) for t, got, want in zip(plan.leaves, result[1], grads)])
+        if problem:
+            raise CompileError(f"compile(check=True): the replay differs from define-by-run on {problem}: fn's "
+                               "control flow or constants depend on values (see ag.compile); call fn directly, "
+                               "or retrace() after changing what it reads")
+        _deliver(plan.leaves, grads)
+        return loss.detach()
+
+    def _give_up(self, entry, reason):
+        title = getattr(self.fn, "__qualname__", "fn")
+        if self.strict:
+            raise CompileError(f"compile({title}): {reason}")
+        entry.fallback = self.fallback_reason = reason
+        warnings.warn(f"compile({title}) runs define-by-run: {reason}", CompileWarning, stacklevel=4)
+
+
+# ------------------------------------------------------------------------------------ helpers
+def _signature(args):
+    key = []
+    for k, a in enumerate(args):
+        if isinstance(a, Tensor):
+            key.append((type(a), a.shape, a.dtype, a.requires_grad, a._prim is None))
+        elif isinstance(a, np.ndarray):
+            key.append((type(a), a.shape, a.dtype))
+        elif a is None or type(a) in (bool, int, float, str):
+            key.append((type(a), a))
+        else:
+            raise TypeError(f"compile: argument {k} is a {type(a).__name__}; pass Tensors or numpy arrays "
+                            "(read afresh each call) or Python numbers/strings (part of the signature)")
+    return tuple(key)
+
+
+def _stand_in(a):
+    """A float tensor argument that needs no gradient is traced through a stand-in that requires grad,
+    so the ops fn applies to it are recorded too (its gradient is never computed by the plan)."""
+    if isinstance(a, Tensor) and not a.requires_grad and a.dtype.kind == "f":
+        return Tensor(a._data, requires_grad=True, label=a.label)
+    return a
+
+
+def _check_loss(loss):
+    if not isinstance(loss, Tensor):
+        raise TypeError(f"compile: fn must return the loss as a one-element Tensor, got {type(loss).__name__}")
+    return loss
+
+
+def _deliver(leaves, grads):
+    for t, g in zip(leaves, grads):  # fresh arrays from the engine: kept, or added (+=)
+        if t.grad is None:
+            t.grad = g
+        else:
+            t.grad += g
+
+
+def _detached(array):
+    t = Tensor.__new__(Tensor)
+    t._data = array
+    return t
+
+
+def _name(t):
+    return f"the gradient of '{t.label}'" if t.label else f"the gradient of a leaf of shape {t.shape}"
+
+
+def _difference(pairs):
+    """The first (what, replayed, define-by-run) that differs beyond rounding, described; else None."""
+    for what, got, want in pairs:
+        got, want = np.asarray(got), np.asarray(want)
+        if got.shape != want.shape or got.dtype != want.dtype:
+            return f"{what} (shape {got.shape} {got.dtype}, expected {want.shape} {want.dtype})"
+        if np.array_equal(got, want, equal_nan=True):
+            continue
+        tolerance = 1e-12 if want.dtype.itemsize >= 8 else 1e-5
+        scale = float(np.max(np.abs(want))) if want.size else 0.0
+        error = float(np.max(np.abs(got.astype(np.float64) - want))) if want.size else 0.0
+        if not error <= tolerance * scale:  # also true for a NaN in one of them only
+            return f"{what} (max abs error {error:.3g}, scale {scale:.3g})"
+    return None

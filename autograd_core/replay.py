@@ -1,0 +1,441 @@
+"""The machinery behind ``ag.compile``: a Tape records what one traced call did, a Plan replays it.
+
+A ``Tape`` is the recorded graph of one call in topological order, with the origin of
+every leaf: an argument, a tensor that requires grad, a constant, or the max shift
+that the softmax family subtracts (a constant computed from values, so it is
+recomputed, never frozen). Two tapes of the same function are compared to tell real
+constants from values that only looked constant once.
+
+A ``Plan`` turns a tape into two generated Python functions: ``run(args)`` (guards,
+forward, backward: straight-line numpy calls on local variables, no Tensor made) and
+``deliver(grads)`` (``.grad`` accumulation with the engine's rules). ``Plan.source``
+shows the generated code.
+"""
+import builtins
+import linecache
+
+import numpy as np
+
+from .primitives import Add, Div, Exp, Getitem, Log, Matmul, Max, Mul, Neg, Relu, Reshape, ScatterAdd, Sub, Sum, \
+    Tanh, Transpose
+from .tensor import Tensor
+from .walk import walk
+
+MISS = object()  # what run() returns when a guard fails: nothing was computed
+_ARG, _ARRAY = object(), object()  # markers inside a params key: (marker, index)
+
+
+class Unsupported(Exception):
+    """fn does something a replay cannot reproduce; the message says what and what to do."""
+
+
+def arg_array(a):
+    """The array an argument contributes (None for a static Python value)."""
+    return a._data if isinstance(a, Tensor) else a if isinstance(a, np.ndarray) else None
+
+
+def same_values(a, b):
+    return (a.shape == b.shape and a.dtype == b.dtype
+            and bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")))
+
+
+class Tape:
+    """One traced call. ``structure`` (ops, wiring, params, shapes, dtypes) must be equal between
+    two calls for their tapes to agree; ``leaves`` (tensors that require grad) must be the same
+    objects; ``constants`` and ``arrays`` (in op params) the same objects or equal values."""
+
+    def __init__(self, loss, args, call_args):
+        self.order = walk([loss])
+        self.arg_arrays = [arg_array(a) for a in args]
+        self.grad_args = {k for k, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad}
+        self.leaves, self.constants, self.arrays, self.structure = [], [], [], []
+        inputs = {}  # id of a tracing argument or of an argument's array -> argument index
+        for k, a in enumerate(call_args):
+            if isinstance(a, Tensor) and not (a.requires_grad and a is args[k]):
+                inputs.setdefault(id(a), k)  # a stand-in for a tensor that needs no gradient
+        for k, array in enumerate(self.arg_arrays):
+            if array is not None:
+                inputs.setdefault(id(array), k)
+        position = {id(t): i for i, t in enumerate(self.order)}
+        shifts = self._find_shifts(position)
+        for t in self.order:
+            if t._prim is not None:
+                if t._retains_grad:
+                    raise Unsupported("retain_grad() on a tensor inside fn: a replay makes no tensors to keep "
+                                      "a gradient on; return what you need from fn or call fn directly")
+                params = tuple((name, self._key(value, t._prim, inputs)) for name, value in t._params.items())
+                entry = ("op", t._prim, tuple(position[id(p)] for p in t._parents), params, t.shape, t.dtype)
+            elif id(t) in inputs:
+                entry = ("input", inputs[id(t)])
+            elif t.requires_grad:
+                entry = ("leaf", len(self.leaves))
+                self.leaves.append(t)
+            elif id(t._data) in inputs:
+                entry = ("input", inputs[id(t._data)])  # e.g. Tensor(X) made inside fn from an argument X
+            elif id(t._data) in shifts:
+                entry = ("shift",) + shifts[id(t._data)]
+            else:
+                entry = ("constant", len(self.constants))
+                self.constants.append(t)
+            self.structure.append(entry)
+        self.loss_needs_grad = bool(self.leaves) and self.needs_grad()[-1]
+
+    def _find_shifts(self, position):
+        """Arrays c in ``x - c`` with c = max(x) over some axes (keepdims, non-finite set to 0):
+        the constant shift of softmax / log_softmax / logsumexp, taken from x's values."""
+        shifts = {}
+        for t in self.order:
+            if t._prim is Sub and t._parents[1]._prim is None and not t._parents[1].requires_grad:
+                x, c = t._parents[0]._data, t._parents[1]._data
+                if c.ndim == x.ndim and x.ndim:
+                    axes = tuple(i for i in range(x.ndim) if c.shape[i] == 1 and x.shape[i] != 1)
+                    if c.shape == tuple(1 if i in axes else n for i, n in enumerate(x.shape)) and \
+                            same_values(c, _max_shift(x, axes)):
+                        shifts[id(c)] = (position[id(t._parents[0])], axes)
+        return shifts
+
+    def _key(self, value, prim, inputs):
+        """A params value with arrays replaced by markers: an argument's array, or a frozen array."""
+        if isinstance(value, np.ndarray):
+            k = inputs.get(id(value))
+            if k is not None:
+                if value.dtype == np.bool_ and prim in (Getitem, ScatterAdd):
+                    raise Unsupported(f"{prim.name} with boolean mask argument {k}: its output shape depends "
+                                      "on the mask's values; use integer indices (np.nonzero(mask)) of a fixed "
+                                      "count, or call fn directly")
+                return (_ARG, k)
+            self.arrays.append(value)
+            return (_ARRAY, len(self.arrays) - 1)
+        if isinstance(value, tuple):
+            return tuple(self._key(v, prim, inputs) for v in value)
+        return value
+
+    def needs_grad(self):
+        """Per position: does a gradient have to reach it (a leaf, or an op above one)?"""
+        needs = []
+        for entry in self.structure:
+            needs.append(entry[0] == "leaf" or (entry[0] == "op" and any(needs[p] for p in entry[2])))
+        return needs
+
+    def mismatch(self, reference, check_nodes=True):
+        """None when this tape agrees with ``reference`` (an earlier call's), else why not."""
+        for i, (mine, theirs) in enumerate(zip(self.structure, reference.structure)):
+            if mine != theirs:
+                return (f"the recorded graph differs between two calls at node {i} ({_describe(mine)} vs "
+                        f"{_describe(theirs)}): fn's control flow or the tensors it reads depend on values")
+        if len(self.structure) != len(reference.structure):
+            return (f"the recorded graph has {len(self.structure)} nodes in one call and "
+                    f"{len(reference.structure)} in another: fn's control flow depends on values")
+        if any(a is not b for a, b in zip(self.leaves, reference.leaves)):
+            return ("fn uses different tensors that require grad in two calls (made inside fn with "
+                    "requires_grad=True?); the leaves must be the same tensors")
+        if check_nodes and any(t is u for t, u in zip(self.order, reference.order) if t._prim is not None):
+            return "fn uses a tensor computed outside it, with its graph; compute it inside fn or detach() it"
+        pairs = [("constant", a, a._data, b._data) for a, b in zip(self.constants, reference.constants) if a is not b]
+        pairs += [("array in op params", a, a, b) for a, b in zip(self.arrays, reference.arrays) if a is not b]
+        for what, value, mine, theirs in pairs:
+            if not same_values(mine, theirs):
+                return (f"a {what} of shape {mine.shape} (used by {self._user_of(value)}) changed between two "
+                        "calls: it was computed from tensor values (.data, .item(), numpy) or from state outside "
+                        "fn's arguments (random numbers?); pass it as an argument, or build it with tensor ops")
+        return None
+
+    def _user_of(self, value):
+        for t in self.order:
+            if t._prim is not None and (any(p is value for p in t._parents)
+                                        or any(v is value for v in _flatten(t._params.values()))):
+                return t._prim.name
+        return "an op"
+
+    def sources(self, reference=None):
+        """What a replay reads that may change between calls, mapped to its current array: ('arg', k)
+        for arguments that need no gradient, ('leaf', j), and ('constant', j) for tensors from outside
+        fn (the same object in ``reference``: its values are read each call)."""
+        found = {("arg", k): a for k, a in enumerate(self.arg_arrays) if a is not None and k not in self.grad_args}
+        found.update({("leaf", j): t._data for j, t in enumerate(self.leaves)})
+        found.update({("constant", j): t._data for j, t in enumerate(self.constants)
+                      if reference is None or t is reference.constants[j]})
+        return found
+
+    def strip(self):
+        """Drop the graph and the arguments (kept: structure, leaves, constants, arrays)."""
+        self.order = self.arg_arrays = None
+
+
+def _max_shift(x, axes):
+    shift = np.asarray(np.maximum.reduce(x, axes, None, None, True))
+    shift[~np.isfinite(shift)] = 0
+    return shift
+
+
+def _flatten(values):
+    for v in values:
+        if isinstance(v, tuple):
+            yield from _flatten(v)
+        else:
+            yield v
+
+
+def _describe(entry):
+    if entry[0] == "op":
+        return f"{entry[1].name} of shape {entry[4]} {entry[5]}"
+    return " ".join(str(e) for e in entry[:2])
+
+
+
+# ---------------------------------------------------------------------------------------- the plan
+# Forward ops replayed as the numpy call their primitive makes, writing into a buffer kept
+# between calls (out=): bitwise the same values, no allocation. Other ops call prim.forward.
+_FORWARD = {
+    Add: "add({x0}, {x1}, {out})", Sub: "subtract({x0}, {x1}, {out})", Mul: "multiply({x0}, {x1}, {out})",
+    Div: "true_divide({x0}, {x1}, {out})", Neg: "negative({x0}, {out})", Exp: "exp({x0}, {out})",
+    Log: "log({x0}, {out})", Tanh: "tanh({x0}, {out})", Relu: "maximum({x0}, 0, out={out})",
+    Matmul: "matmul({x0}, {x1}, {out})", Sum: "add.reduce({x0}, {axes}, None, {out}, {keepdims})",
+    Max: "maximum.reduce({x0}, {axes}, None, {out}, {keepdims})",
+    Reshape: "{x0}.reshape({shape})", Transpose: "{x0}.transpose({axes})",
+}
+# Smooth vjps spelled as the numpy calls of the primitive's own formula (the adoption check compares
+# them with prim.vjp); a result starting with {g} aliases g. Kinks (relu, max...) call prim.vjp.
+_VJP = {
+    (Add, 0): "{g}", (Add, 1): "{g}", (Sub, 0): "{g}", (Sub, 1): "negative({g})",
+    (Mul, 0): "multiply({g}, {x1})", (Mul, 1): "multiply({g}, {x0})", (Div, 0): "true_divide({g}, {x1})",
+    (Neg, 0): "negative({g})", (Exp, 0): "multiply({g}, {out})", (Log, 0): "true_divide({g}, {x0})",
+    (Sum, 0): "{g}",  # broadcast back: materialized into a buffer (np.broadcast_to costs 1.7 us)
+}
+_MATMUL_2D_VJP = ("matmul({g}, {x1}.T)", "matmul({x0}.T, {g})")
+_OPERANDS = ("g", "out", "x0", "x1")
+_NUMPY = {name: getattr(np, name) for name in (
+    "add", "subtract", "multiply", "true_divide", "negative", "exp", "log", "tanh", "maximum", "matmul",
+    "array", "asarray", "isfinite")}
+
+
+class _Grad:
+    """A gradient during code generation: its variable, whether the array is ours alone (``fresh``:
+    it may become a leaf's .grad without a copy), whether it is a baked constant (``static``), and
+    its value in the traced call (the engine's own result: it plans sum_to, casts and folding)."""
+
+    def __init__(self, name, fresh, static, value):
+        self.name, self.fresh, self.static, self.value = name, fresh, static, value
+
+
+class Plan:
+    """Generated code replaying one tape: ``run(args)`` -> (loss array, leaf gradients) or MISS,
+    and ``deliver(grads)``. ``externals[j]``: constant j is a tensor whose values are read each call."""
+
+    def __init__(self, tape, args, externals, title="fn"):
+        self.leaves, self.constants, self.externals, self.title = tape.leaves, tape.constants, externals, title
+        self.namespace = dict(_NUMPY, MISS=MISS)
+        self._frozen, self._body, self._count = set(), [], 0
+        self._specs = [(t, t.shape, t.dtype) for t, keep in
+                       zip(self.leaves + self.constants, [True] * len(self.leaves) + externals) if keep]
+        self._head, self._checks = self._prologue(args)
+        names = self._forward(tape)
+        self._deliver_lines = self._backward(tape, names)
+        self.pin({})
+
+    def leaves_hold(self):
+        """False when a tensor the plan reads changed shape or dtype, or stopped requiring grad."""
+        return all(t.shape == shape and t.dtype == dtype for t, shape, dtype in self._specs) and \
+            all(t.requires_grad for t in self.leaves)
+
+    def pin(self, pins):
+        """(Re)generate the code, with a guard for each pinned value source: ('arg', k) -> the array
+        object, ('leaf' or 'constant', j) -> the tensor's version counter."""
+        self.pins = dict(pins)
+        checks = list(self._checks)
+        for (kind, j), value in self.pins.items():
+            self.namespace[f"P{kind}{j}"] = value
+            checks.append(f"a{j} is not Parg{j}" if kind == "arg" else
+                          f"{'L' if kind == 'leaf' else 'E'}{j}._version != P{kind}{j}")
+        guard = [f"    if {' or '.join(checks)}: return MISS"] if checks else []
+        self.source = "\n".join(["def run(args):"] + self._head + guard + self._body + ["", "def deliver(grads):"]
+                                + (self._deliver_lines or ["    pass"])) + "\n"
+        filename = f"<ag.compile {self.title} {id(self):x}>"
+        linecache.cache[filename] = (len(self.source), None, self.source.splitlines(True), filename)
+        exec(builtins.compile(self.source, filename, "exec"), self.namespace)  # noqa: S102 (our own code)
+        self.run, self.deliver = self.namespace["run"], self.namespace["deliver"]
+
+    # -------------------------------------------------------------------- helpers
+    def _const(self, value, frozen=False):
+        name = f"K{len(self.namespace)}"
+        self.namespace[name] = value
+        if frozen:
+            self._frozen.add(name)
+        return name
+
+    def _literal(self, value):
+        plain = (int, bool, type(None))
+        if type(value) in plain or (type(value) is tuple and all(type(v) in plain for v in value)):
+            return repr(value)
+        return self._const(value)
+
+    def _param(self, value, key):
+        """A param as code: an argument's array by its variable, tuples element-wise, else a constant."""
+        if type(key) is tuple and len(key) == 2 and key[0] is _ARG:
+            return f"a{key[1]}"
+        if type(value) is tuple:
+            return "(" + "".join(self._param(v, k) + ", " for v, k in zip(value, key)) + ")"
+        return self._literal(value)
+
+    def _emit(self, line):
+        self._body.append("    " + line)
+
+    def _temp(self):
+        self._count += 1
+        return f"t{self._count}"
+
+    # -------------------------------------------------------------------- code
+    def _prologue(self, args):
+        """Unpack the arguments and read the leaves, and the guards that make the plan valid."""
+        head = [f"    if len(args) != {len(args)}: return MISS"]
+        if args:
+            head.append("    " + "".join(f"A{k}, " for k in range(len(args))) + "= args")
+        kinds, reads, checks = [], [], []
+        for k, a in enumerate(args):
+            kinds.append(f"A{k}.__class__ is not {self._const(type(a))}")
+            array = arg_array(a)
+            if array is None:
+                kinds.append(f"A{k} != {self._const(a)}")  # a static value: part of the signature
+                continue
+            reads.append(f"a{k} = A{k}._data" if isinstance(a, Tensor) else f"a{k} = A{k}")
+            checks += [f"a{k}.shape != {array.shape!r}", f"a{k}.dtype != {self._const(array.dtype)}"]
+            if isinstance(a, Tensor):
+                checks.append(f"A{k} is not {self._const(a)}" if a.requires_grad else f"A{k}.requires_grad")
+        for j, t in enumerate(self.leaves):
+            self.namespace[f"L{j}"] = t
+            reads.append(f"l{j} = L{j}._data")
+            checks += [f"l{j}.shape != {t.shape!r}", f"l{j}.dtype != {self._const(t.dtype)}",
+                       f"not L{j}.requires_grad"]
+        for j, t in enumerate(self.constants):
+            if self.externals[j]:  # a tensor from outside fn: its values are read each call
+                self.namespace[f"E{j}"] = t
+                reads.append(f"e{j} = E{j}._data")
+                checks += [f"e{j}.shape != {t.shape!r}", f"e{j}.dtype != {self._const(t.dtype)}"]
+        if kinds:
+            head.append(f"    if {' or '.join(kinds)}: return MISS")
+        return head + ["    " + line for line in reads], checks
+
+    def _forward(self, tape):
+        names, shifts = [], {}
+        for i, (entry, t) in enumerate(zip(tape.structure, tape.order)):
+            kind = entry[0]
+            if kind == "input":
+                names.append(f"a{entry[1]}")
+            elif kind == "leaf":
+                names.append(f"l{entry[1]}")
+            elif kind == "constant":
+                names.append(f"e{entry[1]}" if self.externals[entry[1]] else self._const(t._data, frozen=True))
+            elif kind == "shift":
+                names.append(f"s{i}")
+                shifts[i] = entry
+            else:
+                for p in entry[2]:
+                    if p in shifts:  # computed from x's values, right before its first use (as _shifted does)
+                        x, axes = names[shifts[p][1]], shifts.pop(p)[2]
+                        self._emit(f"s{p} = maximum.reduce({x}, {axes!r}, None, None, True)")
+                        self._emit(f"if not isfinite(s{p}).all(): s{p}[~isfinite(s{p})] = 0")
+                self._emit(f"v{i} = {self._forward_call(entry, t, names)}")
+                names.append(f"v{i}")
+        return names
+
+    def _forward_call(self, entry, t, names):
+        prim, parents, keys, shape, dtype = entry[1:]
+        fields = {f"x{j}": names[p] for j, p in enumerate(parents)}
+        template = _FORWARD.get(prim)
+        if template is not None:
+            if "{out}" in template:
+                fields["out"] = self._const(np.empty(shape, dtype))
+            fields.update({name: self._literal(value) for name, value in t._params.items()})
+            return template.format(**fields)
+        arguments = list(fields.values()) + [f"{name}={self._param(value, key)}"
+                                             for (name, value), (_, key) in zip(t._params.items(), keys)]
+        call = f"{self._const(prim.forward)}({', '.join(arguments)})"
+        return f"asarray({call})" if shape == () else call  # numpy returns scalars from 0-d ops
+
+    def _backward(self, tape, names):
+        """Gradients in reverse topological order, then the code that delivers the leaves' ones."""
+        needs = tape.needs_grad()
+        parts = [[] for _ in tape.order]
+        seed = np.ones(tape.order[-1].shape, tape.order[-1].dtype)
+        parts[-1].append(_Grad(self._const(seed), False, True, seed))
+        for i in reversed(range(len(tape.order))):
+            entry = tape.structure[i]
+            if entry[0] == "op" and needs[i]:
+                g = self._combine(parts[i])
+                for j, p in enumerate(entry[2]):
+                    if needs[p]:
+                        parts[p].append(self._vjp(tape, i, j, g, names))
+        position = {entry[1]: i for i, entry in enumerate(tape.structure) if entry[0] == "leaf"}
+        grads = [self._combine(parts[position[j]]) for j in range(len(self.leaves))]
+        self._emit(f"return array({names[-1]}), ({''.join(g.name + ', ' for g in grads)})")
+        lines = ["    " + "".join(f"g{j}, " for j in range(len(grads))) + "= grads"]
+        for j, g in enumerate(grads):  # the engine's rules: keep a buffer nobody else holds, else copy
+            owned = (f"g{j}" if self.leaves[j].ndim else f"asarray(g{j})") if g.fresh else f"array(g{j})"
+            lines += [f"    if L{j}.grad is None: L{j}.grad = {owned}", f"    else: L{j}.grad += g{j}"]
+        return lines
+
+    def _combine(self, parts):
+        g = parts[0]
+        for other in parts[1:]:
+            value = g.value + other.value  # out of place, in arrival order, as the engine adds them
+            if g.static and other.static:
+                g = _Grad(self._const(value, frozen=True), False, True, value)
+            else:
+                name = self._temp()
+                self._emit(f"{name} = add({g.name}, {other.name})")
+                g = _Grad(name, True, False, value)
+        return g
+
+    def _vjp(self, tape, i, j, g, names):
+        """The gradient node i sends to its input j: folded, lowered to numpy calls, or prim.vjp."""
+        node, (_, prim, parents, keys, _, _) = tape.order[i], tape.structure[i]
+        inputs = [p._data for p in node._parents]
+        value, steps = _fit(prim.vjp(j, g.value, node._data, *inputs, **node._params), inputs[j], prim, j)
+        fields = dict(g=g.name, out=names[i], **{f"x{k}": names[p] for k, p in enumerate(parents)})
+        template = _VJP.get((prim, j))
+        if prim is Matmul and inputs[0].ndim == inputs[1].ndim == 2:
+            template = _MATMUL_2D_VJP[j]
+        if template is not None and all(g.static if name == "g" else fields[name] in self._frozen
+                                        for name in _OPERANDS if "{" + name + "}" in template):
+            return _Grad(self._const(value, frozen=True), False, True, value)  # constants only: bake it
+        if prim is Sum:
+            x = inputs[0]
+            kept = tuple(1 if a in node._params["axes"] else n for a, n in enumerate(x.shape))
+            name, fresh = self._const(np.empty(x.shape, np.result_type(g.value))), False
+            self._emit(f"{name}[...] = {g.name if np.shape(g.value) == kept else f'{g.name}.reshape({kept!r})'}")
+        elif template is not None and template.format(**fields) == g.name:
+            name, fresh = g.name, False
+        else:
+            if template is not None:
+                expression, fresh = template.format(**fields), not template.startswith("{g}")
+            else:
+                arguments = [str(j), g.name, names[i]] + [names[p] for p in parents] + [
+                    f"{key}={self._param(v, k)}" for (key, v), (_, k) in zip(node._params.items(), keys)]
+                expression, fresh = f"{self._const(prim.vjp)}({', '.join(arguments)})", False
+            name = self._temp()
+            self._emit(f"{name} = {expression}")
+        for step in steps:
+            target = self._temp()
+            self._emit(f"{target} = {step.format(name)}")
+            name, fresh = target, True
+        return _Grad(name, fresh, False, value)
+
+
+def _fit(g, target, prim, i):
+    """The engine's sum_to and cast of one gradient: the fitted value and the code steps ('{}' = g)."""
+    steps = []
+    if g.shape != target.shape:
+        lead = g.ndim - target.ndim
+        if lead > 0:
+            g = g.sum(axis=tuple(range(lead)))
+            steps.append(f"add.reduce({{}}, {tuple(range(lead))!r})")
+        ones = tuple(a for a, n in enumerate(target.shape) if n == 1 and a < g.ndim and g.shape[a] != 1)
+        if ones:
+            g = g.sum(axis=ones, keepdims=True)
+            steps.append(f"add.reduce({{}}, {ones!r}, None, None, True)")
+        if g.shape != target.shape:
+            raise Unsupported(f"{prim.name}: grad for input {i} has shape {g.shape}, expected {target.shape}")
+    if g.dtype != target.dtype:
+        g = g.astype(target.dtype)
+        steps.append(f"{{}}.astype({target.dtype.str!r})")
+    return g, steps
