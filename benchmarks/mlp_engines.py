@@ -98,6 +98,43 @@ class AutogradCore:
         return step
 
 
+class AutogradCoreCompiled(AutogradCore):
+    """The same Tensor-ops step through ``ag.compile``: the first two calls trace it, later ones
+    replay the generated numpy code. ``step_fn`` makes those two calls as setup (like converting
+    the data); ``gradients`` checks a replay's gradients, not a trace's."""
+
+    name = "autograd_core.compile"
+
+    def __init__(self, params, lr):
+        super().__init__(params, lr)
+        self.step = self.ag.compile(self.loss)
+
+    def gradients(self, batch):
+        X, Y = self.ag.Tensor(batch.X), self.ag.Tensor(batch.Y)
+        for _ in range(3):  # trace, trace and adopt the plan, replay
+            for p in self.params:
+                p.zero_grad()
+            loss = self.step(X, Y)
+        if not self.step.replay_count:
+            raise RuntimeError(f"ag.compile did not replay: {self.step.fallback_reason}")
+        grads = [p.grad for p in self.params]
+        for p in self.params:
+            p.zero_grad()
+        return loss.item(), grads
+
+    def step_fn(self, batch):
+        X, Y = self.ag.Tensor(batch.X), self.ag.Tensor(batch.Y)
+
+        def step():
+            self.step(X, Y)
+            for p in self.params:
+                p.data -= self.lr * p.grad
+                p.grad = None
+        step()
+        step()
+        return step
+
+
 class NNLibrary:
     """This project's nn: Sequential(Linear, ReLU, ...), F.cross_entropy, optim.SGD."""
 
@@ -228,7 +265,7 @@ class HipsAutograd:
         return step
 
 
-ENGINES = (HandWritten, AutogradCore, NNLibrary, Torch, HipsAutograd)
+ENGINES = (HandWritten, AutogradCore, AutogradCoreCompiled, NNLibrary, Torch, HipsAutograd)
 
 
 def make_params(sizes, dtype, seed=0):
