@@ -160,3 +160,10 @@ def test_history_files_that_are_not_histories_are_one_line_errors(content, messa
     assert main(["history", str(tmp_path / "h.json"), "--out", str(tmp_path / "c.png")]) == 2
     err = capsys.readouterr().err
     assert re.match("error: " + message, err) and not (tmp_path / "c.png").exists()
+
+
+def test_number_arithmetic_in_an_expression_is_float_and_cannot_hang():
+    # Python ints would compute 9**9**9 exactly (hours); as float64 it overflows to inf at once.
+    with np.errstate(over="ignore"):
+        result = expression.evaluate("9**9**9", {})
+    assert np.isinf(result.item())

@@ -87,7 +87,10 @@ class _Evaluator(ast.NodeVisitor):
         op = _BINARY.get(type(node.op))
         if op is None:
             self.refuse(node, f"the operator {type(node.op).__name__}")
-        return op(self.visit(node.left), self.visit(node.right))
+        left, right = self.visit(node.left), self.visit(node.right)
+        if not isinstance(left, ag.Tensor) and not isinstance(right, ag.Tensor):
+            left = ag.Tensor(left)  # numbers compute as float64 Tensors: 9**9**9 is inf, not a hang
+        return op(left, right)
 
     def visit_UnaryOp(self, node):
         op = _UNARY.get(type(node.op))
