@@ -21,7 +21,9 @@ def _as_array(data, dtype):
     if isinstance(data, Tensor):
         array = data._data
     elif isinstance(data, (np.ndarray, np.generic)):
-        array = np.asarray(data)
+        array = data
+    elif type(data) is float and dtype is None:
+        array = np.float64(data)  # a 0-d value: kept as a numpy scalar until .data is asked for
     else:
         if data is None:  # np.asarray(None, float) would silently be nan
             raise TypeError("Tensor: data is None; give a number, a nested list of numbers or a numpy array")
@@ -44,8 +46,11 @@ def _lift(value, like):
     as in numpy: np.float64(2) * float32 is float64 (np.float64 subclasses float, hence type())."""
     if isinstance(value, Tensor):
         return value
-    if type(value) in _PYTHON_SCALARS and like._data.dtype.kind == "f":
-        return _node(np.array(value, dtype=like._data.dtype))
+    data = like._data
+    if type(value) in _PYTHON_SCALARS and data.dtype.kind == "f":
+        # Match the container: numpy multiplies an array fastest by a 0-d array (258 ns vs 420
+        # for a scalar, 16 floats), and a numpy scalar fastest by a numpy scalar.
+        return _node(np.array(value, dtype=data.dtype) if type(data) is np.ndarray else data.dtype.type(value))
     return Tensor(value)
 
 
@@ -127,7 +132,13 @@ class Tensor:
     def data(self):
         """The values, always a numpy array. Assigning (or ``t.data -= ...``) counts as an
         in-place change: a graph that saved this tensor then refuses to backward."""
-        return self._data
+        data = self._data
+        if type(data) is not np.ndarray:
+            # Inside the engine a 0-d value travels as a numpy scalar, whose arithmetic is ~4x
+            # cheaper than a 0-d array's (measured: 56 vs 251 ns a multiply). Asked for, it
+            # becomes this tensor's own 0-d array for good, so writes through .data stick.
+            data = self._data = np.array(data)
+        return data
 
     @data.setter
     def data(self, value):
@@ -154,10 +165,10 @@ class Tensor:
 
     def numpy(self):
         """The values as a numpy array (the same memory as ``.data``)."""
-        return self._data
+        return self.data
 
     def __array__(self, dtype=None, copy=None):
-        return self._data if dtype is None else self._data.astype(dtype, copy=False)
+        return self.data if dtype is None else self.data.astype(dtype, copy=False)
 
     def __len__(self):
         if not self.ndim:
@@ -171,7 +182,7 @@ class Tensor:
         return float(self.item())
 
     def __repr__(self):
-        text = np.array2string(self._data, precision=4, separator=", ", prefix="Tensor(")
+        text = np.array2string(np.asarray(self._data), precision=4, separator=", ", prefix="Tensor(")
         extras = [] if self.dtype == np.float64 else [f"dtype={self.dtype}"]
         if self._prim is not None:
             extras.append(f"op={self._prim.name}")
@@ -232,7 +243,7 @@ class Tensor:
                     f"`with no_grad():`, or use an optimizer from nn.optim.")
             raise RuntimeError(f"in-place '{symbol}=' on a tensor that is part of a recorded graph; "
                                f"write `y = y {symbol} ...` to make a new tensor instead")
-        np.copyto(self._data, prim.forward(self._data, _lift(other, self)._data), casting="same_kind")
+        np.copyto(self.data, prim.forward(self._data, _lift(other, self)._data), casting="same_kind")
         self._version = MutationClock.tick()
         return self
 
@@ -366,8 +377,6 @@ def _record(prim, parents, params=_NO_PARAMS):
     except (ValueError, IndexError, TypeError) as error:
         kind = next(k for k in (IndexError, ValueError, TypeError) if isinstance(error, k))
         raise kind(_forward_error(prim, parents, params, error)) from error
-    if type(data) is not np.ndarray:
-        data = np.asarray(data)  # numpy returns scalars from 0-d ops; .data is always an array
     out = _new_tensor(Tensor)  # _node, inlined: this runs once per op
     out._data = data
     if state.scope is not None:
