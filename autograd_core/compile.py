@@ -60,6 +60,9 @@ from .replay import MISS, Plan, Tape, Unsupported, arg_array, same_values
 from .tensor import Tensor
 
 
+MAX_SIGNATURES = 8  # signatures traced and kept per compiled function (oldest forgotten first)
+
+
 class CompileWarning(UserWarning):
     """A compiled function runs define-by-run instead of a replay; the message says why."""
 
@@ -143,7 +146,11 @@ class Compiled:
         if not state.grad_enabled or state.anomaly:
             return self._define_by_run(args)
         key = _signature(args)
-        entry = self._entries.setdefault(key, _Entry())
+        entry = self._entries.get(key)
+        if entry is None:
+            if len(self._entries) >= MAX_SIGNATURES:  # e.g. a new leaf tensor passed every call
+                del self._entries[next(iter(self._entries))]
+            entry = self._entries[key] = _Entry()
         if entry.fallback is None:
             nonleaf = [k for k, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad and a._prim]
             if nonleaf:
@@ -152,13 +159,13 @@ class Compiled:
         if entry.fallback is not None:
             return self._define_by_run(args)
         if entry.plan is not None:
-            if self.check:
-                return self._checked(entry.plan, args)
             try:
                 result = entry.plan.run(args)
             except Exception:  # noqa: BLE001
                 return self._define_by_run(args)
             if result is not MISS:
+                if self.check:
+                    return self._checked(entry.plan, args, result)
                 self._last = entry.plan
                 return self._finish(entry.plan, result)
             if not entry.plan.leaves_hold():  # a tensor fn reads changed shape/dtype/requires_grad
@@ -178,6 +185,8 @@ class Compiled:
             tape = Tape(loss, args, call_args)
             if not tape.loss_needs_grad:
                 Tensor(loss._data).backward()  # the engine's own 'does not require grad' error
+            if entry.reference is not None and not entry.reference.still_holds():
+                entry.__init__()  # a tensor fn reads changed shape or requires_grad: start afresh
             reason = None if entry.reference is None else \
                 tape.mismatch(entry.reference, check_nodes=entry.plan is None)
             if reason:
@@ -226,13 +235,10 @@ class Compiled:
                             (tape.leaves if kind == "leaf" else tape.constants)[j]._version
                             for kind, j in entry.snapshot})
 
-    def _checked(self, plan, args):
-        """check=True: the plan and define-by-run side by side; the latter's gradients are kept."""
-        result = plan.run(args)
+    def _checked(self, plan, args, result):
+        """check=True: the plan's result beside define-by-run's; the latter's gradients are kept."""
         loss = _check_loss(self.fn(*args))
         grads = [g._data for g in _engine_grad(loss, plan.leaves, allow_unused=True)]
-        if result is MISS:
-            raise CompileError(f"compile(check=True): the plan's guards rejected this call; call retrace()")
         problem = _difference([("the loss", result[0], loss._data)] + [
             (_name(t), got, want) for t, got, want in zip(plan.leaves, result[1], grads)])
         if problem:
@@ -254,8 +260,8 @@ class Compiled:
 def _signature(args):
     key = []
     for k, a in enumerate(args):
-        if isinstance(a, Tensor):
-            key.append((type(a), a.shape, a.dtype, a.requires_grad, a._prim is None))
+        if isinstance(a, Tensor):  # a leaf is the tensor itself (the plan holds it: its id stays unique)
+            key.append((type(a), a.shape, a.dtype, id(a) if a.requires_grad else False, a._prim is None))
         elif isinstance(a, np.ndarray):
             key.append((type(a), a.shape, a.dtype))
         elif a is None or type(a) in (bool, int, float, str):

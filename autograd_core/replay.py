@@ -13,6 +13,7 @@ shows the generated code.
 """
 import builtins
 import linecache
+import math
 
 import numpy as np
 
@@ -79,6 +80,12 @@ class Tape:
                 self.constants.append(t)
             self.structure.append(entry)
         self.loss_needs_grad = bool(self.leaves) and self.needs_grad()[-1]
+        self.specs = [(t, t.shape, t.dtype, t.requires_grad) for t in self.leaves + self.constants]
+
+    def still_holds(self):
+        """False when a tensor this tape read has since changed shape, dtype or requires_grad."""
+        return all(t.shape == shape and t.dtype == dtype and t.requires_grad == needs
+                   for t, shape, dtype, needs in self.specs)
 
     def _find_shifts(self, position):
         """Arrays c in ``x - c`` with c = max(x) over some axes (keepdims, non-finite set to 0):
@@ -131,11 +138,11 @@ class Tape:
                     "requires_grad=True?); the leaves must be the same tensors")
         if check_nodes and any(t is u for t, u in zip(self.order, reference.order) if t._prim is not None):
             return "fn uses a tensor computed outside it, with its graph; compute it inside fn or detach() it"
-        pairs = [("constant", a, a._data, b._data) for a, b in zip(self.constants, reference.constants) if a is not b]
-        pairs += [("array in op params", a, a, b) for a, b in zip(self.arrays, reference.arrays) if a is not b]
+        pairs = [("a constant", a, a._data, b._data) for a, b in zip(self.constants, reference.constants) if a is not b]
+        pairs += [("an array in op params", a, a, b) for a, b in zip(self.arrays, reference.arrays) if a is not b]
         for what, value, mine, theirs in pairs:
             if not same_values(mine, theirs):
-                return (f"a {what} of shape {mine.shape} (used by {self._user_of(value)}) changed between two "
+                return (f"{what} of shape {mine.shape} (used by {self._user_of(value)}) changed between two "
                         "calls: it was computed from tensor values (.data, .item(), numpy) or from state outside "
                         "fn's arguments (random numbers?); pass it as an argument, or build it with tensor ops")
         return None
@@ -206,7 +213,8 @@ _MATMUL_2D_VJP = ("matmul({g}, {x1}.T)", "matmul({x0}.T, {g})")
 _OPERANDS = ("g", "out", "x0", "x1")
 _NUMPY = {name: getattr(np, name) for name in (
     "add", "subtract", "multiply", "true_divide", "negative", "exp", "log", "tanh", "maximum", "matmul",
-    "array", "asarray", "isfinite")}
+    "greater", "equal", "logical_or", "count_nonzero", "array", "asarray", "isfinite")}
+_NUMPY["finite"] = math.isfinite
 
 
 class _Grad:
@@ -333,7 +341,8 @@ class Plan:
                     if p in shifts:  # computed from x's values, right before its first use (as _shifted does)
                         x, axes = names[shifts[p][1]], shifts.pop(p)[2]
                         self._emit(f"s{p} = maximum.reduce({x}, {axes!r}, None, None, True)")
-                        self._emit(f"if not isfinite(s{p}).all(): s{p}[~isfinite(s{p})] = 0")
+                        # a sum is finite when every entry is (an overflow only costs the fix, a no-op)
+                        self._emit(f"if not finite(add.reduce(s{p}, None)): s{p}[~isfinite(s{p})] = 0")
                 self._emit(f"v{i} = {self._forward_call(entry, t, names)}")
                 names.append(f"v{i}")
         return names
@@ -412,6 +421,11 @@ class Plan:
                 arguments = [str(j), g.name, names[i]] + [names[p] for p in parents] + [
                     f"{key}={self._param(v, k)}" for (key, v), (_, k) in zip(node._params.items(), keys)]
                 expression, fresh = f"{self._const(prim.vjp)}({', '.join(arguments)})", False
+                if prim is Relu and inputs[0].size:  # away from the kink relu' is x > 0; at an exact 0
+                    x = names[parents[0]]  # the engine's own rule applies (prim.vjp)
+                    no_tie = (f"count_nonzero({x}) == {inputs[0].size}" if inputs[0].size < 2048  # fewer calls
+                              else f"not logical_or.reduce(equal({x}, 0), None)")  # vectorised (5x on 32k)
+                    expression = f"multiply({g.name}, greater({x}, 0)) if {no_tie} else {expression}"
             name = self._temp()
             self._emit(f"{name} = {expression}")
         for step in steps:
