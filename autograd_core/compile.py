@@ -56,9 +56,9 @@ import numpy as np
 from .engine import MutationClock
 from .engine import grad as _engine_grad
 from .grad_mode import state
-from .replay import MISS, Plan, Tape, Unsupported, arg_array, same_values
+from .replay import MISS, Plan
+from .tape import Tape, Unsupported, arg_array, same_values
 from .tensor import Tensor
-
 
 MAX_SIGNATURES = 8  # signatures traced and kept per compiled function (oldest forgotten first)
 
@@ -71,7 +71,7 @@ class CompileError(RuntimeError):
     """``strict=True`` (or ``check=True``) found something a replay cannot reproduce."""
 
 
-def compile(fn=None, *, check=False, strict=False):  # noqa: A001 (the name users expect: torch.compile)
+def compile(fn=None, *, check=False, strict=False):
     """Trace ``fn`` (args -> one-element loss Tensor) and replay its forward and backward.
 
     ``compiled(*args)`` accumulates every leaf's ``.grad`` as ``fn(*args).backward()``
@@ -110,6 +110,10 @@ class Compiled:
         self.fallback_reason = None
         self._entries, self._last = {}, None
 
+    def __repr__(self):
+        return (f"<compiled {getattr(self.fn, '__qualname__', 'fn')}: {self.trace_count} traces, "
+                f"{self.replay_count} replays{', define-by-run: ' + self.fallback_reason if self.fallback_reason else ''}>")
+
     @property
     def source(self):
         """The generated code of the plan used last (None before one exists)."""
@@ -125,8 +129,8 @@ class Compiled:
         if plan is not None and not self.check and state.grad_enabled and not state.anomaly:
             try:
                 result = plan.run(args)
-            except Exception:  # noqa: BLE001 (a bad value: define-by-run raises the engine's own error)
-                return self._define_by_run(args)
+            except Exception as error:  # noqa: BLE001 (a bad value: define-by-run raises the engine's error)
+                return self._replay_failed(plan, args, error)
             if result is not MISS:
                 return self._finish(plan, result)
         return self._call(args)
@@ -141,6 +145,15 @@ class Compiled:
         loss = _check_loss(self.fn(*args))
         loss.backward()
         return loss.detach()
+
+    def _replay_failed(self, plan, args, error):
+        loss = self._define_by_run(args)  # bad values (an index out of range...): the engine's own error
+        for entry in self._entries.values():  # define-by-run coped, so the plan itself is wrong
+            if entry.plan is plan:
+                self._last = None
+                self._give_up(entry, f"the replay raised {type(error).__name__}: {error}, define-by-run did "
+                                     "not (a bug in compile: please report)")
+        return loss
 
     def _call(self, args):
         if not state.grad_enabled or state.anomaly:
@@ -161,8 +174,8 @@ class Compiled:
         if entry.plan is not None:
             try:
                 result = entry.plan.run(args)
-            except Exception:  # noqa: BLE001
-                return self._define_by_run(args)
+            except Exception as error:  # noqa: BLE001
+                return self._replay_failed(entry.plan, args, error)
             if result is not MISS:
                 if self.check:
                     return self._checked(entry.plan, args, result)
@@ -253,17 +266,20 @@ class Compiled:
         if self.strict:
             raise CompileError(f"compile({title}): {reason}")
         entry.fallback = self.fallback_reason = reason
+        entry.reference = entry.snapshot = entry.plan = None  # keep no graph alive
         warnings.warn(f"compile({title}) runs define-by-run: {reason}", CompileWarning, stacklevel=4)
 
 
 # ------------------------------------------------------------------------------------ helpers
 def _signature(args):
-    key = []
+    key, first = [], {}
     for k, a in enumerate(args):
+        array = arg_array(a)
+        alias = None if array is None else first.setdefault(id(array), k)  # fn(X, X) is not fn(X, Z)
         if isinstance(a, Tensor):  # a leaf is the tensor itself (the plan holds it: its id stays unique)
-            key.append((type(a), a.shape, a.dtype, id(a) if a.requires_grad else False, a._prim is None))
+            key.append((type(a), a.shape, a.dtype, id(a) if a.requires_grad else False, a._prim is None, alias))
         elif isinstance(a, np.ndarray):
-            key.append((type(a), a.shape, a.dtype))
+            key.append((type(a), a.shape, a.dtype, alias))
         elif a is None or type(a) in (bool, int, float, str):
             key.append((type(a), a))
         else:

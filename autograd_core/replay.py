@@ -1,15 +1,8 @@
-"""The machinery behind ``ag.compile``: a Tape records what one traced call did, a Plan replays it.
+"""The plan behind ``ag.compile``: an agreed Tape turned into generated straight-line numpy code.
 
-A ``Tape`` is the recorded graph of one call in topological order, with the origin of
-every leaf: an argument, a tensor that requires grad, a constant, or the max shift
-that the softmax family subtracts (a constant computed from values, so it is
-recomputed, never frozen). Two tapes of the same function are compared to tell real
-constants from values that only looked constant once.
-
-A ``Plan`` turns a tape into two generated Python functions: ``run(args)`` (guards,
-forward, backward: straight-line numpy calls on local variables, no Tensor made) and
-``deliver(grads)`` (``.grad`` accumulation with the engine's rules). ``Plan.source``
-shows the generated code.
+``Plan`` generates two Python functions: ``run(args)`` (guards, forward, backward:
+numpy calls on local variables, no Tensor made, no graph walked) and ``deliver(grads)``
+(``.grad`` accumulation with the engine's rules). ``Plan.source`` shows the code.
 """
 import builtins
 import linecache
@@ -17,180 +10,28 @@ import math
 
 import numpy as np
 
-from .primitives import Add, Div, Exp, Getitem, Log, Matmul, Max, Mul, Neg, Relu, Reshape, ScatterAdd, Sub, Sum, \
-    Tanh, Transpose
+from .primitives import (
+    Add,
+    Div,
+    Exp,
+    Log,
+    Matmul,
+    Max,
+    Mul,
+    Neg,
+    Relu,
+    Reshape,
+    Sub,
+    Sum,
+    Tanh,
+    Transpose,
+)
+from .tape import ARG, Unsupported, arg_array
 from .tensor import Tensor
-from .walk import walk
 
 MISS = object()  # what run() returns when a guard fails: nothing was computed
-_ARG, _ARRAY = object(), object()  # markers inside a params key: (marker, index)
 
 
-class Unsupported(Exception):
-    """fn does something a replay cannot reproduce; the message says what and what to do."""
-
-
-def arg_array(a):
-    """The array an argument contributes (None for a static Python value)."""
-    return a._data if isinstance(a, Tensor) else a if isinstance(a, np.ndarray) else None
-
-
-def same_values(a, b):
-    return (a.shape == b.shape and a.dtype == b.dtype
-            and bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")))
-
-
-class Tape:
-    """One traced call. ``structure`` (ops, wiring, params, shapes, dtypes) must be equal between
-    two calls for their tapes to agree; ``leaves`` (tensors that require grad) must be the same
-    objects; ``constants`` and ``arrays`` (in op params) the same objects or equal values."""
-
-    def __init__(self, loss, args, call_args):
-        self.order = walk([loss])
-        self.arg_arrays = [arg_array(a) for a in args]
-        self.grad_args = {k for k, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad}
-        self.leaves, self.constants, self.arrays, self.structure = [], [], [], []
-        inputs = {}  # id of a tracing argument or of an argument's array -> argument index
-        for k, a in enumerate(call_args):
-            if isinstance(a, Tensor) and not (a.requires_grad and a is args[k]):
-                inputs.setdefault(id(a), k)  # a stand-in for a tensor that needs no gradient
-        for k, array in enumerate(self.arg_arrays):
-            if array is not None:
-                inputs.setdefault(id(array), k)
-        position = {id(t): i for i, t in enumerate(self.order)}
-        shifts = self._find_shifts(position)
-        for t in self.order:
-            if t._prim is not None:
-                if t._retains_grad:
-                    raise Unsupported("retain_grad() on a tensor inside fn: a replay makes no tensors to keep "
-                                      "a gradient on; return what you need from fn or call fn directly")
-                params = tuple((name, self._key(value, t._prim, inputs)) for name, value in t._params.items())
-                entry = ("op", t._prim, tuple(position[id(p)] for p in t._parents), params, t.shape, t.dtype)
-            elif id(t) in inputs:
-                entry = ("input", inputs[id(t)])
-            elif t.requires_grad:
-                entry = ("leaf", len(self.leaves))
-                self.leaves.append(t)
-            elif id(t._data) in inputs:
-                entry = ("input", inputs[id(t._data)])  # e.g. Tensor(X) made inside fn from an argument X
-            elif id(t._data) in shifts:
-                entry = ("shift",) + shifts[id(t._data)]
-            else:
-                entry = ("constant", len(self.constants))
-                self.constants.append(t)
-            self.structure.append(entry)
-        self.loss_needs_grad = bool(self.leaves) and self.needs_grad()[-1]
-        self.specs = [(t, t.shape, t.dtype, t.requires_grad) for t in self.leaves + self.constants]
-
-    def still_holds(self):
-        """False when a tensor this tape read has since changed shape, dtype or requires_grad."""
-        return all(t.shape == shape and t.dtype == dtype and t.requires_grad == needs
-                   for t, shape, dtype, needs in self.specs)
-
-    def _find_shifts(self, position):
-        """Arrays c in ``x - c`` with c = max(x) over some axes (keepdims, non-finite set to 0):
-        the constant shift of softmax / log_softmax / logsumexp, taken from x's values."""
-        shifts = {}
-        for t in self.order:
-            if t._prim is Sub and t._parents[1]._prim is None and not t._parents[1].requires_grad:
-                x, c = t._parents[0]._data, t._parents[1]._data
-                if c.ndim == x.ndim and x.ndim:
-                    axes = tuple(i for i in range(x.ndim) if c.shape[i] == 1 and x.shape[i] != 1)
-                    if c.shape == tuple(1 if i in axes else n for i, n in enumerate(x.shape)) and \
-                            same_values(c, _max_shift(x, axes)):
-                        shifts[id(c)] = (position[id(t._parents[0])], axes)
-        return shifts
-
-    def _key(self, value, prim, inputs):
-        """A params value with arrays replaced by markers: an argument's array, or a frozen array."""
-        if isinstance(value, np.ndarray):
-            k = inputs.get(id(value))
-            if k is not None:
-                if value.dtype == np.bool_ and prim in (Getitem, ScatterAdd):
-                    raise Unsupported(f"{prim.name} with boolean mask argument {k}: its output shape depends "
-                                      "on the mask's values; use integer indices (np.nonzero(mask)) of a fixed "
-                                      "count, or call fn directly")
-                return (_ARG, k)
-            self.arrays.append(value)
-            return (_ARRAY, len(self.arrays) - 1)
-        if isinstance(value, tuple):
-            return tuple(self._key(v, prim, inputs) for v in value)
-        return value
-
-    def needs_grad(self):
-        """Per position: does a gradient have to reach it (a leaf, or an op above one)?"""
-        needs = []
-        for entry in self.structure:
-            needs.append(entry[0] == "leaf" or (entry[0] == "op" and any(needs[p] for p in entry[2])))
-        return needs
-
-    def mismatch(self, reference, check_nodes=True):
-        """None when this tape agrees with ``reference`` (an earlier call's), else why not."""
-        for i, (mine, theirs) in enumerate(zip(self.structure, reference.structure)):
-            if mine != theirs:
-                return (f"the recorded graph differs between two calls at node {i} ({_describe(mine)} vs "
-                        f"{_describe(theirs)}): fn's control flow or the tensors it reads depend on values")
-        if len(self.structure) != len(reference.structure):
-            return (f"the recorded graph has {len(self.structure)} nodes in one call and "
-                    f"{len(reference.structure)} in another: fn's control flow depends on values")
-        if any(a is not b for a, b in zip(self.leaves, reference.leaves)):
-            return ("fn uses different tensors that require grad in two calls (made inside fn with "
-                    "requires_grad=True?); the leaves must be the same tensors")
-        if check_nodes and any(t is u for t, u in zip(self.order, reference.order) if t._prim is not None):
-            return "fn uses a tensor computed outside it, with its graph; compute it inside fn or detach() it"
-        pairs = [("a constant", a, a._data, b._data) for a, b in zip(self.constants, reference.constants) if a is not b]
-        pairs += [("an array in op params", a, a, b) for a, b in zip(self.arrays, reference.arrays) if a is not b]
-        for what, value, mine, theirs in pairs:
-            if not same_values(mine, theirs):
-                return (f"{what} of shape {mine.shape} (used by {self._user_of(value)}) changed between two "
-                        "calls: it was computed from tensor values (.data, .item(), numpy) or from state outside "
-                        "fn's arguments (random numbers?); pass it as an argument, or build it with tensor ops")
-        return None
-
-    def _user_of(self, value):
-        for t in self.order:
-            if t._prim is not None and (any(p is value for p in t._parents)
-                                        or any(v is value for v in _flatten(t._params.values()))):
-                return t._prim.name
-        return "an op"
-
-    def sources(self, reference=None):
-        """What a replay reads that may change between calls, mapped to its current array: ('arg', k)
-        for arguments that need no gradient, ('leaf', j), and ('constant', j) for tensors from outside
-        fn (the same object in ``reference``: its values are read each call)."""
-        found = {("arg", k): a for k, a in enumerate(self.arg_arrays) if a is not None and k not in self.grad_args}
-        found.update({("leaf", j): t._data for j, t in enumerate(self.leaves)})
-        found.update({("constant", j): t._data for j, t in enumerate(self.constants)
-                      if reference is None or t is reference.constants[j]})
-        return found
-
-    def strip(self):
-        """Drop the graph and the arguments (kept: structure, leaves, constants, arrays)."""
-        self.order = self.arg_arrays = None
-
-
-def _max_shift(x, axes):
-    shift = np.asarray(np.maximum.reduce(x, axes, None, None, True))
-    shift[~np.isfinite(shift)] = 0
-    return shift
-
-
-def _flatten(values):
-    for v in values:
-        if isinstance(v, tuple):
-            yield from _flatten(v)
-        else:
-            yield v
-
-
-def _describe(entry):
-    if entry[0] == "op":
-        return f"{entry[1].name} of shape {entry[4]} {entry[5]}"
-    return " ".join(str(e) for e in entry[:2])
-
-
-
-# ---------------------------------------------------------------------------------------- the plan
 # Forward ops replayed as the numpy call their primitive makes, writing into a buffer kept
 # between calls (out=): bitwise the same values, no allocation. Other ops call prim.forward.
 _FORWARD = {
@@ -279,7 +120,7 @@ class Plan:
 
     def _param(self, value, key):
         """A param as code: an argument's array by its variable, tuples element-wise, else a constant."""
-        if type(key) is tuple and len(key) == 2 and key[0] is _ARG:
+        if type(key) is tuple and len(key) == 2 and key[0] is ARG:
             return f"a{key[1]}"
         if type(value) is tuple:
             return "(" + "".join(self._param(v, k) + ", " for v, k in zip(value, key)) + ")"
@@ -307,6 +148,7 @@ class Plan:
                 continue
             reads.append(f"a{k} = A{k}._data" if isinstance(a, Tensor) else f"a{k} = A{k}")
             checks += [f"a{k}.shape != {array.shape!r}", f"a{k}.dtype != {self._const(array.dtype)}"]
+            checks += [f"a{k} is not a{j}" for j in range(k) if arg_array(args[j]) is array][:1]  # bound once
             if isinstance(a, Tensor):
                 checks.append(f"A{k} is not {self._const(a)}" if a.requires_grad else f"A{k}.requires_grad")
         for j, t in enumerate(self.leaves):

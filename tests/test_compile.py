@@ -5,15 +5,17 @@ parameters (or on the same ones, one call later). Values change between calls (S
 steps, new batches), so a replay that froze something it should not is caught.
 """
 import doctest
+import itertools
+import re
 import sys
 import warnings
 
 import numpy as np
 import pytest
+from primitive_cases import CASES
 
 import autograd_core as ag
 from autograd_core import CompileError, CompileWarning, Tensor
-from primitive_cases import CASES
 
 # value-dependent by design: where(x.data > 0, ...) freezes a mask computed from values
 VALUE_DEPENDENT_CASES = {"leaky_relu_by_where"}
@@ -30,7 +32,7 @@ def assert_same(got, want):
 def mlp_params(dtype, sizes=(6, 8, 5, 3), seed=0):
     rng = np.random.default_rng(seed)
     params = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+    for fan_in, fan_out in itertools.pairwise(sizes):
         params.append(Tensor(rng.standard_normal((fan_in, fan_out)).astype(dtype), requires_grad=True))
         params.append(Tensor(0.1 * rng.standard_normal(fan_out).astype(dtype), requires_grad=True))  # broadcast
     return params
@@ -133,7 +135,7 @@ def test_every_primitive_case_replays_like_define_by_run(case):
 
 def test_three_paths_into_one_tensor_and_a_leaf_used_twice():
     x = Tensor([0.5, -1.0, 2.0], requires_grad=True)
-    fn = lambda: (x * x * x + x.exp() * x - x).sum()  # noqa: E731
+    fn = lambda: (x * x * x + x.exp() * x - x).sum()
     step = ag.compile(fn, strict=True)
     for k in range(4):
         step()
@@ -319,16 +321,21 @@ def test_values_unchanged_between_the_two_traces_are_pinned_then_checked():
     step = ag.compile(fn)
     X = Tensor(np.random.default_rng(8).standard_normal((5, 4)))
     labels = np.array([0, 1, 2, 1, 0])
-    with pytest.warns(CompileWarning, match=r"constant of shape \(5, 3\) \(used by mul\) changed"):
+    warned = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         for k in range(4):
             if k == 3:
                 labels = np.array([2, 2, 0, 1, 1])
             w.grad = None
             step(X, labels)
+            warned.append(sum(c.category is CompileWarning for c in caught))
             got, w.grad = w.grad, None
             fn(X, labels).backward()
             assert_same(got, w.grad)
             w.data = w.data - 0.1 * got
+    assert warned == [0, 0, 0, 1]  # caught when the labels change, not before
+    assert re.search(r"constant of shape \(5, 3\) \(used by mul\) changed", step.fallback_reason)
     assert step.replay_count == 1 and step.trace_count == 3
 
 
@@ -346,14 +353,16 @@ def test_value_dependent_functions_fall_back_with_the_reason(make_fn, message):
     fn = make_fn(w)
     step = ag.compile(fn)
     signs = [1.0, -1.0, 1.0, -1.0]
-    with pytest.warns(CompileWarning, match=message):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         for sign in signs:
             X = Tensor(sign * np.abs(rng.standard_normal((5, 4))))
             w.grad = None
-            with np.errstate(all="ignore"):
-                step(X)
+            step(X)
             w.data = w.data + 0.01
-    assert step.replay_count == 0 and step.fallback_reason
+    assert [str(c.message) for c in caught if c.category is CompileWarning] == [
+        f"compile({fn.__qualname__}) runs define-by-run: {step.fallback_reason}"]  # once
+    assert re.search(message, step.fallback_reason) and step.replay_count == 0
     with pytest.raises(CompileError, match=message):
         strict = ag.compile(fn, strict=True)
         for sign in signs:
@@ -431,3 +440,41 @@ def test_decorator_forms_and_the_docstring_example():
     assert isinstance(plain, type(strict)) and strict.strict and plain.__name__ == "plain"
     module = sys.modules["autograd_core.compile"]
     assert doctest.testmod(module, extraglobs={"Tensor": Tensor}).failed == 0
+
+
+def test_the_same_array_passed_twice_is_not_assumed_the_same_later():
+    w = Tensor([[1.0, -1.0], [2.0, 0.5]], requires_grad=True)
+    fn = lambda a, b: ((Tensor(a) @ w) * b).sum()
+    step = ag.compile(fn, strict=True)
+    rng = np.random.default_rng(10)
+    for pair in ("same", "same", "same", "different", "different", "different", "same"):
+        X = rng.standard_normal((3, 2))
+        Z = X if pair == "same" else rng.standard_normal((3, 2))
+        w.grad = None
+        step(X, Z)
+        got, w.grad = w.grad, None
+        fn(X, Z).backward()
+        assert_same(got, w.grad)
+        w.data = w.data + 0.1
+    assert step.replay_count == 3
+
+
+def test_a_replay_that_raises_where_define_by_run_does_not_is_dropped_with_a_warning():
+    w = Tensor([1.0, -2.0], requires_grad=True)
+    step = ag.compile(lambda x: (x * w).exp().sum())
+    x = Tensor([0.5, 0.25])
+    for _ in range(3):
+        step(x)
+        w.data = w.data * 0.5
+    assert step.replay_count == 1
+
+    def broken(args):
+        raise ValueError("boom")
+    step._last.run = broken  # stands for a bug in generated code
+    w.grad = None
+    with pytest.warns(CompileWarning, match="the replay raised ValueError: boom, define-by-run did not"):
+        step(x)
+    expected = Tensor(w.data, requires_grad=True)
+    (x * expected).exp().sum().backward()
+    assert_same(w.grad, expected.grad)
+    assert "2 traces, 1 replays, define-by-run: the replay raised" in repr(step) and step.source is None
