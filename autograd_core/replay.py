@@ -45,12 +45,12 @@ _FORWARD = {
 # Smooth vjps spelled as the numpy calls of the primitive's own formula (the adoption check compares
 # them with prim.vjp); a result starting with {g} aliases g. Kinks (relu, max...) call prim.vjp.
 _VJP = {
-    (Add, 0): "{g}", (Add, 1): "{g}", (Sub, 0): "{g}", (Sub, 1): "negative({g})",
-    (Mul, 0): "multiply({g}, {x1})", (Mul, 1): "multiply({g}, {x0})", (Div, 0): "true_divide({g}, {x1})",
-    (Neg, 0): "negative({g})", (Exp, 0): "multiply({g}, {out})", (Log, 0): "true_divide({g}, {x0})",
+    (Add, 0): "{g}", (Add, 1): "{g}", (Sub, 0): "{g}", (Sub, 1): "negative({g}{o})",
+    (Mul, 0): "multiply({g}, {x1}{o})", (Mul, 1): "multiply({g}, {x0}{o})", (Div, 0): "true_divide({g}, {x1}{o})",
+    (Neg, 0): "negative({g}{o})", (Exp, 0): "multiply({g}, {out}{o})", (Log, 0): "true_divide({g}, {x0}{o})",
     (Sum, 0): "{g}",  # broadcast back: materialized into a buffer (np.broadcast_to costs 1.7 us)
 }
-_MATMUL_2D_VJP = ("matmul({g}, {x1}.T)", "matmul({x0}.T, {g})")
+_MATMUL_2D_VJP = ("matmul({g}, {x1}.T{o})", "matmul({x0}.T, {g}{o})")
 _OPERANDS = ("g", "out", "x0", "x1")
 _NUMPY = {name: getattr(np, name) for name in (
     "add", "subtract", "multiply", "true_divide", "negative", "exp", "log", "tanh", "maximum", "matmul",
@@ -206,92 +206,116 @@ class Plan:
     def _backward(self, tape, names):
         """Gradients in reverse topological order, then the code that delivers the leaves' ones."""
         needs = tape.needs_grad()
+        uses = [0] * len(tape.order)  # how many gradient contributions each position receives
+        for i, entry in enumerate(tape.structure):
+            if entry[0] == "op" and needs[i]:
+                for p in entry[2]:
+                    uses[p] += needs[p]
         parts = [[] for _ in tape.order]
         seed = np.ones(tape.order[-1].shape, tape.order[-1].dtype)
         parts[-1].append(_Grad(self._const(seed), False, True, seed))
         for i in reversed(range(len(tape.order))):
             entry = tape.structure[i]
             if entry[0] == "op" and needs[i]:
-                g = self._combine(parts[i])
+                g = self._combine(parts[i], handed=False)
                 for j, p in enumerate(entry[2]):
-                    if needs[p]:
-                        parts[p].append(self._vjp(tape, i, j, g, names))
+                    if needs[p]:  # a leaf's only contribution becomes its .grad: a fresh array, not a buffer
+                        handed = tape.structure[p][0] == "leaf" and uses[p] == 1
+                        parts[p].append(self._vjp(tape, i, j, g, names, handed))
         position = {entry[1]: i for i, entry in enumerate(tape.structure) if entry[0] == "leaf"}
-        grads = [self._combine(parts[position[j]]) for j in range(len(self.leaves))]
+        grads = [self._combine(parts[position[j]], handed=True) for j in range(len(self.leaves))]
         self._emit(f"return array({names[-1]}), ({''.join(g.name + ', ' for g in grads)})")
         lines = ["    " + "".join(f"g{j}, " for j in range(len(grads))) + "= grads"]
-        for j, g in enumerate(grads):  # the engine's rules: keep a buffer nobody else holds, else copy
+        for j, g in enumerate(grads):  # the engine's rules: keep an array nobody else holds, else copy
             owned = (f"g{j}" if self.leaves[j].ndim else f"asarray(g{j})") if g.fresh else f"array(g{j})"
             lines += [f"    if L{j}.grad is None: L{j}.grad = {owned}", f"    else: L{j}.grad += g{j}"]
         return lines
 
-    def _combine(self, parts):
+    def _out(self, value, handed):
+        """The out= argument for a result: none when it is handed to a leaf, else a buffer of its own
+        (writing into one costs ~0.4 us less than allocating, on small arrays)."""
+        return "" if handed else f", {self._const(np.empty(np.shape(value), np.result_type(value)))}"
+
+    def _combine(self, parts, handed):
         g = parts[0]
-        for other in parts[1:]:
+        for k, other in enumerate(parts[1:], 2):
             value = g.value + other.value  # out of place, in arrival order, as the engine adds them
             if g.static and other.static:
                 g = _Grad(self._const(value, frozen=True), False, True, value)
             else:
+                fresh = handed and k == len(parts)
                 name = self._temp()
-                self._emit(f"{name} = add({g.name}, {other.name})")
-                g = _Grad(name, True, False, value)
+                self._emit(f"{name} = add({g.name}, {other.name}{self._out(value, fresh)})")
+                g = _Grad(name, fresh, False, value)
         return g
 
-    def _vjp(self, tape, i, j, g, names):
+    def _vjp(self, tape, i, j, g, names, handed):
         """The gradient node i sends to its input j: folded, lowered to numpy calls, or prim.vjp."""
-        node, (_, prim, parents, keys, _, _) = tape.order[i], tape.structure[i]
+        node, (_, prim, parents, _, _, _) = tape.order[i], tape.structure[i]
         inputs = [p._data for p in node._parents]
-        value, steps = _fit(prim.vjp(j, g.value, node._data, *inputs, **node._params), inputs[j], prim, j)
+        raw = prim.vjp(j, g.value, node._data, *inputs, **node._params)  # the engine's own result
+        value, steps = _fit(raw, inputs[j], prim, j)
         fields = dict(g=g.name, out=names[i], **{f"x{k}": names[p] for k, p in enumerate(parents)})
         template = _VJP.get((prim, j))
         if prim is Matmul and inputs[0].ndim == inputs[1].ndim == 2:
             template = _MATMUL_2D_VJP[j]
-        if template is not None and all(g.static if name == "g" else fields[name] in self._frozen
-                                        for name in _OPERANDS if "{" + name + "}" in template):
+        if prim is Relu and inputs[0].size:  # away from the kink relu' is x > 0; at an exact 0 the
+            x, size = names[parents[0]], inputs[0].size  # engine's own rule applies (prim.vjp)
+            no_tie = (f"count_nonzero({x}) == {size}" if size < 2048  # fewer calls on small arrays
+                      else f"not logical_or.reduce(equal({x}, 0), None)")  # vectorised: 5x faster on 32k
+            template = f"multiply({{g}}, greater({x}, 0){{o}}) if {no_tie} else {self._generic(tape, i, j, g, names)}"
+        if template is not None and prim is not Relu and all(
+                g.static if name == "g" else fields[name] in self._frozen for name in _OPERANDS
+                if "{" + name + "}" in template):
             return _Grad(self._const(value, frozen=True), False, True, value)  # constants only: bake it
-        if prim is Sum:
+        if prim is Sum:  # broadcast back, written into a buffer (np.broadcast_to costs 1.7 us)
             x = inputs[0]
             kept = tuple(1 if a in node._params["axes"] else n for a, n in enumerate(x.shape))
             name, fresh = self._const(np.empty(x.shape, np.result_type(g.value))), False
             self._emit(f"{name}[...] = {g.name if np.shape(g.value) == kept else f'{g.name}.reshape({kept!r})'}")
-        elif template is not None and template.format(**fields) == g.name:
+        elif template is not None and template.startswith("{g}"):  # an alias of g: add, sub
             name, fresh = g.name, False
         else:
-            if template is not None:
-                expression, fresh = template.format(**fields), not template.startswith("{g}")
-            else:
-                arguments = [str(j), g.name, names[i]] + [names[p] for p in parents] + [
-                    f"{key}={self._param(v, k)}" for (key, v), (_, k) in zip(node._params.items(), keys)]
-                expression, fresh = f"{self._const(prim.vjp)}({', '.join(arguments)})", False
-                if prim is Relu and inputs[0].size:  # away from the kink relu' is x > 0; at an exact 0
-                    x = names[parents[0]]  # the engine's own rule applies (prim.vjp)
-                    no_tie = (f"count_nonzero({x}) == {inputs[0].size}" if inputs[0].size < 2048  # fewer calls
-                              else f"not logical_or.reduce(equal({x}, 0), None)")  # vectorised (5x on 32k)
-                    expression = f"multiply({g.name}, greater({x}, 0)) if {no_tie} else {expression}"
+            fresh = handed and not steps and template is not None and prim is not Relu
+            expression = (self._generic(tape, i, j, g, names) if template is None else
+                          template.format(o=self._out(raw, handed and not steps), **fields))
             name = self._temp()
             self._emit(f"{name} = {expression}")
-        for step in steps:
+        for k, (axes, keepdims, shape, dtype) in enumerate(steps, 1):  # sum_to and cast, as the engine
+            fresh = handed and k == len(steps)
             target = self._temp()
-            self._emit(f"{target} = {step.format(name)}")
-            name, fresh = target, True
+            if axes is None:
+                self._emit(f"{target} = {name}.astype({dtype.str!r})")
+            else:
+                out = "None" if fresh else self._const(np.empty(shape, dtype))
+                self._emit(f"{target} = add.reduce({name}, {axes!r}, None, {out}, {keepdims})")
+            name = target
         return _Grad(name, fresh, False, value)
+
+    def _generic(self, tape, i, j, g, names):
+        """A call of the primitive's own vjp (node i, input j), with its params."""
+        node, (_, prim, parents, keys, _, _) = tape.order[i], tape.structure[i]
+        arguments = [str(j), g.name, names[i]] + [names[p] for p in parents] + [
+            f"{key}={self._param(v, k)}" for (key, v), (_, k) in zip(node._params.items(), keys)]
+        return f"{self._const(prim.vjp)}({', '.join(arguments)})"
 
 
 def _fit(g, target, prim, i):
-    """The engine's sum_to and cast of one gradient: the fitted value and the code steps ('{}' = g)."""
+    """The engine's sum_to and cast of one gradient: the fitted value, and the steps taken as
+    (axes, keepdims, result shape, dtype) for a sum, (None, None, shape, dtype) for a cast."""
     steps = []
     if g.shape != target.shape:
         lead = g.ndim - target.ndim
         if lead > 0:
             g = g.sum(axis=tuple(range(lead)))
-            steps.append(f"add.reduce({{}}, {tuple(range(lead))!r})")
+            steps.append((tuple(range(lead)), False, g.shape, g.dtype))
         ones = tuple(a for a, n in enumerate(target.shape) if n == 1 and a < g.ndim and g.shape[a] != 1)
         if ones:
             g = g.sum(axis=ones, keepdims=True)
-            steps.append(f"add.reduce({{}}, {ones!r}, None, None, True)")
+            steps.append((ones, True, g.shape, g.dtype))
         if g.shape != target.shape:
             raise Unsupported(f"{prim.name}: grad for input {i} has shape {g.shape}, expected {target.shape}")
     if g.dtype != target.dtype:
         g = g.astype(target.dtype)
-        steps.append(f"{{}}.astype({target.dtype.str!r})")
+        steps.append((None, None, g.shape, g.dtype))
     return g, steps
