@@ -131,8 +131,12 @@ class Compiled:
                 result = plan.run(args)
             except Exception as error:  # noqa: BLE001 (a bad value: define-by-run raises the engine's error)
                 return self._replay_failed(plan, args, error)
-            if result is not MISS:
-                return self._finish(plan, result)
+            if result is not MISS:  # the hot path, inlined (_finish)
+                plan.deliver(result[1])
+                self.replay_count += 1
+                loss = _new_tensor(Tensor)
+                loss._data = result[0]
+                return loss
         return self._call(args)
 
     # ------------------------------------------------------------------------ paths
@@ -181,7 +185,7 @@ class Compiled:
                     return self._checked(entry.plan, args, result)
                 self._last = entry.plan
                 return self._finish(entry.plan, result)
-            if not entry.plan.leaves_hold():  # a tensor fn reads changed shape/dtype/requires_grad
+            if not entry.reference.still_holds():  # a tensor fn reads changed shape/dtype/requires_grad
                 entry = self._entries[key] = _Entry()
         return self._trace(entry, args)
 
@@ -191,32 +195,33 @@ class Compiled:
         call_args = [_stand_in(a) for a in args]
         clock = MutationClock.now
         loss = _check_loss(self.fn(*call_args))
-        try:
-            if MutationClock.now != clock:
-                raise Unsupported("fn changed tensor values in place (.data or an in-place operator); a replay "
-                                  "would skip that: keep updates outside the compiled function")
-            tape = Tape(loss, args, call_args)
-            if not tape.loss_needs_grad:
-                Tensor(loss._data).backward()  # the engine's own 'does not require grad' error
-            if entry.reference is not None and not entry.reference.still_holds():
-                entry.__init__()  # a tensor fn reads changed shape or requires_grad: start afresh
-            reason = None if entry.reference is None else \
-                tape.mismatch(entry.reference, check_nodes=entry.plan is None)
-            if reason:
-                raise Unsupported(reason)
-        except Unsupported as error:
-            self._give_up(entry, str(error))
+        tape, reason = None, None
+        if MutationClock.now != clock:
+            reason = ("fn changed tensor values in place (.data or an in-place operator); a replay would skip "
+                      "that: keep updates outside the compiled function")
+        else:
+            tape, reason = _attempt(Tape, loss, args, call_args)
+        if tape is not None and not tape.loss_needs_grad:
+            Tensor(loss._data).backward()  # the engine's own 'does not require grad' error
+        if tape is not None and entry.reference is not None:
+            if not entry.reference.still_holds():
+                entry.__init__()  # a tensor fn reads changed shape, dtype or requires_grad: start afresh
+            else:
+                difference, error = _attempt(tape.mismatch, entry.reference, check_nodes=entry.plan is None)
+                reason = difference or error
+        if reason is not None:
+            self._give_up(entry, reason)
             loss.backward()
             return loss.detach()
         if entry.reference is None or entry.plan is not None:
             loss.backward()
         else:  # two tapes agree: generate the plan, and use it only if it reproduces this call
             grads = [g._data for g in _engine_grad(loss, tape.leaves, allow_unused=True)]
-            try:
-                entry.plan = self._adopt(tape, entry.reference, args, loss, grads)
-            except Unsupported as error:
-                self._give_up(entry, str(error))
+            entry.plan, reason = _attempt(self._adopt, tape, entry.reference, args, loss, grads)
             _deliver(tape.leaves, grads)
+            if reason is not None:
+                self._give_up(entry, reason)
+                return loss.detach()
         self._remember(entry, tape, args)
         return loss.detach()
 
@@ -296,6 +301,17 @@ def _stand_in(a):
     return a
 
 
+def _attempt(function, *args, **kwargs):
+    """(result, None), or (None, why) when compile cannot or should not replay (Unsupported), or hit a
+    bug of its own: those mean define-by-run, never a crash of a call that define-by-run can run."""
+    try:
+        return function(*args, **kwargs), None
+    except Unsupported as error:
+        return None, str(error)
+    except Exception as error:  # noqa: BLE001
+        return None, f"{type(error).__name__}: {error} (a bug in compile: please report)"
+
+
 def _check_loss(loss):
     if not isinstance(loss, Tensor):
         raise TypeError(f"compile: fn must return the loss as a one-element Tensor, got {type(loss).__name__}")
@@ -311,9 +327,12 @@ def _deliver(leaves, grads):
 
 
 def _detached(array):
-    t = Tensor.__new__(Tensor)
+    t = _new_tensor(Tensor)  # a plain leaf: the class defaults say no grad, no graph
     t._data = array
     return t
+
+
+_new_tensor = object.__new__
 
 
 def _name(t):

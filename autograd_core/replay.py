@@ -75,17 +75,10 @@ class Plan:
         self.leaves, self.constants, self.externals, self.title = tape.leaves, tape.constants, externals, title
         self.namespace = dict(_NUMPY, MISS=MISS)
         self._frozen, self._body, self._count = set(), [], 0
-        self._specs = [(t, t.shape, t.dtype) for t, keep in
-                       zip(self.leaves + self.constants, [True] * len(self.leaves) + externals) if keep]
         self._head, self._checks = self._prologue(args)
         names = self._forward(tape)
         self._deliver_lines = self._backward(tape, names)
         self.pin({})
-
-    def leaves_hold(self):
-        """False when a tensor the plan reads changed shape or dtype, or stopped requiring grad."""
-        return all(t.shape == shape and t.dtype == dtype for t, shape, dtype in self._specs) and \
-            all(t.requires_grad for t in self.leaves)
 
     def pin(self, pins):
         """(Re)generate the code, with a guard for each pinned value source: ('arg', k) -> the array
@@ -182,7 +175,8 @@ class Plan:
                 for p in entry[2]:
                     if p in shifts:  # computed from x's values, right before its first use (as _shifted does)
                         x, axes = names[shifts[p][1]], shifts.pop(p)[2]
-                        self._emit(f"s{p} = maximum.reduce({x}, {axes!r}, None, None, True)")
+                        buffer = self._const(np.empty_like(tape.order[p]._data))
+                        self._emit(f"s{p} = maximum.reduce({x}, {axes!r}, None, {buffer}, True)")
                         # a sum is finite when every entry is (an overflow only costs the fix, a no-op)
                         self._emit(f"if not finite(add.reduce(s{p}, None)): s{p}[~isfinite(s{p})] = 0")
                 self._emit(f"v{i} = {self._forward_call(entry, t, names)}")

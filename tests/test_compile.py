@@ -478,3 +478,18 @@ def test_a_replay_that_raises_where_define_by_run_does_not_is_dropped_with_a_war
     (x * expected).exp().sum().backward()
     assert_same(w.grad, expected.grad)
     assert "2 traces, 1 replays, define-by-run: the replay raised" in repr(step) and step.source is None
+
+
+def test_a_bug_while_generating_the_plan_means_define_by_run(monkeypatch):
+    def broken(*args):
+        raise KeyError("boom")
+    monkeypatch.setattr(sys.modules["autograd_core.replay"].Plan, "_backward", broken)
+    w = Tensor([1.0, -2.0], requires_grad=True)
+    step = ag.compile(lambda: (w * w).sum())
+    step()
+    w.data = w.data + 1
+    with pytest.warns(CompileWarning, match=r"KeyError: 'boom' \(a bug in compile"):
+        step()
+    w.data = w.data + 1
+    np.testing.assert_array_equal(w.grad, 2 * (w.data - 2) + 2 * (w.data - 1))
+    assert all(e.reference is None and e.plan is None for e in step._entries.values())  # no graph kept
