@@ -57,7 +57,7 @@ from .engine import MutationClock
 from .engine import grad as _engine_grad
 from .grad_mode import state
 from .replay import MISS, Plan
-from .tape import Tape, Unsupported, arg_array, same_values
+from .tape import Tape, Unsupported, arg_array, fingerprint
 from .tensor import Tensor
 
 MAX_SIGNATURES = 8  # signatures traced and kept per compiled function (oldest forgotten first)
@@ -240,15 +240,12 @@ class Compiled:
 
     def _remember(self, entry, tape, args):
         """Keep this tape as the reference; pin the values that have not changed since the last one."""
-        current = tape.sources(entry.reference)
-        if entry.snapshot is None:
-            entry.snapshot = {source: np.array(array) for source, array in current.items()}
-        else:
-            entry.snapshot = {source: old for source, old in entry.snapshot.items()
-                              if source in current and same_values(current[source], old)}
-        entry.reference = tape
+        current = {source: fingerprint(array) for source, array in tape.sources(entry.reference).items()}
+        if entry.snapshot is not None:
+            current = {source: old for source, old in entry.snapshot.items() if current.get(source) == old}
+        entry.snapshot, entry.reference = current, tape
+        tape.strip()  # no graph or argument arrays kept alive between calls
         if entry.plan is not None:
-            tape.strip()  # no graph or argument arrays kept alive between calls
             entry.plan.pin({(kind, j): arg_array(args[j]) if kind == "arg" else
                             (tape.leaves if kind == "leaf" else tape.constants)[j]._version
                             for kind, j in entry.snapshot})

@@ -7,6 +7,9 @@ recomputes it, never freezes it). Two tapes of the same function are compared to
 real constants from values that only looked constant once (replay.py turns an agreed
 tape into code).
 """
+import hashlib
+import weakref
+
 import numpy as np
 
 from .primitives import Getitem, ScatterAdd, Sub
@@ -23,6 +26,13 @@ class Unsupported(Exception):
 def arg_array(a):
     """The array an argument contributes (None for a static Python value)."""
     return a._data if isinstance(a, Tensor) else a if isinstance(a, np.ndarray) else None
+
+
+def fingerprint(array):
+    """A digest of an array's shape, dtype and bytes: equal values give equal fingerprints (a
+    collision could only make a changed value look unchanged, which keeps it pinned: safe)."""
+    array = np.ascontiguousarray(array)
+    return array.shape, array.dtype.str, hashlib.blake2b(array, digest_size=16).digest()
 
 
 def same_values(a, b):
@@ -71,6 +81,7 @@ class Tape:
             self.structure.append(entry)
         self.loss_needs_grad = bool(self.leaves) and self.needs_grad()[-1]
         self.specs = [(t, t.shape, t.dtype, t.requires_grad) for t in self.leaves + self.constants]
+        self.nodes = [weakref.ref(t) for t in self.order if t._prim is not None]  # not their arrays
 
     def still_holds(self):
         """False when a tensor this tape read has since changed shape, dtype or requires_grad."""
@@ -126,7 +137,7 @@ class Tape:
         if any(a is not b for a, b in zip(self.leaves, reference.leaves)):
             return ("fn uses different tensors that require grad in two calls (made inside fn with "
                     "requires_grad=True?); the leaves must be the same tensors")
-        if check_nodes and any(t is u for t, u in zip(self.order, reference.order) if t._prim is not None):
+        if check_nodes and any(t() is u() for t, u in zip(self.nodes, reference.nodes)):
             return "fn uses a tensor computed outside it, with its graph; compute it inside fn or detach() it"
         pairs = [("a constant", a, a._data, b._data) for a, b in zip(self.constants, reference.constants) if a is not b]
         pairs += [("an array in op params", a, a, b) for a, b in zip(self.arrays, reference.arrays) if a is not b]
@@ -155,7 +166,7 @@ class Tape:
         return found
 
     def strip(self):
-        """Drop the graph and the arguments (kept: structure, leaves, constants, arrays)."""
+        """Drop the graph and the arguments (kept: structure, leaves, constants, arrays, weak nodes)."""
         self.order = self.arg_arrays = None
 
 
