@@ -1,4 +1,4 @@
-"""``ag.compile(fn)``: trace a training step once, then replay it as a flat list of numpy calls.
+"""``ag.compile(fn)``: trace a training step, then replay it as a flat list of numpy calls.
 
 ``fn(*args)`` builds a graph and returns a one-element loss Tensor. ``compiled(*args)``
 does what ``fn(*args).backward()`` does (every leaf's ``.grad`` accumulates, ``+=``,
@@ -11,42 +11,43 @@ and returns the loss as a new Tensor without a graph::
         for p in params:
             p.data -= lr * p.grad; p.grad = None
 
-**How.** The first two calls run ``fn`` define-by-run and record what it did (a tape).
-When both tapes agree (the same ops, wiring, shapes, dtypes, leaves and constants),
-the second call generates the plan, a Python function of straight-line numpy calls:
-forward ops write into buffers kept between calls, backward is pruned to the
-gradients that reach a leaf, with sum_to and casts decided from the shapes and the
-gradients of constant subgraphs (``/ n``, ``-``, ``.sum()`` of the loss) baked in.
-The plan is adopted only after it reproduced that call's define-by-run gradients.
-Later calls run the plan: no Tensor is made, no graph walked. ``compiled.source``
-shows the generated code.
+**How.** The first two calls run ``fn`` define-by-run and record what it did (a tape;
+tensor arguments that need no gradient are traced as if they did, so the ops applied to
+them are recorded too). When two tapes agree (the same ops, wiring, shapes, dtypes,
+leaves and constants), the second call generates the plan, straight-line numpy code:
+ops write into buffers kept between calls, backward is pruned to the gradients that
+reach a leaf, sum_to and casts are decided from the shapes, and gradients of constant
+subgraphs (the ``/ n``, ``-`` and ``.sum()`` of a loss) are baked in. The plan is
+adopted only after it reproduced that call's define-by-run gradients. Later calls run
+it: no Tensor made, no graph walked. ``compiled.source`` shows the code.
 
-**What is guarded** (checked every call; a change means a new trace, or define-by-run):
-- the arguments: Tensor or ndarray, shapes, dtypes, ``requires_grad``; Python values
-  (numbers, strings, None) by value. A tensor argument that requires grad is part of
-  the key by identity, like every tensor fn reads that requires grad (the leaves):
-  their shapes, dtypes and ``requires_grad`` are checked, their values read afresh.
-- grad mode and anomaly mode: under ``no_grad()`` or ``detect_anomaly()`` fn runs
+**Guarded** (checked every call; a change means a new trace, or define-by-run):
+- the arguments: Tensor or ndarray, shape, dtype, ``requires_grad``, and which of them
+  are the same array; Python values (numbers, strings, None) by value. Tensors that
+  require grad (arguments or read by fn: the leaves) by identity, shape, dtype and
+  ``requires_grad``; their values are read afresh each call. Up to ``MAX_SIGNATURES``.
+- grad and anomaly mode: under ``no_grad()`` or ``detect_anomaly()`` fn runs
   define-by-run (and fails or checks exactly as it would).
 - values that did not change between two agreeing traces are pinned (arrays by
-  identity, tensors by version): a value computed from them might hide in the plan as a
-  constant, so when they change, fn is traced once more and the constants compared.
+  identity, tensors by version): a constant computed from them might hide in the plan,
+  so when one changes, fn is traced once more and the constants compared again.
 
-**What is not** (as ``torch.jit.trace`` and ``jax.jit`` warn): Python control flow on
+**Not guarded** (as ``torch.jit.trace`` and ``jax.jit`` warn): Python control flow on
 values (``if loss.item() > 1``) and which tensors fn reads are fixed by the traces;
-numbers fn reads from outside its arguments, or from values (``.item()``, ``.data``,
-numpy), are constants of the trace. A constant that differs between two traces is
-caught (the function falls back to define-by-run with a ``CompileWarning``); one that
-did not differ then is not. The max shift of softmax/log_softmax/logsumexp is
-recognised and recomputed. Side effects of fn (printing, appending, random numbers)
-happen in traced calls only; a tensor changed in place inside fn is refused. A
-compiled step reuses its buffers: it is not re-entrant or thread-safe.
+numbers fn reads from outside its arguments or from values (``.item()``, ``.data``, numpy
+on an argument) are constants of the trace. A constant that differs between two traces
+is caught (a ``CompileWarning``, then define-by-run); one that never differed while its
+sources changed is not. The max shift of softmax / log_softmax / logsumexp is recognised
+and recomputed. Side effects of fn (printing, random numbers) happen in traced calls
+only. Buffers (about one step's activations and gradients) stay allocated between calls;
+a compiled function is not re-entrant or thread-safe.
 
 **Unsupported**, so define-by-run with a ``CompileWarning`` (``strict=True``: a
 ``CompileError``): boolean-mask indexing by an argument (its shape depends on values),
-``retain_grad()`` inside fn, non-leaf tensor arguments that require grad, a graph built
-outside fn, constants that change between calls. ``check=True`` runs both paths every
-call and raises ``CompileError`` when they differ; ``compiled.retrace()`` forgets plans.
+``retain_grad()`` or an in-place change inside fn, a non-leaf argument that requires
+grad, a graph built outside fn, constants that change between calls. ``check=True``
+runs the plan and define-by-run side by side on every call (keeping define-by-run's
+gradients) and raises ``CompileError`` when they differ; ``retrace()`` forgets plans.
 """
 import functools
 import warnings

@@ -103,9 +103,11 @@ def test_integer_label_arguments_with_repeats_are_read_each_call():
     assert step.replay_count == 3
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
-def test_every_primitive_case_replays_like_define_by_run(case):
-    leaves = case.inputs()
+def test_every_primitive_case_replays_like_define_by_run(case, dtype):
+    """float32 inputs meet float64 weights: their gradients are cast back, as the engine does."""
+    leaves = case.inputs(dtype)
     weights = np.random.default_rng(0).standard_normal(np.shape(case.fn(*leaves)))
 
     def fn():
