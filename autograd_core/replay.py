@@ -5,6 +5,7 @@ numpy calls on local variables, no Tensor made, no graph walked) and ``deliver(g
 (``.grad`` accumulation with the engine's rules). ``Plan.source`` shows the code.
 """
 import builtins
+import functools
 import linecache
 import math
 
@@ -56,6 +57,31 @@ _NUMPY = {name: getattr(np, name) for name in (
     "add", "subtract", "multiply", "true_divide", "negative", "exp", "log", "tanh", "maximum", "matmul",
     "greater", "equal", "logical_or", "count_nonzero", "array", "asarray", "isfinite")}
 _NUMPY["finite"] = math.isfinite
+
+
+_EDGES = np.array([-np.inf, -2.5, -1.0, -0.0, 0.0, 0.5, 1.0, 3.0, np.inf, np.nan])
+_ELEMENTWISE = {Add: 2, Sub: 2, Mul: 2, Div: 2, Neg: 1, Exp: 1, Log: 1, Tanh: 1, Relu: 1}
+
+
+@functools.cache
+def faithful(prim, i=None):
+    """Does the lowered spelling of prim's forward (i None) or vjp for input i give exactly what the
+    primitive gives, NaN, +-0 and +-inf included? Checked once per process, so that a primitive
+    changed in primitives.py is replayed through its own code until these tables follow."""
+    if prim not in _ELEMENTWISE:
+        return True  # matmul, reductions, views: the primitive's own numpy call, with out=
+    template = _FORWARD[prim] if i is None else "multiply({g}, greater({x0}, 0){o})" if prim is Relu \
+        else _VJP.get((prim, i))
+    if template is None:
+        return False
+    edges = _EDGES[_EDGES != 0] if prim is Relu and i is not None else _EDGES  # relu's fast path: no 0
+    xs, g = [edges, np.roll(edges, 3)][:_ELEMENTWISE[prim]], np.roll(edges, 5)
+    with np.errstate(all="ignore"):
+        out = prim.forward(*xs)
+        expected = out if i is None else prim.vjp(i, g, out, *xs)
+        names = dict(_NUMPY, g=g, out=out, **{f"x{k}": x for k, x in enumerate(xs)})
+        got = eval(template.format(g="g", out="None" if i is None else "out", x0="x0", x1="x1", o=""), names)
+    return bool(np.array_equal(got, expected, equal_nan=True) and (np.signbit(got) == np.signbit(expected)).all())
 
 
 class _Grad:
@@ -186,7 +212,7 @@ class Plan:
     def _forward_call(self, entry, t, names):
         prim, parents, keys, shape, dtype = entry[1:]
         fields = {f"x{j}": names[p] for j, p in enumerate(parents)}
-        template = _FORWARD.get(prim)
+        template = _FORWARD.get(prim) if faithful(prim) else None
         if template is not None:
             if "{out}" in template:
                 fields["out"] = self._const(np.empty(shape, dtype))
@@ -250,10 +276,10 @@ class Plan:
         raw = prim.vjp(j, g.value, node._data, *inputs, **node._params)  # the engine's own result
         value, steps = _fit(raw, inputs[j], prim, j)
         fields = dict(g=g.name, out=names[i], **{f"x{k}": names[p] for k, p in enumerate(parents)})
-        template = _VJP.get((prim, j))
+        template = _VJP.get((prim, j)) if faithful(prim, j) else None
         if prim is Matmul and inputs[0].ndim == inputs[1].ndim == 2:
             template = _MATMUL_2D_VJP[j]
-        if prim is Relu and inputs[0].size:  # away from the kink relu' is x > 0; at an exact 0 the
+        if prim is Relu and inputs[0].size and faithful(Relu, 0):  # away from the kink relu' is x > 0; at an exact 0 the
             x, size = names[parents[0]], inputs[0].size  # engine's own rule applies (prim.vjp)
             no_tie = (f"count_nonzero({x}) == {size}" if size < 2048  # fewer calls on small arrays
                       else f"not logical_or.reduce(equal({x}, 0), None)")  # vectorised: 5x faster on 32k

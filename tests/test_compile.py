@@ -495,3 +495,27 @@ def test_a_bug_while_generating_the_plan_means_define_by_run(monkeypatch):
     w.data = w.data + 1
     np.testing.assert_array_equal(w.grad, 2 * (w.data - 2) + 2 * (w.data - 1))
     assert all(e.reference is None and e.plan is None for e in step._entries.values())  # no graph kept
+
+
+def test_a_primitive_changed_in_the_engine_is_replayed_through_its_own_code(monkeypatch):
+    """The lowered spellings are checked against the primitives on NaN, +-0 and +-inf: a relu whose
+    forward no longer matches np.maximum(x, 0) there is called, not assumed."""
+    replay = sys.modules["autograd_core.replay"]
+    relu = ag.PRIMITIVES["relu"]
+    monkeypatch.setattr(relu, "forward", staticmethod(lambda x: x * (x > 0)))  # -inf -> nan, -1 -> -0.0
+    replay.faithful.cache_clear()
+    try:
+        w = Tensor([[1.0, -1.0], [0.5, 2.0]], requires_grad=True)
+        fn = lambda: (Tensor([[1.0, 2.0], [-3.0, 1.0]]) @ w).relu().sum()
+        step = ag.compile(fn, strict=True)
+        for _ in range(3):
+            w.grad = None
+            step()
+            got, w.grad = w.grad, None
+            fn().backward()
+            assert_same(got, w.grad)
+            w.data = w.data + 0.5
+        assert "maximum(" not in step.source and step.replay_count == 1
+    finally:
+        monkeypatch.undo()
+        replay.faithful.cache_clear()
