@@ -257,6 +257,7 @@ class Plan:
         return "" if handed else f", {self._const(np.empty(np.shape(value), np.result_type(value)))}"
 
     def _combine(self, parts, handed):
+        """The sum of a tensor's gradient contributions (the last add fresh when it is handed to a leaf)."""
         g = parts[0]
         for k, other in enumerate(parts[1:], 2):
             value = g.value + other.value  # out of place, in arrival order, as the engine adds them
@@ -279,11 +280,13 @@ class Plan:
         template = _VJP.get((prim, j)) if faithful(prim, j) else None
         if prim is Matmul and inputs[0].ndim == inputs[1].ndim == 2:
             template = _MATMUL_2D_VJP[j]
-        if prim is Relu and inputs[0].size and faithful(Relu, 0):  # away from the kink relu' is x > 0; at an exact 0 the
-            x, size = names[parents[0]], inputs[0].size  # engine's own rule applies (prim.vjp)
+        if prim is Relu and inputs[0].size and faithful(Relu, 0):
+            # away from the kink relu' is x > 0; with an exact 0 in x the engine's own rule applies
+            x, size = names[parents[0]], inputs[0].size
             no_tie = (f"count_nonzero({x}) == {size}" if size < 2048  # fewer calls on small arrays
                       else f"not logical_or.reduce(equal({x}, 0), None)")  # vectorised: 5x faster on 32k
-            template = f"multiply({{g}}, greater({x}, 0){{o}}) if {no_tie} else {self._generic(tape, i, j, g, names)}"
+            template = (f"multiply({{g}}, greater({x}, 0){{o}}) if {no_tie} "
+                        f"else {self._generic(tape, i, j, g, names)}")
         if template is not None and prim is not Relu and all(
                 g.static if name == "g" else fields[name] in self._frozen for name in _OPERANDS
                 if "{" + name + "}" in template):
