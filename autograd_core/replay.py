@@ -108,12 +108,14 @@ class Plan:
 
     def pin(self, pins):
         """(Re)generate the code, with a guard for each pinned value source: ('arg', k) -> the array
-        object, ('leaf' or 'constant', j) -> the tensor's version counter."""
+        object (a one-element one by value: fresh 0-d values are new objects), ('leaf' or 'constant',
+        j) -> the tensor's version counter."""
         self.pins = dict(pins)
         checks = list(self._checks)
         for (kind, j), value in self.pins.items():
-            self.namespace[f"P{kind}{j}"] = value
-            checks.append(f"a{j} is not Parg{j}" if kind == "arg" else
+            by_value = kind == "arg" and np.size(value) == 1
+            self.namespace[f"P{kind}{j}"] = np.array(value) if by_value else value
+            checks.append(f"a{j} != Parg{j}" if by_value else f"a{j} is not Parg{j}" if kind == "arg" else
                           f"{'L' if kind == 'leaf' else 'E'}{j}._version != P{kind}{j}")
         guard = [f"    if {' or '.join(checks)}: return MISS"] if checks else []
         self.source = "\n".join(["def run(args):"] + self._head + guard + self._body + ["", "def deliver(grads):"]

@@ -519,3 +519,23 @@ def test_a_primitive_changed_in_the_engine_is_replayed_through_its_own_code(monk
     finally:
         monkeypatch.undo()
         replay.faithful.cache_clear()
+
+
+def test_zero_d_arguments_and_parameters_made_afresh_each_call_still_replay():
+    a = Tensor(2.0, requires_grad=True)
+    b = Tensor([1.0, -2.0], requires_grad=True)
+    fn = lambda x, s: ((x * a + b).tanh() * s).sum() + (a * a) / 3.0
+    step = ag.compile(fn, strict=True)
+    for k in range(5):
+        x, s = Tensor(0.5 + k), Tensor(1.5)  # s: the same value in new objects, pinned by value
+        a.grad = b.grad = None
+        loss = step(x, s)
+        got = [a.grad, b.grad]
+        a.grad = b.grad = None
+        reference = fn(x, s)
+        reference.backward()
+        assert_same(loss.data, reference.data)
+        assert_same(got[0], a.grad)
+        assert_same(got[1], b.grad)
+        a.data = a.data + 0.1
+    assert (step.trace_count, step.replay_count) == (2, 3)
