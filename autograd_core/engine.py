@@ -148,15 +148,20 @@ def _run(roots, seeds, retain_graph, create_graph, captured):
     ready = [r for r in dict.fromkeys(roots) if r not in consumers]
     into_grad = captured is None  # backward() writes leaves' .grad; grad() only captures
     anomaly = state.anomaly
-    guard_leaf_buffers = into_grad and not create_graph
+    track_sharing = into_grad and not create_graph
+    # Pending gradients that may share memory with another buffer (a seed the caller owns, or
+    # g passed on to several inputs): a leaf copies such a gradient, and keeps any other one
+    # as it is, as PyTorch's AccumulateGrad steals a buffer nobody else holds.
+    shared = set(roots)
 
     with set_grad_enabled(create_graph):
         while ready:
             node = ready.pop()
             g = grads.pop(node, None)
+            g_shared = node in shared
             if into_grad:
                 if g is not None and (node._prim is None or node._retains_grad):
-                    _accumulate_into_grad(node, g)
+                    _accumulate_into_grad(node, g, g_shared)
             elif node in captured:
                 captured[node] = g
             prim = node._prim
@@ -181,9 +186,10 @@ def _run(roots, seeds, retain_graph, create_graph, captured):
                         _check_backward(node, g, gi, i)
                     previous = grads.get(parent)
                     if previous is not None:
-                        gi = previous + gi  # out of place: either may be shared with another input
-                    elif guard_leaf_buffers and parent._prim is None and (gi is g or gi.base is not None):
-                        gi = gi.copy()  # about to become a leaf's .grad: must not alias other buffers
+                        gi = previous + gi  # out of place: either may be shared; the sum is not
+                        shared.discard(parent)
+                    elif track_sharing and _is_view_of(gi, g) and (g_shared or _inputs_needing_grad(parents) > 1):
+                        shared.add(parent)
                     grads[parent] = gi
                 remaining = consumers[parent] - 1
                 consumers[parent] = remaining
@@ -210,15 +216,29 @@ def _fit(g, data, prim, i):
     return g
 
 
-def _accumulate_into_grad(t, g):
+def _is_view_of(gi, g):
+    """gi is g, or a view of g's memory (numpy points every view's base at the owner)."""
+    if gi is g:
+        return True
+    base = gi.base
+    return base is not None and (base is g or base is g.base)
+
+
+def _inputs_needing_grad(parents):
+    return sum(1 for p in parents if p.requires_grad)
+
+
+def _accumulate_into_grad(t, g, shared):
     if isinstance(g, np.generic):
         g = np.asarray(g)
     elif not isinstance(g, np.ndarray):
         g = g._data.copy()  # create_graph: .grad holds the values, never the recorded node's buffer
+        shared = False
     if t.grad is None:
-        # The engine hands leaves buffers nobody else holds, so they are kept without a copy;
-        # a retained non-leaf's gradient still flows on, so it is copied.
-        t.grad = g if t._prim is None and g.flags.writeable else g.copy()
+        # Kept without a copy only if nobody else holds it and it is a plain writable buffer
+        # (a broadcast view is read-only); a retained non-leaf's gradient still flows on.
+        keep = not shared and t._prim is None and g.flags.writeable
+        t.grad = g if keep else g.copy()
     else:
         t.grad += g
 

@@ -409,6 +409,11 @@ def _matrix_transpose(a):
     return a.T if a.ndim == 2 else a.transpose(tuple(range(a.ndim - 2)) + (a.ndim - 1, a.ndim - 2))
 
 
+def _is_transposed_matrix(a):
+    """A 2-d numpy array stored column-major (the .T of a row-major one)."""
+    return type(a) is np.ndarray and a.ndim == 2 and a.flags.f_contiguous and not a.flags.c_contiguous
+
+
 class Matmul(Primitive):
     """x @ y with numpy's rules (1-d operands, batched n-d). A primitive for BLAS.
 
@@ -432,5 +437,9 @@ class Matmul(Primitive):
         if i == 0:
             grad = g @ _matrix_transpose(y)  # (..., n, k)
             return grad.reshape(grad.shape[:-2] + grad.shape[-1:]) if x_is_vector else grad
+        if _is_transposed_matrix(y):
+            # y is a transposed view (x @ W.T, nn.Linear's weight): compute dy transposed too,
+            # so W's gradient comes out C-ordered like W, with no transposing copy anywhere.
+            return _matrix_transpose(_matrix_transpose(g) @ x)
         grad = _matrix_transpose(x) @ g  # (..., k, m)
         return grad.reshape(grad.shape[:-1]) if y_is_vector else grad
