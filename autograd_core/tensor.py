@@ -331,13 +331,15 @@ class Tensor:
         """Permute axes; no arguments reverses them (as ``.T``)."""
         axes = tuple(axes[0]) if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
         if not axes:
-            axes = tuple(reversed(range(self.ndim)))
-        elif sorted(_normalize_axes("transpose", axes, self.ndim)) != list(range(self.ndim)):
+            return self.T
+        normalized = _normalize_axes("transpose", axes, self.ndim)
+        if sorted(normalized) != list(range(self.ndim)):
             raise ValueError(f"transpose: axes {axes} are not a permutation of range({self.ndim}) "
                              f"for shape {self.shape}")
-        return _record(Transpose, (self,), {"axes": _normalize_axes("transpose", axes, self.ndim)})
+        return _record(Transpose, (self,), {"axes": normalized})
 
-    T = property(lambda self: self.transpose(), doc="Axes reversed (a matrix transpose for 2-d).")
+    T = property(lambda self: _record(Transpose, (self,), {"axes": tuple(range(self.ndim - 1, -1, -1))}),
+                 doc="Axes reversed (a matrix transpose for 2-d).")
 
     def broadcast_to(self, *shape):
         """Repeat along size-1 (or new leading) axes to ``shape``, as ``np.broadcast_to``."""
