@@ -89,6 +89,16 @@ def test_svg_frames_in_a_folder(tmp_path):
         ElementTree.parse(folder / name)
 
 
+@needs_dot
+def test_a_shorter_animation_into_the_same_folder_leaves_no_stale_frames(tmp_path):
+    f, _ = neuron(backward=False)
+    viz.animate_backward(f, tmp_path / "frames", style="record")            # 9 frames
+    (tmp_path / "frames" / "notes.txt").write_text("mine")
+    w = ag.Tensor(2.0, requires_grad=True, label="w")
+    folder = viz.animate_backward((w * 3.0).sigmoid(), tmp_path / "frames")  # 3 frames
+    assert sorted(os.listdir(folder)) == ["frame_000.svg", "frame_001.svg", "frame_002.svg", "notes.txt"]
+
+
 def test_without_dot_the_frames_source_is_saved(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     f, leaves = neuron(backward=False)

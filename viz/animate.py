@@ -110,6 +110,9 @@ def _write_svg_folder(frames, folder):
         return folder
     for k, svg in enumerate(_svgs(frames, save_source)):
         write_atomically(folder / f"frame_{k:03d}.svg", svg)
+    for stale in folder.glob("frame_[0-9][0-9][0-9].svg"):  # left by an earlier, longer animation
+        if int(stale.stem[len("frame_"):]) >= len(frames):
+            stale.unlink()
     return folder
 
 
