@@ -70,7 +70,8 @@ class Optimizer:
                     self._update(p, np.asarray(p.grad, dtype=p.dtype), state)
 
     def _update(self, p, grad, state):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define _update(p, grad, state): "
+                                  "the update of one parameter (see SGD)")
 
     def __repr__(self):
         return f"{type(self).__name__}(lr={self.lr:g}, {len(self.params)} parameters)"
@@ -183,7 +184,8 @@ class LRSchedule:
         return self.optimizer.lr
 
     def factor(self, t):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define factor(t): the learning-rate "
+                                  "multiplier after t steps (see InverseTimeDecay)")
 
 
 class InverseTimeDecay(LRSchedule):
