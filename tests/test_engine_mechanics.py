@@ -349,3 +349,27 @@ def test_stacking_many_scalars_backward_is_exact():
     (ag.stack(xs) * weights).sum().backward()
     np.testing.assert_array_equal([x.grad for x in xs[:14]], weights[:14])
     assert xs[-1].grad == weights[-1]
+
+
+def test_leaf_gradients_never_share_memory_even_when_one_g_reaches_both_through_views():
+    a = Tensor(np.ones((2, 2)), requires_grad=True)
+    b = Tensor(np.ones((2, 2)), requires_grad=True)
+    (a.reshape(4) + b.T.reshape(4)).sum().backward()   # add hands the same g to both reshapes
+    assert not np.shares_memory(a.grad, b.grad)
+    a.grad *= 3.0                                      # an in-place change of one leaves the other alone
+    np.testing.assert_array_equal(b.grad, np.ones((2, 2)))
+    c = Tensor([1.0, 2.0], requires_grad=True)
+    seed = np.array([5.0, 7.0])
+    c.backward(seed)                                   # a leaf root: its .grad is not the caller's seed
+    assert not np.shares_memory(c.grad, seed)
+
+
+def test_a_transposed_weights_gradient_comes_out_in_the_weights_own_layout():
+    # x @ W.T (nn.Linear's layout): W.grad is C-ordered like W, and exact
+    x = Tensor(np.random.default_rng(0).normal(size=(5, 3)))
+    W = Tensor(np.random.default_rng(1).normal(size=(4, 3)), requires_grad=True)
+    g = np.random.default_rng(2).normal(size=(5, 4))
+    (x @ W.T).backward(g)
+    assert W.grad.flags.c_contiguous
+    np.testing.assert_allclose(W.grad, g.T @ x.data, rtol=1e-14)
+    assert ag.gradcheck(lambda w: (x @ w.T).tanh(), Tensor(W.data, requires_grad=True))
