@@ -178,9 +178,9 @@ def _run(roots, seeds, retain_graph, create_graph, captured):
                 if not parent.requires_grad:
                     continue
                 if g is not None:
-                    gi = prim.vjp(i, g, out, *inputs, **params)
+                    gi = prim.vjp(i, g, out, *inputs, **params) if params else prim.vjp(i, g, out, *inputs)
                     data = parent._data
-                    if gi.shape != data.shape or gi.dtype != data.dtype:
+                    if gi.shape != data.shape or gi.dtype is not data.dtype:  # numpy shares dtype objects
                         gi = _fit(gi, data, prim, i)
                     if anomaly:
                         _check_backward(node, g, gi, i)
@@ -188,7 +188,8 @@ def _run(roots, seeds, retain_graph, create_graph, captured):
                     if previous is not None:
                         gi = previous + gi  # out of place: either may be shared; the sum is not
                         shared.discard(parent)
-                    elif track_sharing and _is_view_of(gi, g) and (g_shared or _inputs_needing_grad(parents) > 1):
+                    elif track_sharing and (gi is g or gi.base is not None) and _is_view_of(gi, g) \
+                            and (g_shared or _inputs_needing_grad(parents) > 1):
                         shared.add(parent)
                     grads[parent] = gi
                 remaining = consumers[parent] - 1
