@@ -22,7 +22,6 @@ import numpy as np
 import autograd_core as ag
 
 from . import cli_args, expression
-from .explain import explain
 from .gradients import backward_all
 from .render import GraphvizNotFoundError, render_graph
 
@@ -73,13 +72,10 @@ def run_expression(args):
             if args.explain not in variables:
                 raise CommandError(f"--explain {args.explain}: not a variable of the expression "
                                    f"({', '.join(variables)})")
-            root = result if result.size == 1 else result.sum()
-            explanation = explain(root, variables[args.explain], number_format=args.number_format)
-            print()
-            print(explanation)
-            written = explanation.render(args.out, **options)
+            written = cli_args.write_picture(result if result.size == 1 else result.sum(), args.out,
+                                    variables[args.explain], **options)
         else:
-            written = render_graph(result, args.out, **options)
+            written = cli_args.write_picture(result, args.out, **options)
     print(f"wrote {written}")
     if args.animate:
         from .animate import animate_backward

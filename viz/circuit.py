@@ -16,9 +16,8 @@ import sys
 import autograd_core as ag
 
 from . import cli_args
-from .explain import explain
 from .gradients import backward_all
-from .render import GraphvizNotFoundError, render_graph
+from .render import GraphvizNotFoundError
 
 W = (2.0, -3.0, -3.0)
 X = (-1.0, -2.0)
@@ -92,13 +91,7 @@ def main(argv=None):
     for name, leaf in leaves.items():
         print(f"  ∂f/∂{name} = {args.number_format % float(leaf.grad)}")
     try:
-        if args.explain:
-            explanation = explain(f, leaves[args.explain], number_format=args.number_format)
-            print()
-            print(explanation)
-            written = explanation.render(args.out, **options)
-        else:
-            written = render_graph(f, args.out, **options)
+        written = cli_args.write_picture(f, args.out, leaves[args.explain] if args.explain else None, **options)
         print(f"wrote {written}")
         if args.animate:
             from .animate import animate_backward

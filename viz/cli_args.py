@@ -1,13 +1,25 @@
-"""Flag checks shared by ``python -m viz`` and ``python -m viz.circuit``.
+"""What ``python -m viz`` and ``python -m viz.circuit`` share: flag checks and writing the picture.
 
-Each is an argparse ``type=``: a bad value is a usage error (exit 2, one line) before
+Each check is an argparse ``type=``: a bad value is a usage error (exit 2, one line) before
 anything is computed or written, never a traceback after the first picture was saved.
 """
 import argparse
 import pathlib
 
+from .explain import explain
 from .plots import PLOT_FORMATS
-from .render import IMAGE_FORMATS, SOURCE_SUFFIXES
+from .render import IMAGE_FORMATS, SOURCE_SUFFIXES, render_graph
+
+
+def write_picture(root, out, param=None, number_format="%.4g", **options):
+    """Render ``root``'s graph to ``out``; with ``param``, print ``explain(root, param)`` first and
+    highlight its paths. Returns the path written."""
+    if param is None:
+        return render_graph(root, out, number_format=number_format, **options)
+    explanation = explain(root, param, number_format=number_format)
+    print()
+    print(explanation)
+    return explanation.render(out, number_format=number_format, **options)
 
 
 def _suffix_check(text, known, what):
