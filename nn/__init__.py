@@ -16,13 +16,13 @@ from . import datasets, functional, init, optim
 from .history import History
 from .layers import MLP, Identity, Linear, ReLU, Sequential, Sigmoid, Tanh
 from .module import Module
-from . import search
+from . import search, tables
 from .search import GridSearchResult, grid_search, random_search
 from .serialization import load, save
 from .training import evaluate, fit
 
 __all__ = [
     "Module", "Linear", "Sequential", "ReLU", "Sigmoid", "Tanh", "Identity", "MLP",
-    "init", "functional", "optim", "datasets",
+    "init", "functional", "optim", "datasets", "tables",
     "fit", "evaluate", "grid_search", "random_search", "search", "GridSearchResult", "History", "save", "load",
 ]

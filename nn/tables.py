@@ -219,3 +219,60 @@ def _is_number(cell):
         return math.isfinite(float(cell))
     except ValueError:
         return False
+
+
+class Splits:
+    """Train / validation / test pairs, standardised with the training rows' statistics only,
+    and what a saved model needs to apply to new raw data: the ``standardizer``, the ``task``,
+    ``feature_names`` and ``class_names``."""
+
+    def __init__(self, train, validation, test, standardizer, task, feature_names, class_names, name):
+        self.train, self.validation, self.test = train, validation, test
+        self.standardizer, self.task, self.name = standardizer, task, name
+        self.feature_names, self.class_names = feature_names, class_names
+
+    @property
+    def n_outputs(self):
+        """Output units a model needs: one per class, or one per regression target."""
+        return len(self.class_names) if self.task == "classification" else self.train[1].shape[1]
+
+
+def load_splits(dataset=None, data=None, target=None, task=None, labels=None, seed=0, test_size=0.2,
+                validation_size=0.1):
+    """A built-in ``dataset`` ("digits" or "moons") or a user's ``data`` file, split and standardised.
+
+    The test rows are ``test_size`` of all; the validation rows ``validation_size`` of the
+    rest; classification splits keep each class's share (stratified).
+
+    >>> splits = nn.tables.load_splits(data="mine.csv", target="label", seed=0)
+    >>> X_train, y_train = splits.train
+    """
+    from .datasets import Standardizer, load_digits, make_moons, train_test_split
+
+    if (dataset is None) == (data is None):
+        raise ValueError("load_splits: give exactly one of dataset= (digits, moons) or data= (a file)")
+    if dataset is not None:
+        if dataset not in ("digits", "moons"):
+            raise ValueError(f"load_splits: unknown dataset {dataset!r}; use digits or moons, or data= a file")
+        X, y = load_digits() if dataset == "digits" else make_moons(1000, noise=0.2, seed=seed)
+        table = Table(X, y, [f"x{j}" for j in range(X.shape[1])], "y", "classification",
+                      [str(c) for c in range(int(y.max()) + 1)])
+        name = dataset
+    else:
+        table = load_table(data, target=target, task=task, labels=labels)
+        name = os.path.basename(os.fspath(data))
+    stratify = table.task == "classification"
+    if stratify:
+        counts = np.bincount(table.y)
+        if counts.min() < 3:
+            rare = table.class_names[int(np.argmin(counts))]
+            raise ValueError(f"load_splits: class {rare!r} has {counts.min()} row(s); every class needs at least 3 "
+                             "to appear in the training, validation and test splits")
+    X_rest, X_test, y_rest, y_test = train_test_split(table.X, table.y, test_size=test_size, seed=seed,
+                                                      stratify=stratify)
+    X_train, X_val, y_train, y_val = train_test_split(X_rest, y_rest, test_size=validation_size, seed=seed,
+                                                      stratify=stratify)
+    scaler = Standardizer().fit(X_train)
+    return Splits((scaler.transform(X_train), y_train), (scaler.transform(X_val), y_val),
+                  (scaler.transform(X_test), y_test), scaler, table.task, table.feature_names,
+                  table.class_names, name)

@@ -155,3 +155,85 @@ def test_search_errors_say_what_to_do(monkeypatch):
     monkeypatch.setitem(sys.modules, "joblib.externals.loky", None)
     with pytest.raises(ImportError, match=r"pip install -e '.\[distributed\]'"):
         nn.grid_search(build, GRID, X, y, validation=VALIDATION, n_jobs=2)
+
+
+# ---------------------------------------------------------------------------------- python -m nn.search
+def run_cli(*args, cwd=None):
+    import subprocess
+
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.getcwd(), os.environ.get("PYTHONPATH", "")]))
+    return subprocess.run([sys.executable, "-m", "nn.search", *args], capture_output=True, text=True, env=env,
+                          cwd=cwd, timeout=300)
+
+
+def read_results(folder):
+    import csv
+
+    with open(folder / "results.csv", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_cli_grid_writes_the_table_the_picture_and_the_best_run(tmp_path):
+    done = run_cli("--dataset", "moons", "--grid", "lr=0.3,0.03", "hidden=4,8:8", "--epochs", "3",
+                   "--out", str(tmp_path / "s"))
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "4 trials in" in done.stdout
+    rows = read_results(tmp_path / "s")
+    assert [r["hidden"] for r in rows].count("8:8") == 2 and len(rows) == 4
+    scores = [float(r["score"]) for r in rows]
+    assert scores == sorted(scores, reverse=True)
+    assert (tmp_path / "s" / "search.png").read_bytes().startswith(b"\x89PNG")
+    best = rows[0]
+    sizes = [2, *map(int, best["hidden"].split(":")), 2]
+    rebuilt = nn.MLP(sizes, seed=0)
+    nn.load(rebuilt, str(tmp_path / "s" / "best" / "model.npz"))
+    val = nn.tables.load_splits(dataset="moons", seed=0).validation
+    assert nn.evaluate(rebuilt, F.cross_entropy, *val)[1] == pytest.approx(float(best["score"]))
+
+
+def test_cli_random_search_and_a_user_csv(tmp_path):
+    Xc, yc = nn.datasets.make_moons(120, noise=0.2, seed=2)
+    lines = ["a,b,kind"] + [f"{u},{v},{'round' if k else 'flat'}" for (u, v), k in zip(Xc, yc)]
+    (tmp_path / "mine.csv").write_text("\n".join(lines) + "\n")
+    done = run_cli("--data", str(tmp_path / "mine.csv"), "--target", "kind", "--samples", "3", "--grid",
+                   "lr=log:1e-3:1e-1", "hidden=int:2:8", "--epochs", "2", "--out", str(tmp_path / "r"))
+    assert done.returncode == 0, done.stderr
+    rows = read_results(tmp_path / "r")
+    assert len(rows) == 3 and all(1e-3 <= float(r["lr"]) <= 1e-1 and 2 <= int(r["hidden"]) <= 8 for r in rows)
+
+
+def test_cli_on_a_dask_scheduler_gives_the_sequential_table(tmp_path, dask_client):
+    args = ["--dataset", "moons", "--grid", "lr=0.3,0.03", "hidden=4,8", "--epochs", "3"]
+    here = run_cli(*args, "--out", str(tmp_path / "here"))
+    there = run_cli(*args, "--scheduler", dask_client.scheduler.address, "--out", str(tmp_path / "there"))
+    assert here.returncode == 0 and there.returncode == 0, there.stderr
+    assert read_results(tmp_path / "here") == read_results(tmp_path / "there")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--grid", "lr=fast"], r"--grid lr: 'fast' is not a valid value"),
+    (["--grid", "lr=-1"], r"--grid lr: '-1' must be a finite number > 0"),
+    (["--grid", "depth=3"], r"--grid: expected NAME=VALUES with NAME one of"),
+    (["--grid", "lr=log:1e-4:1e-1"], r"is a range to draw from; add --samples K"),
+    (["--grid", "hidden=0"], r"--grid hidden: '0' is not a valid value"),
+    (["--grid", "lr=0.1", "--jobs", "0"], r"--jobs must be -1 or 1..256"),
+    (["--grid", "lr=0.1", "--jobs", "2", "--scheduler", "tcp://127.0.0.1:1"], r"exclude each other"),
+    (["--grid", "lr=0.1", "--samples", "0"], r"--samples must be in 1..10000"),
+])
+def test_cli_usage_errors_are_one_line(tmp_path, capsys, args, message):
+    import re
+
+    from nn.search.__main__ import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--dataset", "moons", *args, "--out", str(tmp_path / "x")])
+    stderr = capsys.readouterr().err
+    assert exit_.value.code == 2 and re.search(message, stderr), stderr
+    assert stderr.count("error:") == 1 and not (tmp_path / "x").exists()
+
+
+def test_cli_data_errors_name_the_column(tmp_path):
+    (tmp_path / "bad.csv").write_text("a,b,c\n1,x,0\n2,3,1\n")
+    done = run_cli("--data", str(tmp_path / "bad.csv"), "--grid", "lr=0.1", "--out", str(tmp_path / "x"))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "column 'b' is not numeric (row 2: 'x')" in done.stderr and not (tmp_path / "x").exists()
