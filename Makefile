@@ -20,7 +20,7 @@ $(VENV)/stamp-test: pyproject.toml
 	@touch $@
 $(VENV)/stamp-bench: pyproject.toml
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q -e '.[dev,oracle,bench]'
+	$(PY) -m pip install -q -e '.[dev,oracle,bench,distributed]'
 	@touch $@
 
 graphviz:

@@ -69,6 +69,11 @@ class Linear(Module):
     def extra_repr(self):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
+    def config(self):
+        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
+        return {"in_features": self.in_features, "out_features": self.out_features,
+                "bias": self.bias is not None, "dtype": self.weight.dtype.name}
+
 
 class ReLU(Module):
     """max(x, 0), elementwise. (The kink convention: relu'(0) = 1/2.)"""
@@ -195,3 +200,10 @@ class MLP(Module):
 
     def forward(self, x):
         return self.layers(x)
+
+    def config(self):
+        """The constructor's arguments (nn.architecture rebuilds the model from them)."""
+        first = self.layers[0]
+        return {"sizes": list(self.sizes), "activation": self.activation,
+                "output_activation": self.output_activation, "bias": first.bias is not None,
+                "dtype": first.weight.dtype.name}
