@@ -7,52 +7,11 @@ so a crash never leaves half a file. Loading reads and checks everything (names,
 shapes, dtypes, finiteness) before touching the model.
 """
 import os
-import secrets
-import stat
 import zipfile
 
 import numpy as np
 
-
-def atomic_write(path, write):
-    """Call ``write(file_object)`` on a temporary file beside ``path``, then rename it to ``path``.
-
-    >>> atomic_write("out.bin", lambda f: f.write(b"data"))
-    """
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = _create_temporary(folder, os.path.basename(path))
-    try:
-        with os.fdopen(handle, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        try:  # replacing a file keeps its permissions, as writing it in place would
-            os.chmod(temporary, stat.S_IMODE(os.stat(path).st_mode))
-        except FileNotFoundError:
-            pass
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
-    return path
-
-
-def _create_temporary(folder, name):
-    """A new, uniquely named file in ``folder``, opened for writing: (fd, path).
-
-    Why not ``tempfile.mkstemp``: it creates mode 0600, so every saved model and picture
-    would end up private. Mode 0666 here lets the umask decide, as ``open(path, "w")`` does.
-    """
-    for _ in range(100):
-        temporary = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.tmp")
-        try:
-            return os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
-                           0o666), temporary
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"atomic_write: could not create a temporary file in {folder!r}")
+from autograd_core.files import atomic_write  # the one atomic writer (nn.train imports it from here too)
 
 
 def save(model, path):
@@ -66,7 +25,7 @@ def save(model, path):
     state = model.state_dict()
     if not state:
         raise ValueError(f"nn.save: {type(model).__name__} has no parameters to save")
-    return atomic_write(path, lambda f: write_npz(f, state))
+    return os.fspath(atomic_write(path, lambda f: write_npz(f, state)))
 
 
 def write_npz(file, arrays):

@@ -18,7 +18,9 @@ from .format import NUMBER_FORMAT, format_array, tensor_name
 from .gradients import backward_steps
 from .graph import DrawOptions, build_digraph
 from .layout import GraphPlan
-from .render import GraphvizNotFoundError, pipe_dot, write_atomically
+from autograd_core.files import atomic_write
+
+from .render import GraphvizNotFoundError, pipe_dot
 
 
 @dataclass
@@ -106,10 +108,10 @@ def _svgs(frames, save_source):
 def _write_svg_folder(frames, folder):
     def save_source(text):
         for k, frame in enumerate(frames):
-            write_atomically(folder / f"frame_{k:03d}.dot", frame.digraph.source)
+            atomic_write(folder / f"frame_{k:03d}.dot", frame.digraph.source, make_folders=True)
         return folder
     for k, svg in enumerate(_svgs(frames, save_source)):
-        write_atomically(folder / f"frame_{k:03d}.svg", svg)
+        atomic_write(folder / f"frame_{k:03d}.svg", svg, make_folders=True)
     for stale in folder.glob("frame_[0-9][0-9][0-9].svg"):  # left by an earlier, longer animation
         if int(stale.stem[len("frame_"):]) >= len(frames):
             stale.unlink()
@@ -117,7 +119,7 @@ def _write_svg_folder(frames, folder):
 
 
 def _write_html(frames, path, root):
-    svgs = _svgs(frames, lambda text: write_atomically(path.with_suffix(".dot"), text))
+    svgs = _svgs(frames, lambda text: atomic_write(path.with_suffix(".dot"), text, make_folders=True))
     title = f"The backward pass of {root.label or 'the output'}, one op at a time"
     parts = []
     for k, (frame, svg) in enumerate(zip(frames, svgs)):
@@ -125,7 +127,7 @@ def _write_html(frames, path, root):
         parts.append(f'<div class="frame" id="frame{k}"{"" if k == 0 else " hidden"}>'
                      f'<p class="caption">{html.escape(frame.caption)}</p>{svg}</div>')
     page = _PAGE.format(title=html.escape(title), last=len(frames) - 1, frames="\n".join(parts))
-    return write_atomically(path, page)
+    return atomic_write(path, page, make_folders=True)
 
 
 _PAGE = """<!DOCTYPE html>
