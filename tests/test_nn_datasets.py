@@ -1,6 +1,7 @@
 """nn.datasets: digits, moons, splitting, standardising, and MNIST IDX files written by the tests."""
 import gzip
 import struct
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -188,3 +189,73 @@ def test_load_mnist_checks_counts_and_label_range(mnist_folder):
     (folder / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(idx_bytes(np.array([1, 2, 3, 12, 0], np.uint8))))
     with pytest.raises(ValueError, match=r"labels in .* must be 0\.\.9, found 0\.\.12"):
         datasets.load_mnist(folder, kind="t10k")
+
+
+def gzip_file(path, head, zero_bytes):
+    """``head`` followed by ``zero_bytes`` zeros, gzipped in chunks (a 160 MB bomb is ~160 KB on disk)."""
+    with gzip.open(path, "wb", compresslevel=1) as f:
+        f.write(head)
+        zeros = bytes(1 << 20)
+        while zero_bytes > 0:
+            f.write(zeros[:zero_bytes])
+            zero_bytes -= len(zeros)
+    return path
+
+
+BOMB_BYTES = 160 << 20
+
+
+@pytest.mark.parametrize("head, message", [
+    (b"", r"has unknown dtype code 0x00"),  # gzipped zeros, as in the issue: refused after 4 bytes
+    (idx_bytes(np.array([1, 2, 3], np.uint8)), r"holds more than the 11 bytes its header \(shape \(3,\), uint8\) declares"),
+    (bytes([0, 0, 8, 2]) + struct.pack(">II", 2**32 - 1, 2**32 - 1),  # 16 EB declared, 160 MB held
+     r"declares 18446744065119617037 bytes \(shape \(4294967295, 4294967295\), uint8\), more than a gzip file "
+     r"of \d+ bytes can hold"),
+])
+def test_idx_bombs_are_refused_in_bounded_memory(tmp_path, head, message):
+    path = gzip_file(tmp_path / "bomb-idx1-ubyte.gz", head, BOMB_BYTES)
+    assert path.stat().st_size < 1 << 20
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=r"load_idx: '.*bomb-idx1-ubyte.gz' " + message):
+            datasets.load_idx(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 100 << 20, f"peak {peak / 2**20:.0f} MB"
+
+
+def test_a_truncated_gzip_idx_file_is_refused_after_the_data_it_holds(tmp_path):
+    path = gzip_file(tmp_path / "short-idx1-ubyte.gz", bytes([0, 0, 8, 1]) + struct.pack(">I", 100), 50)
+    with pytest.raises(ValueError, match=r"has 58 bytes but its header \(shape \(100,\), uint8\) needs 108: the "
+                                         r"file is truncated"):
+        datasets.load_idx(path)
+
+
+def test_an_uncompressed_idx_file_is_checked_against_its_size_before_reading(tmp_path):
+    path = tmp_path / "big-idx3-ubyte"
+    path.write_bytes(bytes([0, 0, 8, 3]) + struct.pack(">III", 60000, 28, 28) + bytes(1000))
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=r"has 1016 bytes but its header \(shape \(60000, 28, 28\), uint8\) needs 47040016"):
+            datasets.load_idx(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1 << 20  # nothing of the declared 47 MB was allocated
+
+
+@pytest.mark.parametrize("labels, found", [([3.0, np.nan, 4.0, 1.0, 5.0], "nan"), ([3.0, 1.0, 2.5, 1.0, 5.0], "2.5")])
+def test_label_files_with_nan_or_fractional_labels_are_refused(mnist_folder, labels, found):
+    folder, _, _ = mnist_folder
+    (folder / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(idx_bytes(np.array(labels), code=0x0E)))
+    with pytest.raises(ValueError, match=rf"load_mnist: labels in '.*t10k-labels-idx1-ubyte.gz' must be whole numbers "
+                                         rf"0\.\.9, found 1 that are not \(e\.g\. {found}\)"):
+        datasets.load_mnist(folder, kind="t10k")
+
+
+def test_float_label_files_with_whole_numbers_still_load(mnist_folder):
+    folder, _, labels = mnist_folder
+    (folder / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(idx_bytes(labels.astype(float), code=0x0E)))
+    _, y = datasets.load_mnist(folder, kind="t10k")
+    assert y.dtype == np.int64 and y.tolist() == labels.tolist()
