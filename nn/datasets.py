@@ -1,4 +1,4 @@
-"""Data: the 8x8 digits scikit-learn ships, two moons, MNIST IDX files, splitting and scaling.
+"""Data: the 8x8 UCI digits (shipped in nn/data), two moons, MNIST IDX files, splitting and scaling.
 
 Features come back as float64 arrays of shape (N, D) and class labels as int64 arrays
 of shape (N,), ready for ``nn.fit`` with ``F.cross_entropy``.
@@ -12,20 +12,24 @@ import zlib
 import numpy as np
 
 
+_DIGITS = os.path.join(os.path.dirname(__file__), "data", "digits.csv.gz")  # origin and licence: data/README.md
+
+
 def load_digits():
-    """The 1,797 handwritten 8x8 digits bundled with scikit-learn (real data, no download).
+    """The 1,797 handwritten 8x8 digits of the UCI optical digits test set (shipped with nn, no download).
 
     Returns ``(X, y)``: X of shape (1797, 64), pixel intensities 0..16 as float64;
-    y of shape (1797,), the digit 0..9 as int64.
+    y of shape (1797,), the digit 0..9 as int64: the same arrays scikit-learn's
+    ``load_digits`` returns (it ships the same file; origin and licence, CC BY 4.0,
+    in ``nn/data/README.md``).
 
     >>> X, y = load_digits()
     >>> X.shape, y[:5]
     ((1797, 64), array([0, 1, 2, 3, 4]))
     """
-    from sklearn.datasets import load_digits as sklearn_digits  # imported here: sklearn is slow to import
-
-    bunch = sklearn_digits()
-    return np.asarray(bunch.data, dtype=np.float64), np.asarray(bunch.target, dtype=np.int64)
+    with gzip.open(_DIGITS, "rt", encoding="ascii") as f:
+        table = np.loadtxt(f, delimiter=",", dtype=np.int64)
+    return table[:, :-1].astype(np.float64), table[:, -1].copy()
 
 
 def _generator(seed):

@@ -1,12 +1,45 @@
 """nn.datasets: digits, moons, splitting, standardising, and MNIST IDX files written by the tests."""
 import gzip
+import os
+import pathlib
 import struct
+import subprocess
+import sys
 import tracemalloc
 
 import numpy as np
 import pytest
 
 from nn import datasets
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+# sha256 of scikit-learn 1.9.1's load_digits() arrays (X as float64, y as int64, C order), recorded while it was
+# still installed: the digits shipped in nn/data must give exactly the same samples.
+SKLEARN_DIGITS_SHA256 = ("20def7f70a702f0af9732fbba4375e147a7d54fe70d8c45569b8e7c1c7010c10",
+                         "a3c91c262eddcf7ba8f0e37507c30284493c9b20412ffe4af30d536401f7ba21")
+
+
+def test_load_digits_returns_scikit_learns_arrays_without_scikit_learn():
+    code = ("import hashlib, sys; from nn import datasets; X, y = datasets.load_digits(); "
+            "print(hashlib.sha256(X.tobytes()).hexdigest(), hashlib.sha256(y.tobytes()).hexdigest(), "
+            "any(m.split('.')[0] in ('sklearn', 'scipy') for m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                            env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [*SKLEARN_DIGITS_SHA256, "False"]
+
+
+def test_the_digits_file_is_package_data_and_scikit_learn_is_no_dependency():
+    tomllib = pytest.importorskip("tomllib" if sys.version_info >= (3, 11) else "tomli")
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    patterns = config["tool"]["setuptools"]["package-data"]["nn"]
+    shipped = {p.relative_to(ROOT / "nn").as_posix() for pattern in patterns for p in (ROOT / "nn").glob(pattern)}
+    assert {"data/digits.csv.gz", "data/README.md"} <= shipped
+    assert "CC BY 4.0" in (ROOT / "nn" / "data" / "README.md").read_text()
+    dependencies = " ".join(config["project"]["dependencies"])
+    assert "scikit-learn" not in dependencies and "scipy" not in dependencies
 
 
 def test_load_digits_is_the_real_8x8_data():
