@@ -2,7 +2,7 @@
 import json
 import math
 
-from .serialization import atomic_write
+from autograd_core.files import atomic_write
 
 PER_EPOCH = ("train_loss", "val_loss", "train_acc", "val_acc", "grad_norm", "dead_fraction", "lr")
 
