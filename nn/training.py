@@ -62,73 +62,113 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation=None,
     if validation is not None:
         if not isinstance(validation, (tuple, list)) or len(validation) != 2:
             raise ValueError("fit: validation must be a pair (X_val, y_val)")
-        X_val, y_val = _check_data("X_val", "y_val", *validation, dtype)
-        _probe(model, loss_fn, X_val, y_val, "X_val", "y_val")
+        validation = _check_data("X_val", "y_val", *validation, dtype)
+        _probe(model, loss_fn, *validation, "X_val", "y_val")
 
-    watched_params = _parameters_to_check(model, optimizer)
-    history = History()
+    training = _Training(model, loss_fn, optimizer, X, y, batch_size, epochs, validation, measure_accuracy,
+                         early_stopping, tol, scheduler)
     rng = np.random.default_rng(seed)
-    best_value, best_state, stale_epochs = math.inf, None, 0
     bar = _progress_bar(progress, epochs)
-    n = len(X)
-    steps = math.ceil(n / batch_size)
     try:
         for epoch in range(epochs):
-            model.train()
-            order = rng.permutation(n) if shuffle else np.arange(n)
-            loss_total = correct_total = norm_total = 0.0
-            for step in range(steps):
-                rows = order[step * batch_size:(step + 1) * batch_size]
-                where = f"epoch {epoch + 1}/{epochs}, step {step + 1}/{steps}"
-                optimizer.zero_grad()
-                model.zero_grad()  # also parameters the optimizer does not hold (frozen ones)
-                output = model(Tensor(X[rows]))
-                loss = loss_fn(output, y[rows])
-                value = _loss_value(loss, where, history, best_state is not None)
-                loss.backward()
-                norm_total += _gradient_norm(watched_params, where, history, best_state is not None)
-                optimizer.step()
-                loss_total += value * len(rows)
-                if measure_accuracy:
-                    correct_total += measure_accuracy(output.data, y[rows]) * len(rows)
-            history.train_loss.append(loss_total / n)
-            history.grad_norm.append(norm_total / steps)
-            if hasattr(optimizer, "lr"):
-                history.lr.append(float(optimizer.lr))
-            if measure_accuracy:
-                history.train_acc.append(correct_total / n)
-            if validation is not None:
-                val_loss, val_acc = evaluate(model, loss_fn, X_val, y_val, accuracy=measure_accuracy)
-                history.val_loss.append(val_loss)
-                if measure_accuracy:
-                    history.val_acc.append(val_acc)
-            dead = dead_unit_fraction(model, X[:DEAD_UNIT_PROBE])
-            if dead is not None:
-                history.dead_fraction.append(dead)
-            if scheduler is not None:
-                scheduler.step()
-            watched = history.val_loss[-1] if validation is not None else history.train_loss[-1]
-            if watched < best_value:
-                best_value, history.best_epoch, stale_epochs = watched, epoch, 0
-                if early_stopping:
-                    best_state = model.state_dict()
-            else:
-                stale_epochs += 1
-            bar.set_postfix_str(_summary(history), refresh=False)
+            order = rng.permutation(len(X)) if shuffle else np.arange(len(X))   # shuffle
+            training.run_epoch(epoch, order)                                    # mini-batches, updates
+            stop = training.end_epoch(epoch)                                    # validate; stop?
+            bar.set_postfix_str(_summary(training.history), refresh=False)
             bar.update(1)
-            if early_stopping and stale_epochs >= early_stopping:
-                history.stopped_reason = "early_stopping"
-                break
-            if tol is not None and epoch > 0 and abs(history.train_loss[-1] - history.train_loss[-2]) < tol:
-                history.stopped_reason = "tol"
+            if stop:
+                training.history.stopped_reason = stop
                 break
         else:
-            history.stopped_reason = "completed"
+            training.history.stopped_reason = "completed"
     finally:
         bar.close()
-        if best_state is not None:
-            model.load_state_dict(best_state)  # however training ended: the best epoch's weights
-    return history
+        training.restore_best()  # however training ended: the best epoch's weights, with early stopping
+    return training.history
+
+
+class _Training:
+    """The state of one ``fit`` call: the data, the history, and the best epoch so far."""
+
+    def __init__(self, model, loss_fn, optimizer, X, y, batch_size, epochs, validation, measure_accuracy,
+                 early_stopping, tol, scheduler):
+        self.model, self.loss_fn, self.optimizer, self.X, self.y = model, loss_fn, optimizer, X, y
+        self.batch_size, self.epochs, self.validation = batch_size, epochs, validation
+        self.measure_accuracy, self.early_stopping, self.tol, self.scheduler = (measure_accuracy, early_stopping,
+                                                                              tol, scheduler)
+        self.watched_params = _parameters_to_check(model, optimizer)
+        self.history = History()
+        self.best_value, self.best_state, self.stale_epochs = math.inf, None, 0
+        self.epoch_totals = None
+
+    def run_epoch(self, epoch, order):
+        """One pass over the rows in ``order``, one optimizer step per mini-batch."""
+        self.model.train()
+        steps = math.ceil(len(order) / self.batch_size)
+        loss_total = correct_total = norm_total = 0.0
+        for step in range(steps):
+            rows = order[step * self.batch_size:(step + 1) * self.batch_size]
+            value, norm, output = self.train_step(rows, f"epoch {epoch + 1}/{self.epochs}, step {step + 1}/{steps}")
+            loss_total += value * len(rows)
+            norm_total += norm
+            if self.measure_accuracy:
+                correct_total += self.measure_accuracy(output.data, self.y[rows]) * len(rows)
+        self.epoch_totals = (loss_total / len(order), norm_total / steps, correct_total / len(order))
+
+    def train_step(self, rows, where):
+        """zero_grad, forward, loss, backward, check, update; returns (loss, gradient norm, output)."""
+        restores_best = self.best_state is not None
+        self.optimizer.zero_grad()
+        self.model.zero_grad()  # also parameters the optimizer does not hold (frozen ones)
+        output = self.model(Tensor(self.X[rows]))
+        loss = self.loss_fn(output, self.y[rows])
+        value = _loss_value(loss, where, self.history, restores_best)
+        loss.backward()
+        norm = _gradient_norm(self.watched_params, where, self.history, restores_best)
+        self.optimizer.step()
+        return value, norm, output
+
+    def end_epoch(self, epoch):
+        """Record the epoch's measurements, validate, step the scheduler; returns why to stop, or None."""
+        history = self.history
+        train_loss, grad_norm, train_acc = self.epoch_totals
+        history.train_loss.append(train_loss)
+        history.grad_norm.append(grad_norm)
+        if hasattr(self.optimizer, "lr"):
+            history.lr.append(float(self.optimizer.lr))
+        if self.measure_accuracy:
+            history.train_acc.append(train_acc)
+        if self.validation is not None:
+            val_loss, val_acc = evaluate(self.model, self.loss_fn, *self.validation, accuracy=self.measure_accuracy)
+            history.val_loss.append(val_loss)
+            if self.measure_accuracy:
+                history.val_acc.append(val_acc)
+        dead = dead_unit_fraction(self.model, self.X[:DEAD_UNIT_PROBE])
+        if dead is not None:
+            history.dead_fraction.append(dead)
+        if self.scheduler is not None:
+            self.scheduler.step()
+        return self.stop_reason(epoch)
+
+    def stop_reason(self, epoch):
+        """Track the best epoch (validation loss, else training loss); "early_stopping", "tol" or None."""
+        history = self.history
+        watched = history.val_loss[-1] if self.validation is not None else history.train_loss[-1]
+        if watched < self.best_value:
+            self.best_value, history.best_epoch, self.stale_epochs = watched, epoch, 0
+            if self.early_stopping:
+                self.best_state = self.model.state_dict()
+        else:
+            self.stale_epochs += 1
+        if self.early_stopping and self.stale_epochs >= self.early_stopping:
+            return "early_stopping"
+        if self.tol is not None and epoch > 0 and abs(history.train_loss[-1] - history.train_loss[-2]) < self.tol:
+            return "tol"
+        return None
+
+    def restore_best(self):
+        if self.best_state is not None:
+            self.model.load_state_dict(self.best_state)
 
 
 def evaluate(model, loss_fn, X, y, accuracy="auto"):
