@@ -5,6 +5,7 @@ check the gradients are finite, ``optimizer.step()``. Every check happens before
 the step, so a NaN never reaches the weights. Losses are recorded as floats: no
 graph outlives its step.
 """
+import contextlib
 import math
 import numbers
 import sys
@@ -17,6 +18,7 @@ from autograd_core import Tensor
 from . import functional as F
 from .history import History
 from .layers import ReLU
+from .signals import deferring_signals
 
 EVAL_CHUNK = 4096       # rows per forward pass when evaluating (bounds memory, not results)
 DEAD_UNIT_PROBE = 2048  # training rows used to look for ReLU units that never fire
@@ -41,6 +43,11 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation=None,
     Bad input raises before training; a NaN/Inf loss or gradient raises a
     ``FloatingPointError`` naming the epoch and step, with the weights of the last good
     step kept (or the best epoch's, with early stopping) and ``error.history`` attached.
+    Any other exception that ends training, Ctrl-C (``KeyboardInterrupt``) included, also
+    carries ``error.history`` (the whole epochs run, ``stopped_reason`` "interrupted" or
+    "failed"), and the best weights are restored with early stopping. A SIGINT/SIGTERM that
+    arrives during ``optimizer.step()`` is held until the step is complete, so no parameter
+    is ever one update ahead of another.
 
     >>> X, y = nn.datasets.make_moons(400, noise=0.1, seed=0)
     >>> model = nn.MLP([2, 16, 2], seed=0)
@@ -69,22 +76,30 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation=None,
                          early_stopping, tol, scheduler)
     rng = np.random.default_rng(seed)
     bar = _progress_bar(progress, epochs)
+    history = training.history
     try:
-        for epoch in range(epochs):
-            order = rng.permutation(len(X)) if shuffle else np.arange(len(X))   # shuffle
-            training.run_epoch(epoch, order)                                    # mini-batches, updates
-            stop = training.end_epoch(epoch)                                    # validate; stop?
-            bar.set_postfix_str(_summary(training.history), refresh=False)
-            bar.update(1)
-            if stop:
-                training.history.stopped_reason = stop
-                break
-        else:
-            training.history.stopped_reason = "completed"
+        with deferring_signals() as training.critical:
+            for epoch in range(epochs):
+                order = rng.permutation(len(X)) if shuffle else np.arange(len(X))   # shuffle
+                training.run_epoch(epoch, order)                                    # mini-batches, updates
+                stop = training.end_epoch(epoch)                                    # validate; stop?
+                bar.set_postfix_str(_summary(history), refresh=False)
+                bar.update(1)
+                if stop:
+                    history.stopped_reason = stop
+                    break
+            else:
+                history.stopped_reason = "completed"
+    except BaseException as error:  # Ctrl-C included: whatever ends training, what was measured survives
+        if history.stopped_reason is None:
+            history.stopped_reason = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
+        with contextlib.suppress(AttributeError):  # exceptions with __slots__ cannot carry it
+            error.history = history
+        raise
     finally:
         bar.close()
         training.restore_best()  # however training ended: the best epoch's weights, with early stopping
-    return training.history
+    return history
 
 
 class _Training:
@@ -100,6 +115,7 @@ class _Training:
         self.history = History()
         self.best_value, self.best_state, self.stale_epochs = math.inf, None, 0
         self.epoch_totals = None
+        self.critical = contextlib.nullcontext()  # fit sets the signal-deferring one
 
     def run_epoch(self, epoch, order):
         """One pass over the rows in ``order``, one optimizer step per mini-batch."""
@@ -125,30 +141,27 @@ class _Training:
         value = _loss_value(loss, where, self.history, restores_best)
         loss.backward()
         norm = _gradient_norm(self.watched_params, where, self.history, restores_best)
-        self.optimizer.step()
+        with self.critical:  # Ctrl-C waits for the whole update: no parameter is one step ahead of another
+            self.optimizer.step()
         return value, norm, output
 
     def end_epoch(self, epoch):
-        """Record the epoch's measurements, validate, step the scheduler; returns why to stop, or None."""
-        history = self.history
+        """Validate, then record the epoch and step the scheduler; returns why to stop, or None."""
         train_loss, grad_norm, train_acc = self.epoch_totals
-        history.train_loss.append(train_loss)
-        history.grad_norm.append(grad_norm)
-        if hasattr(self.optimizer, "lr"):
-            history.lr.append(float(self.optimizer.lr))
-        if self.measure_accuracy:
-            history.train_acc.append(train_acc)
+        val_loss = val_acc = None
         if self.validation is not None:
             val_loss, val_acc = evaluate(self.model, self.loss_fn, *self.validation, accuracy=self.measure_accuracy)
-            history.val_loss.append(val_loss)
-            if self.measure_accuracy:
-                history.val_acc.append(val_acc)
         dead = dead_unit_fraction(self.model, self.X[:DEAD_UNIT_PROBE])
-        if dead is not None:
-            history.dead_fraction.append(dead)
-        if self.scheduler is not None:
-            self.scheduler.step()
-        return self.stop_reason(epoch)
+        with self.critical:  # an interrupt leaves the history with whole epochs only
+            measured = dict(train_loss=train_loss, grad_norm=grad_norm, lr=getattr(self.optimizer, "lr", None),
+                            train_acc=train_acc if self.measure_accuracy else None, val_loss=val_loss,
+                            val_acc=val_acc if self.measure_accuracy else None, dead_fraction=dead)
+            for name, value in measured.items():
+                if value is not None:
+                    getattr(self.history, name).append(float(value))
+            if self.scheduler is not None:
+                self.scheduler.step()
+            return self.stop_reason(epoch)
 
     def stop_reason(self, epoch):
         """Track the best epoch (validation loss, else training loss); "early_stopping", "tol" or None."""
