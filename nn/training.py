@@ -9,6 +9,7 @@ import contextlib
 import math
 import numbers
 import sys
+import warnings
 
 import numpy as np
 
@@ -25,7 +26,7 @@ DEAD_UNIT_PROBE = 2048  # training rows used to look for ReLU units that never f
 
 
 def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation=None, shuffle=True, seed=0,
-        early_stopping=None, tol=None, progress=True, scheduler=None, accuracy="auto"):
+        early_stopping=None, tol=None, progress=True, scheduler=None, accuracy="auto", divergence_factor=100.0):
     """Train ``model`` on (X, y) with mini-batches; returns a ``History``.
 
     - ``loss_fn(output, y_batch)`` returns a scalar Tensor (e.g. ``F.cross_entropy``);
@@ -35,6 +36,11 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation=None,
     - ``early_stopping=patience`` stops after ``patience`` epochs without a lower validation
       loss and always restores the best epoch's weights, however training ends.
     - ``tol`` stops when the epoch's mean training loss changes by less than ``tol``.
+    - Divergence without NaN stops training with a ``RuntimeWarning`` and ``stopped_reason``
+      "diverged": an epoch's mean training loss above ``divergence_factor`` (100) times the
+      lowest loss seen so far (the first mini-batch's loss before any update included) and
+      above that first loss, so a spike of a well-trained run (0.001 to 0.02) is not one.
+      Only for positive losses; ``divergence_factor=None`` turns the check off.
     - ``scheduler`` (from ``nn.optim``) is stepped after every epoch.
     - ``accuracy``: "auto" (class labels with argmax, one-hot targets, or 0/1 targets with
       ``F.binary_cross_entropy[_with_logits]``), None (off) or ``f(output_array, y_array)``.
@@ -62,6 +68,10 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation=None,
             raise ValueError("fit: early_stopping watches the validation loss; pass validation=(X_val, y_val)")
     if tol is not None and (not isinstance(tol, numbers.Real) or not tol > 0):
         raise ValueError(f"fit: tol must be a positive number, got {tol!r}")
+    if divergence_factor is not None and (not isinstance(divergence_factor, numbers.Real)
+                                          or not 1 < divergence_factor < math.inf):
+        raise ValueError(f"fit: divergence_factor must be a finite number > 1 (or None: off), "
+                         f"got {divergence_factor!r}")
     dtype = next((p.dtype for p in model.parameters()), np.dtype(np.float64))
     X, y = _check_data("X", "y", X, y, dtype)
     out_shape = _probe(model, loss_fn, X, y, "X", "y")
@@ -73,7 +83,7 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation=None,
         _probe(model, loss_fn, *validation, "X_val", "y_val")
 
     training = _Training(model, loss_fn, optimizer, X, y, batch_size, epochs, validation, measure_accuracy,
-                         early_stopping, tol, scheduler)
+                         scheduler, early_stopping, tol, divergence_factor)
     rng = np.random.default_rng(seed)
     bar = _progress_bar(progress, epochs)
     history = training.history
@@ -106,7 +116,7 @@ class _Training:
     """The state of one ``fit`` call: the data, the history, and the best epoch so far."""
 
     def __init__(self, model, loss_fn, optimizer, X, y, batch_size, epochs, validation, measure_accuracy,
-                 early_stopping, tol, scheduler):
+                 scheduler, early_stopping, tol, divergence_factor):
         self.model, self.loss_fn, self.optimizer, self.X, self.y = model, loss_fn, optimizer, X, y
         self.batch_size, self.epochs, self.validation = batch_size, epochs, validation
         self.measure_accuracy, self.early_stopping, self.tol, self.scheduler = (measure_accuracy, early_stopping,
@@ -114,7 +124,9 @@ class _Training:
         self.watched_params = _parameters_to_check(model, optimizer)
         self.history = History()
         self.best_value, self.best_state, self.stale_epochs = math.inf, None, 0
+        self.divergence_factor = divergence_factor
         self.epoch_totals = None
+        self.start_loss = None  # the first mini-batch's loss, before any update: divergence's yardstick
         self.critical = contextlib.nullcontext()  # fit sets the signal-deferring one
 
     def run_epoch(self, epoch, order):
@@ -125,6 +137,8 @@ class _Training:
         for step in range(steps):
             rows = order[step * self.batch_size:(step + 1) * self.batch_size]
             value, norm, output = self.train_step(rows, f"epoch {epoch + 1}/{self.epochs}, step {step + 1}/{steps}")
+            if self.start_loss is None:
+                self.start_loss = value
             loss_total += value * len(rows)
             norm_total += norm
             if self.measure_accuracy:
@@ -173,11 +187,28 @@ class _Training:
                 self.best_state = self.model.state_dict()
         else:
             self.stale_epochs += 1
+        if self.diverged(epoch):
+            return "diverged"
         if self.early_stopping and self.stale_epochs >= self.early_stopping:
             return "early_stopping"
         if self.tol is not None and epoch > 0 and abs(history.train_loss[-1] - history.train_loss[-2]) < self.tol:
             return "tol"
         return None
+
+    def diverged(self, epoch):
+        """The epoch's loss is past ``divergence_factor`` times the best so far and above the start (warns)."""
+        losses = self.history.train_loss
+        best = min([self.start_loss, *losses[:-1]])
+        if self.divergence_factor is None or not best > 0 or not losses[-1] > max(self.divergence_factor * best,
+                                                                                  self.start_loss):
+            return False
+        kept = ("the best epoch's weights are restored (early_stopping)" if self.early_stopping
+                else "the weights are the diverged ones: pass early_stopping= to get the best epoch's back")
+        warnings.warn(f"fit: training diverged at epoch {epoch + 1}/{self.epochs}: the mean training loss "
+                      f"{losses[-1]:.4g} is more than {self.divergence_factor:g}x its best {best:.4g} (the first "
+                      f"step's loss was {self.start_loss:.4g}); stopped, and {kept}. Try a lower learning rate",
+                      RuntimeWarning, stacklevel=5)  # the caller of fit
+        return True
 
     def restore_best(self):
         if self.best_state is not None:

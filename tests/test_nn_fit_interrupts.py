@@ -130,3 +130,79 @@ def test_a_programs_own_sigint_handler_still_runs_after_the_step():
         signal.signal(signal.SIGINT, previous)
     assert seen == [signal.SIGINT] and history.stopped_reason == "completed"  # the program chose to go on
     assert handler_after is handler
+
+
+# ---------------------------------------------------------------------------------- divergence without NaN
+def linear_data(n=200):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n, 3))
+    return X, X @ np.array([[1.0], [-2.0], [3.0]])
+
+
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning")
+def test_cross_entropy_at_lr_1e3_is_reported_as_diverged_not_completed():
+    """Before: 15 epochs 'completed' with losses up to 1e232 and a final loss of 252."""
+    X, y = moons(0, 200)
+    model = nn.MLP([2, 16, 2], seed=0)
+    with pytest.warns(RuntimeWarning, match=r"fit: training diverged at epoch 1/15: the mean training loss 2\.83e\+23 "
+                                            r"is more than 100x its best 1\.586 .*Try a lower learning rate"):
+        history = nn.fit(model, F.cross_entropy, optim.SGD(model.parameters(), lr=1e3), X, y, epochs=15,
+                         progress=False)
+    assert history.stopped_reason == "diverged" and history.epochs_run == 1
+
+
+@pytest.mark.parametrize("lr, epochs_run", [(1.0, 10), (3.0, 1)])
+def test_mse_regression_growing_without_nan_is_diverged(lr, epochs_run):
+    """Before: SGD at lr=3 'completed' 15 epochs at loss 1e147 with |w| = 8e74, lr=1 at 1e8."""
+    X, y = linear_data()
+    model = nn.MLP([3, 1], seed=0)
+    with pytest.warns(RuntimeWarning, match="diverged"):
+        history = nn.fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=lr), X, y, epochs=15, progress=False)
+    assert history.stopped_reason == "diverged" and history.epochs_run == epochs_run
+
+
+class Nudge:
+    """A scheduler that shifts a weight by 0.01 after epoch 4: the next epoch's loss spikes a billionfold."""
+
+    def __init__(self, model):
+        self.model, self.t = model, 0
+
+    def step(self):
+        self.t += 1
+        if self.t == 4:
+            self.model.layers[0].weight.data += 0.01
+
+
+def test_a_spike_of_a_converged_run_below_its_starting_loss_is_not_divergence(recwarn):
+    X, y = linear_data()
+    model = nn.MLP([3, 1], seed=0)
+    history = nn.fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=0.3), X, y, epochs=8, progress=False,
+                     scheduler=Nudge(model))
+    assert history.train_loss[4] > 1e6 * min(history.train_loss[:4])  # the spike is there ...
+    assert history.train_loss[4] < history.train_loss[0]                 # ... but below the untrained loss
+    assert history.stopped_reason == "completed" and not [w for w in recwarn if "diverged" in str(w.message)]
+
+
+def test_divergence_check_can_be_turned_off_and_its_factor_is_checked():
+    X, y = linear_data()
+    model = nn.MLP([3, 1], seed=0)
+    history = nn.fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=3.0), X, y, epochs=3, progress=False,
+                     divergence_factor=None)
+    assert history.stopped_reason == "completed" and history.train_loss[-1] > 1e25
+    for bad in (1, 0.5, float("inf"), "10"):
+        with pytest.raises(ValueError, match=r"fit: divergence_factor must be a finite number > 1 \(or None: off\)"):
+            nn.fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=0.1), X, y, epochs=1, progress=False,
+                   divergence_factor=bad)
+
+
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning")
+def test_divergence_with_early_stopping_restores_the_best_epoch():
+    X, y = linear_data()
+    model = nn.MLP([3, 1], seed=0)
+    spy = EpochSpy(model)
+    with pytest.warns(RuntimeWarning, match=r"the best epoch's weights are restored"):
+        history = nn.fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=1.0), X, y, epochs=15, progress=False,
+                         validation=linear_data(50), early_stopping=15, scheduler=spy)
+    assert history.stopped_reason == "diverged"
+    for name, p in model.named_parameters():
+        np.testing.assert_array_equal(p.data, spy.states[history.best_epoch][name])
