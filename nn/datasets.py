@@ -12,7 +12,7 @@ import zlib
 import numpy as np
 
 
-_DIGITS = os.path.join(os.path.dirname(__file__), "data", "digits.csv.gz")  # origin and licence: data/README.md
+_DIGITS = os.path.join(os.path.dirname(__file__), "bundled", "digits.csv.gz")  # origin and licence: bundled/README.md
 
 
 def load_digits():
