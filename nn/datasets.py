@@ -1,4 +1,4 @@
-"""Data: the 8x8 UCI digits (shipped in nn/data), two moons, MNIST IDX files, splitting and scaling.
+"""Data: the 8x8 UCI digits (shipped in nn/bundled), two moons, MNIST IDX files, splitting and scaling.
 
 Features come back as float64 arrays of shape (N, D) and class labels as int64 arrays
 of shape (N,), ready for ``nn.fit`` with ``F.cross_entropy``.
@@ -21,7 +21,7 @@ def load_digits():
     Returns ``(X, y)``: X of shape (1797, 64), pixel intensities 0..16 as float64;
     y of shape (1797,), the digit 0..9 as int64: the same arrays scikit-learn's
     ``load_digits`` returns (it ships the same file; origin and licence, CC BY 4.0,
-    in ``nn/data/README.md``).
+    in ``nn/bundled/README.md``).
 
     >>> X, y = load_digits()
     >>> X.shape, y[:5]
