@@ -105,7 +105,8 @@ def binary_cross_entropy_with_logits(input, target, reduction="mean"):
     """Binary cross-entropy of sigmoid(input) against ``target``, computed from the logits.
 
     Written as max(x, 0) - x*t + log(1 + exp(-|x|)): exp never overflows, so the loss and
-    its gradient sigmoid(x) - t stay finite and exact for logits of +-1000.
+    its gradient sigmoid(x) - t stay finite and exact for logits of +-1000. A NaN input
+    gives a NaN loss (a diverged model); a NaN or infinite target raises.
 
     >>> binary_cross_entropy_with_logits(Tensor([1000.0, -1000.0]), [1.0, 0.0])
     Tensor(0.)
@@ -114,6 +115,12 @@ def binary_cross_entropy_with_logits(input, target, reduction="mean"):
     input = _as_input("binary_cross_entropy_with_logits", input)
     target = _target_like("binary_cross_entropy_with_logits", target, input)
     _same_shape("binary_cross_entropy_with_logits", input, target)
+    bad = ~np.isfinite(target.data)  # a broken label, not a diverged model: refuse it as binary_cross_entropy does
+    if bad.any():
+        index = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(f"binary_cross_entropy_with_logits: every target value must be finite, found "
+                         f"{target.data[index].item()} at index {index}; targets are probabilities (0 or 1 "
+                         "for hard labels)")
     loss = input.relu() - input * target + (1 + (-input.abs()).exp()).log()
     return _reduce("binary_cross_entropy_with_logits", loss, reduction)
 
