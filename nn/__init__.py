@@ -18,11 +18,11 @@ from .layers import MLP, Identity, Linear, ReLU, Sequential, Sigmoid, Tanh
 from .module import Module
 from . import search, tables
 from .search import GridSearchResult, grid_search, random_search
-from .serialization import load, save
+from .serialization import load, read_info, save
 from .training import evaluate, fit
 
 __all__ = [
     "Module", "Linear", "Sequential", "ReLU", "Sigmoid", "Tanh", "Identity", "MLP",
     "init", "functional", "optim", "datasets", "tables",
-    "fit", "evaluate", "grid_search", "random_search", "search", "GridSearchResult", "History", "save", "load",
+    "fit", "evaluate", "grid_search", "random_search", "search", "GridSearchResult", "History", "save", "load", "read_info",
 ]

@@ -8,8 +8,9 @@ import io
 import math
 import pathlib
 
+from autograd_core.files import atomic_write
+
 from .plots import PLOT_FORMATS
-from .render import write_atomically
 
 
 def _rows(result):
@@ -53,8 +54,7 @@ def plot_search(result, path=None, score_name="validation score", title="Hyper-p
                          f"use one of {', '.join(sorted(PLOT_FORMATS))}")
     buffer = io.BytesIO()
     figure.savefig(buffer, format=PLOT_FORMATS[suffix], dpi=100)
-    write_atomically(path, buffer.getvalue())
-    return path
+    return atomic_write(path, buffer.getvalue(), make_folders=True)
 
 
 def _ordered(values):
