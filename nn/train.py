@@ -15,9 +15,11 @@ with 130 / 143.
 import argparse
 import contextlib
 import datetime
+import math
 import os
 import shutil
 import sys
+import tempfile
 import time
 
 from . import datasets, optim
@@ -28,11 +30,13 @@ from .serialization import save
 from .training import evaluate, fit
 
 OPTIMIZERS = {"adam": optim.Adam, "sgd": optim.SGD, "adagrad": optim.AdaGrad}
+DATASET_SHAPES = {"digits": (1797, 64, 10), "moons": (1000, 2, 2)}  # rows, features, classes
 
 
 def parse_args(argv=None):
     """The command line's flags (see ``python -m nn.train --help``)."""
     parser = argparse.ArgumentParser(prog="python -m nn.train", description=__doc__.split("\n")[0],
+                                     usage="%(prog)s [options]   (see --help)",  # errors stay two short lines
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--dataset", choices=("digits", "moons"), default="digits")
     parser.add_argument("--hidden", type=int, nargs="*", default=[256, 128], metavar="N",
@@ -52,20 +56,93 @@ def parse_args(argv=None):
     parser.add_argument("--out", default=None, help="output folder (default: runs/<timestamp>)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
+    problem = flag_problem(args) or out_folder_problem(args.out)
+    if problem:
+        parser.error(problem)  # one line, exit 2, nothing written
+    return args
+
+
+def flag_problem(args):
+    """What is wrong with the parsed flags (None: nothing), checked before anything is loaded or written."""
     for name in ("epochs", "batch_size"):
         if getattr(args, name) < 1:
-            parser.error(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
+            return f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}"
     if any(n < 1 for n in args.hidden):
-        parser.error(f"--hidden sizes must be >= 1, got {args.hidden}")
-    if args.lr is not None and not args.lr > 0:
-        parser.error(f"--lr must be > 0, got {args.lr}")
-    if not args.weight_decay >= 0:
-        parser.error(f"--weight-decay must be >= 0, got {args.weight_decay}")
-    if args.threads < 0:
-        parser.error(f"--threads must be >= 0, got {args.threads}")
-    if args.patience < 0:
-        parser.error(f"--patience must be >= 0, got {args.patience}")
-    return args
+        return f"--hidden sizes must be >= 1, got {args.hidden}"
+    if args.lr is not None and not (args.lr > 0 and math.isfinite(args.lr)):
+        return f"--lr must be a finite number > 0, got {args.lr}"
+    if not (args.weight_decay >= 0 and math.isfinite(args.weight_decay)):
+        return f"--weight-decay must be a finite number >= 0, got {args.weight_decay}"
+    for name in ("seed", "threads", "patience"):
+        if getattr(args, name) < 0:
+            return f"--{name} must be >= 0, got {getattr(args, name)}"
+    needed, available = memory_estimate(args), physical_memory()
+    if available and needed > available:
+        return (f"--hidden {' '.join(map(str, args.hidden))} with --batch-size {args.batch_size} needs about "
+                f"{_bytes(needed)} (weights, gradients, optimizer state, activations) and this machine has "
+                f"{_bytes(available)}; choose smaller layers")
+    return None
+
+
+def memory_estimate(args):
+    """Bytes a run of ``args`` needs at least: float64 parameters held ~5 times (weights, gradient,
+    two Adam moments, the best epoch's copy), and a mini-batch's activations ~4 times.
+
+    >>> memory_estimate(parse_args(["--hidden", "2000000000"])) > 10**12
+    True
+    """
+    rows, features, classes = DATASET_SHAPES[args.dataset]
+    sizes = [features, *args.hidden, classes]
+    parameters = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+    batch = min(args.batch_size, rows)
+    return 8 * (5 * parameters + 4 * batch * sum(sizes))
+
+
+def physical_memory():
+    """This machine's memory in bytes (None where the OS does not say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _bytes(n):
+    for unit in ("bytes", "KB", "MB", "GB", "TB", "PB"):
+        if n < 1000 or unit == "PB":
+            return f"{n:.3g} {unit}"
+        n /= 1000
+
+
+def out_folder_problem(out):
+    """Why the run folder ``out`` (None: ``runs/<timestamp>``) cannot be written, or None.
+
+    Tried for real (root ignores permission bits, and /proc or a path under a file refuse
+    anyway): a missing folder is created and removed again, an existing one gets a temporary
+    file. Its parent must exist: a typo in a path should not grow a tree of folders.
+    """
+    flag = "--out" if out is not None else "the default run folder"
+    folder = out if out is not None else "runs"
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        return f"{flag} {folder!r} is an existing file, not a folder"
+    if os.path.isdir(folder):
+        if out is not None and os.path.exists(os.path.join(folder, RUN_FILE)):
+            return f"--out {out!r} already holds a run ({RUN_FILE}); choose a new folder"
+        try:
+            with tempfile.NamedTemporaryFile(dir=folder, prefix=".nn-train-probe-"):
+                pass
+        except OSError as error:
+            return f"{flag} {folder!r}: cannot write there ({error.strerror})"
+        return None
+    parent = os.path.dirname(os.path.abspath(folder))
+    if not os.path.isdir(parent):
+        what = "is not a folder" if os.path.exists(parent) else "does not exist"
+        return f"{flag} {folder!r}: its parent {parent!r} {what}"
+    try:
+        os.mkdir(folder)
+        os.rmdir(folder)
+    except OSError as error:
+        return f"{flag} {folder!r}: cannot create it ({error.strerror})"
+    return None
 
 
 def load_data(name, seed):

@@ -54,7 +54,7 @@ def test_moons_run_and_default_out_folder(tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["--epochs", "0"], "--epochs must be >= 1, got 0"),
     (["--hidden", "64", "0"], "--hidden sizes must be >= 1, got [64, 0]"),
-    (["--lr", "-1"], "--lr must be > 0, got -1.0"),
+    (["--lr", "-1"], "--lr must be a finite number > 0, got -1.0"),
     (["--dataset", "cifar"], "invalid choice: 'cifar'"),
     (["--threads", "-1"], "--threads must be >= 0, got -1"),
 ])
@@ -63,6 +63,45 @@ def test_bad_flags_exit_with_a_usage_error(args, message, capsys):
         train.parse_args(args)
     assert caught.value.code == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--lr", "inf"], "--lr must be a finite number > 0, got inf"),
+    (["--lr", "nan"], "--lr must be a finite number > 0, got nan"),
+    (["--weight-decay", "inf"], "--weight-decay must be a finite number >= 0, got inf"),
+    (["--seed", "-1"], "--seed must be >= 0, got -1"),
+    (["--patience", "-3"], "--patience must be >= 0, got -3"),
+    (["--hidden", "2000000000"], "--hidden 2000000000 with --batch-size 32 needs about 8.05 TB (weights, gradients, "
+                                 "optimizer state, activations) and this machine has"),
+    (["--out", "missing/run"], "--out 'missing/run': its parent '{tmp}/missing' does not exist"),
+    (["--out", "a_file"], "--out 'a_file' is an existing file, not a folder"),
+    (["--out", "a_file/run"], "--out 'a_file/run': its parent '{tmp}/a_file' is not a folder"),
+    (["--out", "/proc/run"], "--out '/proc/run': cannot create it"),   # even root cannot create these
+    (["--out", "/proc"], "--out '/proc': cannot write there"),
+    (["--out", "old_run"], "--out 'old_run' already holds a run (run.json); choose a new folder"),
+])
+def test_impossible_settings_and_out_folders_are_usage_errors_that_write_nothing(args, message, tmp_path, capsys,
+                                                                                 monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a_file").write_text("mine")
+    (tmp_path / "old_run").mkdir()
+    (tmp_path / "old_run" / "run.json").write_text("{}")
+    before = sorted(str(p) for p in tmp_path.rglob("*"))
+    with pytest.raises(SystemExit) as caught:
+        train.parse_args(args)
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert f"python -m nn.train: error: {message.format(tmp=tmp_path)}" in err and err.count("\n") == 2  # usage + error
+    assert sorted(str(p) for p in tmp_path.rglob("*")) == before
+    assert (tmp_path / "a_file").read_text() == "mine" and (tmp_path / "old_run" / "run.json").read_text() == "{}"
+
+
+def test_an_existing_empty_folder_or_a_new_child_of_one_is_a_fine_out(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "empty").mkdir()
+    for out in ("empty", "new", str(tmp_path / "empty" / "new")):
+        assert train.parse_args(["--out", out]).out == out
+    assert sorted(os.listdir(tmp_path)) == ["empty"] and os.listdir(tmp_path / "empty") == []  # probes left nothing
 
 
 def test_curves_go_through_viz_plot_history_when_it_exists(tmp_path, monkeypatch):
