@@ -276,3 +276,57 @@ def load_splits(dataset=None, data=None, target=None, task=None, labels=None, se
     return Splits((scaler.transform(X_train), y_train), (scaler.transform(X_val), y_val),
                   (scaler.transform(X_test), y_test), scaler, table.task, table.feature_names,
                   table.class_names, name)
+
+
+def load_features(path, feature_names=None):
+    """The feature matrix of a file to predict on (float64). A .csv is matched by column name
+    when ``feature_names`` is given (extra columns, e.g. the target, are ignored); a .npz gives
+    its array ``X``; a .npy is the matrix itself.
+
+    >>> X = nn.tables.load_features("new.csv", feature_names=["petal", "sepal"])
+    """
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise ValueError(f"load_features: {path}: no such file")
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix == ".csv":
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            rows = [r for r in csv.reader(f) if any(cell.strip() for cell in r)]
+        if len(rows) < 2:
+            raise ValueError(f"load_features: {path}: expected a header row and at least one data row")
+        header = [h.strip() for h in rows[0]]
+        names = feature_names if feature_names is not None else header
+        missing = [n for n in names if n not in header]
+        if missing:
+            raise ValueError(f"load_features: {path}: the model needs the columns {missing}, which the file "
+                             f"lacks (its columns: {header})")
+        columns = [header.index(n) for n in names]
+        X = np.empty((len(rows) - 1, len(columns)))
+        for i, row in enumerate(rows[1:]):
+            if len(row) != len(header):
+                raise ValueError(f"load_features: {path}: row {i + 2} has {len(row)} fields, the header has "
+                                 f"{len(header)}")
+            for k, j in enumerate(columns):
+                cell = row[j].strip()
+                try:
+                    X[i, k] = float(cell)
+                except ValueError:
+                    raise ValueError(f"load_features: {path}: column {header[j]!r}, row {i + 2}: {cell!r} is not "
+                                     "a number") from None
+                if not math.isfinite(X[i, k]):
+                    raise ValueError(f"load_features: {path}: column {header[j]!r}, row {i + 2}: {cell!r} is a "
+                                     "missing or non-finite value")
+        return X
+    if suffix not in (".npz", ".npy"):
+        raise ValueError(f"load_features: {path}: unknown file type {suffix or '(none)'}; give a .csv, .npz or .npy")
+    with _numpy_file(path) as loaded:
+        if suffix == ".npz":
+            if "X" not in loaded.files:
+                raise ValueError(f"load_features: {path}: expected an array X (found {loaded.files})")
+            X = _member(path, loaded, "X")
+        else:
+            X = loaded
+    if X.ndim != 2 or X.dtype.kind not in "biuf" or not np.isfinite(X).all():
+        raise ValueError(f"load_features: {path}: X must be a 2-d array of finite numbers, got shape {X.shape} "
+                         f"dtype {X.dtype}")
+    return X.astype(np.float64)
