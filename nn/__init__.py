@@ -12,7 +12,7 @@ the engine differentiates them. The names follow PyTorch, so habits carry over.
 >>> nn.save(model, "moons.npz")
 'moons.npz'
 """
-from . import datasets, functional, init, optim
+from . import datasets, functional, init, optim, utils
 from .history import History
 from .layers import MLP, Identity, Linear, ReLU, Sequential, Sigmoid, Tanh
 from .module import Module
@@ -22,6 +22,6 @@ from .training import evaluate, fit
 
 __all__ = [
     "Module", "Linear", "Sequential", "ReLU", "Sigmoid", "Tanh", "Identity", "MLP",
-    "init", "functional", "optim", "datasets",
+    "init", "functional", "optim", "datasets", "utils",
     "fit", "evaluate", "grid_search", "GridSearchResult", "History", "save", "load",
 ]
