@@ -12,7 +12,7 @@ the engine differentiates them. The names follow PyTorch, so habits carry over.
 >>> nn.save(model, "moons.npz")
 'moons.npz'
 """
-from . import datasets, functional, init, optim, utils
+from . import data, datasets, functional, init, optim, utils
 from .history import History
 from .layers import (GELU, MLP, Dropout, Embedding, Flatten, Identity, LeakyReLU, Linear, LogSoftmax, ReLU,
                      Sequential, Sigmoid, Softmax, Tanh)
@@ -27,6 +27,6 @@ __all__ = [
     "Module", "Linear", "Sequential", "ReLU", "Sigmoid", "Tanh", "Identity", "MLP",
     "LeakyReLU", "GELU", "Softmax", "LogSoftmax", "Flatten", "Dropout", "Embedding", "BatchNorm1d", "LayerNorm",
     "MSELoss", "L1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
-    "init", "functional", "optim", "datasets", "utils",
+    "init", "functional", "optim", "datasets", "utils", "data",
     "fit", "evaluate", "grid_search", "GridSearchResult", "History", "save", "load",
 ]
