@@ -95,6 +95,23 @@ class DataLoader:
             else:
                 yield _collate([self.dataset[int(i)] for i in rows])
 
+    def state_dict(self):
+        """The shuffling generator's state, so a resumed run draws the same next epochs:
+        ``saved = loader.state_dict(); ...; loader.load_state_dict(saved)``."""
+        return {"generator": self.generator.bit_generator.state}
+
+    def load_state_dict(self, state_dict):
+        """Restore ``state_dict()``; checked by numpy before anything changes."""
+        if not isinstance(state_dict, dict) or set(state_dict) != {"generator"}:
+            raise ValueError(f"DataLoader.load_state_dict: expected the dict returned by state_dict() "
+                             f"(key 'generator'), got {state_dict!r:.80}")
+        generator = np.random.default_rng()
+        try:
+            generator.bit_generator.state = state_dict["generator"]
+        except (TypeError, ValueError, KeyError) as error:
+            raise ValueError(f"DataLoader.load_state_dict: not a numpy PCG64 generator state: {error}") from error
+        self.generator = generator
+
     def __repr__(self):
         return (f"DataLoader({len(self.dataset)} rows, batch_size={self.batch_size}, shuffle={self.shuffle}, "
                 f"drop_last={self.drop_last})")

@@ -74,9 +74,9 @@ def clip_grad_value_(parameters, clip_value):
 
 
 # ---------------------------------------------------------------------------------- checkpoints
-def save_checkpoint(path, model, optimizer=None, scheduler=None):
-    """Write the model's and optimizer's (and scheduler's) state to one .npz file, atomically,
-    without pickle; ``load_checkpoint`` resumes the run exactly (bit for bit).
+def save_checkpoint(path, model, optimizer=None, scheduler=None, loader=None):
+    """Write the model's, optimizer's, scheduler's and data loader's state (those given) to one
+    .npz file, atomically, without pickle; ``load_checkpoint`` resumes the run exactly (bit for bit).
 
     >>> nn.utils.save_checkpoint("run.npz", model, opt, scheduler)
     'run.npz'
@@ -91,12 +91,14 @@ def save_checkpoint(path, model, optimizer=None, scheduler=None):
         meta["optimizer"] = {k: v for k, v in state.items() if k != "state"}
     if scheduler is not None:
         meta["scheduler"] = scheduler.state_dict()
+    if loader is not None:
+        meta["loader"] = loader.state_dict()
     arrays["meta"] = np.array(json.dumps(meta))  # a unicode array: readable with allow_pickle=False
     return atomic_write(path, lambda f: write_npz(f, arrays))
 
 
-def load_checkpoint(path, model, optimizer=None, scheduler=None):
-    """Restore what ``save_checkpoint`` wrote into ``model`` (and ``optimizer``, ``scheduler``).
+def load_checkpoint(path, model, optimizer=None, scheduler=None, loader=None):
+    """Restore what ``save_checkpoint`` wrote into ``model`` (and ``optimizer``, ``scheduler``, ``loader``).
     All of it is checked before anything changes: on a problem a ``ValueError`` names the file
     and the objects are left as they were.
 
@@ -107,7 +109,7 @@ def load_checkpoint(path, model, optimizer=None, scheduler=None):
         raise ValueError(f"load_checkpoint: {os.fspath(path)!r} is not a checkpoint written by save_checkpoint "
                          "(no 'meta' entry); for a file written by nn.save use nn.load(model, path)")
     meta = json.loads(str(arrays["meta"]))
-    for name, wanted in (("optimizer", optimizer), ("scheduler", scheduler)):
+    for name, wanted in (("optimizer", optimizer), ("scheduler", scheduler), ("loader", loader)):
         if wanted is not None and name not in meta:
             raise ValueError(f"load_checkpoint: {os.fspath(path)!r} holds no {name} state")
     model_state = {k[len("model/"):]: v for k, v in arrays.items() if k.startswith("model/")}
@@ -121,6 +123,8 @@ def load_checkpoint(path, model, optimizer=None, scheduler=None):
         parts.append((optimizer, {**meta["optimizer"], "state": state}))
     if scheduler is not None:
         parts.append((scheduler, meta["scheduler"]))
+    if loader is not None:
+        parts.append((loader, meta["loader"]))
     backups = [owner.state_dict() for owner, _ in parts]
     done = []
     try:

@@ -79,3 +79,19 @@ def test_errors():
         DataLoader((X, y), batch_size=0)
     with pytest.raises(TypeError, match=r"DataLoader: dataset must have len\(\) and \[index\]"):
         DataLoader(42)
+
+
+def test_loader_state_resumes_the_shuffle_stream(tmp_path):
+    X, y = data(20)
+    straight = DataLoader((X, y), 6, shuffle=True, seed=4)
+    orders = [np.concatenate([yb for _, yb in straight]) for _ in range(4)]
+    first = DataLoader((X, y), 6, shuffle=True, seed=4)
+    for _ in range(2):
+        list(first)
+    model = nn.Linear(2, 2, seed=0)
+    nn.utils.save_checkpoint(tmp_path / "run.npz", model, loader=first)
+    resumed = DataLoader((X, y), 6, shuffle=True, seed=99)
+    nn.utils.load_checkpoint(tmp_path / "run.npz", model, loader=resumed)
+    assert all(np.array_equal(np.concatenate([yb for _, yb in resumed]), orders[k]) for k in (2, 3))
+    with pytest.raises(ValueError, match=r"DataLoader.load_state_dict: expected the dict returned by state_dict"):
+        resumed.load_state_dict({"seed": 1})
