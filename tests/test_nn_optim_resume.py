@@ -281,3 +281,32 @@ def test_seed_decays_still_work_as_schedulers_and_with_fit():
                      scheduler=lr_scheduler.CosineAnnealingLR(opt, T_max=4))
     assert history.lr == pytest.approx([0.4, 0.4 * (1 + math.cos(math.pi / 4)) / 2, 0.2])
     assert optim.InverseTimeDecay(optim.SGD(model.parameters(), lr=1.0), decay=1.0).lr_at(3) == 0.25
+
+
+@pytest.mark.parametrize("make", RESUMABLE)
+def test_float32_stays_float32_through_steps_and_resume(make):
+    w = Tensor(np.ones((2, 3), np.float32), requires_grad=True)
+    opt = make([w])
+    for _ in range(3):
+        w.grad = np.full((2, 3), 0.5, np.float32)
+        opt.step()
+    assert w.data.dtype == np.float32
+    assert all(v.dtype == np.float32 for s in opt.state for v in s.values() if isinstance(v, np.ndarray))
+    fresh = make([Tensor(np.ones((2, 3), np.float32), requires_grad=True)])
+    fresh.load_state_dict(opt.state_dict())
+    assert all(v.dtype == np.float32 for s in fresh.state for v in s.values() if isinstance(v, np.ndarray))
+
+
+def test_a_subclass_written_against_the_seed_base_class_still_works():
+    class SignDescent(optim.Optimizer):
+        def __init__(self, params, lr):
+            super().__init__(params, lr)
+
+        def _update(self, p, grad, state, group):
+            p.data -= group["lr"] * np.sign(grad)
+
+    w = Tensor([1.0, -1.0], requires_grad=True)
+    opt = SignDescent([w], lr=0.25)
+    w.grad = np.array([3.0, -0.1])
+    opt.step()
+    assert w.data.tolist() == [0.75, -0.75] and opt.lr == 0.25

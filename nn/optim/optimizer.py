@@ -70,6 +70,8 @@ class Optimizer:
 
     def __init__(self, params, defaults):
         owner = type(self).__name__
+        if isinstance(defaults, numbers.Real):  # the seeds' Optimizer(params, lr)
+            defaults = {"lr": defaults}
         self.defaults = {name: self.hyperparameters[name](owner, name, value) for name, value in defaults.items()}
         params = _parameter_list(owner, params)
         if not params:
