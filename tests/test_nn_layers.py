@@ -246,3 +246,15 @@ def test_new_layers_repr():
     assert repr(nn.Dropout(0.3)) == "Dropout(p=0.3)"
     assert repr(nn.BatchNorm1d(4)) == "BatchNorm1d(4, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)"
     assert repr(nn.GELU("tanh")) == "GELU(approximate='tanh')"
+
+
+def test_fit_trains_a_batchnorm_dropout_model_and_evaluates_in_eval_mode():
+    X, y = nn.datasets.make_moons(200, noise=0.1, seed=0)
+    model = nn.Sequential(nn.Linear(2, 16, seed=0), nn.BatchNorm1d(16), nn.ReLU(), nn.Dropout(0.2, seed=0),
+                          nn.Linear(16, 2, seed=1))
+    history = nn.fit(model, nn.CrossEntropyLoss(), nn.optim.AdamW(model.parameters(), lr=0.02), X, y,
+                     epochs=15, progress=False)
+    assert history.train_loss[-1] < history.train_loss[0] / 2
+    first, second = nn.evaluate(model, nn.CrossEntropyLoss(), X, y), nn.evaluate(model, nn.CrossEntropyLoss(), X, y)
+    assert first == second and first[1] > 0.9                      # eval mode: no dropout, running statistics
+    assert model.training                                           # evaluate restores the mode

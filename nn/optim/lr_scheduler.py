@@ -49,6 +49,7 @@ class LRScheduler:
 
     @property
     def initial_lr(self):
+        """The first group's learning rate when the scheduler was made (the seeds' name)."""
         return self.base_lrs[0]
 
     def lr_for(self, base_lr, t):
