@@ -48,6 +48,8 @@ class BatchNorm1d(Module):
     variance takes the unbiased batch variance, n/(n-1), as PyTorch). Evaluation (``eval()``),
     or ``track_running_stats=False`` never: normalise with the running statistics.
     ``affine`` adds the learnable scale ``weight`` (gamma, ones) and shift ``bias`` (beta, zeros).
+    The running statistics are updated in Python, beside the graph, so ``ag.compile``'s replays
+    skip them: train a BatchNorm model define-by-run.
 
     >>> bn = BatchNorm1d(3)
     >>> out = bn(np.random.default_rng(0).normal(5, 2, size=(64, 3)))   # columns: mean 0, std 1
