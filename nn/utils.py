@@ -93,7 +93,8 @@ def save_checkpoint(path, model, optimizer=None, scheduler=None, loader=None):
         meta["scheduler"] = scheduler.state_dict()
     if loader is not None:
         meta["loader"] = loader.state_dict()
-    arrays["meta"] = np.array(json.dumps(meta))  # a unicode array: readable with allow_pickle=False
+    # JSON as UTF-8 bytes (a uint8 array): plain numbers, so nn.load's hardened reader accepts it
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
     return atomic_write(path, lambda f: write_npz(f, arrays))
 
 
@@ -108,7 +109,12 @@ def load_checkpoint(path, model, optimizer=None, scheduler=None, loader=None):
     if "meta" not in arrays:
         raise ValueError(f"load_checkpoint: {os.fspath(path)!r} is not a checkpoint written by save_checkpoint "
                          "(no 'meta' entry); for a file written by nn.save use nn.load(model, path)")
-    meta = json.loads(str(arrays["meta"]))
+    try:
+        meta = json.loads(arrays["meta"].tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise ValueError(f"load_checkpoint: {os.fspath(path)!r}: its 'meta' entry is not JSON text") from None
+    if not isinstance(meta, dict):
+        raise ValueError(f"load_checkpoint: {os.fspath(path)!r}: its 'meta' entry is not a JSON object")
     for name, wanted in (("optimizer", optimizer), ("scheduler", scheduler), ("loader", loader)):
         if wanted is not None and name not in meta:
             raise ValueError(f"load_checkpoint: {os.fspath(path)!r} holds no {name} state")
