@@ -23,7 +23,7 @@ def layer_types():
     while stack:
         cls = stack.pop()
         stack.extend(cls.__subclasses__())
-        if cls.__module__.split(".")[0] == "nn" and cls is not Module:
+        if cls.__module__.split(".")[0] == "nn" and cls is not Module and not cls.__name__.startswith("_"):
             found.setdefault(cls.__name__, cls)
     return found
 
@@ -33,9 +33,10 @@ def config_of(module):
     config = getattr(module, "config", None)
     if callable(config):
         return config()
+    # Any argument, even one with a default, may have been given: only a constructor without
+    # arguments (ReLU, Tanh, ...) can be described without a config().
     parameters = [p for p in inspect.signature(type(module).__init__).parameters.values()
-                  if p.name != "self" and p.default is inspect.Parameter.empty
-                  and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+                  if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
     if parameters:
         raise TypeError(f"describe: {type(module).__name__} cannot describe itself (its constructor takes "
                         f"{', '.join(p.name for p in parameters)}); give it a config() method returning them")

@@ -122,7 +122,10 @@ def run_model(args):
     x = ag.Tensor(rows, label="x")
     output = model(x)
     output.label = "output"
-    what = f"{type(model).__name__} as saved" if described else f"MLP {sizes} ({args.activation})"
+    if isinstance(model, nn.MLP):
+        what = f"MLP {model.sizes} ({model.activation}{', as saved' if described else ''})"
+    else:
+        what = f"{type(model).__name__}, as saved"
     print(f"{args.model}: {what}; drawing the graph of model(x) for x of shape {x.shape} (random normal rows)")
     collapse = {"auto": None, "yes": True, "no": False}[args.collapse]
     print(f"wrote {render_graph(output, args.out, style='record', collapse_modules=collapse)}")
