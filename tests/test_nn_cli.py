@@ -29,7 +29,7 @@ def test_two_epochs_write_model_history_and_curves(tmp_path):
     assert history["epochs_run"] == 2 and len(history["train_loss"]) == 2 and len(history["val_acc"]) == 2
     record = json.loads((out / "run.json").read_text())
     assert record["status"] == "completed" and record["files"] == ["model.npz", "history.json", "curves.png",
-                                                                   "run.json"]
+                                                                   "graph.svg", "run.json"]
     assert record["command"] == ["python", "-m", "nn.train", "--epochs", "2", "--out", str(out), "--no-progress"]
     assert record["settings"]["epochs"] == 2 and record["settings"]["lr"] == 0.001 and record["seed"] == 0
     assert record["metrics"]["epochs_run"] == 2 and record["metrics"]["val_loss"] == history["val_loss"][-1]
