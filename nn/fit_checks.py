@@ -37,11 +37,15 @@ def check_data(x_name, y_name, X, y, dtype):
 
 def probe(model, loss_fn, X, y, x_name, y_name):
     """Run the model and the loss on two rows, so shape and label errors surface before training."""
+    was_training = model.training
+    model.eval()  # a probe must not move BatchNorm's running statistics or use up Dropout's random numbers
     try:
         with ag.no_grad():
             output = model(Tensor(X[:2]))
     except (ValueError, TypeError, IndexError) as error:
         raise ValueError(f"fit: the model cannot take {x_name} of shape {X.shape}: {error}") from error
+    finally:
+        model.train(was_training)
     if not isinstance(output, Tensor):
         raise TypeError(f"fit: the model must return a Tensor, got {type(output).__name__}")
     if y.dtype.kind in "iu" and y.ndim == 1 and output.ndim == 2 and output.shape[1] > 1:

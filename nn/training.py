@@ -15,21 +15,31 @@ import numpy as np
 
 from autograd_core import Tensor
 
+from .data import DataLoader
 from .evaluation import accuracy_rule, dead_unit_fraction, evaluate
 from .fit_checks import check_data, gradient_norm, loss_value, parameters_to_check, positive_int, probe
 from .history import History
+from .optim import ReduceLROnPlateau
 from .signals import deferring_signals
+from .utils import load_checkpoint, save_checkpoint
 
 DEAD_UNIT_PROBE = 2048  # training rows used to look for ReLU units that never fire
 
 
-def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation=None, shuffle=True, seed=0,
-        early_stopping=None, tol=None, progress=True, scheduler=None, accuracy="auto", divergence_factor=100.0):
+def fit(model, loss_fn, optimizer, X, y=None, epochs=None, batch_size=32, validation=None, shuffle=True, seed=0,
+        early_stopping=None, tol=None, progress=True, scheduler=None, accuracy="auto", divergence_factor=100.0,
+        checkpoint=None, resume=None):
     """Train ``model`` on (X, y) with mini-batches; returns a ``History``.
 
     - ``loss_fn(output, y_batch)`` returns a scalar Tensor (e.g. ``F.cross_entropy``);
       ``optimizer`` holds the model's parameters (e.g. ``nn.optim.Adam(model.parameters())``).
-    - The row order is reshuffled every epoch, reproducibly from ``seed``.
+    - The row order is reshuffled every epoch, reproducibly from ``seed``. ``X`` may also be an
+      ``nn.data.DataLoader`` over ``TensorDataset(X, y)`` (then ``y`` is omitted): its batch size,
+      shuffling and random stream are used.
+    - ``checkpoint=path`` writes, after every epoch and atomically, everything needed to go on:
+      the model, the optimizer's and scheduler's state, the shuffling stream and fit's own
+      (epoch, history, best epoch). ``resume=path`` starts from such a file and runs up to
+      ``epochs`` in all, ending with exactly the weights an uninterrupted run would have.
     - ``validation=(X_val, y_val)`` is evaluated after every epoch.
     - ``early_stopping=patience`` stops after ``patience`` epochs without a lower validation
       loss and always restores the best epoch's weights, however training ends.
@@ -59,7 +69,13 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation=None,
     ...                  X, y, epochs=50, progress=False)
     """
     epochs = positive_int("epochs", epochs)
-    batch_size = positive_int("batch_size", batch_size)
+    loader = X if isinstance(X, DataLoader) else None
+    if loader is not None:
+        X, y = _loader_arrays(loader, y)
+    elif y is None:
+        raise TypeError("fit: give the targets: fit(model, loss_fn, optimizer, X, y, epochs=...), or pass X as an "
+                        "nn.data.DataLoader over TensorDataset(X, y)")
+    batch_size = loader.batch_size if loader is not None else positive_int("batch_size", batch_size)
     if early_stopping is not None:
         early_stopping = positive_int("early_stopping (the patience, in epochs)", early_stopping)
         if validation is None:
@@ -80,24 +96,28 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation=None,
         validation = check_data("X_val", "y_val", *validation, dtype)
         probe(model, loss_fn, *validation, "X_val", "y_val")
 
+    if loader is None:  # fit's own batching is a DataLoader too: the same stream of row orders
+        loader = DataLoader((X, y), batch_size=batch_size, shuffle=shuffle, seed=seed)
     training = _Training(model, loss_fn, optimizer, X, y, batch_size, epochs, validation, measure_accuracy,
                          scheduler, early_stopping, tol, divergence_factor)
-    rng = np.random.default_rng(seed)
+    if resume is not None:
+        load_checkpoint(resume, model, optimizer, scheduler, loader, training=training)
     bar = _progress_bar(progress, epochs)
+    bar.update(training.epochs_done)
     history = training.history
     try:
         with deferring_signals() as training.critical:
-            for epoch in range(epochs):
-                order = rng.permutation(len(X)) if shuffle else np.arange(len(X))   # shuffle
-                training.run_epoch(epoch, order)                                    # mini-batches, updates
-                stop = training.end_epoch(epoch)                                    # validate; stop?
+            stop = history.stopped_reason if training.epochs_done >= epochs else None
+            for epoch in range(training.epochs_done, epochs):
+                training.run_epoch(epoch, loader.epoch_order())                   # shuffle, mini-batches, updates
+                stop = training.end_epoch(epoch)                                   # validate; stop?
+                if checkpoint is not None:
+                    save_checkpoint(checkpoint, model, optimizer, scheduler, loader, training=training)
                 bar.set_postfix_str(_summary(history), refresh=False)
                 bar.update(1)
                 if stop:
-                    history.stopped_reason = stop
                     break
-            else:
-                history.stopped_reason = "completed"
+            history.stopped_reason = stop or "completed"
     except BaseException as error:  # Ctrl-C included: whatever ends training, what was measured survives
         if history.stopped_reason is None:
             history.stopped_reason = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
@@ -108,6 +128,16 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation=None,
         bar.close()
         training.restore_best()  # however training ended: the best epoch's weights, with early stopping
     return history
+
+
+def _loader_arrays(loader, y):
+    if y is not None:
+        raise TypeError("fit: X is a DataLoader, which holds the targets too: drop the y argument")
+    arrays = getattr(loader.dataset, "arrays", None)
+    if arrays is None or len(arrays) != 2:
+        raise TypeError("fit: a DataLoader passed as X must wrap TensorDataset(X, y) (inputs and targets); "
+                        f"got one over {type(loader.dataset).__name__}")
+    return arrays
 
 
 class _Training:
@@ -125,6 +155,7 @@ class _Training:
         self.divergence_factor = divergence_factor
         self.epoch_totals = None
         self.start_loss = None  # the first mini-batch's loss, before any update: divergence's yardstick
+        self.epochs_done = 0
         self.critical = contextlib.nullcontext()  # fit sets the signal-deferring one
 
     def run_epoch(self, epoch, order):
@@ -165,20 +196,23 @@ class _Training:
             val_loss, val_acc = evaluate(self.model, self.loss_fn, *self.validation, accuracy=self.measure_accuracy)
         dead = dead_unit_fraction(self.model, self.X[:DEAD_UNIT_PROBE])
         with self.critical:  # an interrupt leaves the history with whole epochs only
+            self.epochs_done = epoch + 1
             measured = dict(train_loss=train_loss, grad_norm=grad_norm, lr=getattr(self.optimizer, "lr", None),
                             train_acc=train_acc if self.measure_accuracy else None, val_loss=val_loss,
                             val_acc=val_acc if self.measure_accuracy else None, dead_fraction=dead)
             for name, value in measured.items():
                 if value is not None:
                     getattr(self.history, name).append(float(value))
-            if self.scheduler is not None:
-                self.scheduler.step()
-            return self.stop_reason(epoch)
+            stop = self.stop_reason(epoch)
+            if self.scheduler is not None:  # ReduceLROnPlateau steps on the watched loss, the others on epochs
+                self.scheduler.step(self.watched) if isinstance(self.scheduler, ReduceLROnPlateau) \
+                    else self.scheduler.step()
+            return stop
 
     def stop_reason(self, epoch):
         """Track the best epoch (validation loss, else training loss); "early_stopping", "tol" or None."""
         history = self.history
-        watched = history.val_loss[-1] if self.validation is not None else history.train_loss[-1]
+        watched = self.watched = history.val_loss[-1] if self.validation is not None else history.train_loss[-1]
         if watched < self.best_value:
             self.best_value, history.best_epoch, self.stale_epochs = watched, epoch, 0
             if self.early_stopping:
@@ -211,6 +245,27 @@ class _Training:
     def restore_best(self):
         if self.best_state is not None:
             self.model.load_state_dict(self.best_state)
+
+    def state_dict(self):
+        """What a checkpoint needs to go on from here (arrays apart: the best epoch's weights)."""
+        return {"epochs_done": self.epochs_done, "history": self.history.to_dict(),
+                "best_value": self.best_value, "stale_epochs": self.stale_epochs, "start_loss": self.start_loss,
+                "arrays": dict(self.best_state or {})}
+
+    def load_state_dict(self, state):
+        try:
+            history = History.from_dict(state["history"])
+            epochs_done, stale = int(state["epochs_done"]), int(state["stale_epochs"])
+            best_value = float(state["best_value"])
+            start_loss = None if state["start_loss"] is None else float(state["start_loss"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValueError(f"fit: the checkpoint's training state is incomplete ({error})") from None
+        if history.epochs_run != epochs_done:
+            raise ValueError(f"fit: the checkpoint's history has {history.epochs_run} epochs, its counter "
+                             f"{epochs_done}")
+        self.history, self.epochs_done, self.stale_epochs = history, epochs_done, stale
+        self.best_value, self.start_loss = best_value, start_loss
+        self.best_state = dict(state["arrays"]) or None
 
 
 # ---------------------------------------------------------------------------------- progress
