@@ -16,6 +16,7 @@ with 130 / 143.
 import argparse
 import contextlib
 import datetime
+import json
 import math
 import os
 import shutil
@@ -27,6 +28,8 @@ from . import optim
 from . import functional as F
 from .layers import MLP
 from .runs import RUN_FILE, Interrupted, RunRecord, StopSignals, utc_now
+
+CHECKPOINT_FILE = "checkpoint.npz"  # model, optimizer, shuffling stream and fit's state after the last epoch
 from .serialization import save
 from .tables import TASKS, load_splits
 from .training import evaluate, fit
@@ -57,7 +60,8 @@ def parse_args(argv=None):
     parser.add_argument("--lr", type=float, default=None,
                         help="learning rate (default: 0.001 for adam, 0.05 for sgd and adagrad)")
     parser.add_argument("--weight-decay", type=float, default=1e-3, help="L2 weight decay (PyTorch's form)")
-    parser.add_argument("--epochs", type=int, default=40)
+    parser.add_argument("--epochs", type=int, default=None, help="epochs in all (default: 40; with --resume: "
+                        "the run's own)")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--patience", type=int, default=10,
                         help="early stopping: epochs without a better validation loss (0: off)")
@@ -66,7 +70,15 @@ def parse_args(argv=None):
                         help="BLAS threads for numpy (0: numpy's default); small matrices run best on one")
     parser.add_argument("--out", default=None, help="output folder (default: runs/<timestamp>)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--resume", default=None, metavar="RUN_FOLDER",
+                        help="continue a run from its last checkpoint, with its own settings (--epochs N: N in all)")
     args = parser.parse_args(argv)
+    if args.resume is not None:
+        problem = resume_settings(args, argv if argv is not None else sys.argv[1:])
+        if problem:
+            parser.error(problem)
+        return args
+    args.epochs = 40 if args.epochs is None else args.epochs
     if args.data is None:
         args.dataset = args.dataset or "digits"
         for flag in ("target", "labels", "task"):
@@ -76,6 +88,35 @@ def parse_args(argv=None):
     if problem:
         parser.error(problem)  # one line, exit 2, nothing written
     return args
+
+
+RESUME_FLAGS = ("--resume", "--epochs", "--no-progress", "--threads")  # what --resume may be combined with
+
+
+def resume_settings(args, argv):
+    """Fill ``args`` from the run folder's run.json (``--epochs`` may raise the total); why not, or None."""
+    given = [word.split("=")[0] for word in argv if word.startswith("--")]
+    others = [flag for flag in given if flag not in RESUME_FLAGS]
+    if others:
+        return f"--resume continues a run with its own settings; drop {' '.join(others)}"
+    folder = args.resume
+    try:
+        with open(os.path.join(folder, RUN_FILE), encoding="utf-8") as f:
+            settings = json.load(f)["settings"]
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as error:
+        return f"--resume {folder!r}: no readable {RUN_FILE} of a run ({type(error).__name__}: {error})"
+    if not os.path.isfile(os.path.join(folder, CHECKPOINT_FILE)):
+        return f"--resume {folder!r}: no {CHECKPOINT_FILE}: the run ended before its first epoch; start it again"
+    epochs = args.epochs
+    for name, value in settings.items():
+        if hasattr(args, name) and name not in ("resume", "no_progress", "threads", "out"):
+            setattr(args, name, value)
+    args.out = folder
+    if epochs is not None:
+        if epochs < 1:
+            return f"--epochs must be >= 1, got {epochs}"
+        args.epochs = epochs
+    return flag_problem(args)
 
 
 def flag_problem(args):
@@ -238,7 +279,11 @@ def run(args, command=("python", "-m", "nn.train"), signals=None):
     print(f"training {model.sizes} {args.activation} MLP on {splits.name} ({what}; {len(X_train)} train, "
           f"{len(validation[0])} validation, {len(X_test)} test rows) with {args.optimizer}, lr={lr:g}")
     out, created = make_run_folder(args.out)
-    record = RunRecord(out, command, dict(vars(args), out=out, lr=lr, sizes=model.sizes))
+    checkpoint = os.path.join(out, CHECKPOINT_FILE)
+    settings = {k: v for k, v in vars(args).items() if k != "resume"}
+    record = RunRecord(out, command, dict(settings, out=out, lr=lr, sizes=model.sizes))
+    if args.resume is not None:
+        record.data["resumed"] = True
     try:
         record.write()  # status "running": a run killed with -9 keeps it
     except BaseException:
@@ -251,7 +296,8 @@ def run(args, command=("python", "-m", "nn.train"), signals=None):
         try:
             history = fit(model, loss_fn, optimizer, X_train, y_train, epochs=args.epochs,
                           batch_size=args.batch_size, validation=validation, seed=args.seed,
-                          early_stopping=args.patience or None, progress=not args.no_progress)
+                          early_stopping=args.patience or None, progress=not args.no_progress,
+                          checkpoint=checkpoint, resume=checkpoint if args.resume is not None else None)
         finally:
             if signals is not None:
                 signals.armed = False  # from here on a second Ctrl-C must not cut the saving short
@@ -267,6 +313,7 @@ def run(args, command=("python", "-m", "nn.train"), signals=None):
                    stopped_reason=history.stopped_reason, train_seconds=seconds, test_loss=test_loss,
                    test_accuracy=test_acc, **{name: getattr(history, name)[-1] if getattr(history, name) else None
                                               for name in ("train_loss", "val_loss", "train_acc", "val_acc")})
+    files += [CHECKPOINT_FILE] if os.path.isfile(checkpoint) else []
     record.write(status=status, finished=utc_now(), metrics=metrics, files=files + [RUN_FILE],
                  **({"error": str(error)} if status == "failed" else {}))
     saved = f"wrote {', '.join(files)}, {RUN_FILE} to {out}"
