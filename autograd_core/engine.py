@@ -168,12 +168,18 @@ def _run(roots, seeds, retain_graph, create_graph, captured):
             if prim is None:
                 continue
             parents, params = node._parents, node._params
-            if create_graph:
+            if len(parents) > 2 and not getattr(prim, "vjp_reads_inputs", True):
+                # A node with n inputs gets n vjp calls: unpacking its n inputs into each
+                # would cost O(n^2). A primitive whose vjp needs only g and its params (concatenate
+                # slices g by precomputed bounds) declares vjp_reads_inputs = False and gets none.
+                inputs, out = (), node if create_graph else node._data
+            elif create_graph:
                 inputs, out = parents, node
             elif len(parents) == 2:
                 inputs, out = (parents[0]._data, parents[1]._data), node._data
             else:
                 inputs, out = [p._data for p in parents], node._data
+            several_need_grad = None  # counted at most once per node: O(n), not O(n) per input
             for i, parent in enumerate(parents):
                 if not parent.requires_grad:
                     continue
@@ -188,9 +194,11 @@ def _run(roots, seeds, retain_graph, create_graph, captured):
                     if previous is not None:
                         gi = previous + gi  # out of place: either may be shared; the sum is not
                         shared.discard(parent)
-                    elif track_sharing and (gi is g or gi.base is not None) and _is_view_of(gi, g) \
-                            and (g_shared or _inputs_needing_grad(parents) > 1):
-                        shared.add(parent)
+                    elif track_sharing and (gi is g or gi.base is not None) and _is_view_of(gi, g):
+                        if several_need_grad is None:
+                            several_need_grad = _inputs_needing_grad(parents) > 1
+                        if g_shared or several_need_grad:
+                            shared.add(parent)
                     grads[parent] = gi
                 remaining = consumers[parent] - 1
                 consumers[parent] = remaining

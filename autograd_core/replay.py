@@ -8,6 +8,7 @@ import builtins
 import functools
 import linecache
 import math
+import weakref
 
 import numpy as np
 
@@ -101,6 +102,9 @@ class Plan:
         self.leaves, self.constants, self.externals, self.title = tape.leaves, tape.constants, externals, title
         self.namespace = dict(_NUMPY, MISS=MISS)
         self._frozen, self._body, self._count = set(), [], 0
+        # tracebacks show the generated code while the plan lives; then its lines go (flat over retraces)
+        self._filename = f"<ag.compile {title} {id(self):x}>"
+        weakref.finalize(self, linecache.cache.pop, self._filename, None)
         self._head, self._checks = self._prologue(args)
         names = self._forward(tape)
         self._deliver_lines = self._backward(tape, names)
@@ -120,7 +124,7 @@ class Plan:
         guard = [f"    if {' or '.join(checks)}: return MISS"] if checks else []
         self.source = "\n".join(["def run(args):"] + self._head + guard + self._body + ["", "def deliver(grads):"]
                                 + (self._deliver_lines or ["    pass"])) + "\n"
-        filename = f"<ag.compile {self.title} {id(self):x}>"
+        filename = self._filename
         linecache.cache[filename] = (len(self.source), None, self.source.splitlines(True), filename)
         exec(builtins.compile(self.source, filename, "exec"), self.namespace)  # noqa: S102 (our own code)
         self.run, self.deliver = self.namespace["run"], self.namespace["deliver"]

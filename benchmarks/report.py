@@ -5,6 +5,7 @@ import tempfile
 
 OURS = "autograd_core"
 FLAT_DEPTH = 1.25  # per-node time and memory may grow this much from 10^4 to 10^6 and still count as flat
+FLAT_WIDTH = 3.0  # backward's time per input may grow this much from a stack of 10^3 to one of 10^5
 WORKLOAD_TITLES = {
     "a": "(a) MLP training step (forward, loss, backward, SGD): steps/s, speed vs hand-written",
     "b": "(b) per-op overhead, 200-op elementwise chain on 16 elements: µs/op, speed vs hand-written",
@@ -12,6 +13,8 @@ WORKLOAD_TITLES = {
     "d": "(d) depth, chain of N scalar multiplications: time and peak RSS per node, vs torch",
     "e": "(e) memory over training steps: peak, vs hand-written; flat over the steps",
     "f": "(f) python -m nn.train on digits: wall time to >= 97% test accuracy",
+    "g": "(g) width, backward of ag.stack of N scalars: µs per input, vs torch",
+    "h": "(h) a 24-trial hyper-parameter search on digits (python -m nn.search): wall time, speed-up vs sequential",
 }
 
 
@@ -28,9 +31,11 @@ def figure(row):
         return f"{v / 1e3:,.0f}k nodes/s"
     if w == "d":
         return f"{v:.2f} µs/node  {row['bytes_per_node']:,.0f} B/node"
+    if w == "g":
+        return f"{v:.2f} µs/input, {row['backward_s']:.3f} s"
     if w == "e":
         return f"{v:.2f} MiB peak, {'flat' if row['flat'] else 'GROWS'} ({row['growth_bytes'] / 1024:+.0f} KiB)"
-    if w == "g":
+    if w == "h":
         return f"{v:.1f} s (spread {row['spread'][0]:.1f}-{row['spread'][1]:.1f})"
     accuracy = row.get("accuracy")
     return f"{v:.1f} s" + (f", test accuracy {accuracy:.2%}" if accuracy is not None else "")
@@ -124,6 +129,13 @@ def targets(rows):
     verdicts.append(_verdict("(e) peak training memory <= 1.3x hand-written, flat", _ours(rows, "e", ""),
                              lambda r: r["memory_ratio"] <= 1.3 and r["flat"],
                              lambda r: f"{r['memory_ratio']:.2f}x, {'flat' if r['flat'] else 'grows'}", "1.3x, flat"))
+    widths = [r for r in rows if r["workload"] == "g" and r["engine"] == OURS]
+    if widths:
+        narrow, wide = widths[0], widths[-1]
+        growth = (lambda r: r["value"] / narrow["value"]) if narrow["status"] == "ok" else (lambda r: float("inf"))
+        verdicts.append(_verdict(f"(g) {wide['case']}: backward finishes, per input <= {FLAT_WIDTH}x the "
+                                 f"{narrow['case']}", wide, lambda r: growth(r) <= FLAT_WIDTH,
+                                 lambda r: f"{r['backward_s']:.2f} s, per input {growth(r):.2f}x", f"<= {FLAT_WIDTH}x"))
     digits = next((r for r in rows if r["workload"] == "f"), None)
     if digits is not None:
         verdicts.append(_verdict("(f) nn.train reaches >= 97% test accuracy", digits, lambda r: True,

@@ -1,4 +1,4 @@
-"""Workload (g): a 24-trial ``python -m nn.search`` on digits, one process vs ``--jobs 2`` vs a 2-worker Dask cluster.
+"""Workload (h): a 24-trial ``python -m nn.search`` on digits, one process vs ``--jobs 2`` vs a 2-worker Dask cluster.
 
 Each way runs the same command line in a fresh process (start-up, every trial, writing the
 folder), interleaved over rounds; the figure is the median wall time and the ratio is the
@@ -37,7 +37,7 @@ def _run(extra, folder, epochs):
 
 def run(settings):
     """Three rows: sequential, --jobs 2, a 2-worker LocalCluster; medians of interleaved rounds."""
-    base = {"workload": "g", "unit": "s wall", "ratio_to": "sequential"}
+    base = {"workload": "h", "unit": "s wall", "ratio_to": "sequential"}
     try:
         import joblib  # noqa: F401
         from distributed import LocalCluster

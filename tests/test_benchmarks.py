@@ -15,7 +15,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:  # benchmarks/ is not an installed package: run from the repo root
     sys.path.insert(0, ROOT)
 
-from benchmarks import chain, depth, digits, memory, mlp, report, run, scalar  # noqa: E402
+from benchmarks import chain, depth, digits, memory, mlp, report, run, scalar, width  # noqa: E402
 from benchmarks.mlp_engines import AutogradCore, HandWritten, make_batch, make_params  # noqa: E402
 from benchmarks.workers import run_worker  # noqa: E402
 from benchmarks.timing import CheckFailed, Settings, check_arrays, compare, relative_error  # noqa: E402
@@ -140,6 +140,21 @@ def test_chain_and_scalar_runs_flag_a_wrong_engine():
     by_case = {(r["case"], r["engine"]): r for r in rows}
     assert by_case[("1000-node expression (gc on)", "wrong relu")]["status"] == "FAIL"
     assert by_case[("1000-node expression (gc on)", "autograd_core")]["status"] == "ok"
+
+
+def test_width_run_checks_every_gradient_and_flags_a_wrong_engine():
+    def drops_the_last_input(n):  # a backward that forgets one of a node's inputs
+        backward, gradients = width.ENGINES["autograd_core"](n)
+        return backward, lambda: np.append(gradients()[:-1], 0.0)
+
+    rows = width.run(TINY, {"autograd_core": width.ENGINES["autograd_core"], "wrong": drops_the_last_input},
+                     sizes=(50, 200))
+    by_engine = {(r["case"], r["engine"]): r for r in rows}
+    assert by_engine[("stack of 200", "wrong")]["status"] == "FAIL"
+    assert "x_199" in by_engine[("stack of 200", "wrong")]["detail"]
+    assert by_engine[("stack of 200", "autograd_core")]["status"] == "ok"
+    verdict = next(v for v in report.targets(rows) if v["target"].startswith("(g)"))
+    assert verdict["verdict"] in ("met", "missed") and "per input" in verdict["measured"]
 
 
 def test_check_arrays_rejects_nan_shape_and_dtype():
