@@ -334,3 +334,16 @@ def test_fortran_order_and_deflated_members_still_load(tmp_path):
     loaded = nn.load(nn.MLP([5, 7, 3], seed=0), tmp_path / "compressed.npz")
     for (_, p), (_, q) in zip(model.named_parameters(), loaded.named_parameters()):
         np.testing.assert_array_equal(p.data, q.data)
+
+
+def test_read_headers_reads_shapes_without_the_data(bombs):
+    """What `python -m viz model` uses to guess an MLP's sizes: a 160 MB member costs only its header."""
+    tracemalloc.start()
+    try:
+        headers = nn.serialization.read_headers(bombs / "unknown.npz")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert headers["extra"] == ((BOMB_BYTES // 8,), np.dtype(np.float64))
+    assert headers["layers.0.weight"] == ((7, 5), np.dtype(np.float64))
+    assert peak < 10 << 20
