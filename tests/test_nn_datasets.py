@@ -2,9 +2,11 @@
 import gzip
 import os
 import pathlib
+import re
 import struct
 import subprocess
 import sys
+import threading
 import tracemalloc
 
 import numpy as np
@@ -292,3 +294,15 @@ def test_float_label_files_with_whole_numbers_still_load(mnist_folder):
     (folder / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(idx_bytes(labels.astype(float), code=0x0E)))
     _, y = datasets.load_mnist(folder, kind="t10k")
     assert y.dtype == np.int64 and y.tolist() == labels.tolist()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_load_idx_refuses_a_fifo_without_blocking(tmp_path):
+    os.mkfifo(tmp_path / "pipe-idx1-ubyte")
+    outcome = []  # in a thread: before the fix open() waited for a writer forever
+    reader = threading.Thread(target=lambda: outcome.append(pytest.raises(ValueError, datasets.load_idx,
+                                                                          tmp_path / "pipe-idx1-ubyte")), daemon=True)
+    reader.start()
+    reader.join(timeout=10)
+    assert outcome, "load_idx blocked on a FIFO"
+    assert re.search(r"load_idx: '.*pipe-idx1-ubyte' is not a regular file", str(outcome[0].value))
