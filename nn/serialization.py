@@ -3,8 +3,10 @@
 The file holds one array per parameter under its dotted name (``layers.0.weight``),
 so ``np.load(path, allow_pickle=False)`` reads it anywhere. Saving writes a temporary
 file in the same folder and renames it over the target (``os.replace`` is atomic),
-so a crash never leaves half a file. Loading reads and checks everything (names,
-shapes, dtypes, finiteness) before touching the model.
+so a crash never leaves half a file. Loading treats the file as untrusted: every .npy
+header is read and checked (names, shapes, dtypes) before any array data, each array
+is read only up to the size its header declares, then values are checked (finiteness),
+all before touching the model.
 """
 import math
 import os
