@@ -44,7 +44,8 @@ def test_writes_bytes_text_or_a_writer_function(tmp_path):
     atomic_write(tmp_path / "c.bin", lambda f: f.write(b"abc"))
     assert [(tmp_path / n).read_bytes() for n in ("a.bin", "b.txt", "c.bin")] == [b"\x00\x01", "π".encode(), b"abc"]
     assert sorted(os.listdir(tmp_path)) == ["a.bin", "b.txt", "c.bin"]
-    with pytest.raises(TypeError, match=r"atomic_write: content must be bytes, a str or a function write\(file\), got int"):
+    with pytest.raises(TypeError, match=r"atomic_write: content must be bytes, a str or a function "
+                                        r"write\(file\), got int"):
         atomic_write(tmp_path / "d.bin", 3)
     assert not (tmp_path / "d.bin").exists()
 

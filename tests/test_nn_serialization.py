@@ -177,7 +177,8 @@ def npz_member(archive, name, shape, data_bytes, descr="<f8", version=(1, 0)):
     """Write a member whose .npy header declares ``shape`` and which then holds ``data_bytes`` zero bytes."""
     with archive.open(name, "w", force_zip64=True) as entry:
         header = {"descr": descr, "fortran_order": False, "shape": shape}
-        write_header = np.lib.format.write_array_header_1_0 if version == (1, 0) else np.lib.format.write_array_header_2_0
+        write_header = {(1, 0): np.lib.format.write_array_header_1_0,
+                        (2, 0): np.lib.format.write_array_header_2_0}[version]
         write_header(entry, header)
         zeros = bytes(1 << 20)
         while data_bytes > 0:
@@ -226,7 +227,8 @@ def bombs(tmp_path_factory):
 
 @pytest.mark.parametrize("name, message", [
     ("unknown.npz", r"does not fit this MLP: unexpected names: extra"),
-    ("wrong_shape.npz", r"does not fit this MLP: 'layers.0.weight': shape \(20971520,\), the parameter has shape \(7, 5\)"),
+    ("wrong_shape.npz", r"does not fit this MLP: 'layers.0.weight': shape \(20971520,\), "
+                        r"the parameter has shape \(7, 5\)"),
     ("declares_gigabytes.npz", r"member 'huge.npy': its header declares shape \(400000000,\) of float64 \(3200000000 "
                                r"bytes\) but the member holds 16 bytes"),
     ("known_gigabytes.npz", r"member 'layers.2.bias.npy': its header declares shape \(3, 1099511627776\)"),
