@@ -41,6 +41,9 @@ def atomic_write(path, content, *, make_folders=False):
     >>> atomic_write("weights.bin", lambda f: f.write(b"\\x00" * 8))
     'weights.bin'
     """
+    if not (callable(content) or isinstance(content, (str, bytes, bytearray, memoryview))):
+        raise TypeError(f"atomic_write: content must be bytes, a str or a function write(file), "
+                        f"got {type(content).__name__}")
     given = path
     path = os.fspath(path)
     if make_folders:

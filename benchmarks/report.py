@@ -1,7 +1,7 @@
 """The printed table, the issue's targets judged from the rows, and the JSON file (written atomically)."""
 import json
-import os
-import tempfile
+
+from autograd_core.files import atomic_write
 
 OURS = "autograd_core"
 FLAT_DEPTH = 1.25  # per-node time and memory may grow this much from 10^4 to 10^6 and still count as flat
@@ -151,14 +151,5 @@ def target_lines(verdicts):
 
 
 def write_json(path, document):
-    """Write ``document`` as JSON to ``path`` atomically (temp file in the same folder, then replace)."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(handle, "w") as f:
-            json.dump(document, f, indent=1, default=str)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    """Write ``document`` as JSON to ``path`` atomically (the project's one writer: temp file, then replace)."""
+    atomic_write(path, json.dumps(document, indent=1, default=str), make_folders=True)

@@ -7,6 +7,7 @@ import gzip
 import math
 import numbers
 import os
+import stat
 import zlib
 
 import numpy as np
@@ -185,8 +186,11 @@ def load_idx(path):
     path = os.fspath(path)
     compressed = path.endswith(".gz")
     try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):  # opening a FIFO would wait forever for a writer
+            raise ValueError(f"load_idx: {path!r} is not a regular file (a folder, a FIFO or a device)")
         with (gzip.open if compressed else open)(path, "rb") as f:
-            return _read_idx(f, path, compressed, os.stat(path).st_size)
+            return _read_idx(f, path, compressed, info.st_size)
     except (OSError, EOFError, zlib.error) as error:
         if isinstance(error, FileNotFoundError):
             raise FileNotFoundError(f"load_idx: no such file: {path!r}") from error

@@ -6,8 +6,10 @@ the architecture (``nn.architecture``), the preprocessing, the task and class na
 library version — so ``nn.load(path)`` rebuilds the model and ``np.load(path,
 allow_pickle=False)`` still reads every part anywhere. Saving writes a temporary
 file in the same folder and renames it over the target (``os.replace`` is atomic),
-so a crash never leaves half a file. Loading reads and checks everything (names,
-shapes, dtypes, finiteness) before touching the model.
+so a crash never leaves half a file. Loading treats the file as untrusted: every .npy
+header is read and checked (names, shapes, dtypes) before any array data, each array
+is read only up to the size its header declares, then values are checked (finiteness),
+all before touching the model.
 """
 import math
 import os
@@ -109,25 +111,49 @@ def read_arrays(path, check=None, only=None):
     numbers, a shape that disagrees with the member's size are refused. Then
     ``check({name: (shape, dtype)})`` may refuse the file (``nn.load`` compares it with the
     model). Only then is each array read: at most the bytes its header declares, into an
-    array of that shape. Any failure is a ``ValueError`` naming the file and the member;
-    a path that is not a regular file (a folder, a FIFO) is refused without opening it.
+    array of that shape (``only``: just these members). Any failure is a ``ValueError`` naming
+    the file and the member; a path that is not a regular file (a folder, a FIFO) is refused
+    without opening it.
 
     >>> arrays = read_arrays("model.npz")
     >>> sorted(arrays)[:2]
     ['layers.0.bias', 'layers.0.weight']
     """
+    def read(archive, headers):
+        if check is not None:
+            check(_described(headers))
+        arrays = {}
+        for name, header in headers.items():
+            if only is not None and name not in only:
+                continue
+            try:
+                arrays[name] = _read_data(archive, *header)
+            except _ARCHIVE_ERRORS as error:
+                raise _UnreadableMember(f"member {header[0].filename!r}: {type(error).__name__}: {error}") from None
+        return arrays
+    return _with_archive(path, read)
+
+
+def read_headers(path):
+    """``{name: (shape, dtype)}`` of an .npz file's arrays from their headers alone (no array data is
+    read, so a file declaring gigabytes costs nothing); refused as ``read_arrays`` refuses.
+
+    >>> read_headers("model.npz")["layers.0.weight"]
+    ((256, 64), dtype('float64'))
+    """
+    return _with_archive(path, lambda archive, headers: _described(headers))
+
+
+def _described(headers):
+    return {name: (shape, dtype) for name, (_, shape, _, dtype, _) in headers.items()}
+
+
+def _with_archive(path, use):
+    """``use(archive, headers)`` on the .npz at ``path``, every failure a ValueError naming file and member."""
     path = os.fspath(path)
-    member = None
     try:
         with _open_regular_file(path) as file, zipfile.ZipFile(file) as archive:
-            headers = _read_headers(archive)
-            if check is not None:
-                check({name: (shape, dtype) for name, (_, shape, _, dtype, _) in headers.items()})
-            arrays = {}
-            for member, header in headers.items():
-                if only is None or member in only:
-                    arrays[member] = _read_data(archive, *header)
-            return arrays
+            return use(archive, _read_headers(archive))
     except _UnreadableMember as error:
         raise ValueError(f"nn.load: cannot read {path!r} as a saved model (.npz written by nn.save): "
                          f"{error}; the file is corrupt or not a model file") from None
@@ -136,9 +162,8 @@ def read_arrays(path, check=None, only=None):
             raise FileNotFoundError(f"nn.load: no such file: {path!r}") from None
         if isinstance(error, ValueError) and str(error).startswith("nn.load:"):
             raise  # already says which file and why (from check, or a path that is not a file)
-        where = f"member {member!r}: " if member is not None else ""
         raise ValueError(f"nn.load: cannot read {path!r} as a saved model (.npz written by nn.save): "
-                         f"{where}{type(error).__name__}: {error}; the file is corrupt or not a model file") from None
+                         f"{type(error).__name__}: {error}; the file is corrupt or not a model file") from None
 
 
 def _open_regular_file(path):

@@ -44,6 +44,10 @@ def test_writes_bytes_text_or_a_writer_function(tmp_path):
     atomic_write(tmp_path / "c.bin", lambda f: f.write(b"abc"))
     assert [(tmp_path / n).read_bytes() for n in ("a.bin", "b.txt", "c.bin")] == [b"\x00\x01", "π".encode(), b"abc"]
     assert sorted(os.listdir(tmp_path)) == ["a.bin", "b.txt", "c.bin"]
+    with pytest.raises(TypeError, match=r"atomic_write: content must be bytes, a str or a function "
+                                        r"write\(file\), got int"):
+        atomic_write(tmp_path / "d.bin", 3)
+    assert not (tmp_path / "d.bin").exists()
 
 
 def test_make_folders_creates_only_the_folders_of_the_normalised_path(tmp_path, monkeypatch):
@@ -108,7 +112,7 @@ def test_a_later_write_removes_stale_temporaries_of_its_target_only(tmp_path):
 
 
 SLOW_SAVE = """
-    import os, sys, time
+    import time
     import nn, nn.serialization
 
     real_write_npz = nn.serialization.write_npz
@@ -120,7 +124,7 @@ SLOW_SAVE = """
         time.sleep(60)
 
     nn.serialization.write_npz = slow_write_npz
-    nn.save(nn.MLP([4, 8, 2], seed=0), sys.argv[1] if len(sys.argv) > 1 else {target!r})
+    nn.save(nn.MLP([4, 8, 2], seed=0), {target!r})
 """
 
 
@@ -165,3 +169,20 @@ def test_stale_means_older_than_this_process(monkeypatch, tmp_path):
     path = make_temporary(tmp_path, "m.npz", age=10)
     monkeypatch.setattr(files, "_STARTED", time.time() - 20)  # a process started before the file was made
     assert remove_stale_temporaries(tmp_path, "m.npz") == [] and path.exists()
+
+
+def test_after_kill_9_the_next_save_of_the_same_file_removes_the_leftover(tmp_path):
+    target = tmp_path / "model.npz"
+    process = run_python(SLOW_SAVE.format(target=str(target)))
+    try:
+        assert process.stdout.readline() == "writing\n"
+        process.kill()  # SIGKILL: nothing can clean up
+        process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert len(list(tmp_path.glob(".model.npz.*.tmp"))) == 1  # the killed save's leftover
+    time.sleep(0.05)  # the next process starts strictly after the leftover's last write
+    later = run_python(f"import nn; nn.save(nn.MLP([4, 8, 2], seed=1), {str(target)!r})")
+    _, err = later.communicate(timeout=60)
+    assert later.returncode == 0, err
+    assert os.listdir(tmp_path) == ["model.npz"]

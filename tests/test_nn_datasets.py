@@ -2,9 +2,11 @@
 import gzip
 import os
 import pathlib
+import re
 import struct
 import subprocess
 import sys
+import threading
 import tracemalloc
 
 import numpy as np
@@ -240,7 +242,8 @@ BOMB_BYTES = 160 << 20
 
 @pytest.mark.parametrize("head, message", [
     (b"", r"has unknown dtype code 0x00"),  # gzipped zeros, as in the issue: refused after 4 bytes
-    (idx_bytes(np.array([1, 2, 3], np.uint8)), r"holds more than the 11 bytes its header \(shape \(3,\), uint8\) declares"),
+    (idx_bytes(np.array([1, 2, 3], np.uint8)),
+     r"holds more than the 11 bytes its header \(shape \(3,\), uint8\) declares"),
     (bytes([0, 0, 8, 2]) + struct.pack(">II", 2**32 - 1, 2**32 - 1),  # 16 EB declared, 160 MB held
      r"declares 18446744065119617037 bytes \(shape \(4294967295, 4294967295\), uint8\), more than a gzip file "
      r"of \d+ bytes can hold"),
@@ -270,7 +273,8 @@ def test_an_uncompressed_idx_file_is_checked_against_its_size_before_reading(tmp
     path.write_bytes(bytes([0, 0, 8, 3]) + struct.pack(">III", 60000, 28, 28) + bytes(1000))
     tracemalloc.start()
     try:
-        with pytest.raises(ValueError, match=r"has 1016 bytes but its header \(shape \(60000, 28, 28\), uint8\) needs 47040016"):
+        with pytest.raises(ValueError, match=r"has 1016 bytes but its header \(shape \(60000, 28, 28\), uint8\) "
+                                             r"needs 47040016"):
             datasets.load_idx(path)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
@@ -292,3 +296,15 @@ def test_float_label_files_with_whole_numbers_still_load(mnist_folder):
     (folder / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(idx_bytes(labels.astype(float), code=0x0E)))
     _, y = datasets.load_mnist(folder, kind="t10k")
     assert y.dtype == np.int64 and y.tolist() == labels.tolist()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_load_idx_refuses_a_fifo_without_blocking(tmp_path):
+    os.mkfifo(tmp_path / "pipe-idx1-ubyte")
+    outcome = []  # in a thread: before the fix open() waited for a writer forever
+    reader = threading.Thread(target=lambda: outcome.append(pytest.raises(ValueError, datasets.load_idx,
+                                                                          tmp_path / "pipe-idx1-ubyte")), daemon=True)
+    reader.start()
+    reader.join(timeout=10)
+    assert outcome, "load_idx blocked on a FIFO"
+    assert re.search(r"load_idx: '.*pipe-idx1-ubyte' is not a regular file", str(outcome[0].value))

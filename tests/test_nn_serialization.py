@@ -177,7 +177,8 @@ def npz_member(archive, name, shape, data_bytes, descr="<f8", version=(1, 0)):
     """Write a member whose .npy header declares ``shape`` and which then holds ``data_bytes`` zero bytes."""
     with archive.open(name, "w", force_zip64=True) as entry:
         header = {"descr": descr, "fortran_order": False, "shape": shape}
-        write_header = np.lib.format.write_array_header_1_0 if version == (1, 0) else np.lib.format.write_array_header_2_0
+        write_header = {(1, 0): np.lib.format.write_array_header_1_0,
+                        (2, 0): np.lib.format.write_array_header_2_0}[version]
         write_header(entry, header)
         zeros = bytes(1 << 20)
         while data_bytes > 0:
@@ -226,7 +227,8 @@ def bombs(tmp_path_factory):
 
 @pytest.mark.parametrize("name, message", [
     ("unknown.npz", r"does not fit this MLP: unexpected names: extra"),
-    ("wrong_shape.npz", r"does not fit this MLP: 'layers.0.weight': shape \(20971520,\), the parameter has shape \(7, 5\)"),
+    ("wrong_shape.npz", r"does not fit this MLP: 'layers.0.weight': shape \(20971520,\), "
+                        r"the parameter has shape \(7, 5\)"),
     ("declares_gigabytes.npz", r"member 'huge.npy': its header declares shape \(400000000,\) of float64 \(3200000000 "
                                r"bytes\) but the member holds 16 bytes"),
     ("known_gigabytes.npz", r"member 'layers.2.bias.npy': its header declares shape \(3, 1099511627776\)"),
@@ -334,3 +336,16 @@ def test_fortran_order_and_deflated_members_still_load(tmp_path):
     loaded = nn.load(nn.MLP([5, 7, 3], seed=0), tmp_path / "compressed.npz")
     for (_, p), (_, q) in zip(model.named_parameters(), loaded.named_parameters()):
         np.testing.assert_array_equal(p.data, q.data)
+
+
+def test_read_headers_reads_shapes_without_the_data(bombs):
+    """What `python -m viz model` uses to guess an MLP's sizes: a 160 MB member costs only its header."""
+    tracemalloc.start()
+    try:
+        headers = nn.serialization.read_headers(bombs / "unknown.npz")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert headers["extra"] == ((BOMB_BYTES // 8,), np.dtype(np.float64))
+    assert headers["layers.0.weight"] == ((7, 5), np.dtype(np.float64))
+    assert peak < 10 << 20

@@ -86,14 +86,14 @@ def run_expression(args):
         print(f"wrote {animate_backward(fresh, args.animate, style=args.style, number_format=args.number_format)}")
 
 
-def infer_mlp_sizes(arrays):
-    """[in, h1, ..., out] from an MLP's saved weights (``layers.K.weight``, shape (out, in))."""
-    weights = sorted(((int(m.group(1)), a) for key, a in arrays.items()
+def infer_mlp_sizes(shapes):
+    """[in, h1, ..., out] from an MLP's saved weight shapes (``layers.K.weight``: (out, in))."""
+    weights = sorted(((int(m.group(1)), shape) for key, shape in shapes.items()
                       if (m := re.fullmatch(r"layers\.(\d+)\.weight", key))), key=lambda pair: pair[0])
-    if not weights or any(a.ndim != 2 for _, a in weights):
-        raise CommandError(f"cannot tell the layer sizes from the arrays {sorted(arrays)}: "
+    if not weights or any(len(shape) != 2 for _, shape in weights):
+        raise CommandError(f"cannot tell the layer sizes from the arrays {sorted(shapes)}: "
                            "expected an nn.MLP's layers.K.weight; give them with --sizes 64,32,10")
-    return [weights[0][1].shape[1]] + [a.shape[0] for _, a in weights]
+    return [weights[0][1][1]] + [shape[0] for _, shape in weights]
 
 
 def _has_architecture(nn, path):
@@ -105,15 +105,15 @@ def _has_architecture(nn, path):
 
 def run_model(args):
     import nn  # only this command needs nn (viz itself never does)
-    from nn.serialization import read_arrays
+    from nn.serialization import read_headers
     try:
         described = args.sizes is None and _has_architecture(nn, args.model)
         if described:  # the file says what it is: draw exactly that (a tanh model as tanh)
             model = nn.load(args.model)
             sizes = [p.shape[1] for name, p in model.named_parameters() if name.endswith("weight")][:1]
         else:  # weights only: an MLP of the sizes the weights have, activations from the flags
-            arrays = read_arrays(args.model)
-            sizes = args.sizes or infer_mlp_sizes(arrays)
+            headers = read_headers(args.model)  # shapes only: nn.load then checks them before reading any data
+            sizes = args.sizes or infer_mlp_sizes({name: shape for name, (shape, _) in headers.items()})
             model = nn.MLP(sizes, activation=args.activation, output_activation=args.output_activation)
             nn.load(model, args.model)
     except (ValueError, FileNotFoundError) as error:
