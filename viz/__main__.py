@@ -96,12 +96,19 @@ def infer_mlp_sizes(arrays):
     return [weights[0][1].shape[1]] + [a.shape[0] for _, a in weights]
 
 
+def _has_mlp_weights(arrays):
+    return any(re.fullmatch(r"layers\.\d+\.weight", key) for key in arrays)
+
+
 def run_model(args):
     import nn  # only this command needs nn (viz itself never does)
     from nn.serialization import read_arrays
     try:
         arrays = read_arrays(args.model)
-        sizes = args.sizes or infer_mlp_sizes(arrays)
+        sizes = infer_mlp_sizes(arrays) if args.sizes is None or _has_mlp_weights(arrays) else args.sizes
+        if args.sizes is not None and args.sizes != sizes:  # before building: --sizes 10**9,10 must not allocate
+            raise CommandError(f"--sizes {','.join(map(str, args.sizes))} does not match the weights saved in "
+                               f"{args.model} (layer sizes {','.join(map(str, sizes))})")
         model = nn.MLP(sizes, activation=args.activation, output_activation=args.output_activation)
         nn.load(model, args.model)
     except (ValueError, FileNotFoundError) as error:
@@ -123,6 +130,9 @@ def run_history(args):
             data = json.load(file)
     except (OSError, ValueError) as error:  # ValueError: bad JSON, or bytes that are not UTF-8 at all
         raise CommandError(f"cannot read {args.history!r} as a history JSON: {error}") from None
+    except RecursionError:  # json's parser recurses once per nested [ or {
+        raise CommandError(f"cannot read {args.history!r} as a history JSON: it nests lists or objects "
+                           "thousands of levels deep (a history is one level of lists)") from None
     try:
         written = plot_history(data, args.out)
     except (TypeError, ValueError) as error:  # JSON, but not a history: plot_history's message says why
@@ -159,8 +169,8 @@ def build_parser():
                        help="layer sizes, e.g. 64,32,10 (default: read from the weights)")
     model.add_argument("--activation", default="relu", help="hidden activation (default: %(default)s)")
     model.add_argument("--output-activation", default=None, help="output activation (default: none)")
-    model.add_argument("--rows", type=cli_args.positive_int, default=1,
-                       help="rows of the example input (default: %(default)s)")
+    model.add_argument("--rows", type=cli_args.bounded_int(1, 10_000), default=1,
+                       help="rows of the example input, 1 to 10,000 (default: %(default)s)")
     model.add_argument("--collapse", choices=("auto", "yes", "no"), default="auto",
                        help="one box per module (default: auto, when the graph is large)")
     model.add_argument("--out", default="model.svg", type=cli_args.graph_path,
