@@ -16,7 +16,8 @@ import numpy as np
 import autograd_core as ag
 from autograd_core import Tensor
 
-from . import functional as F
+from .fit_checks import (accuracy_rule, check_data, gradient_norm, loss_value, parameters_to_check, positive_int,
+                         probe)
 from .history import History
 from .layers import ReLU
 from .signals import deferring_signals
@@ -60,10 +61,10 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation=None,
     >>> history = nn.fit(model, F.cross_entropy, nn.optim.Adam(model.parameters(), lr=0.01),
     ...                  X, y, epochs=50, progress=False)
     """
-    epochs = _positive_int("epochs", epochs)
-    batch_size = _positive_int("batch_size", batch_size)
+    epochs = positive_int("epochs", epochs)
+    batch_size = positive_int("batch_size", batch_size)
     if early_stopping is not None:
-        early_stopping = _positive_int("early_stopping (the patience, in epochs)", early_stopping)
+        early_stopping = positive_int("early_stopping (the patience, in epochs)", early_stopping)
         if validation is None:
             raise ValueError("fit: early_stopping watches the validation loss; pass validation=(X_val, y_val)")
     if tol is not None and (not isinstance(tol, numbers.Real) or not tol > 0):
@@ -73,14 +74,14 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation=None,
         raise ValueError(f"fit: divergence_factor must be a finite number > 1 (or None: off), "
                          f"got {divergence_factor!r}")
     dtype = next((p.dtype for p in model.parameters()), np.dtype(np.float64))
-    X, y = _check_data("X", "y", X, y, dtype)
-    out_shape = _probe(model, loss_fn, X, y, "X", "y")
-    measure_accuracy = _accuracy_rule(accuracy, loss_fn, y, out_shape)
+    X, y = check_data("X", "y", X, y, dtype)
+    out_shape = probe(model, loss_fn, X, y, "X", "y")
+    measure_accuracy = accuracy_rule(accuracy, loss_fn, y, out_shape)
     if validation is not None:
         if not isinstance(validation, (tuple, list)) or len(validation) != 2:
             raise ValueError("fit: validation must be a pair (X_val, y_val)")
-        validation = _check_data("X_val", "y_val", *validation, dtype)
-        _probe(model, loss_fn, *validation, "X_val", "y_val")
+        validation = check_data("X_val", "y_val", *validation, dtype)
+        probe(model, loss_fn, *validation, "X_val", "y_val")
 
     training = _Training(model, loss_fn, optimizer, X, y, batch_size, epochs, validation, measure_accuracy,
                          scheduler, early_stopping, tol, divergence_factor)
@@ -121,7 +122,7 @@ class _Training:
         self.batch_size, self.epochs, self.validation = batch_size, epochs, validation
         self.measure_accuracy, self.early_stopping, self.tol, self.scheduler = (measure_accuracy, early_stopping,
                                                                               tol, scheduler)
-        self.watched_params = _parameters_to_check(model, optimizer)
+        self.watched_params = parameters_to_check(model, optimizer)
         self.history = History()
         self.best_value, self.best_state, self.stale_epochs = math.inf, None, 0
         self.divergence_factor = divergence_factor
@@ -152,9 +153,9 @@ class _Training:
         self.model.zero_grad()  # also parameters the optimizer does not hold (frozen ones)
         output = self.model(Tensor(self.X[rows]))
         loss = self.loss_fn(output, self.y[rows])
-        value = _loss_value(loss, where, self.history, restores_best)
+        value = loss_value(loss, where, self.history, restores_best)
         loss.backward()
-        norm = _gradient_norm(self.watched_params, where, self.history, restores_best)
+        norm = gradient_norm(self.watched_params, where, self.history, restores_best)
         with self.critical:  # Ctrl-C waits for the whole update: no parameter is one step ahead of another
             self.optimizer.step()
         return value, norm, output
@@ -226,7 +227,7 @@ def evaluate(model, loss_fn, X, y, accuracy="auto"):
     if not (accuracy is None or callable(accuracy) or accuracy == "auto"):
         raise ValueError(f"evaluate: accuracy must be 'auto', None or a function f(output, y), got {accuracy!r}")
     dtype = next((p.dtype for p in model.parameters()), np.dtype(np.float64))
-    X, y = _check_data("X", "y", X, y, dtype)
+    X, y = check_data("X", "y", X, y, dtype)
     measure = accuracy if callable(accuracy) or accuracy is None else None
     was_training = model.training
     model.eval()
@@ -237,7 +238,7 @@ def evaluate(model, loss_fn, X, y, accuracy="auto"):
                 xb, yb = X[start:start + EVAL_CHUNK], y[start:start + EVAL_CHUNK]
                 output = model(Tensor(xb))
                 if accuracy == "auto" and measure is None:
-                    measure = _accuracy_rule("auto", loss_fn, y, output.shape) or False
+                    measure = accuracy_rule("auto", loss_fn, y, output.shape) or False
                 loss_total += float(loss_fn(output, yb).item()) * len(xb)
                 if measure:
                     correct_total += measure(output.data, yb) * len(xb)
@@ -274,119 +275,6 @@ def dead_unit_fraction(model, X):
             handle.remove()
     units = sum(d.size for d in dead)
     return float(sum(d.sum() for d in dead) / units) if units else None
-
-
-# ---------------------------------------------------------------------------------- checks
-def _positive_int(name, value):
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"fit: {name} must be a positive int, got {value!r}")
-    return int(value)
-
-
-def _check_data(x_name, y_name, X, y, dtype):
-    X = np.asarray(X.data if isinstance(X, Tensor) else X)
-    y = np.asarray(y.data if isinstance(y, Tensor) else y)
-    if X.dtype.kind not in "biuf" or y.dtype.kind not in "biuf":
-        raise TypeError(f"fit: {x_name} and {y_name} must be numeric arrays, got dtypes {X.dtype} and {y.dtype}")
-    if X.ndim == 0 or len(X) == 0:
-        raise ValueError(f"fit: {x_name} must have at least one row, got shape {X.shape}")
-    if y.ndim == 0 or len(y) != len(X):
-        raise ValueError(f"fit: {x_name} has {len(X)} rows but {y_name} has "
-                         f"{len(y) if y.ndim else 'no'} (shape {y.shape}); they must have one row per example")
-    for name, array in ((x_name, X), (y_name, y)):
-        if array.dtype.kind == "f" and not np.isfinite(array).all():
-            bad = np.argwhere(~np.isfinite(array))
-            raise ValueError(f"fit: {name} contains {len(bad)} NaN/Inf values (the first at index "
-                             f"{tuple(int(i) for i in bad[0])}); remove or impute them before training")
-    return X.astype(dtype, copy=False), y
-
-
-def _probe(model, loss_fn, X, y, x_name, y_name):
-    """Run the model and the loss on two rows, so shape and label errors surface before training."""
-    try:
-        with ag.no_grad():
-            output = model(Tensor(X[:2]))
-    except (ValueError, TypeError, IndexError) as error:
-        raise ValueError(f"fit: the model cannot take {x_name} of shape {X.shape}: {error}") from error
-    if not isinstance(output, Tensor):
-        raise TypeError(f"fit: the model must return a Tensor, got {type(output).__name__}")
-    if y.dtype.kind in "iu" and y.ndim == 1 and output.ndim == 2 and output.shape[1] > 1:
-        F.class_indices(f"fit ({y_name}; the model has {output.shape[1]} outputs)", y, len(y), output.shape[1])
-    try:
-        with ag.no_grad():
-            loss = loss_fn(output, y[:2])
-    except (ValueError, TypeError, IndexError) as error:
-        raise ValueError(f"fit: loss_fn rejects the model's output (shape {output.shape}) against "
-                         f"{y_name} (shape {y[:2].shape} for two rows): {error}") from error
-    if not isinstance(loss, Tensor) or loss.size != 1:
-        raise ValueError(f"fit: loss_fn must return a one-element Tensor, got "
-                         f"{getattr(loss, 'shape', type(loss).__name__)}; use reduction='mean'")
-    return output.shape
-
-
-def _fail(message, history, restores_best):
-    """Raise the NaN/Inf error; ``restores_best``: early stopping has a best epoch to go back to
-    (not yet during the first epoch, when the last good step's weights are what is left)."""
-    history.stopped_reason = "error: " + message
-    kept = ("the best epoch's weights are restored (early_stopping)" if restores_best
-            else "the weights of the last good step are kept")
-    error = FloatingPointError(f"fit: {message}; training stopped before this step's update and {kept}. "
-                               "Try a lower learning rate, check the data, or find the op with "
-                               "autograd_core.detect_anomaly()")
-    error.history = history
-    raise error
-
-
-def _loss_value(loss, where, history, restores_best):
-    value = float(loss.item())
-    if not math.isfinite(value):
-        _fail(f"the loss became {value} at {where}", history, restores_best)
-    return value
-
-
-def _parameters_to_check(model, optimizer):
-    """(name, tensor) for the model's parameters and any other ones the optimizer holds."""
-    named = list(model.named_parameters())
-    known = {id(p) for _, p in named}
-    held = list(getattr(optimizer, "params", []))
-    if named and held and not any(id(p) in known for p in held):
-        raise ValueError("fit: the optimizer holds none of the model's parameters (was it built for another "
-                         "model?); create it with e.g. nn.optim.Adam(model.parameters())")
-    extra = [(p.label or f"optimizer parameter {i}", p) for i, p in enumerate(held) if id(p) not in known]
-    return named + extra
-
-
-def _gradient_norm(named_params, where, history, restores_best):
-    total, bad = 0.0, []
-    for name, p in named_params:
-        if p.grad is not None:
-            square = float(np.vdot(p.grad, p.grad))
-            if not math.isfinite(square):
-                bad.append(f"'{name}'")
-            total += square
-    if bad:
-        what = f"gradient of {bad[0]} has" if len(bad) == 1 else f"gradients of {', '.join(bad)} have"
-        _fail(f"the {what} NaN/Inf values at {where}", history, restores_best)
-    return math.sqrt(total)
-
-
-def _accuracy_rule(accuracy, loss_fn, y, out_shape):
-    """The function that scores a batch of outputs against targets, or None."""
-    if accuracy is None or callable(accuracy):
-        return accuracy
-    if accuracy != "auto":
-        raise ValueError(f"fit: accuracy must be 'auto', None or a function f(output, y), got {accuracy!r}")
-    wide = len(out_shape) == 2 and out_shape[1] > 1
-    if y.dtype.kind in "iu" and y.ndim == 1 and wide:
-        return lambda out, target: float(np.mean(out.argmax(axis=1) == target))
-    binary = y.dtype.kind in "fiu" and tuple(y.shape[1:]) == tuple(out_shape[1:]) and np.isin(y, (0, 1)).all()
-    if binary and loss_fn is F.binary_cross_entropy_with_logits:
-        return lambda out, target: float(np.mean((out > 0) == (target > 0.5)))
-    if binary and loss_fn is F.binary_cross_entropy:
-        return lambda out, target: float(np.mean((out > 0.5) == (target > 0.5)))
-    if y.dtype.kind == "f" and y.ndim == 2 and wide and tuple(y.shape[1:]) == tuple(out_shape[1:]):
-        return lambda out, target: float(np.mean(out.argmax(axis=1) == target.argmax(axis=1)))
-    return None
 
 
 # ---------------------------------------------------------------------------------- progress
