@@ -30,6 +30,7 @@ from .serialization import save
 from .training import evaluate, fit
 
 OPTIMIZERS = {"adam": optim.Adam, "sgd": optim.SGD, "adagrad": optim.AdaGrad}
+MAX_THREADS = 4096  # BLAS takes a C int; more threads than this is a typo
 DATASET_SHAPES = {"digits": (1797, 64, 10), "moons": (1000, 2, 2)}  # rows, features, classes
 
 
@@ -76,6 +77,8 @@ def flag_problem(args):
     for name in ("seed", "threads", "patience"):
         if getattr(args, name) < 0:
             return f"--{name} must be >= 0, got {getattr(args, name)}"
+    if args.threads > MAX_THREADS:
+        return f"--threads must be at most {MAX_THREADS} (0: numpy's default), got {args.threads}"
     needed, available = memory_estimate(args), physical_memory()
     if available and needed > available:
         return (f"--hidden {' '.join(map(str, args.hidden))} with --batch-size {args.batch_size} needs about "
@@ -88,7 +91,7 @@ def memory_estimate(args):
     """Bytes a run of ``args`` needs at least: float64 parameters held ~5 times (weights, gradient,
     two Adam moments, the best epoch's copy), and a mini-batch's activations ~4 times.
 
-    >>> memory_estimate(parse_args(["--hidden", "2000000000"])) > 10**12
+    >>> memory_estimate(argparse.Namespace(dataset="digits", hidden=[2_000_000_000], batch_size=32)) > 10**12
     True
     """
     rows, features, classes = DATASET_SHAPES[args.dataset]

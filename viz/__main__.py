@@ -144,7 +144,9 @@ def build_parser():
     parser = argparse.ArgumentParser(prog="python -m viz", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
-    expr = commands.add_parser("expr", help="render an expression's graph with values and gradients")
+    # Short usage lines: an error is then two lines, not a screenful of every flag (--help lists them).
+    expr = commands.add_parser("expr", help="render an expression's graph with values and gradients",
+                               usage="%(prog)s EXPRESSION [options]   (see --help)")
     expr.add_argument("expression", help='e.g. "sigmoid(w*x + b)"')
     expr.add_argument("--set", nargs="+", action="extend", metavar="NAME=VALUE",
                       help="variables that require grad: w=2 or \"w=[1,2,3]\"")
@@ -163,7 +165,8 @@ def build_parser():
                       help="printf format of numbers (default: %%.4g)")
     expr.set_defaults(run=run_expression)
 
-    model = commands.add_parser("model", help="render the graph of an nn.MLP saved with nn.save")
+    model = commands.add_parser("model", help="render the graph of an nn.MLP saved with nn.save",
+                                usage="%(prog)s MODEL.npz [options]   (see --help)")
     model.add_argument("model", help="the .npz file")
     model.add_argument("--sizes", type=cli_args.layer_sizes,
                        help="layer sizes, e.g. 64,32,10 (default: read from the weights)")
@@ -177,7 +180,8 @@ def build_parser():
                        help="image to write (default: %(default)s)")
     model.set_defaults(run=run_model)
 
-    history = commands.add_parser("history", help="plot a training history saved as JSON (History.to_json)")
+    history = commands.add_parser("history", help="plot a training history saved as JSON (History.to_json)",
+                                  usage="%(prog)s HISTORY.json [options]   (see --help)")
     history.add_argument("history", help="the history.json file")
     history.add_argument("--out", default="curves.png", type=cli_args.plot_path,
                          help="image to write (default: %(default)s)")
