@@ -35,6 +35,7 @@ from .tables import TASKS, load_splits
 from .training import evaluate, fit
 
 OPTIMIZERS = {"adam": optim.Adam, "sgd": optim.SGD, "adagrad": optim.AdaGrad}
+MAX_THREADS = 4096  # BLAS takes a C int; more threads than this is a typo
 DATASET_SHAPES = {"digits": (1797, 64, 10), "moons": (1000, 2, 2)}  # rows, features, classes
 
 
@@ -133,6 +134,8 @@ def flag_problem(args):
     for name in ("seed", "threads", "patience"):
         if getattr(args, name) < 0:
             return f"--{name} must be >= 0, got {getattr(args, name)}"
+    if args.threads > MAX_THREADS:
+        return f"--threads must be at most {MAX_THREADS} (0: numpy's default), got {args.threads}"
     return memory_problem(args, *DATASET_SHAPES[args.dataset]) if args.dataset else None
 
 
@@ -150,7 +153,7 @@ def memory_estimate(args, rows, features, outputs):
     """Bytes a run of ``args`` needs at least: float64 parameters held ~5 times (weights, gradient,
     two Adam moments, the best epoch's copy), and a mini-batch's activations ~4 times.
 
-    >>> memory_estimate(parse_args(["--hidden", "2000000000"]), *DATASET_SHAPES["digits"]) > 10**12
+    >>> memory_estimate(argparse.Namespace(hidden=[2_000_000_000], batch_size=32), *DATASET_SHAPES["digits"]) > 10**12
     True
     """
     sizes = [features, *args.hidden, outputs]

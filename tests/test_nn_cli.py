@@ -71,6 +71,7 @@ def test_bad_flags_exit_with_a_usage_error(args, message, capsys):
     (["--weight-decay", "inf"], "--weight-decay must be a finite number >= 0, got inf"),
     (["--seed", "-1"], "--seed must be >= 0, got -1"),
     (["--patience", "-3"], "--patience must be >= 0, got -3"),
+    (["--threads", "1" + "0" * 30], "--threads must be at most 4096 (0: numpy's default), got 1" + "0" * 30),
     (["--hidden", "2000000000"], "--hidden 2000000000 with --batch-size 32 needs about 8.05 TB (weights, gradients, "
                                  "optimizer state, activations) and this machine has"),
     (["--out", "missing/run"], "--out 'missing/run': its parent '{tmp}/missing' does not exist"),

@@ -110,7 +110,11 @@ def test_model_with_the_wrong_sizes_is_a_clear_error(tmp_path):
     nn = pytest.importorskip("nn")
     nn.save(nn.MLP([4, 3, 2], seed=0), tmp_path / "model.npz")
     result = run("viz", "model", str(tmp_path / "model.npz"), "--sizes", "4,5,2", "--out", str(tmp_path / "m.dot"))
-    assert result.returncode == 2 and "does not fit" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr == f"error: --sizes 4,5,2 does not match the weights saved in {tmp_path / 'model.npz'} " \
+                            "(layer sizes 4,3,2)\n"
+    huge = run("viz", "model", str(tmp_path / "model.npz"), "--sizes", "1000000000,10", "--out", str(tmp_path / "m.dot"))
+    assert huge.returncode == 2 and "does not match" in huge.stderr  # refused before building a 10**10-weight MLP
 
 
 def test_history_json_becomes_a_png(tmp_path):
@@ -128,7 +132,23 @@ def test_history_json_becomes_a_png(tmp_path):
     ("viz.circuit", ["--number-format", "%q"], "argument --number-format: '%q' is not a printf format"),
     ("viz", ["expr", "w", "--set", "w=1", "--out", "f.bmp"], "argument --out: cannot tell the format of 'f.bmp'"),
     ("viz", ["expr", "w", "--set", "w=1", "--animate", "a.svg"], "argument --animate: 'a.svg'"),
-    ("viz", ["model", "m.npz", "--rows", "0"], "argument --rows: expected an int >= 1, got '0'"),
+    ("viz", ["model", "m.npz", "--rows", "0"], "argument --rows: expected an int from 1 to 10,000, got '0'"),
+    ("viz", ["model", "m.npz", "--rows", "1000000000"], "argument --rows: expected an int from 1 to 10,000, got "),
+    ("viz", ["expr", "w", "--set", "w=1", "--number-format", "%.100000000f"],
+     "argument --number-format: '%.100000000f': width and precision of --number-format must be at most 40"),
+    ("viz", ["expr", "w", "--set", "w=1", "--number-format", "%99999g"], "must be at most 40"),
+    ("viz", ["expr", "w", "--set", "w=1", "--out", "missing/f.svg"],
+     "argument --out: cannot write 'missing/f.svg': 'missing' does not exist"),
+    ("viz", ["expr", "w", "--set", "w=1", "--out", "a_file/f.svg"],
+     "argument --out: cannot write 'a_file/f.svg': 'a_file' is a file, not a folder"),
+    ("viz", ["expr", "w", "--set", "w=1", "--out", "/proc/f.svg"],  # even root cannot write there
+     "argument --out: cannot write '/proc/f.svg': the folder '/proc' does not take new files"),
+    ("viz", ["expr", "w", "--set", "w=1", "--animate", "missing/steps"],
+     "argument --animate: cannot write 'missing/steps': 'missing' does not exist"),
+    ("viz", ["expr", "w", "--set", "w=1", "--animate", "/proc/steps.html"],
+     "argument --animate: cannot write '/proc/steps.html': the folder '/proc' does not take new files"),
+    ("viz", ["expr", "w", "--set", "w=1", "--animate", "a_file"], "argument --animate: 'a_file' is an existing file"),
+    ("viz", ["history", "h.json", "--out", "/sys/c.png"], "argument --out: cannot write '/sys/c.png'"),
     ("viz", ["model", "m.npz", "--sizes", "64,a"], "argument --sizes: expected at least two comma-separated ints"),
     ("viz", ["history", "h.json", "--out", "c.txt"], "argument --out: cannot tell the format of 'c.txt'"),
 ])
@@ -138,12 +158,13 @@ def test_bad_flags_are_usage_errors_before_anything_is_written(module, args, mes
     import importlib
 
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "a_file").write_text("mine")
     parser = importlib.import_module("viz.circuit" if module == "viz.circuit" else "viz.__main__").build_parser()
     with pytest.raises(SystemExit) as caught:
         parser.parse_args(args)
     assert caught.value.code == 2
     assert message in capsys.readouterr().err
-    assert list(tmp_path.iterdir()) == []
+    assert list(tmp_path.iterdir()) == [tmp_path / "a_file"] and (tmp_path / "a_file").read_text() == "mine"
 
 
 @pytest.mark.parametrize("content, message", [
@@ -160,6 +181,42 @@ def test_history_files_that_are_not_histories_are_one_line_errors(content, messa
     assert main(["history", str(tmp_path / "h.json"), "--out", str(tmp_path / "c.png")]) == 2
     err = capsys.readouterr().err
     assert re.match("error: " + message, err) and not (tmp_path / "c.png").exists()
+
+
+def test_deeply_nested_history_json_is_a_one_line_error(tmp_path):
+    (tmp_path / "h.json").write_text("[" * 100_000 + "]" * 100_000)
+    result = run("viz", "history", str(tmp_path / "h.json"), "--out", str(tmp_path / "c.png"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr == (f"error: cannot read {str(tmp_path / 'h.json')!r} as a history JSON: it nests lists or "
+                             "objects thousands of levels deep (a history is one level of lists)\n")
+    assert not (tmp_path / "c.png").exists()
+
+
+@pytest.mark.parametrize("text, message", [
+    ("+".join(["x"] * 900), r"expression 'x\+x\+.*\.\.\.' \(1799 characters\) nests 899 operations deep; python -m "
+                            r"viz draws at most 200: build deeper graphs in Python"),
+    ("x" + ".exp()" * 3000, r"expression 'x\.exp\(\)\.exp.*' \(18001 characters\) nests too deeply for Python's "
+                            r"parser; python -m viz draws at most 200 nested operations"),
+    ("-" * 300 + "x", r"nests 300 operations deep"),
+    ("exp(" * 250 + "x" + ")" * 250, r"is not valid: too many nested parentheses"),
+])
+def test_deep_expressions_are_refused_with_a_message_not_a_recursion_error(text, message):
+    with pytest.raises(expression.ExpressionError, match=message):
+        expression.evaluate(text, {"x": ag.Tensor(1.0, requires_grad=True)})
+
+
+def test_expressions_up_to_the_depth_limit_evaluate_and_backward():
+    x = ag.Tensor(0.5, requires_grad=True)
+    chained = expression.evaluate("+".join(["x"] * 201), {"x": x})  # 200 additions
+    chained.backward()
+    assert chained.item() == 201 * 0.5 and x.grad == 201
+    assert expression.nesting_depth(__import__("ast").parse("x.exp().exp() + 1", mode="eval").body) == 3
+
+
+def test_a_deep_expression_on_the_command_line_is_one_line(tmp_path):
+    result = run("viz", "expr", "+".join(["x"] * 900), "--set", "x=1", "--out", str(tmp_path / "f.svg"))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert "nests 899 operations deep" in result.stderr and list(tmp_path.iterdir()) == []
 
 
 def test_number_arithmetic_in_an_expression_is_float_and_cannot_hang():

@@ -103,6 +103,10 @@ def _has_architecture(nn, path):
         return False
 
 
+def _has_mlp_weights(arrays):
+    return any(re.fullmatch(r"layers\.\d+\.weight", key) for key in arrays)
+
+
 def run_model(args):
     import nn  # only this command needs nn (viz itself never does)
     from nn.serialization import read_headers
@@ -112,8 +116,11 @@ def run_model(args):
             model = nn.load(args.model)
             sizes = [p.shape[1] for name, p in model.named_parameters() if name.endswith("weight")][:1]
         else:  # weights only: an MLP of the sizes the weights have, activations from the flags
-            headers = read_headers(args.model)  # shapes only: nn.load then checks them before reading any data
-            sizes = args.sizes or infer_mlp_sizes({name: shape for name, (shape, _) in headers.items()})
+            shapes = {name: shape for name, (shape, _) in read_headers(args.model).items()}  # no data read yet
+            sizes = infer_mlp_sizes(shapes) if args.sizes is None or _has_mlp_weights(shapes) else args.sizes
+            if args.sizes is not None and args.sizes != sizes:  # before building: --sizes 10**9,10 must not allocate
+                raise CommandError(f"--sizes {','.join(map(str, args.sizes))} does not match the weights saved in "
+                                   f"{args.model} (layer sizes {','.join(map(str, sizes))})")
             model = nn.MLP(sizes, activation=args.activation, output_activation=args.output_activation)
             nn.load(model, args.model)
     except (ValueError, FileNotFoundError) as error:
@@ -138,6 +145,9 @@ def run_history(args):
             data = json.load(file)
     except (OSError, ValueError) as error:  # ValueError: bad JSON, or bytes that are not UTF-8 at all
         raise CommandError(f"cannot read {args.history!r} as a history JSON: {error}") from None
+    except RecursionError:  # json's parser recurses once per nested [ or {
+        raise CommandError(f"cannot read {args.history!r} as a history JSON: it nests lists or objects "
+                           "thousands of levels deep (a history is one level of lists)") from None
     try:
         written = plot_history(data, args.out)
     except (TypeError, ValueError) as error:  # JSON, but not a history: plot_history's message says why
@@ -149,7 +159,9 @@ def build_parser():
     parser = argparse.ArgumentParser(prog="python -m viz", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
-    expr = commands.add_parser("expr", help="render an expression's graph with values and gradients")
+    # Short usage lines: an error is then two lines, not a screenful of every flag (--help lists them).
+    expr = commands.add_parser("expr", help="render an expression's graph with values and gradients",
+                               usage="%(prog)s EXPRESSION [options]   (see --help)")
     expr.add_argument("expression", help='e.g. "sigmoid(w*x + b)"')
     expr.add_argument("--set", nargs="+", action="extend", metavar="NAME=VALUE",
                       help="variables that require grad: w=2 or \"w=[1,2,3]\"")
@@ -168,21 +180,23 @@ def build_parser():
                       help="printf format of numbers (default: %%.4g)")
     expr.set_defaults(run=run_expression)
 
-    model = commands.add_parser("model", help="render the graph of an nn.MLP saved with nn.save")
+    model = commands.add_parser("model", help="render the graph of an nn.MLP saved with nn.save",
+                                usage="%(prog)s MODEL.npz [options]   (see --help)")
     model.add_argument("model", help="the .npz file")
     model.add_argument("--sizes", type=cli_args.layer_sizes,
                        help="layer sizes, e.g. 64,32,10 (default: read from the weights)")
     model.add_argument("--activation", default="relu", help="hidden activation (default: %(default)s)")
     model.add_argument("--output-activation", default=None, help="output activation (default: none)")
-    model.add_argument("--rows", type=cli_args.positive_int, default=1,
-                       help="rows of the example input (default: %(default)s)")
+    model.add_argument("--rows", type=cli_args.bounded_int(1, 10_000), default=1,
+                       help="rows of the example input, 1 to 10,000 (default: %(default)s)")
     model.add_argument("--collapse", choices=("auto", "yes", "no"), default="auto",
                        help="one box per module (default: auto, when the graph is large)")
     model.add_argument("--out", default="model.svg", type=cli_args.graph_path,
                        help="image to write (default: %(default)s)")
     model.set_defaults(run=run_model)
 
-    history = commands.add_parser("history", help="plot a training history saved as JSON (History.to_json)")
+    history = commands.add_parser("history", help="plot a training history saved as JSON (History.to_json)",
+                                  usage="%(prog)s HISTORY.json [options]   (see --help)")
     history.add_argument("history", help="the history.json file")
     history.add_argument("--out", default="curves.png", type=cli_args.plot_path,
                          help="image to write (default: %(default)s)")

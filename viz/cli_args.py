@@ -4,7 +4,10 @@ Each check is an argparse ``type=``: a bad value is a usage error (exit 2, one l
 anything is computed or written, never a traceback after the first picture was saved.
 """
 import argparse
+import os
 import pathlib
+import re
+import tempfile
 
 from .explain import explain
 from .plots import PLOT_FORMATS
@@ -30,14 +33,35 @@ def _suffix_check(text, known, what):
     return text
 
 
+def _writable_place(text, folder_too=False):
+    """Check, before anything is computed, that ``text`` can be written: its folder exists and takes
+    a file, tried for real (root ignores permission bits; /proc or a path under a file refuse anyway).
+    ``folder_too``: ``text`` itself is a folder that may exist (it must then take a file) or not yet."""
+    path = pathlib.Path(text)
+    if path.exists() and (path.is_dir() != folder_too):
+        kind = "a folder" if path.is_dir() else "an existing file"
+        raise argparse.ArgumentTypeError(f"{text!r} is {kind}; give a {'folder' if folder_too else 'file'} name")
+    probe = path if folder_too and path.is_dir() else path.parent
+    if not probe.is_dir():
+        what = "is a file, not a folder" if probe.exists() else "does not exist"
+        raise argparse.ArgumentTypeError(f"cannot write {text!r}: {str(probe)!r} {what}")
+    try:
+        with tempfile.NamedTemporaryFile(dir=probe, prefix=".viz-probe-"):
+            pass
+    except OSError as error:
+        raise argparse.ArgumentTypeError(f"cannot write {text!r}: the folder {str(probe)!r} does not take "
+                                         f"new files ({error.strerror})") from None
+    return text
+
+
 def graph_path(text):
-    """An image or DOT file for a graph: ``--out graph.svg``."""
-    return _suffix_check(text, list(IMAGE_FORMATS) + list(SOURCE_SUFFIXES), "a graph picture")
+    """An image or DOT file for a graph, in a writable folder: ``--out graph.svg``."""
+    return _writable_place(_suffix_check(text, list(IMAGE_FORMATS) + list(SOURCE_SUFFIXES), "a graph picture"))
 
 
 def plot_path(text):
-    """An image file for training curves: ``--out curves.png``."""
-    return _suffix_check(text, list(PLOT_FORMATS), "a plot")
+    """An image file for training curves, in a writable folder: ``--out curves.png``."""
+    return _writable_place(_suffix_check(text, list(PLOT_FORMATS), "a plot"))
 
 
 def animation_path(text):
@@ -46,17 +70,38 @@ def animation_path(text):
     if suffix and suffix != ".html":
         raise argparse.ArgumentTypeError(f"{text!r}: the animation is written to a .html file or to a folder "
                                          f"(a name without suffix), not to a {suffix} file")
-    return text
+    return _writable_place(text, folder_too=not suffix)
+
+
+MAX_FORMAT_WIDTH = 40  # digits of width or precision: a wider number is no longer a readable label
+_CONVERSION = re.compile(r"%[-+ #0]*(\d*)(?:\.(\d*))?[a-zA-Z%]")
 
 
 def number_format(text):
-    """A printf format for one number: ``--number-format %.2f``."""
+    """A printf format for one number, at most 40 characters wide or precise: ``--number-format %.2f``."""
+    for match in _CONVERSION.finditer(text):  # first: "%.100000000f" % 1.0 alone builds a 100 MB string
+        if any(len(digits) > 2 or int(digits) > MAX_FORMAT_WIDTH for digits in match.groups() if digits):
+            raise argparse.ArgumentTypeError(f"{match.group()[:40]!r}: width and precision of --number-format must "
+                                             f"be at most {MAX_FORMAT_WIDTH}, e.g. %.4g or %.2f")
     try:
         text % 1.0
-    except (TypeError, ValueError) as error:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a printf format for one number ({error}); "
+    except (TypeError, ValueError, OverflowError) as error:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a printf format for one number ({error}); "
                                          "e.g. %.4g or %.2f") from None
     return text
+
+
+def bounded_int(low, high):
+    """An argparse type for an int in ``low..high``: ``type=bounded_int(1, 10_000)``."""
+    def check(text):
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected an int from {low} to {high:,}, got {text[:40]!r}")
+        return value
+    return check
 
 
 def positive_int(text):

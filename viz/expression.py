@@ -14,6 +14,11 @@ FUNCTIONS = {name: getattr(ag, name) for name in (
 _BINARY = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
            ast.Div: lambda a, b: a / b, ast.Pow: lambda a, b: a ** b, ast.MatMult: lambda a, b: a @ b}
 _UNARY = {ast.USub: lambda a: -a, ast.UAdd: lambda a: a}
+# The evaluator recurses (about two Python frames per operation) and Graphviz cannot lay out a
+# picture of hundreds of nested operations anyway: build deeper graphs in Python, where the
+# engine itself has no depth limit.
+MAX_DEPTH = 200
+_NESTING = (ast.BinOp, ast.UnaryOp, ast.Call, ast.Tuple)
 
 
 class ExpressionError(ValueError):
@@ -44,19 +49,45 @@ def evaluate(text, variables):
             _Evaluator(text, variables).refuse(node, f"calling {node.func.id}")
     missing = [n for n in variable_names(text) if n not in variables]
     if missing:
-        raise ExpressionError(f"expression {text!r}: no value for {', '.join(missing)}; "
+        raise ExpressionError(f"expression {_shown(text)}: no value for {', '.join(missing)}; "
                               f"give one with --set {missing[0]}=VALUE")
     result = _Evaluator(text, variables).visit(tree.body)
     if not isinstance(result, ag.Tensor):
-        raise ExpressionError(f"expression {text!r} uses no variable, so there is no graph to draw")
+        raise ExpressionError(f"expression {_shown(text)} uses no variable, so there is no graph to draw")
     return result
 
 
 def _parse(text):
     try:
-        return ast.parse(text.strip(), mode="eval")
+        tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as error:
-        raise ExpressionError(f"expression {text!r} is not valid: {error.msg} (column {error.offset})") from None
+        raise ExpressionError(f"expression {_shown(text)} is not valid: {error.msg} (column {error.offset})") from None
+    except (RecursionError, MemoryError):  # Python's own parser gives up on a few hundred nested levels
+        raise ExpressionError(f"expression {_shown(text)} nests too deeply for Python's parser; python -m viz "
+                              f"draws at most {MAX_DEPTH} nested operations: build deeper graphs in Python") from None
+    depth = nesting_depth(tree.body)
+    if depth > MAX_DEPTH:
+        raise ExpressionError(f"expression {_shown(text)} nests {depth} operations deep; python -m viz draws at most "
+                              f"{MAX_DEPTH}: build deeper graphs in Python (the engine has no depth limit)")
+    return tree
+
+
+def nesting_depth(node):
+    """Operations (+ - * / ** @, calls, tuples) on the longest path from ``node`` to a leaf, counted
+    without recursion: ``nesting_depth(ast.parse("x.exp().exp() + 1", mode="eval").body) == 3``."""
+    deepest, stack = 0, [(node, 0)]
+    while stack:
+        node, depth = stack.pop()
+        depth += isinstance(node, _NESTING)
+        deepest = max(deepest, depth)
+        stack.extend((child, depth) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
+def _shown(text, limit=60):
+    """The expression quoted for a message, shortened when long (a 3,000-call chain would fill the screen)."""
+    text = text.strip()
+    return repr(text) if len(text) <= limit else repr(text[:limit - 3] + "...") + f" ({len(text)} characters)"
 
 
 class _Evaluator(ast.NodeVisitor):
@@ -64,7 +95,7 @@ class _Evaluator(ast.NodeVisitor):
         self.text, self.variables = text, variables
 
     def refuse(self, node, what):
-        raise ExpressionError(f"expression {self.text!r}: {what} is not allowed here; use numbers, "
+        raise ExpressionError(f"expression {_shown(self.text)}: {what} is not allowed here; use numbers, "
                               f"variables, + - * / ** @ and the functions {', '.join(sorted(FUNCTIONS))}")
 
     def generic_visit(self, node):
