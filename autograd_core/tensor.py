@@ -89,8 +89,6 @@ class Tensor(TensorMethods):
     array(7.)
     """
 
-    __array_ufunc__ = None  # numpy on the left defers to our operators: np.ones(3) * t is a Tensor
-
     # Class-level defaults: a new node sets only what differs (measured: 2.3x faster than
     # setting a dozen __slots__ per op, the largest cost of a small op).
     grad = None

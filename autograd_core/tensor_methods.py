@@ -3,7 +3,8 @@
 - composed, so differentiable with no rule of their own: ``mean var std min clamp sqrt minimum
   pow clone`` and the shape helpers ``view flatten squeeze unsqueeze permute expand t``;
 - without a gradient, as in PyTorch: comparisons (boolean tensors), ``argmax/argmin`` (integers),
-  conversions (``tolist``, ``to``, ``float``, ``double``, ``long``).
+  conversions (``tolist``, ``to``, ``float``, ``double``, ``long``);
+- numpy's override protocols, so ``np.exp(t)`` is ``t.exp()`` (numpy_interop.py).
 
 The hot operator path (``__add__`` ... ``_record``) stays in tensor.py. Axis arguments take
 numpy's ``axis=``/``keepdims=`` or PyTorch's ``dim=``/``keepdim=``.
@@ -33,6 +34,15 @@ class TensorMethods:
     # Identity hashing with an elementwise ``==``, as PyTorch: the engine keys dicts and sets
     # by tensors (which never calls ==), so defining __eq__ must not make tensors unhashable.
     __hash__ = object.__hash__
+
+    # ------------------------------------------------------------ numpy calls: np.exp(t) is t.exp()
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        from .numpy_interop import array_ufunc  # imports functions.py, which needs this module loaded
+        return array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        from .numpy_interop import array_function
+        return array_function(func, args, kwargs)
 
     # ------------------------------------------------------------ comparisons: boolean, no gradient
     def _compare(self, ufunc, other):
