@@ -103,6 +103,7 @@ class Tensor(TensorMethods):
     _retains_grad = False
     _freed = False
     _origin = None
+    _hooks = None  # register_hook's functions, a list once there is one
 
     def __init__(self, data, requires_grad=False, dtype=None, label=None):
         array = _as_array(data, dtype)

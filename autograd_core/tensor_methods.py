@@ -28,12 +28,50 @@ def torch_axis(op, axis, keepdims, dim, keepdim):
     return axis, keepdims if keepdim is None else keepdim
 
 
+class HookHandle:
+    """What ``register_hook`` returns: ``handle.remove()`` unregisters the hook."""
+
+    def __init__(self, hooks, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self):
+        """Unregister the hook (a second call does nothing)."""
+        for i, h in enumerate(self._hooks):
+            if h is self._hook:
+                del self._hooks[i]
+                return
+
+
 class TensorMethods:
     """Composed and non-differentiable methods of ``Tensor`` (see the module docstring)."""
 
     # Identity hashing with an elementwise ``==``, as PyTorch: the engine keys dicts and sets
     # by tensors (which never calls ==), so defining __eq__ must not make tensors unhashable.
     __hash__ = object.__hash__
+
+    # ------------------------------------------------------------ gradient hooks
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` each time backward has this tensor's complete gradient (a Tensor, as in
+        PyTorch); a returned tensor or array replaces it, for ``.grad`` and everything upstream.
+        Returns a handle whose ``remove()`` unregisters the hook. The hook must not change ``grad``
+        in place (return a new one).
+
+        >>> x = Tensor([1.0, 2.0], requires_grad=True)
+        >>> handle = x.register_hook(lambda g: g * 10)
+        >>> (x * x).sum().backward()
+        >>> x.grad
+        array([20., 40.])
+        >>> handle.remove()
+        """
+        if not callable(hook):
+            raise TypeError(f"register_hook: expected a function of the gradient, got {type(hook).__name__}")
+        if not self.requires_grad:
+            raise RuntimeError("register_hook: this tensor does not require grad, so no gradient will reach "
+                               "the hook; create it with requires_grad=True (or call requires_grad_())")
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        return HookHandle(self._hooks, hook)
 
     # ------------------------------------------------------------ numpy calls: np.exp(t) is t.exp()
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
