@@ -21,6 +21,7 @@ from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad, sc
 from .gradcheck import gradcheck
 from .primitives import PRIMITIVES, Primitive
 from .tensor import Tensor
+from .transforms import hessian, hvp, jacobian, jvp, value_and_grad
 from .walk import walk
 
 # dtype names as PyTorch spells them (numpy's scalar types, accepted wherever dtype= is)
@@ -37,4 +38,5 @@ __all__ = [
     "min", "var", "std", "argmax", "argmin", "clamp", "clip", "pow", "clone", "squeeze", "unsqueeze",
     "permute", "flatten",
     "float32", "float64", "int32", "int64", "bool",
+    "value_and_grad", "jacobian", "hessian", "hvp", "jvp",
 ]
