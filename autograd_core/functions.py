@@ -87,13 +87,19 @@ def flatten(x, start_dim=0, end_dim=-1):
 
 def reshape(x, *shape): """``x.reshape(*shape)``."""; return as_tensor(x).reshape(*shape)
 def transpose(x, *axes): """``x.transpose(*axes)``."""; return as_tensor(x).transpose(*axes)
-def softmax(x, axis=-1): """Softmax along ``axis``."""; return as_tensor(x).softmax(axis)
-def log_softmax(x, axis=-1): """Log-softmax along ``axis``."""; return as_tensor(x).log_softmax(axis)
+def softmax(x, axis=-1, *, dim=None):
+    """Softmax along ``axis`` (or ``dim``)."""
+    return as_tensor(x).softmax(dim if dim is not None else axis)
 
 
-def logsumexp(x, axis=-1, keepdims=False):
+def log_softmax(x, axis=-1, *, dim=None):
+    """Log-softmax along ``axis`` (or ``dim``)."""
+    return as_tensor(x).log_softmax(dim if dim is not None else axis)
+
+
+def logsumexp(x, axis=-1, keepdims=False, *, dim=None, keepdim=None):
     """log(sum(exp(x))) along ``axis``, stable for +-1000."""
-    return as_tensor(x).logsumexp(axis, keepdims)
+    return as_tensor(x).logsumexp(dim if dim is not None else axis, keepdims if keepdim is None else keepdim)
 
 
 def matmul(a, b):

@@ -151,6 +151,9 @@ def test_module_level_spellings():
     assert ag.unsqueeze(x, 0).shape == (1, 3, 4) and ag.squeeze(ag.unsqueeze(x, 0)).shape == (3, 4)
     assert ag.flatten(x).shape == (12,) and ag.permute(x, 1, 0).shape == (4, 3)
     assert ag.sum(x, dim=0, keepdim=True).shape == (1, 4) and ag.clone(x).shape == (3, 4)
+    for name in ("softmax", "log_softmax", "logsumexp"):  # dim= on the module-level spellings
+        np.testing.assert_allclose(getattr(ag, name)(x, dim=0).data, getattr(ag, name)(x, axis=0).data)
+    assert ag.logsumexp(x, dim=1, keepdim=True).shape == (3, 1)
 
 
 @pytest.mark.parametrize("call, error, message", [
