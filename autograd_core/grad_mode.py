@@ -2,8 +2,17 @@
 
 They live in one ``threading.local`` so that ``with no_grad():`` in one thread never
 stops another thread from recording its graph (PyTorch's behaviour).
+
+Each block remembers the value it replaced on its own thread's stack, not on the
+context object: one decorator object is shared by every call of the function it
+decorates, so a recursive call or a second thread would overwrite a single saved value
+and leave grad mode off afterwards. Blocks nest, so within a thread the last value saved
+is always the one to restore; a decorated generator enters its block around each step
+only, so the caller's own state holds while the generator is suspended.
 """
 import contextlib
+import functools
+import inspect
 import threading
 
 
@@ -13,33 +22,87 @@ class _ThreadState(threading.local):
     anomaly = False
     scope = None
 
+    def __init__(self):
+        # one stack of replaced values per switch, so a misuse of one cannot corrupt another
+        self.saved = {"grad_enabled": [], "anomaly": [], "scope": []}
+
 
 state = _ThreadState()
 
 
 def is_grad_enabled():
-    """True when new operations are recorded for backward (the default)."""
+    """True when new operations are recorded for backward (the default).
+
+    >>> with no_grad():
+    ...     is_grad_enabled()
+    False
+    """
     return state.grad_enabled
 
 
-class set_grad_enabled(contextlib.ContextDecorator):
+class _Switch(contextlib.ContextDecorator):
+    """A block (or decorated function) that sets the per-thread switch ``field``."""
+
+    field = None
+
+    def new_value(self, previous):
+        raise NotImplementedError
+
+    def __enter__(self):
+        previous = getattr(state, self.field)
+        state.saved[self.field].append(previous)
+        setattr(state, self.field, self.new_value(previous))
+        return self
+
+    def __exit__(self, *exc):
+        setattr(state, self.field, state.saved[self.field].pop())
+        return False
+
+    def __call__(self, fn):
+        if inspect.isgeneratorfunction(fn):
+            return self._wrap_generator(fn)
+        return super().__call__(fn)
+
+    def _wrap_generator(self, fn):
+        # Calling a generator function runs none of its body, so wrapping the call (what
+        # ContextDecorator does) would leave every step outside the block: run each step
+        # inside it instead, and give the caller its own state back at every yield.
+        @functools.wraps(fn)
+        def generator(*args, **kwargs):
+            steps = fn(*args, **kwargs)
+            resume, value = steps.send, None
+            while True:
+                try:
+                    with self:
+                        step = resume(value)
+                except StopIteration as stop:
+                    return stop.value
+                try:
+                    value = yield step
+                    resume = steps.send
+                except GeneratorExit:
+                    with self:
+                        steps.close()
+                    raise
+                except BaseException as error:  # thrown in by the caller: delivered inside the block
+                    resume, value = steps.throw, error
+        return generator
+
+
+class set_grad_enabled(_Switch):
     """Turn graph recording on or off for a ``with`` block or a decorated function.
 
     >>> with set_grad_enabled(False):
     ...     y = x * 2          # y.requires_grad is False, nothing is recorded
     """
 
+    field = "grad_enabled"
+
     def __init__(self, mode):
         self.mode = bool(mode)
 
-    def __enter__(self):
-        self.previous = state.grad_enabled
-        state.grad_enabled = self.mode
-        return self
-
-    def __exit__(self, *exc):
-        state.grad_enabled = self.previous
-        return False
+    def new_value(self, previous):
+        return self.mode
 
 
 class no_grad(set_grad_enabled):
@@ -54,13 +117,18 @@ class no_grad(set_grad_enabled):
 
 
 class enable_grad(set_grad_enabled):
-    """Record again inside a ``no_grad`` block (``backward(create_graph=True)`` uses it)."""
+    """Record again inside a ``no_grad`` block (``backward(create_graph=True)`` uses it).
+
+    >>> with no_grad(), enable_grad():
+    ...     is_grad_enabled()
+    True
+    """
 
     def __init__(self):
         super().__init__(True)
 
 
-class detect_anomaly(contextlib.ContextDecorator):
+class detect_anomaly(_Switch):
     """Raise at the first op whose forward or backward produces NaN or Inf.
 
     The error names the op and the line of user code that created the tensor, which is
@@ -71,39 +139,30 @@ class detect_anomaly(contextlib.ContextDecorator):
     ...     loss.backward()
     """
 
+    field = "anomaly"
+
     def __init__(self, enabled=True):
         self.enabled = bool(enabled)
 
-    def __enter__(self):
-        self.previous = state.anomaly
-        state.anomaly = self.enabled
-        return self
-
-    def __exit__(self, *exc):
-        state.anomaly = self.previous
-        return False
+    def new_value(self, previous):
+        return self.enabled
 
 
-class scope:
+class scope(_Switch):
     """Stamp every tensor created inside the block with a dotted scope name.
 
     ``nn.Module.__call__`` enters one per module, so ``viz`` can group a layer's ops
-    into one cluster without the engine knowing anything about ``nn``. (A class, not a
-    generator: it is entered on every module call.)
+    into one cluster without the engine knowing anything about ``nn``.
 
     >>> with scope("encoder"):
     ...     with scope("0"):
     ...         h = x @ w          # h.scope == "encoder.0"
     """
 
+    field = "scope"
+
     def __init__(self, name):
         self.name = name
 
-    def __enter__(self):
-        self.previous = previous = state.scope
-        state.scope = self.name if previous is None else f"{previous}.{self.name}"
-        return self
-
-    def __exit__(self, *exc):
-        state.scope = self.previous
-        return False
+    def new_value(self, previous):
+        return self.name if previous is None else f"{previous}.{self.name}"

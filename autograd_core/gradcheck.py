@@ -7,8 +7,11 @@ compares, for every element x_j of every input that requires grad,
     numeric   [S(x_j + eps) - S(x_j - eps)] / (2 eps),   S = sum(f(x) * R)
 
 The random R makes a vjp that ignores its incoming gradient fail (with R = 1 it
-could pass). Everything runs in float64: in float32 a central difference with a
-small eps has errors around 1e-3 and would raise false alarms.
+could pass). R only detects: a weighted sum is not what the user differentiated, so
+when an element fails, the message reports d out[k] / d x_j itself, for the first
+output element k whose own analytic and numeric derivatives disagree (one backward
+per output element tried, only on failure). Everything runs in float64: in float32 a
+central difference with a small eps has errors around 1e-3 and would raise false alarms.
 """
 import numpy as np
 
@@ -19,8 +22,9 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
     """Return True if ``fn``'s backward matches central finite differences, else raise.
 
     ``inputs`` is a Tensor or a sequence of them; only those with ``requires_grad``
-    are checked. The AssertionError names the input, the element index, and the
-    analytic and numeric values.
+    are checked. The AssertionError names the input, the element index, the output
+    element (when the output is not a scalar), and the analytic and numeric values of
+    that output element's derivative with respect to that input element.
 
     >>> x = Tensor(np.random.randn(3, 4), requires_grad=True)
     >>> gradcheck(lambda t: (t * t).sum(axis=1), x)
@@ -43,18 +47,22 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
             raise TypeError(f"gradcheck: fn must return a Tensor, got {type(out).__name__}")
         return args, out
 
+    def analytic_gradients(output_weights):
+        # Same requires_grad flags in every pass: fn may call ag.grad itself
+        # (checking a gradient's gradient), which needs inputs that require grad.
+        args, out = evaluate(base)
+        (out * output_weights).sum().backward()
+        return [a.grad if c else None for a, c in zip(args, checked)]
+
     args, out = evaluate(base)
-    weights = np.random.default_rng(seed).uniform(0.5, 1.5, size=out.shape) * \
-        np.random.default_rng(seed + 1).choice([-1.0, 1.0], size=out.shape)
     if not out.requires_grad:
         raise ValueError("gradcheck: fn's output does not depend on any input that requires grad")
-    (out * weights).sum().backward()
-    analytic = [a.grad if c else None for a, c in zip(args, checked)]
+    weights = np.random.default_rng(seed).uniform(0.5, 1.5, size=out.shape) * \
+        np.random.default_rng(seed + 1).choice([-1.0, 1.0], size=out.shape)
+    analytic = analytic_gradients(weights)
 
-    def weighted_sum(arrays):
-        # Same requires_grad flags as the analytic pass: fn may call ag.grad itself
-        # (checking a gradient's gradient), which needs inputs that require grad.
-        return float(np.sum(evaluate(arrays)[1].data * weights))
+    def close(a, n):
+        return abs(a - n) <= atol + rtol * abs(n)
 
     for k, (array, is_checked) in enumerate(zip(base, checked)):
         if not is_checked:
@@ -63,14 +71,39 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
         for index in np.ndindex(array.shape):
             original = array[index]
             array[index] = original + eps
-            plus = weighted_sum(base)
+            plus = np.array(evaluate(base)[1].data, dtype=np.float64)
             array[index] = original - eps
-            minus = weighted_sum(base)
+            minus = np.array(evaluate(base)[1].data, dtype=np.float64)
             array[index] = original
-            numeric = (plus - minus) / (2 * eps)
-            if not abs(grad[index] - numeric) <= atol + rtol * abs(numeric):
-                raise AssertionError(
-                    f"gradcheck: input {k} at index {index}: analytic {grad[index]:.10g} != numeric "
-                    f"{numeric:.10g} (|difference| {abs(grad[index] - numeric):.3g} > "
-                    f"atol {atol} + rtol {rtol} * |numeric|)")
+            column = (plus - minus) / (2 * eps)  # numeric d out[:] / d x[index]
+            numeric = float(np.sum(column * weights))
+            if not close(grad[index], numeric):
+                raise AssertionError(_mismatch(k, index, column, grad[index], numeric,
+                                               analytic_gradients, atol, rtol, close))
     return True
+
+
+def _mismatch(k, index, column, weighted_analytic, weighted_numeric, analytic_gradients,
+              atol, rtol, close):
+    """The message for a failed element: the user's own d out[j] / d x[index], not the weighted sum."""
+    worst = None
+    for j in np.ndindex(column.shape):
+        unit = np.zeros(column.shape)
+        unit[j] = 1.0
+        grad = analytic_gradients(unit)[k]
+        a, n = (0.0 if grad is None else float(grad[index])), float(column[j])
+        excess = abs(a - n) - (atol + rtol * abs(n))
+        if worst is None or excess > worst[0]:
+            worst = (excess, j, a, n)
+        if not close(a, n):
+            break
+    excess, j, a, n = worst
+    output = "" if column.ndim == 0 else f" for output element {j}"
+    message = (f"gradcheck: input {k} at index {index}: analytic {a:.10g} != numeric {n:.10g}{output} "
+               f"(|difference| {abs(a - n):.3g} > atol {atol} + rtol {rtol} * |numeric|)")
+    if excess <= 0:  # every element alone is within tolerance; their weighted sum is not
+        message = (f"gradcheck: input {k} at index {index}: the outputs' derivatives are each within "
+                   f"tolerance but their random weighting is not: analytic {weighted_analytic:.10g} != "
+                   f"numeric {weighted_numeric:.10g}; the worst{output or ' element'}: analytic "
+                   f"{a:.10g} != numeric {n:.10g}")
+    return message

@@ -137,8 +137,19 @@ class Neg(Primitive):
         return -g
 
 
+def _has_zero(a):
+    """Whether the array (or a Tensor's values) holds a 0; a number's check costs no ufunc."""
+    a = np.asarray(a)
+    return a.item() == 0 if a.ndim == 0 else not a.all()
+
+
 class Pow(Primitive):
-    """x ** y. d/dx = y x**(y-1), d/dy = out log x (only computed when y needs a gradient)."""
+    """x ** y. d/dx = y x**(y-1), d/dy = out log x (only computed when y needs a gradient).
+
+    At base 0 both follow PyTorch: d/dx x**0 = 0 (not 0 * 0**-1 = nan) and d/dy 0**y = 0
+    for y >= 0 (not 0 * log 0 = nan). Those elements get a harmless stand-in (exponent 0,
+    base 1) before the power or the log, so no inf is made even in a second derivative.
+    """
     hint = _BROADCAST_HINT
 
     @staticmethod
@@ -148,7 +159,11 @@ class Pow(Primitive):
     @staticmethod
     def vjp(i, g, out, x, y):
         if i == 0:
+            if _has_zero(y) and _has_zero(x):  # y x**(y-1) at x = y = 0 is 0 * inf: use x**0 = 1
+                return g * y * x ** (y - 1 + ((np.asarray(y) == 0) & (np.asarray(x) == 0)))
             return g * y * x ** (y - 1)
+        if _has_zero(x):  # out log x at x = 0 <= y is 0 * log 0: use log 1 = 0 (0**y is flat there)
+            return g * out * call(Log, x + ((np.asarray(x) == 0) & (np.asarray(y) >= 0)))
         return g * out * call(Log, x)
 
 

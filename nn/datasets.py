@@ -1,4 +1,4 @@
-"""Data: the 8x8 digits scikit-learn ships, two moons, MNIST IDX files, splitting and scaling.
+"""Data: the 8x8 UCI digits (shipped in nn/bundled), two moons, MNIST IDX files, splitting and scaling.
 
 Features come back as float64 arrays of shape (N, D) and class labels as int64 arrays
 of shape (N,), ready for ``nn.fit`` with ``F.cross_entropy``.
@@ -7,24 +7,29 @@ import gzip
 import math
 import numbers
 import os
+import zlib
 
 import numpy as np
 
 
+_DIGITS = os.path.join(os.path.dirname(__file__), "bundled", "digits.csv.gz")  # origin and licence: bundled/README.md
+
+
 def load_digits():
-    """The 1,797 handwritten 8x8 digits bundled with scikit-learn (real data, no download).
+    """The 1,797 handwritten 8x8 digits of the UCI optical digits test set (shipped with nn, no download).
 
     Returns ``(X, y)``: X of shape (1797, 64), pixel intensities 0..16 as float64;
-    y of shape (1797,), the digit 0..9 as int64.
+    y of shape (1797,), the digit 0..9 as int64: the same arrays scikit-learn's
+    ``load_digits`` returns (it ships the same file; origin and licence, CC BY 4.0,
+    in ``nn/bundled/README.md``).
 
     >>> X, y = load_digits()
     >>> X.shape, y[:5]
     ((1797, 64), array([0, 1, 2, 3, 4]))
     """
-    from sklearn.datasets import load_digits as sklearn_digits  # imported here: sklearn is slow to import
-
-    bunch = sklearn_digits()
-    return np.asarray(bunch.data, dtype=np.float64), np.asarray(bunch.target, dtype=np.int64)
+    with gzip.open(_DIGITS, "rt", encoding="ascii") as f:
+        table = np.loadtxt(f, delimiter=",", dtype=np.int64)
+    return table[:, :-1].astype(np.float64), table[:, -1].copy()
 
 
 def _generator(seed):
@@ -161,44 +166,70 @@ def standardize(train, *others):
 
 # ---------------------------------------------------------------------------------- MNIST IDX
 _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+_IDX_CHUNK = 1 << 20
+_DEFLATE_MAX_RATIO = 1032  # deflate cannot expand more than this: a bound on any .gz's content
 
 
 def load_idx(path):
     """Read one IDX file (MNIST's format; ``.gz`` is unpacked) into a numpy array.
 
     Format: two zero bytes, a dtype code, the number of axes, each axis length as a
-    big-endian uint32, then the values. Anything else raises a ``ValueError`` that names
-    the file and what is wrong.
+    big-endian uint32, then the values. The header is read and checked first, then
+    exactly the bytes it declares (in chunks, so a gzip bomb or a lying header costs no
+    more memory than the data actually there). Anything else raises a ``ValueError``
+    that names the file and what is wrong.
 
     >>> load_idx("train-labels-idx1-ubyte.gz").shape
     (60000,)
     """
     path = os.fspath(path)
-    opener = gzip.open if path.endswith(".gz") else open
+    compressed = path.endswith(".gz")
     try:
-        with opener(path, "rb") as f:
-            raw = f.read()
-    except (OSError, EOFError) as error:
+        with (gzip.open if compressed else open)(path, "rb") as f:
+            return _read_idx(f, path, compressed, os.stat(path).st_size)
+    except (OSError, EOFError, zlib.error) as error:
         if isinstance(error, FileNotFoundError):
             raise FileNotFoundError(f"load_idx: no such file: {path!r}") from error
         raise ValueError(f"load_idx: cannot read {path!r}: {error}") from error
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
+
+
+def _read_idx(f, path, compressed, file_size):
+    """The array in the open IDX stream ``f``, its declared size checked against ``file_size`` first."""
+    magic = f.read(4)
+    if len(magic) < 4 or magic[0] != 0 or magic[1] != 0:
         raise ValueError(f"load_idx: {path!r} is not an IDX file (it must start with two zero bytes, "
-                         f"got {raw[:4]!r})")
-    code, ndim = raw[2], raw[3]
+                         f"got {magic!r})")
+    code, ndim = magic[2], magic[3]
     if code not in _IDX_DTYPES:
         raise ValueError(f"load_idx: {path!r} has unknown dtype code 0x{code:02x}; "
                          f"known codes: {', '.join(f'0x{c:02x}' for c in _IDX_DTYPES)}")
-    if ndim == 0 or len(raw) < 4 + 4 * ndim:
+    lengths = f.read(4 * ndim)
+    if ndim == 0 or len(lengths) < 4 * ndim:
         raise ValueError(f"load_idx: {path!r} is truncated or has {ndim} axes: the header is incomplete")
-    shape = tuple(int(v) for v in np.frombuffer(raw, ">u4", ndim, offset=4))
+    shape = tuple(int(v) for v in np.frombuffer(lengths, ">u4"))
     dtype = np.dtype(_IDX_DTYPES[code])
-    expected = 4 + 4 * ndim + math.prod(shape) * dtype.itemsize  # Python ints: a corrupt header cannot overflow
-    if len(raw) != expected:
-        raise ValueError(f"load_idx: {path!r} has {len(raw)} bytes but its header (shape {shape}, "
-                         f"{dtype.name}) needs {expected}: the file is truncated or corrupt")
-    data = np.frombuffer(raw, dtype, offset=4 + 4 * ndim).reshape(shape)
-    return data.astype(dtype.newbyteorder("="))
+    header = 4 + 4 * ndim
+    expected = header + math.prod(shape) * dtype.itemsize  # Python ints: a corrupt header cannot overflow
+
+    def wrong_size(actual):
+        return ValueError(f"load_idx: {path!r} has {actual} bytes but its header (shape {shape}, "
+                          f"{dtype.name}) needs {expected}: the file is truncated or corrupt")
+
+    if not compressed and file_size != expected:
+        raise wrong_size(file_size)
+    if compressed and expected > _DEFLATE_MAX_RATIO * file_size:
+        raise ValueError(f"load_idx: {path!r} declares {expected} bytes (shape {shape}, {dtype.name}), more than "
+                         f"a gzip file of {file_size} bytes can hold: the header is corrupt")
+    data = bytearray()  # grows only as data arrives: a header declaring gigabytes costs nothing by itself
+    while len(data) < expected - header:
+        chunk = f.read(min(_IDX_CHUNK, expected - header - len(data)))
+        if not chunk:
+            raise wrong_size(header + len(data))
+        data += chunk
+    if f.read(1):
+        raise ValueError(f"load_idx: {path!r} holds more than the {expected} bytes its header (shape {shape}, "
+                         f"{dtype.name}) declares: the file is corrupt")
+    return np.frombuffer(data, dtype).reshape(shape).astype(dtype.newbyteorder("="), copy=False)
 
 
 def load_mnist(folder, kind="train"):
@@ -223,6 +254,10 @@ def load_mnist(folder, kind="train"):
     if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
         raise ValueError(f"load_mnist: {images_path!r} has shape {images.shape} and {labels_path!r} has shape "
                          f"{labels.shape}; expected (N, rows, cols) images and N labels")
+    if labels.dtype.kind == "f" and not (np.isfinite(labels).all() and (labels == np.round(labels)).all()):
+        bad = labels[~(np.isfinite(labels) & (labels == np.round(labels)))]
+        raise ValueError(f"load_mnist: labels in {labels_path!r} must be whole numbers 0..9, found "
+                         f"{bad.size} that are not (e.g. {bad[0]}); the file is not a label file")
     if labels.size and (labels.min() < 0 or labels.max() > 9):
         raise ValueError(f"load_mnist: labels in {labels_path!r} must be 0..9, found {labels.min()}..{labels.max()}")
     X = images.reshape(len(images), -1).astype(np.float64) / 255.0

@@ -105,7 +105,8 @@ def binary_cross_entropy_with_logits(input, target, reduction="mean"):
     """Binary cross-entropy of sigmoid(input) against ``target``, computed from the logits.
 
     Written as max(x, 0) - x*t + log(1 + exp(-|x|)): exp never overflows, so the loss and
-    its gradient sigmoid(x) - t stay finite and exact for logits of +-1000.
+    its gradient sigmoid(x) - t stay finite and exact for logits of +-1000. A NaN input
+    gives a NaN loss (a diverged model); a NaN or infinite target raises.
 
     >>> binary_cross_entropy_with_logits(Tensor([1000.0, -1000.0]), [1.0, 0.0])
     Tensor(0.)
@@ -114,16 +115,25 @@ def binary_cross_entropy_with_logits(input, target, reduction="mean"):
     input = _as_input("binary_cross_entropy_with_logits", input)
     target = _target_like("binary_cross_entropy_with_logits", target, input)
     _same_shape("binary_cross_entropy_with_logits", input, target)
+    bad = ~np.isfinite(target.data)  # a broken label, not a diverged model: refuse it as binary_cross_entropy does
+    if bad.any():
+        index = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(f"binary_cross_entropy_with_logits: every target value must be finite, found "
+                         f"{target.data[index].item()} at index {index}; targets are probabilities (0 or 1 "
+                         "for hard labels)")
     loss = input.relu() - input * target + (1 + (-input.abs()).exp()).log()
     return _reduce("binary_cross_entropy_with_logits", loss, reduction)
 
 
-def cross_entropy(input, target, reduction="mean"):
+def cross_entropy(input, target, reduction="mean", weight=None, ignore_index=-100, label_smoothing=0.0):
     """Softmax cross-entropy of logits ``input`` (N, K) against ``target``: integer class
     indices (N,) in 0..K-1, or probabilities / one-hot rows (N, K).
 
     -log_softmax(input)[n, target[n]], averaged over n for reduction="mean". Its gradient
-    with respect to the logits is (softmax(input) - onehot(target)) / N.
+    with respect to the logits is (softmax(input) - onehot(target)) / N. As in PyTorch:
+    ``weight`` (K,) scales each class's terms (the mean divides by the summed weights of
+    the targets), rows whose label is ``ignore_index`` count for nothing, and
+    ``label_smoothing`` = eps mixes the target with the uniform distribution (1-eps, eps/K).
 
     >>> cross_entropy(Tensor([[2.0, 0.0, 0.0]]), np.array([0]))
     Tensor(0.2395)
@@ -135,14 +145,96 @@ def cross_entropy(input, target, reduction="mean"):
                          "for a single example use input.reshape(1, K)")
     n, k = input.shape
     log_probs = input.log_softmax(axis=1)
+    if not (isinstance(label_smoothing, (int, float)) and 0 <= label_smoothing <= 1):
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing!r}")
+    weight = _class_weights("cross_entropy", weight, k, input.dtype)
     if np.asarray(target).dtype.kind == "f":
         target = _target_like("cross_entropy", target, input)
         if target.shape != input.shape:
             raise ValueError(f"cross_entropy: probability targets must have the logits' shape {input.shape}, "
                              f"got {target.shape}; class indices must be an integer array of shape ({n},)")
-        return _reduce("cross_entropy", -(target * log_probs).sum(axis=1), reduction)
-    labels = class_indices("cross_entropy", target, n, k)
-    return _reduce("cross_entropy", -log_probs[np.arange(n), labels], reduction)
+        if label_smoothing:
+            target = target * (1 - label_smoothing) + label_smoothing / k
+        terms = target * log_probs if weight is None else target * log_probs * weight
+        return _reduce("cross_entropy", -terms.sum(axis=1), reduction)
+    if weight is None and ignore_index == -100 and not label_smoothing:  # the common case, one op shorter
+        labels = class_indices("cross_entropy", target, n, k)
+        return _reduce("cross_entropy", -log_probs[np.arange(n), labels], reduction)
+    return _weighted_nll("cross_entropy", log_probs, target, weight, ignore_index, reduction, label_smoothing)
+
+
+def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+    """Negative log-likelihood of log-probabilities ``input`` (N, K) (e.g. from log_softmax) at the
+    class indices ``target`` (N,): -input[n, target[n]], with PyTorch's ``weight`` and ``ignore_index``.
+
+    >>> nll_loss(Tensor([[-0.1, -2.4]]), np.array([0]))
+    Tensor(0.1)
+    """
+    _check_reduction("nll_loss", reduction)
+    input = _as_input("nll_loss", input)
+    if input.ndim != 2:
+        raise ValueError(f"nll_loss: input must be log-probabilities of shape (N, K), got shape {input.shape}")
+    weight = _class_weights("nll_loss", weight, input.shape[1], input.dtype)
+    return _weighted_nll("nll_loss", input, target, weight, ignore_index, reduction, 0.0)
+
+
+def _class_weights(function, weight, k, dtype):
+    if weight is None:
+        return None
+    weight = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
+    if weight.shape != (k,) or weight.dtype.kind not in "fiu" or not np.isfinite(weight).all():
+        raise ValueError(f"{function}: weight must hold one finite number per class, shape ({k},), "
+                         f"got shape {weight.shape} and dtype {weight.dtype}")
+    return weight.astype(dtype)
+
+
+def _weighted_nll(function, log_probs, target, weight, ignore_index, reduction, label_smoothing):
+    """PyTorch's nll_loss with weights and ignore_index (and cross_entropy's label smoothing):
+    the mean divides by the summed weights of the rows that count."""
+    n, k = log_probs.shape
+    raw = np.asarray(target.data if isinstance(target, Tensor) else target)
+    counted = raw != ignore_index
+    labels = class_indices(function, np.where(counted, raw, 0) if raw.dtype.kind in "iu" else raw, n, k)
+    row_weights = (np.ones(k, log_probs.dtype) if weight is None else weight)[labels] * counted
+    loss = -log_probs[np.arange(n), labels] * row_weights.astype(log_probs.dtype)
+    if label_smoothing:
+        class_terms = log_probs if weight is None else log_probs * weight
+        smooth = -class_terms.sum(axis=1) * counted.astype(log_probs.dtype)
+        loss = loss * (1 - label_smoothing) + smooth * (label_smoothing / k)
+    if reduction == "mean":
+        return loss.sum() / row_weights.sum()  # all rows ignored: 0/0 = nan, as PyTorch
+    return _reduce(function, loss, reduction)
+
+
+def l1_loss(input, target, reduction="mean"):
+    """Mean absolute error: mean(|input - target|) (gradient sign(input - target), 0 at a tie).
+
+    >>> l1_loss(Tensor([1.0, 2.0]), [1.0, 4.0])
+    Tensor(1.)
+    """
+    _check_reduction("l1_loss", reduction)
+    input = _as_input("l1_loss", input)
+    target = _target_like("l1_loss", target, input)
+    _same_shape("l1_loss", input, target)
+    return _reduce("l1_loss", (input - target).abs(), reduction)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    """0.5 d**2 where |d| < delta, else delta * (|d| - 0.5 delta), for d = input - target: quadratic
+    near 0, linear (robust to outliers) beyond delta.
+
+    >>> huber_loss(Tensor([0.5, 3.0]), [0.0, 0.0])      # (0.125 + 2.5) / 2
+    Tensor(1.3125)
+    """
+    _check_reduction("huber_loss", reduction)
+    if not (isinstance(delta, (int, float)) and delta > 0):
+        raise ValueError(f"huber_loss: delta must be a number > 0, got {delta!r}")
+    input = _as_input("huber_loss", input)
+    target = _target_like("huber_loss", target, input)
+    _same_shape("huber_loss", input, target)
+    d = input - target
+    quadratic = np.abs(np.asarray(d.data)) < delta
+    return _reduce("huber_loss", ag.where(quadratic, 0.5 * d * d, delta * (d.abs() - 0.5 * delta)), reduction)
 
 
 def class_indices(function, target, n, k):
@@ -236,5 +328,6 @@ def tanh(input):
     return ag.tanh(input)
 
 
-__all__ = ["mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy",
+__all__ = ["mse_loss", "l1_loss", "huber_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+           "cross_entropy", "nll_loss",
            "class_indices", "l1_penalty", "l2_penalty", "softmax", "log_softmax", "relu", "sigmoid", "tanh"]

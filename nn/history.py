@@ -2,7 +2,7 @@
 import json
 import math
 
-from .serialization import atomic_write
+from autograd_core.files import atomic_write
 
 PER_EPOCH = ("train_loss", "val_loss", "train_acc", "val_acc", "grad_norm", "dead_fraction", "lr")
 
@@ -20,8 +20,9 @@ class History:
     A list stays empty when it does not apply (no validation set, a regression
     loss, no ``nn.ReLU`` module). ``best_epoch`` indexes these lists (0-based): the
     epoch of lowest validation loss (training loss without validation).
-    ``stopped_reason`` is "completed", "early_stopping", "tol", or "error: ..."
-    when a NaN/Inf stopped training.
+    ``stopped_reason`` is "completed", "early_stopping", "tol", "error: ..." when a
+    NaN/Inf stopped training, "diverged" (the loss grew past 100x its best, see ``nn.fit``),
+    "interrupted" (Ctrl-C) or "failed" (another exception).
 
     >>> history = nn.fit(model, F.cross_entropy, opt, X, y, epochs=5)
     >>> history.train_loss[history.best_epoch], history.epochs_run

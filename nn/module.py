@@ -73,6 +73,7 @@ class Module:
         # object.__setattr__: our own __setattr__ needs these registries to exist already.
         object.__setattr__(self, "_parameters", {})
         object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "_buffers", {})
         object.__setattr__(self, "_forward_hooks", {})
         object.__setattr__(self, "_attached", False)  # True once it is another module's child
         object.__setattr__(self, "_labelled_at", -1)  # _TreeClock.now when labels were last derived
@@ -84,7 +85,10 @@ class Module:
             raise AttributeError(f"{type(self).__name__}: cannot assign '{name}' before Module.__init__() "
                                  "ran; call super().__init__() first in your __init__")
         self._unregister(name)
-        if _is_parameter(value):
+        if name in self._buffers:
+            self._buffers[name] = self._buffer_value(name, value)
+            value = self._buffers[name]
+        elif _is_parameter(value):
             _TreeClock.tick()
             self._parameters[name] = value
             if not self._attached:
@@ -107,6 +111,33 @@ class Module:
             object.__setattr__(removed, "_attached", False)  # a root again if used on its own
         if self._parameters.pop(name, None) is not None or removed is not None:
             _TreeClock.tick()
+
+    def register_buffer(self, name, array):
+        """Keep ``array`` (a numpy array: running statistics, say) as state that is saved and
+        loaded with the parameters but is not trained: ``self.register_buffer("running_mean", np.zeros(4))``."""
+        if name in self._parameters or name in self._modules:
+            raise KeyError(f"register_buffer: '{name}' is already a parameter or sub-module of {type(self).__name__}")
+        self._buffers[name] = self._buffer_value(name, array)
+        object.__setattr__(self, name, self._buffers[name])
+
+    def _buffer_value(self, name, value):
+        if not isinstance(value, np.ndarray):
+            raise TypeError(f"{type(self).__name__}: buffer '{name}' must be a numpy array, got {type(value).__name__}")
+        return value
+
+    def named_buffers(self):
+        """Yield ``(dotted_name, array)`` for every buffer (e.g. BatchNorm's running statistics)."""
+        for module_name, module in self.named_modules():
+            for name, array in module._buffers.items():
+                yield (f"{module_name}.{name}" if module_name else name), array
+
+    def apply(self, fn):
+        """Call ``fn(module)`` on every sub-module, then on this one (as PyTorch); returns self:
+        ``model.apply(lambda m: nn.init.zeros_(m.bias) if isinstance(m, nn.Linear) else None)``."""
+        for child in list(self._modules.values()):
+            child.apply(fn)
+        fn(self)
+        return self
 
     def add_module(self, name, module):
         """Register ``module`` as a child called ``name`` (what attribute assignment does)."""
@@ -193,12 +224,14 @@ class Module:
         return self.train(False)
 
     def state_dict(self):
-        """``{dotted_name: copy of the values}`` for every parameter. Copies, unlike PyTorch,
-        so a saved snapshot cannot change when training goes on.
+        """``{dotted_name: copy of the values}`` for every parameter and buffer. Copies, unlike
+        PyTorch, so a saved snapshot cannot change when training goes on.
 
         >>> snapshot = model.state_dict(); ...; model.load_state_dict(snapshot)
         """
-        return {name: np.array(p.data, copy=True) for name, p in self.named_parameters()}
+        state = {name: np.array(p.data, copy=True) for name, p in self.named_parameters()}
+        state.update((name, np.array(b, copy=True)) for name, b in self.named_buffers())
+        return state
 
     def load_state_dict(self, state_dict, strict=True):
         """Copy values into the parameters. Every name, shape and dtype is checked first
@@ -211,6 +244,7 @@ class Module:
         if not hasattr(state_dict, "items"):
             raise TypeError(f"load_state_dict: expected a dict of name -> array, got {type(state_dict).__name__}")
         params = dict(self.named_parameters())
+        params.update(self.named_buffers())
         problems, updates = [], []
         missing = [n for n in params if n not in state_dict]
         unexpected = [n for n in state_dict if n not in params]
@@ -241,7 +275,10 @@ class Module:
             raise ValueError(f"load_state_dict for {type(self).__name__}: nothing was changed because of "
                              + "; ".join(problems))
         for p, value in updates:
-            p.data = value  # the setter marks the change (version)
+            if isinstance(p, Tensor):
+                p.data = value  # the setter marks the change (version)
+            else:
+                np.copyto(p, value)  # a buffer: in place, so the module's attribute sees it
 
     # ------------------------------------------------------------ calling
     def forward(self, *args, **kwargs):

@@ -6,53 +6,16 @@ file in the same folder and renames it over the target (``os.replace`` is atomic
 so a crash never leaves half a file. Loading reads and checks everything (names,
 shapes, dtypes, finiteness) before touching the model.
 """
+import math
 import os
-import secrets
 import stat
+import struct
 import zipfile
+import zlib
 
 import numpy as np
 
-
-def atomic_write(path, write):
-    """Call ``write(file_object)`` on a temporary file beside ``path``, then rename it to ``path``.
-
-    >>> atomic_write("out.bin", lambda f: f.write(b"data"))
-    """
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = _create_temporary(folder, os.path.basename(path))
-    try:
-        with os.fdopen(handle, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        try:  # replacing a file keeps its permissions, as writing it in place would
-            os.chmod(temporary, stat.S_IMODE(os.stat(path).st_mode))
-        except FileNotFoundError:
-            pass
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
-    return path
-
-
-def _create_temporary(folder, name):
-    """A new, uniquely named file in ``folder``, opened for writing: (fd, path).
-
-    Why not ``tempfile.mkstemp``: it creates mode 0600, so every saved model and picture
-    would end up private. Mode 0666 here lets the umask decide, as ``open(path, "w")`` does.
-    """
-    for _ in range(100):
-        temporary = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.tmp")
-        try:
-            return os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
-                           0o666), temporary
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"atomic_write: could not create a temporary file in {folder!r}")
+from autograd_core.files import atomic_write  # the one atomic writer (nn.train imports it from here too)
 
 
 def save(model, path):
@@ -66,7 +29,7 @@ def save(model, path):
     state = model.state_dict()
     if not state:
         raise ValueError(f"nn.save: {type(model).__name__} has no parameters to save")
-    return atomic_write(path, lambda f: write_npz(f, state))
+    return os.fspath(atomic_write(path, lambda f: write_npz(f, state)))
 
 
 def write_npz(file, arrays):
@@ -81,35 +44,179 @@ def write_npz(file, arrays):
                 np.lib.format.write_array(entry, np.asanyarray(array), allow_pickle=False)
 
 
-def read_arrays(path):
-    """All arrays of an .npz file as a dict, or a ``ValueError`` naming the file and the problem."""
+class _UnreadableMember(ValueError):
+    """One member of the archive cannot be read (``read_arrays`` adds the file and member names)."""
+
+
+try:  # the errors a hostile or damaged archive can raise from zipfile and its decompressors
+    from lzma import LZMAError
+except ImportError:  # Python built without lzma: zipfile then cannot open such members anyway
+    LZMAError = OSError
+_ARCHIVE_ERRORS = (OSError, EOFError, zipfile.BadZipFile, zlib.error, LZMAError, NotImplementedError,
+                   RuntimeError, KeyError, OverflowError, MemoryError, struct.error, ValueError)
+_MAX_HEADER = 10_000  # numpy's own limit on a .npy header's length (our headers are ~128 bytes)
+_CHUNK = 1 << 20
+
+
+def read_arrays(path, check=None):
+    """The arrays of an .npz file as a dict, validated before any array data is read.
+
+    First every member's .npy header is read (nothing else is decompressed): a member that
+    is not ``<name>.npy``, a duplicate name, an object dtype (pickle) or anything but plain
+    numbers, a shape that disagrees with the member's size are refused. Then
+    ``check({name: (shape, dtype)})`` may refuse the file (``nn.load`` compares it with the
+    model). Only then is each array read: at most the bytes its header declares, into an
+    array of that shape. Any failure is a ``ValueError`` naming the file and the member;
+    a path that is not a regular file (a folder, a FIFO) is refused without opening it.
+
+    >>> arrays = read_arrays("model.npz")
+    >>> sorted(arrays)[:2]
+    ['layers.0.bias', 'layers.0.weight']
+    """
     path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"nn.load: no such file: {path!r}")
+    member = None
     try:
-        archive = np.load(path, allow_pickle=False)
-        if not isinstance(archive, np.lib.npyio.NpzFile):
-            raise ValueError("it holds a single array, not an .npz archive of named arrays")
-        with archive:
-            return {name: archive[name] for name in archive.files}  # reading each checks its CRC
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as error:
-        raise ValueError(f"nn.load: cannot read {path!r} as a saved model (.npz written by nn.save): {error}; "
-                         "the file is corrupt or not a model file") from error
+        with _open_regular_file(path) as file, zipfile.ZipFile(file) as archive:
+            headers = _read_headers(archive)
+            if check is not None:
+                check({name: (shape, dtype) for name, (_, shape, _, dtype, _) in headers.items()})
+            arrays = {}
+            for member, header in headers.items():
+                arrays[member] = _read_data(archive, *header)
+            return arrays
+    except _UnreadableMember as error:
+        raise ValueError(f"nn.load: cannot read {path!r} as a saved model (.npz written by nn.save): "
+                         f"{error}; the file is corrupt or not a model file") from None
+    except _ARCHIVE_ERRORS as error:
+        if isinstance(error, FileNotFoundError):
+            raise FileNotFoundError(f"nn.load: no such file: {path!r}") from None
+        if isinstance(error, ValueError) and str(error).startswith("nn.load:"):
+            raise  # already says which file and why (from check, or a path that is not a file)
+        where = f"member {member!r}: " if member is not None else ""
+        raise ValueError(f"nn.load: cannot read {path!r} as a saved model (.npz written by nn.save): "
+                         f"{where}{type(error).__name__}: {error}; the file is corrupt or not a model file") from None
+
+
+def _open_regular_file(path):
+    """Open ``path`` for reading only if it is a regular file: a FIFO would block, a device never end."""
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise ValueError(f"nn.load: {path!r} is not a regular file (a folder, a FIFO or a device); "
+                         "give the path of a .npz written by nn.save")
+    handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    if not stat.S_ISREG(os.fstat(handle).st_mode):  # replaced between stat and open
+        os.close(handle)
+        raise ValueError(f"nn.load: {path!r} is not a regular file")
+    return os.fdopen(handle, "rb")
+
+
+class _Capped:
+    """A read-only view of a stream that hands out at most ``limit`` bytes, so a header
+    declaring a 4 GB header length cannot make numpy decompress 4 GB to read it."""
+
+    def __init__(self, stream, limit):
+        self.stream, self.left, self.consumed = stream, limit, 0
+
+    def read(self, size=-1):
+        size = self.left if size is None or size < 0 else min(size, self.left)
+        data = self.stream.read(size)
+        self.left -= len(data)
+        self.consumed += len(data)
+        return data
+
+
+def _read_headers(archive):
+    """{name: (info, shape, fortran_order, dtype, data_offset)} from each member's .npy header."""
+    headers = {}
+    for info in archive.infolist():
+        name = info.filename
+        if not name.endswith(".npy") or info.is_dir():
+            raise _UnreadableMember(f"member {name!r} is not an .npy array")
+        if name[:-4] in headers:
+            raise _UnreadableMember(f"member {name!r} appears twice")
+        try:
+            headers[name[:-4]] = (info, *_read_header(archive, info))
+        except _ARCHIVE_ERRORS as error:
+            raise _UnreadableMember(f"member {name!r}: {error}") from None
+    return headers
+
+
+def _read_header(archive, info):
+    with archive.open(info) as stream:
+        capped = _Capped(stream, 12 + _MAX_HEADER)
+        version = np.lib.format.read_magic(capped)
+        if version == (1, 0):
+            shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(capped, _MAX_HEADER)
+        elif version == (2, 0):
+            shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(capped, _MAX_HEADER)
+        else:
+            raise ValueError(f".npy format version {version} is not supported (1.0 and 2.0 are)")
+    if dtype.hasobject:
+        raise ValueError(f"dtype {dtype} holds Python objects (a pickle): refused, never unpickled")
+    if dtype.kind not in "biufc" or dtype.shape:
+        raise ValueError(f"dtype {dtype} is not a plain number type")
+    if any(length < 0 for length in shape):
+        raise ValueError(f"shape {shape} has a negative length")
+    size = math.prod(shape) * dtype.itemsize  # Python ints: a hostile shape cannot overflow
+    if info.file_size != capped.consumed + size:
+        raise ValueError(f"its header declares shape {shape} of {dtype} ({size} bytes) but the member holds "
+                         f"{info.file_size - capped.consumed} bytes of data")
+    return shape, fortran_order, dtype, capped.consumed
+
+
+def _read_data(archive, info, shape, fortran_order, dtype, offset):
+    """Exactly the bytes the (checked) header declares, into an array of its shape."""
+    array = np.empty(shape[::-1] if fortran_order else shape, dtype)
+    buffer = memoryview(array.reshape(-1).view(np.uint8))
+    with archive.open(info) as stream:
+        stream.read(offset)
+        filled = 0
+        while filled < len(buffer):
+            chunk = stream.read(min(_CHUNK, len(buffer) - filled))
+            if not chunk:
+                raise EOFError(f"the data ends after {filled} of {len(buffer)} bytes")
+            buffer[filled:filled + len(chunk)] = chunk
+            filled += len(chunk)
+        if stream.read(1):  # reading to the end also makes zipfile check the CRC
+            raise ValueError(f"more data than its header declares ({len(buffer)} bytes)")
+    return array.T if fortran_order else array
 
 
 def load(model, path):
     """Load parameters saved by ``nn.save`` into ``model``; returns the model.
 
-    Every name, shape, dtype and value is checked first: on any problem a ``ValueError``
-    names the file and the mismatch, and the model is left exactly as it was.
+    Every name, shape and dtype is checked from the file's headers before any array is
+    read, then every value: on any problem a ``ValueError`` names the file and the
+    mismatch, and the model is left exactly as it was.
 
     >>> model = nn.load(nn.MLP([64, 64, 10]), "model.npz")
     """
     if not hasattr(model, "load_state_dict"):
         raise TypeError(f"nn.load: expected a Module, got {type(model).__name__}")
-    arrays = read_arrays(path)
+    path = os.fspath(path)
+    params = dict(model.named_parameters())
+
+    def does_not_fit(problems):
+        return ValueError(f"nn.load: {path!r} does not fit this {type(model).__name__}: " + "; ".join(problems))
+
+    def check(headers):  # the same names, shapes and dtypes load_state_dict demands, before reading data
+        problems = []
+        missing = [n for n in params if n not in headers]
+        unexpected = [n for n in headers if n not in params]
+        if missing:
+            problems.append(f"missing names: {', '.join(missing)}")
+        if unexpected:
+            problems.append(f"unexpected names: {', '.join(unexpected)}")
+        for name, (shape, dtype) in headers.items():
+            if name in params and shape != params[name].shape:
+                problems.append(f"'{name}': shape {shape}, the parameter has shape {params[name].shape}")
+            elif name in params and dtype.kind != "f":
+                problems.append(f"'{name}': dtype {dtype} is not floating-point")
+        if problems:
+            raise does_not_fit(problems)
+
+    arrays = read_arrays(path, check)
     try:
         model.load_state_dict(arrays)
     except ValueError as error:
-        raise ValueError(f"nn.load: {os.fspath(path)!r} does not fit this {type(model).__name__}: {error}") from error
+        raise does_not_fit([str(error)]) from error
     return model

@@ -1,9 +1,12 @@
 """``python -m nn.train``: train an MLP on the 8x8 digits (or two moons) and save the run.
 
-Writes into ``--out`` (default ``runs/<timestamp>``): ``model.npz`` (nn.save),
-``history.json`` (per-epoch losses, accuracies, gradient norms; plus the run's
-settings and test accuracy under "run"), and ``curves.png`` (through
-``viz.plot_history`` when viz provides it, else matplotlib directly).
+Writes into ``--out`` (default ``runs/<timestamp>``): ``model.npz`` (nn.save), ``history.json``
+(per-epoch losses, accuracies, gradient norms: ``nn.History.to_json``), ``curves.png``
+(``viz.plot_history``) and ``run.json``: the command, every setting and the seed, the
+versions, the status ("running" while it trains, then "completed", "interrupted" or
+"failed") and the final metrics. Ctrl-C (SIGINT) or ``kill`` (SIGTERM) saves what there is
+(the best model with early stopping, else the last), marks the run "interrupted" and exits
+with 130 / 143.
 
     python -m nn.train                          # defaults: >= 97% test accuracy on digits
     python -m nn.train --hidden 128 64 --optimizer sgd --lr 0.1 --epochs 40
@@ -12,25 +15,28 @@ settings and test accuracy under "run"), and ``curves.png`` (through
 import argparse
 import contextlib
 import datetime
-import json
+import math
 import os
+import shutil
 import sys
+import tempfile
 import time
-
-import numpy as np
 
 from . import datasets, optim
 from . import functional as F
 from .layers import MLP
-from .serialization import atomic_write, save
+from .runs import RUN_FILE, Interrupted, RunRecord, StopSignals, utc_now
+from .serialization import save
 from .training import evaluate, fit
 
 OPTIMIZERS = {"adam": optim.Adam, "sgd": optim.SGD, "adagrad": optim.AdaGrad}
+DATASET_SHAPES = {"digits": (1797, 64, 10), "moons": (1000, 2, 2)}  # rows, features, classes
 
 
 def parse_args(argv=None):
     """The command line's flags (see ``python -m nn.train --help``)."""
     parser = argparse.ArgumentParser(prog="python -m nn.train", description=__doc__.split("\n")[0],
+                                     usage="%(prog)s [options]   (see --help)",  # errors stay two short lines
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--dataset", choices=("digits", "moons"), default="digits")
     parser.add_argument("--hidden", type=int, nargs="*", default=[256, 128], metavar="N",
@@ -50,20 +56,93 @@ def parse_args(argv=None):
     parser.add_argument("--out", default=None, help="output folder (default: runs/<timestamp>)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
+    problem = flag_problem(args) or out_folder_problem(args.out)
+    if problem:
+        parser.error(problem)  # one line, exit 2, nothing written
+    return args
+
+
+def flag_problem(args):
+    """What is wrong with the parsed flags (None: nothing), checked before anything is loaded or written."""
     for name in ("epochs", "batch_size"):
         if getattr(args, name) < 1:
-            parser.error(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
+            return f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}"
     if any(n < 1 for n in args.hidden):
-        parser.error(f"--hidden sizes must be >= 1, got {args.hidden}")
-    if args.lr is not None and not args.lr > 0:
-        parser.error(f"--lr must be > 0, got {args.lr}")
-    if not args.weight_decay >= 0:
-        parser.error(f"--weight-decay must be >= 0, got {args.weight_decay}")
-    if args.threads < 0:
-        parser.error(f"--threads must be >= 0, got {args.threads}")
-    if args.patience < 0:
-        parser.error(f"--patience must be >= 0, got {args.patience}")
-    return args
+        return f"--hidden sizes must be >= 1, got {args.hidden}"
+    if args.lr is not None and not (args.lr > 0 and math.isfinite(args.lr)):
+        return f"--lr must be a finite number > 0, got {args.lr}"
+    if not (args.weight_decay >= 0 and math.isfinite(args.weight_decay)):
+        return f"--weight-decay must be a finite number >= 0, got {args.weight_decay}"
+    for name in ("seed", "threads", "patience"):
+        if getattr(args, name) < 0:
+            return f"--{name} must be >= 0, got {getattr(args, name)}"
+    needed, available = memory_estimate(args), physical_memory()
+    if available and needed > available:
+        return (f"--hidden {' '.join(map(str, args.hidden))} with --batch-size {args.batch_size} needs about "
+                f"{_bytes(needed)} (weights, gradients, optimizer state, activations) and this machine has "
+                f"{_bytes(available)}; choose smaller layers")
+    return None
+
+
+def memory_estimate(args):
+    """Bytes a run of ``args`` needs at least: float64 parameters held ~5 times (weights, gradient,
+    two Adam moments, the best epoch's copy), and a mini-batch's activations ~4 times.
+
+    >>> memory_estimate(parse_args(["--hidden", "2000000000"])) > 10**12
+    True
+    """
+    rows, features, classes = DATASET_SHAPES[args.dataset]
+    sizes = [features, *args.hidden, classes]
+    parameters = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+    batch = min(args.batch_size, rows)
+    return 8 * (5 * parameters + 4 * batch * sum(sizes))
+
+
+def physical_memory():
+    """This machine's memory in bytes (None where the OS does not say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _bytes(n):
+    for unit in ("bytes", "KB", "MB", "GB", "TB", "PB"):
+        if n < 1000 or unit == "PB":
+            return f"{n:.3g} {unit}"
+        n /= 1000
+
+
+def out_folder_problem(out):
+    """Why the run folder ``out`` (None: ``runs/<timestamp>``) cannot be written, or None.
+
+    Tried for real (root ignores permission bits, and /proc or a path under a file refuse
+    anyway): a missing folder is created and removed again, an existing one gets a temporary
+    file. Its parent must exist: a typo in a path should not grow a tree of folders.
+    """
+    flag = "--out" if out is not None else "the default run folder"
+    folder = out if out is not None else "runs"
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        return f"{flag} {folder!r} is an existing file, not a folder"
+    if os.path.isdir(folder):
+        if out is not None and os.path.exists(os.path.join(folder, RUN_FILE)):
+            return f"--out {out!r} already holds a run ({RUN_FILE}); choose a new folder"
+        try:
+            with tempfile.NamedTemporaryFile(dir=folder, prefix=".nn-train-probe-"):
+                pass
+        except OSError as error:
+            return f"{flag} {folder!r}: cannot write there ({error.strerror})"
+        return None
+    parent = os.path.dirname(os.path.abspath(folder))
+    if not os.path.isdir(parent):
+        what = "is not a folder" if os.path.exists(parent) else "does not exist"
+        return f"{flag} {folder!r}: its parent {parent!r} {what}"
+    try:
+        os.mkdir(folder)
+        os.rmdir(folder)
+    except OSError as error:
+        return f"{flag} {folder!r}: cannot create it ({error.strerror})"
+    return None
 
 
 def load_data(name, seed):
@@ -80,37 +159,10 @@ def load_data(name, seed):
 
 
 def plot_curves(history, path):
-    """Draw the loss/accuracy curves to ``path``: viz.plot_history if available, else matplotlib."""
-    try:
-        import viz  # lazily: nn never depends on viz at import time
+    """Draw the loss/accuracy curves to ``path`` with ``viz.plot_history``."""
+    from viz import plot_history  # lazily: nn never imports viz at module load
 
-        plot_history = getattr(viz, "plot_history", None)
-    except ImportError:
-        plot_history = None
-    if plot_history is not None:
-        return plot_history(history, path)
-    import matplotlib
-
-    matplotlib.use("Agg")  # no display needed
-    import matplotlib.pyplot as plt
-
-    figure, (loss_axes, acc_axes) = plt.subplots(1, 2, figsize=(10, 4))
-    epochs = np.arange(1, history.epochs_run + 1)
-    for axes, names, title in ((loss_axes, ("train_loss", "val_loss"), "loss"),
-                               (acc_axes, ("train_acc", "val_acc"), "accuracy")):
-        for name in names:
-            values = getattr(history, name)
-            if values:
-                axes.plot(epochs[:len(values)], values, label=name.replace("_", " "))
-        if history.best_epoch is not None:
-            axes.axvline(history.best_epoch + 1, color="grey", linestyle=":", label="best epoch")
-        axes.set_xlabel("epoch")
-        axes.set_title(title)
-        axes.legend()
-    figure.tight_layout()
-    atomic_write(path, lambda f: figure.savefig(f, format="png", dpi=100))
-    plt.close(figure)
-    return path
+    return plot_history(history, path)
 
 
 def blas_threads(threads):
@@ -130,8 +182,13 @@ def blas_threads(threads):
 def main(argv=None):
     """Train, evaluate on the held-out test rows, write the run folder; returns the exit code."""
     args = parse_args(argv)
-    with blas_threads(args.threads):
-        return run(args)
+    command = ["python", "-m", "nn.train", *(sys.argv[1:] if argv is None else argv)]
+    with blas_threads(args.threads), StopSignals() as signals:
+        try:
+            return run(args, command, signals)
+        except Interrupted as interrupt:  # before the run folder existed: nothing to save
+            print(f"interrupted by {interrupt} before training started; nothing was written", file=sys.stderr)
+            return interrupt.exit_code
 
 
 def new_run_folder(parent):
@@ -148,38 +205,78 @@ def new_run_folder(parent):
     raise FileExistsError(f"python -m nn.train: {stamp} and 998 numbered variants exist; pass --out")
 
 
-def run(args):
-    """The body of ``main`` for parsed ``args``."""
-    out = args.out or new_run_folder("runs")
-    os.makedirs(out, exist_ok=True)
+def run(args, command=("python", "-m", "nn.train"), signals=None):
+    """The body of ``main`` for parsed ``args``: train in a new run folder, however it ends save what there is."""
     (X_train, y_train), validation, (X_test, y_test) = load_data(args.dataset, args.seed)
-    sizes = [X_train.shape[1], *args.hidden, int(y_train.max()) + 1]
-    model = MLP(sizes, activation=args.activation, seed=args.seed)
+    model = MLP([X_train.shape[1], *args.hidden, int(y_train.max()) + 1], activation=args.activation,
+                seed=args.seed)
     lr = args.lr if args.lr is not None else (1e-3 if args.optimizer == "adam" else 0.05)
     optimizer = OPTIMIZERS[args.optimizer](model.parameters(), lr=lr, weight_decay=args.weight_decay)
     print(f"training {model.sizes} {args.activation} MLP on {args.dataset} ({len(X_train)} train, "
           f"{len(validation[0])} validation, {len(X_test)} test rows) with {args.optimizer}, lr={lr:g}")
-    start = time.perf_counter()
+    out, created = make_run_folder(args.out)
+    record = RunRecord(out, command, dict(vars(args), out=out, lr=lr, sizes=model.sizes))
     try:
-        history = fit(model, F.cross_entropy, optimizer, X_train, y_train, epochs=args.epochs,
-                      batch_size=args.batch_size, validation=validation, seed=args.seed,
-                      early_stopping=args.patience or None, progress=not args.no_progress)
-    except FloatingPointError as error:  # a diverging run: fit's message says where and what to try
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+        record.write()  # status "running": a run killed with -9 keeps it
+    except BaseException:
+        if created:
+            shutil.rmtree(out, ignore_errors=True)  # a run that never started leaves no folder
+        raise
+    start = time.perf_counter()
+    status, error = "completed", None
+    try:
+        try:
+            history = fit(model, F.cross_entropy, optimizer, X_train, y_train, epochs=args.epochs,
+                          batch_size=args.batch_size, validation=validation, seed=args.seed,
+                          early_stopping=args.patience or None, progress=not args.no_progress)
+        finally:
+            if signals is not None:
+                signals.armed = False  # from here on a second Ctrl-C must not cut the saving short
+    except (Interrupted, FloatingPointError) as stop:  # FloatingPointError: fit's message says where, what to try
+        status, error, history = ("interrupted" if isinstance(stop, Interrupted) else "failed"), stop, stop.history
+    except BaseException as failure:
+        record.write(status="failed", finished=utc_now(), error=f"{type(failure).__name__}: {failure}")
+        raise
     seconds = time.perf_counter() - start
+    files = save_results(out, model, history)
     test_loss, test_acc = evaluate(model, F.cross_entropy, X_test, y_test)
-    record = history.to_dict()
-    record["run"] = dict(vars(args), out=out, lr=lr, sizes=model.sizes, train_seconds=seconds,
-                         test_loss=test_loss, test_accuracy=test_acc)
-    save(model, os.path.join(out, "model.npz"))
-    text = json.dumps(record, indent=2, allow_nan=False)
-    atomic_write(os.path.join(out, "history.json"), lambda f: f.write(text.encode("utf-8")))
-    plot_curves(history, os.path.join(out, "curves.png"))
+    metrics = dict(epochs_run=history.epochs_run, best_epoch=history.best_epoch,
+                   stopped_reason=history.stopped_reason, train_seconds=seconds, test_loss=test_loss,
+                   test_accuracy=test_acc, **{name: getattr(history, name)[-1] if getattr(history, name) else None
+                                              for name in ("train_loss", "val_loss", "train_acc", "val_acc")})
+    record.write(status=status, finished=utc_now(), metrics=metrics, files=files + [RUN_FILE],
+                 **({"error": str(error)} if status == "failed" else {}))
+    saved = f"wrote {', '.join(files)}, {RUN_FILE} to {out}"
+    if status == "interrupted":
+        print(f"interrupted by {error} after {history.epochs_run} epochs; {saved} (status interrupted)",
+              file=sys.stderr)
+        return error.exit_code
+    if status == "failed":
+        print(f"error: {error}; {saved} (status failed)", file=sys.stderr)
+        return 1
     print(f"{history.epochs_run} epochs in {seconds:.1f} s ({history.stopped_reason}; best epoch "
-          f"{history.best_epoch + 1}); wrote model.npz, history.json, curves.png to {out}")
+          f"{history.best_epoch + 1}); {saved}")
     print(f"test accuracy: {test_acc:.4f}")
     return 0
+
+
+def save_results(out, model, history):
+    """The model, the history and (after at least one epoch) the curves; returns the file names written."""
+    save(model, os.path.join(out, "model.npz"))
+    history.to_json(os.path.join(out, "history.json"))
+    if not history.epochs_run:
+        return ["model.npz", "history.json"]
+    plot_curves(history, os.path.join(out, "curves.png"))
+    return ["model.npz", "history.json", "curves.png"]
+
+
+def make_run_folder(out):
+    """``out`` (created if missing), or a new ``runs/<timestamp>``; returns (folder, whether it was created)."""
+    if out is None:
+        return new_run_folder("runs"), True
+    created = not os.path.isdir(out)
+    os.makedirs(out, exist_ok=True)
+    return out, created
 
 
 if __name__ == "__main__":

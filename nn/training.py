@@ -5,9 +5,11 @@ check the gradients are finite, ``optimizer.step()``. Every check happens before
 the step, so a NaN never reaches the weights. Losses are recorded as floats: no
 graph outlives its step.
 """
+import contextlib
 import math
 import numbers
 import sys
+import warnings
 
 import numpy as np
 
@@ -17,13 +19,14 @@ from autograd_core import Tensor
 from . import functional as F
 from .history import History
 from .layers import ReLU
+from .signals import deferring_signals
 
 EVAL_CHUNK = 4096       # rows per forward pass when evaluating (bounds memory, not results)
 DEAD_UNIT_PROBE = 2048  # training rows used to look for ReLU units that never fire
 
 
 def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation=None, shuffle=True, seed=0,
-        early_stopping=None, tol=None, progress=True, scheduler=None, accuracy="auto"):
+        early_stopping=None, tol=None, progress=True, scheduler=None, accuracy="auto", divergence_factor=100.0):
     """Train ``model`` on (X, y) with mini-batches; returns a ``History``.
 
     - ``loss_fn(output, y_batch)`` returns a scalar Tensor (e.g. ``F.cross_entropy``);
@@ -33,6 +36,11 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation=None,
     - ``early_stopping=patience`` stops after ``patience`` epochs without a lower validation
       loss and always restores the best epoch's weights, however training ends.
     - ``tol`` stops when the epoch's mean training loss changes by less than ``tol``.
+    - Divergence without NaN stops training with a ``RuntimeWarning`` and ``stopped_reason``
+      "diverged": an epoch's mean training loss above ``divergence_factor`` (100) times the
+      lowest loss seen so far (the first mini-batch's loss before any update included) and
+      above that first loss, so a spike of a well-trained run (0.001 to 0.02) is not one.
+      Only for positive losses; ``divergence_factor=None`` turns the check off.
     - ``scheduler`` (from ``nn.optim``) is stepped after every epoch.
     - ``accuracy``: "auto" (class labels with argmax, one-hot targets, or 0/1 targets with
       ``F.binary_cross_entropy[_with_logits]``), None (off) or ``f(output_array, y_array)``.
@@ -41,6 +49,11 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation=None,
     Bad input raises before training; a NaN/Inf loss or gradient raises a
     ``FloatingPointError`` naming the epoch and step, with the weights of the last good
     step kept (or the best epoch's, with early stopping) and ``error.history`` attached.
+    Any other exception that ends training, Ctrl-C (``KeyboardInterrupt``) included, also
+    carries ``error.history`` (the whole epochs run, ``stopped_reason`` "interrupted" or
+    "failed"), and the best weights are restored with early stopping. A SIGINT/SIGTERM that
+    arrives during ``optimizer.step()`` is held until the step is complete, so no parameter
+    is ever one update ahead of another.
 
     >>> X, y = nn.datasets.make_moons(400, noise=0.1, seed=0)
     >>> model = nn.MLP([2, 16, 2], seed=0)
@@ -55,6 +68,10 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation=None,
             raise ValueError("fit: early_stopping watches the validation loss; pass validation=(X_val, y_val)")
     if tol is not None and (not isinstance(tol, numbers.Real) or not tol > 0):
         raise ValueError(f"fit: tol must be a positive number, got {tol!r}")
+    if divergence_factor is not None and (not isinstance(divergence_factor, numbers.Real)
+                                          or not 1 < divergence_factor < math.inf):
+        raise ValueError(f"fit: divergence_factor must be a finite number > 1 (or None: off), "
+                         f"got {divergence_factor!r}")
     dtype = next((p.dtype for p in model.parameters()), np.dtype(np.float64))
     X, y = _check_data("X", "y", X, y, dtype)
     out_shape = _probe(model, loss_fn, X, y, "X", "y")
@@ -62,73 +79,140 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation=None,
     if validation is not None:
         if not isinstance(validation, (tuple, list)) or len(validation) != 2:
             raise ValueError("fit: validation must be a pair (X_val, y_val)")
-        X_val, y_val = _check_data("X_val", "y_val", *validation, dtype)
-        _probe(model, loss_fn, X_val, y_val, "X_val", "y_val")
+        validation = _check_data("X_val", "y_val", *validation, dtype)
+        _probe(model, loss_fn, *validation, "X_val", "y_val")
 
-    watched_params = _parameters_to_check(model, optimizer)
-    history = History()
+    training = _Training(model, loss_fn, optimizer, X, y, batch_size, epochs, validation, measure_accuracy,
+                         scheduler, early_stopping, tol, divergence_factor)
     rng = np.random.default_rng(seed)
-    best_value, best_state, stale_epochs = math.inf, None, 0
     bar = _progress_bar(progress, epochs)
-    n = len(X)
-    steps = math.ceil(n / batch_size)
+    history = training.history
     try:
-        for epoch in range(epochs):
-            model.train()
-            order = rng.permutation(n) if shuffle else np.arange(n)
-            loss_total = correct_total = norm_total = 0.0
-            for step in range(steps):
-                rows = order[step * batch_size:(step + 1) * batch_size]
-                where = f"epoch {epoch + 1}/{epochs}, step {step + 1}/{steps}"
-                optimizer.zero_grad()
-                model.zero_grad()  # also parameters the optimizer does not hold (frozen ones)
-                output = model(Tensor(X[rows]))
-                loss = loss_fn(output, y[rows])
-                value = _loss_value(loss, where, history, best_state is not None)
-                loss.backward()
-                norm_total += _gradient_norm(watched_params, where, history, best_state is not None)
-                optimizer.step()
-                loss_total += value * len(rows)
-                if measure_accuracy:
-                    correct_total += measure_accuracy(output.data, y[rows]) * len(rows)
-            history.train_loss.append(loss_total / n)
-            history.grad_norm.append(norm_total / steps)
-            if hasattr(optimizer, "lr"):
-                history.lr.append(float(optimizer.lr))
-            if measure_accuracy:
-                history.train_acc.append(correct_total / n)
-            if validation is not None:
-                val_loss, val_acc = evaluate(model, loss_fn, X_val, y_val, accuracy=measure_accuracy)
-                history.val_loss.append(val_loss)
-                if measure_accuracy:
-                    history.val_acc.append(val_acc)
-            dead = dead_unit_fraction(model, X[:DEAD_UNIT_PROBE])
-            if dead is not None:
-                history.dead_fraction.append(dead)
-            if scheduler is not None:
-                scheduler.step()
-            watched = history.val_loss[-1] if validation is not None else history.train_loss[-1]
-            if watched < best_value:
-                best_value, history.best_epoch, stale_epochs = watched, epoch, 0
-                if early_stopping:
-                    best_state = model.state_dict()
+        with deferring_signals() as training.critical:
+            for epoch in range(epochs):
+                order = rng.permutation(len(X)) if shuffle else np.arange(len(X))   # shuffle
+                training.run_epoch(epoch, order)                                    # mini-batches, updates
+                stop = training.end_epoch(epoch)                                    # validate; stop?
+                bar.set_postfix_str(_summary(history), refresh=False)
+                bar.update(1)
+                if stop:
+                    history.stopped_reason = stop
+                    break
             else:
-                stale_epochs += 1
-            bar.set_postfix_str(_summary(history), refresh=False)
-            bar.update(1)
-            if early_stopping and stale_epochs >= early_stopping:
-                history.stopped_reason = "early_stopping"
-                break
-            if tol is not None and epoch > 0 and abs(history.train_loss[-1] - history.train_loss[-2]) < tol:
-                history.stopped_reason = "tol"
-                break
-        else:
-            history.stopped_reason = "completed"
+                history.stopped_reason = "completed"
+    except BaseException as error:  # Ctrl-C included: whatever ends training, what was measured survives
+        if history.stopped_reason is None:
+            history.stopped_reason = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
+        with contextlib.suppress(AttributeError):  # exceptions with __slots__ cannot carry it
+            error.history = history
+        raise
     finally:
         bar.close()
-        if best_state is not None:
-            model.load_state_dict(best_state)  # however training ended: the best epoch's weights
+        training.restore_best()  # however training ended: the best epoch's weights, with early stopping
     return history
+
+
+class _Training:
+    """The state of one ``fit`` call: the data, the history, and the best epoch so far."""
+
+    def __init__(self, model, loss_fn, optimizer, X, y, batch_size, epochs, validation, measure_accuracy,
+                 scheduler, early_stopping, tol, divergence_factor):
+        self.model, self.loss_fn, self.optimizer, self.X, self.y = model, loss_fn, optimizer, X, y
+        self.batch_size, self.epochs, self.validation = batch_size, epochs, validation
+        self.measure_accuracy, self.early_stopping, self.tol, self.scheduler = (measure_accuracy, early_stopping,
+                                                                              tol, scheduler)
+        self.watched_params = _parameters_to_check(model, optimizer)
+        self.history = History()
+        self.best_value, self.best_state, self.stale_epochs = math.inf, None, 0
+        self.divergence_factor = divergence_factor
+        self.epoch_totals = None
+        self.start_loss = None  # the first mini-batch's loss, before any update: divergence's yardstick
+        self.critical = contextlib.nullcontext()  # fit sets the signal-deferring one
+
+    def run_epoch(self, epoch, order):
+        """One pass over the rows in ``order``, one optimizer step per mini-batch."""
+        self.model.train()
+        steps = math.ceil(len(order) / self.batch_size)
+        loss_total = correct_total = norm_total = 0.0
+        for step in range(steps):
+            rows = order[step * self.batch_size:(step + 1) * self.batch_size]
+            value, norm, output = self.train_step(rows, f"epoch {epoch + 1}/{self.epochs}, step {step + 1}/{steps}")
+            if self.start_loss is None:
+                self.start_loss = value
+            loss_total += value * len(rows)
+            norm_total += norm
+            if self.measure_accuracy:
+                correct_total += self.measure_accuracy(output.data, self.y[rows]) * len(rows)
+        self.epoch_totals = (loss_total / len(order), norm_total / steps, correct_total / len(order))
+
+    def train_step(self, rows, where):
+        """zero_grad, forward, loss, backward, check, update; returns (loss, gradient norm, output)."""
+        restores_best = self.best_state is not None
+        self.optimizer.zero_grad()
+        self.model.zero_grad()  # also parameters the optimizer does not hold (frozen ones)
+        output = self.model(Tensor(self.X[rows]))
+        loss = self.loss_fn(output, self.y[rows])
+        value = _loss_value(loss, where, self.history, restores_best)
+        loss.backward()
+        norm = _gradient_norm(self.watched_params, where, self.history, restores_best)
+        with self.critical:  # Ctrl-C waits for the whole update: no parameter is one step ahead of another
+            self.optimizer.step()
+        return value, norm, output
+
+    def end_epoch(self, epoch):
+        """Validate, then record the epoch and step the scheduler; returns why to stop, or None."""
+        train_loss, grad_norm, train_acc = self.epoch_totals
+        val_loss = val_acc = None
+        if self.validation is not None:
+            val_loss, val_acc = evaluate(self.model, self.loss_fn, *self.validation, accuracy=self.measure_accuracy)
+        dead = dead_unit_fraction(self.model, self.X[:DEAD_UNIT_PROBE])
+        with self.critical:  # an interrupt leaves the history with whole epochs only
+            measured = dict(train_loss=train_loss, grad_norm=grad_norm, lr=getattr(self.optimizer, "lr", None),
+                            train_acc=train_acc if self.measure_accuracy else None, val_loss=val_loss,
+                            val_acc=val_acc if self.measure_accuracy else None, dead_fraction=dead)
+            for name, value in measured.items():
+                if value is not None:
+                    getattr(self.history, name).append(float(value))
+            if self.scheduler is not None:
+                self.scheduler.step()
+            return self.stop_reason(epoch)
+
+    def stop_reason(self, epoch):
+        """Track the best epoch (validation loss, else training loss); "early_stopping", "tol" or None."""
+        history = self.history
+        watched = history.val_loss[-1] if self.validation is not None else history.train_loss[-1]
+        if watched < self.best_value:
+            self.best_value, history.best_epoch, self.stale_epochs = watched, epoch, 0
+            if self.early_stopping:
+                self.best_state = self.model.state_dict()
+        else:
+            self.stale_epochs += 1
+        if self.diverged(epoch):
+            return "diverged"
+        if self.early_stopping and self.stale_epochs >= self.early_stopping:
+            return "early_stopping"
+        if self.tol is not None and epoch > 0 and abs(history.train_loss[-1] - history.train_loss[-2]) < self.tol:
+            return "tol"
+        return None
+
+    def diverged(self, epoch):
+        """The epoch's loss is past ``divergence_factor`` times the best so far and above the start (warns)."""
+        losses = self.history.train_loss
+        best = min([self.start_loss, *losses[:-1]])
+        if self.divergence_factor is None or not best > 0 or not losses[-1] > max(self.divergence_factor * best,
+                                                                                  self.start_loss):
+            return False
+        kept = ("the best epoch's weights are restored (early_stopping)" if self.early_stopping
+                else "the weights are the diverged ones: pass early_stopping= to get the best epoch's back")
+        warnings.warn(f"fit: training diverged at epoch {epoch + 1}/{self.epochs}: the mean training loss "
+                      f"{losses[-1]:.4g} is more than {self.divergence_factor:g}x its best {best:.4g} (the first "
+                      f"step's loss was {self.start_loss:.4g}); stopped, and {kept}. Try a lower learning rate",
+                      RuntimeWarning, stacklevel=5)  # the caller of fit
+        return True
+
+    def restore_best(self):
+        if self.best_state is not None:
+            self.model.load_state_dict(self.best_state)
 
 
 def evaluate(model, loss_fn, X, y, accuracy="auto"):

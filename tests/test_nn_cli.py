@@ -24,13 +24,19 @@ def test_two_epochs_write_model_history_and_curves(tmp_path):
     out = tmp_path / "run"
     result = run("--epochs", "2", "--out", str(out), "--no-progress")
     assert result.returncode == 0, result.stderr
-    assert sorted(os.listdir(out)) == ["curves.png", "history.json", "model.npz"]
-    record = json.loads((out / "history.json").read_text())
-    assert record["epochs_run"] == 2 and len(record["train_loss"]) == 2 and len(record["val_acc"]) == 2
-    test_accuracy = record["run"]["test_accuracy"]
+    assert sorted(os.listdir(out)) == ["curves.png", "history.json", "model.npz", "run.json"]
+    history = json.loads((out / "history.json").read_text())
+    assert history["epochs_run"] == 2 and len(history["train_loss"]) == 2 and len(history["val_acc"]) == 2
+    record = json.loads((out / "run.json").read_text())
+    assert record["status"] == "completed" and record["files"] == ["model.npz", "history.json", "curves.png",
+                                                                   "run.json"]
+    assert record["command"] == ["python", "-m", "nn.train", "--epochs", "2", "--out", str(out), "--no-progress"]
+    assert record["settings"]["epochs"] == 2 and record["settings"]["lr"] == 0.001 and record["seed"] == 0
+    assert record["metrics"]["epochs_run"] == 2 and record["metrics"]["val_loss"] == history["val_loss"][-1]
+    test_accuracy = record["metrics"]["test_accuracy"]
     assert f"test accuracy: {test_accuracy:.4f}" in result.stdout
     assert test_accuracy > 0.8  # two epochs already learn most digits
-    model = nn.load(nn.MLP(record["run"]["sizes"]), out / "model.npz")
+    model = nn.load(nn.MLP(record["settings"]["sizes"]), out / "model.npz")
     assert [p.shape[0] for p in model.parameters()][::2] == [256, 128, 10]
     assert (out / "curves.png").read_bytes()[:8] == PNG_SIGNATURE
     assert result.stderr == ""  # no progress bar, no warnings
@@ -41,13 +47,14 @@ def test_moons_run_and_default_out_folder(tmp_path):
                  cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     (run_folder,) = os.listdir(tmp_path / "runs")        # runs/<timestamp>
-    assert sorted(os.listdir(tmp_path / "runs" / run_folder)) == ["curves.png", "history.json", "model.npz"]
+    assert sorted(os.listdir(tmp_path / "runs" / run_folder)) == ["curves.png", "history.json", "model.npz",
+                                                                  "run.json"]
 
 
 @pytest.mark.parametrize("args, message", [
     (["--epochs", "0"], "--epochs must be >= 1, got 0"),
     (["--hidden", "64", "0"], "--hidden sizes must be >= 1, got [64, 0]"),
-    (["--lr", "-1"], "--lr must be > 0, got -1.0"),
+    (["--lr", "-1"], "--lr must be a finite number > 0, got -1.0"),
     (["--dataset", "cifar"], "invalid choice: 'cifar'"),
     (["--threads", "-1"], "--threads must be >= 0, got -1"),
 ])
@@ -58,14 +65,43 @@ def test_bad_flags_exit_with_a_usage_error(args, message, capsys):
     assert message in capsys.readouterr().err
 
 
-def test_curves_fall_back_to_matplotlib_without_viz(tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "viz", types.ModuleType("viz"))  # a viz without plot_history
-    history = nn.History.from_dict({"train_loss": [1.0, 0.5], "val_loss": [1.1, 0.7], "train_acc": [0.5, 0.8],
-                                    "val_acc": [0.4, 0.7], "best_epoch": 1})
-    path = tmp_path / "curves.png"
-    assert train.plot_curves(history, path) == path
-    assert path.read_bytes()[:8] == PNG_SIGNATURE
-    assert os.listdir(tmp_path) == ["curves.png"]
+@pytest.mark.parametrize("args, message", [
+    (["--lr", "inf"], "--lr must be a finite number > 0, got inf"),
+    (["--lr", "nan"], "--lr must be a finite number > 0, got nan"),
+    (["--weight-decay", "inf"], "--weight-decay must be a finite number >= 0, got inf"),
+    (["--seed", "-1"], "--seed must be >= 0, got -1"),
+    (["--patience", "-3"], "--patience must be >= 0, got -3"),
+    (["--hidden", "2000000000"], "--hidden 2000000000 with --batch-size 32 needs about 8.05 TB (weights, gradients, "
+                                 "optimizer state, activations) and this machine has"),
+    (["--out", "missing/run"], "--out 'missing/run': its parent '{tmp}/missing' does not exist"),
+    (["--out", "a_file"], "--out 'a_file' is an existing file, not a folder"),
+    (["--out", "a_file/run"], "--out 'a_file/run': its parent '{tmp}/a_file' is not a folder"),
+    (["--out", "/proc/run"], "--out '/proc/run': cannot create it"),   # even root cannot create these
+    (["--out", "/proc"], "--out '/proc': cannot write there"),
+    (["--out", "old_run"], "--out 'old_run' already holds a run (run.json); choose a new folder"),
+])
+def test_impossible_settings_and_out_folders_are_usage_errors_that_write_nothing(args, message, tmp_path, capsys,
+                                                                                 monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a_file").write_text("mine")
+    (tmp_path / "old_run").mkdir()
+    (tmp_path / "old_run" / "run.json").write_text("{}")
+    before = sorted(str(p) for p in tmp_path.rglob("*"))
+    with pytest.raises(SystemExit) as caught:
+        train.parse_args(args)
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert f"python -m nn.train: error: {message.format(tmp=tmp_path)}" in err and err.count("\n") == 2  # usage + error
+    assert sorted(str(p) for p in tmp_path.rglob("*")) == before
+    assert (tmp_path / "a_file").read_text() == "mine" and (tmp_path / "old_run" / "run.json").read_text() == "{}"
+
+
+def test_an_existing_empty_folder_or_a_new_child_of_one_is_a_fine_out(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "empty").mkdir()
+    for out in ("empty", "new", str(tmp_path / "empty" / "new")):
+        assert train.parse_args(["--out", out]).out == out
+    assert sorted(os.listdir(tmp_path)) == ["empty"] and os.listdir(tmp_path / "empty") == []  # probes left nothing
 
 
 def test_curves_go_through_viz_plot_history_when_it_exists(tmp_path, monkeypatch):
@@ -98,6 +134,13 @@ def test_a_diverging_run_is_a_one_line_error_not_a_traceback(tmp_path, capsys):
     assert code == 1
     err = capsys.readouterr().err
     assert err.startswith("error: fit: the loss became nan at epoch 1/2, step ") and "lower learning rate" in err
+    assert err.endswith(f"wrote model.npz, history.json, run.json to {tmp_path / 'run'} (status failed)\n")
+    assert err.count("\n") == 1
+    # A failed run leaves no empty folder: it says how it failed, with the last good step's model.
+    record = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert record["status"] == "failed" and record["error"].startswith("fit: the loss became nan")
+    assert record["metrics"]["epochs_run"] == 0 and sorted(os.listdir(tmp_path / "run")) == [
+        "history.json", "model.npz", "run.json"]
 
 
 def test_runs_in_the_same_second_get_their_own_folders(tmp_path, monkeypatch):
@@ -113,6 +156,6 @@ def test_runs_in_the_same_second_get_their_own_folders(tmp_path, monkeypatch):
         assert train.main(["--dataset", "moons", "--hidden", "4", "--epochs", "1", "--seed", seed,
                            "--no-progress"]) == 0
     assert sorted(os.listdir(tmp_path / "runs")) == ["20260102-030405", "20260102-030405-2"]
-    seeds = [json.loads((tmp_path / "runs" / f / "history.json").read_text())["run"]["seed"]
+    seeds = [json.loads((tmp_path / "runs" / f / "run.json").read_text())["seed"]
              for f in ("20260102-030405", "20260102-030405-2")]
     assert seeds == [0, 1]

@@ -1,11 +1,45 @@
 """nn.datasets: digits, moons, splitting, standardising, and MNIST IDX files written by the tests."""
 import gzip
+import os
+import pathlib
 import struct
+import subprocess
+import sys
+import tracemalloc
 
 import numpy as np
 import pytest
 
 from nn import datasets
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+# sha256 of scikit-learn 1.9.1's load_digits() arrays (X as float64, y as int64, C order), recorded while it was
+# still installed: the digits shipped in nn/data must give exactly the same samples.
+SKLEARN_DIGITS_SHA256 = ("20def7f70a702f0af9732fbba4375e147a7d54fe70d8c45569b8e7c1c7010c10",
+                         "a3c91c262eddcf7ba8f0e37507c30284493c9b20412ffe4af30d536401f7ba21")
+
+
+def test_load_digits_returns_scikit_learns_arrays_without_scikit_learn():
+    code = ("import hashlib, sys; from nn import datasets; X, y = datasets.load_digits(); "
+            "print(hashlib.sha256(X.tobytes()).hexdigest(), hashlib.sha256(y.tobytes()).hexdigest(), "
+            "any(m.split('.')[0] in ('sklearn', 'scipy') for m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                            env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [*SKLEARN_DIGITS_SHA256, "False"]
+
+
+def test_the_digits_file_is_package_data_and_scikit_learn_is_no_dependency():
+    tomllib = pytest.importorskip("tomllib" if sys.version_info >= (3, 11) else "tomli")
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    patterns = config["tool"]["setuptools"]["package-data"]["nn"]
+    shipped = {p.relative_to(ROOT / "nn").as_posix() for pattern in patterns for p in (ROOT / "nn").glob(pattern)}
+    assert {"data/digits.csv.gz", "data/README.md"} <= shipped
+    assert "CC BY 4.0" in (ROOT / "nn" / "data" / "README.md").read_text()
+    dependencies = " ".join(config["project"]["dependencies"])
+    assert "scikit-learn" not in dependencies and "scipy" not in dependencies
 
 
 def test_load_digits_is_the_real_8x8_data():
@@ -188,3 +222,73 @@ def test_load_mnist_checks_counts_and_label_range(mnist_folder):
     (folder / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(idx_bytes(np.array([1, 2, 3, 12, 0], np.uint8))))
     with pytest.raises(ValueError, match=r"labels in .* must be 0\.\.9, found 0\.\.12"):
         datasets.load_mnist(folder, kind="t10k")
+
+
+def gzip_file(path, head, zero_bytes):
+    """``head`` followed by ``zero_bytes`` zeros, gzipped in chunks (a 160 MB bomb is ~160 KB on disk)."""
+    with gzip.open(path, "wb", compresslevel=1) as f:
+        f.write(head)
+        zeros = bytes(1 << 20)
+        while zero_bytes > 0:
+            f.write(zeros[:zero_bytes])
+            zero_bytes -= len(zeros)
+    return path
+
+
+BOMB_BYTES = 160 << 20
+
+
+@pytest.mark.parametrize("head, message", [
+    (b"", r"has unknown dtype code 0x00"),  # gzipped zeros, as in the issue: refused after 4 bytes
+    (idx_bytes(np.array([1, 2, 3], np.uint8)), r"holds more than the 11 bytes its header \(shape \(3,\), uint8\) declares"),
+    (bytes([0, 0, 8, 2]) + struct.pack(">II", 2**32 - 1, 2**32 - 1),  # 16 EB declared, 160 MB held
+     r"declares 18446744065119617037 bytes \(shape \(4294967295, 4294967295\), uint8\), more than a gzip file "
+     r"of \d+ bytes can hold"),
+])
+def test_idx_bombs_are_refused_in_bounded_memory(tmp_path, head, message):
+    path = gzip_file(tmp_path / "bomb-idx1-ubyte.gz", head, BOMB_BYTES)
+    assert path.stat().st_size < 1 << 20
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=r"load_idx: '.*bomb-idx1-ubyte.gz' " + message):
+            datasets.load_idx(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 100 << 20, f"peak {peak / 2**20:.0f} MB"
+
+
+def test_a_truncated_gzip_idx_file_is_refused_after_the_data_it_holds(tmp_path):
+    path = gzip_file(tmp_path / "short-idx1-ubyte.gz", bytes([0, 0, 8, 1]) + struct.pack(">I", 100), 50)
+    with pytest.raises(ValueError, match=r"has 58 bytes but its header \(shape \(100,\), uint8\) needs 108: the "
+                                         r"file is truncated"):
+        datasets.load_idx(path)
+
+
+def test_an_uncompressed_idx_file_is_checked_against_its_size_before_reading(tmp_path):
+    path = tmp_path / "big-idx3-ubyte"
+    path.write_bytes(bytes([0, 0, 8, 3]) + struct.pack(">III", 60000, 28, 28) + bytes(1000))
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=r"has 1016 bytes but its header \(shape \(60000, 28, 28\), uint8\) needs 47040016"):
+            datasets.load_idx(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1 << 20  # nothing of the declared 47 MB was allocated
+
+
+@pytest.mark.parametrize("labels, found", [([3.0, np.nan, 4.0, 1.0, 5.0], "nan"), ([3.0, 1.0, 2.5, 1.0, 5.0], "2.5")])
+def test_label_files_with_nan_or_fractional_labels_are_refused(mnist_folder, labels, found):
+    folder, _, _ = mnist_folder
+    (folder / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(idx_bytes(np.array(labels), code=0x0E)))
+    with pytest.raises(ValueError, match=rf"load_mnist: labels in '.*t10k-labels-idx1-ubyte.gz' must be whole numbers "
+                                         rf"0\.\.9, found 1 that are not \(e\.g\. {found}\)"):
+        datasets.load_mnist(folder, kind="t10k")
+
+
+def test_float_label_files_with_whole_numbers_still_load(mnist_folder):
+    folder, _, labels = mnist_folder
+    (folder / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(idx_bytes(labels.astype(float), code=0x0E)))
+    _, y = datasets.load_mnist(folder, kind="t10k")
+    assert y.dtype == np.int64 and y.tolist() == labels.tolist()

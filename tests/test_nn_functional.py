@@ -107,6 +107,14 @@ def test_binary_cross_entropy_of_a_nan_probability_is_nan_but_a_nan_target_is_re
         F.binary_cross_entropy(Tensor([0.5, 0.5]), [1.0, np.nan])
 
 
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_binary_cross_entropy_with_logits_refuses_a_non_finite_target_but_not_a_nan_logit(bad):
+    assert np.isnan(F.binary_cross_entropy_with_logits(Tensor([np.nan, 0.5]), [1.0, 0.0]).item())
+    with pytest.raises(ValueError, match=rf"binary_cross_entropy_with_logits: every target value must be "
+                                         rf"finite, found {bad} at index \(1, 0\)"):
+        F.binary_cross_entropy_with_logits(Tensor(np.zeros((2, 2))), [[1.0, 0.0], [bad, 1.0]])
+
+
 def test_cross_entropy_label_errors_name_k_min_max_and_first_bad_index():
     logits = Tensor(np.zeros((4, 3)))
     with pytest.raises(ValueError, match=r"labels must be in 0\.\.2 for K=3 classes; found min -1, max 3, "

@@ -1,5 +1,9 @@
 """nn.save / nn.load: exact .npz round trips, atomic writes, and loads that validate before changing anything."""
 import os
+import re
+import threading
+import tracemalloc
+import warnings
 import zipfile
 
 import numpy as np
@@ -165,4 +169,168 @@ def test_parameters_named_like_savez_arguments_round_trip(tmp_path):
         assert archive["allow_pickle"].dtype == np.float32
     loaded = nn.load(Odd(1), path)
     for (_, p), (_, q) in zip(Odd(0).named_parameters(), loaded.named_parameters()):
+        np.testing.assert_array_equal(p.data, q.data)
+
+
+# ------------------------------------------------------------------ untrusted files: headers first, bounded memory
+def npz_member(archive, name, shape, data_bytes, descr="<f8", version=(1, 0)):
+    """Write a member whose .npy header declares ``shape`` and which then holds ``data_bytes`` zero bytes."""
+    with archive.open(name, "w", force_zip64=True) as entry:
+        header = {"descr": descr, "fortran_order": False, "shape": shape}
+        write_header = np.lib.format.write_array_header_1_0 if version == (1, 0) else np.lib.format.write_array_header_2_0
+        write_header(entry, header)
+        zeros = bytes(1 << 20)
+        while data_bytes > 0:
+            entry.write(zeros[:data_bytes])
+            data_bytes -= len(zeros)
+
+
+def good_state_archive(path, model, compression=zipfile.ZIP_STORED):
+    archive = zipfile.ZipFile(path, "w", compression, compresslevel=1 if compression else None)
+    for name, value in model.state_dict().items():
+        with archive.open(name + ".npy", "w") as entry:
+            np.lib.format.write_array(entry, value)
+    return archive
+
+
+BOMB_BYTES = 160 << 20  # 160 MB of zeros: deflated to ~160 KB; the old reader held all of it in memory
+
+
+@pytest.fixture(scope="module")
+def bombs(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("bombs")
+    model = nn.MLP([5, 7, 3], seed=1)
+    with good_state_archive(folder / "unknown.npz", model, zipfile.ZIP_DEFLATED) as archive:  # 160 MB, unknown name
+        npz_member(archive, "extra.npy", (BOMB_BYTES // 8,), BOMB_BYTES)
+    with zipfile.ZipFile(folder / "wrong_shape.npz", "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name, value in model.state_dict().items():
+            if name == "layers.0.weight":  # the right name, a 160 MB shape
+                npz_member(archive, name + ".npy", (BOMB_BYTES // 8,), BOMB_BYTES)
+            else:
+                with archive.open(name + ".npy", "w") as entry:
+                    np.lib.format.write_array(entry, value)
+    with good_state_archive(folder / "declares_gigabytes.npz", model) as archive:  # 3 GB declared, 16 bytes held
+        npz_member(archive, "huge.npy", (400_000_000,), 16)
+    with zipfile.ZipFile(folder / "known_gigabytes.npz", "w") as archive:
+        for name, value in model.state_dict().items():
+            if name == "layers.2.bias":
+                npz_member(archive, name + ".npy", (3, 2 ** 40), 24)  # right leading axis, 24 TB declared
+            else:
+                with archive.open(name + ".npy", "w") as entry:
+                    np.lib.format.write_array(entry, value)
+    with zipfile.ZipFile(folder / "huge_header.npz", "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        with archive.open("layers.0.weight.npy", "w", force_zip64=True) as entry:  # .npy 2.0: 4-byte header length
+            entry.write(b"\x93NUMPY\x02\x00" + (BOMB_BYTES).to_bytes(4, "little") + bytes(BOMB_BYTES))
+    return folder
+
+
+@pytest.mark.parametrize("name, message", [
+    ("unknown.npz", r"does not fit this MLP: unexpected names: extra"),
+    ("wrong_shape.npz", r"does not fit this MLP: 'layers.0.weight': shape \(20971520,\), the parameter has shape \(7, 5\)"),
+    ("declares_gigabytes.npz", r"member 'huge.npy': its header declares shape \(400000000,\) of float64 \(3200000000 "
+                               r"bytes\) but the member holds 16 bytes"),
+    ("known_gigabytes.npz", r"member 'layers.2.bias.npy': its header declares shape \(3, 1099511627776\)"),
+    ("huge_header.npz", r"member 'layers.0.weight.npy': .*array header"),
+])
+def test_bombs_are_refused_from_their_headers_in_bounded_memory(bombs, name, message):
+    model = nn.MLP([5, 7, 3], seed=0)
+    before = snapshot(model)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=rf"nn.load: .*{name}'.*{message}"):
+            nn.load(model, bombs / name)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 100 << 20, f"reading {name} peaked at {peak / 2**20:.0f} MB"
+    assert_unchanged(model, before)
+
+
+def hostile_archives(tmp_path, model):
+    """(file, the member the error must name, what it must say) for each way an archive can be hostile."""
+    made = []
+
+    def archive(name, compression=zipfile.ZIP_STORED):
+        made.append(tmp_path / name)
+        return good_state_archive(tmp_path / name, model, compression)
+
+    with archive("not_npy.npz") as z:
+        z.writestr("README.txt", "hello")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate name, as it should
+        with archive("duplicate.npz") as z:
+            with z.open("layers.0.bias.npy", "w") as entry:
+                np.lib.format.write_array(entry, np.zeros(7))
+    with archive("pickle.npz") as z:
+        with z.open("objects.npy", "w") as entry:
+            np.lib.format.write_array(entry, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    with archive("strings.npz") as z:
+        with z.open("names.npy", "w") as entry:
+            np.lib.format.write_array(entry, np.array(["a", "b"]))
+    with archive("version3.npz") as z:
+        with z.open("v3.npy", "w") as entry:
+            np.lib.format.write_array(entry, np.zeros(2), version=(3, 0))
+    with archive("folder.npz") as z:
+        z.mkdir("layers")
+    with archive("deflated.npz", zipfile.ZIP_DEFLATED):
+        pass
+    data = bytearray((tmp_path / "deflated.npz").read_bytes())
+    with zipfile.ZipFile(tmp_path / "deflated.npz") as z:
+        info = z.getinfo("layers.0.weight.npy")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    data[start + 5:start + 25] = bytes(range(20))  # the deflate stream itself is damaged: zlib.error
+    (tmp_path / "zlib.npz").write_bytes(bytes(data))
+    made.append(tmp_path / "zlib.npz")
+    data = bytearray((tmp_path / "deflated.npz").read_bytes())
+    for offset in (info.header_offset + 8, data.index(b"PK\x01\x02") + 10):  # its local and central headers
+        data[offset:offset + 2] = (99).to_bytes(2, "little")  # an unknown compression method
+    (tmp_path / "method.npz").write_bytes(bytes(data))
+    made.append(tmp_path / "method.npz")
+    return made
+
+
+@pytest.mark.parametrize("name, message", [
+    ("not_npy.npz", r"member 'README.txt' is not an .npy array"),
+    ("duplicate.npz", r"member 'layers.0.bias.npy' appears twice"),
+    ("pickle.npz", r"member 'objects.npy': dtype object holds Python objects \(a pickle\): refused"),
+    ("strings.npz", r"member 'names.npy': dtype <U1 is not a plain number type"),
+    ("version3.npz", r"member 'v3.npy': .npy format version \(3, 0\) is not supported"),
+    ("folder.npz", r"member 'layers/' is not an .npy array"),
+    ("zlib.npz", r"member 'layers.0.weight.npy': .*(decompress|CRC)"),
+    ("method.npz", r"member 'layers.0.weight.npy': .*compression method"),
+])
+def test_hostile_archives_are_a_value_error_naming_file_and_member(tmp_path, name, message):
+    model = nn.MLP([5, 7, 3], seed=0)
+    hostile_archives(tmp_path, nn.MLP([5, 7, 3], seed=1))
+    before = snapshot(model)
+    with pytest.raises(ValueError, match=rf"nn.load: cannot read '.*{name}' as a saved model .*{message}"):
+        nn.load(model, tmp_path / name)
+    assert_unchanged(model, before)
+
+
+def test_a_fifo_or_a_folder_is_refused_without_blocking(tmp_path):
+    model = nn.MLP([5, 7, 3], seed=0)
+    before = snapshot(model)
+    paths = [tmp_path]
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "pipe.npz")  # opening it for reading would wait forever for a writer
+        paths.append(tmp_path / "pipe.npz")
+    for path in paths:
+        outcome = []
+        reader = threading.Thread(target=lambda: outcome.append(pytest.raises(ValueError, nn.load, model, path)),
+                                  daemon=True)
+        reader.start()
+        reader.join(timeout=10)
+        assert outcome, f"nn.load({str(path)!r}) blocked"
+        assert re.search(r"nn.load: '.*' is not a regular file \(a folder, a FIFO or a device\)", str(outcome[0].value))
+    assert_unchanged(model, before)
+
+
+def test_fortran_order_and_deflated_members_still_load(tmp_path):
+    """np.savez_compressed's files, and arrays stored column-major, are legitimate .npz files."""
+    model = nn.MLP([5, 7, 3], seed=1)
+    state = {name: np.asfortranarray(value) for name, value in model.state_dict().items()}
+    np.savez_compressed(tmp_path / "compressed.npz", **state)
+    loaded = nn.load(nn.MLP([5, 7, 3], seed=0), tmp_path / "compressed.npz")
+    for (_, p), (_, q) in zip(model.named_parameters(), loaded.named_parameters()):
         np.testing.assert_array_equal(p.data, q.data)

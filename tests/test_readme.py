@@ -29,6 +29,7 @@ def test_the_quick_tour_runs_and_prints_its_stated_outputs(tmp_path, monkeypatch
         assert shown in readme, shown
         assert shown in output, (shown, output)
     assert (tmp_path / "moons.npz").exists() and (tmp_path / "graph.svg").exists()
+    assert (tmp_path / "run.npz").exists()
 
 
 STATED_OUTPUTS = [
@@ -39,5 +40,6 @@ STATED_OUTPUTS = [
     "(Tensor(9.), Tensor([ 3., 12.]))", "[[6.0, 0.0], [0.0, 12.0]]", "[[2.0, 0.0], [0.0, 6.0]]",
     "(Tensor([1., 9.]), Tensor([2., 6.]))", "(Tensor(9.), Tensor([6., 0.]))",
     "validation accuracy 0.967, best epoch 13",
+    "validation accuracy 0.973",
     "['layers.0.weight', 'layers.0.bias', 'layers.2.weight', 'layers.2.bias', 'layers.4.weight', 'layers.4.bias']",
 ]

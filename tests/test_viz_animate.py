@@ -1,4 +1,6 @@
 """viz.animate_backward: one frame per backward step, ending at the engine's gradients."""
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -9,7 +11,7 @@ import pytest
 
 import autograd_core as ag
 import viz
-from viz.animate import backward_frames
+from viz.animate import MANIFEST, backward_frames
 from viz.circuit import neuron
 from viz.gradients import backward_steps
 
@@ -84,8 +86,8 @@ def test_svg_frames_in_a_folder(tmp_path):
     f, leaves = neuron(backward=False)
     folder = viz.animate_backward(f, tmp_path / "frames", style="record")
     names = sorted(os.listdir(folder))
-    assert names == [f"frame_{k:03d}.svg" for k in range(9)]
-    for name in names:
+    assert names == [MANIFEST] + [f"frame_{k:03d}.svg" for k in range(9)]
+    for name in names[1:]:
         ElementTree.parse(folder / name)
 
 
@@ -96,7 +98,39 @@ def test_a_shorter_animation_into_the_same_folder_leaves_no_stale_frames(tmp_pat
     (tmp_path / "frames" / "notes.txt").write_text("mine")
     w = ag.Tensor(2.0, requires_grad=True, label="w")
     folder = viz.animate_backward((w * 3.0).sigmoid(), tmp_path / "frames")  # 3 frames
-    assert sorted(os.listdir(folder)) == ["frame_000.svg", "frame_001.svg", "frame_002.svg", "notes.txt"]
+    assert sorted(os.listdir(folder)) == [MANIFEST, "frame_000.svg", "frame_001.svg", "frame_002.svg", "notes.txt"]
+
+
+@needs_dot
+def test_only_frames_it_wrote_itself_are_ever_deleted(tmp_path):
+    """A user's own frame_NNN.svg, or one of ours the user has since edited, survives a shorter rerun."""
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    (folder / "frame_012.svg").write_text("the user's own picture")  # named like a frame, never written by us
+    f, _ = neuron(backward=False)
+    viz.animate_backward(f, folder, style="record")  # 9 frames: 000..008
+    (folder / "frame_007.svg").write_text("edited by the user")
+    w = ag.Tensor(2.0, requires_grad=True, label="w")
+    viz.animate_backward((w * 3.0).sigmoid(), folder)  # 3 frames: 003..006 and 008 are ours and unchanged
+    assert sorted(os.listdir(folder)) == [MANIFEST, "frame_000.svg", "frame_001.svg", "frame_002.svg",
+                                          "frame_007.svg", "frame_012.svg"]
+    assert (folder / "frame_012.svg").read_text() == "the user's own picture"
+    assert (folder / "frame_007.svg").read_text() == "edited by the user"
+    assert sorted(json.loads((folder / MANIFEST).read_text())) == ["frame_000.svg", "frame_001.svg", "frame_002.svg"]
+
+
+@needs_dot
+def test_a_hostile_manifest_cannot_make_it_delete_anything_else(tmp_path):
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    (tmp_path / "precious.txt").write_text("keep")
+    (folder / "frame_050.svg").write_text("keep")
+    digest = hashlib.sha256(b"keep").hexdigest()
+    (folder / MANIFEST).write_text(json.dumps({"../precious.txt": digest, "frame_050.svg": "0" * 64,
+                                               "/etc/hostname": digest}))
+    w = ag.Tensor(2.0, requires_grad=True, label="w")
+    viz.animate_backward((w * 3.0).sigmoid(), folder)
+    assert (tmp_path / "precious.txt").read_text() == "keep" and (folder / "frame_050.svg").read_text() == "keep"
 
 
 def test_without_dot_the_frames_source_is_saved(tmp_path, monkeypatch):

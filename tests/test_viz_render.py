@@ -129,3 +129,14 @@ def test_a_20000_node_graph_renders_within_max_nodes(tmp_path):
     text = written.read_text(encoding="utf-8")
     ElementTree.fromstring(text.encode("utf-8"))
     assert "more tensors hidden" in text and text.count('class="node"') <= 120 + 6  # + legend
+
+
+def test_a_path_with_dotdot_creates_only_the_folders_it_needs(tmp_path, monkeypatch):
+    """``a/b/../../c/g.svg`` is ``c/g.svg``: creating ``a/b`` on the way would litter the user's folder."""
+    monkeypatch.chdir(tmp_path)
+    f, _ = neuron()
+    written = viz.render_graph(f, "a/b/../../c/g.dot")  # .dot: no Graphviz needed for this property
+    assert os.listdir(tmp_path) == ["c"]
+    assert os.listdir(tmp_path / "c") == ["g.dot"]
+    assert written.resolve() == (tmp_path / "c" / "g.dot").resolve()
+    assert written.read_text().startswith("digraph")

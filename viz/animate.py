@@ -8,8 +8,11 @@ marked "+…". The last frame shows every gradient, equal to what ``backward()``
 computes.
 """
 import dataclasses
+import hashlib
 import html
+import json
 import pathlib
+import re
 from dataclasses import dataclass
 
 import graphviz
@@ -18,7 +21,9 @@ from .format import NUMBER_FORMAT, format_array, tensor_name
 from .gradients import backward_steps
 from .graph import DrawOptions, build_digraph
 from .layout import GraphPlan
-from .render import GraphvizNotFoundError, pipe_dot, write_atomically
+from autograd_core.files import atomic_write
+
+from .render import GraphvizNotFoundError, pipe_dot
 
 
 @dataclass
@@ -72,7 +77,10 @@ def animate_backward(root, path=None, grad=None, style="circuit", max_frames=200
 
     ``path`` ending in ``.html``: one self-contained HTML file (inline SVGs, buttons,
     a slider and the arrow keys; no network needed). Any other ``path``: a folder of
-    ``frame_000.svg``, ``frame_001.svg``, … Without ``path``: the list of ``Frame``s.
+    ``frame_000.svg``, ``frame_001.svg``, … and ``.animate_backward.json``, the list of what
+    was written: rerunning into the folder removes the frames of an earlier, longer
+    animation that are listed there and unchanged, never any other file.
+    Without ``path``: the list of ``Frame``s.
     ``root`` must be a one-element tensor (or pass ``grad=``). Needs Graphviz's ``dot``
     to write files; without it the frames' DOT source is saved and a
     ``GraphvizNotFoundError`` says how to install Graphviz. Returns the path written.
@@ -103,21 +111,57 @@ def _svgs(frames, save_source):
         raise GraphvizNotFoundError(f"{error}\nThe frames' DOT source was saved to {str(where)!r}.") from None
 
 
+MANIFEST = ".animate_backward.json"  # the files animate_backward wrote in a folder: the only ones it may delete
+_OUR_NAMES = re.compile(r"frame_\d{3,}\.(svg|dot)")
+
+
 def _write_svg_folder(frames, folder):
     def save_source(text):
-        for k, frame in enumerate(frames):
-            write_atomically(folder / f"frame_{k:03d}.dot", frame.digraph.source)
+        _write_files(folder, {f"frame_{k:03d}.dot": frame.digraph.source for k, frame in enumerate(frames)})
         return folder
-    for k, svg in enumerate(_svgs(frames, save_source)):
-        write_atomically(folder / f"frame_{k:03d}.svg", svg)
-    for stale in folder.glob("frame_[0-9][0-9][0-9].svg"):  # left by an earlier, longer animation
-        if int(stale.stem[len("frame_"):]) >= len(frames):
-            stale.unlink()
+    svgs = _svgs(frames, save_source)
+    _write_files(folder, {f"frame_{k:03d}.svg": svg for k, svg in enumerate(svgs)})
     return folder
 
 
+def _write_files(folder, texts):
+    """Write ``{name: text}`` into ``folder``; then remove what an earlier animation wrote there and this one
+    did not rewrite (frames past the new last one), but only files the manifest lists with the content we
+    wrote: a user's own ``frame_012.svg``, or one of ours the user has since edited, is never deleted."""
+    earlier = _read_manifest(folder)
+    written = {}
+    for name, text in texts.items():
+        data = text.encode("utf-8")
+        atomic_write(folder / name, data, make_folders=True)
+        written[name] = hashlib.sha256(data).hexdigest()
+    for name, digest in earlier.items():
+        path = folder / name
+        if name not in written and path.is_file() and not path.is_symlink() and _digest(path) == digest:
+            path.unlink()
+    atomic_write(folder / MANIFEST, json.dumps(written, indent=0, sort_keys=True))
+
+
+def _read_manifest(folder):
+    """{file name: sha256} from the folder's manifest; anything unexpected in it is ignored (never deleted)."""
+    try:
+        listed = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(listed, dict):
+        return {}
+    return {name: digest for name, digest in listed.items()
+            if isinstance(name, str) and _OUR_NAMES.fullmatch(name) and isinstance(digest, str)}
+
+
+def _digest(path):
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
 def _write_html(frames, path, root):
-    svgs = _svgs(frames, lambda text: write_atomically(path.with_suffix(".dot"), text))
+    svgs = _svgs(frames, lambda text: atomic_write(path.with_suffix(".dot"), text, make_folders=True))
     title = f"The backward pass of {root.label or 'the output'}, one op at a time"
     parts = []
     for k, (frame, svg) in enumerate(zip(frames, svgs)):
@@ -125,7 +169,7 @@ def _write_html(frames, path, root):
         parts.append(f'<div class="frame" id="frame{k}"{"" if k == 0 else " hidden"}>'
                      f'<p class="caption">{html.escape(frame.caption)}</p>{svg}</div>')
     page = _PAGE.format(title=html.escape(title), last=len(frames) - 1, frames="\n".join(parts))
-    return write_atomically(path, page)
+    return atomic_write(path, page, make_folders=True)
 
 
 _PAGE = """<!DOCTYPE html>

@@ -9,7 +9,7 @@ import math
 import numbers
 import pathlib
 
-from .render import write_atomically
+from autograd_core.files import atomic_write
 
 HISTORY_KEYS = ("train_loss", "val_loss", "train_acc", "val_acc", "best_epoch")
 PLOT_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf", ".jpg": "jpg", ".jpeg": "jpg"}
@@ -108,4 +108,4 @@ def plot_history(history, path=None, title="Training history"):
         return figure
     buffer = io.BytesIO()
     figure.savefig(buffer, format=fmt, dpi=130)
-    return write_atomically(path, buffer.getvalue())
+    return atomic_write(pathlib.Path(path), buffer.getvalue(), make_folders=True)

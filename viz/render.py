@@ -9,7 +9,7 @@ import pathlib
 
 import graphviz
 
-from nn.serialization import atomic_write  # the project's one atomic file writer
+from autograd_core.files import atomic_write  # the project's one atomic file writer
 
 IMAGE_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".jpg": "jpg", ".jpeg": "jpg"}
 SOURCE_SUFFIXES = (".dot", ".gv")
@@ -25,19 +25,6 @@ INSTALL_HELP = """Install Graphviz (the `dot` program), then run again:
 
 class GraphvizNotFoundError(RuntimeError):
     """Graphviz's ``dot`` program is not on PATH; the message says how to install it."""
-
-
-def write_atomically(path, data):
-    """Write bytes (or text, as UTF-8) to ``path`` via a temporary file and ``os.replace``.
-
-    Missing parent folders are created. Returns ``path`` as a ``pathlib.Path``.
-    """
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    atomic_write(path, lambda file: file.write(data))
-    return path
 
 
 def image_format(path, caller):
@@ -68,7 +55,7 @@ def pipe_dot(digraph, fmt, caller, source_path=None):
     except graphviz.ExecutableNotFound:
         saved = ""
         if source_path is not None:
-            write_atomically(source_path, digraph.source)
+            atomic_write(source_path, digraph.source, make_folders=True)
             saved = f"\nNothing is lost: the graph's DOT source was saved to {str(source_path)!r}."
         raise GraphvizNotFoundError(f"{caller}: Graphviz's `dot` program was not found on PATH, so the "
                                     f"{fmt.upper()} could not be drawn.{saved}\n{INSTALL_HELP}") from None
@@ -103,8 +90,8 @@ def render_graph(root, path, keep_source=False, **draw_options):
         digraph = draw_graph(root, **draw_options)
     source_path = path.with_suffix(".dot")
     if fmt == "dot":
-        return write_atomically(path, digraph.source)
+        return atomic_write(path, digraph.source, make_folders=True)
     data = pipe_dot(digraph, fmt, "render_graph", source_path)
     if keep_source:
-        write_atomically(source_path, digraph.source)
-    return write_atomically(path, data)
+        atomic_write(source_path, digraph.source, make_folders=True)
+    return atomic_write(path, data, make_folders=True)

@@ -1,0 +1,169 @@
+"""Writing files atomically: the one writer that ``nn`` (models, histories) and ``viz`` (pictures) share.
+
+``atomic_write`` writes a temporary file beside the target, fsyncs it, renames it over the
+target (``os.replace`` is atomic) and fsyncs the folder, so a crash or a power cut leaves
+either the old file or the new one, never half a file. The temporary file is named
+``.<name>.<8 hex digits>.tmp``:
+
+- an exception (Ctrl-C included) removes it;
+- SIGTERM (the default ``kill``) removes it too: while a write is running in the main thread
+  and SIGTERM has its default action, a handler turns it into an exception, the temporary
+  file is removed, and the signal is then delivered again so the process still dies of it;
+- ``kill -9`` cannot be caught: the next write of the same target removes temporary files of
+  that target older than this process (exactly this name pattern, nothing else).
+
+It lives in ``autograd_core`` because both upper layers need it and neither may import the other.
+"""
+import os
+import pathlib
+import re
+import secrets
+import signal
+import stat
+import threading
+import time
+
+_STARTED = time.time()  # temporary files older than this belong to earlier (killed) processes
+
+
+def atomic_write(path, content, *, make_folders=False):
+    """Write ``content`` to ``path`` all at once: the old file or the new one, never half of one.
+
+    ``content``: bytes, a str (written as UTF-8) or a function ``write(binary_file)``.
+    ``make_folders=True`` first creates the missing folders of the *normalised* path
+    (``a/b/../c/f.svg`` creates only ``c``, resolved as the OS resolves ``..``).
+    Replacing a file keeps its permissions; a new file gets the umask's, as ``open`` gives.
+    Returns the path written (``..`` resolved when folders were made): a ``pathlib.Path``
+    when given one, else a str.
+
+    >>> atomic_write("notes.txt", "hello")
+    'notes.txt'
+    >>> atomic_write("weights.bin", lambda f: f.write(b"\\x00" * 8))
+    'weights.bin'
+    """
+    given = path
+    path = os.fspath(path)
+    if make_folders:
+        path = _normalised(path)
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    if isinstance(content, str):
+        content = content.encode("utf-8")
+    write = content if callable(content) else (lambda file: file.write(content))
+    folder, name = os.path.split(os.path.abspath(path))
+    remove_stale_temporaries(folder, name)
+    with _sigterm_as_exception():
+        handle, temporary = _create_temporary(folder, name)
+        try:
+            with os.fdopen(handle, "wb") as file:
+                write(file)
+                file.flush()
+                os.fsync(file.fileno())
+            try:  # replacing a file keeps its permissions, as writing it in place would
+                os.chmod(temporary, stat.S_IMODE(os.stat(path).st_mode))
+            except FileNotFoundError:
+                pass
+            os.replace(temporary, path)
+        except BaseException:
+            if os.path.lexists(temporary):
+                os.unlink(temporary)
+            raise
+    _fsync_folder(folder)  # the rename itself is durable only once the folder's entry is on disk
+    return pathlib.Path(path) if isinstance(given, pathlib.PurePath) else path
+
+
+def remove_stale_temporaries(folder, name):
+    """Remove ``.<name>.<8 hex>.tmp`` files in ``folder`` left by writes that were killed (``kill -9``).
+
+    Only regular files matching exactly that pattern and last modified before this process
+    started are removed: a write still running in another process is left alone.
+    Returns the names removed.
+
+    >>> remove_stale_temporaries(".", "model.npz")
+    []
+    """
+    pattern = re.compile(rf"\.{re.escape(name)}\.[0-9a-f]{{8}}\.tmp")
+    removed = []
+    try:
+        entries = os.scandir(folder)
+    except OSError:
+        return removed  # a missing folder: the write itself will say so
+    with entries:
+        for entry in entries:
+            if not pattern.fullmatch(entry.name):
+                continue
+            try:
+                info = entry.stat(follow_symlinks=False)
+                if stat.S_ISREG(info.st_mode) and info.st_mtime < _STARTED:
+                    os.unlink(entry.path)
+                    removed.append(entry.name)
+            except OSError:  # removed meanwhile by another process, or not ours to remove
+                continue
+    return removed
+
+
+def _normalised(path):
+    """``path`` with ``..`` resolved the way the OS would where folders exist, lexically beyond."""
+    if ".." not in path.replace("\\", "/").split("/"):
+        return path
+    folder, name = os.path.split(path)
+    resolved = os.path.realpath(folder or ".")
+    relative = os.path.relpath(resolved)
+    return os.path.join(resolved if os.path.isabs(path) or relative.startswith("..") else relative, name)
+
+
+def _create_temporary(folder, name):
+    """A new, uniquely named file in ``folder``, opened for writing: (fd, path).
+
+    Why not ``tempfile.mkstemp``: it creates mode 0600, so every saved model and picture
+    would end up private. Mode 0666 here lets the umask decide, as ``open(path, "w")`` does.
+    """
+    for _ in range(100):
+        temporary = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                           0o666), temporary
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"atomic_write: could not create a temporary file in {folder!r}")
+
+
+def _fsync_folder(folder):
+    if not hasattr(os, "O_DIRECTORY"):  # Windows cannot open a folder; NTFS journals the rename
+        return
+    try:
+        handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:  # a folder we may write into but not read: the rename stands, unsynced
+        return
+    try:
+        os.fsync(handle)
+    except OSError:  # some file systems refuse to fsync a folder: nothing more to do
+        pass
+    finally:
+        os.close(handle)
+
+
+class _Terminated(BaseException):
+    """SIGTERM arrived during a write: unwinds it (removing the temporary file), then the signal is re-sent."""
+
+
+class _sigterm_as_exception:
+    """Within the block, SIGTERM with its default action (die) raises ``_Terminated`` instead;
+    on leaving, the old action is restored and a SIGTERM that arrived is delivered again."""
+
+    def __enter__(self):
+        self.active = (threading.current_thread() is threading.main_thread()
+                       and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL)
+        if self.active:
+            signal.signal(signal.SIGTERM, self._raise)
+        return self
+
+    @staticmethod
+    def _raise(signum, frame):
+        raise _Terminated()
+
+    def __exit__(self, kind, error, traceback):
+        if self.active:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            if kind is _Terminated:
+                os.kill(os.getpid(), signal.SIGTERM)  # die of the signal, as if we had never caught it
+        return False

@@ -1,0 +1,120 @@
+"""Datasets and mini-batches, as ``torch.utils.data`` (``TensorDataset``, ``DataLoader``),
+but plain numpy: a loader yields tuples of numpy arrays, which models and losses accept.
+
+The shuffled order is reproducible: a loader made with ``seed`` draws epoch k's order
+from ``numpy.random.default_rng(seed)`` after k-1 earlier epochs, the same stream
+``nn.fit(..., seed=seed)`` uses, so the two give the same batches.
+
+>>> loader = DataLoader(TensorDataset(X, y), batch_size=32, shuffle=True, seed=0)
+>>> for epoch in range(10):
+...     for xb, yb in loader:
+...         opt.zero_grad(); loss_fn(model(xb), yb).backward(); opt.step()
+"""
+import numbers
+
+import numpy as np
+
+from autograd_core import Tensor
+
+
+def _array(value):
+    return np.asarray(value.data if isinstance(value, Tensor) else value)
+
+
+class TensorDataset:
+    """Rows of equally long arrays, taken together: ``TensorDataset(X, y)[3] == (X[3], y[3])``.
+
+    >>> len(TensorDataset(np.zeros((10, 2)), np.arange(10)))
+    10
+    """
+
+    def __init__(self, *arrays):
+        if not arrays:
+            raise ValueError("TensorDataset: give at least one array, e.g. TensorDataset(X, y)")
+        self.arrays = tuple(_array(a) for a in arrays)
+        lengths = [len(a) if a.ndim else None for a in self.arrays]
+        if None in lengths or len(set(lengths)) != 1:
+            shapes = ", ".join(str(a.shape) for a in self.arrays)
+            raise ValueError(f"TensorDataset: every array needs the same number of rows (first axis), "
+                             f"got shapes {shapes}")
+
+    def __len__(self):
+        return len(self.arrays[0])
+
+    def __getitem__(self, index):
+        return tuple(a[index] for a in self.arrays)
+
+
+def _collate(items):
+    """Stack a list of examples (tuples of arrays, or arrays) into one batch."""
+    if isinstance(items[0], tuple):
+        return tuple(np.stack([_array(item[i]) for item in items]) for i in range(len(items[0])))
+    return np.stack([_array(item) for item in items])
+
+
+class DataLoader:
+    """Iterate over ``dataset`` in mini-batches of ``batch_size`` rows, reshuffled every epoch
+    when ``shuffle`` (reproducibly from ``seed``); ``drop_last`` skips a final short batch.
+    ``dataset`` is a ``TensorDataset``, anything with ``len`` and integer indexing, or a tuple
+    of arrays ``(X, y)``.
+
+    >>> loader = DataLoader((X, y), batch_size=64, shuffle=True, seed=0)
+    >>> xb, yb = next(iter(loader))
+    >>> len(loader)             # batches per epoch
+    """
+
+    def __init__(self, dataset, batch_size=1, shuffle=False, seed=None, drop_last=False):
+        if isinstance(dataset, (tuple, list)) and dataset and all(
+                isinstance(a, (np.ndarray, Tensor)) for a in dataset):
+            dataset = TensorDataset(*dataset)
+        elif isinstance(dataset, (np.ndarray, Tensor)):
+            dataset = TensorDataset(dataset)
+        if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
+            raise TypeError(f"DataLoader: dataset must have len() and [index] (e.g. TensorDataset(X, y)) or be "
+                            f"a tuple of arrays (X, y), got {type(dataset).__name__}")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
+            raise ValueError(f"DataLoader: batch_size must be a positive int, got {batch_size!r}")
+        if len(dataset) == 0:
+            raise ValueError("DataLoader: the dataset is empty")
+        self.dataset, self.batch_size = dataset, int(batch_size)
+        self.shuffle, self.drop_last, self.seed = bool(shuffle), bool(drop_last), seed
+        self.generator = np.random.default_rng(seed)
+
+    def __len__(self):
+        n = len(self.dataset)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+    def __iter__(self):
+        n = len(self.dataset)
+        order = self.generator.permutation(n) if self.shuffle else np.arange(n)
+        fast = isinstance(self.dataset, TensorDataset)
+        for start in range(0, len(self) * self.batch_size, self.batch_size):
+            rows = order[start:start + self.batch_size]
+            if fast:
+                yield tuple(a[rows] for a in self.dataset.arrays)
+            else:
+                yield _collate([self.dataset[int(i)] for i in rows])
+
+    def state_dict(self):
+        """The shuffling generator's state, so a resumed run draws the same next epochs:
+        ``saved = loader.state_dict(); ...; loader.load_state_dict(saved)``."""
+        return {"generator": self.generator.bit_generator.state}
+
+    def load_state_dict(self, state_dict):
+        """Restore ``state_dict()``; checked by numpy before anything changes."""
+        if not isinstance(state_dict, dict) or set(state_dict) != {"generator"}:
+            raise ValueError(f"DataLoader.load_state_dict: expected the dict returned by state_dict() "
+                             f"(key 'generator'), got {state_dict!r:.80}")
+        generator = np.random.default_rng()
+        try:
+            generator.bit_generator.state = state_dict["generator"]
+        except (TypeError, ValueError, KeyError) as error:
+            raise ValueError(f"DataLoader.load_state_dict: not a numpy PCG64 generator state: {error}") from error
+        self.generator = generator
+
+    def __repr__(self):
+        return (f"DataLoader({len(self.dataset)} rows, batch_size={self.batch_size}, shuffle={self.shuffle}, "
+                f"drop_last={self.drop_last})")
+
+
+__all__ = ["TensorDataset", "DataLoader"]

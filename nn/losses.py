@@ -1,0 +1,145 @@
+"""Loss modules with ``torch.nn``'s names and arguments, thin wrappers over ``nn.functional``.
+
+Each is a ``Module``: build it once with its options, call it as ``loss_fn(output, target)``.
+``reduction`` is "mean" (default), "sum" or "none" (one loss per element or row). Values
+and gradients equal torch.nn's (``tests/test_nn_losses.py``).
+
+>>> loss_fn = CrossEntropyLoss(label_smoothing=0.1)
+>>> loss = loss_fn(model(X), y); loss.backward()
+"""
+import numpy as np
+
+from autograd_core import Tensor
+
+from . import functional as F
+from .module import Module
+
+
+class _Loss(Module):
+    def __init__(self, reduction="mean"):
+        super().__init__()
+        F._check_reduction(type(self).__name__, reduction)
+        self.reduction = reduction
+
+    def extra_repr(self):
+        return f"reduction={self.reduction!r}" if self.reduction != "mean" else ""
+
+
+def _elementwise_weight(owner, weight):
+    if weight is None:
+        return None
+    weight = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
+    if weight.dtype.kind not in "fiu" or not np.isfinite(weight).all():
+        raise ValueError(f"{owner}: weight must be finite numbers, got dtype {weight.dtype}")
+    return weight
+
+
+def _weighted(owner, loss, weight, reduction):
+    """PyTorch's elementwise ``weight``: multiply the unreduced losses, then reduce."""
+    if weight is not None:
+        loss = loss * weight.astype(loss.dtype)
+    return F._reduce(owner, loss, reduction)
+
+
+class MSELoss(_Loss):
+    """mean((input - target)**2): ``MSELoss()(prediction, target)``."""
+
+    def forward(self, input, target):
+        return F.mse_loss(input, target, reduction=self.reduction)
+
+
+class L1Loss(_Loss):
+    """mean(|input - target|): ``L1Loss()(prediction, target)``."""
+
+    def forward(self, input, target):
+        return F.l1_loss(input, target, reduction=self.reduction)
+
+
+class HuberLoss(_Loss):
+    """Quadratic within ``delta`` of the target, linear beyond: ``HuberLoss(delta=1.0)(prediction, target)``."""
+
+    def __init__(self, reduction="mean", delta=1.0):
+        super().__init__(reduction)
+        F.huber_loss(Tensor([0.0]), Tensor([0.0]), delta=delta)  # checks delta now, not at the first call
+        self.delta = float(delta)
+
+    def forward(self, input, target):
+        return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
+
+
+class BCELoss(_Loss):
+    """Binary cross-entropy of probabilities (after a sigmoid), with an optional elementwise ``weight``:
+    ``BCELoss()(model(X).sigmoid(), y)``. Prefer ``BCEWithLogitsLoss`` on raw scores."""
+
+    def __init__(self, weight=None, reduction="mean"):
+        super().__init__(reduction)
+        self.weight = _elementwise_weight("BCELoss", weight)
+
+    def forward(self, input, target):
+        loss = F.binary_cross_entropy(input, target, reduction="none")
+        return _weighted("BCELoss", loss, self.weight, self.reduction)
+
+
+class BCEWithLogitsLoss(_Loss):
+    """Binary cross-entropy of sigmoid(input), computed stably from the logits. ``pos_weight``
+    (one per class, broadcast over rows) multiplies the positive terms, trading recall for
+    precision: -(pos_weight * t * log sigmoid(x) + (1 - t) * log sigmoid(-x)).
+
+    >>> BCEWithLogitsLoss(pos_weight=np.array([3.0]))(logits, y)
+    """
+
+    def __init__(self, weight=None, reduction="mean", pos_weight=None):
+        super().__init__(reduction)
+        self.weight = _elementwise_weight("BCEWithLogitsLoss", weight)
+        self.pos_weight = _elementwise_weight("BCEWithLogitsLoss (pos_weight)", pos_weight)
+
+    def forward(self, input, target):
+        if self.pos_weight is None:
+            loss = F.binary_cross_entropy_with_logits(input, target, reduction="none")
+        else:
+            input = F._as_input("BCEWithLogitsLoss", input)
+            target = F._target_like("BCEWithLogitsLoss", target, input)
+            F._same_shape("BCEWithLogitsLoss", input, target)
+            softplus_of_minus_abs = (1 + (-input.abs()).exp()).log()
+            log_sigmoid = -((-input).relu() + softplus_of_minus_abs)        # log sigmoid(x), finite at +-1000
+            log_sigmoid_minus = -(input.relu() + softplus_of_minus_abs)     # log sigmoid(-x)
+            positive = self.pos_weight.astype(input.dtype) * target
+            loss = -(positive * log_sigmoid + (1 - target) * log_sigmoid_minus)
+        return _weighted("BCEWithLogitsLoss", loss, self.weight, self.reduction)
+
+
+class CrossEntropyLoss(_Loss):
+    """Softmax cross-entropy of logits (N, K) against class indices (N,) or probabilities (N, K),
+    with PyTorch's ``weight`` (per class; the mean divides by the targets' summed weights),
+    ``ignore_index`` and ``label_smoothing``.
+
+    >>> loss_fn = CrossEntropyLoss(weight=np.array([1.0, 3.0]), ignore_index=-1)
+    """
+
+    def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+        super().__init__(reduction)
+        self.weight = weight
+        self.ignore_index = int(ignore_index)
+        if not (isinstance(label_smoothing, (int, float)) and 0 <= label_smoothing <= 1):
+            raise ValueError(f"CrossEntropyLoss: label_smoothing must be in [0, 1], got {label_smoothing!r}")
+        self.label_smoothing = float(label_smoothing)
+
+    def forward(self, input, target):
+        return F.cross_entropy(input, target, reduction=self.reduction, weight=self.weight,
+                               ignore_index=self.ignore_index, label_smoothing=self.label_smoothing)
+
+
+class NLLLoss(_Loss):
+    """Negative log-likelihood of log-probabilities (e.g. ``LogSoftmax(dim=1)``'s output) at class
+    indices, with ``weight`` and ``ignore_index``: ``NLLLoss()(log_probs, y)``."""
+
+    def __init__(self, weight=None, ignore_index=-100, reduction="mean"):
+        super().__init__(reduction)
+        self.weight, self.ignore_index = weight, int(ignore_index)
+
+    def forward(self, input, target):
+        return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index,
+                          reduction=self.reduction)
+
+
+__all__ = ["MSELoss", "L1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss"]

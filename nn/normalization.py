@@ -1,0 +1,141 @@
+"""Normalisation layers: ``BatchNorm1d`` and ``LayerNorm``, composed from Tensor ops.
+
+Both standardise x to x_hat = (x - mean) / sqrt(var + eps) and then scale and shift it
+(gamma * x_hat + beta). BatchNorm takes the statistics over the batch (and keeps running
+averages for evaluation); LayerNorm over each example's features. The engine derives
+their backward; tutorial 09 derives BatchNorm's by hand and checks the two agree.
+"""
+import math
+import numbers
+
+import numpy as np
+
+import autograd_core as ag
+from autograd_core import Tensor
+
+from .module import Module
+
+
+def _positive_number(owner, name, value, high=None):
+    if (isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value <= 0
+            or (high is not None and value > high)):
+        bound = f" and <= {high}" if high is not None else ""
+        raise ValueError(f"{owner}: {name} must be a number > 0{bound}, got {value!r}")
+    return float(value)
+
+
+def _float_dtype(owner, dtype):
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"{owner}: dtype must be floating-point (float64 or float32), got {dtype}")
+    return dtype
+
+
+def standardize(x, axes, eps):
+    """(x - mean) / sqrt(var + eps) over ``axes``, with the biased variance (divide by n);
+    returns (x_hat, mean, var), the statistics keeping their axes: ``standardize(x, (0,), 1e-5)``."""
+    mean = x.mean(axis=axes, keepdims=True)
+    centered = x - mean
+    var = (centered * centered).mean(axis=axes, keepdims=True)
+    return centered / (var + eps).sqrt(), mean, var
+
+
+class BatchNorm1d(Module):
+    """Batch normalisation (Ioffe & Szegedy) of inputs (N, C) or (N, C, L), per channel C.
+
+    Training: normalise with the batch's mean and biased variance, and update the running
+    statistics ``running = (1 - momentum) * running + momentum * batch`` (the running
+    variance takes the unbiased batch variance, n/(n-1), as PyTorch). Evaluation (``eval()``),
+    or ``track_running_stats=False`` never: normalise with the running statistics.
+    ``affine`` adds the learnable scale ``weight`` (gamma, ones) and shift ``bias`` (beta, zeros).
+    The running statistics are updated in Python, beside the graph, so ``ag.compile``'s replays
+    skip them: train a BatchNorm model define-by-run.
+
+    >>> bn = BatchNorm1d(3)
+    >>> out = bn(np.random.default_rng(0).normal(5, 2, size=(64, 3)))   # columns: mean 0, std 1
+    >>> bn.running_mean                                                 # moved 10% towards 5
+    """
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
+                 dtype=np.float64):
+        super().__init__()
+        owner = "BatchNorm1d"
+        if isinstance(num_features, bool) or not isinstance(num_features, numbers.Integral) or num_features < 1:
+            raise ValueError(f"{owner}: num_features must be a positive int, got {num_features!r}")
+        self.num_features = int(num_features)
+        self.eps = _positive_number(owner, "eps", eps)
+        self.momentum = _positive_number(owner, "momentum", momentum, high=1.0)
+        self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
+        dtype = _float_dtype(owner, dtype)
+        if self.affine:
+            self.weight = Tensor(np.ones(self.num_features, dtype), requires_grad=True)
+            self.bias = Tensor(np.zeros(self.num_features, dtype), requires_grad=True)
+        if self.track_running_stats:
+            self.register_buffer("running_mean", np.zeros(self.num_features, dtype))
+            self.register_buffer("running_var", np.ones(self.num_features, dtype))
+
+    def forward(self, x):
+        x = ag.as_tensor(x)
+        if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
+            raise ValueError(f"BatchNorm1d({self.num_features}): expected an input of shape (N, {self.num_features}) "
+                             f"or (N, {self.num_features}, L), got {x.shape}")
+        axes = (0,) if x.ndim == 2 else (0, 2)
+        shape = (1, self.num_features) + (1,) * (x.ndim - 2)  # broadcasts per channel
+        if self.training or not self.track_running_stats:
+            count = x.size // self.num_features
+            if count < 2 and self.training:
+                raise ValueError(f"BatchNorm1d: training needs more than 1 value per channel (input shape "
+                                 f"{x.shape}); use a batch of >= 2 rows, or call model.eval() first")
+            x_hat, mean, var = standardize(x, axes, self.eps)
+            if self.training and self.track_running_stats:
+                m = self.momentum
+                self.running_mean *= 1 - m
+                self.running_mean += m * np.asarray(mean.data).reshape(-1)
+                self.running_var *= 1 - m
+                self.running_var += m * np.asarray(var.data).reshape(-1) * (count / (count - 1))
+        else:
+            mean = self.running_mean.reshape(shape).astype(x.dtype, copy=False)
+            std = np.sqrt(self.running_var.reshape(shape) + self.eps).astype(x.dtype, copy=False)
+            x_hat = (x - mean) / std
+        if not self.affine:
+            return x_hat
+        return x_hat * self.weight.reshape(shape) + self.bias.reshape(shape)
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps:g}, momentum={self.momentum:g}, affine={self.affine}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class LayerNorm(Module):
+    """Normalise each example over its last axes ``normalized_shape`` (an int or a tuple), then
+    scale and shift elementwise (``weight`` ones, ``bias`` zeros): the same in training and eval.
+
+    >>> LayerNorm(4)(np.arange(8.0).reshape(2, 4))      # each row: mean 0, std 1
+    """
+
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, dtype=np.float64):
+        super().__init__()
+        owner = "LayerNorm"
+        shape = (normalized_shape,) if isinstance(normalized_shape, numbers.Integral) else tuple(normalized_shape)
+        if not shape or any(isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1 for n in shape):
+            raise ValueError(f"{owner}: normalized_shape must be a positive int or a tuple of them, "
+                             f"got {normalized_shape!r}")
+        self.normalized_shape = tuple(int(n) for n in shape)
+        self.eps = _positive_number(owner, "eps", eps)
+        self.elementwise_affine = bool(elementwise_affine)
+        dtype = _float_dtype(owner, dtype)
+        if self.elementwise_affine:
+            self.weight = Tensor(np.ones(self.normalized_shape, dtype), requires_grad=True)
+            self.bias = Tensor(np.zeros(self.normalized_shape, dtype), requires_grad=True)
+
+    def forward(self, x):
+        x = ag.as_tensor(x)
+        k = len(self.normalized_shape)
+        if x.shape[x.ndim - k:] != self.normalized_shape or x.ndim < k:
+            raise ValueError(f"LayerNorm{self.normalized_shape}: the input's last axes must be "
+                             f"{self.normalized_shape}, got an input of shape {x.shape}")
+        x_hat, _, _ = standardize(x, tuple(range(x.ndim - k, x.ndim)), self.eps)
+        return x_hat * self.weight + self.bias if self.elementwise_affine else x_hat
+
+    def extra_repr(self):
+        return f"{self.normalized_shape}, eps={self.eps:g}, elementwise_affine={self.elementwise_affine}"

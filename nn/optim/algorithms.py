@@ -1,0 +1,157 @@
+"""The update rules: SGD (momentum, Nesterov), AdaGrad, RMSprop, Adam and AdamW.
+
+Each follows ``torch.optim``'s update step for step (``tests/test_nn_optim*.py`` compare
+them), including where weight decay enters: added to the gradient (``g + wd * p``,
+L2 regularisation) for all but AdamW, which shrinks the weights directly
+(``p *= 1 - lr * wd``, decoupled weight decay).
+"""
+import math
+
+import numpy as np
+
+from .optimizer import Optimizer, _betas, _flag, _number
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with optional momentum (PyTorch's form) and weight decay:
+    g = grad + wd*p;  v = momentum*v + (1-dampening)*g (v = g at the first step);
+    p -= lr * v, or with ``nesterov=True`` p -= lr * (g + momentum*v).
+
+    >>> opt = SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True)
+    >>> loss.backward(); opt.step(); opt.zero_grad()
+    """
+    hyperparameters = {"lr": _number, "momentum": _number, "dampening": _number, "weight_decay": _number,
+                       "nesterov": _flag}
+
+    def __init__(self, params, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                                      nesterov=nesterov))
+
+    def _check_group(self, group):
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError(f"SGD: nesterov=True needs momentum > 0 and dampening = 0, got momentum="
+                             f"{group['momentum']:g}, dampening={group['dampening']:g}")
+        return group
+
+    def _update(self, p, grad, state, group):
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * p.data
+        momentum = group["momentum"]
+        if momentum:
+            if "velocity" not in state:
+                state["velocity"] = np.array(grad, copy=True)
+            else:
+                state["velocity"] *= momentum
+                state["velocity"] += (1 - group["dampening"]) * grad
+            grad = grad + momentum * state["velocity"] if group["nesterov"] else state["velocity"]
+        p.data -= group["lr"] * grad
+
+
+class AdaGrad(Optimizer):
+    """Per-coordinate step sizes that shrink with the sum of squared gradients:
+    s += g**2;  p -= lr * g / (sqrt(s) + eps).
+
+    >>> opt = AdaGrad(model.parameters(), lr=0.1)
+    """
+    hyperparameters = {"lr": _number, "eps": _number, "weight_decay": _number}
+
+    def __init__(self, params, lr=0.01, eps=1e-10, weight_decay=0.0):
+        super().__init__(params, dict(lr=lr, eps=eps, weight_decay=weight_decay))
+
+    def _update(self, p, grad, state, group):
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * p.data
+        squares = state.setdefault("sum_of_squares", np.zeros_like(p.data))
+        squares += grad * grad
+        p.data -= group["lr"] * grad / (np.sqrt(squares) + group["eps"])
+
+
+class RMSprop(Optimizer):
+    """Divide each step by a running root-mean-square of recent gradients (Hinton's lecture 6e):
+    s = alpha s + (1-alpha) g**2;  p -= lr * g / (sqrt(s) + eps). ``centered=True`` subtracts the
+    squared running mean of g from s (a variance); ``momentum`` accumulates the scaled steps.
+
+    >>> opt = RMSprop(model.parameters(), lr=0.01, alpha=0.9)
+    """
+    hyperparameters = {"lr": _number, "alpha": _number, "eps": _number, "weight_decay": _number,
+                       "momentum": _number, "centered": _flag}
+
+    def __init__(self, params, lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
+                                      centered=centered))
+
+    def _check_group(self, group):
+        if group["alpha"] > 1:
+            raise ValueError(f"RMSprop: alpha must be >= 0.0 and <= 1, got {group['alpha']!r}")
+        return group
+
+    def _update(self, p, grad, state, group):
+        alpha = group["alpha"]
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * p.data
+        square_mean = state.setdefault("square_mean", np.zeros_like(p.data))
+        square_mean *= alpha
+        square_mean += (1 - alpha) * grad * grad
+        if group["centered"]:
+            mean = state.setdefault("mean", np.zeros_like(p.data))
+            mean *= alpha
+            mean += (1 - alpha) * grad
+            denominator = np.sqrt(square_mean - mean * mean) + group["eps"]
+        else:
+            denominator = np.sqrt(square_mean) + group["eps"]
+        step = grad / denominator
+        if group["momentum"]:
+            velocity = state.setdefault("velocity", np.zeros_like(p.data))
+            velocity *= group["momentum"]
+            velocity += step
+            step = velocity
+        p.data -= group["lr"] * step
+
+
+class Adam(Optimizer):
+    """Adam: running means of the gradient (m) and its square (v), bias-corrected:
+    m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g**2;
+    p -= lr/(1-b1**t) * m / (sqrt(v)/sqrt(1-b2**t) + eps).
+    ``weight_decay`` is L2 (added to g); for decoupled decay use ``AdamW``.
+
+    >>> opt = Adam(model.parameters(), lr=1e-3)
+    """
+    hyperparameters = {"lr": _number, "betas": _betas, "eps": _number, "weight_decay": _number}
+    decoupled_weight_decay = False
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
+
+    def _update(self, p, grad, state, group):
+        beta1, beta2 = group["betas"]
+        lr, weight_decay = group["lr"], group["weight_decay"]
+        if weight_decay and self.decoupled_weight_decay:
+            p.data *= 1 - lr * weight_decay
+        elif weight_decay:
+            grad = grad + weight_decay * p.data
+        if "step" not in state:
+            state.update(step=0, mean=np.zeros_like(p.data), square_mean=np.zeros_like(p.data))
+        state["step"] += 1
+        t, mean, square_mean = state["step"], state["mean"], state["square_mean"]
+        mean *= beta1
+        mean += (1 - beta1) * grad
+        square_mean *= beta2
+        square_mean += (1 - beta2) * grad * grad
+        step_size = lr / (1 - beta1 ** t)
+        denominator = np.sqrt(square_mean) / math.sqrt(1 - beta2 ** t) + group["eps"]
+        p.data -= step_size * mean / denominator
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter): first p *= 1 - lr*wd, then
+    Adam's step on the plain gradient, so the decay is not rescaled by 1/sqrt(v).
+
+    >>> opt = AdamW(model.parameters(), lr=1e-3, weight_decay=0.01)
+    """
+    decoupled_weight_decay = True
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+
+
+Adagrad = AdaGrad  # PyTorch's spelling

@@ -1,0 +1,322 @@
+"""Learning-rate schedulers, with PyTorch's names and semantics (``torch.optim.lr_scheduler``).
+
+A scheduler wraps an optimizer and sets each parameter group's ``lr`` from the value the
+group had when the scheduler was made (its ``initial_lr``). Call ``scheduler.step()``
+once per epoch, after that epoch's optimizer steps (``nn.fit(..., scheduler=...)`` does);
+``ReduceLROnPlateau.step(metric)`` takes the monitored value.
+
+>>> opt = SGD(model.parameters(), lr=0.1)
+>>> scheduler = StepLR(opt, step_size=30, gamma=0.1)   # lr = 0.1 * 0.1 ** (epoch // 30)
+>>> for epoch in range(100):
+...     train_one_epoch(); scheduler.step()
+
+The closed forms are used (``lr_at(t)`` gives any epoch's value), so two schedulers on
+one optimizer do not multiply: use ``LambdaLR`` with the product instead.
+"""
+import bisect
+import math
+import numbers
+
+from .optimizer import _number
+
+
+def _positive_int(owner, name, value):
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{owner}: {name} must be a positive int, got {value!r}")
+    return int(value)
+
+
+class LRScheduler:
+    """Base class: ``step()`` advances the epoch counter ``last_epoch`` and sets every group's
+    ``lr = lr_for(initial_lr, last_epoch)``; a subclass defines ``factor(t)`` (or ``lr_for``)."""
+
+    def __init__(self, optimizer):
+        owner = type(self).__name__
+        if not hasattr(optimizer, "param_groups"):
+            raise TypeError(f"{owner}: expected an optimizer with an 'lr', "
+                            f"got {type(optimizer).__name__} (use one from nn.optim)")
+        self.optimizer = optimizer
+        for group in optimizer.param_groups:
+            group.setdefault("initial_lr", group["lr"])
+        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        self.last_epoch = 0
+        self._apply()
+
+    @property
+    def t(self):
+        """The number of ``step()`` calls so far (PyTorch's ``last_epoch``)."""
+        return self.last_epoch
+
+    @property
+    def initial_lr(self):
+        """The first group's learning rate when the scheduler was made (the seeds' name)."""
+        return self.base_lrs[0]
+
+    def lr_for(self, base_lr, t):
+        """The learning rate after ``t`` steps for a group that started at ``base_lr``."""
+        return base_lr * self.factor(t)
+
+    def factor(self, t):
+        raise NotImplementedError(f"{type(self).__name__} must define factor(t): the learning-rate "
+                                  "multiplier after t steps (see InverseTimeDecay)")
+
+    def lr_at(self, t):
+        """The first group's learning rate after ``t`` calls of ``step()``:
+        ``[scheduler.lr_at(t) for t in range(10)]``."""
+        return self.lr_for(self.base_lrs[0], t)
+
+    def _apply(self):
+        for group, base_lr in zip(self.optimizer.param_groups, self.base_lrs):
+            group["lr"] = self.lr_for(base_lr, self.last_epoch)
+
+    def step(self):
+        """Advance one epoch and update the optimizer's learning rates; returns the first group's:
+        ``for epoch in range(n): train(); scheduler.step()``."""
+        self.last_epoch += 1
+        self._apply()
+        return self.optimizer.param_groups[0]["lr"]
+
+    def get_last_lr(self):
+        """Every group's current learning rate, as PyTorch: ``scheduler.get_last_lr()``."""
+        return [group["lr"] for group in self.optimizer.param_groups]
+
+    def state_dict(self):
+        """Everything but the optimizer (and functions): ``{"last_epoch": 3, "base_lrs": [...], ...}``."""
+        return {k: v for k, v in vars(self).items() if k != "optimizer" and not callable(v)
+                and not (isinstance(v, list) and any(callable(f) for f in v))}
+
+    def load_state_dict(self, state_dict):
+        """Restore ``state_dict()``; names are checked first: ``scheduler.load_state_dict(saved)``."""
+        owner = f"{type(self).__name__}.load_state_dict"
+        expected = set(self.state_dict())
+        if not isinstance(state_dict, dict) or set(state_dict) != expected:
+            got = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict).__name__
+            raise ValueError(f"{owner}: expected the keys {sorted(expected)}, got {got}; "
+                             "was it saved from another scheduler type?")
+        self.__dict__.update(state_dict)
+
+    def __repr__(self):
+        return f"{type(self).__name__}(last_epoch={self.last_epoch}, lr={self.get_last_lr()[0]:g})"
+
+
+class StepLR(LRScheduler):
+    """lr_t = lr_0 * gamma ** (t // step_size): multiply by gamma every step_size epochs.
+
+    >>> StepLR(SGD(params, lr=1.0), step_size=2, gamma=0.1).lr_at(5)
+    0.01
+    """
+
+    def __init__(self, optimizer, step_size, gamma=0.1):
+        self.step_size = _positive_int(type(self).__name__, "step_size", step_size)
+        self.gamma = _number(type(self).__name__, "gamma", gamma)
+        super().__init__(optimizer)
+
+    def factor(self, t):
+        return self.gamma ** (t // self.step_size)
+
+
+class MultiStepLR(LRScheduler):
+    """lr_t = lr_0 * gamma ** (number of milestones <= t).
+
+    >>> MultiStepLR(SGD(params, lr=1.0), milestones=[2, 5], gamma=0.1).lr_at(5)
+    0.01
+    """
+
+    def __init__(self, optimizer, milestones, gamma=0.1):
+        owner = type(self).__name__
+        self.milestones = sorted(_positive_int(owner, "each milestone", m) for m in milestones)
+        self.gamma = _number(owner, "gamma", gamma)
+        super().__init__(optimizer)
+
+    def factor(self, t):
+        return self.gamma ** bisect.bisect_right(self.milestones, t)
+
+
+class ExponentialLR(LRScheduler):
+    """lr_t = lr_0 * gamma ** t.
+
+    >>> ExponentialLR(SGD(params, lr=1.0), gamma=0.5).lr_at(3)
+    0.125
+    """
+
+    def __init__(self, optimizer, gamma):
+        self.gamma = _number(type(self).__name__, "gamma", gamma)
+        super().__init__(optimizer)
+
+    def factor(self, t):
+        return self.gamma ** t
+
+
+class CosineAnnealingLR(LRScheduler):
+    """lr_t = eta_min + (lr_0 - eta_min) * (1 + cos(pi t / T_max)) / 2: half a cosine from lr_0
+    down to eta_min over T_max epochs (and back up after, as PyTorch).
+
+    >>> CosineAnnealingLR(SGD(params, lr=1.0), T_max=4).lr_at(2)
+    0.5
+    """
+
+    def __init__(self, optimizer, T_max, eta_min=0.0):
+        self.T_max = _positive_int(type(self).__name__, "T_max", T_max)
+        self.eta_min = _number(type(self).__name__, "eta_min", eta_min)
+        super().__init__(optimizer)
+
+    def lr_for(self, base_lr, t):
+        return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * t / self.T_max)) / 2
+
+
+class LambdaLR(LRScheduler):
+    """lr_t = lr_0 * lr_lambda(t), with one function, or one per parameter group.
+
+    >>> LambdaLR(SGD(params, lr=1.0), lambda epoch: 0.95 ** epoch).lr_at(2)
+    0.9025
+    """
+
+    def __init__(self, optimizer, lr_lambda):
+        groups = len(getattr(optimizer, "param_groups", ()))
+        functions = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * max(groups, 1)
+        if not all(callable(f) for f in functions) or (groups and len(functions) != groups):
+            raise TypeError(f"LambdaLR: lr_lambda must be a function of the epoch, or a list of one per "
+                            f"parameter group ({groups}), got {lr_lambda!r}")
+        self.lr_lambdas = functions
+        super().__init__(optimizer)
+
+    def _apply(self):
+        for group, base_lr, f in zip(self.optimizer.param_groups, self.base_lrs, self.lr_lambdas):
+            group["lr"] = base_lr * f(self.last_epoch)
+
+    def lr_for(self, base_lr, t):
+        return base_lr * self.lr_lambdas[0](t)
+
+
+class ReduceLROnPlateau:
+    """Multiply the learning rates by ``factor`` when a metric has not improved for more than
+    ``patience`` epochs (then wait ``cooldown`` epochs); never below ``min_lr``. PyTorch's rule:
+    an improvement beats the best by ``threshold`` (relative, or absolute with ``threshold_mode="abs"``).
+
+    >>> scheduler = ReduceLROnPlateau(opt, factor=0.5, patience=3)
+    >>> for epoch in range(100):
+    ...     train_one_epoch(); scheduler.step(validation_loss())
+    """
+
+    def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4, threshold_mode="rel",
+                 cooldown=0, min_lr=0.0, eps=1e-8):
+        owner = "ReduceLROnPlateau"
+        if not hasattr(optimizer, "param_groups"):
+            raise TypeError(f"{owner}: expected an optimizer with an 'lr', "
+                            f"got {type(optimizer).__name__} (use one from nn.optim)")
+        if mode not in ("min", "max") or threshold_mode not in ("rel", "abs"):
+            raise ValueError(f"{owner}: mode must be 'min' or 'max' and threshold_mode 'rel' or 'abs', "
+                             f"got mode={mode!r}, threshold_mode={threshold_mode!r}")
+        self.factor = _number(owner, "factor", factor, 0.0, 1.0, high_open=True)
+        if isinstance(patience, bool) or not isinstance(patience, numbers.Integral) or patience < 0:
+            raise ValueError(f"{owner}: patience must be an int >= 0, got {patience!r}")
+        if isinstance(cooldown, bool) or not isinstance(cooldown, numbers.Integral) or cooldown < 0:
+            raise ValueError(f"{owner}: cooldown must be an int >= 0, got {cooldown!r}")
+        self.optimizer = optimizer
+        self.mode, self.threshold_mode = mode, threshold_mode
+        self.patience, self.cooldown = int(patience), int(cooldown)
+        self.threshold = _number(owner, "threshold", threshold)
+        self.eps = _number(owner, "eps", eps)
+        groups = len(optimizer.param_groups)
+        min_lrs = list(min_lr) if isinstance(min_lr, (list, tuple)) else [min_lr] * groups
+        if len(min_lrs) != groups:
+            raise ValueError(f"{owner}: min_lr has {len(min_lrs)} values for {groups} parameter groups")
+        self.min_lrs = [_number(owner, "min_lr", m) for m in min_lrs]
+        self.best = math.inf if mode == "min" else -math.inf
+        self.num_bad_epochs = self.cooldown_counter = self.last_epoch = 0
+
+    def _is_better(self, value):
+        if self.mode == "min":
+            return value < (self.best * (1 - self.threshold) if self.threshold_mode == "rel"
+                            else self.best - self.threshold)
+        return value > (self.best * (1 + self.threshold) if self.threshold_mode == "rel"
+                        else self.best + self.threshold)
+
+    def step(self, metrics=None):
+        """Record this epoch's metric (e.g. the validation loss) and reduce the learning rates if it
+        has stalled; returns the first group's lr: ``scheduler.step(val_loss)``."""
+        try:
+            value = float(metrics)
+        except (TypeError, ValueError):
+            raise TypeError(f"ReduceLROnPlateau.step: expected the monitored metric as a number "
+                            f"(e.g. the validation loss), got {type(metrics).__name__}") from None
+        self.last_epoch += 1
+        if self._is_better(value):
+            self.best, self.num_bad_epochs = value, 0
+        else:
+            self.num_bad_epochs += 1
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.num_bad_epochs = 0
+        if self.num_bad_epochs > self.patience:
+            for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs):
+                new_lr = max(group["lr"] * self.factor, min_lr)
+                if group["lr"] - new_lr > self.eps:
+                    group["lr"] = new_lr
+            self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
+        return self.optimizer.param_groups[0]["lr"]
+
+    get_last_lr = LRScheduler.get_last_lr
+    state_dict = LRScheduler.state_dict
+    load_state_dict = LRScheduler.load_state_dict
+
+
+# ---------------------------------------------------------------------------------- the seeds' decays
+class InverseTimeDecay(LRScheduler):
+    """lr_t = lr_0 / (1 + decay * t): O(1/t), the Robbins-Monro rate.
+
+    >>> InverseTimeDecay(SGD(params, lr=1.0), decay=1.0).lr_at(3)
+    0.25
+    """
+
+    def __init__(self, optimizer, decay=1.0):
+        self.decay = _number(type(self).__name__, "decay", decay)
+        super().__init__(optimizer)
+
+    def factor(self, t):
+        return 1.0 / (1.0 + self.decay * t)
+
+
+class InverseSqrtDecay(LRScheduler):
+    """lr_t = lr_0 / sqrt(1 + decay * t): O(1/sqrt(t)).
+
+    >>> InverseSqrtDecay(SGD(params, lr=1.0), decay=1.0).lr_at(3)
+    0.5
+    """
+
+    def __init__(self, optimizer, decay=1.0):
+        self.decay = _number(type(self).__name__, "decay", decay)
+        super().__init__(optimizer)
+
+    def factor(self, t):
+        return 1.0 / math.sqrt(1.0 + self.decay * t)
+
+
+class PolynomialDecay(LRScheduler):
+    """lr_t = (lr_0 - end_lr) * (1 - t/total_steps)**power + end_lr, then end_lr after total_steps
+    (PyTorch's PolynomialLR when end_lr = 0).
+
+    >>> PolynomialDecay(SGD(params, lr=1.0), total_steps=4, power=2).lr_at(2)
+    0.25
+    """
+
+    def __init__(self, optimizer, total_steps, power=1.0, end_lr=0.0):
+        self.total_steps = _positive_int(type(self).__name__, "total_steps", total_steps)
+        self.power = _number(type(self).__name__, "power", power)
+        self.end_lr = _number(type(self).__name__, "end_lr", end_lr)
+        super().__init__(optimizer)
+
+    def lr_for(self, base_lr, t):
+        remaining = 1.0 - min(t, self.total_steps) / self.total_steps
+        return (base_lr - self.end_lr) * remaining ** self.power + self.end_lr
+
+
+class StepDecay(StepLR):
+    """The seeds' name for ``StepLR``: lr_t = lr_0 * gamma ** (t // step_size).
+
+    >>> StepDecay(SGD(params, lr=1.0), step_size=2, gamma=0.1).lr_at(5)
+    0.01
+    """
+
+
+LRSchedule = LRScheduler  # the seeds' name of the base class

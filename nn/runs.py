@@ -1,0 +1,109 @@
+"""A training run's folder: ``run.json`` says what ran and how it ended; Ctrl-C and ``kill`` stop it cleanly.
+
+``run.json`` is written with status "running" before training starts and rewritten, last,
+once the model, history and curves are saved: "completed", "interrupted" (SIGINT/SIGTERM)
+or "failed". A run killed with ``kill -9`` (or a power cut) is the one whose run.json
+still says "running" while its ``pid`` is gone.
+"""
+import datetime
+import importlib.metadata
+import json
+import math
+import os
+import platform
+import signal
+import socket
+import threading
+
+import numpy as np
+
+from .serialization import atomic_write
+
+RUN_FILE = "run.json"
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM") if hasattr(signal, name))
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGINT (Ctrl-C) or SIGTERM (``kill``) arrived; ``exit_code`` is the shell's 128 + signal number."""
+
+    def __init__(self, signum):
+        self.signum = signum
+        self.exit_code = 128 + signum
+        super().__init__(signal.Signals(signum).name)
+
+
+class StopSignals:
+    """While open, SIGINT and SIGTERM both raise ``Interrupted`` (so a ``kill`` stops a run the way
+    Ctrl-C does, through ``nn.fit``'s own clean-up). Set ``armed = False`` while saving: a signal
+    then only records itself in ``received``, so a second Ctrl-C cannot cut a save short.
+
+    >>> with StopSignals() as signals:
+    ...     train()                     # Ctrl-C: Interrupted, with nn.fit's history attached
+    ...     signals.armed = False       # from here on, save in peace
+    """
+
+    def __enter__(self):
+        self.armed, self.received, self.previous = True, None, {}
+        if threading.current_thread() is threading.main_thread():  # Python delivers signals only there
+            for signum in STOP_SIGNALS:
+                self.previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def _handle(self, signum, frame):
+        self.received = self.received or signum
+        if self.armed:
+            raise Interrupted(signum)
+
+    def __exit__(self, *exc_info):
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)
+        return False
+
+
+class RunRecord:
+    """``run.json`` of one run: the command, every setting, the seed, versions, status and final metrics.
+
+    >>> record = RunRecord("runs/x", ["python", "-m", "nn.train"], {"seed": 0, "lr": 0.001})
+    >>> record.write()                                   # status "running"
+    >>> record.write(status="completed", metrics={"test_accuracy": 0.98})
+    """
+
+    def __init__(self, folder, command, settings):
+        self.path = os.path.join(folder, RUN_FILE)
+        self.data = dict(status="running", command=list(command), settings=dict(settings),
+                         seed=settings.get("seed"), versions=versions(), started=utc_now(), finished=None,
+                         pid=os.getpid(), host=socket.gethostname(), metrics=None, files=[])
+
+    def write(self, **changes):
+        """Update the record with ``changes`` and rewrite run.json atomically."""
+        self.data.update(changes)
+        text = json.dumps(_plain(self.data), indent=2, allow_nan=False)
+        atomic_write(self.path, lambda f: f.write(text.encode("utf-8")))
+        return self.path
+
+
+def versions():
+    """Versions that decide a run's numbers: python, numpy, autograd_core."""
+    try:
+        ours = importlib.metadata.version("autograd_core")
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        ours = None
+    return {"python": platform.python_version(), "numpy": np.__version__, "autograd_core": ours}
+
+
+def utc_now():
+    """The current UTC time as ISO 8601 text: ``"2026-11-29T19:40:00+00:00"``."""
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def _plain(value):
+    """JSON-ready: numpy scalars as Python numbers, NaN/Inf as None (JSON has neither)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

@@ -1,0 +1,144 @@
+"""Gradient clipping and resumable checkpoints (``torch.nn.utils`` and ``torch.save`` habits).
+
+>>> loss.backward()
+>>> total = nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)   # the norm before clipping
+>>> opt.step()
+>>> nn.utils.save_checkpoint("run.npz", model, opt, scheduler)          # later: load_checkpoint(...)
+"""
+import json
+import math
+import numbers
+import os
+
+import numpy as np
+
+from autograd_core import Tensor
+
+from .serialization import atomic_write, read_arrays, write_npz
+
+
+def _with_grads(function, parameters):
+    if isinstance(parameters, Tensor):
+        parameters = [parameters]
+    elif hasattr(parameters, "parameters") and hasattr(parameters, "forward"):
+        raise TypeError(f"{function}: got the model itself; pass model.parameters()")
+    parameters = list(parameters)
+    if not all(isinstance(p, Tensor) for p in parameters):
+        raise TypeError(f"{function}: expected Tensors (e.g. model.parameters()), got "
+                        f"{sorted({type(p).__name__ for p in parameters if not isinstance(p, Tensor)})}")
+    return [p for p in parameters if p.grad is not None]
+
+
+def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
+    """Scale all gradients together so that their joint norm is at most ``max_norm``; returns the
+    norm before clipping, as a 0-d Tensor (PyTorch's rule: scale by max_norm / (norm + 1e-6)
+    when that is below 1). ``norm_type`` is any p >= 1 or ``math.inf``.
+
+    >>> nn.utils.clip_grad_norm_(model.parameters(), 1.0).item()
+    3.2
+    """
+    owner = "clip_grad_norm_"
+    if isinstance(max_norm, bool) or not isinstance(max_norm, numbers.Real) or not max_norm >= 0:
+        raise ValueError(f"{owner}: max_norm must be a number >= 0, got {max_norm!r}")
+    if isinstance(norm_type, bool) or not isinstance(norm_type, numbers.Real) or not norm_type >= 1:
+        raise ValueError(f"{owner}: norm_type must be a number >= 1 or math.inf, got {norm_type!r}")
+    params = _with_grads(owner, parameters)
+    if not params:
+        return Tensor(0.0)
+    grads = [np.asarray(p.grad) for p in params]
+    if norm_type == math.inf:
+        total = max(float(np.max(np.abs(g))) if g.size else 0.0 for g in grads)
+    else:
+        total = float(sum(float(np.sum(np.abs(g, dtype=np.float64) ** norm_type)) for g in grads)
+                      ** (1.0 / norm_type))
+    if error_if_nonfinite and not math.isfinite(total):
+        raise FloatingPointError(f"{owner}: the total gradient norm is {total}; the loss or a gradient "
+                                 "is NaN/Inf (pass error_if_nonfinite=False to clip anyway)")
+    scale = max_norm / (total + 1e-6)
+    if scale < 1:
+        for p, g in zip(params, grads):
+            p.grad = (g * scale).astype(g.dtype, copy=False)
+    return Tensor(np.array(total, dtype=grads[0].dtype))
+
+
+def clip_grad_value_(parameters, clip_value):
+    """Clamp every gradient element into [-clip_value, clip_value], in place.
+
+    >>> nn.utils.clip_grad_value_(model.parameters(), 0.5)
+    """
+    if isinstance(clip_value, bool) or not isinstance(clip_value, numbers.Real) or not clip_value >= 0:
+        raise ValueError(f"clip_grad_value_: clip_value must be a number >= 0, got {clip_value!r}")
+    for p in _with_grads("clip_grad_value_", parameters):
+        g = np.asarray(p.grad)
+        p.grad = np.clip(g, -clip_value, clip_value).astype(g.dtype, copy=False)
+
+
+# ---------------------------------------------------------------------------------- checkpoints
+def save_checkpoint(path, model, optimizer=None, scheduler=None, loader=None):
+    """Write the model's, optimizer's, scheduler's and data loader's state (those given) to one
+    .npz file, atomically, without pickle; ``load_checkpoint`` resumes the run exactly (bit for bit).
+
+    >>> nn.utils.save_checkpoint("run.npz", model, opt, scheduler)
+    'run.npz'
+    """
+    arrays = {f"model/{name}": value for name, value in model.state_dict().items()}
+    meta = {}
+    if optimizer is not None:
+        state = optimizer.state_dict()
+        for index, entries in state["state"].items():
+            for name, value in entries.items():
+                arrays[f"optimizer/{index}/{name}"] = np.asarray(value)
+        meta["optimizer"] = {k: v for k, v in state.items() if k != "state"}
+    if scheduler is not None:
+        meta["scheduler"] = scheduler.state_dict()
+    if loader is not None:
+        meta["loader"] = loader.state_dict()
+    # JSON as UTF-8 bytes (a uint8 array): plain numbers, so nn.load's hardened reader accepts it
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
+    return atomic_write(path, lambda f: write_npz(f, arrays))
+
+
+def load_checkpoint(path, model, optimizer=None, scheduler=None, loader=None):
+    """Restore what ``save_checkpoint`` wrote into ``model`` (and ``optimizer``, ``scheduler``, ``loader``).
+    All of it is checked before anything changes: on a problem a ``ValueError`` names the file
+    and the objects are left as they were.
+
+    >>> nn.utils.load_checkpoint("run.npz", model, opt, scheduler)
+    """
+    arrays = read_arrays(path)
+    if "meta" not in arrays:
+        raise ValueError(f"load_checkpoint: {os.fspath(path)!r} is not a checkpoint written by save_checkpoint "
+                         "(no 'meta' entry); for a file written by nn.save use nn.load(model, path)")
+    try:
+        meta = json.loads(arrays["meta"].tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise ValueError(f"load_checkpoint: {os.fspath(path)!r}: its 'meta' entry is not JSON text") from None
+    if not isinstance(meta, dict):
+        raise ValueError(f"load_checkpoint: {os.fspath(path)!r}: its 'meta' entry is not a JSON object")
+    for name, wanted in (("optimizer", optimizer), ("scheduler", scheduler), ("loader", loader)):
+        if wanted is not None and name not in meta:
+            raise ValueError(f"load_checkpoint: {os.fspath(path)!r} holds no {name} state")
+    model_state = {k[len("model/"):]: v for k, v in arrays.items() if k.startswith("model/")}
+    parts = [(model, model_state)]
+    if optimizer is not None:
+        state = {}
+        for key, value in arrays.items():
+            if key.startswith("optimizer/"):
+                _, index, name = key.split("/", 2)
+                state.setdefault(int(index), {})[name] = value
+        parts.append((optimizer, {**meta["optimizer"], "state": state}))
+    if scheduler is not None:
+        parts.append((scheduler, meta["scheduler"]))
+    if loader is not None:
+        parts.append((loader, meta["loader"]))
+    backups = [owner.state_dict() for owner, _ in parts]
+    done = []
+    try:
+        for owner, state in parts:
+            owner.load_state_dict(state)
+            done.append(owner)
+    except (ValueError, TypeError) as error:
+        for owner, backup in zip(done, backups):
+            owner.load_state_dict(backup)
+        raise ValueError(f"load_checkpoint: {os.fspath(path)!r} does not fit: {error}") from error
+    return model

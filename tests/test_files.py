@@ -1,0 +1,167 @@
+"""autograd_core.files.atomic_write: the one atomic writer, and what it leaves behind when killed."""
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+import autograd_core.files as files
+from autograd_core.files import atomic_write, remove_stale_temporaries
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def run_python(code, **kwargs):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, **kwargs)
+
+
+def test_import_viz_does_not_import_nn():
+    process = run_python("import viz, sys; assert 'nn' not in sys.modules, sorted(sys.modules)")
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+
+
+def test_nn_and_viz_share_the_one_writer():
+    import nn.history
+    import nn.serialization
+    import viz.animate
+    import viz.plots
+    import viz.render
+    for module in (nn.serialization, nn.history, viz.render, viz.animate, viz.plots):
+        assert module.atomic_write is atomic_write, module.__name__
+    assert not hasattr(viz.render, "write_atomically")
+
+
+def test_writes_bytes_text_or_a_writer_function(tmp_path):
+    assert atomic_write(str(tmp_path / "a.bin"), b"\x00\x01") == str(tmp_path / "a.bin")
+    assert atomic_write(tmp_path / "b.txt", "π") == tmp_path / "b.txt"
+    atomic_write(tmp_path / "c.bin", lambda f: f.write(b"abc"))
+    assert [(tmp_path / n).read_bytes() for n in ("a.bin", "b.txt", "c.bin")] == [b"\x00\x01", "π".encode(), b"abc"]
+    assert sorted(os.listdir(tmp_path)) == ["a.bin", "b.txt", "c.bin"]
+
+
+def test_make_folders_creates_only_the_folders_of_the_normalised_path(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    written = atomic_write(pathlib.Path("a/b/../../c/g.txt"), "x", make_folders=True)
+    assert sorted(os.listdir(tmp_path)) == ["c"]  # no a/ and no a/b/
+    assert written.resolve() == (tmp_path / "c" / "g.txt").resolve()
+    assert (tmp_path / "c" / "g.txt").read_text() == "x"
+    with pytest.raises(FileNotFoundError):  # without make_folders a missing folder is an error, as with open()
+        atomic_write("missing/g.txt", "x")
+
+
+def test_make_folders_resolves_dotdot_through_a_symlink_as_the_os_does(tmp_path, monkeypatch):
+    (tmp_path / "real" / "inner").mkdir(parents=True)
+    (tmp_path / "work").mkdir()
+    (tmp_path / "work" / "link").symlink_to(tmp_path / "real" / "inner")
+    monkeypatch.chdir(tmp_path / "work")
+    atomic_write("link/../out/g.txt", "x", make_folders=True)  # the OS reads link/.. as real/
+    assert (tmp_path / "real" / "out" / "g.txt").read_text() == "x"
+    assert sorted(os.listdir(tmp_path / "work")) == ["link"]
+
+
+def test_the_folder_is_fsynced_after_the_rename(tmp_path, monkeypatch):
+    synced = []
+    real_fsync = os.fsync
+
+    def recording_fsync(fd):
+        synced.append((os.path.exists(tmp_path / "f.bin"), os.path.isdir(f"/proc/self/fd/{fd}")
+                       if os.path.exists("/proc/self/fd") else True))
+        return real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    atomic_write(tmp_path / "f.bin", b"1")
+    assert synced[0] == (False, False)  # the file's data, before the rename
+    assert synced[-1] == (True, True)  # then the folder, after the rename
+
+
+def make_temporary(folder, name, age):
+    path = folder / f".{name}.{os.urandom(4).hex()}.tmp"
+    path.write_bytes(b"half a file")
+    stamp = time.time() - age
+    os.utime(path, (stamp, stamp))
+    return path
+
+
+def test_a_later_write_removes_stale_temporaries_of_its_target_only(tmp_path):
+    stale = make_temporary(tmp_path, "model.npz", age=3600)  # a killed process's, from before ours
+    recent = make_temporary(tmp_path, "model.npz", age=-60)  # another process writing right now
+    other_target = make_temporary(tmp_path, "other.npz", age=3600)
+    old_user_files = [tmp_path / ".model.npz.notours.tmp", tmp_path / ".model.npz.0123abcd.tmp.keep",
+                      tmp_path / "x.model.npz.0123abcd.tmp"]
+    for path in old_user_files:
+        path.write_text("mine")
+        os.utime(path, (0, 0))
+    (tmp_path / f".model.npz.{'ab' * 4}.tmp").mkdir()  # a folder is never removed
+    os.utime(tmp_path / f".model.npz.{'ab' * 4}.tmp", (0, 0))
+    atomic_write(tmp_path / "model.npz", b"new")
+    assert not stale.exists()
+    assert recent.exists() and other_target.exists() and all(p.exists() for p in old_user_files)
+    assert (tmp_path / f".model.npz.{'ab' * 4}.tmp").is_dir()
+    assert remove_stale_temporaries(tmp_path, "other.npz") == [other_target.name]
+
+
+SLOW_SAVE = """
+    import os, sys, time
+    import nn, nn.serialization
+
+    real_write_npz = nn.serialization.write_npz
+
+    def slow_write_npz(file, arrays):  # half the file is out, then the save stalls until killed
+        real_write_npz(file, arrays)
+        file.flush()
+        print("writing", flush=True)
+        time.sleep(60)
+
+    nn.serialization.write_npz = slow_write_npz
+    nn.save(nn.MLP([4, 8, 2], seed=0), sys.argv[1] if len(sys.argv) > 1 else {target!r})
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_killed_save_removes_its_own_temporary_file(tmp_path, signum):
+    """The process still dies of the signal (as the caller expects), but without leaving its temporary file."""
+    target = tmp_path / "model.npz"
+    target.write_bytes(b"the old model")
+    process = run_python(SLOW_SAVE.format(target=str(target)))
+    try:
+        assert process.stdout.readline() == "writing\n"
+        assert len(list(tmp_path.glob(".model.npz.*.tmp"))) == 1  # mid-save: the temporary file exists
+        process.send_signal(signum)
+        process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == -signum
+    assert os.listdir(tmp_path) == ["model.npz"]
+    assert target.read_bytes() == b"the old model"
+
+
+def test_sigterm_handling_is_only_borrowed_during_a_write(tmp_path):
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL or pytest.skip("the test runner handles SIGTERM")
+    seen = []
+    atomic_write(tmp_path / "f.bin", lambda f: seen.append(signal.getsignal(signal.SIGTERM)))
+    assert seen[0] not in (signal.SIG_DFL, None)
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+
+
+def test_a_handler_the_program_installed_is_left_in_charge(tmp_path):
+    handler = lambda signum, frame: None  # noqa: E731
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        seen = []
+        atomic_write(tmp_path / "f.bin", lambda f: seen.append(signal.getsignal(signal.SIGTERM)))
+        assert seen == [handler] and signal.getsignal(signal.SIGTERM) is handler
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def test_stale_means_older_than_this_process(monkeypatch, tmp_path):
+    path = make_temporary(tmp_path, "m.npz", age=10)
+    monkeypatch.setattr(files, "_STARTED", time.time() - 20)  # a process started before the file was made
+    assert remove_stale_temporaries(tmp_path, "m.npz") == [] and path.exists()

@@ -1,0 +1,97 @@
+"""nn.data: TensorDataset and DataLoader (batches, shuffling reproducible per epoch, drop_last)."""
+import numpy as np
+import pytest
+
+import nn
+import nn.functional as F
+from autograd_core import Tensor
+from nn.data import DataLoader, TensorDataset
+
+
+def data(n=10):
+    return np.arange(n * 2, dtype=float).reshape(n, 2), np.arange(n)
+
+
+def test_batches_cover_every_row_once_in_order_without_shuffle():
+    X, y = data()
+    batches = list(DataLoader(TensorDataset(X, y), batch_size=4))
+    assert [len(yb) for _, yb in batches] == [4, 4, 2] and len(DataLoader((X, y), batch_size=4)) == 3
+    assert np.array_equal(np.concatenate([yb for _, yb in batches]), y)
+    assert np.array_equal(np.concatenate([xb for xb, _ in batches]), X)
+    dropped = DataLoader((X, y), batch_size=4, drop_last=True)
+    assert [len(yb) for _, yb in dropped] == [4, 4] and len(dropped) == 2
+
+
+def test_shuffle_is_a_new_permutation_each_epoch_and_reproducible_from_the_seed():
+    X, y = data(50)
+    first, second = DataLoader((X, y), 8, shuffle=True, seed=3), DataLoader((X, y), 8, shuffle=True, seed=3)
+    epochs = [np.concatenate([yb for _, yb in first]) for _ in range(3)]
+    again = [np.concatenate([yb for _, yb in second]) for _ in range(3)]
+    assert all(np.array_equal(a, b) for a, b in zip(epochs, again))
+    assert all(sorted(e) == list(range(50)) for e in epochs)
+    assert not np.array_equal(epochs[0], epochs[1])
+    for xb, yb in DataLoader((X, y), 8, shuffle=True, seed=3):
+        assert np.array_equal(xb[:, 0], 2 * yb)                   # rows stay paired
+
+
+def test_same_batches_as_nn_fit_for_the_same_seed():
+    """fit draws rng.permutation(n) per epoch from default_rng(seed): the loader's stream."""
+    X, y = data(30)
+    rng = np.random.default_rng(0)
+    loader = DataLoader((X, y), batch_size=7, shuffle=True, seed=0)
+    for _ in range(2):
+        order = rng.permutation(30)
+        for step, (_, yb) in enumerate(loader):
+            assert np.array_equal(yb, y[order[step * 7:(step + 1) * 7]])
+
+
+def test_any_indexable_dataset_is_collated():
+    class Squares:
+        def __len__(self):
+            return 5
+
+        def __getitem__(self, i):
+            return np.array([i, i * i], dtype=float), i % 2
+
+    xb, yb = next(iter(DataLoader(Squares(), batch_size=3)))
+    assert xb.tolist() == [[0, 0], [1, 1], [2, 4]] and yb.tolist() == [0, 1, 0]
+
+
+def test_a_training_loop_over_the_loader_learns():
+    X, y = nn.datasets.make_moons(200, noise=0.1, seed=0)
+    model = nn.MLP([2, 16, 2], seed=0)
+    opt = nn.optim.Adam(model.parameters(), lr=0.02)
+    loader = DataLoader((X, y), batch_size=32, shuffle=True, seed=0)
+    before = F.cross_entropy(model(X), y).item()
+    for _ in range(30):
+        for xb, yb in loader:
+            opt.zero_grad()
+            F.cross_entropy(model(Tensor(xb)), yb).backward()
+            opt.step()
+    assert F.cross_entropy(model(X), y).item() < before / 3
+
+
+def test_errors():
+    X, y = data()
+    with pytest.raises(ValueError, match=r"TensorDataset: every array needs the same number of rows.*\(10, 2\), \(9,\)"):
+        TensorDataset(X, y[:9])
+    with pytest.raises(ValueError, match=r"DataLoader: batch_size must be a positive int, got 0"):
+        DataLoader((X, y), batch_size=0)
+    with pytest.raises(TypeError, match=r"DataLoader: dataset must have len\(\) and \[index\]"):
+        DataLoader(42)
+
+
+def test_loader_state_resumes_the_shuffle_stream(tmp_path):
+    X, y = data(20)
+    straight = DataLoader((X, y), 6, shuffle=True, seed=4)
+    orders = [np.concatenate([yb for _, yb in straight]) for _ in range(4)]
+    first = DataLoader((X, y), 6, shuffle=True, seed=4)
+    for _ in range(2):
+        list(first)
+    model = nn.Linear(2, 2, seed=0)
+    nn.utils.save_checkpoint(tmp_path / "run.npz", model, loader=first)
+    resumed = DataLoader((X, y), 6, shuffle=True, seed=99)
+    nn.utils.load_checkpoint(tmp_path / "run.npz", model, loader=resumed)
+    assert all(np.array_equal(np.concatenate([yb for _, yb in resumed]), orders[k]) for k in (2, 3))
+    with pytest.raises(ValueError, match=r"DataLoader.load_state_dict: expected the dict returned by state_dict"):
+        resumed.load_state_dict({"seed": 1})

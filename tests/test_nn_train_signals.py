@@ -1,0 +1,81 @@
+"""`python -m nn.train` stopped by real signals (SIGINT, SIGTERM, SIGKILL) in real subprocesses."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+import nn
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LONG_RUN = ["--dataset", "moons", "--hidden", "16", "--epochs", "100000", "--patience", "0", "--no-progress"]
+
+
+def start_training(out, *extra):
+    return subprocess.Popen([sys.executable, "-m", "nn.train", *LONG_RUN, *extra, "--out", str(out)], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_until_training(process, out, epochs_wanted=0.5):
+    """Until run.json says "running", then a little longer so some epochs complete (moons: ~20 ms each)."""
+    deadline = time.monotonic() + 120
+    while not (out / "run.json").exists():
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "training never started"
+        time.sleep(0.05)
+    assert json.loads((out / "run.json").read_text())["status"] == "running"
+    time.sleep(epochs_wanted)
+
+
+@pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_saves_the_run_marks_it_interrupted_and_exits_128_plus_the_signal(tmp_path, signum, code):
+    out = tmp_path / "run"
+    process = start_training(out)
+    wait_until_training(process, out, epochs_wanted=1.0)
+    process.send_signal(signum)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == code, stderr
+    name = signal.Signals(signum).name
+    assert "Traceback" not in stderr and stderr.count("\n") == 1, stderr
+    assert stderr.startswith(f"interrupted by {name} after ") and stderr.endswith(
+        f"wrote model.npz, history.json, curves.png, run.json to {out} (status interrupted)\n")
+    record = json.loads((out / "run.json").read_text())
+    history = nn.History.from_json(out / "history.json")
+    assert record["status"] == "interrupted" and record["finished"] is not None
+    assert history.stopped_reason == "interrupted" and history.epochs_run >= 1
+    assert record["metrics"]["epochs_run"] == history.epochs_run and f"after {history.epochs_run} epochs" in stderr
+    assert sorted(os.listdir(out)) == ["curves.png", "history.json", "model.npz", "run.json"]  # no temp files
+    model = nn.load(nn.MLP(record["settings"]["sizes"]), out / "model.npz")
+    assert all(np.isfinite(p.data).all() for p in model.parameters())
+
+
+def test_an_interrupted_run_with_early_stopping_saves_the_best_epochs_model(tmp_path):
+    out = tmp_path / "run"
+    process = start_training(out, "--patience", "100000", "--lr", "0.05")
+    wait_until_training(process, out, epochs_wanted=1.5)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    history = nn.History.from_json(out / "history.json")
+    record = json.loads((out / "run.json").read_text())
+    # The saved model is the best epoch's: its validation loss is the best one recorded.
+    from nn.train import load_data
+    _, (X_val, y_val), _ = load_data("moons", 0)
+    model = nn.load(nn.MLP(record["settings"]["sizes"]), out / "model.npz")
+    val_loss, _ = nn.evaluate(model, nn.functional.cross_entropy, X_val, y_val)
+    assert val_loss == pytest.approx(min(history.val_loss), rel=1e-9)
+
+
+def test_a_run_killed_with_sigkill_is_recognisably_incomplete(tmp_path):
+    out = tmp_path / "run"
+    process = start_training(out)
+    wait_until_training(process, out)
+    process.kill()
+    process.communicate(timeout=60)
+    record = json.loads((out / "run.json").read_text())
+    assert record["status"] == "running" and record["finished"] is None and record["pid"] == process.pid
+    assert record["metrics"] is None
