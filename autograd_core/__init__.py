@@ -7,16 +7,25 @@
 >>> w.grad.shape
 (2, 1)
 """
+import numpy as np
+
 from .compile import CompileError, CompileWarning, compile
+from .creation import (Generator, arange, empty, eye, full, full_like, linspace, manual_seed, ones, ones_like,
+                       rand, randint, randn, tensor, zeros, zeros_like)
 from .engine import grad
-from .functions import (abs, as_tensor, concatenate, exp, log, log_softmax, logsumexp, matmul, max,
-                        maximum, mean, minimum, relu, reshape, sigmoid, softmax, sqrt, stack, sum, tanh,
-                        transpose, where)
+from .functions import (abs, argmax, argmin, as_tensor, clamp, clip, clone, concatenate, exp, flatten, log,
+                        log_softmax, logsumexp, matmul, max, maximum, mean, min, minimum, permute, pow, relu,
+                        reshape, sigmoid, softmax, sqrt, squeeze, stack, std, sum, tanh, transpose, unsqueeze,
+                        var, where)
 from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad, scope, set_grad_enabled
 from .gradcheck import gradcheck
 from .primitives import PRIMITIVES, Primitive
 from .tensor import Tensor
+from .transforms import hessian, hvp, jacobian, jvp, value_and_grad
 from .walk import walk
+
+# dtype names as PyTorch spells them (numpy's scalar types, accepted wherever dtype= is)
+float32, float64, int32, int64, bool = np.float32, np.float64, np.int32, np.int64, np.bool_  # noqa: A001
 
 __all__ = [
     "Tensor", "grad", "gradcheck", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
@@ -24,4 +33,10 @@ __all__ = [
     "exp", "log", "sigmoid", "tanh", "relu", "abs", "sqrt", "sum", "mean", "max", "reshape",
     "transpose", "softmax", "log_softmax", "logsumexp", "matmul", "maximum", "minimum", "where",
     "concatenate", "stack", "compile", "CompileWarning", "CompileError",
+    "tensor", "zeros", "ones", "full", "empty", "zeros_like", "ones_like", "full_like", "arange", "linspace",
+    "eye", "rand", "randn", "randint", "manual_seed", "Generator",
+    "min", "var", "std", "argmax", "argmin", "clamp", "clip", "pow", "clone", "squeeze", "unsqueeze",
+    "permute", "flatten",
+    "float32", "float64", "int32", "int64", "bool",
+    "value_and_grad", "jacobian", "hessian", "hvp", "jvp",
 ]

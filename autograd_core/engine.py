@@ -103,8 +103,8 @@ def _count_consumers(roots):
     """Number of recorded uses of each node's gradient (``a*a`` uses ``a`` twice).
 
     Also refuses, before any gradient is touched, a graph that was spent or whose
-    saved tensors were changed in place. Dicts are keyed by the tensors themselves
-    (identity hash: Tensor defines no __eq__), which is cheaper than id() calls.
+    saved tensors were changed in place. Dicts are keyed by the tensors themselves (their
+    hash is identity, and a dict never calls the elementwise ==), cheaper than id() calls.
     """
     consumers = {}
     stack = [r for r in roots if r._prim is not None]
@@ -158,6 +158,8 @@ def _run(roots, seeds, retain_graph, create_graph, captured):
         while ready:
             node = ready.pop()
             g = grads.pop(node, None)
+            if node._hooks and g is not None:  # g is complete here: every consumer has added its part
+                g = _run_hooks(node, g, create_graph)
             g_shared = node in shared
             if into_grad:
                 if g is not None and (node._prim is None or node._retains_grad):
@@ -206,6 +208,23 @@ def _run(roots, seeds, retain_graph, create_graph, captured):
                     ready.append(parent)
             if not retain_graph:
                 node._freed = True
+
+
+def _run_hooks(node, g, create_graph):
+    """Tensor.register_hook: each hook sees the gradient as a Tensor; a returned value replaces it."""
+    for hook in list(node._hooks):
+        result = hook(g if create_graph else type(node)(g))
+        if result is None:
+            continue
+        if create_graph:
+            result = result if isinstance(result, type(node)) else type(node)(result)
+        else:
+            result = np.asarray(result.data if isinstance(result, type(node)) else result)
+        if result.shape != node.shape:
+            raise RuntimeError(f"hook {getattr(hook, '__name__', hook)!r} on a tensor of shape {node.shape} returned "
+                               f"a gradient of shape {result.shape}; a hook must return the shape it was given")
+        g = result if result.dtype == node.dtype else result.astype(node.dtype)
+    return g
 
 
 def _fit(g, data, prim, i):

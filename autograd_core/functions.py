@@ -23,30 +23,83 @@ def abs(x): """|x|; abs'(0) = 0."""; return as_tensor(x).abs()  # noqa: A001 (nu
 def sqrt(x): """x ** 0.5."""; return as_tensor(x).sqrt()
 
 
-def sum(x, axis=None, keepdims=False):  # noqa: A001 (numpy's name)
-    """Sum over ``axis``: ``ag.sum(t, axis=(0, 1))``."""
-    return as_tensor(x).sum(axis, keepdims)
+def sum(x, axis=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001 (numpy's name)
+    """Sum over ``axis``: ``ag.sum(t, axis=(0, 1))`` (or ``dim=``/``keepdim=``, as every reduction)."""
+    return as_tensor(x).sum(axis, keepdims, dim=dim, keepdim=keepdim)
 
 
-def mean(x, axis=None, keepdims=False):
+def mean(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
     """Mean over ``axis``."""
-    return as_tensor(x).mean(axis, keepdims)
+    return as_tensor(x).mean(axis, keepdims, dim=dim, keepdim=keepdim)
 
 
-def max(x, axis=None, keepdims=False):  # noqa: A001 (numpy's name)
+def max(x, axis=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001 (numpy's name)
     """Maximum over ``axis`` (a reduction; for two tensors use ``maximum``)."""
-    return as_tensor(x).max(axis, keepdims)
+    return as_tensor(x).max(axis, keepdims, dim=dim, keepdim=keepdim)
+
+
+def min(x, axis=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001 (numpy's name)
+    """Minimum over ``axis`` (a reduction; for two tensors use ``minimum``)."""
+    return as_tensor(x).min(axis, keepdims, dim=dim, keepdim=keepdim)
+
+
+def var(x, axis=None, unbiased=True, keepdims=False, *, correction=None, dim=None, keepdim=None):
+    """Variance over ``axis``, divided by N - 1 unless ``unbiased=False`` (PyTorch's default)."""
+    return as_tensor(x).var(axis, unbiased, keepdims, correction=correction, dim=dim, keepdim=keepdim)
+
+
+def std(x, axis=None, unbiased=True, keepdims=False, *, correction=None, dim=None, keepdim=None):
+    """Standard deviation over ``axis`` (the square root of ``var``)."""
+    return as_tensor(x).std(axis, unbiased, keepdims, correction=correction, dim=dim, keepdim=keepdim)
+
+
+def argmax(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """Index of the maximum along ``axis`` (int64, no gradient)."""
+    return as_tensor(x).argmax(axis, keepdims, dim=dim, keepdim=keepdim)
+
+
+def argmin(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """Index of the minimum along ``axis`` (int64, no gradient)."""
+    return as_tensor(x).argmin(axis, keepdims, dim=dim, keepdim=keepdim)
+
+
+def clamp(x, min=None, max=None):  # noqa: A002 (PyTorch's names)
+    """Limit values to [min, max]: ``ag.clamp(t, 0, 1)``; at a bound x gets half the gradient."""
+    return as_tensor(x).clamp(min, max)
+
+
+def clip(x, min=None, max=None):  # noqa: A002
+    """numpy's name for ``clamp``."""
+    return as_tensor(x).clamp(min, max)
+
+
+def pow(x, exponent): """x ** exponent."""; return as_tensor(x) ** exponent  # noqa: A001
+def clone(x): """A copy that stays in the graph."""; return as_tensor(x).clone()
+def squeeze(x, dim=None): """Drop size-1 axes (only ``dim`` if given)."""; return as_tensor(x).squeeze(dim)
+def unsqueeze(x, dim): """Insert a size-1 axis at ``dim``."""; return as_tensor(x).unsqueeze(dim)
+def permute(x, *dims): """Reorder the axes."""; return as_tensor(x).permute(*dims)
+
+
+def flatten(x, start_dim=0, end_dim=-1):
+    """Merge axes ``start_dim..end_dim`` into one."""
+    return as_tensor(x).flatten(start_dim, end_dim)
 
 
 def reshape(x, *shape): """``x.reshape(*shape)``."""; return as_tensor(x).reshape(*shape)
 def transpose(x, *axes): """``x.transpose(*axes)``."""; return as_tensor(x).transpose(*axes)
-def softmax(x, axis=-1): """Softmax along ``axis``."""; return as_tensor(x).softmax(axis)
-def log_softmax(x, axis=-1): """Log-softmax along ``axis``."""; return as_tensor(x).log_softmax(axis)
+def softmax(x, axis=-1, *, dim=None):
+    """Softmax along ``axis`` (or ``dim``)."""
+    return as_tensor(x).softmax(dim if dim is not None else axis)
 
 
-def logsumexp(x, axis=-1, keepdims=False):
+def log_softmax(x, axis=-1, *, dim=None):
+    """Log-softmax along ``axis`` (or ``dim``)."""
+    return as_tensor(x).log_softmax(dim if dim is not None else axis)
+
+
+def logsumexp(x, axis=-1, keepdims=False, *, dim=None, keepdim=None):
     """log(sum(exp(x))) along ``axis``, stable for +-1000."""
-    return as_tensor(x).logsumexp(axis, keepdims)
+    return as_tensor(x).logsumexp(dim if dim is not None else axis, keepdims if keepdim is None else keepdim)
 
 
 def matmul(a, b):

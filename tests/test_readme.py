@@ -37,6 +37,8 @@ STATED_OUTPUTS = [
     "Tensor(-0.1331, op=sum)",
     "(3, 2)",
     "Tensor(27., op=mul) Tensor(18.)",
+    "(Tensor(9.), Tensor([ 3., 12.]))", "[[6.0, 0.0], [0.0, 12.0]]", "[[2.0, 0.0], [0.0, 6.0]]",
+    "(Tensor([1., 9.]), Tensor([2., 6.]))", "(Tensor(9.), Tensor([6., 0.]))",
     "validation accuracy 0.967, best epoch 13",
     "validation accuracy 0.973",
     "['layers.0.weight', 'layers.0.bias', 'layers.2.weight', 'layers.2.bias', 'layers.4.weight', 'layers.4.bias']",

@@ -1,0 +1,236 @@
+"""Making tensors: ``ag.tensor``, ``zeros/ones/full/empty`` (and ``_like``), ``arange``, ``linspace``,
+``eye``, and random ``rand/randn/randint`` from a seedable generator.
+
+PyTorch's names and signatures; numpy underneath (``np.random.default_rng`` for randomness).
+One difference: floating-point data defaults to float64, as everywhere in this engine
+(PyTorch's default is float32); pass ``dtype=np.float32`` (or ``ag.float32``) for that.
+"""
+import numbers
+
+import numpy as np
+
+from .tensor import Tensor
+
+
+class Generator:
+    """A seedable source of random numbers (numpy's PCG64 underneath), as ``torch.Generator``.
+
+    >>> g = Generator().manual_seed(0)
+    >>> rand(2, generator=g).shape
+    (2,)
+    """
+
+    def __init__(self, seed=None):
+        self.manual_seed(np.random.SeedSequence().entropy if seed is None else seed)
+
+    def manual_seed(self, seed):
+        """Restart the stream from ``seed`` (a non-negative int); returns the generator."""
+        if not isinstance(seed, numbers.Integral) or isinstance(seed, bool) or seed < 0:
+            raise ValueError(f"manual_seed: the seed must be a non-negative int, got {seed!r}")
+        self._seed = int(seed)
+        self.rng = np.random.default_rng(self._seed)
+        return self
+
+    def initial_seed(self):
+        """The seed this generator was last started from."""
+        return self._seed
+
+
+default_generator = Generator(0)
+
+
+def manual_seed(seed):
+    """Seed the default generator (used by ``rand``, ``randn``, ``randint`` without ``generator=``).
+
+    >>> _ = manual_seed(0); a = randn(3); _ = manual_seed(0)
+    >>> bool((randn(3).data == a.data).all())
+    True
+    """
+    return default_generator.manual_seed(seed)
+
+
+def tensor(data, dtype=None, requires_grad=False):
+    """A new tensor holding a copy of ``data``. Unlike ``Tensor(...)`` (always float for Python data),
+    the dtype is inferred as PyTorch does: ints stay int64, bools bool, floats become float64.
+
+    >>> tensor([1, 2]).dtype, tensor([1.5]).dtype
+    (dtype('int64'), dtype('float64'))
+    """
+    source = data.data if isinstance(data, Tensor) else data
+    try:
+        array = np.array(source)  # always a copy, with numpy's dtype inference
+    except (ValueError, TypeError):
+        array = None
+    if array is None or array.dtype.kind not in "biuf":
+        return Tensor(source, requires_grad=requires_grad, dtype=dtype)  # Tensor explains what is wrong
+    return Tensor(array, requires_grad=requires_grad, dtype=_dtype("tensor", dtype))
+
+
+def zeros(*size, dtype=None, requires_grad=False):
+    """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``; float64 unless ``dtype`` says otherwise."""
+    return _filled("zeros", size, 0, dtype, requires_grad)
+
+
+def ones(*size, dtype=None, requires_grad=False):
+    """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``."""
+    return _filled("ones", size, 1, dtype, requires_grad)
+
+
+def full(size, fill_value, dtype=None, requires_grad=False):
+    """A tensor of shape ``size`` filled with ``fill_value`` (an int fill gives int64, as PyTorch).
+
+    >>> full((2,), 7.0)
+    Tensor([7., 7.])
+    """
+    if not isinstance(fill_value, (numbers.Number, np.generic)):
+        raise TypeError(f"full: fill_value must be a number, got {type(fill_value).__name__}")
+    if dtype is None and isinstance(fill_value, (float, np.floating)):
+        dtype = np.float64
+    return Tensor(np.full(_shape("full", (size,)), fill_value, dtype=_dtype("full", dtype)),
+                  requires_grad=requires_grad)
+
+
+def empty(*size, dtype=None, requires_grad=False):
+    """A tensor whose values are whatever the memory held (fast; overwrite before reading)."""
+    return Tensor(np.empty(_shape("empty", size), dtype=_dtype("empty", dtype) or np.float64),
+                  requires_grad=requires_grad)
+
+
+def zeros_like(t, dtype=None, requires_grad=False):
+    """Zeros with ``t``'s shape and dtype."""
+    return _like("zeros_like", t, 0, dtype, requires_grad)
+
+
+def ones_like(t, dtype=None, requires_grad=False):
+    """Ones with ``t``'s shape and dtype."""
+    return _like("ones_like", t, 1, dtype, requires_grad)
+
+
+def full_like(t, fill_value, dtype=None, requires_grad=False):
+    """``fill_value`` everywhere, with ``t``'s shape and dtype."""
+    return _like("full_like", t, fill_value, dtype, requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, requires_grad=False):
+    """Evenly spaced values in [start, end): ``arange(5)`` is 0..4 (int64); a float bound gives float64.
+
+    >>> arange(0, 1, 0.25)
+    Tensor([0.  , 0.25, 0.5 , 0.75])
+    """
+    start, end = (0, start) if end is None else (start, end)
+    for name, value in (("start", start), ("end", end), ("step", step)):
+        if not isinstance(value, (numbers.Real, np.generic)) or isinstance(value, bool):
+            raise TypeError(f"arange: {name} must be a number, got {value!r}")
+    if step == 0:
+        raise ValueError("arange: step must not be zero")
+    return Tensor(np.arange(start, end, step, dtype=_dtype("arange", dtype)), requires_grad=requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, requires_grad=False):
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive.
+
+    >>> linspace(0, 1, 3)
+    Tensor([0. , 0.5, 1. ])
+    """
+    if not isinstance(steps, numbers.Integral) or isinstance(steps, bool) or steps < 0:
+        raise ValueError(f"linspace: steps must be a non-negative int, got {steps!r}")
+    return Tensor(np.linspace(start, end, steps, dtype=_dtype("linspace", dtype) or np.float64),
+                  requires_grad=requires_grad)
+
+
+def eye(n, m=None, dtype=None, requires_grad=False):
+    """The n x m identity matrix (n x n without ``m``)."""
+    rows, cols = _shape("eye", (n, n if m is None else m))
+    return Tensor(np.eye(rows, cols, dtype=_dtype("eye", dtype) or np.float64), requires_grad=requires_grad)
+
+
+def rand(*size, generator=None, dtype=None, requires_grad=False):
+    """Uniform samples in [0, 1).
+
+    >>> rand(2, 3, generator=Generator(0)).shape
+    (2, 3)
+    """
+    dtype = _float_dtype("rand", dtype)
+    return Tensor(_rng("rand", generator).random(_shape("rand", size), dtype=dtype), requires_grad=requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, requires_grad=False):
+    """Standard normal samples (mean 0, variance 1).
+
+    >>> randn(4, generator=Generator(0)).dtype
+    dtype('float64')
+    """
+    dtype = _float_dtype("randn", dtype)
+    samples = _rng("randn", generator).standard_normal(_shape("randn", size), dtype=dtype)
+    return Tensor(samples, requires_grad=requires_grad)
+
+
+def randint(low, high=None, size=None, generator=None, dtype=None):
+    """Random integers in [low, high) (int64): ``randint(10, (3,))`` or ``randint(0, 10, (3,))``.
+
+    >>> randint(0, 5, (4,), generator=Generator(0)).dtype
+    dtype('int64')
+    """
+    if size is None:  # randint(high, size): PyTorch's two-argument form
+        low, high, size = 0, low, high
+    if size is None:
+        raise TypeError("randint: give the size, e.g. randint(0, 10, (3,))")
+    for name, value in (("low", low), ("high", high)):
+        if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+            raise TypeError(f"randint: {name} must be an int, got {value!r}")
+    if high <= low:
+        raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
+    dtype = _dtype("randint", dtype) or np.int64
+    return Tensor(_rng("randint", generator).integers(low, high, _shape("randint", (size,)), dtype=dtype))
+
+
+# ------------------------------------------------------------------ checks
+def _shape(op, size):
+    """``(2, 3)`` from ``size`` given as ``(2, 3)``, ``((2, 3),)`` or ``([2, 3],)``."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    for n in size:
+        if not isinstance(n, (numbers.Integral, np.integer)) or isinstance(n, bool):
+            raise TypeError(f"{op}: sizes must be ints, got {size!r}; e.g. {op}(2, 3) or {op}((2, 3))")
+        if n < 0:
+            raise ValueError(f"{op}: sizes must be non-negative, got {size!r}")
+    return tuple(int(n) for n in size)
+
+
+def _dtype(op, dtype):
+    if dtype is None:
+        return None
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{op}: unknown dtype {dtype!r}; use a numpy dtype such as np.float32, "
+                        "np.float64 or np.int64") from None
+    if dtype.kind not in "biuf":
+        raise TypeError(f"{op}: dtype {dtype} is not numeric; use np.float32, np.float64, np.int64 or bool")
+    return dtype
+
+
+def _float_dtype(op, dtype):
+    dtype = _dtype(op, dtype) or np.dtype(np.float64)
+    if dtype not in (np.float32, np.float64):
+        raise TypeError(f"{op}: dtype must be float32 or float64, got {dtype}")
+    return dtype
+
+
+def _filled(op, size, value, dtype, requires_grad):
+    return Tensor(np.full(_shape(op, size), value, dtype=_dtype(op, dtype) or np.float64), requires_grad=requires_grad)
+
+
+def _like(op, t, value, dtype, requires_grad):
+    if not isinstance(t, (Tensor, np.ndarray)):
+        raise TypeError(f"{op}: expected a Tensor or numpy array, got {type(t).__name__}")
+    return Tensor(np.full(t.shape, value, dtype=_dtype(op, dtype) or t.dtype), requires_grad=requires_grad)
+
+
+def _rng(op, generator):
+    if generator is None:
+        return default_generator.rng
+    if not isinstance(generator, Generator):
+        raise TypeError(f"{op}: generator must be an ag.Generator (e.g. ag.Generator().manual_seed(0)), "
+                        f"got {type(generator).__name__}")
+    return generator.rng
