@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: demo test bench docs graphviz
+.PHONY: demo test bench docs graphviz lint fix-style
 
 # One stamp per set of extras, redone when pyproject.toml changes.
 # torch (the `oracle` extra) is only a test oracle: `make test TEST_EXTRAS=dev` skips it.
@@ -34,6 +34,16 @@ demo: graphviz $(VENV)/stamp-demo
 
 test: graphviz $(VENV)/stamp-test
 	$(PY) -m pytest -q -p no:cacheprovider
+
+# Style and types: what CI checks besides the tests (ruff and mypy come with the dev extra).
+lint: $(VENV)/stamp-demo
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+# Rewrite the tree into the house style (ruff's safe fixes + the formatter); list what needs a hand.
+fix-style: $(VENV)/stamp-demo
+	RUFF=$(VENV)/bin/ruff tools/fix_style.sh
 
 bench: graphviz $(VENV)/stamp-bench
 	$(PY) -m benchmarks.run

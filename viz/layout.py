@@ -125,10 +125,8 @@ class GraphPlan:
         """Nested cluster names for a unit: "layers.0" -> ("layers", "layers.0")."""
         if not self.group_modules:
             return ()
-        if isinstance(unit, int):
-            scope = self.scope_of(unit)
-        else:
-            scope = unit[len("module:"):].rpartition(".")[0]  # a module box sits in its parent
+        # A module box sits in its parent.
+        scope = self.scope_of(unit) if isinstance(unit, int) else unit[len("module:"):].rpartition(".")[0]
         if not scope:
             return ()
         parts = scope.split(".")
