@@ -7,6 +7,7 @@
 >>> w.grad.shape
 (2, 1)
 """
+__version__ = "0.2.0"  # the one place: pyproject.toml reads it (setuptools' dynamic version)
 from .compile import CompileError, CompileWarning, compile
 from .engine import grad
 from .functions import (abs, as_tensor, concatenate, exp, log, log_softmax, logsumexp, matmul, max,
