@@ -4,7 +4,8 @@
   ``viz``) and runs in a fresh temporary folder, so an example that writes ``moons.npz``
   leaves nothing behind.
 - A run leaves the checkout as it found it: a file that a test writes into the repository
-  (or changes there) fails the run, found by ``git status`` before and after.
+  (or deletes there) fails the run, found by ``git status`` before and after. Edits to
+  tracked files are not counted: that is what a developer does while the tests run.
 """
 import os
 import subprocess
@@ -31,13 +32,15 @@ def _doctest_names_and_folder(request):
 
 
 def _git_status():
-    """The checkout's changed and untracked files, or None outside a git checkout."""
+    """The checkout's untracked and deleted files, or None outside a git checkout."""
     try:
         result = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=ROOT,
                                 capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired):
         return None
-    return frozenset(result.stdout.splitlines()) if result.returncode == 0 else None
+    if result.returncode != 0:
+        return None
+    return frozenset(line for line in result.stdout.splitlines() if line[:2] in ("??", " D", "D "))
 
 
 def _is_xdist_worker(config):
