@@ -7,6 +7,7 @@
   (or deletes there) fails the run, found by ``git status`` before and after. Edits to
   tracked files are not counted: that is what a developer does while the tests run.
 """
+
 import os
 import subprocess
 
@@ -34,8 +35,13 @@ def _doctest_names_and_folder(request):
 def _git_status():
     """The checkout's untracked and deleted files, or None outside a git checkout."""
     try:
-        result = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=ROOT,
-                                capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=all"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     if result.returncode != 0:
