@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: demo test bench docs graphviz
+.PHONY: demo test test-fast doctest bench docs graphviz lint fix-style
 
 # One stamp per set of extras, redone when pyproject.toml changes.
 # torch (the `oracle` extra) is only a test oracle: `make test TEST_EXTRAS=dev` skips it.
@@ -32,8 +32,30 @@ graphviz:
 demo: graphviz $(VENV)/stamp-demo
 	$(PY) -m nn.train
 
+# The suite runs on every core (pytest-xdist); tests marked `serial` (they measure time or
+# memory) run afterwards on their own. Exit status 5 means "no test selected": not a failure.
+PYTEST := $(PY) -m pytest -q -p no:cacheprovider
 test: graphviz $(VENV)/stamp-test
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PYTEST) -n auto --dist worksteal -m "not serial"
+	$(PYTEST) -m serial || [ $$? -eq 5 ]
+
+# The inner loop: everything but the tests marked slow (under a minute on 2 cores).
+test-fast: graphviz $(VENV)/stamp-test
+	$(PYTEST) -n auto --dist worksteal -m "not slow and not serial"
+
+# Every >>> example in autograd_core, nn and viz, run as a doctest (in a temporary folder).
+doctest: graphviz $(VENV)/stamp-test
+	$(PYTEST) --doctest-modules autograd_core nn viz
+
+# Style and types: what CI checks besides the tests (ruff and mypy come with the dev extra).
+lint: $(VENV)/stamp-demo
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+# Rewrite the tree into the house style (ruff's safe fixes + the formatter); list what needs a hand.
+fix-style: $(VENV)/stamp-demo
+	RUFF=$(VENV)/bin/ruff tools/fix_style.sh
 
 bench: graphviz $(VENV)/stamp-bench
 	$(PY) -m benchmarks.run

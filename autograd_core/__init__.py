@@ -7,6 +7,8 @@
 >>> w.grad.shape
 (2, 1)
 """
+__version__ = "0.2.0"  # the one place: pyproject.toml reads it (setuptools' dynamic version)
+
 import numpy as np
 
 from .compile import CompileError, CompileWarning, compile

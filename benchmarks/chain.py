@@ -104,7 +104,7 @@ def run(settings, engines=ENGINES):
             calls[name] = fn
         except CheckFailed as error:
             row.update(status="FAIL", detail=str(error))
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 (a crash is a failure too, with its message)
             row.update(status="FAIL", detail=f"{type(error).__name__}: {error}")
     timed = compare(calls, "hand-written", settings, unit_count=LENGTH)
     for name, entry in timed.items():

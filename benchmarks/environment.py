@@ -96,7 +96,7 @@ def _numpy_blas():
         config = np.show_config(mode="dicts")
         blas = config["Build Dependencies"]["blas"]
         return f"{blas.get('name')} {blas.get('version')}"
-    except Exception as error:  # the config layout is not a stable API; say so instead of failing
+    except Exception as error:  # noqa: BLE001 (the config layout is not a stable API: say so, do not fail)
         return f"unknown ({type(error).__name__})"
 
 

@@ -90,7 +90,8 @@ def worker(engine_name, steps):
                 gc.collect()  # a full collection also empties CPython's free lists: count live memory only
                 trace.append(peak.current())
     growth = trace[-1] - trace[0]
-    return {"status": "ok", "peak_bytes": peak.bytes, "growth_bytes": growth, "flat": growth <= (RSS_FLAT_LIMIT_BYTES if engine_name in RSS_ENGINES else FLAT_LIMIT_BYTES),
+    flat_limit = RSS_FLAT_LIMIT_BYTES if engine_name in RSS_ENGINES else FLAT_LIMIT_BYTES
+    return {"status": "ok", "peak_bytes": peak.bytes, "growth_bytes": growth, "flat": growth <= flat_limit,
             "trace_bytes": trace, "steps": steps, "memory_method": peak.method}
 
 

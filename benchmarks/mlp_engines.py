@@ -6,6 +6,8 @@ Each engine offers ``gradients(batch) -> (loss, [grad arrays])`` (for the checks
 no update) and ``step_fn(batch) -> step()`` (one full training step, for timing);
 the data is converted to the engine's own type once, outside the timed step.
 """
+import itertools
+
 import numpy as np
 
 from . import peers
@@ -272,7 +274,7 @@ def make_params(sizes, dtype, seed=0):
     """He-scaled weights and small non-zero biases (so bias gradients are checked too)."""
     rng = np.random.default_rng(seed)
     params = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+    for fan_in, fan_out in itertools.pairwise(sizes):
         params.append((rng.standard_normal((fan_in, fan_out)) * np.sqrt(2.0 / fan_in)).astype(dtype))
         params.append((0.1 * rng.standard_normal(fan_out)).astype(dtype))
     return params

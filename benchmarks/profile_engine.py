@@ -3,10 +3,11 @@
     python -m benchmarks.profile_engine [--only a,b,c] [--top 15]
 
 For each workload it runs our engine's step many times under cProfile, counts the
-primitives recorded (calls of the engine's ``_record``, or ``Tensor.apply`` in older versions), and prints the functions with the
-most own time, as µs per recorded op and as a share of the total. cProfile adds
-its own cost to every Python call (numbers are inflated about 1.5-2x, more for
-small functions), so read the shares, and compare with the timed suite.
+primitives recorded (calls of the engine's ``_record``, or ``Tensor.apply`` in older
+versions), and prints the functions with the most own time, as µs per recorded op and
+as a share of the total. cProfile adds its own cost to every Python call (numbers are
+inflated about 1.5-2x, more for small functions), so read the shares, and compare with
+the timed suite.
 """
 from benchmarks.environment import pin_threads
 

@@ -14,12 +14,21 @@ The outermost module enters no scope of its own: its own ops carry the caller's
 scope (``None`` at top level), and a scope is always the prefix of the labels of
 the parameters that module owns (``layers.0`` <-> ``layers.0.weight``).
 """
+from __future__ import annotations
+
 import threading
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeAlias, TypeVar
 
 import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
+from autograd_core.types import ArrayLike
+
+#: ``hook(module, inputs, output)``; a result other than None replaces the output.
+ForwardHook: TypeAlias = Callable[["Module", tuple[Any, ...], Any], Any]
+_M = TypeVar("_M", bound="Module")
 
 _calls = threading.local()  # the stack of modules whose forward is running, per thread
 
@@ -30,11 +39,11 @@ class _TreeClock:
     now = 0
 
     @classmethod
-    def tick(cls):
+    def tick(cls) -> None:
         cls.now += 1
 
 
-def _call_stack():
+def _call_stack() -> list[Module]:
     stack = getattr(_calls, "stack", None)
     if stack is None:
         stack = _calls.stack = []
@@ -44,14 +53,14 @@ def _call_stack():
 class _HookHandle:
     """Returned by ``register_forward_hook``; ``remove()`` unregisters the hook."""
 
-    def __init__(self, hooks, key):
+    def __init__(self, hooks: dict[int, ForwardHook], key: int) -> None:
         self._hooks, self._key = hooks, key
 
-    def remove(self):
+    def remove(self) -> None:
         self._hooks.pop(self._key, None)
 
 
-def _is_parameter(value):
+def _is_parameter(value: object) -> bool:
     return isinstance(value, Tensor) and value.requires_grad and value.is_leaf
 
 
@@ -69,7 +78,15 @@ class Module:
     ['scale']
     """
 
-    def __init__(self):
+    # Set by __init__ through object.__setattr__; declared here for the type checker only.
+    _parameters: dict[str, Tensor]
+    _modules: dict[str, Module]
+    _forward_hooks: dict[int, ForwardHook]
+    _attached: bool
+    _labelled_at: int
+    training: bool
+
+    def __init__(self) -> None:
         # object.__setattr__: our own __setattr__ needs these registries to exist already.
         object.__setattr__(self, "_parameters", {})
         object.__setattr__(self, "_modules", {})
@@ -80,7 +97,7 @@ class Module:
         object.__setattr__(self, "training", True)
 
     # ------------------------------------------------------------ registration
-    def __setattr__(self, name, value):
+    def __setattr__(self, name: str, value: Any) -> None:
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"{type(self).__name__}: cannot assign '{name}' before Module.__init__() "
                                  "ran; call super().__init__() first in your __init__")
@@ -101,11 +118,11 @@ class Module:
                 value._relabel(name + ".")
         object.__setattr__(self, name, value)  # also in __dict__: plain attribute lookup stays fast
 
-    def __delattr__(self, name):
+    def __delattr__(self, name: str) -> None:
         self._unregister(name)
         object.__delattr__(self, name)
 
-    def _unregister(self, name):
+    def _unregister(self, name: str) -> None:
         removed = self._modules.pop(name, None)
         if removed is not None:
             object.__setattr__(removed, "_attached", False)  # a root again if used on its own
@@ -139,17 +156,20 @@ class Module:
         fn(self)
         return self
 
-    def add_module(self, name, module):
+    def add_module(self, name: str, module: Module) -> None:
         """Register ``module`` as a child called ``name`` (what attribute assignment does)."""
         if not isinstance(module, Module):
             raise TypeError(f"add_module: '{name}' must be a Module, got {type(module).__name__}")
         setattr(self, name, module)
 
-    def register_forward_hook(self, hook):
+    def register_forward_hook(self, hook: ForwardHook) -> _HookHandle:
         """Call ``hook(module, inputs, output)`` after every forward; returns a handle with
         ``remove()``. A hook that returns something other than None replaces the output.
 
+        >>> model = nn.MLP([2, 3, 1])
         >>> handle = model.layers[1].register_forward_hook(lambda m, i, out: print(out.shape))
+        >>> _ = model(np.ones((4, 2)))
+        (4, 3)
         >>> handle.remove()
         """
         key = max(self._forward_hooks, default=-1) + 1
@@ -157,11 +177,11 @@ class Module:
         return _HookHandle(self._forward_hooks, key)
 
     # ------------------------------------------------------------ traversal
-    def named_modules(self, prefix=""):
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
         """Yield ``(dotted_name, module)`` for this module (name ``prefix``) and every descendant,
         each module once, parents before children."""
-        seen = set()
-        stack = [(prefix, self)]
+        seen: set[int] = set()
+        stack: list[tuple[str, Module]] = [(prefix, self)]
         while stack:
             name, module = stack.pop()
             if id(module) in seen:
@@ -171,81 +191,90 @@ class Module:
             children = [(f"{name}.{n}" if name else n, m) for n, m in module._modules.items()]
             stack.extend(reversed(children))
 
-    def modules(self):
+    def modules(self) -> Iterator[Module]:
         """Every module in the tree, this one first: ``[type(m).__name__ for m in model.modules()]``."""
         return (m for _, m in self.named_modules())
 
-    def named_children(self):
+    def named_children(self) -> Iterator[tuple[str, Module]]:
         """Yield ``(name, module)`` for the direct sub-modules: ``dict(model.named_children())``."""
         return iter(list(self._modules.items()))
 
-    def children(self):
+    def children(self) -> Iterator[Module]:
         """The direct sub-modules: ``list(model.children())``."""
         return (m for _, m in self.named_children())
 
-    def named_parameters(self, prefix=""):
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
         """Yield ``(dotted_name, tensor)`` for every parameter, each tensor once (a shared
         parameter is listed under its first name).
 
         >>> [n for n, _ in nn.MLP([2, 3, 1]).named_parameters()]
         ['layers.0.weight', 'layers.0.bias', 'layers.2.weight', 'layers.2.bias']
         """
-        seen = set()
+        seen: set[int] = set()
         for module_name, module in self.named_modules(prefix):
             for name, p in module._parameters.items():
                 if id(p) not in seen:
                     seen.add(id(p))
                     yield (f"{module_name}.{name}" if module_name else name), p
 
-    def parameters(self):
+    def parameters(self) -> Iterator[Tensor]:
         """Every parameter (leaf Tensor with ``requires_grad=True``), for an optimizer:
         ``nn.optim.Adam(model.parameters())``."""
         return (p for _, p in self.named_parameters())
 
-    def _relabel(self, prefix=""):
+    def _relabel(self, prefix: str = "") -> None:
         for name, p in self.named_parameters():
             p.label = prefix + name
 
     # ------------------------------------------------------------ state
-    def zero_grad(self):
+    def zero_grad(self) -> None:
         """Forget every parameter's accumulated gradient (sets ``.grad`` to None, as PyTorch):
         ``model.zero_grad(); loss.backward()``."""
         for p in self.parameters():
             p.grad = None
 
-    def train(self, mode=True):
+    def train(self: _M, mode: bool = True) -> _M:
         """Set training mode on this module and all sub-modules; returns self: ``model.train()``."""
         for m in self.modules():
             object.__setattr__(m, "training", bool(mode))
         return self
 
-    def eval(self):
+    def eval(self: _M) -> _M:
         """Evaluation mode (``train(False)``); returns self: ``model.eval()``."""
         return self.train(False)
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, np.ndarray]:
         """``{dotted_name: copy of the values}`` for every parameter and buffer. Copies, unlike
         PyTorch, so a saved snapshot cannot change when training goes on.
 
-        >>> snapshot = model.state_dict(); ...; model.load_state_dict(snapshot)
+        >>> model = nn.Linear(2, 1)
+        >>> snapshot = model.state_dict()
+        >>> model.weight.data += 1.0           # training moves the weights...
+        >>> model.load_state_dict(snapshot)    # ...and the snapshot puts them back
+        >>> bool((model.weight.data == snapshot["weight"]).all())
+        True
         """
         state = {name: np.array(p.data, copy=True) for name, p in self.named_parameters()}
         state.update((name, np.array(b, copy=True)) for name, b in self.named_buffers())
         return state
 
-    def load_state_dict(self, state_dict, strict=True):
+    def load_state_dict(self, state_dict: Mapping[str, Tensor | ArrayLike], strict: bool = True) -> None:
         """Copy values into the parameters. Every name, shape and dtype is checked first
         (values must be finite floating-point arrays of the parameter's shape); on any
         problem a ``ValueError`` lists them all and no parameter is changed. With
         ``strict=False`` missing and unexpected names are allowed.
 
-        >>> model.load_state_dict({"layers.0.weight": w, "layers.0.bias": b, ...})
+        >>> model = nn.Linear(2, 1)
+        >>> model.load_state_dict({"weight": np.zeros((1, 2)), "bias": np.zeros(1)})
+        >>> model.weight.data
+        array([[0., 0.]])
         """
         if not hasattr(state_dict, "items"):
             raise TypeError(f"load_state_dict: expected a dict of name -> array, got {type(state_dict).__name__}")
-        params = dict(self.named_parameters())
+        params: dict[str, Any] = dict(self.named_parameters())
         params.update(self.named_buffers())
-        problems, updates = [], []
+        problems: list[str] = []
+        updates: list[tuple[Any, np.ndarray]] = []
         missing = [n for n in params if n not in state_dict]
         unexpected = [n for n in state_dict if n not in params]
         if strict and missing:
@@ -281,12 +310,12 @@ class Module:
                 np.copyto(p, value)  # a buffer: in place, so the module's attribute sees it
 
     # ------------------------------------------------------------ calling
-    def forward(self, *args, **kwargs):
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
         """The computation; every subclass defines it (``return self.layers(x)``)."""
         raise NotImplementedError(f"{type(self).__name__} has no forward(); define forward(self, x) "
                                   "in your Module subclass")
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         stack = _call_stack()
         caller = stack[-1] if stack else None
         if caller is None:
@@ -312,7 +341,7 @@ class Module:
                     output = replaced
         return output
 
-    def _name_of(self, module):
+    def _name_of(self, module: Module) -> str | None:
         """The dotted path from this module to ``module`` (None if it is not a descendant)."""
         for name, child in self._modules.items():
             if child is module:
@@ -324,11 +353,11 @@ class Module:
         return None
 
     # ------------------------------------------------------------ display
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         """The text inside the parentheses of this module's repr: ``"in_features=3, out_features=2, bias=True"``."""
         return ""
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         lines = []
         for name, child in self._modules.items():
             child_text = repr(child).replace("\n", "\n  ")

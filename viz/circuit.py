@@ -10,10 +10,14 @@ w1: -0.39, x1: -0.59, w2: 0.20). This module builds it from scalar Tensors, runs
     python -m viz.circuit                          # writes cs231n_neuron.png
     python -m viz.circuit --out neuron.svg --explain w0 --animate backward.html
 """
+from __future__ import annotations
+
 import argparse
 import sys
+from collections.abc import Sequence
 
 import autograd_core as ag
+from autograd_core import Tensor
 
 from . import cli_args
 from .gradients import backward_all
@@ -23,7 +27,8 @@ W = (2.0, -3.0, -3.0)
 X = (-1.0, -2.0)
 
 
-def neuron(w=W, x=X, sigmoid_gate=False, backward=True):
+def neuron(w: Sequence[float] = W, x: Sequence[float] = X, sigmoid_gate: bool = False,
+           backward: bool = True) -> tuple[Tensor, dict[str, Tensor]]:
     """The cs231n neuron as a graph of scalar Tensors: returns (f, {name: leaf}).
 
     ``sigmoid_gate=True`` uses the sigmoid primitive (the notes' second picture)
@@ -46,7 +51,7 @@ def neuron(w=W, x=X, sigmoid_gate=False, backward=True):
     return f, leaves
 
 
-def _floats(text, count, flag):
+def _floats(text: str, count: int, flag: str) -> tuple[float, ...]:
     try:
         values = tuple(float(v) for v in text.split(","))
     except ValueError:
@@ -56,7 +61,8 @@ def _floats(text, count, flag):
     return values
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of ``python -m viz.circuit``: ``build_parser().parse_args(["--x", "1,2"]).x``."""
     parser = argparse.ArgumentParser(
         prog="python -m viz.circuit",
         description="Render the cs231n sigmoid neuron f = 1/(1+exp(-(w0*x0+w1*x1+w2))) with every wire's "
@@ -82,13 +88,14 @@ def build_parser():
     return parser
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python -m viz.circuit``; returns the exit status."""
     args = build_parser().parse_args(argv)
     f, leaves = neuron(args.w, args.x, args.sigmoid_gate)
     options = {"style": args.style, "number_format": args.number_format, "legend": not args.no_legend}
     print(f"f = {args.number_format % f.item()}")
     for name, leaf in leaves.items():
+        assert leaf.grad is not None, "neuron() runs backward_all: every leaf has its gradient"
         print(f"  ∂f/∂{name} = {args.number_format % float(leaf.grad)}")
     try:
         written = cli_args.write_picture(f, args.out, leaves[args.explain] if args.explain else None, **options)

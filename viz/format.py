@@ -3,9 +3,16 @@
 Shared by every drawing in viz so that the graph, the chain-rule text and the
 animation call the same tensor by the same name and print it the same way.
 """
+from __future__ import annotations
+
 import html
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from autograd_core import Tensor
+    from autograd_core.types import ArrayLike
 
 NUMBER_FORMAT = "%.4g"   # %.4g keeps small gradients readable (1.2e-07, never 0.0000)
 NO_VALUE = "\u2014"      # "—": no gradient yet (backward has not reached it), which is not 0
@@ -38,14 +45,14 @@ OP_SYMBOL = {
 }
 
 
-def format_number(x, number_format=NUMBER_FORMAT):
-    """One number, e.g. ``format_number(0.731058)`` -> ``'0.7311'``."""
+def format_number(x: object, number_format: str = NUMBER_FORMAT) -> str:
+    """One number (Python's or numpy's), e.g. ``format_number(0.731058)`` -> ``'0.7311'``."""
     if isinstance(x, (bool, np.bool_)):
         return str(bool(x))
     return number_format % x
 
 
-def format_array(array, number_format=NUMBER_FORMAT):
+def format_array(array: ArrayLike | None, number_format: str = NUMBER_FORMAT) -> str:
     """Values of a small array, or a summary of a large one; ``None`` -> "—".
 
     >>> format_array(np.array([1.0, -0.25]))
@@ -67,28 +74,29 @@ def format_array(array, number_format=NUMBER_FORMAT):
     return "mean {} min {} max {}".format(*(format_number(v, number_format) for v in stats))
 
 
-def format_shape(t):
+def format_shape(t: Tensor) -> str:
     """``'scalar float64'`` or ``'(3, 4) float32'``."""
     return f"{'scalar' if t.ndim == 0 else t.shape} {t.dtype}"
 
 
-def leaf_kind(t):
+def leaf_kind(t: Tensor) -> str:
     """'parameter' for a leaf that requires grad, 'input' for data and constants, else 'op'."""
     if not t.is_leaf:
         return "op"
     return "parameter" if t.requires_grad else "input"
 
 
-def is_constant(t):
+def is_constant(t: Tensor) -> bool:
     """An unnamed one-element leaf without grad: the ``1`` in ``1 + x.exp()``."""
     return t.is_leaf and not t.requires_grad and t.label is None and t.size == 1
 
 
-def tensor_name(t, index):
+def tensor_name(t: Tensor, index: int) -> str:
     """The name viz uses for tensor number ``index`` (walk order): its label, else op+index.
 
-    >>> tensor_name(a * b, 5)     # unlabeled product
-    'mul5'
+    >>> a, b = Tensor(2.0, requires_grad=True), Tensor(3.0, label="b")
+    >>> tensor_name(a * b, 5), tensor_name(b, 1)     # an unlabelled product, a labelled input
+    ('mul5', 'b')
     """
     if t.label:
         return str(t.label)
@@ -97,7 +105,7 @@ def tensor_name(t, index):
     return f"{t.op}{index}"
 
 
-def op_description(t, limit=40):
+def op_description(t: Tensor, limit: int = 40) -> str:
     """The op and its non-tensor arguments, e.g. ``'sum axes=(1,)'``."""
     parts = [t.op]
     for key, value in t.op_params.items():
@@ -115,6 +123,6 @@ def op_description(t, limit=40):
     return " ".join(parts)
 
 
-def escape(text):
+def escape(text: object) -> str:
     """Text made safe for a Graphviz HTML-like label."""
     return html.escape(str(text), quote=True)

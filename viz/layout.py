@@ -39,8 +39,13 @@ def drawn_node_count(t, is_root, style):
 class GraphPlan:
     """The drawing's units (ints: walk indices of tensors; strings: collapsed modules).
 
+    >>> w = Tensor([[1.0], [2.0]], requires_grad=True)
+    >>> loss = (Tensor([[3.0, 4.0]]) @ w).sigmoid().sum()
     >>> plan = GraphPlan([loss], "record", max_nodes=200)
-    >>> plan.visible[:3], plan.hidden_tensors
+    >>> plan.visible[:3], plan.hidden_tensors          # all 5 tensors fit: none hidden
+    ([0, 1, 2], 0)
+    >>> GraphPlan([loss], "record", max_nodes=3).hidden_tensors
+    4
     """
 
     def __init__(self, roots, style, max_nodes=200, group_modules=True, collapse_modules=None):
@@ -125,10 +130,8 @@ class GraphPlan:
         """Nested cluster names for a unit: "layers.0" -> ("layers", "layers.0")."""
         if not self.group_modules:
             return ()
-        if isinstance(unit, int):
-            scope = self.scope_of(unit)
-        else:
-            scope = unit[len("module:"):].rpartition(".")[0]  # a module box sits in its parent
+        # A module box sits in its parent.
+        scope = self.scope_of(unit) if isinstance(unit, int) else unit[len("module:"):].rpartition(".")[0]
         if not scope:
             return ()
         parts = scope.split(".")

@@ -4,27 +4,43 @@ matplotlib is imported when a plot is made (``import viz`` stays fast) and only
 through ``matplotlib.figure.Figure`` with the Agg canvas: no pyplot, no global
 backend switch, so it works headless and never disturbs a notebook's backend.
 """
+from __future__ import annotations
+
 import io
 import math
 import numbers
+import os
 import pathlib
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, overload
 
 from autograd_core.files import atomic_write
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 HISTORY_KEYS = ("train_loss", "val_loss", "train_acc", "val_acc", "best_epoch")
 PLOT_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf", ".jpg": "jpg", ".jpeg": "jpg"}
 
 
-def _read_history(history):
+class HistoryLike(Protocol):
+    """What plot_history reads from ``nn.fit``'s History (viz does not import nn)."""
+
+    @property
+    def train_loss(self) -> Sequence[float]: ...
+    @property
+    def val_loss(self) -> Sequence[float]: ...
+
+
+def _read_history(history: HistoryLike | Mapping[str, Any]) -> tuple[dict[str, list[float]], int | None]:
     """The history's series as a dict of lists (missing ones empty) plus best_epoch."""
-    if isinstance(history, dict):
-        get = history.get
-    elif all(hasattr(history, key) for key in ("train_loss", "val_loss")):
-        def get(key):
-            return getattr(history, key, None)
-    else:
+    if not isinstance(history, Mapping) and not all(hasattr(history, key) for key in ("train_loss", "val_loss")):
         raise TypeError(f"plot_history: expected nn.fit's History (attributes {', '.join(HISTORY_KEYS)}) "
                         f"or a dict with those keys, got {type(history).__module__}.{type(history).__qualname__}")
+
+    def get(key: str) -> Any:
+        return history.get(key) if isinstance(history, Mapping) else getattr(history, key, None)
+
     series = {}
     for key in HISTORY_KEYS[:4]:
         values = get(key)
@@ -49,12 +65,19 @@ def _read_history(history):
     best = get("best_epoch")
     # numbers.Integral: np.argmin(val_loss) gives a numpy int, which is not a Python int
     if best is not None and not (isinstance(best, numbers.Integral) and not isinstance(best, bool)
-                                 and 0 <= best < epochs):
+                                 and 0 <= int(best) < epochs):
         raise ValueError(f"plot_history: best_epoch={best!r} is not an epoch index in 0..{epochs - 1}")
     return series, (None if best is None else int(best))
 
 
-def plot_history(history, path=None, title="Training history"):
+@overload
+def plot_history(history: HistoryLike | Mapping[str, Any], path: None = None,
+                 title: str = ...) -> Figure: ...
+@overload
+def plot_history(history: HistoryLike | Mapping[str, Any], path: str | os.PathLike[str],
+                 title: str = ...) -> pathlib.Path: ...
+def plot_history(history: HistoryLike | Mapping[str, Any], path: str | os.PathLike[str] | None = None,
+                 title: str = "Training history") -> Figure | pathlib.Path:
     """Loss (left) and accuracy (right) per epoch, train and validation, on one figure.
 
     ``history``: ``nn.fit``'s History (``train_loss``, ``val_loss``, ``train_acc``,
@@ -65,8 +88,8 @@ def plot_history(history, path=None, title="Training history"):
     .pdf, .jpg) and the path returned; without it the matplotlib Figure is returned.
 
     >>> viz.plot_history({"train_loss": [0.9, 0.5, 0.4], "val_loss": [1.0, 0.6, 0.7],
-    ...                   "best_epoch": 1}, "curves.png")
-    PosixPath('curves.png')
+    ...                   "best_epoch": 1}, "curves.png").name
+    'curves.png'
     """
     series, best = _read_history(history)
     fmt = None
@@ -108,4 +131,5 @@ def plot_history(history, path=None, title="Training history"):
         return figure
     buffer = io.BytesIO()
     figure.savefig(buffer, format=fmt, dpi=130)
-    return atomic_write(pathlib.Path(path), buffer.getvalue(), make_folders=True)
+    written: pathlib.Path = atomic_write(pathlib.Path(path), buffer.getvalue(), make_folders=True)
+    return written
