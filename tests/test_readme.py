@@ -34,6 +34,7 @@ def test_the_quick_tour_runs_and_prints_its_stated_outputs(tmp_path, monkeypatch
 
 STATED_OUTPUTS = [
     "Tensor(10., op=add) 7.0",
+    "[2, 32, 32, 2]",
     "Tensor(-0.1331, op=sum)",
     "(3, 2)",
     "Tensor(27., op=mul) Tensor(18.)",
