@@ -38,8 +38,8 @@ def test_the_digits_file_is_package_data_and_scikit_learn_is_no_dependency():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())
     patterns = config["tool"]["setuptools"]["package-data"]["nn"]
     shipped = {p.relative_to(ROOT / "nn").as_posix() for pattern in patterns for p in (ROOT / "nn").glob(pattern)}
-    assert {"data/digits.csv.gz", "data/README.md"} <= shipped
-    assert "CC BY 4.0" in (ROOT / "nn" / "data" / "README.md").read_text()
+    assert {"bundled/digits.csv.gz", "bundled/README.md"} <= shipped
+    assert "CC BY 4.0" in (ROOT / "nn" / "bundled" / "README.md").read_text()
     dependencies = " ".join(config["project"]["dependencies"])
     assert "scikit-learn" not in dependencies and "scipy" not in dependencies
 
