@@ -12,12 +12,15 @@ from . import functional as F
 
 
 def positive_int(name, value):
+    """``value`` as an int >= 1, or fit's ValueError naming ``name``: ``positive_int("epochs", 5) == 5``."""
     if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
         raise ValueError(f"fit: {name} must be a positive int, got {value!r}")
     return int(value)
 
 
 def check_data(x_name, y_name, X, y, dtype):
+    """(X as ``dtype``, y) after checking they are numeric, finite and one row per example:
+    ``X, y = check_data("X", "y", X, y, np.dtype(np.float64))``."""
     X = np.asarray(X.data if isinstance(X, Tensor) else X)
     y = np.asarray(y.data if isinstance(y, Tensor) else y)
     if X.dtype.kind not in "biuf" or y.dtype.kind not in "biuf":
@@ -76,6 +79,7 @@ def _fail(message, history, restores_best):
 
 
 def loss_value(loss, where, history, restores_best):
+    """The loss as a float, or the FloatingPointError if it is NaN/Inf (``where``: "epoch 2/3, step 1/4")."""
     value = float(loss.item())
     if not math.isfinite(value):
         _fail(f"the loss became {value} at {where}", history, restores_best)
@@ -95,6 +99,7 @@ def parameters_to_check(model, optimizer):
 
 
 def gradient_norm(named_params, where, history, restores_best):
+    """The global L2 norm of the gradients, or the FloatingPointError naming every non-finite one."""
     total, bad = 0.0, []
     for name, p in named_params:
         if p.grad is not None:

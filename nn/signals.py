@@ -31,6 +31,7 @@ class CriticalSection:
         self.pending = []
 
     def handle(self, signum, frame):
+        """The installed handler: hold the signal inside the section, pass it on outside."""
         if self.held:
             self.pending.append((signum, frame))
         else:

@@ -26,6 +26,7 @@ import time
 
 from . import optim
 from . import functional as F
+from .history import History
 from .layers import MLP
 from .runs import RUN_FILE, Interrupted, RunRecord, StopSignals, utc_now
 
@@ -305,7 +306,8 @@ def run(args, command=("python", "-m", "nn.train"), signals=None):
             if signals is not None:
                 signals.armed = False  # from here on a second Ctrl-C must not cut the saving short
     except (Interrupted, FloatingPointError) as stop:  # FloatingPointError: fit's message says where, what to try
-        status, error, history = ("interrupted" if isinstance(stop, Interrupted) else "failed"), stop, stop.history
+        status, error = ("interrupted" if isinstance(stop, Interrupted) else "failed"), stop
+        history = getattr(stop, "history", None) or History()  # none yet if fit was still checking its input
     except BaseException as failure:
         record.write(status="failed", finished=utc_now(), error=f"{type(failure).__name__}: {failure}")
         raise

@@ -163,7 +163,7 @@ def test_random_flags_end_in_exit_0_1_or_2_without_traceback_or_half_written_fil
             report.append(f"{' '.join(shown)}: {'; '.join(found)}\n    stderr: {result.stderr[-600:]!r}")
     codes = sorted(result.returncode for _, result in outcomes)
     assert not report, f"{len(report)} of {len(cases)} cases (seed {SEED}):\n" + "\n".join(report)
-    assert codes.count(0) >= 3 and codes.count(2) >= 10, codes  # the cases cover both outcomes
+    assert codes.count(0) >= 2 and codes.count(2) >= 10, codes  # the cases cover both outcomes
 
 
 if __name__ == "__main__":  # python tests/test_cli_fuzz.py prints the cases

@@ -80,3 +80,34 @@ def test_a_run_killed_with_sigkill_is_recognisably_incomplete(tmp_path):
     record = json.loads((out / "run.json").read_text())
     assert record["status"] == "running" and record["finished"] is None and record["pid"] == process.pid
     assert record["metrics"] is None
+
+
+def test_an_interrupt_before_fit_has_a_history_still_saves_an_interrupted_run(tmp_path, monkeypatch, capsys):
+    from nn import train
+    from nn.runs import Interrupted
+
+    def interrupted_fit(*args, **kwargs):  # as if Ctrl-C came while fit was still checking its input
+        raise Interrupted(signal.SIGINT)
+
+    monkeypatch.setattr(train, "fit", interrupted_fit)
+    out = tmp_path / "run"
+    assert train.main(["--dataset", "moons", "--hidden", "4", "--out", str(out), "--no-progress"]) == 130
+    assert capsys.readouterr().err == (f"interrupted by SIGINT after 0 epochs; wrote model.npz, history.json, "
+                                       f"run.json to {out} (status interrupted)\n")
+    record = json.loads((out / "run.json").read_text())
+    assert record["status"] == "interrupted" and record["metrics"]["epochs_run"] == 0
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # main put the handlers back
+
+
+def test_an_unexpected_error_marks_the_run_failed_and_is_not_hidden(tmp_path, monkeypatch):
+    from nn import train
+
+    def broken_fit(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(train, "fit", broken_fit)
+    out = tmp_path / "run"
+    with pytest.raises(RuntimeError, match="a bug"):
+        train.main(["--dataset", "moons", "--hidden", "4", "--out", str(out), "--no-progress"])
+    record = json.loads((out / "run.json").read_text())
+    assert record["status"] == "failed" and record["error"] == "RuntimeError: a bug" and record["finished"]
