@@ -62,10 +62,10 @@ def test_the_current_step_is_highlighted_with_the_shares_it_sends():
     f, leaves = neuron(backward=False)
     frames = backward_frames(f, number_format="%.2f")
     source = frames[1].digraph.source  # div sends -0.53 to 1+exp(-z) (its constant input gets nothing)
-    edge = re.search(r'-> (op\d+) \[label="?-0.53"? color="#e8590c"', source)
+    edge = re.search(r'-> (op\d+) \[label="b\\n-0.53" color="#e8590c"', source)  # b: the divisor
     assert edge
     assert re.search(rf'\t{edge.group(1)} \[label="?/"?[^\n]*color="#e8590c"', source)  # the div gate glows
-    assert len(re.findall(r'-> op\d+ \[label=', source)) == 1  # one share sent in this step
+    assert len(re.findall(r'-> op\d+ \[label="[^"]*" color="#e8590c"', source)) == 1  # one share sent in this step
 
 
 @needs_dot

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import graphviz
 
-from .format import NUMBER_FORMAT, format_array, tensor_name
+from .format import NUMBER_FORMAT, format_array
 from .gradients import backward_steps
 from .graph import DrawOptions, build_digraph
 from .layout import GraphPlan
@@ -43,7 +43,7 @@ def backward_frames(root, grad=None, style="circuit", max_frames=200, number_for
         return format_array(array, number_format)
 
     def name(i):
-        return tensor_name(tensors[i], i)
+        return plan.names[i]  # the names the picture shows
 
     root_index = len(tensors) - 1
     caption = (f"forward pass done: every wire has its value. Backward starts at the output with "

@@ -15,7 +15,7 @@ import numpy as np
 
 import autograd_core as ag
 
-from .format import NUMBER_FORMAT, format_array, format_number, tensor_name
+from .format import NUMBER_FORMAT, format_array, format_number, tensor_names
 from .gradients import edge_vjp, local_derivative, seed_for
 
 MAX_FACTORS_SHOWN = 16  # a longer path prints its first and last 8 factors
@@ -160,7 +160,7 @@ def explain(root, param, max_paths=32, number_format=NUMBER_FORMAT):
                          "root: root was not computed from it (or from a detached copy of it)")
     seed = seed_for(root, None, "explain")
     target = index[id(param)]
-    names = {id(t): tensor_name(t, i) for i, t in enumerate(tensors)}
+    names = {id(t): name for t, name in zip(tensors, tensor_names(tensors))}
     reaches, count = _reaching(tensors, index, target)
     paths = [_chain_path(tensors, edges, seed) for edges in _enumerate_paths(tensors, index, reaches, target,
                                                                              len(tensors) - 1, max_paths)]
