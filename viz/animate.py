@@ -8,7 +8,6 @@ marked "+…". The last frame shows every gradient, equal to what ``backward()``
 computes.
 """
 import dataclasses
-import html
 import pathlib
 from dataclasses import dataclass
 
@@ -18,14 +17,29 @@ from .format import NUMBER_FORMAT, format_array
 from .gradients import backward_steps
 from .graph import DrawOptions, build_digraph
 from .layout import GraphPlan
+from .player import player_fragment, player_page
 from .render import GraphvizNotFoundError, pipe_dot, write_atomically
 
 
 @dataclass
 class Frame:
-    """One picture of the animation: its caption and its ``graphviz.Digraph``."""
+    """One picture of the animation: its caption, its ``graphviz.Digraph`` (caption as its
+    title, for a frame on its own) and ``picture``, the same without the title (the HTML
+    player writes the caption above it, once)."""
     caption: str
     digraph: graphviz.Digraph
+    picture: graphviz.Digraph = None
+
+
+class BackwardAnimation(list):
+    """``animate_backward``'s frames (a list of ``Frame``) that play inline in Jupyter.
+
+    >>> viz.animate_backward(f)      # as a cell's last line: a player with buttons and a slider
+    """
+
+    def _repr_html_(self):
+        svgs = _svgs(self, lambda text: None, "picture")
+        return player_fragment(svgs, [frame.caption for frame in self])
 
 
 def backward_frames(root, grad=None, style="circuit", max_frames=200, number_format=NUMBER_FORMAT,
@@ -63,8 +77,9 @@ def backward_frames(root, grad=None, style="circuit", max_frames=200, number_for
 def _frame(plan, options, caption, grads, partial, highlight, focus):
     def grad_of(i, t):
         return grads.get(i), i in partial
+    picture = build_digraph(plan, options, highlight, grad_of, focus)
     options = dataclasses.replace(options, title=caption)
-    return Frame(caption, build_digraph(plan, options, highlight, grad_of, focus))
+    return Frame(caption, build_digraph(plan, options, highlight, grad_of, focus), picture)
 
 
 def animate_backward(root, path=None, grad=None, style="circuit", max_frames=200, **draw_options):
@@ -72,7 +87,8 @@ def animate_backward(root, path=None, grad=None, style="circuit", max_frames=200
 
     ``path`` ending in ``.html``: one self-contained HTML file (inline SVGs, buttons,
     a slider and the arrow keys; no network needed). Any other ``path``: a folder of
-    ``frame_000.svg``, ``frame_001.svg``, … Without ``path``: the list of ``Frame``s.
+    ``frame_000.svg``, ``frame_001.svg``, … Without ``path``: a ``BackwardAnimation``,
+    the list of ``Frame``s, which plays inline as a Jupyter cell's last line.
     ``root`` must be a one-element tensor (or pass ``grad=``). Needs Graphviz's ``dot``
     to write files; without it the frames' DOT source is saved and a
     ``GraphvizNotFoundError`` says how to install Graphviz. Returns the path written.
@@ -86,7 +102,7 @@ def animate_backward(root, path=None, grad=None, style="circuit", max_frames=200
     (root,) = as_roots(root, "animate_backward")
     frames = backward_frames(root, grad, style, max_frames, **draw_options)
     if path is None:
-        return frames
+        return BackwardAnimation(frames)
     path = pathlib.Path(path)
     if path.suffix.lower() == ".html":
         return _write_html(frames, path, root)
@@ -95,9 +111,9 @@ def animate_backward(root, path=None, grad=None, style="circuit", max_frames=200
     return _write_svg_folder(frames, path)
 
 
-def _svgs(frames, save_source):
+def _svgs(frames, save_source, which="digraph"):
     try:
-        return [pipe_dot(frame.digraph, "svg", "animate_backward").decode("utf-8") for frame in frames]
+        return [pipe_dot(getattr(frame, which), "svg", "animate_backward").decode("utf-8") for frame in frames]
     except GraphvizNotFoundError as error:
         where = save_source("\n".join(frame.digraph.source for frame in frames))
         raise GraphvizNotFoundError(f"{error}\nThe frames' DOT source was saved to {str(where)!r}.") from None
@@ -117,57 +133,6 @@ def _write_svg_folder(frames, folder):
 
 
 def _write_html(frames, path, root):
-    svgs = _svgs(frames, lambda text: write_atomically(path.with_suffix(".dot"), text))
+    svgs = _svgs(frames, lambda text: write_atomically(path.with_suffix(".dot"), text), "picture")
     title = f"The backward pass of {root.label or 'the output'}, one op at a time"
-    parts = []
-    for k, (frame, svg) in enumerate(zip(frames, svgs)):
-        svg = svg[svg.index("<svg"):]  # drop the XML prolog: the SVG is inlined in HTML
-        parts.append(f'<div class="frame" id="frame{k}"{"" if k == 0 else " hidden"}>'
-                     f'<p class="caption">{html.escape(frame.caption)}</p>{svg}</div>')
-    page = _PAGE.format(title=html.escape(title), last=len(frames) - 1, frames="\n".join(parts))
-    return write_atomically(path, page)
-
-
-_PAGE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-<style>
-body {{ font-family: Helvetica, Arial, sans-serif; margin: 1.5em; }}
-.caption {{ font-size: 1.1em; min-height: 2.6em; }}
-svg {{ max-width: 100%; height: auto; }}
-#controls button {{ font-size: 1em; margin-right: .4em; }}
-</style></head>
-<body>
-<h2>{title}</h2>
-<p>Green: forward value (above the wire). Red: gradient (below). Orange: the edges the
-current op sends its gradient along. "+…": more shares still to come. Keys: ← →.</p>
-<div id="controls"><button id="prev">◀ back</button><button id="play">▶ play</button>
-<button id="next">next ▶</button><input id="slider" type="range" min="0" max="{last}" value="0">
-<span id="counter"></span></div>
-{frames}
-<script>
-(function () {{
-  var current = 0, last = {last}, timer = null;
-  var slider = document.getElementById("slider"), counter = document.getElementById("counter");
-  function show(k) {{
-    current = Math.max(0, Math.min(last, k));
-    for (var i = 0; i <= last; i++) document.getElementById("frame" + i).hidden = (i !== current);
-    slider.value = current; counter.textContent = "frame " + current + " of " + last;
-  }}
-  function play() {{
-    if (timer) {{ clearInterval(timer); timer = null; return; }}
-    if (current === last) show(0);
-    timer = setInterval(function () {{ if (current === last) play(); else show(current + 1); }}, 1200);
-  }}
-  document.getElementById("prev").onclick = function () {{ show(current - 1); }};
-  document.getElementById("next").onclick = function () {{ show(current + 1); }};
-  document.getElementById("play").onclick = play;
-  slider.oninput = function () {{ show(parseInt(slider.value, 10)); }};
-  document.onkeydown = function (e) {{
-    if (e.key === "ArrowLeft") show(current - 1);
-    if (e.key === "ArrowRight") show(current + 1);
-  }};
-  show(0);
-}})();
-</script>
-</body></html>
-"""
+    return write_atomically(path, player_page(svgs, [frame.caption for frame in frames], title))

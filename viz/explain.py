@@ -75,25 +75,81 @@ class Explanation:
         lines.append(f"sum over the {self.path_count:,} {plural}: ∂{L}/∂{w} = {self._number(self.total)}")
         return "\n".join(lines)
 
-    def _path_lines(self, k, path):
+    def _factors(self, path):
+        """(names root -> param, [(child, parent, argument position or None, value text)]) of a path.
+
+        A factor between one-element tensors is its number; otherwise the Jacobian is named
+        with its shape, J(out ← in), e.g. J(16×2 ← 2×32): applied as a vector-Jacobian product.
+        """
         names = [self.name(t) for t in path.tensors]
-        header = f"path {k} of {self.path_count:,}: " + " ← ".join(_elide(names, " ← "))
-        if len(names) == 1:
-            return [header, f"  ∂{names[0]}/∂{names[0]} = 1"]
-        symbols, values = [], []
-        for k, (child, parent, d) in enumerate(zip(names, names[1:], path.local_derivatives)):
+        factors = []
+        for k, d in enumerate(path.local_derivatives):
             node, position = path.tensors[k], path.positions[k]
             repeated = sum(p is path.tensors[k + 1] for p in node.parents) > 1
             # a*a uses a twice: say which argument, or paths through each look the same
-            symbols.append(f"∂{child}/∂{parent}" + (f"[arg {position}]" if repeated else ""))
-            values.append(f"({format_number(d, self._format)})" if d is not None else "J")
+            value = (f"({format_number(d, self._format)})" if d is not None
+                     else f"J({_dims(node)} \u2190 {_dims(path.tensors[k + 1])})")
+            factors.append((names[k], names[k + 1], position if repeated else None, value))
+        return names, factors
+
+    def _path_lines(self, k, path):
+        names, factors = self._factors(path)
+        header = f"path {k} of {self.path_count:,}: " + " ← ".join(_elide(names, " ← "))
+        if len(names) == 1:
+            return [header, f"  ∂{names[0]}/∂{names[0]} = 1"]
+        symbols = [f"∂{child}/∂{parent}" + (f"[arg {position}]" if position is not None else "")
+                   for child, parent, position, _ in factors]
+        values = [value for *_, value in factors]
         lead = f"  ∂{names[0]}/∂{names[-1]} = "
         pad = " " * (len(lead) - 2) + "= "
         lines = [header, lead + " · ".join(_elide(symbols, "·")), pad + " · ".join(_elide(values, "·")),
                  pad + self._number(path.contribution)]
         if any(d is None for d in path.local_derivatives):
-            lines.append(" " * len(lead) + "(J: a Jacobian, applied as a vector-Jacobian product along the path)")
+            lines.append(" " * len(lead) + "(J(out ← in): a Jacobian, applied as a vector-Jacobian product)")
         return lines
+
+    def _repr_html_(self):
+        """Jupyter: the paths with their numbers, and the graph with the paths highlighted."""
+        from html import escape
+        L, w = escape(self.name(self.root)), escape(self.name(self.param))
+        items = []
+        for path in self.paths:
+            names, factors = self._factors(path)
+            chain = " ← ".join(escape(n) for n in _elide(names, " ← "))
+            symbols = " · ".join(_elide([f"∂{escape(c)}/∂{escape(p)}" for c, p, _, _ in factors], "·")) or "1"
+            values = " · ".join(_elide([escape(v) for *_, v in factors], "·")) or "1"
+            items.append(f"<li><div>{chain}</div><div>∂{L}/∂{w} = {symbols}</div>"
+                         f"<div>= {values} = <b>{escape(self._number(path.contribution))}</b></div></li>")
+        rest = ""
+        if len(self.paths) < self.path_count:
+            rest = (f"<p>… and {self.path_count - len(self.paths):,} more paths, contributing "
+                    f"{escape(self._number(self.unlisted))} together</p>")
+        return (f'<div class="viz-explain"><p><b>∂{L}/∂{w} = {escape(self._number(self.total))}</b>: '
+                f"the chain rule over {self.path_count:,} path{'s' if self.path_count != 1 else ''} "
+                f"(multiply the local derivatives along each path, then add up the paths)</p>"
+                f'<ol style="font-family: monospace">{"".join(items)}</ol>{rest}{self._picture_svg()}</div>')
+
+    def _picture_svg(self):
+        from .render import GraphvizNotFoundError, pipe_dot
+        try:
+            svg = pipe_dot(self.draw(), "svg", "explain").decode("utf-8")
+        except GraphvizNotFoundError:
+            return "<p>(install Graphviz to see the highlighted graph)</p>"
+        return '<svg style="max-width: 100%; height: auto"' + svg[svg.index("<svg") + 4:]
+
+    def _repr_markdown_(self):
+        """The chain rule as LaTeX math (Markdown renderers that prefer it, e.g. GitHub)."""
+        L, w = _tex(self.name(self.root)), _tex(self.name(self.param))
+        lines = [f"$$\\frac{{\\partial {L}}}{{\\partial {w}}} = {_tex_number(self._number(self.total))}"
+                 f"\\quad\\text{{over {self.path_count:,} path{'s' if self.path_count != 1 else ''}}}$$", ""]
+        for k, path in enumerate(self.paths, 1):
+            names, factors = self._factors(path)
+            symbols = " \\cdot ".join(f"\\frac{{\\partial {_tex(c)}}}{{\\partial {_tex(p)}}}"
+                                       for c, p, _, _ in _elide_factors(factors))
+            values = " \\cdot ".join(_tex_number(v) for *_, v in _elide_factors(factors))
+            lines.append(f"{k}. $\\frac{{\\partial {L}}}{{\\partial {w}}} = {symbols or '1'} = {values or '1'}"
+                         f" = {_tex_number(self._number(path.contribution))}$")
+        return "\n".join(lines)
 
     def __str__(self):
         return self.text()
@@ -124,6 +180,30 @@ class Explanation:
         """Save ``draw()``'s picture (suffix picks the format, as ``render_graph``)."""
         from .render import render_graph
         return render_graph(self.draw(**draw_options), path)
+
+
+def _dims(t):
+    return "\u00d7".join(map(str, t.shape)) or "1"
+
+
+def _tex(name):
+    """A tensor name as LaTeX: add₃ -> \\mathrm{add}_{3}."""
+    digits = "".join(c for c in name if c in "\u2080\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089")
+    base = name[:len(name) - len(digits)] if digits else name
+    base = base.replace("_", "\\_")
+    sub = "".join(str(ord(c) - 0x2080) for c in digits)
+    return f"\\mathrm{{{base}}}" + (f"_{{{sub}}}" if sub else "")
+
+
+def _tex_number(text):
+    return "\\text{" + text.replace("\u2190", "\u2190") + "}"
+
+
+def _elide_factors(factors):
+    if len(factors) <= MAX_FACTORS_SHOWN:
+        return factors
+    half = MAX_FACTORS_SHOWN // 2
+    return factors[:half] + [("\\dots", "\\dots", None, "\u2026")] + factors[-half:]
 
 
 def _elide(items, joiner):
