@@ -9,7 +9,7 @@ PY     := $(VENV)/bin/python
 
 # One stamp per set of extras, redone when pyproject.toml changes.
 # torch (the `oracle` extra) is only a test oracle: `make test TEST_EXTRAS=dev` skips it.
-TEST_EXTRAS ?= dev,oracle
+TEST_EXTRAS ?= dev,oracle,jupyter
 $(VENV)/stamp-demo: pyproject.toml
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q -e '.[dev]'
@@ -17,6 +17,10 @@ $(VENV)/stamp-demo: pyproject.toml
 $(VENV)/stamp-test: pyproject.toml
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q -e '.[$(TEST_EXTRAS)]'
+	@touch $@
+$(VENV)/stamp-docs: pyproject.toml
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -e '.[dev,jupyter]'
 	@touch $@
 $(VENV)/stamp-bench: pyproject.toml
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
@@ -38,7 +42,9 @@ test: graphviz $(VENV)/stamp-test
 bench: graphviz $(VENV)/stamp-bench
 	$(PY) -m benchmarks.run
 
-# Re-run every tutorial (writing docs/tutorials/images/) and redraw the README's picture.
-docs: graphviz $(VENV)/stamp-demo
+# Re-run every tutorial (writing docs/tutorials/images/), redraw the README's pictures and
+# re-run the quickstart notebook so it ships with its outputs.
+docs: graphviz $(VENV)/stamp-docs
 	$(PY) docs/tutorials/run.py
 	$(PY) -m viz.circuit --out docs/images/cs231n-circuit.png
+	$(PY) docs/notebooks/build.py
