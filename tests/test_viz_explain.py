@@ -145,3 +145,21 @@ def test_the_picture_highlights_exactly_the_path_edges_with_their_local_derivati
     assert "∂f/∂w0 = -0.1966" in source
     plain = viz.draw_graph(f, style=style).source
     assert "#e8590c" not in plain
+
+
+def test_a_deep_net_is_explained_module_by_module_on_one_screen():
+    nn = pytest.importorskip("nn")
+    F = pytest.importorskip("nn.functional")
+    model = nn.MLP([2, 32, 32, 32, 32, 32, 2], seed=0)
+    X = np.random.default_rng(0).standard_normal((16, 2))
+    loss = F.cross_entropy(model(ag.Tensor(X, label="X")), np.arange(16) % 2)
+    weight = dict(model.named_parameters())["layers.0.weight"]
+    explanation = viz.explain(loss, weight)
+    text = str(explanation)
+    assert "∂layers.1/∂layers.0 · ∂layers.0/∂layers.0.weight" in text  # a module is one factor
+    assert "J(16×32 ← 32×2)" in text and "matmul" not in text
+    assert len(text) < 3000 and max(len(line) for line in text.splitlines()) < 320  # about one screen
+    op_by_op = str(viz.explain(loss, weight, group_modules=False))
+    assert "∂add₁/∂matmul₁" in op_by_op
+    loss.backward()
+    assert np.allclose(explanation.total, weight.grad)  # the grouping is display only

@@ -18,7 +18,7 @@ import autograd_core as ag
 from .format import NUMBER_FORMAT, format_array, format_number, tensor_names
 from .gradients import edge_vjp, local_derivative, seed_for
 
-MAX_FACTORS_SHOWN = 16  # a longer path prints its first and last 8 factors
+MAX_FACTORS_SHOWN = 12  # a longer path prints its first and last 6 factors
 
 
 class ChainPath:
@@ -47,7 +47,8 @@ class Explanation:
     of the paths past ``max_paths`` (zero when all are listed).
     """
 
-    def __init__(self, root, param, names, paths, path_count, total, number_format):
+    def __init__(self, root, param, names, paths, path_count, total, number_format, group_modules=True):
+        self._group_modules = group_modules
         self.root, self.param, self.paths, self.path_count = root, param, paths, path_count
         self.total = total
         self.unlisted = total - sum((p.contribution for p in paths), np.zeros_like(total))
@@ -80,16 +81,29 @@ class Explanation:
 
         A factor between one-element tensors is its number; otherwise the Jacobian is named
         with its shape, J(out ← in), e.g. J(16×2 ← 2×32): applied as a vector-Jacobian product.
+        Consecutive tensors made inside one module (``t.scope``, e.g. ``layers.3``) are shown as
+        that module, one factor for its whole map, so a deep net reads layer by layer.
         """
-        names = [self.name(t) for t in path.tensors]
-        factors = []
-        for k, d in enumerate(path.local_derivatives):
-            node, position = path.tensors[k], path.positions[k]
-            repeated = sum(p is path.tensors[k + 1] for p in node.parents) > 1
+        steps = []  # [name, first tensor, last tensor, numbers or None] per shown stop on the path
+        for k, t in enumerate(path.tensors):
+            scope = t.scope if self._group_modules and k > 0 else None
+            if scope and steps and steps[-1][0] == scope:
+                steps[-1][2] = t
+                d = path.local_derivatives[k - 1]
+                steps[-1][3] = None if d is None or steps[-1][3] is None else steps[-1][3] * d
+            else:
+                steps.append([scope or self.name(t), t, t, 1.0])
+        names, factors, k = [step[0] for step in steps], [], 0
+        for (child, first, last, inner), (parent, entry, _, _) in zip(steps, steps[1:]):
+            while path.tensors[k] is not last:
+                k += 1
+            d = path.local_derivatives[k]
+            d = None if d is None or inner is None else inner * d
+            position = path.positions[k] if sum(p is entry for p in last.parents) > 1 else None
             # a*a uses a twice: say which argument, or paths through each look the same
             value = (f"({format_number(d, self._format)})" if d is not None
-                     else f"J({_dims(node)} \u2190 {_dims(path.tensors[k + 1])})")
-            factors.append((names[k], names[k + 1], position if repeated else None, value))
+                     else f"J({_dims(first)} \u2190 {_dims(entry)})")
+            factors.append((child, parent, position, value))
         return names, factors
 
     def _path_lines(self, k, path):
@@ -104,7 +118,7 @@ class Explanation:
         pad = " " * (len(lead) - 2) + "= "
         lines = [header, lead + " · ".join(_elide(symbols, "·")), pad + " · ".join(_elide(values, "·")),
                  pad + self._number(path.contribution)]
-        if any(d is None for d in path.local_derivatives):
+        if any(value.startswith("J(") for *_, value in factors):
             lines.append(" " * len(lead) + "(J(out ← in): a Jacobian, applied as a vector-Jacobian product)")
         return lines
 
@@ -213,14 +227,15 @@ def _elide(items, joiner):
     return items[:half] + [f"… {len(items) - 2 * half} more …"] + items[-half:]
 
 
-def explain(root, param, max_paths=32, number_format=NUMBER_FORMAT):
+def explain(root, param, max_paths=32, number_format=NUMBER_FORMAT, group_modules=True):
     """Every chain-rule path from ``root`` (a loss) back to ``param``, with its local derivatives.
 
     Returns an ``Explanation``: ``print`` it for the ∂L/∂w = ∂L/∂ŷ · ∂ŷ/∂a · … lines,
     ``.draw()`` for the picture with the paths highlighted. ``.total`` (the sum over
     paths) equals ``param.grad`` after ``root.backward()`` — the chain rule, checked.
     The number of paths can grow exponentially; the first ``max_paths`` are listed
-    and the rest summed. Backward need not have run.
+    and the rest summed. Backward need not have run. Ops made inside an ``nn`` module
+    are shown as that module, one factor each (``group_modules=False``: op by op).
 
     >>> w0 = ag.Tensor(2.0, requires_grad=True, label="w0")
     >>> f = (w0 * -1.0).sigmoid()
@@ -245,7 +260,7 @@ def explain(root, param, max_paths=32, number_format=NUMBER_FORMAT):
     paths = [_chain_path(tensors, edges, seed) for edges in _enumerate_paths(tensors, index, reaches, target,
                                                                              len(tensors) - 1, max_paths)]
     total = _total(tensors, index, reaches, target, seed)
-    return Explanation(root, param, names, paths, count[len(tensors) - 1], total, number_format)
+    return Explanation(root, param, names, paths, count[len(tensors) - 1], total, number_format, group_modules)
 
 
 def _reaching(tensors, index, target):
