@@ -5,11 +5,11 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: demo test bench docs graphviz
+.PHONY: demo test bench docs graphviz chromium
 
 # One stamp per set of extras, redone when pyproject.toml changes.
 # torch (the `oracle` extra) is only a test oracle: `make test TEST_EXTRAS=dev` skips it.
-TEST_EXTRAS ?= dev,oracle,jupyter
+TEST_EXTRAS ?= dev,oracle,jupyter,browser
 $(VENV)/stamp-demo: pyproject.toml
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q -e '.[dev]'
@@ -33,10 +33,17 @@ graphviz:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq graphviz >/dev/null; }
 
+# Headless Chromium drives viz.explore's page in the tests and takes the README's screenshot.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "chromium not found: installing it with apt-get (for the explore page's browser test)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
 demo: graphviz $(VENV)/stamp-demo
 	$(PY) -m nn.train
 
-test: graphviz $(VENV)/stamp-test
+test: graphviz chromium $(VENV)/stamp-test
 	$(PY) -m pytest -q -p no:cacheprovider
 
 bench: graphviz $(VENV)/stamp-bench

@@ -4,6 +4,8 @@
     python -m viz expr "(w*x).sum()" --set "w=[1,2,3]" --input "x=[0.5,-1,2]" --explain w
     python -m viz model runs/digits/model.npz --out model.svg          # an nn.MLP saved by nn.save
     python -m viz history runs/digits/history.json --out curves.png   # nn.fit's History as JSON
+    python -m viz explore "tanh(w*x + b)" --set w=2 b=0.5 --input x=-1 --out graph.html
+    python -m viz explore runs/digits/model.npz --out model.html      # one random batch, cross-entropy
 
 ``expr`` evaluates a safe expression (numbers, variables, + - * / ** @ and autograd
 functions such as exp, log, sigmoid, tanh, relu, sum, mean), runs backward keeping
@@ -97,23 +99,60 @@ def infer_mlp_sizes(arrays):
 
 
 def run_model(args):
-    import nn  # only this command needs nn (viz itself never does)
-    from nn.serialization import read_arrays
-    try:
-        arrays = read_arrays(args.model)
-        sizes = args.sizes or infer_mlp_sizes(arrays)
-        model = nn.MLP(sizes, activation=args.activation, output_activation=args.output_activation)
-        nn.load(model, args.model)
-    except (ValueError, FileNotFoundError) as error:
-        raise CommandError(str(error)) from None
-    rows = np.random.default_rng(0).standard_normal((args.rows, sizes[0]))
+    model, sizes, rows, labels = _model_and_batch(args.model, args.sizes, args.activation,
+                                                  args.output_activation, args.rows)
     x = ag.Tensor(rows, label="x")
     output = model(x)
     output.label = "output"
     print(f"{args.model}: MLP {sizes} ({args.activation}); drawing the graph of model(x) for x of shape "
           f"{x.shape} (random normal rows)")
+    root = output
+    if args.backward:  # one batch through backward, so every row of the picture has its gradient
+        import nn.functional as F
+        root = F.cross_entropy(output, labels)
+        root.label = "loss"
+        backward_all(root)
+        print(f"ran backward on the cross-entropy against random labels: loss {root.item():.4g}")
     collapse = {"auto": None, "yes": True, "no": False}[args.collapse]
-    print(f"wrote {render_graph(output, args.out, style='record', collapse_modules=collapse)}")
+    print(f"wrote {render_graph(root, args.out, style='record', collapse_modules=collapse)}")
+
+
+def _model_and_batch(path, sizes, activation, output_activation, rows):
+    """A saved nn.MLP and a random batch (normal rows, uniform labels) for it."""
+    import nn  # only the model commands need nn (viz itself never does)
+    from nn.serialization import read_arrays
+    try:
+        arrays = read_arrays(path)
+        sizes = sizes or infer_mlp_sizes(arrays)
+        model = nn.MLP(sizes, activation=activation, output_activation=output_activation)
+        nn.load(model, path)
+    except (ValueError, FileNotFoundError) as error:
+        raise CommandError(str(error)) from None
+    rng = np.random.default_rng(0)
+    return model, sizes, rng.standard_normal((rows, sizes[0])), rng.integers(0, sizes[-1], rows)
+
+
+def run_explore(args):
+    from .explore import explore
+    if args.source.lower().endswith(".npz"):
+        import nn.functional as F
+        model, sizes, rows, labels = _model_and_batch(args.source, args.sizes, args.activation,
+                                                      args.output_activation, args.rows)
+        loss = F.cross_entropy(model(ag.Tensor(rows, label="x")), labels)
+        loss.label = "loss"
+        print(f"{args.source}: MLP {sizes}; exploring the cross-entropy of one random batch of {args.rows} rows")
+    else:
+        variables = _assignments(args.set, True, "--set")
+        variables.update(_assignments(args.input, False, "--input"))
+        try:
+            loss = expression.evaluate(args.source, variables)
+        except (ValueError, TypeError, IndexError) as error:
+            raise CommandError(str(error)) from None
+        loss.label = args.name
+        if loss.size != 1:
+            print(f"({args.name} has shape {loss.shape}: exploring {args.name}.sum())")
+            loss = loss.sum()
+    print(f"wrote {explore(loss, args.out)}")
 
 
 def run_history(args):
@@ -161,11 +200,32 @@ def build_parser():
     model.add_argument("--output-activation", default=None, help="output activation (default: none)")
     model.add_argument("--rows", type=cli_args.positive_int, default=1,
                        help="rows of the example input (default: %(default)s)")
+    model.add_argument("--backward", action="store_true",
+                       help="run one random batch through a cross-entropy loss and backward, so the "
+                            "picture shows gradients")
     model.add_argument("--collapse", choices=("auto", "yes", "no"), default="auto",
                        help="one box per module (default: auto, when the graph is large)")
     model.add_argument("--out", default="model.svg", type=cli_args.graph_path,
                        help="image to write (default: %(default)s)")
     model.set_defaults(run=run_model)
+
+    explore = commands.add_parser("explore", help="write an interactive HTML page of a graph: pan, zoom, "
+                                                  "click for values and gradients, step the passes")
+    explore.add_argument("source", help='an expression such as "tanh(w*x + b)", or an nn.MLP saved as .npz')
+    explore.add_argument("--set", nargs="+", action="extend", metavar="NAME=VALUE",
+                         help="expression variables that require grad")
+    explore.add_argument("--input", nargs="+", action="extend", metavar="NAME=VALUE",
+                         help="expression variables without grad (data)")
+    explore.add_argument("--name", default="f", help="label of the expression's result (default: %(default)s)")
+    explore.add_argument("--sizes", type=cli_args.layer_sizes, help="a model's layer sizes (default: read "
+                                                                     "from the weights)")
+    explore.add_argument("--activation", default="relu", help="a model's hidden activation (default: relu)")
+    explore.add_argument("--output-activation", default=None, help="a model's output activation")
+    explore.add_argument("--rows", type=cli_args.positive_int, default=8,
+                         help="rows of a model's random batch (default: %(default)s)")
+    explore.add_argument("--out", default="graph.html", type=cli_args.html_path,
+                         help="the page to write (default: %(default)s)")
+    explore.set_defaults(run=run_explore)
 
     history = commands.add_parser("history", help="plot a training history saved as JSON (History.to_json)")
     history.add_argument("history", help="the history.json file")

@@ -42,6 +42,7 @@ class DrawOptions:
     number_format: str = NUMBER_FORMAT
     title: str = None
     max_size: float = None  # pixels on either side; None: unbounded
+    element_ids: bool = False  # SVG ids on edges (e<op>_<position>) for viz.explore's page
 
 
 def draw_graph(root, show_data=True, show_grad=True, rankdir="auto", max_nodes=200, group_modules=True,
@@ -311,7 +312,7 @@ class _Drawer:
             return
         if not self.circuit:
             hot = {"color": HIGHLIGHT_COLOUR, "penwidth": "2.5"} if unit in self.hot_ops else {}
-            g.edge(f"op{unit}", f"t{unit}", **hot)
+            g.edge(f"op{unit}", f"t{unit}", **hot, **({"id": f"o{unit}"} if self.o.element_ids else {}))
         shared = set()
         for position, parent in enumerate(t.parents):
             if not self.circuit and self._is_inlined(parent):
@@ -331,6 +332,8 @@ class _Drawer:
                     label = f"{label}\\n{escape(derivative)}" if label else escape(derivative)
             if label:
                 attrs["label"] = label
+            if self.o.element_ids:
+                attrs["id"] = f"e{unit}_{position}"
             g.edge(source, f"op{unit}", **attrs)
 
     def _is_inlined(self, p):
