@@ -20,7 +20,7 @@ $(VENV)/stamp-test: pyproject.toml
 	@touch $@
 $(VENV)/stamp-docs: pyproject.toml
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q -e '.[dev,jupyter]'
+	$(PY) -m pip install -q -e '.[dev,jupyter,browser]'
 	@touch $@
 $(VENV)/stamp-bench: pyproject.toml
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
@@ -49,9 +49,11 @@ test: graphviz chromium $(VENV)/stamp-test
 bench: graphviz $(VENV)/stamp-bench
 	$(PY) -m benchmarks.run
 
-# Re-run every tutorial (writing docs/tutorials/images/), redraw the README's pictures and
-# re-run the quickstart notebook so it ships with its outputs.
-docs: graphviz $(VENV)/stamp-docs
+# Re-run every tutorial (writing docs/tutorials/images/), redraw the README's pictures (the
+# circuit, the big MLP, the explore page and its screenshot) and re-run the quickstart notebook
+# so it ships with its outputs.
+docs: graphviz chromium $(VENV)/stamp-docs
 	$(PY) docs/tutorials/run.py
 	$(PY) -m viz.circuit --out docs/images/cs231n-circuit.png
+	$(PY) docs/images/build.py
 	$(PY) docs/notebooks/build.py

@@ -15,9 +15,9 @@ needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's d
 def small_net():
     rng = np.random.default_rng(3)
     x = ag.Tensor(rng.standard_normal((4, 3)), label="x")
-    w = ag.Tensor(rng.standard_normal((3, 2)), requires_grad=True, label="w")
+    w = ag.Tensor(rng.standard_normal((2, 3)), requires_grad=True, label="w")
     b = ag.Tensor(0.5, requires_grad=True, label="b")
-    loss = ((x @ w + b).tanh() ** 2).mean()
+    loss = ((x @ w.T + b).tanh() ** 2).mean()  # W.T: drawn folded into w's edge, as in nn.Linear
     loss.label = "loss"
     return loss, w, b
 

@@ -71,7 +71,9 @@ def page_data(root, plan, max_paths=8, number_format=NUMBER_FORMAT):
     """Everything the page's script reads, as plain JSON-able values (tensors by walk index)."""
     tensors, _, steps = backward_steps(root)
     final = steps[-1].grads if steps else {len(tensors) - 1: np.ones(root.shape, root.dtype)}
-    shown = {i for u in plan.visible if isinstance(u, int) for i in [u]}
+    visible = set(plan.visible)
+    # drawn tensors, and those drawn as part of another (a folded W.T, a constant in its op's label)
+    shown = {u for u in plan.visible if isinstance(u, int)} | {i for i in plan.folded if plan.unit(i) in visible}
     grad_step = {plan.index[id(root)]: 0}  # backward step after which a tensor's gradient is complete
     for k, step in enumerate(steps, 1):
         for _, j, _ in step.deliveries:

@@ -77,6 +77,7 @@
   function heatmap(rows) {
     var c = document.createElement("canvas"), h = rows.length, w = rows[0].length;
     c.width = w; c.height = h; c.className = "heatmap";
+    c.style.width = Math.min(370, w * 28) + "px";  // small matrices: big cells, never the whole panel
     var ctx = c.getContext("2d"), img = ctx.createImageData(w, h), top = 0;
     rows.forEach(function (r) { r.forEach(function (v) { if (isFinite(v)) top = Math.max(top, Math.abs(v)); }); });
     rows.forEach(function (r, y) {
@@ -128,6 +129,7 @@
   }
 
   // ------------------------------------------------------------ stepping the passes
+  function nameOf(i) { return DATA.nodes[i] ? DATA.nodes[i].name : "a tensor not drawn"; }
   function clearMarks() {
     svg.querySelectorAll(".pending, .current, .flow").forEach(function (el) {
       el.classList.remove("pending", "current", "flow");
@@ -144,7 +146,7 @@
       var done = DATA.forward[state.k - 1];
       if (done !== undefined) (nodeEls[done] || []).forEach(function (g) { g.classList.add("current"); });
       status.textContent = "forward: " + state.k + " of " + DATA.forward.length + " ops computed" +
-        (done !== undefined ? " (last: " + DATA.nodes[done].name + ")" : "");
+        (done !== undefined ? " (last: " + nameOf(done) + ")" : "");
     } else if (state.phase === "backward") {
       var step = DATA.backward[state.k - 1];
       if (step) {
@@ -152,8 +154,7 @@
         step.edges.forEach(function (id) { var e = edgeEl(id); if (e) e.classList.add("flow"); });
       }
       status.textContent = "backward: " + state.k + " of " + DATA.backward.length + " ops done" +
-        (step ? " (" + DATA.nodes[step.node].name + " sent its gradient to " +
-          step.to.map(function (j) { return DATA.nodes[j] ? DATA.nodes[j].name : "a hidden tensor"; }).join(", ") + ")" : "");
+        (step ? " (" + nameOf(step.node) + " sent its gradient to " + step.to.map(nameOf).join(", ") + ")" : "");
     } else {
       status.textContent = "";
     }
@@ -214,4 +215,31 @@
     });
   }
   select_.onchange = function () { state.param = select_.value; showPaths(select_.value); };
+
+  // ------------------------------------------------------------ a state in the address: #node=w&param=w&backward=end
+  function byName(name) {
+    return Object.keys(DATA.nodes).find(function (i) { return DATA.nodes[i].name === name; });
+  }
+  var wanted = {};
+  location.hash.replace(/^#/, "").split("&").forEach(function (pair) {
+    var kv = pair.split("=");
+    if (kv[0]) wanted[decodeURIComponent(kv[0])] = decodeURIComponent(kv[1] || "");
+  });
+  if (wanted.backward) go("backward", wanted.backward === "end" ? DATA.backward.length : parseInt(wanted.backward, 10));
+  else if (wanted.forward) go("forward", wanted.forward === "end" ? DATA.forward.length : parseInt(wanted.forward, 10));
+  if (wanted.param && byName(wanted.param) in DATA.paths) {
+    select_.value = byName(wanted.param); select_.onchange();
+  }
+  if (wanted.node && byName(wanted.node) !== undefined) select(byName(wanted.node));
+  if (wanted.zoom && state.selected !== null) focus(state.selected, parseFloat(wanted.zoom));
+
+  function focus(i, factor) {  // centre the view on a node, zoomed in by factor
+    var g = (nodeEls[i] || [])[0];
+    if (!g) return;
+    var b = g.getBBox(), w = home.w / factor, h = home.h / factor;
+    var m = g.getCTM && svg.getCTM() ? svg.getCTM().inverse().multiply(g.getCTM()) : null;
+    var cx = b.x + b.width / 2, cy = b.y + b.height / 2;
+    if (m) { var x = m.a * cx + m.c * cy + m.e, y = m.b * cx + m.d * cy + m.f; cx = x; cy = y; }
+    setBox(cx - w / 2, cy - h / 2, w, h);
+  }
 })();
