@@ -195,3 +195,19 @@ def test_explore_writes_a_page_from_an_expression_or_a_saved_model(tmp_path):
     assert '"name":"layers.0.weight"' in (tmp_path / "m.html").read_text(encoding="utf-8")
     bad = run("viz", "explore", "w", "--set", "w=1", "--out", str(tmp_path / "x.svg"))
     assert bad.returncode == 2 and "must end in one of .html" in bad.stderr
+
+
+def test_model_data_is_the_batch_backward_runs_and_a_bad_file_is_one_line(tmp_path):
+    nn = pytest.importorskip("nn")
+    nn.save(nn.MLP([4, 3, 2], seed=0), tmp_path / "model.npz")
+    X = np.arange(12.0).reshape(3, 4) / 10
+    np.savez(tmp_path / "batch.npz", X=X, y=np.array([0, 1, 1]))
+    out = tmp_path / "model.dot"
+    result = run("viz", "model", str(tmp_path / "model.npz"), "--data", str(tmp_path / "batch.npz"), "--rows", "3",
+                 "--collapse", "no", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "against its labels" in result.stdout and "(3, 4)" in result.stdout
+    assert "data mean 0.55 min 0 max 1.1" in out.read_text(encoding="utf-8")  # the rows of X, not random ones
+    np.savez(tmp_path / "bad.npz", X=np.ones((3, 5)), y=np.zeros(3))
+    bad = run("viz", "model", str(tmp_path / "model.npz"), "--data", str(tmp_path / "bad.npz"), "--out", str(out))
+    assert bad.returncode == 2 and "model takes rows of 4 features" in bad.stderr and "Traceback" not in bad.stderr

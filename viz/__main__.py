@@ -100,25 +100,27 @@ def infer_mlp_sizes(arrays):
 
 def run_model(args):
     model, sizes, rows, labels = _model_and_batch(args.model, args.sizes, args.activation,
-                                                  args.output_activation, args.rows)
+                                                  args.output_activation, args.rows, args.data)
     x = ag.Tensor(rows, label="x")
     output = model(x)
     output.label = "output"
     print(f"{args.model}: MLP {sizes} ({args.activation}); drawing the graph of model(x) for x of shape "
-          f"{x.shape} (random normal rows)")
+          f"{x.shape} ({'rows of ' + args.data if args.data else 'random normal rows'})")
     root = output
-    if args.backward:  # one batch through backward, so every row of the picture has its gradient
+    if args.backward or args.data:  # one batch through backward, so every row of the picture has its gradient
         import nn.functional as F
         root = F.cross_entropy(output, labels)
         root.label = "loss"
         backward_all(root)
-        print(f"ran backward on the cross-entropy against random labels: loss {root.item():.4g}")
+        print(f"ran backward on the cross-entropy against {'its labels' if args.data else 'random labels'}: "
+              f"loss {root.item():.4g}")
     collapse = {"auto": None, "yes": True, "no": False}[args.collapse]
     print(f"wrote {render_graph(root, args.out, style='record', collapse_modules=collapse)}")
 
 
-def _model_and_batch(path, sizes, activation, output_activation, rows):
-    """A saved nn.MLP and a random batch (normal rows, uniform labels) for it."""
+def _model_and_batch(path, sizes, activation, output_activation, rows, data=None):
+    """A saved nn.MLP and a batch for it: the first ``rows`` rows of ``data`` (an .npz with
+    arrays X and y), else random normal rows with uniform labels."""
     import nn  # only the model commands need nn (viz itself never does)
     from nn.serialization import read_arrays
     try:
@@ -128,8 +130,25 @@ def _model_and_batch(path, sizes, activation, output_activation, rows):
         nn.load(model, path)
     except (ValueError, FileNotFoundError) as error:
         raise CommandError(str(error)) from None
+    if data is not None:
+        return (model, sizes, *_data_batch(data, rows, sizes))
     rng = np.random.default_rng(0)
     return model, sizes, rng.standard_normal((rows, sizes[0])), rng.integers(0, sizes[-1], rows)
+
+
+def _data_batch(path, rows, sizes):
+    try:
+        with np.load(path, allow_pickle=False) as arrays:
+            if "X" not in arrays or "y" not in arrays:
+                raise CommandError(f"--data {path}: expected arrays named X and y, found {sorted(arrays.files)}; "
+                                   "write them with np.savez(path, X=X, y=y)")
+            X, y = arrays["X"][:rows], arrays["y"][:rows]
+    except (OSError, ValueError) as error:
+        raise CommandError(f"--data {path}: cannot read it as an .npz of arrays ({error})") from None
+    if X.ndim != 2 or X.shape[1] != sizes[0] or len(y) != len(X):
+        raise CommandError(f"--data {path}: X has shape {X.shape} and y {y.shape}; the model takes rows of "
+                           f"{sizes[0]} features and one label per row")
+    return X.astype(np.float64), y
 
 
 def run_explore(args):
@@ -137,10 +156,11 @@ def run_explore(args):
     if args.source.lower().endswith(".npz"):
         import nn.functional as F
         model, sizes, rows, labels = _model_and_batch(args.source, args.sizes, args.activation,
-                                                      args.output_activation, args.rows)
+                                                      args.output_activation, args.rows, args.data)
         loss = F.cross_entropy(model(ag.Tensor(rows, label="x")), labels)
         loss.label = "loss"
-        print(f"{args.source}: MLP {sizes}; exploring the cross-entropy of one random batch of {args.rows} rows")
+        print(f"{args.source}: MLP {sizes}; exploring the cross-entropy of one "
+              f"{'batch of ' + args.data if args.data else 'random batch'} ({len(rows)} rows)")
     else:
         variables = _assignments(args.set, True, "--set")
         variables.update(_assignments(args.input, False, "--input"))
@@ -203,6 +223,8 @@ def build_parser():
     model.add_argument("--backward", action="store_true",
                        help="run one random batch through a cross-entropy loss and backward, so the "
                             "picture shows gradients")
+    model.add_argument("--data", metavar="NPZ", help="the batch for --backward: the first --rows rows of "
+                                                     "arrays X and y in this .npz (implies --backward)")
     model.add_argument("--collapse", choices=("auto", "yes", "no"), default="auto",
                        help="one box per module (default: auto, when the graph is large)")
     model.add_argument("--out", default="model.svg", type=cli_args.graph_path,
@@ -221,6 +243,8 @@ def build_parser():
                                                                      "from the weights)")
     explore.add_argument("--activation", default="relu", help="a model's hidden activation (default: relu)")
     explore.add_argument("--output-activation", default=None, help="a model's output activation")
+    explore.add_argument("--data", metavar="NPZ", help="a model's batch: arrays X and y in this .npz "
+                                                       "(default: random rows and labels)")
     explore.add_argument("--rows", type=cli_args.positive_int, default=8,
                          help="rows of a model's random batch (default: %(default)s)")
     explore.add_argument("--out", default="graph.html", type=cli_args.html_path,
