@@ -14,7 +14,7 @@ pytest.importorskip("ipykernel", reason="the `jupyter` test extra is not install
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "docs" / "notebooks" / "quickstart.ipynb"
 # The rich output each code cell must end with (None: a cell that only prints / imports).
-EXPECTED = [None, "image/svg+xml", "text/html", "text/html", None, "image/png", "image/svg+xml"]
+EXPECTED = [None, "image/svg+xml", "text/html", "text/html", None, "image/png", "image/svg+xml", "text/html"]
 
 
 def mime_types(cell):

@@ -34,6 +34,10 @@ def test_the_page_is_one_self_contained_file(tmp_path):
     loss.backward()  # still possible
     with pytest.raises(ValueError, match="ending in .html"):
         viz.explore(loss, tmp_path / "graph.svg")
+    inline = viz.explore(loss)  # no path: a page for Jupyter, nothing written
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.html"]
+    assert inline._repr_html_().startswith("<iframe srcdoc=") and "const DATA" in inline.html
+    assert inline.save(tmp_path / "again.html").read_text(encoding="utf-8") == inline.html
     with pytest.raises(ValueError, match="one-element"):
         viz.explore(w * 2, tmp_path / "g.html")
 

@@ -37,8 +37,34 @@ HEATMAP_SIDE = 48        # a larger matrix is averaged down to at most 48 x 48 c
 MAX_EXPLAINED_PARAMS = 64  # chain-rule paths are precomputed for at most this many parameters
 
 
-def explore(root, path="graph.html", title=None, max_nodes=300, max_paths=8, number_format=NUMBER_FORMAT):
-    """Write an interactive, self-contained HTML page for ``root``'s graph; returns the path.
+class ExplorePage:
+    """``viz.explore(loss)`` without a path: the page, shown inline in Jupyter (an iframe).
+
+    ``.html`` is the whole page; ``.save(path)`` writes it atomically.
+    """
+
+    def __init__(self, html_text, height=720):
+        self.html, self.height = html_text, height
+
+    def save(self, path):
+        """Write the page to ``path`` (.html); returns the path."""
+        return write_atomically(_html_path(path), self.html)
+
+    def _repr_html_(self):
+        return (f'<iframe srcdoc="{html.escape(self.html, quote=True)}" style="width: 100%; '
+                f'height: {self.height}px; border: 1px solid #dee2e6" sandbox="allow-scripts"></iframe>')
+
+
+def _html_path(path):
+    path = pathlib.Path(path)
+    if path.suffix.lower() != ".html":
+        raise ValueError(f"explore: the page is HTML; give a path ending in .html, got {str(path)!r}")
+    return path
+
+
+def explore(root, path=None, title=None, max_nodes=300, max_paths=8, number_format=NUMBER_FORMAT):
+    """An interactive, self-contained HTML page for ``root``'s graph: written to ``path``
+    (returns the path), or without a path an ``ExplorePage`` that Jupyter shows inline.
 
     ``root``: a one-element Tensor (the loss). ``max_nodes`` bounds the drawing as in
     ``draw_graph`` (the rest is summarised in one node); ``max_paths`` paths per
@@ -46,13 +72,12 @@ def explore(root, path="graph.html", title=None, max_nodes=300, max_paths=8, num
 
     >>> viz.explore(loss, "graph.html")
     PosixPath('graph.html')
+    >>> viz.explore(loss)             # as a notebook cell's last line: the page, inline
     """
     if isinstance(root, (list, tuple)):
         raise TypeError("explore: pass one Tensor (the loss), not a list")
     (root,) = as_roots(root, "explore")
-    path = pathlib.Path(path)
-    if path.suffix.lower() != ".html":
-        raise ValueError(f"explore: the page is HTML; give a path ending in .html, got {str(path)!r}")
+    path = None if path is None else _html_path(path)
     if root.size != 1:
         raise ValueError(f"explore: root has shape {root.shape}; explore starts the backward pass from a "
                          "one-element tensor (a loss). Reduce it first (root.sum())")
@@ -61,10 +86,11 @@ def explore(root, path="graph.html", title=None, max_nodes=300, max_paths=8, num
     options = DrawOptions(show_data=True, show_grad=False, rankdir=rankdir, legend=False,
                           number_format=number_format, element_ids=True)
     svg = pipe_dot(build_digraph(plan, options), "svg", "explore",
-                   source_path=path.with_suffix(".dot")).decode("utf-8")
+                   source_path=None if path is None else path.with_suffix(".dot")).decode("utf-8")
     data = page_data(root, plan, max_paths, number_format)
     title = title or f"Computation graph of {plan.names[plan.root_indices[0]]}"
-    return write_atomically(path, _page(title, svg[svg.index("<svg"):], data))
+    page = _page(title, svg[svg.index("<svg"):], data)
+    return ExplorePage(page) if path is None else write_atomically(path, page)
 
 
 def page_data(root, plan, max_paths=8, number_format=NUMBER_FORMAT):

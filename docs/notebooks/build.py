@@ -47,8 +47,10 @@ print(f"validation accuracy {history.val_acc[-1]:.3f}")"""),
     ("code", "viz.plot_history(history, diagnostics=True)"),
     ("markdown", "## The model's graph: one box per layer, named by what it is"),
     ("code", """loss = F.cross_entropy(model(ag.Tensor(X_val[:8], label="X")), y_val[:8])
-viz.backward_all(loss)
 viz.draw_graph(loss)"""),
+    ("markdown", """## Explore it: pan, zoom, click a node, step the passes, pick a parameter
+(`viz.explore(loss, "graph.html")` writes the same page to a file.)"""),
+    ("code", "viz.explore(loss)"),
 ]
 
 
