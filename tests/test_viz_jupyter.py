@@ -71,3 +71,11 @@ def test_a_tensor_card_shows_shape_dtype_op_values_and_grad():
     assert "op <b>sum</b>" in tensor_html((w * 2).sum())
     big = tensor_html(ag.Tensor(np.zeros((100, 100))))
     assert "..." in big and len(big) < 2000
+
+
+def test_an_animation_without_graphviz_shows_how_to_install_it(monkeypatch):
+    f, leaves = neuron(backward=False)
+    animation = viz.animate_backward(f)
+    monkeypatch.setenv("PATH", "/nonexistent")  # no `dot` on PATH
+    page = animation._repr_html_()
+    assert page.startswith("<pre>") and "apt-get install graphviz" in page

@@ -8,6 +8,7 @@ marked "+…". The last frame shows every gradient, equal to what ``backward()``
 computes.
 """
 import dataclasses
+import html
 import pathlib
 from dataclasses import dataclass
 
@@ -38,7 +39,10 @@ class BackwardAnimation(list):
     """
 
     def _repr_html_(self):
-        svgs = _svgs(self, lambda text: None, "picture")
+        try:
+            svgs = [pipe_dot(frame.picture, "svg", "animate_backward").decode("utf-8") for frame in self]
+        except GraphvizNotFoundError as error:  # a notebook shows the fix, not a formatter traceback
+            return f"<pre>{html.escape(str(error))}</pre>"
         return player_fragment(svgs, [frame.caption for frame in self])
 
 
