@@ -98,9 +98,13 @@ def plot_history(history, path=None, title="Training history", diagnostics=False
 
     has_acc = bool(series["train_acc"] or series["val_acc"])
     extra = [key for key in ("grad_norm", "dead_fraction") if diagnostics and series[key]]
-    columns = 1 + has_acc + len(extra)
-    figure = _history_figure_class()(figsize=(5.5 * columns if columns > 1 else 6.5, 4.2), layout="constrained")
-    axes = figure.subplots(1, columns, squeeze=False)[0]
+    count = 1 + has_acc + len(extra)
+    rows, columns = (1, count) if count <= 2 else (2, 2)  # diagnostics go on a second row
+    figure = _history_figure_class()(figsize=(11 if columns == 2 else 6.5, 4.2 * rows), layout="constrained")
+    axes = list(figure.subplots(rows, columns, squeeze=False).reshape(-1))
+    for unused in axes[count:]:
+        figure.delaxes(unused)
+    axes = axes[:count]
     panels = [(axes[0], "loss", "train_loss", "val_loss")]
     if has_acc:
         panels.append((axes[1], "accuracy", "train_acc", "val_acc"))
