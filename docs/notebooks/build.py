@@ -6,6 +6,7 @@ The cells are kept here, as text, so a change to them is a readable diff; the te
 suite executes the written notebook again (tests/test_notebook.py).
 """
 import pathlib
+import re
 import sys
 
 import nbformat
@@ -64,7 +65,7 @@ def build():
 
 def execute(notebook, cwd, timeout=60):
     """Run every cell in a fresh kernel (in ``cwd``); returns the notebook with outputs."""
-    NotebookClient(notebook, timeout=timeout, kernel_name="python3",
+    NotebookClient(notebook, timeout=timeout, kernel_name="python3", record_timing=False,
                    resources={"metadata": {"path": str(cwd)}}).execute()
     return notebook
 
@@ -73,6 +74,9 @@ if __name__ == "__main__":
     executed = execute(build(), HERE)
     for k, cell in enumerate(executed.cells):
         cell.id = f"cell-{k}"  # stable ids: a rebuild without changes gives the same file
+        for output in cell.get("outputs", []):  # nor memory addresses in the plain-text fallbacks
+            if "text/plain" in output.get("data", {}):
+                output.data["text/plain"] = re.sub(r" at 0x[0-9a-f]+", "", output.data["text/plain"])
     NOTEBOOK.write_text(nbformat.writes(executed), encoding="utf-8")
     print(f"wrote {NOTEBOOK.relative_to(pathlib.Path.cwd()) if NOTEBOOK.is_relative_to(pathlib.Path.cwd()) else NOTEBOOK}",
           file=sys.stderr)
