@@ -7,6 +7,7 @@ op on the output. ``backward()`` (engine.py) then walks those records in reverse
 import numpy as np
 
 from . import engine
+from .display import tensor_html
 from .engine import MutationClock
 from .grad_mode import state
 from .primitives import (Abs, Add, BroadcastTo, Div, Exp, Getitem, Log, Matmul, Max,
@@ -104,6 +105,7 @@ class Tensor(TensorMethods):
     _freed = False
     _origin = None
     _hooks = None  # register_hook's functions, a list once there is one
+    _repr_html_ = tensor_html  # Jupyter: a small card (shape, dtype, op, values) instead of the text repr
 
     def __init__(self, data, requires_grad=False, dtype=None, label=None):
         array = _as_array(data, dtype)

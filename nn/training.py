@@ -280,12 +280,20 @@ def _in_notebook():
 
 
 def _progress_bar(progress, epochs):
-    """tqdm's auto bar (terminal or notebook), unless turned off or the output is redirected."""
+    """tqdm's bar (terminal or notebook widget), unless turned off or the output is redirected."""
     interactive = _in_notebook() or (_isatty(sys.stdout) and _isatty(sys.stderr))
     if not progress or not interactive:
         return _NoBar()
-    from tqdm.auto import tqdm  # imported only when a bar will show
-
+    # Imported only when a bar will show. In a notebook: a widget with the `notebook` extra
+    # (ipywidgets), else a text bar, never tqdm.auto's "IProgress not found" warning.
+    if _in_notebook():
+        try:
+            import ipywidgets  # noqa: F401
+            from tqdm.notebook import tqdm
+        except ImportError:
+            from tqdm.std import tqdm
+    else:
+        from tqdm.std import tqdm
     return tqdm(total=epochs, desc="fit", unit="epoch", leave=True)
 
 

@@ -64,10 +64,10 @@ def test_the_current_step_is_highlighted_with_the_shares_it_sends():
     f, leaves = neuron(backward=False)
     frames = backward_frames(f, number_format="%.2f")
     source = frames[1].digraph.source  # div sends -0.53 to 1+exp(-z) (its constant input gets nothing)
-    edge = re.search(r'-> (op\d+) \[label="?-0.53"? color="#e8590c"', source)
+    edge = re.search(r'-> (op\d+) \[label="b\\n-0.53" color="#e8590c"', source)  # b: the divisor
     assert edge
     assert re.search(rf'\t{edge.group(1)} \[label="?/"?[^\n]*color="#e8590c"', source)  # the div gate glows
-    assert len(re.findall(r'-> op\d+ \[label=', source)) == 1  # one share sent in this step
+    assert len(re.findall(r'-> op\d+ \[label="[^"]*" color="#e8590c"', source)) == 1  # one share sent in this step
 
 
 @needs_dot
@@ -159,3 +159,30 @@ def test_bad_requests_are_refused():
 def _position(tensors, t):
     """Where ``t`` is in the walk, by identity (list.index would compare values: == is elementwise)."""
     return next(i for i, other in enumerate(tensors) if other is t)
+
+
+@needs_dot
+def test_captions_in_a_real_browser_are_readable_at_1400_px_and_shown_once(tmp_path):
+    if shutil.which("chromium") is None:
+        pytest.skip("Debian's chromium is not installed (make test installs it)")
+    pytest.importorskip("websocket", reason="the `browser` test extra (websocket-client) is not installed")
+    from browser import Browser
+
+    f, leaves = neuron(backward=False)
+    page = viz.animate_backward(f, tmp_path / "backward.html")
+    with Browser(page.resolve().as_uri(), tmp_path / "profile", width=1400, height=900) as browser:
+        browser.wait_for("document.querySelector('.viz-player .next') !== null")
+        browser.click(".viz-player .next")
+        browser.click(".viz-player .next")
+        visible = browser.evaluate("Array.from(document.querySelectorAll('.frame')).filter(function (f) "
+                                   "{ return !f.hidden; }).map(function (f) { return f.id; })")
+        assert len(visible) == 1 and visible[0].endswith("frame2")
+        caption = browser.evaluate(f"document.querySelector('#{visible[0]} .caption').textContent")
+        assert caption.startswith("step 2 of 8")
+        size = browser.evaluate(f"parseFloat(getComputedStyle(document.querySelector('#{visible[0]} .caption')).fontSize)")
+        assert size >= 14
+        svg_text = browser.evaluate(f"document.querySelector('#{visible[0]} svg').textContent")
+        assert caption[:40] not in svg_text  # the caption is not repeated inside the picture
+        names = [n for n in ("add₃", "exp", "neg") if n in caption]
+        assert names and all(n in svg_text for n in names)  # it uses names the picture shows
+        assert browser.errors == []

@@ -1,6 +1,7 @@
 """The command lines: `python -m viz.circuit` and `python -m viz expr|model|history`."""
 import json
 import shutil
+import re
 import subprocess
 import sys
 
@@ -224,3 +225,46 @@ def test_number_arithmetic_in_an_expression_is_float_and_cannot_hang():
     with np.errstate(over="ignore"):
         result = expression.evaluate("9**9**9", {})
     assert np.isinf(result.item())
+
+
+def test_model_backward_draws_gradients_from_one_random_batch(tmp_path):
+    nn = pytest.importorskip("nn")
+    nn.save(nn.MLP([4, 3, 2], seed=0), tmp_path / "model.npz")
+    out = tmp_path / "model.dot"
+    result = run("viz", "model", str(tmp_path / "model.npz"), "--backward", "--collapse", "no", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "ran backward on the cross-entropy" in result.stdout
+    source = out.read_text(encoding="utf-8")
+    assert "grad —<" not in source and len(re.findall(r'#c62828">grad [-\[\dm]', source)) >= 10
+
+
+@needs_dot
+def test_explore_writes_a_page_from_an_expression_or_a_saved_model(tmp_path):
+    page = tmp_path / "graph.html"
+    result = run("viz", "explore", "tanh(w*x + b)", "--set", "w=2", "b=0.5", "--input", "x=-1", "--out", str(page))
+    assert result.returncode == 0, result.stderr
+    text = page.read_text(encoding="utf-8")
+    assert "const DATA" in text and '"name":"w"' in text
+    nn = pytest.importorskip("nn")
+    nn.save(nn.MLP([4, 3, 2], seed=0), tmp_path / "model.npz")
+    result = run("viz", "explore", str(tmp_path / "model.npz"), "--rows", "3", "--out", str(tmp_path / "m.html"))
+    assert result.returncode == 0, result.stderr
+    assert '"name":"layers.0.weight"' in (tmp_path / "m.html").read_text(encoding="utf-8")
+    bad = run("viz", "explore", "w", "--set", "w=1", "--out", str(tmp_path / "x.svg"))
+    assert bad.returncode == 2 and "must end in one of .html" in bad.stderr
+
+
+def test_model_data_is_the_batch_backward_runs_and_a_bad_file_is_one_line(tmp_path):
+    nn = pytest.importorskip("nn")
+    nn.save(nn.MLP([4, 3, 2], seed=0), tmp_path / "model.npz")
+    X = np.arange(12.0).reshape(3, 4) / 10
+    np.savez(tmp_path / "batch.npz", X=X, y=np.array([0, 1, 1]))
+    out = tmp_path / "model.dot"
+    result = run("viz", "model", str(tmp_path / "model.npz"), "--data", str(tmp_path / "batch.npz"), "--rows", "3",
+                 "--collapse", "no", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "against its labels" in result.stdout and "(3, 4)" in result.stdout
+    assert "data mean 0.55 min 0 max 1.1" in out.read_text(encoding="utf-8")  # the rows of X, not random ones
+    np.savez(tmp_path / "bad.npz", X=np.ones((3, 5)), y=np.zeros(3))
+    bad = run("viz", "model", str(tmp_path / "model.npz"), "--data", str(tmp_path / "bad.npz"), "--out", str(out))
+    assert bad.returncode == 2 and "model takes rows of 4 features" in bad.stderr and "Traceback" not in bad.stderr

@@ -42,7 +42,7 @@ def test_cs231n_local_derivatives_are_the_gates_derivatives():
 def test_text_spells_out_the_product_and_the_sum():
     f, leaves = neuron()
     text = str(viz.explain(f, leaves["x0"]))
-    assert "∂f/∂x0 = ∂f/∂add13 · ∂add13/∂exp12" in text
+    assert "∂f/∂x0 = ∂f/∂add₃ · ∂add₃/∂exp · ∂exp/∂neg" in text  # op names, numbered only when repeated
     assert "(-0.5344) · (1) · (0.3679) · (-1) · (1) · (1) · (2)" in text
     assert "sum over the 1 path: ∂f/∂x0 = 0.3932" in text
     assert repr(viz.explain(f, leaves["x0"])) == "Explanation(∂f/∂x0 = 0.3932 over 1 path)"
@@ -139,9 +139,27 @@ def test_the_picture_highlights_exactly_the_path_edges_with_their_local_derivati
     f, leaves = neuron()
     explanation = viz.explain(f, leaves["w0"])
     source = explanation.draw(style=style).source
-    labelled = re.findall(r"-> op\d+ \[[^\]]*label=\"×\(([^)]*)\)\"", source)
+    labelled = re.findall(r"-> op\d+ \[[^\]\n]*label=\"(?:[^\"]*\\n)?×\(([^)]*)\)\"", source)
     assert len(labelled) == 7
     assert labelled == ["-1", "1", "1", "-1", "0.3679", "1", "-0.5344"]  # walk order: w0's mul first
     assert "∂f/∂w0 = -0.1966" in source
     plain = viz.draw_graph(f, style=style).source
     assert "#e8590c" not in plain
+
+
+def test_a_deep_net_is_explained_module_by_module_on_one_screen():
+    nn = pytest.importorskip("nn")
+    F = pytest.importorskip("nn.functional")
+    model = nn.MLP([2, 32, 32, 32, 32, 32, 2], seed=0)
+    X = np.random.default_rng(0).standard_normal((16, 2))
+    loss = F.cross_entropy(model(ag.Tensor(X, label="X")), np.arange(16) % 2)
+    weight = dict(model.named_parameters())["layers.0.weight"]
+    explanation = viz.explain(loss, weight)
+    text = str(explanation)
+    assert "∂layers.1/∂layers.0 · ∂layers.0/∂layers.0.weight" in text  # a module is one factor
+    assert "J(16×32 ← 32×2)" in text and "matmul" not in text
+    assert len(text) < 3000 and max(len(line) for line in text.splitlines()) < 320  # about one screen
+    op_by_op = str(viz.explain(loss, weight, group_modules=False))
+    assert "∂add₁/∂matmul₁" in op_by_op
+    loss.backward()
+    assert np.allclose(explanation.total, weight.grad)  # the grouping is display only

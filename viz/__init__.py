@@ -10,6 +10,7 @@
 >>> print(viz.explain(f, w))                 # ∂f/∂w = ∂f/∂a · ∂a/∂w, with numbers
 >>> viz.animate_backward(f, "backward.html") # the backward pass, one op per frame
 >>> viz.plot_history(history, "curves.png")  # nn.fit's loss/accuracy curves
+>>> viz.explore(f, "graph.html")             # interactive: pan, zoom, click, step, paths
 
 From a shell: ``python -m viz.circuit`` (the cs231n neuron) and
 ``python -m viz expr "sigmoid(w*x+b)" --set w=2 x=-1 b=0.5 --out f.svg``.
@@ -17,6 +18,7 @@ viz uses only autograd_core's public API (``ag.walk``, ``t.parents``, ``t.op``, 
 """
 from .animate import animate_backward
 from .explain import ChainPath, Explanation, explain
+from .explore import explore
 from .gradients import backward_all
 from .graph import draw_graph
 from .plots import plot_history
@@ -24,4 +26,4 @@ from .search import plot_search
 from .render import GraphvizNotFoundError, render_graph
 
 __all__ = ["draw_graph", "render_graph", "backward_all", "explain", "Explanation", "ChainPath",
-           "animate_backward", "plot_history", "plot_search", "GraphvizNotFoundError"]
+           "animate_backward", "plot_history", "plot_search", "explore", "GraphvizNotFoundError"]

@@ -4,6 +4,8 @@
     python -m viz expr "(w*x).sum()" --set "w=[1,2,3]" --input "x=[0.5,-1,2]" --explain w
     python -m viz model runs/digits/model.npz --out model.svg          # an nn.MLP saved by nn.save
     python -m viz history runs/digits/history.json --out curves.png   # nn.fit's History as JSON
+    python -m viz explore "tanh(w*x + b)" --set w=2 b=0.5 --input x=-1 --out graph.html
+    python -m viz explore runs/digits/model.npz --out model.html      # one random batch, cross-entropy
 
 ``expr`` evaluates a safe expression (numbers, variables, + - * / ** @ and autograd
 functions such as exp, log, sigmoid, tanh, relu, sum, mean), runs backward keeping
@@ -96,6 +98,14 @@ def infer_mlp_sizes(shapes):
     return [weights[0][1][1]] + [shape[0] for _, shape in weights]
 
 
+def _what(model):
+    """How the command names the model it draws: an MLP by its sizes and activation (as the file
+    describes it, or as the flags say for a weights-only file), any other model by its type."""
+    if hasattr(model, "sizes") and hasattr(model, "activation"):
+        return f"MLP {model.sizes} ({model.activation})"
+    return f"{type(model).__name__} (as saved)"
+
+
 def _has_architecture(nn, path):
     try:
         return nn.read_info(path).architecture is not None
@@ -108,34 +118,89 @@ def _has_mlp_weights(arrays):
 
 
 def run_model(args):
-    import nn  # only this command needs nn (viz itself never does)
-    from nn.serialization import read_headers
-    try:
-        described = args.sizes is None and _has_architecture(nn, args.model)
-        if described:  # the file says what it is: draw exactly that (a tanh model as tanh)
-            model = nn.load(args.model)
-            sizes = [p.shape[1] for name, p in model.named_parameters() if name.endswith("weight")][:1]
-        else:  # weights only: an MLP of the sizes the weights have, activations from the flags
-            shapes = {name: shape for name, (shape, _) in read_headers(args.model).items()}  # no data read yet
-            sizes = infer_mlp_sizes(shapes) if args.sizes is None or _has_mlp_weights(shapes) else args.sizes
-            if args.sizes is not None and args.sizes != sizes:  # before building: --sizes 10**9,10 must not allocate
-                raise CommandError(f"--sizes {','.join(map(str, args.sizes))} does not match the weights saved in "
-                                   f"{args.model} (layer sizes {','.join(map(str, sizes))})")
-            model = nn.MLP(sizes, activation=args.activation, output_activation=args.output_activation)
-            nn.load(model, args.model)
-    except (ValueError, FileNotFoundError) as error:
-        raise CommandError(str(error)) from None
-    rows = np.random.default_rng(0).standard_normal((args.rows, sizes[0]))
+    model, sizes, rows, labels = _model_and_batch(args.model, args.sizes, args.activation,
+                                                  args.output_activation, args.rows, args.data)
     x = ag.Tensor(rows, label="x")
     output = model(x)
     output.label = "output"
-    if isinstance(model, nn.MLP):
-        what = f"MLP {model.sizes} ({model.activation}{', as saved' if described else ''})"
-    else:
-        what = f"{type(model).__name__}, as saved"
-    print(f"{args.model}: {what}; drawing the graph of model(x) for x of shape {x.shape} (random normal rows)")
+    print(f"{args.model}: {_what(model)}; drawing the graph of model(x) for x of shape "
+          f"{x.shape} ({'rows of ' + args.data if args.data else 'random normal rows'})")
+    root = output
+    if args.backward or args.data:  # one batch through backward, so every row of the picture has its gradient
+        import nn.functional as F
+        root = F.cross_entropy(output, labels)
+        root.label = "loss"
+        backward_all(root)
+        print(f"ran backward on the cross-entropy against {'its labels' if args.data else 'random labels'}: "
+              f"loss {root.item():.4g}")
     collapse = {"auto": None, "yes": True, "no": False}[args.collapse]
-    print(f"wrote {render_graph(output, args.out, style='record', collapse_modules=collapse)}")
+    print(f"wrote {render_graph(root, args.out, style='record', collapse_modules=collapse)}")
+
+
+def _model_and_batch(path, sizes, activation, output_activation, rows, data=None):
+    """A saved nn.MLP and a batch for it: the first ``rows`` rows of ``data`` (an .npz with
+    arrays X and y), else random normal rows with uniform labels."""
+    import nn  # only the model commands need nn (viz itself never does)
+    from nn.serialization import read_headers
+    try:
+        if sizes is None and _has_architecture(nn, path):  # the file says what it is: draw exactly that
+            model = nn.load(path)
+            weights = [p for name, p in model.named_parameters() if name.endswith("weight") and p.ndim == 2]
+            sizes = [weights[0].shape[1], *(w.shape[0] for w in weights)]
+        else:  # weights only: an MLP of the sizes the weights have, activations from the flags
+            shapes = {name: shape for name, (shape, _) in read_headers(path).items()}  # no data read yet
+            given = sizes
+            sizes = infer_mlp_sizes(shapes) if given is None or _has_mlp_weights(shapes) else given
+            if given is not None and given != sizes:  # before building: --sizes 10**9,10 must not allocate
+                raise CommandError(f"--sizes {','.join(map(str, given))} does not match the weights saved in "
+                                   f"{path} (layer sizes {','.join(map(str, sizes))})")
+            model = nn.MLP(sizes, activation=activation, output_activation=output_activation)
+            nn.load(model, path)
+    except (ValueError, FileNotFoundError) as error:
+        raise CommandError(str(error)) from None
+    if data is not None:
+        return (model, sizes, *_data_batch(data, rows, sizes))
+    rng = np.random.default_rng(0)
+    return model, sizes, rng.standard_normal((rows, sizes[0])), rng.integers(0, sizes[-1], rows)
+
+
+def _data_batch(path, rows, sizes):
+    try:
+        with np.load(path, allow_pickle=False) as arrays:
+            if "X" not in arrays or "y" not in arrays:
+                raise CommandError(f"--data {path}: expected arrays named X and y, found {sorted(arrays.files)}; "
+                                   "write them with np.savez(path, X=X, y=y)")
+            X, y = arrays["X"][:rows], arrays["y"][:rows]
+    except (OSError, ValueError) as error:
+        raise CommandError(f"--data {path}: cannot read it as an .npz of arrays ({error})") from None
+    if X.ndim != 2 or X.shape[1] != sizes[0] or len(y) != len(X):
+        raise CommandError(f"--data {path}: X has shape {X.shape} and y {y.shape}; the model takes rows of "
+                           f"{sizes[0]} features and one label per row")
+    return X.astype(np.float64), y
+
+
+def run_explore(args):
+    from .explore import explore
+    if args.source.lower().endswith(".npz"):
+        import nn.functional as F
+        model, sizes, rows, labels = _model_and_batch(args.source, args.sizes, args.activation,
+                                                      args.output_activation, args.rows, args.data)
+        loss = F.cross_entropy(model(ag.Tensor(rows, label="x")), labels)
+        loss.label = "loss"
+        print(f"{args.source}: {_what(model)}; exploring the cross-entropy of one "
+              f"{'batch of ' + args.data if args.data else 'random batch'} ({len(rows)} rows)")
+    else:
+        variables = _assignments(args.set, True, "--set")
+        variables.update(_assignments(args.input, False, "--input"))
+        try:
+            loss = expression.evaluate(args.source, variables)
+        except (ValueError, TypeError, IndexError) as error:
+            raise CommandError(str(error)) from None
+        loss.label = args.name
+        if loss.size != 1:
+            print(f"({args.name} has shape {loss.shape}: exploring {args.name}.sum())")
+            loss = loss.sum()
+    print(f"wrote {explore(loss, args.out)}")
 
 
 def run_history(args):
@@ -189,11 +254,36 @@ def build_parser():
     model.add_argument("--output-activation", default=None, help="output activation (default: none)")
     model.add_argument("--rows", type=cli_args.bounded_int(1, 10_000), default=1,
                        help="rows of the example input, 1 to 10,000 (default: %(default)s)")
+    model.add_argument("--backward", action="store_true",
+                       help="run one random batch through a cross-entropy loss and backward, so the "
+                            "picture shows gradients")
+    model.add_argument("--data", metavar="NPZ", help="the batch for --backward: the first --rows rows of "
+                                                     "arrays X and y in this .npz (implies --backward)")
     model.add_argument("--collapse", choices=("auto", "yes", "no"), default="auto",
                        help="one box per module (default: auto, when the graph is large)")
     model.add_argument("--out", default="model.svg", type=cli_args.graph_path,
                        help="image to write (default: %(default)s)")
     model.set_defaults(run=run_model)
+
+    explore = commands.add_parser("explore", help="write an interactive HTML page of a graph: pan, zoom, "
+                                                  "click for values and gradients, step the passes")
+    explore.add_argument("source", help='an expression such as "tanh(w*x + b)", or an nn.MLP saved as .npz')
+    explore.add_argument("--set", nargs="+", action="extend", metavar="NAME=VALUE",
+                         help="expression variables that require grad")
+    explore.add_argument("--input", nargs="+", action="extend", metavar="NAME=VALUE",
+                         help="expression variables without grad (data)")
+    explore.add_argument("--name", default="f", help="label of the expression's result (default: %(default)s)")
+    explore.add_argument("--sizes", type=cli_args.layer_sizes, help="a model's layer sizes (default: read "
+                                                                     "from the weights)")
+    explore.add_argument("--activation", default="relu", help="a model's hidden activation (default: relu)")
+    explore.add_argument("--output-activation", default=None, help="a model's output activation")
+    explore.add_argument("--data", metavar="NPZ", help="a model's batch: arrays X and y in this .npz "
+                                                       "(default: random rows and labels)")
+    explore.add_argument("--rows", type=cli_args.bounded_int(1, 10_000), default=8,
+                         help="rows of a model's random batch (default: %(default)s)")
+    explore.add_argument("--out", default="graph.html", type=cli_args.html_path,
+                         help="the page to write (default: %(default)s)")
+    explore.set_defaults(run=run_explore)
 
     history = commands.add_parser("history", help="plot a training history saved as JSON (History.to_json)",
                                   usage="%(prog)s HISTORY.json [options]   (see --help)")

@@ -17,20 +17,38 @@ from dataclasses import dataclass
 
 import graphviz
 
-from .format import NUMBER_FORMAT, format_array, tensor_name
+from .format import NUMBER_FORMAT, format_array
 from .gradients import backward_steps
 from .graph import DrawOptions, build_digraph
 from .layout import GraphPlan
 from autograd_core.files import atomic_write
 
+from .player import player_fragment, player_page
 from .render import GraphvizNotFoundError, pipe_dot
 
 
 @dataclass
 class Frame:
-    """One picture of the animation: its caption and its ``graphviz.Digraph``."""
+    """One picture of the animation: its caption, its ``graphviz.Digraph`` (caption as its
+    title, for a frame on its own) and ``picture``, the same without the title (the HTML
+    player writes the caption above it, once)."""
     caption: str
     digraph: graphviz.Digraph
+    picture: graphviz.Digraph = None
+
+
+class BackwardAnimation(list):
+    """``animate_backward``'s frames (a list of ``Frame``) that play inline in Jupyter.
+
+    >>> viz.animate_backward(f)      # as a cell's last line: a player with buttons and a slider
+    """
+
+    def _repr_html_(self):
+        try:
+            svgs = [pipe_dot(frame.picture, "svg", "animate_backward").decode("utf-8") for frame in self]
+        except GraphvizNotFoundError as error:  # a notebook shows the fix, not a formatter traceback
+            return f"<pre>{html.escape(str(error))}</pre>"
+        return player_fragment(svgs, [frame.caption for frame in self])
 
 
 def backward_frames(root, grad=None, style="circuit", max_frames=200, number_format=NUMBER_FORMAT,
@@ -48,7 +66,7 @@ def backward_frames(root, grad=None, style="circuit", max_frames=200, number_for
         return format_array(array, number_format)
 
     def name(i):
-        return tensor_name(tensors[i], i)
+        return plan.names[i]  # the names the picture shows
 
     root_index = len(tensors) - 1
     caption = (f"forward pass done: every wire has its value. Backward starts at the output with "
@@ -68,8 +86,9 @@ def backward_frames(root, grad=None, style="circuit", max_frames=200, number_for
 def _frame(plan, options, caption, grads, partial, highlight, focus):
     def grad_of(i, t):
         return grads.get(i), i in partial
+    picture = build_digraph(plan, options, highlight, grad_of, focus)
     options = dataclasses.replace(options, title=caption)
-    return Frame(caption, build_digraph(plan, options, highlight, grad_of, focus))
+    return Frame(caption, build_digraph(plan, options, highlight, grad_of, focus), picture)
 
 
 def animate_backward(root, path=None, grad=None, style="circuit", max_frames=200, **draw_options):
@@ -80,7 +99,8 @@ def animate_backward(root, path=None, grad=None, style="circuit", max_frames=200
     ``frame_000.svg``, ``frame_001.svg``, … and ``.animate_backward.json``, the list of what
     was written: rerunning into the folder removes the frames of an earlier, longer
     animation that are listed there and unchanged, never any other file.
-    Without ``path``: the list of ``Frame``s.
+    Without ``path``: a ``BackwardAnimation``, the list of ``Frame``s, which plays inline
+    as a Jupyter cell's last line.
     ``root`` must be a one-element tensor (or pass ``grad=``). Needs Graphviz's ``dot``
     to write files; without it the frames' DOT source is saved and a
     ``GraphvizNotFoundError`` says how to install Graphviz. Returns the path written.
@@ -94,7 +114,7 @@ def animate_backward(root, path=None, grad=None, style="circuit", max_frames=200
     (root,) = as_roots(root, "animate_backward")
     frames = backward_frames(root, grad, style, max_frames, **draw_options)
     if path is None:
-        return frames
+        return BackwardAnimation(frames)
     path = pathlib.Path(path)
     if path.suffix.lower() == ".html":
         return _write_html(frames, path, root)
@@ -103,9 +123,9 @@ def animate_backward(root, path=None, grad=None, style="circuit", max_frames=200
     return _write_svg_folder(frames, path)
 
 
-def _svgs(frames, save_source):
+def _svgs(frames, save_source, which="digraph"):
     try:
-        return [pipe_dot(frame.digraph, "svg", "animate_backward").decode("utf-8") for frame in frames]
+        return [pipe_dot(getattr(frame, which), "svg", "animate_backward").decode("utf-8") for frame in frames]
     except GraphvizNotFoundError as error:
         where = save_source("\n".join(frame.digraph.source for frame in frames))
         raise GraphvizNotFoundError(f"{error}\nThe frames' DOT source was saved to {str(where)!r}.") from None
@@ -161,57 +181,6 @@ def _digest(path):
 
 
 def _write_html(frames, path, root):
-    svgs = _svgs(frames, lambda text: atomic_write(path.with_suffix(".dot"), text, make_folders=True))
+    svgs = _svgs(frames, lambda text: atomic_write(path.with_suffix(".dot"), text, make_folders=True), "picture")
     title = f"The backward pass of {root.label or 'the output'}, one op at a time"
-    parts = []
-    for k, (frame, svg) in enumerate(zip(frames, svgs)):
-        svg = svg[svg.index("<svg"):]  # drop the XML prolog: the SVG is inlined in HTML
-        parts.append(f'<div class="frame" id="frame{k}"{"" if k == 0 else " hidden"}>'
-                     f'<p class="caption">{html.escape(frame.caption)}</p>{svg}</div>')
-    page = _PAGE.format(title=html.escape(title), last=len(frames) - 1, frames="\n".join(parts))
-    return atomic_write(path, page, make_folders=True)
-
-
-_PAGE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-<style>
-body {{ font-family: Helvetica, Arial, sans-serif; margin: 1.5em; }}
-.caption {{ font-size: 1.1em; min-height: 2.6em; }}
-svg {{ max-width: 100%; height: auto; }}
-#controls button {{ font-size: 1em; margin-right: .4em; }}
-</style></head>
-<body>
-<h2>{title}</h2>
-<p>Green: forward value (above the wire). Red: gradient (below). Orange: the edges the
-current op sends its gradient along. "+…": more shares still to come. Keys: ← →.</p>
-<div id="controls"><button id="prev">◀ back</button><button id="play">▶ play</button>
-<button id="next">next ▶</button><input id="slider" type="range" min="0" max="{last}" value="0">
-<span id="counter"></span></div>
-{frames}
-<script>
-(function () {{
-  var current = 0, last = {last}, timer = null;
-  var slider = document.getElementById("slider"), counter = document.getElementById("counter");
-  function show(k) {{
-    current = Math.max(0, Math.min(last, k));
-    for (var i = 0; i <= last; i++) document.getElementById("frame" + i).hidden = (i !== current);
-    slider.value = current; counter.textContent = "frame " + current + " of " + last;
-  }}
-  function play() {{
-    if (timer) {{ clearInterval(timer); timer = null; return; }}
-    if (current === last) show(0);
-    timer = setInterval(function () {{ if (current === last) play(); else show(current + 1); }}, 1200);
-  }}
-  document.getElementById("prev").onclick = function () {{ show(current - 1); }};
-  document.getElementById("next").onclick = function () {{ show(current + 1); }};
-  document.getElementById("play").onclick = play;
-  slider.oninput = function () {{ show(parseInt(slider.value, 10)); }};
-  document.onkeydown = function (e) {{
-    if (e.key === "ArrowLeft") show(current - 1);
-    if (e.key === "ArrowRight") show(current + 1);
-  }};
-  show(0);
-}})();
-</script>
-</body></html>
-"""
+    return atomic_write(path, player_page(svgs, [frame.caption for frame in frames], title), make_folders=True)

@@ -64,6 +64,11 @@ def plot_path(text):
     return _writable_place(_suffix_check(text, list(PLOT_FORMATS), "a plot"))
 
 
+def html_path(text):
+    """An .html page: ``--out graph.html``."""
+    return _suffix_check(text, [".html"], "the page")
+
+
 def animation_path(text):
     """A .html file or a folder (no suffix) for the backward animation: ``--animate steps.html``."""
     suffix = pathlib.Path(text).suffix.lower()

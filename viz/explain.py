@@ -15,10 +15,10 @@ import numpy as np
 
 import autograd_core as ag
 
-from .format import NUMBER_FORMAT, format_array, format_number, tensor_name
+from .format import NUMBER_FORMAT, format_array, format_number, tensor_names
 from .gradients import edge_vjp, local_derivative, seed_for
 
-MAX_FACTORS_SHOWN = 16  # a longer path prints its first and last 8 factors
+MAX_FACTORS_SHOWN = 12  # a longer path prints its first and last 6 factors
 
 
 class ChainPath:
@@ -47,7 +47,8 @@ class Explanation:
     of the paths past ``max_paths`` (zero when all are listed).
     """
 
-    def __init__(self, root, param, names, paths, path_count, total, number_format):
+    def __init__(self, root, param, names, paths, path_count, total, number_format, group_modules=True):
+        self._group_modules = group_modules
         self.root, self.param, self.paths, self.path_count = root, param, paths, path_count
         self.total = total
         self.unlisted = total - sum((p.contribution for p in paths), np.zeros_like(total))
@@ -75,25 +76,94 @@ class Explanation:
         lines.append(f"sum over the {self.path_count:,} {plural}: ∂{L}/∂{w} = {self._number(self.total)}")
         return "\n".join(lines)
 
+    def _factors(self, path):
+        """(names root -> param, [(child, parent, argument position or None, value text)]) of a path.
+
+        A factor between one-element tensors is its number; otherwise the Jacobian is named
+        with its shape, J(out ← in), e.g. J(16×2 ← 2×32): applied as a vector-Jacobian product.
+        Consecutive tensors made inside one module (``t.scope``, e.g. ``layers.3``) are shown as
+        that module, one factor for its whole map, so a deep net reads layer by layer.
+        """
+        steps = []  # [name, first tensor, last tensor, numbers or None] per shown stop on the path
+        for k, t in enumerate(path.tensors):
+            scope = t.scope if self._group_modules and k > 0 else None
+            if scope and steps and steps[-1][0] == scope:
+                steps[-1][2] = t
+                d = path.local_derivatives[k - 1]
+                steps[-1][3] = None if d is None or steps[-1][3] is None else steps[-1][3] * d
+            else:
+                steps.append([scope or self.name(t), t, t, 1.0])
+        names, factors, k = [step[0] for step in steps], [], 0
+        for (child, first, last, inner), (parent, entry, _, _) in zip(steps, steps[1:]):
+            while path.tensors[k] is not last:
+                k += 1
+            d = path.local_derivatives[k]
+            d = None if d is None or inner is None else inner * d
+            position = path.positions[k] if sum(p is entry for p in last.parents) > 1 else None
+            # a*a uses a twice: say which argument, or paths through each look the same
+            value = (f"({format_number(d, self._format)})" if d is not None
+                     else f"J({_dims(first)} \u2190 {_dims(entry)})")
+            factors.append((child, parent, position, value))
+        return names, factors
+
     def _path_lines(self, k, path):
-        names = [self.name(t) for t in path.tensors]
+        names, factors = self._factors(path)
         header = f"path {k} of {self.path_count:,}: " + " ← ".join(_elide(names, " ← "))
         if len(names) == 1:
             return [header, f"  ∂{names[0]}/∂{names[0]} = 1"]
-        symbols, values = [], []
-        for k, (child, parent, d) in enumerate(zip(names, names[1:], path.local_derivatives)):
-            node, position = path.tensors[k], path.positions[k]
-            repeated = sum(p is path.tensors[k + 1] for p in node.parents) > 1
-            # a*a uses a twice: say which argument, or paths through each look the same
-            symbols.append(f"∂{child}/∂{parent}" + (f"[arg {position}]" if repeated else ""))
-            values.append(f"({format_number(d, self._format)})" if d is not None else "J")
+        symbols = [f"∂{child}/∂{parent}" + (f"[arg {position}]" if position is not None else "")
+                   for child, parent, position, _ in factors]
+        values = [value for *_, value in factors]
         lead = f"  ∂{names[0]}/∂{names[-1]} = "
         pad = " " * (len(lead) - 2) + "= "
         lines = [header, lead + " · ".join(_elide(symbols, "·")), pad + " · ".join(_elide(values, "·")),
                  pad + self._number(path.contribution)]
-        if any(d is None for d in path.local_derivatives):
-            lines.append(" " * len(lead) + "(J: a Jacobian, applied as a vector-Jacobian product along the path)")
+        if any(value.startswith("J(") for *_, value in factors):
+            lines.append(" " * len(lead) + "(J(out ← in): a Jacobian, applied as a vector-Jacobian product)")
         return lines
+
+    def _repr_html_(self):
+        """Jupyter: the paths with their numbers, and the graph with the paths highlighted."""
+        from html import escape
+        L, w = escape(self.name(self.root)), escape(self.name(self.param))
+        items = []
+        for path in self.paths:
+            names, factors = self._factors(path)
+            chain = " ← ".join(escape(n) for n in _elide(names, " ← "))
+            symbols = " · ".join(_elide([f"∂{escape(c)}/∂{escape(p)}" for c, p, _, _ in factors], "·")) or "1"
+            values = " · ".join(_elide([escape(v) for *_, v in factors], "·")) or "1"
+            items.append(f"<li><div>{chain}</div><div>∂{L}/∂{w} = {symbols}</div>"
+                         f"<div>= {values} = <b>{escape(self._number(path.contribution))}</b></div></li>")
+        rest = ""
+        if len(self.paths) < self.path_count:
+            rest = (f"<p>… and {self.path_count - len(self.paths):,} more paths, contributing "
+                    f"{escape(self._number(self.unlisted))} together</p>")
+        return (f'<div class="viz-explain"><p><b>∂{L}/∂{w} = {escape(self._number(self.total))}</b>: '
+                f"the chain rule over {self.path_count:,} path{'s' if self.path_count != 1 else ''} "
+                f"(multiply the local derivatives along each path, then add up the paths)</p>"
+                f'<ol style="font-family: monospace">{"".join(items)}</ol>{rest}{self._picture_svg()}</div>')
+
+    def _picture_svg(self):
+        from .render import GraphvizNotFoundError, pipe_dot
+        try:
+            svg = pipe_dot(self.draw(), "svg", "explain").decode("utf-8")
+        except GraphvizNotFoundError:
+            return "<p>(install Graphviz to see the highlighted graph)</p>"
+        return '<svg style="max-width: 100%; height: auto"' + svg[svg.index("<svg") + 4:]
+
+    def _repr_markdown_(self):
+        """The chain rule as LaTeX math (Markdown renderers that prefer it, e.g. GitHub)."""
+        L, w = _tex(self.name(self.root)), _tex(self.name(self.param))
+        lines = [f"$$\\frac{{\\partial {L}}}{{\\partial {w}}} = {_tex_number(self._number(self.total))}"
+                 f"\\quad\\text{{over {self.path_count:,} path{'s' if self.path_count != 1 else ''}}}$$", ""]
+        for k, path in enumerate(self.paths, 1):
+            names, factors = self._factors(path)
+            symbols = " \\cdot ".join(f"\\frac{{\\partial {_tex(c)}}}{{\\partial {_tex(p)}}}"
+                                       for c, p, _, _ in _elide_factors(factors))
+            values = " \\cdot ".join(_tex_number(v) for *_, v in _elide_factors(factors))
+            lines.append(f"{k}. $\\frac{{\\partial {L}}}{{\\partial {w}}} = {symbols or '1'} = {values or '1'}"
+                         f" = {_tex_number(self._number(path.contribution))}$")
+        return "\n".join(lines)
 
     def __str__(self):
         return self.text()
@@ -126,6 +196,30 @@ class Explanation:
         return render_graph(self.draw(**draw_options), path)
 
 
+def _dims(t):
+    return "\u00d7".join(map(str, t.shape)) or "1"
+
+
+def _tex(name):
+    """A tensor name as LaTeX: add₃ -> \\mathrm{add}_{3}."""
+    digits = "".join(c for c in name if c in "\u2080\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089")
+    base = name[:len(name) - len(digits)] if digits else name
+    base = base.replace("_", "\\_")
+    sub = "".join(str(ord(c) - 0x2080) for c in digits)
+    return f"\\mathrm{{{base}}}" + (f"_{{{sub}}}" if sub else "")
+
+
+def _tex_number(text):
+    return "\\text{" + text.replace("\u2190", "\u2190") + "}"
+
+
+def _elide_factors(factors):
+    if len(factors) <= MAX_FACTORS_SHOWN:
+        return factors
+    half = MAX_FACTORS_SHOWN // 2
+    return factors[:half] + [("\\dots", "\\dots", None, "\u2026")] + factors[-half:]
+
+
 def _elide(items, joiner):
     if len(items) <= MAX_FACTORS_SHOWN:
         return items
@@ -133,14 +227,15 @@ def _elide(items, joiner):
     return items[:half] + [f"… {len(items) - 2 * half} more …"] + items[-half:]
 
 
-def explain(root, param, max_paths=32, number_format=NUMBER_FORMAT):
+def explain(root, param, max_paths=32, number_format=NUMBER_FORMAT, group_modules=True):
     """Every chain-rule path from ``root`` (a loss) back to ``param``, with its local derivatives.
 
     Returns an ``Explanation``: ``print`` it for the ∂L/∂w = ∂L/∂ŷ · ∂ŷ/∂a · … lines,
     ``.draw()`` for the picture with the paths highlighted. ``.total`` (the sum over
     paths) equals ``param.grad`` after ``root.backward()`` — the chain rule, checked.
     The number of paths can grow exponentially; the first ``max_paths`` are listed
-    and the rest summed. Backward need not have run.
+    and the rest summed. Backward need not have run. Ops made inside an ``nn`` module
+    are shown as that module, one factor each (``group_modules=False``: op by op).
 
     >>> w0 = ag.Tensor(2.0, requires_grad=True, label="w0")
     >>> f = (w0 * -1.0).sigmoid()
@@ -160,12 +255,12 @@ def explain(root, param, max_paths=32, number_format=NUMBER_FORMAT):
                          "root: root was not computed from it (or from a detached copy of it)")
     seed = seed_for(root, None, "explain")
     target = index[id(param)]
-    names = {id(t): tensor_name(t, i) for i, t in enumerate(tensors)}
+    names = {id(t): name for t, name in zip(tensors, tensor_names(tensors))}
     reaches, count = _reaching(tensors, index, target)
     paths = [_chain_path(tensors, edges, seed) for edges in _enumerate_paths(tensors, index, reaches, target,
                                                                              len(tensors) - 1, max_paths)]
     total = _total(tensors, index, reaches, target, seed)
-    return Explanation(root, param, names, paths, count[len(tensors) - 1], total, number_format)
+    return Explanation(root, param, names, paths, count[len(tensors) - 1], total, number_format, group_modules)
 
 
 def _reaching(tensors, index, target):

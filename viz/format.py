@@ -91,18 +91,42 @@ def is_constant(t: Tensor) -> bool:
     return t.is_leaf and not t.requires_grad and t.label is None and t.size == 1
 
 
-def tensor_name(t: Tensor, index: int) -> str:
-    """The name viz uses for tensor number ``index`` (walk order): its label, else op+index.
+SUBSCRIPT = str.maketrans("0123456789", "\u2080\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089")
 
-    >>> a, b = Tensor(2.0, requires_grad=True), Tensor(3.0, label="b")
-    >>> tensor_name(a * b, 5), tensor_name(b, 1)     # an unlabelled product, a labelled input
-    ('mul5', 'b')
+
+def tensor_names(tensors: list[Tensor]) -> list[str]:
+    """The name viz uses for each tensor of a walk (``ag.walk`` order), one list for the
+    graph, the chain-rule text and the animation alike.
+
+    A tensor's label if it has one; else its op's name ("relu", "matmul"), or for
+    leaves "param", "input" or "const" — numbered by occurrence (``add₁``, ``add₂``)
+    only when the graph has several of them, never by a global counter.
+
+    >>> a = ag.Tensor(2.0, label="a")
+    >>> tensor_names(ag.walk((a * a + a).exp()))
+    ['a', 'mul', 'add', 'exp']
     """
-    if t.label:
-        return str(t.label)
-    if t.is_leaf:
-        return f"{'param' if t.requires_grad else 'const' if is_constant(t) else 'input'}{index}"
-    return f"{t.op}{index}"
+    bases: list[str] = []
+    for t in tensors:
+        if t.label:
+            bases.append(str(t.label))
+        elif t.is_leaf:
+            bases.append("param" if t.requires_grad else "const" if is_constant(t) else "input")
+        else:
+            bases.append(t.op)
+    totals: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    names: list[str] = []
+    for base, t in zip(bases, tensors):
+        if not t.label:
+            totals[base] = totals.get(base, 0) + 1
+    for base, t in zip(bases, tensors):
+        if t.label or totals[base] == 1:
+            names.append(base)
+            continue
+        seen[base] = seen.get(base, 0) + 1
+        names.append(base + str(seen[base]).translate(SUBSCRIPT))
+    return names
 
 
 def op_description(t: Tensor, limit: int = 40) -> str:

@@ -8,7 +8,13 @@ Two pictures of the same recorded graph:
   every wire its forward value above the line (green) and its gradient below (red).
 
 Node ids follow ``ag.walk`` order (``t7`` is tensor 7, ``op7`` the op that made it),
-never ``id()``, so the same graph always gives the same DOT source.
+never ``id()``, so the same graph always gives the same DOT source. Names shown are
+labels and op names (``tensor_names``), never those ids.
+
+Readable at any size by default (see ``layout``): modules collapse past
+``AUTO_COLLAPSE_NODES`` nodes, deep graphs run top to bottom, and no picture exceeds
+``MAX_PIXELS`` on either side (Graphviz scales it down, like torchviz's ``resize_graph``).
+``full=True`` draws everything, unscaled.
 """
 from dataclasses import dataclass
 
@@ -16,10 +22,14 @@ import graphviz
 
 from .format import (FILL, GRAD_COLOUR, HIGHLIGHT_COLOUR, KIND_DESCRIPTION, MUTED_COLOUR, NO_VALUE,
                      NUMBER_FORMAT, OP_SYMBOL, VALUE_COLOUR, escape, format_array, format_shape,
-                     is_constant, leaf_kind, op_description, tensor_name)
-from .layout import GraphPlan, as_roots
+                     is_constant, leaf_kind, op_description)
+from .layout import DEEP_RANKS, MAX_DEPTH, GraphPlan, as_roots, format_dims, module_kind
+from .render import PNG_DPI
 
 STYLES = ("record", "circuit")
+MAX_PIXELS = 4000  # default bound on either side of a picture (PNG at PNG_DPI; an SVG is smaller)
+# Ops whose inputs do not commute: their edges say which operand is which (a − b, a / b, a @ b, a ** b).
+OPERAND_ORDER = {"sub": "a \u2212 b", "div": "a / b", "matmul": "a @ b", "pow": "a ** b"}
 
 
 @dataclass
@@ -31,24 +41,41 @@ class DrawOptions:
     legend: bool = True
     number_format: str = NUMBER_FORMAT
     title: str = None
+    max_size: float = None  # pixels on either side; None: unbounded
+    element_ids: bool = False  # SVG ids on edges (e<op>_<position>) for viz.explore's page
 
 
-def draw_graph(root, show_data=True, show_grad=True, rankdir="LR", max_nodes=200, group_modules=True,
-               collapse_modules=None, style="record", legend=True, highlight=None,
-               number_format=NUMBER_FORMAT, title=None):
+def draw_graph(root, show_data=True, show_grad=True, rankdir="auto", max_nodes=200, group_modules=True,
+               collapse_modules="auto", style="record", legend=True, highlight=None,
+               number_format=NUMBER_FORMAT, title=None, max_size=MAX_PIXELS, max_depth=MAX_DEPTH, full=False):
     """The graph that ``root`` recorded, as a ``graphviz.Digraph`` (shows inline in Jupyter).
 
     ``root``: a Tensor or a list of Tensors (several outputs). Values and gradients of
     tensors with at most 6 elements are printed with ``number_format``; larger ones get
     mean/min/max. A gradient shows "—" until backward has produced it; after a plain
     ``backward()`` only leaves keep one, so use ``viz.backward_all(loss)`` to see every
-    wire's gradient. Ops run inside an ``nn`` module (``t.scope``) are grouped in a
-    labelled cluster (``group_modules``); ``collapse_modules=True`` draws one box per
-    module (an int collapses to that depth of the dotted path; None collapses only when
-    the graph is larger than ``max_nodes``). Past ``max_nodes`` Graphviz nodes (the
-    legend not counted) the tensors farthest from the roots are replaced by one node
-    that says how many were hidden. ``highlight``: (tensor, input position) edges to
-    draw in orange — an iterable, or a dict edge -> label (``viz.explain`` uses it).
+    wire's gradient. Edges carry the shape that flows along them; inputs of sub, div,
+    matmul and pow are marked ``a``/``b`` (the op says ``a − b``).
+
+    Readable by default at any size:
+
+    - Ops run inside an ``nn`` module (``t.scope``) are grouped in a cluster labelled
+      with what it is (``layers.0: Linear(2→32)``; ``group_modules``). With
+      ``collapse_modules="auto"`` each module becomes one box once the full picture
+      would need more than ``AUTO_COLLAPSE_NODES`` (60) Graphviz nodes; ``True`` /
+      ``False`` force it, an int collapses to that depth of the dotted path.
+    - ``rankdir="auto"``: left to right, or top to bottom when the longest path has
+      more than ``DEEP_RANKS`` (12) ops.
+    - Past ``max_nodes`` Graphviz nodes (the legend not counted), or more than
+      ``max_depth`` (20) ops away from the roots, the tensors farthest from the roots are
+      replaced by one node that says how many were hidden (``None``: no limit).
+    - ``max_size`` (pixels, default 4000): Graphviz scales a larger picture down so that
+      neither side exceeds it (``None``: no bound).
+    - ``full=True``: everything, expanded and unscaled (the same as
+      ``collapse_modules=False, max_nodes=None, max_depth=None, max_size=None``).
+
+    ``highlight``: (tensor, input position) edges to draw in orange — an iterable, or a
+    dict edge -> label (``viz.explain`` uses it).
 
     >>> import autograd_core as ag, viz
     >>> w = ag.Tensor(2.0, requires_grad=True, label="w")
@@ -59,10 +86,17 @@ def draw_graph(root, show_data=True, show_grad=True, rankdir="LR", max_nodes=200
     roots = as_roots(root, "draw_graph")
     if style not in STYLES:
         raise ValueError(f"draw_graph: style must be one of {STYLES}, got {style!r}")
-    if rankdir not in ("LR", "RL", "TB", "BT"):
-        raise ValueError(f"draw_graph: rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
-    plan = GraphPlan(roots, style, max_nodes, group_modules, collapse_modules)
-    options = DrawOptions(show_data, show_grad, rankdir, style, legend, number_format, title)
+    if rankdir not in ("auto", "LR", "RL", "TB", "BT"):
+        raise ValueError(f"draw_graph: rankdir must be 'auto', 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
+    if max_size is not None and (not isinstance(max_size, (int, float)) or isinstance(max_size, bool)
+                                 or max_size < 100):
+        raise ValueError(f"draw_graph: max_size must be a number of pixels >= 100 or None, got {max_size!r}")
+    if full:
+        collapse_modules, max_nodes, max_depth, max_size = False, None, None, None
+    plan = GraphPlan(roots, style, max_nodes, group_modules, collapse_modules, max_depth=max_depth)
+    if rankdir == "auto":
+        rankdir = "TB" if plan.depth() > DEEP_RANKS else "LR"
+    options = DrawOptions(show_data, show_grad, rankdir, style, legend, number_format, title, max_size)
     return build_digraph(plan, options, highlight=resolve_highlight(plan, highlight))
 
 
@@ -75,7 +109,10 @@ def resolve_highlight(plan, highlight):
     for (child, position), label in pairs:
         if id(child) not in plan.index:
             raise ValueError("draw_graph: a highlighted tensor is not part of the drawn graph")
-        resolved[(plan.index[id(child)], position)] = label
+        i = plan.index[id(child)]
+        if i in plan.folded:
+            continue  # a folded transpose: its consumer's edge, marked ᵀ, is highlighted instead
+        resolved[(i, position)] = label
     return resolved
 
 
@@ -99,7 +136,7 @@ class _Drawer:
         self.visible = set(plan.visible)
         # Ops that send a highlighted gradient glow; values glow at both ends of a highlighted edge.
         self.hot_ops = {c for c, _ in highlight} | ({focus} if focus is not None else set())
-        self.hot = self.hot_ops | {plan.index[id(plan.tensors[c].parents[p])] for c, p in highlight}
+        self.hot = self.hot_ops | {plan.unit(plan.index[id(plan.tensors[c].parents[p])]) for c, p in highlight}
 
     # ------------------------------------------------------------ assembly
     def digraph(self):
@@ -109,14 +146,17 @@ class _Drawer:
                ranksep="0.3" if self.circuit else "0.35", ordering="in")  # inputs drawn in argument order
         if self.o.title:
             g.attr(label=self.o.title, labelloc="t", fontsize="14")
+        if self.o.max_size:
+            inches = self.o.max_size / float(PNG_DPI)  # a PNG renders at PNG_DPI; an SVG (96 px/in) is smaller
+            g.attr(size=f"{inches:.2f},{inches:.2f}")
         tree = {}
         for unit in self.plan.visible:
             tree.setdefault(self.plan.cluster_path(unit), []).append(unit)
         self._emit_cluster(g, (), tree)
         summary = self.plan.hidden_summary()
         if summary:
-            g.node("hidden", escape(summary), shape="note", style="filled,dashed",
-                   fillcolor=FILL["hidden"], fontcolor=MUTED_COLOUR)
+            g.node("hidden", "\\n".join(escape(line) for line in summary.split("\n")), shape="note",
+                   style="filled,dashed", fillcolor=FILL["hidden"], fontcolor=MUTED_COLOUR)
         for unit in self.plan.visible:
             self._edges_into(g, unit)
         if self.o.legend:
@@ -130,7 +170,8 @@ class _Drawer:
         for child in children:
             name = child[-1]
             with container.subgraph(name="cluster_" + name) as sub:
-                sub.attr(label=name.rpartition(".")[2] if path else name, style="rounded,dashed",
+                kind = module_kind(self.plan, name)
+                sub.attr(label=f"{name}: {kind}" if kind else name, style="rounded,dashed",
                          color=MUTED_COLOUR, fontcolor=MUTED_COLOUR, fontsize="11")
                 self._emit_cluster(sub, child, tree)
 
@@ -159,7 +200,7 @@ class _Drawer:
         kind = "output" if i in self.roots else leaf_kind(t)
         value, grad = self._values(i, t)
         border = f' color="{HIGHLIGHT_COLOUR}" border="3"' if i in self.hot else ' border="1"'
-        rows = [f'<tr><td><b>{escape(tensor_name(t, i))}</b></td></tr>',
+        rows = [f'<tr><td><b>{escape(self.plan.names[i])}</b></td></tr>',
                 f'<tr><td><font point-size="9" color="{MUTED_COLOUR}">{escape(format_shape(t))}</font></td></tr>']
         if value is not None:
             rows.append(f'<tr><td align="left"><font color="{VALUE_COLOUR}">data {escape(value)}</font></td></tr>')
@@ -176,12 +217,19 @@ class _Drawer:
             g.node(f"op{i}", escape(symbol), shape="circle", style="filled", fillcolor=FILL["op"],
                    width="0.45", height="0.45", fixedsize="shape", tooltip=escape(op_description(t)), **hot)
         else:
-            g.node(f"op{i}", escape(op_description(t)), shape="ellipse", style="filled",
-                   fillcolor=FILL["op"], **hot)
+            lines = [op_description(t)]
+            if t.op in OPERAND_ORDER and len(t.parents) == 2:
+                lines.append(OPERAND_ORDER[t.op])
+            for position, p in enumerate(t.parents):  # constants are written here, not drawn as boxes
+                if self._is_inlined(p):
+                    operand = f"{'ab'[position]} = " if t.op in OPERAND_ORDER else "with "
+                    lines.append(operand + format_array(p.data, self.o.number_format))
+            label = "\\n".join(escape(line) for line in lines)  # DOT's \n: the next line
+            g.node(f"op{i}", label, shape="ellipse", style="filled", fillcolor=FILL["op"], **hot)
 
     def _wire(self, g, i, t):
         """cs231n: the value above the line, the gradient below it; edges meet the line."""
-        name = tensor_name(t, i)
+        name = self.plan.names[i]
         value, grad = self._values(i, t)
         if is_constant(t):
             g.node(f"t{i}", escape(value if value is not None else name), shape="plaintext",
@@ -191,6 +239,8 @@ class _Drawer:
         width = "3" if i in self.hot else "1"
         top = f'<font color="{VALUE_COLOUR}">{escape(value)}</font>' if value is not None else " "
         rows = [f'<tr><td port="v" sides="b" border="{width}" color="{line}" width="64">{top}</td></tr>']
+        if not t.is_leaf and i not in self.roots:  # the name captions and explain use, small above the value
+            rows.insert(0, f'<tr><td><font point-size="8" color="{MUTED_COLOUR}">{escape(name)}</font></td></tr>')
         if grad is not None:
             rows.append(f'<tr><td port="g"><font color="{GRAD_COLOUR}">{escape(grad)}</font></td></tr>')
         else:
@@ -214,12 +264,17 @@ class _Drawer:
     def _module_box(self, g, unit):
         scope = unit[len("module:"):]
         members = [self.plan.tensors[i] for i in self.plan.members[unit]]
-        ops = sorted({t.op for t in members if t.op})
-        params = [t for t in members if t.is_leaf and t.requires_grad]
-        outputs = [t for t in members if not t.is_leaf][-1:]
-        lines = [f"<b>{escape(scope)}</b>", escape(f"{len(members)} tensor{'s' if len(members) != 1 else ''}; ops: {', '.join(ops) or 'none'}")]
-        lines += [escape(f"{t.label or 'param'} {format_shape(t)}") for t in params]
-        lines += [escape(f"out {format_shape(t)}") for t in outputs]
+        kind = module_kind(self.plan, scope)
+        lines = [f"<b>{escape(scope)}</b>" + (escape(f": {kind}") if kind else "")]
+        if not kind or kind[0].isdigit():  # not a layer we can name: say what is inside
+            ops = sorted({t.op for t in members if t.op})
+            lines.append(escape(f"{len(members)} tensor{'s' if len(members) != 1 else ''}; ops: "
+                                f"{', '.join(ops) or 'none'}"))
+        for t in members:
+            if t.is_leaf and t.requires_grad:
+                name = str(t.label or "param").removeprefix(scope + ".")
+                grad = "" if t.grad is None else f", |grad| max {format_array(abs(t.grad).max(), self.o.number_format)}"
+                lines.append(escape(f"{name} {format_dims(t.shape) or 'scalar'}{grad}"))
         g.node(f"m{self.plan.members[unit][0]}", "<" + "<br/>".join(lines) + ">", shape="box",
                style="filled,rounded", fillcolor=FILL["module"])
 
@@ -238,30 +293,62 @@ class _Drawer:
     def _edges_into(self, g, unit):
         plan = self.plan
         if not isinstance(unit, int):
-            for source in dict.fromkeys(self._node_id(parent, True) for parent in plan.parent_units(unit)):
-                g.edge(source, self._node_id(unit, False))  # several hidden parents: one arrow
+            entering = {}  # parent unit -> the first tensor it sends into the module
+            for i in plan.members[unit]:
+                for p in plan.tensors[i].parents:
+                    j = plan.index[id(p)]
+                    entering.setdefault(plan.unit(j), j)
+            entering.pop(unit, None)
+            drawn = set()
+            for parent_unit, j in entering.items():
+                source = self._node_id(parent_unit, True)
+                if source not in drawn:  # several hidden parents: one arrow
+                    drawn.add(source)
+                    label = format_dims(plan.tensors[j].shape) if source != "hidden" else ""
+                    g.edge(source, self._node_id(unit, False), **({"label": label} if label else {}))
             return
         t = plan.tensors[unit]
         if t.is_leaf:
             return
         if not self.circuit:
             hot = {"color": HIGHLIGHT_COLOUR, "penwidth": "2.5"} if unit in self.hot_ops else {}
-            g.edge(f"op{unit}", f"t{unit}", **hot)
+            g.edge(f"op{unit}", f"t{unit}", **hot, **({"id": f"o{unit}"} if self.o.element_ids else {}))
         shared = set()
         for position, parent in enumerate(t.parents):
-            parent_unit = plan.unit(plan.index[id(parent)])
+            if not self.circuit and self._is_inlined(parent):
+                continue  # written in the op's label
+            j = plan.index[id(parent)]
+            parent_unit = plan.unit(j)
             source = self._node_id(parent_unit, True)
             if not isinstance(parent_unit, int) or parent_unit not in self.visible:
                 if source in shared:
                     continue  # one arrow from a module box or from the hidden part is enough
                 shared.add(source)
-            attrs = {}
+            attrs, label = {}, self._edge_label(t, position, j) if source != "hidden" else ""
             if (unit, position) in self.highlight:
                 attrs = {"color": HIGHLIGHT_COLOUR, "penwidth": "2.5", "fontcolor": HIGHLIGHT_COLOUR}
-                label = self.highlight[(unit, position)]
-                if label:
-                    attrs["label"] = escape(label)
+                derivative = self.highlight[(unit, position)]
+                if derivative:
+                    label = f"{label}\\n{escape(derivative)}" if label else escape(derivative)
+            if label:
+                attrs["label"] = label
+            if self.o.element_ids:
+                attrs["id"] = f"e{unit}_{position}"
             g.edge(source, f"op{unit}", **attrs)
+
+    def _is_inlined(self, p):
+        j = self.plan.index[id(p)]
+        return j in self.plan.folded and is_constant(p)
+
+    def _edge_label(self, t, position, j):
+        """What flows along an edge: operand a/b of a non-commutative op, the shape, a folded ᵀ."""
+        parts = []
+        if t.op in OPERAND_ORDER and len(t.parents) == 2:
+            parts.append("ab"[position])
+        dims = format_dims(self.plan.tensors[j].shape)
+        if dims:
+            parts.append(dims + (" (transposed)" if j in self.plan.folded and self.plan.tensors[j].op else ""))
+        return escape(": ".join(parts))
 
     def _legend(self, g):
         with g.subgraph(name="cluster_viz_legend") as legend:  # not "cluster_legend": a module may be "legend"
@@ -281,5 +368,11 @@ class _Drawer:
                 legend.node("legend_highlight", "highlighted", shape="plaintext",
                             fontcolor=HIGHLIGHT_COLOUR, fontsize="9")
                 names.append("legend_highlight")
-            for a, b in zip(names, names[1:]):
-                legend.edge(a, b, style="invis")
+            if self.o.rankdir in ("TB", "BT"):  # a row above a tall picture, not a column beside it
+                with legend.subgraph() as row:
+                    row.attr(rank="same")
+                    for a, b in zip(names, names[1:]):
+                        row.edge(a, b, style="invis")
+            else:
+                for a, b in zip(names, names[1:]):
+                    legend.edge(a, b, style="invis")

@@ -5,12 +5,22 @@ and decides the drawing's *units*: one per tensor, or one per ``nn`` module when
 modules are collapsed. Past ``max_nodes`` it keeps the units nearest the roots
 (breadth-first) and counts the rest, so a 10^6-node graph gives a small picture
 that says what it left out — never a hairball, never a hang.
+
+Defaults that keep any graph readable (``draw_graph``'s ``"auto"`` values):
+modules collapse to one box each once the full picture would take more than
+``AUTO_COLLAPSE_NODES`` Graphviz nodes; a graph more than ``DEEP_RANKS`` ops deep is
+laid out top to bottom; a parameter's transpose (``x @ W.T`` inside ``nn.Linear``)
+is folded into the edge from the parameter (marked ᵀ) instead of drawn as an op.
 """
 from collections import deque
 
 import autograd_core as ag
 
-from .format import is_constant
+from .format import is_constant, tensor_names
+
+AUTO_COLLAPSE_NODES = 60  # past this many Graphviz nodes, modules collapse to one box each
+DEEP_RANKS = 12           # past this many ops on the longest path, rankdir="auto" draws top to bottom
+MAX_DEPTH = 20            # draw_graph's default: ops farther than this from the roots are hidden
 
 
 def as_roots(root, caller):
@@ -48,32 +58,59 @@ class GraphPlan:
     4
     """
 
-    def __init__(self, roots, style, max_nodes=200, group_modules=True, collapse_modules=None):
+    def __init__(self, roots, style, max_nodes=200, group_modules=True, collapse_modules=None,
+                 fold_transposes=True, max_depth=None):
         if max_nodes is not None and (not isinstance(max_nodes, int) or isinstance(max_nodes, bool)
                                       or max_nodes < 1):
             raise ValueError(f"draw_graph: max_nodes must be a positive int or None, got {max_nodes!r}")
-        self.roots, self.style, self.max_nodes = roots, style, max_nodes
+        if max_depth is not None and (not isinstance(max_depth, int) or isinstance(max_depth, bool)
+                                      or max_depth < 1):
+            raise ValueError(f"draw_graph: max_depth must be a positive int or None, got {max_depth!r}")
+        self.roots, self.style, self.max_nodes, self.max_depth = roots, style, max_nodes, max_depth
         self.tensors = ag.walk(roots)
+        self.names = tensor_names(self.tensors)
         self.index = {id(t): i for i, t in enumerate(self.tensors)}
         self.root_indices = list(dict.fromkeys(self.index[id(r)] for r in roots))
         self.group_modules = group_modules
         self.scopes = {t.scope for t in self.tensors if t.scope}
         self._parameter_scope_cache = {}
+        self.folded = self._riders(fold_transposes)
         roots_set = set(self.root_indices)
         ops = sum(1 for t in self.tensors if not t.is_leaf)
-        full_cost = sum(drawn_node_count(t, i in roots_set, style) for i, t in enumerate(self.tensors))
-        if collapse_modules is None:  # auto: collapse modules only when the full picture is too big
-            collapse_modules = bool(self.scopes) and max_nodes is not None and full_cost > max_nodes
+        full_cost = sum(drawn_node_count(t, i in roots_set, style) for i, t in enumerate(self.tensors)
+                        if i not in self.folded)
+        if collapse_modules is None or collapse_modules == "auto":  # collapse only when the picture is big
+            collapse_modules = bool(self.scopes) and full_cost > min(AUTO_COLLAPSE_NODES, max_nodes or full_cost)
         self.collapse_depth = self._collapse_depth(collapse_modules)
-        self.unit_of, self.members = self._assign_units()  # unit_of None: every tensor is its own unit
+        self.unit_of, self.members = self._assign_units()
         self.visible = self._select(max_nodes, full_cost)
-        shown = [i for u in self.visible for i in self.members_of(u)]
+        visible = set(self.visible)
+        shown = {i for u in self.visible for i in self.members_of(u)}
+        shown |= {i for i in self.folded if self.unit_of[i] in visible}
         self.hidden_tensors = len(self.tensors) - len(shown)
         self.hidden_ops = ops - sum(1 for i in shown if not self.tensors[i].is_leaf)
 
+    def _riders(self, fold_transposes):
+        """{i: host}: tensors drawn as part of another one instead of as nodes of their own.
+
+        A transpose of a leaf (``x @ W.T`` in nn.Linear) rides with the leaf: an edge marked
+        "transposed". In the record style a constant (the ``1.01`` of ``y * 1.01``) rides with
+        the op that uses it first, written into the op's label.
+        """
+        riders, roots = {}, set(self.root_indices)
+        for i, t in enumerate(self.tensors):
+            if fold_transposes and t.op == "transpose" and t.parents[0].is_leaf and i not in roots:
+                riders[i] = self.index[id(t.parents[0])]
+            for p in t.parents:
+                j = self.index[id(p)]
+                if self.style == "record" and is_constant(p) and j not in roots:
+                    riders.setdefault(j, i)
+        return riders
+
     def unit(self, i):
-        """The unit that shows tensor ``i``: ``i`` itself, or its collapsed module."""
-        return i if self.unit_of is None else self.unit_of[i]
+        """The unit that shows tensor ``i``: ``i`` itself, its collapsed module, or for a folded
+        transpose the unit of the leaf it transposes."""
+        return self.unit_of[i]
 
     def members_of(self, unit):
         return [unit] if isinstance(unit, int) else self.members[unit]
@@ -114,17 +151,29 @@ class GraphPlan:
                          f"got {collapse_modules!r}")
 
     def _assign_units(self):
-        if self.collapse_depth is None:
-            return None, {}
         units, members = list(range(len(self.tensors))), {}
         for i in range(len(self.tensors)):
-            scope = self.scope_of(i)
+            scope = self.scope_of(i) if self.collapse_depth is not None else None
             if scope:
                 if self.collapse_depth:
                     scope = ".".join(scope.split(".")[:self.collapse_depth])
                 units[i] = "module:" + scope
                 members.setdefault(units[i], []).append(i)
+        for i in range(len(self.tensors)):  # a rider's host may come later in walk order (a constant's op)
+            if i in self.folded and not isinstance(units[i], str):
+                host = self.folded[i]
+                units[i] = units[self.folded[host]] if host in self.folded else units[host]
         return units, members
+
+    def depth(self):
+        """Ops on the longest path through the visible units (rankdir="auto" reads it)."""
+        visible = set(self.visible)
+        depth = {}
+        for unit in self.visible:  # walk order: parents first
+            before = [depth[p] for p in self.parent_units(unit) if p in visible and p in depth]
+            own = 0 if isinstance(unit, int) and self.tensors[unit].is_leaf else 1
+            depth[unit] = own + max(before, default=0)
+        return max(depth.values(), default=0)
 
     def cluster_path(self, unit):
         """Nested cluster names for a unit: "layers.0" -> ("layers", "layers.0")."""
@@ -141,7 +190,8 @@ class GraphPlan:
     def parent_units(self, unit):
         """Units feeding ``unit``, in order, without repeats (for modules: from outside it)."""
         if isinstance(unit, int):
-            return list(dict.fromkeys(self.unit(self.index[id(p)]) for p in self.tensors[unit].parents))
+            return [u for u in dict.fromkeys(self.unit(self.index[id(p)]) for p in self.tensors[unit].parents)
+                    if u != unit]
         found = {}
         for i in self.members[unit]:
             for p in self.tensors[i].parents:
@@ -151,40 +201,79 @@ class GraphPlan:
         return list(found)
 
     def _all_units(self):
-        if self.unit_of is None:
-            return list(range(len(self.tensors)))
-        return list(dict.fromkeys(self.unit_of))  # in walk order of each unit's first tensor
+        # in walk order of each unit's first tensor (a rider, such as a constant, does not place its host)
+        return list(dict.fromkeys(u for i, u in enumerate(self.unit_of) if i not in self.folded or isinstance(u, str)))
 
     def _select(self, max_nodes, full_cost):
         units = self._all_units()
-        if self.unit_of is not None:
-            full_cost = sum(self.cost(u) for u in units)
-        if max_nodes is None or full_cost <= max_nodes:
+        full_cost = sum(self.cost(u) for u in units)
+        if (max_nodes is None or full_cost <= max_nodes) and self.max_depth is None:
             return units
         root_units = list(dict.fromkeys(self.unit(i) for i in self.root_indices))
-        budget = max_nodes - 1  # one node says what was hidden
+        if max_nodes is None or full_cost <= max_nodes:
+            chosen = self._nearest(root_units, full_cost)
+            if len(chosen) == len(units):
+                return units  # within max_depth too: nothing to hide
+        budget = (full_cost + 1 if max_nodes is None else max_nodes) - 1  # one node says what was hidden
         needed = sum(self.cost(u) for u in root_units)
         if needed > budget:
             raise ValueError(f"draw_graph: max_nodes={max_nodes} cannot show even the roots "
                              f"({needed} nodes + 1 for the hidden part); use max_nodes >= {needed + 1}")
-        chosen, queue, seen = set(), deque(root_units), set(root_units)
-        while queue:  # breadth-first from the roots: the picture keeps what is nearest the output
-            unit = queue.popleft()
+        chosen = self._nearest(root_units, budget)
+        first = {u: min(self.members_of(u)) for u in chosen}
+        return sorted(chosen, key=first.__getitem__)  # drawn in walk order: stable DOT
+
+    def _nearest(self, root_units, budget):
+        """Units breadth-first from the roots within ``budget`` nodes and ``max_depth`` ops:
+        the picture keeps what is nearest the output."""
+        chosen, queue, seen = set(), deque((u, 1) for u in root_units), set(root_units)
+        while queue:
+            unit, depth = queue.popleft()
             if self.cost(unit) > budget:
                 break
             budget -= self.cost(unit)
             chosen.add(unit)
             for parent in self.parent_units(unit):
-                if parent not in seen:
+                is_leaf = isinstance(parent, int) and self.tensors[parent].is_leaf
+                parent_depth = depth + (0 if is_leaf else 1)  # a leaf sits beside the op that uses it
+                if parent not in seen and (self.max_depth is None or parent_depth <= self.max_depth):
                     seen.add(parent)
-                    queue.append(parent)
-        first = {u: min(self.members_of(u)) for u in chosen}
-        return sorted(chosen, key=first.__getitem__)  # drawn in walk order: stable DOT
+                    queue.append((parent, parent_depth))
+        return chosen
 
     def hidden_summary(self):
         """The text of the node that stands for what was left out (None if nothing was)."""
         if not self.hidden_tensors:
             return None
         leaves = self.hidden_tensors - self.hidden_ops
-        return (f"\u2026 {self.hidden_tensors:,} more tensors hidden ({self.hidden_ops:,} ops, {leaves:,} leaves)"
-                f" to stay within max_nodes={self.max_nodes}; pass a larger max_nodes to see them")
+        depth = f", max_depth={self.max_depth}" if self.max_depth is not None else ""
+        return (f"\u2026 {self.hidden_tensors:,} more tensors hidden ({self.hidden_ops:,} ops, {leaves:,} leaves)\n"
+                f"to stay within max_nodes={self.max_nodes}{depth};\npass full=True (or larger limits) to see them")
+
+
+def format_dims(shape):
+    """A shape as an edge shows it: ``(64, 32)`` -> ``'64×32'``; ``()`` -> ``''`` (scalars say nothing)."""
+    return "\u00d7".join(str(n) for n in shape)
+
+
+def module_kind(plan, scope):
+    """What a module scope computes, read from its ops (viz never imports nn): ``'Linear(2→32)'``,
+    ``'ReLU'``, ``'Sigmoid'``, ``'Tanh'``, else ``'3 ops: exp, log, sum'`` (``''`` if it has no ops
+    of its own, like a Sequential)."""
+    own = [t for i, t in enumerate(plan.tensors) if t.scope == scope and not t.is_leaf and i not in plan.folded]
+    ops = sorted(t.op for t in own)
+    if not ops:
+        return ""
+    if len(ops) == 1 and ops[0] in SINGLE_OP_MODULES:
+        return SINGLE_OP_MODULES[ops[0]]
+    if ops in (["matmul"], ["add", "matmul"]):
+        matmul = next(t for t in own if t.op == "matmul")
+        weight = matmul.parents[1]
+        if weight.ndim == 2 and (weight.requires_grad or plan.index[id(weight)] in plan.folded):
+            bias = "" if len(ops) == 2 else ", bias=False"
+            return f"Linear({weight.shape[0]}\u2192{weight.shape[1]}{bias})"
+    distinct = sorted(set(ops))
+    return f"{len(ops)} op{'s' if len(ops) != 1 else ''}: {', '.join(distinct)}"
+
+
+SINGLE_OP_MODULES = {"relu": "ReLU", "sigmoid": "Sigmoid", "tanh": "Tanh"}

@@ -19,7 +19,8 @@ from autograd_core.files import atomic_write
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-HISTORY_KEYS = ("train_loss", "val_loss", "train_acc", "val_acc", "best_epoch")
+HISTORY_KEYS = ("train_loss", "val_loss", "train_acc", "val_acc", "grad_norm", "dead_fraction", "best_epoch")
+SERIES_KEYS = HISTORY_KEYS[:-1]
 PLOT_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf", ".jpg": "jpg", ".jpeg": "jpg"}
 
 
@@ -42,7 +43,7 @@ def _read_history(history: HistoryLike | Mapping[str, Any]) -> tuple[dict[str, l
         return history.get(key) if isinstance(history, Mapping) else getattr(history, key, None)
 
     series = {}
-    for key in HISTORY_KEYS[:4]:
+    for key in SERIES_KEYS:
         values = get(key)
         values = [] if values is None else list(values)
         for epoch, v in enumerate(values):
@@ -70,14 +71,29 @@ def _read_history(history: HistoryLike | Mapping[str, Any]) -> tuple[dict[str, l
     return series, (None if best is None else int(best))
 
 
+def _history_figure_class():
+    """A matplotlib Figure that Jupyter displays by itself (no pyplot, no %matplotlib needed)."""
+    from matplotlib.figure import Figure
+
+    class HistoryFigure(Figure):
+        """``plot_history``'s figure: as a notebook cell's last line it shows as a PNG."""
+
+        def _repr_png_(self):
+            buffer = io.BytesIO()
+            self.savefig(buffer, format="png", dpi=100)
+            return buffer.getvalue()
+
+    return HistoryFigure
+
+
 @overload
 def plot_history(history: HistoryLike | Mapping[str, Any], path: None = None,
-                 title: str = ...) -> Figure: ...
+                 title: str = ..., diagnostics: bool = ...) -> Figure: ...
 @overload
 def plot_history(history: HistoryLike | Mapping[str, Any], path: str | os.PathLike[str],
-                 title: str = ...) -> pathlib.Path: ...
+                 title: str = ..., diagnostics: bool = ...) -> pathlib.Path: ...
 def plot_history(history: HistoryLike | Mapping[str, Any], path: str | os.PathLike[str] | None = None,
-                 title: str = "Training history") -> Figure | pathlib.Path:
+                 title: str = "Training history", diagnostics: bool = False) -> Figure | pathlib.Path:
     """Loss (left) and accuracy (right) per epoch, train and validation, on one figure.
 
     ``history``: ``nn.fit``'s History (``train_loss``, ``val_loss``, ``train_acc``,
@@ -85,7 +101,10 @@ def plot_history(history: HistoryLike | Mapping[str, Any], path: str | os.PathLi
     whose weights were kept) or a dict with those keys; missing series are skipped.
     A dotted line marks the best (early-stopping) epoch. Epochs are numbered from 1
     on the axis. With ``path`` the figure is saved atomically (suffix: .png, .svg,
-    .pdf, .jpg) and the path returned; without it the matplotlib Figure is returned.
+    .pdf, .jpg) and the path returned; without it the matplotlib Figure is returned,
+    which a Jupyter cell displays inline by itself (no pyplot import needed).
+    ``diagnostics=True`` adds what ``nn.fit`` records per epoch: the mean gradient norm
+    (log scale) and the fraction of dead ReLU units, when the history has them.
 
     >>> viz.plot_history({"train_loss": [0.9, 0.5, 0.4], "val_loss": [1.0, 0.6, 0.7],
     ...                   "best_epoch": 1}, "curves.png").name
@@ -98,16 +117,23 @@ def plot_history(history: HistoryLike | Mapping[str, Any], path: str | os.PathLi
         if fmt is None:
             raise ValueError(f"plot_history: cannot tell the format of {str(path)!r} from its suffix; "
                              f"use one of {', '.join(PLOT_FORMATS)}")
-    from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
     has_acc = bool(series["train_acc"] or series["val_acc"])
-    figure = Figure(figsize=(11 if has_acc else 6.5, 4.2), layout="constrained")
-    axes = figure.subplots(1, 2 if has_acc else 1, squeeze=False)[0]
+    extra = [key for key in ("grad_norm", "dead_fraction") if diagnostics and series[key]]
+    count = 1 + has_acc + len(extra)
+    rows, columns = (1, count) if count <= 2 else (2, 2)  # diagnostics go on a second row
+    figure = _history_figure_class()(figsize=(11 if columns == 2 else 6.5, 4.2 * rows), layout="constrained")
+    axes = list(figure.subplots(rows, columns, squeeze=False).reshape(-1))
+    for unused in axes[count:]:
+        figure.delaxes(unused)
+    axes = axes[:count]
     panels = [(axes[0], "loss", "train_loss", "val_loss")]
     if has_acc:
         panels.append((axes[1], "accuracy", "train_acc", "val_acc"))
     epochs = range(1, len(series["train_loss"]) + 1)
+    for ax, key in zip(axes[1 + has_acc:], extra):
+        _diagnostic_panel(ax, key, series[key], epochs, best, MaxNLocator)
     for ax, quantity, train_key, val_key in panels:
         for key, colour, name in ((train_key, "#1f77b4", "train"), (val_key, "#ff7f0e", "validation")):
             if series[key]:
@@ -126,6 +152,8 @@ def plot_history(history: HistoryLike | Mapping[str, Any], path: str | os.PathLi
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
     if has_acc and max(series["train_acc"] + series["val_acc"]) <= 1:  # fractions read best as percent
         axes[1].yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    if "dead_fraction" in extra:
+        axes[-1].yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
     figure.suptitle(title)
     if path is None:
         return figure
@@ -133,3 +161,21 @@ def plot_history(history: HistoryLike | Mapping[str, Any], path: str | os.PathLi
     figure.savefig(buffer, format=fmt, dpi=130)
     written: pathlib.Path = atomic_write(pathlib.Path(path), buffer.getvalue(), make_folders=True)
     return written
+
+
+def _diagnostic_panel(ax, key, values, epochs, best, MaxNLocator):
+    """Gradient norm (log scale: it spans decades) or dead-unit fraction per epoch."""
+    name = {"grad_norm": "gradient norm (mean per epoch)", "dead_fraction": "dead ReLU units"}[key]
+    ax.plot(epochs, values, color="#2ca02c" if key == "grad_norm" else "#9467bd",
+            marker="o" if len(epochs) <= 30 else None, markersize=3, label=name)
+    if key == "grad_norm" and all(v > 0 for v in values if math.isfinite(v)):
+        ax.set_yscale("log")
+    if key == "dead_fraction":
+        ax.set_ylim(0, max(1e-9, max((v for v in values if math.isfinite(v)), default=0)) * 1.1 + 0.01)
+    if best is not None:
+        ax.axvline(best + 1, color="#555555", linestyle=":", linewidth=1.5, label=f"best epoch ({best + 1})")
+    ax.set_xlabel("epoch")
+    ax.set_title(name)
+    ax.grid(True, alpha=0.3)
+    ax.legend(frameon=False)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))

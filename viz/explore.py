@@ -1,0 +1,214 @@
+"""An interactive graph explorer in one self-contained HTML file: ``viz.explore(loss, "graph.html")``.
+
+The page shows the graph Graphviz laid out (its SVG, embedded) and lets you
+
+* pan (drag) and zoom (wheel, or the + / − buttons) the picture;
+* click a node: its value and its gradient, summarised (shape, mean, std, min, max,
+  norm, the values themselves when there are few) with a heatmap for matrices;
+* step the forward pass op by op (ops not yet computed are dimmed), then the
+  backward pass op by op (the op whose gradient is complete glows, the edges it
+  sends shares along are orange; a node's gradient appears in its panel once it
+  is complete);
+* pick a parameter: the chain-rule paths from the loss to it are highlighted, each
+  edge labelled with its local derivative and each path listed with its factors and
+  its contribution (what ``viz.explain`` computes).
+
+Nothing is fetched from the network: the SVG, the data (JSON) and the script
+(``viz/static/explore.js``, shipped in the package) are all inside the file. The
+gradients are replayed op by op from the recorded graph (``viz.gradients``); the
+graph itself is not spent and no ``.grad`` is changed.
+"""
+import html
+import json
+import pathlib
+from importlib import resources
+
+import numpy as np
+
+from .explain import explain
+from .format import NUMBER_FORMAT, format_number
+from .gradients import backward_steps
+from .graph import DrawOptions, build_digraph
+from .layout import DEEP_RANKS, GraphPlan, as_roots
+from autograd_core.files import atomic_write
+
+from .render import pipe_dot
+
+MAX_LISTED_VALUES = 36   # a tensor with at most this many elements lists its values
+HEATMAP_SIDE = 48        # a larger matrix is averaged down to at most 48 x 48 cells
+MAX_EXPLAINED_PARAMS = 64  # chain-rule paths are precomputed for at most this many parameters
+
+
+class ExplorePage:
+    """``viz.explore(loss)`` without a path: the page, shown inline in Jupyter (an iframe).
+
+    ``.html`` is the whole page; ``.save(path)`` writes it atomically.
+    """
+
+    def __init__(self, html_text, height=720):
+        self.html, self.height = html_text, height
+
+    def save(self, path):
+        """Write the page to ``path`` (.html); returns the path."""
+        return atomic_write(pathlib.Path(_html_path(path)), self.html, make_folders=True)
+
+    def _repr_html_(self):
+        return (f'<iframe srcdoc="{html.escape(self.html, quote=True)}" style="width: 100%; '
+                f'height: {self.height}px; border: 1px solid #dee2e6" sandbox="allow-scripts"></iframe>')
+
+
+def _html_path(path):
+    path = pathlib.Path(path)
+    if path.suffix.lower() != ".html":
+        raise ValueError(f"explore: the page is HTML; give a path ending in .html, got {str(path)!r}")
+    return path
+
+
+def explore(root, path=None, title=None, max_nodes=300, max_paths=8, number_format=NUMBER_FORMAT):
+    """An interactive, self-contained HTML page for ``root``'s graph: written to ``path``
+    (returns the path), or without a path an ``ExplorePage`` that Jupyter shows inline.
+
+    ``root``: a one-element Tensor (the loss). ``max_nodes`` bounds the drawing as in
+    ``draw_graph`` (the rest is summarised in one node); ``max_paths`` paths per
+    parameter are listed (the others summed). Needs Graphviz's ``dot`` for the layout.
+
+    >>> viz.explore(loss, "graph.html")
+    PosixPath('graph.html')
+    >>> viz.explore(loss)             # as a notebook cell's last line: the page, inline
+    """
+    if isinstance(root, (list, tuple)):
+        raise TypeError("explore: pass one Tensor (the loss), not a list")
+    (root,) = as_roots(root, "explore")
+    path = None if path is None else _html_path(path)
+    if root.size != 1:
+        raise ValueError(f"explore: root has shape {root.shape}; explore starts the backward pass from a "
+                         "one-element tensor (a loss). Reduce it first (root.sum())")
+    plan = GraphPlan([root], "record", max_nodes, group_modules=True, collapse_modules=False)
+    rankdir = "TB" if plan.depth() > DEEP_RANKS else "LR"
+    options = DrawOptions(show_data=True, show_grad=False, rankdir=rankdir, legend=False,
+                          number_format=number_format, element_ids=True)
+    svg = pipe_dot(build_digraph(plan, options), "svg", "explore",
+                   source_path=None if path is None else path.with_suffix(".dot")).decode("utf-8")
+    data = page_data(root, plan, max_paths, number_format)
+    title = title or f"Computation graph of {plan.names[plan.root_indices[0]]}"
+    page = _page(title, svg[svg.index("<svg"):], data)
+    return ExplorePage(page) if path is None else atomic_write(pathlib.Path(path), page, make_folders=True)
+
+
+def page_data(root, plan, max_paths=8, number_format=NUMBER_FORMAT):
+    """Everything the page's script reads, as plain JSON-able values (tensors by walk index)."""
+    tensors, _, steps = backward_steps(root)
+    final = steps[-1].grads if steps else {len(tensors) - 1: np.ones(root.shape, root.dtype)}
+    visible = set(plan.visible)
+    # drawn tensors, and those drawn as part of another (a folded W.T, a constant in its op's label)
+    shown = {u for u in plan.visible if isinstance(u, int)} | {i for i in plan.folded if plan.unit(i) in visible}
+    grad_step = {plan.index[id(root)]: 0}  # backward step after which a tensor's gradient is complete
+    for k, step in enumerate(steps, 1):
+        for _, j, _ in step.deliveries:
+            if j not in step.partial:
+                grad_step[j] = k
+    nodes = {}
+    for i in sorted(shown):
+        t = tensors[i]
+        nodes[i] = {"name": plan.names[i], "op": t.op, "shape": list(t.shape), "dtype": str(t.dtype),
+                    "kind": "output" if i in plan.root_indices else ("op" if t.op else
+                                                                      "parameter" if t.requires_grad else "input"),
+                    "value": summary(t.data), "grad": summary(final[i]) if i in final else None,
+                    "gradStep": grad_step.get(i)}
+    backward = [{"node": step.node, "edges": [f"e{step.node}_{position}" for position, _, _ in step.deliveries],
+                 "to": [j for _, j, _ in step.deliveries]} for step in steps]
+    forward = [i for i in sorted(shown) if tensors[i].op]
+    params = [i for i in sorted(shown) if tensors[i].is_leaf and tensors[i].requires_grad][:MAX_EXPLAINED_PARAMS]
+    return {"nodes": nodes, "forward": forward, "backward": backward, "root": plan.root_indices[0],
+            "paths": {i: _paths(root, tensors[i], plan, max_paths, number_format) for i in params}}
+
+
+def _paths(root, param, plan, max_paths, number_format):
+    """The chain-rule paths to one parameter: edge ids to highlight, factors, contributions."""
+    explanation = explain(root, param, max_paths=max_paths, number_format=number_format, group_modules=False)
+    listed = []
+    for path in explanation.paths:
+        names, factors = explanation._factors(path)
+        edges = []
+        for (child, position), d in zip(path.edges(), path.local_derivatives):
+            i = plan.index[id(child)]
+            if i not in plan.folded:  # a folded transpose: its consumer's edge stands for it
+                edges.append({"id": f"e{i}_{position}",
+                              "label": "×J" if d is None else "×" + format_number(d, number_format)})
+        listed.append({"names": names, "factors": [f"∂{c}/∂{p} = {v}" for c, p, _, v in factors],
+                       "edges": edges, "contribution": summary(path.contribution)})
+    return {"name": explanation.name(param), "total": summary(explanation.total), "count": explanation.path_count,
+            "paths": listed, "unlisted": summary(explanation.unlisted)}
+
+
+def summary(array):
+    """Statistics of an array for the page: shape, mean/std/min/max/norm, values if few, a heatmap if 2-D."""
+    array = np.asarray(array, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        stats = {"shape": list(array.shape), "mean": float(np.mean(array)), "std": float(np.std(array)),
+                 "min": float(np.min(array)), "max": float(np.max(array)), "norm": float(np.linalg.norm(array))}
+    if array.size <= MAX_LISTED_VALUES:
+        stats["values"] = [float(v) for v in array.reshape(-1)]
+    if array.ndim == 2 and array.size > 1:
+        stats["heatmap"] = _downsample(array).tolist()
+    return stats
+
+
+def _downsample(matrix):
+    """Average blocks so neither side exceeds HEATMAP_SIDE (a 784x256 weight: 48x43 cells)."""
+    rows, cols = matrix.shape
+    r_step, c_step = -(-rows // HEATMAP_SIDE), -(-cols // HEATMAP_SIDE)
+    if r_step == c_step == 1:
+        return matrix
+    padded = np.full((-(-rows // r_step) * r_step, -(-cols // c_step) * c_step), np.nan)
+    padded[:rows, :cols] = matrix
+    blocks = padded.reshape(padded.shape[0] // r_step, r_step, padded.shape[1] // c_step, c_step)
+    with np.errstate(all="ignore"):
+        return np.nanmean(blocks, axis=(1, 3))
+
+
+def _static(name):
+    return resources.files("viz").joinpath("static", name).read_text(encoding="utf-8")
+
+
+def _page(title, svg, data):
+    # JSON is valid JavaScript; NaN/Infinity are JS literals too. "</" is escaped so a name
+    # cannot close the <script> element.
+    payload = json.dumps(data, allow_nan=True, separators=(",", ":")).replace("</", "<\\/")
+    return _PAGE.format(title=html.escape(title), css=_static("explore.css"), svg=svg, data=payload,
+                        script=_static("explore.js"))
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>
+{css}
+</style></head>
+<body>
+<header><h1>{title}</h1>
+<span class="hint">drag to pan · wheel to zoom · click a node · step the passes · pick a parameter</span></header>
+<main>
+<section id="canvas">{svg}</section>
+<aside id="panel">
+<div class="controls">
+  <div><button id="zoom-in" title="zoom in">+</button><button id="zoom-out" title="zoom out">−</button>
+  <button id="fit" title="fit the graph">fit</button></div>
+  <div><span class="label">forward</span><button id="forward-prev">◀</button><button id="forward-next">▶</button>
+  <button id="forward-all" title="all">▶▶</button></div>
+  <div><span class="label">backward</span><button id="backward-prev">◀</button><button id="backward-next">▶</button>
+  <button id="backward-all" title="all">▶▶</button></div>
+  <div id="status"></div>
+  <div><label for="param">chain rule to</label> <select id="param"><option value="">(a parameter)</option></select></div>
+</div>
+<div id="details"><p class="empty">Click a node to see its value and gradient.</p></div>
+<div id="paths"></div>
+</aside>
+</main>
+<script>
+const DATA = {data};
+</script>
+<script>
+{script}
+</script>
+</body></html>
+"""
