@@ -9,7 +9,7 @@ PY     := $(VENV)/bin/python
 
 # One stamp per set of extras, redone when pyproject.toml changes.
 # torch (the `oracle` extra) is only a test oracle: `make test TEST_EXTRAS=dev` skips it.
-TEST_EXTRAS ?= dev,oracle
+TEST_EXTRAS ?= dev,oracle,distributed
 $(VENV)/stamp-demo: pyproject.toml
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q -e '.[dev]'
@@ -20,7 +20,7 @@ $(VENV)/stamp-test: pyproject.toml
 	@touch $@
 $(VENV)/stamp-bench: pyproject.toml
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q -e '.[dev,oracle,bench]'
+	$(PY) -m pip install -q -e '.[dev,oracle,bench,distributed]'
 	@touch $@
 
 graphviz:

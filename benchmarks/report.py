@@ -30,6 +30,8 @@ def figure(row):
         return f"{v:.2f} µs/node  {row['bytes_per_node']:,.0f} B/node"
     if w == "e":
         return f"{v:.2f} MiB peak, {'flat' if row['flat'] else 'GROWS'} ({row['growth_bytes'] / 1024:+.0f} KiB)"
+    if w == "g":
+        return f"{v:.1f} s (spread {row['spread'][0]:.1f}-{row['spread'][1]:.1f})"
     accuracy = row.get("accuracy")
     return f"{v:.1f} s" + (f", test accuracy {accuracy:.2%}" if accuracy is not None else "")
 

@@ -1,7 +1,8 @@
 """Run the benchmark suite: ``python -m benchmarks.run [--quick] [--only a,b] [--json PATH]``.
 
 Workloads (see benchmarks/README.md): a = MLP training step, b = per-op overhead,
-c = scalar graphs, d = depth, e = memory over training, f = python -m nn.train.
+c = scalar graphs, d = depth, e = memory over training, f = python -m nn.train,
+g = a 24-trial hyper-parameter search (sequential, 2 processes, a 2-worker Dask cluster).
 Prints a table (ratios between engines measured in this process) and the issue's
 targets, and writes every figure and sample to JSON.
 """
@@ -18,11 +19,12 @@ import os  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 
-from benchmarks import chain, depth, digits, memory, mlp, report, scalar  # noqa: E402
+from benchmarks import chain, depth, digits, memory, mlp, report, scalar, search  # noqa: E402
 from benchmarks.environment import describe, summary_lines  # noqa: E402
 from benchmarks.timing import Settings  # noqa: E402
 
-WORKLOADS = {"a": mlp.run, "b": chain.run, "c": scalar.run, "d": depth.run, "e": memory.run, "f": digits.run}
+WORKLOADS = {"a": mlp.run, "b": chain.run, "c": scalar.run, "d": depth.run, "e": memory.run, "f": digits.run,
+             "g": search.run}
 DEFAULT_JSON = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "latest.json")
 
 
@@ -31,7 +33,7 @@ def parse_args(argv):
     parser.add_argument("--quick", action="store_true",
                         help="fewer rounds, shorter blocks, no 10^6 chain, 200 memory steps (about a minute)")
     parser.add_argument("--only", default=",".join(WORKLOADS),
-                        help="comma-separated workloads to run, from a,b,c,d,e,f (default: all)")
+                        help="comma-separated workloads to run, from a,b,c,d,e,f,g (default: all)")
     parser.add_argument("--json", default=DEFAULT_JSON, help="where to write the results (default: %(default)s)")
     parser.add_argument("--rounds", type=int, default=None, help="timed rounds per engine (default 7, quick 3)")
     args = parser.parse_args(argv)

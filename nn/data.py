@@ -84,11 +84,17 @@ class DataLoader:
         n = len(self.dataset)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
-    def __iter__(self):
+    def epoch_order(self):
+        """The rows of the next epoch, in order (what iterating draws; ``drop_last`` applied):
+        ``nn.fit`` slices its arrays with it."""
         n = len(self.dataset)
         order = self.generator.permutation(n) if self.shuffle else np.arange(n)
+        return order[:len(self) * self.batch_size]
+
+    def __iter__(self):
+        order = self.epoch_order()
         fast = isinstance(self.dataset, TensorDataset)
-        for start in range(0, len(self) * self.batch_size, self.batch_size):
+        for start in range(0, len(order), self.batch_size):
             rows = order[start:start + self.batch_size]
             if fast:
                 yield tuple(a[rows] for a in self.dataset.arrays)

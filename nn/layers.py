@@ -77,6 +77,11 @@ class Linear(Module):
     def extra_repr(self):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
+    def config(self):
+        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
+        return {"in_features": self.in_features, "out_features": self.out_features,
+                "bias": self.bias is not None, "dtype": self.weight.dtype.name}
+
 
 class ReLU(Module):
     """max(x, 0), elementwise. (The kink convention: relu'(0) = 1/2.)"""
@@ -117,6 +122,10 @@ class LeakyReLU(Module):
     def __init__(self, negative_slope=0.01):
         super().__init__()
         self.negative_slope = _real("LeakyReLU", "negative_slope", negative_slope)
+
+    def config(self):
+        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
+        return {"negative_slope": self.negative_slope}
 
     def forward(self, x):
         x = ag.as_tensor(x)
@@ -163,6 +172,10 @@ class GELU(Module):
             raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
         self.approximate = approximate
 
+    def config(self):
+        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
+        return {"approximate": self.approximate}
+
     def forward(self, x):
         x = ag.as_tensor(x)
         if self.approximate == "tanh":
@@ -179,6 +192,10 @@ class Softmax(Module):
     def __init__(self, dim=-1):
         super().__init__()
         self.dim = dim
+
+    def config(self):
+        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
+        return {"dim": self.dim}
 
     def forward(self, x):
         return ag.as_tensor(x).softmax(self.dim)
@@ -204,6 +221,10 @@ class Flatten(Module):
     def __init__(self, start_dim=1, end_dim=-1):
         super().__init__()
         self.start_dim, self.end_dim = int(start_dim), int(end_dim)
+
+    def config(self):
+        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
+        return {"start_dim": self.start_dim, "end_dim": self.end_dim}
 
     def forward(self, x):
         x = ag.as_tensor(x)
@@ -236,6 +257,10 @@ class Dropout(Module):
             raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p!r}")
         self.generator = None if seed is None else nn_init.as_generator(seed)
 
+    def config(self):
+        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
+        return {"p": self.p}
+
     def forward(self, x):
         x = ag.as_tensor(x)
         if not self.training or self.p == 0:
@@ -264,6 +289,11 @@ class Embedding(Module):
         self.embedding_dim = _positive_int("Embedding", "embedding_dim", embedding_dim)
         self.weight = Tensor(np.zeros((self.num_embeddings, self.embedding_dim), dtype), requires_grad=True)
         nn_init.normal_(self.weight, generator=seed)
+
+    def config(self):
+        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
+        return {"num_embeddings": self.num_embeddings, "embedding_dim": self.embedding_dim,
+                "dtype": self.weight.dtype.name}
 
     def forward(self, indices):
         indices = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
@@ -376,3 +406,10 @@ class MLP(Module):
 
     def forward(self, x):
         return self.layers(x)
+
+    def config(self):
+        """The constructor's arguments (nn.architecture rebuilds the model from them)."""
+        first = self.layers[0]
+        return {"sizes": list(self.sizes), "activation": self.activation,
+                "output_activation": self.output_activation, "bias": first.bias is not None,
+                "dtype": first.weight.dtype.name}

@@ -74,6 +74,13 @@ class BatchNorm1d(Module):
             self.register_buffer("running_mean", np.zeros(self.num_features, dtype))
             self.register_buffer("running_var", np.ones(self.num_features, dtype))
 
+    def config(self):
+        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
+        dtype = (self.weight if self.affine else self.running_mean if self.track_running_stats else None)
+        return {"num_features": self.num_features, "eps": self.eps, "momentum": self.momentum, "affine": self.affine,
+                "track_running_stats": self.track_running_stats,
+                **({"dtype": dtype.dtype.name} if dtype is not None else {})}
+
     def forward(self, x):
         x = ag.as_tensor(x)
         if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
@@ -127,6 +134,12 @@ class LayerNorm(Module):
         if self.elementwise_affine:
             self.weight = Tensor(np.ones(self.normalized_shape, dtype), requires_grad=True)
             self.bias = Tensor(np.zeros(self.normalized_shape, dtype), requires_grad=True)
+
+    def config(self):
+        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
+        config = {"normalized_shape": list(self.normalized_shape), "eps": self.eps,
+                  "elementwise_affine": self.elementwise_affine}
+        return dict(config, dtype=self.weight.dtype.name) if self.elementwise_affine else config
 
     def forward(self, x):
         x = ag.as_tensor(x)

@@ -1,7 +1,10 @@
-"""Saving and loading a model's parameters as ``.npz`` (never pickle).
+"""Saving and loading models as ``.npz`` (never pickle).
 
 The file holds one array per parameter under its dotted name (``layers.0.weight``),
-so ``np.load(path, allow_pickle=False)`` reads it anywhere. Saving writes a temporary
+and one more, ``__model__``: UTF-8 JSON (as a uint8 array) saying what the weights mean —
+the architecture (``nn.architecture``), the preprocessing, the task and class names, the
+library version — so ``nn.load(path)`` rebuilds the model and ``np.load(path,
+allow_pickle=False)`` still reads every part anywhere. Saving writes a temporary
 file in the same folder and renames it over the target (``os.replace`` is atomic),
 so a crash never leaves half a file. Loading reads and checks everything (names,
 shapes, dtypes, finiteness) before touching the model.
@@ -17,11 +20,21 @@ import numpy as np
 
 from autograd_core.files import atomic_write  # the one atomic writer (nn.train imports it from here too)
 
+from .model_info import INFO_MEMBER, MAX_INFO_BYTES, ModelInfo
 
-def save(model, path):
-    """Write ``model.state_dict()`` to ``path`` (exactly that name) as an uncompressed .npz.
 
-    >>> nn.save(model, "model.npz")
+def save(model, path, preprocessing=None, task=None, class_names=None, feature_names=None):
+    """Write ``model.state_dict()`` and what rebuilds it to ``path`` (exactly that name), an uncompressed .npz.
+
+    - ``preprocessing``: the ``nn.datasets.Standardizer`` fitted on the training rows, applied
+      to raw inputs before the model (``python -m nn.predict`` does);
+    - ``task``: "classification" or "regression"; ``class_names``: the label of each output
+      unit; ``feature_names``: the input columns' names.
+
+    The architecture is stored when every layer is one of ``nn``'s (else ``nn.load(path)``
+    says to load into a model you build: ``nn.load(model, path)``).
+
+    >>> nn.save(model, "model.npz", class_names=["cat", "dog"])
     'model.npz'
     """
     if not hasattr(model, "state_dict"):
@@ -29,7 +42,11 @@ def save(model, path):
     state = model.state_dict()
     if not state:
         raise ValueError(f"nn.save: {type(model).__name__} has no parameters to save")
-    return os.fspath(atomic_write(path, lambda f: write_npz(f, state)))
+    if INFO_MEMBER in state:
+        raise ValueError(f"nn.save: a parameter is named {INFO_MEMBER!r}, the name the file keeps for its description")
+    info = ModelInfo.of(model, preprocessing, task, class_names, feature_names).to_json().encode("utf-8")
+    arrays = dict(state, **{INFO_MEMBER: np.frombuffer(info, dtype=np.uint8)})
+    return os.fspath(atomic_write(path, lambda f: write_npz(f, arrays)))
 
 
 def write_npz(file, arrays):
@@ -58,7 +75,33 @@ _MAX_HEADER = 10_000  # numpy's own limit on a .npy header's length (our headers
 _CHUNK = 1 << 20
 
 
-def read_arrays(path, check=None):
+def read_info(path):
+    """What a file written by ``nn.save`` says about its weights: a ``ModelInfo`` (architecture,
+    preprocessing, task, class names, version). Reads only that part of the file.
+
+    >>> nn.read_info("model.npz").class_names
+    ['0', '1', ..., '9']
+    """
+    path = os.fspath(path)
+
+    def check(headers):
+        if INFO_MEMBER not in headers:
+            raise ValueError(f"nn.load: {path!r} holds weights only (saved by an older version, or by np.savez): "
+                             "build the model and load them with nn.load(model, path)")
+        shape, dtype = headers[INFO_MEMBER]
+        if dtype != np.uint8 or len(shape) != 1 or shape[0] > MAX_INFO_BYTES:
+            raise ValueError(f"nn.load: {path!r}: member {INFO_MEMBER!r} is not a description "
+                             f"(shape {shape}, dtype {dtype}; expected up to {MAX_INFO_BYTES} bytes of uint8)")
+
+    raw = read_arrays(path, check, only=(INFO_MEMBER,))[INFO_MEMBER]
+    try:
+        text = raw.tobytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"nn.load: {path!r}: its description is not UTF-8 text") from None
+    return ModelInfo.from_json(text, f"nn.load: {path!r}")
+
+
+def read_arrays(path, check=None, only=None):
     """The arrays of an .npz file as a dict, validated before any array data is read.
 
     First every member's .npy header is read (nothing else is decompressed): a member that
@@ -82,7 +125,8 @@ def read_arrays(path, check=None):
                 check({name: (shape, dtype) for name, (_, shape, _, dtype, _) in headers.items()})
             arrays = {}
             for member, header in headers.items():
-                arrays[member] = _read_data(archive, *header)
+                if only is None or member in only:
+                    arrays[member] = _read_data(archive, *header)
             return arrays
     except _UnreadableMember as error:
         raise ValueError(f"nn.load: cannot read {path!r} as a saved model (.npz written by nn.save): "
@@ -181,19 +225,33 @@ def _read_data(archive, info, shape, fortran_order, dtype, offset):
     return array.T if fortran_order else array
 
 
-def load(model, path):
-    """Load parameters saved by ``nn.save`` into ``model``; returns the model.
+def load(model_or_path, path=None):
+    """``nn.load(path)``: the model saved there, rebuilt; ``nn.load(model, path)``: the saved
+    parameters loaded into ``model``. Returns the model.
 
     Every name, shape and dtype is checked from the file's headers before any array is
     read, then every value: on any problem a ``ValueError`` names the file and the
     mismatch, and the model is left exactly as it was.
 
-    >>> model = nn.load(nn.MLP([64, 64, 10]), "model.npz")
+    >>> model = nn.load("model.npz")                          # as saved
+    >>> model = nn.load(nn.MLP([64, 64, 10]), "model.npz")    # into a model of your own
     """
+    if path is None:
+        if not isinstance(model_or_path, (str, os.PathLike)):
+            raise TypeError(f"nn.load: expected nn.load(path) or nn.load(model, path), got a "
+                            f"{type(model_or_path).__name__} alone")
+        info = read_info(model_or_path)
+        if info.architecture is None:
+            raise ValueError(f"nn.load: {os.fspath(model_or_path)!r} holds weights without an architecture (saved "
+                             "from a model with layers of your own): build the model and nn.load(model, path)")
+        from .architecture import build
+
+        return load(build(info.architecture), model_or_path)
+    model = model_or_path
     if not hasattr(model, "load_state_dict"):
         raise TypeError(f"nn.load: expected a Module, got {type(model).__name__}")
     path = os.fspath(path)
-    params = dict(model.named_parameters())
+    params = dict(model.state_dict())
 
     def does_not_fit(problems):
         return ValueError(f"nn.load: {path!r} does not fit this {type(model).__name__}: " + "; ".join(problems))
@@ -201,7 +259,7 @@ def load(model, path):
     def check(headers):  # the same names, shapes and dtypes load_state_dict demands, before reading data
         problems = []
         missing = [n for n in params if n not in headers]
-        unexpected = [n for n in headers if n not in params]
+        unexpected = [n for n in headers if n not in params and n != INFO_MEMBER]
         if missing:
             problems.append(f"missing names: {', '.join(missing)}")
         if unexpected:
@@ -215,6 +273,7 @@ def load(model, path):
             raise does_not_fit(problems)
 
     arrays = read_arrays(path, check)
+    arrays.pop(INFO_MEMBER, None)
     try:
         model.load_state_dict(arrays)
     except ValueError as error:

@@ -11,10 +11,12 @@ with 130 / 143.
     python -m nn.train                          # defaults: >= 97% test accuracy on digits
     python -m nn.train --hidden 128 64 --optimizer sgd --lr 0.1 --epochs 40
     python -m nn.train --dataset moons --hidden 16 16 --no-progress
+    python -m nn.train --data flowers.csv --target species      # your own data (.csv, .npz, .npy)
 """
 import argparse
 import contextlib
 import datetime
+import json
 import math
 import os
 import shutil
@@ -22,11 +24,14 @@ import sys
 import tempfile
 import time
 
-from . import datasets, optim
+from . import optim
 from . import functional as F
 from .layers import MLP
 from .runs import RUN_FILE, Interrupted, RunRecord, StopSignals, utc_now
+
+CHECKPOINT_FILE = "checkpoint.npz"  # model, optimizer, shuffling stream and fit's state after the last epoch
 from .serialization import save
+from .tables import TASKS, load_splits
 from .training import evaluate, fit
 
 OPTIMIZERS = {"adam": optim.Adam, "sgd": optim.SGD, "adagrad": optim.AdaGrad}
@@ -38,7 +43,16 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(prog="python -m nn.train", description=__doc__.split("\n")[0],
                                      usage="%(prog)s [options]   (see --help)",  # errors stay two short lines
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--dataset", choices=("digits", "moons"), default="digits")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--dataset", choices=("digits", "moons"), default=None,
+                        help="a built-in dataset (default: digits, unless --data is given)")
+    source.add_argument("--data", default=None, metavar="FILE",
+                        help="your own data: a .csv with a header row, a .npz with arrays X and y, or a .npy of "
+                             "features (with --labels)")
+    parser.add_argument("--target", default=None, metavar="COLUMN", help="the .csv column to predict (default: last)")
+    parser.add_argument("--labels", default=None, metavar="FILE", help="the .npy of targets for a .npy --data")
+    parser.add_argument("--task", choices=TASKS, default=None,
+                        help="override the task inferred from the targets (integers or strings: classification)")
     parser.add_argument("--hidden", type=int, nargs="*", default=[256, 128], metavar="N",
                         help="hidden layer sizes (none: a linear model)")
     parser.add_argument("--activation", choices=("relu", "tanh", "sigmoid"), default="relu")
@@ -46,7 +60,8 @@ def parse_args(argv=None):
     parser.add_argument("--lr", type=float, default=None,
                         help="learning rate (default: 0.001 for adam, 0.05 for sgd and adagrad)")
     parser.add_argument("--weight-decay", type=float, default=1e-3, help="L2 weight decay (PyTorch's form)")
-    parser.add_argument("--epochs", type=int, default=40)
+    parser.add_argument("--epochs", type=int, default=None, help="epochs in all (default: 40; with --resume: "
+                        "the run's own)")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--patience", type=int, default=10,
                         help="early stopping: epochs without a better validation loss (0: off)")
@@ -55,11 +70,53 @@ def parse_args(argv=None):
                         help="BLAS threads for numpy (0: numpy's default); small matrices run best on one")
     parser.add_argument("--out", default=None, help="output folder (default: runs/<timestamp>)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--resume", default=None, metavar="RUN_FOLDER",
+                        help="continue a run from its last checkpoint, with its own settings (--epochs N: N in all)")
     args = parser.parse_args(argv)
+    if args.resume is not None:
+        problem = resume_settings(args, argv if argv is not None else sys.argv[1:])
+        if problem:
+            parser.error(problem)
+        return args
+    args.epochs = 40 if args.epochs is None else args.epochs
+    if args.data is None:
+        args.dataset = args.dataset or "digits"
+        for flag in ("target", "labels", "task"):
+            if getattr(args, flag) is not None:
+                parser.error(f"--{flag} describes --data FILE; the built-in datasets need none")
     problem = flag_problem(args) or out_folder_problem(args.out)
     if problem:
         parser.error(problem)  # one line, exit 2, nothing written
     return args
+
+
+RESUME_FLAGS = ("--resume", "--epochs", "--no-progress", "--threads")  # what --resume may be combined with
+
+
+def resume_settings(args, argv):
+    """Fill ``args`` from the run folder's run.json (``--epochs`` may raise the total); why not, or None."""
+    given = [word.split("=")[0] for word in argv if word.startswith("--")]
+    others = [flag for flag in given if flag not in RESUME_FLAGS]
+    if others:
+        return f"--resume continues a run with its own settings; drop {' '.join(others)}"
+    folder = args.resume
+    try:
+        with open(os.path.join(folder, RUN_FILE), encoding="utf-8") as f:
+            settings = json.load(f)["settings"]
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as error:
+        return f"--resume {folder!r}: no readable {RUN_FILE} of a run ({type(error).__name__}: {error})"
+    if not os.path.isfile(os.path.join(folder, CHECKPOINT_FILE)):
+        return f"--resume {folder!r}: no {CHECKPOINT_FILE}: the run ended before its first epoch; start it again"
+    epochs = args.epochs
+    for name, value in settings.items():
+        if hasattr(args, name) and name not in ("resume", "no_progress", "threads", "out"):
+            setattr(args, name, value)
+    args.out = folder
+    if epochs is not None:
+        if epochs < 1:
+            return f"--epochs must be >= 1, got {epochs}"
+        args.epochs = epochs
+    return flag_problem(args)
 
 
 def flag_problem(args):
@@ -76,7 +133,12 @@ def flag_problem(args):
     for name in ("seed", "threads", "patience"):
         if getattr(args, name) < 0:
             return f"--{name} must be >= 0, got {getattr(args, name)}"
-    needed, available = memory_estimate(args), physical_memory()
+    return memory_problem(args, *DATASET_SHAPES[args.dataset]) if args.dataset else None
+
+
+def memory_problem(args, rows, features, outputs):
+    """Why ``args``' layers do not fit in this machine's memory for data of this shape, or None."""
+    needed, available = memory_estimate(args, rows, features, outputs), physical_memory()
     if available and needed > available:
         return (f"--hidden {' '.join(map(str, args.hidden))} with --batch-size {args.batch_size} needs about "
                 f"{_bytes(needed)} (weights, gradients, optimizer state, activations) and this machine has "
@@ -84,15 +146,14 @@ def flag_problem(args):
     return None
 
 
-def memory_estimate(args):
+def memory_estimate(args, rows, features, outputs):
     """Bytes a run of ``args`` needs at least: float64 parameters held ~5 times (weights, gradient,
     two Adam moments, the best epoch's copy), and a mini-batch's activations ~4 times.
 
-    >>> memory_estimate(parse_args(["--hidden", "2000000000"])) > 10**12
+    >>> memory_estimate(parse_args(["--hidden", "2000000000"]), *DATASET_SHAPES["digits"]) > 10**12
     True
     """
-    rows, features, classes = DATASET_SHAPES[args.dataset]
-    sizes = [features, *args.hidden, classes]
+    sizes = [features, *args.hidden, outputs]
     parameters = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
     batch = min(args.batch_size, rows)
     return 8 * (5 * parameters + 4 * batch * sum(sizes))
@@ -146,16 +207,9 @@ def out_folder_problem(out):
 
 
 def load_data(name, seed):
-    """(train, validation, test) pairs, standardised with the training rows' statistics."""
-    if name == "digits":
-        X, y = datasets.load_digits()
-    else:
-        X, y = datasets.make_moons(1000, noise=0.2, seed=seed)
-    X_rest, X_test, y_rest, y_test = datasets.train_test_split(X, y, test_size=0.2, seed=seed, stratify=True)
-    X_train, X_val, y_train, y_val = datasets.train_test_split(X_rest, y_rest, test_size=0.1, seed=seed,
-                                                               stratify=True)
-    X_train, X_val, X_test = datasets.standardize(X_train, X_val, X_test)
-    return (X_train, y_train), (X_val, y_val), (X_test, y_test)
+    """(train, validation, test) pairs of a built-in dataset, standardised with the training rows' statistics."""
+    splits = load_splits(dataset=name, seed=seed)
+    return splits.train, splits.validation, splits.test
 
 
 def plot_curves(history, path):
@@ -207,15 +261,29 @@ def new_run_folder(parent):
 
 def run(args, command=("python", "-m", "nn.train"), signals=None):
     """The body of ``main`` for parsed ``args``: train in a new run folder, however it ends save what there is."""
-    (X_train, y_train), validation, (X_test, y_test) = load_data(args.dataset, args.seed)
-    model = MLP([X_train.shape[1], *args.hidden, int(y_train.max()) + 1], activation=args.activation,
-                seed=args.seed)
+    try:
+        splits = load_splits(dataset=args.dataset, data=args.data, target=args.target, task=args.task,
+                             labels=args.labels, seed=args.seed)
+        problem = memory_problem(args, len(splits.train[0]), splits.train[0].shape[1], splits.n_outputs)
+    except ValueError as error:
+        problem = str(error)
+    if problem:  # the data could not be used: one line, exit 2, nothing written
+        print(f"python -m nn.train: error: {problem}", file=sys.stderr)
+        return 2
+    (X_train, y_train), validation, (X_test, y_test) = splits.train, splits.validation, splits.test
+    model = MLP([X_train.shape[1], *args.hidden, splits.n_outputs], activation=args.activation, seed=args.seed)
+    loss_fn = F.cross_entropy if splits.task == "classification" else F.mse_loss
     lr = args.lr if args.lr is not None else (1e-3 if args.optimizer == "adam" else 0.05)
     optimizer = OPTIMIZERS[args.optimizer](model.parameters(), lr=lr, weight_decay=args.weight_decay)
-    print(f"training {model.sizes} {args.activation} MLP on {args.dataset} ({len(X_train)} train, "
+    what = f"{len(splits.class_names)}-class" if splits.task == "classification" else "regression"
+    print(f"training {model.sizes} {args.activation} MLP on {splits.name} ({what}; {len(X_train)} train, "
           f"{len(validation[0])} validation, {len(X_test)} test rows) with {args.optimizer}, lr={lr:g}")
     out, created = make_run_folder(args.out)
-    record = RunRecord(out, command, dict(vars(args), out=out, lr=lr, sizes=model.sizes))
+    checkpoint = os.path.join(out, CHECKPOINT_FILE)
+    settings = {k: v for k, v in vars(args).items() if k != "resume"}
+    record = RunRecord(out, command, dict(settings, out=out, lr=lr, sizes=model.sizes))
+    if args.resume is not None:
+        record.data["resumed"] = True
     try:
         record.write()  # status "running": a run killed with -9 keeps it
     except BaseException:
@@ -226,9 +294,10 @@ def run(args, command=("python", "-m", "nn.train"), signals=None):
     status, error = "completed", None
     try:
         try:
-            history = fit(model, F.cross_entropy, optimizer, X_train, y_train, epochs=args.epochs,
+            history = fit(model, loss_fn, optimizer, X_train, y_train, epochs=args.epochs,
                           batch_size=args.batch_size, validation=validation, seed=args.seed,
-                          early_stopping=args.patience or None, progress=not args.no_progress)
+                          early_stopping=args.patience or None, progress=not args.no_progress,
+                          checkpoint=checkpoint, resume=checkpoint if args.resume is not None else None)
         finally:
             if signals is not None:
                 signals.armed = False  # from here on a second Ctrl-C must not cut the saving short
@@ -238,12 +307,13 @@ def run(args, command=("python", "-m", "nn.train"), signals=None):
         record.write(status="failed", finished=utc_now(), error=f"{type(failure).__name__}: {failure}")
         raise
     seconds = time.perf_counter() - start
-    files = save_results(out, model, history)
-    test_loss, test_acc = evaluate(model, F.cross_entropy, X_test, y_test)
+    files = save_results(out, model, history, splits, loss_fn)
+    test_loss, test_acc = evaluate(model, loss_fn, X_test, y_test)
     metrics = dict(epochs_run=history.epochs_run, best_epoch=history.best_epoch,
                    stopped_reason=history.stopped_reason, train_seconds=seconds, test_loss=test_loss,
                    test_accuracy=test_acc, **{name: getattr(history, name)[-1] if getattr(history, name) else None
                                               for name in ("train_loss", "val_loss", "train_acc", "val_acc")})
+    files += [CHECKPOINT_FILE] if os.path.isfile(checkpoint) else []
     record.write(status=status, finished=utc_now(), metrics=metrics, files=files + [RUN_FILE],
                  **({"error": str(error)} if status == "failed" else {}))
     saved = f"wrote {', '.join(files)}, {RUN_FILE} to {out}"
@@ -256,18 +326,41 @@ def run(args, command=("python", "-m", "nn.train"), signals=None):
         return 1
     print(f"{history.epochs_run} epochs in {seconds:.1f} s ({history.stopped_reason}; best epoch "
           f"{history.best_epoch + 1}); {saved}")
-    print(f"test accuracy: {test_acc:.4f}")
+    print(f"test accuracy: {test_acc:.4f}" if test_acc is not None else f"test loss (MSE): {test_loss:.6g}")
     return 0
 
 
-def save_results(out, model, history):
-    """The model, the history and (after at least one epoch) the curves; returns the file names written."""
-    save(model, os.path.join(out, "model.npz"))
+def save_results(out, model, history, splits, loss_fn):
+    """The model (with what it needs to be applied to raw data: the standardizer, the task, the
+    class and feature names), the history, and after at least one epoch the curves and a picture
+    of the model's computation graph on a few training rows; returns the file names written."""
+    save(model, os.path.join(out, "model.npz"), preprocessing=splits.standardizer, task=splits.task,
+         class_names=splits.class_names, feature_names=splits.feature_names)
     history.to_json(os.path.join(out, "history.json"))
-    if not history.epochs_run:
-        return ["model.npz", "history.json"]
-    plot_curves(history, os.path.join(out, "curves.png"))
-    return ["model.npz", "history.json", "curves.png"]
+    files = ["model.npz", "history.json"]
+    if history.epochs_run:
+        plot_curves(history, os.path.join(out, "curves.png"))
+        files.append("curves.png")
+        if draw_graph(model, loss_fn, splits.train, os.path.join(out, "graph.svg")):
+            files.append("graph.svg")
+    return files
+
+
+def draw_graph(model, loss_fn, train, path, rows=4):
+    """``viz``'s picture of one small batch's loss through ``model``, gradients included; False
+    (with a note) when Graphviz's ``dot`` is missing: the run is saved all the same."""
+    import viz  # lazily: nn never imports viz at module load
+
+    X, y = train
+    loss = loss_fn(model(X[:rows]), y[:rows])
+    viz.backward_all(loss)
+    model.zero_grad()
+    try:
+        viz.render_graph(loss, path)
+    except viz.GraphvizNotFoundError as error:
+        print(f"note: graph.svg not drawn ({str(error).splitlines()[0]})", file=sys.stderr)
+        return False
+    return True
 
 
 def make_run_folder(out):

@@ -13,25 +13,33 @@ import warnings
 
 import numpy as np
 
-import autograd_core as ag
 from autograd_core import Tensor
 
-from . import functional as F
+from .data import DataLoader
+from .evaluation import accuracy_rule, dead_unit_fraction, evaluate
+from .fit_checks import check_data, gradient_norm, loss_value, parameters_to_check, positive_int, probe
 from .history import History
-from .layers import ReLU
+from .optim import ReduceLROnPlateau
 from .signals import deferring_signals
+from .utils import load_checkpoint, save_checkpoint
 
-EVAL_CHUNK = 4096       # rows per forward pass when evaluating (bounds memory, not results)
 DEAD_UNIT_PROBE = 2048  # training rows used to look for ReLU units that never fire
 
 
-def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation=None, shuffle=True, seed=0,
-        early_stopping=None, tol=None, progress=True, scheduler=None, accuracy="auto", divergence_factor=100.0):
+def fit(model, loss_fn, optimizer, X, y=None, epochs=None, batch_size=32, validation=None, shuffle=True, seed=0,
+        early_stopping=None, tol=None, progress=True, scheduler=None, accuracy="auto", divergence_factor=100.0,
+        checkpoint=None, resume=None):
     """Train ``model`` on (X, y) with mini-batches; returns a ``History``.
 
     - ``loss_fn(output, y_batch)`` returns a scalar Tensor (e.g. ``F.cross_entropy``);
       ``optimizer`` holds the model's parameters (e.g. ``nn.optim.Adam(model.parameters())``).
-    - The row order is reshuffled every epoch, reproducibly from ``seed``.
+    - The row order is reshuffled every epoch, reproducibly from ``seed``. ``X`` may also be an
+      ``nn.data.DataLoader`` over ``TensorDataset(X, y)`` (then ``y`` is omitted): its batch size,
+      shuffling and random stream are used.
+    - ``checkpoint=path`` writes, after every epoch and atomically, everything needed to go on:
+      the model, the optimizer's and scheduler's state, the shuffling stream and fit's own
+      (epoch, history, best epoch). ``resume=path`` starts from such a file and runs up to
+      ``epochs`` in all, ending with exactly the weights an uninterrupted run would have.
     - ``validation=(X_val, y_val)`` is evaluated after every epoch.
     - ``early_stopping=patience`` stops after ``patience`` epochs without a lower validation
       loss and always restores the best epoch's weights, however training ends.
@@ -60,10 +68,16 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation=None,
     >>> history = nn.fit(model, F.cross_entropy, nn.optim.Adam(model.parameters(), lr=0.01),
     ...                  X, y, epochs=50, progress=False)
     """
-    epochs = _positive_int("epochs", epochs)
-    batch_size = _positive_int("batch_size", batch_size)
+    epochs = positive_int("epochs", epochs)
+    loader = X if isinstance(X, DataLoader) else None
+    if loader is not None:
+        X, y = _loader_arrays(loader, y)
+    elif y is None:
+        raise TypeError("fit: give the targets: fit(model, loss_fn, optimizer, X, y, epochs=...), or pass X as an "
+                        "nn.data.DataLoader over TensorDataset(X, y)")
+    batch_size = loader.batch_size if loader is not None else positive_int("batch_size", batch_size)
     if early_stopping is not None:
-        early_stopping = _positive_int("early_stopping (the patience, in epochs)", early_stopping)
+        early_stopping = positive_int("early_stopping (the patience, in epochs)", early_stopping)
         if validation is None:
             raise ValueError("fit: early_stopping watches the validation loss; pass validation=(X_val, y_val)")
     if tol is not None and (not isinstance(tol, numbers.Real) or not tol > 0):
@@ -73,33 +87,37 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation=None,
         raise ValueError(f"fit: divergence_factor must be a finite number > 1 (or None: off), "
                          f"got {divergence_factor!r}")
     dtype = next((p.dtype for p in model.parameters()), np.dtype(np.float64))
-    X, y = _check_data("X", "y", X, y, dtype)
-    out_shape = _probe(model, loss_fn, X, y, "X", "y")
-    measure_accuracy = _accuracy_rule(accuracy, loss_fn, y, out_shape)
+    X, y = check_data("X", "y", X, y, dtype)
+    out_shape = probe(model, loss_fn, X, y, "X", "y")
+    measure_accuracy = accuracy_rule(accuracy, loss_fn, y, out_shape)
     if validation is not None:
         if not isinstance(validation, (tuple, list)) or len(validation) != 2:
             raise ValueError("fit: validation must be a pair (X_val, y_val)")
-        validation = _check_data("X_val", "y_val", *validation, dtype)
-        _probe(model, loss_fn, *validation, "X_val", "y_val")
+        validation = check_data("X_val", "y_val", *validation, dtype)
+        probe(model, loss_fn, *validation, "X_val", "y_val")
 
+    if loader is None:  # fit's own batching is a DataLoader too: the same stream of row orders
+        loader = DataLoader((X, y), batch_size=batch_size, shuffle=shuffle, seed=seed)
     training = _Training(model, loss_fn, optimizer, X, y, batch_size, epochs, validation, measure_accuracy,
                          scheduler, early_stopping, tol, divergence_factor)
-    rng = np.random.default_rng(seed)
+    if resume is not None:
+        load_checkpoint(resume, model, optimizer, scheduler, loader, training=training)
     bar = _progress_bar(progress, epochs)
+    bar.update(training.epochs_done)
     history = training.history
     try:
         with deferring_signals() as training.critical:
-            for epoch in range(epochs):
-                order = rng.permutation(len(X)) if shuffle else np.arange(len(X))   # shuffle
-                training.run_epoch(epoch, order)                                    # mini-batches, updates
-                stop = training.end_epoch(epoch)                                    # validate; stop?
+            stop = history.stopped_reason if training.epochs_done >= epochs else None
+            for epoch in range(training.epochs_done, epochs):
+                training.run_epoch(epoch, loader.epoch_order())                   # shuffle, mini-batches, updates
+                stop = training.end_epoch(epoch)                                   # validate; stop?
+                if checkpoint is not None:
+                    save_checkpoint(checkpoint, model, optimizer, scheduler, loader, training=training)
                 bar.set_postfix_str(_summary(history), refresh=False)
                 bar.update(1)
                 if stop:
-                    history.stopped_reason = stop
                     break
-            else:
-                history.stopped_reason = "completed"
+            history.stopped_reason = stop or "completed"
     except BaseException as error:  # Ctrl-C included: whatever ends training, what was measured survives
         if history.stopped_reason is None:
             history.stopped_reason = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
@@ -112,6 +130,16 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation=None,
     return history
 
 
+def _loader_arrays(loader, y):
+    if y is not None:
+        raise TypeError("fit: X is a DataLoader, which holds the targets too: drop the y argument")
+    arrays = getattr(loader.dataset, "arrays", None)
+    if arrays is None or len(arrays) != 2:
+        raise TypeError("fit: a DataLoader passed as X must wrap TensorDataset(X, y) (inputs and targets); "
+                        f"got one over {type(loader.dataset).__name__}")
+    return arrays
+
+
 class _Training:
     """The state of one ``fit`` call: the data, the history, and the best epoch so far."""
 
@@ -121,12 +149,13 @@ class _Training:
         self.batch_size, self.epochs, self.validation = batch_size, epochs, validation
         self.measure_accuracy, self.early_stopping, self.tol, self.scheduler = (measure_accuracy, early_stopping,
                                                                               tol, scheduler)
-        self.watched_params = _parameters_to_check(model, optimizer)
+        self.watched_params = parameters_to_check(model, optimizer)
         self.history = History()
         self.best_value, self.best_state, self.stale_epochs = math.inf, None, 0
         self.divergence_factor = divergence_factor
         self.epoch_totals = None
         self.start_loss = None  # the first mini-batch's loss, before any update: divergence's yardstick
+        self.epochs_done = 0
         self.critical = contextlib.nullcontext()  # fit sets the signal-deferring one
 
     def run_epoch(self, epoch, order):
@@ -152,9 +181,9 @@ class _Training:
         self.model.zero_grad()  # also parameters the optimizer does not hold (frozen ones)
         output = self.model(Tensor(self.X[rows]))
         loss = self.loss_fn(output, self.y[rows])
-        value = _loss_value(loss, where, self.history, restores_best)
+        value = loss_value(loss, where, self.history, restores_best)
         loss.backward()
-        norm = _gradient_norm(self.watched_params, where, self.history, restores_best)
+        norm = gradient_norm(self.watched_params, where, self.history, restores_best)
         with self.critical:  # Ctrl-C waits for the whole update: no parameter is one step ahead of another
             self.optimizer.step()
         return value, norm, output
@@ -167,20 +196,23 @@ class _Training:
             val_loss, val_acc = evaluate(self.model, self.loss_fn, *self.validation, accuracy=self.measure_accuracy)
         dead = dead_unit_fraction(self.model, self.X[:DEAD_UNIT_PROBE])
         with self.critical:  # an interrupt leaves the history with whole epochs only
+            self.epochs_done = epoch + 1
             measured = dict(train_loss=train_loss, grad_norm=grad_norm, lr=getattr(self.optimizer, "lr", None),
                             train_acc=train_acc if self.measure_accuracy else None, val_loss=val_loss,
                             val_acc=val_acc if self.measure_accuracy else None, dead_fraction=dead)
             for name, value in measured.items():
                 if value is not None:
                     getattr(self.history, name).append(float(value))
-            if self.scheduler is not None:
-                self.scheduler.step()
-            return self.stop_reason(epoch)
+            stop = self.stop_reason(epoch)
+            if self.scheduler is not None:  # ReduceLROnPlateau steps on the watched loss, the others on epochs
+                self.scheduler.step(self.watched) if isinstance(self.scheduler, ReduceLROnPlateau) \
+                    else self.scheduler.step()
+            return stop
 
     def stop_reason(self, epoch):
         """Track the best epoch (validation loss, else training loss); "early_stopping", "tol" or None."""
         history = self.history
-        watched = history.val_loss[-1] if self.validation is not None else history.train_loss[-1]
+        watched = self.watched = history.val_loss[-1] if self.validation is not None else history.train_loss[-1]
         if watched < self.best_value:
             self.best_value, history.best_epoch, self.stale_epochs = watched, epoch, 0
             if self.early_stopping:
@@ -214,179 +246,26 @@ class _Training:
         if self.best_state is not None:
             self.model.load_state_dict(self.best_state)
 
+    def state_dict(self):
+        """What a checkpoint needs to go on from here (arrays apart: the best epoch's weights)."""
+        return {"epochs_done": self.epochs_done, "history": self.history.to_dict(),
+                "best_value": self.best_value, "stale_epochs": self.stale_epochs, "start_loss": self.start_loss,
+                "arrays": dict(self.best_state or {})}
 
-def evaluate(model, loss_fn, X, y, accuracy="auto"):
-    """Mean loss and accuracy of ``model`` on (X, y), without recording a graph.
-
-    Returns ``(loss, accuracy)``; accuracy is None when it does not apply. The loss is
-    averaged over chunks of rows, which is exact for losses with mean reduction.
-
-    >>> test_loss, test_acc = nn.evaluate(model, F.cross_entropy, X_test, y_test)
-    """
-    if not (accuracy is None or callable(accuracy) or accuracy == "auto"):
-        raise ValueError(f"evaluate: accuracy must be 'auto', None or a function f(output, y), got {accuracy!r}")
-    dtype = next((p.dtype for p in model.parameters()), np.dtype(np.float64))
-    X, y = _check_data("X", "y", X, y, dtype)
-    measure = accuracy if callable(accuracy) or accuracy is None else None
-    was_training = model.training
-    model.eval()
-    loss_total = correct_total = 0.0
-    try:
-        with ag.no_grad():
-            for start in range(0, len(X), EVAL_CHUNK):
-                xb, yb = X[start:start + EVAL_CHUNK], y[start:start + EVAL_CHUNK]
-                output = model(Tensor(xb))
-                if accuracy == "auto" and measure is None:
-                    measure = _accuracy_rule("auto", loss_fn, y, output.shape) or False
-                loss_total += float(loss_fn(output, yb).item()) * len(xb)
-                if measure:
-                    correct_total += measure(output.data, yb) * len(xb)
-    finally:
-        model.train(was_training)
-    return loss_total / len(X), (correct_total / len(X) if measure else None)
-
-
-def dead_unit_fraction(model, X):
-    """Share of units of the model's ``nn.ReLU`` modules that output 0 for every row of X
-    (None if the model has no ReLU). Dead units get no gradient, so they never recover.
-
-    >>> nn.training.dead_unit_fraction(model, X_train[:1000])
-    0.0
-    """
-    relus = [m for m in model.modules() if isinstance(m, ReLU)]
-    if not relus:
-        return None
-    dead = []
-
-    def record(module, inputs, output):
-        values = np.asarray(output.data)
-        dead.append((values.reshape(-1, values.shape[-1]) <= 0).all(axis=0))
-
-    handles = [m.register_forward_hook(record) for m in relus]
-    was_training = model.training
-    try:
-        with ag.no_grad():
-            model.eval()
-            model(Tensor(X))
-    finally:
-        model.train(was_training)
-        for handle in handles:
-            handle.remove()
-    units = sum(d.size for d in dead)
-    return float(sum(d.sum() for d in dead) / units) if units else None
-
-
-# ---------------------------------------------------------------------------------- checks
-def _positive_int(name, value):
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"fit: {name} must be a positive int, got {value!r}")
-    return int(value)
-
-
-def _check_data(x_name, y_name, X, y, dtype):
-    X = np.asarray(X.data if isinstance(X, Tensor) else X)
-    y = np.asarray(y.data if isinstance(y, Tensor) else y)
-    if X.dtype.kind not in "biuf" or y.dtype.kind not in "biuf":
-        raise TypeError(f"fit: {x_name} and {y_name} must be numeric arrays, got dtypes {X.dtype} and {y.dtype}")
-    if X.ndim == 0 or len(X) == 0:
-        raise ValueError(f"fit: {x_name} must have at least one row, got shape {X.shape}")
-    if y.ndim == 0 or len(y) != len(X):
-        raise ValueError(f"fit: {x_name} has {len(X)} rows but {y_name} has "
-                         f"{len(y) if y.ndim else 'no'} (shape {y.shape}); they must have one row per example")
-    for name, array in ((x_name, X), (y_name, y)):
-        if array.dtype.kind == "f" and not np.isfinite(array).all():
-            bad = np.argwhere(~np.isfinite(array))
-            raise ValueError(f"fit: {name} contains {len(bad)} NaN/Inf values (the first at index "
-                             f"{tuple(int(i) for i in bad[0])}); remove or impute them before training")
-    return X.astype(dtype, copy=False), y
-
-
-def _probe(model, loss_fn, X, y, x_name, y_name):
-    """Run the model and the loss on two rows, so shape and label errors surface before training."""
-    try:
-        with ag.no_grad():
-            output = model(Tensor(X[:2]))
-    except (ValueError, TypeError, IndexError) as error:
-        raise ValueError(f"fit: the model cannot take {x_name} of shape {X.shape}: {error}") from error
-    if not isinstance(output, Tensor):
-        raise TypeError(f"fit: the model must return a Tensor, got {type(output).__name__}")
-    if y.dtype.kind in "iu" and y.ndim == 1 and output.ndim == 2 and output.shape[1] > 1:
-        F.class_indices(f"fit ({y_name}; the model has {output.shape[1]} outputs)", y, len(y), output.shape[1])
-    try:
-        with ag.no_grad():
-            loss = loss_fn(output, y[:2])
-    except (ValueError, TypeError, IndexError) as error:
-        raise ValueError(f"fit: loss_fn rejects the model's output (shape {output.shape}) against "
-                         f"{y_name} (shape {y[:2].shape} for two rows): {error}") from error
-    if not isinstance(loss, Tensor) or loss.size != 1:
-        raise ValueError(f"fit: loss_fn must return a one-element Tensor, got "
-                         f"{getattr(loss, 'shape', type(loss).__name__)}; use reduction='mean'")
-    return output.shape
-
-
-def _fail(message, history, restores_best):
-    """Raise the NaN/Inf error; ``restores_best``: early stopping has a best epoch to go back to
-    (not yet during the first epoch, when the last good step's weights are what is left)."""
-    history.stopped_reason = "error: " + message
-    kept = ("the best epoch's weights are restored (early_stopping)" if restores_best
-            else "the weights of the last good step are kept")
-    error = FloatingPointError(f"fit: {message}; training stopped before this step's update and {kept}. "
-                               "Try a lower learning rate, check the data, or find the op with "
-                               "autograd_core.detect_anomaly()")
-    error.history = history
-    raise error
-
-
-def _loss_value(loss, where, history, restores_best):
-    value = float(loss.item())
-    if not math.isfinite(value):
-        _fail(f"the loss became {value} at {where}", history, restores_best)
-    return value
-
-
-def _parameters_to_check(model, optimizer):
-    """(name, tensor) for the model's parameters and any other ones the optimizer holds."""
-    named = list(model.named_parameters())
-    known = {id(p) for _, p in named}
-    held = list(getattr(optimizer, "params", []))
-    if named and held and not any(id(p) in known for p in held):
-        raise ValueError("fit: the optimizer holds none of the model's parameters (was it built for another "
-                         "model?); create it with e.g. nn.optim.Adam(model.parameters())")
-    extra = [(p.label or f"optimizer parameter {i}", p) for i, p in enumerate(held) if id(p) not in known]
-    return named + extra
-
-
-def _gradient_norm(named_params, where, history, restores_best):
-    total, bad = 0.0, []
-    for name, p in named_params:
-        if p.grad is not None:
-            square = float(np.vdot(p.grad, p.grad))
-            if not math.isfinite(square):
-                bad.append(f"'{name}'")
-            total += square
-    if bad:
-        what = f"gradient of {bad[0]} has" if len(bad) == 1 else f"gradients of {', '.join(bad)} have"
-        _fail(f"the {what} NaN/Inf values at {where}", history, restores_best)
-    return math.sqrt(total)
-
-
-def _accuracy_rule(accuracy, loss_fn, y, out_shape):
-    """The function that scores a batch of outputs against targets, or None."""
-    if accuracy is None or callable(accuracy):
-        return accuracy
-    if accuracy != "auto":
-        raise ValueError(f"fit: accuracy must be 'auto', None or a function f(output, y), got {accuracy!r}")
-    wide = len(out_shape) == 2 and out_shape[1] > 1
-    if y.dtype.kind in "iu" and y.ndim == 1 and wide:
-        return lambda out, target: float(np.mean(out.argmax(axis=1) == target))
-    binary = y.dtype.kind in "fiu" and tuple(y.shape[1:]) == tuple(out_shape[1:]) and np.isin(y, (0, 1)).all()
-    if binary and loss_fn is F.binary_cross_entropy_with_logits:
-        return lambda out, target: float(np.mean((out > 0) == (target > 0.5)))
-    if binary and loss_fn is F.binary_cross_entropy:
-        return lambda out, target: float(np.mean((out > 0.5) == (target > 0.5)))
-    if y.dtype.kind == "f" and y.ndim == 2 and wide and tuple(y.shape[1:]) == tuple(out_shape[1:]):
-        return lambda out, target: float(np.mean(out.argmax(axis=1) == target.argmax(axis=1)))
-    return None
+    def load_state_dict(self, state):
+        try:
+            history = History.from_dict(state["history"])
+            epochs_done, stale = int(state["epochs_done"]), int(state["stale_epochs"])
+            best_value = float(state["best_value"])
+            start_loss = None if state["start_loss"] is None else float(state["start_loss"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValueError(f"fit: the checkpoint's training state is incomplete ({error})") from None
+        if history.epochs_run != epochs_done:
+            raise ValueError(f"fit: the checkpoint's history has {history.epochs_run} epochs, its counter "
+                             f"{epochs_done}")
+        self.history, self.epochs_done, self.stale_epochs = history, epochs_done, stale
+        self.best_value, self.start_loss = best_value, start_loss
+        self.best_state = dict(state["arrays"]) or None
 
 
 # ---------------------------------------------------------------------------------- progress

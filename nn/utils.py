@@ -74,7 +74,7 @@ def clip_grad_value_(parameters, clip_value):
 
 
 # ---------------------------------------------------------------------------------- checkpoints
-def save_checkpoint(path, model, optimizer=None, scheduler=None, loader=None):
+def save_checkpoint(path, model, optimizer=None, scheduler=None, loader=None, training=None):
     """Write the model's, optimizer's, scheduler's and data loader's state (those given) to one
     .npz file, atomically, without pickle; ``load_checkpoint`` resumes the run exactly (bit for bit).
 
@@ -93,12 +93,16 @@ def save_checkpoint(path, model, optimizer=None, scheduler=None, loader=None):
         meta["scheduler"] = scheduler.state_dict()
     if loader is not None:
         meta["loader"] = loader.state_dict()
+    if training is not None:  # nn.fit's own state: JSON, and its arrays (the best epoch's weights) apart
+        state = dict(training.state_dict())
+        arrays.update({f"training/{name}": np.asarray(value) for name, value in state.pop("arrays").items()})
+        meta["training"] = state
     # JSON as UTF-8 bytes (a uint8 array): plain numbers, so nn.load's hardened reader accepts it
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
     return atomic_write(path, lambda f: write_npz(f, arrays))
 
 
-def load_checkpoint(path, model, optimizer=None, scheduler=None, loader=None):
+def load_checkpoint(path, model, optimizer=None, scheduler=None, loader=None, training=None):
     """Restore what ``save_checkpoint`` wrote into ``model`` (and ``optimizer``, ``scheduler``, ``loader``).
     All of it is checked before anything changes: on a problem a ``ValueError`` names the file
     and the objects are left as they were.
@@ -115,7 +119,8 @@ def load_checkpoint(path, model, optimizer=None, scheduler=None, loader=None):
         raise ValueError(f"load_checkpoint: {os.fspath(path)!r}: its 'meta' entry is not JSON text") from None
     if not isinstance(meta, dict):
         raise ValueError(f"load_checkpoint: {os.fspath(path)!r}: its 'meta' entry is not a JSON object")
-    for name, wanted in (("optimizer", optimizer), ("scheduler", scheduler), ("loader", loader)):
+    for name, wanted in (("optimizer", optimizer), ("scheduler", scheduler), ("loader", loader),
+                         ("training", training)):
         if wanted is not None and name not in meta:
             raise ValueError(f"load_checkpoint: {os.fspath(path)!r} holds no {name} state")
     model_state = {k[len("model/"):]: v for k, v in arrays.items() if k.startswith("model/")}
@@ -131,6 +136,9 @@ def load_checkpoint(path, model, optimizer=None, scheduler=None, loader=None):
         parts.append((scheduler, meta["scheduler"]))
     if loader is not None:
         parts.append((loader, meta["loader"]))
+    if training is not None:
+        parts.append((training, dict(meta["training"], arrays={k[len("training/"):]: v for k, v in arrays.items()
+                                                              if k.startswith("training/")})))
     backups = [owner.state_dict() for owner, _ in parts]
     done = []
     try:

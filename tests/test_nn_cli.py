@@ -24,12 +24,12 @@ def test_two_epochs_write_model_history_and_curves(tmp_path):
     out = tmp_path / "run"
     result = run("--epochs", "2", "--out", str(out), "--no-progress")
     assert result.returncode == 0, result.stderr
-    assert sorted(os.listdir(out)) == ["curves.png", "history.json", "model.npz", "run.json"]
+    assert sorted(os.listdir(out)) == ["checkpoint.npz", "curves.png", "graph.svg", "history.json", "model.npz", "run.json"]
     history = json.loads((out / "history.json").read_text())
     assert history["epochs_run"] == 2 and len(history["train_loss"]) == 2 and len(history["val_acc"]) == 2
     record = json.loads((out / "run.json").read_text())
     assert record["status"] == "completed" and record["files"] == ["model.npz", "history.json", "curves.png",
-                                                                   "run.json"]
+                                                                   "graph.svg", "checkpoint.npz", "run.json"]
     assert record["command"] == ["python", "-m", "nn.train", "--epochs", "2", "--out", str(out), "--no-progress"]
     assert record["settings"]["epochs"] == 2 and record["settings"]["lr"] == 0.001 and record["seed"] == 0
     assert record["metrics"]["epochs_run"] == 2 and record["metrics"]["val_loss"] == history["val_loss"][-1]
@@ -47,8 +47,8 @@ def test_moons_run_and_default_out_folder(tmp_path):
                  cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     (run_folder,) = os.listdir(tmp_path / "runs")        # runs/<timestamp>
-    assert sorted(os.listdir(tmp_path / "runs" / run_folder)) == ["curves.png", "history.json", "model.npz",
-                                                                  "run.json"]
+    assert sorted(os.listdir(tmp_path / "runs" / run_folder)) == ["checkpoint.npz", "curves.png", "graph.svg",
+                                                                  "history.json", "model.npz", "run.json"]
 
 
 @pytest.mark.parametrize("args, message", [

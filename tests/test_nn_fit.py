@@ -10,7 +10,7 @@ import autograd_core as ag
 import nn
 import nn.functional as F
 from nn import datasets, optim
-from nn.training import dead_unit_fraction
+from nn.evaluation import dead_unit_fraction
 
 
 @pytest.fixture(autouse=True, scope="module")

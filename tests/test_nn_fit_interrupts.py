@@ -93,8 +93,8 @@ class SignallingAdam(optim.Adam):
         super().__init__(params, **kwargs)
         self.at, self.on_step, self.updates = at, on_step, 0
 
-    def _update(self, p, grad, state):
-        super()._update(p, grad, state)
+    def _update(self, p, grad, state, group):
+        super()._update(p, grad, state, group)
         self.updates += 1
         if self.step_count == self.on_step and self.updates % len(self.params) == self.at:
             signal.raise_signal(signal.SIGINT)  # Python runs the handler at the next bytecode: mid-step

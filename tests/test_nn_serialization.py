@@ -39,7 +39,7 @@ def test_file_is_plain_npz_readable_without_pickle(tmp_path):
     nn.save(model, path)
     assert os.listdir(tmp_path) == ["weights.bin"]  # and no temporary file left behind
     with np.load(path, allow_pickle=False) as archive:
-        assert sorted(archive.files) == sorted(n for n, _ in model.named_parameters())
+        assert sorted(archive.files) == sorted([n for n, _ in model.named_parameters()] + ["__model__"])
         assert archive["layers.0.weight"].dtype == np.float32
         np.testing.assert_array_equal(archive["layers.2.bias"], model.layers[2].bias.data)
 
@@ -165,7 +165,7 @@ def test_parameters_named_like_savez_arguments_round_trip(tmp_path):
     path = tmp_path / "odd.npz"
     nn.save(Odd(0), path)
     with np.load(path, allow_pickle=False) as archive:
-        assert sorted(archive.files) == ["allow_pickle", "file"]
+        assert sorted(archive.files) == ["__model__", "allow_pickle", "file"]
         assert archive["allow_pickle"].dtype == np.float32
     loaded = nn.load(Odd(1), path)
     for (_, p), (_, q) in zip(Odd(0).named_parameters(), loaded.named_parameters()):

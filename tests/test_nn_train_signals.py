@@ -42,13 +42,14 @@ def test_a_signal_saves_the_run_marks_it_interrupted_and_exits_128_plus_the_sign
     name = signal.Signals(signum).name
     assert "Traceback" not in stderr and stderr.count("\n") == 1, stderr
     assert stderr.startswith(f"interrupted by {name} after ") and stderr.endswith(
-        f"wrote model.npz, history.json, curves.png, run.json to {out} (status interrupted)\n")
+        f"wrote model.npz, history.json, curves.png, graph.svg, checkpoint.npz, run.json to {out} "
+        "(status interrupted)\n")
     record = json.loads((out / "run.json").read_text())
     history = nn.History.from_json(out / "history.json")
     assert record["status"] == "interrupted" and record["finished"] is not None
     assert history.stopped_reason == "interrupted" and history.epochs_run >= 1
     assert record["metrics"]["epochs_run"] == history.epochs_run and f"after {history.epochs_run} epochs" in stderr
-    assert sorted(os.listdir(out)) == ["curves.png", "history.json", "model.npz", "run.json"]  # no temp files
+    assert sorted(os.listdir(out)) == ["checkpoint.npz", "curves.png", "graph.svg", "history.json", "model.npz", "run.json"]  # no temp files
     model = nn.load(nn.MLP(record["settings"]["sizes"]), out / "model.npz")
     assert all(np.isfinite(p.data).all() for p in model.parameters())
 

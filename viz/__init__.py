@@ -20,7 +20,8 @@ from .explain import ChainPath, Explanation, explain
 from .gradients import backward_all
 from .graph import draw_graph
 from .plots import plot_history
+from .search import plot_search
 from .render import GraphvizNotFoundError, render_graph
 
 __all__ = ["draw_graph", "render_graph", "backward_all", "explain", "Explanation", "ChainPath",
-           "animate_backward", "plot_history", "GraphvizNotFoundError"]
+           "animate_backward", "plot_history", "plot_search", "GraphvizNotFoundError"]

@@ -96,22 +96,37 @@ def infer_mlp_sizes(arrays):
     return [weights[0][1].shape[1]] + [a.shape[0] for _, a in weights]
 
 
+def _has_architecture(nn, path):
+    try:
+        return nn.read_info(path).architecture is not None
+    except ValueError:  # weights only (an older file, or custom layers)
+        return False
+
+
 def run_model(args):
     import nn  # only this command needs nn (viz itself never does)
     from nn.serialization import read_arrays
     try:
-        arrays = read_arrays(args.model)
-        sizes = args.sizes or infer_mlp_sizes(arrays)
-        model = nn.MLP(sizes, activation=args.activation, output_activation=args.output_activation)
-        nn.load(model, args.model)
+        described = args.sizes is None and _has_architecture(nn, args.model)
+        if described:  # the file says what it is: draw exactly that (a tanh model as tanh)
+            model = nn.load(args.model)
+            sizes = [p.shape[1] for name, p in model.named_parameters() if name.endswith("weight")][:1]
+        else:  # weights only: an MLP of the sizes the weights have, activations from the flags
+            arrays = read_arrays(args.model)
+            sizes = args.sizes or infer_mlp_sizes(arrays)
+            model = nn.MLP(sizes, activation=args.activation, output_activation=args.output_activation)
+            nn.load(model, args.model)
     except (ValueError, FileNotFoundError) as error:
         raise CommandError(str(error)) from None
     rows = np.random.default_rng(0).standard_normal((args.rows, sizes[0]))
     x = ag.Tensor(rows, label="x")
     output = model(x)
     output.label = "output"
-    print(f"{args.model}: MLP {sizes} ({args.activation}); drawing the graph of model(x) for x of shape "
-          f"{x.shape} (random normal rows)")
+    if isinstance(model, nn.MLP):
+        what = f"MLP {model.sizes} ({model.activation}{', as saved' if described else ''})"
+    else:
+        what = f"{type(model).__name__}, as saved"
+    print(f"{args.model}: {what}; drawing the graph of model(x) for x of shape {x.shape} (random normal rows)")
     collapse = {"auto": None, "yes": True, "no": False}[args.collapse]
     print(f"wrote {render_graph(output, args.out, style='record', collapse_modules=collapse)}")
 

@@ -1,0 +1,85 @@
+"""What a model *is*, as plain JSON: ``describe(model)`` and ``build(description)``.
+
+Each layer says how it was made through ``config()`` (its constructor's arguments, JSON
+values only), next to its ``__init__``; a layer whose constructor takes no arguments
+(``ReLU``, ``Tanh``, ...) needs nothing. A description is a nested dict::
+
+    {"type": "MLP", "config": {"sizes": [64, 32, 10], "activation": "tanh", ...}}
+    {"type": "Sequential", "modules": [{"type": "Linear", "config": {...}}, {"type": "ReLU"}]}
+
+``nn.save`` stores it inside the .npz beside the weights (never a pickle), so ``nn.load(path)``
+rebuilds the model and ``viz model`` draws the architecture that was saved.
+"""
+import inspect
+
+from .module import Module
+
+DESCRIPTION_VERSION = 1
+
+
+def layer_types():
+    """Every ``Module`` subclass defined in ``nn``, by class name (what ``build`` can make)."""
+    found, stack = {}, [Module]
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        if cls.__module__.split(".")[0] == "nn" and cls is not Module and not cls.__name__.startswith("_"):
+            found.setdefault(cls.__name__, cls)
+    return found
+
+
+def config_of(module):
+    """``module``'s constructor arguments: its ``config()``, or {} when its constructor takes none."""
+    config = getattr(module, "config", None)
+    if callable(config):
+        return config()
+    # Any argument, even one with a default, may have been given: only a constructor without
+    # arguments (ReLU, Tanh, ...) can be described without a config().
+    parameters = [p for p in inspect.signature(type(module).__init__).parameters.values()
+                  if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    if parameters:
+        raise TypeError(f"describe: {type(module).__name__} cannot describe itself (its constructor takes "
+                        f"{', '.join(p.name for p in parameters)}); give it a config() method returning them")
+    return {}
+
+
+def describe(model):
+    """A JSON-ready dict that ``build`` turns back into a model like ``model`` (fresh weights).
+
+    >>> describe(nn.MLP([2, 8, 2], activation="tanh"))["config"]["activation"]
+    'tanh'
+    """
+    if not isinstance(model, Module):
+        raise TypeError(f"describe: expected an nn.Module, got {type(model).__name__}")
+    if type(model).__name__ not in layer_types() or layer_types()[type(model).__name__] is not type(model):
+        raise TypeError(f"describe: {type(model).__qualname__} is not an nn layer, so a file cannot rebuild it; "
+                        "save its weights with nn.save and load them with nn.load(model, path)")
+    if type(model).__name__ == "Sequential":
+        return {"type": "Sequential", "modules": [describe(m) for m in model]}
+    config = config_of(model)
+    return {"type": type(model).__name__, "config": config} if config else {"type": type(model).__name__}
+
+
+def build(description):
+    """The model a ``describe`` dict stands for, with freshly initialised weights.
+
+    >>> build({"type": "MLP", "config": {"sizes": [2, 8, 2]}})
+    """
+    if not isinstance(description, dict) or not isinstance(description.get("type"), str):
+        raise ValueError(f"build: expected a dict with a 'type', got {description!r:.80}")
+    types = layer_types()
+    name = description["type"]
+    if name not in types:
+        raise ValueError(f"build: unknown layer type {name!r}; known: {', '.join(sorted(types))}")
+    if name == "Sequential":
+        modules = description.get("modules")
+        if not isinstance(modules, list):
+            raise ValueError("build: a Sequential needs a 'modules' list")
+        return types[name](*(build(m) for m in modules))
+    config = description.get("config", {})
+    if not isinstance(config, dict):
+        raise ValueError(f"build: {name}'s config must be a dict, got {config!r:.80}")
+    try:
+        return types[name](**config)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"build: cannot make {name} from {config}: {error}") from None

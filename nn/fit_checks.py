@@ -1,0 +1,108 @@
+"""Checks ``nn.fit`` makes: the data before training (shapes, labels, NaN), and every step's loss and
+gradients before the optimizer may use them, so a NaN never reaches the weights."""
+import math
+import numbers
+
+import numpy as np
+
+import autograd_core as ag
+from autograd_core import Tensor
+
+from . import functional as F
+
+
+def positive_int(name, value):
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"fit: {name} must be a positive int, got {value!r}")
+    return int(value)
+
+
+def check_data(x_name, y_name, X, y, dtype):
+    X = np.asarray(X.data if isinstance(X, Tensor) else X)
+    y = np.asarray(y.data if isinstance(y, Tensor) else y)
+    if X.dtype.kind not in "biuf" or y.dtype.kind not in "biuf":
+        raise TypeError(f"fit: {x_name} and {y_name} must be numeric arrays, got dtypes {X.dtype} and {y.dtype}")
+    if X.ndim == 0 or len(X) == 0:
+        raise ValueError(f"fit: {x_name} must have at least one row, got shape {X.shape}")
+    if y.ndim == 0 or len(y) != len(X):
+        raise ValueError(f"fit: {x_name} has {len(X)} rows but {y_name} has "
+                         f"{len(y) if y.ndim else 'no'} (shape {y.shape}); they must have one row per example")
+    for name, array in ((x_name, X), (y_name, y)):
+        if array.dtype.kind == "f" and not np.isfinite(array).all():
+            bad = np.argwhere(~np.isfinite(array))
+            raise ValueError(f"fit: {name} contains {len(bad)} NaN/Inf values (the first at index "
+                             f"{tuple(int(i) for i in bad[0])}); remove or impute them before training")
+    return X.astype(dtype, copy=False), y
+
+
+def probe(model, loss_fn, X, y, x_name, y_name):
+    """Run the model and the loss on two rows, so shape and label errors surface before training."""
+    was_training = model.training
+    model.eval()  # a probe must not move BatchNorm's running statistics or use up Dropout's random numbers
+    try:
+        with ag.no_grad():
+            output = model(Tensor(X[:2]))
+    except (ValueError, TypeError, IndexError) as error:
+        raise ValueError(f"fit: the model cannot take {x_name} of shape {X.shape}: {error}") from error
+    finally:
+        model.train(was_training)
+    if not isinstance(output, Tensor):
+        raise TypeError(f"fit: the model must return a Tensor, got {type(output).__name__}")
+    if y.dtype.kind in "iu" and y.ndim == 1 and output.ndim == 2 and output.shape[1] > 1:
+        F.class_indices(f"fit ({y_name}; the model has {output.shape[1]} outputs)", y, len(y), output.shape[1])
+    try:
+        with ag.no_grad():
+            loss = loss_fn(output, y[:2])
+    except (ValueError, TypeError, IndexError) as error:
+        raise ValueError(f"fit: loss_fn rejects the model's output (shape {output.shape}) against "
+                         f"{y_name} (shape {y[:2].shape} for two rows): {error}") from error
+    if not isinstance(loss, Tensor) or loss.size != 1:
+        raise ValueError(f"fit: loss_fn must return a one-element Tensor, got "
+                         f"{getattr(loss, 'shape', type(loss).__name__)}; use reduction='mean'")
+    return output.shape
+
+
+def _fail(message, history, restores_best):
+    """Raise the NaN/Inf error; ``restores_best``: early stopping has a best epoch to go back to
+    (not yet during the first epoch, when the last good step's weights are what is left)."""
+    history.stopped_reason = "error: " + message
+    kept = ("the best epoch's weights are restored (early_stopping)" if restores_best
+            else "the weights of the last good step are kept")
+    error = FloatingPointError(f"fit: {message}; training stopped before this step's update and {kept}. "
+                               "Try a lower learning rate, check the data, or find the op with "
+                               "autograd_core.detect_anomaly()")
+    error.history = history
+    raise error
+
+
+def loss_value(loss, where, history, restores_best):
+    value = float(loss.item())
+    if not math.isfinite(value):
+        _fail(f"the loss became {value} at {where}", history, restores_best)
+    return value
+
+
+def parameters_to_check(model, optimizer):
+    """(name, tensor) for the model's parameters and any other ones the optimizer holds."""
+    named = list(model.named_parameters())
+    known = {id(p) for _, p in named}
+    held = list(getattr(optimizer, "params", []))
+    if named and held and not any(id(p) in known for p in held):
+        raise ValueError("fit: the optimizer holds none of the model's parameters (was it built for another "
+                         "model?); create it with e.g. nn.optim.Adam(model.parameters())")
+    extra = [(p.label or f"optimizer parameter {i}", p) for i, p in enumerate(held) if id(p) not in known]
+    return named + extra
+
+
+def gradient_norm(named_params, where, history, restores_best):
+    total, bad = 0.0, []
+    for name, p in named_params:
+        if p.grad is not None:
+            square = float(np.vdot(p.grad, p.grad))
+            if not math.isfinite(square):
+                bad.append(f"'{name}'")
+            total += square
+    if bad:
+        what = f"gradient of {bad[0]} has" if len(bad) == 1 else f"gradients of {', '.join(bad)} have"
+        _fail(f"the {what} NaN/Inf values at {where}", history, restores_best)
+    return math.sqrt(total)

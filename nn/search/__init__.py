@@ -1,0 +1,174 @@
+"""Hyper-parameter search: ``nn.grid_search`` and ``nn.random_search``, run here or scaled out.
+
+Each setting is one *trial*: build a model, ``nn.fit`` it, score it on the validation
+data. Trials are independent and seeded, so they can run one after the other
+(``n_jobs=1``), in parallel processes (``n_jobs=N``, through joblib) or on a Dask cluster
+(``backend=client``), and give the same table every way.
+"""
+import inspect
+import itertools
+import math
+
+import numpy as np
+
+from ..training import evaluate, fit
+from .parallel import run_trials
+from .space import choice, log_uniform, randint, uniform
+
+_FIT_OPTIONS = set(inspect.signature(fit).parameters) - {"model", "loss_fn", "optimizer", "X", "y"}
+
+
+class GridSearchResult:
+    """What a search found.
+
+    - ``results``: one dict per trial, in the order tried, with ``params``, ``score``,
+      ``val_loss``, ``val_acc`` (None without accuracy), ``history`` and ``error`` (None, or
+      why that trial has no score: fit's message when it diverged, or the worker that died;
+      its score is then -inf). No trial is ever dropped;
+    - ``best_params``, ``best_score``, ``best_model`` (trained), ``best_history``.
+    """
+
+    def __init__(self, results, best_index, best_model):
+        self.results = results
+        best = results[best_index]
+        self.best_params, self.best_score = best["params"], best["score"]
+        self.best_history, self.best_model = best["history"], best_model
+
+    def table(self):
+        """The trials as rows (params, then score, val_loss, val_acc, error), best score first;
+        ties keep the order tried."""
+        order = sorted(range(len(self.results)), key=lambda k: -self.results[k]["score"])
+        return [dict(self.results[k]["params"], score=self.results[k]["score"],
+                     val_loss=self.results[k]["val_loss"], val_acc=self.results[k]["val_acc"],
+                     error=self.results[k]["error"]) for k in order]
+
+    def __repr__(self):
+        return (f"GridSearchResult({len(self.results)} settings, best_params={self.best_params}, "
+                f"best_score={self.best_score:.4g})")
+
+
+class _Trial:
+    """One setting's build-fit-score, as a picklable callable (sent to worker processes)."""
+
+    def __init__(self, build_fn, X, y, validation, fit_options, seed):
+        self.build_fn, self.X, self.y, self.validation = build_fn, X, y, validation
+        self.fit_options, self.seed = fit_options, seed
+
+    def __call__(self, index, setting):
+        # The same seed for a trial wherever it runs: a build_fn drawing from numpy's global
+        # generator gets the same draws sequentially, in a process pool or on a Dask worker.
+        np.random.seed((self.seed + index) % 2**32)
+        options = dict(self.fit_options, validation=self.validation)
+        options.update({k: v for k, v in setting.items() if k in _FIT_OPTIONS})
+        built = self.build_fn(**{k: v for k, v in setting.items() if k not in _FIT_OPTIONS})
+        if not isinstance(built, tuple) or len(built) != 3:
+            raise TypeError(f"grid_search: build_fn({setting}) must return (model, loss_fn, optimizer), "
+                            f"got {type(built).__name__}")
+        model, loss_fn, optimizer = built
+        try:
+            history = fit(model, loss_fn, optimizer, self.X, self.y, **options)
+        except FloatingPointError as error:
+            return dict(params=setting, score=-math.inf, val_loss=None, val_acc=None,
+                        history=getattr(error, "history", None), error=str(error)), None
+        val_loss, val_acc = evaluate(model, loss_fn, *self.validation, accuracy=options.get("accuracy", "auto"))
+        score = val_acc if val_acc is not None else -val_loss
+        if math.isnan(score):
+            score = -math.inf  # NaN compares False with everything: it would stay "best" if first
+        return dict(params=setting, score=score, val_loss=val_loss, val_acc=val_acc, history=history,
+                    error=None), model
+
+
+def grid_search(build_fn, param_grid, X, y, validation, epochs=20, batch_size=32, progress=False,
+                n_jobs=1, backend=None, seed=0, **fit_options):
+    """Train one model per combination in ``param_grid`` and score each on ``validation``.
+
+    ``param_grid`` maps names to lists of values. Names that are options of ``nn.fit``
+    (``epochs``, ``batch_size``, ``early_stopping``, ``tol``, ...) go to ``fit``; the others
+    go to ``build_fn(**those)``, which returns ``(model, loss_fn, optimizer)``. The score
+    is the validation accuracy for classification, else minus the validation loss,
+    of the trained model (higher is better; ties keep the first setting). A setting whose
+    training diverges (NaN/Inf loss) is recorded with its error and score -inf, and the
+    search goes on: a too-large learning rate is a normal point of a grid.
+
+    Where trials run: ``n_jobs=1`` here, one after the other; ``n_jobs=N`` (or -1: every
+    core) in N processes through joblib; ``backend=client`` (a ``dask.distributed.Client``)
+    or ``backend="dask"`` (the current client) on a Dask cluster. Each trial seeds numpy's
+    global generator from ``seed`` and its index, and BLAS runs one thread per trial, so
+    every way gives the same results. A trial whose worker dies is retried by Dask; one
+    that cannot be completed is reported with its error, never dropped.
+
+    >>> def build(hidden, lr):
+    ...     model = nn.MLP([64, hidden, 10], seed=0)
+    ...     return model, F.cross_entropy, nn.optim.Adam(model.parameters(), lr=lr)
+    >>> result = nn.grid_search(build, {"hidden": [32, 64], "lr": [1e-3, 1e-2]}, X, y,
+    ...                         validation=(X_val, y_val), epochs=10, n_jobs=2)
+    >>> result.best_params
+    {'hidden': 64, 'lr': 0.01}
+    """
+    grid = _check_space("grid_search", param_grid)
+    for name, values in grid.items():
+        if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__") or not list(values):
+            raise ValueError(f"grid_search: param_grid[{name!r}] must be a non-empty list of values, got {values!r}")
+        grid[name] = list(values)
+    names = list(grid)
+    settings = [dict(zip(names, values)) for values in itertools.product(*(grid[n] for n in names))]
+    return _search("grid_search", build_fn, settings, X, y, validation, epochs, batch_size, progress,
+                   n_jobs, backend, seed, fit_options)
+
+
+def random_search(build_fn, param_space, X, y, validation, n_samples, epochs=20, batch_size=32,
+                  progress=False, n_jobs=1, backend=None, seed=0, **fit_options):
+    """Like ``grid_search``, but ``n_samples`` settings drawn at random from ``param_space``.
+
+    ``param_space`` maps names to a list of values (drawn uniformly) or a distribution:
+    ``nn.search.uniform(lo, hi)``, ``log_uniform(lo, hi)`` (learning rates, penalties) or
+    ``randint(lo, hi)`` (layer sizes, both ends included). The draws come from ``seed``, so
+    a search is repeatable.
+
+    >>> space = {"lr": nn.search.log_uniform(1e-4, 1e-1), "hidden": [32, 64, 128]}
+    >>> result = nn.random_search(build, space, X, y, validation=(X_val, y_val), n_samples=8)
+    """
+    space = _check_space("random_search", param_space)
+    for name, value in space.items():
+        if not hasattr(value, "sample"):
+            if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__") or not list(value):
+                raise ValueError(f"random_search: param_space[{name!r}] must be a non-empty list of values or a "
+                                 f"distribution (nn.search.uniform, log_uniform, randint), got {value!r}")
+            space[name] = choice(list(value))
+    if not isinstance(n_samples, (int, np.integer)) or isinstance(n_samples, bool) or n_samples < 1:
+        raise ValueError(f"random_search: n_samples must be a positive int, got {n_samples!r}")
+    rng = np.random.default_rng(seed)
+    settings = [{name: dist.sample(rng) for name, dist in space.items()} for _ in range(int(n_samples))]
+    return _search("random_search", build_fn, settings, X, y, validation, epochs, batch_size, progress,
+                   n_jobs, backend, seed, fit_options)
+
+
+def _check_space(caller, space):
+    if not isinstance(space, dict) or not space:
+        raise ValueError(f"{caller}: the search space must be a non-empty dict of name -> values")
+    return dict(space)
+
+
+def _search(caller, build_fn, settings, X, y, validation, epochs, batch_size, progress, n_jobs, backend, seed,
+            fit_options):
+    if not callable(build_fn):
+        raise TypeError(f"{caller}: build_fn must be a function returning (model, loss_fn, optimizer), "
+                        f"got {type(build_fn).__name__}")
+    if validation is None:
+        raise ValueError(f"{caller}: validation=(X_val, y_val) is required: settings are compared on it")
+    unknown = set(fit_options) - _FIT_OPTIONS
+    if unknown:
+        raise TypeError(f"{caller}: unknown fit options {sorted(unknown)}; valid ones are {sorted(_FIT_OPTIONS)}")
+    options = dict(fit_options, epochs=epochs, batch_size=batch_size, progress=progress)
+    trial = _Trial(build_fn, X, y, validation, options, seed)
+    outcomes = run_trials(trial, settings, n_jobs=n_jobs, backend=backend)
+    results = [result for result, _ in outcomes]
+    scored = [k for k, r in enumerate(results) if r["score"] > -math.inf]
+    if not scored:
+        raise FloatingPointError(f"{caller}: training diverged for every setting; the first error: "
+                                 f"{results[0]['error']}")
+    best_index = max(scored, key=lambda k: (results[k]["score"], -k))  # ties: the first tried
+    return GridSearchResult(results, best_index, outcomes[best_index][1])
+
+
+__all__ = ["grid_search", "random_search", "GridSearchResult", "uniform", "log_uniform", "randint", "choice"]

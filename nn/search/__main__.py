@@ -1,0 +1,193 @@
+"""``python -m nn.search``: a hyper-parameter search over MLPs, here, in processes or on a Dask cluster.
+
+    python -m nn.search --dataset digits --grid lr=0.1,0.01,0.001 hidden=32,64,128:64 weight_decay=0,1e-4
+    python -m nn.search --data mine.csv --target label --grid lr=0.01,0.001 --jobs 2
+    python -m nn.search --dataset digits --samples 12 --grid lr=log:1e-4:1e-1 hidden=int:16:128
+    python -m nn.search --dataset digits --grid lr=0.1,0.01 --scheduler tcp://10.0.0.5:8786
+
+``--grid`` takes NAME=VALUES: a comma-separated list (``hidden`` lists layer sizes joined by
+``:``, so ``128:64`` is two layers); with ``--samples K`` also ``log:LO:HI``, ``range:LO:HI`` and
+``int:LO:HI`` to draw from. Names: lr, hidden, weight_decay, activation, optimizer, batch_size.
+Writes into ``--out``: ``results.csv`` (one row per trial, best first), ``search.png`` and
+``best/`` (the best model retrained in full, as ``python -m nn.train`` writes a run).
+"""
+import argparse
+import csv
+import io
+import math
+import os
+import sys
+import time
+
+from .. import functional as F
+from ..layers import MLP
+from ..serialization import atomic_write, save
+from ..tables import load_splits
+from ..train import OPTIMIZERS, new_run_folder
+from . import grid_search, log_uniform, randint, random_search, uniform
+
+PARAMETERS = {"lr": float, "weight_decay": float, "hidden": "layers", "activation": str, "optimizer": str,
+              "batch_size": int}
+CHOICES = {"activation": ("relu", "tanh", "sigmoid"), "optimizer": tuple(sorted(OPTIMIZERS))}
+DISTRIBUTIONS = {"log": log_uniform, "range": uniform, "int": randint}
+
+
+def parse_value(name, text):
+    """One grid value of parameter ``name`` from its text (``128:64`` is a list of layer sizes)."""
+    kind = PARAMETERS[name]
+    try:
+        if kind == "layers":
+            value = [int(part) for part in text.split(":")] if text else []
+            if any(n < 1 or n > 100_000 for n in value):
+                raise ValueError
+            return value
+        value = kind(text)
+    except ValueError:
+        raise ValueError(f"--grid {name}: {text!r} is not a valid value") from None
+    if name in CHOICES and value not in CHOICES[name]:
+        raise ValueError(f"--grid {name}: {text!r} is not one of {', '.join(CHOICES[name])}")
+    if kind is float and (not math.isfinite(value) or value < 0 or (name == "lr" and value == 0)):
+        raise ValueError(f"--grid {name}: {text!r} must be a finite number {'> 0' if name == 'lr' else '>= 0'}")
+    if name == "batch_size" and value < 1:
+        raise ValueError(f"--grid batch_size: {text!r} must be >= 1")
+    return value
+
+
+def parse_grid(items, sampling):
+    """``{name: [values] or distribution}`` from the ``NAME=VALUES`` words of ``--grid``."""
+    space = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        if not sep or name not in PARAMETERS:
+            raise ValueError(f"--grid: expected NAME=VALUES with NAME one of {', '.join(PARAMETERS)}, got {item!r}")
+        if name in space:
+            raise ValueError(f"--grid: {name} is given twice")
+        kind, _, bounds = text.partition(":")
+        if kind in DISTRIBUTIONS and name != "hidden" or (name == "hidden" and kind == "int"):
+            if not sampling:
+                raise ValueError(f"--grid {name}: {text!r} is a range to draw from; add --samples K")
+            lo, _, hi = bounds.partition(":")
+            try:
+                number = int if kind == "int" else float
+                space[name] = DISTRIBUTIONS[kind](number(lo), number(hi))
+            except ValueError as error:
+                raise ValueError(f"--grid {name}: {text!r}: {error}") from None
+            continue
+        space[name] = [parse_value(name, part) for part in text.split(",")]
+    return space
+
+
+def parse_args(argv=None):
+    """The command line's flags (see ``python -m nn.search --help``)."""
+    parser = argparse.ArgumentParser(prog="python -m nn.search", description=__doc__.split("\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog="\n".join(__doc__.split("\n")[2:]))
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--dataset", choices=("digits", "moons"), default=None)
+    source.add_argument("--data", default=None, help="a .csv (header row), .npz (X, y) or .npy of features")
+    parser.add_argument("--target", default=None, help="the .csv column to predict (default: the last)")
+    parser.add_argument("--grid", nargs="+", required=True, metavar="NAME=VALUES")
+    parser.add_argument("--samples", type=int, default=None, help="random search: draw this many settings")
+    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--patience", type=int, default=5, help="early stopping in each trial (0: off)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--jobs", type=int, default=1, help="parallel worker processes (-1: every core)")
+    parser.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                        help="run the trials on this Dask scheduler's workers")
+    parser.add_argument("--out", default=None, help="output folder (default: runs/search-<timestamp>)")
+    args = parser.parse_args(argv)
+    try:
+        args.space = parse_grid(args.grid, args.samples is not None)
+    except ValueError as error:
+        parser.error(str(error))
+    checks = [("--epochs", args.epochs >= 1, ">= 1"), ("--patience", args.patience >= 0, ">= 0"),
+              ("--seed", 0 <= args.seed < 2**32, "in 0..2**32-1"),
+              ("--jobs", args.jobs == -1 or 1 <= args.jobs <= 256, "-1 or 1..256"),
+              ("--samples", args.samples is None or 1 <= args.samples <= 10_000, "in 1..10000")]
+    for flag, ok, rule in checks:
+        if not ok:
+            parser.error(f"{flag} must be {rule}, got {getattr(args, flag[2:].replace('-', '_'))}")
+    if args.scheduler and args.jobs != 1:
+        parser.error("--jobs and --scheduler exclude each other: the cluster's workers are the parallelism")
+    if args.target and not args.data:
+        parser.error("--target names a column of --data FILE")
+    if args.out and os.path.exists(args.out) and not os.path.isdir(args.out):
+        parser.error(f"--out {args.out} exists and is not a folder")
+    return args
+
+
+class Builder:
+    """``build(**setting) -> (model, loss, optimizer)`` for MLPs of the data's sizes (picklable)."""
+
+    def __init__(self, n_in, n_out, seed):
+        self.n_in, self.n_out, self.seed = n_in, n_out, seed
+
+    def __call__(self, lr=None, hidden=(64,), weight_decay=0.0, activation="relu", optimizer="adam"):
+        hidden = [hidden] if isinstance(hidden, int) else hidden  # int:LO:HI draws one layer's size
+        model = MLP([self.n_in, *hidden, self.n_out], activation=activation, seed=self.seed)
+        lr = lr if lr is not None else (1e-3 if optimizer == "adam" else 0.05)
+        return model, F.cross_entropy, OPTIMIZERS[optimizer](model.parameters(), lr=lr, weight_decay=weight_decay)
+
+
+def write_results(rows, path):
+    """``results.csv``: the trials, best first (layer lists as ``128:64``)."""
+    columns = list(rows[0])
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([":".join(map(str, v)) if isinstance(v, list) else "" if v is None else v
+                         for v in (row[c] for c in columns)])
+    atomic_write(path, lambda f: f.write(buffer.getvalue().encode("utf-8")))
+
+
+def main(argv=None):
+    """Run the search and write its folder; returns the exit code."""
+    args = parse_args(argv)
+    try:
+        splits = load_splits(dataset=None if args.data else args.dataset or "digits", data=args.data,
+                             target=args.target, seed=args.seed)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if splits.task != "classification":
+        print("error: python -m nn.search trains classifiers; the target of --data holds fractional numbers",
+              file=sys.stderr)
+        return 2
+    (X_train, y_train), validation = splits.train, splits.validation
+    builder = Builder(X_train.shape[1], splits.n_outputs, args.seed)
+    backend = None
+    if args.scheduler:
+        try:
+            from distributed import Client
+        except ImportError:
+            print("error: --scheduler needs dask.distributed: pip install -e '.[distributed]'", file=sys.stderr)
+            return 2
+        backend = Client(args.scheduler, timeout=10)
+    options = dict(X=X_train, y=y_train, validation=validation, epochs=args.epochs, seed=args.seed,
+                   n_jobs=args.jobs, backend=backend, early_stopping=args.patience or None)
+    out = args.out or new_run_folder(os.path.join("runs", "search"))
+    start = time.perf_counter()
+    if args.samples is None:
+        result = grid_search(builder, args.space, **options)
+    else:
+        result = random_search(builder, args.space, n_samples=args.samples, **options)
+    seconds = time.perf_counter() - start
+    os.makedirs(out, exist_ok=True)
+    rows = result.table()
+    write_results(rows, os.path.join(out, "results.csv"))
+    import viz  # lazily: nn never imports viz at load
+
+    viz.plot_search(rows, os.path.join(out, "search.png"))
+    best = os.path.join(out, "best")
+    os.makedirs(best, exist_ok=True)
+    save(result.best_model, os.path.join(best, "model.npz"))
+    result.best_history.to_json(os.path.join(best, "history.json"))
+    viz.plot_history(result.best_history, os.path.join(best, "curves.png"))
+    print(f"{len(rows)} trials in {seconds:.1f} s; best {result.best_params} "
+          f"(validation score {result.best_score:.4f}); wrote results.csv, search.png, best/ to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""Where a search's trials run: here, in a process pool (joblib), or on a Dask cluster.
+
+Every way calls the same ``trial(index, setting)`` with BLAS on one thread, so the results
+are the same; only the place differs. A trial whose process dies is tried once more (Dask:
+as often as its scheduler allows) and then reported as a failed trial, never dropped.
+"""
+import math
+import os
+
+from threadpoolctl import threadpool_limits
+
+
+def run_trials(trial, settings, n_jobs=1, backend=None):
+    """``[(result, model), ...]`` for ``trial(k, settings[k])``, in the order of ``settings``."""
+    if backend is not None:
+        return _on_dask(trial, settings, _dask_client(backend))
+    jobs = _job_count(n_jobs)
+    if jobs == 1 or len(settings) == 1:
+        return [_run_one(trial, k, s) for k, s in enumerate(settings)]
+    return _in_processes(trial, settings, min(jobs, len(settings)))
+
+
+def _run_one(trial, index, setting):
+    # One BLAS thread: trials are the parallelism, and results must not depend on the thread count.
+    with threadpool_limits(limits=1, user_api="blas"):
+        return trial(index, setting)
+
+
+def _failed(setting, why):
+    return dict(params=setting, score=-math.inf, val_loss=None, val_acc=None, history=None, error=why), None
+
+
+def _job_count(n_jobs):
+    if not isinstance(n_jobs, int) or isinstance(n_jobs, bool) or n_jobs == 0 or n_jobs < -1:
+        raise ValueError(f"grid_search: n_jobs must be a positive int or -1 (every core), got {n_jobs!r}")
+    return os.cpu_count() or 1 if n_jobs == -1 else n_jobs
+
+
+def _in_processes(trial, settings, workers):
+    try:
+        from joblib.externals.loky import get_reusable_executor
+        from joblib.externals.loky.process_executor import BrokenProcessPool
+    except ImportError:
+        raise ImportError("grid_search: n_jobs > 1 runs trials in processes through joblib, which is not "
+                          "installed; pip install -e '.[distributed]' (or pass n_jobs=1)") from None
+    outcomes = [None] * len(settings)
+    pending = list(range(len(settings)))
+    for attempt in (1, 2):  # a pool broken by a dying worker is replaced once
+        executor = get_reusable_executor(max_workers=workers, reuse=attempt == 1)
+        futures = {k: executor.submit(_run_one, trial, k, settings[k]) for k in pending}
+        pending = []
+        for k, future in futures.items():
+            try:
+                outcomes[k] = future.result()
+            except BrokenProcessPool as error:
+                if attempt == 2:
+                    outcomes[k] = _failed(settings[k], f"the worker process died running this trial ({error})")
+                else:
+                    pending.append(k)
+        if not pending:
+            break
+    return outcomes
+
+
+def _dask_client(backend):
+    try:
+        from distributed import Client, get_client
+    except ImportError:
+        raise ImportError("grid_search: backend='dask' needs dask.distributed, which is not installed; "
+                          "pip install -e '.[distributed]'") from None
+    if isinstance(backend, Client):
+        return backend
+    if backend == "dask":
+        try:
+            return get_client()
+        except ValueError:
+            raise ValueError("grid_search: backend='dask' found no Dask client; create one first "
+                             "(dask.distributed.Client('tcp://host:8786')) or pass it as backend=") from None
+    raise ValueError(f"grid_search: backend must be None, 'dask' or a dask.distributed.Client, got {backend!r}")
+
+
+def _on_dask(trial, settings, client):
+    from distributed import KilledWorker
+
+    # The trial (with the data) travels inside each task, not scattered once: scattered data
+    # lives on workers, and a dying worker would take it, and every trial waiting on it, along.
+    futures = client.map(_run_one, [trial] * len(settings), range(len(settings)), settings, pure=False)
+    outcomes = []
+    for setting, future in zip(settings, futures):
+        try:
+            outcomes.append(future.result())
+        except KilledWorker as error:  # the scheduler already retried it on other workers
+            outcomes.append(_failed(setting, f"Dask workers died running this trial ({error})"))
+    return outcomes

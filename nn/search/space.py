@@ -1,0 +1,75 @@
+"""Distributions for ``nn.random_search``: each draws one value from a numpy Generator."""
+import math
+
+
+class _Distribution:
+    def __repr__(self):
+        return f"{type(self).__name__.lstrip('_').lower()}{self._args()}"
+
+
+class uniform(_Distribution):  # noqa: N801 (a lower-case factory name, like numpy's)
+    """A float drawn uniformly from [lo, hi]: ``uniform(0, 1e-3)``."""
+
+    def __init__(self, lo, hi):
+        self.lo, self.hi = _bounds("uniform", lo, hi)
+
+    def sample(self, rng):
+        return float(rng.uniform(self.lo, self.hi))
+
+    def _args(self):
+        return (self.lo, self.hi)
+
+
+class log_uniform(_Distribution):  # noqa: N801
+    """A float whose log is uniform in [log lo, log hi]: learning rates, ``log_uniform(1e-4, 1e-1)``."""
+
+    def __init__(self, lo, hi):
+        self.lo, self.hi = _bounds("log_uniform", lo, hi)
+        if not self.lo > 0:
+            raise ValueError(f"log_uniform: bounds must be > 0, got {lo!r}, {hi!r}")
+
+    def sample(self, rng):
+        return float(math.exp(rng.uniform(math.log(self.lo), math.log(self.hi))))
+
+    def _args(self):
+        return (self.lo, self.hi)
+
+
+class randint(_Distribution):  # noqa: N801
+    """An int drawn uniformly from lo..hi, both included: ``randint(16, 128)``."""
+
+    def __init__(self, lo, hi):
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (lo, hi)) or lo > hi:
+            raise ValueError(f"randint: bounds must be ints with lo <= hi, got {lo!r}, {hi!r}")
+        self.lo, self.hi = lo, hi
+
+    def sample(self, rng):
+        return int(rng.integers(self.lo, self.hi + 1))
+
+    def _args(self):
+        return (self.lo, self.hi)
+
+
+class choice(_Distribution):  # noqa: N801
+    """One of ``values``, each equally likely: ``choice([32, 64, 128])``."""
+
+    def __init__(self, values):
+        self.values = list(values)
+        if not self.values:
+            raise ValueError("choice: needs at least one value")
+
+    def sample(self, rng):
+        return self.values[int(rng.integers(len(self.values)))]
+
+    def _args(self):
+        return (self.values,)
+
+
+def _bounds(name, lo, hi):
+    try:
+        lo, hi = float(lo), float(hi)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: bounds must be numbers, got {lo!r}, {hi!r}") from None
+    if not (math.isfinite(lo) and math.isfinite(hi)) or lo > hi:
+        raise ValueError(f"{name}: bounds must be finite with lo <= hi, got {lo!r}, {hi!r}")
+    return lo, hi

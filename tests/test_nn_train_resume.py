@@ -1,0 +1,79 @@
+"""python -m nn.train --resume: a run stopped after some epochs (or by SIGTERM) and resumed ends with exactly
+the weights and history of an uninterrupted run."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+ENV = dict(os.environ, PYTHONPATH=os.pathsep.join([os.getcwd(), os.environ.get("PYTHONPATH", "")]))
+BASE = ["--dataset", "moons", "--hidden", "8", "--lr", "0.01", "--patience", "3", "--no-progress", "--seed", "3"]
+
+
+def train(*args):
+    return subprocess.run([sys.executable, "-m", "nn.train", *args], capture_output=True, text=True, env=ENV,
+                          timeout=300)
+
+
+def same_run(a, b):
+    with np.load(a / "model.npz") as x, np.load(b / "model.npz") as y:
+        assert sorted(x.files) == sorted(y.files)
+        for name in x.files:
+            if name != "__model__":
+                np.testing.assert_array_equal(x[name], y[name], err_msg=name)
+    history_a, history_b = (json.loads((f / "history.json").read_text()) for f in (a, b))
+    for key in ("train_loss", "val_loss", "val_acc", "best_epoch"):
+        assert history_a[key] == history_b[key], key
+
+
+@pytest.fixture(scope="module")
+def whole(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("whole") / "run"
+    done = train(*BASE, "--epochs", "8", "--out", str(folder))
+    assert done.returncode == 0, done.stderr
+    return folder
+
+
+def test_three_epochs_then_resumed_to_eight_equal_eight(whole, tmp_path):
+    part = tmp_path / "run"
+    assert train(*BASE, "--epochs", "3", "--out", str(part)).returncode == 0
+    done = train("--resume", str(part), "--epochs", "8", "--no-progress")
+    assert done.returncode == 0, done.stderr
+    same_run(whole, part)
+    record = json.loads((part / "run.json").read_text())
+    assert record["status"] == "completed" and record["resumed"] and record["settings"]["epochs"] == 8
+
+
+def test_a_run_stopped_by_sigterm_resumes_to_the_same_weights(whole, tmp_path):
+    part = tmp_path / "run"
+    slow = [*BASE, "--epochs", "8", "--batch-size", "1", "--out", str(part)]  # ~0.3 s an epoch
+    reference = tmp_path / "reference"
+    assert train(*[a if a != str(part) else str(reference) for a in slow]).returncode == 0
+    process = subprocess.Popen([sys.executable, "-m", "nn.train", *slow], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env=ENV)
+    deadline = time.monotonic() + 120
+    while not (part / "checkpoint.npz").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 143, stderr
+    record = json.loads((part / "run.json").read_text())
+    assert record["status"] == "interrupted" and record["metrics"]["epochs_run"] < 8
+    done = train("--resume", str(part), "--no-progress")
+    assert done.returncode == 0, done.stderr
+    same_run(reference, part)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--resume", "{missing}"], "no readable run.json of a run"),
+    (["--resume", "{run}", "--lr", "0.1"], "--resume continues a run with its own settings; drop --lr"),
+    (["--resume", "{run}", "--epochs", "0"], "--epochs must be >= 1"),
+])
+def test_resume_usage_errors(whole, tmp_path, args, message):
+    args = [a.format(missing=tmp_path / "nothing", run=whole) for a in args]
+    done = train(*args)
+    assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
