@@ -41,10 +41,10 @@ _BOOLEAN_UFUNCS = {u for u in vars(np).values() if isinstance(u, np.ufunc) and u
 # What to write instead, for ufuncs a user is likely to reach for.
 _INSTEAD = {
     "expm1": "ag.exp(t) - 1", "log1p": "ag.log(1 + t)", "log2": "ag.log(t) / np.log(2)",
-    "log10": "ag.log(t) / np.log(10)", "exp2": "2 ** t", "cbrt": "t ** (1 / 3)", "divide": "t / u",
+    "log10": "ag.log(t) / np.log(10)", "exp2": "2 ** t", "cbrt": "t ** (1 / 3)",
     "sinh": "(ag.exp(t) - ag.exp(-t)) / 2", "cosh": "(ag.exp(t) + ag.exp(-t)) / 2",
-    "sign": "np.sign(t.data) (a constant: its gradient is zero)", "dot": "ag.matmul(a, b) or a @ b",
-    "fmax": "ag.maximum", "fmin": "ag.minimum", "clip": "t.clamp(min, max)", "cumsum": "ag.stack([t[:i + 1].sum() for i in range(len(t))])",
+    "sign": "np.sign(t.data) (a constant: its gradient is zero)", "fmax": "ag.maximum", "fmin": "ag.minimum",
+    "cumsum": "ag.stack([t[:i + 1].sum() for i in range(len(t))])",
 }
 
 

@@ -200,3 +200,10 @@ def test_engine_nn_viz_and_compile_never_compare_tensors_with_eq(monkeypatch):
     optimizer = nn.optim.SGD(model.parameters(), lr=0.1)
     model(data).sum().backward()
     optimizer.step()
+    X, y = nn.datasets.make_moons(64, seed=0)  # fit, BatchNorm1d, Dropout, AdamW, a scheduler
+    net = nn.Sequential(nn.Linear(2, 8, seed=0), nn.BatchNorm1d(8), nn.ReLU(), nn.Dropout(0.1, seed=0),
+                        nn.Linear(8, 2, seed=1))
+    adamw = nn.optim.AdamW(net.parameters(), lr=0.01)
+    history = nn.fit(net, nn.CrossEntropyLoss(), adamw, X, y, epochs=2, batch_size=16, validation=(X, y),
+                     progress=False, scheduler=nn.optim.lr_scheduler.StepLR(adamw, step_size=1))
+    assert len(history.val_acc) == 2
