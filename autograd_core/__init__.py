@@ -15,12 +15,13 @@ from .functions import (abs, as_tensor, concatenate, exp, log, log_softmax, logs
 from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad, scope, set_grad_enabled
 from .gradcheck import gradcheck
 from .primitives import PRIMITIVES, Primitive
+from .primitives import sum_to
 from .tensor import Tensor
 from .walk import walk
 
 __all__ = [
     "Tensor", "grad", "gradcheck", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-    "detect_anomaly", "scope", "walk", "Primitive", "PRIMITIVES", "as_tensor",
+    "detect_anomaly", "scope", "walk", "Primitive", "PRIMITIVES", "sum_to", "as_tensor",
     "exp", "log", "sigmoid", "tanh", "relu", "abs", "sqrt", "sum", "mean", "max", "reshape",
     "transpose", "softmax", "log_softmax", "logsumexp", "matmul", "maximum", "minimum", "where",
     "concatenate", "stack", "compile", "CompileWarning", "CompileError",

@@ -4,6 +4,8 @@ Every operation goes through ``_record`` (``Tensor.apply`` for extensions), whic
 forward and, when some input requires a gradient and grad mode is on, records the
 op on the output. ``backward()`` (engine.py) then walks those records in reverse.
 """
+from types import MappingProxyType
+
 import numpy as np
 
 from . import engine
@@ -153,9 +155,15 @@ class Tensor:
                        doc="True for tensors the user made (or made without recording).")
     op = property(lambda self: self._prim.name if self._prim else None,
                   doc="Name of the primitive that produced this tensor, None for leaves.")
+    prim = property(lambda self: self._prim,
+                    doc="The primitive class that produced this tensor (``ag.PRIMITIVES[t.op]``), None for leaves.")
     parents = property(lambda self: self._parents, doc="The inputs of the op that produced it.")
+    params = property(lambda self: MappingProxyType(self._params),
+                      doc="Non-tensor arguments of that op (axes, shapes, index), read-only.")
     op_params = property(lambda self: dict(self._params or {}),
-                         doc="Non-tensor arguments of that op (axes, shapes, index).")
+                         doc="A copy of ``params`` as a dict.")
+    version = property(lambda self: self._version,
+                       doc="Changes whenever the values change in place (``.data =``, ``+=``): compare two readings.")
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
