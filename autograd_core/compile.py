@@ -37,8 +37,8 @@ values (``if loss.item() > 1``) and which tensors fn reads are fixed by the trac
 numbers fn reads from outside its arguments or from values (``.item()``, ``.data``, numpy
 on an argument) are constants of the trace. A constant that differs between two traces
 is caught (a ``CompileWarning``, then define-by-run); one that never differed while its
-sources changed is not. The max shift of softmax / log_softmax / logsumexp is recognised
-and recomputed. Side effects of fn (printing, random numbers) happen in traced calls
+sources changed is not. The max shift of softmax / log_softmax / logsumexp is an op of
+the graph (``max_shift``, detached), so it is recomputed. Side effects of fn (printing, random numbers) happen in traced calls
 only. Buffers (about one step's activations and gradients) stay allocated between calls;
 a compiled function is not re-entrant or thread-safe.
 
@@ -54,7 +54,7 @@ import warnings
 
 import numpy as np
 
-from .engine import MutationClock
+from .engine import MutationClock, accumulate_grad
 from .engine import grad as _engine_grad
 from .grad_mode import state
 from .replay import MISS, Plan
@@ -129,22 +129,15 @@ class Compiled:
         plan = self._last
         if plan is not None and not self.check and state.grad_enabled and not state.anomaly:
             try:
-                result = plan.run(args)
+                loss = plan.run(args)  # guards, forward, backward, .grad delivered
             except Exception as error:  # noqa: BLE001 (a bad value: define-by-run raises the engine's error)
                 return self._replay_failed(plan, args, error)
-            if result is not MISS:  # the hot path, inlined (_finish)
-                plan.deliver(result[1])
+            if loss is not MISS:
                 self.replay_count += 1
-                loss = _new_tensor(Tensor)
-                loss._data = result[0]
-                return loss
+                return Tensor(loss)
         return self._call(args)
 
     # ------------------------------------------------------------------------ paths
-    def _finish(self, plan, result):
-        plan.deliver(result[1])
-        self.replay_count += 1
-        return _detached(result[0])
 
     def _define_by_run(self, args):
         loss = _check_loss(self.fn(*args))
@@ -170,7 +163,7 @@ class Compiled:
                 del self._entries[next(iter(self._entries))]
             entry = self._entries[key] = _Entry()
         if entry.fallback is None:
-            nonleaf = [k for k, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad and a._prim]
+            nonleaf = [k for k, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad and a.prim]
             if nonleaf:
                 self._give_up(entry, f"argument {nonleaf[0]} requires grad but is the output of '{args[nonleaf[0]].op}' "
                               "(a graph built outside fn); pass a leaf, detach() it, or compute it inside fn")
@@ -178,14 +171,15 @@ class Compiled:
             return self._define_by_run(args)
         if entry.plan is not None:
             try:
-                result = entry.plan.run(args)
+                result = (entry.plan.trial if self.check else entry.plan.run)(args)
             except Exception as error:  # noqa: BLE001
                 return self._replay_failed(entry.plan, args, error)
             if result is not MISS:
                 if self.check:
                     return self._checked(entry.plan, args, result)
                 self._last = entry.plan
-                return self._finish(entry.plan, result)
+                self.replay_count += 1
+                return Tensor(result)
             if not entry.reference.still_holds():  # a tensor fn reads changed shape/dtype/requires_grad
                 entry = self._entries[key] = _Entry()
         return self._trace(entry, args)
@@ -203,7 +197,7 @@ class Compiled:
         else:
             tape, reason = _attempt(Tape, loss, args, call_args)
         if tape is not None and not tape.loss_needs_grad:
-            Tensor(loss._data).backward()  # the engine's own 'does not require grad' error
+            loss.detach().backward()  # the engine's own 'does not require grad' error
         if tape is not None and entry.reference is not None:
             if not entry.reference.still_holds():
                 entry.__init__()  # a tensor fn reads changed shape, dtype or requires_grad: start afresh
@@ -217,7 +211,7 @@ class Compiled:
         if entry.reference is None or entry.plan is not None:
             loss.backward()
         else:  # two tapes agree: generate the plan, and use it only if it reproduces this call
-            grads = [g._data for g in _engine_grad(loss, tape.leaves, allow_unused=True)]
+            grads = [g.data for g in _engine_grad(loss, tape.leaves, allow_unused=True)]
             entry.plan, reason = _attempt(self._adopt, tape, entry.reference, args, loss, grads)
             _deliver(tape.leaves, grads)
             if reason is not None:
@@ -229,10 +223,10 @@ class Compiled:
     def _adopt(self, tape, reference, args, loss, grads):
         externals = [a is b for a, b in zip(tape.constants, reference.constants)]
         plan = Plan(tape, args, externals, getattr(self.fn, "__qualname__", "fn"))
-        result = plan.run(args)
+        result = plan.trial(args)
         if result is MISS:
             raise Unsupported("the plan's guards reject the call it was made from (a bug in compile)")
-        problem = _difference([("the loss", result[0], loss._data)] + [
+        problem = _difference([("the loss", result[0], loss.data)] + [
             (_name(t), got, want) for t, got, want in zip(tape.leaves, result[1], grads)])
         if problem:
             raise Unsupported(f"the replay differs from define-by-run on {problem} (a bug in compile: please report)")
@@ -248,14 +242,14 @@ class Compiled:
         tape.strip()  # no graph or argument arrays kept alive between calls
         if entry.plan is not None:
             entry.plan.pin({(kind, j): arg_array(args[j]) if kind == "arg" else
-                            (tape.leaves if kind == "leaf" else tape.constants)[j]._version
+                            (tape.leaves if kind == "leaf" else tape.constants)[j].version
                             for kind, j in entry.snapshot})
 
     def _checked(self, plan, args, result):
         """check=True: the plan's result beside define-by-run's; the latter's gradients are kept."""
         loss = _check_loss(self.fn(*args))
-        grads = [g._data for g in _engine_grad(loss, plan.leaves, allow_unused=True)]
-        problem = _difference([("the loss", result[0], loss._data)] + [
+        grads = [g.data for g in _engine_grad(loss, plan.leaves, allow_unused=True)]
+        problem = _difference([("the loss", result[0], loss.data)] + [
             (_name(t), got, want) for t, got, want in zip(plan.leaves, result[1], grads)])
         if problem:
             raise CompileError(f"compile(check=True): the replay differs from define-by-run on {problem}: fn's "
@@ -280,7 +274,7 @@ def _signature(args):
         array = arg_array(a)
         alias = None if array is None else first.setdefault(id(array), k)  # fn(X, X) is not fn(X, Z)
         if isinstance(a, Tensor):  # a leaf is the tensor itself (the plan holds it: its id stays unique)
-            key.append((type(a), a.shape, a.dtype, id(a) if a.requires_grad else False, a._prim is None, alias))
+            key.append((type(a), a.shape, a.dtype, id(a) if a.requires_grad else False, a.prim is None, alias))
         elif isinstance(a, np.ndarray):
             key.append((type(a), a.shape, a.dtype, alias))
         elif a is None or type(a) in (bool, int, float, str):
@@ -295,7 +289,7 @@ def _stand_in(a):
     """A float tensor argument that needs no gradient is traced through a stand-in that requires grad,
     so the ops fn applies to it are recorded too (its gradient is never computed by the plan)."""
     if isinstance(a, Tensor) and not a.requires_grad and a.dtype.kind == "f":
-        return Tensor(a._data, requires_grad=True, label=a.label)
+        return Tensor(a.data, requires_grad=True, label=a.label)
     return a
 
 
@@ -317,20 +311,8 @@ def _check_loss(loss):
 
 
 def _deliver(leaves, grads):
-    for t, g in zip(leaves, grads):  # fresh arrays from the engine: kept, or added (+=)
-        if t.grad is None:
-            t.grad = g
-        else:
-            t.grad += g
-
-
-def _detached(array):
-    t = _new_tensor(Tensor)  # a plain leaf: the class defaults say no grad, no graph
-    t._data = array
-    return t
-
-
-_new_tensor = object.__new__
+    for t, g in zip(leaves, grads):  # fresh arrays from the engine's grad()
+        accumulate_grad(t, g)
 
 
 def _name(t):

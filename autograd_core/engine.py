@@ -229,7 +229,10 @@ def _inputs_needing_grad(parents):
     return sum(1 for p in parents if p.requires_grad)
 
 
-def _accumulate_into_grad(t, g, shared):
+def accumulate_grad(t, g, shared=False):
+    """Add gradient ``g`` into ``t.grad`` as backward does: a first gradient is kept as it is when
+    nobody else holds it (``shared`` False) and it is a plain writable array, else copied; later
+    ones are added in place (``+=``). ag.compile delivers its gradients through here too."""
     if isinstance(g, np.generic):
         g = np.asarray(g)
     elif not isinstance(g, np.ndarray):
@@ -242,6 +245,9 @@ def _accumulate_into_grad(t, g, shared):
         t.grad = g if keep else g.copy()
     else:
         t.grad += g
+
+
+_accumulate_into_grad = accumulate_grad
 
 
 # ---------------------------------------------------------------------------------- anomaly mode

@@ -1,4 +1,7 @@
 """The public graph API that nn, viz and ag.compile read: t.prim, t.parents, t.params, t.version, ag.sum_to."""
+import pathlib
+import re
+
 import numpy as np
 import pytest
 
@@ -57,3 +60,11 @@ def test_viz_reads_the_public_sum_to():
     y = Tensor(np.ones((4, 3))) + b
     np.testing.assert_array_equal(viz.gradients.edge_vjp(y, 1, np.ones((4, 3))), [4.0, 4.0, 4.0])
 
+
+
+def test_compile_files_read_no_private_tensor_fields():
+    root = pathlib.Path(ag.__file__).parent
+    private = re.compile(r"\._data|\._prim|\._parents|\._params|\._version")
+    for name in ("compile.py", "tape.py", "replay.py"):
+        hits = [line for line in (root / name).read_text().splitlines() if private.search(line)]
+        assert hits == [], f"{name} reads private Tensor fields: {hits}"
