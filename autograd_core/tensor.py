@@ -12,7 +12,7 @@ from . import engine
 from .engine import MutationClock
 from .grad_mode import state
 from .primitives import (Abs, Add, Astype, BroadcastTo, Div, Exp, Getitem, Log, Matmul, Max,
-                         Maximum, MaxShift, Mul, Neg, Pow, Relu, Reshape, Sigmoid, Sub, Sum, Tanh,
+                         MaxShift, Maximum, Mul, Neg, Pow, Relu, Reshape, Sigmoid, Sub, Sum, Tanh,
                          Transpose)
 
 _PYTHON_SCALARS = (bool, int, float)
