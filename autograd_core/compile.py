@@ -1,9 +1,8 @@
 """``ag.compile(fn)``: trace a training step, then replay it as a flat list of numpy calls.
 
-``fn(*args)`` builds a graph and returns a one-element loss Tensor. ``compiled(*args)``
-does what ``fn(*args).backward()`` does (every leaf's ``.grad`` accumulates, ``+=``,
-with the same values: bitwise, up to the order in which 3+ paths' gradients are summed)
-and returns the loss as a new Tensor without a graph::
+``fn(*args)`` builds a graph and returns a one-element loss Tensor. ``compiled(*args)`` does what
+``fn(*args).backward()`` does (every leaf's ``.grad`` accumulates, ``+=``, with the same values: bitwise,
+up to the order in which 3+ paths' gradients are summed) and returns the loss as a Tensor without a graph::
 
     step = ag.compile(lambda X, Y: -(model_logits(X).log_softmax() * Y).sum() / len(X))
     for X, Y in batches:
@@ -11,43 +10,35 @@ and returns the loss as a new Tensor without a graph::
         for p in params:
             p.data -= lr * p.grad; p.grad = None
 
-**How.** The first two calls run ``fn`` define-by-run and record what it did (a tape;
-tensor arguments that need no gradient are traced as if they did, so the ops applied to
-them are recorded too). When two tapes agree (the same ops, wiring, shapes, dtypes,
-leaves and constants), the second call generates the plan, straight-line numpy code:
-ops write into buffers kept between calls, backward is pruned to the gradients that
-reach a leaf, sum_to and casts are decided from the shapes, and gradients of constant
-subgraphs (the ``/ n``, ``-`` and ``.sum()`` of a loss) are baked in. The plan is
-adopted only after it reproduced that call's define-by-run gradients. Later calls run
-it: no Tensor made, no graph walked. ``compiled.source`` shows the code.
+**How.** The first two calls run ``fn`` define-by-run and record a tape (tensor arguments that need no
+gradient are traced as if they did, so the ops applied to them are recorded too). When two tapes agree
+(ops, wiring, shapes, dtypes, leaves, constants), the second call generates the plan: each op written by
+its primitive's lowering into buffers kept between calls, backward pruned to the gradients that reach a
+leaf, sum_to and casts decided from the shapes, gradients of constant subgraphs (the ``/ n``, ``-`` and
+``.sum()`` of a loss) baked in. The plan is adopted only after it reproduced that call's define-by-run
+gradients; later calls run it (no Tensor per op, no graph walked). ``compiled.source`` shows the code.
 
-**Guarded** (checked every call; a change means a new trace, or define-by-run):
-- the arguments: Tensor or ndarray, shape, dtype, ``requires_grad``, and which of them
-  are the same array; Python values (numbers, strings, None) by value. Tensors that
-  require grad (arguments or read by fn: the leaves) by identity, shape, dtype and
-  ``requires_grad``; their values are read afresh each call. Up to ``MAX_SIGNATURES``.
-- grad and anomaly mode: under ``no_grad()`` or ``detect_anomaly()`` fn runs
-  define-by-run (and fails or checks exactly as it would).
-- values that did not change between two agreeing traces are pinned (arrays by
-  identity, tensors by version): a constant computed from them might hide in the plan,
-  so when one changes, fn is traced once more and the constants compared again.
+**Guarded** (checked every call; a change means a new trace, or define-by-run): the arguments (Tensor or
+ndarray, shape, dtype, ``requires_grad``, which of them are the same array; Python numbers, strings and
+None by value); the tensors that require grad (arguments or read by fn: the leaves) by identity, shape,
+dtype and ``requires_grad``, their values read afresh each call; up to ``MAX_SIGNATURES`` signatures;
+grad and anomaly mode (under ``no_grad()`` or ``detect_anomaly()`` fn runs define-by-run). Values that
+did not change between two agreeing traces are pinned (arrays by identity, tensors by version): a
+constant computed from them might hide in the plan, so when one changes, fn is traced once more.
 
-**Not guarded** (as ``torch.jit.trace`` and ``jax.jit`` warn): Python control flow on
-values (``if loss.item() > 1``) and which tensors fn reads are fixed by the traces;
-numbers fn reads from outside its arguments or from values (``.item()``, ``.data``, numpy
-on an argument) are constants of the trace. A constant that differs between two traces
-is caught (a ``CompileWarning``, then define-by-run); one that never differed while its
-sources changed is not. The max shift of softmax / log_softmax / logsumexp is an op of
-the graph (``max_shift``, detached), so it is recomputed. Side effects of fn (printing, random numbers) happen in traced calls
-only. Buffers (about one step's activations and gradients) stay allocated between calls;
-a compiled function is not re-entrant or thread-safe.
+**Not guarded** (as ``torch.jit.trace`` and ``jax.jit`` warn): Python control flow on values (``if
+loss.item() > 1``) and which tensors fn reads are fixed by the traces; numbers fn reads from outside its
+arguments or from values (``.item()``, ``.data``, numpy on an argument) are constants of the trace: one
+that differs between two traces is caught (a ``CompileWarning``, then define-by-run), one that never
+differed while its sources changed is not. (Softmax's max shift is an op, ``max_shift``: recomputed.)
+Side effects of fn happen in traced calls only. Buffers (about one step's activations and gradients)
+stay allocated between calls; a compiled function is not re-entrant or thread-safe.
 
-**Unsupported**, so define-by-run with a ``CompileWarning`` (``strict=True``: a
-``CompileError``): boolean-mask indexing by an argument (its shape depends on values),
-``retain_grad()`` or an in-place change inside fn, a non-leaf argument that requires
-grad, a graph built outside fn, constants that change between calls. ``check=True``
-runs the plan and define-by-run side by side on every call (keeping define-by-run's
-gradients) and raises ``CompileError`` when they differ; ``retrace()`` forgets plans.
+**Unsupported**, so define-by-run with a ``CompileWarning`` (``strict=True``: a ``CompileError``):
+boolean-mask indexing by an argument (its shape depends on values), ``retain_grad()`` or an in-place
+change inside fn, a non-leaf argument that requires grad, a graph built outside fn, constants that
+change between calls. ``check=True`` runs the plan and define-by-run side by side on every call (keeping
+define-by-run's gradients) and raises ``CompileError`` when they differ; ``retrace()`` forgets plans.
 """
 import functools
 import warnings
@@ -205,10 +196,8 @@ class Compiled:
                 difference, error = _attempt(tape.mismatch, entry.reference, check_nodes=entry.plan is None)
                 reason = difference or error
         if reason is not None:
-            self._give_up(entry, reason)
-            loss.backward()
-            return loss.detach()
-        if entry.reference is None or entry.plan is not None:
+            self._give_up(entry, reason)  # strict: raises before any gradient is delivered
+        if reason is not None or entry.reference is None or entry.plan is not None:
             loss.backward()
         else:  # two tapes agree: generate the plan, and use it only if it reproduces this call
             grads = [g.data for g in _engine_grad(loss, tape.leaves, allow_unused=True)]
@@ -216,8 +205,8 @@ class Compiled:
             _deliver(tape.leaves, grads)
             if reason is not None:
                 self._give_up(entry, reason)
-                return loss.detach()
-        self._remember(entry, tape, args)
+        if reason is None:
+            self._remember(entry, tape, args)
         return loss.detach()
 
     def _adopt(self, tape, reference, args, loss, grads):
@@ -226,8 +215,7 @@ class Compiled:
         result = plan.trial(args)
         if result is MISS:
             raise Unsupported("the plan's guards reject the call it was made from (a bug in compile)")
-        problem = _difference([("the loss", result[0], loss.data)] + [
-            (_name(t), got, want) for t, got, want in zip(tape.leaves, result[1], grads)])
+        problem = _difference(result, loss, tape.leaves, grads)
         if problem:
             raise Unsupported(f"the replay differs from define-by-run on {problem} (a bug in compile: please report)")
         self._last = plan
@@ -249,8 +237,7 @@ class Compiled:
         """check=True: the plan's result beside define-by-run's; the latter's gradients are kept."""
         loss = _check_loss(self.fn(*args))
         grads = [g.data for g in _engine_grad(loss, plan.leaves, allow_unused=True)]
-        problem = _difference([("the loss", result[0], loss.data)] + [
-            (_name(t), got, want) for t, got, want in zip(plan.leaves, result[1], grads)])
+        problem = _difference(result, loss, plan.leaves, grads)
         if problem:
             raise CompileError(f"compile(check=True): the replay differs from define-by-run on {problem}: fn's "
                                "control flow or constants depend on values (see ag.compile); call fn directly, "
@@ -311,17 +298,16 @@ def _check_loss(loss):
 
 
 def _deliver(leaves, grads):
-    for t, g in zip(leaves, grads):  # fresh arrays from the engine's grad()
+    for t, g in zip(leaves, grads):  # the engine's fresh arrays, accumulated by the engine's rule
         accumulate_grad(t, g)
 
 
-def _name(t):
-    return f"the gradient of '{t.label}'" if t.label else f"the gradient of a leaf of shape {t.shape}"
-
-
-def _difference(pairs):
-    """The first (what, replayed, define-by-run) that differs beyond rounding, described; else None."""
-    for what, got, want in pairs:
+def _difference(result, loss, leaves, grads):
+    """The first of the replayed loss and gradients that differs beyond rounding from define-by-run's,
+    described; else None."""
+    names = [f"the gradient of '{t.label}'" if t.label else f"the gradient of a leaf of shape {t.shape}"
+             for t in leaves]
+    for what, got, want in zip(["the loss"] + names, [result[0], *result[1]], [loss.data, *grads]):
         got, want = np.asarray(got), np.asarray(want)
         if got.shape != want.shape or got.dtype != want.dtype:
             return f"{what} (shape {got.shape} {got.dtype}, expected {want.shape} {want.dtype})"

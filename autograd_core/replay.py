@@ -7,10 +7,10 @@ into buffers kept between calls); an op without one calls the primitive's ``forw
 ``Plan.source`` shows the code.
 """
 import builtins
+import collections
 import functools
 import inspect
 import linecache
-import math
 import string
 
 import numpy as np
@@ -22,9 +22,9 @@ from .tensor import Tensor
 
 MISS = object()  # what run() returns when a guard fails: nothing was computed
 
-# What lowered code may call: numpy's names (add, matmul, maximum.reduce, inf...) and math.
+# What lowered code may call: numpy's names (add, matmul, maximum.reduce, inf...), and the engine's rule.
 _NAMESPACE = {name: value for name, value in vars(np).items() if not name.startswith("_")}
-_NAMESPACE.update(math=math, accumulate_grad=accumulate_grad)
+_NAMESPACE["accumulate_grad"] = accumulate_grad
 _EDGES = np.array([-np.inf, -2.5, -1.0, -0.0, 0.0, 0.5, 1.0, 3.0, np.inf, np.nan])
 
 
@@ -47,37 +47,30 @@ def faithful(prim, i=None):
     once per process for lowerings without params, so a primitive whose code changed and whose
     lowering did not is replayed through its own code. Lowerings with params (reductions, views)
     spell the primitive's own numpy call; the adoption check compares every plan anyway."""
-    forward = prim.forward_code
-    arity = len(inspect.signature(prim.forward).parameters)
-    if forward is None or not _fields(forward) <= {f"x{k}" for k in range(arity)} | {"into", "dest"}:
-        return forward is not None
+    arity, code = len(inspect.signature(prim.forward).parameters), prim.forward_code
+    if code is None or not _fields(code) <= {"into", "dest", *(f"x{k}" for k in range(arity))}:
+        return code is not None
     for edges in (_EDGES, _EDGES[_EDGES != 0]):
-        xs = [np.roll(edges, 3 * k) for k in range(arity)]
-        g = np.roll(edges, 5)
+        xs, g = [np.roll(edges, 3 * k) for k in range(arity)], np.roll(edges, 5)
         with np.errstate(all="ignore"):
             out = prim.forward(*xs)
-            template = forward if i is None else vjp_template(prim, i, out, xs, {})
+            template = code if i is None else vjp_template(prim, i, out, xs, {})
             if template is None:
-                return i is not None  # nothing lowered for these inputs: nothing to check
-            names = dict(_NAMESPACE, g=g, out=out, **{f"x{k}": x for k, x in enumerate(xs)},
-                         vjp=functools.partial(prim.vjp, i))
-            code = template.format(g="g", out="out", into="", dest="None", y="y", vjp="vjp(g, out, *xs)",
-                                   **{f"x{k}": f"x{k}" for k in range(arity)})
-            names["xs"] = xs
-            exec(builtins.compile(code if "{y}" in template else "y = " + code, "<lowering>", "exec"), names)  # noqa: S102
+                return True  # nothing lowered for these inputs: nothing to check
+            text = template.format(g="g", out="out", into="", dest="None", y="y", vjp="vjp(g, out, *xs)",
+                                   **{f"x{k}": f"xs[{k}]" for k in range(arity)})
+            names = dict(_NAMESPACE, g=g, out=out, xs=xs, vjp=functools.partial(prim.vjp, i))
+            exec(builtins.compile(text if "{y}" in template else "y = " + text, "<lowering>", "exec"), names)  # noqa: S102
             got, expected = names["y"], out if i is None else prim.vjp(i, g, out, *xs)
         if not (np.array_equal(got, expected, equal_nan=True) and (np.signbit(got) == np.signbit(expected)).all()):
             return False
     return True
 
 
-class _Grad:
-    """A gradient during code generation: its variable, whether the array is ours alone (``fresh``:
-    it may become a leaf's .grad without a copy), whether it is a baked constant (``static``), and
-    its value in the traced call (the engine's own result: it plans sum_to, casts and folding)."""
-
-    def __init__(self, name, fresh, static, value):
-        self.name, self.fresh, self.static, self.value = name, fresh, static, value
+# A gradient during code generation: its variable, whether the array is ours alone (fresh: it may
+# become a leaf's .grad without a copy), whether it is a baked constant (static), and its value in the
+# traced call (the engine's own result: it plans sum_to, casts and folding).
+_Grad = collections.namedtuple("_Grad", "name fresh static value")
 
 
 class Plan:
@@ -165,16 +158,13 @@ class Plan:
             checks += [f"a{k} is not a{j}" for j in range(k) if arg_array(args[j]) is array][:1]  # bound once
             if isinstance(a, Tensor):
                 checks.append(f"A{k} is not {self._const(a)}" if a.requires_grad else f"A{k}.requires_grad")
-        for j, t in enumerate(self.leaves):
-            self.namespace[f"L{j}"] = t
-            reads.append(f"l{j} = L{j}.data")
-            checks += [f"l{j}.shape != {t.shape!r}", f"l{j}.dtype != {self._const(t.dtype)}",
-                       f"not L{j}.requires_grad"]
-        for j, t in enumerate(self.constants):
-            if self.externals[j]:  # a tensor from outside fn: its values are read each call
-                self.namespace[f"E{j}"] = t
-                reads.append(f"e{j} = E{j}.data")
-                checks += [f"e{j}.shape != {t.shape!r}", f"e{j}.dtype != {self._const(t.dtype)}"]
+        tensors = [("l", j, t) for j, t in enumerate(self.leaves)]  # and tensors from outside fn:
+        tensors += [("e", j, t) for j, t in enumerate(self.constants) if self.externals[j]]  # values read each call
+        for kind, j, t in tensors:
+            self.namespace[f"{kind.upper()}{j}"] = t
+            reads.append(f"{kind}{j} = {kind.upper()}{j}.data")
+            checks += [f"{kind}{j}.shape != {t.shape!r}", f"{kind}{j}.dtype != {self._const(t.dtype)}"]
+            checks += [f"not L{j}.requires_grad"] if kind == "l" else []
         if kinds:
             head.append(f"    if {' or '.join(kinds)}: return MISS")
         return head + ["    " + line for line in reads], checks
@@ -294,18 +284,13 @@ class Plan:
 def _fitted(g, target, prim, i):
     """The engine's sum_to and cast of one gradient: the fitted value, and the steps taken as
     (axes, keepdims, result shape, dtype) for a sum, (None, None, shape, dtype) for a cast."""
-    steps = []
-    if g.shape != target.shape:
-        lead, ones = sum_to_axes(g.shape, target.shape)
-        fitted = sum_to(g, target.shape) if lead or ones else g
-        if fitted.shape != target.shape:
-            raise Unsupported(f"{prim.name}: grad for input {i} has shape {g.shape}, expected {target.shape}")
-        if lead:
-            steps.append((lead, False, g.shape[len(lead):], g.dtype))
-        if ones:
-            steps.append((ones, True, target.shape, g.dtype))
-        g = fitted
-    if g.dtype != target.dtype:
-        g = g.astype(target.dtype)
-        steps.append((None, None, g.shape, g.dtype))
-    return g, steps
+    lead, ones = sum_to_axes(g.shape, target.shape) if g.shape != target.shape else ((), ())
+    fitted = sum_to(g, target.shape)
+    if fitted.shape != target.shape:
+        raise Unsupported(f"{prim.name}: grad for input {i} has shape {g.shape}, expected {target.shape}")
+    steps = [(axes, keep, shape, g.dtype) for axes, keep, shape in
+             ((lead, False, g.shape[len(lead):]), (ones, True, target.shape)) if axes]
+    if fitted.dtype != target.dtype:
+        fitted = fitted.astype(target.dtype)
+        steps.append((None, None, fitted.shape, fitted.dtype))
+    return fitted, steps

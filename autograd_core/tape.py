@@ -1,11 +1,9 @@
 """What ``ag.compile`` learns from one traced call: a Tape.
 
-A ``Tape`` is the recorded graph of one call in topological order, with the origin of
-every leaf: an argument, a tensor that requires grad, or a constant. (The max shift of
-the softmax family is an op, ``max_shift``, recorded detached: a replay recomputes it.)
-Two tapes of the same function are compared to tell
-real constants from values that only looked constant once (replay.py turns an agreed
-tape into code).
+A ``Tape`` is the recorded graph of one call in topological order (read through the public
+graph API), with the origin of every leaf: an argument, a tensor that requires grad, or a
+constant. Two tapes of the same function are compared to tell real constants from values
+that only looked constant once (replay.py turns an agreed tape into code).
 """
 import hashlib
 import weakref
@@ -33,11 +31,6 @@ def fingerprint(array):
     collision could only make a changed value look unchanged, which keeps it pinned: safe)."""
     array = np.ascontiguousarray(array)
     return array.shape, array.dtype.str, hashlib.blake2b(array, digest_size=16).digest()
-
-
-def same_values(a, b):
-    return (a.shape == b.shape and a.dtype == b.dtype
-            and bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")))
 
 
 class Tape:
@@ -126,16 +119,17 @@ class Tape:
         pairs = [("a constant", a, a.data, b.data) for a, b in zip(self.constants, reference.constants) if a is not b]
         pairs += [("an array in op params", a, a, b) for a, b in zip(self.arrays, reference.arrays) if a is not b]
         for what, value, mine, theirs in pairs:
-            if not same_values(mine, theirs):
+            if mine.shape != theirs.shape or mine.dtype != theirs.dtype or \
+                    not np.array_equal(mine, theirs, equal_nan=mine.dtype.kind in "fc"):
                 return (f"{what} of shape {mine.shape} (used by {self._user_of(value)}) changed between two "
                         "calls: it was computed from tensor values (.data, .item(), numpy) or from state outside "
                         "fn's arguments (random numbers?); pass it as an argument, or build it with tensor ops")
         return None
 
     def _user_of(self, value):
-        for t in self.order:
-            if t.prim is not None and (any(p is value for p in t.parents)
-                                        or any(v is value for v in _flatten(t.params.values()))):
+        for t in self.order:  # value is a parent, a param, or an array in a param's tuple (an index)
+            if any(p is value for p in t.parents) or any(
+                    v is value or type(v) is tuple and any(w is value for w in v) for v in t.params.values()):
                 return t.prim.name
         return "an op"
 
@@ -152,14 +146,6 @@ class Tape:
     def strip(self):
         """Drop the graph and the arguments (kept: structure, leaves, constants, arrays, weak nodes)."""
         self.order = self.arg_arrays = None
-
-
-def _flatten(values):
-    for v in values:
-        if isinstance(v, tuple):
-            yield from _flatten(v)
-        else:
-            yield v
 
 
 def _describe(entry):
