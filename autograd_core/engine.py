@@ -232,7 +232,13 @@ def _inputs_needing_grad(parents):
 def accumulate_grad(t, g, shared=False):
     """Add gradient ``g`` into ``t.grad`` as backward does: a first gradient is kept as it is when
     nobody else holds it (``shared`` False) and it is a plain writable array, else copied; later
-    ones are added in place (``+=``). ag.compile delivers its gradients through here too."""
+    ones are added in place (``+=``). ag.compile delivers its gradients through here too.
+
+    >>> from autograd_core import Tensor
+    >>> w = Tensor([1.0, 2.0], requires_grad=True)
+    >>> accumulate_grad(w, np.ones(2)); accumulate_grad(w, np.ones(2)); w.grad
+    array([2., 2.])
+    """
     if isinstance(g, np.generic):
         g = np.asarray(g)
     elif not isinstance(g, np.ndarray):

@@ -32,14 +32,6 @@ def _fields(template):
     return {field for _, field, _, _ in string.Formatter().parse(template) if field}
 
 
-def vjp_template(prim, i, out, inputs, params):
-    """prim's lowered vjp for input i, for these traced values (None: call prim.vjp)."""
-    code = prim.vjp_code
-    if code is None:
-        return None
-    return code(i, out, *inputs, **params) if callable(code) else code[i]
-
-
 @functools.cache
 def faithful(prim, i=None):
     """Does prim's lowered forward (i None) or vjp for input i give exactly what prim.forward / prim.vjp
@@ -54,7 +46,7 @@ def faithful(prim, i=None):
         xs, g = [np.roll(edges, 3 * k) for k in range(arity)], np.roll(edges, 5)
         with np.errstate(all="ignore"):
             out = prim.forward(*xs)
-            template = code if i is None else vjp_template(prim, i, out, xs, {})
+            template = code if i is None else prim.lowered_vjp(i, out, *xs)
             if template is None:
                 return True  # nothing lowered for these inputs: nothing to check
             text = template.format(g="g", out="out", into="", dest="None", y="y", vjp="vjp(g, out, *xs)",
@@ -251,7 +243,7 @@ class Plan:
         inputs, params = [p.data for p in node.parents], node.params
         raw = prim.vjp(j, g.value, node.data, *inputs, **params)  # the engine's own result
         value, steps = _fitted(raw, inputs[j], prim, j)
-        template = vjp_template(prim, j, node.data, inputs, params) if faithful(prim, j) else None
+        template = prim.lowered_vjp(j, node.data, *inputs, **params) if faithful(prim, j) else None
         fields = dict(g=g.name, out=names[i], **{f"x{k}": names[p] for k, p in enumerate(parents)})
         fields.update({name: self._param(v, key) for (name, v), (_, key) in zip(params.items(), keys)})
         used = _fields(template or "{vjp}")

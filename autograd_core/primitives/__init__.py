@@ -57,6 +57,16 @@ class Primitive:
         cls.name = cls.__dict__.get("name") or cls.__name__.lower()
         PRIMITIVES[cls.name] = cls
 
+    @classmethod
+    def lowered_vjp(cls, i, out, *inputs, **params):
+        """The vjp for input i as a template, for these values (None: a replay calls ``vjp``).
+
+        >>> Mul.lowered_vjp(1, None, np.ones(2), np.ones(2))
+        'multiply({g}, {x0}{into})'
+        """
+        code = cls.vjp_code
+        return code(i, out, *inputs, **params) if callable(code) else None if code is None else code[i]
+
 
 def call(prim, *inputs, **params):
     """Run ``prim`` with numpy on arrays, or record it when any input is a Tensor.
