@@ -32,11 +32,15 @@ def _fields(template):
     return {field for _, field, _, _ in string.Formatter().parse(template) if field}
 
 
-@functools.cache
 def faithful(prim, i=None):
-    """Does prim's lowered forward (i None) or vjp for input i give exactly what prim.forward / prim.vjp
-    give, NaN, +-0 and +-inf included (and without zeros, where a kink's fast path applies)? Checked
-    once per process for lowerings without params, so a primitive whose code changed and whose
+    """Does prim's lowered forward (i None) or vjp for input i give exactly what the primitive gives?"""
+    return _faithful(prim, i, prim.forward, prim.vjp, prim.forward_code, prim.vjp_code)  # re-checked on a change
+
+
+@functools.cache
+def _faithful(prim, i, *code):
+    """faithful(): exactly what prim.forward / prim.vjp give, NaN, +-0 and +-inf included (and without
+    zeros, where a kink's fast path applies)? Checked once per version of the code, for lowerings without params, so a primitive whose code changed and whose
     lowering did not is replayed through its own code. Lowerings with params (reductions, views)
     spell the primitive's own numpy call; the adoption check compares every plan anyway."""
     arity, code = len(inspect.signature(prim.forward).parameters), prim.forward_code
@@ -63,6 +67,9 @@ def faithful(prim, i=None):
 # become a leaf's .grad without a copy), whether it is a baked constant (static), and its value in the
 # traced call (the engine's own result: it plans sum_to, casts and folding).
 _Grad = collections.namedtuple("_Grad", "name fresh static value")
+
+
+faithful.cache_clear = _faithful.cache_clear
 
 
 class Plan:
