@@ -198,22 +198,17 @@ class Plan:
     def _backward(self, tape, names):
         """Gradients in reverse topological order, then the code that delivers the leaves' ones."""
         needs = tape.needs_grad()
-        uses = [0] * len(tape.order)  # how many gradient contributions each position receives
-        for i, entry in enumerate(tape.structure):
-            if entry[0] == "op" and needs[i]:
-                for p in entry[2]:
-                    uses[p] += needs[p]
+        ops = [i for i, entry in enumerate(tape.structure) if entry[0] == "op" and needs[i]]
+        uses = collections.Counter(p for i in ops for p in tape.structure[i][2] if needs[p])  # contributions
         parts = [[] for _ in tape.order]
         seed = np.ones(tape.order[-1].shape, tape.order[-1].dtype)
         parts[-1].append(_Grad(self._const(seed), False, True, seed))
-        for i in reversed(range(len(tape.order))):
-            entry = tape.structure[i]
-            if entry[0] == "op" and needs[i]:
-                g = self._combine(parts[i], handed=False)
-                for j, p in enumerate(entry[2]):
-                    if needs[p]:  # a leaf's only contribution becomes its .grad: a fresh array, not a buffer
-                        handed = tape.structure[p][0] == "leaf" and uses[p] == 1
-                        parts[p].append(self._vjp(tape, i, j, g, names, handed))
+        for i in reversed(ops):
+            g = self._combine(parts[i], handed=False)
+            for j, p in enumerate(tape.structure[i][2]):
+                if needs[p]:  # a leaf's only contribution becomes its .grad: a fresh array, not a buffer
+                    handed = tape.structure[p][0] == "leaf" and uses[p] == 1
+                    parts[p].append(self._vjp(tape, i, j, g, names, handed))
         position = {entry[1]: i for i, entry in enumerate(tape.structure) if entry[0] == "leaf"}
         grads = [self._combine(parts[position[j]], handed=True) for j in range(len(self.leaves))]
         loss = names[-1] if self._fresh_loss else f"array({names[-1]})"  # a copy: not a buffer or a leaf
@@ -240,7 +235,7 @@ class Plan:
                 g = _Grad(self._const(value, frozen=True), False, True, value)
             else:
                 fresh = handed and k == len(parts)
-                name = self._emit("add({a}, {b}{into})", dict(a=g.name, b=other.name, into=self._into(value, fresh)))
+                name = self._emit("add({a}, {b}{into})", {"a": g.name, "b": other.name, "into": self._into(value, fresh)})
                 g = _Grad(name, fresh, False, value)
         return g
 
@@ -273,10 +268,10 @@ class Plan:
         for k, (axes, keepdims, shape, dtype) in enumerate(steps, 1):  # sum_to and cast, as the engine
             fresh = handed and k == len(steps)
             if axes is None:
-                name = self._emit(f"{{g}}.astype({dtype.str!r})", dict(g=name))
+                name = self._emit(f"{{g}}.astype({dtype.str!r})", {"g": name})
             else:
                 out = "None" if fresh else self._buffer(shape, dtype)
-                name = self._emit(f"add.reduce({{g}}, {axes!r}, None, {out}, {keepdims})", dict(g=name))
+                name = self._emit(f"add.reduce({{g}}, {axes!r}, None, {out}, {keepdims})", {"g": name})
         return _Grad(name, fresh, False, value)
 
 

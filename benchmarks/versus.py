@@ -21,7 +21,6 @@ import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 
-import numpy as np  # noqa: E402
 
 from benchmarks import chain  # noqa: E402
 from benchmarks.mlp import CASES, LEARNING_RATE  # noqa: E402
