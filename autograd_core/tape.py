@@ -10,7 +10,6 @@ import weakref
 
 import numpy as np
 
-from .primitives import Getitem, ScatterAdd
 from .tensor import Tensor
 from .walk import walk
 
@@ -56,7 +55,7 @@ class Tape:
                 if t.retains_grad:
                     raise Unsupported("retain_grad() on a tensor inside fn: a replay makes no tensors to keep "
                                       "a gradient on; return what you need from fn or call fn directly")
-                params = tuple((name, self._key(value, t.prim, inputs)) for name, value in t.params.items())
+                params = tuple((name, self._key(value, t.prim, name, inputs)) for name, value in t.params.items())
                 entry = ("op", t.prim, tuple(position[id(p)] for p in t.parents), params, t.shape, t.dtype,
                          t.requires_grad)
             elif id(t) in inputs:
@@ -79,12 +78,12 @@ class Tape:
         return all(t.shape == shape and t.dtype == dtype and t.requires_grad == needs
                    for t, shape, dtype, needs in self.specs)
 
-    def _key(self, value, prim, inputs):
+    def _key(self, value, prim, name, inputs):
         """A params value with arrays replaced by markers: an argument's array, or a frozen array."""
         if isinstance(value, np.ndarray):
             k = inputs.get(id(value))
             if k is not None:
-                if value.dtype == np.bool_ and prim in (Getitem, ScatterAdd):
+                if value.dtype == np.bool_ and name in prim.mask_params:
                     raise Unsupported(f"{prim.name} with boolean mask argument {k}: its output shape depends "
                                       "on the mask's values; use integer indices (np.nonzero(mask)) of a fixed "
                                       "count, or call fn directly")
@@ -92,7 +91,7 @@ class Tape:
             self.arrays.append(value)
             return (ARRAY, len(self.arrays) - 1)
         if isinstance(value, tuple):
-            return tuple(self._key(v, prim, inputs) for v in value)
+            return tuple(self._key(v, prim, name, inputs) for v in value)
         return value
 
     def needs_grad(self):

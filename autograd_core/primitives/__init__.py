@@ -51,6 +51,7 @@ class Primitive:
     hint = ""  # appended to a forward error, to say what the user can do
     forward_code = None
     vjp_code = None
+    mask_params = ()  # params where a boolean mask makes the output's shape depend on values
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -69,6 +69,7 @@ def _is_basic(index):
 class Getitem(Primitive):
     """x[index]: basic slices or integer/bool arrays. The vjp scatters g back, adding repeats."""
     hint = "index within the tensor's shape (basic slices, integer or boolean arrays)"
+    mask_params = ("index",)
 
     @staticmethod
     def forward(x, index):
@@ -82,6 +83,7 @@ class Getitem(Primitive):
 class ScatterAdd(Primitive):
     """zeros(shape) with g added at ``index`` (repeated indices add up). Getitem's vjp, and vice versa."""
     name = "scatter_add"
+    mask_params = ("index",)
 
     @staticmethod
     def forward(g, shape, index):
