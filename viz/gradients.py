@@ -34,24 +34,14 @@ def backward_all(root, grad=None, retain_graph=False):
     root.backward(grad, retain_graph=retain_graph)
 
 
-def unbroadcast(g, shape):
-    """Sum a broadcast gradient back down to ``shape`` (numpy's broadcasting undone)."""
-    g = np.asarray(g)
-    lead = g.ndim - len(shape)
-    if lead > 0:
-        g = g.sum(axis=tuple(range(lead)))
-    ones = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
-    return g.sum(axis=ones, keepdims=True) if ones else g
-
-
 def edge_vjp(child, position, g):
     """dL/d(input ``position`` of ``child``)'s share through this one edge, given g = dL/dchild."""
-    prim = ag.PRIMITIVES[child.op]
+    prim = child.prim
     inputs = [p.data for p in child.parents]
     g = np.asarray(g, dtype=child.dtype)
-    result = prim.vjp(position, g, child.data, *inputs, **child.op_params)
+    result = prim.vjp(position, g, child.data, *inputs, **child.params)
     parent = child.parents[position]
-    return unbroadcast(result, parent.shape).astype(parent.dtype, copy=False)
+    return ag.sum_to(np.asarray(result), parent.shape).astype(parent.dtype, copy=False)
 
 
 def local_derivative(child, position):
