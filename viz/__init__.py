@@ -16,6 +16,7 @@ From a shell: ``python -m viz.circuit`` (the cs231n neuron) and
 ``python -m viz expr "sigmoid(w*x+b)" --set w=2 x=-1 b=0.5 --out f.svg``.
 viz uses only autograd_core's public API (``ag.walk``, ``t.parents``, ``t.op``, ...).
 """
+
 from .animate import animate_backward
 from .explain import ChainPath, Explanation, explain
 from .explore import explore
@@ -25,5 +26,16 @@ from .plots import plot_history
 from .search import plot_search
 from .render import GraphvizNotFoundError, render_graph
 
-__all__ = ["draw_graph", "render_graph", "backward_all", "explain", "Explanation", "ChainPath",
-           "animate_backward", "plot_history", "plot_search", "explore", "GraphvizNotFoundError"]
+__all__ = [
+    "draw_graph",
+    "render_graph",
+    "backward_all",
+    "explain",
+    "Explanation",
+    "ChainPath",
+    "animate_backward",
+    "plot_history",
+    "plot_search",
+    "explore",
+    "GraphvizNotFoundError",
+]

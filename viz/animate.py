@@ -7,6 +7,7 @@ with the share). A gradient still waiting for shares from other consumers is
 marked "+…". The last frame shows every gradient, equal to what ``backward()``
 computes.
 """
+
 import dataclasses
 import hashlib
 import html
@@ -32,6 +33,7 @@ class Frame:
     """One picture of the animation: its caption, its ``graphviz.Digraph`` (caption as its
     title, for a frame on its own) and ``picture``, the same without the title (the HTML
     player writes the caption above it, once)."""
+
     caption: str
     digraph: graphviz.Digraph
     picture: graphviz.Digraph = None
@@ -51,16 +53,28 @@ class BackwardAnimation(list):
         return player_fragment(svgs, [frame.caption for frame in self])
 
 
-def backward_frames(root, grad=None, style="circuit", max_frames=200, number_format=NUMBER_FORMAT,
-                    show_data=True, rankdir="LR", legend=True, max_nodes=200):
+def backward_frames(
+    root,
+    grad=None,
+    style="circuit",
+    max_frames=200,
+    number_format=NUMBER_FORMAT,
+    show_data=True,
+    rankdir="LR",
+    legend=True,
+    max_nodes=200,
+):
     """The frames of ``animate_backward`` as ``Frame`` objects (nothing is written)."""
     tensors, initial, steps = backward_steps(root, grad)
     if len(steps) + 1 > max_frames:
-        raise ValueError(f"animate_backward: the backward pass has {len(steps)} steps, more than "
-                         f"max_frames={max_frames} frames; animate a smaller graph or raise max_frames")
+        raise ValueError(
+            f"animate_backward: the backward pass has {len(steps)} steps, more than "
+            f"max_frames={max_frames} frames; animate a smaller graph or raise max_frames"
+        )
     plan = GraphPlan([root], style, max_nodes, group_modules=True, collapse_modules=False)
-    options = DrawOptions(show_data=show_data, show_grad=True, rankdir=rankdir, style=style, legend=legend,
-                          number_format=number_format)
+    options = DrawOptions(
+        show_data=show_data, show_grad=True, rankdir=rankdir, style=style, legend=legend, number_format=number_format
+    )
 
     def number(array):
         return format_array(array, number_format)
@@ -69,15 +83,19 @@ def backward_frames(root, grad=None, style="circuit", max_frames=200, number_for
         return plan.names[i]  # the names the picture shows
 
     root_index = len(tensors) - 1
-    caption = (f"forward pass done: every wire has its value. Backward starts at the output with "
-               f"∂{name(root_index)}/∂{name(root_index)} = {number(initial[root_index])}.")
+    caption = (
+        f"forward pass done: every wire has its value. Backward starts at the output with "
+        f"∂{name(root_index)}/∂{name(root_index)} = {number(initial[root_index])}."
+    )
     frames = [_frame(plan, options, caption, initial, set(), {}, None)]
     total = len(steps)
     for k, step in enumerate(steps, 1):
         L = name(root_index)
         shares = "; ".join(f"∂{L}/∂{name(j)} += {number(share)}" for _, j, share in step.deliveries) or "nothing"
-        caption = (f"step {k} of {total}: {tensors[step.node].op} has its full gradient "
-                   f"∂{L}/∂{name(step.node)} = {number(step.grad)} and passes back {shares}")
+        caption = (
+            f"step {k} of {total}: {tensors[step.node].op} has its full gradient "
+            f"∂{L}/∂{name(step.node)} = {number(step.grad)} and passes back {shares}"
+        )
         highlight = {(step.node, position): f"{number(share)}" for position, _, share in step.deliveries}
         frames.append(_frame(plan, options, caption, step.grads, step.partial, highlight, step.node))
     return frames
@@ -86,6 +104,7 @@ def backward_frames(root, grad=None, style="circuit", max_frames=200, number_for
 def _frame(plan, options, caption, grads, partial, highlight, focus):
     def grad_of(i, t):
         return grads.get(i), i in partial
+
     picture = build_digraph(plan, options, highlight, grad_of, focus)
     options = dataclasses.replace(options, title=caption)
     return Frame(caption, build_digraph(plan, options, highlight, grad_of, focus), picture)
@@ -109,6 +128,7 @@ def animate_backward(root, path=None, grad=None, style="circuit", max_frames=200
     PosixPath('backward.html')
     """
     from .layout import as_roots
+
     if isinstance(root, (list, tuple)):
         raise TypeError("animate_backward: pass one Tensor (the loss), not a list")
     (root,) = as_roots(root, "animate_backward")
@@ -139,6 +159,7 @@ def _write_svg_folder(frames, folder):
     def save_source(text):
         _write_files(folder, {f"frame_{k:03d}.dot": frame.digraph.source for k, frame in enumerate(frames)})
         return folder
+
     svgs = _svgs(frames, save_source)
     _write_files(folder, {f"frame_{k:03d}.svg": svg for k, svg in enumerate(svgs)})
     return folder
@@ -169,8 +190,11 @@ def _read_manifest(folder):
         return {}
     if not isinstance(listed, dict):
         return {}
-    return {name: digest for name, digest in listed.items()
-            if isinstance(name, str) and _OUR_NAMES.fullmatch(name) and isinstance(digest, str)}
+    return {
+        name: digest
+        for name, digest in listed.items()
+        if isinstance(name, str) and _OUR_NAMES.fullmatch(name) and isinstance(digest, str)
+    }
 
 
 def _digest(path):

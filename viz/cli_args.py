@@ -3,6 +3,7 @@
 Each check is an argparse ``type=``: a bad value is a usage error (exit 2, one line) before
 anything is computed or written, never a traceback after the first picture was saved.
 """
+
 import argparse
 import os
 import pathlib
@@ -28,8 +29,10 @@ def write_picture(root, out, param=None, number_format="%.4g", **options):
 def _suffix_check(text, known, what):
     suffix = pathlib.Path(text).suffix.lower()
     if suffix not in known:
-        raise argparse.ArgumentTypeError(f"cannot tell the format of {text!r} from its suffix "
-                                         f"{suffix or '(none)'}; {what} must end in one of {', '.join(known)}")
+        raise argparse.ArgumentTypeError(
+            f"cannot tell the format of {text!r} from its suffix "
+            f"{suffix or '(none)'}; {what} must end in one of {', '.join(known)}"
+        )
     return text
 
 
@@ -49,8 +52,9 @@ def _writable_place(text, folder_too=False):
         with tempfile.NamedTemporaryFile(dir=probe, prefix=".viz-probe-"):
             pass
     except OSError as error:
-        raise argparse.ArgumentTypeError(f"cannot write {text!r}: the folder {str(probe)!r} does not take "
-                                         f"new files ({error.strerror})") from None
+        raise argparse.ArgumentTypeError(
+            f"cannot write {text!r}: the folder {str(probe)!r} does not take new files ({error.strerror})"
+        ) from None
     return text
 
 
@@ -73,8 +77,10 @@ def animation_path(text):
     """A .html file or a folder (no suffix) for the backward animation: ``--animate steps.html``."""
     suffix = pathlib.Path(text).suffix.lower()
     if suffix and suffix != ".html":
-        raise argparse.ArgumentTypeError(f"{text!r}: the animation is written to a .html file or to a folder "
-                                         f"(a name without suffix), not to a {suffix} file")
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: the animation is written to a .html file or to a folder "
+            f"(a name without suffix), not to a {suffix} file"
+        )
     return _writable_place(text, folder_too=not suffix)
 
 
@@ -86,18 +92,22 @@ def number_format(text):
     """A printf format for one number, at most 40 characters wide or precise: ``--number-format %.2f``."""
     for match in _CONVERSION.finditer(text):  # first: "%.100000000f" % 1.0 alone builds a 100 MB string
         if any(len(digits) > 2 or int(digits) > MAX_FORMAT_WIDTH for digits in match.groups() if digits):
-            raise argparse.ArgumentTypeError(f"{match.group()[:40]!r}: width and precision of --number-format must "
-                                             f"be at most {MAX_FORMAT_WIDTH}, e.g. %.4g or %.2f")
+            raise argparse.ArgumentTypeError(
+                f"{match.group()[:40]!r}: width and precision of --number-format must "
+                f"be at most {MAX_FORMAT_WIDTH}, e.g. %.4g or %.2f"
+            )
     try:
         text % 1.0
     except (TypeError, ValueError, OverflowError) as error:
-        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a printf format for one number ({error}); "
-                                         "e.g. %.4g or %.2f") from None
+        raise argparse.ArgumentTypeError(
+            f"{text[:40]!r} is not a printf format for one number ({error}); e.g. %.4g or %.2f"
+        ) from None
     return text
 
 
 def bounded_int(low, high):
     """An argparse type for an int in ``low..high``: ``type=bounded_int(1, 10_000)``."""
+
     def check(text):
         try:
             value = int(text)
@@ -106,6 +116,7 @@ def bounded_int(low, high):
         if value is None or not low <= value <= high:
             raise argparse.ArgumentTypeError(f"expected an int from {low} to {high:,}, got {text[:40]!r}")
         return value
+
     return check
 
 
@@ -127,6 +138,7 @@ def layer_sizes(text):
     except ValueError:
         sizes = []
     if len(sizes) < 2 or min(sizes) < 1:
-        raise argparse.ArgumentTypeError(f"expected at least two comma-separated ints >= 1 (in,...,out), "
-                                         f"e.g. 64,32,10; got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected at least two comma-separated ints >= 1 (in,...,out), e.g. 64,32,10; got {text!r}"
+        )
     return sizes

@@ -11,6 +11,7 @@ products (what backward itself does), so each path's *contribution* to ∂L/∂w
 exact and the contributions still add up to ``w.grad``. Edges between one-element
 tensors show their local derivative as a number; other edges show ``J[op]``.
 """
+
 import numpy as np
 
 import autograd_core as ag
@@ -65,14 +66,20 @@ class Explanation:
         """The chain rule for every listed path, its product and the sum over paths."""
         L, w = self.name(self.root), self.name(self.param)
         plural = "path" if self.path_count == 1 else "paths"
-        lines = [f"∂{L}/∂{w} by the chain rule: {self.path_count:,} {plural} from {L} back to {w}",
-                 "(multiply the local derivatives along each path, then add up the paths)", ""]
+        lines = [
+            f"∂{L}/∂{w} by the chain rule: {self.path_count:,} {plural} from {L} back to {w}",
+            "(multiply the local derivatives along each path, then add up the paths)",
+            "",
+        ]
         for k, path in enumerate(self.paths, 1):
             lines += self._path_lines(k, path) + [""]
         if len(self.paths) < self.path_count:
             rest = self.path_count - len(self.paths)
-            lines += [f"… and {rest:,} more paths (max_paths={len(self.paths)}), contributing "
-                      f"{self._number(self.unlisted)} together", ""]
+            lines += [
+                f"… and {rest:,} more paths (max_paths={len(self.paths)}), contributing "
+                f"{self._number(self.unlisted)} together",
+                "",
+            ]
         lines.append(f"sum over the {self.path_count:,} {plural}: ∂{L}/∂{w} = {self._number(self.total)}")
         return "\n".join(lines)
 
@@ -101,8 +108,9 @@ class Explanation:
             d = None if d is None or inner is None else inner * d
             position = path.positions[k] if sum(p is entry for p in last.parents) > 1 else None
             # a*a uses a twice: say which argument, or paths through each look the same
-            value = (f"({format_number(d, self._format)})" if d is not None
-                     else f"J({_dims(first)} \u2190 {_dims(entry)})")
+            value = (
+                f"({format_number(d, self._format)})" if d is not None else f"J({_dims(first)} \u2190 {_dims(entry)})"
+            )
             factors.append((child, parent, position, value))
         return names, factors
 
@@ -111,13 +119,19 @@ class Explanation:
         header = f"path {k} of {self.path_count:,}: " + " ← ".join(_elide(names, " ← "))
         if len(names) == 1:
             return [header, f"  ∂{names[0]}/∂{names[0]} = 1"]
-        symbols = [f"∂{child}/∂{parent}" + (f"[arg {position}]" if position is not None else "")
-                   for child, parent, position, _ in factors]
+        symbols = [
+            f"∂{child}/∂{parent}" + (f"[arg {position}]" if position is not None else "")
+            for child, parent, position, _ in factors
+        ]
         values = [value for *_, value in factors]
         lead = f"  ∂{names[0]}/∂{names[-1]} = "
         pad = " " * (len(lead) - 2) + "= "
-        lines = [header, lead + " · ".join(_elide(symbols, "·")), pad + " · ".join(_elide(values, "·")),
-                 pad + self._number(path.contribution)]
+        lines = [
+            header,
+            lead + " · ".join(_elide(symbols, "·")),
+            pad + " · ".join(_elide(values, "·")),
+            pad + self._number(path.contribution),
+        ]
         if any(value.startswith("J(") for *_, value in factors):
             lines.append(" " * len(lead) + "(J(out ← in): a Jacobian, applied as a vector-Jacobian product)")
         return lines
@@ -125,6 +139,7 @@ class Explanation:
     def _repr_html_(self):
         """Jupyter: the paths with their numbers, and the graph with the paths highlighted."""
         from html import escape
+
         L, w = escape(self.name(self.root)), escape(self.name(self.param))
         items = []
         for path in self.paths:
@@ -132,45 +147,60 @@ class Explanation:
             chain = " ← ".join(escape(n) for n in _elide(names, " ← "))
             symbols = " · ".join(_elide([f"∂{escape(c)}/∂{escape(p)}" for c, p, _, _ in factors], "·")) or "1"
             values = " · ".join(_elide([escape(v) for *_, v in factors], "·")) or "1"
-            items.append(f"<li><div>{chain}</div><div>∂{L}/∂{w} = {symbols}</div>"
-                         f"<div>= {values} = <b>{escape(self._number(path.contribution))}</b></div></li>")
+            items.append(
+                f"<li><div>{chain}</div><div>∂{L}/∂{w} = {symbols}</div>"
+                f"<div>= {values} = <b>{escape(self._number(path.contribution))}</b></div></li>"
+            )
         rest = ""
         if len(self.paths) < self.path_count:
-            rest = (f"<p>… and {self.path_count - len(self.paths):,} more paths, contributing "
-                    f"{escape(self._number(self.unlisted))} together</p>")
-        return (f'<div class="viz-explain"><p><b>∂{L}/∂{w} = {escape(self._number(self.total))}</b>: '
-                f"the chain rule over {self.path_count:,} path{'s' if self.path_count != 1 else ''} "
-                f"(multiply the local derivatives along each path, then add up the paths)</p>"
-                f'<ol style="font-family: monospace">{"".join(items)}</ol>{rest}{self._picture_svg()}</div>')
+            rest = (
+                f"<p>… and {self.path_count - len(self.paths):,} more paths, contributing "
+                f"{escape(self._number(self.unlisted))} together</p>"
+            )
+        return (
+            f'<div class="viz-explain"><p><b>∂{L}/∂{w} = {escape(self._number(self.total))}</b>: '
+            f"the chain rule over {self.path_count:,} path{'s' if self.path_count != 1 else ''} "
+            f"(multiply the local derivatives along each path, then add up the paths)</p>"
+            f'<ol style="font-family: monospace">{"".join(items)}</ol>{rest}{self._picture_svg()}</div>'
+        )
 
     def _picture_svg(self):
         from .render import GraphvizNotFoundError, pipe_dot
+
         try:
             svg = pipe_dot(self.draw(), "svg", "explain").decode("utf-8")
         except GraphvizNotFoundError:
             return "<p>(install Graphviz to see the highlighted graph)</p>"
-        return '<svg style="max-width: 100%; height: auto"' + svg[svg.index("<svg") + 4:]
+        return '<svg style="max-width: 100%; height: auto"' + svg[svg.index("<svg") + 4 :]
 
     def _repr_markdown_(self):
         """The chain rule as LaTeX math (Markdown renderers that prefer it, e.g. GitHub)."""
         L, w = _tex(self.name(self.root)), _tex(self.name(self.param))
-        lines = [f"$$\\frac{{\\partial {L}}}{{\\partial {w}}} = {_tex_number(self._number(self.total))}"
-                 f"\\quad\\text{{over {self.path_count:,} path{'s' if self.path_count != 1 else ''}}}$$", ""]
+        lines = [
+            f"$$\\frac{{\\partial {L}}}{{\\partial {w}}} = {_tex_number(self._number(self.total))}"
+            f"\\quad\\text{{over {self.path_count:,} path{'s' if self.path_count != 1 else ''}}}$$",
+            "",
+        ]
         for k, path in enumerate(self.paths, 1):
             names, factors = self._factors(path)
-            symbols = " \\cdot ".join(f"\\frac{{\\partial {_tex(c)}}}{{\\partial {_tex(p)}}}"
-                                       for c, p, _, _ in _elide_factors(factors))
+            symbols = " \\cdot ".join(
+                f"\\frac{{\\partial {_tex(c)}}}{{\\partial {_tex(p)}}}" for c, p, _, _ in _elide_factors(factors)
+            )
             values = " \\cdot ".join(_tex_number(v) for *_, v in _elide_factors(factors))
-            lines.append(f"{k}. $\\frac{{\\partial {L}}}{{\\partial {w}}} = {symbols or '1'} = {values or '1'}"
-                         f" = {_tex_number(self._number(path.contribution))}$")
+            lines.append(
+                f"{k}. $\\frac{{\\partial {L}}}{{\\partial {w}}} = {symbols or '1'} = {values or '1'}"
+                f" = {_tex_number(self._number(path.contribution))}$"
+            )
         return "\n".join(lines)
 
     def __str__(self):
         return self.text()
 
     def __repr__(self):
-        return (f"Explanation(∂{self.name(self.root)}/∂{self.name(self.param)} = "
-                f"{self._number(self.total)} over {self.path_count:,} path{'s' if self.path_count != 1 else ''})")
+        return (
+            f"Explanation(∂{self.name(self.root)}/∂{self.name(self.param)} = "
+            f"{self._number(self.total)} over {self.path_count:,} path{'s' if self.path_count != 1 else ''})"
+        )
 
     def highlight(self):
         """{(child, input position): label} for every edge on a listed path (``draw_graph`` uses it)."""
@@ -186,13 +216,17 @@ class Explanation:
         >>> viz.explain(f, w0).draw(style="circuit")
         """
         from .graph import draw_graph
-        draw_options.setdefault("title", f"∂{self.name(self.root)}/∂{self.name(self.param)} = "
-                                         f"{self._number(self.total)}: the highlighted paths")
+
+        draw_options.setdefault(
+            "title",
+            f"∂{self.name(self.root)}/∂{self.name(self.param)} = {self._number(self.total)}: the highlighted paths",
+        )
         return draw_graph(self.root, highlight=self.highlight(), **draw_options)
 
     def render(self, path, **draw_options):
         """Save ``draw()``'s picture (suffix picks the format, as ``render_graph``)."""
         from .render import render_graph
+
         return render_graph(self.draw(**draw_options), path)
 
 
@@ -203,7 +237,7 @@ def _dims(t):
 def _tex(name):
     """A tensor name as LaTeX: add₃ -> \\mathrm{add}_{3}."""
     digits = "".join(c for c in name if c in "\u2080\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089")
-    base = name[:len(name) - len(digits)] if digits else name
+    base = name[: len(name) - len(digits)] if digits else name
     base = base.replace("_", "\\_")
     sub = "".join(str(ord(c) - 0x2080) for c in digits)
     return f"\\mathrm{{{base}}}" + (f"_{{{sub}}}" if sub else "")
@@ -242,8 +276,9 @@ def explain(root, param, max_paths=32, number_format=NUMBER_FORMAT, group_module
     >>> print(viz.explain(f, w0))
     """
     if not isinstance(root, ag.Tensor):
-        raise TypeError(f"explain: root must be a Tensor (the loss), got {type(root).__module__}."
-                        f"{type(root).__qualname__}")
+        raise TypeError(
+            f"explain: root must be a Tensor (the loss), got {type(root).__module__}.{type(root).__qualname__}"
+        )
     if not isinstance(param, ag.Tensor):
         raise TypeError(f"explain: param must be a Tensor of root's graph, got {type(param).__name__}")
     if not isinstance(max_paths, int) or max_paths < 1:
@@ -251,14 +286,18 @@ def explain(root, param, max_paths=32, number_format=NUMBER_FORMAT, group_module
     tensors = ag.walk(root)
     index = {id(t): i for i, t in enumerate(tensors)}
     if id(param) not in index:
-        raise ValueError(f"explain: param ({param.label or 'shape ' + str(param.shape)}) is not in the graph of "
-                         "root: root was not computed from it (or from a detached copy of it)")
+        raise ValueError(
+            f"explain: param ({param.label or 'shape ' + str(param.shape)}) is not in the graph of "
+            "root: root was not computed from it (or from a detached copy of it)"
+        )
     seed = seed_for(root, None, "explain")
     target = index[id(param)]
     names = {id(t): name for t, name in zip(tensors, tensor_names(tensors))}
     reaches, count = _reaching(tensors, index, target)
-    paths = [_chain_path(tensors, edges, seed) for edges in _enumerate_paths(tensors, index, reaches, target,
-                                                                             len(tensors) - 1, max_paths)]
+    paths = [
+        _chain_path(tensors, edges, seed)
+        for edges in _enumerate_paths(tensors, index, reaches, target, len(tensors) - 1, max_paths)
+    ]
     total = _total(tensors, index, reaches, target, seed)
     return Explanation(root, param, names, paths, count[len(tensors) - 1], total, number_format, group_modules)
 

@@ -18,6 +18,7 @@ Nothing is fetched from the network: the SVG, the data (JSON) and the script
 gradients are replayed op by op from the recorded graph (``viz.gradients``); the
 graph itself is not spent and no ``.grad`` is changed.
 """
+
 import html
 import json
 import pathlib
@@ -34,8 +35,8 @@ from autograd_core.files import atomic_write
 
 from .render import pipe_dot
 
-MAX_LISTED_VALUES = 36   # a tensor with at most this many elements lists its values
-HEATMAP_SIDE = 48        # a larger matrix is averaged down to at most 48 x 48 cells
+MAX_LISTED_VALUES = 36  # a tensor with at most this many elements lists its values
+HEATMAP_SIDE = 48  # a larger matrix is averaged down to at most 48 x 48 cells
 MAX_EXPLAINED_PARAMS = 64  # chain-rule paths are precomputed for at most this many parameters
 
 
@@ -53,8 +54,10 @@ class ExplorePage:
         return atomic_write(pathlib.Path(_html_path(path)), self.html, make_folders=True)
 
     def _repr_html_(self):
-        return (f'<iframe srcdoc="{html.escape(self.html, quote=True)}" style="width: 100%; '
-                f'height: {self.height}px; border: 1px solid #dee2e6" sandbox="allow-scripts"></iframe>')
+        return (
+            f'<iframe srcdoc="{html.escape(self.html, quote=True)}" style="width: 100%; '
+            f'height: {self.height}px; border: 1px solid #dee2e6" sandbox="allow-scripts"></iframe>'
+        )
 
 
 def _html_path(path):
@@ -81,17 +84,21 @@ def explore(root, path=None, title=None, max_nodes=300, max_paths=8, number_form
     (root,) = as_roots(root, "explore")
     path = None if path is None else _html_path(path)
     if root.size != 1:
-        raise ValueError(f"explore: root has shape {root.shape}; explore starts the backward pass from a "
-                         "one-element tensor (a loss). Reduce it first (root.sum())")
+        raise ValueError(
+            f"explore: root has shape {root.shape}; explore starts the backward pass from a "
+            "one-element tensor (a loss). Reduce it first (root.sum())"
+        )
     plan = GraphPlan([root], "record", max_nodes, group_modules=True, collapse_modules=False)
     rankdir = "TB" if plan.depth() > DEEP_RANKS else "LR"
-    options = DrawOptions(show_data=True, show_grad=False, rankdir=rankdir, legend=False,
-                          number_format=number_format, element_ids=True)
-    svg = pipe_dot(build_digraph(plan, options), "svg", "explore",
-                   source_path=None if path is None else path.with_suffix(".dot")).decode("utf-8")
+    options = DrawOptions(
+        show_data=True, show_grad=False, rankdir=rankdir, legend=False, number_format=number_format, element_ids=True
+    )
+    svg = pipe_dot(
+        build_digraph(plan, options), "svg", "explore", source_path=None if path is None else path.with_suffix(".dot")
+    ).decode("utf-8")
     data = page_data(root, plan, max_paths, number_format)
     title = title or f"Computation graph of {plan.names[plan.root_indices[0]]}"
-    page = _page(title, svg[svg.index("<svg"):], data)
+    page = _page(title, svg[svg.index("<svg") :], data)
     return ExplorePage(page) if path is None else atomic_write(pathlib.Path(path), page, make_folders=True)
 
 
@@ -110,17 +117,35 @@ def page_data(root, plan, max_paths=8, number_format=NUMBER_FORMAT):
     nodes = {}
     for i in sorted(shown):
         t = tensors[i]
-        nodes[i] = {"name": plan.names[i], "op": t.op, "shape": list(t.shape), "dtype": str(t.dtype),
-                    "kind": "output" if i in plan.root_indices else ("op" if t.op else
-                                                                      "parameter" if t.requires_grad else "input"),
-                    "value": summary(t.data), "grad": summary(final[i]) if i in final else None,
-                    "gradStep": grad_step.get(i)}
-    backward = [{"node": step.node, "edges": [f"e{step.node}_{position}" for position, _, _ in step.deliveries],
-                 "to": [j for _, j, _ in step.deliveries]} for step in steps]
+        nodes[i] = {
+            "name": plan.names[i],
+            "op": t.op,
+            "shape": list(t.shape),
+            "dtype": str(t.dtype),
+            "kind": "output"
+            if i in plan.root_indices
+            else ("op" if t.op else "parameter" if t.requires_grad else "input"),
+            "value": summary(t.data),
+            "grad": summary(final[i]) if i in final else None,
+            "gradStep": grad_step.get(i),
+        }
+    backward = [
+        {
+            "node": step.node,
+            "edges": [f"e{step.node}_{position}" for position, _, _ in step.deliveries],
+            "to": [j for _, j, _ in step.deliveries],
+        }
+        for step in steps
+    ]
     forward = [i for i in sorted(shown) if tensors[i].op]
     params = [i for i in sorted(shown) if tensors[i].is_leaf and tensors[i].requires_grad][:MAX_EXPLAINED_PARAMS]
-    return {"nodes": nodes, "forward": forward, "backward": backward, "root": plan.root_indices[0],
-            "paths": {i: _paths(root, tensors[i], plan, max_paths, number_format) for i in params}}
+    return {
+        "nodes": nodes,
+        "forward": forward,
+        "backward": backward,
+        "root": plan.root_indices[0],
+        "paths": {i: _paths(root, tensors[i], plan, max_paths, number_format) for i in params},
+    }
 
 
 def _paths(root, param, plan, max_paths, number_format):
@@ -133,20 +158,38 @@ def _paths(root, param, plan, max_paths, number_format):
         for (child, position), d in zip(path.edges(), path.local_derivatives):
             i = plan.index[id(child)]
             if i not in plan.folded:  # a folded transpose: its consumer's edge stands for it
-                edges.append({"id": f"e{i}_{position}",
-                              "label": "×J" if d is None else "×" + format_number(d, number_format)})
-        listed.append({"names": names, "factors": [f"∂{c}/∂{p} = {v}" for c, p, _, v in factors],
-                       "edges": edges, "contribution": summary(path.contribution)})
-    return {"name": explanation.name(param), "total": summary(explanation.total), "count": explanation.path_count,
-            "paths": listed, "unlisted": summary(explanation.unlisted)}
+                edges.append(
+                    {"id": f"e{i}_{position}", "label": "×J" if d is None else "×" + format_number(d, number_format)}
+                )
+        listed.append(
+            {
+                "names": names,
+                "factors": [f"∂{c}/∂{p} = {v}" for c, p, _, v in factors],
+                "edges": edges,
+                "contribution": summary(path.contribution),
+            }
+        )
+    return {
+        "name": explanation.name(param),
+        "total": summary(explanation.total),
+        "count": explanation.path_count,
+        "paths": listed,
+        "unlisted": summary(explanation.unlisted),
+    }
 
 
 def summary(array):
     """Statistics of an array for the page: shape, mean/std/min/max/norm, values if few, a heatmap if 2-D."""
     array = np.asarray(array, dtype=np.float64)
     with np.errstate(all="ignore"):
-        stats = {"shape": list(array.shape), "mean": float(np.mean(array)), "std": float(np.std(array)),
-                 "min": float(np.min(array)), "max": float(np.max(array)), "norm": float(np.linalg.norm(array))}
+        stats = {
+            "shape": list(array.shape),
+            "mean": float(np.mean(array)),
+            "std": float(np.std(array)),
+            "min": float(np.min(array)),
+            "max": float(np.max(array)),
+            "norm": float(np.linalg.norm(array)),
+        }
     if array.size <= MAX_LISTED_VALUES:
         stats["values"] = [float(v) for v in array.reshape(-1)]
     if array.ndim == 2 and array.size > 1:
@@ -175,8 +218,9 @@ def _page(title, svg, data):
     # JSON is valid JavaScript; NaN/Infinity are JS literals too. "</" is escaped so a name
     # cannot close the <script> element.
     payload = json.dumps(data, allow_nan=True, separators=(",", ":")).replace("</", "<\\/")
-    return _PAGE.format(title=html.escape(title), css=_static("explore.css"), svg=svg, data=payload,
-                        script=_static("explore.js"))
+    return _PAGE.format(
+        title=html.escape(title), css=_static("explore.css"), svg=svg, data=payload, script=_static("explore.js")
+    )
 
 
 _PAGE = """<!DOCTYPE html>

@@ -4,15 +4,42 @@ The text is parsed with Python's ``ast`` and only numbers, variable names, the
 operators ``+ - * / ** @``, and calls of the autograd functions below are allowed
 (``exp(x)`` or ``x.exp()``). Nothing is ever passed to ``eval``.
 """
+
 import ast
 
 import autograd_core as ag
 
-FUNCTIONS = {name: getattr(ag, name) for name in (
-    "exp", "log", "sigmoid", "tanh", "relu", "abs", "sqrt", "sum", "mean", "max", "softmax",
-    "log_softmax", "logsumexp", "maximum", "minimum", "matmul", "transpose", "reshape")}
-_BINARY = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
-           ast.Div: lambda a, b: a / b, ast.Pow: lambda a, b: a ** b, ast.MatMult: lambda a, b: a @ b}
+FUNCTIONS = {
+    name: getattr(ag, name)
+    for name in (
+        "exp",
+        "log",
+        "sigmoid",
+        "tanh",
+        "relu",
+        "abs",
+        "sqrt",
+        "sum",
+        "mean",
+        "max",
+        "softmax",
+        "log_softmax",
+        "logsumexp",
+        "maximum",
+        "minimum",
+        "matmul",
+        "transpose",
+        "reshape",
+    )
+}
+_BINARY = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+    ast.Pow: lambda a, b: a**b,
+    ast.MatMult: lambda a, b: a @ b,
+}
 _UNARY = {ast.USub: lambda a: -a, ast.UAdd: lambda a: a}
 # The evaluator recurses (about two Python frames per operation) and Graphviz cannot lay out a
 # picture of hundreds of nested operations anyway: build deeper graphs in Python, where the
@@ -49,8 +76,9 @@ def evaluate(text, variables):
             _Evaluator(text, variables).refuse(node, f"calling {node.func.id}")
     missing = [n for n in variable_names(text) if n not in variables]
     if missing:
-        raise ExpressionError(f"expression {_shown(text)}: no value for {', '.join(missing)}; "
-                              f"give one with --set {missing[0]}=VALUE")
+        raise ExpressionError(
+            f"expression {_shown(text)}: no value for {', '.join(missing)}; give one with --set {missing[0]}=VALUE"
+        )
     result = _Evaluator(text, variables).visit(tree.body)
     if not isinstance(result, ag.Tensor):
         raise ExpressionError(f"expression {_shown(text)} uses no variable, so there is no graph to draw")
@@ -63,12 +91,16 @@ def _parse(text):
     except SyntaxError as error:
         raise ExpressionError(f"expression {_shown(text)} is not valid: {error.msg} (column {error.offset})") from None
     except (RecursionError, MemoryError):  # Python's own parser gives up on a few hundred nested levels
-        raise ExpressionError(f"expression {_shown(text)} nests too deeply for Python's parser; python -m viz "
-                              f"draws at most {MAX_DEPTH} nested operations: build deeper graphs in Python") from None
+        raise ExpressionError(
+            f"expression {_shown(text)} nests too deeply for Python's parser; python -m viz "
+            f"draws at most {MAX_DEPTH} nested operations: build deeper graphs in Python"
+        ) from None
     depth = nesting_depth(tree.body)
     if depth > MAX_DEPTH:
-        raise ExpressionError(f"expression {_shown(text)} nests {depth} operations deep; python -m viz draws at most "
-                              f"{MAX_DEPTH}: build deeper graphs in Python (the engine has no depth limit)")
+        raise ExpressionError(
+            f"expression {_shown(text)} nests {depth} operations deep; python -m viz draws at most "
+            f"{MAX_DEPTH}: build deeper graphs in Python (the engine has no depth limit)"
+        )
     return tree
 
 
@@ -87,7 +119,7 @@ def nesting_depth(node):
 def _shown(text, limit=60):
     """The expression quoted for a message, shortened when long (a 3,000-call chain would fill the screen)."""
     text = text.strip()
-    return repr(text) if len(text) <= limit else repr(text[:limit - 3] + "...") + f" ({len(text)} characters)"
+    return repr(text) if len(text) <= limit else repr(text[: limit - 3] + "...") + f" ({len(text)} characters)"
 
 
 class _Evaluator(ast.NodeVisitor):
@@ -95,8 +127,10 @@ class _Evaluator(ast.NodeVisitor):
         self.text, self.variables = text, variables
 
     def refuse(self, node, what):
-        raise ExpressionError(f"expression {_shown(self.text)}: {what} is not allowed here; use numbers, "
-                              f"variables, + - * / ** @ and the functions {', '.join(sorted(FUNCTIONS))}")
+        raise ExpressionError(
+            f"expression {_shown(self.text)}: {what} is not allowed here; use numbers, "
+            f"variables, + - * / ** @ and the functions {', '.join(sorted(FUNCTIONS))}"
+        )
 
     def generic_visit(self, node):
         self.refuse(node, type(node).__name__)
@@ -146,8 +180,11 @@ class _Evaluator(ast.NodeVisitor):
         value = keyword.value
         if isinstance(value, ast.Constant) and isinstance(value.value, (bool, int)):
             return value.value
-        if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.USub) and isinstance(value.operand,
-                                                                                              ast.Constant):
+        if (
+            isinstance(value, ast.UnaryOp)
+            and isinstance(value.op, ast.USub)
+            and isinstance(value.operand, ast.Constant)
+        ):
             return -value.operand.value
         if isinstance(value, ast.Tuple):
             return self.visit(value)

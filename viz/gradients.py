@@ -5,6 +5,7 @@ helpers recompute the chain rule edge by edge from the public API — each op's 
 ``ag.PRIMITIVES`` applied to the recorded values — so ``explain`` can split a gradient
 into paths and ``animate_backward`` can show it arriving node by node.
 """
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -66,8 +67,10 @@ def seed_for(root, grad, caller):
     """The starting gradient dL/droot: ones for a one-element root, else ``grad`` is required."""
     if grad is None:
         if root.size != 1:
-            raise ValueError(f"{caller}: root has shape {root.shape}; the chain rule starts from a one-element "
-                             "tensor (a loss). Reduce it first (root.sum()) or pass grad= of its shape")
+            raise ValueError(
+                f"{caller}: root has shape {root.shape}; the chain rule starts from a one-element "
+                "tensor (a loss). Reduce it first (root.sum()) or pass grad= of its shape"
+            )
         return np.ones(root.shape, dtype=root.dtype)
     seed = np.asarray(grad, dtype=root.dtype)
     if seed.shape != root.shape:
@@ -78,9 +81,10 @@ def seed_for(root, grad, caller):
 @dataclass
 class BackwardStep:
     """One op's turn in the backward pass: it receives its full gradient and passes shares on."""
-    node: int                     # walk index of the op's output tensor
-    grad: np.ndarray              # dL/d(node), complete at this point
-    deliveries: list              # (input position, parent walk index, gradient share)
+
+    node: int  # walk index of the op's output tensor
+    grad: np.ndarray  # dL/d(node), complete at this point
+    deliveries: list  # (input position, parent walk index, gradient share)
     grads: dict = field(repr=False)  # walk index -> gradient accumulated so far (after this step)
     partial: set = field(repr=False)  # walk indices whose gradient still awaits more shares
 

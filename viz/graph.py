@@ -16,13 +16,28 @@ Readable at any size by default (see ``layout``): modules collapse past
 ``MAX_PIXELS`` on either side (Graphviz scales it down, like torchviz's ``resize_graph``).
 ``full=True`` draws everything, unscaled.
 """
+
 from dataclasses import dataclass
 
 import graphviz
 
-from .format import (FILL, GRAD_COLOUR, HIGHLIGHT_COLOUR, KIND_DESCRIPTION, MUTED_COLOUR, NO_VALUE,
-                     NUMBER_FORMAT, OP_SYMBOL, VALUE_COLOUR, escape, format_array, format_shape,
-                     is_constant, leaf_kind, op_description)
+from .format import (
+    FILL,
+    GRAD_COLOUR,
+    HIGHLIGHT_COLOUR,
+    KIND_DESCRIPTION,
+    MUTED_COLOUR,
+    NO_VALUE,
+    NUMBER_FORMAT,
+    OP_SYMBOL,
+    VALUE_COLOUR,
+    escape,
+    format_array,
+    format_shape,
+    is_constant,
+    leaf_kind,
+    op_description,
+)
 from .layout import DEEP_RANKS, MAX_DEPTH, GraphPlan, as_roots, format_dims, module_kind
 from .render import PNG_DPI
 
@@ -45,9 +60,23 @@ class DrawOptions:
     element_ids: bool = False  # SVG ids on edges (e<op>_<position>) for viz.explore's page
 
 
-def draw_graph(root, show_data=True, show_grad=True, rankdir="auto", max_nodes=200, group_modules=True,
-               collapse_modules="auto", style="record", legend=True, highlight=None,
-               number_format=NUMBER_FORMAT, title=None, max_size=MAX_PIXELS, max_depth=MAX_DEPTH, full=False):
+def draw_graph(
+    root,
+    show_data=True,
+    show_grad=True,
+    rankdir="auto",
+    max_nodes=200,
+    group_modules=True,
+    collapse_modules="auto",
+    style="record",
+    legend=True,
+    highlight=None,
+    number_format=NUMBER_FORMAT,
+    title=None,
+    max_size=MAX_PIXELS,
+    max_depth=MAX_DEPTH,
+    full=False,
+):
     """The graph that ``root`` recorded, as a ``graphviz.Digraph`` (shows inline in Jupyter).
 
     ``root``: a Tensor or a list of Tensors (several outputs). Values and gradients of
@@ -88,8 +117,9 @@ def draw_graph(root, show_data=True, show_grad=True, rankdir="auto", max_nodes=2
         raise ValueError(f"draw_graph: style must be one of {STYLES}, got {style!r}")
     if rankdir not in ("auto", "LR", "RL", "TB", "BT"):
         raise ValueError(f"draw_graph: rankdir must be 'auto', 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
-    if max_size is not None and (not isinstance(max_size, (int, float)) or isinstance(max_size, bool)
-                                 or max_size < 100):
+    if max_size is not None and (
+        not isinstance(max_size, (int, float)) or isinstance(max_size, bool) or max_size < 100
+    ):
         raise ValueError(f"draw_graph: max_size must be a number of pixels >= 100 or None, got {max_size!r}")
     if full:
         collapse_modules, max_nodes, max_depth, max_size = False, None, None, None
@@ -130,8 +160,12 @@ class _Drawer:
         self.focus = focus
         self.circuit = options.style == "circuit"
         # Wires are met at the ends of their line (LR/RL), or through value and gradient (TB/BT).
-        self.wire_in, self.wire_out = {"LR": (":v:sw", ":v:se"), "RL": (":v:se", ":v:sw"),
-                                       "TB": (":v:n", ":g:s"), "BT": (":g:s", ":v:n")}[options.rankdir]
+        self.wire_in, self.wire_out = {
+            "LR": (":v:sw", ":v:se"),
+            "RL": (":v:se", ":v:sw"),
+            "TB": (":v:n", ":g:s"),
+            "BT": (":g:s", ":v:n"),
+        }[options.rankdir]
         self.roots = set(plan.root_indices)
         self.visible = set(plan.visible)
         # Ops that send a highlighted gradient glow; values glow at both ends of a highlighted edge.
@@ -140,10 +174,18 @@ class _Drawer:
 
     # ------------------------------------------------------------ assembly
     def digraph(self):
-        g = graphviz.Digraph("computation_graph", node_attr={"fontname": "Helvetica", "fontsize": "11"},
-                             edge_attr={"arrowsize": "0.6", "fontname": "Helvetica", "fontsize": "10"})
-        g.attr(rankdir=self.o.rankdir, fontname="Helvetica", nodesep="0.25",
-               ranksep="0.3" if self.circuit else "0.35", ordering="in")  # inputs drawn in argument order
+        g = graphviz.Digraph(
+            "computation_graph",
+            node_attr={"fontname": "Helvetica", "fontsize": "11"},
+            edge_attr={"arrowsize": "0.6", "fontname": "Helvetica", "fontsize": "10"},
+        )
+        g.attr(
+            rankdir=self.o.rankdir,
+            fontname="Helvetica",
+            nodesep="0.25",
+            ranksep="0.3" if self.circuit else "0.35",
+            ordering="in",
+        )  # inputs drawn in argument order
         if self.o.title:
             g.attr(label=self.o.title, labelloc="t", fontsize="14")
         if self.o.max_size:
@@ -155,8 +197,14 @@ class _Drawer:
         self._emit_cluster(g, (), tree)
         summary = self.plan.hidden_summary()
         if summary:
-            g.node("hidden", "\\n".join(escape(line) for line in summary.split("\n")), shape="note",
-                   style="filled,dashed", fillcolor=FILL["hidden"], fontcolor=MUTED_COLOUR)
+            g.node(
+                "hidden",
+                "\\n".join(escape(line) for line in summary.split("\n")),
+                shape="note",
+                style="filled,dashed",
+                fillcolor=FILL["hidden"],
+                fontcolor=MUTED_COLOUR,
+            )
         for unit in self.plan.visible:
             self._edges_into(g, unit)
         if self.o.legend:
@@ -166,13 +214,18 @@ class _Drawer:
     def _emit_cluster(self, container, path, tree):
         for unit in tree.get(path, ()):
             self._unit(container, unit)
-        children = sorted({p[:len(path) + 1] for p in tree if len(p) > len(path) and p[:len(path)] == path})
+        children = sorted({p[: len(path) + 1] for p in tree if len(p) > len(path) and p[: len(path)] == path})
         for child in children:
             name = child[-1]
             with container.subgraph(name="cluster_" + name) as sub:
                 kind = module_kind(self.plan, name)
-                sub.attr(label=f"{name}: {kind}" if kind else name, style="rounded,dashed",
-                         color=MUTED_COLOUR, fontcolor=MUTED_COLOUR, fontsize="11")
+                sub.attr(
+                    label=f"{name}: {kind}" if kind else name,
+                    style="rounded,dashed",
+                    color=MUTED_COLOUR,
+                    fontcolor=MUTED_COLOUR,
+                    fontsize="11",
+                )
                 self._emit_cluster(sub, child, tree)
 
     # ------------------------------------------------------------ nodes
@@ -200,22 +253,37 @@ class _Drawer:
         kind = "output" if i in self.roots else leaf_kind(t)
         value, grad = self._values(i, t)
         border = f' color="{HIGHLIGHT_COLOUR}" border="3"' if i in self.hot else ' border="1"'
-        rows = [f'<tr><td><b>{escape(self.plan.names[i])}</b></td></tr>',
-                f'<tr><td><font point-size="9" color="{MUTED_COLOUR}">{escape(format_shape(t))}</font></td></tr>']
+        rows = [
+            f"<tr><td><b>{escape(self.plan.names[i])}</b></td></tr>",
+            f'<tr><td><font point-size="9" color="{MUTED_COLOUR}">{escape(format_shape(t))}</font></td></tr>',
+        ]
         if value is not None:
             rows.append(f'<tr><td align="left"><font color="{VALUE_COLOUR}">data {escape(value)}</font></td></tr>')
         if grad is not None:
             rows.append(f'<tr><td align="left"><font color="{GRAD_COLOUR}">grad {escape(grad)}</font></td></tr>')
-        label = (f'<<table{border} cellborder="0" cellspacing="0" cellpadding="3" bgcolor="{FILL[kind]}">'
-                 + "".join(rows) + "</table>>")
+        label = (
+            f'<<table{border} cellborder="0" cellspacing="0" cellpadding="3" bgcolor="{FILL[kind]}">'
+            + "".join(rows)
+            + "</table>>"
+        )
         g.node(f"t{i}", label, shape="plaintext", margin="0")
 
     def _op_node(self, g, i, t):
         hot = {"color": HIGHLIGHT_COLOUR, "penwidth": "2.5"} if i in self.hot_ops else {}
         if self.circuit:
             symbol = OP_SYMBOL.get(t.op, t.op)
-            g.node(f"op{i}", escape(symbol), shape="circle", style="filled", fillcolor=FILL["op"],
-                   width="0.45", height="0.45", fixedsize="shape", tooltip=escape(op_description(t)), **hot)
+            g.node(
+                f"op{i}",
+                escape(symbol),
+                shape="circle",
+                style="filled",
+                fillcolor=FILL["op"],
+                width="0.45",
+                height="0.45",
+                fixedsize="shape",
+                tooltip=escape(op_description(t)),
+                **hot,
+            )
         else:
             lines = [op_description(t)]
             if t.op in OPERAND_ORDER and len(t.parents) == 2:
@@ -232,8 +300,7 @@ class _Drawer:
         name = self.plan.names[i]
         value, grad = self._values(i, t)
         if is_constant(t):
-            g.node(f"t{i}", escape(value if value is not None else name), shape="plaintext",
-                   fontcolor=MUTED_COLOUR)
+            g.node(f"t{i}", escape(value if value is not None else name), shape="plaintext", fontcolor=MUTED_COLOUR)
             return
         line = HIGHLIGHT_COLOUR if i in self.hot else "black"
         width = "3" if i in self.hot else "1"
@@ -258,25 +325,39 @@ class _Drawer:
             g.edge(f"t{i}{self.wire_out}", f"n{i}", **wire)
 
     def _name_box(self, g, i, name, kind):
-        g.node(f"n{i}", f"<<b>{escape(name)}</b>>", shape="box", style="filled,rounded",
-               fillcolor=FILL[kind], color=FILL[kind], height="0.3", margin="0.06,0.03")
+        g.node(
+            f"n{i}",
+            f"<<b>{escape(name)}</b>>",
+            shape="box",
+            style="filled,rounded",
+            fillcolor=FILL[kind],
+            color=FILL[kind],
+            height="0.3",
+            margin="0.06,0.03",
+        )
 
     def _module_box(self, g, unit):
-        scope = unit[len("module:"):]
+        scope = unit[len("module:") :]
         members = [self.plan.tensors[i] for i in self.plan.members[unit]]
         kind = module_kind(self.plan, scope)
         lines = [f"<b>{escape(scope)}</b>" + (escape(f": {kind}") if kind else "")]
         if not kind or kind[0].isdigit():  # not a layer we can name: say what is inside
             ops = sorted({t.op for t in members if t.op})
-            lines.append(escape(f"{len(members)} tensor{'s' if len(members) != 1 else ''}; ops: "
-                                f"{', '.join(ops) or 'none'}"))
+            lines.append(
+                escape(f"{len(members)} tensor{'s' if len(members) != 1 else ''}; ops: {', '.join(ops) or 'none'}")
+            )
         for t in members:
             if t.is_leaf and t.requires_grad:
                 name = str(t.label or "param").removeprefix(scope + ".")
                 grad = "" if t.grad is None else f", |grad| max {format_array(abs(t.grad).max(), self.o.number_format)}"
                 lines.append(escape(f"{name} {format_dims(t.shape) or 'scalar'}{grad}"))
-        g.node(f"m{self.plan.members[unit][0]}", "<" + "<br/>".join(lines) + ">", shape="box",
-               style="filled,rounded", fillcolor=FILL["module"])
+        g.node(
+            f"m{self.plan.members[unit][0]}",
+            "<" + "<br/>".join(lines) + ">",
+            shape="box",
+            style="filled,rounded",
+            fillcolor=FILL["module"],
+        )
 
     # ------------------------------------------------------------ edges
     def _node_id(self, unit, as_source):
@@ -352,21 +433,32 @@ class _Drawer:
 
     def _legend(self, g):
         with g.subgraph(name="cluster_viz_legend") as legend:  # not "cluster_legend": a module may be "legend"
-            legend.attr(label="legend", style="rounded", color=MUTED_COLOUR, fontcolor=MUTED_COLOUR,
-                        fontsize="10")
+            legend.attr(label="legend", style="rounded", color=MUTED_COLOUR, fontcolor=MUTED_COLOUR, fontsize="10")
             for kind in ("parameter", "input", "op", "output"):
-                legend.node(f"legend_{kind}", KIND_DESCRIPTION[kind], shape="ellipse" if kind == "op" else "box",
-                            style="filled", fillcolor=FILL[kind], fontsize="9", height="0.3", margin="0.08,0.03")
+                legend.node(
+                    f"legend_{kind}",
+                    KIND_DESCRIPTION[kind],
+                    shape="ellipse" if kind == "op" else "box",
+                    style="filled",
+                    fillcolor=FILL[kind],
+                    fontsize="9",
+                    height="0.3",
+                    margin="0.08,0.03",
+                )
             where = ("above the wire", "below it") if self.circuit else ("data", "grad")
-            legend.node("legend_values",
-                        f'<<font color="{VALUE_COLOUR}">value ({where[0]})</font><br/>'
-                        f'<font color="{GRAD_COLOUR}">gradient ({where[1]})</font><br/>'
-                        f'<font color="{MUTED_COLOUR}">{NO_VALUE} : no gradient yet</font>>',
-                        shape="plaintext", fontsize="9")
+            legend.node(
+                "legend_values",
+                f'<<font color="{VALUE_COLOUR}">value ({where[0]})</font><br/>'
+                f'<font color="{GRAD_COLOUR}">gradient ({where[1]})</font><br/>'
+                f'<font color="{MUTED_COLOUR}">{NO_VALUE} : no gradient yet</font>>',
+                shape="plaintext",
+                fontsize="9",
+            )
             names = ["legend_parameter", "legend_input", "legend_op", "legend_output", "legend_values"]
             if self.highlight:
-                legend.node("legend_highlight", "highlighted", shape="plaintext",
-                            fontcolor=HIGHLIGHT_COLOUR, fontsize="9")
+                legend.node(
+                    "legend_highlight", "highlighted", shape="plaintext", fontcolor=HIGHLIGHT_COLOUR, fontsize="9"
+                )
                 names.append("legend_highlight")
             if self.o.rankdir in ("TB", "BT"):  # a row above a tall picture, not a column beside it
                 with legend.subgraph() as row:

@@ -12,6 +12,7 @@ modules collapse to one box each once the full picture would take more than
 laid out top to bottom; a parameter's transpose (``x @ W.T`` inside ``nn.Linear``)
 is folded into the edge from the parameter (marked ᵀ) instead of drawn as an op.
 """
+
 from collections import deque
 
 import autograd_core as ag
@@ -19,8 +20,8 @@ import autograd_core as ag
 from .format import is_constant, tensor_names
 
 AUTO_COLLAPSE_NODES = 60  # past this many Graphviz nodes, modules collapse to one box each
-DEEP_RANKS = 12           # past this many ops on the longest path, rankdir="auto" draws top to bottom
-MAX_DEPTH = 20            # draw_graph's default: ops farther than this from the roots are hidden
+DEEP_RANKS = 12  # past this many ops on the longest path, rankdir="auto" draws top to bottom
+MAX_DEPTH = 20  # draw_graph's default: ops farther than this from the roots are hidden
 
 
 def as_roots(root, caller):
@@ -31,9 +32,11 @@ def as_roots(root, caller):
     for r in roots:
         if not isinstance(r, ag.Tensor):
             what = type(r).__module__ + "." + type(r).__qualname__
-            raise TypeError(f"{caller}: root must be a Tensor or a list of Tensors, got {what}"
-                            + (" inside the list" if r is not root else "")
-                            + "; wrap arrays with autograd_core.Tensor(...)")
+            raise TypeError(
+                f"{caller}: root must be a Tensor or a list of Tensors, got {what}"
+                + (" inside the list" if r is not root else "")
+                + "; wrap arrays with autograd_core.Tensor(...)"
+            )
     return roots
 
 
@@ -58,13 +61,19 @@ class GraphPlan:
     4
     """
 
-    def __init__(self, roots, style, max_nodes=200, group_modules=True, collapse_modules=None,
-                 fold_transposes=True, max_depth=None):
-        if max_nodes is not None and (not isinstance(max_nodes, int) or isinstance(max_nodes, bool)
-                                      or max_nodes < 1):
+    def __init__(
+        self,
+        roots,
+        style,
+        max_nodes=200,
+        group_modules=True,
+        collapse_modules=None,
+        fold_transposes=True,
+        max_depth=None,
+    ):
+        if max_nodes is not None and (not isinstance(max_nodes, int) or isinstance(max_nodes, bool) or max_nodes < 1):
             raise ValueError(f"draw_graph: max_nodes must be a positive int or None, got {max_nodes!r}")
-        if max_depth is not None and (not isinstance(max_depth, int) or isinstance(max_depth, bool)
-                                      or max_depth < 1):
+        if max_depth is not None and (not isinstance(max_depth, int) or isinstance(max_depth, bool) or max_depth < 1):
             raise ValueError(f"draw_graph: max_depth must be a positive int or None, got {max_depth!r}")
         self.roots, self.style, self.max_nodes, self.max_depth = roots, style, max_nodes, max_depth
         self.tensors = ag.walk(roots)
@@ -77,8 +86,9 @@ class GraphPlan:
         self.folded = self._riders(fold_transposes)
         roots_set = set(self.root_indices)
         ops = sum(1 for t in self.tensors if not t.is_leaf)
-        full_cost = sum(drawn_node_count(t, i in roots_set, style) for i, t in enumerate(self.tensors)
-                        if i not in self.folded)
+        full_cost = sum(
+            drawn_node_count(t, i in roots_set, style) for i, t in enumerate(self.tensors) if i not in self.folded
+        )
         if collapse_modules is None or collapse_modules == "auto":  # collapse only when the picture is big
             collapse_modules = bool(self.scopes) and full_cost > min(AUTO_COLLAPSE_NODES, max_nodes or full_cost)
         self.collapse_depth = self._collapse_depth(collapse_modules)
@@ -147,8 +157,9 @@ class GraphPlan:
             return None
         if isinstance(collapse_modules, int) and collapse_modules >= 1:
             return collapse_modules
-        raise ValueError("draw_graph: collapse_modules must be True, False, None (auto) or a depth >= 1, "
-                         f"got {collapse_modules!r}")
+        raise ValueError(
+            f"draw_graph: collapse_modules must be True, False, None (auto) or a depth >= 1, got {collapse_modules!r}"
+        )
 
     def _assign_units(self):
         units, members = list(range(len(self.tensors))), {}
@@ -156,7 +167,7 @@ class GraphPlan:
             scope = self.scope_of(i) if self.collapse_depth is not None else None
             if scope:
                 if self.collapse_depth:
-                    scope = ".".join(scope.split(".")[:self.collapse_depth])
+                    scope = ".".join(scope.split(".")[: self.collapse_depth])
                 units[i] = "module:" + scope
                 members.setdefault(units[i], []).append(i)
         for i in range(len(self.tensors)):  # a rider's host may come later in walk order (a constant's op)
@@ -180,7 +191,7 @@ class GraphPlan:
         if not self.group_modules:
             return ()
         # A module box sits in its parent.
-        scope = self.scope_of(unit) if isinstance(unit, int) else unit[len("module:"):].rpartition(".")[0]
+        scope = self.scope_of(unit) if isinstance(unit, int) else unit[len("module:") :].rpartition(".")[0]
         if not scope:
             return ()
         parts = scope.split(".")
@@ -190,8 +201,9 @@ class GraphPlan:
     def parent_units(self, unit):
         """Units feeding ``unit``, in order, without repeats (for modules: from outside it)."""
         if isinstance(unit, int):
-            return [u for u in dict.fromkeys(self.unit(self.index[id(p)]) for p in self.tensors[unit].parents)
-                    if u != unit]
+            return [
+                u for u in dict.fromkeys(self.unit(self.index[id(p)]) for p in self.tensors[unit].parents) if u != unit
+            ]
         found = {}
         for i in self.members[unit]:
             for p in self.tensors[i].parents:
@@ -217,8 +229,10 @@ class GraphPlan:
         budget = (full_cost + 1 if max_nodes is None else max_nodes) - 1  # one node says what was hidden
         needed = sum(self.cost(u) for u in root_units)
         if needed > budget:
-            raise ValueError(f"draw_graph: max_nodes={max_nodes} cannot show even the roots "
-                             f"({needed} nodes + 1 for the hidden part); use max_nodes >= {needed + 1}")
+            raise ValueError(
+                f"draw_graph: max_nodes={max_nodes} cannot show even the roots "
+                f"({needed} nodes + 1 for the hidden part); use max_nodes >= {needed + 1}"
+            )
         chosen = self._nearest(root_units, budget)
         first = {u: min(self.members_of(u)) for u in chosen}
         return sorted(chosen, key=first.__getitem__)  # drawn in walk order: stable DOT
@@ -247,8 +261,10 @@ class GraphPlan:
             return None
         leaves = self.hidden_tensors - self.hidden_ops
         depth = f", max_depth={self.max_depth}" if self.max_depth is not None else ""
-        return (f"\u2026 {self.hidden_tensors:,} more tensors hidden ({self.hidden_ops:,} ops, {leaves:,} leaves)\n"
-                f"to stay within max_nodes={self.max_nodes}{depth};\npass full=True (or larger limits) to see them")
+        return (
+            f"\u2026 {self.hidden_tensors:,} more tensors hidden ({self.hidden_ops:,} ops, {leaves:,} leaves)\n"
+            f"to stay within max_nodes={self.max_nodes}{depth};\npass full=True (or larger limits) to see them"
+        )
 
 
 def format_dims(shape):

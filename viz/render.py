@@ -5,6 +5,7 @@ Files are written atomically (a temporary file in the same folder, then
 pipes DOT through Graphviz's ``dot`` program in memory: no stray ``.gv`` file
 appears unless ``keep_source=True`` asks for the ``.dot`` beside the picture.
 """
+
 import pathlib
 
 import graphviz
@@ -34,8 +35,10 @@ def image_format(path, caller):
         return "dot"
     if suffix not in IMAGE_FORMATS:
         known = ", ".join(list(IMAGE_FORMATS) + list(SOURCE_SUFFIXES))
-        raise ValueError(f"{caller}: cannot tell the format of {str(path)!r} from its suffix "
-                         f"{suffix or '(none)'}; use one of {known}")
+        raise ValueError(
+            f"{caller}: cannot tell the format of {str(path)!r} from its suffix "
+            f"{suffix or '(none)'}; use one of {known}"
+        )
     return IMAGE_FORMATS[suffix]
 
 
@@ -57,8 +60,10 @@ def pipe_dot(digraph, fmt, caller, source_path=None):
         if source_path is not None:
             atomic_write(source_path, digraph.source, make_folders=True)
             saved = f"\nNothing is lost: the graph's DOT source was saved to {str(source_path)!r}."
-        raise GraphvizNotFoundError(f"{caller}: Graphviz's `dot` program was not found on PATH, so the "
-                                    f"{fmt.upper()} could not be drawn.{saved}\n{INSTALL_HELP}") from None
+        raise GraphvizNotFoundError(
+            f"{caller}: Graphviz's `dot` program was not found on PATH, so the "
+            f"{fmt.upper()} could not be drawn.{saved}\n{INSTALL_HELP}"
+        ) from None
     except graphviz.CalledProcessError as error:
         stderr = (error.stderr or b"").decode("utf-8", "replace").strip()
         raise RuntimeError(f"{caller}: Graphviz's `dot` failed to draw the graph: {stderr}") from None
@@ -79,12 +84,15 @@ def render_graph(root, path, keep_source=False, **draw_options):
     PosixPath('graph.svg')
     """
     from .graph import draw_graph
+
     path = pathlib.Path(path)
     fmt = image_format(path, "render_graph")
     if isinstance(root, (graphviz.Digraph, graphviz.Source)):
         if draw_options:
-            raise TypeError(f"render_graph: drawing options {sorted(draw_options)} apply to a Tensor root, "
-                            "not to an already drawn graph")
+            raise TypeError(
+                f"render_graph: drawing options {sorted(draw_options)} apply to a Tensor root, "
+                "not to an already drawn graph"
+            )
         digraph = root
     else:
         digraph = draw_graph(root, **draw_options)

@@ -4,6 +4,7 @@ Two varied parameters give a heatmap (one cell per pair, the number written in i
 one, or more than two, give lines: the score against the first varied parameter, one
 line per setting of the others. Like ``plot_history``, matplotlib is used without pyplot.
 """
+
 import io
 import math
 import pathlib
@@ -16,8 +17,9 @@ from .plots import PLOT_FORMATS
 def _rows(result):
     rows = result.table() if hasattr(result, "table") else list(result)
     if not rows or not all(isinstance(r, dict) and "score" in r for r in rows):
-        raise TypeError("plot_search: expected a search result (nn.grid_search / nn.random_search) or a list of "
-                        "rows with a 'score'")
+        raise TypeError(
+            "plot_search: expected a search result (nn.grid_search / nn.random_search) or a list of rows with a 'score'"
+        )
     return rows
 
 
@@ -50,8 +52,10 @@ def plot_search(result, path=None, score_name="validation score", title="Hyper-p
         return figure
     suffix = pathlib.Path(path).suffix.lower()
     if suffix not in PLOT_FORMATS:
-        raise ValueError(f"plot_search: unknown picture type {suffix or '(none)'} for {path}; "
-                         f"use one of {', '.join(sorted(PLOT_FORMATS))}")
+        raise ValueError(
+            f"plot_search: unknown picture type {suffix or '(none)'} for {path}; "
+            f"use one of {', '.join(sorted(PLOT_FORMATS))}"
+        )
     buffer = io.BytesIO()
     figure.savefig(buffer, format=PLOT_FORMATS[suffix], dpi=100)
     return atomic_write(path, buffer.getvalue(), make_folders=True)
@@ -80,8 +84,15 @@ def _heatmap(figure, axes, rows, row_name, column_name, score_name):
     axes.set_ylabel(row_name)
     for i, row in enumerate(grid):
         for j, value in enumerate(row):
-            axes.text(j, i, "failed" if math.isnan(value) else f"{value:.3g}", ha="center", va="center",
-                      color="white", fontsize=9)
+            axes.text(
+                j,
+                i,
+                "failed" if math.isnan(value) else f"{value:.3g}",
+                ha="center",
+                va="center",
+                color="white",
+                fontsize=9,
+            )
 
 
 def _lines(axes, rows, varied, score_name):
