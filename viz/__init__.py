@@ -23,8 +23,8 @@ from .explore import explore
 from .gradients import backward_all
 from .graph import draw_graph
 from .plots import plot_history
-from .search import plot_search
 from .render import GraphvizNotFoundError, render_graph
+from .search import plot_search
 
 __all__ = [
     "draw_graph",

@@ -135,7 +135,7 @@ def _has_mlp_weights(arrays):
 
 
 def run_model(args):
-    model, sizes, rows, labels = _model_and_batch(
+    model, _sizes, rows, labels = _model_and_batch(
         args.model, args.sizes, args.activation, args.output_activation, args.rows, args.data
     )
     x = ag.Tensor(rows, label="x")
@@ -215,7 +215,7 @@ def run_explore(args):
     if args.source.lower().endswith(".npz"):
         import nn.functional as F
 
-        model, sizes, rows, labels = _model_and_batch(
+        model, _sizes, rows, labels = _model_and_batch(
             args.source, args.sizes, args.activation, args.output_activation, args.rows, args.data
         )
         loss = F.cross_entropy(model(ag.Tensor(rows, label="x")), labels)

@@ -5,7 +5,6 @@ anything is computed or written, never a traceback after the first picture was s
 """
 
 import argparse
-import os
 import pathlib
 import re
 import tempfile

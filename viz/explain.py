@@ -12,6 +12,8 @@ exact and the contributions still add up to ``w.grad``. Edges between one-elemen
 tensors show their local derivative as a number; other edges show ``J[op]``.
 """
 
+from itertools import pairwise
+
 import numpy as np
 
 import autograd_core as ag
@@ -101,7 +103,7 @@ class Explanation:
             else:
                 steps.append([scope or self.name(t), t, t, 1.0])
         names, factors, k = [step[0] for step in steps], [], 0
-        for (child, first, last, inner), (parent, entry, _, _) in zip(steps, steps[1:]):
+        for (child, first, last, inner), (parent, entry, _, _) in pairwise(steps):
             while path.tensors[k] is not last:
                 k += 1
             d = path.local_derivatives[k]
@@ -182,7 +184,7 @@ class Explanation:
             "",
         ]
         for k, path in enumerate(self.paths, 1):
-            names, factors = self._factors(path)
+            _names, factors = self._factors(path)
             symbols = " \\cdot ".join(
                 f"\\frac{{\\partial {_tex(c)}}}{{\\partial {_tex(p)}}}" for c, p, _, _ in _elide_factors(factors)
             )

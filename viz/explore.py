@@ -26,13 +26,13 @@ from importlib import resources
 
 import numpy as np
 
+from autograd_core.files import atomic_write
+
 from .explain import explain
 from .format import NUMBER_FORMAT, format_number
 from .gradients import backward_steps
 from .graph import DrawOptions, build_digraph
 from .layout import DEEP_RANKS, GraphPlan, as_roots
-from autograd_core.files import atomic_write
-
 from .render import pipe_dot
 
 MAX_LISTED_VALUES = 36  # a tensor with at most this many elements lists its values
@@ -242,7 +242,8 @@ _PAGE = """<!DOCTYPE html>
   <div><span class="label">backward</span><button id="backward-prev">◀</button><button id="backward-next">▶</button>
   <button id="backward-all" title="all">▶▶</button></div>
   <div id="status"></div>
-  <div><label for="param">chain rule to</label> <select id="param"><option value="">(a parameter)</option></select></div>
+  <div><label for="param">chain rule to</label>
+  <select id="param"><option value="">(a parameter)</option></select></div>
 </div>
 <div id="details"><p class="empty">Click a node to see its value and gradient.</p></div>
 <div id="paths"></div>

@@ -18,6 +18,7 @@ Readable at any size by default (see ``layout``): modules collapse past
 """
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import graphviz
 
@@ -463,8 +464,8 @@ class _Drawer:
             if self.o.rankdir in ("TB", "BT"):  # a row above a tall picture, not a column beside it
                 with legend.subgraph() as row:
                     row.attr(rank="same")
-                    for a, b in zip(names, names[1:]):
+                    for a, b in pairwise(names):
                         row.edge(a, b, style="invis")
             else:
-                for a, b in zip(names, names[1:]):
+                for a, b in pairwise(names):
                     legend.edge(a, b, style="invis")
