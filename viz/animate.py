@@ -42,7 +42,11 @@ class Frame:
 class BackwardAnimation(list):
     """``animate_backward``'s frames (a list of ``Frame``) that play inline in Jupyter.
 
-    >>> viz.animate_backward(f)      # as a cell's last line: a player with buttons and a slider
+    >>> w = ag.Tensor(2.0, requires_grad=True, label="w")
+    >>> f = (w * -1.0).sigmoid()
+    >>> frames = viz.animate_backward(f)   # as a cell's last line: a player with buttons and a slider
+    >>> len(frames), frames[1].caption
+    (3, 'step 1 of 2: sigmoid has its full gradient ∂sigmoid/∂sigmoid = 1 and passes back ∂sigmoid/∂mul += 0.105')
     """
 
     def _repr_html_(self):
@@ -124,8 +128,12 @@ def animate_backward(root, path=None, grad=None, style="circuit", max_frames=200
     to write files; without it the frames' DOT source is saved and a
     ``GraphvizNotFoundError`` says how to install Graphviz. Returns the path written.
 
+    >>> w = ag.Tensor(2.0, requires_grad=True, label="w")
+    >>> f = (w * -1.0).sigmoid()
     >>> viz.animate_backward(f, "backward.html")
     PosixPath('backward.html')
+    >>> sorted(p.name for p in viz.animate_backward(f, "frames").iterdir())
+    ['.animate_backward.json', 'frame_000.svg', 'frame_001.svg', 'frame_002.svg']
     """
     from .layout import as_roots
 

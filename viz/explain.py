@@ -215,7 +215,12 @@ class Explanation:
     def draw(self, **draw_options):
         """The graph with the listed paths in orange, each edge labelled by its local derivative.
 
-        >>> viz.explain(f, w0).draw(style="circuit")
+        >>> w0 = ag.Tensor(2.0, requires_grad=True, label="w0")
+        >>> f = (w0 * -1.0).sigmoid()
+        >>> explanation = viz.explain(f, w0)
+        >>> graph = explanation.draw(style="circuit")   # a graphviz.Digraph: inline in Jupyter
+        >>> explanation.render("paths.svg", style="circuit")
+        PosixPath('paths.svg')
         """
         from .graph import draw_graph
 
@@ -276,6 +281,15 @@ def explain(root, param, max_paths=32, number_format=NUMBER_FORMAT, group_module
     >>> w0 = ag.Tensor(2.0, requires_grad=True, label="w0")
     >>> f = (w0 * -1.0).sigmoid()
     >>> print(viz.explain(f, w0))
+    ∂sigmoid/∂w0 by the chain rule: 1 path from sigmoid back to w0
+    (multiply the local derivatives along each path, then add up the paths)
+    <BLANKLINE>
+    path 1 of 1: sigmoid ← mul ← w0
+      ∂sigmoid/∂w0 = ∂sigmoid/∂mul · ∂mul/∂w0
+                   = (0.105) · (-1)
+                   = -0.105
+    <BLANKLINE>
+    sum over the 1 path: ∂sigmoid/∂w0 = -0.105
     """
     if not isinstance(root, ag.Tensor):
         raise TypeError(

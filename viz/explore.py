@@ -75,9 +75,13 @@ def explore(root, path=None, title=None, max_nodes=300, max_paths=8, number_form
     ``draw_graph`` (the rest is summarised in one node); ``max_paths`` paths per
     parameter are listed (the others summed). Needs Graphviz's ``dot`` for the layout.
 
+    >>> w = ag.Tensor([1.0, -2.0], requires_grad=True, label="w")
+    >>> loss = (w * w).sum()
     >>> viz.explore(loss, "graph.html")
     PosixPath('graph.html')
-    >>> viz.explore(loss)             # as a notebook cell's last line: the page, inline
+    >>> page = viz.explore(loss)      # as a notebook cell's last line: the page, inline
+    >>> page.html[:15], page.save("again.html")
+    ('<!DOCTYPE html>', PosixPath('again.html'))
     """
     if isinstance(root, (list, tuple)):
         raise TypeError("explore: pass one Tensor (the loss), not a list")

@@ -110,7 +110,7 @@ def tensor_names(tensors: list[Tensor]) -> list[str]:
     leaves "param", "input" or "const" — numbered by occurrence (``add₁``, ``add₂``)
     only when the graph has several of them, never by a global counter.
 
-    >>> a = ag.Tensor(2.0, label="a")
+    >>> a = ag.Tensor(2.0, requires_grad=True, label="a")
     >>> tensor_names(ag.walk((a * a + a).exp()))
     ['a', 'mul', 'add', 'exp']
     """

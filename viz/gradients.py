@@ -22,9 +22,11 @@ def backward_all(root, grad=None, retain_graph=False):
     picture needs one on every wire, so this calls ``retain_grad()`` on every non-leaf
     that ``ag.walk`` finds, then runs the engine's backward.
 
-    >>> f = (w * x + b).sigmoid()
+    >>> w = ag.Tensor(2.0, requires_grad=True, label="w")
+    >>> f = (w * -1.0 + 0.5).sigmoid()
     >>> viz.backward_all(f)
     >>> f.parents[0].grad          # the gradient on the wire into the sigmoid
+    array(0.14914645)
     """
     if isinstance(root, (list, tuple)):
         raise TypeError("backward_all: pass one Tensor (sum several outputs into one first, as backward needs)")

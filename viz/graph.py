@@ -112,6 +112,16 @@ def draw_graph(
     >>> loss = (w * 3.0).sigmoid()
     >>> viz.backward_all(loss)
     >>> print(viz.draw_graph(loss).source)      # DOT text; in Jupyter the picture
+    digraph computation_graph {
+    ...
+        t0 [label=<...<b>w</b>...data 2...grad 0.0074...]
+    ...
+        op3 [label=sigmoid fillcolor="#e9ecef" shape=ellipse style=filled]
+    ...
+        t2 -> op3
+    ...
+    }
+    <BLANKLINE>
     """
     roots = as_roots(root, "draw_graph")
     if style not in STYLES:

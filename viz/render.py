@@ -80,8 +80,12 @@ def render_graph(root, path, keep_source=False, **draw_options):
     Graphviz's ``dot`` the source is saved beside the requested path and a
     ``GraphvizNotFoundError`` says how to install Graphviz.
 
+    >>> w = ag.Tensor(2.0, requires_grad=True, label="w")
+    >>> loss = (w * 3.0).sigmoid()
     >>> viz.render_graph(loss, "graph.svg")
     PosixPath('graph.svg')
+    >>> viz.render_graph(loss, "graph.dot", style="circuit")   # the DOT source: no Graphviz needed
+    PosixPath('graph.dot')
     """
     from .graph import draw_graph
 

@@ -30,10 +30,13 @@ def _label(value):
 
 
 def plot_search(result, path=None, score_name="validation score", title="Hyper-parameter search"):
-    """Draw ``result`` (a search result or its ``table()`` rows) to ``path`` (.png/.svg/.pdf), or
-    return the matplotlib Figure when ``path`` is None.
+    """Draw ``result`` (a search result or its ``table()`` rows) to ``path`` (.png/.svg/.pdf)
+    and return the path, or return the matplotlib Figure when ``path`` is None.
 
-    >>> viz.plot_search(nn.grid_search(build, {"lr": [0.1, 0.01], "hidden": [32, 64]}, ...), "search.png")
+    >>> rows = [{"lr": 0.1, "hidden": 32, "score": 0.91}, {"lr": 0.1, "hidden": 64, "score": 0.93},
+    ...         {"lr": 0.01, "hidden": 32, "score": 0.88}, {"lr": 0.01, "hidden": 64, "score": 0.90}]
+    >>> viz.plot_search(rows, "search.png")     # or nn.grid_search(...)'s result: a heatmap lr x hidden
+    PosixPath('search.png')
     """
     from matplotlib.figure import Figure
 
@@ -58,7 +61,7 @@ def plot_search(result, path=None, score_name="validation score", title="Hyper-p
         )
     buffer = io.BytesIO()
     figure.savefig(buffer, format=PLOT_FORMATS[suffix], dpi=100)
-    return atomic_write(path, buffer.getvalue(), make_folders=True)
+    return atomic_write(pathlib.Path(path), buffer.getvalue(), make_folders=True)
 
 
 def _ordered(values):
