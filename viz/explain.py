@@ -12,16 +12,31 @@ exact and the contributions still add up to ``w.grad``. Edges between one-elemen
 tensors show their local derivative as a number; other edges show ``J[op]``.
 """
 
+from __future__ import annotations
+
+import os
+import pathlib
 from itertools import pairwise
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 
 import autograd_core as ag
+from autograd_core import Tensor
 
 from .format import NUMBER_FORMAT, format_array, format_number, tensor_names
 from .gradients import edge_vjp, local_derivative, seed_for
 
+if TYPE_CHECKING:
+    import graphviz
+
 MAX_FACTORS_SHOWN = 12  # a longer path prints its first and last 6 factors
+
+Array: TypeAlias = npt.NDArray[Any]
+Factor: TypeAlias = tuple[str, str, "int | None", str]  # (child name, parent name, argument position, value text)
+Edge: TypeAlias = tuple[int, int]  # (child walk index, input position)
+_Trail: TypeAlias = "tuple[Edge, _Trail] | None"  # a path as linked cells: (last edge, the edges before)
 
 
 class ChainPath:
@@ -32,11 +47,13 @@ class ChainPath:
     for a Jacobian); ``contribution`` is this path's share of dL/dparam.
     """
 
-    def __init__(self, tensors, positions, local_derivatives, contribution):
+    def __init__(
+        self, tensors: list[Tensor], positions: list[int], local_derivatives: list[float | None], contribution: Array
+    ) -> None:
         self.tensors, self.positions = tensors, positions
         self.local_derivatives, self.contribution = local_derivatives, contribution
 
-    def edges(self):
+    def edges(self) -> list[tuple[Tensor, int]]:
         """(child tensor, input position) for each edge of the path."""
         return list(zip(self.tensors[:-1], self.positions))
 
@@ -50,21 +67,31 @@ class Explanation:
     of the paths past ``max_paths`` (zero when all are listed).
     """
 
-    def __init__(self, root, param, names, paths, path_count, total, number_format, group_modules=True):
+    def __init__(
+        self,
+        root: Tensor,
+        param: Tensor,
+        names: dict[int, str],
+        paths: list[ChainPath],
+        path_count: int,
+        total: Array,
+        number_format: str,
+        group_modules: bool = True,
+    ) -> None:
         self._group_modules = group_modules
         self.root, self.param, self.paths, self.path_count = root, param, paths, path_count
         self.total = total
         self.unlisted = total - sum((p.contribution for p in paths), np.zeros_like(total))
         self._names, self._format = names, number_format
 
-    def name(self, t):
+    def name(self, t: Tensor) -> str:
         """The name this explanation (and ``draw_graph(root)``) uses for tensor ``t``."""
         return self._names[id(t)]
 
-    def _number(self, array):
+    def _number(self, array: Array) -> str:
         return format_array(array, self._format)
 
-    def text(self):
+    def text(self) -> str:
         """The chain rule for every listed path, its product and the sum over paths."""
         L, w = self.name(self.root), self.name(self.param)
         plural = "path" if self.path_count == 1 else "paths"
@@ -85,7 +112,7 @@ class Explanation:
         lines.append(f"sum over the {self.path_count:,} {plural}: ∂{L}/∂{w} = {self._number(self.total)}")
         return "\n".join(lines)
 
-    def _factors(self, path):
+    def _factors(self, path: ChainPath) -> tuple[list[str], list[Factor]]:
         """(names root -> param, [(child, parent, argument position or None, value text)]) of a path.
 
         A factor between one-element tensors is its number; otherwise the Jacobian is named
@@ -93,7 +120,7 @@ class Explanation:
         Consecutive tensors made inside one module (``t.scope``, e.g. ``layers.3``) are shown as
         that module, one factor for its whole map, so a deep net reads layer by layer.
         """
-        steps = []  # [name, first tensor, last tensor, numbers or None] per shown stop on the path
+        steps: list[list[Any]] = []  # [name, first tensor, last tensor, number or None] per shown stop on the path
         for k, t in enumerate(path.tensors):
             scope = t.scope if self._group_modules and k > 0 else None
             if scope and steps and steps[-1][0] == scope:
@@ -102,7 +129,9 @@ class Explanation:
                 steps[-1][3] = None if d is None or steps[-1][3] is None else steps[-1][3] * d
             else:
                 steps.append([scope or self.name(t), t, t, 1.0])
-        names, factors, k = [step[0] for step in steps], [], 0
+        names: list[str] = [step[0] for step in steps]
+        factors: list[Factor] = []
+        k = 0
         for (child, first, last, inner), (parent, entry, _, _) in pairwise(steps):
             while path.tensors[k] is not last:
                 k += 1
@@ -116,7 +145,7 @@ class Explanation:
             factors.append((child, parent, position, value))
         return names, factors
 
-    def _path_lines(self, k, path):
+    def _path_lines(self, k: int, path: ChainPath) -> list[str]:
         names, factors = self._factors(path)
         header = f"path {k} of {self.path_count:,}: " + " ← ".join(_elide(names, " ← "))
         if len(names) == 1:
@@ -138,7 +167,7 @@ class Explanation:
             lines.append(" " * len(lead) + "(J(out ← in): a Jacobian, applied as a vector-Jacobian product)")
         return lines
 
-    def _repr_html_(self):
+    def _repr_html_(self) -> str:
         """Jupyter: the paths with their numbers, and the graph with the paths highlighted."""
         from html import escape
 
@@ -166,7 +195,7 @@ class Explanation:
             f'<ol style="font-family: monospace">{"".join(items)}</ol>{rest}{self._picture_svg()}</div>'
         )
 
-    def _picture_svg(self):
+    def _picture_svg(self) -> str:
         from .render import GraphvizNotFoundError, pipe_dot
 
         try:
@@ -175,7 +204,7 @@ class Explanation:
             return "<p>(install Graphviz to see the highlighted graph)</p>"
         return '<svg style="max-width: 100%; height: auto"' + svg[svg.index("<svg") + 4 :]
 
-    def _repr_markdown_(self):
+    def _repr_markdown_(self) -> str:
         """The chain rule as LaTeX math (Markdown renderers that prefer it, e.g. GitHub)."""
         L, w = _tex(self.name(self.root)), _tex(self.name(self.param))
         lines = [
@@ -195,24 +224,24 @@ class Explanation:
             )
         return "\n".join(lines)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.text()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (
             f"Explanation(∂{self.name(self.root)}/∂{self.name(self.param)} = "
             f"{self._number(self.total)} over {self.path_count:,} path{'s' if self.path_count != 1 else ''})"
         )
 
-    def highlight(self):
+    def highlight(self) -> dict[tuple[Tensor, int], str]:
         """{(child, input position): label} for every edge on a listed path (``draw_graph`` uses it)."""
-        edges = {}
+        edges: dict[tuple[Tensor, int], str] = {}
         for path in self.paths:
             for (child, position), d in zip(path.edges(), path.local_derivatives):
                 edges[(child, position)] = "×J" if d is None else f"×({format_number(d, self._format)})"
         return edges
 
-    def draw(self, **draw_options):
+    def draw(self, **draw_options: Any) -> graphviz.Digraph:
         """The graph with the listed paths in orange, each edge labelled by its local derivative.
 
         >>> w0 = ag.Tensor(2.0, requires_grad=True, label="w0")
@@ -230,18 +259,18 @@ class Explanation:
         )
         return draw_graph(self.root, highlight=self.highlight(), **draw_options)
 
-    def render(self, path, **draw_options):
+    def render(self, path: str | os.PathLike[str], **draw_options: Any) -> pathlib.Path:
         """Save ``draw()``'s picture (suffix picks the format, as ``render_graph``)."""
         from .render import render_graph
 
         return render_graph(self.draw(**draw_options), path)
 
 
-def _dims(t):
+def _dims(t: Tensor) -> str:
     return "\u00d7".join(map(str, t.shape)) or "1"
 
 
-def _tex(name):
+def _tex(name: str) -> str:
     """A tensor name as LaTeX: add₃ -> \\mathrm{add}_{3}."""
     digits = "".join(c for c in name if c in "\u2080\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089")
     base = name[: len(name) - len(digits)] if digits else name
@@ -250,25 +279,27 @@ def _tex(name):
     return f"\\mathrm{{{base}}}" + (f"_{{{sub}}}" if sub else "")
 
 
-def _tex_number(text):
+def _tex_number(text: str) -> str:
     return "\\text{" + text.replace("\u2190", "\u2190") + "}"
 
 
-def _elide_factors(factors):
+def _elide_factors(factors: list[Factor]) -> list[Factor]:
     if len(factors) <= MAX_FACTORS_SHOWN:
         return factors
     half = MAX_FACTORS_SHOWN // 2
     return factors[:half] + [("\\dots", "\\dots", None, "\u2026")] + factors[-half:]
 
 
-def _elide(items, joiner):
+def _elide(items: list[str], joiner: str) -> list[str]:
     if len(items) <= MAX_FACTORS_SHOWN:
         return items
     half = MAX_FACTORS_SHOWN // 2
     return items[:half] + [f"… {len(items) - 2 * half} more …"] + items[-half:]
 
 
-def explain(root, param, max_paths=32, number_format=NUMBER_FORMAT, group_modules=True):
+def explain(
+    root: Tensor, param: Tensor, max_paths: int = 32, number_format: str = NUMBER_FORMAT, group_modules: bool = True
+) -> Explanation:
     """Every chain-rule path from ``root`` (a loss) back to ``param``, with its local derivatives.
 
     Returns an ``Explanation``: ``print`` it for the ∂L/∂w = ∂L/∂ŷ · ∂ŷ/∂a · … lines,
@@ -318,7 +349,7 @@ def explain(root, param, max_paths=32, number_format=NUMBER_FORMAT, group_module
     return Explanation(root, param, names, paths, count[len(tensors) - 1], total, number_format, group_modules)
 
 
-def _reaching(tensors, index, target):
+def _reaching(tensors: list[Tensor], index: dict[int, int], target: int) -> tuple[list[bool], list[int]]:
     """Which tensors lie on some path down to ``target``, and how many paths each has.
 
     Walk order puts parents first, so one forward sweep suffices (Python ints: no overflow).
@@ -335,16 +366,19 @@ def _reaching(tensors, index, target):
     return reaches, count
 
 
-def _enumerate_paths(tensors, index, reaches, target, start, limit):
+def _enumerate_paths(
+    tensors: list[Tensor], index: dict[int, int], reaches: list[bool], target: int, start: int, limit: int
+) -> list[list[Edge]]:
     """Up to ``limit`` paths as lists of (child index, position), depth-first, in input order.
 
     Iterative, with paths kept as linked (edge, previous) cells so a deep path costs O(depth).
     """
-    found, stack = [], [(start, None)]
+    found: list[list[Edge]] = []
+    stack: list[tuple[int, _Trail]] = [(start, None)]
     while stack and len(found) < limit:
         node, trail = stack.pop()
         if node == target:
-            edges = []
+            edges: list[Edge] = []
             while trail is not None:
                 edges.append(trail[0])
                 trail = trail[1]
@@ -358,10 +392,11 @@ def _enumerate_paths(tensors, index, reaches, target, start, limit):
     return found
 
 
-def _chain_path(tensors, edges, seed):
+def _chain_path(tensors: list[Tensor], edges: list[Edge], seed: Array) -> ChainPath:
     g = seed
     chain = [tensors[edges[0][0]]] if edges else [tensors[-1]]
-    positions, derivatives = [], []
+    positions: list[int] = []
+    derivatives: list[float | None] = []
     for child_index, position in edges:
         child = tensors[child_index]
         g = edge_vjp(child, position, g)
@@ -371,7 +406,7 @@ def _chain_path(tensors, edges, seed):
     return ChainPath(chain, positions, derivatives, np.asarray(g))
 
 
-def _total(tensors, index, reaches, target, seed):
+def _total(tensors: list[Tensor], index: dict[int, int], reaches: list[bool], target: int, seed: Array) -> Array:
     """dL/dparam over every path at once: reverse accumulation restricted to the paths' edges."""
     grads = {len(tensors) - 1: seed}
     for i in range(len(tensors) - 1, target, -1):

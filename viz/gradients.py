@@ -6,16 +6,22 @@ helpers recompute the chain rule edge by edge from the public API — each op's 
 into paths and ``animate_backward`` can show it arriving node by node.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 import autograd_core as ag
+from autograd_core import Tensor
+from autograd_core.types import ArrayLike
 
 from .layout import as_roots
 
 
-def backward_all(root, grad=None, retain_graph=False):
+def backward_all(root: Tensor, grad: ArrayLike | None = None, retain_graph: bool = False) -> None:
     """``root.backward()`` that also keeps the gradient of every intermediate tensor.
 
     A plain backward stores gradients only in leaves (as PyTorch does); the cs231n
@@ -37,17 +43,17 @@ def backward_all(root, grad=None, retain_graph=False):
     root.backward(grad, retain_graph=retain_graph)
 
 
-def unbroadcast(g, shape):
+def unbroadcast(g: ArrayLike, shape: tuple[int, ...]) -> npt.NDArray[Any]:
     """Sum a broadcast gradient back down to ``shape`` (numpy's broadcasting undone)."""
-    g = np.asarray(g)
-    lead = g.ndim - len(shape)
+    array = np.asarray(g)
+    lead = array.ndim - len(shape)
     if lead > 0:
-        g = g.sum(axis=tuple(range(lead)))
-    ones = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
-    return g.sum(axis=ones, keepdims=True) if ones else g
+        array = array.sum(axis=tuple(range(lead)))
+    ones = tuple(i for i, n in enumerate(shape) if n == 1 and array.shape[i] != 1)
+    return array.sum(axis=ones, keepdims=True) if ones else array
 
 
-def edge_vjp(child, position, g):
+def edge_vjp(child: Tensor, position: int, g: ArrayLike) -> npt.NDArray[Any]:
     """dL/d(input ``position`` of ``child``)'s share through this one edge, given g = dL/dchild."""
     prim = ag.PRIMITIVES[child.op]
     inputs = [p.data for p in child.parents]
@@ -57,7 +63,7 @@ def edge_vjp(child, position, g):
     return unbroadcast(result, parent.shape).astype(parent.dtype, copy=False)
 
 
-def local_derivative(child, position):
+def local_derivative(child: Tensor, position: int) -> float | None:
     """d child / d parent as a number when both are one-element tensors, else None (a Jacobian)."""
     parent = child.parents[position]
     if child.size != 1 or parent.size != 1:
@@ -65,7 +71,7 @@ def local_derivative(child, position):
     return float(edge_vjp(child, position, np.ones(child.shape)).reshape(()))
 
 
-def seed_for(root, grad, caller):
+def seed_for(root: Tensor, grad: ArrayLike | None, caller: str) -> npt.NDArray[Any]:
     """The starting gradient dL/droot: ones for a one-element root, else ``grad`` is required."""
     if grad is None:
         if root.size != 1:
@@ -85,13 +91,15 @@ class BackwardStep:
     """One op's turn in the backward pass: it receives its full gradient and passes shares on."""
 
     node: int  # walk index of the op's output tensor
-    grad: np.ndarray  # dL/d(node), complete at this point
-    deliveries: list  # (input position, parent walk index, gradient share)
-    grads: dict = field(repr=False)  # walk index -> gradient accumulated so far (after this step)
-    partial: set = field(repr=False)  # walk indices whose gradient still awaits more shares
+    grad: npt.NDArray[Any]  # dL/d(node), complete at this point
+    deliveries: list[tuple[int, int, npt.NDArray[Any]]]  # (input position, parent walk index, gradient share)
+    grads: dict[int, npt.NDArray[Any]] = field(repr=False)  # walk index -> gradient so far (after this step)
+    partial: set[int] = field(repr=False)  # walk indices whose gradient still awaits more shares
 
 
-def backward_steps(root, grad=None):
+def backward_steps(
+    root: Tensor, grad: ArrayLike | None = None
+) -> tuple[list[Tensor], dict[int, npt.NDArray[Any]], list[BackwardStep]]:
     """The backward pass of ``root`` replayed op by op, as ``BackwardStep`` records.
 
     Ops run in reverse walk order, a valid reverse topological order: every consumer of
@@ -109,13 +117,13 @@ def backward_steps(root, grad=None):
     grads = {root_index: seed_for(root, grad, "animate_backward")}
     initial = dict(grads)
     received = [0] * len(tensors)
-    partial = set()
-    steps = []
+    partial: set[int] = set()
+    steps: list[BackwardStep] = []
     for i in range(len(tensors) - 1, -1, -1):
         t = tensors[i]
         if t.is_leaf or i not in grads:
             continue
-        deliveries = []
+        deliveries: list[tuple[int, int, npt.NDArray[Any]]] = []
         for position, parent in enumerate(t.parents):
             if not parent.requires_grad:
                 continue

@@ -8,13 +8,16 @@ script is the few lines below. Element ids carry a per-player prefix, so several
 players can share one notebook page.
 """
 
+from __future__ import annotations
+
 import hashlib
 import html
+from collections.abc import Sequence
 
 CAPTION_PX = 16  # the caption is HTML beside the picture, so it never shrinks with the SVG
 
 
-def player_fragment(svgs, captions):
+def player_fragment(svgs: Sequence[str], captions: Sequence[str]) -> str:
     """A <div> that plays ``svgs`` (SVG text) with their ``captions`` (plain text)."""
     if len(svgs) != len(captions) or not svgs:
         raise ValueError(
@@ -32,7 +35,7 @@ def player_fragment(svgs, captions):
     return _FRAGMENT.format(prefix=prefix, last=len(svgs) - 1, frames="\n".join(frames), caption_px=CAPTION_PX)
 
 
-def player_page(svgs, captions, title):
+def player_page(svgs: Sequence[str], captions: Sequence[str], title: str) -> str:
     """A whole HTML page around ``player_fragment``."""
     return _PAGE.format(title=html.escape(title), body=player_fragment(svgs, captions))
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol, overload
 from autograd_core.files import atomic_write
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 HISTORY_KEYS = ("train_loss", "val_loss", "train_acc", "val_acc", "grad_norm", "dead_fraction", "best_epoch")
@@ -77,14 +78,14 @@ def _read_history(history: HistoryLike | Mapping[str, Any]) -> tuple[dict[str, l
     return series, (None if best is None else int(best))
 
 
-def _history_figure_class():
+def _history_figure_class() -> type[Figure]:
     """A matplotlib Figure that Jupyter displays by itself (no pyplot, no %matplotlib needed)."""
     from matplotlib.figure import Figure
 
     class HistoryFigure(Figure):
         """``plot_history``'s figure: as a notebook cell's last line it shows as a PNG."""
 
-        def _repr_png_(self):
+        def _repr_png_(self) -> bytes:
             buffer = io.BytesIO()
             self.savefig(buffer, format="png", dpi=100)
             return buffer.getvalue()
@@ -147,7 +148,7 @@ def plot_history(
         panels.append((axes[1], "accuracy", "train_acc", "val_acc"))
     epochs = range(1, len(series["train_loss"]) + 1)
     for ax, key in zip(axes[1 + has_acc :], extra):
-        _diagnostic_panel(ax, key, series[key], epochs, best, MaxNLocator)
+        _diagnostic_panel(ax, key, series[key], epochs, best)
     for ax, quantity, train_key, val_key in panels:
         for key, colour, name in ((train_key, "#1f77b4", "train"), (val_key, "#ff7f0e", "validation")):
             if series[key]:
@@ -183,8 +184,10 @@ def plot_history(
     return written
 
 
-def _diagnostic_panel(ax, key, values, epochs, best, MaxNLocator):
+def _diagnostic_panel(ax: Axes, key: str, values: list[float], epochs: range, best: int | None) -> None:
     """Gradient norm (log scale: it spans decades) or dead-unit fraction per epoch."""
+    from matplotlib.ticker import MaxNLocator
+
     name = {"grad_norm": "gradient norm (mean per epoch)", "dead_fraction": "dead ReLU units"}[key]
     ax.plot(
         epochs,

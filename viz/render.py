@@ -6,11 +6,19 @@ pipes DOT through Graphviz's ``dot`` program in memory: no stray ``.gv`` file
 appears unless ``keep_source=True`` asks for the ``.dot`` beside the picture.
 """
 
+from __future__ import annotations
+
+import os
 import pathlib
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import graphviz
 
 from autograd_core.files import atomic_write  # the project's one atomic file writer
+
+if TYPE_CHECKING:
+    from autograd_core import Tensor
 
 IMAGE_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".jpg": "jpg", ".jpeg": "jpg"}
 SOURCE_SUFFIXES = (".dot", ".gv")
@@ -28,7 +36,7 @@ class GraphvizNotFoundError(RuntimeError):
     """Graphviz's ``dot`` program is not on PATH; the message says how to install it."""
 
 
-def image_format(path, caller):
+def image_format(path: str | os.PathLike[str], caller: str) -> str:
     """The Graphviz output format for ``path``'s suffix, "dot" for .dot/.gv, or a ValueError."""
     suffix = pathlib.Path(path).suffix.lower()
     if suffix in SOURCE_SUFFIXES:
@@ -42,7 +50,9 @@ def image_format(path, caller):
     return IMAGE_FORMATS[suffix]
 
 
-def pipe_dot(digraph, fmt, caller, source_path=None):
+def pipe_dot(
+    digraph: graphviz.Digraph | graphviz.Source, fmt: str, caller: str, source_path: pathlib.Path | None = None
+) -> bytes:
     """Run ``dot -T<fmt>`` on the graph in memory and return the bytes.
 
     Without ``dot`` the DOT source is saved to ``source_path`` (if given) and a
@@ -54,7 +64,8 @@ def pipe_dot(digraph, fmt, caller, source_path=None):
         drawn = digraph.copy()
         drawn.attr(dpi=PNG_DPI)
     try:
-        return drawn.pipe(format=fmt, quiet=True)
+        picture: bytes = drawn.pipe(format=fmt, quiet=True)
+        return picture
     except graphviz.ExecutableNotFound:
         saved = ""
         if source_path is not None:
@@ -69,7 +80,12 @@ def pipe_dot(digraph, fmt, caller, source_path=None):
         raise RuntimeError(f"{caller}: Graphviz's `dot` failed to draw the graph: {stderr}") from None
 
 
-def render_graph(root, path, keep_source=False, **draw_options):
+def render_graph(
+    root: Tensor | Sequence[Tensor] | graphviz.Digraph | graphviz.Source,
+    path: str | os.PathLike[str],
+    keep_source: bool = False,
+    **draw_options: Any,
+) -> pathlib.Path:
     """Draw ``root``'s graph and save it to ``path``; the suffix picks the format.
 
     ``root``: a Tensor, a list of Tensors (drawn with ``draw_graph(root, **draw_options)``),
@@ -102,8 +118,8 @@ def render_graph(root, path, keep_source=False, **draw_options):
         digraph = draw_graph(root, **draw_options)
     source_path = path.with_suffix(".dot")
     if fmt == "dot":
-        return atomic_write(path, digraph.source, make_folders=True)
+        return pathlib.Path(atomic_write(path, digraph.source, make_folders=True))
     data = pipe_dot(digraph, fmt, "render_graph", source_path)
     if keep_source:
         atomic_write(source_path, digraph.source, make_folders=True)
-    return atomic_write(path, data, make_folders=True)
+    return pathlib.Path(atomic_write(path, data, make_folders=True))
