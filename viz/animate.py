@@ -20,9 +20,9 @@ import graphviz
 
 from autograd_core.files import atomic_write
 
+from .drawing import DrawOptions, build_digraph
 from .format import NUMBER_FORMAT, format_array
 from .gradients import backward_steps
-from .graph import DrawOptions, build_digraph
 from .layout import GraphPlan
 from .player import player_fragment, player_page
 from .render import GraphvizNotFoundError, pipe_dot

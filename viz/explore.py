@@ -28,10 +28,10 @@ import numpy as np
 
 from autograd_core.files import atomic_write
 
+from .drawing import DrawOptions, build_digraph
 from .explain import explain
 from .format import NUMBER_FORMAT, format_number
 from .gradients import backward_steps
-from .graph import DrawOptions, build_digraph
 from .layout import DEEP_RANKS, GraphPlan, as_roots
 from .render import pipe_dot
 
