@@ -5,10 +5,17 @@ cs231n wire per tensor, an ellipse or a gate per op, a box per collapsed module,
 labelled with shapes and operand order, the highlighted paths and the legend.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Any, TypeAlias
 
 import graphviz
+import numpy.typing as npt
+
+from autograd_core import Tensor
 
 from .format import (
     FILL,
@@ -27,11 +34,19 @@ from .format import (
     leaf_kind,
     op_description,
 )
-from .layout import format_dims, module_kind
+from .layout import GraphPlan, Unit, format_dims, module_kind
 from .render import PNG_DPI
 
 # Ops whose inputs do not commute: their edges say which operand is which (a − b, a / b, a @ b, a ** b).
 OPERAND_ORDER = {"sub": "a \u2212 b", "div": "a / b", "matmul": "a @ b", "pow": "a ** b"}
+
+#: Edges to draw in orange, as ``draw_graph`` takes them: (child tensor, input position) pairs,
+#: or a mapping from them to a label (``viz.explain``'s local derivatives).
+Highlight: TypeAlias = "Iterable[tuple[Tensor, int]] | Mapping[tuple[Tensor, int], str | None]"
+#: The same with the child as its walk index.
+ResolvedHighlight: TypeAlias = "dict[tuple[int, int], str | None]"
+#: ``grad_of(i, t) -> (gradient or None, partial)``: the gradient a picture shows for tensor ``i``.
+GradOf: TypeAlias = "Callable[[int, Tensor], tuple[npt.NDArray[Any] | None, bool]]"
 
 
 @dataclass
@@ -42,12 +57,18 @@ class DrawOptions:
     style: str = "record"
     legend: bool = True
     number_format: str = NUMBER_FORMAT
-    title: str = None
-    max_size: float = None  # pixels on either side; None: unbounded
+    title: str | None = None
+    max_size: float | None = None  # pixels on either side; None: unbounded
     element_ids: bool = False  # SVG ids on edges (e<op>_<position>) for viz.explore's page
 
 
-def build_digraph(plan, options, highlight=None, grad_of=None, focus=None):
+def build_digraph(
+    plan: GraphPlan,
+    options: DrawOptions,
+    highlight: ResolvedHighlight | None = None,
+    grad_of: GradOf | None = None,
+    focus: int | None = None,
+) -> graphviz.Digraph:
     """DOT for a plan. ``grad_of(i, t) -> (array or None, partial)`` overrides ``t.grad``
     (the backward animation shows gradients as they arrive); ``focus`` is a tensor index
     drawn highlighted."""
@@ -55,9 +76,16 @@ def build_digraph(plan, options, highlight=None, grad_of=None, focus=None):
 
 
 class _Drawer:
-    def __init__(self, plan, options, highlight, grad_of, focus):
+    def __init__(
+        self,
+        plan: GraphPlan,
+        options: DrawOptions,
+        highlight: ResolvedHighlight,
+        grad_of: GradOf | None,
+        focus: int | None,
+    ) -> None:
         self.plan, self.o, self.highlight = plan, options, highlight
-        self.grad_of = grad_of or (lambda i, t: (t.grad, False))
+        self.grad_of: GradOf = grad_of or (lambda i, t: (t.grad, False))
         self.focus = focus
         self.circuit = options.style == "circuit"
         # Wires are met at the ends of their line (LR/RL), or through value and gradient (TB/BT).
@@ -71,10 +99,11 @@ class _Drawer:
         self.visible = set(plan.visible)
         # Ops that send a highlighted gradient glow; values glow at both ends of a highlighted edge.
         self.hot_ops = {c for c, _ in highlight} | ({focus} if focus is not None else set())
-        self.hot = self.hot_ops | {plan.unit(plan.index[id(plan.tensors[c].parents[p])]) for c, p in highlight}
+        self.hot: set[Unit] = set(self.hot_ops)
+        self.hot.update(plan.unit(plan.index[id(plan.tensors[c].parents[p])]) for c, p in highlight)
 
     # ------------------------------------------------------------ assembly
-    def digraph(self):
+    def digraph(self) -> graphviz.Digraph:
         g = graphviz.Digraph(
             "computation_graph",
             node_attr={"fontname": "Helvetica", "fontsize": "11"},
@@ -92,7 +121,7 @@ class _Drawer:
         if self.o.max_size:
             inches = self.o.max_size / float(PNG_DPI)  # a PNG renders at PNG_DPI; an SVG (96 px/in) is smaller
             g.attr(size=f"{inches:.2f},{inches:.2f}")
-        tree = {}
+        tree: dict[tuple[str, ...], list[Unit]] = {}
         for unit in self.plan.visible:
             tree.setdefault(self.plan.cluster_path(unit), []).append(unit)
         self._emit_cluster(g, (), tree)
@@ -112,7 +141,9 @@ class _Drawer:
             self._legend(g)
         return g
 
-    def _emit_cluster(self, container, path, tree):
+    def _emit_cluster(
+        self, container: graphviz.Digraph, path: tuple[str, ...], tree: dict[tuple[str, ...], list[Unit]]
+    ) -> None:
         for unit in tree.get(path, ()):
             self._unit(container, unit)
         children = sorted({p[: len(path) + 1] for p in tree if len(p) > len(path) and p[: len(path)] == path})
@@ -130,7 +161,7 @@ class _Drawer:
                 self._emit_cluster(sub, child, tree)
 
     # ------------------------------------------------------------ nodes
-    def _unit(self, g, unit):
+    def _unit(self, g: graphviz.Digraph, unit: Unit) -> None:
         if not isinstance(unit, int):
             return self._module_box(g, unit)
         t = self.plan.tensors[unit]
@@ -141,7 +172,7 @@ class _Drawer:
         else:
             self._record(g, unit, t)
 
-    def _values(self, i, t):
+    def _values(self, i: int, t: Tensor) -> tuple[str | None, str | None]:
         """(value text, grad text or None) for tensor i, as options ask."""
         value = format_array(t.data, self.o.number_format) if self.o.show_data else None
         grad = None
@@ -150,7 +181,7 @@ class _Drawer:
             grad = format_array(array, self.o.number_format) + (" +\u2026" if partial and array is not None else "")
         return value, grad
 
-    def _record(self, g, i, t):
+    def _record(self, g: graphviz.Digraph, i: int, t: Tensor) -> None:
         kind = "output" if i in self.roots else leaf_kind(t)
         value, grad = self._values(i, t)
         border = f' color="{HIGHLIGHT_COLOUR}" border="3"' if i in self.hot else ' border="1"'
@@ -169,7 +200,7 @@ class _Drawer:
         )
         g.node(f"t{i}", label, shape="plaintext", margin="0")
 
-    def _op_node(self, g, i, t):
+    def _op_node(self, g: graphviz.Digraph, i: int, t: Tensor) -> None:
         hot = {"color": HIGHLIGHT_COLOUR, "penwidth": "2.5"} if i in self.hot_ops else {}
         if self.circuit:
             symbol = OP_SYMBOL.get(t.op, t.op)
@@ -196,7 +227,7 @@ class _Drawer:
             label = "\\n".join(escape(line) for line in lines)  # DOT's \n: the next line
             g.node(f"op{i}", label, shape="ellipse", style="filled", fillcolor=FILL["op"], **hot)
 
-    def _wire(self, g, i, t):
+    def _wire(self, g: graphviz.Digraph, i: int, t: Tensor) -> None:
         """cs231n: the value above the line, the gradient below it; edges meet the line."""
         name = self.plan.names[i]
         value, grad = self._values(i, t)
@@ -225,7 +256,7 @@ class _Drawer:
             self._name_box(g, i, name, "output")
             g.edge(f"t{i}{self.wire_out}", f"n{i}", **wire)
 
-    def _name_box(self, g, i, name, kind):
+    def _name_box(self, g: graphviz.Digraph, i: int, name: str, kind: str) -> None:
         g.node(
             f"n{i}",
             f"<<b>{escape(name)}</b>>",
@@ -237,7 +268,7 @@ class _Drawer:
             margin="0.06,0.03",
         )
 
-    def _module_box(self, g, unit):
+    def _module_box(self, g: graphviz.Digraph, unit: str) -> None:
         scope = unit[len("module:") :]
         members = [self.plan.tensors[i] for i in self.plan.members[unit]]
         kind = module_kind(self.plan, scope)
@@ -261,7 +292,7 @@ class _Drawer:
         )
 
     # ------------------------------------------------------------ edges
-    def _node_id(self, unit, as_source):
+    def _node_id(self, unit: Unit, as_source: bool) -> str:
         """Graphviz id of a unit as an edge end (a tensor's value node when it is the source)."""
         if unit not in self.visible:
             return "hidden"
@@ -272,10 +303,10 @@ class _Drawer:
             return f"t{unit}{self.wire_out}" if self.circuit and not is_constant(t) else f"t{unit}"
         return f"op{unit}" if not t.is_leaf else f"t{unit}"
 
-    def _edges_into(self, g, unit):
+    def _edges_into(self, g: graphviz.Digraph, unit: Unit) -> None:
         plan = self.plan
         if not isinstance(unit, int):
-            entering = {}  # parent unit -> the first tensor it sends into the module
+            entering: dict[Unit, int] = {}  # parent unit -> the first tensor it sends into the module
             for i in plan.members[unit]:
                 for p in plan.tensors[i].parents:
                     j = plan.index[id(p)]
@@ -318,11 +349,11 @@ class _Drawer:
                 attrs["id"] = f"e{unit}_{position}"
             g.edge(source, f"op{unit}", **attrs)
 
-    def _is_inlined(self, p):
+    def _is_inlined(self, p: Tensor) -> bool:
         j = self.plan.index[id(p)]
         return j in self.plan.folded and is_constant(p)
 
-    def _edge_label(self, t, position, j):
+    def _edge_label(self, t: Tensor, position: int, j: int) -> str:
         """What flows along an edge: operand a/b of a non-commutative op, the shape, a folded ᵀ."""
         parts = []
         if t.op in OPERAND_ORDER and len(t.parents) == 2:
@@ -332,7 +363,7 @@ class _Drawer:
             parts.append(dims + (" (transposed)" if j in self.plan.folded and self.plan.tensors[j].op else ""))
         return escape(": ".join(parts))
 
-    def _legend(self, g):
+    def _legend(self, g: graphviz.Digraph) -> None:
         with g.subgraph(name="cluster_viz_legend") as legend:  # not "cluster_legend": a module may be "legend"
             legend.attr(label="legend", style="rounded", color=MUTED_COLOUR, fontcolor=MUTED_COLOUR, fontsize="10")
             for kind in ("parameter", "input", "op", "output"):

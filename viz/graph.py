@@ -17,7 +17,15 @@ Readable at any size by default (see ``layout``): modules collapse past
 ``full=True`` draws everything, unscaled.
 """
 
-from .drawing import DrawOptions, build_digraph
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import graphviz
+
+from autograd_core import Tensor
+
+from .drawing import DrawOptions, Highlight, ResolvedHighlight, build_digraph
 from .format import NUMBER_FORMAT
 from .layout import DEEP_RANKS, MAX_DEPTH, GraphPlan, as_roots
 
@@ -26,22 +34,22 @@ MAX_PIXELS = 4000  # default bound on either side of a picture (PNG at PNG_DPI; 
 
 
 def draw_graph(
-    root,
-    show_data=True,
-    show_grad=True,
-    rankdir="auto",
-    max_nodes=200,
-    group_modules=True,
-    collapse_modules="auto",
-    style="record",
-    legend=True,
-    highlight=None,
-    number_format=NUMBER_FORMAT,
-    title=None,
-    max_size=MAX_PIXELS,
-    max_depth=MAX_DEPTH,
-    full=False,
-):
+    root: Tensor | Sequence[Tensor],
+    show_data: bool = True,
+    show_grad: bool = True,
+    rankdir: str = "auto",
+    max_nodes: int | None = 200,
+    group_modules: bool = True,
+    collapse_modules: bool | int | str | None = "auto",
+    style: str = "record",
+    legend: bool = True,
+    highlight: Highlight | None = None,
+    number_format: str = NUMBER_FORMAT,
+    title: str | None = None,
+    max_size: float | None = MAX_PIXELS,
+    max_depth: int | None = MAX_DEPTH,
+    full: bool = False,
+) -> graphviz.Digraph:
     """The graph that ``root`` recorded, as a ``graphviz.Digraph`` (shows inline in Jupyter).
 
     ``root``: a Tensor or a list of Tensors (several outputs). Values and gradients of
@@ -105,12 +113,12 @@ def draw_graph(
     return build_digraph(plan, options, highlight=resolve_highlight(plan, highlight))
 
 
-def resolve_highlight(plan, highlight):
+def resolve_highlight(plan: GraphPlan, highlight: Highlight | None) -> ResolvedHighlight:
     """{(child tensor, position): label} -> {(child walk index, position): label}."""
     if not highlight:
         return {}
     pairs = highlight.items() if isinstance(highlight, dict) else ((edge, None) for edge in highlight)
-    resolved = {}
+    resolved: ResolvedHighlight = {}
     for (child, position), label in pairs:
         if id(child) not in plan.index:
             raise ValueError("draw_graph: a highlighted tensor is not part of the drawn graph")
