@@ -14,15 +14,21 @@ graph. ``--set`` variables require grad; ``--input`` variables are data. For the
 cs231n neuron see ``python -m viz.circuit``.
 """
 
+from __future__ import annotations
+
 import argparse
 import ast
 import json
 import re
 import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 import autograd_core as ag
+from autograd_core import Tensor
 
 from . import cli_args, expression
 from .gradients import backward_all
@@ -33,7 +39,7 @@ class CommandError(Exception):
     """A problem with the command line's input, shown as one line without a traceback."""
 
 
-def _assignments(items, requires_grad, flag):
+def _assignments(items: Iterable[str] | None, requires_grad: bool, flag: str) -> dict[str, Tensor]:
     tensors = {}
     for item in items or ():
         name, sep, text = item.partition("=")
@@ -49,7 +55,7 @@ def _assignments(items, requires_grad, flag):
     return tensors
 
 
-def run_expression(args):
+def run_expression(args: argparse.Namespace) -> None:
     variables = _assignments(args.set, True, "--set")
     for name, t in _assignments(args.input, False, "--input").items():
         if name in variables:
@@ -97,7 +103,7 @@ def run_expression(args):
         print(f"wrote {animate_backward(fresh, args.animate, style=args.style, number_format=args.number_format)}")
 
 
-def infer_mlp_sizes(shapes):
+def infer_mlp_sizes(shapes: Mapping[str, tuple[int, ...]]) -> list[int]:
     """[in, h1, ..., out] from an MLP's saved weight shapes (``layers.K.weight``: (out, in))."""
     weights = sorted(
         (
@@ -115,7 +121,7 @@ def infer_mlp_sizes(shapes):
     return [weights[0][1][1]] + [shape[0] for _, shape in weights]
 
 
-def _what(model):
+def _what(model: object) -> str:
     """How the command names the model it draws: an MLP by its sizes and activation (as the file
     describes it, or as the flags say for a weights-only file), any other model by its type."""
     if hasattr(model, "sizes") and hasattr(model, "activation"):
@@ -123,18 +129,18 @@ def _what(model):
     return f"{type(model).__name__} (as saved)"
 
 
-def _has_architecture(nn, path):
+def _has_architecture(nn: Any, path: str) -> bool:
     try:
         return nn.read_info(path).architecture is not None
     except ValueError:  # weights only (an older file, or custom layers)
         return False
 
 
-def _has_mlp_weights(arrays):
+def _has_mlp_weights(arrays: Iterable[str]) -> bool:
     return any(re.fullmatch(r"layers\.\d+\.weight", key) for key in arrays)
 
 
-def run_model(args):
+def run_model(args: argparse.Namespace) -> None:
     model, _sizes, rows, labels = _model_and_batch(
         args.model, args.sizes, args.activation, args.output_activation, args.rows, args.data
     )
@@ -160,7 +166,14 @@ def run_model(args):
     print(f"wrote {render_graph(root, args.out, style='record', collapse_modules=collapse)}")
 
 
-def _model_and_batch(path, sizes, activation, output_activation, rows, data=None):
+def _model_and_batch(
+    path: str,
+    sizes: list[int] | None,
+    activation: str,
+    output_activation: str | None,
+    rows: int,
+    data: str | None = None,
+) -> tuple[Callable[[Tensor], Tensor], list[int], npt.NDArray[Any], npt.NDArray[Any]]:
     """A saved nn.MLP and a batch for it: the first ``rows`` rows of ``data`` (an .npz with
     arrays X and y), else random normal rows with uniform labels."""
     import nn  # only the model commands need nn (viz itself never does)
@@ -190,7 +203,7 @@ def _model_and_batch(path, sizes, activation, output_activation, rows, data=None
     return model, sizes, rng.standard_normal((rows, sizes[0])), rng.integers(0, sizes[-1], rows)
 
 
-def _data_batch(path, rows, sizes):
+def _data_batch(path: str, rows: int, sizes: Sequence[int]) -> tuple[npt.NDArray[np.float64], npt.NDArray[Any]]:
     try:
         with np.load(path, allow_pickle=False) as arrays:
             if "X" not in arrays or "y" not in arrays:
@@ -209,7 +222,7 @@ def _data_batch(path, rows, sizes):
     return X.astype(np.float64), y
 
 
-def run_explore(args):
+def run_explore(args: argparse.Namespace) -> None:
     from .explore import explore
 
     if args.source.lower().endswith(".npz"):
@@ -238,7 +251,7 @@ def run_explore(args):
     print(f"wrote {explore(loss, args.out)}")
 
 
-def run_history(args):
+def run_history(args: argparse.Namespace) -> None:
     from .plots import plot_history
 
     try:
@@ -258,7 +271,7 @@ def run_history(args):
     print(f"wrote {written}")
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m viz", description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -381,7 +394,7 @@ def build_parser():
     return parser
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python -m viz``; returns the exit status."""
     args = build_parser().parse_args(argv)
     try:
