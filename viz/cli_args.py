@@ -20,6 +20,10 @@ from .plots import PLOT_FORMATS
 from .render import IMAGE_FORMATS, SOURCE_SUFFIXES, render_graph
 
 
+class CommandError(Exception):
+    """A problem with the command line's input, shown as one line without a traceback."""
+
+
 def write_picture(
     root: Tensor, out: str, param: Tensor | None = None, number_format: str = "%.4g", **options: Any
 ) -> pathlib.Path:

@@ -1,9 +1,6 @@
-"""DOT for a ``GraphPlan``: the nodes and edges of both pictures.
-
-``draw_graph`` (graph.py) decides what to show; this module writes it: a record box or a
-cs231n wire per tensor, an ellipse or a gate per op, a box per collapsed module, edges
-labelled with shapes and operand order, the highlighted paths and the legend.
-"""
+"""DOT for a ``GraphPlan`` (``draw_graph`` decides what to show; this writes it): a record box or
+cs231n wire per tensor, an ellipse or gate per op, a box per collapsed module, edges labelled with
+shapes and operand order, the highlighted paths and the legend."""
 
 from __future__ import annotations
 
@@ -40,17 +37,18 @@ from .render import PNG_DPI
 # Ops whose inputs do not commute: their edges say which operand is which (a − b, a / b, a @ b, a ** b).
 OPERAND_ORDER = {"sub": "a \u2212 b", "div": "a / b", "matmul": "a @ b", "pow": "a ** b"}
 
-#: Edges to draw in orange, as ``draw_graph`` takes them: (child tensor, input position) pairs,
-#: or a mapping from them to a label (``viz.explain``'s local derivatives).
+# Orange edges: (child tensor, input position) pairs, or a mapping from them to a label (explain's derivatives).
 Highlight: TypeAlias = "Iterable[tuple[Tensor, int]] | Mapping[tuple[Tensor, int], str | None]"
-#: The same with the child as its walk index.
-ResolvedHighlight: TypeAlias = "dict[tuple[int, int], str | None]"
-#: ``grad_of(i, t) -> (gradient or None, partial)``: the gradient a picture shows for tensor ``i``.
+ResolvedHighlight: TypeAlias = "dict[tuple[int, int], str | None]"  # the same, the child by its walk index
+# grad_of(i, t) -> (gradient or None, partial): the gradient a picture shows for tensor i
 GradOf: TypeAlias = "Callable[[int, Tensor], tuple[npt.NDArray[Any] | None, bool]]"
+Tree: TypeAlias = "dict[tuple[str, ...], list[Unit]]"  # cluster path ("layers", "layers.0") -> its units
 
 
 @dataclass
 class DrawOptions:
+    """How ``build_digraph`` draws a plan (``draw_graph``'s arguments, resolved)."""
+
     show_data: bool = True
     show_grad: bool = True
     rankdir: str = "LR"
@@ -121,7 +119,7 @@ class _Drawer:
         if self.o.max_size:
             inches = self.o.max_size / float(PNG_DPI)  # a PNG renders at PNG_DPI; an SVG (96 px/in) is smaller
             g.attr(size=f"{inches:.2f},{inches:.2f}")
-        tree: dict[tuple[str, ...], list[Unit]] = {}
+        tree: Tree = {}
         for unit in self.plan.visible:
             tree.setdefault(self.plan.cluster_path(unit), []).append(unit)
         self._emit_cluster(g, (), tree)
@@ -141,9 +139,7 @@ class _Drawer:
             self._legend(g)
         return g
 
-    def _emit_cluster(
-        self, container: graphviz.Digraph, path: tuple[str, ...], tree: dict[tuple[str, ...], list[Unit]]
-    ) -> None:
+    def _emit_cluster(self, container: graphviz.Digraph, path: tuple[str, ...], tree: Tree) -> None:
         for unit in tree.get(path, ()):
             self._unit(container, unit)
         children = sorted({p[: len(path) + 1] for p in tree if len(p) > len(path) and p[: len(path)] == path})

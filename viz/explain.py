@@ -27,6 +27,7 @@ from autograd_core import Tensor
 
 from .format import NUMBER_FORMAT, format_array, format_number, tensor_names
 from .gradients import edge_vjp, local_derivative, seed_for
+from .paths import Edge, list_paths, reaching
 
 if TYPE_CHECKING:
     import graphviz
@@ -35,8 +36,6 @@ MAX_FACTORS_SHOWN = 12  # a longer path prints its first and last 6 factors
 
 Array: TypeAlias = npt.NDArray[Any]
 Factor: TypeAlias = tuple[str, str, "int | None", str]  # (child name, parent name, argument position, value text)
-Edge: TypeAlias = tuple[int, int]  # (child walk index, input position)
-_Trail: TypeAlias = "tuple[Edge, _Trail] | None"  # a path as linked cells: (last edge, the edges before)
 
 
 class ChainPath:
@@ -45,6 +44,14 @@ class ChainPath:
     ``tensors`` runs root -> param; ``positions[k]`` is which input of ``tensors[k]``
     the path enters; ``local_derivatives[k]`` is d tensors[k] / d tensors[k+1] (None
     for a Jacobian); ``contribution`` is this path's share of dL/dparam.
+
+    >>> w = ag.Tensor(2.0, requires_grad=True, label="w")
+    >>> explanation = viz.explain((w * 3.0).sigmoid(), w)
+    >>> explanation
+    Explanation(∂sigmoid/∂w = 0.0074 over 1 path)
+    >>> path = explanation.paths[0]
+    >>> [explanation.name(t) for t in path.tensors], path.local_derivatives, path.contribution
+    (['sigmoid', 'mul', 'w'], [0.002467, 3.0], array(0.0074))
     """
 
     def __init__(
@@ -340,56 +347,13 @@ def explain(
     seed = seed_for(root, None, "explain")
     target = index[id(param)]
     names = {id(t): name for t, name in zip(tensors, tensor_names(tensors))}
-    reaches, count = _reaching(tensors, index, target)
+    reaches, count = reaching(tensors, index, target)
     paths = [
         _chain_path(tensors, edges, seed)
-        for edges in _enumerate_paths(tensors, index, reaches, target, len(tensors) - 1, max_paths)
+        for edges in list_paths(tensors, index, reaches, target, len(tensors) - 1, max_paths)
     ]
     total = _total(tensors, index, reaches, target, seed)
     return Explanation(root, param, names, paths, count[len(tensors) - 1], total, number_format, group_modules)
-
-
-def _reaching(tensors: list[Tensor], index: dict[int, int], target: int) -> tuple[list[bool], list[int]]:
-    """Which tensors lie on some path down to ``target``, and how many paths each has.
-
-    Walk order puts parents first, so one forward sweep suffices (Python ints: no overflow).
-    """
-    reaches = [False] * len(tensors)
-    count = [0] * len(tensors)
-    reaches[target], count[target] = True, 1
-    for i in range(target + 1, len(tensors)):
-        for p in tensors[i].parents:
-            j = index[id(p)]
-            if reaches[j]:
-                reaches[i] = True
-                count[i] += count[j]
-    return reaches, count
-
-
-def _enumerate_paths(
-    tensors: list[Tensor], index: dict[int, int], reaches: list[bool], target: int, start: int, limit: int
-) -> list[list[Edge]]:
-    """Up to ``limit`` paths as lists of (child index, position), depth-first, in input order.
-
-    Iterative, with paths kept as linked (edge, previous) cells so a deep path costs O(depth).
-    """
-    found: list[list[Edge]] = []
-    stack: list[tuple[int, _Trail]] = [(start, None)]
-    while stack and len(found) < limit:
-        node, trail = stack.pop()
-        if node == target:
-            edges: list[Edge] = []
-            while trail is not None:
-                edges.append(trail[0])
-                trail = trail[1]
-            found.append(edges[::-1])
-            continue
-        parents = tensors[node].parents
-        for position in range(len(parents) - 1, -1, -1):
-            j = index[id(parents[position])]
-            if reaches[j]:
-                stack.append((j, ((node, position), trail)))
-    return found
 
 
 def _chain_path(tensors: list[Tensor], edges: list[Edge], seed: Array) -> ChainPath:
