@@ -44,7 +44,9 @@ def describe(model: object) -> str:
     return f"{type(model).__name__} (as saved)"
 
 
-def _has_architecture(nn: Any, path: str) -> bool:
+def _has_architecture(path: str) -> bool:
+    import nn
+
     try:
         return nn.read_info(path).architecture is not None
     except ValueError:  # weights only (an older file, or custom layers)
@@ -69,7 +71,7 @@ def model_and_batch(
     from nn.serialization import read_headers
 
     try:
-        if sizes is None and _has_architecture(nn, path):  # the file says what it is: draw exactly that
+        if sizes is None and _has_architecture(path):  # the file says what it is: draw exactly that
             model = nn.load(path)
             weights = [p for name, p in model.named_parameters() if name.endswith("weight") and p.ndim == 2]
             sizes = [weights[0].shape[1], *(w.shape[0] for w in weights)]
