@@ -22,6 +22,7 @@ from .functions import (abs, argmax, argmin, as_tensor, clamp, clip, clone, conc
 from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad, scope, set_grad_enabled
 from .gradcheck import gradcheck
 from .primitives import PRIMITIVES, Primitive
+from .primitives import sum_to
 from .tensor import Tensor
 from .transforms import hessian, hvp, jacobian, jvp, value_and_grad
 from .walk import walk
@@ -31,7 +32,7 @@ float32, float64, int32, int64, bool = np.float32, np.float64, np.int32, np.int6
 
 __all__ = [
     "Tensor", "grad", "gradcheck", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-    "detect_anomaly", "scope", "walk", "Primitive", "PRIMITIVES", "as_tensor",
+    "detect_anomaly", "scope", "walk", "Primitive", "PRIMITIVES", "sum_to", "as_tensor",
     "exp", "log", "sigmoid", "tanh", "relu", "abs", "sqrt", "sum", "mean", "max", "reshape",
     "transpose", "softmax", "log_softmax", "logsumexp", "matmul", "maximum", "minimum", "where",
     "concatenate", "stack", "compile", "CompileWarning", "CompileError",

@@ -1,9 +1,8 @@
 """``ag.compile(fn)``: trace a training step, then replay it as a flat list of numpy calls.
 
-``fn(*args)`` builds a graph and returns a one-element loss Tensor. ``compiled(*args)``
-does what ``fn(*args).backward()`` does (every leaf's ``.grad`` accumulates, ``+=``,
-with the same values: bitwise, up to the order in which 3+ paths' gradients are summed)
-and returns the loss as a new Tensor without a graph::
+``fn(*args)`` builds a graph and returns a one-element loss Tensor. ``compiled(*args)`` does what
+``fn(*args).backward()`` does (every leaf's ``.grad`` accumulates, ``+=``, with the same values: bitwise,
+up to the order in which 3+ paths' gradients are summed) and returns the loss as a Tensor without a graph::
 
     step = ag.compile(lambda X, Y: -(model_logits(X).log_softmax() * Y).sum() / len(X))
     for X, Y in batches:
@@ -11,50 +10,42 @@ and returns the loss as a new Tensor without a graph::
         for p in params:
             p.data -= lr * p.grad; p.grad = None
 
-**How.** The first two calls run ``fn`` define-by-run and record what it did (a tape;
-tensor arguments that need no gradient are traced as if they did, so the ops applied to
-them are recorded too). When two tapes agree (the same ops, wiring, shapes, dtypes,
-leaves and constants), the second call generates the plan, straight-line numpy code:
-ops write into buffers kept between calls, backward is pruned to the gradients that
-reach a leaf, sum_to and casts are decided from the shapes, and gradients of constant
-subgraphs (the ``/ n``, ``-`` and ``.sum()`` of a loss) are baked in. The plan is
-adopted only after it reproduced that call's define-by-run gradients. Later calls run
-it: no Tensor made, no graph walked. ``compiled.source`` shows the code.
+**How.** The first two calls run ``fn`` define-by-run and record a tape (tensor arguments that need no
+gradient are traced as if they did, so the ops applied to them are recorded too). When two tapes agree
+(ops, wiring, shapes, dtypes, leaves, constants), the second call generates the plan: each op written by
+its primitive's lowering into buffers kept between calls, backward pruned to the gradients that reach a
+leaf, sum_to and casts decided from the shapes, gradients of constant subgraphs (the ``/ n``, ``-`` and
+``.sum()`` of a loss) baked in. The plan is adopted only after it reproduced that call's define-by-run
+gradients; later calls run it (no Tensor per op, no graph walked). ``compiled.source`` shows the code.
 
-**Guarded** (checked every call; a change means a new trace, or define-by-run):
-- the arguments: Tensor or ndarray, shape, dtype, ``requires_grad``, and which of them
-  are the same array; Python values (numbers, strings, None) by value. Tensors that
-  require grad (arguments or read by fn: the leaves) by identity, shape, dtype and
-  ``requires_grad``; their values are read afresh each call. Up to ``MAX_SIGNATURES``.
-- grad and anomaly mode: under ``no_grad()`` or ``detect_anomaly()`` fn runs
-  define-by-run (and fails or checks exactly as it would).
-- values that did not change between two agreeing traces are pinned (arrays by
-  identity, tensors by version): a constant computed from them might hide in the plan,
-  so when one changes, fn is traced once more and the constants compared again.
+**Guarded** (checked every call; a change means a new trace, or define-by-run): the arguments (Tensor or
+ndarray, shape, dtype, ``requires_grad``, which of them are the same array; Python numbers, strings and
+None by value); the tensors that require grad (arguments or read by fn: the leaves) by identity, shape,
+dtype and ``requires_grad``, their values read afresh each call; up to ``MAX_SIGNATURES`` signatures;
+grad and anomaly mode (under ``no_grad()`` or ``detect_anomaly()`` fn runs define-by-run). Values that
+did not change between two agreeing traces are pinned (arrays by identity, tensors by version): a
+constant computed from them might hide in the plan, so when one changes, fn is traced once more.
 
-**Not guarded** (as ``torch.jit.trace`` and ``jax.jit`` warn): Python control flow on
-values (``if loss.item() > 1``) and which tensors fn reads are fixed by the traces;
-numbers fn reads from outside its arguments or from values (``.item()``, ``.data``, numpy
-on an argument) are constants of the trace. A constant that differs between two traces
-is caught (a ``CompileWarning``, then define-by-run); one that never differed while its
-sources changed is not. The max shift of softmax / log_softmax / logsumexp is recognised
-and recomputed. Side effects of fn (printing, random numbers) happen in traced calls
-only. Buffers (about one step's activations and gradients) stay allocated between calls;
-a compiled function is not re-entrant or thread-safe.
+**Not guarded** (as ``torch.jit.trace`` and ``jax.jit`` warn): Python control flow on values (``if
+loss.item() > 1``) and which tensors fn reads are fixed by the traces; numbers fn reads from outside its
+arguments or from values (``.item()``, ``.data``, numpy on an argument) are constants of the trace: one
+that differs between two traces is caught (a ``CompileWarning``, then define-by-run), one that never
+differed while its sources changed is not. (Softmax's max shift is an op, ``max_shift``: recomputed.)
+Side effects of fn happen in traced calls only. Buffers (about one step's activations and gradients)
+stay allocated between calls; a compiled function is not re-entrant or thread-safe.
 
-**Unsupported**, so define-by-run with a ``CompileWarning`` (``strict=True``: a
-``CompileError``): boolean-mask indexing by an argument (its shape depends on values),
-``retain_grad()`` or an in-place change inside fn, a non-leaf argument that requires
-grad, a graph built outside fn, constants that change between calls. ``check=True``
-runs the plan and define-by-run side by side on every call (keeping define-by-run's
-gradients) and raises ``CompileError`` when they differ; ``retrace()`` forgets plans.
+**Unsupported**, so define-by-run with a ``CompileWarning`` (``strict=True``: a ``CompileError``):
+boolean-mask indexing by an argument (its shape depends on values), ``retain_grad()`` or an in-place
+change inside fn, a non-leaf argument that requires grad, a graph built outside fn, constants that
+change between calls. ``check=True`` runs the plan and define-by-run side by side on every call (keeping
+define-by-run's gradients) and raises ``CompileError`` when they differ; ``retrace()`` forgets plans.
 """
 import functools
 import warnings
 
 import numpy as np
 
-from .engine import MutationClock
+from .engine import MutationClock, accumulate_grad
 from .engine import grad as _engine_grad
 from .grad_mode import state
 from .replay import MISS, Plan
@@ -129,22 +120,15 @@ class Compiled:
         plan = self._last
         if plan is not None and not self.check and state.grad_enabled and not state.anomaly:
             try:
-                result = plan.run(args)
+                loss = plan.run(args)  # guards, forward, backward, .grad delivered
             except Exception as error:  # noqa: BLE001 (a bad value: define-by-run raises the engine's error)
                 return self._replay_failed(plan, args, error)
-            if result is not MISS:  # the hot path, inlined (_finish)
-                plan.deliver(result[1])
+            if loss is not MISS:
                 self.replay_count += 1
-                loss = _new_tensor(Tensor)
-                loss._data = result[0]
-                return loss
+                return Tensor(loss)
         return self._call(args)
 
     # ------------------------------------------------------------------------ paths
-    def _finish(self, plan, result):
-        plan.deliver(result[1])
-        self.replay_count += 1
-        return _detached(result[0])
 
     def _define_by_run(self, args):
         loss = _check_loss(self.fn(*args))
@@ -170,7 +154,7 @@ class Compiled:
                 del self._entries[next(iter(self._entries))]
             entry = self._entries[key] = _Entry()
         if entry.fallback is None:
-            nonleaf = [k for k, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad and a._prim]
+            nonleaf = [k for k, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad and a.prim]
             if nonleaf:
                 self._give_up(entry, f"argument {nonleaf[0]} requires grad but is the output of '{args[nonleaf[0]].op}' "
                               "(a graph built outside fn); pass a leaf, detach() it, or compute it inside fn")
@@ -178,14 +162,15 @@ class Compiled:
             return self._define_by_run(args)
         if entry.plan is not None:
             try:
-                result = entry.plan.run(args)
+                result = (entry.plan.trial if self.check else entry.plan.run)(args)
             except Exception as error:  # noqa: BLE001
                 return self._replay_failed(entry.plan, args, error)
             if result is not MISS:
                 if self.check:
                     return self._checked(entry.plan, args, result)
                 self._last = entry.plan
-                return self._finish(entry.plan, result)
+                self.replay_count += 1
+                return Tensor(result)
             if not entry.reference.still_holds():  # a tensor fn reads changed shape/dtype/requires_grad
                 entry = self._entries[key] = _Entry()
         return self._trace(entry, args)
@@ -203,7 +188,7 @@ class Compiled:
         else:
             tape, reason = _attempt(Tape, loss, args, call_args)
         if tape is not None and not tape.loss_needs_grad:
-            Tensor(loss._data).backward()  # the engine's own 'does not require grad' error
+            loss.detach().backward()  # the engine's own 'does not require grad' error
         if tape is not None and entry.reference is not None:
             if not entry.reference.still_holds():
                 entry.__init__()  # a tensor fn reads changed shape, dtype or requires_grad: start afresh
@@ -211,29 +196,26 @@ class Compiled:
                 difference, error = _attempt(tape.mismatch, entry.reference, check_nodes=entry.plan is None)
                 reason = difference or error
         if reason is not None:
-            self._give_up(entry, reason)
-            loss.backward()
-            return loss.detach()
-        if entry.reference is None or entry.plan is not None:
+            self._give_up(entry, reason)  # strict: raises before any gradient is delivered
+        if reason is not None or entry.reference is None or entry.plan is not None:
             loss.backward()
         else:  # two tapes agree: generate the plan, and use it only if it reproduces this call
-            grads = [g._data for g in _engine_grad(loss, tape.leaves, allow_unused=True)]
+            grads = [g.data for g in _engine_grad(loss, tape.leaves, allow_unused=True)]
             entry.plan, reason = _attempt(self._adopt, tape, entry.reference, args, loss, grads)
             _deliver(tape.leaves, grads)
             if reason is not None:
                 self._give_up(entry, reason)
-                return loss.detach()
-        self._remember(entry, tape, args)
+        if reason is None:
+            self._remember(entry, tape, args)
         return loss.detach()
 
     def _adopt(self, tape, reference, args, loss, grads):
         externals = [a is b for a, b in zip(tape.constants, reference.constants)]
         plan = Plan(tape, args, externals, getattr(self.fn, "__qualname__", "fn"))
-        result = plan.run(args)
+        result = plan.trial(args)
         if result is MISS:
             raise Unsupported("the plan's guards reject the call it was made from (a bug in compile)")
-        problem = _difference([("the loss", result[0], loss._data)] + [
-            (_name(t), got, want) for t, got, want in zip(tape.leaves, result[1], grads)])
+        problem = _difference(result, loss, tape.leaves, grads)
         if problem:
             raise Unsupported(f"the replay differs from define-by-run on {problem} (a bug in compile: please report)")
         self._last = plan
@@ -248,15 +230,14 @@ class Compiled:
         tape.strip()  # no graph or argument arrays kept alive between calls
         if entry.plan is not None:
             entry.plan.pin({(kind, j): arg_array(args[j]) if kind == "arg" else
-                            (tape.leaves if kind == "leaf" else tape.constants)[j]._version
+                            (tape.leaves if kind == "leaf" else tape.constants)[j].version
                             for kind, j in entry.snapshot})
 
     def _checked(self, plan, args, result):
         """check=True: the plan's result beside define-by-run's; the latter's gradients are kept."""
         loss = _check_loss(self.fn(*args))
-        grads = [g._data for g in _engine_grad(loss, plan.leaves, allow_unused=True)]
-        problem = _difference([("the loss", result[0], loss._data)] + [
-            (_name(t), got, want) for t, got, want in zip(plan.leaves, result[1], grads)])
+        grads = [g.data for g in _engine_grad(loss, plan.leaves, allow_unused=True)]
+        problem = _difference(result, loss, plan.leaves, grads)
         if problem:
             raise CompileError(f"compile(check=True): the replay differs from define-by-run on {problem}: fn's "
                                "control flow or constants depend on values (see ag.compile); call fn directly, "
@@ -280,7 +261,7 @@ def _signature(args):
         array = arg_array(a)
         alias = None if array is None else first.setdefault(id(array), k)  # fn(X, X) is not fn(X, Z)
         if isinstance(a, Tensor):  # a leaf is the tensor itself (the plan holds it: its id stays unique)
-            key.append((type(a), a.shape, a.dtype, id(a) if a.requires_grad else False, a._prim is None, alias))
+            key.append((type(a), a.shape, a.dtype, id(a) if a.requires_grad else False, a.prim is None, alias))
         elif isinstance(a, np.ndarray):
             key.append((type(a), a.shape, a.dtype, alias))
         elif a is None or type(a) in (bool, int, float, str):
@@ -295,7 +276,7 @@ def _stand_in(a):
     """A float tensor argument that needs no gradient is traced through a stand-in that requires grad,
     so the ops fn applies to it are recorded too (its gradient is never computed by the plan)."""
     if isinstance(a, Tensor) and not a.requires_grad and a.dtype.kind == "f":
-        return Tensor(a._data, requires_grad=True, label=a.label)
+        return Tensor(a.data, requires_grad=True, label=a.label)
     return a
 
 
@@ -317,29 +298,16 @@ def _check_loss(loss):
 
 
 def _deliver(leaves, grads):
-    for t, g in zip(leaves, grads):  # fresh arrays from the engine: kept, or added (+=)
-        if t.grad is None:
-            t.grad = g
-        else:
-            t.grad += g
+    for t, g in zip(leaves, grads):  # the engine's fresh arrays, accumulated by the engine's rule
+        accumulate_grad(t, g)
 
 
-def _detached(array):
-    t = _new_tensor(Tensor)  # a plain leaf: the class defaults say no grad, no graph
-    t._data = array
-    return t
-
-
-_new_tensor = object.__new__
-
-
-def _name(t):
-    return f"the gradient of '{t.label}'" if t.label else f"the gradient of a leaf of shape {t.shape}"
-
-
-def _difference(pairs):
-    """The first (what, replayed, define-by-run) that differs beyond rounding, described; else None."""
-    for what, got, want in pairs:
+def _difference(result, loss, leaves, grads):
+    """The first of the replayed loss and gradients that differs beyond rounding from define-by-run's,
+    described; else None."""
+    names = [f"the gradient of '{t.label}'" if t.label else f"the gradient of a leaf of shape {t.shape}"
+             for t in leaves]
+    for what, got, want in zip(["the loss"] + names, [result[0], *result[1]], [loss.data, *grads]):
         got, want = np.asarray(got), np.asarray(want)
         if got.shape != want.shape or got.dtype != want.dtype:
             return f"{what} (shape {got.shape} {got.dtype}, expected {want.shape} {want.dtype})"

@@ -170,7 +170,7 @@ def _run(roots, seeds, retain_graph, create_graph, captured):
             if prim is None:
                 continue
             parents, params = node._parents, node._params
-            if len(parents) > 2 and not getattr(prim, "vjp_reads_inputs", True):
+            if len(parents) > 2 and not prim.vjp_reads_inputs:
                 # A node with n inputs gets n vjp calls: unpacking its n inputs into each
                 # would cost O(n^2). A primitive whose vjp needs only g and its params (concatenate
                 # slices g by precomputed bounds) declares vjp_reads_inputs = False and gets none.
@@ -256,7 +256,16 @@ def _inputs_needing_grad(parents):
     return sum(1 for p in parents if p.requires_grad)
 
 
-def _accumulate_into_grad(t, g, shared):
+def accumulate_grad(t, g, shared=False):
+    """Add gradient ``g`` into ``t.grad`` as backward does: a first gradient is kept as it is when
+    nobody else holds it (``shared`` False) and it is a plain writable array, else copied; later
+    ones are added in place (``+=``). ag.compile delivers its gradients through here too.
+
+    >>> from autograd_core import Tensor
+    >>> w = Tensor([1.0, 2.0], requires_grad=True)
+    >>> accumulate_grad(w, np.ones(2)); accumulate_grad(w, np.ones(2)); w.grad
+    array([2., 2.])
+    """
     if isinstance(g, np.generic):
         g = np.asarray(g)
     elif not isinstance(g, np.ndarray):
@@ -269,6 +278,9 @@ def _accumulate_into_grad(t, g, shared):
         t.grad = g if keep else g.copy()
     else:
         t.grad += g
+
+
+_accumulate_into_grad = accumulate_grad
 
 
 # ---------------------------------------------------------------------------------- anomaly mode

@@ -1,18 +1,15 @@
 """What ``ag.compile`` learns from one traced call: a Tape.
 
-A ``Tape`` is the recorded graph of one call in topological order, with the origin of
-every leaf: an argument, a tensor that requires grad, a constant, or the max shift
-that the softmax family subtracts (a constant computed from values, so a replay
-recomputes it, never freezes it). Two tapes of the same function are compared to tell
-real constants from values that only looked constant once (replay.py turns an agreed
-tape into code).
+A ``Tape`` is the recorded graph of one call in topological order (read through the public
+graph API), with the origin of every leaf: an argument, a tensor that requires grad, or a
+constant. Two tapes of the same function are compared to tell real constants from values
+that only looked constant once (replay.py turns an agreed tape into code).
 """
 import hashlib
 import weakref
 
 import numpy as np
 
-from .primitives import Getitem, ScatterAdd, Sub
 from .tensor import Tensor
 from .walk import walk
 
@@ -25,7 +22,7 @@ class Unsupported(Exception):
 
 def arg_array(a):
     """The array an argument contributes (None for a static Python value)."""
-    return a._data if isinstance(a, Tensor) else a if isinstance(a, np.ndarray) else None
+    return a.data if isinstance(a, Tensor) else a if isinstance(a, np.ndarray) else None
 
 
 def fingerprint(array):
@@ -33,11 +30,6 @@ def fingerprint(array):
     collision could only make a changed value look unchanged, which keeps it pinned: safe)."""
     array = np.ascontiguousarray(array)
     return array.shape, array.dtype.str, hashlib.blake2b(array, digest_size=16).digest()
-
-
-def same_values(a, b):
-    return (a.shape == b.shape and a.dtype == b.dtype
-            and bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")))
 
 
 class Tape:
@@ -58,56 +50,40 @@ class Tape:
             if array is not None:
                 inputs.setdefault(id(array), k)
         position = {id(t): i for i, t in enumerate(self.order)}
-        shifts = self._find_shifts(position)
         for t in self.order:
-            if t._prim is not None:
-                if t._retains_grad:
+            if t.prim is not None:
+                if t.retains_grad:
                     raise Unsupported("retain_grad() on a tensor inside fn: a replay makes no tensors to keep "
                                       "a gradient on; return what you need from fn or call fn directly")
-                params = tuple((name, self._key(value, t._prim, inputs)) for name, value in t._params.items())
-                entry = ("op", t._prim, tuple(position[id(p)] for p in t._parents), params, t.shape, t.dtype)
+                params = tuple((name, self._key(value, t.prim, name, inputs)) for name, value in t.params.items())
+                entry = ("op", t.prim, tuple(position[id(p)] for p in t.parents), params, t.shape, t.dtype,
+                         t.requires_grad)
             elif id(t) in inputs:
                 entry = ("input", inputs[id(t)])
             elif t.requires_grad:
                 entry = ("leaf", len(self.leaves))
                 self.leaves.append(t)
-            elif id(t._data) in inputs:
-                entry = ("input", inputs[id(t._data)])  # e.g. Tensor(X) made inside fn from an argument X
-            elif id(t._data) in shifts:
-                entry = ("shift",) + shifts[id(t._data)]
+            elif id(t.data) in inputs:
+                entry = ("input", inputs[id(t.data)])  # e.g. Tensor(X) made inside fn from an argument X
             else:
                 entry = ("constant", len(self.constants))
                 self.constants.append(t)
             self.structure.append(entry)
         self.loss_needs_grad = bool(self.leaves) and self.needs_grad()[-1]
         self.specs = [(t, t.shape, t.dtype, t.requires_grad) for t in self.leaves + self.constants]
-        self.nodes = [weakref.ref(t) for t in self.order if t._prim is not None]  # not their arrays
+        self.nodes = [weakref.ref(t) for t in self.order if t.prim is not None]  # not their arrays
 
     def still_holds(self):
         """False when a tensor this tape read has since changed shape, dtype or requires_grad."""
         return all(t.shape == shape and t.dtype == dtype and t.requires_grad == needs
                    for t, shape, dtype, needs in self.specs)
 
-    def _find_shifts(self, position):
-        """Arrays c in ``x - c`` with c = max(x) over some axes (keepdims, non-finite set to 0):
-        the constant shift of softmax / log_softmax / logsumexp, taken from x's values."""
-        shifts = {}
-        for t in self.order:
-            if t._prim is Sub and t._parents[1]._prim is None and not t._parents[1].requires_grad:
-                x, c = t._parents[0]._data, t._parents[1]._data
-                if c.ndim == x.ndim and x.ndim:
-                    axes = tuple(i for i in range(x.ndim) if c.shape[i] == 1 and x.shape[i] != 1)
-                    if c.shape == tuple(1 if i in axes else n for i, n in enumerate(x.shape)) and \
-                            same_values(c, _max_shift(x, axes)):
-                        shifts[id(c)] = (position[id(t._parents[0])], axes)
-        return shifts
-
-    def _key(self, value, prim, inputs):
+    def _key(self, value, prim, name, inputs):
         """A params value with arrays replaced by markers: an argument's array, or a frozen array."""
         if isinstance(value, np.ndarray):
             k = inputs.get(id(value))
             if k is not None:
-                if value.dtype == np.bool_ and prim in (Getitem, ScatterAdd):
+                if value.dtype == np.bool_ and name in prim.mask_params:
                     raise Unsupported(f"{prim.name} with boolean mask argument {k}: its output shape depends "
                                       "on the mask's values; use integer indices (np.nonzero(mask)) of a fixed "
                                       "count, or call fn directly")
@@ -115,14 +91,14 @@ class Tape:
             self.arrays.append(value)
             return (ARRAY, len(self.arrays) - 1)
         if isinstance(value, tuple):
-            return tuple(self._key(v, prim, inputs) for v in value)
+            return tuple(self._key(v, prim, name, inputs) for v in value)
         return value
 
     def needs_grad(self):
         """Per position: does a gradient have to reach it (a leaf, or an op above one)?"""
         needs = []
         for entry in self.structure:
-            needs.append(entry[0] == "leaf" or (entry[0] == "op" and any(needs[p] for p in entry[2])))
+            needs.append(entry[0] == "leaf" or (entry[0] == "op" and entry[6] and any(needs[p] for p in entry[2])))
         return needs
 
     def mismatch(self, reference, check_nodes=True):
@@ -139,20 +115,21 @@ class Tape:
                     "requires_grad=True?); the leaves must be the same tensors")
         if check_nodes and any(t() is u() for t, u in zip(self.nodes, reference.nodes)):
             return "fn uses a tensor computed outside it, with its graph; compute it inside fn or detach() it"
-        pairs = [("a constant", a, a._data, b._data) for a, b in zip(self.constants, reference.constants) if a is not b]
+        pairs = [("a constant", a, a.data, b.data) for a, b in zip(self.constants, reference.constants) if a is not b]
         pairs += [("an array in op params", a, a, b) for a, b in zip(self.arrays, reference.arrays) if a is not b]
         for what, value, mine, theirs in pairs:
-            if not same_values(mine, theirs):
+            if mine.shape != theirs.shape or mine.dtype != theirs.dtype or \
+                    not np.array_equal(mine, theirs, equal_nan=mine.dtype.kind in "fc"):
                 return (f"{what} of shape {mine.shape} (used by {self._user_of(value)}) changed between two "
                         "calls: it was computed from tensor values (.data, .item(), numpy) or from state outside "
                         "fn's arguments (random numbers?); pass it as an argument, or build it with tensor ops")
         return None
 
     def _user_of(self, value):
-        for t in self.order:
-            if t._prim is not None and (any(p is value for p in t._parents)
-                                        or any(v is value for v in _flatten(t._params.values()))):
-                return t._prim.name
+        for t in self.order:  # value is a parent, a param, or an array in a param's tuple (an index)
+            if any(p is value for p in t.parents) or any(
+                    v is value or type(v) is tuple and any(w is value for w in v) for v in t.params.values()):
+                return t.prim.name
         return "an op"
 
     def sources(self, reference=None):
@@ -160,28 +137,14 @@ class Tape:
         for arguments that need no gradient, ('leaf', j), and ('constant', j) for tensors from outside
         fn (the same object in ``reference``: its values are read each call)."""
         found = {("arg", k): a for k, a in enumerate(self.arg_arrays) if a is not None and k not in self.grad_args}
-        found.update({("leaf", j): t._data for j, t in enumerate(self.leaves)})
-        found.update({("constant", j): t._data for j, t in enumerate(self.constants)
+        found.update({("leaf", j): t.data for j, t in enumerate(self.leaves)})
+        found.update({("constant", j): t.data for j, t in enumerate(self.constants)
                       if reference is None or t is reference.constants[j]})
         return found
 
     def strip(self):
         """Drop the graph and the arguments (kept: structure, leaves, constants, arrays, weak nodes)."""
         self.order = self.arg_arrays = None
-
-
-def _max_shift(x, axes):
-    shift = np.asarray(np.maximum.reduce(x, axes, None, None, True))
-    shift[~np.isfinite(shift)] = 0
-    return shift
-
-
-def _flatten(values):
-    for v in values:
-        if isinstance(v, tuple):
-            yield from _flatten(v)
-        else:
-            yield v
 
 
 def _describe(entry):

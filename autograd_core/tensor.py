@@ -4,6 +4,8 @@ Every operation goes through ``_record`` (``Tensor.apply`` for extensions), whic
 forward and, when some input requires a gradient and grad mode is on, records the
 op on the output. ``backward()`` (engine.py) then walks those records in reverse.
 """
+from types import MappingProxyType
+
 import numpy as np
 
 from . import engine
@@ -11,7 +13,7 @@ from .display import tensor_html
 from .engine import MutationClock
 from .grad_mode import state
 from .primitives import (Abs, Add, BroadcastTo, Div, Exp, Getitem, Log, Matmul, Max,
-                         Maximum, Mul, Neg, Pow, Relu, Reshape, Sigmoid, Sub, Sum, Tanh,
+                         MaxShift, Maximum, Mul, Neg, Pow, Relu, Reshape, Sigmoid, Sub, Sum, Tanh,
                          Transpose)
 from .tensor_methods import TensorMethods, torch_axis
 
@@ -156,9 +158,16 @@ class Tensor(TensorMethods):
                        doc="True for tensors the user made (or made without recording).")
     op = property(lambda self: self._prim.name if self._prim else None,
                   doc="Name of the primitive that produced this tensor, None for leaves.")
+    prim = property(lambda self: self._prim,
+                    doc="The primitive class that produced this tensor (``ag.PRIMITIVES[t.op]``), None for leaves.")
     parents = property(lambda self: self._parents, doc="The inputs of the op that produced it.")
+    params = property(lambda self: MappingProxyType(self._params),
+                      doc="Non-tensor arguments of that op (axes, shapes, index), read-only.")
     op_params = property(lambda self: dict(self._params or {}),
-                         doc="Non-tensor arguments of that op (axes, shapes, index).")
+                         doc="A copy of ``params`` as a dict.")
+    retains_grad = property(lambda self: self._retains_grad, doc="True after ``retain_grad()``.")
+    version = property(lambda self: self._version,
+                       doc="Changes whenever the values change in place (``.data =``, ``+=``): compare two readings.")
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
@@ -279,16 +288,18 @@ class Tensor(TensorMethods):
         return _record(Max, (self,), {"axes": _normalize_axes("max", axis, self.ndim), "keepdims": keepdims})
 
     def _shifted(self, op, axis):
-        """(x - c, c, axes) with c the max along ``axis`` taken as a constant: it cancels in the
-        value and the gradient of the softmax family, and keeps exp from overflowing at +-1000."""
+        """(x - c, c, axes) with c = max_shift(x): the max along ``axis``, recorded detached (it
+        cancels in the value and gradient of the softmax family, and keeps exp from overflowing)."""
         axes = _normalize_axes(op, axis, self.ndim)
-        shift = np.asarray(self._data.max(axis=axes, keepdims=True))  # 0-d input: a numpy scalar
-        shift[~np.isfinite(shift)] = 0  # an all -inf slice stays -inf, not nan
+        shift = _record(MaxShift, (self,), {"axes": axes})
+        shift.requires_grad = False  # a constant for backward; its recipe stays visible to viz and compile
         return self - shift, shift, axes
 
     def logsumexp(self, axis=-1, keepdims=False):
-        """log(sum(exp(x))) along ``axis``, stable for inputs of +-1000 (composed)."""
+        """log(sum(exp(x))) along ``axis``, stable for inputs of +-1000 (composed). -inf over an empty axis."""
         shifted, shift, axes = self._shifted("logsumexp", axis)
+        if not self.size:  # the log of an empty sum: -inf (PyTorch's answer) without log(0)'s warning
+            return self.sum(axes, keepdims) - np.inf
         result = shifted.exp().sum(axes, keepdims=True).log() + shift
         return result if keepdims else result.reshape(tuple(n for i, n in enumerate(result.shape) if i not in axes))
 
@@ -296,6 +307,8 @@ class Tensor(TensorMethods):
         """log(softmax(x)) = x - logsumexp(x), computed as (x - c) - log(sum(exp(x - c))):
         stable for inputs of +-1000, and one op shorter than adding c back."""
         shifted, _, axes = self._shifted("log_softmax", axis)
+        if not self.size:  # nothing to normalise (and no log(0) warning over an empty axis)
+            return shifted
         return shifted - shifted.exp().sum(axes, keepdims=True).log()
 
     def softmax(self, axis=-1):

@@ -234,3 +234,20 @@ def test_cs231n_neuron_expression_has_eight_gates_in_our_engine():
     out = scalar.neuron(*leaves, exp=ag.Tensor.exp)
     assert sum(1 for t in ag.walk(out) if t.op is not None) == scalar.NEURON_NODES
     assert math.isclose(out.item(), scalar.neuron_by_hand(*scalar.NEURON_INPUTS)[0], rel_tol=1e-12)
+
+
+def test_versus_imports_a_second_checkout_under_its_own_name_and_times_in_cpu_time():
+    import autograd_core as ag
+    from benchmarks import versus
+    try:
+        other = versus.load("autograd_core_versus_test", versus.HERE)
+        assert other is not ag and other.Tensor is not ag.Tensor
+        (x := other.Tensor([1.0, 2.0], requires_grad=True)).relu().sum().backward()
+        assert x.grad.tolist() == [1.0, 1.0] and type(x).__module__.startswith("autograd_core_versus_test")
+    finally:
+        for name in [m for m in sys.modules if m.startswith("autograd_core_versus_test")]:
+            del sys.modules[name]
+    samples = versus.cpu_time_rounds({"busy": lambda: sum(range(2000)), "idle": lambda: None}, rounds=3)
+    assert all(len(v) == 3 for v in samples.values())
+    assert sorted(samples["busy"])[1] > sorted(samples["idle"])[1]  # CPU time tells them apart
+    assert versus.spread([4.0, 1.0, 3.0, 2.0]) == "2.500 [IQR 2.000-4.000]"

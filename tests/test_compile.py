@@ -276,15 +276,22 @@ def test_a_replay_calls_no_engine_code_and_makes_no_tensor_per_op():
         step(Tensor(X), Tensor(Y))
         sgd(params)
     X, Y = (Tensor(a) for a in batch(rng, np.float64)[:2])
-    files = set()
-    sys.setprofile(lambda frame, event, arg: files.add(frame.f_code.co_filename) if event == "call" else None)
+    calls = []
+    sys.setprofile(lambda frame, event, arg: calls.append((frame.f_code.co_filename, frame.f_code.co_name))
+                   if event == "call" else None)
     try:
         step(X, Y)
     finally:
         sys.setprofile(None)
     assert step.replay_count == 2
+    files = {f for f, _ in calls}
     ours = {f for f in files if "autograd_core" in f or f.startswith("<ag.compile")}
-    assert len(ours) == 2 and any(f.endswith("compile.py") for f in ours), files  # + the generated code
+    # compile.py, the generated code, and the Tensor's public API (reading .data, making the loss)
+    assert len(ours) == 3 and any(f.endswith("compile.py") for f in ours), files
+    tensor_calls = [name for f, name in calls if f.endswith("tensor.py")]
+    assert set(tensor_calls) <= {"data", "__init__", "_as_array"}, tensor_calls
+    assert tensor_calls.count("__init__") == 1  # the returned loss: no tensor per op
+    assert tensor_calls.count("data") == 2 + len(params)  # each argument and leaf read once, not per op
     assert "def run(args):" in step.source and "matmul(" in step.source and "Tensor(" not in step.source
 
 
@@ -539,3 +546,74 @@ def test_zero_d_arguments_and_parameters_made_afresh_each_call_still_replay():
         assert_same(got[1], b.grad)
         a.data = a.data + 0.1
     assert (step.trace_count, step.replay_count) == (2, 3)
+
+
+def test_a_primitive_without_a_lowering_is_replayed_through_its_own_forward_and_vjp():
+    """Adding a primitive never means editing compile: without forward_code / vjp_code the plan calls
+    the primitive's own forward and vjp, and its gradients still match define-by-run."""
+    calls = {"forward": 0, "vjp": 0}
+
+    class Cube(ag.Primitive):
+        name = "test_cube"
+
+        @staticmethod
+        def forward(x):
+            calls["forward"] += 1
+            return x * x * x
+
+        @staticmethod
+        def vjp(i, g, out, x):
+            calls["vjp"] += 1
+            return g * 3 * x * x
+
+    try:
+        w = Tensor([[1.0, -0.5], [0.25, 2.0]], requires_grad=True)
+        fn = lambda X: Tensor.apply(Cube, X @ w).sum()
+        step = ag.compile(fn, strict=True)
+        rng = np.random.default_rng(11)
+        for k in range(4):
+            X = Tensor(rng.standard_normal((3, 2)))
+            before = dict(calls)
+            w.grad = None
+            loss = step(X)
+            got, w.grad = w.grad, None
+            if k >= 2:  # a replay: one call of each, from the generated code
+                assert (calls["forward"] - before["forward"], calls["vjp"] - before["vjp"]) == (1, 1)
+            reference = fn(X)
+            reference.backward()
+            assert_same(loss.data, reference.data)
+            assert_same(got, w.grad)
+            w.data = w.data * 0.9
+        assert step.replay_count == 2 and "matmul(" in step.source
+    finally:
+        del ag.PRIMITIVES["test_cube"]
+
+
+@pytest.mark.parametrize("forward_code,used", [("square({x0}{into})", True), ("add({x0}, {x0}{into})", False)])
+def test_a_lowering_declared_on_a_new_primitive_is_used_only_if_it_matches_the_primitive(forward_code, used):
+    class Square(ag.Primitive):
+        name = "test_square"
+
+        @staticmethod
+        def forward(x):
+            return x * x
+
+        @staticmethod
+        def vjp(i, g, out, x):
+            return g * 2 * x
+
+    Square.forward_code = forward_code
+    Square.vjp_code = ("multiply(multiply({g}, 2), {x0}{into})",)
+    try:
+        w = Tensor([1.0, -3.0], requires_grad=True)
+        step = ag.compile(lambda: Tensor.apply(Square, w * 0.5).sum(), strict=True)
+        for _ in range(3):
+            w.grad = None
+            step()
+            np.testing.assert_array_equal(w.grad, 2 * (w.data * 0.5) * 0.5)
+            w.data = w.data + 1.0
+        assert step.replay_count == 1
+        assert (forward_code.split("(")[0] + "(" in step.source) == used
+        assert "multiply(multiply(" in step.source  # the vjp's lowering holds, whatever the forward's
+    finally:
+        del ag.PRIMITIVES["test_square"]

@@ -140,7 +140,7 @@ def tensor_names(tensors: list[Tensor]) -> list[str]:
 def op_description(t: Tensor, limit: int = 40) -> str:
     """The op and its non-tensor arguments, e.g. ``'sum axes=(1,)'``."""
     parts = [t.op]
-    for key, value in t.op_params.items():
+    for key, value in t.params.items():
         if value is False or value is None:
             continue  # defaults such as keepdims=False only add noise
         if isinstance(value, np.ndarray):

@@ -1,8 +1,8 @@
 """Gradients for pictures: every wire's gradient, and the backward pass one edge at a time.
 
 ``backward_all`` runs the real engine, keeping each intermediate gradient. The other
-helpers recompute the chain rule edge by edge from the public API — each op's vjp in
-``ag.PRIMITIVES`` applied to the recorded values — so ``explain`` can split a gradient
+helpers recompute the chain rule edge by edge from the public API — each op's vjp
+(``t.prim``) applied to the recorded values — so ``explain`` can split a gradient
 into paths and ``animate_backward`` can show it arriving node by node.
 """
 
@@ -43,24 +43,14 @@ def backward_all(root: Tensor, grad: ArrayLike | None = None, retain_graph: bool
     root.backward(grad, retain_graph=retain_graph)
 
 
-def unbroadcast(g: ArrayLike, shape: tuple[int, ...]) -> npt.NDArray[Any]:
-    """Sum a broadcast gradient back down to ``shape`` (numpy's broadcasting undone)."""
-    array = np.asarray(g)
-    lead = array.ndim - len(shape)
-    if lead > 0:
-        array = array.sum(axis=tuple(range(lead)))
-    ones = tuple(i for i, n in enumerate(shape) if n == 1 and array.shape[i] != 1)
-    return array.sum(axis=ones, keepdims=True) if ones else array
-
-
 def edge_vjp(child: Tensor, position: int, g: ArrayLike) -> npt.NDArray[Any]:
     """dL/d(input ``position`` of ``child``)'s share through this one edge, given g = dL/dchild."""
-    prim = ag.PRIMITIVES[child.op]
+    prim = child.prim
     inputs = [p.data for p in child.parents]
     g = np.asarray(g, dtype=child.dtype)
-    result = prim.vjp(position, g, child.data, *inputs, **child.op_params)
+    result = prim.vjp(position, g, child.data, *inputs, **child.params)
     parent = child.parents[position]
-    return unbroadcast(result, parent.shape).astype(parent.dtype, copy=False)
+    return np.asarray(ag.sum_to(np.asarray(result), parent.shape), dtype=parent.dtype)
 
 
 def local_derivative(child: Tensor, position: int) -> float | None:

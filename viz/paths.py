@@ -29,6 +29,8 @@ def reaching(tensors: list[Tensor], index: dict[int, int], target: int) -> tuple
     count = [0] * len(tensors)
     reaches[target], count[target] = True, 1
     for i in range(target + 1, len(tensors)):
+        if not tensors[i].requires_grad:  # a detached constant (softmax's max_shift): no gradient flows
+            continue
         for p in tensors[i].parents:
             j = index[id(p)]
             if reaches[j]:

@@ -1,0 +1,126 @@
+"""The primitives: each one holds its numpy forward and its vector-Jacobian product together.
+
+A primitive is a class that is never instantiated::
+
+    class Exp(Primitive):
+        @staticmethod
+        def forward(x):                # ndarrays in, ndarray out
+            return np.exp(x)
+        @staticmethod
+        def vjp(i, g, out, x):         # gradient for input i, given g = dL/dout
+            return g * out
+
+``vjp`` is written once, in the operations numpy arrays and Tensors share
+(``+ - * / ** @``, ``.sum``, ``.reshape``, ``.transpose``, indexing): a plain
+``backward()`` passes arrays (numpy speed, nothing recorded), ``create_graph=True``
+passes Tensors (the same formula records a graph, so derivatives of derivatives work).
+Masks, counts and shapes come from ``np.asarray(x)``: they are constants.
+
+Rules stay shape-naive: the engine sums a broadcast gradient back to its input's
+shape (``sum_to``) and checks shape and dtype after every vjp.
+
+One module per kind: ``arithmetic``, ``elementwise``, ``reductions``, ``shape``,
+``linalg``; this one holds the base class, ``call`` and ``sum_to``. Every name is
+importable from here (``from autograd_core.primitives import Exp``).
+
+Kinks follow one rule: **ties split evenly**. relu'(0) = 1/2 (= maximum(x, 0)'),
+abs'(0) = 0, maximum(a, b) at a == b gives each side half, and max-reductions share
+the gradient equally among tied elements.
+"""
+import numpy as np
+
+PRIMITIVES = {}
+_ARRAY_TYPES = (np.ndarray, np.generic)
+
+
+class Primitive:
+    """Base class: subclasses register themselves in ``PRIMITIVES`` under ``name``.
+
+    A primitive may also say how ``ag.compile`` writes it as numpy code (its *lowering*;
+    without one, a replay calls ``forward`` / ``vjp`` themselves). ``forward_code`` is a
+    template of the forward and ``vjp_code`` a tuple of the vjp's, one per input (None: call
+    ``vjp``), or a staticmethod ``(i, out, *inputs, **params)`` choosing from the traced values.
+    Fields: ``{x0}``, ``{x1}``... the inputs, ``{out}`` the output, ``{g}`` the incoming
+    gradient, params by name, ``{dest}`` a buffer kept between calls and ``{into}`` ", " + that
+    buffer as the ufunc's out (or nothing, for a fresh array), ``{vjp}`` a call of ``vjp``. A
+    template is an expression, or lines that assign the result to ``{y}``. It must give exactly
+    what the primitive gives (one without params is checked on NaN, +-0 and +-inf).
+    """
+
+    name = None
+    hint = ""  # appended to a forward error, to say what the user can do
+    forward_code = None
+    vjp_code = None
+    mask_params = ()  # params where a boolean mask makes the output's shape depend on values
+    vjp_reads_inputs = True  # False: vjp ignores the input arrays, so a node of n inputs skips an O(n) unpack
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.name = cls.__dict__.get("name") or cls.__name__.lower()
+        PRIMITIVES[cls.name] = cls
+
+    @classmethod
+    def lowered_vjp(cls, i, out, *inputs, **params):
+        """The vjp for input i as a template, for these values (None: a replay calls ``vjp``).
+
+        >>> Mul.lowered_vjp(1, None, np.ones(2), np.ones(2))
+        'multiply({g}, {x0}{into})'
+        """
+        code = cls.vjp_code
+        return code(i, out, *inputs, **params) if callable(code) else None if code is None else code[i]
+
+
+def call(prim, *inputs, **params):
+    """Run ``prim`` with numpy on arrays, or record it when any input is a Tensor.
+
+    This is what lets a vjp use a primitive (``log``, ``broadcast_to``, ...) that
+    arrays and Tensors do not share as a method.
+    """
+    for a in inputs:
+        if not isinstance(a, _ARRAY_TYPES):
+            return type(a).apply(prim, *inputs, **params)
+    return prim.forward(*inputs, **params)
+
+
+def sum_to(g, shape):
+    """Sum ``g`` down to ``shape``: undo numpy broadcasting (works on arrays and Tensors).
+
+    >>> sum_to(np.ones((2, 3, 4)), (3, 1)).shape
+    (3, 1)
+    """
+    lead, ones = sum_to_axes(g.shape, shape)
+    if lead:
+        g = g.sum(axis=lead)
+    if ones:
+        g = g.sum(axis=ones, keepdims=True)
+    return g
+
+
+def sum_to_axes(shape, target):
+    """The axes ``sum_to`` sums to bring ``shape`` to ``target``: (leading axes, size-1 axes kept).
+
+    >>> sum_to_axes((2, 3, 4), (3, 1))
+    ((0,), (1,))
+    """
+    lead = len(shape) - len(target)
+    if lead < 0:
+        return (), ()  # no sum makes it: the caller's shape check reports it
+    return tuple(range(lead)), tuple(i for i, n in enumerate(target) if n == 1 and shape[lead + i] != 1)
+
+
+_BROADCAST_HINT = ("shapes must be broadcast-compatible (numpy rules); reshape one operand, "
+                   "or keep the reduced axis with keepdims=True")
+
+
+# The primitives themselves, one module per kind (registered in PRIMITIVES as they are defined).
+from .arithmetic import Add, Div, Mul, Neg, Pow, Sub
+from .elementwise import Abs, Exp, Log, Maximum, Relu, Sigmoid, Tanh, Where
+from .reductions import Max, MaxShift, Sum
+from .shape import Astype, BroadcastTo, Concatenate, Getitem, Reshape, ScatterAdd, Transpose
+from .linalg import Matmul
+
+__all__ = [
+    "Abs", "Add", "Astype", "BroadcastTo", "Concatenate", "Div", "Exp", "Getitem", "Log", "Matmul", "Max",
+    "MaxShift", "Maximum", "Mul", "Neg", "PRIMITIVES", "Pow", "Primitive", "Relu", "Reshape", "ScatterAdd",
+    "Sigmoid", "Sub", "Sum", "Tanh", "Transpose", "Where", "call", "sum_to", "sum_to_axes"
+]

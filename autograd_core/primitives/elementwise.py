@@ -1,0 +1,136 @@
+"""Elementwise functions: exp, log, tanh, sigmoid, relu, abs, maximum, where."""
+import numpy as np
+
+from . import _BROADCAST_HINT, Primitive
+
+
+class Exp(Primitive):
+    """e**x. d/dx = e**x = out."""
+
+    forward_code = "exp({x0}{into})"
+    vjp_code = ("multiply({g}, {out}{into})",)
+
+    @staticmethod
+    def forward(x):
+        return np.exp(x)
+
+    @staticmethod
+    def vjp(i, g, out, x):
+        return g * out
+
+
+class Log(Primitive):
+    """Natural log. d/dx = 1/x. log(0) = -inf and log(-1) = nan with numpy's warning."""
+
+    forward_code = "log({x0}{into})"
+    vjp_code = ("true_divide({g}, {x0}{into})",)
+
+    @staticmethod
+    def forward(x):
+        return np.log(x)
+
+    @staticmethod
+    def vjp(i, g, out, x):
+        return g / x
+
+
+class Tanh(Primitive):
+    """tanh x. d/dx = 1 - tanh**2. A primitive: 2*sigmoid(2x)-1 loses precision near 0."""
+
+    forward_code = "tanh({x0}{into})"
+
+    @staticmethod
+    def forward(x):
+        return np.tanh(x)
+
+    @staticmethod
+    def vjp(i, g, out, x):
+        return g * (1 - out * out)
+
+
+class Sigmoid(Primitive):
+    """1/(1+e**-x). d/dx = s(1-s). A primitive for stability: finite value and grad at |x| = 1000."""
+
+    @staticmethod
+    def forward(x):
+        e = np.exp(-np.abs(x))  # never overflows: the exponent is <= 0
+        return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+    @staticmethod
+    def vjp(i, g, out, x):
+        return g * out * (1 - out)
+
+
+def _slope(d):
+    """d/dd max(d, 0): 1 where d > 0, 0 where d < 0, 1/2 at d == 0 (ties split evenly).
+
+    Says what np.heaviside(d, 0.5) says, 12x faster (measured on 128x256 float32):
+    a boolean mask, patched only in the rare case that a tie occurs.
+    """
+    slope = d > 0
+    tie = d == 0
+    if tie.any():
+        slope = np.where(tie, d.dtype.type(0.5), slope)
+    return slope
+
+
+class Relu(Primitive):
+    """max(x, 0). d/dx = 1 for x > 0, 0 for x < 0, 1/2 at the kink (ties split, as maximum)."""
+
+    forward_code = "maximum({x0}, 0, out={dest})"
+
+    @staticmethod
+    def forward(x):
+        return np.maximum(x, 0)
+
+    @staticmethod
+    def vjp(i, g, out, x):
+        return g * _slope(np.asarray(x))
+
+    @staticmethod
+    def vjp_code(i, out, x):
+        """x > 0 while x holds no exact 0 (counted when small, else vectorised: 5x faster on 32k);
+        at a tie the vjp itself."""
+        if not x.size:
+            return None
+        no_tie = f"count_nonzero({{x0}}) == {x.size}" if x.size < 2048 else "not logical_or.reduce(equal({x0}, 0), None)"
+        return f"multiply({{g}}, greater({{x0}}, 0){{into}}) if {no_tie} else {{vjp}}"
+
+
+class Abs(Primitive):
+    """|x|. d/dx = sign(x), 0 at the kink (max(x, -x) with the tie split evenly)."""
+
+    @staticmethod
+    def forward(x):
+        return np.abs(x)
+
+    @staticmethod
+    def vjp(i, g, out, x):
+        return g * np.sign(np.asarray(x))
+
+
+class Maximum(Primitive):
+    """Elementwise max(x, y); where x == y each side gets half the gradient."""
+    hint = _BROADCAST_HINT
+
+    @staticmethod
+    def forward(x, y):
+        return np.maximum(x, y)
+
+    @staticmethod
+    def vjp(i, g, out, x, y):
+        x, y = np.asarray(x), np.asarray(y)
+        return g * _slope(x - y if i == 0 else y - x)
+
+
+class Where(Primitive):
+    """where(condition, x, y): the gradient goes to x where condition holds, else to y."""
+    hint = _BROADCAST_HINT
+
+    @staticmethod
+    def forward(x, y, condition):
+        return np.where(condition, x, y)
+
+    @staticmethod
+    def vjp(i, g, out, x, y, condition):
+        return g * (condition if i == 0 else ~condition)

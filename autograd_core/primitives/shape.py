@@ -1,0 +1,116 @@
+"""Shape and indexing: reshape, transpose, broadcast_to, astype, getitem (and its scatter), concatenate."""
+import numpy as np
+
+from . import _BROADCAST_HINT, Primitive, call, sum_to
+
+
+class Reshape(Primitive):
+    """View x with a new shape of the same size."""
+    hint = "the new shape must have the same number of elements (one -1 may be inferred)"
+
+    forward_code = "{x0}.reshape({shape})"
+
+    @staticmethod
+    def forward(x, shape):
+        return x.reshape(shape)
+
+    @staticmethod
+    def vjp(i, g, out, x, shape):
+        return g.reshape(x.shape)
+
+
+class Transpose(Primitive):
+    """Permute axes (``axes`` is a full permutation); the vjp applies the inverse."""
+    hint = "axes must be a permutation of range(ndim)"
+
+    forward_code = "{x0}.transpose({axes})"
+
+    @staticmethod
+    def forward(x, axes):
+        return x.transpose(axes)
+
+    @staticmethod
+    def vjp(i, g, out, x, axes):
+        return g.transpose(tuple(int(a) for a in np.argsort(axes)))
+
+
+class BroadcastTo(Primitive):
+    """Broadcast x to ``shape`` (a view); the vjp is ``sum_to``."""
+    name = "broadcast_to"  # the method's name, so errors name what the user typed
+    hint = _BROADCAST_HINT
+
+    @staticmethod
+    def forward(x, shape):
+        return np.broadcast_to(x, shape)
+
+    @staticmethod
+    def vjp(i, g, out, x, shape):
+        return sum_to(g, x.shape)
+
+
+class Astype(Primitive):
+    """Cast to another float dtype; the gradient is cast back."""
+
+    @staticmethod
+    def forward(x, dtype):
+        return x.astype(dtype)
+
+    @staticmethod
+    def vjp(i, g, out, x, dtype):
+        return g.astype(x.dtype)
+
+
+def _is_basic(index):
+    """Basic indexing (ints, slices, None, ...) selects each element at most once."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts)
+
+
+class Getitem(Primitive):
+    """x[index]: basic slices or integer/bool arrays. The vjp scatters g back, adding repeats."""
+    hint = "index within the tensor's shape (basic slices, integer or boolean arrays)"
+    mask_params = ("index",)
+
+    @staticmethod
+    def forward(x, index):
+        return x[index]
+
+    @staticmethod
+    def vjp(i, g, out, x, index):
+        return call(ScatterAdd, g, shape=x.shape, index=index)
+
+
+class ScatterAdd(Primitive):
+    """zeros(shape) with g added at ``index`` (repeated indices add up). Getitem's vjp, and vice versa."""
+    name = "scatter_add"
+    mask_params = ("index",)
+
+    @staticmethod
+    def forward(g, shape, index):
+        result = np.zeros(shape, dtype=g.dtype)
+        if _is_basic(index):
+            result[index] = g  # each element at most once: plain assignment is exact and fast
+        else:
+            np.add.at(result, index, g)
+        return result
+
+    @staticmethod
+    def vjp(i, g, out, x, shape, index):
+        return g[index]
+
+
+class Concatenate(Primitive):
+    """Join tensors along ``axis``; each input's gradient is its slice of g.
+    ``bounds`` holds the cumulative offsets of the inputs along the axis (n + 1 of them)."""
+    hint = "all inputs need the same shape except along the joining axis"
+    vjp_reads_inputs = False  # the engine may call vjp without xs: n calls then cost O(n), not O(n^2)
+
+    @staticmethod
+    def forward(*xs, axis, bounds):
+        return np.concatenate(xs, axis=axis)
+
+    @staticmethod
+    def vjp(i, g, out, *xs, axis, bounds):
+        # bounds[i]:bounds[i+1] is input i's stretch of the axis, precomputed so that one
+        # call costs O(1) and joining n tensors costs O(n) in backward, not O(n^2)
+        return g[(slice(None),) * axis + (slice(bounds[i], bounds[i + 1]),)]
