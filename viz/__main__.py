@@ -13,41 +13,44 @@ every wire's gradient, prints the value and each variable's gradient, and render
 graph. ``--set`` variables require grad; ``--input`` variables are data. For the
 cs231n neuron see ``python -m viz.circuit``.
 """
+
+from __future__ import annotations
+
 import argparse
 import ast
 import json
-import re
 import sys
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
 import autograd_core as ag
+from autograd_core import Tensor
 
 from . import cli_args, expression
+from .cli_args import CommandError
+from .cli_models import describe, model_and_batch
 from .gradients import backward_all
 from .render import GraphvizNotFoundError, render_graph
 
 
-class CommandError(Exception):
-    """A problem with the command line's input, shown as one line without a traceback."""
-
-
-def _assignments(items, requires_grad, flag):
+def _assignments(items: Iterable[str] | None, requires_grad: bool, flag: str) -> dict[str, Tensor]:
     tensors = {}
     for item in items or ():
         name, sep, text = item.partition("=")
         if not sep or not name.strip().isidentifier():
-            raise CommandError(f"{flag} {item!r}: expected NAME=VALUE, e.g. {flag} w=2 or {flag} \"w=[1,2,3]\"")
+            raise CommandError(f'{flag} {item!r}: expected NAME=VALUE, e.g. {flag} w=2 or {flag} "w=[1,2,3]"')
         try:
             value = ast.literal_eval(text.strip())
             tensors[name.strip()] = ag.Tensor(value, requires_grad=requires_grad, label=name.strip())
         except (ValueError, SyntaxError, TypeError) as error:
-            raise CommandError(f"{flag} {item!r}: the value must be a number or a nested list of numbers "
-                               f"({error})") from None
+            raise CommandError(
+                f"{flag} {item!r}: the value must be a number or a nested list of numbers ({error})"
+            ) from None
     return tensors
 
 
-def run_expression(args):
+def run_expression(args: argparse.Namespace) -> None:
     variables = _assignments(args.set, True, "--set")
     for name, t in _assignments(args.input, False, "--input").items():
         if name in variables:
@@ -64,131 +67,78 @@ def run_expression(args):
         written = render_graph(result, args.out, **options)
     else:
         if result.size != 1:
-            print(f"({args.name} has shape {result.shape}: backward seeds d{args.name} with ones, "
-                  f"the gradient of {args.name}.sum())")
+            print(
+                f"({args.name} has shape {result.shape}: backward seeds d{args.name} with ones, "
+                f"the gradient of {args.name}.sum())"
+            )
         backward_all(result, grad=None if result.size == 1 else np.ones(result.shape))
         for name, t in variables.items():
             if t.requires_grad and t.grad is not None:
                 print(f"  ∂{args.name}/∂{name} = {np.array2string(t.grad, precision=4)}")
         if args.explain:
             if args.explain not in variables:
-                raise CommandError(f"--explain {args.explain}: not a variable of the expression "
-                                   f"({', '.join(variables)})")
-            written = cli_args.write_picture(result if result.size == 1 else result.sum(), args.out,
-                                    variables[args.explain], **options)
+                raise CommandError(
+                    f"--explain {args.explain}: not a variable of the expression ({', '.join(variables)})"
+                )
+            written = cli_args.write_picture(
+                result if result.size == 1 else result.sum(), args.out, variables[args.explain], **options
+            )
         else:
             written = cli_args.write_picture(result, args.out, **options)
     print(f"wrote {written}")
     if args.animate:
         from .animate import animate_backward
-        fresh = expression.evaluate(args.expression, {n: ag.Tensor(t.data, requires_grad=t.requires_grad, label=n)
-                                                      for n, t in variables.items()})
+
+        fresh = expression.evaluate(
+            args.expression,
+            {n: ag.Tensor(t.data, requires_grad=t.requires_grad, label=n) for n, t in variables.items()},
+        )
         if fresh.size != 1:
             fresh = fresh.sum()
         print(f"wrote {animate_backward(fresh, args.animate, style=args.style, number_format=args.number_format)}")
 
 
-def infer_mlp_sizes(shapes):
-    """[in, h1, ..., out] from an MLP's saved weight shapes (``layers.K.weight``: (out, in))."""
-    weights = sorted(((int(m.group(1)), shape) for key, shape in shapes.items()
-                      if (m := re.fullmatch(r"layers\.(\d+)\.weight", key))), key=lambda pair: pair[0])
-    if not weights or any(len(shape) != 2 for _, shape in weights):
-        raise CommandError(f"cannot tell the layer sizes from the arrays {sorted(shapes)}: "
-                           "expected an nn.MLP's layers.K.weight; give them with --sizes 64,32,10")
-    return [weights[0][1][1]] + [shape[0] for _, shape in weights]
-
-
-def _what(model):
-    """How the command names the model it draws: an MLP by its sizes and activation (as the file
-    describes it, or as the flags say for a weights-only file), any other model by its type."""
-    if hasattr(model, "sizes") and hasattr(model, "activation"):
-        return f"MLP {model.sizes} ({model.activation})"
-    return f"{type(model).__name__} (as saved)"
-
-
-def _has_architecture(nn, path):
-    try:
-        return nn.read_info(path).architecture is not None
-    except ValueError:  # weights only (an older file, or custom layers)
-        return False
-
-
-def _has_mlp_weights(arrays):
-    return any(re.fullmatch(r"layers\.\d+\.weight", key) for key in arrays)
-
-
-def run_model(args):
-    model, sizes, rows, labels = _model_and_batch(args.model, args.sizes, args.activation,
-                                                  args.output_activation, args.rows, args.data)
+def run_model(args: argparse.Namespace) -> None:
+    model, _sizes, rows, labels = model_and_batch(
+        args.model, args.sizes, args.activation, args.output_activation, args.rows, args.data
+    )
     x = ag.Tensor(rows, label="x")
     output = model(x)
     output.label = "output"
-    print(f"{args.model}: {_what(model)}; drawing the graph of model(x) for x of shape "
-          f"{x.shape} ({'rows of ' + args.data if args.data else 'random normal rows'})")
+    print(
+        f"{args.model}: {describe(model)}; drawing the graph of model(x) for x of shape "
+        f"{x.shape} ({'rows of ' + args.data if args.data else 'random normal rows'})"
+    )
     root = output
     if args.backward or args.data:  # one batch through backward, so every row of the picture has its gradient
         import nn.functional as F
+
         root = F.cross_entropy(output, labels)
         root.label = "loss"
         backward_all(root)
-        print(f"ran backward on the cross-entropy against {'its labels' if args.data else 'random labels'}: "
-              f"loss {root.item():.4g}")
+        print(
+            f"ran backward on the cross-entropy against {'its labels' if args.data else 'random labels'}: "
+            f"loss {root.item():.4g}"
+        )
     collapse = {"auto": None, "yes": True, "no": False}[args.collapse]
     print(f"wrote {render_graph(root, args.out, style='record', collapse_modules=collapse)}")
 
 
-def _model_and_batch(path, sizes, activation, output_activation, rows, data=None):
-    """A saved nn.MLP and a batch for it: the first ``rows`` rows of ``data`` (an .npz with
-    arrays X and y), else random normal rows with uniform labels."""
-    import nn  # only the model commands need nn (viz itself never does)
-    from nn.serialization import read_headers
-    try:
-        if sizes is None and _has_architecture(nn, path):  # the file says what it is: draw exactly that
-            model = nn.load(path)
-            weights = [p for name, p in model.named_parameters() if name.endswith("weight") and p.ndim == 2]
-            sizes = [weights[0].shape[1], *(w.shape[0] for w in weights)]
-        else:  # weights only: an MLP of the sizes the weights have, activations from the flags
-            shapes = {name: shape for name, (shape, _) in read_headers(path).items()}  # no data read yet
-            given = sizes
-            sizes = infer_mlp_sizes(shapes) if given is None or _has_mlp_weights(shapes) else given
-            if given is not None and given != sizes:  # before building: --sizes 10**9,10 must not allocate
-                raise CommandError(f"--sizes {','.join(map(str, given))} does not match the weights saved in "
-                                   f"{path} (layer sizes {','.join(map(str, sizes))})")
-            model = nn.MLP(sizes, activation=activation, output_activation=output_activation)
-            nn.load(model, path)
-    except (ValueError, FileNotFoundError) as error:
-        raise CommandError(str(error)) from None
-    if data is not None:
-        return (model, sizes, *_data_batch(data, rows, sizes))
-    rng = np.random.default_rng(0)
-    return model, sizes, rng.standard_normal((rows, sizes[0])), rng.integers(0, sizes[-1], rows)
-
-
-def _data_batch(path, rows, sizes):
-    try:
-        with np.load(path, allow_pickle=False) as arrays:
-            if "X" not in arrays or "y" not in arrays:
-                raise CommandError(f"--data {path}: expected arrays named X and y, found {sorted(arrays.files)}; "
-                                   "write them with np.savez(path, X=X, y=y)")
-            X, y = arrays["X"][:rows], arrays["y"][:rows]
-    except (OSError, ValueError) as error:
-        raise CommandError(f"--data {path}: cannot read it as an .npz of arrays ({error})") from None
-    if X.ndim != 2 or X.shape[1] != sizes[0] or len(y) != len(X):
-        raise CommandError(f"--data {path}: X has shape {X.shape} and y {y.shape}; the model takes rows of "
-                           f"{sizes[0]} features and one label per row")
-    return X.astype(np.float64), y
-
-
-def run_explore(args):
+def run_explore(args: argparse.Namespace) -> None:
     from .explore import explore
+
     if args.source.lower().endswith(".npz"):
         import nn.functional as F
-        model, sizes, rows, labels = _model_and_batch(args.source, args.sizes, args.activation,
-                                                      args.output_activation, args.rows, args.data)
+
+        model, _sizes, rows, labels = model_and_batch(
+            args.source, args.sizes, args.activation, args.output_activation, args.rows, args.data
+        )
         loss = F.cross_entropy(model(ag.Tensor(rows, label="x")), labels)
         loss.label = "loss"
-        print(f"{args.source}: {_what(model)}; exploring the cross-entropy of one "
-              f"{'batch of ' + args.data if args.data else 'random batch'} ({len(rows)} rows)")
+        print(
+            f"{args.source}: {describe(model)}; exploring the cross-entropy of one "
+            f"{'batch of ' + args.data if args.data else 'random batch'} ({len(rows)} rows)"
+        )
     else:
         variables = _assignments(args.set, True, "--set")
         variables.update(_assignments(args.input, False, "--input"))
@@ -203,16 +153,19 @@ def run_explore(args):
     print(f"wrote {explore(loss, args.out)}")
 
 
-def run_history(args):
+def run_history(args: argparse.Namespace) -> None:
     from .plots import plot_history
+
     try:
         with open(args.history, encoding="utf-8") as file:
             data = json.load(file)
     except (OSError, ValueError) as error:  # ValueError: bad JSON, or bytes that are not UTF-8 at all
         raise CommandError(f"cannot read {args.history!r} as a history JSON: {error}") from None
     except RecursionError:  # json's parser recurses once per nested [ or {
-        raise CommandError(f"cannot read {args.history!r} as a history JSON: it nests lists or objects "
-                           "thousands of levels deep (a history is one level of lists)") from None
+        raise CommandError(
+            f"cannot read {args.history!r} as a history JSON: it nests lists or objects "
+            "thousands of levels deep (a history is one level of lists)"
+        ) from None
     try:
         written = plot_history(data, args.out)
     except (TypeError, ValueError) as error:  # JSON, but not a history: plot_history's message says why
@@ -220,81 +173,130 @@ def run_history(args):
     print(f"wrote {written}")
 
 
-def build_parser():
-    parser = argparse.ArgumentParser(prog="python -m viz", description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m viz", description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     # Short usage lines: an error is then two lines, not a screenful of every flag (--help lists them).
-    expr = commands.add_parser("expr", help="render an expression's graph with values and gradients",
-                               usage="%(prog)s EXPRESSION [options]   (see --help)")
+    expr = commands.add_parser(
+        "expr",
+        help="render an expression's graph with values and gradients",
+        usage="%(prog)s EXPRESSION [options]   (see --help)",
+    )
     expr.add_argument("expression", help='e.g. "sigmoid(w*x + b)"')
-    expr.add_argument("--set", nargs="+", action="extend", metavar="NAME=VALUE",
-                      help="variables that require grad: w=2 or \"w=[1,2,3]\"")
-    expr.add_argument("--input", nargs="+", action="extend", metavar="NAME=VALUE",
-                      help="variables without grad (data)")
+    expr.add_argument(
+        "--set",
+        nargs="+",
+        action="extend",
+        metavar="NAME=VALUE",
+        help='variables that require grad: w=2 or "w=[1,2,3]"',
+    )
+    expr.add_argument("--input", nargs="+", action="extend", metavar="NAME=VALUE", help="variables without grad (data)")
     expr.add_argument("--name", default="f", help="label of the result (default: %(default)s)")
-    expr.add_argument("--out", default="expression.png", type=cli_args.graph_path,
-                      help="image to write, .png .svg .pdf .dot (default: %(default)s)")
+    expr.add_argument(
+        "--out",
+        default="expression.png",
+        type=cli_args.graph_path,
+        help="image to write, .png .svg .pdf .dot (default: %(default)s)",
+    )
     expr.add_argument("--style", choices=("circuit", "record"), default="circuit")
-    expr.add_argument("--explain", metavar="NAME", help="print the chain rule for one variable and "
-                                                        "highlight its paths")
-    expr.add_argument("--animate", metavar="PATH", type=cli_args.animation_path,
-                      help="also write the backward pass step by step (.html or folder)")
+    expr.add_argument("--explain", metavar="NAME", help="print the chain rule for one variable and highlight its paths")
+    expr.add_argument(
+        "--animate",
+        metavar="PATH",
+        type=cli_args.animation_path,
+        help="also write the backward pass step by step (.html or folder)",
+    )
     expr.add_argument("--no-backward", action="store_true", help="draw values only")
-    expr.add_argument("--number-format", default="%.4g", type=cli_args.number_format,
-                      help="printf format of numbers (default: %%.4g)")
+    expr.add_argument(
+        "--number-format", default="%.4g", type=cli_args.number_format, help="printf format of numbers (default: %%.4g)"
+    )
     expr.set_defaults(run=run_expression)
 
-    model = commands.add_parser("model", help="render the graph of an nn.MLP saved with nn.save",
-                                usage="%(prog)s MODEL.npz [options]   (see --help)")
+    model = commands.add_parser(
+        "model",
+        help="render the graph of an nn.MLP saved with nn.save",
+        usage="%(prog)s MODEL.npz [options]   (see --help)",
+    )
     model.add_argument("model", help="the .npz file")
-    model.add_argument("--sizes", type=cli_args.layer_sizes,
-                       help="layer sizes, e.g. 64,32,10 (default: read from the weights)")
+    model.add_argument(
+        "--sizes", type=cli_args.layer_sizes, help="layer sizes, e.g. 64,32,10 (default: read from the weights)"
+    )
     model.add_argument("--activation", default="relu", help="hidden activation (default: %(default)s)")
     model.add_argument("--output-activation", default=None, help="output activation (default: none)")
-    model.add_argument("--rows", type=cli_args.bounded_int(1, 10_000), default=1,
-                       help="rows of the example input, 1 to 10,000 (default: %(default)s)")
-    model.add_argument("--backward", action="store_true",
-                       help="run one random batch through a cross-entropy loss and backward, so the "
-                            "picture shows gradients")
-    model.add_argument("--data", metavar="NPZ", help="the batch for --backward: the first --rows rows of "
-                                                     "arrays X and y in this .npz (implies --backward)")
-    model.add_argument("--collapse", choices=("auto", "yes", "no"), default="auto",
-                       help="one box per module (default: auto, when the graph is large)")
-    model.add_argument("--out", default="model.svg", type=cli_args.graph_path,
-                       help="image to write (default: %(default)s)")
+    model.add_argument(
+        "--rows",
+        type=cli_args.bounded_int(1, 10_000),
+        default=1,
+        help="rows of the example input, 1 to 10,000 (default: %(default)s)",
+    )
+    model.add_argument(
+        "--backward",
+        action="store_true",
+        help="run one random batch through a cross-entropy loss and backward, so the picture shows gradients",
+    )
+    model.add_argument(
+        "--data",
+        metavar="NPZ",
+        help="the batch for --backward: the first --rows rows of arrays X and y in this .npz (implies --backward)",
+    )
+    model.add_argument(
+        "--collapse",
+        choices=("auto", "yes", "no"),
+        default="auto",
+        help="one box per module (default: auto, when the graph is large)",
+    )
+    model.add_argument(
+        "--out", default="model.svg", type=cli_args.graph_path, help="image to write (default: %(default)s)"
+    )
     model.set_defaults(run=run_model)
 
-    explore = commands.add_parser("explore", help="write an interactive HTML page of a graph: pan, zoom, "
-                                                  "click for values and gradients, step the passes")
+    explore = commands.add_parser(
+        "explore",
+        help="write an interactive HTML page of a graph: pan, zoom, click for values and gradients, step the passes",
+    )
     explore.add_argument("source", help='an expression such as "tanh(w*x + b)", or an nn.MLP saved as .npz')
-    explore.add_argument("--set", nargs="+", action="extend", metavar="NAME=VALUE",
-                         help="expression variables that require grad")
-    explore.add_argument("--input", nargs="+", action="extend", metavar="NAME=VALUE",
-                         help="expression variables without grad (data)")
+    explore.add_argument(
+        "--set", nargs="+", action="extend", metavar="NAME=VALUE", help="expression variables that require grad"
+    )
+    explore.add_argument(
+        "--input", nargs="+", action="extend", metavar="NAME=VALUE", help="expression variables without grad (data)"
+    )
     explore.add_argument("--name", default="f", help="label of the expression's result (default: %(default)s)")
-    explore.add_argument("--sizes", type=cli_args.layer_sizes, help="a model's layer sizes (default: read "
-                                                                     "from the weights)")
+    explore.add_argument(
+        "--sizes", type=cli_args.layer_sizes, help="a model's layer sizes (default: read from the weights)"
+    )
     explore.add_argument("--activation", default="relu", help="a model's hidden activation (default: relu)")
     explore.add_argument("--output-activation", default=None, help="a model's output activation")
-    explore.add_argument("--data", metavar="NPZ", help="a model's batch: arrays X and y in this .npz "
-                                                       "(default: random rows and labels)")
-    explore.add_argument("--rows", type=cli_args.bounded_int(1, 10_000), default=8,
-                         help="rows of a model's random batch (default: %(default)s)")
-    explore.add_argument("--out", default="graph.html", type=cli_args.html_path,
-                         help="the page to write (default: %(default)s)")
+    explore.add_argument(
+        "--data", metavar="NPZ", help="a model's batch: arrays X and y in this .npz (default: random rows and labels)"
+    )
+    explore.add_argument(
+        "--rows",
+        type=cli_args.bounded_int(1, 10_000),
+        default=8,
+        help="rows of a model's random batch (default: %(default)s)",
+    )
+    explore.add_argument(
+        "--out", default="graph.html", type=cli_args.html_path, help="the page to write (default: %(default)s)"
+    )
     explore.set_defaults(run=run_explore)
 
-    history = commands.add_parser("history", help="plot a training history saved as JSON (History.to_json)",
-                                  usage="%(prog)s HISTORY.json [options]   (see --help)")
+    history = commands.add_parser(
+        "history",
+        help="plot a training history saved as JSON (History.to_json)",
+        usage="%(prog)s HISTORY.json [options]   (see --help)",
+    )
     history.add_argument("history", help="the history.json file")
-    history.add_argument("--out", default="curves.png", type=cli_args.plot_path,
-                         help="image to write (default: %(default)s)")
+    history.add_argument(
+        "--out", default="curves.png", type=cli_args.plot_path, help="image to write (default: %(default)s)"
+    )
     history.set_defaults(run=run_history)
     return parser
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python -m viz``; returns the exit status."""
     args = build_parser().parse_args(argv)
     try:

@@ -7,22 +7,31 @@ with the share). A gradient still waiting for shares from other consumers is
 marked "+…". The last frame shows every gradient, equal to what ``backward()``
 computes.
 """
+
+from __future__ import annotations
+
 import dataclasses
 import hashlib
 import html
 import json
+import os
 import pathlib
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, overload
 
 import graphviz
+import numpy.typing as npt
 
+from autograd_core import Tensor
+from autograd_core.files import atomic_write
+from autograd_core.types import ArrayLike
+
+from .drawing import DrawOptions, ResolvedHighlight, build_digraph
 from .format import NUMBER_FORMAT, format_array
 from .gradients import backward_steps
-from .graph import DrawOptions, build_digraph
 from .layout import GraphPlan
-from autograd_core.files import atomic_write
-
 from .player import player_fragment, player_page
 from .render import GraphvizNotFoundError, pipe_dot
 
@@ -32,18 +41,23 @@ class Frame:
     """One picture of the animation: its caption, its ``graphviz.Digraph`` (caption as its
     title, for a frame on its own) and ``picture``, the same without the title (the HTML
     player writes the caption above it, once)."""
+
     caption: str
     digraph: graphviz.Digraph
-    picture: graphviz.Digraph = None
+    picture: graphviz.Digraph | None = None
 
 
-class BackwardAnimation(list):
+class BackwardAnimation(list[Frame]):
     """``animate_backward``'s frames (a list of ``Frame``) that play inline in Jupyter.
 
-    >>> viz.animate_backward(f)      # as a cell's last line: a player with buttons and a slider
+    >>> w = ag.Tensor(2.0, requires_grad=True, label="w")
+    >>> f = (w * -1.0).sigmoid()
+    >>> frames = viz.animate_backward(f)   # as a cell's last line: a player with buttons and a slider
+    >>> len(frames), frames[1].caption
+    (3, 'step 1 of 2: sigmoid has its full gradient ∂sigmoid/∂sigmoid = 1 and passes back ∂sigmoid/∂mul += 0.105')
     """
 
-    def _repr_html_(self):
+    def _repr_html_(self) -> str:
         try:
             svgs = [pipe_dot(frame.picture, "svg", "animate_backward").decode("utf-8") for frame in self]
         except GraphvizNotFoundError as error:  # a notebook shows the fix, not a formatter traceback
@@ -51,47 +65,97 @@ class BackwardAnimation(list):
         return player_fragment(svgs, [frame.caption for frame in self])
 
 
-def backward_frames(root, grad=None, style="circuit", max_frames=200, number_format=NUMBER_FORMAT,
-                    show_data=True, rankdir="LR", legend=True, max_nodes=200):
+def backward_frames(
+    root: Tensor,
+    grad: ArrayLike | None = None,
+    style: str = "circuit",
+    max_frames: int = 200,
+    number_format: str = NUMBER_FORMAT,
+    show_data: bool = True,
+    rankdir: str = "LR",
+    legend: bool = True,
+    max_nodes: int | None = 200,
+) -> list[Frame]:
     """The frames of ``animate_backward`` as ``Frame`` objects (nothing is written)."""
     tensors, initial, steps = backward_steps(root, grad)
     if len(steps) + 1 > max_frames:
-        raise ValueError(f"animate_backward: the backward pass has {len(steps)} steps, more than "
-                         f"max_frames={max_frames} frames; animate a smaller graph or raise max_frames")
+        raise ValueError(
+            f"animate_backward: the backward pass has {len(steps)} steps, more than "
+            f"max_frames={max_frames} frames; animate a smaller graph or raise max_frames"
+        )
     plan = GraphPlan([root], style, max_nodes, group_modules=True, collapse_modules=False)
-    options = DrawOptions(show_data=show_data, show_grad=True, rankdir=rankdir, style=style, legend=legend,
-                          number_format=number_format)
+    options = DrawOptions(
+        show_data=show_data, show_grad=True, rankdir=rankdir, style=style, legend=legend, number_format=number_format
+    )
 
-    def number(array):
+    def number(array: ArrayLike | None) -> str:
         return format_array(array, number_format)
 
-    def name(i):
+    def name(i: int) -> str:
         return plan.names[i]  # the names the picture shows
 
     root_index = len(tensors) - 1
-    caption = (f"forward pass done: every wire has its value. Backward starts at the output with "
-               f"∂{name(root_index)}/∂{name(root_index)} = {number(initial[root_index])}.")
+    caption = (
+        f"forward pass done: every wire has its value. Backward starts at the output with "
+        f"∂{name(root_index)}/∂{name(root_index)} = {number(initial[root_index])}."
+    )
     frames = [_frame(plan, options, caption, initial, set(), {}, None)]
     total = len(steps)
     for k, step in enumerate(steps, 1):
         L = name(root_index)
         shares = "; ".join(f"∂{L}/∂{name(j)} += {number(share)}" for _, j, share in step.deliveries) or "nothing"
-        caption = (f"step {k} of {total}: {tensors[step.node].op} has its full gradient "
-                   f"∂{L}/∂{name(step.node)} = {number(step.grad)} and passes back {shares}")
-        highlight = {(step.node, position): f"{number(share)}" for position, _, share in step.deliveries}
+        caption = (
+            f"step {k} of {total}: {tensors[step.node].op} has its full gradient "
+            f"∂{L}/∂{name(step.node)} = {number(step.grad)} and passes back {shares}"
+        )
+        highlight: ResolvedHighlight = {(step.node, position): number(share) for position, _, share in step.deliveries}
         frames.append(_frame(plan, options, caption, step.grads, step.partial, highlight, step.node))
     return frames
 
 
-def _frame(plan, options, caption, grads, partial, highlight, focus):
-    def grad_of(i, t):
+def _frame(
+    plan: GraphPlan,
+    options: DrawOptions,
+    caption: str,
+    grads: dict[int, npt.NDArray[Any]],
+    partial: set[int],
+    highlight: ResolvedHighlight,
+    focus: int | None,
+) -> Frame:
+    def grad_of(i: int, t: Tensor) -> tuple[npt.NDArray[Any] | None, bool]:
         return grads.get(i), i in partial
+
     picture = build_digraph(plan, options, highlight, grad_of, focus)
     options = dataclasses.replace(options, title=caption)
     return Frame(caption, build_digraph(plan, options, highlight, grad_of, focus), picture)
 
 
-def animate_backward(root, path=None, grad=None, style="circuit", max_frames=200, **draw_options):
+@overload
+def animate_backward(
+    root: Tensor,
+    path: None = None,
+    grad: ArrayLike | None = ...,
+    style: str = ...,
+    max_frames: int = ...,
+    **draw_options: Any,
+) -> BackwardAnimation: ...
+@overload
+def animate_backward(
+    root: Tensor,
+    path: str | os.PathLike[str],
+    grad: ArrayLike | None = ...,
+    style: str = ...,
+    max_frames: int = ...,
+    **draw_options: Any,
+) -> pathlib.Path: ...
+def animate_backward(
+    root: Tensor,
+    path: str | os.PathLike[str] | None = None,
+    grad: ArrayLike | None = None,
+    style: str = "circuit",
+    max_frames: int = 200,
+    **draw_options: Any,
+) -> BackwardAnimation | pathlib.Path:
     """Show the backward pass of ``root`` step by step: one frame per op, plus the start.
 
     ``path`` ending in ``.html``: one self-contained HTML file (inline SVGs, buttons,
@@ -105,25 +169,30 @@ def animate_backward(root, path=None, grad=None, style="circuit", max_frames=200
     to write files; without it the frames' DOT source is saved and a
     ``GraphvizNotFoundError`` says how to install Graphviz. Returns the path written.
 
+    >>> w = ag.Tensor(2.0, requires_grad=True, label="w")
+    >>> f = (w * -1.0).sigmoid()
     >>> viz.animate_backward(f, "backward.html")
     PosixPath('backward.html')
+    >>> sorted(p.name for p in viz.animate_backward(f, "frames").iterdir())
+    ['.animate_backward.json', 'frame_000.svg', 'frame_001.svg', 'frame_002.svg']
     """
     from .layout import as_roots
+
     if isinstance(root, (list, tuple)):
         raise TypeError("animate_backward: pass one Tensor (the loss), not a list")
     (root,) = as_roots(root, "animate_backward")
     frames = backward_frames(root, grad, style, max_frames, **draw_options)
     if path is None:
         return BackwardAnimation(frames)
-    path = pathlib.Path(path)
-    if path.suffix.lower() == ".html":
-        return _write_html(frames, path, root)
-    if path.suffix:
-        raise ValueError(f"animate_backward: write to a .html file or to a folder (no suffix), got {str(path)!r}")
-    return _write_svg_folder(frames, path)
+    target = pathlib.Path(path)
+    if target.suffix.lower() == ".html":
+        return _write_html(frames, target, root)
+    if target.suffix:
+        raise ValueError(f"animate_backward: write to a .html file or to a folder (no suffix), got {str(target)!r}")
+    return _write_svg_folder(frames, target)
 
 
-def _svgs(frames, save_source, which="digraph"):
+def _svgs(frames: Sequence[Frame], save_source: Callable[[str], object], which: str = "digraph") -> list[str]:
     try:
         return [pipe_dot(getattr(frame, which), "svg", "animate_backward").decode("utf-8") for frame in frames]
     except GraphvizNotFoundError as error:
@@ -135,21 +204,22 @@ MANIFEST = ".animate_backward.json"  # the files animate_backward wrote in a fol
 _OUR_NAMES = re.compile(r"frame_\d{3,}\.(svg|dot)")
 
 
-def _write_svg_folder(frames, folder):
-    def save_source(text):
+def _write_svg_folder(frames: Sequence[Frame], folder: pathlib.Path) -> pathlib.Path:
+    def save_source(text: str) -> pathlib.Path:
         _write_files(folder, {f"frame_{k:03d}.dot": frame.digraph.source for k, frame in enumerate(frames)})
         return folder
+
     svgs = _svgs(frames, save_source)
     _write_files(folder, {f"frame_{k:03d}.svg": svg for k, svg in enumerate(svgs)})
     return folder
 
 
-def _write_files(folder, texts):
+def _write_files(folder: pathlib.Path, texts: dict[str, str]) -> None:
     """Write ``{name: text}`` into ``folder``; then remove what an earlier animation wrote there and this one
     did not rewrite (frames past the new last one), but only files the manifest lists with the content we
     wrote: a user's own ``frame_012.svg``, or one of ours the user has since edited, is never deleted."""
     earlier = _read_manifest(folder)
-    written = {}
+    written: dict[str, str] = {}
     for name, text in texts.items():
         data = text.encode("utf-8")
         atomic_write(folder / name, data, make_folders=True)
@@ -161,7 +231,7 @@ def _write_files(folder, texts):
     atomic_write(folder / MANIFEST, json.dumps(written, indent=0, sort_keys=True))
 
 
-def _read_manifest(folder):
+def _read_manifest(folder: pathlib.Path) -> dict[str, str]:
     """{file name: sha256} from the folder's manifest; anything unexpected in it is ignored (never deleted)."""
     try:
         listed = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
@@ -169,18 +239,23 @@ def _read_manifest(folder):
         return {}
     if not isinstance(listed, dict):
         return {}
-    return {name: digest for name, digest in listed.items()
-            if isinstance(name, str) and _OUR_NAMES.fullmatch(name) and isinstance(digest, str)}
+    return {
+        name: digest
+        for name, digest in listed.items()
+        if isinstance(name, str) and _OUR_NAMES.fullmatch(name) and isinstance(digest, str)
+    }
 
 
-def _digest(path):
+def _digest(path: pathlib.Path) -> str | None:
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return None
 
 
-def _write_html(frames, path, root):
+def _write_html(frames: Sequence[Frame], path: pathlib.Path, root: Tensor) -> pathlib.Path:
     svgs = _svgs(frames, lambda text: atomic_write(path.with_suffix(".dot"), text, make_folders=True), "picture")
     title = f"The backward pass of {root.label or 'the output'}, one op at a time"
-    return atomic_write(path, player_page(svgs, [frame.caption for frame in frames], title), make_folders=True)
+    return pathlib.Path(
+        atomic_write(path, player_page(svgs, [frame.caption for frame in frames], title), make_folders=True)
+    )

@@ -10,6 +10,7 @@ w1: -0.39, x1: -0.59, w2: 0.20). This module builds it from scalar Tensors, runs
     python -m viz.circuit                          # writes cs231n_neuron.png
     python -m viz.circuit --out neuron.svg --explain w0 --animate backward.html
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,8 +28,9 @@ W = (2.0, -3.0, -3.0)
 X = (-1.0, -2.0)
 
 
-def neuron(w: Sequence[float] = W, x: Sequence[float] = X, sigmoid_gate: bool = False,
-           backward: bool = True) -> tuple[Tensor, dict[str, Tensor]]:
+def neuron(
+    w: Sequence[float] = W, x: Sequence[float] = X, sigmoid_gate: bool = False, backward: bool = True
+) -> tuple[Tensor, dict[str, Tensor]]:
     """The cs231n neuron as a graph of scalar Tensors: returns (f, {name: leaf}).
 
     ``sigmoid_gate=True`` uses the sigmoid primitive (the notes' second picture)
@@ -66,24 +68,47 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m viz.circuit",
         description="Render the cs231n sigmoid neuron f = 1/(1+exp(-(w0*x0+w1*x1+w2))) with every wire's "
-                    "forward value (green, above) and gradient (red, below).")
-    parser.add_argument("--out", default="cs231n_neuron.png", type=cli_args.graph_path,
-                        help="image to write; the suffix picks the format: .png .svg .pdf .dot "
-                             "(default: %(default)s)")
-    parser.add_argument("--style", choices=("circuit", "record"), default="circuit",
-                        help="circuit: the notes' gates and wires; record: a box per tensor (default: %(default)s)")
-    parser.add_argument("--w", type=lambda s: _floats(s, 3, "--w"), default=W, metavar="W0,W1,W2",
-                        help="weights (default: 2,-3,-3)")
-    parser.add_argument("--x", type=lambda s: _floats(s, 2, "--x"), default=X, metavar="X0,X1",
-                        help="inputs (default: -1,-2)")
-    parser.add_argument("--sigmoid-gate", action="store_true",
-                        help="one sigmoid gate instead of the gates -, exp, +1, 1/x")
-    parser.add_argument("--explain", metavar="NAME", choices=("w0", "w1", "w2", "x0", "x1"),
-                        help="print the chain rule for one input and highlight its path in the picture")
-    parser.add_argument("--animate", metavar="PATH", type=cli_args.animation_path,
-                        help="also write the backward pass step by step (.html file, or a folder of SVGs)")
-    parser.add_argument("--number-format", default="%.4g", type=cli_args.number_format,
-                        help="printf format of values and gradients, e.g. %%.2f as in the notes (default: %%.4g)")
+        "forward value (green, above) and gradient (red, below).",
+    )
+    parser.add_argument(
+        "--out",
+        default="cs231n_neuron.png",
+        type=cli_args.graph_path,
+        help="image to write; the suffix picks the format: .png .svg .pdf .dot (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--style",
+        choices=("circuit", "record"),
+        default="circuit",
+        help="circuit: the notes' gates and wires; record: a box per tensor (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--w", type=lambda s: _floats(s, 3, "--w"), default=W, metavar="W0,W1,W2", help="weights (default: 2,-3,-3)"
+    )
+    parser.add_argument(
+        "--x", type=lambda s: _floats(s, 2, "--x"), default=X, metavar="X0,X1", help="inputs (default: -1,-2)"
+    )
+    parser.add_argument(
+        "--sigmoid-gate", action="store_true", help="one sigmoid gate instead of the gates -, exp, +1, 1/x"
+    )
+    parser.add_argument(
+        "--explain",
+        metavar="NAME",
+        choices=("w0", "w1", "w2", "x0", "x1"),
+        help="print the chain rule for one input and highlight its path in the picture",
+    )
+    parser.add_argument(
+        "--animate",
+        metavar="PATH",
+        type=cli_args.animation_path,
+        help="also write the backward pass step by step (.html file, or a folder of SVGs)",
+    )
+    parser.add_argument(
+        "--number-format",
+        default="%.4g",
+        type=cli_args.number_format,
+        help="printf format of values and gradients, e.g. %%.2f as in the notes (default: %%.4g)",
+    )
     parser.add_argument("--no-legend", action="store_true", help="leave out the colour legend")
     return parser
 
@@ -102,6 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"wrote {written}")
         if args.animate:
             from .animate import animate_backward
+
             fresh, _ = neuron(args.w, args.x, args.sigmoid_gate, backward=False)
             print(f"wrote {animate_backward(fresh, args.animate, style=args.style, number_format=args.number_format)}")
     except GraphvizNotFoundError as error:

@@ -3,18 +3,30 @@
 Each check is an argparse ``type=``: a bad value is a usage error (exit 2, one line) before
 anything is computed or written, never a traceback after the first picture was saved.
 """
+
+from __future__ import annotations
+
 import argparse
-import os
 import pathlib
 import re
 import tempfile
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from autograd_core import Tensor
 
 from .explain import explain
 from .plots import PLOT_FORMATS
 from .render import IMAGE_FORMATS, SOURCE_SUFFIXES, render_graph
 
 
-def write_picture(root, out, param=None, number_format="%.4g", **options):
+class CommandError(Exception):
+    """A problem with the command line's input, shown as one line without a traceback."""
+
+
+def write_picture(
+    root: Tensor, out: str, param: Tensor | None = None, number_format: str = "%.4g", **options: Any
+) -> pathlib.Path:
     """Render ``root``'s graph to ``out``; with ``param``, print ``explain(root, param)`` first and
     highlight its paths. Returns the path written."""
     if param is None:
@@ -25,15 +37,17 @@ def write_picture(root, out, param=None, number_format="%.4g", **options):
     return explanation.render(out, number_format=number_format, **options)
 
 
-def _suffix_check(text, known, what):
+def _suffix_check(text: str, known: Sequence[str], what: str) -> str:
     suffix = pathlib.Path(text).suffix.lower()
     if suffix not in known:
-        raise argparse.ArgumentTypeError(f"cannot tell the format of {text!r} from its suffix "
-                                         f"{suffix or '(none)'}; {what} must end in one of {', '.join(known)}")
+        raise argparse.ArgumentTypeError(
+            f"cannot tell the format of {text!r} from its suffix "
+            f"{suffix or '(none)'}; {what} must end in one of {', '.join(known)}"
+        )
     return text
 
 
-def _writable_place(text, folder_too=False):
+def _writable_place(text: str, folder_too: bool = False) -> str:
     """Check, before anything is computed, that ``text`` can be written: its folder exists and takes
     a file, tried for real (root ignores permission bits; /proc or a path under a file refuse anyway).
     ``folder_too``: ``text`` itself is a folder that may exist (it must then take a file) or not yet."""
@@ -49,32 +63,35 @@ def _writable_place(text, folder_too=False):
         with tempfile.NamedTemporaryFile(dir=probe, prefix=".viz-probe-"):
             pass
     except OSError as error:
-        raise argparse.ArgumentTypeError(f"cannot write {text!r}: the folder {str(probe)!r} does not take "
-                                         f"new files ({error.strerror})") from None
+        raise argparse.ArgumentTypeError(
+            f"cannot write {text!r}: the folder {str(probe)!r} does not take new files ({error.strerror})"
+        ) from None
     return text
 
 
-def graph_path(text):
+def graph_path(text: str) -> str:
     """An image or DOT file for a graph, in a writable folder: ``--out graph.svg``."""
     return _writable_place(_suffix_check(text, list(IMAGE_FORMATS) + list(SOURCE_SUFFIXES), "a graph picture"))
 
 
-def plot_path(text):
+def plot_path(text: str) -> str:
     """An image file for training curves, in a writable folder: ``--out curves.png``."""
     return _writable_place(_suffix_check(text, list(PLOT_FORMATS), "a plot"))
 
 
-def html_path(text):
+def html_path(text: str) -> str:
     """An .html page: ``--out graph.html``."""
     return _suffix_check(text, [".html"], "the page")
 
 
-def animation_path(text):
+def animation_path(text: str) -> str:
     """A .html file or a folder (no suffix) for the backward animation: ``--animate steps.html``."""
     suffix = pathlib.Path(text).suffix.lower()
     if suffix and suffix != ".html":
-        raise argparse.ArgumentTypeError(f"{text!r}: the animation is written to a .html file or to a folder "
-                                         f"(a name without suffix), not to a {suffix} file")
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: the animation is written to a .html file or to a folder "
+            f"(a name without suffix), not to a {suffix} file"
+        )
     return _writable_place(text, folder_too=not suffix)
 
 
@@ -82,23 +99,27 @@ MAX_FORMAT_WIDTH = 40  # digits of width or precision: a wider number is no long
 _CONVERSION = re.compile(r"%[-+ #0]*(\d*)(?:\.(\d*))?[a-zA-Z%]")
 
 
-def number_format(text):
+def number_format(text: str) -> str:
     """A printf format for one number, at most 40 characters wide or precise: ``--number-format %.2f``."""
     for match in _CONVERSION.finditer(text):  # first: "%.100000000f" % 1.0 alone builds a 100 MB string
         if any(len(digits) > 2 or int(digits) > MAX_FORMAT_WIDTH for digits in match.groups() if digits):
-            raise argparse.ArgumentTypeError(f"{match.group()[:40]!r}: width and precision of --number-format must "
-                                             f"be at most {MAX_FORMAT_WIDTH}, e.g. %.4g or %.2f")
+            raise argparse.ArgumentTypeError(
+                f"{match.group()[:40]!r}: width and precision of --number-format must "
+                f"be at most {MAX_FORMAT_WIDTH}, e.g. %.4g or %.2f"
+            )
     try:
         text % 1.0
     except (TypeError, ValueError, OverflowError) as error:
-        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a printf format for one number ({error}); "
-                                         "e.g. %.4g or %.2f") from None
+        raise argparse.ArgumentTypeError(
+            f"{text[:40]!r} is not a printf format for one number ({error}); e.g. %.4g or %.2f"
+        ) from None
     return text
 
 
-def bounded_int(low, high):
+def bounded_int(low: int, high: int) -> Callable[[str], int]:
     """An argparse type for an int in ``low..high``: ``type=bounded_int(1, 10_000)``."""
-    def check(text):
+
+    def check(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
@@ -106,10 +127,11 @@ def bounded_int(low, high):
         if value is None or not low <= value <= high:
             raise argparse.ArgumentTypeError(f"expected an int from {low} to {high:,}, got {text[:40]!r}")
         return value
+
     return check
 
 
-def positive_int(text):
+def positive_int(text: str) -> int:
     """An int >= 1: ``--rows 4``."""
     try:
         value = int(text)
@@ -120,13 +142,14 @@ def positive_int(text):
     return value
 
 
-def layer_sizes(text):
+def layer_sizes(text: str) -> list[int]:
     """Comma-separated layer sizes: ``--sizes 64,32,10``."""
     try:
         sizes = [int(s) for s in text.split(",")]
     except ValueError:
         sizes = []
     if len(sizes) < 2 or min(sizes) < 1:
-        raise argparse.ArgumentTypeError(f"expected at least two comma-separated ints >= 1 (in,...,out), "
-                                         f"e.g. 64,32,10; got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected at least two comma-separated ints >= 1 (in,...,out), e.g. 64,32,10; got {text!r}"
+        )
     return sizes

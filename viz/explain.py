@@ -11,14 +11,31 @@ products (what backward itself does), so each path's *contribution* to ∂L/∂w
 exact and the contributions still add up to ``w.grad``. Edges between one-element
 tensors show their local derivative as a number; other edges show ``J[op]``.
 """
+
+from __future__ import annotations
+
+import os
+import pathlib
+from itertools import pairwise
+from typing import TYPE_CHECKING, Any, TypeAlias
+
 import numpy as np
+import numpy.typing as npt
 
 import autograd_core as ag
+from autograd_core import Tensor
 
 from .format import NUMBER_FORMAT, format_array, format_number, tensor_names
 from .gradients import edge_vjp, local_derivative, seed_for
+from .paths import Edge, list_paths, reaching
+
+if TYPE_CHECKING:
+    import graphviz
 
 MAX_FACTORS_SHOWN = 12  # a longer path prints its first and last 6 factors
+
+Array: TypeAlias = npt.NDArray[Any]
+Factor: TypeAlias = tuple[str, str, "int | None", str]  # (child name, parent name, argument position, value text)
 
 
 class ChainPath:
@@ -27,13 +44,23 @@ class ChainPath:
     ``tensors`` runs root -> param; ``positions[k]`` is which input of ``tensors[k]``
     the path enters; ``local_derivatives[k]`` is d tensors[k] / d tensors[k+1] (None
     for a Jacobian); ``contribution`` is this path's share of dL/dparam.
+
+    >>> w = ag.Tensor(2.0, requires_grad=True, label="w")
+    >>> explanation = viz.explain((w * 3.0).sigmoid(), w)
+    >>> explanation
+    Explanation(∂sigmoid/∂w = 0.0074 over 1 path)
+    >>> path = explanation.paths[0]
+    >>> [explanation.name(t) for t in path.tensors], path.local_derivatives, path.contribution
+    (['sigmoid', 'mul', 'w'], [0.002467, 3.0], array(0.0074))
     """
 
-    def __init__(self, tensors, positions, local_derivatives, contribution):
+    def __init__(
+        self, tensors: list[Tensor], positions: list[int], local_derivatives: list[float | None], contribution: Array
+    ) -> None:
         self.tensors, self.positions = tensors, positions
         self.local_derivatives, self.contribution = local_derivatives, contribution
 
-    def edges(self):
+    def edges(self) -> list[tuple[Tensor, int]]:
         """(child tensor, input position) for each edge of the path."""
         return list(zip(self.tensors[:-1], self.positions))
 
@@ -47,36 +74,52 @@ class Explanation:
     of the paths past ``max_paths`` (zero when all are listed).
     """
 
-    def __init__(self, root, param, names, paths, path_count, total, number_format, group_modules=True):
+    def __init__(
+        self,
+        root: Tensor,
+        param: Tensor,
+        names: dict[int, str],
+        paths: list[ChainPath],
+        path_count: int,
+        total: Array,
+        number_format: str,
+        group_modules: bool = True,
+    ) -> None:
         self._group_modules = group_modules
         self.root, self.param, self.paths, self.path_count = root, param, paths, path_count
         self.total = total
         self.unlisted = total - sum((p.contribution for p in paths), np.zeros_like(total))
         self._names, self._format = names, number_format
 
-    def name(self, t):
+    def name(self, t: Tensor) -> str:
         """The name this explanation (and ``draw_graph(root)``) uses for tensor ``t``."""
         return self._names[id(t)]
 
-    def _number(self, array):
+    def _number(self, array: Array) -> str:
         return format_array(array, self._format)
 
-    def text(self):
+    def text(self) -> str:
         """The chain rule for every listed path, its product and the sum over paths."""
         L, w = self.name(self.root), self.name(self.param)
         plural = "path" if self.path_count == 1 else "paths"
-        lines = [f"∂{L}/∂{w} by the chain rule: {self.path_count:,} {plural} from {L} back to {w}",
-                 "(multiply the local derivatives along each path, then add up the paths)", ""]
+        lines = [
+            f"∂{L}/∂{w} by the chain rule: {self.path_count:,} {plural} from {L} back to {w}",
+            "(multiply the local derivatives along each path, then add up the paths)",
+            "",
+        ]
         for k, path in enumerate(self.paths, 1):
             lines += self._path_lines(k, path) + [""]
         if len(self.paths) < self.path_count:
             rest = self.path_count - len(self.paths)
-            lines += [f"… and {rest:,} more paths (max_paths={len(self.paths)}), contributing "
-                      f"{self._number(self.unlisted)} together", ""]
+            lines += [
+                f"… and {rest:,} more paths (max_paths={len(self.paths)}), contributing "
+                f"{self._number(self.unlisted)} together",
+                "",
+            ]
         lines.append(f"sum over the {self.path_count:,} {plural}: ∂{L}/∂{w} = {self._number(self.total)}")
         return "\n".join(lines)
 
-    def _factors(self, path):
+    def _factors(self, path: ChainPath) -> tuple[list[str], list[Factor]]:
         """(names root -> param, [(child, parent, argument position or None, value text)]) of a path.
 
         A factor between one-element tensors is its number; otherwise the Jacobian is named
@@ -84,7 +127,7 @@ class Explanation:
         Consecutive tensors made inside one module (``t.scope``, e.g. ``layers.3``) are shown as
         that module, one factor for its whole map, so a deep net reads layer by layer.
         """
-        steps = []  # [name, first tensor, last tensor, numbers or None] per shown stop on the path
+        steps: list[list[Any]] = []  # [name, first tensor, last tensor, number or None] per shown stop on the path
         for k, t in enumerate(path.tensors):
             scope = t.scope if self._group_modules and k > 0 else None
             if scope and steps and steps[-1][0] == scope:
@@ -93,38 +136,48 @@ class Explanation:
                 steps[-1][3] = None if d is None or steps[-1][3] is None else steps[-1][3] * d
             else:
                 steps.append([scope or self.name(t), t, t, 1.0])
-        names, factors, k = [step[0] for step in steps], [], 0
-        for (child, first, last, inner), (parent, entry, _, _) in zip(steps, steps[1:]):
+        names: list[str] = [step[0] for step in steps]
+        factors: list[Factor] = []
+        k = 0
+        for (child, first, last, inner), (parent, entry, _, _) in pairwise(steps):
             while path.tensors[k] is not last:
                 k += 1
             d = path.local_derivatives[k]
             d = None if d is None or inner is None else inner * d
             position = path.positions[k] if sum(p is entry for p in last.parents) > 1 else None
             # a*a uses a twice: say which argument, or paths through each look the same
-            value = (f"({format_number(d, self._format)})" if d is not None
-                     else f"J({_dims(first)} \u2190 {_dims(entry)})")
+            value = (
+                f"({format_number(d, self._format)})" if d is not None else f"J({_dims(first)} \u2190 {_dims(entry)})"
+            )
             factors.append((child, parent, position, value))
         return names, factors
 
-    def _path_lines(self, k, path):
+    def _path_lines(self, k: int, path: ChainPath) -> list[str]:
         names, factors = self._factors(path)
         header = f"path {k} of {self.path_count:,}: " + " ← ".join(_elide(names, " ← "))
         if len(names) == 1:
             return [header, f"  ∂{names[0]}/∂{names[0]} = 1"]
-        symbols = [f"∂{child}/∂{parent}" + (f"[arg {position}]" if position is not None else "")
-                   for child, parent, position, _ in factors]
+        symbols = [
+            f"∂{child}/∂{parent}" + (f"[arg {position}]" if position is not None else "")
+            for child, parent, position, _ in factors
+        ]
         values = [value for *_, value in factors]
         lead = f"  ∂{names[0]}/∂{names[-1]} = "
         pad = " " * (len(lead) - 2) + "= "
-        lines = [header, lead + " · ".join(_elide(symbols, "·")), pad + " · ".join(_elide(values, "·")),
-                 pad + self._number(path.contribution)]
+        lines = [
+            header,
+            lead + " · ".join(_elide(symbols, "·")),
+            pad + " · ".join(_elide(values, "·")),
+            pad + self._number(path.contribution),
+        ]
         if any(value.startswith("J(") for *_, value in factors):
             lines.append(" " * len(lead) + "(J(out ← in): a Jacobian, applied as a vector-Jacobian product)")
         return lines
 
-    def _repr_html_(self):
+    def _repr_html_(self) -> str:
         """Jupyter: the paths with their numbers, and the graph with the paths highlighted."""
         from html import escape
+
         L, w = escape(self.name(self.root)), escape(self.name(self.param))
         items = []
         for path in self.paths:
@@ -132,102 +185,128 @@ class Explanation:
             chain = " ← ".join(escape(n) for n in _elide(names, " ← "))
             symbols = " · ".join(_elide([f"∂{escape(c)}/∂{escape(p)}" for c, p, _, _ in factors], "·")) or "1"
             values = " · ".join(_elide([escape(v) for *_, v in factors], "·")) or "1"
-            items.append(f"<li><div>{chain}</div><div>∂{L}/∂{w} = {symbols}</div>"
-                         f"<div>= {values} = <b>{escape(self._number(path.contribution))}</b></div></li>")
+            items.append(
+                f"<li><div>{chain}</div><div>∂{L}/∂{w} = {symbols}</div>"
+                f"<div>= {values} = <b>{escape(self._number(path.contribution))}</b></div></li>"
+            )
         rest = ""
         if len(self.paths) < self.path_count:
-            rest = (f"<p>… and {self.path_count - len(self.paths):,} more paths, contributing "
-                    f"{escape(self._number(self.unlisted))} together</p>")
-        return (f'<div class="viz-explain"><p><b>∂{L}/∂{w} = {escape(self._number(self.total))}</b>: '
-                f"the chain rule over {self.path_count:,} path{'s' if self.path_count != 1 else ''} "
-                f"(multiply the local derivatives along each path, then add up the paths)</p>"
-                f'<ol style="font-family: monospace">{"".join(items)}</ol>{rest}{self._picture_svg()}</div>')
+            rest = (
+                f"<p>… and {self.path_count - len(self.paths):,} more paths, contributing "
+                f"{escape(self._number(self.unlisted))} together</p>"
+            )
+        return (
+            f'<div class="viz-explain"><p><b>∂{L}/∂{w} = {escape(self._number(self.total))}</b>: '
+            f"the chain rule over {self.path_count:,} path{'s' if self.path_count != 1 else ''} "
+            f"(multiply the local derivatives along each path, then add up the paths)</p>"
+            f'<ol style="font-family: monospace">{"".join(items)}</ol>{rest}{self._picture_svg()}</div>'
+        )
 
-    def _picture_svg(self):
+    def _picture_svg(self) -> str:
         from .render import GraphvizNotFoundError, pipe_dot
+
         try:
             svg = pipe_dot(self.draw(), "svg", "explain").decode("utf-8")
         except GraphvizNotFoundError:
             return "<p>(install Graphviz to see the highlighted graph)</p>"
-        return '<svg style="max-width: 100%; height: auto"' + svg[svg.index("<svg") + 4:]
+        return '<svg style="max-width: 100%; height: auto"' + svg[svg.index("<svg") + 4 :]
 
-    def _repr_markdown_(self):
+    def _repr_markdown_(self) -> str:
         """The chain rule as LaTeX math (Markdown renderers that prefer it, e.g. GitHub)."""
         L, w = _tex(self.name(self.root)), _tex(self.name(self.param))
-        lines = [f"$$\\frac{{\\partial {L}}}{{\\partial {w}}} = {_tex_number(self._number(self.total))}"
-                 f"\\quad\\text{{over {self.path_count:,} path{'s' if self.path_count != 1 else ''}}}$$", ""]
+        lines = [
+            f"$$\\frac{{\\partial {L}}}{{\\partial {w}}} = {_tex_number(self._number(self.total))}"
+            f"\\quad\\text{{over {self.path_count:,} path{'s' if self.path_count != 1 else ''}}}$$",
+            "",
+        ]
         for k, path in enumerate(self.paths, 1):
-            names, factors = self._factors(path)
-            symbols = " \\cdot ".join(f"\\frac{{\\partial {_tex(c)}}}{{\\partial {_tex(p)}}}"
-                                       for c, p, _, _ in _elide_factors(factors))
+            _names, factors = self._factors(path)
+            symbols = " \\cdot ".join(
+                f"\\frac{{\\partial {_tex(c)}}}{{\\partial {_tex(p)}}}" for c, p, _, _ in _elide_factors(factors)
+            )
             values = " \\cdot ".join(_tex_number(v) for *_, v in _elide_factors(factors))
-            lines.append(f"{k}. $\\frac{{\\partial {L}}}{{\\partial {w}}} = {symbols or '1'} = {values or '1'}"
-                         f" = {_tex_number(self._number(path.contribution))}$")
+            lines.append(
+                f"{k}. $\\frac{{\\partial {L}}}{{\\partial {w}}} = {symbols or '1'} = {values or '1'}"
+                f" = {_tex_number(self._number(path.contribution))}$"
+            )
         return "\n".join(lines)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.text()
 
-    def __repr__(self):
-        return (f"Explanation(∂{self.name(self.root)}/∂{self.name(self.param)} = "
-                f"{self._number(self.total)} over {self.path_count:,} path{'s' if self.path_count != 1 else ''})")
+    def __repr__(self) -> str:
+        return (
+            f"Explanation(∂{self.name(self.root)}/∂{self.name(self.param)} = "
+            f"{self._number(self.total)} over {self.path_count:,} path{'s' if self.path_count != 1 else ''})"
+        )
 
-    def highlight(self):
+    def highlight(self) -> dict[tuple[Tensor, int], str]:
         """{(child, input position): label} for every edge on a listed path (``draw_graph`` uses it)."""
-        edges = {}
+        edges: dict[tuple[Tensor, int], str] = {}
         for path in self.paths:
             for (child, position), d in zip(path.edges(), path.local_derivatives):
                 edges[(child, position)] = "×J" if d is None else f"×({format_number(d, self._format)})"
         return edges
 
-    def draw(self, **draw_options):
+    def draw(self, **draw_options: Any) -> graphviz.Digraph:
         """The graph with the listed paths in orange, each edge labelled by its local derivative.
 
-        >>> viz.explain(f, w0).draw(style="circuit")
+        >>> w0 = ag.Tensor(2.0, requires_grad=True, label="w0")
+        >>> f = (w0 * -1.0).sigmoid()
+        >>> explanation = viz.explain(f, w0)
+        >>> graph = explanation.draw(style="circuit")   # a graphviz.Digraph: inline in Jupyter
+        >>> explanation.render("paths.svg", style="circuit")
+        PosixPath('paths.svg')
         """
         from .graph import draw_graph
-        draw_options.setdefault("title", f"∂{self.name(self.root)}/∂{self.name(self.param)} = "
-                                         f"{self._number(self.total)}: the highlighted paths")
+
+        draw_options.setdefault(
+            "title",
+            f"∂{self.name(self.root)}/∂{self.name(self.param)} = {self._number(self.total)}: the highlighted paths",
+        )
         return draw_graph(self.root, highlight=self.highlight(), **draw_options)
 
-    def render(self, path, **draw_options):
+    def render(self, path: str | os.PathLike[str], **draw_options: Any) -> pathlib.Path:
         """Save ``draw()``'s picture (suffix picks the format, as ``render_graph``)."""
         from .render import render_graph
+
         return render_graph(self.draw(**draw_options), path)
 
 
-def _dims(t):
+def _dims(t: Tensor) -> str:
     return "\u00d7".join(map(str, t.shape)) or "1"
 
 
-def _tex(name):
+def _tex(name: str) -> str:
     """A tensor name as LaTeX: add₃ -> \\mathrm{add}_{3}."""
     digits = "".join(c for c in name if c in "\u2080\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089")
-    base = name[:len(name) - len(digits)] if digits else name
+    base = name[: len(name) - len(digits)] if digits else name
     base = base.replace("_", "\\_")
     sub = "".join(str(ord(c) - 0x2080) for c in digits)
     return f"\\mathrm{{{base}}}" + (f"_{{{sub}}}" if sub else "")
 
 
-def _tex_number(text):
+def _tex_number(text: str) -> str:
     return "\\text{" + text.replace("\u2190", "\u2190") + "}"
 
 
-def _elide_factors(factors):
+def _elide_factors(factors: list[Factor]) -> list[Factor]:
     if len(factors) <= MAX_FACTORS_SHOWN:
         return factors
     half = MAX_FACTORS_SHOWN // 2
     return factors[:half] + [("\\dots", "\\dots", None, "\u2026")] + factors[-half:]
 
 
-def _elide(items, joiner):
+def _elide(items: list[str], joiner: str) -> list[str]:
     if len(items) <= MAX_FACTORS_SHOWN:
         return items
     half = MAX_FACTORS_SHOWN // 2
     return items[:half] + [f"… {len(items) - 2 * half} more …"] + items[-half:]
 
 
-def explain(root, param, max_paths=32, number_format=NUMBER_FORMAT, group_modules=True):
+def explain(
+    root: Tensor, param: Tensor, max_paths: int = 32, number_format: str = NUMBER_FORMAT, group_modules: bool = True
+) -> Explanation:
     """Every chain-rule path from ``root`` (a loss) back to ``param``, with its local derivatives.
 
     Returns an ``Explanation``: ``print`` it for the ∂L/∂w = ∂L/∂ŷ · ∂ŷ/∂a · … lines,
@@ -240,10 +319,20 @@ def explain(root, param, max_paths=32, number_format=NUMBER_FORMAT, group_module
     >>> w0 = ag.Tensor(2.0, requires_grad=True, label="w0")
     >>> f = (w0 * -1.0).sigmoid()
     >>> print(viz.explain(f, w0))
+    ∂sigmoid/∂w0 by the chain rule: 1 path from sigmoid back to w0
+    (multiply the local derivatives along each path, then add up the paths)
+    <BLANKLINE>
+    path 1 of 1: sigmoid ← mul ← w0
+      ∂sigmoid/∂w0 = ∂sigmoid/∂mul · ∂mul/∂w0
+                   = (0.105) · (-1)
+                   = -0.105
+    <BLANKLINE>
+    sum over the 1 path: ∂sigmoid/∂w0 = -0.105
     """
     if not isinstance(root, ag.Tensor):
-        raise TypeError(f"explain: root must be a Tensor (the loss), got {type(root).__module__}."
-                        f"{type(root).__qualname__}")
+        raise TypeError(
+            f"explain: root must be a Tensor (the loss), got {type(root).__module__}.{type(root).__qualname__}"
+        )
     if not isinstance(param, ag.Tensor):
         raise TypeError(f"explain: param must be a Tensor of root's graph, got {type(param).__name__}")
     if not isinstance(max_paths, int) or max_paths < 1:
@@ -251,64 +340,27 @@ def explain(root, param, max_paths=32, number_format=NUMBER_FORMAT, group_module
     tensors = ag.walk(root)
     index = {id(t): i for i, t in enumerate(tensors)}
     if id(param) not in index:
-        raise ValueError(f"explain: param ({param.label or 'shape ' + str(param.shape)}) is not in the graph of "
-                         "root: root was not computed from it (or from a detached copy of it)")
+        raise ValueError(
+            f"explain: param ({param.label or 'shape ' + str(param.shape)}) is not in the graph of "
+            "root: root was not computed from it (or from a detached copy of it)"
+        )
     seed = seed_for(root, None, "explain")
     target = index[id(param)]
     names = {id(t): name for t, name in zip(tensors, tensor_names(tensors))}
-    reaches, count = _reaching(tensors, index, target)
-    paths = [_chain_path(tensors, edges, seed) for edges in _enumerate_paths(tensors, index, reaches, target,
-                                                                             len(tensors) - 1, max_paths)]
+    reaches, count = reaching(tensors, index, target)
+    paths = [
+        _chain_path(tensors, edges, seed)
+        for edges in list_paths(tensors, index, reaches, target, len(tensors) - 1, max_paths)
+    ]
     total = _total(tensors, index, reaches, target, seed)
     return Explanation(root, param, names, paths, count[len(tensors) - 1], total, number_format, group_modules)
 
 
-def _reaching(tensors, index, target):
-    """Which tensors lie on some path down to ``target``, and how many paths each has.
-
-    Walk order puts parents first, so one forward sweep suffices (Python ints: no overflow).
-    """
-    reaches = [False] * len(tensors)
-    count = [0] * len(tensors)
-    reaches[target], count[target] = True, 1
-    for i in range(target + 1, len(tensors)):
-        if not tensors[i].requires_grad:  # a detached constant (softmax's max_shift): no gradient flows
-            continue
-        for p in tensors[i].parents:
-            j = index[id(p)]
-            if reaches[j]:
-                reaches[i] = True
-                count[i] += count[j]
-    return reaches, count
-
-
-def _enumerate_paths(tensors, index, reaches, target, start, limit):
-    """Up to ``limit`` paths as lists of (child index, position), depth-first, in input order.
-
-    Iterative, with paths kept as linked (edge, previous) cells so a deep path costs O(depth).
-    """
-    found, stack = [], [(start, None)]
-    while stack and len(found) < limit:
-        node, trail = stack.pop()
-        if node == target:
-            edges = []
-            while trail is not None:
-                edges.append(trail[0])
-                trail = trail[1]
-            found.append(edges[::-1])
-            continue
-        parents = tensors[node].parents
-        for position in range(len(parents) - 1, -1, -1):
-            j = index[id(parents[position])]
-            if reaches[j]:
-                stack.append((j, ((node, position), trail)))
-    return found
-
-
-def _chain_path(tensors, edges, seed):
+def _chain_path(tensors: list[Tensor], edges: list[Edge], seed: Array) -> ChainPath:
     g = seed
     chain = [tensors[edges[0][0]]] if edges else [tensors[-1]]
-    positions, derivatives = [], []
+    positions: list[int] = []
+    derivatives: list[float | None] = []
     for child_index, position in edges:
         child = tensors[child_index]
         g = edge_vjp(child, position, g)
@@ -318,7 +370,7 @@ def _chain_path(tensors, edges, seed):
     return ChainPath(chain, positions, derivatives, np.asarray(g))
 
 
-def _total(tensors, index, reaches, target, seed):
+def _total(tensors: list[Tensor], index: dict[int, int], reaches: list[bool], target: int, seed: Array) -> Array:
     """dL/dparam over every path at once: reverse accumulation restricted to the paths' edges."""
     grads = {len(tensors) - 1: seed}
     for i in range(len(tensors) - 1, target, -1):

@@ -3,6 +3,7 @@
 Shared by every drawing in viz so that the graph, the chain-rule text and the
 animation call the same tensor by the same name and print it the same way.
 """
+
 from __future__ import annotations
 
 import html
@@ -14,9 +15,9 @@ if TYPE_CHECKING:
     from autograd_core import Tensor
     from autograd_core.types import ArrayLike
 
-NUMBER_FORMAT = "%.4g"   # %.4g keeps small gradients readable (1.2e-07, never 0.0000)
-NO_VALUE = "\u2014"      # "—": no gradient yet (backward has not reached it), which is not 0
-SMALL_TENSOR = 6         # up to this many elements the values are printed, past it a summary
+NUMBER_FORMAT = "%.4g"  # %.4g keeps small gradients readable (1.2e-07, never 0.0000)
+NO_VALUE = "\u2014"  # "—": no gradient yet (backward has not reached it), which is not 0
+SMALL_TENSOR = 6  # up to this many elements the values are printed, past it a summary
 
 # cs231n colours: forward values in green above the wire, gradients in red below it.
 VALUE_COLOUR = "#1a7f37"
@@ -24,10 +25,10 @@ GRAD_COLOUR = "#c62828"
 HIGHLIGHT_COLOUR = "#e8590c"
 MUTED_COLOUR = "#6c757d"
 FILL = {
-    "parameter": "#cfe2ff",   # leaf with requires_grad: what training changes
-    "input": "#fff3cd",       # leaf without requires_grad: data and constants
+    "parameter": "#cfe2ff",  # leaf with requires_grad: what training changes
+    "input": "#fff3cd",  # leaf without requires_grad: data and constants
     "op": "#e9ecef",
-    "output": "#d3f9d8",      # a root of the drawing (the loss)
+    "output": "#d3f9d8",  # a root of the drawing (the loss)
     "module": "#f3f0ff",
     "hidden": "#f8f9fa",
 }
@@ -40,8 +41,16 @@ KIND_DESCRIPTION = {
 
 # Symbols for the circuit picture (cs231n draws gates as small circles with a sign).
 OP_SYMBOL = {
-    "add": "+", "sub": "\u2212", "mul": "*", "div": "/", "neg": "*\u22121", "pow": "**",
-    "matmul": "@", "sigmoid": "\u03c3", "maximum": "max", "getitem": "[ ]",
+    "add": "+",
+    "sub": "\u2212",
+    "mul": "*",
+    "div": "/",
+    "neg": "*\u22121",
+    "pow": "**",
+    "matmul": "@",
+    "sigmoid": "\u03c3",
+    "maximum": "max",
+    "getitem": "[ ]",
 }
 
 
@@ -66,8 +75,7 @@ def format_array(array: ArrayLike | None, number_format: str = NUMBER_FORMAT) ->
     if array.size <= SMALL_TENSOR:
         if array.ndim == 0:
             return format_number(array.item(), number_format)
-        return np.array2string(array, separator=", ",
-                               formatter={"all": lambda v: format_number(v, number_format)})
+        return np.array2string(array, separator=", ", formatter={"all": lambda v: format_number(v, number_format)})
     values = array.astype(np.float64) if array.dtype.kind in "biu" else array
     with np.errstate(all="ignore"):  # a NaN/Inf in the data is shown, not raised
         stats = (np.mean(values), np.min(values), np.max(values))
@@ -102,7 +110,7 @@ def tensor_names(tensors: list[Tensor]) -> list[str]:
     leaves "param", "input" or "const" — numbered by occurrence (``add₁``, ``add₂``)
     only when the graph has several of them, never by a global counter.
 
-    >>> a = ag.Tensor(2.0, label="a")
+    >>> a = ag.Tensor(2.0, requires_grad=True, label="a")
     >>> tensor_names(ag.walk((a * a + a).exp()))
     ['a', 'mul', 'add', 'exp']
     """
@@ -132,7 +140,7 @@ def tensor_names(tensors: list[Tensor]) -> list[str]:
 def op_description(t: Tensor, limit: int = 40) -> str:
     """The op and its non-tensor arguments, e.g. ``'sum axes=(1,)'``."""
     parts = [t.op]
-    for key, value in t.op_params.items():
+    for key, value in t.params.items():
         if value is False or value is None:
             continue  # defaults such as keepdims=False only add noise
         if isinstance(value, np.ndarray):
@@ -142,7 +150,7 @@ def op_description(t: Tensor, limit: int = 40) -> str:
         else:
             text = repr(value)
         if len(text) > limit:
-            text = text[:limit - 1] + "\u2026"
+            text = text[: limit - 1] + "\u2026"
         parts.append(f"{key}={text}")
     return " ".join(parts)
 

@@ -1,29 +1,38 @@
 """Gradients for pictures: every wire's gradient, and the backward pass one edge at a time.
 
 ``backward_all`` runs the real engine, keeping each intermediate gradient. The other
-helpers recompute the chain rule edge by edge from the public API — each op's vjp in
-``ag.PRIMITIVES`` applied to the recorded values — so ``explain`` can split a gradient
+helpers recompute the chain rule edge by edge from the public API — each op's vjp
+(``t.prim``) applied to the recorded values — so ``explain`` can split a gradient
 into paths and ``animate_backward`` can show it arriving node by node.
 """
+
+from __future__ import annotations
+
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 import autograd_core as ag
+from autograd_core import Tensor
+from autograd_core.types import ArrayLike
 
 from .layout import as_roots
 
 
-def backward_all(root, grad=None, retain_graph=False):
+def backward_all(root: Tensor, grad: ArrayLike | None = None, retain_graph: bool = False) -> None:
     """``root.backward()`` that also keeps the gradient of every intermediate tensor.
 
     A plain backward stores gradients only in leaves (as PyTorch does); the cs231n
     picture needs one on every wire, so this calls ``retain_grad()`` on every non-leaf
     that ``ag.walk`` finds, then runs the engine's backward.
 
-    >>> f = (w * x + b).sigmoid()
+    >>> w = ag.Tensor(2.0, requires_grad=True, label="w")
+    >>> f = (w * -1.0 + 0.5).sigmoid()
     >>> viz.backward_all(f)
     >>> f.parents[0].grad          # the gradient on the wire into the sigmoid
+    array(0.14914645)
     """
     if isinstance(root, (list, tuple)):
         raise TypeError("backward_all: pass one Tensor (sum several outputs into one first, as backward needs)")
@@ -34,17 +43,17 @@ def backward_all(root, grad=None, retain_graph=False):
     root.backward(grad, retain_graph=retain_graph)
 
 
-def edge_vjp(child, position, g):
+def edge_vjp(child: Tensor, position: int, g: ArrayLike) -> npt.NDArray[Any]:
     """dL/d(input ``position`` of ``child``)'s share through this one edge, given g = dL/dchild."""
     prim = child.prim
     inputs = [p.data for p in child.parents]
     g = np.asarray(g, dtype=child.dtype)
     result = prim.vjp(position, g, child.data, *inputs, **child.params)
     parent = child.parents[position]
-    return ag.sum_to(np.asarray(result), parent.shape).astype(parent.dtype, copy=False)
+    return np.asarray(ag.sum_to(np.asarray(result), parent.shape), dtype=parent.dtype)
 
 
-def local_derivative(child, position):
+def local_derivative(child: Tensor, position: int) -> float | None:
     """d child / d parent as a number when both are one-element tensors, else None (a Jacobian)."""
     parent = child.parents[position]
     if child.size != 1 or parent.size != 1:
@@ -52,12 +61,14 @@ def local_derivative(child, position):
     return float(edge_vjp(child, position, np.ones(child.shape)).reshape(()))
 
 
-def seed_for(root, grad, caller):
+def seed_for(root: Tensor, grad: ArrayLike | None, caller: str) -> npt.NDArray[Any]:
     """The starting gradient dL/droot: ones for a one-element root, else ``grad`` is required."""
     if grad is None:
         if root.size != 1:
-            raise ValueError(f"{caller}: root has shape {root.shape}; the chain rule starts from a one-element "
-                             "tensor (a loss). Reduce it first (root.sum()) or pass grad= of its shape")
+            raise ValueError(
+                f"{caller}: root has shape {root.shape}; the chain rule starts from a one-element "
+                "tensor (a loss). Reduce it first (root.sum()) or pass grad= of its shape"
+            )
         return np.ones(root.shape, dtype=root.dtype)
     seed = np.asarray(grad, dtype=root.dtype)
     if seed.shape != root.shape:
@@ -68,14 +79,17 @@ def seed_for(root, grad, caller):
 @dataclass
 class BackwardStep:
     """One op's turn in the backward pass: it receives its full gradient and passes shares on."""
-    node: int                     # walk index of the op's output tensor
-    grad: np.ndarray              # dL/d(node), complete at this point
-    deliveries: list              # (input position, parent walk index, gradient share)
-    grads: dict = field(repr=False)  # walk index -> gradient accumulated so far (after this step)
-    partial: set = field(repr=False)  # walk indices whose gradient still awaits more shares
+
+    node: int  # walk index of the op's output tensor
+    grad: npt.NDArray[Any]  # dL/d(node), complete at this point
+    deliveries: list[tuple[int, int, npt.NDArray[Any]]]  # (input position, parent walk index, gradient share)
+    grads: dict[int, npt.NDArray[Any]] = field(repr=False)  # walk index -> gradient so far (after this step)
+    partial: set[int] = field(repr=False)  # walk indices whose gradient still awaits more shares
 
 
-def backward_steps(root, grad=None):
+def backward_steps(
+    root: Tensor, grad: ArrayLike | None = None
+) -> tuple[list[Tensor], dict[int, npt.NDArray[Any]], list[BackwardStep]]:
     """The backward pass of ``root`` replayed op by op, as ``BackwardStep`` records.
 
     Ops run in reverse walk order, a valid reverse topological order: every consumer of
@@ -93,13 +107,13 @@ def backward_steps(root, grad=None):
     grads = {root_index: seed_for(root, grad, "animate_backward")}
     initial = dict(grads)
     received = [0] * len(tensors)
-    partial = set()
-    steps = []
+    partial: set[int] = set()
+    steps: list[BackwardStep] = []
     for i in range(len(tensors) - 1, -1, -1):
         t = tensors[i]
         if t.is_leaf or i not in grads:
             continue
-        deliveries = []
+        deliveries: list[tuple[int, int, npt.NDArray[Any]]] = []
         for position, parent in enumerate(t.parents):
             if not parent.requires_grad:
                 continue

@@ -7,27 +7,35 @@ the arrow keys step through the frames. No network: the SVGs are inlined and the
 script is the few lines below. Element ids carry a per-player prefix, so several
 players can share one notebook page.
 """
+
+from __future__ import annotations
+
 import hashlib
 import html
+from collections.abc import Sequence
 
 CAPTION_PX = 16  # the caption is HTML beside the picture, so it never shrinks with the SVG
 
 
-def player_fragment(svgs, captions):
+def player_fragment(svgs: Sequence[str], captions: Sequence[str]) -> str:
     """A <div> that plays ``svgs`` (SVG text) with their ``captions`` (plain text)."""
     if len(svgs) != len(captions) or not svgs:
-        raise ValueError(f"player: need one caption per frame and at least one frame, got {len(svgs)} "
-                         f"pictures and {len(captions)} captions")
+        raise ValueError(
+            f"player: need one caption per frame and at least one frame, got {len(svgs)} "
+            f"pictures and {len(captions)} captions"
+        )
     prefix = "viz" + hashlib.sha1("".join(captions).encode("utf-8")).hexdigest()[:10]
     frames = []
     for k, (svg, caption) in enumerate(zip(svgs, captions)):
-        svg = svg[svg.index("<svg"):]  # drop the XML prolog: the SVG is inlined in HTML
-        frames.append(f'<div class="frame" id="{prefix}-frame{k}"{"" if k == 0 else " hidden"}>'
-                      f'<p class="caption">{html.escape(caption)}</p>{svg}</div>')
+        svg = svg[svg.index("<svg") :]  # drop the XML prolog: the SVG is inlined in HTML
+        frames.append(
+            f'<div class="frame" id="{prefix}-frame{k}"{"" if k == 0 else " hidden"}>'
+            f'<p class="caption">{html.escape(caption)}</p>{svg}</div>'
+        )
     return _FRAGMENT.format(prefix=prefix, last=len(svgs) - 1, frames="\n".join(frames), caption_px=CAPTION_PX)
 
 
-def player_page(svgs, captions, title):
+def player_page(svgs: Sequence[str], captions: Sequence[str], title: str) -> str:
     """A whole HTML page around ``player_fragment``."""
     return _PAGE.format(title=html.escape(title), body=player_fragment(svgs, captions))
 

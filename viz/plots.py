@@ -4,6 +4,7 @@ matplotlib is imported when a plot is made (``import viz`` stays fast) and only
 through ``matplotlib.figure.Figure`` with the Agg canvas: no pyplot, no global
 backend switch, so it works headless and never disturbs a notebook's backend.
 """
+
 from __future__ import annotations
 
 import io
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol, overload
 from autograd_core.files import atomic_write
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 HISTORY_KEYS = ("train_loss", "val_loss", "train_acc", "val_acc", "grad_norm", "dead_fraction", "best_epoch")
@@ -36,8 +38,10 @@ class HistoryLike(Protocol):
 def _read_history(history: HistoryLike | Mapping[str, Any]) -> tuple[dict[str, list[float]], int | None]:
     """The history's series as a dict of lists (missing ones empty) plus best_epoch."""
     if not isinstance(history, Mapping) and not all(hasattr(history, key) for key in ("train_loss", "val_loss")):
-        raise TypeError(f"plot_history: expected nn.fit's History (attributes {', '.join(HISTORY_KEYS)}) "
-                        f"or a dict with those keys, got {type(history).__module__}.{type(history).__qualname__}")
+        raise TypeError(
+            f"plot_history: expected nn.fit's History (attributes {', '.join(HISTORY_KEYS)}) "
+            f"or a dict with those keys, got {type(history).__module__}.{type(history).__qualname__}"
+        )
 
     def get(key: str) -> Any:
         return history.get(key) if isinstance(history, Mapping) else getattr(history, key, None)
@@ -61,24 +65,27 @@ def _read_history(history: HistoryLike | Mapping[str, Any]) -> tuple[dict[str, l
     epochs = len(series["train_loss"])
     for key, values in series.items():
         if values and len(values) != epochs:
-            raise ValueError(f"plot_history: {key} has {len(values)} values but train_loss has {epochs}; "
-                             "every series needs one value per epoch")
+            raise ValueError(
+                f"plot_history: {key} has {len(values)} values but train_loss has {epochs}; "
+                "every series needs one value per epoch"
+            )
     best = get("best_epoch")
     # numbers.Integral: np.argmin(val_loss) gives a numpy int, which is not a Python int
-    if best is not None and not (isinstance(best, numbers.Integral) and not isinstance(best, bool)
-                                 and 0 <= int(best) < epochs):
+    if best is not None and not (
+        isinstance(best, numbers.Integral) and not isinstance(best, bool) and 0 <= int(best) < epochs
+    ):
         raise ValueError(f"plot_history: best_epoch={best!r} is not an epoch index in 0..{epochs - 1}")
     return series, (None if best is None else int(best))
 
 
-def _history_figure_class():
+def _history_figure_class() -> type[Figure]:
     """A matplotlib Figure that Jupyter displays by itself (no pyplot, no %matplotlib needed)."""
     from matplotlib.figure import Figure
 
     class HistoryFigure(Figure):
         """``plot_history``'s figure: as a notebook cell's last line it shows as a PNG."""
 
-        def _repr_png_(self):
+        def _repr_png_(self) -> bytes:
             buffer = io.BytesIO()
             self.savefig(buffer, format="png", dpi=100)
             return buffer.getvalue()
@@ -87,13 +94,19 @@ def _history_figure_class():
 
 
 @overload
-def plot_history(history: HistoryLike | Mapping[str, Any], path: None = None,
-                 title: str = ..., diagnostics: bool = ...) -> Figure: ...
+def plot_history(
+    history: HistoryLike | Mapping[str, Any], path: None = None, title: str = ..., diagnostics: bool = ...
+) -> Figure: ...
 @overload
-def plot_history(history: HistoryLike | Mapping[str, Any], path: str | os.PathLike[str],
-                 title: str = ..., diagnostics: bool = ...) -> pathlib.Path: ...
-def plot_history(history: HistoryLike | Mapping[str, Any], path: str | os.PathLike[str] | None = None,
-                 title: str = "Training history", diagnostics: bool = False) -> Figure | pathlib.Path:
+def plot_history(
+    history: HistoryLike | Mapping[str, Any], path: str | os.PathLike[str], title: str = ..., diagnostics: bool = ...
+) -> pathlib.Path: ...
+def plot_history(
+    history: HistoryLike | Mapping[str, Any],
+    path: str | os.PathLike[str] | None = None,
+    title: str = "Training history",
+    diagnostics: bool = False,
+) -> Figure | pathlib.Path:
     """Loss (left) and accuracy (right) per epoch, train and validation, on one figure.
 
     ``history``: ``nn.fit``'s History (``train_loss``, ``val_loss``, ``train_acc``,
@@ -115,8 +128,10 @@ def plot_history(history: HistoryLike | Mapping[str, Any], path: str | os.PathLi
     if path is not None:
         fmt = PLOT_FORMATS.get(pathlib.Path(path).suffix.lower())
         if fmt is None:
-            raise ValueError(f"plot_history: cannot tell the format of {str(path)!r} from its suffix; "
-                             f"use one of {', '.join(PLOT_FORMATS)}")
+            raise ValueError(
+                f"plot_history: cannot tell the format of {str(path)!r} from its suffix; "
+                f"use one of {', '.join(PLOT_FORMATS)}"
+            )
     from matplotlib.ticker import MaxNLocator
 
     has_acc = bool(series["train_acc"] or series["val_acc"])
@@ -132,13 +147,19 @@ def plot_history(history: HistoryLike | Mapping[str, Any], path: str | os.PathLi
     if has_acc:
         panels.append((axes[1], "accuracy", "train_acc", "val_acc"))
     epochs = range(1, len(series["train_loss"]) + 1)
-    for ax, key in zip(axes[1 + has_acc:], extra):
-        _diagnostic_panel(ax, key, series[key], epochs, best, MaxNLocator)
+    for ax, key in zip(axes[1 + has_acc :], extra):
+        _diagnostic_panel(ax, key, series[key], epochs, best)
     for ax, quantity, train_key, val_key in panels:
         for key, colour, name in ((train_key, "#1f77b4", "train"), (val_key, "#ff7f0e", "validation")):
             if series[key]:
-                ax.plot(epochs, series[key], color=colour, marker="o" if len(epochs) <= 30 else None,
-                        markersize=3, label=f"{name} {quantity}")
+                ax.plot(
+                    epochs,
+                    series[key],
+                    color=colour,
+                    marker="o" if len(epochs) <= 30 else None,
+                    markersize=3,
+                    label=f"{name} {quantity}",
+                )
         if best is not None:
             ax.axvline(best + 1, color="#555555", linestyle=":", linewidth=1.5, label=f"best epoch ({best + 1})")
             best_values = [series[k][best] for k in (val_key, train_key) if series[k]]
@@ -163,11 +184,19 @@ def plot_history(history: HistoryLike | Mapping[str, Any], path: str | os.PathLi
     return written
 
 
-def _diagnostic_panel(ax, key, values, epochs, best, MaxNLocator):
+def _diagnostic_panel(ax: Axes, key: str, values: list[float], epochs: range, best: int | None) -> None:
     """Gradient norm (log scale: it spans decades) or dead-unit fraction per epoch."""
+    from matplotlib.ticker import MaxNLocator
+
     name = {"grad_norm": "gradient norm (mean per epoch)", "dead_fraction": "dead ReLU units"}[key]
-    ax.plot(epochs, values, color="#2ca02c" if key == "grad_norm" else "#9467bd",
-            marker="o" if len(epochs) <= 30 else None, markersize=3, label=name)
+    ax.plot(
+        epochs,
+        values,
+        color="#2ca02c" if key == "grad_norm" else "#9467bd",
+        marker="o" if len(epochs) <= 30 else None,
+        markersize=3,
+        label=name,
+    )
     if key == "grad_norm" and all(v > 0 for v in values if math.isfinite(v)):
         ax.set_yscale("log")
     if key == "dead_fraction":

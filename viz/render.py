@@ -5,11 +5,20 @@ Files are written atomically (a temporary file in the same folder, then
 pipes DOT through Graphviz's ``dot`` program in memory: no stray ``.gv`` file
 appears unless ``keep_source=True`` asks for the ``.dot`` beside the picture.
 """
+
+from __future__ import annotations
+
+import os
 import pathlib
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import graphviz
 
 from autograd_core.files import atomic_write  # the project's one atomic file writer
+
+if TYPE_CHECKING:
+    from autograd_core import Tensor
 
 IMAGE_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".jpg": "jpg", ".jpeg": "jpg"}
 SOURCE_SUFFIXES = (".dot", ".gv")
@@ -27,19 +36,23 @@ class GraphvizNotFoundError(RuntimeError):
     """Graphviz's ``dot`` program is not on PATH; the message says how to install it."""
 
 
-def image_format(path, caller):
+def image_format(path: str | os.PathLike[str], caller: str) -> str:
     """The Graphviz output format for ``path``'s suffix, "dot" for .dot/.gv, or a ValueError."""
     suffix = pathlib.Path(path).suffix.lower()
     if suffix in SOURCE_SUFFIXES:
         return "dot"
     if suffix not in IMAGE_FORMATS:
         known = ", ".join(list(IMAGE_FORMATS) + list(SOURCE_SUFFIXES))
-        raise ValueError(f"{caller}: cannot tell the format of {str(path)!r} from its suffix "
-                         f"{suffix or '(none)'}; use one of {known}")
+        raise ValueError(
+            f"{caller}: cannot tell the format of {str(path)!r} from its suffix "
+            f"{suffix or '(none)'}; use one of {known}"
+        )
     return IMAGE_FORMATS[suffix]
 
 
-def pipe_dot(digraph, fmt, caller, source_path=None):
+def pipe_dot(
+    digraph: graphviz.Digraph | graphviz.Source, fmt: str, caller: str, source_path: pathlib.Path | None = None
+) -> bytes:
     """Run ``dot -T<fmt>`` on the graph in memory and return the bytes.
 
     Without ``dot`` the DOT source is saved to ``source_path`` (if given) and a
@@ -51,20 +64,28 @@ def pipe_dot(digraph, fmt, caller, source_path=None):
         drawn = digraph.copy()
         drawn.attr(dpi=PNG_DPI)
     try:
-        return drawn.pipe(format=fmt, quiet=True)
+        picture: bytes = drawn.pipe(format=fmt, quiet=True)
+        return picture
     except graphviz.ExecutableNotFound:
         saved = ""
         if source_path is not None:
             atomic_write(source_path, digraph.source, make_folders=True)
             saved = f"\nNothing is lost: the graph's DOT source was saved to {str(source_path)!r}."
-        raise GraphvizNotFoundError(f"{caller}: Graphviz's `dot` program was not found on PATH, so the "
-                                    f"{fmt.upper()} could not be drawn.{saved}\n{INSTALL_HELP}") from None
+        raise GraphvizNotFoundError(
+            f"{caller}: Graphviz's `dot` program was not found on PATH, so the "
+            f"{fmt.upper()} could not be drawn.{saved}\n{INSTALL_HELP}"
+        ) from None
     except graphviz.CalledProcessError as error:
         stderr = (error.stderr or b"").decode("utf-8", "replace").strip()
         raise RuntimeError(f"{caller}: Graphviz's `dot` failed to draw the graph: {stderr}") from None
 
 
-def render_graph(root, path, keep_source=False, **draw_options):
+def render_graph(
+    root: Tensor | Sequence[Tensor] | graphviz.Digraph | graphviz.Source,
+    path: str | os.PathLike[str],
+    keep_source: bool = False,
+    **draw_options: Any,
+) -> pathlib.Path:
     """Draw ``root``'s graph and save it to ``path``; the suffix picks the format.
 
     ``root``: a Tensor, a list of Tensors (drawn with ``draw_graph(root, **draw_options)``),
@@ -75,23 +96,30 @@ def render_graph(root, path, keep_source=False, **draw_options):
     Graphviz's ``dot`` the source is saved beside the requested path and a
     ``GraphvizNotFoundError`` says how to install Graphviz.
 
+    >>> w = ag.Tensor(2.0, requires_grad=True, label="w")
+    >>> loss = (w * 3.0).sigmoid()
     >>> viz.render_graph(loss, "graph.svg")
     PosixPath('graph.svg')
+    >>> viz.render_graph(loss, "graph.dot", style="circuit")   # the DOT source: no Graphviz needed
+    PosixPath('graph.dot')
     """
     from .graph import draw_graph
+
     path = pathlib.Path(path)
     fmt = image_format(path, "render_graph")
     if isinstance(root, (graphviz.Digraph, graphviz.Source)):
         if draw_options:
-            raise TypeError(f"render_graph: drawing options {sorted(draw_options)} apply to a Tensor root, "
-                            "not to an already drawn graph")
+            raise TypeError(
+                f"render_graph: drawing options {sorted(draw_options)} apply to a Tensor root, "
+                "not to an already drawn graph"
+            )
         digraph = root
     else:
         digraph = draw_graph(root, **draw_options)
     source_path = path.with_suffix(".dot")
     if fmt == "dot":
-        return atomic_write(path, digraph.source, make_folders=True)
+        return pathlib.Path(atomic_write(path, digraph.source, make_folders=True))
     data = pipe_dot(digraph, fmt, "render_graph", source_path)
     if keep_source:
         atomic_write(source_path, digraph.source, make_folders=True)
-    return atomic_write(path, data, make_folders=True)
+    return pathlib.Path(atomic_write(path, data, make_folders=True))

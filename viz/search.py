@@ -4,34 +4,70 @@ Two varied parameters give a heatmap (one cell per pair, the number written in i
 one, or more than two, give lines: the score against the first varied parameter, one
 line per setting of the others. Like ``plot_history``, matplotlib is used without pyplot.
 """
+
+from __future__ import annotations
+
 import io
 import math
+import os
 import pathlib
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, overload, runtime_checkable
 
 from autograd_core.files import atomic_write
 
 from .plots import PLOT_FORMATS
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
-def _rows(result):
-    rows = result.table() if hasattr(result, "table") else list(result)
+Row = Mapping[str, Any]  # one trial: its parameters, "score" and what else the search recorded
+
+
+@runtime_checkable
+class SearchResultLike(Protocol):
+    """What plot_search reads from nn.grid_search / nn.random_search's result (viz does not import nn)."""
+
+    def table(self) -> Sequence[Row]: ...
+
+
+def _rows(result: SearchResultLike | Iterable[Row]) -> list[Row]:
+    rows = list(result.table() if isinstance(result, SearchResultLike) else result)
     if not rows or not all(isinstance(r, dict) and "score" in r for r in rows):
-        raise TypeError("plot_search: expected a search result (nn.grid_search / nn.random_search) or a list of "
-                        "rows with a 'score'")
+        raise TypeError(
+            "plot_search: expected a search result (nn.grid_search / nn.random_search) or a list of rows with a 'score'"
+        )
     return rows
 
 
-def _label(value):
+def _label(value: object) -> str:
     if isinstance(value, (list, tuple)):
         return ":".join(str(v) for v in value)
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def plot_search(result, path=None, score_name="validation score", title="Hyper-parameter search"):
-    """Draw ``result`` (a search result or its ``table()`` rows) to ``path`` (.png/.svg/.pdf), or
-    return the matplotlib Figure when ``path`` is None.
+@overload
+def plot_search(
+    result: SearchResultLike | Iterable[Row], path: None = None, score_name: str = ..., title: str = ...
+) -> Figure: ...
+@overload
+def plot_search(
+    result: SearchResultLike | Iterable[Row], path: str | os.PathLike[str], score_name: str = ..., title: str = ...
+) -> pathlib.Path: ...
+def plot_search(
+    result: SearchResultLike | Iterable[Row],
+    path: str | os.PathLike[str] | None = None,
+    score_name: str = "validation score",
+    title: str = "Hyper-parameter search",
+) -> Figure | pathlib.Path:
+    """Draw ``result`` (a search result or its ``table()`` rows) to ``path`` (.png/.svg/.pdf)
+    and return the path, or return the matplotlib Figure when ``path`` is None.
 
-    >>> viz.plot_search(nn.grid_search(build, {"lr": [0.1, 0.01], "hidden": [32, 64]}, ...), "search.png")
+    >>> rows = [{"lr": 0.1, "hidden": 32, "score": 0.91}, {"lr": 0.1, "hidden": 64, "score": 0.93},
+    ...         {"lr": 0.01, "hidden": 32, "score": 0.88}, {"lr": 0.01, "hidden": 64, "score": 0.90}]
+    >>> viz.plot_search(rows, "search.png")     # or nn.grid_search(...)'s result: a heatmap lr x hidden
+    PosixPath('search.png')
     """
     from matplotlib.figure import Figure
 
@@ -41,7 +77,7 @@ def plot_search(result, path=None, score_name="validation score", title="Hyper-p
     figure = Figure(figsize=(7, 4.8) if len(varied) == 2 else (8, 4.5))
     axes = figure.add_subplot()
     if len(varied) == 2:
-        _heatmap(figure, axes, rows, *varied, score_name)
+        _heatmap(figure, axes, rows, varied[0], varied[1], score_name)
     else:
         _lines(axes, rows, varied, score_name)
     axes.set_title(title)
@@ -50,14 +86,16 @@ def plot_search(result, path=None, score_name="validation score", title="Hyper-p
         return figure
     suffix = pathlib.Path(path).suffix.lower()
     if suffix not in PLOT_FORMATS:
-        raise ValueError(f"plot_search: unknown picture type {suffix or '(none)'} for {path}; "
-                         f"use one of {', '.join(sorted(PLOT_FORMATS))}")
+        raise ValueError(
+            f"plot_search: unknown picture type {suffix or '(none)'} for {path}; "
+            f"use one of {', '.join(sorted(PLOT_FORMATS))}"
+        )
     buffer = io.BytesIO()
     figure.savefig(buffer, format=PLOT_FORMATS[suffix], dpi=100)
-    return atomic_write(path, buffer.getvalue(), make_folders=True)
+    return pathlib.Path(atomic_write(pathlib.Path(path), buffer.getvalue(), make_folders=True))
 
 
-def _ordered(values):
+def _ordered(values: Iterable[Any]) -> list[str]:
     unique = {_label(v): v for v in values}
     try:
         return sorted(unique, key=lambda k: float(unique[k]))
@@ -65,7 +103,7 @@ def _ordered(values):
         return sorted(unique)
 
 
-def _heatmap(figure, axes, rows, row_name, column_name, score_name):
+def _heatmap(figure: Figure, axes: Axes, rows: list[Row], row_name: str, column_name: str, score_name: str) -> None:
     row_keys, column_keys = _ordered(r[row_name] for r in rows), _ordered(r[column_name] for r in rows)
     grid = [[math.nan] * len(column_keys) for _ in row_keys]
     for r in rows:  # rows come best first: a repeated pair keeps its best score
@@ -80,14 +118,21 @@ def _heatmap(figure, axes, rows, row_name, column_name, score_name):
     axes.set_ylabel(row_name)
     for i, row in enumerate(grid):
         for j, value in enumerate(row):
-            axes.text(j, i, "failed" if math.isnan(value) else f"{value:.3g}", ha="center", va="center",
-                      color="white", fontsize=9)
+            axes.text(
+                j,
+                i,
+                "failed" if math.isnan(value) else f"{value:.3g}",
+                ha="center",
+                va="center",
+                color="white",
+                fontsize=9,
+            )
 
 
-def _lines(axes, rows, varied, score_name):
+def _lines(axes: Axes, rows: list[Row], varied: list[str], score_name: str) -> None:
     x_name, others = varied[0], varied[1:]
     x_keys = _ordered(r[x_name] for r in rows)
-    groups = {}
+    groups: dict[tuple[str, ...], dict[str, float]] = {}
     for r in rows:
         groups.setdefault(tuple(_label(r[k]) for k in others), {})[_label(r[x_name])] = r["score"]
     for key, scores in sorted(groups.items()):
