@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 
-from .workers import REPO_ROOT
+from .workers import REPO_ROOT, worker_environment
 
 TARGET_ACCURACY = 0.97
 TIMEOUT_SECONDS = 600
@@ -40,7 +40,7 @@ def run(settings):
            "unit": "s wall", "ratio_to": None}
     if not os.path.exists(os.path.join(REPO_ROOT, "nn", "train.py")):
         return [dict(row, status="missing", detail="missing: nn/train.py does not exist yet")]
-    env = dict(os.environ, PYTHONPATH=REPO_ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = worker_environment()
     command = [sys.executable, "-m", "nn.train"]
     with tempfile.TemporaryDirectory() as folder:
         help_text = subprocess.run(command + ["--help"], capture_output=True, text=True, cwd=folder,
