@@ -21,8 +21,8 @@ import sys  # noqa: E402
 import time  # noqa: E402
 
 from benchmarks import chain, depth, digits, memory, mlp, report, scalar, search, width  # noqa: E402
-from benchmarks.environment import describe, summary_lines  # noqa: E402
-from benchmarks.timing import Settings  # noqa: E402
+from benchmarks.environment import describe, describe_load, summary_lines  # noqa: E402
+from benchmarks.timing import CLOCKS, Settings  # noqa: E402
 
 WORKLOADS = {"a": mlp.run, "b": chain.run, "c": scalar.run, "d": depth.run, "e": memory.run, "f": digits.run,
              "g": width.run, "h": search.run}
@@ -37,6 +37,9 @@ def parse_args(argv):
                         help="comma-separated workloads to run, from a,b,c,d,e,f,g,h (default: all)")
     parser.add_argument("--json", default=DEFAULT_JSON, help="where to write the results (default: %(default)s)")
     parser.add_argument("--rounds", type=int, default=None, help="timed rounds per engine (default 7, quick 3)")
+    parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall",
+                        help="wall: time.perf_counter; cpu: time.process_time, this process's CPU time "
+                             "(for a loaded machine: time spent waiting for a core is not counted)")
     args = parser.parse_args(argv)
     args.only = [w.strip() for w in args.only.split(",") if w.strip()]
     unknown = [w for w in args.only if w not in WORKLOADS]
@@ -47,12 +50,14 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(argv)
-    settings = Settings.quick() if args.quick else Settings()
+    settings = Settings.quick(args.clock) if args.quick else Settings(clock=args.clock)
     if args.rounds:
         settings.rounds = args.rounds
     started = time.perf_counter()
     environment = describe()
     print("\n".join(summary_lines(environment)), flush=True)
+    print(f"clock: {args.clock} ({'CPU time of this process' if args.clock == 'cpu' else 'wall time'}); "
+          f"{settings.rounds} interleaved rounds; ratios are medians of per-round ratios (min-max)", flush=True)
     rows = []
     for workload in args.only:
         print(f"running ({workload}) ...", file=sys.stderr, flush=True)
@@ -60,6 +65,7 @@ def main(argv=None):
     verdicts = report.targets(rows)
     print("\n".join(report.table(rows) + report.target_lines(verdicts)))
     seconds = time.perf_counter() - started
+    environment["load_average_at_end"] = describe_load()
     report.write_json(args.json, {
         "date": datetime.datetime.now().isoformat(timespec="seconds"),
         "command": "python -m benchmarks.run " + " ".join(sys.argv[1:] if argv is None else argv),
