@@ -7,6 +7,8 @@ command offers ``--no-progress``. The figure is the wall time of the whole comma
 accuracy it prints (``test accuracy: 0.97..`` or a percentage), which must be >= 97%.
 Without an ``nn/train.py`` the row says missing.
 """
+import glob
+import json
 import os
 import re
 import subprocess
@@ -34,6 +36,19 @@ def parse_accuracy(output):
     return float(value) / 100 if percent or float(value) > 1 else float(value)
 
 
+def run_epoch_seconds(folder):
+    """{"epoch_s_wall": ..., "epochs": ...} from the run.json the command wrote under ``folder``
+    (its own wall-clock training time over its epochs), or {} when there is none."""
+    for path in sorted(glob.glob(os.path.join(folder, "runs", "*", "run.json"))):
+        try:
+            with open(path) as f:
+                metrics = json.load(f).get("metrics") or {}
+            return {"epoch_s_wall": metrics["train_seconds"] / metrics["epochs_run"], "epochs": metrics["epochs_run"]}
+        except (OSError, ValueError, KeyError, TypeError, ZeroDivisionError):
+            continue
+    return {}
+
+
 def run(settings):
     """One row: wall seconds of ``python -m nn.train`` and the accuracy it reached."""
     row = {"workload": "f", "case": "python -m nn.train (digits)", "engine": "autograd_core.nn",
@@ -54,6 +69,7 @@ def run(settings):
         except subprocess.TimeoutExpired:
             return [dict(row, status="FAIL", detail=f"did not finish within {TIMEOUT_SECONDS} s")]
         seconds = time.perf_counter() - start
+        row.update(run_epoch_seconds(folder))
     accuracy = parse_accuracy(done.stdout)
     row.update(command=" ".join(["python"] + command[1:]), median_s=seconds, value=seconds,
                accuracy=accuracy)

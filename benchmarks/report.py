@@ -40,7 +40,8 @@ def figure(row):
     if row["case"].startswith("epoch"):
         return f"{v * 1e3:,.0f} ms/epoch ({row['epochs']} epochs)"
     accuracy = row.get("accuracy")
-    return f"{v:.1f} s" + (f", test accuracy {accuracy:.2%}" if accuracy is not None else "")
+    epoch = f", {row['epoch_s_wall'] * 1e3:,.0f} ms/epoch" if row.get("epoch_s_wall") else ""
+    return f"{v:.1f} s" + epoch + (f", test accuracy {accuracy:.2%}" if accuracy is not None else "")
 
 
 def spread_text(row, invert=False):

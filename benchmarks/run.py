@@ -1,7 +1,8 @@
 """Run the benchmark suite: ``python -m benchmarks.run [--quick] [--only a,b] [--json PATH]``.
 
 Workloads (see benchmarks/README.md): a = MLP training step, b = per-op overhead,
-c = scalar graphs, d = depth, e = memory over training, f = python -m nn.train,
+c = scalar graphs, d = depth, e = memory over training, f = python -m nn.train (the
+command, and its epoch against a hand-written numpy loop),
 g = width (backward of one node with 10^5 inputs),
 h = a 24-trial hyper-parameter search (sequential, 2 processes, a 2-worker Dask cluster).
 Prints a table (ratios between engines measured in this process) and the issue's
@@ -20,11 +21,18 @@ import os  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 
-from benchmarks import chain, depth, digits, memory, mlp, report, scalar, search, width  # noqa: E402
+from benchmarks import chain, depth, digits, memory, mlp, report, scalar, search, train_loop, width  # noqa: E402
 from benchmarks.environment import describe, describe_load, summary_lines  # noqa: E402
 from benchmarks.timing import CLOCKS, Settings  # noqa: E402
 
-WORKLOADS = {"a": mlp.run, "b": chain.run, "c": scalar.run, "d": depth.run, "e": memory.run, "f": digits.run,
+
+
+def nn_train(settings):
+    """Workload (f): the whole command's wall time, then its epoch against a hand-written numpy loop."""
+    return digits.run(settings) + train_loop.run(settings)
+
+
+WORKLOADS = {"a": mlp.run, "b": chain.run, "c": scalar.run, "d": depth.run, "e": memory.run, "f": nn_train,
              "g": width.run, "h": search.run}
 DEFAULT_JSON = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "latest.json")
 
