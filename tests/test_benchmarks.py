@@ -368,3 +368,24 @@ def test_cs231n_neuron_expression_has_eight_gates_in_our_engine():
     out = scalar.neuron(*leaves, exp=ag.Tensor.exp)
     assert sum(1 for t in ag.walk(out) if t.op is not None) == scalar.NEURON_NODES
     assert math.isclose(out.item(), scalar.neuron_by_hand(*scalar.NEURON_INPUTS)[0], rel_tol=1e-12)
+
+
+def test_markdown_tables_come_from_the_recorded_rows(tmp_path, capsys):
+    from benchmarks import tables
+    rows = [{"workload": "a", "case": "tiny", "engine": engine, "status": "ok", "value": value, "ratio": ratio,
+             "ratio_spread": spread, "ratio_to": "hand-written"}
+            for engine, value, ratio, spread in (("hand-written", 100.0, 1.0, (1.0, 1.0)),
+                                                 ("autograd_core.nn", 92.0, 0.92, (0.9, 0.93)))]
+    rows.append({"workload": "a", "case": "tiny", "engine": "jax.jit", "status": "missing", "detail": "missing: jax"})
+    environment_info = {"cpu": "cpu", "cores": 2, "python": "3.11", "numpy": {"version": "2", "blas": "b"},
+                        "engine_revision": "abc"}
+    document = {"rows": rows, "environment": environment_info, "settings": {"rounds": 7, "clock": "cpu"},
+                "command": "python -m benchmarks.run", "date": "today", "duration_s": 1.0,
+                "targets": report.targets(rows)}
+    path = tmp_path / "run.json"
+    path.write_text(__import__("json").dumps(document))
+    assert tables.main([str(path)]) == 0
+    text = capsys.readouterr().out
+    assert "| tiny | 100 1.00× (1.00–1.00) | 92 0.92× (0.90–0.93) | missing |" in text
+    assert "clock cpu, 7 interleaved rounds" in text
+    assert tables.main([str(tmp_path / "absent.json")]) == 1 and "cannot read" in capsys.readouterr().err
