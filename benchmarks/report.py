@@ -133,7 +133,8 @@ def targets(rows):
     # 2. eager ahead of torch (f32), >= 0.9x hand-written (f64: there the hand-written network is the ceiling)
     torch_row = _find(rows, "a", LARGE_F32, "torch")
     torch_ok = torch_row is not None and torch_row.get("status") == "ok"
-    verdict = _verdict(f"(a) eager Tensor ops, {LARGE_F32}: >= torch's ratio in the same run", _ours(rows, "a", LARGE_F32),
+    verdict = _verdict(f"(a) eager Tensor ops, {LARGE_F32}: >= torch's ratio in the same run",
+                       _ours(rows, "a", LARGE_F32),
                        lambda r: torch_ok and r["ratio"] >= torch_row["ratio"],
                        lambda r: _ratio(r) + (f" vs torch {_ratio(torch_row)}" if torch_ok else ""), "torch's")
     if verdict["verdict"] == "missed" and not torch_ok:
@@ -185,9 +186,10 @@ def targets(rows):
                                  lambda r: f"{r['backward_s']:.2f} s, per input {growth(r):.2f}x", f"<= {FLAT_WIDTH}x"))
     epoch = next((r for r in rows if r["workload"] == "f" and r["case"].startswith("epoch")), None)
     if epoch is not None:
-        verdicts.append(_verdict("(f) python -m nn.train's epoch vs a hand-written numpy loop (reported)", epoch,
-                                 lambda r: True, lambda r: f"{r['value'] * 1e3:.0f} ms/epoch = {_ratio(r)}",
-                                 "reported"))
+        verdict = _verdict("(f) python -m nn.train's epoch vs a hand-written numpy loop", epoch, lambda r: True,
+                           lambda r: f"{r['value'] * 1e3:.0f} ms/epoch = {_ratio(r)}", "reported")
+        verdict["verdict"] = "reported" if verdict["verdict"] == "met" else verdict["verdict"]  # no target: a figure
+        verdicts.append(verdict)
     digits = next((r for r in rows if r["workload"] == "f" and r["case"].startswith("python")), None)
     if digits is not None:
         verdicts.append(_verdict("(f) nn.train reaches >= 97% test accuracy", digits, lambda r: True,
@@ -198,7 +200,7 @@ def targets(rows):
 def target_lines(verdicts):
     lines = ["", "Targets (issues 5 and 14) for autograd_core, judged on median ratios (min-max over rounds):"]
     for v in verdicts:
-        lines.append(f"  [{v['verdict']:>7}] {v['target']}: {v['measured']}")
+        lines.append(f"  [{v['verdict']:>8}] {v['target']}: {v['measured']}")
     return lines
 
 

@@ -15,16 +15,15 @@ from benchmarks.environment import pin_threads
 if __name__ == "__main__":
     pin_threads(1)
 
-import argparse  # noqa: E402
-import datetime  # noqa: E402
-import os  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
+import argparse
+import datetime
+import os
+import sys
+import time
 
-from benchmarks import chain, depth, digits, memory, mlp, report, scalar, search, train_loop, width  # noqa: E402
-from benchmarks.environment import describe, describe_load, summary_lines  # noqa: E402
-from benchmarks.timing import CLOCKS, Settings  # noqa: E402
-
+from benchmarks import chain, depth, digits, memory, mlp, report, scalar, search, train_loop, width
+from benchmarks.environment import describe, describe_load, summary_lines
+from benchmarks.timing import CLOCKS, Settings
 
 
 def nn_train(settings):

@@ -15,7 +15,7 @@ import sys
 import tempfile
 import time
 
-from .workers import REPO_ROOT, worker_environment
+from .workers import worker_environment
 
 GRID = ["lr=0.03,0.01,0.003", "hidden=32,64,64:32,128", "weight_decay=0,1e-4"]  # 3 x 4 x 2 = 24 trials
 TIMEOUT_SECONDS = 900

@@ -9,19 +9,20 @@ import sys
 
 from .report import figure
 
+EN_DASH = "\u2013"  # Markdown ranges: 0.88\u20130.93
 ENGINE_ORDER = ("hand-written", "autograd_core.nn", "autograd_core.nn.compile", "autograd_core",
                 "autograd_core.compile", "torch", "jax.grad", "jax.jit", "HIPS autograd", "micrograd")
 
 
 def ratio_cell(row, digits=2):
-    """'0.91× (0.88–0.93)', or the status when the row has no ratio."""
+    """'0.91× (0.88-0.93)' (with an en dash), or the status when the row has no ratio."""
     if row.get("status") != "ok":
         return row.get("status", "?")
     if row.get("ratio") is None:
         return ""
     spread = row.get("ratio_spread")
     text = f"{row['ratio']:.{digits}f}×"
-    return text + (f" ({spread[0]:.{digits}f}–{spread[1]:.{digits}f})" if spread else "")
+    return text + (f" ({spread[0]:.{digits}f}{EN_DASH}{spread[1]:.{digits}f})" if spread else "")
 
 
 def _cell(row, value):

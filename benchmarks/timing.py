@@ -15,7 +15,6 @@ import time
 
 import numpy as np
 
-
 CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 
 

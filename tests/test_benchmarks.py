@@ -15,13 +15,33 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:  # benchmarks/ is not an installed package: run from the repo root
     sys.path.insert(0, ROOT)
 
-from benchmarks import chain, depth, digits, environment, memory, mlp, report, run, scalar, timing, train_loop, width  # noqa: E402,E501
-from benchmarks import workers  # noqa: E402
-from benchmarks.mlp_engines import (AutogradCore, HandWritten, JaxGrad, JaxJit, NNCompiled, NNLibrary,  # noqa: E402
-                                    make_batch, make_params)
+from benchmarks import (  # noqa: E402
+    chain,
+    depth,
+    digits,
+    environment,
+    memory,
+    mlp,
+    report,
+    run,
+    scalar,
+    timing,
+    train_loop,
+    width,
+    workers,
+)
+from benchmarks.mlp_engines import (  # noqa: E402
+    AutogradCore,
+    HandWritten,
+    JaxGrad,
+    JaxJit,
+    NNCompiled,
+    NNLibrary,
+    make_batch,
+    make_params,
+)
+from benchmarks.timing import CheckFailed, Settings, check_arrays, compare, interleaved, ratio_spread, relative_error  # noqa: E402
 from benchmarks.workers import blas_environment, run_worker  # noqa: E402
-from benchmarks.timing import (CheckFailed, Settings, check_arrays, compare, interleaved, ratio_spread,  # noqa: E402
-                               relative_error)
 
 TINY = Settings(rounds=1, block_seconds=0.001, quick=True)
 
@@ -386,6 +406,6 @@ def test_markdown_tables_come_from_the_recorded_rows(tmp_path, capsys):
     path.write_text(__import__("json").dumps(document))
     assert tables.main([str(path)]) == 0
     text = capsys.readouterr().out
-    assert "| tiny | 100 1.00× (1.00–1.00) | 92 0.92× (0.90–0.93) | missing |" in text
+    assert "| tiny | 100 1.00× (1.00-1.00) | 92 0.92× (0.90-0.93) | missing |".replace("-", tables.EN_DASH) in text
     assert "clock cpu, 7 interleaved rounds" in text
     assert tables.main([str(tmp_path / "absent.json")]) == 1 and "cannot read" in capsys.readouterr().err
