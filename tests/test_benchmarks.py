@@ -4,6 +4,7 @@ The suite's references (the hand-written delta rule, the hand-written chain and 
 adjoints) are checked against finite differences and the cs231n figures, and the
 checks are shown to catch a wrong engine. Timing runs here use one tiny round.
 """
+import json
 import math
 import os
 import sys
@@ -22,6 +23,7 @@ from benchmarks import (  # noqa: E402
     environment,
     memory,
     mlp,
+    peers,
     report,
     run,
     scalar,
@@ -296,7 +298,7 @@ def test_missing_peers_say_missing(monkeypatch):
 
 def test_the_readme_idioms_and_jax_pass_the_gradient_check():
     engines = (HandWritten, NNLibrary, NNCompiled)
-    if not isinstance(__import__("benchmarks.peers").peers.jax(), __import__("benchmarks.peers").peers.Missing):
+    if peers.jax():  # JAX is optional (the bench extra): its rows are checked where it is installed
         engines += (JaxGrad, JaxJit)
     outcome = mlp.check_engines((6, 5, 3), 4, np.float32, engines)
     assert set(outcome) == {cls.name for cls in engines}
@@ -322,7 +324,8 @@ def test_hand_written_adam_loop_matches_nn_optim_and_nn_train():
         loop.adam_step(grads)
     for t, p in zip(tensors, loop.network.params):
         assert relative_error(p, t.data) < 1e-12
-    splits = __import__("nn.train").train.load_data("digits", 0)
+    from nn.train import load_data
+    splits = load_data("digits", 0)
     assert train_loop.check_gradients(train_loop.train_defaults(), splits) < 1e-6
 
 
@@ -403,7 +406,7 @@ def test_markdown_tables_come_from_the_recorded_rows(tmp_path, capsys):
                 "command": "python -m benchmarks.run", "date": "today", "duration_s": 1.0,
                 "targets": report.targets(rows)}
     path = tmp_path / "run.json"
-    path.write_text(__import__("json").dumps(document))
+    path.write_text(json.dumps(document))
     assert tables.main([str(path)]) == 0
     text = capsys.readouterr().out
     assert "| tiny | 100 1.00× (1.00-1.00) | 92 0.92× (0.90-0.93) | missing |".replace("-", tables.EN_DASH) in text
