@@ -8,15 +8,17 @@ engine allows it; HIPS autograd builds and differentiates inside one ``grad`` ca
 and peak RSS growth per node, measured over the first build and backward (plus the
 RSS growth once the graph is built, before backward, where the engine allows it).
 
-Worker:  python -m benchmarks.depth ENGINE N REPEATS
+Worker:  python -m benchmarks.depth ENGINE N REPEATS [CLOCK]   (CLOCK: wall or cpu, see timing.CLOCKS)
 """
 import statistics
 import sys
 import time
 
 from . import peers
-from .workers import PeakMemory, emit, run_worker
+from .timing import CLOCKS, ratio_spread
+from .workers import PeakMemory, blas_environment, emit, run_worker
 
+_now = time.perf_counter  # the worker sets the run's clock
 C = 1.0 + 1e-6
 SIZES = (10_000, 100_000, 1_000_000)
 QUICK_SIZES = (10_000, 100_000)
@@ -27,13 +29,13 @@ def _ours(n, peak):
     import autograd_core as ag
     x = ag.Tensor(1.0, requires_grad=True)
     y = x
-    start = time.perf_counter()
+    start = _now()
     for _ in range(n):
         y = y * C
-    middle = time.perf_counter()
+    middle = _now()
     peak.mark("graph_bytes")
     y.backward()
-    return middle - start, time.perf_counter() - middle, float(x.grad)
+    return middle - start, _now() - middle, float(x.grad)
 
 
 def _torch(n, peak):
@@ -42,13 +44,13 @@ def _torch(n, peak):
         raise ImportError(torch.reason)
     x = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
     y = x
-    start = time.perf_counter()
+    start = _now()
     for _ in range(n):
         y = y * C
-    middle = time.perf_counter()
+    middle = _now()
     peak.mark("graph_bytes")
     y.backward()
-    return middle - start, time.perf_counter() - middle, x.grad.item()
+    return middle - start, _now() - middle, x.grad.item()
 
 
 def _hips(n, peak):
@@ -61,9 +63,9 @@ def _hips(n, peak):
         for _ in range(n):
             x = x * C
         return x
-    start = time.perf_counter()
+    start = _now()
     gradient = autograd.grad(chain)(1.0)
-    return None, time.perf_counter() - start, float(gradient)  # one figure: build + backward
+    return None, _now() - start, float(gradient)  # one figure: build + backward
 
 
 def _micrograd(n, peak):
@@ -72,13 +74,13 @@ def _micrograd(n, peak):
         raise ImportError(Value.reason)
     x = Value(1.0)
     y = x
-    start = time.perf_counter()
+    start = _now()
     for _ in range(n):
         y = y * C
-    middle = time.perf_counter()
+    middle = _now()
     peak.mark("graph_bytes")
     y.backward()  # recursive topological sort: RecursionError past ~1,000 deep
-    return middle - start, time.perf_counter() - middle, x.grad
+    return middle - start, _now() - middle, x.grad
 
 
 ENGINES = {"autograd_core": _ours, "torch": _torch, "HIPS autograd": _hips, "micrograd": _micrograd}
@@ -89,8 +91,10 @@ class _NoMarks:
         pass
 
 
-def worker(engine, n, repeats):
+def worker(engine, n, repeats, clock="wall"):
     """Run in a fresh process: returns the dict that ``run`` turns into a row."""
+    global _now
+    _now = CLOCKS[clock]
     build = ENGINES[engine]
     expected = C ** n
     try:
@@ -111,7 +115,9 @@ def worker(engine, n, repeats):
         backwards.append(backward)
     forward = statistics.median(forwards) if forwards[0] is not None else None
     backward = statistics.median(backwards)
-    return {"status": "ok", "check": error, "forward_s": forward, "backward_s": backward,
+    totals = [(f or 0.0) + b for f, b in zip(forwards, backwards)]
+    return {"status": "ok", "check": error, "forward_s": forward, "backward_s": backward, "samples_s": totals,
+            "blas_environment": blas_environment(),
             "total_s": (forward or 0.0) + backward, "peak_bytes": peak.bytes,
             "graph_bytes": peak.marks.get("graph_bytes"), "memory_method": peak.method,
             "repeats": repeats}
@@ -129,7 +135,7 @@ def run(settings, engines=tuple(ENGINES)):
             if engine in failed:  # micrograd fails at 10^4 already: deeper is pointless
                 row.update(status="FAIL", detail="failed at a smaller depth (not run)")
             else:
-                row.update(run_worker("benchmarks.depth", [engine, n, repeats], timeout=900))
+                row.update(run_worker("benchmarks.depth", [engine, n, repeats, settings.clock], timeout=900))
             if row["status"] == "ok":
                 row["value"] = row["total_s"] / n * 1e6
                 row["bytes_per_node"] = row["peak_bytes"] / n
@@ -141,6 +147,9 @@ def run(settings, engines=tuple(ENGINES)):
         for row in rows[-len(engines):]:
             if torch_row and row["status"] == "ok":
                 row["ratio"] = torch_row["total_s"] / row["total_s"]
+                # repeats are paired by order (each engine ran in its own process, not interleaved)
+                spread = ratio_spread(torch_row["samples_s"], row["samples_s"])
+                row["ratio_spread"] = (spread["min"], spread["max"])
                 row["memory_ratio"] = row["peak_bytes"] / max(torch_row["peak_bytes"], 1)
     return rows
 
@@ -148,4 +157,4 @@ def run(settings, engines=tuple(ENGINES)):
 if __name__ == "__main__":
     from .environment import pin_threads
     pin_threads()
-    emit(worker(sys.argv[1], int(sys.argv[2]), int(sys.argv[3])))
+    emit(worker(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), *sys.argv[4:5]))

@@ -7,6 +7,8 @@ command offers ``--no-progress``. The figure is the wall time of the whole comma
 accuracy it prints (``test accuracy: 0.97..`` or a percentage), which must be >= 97%.
 Without an ``nn/train.py`` the row says missing.
 """
+import glob
+import json
 import os
 import re
 import subprocess
@@ -14,7 +16,7 @@ import sys
 import tempfile
 import time
 
-from .workers import REPO_ROOT
+from .workers import REPO_ROOT, worker_environment
 
 TARGET_ACCURACY = 0.97
 TIMEOUT_SECONDS = 600
@@ -34,13 +36,26 @@ def parse_accuracy(output):
     return float(value) / 100 if percent or float(value) > 1 else float(value)
 
 
+def run_epoch_seconds(folder):
+    """{"epoch_s_wall": ..., "epochs": ...} from the run.json the command wrote under ``folder``
+    (its own wall-clock training time over its epochs), or {} when there is none."""
+    for path in sorted(glob.glob(os.path.join(folder, "runs", "*", "run.json"))):
+        try:
+            with open(path) as f:
+                metrics = json.load(f).get("metrics") or {}
+            return {"epoch_s_wall": metrics["train_seconds"] / metrics["epochs_run"], "epochs": metrics["epochs_run"]}
+        except (OSError, ValueError, KeyError, TypeError, ZeroDivisionError):
+            continue
+    return {}
+
+
 def run(settings):
     """One row: wall seconds of ``python -m nn.train`` and the accuracy it reached."""
     row = {"workload": "f", "case": "python -m nn.train (digits)", "engine": "autograd_core.nn",
            "unit": "s wall", "ratio_to": None}
     if not os.path.exists(os.path.join(REPO_ROOT, "nn", "train.py")):
         return [dict(row, status="missing", detail="missing: nn/train.py does not exist yet")]
-    env = dict(os.environ, PYTHONPATH=REPO_ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = worker_environment()
     command = [sys.executable, "-m", "nn.train"]
     with tempfile.TemporaryDirectory() as folder:
         help_text = subprocess.run(command + ["--help"], capture_output=True, text=True, cwd=folder,
@@ -54,6 +69,7 @@ def run(settings):
         except subprocess.TimeoutExpired:
             return [dict(row, status="FAIL", detail=f"did not finish within {TIMEOUT_SECONDS} s")]
         seconds = time.perf_counter() - start
+        row.update(run_epoch_seconds(folder))
     accuracy = parse_accuracy(done.stdout)
     row.update(command=" ".join(["python"] + command[1:]), median_s=seconds, value=seconds,
                accuracy=accuracy)

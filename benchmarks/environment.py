@@ -1,8 +1,11 @@
 """Thread pinning and a description of the machine, BLAS libraries and versions.
 
-Every engine gets one thread: numpy's BLAS, torch's intra-op pool and MKL. The
-environment variables only work before numpy/torch are imported, so ``pin_threads``
-runs first in every entry point; ``threadpoolctl`` then confirms (and enforces) it.
+Every engine gets one thread: numpy's BLAS, torch's intra-op pool and MKL, XLA's
+(JAX's) Eigen pool. The environment variables only work before numpy/torch/jax are
+imported, so ``pin_threads`` runs first in every entry point; ``threadpoolctl`` then
+confirms (and enforces) it. Every engine runs with the same environment: nothing
+here sets an OpenBLAS kernel override (``OPENBLAS_CORETYPE``, ``OPENBLAS_L2_SIZE``);
+whatever the machine's environment holds is recorded, with the kernel numpy runs.
 """
 import os
 import platform
@@ -13,6 +16,8 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
 # Set on some processors because older OpenBLAS builds misbehave there; they also make a
 # current numpy pick an older kernel, so the report shows them (we never change them).
 OPENBLAS_OVERRIDES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+# XLA's CPU backend: one thread for its Eigen pool, as for every other engine.
+XLA_ONE_THREAD = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
 
 
 def pin_threads(threads=1):
@@ -22,6 +27,8 @@ def pin_threads(threads=1):
     """
     for name in THREAD_VARIABLES:
         os.environ[name] = str(threads)
+    if threads == 1 and XLA_ONE_THREAD not in os.environ.get("XLA_FLAGS", ""):
+        os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " " + XLA_ONE_THREAD).strip()
     if sys.modules.get("numpy") is not None or sys.modules.get("torch") is not None:
         _limit_loaded_pools(threads)
 
@@ -38,7 +45,8 @@ def _limit_loaded_pools(threads):
 
 
 def describe():
-    """A dict for the report: CPU, Python, numpy/torch versions and BLAS, thread counts.
+    """A dict for the report: CPU, Python, numpy/torch/jax versions and BLAS, the kernel numpy's
+    BLAS runs, thread counts, the load average when measuring started.
 
     >>> describe()["numpy"]["blas"]          # e.g. 'scipy-openblas 0.3.31.dev'
     """
@@ -58,9 +66,12 @@ def describe():
         "platform": platform.platform(),
         "thread_variables": {name: os.environ.get(name) for name in THREAD_VARIABLES},
         "openblas_overrides": {name: os.environ.get(name) for name in OPENBLAS_OVERRIDES},
-        "numpy": {"version": np.__version__, "blas": _numpy_blas()},
+        "xla_flags": os.environ.get("XLA_FLAGS"),
+        "numpy": {"version": np.__version__, "blas": _numpy_blas(), "kernel": numpy_kernel()},
         "threadpools": _threadpools(),
         "torch": torch_info,
+        "jax": _jax_version(),
+        "load_average": _load_average(),
         "engine_revision": _engine_revision(),
     }
 
@@ -77,6 +88,42 @@ def _engine_revision():
     except (OSError, subprocess.SubprocessError):
         return "unknown (no git)"
     return f"{commit or 'unknown'}{' + uncommitted changes in autograd_core/' if dirty else ''}"
+
+
+def numpy_kernel():
+    """The BLAS kernel numpy runs, as threadpoolctl reads it: e.g. 'openblas SkylakeX'.
+
+    >>> numpy_kernel()                       # doctest: +SKIP
+    'openblas SkylakeX'
+    """
+    pools = _threadpools()
+    if not isinstance(pools, list):
+        return pools
+    blas = [p for p in pools if p["internal_api"] in ("openblas", "mkl", "blis", "flexiblas")
+            and "numpy" in (p.get("prefix") or "") + (p.get("filepath") or "")]
+    blas = blas or [p for p in pools if p["internal_api"] in ("openblas", "mkl", "blis", "flexiblas")]
+    return ", ".join(f"{p['internal_api']} {p['architecture'] or '(architecture unknown)'}" for p in blas) or "none"
+
+
+def _jax_version():
+    """jax's version if it is installed (without importing it: that would start XLA)."""
+    from importlib import metadata
+    try:
+        return metadata.version("jax")
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def describe_load():
+    """The 1, 5 and 15-minute load averages (None where the system has none): [6.1, 8.9, 8.3]."""
+    return _load_average()
+
+
+def _load_average():
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
 
 
 def _cpu_model():
@@ -106,7 +153,7 @@ def _threadpools():
     except ImportError:
         return "threadpoolctl not installed"
     return [{key: pool.get(key) for key in ("internal_api", "version", "num_threads", "architecture",
-                                              "prefix")}
+                                              "prefix", "filepath")}
             for pool in threadpoolctl.threadpool_info()]
 
 
@@ -131,5 +178,7 @@ def summary_lines(info):
         f"machine: {info['cpu']}, {info['cores']} cores; Python {info['python']}",
         f"numpy {info['numpy']['version']} (BLAS {info['numpy']['blas']}); {torch_text}",
         f"thread pools: {pools}",
-        f"OpenBLAS overrides in the environment: {overrides}",
+        f"numpy's BLAS kernel: {info['numpy']['kernel']}; OpenBLAS overrides in the environment (the same "
+        f"for every engine, never set here): {overrides}",
+        f"jax {info['jax'] or 'not installed'}; load average at the start: {info['load_average']}",
     ]

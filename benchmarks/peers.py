@@ -1,4 +1,4 @@
-"""Optional peers (torch, HIPS autograd, micrograd, this project's nn): imported if installed.
+"""Optional peers (torch, JAX, HIPS autograd, micrograd, this project's nn): imported if installed.
 
 A missing peer is reported as missing with the command that installs it; nothing
 is ever substituted for it.
@@ -39,6 +39,18 @@ def torch():
     return module
 
 
+def jax():
+    """jax with 64-bit floats enabled (the float64 cases need them; float32 arrays stay float32),
+    or Missing. Import it after ``environment.pin_threads`` so XLA's CPU pool has one thread."""
+    module = optional("jax")
+    if module:
+        module.config.update("jax_enable_x64", True)
+        numpy_api = optional("jax.numpy")
+        if not numpy_api:
+            return numpy_api
+    return module
+
+
 def hips_autograd():
     """HIPS autograd as (autograd, autograd.numpy, autograd.scipy.special), or Missing."""
     module = optional("autograd")
@@ -60,7 +72,7 @@ def nn_library():
     module = optional("nn", "this project's nn package")
     if not module:
         return module
-    needed = ("Linear", "Sequential", "ReLU")
+    needed = ("Linear", "Sequential", "ReLU", "MLP", "optim")
     absent = [name for name in needed if not hasattr(module, name)]
     functional = optional("nn.functional", "nn.functional")
     if not functional or not hasattr(functional, "cross_entropy"):

@@ -4,10 +4,13 @@ Scalars are 0-d Tensors here, Python floats in micrograd's ``Value``, 0-d float6
 tensors in torch and boxed floats in HIPS autograd. A node is one gate of the
 expression as written (the neuron has 8: two *, two +, negation, exp, +1, 1/x),
 counted the same for every engine whatever it builds internally; nodes/s =
-nodes / (forward + backward time). Each case is timed twice: with the cyclic
-garbage collector paused inside the timed blocks (pure compute; micrograd's best
-case) and with it on (what a program pays: micrograd's ``_backward`` closures make
-a reference cycle per node, which the collector must find). The reference is the chain rule by hand on
+nodes / (forward + backward time). Each case is timed twice, with the same
+garbage-collector treatment for every engine: with the cyclic collector paused
+inside the timed blocks (pure compute; micrograd's best case), and "gc on" — the
+heap frozen (``gc.freeze``) before each block so no engine pays for another's
+objects, the collector running as in any program, and a final ``gc.collect()``
+charged to the engine that made the garbage (micrograd's ``_backward`` closures
+make a reference cycle per node, which only the collector frees). The reference is the chain rule by hand on
 Python floats (also the speed limit), itself checked against the cs231n figures
 and finite differences in tests/test_benchmarks.py.
 """
@@ -17,7 +20,7 @@ import random
 import numpy as np
 
 from . import peers
-from .timing import CheckFailed, check_arrays, compare
+from .timing import CheckFailed, check_arrays, compare, timed_fields
 
 NEURON_NODES = 8
 NEURON_INPUTS = (2.0, -1.0, -3.0, -2.0, -3.0)  # w0, x0, w1, x1, w2: f = 0.73 in the cs231n notes
@@ -208,7 +211,6 @@ def run(settings, engines=ENGINES):
                            ratio_to="micrograd")
                 if name in timed:
                     entry = timed[name]
-                    row.update(status="ok", median_s=entry["median_s"], samples_s=entry["samples_s"],
-                               value=1.0 / entry["per_unit_s"], ratio=entry["speed_ratio"])
+                    row.update(status="ok", value=1.0 / entry["per_unit_s"], **timed_fields(entry))
                 rows.append(row)
     return rows

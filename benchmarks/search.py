@@ -15,14 +15,14 @@ import sys
 import tempfile
 import time
 
-from .workers import REPO_ROOT
+from .workers import worker_environment
 
 GRID = ["lr=0.03,0.01,0.003", "hidden=32,64,64:32,128", "weight_decay=0,1e-4"]  # 3 x 4 x 2 = 24 trials
 TIMEOUT_SECONDS = 900
 
 
 def _run(extra, folder, epochs):
-    env = dict(os.environ, PYTHONPATH=REPO_ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = worker_environment()
     out = os.path.join(folder, "out")
     command = [sys.executable, "-m", "nn.search", "--dataset", "digits", "--grid", *GRID, "--epochs", str(epochs),
                "--out", out, *extra]

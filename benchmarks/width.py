@@ -14,6 +14,7 @@ import time
 import numpy as np
 
 from . import peers
+from .timing import ratio_spread
 
 SIZES = (1_000, 10_000, 100_000)
 
@@ -41,17 +42,18 @@ def _weights(n):
 ENGINES = {"autograd_core": _ours, "torch": _torch}
 
 
-def backward_seconds(build, n, repeats):
-    """Median seconds of ``repeats`` backward passes (each on a freshly built graph), or a FAIL dict."""
+def backward_seconds(build, n, repeats, clock=time.perf_counter):
+    """Seconds of ``repeats`` backward passes (each on a freshly built graph) on ``clock``:
+    {"backward_s": median, "samples_s": [...]}, or a FAIL dict."""
     times = []
     for _ in range(repeats):
         backward, gradients = build(n)
         gc.collect()
         gc.disable()
         try:
-            start = time.perf_counter()
+            start = clock()
             backward()
-            times.append(time.perf_counter() - start)
+            times.append(clock() - start)
         finally:
             gc.enable()
         got = gradients()
@@ -59,7 +61,7 @@ def backward_seconds(build, n, repeats):
             wrong = int(np.argmax(got != _weights(n)))
             return {"status": "FAIL", "detail": f"gradient of x_{wrong} is {got[wrong]!r}, expected "
                                                 f"{_weights(n)[wrong]!r}"}
-    return statistics.median(times)
+    return {"backward_s": statistics.median(times), "samples_s": times}
 
 
 def run(settings, engines=ENGINES, sizes=SIZES):
@@ -74,19 +76,21 @@ def run(settings, engines=ENGINES, sizes=SIZES):
             row = {"workload": "g", "case": f"stack of {n:,}", "engine": engine, "unit": "µs/input",
                    "ratio_to": "torch"}
             try:
-                seconds = backward_seconds(engines[engine], n, repeats)
+                timed = backward_seconds(engines[engine], n, repeats, settings.timer)
             except ImportError as error:
                 row.update(status="missing", detail=str(error))
             else:
-                if isinstance(seconds, dict):
-                    row.update(seconds)
+                if "status" in timed:
+                    row.update(timed)
                 else:
-                    row.update(status="ok", check=0.0, backward_s=seconds, value=seconds / n * 1e6,
-                               repeats=repeats)
+                    row.update(status="ok", check=0.0, value=timed["backward_s"] / n * 1e6, repeats=repeats,
+                               **timed)
             rows.append(row)
         torch_row = next((r for r in rows[-len(engines):] if r["engine"] == "torch" and r["status"] == "ok"),
                          None)
         for row in rows[-len(engines):]:
             if torch_row and row["status"] == "ok":
                 row["ratio"] = torch_row["backward_s"] / row["backward_s"]
+                spread = ratio_spread(torch_row["samples_s"], row["samples_s"])  # repeats paired by order
+                row["ratio_spread"] = (spread["min"], spread["max"])
     return rows

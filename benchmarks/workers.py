@@ -68,10 +68,27 @@ def _peak_rss():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def worker_environment():
+    """The environment of every process the suite starts, whatever its engine: this process's
+    own (threads pinned, OpenBLAS overrides as the machine has them) with the repository on
+    PYTHONPATH. One function, so that no engine's process can differ from another's.
+
+    >>> worker_environment()["PYTHONPATH"].startswith(REPO_ROOT)
+    True
+    """
+    return dict(os.environ, PYTHONPATH=REPO_ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+
+
+def blas_environment():
+    """What decides the BLAS kernel and threads in this process: the variables, as seen here."""
+    from .environment import OPENBLAS_OVERRIDES, THREAD_VARIABLES
+    return {name: os.environ.get(name) for name in OPENBLAS_OVERRIDES + THREAD_VARIABLES}
+
+
 def run_worker(module, args, timeout):
     """Run ``python -m module *args`` in a fresh process (threads pinned as here) and return
     the JSON object it prints last, or {"status": "FAIL", "detail": ...} if it died."""
-    env = dict(os.environ, PYTHONPATH=REPO_ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = worker_environment()
     try:
         done = subprocess.run([sys.executable, "-m", module, *map(str, args)], capture_output=True,
                               text=True, timeout=timeout, cwd=REPO_ROOT, env=env)

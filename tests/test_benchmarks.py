@@ -4,6 +4,7 @@ The suite's references (the hand-written delta rule, the hand-written chain and 
 adjoints) are checked against finite differences and the cs231n figures, and the
 checks are shown to catch a wrong engine. Timing runs here use one tiny round.
 """
+import json
 import math
 import os
 import sys
@@ -15,10 +16,34 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:  # benchmarks/ is not an installed package: run from the repo root
     sys.path.insert(0, ROOT)
 
-from benchmarks import chain, depth, digits, memory, mlp, report, run, scalar, width  # noqa: E402
-from benchmarks.mlp_engines import AutogradCore, HandWritten, make_batch, make_params  # noqa: E402
-from benchmarks.workers import run_worker  # noqa: E402
-from benchmarks.timing import CheckFailed, Settings, check_arrays, compare, relative_error  # noqa: E402
+from benchmarks import (  # noqa: E402
+    chain,
+    depth,
+    digits,
+    environment,
+    memory,
+    mlp,
+    peers,
+    report,
+    run,
+    scalar,
+    timing,
+    train_loop,
+    width,
+    workers,
+)
+from benchmarks.mlp_engines import (  # noqa: E402
+    AutogradCore,
+    HandWritten,
+    JaxGrad,
+    JaxJit,
+    NNCompiled,
+    NNLibrary,
+    make_batch,
+    make_params,
+)
+from benchmarks.timing import CheckFailed, Settings, check_arrays, compare, interleaved, ratio_spread, relative_error  # noqa: E402
+from benchmarks.workers import blas_environment, run_worker  # noqa: E402
 
 TINY = Settings(rounds=1, block_seconds=0.001, quick=True)
 
@@ -173,12 +198,135 @@ def test_compare_gives_speed_ratios_to_the_reference():
     assert timed["slow"]["per_unit_s"] == pytest.approx(timed["slow"]["median_s"] / 10)
 
 
+def test_ratios_are_medians_of_per_round_ratios_with_their_spread():
+    # per round: 2/4, 2/2, 3/2 -> the median of the ratios (1.0), not the ratio of the medians (2/2)
+    spread = ratio_spread([2.0, 2.0, 3.0], [4.0, 2.0, 2.0])
+    assert (spread["median"], spread["min"], spread["max"]) == (1.0, 0.5, 1.5)
+    assert ratio_spread([1.0, 5.0], [2.0, 5.0])["median"] == 0.75  # an even count: the mean of the middle two
+    with pytest.raises(ValueError, match="one sample per round"):
+        ratio_spread([1.0, 2.0], [1.0])
+    with pytest.raises(ValueError, match="cannot be divided by"):
+        ratio_spread([1.0], [0.0])
+    settings = Settings(rounds=3, block_seconds=0.001)
+    timed = compare({"ref": lambda: sum(range(300)), "slow": lambda: sum(range(3000))}, "ref", settings)
+    per_round = [r / s for r, s in zip(timed["ref"]["samples_s"], timed["slow"]["samples_s"])]
+    assert len(per_round) == 3 and timed["slow"]["speed_ratio"] == pytest.approx(sorted(per_round)[1])
+    assert timed["slow"]["ratio_spread"] == (pytest.approx(min(per_round)), pytest.approx(max(per_round)))
+    row = {"workload": "a", "status": "ok", "ratio": 0.91, "ratio_to": "hand-written", "ratio_spread": (0.884, 0.93)}
+    assert report.ratio_text(row) == "0.91x hand-written (0.88-0.93)"
+
+
+def test_the_cpu_clock_does_not_count_waiting():
+    import time
+    assert Settings(clock="cpu").timer is time.process_time and Settings().timer is time.perf_counter
+    with pytest.raises(ValueError, match="clock must be one of"):
+        Settings(clock="sundial")
+    assert run.parse_args(["--clock", "cpu"]).clock == "cpu" and run.parse_args([]).clock == "wall"
+    sleeping = {"sleep": lambda: time.sleep(0.02)}
+    wall = interleaved(sleeping, Settings(rounds=2, block_seconds=0.001))["sleep"]["median_s"]
+    cpu = interleaved(sleeping, Settings(rounds=2, block_seconds=0.001, clock="cpu"))["sleep"]["median_s"]
+    assert wall >= 0.019 and cpu < wall / 4  # a sleeping (or descheduled) process uses no CPU time
+
+
+def test_every_engine_gets_the_same_garbage_collector_treatment(monkeypatch):
+    events = []
+    monkeypatch.setitem(timing.CLOCKS, "fake", lambda: events.append("clock") or float(len(events)))
+    for name in ("collect", "freeze", "unfreeze"):
+        monkeypatch.setattr(timing.gc, name, lambda name=name: events.append(name))
+    settings = Settings(rounds=1, block_seconds=1e-9, clock="fake")
+    interleaved({"a": lambda: events.append("a"), "b": lambda: events.append("b")}, settings, True)
+    timed = events[events.index("freeze"):]
+    # gc on: heap frozen before the clock starts; the final collection inside the timed span
+    assert timed[:5] == ["freeze", "clock", "a", "collect", "clock"] or timed[:5] == ["freeze", "clock", "b",
+                                                                                     "collect", "clock"]
+    assert timed.count("freeze") == timed.count("unfreeze") == 2
+    events.clear()
+    interleaved({"a": lambda: events.append("a")}, settings, False)
+    timed = events[events.index("freeze"):]
+    assert timed[:4] == ["freeze", "clock", "a", "clock"]  # paused: nothing collected inside the span
+    assert timing.gc.isenabled()
+
+
 # ------------------------------------------------------------------ workers, memory, report, CLI
-def test_depth_worker_checks_the_closed_form_and_measures_memory():
+def test_depth_worker_checks_the_closed_form_and_measures_memory(monkeypatch):
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Haswell")  # whatever the machine sets reaches the worker unchanged
     # in a fresh process, as the suite runs it: here, freed memory would be reused unseen
-    result = run_worker("benchmarks.depth", ["autograd_core", 20_000, 1], timeout=300)
+    result = run_worker("benchmarks.depth", ["autograd_core", 20_000, 1, "cpu"], timeout=300)
     assert result["status"] == "ok" and result["check"] < 1e-12
     assert 100 < result["peak_bytes"] / 20_000 < 100_000  # bytes per node: some, not absurd
+    overrides = {name: result["blas_environment"][name] for name in environment.OPENBLAS_OVERRIDES}
+    assert overrides == {name: blas_environment()[name] for name in environment.OPENBLAS_OVERRIDES}
+    assert overrides["OPENBLAS_CORETYPE"] == "Haswell" and result["blas_environment"]["OMP_NUM_THREADS"] == "1"
+
+
+def test_no_engine_process_differs_in_blas_or_thread_variables(monkeypatch):
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Haswell")
+    monkeypatch.setenv("OPENBLAS_L2_SIZE", "512")
+    seen = []
+
+    def fake_run(command, env=None, **kwargs):
+        seen.append((command[3], env))  # python -m MODULE ENGINE ...
+        return workers.subprocess.CompletedProcess(command, 0, '{"status": "missing", "detail": "not run"}', "")
+    monkeypatch.setattr(workers.subprocess, "run", fake_run)
+    depth.run(Settings.quick())
+    memory.run(Settings.quick(), engines=(HandWritten, AutogradCore))  # the memory workload's own launcher
+    variables = environment.OPENBLAS_OVERRIDES + environment.THREAD_VARIABLES + ("XLA_FLAGS",)
+    engines = {engine for engine, _ in seen}
+    assert {"autograd_core", "torch", "HIPS autograd", "micrograd", "hand-written"} <= engines
+    expected = {name: os.environ.get(name) for name in variables}
+    for engine, env in seen:
+        assert {name: env.get(name) for name in variables} == expected, engine
+    # and nothing in the suite sets a kernel override for one side
+    folder = os.path.join(ROOT, "benchmarks")
+    for name in os.listdir(folder):
+        if name.endswith(".py") and name != "environment.py":
+            with open(os.path.join(folder, name)) as f:
+                assert "OPENBLAS_CORETYPE" not in f.read() and "OPENBLAS_L2_SIZE" not in f.read(), name
+
+
+def test_missing_peers_say_missing(monkeypatch):
+    monkeypatch.setitem(sys.modules, "jax", None)  # as if JAX were not installed
+    monkeypatch.setitem(sys.modules, "autograd", None)
+    cases = (("tiny", (6, 5, 3), 4, np.float64),)
+    rows = {r["engine"]: r for r in mlp.run(TINY, (HandWritten, JaxGrad, JaxJit, mlp.ENGINES[-1]), cases)}
+    for engine in ("jax.grad", "jax.jit", "HIPS autograd"):
+        assert rows[engine]["status"] == "missing" and "value" not in rows[engine]
+    assert "no module 'jax'" in rows["jax.jit"]["detail"] and "no module 'autograd'" in rows["HIPS autograd"]["detail"]
+    text = "\n".join(report.table(list(rows.values())))
+    assert text.count("missing: no module") == 3
+
+
+def test_the_readme_idioms_and_jax_pass_the_gradient_check():
+    engines = (HandWritten, NNLibrary, NNCompiled)
+    if peers.jax():  # JAX is optional (the bench extra): its rows are checked where it is installed
+        engines += (JaxGrad, JaxJit)
+    outcome = mlp.check_engines((6, 5, 3), 4, np.float32, engines)
+    assert set(outcome) == {cls.name for cls in engines}
+    assert all(isinstance(error, float) and error < 1e-6 for error in outcome.values()), outcome
+
+
+def test_hand_written_adam_loop_matches_nn_optim_and_nn_train():
+    import autograd_core as ag
+    import nn
+    args = train_loop.train_defaults()
+    assert (args.optimizer, args.batch_size, args.hidden) == ("adam", 32, [256, 128])  # nn.train's defaults
+    rng = np.random.default_rng(0)
+    params = make_params((4, 3, 2), np.float64)
+    tensors = [ag.Tensor(p.copy(), requires_grad=True) for p in params]
+    optimizer = nn.optim.Adam(tensors, lr=0.01, weight_decay=0.1)
+    args.lr, args.weight_decay = 0.01, 0.1
+    loop = train_loop.HandWrittenAdamLoop(params, args, 2)
+    for _ in range(3):
+        grads = [rng.standard_normal(p.shape) for p in params]
+        for t, g in zip(tensors, grads):
+            t.grad = g.copy()
+        optimizer.step()
+        loop.adam_step(grads)
+    for t, p in zip(tensors, loop.network.params):
+        assert relative_error(p, t.data) < 1e-12
+    from nn.train import load_data
+    splits = load_data("digits", 0)
+    assert train_loop.check_gradients(train_loop.train_defaults(), splits) < 1e-6
 
 
 def test_depth_worker_reports_micrograds_recursion_error():
@@ -199,20 +347,26 @@ def test_parse_accuracy_reads_fractions_and_percentages():
 
 
 def test_targets_judge_ratios_and_show_failures():
+    def row(case, engine, ratio):
+        return {"workload": "a", "case": case, "engine": engine, "status": "ok", "ratio": ratio,
+                "ratio_spread": (ratio - 0.02, ratio + 0.01), "ratio_to": "hand-written", "value": 500.0,
+                "check": 1e-7}
     rows = [
-        {"workload": "a", "case": "784-256-128-10 float32 b128", "engine": "autograd_core", "status": "ok",
-         "ratio": 0.96, "ratio_to": "hand-written", "value": 500.0, "check": 1e-7},
-        {"workload": "a", "case": "784-256-128-10 float64 b128", "engine": "autograd_core", "status": "ok",
-         "ratio": 0.90, "ratio_to": "hand-written", "value": 300.0, "check": 1e-16},
+        row("784-256-128-10 float32 b128", "autograd_core.nn", 0.92),
+        row("784-256-128-10 float64 b128", "autograd_core.nn", 0.85),
+        row("784-256-128-10 float32 b128", "autograd_core", 0.80),
+        row("784-256-128-10 float32 b128", "torch", 0.88),
         {"workload": "b", "case": "chain", "engine": "autograd_core", "status": "FAIL", "detail": "FAIL: wrong"},
     ]
-    verdicts = {v["target"].split(":")[0]: v["verdict"] for v in report.targets(rows)}
-    assert verdicts["(a) 784-256-128-10 float32"] == "met"
-    assert verdicts["(a) 784-256-128-10 float64"] == "missed"
-    assert verdicts["(a) 64-32-10"] == "not run"
-    assert verdicts["(b) per-op overhead <= 3 µs"] == "FAIL"
+    verdicts = {v["target"].split(":")[0]: v for v in report.targets(rows)}
+    assert verdicts["(a) nn API eager, 784-256-128-10 float32"]["verdict"] == "met"
+    assert verdicts["(a) nn API eager, 784-256-128-10 float32"]["measured"] == "0.92x (0.90-0.93)"
+    assert verdicts["(a) nn API eager, 784-256-128-10 float64"]["verdict"] == "missed"
+    assert verdicts["(a) nn API eager, 64-32-10"]["verdict"] == "not run"
+    assert verdicts["(a) eager Tensor ops, 784-256-128-10 float32"]["verdict"] == "missed"  # 0.80 < torch's 0.88
+    assert verdicts["(b) per-op overhead <= 2x hand-written (ratio >= 0.5)"]["verdict"] == "FAIL"
     text = "\n".join(report.table(rows))
-    assert "0.96x hand-written" in text and "FAIL: wrong" in text
+    assert "0.92x hand-written (0.90-0.93)" in text and "FAIL: wrong" in text
 
 
 def test_write_json_is_atomic_and_readable(tmp_path):
@@ -226,6 +380,9 @@ def test_cli_rejects_an_unknown_workload(capsys):
         run.parse_args(["--only", "a,z"])
     assert "unknown workload" in capsys.readouterr().err
     assert run.parse_args(["--only", "b,c", "--quick"]).only == ["b", "c"]
+    with pytest.raises(SystemExit):
+        run.parse_args(["--clock", "sundial"])
+    assert "invalid choice: 'sundial'" in capsys.readouterr().err
 
 
 def test_cs231n_neuron_expression_has_eight_gates_in_our_engine():
@@ -251,3 +408,24 @@ def test_versus_imports_a_second_checkout_under_its_own_name_and_times_in_cpu_ti
     assert all(len(v) == 3 for v in samples.values())
     assert sorted(samples["busy"])[1] > sorted(samples["idle"])[1]  # CPU time tells them apart
     assert versus.spread([4.0, 1.0, 3.0, 2.0]) == "2.500 [IQR 2.000-4.000]"
+
+
+def test_markdown_tables_come_from_the_recorded_rows(tmp_path, capsys):
+    from benchmarks import tables
+    rows = [{"workload": "a", "case": "tiny", "engine": engine, "status": "ok", "value": value, "ratio": ratio,
+             "ratio_spread": spread, "ratio_to": "hand-written"}
+            for engine, value, ratio, spread in (("hand-written", 100.0, 1.0, (1.0, 1.0)),
+                                                 ("autograd_core.nn", 92.0, 0.92, (0.9, 0.93)))]
+    rows.append({"workload": "a", "case": "tiny", "engine": "jax.jit", "status": "missing", "detail": "missing: jax"})
+    environment_info = {"cpu": "cpu", "cores": 2, "python": "3.11", "numpy": {"version": "2", "blas": "b"},
+                        "engine_revision": "abc"}
+    document = {"rows": rows, "environment": environment_info, "settings": {"rounds": 7, "clock": "cpu"},
+                "command": "python -m benchmarks.run", "date": "today", "duration_s": 1.0,
+                "targets": report.targets(rows)}
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps(document))
+    assert tables.main([str(path)]) == 0
+    text = capsys.readouterr().out
+    assert "| tiny | 100 1.00× (1.00-1.00) | 92 0.92× (0.90-0.93) | missing |".replace("-", tables.EN_DASH) in text
+    assert "clock cpu, 7 interleaved rounds" in text
+    assert tables.main([str(tmp_path / "absent.json")]) == 1 and "cannot read" in capsys.readouterr().err
