@@ -12,10 +12,25 @@ the engine differentiates them. The names follow PyTorch, so habits carry over.
 >>> nn.save(model, "moons.npz")
 'moons.npz'
 """
+
 from . import data, datasets, functional, init, optim, search, tables, utils
 from .history import History
-from .layers import (GELU, MLP, Dropout, Embedding, Flatten, Identity, LeakyReLU, Linear, LogSoftmax, ReLU,
-                     Sequential, Sigmoid, Softmax, Tanh)
+from .layers import (
+    GELU,
+    MLP,
+    Dropout,
+    Embedding,
+    Flatten,
+    Identity,
+    LeakyReLU,
+    Linear,
+    LogSoftmax,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    Softmax,
+    Tanh,
+)
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module
 from .normalization import BatchNorm1d, LayerNorm
@@ -24,9 +39,45 @@ from .serialization import load, read_info, save
 from .training import evaluate, fit
 
 __all__ = [
-    "Module", "Linear", "Sequential", "ReLU", "Sigmoid", "Tanh", "Identity", "MLP",
-    "LeakyReLU", "GELU", "Softmax", "LogSoftmax", "Flatten", "Dropout", "Embedding", "BatchNorm1d", "LayerNorm",
-    "MSELoss", "L1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
-    "init", "functional", "optim", "datasets", "utils", "data", "tables", "search",
-    "fit", "evaluate", "grid_search", "random_search", "GridSearchResult", "History", "save", "load", "read_info",
+    "Module",
+    "Linear",
+    "Sequential",
+    "ReLU",
+    "Sigmoid",
+    "Tanh",
+    "Identity",
+    "MLP",
+    "LeakyReLU",
+    "GELU",
+    "Softmax",
+    "LogSoftmax",
+    "Flatten",
+    "Dropout",
+    "Embedding",
+    "BatchNorm1d",
+    "LayerNorm",
+    "MSELoss",
+    "L1Loss",
+    "HuberLoss",
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "CrossEntropyLoss",
+    "NLLLoss",
+    "init",
+    "functional",
+    "optim",
+    "datasets",
+    "utils",
+    "data",
+    "tables",
+    "search",
+    "fit",
+    "evaluate",
+    "grid_search",
+    "random_search",
+    "GridSearchResult",
+    "History",
+    "save",
+    "load",
+    "read_info",
 ]

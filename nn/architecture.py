@@ -10,6 +10,7 @@ values only), next to its ``__init__``; a layer whose constructor takes no argum
 ``nn.save`` stores it inside the .npz beside the weights (never a pickle), so ``nn.load(path)``
 rebuilds the model and ``viz model`` draws the architecture that was saved.
 """
+
 import inspect
 
 from .module import Module
@@ -35,11 +36,16 @@ def config_of(module):
         return config()
     # Any argument, even one with a default, may have been given: only a constructor without
     # arguments (ReLU, Tanh, ...) can be described without a config().
-    parameters = [p for p in inspect.signature(type(module).__init__).parameters.values()
-                  if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    parameters = [
+        p
+        for p in inspect.signature(type(module).__init__).parameters.values()
+        if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
     if parameters:
-        raise TypeError(f"describe: {type(module).__name__} cannot describe itself (its constructor takes "
-                        f"{', '.join(p.name for p in parameters)}); give it a config() method returning them")
+        raise TypeError(
+            f"describe: {type(module).__name__} cannot describe itself (its constructor takes "
+            f"{', '.join(p.name for p in parameters)}); give it a config() method returning them"
+        )
     return {}
 
 
@@ -52,8 +58,10 @@ def describe(model):
     if not isinstance(model, Module):
         raise TypeError(f"describe: expected an nn.Module, got {type(model).__name__}")
     if type(model).__name__ not in layer_types() or layer_types()[type(model).__name__] is not type(model):
-        raise TypeError(f"describe: {type(model).__qualname__} is not an nn layer, so a file cannot rebuild it; "
-                        "save its weights with nn.save and load them with nn.load(model, path)")
+        raise TypeError(
+            f"describe: {type(model).__qualname__} is not an nn layer, so a file cannot rebuild it; "
+            "save its weights with nn.save and load them with nn.load(model, path)"
+        )
     if type(model).__name__ == "Sequential":
         return {"type": "Sequential", "modules": [describe(m) for m in model]}
     config = config_of(model)

@@ -10,6 +10,7 @@ from ``numpy.random.default_rng(seed)`` after k-1 earlier epochs, the same strea
 ...     for xb, yb in loader:
 ...         opt.zero_grad(); loss_fn(model(xb), yb).backward(); opt.step()
 """
+
 import numbers
 
 import numpy as np
@@ -35,8 +36,9 @@ class TensorDataset:
         lengths = [len(a) if a.ndim else None for a in self.arrays]
         if None in lengths or len(set(lengths)) != 1:
             shapes = ", ".join(str(a.shape) for a in self.arrays)
-            raise ValueError(f"TensorDataset: every array needs the same number of rows (first axis), "
-                             f"got shapes {shapes}")
+            raise ValueError(
+                f"TensorDataset: every array needs the same number of rows (first axis), got shapes {shapes}"
+            )
 
     def __len__(self):
         return len(self.arrays[0])
@@ -64,14 +66,15 @@ class DataLoader:
     """
 
     def __init__(self, dataset, batch_size=1, shuffle=False, seed=None, drop_last=False):
-        if isinstance(dataset, (tuple, list)) and dataset and all(
-                isinstance(a, (np.ndarray, Tensor)) for a in dataset):
+        if isinstance(dataset, (tuple, list)) and dataset and all(isinstance(a, (np.ndarray, Tensor)) for a in dataset):
             dataset = TensorDataset(*dataset)
         elif isinstance(dataset, (np.ndarray, Tensor)):
             dataset = TensorDataset(dataset)
         if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
-            raise TypeError(f"DataLoader: dataset must have len() and [index] (e.g. TensorDataset(X, y)) or be "
-                            f"a tuple of arrays (X, y), got {type(dataset).__name__}")
+            raise TypeError(
+                f"DataLoader: dataset must have len() and [index] (e.g. TensorDataset(X, y)) or be "
+                f"a tuple of arrays (X, y), got {type(dataset).__name__}"
+            )
         if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be a positive int, got {batch_size!r}")
         if len(dataset) == 0:
@@ -89,13 +92,13 @@ class DataLoader:
         ``nn.fit`` slices its arrays with it."""
         n = len(self.dataset)
         order = self.generator.permutation(n) if self.shuffle else np.arange(n)
-        return order[:len(self) * self.batch_size]
+        return order[: len(self) * self.batch_size]
 
     def __iter__(self):
         order = self.epoch_order()
         fast = isinstance(self.dataset, TensorDataset)
         for start in range(0, len(order), self.batch_size):
-            rows = order[start:start + self.batch_size]
+            rows = order[start : start + self.batch_size]
             if fast:
                 yield tuple(a[rows] for a in self.dataset.arrays)
             else:
@@ -109,8 +112,10 @@ class DataLoader:
     def load_state_dict(self, state_dict):
         """Restore ``state_dict()``; checked by numpy before anything changes."""
         if not isinstance(state_dict, dict) or set(state_dict) != {"generator"}:
-            raise ValueError(f"DataLoader.load_state_dict: expected the dict returned by state_dict() "
-                             f"(key 'generator'), got {state_dict!r:.80}")
+            raise ValueError(
+                f"DataLoader.load_state_dict: expected the dict returned by state_dict() "
+                f"(key 'generator'), got {state_dict!r:.80}"
+            )
         generator = np.random.default_rng()
         try:
             generator.bit_generator.state = state_dict["generator"]
@@ -119,8 +124,10 @@ class DataLoader:
         self.generator = generator
 
     def __repr__(self):
-        return (f"DataLoader({len(self.dataset)} rows, batch_size={self.batch_size}, shuffle={self.shuffle}, "
-                f"drop_last={self.drop_last})")
+        return (
+            f"DataLoader({len(self.dataset)} rows, batch_size={self.batch_size}, shuffle={self.shuffle}, "
+            f"drop_last={self.drop_last})"
+        )
 
 
 __all__ = ["TensorDataset", "DataLoader"]

@@ -3,6 +3,7 @@
 Features come back as float64 arrays of shape (N, D) and class labels as int64 arrays
 of shape (N,), ready for ``nn.fit`` with ``F.cross_entropy``.
 """
+
 import gzip
 import math
 import numbers
@@ -11,7 +12,6 @@ import stat
 import zlib
 
 import numpy as np
-
 
 _DIGITS = os.path.join(os.path.dirname(__file__), "bundled", "digits.csv.gz")  # origin and licence: bundled/README.md
 
@@ -87,11 +87,14 @@ def train_test_split(X, y, test_size=0.2, seed=0, stratify=False):
     elif isinstance(test_size, numbers.Real) and 0 < test_size < 1:
         n_test = int(np.ceil(test_size * n))
     else:
-        raise ValueError(f"train_test_split: test_size must be a fraction in (0, 1) or a number of rows, "
-                         f"got {test_size!r}")
+        raise ValueError(
+            f"train_test_split: test_size must be a fraction in (0, 1) or a number of rows, got {test_size!r}"
+        )
     if not 0 < n_test < n:
-        raise ValueError(f"train_test_split: test_size={test_size!r} gives {n_test} test rows out of {n}; "
-                         "both parts must be non-empty")
+        raise ValueError(
+            f"train_test_split: test_size={test_size!r} gives {n_test} test rows out of {n}; "
+            "both parts must be non-empty"
+        )
     rng = _generator(seed)
     if stratify:
         if y.ndim != 1:
@@ -100,7 +103,7 @@ def train_test_split(X, y, test_size=0.2, seed=0, stratify=False):
         # Each class's exact share is counts * n_test / n test rows: round the shares down, then give the
         # rows still missing to the largest remainders, so the parts add up to exactly n_test.
         per_class, remainders = np.divmod(counts * n_test, n)
-        per_class[np.argsort(-remainders, kind="stable")[:n_test - per_class.sum()]] += 1
+        per_class[np.argsort(-remainders, kind="stable")[: n_test - per_class.sum()]] += 1
         test_parts = []
         for label, k in zip(labels, per_class):
             members = rng.permutation(np.flatnonzero(y == label))
@@ -143,8 +146,9 @@ class Standardizer:
             raise RuntimeError("Standardizer.transform: call fit(X_train) first")
         X = _float_matrix("Standardizer.transform", X)
         if X.shape[1] != self.mean.shape[0]:
-            raise ValueError(f"Standardizer.transform: X has {X.shape[1]} columns, the scaler was fit on "
-                             f"{self.mean.shape[0]}")
+            raise ValueError(
+                f"Standardizer.transform: X has {X.shape[1]} columns, the scaler was fit on {self.mean.shape[0]}"
+            )
         return (X - self.mean) / self.std
 
 
@@ -201,12 +205,13 @@ def _read_idx(f, path, compressed, file_size):
     """The array in the open IDX stream ``f``, its declared size checked against ``file_size`` first."""
     magic = f.read(4)
     if len(magic) < 4 or magic[0] != 0 or magic[1] != 0:
-        raise ValueError(f"load_idx: {path!r} is not an IDX file (it must start with two zero bytes, "
-                         f"got {magic!r})")
+        raise ValueError(f"load_idx: {path!r} is not an IDX file (it must start with two zero bytes, got {magic!r})")
     code, ndim = magic[2], magic[3]
     if code not in _IDX_DTYPES:
-        raise ValueError(f"load_idx: {path!r} has unknown dtype code 0x{code:02x}; "
-                         f"known codes: {', '.join(f'0x{c:02x}' for c in _IDX_DTYPES)}")
+        raise ValueError(
+            f"load_idx: {path!r} has unknown dtype code 0x{code:02x}; "
+            f"known codes: {', '.join(f'0x{c:02x}' for c in _IDX_DTYPES)}"
+        )
     lengths = f.read(4 * ndim)
     if ndim == 0 or len(lengths) < 4 * ndim:
         raise ValueError(f"load_idx: {path!r} is truncated or has {ndim} axes: the header is incomplete")
@@ -216,14 +221,18 @@ def _read_idx(f, path, compressed, file_size):
     expected = header + math.prod(shape) * dtype.itemsize  # Python ints: a corrupt header cannot overflow
 
     def wrong_size(actual):
-        return ValueError(f"load_idx: {path!r} has {actual} bytes but its header (shape {shape}, "
-                          f"{dtype.name}) needs {expected}: the file is truncated or corrupt")
+        return ValueError(
+            f"load_idx: {path!r} has {actual} bytes but its header (shape {shape}, "
+            f"{dtype.name}) needs {expected}: the file is truncated or corrupt"
+        )
 
     if not compressed and file_size != expected:
         raise wrong_size(file_size)
     if compressed and expected > _DEFLATE_MAX_RATIO * file_size:
-        raise ValueError(f"load_idx: {path!r} declares {expected} bytes (shape {shape}, {dtype.name}), more than "
-                         f"a gzip file of {file_size} bytes can hold: the header is corrupt")
+        raise ValueError(
+            f"load_idx: {path!r} declares {expected} bytes (shape {shape}, {dtype.name}), more than "
+            f"a gzip file of {file_size} bytes can hold: the header is corrupt"
+        )
     data = bytearray()  # grows only as data arrives: a header declaring gigabytes costs nothing by itself
     while len(data) < expected - header:
         chunk = f.read(min(_IDX_CHUNK, expected - header - len(data)))
@@ -231,8 +240,10 @@ def _read_idx(f, path, compressed, file_size):
             raise wrong_size(header + len(data))
         data += chunk
     if f.read(1):
-        raise ValueError(f"load_idx: {path!r} holds more than the {expected} bytes its header (shape {shape}, "
-                         f"{dtype.name}) declares: the file is corrupt")
+        raise ValueError(
+            f"load_idx: {path!r} holds more than the {expected} bytes its header (shape {shape}, "
+            f"{dtype.name}) declares: the file is corrupt"
+        )
     return np.frombuffer(data, dtype).reshape(shape).astype(dtype.newbyteorder("="), copy=False)
 
 
@@ -256,12 +267,16 @@ def load_mnist(folder, kind="train"):
         arrays.append((found, load_idx(found)))
     (images_path, images), (labels_path, labels) = arrays
     if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
-        raise ValueError(f"load_mnist: {images_path!r} has shape {images.shape} and {labels_path!r} has shape "
-                         f"{labels.shape}; expected (N, rows, cols) images and N labels")
+        raise ValueError(
+            f"load_mnist: {images_path!r} has shape {images.shape} and {labels_path!r} has shape "
+            f"{labels.shape}; expected (N, rows, cols) images and N labels"
+        )
     if labels.dtype.kind == "f" and not (np.isfinite(labels).all() and (labels == np.round(labels)).all()):
         bad = labels[~(np.isfinite(labels) & (labels == np.round(labels)))]
-        raise ValueError(f"load_mnist: labels in {labels_path!r} must be whole numbers 0..9, found "
-                         f"{bad.size} that are not (e.g. {bad[0]}); the file is not a label file")
+        raise ValueError(
+            f"load_mnist: labels in {labels_path!r} must be whole numbers 0..9, found "
+            f"{bad.size} that are not (e.g. {bad[0]}); the file is not a label file"
+        )
     if labels.size and (labels.min() < 0 or labels.max() > 9):
         raise ValueError(f"load_mnist: labels in {labels_path!r} must be 0..9, found {labels.min()}..{labels.max()}")
     X = images.reshape(len(images), -1).astype(np.float64) / 255.0

@@ -1,4 +1,5 @@
 """Measuring a model without training it: ``nn.evaluate`` (loss and accuracy) and the share of dead ReLU units."""
+
 import numpy as np
 
 import autograd_core as ag
@@ -8,7 +9,7 @@ from . import functional as F
 from .fit_checks import check_data
 from .layers import ReLU
 
-EVAL_CHUNK = 4096       # rows per forward pass when evaluating (bounds memory, not results)
+EVAL_CHUNK = 4096  # rows per forward pass when evaluating (bounds memory, not results)
 
 
 def evaluate(model, loss_fn, X, y, accuracy="auto"):
@@ -30,7 +31,7 @@ def evaluate(model, loss_fn, X, y, accuracy="auto"):
     try:
         with ag.no_grad():
             for start in range(0, len(X), EVAL_CHUNK):
-                xb, yb = X[start:start + EVAL_CHUNK], y[start:start + EVAL_CHUNK]
+                xb, yb = X[start : start + EVAL_CHUNK], y[start : start + EVAL_CHUNK]
                 output = model(Tensor(xb))
                 if accuracy == "auto" and measure is None:
                     measure = accuracy_rule("auto", loss_fn, y, output.shape) or False

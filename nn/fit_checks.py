@@ -1,5 +1,6 @@
 """Checks ``nn.fit`` makes: the data before training (shapes, labels, NaN), and every step's loss and
 gradients before the optimizer may use them, so a NaN never reaches the weights."""
+
 import math
 import numbers
 
@@ -28,13 +29,17 @@ def check_data(x_name, y_name, X, y, dtype):
     if X.ndim == 0 or len(X) == 0:
         raise ValueError(f"fit: {x_name} must have at least one row, got shape {X.shape}")
     if y.ndim == 0 or len(y) != len(X):
-        raise ValueError(f"fit: {x_name} has {len(X)} rows but {y_name} has "
-                         f"{len(y) if y.ndim else 'no'} (shape {y.shape}); they must have one row per example")
+        raise ValueError(
+            f"fit: {x_name} has {len(X)} rows but {y_name} has "
+            f"{len(y) if y.ndim else 'no'} (shape {y.shape}); they must have one row per example"
+        )
     for name, array in ((x_name, X), (y_name, y)):
         if array.dtype.kind == "f" and not np.isfinite(array).all():
             bad = np.argwhere(~np.isfinite(array))
-            raise ValueError(f"fit: {name} contains {len(bad)} NaN/Inf values (the first at index "
-                             f"{tuple(int(i) for i in bad[0])}); remove or impute them before training")
+            raise ValueError(
+                f"fit: {name} contains {len(bad)} NaN/Inf values (the first at index "
+                f"{tuple(int(i) for i in bad[0])}); remove or impute them before training"
+            )
     return X.astype(dtype, copy=False), y
 
 
@@ -57,11 +62,15 @@ def probe(model, loss_fn, X, y, x_name, y_name):
         with ag.no_grad():
             loss = loss_fn(output, y[:2])
     except (ValueError, TypeError, IndexError) as error:
-        raise ValueError(f"fit: loss_fn rejects the model's output (shape {output.shape}) against "
-                         f"{y_name} (shape {y[:2].shape} for two rows): {error}") from error
+        raise ValueError(
+            f"fit: loss_fn rejects the model's output (shape {output.shape}) against "
+            f"{y_name} (shape {y[:2].shape} for two rows): {error}"
+        ) from error
     if not isinstance(loss, Tensor) or loss.size != 1:
-        raise ValueError(f"fit: loss_fn must return a one-element Tensor, got "
-                         f"{getattr(loss, 'shape', type(loss).__name__)}; use reduction='mean'")
+        raise ValueError(
+            f"fit: loss_fn must return a one-element Tensor, got "
+            f"{getattr(loss, 'shape', type(loss).__name__)}; use reduction='mean'"
+        )
     return output.shape
 
 
@@ -69,11 +78,16 @@ def _fail(message, history, restores_best):
     """Raise the NaN/Inf error; ``restores_best``: early stopping has a best epoch to go back to
     (not yet during the first epoch, when the last good step's weights are what is left)."""
     history.stopped_reason = "error: " + message
-    kept = ("the best epoch's weights are restored (early_stopping)" if restores_best
-            else "the weights of the last good step are kept")
-    error = FloatingPointError(f"fit: {message}; training stopped before this step's update and {kept}. "
-                               "Try a lower learning rate, check the data, or find the op with "
-                               "autograd_core.detect_anomaly()")
+    kept = (
+        "the best epoch's weights are restored (early_stopping)"
+        if restores_best
+        else "the weights of the last good step are kept"
+    )
+    error = FloatingPointError(
+        f"fit: {message}; training stopped before this step's update and {kept}. "
+        "Try a lower learning rate, check the data, or find the op with "
+        "autograd_core.detect_anomaly()"
+    )
     error.history = history
     raise error
 
@@ -92,8 +106,10 @@ def parameters_to_check(model, optimizer):
     known = {id(p) for _, p in named}
     held = list(getattr(optimizer, "params", []))
     if named and held and not any(id(p) in known for p in held):
-        raise ValueError("fit: the optimizer holds none of the model's parameters (was it built for another "
-                         "model?); create it with e.g. nn.optim.Adam(model.parameters())")
+        raise ValueError(
+            "fit: the optimizer holds none of the model's parameters (was it built for another "
+            "model?); create it with e.g. nn.optim.Adam(model.parameters())"
+        )
     extra = [(p.label or f"optimizer parameter {i}", p) for i, p in enumerate(held) if id(p) not in known]
     return named + extra
 

@@ -8,6 +8,7 @@ N x N loss (the classic silent bug).
 Why softmax + cross-entropy are good friends: d/dz of -log softmax(z)[l] is
 softmax(z) - e_l = y_hat - e_l, the delta rule's output error.
 """
+
 import numpy as np
 
 import autograd_core as ag
@@ -31,8 +32,10 @@ def _same_shape(function, input, target):
         hint = ""
         if input.size == target.size:
             hint = f"; reshape one of them (e.g. target.reshape({input.shape}))"
-        raise ValueError(f"{function}: input has shape {input.shape} but target has shape {target.shape}; "
-                         f"they must be equal (broadcasting them would silently compare every pair){hint}")
+        raise ValueError(
+            f"{function}: input has shape {input.shape} but target has shape {target.shape}; "
+            f"they must be equal (broadcasting them would silently compare every pair){hint}"
+        )
 
 
 def _reduce(function, loss, reduction):
@@ -91,10 +94,16 @@ def binary_cross_entropy(input, target, reduction="mean"):
         bad = (values < 0) | (values > 1) if name == "input" else ~((values >= 0) & (values <= 1))
         if bad.any():
             index = tuple(int(i) for i in np.argwhere(bad)[0])
-            raise ValueError(f"binary_cross_entropy: every {name} value must be in [0, 1], found "
-                             f"{values[index].item()} at index {index}"
-                             + ("; the input must be probabilities: apply sigmoid first, or use "
-                                "binary_cross_entropy_with_logits on raw scores" if name == "input" else ""))
+            raise ValueError(
+                f"binary_cross_entropy: every {name} value must be in [0, 1], found "
+                f"{values[index].item()} at index {index}"
+                + (
+                    "; the input must be probabilities: apply sigmoid first, or use "
+                    "binary_cross_entropy_with_logits on raw scores"
+                    if name == "input"
+                    else ""
+                )
+            )
     # max(p, e^-100) before the log gives max(log p, -100) and a zero (not NaN) gradient at p = 0.
     log_p = input.maximum(_LOG_FLOOR).log()
     log_not_p = (1 - input).maximum(_LOG_FLOOR).log()
@@ -118,9 +127,11 @@ def binary_cross_entropy_with_logits(input, target, reduction="mean"):
     bad = ~np.isfinite(target.data)  # a broken label, not a diverged model: refuse it as binary_cross_entropy does
     if bad.any():
         index = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise ValueError(f"binary_cross_entropy_with_logits: every target value must be finite, found "
-                         f"{target.data[index].item()} at index {index}; targets are probabilities (0 or 1 "
-                         "for hard labels)")
+        raise ValueError(
+            f"binary_cross_entropy_with_logits: every target value must be finite, found "
+            f"{target.data[index].item()} at index {index}; targets are probabilities (0 or 1 "
+            "for hard labels)"
+        )
     loss = input.relu() - input * target + (1 + (-input.abs()).exp()).log()
     return _reduce("binary_cross_entropy_with_logits", loss, reduction)
 
@@ -141,8 +152,10 @@ def cross_entropy(input, target, reduction="mean", weight=None, ignore_index=-10
     _check_reduction("cross_entropy", reduction)
     input = _as_input("cross_entropy", input)
     if input.ndim != 2:
-        raise ValueError(f"cross_entropy: input must be logits of shape (N, K), got shape {input.shape}; "
-                         "for a single example use input.reshape(1, K)")
+        raise ValueError(
+            f"cross_entropy: input must be logits of shape (N, K), got shape {input.shape}; "
+            "for a single example use input.reshape(1, K)"
+        )
     n, k = input.shape
     log_probs = input.log_softmax(axis=1)
     if not (isinstance(label_smoothing, (int, float)) and 0 <= label_smoothing <= 1):
@@ -151,8 +164,10 @@ def cross_entropy(input, target, reduction="mean", weight=None, ignore_index=-10
     if np.asarray(target).dtype.kind == "f":
         target = _target_like("cross_entropy", target, input)
         if target.shape != input.shape:
-            raise ValueError(f"cross_entropy: probability targets must have the logits' shape {input.shape}, "
-                             f"got {target.shape}; class indices must be an integer array of shape ({n},)")
+            raise ValueError(
+                f"cross_entropy: probability targets must have the logits' shape {input.shape}, "
+                f"got {target.shape}; class indices must be an integer array of shape ({n},)"
+            )
         if label_smoothing:
             target = target * (1 - label_smoothing) + label_smoothing / k
         terms = target * log_probs if weight is None else target * log_probs * weight
@@ -183,8 +198,10 @@ def _class_weights(function, weight, k, dtype):
         return None
     weight = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
     if weight.shape != (k,) or weight.dtype.kind not in "fiu" or not np.isfinite(weight).all():
-        raise ValueError(f"{function}: weight must hold one finite number per class, shape ({k},), "
-                         f"got shape {weight.shape} and dtype {weight.dtype}")
+        raise ValueError(
+            f"{function}: weight must hold one finite number per class, shape ({k},), "
+            f"got shape {weight.shape} and dtype {weight.dtype}"
+        )
     return weight.astype(dtype)
 
 
@@ -242,17 +259,22 @@ def class_indices(function, target, n, k):
     ``class_indices("my_loss", y, len(y), 10)``."""
     labels = np.asarray(target.data if isinstance(target, Tensor) else target)
     if labels.dtype.kind not in "iu":
-        raise TypeError(f"{function}: class indices must be integers, got dtype {labels.dtype}; "
-                        f"convert with y.astype(np.int64), or give probabilities of shape ({n}, {k})")
+        raise TypeError(
+            f"{function}: class indices must be integers, got dtype {labels.dtype}; "
+            f"convert with y.astype(np.int64), or give probabilities of shape ({n}, {k})"
+        )
     if labels.shape != (n,):
-        raise ValueError(f"{function}: class indices must have shape ({n},) to match the logits' "
-                         f"{n} rows, got shape {labels.shape}"
-                         + ("; flatten them with y.reshape(-1)" if labels.size == n else ""))
+        raise ValueError(
+            f"{function}: class indices must have shape ({n},) to match the logits' "
+            f"{n} rows, got shape {labels.shape}" + ("; flatten them with y.reshape(-1)" if labels.size == n else "")
+        )
     bad = (labels < 0) | (labels >= k)
     if bad.any():
         first = int(np.argmax(bad))
-        raise ValueError(f"{function}: labels must be in 0..{k - 1} for K={k} classes; found min "
-                         f"{labels.min()}, max {labels.max()}, first bad label {labels[first]} at index {first}")
+        raise ValueError(
+            f"{function}: labels must be in 0..{k - 1} for K={k} classes; found min "
+            f"{labels.min()}, max {labels.max()}, first bad label {labels[first]} at index {first}"
+        )
     return labels.astype(np.int64, copy=False)
 
 
@@ -264,8 +286,10 @@ def _parameter_list(function, params):
         params = params.parameters()
     params = list(params)
     if not params or not all(isinstance(p, Tensor) for p in params):
-        raise TypeError(f"{function}: expected a non-empty iterable of Tensors (e.g. model.parameters()), "
-                        f"got {[type(p).__name__ for p in params] or 'nothing'}")
+        raise TypeError(
+            f"{function}: expected a non-empty iterable of Tensors (e.g. model.parameters()), "
+            f"got {[type(p).__name__ for p in params] or 'nothing'}"
+        )
     return params
 
 
@@ -328,6 +352,20 @@ def tanh(input):
     return ag.tanh(input)
 
 
-__all__ = ["mse_loss", "l1_loss", "huber_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-           "cross_entropy", "nll_loss",
-           "class_indices", "l1_penalty", "l2_penalty", "softmax", "log_softmax", "relu", "sigmoid", "tanh"]
+__all__ = [
+    "mse_loss",
+    "l1_loss",
+    "huber_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "nll_loss",
+    "class_indices",
+    "l1_penalty",
+    "l2_penalty",
+    "softmax",
+    "log_softmax",
+    "relu",
+    "sigmoid",
+    "tanh",
+]

@@ -1,4 +1,5 @@
 """``History``: what ``nn.fit`` measured, one entry per epoch, serialisable to JSON."""
+
 import json
 import math
 
@@ -59,8 +60,10 @@ class History:
     def from_dict(cls, data):
         """Rebuild a History from ``to_dict()``'s output: ``History.from_dict(json.load(f))``."""
         if not isinstance(data, dict) or "train_loss" not in data:
-            raise ValueError("History.from_dict: expected a dict with at least 'train_loss' "
-                             f"(as written by History.to_dict), got {type(data).__name__}")
+            raise ValueError(
+                "History.from_dict: expected a dict with at least 'train_loss' "
+                f"(as written by History.to_dict), got {type(data).__name__}"
+            )
         history = cls()
         for name in PER_EPOCH:
             values = data.get(name, [])

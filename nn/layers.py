@@ -4,6 +4,7 @@
 No layer has a backward of its own: ``Linear`` is ``x @ W.T + b``, and the engine
 differentiates that (giving the delta rule's dL/dW = delta^T h and dL/db = sum(delta)).
 """
+
 import math
 import numbers
 
@@ -49,8 +50,7 @@ class Linear(Module):
     (5, 2)
     """
 
-    def __init__(self, in_features, out_features, bias=True, init="xavier_uniform", seed=None,
-                 dtype=np.float64):
+    def __init__(self, in_features, out_features, bias=True, init="xavier_uniform", seed=None, dtype=np.float64):
         super().__init__()
         self.in_features = _positive_int("Linear", "in_features", in_features)
         self.out_features = _positive_int("Linear", "out_features", out_features)
@@ -59,8 +59,10 @@ class Linear(Module):
             raise TypeError(f"Linear: dtype must be floating-point (float64 or float32), got {dtype}")
         initialise = _WEIGHT_INITS.get(init) if isinstance(init, str) else init
         if not callable(initialise):
-            raise ValueError(f"Linear: unknown init {init!r}; choose one of {sorted(_WEIGHT_INITS)} "
-                             "or pass a function f(weight, generator)")
+            raise ValueError(
+                f"Linear: unknown init {init!r}; choose one of {sorted(_WEIGHT_INITS)} "
+                "or pass a function f(weight, generator)"
+            )
         self.weight = Tensor(np.zeros((self.out_features, self.in_features), dtype), requires_grad=True)
         initialise(self.weight, nn_init.as_generator(seed))
         self.bias = Tensor(np.zeros(self.out_features, dtype), requires_grad=True) if bias else None
@@ -68,9 +70,11 @@ class Linear(Module):
     def forward(self, x):
         x = ag.as_tensor(x)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
-            raise ValueError(f"Linear(in_features={self.in_features}, out_features={self.out_features}): input "
-                             f"of shape {x.shape} has {x.shape[-1] if x.ndim else 'no'} features in its last "
-                             f"axis, expected {self.in_features}; give an input of shape (N, {self.in_features})")
+            raise ValueError(
+                f"Linear(in_features={self.in_features}, out_features={self.out_features}): input "
+                f"of shape {x.shape} has {x.shape[-1] if x.ndim else 'no'} features in its last "
+                f"axis, expected {self.in_features}; give an input of shape (N, {self.in_features})"
+            )
         out = x @ self.weight.T
         return out if self.bias is None else out + self.bias
 
@@ -79,8 +83,12 @@ class Linear(Module):
 
     def config(self):
         """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
-        return {"in_features": self.in_features, "out_features": self.out_features,
-                "bias": self.bias is not None, "dtype": self.weight.dtype.name}
+        return {
+            "in_features": self.in_features,
+            "out_features": self.out_features,
+            "bias": self.bias is not None,
+            "dtype": self.weight.dtype.name,
+        }
 
 
 class ReLU(Module):
@@ -137,8 +145,18 @@ class LeakyReLU(Module):
 
 # Numerical Recipes' erfc (Chebyshev fit of erfc(z) e^{z^2}, fractional error < 1.2e-7 for every z):
 # composed here because the engine has no erf primitive.
-_ERFC_COEFFICIENTS = (-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807,
-                      -1.13520398, 1.48851587, -0.82215223, 0.17087277)
+_ERFC_COEFFICIENTS = (
+    -1.26551223,
+    1.00002368,
+    0.37409196,
+    0.09678418,
+    -0.18628806,
+    0.27886807,
+    -1.13520398,
+    1.48851587,
+    -0.82215223,
+    0.17087277,
+)
 
 
 def erfc(x):
@@ -230,10 +248,12 @@ class Flatten(Module):
         x = ag.as_tensor(x)
         start, end = self.start_dim % max(x.ndim, 1), self.end_dim % max(x.ndim, 1)
         if x.ndim == 0 or start > end:
-            raise ValueError(f"Flatten(start_dim={self.start_dim}, end_dim={self.end_dim}): cannot flatten an "
-                             f"input of shape {x.shape}")
-        merged = int(np.prod(x.shape[start:end + 1]))
-        return x.reshape(x.shape[:start] + (merged,) + x.shape[end + 1:])
+            raise ValueError(
+                f"Flatten(start_dim={self.start_dim}, end_dim={self.end_dim}): cannot flatten an "
+                f"input of shape {x.shape}"
+            )
+        merged = int(np.prod(x.shape[start : end + 1]))
+        return x.reshape(x.shape[:start] + (merged,) + x.shape[end + 1 :])
 
     def extra_repr(self):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
@@ -292,17 +312,23 @@ class Embedding(Module):
 
     def config(self):
         """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
-        return {"num_embeddings": self.num_embeddings, "embedding_dim": self.embedding_dim,
-                "dtype": self.weight.dtype.name}
+        return {
+            "num_embeddings": self.num_embeddings,
+            "embedding_dim": self.embedding_dim,
+            "dtype": self.weight.dtype.name,
+        }
 
     def forward(self, indices):
         indices = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
         if indices.dtype.kind not in "iu":
-            raise TypeError(f"Embedding: indices must be integers, got dtype {indices.dtype}; "
-                            "convert with idx.astype(np.int64)")
+            raise TypeError(
+                f"Embedding: indices must be integers, got dtype {indices.dtype}; convert with idx.astype(np.int64)"
+            )
         if indices.size and (indices.min() < 0 or indices.max() >= self.num_embeddings):
-            raise ValueError(f"Embedding({self.num_embeddings}, {self.embedding_dim}): indices must be in "
-                             f"0..{self.num_embeddings - 1}, got min {indices.min()}, max {indices.max()}")
+            raise ValueError(
+                f"Embedding({self.num_embeddings}, {self.embedding_dim}): indices must be in "
+                f"0..{self.num_embeddings - 1}, got min {indices.min()}, max {indices.max()}"
+            )
         return self.weight[indices]
 
     def extra_repr(self):
@@ -325,8 +351,10 @@ class Sequential(Module):
     def append(self, module):
         """Add ``module`` at the end; returns self: ``model.append(nn.ReLU())``."""
         if not isinstance(module, Module):
-            raise TypeError(f"Sequential: every item must be a Module, got {type(module).__name__} "
-                            f"at position {len(self)}; wrap functions in a Module subclass")
+            raise TypeError(
+                f"Sequential: every item must be a Module, got {type(module).__name__} "
+                f"at position {len(self)}; wrap functions in a Module subclass"
+            )
         self.add_module(str(len(self)), module)
         return self
 
@@ -353,8 +381,12 @@ class Sequential(Module):
 
 _ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh, "identity": Identity}
 # The initialisation that keeps signal variance steady through each activation.
-_INIT_FOR = {"relu": "kaiming_uniform", "tanh": "xavier_uniform_tanh", "sigmoid": "xavier_uniform",
-             "identity": "xavier_uniform"}
+_INIT_FOR = {
+    "relu": "kaiming_uniform",
+    "tanh": "xavier_uniform_tanh",
+    "sigmoid": "xavier_uniform",
+    "identity": "xavier_uniform",
+}
 
 
 def _activation_name(owner, activation, allow_none):
@@ -362,8 +394,10 @@ def _activation_name(owner, activation, allow_none):
         return None
     if isinstance(activation, str) and activation.lower() in _ACTIVATIONS:
         return activation.lower()
-    raise ValueError(f"{owner}: unknown activation {activation!r}; choose one of {sorted(_ACTIVATIONS)}"
-                     + (" or None" if allow_none else ""))
+    raise ValueError(
+        f"{owner}: unknown activation {activation!r}; choose one of {sorted(_ACTIVATIONS)}"
+        + (" or None" if allow_none else "")
+    )
 
 
 class MLP(Module):
@@ -383,8 +417,7 @@ class MLP(Module):
     )
     """
 
-    def __init__(self, sizes, activation="relu", output_activation=None, bias=True, seed=None,
-                 dtype=np.float64):
+    def __init__(self, sizes, activation="relu", output_activation=None, bias=True, seed=None, dtype=np.float64):
         super().__init__()
         if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or len(sizes) < 2:
             raise ValueError(f"MLP: sizes must be a list [in, hidden..., out] of at least 2 ints, got {sizes!r}")
@@ -410,6 +443,10 @@ class MLP(Module):
     def config(self):
         """The constructor's arguments (nn.architecture rebuilds the model from them)."""
         first = self.layers[0]
-        return {"sizes": list(self.sizes), "activation": self.activation,
-                "output_activation": self.output_activation, "bias": first.bias is not None,
-                "dtype": first.weight.dtype.name}
+        return {
+            "sizes": list(self.sizes),
+            "activation": self.activation,
+            "output_activation": self.output_activation,
+            "bias": first.bias is not None,
+            "dtype": first.weight.dtype.name,
+        }

@@ -7,6 +7,7 @@ and gradients equal torch.nn's (``tests/test_nn_losses.py``).
 >>> loss_fn = CrossEntropyLoss(label_smoothing=0.1)
 >>> loss = loss_fn(model(X), y); loss.backward()
 """
+
 import numpy as np
 
 from autograd_core import Tensor
@@ -101,8 +102,8 @@ class BCEWithLogitsLoss(_Loss):
             target = F._target_like("BCEWithLogitsLoss", target, input)
             F._same_shape("BCEWithLogitsLoss", input, target)
             softplus_of_minus_abs = (1 + (-input.abs()).exp()).log()
-            log_sigmoid = -((-input).relu() + softplus_of_minus_abs)        # log sigmoid(x), finite at +-1000
-            log_sigmoid_minus = -(input.relu() + softplus_of_minus_abs)     # log sigmoid(-x)
+            log_sigmoid = -((-input).relu() + softplus_of_minus_abs)  # log sigmoid(x), finite at +-1000
+            log_sigmoid_minus = -(input.relu() + softplus_of_minus_abs)  # log sigmoid(-x)
             positive = self.pos_weight.astype(input.dtype) * target
             loss = -(positive * log_sigmoid + (1 - target) * log_sigmoid_minus)
         return _weighted("BCEWithLogitsLoss", loss, self.weight, self.reduction)
@@ -125,8 +126,14 @@ class CrossEntropyLoss(_Loss):
         self.label_smoothing = float(label_smoothing)
 
     def forward(self, input, target):
-        return F.cross_entropy(input, target, reduction=self.reduction, weight=self.weight,
-                               ignore_index=self.ignore_index, label_smoothing=self.label_smoothing)
+        return F.cross_entropy(
+            input,
+            target,
+            reduction=self.reduction,
+            weight=self.weight,
+            ignore_index=self.ignore_index,
+            label_smoothing=self.label_smoothing,
+        )
 
 
 class NLLLoss(_Loss):
@@ -138,8 +145,7 @@ class NLLLoss(_Loss):
         self.weight, self.ignore_index = weight, int(ignore_index)
 
     def forward(self, input, target):
-        return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index,
-                          reduction=self.reduction)
+        return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index, reduction=self.reduction)
 
 
 __all__ = ["MSELoss", "L1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss"]

@@ -4,6 +4,7 @@ Plain JSON, never a pickle, validated field by field when read: the architecture
 (``nn.architecture.describe``), the preprocessing (a standardizer's mean and std), the
 task, the class and feature names, and the version of the library that wrote it.
 """
+
 import json
 
 import numpy as np
@@ -32,8 +33,15 @@ class ModelInfo:
     - ``library_version``: the autograd_core version that saved the file.
     """
 
-    def __init__(self, architecture=None, preprocessing=None, task=None, class_names=None, feature_names=None,
-                 library_version=None):
+    def __init__(
+        self,
+        architecture=None,
+        preprocessing=None,
+        task=None,
+        class_names=None,
+        feature_names=None,
+        library_version=None,
+    ):
         self.architecture, self.preprocessing, self.task = architecture, preprocessing, task
         self.class_names, self.feature_names, self.library_version = class_names, feature_names, library_version
 
@@ -46,27 +54,47 @@ class ModelInfo:
             architecture = describe(model)
         except TypeError:
             architecture = None  # custom layers: weights only, nn.load(model, path) still works
-        if preprocessing is not None and not (hasattr(preprocessing, "mean") and hasattr(preprocessing, "std")
-                                              and preprocessing.mean is not None):
-            raise TypeError("nn.save: preprocessing must be a fitted nn.datasets.Standardizer, got "
-                            f"{type(preprocessing).__name__}")
+        if preprocessing is not None and not (
+            hasattr(preprocessing, "mean") and hasattr(preprocessing, "std") and preprocessing.mean is not None
+        ):
+            raise TypeError(
+                f"nn.save: preprocessing must be a fitted nn.datasets.Standardizer, got {type(preprocessing).__name__}"
+            )
         if task is not None and task not in TASKS:
             raise ValueError(f"nn.save: task must be one of {TASKS}, got {task!r}")
         for name, names in (("class_names", class_names), ("feature_names", feature_names)):
             if names is not None and (isinstance(names, str) or not all(isinstance(n, str) for n in names)):
                 raise TypeError(f"nn.save: {name} must be a list of strings, got {names!r:.80}")
-        return cls(architecture, preprocessing, task, None if class_names is None else list(class_names),
-                   None if feature_names is None else list(feature_names), library_version())
+        return cls(
+            architecture,
+            preprocessing,
+            task,
+            None if class_names is None else list(class_names),
+            None if feature_names is None else list(feature_names),
+            library_version(),
+        )
 
     def to_json(self):
         scaler = self.preprocessing
-        return json.dumps({
-            "format": FORMAT, "format_version": 1, "library_version": self.library_version,
-            "architecture": self.architecture,
-            "preprocessing": None if scaler is None else {
-                "kind": "standardize", "mean": [float(v) for v in scaler.mean], "std": [float(v) for v in scaler.std]},
-            "task": self.task, "class_names": self.class_names, "feature_names": self.feature_names,
-        }, allow_nan=False)
+        return json.dumps(
+            {
+                "format": FORMAT,
+                "format_version": 1,
+                "library_version": self.library_version,
+                "architecture": self.architecture,
+                "preprocessing": None
+                if scaler is None
+                else {
+                    "kind": "standardize",
+                    "mean": [float(v) for v in scaler.mean],
+                    "std": [float(v) for v in scaler.std],
+                },
+                "task": self.task,
+                "class_names": self.class_names,
+                "feature_names": self.feature_names,
+            },
+            allow_nan=False,
+        )
 
     @classmethod
     def from_json(cls, text, where):
@@ -77,9 +105,14 @@ class ModelInfo:
             raise ValueError(f"{where}: its description is not valid JSON ({type(error).__name__})") from None
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise ValueError(f"{where}: its description is not an {FORMAT} record")
-        return cls(data.get("architecture"), _standardizer(data.get("preprocessing"), where), _task(data, where),
-                   _names(data, "class_names", where), _names(data, "feature_names", where),
-                   str(data.get("library_version")))
+        return cls(
+            data.get("architecture"),
+            _standardizer(data.get("preprocessing"), where),
+            _task(data, where),
+            _names(data, "class_names", where),
+            _names(data, "feature_names", where),
+            str(data.get("library_version")),
+        )
 
 
 def _task(data, where):
@@ -105,11 +138,13 @@ def _standardizer(record, where):
         mean, std = (np.array(record[k], dtype=np.float64) for k in ("mean", "std"))
     except (KeyError, TypeError, ValueError):
         raise ValueError(f"{where}: preprocessing must hold lists of numbers 'mean' and 'std'") from None
-    if mean.ndim != 1 or mean.shape != std.shape or not np.isfinite(mean).all() \
-            or not (np.isfinite(std).all() and (std > 0).all()):
+    if (
+        mean.ndim != 1
+        or mean.shape != std.shape
+        or not np.isfinite(mean).all()
+        or not (np.isfinite(std).all() and (std > 0).all())
+    ):
         raise ValueError(f"{where}: preprocessing needs equal-length finite 'mean' and positive 'std'")
     scaler = Standardizer()
     scaler.mean, scaler.std = mean, std
     return scaler
-
-

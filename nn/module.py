@@ -14,6 +14,7 @@ The outermost module enters no scope of its own: its own ops carry the caller's
 scope (``None`` at top level), and a scope is always the prefix of the labels of
 the parameters that module owns (``layers.0`` <-> ``layers.0.weight``).
 """
+
 from __future__ import annotations
 
 import threading
@@ -36,6 +37,7 @@ _calls = threading.local()  # the stack of modules whose forward is running, per
 class _TreeClock:
     """Counts changes to any module tree (a parameter or child added, replaced or removed), so an
     outermost call re-derives its parameters' labels only when something moved."""
+
     now = 0
 
     @classmethod
@@ -99,8 +101,10 @@ class Module:
     # ------------------------------------------------------------ registration
     def __setattr__(self, name: str, value: Any) -> None:
         if "_parameters" not in self.__dict__:
-            raise AttributeError(f"{type(self).__name__}: cannot assign '{name}' before Module.__init__() "
-                                 "ran; call super().__init__() first in your __init__")
+            raise AttributeError(
+                f"{type(self).__name__}: cannot assign '{name}' before Module.__init__() "
+                "ran; call super().__init__() first in your __init__"
+            )
         self._unregister(name)
         if name in self._buffers:
             self._buffers[name] = self._buffer_value(name, value)
@@ -296,13 +300,16 @@ class Module:
                 with np.errstate(over="ignore"):  # checked just below: 1e300 is no float32
                     converted = np.array(value, dtype=p.dtype, copy=True)
                 if not np.isfinite(converted).all():
-                    problems.append(f"'{name}': {int(np.size(value) - np.isfinite(converted).sum())} values "
-                                    f"overflow the parameter's dtype {p.dtype}")
+                    problems.append(
+                        f"'{name}': {int(np.size(value) - np.isfinite(converted).sum())} values "
+                        f"overflow the parameter's dtype {p.dtype}"
+                    )
                 else:
                     updates.append((p, converted))
         if problems:
-            raise ValueError(f"load_state_dict for {type(self).__name__}: nothing was changed because of "
-                             + "; ".join(problems))
+            raise ValueError(
+                f"load_state_dict for {type(self).__name__}: nothing was changed because of " + "; ".join(problems)
+            )
         for p, value in updates:
             if isinstance(p, Tensor):
                 p.data = value  # the setter marks the change (version)
@@ -312,8 +319,9 @@ class Module:
     # ------------------------------------------------------------ calling
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """The computation; every subclass defines it (``return self.layers(x)``)."""
-        raise NotImplementedError(f"{type(self).__name__} has no forward(); define forward(self, x) "
-                                  "in your Module subclass")
+        raise NotImplementedError(
+            f"{type(self).__name__} has no forward(); define forward(self, x) in your Module subclass"
+        )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         stack = _call_stack()

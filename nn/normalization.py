@@ -5,6 +5,7 @@ Both standardise x to x_hat = (x - mean) / sqrt(var + eps) and then scale and sh
 averages for evaluation); LayerNorm over each example's features. The engine derives
 their backward; tutorial 09 derives BatchNorm's by hand and checks the two agree.
 """
+
 import math
 import numbers
 
@@ -17,8 +18,13 @@ from .module import Module
 
 
 def _positive_number(owner, name, value, high=None):
-    if (isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value <= 0
-            or (high is not None and value > high)):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not math.isfinite(value)
+        or value <= 0
+        or (high is not None and value > high)
+    ):
         bound = f" and <= {high}" if high is not None else ""
         raise ValueError(f"{owner}: {name} must be a number > 0{bound}, got {value!r}")
     return float(value)
@@ -56,8 +62,7 @@ class BatchNorm1d(Module):
     >>> bn.running_mean                                                 # moved 10% towards 5
     """
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
-                 dtype=np.float64):
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, dtype=np.float64):
         super().__init__()
         owner = "BatchNorm1d"
         if isinstance(num_features, bool) or not isinstance(num_features, numbers.Integral) or num_features < 1:
@@ -76,23 +81,32 @@ class BatchNorm1d(Module):
 
     def config(self):
         """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
-        dtype = (self.weight if self.affine else self.running_mean if self.track_running_stats else None)
-        return {"num_features": self.num_features, "eps": self.eps, "momentum": self.momentum, "affine": self.affine,
-                "track_running_stats": self.track_running_stats,
-                **({"dtype": dtype.dtype.name} if dtype is not None else {})}
+        dtype = self.weight if self.affine else self.running_mean if self.track_running_stats else None
+        return {
+            "num_features": self.num_features,
+            "eps": self.eps,
+            "momentum": self.momentum,
+            "affine": self.affine,
+            "track_running_stats": self.track_running_stats,
+            **({"dtype": dtype.dtype.name} if dtype is not None else {}),
+        }
 
     def forward(self, x):
         x = ag.as_tensor(x)
         if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
-            raise ValueError(f"BatchNorm1d({self.num_features}): expected an input of shape (N, {self.num_features}) "
-                             f"or (N, {self.num_features}, L), got {x.shape}")
+            raise ValueError(
+                f"BatchNorm1d({self.num_features}): expected an input of shape (N, {self.num_features}) "
+                f"or (N, {self.num_features}, L), got {x.shape}"
+            )
         axes = (0,) if x.ndim == 2 else (0, 2)
         shape = (1, self.num_features) + (1,) * (x.ndim - 2)  # broadcasts per channel
         if self.training or not self.track_running_stats:
             count = x.size // self.num_features
             if count < 2 and self.training:
-                raise ValueError(f"BatchNorm1d: training needs more than 1 value per channel (input shape "
-                                 f"{x.shape}); use a batch of >= 2 rows, or call model.eval() first")
+                raise ValueError(
+                    f"BatchNorm1d: training needs more than 1 value per channel (input shape "
+                    f"{x.shape}); use a batch of >= 2 rows, or call model.eval() first"
+                )
             x_hat, mean, var = standardize(x, axes, self.eps)
             if self.training and self.track_running_stats:
                 m = self.momentum
@@ -109,8 +123,10 @@ class BatchNorm1d(Module):
         return x_hat * self.weight.reshape(shape) + self.bias.reshape(shape)
 
     def extra_repr(self):
-        return (f"{self.num_features}, eps={self.eps:g}, momentum={self.momentum:g}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
+        return (
+            f"{self.num_features}, eps={self.eps:g}, momentum={self.momentum:g}, affine={self.affine}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
 
 
 class LayerNorm(Module):
@@ -125,8 +141,9 @@ class LayerNorm(Module):
         owner = "LayerNorm"
         shape = (normalized_shape,) if isinstance(normalized_shape, numbers.Integral) else tuple(normalized_shape)
         if not shape or any(isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1 for n in shape):
-            raise ValueError(f"{owner}: normalized_shape must be a positive int or a tuple of them, "
-                             f"got {normalized_shape!r}")
+            raise ValueError(
+                f"{owner}: normalized_shape must be a positive int or a tuple of them, got {normalized_shape!r}"
+            )
         self.normalized_shape = tuple(int(n) for n in shape)
         self.eps = _positive_number(owner, "eps", eps)
         self.elementwise_affine = bool(elementwise_affine)
@@ -137,16 +154,21 @@ class LayerNorm(Module):
 
     def config(self):
         """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
-        config = {"normalized_shape": list(self.normalized_shape), "eps": self.eps,
-                  "elementwise_affine": self.elementwise_affine}
+        config = {
+            "normalized_shape": list(self.normalized_shape),
+            "eps": self.eps,
+            "elementwise_affine": self.elementwise_affine,
+        }
         return dict(config, dtype=self.weight.dtype.name) if self.elementwise_affine else config
 
     def forward(self, x):
         x = ag.as_tensor(x)
         k = len(self.normalized_shape)
-        if x.shape[x.ndim - k:] != self.normalized_shape or x.ndim < k:
-            raise ValueError(f"LayerNorm{self.normalized_shape}: the input's last axes must be "
-                             f"{self.normalized_shape}, got an input of shape {x.shape}")
+        if x.shape[x.ndim - k :] != self.normalized_shape or x.ndim < k:
+            raise ValueError(
+                f"LayerNorm{self.normalized_shape}: the input's last axes must be "
+                f"{self.normalized_shape}, got an input of shape {x.shape}"
+            )
         x_hat, _, _ = standardize(x, tuple(range(x.ndim - k, x.ndim)), self.eps)
         return x_hat * self.weight + self.bias if self.elementwise_affine else x_hat
 

@@ -9,6 +9,7 @@ per class (``p_<name>``, a softmax of the outputs); for regression the predicted
     python -m nn.train --data flowers.csv --target species --out runs/flowers
     python -m nn.predict runs/flowers/model.npz --data new_flowers.csv --out predictions.csv
 """
+
 import argparse
 import csv
 import io
@@ -64,8 +65,9 @@ def main(argv=None):
         model = load(args.model)
         X = load_features(args.data, info.feature_names)
         if info.preprocessing is not None and X.shape[1] != info.preprocessing.mean.shape[0]:
-            raise ValueError(f"{args.data} has {X.shape[1]} features, the model was trained on "
-                             f"{info.preprocessing.mean.shape[0]}")
+            raise ValueError(
+                f"{args.data} has {X.shape[1]} features, the model was trained on {info.preprocessing.mean.shape[0]}"
+            )
         columns, rows = predict(model, info, X)
     except (ValueError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)

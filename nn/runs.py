@@ -5,6 +5,7 @@ once the model, history and curves are saved: "completed", "interrupted" (SIGINT
 or "failed". A run killed with ``kill -9`` (or a power cut) is the one whose run.json
 still says "running" while its ``pid`` is gone.
 """
+
 import datetime
 import importlib.metadata
 import json
@@ -70,9 +71,19 @@ class RunRecord:
 
     def __init__(self, folder, command, settings):
         self.path = os.path.join(folder, RUN_FILE)
-        self.data = dict(status="running", command=list(command), settings=dict(settings),
-                         seed=settings.get("seed"), versions=versions(), started=utc_now(), finished=None,
-                         pid=os.getpid(), host=socket.gethostname(), metrics=None, files=[])
+        self.data = dict(
+            status="running",
+            command=list(command),
+            settings=dict(settings),
+            seed=settings.get("seed"),
+            versions=versions(),
+            started=utc_now(),
+            finished=None,
+            pid=os.getpid(),
+            host=socket.gethostname(),
+            metrics=None,
+            files=[],
+        )
 
     def write(self, **changes):
         """Update the record with ``changes`` and rewrite run.json atomically."""

@@ -11,6 +11,7 @@ header is read and checked (names, shapes, dtypes) before any array data, each a
 is read only up to the size its header declares, then values are checked (finiteness),
 all before touching the model.
 """
+
 import math
 import os
 import stat
@@ -71,8 +72,20 @@ try:  # the errors a hostile or damaged archive can raise from zipfile and its d
     from lzma import LZMAError
 except ImportError:  # Python built without lzma: zipfile then cannot open such members anyway
     LZMAError = OSError
-_ARCHIVE_ERRORS = (OSError, EOFError, zipfile.BadZipFile, zlib.error, LZMAError, NotImplementedError,
-                   RuntimeError, KeyError, OverflowError, MemoryError, struct.error, ValueError)
+_ARCHIVE_ERRORS = (
+    OSError,
+    EOFError,
+    zipfile.BadZipFile,
+    zlib.error,
+    LZMAError,
+    NotImplementedError,
+    RuntimeError,
+    KeyError,
+    OverflowError,
+    MemoryError,
+    struct.error,
+    ValueError,
+)
 _MAX_HEADER = 10_000  # numpy's own limit on a .npy header's length (our headers are ~128 bytes)
 _CHUNK = 1 << 20
 
@@ -88,12 +101,16 @@ def read_info(path):
 
     def check(headers):
         if INFO_MEMBER not in headers:
-            raise ValueError(f"nn.load: {path!r} holds weights only (saved by an older version, or by np.savez): "
-                             "build the model and load them with nn.load(model, path)")
+            raise ValueError(
+                f"nn.load: {path!r} holds weights only (saved by an older version, or by np.savez): "
+                "build the model and load them with nn.load(model, path)"
+            )
         shape, dtype = headers[INFO_MEMBER]
         if dtype != np.uint8 or len(shape) != 1 or shape[0] > MAX_INFO_BYTES:
-            raise ValueError(f"nn.load: {path!r}: member {INFO_MEMBER!r} is not a description "
-                             f"(shape {shape}, dtype {dtype}; expected up to {MAX_INFO_BYTES} bytes of uint8)")
+            raise ValueError(
+                f"nn.load: {path!r}: member {INFO_MEMBER!r} is not a description "
+                f"(shape {shape}, dtype {dtype}; expected up to {MAX_INFO_BYTES} bytes of uint8)"
+            )
 
     raw = read_arrays(path, check, only=(INFO_MEMBER,))[INFO_MEMBER]
     try:
@@ -119,6 +136,7 @@ def read_arrays(path, check=None, only=None):
     >>> sorted(arrays)[:2]
     ['layers.0.bias', 'layers.0.weight']
     """
+
     def read(archive, headers):
         if check is not None:
             check(_described(headers))
@@ -131,6 +149,7 @@ def read_arrays(path, check=None, only=None):
             except _ARCHIVE_ERRORS as error:
                 raise _UnreadableMember(f"member {header[0].filename!r}: {type(error).__name__}: {error}") from None
         return arrays
+
     return _with_archive(path, read)
 
 
@@ -155,22 +174,28 @@ def _with_archive(path, use):
         with _open_regular_file(path) as file, zipfile.ZipFile(file) as archive:
             return use(archive, _read_headers(archive))
     except _UnreadableMember as error:
-        raise ValueError(f"nn.load: cannot read {path!r} as a saved model (.npz written by nn.save): "
-                         f"{error}; the file is corrupt or not a model file") from None
+        raise ValueError(
+            f"nn.load: cannot read {path!r} as a saved model (.npz written by nn.save): "
+            f"{error}; the file is corrupt or not a model file"
+        ) from None
     except _ARCHIVE_ERRORS as error:
         if isinstance(error, FileNotFoundError):
             raise FileNotFoundError(f"nn.load: no such file: {path!r}") from None
         if isinstance(error, ValueError) and str(error).startswith("nn.load:"):
             raise  # already says which file and why (from check, or a path that is not a file)
-        raise ValueError(f"nn.load: cannot read {path!r} as a saved model (.npz written by nn.save): "
-                         f"{type(error).__name__}: {error}; the file is corrupt or not a model file") from None
+        raise ValueError(
+            f"nn.load: cannot read {path!r} as a saved model (.npz written by nn.save): "
+            f"{type(error).__name__}: {error}; the file is corrupt or not a model file"
+        ) from None
 
 
 def _open_regular_file(path):
     """Open ``path`` for reading only if it is a regular file: a FIFO would block, a device never end."""
     if not stat.S_ISREG(os.stat(path).st_mode):
-        raise ValueError(f"nn.load: {path!r} is not a regular file (a folder, a FIFO or a device); "
-                         "give the path of a .npz written by nn.save")
+        raise ValueError(
+            f"nn.load: {path!r} is not a regular file (a folder, a FIFO or a device); "
+            "give the path of a .npz written by nn.save"
+        )
     handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     if not stat.S_ISREG(os.fstat(handle).st_mode):  # replaced between stat and open
         os.close(handle)
@@ -227,8 +252,10 @@ def _read_header(archive, info):
         raise ValueError(f"shape {shape} has a negative length")
     size = math.prod(shape) * dtype.itemsize  # Python ints: a hostile shape cannot overflow
     if info.file_size != capped.consumed + size:
-        raise ValueError(f"its header declares shape {shape} of {dtype} ({size} bytes) but the member holds "
-                         f"{info.file_size - capped.consumed} bytes of data")
+        raise ValueError(
+            f"its header declares shape {shape} of {dtype} ({size} bytes) but the member holds "
+            f"{info.file_size - capped.consumed} bytes of data"
+        )
     return shape, fortran_order, dtype, capped.consumed
 
 
@@ -243,7 +270,7 @@ def _read_data(archive, info, shape, fortran_order, dtype, offset):
             chunk = stream.read(min(_CHUNK, len(buffer) - filled))
             if not chunk:
                 raise EOFError(f"the data ends after {filled} of {len(buffer)} bytes")
-            buffer[filled:filled + len(chunk)] = chunk
+            buffer[filled : filled + len(chunk)] = chunk
             filled += len(chunk)
         if stream.read(1):  # reading to the end also makes zipfile check the CRC
             raise ValueError(f"more data than its header declares ({len(buffer)} bytes)")
@@ -263,12 +290,15 @@ def load(model_or_path, path=None):
     """
     if path is None:
         if not isinstance(model_or_path, (str, os.PathLike)):
-            raise TypeError(f"nn.load: expected nn.load(path) or nn.load(model, path), got a "
-                            f"{type(model_or_path).__name__} alone")
+            raise TypeError(
+                f"nn.load: expected nn.load(path) or nn.load(model, path), got a {type(model_or_path).__name__} alone"
+            )
         info = read_info(model_or_path)
         if info.architecture is None:
-            raise ValueError(f"nn.load: {os.fspath(model_or_path)!r} holds weights without an architecture (saved "
-                             "from a model with layers of your own): build the model and nn.load(model, path)")
+            raise ValueError(
+                f"nn.load: {os.fspath(model_or_path)!r} holds weights without an architecture (saved "
+                "from a model with layers of your own): build the model and nn.load(model, path)"
+            )
         from .architecture import build
 
         return load(build(info.architecture), model_or_path)

@@ -16,6 +16,7 @@ Only handlers written in Python are wrapped (the default ``KeyboardInterrupt`` o
 program's own): a signal whose action is to kill the process (SIG_DFL) or to be ignored
 stays as it is, and outside the main thread (where Python never runs handlers) nothing changes.
 """
+
 import signal
 import threading
 

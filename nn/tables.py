@@ -5,6 +5,7 @@ column names, the task, the class names). Anything a model could not learn from 
 non-numeric feature, a missing value, a single class, a target column that does not
 exist — is a ``ValueError`` naming the file, the column and the row.
 """
+
 import csv
 import math
 import os
@@ -67,8 +68,10 @@ def load_table(path, target=None, task=None, labels=None):
         X, raw_y = _read_arrays(path, labels)
         names, target_name = [f"x{j}" for j in range(X.shape[1])], "y"
     else:
-        raise ValueError(f"load_table: {path}: unknown file type {suffix or '(none)'}; give a .csv (header row), "
-                         "a .npz with arrays X and y, or a .npy of features with labels= a .npy of targets")
+        raise ValueError(
+            f"load_table: {path}: unknown file type {suffix or '(none)'}; give a .csv (header row), "
+            "a .npz with arrays X and y, or a .npy of features with labels= a .npy of targets"
+        )
     if len(X) < 2:
         raise ValueError(f"load_table: {path}: needs at least 2 rows, found {len(X)}")
     y, task, class_names = _targets(path, raw_y, target_name, task)
@@ -95,16 +98,19 @@ def _read_csv(path, target):
         for j, cell in enumerate(row):
             cell = cell.strip()
             if cell.lower() in _MISSING:
-                raise ValueError(f"load_table: {path}: missing value in column {header[j]!r}, row {line}; "
-                                 "fill it in or drop the row")
+                raise ValueError(
+                    f"load_table: {path}: missing value in column {header[j]!r}, row {line}; fill it in or drop the row"
+                )
             if j == t:
                 labels.append(cell)
                 continue
             try:
                 value = float(cell)
             except ValueError:
-                raise ValueError(f"load_table: {path}: column {header[j]!r} is not numeric (row {line}: {cell!r}); "
-                                 "encode it as numbers or drop the column") from None
+                raise ValueError(
+                    f"load_table: {path}: column {header[j]!r} is not numeric (row {line}: {cell!r}); "
+                    "encode it as numbers or drop the column"
+                ) from None
             if not math.isfinite(value):
                 raise ValueError(f"load_table: {path}: column {header[j]!r}, row {line}: {cell!r} is not finite")
             values.append(value)
@@ -124,13 +130,15 @@ def _read_arrays(path, labels):
                 raise ValueError(f"load_table: {path}: not a .npz archive")
             missing = {"X", "y"} - set(archive.files)
             if missing:
-                raise ValueError(f"load_table: {path}: expected arrays X and y, missing {sorted(missing)} "
-                                 f"(found {archive.files})")
+                raise ValueError(
+                    f"load_table: {path}: expected arrays X and y, missing {sorted(missing)} (found {archive.files})"
+                )
             X, y = _member(path, archive, "X"), _member(path, archive, "y")
     else:
         if labels is None:
-            raise ValueError(f"load_table: {path}: a .npy holds only the features; pass labels= the .npy "
-                             "file of the targets")
+            raise ValueError(
+                f"load_table: {path}: a .npy holds only the features; pass labels= the .npy file of the targets"
+            )
         with _numpy_file(path) as X, _numpy_file(labels) as y:
             pass
     if X.ndim != 2 or X.dtype.kind not in "biuf":
@@ -143,12 +151,13 @@ def _read_arrays(path, labels):
         row, column = bad[0]
         raise ValueError(f"load_table: {path}: X has a missing or non-finite value at row {row}, column {column}")
     if y.dtype.kind == "f" and not np.isfinite(y).all():
-        raise ValueError(f"load_table: {path}: y has a missing or non-finite value at row "
-                         f"{int(np.argwhere(~np.isfinite(y))[0][0])}")
+        raise ValueError(
+            f"load_table: {path}: y has a missing or non-finite value at row {int(np.argwhere(~np.isfinite(y))[0][0])}"
+        )
     return X, y
 
 
-class _numpy_file:  # noqa: N801 (used as a context manager, like open)
+class _numpy_file:
     """np.load without pickles, any failure a ValueError naming the file; closes archives."""
 
     def __init__(self, path):
@@ -194,12 +203,16 @@ def _targets(path, raw, name, task):
     task = task or inferred
     if task == "regression":
         if not numeric:
-            raise ValueError(f"load_table: {path}: target {name!r} is not numeric; regression needs numbers "
-                             "(pass task='classification' for labels)")
+            raise ValueError(
+                f"load_table: {path}: target {name!r} is not numeric; regression needs numbers "
+                "(pass task='classification' for labels)"
+            )
         return values.reshape(len(values), -1) if values.ndim == 1 else values, task, None
     if numeric and not integral:
-        raise ValueError(f"load_table: {path}: target {name!r} holds fractional numbers; classification needs "
-                         "labels (integers or strings): pass task='regression' to predict the numbers")
+        raise ValueError(
+            f"load_table: {path}: target {name!r} holds fractional numbers; classification needs "
+            "labels (integers or strings): pass task='regression' to predict the numbers"
+        )
     if numeric:
         keys = values.astype(np.int64)
         classes = np.unique(keys)
@@ -209,8 +222,9 @@ def _targets(path, raw, name, task):
         classes = np.unique(keys)
         names = [str(c) for c in classes]
     if len(classes) < 2:
-        raise ValueError(f"load_table: {path}: target {name!r} has a single class ({names[0]!r}); "
-                         "classification needs at least two")
+        raise ValueError(
+            f"load_table: {path}: target {name!r} has a single class ({names[0]!r}); classification needs at least two"
+        )
     return np.searchsorted(classes, keys).astype(np.int64), task, names
 
 
@@ -237,8 +251,9 @@ class Splits:
         return len(self.class_names) if self.task == "classification" else self.train[1].shape[1]
 
 
-def load_splits(dataset=None, data=None, target=None, task=None, labels=None, seed=0, test_size=0.2,
-                validation_size=0.1):
+def load_splits(
+    dataset=None, data=None, target=None, task=None, labels=None, seed=0, test_size=0.2, validation_size=0.1
+):
     """A built-in ``dataset`` ("digits" or "moons") or a user's ``data`` file, split and standardised.
 
     The test rows are ``test_size`` of all; the validation rows ``validation_size`` of the
@@ -255,8 +270,9 @@ def load_splits(dataset=None, data=None, target=None, task=None, labels=None, se
         if dataset not in ("digits", "moons"):
             raise ValueError(f"load_splits: unknown dataset {dataset!r}; use digits or moons, or data= a file")
         X, y = load_digits() if dataset == "digits" else make_moons(1000, noise=0.2, seed=seed)
-        table = Table(X, y, [f"x{j}" for j in range(X.shape[1])], "y", "classification",
-                      [str(c) for c in range(int(y.max()) + 1)])
+        table = Table(
+            X, y, [f"x{j}" for j in range(X.shape[1])], "y", "classification", [str(c) for c in range(int(y.max()) + 1)]
+        )
         name = dataset
     else:
         table = load_table(data, target=target, task=task, labels=labels)
@@ -266,16 +282,27 @@ def load_splits(dataset=None, data=None, target=None, task=None, labels=None, se
         counts = np.bincount(table.y)
         if counts.min() < 3:
             rare = table.class_names[int(np.argmin(counts))]
-            raise ValueError(f"load_splits: class {rare!r} has {counts.min()} row(s); every class needs at least 3 "
-                             "to appear in the training, validation and test splits")
-    X_rest, X_test, y_rest, y_test = train_test_split(table.X, table.y, test_size=test_size, seed=seed,
-                                                      stratify=stratify)
-    X_train, X_val, y_train, y_val = train_test_split(X_rest, y_rest, test_size=validation_size, seed=seed,
-                                                      stratify=stratify)
+            raise ValueError(
+                f"load_splits: class {rare!r} has {counts.min()} row(s); every class needs at least 3 "
+                "to appear in the training, validation and test splits"
+            )
+    X_rest, X_test, y_rest, y_test = train_test_split(
+        table.X, table.y, test_size=test_size, seed=seed, stratify=stratify
+    )
+    X_train, X_val, y_train, y_val = train_test_split(
+        X_rest, y_rest, test_size=validation_size, seed=seed, stratify=stratify
+    )
     scaler = Standardizer().fit(X_train)
-    return Splits((scaler.transform(X_train), y_train), (scaler.transform(X_val), y_val),
-                  (scaler.transform(X_test), y_test), scaler, table.task, table.feature_names,
-                  table.class_names, name)
+    return Splits(
+        (scaler.transform(X_train), y_train),
+        (scaler.transform(X_val), y_val),
+        (scaler.transform(X_test), y_test),
+        scaler,
+        table.task,
+        table.feature_names,
+        table.class_names,
+        name,
+    )
 
 
 def load_features(path, feature_names=None):
@@ -298,24 +325,30 @@ def load_features(path, feature_names=None):
         names = feature_names if feature_names is not None else header
         missing = [n for n in names if n not in header]
         if missing:
-            raise ValueError(f"load_features: {path}: the model needs the columns {missing}, which the file "
-                             f"lacks (its columns: {header})")
+            raise ValueError(
+                f"load_features: {path}: the model needs the columns {missing}, which the file "
+                f"lacks (its columns: {header})"
+            )
         columns = [header.index(n) for n in names]
         X = np.empty((len(rows) - 1, len(columns)))
         for i, row in enumerate(rows[1:]):
             if len(row) != len(header):
-                raise ValueError(f"load_features: {path}: row {i + 2} has {len(row)} fields, the header has "
-                                 f"{len(header)}")
+                raise ValueError(
+                    f"load_features: {path}: row {i + 2} has {len(row)} fields, the header has {len(header)}"
+                )
             for k, j in enumerate(columns):
                 cell = row[j].strip()
                 try:
                     X[i, k] = float(cell)
                 except ValueError:
-                    raise ValueError(f"load_features: {path}: column {header[j]!r}, row {i + 2}: {cell!r} is not "
-                                     "a number") from None
+                    raise ValueError(
+                        f"load_features: {path}: column {header[j]!r}, row {i + 2}: {cell!r} is not a number"
+                    ) from None
                 if not math.isfinite(X[i, k]):
-                    raise ValueError(f"load_features: {path}: column {header[j]!r}, row {i + 2}: {cell!r} is a "
-                                     "missing or non-finite value")
+                    raise ValueError(
+                        f"load_features: {path}: column {header[j]!r}, row {i + 2}: {cell!r} is a "
+                        "missing or non-finite value"
+                    )
         return X
     if suffix not in (".npz", ".npy"):
         raise ValueError(f"load_features: {path}: unknown file type {suffix or '(none)'}; give a .csv, .npz or .npy")
@@ -327,6 +360,7 @@ def load_features(path, feature_names=None):
         else:
             X = loaded
     if X.ndim != 2 or X.dtype.kind not in "biuf" or not np.isfinite(X).all():
-        raise ValueError(f"load_features: {path}: X must be a 2-d array of finite numbers, got shape {X.shape} "
-                         f"dtype {X.dtype}")
+        raise ValueError(
+            f"load_features: {path}: X must be a 2-d array of finite numbers, got shape {X.shape} dtype {X.dtype}"
+        )
     return X.astype(np.float64)

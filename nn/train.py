@@ -13,6 +13,7 @@ with 130 / 143.
     python -m nn.train --dataset moons --hidden 16 16 --no-progress
     python -m nn.train --data flowers.csv --target species      # your own data (.csv, .npz, .npy)
 """
+
 import argparse
 import contextlib
 import datetime
@@ -24,8 +25,8 @@ import sys
 import tempfile
 import time
 
-from . import optim
 from . import functional as F
+from . import optim
 from .history import History
 from .layers import MLP
 from .runs import RUN_FILE, Interrupted, RunRecord, StopSignals, utc_now
@@ -42,38 +43,70 @@ DATASET_SHAPES = {"digits": (1797, 64, 10), "moons": (1000, 2, 2)}  # rows, feat
 
 def parse_args(argv=None):
     """The command line's flags (see ``python -m nn.train --help``)."""
-    parser = argparse.ArgumentParser(prog="python -m nn.train", description=__doc__.split("\n")[0],
-                                     usage="%(prog)s [options]   (see --help)",  # errors stay two short lines
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m nn.train",
+        description=__doc__.split("\n")[0],
+        usage="%(prog)s [options]   (see --help)",  # errors stay two short lines
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--dataset", choices=("digits", "moons"), default=None,
-                        help="a built-in dataset (default: digits, unless --data is given)")
-    source.add_argument("--data", default=None, metavar="FILE",
-                        help="your own data: a .csv with a header row, a .npz with arrays X and y, or a .npy of "
-                             "features (with --labels)")
+    source.add_argument(
+        "--dataset",
+        choices=("digits", "moons"),
+        default=None,
+        help="a built-in dataset (default: digits, unless --data is given)",
+    )
+    source.add_argument(
+        "--data",
+        default=None,
+        metavar="FILE",
+        help="your own data: a .csv with a header row, a .npz with arrays X and y, or a .npy of "
+        "features (with --labels)",
+    )
     parser.add_argument("--target", default=None, metavar="COLUMN", help="the .csv column to predict (default: last)")
     parser.add_argument("--labels", default=None, metavar="FILE", help="the .npy of targets for a .npy --data")
-    parser.add_argument("--task", choices=TASKS, default=None,
-                        help="override the task inferred from the targets (integers or strings: classification)")
-    parser.add_argument("--hidden", type=int, nargs="*", default=[256, 128], metavar="N",
-                        help="hidden layer sizes (none: a linear model)")
+    parser.add_argument(
+        "--task",
+        choices=TASKS,
+        default=None,
+        help="override the task inferred from the targets (integers or strings: classification)",
+    )
+    parser.add_argument(
+        "--hidden",
+        type=int,
+        nargs="*",
+        default=[256, 128],
+        metavar="N",
+        help="hidden layer sizes (none: a linear model)",
+    )
     parser.add_argument("--activation", choices=("relu", "tanh", "sigmoid"), default="relu")
     parser.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam")
-    parser.add_argument("--lr", type=float, default=None,
-                        help="learning rate (default: 0.001 for adam, 0.05 for sgd and adagrad)")
+    parser.add_argument(
+        "--lr", type=float, default=None, help="learning rate (default: 0.001 for adam, 0.05 for sgd and adagrad)"
+    )
     parser.add_argument("--weight-decay", type=float, default=1e-3, help="L2 weight decay (PyTorch's form)")
-    parser.add_argument("--epochs", type=int, default=None, help="epochs in all (default: 40; with --resume: "
-                        "the run's own)")
+    parser.add_argument(
+        "--epochs", type=int, default=None, help="epochs in all (default: 40; with --resume: the run's own)"
+    )
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--patience", type=int, default=10,
-                        help="early stopping: epochs without a better validation loss (0: off)")
+    parser.add_argument(
+        "--patience", type=int, default=10, help="early stopping: epochs without a better validation loss (0: off)"
+    )
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=1,
-                        help="BLAS threads for numpy (0: numpy's default); small matrices run best on one")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="BLAS threads for numpy (0: numpy's default); small matrices run best on one",
+    )
     parser.add_argument("--out", default=None, help="output folder (default: runs/<timestamp>)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.add_argument("--resume", default=None, metavar="RUN_FOLDER",
-                        help="continue a run from its last checkpoint, with its own settings (--epochs N: N in all)")
+    parser.add_argument(
+        "--resume",
+        default=None,
+        metavar="RUN_FOLDER",
+        help="continue a run from its last checkpoint, with its own settings (--epochs N: N in all)",
+    )
     args = parser.parse_args(argv)
     if args.resume is not None:
         problem = resume_settings(args, argv if argv is not None else sys.argv[1:])
@@ -144,9 +177,11 @@ def memory_problem(args, rows, features, outputs):
     """Why ``args``' layers do not fit in this machine's memory for data of this shape, or None."""
     needed, available = memory_estimate(args, rows, features, outputs), physical_memory()
     if available and needed > available:
-        return (f"--hidden {' '.join(map(str, args.hidden))} with --batch-size {args.batch_size} needs about "
-                f"{_bytes(needed)} (weights, gradients, optimizer state, activations) and this machine has "
-                f"{_bytes(available)}; choose smaller layers")
+        return (
+            f"--hidden {' '.join(map(str, args.hidden))} with --batch-size {args.batch_size} needs about "
+            f"{_bytes(needed)} (weights, gradients, optimizer state, activations) and this machine has "
+            f"{_bytes(available)}; choose smaller layers"
+        )
     return None
 
 
@@ -234,6 +269,7 @@ def blas_threads(threads):
     if not threads:
         return contextlib.nullcontext()
     from threadpoolctl import threadpool_limits
+
     return threadpool_limits(limits=threads, user_api="blas")
 
 
@@ -266,8 +302,9 @@ def new_run_folder(parent):
 def run(args, command=("python", "-m", "nn.train"), signals=None):
     """The body of ``main`` for parsed ``args``: train in a new run folder, however it ends save what there is."""
     try:
-        splits = load_splits(dataset=args.dataset, data=args.data, target=args.target, task=args.task,
-                             labels=args.labels, seed=args.seed)
+        splits = load_splits(
+            dataset=args.dataset, data=args.data, target=args.target, task=args.task, labels=args.labels, seed=args.seed
+        )
         problem = memory_problem(args, len(splits.train[0]), splits.train[0].shape[1], splits.n_outputs)
     except ValueError as error:
         problem = str(error)
@@ -280,8 +317,10 @@ def run(args, command=("python", "-m", "nn.train"), signals=None):
     lr = args.lr if args.lr is not None else (1e-3 if args.optimizer == "adam" else 0.05)
     optimizer = OPTIMIZERS[args.optimizer](model.parameters(), lr=lr, weight_decay=args.weight_decay)
     what = f"{len(splits.class_names)}-class" if splits.task == "classification" else "regression"
-    print(f"training {model.sizes} {args.activation} MLP on {splits.name} ({what}; {len(X_train)} train, "
-          f"{len(validation[0])} validation, {len(X_test)} test rows) with {args.optimizer}, lr={lr:g}")
+    print(
+        f"training {model.sizes} {args.activation} MLP on {splits.name} ({what}; {len(X_train)} train, "
+        f"{len(validation[0])} validation, {len(X_test)} test rows) with {args.optimizer}, lr={lr:g}"
+    )
     out, created = make_run_folder(args.out)
     checkpoint = os.path.join(out, CHECKPOINT_FILE)
     settings = {k: v for k, v in vars(args).items() if k != "resume"}
@@ -298,10 +337,21 @@ def run(args, command=("python", "-m", "nn.train"), signals=None):
     status, error = "completed", None
     try:
         try:
-            history = fit(model, loss_fn, optimizer, X_train, y_train, epochs=args.epochs,
-                          batch_size=args.batch_size, validation=validation, seed=args.seed,
-                          early_stopping=args.patience or None, progress=not args.no_progress,
-                          checkpoint=checkpoint, resume=checkpoint if args.resume is not None else None)
+            history = fit(
+                model,
+                loss_fn,
+                optimizer,
+                X_train,
+                y_train,
+                epochs=args.epochs,
+                batch_size=args.batch_size,
+                validation=validation,
+                seed=args.seed,
+                early_stopping=args.patience or None,
+                progress=not args.no_progress,
+                checkpoint=checkpoint,
+                resume=checkpoint if args.resume is not None else None,
+            )
         finally:
             if signals is not None:
                 signals.armed = False  # from here on a second Ctrl-C must not cut the saving short
@@ -314,23 +364,39 @@ def run(args, command=("python", "-m", "nn.train"), signals=None):
     seconds = time.perf_counter() - start
     files = save_results(out, model, history, splits, loss_fn)
     test_loss, test_acc = evaluate(model, loss_fn, X_test, y_test)
-    metrics = dict(epochs_run=history.epochs_run, best_epoch=history.best_epoch,
-                   stopped_reason=history.stopped_reason, train_seconds=seconds, test_loss=test_loss,
-                   test_accuracy=test_acc, **{name: getattr(history, name)[-1] if getattr(history, name) else None
-                                              for name in ("train_loss", "val_loss", "train_acc", "val_acc")})
+    metrics = dict(
+        epochs_run=history.epochs_run,
+        best_epoch=history.best_epoch,
+        stopped_reason=history.stopped_reason,
+        train_seconds=seconds,
+        test_loss=test_loss,
+        test_accuracy=test_acc,
+        **{
+            name: getattr(history, name)[-1] if getattr(history, name) else None
+            for name in ("train_loss", "val_loss", "train_acc", "val_acc")
+        },
+    )
     files += [CHECKPOINT_FILE] if os.path.isfile(checkpoint) else []
-    record.write(status=status, finished=utc_now(), metrics=metrics, files=files + [RUN_FILE],
-                 **({"error": str(error)} if status == "failed" else {}))
+    record.write(
+        status=status,
+        finished=utc_now(),
+        metrics=metrics,
+        files=files + [RUN_FILE],
+        **({"error": str(error)} if status == "failed" else {}),
+    )
     saved = f"wrote {', '.join(files)}, {RUN_FILE} to {out}"
     if status == "interrupted":
-        print(f"interrupted by {error} after {history.epochs_run} epochs; {saved} (status interrupted)",
-              file=sys.stderr)
+        print(
+            f"interrupted by {error} after {history.epochs_run} epochs; {saved} (status interrupted)", file=sys.stderr
+        )
         return error.exit_code
     if status == "failed":
         print(f"error: {error}; {saved} (status failed)", file=sys.stderr)
         return 1
-    print(f"{history.epochs_run} epochs in {seconds:.1f} s ({history.stopped_reason}; best epoch "
-          f"{history.best_epoch + 1}); {saved}")
+    print(
+        f"{history.epochs_run} epochs in {seconds:.1f} s ({history.stopped_reason}; best epoch "
+        f"{history.best_epoch + 1}); {saved}"
+    )
     print(f"test accuracy: {test_acc:.4f}" if test_acc is not None else f"test loss (MSE): {test_loss:.6g}")
     return 0
 
@@ -339,8 +405,14 @@ def save_results(out, model, history, splits, loss_fn):
     """The model (with what it needs to be applied to raw data: the standardizer, the task, the
     class and feature names), the history, and after at least one epoch the curves and a picture
     of the model's computation graph on a few training rows; returns the file names written."""
-    save(model, os.path.join(out, "model.npz"), preprocessing=splits.standardizer, task=splits.task,
-         class_names=splits.class_names, feature_names=splits.feature_names)
+    save(
+        model,
+        os.path.join(out, "model.npz"),
+        preprocessing=splits.standardizer,
+        task=splits.task,
+        class_names=splits.class_names,
+        feature_names=splits.feature_names,
+    )
     history.to_json(os.path.join(out, "history.json"))
     files = ["model.npz", "history.json"]
     if history.epochs_run:

@@ -5,6 +5,7 @@ check the gradients are finite, ``optimizer.step()``. Every check happens before
 the step, so a NaN never reaches the weights. Losses are recorded as floats: no
 graph outlives its step.
 """
+
 import contextlib
 import math
 import numbers
@@ -26,9 +27,26 @@ from .utils import load_checkpoint, save_checkpoint
 DEAD_UNIT_PROBE = 2048  # training rows used to look for ReLU units that never fire
 
 
-def fit(model, loss_fn, optimizer, X, y=None, epochs=None, batch_size=32, validation=None, shuffle=True, seed=0,
-        early_stopping=None, tol=None, progress=True, scheduler=None, accuracy="auto", divergence_factor=100.0,
-        checkpoint=None, resume=None):
+def fit(
+    model,
+    loss_fn,
+    optimizer,
+    X,
+    y=None,
+    epochs=None,
+    batch_size=32,
+    validation=None,
+    shuffle=True,
+    seed=0,
+    early_stopping=None,
+    tol=None,
+    progress=True,
+    scheduler=None,
+    accuracy="auto",
+    divergence_factor=100.0,
+    checkpoint=None,
+    resume=None,
+):
     """Train ``model`` on (X, y) with mini-batches; returns a ``History``.
 
     - ``loss_fn(output, y_batch)`` returns a scalar Tensor (e.g. ``F.cross_entropy``);
@@ -73,8 +91,10 @@ def fit(model, loss_fn, optimizer, X, y=None, epochs=None, batch_size=32, valida
     if loader is not None:
         X, y = _loader_arrays(loader, y)
     elif y is None:
-        raise TypeError("fit: give the targets: fit(model, loss_fn, optimizer, X, y, epochs=...), or pass X as an "
-                        "nn.data.DataLoader over TensorDataset(X, y)")
+        raise TypeError(
+            "fit: give the targets: fit(model, loss_fn, optimizer, X, y, epochs=...), or pass X as an "
+            "nn.data.DataLoader over TensorDataset(X, y)"
+        )
     batch_size = loader.batch_size if loader is not None else positive_int("batch_size", batch_size)
     if early_stopping is not None:
         early_stopping = positive_int("early_stopping (the patience, in epochs)", early_stopping)
@@ -82,10 +102,12 @@ def fit(model, loss_fn, optimizer, X, y=None, epochs=None, batch_size=32, valida
             raise ValueError("fit: early_stopping watches the validation loss; pass validation=(X_val, y_val)")
     if tol is not None and (not isinstance(tol, numbers.Real) or not tol > 0):
         raise ValueError(f"fit: tol must be a positive number, got {tol!r}")
-    if divergence_factor is not None and (not isinstance(divergence_factor, numbers.Real)
-                                          or not 1 < divergence_factor < math.inf):
-        raise ValueError(f"fit: divergence_factor must be a finite number > 1 (or None: off), "
-                         f"got {divergence_factor!r}")
+    if divergence_factor is not None and (
+        not isinstance(divergence_factor, numbers.Real) or not 1 < divergence_factor < math.inf
+    ):
+        raise ValueError(
+            f"fit: divergence_factor must be a finite number > 1 (or None: off), got {divergence_factor!r}"
+        )
     dtype = next((p.dtype for p in model.parameters()), np.dtype(np.float64))
     X, y = check_data("X", "y", X, y, dtype)
     out_shape = probe(model, loss_fn, X, y, "X", "y")
@@ -98,8 +120,21 @@ def fit(model, loss_fn, optimizer, X, y=None, epochs=None, batch_size=32, valida
 
     if loader is None:  # fit's own batching is a DataLoader too: the same stream of row orders
         loader = DataLoader((X, y), batch_size=batch_size, shuffle=shuffle, seed=seed)
-    training = _Training(model, loss_fn, optimizer, X, y, batch_size, epochs, validation, measure_accuracy,
-                         scheduler, early_stopping, tol, divergence_factor)
+    training = _Training(
+        model,
+        loss_fn,
+        optimizer,
+        X,
+        y,
+        batch_size,
+        epochs,
+        validation,
+        measure_accuracy,
+        scheduler,
+        early_stopping,
+        tol,
+        divergence_factor,
+    )
     if resume is not None:
         load_checkpoint(resume, model, optimizer, scheduler, loader, training=training)
     bar = _progress_bar(progress, epochs)
@@ -109,8 +144,8 @@ def fit(model, loss_fn, optimizer, X, y=None, epochs=None, batch_size=32, valida
         with deferring_signals() as training.critical:
             stop = history.stopped_reason if training.epochs_done >= epochs else None
             for epoch in range(training.epochs_done, epochs):
-                training.run_epoch(epoch, loader.epoch_order())                   # shuffle, mini-batches, updates
-                stop = training.end_epoch(epoch)                                   # validate; stop?
+                training.run_epoch(epoch, loader.epoch_order())  # shuffle, mini-batches, updates
+                stop = training.end_epoch(epoch)  # validate; stop?
                 if checkpoint is not None:
                     save_checkpoint(checkpoint, model, optimizer, scheduler, loader, training=training)
                 bar.set_postfix_str(_summary(history), refresh=False)
@@ -135,20 +170,40 @@ def _loader_arrays(loader, y):
         raise TypeError("fit: X is a DataLoader, which holds the targets too: drop the y argument")
     arrays = getattr(loader.dataset, "arrays", None)
     if arrays is None or len(arrays) != 2:
-        raise TypeError("fit: a DataLoader passed as X must wrap TensorDataset(X, y) (inputs and targets); "
-                        f"got one over {type(loader.dataset).__name__}")
+        raise TypeError(
+            "fit: a DataLoader passed as X must wrap TensorDataset(X, y) (inputs and targets); "
+            f"got one over {type(loader.dataset).__name__}"
+        )
     return arrays
 
 
 class _Training:
     """The state of one ``fit`` call: the data, the history, and the best epoch so far."""
 
-    def __init__(self, model, loss_fn, optimizer, X, y, batch_size, epochs, validation, measure_accuracy,
-                 scheduler, early_stopping, tol, divergence_factor):
+    def __init__(
+        self,
+        model,
+        loss_fn,
+        optimizer,
+        X,
+        y,
+        batch_size,
+        epochs,
+        validation,
+        measure_accuracy,
+        scheduler,
+        early_stopping,
+        tol,
+        divergence_factor,
+    ):
         self.model, self.loss_fn, self.optimizer, self.X, self.y = model, loss_fn, optimizer, X, y
         self.batch_size, self.epochs, self.validation = batch_size, epochs, validation
-        self.measure_accuracy, self.early_stopping, self.tol, self.scheduler = (measure_accuracy, early_stopping,
-                                                                              tol, scheduler)
+        self.measure_accuracy, self.early_stopping, self.tol, self.scheduler = (
+            measure_accuracy,
+            early_stopping,
+            tol,
+            scheduler,
+        )
         self.watched_params = parameters_to_check(model, optimizer)
         self.history = History()
         self.best_value, self.best_state, self.stale_epochs = math.inf, None, 0
@@ -164,7 +219,7 @@ class _Training:
         steps = math.ceil(len(order) / self.batch_size)
         loss_total = correct_total = norm_total = 0.0
         for step in range(steps):
-            rows = order[step * self.batch_size:(step + 1) * self.batch_size]
+            rows = order[step * self.batch_size : (step + 1) * self.batch_size]
             value, norm, output = self.train_step(rows, f"epoch {epoch + 1}/{self.epochs}, step {step + 1}/{steps}")
             if self.start_loss is None:
                 self.start_loss = value
@@ -197,16 +252,23 @@ class _Training:
         dead = dead_unit_fraction(self.model, self.X[:DEAD_UNIT_PROBE])
         with self.critical:  # an interrupt leaves the history with whole epochs only
             self.epochs_done = epoch + 1
-            measured = dict(train_loss=train_loss, grad_norm=grad_norm, lr=getattr(self.optimizer, "lr", None),
-                            train_acc=train_acc if self.measure_accuracy else None, val_loss=val_loss,
-                            val_acc=val_acc if self.measure_accuracy else None, dead_fraction=dead)
+            measured = dict(
+                train_loss=train_loss,
+                grad_norm=grad_norm,
+                lr=getattr(self.optimizer, "lr", None),
+                train_acc=train_acc if self.measure_accuracy else None,
+                val_loss=val_loss,
+                val_acc=val_acc if self.measure_accuracy else None,
+                dead_fraction=dead,
+            )
             for name, value in measured.items():
                 if value is not None:
                     getattr(self.history, name).append(float(value))
             stop = self.stop_reason(epoch)
             if self.scheduler is not None:  # ReduceLROnPlateau steps on the watched loss, the others on epochs
-                self.scheduler.step(self.watched) if isinstance(self.scheduler, ReduceLROnPlateau) \
-                    else self.scheduler.step()
+                self.scheduler.step(self.watched) if isinstance(
+                    self.scheduler, ReduceLROnPlateau
+                ) else self.scheduler.step()
             return stop
 
     def stop_reason(self, epoch):
@@ -231,15 +293,24 @@ class _Training:
         """The epoch's loss is past ``divergence_factor`` times the best so far and above the start (warns)."""
         losses = self.history.train_loss
         best = min([self.start_loss, *losses[:-1]])
-        if self.divergence_factor is None or not best > 0 or not losses[-1] > max(self.divergence_factor * best,
-                                                                                  self.start_loss):
+        if (
+            self.divergence_factor is None
+            or not best > 0
+            or not losses[-1] > max(self.divergence_factor * best, self.start_loss)
+        ):
             return False
-        kept = ("the best epoch's weights are restored (early_stopping)" if self.early_stopping
-                else "the weights are the diverged ones: pass early_stopping= to get the best epoch's back")
-        warnings.warn(f"fit: training diverged at epoch {epoch + 1}/{self.epochs}: the mean training loss "
-                      f"{losses[-1]:.4g} is more than {self.divergence_factor:g}x its best {best:.4g} (the first "
-                      f"step's loss was {self.start_loss:.4g}); stopped, and {kept}. Try a lower learning rate",
-                      RuntimeWarning, stacklevel=5)  # the caller of fit
+        kept = (
+            "the best epoch's weights are restored (early_stopping)"
+            if self.early_stopping
+            else "the weights are the diverged ones: pass early_stopping= to get the best epoch's back"
+        )
+        warnings.warn(
+            f"fit: training diverged at epoch {epoch + 1}/{self.epochs}: the mean training loss "
+            f"{losses[-1]:.4g} is more than {self.divergence_factor:g}x its best {best:.4g} (the first "
+            f"step's loss was {self.start_loss:.4g}); stopped, and {kept}. Try a lower learning rate",
+            RuntimeWarning,
+            stacklevel=5,
+        )  # the caller of fit
         return True
 
     def restore_best(self):
@@ -248,9 +319,14 @@ class _Training:
 
     def state_dict(self):
         """What a checkpoint needs to go on from here (arrays apart: the best epoch's weights)."""
-        return {"epochs_done": self.epochs_done, "history": self.history.to_dict(),
-                "best_value": self.best_value, "stale_epochs": self.stale_epochs, "start_loss": self.start_loss,
-                "arrays": dict(self.best_state or {})}
+        return {
+            "epochs_done": self.epochs_done,
+            "history": self.history.to_dict(),
+            "best_value": self.best_value,
+            "stale_epochs": self.stale_epochs,
+            "start_loss": self.start_loss,
+            "arrays": dict(self.best_state or {}),
+        }
 
     def load_state_dict(self, state):
         try:
@@ -261,8 +337,9 @@ class _Training:
         except (KeyError, TypeError, ValueError) as error:
             raise ValueError(f"fit: the checkpoint's training state is incomplete ({error})") from None
         if history.epochs_run != epochs_done:
-            raise ValueError(f"fit: the checkpoint's history has {history.epochs_run} epochs, its counter "
-                             f"{epochs_done}")
+            raise ValueError(
+                f"fit: the checkpoint's history has {history.epochs_run} epochs, its counter {epochs_done}"
+            )
         self.history, self.epochs_done, self.stale_epochs = history, epochs_done, stale
         self.best_value, self.start_loss = best_value, start_loss
         self.best_state = dict(state["arrays"]) or None
@@ -270,9 +347,14 @@ class _Training:
 
 # ---------------------------------------------------------------------------------- progress
 class _NoBar:
-    def set_postfix_str(self, *args, **kwargs): pass
-    def update(self, *args): pass
-    def close(self): pass
+    def set_postfix_str(self, *args, **kwargs):
+        pass
+
+    def update(self, *args):
+        pass
+
+    def close(self):
+        pass
 
 
 def _in_notebook():

@@ -5,6 +5,7 @@
 >>> opt.step()
 >>> nn.utils.save_checkpoint("run.npz", model, opt, scheduler)          # later: load_checkpoint(...)
 """
+
 import json
 import math
 import numbers
@@ -24,8 +25,10 @@ def _with_grads(function, parameters):
         raise TypeError(f"{function}: got the model itself; pass model.parameters()")
     parameters = list(parameters)
     if not all(isinstance(p, Tensor) for p in parameters):
-        raise TypeError(f"{function}: expected Tensors (e.g. model.parameters()), got "
-                        f"{sorted({type(p).__name__ for p in parameters if not isinstance(p, Tensor)})}")
+        raise TypeError(
+            f"{function}: expected Tensors (e.g. model.parameters()), got "
+            f"{sorted({type(p).__name__ for p in parameters if not isinstance(p, Tensor)})}"
+        )
     return [p for p in parameters if p.grad is not None]
 
 
@@ -49,11 +52,12 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     if norm_type == math.inf:
         total = max(float(np.max(np.abs(g))) if g.size else 0.0 for g in grads)
     else:
-        total = float(sum(float(np.sum(np.abs(g, dtype=np.float64) ** norm_type)) for g in grads)
-                      ** (1.0 / norm_type))
+        total = float(sum(float(np.sum(np.abs(g, dtype=np.float64) ** norm_type)) for g in grads) ** (1.0 / norm_type))
     if error_if_nonfinite and not math.isfinite(total):
-        raise FloatingPointError(f"{owner}: the total gradient norm is {total}; the loss or a gradient "
-                                 "is NaN/Inf (pass error_if_nonfinite=False to clip anyway)")
+        raise FloatingPointError(
+            f"{owner}: the total gradient norm is {total}; the loss or a gradient "
+            "is NaN/Inf (pass error_if_nonfinite=False to clip anyway)"
+        )
     scale = max_norm / (total + 1e-6)
     if scale < 1:
         for p, g in zip(params, grads):
@@ -111,19 +115,25 @@ def load_checkpoint(path, model, optimizer=None, scheduler=None, loader=None, tr
     """
     arrays = read_arrays(path)
     if "meta" not in arrays:
-        raise ValueError(f"load_checkpoint: {os.fspath(path)!r} is not a checkpoint written by save_checkpoint "
-                         "(no 'meta' entry); for a file written by nn.save use nn.load(model, path)")
+        raise ValueError(
+            f"load_checkpoint: {os.fspath(path)!r} is not a checkpoint written by save_checkpoint "
+            "(no 'meta' entry); for a file written by nn.save use nn.load(model, path)"
+        )
     try:
         meta = json.loads(arrays["meta"].tobytes().decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise ValueError(f"load_checkpoint: {os.fspath(path)!r}: its 'meta' entry is not JSON text") from None
     if not isinstance(meta, dict):
         raise ValueError(f"load_checkpoint: {os.fspath(path)!r}: its 'meta' entry is not a JSON object")
-    for name, wanted in (("optimizer", optimizer), ("scheduler", scheduler), ("loader", loader),
-                         ("training", training)):
+    for name, wanted in (
+        ("optimizer", optimizer),
+        ("scheduler", scheduler),
+        ("loader", loader),
+        ("training", training),
+    ):
         if wanted is not None and name not in meta:
             raise ValueError(f"load_checkpoint: {os.fspath(path)!r} holds no {name} state")
-    model_state = {k[len("model/"):]: v for k, v in arrays.items() if k.startswith("model/")}
+    model_state = {k[len("model/") :]: v for k, v in arrays.items() if k.startswith("model/")}
     parts = [(model, model_state)]
     if optimizer is not None:
         state = {}
@@ -137,8 +147,15 @@ def load_checkpoint(path, model, optimizer=None, scheduler=None, loader=None, tr
     if loader is not None:
         parts.append((loader, meta["loader"]))
     if training is not None:
-        parts.append((training, dict(meta["training"], arrays={k[len("training/"):]: v for k, v in arrays.items()
-                                                              if k.startswith("training/")})))
+        parts.append(
+            (
+                training,
+                dict(
+                    meta["training"],
+                    arrays={k[len("training/") :]: v for k, v in arrays.items() if k.startswith("training/")},
+                ),
+            )
+        )
     backups = [owner.state_dict() for owner, _ in parts]
     done = []
     try:

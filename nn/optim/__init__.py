@@ -8,13 +8,44 @@
 ...     scheduler.step()
 >>> checkpoint = {"model": model.state_dict(), "optimizer": opt.state_dict()}   # resume exactly later
 """
+
 from . import lr_scheduler
 from .algorithms import SGD, AdaGrad, Adagrad, Adam, AdamW, RMSprop
-from .lr_scheduler import (CosineAnnealingLR, ExponentialLR, InverseSqrtDecay, InverseTimeDecay, LambdaLR,
-                           LRSchedule, LRScheduler, MultiStepLR, PolynomialDecay, ReduceLROnPlateau, StepDecay,
-                           StepLR)
+from .lr_scheduler import (
+    CosineAnnealingLR,
+    ExponentialLR,
+    InverseSqrtDecay,
+    InverseTimeDecay,
+    LambdaLR,
+    LRSchedule,
+    LRScheduler,
+    MultiStepLR,
+    PolynomialDecay,
+    ReduceLROnPlateau,
+    StepDecay,
+    StepLR,
+)
 from .optimizer import Optimizer
 
-__all__ = ["Optimizer", "SGD", "AdaGrad", "Adagrad", "RMSprop", "Adam", "AdamW", "lr_scheduler",
-           "LRScheduler", "LRSchedule", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LambdaLR",
-           "ReduceLROnPlateau", "InverseTimeDecay", "InverseSqrtDecay", "PolynomialDecay", "StepDecay"]
+__all__ = [
+    "Optimizer",
+    "SGD",
+    "AdaGrad",
+    "Adagrad",
+    "RMSprop",
+    "Adam",
+    "AdamW",
+    "lr_scheduler",
+    "LRScheduler",
+    "LRSchedule",
+    "StepLR",
+    "MultiStepLR",
+    "ExponentialLR",
+    "CosineAnnealingLR",
+    "LambdaLR",
+    "ReduceLROnPlateau",
+    "InverseTimeDecay",
+    "InverseSqrtDecay",
+    "PolynomialDecay",
+    "StepDecay",
+]

@@ -5,6 +5,7 @@ them), including where weight decay enters: added to the gradient (``g + wd * p`
 L2 regularisation) for all but AdamW, which shrinks the weights directly
 (``p *= 1 - lr * wd``, decoupled weight decay).
 """
+
 import math
 
 import numpy as np
@@ -20,17 +21,26 @@ class SGD(Optimizer):
     >>> opt = SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True)
     >>> loss.backward(); opt.step(); opt.zero_grad()
     """
-    hyperparameters = {"lr": _number, "momentum": _number, "dampening": _number, "weight_decay": _number,
-                       "nesterov": _flag}
+
+    hyperparameters = {
+        "lr": _number,
+        "momentum": _number,
+        "dampening": _number,
+        "weight_decay": _number,
+        "nesterov": _flag,
+    }
 
     def __init__(self, params, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
-        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                                      nesterov=nesterov))
+        super().__init__(
+            params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov)
+        )
 
     def _check_group(self, group):
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
-            raise ValueError(f"SGD: nesterov=True needs momentum > 0 and dampening = 0, got momentum="
-                             f"{group['momentum']:g}, dampening={group['dampening']:g}")
+            raise ValueError(
+                f"SGD: nesterov=True needs momentum > 0 and dampening = 0, got momentum="
+                f"{group['momentum']:g}, dampening={group['dampening']:g}"
+            )
         return group
 
     def _update(self, p, grad, state, group):
@@ -53,6 +63,7 @@ class AdaGrad(Optimizer):
 
     >>> opt = AdaGrad(model.parameters(), lr=0.1)
     """
+
     hyperparameters = {"lr": _number, "eps": _number, "weight_decay": _number}
 
     def __init__(self, params, lr=0.01, eps=1e-10, weight_decay=0.0):
@@ -73,12 +84,20 @@ class RMSprop(Optimizer):
 
     >>> opt = RMSprop(model.parameters(), lr=0.01, alpha=0.9)
     """
-    hyperparameters = {"lr": _number, "alpha": _number, "eps": _number, "weight_decay": _number,
-                       "momentum": _number, "centered": _flag}
+
+    hyperparameters = {
+        "lr": _number,
+        "alpha": _number,
+        "eps": _number,
+        "weight_decay": _number,
+        "momentum": _number,
+        "centered": _flag,
+    }
 
     def __init__(self, params, lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
-        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
-                                      centered=centered))
+        super().__init__(
+            params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum, centered=centered)
+        )
 
     def _check_group(self, group):
         if group["alpha"] > 1:
@@ -116,6 +135,7 @@ class Adam(Optimizer):
 
     >>> opt = Adam(model.parameters(), lr=1e-3)
     """
+
     hyperparameters = {"lr": _number, "betas": _betas, "eps": _number, "weight_decay": _number}
     decoupled_weight_decay = False
 
@@ -137,8 +157,8 @@ class Adam(Optimizer):
         mean += (1 - beta1) * grad
         square_mean *= beta2
         square_mean += (1 - beta2) * grad * grad
-        step_size = lr / (1 - beta1 ** t)
-        denominator = np.sqrt(square_mean) / math.sqrt(1 - beta2 ** t) + group["eps"]
+        step_size = lr / (1 - beta1**t)
+        denominator = np.sqrt(square_mean) / math.sqrt(1 - beta2**t) + group["eps"]
         p.data -= step_size * mean / denominator
 
 
@@ -148,6 +168,7 @@ class AdamW(Adam):
 
     >>> opt = AdamW(model.parameters(), lr=1e-3, weight_decay=0.01)
     """
+
     decoupled_weight_decay = True
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):

@@ -13,6 +13,7 @@ once per epoch, after that epoch's optimizer steps (``nn.fit(..., scheduler=...)
 The closed forms are used (``lr_at(t)`` gives any epoch's value), so two schedulers on
 one optimizer do not multiply: use ``LambdaLR`` with the product instead.
 """
+
 import bisect
 import math
 import numbers
@@ -33,8 +34,9 @@ class LRScheduler:
     def __init__(self, optimizer):
         owner = type(self).__name__
         if not hasattr(optimizer, "param_groups"):
-            raise TypeError(f"{owner}: expected an optimizer with an 'lr', "
-                            f"got {type(optimizer).__name__} (use one from nn.optim)")
+            raise TypeError(
+                f"{owner}: expected an optimizer with an 'lr', got {type(optimizer).__name__} (use one from nn.optim)"
+            )
         self.optimizer = optimizer
         for group in optimizer.param_groups:
             group.setdefault("initial_lr", group["lr"])
@@ -57,8 +59,10 @@ class LRScheduler:
         return base_lr * self.factor(t)
 
     def factor(self, t):
-        raise NotImplementedError(f"{type(self).__name__} must define factor(t): the learning-rate "
-                                  "multiplier after t steps (see InverseTimeDecay)")
+        raise NotImplementedError(
+            f"{type(self).__name__} must define factor(t): the learning-rate "
+            "multiplier after t steps (see InverseTimeDecay)"
+        )
 
     def lr_at(self, t):
         """The first group's learning rate after ``t`` calls of ``step()``:
@@ -82,8 +86,11 @@ class LRScheduler:
 
     def state_dict(self):
         """Everything but the optimizer (and functions): ``{"last_epoch": 3, "base_lrs": [...], ...}``."""
-        return {k: v for k, v in vars(self).items() if k != "optimizer" and not callable(v)
-                and not (isinstance(v, list) and any(callable(f) for f in v))}
+        return {
+            k: v
+            for k, v in vars(self).items()
+            if k != "optimizer" and not callable(v) and not (isinstance(v, list) and any(callable(f) for f in v))
+        }
 
     def load_state_dict(self, state_dict):
         """Restore ``state_dict()``; names are checked first: ``scheduler.load_state_dict(saved)``."""
@@ -91,8 +98,9 @@ class LRScheduler:
         expected = set(self.state_dict())
         if not isinstance(state_dict, dict) or set(state_dict) != expected:
             got = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict).__name__
-            raise ValueError(f"{owner}: expected the keys {sorted(expected)}, got {got}; "
-                             "was it saved from another scheduler type?")
+            raise ValueError(
+                f"{owner}: expected the keys {sorted(expected)}, got {got}; was it saved from another scheduler type?"
+            )
         self.__dict__.update(state_dict)
 
     def __repr__(self):
@@ -144,7 +152,7 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer)
 
     def factor(self, t):
-        return self.gamma ** t
+        return self.gamma**t
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -175,8 +183,10 @@ class LambdaLR(LRScheduler):
         groups = len(getattr(optimizer, "param_groups", ()))
         functions = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * max(groups, 1)
         if not all(callable(f) for f in functions) or (groups and len(functions) != groups):
-            raise TypeError(f"LambdaLR: lr_lambda must be a function of the epoch, or a list of one per "
-                            f"parameter group ({groups}), got {lr_lambda!r}")
+            raise TypeError(
+                f"LambdaLR: lr_lambda must be a function of the epoch, or a list of one per "
+                f"parameter group ({groups}), got {lr_lambda!r}"
+            )
         self.lr_lambdas = functions
         super().__init__(optimizer)
 
@@ -198,15 +208,28 @@ class ReduceLROnPlateau:
     ...     train_one_epoch(); scheduler.step(validation_loss())
     """
 
-    def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4, threshold_mode="rel",
-                 cooldown=0, min_lr=0.0, eps=1e-8):
+    def __init__(
+        self,
+        optimizer,
+        mode="min",
+        factor=0.1,
+        patience=10,
+        threshold=1e-4,
+        threshold_mode="rel",
+        cooldown=0,
+        min_lr=0.0,
+        eps=1e-8,
+    ):
         owner = "ReduceLROnPlateau"
         if not hasattr(optimizer, "param_groups"):
-            raise TypeError(f"{owner}: expected an optimizer with an 'lr', "
-                            f"got {type(optimizer).__name__} (use one from nn.optim)")
+            raise TypeError(
+                f"{owner}: expected an optimizer with an 'lr', got {type(optimizer).__name__} (use one from nn.optim)"
+            )
         if mode not in ("min", "max") or threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"{owner}: mode must be 'min' or 'max' and threshold_mode 'rel' or 'abs', "
-                             f"got mode={mode!r}, threshold_mode={threshold_mode!r}")
+            raise ValueError(
+                f"{owner}: mode must be 'min' or 'max' and threshold_mode 'rel' or 'abs', "
+                f"got mode={mode!r}, threshold_mode={threshold_mode!r}"
+            )
         self.factor = _number(owner, "factor", factor, 0.0, 1.0, high_open=True)
         if isinstance(patience, bool) or not isinstance(patience, numbers.Integral) or patience < 0:
             raise ValueError(f"{owner}: patience must be an int >= 0, got {patience!r}")
@@ -227,10 +250,12 @@ class ReduceLROnPlateau:
 
     def _is_better(self, value):
         if self.mode == "min":
-            return value < (self.best * (1 - self.threshold) if self.threshold_mode == "rel"
-                            else self.best - self.threshold)
-        return value > (self.best * (1 + self.threshold) if self.threshold_mode == "rel"
-                        else self.best + self.threshold)
+            return value < (
+                self.best * (1 - self.threshold) if self.threshold_mode == "rel" else self.best - self.threshold
+            )
+        return value > (
+            self.best * (1 + self.threshold) if self.threshold_mode == "rel" else self.best + self.threshold
+        )
 
     def step(self, metrics=None):
         """Record this epoch's metric (e.g. the validation loss) and reduce the learning rates if it
@@ -238,8 +263,10 @@ class ReduceLROnPlateau:
         try:
             value = float(metrics)
         except (TypeError, ValueError):
-            raise TypeError(f"ReduceLROnPlateau.step: expected the monitored metric as a number "
-                            f"(e.g. the validation loss), got {type(metrics).__name__}") from None
+            raise TypeError(
+                f"ReduceLROnPlateau.step: expected the monitored metric as a number "
+                f"(e.g. the validation loss), got {type(metrics).__name__}"
+            ) from None
         self.last_epoch += 1
         if self._is_better(value):
             self.best, self.num_bad_epochs = value, 0
@@ -308,7 +335,7 @@ class PolynomialDecay(LRScheduler):
 
     def lr_for(self, base_lr, t):
         remaining = 1.0 - min(t, self.total_steps) / self.total_steps
-        return (base_lr - self.end_lr) * remaining ** self.power + self.end_lr
+        return (base_lr - self.end_lr) * remaining**self.power + self.end_lr
 
 
 class StepDecay(StepLR):

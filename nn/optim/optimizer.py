@@ -12,6 +12,7 @@ hyper-parameters, the rest come from the keyword arguments:
 >>> [g["lr"] for g in opt.param_groups]
 [0.01, 0.1]
 """
+
 import math
 import numbers
 
@@ -45,17 +46,21 @@ def _betas(owner, name, value):
 def _parameter_list(owner, params):
     """The parameters as a list, with PyTorch users' usual slips caught by name."""
     if isinstance(params, Tensor):
-        raise TypeError(f"{owner}: params must be an iterable of Tensors (e.g. model.parameters()), "
-                        "got a single Tensor; wrap it in a list")
+        raise TypeError(
+            f"{owner}: params must be an iterable of Tensors (e.g. model.parameters()), "
+            "got a single Tensor; wrap it in a list"
+        )
     if hasattr(params, "parameters") and hasattr(params, "forward"):
-        raise TypeError(f"{owner}: got the model ({type(params).__name__}) itself; "
-                        "pass model.parameters()")
+        raise TypeError(f"{owner}: got the model ({type(params).__name__}) itself; pass model.parameters()")
     if callable(params):
-        raise TypeError(f"{owner}: got the method {getattr(params, '__name__', params)!r} without calling it; "
-                        "pass model.parameters() (with the parentheses)")
+        raise TypeError(
+            f"{owner}: got the method {getattr(params, '__name__', params)!r} without calling it; "
+            "pass model.parameters() (with the parentheses)"
+        )
     if not hasattr(params, "__iter__"):
-        raise TypeError(f"{owner}: params must be an iterable of Tensors (e.g. model.parameters()), "
-                        f"got {type(params).__name__}")
+        raise TypeError(
+            f"{owner}: params must be an iterable of Tensors (e.g. model.parameters()), got {type(params).__name__}"
+        )
     return list(params)
 
 
@@ -66,6 +71,7 @@ class Optimizer:
     ``param_groups`` is a list of dicts (``"params"`` plus every hyper-parameter); ``state``
     holds one dict per parameter (momentum buffers, running averages), in parameter order.
     """
+
     hyperparameters = {"lr": _number}
 
     def __init__(self, params, defaults):
@@ -75,8 +81,9 @@ class Optimizer:
         self.defaults = {name: self.hyperparameters[name](owner, name, value) for name, value in defaults.items()}
         params = _parameter_list(owner, params)
         if not params:
-            raise ValueError(f"{owner}: got an empty parameter list; pass model.parameters() "
-                             "(a generator can only be used once)")
+            raise ValueError(
+                f"{owner}: got an empty parameter list; pass model.parameters() (a generator can only be used once)"
+            )
         self.param_groups = []
         self.state = []
         self.step_count = 0
@@ -92,20 +99,26 @@ class Optimizer:
             raise TypeError(f"{owner}: a parameter group must be a dict with a 'params' entry, got {group!r}")
         unknown = sorted(set(group) - set(self.hyperparameters) - {"params", "initial_lr"})
         if unknown:
-            raise ValueError(f"{owner}: unknown hyper-parameter(s) {unknown} in a parameter group; "
-                             f"known: {sorted(self.hyperparameters)}")
+            raise ValueError(
+                f"{owner}: unknown hyper-parameter(s) {unknown} in a parameter group; "
+                f"known: {sorted(self.hyperparameters)}"
+            )
         params = _parameter_list(owner, group["params"])
         seen = {id(p) for p in self.params}
         first = len(self.params)
         for i, p in enumerate(params, start=first):
             if not isinstance(p, Tensor) or not p.requires_grad or not p.is_leaf:
-                raise TypeError(f"{owner}: parameter {i} must be a leaf Tensor with requires_grad=True, got "
-                                + (repr(p) if isinstance(p, Tensor) else type(p).__name__))
+                raise TypeError(
+                    f"{owner}: parameter {i} must be a leaf Tensor with requires_grad=True, got "
+                    + (repr(p) if isinstance(p, Tensor) else type(p).__name__)
+                )
             if id(p) in seen:
                 raise ValueError(f"{owner}: parameter {i} appears twice in the list")
             seen.add(id(p))
-        checked = {name: (self.hyperparameters[name](owner, name, group[name]) if name in group else value)
-                   for name, value in self.defaults.items()}
+        checked = {
+            name: (self.hyperparameters[name](owner, name, group[name]) if name in group else value)
+            for name, value in self.defaults.items()
+        }
         checked = self._check_group(checked)
         if "initial_lr" in group:
             checked["initial_lr"] = group["initial_lr"]
@@ -149,8 +162,9 @@ class Optimizer:
                     index += 1
 
     def _update(self, p, grad, state, group):
-        raise NotImplementedError(f"{type(self).__name__} must define _update(p, grad, state, group): "
-                                  "the update of one parameter (see SGD)")
+        raise NotImplementedError(
+            f"{type(self).__name__} must define _update(p, grad, state, group): the update of one parameter (see SGD)"
+        )
 
     # ------------------------------------------------------------ saving and resuming
     def state_dict(self):
@@ -163,11 +177,15 @@ class Optimizer:
         groups, start = [], 0
         for group in self.param_groups:
             count = len(group["params"])
-            groups.append({**{k: v for k, v in group.items() if k != "params"},
-                           "params": list(range(start, start + count))})
+            groups.append(
+                {**{k: v for k, v in group.items() if k != "params"}, "params": list(range(start, start + count))}
+            )
             start += count
-        state = {i: {k: np.array(v, copy=True) if isinstance(v, np.ndarray) else v for k, v in s.items()}
-                 for i, s in enumerate(self.state) if s}
+        state = {
+            i: {k: np.array(v, copy=True) if isinstance(v, np.ndarray) else v for k, v in s.items()}
+            for i, s in enumerate(self.state)
+            if s
+        }
         return {"state": state, "param_groups": groups, "step_count": self.step_count}
 
     def load_state_dict(self, state_dict):
@@ -179,22 +197,30 @@ class Optimizer:
         """
         owner = f"{type(self).__name__}.load_state_dict"
         if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= set(state_dict):
-            raise TypeError(f"{owner}: expected the dict returned by optimizer.state_dict() "
-                            f"(with 'state' and 'param_groups'), got {type(state_dict).__name__}")
+            raise TypeError(
+                f"{owner}: expected the dict returned by optimizer.state_dict() "
+                f"(with 'state' and 'param_groups'), got {type(state_dict).__name__}"
+            )
         saved_groups = list(state_dict["param_groups"])
         if len(saved_groups) != len(self.param_groups):
-            raise ValueError(f"{owner}: the saved optimizer has {len(saved_groups)} parameter groups, "
-                             f"this one {len(self.param_groups)}; build it with the same groups")
+            raise ValueError(
+                f"{owner}: the saved optimizer has {len(saved_groups)} parameter groups, "
+                f"this one {len(self.param_groups)}; build it with the same groups"
+            )
         params = self.params
         new_groups = []
         for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
             if len(saved.get("params", ())) != len(group["params"]):
-                raise ValueError(f"{owner}: group {i} holds {len(saved.get('params', ()))} parameters in the "
-                                 f"saved state, {len(group['params'])} here; build the optimizer from the same model")
+                raise ValueError(
+                    f"{owner}: group {i} holds {len(saved.get('params', ()))} parameters in the "
+                    f"saved state, {len(group['params'])} here; build the optimizer from the same model"
+                )
             hyper = {k: v for k, v in saved.items() if k not in ("params", "initial_lr")}
             if set(hyper) != set(self.defaults):
-                raise ValueError(f"{owner}: group {i} has hyper-parameters {sorted(hyper)}, expected "
-                                 f"{sorted(self.defaults)}; was it saved from another optimizer type?")
+                raise ValueError(
+                    f"{owner}: group {i} has hyper-parameters {sorted(hyper)}, expected "
+                    f"{sorted(self.defaults)}; was it saved from another optimizer type?"
+                )
             checked = self._check_group({k: self.hyperparameters[k](owner, k, v) for k, v in hyper.items()})
             if "initial_lr" in saved:
                 checked["initial_lr"] = float(saved["initial_lr"])
@@ -211,8 +237,10 @@ class Optimizer:
                 value = np.asarray(value)
                 p = params[index]
                 if value.shape != p.shape or value.dtype.kind != "f" or not np.isfinite(value).all():
-                    raise ValueError(f"{owner}: state '{name}' of parameter {index} has shape {value.shape} and "
-                                     f"dtype {value.dtype}; expected finite values of shape {p.shape}")
+                    raise ValueError(
+                        f"{owner}: state '{name}' of parameter {index} has shape {value.shape} and "
+                        f"dtype {value.dtype}; expected finite values of shape {p.shape}"
+                    )
                 new_state[index][name] = np.array(value, dtype=p.dtype, copy=True)
         for group, checked in zip(self.param_groups, new_groups):
             group.update(checked)
@@ -221,5 +249,6 @@ class Optimizer:
 
     def __repr__(self):
         groups = len(self.param_groups)
-        return (f"{type(self).__name__}(lr={self.lr:g}, {len(self.params)} parameters"
-                + (f", {groups} groups)" if groups > 1 else ")"))
+        return f"{type(self).__name__}(lr={self.lr:g}, {len(self.params)} parameters" + (
+            f", {groups} groups)" if groups > 1 else ")"
+        )

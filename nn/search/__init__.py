@@ -5,6 +5,7 @@ data. Trials are independent and seeded, so they can run one after the other
 (``n_jobs=1``), in parallel processes (``n_jobs=N``, through joblib) or on a Dask cluster
 (``backend=client``), and give the same table every way.
 """
+
 import inspect
 import itertools
 import math
@@ -38,13 +39,22 @@ class GridSearchResult:
         """The trials as rows (params, then score, val_loss, val_acc, error), best score first;
         ties keep the order tried."""
         order = sorted(range(len(self.results)), key=lambda k: -self.results[k]["score"])
-        return [dict(self.results[k]["params"], score=self.results[k]["score"],
-                     val_loss=self.results[k]["val_loss"], val_acc=self.results[k]["val_acc"],
-                     error=self.results[k]["error"]) for k in order]
+        return [
+            dict(
+                self.results[k]["params"],
+                score=self.results[k]["score"],
+                val_loss=self.results[k]["val_loss"],
+                val_acc=self.results[k]["val_acc"],
+                error=self.results[k]["error"],
+            )
+            for k in order
+        ]
 
     def __repr__(self):
-        return (f"GridSearchResult({len(self.results)} settings, best_params={self.best_params}, "
-                f"best_score={self.best_score:.4g})")
+        return (
+            f"GridSearchResult({len(self.results)} settings, best_params={self.best_params}, "
+            f"best_score={self.best_score:.4g})"
+        )
 
 
 class _Trial:
@@ -62,24 +72,42 @@ class _Trial:
         options.update({k: v for k, v in setting.items() if k in _FIT_OPTIONS})
         built = self.build_fn(**{k: v for k, v in setting.items() if k not in _FIT_OPTIONS})
         if not isinstance(built, tuple) or len(built) != 3:
-            raise TypeError(f"grid_search: build_fn({setting}) must return (model, loss_fn, optimizer), "
-                            f"got {type(built).__name__}")
+            raise TypeError(
+                f"grid_search: build_fn({setting}) must return (model, loss_fn, optimizer), got {type(built).__name__}"
+            )
         model, loss_fn, optimizer = built
         try:
             history = fit(model, loss_fn, optimizer, self.X, self.y, **options)
         except FloatingPointError as error:
-            return dict(params=setting, score=-math.inf, val_loss=None, val_acc=None,
-                        history=getattr(error, "history", None), error=str(error)), None
+            return dict(
+                params=setting,
+                score=-math.inf,
+                val_loss=None,
+                val_acc=None,
+                history=getattr(error, "history", None),
+                error=str(error),
+            ), None
         val_loss, val_acc = evaluate(model, loss_fn, *self.validation, accuracy=options.get("accuracy", "auto"))
         score = val_acc if val_acc is not None else -val_loss
         if math.isnan(score):
             score = -math.inf  # NaN compares False with everything: it would stay "best" if first
-        return dict(params=setting, score=score, val_loss=val_loss, val_acc=val_acc, history=history,
-                    error=None), model
+        return dict(params=setting, score=score, val_loss=val_loss, val_acc=val_acc, history=history, error=None), model
 
 
-def grid_search(build_fn, param_grid, X, y, validation, epochs=20, batch_size=32, progress=False,
-                n_jobs=1, backend=None, seed=0, **fit_options):
+def grid_search(
+    build_fn,
+    param_grid,
+    X,
+    y,
+    validation,
+    epochs=20,
+    batch_size=32,
+    progress=False,
+    n_jobs=1,
+    backend=None,
+    seed=0,
+    **fit_options,
+):
     """Train one model per combination in ``param_grid`` and score each on ``validation``.
 
     ``param_grid`` maps names to lists of values. Names that are options of ``nn.fit``
@@ -112,12 +140,38 @@ def grid_search(build_fn, param_grid, X, y, validation, epochs=20, batch_size=32
         grid[name] = list(values)
     names = list(grid)
     settings = [dict(zip(names, values)) for values in itertools.product(*(grid[n] for n in names))]
-    return _search("grid_search", build_fn, settings, X, y, validation, epochs, batch_size, progress,
-                   n_jobs, backend, seed, fit_options)
+    return _search(
+        "grid_search",
+        build_fn,
+        settings,
+        X,
+        y,
+        validation,
+        epochs,
+        batch_size,
+        progress,
+        n_jobs,
+        backend,
+        seed,
+        fit_options,
+    )
 
 
-def random_search(build_fn, param_space, X, y, validation, n_samples, epochs=20, batch_size=32,
-                  progress=False, n_jobs=1, backend=None, seed=0, **fit_options):
+def random_search(
+    build_fn,
+    param_space,
+    X,
+    y,
+    validation,
+    n_samples,
+    epochs=20,
+    batch_size=32,
+    progress=False,
+    n_jobs=1,
+    backend=None,
+    seed=0,
+    **fit_options,
+):
     """Like ``grid_search``, but ``n_samples`` settings drawn at random from ``param_space``.
 
     ``param_space`` maps names to a list of values (drawn uniformly) or a distribution:
@@ -132,15 +186,30 @@ def random_search(build_fn, param_space, X, y, validation, n_samples, epochs=20,
     for name, value in space.items():
         if not hasattr(value, "sample"):
             if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__") or not list(value):
-                raise ValueError(f"random_search: param_space[{name!r}] must be a non-empty list of values or a "
-                                 f"distribution (nn.search.uniform, log_uniform, randint), got {value!r}")
+                raise ValueError(
+                    f"random_search: param_space[{name!r}] must be a non-empty list of values or a "
+                    f"distribution (nn.search.uniform, log_uniform, randint), got {value!r}"
+                )
             space[name] = choice(list(value))
     if not isinstance(n_samples, (int, np.integer)) or isinstance(n_samples, bool) or n_samples < 1:
         raise ValueError(f"random_search: n_samples must be a positive int, got {n_samples!r}")
     rng = np.random.default_rng(seed)
     settings = [{name: dist.sample(rng) for name, dist in space.items()} for _ in range(int(n_samples))]
-    return _search("random_search", build_fn, settings, X, y, validation, epochs, batch_size, progress,
-                   n_jobs, backend, seed, fit_options)
+    return _search(
+        "random_search",
+        build_fn,
+        settings,
+        X,
+        y,
+        validation,
+        epochs,
+        batch_size,
+        progress,
+        n_jobs,
+        backend,
+        seed,
+        fit_options,
+    )
 
 
 def _check_space(caller, space):
@@ -149,11 +218,14 @@ def _check_space(caller, space):
     return dict(space)
 
 
-def _search(caller, build_fn, settings, X, y, validation, epochs, batch_size, progress, n_jobs, backend, seed,
-            fit_options):
+def _search(
+    caller, build_fn, settings, X, y, validation, epochs, batch_size, progress, n_jobs, backend, seed, fit_options
+):
     if not callable(build_fn):
-        raise TypeError(f"{caller}: build_fn must be a function returning (model, loss_fn, optimizer), "
-                        f"got {type(build_fn).__name__}")
+        raise TypeError(
+            f"{caller}: build_fn must be a function returning (model, loss_fn, optimizer), "
+            f"got {type(build_fn).__name__}"
+        )
     if validation is None:
         raise ValueError(f"{caller}: validation=(X_val, y_val) is required: settings are compared on it")
     unknown = set(fit_options) - _FIT_OPTIONS
@@ -165,8 +237,9 @@ def _search(caller, build_fn, settings, X, y, validation, epochs, batch_size, pr
     results = [result for result, _ in outcomes]
     scored = [k for k, r in enumerate(results) if r["score"] > -math.inf]
     if not scored:
-        raise FloatingPointError(f"{caller}: training diverged for every setting; the first error: "
-                                 f"{results[0]['error']}")
+        raise FloatingPointError(
+            f"{caller}: training diverged for every setting; the first error: {results[0]['error']}"
+        )
     best_index = max(scored, key=lambda k: (results[k]["score"], -k))  # ties: the first tried
     return GridSearchResult(results, best_index, outcomes[best_index][1])
 

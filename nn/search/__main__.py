@@ -11,6 +11,7 @@
 Writes into ``--out``: ``results.csv`` (one row per trial, best first), ``search.png`` and
 ``best/`` (the best model retrained in full, as ``python -m nn.train`` writes a run).
 """
+
 import argparse
 import csv
 import io
@@ -26,8 +27,14 @@ from ..tables import load_splits
 from ..train import OPTIMIZERS, new_run_folder
 from . import grid_search, log_uniform, randint, random_search, uniform
 
-PARAMETERS = {"lr": float, "weight_decay": float, "hidden": "layers", "activation": str, "optimizer": str,
-              "batch_size": int}
+PARAMETERS = {
+    "lr": float,
+    "weight_decay": float,
+    "hidden": "layers",
+    "activation": str,
+    "optimizer": str,
+    "batch_size": int,
+}
 CHOICES = {"activation": ("relu", "tanh", "sigmoid"), "optimizer": tuple(sorted(OPTIMIZERS))}
 DISTRIBUTIONS = {"log": log_uniform, "range": uniform, "int": randint}
 
@@ -63,7 +70,7 @@ def parse_grid(items, sampling):
         if name in space:
             raise ValueError(f"--grid: {name} is given twice")
         kind, _, bounds = text.partition(":")
-        if kind in DISTRIBUTIONS and name != "hidden" or (name == "hidden" and kind == "int"):
+        if (kind in DISTRIBUTIONS and name != "hidden") or (name == "hidden" and kind == "int"):
             if not sampling:
                 raise ValueError(f"--grid {name}: {text!r} is a range to draw from; add --samples K")
             lo, _, hi = bounds.partition(":")
@@ -79,9 +86,12 @@ def parse_grid(items, sampling):
 
 def parse_args(argv=None):
     """The command line's flags (see ``python -m nn.search --help``)."""
-    parser = argparse.ArgumentParser(prog="python -m nn.search", description=__doc__.split("\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog="\n".join(__doc__.split("\n")[2:]))
+    parser = argparse.ArgumentParser(
+        prog="python -m nn.search",
+        description=__doc__.split("\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n".join(__doc__.split("\n")[2:]),
+    )
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--dataset", choices=("digits", "moons"), default=None)
     source.add_argument("--data", default=None, help="a .csv (header row), .npz (X, y) or .npy of features")
@@ -92,18 +102,22 @@ def parse_args(argv=None):
     parser.add_argument("--patience", type=int, default=5, help="early stopping in each trial (0: off)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--jobs", type=int, default=1, help="parallel worker processes (-1: every core)")
-    parser.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
-                        help="run the trials on this Dask scheduler's workers")
+    parser.add_argument(
+        "--scheduler", default=None, metavar="tcp://HOST:PORT", help="run the trials on this Dask scheduler's workers"
+    )
     parser.add_argument("--out", default=None, help="output folder (default: runs/search-<timestamp>)")
     args = parser.parse_args(argv)
     try:
         args.space = parse_grid(args.grid, args.samples is not None)
     except ValueError as error:
         parser.error(str(error))
-    checks = [("--epochs", args.epochs >= 1, ">= 1"), ("--patience", args.patience >= 0, ">= 0"),
-              ("--seed", 0 <= args.seed < 2**32, "in 0..2**32-1"),
-              ("--jobs", args.jobs == -1 or 1 <= args.jobs <= 256, "-1 or 1..256"),
-              ("--samples", args.samples is None or 1 <= args.samples <= 10_000, "in 1..10000")]
+    checks = [
+        ("--epochs", args.epochs >= 1, ">= 1"),
+        ("--patience", args.patience >= 0, ">= 0"),
+        ("--seed", 0 <= args.seed < 2**32, "in 0..2**32-1"),
+        ("--jobs", args.jobs == -1 or 1 <= args.jobs <= 256, "-1 or 1..256"),
+        ("--samples", args.samples is None or 1 <= args.samples <= 10_000, "in 1..10000"),
+    ]
     for flag, ok, rule in checks:
         if not ok:
             parser.error(f"{flag} must be {rule}, got {getattr(args, flag[2:].replace('-', '_'))}")
@@ -136,8 +150,12 @@ def write_results(rows, path):
     writer = csv.writer(buffer)
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([":".join(map(str, v)) if isinstance(v, list) else "" if v is None else v
-                         for v in (row[c] for c in columns)])
+        writer.writerow(
+            [
+                ":".join(map(str, v)) if isinstance(v, list) else "" if v is None else v
+                for v in (row[c] for c in columns)
+            ]
+        )
     atomic_write(path, lambda f: f.write(buffer.getvalue().encode("utf-8")))
 
 
@@ -145,14 +163,17 @@ def main(argv=None):
     """Run the search and write its folder; returns the exit code."""
     args = parse_args(argv)
     try:
-        splits = load_splits(dataset=None if args.data else args.dataset or "digits", data=args.data,
-                             target=args.target, seed=args.seed)
+        splits = load_splits(
+            dataset=None if args.data else args.dataset or "digits", data=args.data, target=args.target, seed=args.seed
+        )
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if splits.task != "classification":
-        print("error: python -m nn.search trains classifiers; the target of --data holds fractional numbers",
-              file=sys.stderr)
+        print(
+            "error: python -m nn.search trains classifiers; the target of --data holds fractional numbers",
+            file=sys.stderr,
+        )
         return 2
     (X_train, y_train), validation = splits.train, splits.validation
     builder = Builder(X_train.shape[1], splits.n_outputs, args.seed)
@@ -164,8 +185,16 @@ def main(argv=None):
             print("error: --scheduler needs dask.distributed: pip install -e '.[distributed]'", file=sys.stderr)
             return 2
         backend = Client(args.scheduler, timeout=10)
-    options = dict(X=X_train, y=y_train, validation=validation, epochs=args.epochs, seed=args.seed,
-                   n_jobs=args.jobs, backend=backend, early_stopping=args.patience or None)
+    options = dict(
+        X=X_train,
+        y=y_train,
+        validation=validation,
+        epochs=args.epochs,
+        seed=args.seed,
+        n_jobs=args.jobs,
+        backend=backend,
+        early_stopping=args.patience or None,
+    )
     out = args.out or new_run_folder(os.path.join("runs", "search"))
     start = time.perf_counter()
     if args.samples is None:
@@ -184,8 +213,10 @@ def main(argv=None):
     save(result.best_model, os.path.join(best, "model.npz"))
     result.best_history.to_json(os.path.join(best, "history.json"))
     viz.plot_history(result.best_history, os.path.join(best, "curves.png"))
-    print(f"{len(rows)} trials in {seconds:.1f} s; best {result.best_params} "
-          f"(validation score {result.best_score:.4f}); wrote results.csv, search.png, best/ to {out}")
+    print(
+        f"{len(rows)} trials in {seconds:.1f} s; best {result.best_params} "
+        f"(validation score {result.best_score:.4f}); wrote results.csv, search.png, best/ to {out}"
+    )
     return 0
 
 

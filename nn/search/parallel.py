@@ -4,6 +4,7 @@ Every way calls the same ``trial(index, setting)`` with BLAS on one thread, so t
 are the same; only the place differs. A trial whose process dies is tried once more (Dask:
 as often as its scheduler allows) and then reported as a failed trial, never dropped.
 """
+
 import math
 import os
 
@@ -41,8 +42,10 @@ def _in_processes(trial, settings, workers):
         from joblib.externals.loky import get_reusable_executor
         from joblib.externals.loky.process_executor import BrokenProcessPool
     except ImportError:
-        raise ImportError("grid_search: n_jobs > 1 runs trials in processes through joblib, which is not "
-                          "installed; pip install -e '.[distributed]' (or pass n_jobs=1)") from None
+        raise ImportError(
+            "grid_search: n_jobs > 1 runs trials in processes through joblib, which is not "
+            "installed; pip install -e '.[distributed]' (or pass n_jobs=1)"
+        ) from None
     outcomes = [None] * len(settings)
     pending = list(range(len(settings)))
     for attempt in (1, 2):  # a pool broken by a dying worker is replaced once
@@ -66,16 +69,20 @@ def _dask_client(backend):
     try:
         from distributed import Client, get_client
     except ImportError:
-        raise ImportError("grid_search: backend='dask' needs dask.distributed, which is not installed; "
-                          "pip install -e '.[distributed]'") from None
+        raise ImportError(
+            "grid_search: backend='dask' needs dask.distributed, which is not installed; "
+            "pip install -e '.[distributed]'"
+        ) from None
     if isinstance(backend, Client):
         return backend
     if backend == "dask":
         try:
             return get_client()
         except ValueError:
-            raise ValueError("grid_search: backend='dask' found no Dask client; create one first "
-                             "(dask.distributed.Client('tcp://host:8786')) or pass it as backend=") from None
+            raise ValueError(
+                "grid_search: backend='dask' found no Dask client; create one first "
+                "(dask.distributed.Client('tcp://host:8786')) or pass it as backend="
+            ) from None
     raise ValueError(f"grid_search: backend must be None, 'dask' or a dask.distributed.Client, got {backend!r}")
 
 

@@ -1,4 +1,5 @@
 """Distributions for ``nn.random_search``: each draws one value from a numpy Generator."""
+
 import math
 
 
@@ -7,7 +8,7 @@ class _Distribution:
         return f"{type(self).__name__.lstrip('_').lower()}{self._args()}"
 
 
-class uniform(_Distribution):  # noqa: N801 (a lower-case factory name, like numpy's)
+class uniform(_Distribution):
     """A float drawn uniformly from [lo, hi]: ``uniform(0, 1e-3)``."""
 
     def __init__(self, lo, hi):
@@ -20,7 +21,7 @@ class uniform(_Distribution):  # noqa: N801 (a lower-case factory name, like num
         return (self.lo, self.hi)
 
 
-class log_uniform(_Distribution):  # noqa: N801
+class log_uniform(_Distribution):
     """A float whose log is uniform in [log lo, log hi]: learning rates, ``log_uniform(1e-4, 1e-1)``."""
 
     def __init__(self, lo, hi):
@@ -35,7 +36,7 @@ class log_uniform(_Distribution):  # noqa: N801
         return (self.lo, self.hi)
 
 
-class randint(_Distribution):  # noqa: N801
+class randint(_Distribution):
     """An int drawn uniformly from lo..hi, both included: ``randint(16, 128)``."""
 
     def __init__(self, lo, hi):
@@ -50,7 +51,7 @@ class randint(_Distribution):  # noqa: N801
         return (self.lo, self.hi)
 
 
-class choice(_Distribution):  # noqa: N801
+class choice(_Distribution):
     """One of ``values``, each equally likely: ``choice([32, 64, 128])``."""
 
     def __init__(self, values):
