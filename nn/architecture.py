@@ -72,6 +72,13 @@ def build(description):
     """The model a ``describe`` dict stands for, with freshly initialised weights.
 
     >>> build({"type": "MLP", "config": {"sizes": [2, 8, 2]}})
+    MLP(
+      (layers): Sequential(
+        (0): Linear(in_features=2, out_features=8, bias=True)
+        (1): ReLU()
+        (2): Linear(in_features=8, out_features=2, bias=True)
+      )
+    )
     """
     if not isinstance(description, dict) or not isinstance(description.get("type"), str):
         raise ValueError(f"build: expected a dict with a 'type', got {description!r:.80}")

@@ -5,10 +5,15 @@ The shuffled order is reproducible: a loader made with ``seed`` draws epoch k's 
 from ``numpy.random.default_rng(seed)`` after k-1 earlier epochs, the same stream
 ``nn.fit(..., seed=seed)`` uses, so the two give the same batches.
 
->>> loader = DataLoader(TensorDataset(X, y), batch_size=32, shuffle=True, seed=0)
->>> for epoch in range(10):
+>>> X, y = nn.datasets.make_moons(40, seed=0)
+>>> model, loss_fn = nn.MLP([2, 8, 2]), nn.CrossEntropyLoss()
+>>> opt = nn.optim.SGD(model.parameters(), lr=0.1)
+>>> loader = DataLoader(TensorDataset(X, y), batch_size=16, shuffle=True, seed=0)
+>>> for epoch in range(3):
 ...     for xb, yb in loader:
 ...         opt.zero_grad(); loss_fn(model(xb), yb).backward(); opt.step()
+>>> [len(xb) for xb, yb in loader]       # the last batch is short
+[16, 16, 8]
 """
 
 import numbers
@@ -60,9 +65,13 @@ class DataLoader:
     ``dataset`` is a ``TensorDataset``, anything with ``len`` and integer indexing, or a tuple
     of arrays ``(X, y)``.
 
+    >>> X, y = np.zeros((100, 2)), np.arange(100)
     >>> loader = DataLoader((X, y), batch_size=64, shuffle=True, seed=0)
     >>> xb, yb = next(iter(loader))
+    >>> xb.shape, yb.shape
+    ((64, 2), (64,))
     >>> len(loader)             # batches per epoch
+    2
     """
 
     def __init__(self, dataset, batch_size=1, shuffle=False, seed=None, drop_last=False):

@@ -76,7 +76,10 @@ def train_test_split(X, y, test_size=0.2, seed=0, stratify=False):
     ``test_size`` is a fraction in (0, 1) or a number of rows. ``stratify=True`` keeps
     each class's share equal in both parts.
 
+    >>> X, y = make_moons(40, seed=0)
     >>> X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, seed=0)
+    >>> X_train.shape, X_test.shape
+    ((30, 2), (10, 2))
     """
     X, y = np.asarray(X), np.asarray(y)
     if len(X) != len(y):
@@ -124,8 +127,10 @@ class Standardizer:
     Features that are constant in the training data (std 0, e.g. the always-blank
     corner pixels of the digits) are only centred, never divided by 0.
 
+    >>> X_train, X_test = np.array([[1.0, 5.0], [3.0, 5.0]]), np.array([[2.0, 6.0]])
     >>> scaler = Standardizer().fit(X_train)
-    >>> X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    >>> scaler.transform(X_train), scaler.transform(X_test)   # column 2 is constant: only centred
+    (array([[-1.,  0.], [ 1.,  0.]]), array([[0., 1.]]))
     """
 
     def __init__(self):
@@ -163,7 +168,9 @@ def standardize(train, *others):
     """Standardise ``train`` with its own per-feature mean/std and apply the same scaling to
     ``others`` (test data must never leak into the statistics). Returns a tuple of arrays.
 
-    >>> X_train, X_test = standardize(X_train, X_test)
+    >>> X_train, X_test = standardize(np.array([[1.0], [3.0]]), np.array([[5.0]]))
+    >>> X_train.ravel(), X_test.ravel()
+    (array([-1.,  1.]), array([3.]))
     """
     scaler = Standardizer().fit(train)
     return tuple(scaler.transform(X) for X in (train, *others))
@@ -184,8 +191,11 @@ def load_idx(path):
     more memory than the data actually there). Anything else raises a ``ValueError``
     that names the file and what is wrong.
 
-    >>> load_idx("train-labels-idx1-ubyte.gz").shape
-    (60000,)
+    >>> header = bytes([0, 0, 0x08, 1]) + (3).to_bytes(4, "big")   # uint8, 1 axis of length 3
+    >>> with open("labels-idx1-ubyte", "wb") as f:
+    ...     _ = f.write(header + bytes([7, 2, 1]))
+    >>> load_idx("labels-idx1-ubyte")
+    array([7, 2, 1], dtype=uint8)
     """
     path = os.fspath(path)
     compressed = path.endswith(".gz")
@@ -253,7 +263,17 @@ def load_mnist(folder, kind="train"):
     ``kind`` is "train" or "t10k" (the test set). Files may be gzipped. Returns
     ``(X, y)``: X of shape (N, 784) scaled to [0, 1] as float64, y int64 labels.
 
-    >>> X, y = load_mnist("~/data/mnist", kind="t10k")
+    >>> import os
+    >>> def write_idx(path, array):      # a stand-in for the downloaded files: 2 images of 28x28
+    ...     header = bytes([0, 0, 0x08, array.ndim]) + b"".join(n.to_bytes(4, "big") for n in array.shape)
+    ...     with open(path, "wb") as f:
+    ...         _ = f.write(header + array.astype(np.uint8).tobytes())
+    >>> os.makedirs("mnist")
+    >>> write_idx("mnist/t10k-images-idx3-ubyte", np.full((2, 28, 28), 255))
+    >>> write_idx("mnist/t10k-labels-idx1-ubyte", np.array([7, 2]))
+    >>> X, y = load_mnist("mnist", kind="t10k")
+    >>> X.shape, float(X.max()), y
+    ((2, 784), 1.0, array([7, 2]))
     """
     if kind not in ("train", "t10k"):
         raise ValueError(f"load_mnist: kind must be 'train' or 't10k' (the test set), got {kind!r}")

@@ -18,7 +18,11 @@ def evaluate(model, loss_fn, X, y, accuracy="auto"):
     Returns ``(loss, accuracy)``; accuracy is None when it does not apply. The loss is
     averaged over chunks of rows, which is exact for losses with mean reduction.
 
-    >>> test_loss, test_acc = nn.evaluate(model, F.cross_entropy, X_test, y_test)
+    >>> X, y = nn.datasets.make_moons(40, seed=0)
+    >>> model = nn.MLP([2, 8, 2], seed=0)
+    >>> test_loss, test_acc = nn.evaluate(model, F.cross_entropy, X, y)   # untrained: near chance
+    >>> test_loss, test_acc
+    (1.44, 0.55)
     """
     if not (accuracy is None or callable(accuracy) or accuracy == "auto"):
         raise ValueError(f"evaluate: accuracy must be 'auto', None or a function f(output, y), got {accuracy!r}")
@@ -47,7 +51,8 @@ def dead_unit_fraction(model, X):
     """Share of units of the model's ``nn.ReLU`` modules that output 0 for every row of X
     (None if the model has no ReLU). Dead units get no gradient, so they never recover.
 
-    >>> nn.evaluation.dead_unit_fraction(model, X_train[:1000])
+    >>> model = nn.MLP([2, 8, 2], seed=0)
+    >>> nn.evaluation.dead_unit_fraction(model, np.random.default_rng(0).normal(size=(40, 2)))
     0.0
     """
     relus = [m for m in model.modules() if isinstance(m, ReLU)]

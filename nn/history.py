@@ -25,8 +25,12 @@ class History:
     NaN/Inf stopped training, "diverged" (the loss grew past 100x its best, see ``nn.fit``),
     "interrupted" (Ctrl-C) or "failed" (another exception).
 
-    >>> history = nn.fit(model, F.cross_entropy, opt, X, y, epochs=5)
-    >>> history.train_loss[history.best_epoch], history.epochs_run
+    >>> X, y = nn.datasets.make_moons(40, seed=0)
+    >>> model = nn.MLP([2, 8, 2], seed=0)
+    >>> opt = nn.optim.Adam(model.parameters(), lr=0.01)
+    >>> history = nn.fit(model, F.cross_entropy, opt, X, y, epochs=5, progress=False)
+    >>> history.epochs_run, history.best_epoch, history.stopped_reason
+    (5, 4, 'completed')
     """
 
     def __init__(self):
@@ -49,7 +53,11 @@ class History:
     def to_json(self, path=None):
         """The history as JSON text; with ``path``, also written there (atomically).
 
-        >>> history.to_json("runs/history.json")
+        >>> history = nn.History()
+        >>> history.train_loss += [0.7, 0.5]
+        >>> text = history.to_json("history.json")
+        >>> nn.History.from_json("history.json").train_loss
+        [0.7, 0.5]
         """
         text = json.dumps(self.to_dict(), indent=2, allow_nan=False)
         if path is not None:

@@ -164,6 +164,7 @@ def erfc(x):
     error < 1.2e-7, float32's resolution; its derivative -2/sqrt(pi) e^{-x^2} to about 1e-6).
 
     >>> erfc(Tensor([0.0])).item()   # 1.0 to 1e-7
+    1.0000000...
     """
     x = ag.as_tensor(x)
     positive = np.asarray(x.data) >= 0
@@ -181,7 +182,8 @@ class GELU(Module):
     composed ``erfc`` (values within 1.2e-7 relative of torch's exact GELU); ``approximate="tanh"``
     is torch's 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), equal to torch to rounding.
 
-    >>> GELU()(Tensor([1.0])).item()   # 0.8413...
+    >>> GELU()(Tensor([1.0])).item()
+    0.8413...
     """
 
     def __init__(self, approximate="none"):
@@ -267,7 +269,9 @@ class Dropout(Module):
 
     >>> drop = Dropout(0.5, seed=0)
     >>> drop(np.ones(6))                 # training: zeros and 2s
+    Tensor([2., 0., 0., 0., 2., 2.])
     >>> drop.eval()(np.ones(6))          # evaluation: ones
+    Tensor([1., 1., 1., 1., 1., 1.])
     """
 
     def __init__(self, p=0.5, seed=None):

@@ -4,8 +4,12 @@ Each is a ``Module``: build it once with its options, call it as ``loss_fn(outpu
 ``reduction`` is "mean" (default), "sum" or "none" (one loss per element or row). Values
 and gradients equal torch.nn's (``tests/test_nn_losses.py``).
 
+>>> model = nn.Linear(2, 3, seed=0)
+>>> X, y = np.array([[1.0, 2.0], [0.5, -1.0]]), np.array([2, 0])
 >>> loss_fn = CrossEntropyLoss(label_smoothing=0.1)
 >>> loss = loss_fn(model(X), y); loss.backward()
+>>> loss
+Tensor(0.5855, op=div)
 """
 
 import numpy as np
@@ -86,7 +90,9 @@ class BCEWithLogitsLoss(_Loss):
     (one per class, broadcast over rows) multiplies the positive terms, trading recall for
     precision: -(pos_weight * t * log sigmoid(x) + (1 - t) * log sigmoid(-x)).
 
+    >>> logits, y = Tensor([[2.0], [-1.0]]), np.array([[1.0], [1.0]])
     >>> BCEWithLogitsLoss(pos_weight=np.array([3.0]))(logits, y)
+        Tensor(2.1603)
     """
 
     def __init__(self, weight=None, reduction="mean", pos_weight=None):
@@ -115,6 +121,8 @@ class CrossEntropyLoss(_Loss):
     ``ignore_index`` and ``label_smoothing``.
 
     >>> loss_fn = CrossEntropyLoss(weight=np.array([1.0, 3.0]), ignore_index=-1)
+    >>> loss_fn(Tensor([[2.0, 0.0], [0.0, 2.0], [1.0, 1.0]]), np.array([0, 1, -1]))   # row 3 is ignored
+        Tensor(0.1269)
     """
 
     def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):

@@ -60,6 +60,7 @@ class BatchNorm1d(Module):
     >>> bn = BatchNorm1d(3)
     >>> out = bn(np.random.default_rng(0).normal(5, 2, size=(64, 3)))   # columns: mean 0, std 1
     >>> bn.running_mean                                                 # moved 10% towards 5
+    array([0.46435326, 0.50785912, 0.53532148])
     """
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, dtype=np.float64):
@@ -134,6 +135,8 @@ class LayerNorm(Module):
     scale and shift elementwise (``weight`` ones, ``bias`` zeros): the same in training and eval.
 
     >>> LayerNorm(4)(np.arange(8.0).reshape(2, 4))      # each row: mean 0, std 1
+    Tensor([[-1.3416, -0.4472,  0.4472,  1.3416],
+            [-1.3416, -0.4472,  0.4472,  1.3416]], op=add)
     """
 
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, dtype=np.float64):

@@ -1,12 +1,17 @@
 """Optimizers (SGD, AdaGrad, RMSprop, Adam, AdamW) and learning-rate schedulers, as ``torch.optim``.
 
->>> opt = nn.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01)
->>> scheduler = nn.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=50)   # also nn.optim.CosineAnnealingLR
->>> for epoch in range(50):
+>>> X, y = nn.datasets.make_moons(40, seed=0)
+>>> model, loss_fn = nn.MLP([2, 8, 2], seed=0), nn.CrossEntropyLoss()
+>>> loader = nn.data.DataLoader((X, y), batch_size=16, shuffle=True, seed=0)
+>>> opt = nn.optim.AdamW(model.parameters(), lr=1e-2, weight_decay=0.01)
+>>> scheduler = nn.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=5)   # also nn.optim.CosineAnnealingLR
+>>> for epoch in range(5):
 ...     for xb, yb in loader:
 ...         opt.zero_grad(); loss_fn(model(xb), yb).backward(); opt.step()
-...     scheduler.step()
+...     lr = scheduler.step()
 >>> checkpoint = {"model": model.state_dict(), "optimizer": opt.state_dict()}   # resume exactly later
+>>> opt.param_groups[0]["lr"], checkpoint["optimizer"]["step_count"]
+(0.0, 15)
 """
 
 from . import lr_scheduler

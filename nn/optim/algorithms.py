@@ -18,8 +18,11 @@ class SGD(Optimizer):
     g = grad + wd*p;  v = momentum*v + (1-dampening)*g (v = g at the first step);
     p -= lr * v, or with ``nesterov=True`` p -= lr * (g + momentum*v).
 
-    >>> opt = SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True)
-    >>> loss.backward(); opt.step(); opt.zero_grad()
+    >>> w = Tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = SGD([w], lr=0.1, momentum=0.9, nesterov=True)
+    >>> (w**2).sum().backward(); opt.step(); opt.zero_grad()
+    >>> w
+    Tensor([ 0.62, -1.24], requires_grad=True)
     """
 
     hyperparameters = {
@@ -61,7 +64,11 @@ class AdaGrad(Optimizer):
     """Per-coordinate step sizes that shrink with the sum of squared gradients:
     s += g**2;  p -= lr * g / (sqrt(s) + eps).
 
-    >>> opt = AdaGrad(model.parameters(), lr=0.1)
+    >>> w = Tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = AdaGrad([w], lr=0.1)
+    >>> (w**2).sum().backward(); opt.step(); opt.zero_grad()
+    >>> w
+    Tensor([ 0.9, -1.9], requires_grad=True)
     """
 
     hyperparameters = {"lr": _number, "eps": _number, "weight_decay": _number}
@@ -82,7 +89,11 @@ class RMSprop(Optimizer):
     s = alpha s + (1-alpha) g**2;  p -= lr * g / (sqrt(s) + eps). ``centered=True`` subtracts the
     squared running mean of g from s (a variance); ``momentum`` accumulates the scaled steps.
 
-    >>> opt = RMSprop(model.parameters(), lr=0.01, alpha=0.9)
+    >>> w = Tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = RMSprop([w], lr=0.01, alpha=0.9)
+    >>> (w**2).sum().backward(); opt.step(); opt.zero_grad()
+    >>> w
+    Tensor([ 0.9684, -1.9684], requires_grad=True)
     """
 
     hyperparameters = {
@@ -133,7 +144,11 @@ class Adam(Optimizer):
     p -= lr/(1-b1**t) * m / (sqrt(v)/sqrt(1-b2**t) + eps).
     ``weight_decay`` is L2 (added to g); for decoupled decay use ``AdamW``.
 
-    >>> opt = Adam(model.parameters(), lr=1e-3)
+    >>> w = Tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = Adam([w], lr=1e-3)
+    >>> (w**2).sum().backward(); opt.step(); opt.zero_grad()
+    >>> w
+    Tensor([ 0.999, -1.999], requires_grad=True)
     """
 
     hyperparameters = {"lr": _number, "betas": _betas, "eps": _number, "weight_decay": _number}
@@ -166,7 +181,11 @@ class AdamW(Adam):
     """Adam with decoupled weight decay (Loshchilov & Hutter): first p *= 1 - lr*wd, then
     Adam's step on the plain gradient, so the decay is not rescaled by 1/sqrt(v).
 
-    >>> opt = AdamW(model.parameters(), lr=1e-3, weight_decay=0.01)
+    >>> w = Tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = AdamW([w], lr=1e-3, weight_decay=0.01)
+    >>> (w**2).sum().backward(); opt.step(); opt.zero_grad()
+    >>> w
+    Tensor([ 0.999, -1.999], requires_grad=True)
     """
 
     decoupled_weight_decay = True

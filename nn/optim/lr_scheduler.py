@@ -5,10 +5,14 @@ group had when the scheduler was made (its ``initial_lr``). Call ``scheduler.ste
 once per epoch, after that epoch's optimizer steps (``nn.fit(..., scheduler=...)`` does);
 ``ReduceLROnPlateau.step(metric)`` takes the monitored value.
 
->>> opt = SGD(model.parameters(), lr=0.1)
+>>> w = Tensor([1.0], requires_grad=True)
+>>> opt = nn.optim.SGD([w], lr=0.1)
 >>> scheduler = StepLR(opt, step_size=30, gamma=0.1)   # lr = 0.1 * 0.1 ** (epoch // 30)
 >>> for epoch in range(100):
-...     train_one_epoch(); scheduler.step()
+...     opt.zero_grad(); (w**2).sum().backward(); opt.step()   # one epoch of training
+...     lr = scheduler.step()
+>>> opt.param_groups[0]["lr"]
+0.0001
 
 The closed forms are used (``lr_at(t)`` gives any epoch's value), so two schedulers on
 one optimizer do not multiply: use ``LambdaLR`` with the product instead.
@@ -110,7 +114,8 @@ class LRScheduler:
 class StepLR(LRScheduler):
     """lr_t = lr_0 * gamma ** (t // step_size): multiply by gamma every step_size epochs.
 
-    >>> StepLR(SGD(params, lr=1.0), step_size=2, gamma=0.1).lr_at(5)
+    >>> opt = nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0)
+    >>> StepLR(opt, step_size=2, gamma=0.1).lr_at(5)
     0.01
     """
 
@@ -126,7 +131,8 @@ class StepLR(LRScheduler):
 class MultiStepLR(LRScheduler):
     """lr_t = lr_0 * gamma ** (number of milestones <= t).
 
-    >>> MultiStepLR(SGD(params, lr=1.0), milestones=[2, 5], gamma=0.1).lr_at(5)
+    >>> opt = nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0)
+    >>> MultiStepLR(opt, milestones=[2, 5], gamma=0.1).lr_at(5)
     0.01
     """
 
@@ -143,7 +149,8 @@ class MultiStepLR(LRScheduler):
 class ExponentialLR(LRScheduler):
     """lr_t = lr_0 * gamma ** t.
 
-    >>> ExponentialLR(SGD(params, lr=1.0), gamma=0.5).lr_at(3)
+    >>> opt = nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0)
+    >>> ExponentialLR(opt, gamma=0.5).lr_at(3)
     0.125
     """
 
@@ -159,7 +166,8 @@ class CosineAnnealingLR(LRScheduler):
     """lr_t = eta_min + (lr_0 - eta_min) * (1 + cos(pi t / T_max)) / 2: half a cosine from lr_0
     down to eta_min over T_max epochs (and back up after, as PyTorch).
 
-    >>> CosineAnnealingLR(SGD(params, lr=1.0), T_max=4).lr_at(2)
+    >>> opt = nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0)
+    >>> CosineAnnealingLR(opt, T_max=4).lr_at(2)
     0.5
     """
 
@@ -175,7 +183,8 @@ class CosineAnnealingLR(LRScheduler):
 class LambdaLR(LRScheduler):
     """lr_t = lr_0 * lr_lambda(t), with one function, or one per parameter group.
 
-    >>> LambdaLR(SGD(params, lr=1.0), lambda epoch: 0.95 ** epoch).lr_at(2)
+    >>> opt = nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0)
+    >>> LambdaLR(opt, lambda epoch: 0.95 ** epoch).lr_at(2)
     0.9025
     """
 
@@ -203,9 +212,12 @@ class ReduceLROnPlateau:
     ``patience`` epochs (then wait ``cooldown`` epochs); never below ``min_lr``. PyTorch's rule:
     an improvement beats the best by ``threshold`` (relative, or absolute with ``threshold_mode="abs"``).
 
+    >>> opt = nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0)
     >>> scheduler = ReduceLROnPlateau(opt, factor=0.5, patience=3)
-    >>> for epoch in range(100):
-    ...     train_one_epoch(); scheduler.step(validation_loss())
+    >>> for validation_loss in [0.9, 0.8, 0.8, 0.8, 0.8, 0.8]:   # no progress after epoch 2
+    ...     lr = scheduler.step(validation_loss)
+    >>> opt.param_groups[0]["lr"]
+    0.5
     """
 
     def __init__(
@@ -292,7 +304,8 @@ class ReduceLROnPlateau:
 class InverseTimeDecay(LRScheduler):
     """lr_t = lr_0 / (1 + decay * t): O(1/t), the Robbins-Monro rate.
 
-    >>> InverseTimeDecay(SGD(params, lr=1.0), decay=1.0).lr_at(3)
+    >>> opt = nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0)
+    >>> InverseTimeDecay(opt, decay=1.0).lr_at(3)
     0.25
     """
 
@@ -307,7 +320,8 @@ class InverseTimeDecay(LRScheduler):
 class InverseSqrtDecay(LRScheduler):
     """lr_t = lr_0 / sqrt(1 + decay * t): O(1/sqrt(t)).
 
-    >>> InverseSqrtDecay(SGD(params, lr=1.0), decay=1.0).lr_at(3)
+    >>> opt = nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0)
+    >>> InverseSqrtDecay(opt, decay=1.0).lr_at(3)
     0.5
     """
 
@@ -323,7 +337,8 @@ class PolynomialDecay(LRScheduler):
     """lr_t = (lr_0 - end_lr) * (1 - t/total_steps)**power + end_lr, then end_lr after total_steps
     (PyTorch's PolynomialLR when end_lr = 0).
 
-    >>> PolynomialDecay(SGD(params, lr=1.0), total_steps=4, power=2).lr_at(2)
+    >>> opt = nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0)
+    >>> PolynomialDecay(opt, total_steps=4, power=2).lr_at(2)
     0.25
     """
 
@@ -341,7 +356,8 @@ class PolynomialDecay(LRScheduler):
 class StepDecay(StepLR):
     """The seeds' name for ``StepLR``: lr_t = lr_0 * gamma ** (t // step_size).
 
-    >>> StepDecay(SGD(params, lr=1.0), step_size=2, gamma=0.1).lr_at(5)
+    >>> opt = nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0)
+    >>> StepDecay(opt, step_size=2, gamma=0.1).lr_at(5)
     0.01
     """
 

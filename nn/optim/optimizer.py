@@ -7,7 +7,8 @@ object itself is never replaced, so the model keeps it) from the gradients that
 Parameter groups are PyTorch's: pass dicts to give some parameters their own
 hyper-parameters, the rest come from the keyword arguments:
 
->>> opt = SGD([{"params": model.layers[0].parameters(), "lr": 0.01},
+>>> model = nn.MLP([2, 8, 2])
+>>> opt = nn.optim.SGD([{"params": model.layers[0].parameters(), "lr": 0.01},
 ...            {"params": model.layers[2].parameters()}], lr=0.1, momentum=0.9)
 >>> [g["lr"] for g in opt.param_groups]
 [0.01, 0.1]
@@ -172,7 +173,14 @@ class Optimizer:
         "param_groups": [hyper-parameters with "params" as indices], "step_count": n}``
         (PyTorch's layout). Arrays are copies, so the snapshot never changes.
 
-        >>> checkpoint = {"model": model.state_dict(), "optimizer": opt.state_dict()}
+        >>> w = Tensor([1.0], requires_grad=True)
+        >>> opt = nn.optim.SGD([w], lr=0.1, momentum=0.9)
+        >>> (w**2).sum().backward(); opt.step()
+        >>> opt.state_dict()
+        {'state': {0: {'velocity': array([2.])}},
+         'param_groups': [{'lr': 0.1, 'momentum': 0.9, 'dampening': 0.0, 'weight_decay': 0.0, 'nesterov': False,
+                           'params': [0]}],
+         'step_count': 1}
         """
         groups, start = [], 0
         for group in self.param_groups:
@@ -193,7 +201,14 @@ class Optimizer:
         is checked first (group sizes, names, shapes, finiteness); on a problem a
         ``ValueError`` lists it and the optimizer is unchanged.
 
-        >>> opt.load_state_dict(checkpoint["optimizer"])
+        >>> w = Tensor([1.0], requires_grad=True)
+        >>> opt = nn.optim.Adam([w], lr=0.1)
+        >>> (w**2).sum().backward(); opt.step()
+        >>> saved = opt.state_dict()
+        >>> fresh = nn.optim.Adam([w], lr=0.1)
+        >>> fresh.load_state_dict(saved)
+        >>> fresh.step_count, fresh.state[0]["step"]
+        (1, 1)
         """
         owner = f"{type(self).__name__}.load_state_dict"
         if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= set(state_dict):
