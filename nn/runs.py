@@ -38,9 +38,15 @@ class StopSignals:
     Ctrl-C does, through ``nn.fit``'s own clean-up). Set ``armed = False`` while saving: a signal
     then only records itself in ``received``, so a second Ctrl-C cannot cut a save short.
 
+    >>> X, y = nn.datasets.make_moons(40, seed=0)
+    >>> model = nn.MLP([2, 8, 2], seed=0)
     >>> with StopSignals() as signals:
-    ...     train()                     # Ctrl-C: Interrupted, with nn.fit's history attached
-    ...     signals.armed = False       # from here on, save in peace
+    ...     history = nn.fit(model, F.cross_entropy, nn.optim.Adam(model.parameters()), X, y,
+    ...                      epochs=2, progress=False)   # Ctrl-C: Interrupted, with nn.fit's history attached
+    ...     signals.armed = False                        # from here on, save in peace
+    ...     path = nn.save(model, "model.npz")
+    >>> signals.received is None                         # no signal came
+    True
     """
 
     def __enter__(self):
@@ -64,9 +70,15 @@ class StopSignals:
 class RunRecord:
     """``run.json`` of one run: the command, every setting, the seed, versions, status and final metrics.
 
-    >>> record = RunRecord("runs/x", ["python", "-m", "nn.train"], {"seed": 0, "lr": 0.001})
+    >>> import json, os
+    >>> os.makedirs("run")
+    >>> record = RunRecord("run", ["python", "-m", "nn.train"], {"seed": 0, "lr": 0.001})
     >>> record.write()                                   # status "running"
-    >>> record.write(status="completed", metrics={"test_accuracy": 0.98})
+    'run/run.json'
+    >>> path = record.write(status="completed", metrics={"test_accuracy": 0.98})
+    >>> data = json.load(open(path))
+    >>> data["status"], data["settings"], data["metrics"]
+    ('completed', {'seed': 0, 'lr': 0.001}, {'test_accuracy': 0.98})
     """
 
     def __init__(self, folder, command, settings):

@@ -6,11 +6,15 @@ would raise ``KeyboardInterrupt`` after some parameters were updated and before 
 for as long as it is open, a handler that holds SIGINT and SIGTERM while a critical section
 runs and hands them to the previous handler as soon as it ends:
 
+>>> w = Tensor([1.0], requires_grad=True)
+>>> optimizer = nn.optim.SGD([w], lr=0.1)
 >>> with deferring_signals() as critical:
-...     for batch in batches:
-...         loss.backward()
+...     for step in range(3):
+...         optimizer.zero_grad(); (w**2).sum().backward()
 ...         with critical:          # a Ctrl-C here raises KeyboardInterrupt after the step
 ...             optimizer.step()
+>>> w
+Tensor([0.512], requires_grad=True)
 
 Only handlers written in Python are wrapped (the default ``KeyboardInterrupt`` one, or a
 program's own): a signal whose action is to kill the process (SIG_DFL) or to be ignored

@@ -46,7 +46,11 @@ def load_table(path, target=None, task=None, labels=None):
     The task is inferred from the targets (integers or strings: classification, with the
     class names kept; other numbers: regression); ``task`` overrides it.
 
+    >>> with open("iris.csv", "w") as f:
+    ...     _ = f.write("petal,sepal,species\\n1.4,5.1,setosa\\n4.7,7.0,versicolor\\n6.0,6.3,virginica\\n")
     >>> table = nn.tables.load_table("iris.csv", target="species")
+    >>> table.X.shape, table.y
+    ((3, 2), array([0, 1, 2]))
     >>> table.class_names
     ['setosa', 'versicolor', 'virginica']
     """
@@ -259,8 +263,12 @@ def load_splits(
     The test rows are ``test_size`` of all; the validation rows ``validation_size`` of the
     rest; classification splits keep each class's share (stratified).
 
-    >>> splits = nn.tables.load_splits(data="mine.csv", target="label", seed=0)
+    >>> X, y = nn.datasets.make_moons(50, seed=0)
+    >>> np.savez("mine.npz", X=X, y=y)
+    >>> splits = nn.tables.load_splits(data="mine.npz", seed=0)
     >>> X_train, y_train = splits.train
+    >>> X_train.shape, splits.validation[0].shape, splits.test[0].shape
+    ((36, 2), (4, 2), (10, 2))
     """
     from .datasets import Standardizer, load_digits, make_moons, train_test_split
 
@@ -310,7 +318,11 @@ def load_features(path, feature_names=None):
     when ``feature_names`` is given (extra columns, e.g. the target, are ignored); a .npz gives
     its array ``X``; a .npy is the matrix itself.
 
-    >>> X = nn.tables.load_features("new.csv", feature_names=["petal", "sepal"])
+    >>> with open("new.csv", "w") as f:
+    ...     _ = f.write("sepal,petal\\n5.1,1.4\\n7.0,4.7\\n")
+    >>> nn.tables.load_features("new.csv", feature_names=["petal", "sepal"])   # in the model's order
+    array([[1.4, 5.1],
+           [4.7, 7. ]])
     """
     path = os.fspath(path)
     if not os.path.isfile(path):

@@ -1,9 +1,14 @@
 """Gradient clipping and resumable checkpoints (``torch.nn.utils`` and ``torch.save`` habits).
 
+>>> model = nn.MLP([2, 8, 2], seed=0)
+>>> opt = nn.optim.Adam(model.parameters(), lr=0.01)
+>>> scheduler = nn.optim.StepLR(opt, step_size=10)
+>>> loss = F.cross_entropy(model(np.ones((4, 2))), np.array([0, 1, 1, 0]))
 >>> loss.backward()
 >>> total = nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)   # the norm before clipping
 >>> opt.step()
 >>> nn.utils.save_checkpoint("run.npz", model, opt, scheduler)          # later: load_checkpoint(...)
+'run.npz'
 """
 
 import json
@@ -37,8 +42,12 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     norm before clipping, as a 0-d Tensor (PyTorch's rule: scale by max_norm / (norm + 1e-6)
     when that is below 1). ``norm_type`` is any p >= 1 or ``math.inf``.
 
-    >>> nn.utils.clip_grad_norm_(model.parameters(), 1.0).item()
-    3.2
+    >>> w = Tensor([1.0, 1.0], requires_grad=True)
+    >>> (w * np.array([3.0, 4.0])).sum().backward()      # w.grad = [3, 4], norm 5
+    >>> nn.utils.clip_grad_norm_([w], 1.0).item()
+    5.0
+    >>> w.grad
+    array([0.6, 0.8])
     """
     owner = "clip_grad_norm_"
     if isinstance(max_norm, bool) or not isinstance(max_norm, numbers.Real) or not max_norm >= 0:
@@ -68,7 +77,11 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
 def clip_grad_value_(parameters, clip_value):
     """Clamp every gradient element into [-clip_value, clip_value], in place.
 
-    >>> nn.utils.clip_grad_value_(model.parameters(), 0.5)
+    >>> w = Tensor([1.0, 1.0], requires_grad=True)
+    >>> (w * np.array([0.2, -3.0])).sum().backward()
+    >>> nn.utils.clip_grad_value_([w], 0.5)
+    >>> w.grad
+    array([ 0.2, -0.5])
     """
     if isinstance(clip_value, bool) or not isinstance(clip_value, numbers.Real) or not clip_value >= 0:
         raise ValueError(f"clip_grad_value_: clip_value must be a number >= 0, got {clip_value!r}")
@@ -82,7 +95,9 @@ def save_checkpoint(path, model, optimizer=None, scheduler=None, loader=None, tr
     """Write the model's, optimizer's, scheduler's and data loader's state (those given) to one
     .npz file, atomically, without pickle; ``load_checkpoint`` resumes the run exactly (bit for bit).
 
-    >>> nn.utils.save_checkpoint("run.npz", model, opt, scheduler)
+    >>> model = nn.MLP([2, 8, 2], seed=0)
+    >>> opt = nn.optim.Adam(model.parameters(), lr=0.01)
+    >>> nn.utils.save_checkpoint("run.npz", model, opt)
     'run.npz'
     """
     arrays = {f"model/{name}": value for name, value in model.state_dict().items()}
@@ -111,7 +126,14 @@ def load_checkpoint(path, model, optimizer=None, scheduler=None, loader=None, tr
     All of it is checked before anything changes: on a problem a ``ValueError`` names the file
     and the objects are left as they were.
 
-    >>> nn.utils.load_checkpoint("run.npz", model, opt, scheduler)
+    >>> model = nn.MLP([2, 8, 2], seed=0)
+    >>> opt = nn.optim.Adam(model.parameters(), lr=0.01)
+    >>> path = nn.utils.save_checkpoint("run.npz", model, opt)
+    >>> fresh = nn.MLP([2, 8, 2], seed=1)
+    >>> fresh_opt = nn.optim.Adam(fresh.parameters(), lr=0.01)
+    >>> restored = nn.utils.load_checkpoint("run.npz", fresh, fresh_opt)   # returns the model
+    >>> np.array_equal(fresh.layers[0].weight.data, model.layers[0].weight.data)
+    True
     """
     arrays = read_arrays(path)
     if "meta" not in arrays:

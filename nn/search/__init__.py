@@ -125,13 +125,15 @@ def grid_search(
     every way gives the same results. A trial whose worker dies is retried by Dask; one
     that cannot be completed is reported with its error, never dropped.
 
+    >>> X, y = nn.datasets.make_moons(60, noise=0.1, seed=0)
+    >>> X_val, y_val = nn.datasets.make_moons(40, noise=0.1, seed=1)
     >>> def build(hidden, lr):
-    ...     model = nn.MLP([64, hidden, 10], seed=0)
+    ...     model = nn.MLP([2, hidden, 2], seed=0)
     ...     return model, F.cross_entropy, nn.optim.Adam(model.parameters(), lr=lr)
-    >>> result = nn.grid_search(build, {"hidden": [32, 64], "lr": [1e-3, 1e-2]}, X, y,
-    ...                         validation=(X_val, y_val), epochs=10, n_jobs=2)
+    >>> result = nn.grid_search(build, {"hidden": [4, 16], "lr": [1e-3, 1e-1]}, X, y,
+    ...                         validation=(X_val, y_val), epochs=5)
     >>> result.best_params
-    {'hidden': 64, 'lr': 0.01}
+    {'hidden': 4, 'lr': 0.1}
     """
     grid = _check_space("grid_search", param_grid)
     for name, values in grid.items():
@@ -179,8 +181,15 @@ def random_search(
     ``randint(lo, hi)`` (layer sizes, both ends included). The draws come from ``seed``, so
     a search is repeatable.
 
-    >>> space = {"lr": nn.search.log_uniform(1e-4, 1e-1), "hidden": [32, 64, 128]}
-    >>> result = nn.random_search(build, space, X, y, validation=(X_val, y_val), n_samples=8)
+    >>> X, y = nn.datasets.make_moons(60, noise=0.1, seed=0)
+    >>> X_val, y_val = nn.datasets.make_moons(40, noise=0.1, seed=1)
+    >>> def build(hidden, lr):
+    ...     model = nn.MLP([2, hidden, 2], seed=0)
+    ...     return model, F.cross_entropy, nn.optim.Adam(model.parameters(), lr=lr)
+    >>> space = {"lr": nn.search.log_uniform(1e-4, 1e-1), "hidden": [4, 8, 16]}
+    >>> result = nn.random_search(build, space, X, y, validation=(X_val, y_val), n_samples=3, epochs=5)
+    >>> result.best_params
+    {'lr': 0.00013..., 'hidden': 4}
     """
     space = _check_space("random_search", param_space)
     for name, value in space.items():
