@@ -83,6 +83,7 @@ class Module:
     # Set by __init__ through object.__setattr__; declared here for the type checker only.
     _parameters: dict[str, Tensor]
     _modules: dict[str, Module]
+    _buffers: dict[str, np.ndarray]
     _forward_hooks: dict[int, ForwardHook]
     _attached: bool
     _labelled_at: int
@@ -133,7 +134,7 @@ class Module:
         if self._parameters.pop(name, None) is not None or removed is not None:
             _TreeClock.tick()
 
-    def register_buffer(self, name, array):
+    def register_buffer(self, name: str, array: np.ndarray) -> None:
         """Keep ``array`` (a numpy array: running statistics, say) as state that is saved and
         loaded with the parameters but is not trained: ``self.register_buffer("running_mean", np.zeros(4))``."""
         if name in self._parameters or name in self._modules:
@@ -141,18 +142,18 @@ class Module:
         self._buffers[name] = self._buffer_value(name, array)
         object.__setattr__(self, name, self._buffers[name])
 
-    def _buffer_value(self, name, value):
+    def _buffer_value(self, name: str, value: object) -> np.ndarray:
         if not isinstance(value, np.ndarray):
             raise TypeError(f"{type(self).__name__}: buffer '{name}' must be a numpy array, got {type(value).__name__}")
         return value
 
-    def named_buffers(self):
+    def named_buffers(self) -> Iterator[tuple[str, np.ndarray]]:
         """Yield ``(dotted_name, array)`` for every buffer (e.g. BatchNorm's running statistics)."""
         for module_name, module in self.named_modules():
             for name, array in module._buffers.items():
                 yield (f"{module_name}.{name}" if module_name else name), array
 
-    def apply(self, fn):
+    def apply(self: _M, fn: Callable[[Module], object]) -> _M:
         """Call ``fn(module)`` on every sub-module, then on this one (as PyTorch); returns self:
         ``model.apply(lambda m: nn.init.zeros_(m.bias) if isinstance(m, nn.Linear) else None)``."""
         for child in list(self._modules.values()):

@@ -17,6 +17,7 @@ with 130 / 143.
 import argparse
 import contextlib
 import datetime
+import itertools
 import json
 import math
 import os
@@ -30,12 +31,11 @@ from . import optim
 from .history import History
 from .layers import MLP
 from .runs import RUN_FILE, Interrupted, RunRecord, StopSignals, utc_now
-
-CHECKPOINT_FILE = "checkpoint.npz"  # model, optimizer, shuffling stream and fit's state after the last epoch
 from .serialization import save
 from .tables import TASKS, load_splits
 from .training import evaluate, fit
 
+CHECKPOINT_FILE = "checkpoint.npz"  # model, optimizer, shuffling stream and fit's state after the last epoch
 OPTIMIZERS = {"adam": optim.Adam, "sgd": optim.SGD, "adagrad": optim.AdaGrad}
 MAX_THREADS = 4096  # BLAS takes a C int; more threads than this is a typo
 DATASET_SHAPES = {"digits": (1797, 64, 10), "moons": (1000, 2, 2)}  # rows, features, classes
@@ -193,7 +193,7 @@ def memory_estimate(args, rows, features, outputs):
     True
     """
     sizes = [features, *args.hidden, outputs]
-    parameters = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+    parameters = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
     batch = min(args.batch_size, rows)
     return 8 * (5 * parameters + 4 * batch * sum(sizes))
 

@@ -6,11 +6,16 @@ L2 regularisation) for all but AdamW, which shrinks the weights directly
 (``p *= 1 - lr * wd``, decoupled weight decay).
 """
 
+from __future__ import annotations
+
 import math
+from typing import Any, ClassVar
 
 import numpy as np
 
-from .optimizer import Optimizer, _betas, _flag, _number
+from autograd_core import Tensor
+
+from .optimizer import Check, Optimizer, ParamGroup, Params, _betas, _flag, _number
 
 
 class SGD(Optimizer):
@@ -25,7 +30,7 @@ class SGD(Optimizer):
     Tensor([ 0.62, -1.24], requires_grad=True)
     """
 
-    hyperparameters = {
+    hyperparameters: ClassVar[dict[str, Check]] = {
         "lr": _number,
         "momentum": _number,
         "dampening": _number,
@@ -33,12 +38,20 @@ class SGD(Optimizer):
         "nesterov": _flag,
     }
 
-    def __init__(self, params, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
+    def __init__(
+        self,
+        params: Params,
+        lr: float,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+    ) -> None:
         super().__init__(
             params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov)
         )
 
-    def _check_group(self, group):
+    def _check_group(self, group: dict[str, Any]) -> dict[str, Any]:
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError(
                 f"SGD: nesterov=True needs momentum > 0 and dampening = 0, got momentum="
@@ -46,7 +59,7 @@ class SGD(Optimizer):
             )
         return group
 
-    def _update(self, p, grad, state, group):
+    def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup) -> None:
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * p.data
         momentum = group["momentum"]
@@ -71,12 +84,12 @@ class AdaGrad(Optimizer):
     Tensor([ 0.9, -1.9], requires_grad=True)
     """
 
-    hyperparameters = {"lr": _number, "eps": _number, "weight_decay": _number}
+    hyperparameters: ClassVar[dict[str, Check]] = {"lr": _number, "eps": _number, "weight_decay": _number}
 
-    def __init__(self, params, lr=0.01, eps=1e-10, weight_decay=0.0):
+    def __init__(self, params: Params, lr: float = 0.01, eps: float = 1e-10, weight_decay: float = 0.0) -> None:
         super().__init__(params, dict(lr=lr, eps=eps, weight_decay=weight_decay))
 
-    def _update(self, p, grad, state, group):
+    def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup) -> None:
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * p.data
         squares = state.setdefault("sum_of_squares", np.zeros_like(p.data))
@@ -96,7 +109,7 @@ class RMSprop(Optimizer):
     Tensor([ 0.9684, -1.9684], requires_grad=True)
     """
 
-    hyperparameters = {
+    hyperparameters: ClassVar[dict[str, Check]] = {
         "lr": _number,
         "alpha": _number,
         "eps": _number,
@@ -105,17 +118,26 @@ class RMSprop(Optimizer):
         "centered": _flag,
     }
 
-    def __init__(self, params, lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
+    def __init__(
+        self,
+        params: Params,
+        lr: float = 0.01,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+    ) -> None:
         super().__init__(
             params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum, centered=centered)
         )
 
-    def _check_group(self, group):
+    def _check_group(self, group: dict[str, Any]) -> dict[str, Any]:
         if group["alpha"] > 1:
             raise ValueError(f"RMSprop: alpha must be >= 0.0 and <= 1, got {group['alpha']!r}")
         return group
 
-    def _update(self, p, grad, state, group):
+    def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup) -> None:
         alpha = group["alpha"]
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * p.data
@@ -151,13 +173,25 @@ class Adam(Optimizer):
     Tensor([ 0.999, -1.999], requires_grad=True)
     """
 
-    hyperparameters = {"lr": _number, "betas": _betas, "eps": _number, "weight_decay": _number}
+    hyperparameters: ClassVar[dict[str, Check]] = {
+        "lr": _number,
+        "betas": _betas,
+        "eps": _number,
+        "weight_decay": _number,
+    }
     decoupled_weight_decay = False
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+    def __init__(
+        self,
+        params: Params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ) -> None:
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
 
-    def _update(self, p, grad, state, group):
+    def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup) -> None:
         beta1, beta2 = group["betas"]
         lr, weight_decay = group["lr"], group["weight_decay"]
         if weight_decay and self.decoupled_weight_decay:
@@ -190,7 +224,14 @@ class AdamW(Adam):
 
     decoupled_weight_decay = True
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
+    def __init__(
+        self,
+        params: Params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+    ) -> None:
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
 
 

@@ -18,24 +18,66 @@ The closed forms are used (``lr_at(t)`` gives any epoch's value), so two schedul
 one optimizer do not multiply: use ``LambdaLR`` with the product instead.
 """
 
+from __future__ import annotations
+
 import bisect
 import math
 import numbers
+from collections.abc import Callable, Sequence
+from typing import Any, SupportsFloat, TypeAlias
 
-from .optimizer import _number
+from .optimizer import Optimizer, _number
+
+#: A learning-rate multiplier as a function of the epoch: ``lambda epoch: 0.95**epoch``.
+LRLambda: TypeAlias = Callable[[int], float]
 
 
-def _positive_int(owner, name, value):
+def _positive_int(owner: str, name: str, value: object) -> int:
     if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
         raise ValueError(f"{owner}: {name} must be a positive int, got {value!r}")
     return int(value)
 
 
-class LRScheduler:
+def _non_negative_int(owner: str, name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise ValueError(f"{owner}: {name} must be an int >= 0, got {value!r}")
+    return int(value)
+
+
+class _SchedulerState:
+    """What every scheduler shares: the optimizer it drives, its learning rates, and saving."""
+
+    optimizer: Optimizer
+
+    def get_last_lr(self) -> list[float]:
+        """Every group's current learning rate, as PyTorch: ``scheduler.get_last_lr()``."""
+        return [group["lr"] for group in self.optimizer.param_groups]
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything but the optimizer (and functions): ``{"last_epoch": 3, "base_lrs": [...], ...}``."""
+        return {
+            k: v
+            for k, v in vars(self).items()
+            if k != "optimizer" and not callable(v) and not (isinstance(v, list) and any(callable(f) for f in v))
+        }
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore ``state_dict()``; names are checked first: ``scheduler.load_state_dict(saved)``."""
+        owner = f"{type(self).__name__}.load_state_dict"
+        expected = set(self.state_dict())
+        if not isinstance(state_dict, dict) or set(state_dict) != expected:
+            got = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict).__name__
+            raise ValueError(
+                f"{owner}: expected the keys {sorted(expected)}, got {got}; was it saved from another scheduler type?"
+            )
+        self.__dict__.update(state_dict)
+
+
+class LRScheduler(_SchedulerState):
     """Base class: ``step()`` advances the epoch counter ``last_epoch`` and sets every group's
     ``lr = lr_for(initial_lr, last_epoch)``; a subclass defines ``factor(t)`` (or ``lr_for``)."""
 
-    def __init__(self, optimizer):
+    def __init__(self, optimizer: Optimizer) -> None:
         owner = type(self).__name__
         if not hasattr(optimizer, "param_groups"):
             raise TypeError(
@@ -49,65 +91,42 @@ class LRScheduler:
         self._apply()
 
     @property
-    def t(self):
+    def t(self) -> int:
         """The number of ``step()`` calls so far (PyTorch's ``last_epoch``)."""
         return self.last_epoch
 
     @property
-    def initial_lr(self):
+    def initial_lr(self) -> float:
         """The first group's learning rate when the scheduler was made (the seeds' name)."""
-        return self.base_lrs[0]
+        return float(self.base_lrs[0])
 
-    def lr_for(self, base_lr, t):
+    def lr_for(self, base_lr: float, t: int) -> float:
         """The learning rate after ``t`` steps for a group that started at ``base_lr``."""
         return base_lr * self.factor(t)
 
-    def factor(self, t):
+    def factor(self, t: int) -> float:
         raise NotImplementedError(
             f"{type(self).__name__} must define factor(t): the learning-rate "
             "multiplier after t steps (see InverseTimeDecay)"
         )
 
-    def lr_at(self, t):
+    def lr_at(self, t: int) -> float:
         """The first group's learning rate after ``t`` calls of ``step()``:
         ``[scheduler.lr_at(t) for t in range(10)]``."""
         return self.lr_for(self.base_lrs[0], t)
 
-    def _apply(self):
+    def _apply(self) -> None:
         for group, base_lr in zip(self.optimizer.param_groups, self.base_lrs):
             group["lr"] = self.lr_for(base_lr, self.last_epoch)
 
-    def step(self):
+    def step(self) -> float:
         """Advance one epoch and update the optimizer's learning rates; returns the first group's:
         ``for epoch in range(n): train(); scheduler.step()``."""
         self.last_epoch += 1
         self._apply()
-        return self.optimizer.param_groups[0]["lr"]
+        return float(self.optimizer.param_groups[0]["lr"])
 
-    def get_last_lr(self):
-        """Every group's current learning rate, as PyTorch: ``scheduler.get_last_lr()``."""
-        return [group["lr"] for group in self.optimizer.param_groups]
-
-    def state_dict(self):
-        """Everything but the optimizer (and functions): ``{"last_epoch": 3, "base_lrs": [...], ...}``."""
-        return {
-            k: v
-            for k, v in vars(self).items()
-            if k != "optimizer" and not callable(v) and not (isinstance(v, list) and any(callable(f) for f in v))
-        }
-
-    def load_state_dict(self, state_dict):
-        """Restore ``state_dict()``; names are checked first: ``scheduler.load_state_dict(saved)``."""
-        owner = f"{type(self).__name__}.load_state_dict"
-        expected = set(self.state_dict())
-        if not isinstance(state_dict, dict) or set(state_dict) != expected:
-            got = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict).__name__
-            raise ValueError(
-                f"{owner}: expected the keys {sorted(expected)}, got {got}; was it saved from another scheduler type?"
-            )
-        self.__dict__.update(state_dict)
-
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"{type(self).__name__}(last_epoch={self.last_epoch}, lr={self.get_last_lr()[0]:g})"
 
 
@@ -119,12 +138,12 @@ class StepLR(LRScheduler):
     0.01
     """
 
-    def __init__(self, optimizer, step_size, gamma=0.1):
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
         self.step_size = _positive_int(type(self).__name__, "step_size", step_size)
         self.gamma = _number(type(self).__name__, "gamma", gamma)
         super().__init__(optimizer)
 
-    def factor(self, t):
+    def factor(self, t: int) -> float:
         return self.gamma ** (t // self.step_size)
 
 
@@ -136,13 +155,13 @@ class MultiStepLR(LRScheduler):
     0.01
     """
 
-    def __init__(self, optimizer, milestones, gamma=0.1):
+    def __init__(self, optimizer: Optimizer, milestones: Sequence[int], gamma: float = 0.1) -> None:
         owner = type(self).__name__
         self.milestones = sorted(_positive_int(owner, "each milestone", m) for m in milestones)
         self.gamma = _number(owner, "gamma", gamma)
         super().__init__(optimizer)
 
-    def factor(self, t):
+    def factor(self, t: int) -> float:
         return self.gamma ** bisect.bisect_right(self.milestones, t)
 
 
@@ -154,11 +173,11 @@ class ExponentialLR(LRScheduler):
     0.125
     """
 
-    def __init__(self, optimizer, gamma):
+    def __init__(self, optimizer: Optimizer, gamma: float) -> None:
         self.gamma = _number(type(self).__name__, "gamma", gamma)
         super().__init__(optimizer)
 
-    def factor(self, t):
+    def factor(self, t: int) -> float:
         return self.gamma**t
 
 
@@ -171,12 +190,12 @@ class CosineAnnealingLR(LRScheduler):
     0.5
     """
 
-    def __init__(self, optimizer, T_max, eta_min=0.0):
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:
         self.T_max = _positive_int(type(self).__name__, "T_max", T_max)
         self.eta_min = _number(type(self).__name__, "eta_min", eta_min)
         super().__init__(optimizer)
 
-    def lr_for(self, base_lr, t):
+    def lr_for(self, base_lr: float, t: int) -> float:
         return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * t / self.T_max)) / 2
 
 
@@ -188,7 +207,7 @@ class LambdaLR(LRScheduler):
     0.9025
     """
 
-    def __init__(self, optimizer, lr_lambda):
+    def __init__(self, optimizer: Optimizer, lr_lambda: LRLambda | list[LRLambda] | tuple[LRLambda, ...]) -> None:
         groups = len(getattr(optimizer, "param_groups", ()))
         functions = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * max(groups, 1)
         if not all(callable(f) for f in functions) or (groups and len(functions) != groups):
@@ -199,15 +218,15 @@ class LambdaLR(LRScheduler):
         self.lr_lambdas = functions
         super().__init__(optimizer)
 
-    def _apply(self):
+    def _apply(self) -> None:
         for group, base_lr, f in zip(self.optimizer.param_groups, self.base_lrs, self.lr_lambdas):
             group["lr"] = base_lr * f(self.last_epoch)
 
-    def lr_for(self, base_lr, t):
+    def lr_for(self, base_lr: float, t: int) -> float:
         return base_lr * self.lr_lambdas[0](t)
 
 
-class ReduceLROnPlateau:
+class ReduceLROnPlateau(_SchedulerState):
     """Multiply the learning rates by ``factor`` when a metric has not improved for more than
     ``patience`` epochs (then wait ``cooldown`` epochs); never below ``min_lr``. PyTorch's rule:
     an improvement beats the best by ``threshold`` (relative, or absolute with ``threshold_mode="abs"``).
@@ -222,16 +241,16 @@ class ReduceLROnPlateau:
 
     def __init__(
         self,
-        optimizer,
-        mode="min",
-        factor=0.1,
-        patience=10,
-        threshold=1e-4,
-        threshold_mode="rel",
-        cooldown=0,
-        min_lr=0.0,
-        eps=1e-8,
-    ):
+        optimizer: Optimizer,
+        mode: str = "min",
+        factor: float = 0.1,
+        patience: int = 10,
+        threshold: float = 1e-4,
+        threshold_mode: str = "rel",
+        cooldown: int = 0,
+        min_lr: float | Sequence[float] = 0.0,
+        eps: float = 1e-8,
+    ) -> None:
         owner = "ReduceLROnPlateau"
         if not hasattr(optimizer, "param_groups"):
             raise TypeError(
@@ -243,13 +262,10 @@ class ReduceLROnPlateau:
                 f"got mode={mode!r}, threshold_mode={threshold_mode!r}"
             )
         self.factor = _number(owner, "factor", factor, 0.0, 1.0, high_open=True)
-        if isinstance(patience, bool) or not isinstance(patience, numbers.Integral) or patience < 0:
-            raise ValueError(f"{owner}: patience must be an int >= 0, got {patience!r}")
-        if isinstance(cooldown, bool) or not isinstance(cooldown, numbers.Integral) or cooldown < 0:
-            raise ValueError(f"{owner}: cooldown must be an int >= 0, got {cooldown!r}")
+        self.patience = _non_negative_int(owner, "patience", patience)
+        self.cooldown = _non_negative_int(owner, "cooldown", cooldown)
         self.optimizer = optimizer
         self.mode, self.threshold_mode = mode, threshold_mode
-        self.patience, self.cooldown = int(patience), int(cooldown)
         self.threshold = _number(owner, "threshold", threshold)
         self.eps = _number(owner, "eps", eps)
         groups = len(optimizer.param_groups)
@@ -260,7 +276,7 @@ class ReduceLROnPlateau:
         self.best = math.inf if mode == "min" else -math.inf
         self.num_bad_epochs = self.cooldown_counter = self.last_epoch = 0
 
-    def _is_better(self, value):
+    def _is_better(self, value: float) -> bool:
         if self.mode == "min":
             return value < (
                 self.best * (1 - self.threshold) if self.threshold_mode == "rel" else self.best - self.threshold
@@ -269,10 +285,12 @@ class ReduceLROnPlateau:
             self.best * (1 + self.threshold) if self.threshold_mode == "rel" else self.best + self.threshold
         )
 
-    def step(self, metrics=None):
+    def step(self, metrics: SupportsFloat | None = None) -> float:
         """Record this epoch's metric (e.g. the validation loss) and reduce the learning rates if it
         has stalled; returns the first group's lr: ``scheduler.step(val_loss)``."""
         try:
+            if metrics is None:  # forgotten: the message below says what to pass
+                raise TypeError
             value = float(metrics)
         except (TypeError, ValueError):
             raise TypeError(
@@ -293,11 +311,7 @@ class ReduceLROnPlateau:
                 if group["lr"] - new_lr > self.eps:
                     group["lr"] = new_lr
             self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
-        return self.optimizer.param_groups[0]["lr"]
-
-    get_last_lr = LRScheduler.get_last_lr
-    state_dict = LRScheduler.state_dict
-    load_state_dict = LRScheduler.load_state_dict
+        return float(self.optimizer.param_groups[0]["lr"])
 
 
 # ---------------------------------------------------------------------------------- the seeds' decays
@@ -309,11 +323,11 @@ class InverseTimeDecay(LRScheduler):
     0.25
     """
 
-    def __init__(self, optimizer, decay=1.0):
+    def __init__(self, optimizer: Optimizer, decay: float = 1.0) -> None:
         self.decay = _number(type(self).__name__, "decay", decay)
         super().__init__(optimizer)
 
-    def factor(self, t):
+    def factor(self, t: int) -> float:
         return 1.0 / (1.0 + self.decay * t)
 
 
@@ -325,11 +339,11 @@ class InverseSqrtDecay(LRScheduler):
     0.5
     """
 
-    def __init__(self, optimizer, decay=1.0):
+    def __init__(self, optimizer: Optimizer, decay: float = 1.0) -> None:
         self.decay = _number(type(self).__name__, "decay", decay)
         super().__init__(optimizer)
 
-    def factor(self, t):
+    def factor(self, t: int) -> float:
         return 1.0 / math.sqrt(1.0 + self.decay * t)
 
 
@@ -342,15 +356,15 @@ class PolynomialDecay(LRScheduler):
     0.25
     """
 
-    def __init__(self, optimizer, total_steps, power=1.0, end_lr=0.0):
+    def __init__(self, optimizer: Optimizer, total_steps: int, power: float = 1.0, end_lr: float = 0.0) -> None:
         self.total_steps = _positive_int(type(self).__name__, "total_steps", total_steps)
         self.power = _number(type(self).__name__, "power", power)
         self.end_lr = _number(type(self).__name__, "end_lr", end_lr)
         super().__init__(optimizer)
 
-    def lr_for(self, base_lr, t):
+    def lr_for(self, base_lr: float, t: int) -> float:
         remaining = 1.0 - min(t, self.total_steps) / self.total_steps
-        return (base_lr - self.end_lr) * remaining**self.power + self.end_lr
+        return float((base_lr - self.end_lr) * remaining**self.power + self.end_lr)
 
 
 class StepDecay(StepLR):

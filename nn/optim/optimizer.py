@@ -14,37 +14,51 @@ hyper-parameters, the rest come from the keyword arguments:
 [0.01, 0.1]
 """
 
+from __future__ import annotations
+
 import math
 import numbers
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar, TypeAlias
 
 import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
 
+#: A parameter group: ``"params"`` (a list of Tensors) and each hyper-parameter's value.
+ParamGroup: TypeAlias = dict[str, Any]
+#: What an optimizer accepts: parameters (``model.parameters()``), or parameter groups as dicts.
+Params: TypeAlias = Iterable[Tensor] | Iterable[ParamGroup]
+#: A hyper-parameter's check: ``check(owner, name, value)`` returns the value as stored, or raises.
+Check: TypeAlias = Callable[[str, str, Any], Any]
 
-def _number(owner, name, value, low=0.0, high=None, high_open=False):
+
+def _number(
+    owner: str, name: str, value: object, low: float = 0.0, high: float | None = None, high_open: bool = False
+) -> float:
     if not isinstance(value, numbers.Real) or isinstance(value, bool) or not math.isfinite(value):
         raise ValueError(f"{owner}: {name} must be a finite number, got {value!r}")
-    if value < low or (high is not None and (value >= high if high_open else value > high)):
+    number = float(value)
+    if number < low or (high is not None and (number >= high if high_open else number > high)):
         upper = "" if high is None else f" and {'<' if high_open else '<='} {high}"
         raise ValueError(f"{owner}: {name} must be >= {low}{upper}, got {value!r}")
-    return float(value)
+    return number
 
 
-def _flag(owner, name, value):
+def _flag(owner: str, name: str, value: object) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise ValueError(f"{owner}: {name} must be True or False, got {value!r}")
     return bool(value)
 
 
-def _betas(owner, name, value):
+def _betas(owner: str, name: str, value: object) -> tuple[float, ...]:
     if not isinstance(value, (tuple, list)) or len(value) != 2:
         raise ValueError(f"{owner}: {name} must be a pair (beta1, beta2), got {value!r}")
     return tuple(_number(owner, f"{name}[{i}]", b, 0.0, 1.0, high_open=True) for i, b in enumerate(value))
 
 
-def _parameter_list(owner, params):
+def _parameter_list(owner: str, params: object) -> list[Any]:
     """The parameters as a list, with PyTorch users' usual slips caught by name."""
     if isinstance(params, Tensor):
         raise TypeError(
@@ -73,11 +87,11 @@ class Optimizer:
     holds one dict per parameter (momentum buffers, running averages), in parameter order.
     """
 
-    hyperparameters = {"lr": _number}
+    hyperparameters: ClassVar[dict[str, Check]] = {"lr": _number}
 
-    def __init__(self, params, defaults):
+    def __init__(self, params: Params, defaults: dict[str, Any] | float) -> None:
         owner = type(self).__name__
-        if isinstance(defaults, numbers.Real):  # the seeds' Optimizer(params, lr)
+        if not isinstance(defaults, dict):  # the seeds' Optimizer(params, lr)
             defaults = {"lr": defaults}
         self.defaults = {name: self.hyperparameters[name](owner, name, value) for name, value in defaults.items()}
         params = _parameter_list(owner, params)
@@ -85,14 +99,14 @@ class Optimizer:
             raise ValueError(
                 f"{owner}: got an empty parameter list; pass model.parameters() (a generator can only be used once)"
             )
-        self.param_groups = []
-        self.state = []
+        self.param_groups: list[ParamGroup] = []
+        self.state: list[dict[str, Any]] = []  # per parameter: its buffers (arrays) and step counts (ints)
         self.step_count = 0
         groups = params if all(isinstance(g, dict) for g in params) else [{"params": params}]
         for group in groups:
             self.add_param_group(group)
 
-    def add_param_group(self, group):
+    def add_param_group(self, group: ParamGroup) -> None:
         """Add a dict ``{"params": [...], "lr": ...}``; missing hyper-parameters take the defaults:
         ``opt.add_param_group({"params": head.parameters(), "lr": 1e-4})``."""
         owner = type(self).__name__
@@ -126,32 +140,32 @@ class Optimizer:
         self.param_groups.append({"params": params, **checked})
         self.state.extend(dict() for _ in params)
 
-    def _check_group(self, group):
+    def _check_group(self, group: dict[str, Any]) -> dict[str, Any]:
         """Checks that involve several hyper-parameters (e.g. nesterov needs momentum)."""
         return group
 
     @property
-    def params(self):
+    def params(self) -> list[Tensor]:
         """Every parameter, in group order (the order of ``state``)."""
         return [p for group in self.param_groups for p in group["params"]]
 
     @property
-    def lr(self):
+    def lr(self) -> float:
         """The first group's learning rate; assigning sets every group's: ``opt.lr = 0.01``."""
-        return self.param_groups[0]["lr"]
+        return float(self.param_groups[0]["lr"])
 
     @lr.setter
-    def lr(self, value):
+    def lr(self, value: float) -> None:
         value = _number(type(self).__name__, "lr", value)
         for group in self.param_groups:
             group["lr"] = value
 
-    def zero_grad(self):
+    def zero_grad(self) -> None:
         """Forget the parameters' gradients (``.grad = None``), before the next backward: ``opt.zero_grad()``."""
         for p in self.params:
             p.grad = None
 
-    def step(self):
+    def step(self) -> None:
         """Update every parameter that has a gradient, in place: ``loss.backward(); opt.step()``."""
         self.step_count += 1
         index = 0
@@ -162,13 +176,13 @@ class Optimizer:
                         self._update(p, np.asarray(p.grad, dtype=p.dtype), self.state[index], group)
                     index += 1
 
-    def _update(self, p, grad, state, group):
+    def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup) -> None:
         raise NotImplementedError(
             f"{type(self).__name__} must define _update(p, grad, state, group): the update of one parameter (see SGD)"
         )
 
     # ------------------------------------------------------------ saving and resuming
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """A copy of everything needed to resume: ``{"state": {index: {name: array or int}},
         "param_groups": [hyper-parameters with "params" as indices], "step_count": n}``
         (PyTorch's layout). Arrays are copies, so the snapshot never changes.
@@ -196,7 +210,7 @@ class Optimizer:
         }
         return {"state": state, "param_groups": groups, "step_count": self.step_count}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore a ``state_dict()``: hyper-parameters, step counts and buffers. Everything
         is checked first (group sizes, names, shapes, finiteness); on a problem a
         ``ValueError`` lists it and the optimizer is unchanged.
@@ -240,7 +254,7 @@ class Optimizer:
             if "initial_lr" in saved:
                 checked["initial_lr"] = float(saved["initial_lr"])
             new_groups.append(checked)
-        new_state = [dict() for _ in params]
+        new_state: list[dict[str, Any]] = [{} for _ in params]
         for key, entries in dict(state_dict["state"]).items():
             index = int(key)
             if not 0 <= index < len(params):
@@ -262,7 +276,7 @@ class Optimizer:
         self.state = new_state
         self.step_count = int(state_dict.get("step_count", 0))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         groups = len(self.param_groups)
         return f"{type(self).__name__}(lr={self.lr:g}, {len(self.params)} parameters" + (
             f", {groups} groups)" if groups > 1 else ")"
