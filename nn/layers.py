@@ -5,16 +5,26 @@ No layer has a backward of its own: ``Linear`` is ``x @ W.T + b``, and the engin
 differentiates that (giving the delta rule's dL/dW = delta^T h and dL/db = sum(delta)).
 """
 
+from __future__ import annotations
+
 import math
 import numbers
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeAlias, TypeVar, cast, overload
 
 import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
+from autograd_core.types import DTypeLike, TensorLike
 
 from . import init as nn_init
+from .init import GeneratorLike
 from .module import Module
+
+#: A weight initialisation: ``f(weight, generator)`` fills ``weight`` in place.
+Initializer: TypeAlias = Callable[[Tensor, np.random.Generator], object]
+_T = TypeVar("_T")
 
 _WEIGHT_INITS = {
     "xavier_uniform": lambda w, g: nn_init.xavier_uniform_(w, generator=g),
@@ -25,13 +35,13 @@ _WEIGHT_INITS = {
 }
 
 
-def _positive_int(owner, name, value):
+def _positive_int(owner: str, name: str, value: object) -> int:
     if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
         raise ValueError(f"{owner}: {name} must be a positive int, got {value!r}")
     return int(value)
 
 
-def _real(owner, name, value):
+def _real(owner: str, name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
         raise ValueError(f"{owner}: {name} must be a finite number >= 0, got {value!r}")
     return float(value)
@@ -50,7 +60,15 @@ class Linear(Module):
     (5, 2)
     """
 
-    def __init__(self, in_features, out_features, bias=True, init="xavier_uniform", seed=None, dtype=np.float64):
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        init: str | Initializer = "xavier_uniform",
+        seed: GeneratorLike = None,
+        dtype: DTypeLike = np.float64,
+    ) -> None:
         super().__init__()
         self.in_features = _positive_int("Linear", "in_features", in_features)
         self.out_features = _positive_int("Linear", "out_features", out_features)
@@ -67,7 +85,7 @@ class Linear(Module):
         initialise(self.weight, nn_init.as_generator(seed))
         self.bias = Tensor(np.zeros(self.out_features, dtype), requires_grad=True) if bias else None
 
-    def forward(self, x):
+    def forward(self, x: TensorLike) -> Tensor:
         x = ag.as_tensor(x)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(
@@ -78,10 +96,10 @@ class Linear(Module):
         out = x @ self.weight.T
         return out if self.bias is None else out + self.bias
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
-    def config(self):
+    def config(self) -> dict[str, Any]:
         """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
         return {
             "in_features": self.in_features,
@@ -94,28 +112,28 @@ class Linear(Module):
 class ReLU(Module):
     """max(x, 0), elementwise. (The kink convention: relu'(0) = 1/2.)"""
 
-    def forward(self, x):
+    def forward(self, x: TensorLike) -> Tensor:
         return ag.relu(x)
 
 
 class Sigmoid(Module):
     """1 / (1 + exp(-x)), elementwise; finite for any input."""
 
-    def forward(self, x):
+    def forward(self, x: TensorLike) -> Tensor:
         return ag.sigmoid(x)
 
 
 class Tanh(Module):
     """tanh(x), elementwise."""
 
-    def forward(self, x):
+    def forward(self, x: TensorLike) -> Tensor:
         return ag.tanh(x)
 
 
 class Identity(Module):
     """Returns its input unchanged (a placeholder, e.g. for 'no output activation')."""
 
-    def forward(self, x):
+    def forward(self, x: _T) -> _T:
         return x
 
 
@@ -127,19 +145,19 @@ class LeakyReLU(Module):
     Tensor([-0.2,  3. ])
     """
 
-    def __init__(self, negative_slope=0.01):
+    def __init__(self, negative_slope: float = 0.01) -> None:
         super().__init__()
         self.negative_slope = _real("LeakyReLU", "negative_slope", negative_slope)
 
-    def config(self):
+    def config(self) -> dict[str, Any]:
         """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
         return {"negative_slope": self.negative_slope}
 
-    def forward(self, x):
+    def forward(self, x: TensorLike) -> Tensor:
         x = ag.as_tensor(x)
         return x.relu() - self.negative_slope * (-x).relu()
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope:g}"
 
 
@@ -159,7 +177,7 @@ _ERFC_COEFFICIENTS = (
 )
 
 
-def erfc(x):
+def erfc(x: TensorLike) -> Tensor:
     """The complementary error function 1 - erf(x), composed from exp and polynomials (relative
     error < 1.2e-7, float32's resolution; its derivative -2/sqrt(pi) e^{-x^2} to about 1e-6).
 
@@ -186,48 +204,48 @@ class GELU(Module):
     0.8413...
     """
 
-    def __init__(self, approximate="none"):
+    def __init__(self, approximate: str = "none") -> None:
         super().__init__()
         if approximate not in ("none", "tanh"):
             raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
         self.approximate = approximate
 
-    def config(self):
+    def config(self) -> dict[str, Any]:
         """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
         return {"approximate": self.approximate}
 
-    def forward(self, x):
+    def forward(self, x: TensorLike) -> Tensor:
         x = ag.as_tensor(x)
         if self.approximate == "tanh":
             return 0.5 * x * (1 + (math.sqrt(2 / math.pi) * (x + 0.044715 * x * x * x)).tanh())
         return 0.5 * x * erfc(x * (-1 / math.sqrt(2)))
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"approximate={self.approximate!r}"
 
 
 class Softmax(Module):
     """softmax along ``dim``: ``Softmax(dim=1)(logits)`` gives rows that sum to 1."""
 
-    def __init__(self, dim=-1):
+    def __init__(self, dim: int = -1) -> None:
         super().__init__()
         self.dim = dim
 
-    def config(self):
+    def config(self) -> dict[str, Any]:
         """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
         return {"dim": self.dim}
 
-    def forward(self, x):
+    def forward(self, x: TensorLike) -> Tensor:
         return ag.as_tensor(x).softmax(self.dim)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"dim={self.dim}"
 
 
 class LogSoftmax(Softmax):
     """log(softmax(x)) along ``dim``, stable for +-1000: feed it to ``NLLLoss``."""
 
-    def forward(self, x):
+    def forward(self, x: TensorLike) -> Tensor:
         return ag.as_tensor(x).log_softmax(self.dim)
 
 
@@ -238,15 +256,15 @@ class Flatten(Module):
     (4, 6)
     """
 
-    def __init__(self, start_dim=1, end_dim=-1):
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
         self.start_dim, self.end_dim = int(start_dim), int(end_dim)
 
-    def config(self):
+    def config(self) -> dict[str, Any]:
         """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
         return {"start_dim": self.start_dim, "end_dim": self.end_dim}
 
-    def forward(self, x):
+    def forward(self, x: TensorLike) -> Tensor:
         x = ag.as_tensor(x)
         start, end = self.start_dim % max(x.ndim, 1), self.end_dim % max(x.ndim, 1)
         if x.ndim == 0 or start > end:
@@ -257,7 +275,7 @@ class Flatten(Module):
         merged = int(np.prod(x.shape[start : end + 1]))
         return x.reshape(x.shape[:start] + (merged,) + x.shape[end + 1 :])
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
@@ -274,18 +292,18 @@ class Dropout(Module):
     Tensor([1., 1., 1., 1., 1., 1.])
     """
 
-    def __init__(self, p=0.5, seed=None):
+    def __init__(self, p: float = 0.5, seed: GeneratorLike = None) -> None:
         super().__init__()
         self.p = _real("Dropout", "p", p)
         if self.p > 1:
             raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p!r}")
         self.generator = None if seed is None else nn_init.as_generator(seed)
 
-    def config(self):
+    def config(self) -> dict[str, Any]:
         """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
         return {"p": self.p}
 
-    def forward(self, x):
+    def forward(self, x: TensorLike) -> Tensor:
         x = ag.as_tensor(x)
         if not self.training or self.p == 0:
             return x
@@ -295,7 +313,7 @@ class Dropout(Module):
         keep = generator.random(x.shape) >= self.p
         return x * (keep / (1 - self.p)).astype(x.dtype if x.dtype.kind == "f" else np.float64)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"p={self.p:g}"
 
 
@@ -307,14 +325,16 @@ class Embedding(Module):
     (2, 2, 3)
     """
 
-    def __init__(self, num_embeddings, embedding_dim, seed=None, dtype=np.float64):
+    def __init__(
+        self, num_embeddings: int, embedding_dim: int, seed: GeneratorLike = None, dtype: DTypeLike = np.float64
+    ) -> None:
         super().__init__()
         self.num_embeddings = _positive_int("Embedding", "num_embeddings", num_embeddings)
         self.embedding_dim = _positive_int("Embedding", "embedding_dim", embedding_dim)
         self.weight = Tensor(np.zeros((self.num_embeddings, self.embedding_dim), dtype), requires_grad=True)
         nn_init.normal_(self.weight, generator=seed)
 
-    def config(self):
+    def config(self) -> dict[str, Any]:
         """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
         return {
             "num_embeddings": self.num_embeddings,
@@ -322,7 +342,7 @@ class Embedding(Module):
             "dtype": self.weight.dtype.name,
         }
 
-    def forward(self, indices):
+    def forward(self, indices: TensorLike) -> Tensor:
         indices = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
         if indices.dtype.kind not in "iu":
             raise TypeError(
@@ -335,7 +355,7 @@ class Embedding(Module):
             )
         return self.weight[indices]
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"{self.num_embeddings}, {self.embedding_dim}"
 
 
@@ -347,12 +367,12 @@ class Sequential(Module):
     Linear(in_features=4, out_features=8, bias=True)
     """
 
-    def __init__(self, *modules):
+    def __init__(self, *modules: Module) -> None:
         super().__init__()
         for module in modules:
             self.append(module)
 
-    def append(self, module):
+    def append(self, module: Module) -> Sequential:
         """Add ``module`` at the end; returns self: ``model.append(nn.ReLU())``."""
         if not isinstance(module, Module):
             raise TypeError(
@@ -362,13 +382,17 @@ class Sequential(Module):
         self.add_module(str(len(self)), module)
         return self
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._modules)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Module]:
         return iter(list(self._modules.values()))
 
-    def __getitem__(self, index):
+    @overload
+    def __getitem__(self, index: int) -> Module: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequential: ...
+    def __getitem__(self, index: int | slice) -> Module | Sequential:
         modules = list(self._modules.values())
         if isinstance(index, slice):
             return Sequential(*modules[index])
@@ -377,7 +401,7 @@ class Sequential(Module):
         except (IndexError, TypeError):
             raise IndexError(f"Sequential: index {index!r} out of range for {len(modules)} modules") from None
 
-    def forward(self, x):
+    def forward(self, x: Any) -> Any:  # each module's output is the next one's input: any type they agree on
         for module in self._modules.values():
             x = module(x)
         return x
@@ -393,9 +417,7 @@ _INIT_FOR = {
 }
 
 
-def _activation_name(owner, activation, allow_none):
-    if activation is None and allow_none:
-        return None
+def _activation_name(owner: str, activation: object, allow_none: bool = False) -> str:
     if isinstance(activation, str) and activation.lower() in _ACTIVATIONS:
         return activation.lower()
     raise ValueError(
@@ -421,13 +443,25 @@ class MLP(Module):
     )
     """
 
-    def __init__(self, sizes, activation="relu", output_activation=None, bias=True, seed=None, dtype=np.float64):
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        activation: str = "relu",
+        output_activation: str | None = None,
+        bias: bool = True,
+        seed: GeneratorLike = None,
+        dtype: DTypeLike = np.float64,
+    ) -> None:
         super().__init__()
         if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or len(sizes) < 2:
             raise ValueError(f"MLP: sizes must be a list [in, hidden..., out] of at least 2 ints, got {sizes!r}")
         self.sizes = [_positive_int("MLP", f"sizes[{i}]", n) for i, n in enumerate(sizes)]
-        self.activation = _activation_name("MLP", activation, allow_none=False)
-        self.output_activation = _activation_name("MLP (output_activation)", output_activation, allow_none=True)
+        self.activation = _activation_name("MLP", activation)
+        self.output_activation = (
+            None
+            if output_activation is None
+            else _activation_name("MLP (output_activation)", output_activation, allow_none=True)
+        )
         generator = nn_init.as_generator(seed)  # one stream for all layers: reproducible from one seed
         layers = Sequential()
         pairs = list(zip(self.sizes[:-1], self.sizes[1:]))
@@ -441,12 +475,13 @@ class MLP(Module):
             layers.append(_ACTIVATIONS[self.output_activation]())
         self.layers = layers
 
-    def forward(self, x):
-        return self.layers(x)
+    def forward(self, x: TensorLike) -> Tensor:
+        out: Tensor = self.layers(x)  # every layer is one of ours: a Tensor comes out
+        return out
 
-    def config(self):
+    def config(self) -> dict[str, Any]:
         """The constructor's arguments (nn.architecture rebuilds the model from them)."""
-        first = self.layers[0]
+        first = cast(Linear, self.layers[0])  # an MLP starts with its first Linear layer
         return {
             "sizes": list(self.sizes),
             "activation": self.activation,

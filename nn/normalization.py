@@ -6,38 +6,43 @@ averages for evaluation); LayerNorm over each example's features. The engine der
 their backward; tutorial 09 derives BatchNorm's by hand and checks the two agree.
 """
 
+from __future__ import annotations
+
 import math
 import numbers
+from typing import Any
 
 import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
+from autograd_core.types import DTypeLike, TensorLike
 
+from .layers import _positive_int
 from .module import Module
 
 
-def _positive_number(owner, name, value, high=None):
+def _positive_number(owner: str, name: str, value: object, high: float | None = None) -> float:
     if (
         isinstance(value, bool)
         or not isinstance(value, numbers.Real)
         or not math.isfinite(value)
-        or value <= 0
-        or (high is not None and value > high)
+        or float(value) <= 0
+        or (high is not None and float(value) > high)
     ):
         bound = f" and <= {high}" if high is not None else ""
         raise ValueError(f"{owner}: {name} must be a number > 0{bound}, got {value!r}")
     return float(value)
 
 
-def _float_dtype(owner, dtype):
+def _float_dtype(owner: str, dtype: DTypeLike) -> np.dtype[Any]:
     dtype = np.dtype(dtype)
     if dtype.kind != "f":
         raise TypeError(f"{owner}: dtype must be floating-point (float64 or float32), got {dtype}")
     return dtype
 
 
-def standardize(x, axes, eps):
+def standardize(x: Tensor, axes: tuple[int, ...], eps: float) -> tuple[Tensor, Tensor, Tensor]:
     """(x - mean) / sqrt(var + eps) over ``axes``, with the biased variance (divide by n);
     returns (x_hat, mean, var), the statistics keeping their axes: ``standardize(x, (0,), 1e-5)``."""
     mean = x.mean(axis=axes, keepdims=True)
@@ -63,12 +68,21 @@ class BatchNorm1d(Module):
     array([0.46435326, 0.50785912, 0.53532148])
     """
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, dtype=np.float64):
+    running_mean: np.ndarray  # buffers (register_buffer), with track_running_stats
+    running_var: np.ndarray
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        dtype: DTypeLike = np.float64,
+    ) -> None:
         super().__init__()
         owner = "BatchNorm1d"
-        if isinstance(num_features, bool) or not isinstance(num_features, numbers.Integral) or num_features < 1:
-            raise ValueError(f"{owner}: num_features must be a positive int, got {num_features!r}")
-        self.num_features = int(num_features)
+        self.num_features = _positive_int(owner, "num_features", num_features)
         self.eps = _positive_number(owner, "eps", eps)
         self.momentum = _positive_number(owner, "momentum", momentum, high=1.0)
         self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
@@ -80,7 +94,7 @@ class BatchNorm1d(Module):
             self.register_buffer("running_mean", np.zeros(self.num_features, dtype))
             self.register_buffer("running_var", np.ones(self.num_features, dtype))
 
-    def config(self):
+    def config(self) -> dict[str, Any]:
         """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
         dtype = self.weight if self.affine else self.running_mean if self.track_running_stats else None
         return {
@@ -92,7 +106,7 @@ class BatchNorm1d(Module):
             **({"dtype": dtype.dtype.name} if dtype is not None else {}),
         }
 
-    def forward(self, x):
+    def forward(self, x: TensorLike) -> Tensor:
         x = ag.as_tensor(x)
         if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
             raise ValueError(
@@ -123,7 +137,7 @@ class BatchNorm1d(Module):
             return x_hat
         return x_hat * self.weight.reshape(shape) + self.bias.reshape(shape)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (
             f"{self.num_features}, eps={self.eps:g}, momentum={self.momentum:g}, affine={self.affine}, "
             f"track_running_stats={self.track_running_stats}"
@@ -139,10 +153,16 @@ class LayerNorm(Module):
             [-1.3416, -0.4472,  0.4472,  1.3416]], op=add)
     """
 
-    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, dtype=np.float64):
+    def __init__(
+        self,
+        normalized_shape: int | tuple[int, ...],
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        dtype: DTypeLike = np.float64,
+    ) -> None:
         super().__init__()
         owner = "LayerNorm"
-        shape = (normalized_shape,) if isinstance(normalized_shape, numbers.Integral) else tuple(normalized_shape)
+        shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
         if not shape or any(isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1 for n in shape):
             raise ValueError(
                 f"{owner}: normalized_shape must be a positive int or a tuple of them, got {normalized_shape!r}"
@@ -155,7 +175,7 @@ class LayerNorm(Module):
             self.weight = Tensor(np.ones(self.normalized_shape, dtype), requires_grad=True)
             self.bias = Tensor(np.zeros(self.normalized_shape, dtype), requires_grad=True)
 
-    def config(self):
+    def config(self) -> dict[str, Any]:
         """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
         config = {
             "normalized_shape": list(self.normalized_shape),
@@ -164,7 +184,7 @@ class LayerNorm(Module):
         }
         return dict(config, dtype=self.weight.dtype.name) if self.elementwise_affine else config
 
-    def forward(self, x):
+    def forward(self, x: TensorLike) -> Tensor:
         x = ag.as_tensor(x)
         k = len(self.normalized_shape)
         if x.shape[x.ndim - k :] != self.normalized_shape or x.ndim < k:
@@ -175,5 +195,5 @@ class LayerNorm(Module):
         x_hat, _, _ = standardize(x, tuple(range(x.ndim - k, x.ndim)), self.eps)
         return x_hat * self.weight + self.bias if self.elementwise_affine else x_hat
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"{self.normalized_shape}, eps={self.eps:g}, elementwise_affine={self.elementwise_affine}"
