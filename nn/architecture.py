@@ -11,16 +11,20 @@ values only), next to its ``__init__``; a layer whose constructor takes no argum
 rebuilds the model and ``viz model`` draws the architecture that was saved.
 """
 
+from __future__ import annotations
+
 import inspect
+from typing import Any
 
 from .module import Module
 
 DESCRIPTION_VERSION = 1
 
 
-def layer_types():
+def layer_types() -> dict[str, type[Module]]:
     """Every ``Module`` subclass defined in ``nn``, by class name (what ``build`` can make)."""
-    found, stack = {}, [Module]
+    found: dict[str, type[Module]] = {}
+    stack: list[type[Module]] = [Module]
     while stack:
         cls = stack.pop()
         stack.extend(cls.__subclasses__())
@@ -29,11 +33,12 @@ def layer_types():
     return found
 
 
-def config_of(module):
+def config_of(module: Module) -> dict[str, Any]:
     """``module``'s constructor arguments: its ``config()``, or {} when its constructor takes none."""
     config = getattr(module, "config", None)
     if callable(config):
-        return config()
+        described: dict[str, Any] = config()
+        return described
     # Any argument, even one with a default, may have been given: only a constructor without
     # arguments (ReLU, Tanh, ...) can be described without a config().
     parameters = [
@@ -49,7 +54,7 @@ def config_of(module):
     return {}
 
 
-def describe(model):
+def describe(model: Module) -> dict[str, Any]:
     """A JSON-ready dict that ``build`` turns back into a model like ``model`` (fresh weights).
 
     >>> describe(nn.MLP([2, 8, 2], activation="tanh"))["config"]["activation"]
@@ -63,12 +68,12 @@ def describe(model):
             "save its weights with nn.save and load them with nn.load(model, path)"
         )
     if type(model).__name__ == "Sequential":
-        return {"type": "Sequential", "modules": [describe(m) for m in model]}
+        return {"type": "Sequential", "modules": [describe(m) for m in model.children()]}
     config = config_of(model)
     return {"type": type(model).__name__, "config": config} if config else {"type": type(model).__name__}
 
 
-def build(description):
+def build(description: dict[str, Any]) -> Module:
     """The model a ``describe`` dict stands for, with freshly initialised weights.
 
     >>> build({"type": "MLP", "config": {"sizes": [2, 8, 2]}})

@@ -1,7 +1,11 @@
 """``History``: what ``nn.fit`` measured, one entry per epoch, serialisable to JSON."""
 
+from __future__ import annotations
+
 import json
 import math
+import os
+from typing import Any
 
 from autograd_core.files import atomic_write
 
@@ -33,24 +37,34 @@ class History:
     (5, 4, 'completed')
     """
 
-    def __init__(self):
+    train_loss: list[float]
+    val_loss: list[float]
+    train_acc: list[float]
+    val_acc: list[float]
+    grad_norm: list[float]
+    dead_fraction: list[float]
+    lr: list[float]
+    best_epoch: int | None
+    stopped_reason: str | None
+
+    def __init__(self) -> None:
         for name in PER_EPOCH:
             setattr(self, name, [])
         self.best_epoch = None
         self.stopped_reason = None
 
     @property
-    def epochs_run(self):
+    def epochs_run(self) -> int:
         """How many epochs completed: ``history.epochs_run``."""
         return len(self.train_loss)
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         """Plain Python data (lists of floats, NaN/Inf as None): ``json.dump(history.to_dict(), f)``."""
-        data = {name: [_finite_or_none(v) for v in getattr(self, name)] for name in PER_EPOCH}
+        data: dict[str, Any] = {name: [_finite_or_none(v) for v in getattr(self, name)] for name in PER_EPOCH}
         data.update(best_epoch=self.best_epoch, stopped_reason=self.stopped_reason, epochs_run=self.epochs_run)
         return data
 
-    def to_json(self, path=None):
+    def to_json(self, path: str | os.PathLike[str] | None = None) -> str:
         """The history as JSON text; with ``path``, also written there (atomically).
 
         >>> history = nn.History()
@@ -65,7 +79,7 @@ class History:
         return text
 
     @classmethod
-    def from_dict(cls, data):
+    def from_dict(cls, data: dict[str, Any]) -> History:
         """Rebuild a History from ``to_dict()``'s output: ``History.from_dict(json.load(f))``."""
         if not isinstance(data, dict) or "train_loss" not in data:
             raise ValueError(
@@ -83,12 +97,12 @@ class History:
         return history
 
     @classmethod
-    def from_json(cls, path):
+    def from_json(cls, path: str | os.PathLike[str]) -> History:
         """Read a history.json written by ``to_json``: ``History.from_json("runs/x/history.json")``."""
         with open(path, encoding="utf-8") as f:
             return cls.from_dict(json.load(f))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         if not self.epochs_run:
             return "History(no epochs)"
         parts = [f"epochs_run={self.epochs_run}", f"train_loss={self.train_loss[-1]:.4g}"]
@@ -100,5 +114,5 @@ class History:
         return "History(" + ", ".join(parts) + ")"
 
 
-def _finite_or_none(value):
+def _finite_or_none(value: float | None) -> float | None:
     return float(value) if value is not None and math.isfinite(value) else None

@@ -5,9 +5,17 @@ Plain JSON, never a pickle, validated field by field when read: the architecture
 task, the class and feature names, and the version of the library that wrote it.
 """
 
+from __future__ import annotations
+
 import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:  # imported where used: datasets and architecture import the rest of nn
+    from .datasets import Standardizer
+    from .module import Module
 
 INFO_MEMBER = "__model__"  # the .npz member holding the JSON (as a uint8 array)
 FORMAT = "autograd_core.model"
@@ -15,7 +23,7 @@ MAX_INFO_BYTES = 16 << 20  # a standardizer for a million features fits; a hosti
 TASKS = ("classification", "regression")
 
 
-def library_version():
+def library_version() -> str:
     try:
         from importlib.metadata import version
 
@@ -35,18 +43,25 @@ class ModelInfo:
 
     def __init__(
         self,
-        architecture=None,
-        preprocessing=None,
-        task=None,
-        class_names=None,
-        feature_names=None,
-        library_version=None,
-    ):
+        architecture: dict[str, Any] | None = None,
+        preprocessing: Standardizer | None = None,
+        task: str | None = None,
+        class_names: list[str] | None = None,
+        feature_names: list[str] | None = None,
+        library_version: str | None = None,
+    ) -> None:
         self.architecture, self.preprocessing, self.task = architecture, preprocessing, task
         self.class_names, self.feature_names, self.library_version = class_names, feature_names, library_version
 
     @classmethod
-    def of(cls, model, preprocessing=None, task=None, class_names=None, feature_names=None):
+    def of(
+        cls,
+        model: Module,
+        preprocessing: Standardizer | None = None,
+        task: str | None = None,
+        class_names: Sequence[str] | None = None,
+        feature_names: Sequence[str] | None = None,
+    ) -> ModelInfo:
         """The info ``nn.save`` writes for ``model`` (checking the arguments it was given)."""
         from .architecture import describe
 
@@ -74,7 +89,7 @@ class ModelInfo:
             library_version(),
         )
 
-    def to_json(self):
+    def to_json(self) -> str:
         scaler = self.preprocessing
         return json.dumps(
             {
@@ -97,7 +112,7 @@ class ModelInfo:
         )
 
     @classmethod
-    def from_json(cls, text, where):
+    def from_json(cls, text: str | bytes, where: str) -> ModelInfo:
         """Parse and validate; any problem is a ValueError starting with ``where``."""
         try:
             data = json.loads(text)
@@ -115,21 +130,21 @@ class ModelInfo:
         )
 
 
-def _task(data, where):
+def _task(data: dict[str, Any], where: str) -> str | None:
     task = data.get("task")
     if task is not None and task not in TASKS:
         raise ValueError(f"{where}: unknown task {task!r}")
     return task
 
 
-def _names(data, key, where):
+def _names(data: dict[str, Any], key: str, where: str) -> list[str] | None:
     names = data.get(key)
     if names is not None and (not isinstance(names, list) or not all(isinstance(n, str) for n in names)):
         raise ValueError(f"{where}: {key} must be a list of strings")
     return names
 
 
-def _standardizer(record, where):
+def _standardizer(record: Any, where: str) -> Standardizer | None:
     if record is None:
         return None
     from .datasets import Standardizer

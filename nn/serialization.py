@@ -12,21 +12,46 @@ is read only up to the size its header declares, then values are checked (finite
 all before touching the model.
 """
 
+from __future__ import annotations
+
 import math
 import os
 import stat
 import struct
 import zipfile
 import zlib
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import IO, TYPE_CHECKING, Any, TypeAlias, TypeVar, cast, overload
 
 import numpy as np
 
 from autograd_core.files import atomic_write  # the one atomic writer (nn.train imports it from here too)
+from autograd_core.types import ArrayLike
 
 from .model_info import INFO_MEMBER, MAX_INFO_BYTES, ModelInfo
+from .module import Module
+
+if TYPE_CHECKING:
+    from .datasets import Standardizer
+
+#: A file name: a str or a ``pathlib.Path``.
+StrPath: TypeAlias = str | os.PathLike[str]
+#: Each member's shape and dtype, read from the .npy headers alone: ``{"layers.0.weight": ((16, 64), float64)}``.
+Headers: TypeAlias = dict[str, tuple[tuple[int, ...], np.dtype[Any]]]
+#: A member's zip entry, shape, Fortran order, dtype and the offset of its data.
+_Member: TypeAlias = tuple[zipfile.ZipInfo, tuple[int, ...], bool, np.dtype[Any], int]
+_M = TypeVar("_M", bound=Module)
+_R = TypeVar("_R")
 
 
-def save(model, path, preprocessing=None, task=None, class_names=None, feature_names=None):
+def save(
+    model: Module,
+    path: StrPath,
+    preprocessing: Standardizer | None = None,
+    task: str | None = None,
+    class_names: Sequence[str] | None = None,
+    feature_names: Sequence[str] | None = None,
+) -> StrPath:
     """Write ``model.state_dict()`` and what rebuilds it to ``path`` (exactly that name), an uncompressed .npz.
 
     - ``preprocessing``: the ``nn.datasets.Standardizer`` fitted on the training rows, applied
@@ -53,7 +78,7 @@ def save(model, path, preprocessing=None, task=None, class_names=None, feature_n
     return os.fspath(atomic_write(path, lambda f: write_npz(f, arrays)))
 
 
-def write_npz(file, arrays):
+def write_npz(file: IO[bytes], arrays: Mapping[str, ArrayLike]) -> None:
     """``np.savez``'s format (one uncompressed ``<name>.npy`` per array), written here because
     ``np.savez(file, **arrays)`` fails for a parameter called ``file`` (or takes ``allow_pickle``).
 
@@ -73,15 +98,17 @@ class _UnreadableMember(ValueError):
 
 
 try:  # the errors a hostile or damaged archive can raise from zipfile and its decompressors
-    from lzma import LZMAError
+    import lzma
+
+    _LZMA_ERROR: type[Exception] = lzma.LZMAError
 except ImportError:  # Python built without lzma: zipfile then cannot open such members anyway
-    LZMAError = OSError
+    _LZMA_ERROR = OSError
 _ARCHIVE_ERRORS = (
     OSError,
     EOFError,
     zipfile.BadZipFile,
     zlib.error,
-    LZMAError,
+    _LZMA_ERROR,
     NotImplementedError,
     RuntimeError,
     KeyError,
@@ -94,7 +121,7 @@ _MAX_HEADER = 10_000  # numpy's own limit on a .npy header's length (our headers
 _CHUNK = 1 << 20
 
 
-def read_info(path):
+def read_info(path: StrPath) -> ModelInfo:
     """What a file written by ``nn.save`` says about its weights: a ``ModelInfo`` (architecture,
     preprocessing, task, class names, version). Reads only that part of the file.
 
@@ -104,7 +131,7 @@ def read_info(path):
     """
     path = os.fspath(path)
 
-    def check(headers):
+    def check(headers: Headers) -> None:
         if INFO_MEMBER not in headers:
             raise ValueError(
                 f"nn.load: {path!r} holds weights only (saved by an older version, or by np.savez): "
@@ -125,7 +152,9 @@ def read_info(path):
     return ModelInfo.from_json(text, f"nn.load: {path!r}")
 
 
-def read_arrays(path, check=None, only=None):
+def read_arrays(
+    path: StrPath, check: Callable[[Headers], object] | None = None, only: Collection[str] | None = None
+) -> dict[str, np.ndarray]:
     """The arrays of an .npz file as a dict, validated before any array data is read.
 
     First every member's .npy header is read (nothing else is decompressed): a member that
@@ -143,10 +172,10 @@ def read_arrays(path, check=None, only=None):
     ['__model__', 'layers.0.bias', 'layers.0.weight']
     """
 
-    def read(archive, headers):
+    def read(archive: zipfile.ZipFile, headers: dict[str, _Member]) -> dict[str, np.ndarray]:
         if check is not None:
             check(_described(headers))
-        arrays = {}
+        arrays: dict[str, np.ndarray] = {}
         for name, header in headers.items():
             if only is not None and name not in only:
                 continue
@@ -159,7 +188,7 @@ def read_arrays(path, check=None, only=None):
     return _with_archive(path, read)
 
 
-def read_headers(path):
+def read_headers(path: StrPath) -> Headers:
     """``{name: (shape, dtype)}`` of an .npz file's arrays from their headers alone (no array data is
     read, so a file declaring gigabytes costs nothing); refused as ``read_arrays`` refuses.
 
@@ -170,11 +199,11 @@ def read_headers(path):
     return _with_archive(path, lambda archive, headers: _described(headers))
 
 
-def _described(headers):
+def _described(headers: dict[str, _Member]) -> Headers:
     return {name: (shape, dtype) for name, (_, shape, _, dtype, _) in headers.items()}
 
 
-def _with_archive(path, use):
+def _with_archive(path: StrPath, use: Callable[[zipfile.ZipFile, dict[str, _Member]], _R]) -> _R:
     """``use(archive, headers)`` on the .npz at ``path``, every failure a ValueError naming file and member."""
     path = os.fspath(path)
     try:
@@ -196,7 +225,7 @@ def _with_archive(path, use):
         ) from None
 
 
-def _open_regular_file(path):
+def _open_regular_file(path: str) -> IO[bytes]:
     """Open ``path`` for reading only if it is a regular file: a FIFO would block, a device never end."""
     if not stat.S_ISREG(os.stat(path).st_mode):
         raise ValueError(
@@ -214,10 +243,10 @@ class _Capped:
     """A read-only view of a stream that hands out at most ``limit`` bytes, so a header
     declaring a 4 GB header length cannot make numpy decompress 4 GB to read it."""
 
-    def __init__(self, stream, limit):
+    def __init__(self, stream: IO[bytes], limit: int) -> None:
         self.stream, self.left, self.consumed = stream, limit, 0
 
-    def read(self, size=-1):
+    def read(self, size: int | None = -1) -> bytes:
         size = self.left if size is None or size < 0 else min(size, self.left)
         data = self.stream.read(size)
         self.left -= len(data)
@@ -225,9 +254,9 @@ class _Capped:
         return data
 
 
-def _read_headers(archive):
+def _read_headers(archive: zipfile.ZipFile) -> dict[str, _Member]:
     """{name: (info, shape, fortran_order, dtype, data_offset)} from each member's .npy header."""
-    headers = {}
+    headers: dict[str, _Member] = {}
     for info in archive.infolist():
         name = info.filename
         if not name.endswith(".npy") or info.is_dir():
@@ -241,7 +270,7 @@ def _read_headers(archive):
     return headers
 
 
-def _read_header(archive, info):
+def _read_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[tuple[int, ...], bool, np.dtype[Any], int]:
     with archive.open(info) as stream:
         capped = _Capped(stream, 12 + _MAX_HEADER)
         version = np.lib.format.read_magic(capped)
@@ -266,10 +295,17 @@ def _read_header(archive, info):
     return shape, fortran_order, dtype, capped.consumed
 
 
-def _read_data(archive, info, shape, fortran_order, dtype, offset):
+def _read_data(
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    shape: tuple[int, ...],
+    fortran_order: bool,
+    dtype: np.dtype[Any],
+    offset: int,
+) -> np.ndarray:
     """Exactly the bytes the (checked) header declares, into an array of its shape."""
     array = np.empty(shape[::-1] if fortran_order else shape, dtype)
-    buffer = memoryview(array.reshape(-1).view(np.uint8))
+    buffer = array.reshape(-1).view(np.uint8).data
     with archive.open(info) as stream:
         stream.read(offset)
         filled = 0
@@ -284,7 +320,11 @@ def _read_data(archive, info, shape, fortran_order, dtype, offset):
     return array.T if fortran_order else array
 
 
-def load(model_or_path, path=None):
+@overload
+def load(model_or_path: StrPath, path: None = None) -> Module: ...
+@overload
+def load(model_or_path: _M, path: StrPath) -> _M: ...
+def load(model_or_path: Module | StrPath, path: StrPath | None = None) -> Module:
     """``nn.load(path)``: the model saved there, rebuilt; ``nn.load(model, path)``: the saved
     parameters loaded into ``model``. Returns the model.
 
@@ -312,17 +352,19 @@ def load(model_or_path, path=None):
         from .architecture import build
 
         return load(build(info.architecture), model_or_path)
-    model = model_or_path
-    if not hasattr(model, "load_state_dict"):
-        raise TypeError(f"nn.load: expected a Module, got {type(model).__name__}")
+    if not hasattr(model_or_path, "load_state_dict"):
+        raise TypeError(f"nn.load: expected a Module, got {type(model_or_path).__name__}")
+    model = cast(Module, model_or_path)  # a Module, or anything with its state_dict methods
     path = os.fspath(path)
     params = dict(model.state_dict())
 
-    def does_not_fit(problems):
+    def does_not_fit(problems: list[str]) -> ValueError:
         return ValueError(f"nn.load: {path!r} does not fit this {type(model).__name__}: " + "; ".join(problems))
 
-    def check(headers):  # the same names, shapes and dtypes load_state_dict demands, before reading data
-        problems = []
+    def check(
+        headers: Headers,
+    ) -> None:  # the same names, shapes and dtypes load_state_dict demands, before reading data
+        problems: list[str] = []
         missing = [n for n in params if n not in headers]
         unexpected = [n for n in headers if n not in params and n != INFO_MEMBER]
         if missing:
