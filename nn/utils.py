@@ -11,19 +11,31 @@
 'run.npz'
 """
 
+from __future__ import annotations
+
 import json
 import math
 import numbers
 import os
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 import numpy as np
 
 from autograd_core import Tensor
 
-from .serialization import atomic_write, read_arrays, write_npz
+from .module import Module
+from .serialization import StrPath, atomic_write, read_arrays, write_npz
 
 
-def _with_grads(function, parameters):
+class Stateful(Protocol):
+    """What a checkpoint saves and restores: an optimizer, a scheduler, a DataLoader, fit's state."""
+
+    def state_dict(self) -> dict[str, Any]: ...
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None: ...
+
+
+def _with_grads(function: str, parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
     if isinstance(parameters, Tensor):
         parameters = [parameters]
     elif hasattr(parameters, "parameters") and hasattr(parameters, "forward"):
@@ -37,7 +49,9 @@ def _with_grads(function, parameters):
     return [p for p in parameters if p.grad is not None]
 
 
-def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
+def clip_grad_norm_(
+    parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False
+) -> Tensor:
     """Scale all gradients together so that their joint norm is at most ``max_norm``; returns the
     norm before clipping, as a 0-d Tensor (PyTorch's rule: scale by max_norm / (norm + 1e-6)
     when that is below 1). ``norm_type`` is any p >= 1 or ``math.inf``.
@@ -74,7 +88,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     return Tensor(np.array(total, dtype=grads[0].dtype))
 
 
-def clip_grad_value_(parameters, clip_value):
+def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
     """Clamp every gradient element into [-clip_value, clip_value], in place.
 
     >>> w = Tensor([1.0, 1.0], requires_grad=True)
@@ -91,7 +105,14 @@ def clip_grad_value_(parameters, clip_value):
 
 
 # ---------------------------------------------------------------------------------- checkpoints
-def save_checkpoint(path, model, optimizer=None, scheduler=None, loader=None, training=None):
+def save_checkpoint(
+    path: StrPath,
+    model: Module,
+    optimizer: Stateful | None = None,
+    scheduler: Stateful | None = None,
+    loader: Stateful | None = None,
+    training: Stateful | None = None,
+) -> StrPath:
     """Write the model's, optimizer's, scheduler's and data loader's state (those given) to one
     .npz file, atomically, without pickle; ``load_checkpoint`` resumes the run exactly (bit for bit).
 
@@ -118,10 +139,18 @@ def save_checkpoint(path, model, optimizer=None, scheduler=None, loader=None, tr
         meta["training"] = state
     # JSON as UTF-8 bytes (a uint8 array): plain numbers, so nn.load's hardened reader accepts it
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
-    return atomic_write(path, lambda f: write_npz(f, arrays))
+    written: StrPath = atomic_write(path, lambda f: write_npz(f, arrays))
+    return written
 
 
-def load_checkpoint(path, model, optimizer=None, scheduler=None, loader=None, training=None):
+def load_checkpoint(
+    path: StrPath,
+    model: Module,
+    optimizer: Stateful | None = None,
+    scheduler: Stateful | None = None,
+    loader: Stateful | None = None,
+    training: Stateful | None = None,
+) -> Module:
     """Restore what ``save_checkpoint`` wrote into ``model`` (and ``optimizer``, ``scheduler``, ``loader``).
     All of it is checked before anything changes: on a problem a ``ValueError`` names the file
     and the objects are left as they were.
@@ -156,14 +185,14 @@ def load_checkpoint(path, model, optimizer=None, scheduler=None, loader=None, tr
         if wanted is not None and name not in meta:
             raise ValueError(f"load_checkpoint: {os.fspath(path)!r} holds no {name} state")
     model_state = {k[len("model/") :]: v for k, v in arrays.items() if k.startswith("model/")}
-    parts = [(model, model_state)]
+    parts: list[tuple[Stateful, dict[str, Any]]] = [(model, model_state)]
     if optimizer is not None:
-        state = {}
+        buffers: dict[int, dict[str, np.ndarray]] = {}
         for key, value in arrays.items():
             if key.startswith("optimizer/"):
                 _, index, name = key.split("/", 2)
-                state.setdefault(int(index), {})[name] = value
-        parts.append((optimizer, {**meta["optimizer"], "state": state}))
+                buffers.setdefault(int(index), {})[name] = value
+        parts.append((optimizer, {**meta["optimizer"], "state": buffers}))
     if scheduler is not None:
         parts.append((scheduler, meta["scheduler"]))
     if loader is not None:
@@ -179,7 +208,7 @@ def load_checkpoint(path, model, optimizer=None, scheduler=None, loader=None, tr
             )
         )
     backups = [owner.state_dict() for owner, _ in parts]
-    done = []
+    done: list[Stateful] = []
     try:
         for owner, state in parts:
             owner.load_state_dict(state)
