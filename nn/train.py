@@ -334,7 +334,7 @@ def run(args, command=("python", "-m", "nn.train"), signals=None):
             shutil.rmtree(out, ignore_errors=True)  # a run that never started leaves no folder
         raise
     start = time.perf_counter()
-    status, error = "completed", None
+    status, stopped_by = "completed", None
     try:
         try:
             history = fit(
@@ -356,7 +356,7 @@ def run(args, command=("python", "-m", "nn.train"), signals=None):
             if signals is not None:
                 signals.armed = False  # from here on a second Ctrl-C must not cut the saving short
     except (Interrupted, FloatingPointError) as stop:  # FloatingPointError: fit's message says where, what to try
-        status, error = ("interrupted" if isinstance(stop, Interrupted) else "failed"), stop
+        status, stopped_by = ("interrupted" if isinstance(stop, Interrupted) else "failed"), stop
         history = getattr(stop, "history", None) or History()  # none yet if fit was still checking its input
     except BaseException as failure:
         record.write(status="failed", finished=utc_now(), error=f"{type(failure).__name__}: {failure}")
@@ -382,16 +382,17 @@ def run(args, command=("python", "-m", "nn.train"), signals=None):
         finished=utc_now(),
         metrics=metrics,
         files=files + [RUN_FILE],
-        **({"error": str(error)} if status == "failed" else {}),
+        **({"error": str(stopped_by)} if status == "failed" else {}),
     )
     saved = f"wrote {', '.join(files)}, {RUN_FILE} to {out}"
     if status == "interrupted":
         print(
-            f"interrupted by {error} after {history.epochs_run} epochs; {saved} (status interrupted)", file=sys.stderr
+            f"interrupted by {stopped_by} after {history.epochs_run} epochs; {saved} (status interrupted)",
+            file=sys.stderr,
         )
-        return error.exit_code
+        return stopped_by.exit_code
     if status == "failed":
-        print(f"error: {error}; {saved} (status failed)", file=sys.stderr)
+        print(f"error: {stopped_by}; {saved} (status failed)", file=sys.stderr)
         return 1
     print(
         f"{history.epochs_run} epochs in {seconds:.1f} s ({history.stopped_reason}; best epoch "

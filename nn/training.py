@@ -6,21 +6,27 @@ the step, so a NaN never reaches the weights. Losses are recorded as floats: no
 graph outlives its step.
 """
 
+from __future__ import annotations
+
 import contextlib
 import math
 import numbers
+import os
 import sys
 import warnings
+from typing import Any, Protocol
 
 import numpy as np
 
 from autograd_core import Tensor
+from autograd_core.types import ArrayLike
 
 from .data import DataLoader
-from .evaluation import accuracy_rule, dead_unit_fraction, evaluate
+from .evaluation import AccuracyFn, LossFn, accuracy_rule, dead_unit_fraction, evaluate
 from .fit_checks import check_data, gradient_norm, loss_value, parameters_to_check, positive_int, probe
 from .history import History
-from .optim import ReduceLROnPlateau
+from .module import Module
+from .optim import LRScheduler, Optimizer, ReduceLROnPlateau
 from .signals import deferring_signals
 from .utils import load_checkpoint, save_checkpoint
 
@@ -28,25 +34,25 @@ DEAD_UNIT_PROBE = 2048  # training rows used to look for ReLU units that never f
 
 
 def fit(
-    model,
-    loss_fn,
-    optimizer,
-    X,
-    y=None,
-    epochs=None,
-    batch_size=32,
-    validation=None,
-    shuffle=True,
-    seed=0,
-    early_stopping=None,
-    tol=None,
-    progress=True,
-    scheduler=None,
-    accuracy="auto",
-    divergence_factor=100.0,
-    checkpoint=None,
-    resume=None,
-):
+    model: Module,
+    loss_fn: LossFn,
+    optimizer: Optimizer,
+    X: ArrayLike | DataLoader,
+    y: ArrayLike | None = None,
+    epochs: int | None = None,
+    batch_size: int = 32,
+    validation: tuple[ArrayLike, ArrayLike] | None = None,
+    shuffle: bool = True,
+    seed: int | None = 0,
+    early_stopping: int | None = None,
+    tol: float | None = None,
+    progress: bool = True,
+    scheduler: LRScheduler | ReduceLROnPlateau | None = None,
+    accuracy: AccuracyFn | str | None = "auto",
+    divergence_factor: float | None = 100.0,
+    checkpoint: str | os.PathLike[str] | None = None,
+    resume: str | os.PathLike[str] | None = None,
+) -> History:
     """Train ``model`` on (X, y) with mini-batches; returns a ``History``.
 
     - ``loss_fn(output, y_batch)`` returns a scalar Tensor (e.g. ``F.cross_entropy``);
@@ -88,8 +94,8 @@ def fit(
     """
     epochs = positive_int("epochs", epochs)
     loader = X if isinstance(X, DataLoader) else None
-    if loader is not None:
-        X, y = _loader_arrays(loader, y)
+    if isinstance(X, DataLoader):
+        X, y = _loader_arrays(X, y)
     elif y is None:
         raise TypeError(
             "fit: give the targets: fit(model, loss_fn, optimizer, X, y, epochs=...), or pass X as an "
@@ -157,7 +163,7 @@ def fit(
         if history.stopped_reason is None:
             history.stopped_reason = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
         with contextlib.suppress(AttributeError):  # exceptions with __slots__ cannot carry it
-            error.history = history
+            error.history = history  # type: ignore[attr-defined]  # the run so far travels with the error
         raise
     finally:
         bar.close()
@@ -165,7 +171,7 @@ def fit(
     return history
 
 
-def _loader_arrays(loader, y):
+def _loader_arrays(loader: DataLoader, y: ArrayLike | None) -> tuple[np.ndarray, np.ndarray]:
     if y is not None:
         raise TypeError("fit: X is a DataLoader, which holds the targets too: drop the y argument")
     arrays = getattr(loader.dataset, "arrays", None)
@@ -182,20 +188,20 @@ class _Training:
 
     def __init__(
         self,
-        model,
-        loss_fn,
-        optimizer,
-        X,
-        y,
-        batch_size,
-        epochs,
-        validation,
-        measure_accuracy,
-        scheduler,
-        early_stopping,
-        tol,
-        divergence_factor,
-    ):
+        model: Module,
+        loss_fn: LossFn,
+        optimizer: Optimizer,
+        X: np.ndarray,
+        y: np.ndarray,
+        batch_size: int,
+        epochs: int,
+        validation: tuple[np.ndarray, np.ndarray] | None,
+        measure_accuracy: AccuracyFn | None,
+        scheduler: LRScheduler | ReduceLROnPlateau | None,
+        early_stopping: int | None,
+        tol: float | None,
+        divergence_factor: float | None,
+    ) -> None:
         self.model, self.loss_fn, self.optimizer, self.X, self.y = model, loss_fn, optimizer, X, y
         self.batch_size, self.epochs, self.validation = batch_size, epochs, validation
         self.measure_accuracy, self.early_stopping, self.tol, self.scheduler = (
@@ -206,14 +212,16 @@ class _Training:
         )
         self.watched_params = parameters_to_check(model, optimizer)
         self.history = History()
-        self.best_value, self.best_state, self.stale_epochs = math.inf, None, 0
+        self.best_value, self.stale_epochs = math.inf, 0
+        self.best_state: dict[str, np.ndarray] | None = None
         self.divergence_factor = divergence_factor
-        self.epoch_totals = None
-        self.start_loss = None  # the first mini-batch's loss, before any update: divergence's yardstick
+        self.epoch_totals = (math.nan, math.nan, math.nan)  # mean loss, mean gradient norm, accuracy
+        self.start_loss: float | None = None  # the first mini-batch's loss, before any update: divergence's yardstick
         self.epochs_done = 0
-        self.critical = contextlib.nullcontext()  # fit sets the signal-deferring one
+        self.critical: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()  # fit sets the deferring one
+        self.watched = math.nan  # the loss the best epoch is chosen by (validation, else training)
 
-    def run_epoch(self, epoch, order):
+    def run_epoch(self, epoch: int, order: np.ndarray) -> None:
         """One pass over the rows in ``order``, one optimizer step per mini-batch."""
         self.model.train()
         steps = math.ceil(len(order) / self.batch_size)
@@ -229,7 +237,7 @@ class _Training:
                 correct_total += self.measure_accuracy(output.data, self.y[rows]) * len(rows)
         self.epoch_totals = (loss_total / len(order), norm_total / steps, correct_total / len(order))
 
-    def train_step(self, rows, where):
+    def train_step(self, rows: np.ndarray, where: str) -> tuple[float, float, Tensor]:
         """zero_grad, forward, loss, backward, check, update; returns (loss, gradient norm, output)."""
         restores_best = self.best_state is not None
         self.optimizer.zero_grad()
@@ -243,7 +251,7 @@ class _Training:
             self.optimizer.step()
         return value, norm, output
 
-    def end_epoch(self, epoch):
+    def end_epoch(self, epoch: int) -> str | None:
         """Validate, then record the epoch and step the scheduler; returns why to stop, or None."""
         train_loss, grad_norm, train_acc = self.epoch_totals
         val_loss = val_acc = None
@@ -271,7 +279,7 @@ class _Training:
                 ) else self.scheduler.step()
             return stop
 
-    def stop_reason(self, epoch):
+    def stop_reason(self, epoch: int) -> str | None:
         """Track the best epoch (validation loss, else training loss); "early_stopping", "tol" or None."""
         history = self.history
         watched = self.watched = history.val_loss[-1] if self.validation is not None else history.train_loss[-1]
@@ -289,15 +297,13 @@ class _Training:
             return "tol"
         return None
 
-    def diverged(self, epoch):
+    def diverged(self, epoch: int) -> bool:
         """The epoch's loss is past ``divergence_factor`` times the best so far and above the start (warns)."""
-        losses = self.history.train_loss
-        best = min([self.start_loss, *losses[:-1]])
-        if (
-            self.divergence_factor is None
-            or not best > 0
-            or not losses[-1] > max(self.divergence_factor * best, self.start_loss)
-        ):
+        losses, start = self.history.train_loss, self.start_loss
+        if start is None or self.divergence_factor is None:  # start: set by the first step of the first epoch
+            return False
+        best = min([start, *losses[:-1]])
+        if not best > 0 or not losses[-1] > max(self.divergence_factor * best, start):
             return False
         kept = (
             "the best epoch's weights are restored (early_stopping)"
@@ -313,11 +319,11 @@ class _Training:
         )  # the caller of fit
         return True
 
-    def restore_best(self):
+    def restore_best(self) -> None:
         if self.best_state is not None:
             self.model.load_state_dict(self.best_state)
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """What a checkpoint needs to go on from here (arrays apart: the best epoch's weights)."""
         return {
             "epochs_done": self.epochs_done,
@@ -328,7 +334,7 @@ class _Training:
             "arrays": dict(self.best_state or {}),
         }
 
-    def load_state_dict(self, state):
+    def load_state_dict(self, state: dict[str, Any]) -> None:
         try:
             history = History.from_dict(state["history"])
             epochs_done, stale = int(state["epochs_done"]), int(state["stale_epochs"])
@@ -346,22 +352,30 @@ class _Training:
 
 
 # ---------------------------------------------------------------------------------- progress
+class _Bar(Protocol):
+    """What fit uses of a tqdm bar."""
+
+    def set_postfix_str(self, s: str = "", refresh: bool = True) -> None: ...
+    def update(self, n: float | None = 1) -> bool | None: ...
+    def close(self) -> None: ...
+
+
 class _NoBar:
-    def set_postfix_str(self, *args, **kwargs):
+    def set_postfix_str(self, s: str = "", refresh: bool = True) -> None:
         pass
 
-    def update(self, *args):
+    def update(self, n: float | None = 1) -> None:
         pass
 
-    def close(self):
+    def close(self) -> None:
         pass
 
 
-def _in_notebook():
+def _in_notebook() -> bool:
     return type(sys.stderr).__module__.startswith("ipykernel")
 
 
-def _progress_bar(progress, epochs):
+def _progress_bar(progress: bool, epochs: int) -> _Bar:
     """tqdm's bar (terminal or notebook widget), unless turned off or the output is redirected."""
     interactive = _in_notebook() or (_isatty(sys.stdout) and _isatty(sys.stderr))
     if not progress or not interactive:
@@ -379,14 +393,14 @@ def _progress_bar(progress, epochs):
     return tqdm(total=epochs, desc="fit", unit="epoch", leave=True)
 
 
-def _isatty(stream):
+def _isatty(stream: object) -> bool:
     try:
-        return bool(stream.isatty())
+        return bool(stream.isatty())  # type: ignore[attr-defined]  # a replaced stream may lack it: caught
     except (AttributeError, ValueError):  # closed or replaced streams
         return False
 
 
-def _summary(history):
+def _summary(history: History) -> str:
     parts = [f"loss={history.train_loss[-1]:.4f}"]
     if history.train_acc:
         parts.append(f"acc={history.train_acc[-1]:.3f}")
