@@ -4,19 +4,24 @@ Features come back as float64 arrays of shape (N, D) and class labels as int64 a
 of shape (N,), ready for ``nn.fit`` with ``F.cross_entropy``.
 """
 
+from __future__ import annotations
+
 import gzip
 import math
 import numbers
 import os
 import stat
 import zlib
+from typing import IO
 
 import numpy as np
+
+from autograd_core.types import ArrayLike
 
 _DIGITS = os.path.join(os.path.dirname(__file__), "bundled", "digits.csv.gz")  # origin and licence: bundled/README.md
 
 
-def load_digits():
+def load_digits() -> tuple[np.ndarray, np.ndarray]:
     """The 1,797 handwritten 8x8 digits of the UCI optical digits test set (shipped with nn, no download).
 
     Returns ``(X, y)``: X of shape (1797, 64), pixel intensities 0..16 as float64;
@@ -33,13 +38,15 @@ def load_digits():
     return table[:, :-1].astype(np.float64), table[:, -1].copy()
 
 
-def _generator(seed):
+def _generator(seed: int | np.random.Generator | None) -> np.random.Generator:
     if isinstance(seed, np.random.Generator):
         return seed
     return np.random.default_rng(seed)
 
 
-def make_moons(n=100, noise=0.0, seed=None):
+def make_moons(
+    n: int = 100, noise: float = 0.0, seed: int | np.random.Generator | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles in 2-d: a classic non-linearly-separable toy problem.
 
     The upper moon (label 0) is (cos t, sin t) and the lower one (label 1) is
@@ -70,7 +77,13 @@ def make_moons(n=100, noise=0.0, seed=None):
     return X, y
 
 
-def train_test_split(X, y, test_size=0.2, seed=0, stratify=False):
+def train_test_split(
+    X: ArrayLike,
+    y: ArrayLike,
+    test_size: float = 0.2,
+    seed: int | np.random.Generator | None = 0,
+    stratify: bool = False,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Shuffle and split into ``X_train, X_test, y_train, y_test`` (scikit-learn's order).
 
     ``test_size`` is a fraction in (0, 1) or a number of rows. ``stratify=True`` keeps
@@ -133,10 +146,11 @@ class Standardizer:
     (array([[-1.,  0.], [ 1.,  0.]]), array([[0., 1.]]))
     """
 
-    def __init__(self):
-        self.mean = self.std = None
+    def __init__(self) -> None:
+        self.mean: np.ndarray | None = None  # per column, once fit
+        self.std: np.ndarray | None = None
 
-    def fit(self, X):
+    def fit(self, X: ArrayLike) -> Standardizer:
         """Learn each column's mean and standard deviation from ``X`` (N, D); returns self:
         ``scaler = Standardizer().fit(X_train)``."""
         X = _float_matrix("Standardizer.fit", X)
@@ -145,26 +159,28 @@ class Standardizer:
         self.std = np.where(std > 0, std, 1.0)
         return self
 
-    def transform(self, X):
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Apply the learnt scaling to ``X`` (same number of columns): ``scaler.transform(X_test)``."""
-        if self.mean is None:
+        mean, std = self.mean, self.std
+        if mean is None or std is None:
             raise RuntimeError("Standardizer.transform: call fit(X_train) first")
         X = _float_matrix("Standardizer.transform", X)
-        if X.shape[1] != self.mean.shape[0]:
+        if X.shape[1] != mean.shape[0]:
             raise ValueError(
-                f"Standardizer.transform: X has {X.shape[1]} columns, the scaler was fit on {self.mean.shape[0]}"
+                f"Standardizer.transform: X has {X.shape[1]} columns, the scaler was fit on {mean.shape[0]}"
             )
-        return (X - self.mean) / self.std
+        scaled: np.ndarray = (X - mean) / std
+        return scaled
 
 
-def _float_matrix(function, X):
+def _float_matrix(function: str, X: ArrayLike) -> np.ndarray:
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2 or len(X) == 0:
         raise ValueError(f"{function}: expected a non-empty 2-d array (N, D), got shape {X.shape}")
     return X
 
 
-def standardize(train, *others):
+def standardize(train: ArrayLike, *others: ArrayLike) -> tuple[np.ndarray, ...]:
     """Standardise ``train`` with its own per-feature mean/std and apply the same scaling to
     ``others`` (test data must never leak into the statistics). Returns a tuple of arrays.
 
@@ -182,7 +198,7 @@ _IDX_CHUNK = 1 << 20
 _DEFLATE_MAX_RATIO = 1032  # deflate cannot expand more than this: a bound on any .gz's content
 
 
-def load_idx(path):
+def load_idx(path: str | os.PathLike[str]) -> np.ndarray:
     """Read one IDX file (MNIST's format; ``.gz`` is unpacked) into a numpy array.
 
     Format: two zero bytes, a dtype code, the number of axes, each axis length as a
@@ -211,7 +227,7 @@ def load_idx(path):
         raise ValueError(f"load_idx: cannot read {path!r}: {error}") from error
 
 
-def _read_idx(f, path, compressed, file_size):
+def _read_idx(f: IO[bytes] | gzip.GzipFile, path: str, compressed: bool, file_size: int) -> np.ndarray:
     """The array in the open IDX stream ``f``, its declared size checked against ``file_size`` first."""
     magic = f.read(4)
     if len(magic) < 4 or magic[0] != 0 or magic[1] != 0:
@@ -230,7 +246,7 @@ def _read_idx(f, path, compressed, file_size):
     header = 4 + 4 * ndim
     expected = header + math.prod(shape) * dtype.itemsize  # Python ints: a corrupt header cannot overflow
 
-    def wrong_size(actual):
+    def wrong_size(actual: int) -> ValueError:
         return ValueError(
             f"load_idx: {path!r} has {actual} bytes but its header (shape {shape}, "
             f"{dtype.name}) needs {expected}: the file is truncated or corrupt"
@@ -257,7 +273,7 @@ def _read_idx(f, path, compressed, file_size):
     return np.frombuffer(data, dtype).reshape(shape).astype(dtype.newbyteorder("="), copy=False)
 
 
-def load_mnist(folder, kind="train"):
+def load_mnist(folder: str | os.PathLike[str], kind: str = "train") -> tuple[np.ndarray, np.ndarray]:
     """MNIST (or Fashion-MNIST) from the four IDX files in ``folder``, if you have them.
 
     ``kind`` is "train" or "t10k" (the test set). Files may be gzipped. Returns

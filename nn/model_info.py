@@ -101,8 +101,8 @@ class ModelInfo:
                 if scaler is None
                 else {
                     "kind": "standardize",
-                    "mean": [float(v) for v in scaler.mean],
-                    "std": [float(v) for v in scaler.std],
+                    "mean": [float(v) for v in np.asarray(scaler.mean)],  # fitted: checked by of()
+                    "std": [float(v) for v in np.asarray(scaler.std)],
                 },
                 "task": self.task,
                 "class_names": self.class_names,
