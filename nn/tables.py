@@ -6,13 +6,25 @@ non-numeric feature, a missing value, a single class, a target column that does 
 exist — is a ``ValueError`` naming the file, the column and the row.
 """
 
+from __future__ import annotations
+
 import csv
 import math
 import os
 import zipfile
 import zlib
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .datasets import Standardizer
+
+#: A file name: a str or a ``pathlib.Path``.
+StrPath = str | os.PathLike[str]
+#: Inputs and targets of one split.
+XY = tuple[np.ndarray, np.ndarray]
 
 TASKS = ("classification", "regression")
 _MISSING = {"", "na", "nan", "n/a", "null", "none", "?"}
@@ -27,16 +39,26 @@ class Table:
     - ``class_names``: the labels as they were written in the file (strings), or None.
     """
 
-    def __init__(self, X, y, feature_names, target_name, task, class_names=None):
+    def __init__(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        feature_names: list[str],
+        target_name: str,
+        task: str,
+        class_names: list[str] | None = None,
+    ) -> None:
         self.X, self.y, self.task = X, y, task
         self.feature_names, self.target_name, self.class_names = feature_names, target_name, class_names
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         kind = f"{len(self.class_names)} classes" if self.class_names else "regression"
         return f"Table({self.X.shape[0]} rows, {self.X.shape[1]} features, target {self.target_name!r}: {kind})"
 
 
-def load_table(path, target=None, task=None, labels=None):
+def load_table(
+    path: StrPath, target: str | None = None, task: str | None = None, labels: StrPath | None = None
+) -> Table:
     """Read ``path`` (.csv, .npz or .npy) into a ``Table``.
 
     - .csv: a header row; ``target`` names the target column (default: the last one);
@@ -65,6 +87,7 @@ def load_table(path, target=None, task=None, labels=None):
     if suffix == ".csv":
         if labels is not None:
             raise ValueError(f"load_table: {path}: a .csv holds its own targets; name the column with target=")
+        raw_y: list[str] | np.ndarray
         X, raw_y, names, target_name = _read_csv(path, target)
     elif suffix in (".npz", ".npy"):
         if target is not None:
@@ -82,7 +105,7 @@ def load_table(path, target=None, task=None, labels=None):
     return Table(X, y, names, target_name, task, class_names)
 
 
-def _read_csv(path, target):
+def _read_csv(path: str, target: str | None) -> tuple[np.ndarray, list[str], list[str], str]:
     with open(path, newline="", encoding="utf-8-sig") as f:
         rows = list(csv.reader(f))
     rows = [r for r in rows if any(cell.strip() for cell in r)]
@@ -94,11 +117,12 @@ def _read_csv(path, target):
     if target not in header:
         raise ValueError(f"load_table: {path}: no column named {target!r}; the columns are {header}")
     t = header.index(target)
-    features, labels = [], []
+    features: list[list[float]] = []
+    labels: list[str] = []
     for line, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
             raise ValueError(f"load_table: {path}: row {line} has {len(row)} fields, the header has {len(header)}")
-        values = []
+        values: list[float] = []
         for j, cell in enumerate(row):
             cell = cell.strip()
             if cell.lower() in _MISSING:
@@ -125,7 +149,7 @@ def _read_csv(path, target):
     return np.array(features, dtype=np.float64), labels, names, target
 
 
-def _read_arrays(path, labels):
+def _read_arrays(path: str, labels: StrPath | None) -> XY:
     if path.lower().endswith(".npz"):
         if labels is not None:
             raise ValueError(f"load_table: {path}: a .npz holds its own targets (array y); drop labels=")
@@ -164,36 +188,39 @@ def _read_arrays(path, labels):
 class _numpy_file:
     """np.load without pickles, any failure a ValueError naming the file; closes archives."""
 
-    def __init__(self, path):
+    def __init__(self, path: StrPath) -> None:
         try:
-            self.value = np.load(path, allow_pickle=False)
+            self.value: Any = np.load(path, allow_pickle=False)
         except (OSError, EOFError, ValueError, zipfile.BadZipFile) as error:
             raise ValueError(f"load_table: {path}: not a readable numpy file ({error})") from None
 
-    def __enter__(self):
+    def __enter__(self) -> Any:  # an array (.npy) or an NpzFile (.npz)
         return self.value
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         if hasattr(self.value, "close"):
             self.value.close()
         return False
 
 
-def _member(path, archive, name):
+def _member(path: str, archive: Any, name: str) -> np.ndarray:
     try:
-        return archive[name]
+        member: np.ndarray = archive[name]
+        return member
     except (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error) as error:
         raise ValueError(f"load_table: {path}: member {name} is not a readable array ({error})") from None
 
 
-def _is_integer_text(cell):
+def _is_integer_text(cell: str) -> bool:
     try:
         return float(cell) == int(float(cell))
     except (ValueError, OverflowError):
         return False
 
 
-def _targets(path, raw, name, task):
+def _targets(
+    path: str, raw: list[str] | np.ndarray, name: str, task: str | None
+) -> tuple[np.ndarray, str, list[str] | None]:
     """(y, task, class_names): class indices for classification, float values for regression."""
     if isinstance(raw, list):  # .csv cells
         numeric = all(_is_number(c) for c in raw)
@@ -206,7 +233,7 @@ def _targets(path, raw, name, task):
     inferred = "classification" if integral or not numeric else "regression"
     task = task or inferred
     if task == "regression":
-        if not numeric:
+        if values is None:  # not numeric
             raise ValueError(
                 f"load_table: {path}: target {name!r} is not numeric; regression needs numbers "
                 "(pass task='classification' for labels)"
@@ -217,7 +244,7 @@ def _targets(path, raw, name, task):
             f"load_table: {path}: target {name!r} holds fractional numbers; classification needs "
             "labels (integers or strings): pass task='regression' to predict the numbers"
         )
-    if numeric:
+    if values is not None:  # numeric labels
         keys = values.astype(np.int64)
         classes = np.unique(keys)
         names = [str(int(c)) for c in classes]
@@ -232,7 +259,7 @@ def _targets(path, raw, name, task):
     return np.searchsorted(classes, keys).astype(np.int64), task, names
 
 
-def _is_number(cell):
+def _is_number(cell: str) -> bool:
     try:
         return math.isfinite(float(cell))
     except ValueError:
@@ -244,20 +271,39 @@ class Splits:
     and what a saved model needs to apply to new raw data: the ``standardizer``, the ``task``,
     ``feature_names`` and ``class_names``."""
 
-    def __init__(self, train, validation, test, standardizer, task, feature_names, class_names, name):
+    def __init__(
+        self,
+        train: XY,
+        validation: XY,
+        test: XY,
+        standardizer: Standardizer,
+        task: str,
+        feature_names: list[str],
+        class_names: list[str] | None,
+        name: str,
+    ) -> None:
         self.train, self.validation, self.test = train, validation, test
         self.standardizer, self.task, self.name = standardizer, task, name
         self.feature_names, self.class_names = feature_names, class_names
 
     @property
-    def n_outputs(self):
+    def n_outputs(self) -> int:
         """Output units a model needs: one per class, or one per regression target."""
-        return len(self.class_names) if self.task == "classification" else self.train[1].shape[1]
+        if self.task == "classification" and self.class_names is not None:
+            return len(self.class_names)
+        return int(self.train[1].shape[1])
 
 
 def load_splits(
-    dataset=None, data=None, target=None, task=None, labels=None, seed=0, test_size=0.2, validation_size=0.1
-):
+    dataset: str | None = None,
+    data: StrPath | None = None,
+    target: str | None = None,
+    task: str | None = None,
+    labels: StrPath | None = None,
+    seed: int = 0,
+    test_size: float = 0.2,
+    validation_size: float = 0.1,
+) -> Splits:
     """A built-in ``dataset`` ("digits" or "moons") or a user's ``data`` file, split and standardised.
 
     The test rows are ``test_size`` of all; the validation rows ``validation_size`` of the
@@ -282,14 +328,14 @@ def load_splits(
             X, y, [f"x{j}" for j in range(X.shape[1])], "y", "classification", [str(c) for c in range(int(y.max()) + 1)]
         )
         name = dataset
-    else:
+    elif data is not None:  # exactly one of the two, checked above
         table = load_table(data, target=target, task=task, labels=labels)
         name = os.path.basename(os.fspath(data))
     stratify = table.task == "classification"
     if stratify:
         counts = np.bincount(table.y)
         if counts.min() < 3:
-            rare = table.class_names[int(np.argmin(counts))]
+            rare = table.class_names[int(np.argmin(counts))] if table.class_names else int(np.argmin(counts))
             raise ValueError(
                 f"load_splits: class {rare!r} has {counts.min()} row(s); every class needs at least 3 "
                 "to appear in the training, validation and test splits"
@@ -313,7 +359,7 @@ def load_splits(
     )
 
 
-def load_features(path, feature_names=None):
+def load_features(path: StrPath, feature_names: Sequence[str] | None = None) -> np.ndarray:
     """The feature matrix of a file to predict on (float64). A .csv is matched by column name
     when ``feature_names`` is given (extra columns, e.g. the target, are ignored); a .npz gives
     its array ``X``; a .npy is the matrix itself.
