@@ -6,15 +6,27 @@ data. Trials are independent and seeded, so they can run one after the other
 (``backend=client``), and give the same table every way.
 """
 
+from __future__ import annotations
+
 import inspect
 import itertools
 import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeAlias
 
 import numpy as np
 
+from autograd_core.types import ArrayLike
+
+from ..evaluation import LossFn
+from ..module import Module
+from ..optim import Optimizer
 from ..training import evaluate, fit
-from .parallel import run_trials
-from .space import choice, log_uniform, randint, uniform
+from .parallel import Outcome, run_trials
+from .space import _Distribution, choice, log_uniform, randint, uniform
+
+#: ``build_fn(**setting)`` returns what one trial trains: ``(model, loss_fn, optimizer)``.
+BuildFn: TypeAlias = Callable[..., tuple[Module, LossFn, Optimizer]]
 
 _FIT_OPTIONS = set(inspect.signature(fit).parameters) - {"model", "loss_fn", "optimizer", "X", "y"}
 
@@ -29,13 +41,13 @@ class GridSearchResult:
     - ``best_params``, ``best_score``, ``best_model`` (trained), ``best_history``.
     """
 
-    def __init__(self, results, best_index, best_model):
+    def __init__(self, results: list[dict[str, Any]], best_index: int, best_model: Module) -> None:
         self.results = results
         best = results[best_index]
         self.best_params, self.best_score = best["params"], best["score"]
         self.best_history, self.best_model = best["history"], best_model
 
-    def table(self):
+    def table(self) -> list[dict[str, Any]]:
         """The trials as rows (params, then score, val_loss, val_acc, error), best score first;
         ties keep the order tried."""
         order = sorted(range(len(self.results)), key=lambda k: -self.results[k]["score"])
@@ -50,7 +62,7 @@ class GridSearchResult:
             for k in order
         ]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (
             f"GridSearchResult({len(self.results)} settings, best_params={self.best_params}, "
             f"best_score={self.best_score:.4g})"
@@ -60,11 +72,19 @@ class GridSearchResult:
 class _Trial:
     """One setting's build-fit-score, as a picklable callable (sent to worker processes)."""
 
-    def __init__(self, build_fn, X, y, validation, fit_options, seed):
+    def __init__(
+        self,
+        build_fn: BuildFn,
+        X: ArrayLike,
+        y: ArrayLike,
+        validation: tuple[ArrayLike, ArrayLike],
+        fit_options: dict[str, Any],
+        seed: int,
+    ) -> None:
         self.build_fn, self.X, self.y, self.validation = build_fn, X, y, validation
         self.fit_options, self.seed = fit_options, seed
 
-    def __call__(self, index, setting):
+    def __call__(self, index: int, setting: dict[str, Any]) -> Outcome:
         # The same seed for a trial wherever it runs: a build_fn drawing from numpy's global
         # generator gets the same draws sequentially, in a process pool or on a Dask worker.
         np.random.seed((self.seed + index) % 2**32)
@@ -95,19 +115,19 @@ class _Trial:
 
 
 def grid_search(
-    build_fn,
-    param_grid,
-    X,
-    y,
-    validation,
-    epochs=20,
-    batch_size=32,
-    progress=False,
-    n_jobs=1,
-    backend=None,
-    seed=0,
-    **fit_options,
-):
+    build_fn: BuildFn,
+    param_grid: Mapping[str, Sequence[Any]],
+    X: ArrayLike,
+    y: ArrayLike,
+    validation: tuple[ArrayLike, ArrayLike],
+    epochs: int = 20,
+    batch_size: int = 32,
+    progress: bool = False,
+    n_jobs: int = 1,
+    backend: object = None,
+    seed: int = 0,
+    **fit_options: Any,
+) -> GridSearchResult:
     """Train one model per combination in ``param_grid`` and score each on ``validation``.
 
     ``param_grid`` maps names to lists of values. Names that are options of ``nn.fit``
@@ -160,20 +180,20 @@ def grid_search(
 
 
 def random_search(
-    build_fn,
-    param_space,
-    X,
-    y,
-    validation,
-    n_samples,
-    epochs=20,
-    batch_size=32,
-    progress=False,
-    n_jobs=1,
-    backend=None,
-    seed=0,
-    **fit_options,
-):
+    build_fn: BuildFn,
+    param_space: Mapping[str, _Distribution | Sequence[Any]],
+    X: ArrayLike,
+    y: ArrayLike,
+    validation: tuple[ArrayLike, ArrayLike],
+    n_samples: int,
+    epochs: int = 20,
+    batch_size: int = 32,
+    progress: bool = False,
+    n_jobs: int = 1,
+    backend: object = None,
+    seed: int = 0,
+    **fit_options: Any,
+) -> GridSearchResult:
     """Like ``grid_search``, but ``n_samples`` settings drawn at random from ``param_space``.
 
     ``param_space`` maps names to a list of values (drawn uniformly) or a distribution:
@@ -221,15 +241,27 @@ def random_search(
     )
 
 
-def _check_space(caller, space):
+def _check_space(caller: str, space: object) -> dict[str, Any]:
     if not isinstance(space, dict) or not space:
         raise ValueError(f"{caller}: the search space must be a non-empty dict of name -> values")
     return dict(space)
 
 
 def _search(
-    caller, build_fn, settings, X, y, validation, epochs, batch_size, progress, n_jobs, backend, seed, fit_options
-):
+    caller: str,
+    build_fn: BuildFn,
+    settings: list[dict[str, Any]],
+    X: ArrayLike,
+    y: ArrayLike,
+    validation: tuple[ArrayLike, ArrayLike] | None,
+    epochs: int,
+    batch_size: int,
+    progress: bool,
+    n_jobs: int,
+    backend: object,
+    seed: int,
+    fit_options: dict[str, Any],
+) -> GridSearchResult:
     if not callable(build_fn):
         raise TypeError(
             f"{caller}: build_fn must be a function returning (model, loss_fn, optimizer), "
