@@ -14,6 +14,8 @@ with 130 / 143.
     python -m nn.train --data flowers.csv --target species      # your own data (.csv, .npz, .npy)
 """
 
+from __future__ import annotations
+
 import argparse
 import contextlib
 import datetime
@@ -25,14 +27,20 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
 
 from . import functional as F
 from . import optim
+from .evaluation import LossFn
 from .history import History
 from .layers import MLP
+from .module import Module
 from .runs import RUN_FILE, Interrupted, RunRecord, StopSignals, utc_now
 from .serialization import save
-from .tables import TASKS, load_splits
+from .tables import TASKS, Splits, load_splits
 from .training import evaluate, fit
 
 CHECKPOINT_FILE = "checkpoint.npz"  # model, optimizer, shuffling stream and fit's state after the last epoch
@@ -41,7 +49,7 @@ MAX_THREADS = 4096  # BLAS takes a C int; more threads than this is a typo
 DATASET_SHAPES = {"digits": (1797, 64, 10), "moons": (1000, 2, 2)}  # rows, features, classes
 
 
-def parse_args(argv=None):
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """The command line's flags (see ``python -m nn.train --help``)."""
     parser = argparse.ArgumentParser(
         prog="python -m nn.train",
@@ -128,7 +136,7 @@ def parse_args(argv=None):
 RESUME_FLAGS = ("--resume", "--epochs", "--no-progress", "--threads")  # what --resume may be combined with
 
 
-def resume_settings(args, argv):
+def resume_settings(args: argparse.Namespace, argv: Sequence[str]) -> str | None:
     """Fill ``args`` from the run folder's run.json (``--epochs`` may raise the total); why not, or None."""
     given = [word.split("=")[0] for word in argv if word.startswith("--")]
     others = [flag for flag in given if flag not in RESUME_FLAGS]
@@ -154,7 +162,7 @@ def resume_settings(args, argv):
     return flag_problem(args)
 
 
-def flag_problem(args):
+def flag_problem(args: argparse.Namespace) -> str | None:
     """What is wrong with the parsed flags (None: nothing), checked before anything is loaded or written."""
     for name in ("epochs", "batch_size"):
         if getattr(args, name) < 1:
@@ -173,7 +181,7 @@ def flag_problem(args):
     return memory_problem(args, *DATASET_SHAPES[args.dataset]) if args.dataset else None
 
 
-def memory_problem(args, rows, features, outputs):
+def memory_problem(args: argparse.Namespace, rows: int, features: int, outputs: int) -> str | None:
     """Why ``args``' layers do not fit in this machine's memory for data of this shape, or None."""
     needed, available = memory_estimate(args, rows, features, outputs), physical_memory()
     if available and needed > available:
@@ -185,7 +193,7 @@ def memory_problem(args, rows, features, outputs):
     return None
 
 
-def memory_estimate(args, rows, features, outputs):
+def memory_estimate(args: argparse.Namespace, rows: int, features: int, outputs: int) -> int:
     """Bytes a run of ``args`` needs at least: float64 parameters held ~5 times (weights, gradient,
     two Adam moments, the best epoch's copy), and a mini-batch's activations ~4 times.
 
@@ -198,7 +206,7 @@ def memory_estimate(args, rows, features, outputs):
     return 8 * (5 * parameters + 4 * batch * sum(sizes))
 
 
-def physical_memory():
+def physical_memory() -> int | None:
     """This machine's memory in bytes (None where the OS does not say)."""
     try:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
@@ -206,14 +214,15 @@ def physical_memory():
         return None
 
 
-def _bytes(n):
-    for unit in ("bytes", "KB", "MB", "GB", "TB", "PB"):
-        if n < 1000 or unit == "PB":
+def _bytes(n: float) -> str:
+    for unit in ("bytes", "KB", "MB", "GB", "TB"):
+        if n < 1000:
             return f"{n:.3g} {unit}"
         n /= 1000
+    return f"{n:.3g} PB"
 
 
-def out_folder_problem(out):
+def out_folder_problem(out: str | None) -> str | None:
     """Why the run folder ``out`` (None: ``runs/<timestamp>``) cannot be written, or None.
 
     Tried for real (root ignores permission bits, and /proc or a path under a file refuse
@@ -245,20 +254,22 @@ def out_folder_problem(out):
     return None
 
 
-def load_data(name, seed):
+def load_data(
+    name: str, seed: int
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """(train, validation, test) pairs of a built-in dataset, standardised with the training rows' statistics."""
     splits = load_splits(dataset=name, seed=seed)
     return splits.train, splits.validation, splits.test
 
 
-def plot_curves(history, path):
+def plot_curves(history: History, path: str) -> Any:  # what viz.plot_history returns
     """Draw the loss/accuracy curves to ``path`` with ``viz.plot_history``."""
     from viz import plot_history  # lazily: nn never imports viz at module load
 
     return plot_history(history, path)
 
 
-def blas_threads(threads):
+def blas_threads(threads: int) -> contextlib.AbstractContextManager[Any]:
     """Limit numpy's BLAS to ``threads`` threads inside the block (0: leave it alone).
 
     Why: these matrices are small, so extra BLAS threads only add synchronisation, and
@@ -273,7 +284,7 @@ def blas_threads(threads):
     return threadpool_limits(limits=threads, user_api="blas")
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     """Train, evaluate on the held-out test rows, write the run folder; returns the exit code."""
     args = parse_args(argv)
     command = ["python", "-m", "nn.train", *(sys.argv[1:] if argv is None else argv)]
@@ -285,7 +296,7 @@ def main(argv=None):
             return interrupt.exit_code
 
 
-def new_run_folder(parent):
+def new_run_folder(parent: str) -> str:
     """``parent/<timestamp>``, created; ``-2``, ``-3``, ... appended when a run of the same second has it,
     so two quick runs never write into (and overwrite) one folder."""
     stamp = os.path.join(parent, datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
@@ -299,7 +310,9 @@ def new_run_folder(parent):
     raise FileExistsError(f"python -m nn.train: {stamp} and 998 numbered variants exist; pass --out")
 
 
-def run(args, command=("python", "-m", "nn.train"), signals=None):
+def run(
+    args: argparse.Namespace, command: Sequence[str] = ("python", "-m", "nn.train"), signals: StopSignals | None = None
+) -> int:
     """The body of ``main`` for parsed ``args``: train in a new run folder, however it ends save what there is."""
     try:
         splits = load_splits(
@@ -316,7 +329,7 @@ def run(args, command=("python", "-m", "nn.train"), signals=None):
     loss_fn = F.cross_entropy if splits.task == "classification" else F.mse_loss
     lr = args.lr if args.lr is not None else (1e-3 if args.optimizer == "adam" else 0.05)
     optimizer = OPTIMIZERS[args.optimizer](model.parameters(), lr=lr, weight_decay=args.weight_decay)
-    what = f"{len(splits.class_names)}-class" if splits.task == "classification" else "regression"
+    what = f"{splits.n_outputs}-class" if splits.task == "classification" else "regression"
     print(
         f"training {model.sizes} {args.activation} MLP on {splits.name} ({what}; {len(X_train)} train, "
         f"{len(validation[0])} validation, {len(X_test)} test rows) with {args.optimizer}, lr={lr:g}"
@@ -385,7 +398,7 @@ def run(args, command=("python", "-m", "nn.train"), signals=None):
         **({"error": str(stopped_by)} if status == "failed" else {}),
     )
     saved = f"wrote {', '.join(files)}, {RUN_FILE} to {out}"
-    if status == "interrupted":
+    if isinstance(stopped_by, Interrupted):  # status "interrupted"
         print(
             f"interrupted by {stopped_by} after {history.epochs_run} epochs; {saved} (status interrupted)",
             file=sys.stderr,
@@ -396,13 +409,13 @@ def run(args, command=("python", "-m", "nn.train"), signals=None):
         return 1
     print(
         f"{history.epochs_run} epochs in {seconds:.1f} s ({history.stopped_reason}; best epoch "
-        f"{history.best_epoch + 1}); {saved}"
+        f"{'none' if history.best_epoch is None else history.best_epoch + 1}); {saved}"
     )
     print(f"test accuracy: {test_acc:.4f}" if test_acc is not None else f"test loss (MSE): {test_loss:.6g}")
     return 0
 
 
-def save_results(out, model, history, splits, loss_fn):
+def save_results(out: str, model: Module, history: History, splits: Splits, loss_fn: LossFn) -> list[str]:
     """The model (with what it needs to be applied to raw data: the standardizer, the task, the
     class and feature names), the history, and after at least one epoch the curves and a picture
     of the model's computation graph on a few training rows; returns the file names written."""
@@ -424,7 +437,7 @@ def save_results(out, model, history, splits, loss_fn):
     return files
 
 
-def draw_graph(model, loss_fn, train, path, rows=4):
+def draw_graph(model: Module, loss_fn: LossFn, train: tuple[np.ndarray, np.ndarray], path: str, rows: int = 4) -> bool:
     """``viz``'s picture of one small batch's loss through ``model``, gradients included; False
     (with a note) when Graphviz's ``dot`` is missing: the run is saved all the same."""
     import viz  # lazily: nn never imports viz at module load
@@ -441,7 +454,7 @@ def draw_graph(model, loss_fn, train, path, rows=4):
     return True
 
 
-def make_run_folder(out):
+def make_run_folder(out: str | None) -> tuple[str, bool]:
     """``out`` (created if missing), or a new ``runs/<timestamp>``; returns (folder, whether it was created)."""
     if out is None:
         return new_run_folder("runs"), True
