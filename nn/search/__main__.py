@@ -12,6 +12,8 @@ Writes into ``--out``: ``results.csv`` (one row per trial, best first), ``search
 ``best/`` (the best model retrained in full, as ``python -m nn.train`` writes a run).
 """
 
+from __future__ import annotations
+
 import argparse
 import csv
 import io
@@ -19,15 +21,21 @@ import math
 import os
 import sys
 import time
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from .. import functional as F
+from ..evaluation import LossFn
 from ..layers import MLP
+from ..module import Module
+from ..optim import Optimizer
 from ..serialization import atomic_write, save
 from ..tables import load_splits
 from ..train import OPTIMIZERS, new_run_folder
 from . import grid_search, log_uniform, randint, random_search, uniform
+from .space import _Distribution
 
-PARAMETERS = {
+PARAMETERS: dict[str, Callable[[str], Any] | str] = {  # how to read each parameter's values
     "lr": float,
     "weight_decay": float,
     "hidden": "layers",
@@ -36,14 +44,14 @@ PARAMETERS = {
     "batch_size": int,
 }
 CHOICES = {"activation": ("relu", "tanh", "sigmoid"), "optimizer": tuple(sorted(OPTIMIZERS))}
-DISTRIBUTIONS = {"log": log_uniform, "range": uniform, "int": randint}
+DISTRIBUTIONS: dict[str, Callable[[Any, Any], _Distribution]] = {"log": log_uniform, "range": uniform, "int": randint}
 
 
-def parse_value(name, text):
+def parse_value(name: str, text: str) -> Any:
     """One grid value of parameter ``name`` from its text (``128:64`` is a list of layer sizes)."""
     kind = PARAMETERS[name]
     try:
-        if kind == "layers":
+        if isinstance(kind, str):  # "layers"
             value = [int(part) for part in text.split(":")] if text else []
             if any(n < 1 or n > 100_000 for n in value):
                 raise ValueError
@@ -60,9 +68,9 @@ def parse_value(name, text):
     return value
 
 
-def parse_grid(items, sampling):
+def parse_grid(items: Sequence[str], sampling: bool) -> dict[str, Any]:
     """``{name: [values] or distribution}`` from the ``NAME=VALUES`` words of ``--grid``."""
-    space = {}
+    space: dict[str, Any] = {}
     for item in items:
         name, sep, text = item.partition("=")
         if not sep or name not in PARAMETERS:
@@ -84,7 +92,7 @@ def parse_grid(items, sampling):
     return space
 
 
-def parse_args(argv=None):
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """The command line's flags (see ``python -m nn.search --help``)."""
     parser = argparse.ArgumentParser(
         prog="python -m nn.search",
@@ -133,17 +141,24 @@ def parse_args(argv=None):
 class Builder:
     """``build(**setting) -> (model, loss, optimizer)`` for MLPs of the data's sizes (picklable)."""
 
-    def __init__(self, n_in, n_out, seed):
+    def __init__(self, n_in: int, n_out: int, seed: int) -> None:
         self.n_in, self.n_out, self.seed = n_in, n_out, seed
 
-    def __call__(self, lr=None, hidden=(64,), weight_decay=0.0, activation="relu", optimizer="adam"):
+    def __call__(
+        self,
+        lr: float | None = None,
+        hidden: int | Sequence[int] = (64,),
+        weight_decay: float = 0.0,
+        activation: str = "relu",
+        optimizer: str = "adam",
+    ) -> tuple[Module, LossFn, Optimizer]:
         hidden = [hidden] if isinstance(hidden, int) else hidden  # int:LO:HI draws one layer's size
         model = MLP([self.n_in, *hidden, self.n_out], activation=activation, seed=self.seed)
         lr = lr if lr is not None else (1e-3 if optimizer == "adam" else 0.05)
         return model, F.cross_entropy, OPTIMIZERS[optimizer](model.parameters(), lr=lr, weight_decay=weight_decay)
 
 
-def write_results(rows, path):
+def write_results(rows: list[dict[str, Any]], path: str) -> None:
     """``results.csv``: the trials, best first (layer lists as ``128:64``)."""
     columns = list(rows[0])
     buffer = io.StringIO()
@@ -159,7 +174,7 @@ def write_results(rows, path):
     atomic_write(path, lambda f: f.write(buffer.getvalue().encode("utf-8")))
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     """Run the search and write its folder; returns the exit code."""
     args = parse_args(argv)
     try:
