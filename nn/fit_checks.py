@@ -83,7 +83,8 @@ def probe(model: Module, loss_fn: LossFn, X: np.ndarray, y: np.ndarray, x_name: 
             f"fit: loss_fn must return a one-element Tensor, got "
             f"{getattr(loss, 'shape', type(loss).__name__)}; use reduction='mean'"
         )
-    return output.shape
+    shape: tuple[int, ...] = output.shape
+    return shape
 
 
 def _fail(message: str, history: History, restores_best: bool) -> NoReturn:

@@ -51,7 +51,7 @@ def save(
     task: str | None = None,
     class_names: Sequence[str] | None = None,
     feature_names: Sequence[str] | None = None,
-) -> StrPath:
+) -> str:
     """Write ``model.state_dict()`` and what rebuilds it to ``path`` (exactly that name), an uncompressed .npz.
 
     - ``preprocessing``: the ``nn.datasets.Standardizer`` fitted on the training rows, applied
@@ -75,7 +75,8 @@ def save(
         raise ValueError(f"nn.save: a parameter is named {INFO_MEMBER!r}, the name the file keeps for its description")
     info = ModelInfo.of(model, preprocessing, task, class_names, feature_names).to_json().encode("utf-8")
     arrays = dict(state, **{INFO_MEMBER: np.frombuffer(info, dtype=np.uint8)})
-    return os.fspath(atomic_write(path, lambda f: write_npz(f, arrays)))
+    written: str = os.fspath(atomic_write(path, lambda f: write_npz(f, arrays)))
+    return written
 
 
 def write_npz(file: IO[bytes], arrays: Mapping[str, ArrayLike]) -> None:

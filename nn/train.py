@@ -203,7 +203,7 @@ def memory_estimate(args: argparse.Namespace, rows: int, features: int, outputs:
     sizes = [features, *args.hidden, outputs]
     parameters = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
     batch = min(args.batch_size, rows)
-    return 8 * (5 * parameters + 4 * batch * sum(sizes))
+    return int(8 * (5 * parameters + 4 * batch * sum(sizes)))
 
 
 def physical_memory() -> int | None:
@@ -281,7 +281,8 @@ def blas_threads(threads: int) -> contextlib.AbstractContextManager[Any]:
         return contextlib.nullcontext()
     from threadpoolctl import threadpool_limits
 
-    return threadpool_limits(limits=threads, user_api="blas")
+    limits: contextlib.AbstractContextManager[Any] = threadpool_limits(limits=threads, user_api="blas")
+    return limits
 
 
 def main(argv: Sequence[str] | None = None) -> int:

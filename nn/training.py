@@ -174,13 +174,13 @@ def fit(
 def _loader_arrays(loader: DataLoader, y: ArrayLike | None) -> tuple[np.ndarray, np.ndarray]:
     if y is not None:
         raise TypeError("fit: X is a DataLoader, which holds the targets too: drop the y argument")
-    arrays = getattr(loader.dataset, "arrays", None)
+    arrays: tuple[np.ndarray, ...] | None = getattr(loader.dataset, "arrays", None)
     if arrays is None or len(arrays) != 2:
         raise TypeError(
             "fit: a DataLoader passed as X must wrap TensorDataset(X, y) (inputs and targets); "
             f"got one over {type(loader.dataset).__name__}"
         )
-    return arrays
+    return arrays[0], arrays[1]
 
 
 class _Training:
@@ -390,7 +390,8 @@ def _progress_bar(progress: bool, epochs: int) -> _Bar:
             from tqdm.std import tqdm
     else:
         from tqdm.std import tqdm
-    return tqdm(total=epochs, desc="fit", unit="epoch", leave=True)
+    bar: _Bar = tqdm(total=epochs, desc="fit", unit="epoch", leave=True)
+    return bar
 
 
 def _isatty(stream: object) -> bool:
