@@ -14,10 +14,10 @@ the engine differentiates them. The names follow PyTorch, so habits carry over.
 """
 
 from . import data, datasets, functional, init, optim, search, tables, utils
+from .containers import MLP, Sequential
 from .history import History
 from .layers import (
     GELU,
-    MLP,
     Dropout,
     Embedding,
     Flatten,
@@ -26,7 +26,6 @@ from .layers import (
     Linear,
     LogSoftmax,
     ReLU,
-    Sequential,
     Sigmoid,
     Softmax,
     Tanh,

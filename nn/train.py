@@ -34,9 +34,9 @@ import numpy as np
 
 from . import functional as F
 from . import optim
+from .containers import MLP
 from .evaluation import LossFn
 from .history import History
-from .layers import MLP
 from .module import Module
 from .runs import RUN_FILE, Interrupted, RunRecord, StopSignals, utc_now
 from .serialization import save

@@ -25,8 +25,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .. import functional as F
+from ..containers import MLP
 from ..evaluation import LossFn
-from ..layers import MLP
 from ..module import Module
 from ..optim import Optimizer
 from ..serialization import atomic_write, save
