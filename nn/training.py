@@ -12,9 +12,8 @@ import contextlib
 import math
 import numbers
 import os
-import sys
 import warnings
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
@@ -27,6 +26,7 @@ from .fit_checks import check_data, gradient_norm, loss_value, parameters_to_che
 from .history import History
 from .module import Module
 from .optim import LRScheduler, Optimizer, ReduceLROnPlateau
+from .progress import progress_bar, summary
 from .signals import deferring_signals
 from .utils import load_checkpoint, save_checkpoint
 
@@ -143,7 +143,7 @@ def fit(
     )
     if resume is not None:
         load_checkpoint(resume, model, optimizer, scheduler, loader, training=training)
-    bar = _progress_bar(progress, epochs)
+    bar = progress_bar(progress, epochs)
     bar.update(training.epochs_done)
     history = training.history
     try:
@@ -154,7 +154,7 @@ def fit(
                 stop = training.end_epoch(epoch)  # validate; stop?
                 if checkpoint is not None:
                     save_checkpoint(checkpoint, model, optimizer, scheduler, loader, training=training)
-                bar.set_postfix_str(_summary(history), refresh=False)
+                bar.set_postfix_str(summary(history), refresh=False)
                 bar.update(1)
                 if stop:
                     break
@@ -349,64 +349,3 @@ class _Training:
         self.history, self.epochs_done, self.stale_epochs = history, epochs_done, stale
         self.best_value, self.start_loss = best_value, start_loss
         self.best_state = dict(state["arrays"]) or None
-
-
-# ---------------------------------------------------------------------------------- progress
-class _Bar(Protocol):
-    """What fit uses of a tqdm bar."""
-
-    def set_postfix_str(self, s: str = "", refresh: bool = True) -> None: ...
-    def update(self, n: float | None = 1) -> bool | None: ...
-    def close(self) -> None: ...
-
-
-class _NoBar:
-    def set_postfix_str(self, s: str = "", refresh: bool = True) -> None:
-        pass
-
-    def update(self, n: float | None = 1) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def _in_notebook() -> bool:
-    return type(sys.stderr).__module__.startswith("ipykernel")
-
-
-def _progress_bar(progress: bool, epochs: int) -> _Bar:
-    """tqdm's bar (terminal or notebook widget), unless turned off or the output is redirected."""
-    interactive = _in_notebook() or (_isatty(sys.stdout) and _isatty(sys.stderr))
-    if not progress or not interactive:
-        return _NoBar()
-    # Imported only when a bar will show. In a notebook: a widget with the `notebook` extra
-    # (ipywidgets), else a text bar, never tqdm.auto's "IProgress not found" warning.
-    if _in_notebook():
-        try:
-            import ipywidgets  # noqa: F401
-            from tqdm.notebook import tqdm
-        except ImportError:
-            from tqdm.std import tqdm
-    else:
-        from tqdm.std import tqdm
-    bar: _Bar = tqdm(total=epochs, desc="fit", unit="epoch", leave=True)
-    return bar
-
-
-def _isatty(stream: object) -> bool:
-    try:
-        return bool(stream.isatty())  # type: ignore[attr-defined]  # a replaced stream may lack it: caught
-    except (AttributeError, ValueError):  # closed or replaced streams
-        return False
-
-
-def _summary(history: History) -> str:
-    parts = [f"loss={history.train_loss[-1]:.4f}"]
-    if history.train_acc:
-        parts.append(f"acc={history.train_acc[-1]:.3f}")
-    if history.val_loss:
-        parts.append(f"val_loss={history.val_loss[-1]:.4f}")
-    if history.val_acc:
-        parts.append(f"val_acc={history.val_acc[-1]:.3f}")
-    return " ".join(parts)
