@@ -5,10 +5,12 @@ the engine differentiates them. The names follow PyTorch, so habits carry over.
 
 >>> import nn
 >>> import nn.functional as F
->>> X, y = nn.datasets.make_moons(400, noise=0.1, seed=0)
+>>> X, y = nn.datasets.make_moons(200, noise=0.1, seed=0)
 >>> model = nn.MLP([2, 16, 2], seed=0)
->>> history = nn.fit(model, F.cross_entropy, nn.optim.Adam(model.parameters(), lr=0.01),
-...                  X, y, epochs=50, progress=False)
+>>> history = nn.fit(model, F.cross_entropy, nn.optim.Adam(model.parameters(), lr=0.05),
+...                  X, y, epochs=20, progress=False)
+>>> history.train_acc[-1]
+0.985
 >>> nn.save(model, "moons.npz")
 'moons.npz'
 """

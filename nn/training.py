@@ -87,10 +87,12 @@ def fit(
     arrives during ``optimizer.step()`` is held until the step is complete, so no parameter
     is ever one update ahead of another.
 
-    >>> X, y = nn.datasets.make_moons(400, noise=0.1, seed=0)
+    >>> X, y = nn.datasets.make_moons(200, noise=0.1, seed=0)
     >>> model = nn.MLP([2, 16, 2], seed=0)
-    >>> history = nn.fit(model, F.cross_entropy, nn.optim.Adam(model.parameters(), lr=0.01),
-    ...                  X, y, epochs=50, progress=False)
+    >>> history = nn.fit(model, F.cross_entropy, nn.optim.Adam(model.parameters(), lr=0.05),
+    ...                  X, y, epochs=20, progress=False)
+    >>> history.epochs_run, history.stopped_reason, history.train_acc[-1]
+    (20, 'completed', 0.985)
     """
     epochs = positive_int("epochs", epochs)
     loader = X if isinstance(X, DataLoader) else None
