@@ -5,17 +5,33 @@ the engine differentiates them. The names follow PyTorch, so habits carry over.
 
 >>> import nn
 >>> import nn.functional as F
->>> X, y = nn.datasets.make_moons(400, noise=0.1, seed=0)
+>>> X, y = nn.datasets.make_moons(200, noise=0.1, seed=0)
 >>> model = nn.MLP([2, 16, 2], seed=0)
->>> history = nn.fit(model, F.cross_entropy, nn.optim.Adam(model.parameters(), lr=0.01),
-...                  X, y, epochs=50, progress=False)
+>>> history = nn.fit(model, F.cross_entropy, nn.optim.Adam(model.parameters(), lr=0.05),
+...                  X, y, epochs=20, progress=False)
+>>> history.train_acc[-1]
+0.985
 >>> nn.save(model, "moons.npz")
 'moons.npz'
 """
+
 from . import data, datasets, functional, init, optim, search, tables, utils
+from .containers import MLP, Sequential
 from .history import History
-from .layers import (GELU, MLP, Dropout, Embedding, Flatten, Identity, LeakyReLU, Linear, LogSoftmax, ReLU,
-                     Sequential, Sigmoid, Softmax, Tanh)
+from .layers import (
+    GELU,
+    Dropout,
+    Embedding,
+    Flatten,
+    Identity,
+    LeakyReLU,
+    Linear,
+    LogSoftmax,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Tanh,
+)
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module
 from .normalization import BatchNorm1d, LayerNorm
@@ -24,9 +40,45 @@ from .serialization import load, read_info, save
 from .training import evaluate, fit
 
 __all__ = [
-    "Module", "Linear", "Sequential", "ReLU", "Sigmoid", "Tanh", "Identity", "MLP",
-    "LeakyReLU", "GELU", "Softmax", "LogSoftmax", "Flatten", "Dropout", "Embedding", "BatchNorm1d", "LayerNorm",
-    "MSELoss", "L1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
-    "init", "functional", "optim", "datasets", "utils", "data", "tables", "search",
-    "fit", "evaluate", "grid_search", "random_search", "GridSearchResult", "History", "save", "load", "read_info",
+    "Module",
+    "Linear",
+    "Sequential",
+    "ReLU",
+    "Sigmoid",
+    "Tanh",
+    "Identity",
+    "MLP",
+    "LeakyReLU",
+    "GELU",
+    "Softmax",
+    "LogSoftmax",
+    "Flatten",
+    "Dropout",
+    "Embedding",
+    "BatchNorm1d",
+    "LayerNorm",
+    "MSELoss",
+    "L1Loss",
+    "HuberLoss",
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "CrossEntropyLoss",
+    "NLLLoss",
+    "init",
+    "functional",
+    "optim",
+    "datasets",
+    "utils",
+    "data",
+    "tables",
+    "search",
+    "fit",
+    "evaluate",
+    "grid_search",
+    "random_search",
+    "GridSearchResult",
+    "History",
+    "save",
+    "load",
+    "read_info",
 ]

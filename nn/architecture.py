@@ -10,16 +10,21 @@ values only), next to its ``__init__``; a layer whose constructor takes no argum
 ``nn.save`` stores it inside the .npz beside the weights (never a pickle), so ``nn.load(path)``
 rebuilds the model and ``viz model`` draws the architecture that was saved.
 """
+
+from __future__ import annotations
+
 import inspect
+from typing import Any
 
 from .module import Module
 
 DESCRIPTION_VERSION = 1
 
 
-def layer_types():
+def layer_types() -> dict[str, type[Module]]:
     """Every ``Module`` subclass defined in ``nn``, by class name (what ``build`` can make)."""
-    found, stack = {}, [Module]
+    found: dict[str, type[Module]] = {}
+    stack: list[type[Module]] = [Module]
     while stack:
         cls = stack.pop()
         stack.extend(cls.__subclasses__())
@@ -28,22 +33,28 @@ def layer_types():
     return found
 
 
-def config_of(module):
+def config_of(module: Module) -> dict[str, Any]:
     """``module``'s constructor arguments: its ``config()``, or {} when its constructor takes none."""
     config = getattr(module, "config", None)
     if callable(config):
-        return config()
+        described: dict[str, Any] = config()
+        return described
     # Any argument, even one with a default, may have been given: only a constructor without
     # arguments (ReLU, Tanh, ...) can be described without a config().
-    parameters = [p for p in inspect.signature(type(module).__init__).parameters.values()
-                  if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    parameters = [
+        p
+        for p in inspect.signature(type(module).__init__).parameters.values()
+        if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
     if parameters:
-        raise TypeError(f"describe: {type(module).__name__} cannot describe itself (its constructor takes "
-                        f"{', '.join(p.name for p in parameters)}); give it a config() method returning them")
+        raise TypeError(
+            f"describe: {type(module).__name__} cannot describe itself (its constructor takes "
+            f"{', '.join(p.name for p in parameters)}); give it a config() method returning them"
+        )
     return {}
 
 
-def describe(model):
+def describe(model: Module) -> dict[str, Any]:
     """A JSON-ready dict that ``build`` turns back into a model like ``model`` (fresh weights).
 
     >>> describe(nn.MLP([2, 8, 2], activation="tanh"))["config"]["activation"]
@@ -52,18 +63,27 @@ def describe(model):
     if not isinstance(model, Module):
         raise TypeError(f"describe: expected an nn.Module, got {type(model).__name__}")
     if type(model).__name__ not in layer_types() or layer_types()[type(model).__name__] is not type(model):
-        raise TypeError(f"describe: {type(model).__qualname__} is not an nn layer, so a file cannot rebuild it; "
-                        "save its weights with nn.save and load them with nn.load(model, path)")
+        raise TypeError(
+            f"describe: {type(model).__qualname__} is not an nn layer, so a file cannot rebuild it; "
+            "save its weights with nn.save and load them with nn.load(model, path)"
+        )
     if type(model).__name__ == "Sequential":
-        return {"type": "Sequential", "modules": [describe(m) for m in model]}
+        return {"type": "Sequential", "modules": [describe(m) for m in model.children()]}
     config = config_of(model)
     return {"type": type(model).__name__, "config": config} if config else {"type": type(model).__name__}
 
 
-def build(description):
+def build(description: dict[str, Any]) -> Module:
     """The model a ``describe`` dict stands for, with freshly initialised weights.
 
     >>> build({"type": "MLP", "config": {"sizes": [2, 8, 2]}})
+    MLP(
+      (layers): Sequential(
+        (0): Linear(in_features=2, out_features=8, bias=True)
+        (1): ReLU()
+        (2): Linear(in_features=8, out_features=2, bias=True)
+      )
+    )
     """
     if not isinstance(description, dict) or not isinstance(description.get("type"), str):
         raise ValueError(f"build: expected a dict with a 'type', got {description!r:.80}")

@@ -5,19 +5,42 @@ The shuffled order is reproducible: a loader made with ``seed`` draws epoch k's 
 from ``numpy.random.default_rng(seed)`` after k-1 earlier epochs, the same stream
 ``nn.fit(..., seed=seed)`` uses, so the two give the same batches.
 
->>> loader = DataLoader(TensorDataset(X, y), batch_size=32, shuffle=True, seed=0)
->>> for epoch in range(10):
+>>> X, y = nn.datasets.make_moons(40, seed=0)
+>>> model, loss_fn = nn.MLP([2, 8, 2]), nn.CrossEntropyLoss()
+>>> opt = nn.optim.SGD(model.parameters(), lr=0.1)
+>>> loader = DataLoader(TensorDataset(X, y), batch_size=16, shuffle=True, seed=0)
+>>> for epoch in range(3):
 ...     for xb, yb in loader:
 ...         opt.zero_grad(); loss_fn(model(xb), yb).backward(); opt.step()
+>>> [len(xb) for xb, yb in loader]       # the last batch is short
+[16, 16, 8]
 """
-import numbers
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any, Protocol, TypeAlias, cast
 
 import numpy as np
 
 from autograd_core import Tensor
+from autograd_core.types import TensorLike
+
+from .layers import _positive_int
 
 
-def _array(value):
+class Dataset(Protocol):
+    """What a DataLoader reads: a length and examples by integer index (PyTorch's map-style dataset)."""
+
+    def __len__(self) -> int: ...
+    def __getitem__(self, index: int) -> Any: ...
+
+
+#: A mini-batch: one array per dataset array (``(xb, yb)``), or one array for a dataset of arrays.
+Batch: TypeAlias = tuple[np.ndarray, ...] | np.ndarray
+
+
+def _array(value: TensorLike) -> np.ndarray:
     return np.asarray(value.data if isinstance(value, Tensor) else value)
 
 
@@ -28,24 +51,25 @@ class TensorDataset:
     10
     """
 
-    def __init__(self, *arrays):
+    def __init__(self, *arrays: TensorLike) -> None:
         if not arrays:
             raise ValueError("TensorDataset: give at least one array, e.g. TensorDataset(X, y)")
         self.arrays = tuple(_array(a) for a in arrays)
         lengths = [len(a) if a.ndim else None for a in self.arrays]
         if None in lengths or len(set(lengths)) != 1:
             shapes = ", ".join(str(a.shape) for a in self.arrays)
-            raise ValueError(f"TensorDataset: every array needs the same number of rows (first axis), "
-                             f"got shapes {shapes}")
+            raise ValueError(
+                f"TensorDataset: every array needs the same number of rows (first axis), got shapes {shapes}"
+            )
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.arrays[0])
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int) -> tuple[Any, ...]:
         return tuple(a[index] for a in self.arrays)
 
 
-def _collate(items):
+def _collate(items: Sequence[Any]) -> Batch:
     """Stack a list of examples (tuples of arrays, or arrays) into one batch."""
     if isinstance(items[0], tuple):
         return tuple(np.stack([_array(item[i]) for item in items]) for i in range(len(items[0])))
@@ -58,59 +82,71 @@ class DataLoader:
     ``dataset`` is a ``TensorDataset``, anything with ``len`` and integer indexing, or a tuple
     of arrays ``(X, y)``.
 
+    >>> X, y = np.zeros((100, 2)), np.arange(100)
     >>> loader = DataLoader((X, y), batch_size=64, shuffle=True, seed=0)
     >>> xb, yb = next(iter(loader))
+    >>> xb.shape, yb.shape
+    ((64, 2), (64,))
     >>> len(loader)             # batches per epoch
+    2
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, seed=None, drop_last=False):
-        if isinstance(dataset, (tuple, list)) and dataset and all(
-                isinstance(a, (np.ndarray, Tensor)) for a in dataset):
+    def __init__(
+        self,
+        dataset: Dataset | TensorLike | Sequence[TensorLike],
+        batch_size: int = 1,
+        shuffle: bool = False,
+        seed: int | np.random.Generator | None = None,
+        drop_last: bool = False,
+    ) -> None:
+        if isinstance(dataset, (tuple, list)) and dataset and all(isinstance(a, (np.ndarray, Tensor)) for a in dataset):
             dataset = TensorDataset(*dataset)
         elif isinstance(dataset, (np.ndarray, Tensor)):
             dataset = TensorDataset(dataset)
         if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
-            raise TypeError(f"DataLoader: dataset must have len() and [index] (e.g. TensorDataset(X, y)) or be "
-                            f"a tuple of arrays (X, y), got {type(dataset).__name__}")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be a positive int, got {batch_size!r}")
-        if len(dataset) == 0:
+            raise TypeError(
+                f"DataLoader: dataset must have len() and [index] (e.g. TensorDataset(X, y)) or be "
+                f"a tuple of arrays (X, y), got {type(dataset).__name__}"
+            )
+        self.batch_size = _positive_int("DataLoader", "batch_size", batch_size)
+        self.dataset = cast(Dataset, dataset)  # it has len() and [index]: checked above
+        if len(self.dataset) == 0:
             raise ValueError("DataLoader: the dataset is empty")
-        self.dataset, self.batch_size = dataset, int(batch_size)
         self.shuffle, self.drop_last, self.seed = bool(shuffle), bool(drop_last), seed
         self.generator = np.random.default_rng(seed)
 
-    def __len__(self):
+    def __len__(self) -> int:
         n = len(self.dataset)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
-    def epoch_order(self):
+    def epoch_order(self) -> np.ndarray:
         """The rows of the next epoch, in order (what iterating draws; ``drop_last`` applied):
         ``nn.fit`` slices its arrays with it."""
         n = len(self.dataset)
         order = self.generator.permutation(n) if self.shuffle else np.arange(n)
-        return order[:len(self) * self.batch_size]
+        return order[: len(self) * self.batch_size]
 
-    def __iter__(self):
-        order = self.epoch_order()
-        fast = isinstance(self.dataset, TensorDataset)
+    def __iter__(self) -> Iterator[Batch]:
+        order, dataset = self.epoch_order(), self.dataset
         for start in range(0, len(order), self.batch_size):
-            rows = order[start:start + self.batch_size]
-            if fast:
-                yield tuple(a[rows] for a in self.dataset.arrays)
+            rows = order[start : start + self.batch_size]
+            if isinstance(dataset, TensorDataset):  # slice the arrays at once, not row by row
+                yield tuple(a[rows] for a in dataset.arrays)
             else:
-                yield _collate([self.dataset[int(i)] for i in rows])
+                yield _collate([dataset[int(i)] for i in rows])
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """The shuffling generator's state, so a resumed run draws the same next epochs:
         ``saved = loader.state_dict(); ...; loader.load_state_dict(saved)``."""
         return {"generator": self.generator.bit_generator.state}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore ``state_dict()``; checked by numpy before anything changes."""
         if not isinstance(state_dict, dict) or set(state_dict) != {"generator"}:
-            raise ValueError(f"DataLoader.load_state_dict: expected the dict returned by state_dict() "
-                             f"(key 'generator'), got {state_dict!r:.80}")
+            raise ValueError(
+                f"DataLoader.load_state_dict: expected the dict returned by state_dict() "
+                f"(key 'generator'), got {state_dict!r:.80}"
+            )
         generator = np.random.default_rng()
         try:
             generator.bit_generator.state = state_dict["generator"]
@@ -118,9 +154,11 @@ class DataLoader:
             raise ValueError(f"DataLoader.load_state_dict: not a numpy PCG64 generator state: {error}") from error
         self.generator = generator
 
-    def __repr__(self):
-        return (f"DataLoader({len(self.dataset)} rows, batch_size={self.batch_size}, shuffle={self.shuffle}, "
-                f"drop_last={self.drop_last})")
+    def __repr__(self) -> str:
+        return (
+            f"DataLoader({len(self.dataset)} rows, batch_size={self.batch_size}, shuffle={self.shuffle}, "
+            f"drop_last={self.drop_last})"
+        )
 
 
 __all__ = ["TensorDataset", "DataLoader"]

@@ -1,39 +1,59 @@
 """Measuring a model without training it: ``nn.evaluate`` (loss and accuracy) and the share of dead ReLU units."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeAlias
+
 import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
+from autograd_core.types import ArrayLike
 
 from . import functional as F
 from .fit_checks import check_data
 from .layers import ReLU
+from .module import Module
 
-EVAL_CHUNK = 4096       # rows per forward pass when evaluating (bounds memory, not results)
+#: A loss: ``loss_fn(output, target)`` returns a 0-d Tensor (``F.cross_entropy``, ``nn.MSELoss()``).
+LossFn: TypeAlias = Callable[[Tensor, np.ndarray], Tensor]
+#: An accuracy: ``accuracy(output, target)`` on arrays returns the share of correct rows.
+AccuracyFn: TypeAlias = Callable[[np.ndarray, np.ndarray], float]
+
+EVAL_CHUNK = 4096  # rows per forward pass when evaluating (bounds memory, not results)
 
 
-def evaluate(model, loss_fn, X, y, accuracy="auto"):
+def evaluate(
+    model: Module, loss_fn: LossFn, X: ArrayLike, y: ArrayLike, accuracy: AccuracyFn | str | None = "auto"
+) -> tuple[float, float | None]:
     """Mean loss and accuracy of ``model`` on (X, y), without recording a graph.
 
     Returns ``(loss, accuracy)``; accuracy is None when it does not apply. The loss is
     averaged over chunks of rows, which is exact for losses with mean reduction.
 
-    >>> test_loss, test_acc = nn.evaluate(model, F.cross_entropy, X_test, y_test)
+    >>> X, y = nn.datasets.make_moons(40, seed=0)
+    >>> model = nn.MLP([2, 8, 2], seed=0)
+    >>> test_loss, test_acc = nn.evaluate(model, F.cross_entropy, X, y)   # untrained: near chance
+    >>> test_loss, test_acc
+    (1.44, 0.55)
     """
     if not (accuracy is None or callable(accuracy) or accuracy == "auto"):
         raise ValueError(f"evaluate: accuracy must be 'auto', None or a function f(output, y), got {accuracy!r}")
     dtype = next((p.dtype for p in model.parameters()), np.dtype(np.float64))
     X, y = check_data("X", "y", X, y, dtype)
-    measure = accuracy if callable(accuracy) or accuracy is None else None
+    measure = accuracy if callable(accuracy) else None
+    decided = accuracy != "auto"  # "auto": decided by the first output's shape
     was_training = model.training
     model.eval()
     loss_total = correct_total = 0.0
     try:
         with ag.no_grad():
             for start in range(0, len(X), EVAL_CHUNK):
-                xb, yb = X[start:start + EVAL_CHUNK], y[start:start + EVAL_CHUNK]
+                xb, yb = X[start : start + EVAL_CHUNK], y[start : start + EVAL_CHUNK]
                 output = model(Tensor(xb))
-                if accuracy == "auto" and measure is None:
-                    measure = accuracy_rule("auto", loss_fn, y, output.shape) or False
+                if not decided:
+                    measure, decided = accuracy_rule("auto", loss_fn, y, output.shape), True
                 loss_total += float(loss_fn(output, yb).item()) * len(xb)
                 if measure:
                     correct_total += measure(output.data, yb) * len(xb)
@@ -42,11 +62,12 @@ def evaluate(model, loss_fn, X, y, accuracy="auto"):
     return loss_total / len(X), (correct_total / len(X) if measure else None)
 
 
-def dead_unit_fraction(model, X):
+def dead_unit_fraction(model: Module, X: ArrayLike) -> float | None:
     """Share of units of the model's ``nn.ReLU`` modules that output 0 for every row of X
     (None if the model has no ReLU). Dead units get no gradient, so they never recover.
 
-    >>> nn.evaluation.dead_unit_fraction(model, X_train[:1000])
+    >>> model = nn.MLP([2, 8, 2], seed=0)
+    >>> nn.evaluation.dead_unit_fraction(model, np.random.default_rng(0).normal(size=(40, 2)))
     0.0
     """
     relus = [m for m in model.modules() if isinstance(m, ReLU)]
@@ -54,7 +75,7 @@ def dead_unit_fraction(model, X):
         return None
     dead = []
 
-    def record(module, inputs, output):
+    def record(module: Module, inputs: tuple[Any, ...], output: Tensor) -> None:
         values = np.asarray(output.data)
         dead.append((values.reshape(-1, values.shape[-1]) <= 0).all(axis=0))
 
@@ -72,7 +93,9 @@ def dead_unit_fraction(model, X):
     return float(sum(d.sum() for d in dead) / units) if units else None
 
 
-def accuracy_rule(accuracy, loss_fn, y, out_shape):
+def accuracy_rule(
+    accuracy: AccuracyFn | str | None, loss_fn: LossFn, y: np.ndarray, out_shape: tuple[int, ...]
+) -> AccuracyFn | None:
     """The function that scores a batch of outputs against targets, or None."""
     if accuracy is None or callable(accuracy):
         return accuracy

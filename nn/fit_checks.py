@@ -1,24 +1,37 @@
 """Checks ``nn.fit`` makes: the data before training (shapes, labels, NaN), and every step's loss and
 gradients before the optimizer may use them, so a NaN never reaches the weights."""
+
+from __future__ import annotations
+
 import math
 import numbers
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
+from autograd_core.types import ArrayLike
 
 from . import functional as F
+from .history import History
+from .module import Module
+
+if TYPE_CHECKING:
+    from .evaluation import LossFn
+    from .optim import Optimizer
 
 
-def positive_int(name, value):
+def positive_int(name: str, value: object) -> int:
     """``value`` as an int >= 1, or fit's ValueError naming ``name``: ``positive_int("epochs", 5) == 5``."""
     if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
         raise ValueError(f"fit: {name} must be a positive int, got {value!r}")
     return int(value)
 
 
-def check_data(x_name, y_name, X, y, dtype):
+def check_data(
+    x_name: str, y_name: str, X: ArrayLike, y: ArrayLike, dtype: np.dtype[Any]
+) -> tuple[np.ndarray, np.ndarray]:
     """(X as ``dtype``, y) after checking they are numeric, finite and one row per example:
     ``X, y = check_data("X", "y", X, y, np.dtype(np.float64))``."""
     X = np.asarray(X.data if isinstance(X, Tensor) else X)
@@ -28,17 +41,21 @@ def check_data(x_name, y_name, X, y, dtype):
     if X.ndim == 0 or len(X) == 0:
         raise ValueError(f"fit: {x_name} must have at least one row, got shape {X.shape}")
     if y.ndim == 0 or len(y) != len(X):
-        raise ValueError(f"fit: {x_name} has {len(X)} rows but {y_name} has "
-                         f"{len(y) if y.ndim else 'no'} (shape {y.shape}); they must have one row per example")
+        raise ValueError(
+            f"fit: {x_name} has {len(X)} rows but {y_name} has "
+            f"{len(y) if y.ndim else 'no'} (shape {y.shape}); they must have one row per example"
+        )
     for name, array in ((x_name, X), (y_name, y)):
         if array.dtype.kind == "f" and not np.isfinite(array).all():
             bad = np.argwhere(~np.isfinite(array))
-            raise ValueError(f"fit: {name} contains {len(bad)} NaN/Inf values (the first at index "
-                             f"{tuple(int(i) for i in bad[0])}); remove or impute them before training")
+            raise ValueError(
+                f"fit: {name} contains {len(bad)} NaN/Inf values (the first at index "
+                f"{tuple(int(i) for i in bad[0])}); remove or impute them before training"
+            )
     return X.astype(dtype, copy=False), y
 
 
-def probe(model, loss_fn, X, y, x_name, y_name):
+def probe(model: Module, loss_fn: LossFn, X: np.ndarray, y: np.ndarray, x_name: str, y_name: str) -> tuple[int, ...]:
     """Run the model and the loss on two rows, so shape and label errors surface before training."""
     was_training = model.training
     model.eval()  # a probe must not move BatchNorm's running statistics or use up Dropout's random numbers
@@ -57,28 +74,38 @@ def probe(model, loss_fn, X, y, x_name, y_name):
         with ag.no_grad():
             loss = loss_fn(output, y[:2])
     except (ValueError, TypeError, IndexError) as error:
-        raise ValueError(f"fit: loss_fn rejects the model's output (shape {output.shape}) against "
-                         f"{y_name} (shape {y[:2].shape} for two rows): {error}") from error
+        raise ValueError(
+            f"fit: loss_fn rejects the model's output (shape {output.shape}) against "
+            f"{y_name} (shape {y[:2].shape} for two rows): {error}"
+        ) from error
     if not isinstance(loss, Tensor) or loss.size != 1:
-        raise ValueError(f"fit: loss_fn must return a one-element Tensor, got "
-                         f"{getattr(loss, 'shape', type(loss).__name__)}; use reduction='mean'")
-    return output.shape
+        raise ValueError(
+            f"fit: loss_fn must return a one-element Tensor, got "
+            f"{getattr(loss, 'shape', type(loss).__name__)}; use reduction='mean'"
+        )
+    shape: tuple[int, ...] = output.shape
+    return shape
 
 
-def _fail(message, history, restores_best):
+def _fail(message: str, history: History, restores_best: bool) -> NoReturn:
     """Raise the NaN/Inf error; ``restores_best``: early stopping has a best epoch to go back to
     (not yet during the first epoch, when the last good step's weights are what is left)."""
     history.stopped_reason = "error: " + message
-    kept = ("the best epoch's weights are restored (early_stopping)" if restores_best
-            else "the weights of the last good step are kept")
-    error = FloatingPointError(f"fit: {message}; training stopped before this step's update and {kept}. "
-                               "Try a lower learning rate, check the data, or find the op with "
-                               "autograd_core.detect_anomaly()")
-    error.history = history
+    kept = (
+        "the best epoch's weights are restored (early_stopping)"
+        if restores_best
+        else "the weights of the last good step are kept"
+    )
+    error = FloatingPointError(
+        f"fit: {message}; training stopped before this step's update and {kept}. "
+        "Try a lower learning rate, check the data, or find the op with "
+        "autograd_core.detect_anomaly()"
+    )
+    error.history = history  # type: ignore[attr-defined]  # the run so far travels with the error
     raise error
 
 
-def loss_value(loss, where, history, restores_best):
+def loss_value(loss: Tensor, where: str, history: History, restores_best: bool) -> float:
     """The loss as a float, or the FloatingPointError if it is NaN/Inf (``where``: "epoch 2/3, step 1/4")."""
     value = float(loss.item())
     if not math.isfinite(value):
@@ -86,21 +113,23 @@ def loss_value(loss, where, history, restores_best):
     return value
 
 
-def parameters_to_check(model, optimizer):
+def parameters_to_check(model: Module, optimizer: Optimizer) -> list[tuple[str, Tensor]]:
     """(name, tensor) for the model's parameters and any other ones the optimizer holds."""
     named = list(model.named_parameters())
     known = {id(p) for _, p in named}
     held = list(getattr(optimizer, "params", []))
     if named and held and not any(id(p) in known for p in held):
-        raise ValueError("fit: the optimizer holds none of the model's parameters (was it built for another "
-                         "model?); create it with e.g. nn.optim.Adam(model.parameters())")
+        raise ValueError(
+            "fit: the optimizer holds none of the model's parameters (was it built for another "
+            "model?); create it with e.g. nn.optim.Adam(model.parameters())"
+        )
     extra = [(p.label or f"optimizer parameter {i}", p) for i, p in enumerate(held) if id(p) not in known]
     return named + extra
 
 
-def gradient_norm(named_params, where, history, restores_best):
+def gradient_norm(named_params: list[tuple[str, Tensor]], where: str, history: History, restores_best: bool) -> float:
     """The global L2 norm of the gradients, or the FloatingPointError naming every non-finite one."""
-    total, bad = 0.0, []
+    total, bad = 0.0, list[str]()
     for name, p in named_params:
         if p.grad is not None:
             square = float(np.vdot(p.grad, p.grad))

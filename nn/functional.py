@@ -8,16 +8,24 @@ N x N loss (the classic silent bug).
 Why softmax + cross-entropy are good friends: d/dz of -log softmax(z)[l] is
 softmax(z) - e_l = y_hat - e_l, the delta rule's output error.
 """
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
 import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
+from autograd_core.types import TensorLike
+
+from .module import Module
 
 _REDUCTIONS = ("mean", "sum", "none")
 _LOG_FLOOR = float(np.exp(-100.0))  # PyTorch clamps log(p) at -100 in binary_cross_entropy
 
 
-def _as_input(function, x):
+def _as_input(function: str, x: TensorLike) -> Tensor:
     if isinstance(x, Tensor):
         return x
     array = np.asarray(x)
@@ -26,16 +34,18 @@ def _as_input(function, x):
     return Tensor(array if array.dtype.kind == "f" else array.astype(np.float64))
 
 
-def _same_shape(function, input, target):
+def _same_shape(function: str, input: Tensor, target: Tensor) -> None:
     if input.shape != target.shape:
         hint = ""
         if input.size == target.size:
             hint = f"; reshape one of them (e.g. target.reshape({input.shape}))"
-        raise ValueError(f"{function}: input has shape {input.shape} but target has shape {target.shape}; "
-                         f"they must be equal (broadcasting them would silently compare every pair){hint}")
+        raise ValueError(
+            f"{function}: input has shape {input.shape} but target has shape {target.shape}; "
+            f"they must be equal (broadcasting them would silently compare every pair){hint}"
+        )
 
 
-def _reduce(function, loss, reduction):
+def _reduce(function: str, loss: Tensor, reduction: str) -> Tensor:
     if reduction == "mean":
         return loss.mean()
     if reduction == "sum":
@@ -45,18 +55,18 @@ def _reduce(function, loss, reduction):
     raise ValueError(f"{function}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
 
 
-def _check_reduction(function, reduction):
+def _check_reduction(function: str, reduction: str) -> None:
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{function}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
 
 
-def _target_like(function, target, input):
+def _target_like(function: str, target: TensorLike, input: Tensor) -> Tensor:
     target = _as_input(function, target)
     return target.astype(input.dtype) if target.dtype != input.dtype else target
 
 
 # ---------------------------------------------------------------------------------- losses
-def mse_loss(input, target, reduction="mean"):
+def mse_loss(input: TensorLike, target: TensorLike, reduction: str = "mean") -> Tensor:
     """Mean squared error: mean((input - target)**2) (or "sum", or "none" for per-element).
 
     The textbook's E = 1/2 sum (y - t)**2 is ``0.5 * mse_loss(y, t, reduction="sum")``.
@@ -71,7 +81,7 @@ def mse_loss(input, target, reduction="mean"):
     return _reduce("mse_loss", (input - target) ** 2, reduction)
 
 
-def binary_cross_entropy(input, target, reduction="mean"):
+def binary_cross_entropy(input: TensorLike, target: TensorLike, reduction: str = "mean") -> Tensor:
     """-(t log p + (1 - t) log(1 - p)) for probabilities ``input`` in [0, 1].
 
     Each log is floored at -100, as in PyTorch, so p = 0 or 1 gives a finite loss. A value
@@ -91,17 +101,23 @@ def binary_cross_entropy(input, target, reduction="mean"):
         bad = (values < 0) | (values > 1) if name == "input" else ~((values >= 0) & (values <= 1))
         if bad.any():
             index = tuple(int(i) for i in np.argwhere(bad)[0])
-            raise ValueError(f"binary_cross_entropy: every {name} value must be in [0, 1], found "
-                             f"{values[index].item()} at index {index}"
-                             + ("; the input must be probabilities: apply sigmoid first, or use "
-                                "binary_cross_entropy_with_logits on raw scores" if name == "input" else ""))
+            raise ValueError(
+                f"binary_cross_entropy: every {name} value must be in [0, 1], found "
+                f"{values[index].item()} at index {index}"
+                + (
+                    "; the input must be probabilities: apply sigmoid first, or use "
+                    "binary_cross_entropy_with_logits on raw scores"
+                    if name == "input"
+                    else ""
+                )
+            )
     # max(p, e^-100) before the log gives max(log p, -100) and a zero (not NaN) gradient at p = 0.
     log_p = input.maximum(_LOG_FLOOR).log()
     log_not_p = (1 - input).maximum(_LOG_FLOOR).log()
     return _reduce("binary_cross_entropy", -(target * log_p + (1 - target) * log_not_p), reduction)
 
 
-def binary_cross_entropy_with_logits(input, target, reduction="mean"):
+def binary_cross_entropy_with_logits(input: TensorLike, target: TensorLike, reduction: str = "mean") -> Tensor:
     """Binary cross-entropy of sigmoid(input) against ``target``, computed from the logits.
 
     Written as max(x, 0) - x*t + log(1 + exp(-|x|)): exp never overflows, so the loss and
@@ -118,14 +134,23 @@ def binary_cross_entropy_with_logits(input, target, reduction="mean"):
     bad = ~np.isfinite(target.data)  # a broken label, not a diverged model: refuse it as binary_cross_entropy does
     if bad.any():
         index = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise ValueError(f"binary_cross_entropy_with_logits: every target value must be finite, found "
-                         f"{target.data[index].item()} at index {index}; targets are probabilities (0 or 1 "
-                         "for hard labels)")
+        raise ValueError(
+            f"binary_cross_entropy_with_logits: every target value must be finite, found "
+            f"{target.data[index].item()} at index {index}; targets are probabilities (0 or 1 "
+            "for hard labels)"
+        )
     loss = input.relu() - input * target + (1 + (-input.abs()).exp()).log()
     return _reduce("binary_cross_entropy_with_logits", loss, reduction)
 
 
-def cross_entropy(input, target, reduction="mean", weight=None, ignore_index=-100, label_smoothing=0.0):
+def cross_entropy(
+    input: TensorLike,
+    target: TensorLike,
+    reduction: str = "mean",
+    weight: TensorLike | None = None,
+    ignore_index: int = -100,
+    label_smoothing: float = 0.0,
+) -> Tensor:
     """Softmax cross-entropy of logits ``input`` (N, K) against ``target``: integer class
     indices (N,) in 0..K-1, or probabilities / one-hot rows (N, K).
 
@@ -141,8 +166,10 @@ def cross_entropy(input, target, reduction="mean", weight=None, ignore_index=-10
     _check_reduction("cross_entropy", reduction)
     input = _as_input("cross_entropy", input)
     if input.ndim != 2:
-        raise ValueError(f"cross_entropy: input must be logits of shape (N, K), got shape {input.shape}; "
-                         "for a single example use input.reshape(1, K)")
+        raise ValueError(
+            f"cross_entropy: input must be logits of shape (N, K), got shape {input.shape}; "
+            "for a single example use input.reshape(1, K)"
+        )
     n, k = input.shape
     log_probs = input.log_softmax(axis=1)
     if not (isinstance(label_smoothing, (int, float)) and 0 <= label_smoothing <= 1):
@@ -151,8 +178,10 @@ def cross_entropy(input, target, reduction="mean", weight=None, ignore_index=-10
     if np.asarray(target).dtype.kind == "f":
         target = _target_like("cross_entropy", target, input)
         if target.shape != input.shape:
-            raise ValueError(f"cross_entropy: probability targets must have the logits' shape {input.shape}, "
-                             f"got {target.shape}; class indices must be an integer array of shape ({n},)")
+            raise ValueError(
+                f"cross_entropy: probability targets must have the logits' shape {input.shape}, "
+                f"got {target.shape}; class indices must be an integer array of shape ({n},)"
+            )
         if label_smoothing:
             target = target * (1 - label_smoothing) + label_smoothing / k
         terms = target * log_probs if weight is None else target * log_probs * weight
@@ -163,7 +192,13 @@ def cross_entropy(input, target, reduction="mean", weight=None, ignore_index=-10
     return _weighted_nll("cross_entropy", log_probs, target, weight, ignore_index, reduction, label_smoothing)
 
 
-def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+def nll_loss(
+    input: TensorLike,
+    target: TensorLike,
+    weight: TensorLike | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> Tensor:
     """Negative log-likelihood of log-probabilities ``input`` (N, K) (e.g. from log_softmax) at the
     class indices ``target`` (N,): -input[n, target[n]], with PyTorch's ``weight`` and ``ignore_index``.
 
@@ -178,17 +213,27 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     return _weighted_nll("nll_loss", input, target, weight, ignore_index, reduction, 0.0)
 
 
-def _class_weights(function, weight, k, dtype):
+def _class_weights(function: str, weight: TensorLike | None, k: int, dtype: np.dtype) -> np.ndarray | None:
     if weight is None:
         return None
     weight = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
     if weight.shape != (k,) or weight.dtype.kind not in "fiu" or not np.isfinite(weight).all():
-        raise ValueError(f"{function}: weight must hold one finite number per class, shape ({k},), "
-                         f"got shape {weight.shape} and dtype {weight.dtype}")
+        raise ValueError(
+            f"{function}: weight must hold one finite number per class, shape ({k},), "
+            f"got shape {weight.shape} and dtype {weight.dtype}"
+        )
     return weight.astype(dtype)
 
 
-def _weighted_nll(function, log_probs, target, weight, ignore_index, reduction, label_smoothing):
+def _weighted_nll(
+    function: str,
+    log_probs: Tensor,
+    target: TensorLike,
+    weight: np.ndarray | None,
+    ignore_index: int,
+    reduction: str,
+    label_smoothing: float,
+) -> Tensor:
     """PyTorch's nll_loss with weights and ignore_index (and cross_entropy's label smoothing):
     the mean divides by the summed weights of the rows that count."""
     n, k = log_probs.shape
@@ -206,7 +251,7 @@ def _weighted_nll(function, log_probs, target, weight, ignore_index, reduction, 
     return _reduce(function, loss, reduction)
 
 
-def l1_loss(input, target, reduction="mean"):
+def l1_loss(input: TensorLike, target: TensorLike, reduction: str = "mean") -> Tensor:
     """Mean absolute error: mean(|input - target|) (gradient sign(input - target), 0 at a tie).
 
     >>> l1_loss(Tensor([1.0, 2.0]), [1.0, 4.0])
@@ -219,7 +264,7 @@ def l1_loss(input, target, reduction="mean"):
     return _reduce("l1_loss", (input - target).abs(), reduction)
 
 
-def huber_loss(input, target, reduction="mean", delta=1.0):
+def huber_loss(input: TensorLike, target: TensorLike, reduction: str = "mean", delta: float = 1.0) -> Tensor:
     """0.5 d**2 where |d| < delta, else delta * (|d| - 0.5 delta), for d = input - target: quadratic
     near 0, linear (robust to outliers) beyond delta.
 
@@ -237,39 +282,52 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     return _reduce("huber_loss", ag.where(quadratic, 0.5 * d * d, delta * (d.abs() - 0.5 * delta)), reduction)
 
 
-def class_indices(function, target, n, k):
+def class_indices(function: str, target: TensorLike, n: int, k: int) -> np.ndarray:
     """Check that ``target`` holds n integer class labels in 0..k-1; returns them as an int64 array:
     ``class_indices("my_loss", y, len(y), 10)``."""
     labels = np.asarray(target.data if isinstance(target, Tensor) else target)
     if labels.dtype.kind not in "iu":
-        raise TypeError(f"{function}: class indices must be integers, got dtype {labels.dtype}; "
-                        f"convert with y.astype(np.int64), or give probabilities of shape ({n}, {k})")
+        raise TypeError(
+            f"{function}: class indices must be integers, got dtype {labels.dtype}; "
+            f"convert with y.astype(np.int64), or give probabilities of shape ({n}, {k})"
+        )
     if labels.shape != (n,):
-        raise ValueError(f"{function}: class indices must have shape ({n},) to match the logits' "
-                         f"{n} rows, got shape {labels.shape}"
-                         + ("; flatten them with y.reshape(-1)" if labels.size == n else ""))
+        raise ValueError(
+            f"{function}: class indices must have shape ({n},) to match the logits' "
+            f"{n} rows, got shape {labels.shape}" + ("; flatten them with y.reshape(-1)" if labels.size == n else "")
+        )
     bad = (labels < 0) | (labels >= k)
     if bad.any():
         first = int(np.argmax(bad))
-        raise ValueError(f"{function}: labels must be in 0..{k - 1} for K={k} classes; found min "
-                         f"{labels.min()}, max {labels.max()}, first bad label {labels[first]} at index {first}")
+        raise ValueError(
+            f"{function}: labels must be in 0..{k - 1} for K={k} classes; found min "
+            f"{labels.min()}, max {labels.max()}, first bad label {labels[first]} at index {first}"
+        )
     return labels.astype(np.int64, copy=False)
 
 
 # ---------------------------------------------------------------------------------- penalties
-def _parameter_list(function, params):
+def _parameter_list(function: str, params: Tensor | Module | Iterable[Tensor]) -> list[Tensor]:
+    items: list[object]
+    parameters = getattr(params, "parameters", None)  # a Module, or anything shaped like one
     if isinstance(params, Tensor):
-        params = [params]
-    elif hasattr(params, "parameters") and callable(params.parameters):
-        params = params.parameters()
-    params = list(params)
-    if not params or not all(isinstance(p, Tensor) for p in params):
-        raise TypeError(f"{function}: expected a non-empty iterable of Tensors (e.g. model.parameters()), "
-                        f"got {[type(p).__name__ for p in params] or 'nothing'}")
-    return params
+        items = [params]
+    elif isinstance(params, Module):
+        items = list(params.parameters())
+    elif callable(parameters):
+        items = list(parameters())
+    else:
+        items = list(params)
+    tensors = [p for p in items if isinstance(p, Tensor)]
+    if not items or len(tensors) != len(items):
+        raise TypeError(
+            f"{function}: expected a non-empty iterable of Tensors (e.g. model.parameters()), "
+            f"got {[type(p).__name__ for p in items] or 'nothing'}"
+        )
+    return tensors
 
 
-def l1_penalty(params):
+def l1_penalty(params: Tensor | Module | Iterable[Tensor]) -> Tensor:
     """sum |w| over every element of every tensor in ``params`` (a Module works too).
     Its gradient is sign(w) (0 at w = 0).
 
@@ -283,7 +341,7 @@ def l1_penalty(params):
     return total
 
 
-def l2_penalty(params):
+def l2_penalty(params: Tensor | Module | Iterable[Tensor]) -> Tensor:
     """sum w**2 over every element of every tensor in ``params`` (a Module works too).
     Its gradient is 2w (weight decay: add ``lam * l2_penalty(model)`` to the loss).
 
@@ -298,36 +356,50 @@ def l2_penalty(params):
 
 
 # ---------------------------------------------------------------------------------- activations
-def _axis(axis, dim):
+def _axis(axis: int, dim: int | None) -> int:
     return axis if dim is None else dim
 
 
-def softmax(input, axis=-1, dim=None):
+def softmax(input: TensorLike, axis: int = -1, dim: int | None = None) -> Tensor:
     """exp(x) / sum(exp(x)) along ``axis`` (``dim`` is accepted as PyTorch's spelling):
     ``F.softmax(logits, dim=1)``."""
     return ag.as_tensor(input).softmax(_axis(axis, dim))
 
 
-def log_softmax(input, axis=-1, dim=None):
+def log_softmax(input: TensorLike, axis: int = -1, dim: int | None = None) -> Tensor:
     """log(softmax(x)) along ``axis``, stable for inputs of +-1000: ``F.log_softmax(logits, axis=1)``."""
     return ag.as_tensor(input).log_softmax(_axis(axis, dim))
 
 
-def relu(input):
+def relu(input: TensorLike) -> Tensor:
     """max(x, 0): ``F.relu(x)``."""
     return ag.relu(input)
 
 
-def sigmoid(input):
+def sigmoid(input: TensorLike) -> Tensor:
     """1 / (1 + exp(-x)): ``F.sigmoid(logits)``."""
     return ag.sigmoid(input)
 
 
-def tanh(input):
+def tanh(input: TensorLike) -> Tensor:
     """tanh(x): ``F.tanh(x)``."""
     return ag.tanh(input)
 
 
-__all__ = ["mse_loss", "l1_loss", "huber_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-           "cross_entropy", "nll_loss",
-           "class_indices", "l1_penalty", "l2_penalty", "softmax", "log_softmax", "relu", "sigmoid", "tanh"]
+__all__ = [
+    "mse_loss",
+    "l1_loss",
+    "huber_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "nll_loss",
+    "class_indices",
+    "l1_penalty",
+    "l2_penalty",
+    "softmax",
+    "log_softmax",
+    "relu",
+    "sigmoid",
+    "tanh",
+]

@@ -1,6 +1,11 @@
 """``History``: what ``nn.fit`` measured, one entry per epoch, serialisable to JSON."""
+
+from __future__ import annotations
+
 import json
 import math
+import os
+from typing import Any
 
 from autograd_core.files import atomic_write
 
@@ -24,31 +29,49 @@ class History:
     NaN/Inf stopped training, "diverged" (the loss grew past 100x its best, see ``nn.fit``),
     "interrupted" (Ctrl-C) or "failed" (another exception).
 
-    >>> history = nn.fit(model, F.cross_entropy, opt, X, y, epochs=5)
-    >>> history.train_loss[history.best_epoch], history.epochs_run
+    >>> X, y = nn.datasets.make_moons(40, seed=0)
+    >>> model = nn.MLP([2, 8, 2], seed=0)
+    >>> opt = nn.optim.Adam(model.parameters(), lr=0.01)
+    >>> history = nn.fit(model, F.cross_entropy, opt, X, y, epochs=5, progress=False)
+    >>> history.epochs_run, history.best_epoch, history.stopped_reason
+    (5, 4, 'completed')
     """
 
-    def __init__(self):
+    train_loss: list[float]
+    val_loss: list[float]
+    train_acc: list[float]
+    val_acc: list[float]
+    grad_norm: list[float]
+    dead_fraction: list[float]
+    lr: list[float]
+    best_epoch: int | None
+    stopped_reason: str | None
+
+    def __init__(self) -> None:
         for name in PER_EPOCH:
             setattr(self, name, [])
         self.best_epoch = None
         self.stopped_reason = None
 
     @property
-    def epochs_run(self):
+    def epochs_run(self) -> int:
         """How many epochs completed: ``history.epochs_run``."""
         return len(self.train_loss)
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         """Plain Python data (lists of floats, NaN/Inf as None): ``json.dump(history.to_dict(), f)``."""
-        data = {name: [_finite_or_none(v) for v in getattr(self, name)] for name in PER_EPOCH}
+        data: dict[str, Any] = {name: [_finite_or_none(v) for v in getattr(self, name)] for name in PER_EPOCH}
         data.update(best_epoch=self.best_epoch, stopped_reason=self.stopped_reason, epochs_run=self.epochs_run)
         return data
 
-    def to_json(self, path=None):
+    def to_json(self, path: str | os.PathLike[str] | None = None) -> str:
         """The history as JSON text; with ``path``, also written there (atomically).
 
-        >>> history.to_json("runs/history.json")
+        >>> history = nn.History()
+        >>> history.train_loss += [0.7, 0.5]
+        >>> text = history.to_json("history.json")
+        >>> nn.History.from_json("history.json").train_loss
+        [0.7, 0.5]
         """
         text = json.dumps(self.to_dict(), indent=2, allow_nan=False)
         if path is not None:
@@ -56,11 +79,13 @@ class History:
         return text
 
     @classmethod
-    def from_dict(cls, data):
+    def from_dict(cls, data: dict[str, Any]) -> History:
         """Rebuild a History from ``to_dict()``'s output: ``History.from_dict(json.load(f))``."""
         if not isinstance(data, dict) or "train_loss" not in data:
-            raise ValueError("History.from_dict: expected a dict with at least 'train_loss' "
-                             f"(as written by History.to_dict), got {type(data).__name__}")
+            raise ValueError(
+                "History.from_dict: expected a dict with at least 'train_loss' "
+                f"(as written by History.to_dict), got {type(data).__name__}"
+            )
         history = cls()
         for name in PER_EPOCH:
             values = data.get(name, [])
@@ -72,12 +97,12 @@ class History:
         return history
 
     @classmethod
-    def from_json(cls, path):
+    def from_json(cls, path: str | os.PathLike[str]) -> History:
         """Read a history.json written by ``to_json``: ``History.from_json("runs/x/history.json")``."""
         with open(path, encoding="utf-8") as f:
             return cls.from_dict(json.load(f))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         if not self.epochs_run:
             return "History(no epochs)"
         parts = [f"epochs_run={self.epochs_run}", f"train_loss={self.train_loss[-1]:.4g}"]
@@ -89,5 +114,5 @@ class History:
         return "History(" + ", ".join(parts) + ")"
 
 
-def _finite_or_none(value):
+def _finite_or_none(value: float | None) -> float | None:
     return float(value) if value is not None and math.isfinite(value) else None

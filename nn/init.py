@@ -13,6 +13,7 @@ seed, or None for this module's default generator (reseed it with ``manual_seed`
 >>> bool(abs(kaiming_uniform_(w, generator=0).data).max() <= bound)
 True
 """
+
 from __future__ import annotations
 
 import math
@@ -51,8 +52,9 @@ def as_generator(generator: GeneratorLike) -> np.random.Generator:
         return generator
     if isinstance(generator, numbers.Integral) and not isinstance(generator, bool):
         return np.random.default_rng(int(generator))
-    raise TypeError(f"nn.init: generator must be a numpy.random.Generator, an int seed or None, "
-                    f"got {type(generator).__name__}")
+    raise TypeError(
+        f"nn.init: generator must be a numpy.random.Generator, an int seed or None, got {type(generator).__name__}"
+    )
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
@@ -64,10 +66,11 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     gains = {"linear": 1.0, "identity": 1.0, "sigmoid": 1.0, "tanh": 5.0 / 3, "relu": math.sqrt(2.0)}
     if nonlinearity == "leaky_relu":
         slope = 0.01 if param is None else float(param)
-        return math.sqrt(2.0 / (1 + slope ** 2))
+        return math.sqrt(2.0 / (1 + slope**2))
     if nonlinearity not in gains:
-        raise ValueError(f"calculate_gain: unknown nonlinearity {nonlinearity!r}; "
-                         f"choose one of {sorted(gains) + ['leaky_relu']}")
+        raise ValueError(
+            f"calculate_gain: unknown nonlinearity {nonlinearity!r}; choose one of {sorted(gains) + ['leaky_relu']}"
+        )
     return gains[nonlinearity]
 
 
@@ -85,8 +88,10 @@ def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
 
 def _fans(function: str, tensor: Tensor) -> tuple[int, int]:
     if tensor.ndim < 2:
-        raise ValueError(f"nn.init.{function}: fan_in and fan_out need a weight with at least 2 axes, "
-                         f"got shape {tensor.shape}; use zeros_ or uniform_ for a bias")
+        raise ValueError(
+            f"nn.init.{function}: fan_in and fan_out need a weight with at least 2 axes, "
+            f"got shape {tensor.shape}; use zeros_ or uniform_ for a bias"
+        )
     receptive = int(np.prod(tensor.shape[2:])) if tensor.ndim > 2 else 1
     return tensor.shape[1] * receptive, tensor.shape[0] * receptive  # (out, in) weights, as nn.Linear
 
@@ -153,8 +158,9 @@ def _kaiming_std(function: str, tensor: Tensor, a: float, mode: str, nonlinearit
     return calculate_gain(nonlinearity, a) / math.sqrt(fan_in if mode == "fan_in" else fan_out)
 
 
-def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "relu",
-                     generator: GeneratorLike = None) -> Tensor:
+def kaiming_uniform_(
+    tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "relu", generator: GeneratorLike = None
+) -> Tensor:
     """He: U(-b, b) with b = gain * sqrt(3 / fan), gain = sqrt(2) for ReLU; for ReLU layers.
 
     >>> layer = nn.Linear(3, 2)
@@ -166,8 +172,9 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonli
     return _fill(tensor, as_generator(generator).uniform(-bound, bound, tensor.shape))
 
 
-def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "relu",
-                    generator: GeneratorLike = None) -> Tensor:
+def kaiming_normal_(
+    tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "relu", generator: GeneratorLike = None
+) -> Tensor:
     """He: N(0, std**2) with std = gain / sqrt(fan): ``kaiming_normal_(w, mode="fan_out")``."""
     _check("kaiming_normal_", tensor)
     std = _kaiming_std("kaiming_normal_", tensor, a, mode, nonlinearity)

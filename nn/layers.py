@@ -1,19 +1,31 @@
-"""Layers: ``Linear``, the activations, ``Dropout``, ``Flatten``, ``Embedding``, ``Sequential`` and
-``MLP`` — all composed from Tensor ops (normalisation layers are in ``nn/normalization.py``).
+"""Layers: ``Linear``, the activations, ``Dropout``, ``Flatten`` and ``Embedding`` — all composed
+from Tensor ops (``Sequential`` and ``MLP`` are in ``nn/containers.py``, normalisation layers in
+``nn/normalization.py``).
 
 No layer has a backward of its own: ``Linear`` is ``x @ W.T + b``, and the engine
 differentiates that (giving the delta rule's dL/dW = delta^T h and dL/db = sum(delta)).
 """
+
+from __future__ import annotations
+
 import math
 import numbers
+from collections.abc import Callable
+from typing import Any, TypeAlias, TypeVar
 
 import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
+from autograd_core.types import DTypeLike, TensorLike
 
 from . import init as nn_init
+from .init import GeneratorLike
 from .module import Module
+
+#: A weight initialisation: ``f(weight, generator)`` fills ``weight`` in place.
+Initializer: TypeAlias = Callable[[Tensor, np.random.Generator], object]
+_T = TypeVar("_T")
 
 _WEIGHT_INITS = {
     "xavier_uniform": lambda w, g: nn_init.xavier_uniform_(w, generator=g),
@@ -24,13 +36,13 @@ _WEIGHT_INITS = {
 }
 
 
-def _positive_int(owner, name, value):
+def _positive_int(owner: str, name: str, value: object) -> int:
     if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
         raise ValueError(f"{owner}: {name} must be a positive int, got {value!r}")
     return int(value)
 
 
-def _real(owner, name, value):
+def _real(owner: str, name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
         raise ValueError(f"{owner}: {name} must be a finite number >= 0, got {value!r}")
     return float(value)
@@ -49,8 +61,15 @@ class Linear(Module):
     (5, 2)
     """
 
-    def __init__(self, in_features, out_features, bias=True, init="xavier_uniform", seed=None,
-                 dtype=np.float64):
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        init: str | Initializer = "xavier_uniform",
+        seed: GeneratorLike = None,
+        dtype: DTypeLike = np.float64,
+    ) -> None:
         super().__init__()
         self.in_features = _positive_int("Linear", "in_features", in_features)
         self.out_features = _positive_int("Linear", "out_features", out_features)
@@ -59,55 +78,63 @@ class Linear(Module):
             raise TypeError(f"Linear: dtype must be floating-point (float64 or float32), got {dtype}")
         initialise = _WEIGHT_INITS.get(init) if isinstance(init, str) else init
         if not callable(initialise):
-            raise ValueError(f"Linear: unknown init {init!r}; choose one of {sorted(_WEIGHT_INITS)} "
-                             "or pass a function f(weight, generator)")
+            raise ValueError(
+                f"Linear: unknown init {init!r}; choose one of {sorted(_WEIGHT_INITS)} "
+                "or pass a function f(weight, generator)"
+            )
         self.weight = Tensor(np.zeros((self.out_features, self.in_features), dtype), requires_grad=True)
         initialise(self.weight, nn_init.as_generator(seed))
         self.bias = Tensor(np.zeros(self.out_features, dtype), requires_grad=True) if bias else None
 
-    def forward(self, x):
+    def forward(self, x: TensorLike) -> Tensor:
         x = ag.as_tensor(x)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
-            raise ValueError(f"Linear(in_features={self.in_features}, out_features={self.out_features}): input "
-                             f"of shape {x.shape} has {x.shape[-1] if x.ndim else 'no'} features in its last "
-                             f"axis, expected {self.in_features}; give an input of shape (N, {self.in_features})")
+            raise ValueError(
+                f"Linear(in_features={self.in_features}, out_features={self.out_features}): input "
+                f"of shape {x.shape} has {x.shape[-1] if x.ndim else 'no'} features in its last "
+                f"axis, expected {self.in_features}; give an input of shape (N, {self.in_features})"
+            )
         out = x @ self.weight.T
         return out if self.bias is None else out + self.bias
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
-    def config(self):
+    def config(self) -> dict[str, Any]:
         """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
-        return {"in_features": self.in_features, "out_features": self.out_features,
-                "bias": self.bias is not None, "dtype": self.weight.dtype.name}
+        return {
+            "in_features": self.in_features,
+            "out_features": self.out_features,
+            "bias": self.bias is not None,
+            "dtype": self.weight.dtype.name,
+        }
 
 
 class ReLU(Module):
     """max(x, 0), elementwise. (The kink convention: relu'(0) = 1/2.)"""
 
-    def forward(self, x):
+    def forward(self, x: TensorLike) -> Tensor:
         return ag.relu(x)
 
 
 class Sigmoid(Module):
     """1 / (1 + exp(-x)), elementwise; finite for any input."""
 
-    def forward(self, x):
+    def forward(self, x: TensorLike) -> Tensor:
         return ag.sigmoid(x)
 
 
 class Tanh(Module):
     """tanh(x), elementwise."""
 
-    def forward(self, x):
+    def forward(self, x: TensorLike) -> Tensor:
         return ag.tanh(x)
 
 
 class Identity(Module):
     """Returns its input unchanged (a placeholder, e.g. for 'no output activation')."""
 
-    def forward(self, x):
+    def forward(self, x: _T) -> _T:
         return x
 
 
@@ -119,33 +146,44 @@ class LeakyReLU(Module):
     Tensor([-0.2,  3. ])
     """
 
-    def __init__(self, negative_slope=0.01):
+    def __init__(self, negative_slope: float = 0.01) -> None:
         super().__init__()
         self.negative_slope = _real("LeakyReLU", "negative_slope", negative_slope)
 
-    def config(self):
+    def config(self) -> dict[str, Any]:
         """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
         return {"negative_slope": self.negative_slope}
 
-    def forward(self, x):
+    def forward(self, x: TensorLike) -> Tensor:
         x = ag.as_tensor(x)
         return x.relu() - self.negative_slope * (-x).relu()
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope:g}"
 
 
 # Numerical Recipes' erfc (Chebyshev fit of erfc(z) e^{z^2}, fractional error < 1.2e-7 for every z):
 # composed here because the engine has no erf primitive.
-_ERFC_COEFFICIENTS = (-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807,
-                      -1.13520398, 1.48851587, -0.82215223, 0.17087277)
+_ERFC_COEFFICIENTS = (
+    -1.26551223,
+    1.00002368,
+    0.37409196,
+    0.09678418,
+    -0.18628806,
+    0.27886807,
+    -1.13520398,
+    1.48851587,
+    -0.82215223,
+    0.17087277,
+)
 
 
-def erfc(x):
+def erfc(x: TensorLike) -> Tensor:
     """The complementary error function 1 - erf(x), composed from exp and polynomials (relative
     error < 1.2e-7, float32's resolution; its derivative -2/sqrt(pi) e^{-x^2} to about 1e-6).
 
     >>> erfc(Tensor([0.0])).item()   # 1.0 to 1e-7
+    1.0000000...
     """
     x = ag.as_tensor(x)
     positive = np.asarray(x.data) >= 0
@@ -163,51 +201,52 @@ class GELU(Module):
     composed ``erfc`` (values within 1.2e-7 relative of torch's exact GELU); ``approximate="tanh"``
     is torch's 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), equal to torch to rounding.
 
-    >>> GELU()(Tensor([1.0])).item()   # 0.8413...
+    >>> GELU()(Tensor([1.0])).item()
+    0.8413...
     """
 
-    def __init__(self, approximate="none"):
+    def __init__(self, approximate: str = "none") -> None:
         super().__init__()
         if approximate not in ("none", "tanh"):
             raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
         self.approximate = approximate
 
-    def config(self):
+    def config(self) -> dict[str, Any]:
         """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
         return {"approximate": self.approximate}
 
-    def forward(self, x):
+    def forward(self, x: TensorLike) -> Tensor:
         x = ag.as_tensor(x)
         if self.approximate == "tanh":
             return 0.5 * x * (1 + (math.sqrt(2 / math.pi) * (x + 0.044715 * x * x * x)).tanh())
         return 0.5 * x * erfc(x * (-1 / math.sqrt(2)))
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"approximate={self.approximate!r}"
 
 
 class Softmax(Module):
     """softmax along ``dim``: ``Softmax(dim=1)(logits)`` gives rows that sum to 1."""
 
-    def __init__(self, dim=-1):
+    def __init__(self, dim: int = -1) -> None:
         super().__init__()
         self.dim = dim
 
-    def config(self):
+    def config(self) -> dict[str, Any]:
         """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
         return {"dim": self.dim}
 
-    def forward(self, x):
+    def forward(self, x: TensorLike) -> Tensor:
         return ag.as_tensor(x).softmax(self.dim)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"dim={self.dim}"
 
 
 class LogSoftmax(Softmax):
     """log(softmax(x)) along ``dim``, stable for +-1000: feed it to ``NLLLoss``."""
 
-    def forward(self, x):
+    def forward(self, x: TensorLike) -> Tensor:
         return ag.as_tensor(x).log_softmax(self.dim)
 
 
@@ -218,24 +257,26 @@ class Flatten(Module):
     (4, 6)
     """
 
-    def __init__(self, start_dim=1, end_dim=-1):
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
         self.start_dim, self.end_dim = int(start_dim), int(end_dim)
 
-    def config(self):
+    def config(self) -> dict[str, Any]:
         """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
         return {"start_dim": self.start_dim, "end_dim": self.end_dim}
 
-    def forward(self, x):
+    def forward(self, x: TensorLike) -> Tensor:
         x = ag.as_tensor(x)
         start, end = self.start_dim % max(x.ndim, 1), self.end_dim % max(x.ndim, 1)
         if x.ndim == 0 or start > end:
-            raise ValueError(f"Flatten(start_dim={self.start_dim}, end_dim={self.end_dim}): cannot flatten an "
-                             f"input of shape {x.shape}")
-        merged = int(np.prod(x.shape[start:end + 1]))
-        return x.reshape(x.shape[:start] + (merged,) + x.shape[end + 1:])
+            raise ValueError(
+                f"Flatten(start_dim={self.start_dim}, end_dim={self.end_dim}): cannot flatten an "
+                f"input of shape {x.shape}"
+            )
+        merged = int(np.prod(x.shape[start : end + 1]))
+        return x.reshape(x.shape[:start] + (merged,) + x.shape[end + 1 :])
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
@@ -247,21 +288,23 @@ class Dropout(Module):
 
     >>> drop = Dropout(0.5, seed=0)
     >>> drop(np.ones(6))                 # training: zeros and 2s
+    Tensor([2., 0., 0., 0., 2., 2.])
     >>> drop.eval()(np.ones(6))          # evaluation: ones
+    Tensor([1., 1., 1., 1., 1., 1.])
     """
 
-    def __init__(self, p=0.5, seed=None):
+    def __init__(self, p: float = 0.5, seed: GeneratorLike = None) -> None:
         super().__init__()
         self.p = _real("Dropout", "p", p)
         if self.p > 1:
             raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p!r}")
         self.generator = None if seed is None else nn_init.as_generator(seed)
 
-    def config(self):
+    def config(self) -> dict[str, Any]:
         """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
         return {"p": self.p}
 
-    def forward(self, x):
+    def forward(self, x: TensorLike) -> Tensor:
         x = ag.as_tensor(x)
         if not self.training or self.p == 0:
             return x
@@ -271,7 +314,7 @@ class Dropout(Module):
         keep = generator.random(x.shape) >= self.p
         return x * (keep / (1 - self.p)).astype(x.dtype if x.dtype.kind == "f" else np.float64)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"p={self.p:g}"
 
 
@@ -283,133 +326,35 @@ class Embedding(Module):
     (2, 2, 3)
     """
 
-    def __init__(self, num_embeddings, embedding_dim, seed=None, dtype=np.float64):
+    def __init__(
+        self, num_embeddings: int, embedding_dim: int, seed: GeneratorLike = None, dtype: DTypeLike = np.float64
+    ) -> None:
         super().__init__()
         self.num_embeddings = _positive_int("Embedding", "num_embeddings", num_embeddings)
         self.embedding_dim = _positive_int("Embedding", "embedding_dim", embedding_dim)
         self.weight = Tensor(np.zeros((self.num_embeddings, self.embedding_dim), dtype), requires_grad=True)
         nn_init.normal_(self.weight, generator=seed)
 
-    def config(self):
+    def config(self) -> dict[str, Any]:
         """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
-        return {"num_embeddings": self.num_embeddings, "embedding_dim": self.embedding_dim,
-                "dtype": self.weight.dtype.name}
+        return {
+            "num_embeddings": self.num_embeddings,
+            "embedding_dim": self.embedding_dim,
+            "dtype": self.weight.dtype.name,
+        }
 
-    def forward(self, indices):
+    def forward(self, indices: TensorLike) -> Tensor:
         indices = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
         if indices.dtype.kind not in "iu":
-            raise TypeError(f"Embedding: indices must be integers, got dtype {indices.dtype}; "
-                            "convert with idx.astype(np.int64)")
+            raise TypeError(
+                f"Embedding: indices must be integers, got dtype {indices.dtype}; convert with idx.astype(np.int64)"
+            )
         if indices.size and (indices.min() < 0 or indices.max() >= self.num_embeddings):
-            raise ValueError(f"Embedding({self.num_embeddings}, {self.embedding_dim}): indices must be in "
-                             f"0..{self.num_embeddings - 1}, got min {indices.min()}, max {indices.max()}")
+            raise ValueError(
+                f"Embedding({self.num_embeddings}, {self.embedding_dim}): indices must be in "
+                f"0..{self.num_embeddings - 1}, got min {indices.min()}, max {indices.max()}"
+            )
         return self.weight[indices]
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"{self.num_embeddings}, {self.embedding_dim}"
-
-
-class Sequential(Module):
-    """Calls its modules in order, each on the previous one's output; they are named "0", "1", ...
-
-    >>> model = Sequential(Linear(4, 8), ReLU(), Linear(8, 3))
-    >>> model[0]
-    Linear(in_features=4, out_features=8, bias=True)
-    """
-
-    def __init__(self, *modules):
-        super().__init__()
-        for module in modules:
-            self.append(module)
-
-    def append(self, module):
-        """Add ``module`` at the end; returns self: ``model.append(nn.ReLU())``."""
-        if not isinstance(module, Module):
-            raise TypeError(f"Sequential: every item must be a Module, got {type(module).__name__} "
-                            f"at position {len(self)}; wrap functions in a Module subclass")
-        self.add_module(str(len(self)), module)
-        return self
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(list(self._modules.values()))
-
-    def __getitem__(self, index):
-        modules = list(self._modules.values())
-        if isinstance(index, slice):
-            return Sequential(*modules[index])
-        try:
-            return modules[index]
-        except (IndexError, TypeError):
-            raise IndexError(f"Sequential: index {index!r} out of range for {len(modules)} modules") from None
-
-    def forward(self, x):
-        for module in self._modules.values():
-            x = module(x)
-        return x
-
-
-_ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh, "identity": Identity}
-# The initialisation that keeps signal variance steady through each activation.
-_INIT_FOR = {"relu": "kaiming_uniform", "tanh": "xavier_uniform_tanh", "sigmoid": "xavier_uniform",
-             "identity": "xavier_uniform"}
-
-
-def _activation_name(owner, activation, allow_none):
-    if activation is None and allow_none:
-        return None
-    if isinstance(activation, str) and activation.lower() in _ACTIVATIONS:
-        return activation.lower()
-    raise ValueError(f"{owner}: unknown activation {activation!r}; choose one of {sorted(_ACTIVATIONS)}"
-                     + (" or None" if allow_none else ""))
-
-
-class MLP(Module):
-    """A multi-layer perceptron: ``sizes = [in, h1, ..., out]`` gives Linear layers with
-    ``activation`` between them and ``output_activation`` (None: raw outputs, e.g. logits
-    for ``F.cross_entropy``) after the last. Weights use He initialisation before a ReLU and
-    Xavier otherwise; biases start at zero.
-
-    >>> model = MLP([64, 64, 10], seed=0)
-    >>> model
-    MLP(
-      (layers): Sequential(
-        (0): Linear(in_features=64, out_features=64, bias=True)
-        (1): ReLU()
-        (2): Linear(in_features=64, out_features=10, bias=True)
-      )
-    )
-    """
-
-    def __init__(self, sizes, activation="relu", output_activation=None, bias=True, seed=None,
-                 dtype=np.float64):
-        super().__init__()
-        if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or len(sizes) < 2:
-            raise ValueError(f"MLP: sizes must be a list [in, hidden..., out] of at least 2 ints, got {sizes!r}")
-        self.sizes = [_positive_int("MLP", f"sizes[{i}]", n) for i, n in enumerate(sizes)]
-        self.activation = _activation_name("MLP", activation, allow_none=False)
-        self.output_activation = _activation_name("MLP (output_activation)", output_activation, allow_none=True)
-        generator = nn_init.as_generator(seed)  # one stream for all layers: reproducible from one seed
-        layers = Sequential()
-        pairs = list(zip(self.sizes[:-1], self.sizes[1:]))
-        for i, (n_in, n_out) in enumerate(pairs):
-            last = i == len(pairs) - 1
-            follows = (self.output_activation or "identity") if last else self.activation
-            layers.append(Linear(n_in, n_out, bias=bias, init=_INIT_FOR[follows], seed=generator, dtype=dtype))
-            if not last:
-                layers.append(_ACTIVATIONS[self.activation]())
-        if self.output_activation is not None:
-            layers.append(_ACTIVATIONS[self.output_activation]())
-        self.layers = layers
-
-    def forward(self, x):
-        return self.layers(x)
-
-    def config(self):
-        """The constructor's arguments (nn.architecture rebuilds the model from them)."""
-        first = self.layers[0]
-        return {"sizes": list(self.sizes), "activation": self.activation,
-                "output_activation": self.output_activation, "bias": first.bias is not None,
-                "dtype": first.weight.dtype.name}

@@ -4,28 +4,36 @@ Each is a ``Module``: build it once with its options, call it as ``loss_fn(outpu
 ``reduction`` is "mean" (default), "sum" or "none" (one loss per element or row). Values
 and gradients equal torch.nn's (``tests/test_nn_losses.py``).
 
+>>> model = nn.Linear(2, 3, seed=0)
+>>> X, y = np.array([[1.0, 2.0], [0.5, -1.0]]), np.array([2, 0])
 >>> loss_fn = CrossEntropyLoss(label_smoothing=0.1)
 >>> loss = loss_fn(model(X), y); loss.backward()
+>>> loss
+Tensor(0.5855, op=div)
 """
+
+from __future__ import annotations
+
 import numpy as np
 
 from autograd_core import Tensor
+from autograd_core.types import ArrayLike, TensorLike
 
 from . import functional as F
 from .module import Module
 
 
 class _Loss(Module):
-    def __init__(self, reduction="mean"):
+    def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
         F._check_reduction(type(self).__name__, reduction)
         self.reduction = reduction
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"reduction={self.reduction!r}" if self.reduction != "mean" else ""
 
 
-def _elementwise_weight(owner, weight):
+def _elementwise_weight(owner: str, weight: TensorLike | None) -> np.ndarray | None:
     if weight is None:
         return None
     weight = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
@@ -34,7 +42,7 @@ def _elementwise_weight(owner, weight):
     return weight
 
 
-def _weighted(owner, loss, weight, reduction):
+def _weighted(owner: str, loss: Tensor, weight: np.ndarray | None, reduction: str) -> Tensor:
     """PyTorch's elementwise ``weight``: multiply the unreduced losses, then reduce."""
     if weight is not None:
         loss = loss * weight.astype(loss.dtype)
@@ -44,26 +52,26 @@ def _weighted(owner, loss, weight, reduction):
 class MSELoss(_Loss):
     """mean((input - target)**2): ``MSELoss()(prediction, target)``."""
 
-    def forward(self, input, target):
+    def forward(self, input: TensorLike, target: TensorLike) -> Tensor:
         return F.mse_loss(input, target, reduction=self.reduction)
 
 
 class L1Loss(_Loss):
     """mean(|input - target|): ``L1Loss()(prediction, target)``."""
 
-    def forward(self, input, target):
+    def forward(self, input: TensorLike, target: TensorLike) -> Tensor:
         return F.l1_loss(input, target, reduction=self.reduction)
 
 
 class HuberLoss(_Loss):
     """Quadratic within ``delta`` of the target, linear beyond: ``HuberLoss(delta=1.0)(prediction, target)``."""
 
-    def __init__(self, reduction="mean", delta=1.0):
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
         super().__init__(reduction)
         F.huber_loss(Tensor([0.0]), Tensor([0.0]), delta=delta)  # checks delta now, not at the first call
         self.delta = float(delta)
 
-    def forward(self, input, target):
+    def forward(self, input: TensorLike, target: TensorLike) -> Tensor:
         return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
 
 
@@ -71,11 +79,11 @@ class BCELoss(_Loss):
     """Binary cross-entropy of probabilities (after a sigmoid), with an optional elementwise ``weight``:
     ``BCELoss()(model(X).sigmoid(), y)``. Prefer ``BCEWithLogitsLoss`` on raw scores."""
 
-    def __init__(self, weight=None, reduction="mean"):
+    def __init__(self, weight: TensorLike | None = None, reduction: str = "mean") -> None:
         super().__init__(reduction)
         self.weight = _elementwise_weight("BCELoss", weight)
 
-    def forward(self, input, target):
+    def forward(self, input: TensorLike, target: TensorLike) -> Tensor:
         loss = F.binary_cross_entropy(input, target, reduction="none")
         return _weighted("BCELoss", loss, self.weight, self.reduction)
 
@@ -85,15 +93,19 @@ class BCEWithLogitsLoss(_Loss):
     (one per class, broadcast over rows) multiplies the positive terms, trading recall for
     precision: -(pos_weight * t * log sigmoid(x) + (1 - t) * log sigmoid(-x)).
 
+    >>> logits, y = Tensor([[2.0], [-1.0]]), np.array([[1.0], [1.0]])
     >>> BCEWithLogitsLoss(pos_weight=np.array([3.0]))(logits, y)
+        Tensor(2.1603)
     """
 
-    def __init__(self, weight=None, reduction="mean", pos_weight=None):
+    def __init__(
+        self, weight: TensorLike | None = None, reduction: str = "mean", pos_weight: TensorLike | None = None
+    ) -> None:
         super().__init__(reduction)
         self.weight = _elementwise_weight("BCEWithLogitsLoss", weight)
         self.pos_weight = _elementwise_weight("BCEWithLogitsLoss (pos_weight)", pos_weight)
 
-    def forward(self, input, target):
+    def forward(self, input: TensorLike, target: TensorLike) -> Tensor:
         if self.pos_weight is None:
             loss = F.binary_cross_entropy_with_logits(input, target, reduction="none")
         else:
@@ -101,8 +113,8 @@ class BCEWithLogitsLoss(_Loss):
             target = F._target_like("BCEWithLogitsLoss", target, input)
             F._same_shape("BCEWithLogitsLoss", input, target)
             softplus_of_minus_abs = (1 + (-input.abs()).exp()).log()
-            log_sigmoid = -((-input).relu() + softplus_of_minus_abs)        # log sigmoid(x), finite at +-1000
-            log_sigmoid_minus = -(input.relu() + softplus_of_minus_abs)     # log sigmoid(-x)
+            log_sigmoid = -((-input).relu() + softplus_of_minus_abs)  # log sigmoid(x), finite at +-1000
+            log_sigmoid_minus = -(input.relu() + softplus_of_minus_abs)  # log sigmoid(-x)
             positive = self.pos_weight.astype(input.dtype) * target
             loss = -(positive * log_sigmoid + (1 - target) * log_sigmoid_minus)
         return _weighted("BCEWithLogitsLoss", loss, self.weight, self.reduction)
@@ -114,9 +126,17 @@ class CrossEntropyLoss(_Loss):
     ``ignore_index`` and ``label_smoothing``.
 
     >>> loss_fn = CrossEntropyLoss(weight=np.array([1.0, 3.0]), ignore_index=-1)
+    >>> loss_fn(Tensor([[2.0, 0.0], [0.0, 2.0], [1.0, 1.0]]), np.array([0, 1, -1]))   # row 3 is ignored
+        Tensor(0.1269)
     """
 
-    def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+    def __init__(
+        self,
+        weight: ArrayLike | None = None,
+        ignore_index: int = -100,
+        reduction: str = "mean",
+        label_smoothing: float = 0.0,
+    ) -> None:
         super().__init__(reduction)
         self.weight = weight
         self.ignore_index = int(ignore_index)
@@ -124,22 +144,27 @@ class CrossEntropyLoss(_Loss):
             raise ValueError(f"CrossEntropyLoss: label_smoothing must be in [0, 1], got {label_smoothing!r}")
         self.label_smoothing = float(label_smoothing)
 
-    def forward(self, input, target):
-        return F.cross_entropy(input, target, reduction=self.reduction, weight=self.weight,
-                               ignore_index=self.ignore_index, label_smoothing=self.label_smoothing)
+    def forward(self, input: TensorLike, target: TensorLike) -> Tensor:
+        return F.cross_entropy(
+            input,
+            target,
+            reduction=self.reduction,
+            weight=self.weight,
+            ignore_index=self.ignore_index,
+            label_smoothing=self.label_smoothing,
+        )
 
 
 class NLLLoss(_Loss):
     """Negative log-likelihood of log-probabilities (e.g. ``LogSoftmax(dim=1)``'s output) at class
     indices, with ``weight`` and ``ignore_index``: ``NLLLoss()(log_probs, y)``."""
 
-    def __init__(self, weight=None, ignore_index=-100, reduction="mean"):
+    def __init__(self, weight: ArrayLike | None = None, ignore_index: int = -100, reduction: str = "mean") -> None:
         super().__init__(reduction)
         self.weight, self.ignore_index = weight, int(ignore_index)
 
-    def forward(self, input, target):
-        return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index,
-                          reduction=self.reduction)
+    def forward(self, input: TensorLike, target: TensorLike) -> Tensor:
+        return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index, reduction=self.reduction)
 
 
 __all__ = ["MSELoss", "L1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss"]

@@ -4,9 +4,18 @@ Plain JSON, never a pickle, validated field by field when read: the architecture
 (``nn.architecture.describe``), the preprocessing (a standardizer's mean and std), the
 task, the class and feature names, and the version of the library that wrote it.
 """
+
+from __future__ import annotations
+
 import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:  # imported where used: datasets and architecture import the rest of nn
+    from .datasets import Standardizer
+    from .module import Module
 
 INFO_MEMBER = "__model__"  # the .npz member holding the JSON (as a uint8 array)
 FORMAT = "autograd_core.model"
@@ -14,7 +23,7 @@ MAX_INFO_BYTES = 16 << 20  # a standardizer for a million features fits; a hosti
 TASKS = ("classification", "regression")
 
 
-def library_version():
+def library_version() -> str:
     try:
         from importlib.metadata import version
 
@@ -32,13 +41,27 @@ class ModelInfo:
     - ``library_version``: the autograd_core version that saved the file.
     """
 
-    def __init__(self, architecture=None, preprocessing=None, task=None, class_names=None, feature_names=None,
-                 library_version=None):
+    def __init__(
+        self,
+        architecture: dict[str, Any] | None = None,
+        preprocessing: Standardizer | None = None,
+        task: str | None = None,
+        class_names: list[str] | None = None,
+        feature_names: list[str] | None = None,
+        library_version: str | None = None,
+    ) -> None:
         self.architecture, self.preprocessing, self.task = architecture, preprocessing, task
         self.class_names, self.feature_names, self.library_version = class_names, feature_names, library_version
 
     @classmethod
-    def of(cls, model, preprocessing=None, task=None, class_names=None, feature_names=None):
+    def of(
+        cls,
+        model: Module,
+        preprocessing: Standardizer | None = None,
+        task: str | None = None,
+        class_names: Sequence[str] | None = None,
+        feature_names: Sequence[str] | None = None,
+    ) -> ModelInfo:
         """The info ``nn.save`` writes for ``model`` (checking the arguments it was given)."""
         from .architecture import describe
 
@@ -46,30 +69,50 @@ class ModelInfo:
             architecture = describe(model)
         except TypeError:
             architecture = None  # custom layers: weights only, nn.load(model, path) still works
-        if preprocessing is not None and not (hasattr(preprocessing, "mean") and hasattr(preprocessing, "std")
-                                              and preprocessing.mean is not None):
-            raise TypeError("nn.save: preprocessing must be a fitted nn.datasets.Standardizer, got "
-                            f"{type(preprocessing).__name__}")
+        if preprocessing is not None and not (
+            hasattr(preprocessing, "mean") and hasattr(preprocessing, "std") and preprocessing.mean is not None
+        ):
+            raise TypeError(
+                f"nn.save: preprocessing must be a fitted nn.datasets.Standardizer, got {type(preprocessing).__name__}"
+            )
         if task is not None and task not in TASKS:
             raise ValueError(f"nn.save: task must be one of {TASKS}, got {task!r}")
         for name, names in (("class_names", class_names), ("feature_names", feature_names)):
             if names is not None and (isinstance(names, str) or not all(isinstance(n, str) for n in names)):
                 raise TypeError(f"nn.save: {name} must be a list of strings, got {names!r:.80}")
-        return cls(architecture, preprocessing, task, None if class_names is None else list(class_names),
-                   None if feature_names is None else list(feature_names), library_version())
+        return cls(
+            architecture,
+            preprocessing,
+            task,
+            None if class_names is None else list(class_names),
+            None if feature_names is None else list(feature_names),
+            library_version(),
+        )
 
-    def to_json(self):
+    def to_json(self) -> str:
         scaler = self.preprocessing
-        return json.dumps({
-            "format": FORMAT, "format_version": 1, "library_version": self.library_version,
-            "architecture": self.architecture,
-            "preprocessing": None if scaler is None else {
-                "kind": "standardize", "mean": [float(v) for v in scaler.mean], "std": [float(v) for v in scaler.std]},
-            "task": self.task, "class_names": self.class_names, "feature_names": self.feature_names,
-        }, allow_nan=False)
+        return json.dumps(
+            {
+                "format": FORMAT,
+                "format_version": 1,
+                "library_version": self.library_version,
+                "architecture": self.architecture,
+                "preprocessing": None
+                if scaler is None
+                else {
+                    "kind": "standardize",
+                    "mean": [float(v) for v in np.asarray(scaler.mean)],  # fitted: checked by of()
+                    "std": [float(v) for v in np.asarray(scaler.std)],
+                },
+                "task": self.task,
+                "class_names": self.class_names,
+                "feature_names": self.feature_names,
+            },
+            allow_nan=False,
+        )
 
     @classmethod
-    def from_json(cls, text, where):
+    def from_json(cls, text: str | bytes, where: str) -> ModelInfo:
         """Parse and validate; any problem is a ValueError starting with ``where``."""
         try:
             data = json.loads(text)
@@ -77,26 +120,31 @@ class ModelInfo:
             raise ValueError(f"{where}: its description is not valid JSON ({type(error).__name__})") from None
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise ValueError(f"{where}: its description is not an {FORMAT} record")
-        return cls(data.get("architecture"), _standardizer(data.get("preprocessing"), where), _task(data, where),
-                   _names(data, "class_names", where), _names(data, "feature_names", where),
-                   str(data.get("library_version")))
+        return cls(
+            data.get("architecture"),
+            _standardizer(data.get("preprocessing"), where),
+            _task(data, where),
+            _names(data, "class_names", where),
+            _names(data, "feature_names", where),
+            str(data.get("library_version")),
+        )
 
 
-def _task(data, where):
+def _task(data: dict[str, Any], where: str) -> str | None:
     task = data.get("task")
     if task is not None and task not in TASKS:
         raise ValueError(f"{where}: unknown task {task!r}")
     return task
 
 
-def _names(data, key, where):
+def _names(data: dict[str, Any], key: str, where: str) -> list[str] | None:
     names = data.get(key)
     if names is not None and (not isinstance(names, list) or not all(isinstance(n, str) for n in names)):
         raise ValueError(f"{where}: {key} must be a list of strings")
     return names
 
 
-def _standardizer(record, where):
+def _standardizer(record: Any, where: str) -> Standardizer | None:
     if record is None:
         return None
     from .datasets import Standardizer
@@ -105,11 +153,13 @@ def _standardizer(record, where):
         mean, std = (np.array(record[k], dtype=np.float64) for k in ("mean", "std"))
     except (KeyError, TypeError, ValueError):
         raise ValueError(f"{where}: preprocessing must hold lists of numbers 'mean' and 'std'") from None
-    if mean.ndim != 1 or mean.shape != std.shape or not np.isfinite(mean).all() \
-            or not (np.isfinite(std).all() and (std > 0).all()):
+    if (
+        mean.ndim != 1
+        or mean.shape != std.shape
+        or not np.isfinite(mean).all()
+        or not (np.isfinite(std).all() and (std > 0).all())
+    ):
         raise ValueError(f"{where}: preprocessing needs equal-length finite 'mean' and positive 'std'")
     scaler = Standardizer()
     scaler.mean, scaler.std = mean, std
     return scaler
-
-

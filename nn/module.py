@@ -14,6 +14,7 @@ The outermost module enters no scope of its own: its own ops carry the caller's
 scope (``None`` at top level), and a scope is always the prefix of the labels of
 the parameters that module owns (``layers.0`` <-> ``layers.0.weight``).
 """
+
 from __future__ import annotations
 
 import threading
@@ -36,6 +37,7 @@ _calls = threading.local()  # the stack of modules whose forward is running, per
 class _TreeClock:
     """Counts changes to any module tree (a parameter or child added, replaced or removed), so an
     outermost call re-derives its parameters' labels only when something moved."""
+
     now = 0
 
     @classmethod
@@ -81,6 +83,7 @@ class Module:
     # Set by __init__ through object.__setattr__; declared here for the type checker only.
     _parameters: dict[str, Tensor]
     _modules: dict[str, Module]
+    _buffers: dict[str, np.ndarray]
     _forward_hooks: dict[int, ForwardHook]
     _attached: bool
     _labelled_at: int
@@ -99,8 +102,10 @@ class Module:
     # ------------------------------------------------------------ registration
     def __setattr__(self, name: str, value: Any) -> None:
         if "_parameters" not in self.__dict__:
-            raise AttributeError(f"{type(self).__name__}: cannot assign '{name}' before Module.__init__() "
-                                 "ran; call super().__init__() first in your __init__")
+            raise AttributeError(
+                f"{type(self).__name__}: cannot assign '{name}' before Module.__init__() "
+                "ran; call super().__init__() first in your __init__"
+            )
         self._unregister(name)
         if name in self._buffers:
             self._buffers[name] = self._buffer_value(name, value)
@@ -129,7 +134,7 @@ class Module:
         if self._parameters.pop(name, None) is not None or removed is not None:
             _TreeClock.tick()
 
-    def register_buffer(self, name, array):
+    def register_buffer(self, name: str, array: np.ndarray) -> None:
         """Keep ``array`` (a numpy array: running statistics, say) as state that is saved and
         loaded with the parameters but is not trained: ``self.register_buffer("running_mean", np.zeros(4))``."""
         if name in self._parameters or name in self._modules:
@@ -137,18 +142,18 @@ class Module:
         self._buffers[name] = self._buffer_value(name, array)
         object.__setattr__(self, name, self._buffers[name])
 
-    def _buffer_value(self, name, value):
+    def _buffer_value(self, name: str, value: object) -> np.ndarray:
         if not isinstance(value, np.ndarray):
             raise TypeError(f"{type(self).__name__}: buffer '{name}' must be a numpy array, got {type(value).__name__}")
         return value
 
-    def named_buffers(self):
+    def named_buffers(self) -> Iterator[tuple[str, np.ndarray]]:
         """Yield ``(dotted_name, array)`` for every buffer (e.g. BatchNorm's running statistics)."""
         for module_name, module in self.named_modules():
             for name, array in module._buffers.items():
                 yield (f"{module_name}.{name}" if module_name else name), array
 
-    def apply(self, fn):
+    def apply(self: _M, fn: Callable[[Module], object]) -> _M:
         """Call ``fn(module)`` on every sub-module, then on this one (as PyTorch); returns self:
         ``model.apply(lambda m: nn.init.zeros_(m.bias) if isinstance(m, nn.Linear) else None)``."""
         for child in list(self._modules.values()):
@@ -296,13 +301,16 @@ class Module:
                 with np.errstate(over="ignore"):  # checked just below: 1e300 is no float32
                     converted = np.array(value, dtype=p.dtype, copy=True)
                 if not np.isfinite(converted).all():
-                    problems.append(f"'{name}': {int(np.size(value) - np.isfinite(converted).sum())} values "
-                                    f"overflow the parameter's dtype {p.dtype}")
+                    problems.append(
+                        f"'{name}': {int(np.size(value) - np.isfinite(converted).sum())} values "
+                        f"overflow the parameter's dtype {p.dtype}"
+                    )
                 else:
                     updates.append((p, converted))
         if problems:
-            raise ValueError(f"load_state_dict for {type(self).__name__}: nothing was changed because of "
-                             + "; ".join(problems))
+            raise ValueError(
+                f"load_state_dict for {type(self).__name__}: nothing was changed because of " + "; ".join(problems)
+            )
         for p, value in updates:
             if isinstance(p, Tensor):
                 p.data = value  # the setter marks the change (version)
@@ -312,8 +320,9 @@ class Module:
     # ------------------------------------------------------------ calling
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """The computation; every subclass defines it (``return self.layers(x)``)."""
-        raise NotImplementedError(f"{type(self).__name__} has no forward(); define forward(self, x) "
-                                  "in your Module subclass")
+        raise NotImplementedError(
+            f"{type(self).__name__} has no forward(); define forward(self, x) in your Module subclass"
+        )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         stack = _call_stack()

@@ -5,33 +5,44 @@ Both standardise x to x_hat = (x - mean) / sqrt(var + eps) and then scale and sh
 averages for evaluation); LayerNorm over each example's features. The engine derives
 their backward; tutorial 09 derives BatchNorm's by hand and checks the two agree.
 """
+
+from __future__ import annotations
+
 import math
 import numbers
+from typing import Any
 
 import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
+from autograd_core.types import DTypeLike, TensorLike
 
+from .layers import _positive_int
 from .module import Module
 
 
-def _positive_number(owner, name, value, high=None):
-    if (isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value <= 0
-            or (high is not None and value > high)):
+def _positive_number(owner: str, name: str, value: object, high: float | None = None) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not math.isfinite(value)
+        or float(value) <= 0
+        or (high is not None and float(value) > high)
+    ):
         bound = f" and <= {high}" if high is not None else ""
         raise ValueError(f"{owner}: {name} must be a number > 0{bound}, got {value!r}")
     return float(value)
 
 
-def _float_dtype(owner, dtype):
+def _float_dtype(owner: str, dtype: DTypeLike) -> np.dtype[Any]:
     dtype = np.dtype(dtype)
     if dtype.kind != "f":
         raise TypeError(f"{owner}: dtype must be floating-point (float64 or float32), got {dtype}")
     return dtype
 
 
-def standardize(x, axes, eps):
+def standardize(x: Tensor, axes: tuple[int, ...], eps: float) -> tuple[Tensor, Tensor, Tensor]:
     """(x - mean) / sqrt(var + eps) over ``axes``, with the biased variance (divide by n);
     returns (x_hat, mean, var), the statistics keeping their axes: ``standardize(x, (0,), 1e-5)``."""
     mean = x.mean(axis=axes, keepdims=True)
@@ -54,15 +65,24 @@ class BatchNorm1d(Module):
     >>> bn = BatchNorm1d(3)
     >>> out = bn(np.random.default_rng(0).normal(5, 2, size=(64, 3)))   # columns: mean 0, std 1
     >>> bn.running_mean                                                 # moved 10% towards 5
+    array([0.46435326, 0.50785912, 0.53532148])
     """
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
-                 dtype=np.float64):
+    running_mean: np.ndarray  # buffers (register_buffer), with track_running_stats
+    running_var: np.ndarray
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        dtype: DTypeLike = np.float64,
+    ) -> None:
         super().__init__()
         owner = "BatchNorm1d"
-        if isinstance(num_features, bool) or not isinstance(num_features, numbers.Integral) or num_features < 1:
-            raise ValueError(f"{owner}: num_features must be a positive int, got {num_features!r}")
-        self.num_features = int(num_features)
+        self.num_features = _positive_int(owner, "num_features", num_features)
         self.eps = _positive_number(owner, "eps", eps)
         self.momentum = _positive_number(owner, "momentum", momentum, high=1.0)
         self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
@@ -74,25 +94,34 @@ class BatchNorm1d(Module):
             self.register_buffer("running_mean", np.zeros(self.num_features, dtype))
             self.register_buffer("running_var", np.ones(self.num_features, dtype))
 
-    def config(self):
+    def config(self) -> dict[str, Any]:
         """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
-        dtype = (self.weight if self.affine else self.running_mean if self.track_running_stats else None)
-        return {"num_features": self.num_features, "eps": self.eps, "momentum": self.momentum, "affine": self.affine,
-                "track_running_stats": self.track_running_stats,
-                **({"dtype": dtype.dtype.name} if dtype is not None else {})}
+        dtype = self.weight if self.affine else self.running_mean if self.track_running_stats else None
+        return {
+            "num_features": self.num_features,
+            "eps": self.eps,
+            "momentum": self.momentum,
+            "affine": self.affine,
+            "track_running_stats": self.track_running_stats,
+            **({"dtype": dtype.dtype.name} if dtype is not None else {}),
+        }
 
-    def forward(self, x):
+    def forward(self, x: TensorLike) -> Tensor:
         x = ag.as_tensor(x)
         if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
-            raise ValueError(f"BatchNorm1d({self.num_features}): expected an input of shape (N, {self.num_features}) "
-                             f"or (N, {self.num_features}, L), got {x.shape}")
+            raise ValueError(
+                f"BatchNorm1d({self.num_features}): expected an input of shape (N, {self.num_features}) "
+                f"or (N, {self.num_features}, L), got {x.shape}"
+            )
         axes = (0,) if x.ndim == 2 else (0, 2)
         shape = (1, self.num_features) + (1,) * (x.ndim - 2)  # broadcasts per channel
         if self.training or not self.track_running_stats:
             count = x.size // self.num_features
             if count < 2 and self.training:
-                raise ValueError(f"BatchNorm1d: training needs more than 1 value per channel (input shape "
-                                 f"{x.shape}); use a batch of >= 2 rows, or call model.eval() first")
+                raise ValueError(
+                    f"BatchNorm1d: training needs more than 1 value per channel (input shape "
+                    f"{x.shape}); use a batch of >= 2 rows, or call model.eval() first"
+                )
             x_hat, mean, var = standardize(x, axes, self.eps)
             if self.training and self.track_running_stats:
                 m = self.momentum
@@ -108,9 +137,11 @@ class BatchNorm1d(Module):
             return x_hat
         return x_hat * self.weight.reshape(shape) + self.bias.reshape(shape)
 
-    def extra_repr(self):
-        return (f"{self.num_features}, eps={self.eps:g}, momentum={self.momentum:g}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_features}, eps={self.eps:g}, momentum={self.momentum:g}, affine={self.affine}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
 
 
 class LayerNorm(Module):
@@ -118,15 +149,24 @@ class LayerNorm(Module):
     scale and shift elementwise (``weight`` ones, ``bias`` zeros): the same in training and eval.
 
     >>> LayerNorm(4)(np.arange(8.0).reshape(2, 4))      # each row: mean 0, std 1
+    Tensor([[-1.3416, -0.4472,  0.4472,  1.3416],
+            [-1.3416, -0.4472,  0.4472,  1.3416]], op=add)
     """
 
-    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, dtype=np.float64):
+    def __init__(
+        self,
+        normalized_shape: int | tuple[int, ...],
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        dtype: DTypeLike = np.float64,
+    ) -> None:
         super().__init__()
         owner = "LayerNorm"
-        shape = (normalized_shape,) if isinstance(normalized_shape, numbers.Integral) else tuple(normalized_shape)
+        shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
         if not shape or any(isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1 for n in shape):
-            raise ValueError(f"{owner}: normalized_shape must be a positive int or a tuple of them, "
-                             f"got {normalized_shape!r}")
+            raise ValueError(
+                f"{owner}: normalized_shape must be a positive int or a tuple of them, got {normalized_shape!r}"
+            )
         self.normalized_shape = tuple(int(n) for n in shape)
         self.eps = _positive_number(owner, "eps", eps)
         self.elementwise_affine = bool(elementwise_affine)
@@ -135,20 +175,25 @@ class LayerNorm(Module):
             self.weight = Tensor(np.ones(self.normalized_shape, dtype), requires_grad=True)
             self.bias = Tensor(np.zeros(self.normalized_shape, dtype), requires_grad=True)
 
-    def config(self):
+    def config(self) -> dict[str, Any]:
         """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
-        config = {"normalized_shape": list(self.normalized_shape), "eps": self.eps,
-                  "elementwise_affine": self.elementwise_affine}
+        config = {
+            "normalized_shape": list(self.normalized_shape),
+            "eps": self.eps,
+            "elementwise_affine": self.elementwise_affine,
+        }
         return dict(config, dtype=self.weight.dtype.name) if self.elementwise_affine else config
 
-    def forward(self, x):
+    def forward(self, x: TensorLike) -> Tensor:
         x = ag.as_tensor(x)
         k = len(self.normalized_shape)
-        if x.shape[x.ndim - k:] != self.normalized_shape or x.ndim < k:
-            raise ValueError(f"LayerNorm{self.normalized_shape}: the input's last axes must be "
-                             f"{self.normalized_shape}, got an input of shape {x.shape}")
+        if x.shape[x.ndim - k :] != self.normalized_shape or x.ndim < k:
+            raise ValueError(
+                f"LayerNorm{self.normalized_shape}: the input's last axes must be "
+                f"{self.normalized_shape}, got an input of shape {x.shape}"
+            )
         x_hat, _, _ = standardize(x, tuple(range(x.ndim - k, x.ndim)), self.eps)
         return x_hat * self.weight + self.bias if self.elementwise_affine else x_hat
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"{self.normalized_shape}, eps={self.eps:g}, elementwise_affine={self.elementwise_affine}"

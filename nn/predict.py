@@ -9,21 +9,27 @@ per class (``p_<name>``, a softmax of the outputs); for regression the predicted
     python -m nn.train --data flowers.csv --target species --out runs/flowers
     python -m nn.predict runs/flowers/model.npz --data new_flowers.csv --out predictions.csv
 """
+
+from __future__ import annotations
+
 import argparse
 import csv
 import io
 import os
 import sys
+from collections.abc import Sequence
 
 import numpy as np
 
 import autograd_core as ag
 
+from .model_info import ModelInfo
+from .module import Module
 from .serialization import atomic_write, load, read_info
 from .tables import load_features
 
 
-def parse_args(argv=None):
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m nn.predict", description=__doc__.split("\n")[0])
     parser.add_argument("model", help="a model file written by nn.save (python -m nn.train's model.npz)")
     parser.add_argument("--data", required=True, help="a .csv with the feature columns, a .npz with X, or a .npy")
@@ -37,7 +43,7 @@ def parse_args(argv=None):
     return args
 
 
-def predict(model, info, X):
+def predict(model: Module, info: ModelInfo, X: np.ndarray) -> tuple[list[str], list[list[str]]]:
     """(columns, rows) of the prediction table for raw features ``X``."""
     if info.preprocessing is not None:
         X = info.preprocessing.transform(X)
@@ -57,15 +63,15 @@ def predict(model, info, X):
     return columns, [[f"{v:.10g}" for v in row] for row in outputs]
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         info = read_info(args.model)
         model = load(args.model)
         X = load_features(args.data, info.feature_names)
-        if info.preprocessing is not None and X.shape[1] != info.preprocessing.mean.shape[0]:
-            raise ValueError(f"{args.data} has {X.shape[1]} features, the model was trained on "
-                             f"{info.preprocessing.mean.shape[0]}")
+        trained_on = None if info.preprocessing is None else info.preprocessing.mean  # a loaded scaler is fitted
+        if trained_on is not None and X.shape[1] != trained_on.shape[0]:
+            raise ValueError(f"{args.data} has {X.shape[1]} features, the model was trained on {trained_on.shape[0]}")
         columns, rows = predict(model, info, X)
     except (ValueError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -5,6 +5,9 @@ once the model, history and curves are saved: "completed", "interrupted" (SIGINT
 or "failed". A run killed with ``kill -9`` (or a power cut) is the one whose run.json
 still says "running" while its ``pid`` is gone.
 """
+
+from __future__ import annotations
+
 import datetime
 import importlib.metadata
 import json
@@ -14,6 +17,9 @@ import platform
 import signal
 import socket
 import threading
+from collections.abc import Sequence
+from types import FrameType
+from typing import Any, Literal
 
 import numpy as np
 
@@ -26,7 +32,7 @@ STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM") if 
 class Interrupted(KeyboardInterrupt):
     """SIGINT (Ctrl-C) or SIGTERM (``kill``) arrived; ``exit_code`` is the shell's 128 + signal number."""
 
-    def __init__(self, signum):
+    def __init__(self, signum: int) -> None:
         self.signum = signum
         self.exit_code = 128 + signum
         super().__init__(signal.Signals(signum).name)
@@ -37,24 +43,32 @@ class StopSignals:
     Ctrl-C does, through ``nn.fit``'s own clean-up). Set ``armed = False`` while saving: a signal
     then only records itself in ``received``, so a second Ctrl-C cannot cut a save short.
 
+    >>> X, y = nn.datasets.make_moons(40, seed=0)
+    >>> model = nn.MLP([2, 8, 2], seed=0)
     >>> with StopSignals() as signals:
-    ...     train()                     # Ctrl-C: Interrupted, with nn.fit's history attached
-    ...     signals.armed = False       # from here on, save in peace
+    ...     history = nn.fit(model, F.cross_entropy, nn.optim.Adam(model.parameters()), X, y,
+    ...                      epochs=2, progress=False)   # Ctrl-C: Interrupted, with nn.fit's history attached
+    ...     signals.armed = False                        # from here on, save in peace
+    ...     path = nn.save(model, "model.npz")
+    >>> signals.received is None                         # no signal came
+    True
     """
 
-    def __enter__(self):
-        self.armed, self.received, self.previous = True, None, {}
+    def __enter__(self) -> StopSignals:
+        self.armed = True
+        self.received: int | None = None  # the first signal that arrived
+        self.previous: dict[int, Any] = {}  # signal number -> its handler before (a function, SIG_DFL, ...)
         if threading.current_thread() is threading.main_thread():  # Python delivers signals only there
             for signum in STOP_SIGNALS:
                 self.previous[signum] = signal.signal(signum, self._handle)
         return self
 
-    def _handle(self, signum, frame):
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
         self.received = self.received or signum
         if self.armed:
             raise Interrupted(signum)
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, *exc_info: object) -> Literal[False]:
         for signum, handler in self.previous.items():
             signal.signal(signum, handler)
         return False
@@ -63,18 +77,35 @@ class StopSignals:
 class RunRecord:
     """``run.json`` of one run: the command, every setting, the seed, versions, status and final metrics.
 
-    >>> record = RunRecord("runs/x", ["python", "-m", "nn.train"], {"seed": 0, "lr": 0.001})
+    >>> import json, os
+    >>> os.makedirs("run")
+    >>> record = RunRecord("run", ["python", "-m", "nn.train"], {"seed": 0, "lr": 0.001})
     >>> record.write()                                   # status "running"
-    >>> record.write(status="completed", metrics={"test_accuracy": 0.98})
+    'run/run.json'
+    >>> path = record.write(status="completed", metrics={"test_accuracy": 0.98})
+    >>> with open(path) as f:
+    ...     data = json.load(f)
+    >>> data["status"], data["settings"], data["metrics"]
+    ('completed', {'seed': 0, 'lr': 0.001}, {'test_accuracy': 0.98})
     """
 
-    def __init__(self, folder, command, settings):
+    def __init__(self, folder: str | os.PathLike[str], command: Sequence[str], settings: dict[str, Any]) -> None:
         self.path = os.path.join(folder, RUN_FILE)
-        self.data = dict(status="running", command=list(command), settings=dict(settings),
-                         seed=settings.get("seed"), versions=versions(), started=utc_now(), finished=None,
-                         pid=os.getpid(), host=socket.gethostname(), metrics=None, files=[])
+        self.data = dict(
+            status="running",
+            command=list(command),
+            settings=dict(settings),
+            seed=settings.get("seed"),
+            versions=versions(),
+            started=utc_now(),
+            finished=None,
+            pid=os.getpid(),
+            host=socket.gethostname(),
+            metrics=None,
+            files=[],
+        )
 
-    def write(self, **changes):
+    def write(self, **changes: Any) -> str:
         """Update the record with ``changes`` and rewrite run.json atomically."""
         self.data.update(changes)
         text = json.dumps(_plain(self.data), indent=2, allow_nan=False)
@@ -82,7 +113,7 @@ class RunRecord:
         return self.path
 
 
-def versions():
+def versions() -> dict[str, str | None]:
     """Versions that decide a run's numbers: python, numpy, autograd_core."""
     try:
         ours = importlib.metadata.version("autograd_core")
@@ -91,12 +122,12 @@ def versions():
     return {"python": platform.python_version(), "numpy": np.__version__, "autograd_core": ours}
 
 
-def utc_now():
+def utc_now() -> str:
     """The current UTC time as ISO 8601 text: ``"2026-11-29T19:40:00+00:00"``."""
     return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
 
 
-def _plain(value):
+def _plain(value: Any) -> Any:
     """JSON-ready: numpy scalars as Python numbers, NaN/Inf as None (JSON has neither)."""
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}

@@ -11,21 +11,47 @@ header is read and checked (names, shapes, dtypes) before any array data, each a
 is read only up to the size its header declares, then values are checked (finiteness),
 all before touching the model.
 """
+
+from __future__ import annotations
+
 import math
 import os
 import stat
 import struct
 import zipfile
 import zlib
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import IO, TYPE_CHECKING, Any, TypeAlias, TypeVar, cast, overload
 
 import numpy as np
 
 from autograd_core.files import atomic_write  # the one atomic writer (nn.train imports it from here too)
+from autograd_core.types import ArrayLike
 
 from .model_info import INFO_MEMBER, MAX_INFO_BYTES, ModelInfo
+from .module import Module
+
+if TYPE_CHECKING:
+    from .datasets import Standardizer
+
+#: A file name: a str or a ``pathlib.Path``.
+StrPath: TypeAlias = str | os.PathLike[str]
+#: Each member's shape and dtype, read from the .npy headers alone: ``{"layers.0.weight": ((16, 64), float64)}``.
+Headers: TypeAlias = dict[str, tuple[tuple[int, ...], np.dtype[Any]]]
+#: A member's zip entry, shape, Fortran order, dtype and the offset of its data.
+_Member: TypeAlias = tuple[zipfile.ZipInfo, tuple[int, ...], bool, np.dtype[Any], int]
+_M = TypeVar("_M", bound=Module)
+_R = TypeVar("_R")
 
 
-def save(model, path, preprocessing=None, task=None, class_names=None, feature_names=None):
+def save(
+    model: Module,
+    path: StrPath,
+    preprocessing: Standardizer | None = None,
+    task: str | None = None,
+    class_names: Sequence[str] | None = None,
+    feature_names: Sequence[str] | None = None,
+) -> str:
     """Write ``model.state_dict()`` and what rebuilds it to ``path`` (exactly that name), an uncompressed .npz.
 
     - ``preprocessing``: the ``nn.datasets.Standardizer`` fitted on the training rows, applied
@@ -36,6 +62,7 @@ def save(model, path, preprocessing=None, task=None, class_names=None, feature_n
     The architecture is stored when every layer is one of ``nn``'s (else ``nn.load(path)``
     says to load into a model you build: ``nn.load(model, path)``).
 
+    >>> model = nn.MLP([4, 8, 2], seed=0)
     >>> nn.save(model, "model.npz", class_names=["cat", "dog"])
     'model.npz'
     """
@@ -48,14 +75,18 @@ def save(model, path, preprocessing=None, task=None, class_names=None, feature_n
         raise ValueError(f"nn.save: a parameter is named {INFO_MEMBER!r}, the name the file keeps for its description")
     info = ModelInfo.of(model, preprocessing, task, class_names, feature_names).to_json().encode("utf-8")
     arrays = dict(state, **{INFO_MEMBER: np.frombuffer(info, dtype=np.uint8)})
-    return os.fspath(atomic_write(path, lambda f: write_npz(f, arrays)))
+    written: str = os.fspath(atomic_write(path, lambda f: write_npz(f, arrays)))
+    return written
 
 
-def write_npz(file, arrays):
+def write_npz(file: IO[bytes], arrays: Mapping[str, ArrayLike]) -> None:
     """``np.savez``'s format (one uncompressed ``<name>.npy`` per array), written here because
     ``np.savez(file, **arrays)`` fails for a parameter called ``file`` (or takes ``allow_pickle``).
 
-    >>> write_npz(open("weights.npz", "wb"), {"w": np.ones(3)})
+    >>> with open("weights.npz", "wb") as f:
+    ...     write_npz(f, {"w": np.ones(3)})
+    >>> np.load("weights.npz")["w"]
+    array([1., 1., 1.])
     """
     with zipfile.ZipFile(file, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
         for name, array in arrays.items():
@@ -68,32 +99,51 @@ class _UnreadableMember(ValueError):
 
 
 try:  # the errors a hostile or damaged archive can raise from zipfile and its decompressors
-    from lzma import LZMAError
+    import lzma
+
+    _LZMA_ERROR: type[Exception] = lzma.LZMAError
 except ImportError:  # Python built without lzma: zipfile then cannot open such members anyway
-    LZMAError = OSError
-_ARCHIVE_ERRORS = (OSError, EOFError, zipfile.BadZipFile, zlib.error, LZMAError, NotImplementedError,
-                   RuntimeError, KeyError, OverflowError, MemoryError, struct.error, ValueError)
+    _LZMA_ERROR = OSError
+_ARCHIVE_ERRORS = (
+    OSError,
+    EOFError,
+    zipfile.BadZipFile,
+    zlib.error,
+    _LZMA_ERROR,
+    NotImplementedError,
+    RuntimeError,
+    KeyError,
+    OverflowError,
+    MemoryError,
+    struct.error,
+    ValueError,
+)
 _MAX_HEADER = 10_000  # numpy's own limit on a .npy header's length (our headers are ~128 bytes)
 _CHUNK = 1 << 20
 
 
-def read_info(path):
+def read_info(path: StrPath) -> ModelInfo:
     """What a file written by ``nn.save`` says about its weights: a ``ModelInfo`` (architecture,
     preprocessing, task, class names, version). Reads only that part of the file.
 
+    >>> path = nn.save(nn.MLP([64, 16, 10], seed=0), "model.npz", class_names=[str(d) for d in range(10)])
     >>> nn.read_info("model.npz").class_names
     ['0', '1', ..., '9']
     """
     path = os.fspath(path)
 
-    def check(headers):
+    def check(headers: Headers) -> None:
         if INFO_MEMBER not in headers:
-            raise ValueError(f"nn.load: {path!r} holds weights only (saved by an older version, or by np.savez): "
-                             "build the model and load them with nn.load(model, path)")
+            raise ValueError(
+                f"nn.load: {path!r} holds weights only (saved by an older version, or by np.savez): "
+                "build the model and load them with nn.load(model, path)"
+            )
         shape, dtype = headers[INFO_MEMBER]
         if dtype != np.uint8 or len(shape) != 1 or shape[0] > MAX_INFO_BYTES:
-            raise ValueError(f"nn.load: {path!r}: member {INFO_MEMBER!r} is not a description "
-                             f"(shape {shape}, dtype {dtype}; expected up to {MAX_INFO_BYTES} bytes of uint8)")
+            raise ValueError(
+                f"nn.load: {path!r}: member {INFO_MEMBER!r} is not a description "
+                f"(shape {shape}, dtype {dtype}; expected up to {MAX_INFO_BYTES} bytes of uint8)"
+            )
 
     raw = read_arrays(path, check, only=(INFO_MEMBER,))[INFO_MEMBER]
     try:
@@ -103,7 +153,9 @@ def read_info(path):
     return ModelInfo.from_json(text, f"nn.load: {path!r}")
 
 
-def read_arrays(path, check=None, only=None):
+def read_arrays(
+    path: StrPath, check: Callable[[Headers], object] | None = None, only: Collection[str] | None = None
+) -> dict[str, np.ndarray]:
     """The arrays of an .npz file as a dict, validated before any array data is read.
 
     First every member's .npy header is read (nothing else is decompressed): a member that
@@ -115,14 +167,16 @@ def read_arrays(path, check=None, only=None):
     the file and the member; a path that is not a regular file (a folder, a FIFO) is refused
     without opening it.
 
+    >>> path = nn.save(nn.MLP([64, 16, 10], seed=0), "model.npz")
     >>> arrays = read_arrays("model.npz")
-    >>> sorted(arrays)[:2]
-    ['layers.0.bias', 'layers.0.weight']
+    >>> sorted(arrays)[:3]             # __model__: what nn.read_info reads
+    ['__model__', 'layers.0.bias', 'layers.0.weight']
     """
-    def read(archive, headers):
+
+    def read(archive: zipfile.ZipFile, headers: dict[str, _Member]) -> dict[str, np.ndarray]:
         if check is not None:
             check(_described(headers))
-        arrays = {}
+        arrays: dict[str, np.ndarray] = {}
         for name, header in headers.items():
             if only is not None and name not in only:
                 continue
@@ -131,46 +185,54 @@ def read_arrays(path, check=None, only=None):
             except _ARCHIVE_ERRORS as error:
                 raise _UnreadableMember(f"member {header[0].filename!r}: {type(error).__name__}: {error}") from None
         return arrays
+
     return _with_archive(path, read)
 
 
-def read_headers(path):
+def read_headers(path: StrPath) -> Headers:
     """``{name: (shape, dtype)}`` of an .npz file's arrays from their headers alone (no array data is
     read, so a file declaring gigabytes costs nothing); refused as ``read_arrays`` refuses.
 
+    >>> path = nn.save(nn.MLP([64, 16, 10], seed=0), "model.npz")
     >>> read_headers("model.npz")["layers.0.weight"]
-    ((256, 64), dtype('float64'))
+    ((16, 64), dtype('float64'))
     """
     return _with_archive(path, lambda archive, headers: _described(headers))
 
 
-def _described(headers):
+def _described(headers: dict[str, _Member]) -> Headers:
     return {name: (shape, dtype) for name, (_, shape, _, dtype, _) in headers.items()}
 
 
-def _with_archive(path, use):
+def _with_archive(path: StrPath, use: Callable[[zipfile.ZipFile, dict[str, _Member]], _R]) -> _R:
     """``use(archive, headers)`` on the .npz at ``path``, every failure a ValueError naming file and member."""
     path = os.fspath(path)
     try:
         with _open_regular_file(path) as file, zipfile.ZipFile(file) as archive:
             return use(archive, _read_headers(archive))
     except _UnreadableMember as error:
-        raise ValueError(f"nn.load: cannot read {path!r} as a saved model (.npz written by nn.save): "
-                         f"{error}; the file is corrupt or not a model file") from None
+        raise ValueError(
+            f"nn.load: cannot read {path!r} as a saved model (.npz written by nn.save): "
+            f"{error}; the file is corrupt or not a model file"
+        ) from None
     except _ARCHIVE_ERRORS as error:
         if isinstance(error, FileNotFoundError):
             raise FileNotFoundError(f"nn.load: no such file: {path!r}") from None
         if isinstance(error, ValueError) and str(error).startswith("nn.load:"):
             raise  # already says which file and why (from check, or a path that is not a file)
-        raise ValueError(f"nn.load: cannot read {path!r} as a saved model (.npz written by nn.save): "
-                         f"{type(error).__name__}: {error}; the file is corrupt or not a model file") from None
+        raise ValueError(
+            f"nn.load: cannot read {path!r} as a saved model (.npz written by nn.save): "
+            f"{type(error).__name__}: {error}; the file is corrupt or not a model file"
+        ) from None
 
 
-def _open_regular_file(path):
+def _open_regular_file(path: str) -> IO[bytes]:
     """Open ``path`` for reading only if it is a regular file: a FIFO would block, a device never end."""
     if not stat.S_ISREG(os.stat(path).st_mode):
-        raise ValueError(f"nn.load: {path!r} is not a regular file (a folder, a FIFO or a device); "
-                         "give the path of a .npz written by nn.save")
+        raise ValueError(
+            f"nn.load: {path!r} is not a regular file (a folder, a FIFO or a device); "
+            "give the path of a .npz written by nn.save"
+        )
     handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     if not stat.S_ISREG(os.fstat(handle).st_mode):  # replaced between stat and open
         os.close(handle)
@@ -182,10 +244,10 @@ class _Capped:
     """A read-only view of a stream that hands out at most ``limit`` bytes, so a header
     declaring a 4 GB header length cannot make numpy decompress 4 GB to read it."""
 
-    def __init__(self, stream, limit):
+    def __init__(self, stream: IO[bytes], limit: int) -> None:
         self.stream, self.left, self.consumed = stream, limit, 0
 
-    def read(self, size=-1):
+    def read(self, size: int | None = -1) -> bytes:
         size = self.left if size is None or size < 0 else min(size, self.left)
         data = self.stream.read(size)
         self.left -= len(data)
@@ -193,9 +255,9 @@ class _Capped:
         return data
 
 
-def _read_headers(archive):
+def _read_headers(archive: zipfile.ZipFile) -> dict[str, _Member]:
     """{name: (info, shape, fortran_order, dtype, data_offset)} from each member's .npy header."""
-    headers = {}
+    headers: dict[str, _Member] = {}
     for info in archive.infolist():
         name = info.filename
         if not name.endswith(".npy") or info.is_dir():
@@ -209,7 +271,7 @@ def _read_headers(archive):
     return headers
 
 
-def _read_header(archive, info):
+def _read_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[tuple[int, ...], bool, np.dtype[Any], int]:
     with archive.open(info) as stream:
         capped = _Capped(stream, 12 + _MAX_HEADER)
         version = np.lib.format.read_magic(capped)
@@ -227,15 +289,24 @@ def _read_header(archive, info):
         raise ValueError(f"shape {shape} has a negative length")
     size = math.prod(shape) * dtype.itemsize  # Python ints: a hostile shape cannot overflow
     if info.file_size != capped.consumed + size:
-        raise ValueError(f"its header declares shape {shape} of {dtype} ({size} bytes) but the member holds "
-                         f"{info.file_size - capped.consumed} bytes of data")
+        raise ValueError(
+            f"its header declares shape {shape} of {dtype} ({size} bytes) but the member holds "
+            f"{info.file_size - capped.consumed} bytes of data"
+        )
     return shape, fortran_order, dtype, capped.consumed
 
 
-def _read_data(archive, info, shape, fortran_order, dtype, offset):
+def _read_data(
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    shape: tuple[int, ...],
+    fortran_order: bool,
+    dtype: np.dtype[Any],
+    offset: int,
+) -> np.ndarray:
     """Exactly the bytes the (checked) header declares, into an array of its shape."""
     array = np.empty(shape[::-1] if fortran_order else shape, dtype)
-    buffer = memoryview(array.reshape(-1).view(np.uint8))
+    buffer = array.reshape(-1).view(np.uint8).data
     with archive.open(info) as stream:
         stream.read(offset)
         filled = 0
@@ -243,14 +314,18 @@ def _read_data(archive, info, shape, fortran_order, dtype, offset):
             chunk = stream.read(min(_CHUNK, len(buffer) - filled))
             if not chunk:
                 raise EOFError(f"the data ends after {filled} of {len(buffer)} bytes")
-            buffer[filled:filled + len(chunk)] = chunk
+            buffer[filled : filled + len(chunk)] = chunk
             filled += len(chunk)
         if stream.read(1):  # reading to the end also makes zipfile check the CRC
             raise ValueError(f"more data than its header declares ({len(buffer)} bytes)")
     return array.T if fortran_order else array
 
 
-def load(model_or_path, path=None):
+@overload
+def load(model_or_path: StrPath, path: None = None) -> Module: ...
+@overload
+def load(model_or_path: _M, path: StrPath) -> _M: ...
+def load(model_or_path: Module | StrPath, path: StrPath | None = None) -> Module:
     """``nn.load(path)``: the model saved there, rebuilt; ``nn.load(model, path)``: the saved
     parameters loaded into ``model``. Returns the model.
 
@@ -258,31 +333,39 @@ def load(model_or_path, path=None):
     read, then every value: on any problem a ``ValueError`` names the file and the
     mismatch, and the model is left exactly as it was.
 
+    >>> path = nn.save(nn.MLP([64, 16, 10], seed=0), "model.npz")
     >>> model = nn.load("model.npz")                          # as saved
-    >>> model = nn.load(nn.MLP([64, 64, 10]), "model.npz")    # into a model of your own
+    >>> model = nn.load(nn.MLP([64, 16, 10]), "model.npz")    # into a model of your own
+    >>> model.layers[0]
+    Linear(in_features=64, out_features=16, bias=True)
     """
     if path is None:
         if not isinstance(model_or_path, (str, os.PathLike)):
-            raise TypeError(f"nn.load: expected nn.load(path) or nn.load(model, path), got a "
-                            f"{type(model_or_path).__name__} alone")
+            raise TypeError(
+                f"nn.load: expected nn.load(path) or nn.load(model, path), got a {type(model_or_path).__name__} alone"
+            )
         info = read_info(model_or_path)
         if info.architecture is None:
-            raise ValueError(f"nn.load: {os.fspath(model_or_path)!r} holds weights without an architecture (saved "
-                             "from a model with layers of your own): build the model and nn.load(model, path)")
+            raise ValueError(
+                f"nn.load: {os.fspath(model_or_path)!r} holds weights without an architecture (saved "
+                "from a model with layers of your own): build the model and nn.load(model, path)"
+            )
         from .architecture import build
 
         return load(build(info.architecture), model_or_path)
-    model = model_or_path
-    if not hasattr(model, "load_state_dict"):
-        raise TypeError(f"nn.load: expected a Module, got {type(model).__name__}")
+    if not hasattr(model_or_path, "load_state_dict"):
+        raise TypeError(f"nn.load: expected a Module, got {type(model_or_path).__name__}")
+    model = cast(Module, model_or_path)  # a Module, or anything with its state_dict methods
     path = os.fspath(path)
     params = dict(model.state_dict())
 
-    def does_not_fit(problems):
+    def does_not_fit(problems: list[str]) -> ValueError:
         return ValueError(f"nn.load: {path!r} does not fit this {type(model).__name__}: " + "; ".join(problems))
 
-    def check(headers):  # the same names, shapes and dtypes load_state_dict demands, before reading data
-        problems = []
+    def check(
+        headers: Headers,
+    ) -> None:  # the same names, shapes and dtypes load_state_dict demands, before reading data
+        problems: list[str] = []
         missing = [n for n in params if n not in headers]
         unexpected = [n for n in headers if n not in params and n != INFO_MEMBER]
         if missing:

@@ -5,13 +5,26 @@ column names, the task, the class names). Anything a model could not learn from 
 non-numeric feature, a missing value, a single class, a target column that does not
 exist — is a ``ValueError`` naming the file, the column and the row.
 """
+
+from __future__ import annotations
+
 import csv
 import math
 import os
 import zipfile
 import zlib
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .datasets import Standardizer
+
+#: A file name: a str or a ``pathlib.Path``.
+StrPath = str | os.PathLike[str]
+#: Inputs and targets of one split.
+XY = tuple[np.ndarray, np.ndarray]
 
 TASKS = ("classification", "regression")
 _MISSING = {"", "na", "nan", "n/a", "null", "none", "?"}
@@ -26,16 +39,26 @@ class Table:
     - ``class_names``: the labels as they were written in the file (strings), or None.
     """
 
-    def __init__(self, X, y, feature_names, target_name, task, class_names=None):
+    def __init__(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        feature_names: list[str],
+        target_name: str,
+        task: str,
+        class_names: list[str] | None = None,
+    ) -> None:
         self.X, self.y, self.task = X, y, task
         self.feature_names, self.target_name, self.class_names = feature_names, target_name, class_names
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         kind = f"{len(self.class_names)} classes" if self.class_names else "regression"
         return f"Table({self.X.shape[0]} rows, {self.X.shape[1]} features, target {self.target_name!r}: {kind})"
 
 
-def load_table(path, target=None, task=None, labels=None):
+def load_table(
+    path: StrPath, target: str | None = None, task: str | None = None, labels: StrPath | None = None
+) -> Table:
     """Read ``path`` (.csv, .npz or .npy) into a ``Table``.
 
     - .csv: a header row; ``target`` names the target column (default: the last one);
@@ -45,7 +68,11 @@ def load_table(path, target=None, task=None, labels=None):
     The task is inferred from the targets (integers or strings: classification, with the
     class names kept; other numbers: regression); ``task`` overrides it.
 
+    >>> with open("iris.csv", "w") as f:
+    ...     _ = f.write("petal,sepal,species\\n1.4,5.1,setosa\\n4.7,7.0,versicolor\\n6.0,6.3,virginica\\n")
     >>> table = nn.tables.load_table("iris.csv", target="species")
+    >>> table.X.shape, table.y
+    ((3, 2), array([0, 1, 2]))
     >>> table.class_names
     ['setosa', 'versicolor', 'virginica']
     """
@@ -60,6 +87,7 @@ def load_table(path, target=None, task=None, labels=None):
     if suffix == ".csv":
         if labels is not None:
             raise ValueError(f"load_table: {path}: a .csv holds its own targets; name the column with target=")
+        raw_y: list[str] | np.ndarray
         X, raw_y, names, target_name = _read_csv(path, target)
     elif suffix in (".npz", ".npy"):
         if target is not None:
@@ -67,15 +95,17 @@ def load_table(path, target=None, task=None, labels=None):
         X, raw_y = _read_arrays(path, labels)
         names, target_name = [f"x{j}" for j in range(X.shape[1])], "y"
     else:
-        raise ValueError(f"load_table: {path}: unknown file type {suffix or '(none)'}; give a .csv (header row), "
-                         "a .npz with arrays X and y, or a .npy of features with labels= a .npy of targets")
+        raise ValueError(
+            f"load_table: {path}: unknown file type {suffix or '(none)'}; give a .csv (header row), "
+            "a .npz with arrays X and y, or a .npy of features with labels= a .npy of targets"
+        )
     if len(X) < 2:
         raise ValueError(f"load_table: {path}: needs at least 2 rows, found {len(X)}")
     y, task, class_names = _targets(path, raw_y, target_name, task)
     return Table(X, y, names, target_name, task, class_names)
 
 
-def _read_csv(path, target):
+def _read_csv(path: str, target: str | None) -> tuple[np.ndarray, list[str], list[str], str]:
     with open(path, newline="", encoding="utf-8-sig") as f:
         rows = list(csv.reader(f))
     rows = [r for r in rows if any(cell.strip() for cell in r)]
@@ -87,24 +117,28 @@ def _read_csv(path, target):
     if target not in header:
         raise ValueError(f"load_table: {path}: no column named {target!r}; the columns are {header}")
     t = header.index(target)
-    features, labels = [], []
+    features: list[list[float]] = []
+    labels: list[str] = []
     for line, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
             raise ValueError(f"load_table: {path}: row {line} has {len(row)} fields, the header has {len(header)}")
-        values = []
+        values: list[float] = []
         for j, cell in enumerate(row):
             cell = cell.strip()
             if cell.lower() in _MISSING:
-                raise ValueError(f"load_table: {path}: missing value in column {header[j]!r}, row {line}; "
-                                 "fill it in or drop the row")
+                raise ValueError(
+                    f"load_table: {path}: missing value in column {header[j]!r}, row {line}; fill it in or drop the row"
+                )
             if j == t:
                 labels.append(cell)
                 continue
             try:
                 value = float(cell)
             except ValueError:
-                raise ValueError(f"load_table: {path}: column {header[j]!r} is not numeric (row {line}: {cell!r}); "
-                                 "encode it as numbers or drop the column") from None
+                raise ValueError(
+                    f"load_table: {path}: column {header[j]!r} is not numeric (row {line}: {cell!r}); "
+                    "encode it as numbers or drop the column"
+                ) from None
             if not math.isfinite(value):
                 raise ValueError(f"load_table: {path}: column {header[j]!r}, row {line}: {cell!r} is not finite")
             values.append(value)
@@ -115,7 +149,7 @@ def _read_csv(path, target):
     return np.array(features, dtype=np.float64), labels, names, target
 
 
-def _read_arrays(path, labels):
+def _read_arrays(path: str, labels: StrPath | None) -> XY:
     if path.lower().endswith(".npz"):
         if labels is not None:
             raise ValueError(f"load_table: {path}: a .npz holds its own targets (array y); drop labels=")
@@ -124,13 +158,15 @@ def _read_arrays(path, labels):
                 raise ValueError(f"load_table: {path}: not a .npz archive")
             missing = {"X", "y"} - set(archive.files)
             if missing:
-                raise ValueError(f"load_table: {path}: expected arrays X and y, missing {sorted(missing)} "
-                                 f"(found {archive.files})")
+                raise ValueError(
+                    f"load_table: {path}: expected arrays X and y, missing {sorted(missing)} (found {archive.files})"
+                )
             X, y = _member(path, archive, "X"), _member(path, archive, "y")
     else:
         if labels is None:
-            raise ValueError(f"load_table: {path}: a .npy holds only the features; pass labels= the .npy "
-                             "file of the targets")
+            raise ValueError(
+                f"load_table: {path}: a .npy holds only the features; pass labels= the .npy file of the targets"
+            )
         with _numpy_file(path) as X, _numpy_file(labels) as y:
             pass
     if X.ndim != 2 or X.dtype.kind not in "biuf":
@@ -143,44 +179,48 @@ def _read_arrays(path, labels):
         row, column = bad[0]
         raise ValueError(f"load_table: {path}: X has a missing or non-finite value at row {row}, column {column}")
     if y.dtype.kind == "f" and not np.isfinite(y).all():
-        raise ValueError(f"load_table: {path}: y has a missing or non-finite value at row "
-                         f"{int(np.argwhere(~np.isfinite(y))[0][0])}")
+        raise ValueError(
+            f"load_table: {path}: y has a missing or non-finite value at row {int(np.argwhere(~np.isfinite(y))[0][0])}"
+        )
     return X, y
 
 
-class _numpy_file:  # noqa: N801 (used as a context manager, like open)
+class _numpy_file:
     """np.load without pickles, any failure a ValueError naming the file; closes archives."""
 
-    def __init__(self, path):
+    def __init__(self, path: StrPath) -> None:
         try:
-            self.value = np.load(path, allow_pickle=False)
+            self.value: Any = np.load(path, allow_pickle=False)
         except (OSError, EOFError, ValueError, zipfile.BadZipFile) as error:
             raise ValueError(f"load_table: {path}: not a readable numpy file ({error})") from None
 
-    def __enter__(self):
+    def __enter__(self) -> Any:  # an array (.npy) or an NpzFile (.npz)
         return self.value
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         if hasattr(self.value, "close"):
             self.value.close()
         return False
 
 
-def _member(path, archive, name):
+def _member(path: str, archive: Any, name: str) -> np.ndarray:
     try:
-        return archive[name]
+        member: np.ndarray = archive[name]
+        return member
     except (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error) as error:
         raise ValueError(f"load_table: {path}: member {name} is not a readable array ({error})") from None
 
 
-def _is_integer_text(cell):
+def _is_integer_text(cell: str) -> bool:
     try:
         return float(cell) == int(float(cell))
     except (ValueError, OverflowError):
         return False
 
 
-def _targets(path, raw, name, task):
+def _targets(
+    path: str, raw: list[str] | np.ndarray, name: str, task: str | None
+) -> tuple[np.ndarray, str, list[str] | None]:
     """(y, task, class_names): class indices for classification, float values for regression."""
     if isinstance(raw, list):  # .csv cells
         numeric = all(_is_number(c) for c in raw)
@@ -193,14 +233,18 @@ def _targets(path, raw, name, task):
     inferred = "classification" if integral or not numeric else "regression"
     task = task or inferred
     if task == "regression":
-        if not numeric:
-            raise ValueError(f"load_table: {path}: target {name!r} is not numeric; regression needs numbers "
-                             "(pass task='classification' for labels)")
+        if values is None:  # not numeric
+            raise ValueError(
+                f"load_table: {path}: target {name!r} is not numeric; regression needs numbers "
+                "(pass task='classification' for labels)"
+            )
         return values.reshape(len(values), -1) if values.ndim == 1 else values, task, None
     if numeric and not integral:
-        raise ValueError(f"load_table: {path}: target {name!r} holds fractional numbers; classification needs "
-                         "labels (integers or strings): pass task='regression' to predict the numbers")
-    if numeric:
+        raise ValueError(
+            f"load_table: {path}: target {name!r} holds fractional numbers; classification needs "
+            "labels (integers or strings): pass task='regression' to predict the numbers"
+        )
+    if values is not None:  # numeric labels
         keys = values.astype(np.int64)
         classes = np.unique(keys)
         names = [str(int(c)) for c in classes]
@@ -209,12 +253,13 @@ def _targets(path, raw, name, task):
         classes = np.unique(keys)
         names = [str(c) for c in classes]
     if len(classes) < 2:
-        raise ValueError(f"load_table: {path}: target {name!r} has a single class ({names[0]!r}); "
-                         "classification needs at least two")
+        raise ValueError(
+            f"load_table: {path}: target {name!r} has a single class ({names[0]!r}); classification needs at least two"
+        )
     return np.searchsorted(classes, keys).astype(np.int64), task, names
 
 
-def _is_number(cell):
+def _is_number(cell: str) -> bool:
     try:
         return math.isfinite(float(cell))
     except ValueError:
@@ -226,26 +271,50 @@ class Splits:
     and what a saved model needs to apply to new raw data: the ``standardizer``, the ``task``,
     ``feature_names`` and ``class_names``."""
 
-    def __init__(self, train, validation, test, standardizer, task, feature_names, class_names, name):
+    def __init__(
+        self,
+        train: XY,
+        validation: XY,
+        test: XY,
+        standardizer: Standardizer,
+        task: str,
+        feature_names: list[str],
+        class_names: list[str] | None,
+        name: str,
+    ) -> None:
         self.train, self.validation, self.test = train, validation, test
         self.standardizer, self.task, self.name = standardizer, task, name
         self.feature_names, self.class_names = feature_names, class_names
 
     @property
-    def n_outputs(self):
+    def n_outputs(self) -> int:
         """Output units a model needs: one per class, or one per regression target."""
-        return len(self.class_names) if self.task == "classification" else self.train[1].shape[1]
+        if self.task == "classification" and self.class_names is not None:
+            return len(self.class_names)
+        return int(self.train[1].shape[1])
 
 
-def load_splits(dataset=None, data=None, target=None, task=None, labels=None, seed=0, test_size=0.2,
-                validation_size=0.1):
+def load_splits(
+    dataset: str | None = None,
+    data: StrPath | None = None,
+    target: str | None = None,
+    task: str | None = None,
+    labels: StrPath | None = None,
+    seed: int = 0,
+    test_size: float = 0.2,
+    validation_size: float = 0.1,
+) -> Splits:
     """A built-in ``dataset`` ("digits" or "moons") or a user's ``data`` file, split and standardised.
 
     The test rows are ``test_size`` of all; the validation rows ``validation_size`` of the
     rest; classification splits keep each class's share (stratified).
 
-    >>> splits = nn.tables.load_splits(data="mine.csv", target="label", seed=0)
+    >>> X, y = nn.datasets.make_moons(50, seed=0)
+    >>> np.savez("mine.npz", X=X, y=y)
+    >>> splits = nn.tables.load_splits(data="mine.npz", seed=0)
     >>> X_train, y_train = splits.train
+    >>> X_train.shape, splits.validation[0].shape, splits.test[0].shape
+    ((36, 2), (4, 2), (10, 2))
     """
     from .datasets import Standardizer, load_digits, make_moons, train_test_split
 
@@ -255,35 +324,51 @@ def load_splits(dataset=None, data=None, target=None, task=None, labels=None, se
         if dataset not in ("digits", "moons"):
             raise ValueError(f"load_splits: unknown dataset {dataset!r}; use digits or moons, or data= a file")
         X, y = load_digits() if dataset == "digits" else make_moons(1000, noise=0.2, seed=seed)
-        table = Table(X, y, [f"x{j}" for j in range(X.shape[1])], "y", "classification",
-                      [str(c) for c in range(int(y.max()) + 1)])
+        table = Table(
+            X, y, [f"x{j}" for j in range(X.shape[1])], "y", "classification", [str(c) for c in range(int(y.max()) + 1)]
+        )
         name = dataset
-    else:
+    elif data is not None:  # exactly one of the two, checked above
         table = load_table(data, target=target, task=task, labels=labels)
         name = os.path.basename(os.fspath(data))
     stratify = table.task == "classification"
     if stratify:
         counts = np.bincount(table.y)
         if counts.min() < 3:
-            rare = table.class_names[int(np.argmin(counts))]
-            raise ValueError(f"load_splits: class {rare!r} has {counts.min()} row(s); every class needs at least 3 "
-                             "to appear in the training, validation and test splits")
-    X_rest, X_test, y_rest, y_test = train_test_split(table.X, table.y, test_size=test_size, seed=seed,
-                                                      stratify=stratify)
-    X_train, X_val, y_train, y_val = train_test_split(X_rest, y_rest, test_size=validation_size, seed=seed,
-                                                      stratify=stratify)
+            rare = table.class_names[int(np.argmin(counts))] if table.class_names else int(np.argmin(counts))
+            raise ValueError(
+                f"load_splits: class {rare!r} has {counts.min()} row(s); every class needs at least 3 "
+                "to appear in the training, validation and test splits"
+            )
+    X_rest, X_test, y_rest, y_test = train_test_split(
+        table.X, table.y, test_size=test_size, seed=seed, stratify=stratify
+    )
+    X_train, X_val, y_train, y_val = train_test_split(
+        X_rest, y_rest, test_size=validation_size, seed=seed, stratify=stratify
+    )
     scaler = Standardizer().fit(X_train)
-    return Splits((scaler.transform(X_train), y_train), (scaler.transform(X_val), y_val),
-                  (scaler.transform(X_test), y_test), scaler, table.task, table.feature_names,
-                  table.class_names, name)
+    return Splits(
+        (scaler.transform(X_train), y_train),
+        (scaler.transform(X_val), y_val),
+        (scaler.transform(X_test), y_test),
+        scaler,
+        table.task,
+        table.feature_names,
+        table.class_names,
+        name,
+    )
 
 
-def load_features(path, feature_names=None):
+def load_features(path: StrPath, feature_names: Sequence[str] | None = None) -> np.ndarray:
     """The feature matrix of a file to predict on (float64). A .csv is matched by column name
     when ``feature_names`` is given (extra columns, e.g. the target, are ignored); a .npz gives
     its array ``X``; a .npy is the matrix itself.
 
-    >>> X = nn.tables.load_features("new.csv", feature_names=["petal", "sepal"])
+    >>> with open("new.csv", "w") as f:
+    ...     _ = f.write("sepal,petal\\n5.1,1.4\\n7.0,4.7\\n")
+    >>> nn.tables.load_features("new.csv", feature_names=["petal", "sepal"])   # in the model's order
+    array([[1.4, 5.1],
+           [4.7, 7. ]])
     """
     path = os.fspath(path)
     if not os.path.isfile(path):
@@ -298,24 +383,30 @@ def load_features(path, feature_names=None):
         names = feature_names if feature_names is not None else header
         missing = [n for n in names if n not in header]
         if missing:
-            raise ValueError(f"load_features: {path}: the model needs the columns {missing}, which the file "
-                             f"lacks (its columns: {header})")
+            raise ValueError(
+                f"load_features: {path}: the model needs the columns {missing}, which the file "
+                f"lacks (its columns: {header})"
+            )
         columns = [header.index(n) for n in names]
         X = np.empty((len(rows) - 1, len(columns)))
         for i, row in enumerate(rows[1:]):
             if len(row) != len(header):
-                raise ValueError(f"load_features: {path}: row {i + 2} has {len(row)} fields, the header has "
-                                 f"{len(header)}")
+                raise ValueError(
+                    f"load_features: {path}: row {i + 2} has {len(row)} fields, the header has {len(header)}"
+                )
             for k, j in enumerate(columns):
                 cell = row[j].strip()
                 try:
                     X[i, k] = float(cell)
                 except ValueError:
-                    raise ValueError(f"load_features: {path}: column {header[j]!r}, row {i + 2}: {cell!r} is not "
-                                     "a number") from None
+                    raise ValueError(
+                        f"load_features: {path}: column {header[j]!r}, row {i + 2}: {cell!r} is not a number"
+                    ) from None
                 if not math.isfinite(X[i, k]):
-                    raise ValueError(f"load_features: {path}: column {header[j]!r}, row {i + 2}: {cell!r} is a "
-                                     "missing or non-finite value")
+                    raise ValueError(
+                        f"load_features: {path}: column {header[j]!r}, row {i + 2}: {cell!r} is a "
+                        "missing or non-finite value"
+                    )
         return X
     if suffix not in (".npz", ".npy"):
         raise ValueError(f"load_features: {path}: unknown file type {suffix or '(none)'}; give a .csv, .npz or .npy")
@@ -327,6 +418,7 @@ def load_features(path, feature_names=None):
         else:
             X = loaded
     if X.ndim != 2 or X.dtype.kind not in "biuf" or not np.isfinite(X).all():
-        raise ValueError(f"load_features: {path}: X must be a 2-d array of finite numbers, got shape {X.shape} "
-                         f"dtype {X.dtype}")
+        raise ValueError(
+            f"load_features: {path}: X must be a 2-d array of finite numbers, got shape {X.shape} dtype {X.dtype}"
+        )
     return X.astype(np.float64)

@@ -13,67 +13,102 @@ with 130 / 143.
     python -m nn.train --dataset moons --hidden 16 16 --no-progress
     python -m nn.train --data flowers.csv --target species      # your own data (.csv, .npz, .npy)
 """
+
+from __future__ import annotations
+
 import argparse
 import contextlib
 import datetime
-import json
-import math
 import os
 import shutil
 import sys
-import tempfile
 import time
+from collections.abc import Sequence
+from typing import Any
 
-from . import optim
+import numpy as np
+
 from . import functional as F
+from . import optim
+from .containers import MLP
+from .evaluation import LossFn
 from .history import History
-from .layers import MLP
+from .module import Module
 from .runs import RUN_FILE, Interrupted, RunRecord, StopSignals, utc_now
-
-CHECKPOINT_FILE = "checkpoint.npz"  # model, optimizer, shuffling stream and fit's state after the last epoch
 from .serialization import save
-from .tables import TASKS, load_splits
+from .tables import TASKS, Splits, load_splits
+from .train_flags import CHECKPOINT_FILE, flag_problem, memory_problem, out_folder_problem, resume_settings
 from .training import evaluate, fit
 
 OPTIMIZERS = {"adam": optim.Adam, "sgd": optim.SGD, "adagrad": optim.AdaGrad}
-MAX_THREADS = 4096  # BLAS takes a C int; more threads than this is a typo
-DATASET_SHAPES = {"digits": (1797, 64, 10), "moons": (1000, 2, 2)}  # rows, features, classes
 
 
-def parse_args(argv=None):
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """The command line's flags (see ``python -m nn.train --help``)."""
-    parser = argparse.ArgumentParser(prog="python -m nn.train", description=__doc__.split("\n")[0],
-                                     usage="%(prog)s [options]   (see --help)",  # errors stay two short lines
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m nn.train",
+        description=__doc__.split("\n")[0],
+        usage="%(prog)s [options]   (see --help)",  # errors stay two short lines
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--dataset", choices=("digits", "moons"), default=None,
-                        help="a built-in dataset (default: digits, unless --data is given)")
-    source.add_argument("--data", default=None, metavar="FILE",
-                        help="your own data: a .csv with a header row, a .npz with arrays X and y, or a .npy of "
-                             "features (with --labels)")
+    source.add_argument(
+        "--dataset",
+        choices=("digits", "moons"),
+        default=None,
+        help="a built-in dataset (default: digits, unless --data is given)",
+    )
+    source.add_argument(
+        "--data",
+        default=None,
+        metavar="FILE",
+        help="your own data: a .csv with a header row, a .npz with arrays X and y, or a .npy of "
+        "features (with --labels)",
+    )
     parser.add_argument("--target", default=None, metavar="COLUMN", help="the .csv column to predict (default: last)")
     parser.add_argument("--labels", default=None, metavar="FILE", help="the .npy of targets for a .npy --data")
-    parser.add_argument("--task", choices=TASKS, default=None,
-                        help="override the task inferred from the targets (integers or strings: classification)")
-    parser.add_argument("--hidden", type=int, nargs="*", default=[256, 128], metavar="N",
-                        help="hidden layer sizes (none: a linear model)")
+    parser.add_argument(
+        "--task",
+        choices=TASKS,
+        default=None,
+        help="override the task inferred from the targets (integers or strings: classification)",
+    )
+    parser.add_argument(
+        "--hidden",
+        type=int,
+        nargs="*",
+        default=[256, 128],
+        metavar="N",
+        help="hidden layer sizes (none: a linear model)",
+    )
     parser.add_argument("--activation", choices=("relu", "tanh", "sigmoid"), default="relu")
     parser.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam")
-    parser.add_argument("--lr", type=float, default=None,
-                        help="learning rate (default: 0.001 for adam, 0.05 for sgd and adagrad)")
+    parser.add_argument(
+        "--lr", type=float, default=None, help="learning rate (default: 0.001 for adam, 0.05 for sgd and adagrad)"
+    )
     parser.add_argument("--weight-decay", type=float, default=1e-3, help="L2 weight decay (PyTorch's form)")
-    parser.add_argument("--epochs", type=int, default=None, help="epochs in all (default: 40; with --resume: "
-                        "the run's own)")
+    parser.add_argument(
+        "--epochs", type=int, default=None, help="epochs in all (default: 40; with --resume: the run's own)"
+    )
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--patience", type=int, default=10,
-                        help="early stopping: epochs without a better validation loss (0: off)")
+    parser.add_argument(
+        "--patience", type=int, default=10, help="early stopping: epochs without a better validation loss (0: off)"
+    )
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=1,
-                        help="BLAS threads for numpy (0: numpy's default); small matrices run best on one")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="BLAS threads for numpy (0: numpy's default); small matrices run best on one",
+    )
     parser.add_argument("--out", default=None, help="output folder (default: runs/<timestamp>)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.add_argument("--resume", default=None, metavar="RUN_FOLDER",
-                        help="continue a run from its last checkpoint, with its own settings (--epochs N: N in all)")
+    parser.add_argument(
+        "--resume",
+        default=None,
+        metavar="RUN_FOLDER",
+        help="continue a run from its last checkpoint, with its own settings (--epochs N: N in all)",
+    )
     args = parser.parse_args(argv)
     if args.resume is not None:
         problem = resume_settings(args, argv if argv is not None else sys.argv[1:])
@@ -92,138 +127,22 @@ def parse_args(argv=None):
     return args
 
 
-RESUME_FLAGS = ("--resume", "--epochs", "--no-progress", "--threads")  # what --resume may be combined with
-
-
-def resume_settings(args, argv):
-    """Fill ``args`` from the run folder's run.json (``--epochs`` may raise the total); why not, or None."""
-    given = [word.split("=")[0] for word in argv if word.startswith("--")]
-    others = [flag for flag in given if flag not in RESUME_FLAGS]
-    if others:
-        return f"--resume continues a run with its own settings; drop {' '.join(others)}"
-    folder = args.resume
-    try:
-        with open(os.path.join(folder, RUN_FILE), encoding="utf-8") as f:
-            settings = json.load(f)["settings"]
-    except (OSError, ValueError, KeyError, TypeError, RecursionError) as error:
-        return f"--resume {folder!r}: no readable {RUN_FILE} of a run ({type(error).__name__}: {error})"
-    if not os.path.isfile(os.path.join(folder, CHECKPOINT_FILE)):
-        return f"--resume {folder!r}: no {CHECKPOINT_FILE}: the run ended before its first epoch; start it again"
-    epochs = args.epochs
-    for name, value in settings.items():
-        if hasattr(args, name) and name not in ("resume", "no_progress", "threads", "out"):
-            setattr(args, name, value)
-    args.out = folder
-    if epochs is not None:
-        if epochs < 1:
-            return f"--epochs must be >= 1, got {epochs}"
-        args.epochs = epochs
-    return flag_problem(args)
-
-
-def flag_problem(args):
-    """What is wrong with the parsed flags (None: nothing), checked before anything is loaded or written."""
-    for name in ("epochs", "batch_size"):
-        if getattr(args, name) < 1:
-            return f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}"
-    if any(n < 1 for n in args.hidden):
-        return f"--hidden sizes must be >= 1, got {args.hidden}"
-    if args.lr is not None and not (args.lr > 0 and math.isfinite(args.lr)):
-        return f"--lr must be a finite number > 0, got {args.lr}"
-    if not (args.weight_decay >= 0 and math.isfinite(args.weight_decay)):
-        return f"--weight-decay must be a finite number >= 0, got {args.weight_decay}"
-    for name in ("seed", "threads", "patience"):
-        if getattr(args, name) < 0:
-            return f"--{name} must be >= 0, got {getattr(args, name)}"
-    if args.threads > MAX_THREADS:
-        return f"--threads must be at most {MAX_THREADS} (0: numpy's default), got {args.threads}"
-    return memory_problem(args, *DATASET_SHAPES[args.dataset]) if args.dataset else None
-
-
-def memory_problem(args, rows, features, outputs):
-    """Why ``args``' layers do not fit in this machine's memory for data of this shape, or None."""
-    needed, available = memory_estimate(args, rows, features, outputs), physical_memory()
-    if available and needed > available:
-        return (f"--hidden {' '.join(map(str, args.hidden))} with --batch-size {args.batch_size} needs about "
-                f"{_bytes(needed)} (weights, gradients, optimizer state, activations) and this machine has "
-                f"{_bytes(available)}; choose smaller layers")
-    return None
-
-
-def memory_estimate(args, rows, features, outputs):
-    """Bytes a run of ``args`` needs at least: float64 parameters held ~5 times (weights, gradient,
-    two Adam moments, the best epoch's copy), and a mini-batch's activations ~4 times.
-
-    >>> memory_estimate(argparse.Namespace(hidden=[2_000_000_000], batch_size=32), *DATASET_SHAPES["digits"]) > 10**12
-    True
-    """
-    sizes = [features, *args.hidden, outputs]
-    parameters = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
-    batch = min(args.batch_size, rows)
-    return 8 * (5 * parameters + 4 * batch * sum(sizes))
-
-
-def physical_memory():
-    """This machine's memory in bytes (None where the OS does not say)."""
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, ValueError, OSError):
-        return None
-
-
-def _bytes(n):
-    for unit in ("bytes", "KB", "MB", "GB", "TB", "PB"):
-        if n < 1000 or unit == "PB":
-            return f"{n:.3g} {unit}"
-        n /= 1000
-
-
-def out_folder_problem(out):
-    """Why the run folder ``out`` (None: ``runs/<timestamp>``) cannot be written, or None.
-
-    Tried for real (root ignores permission bits, and /proc or a path under a file refuse
-    anyway): a missing folder is created and removed again, an existing one gets a temporary
-    file. Its parent must exist: a typo in a path should not grow a tree of folders.
-    """
-    flag = "--out" if out is not None else "the default run folder"
-    folder = out if out is not None else "runs"
-    if os.path.exists(folder) and not os.path.isdir(folder):
-        return f"{flag} {folder!r} is an existing file, not a folder"
-    if os.path.isdir(folder):
-        if out is not None and os.path.exists(os.path.join(folder, RUN_FILE)):
-            return f"--out {out!r} already holds a run ({RUN_FILE}); choose a new folder"
-        try:
-            with tempfile.NamedTemporaryFile(dir=folder, prefix=".nn-train-probe-"):
-                pass
-        except OSError as error:
-            return f"{flag} {folder!r}: cannot write there ({error.strerror})"
-        return None
-    parent = os.path.dirname(os.path.abspath(folder))
-    if not os.path.isdir(parent):
-        what = "is not a folder" if os.path.exists(parent) else "does not exist"
-        return f"{flag} {folder!r}: its parent {parent!r} {what}"
-    try:
-        os.mkdir(folder)
-        os.rmdir(folder)
-    except OSError as error:
-        return f"{flag} {folder!r}: cannot create it ({error.strerror})"
-    return None
-
-
-def load_data(name, seed):
+def load_data(
+    name: str, seed: int
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """(train, validation, test) pairs of a built-in dataset, standardised with the training rows' statistics."""
     splits = load_splits(dataset=name, seed=seed)
     return splits.train, splits.validation, splits.test
 
 
-def plot_curves(history, path):
+def plot_curves(history: History, path: str) -> Any:  # what viz.plot_history returns
     """Draw the loss/accuracy curves to ``path`` with ``viz.plot_history``."""
     from viz import plot_history  # lazily: nn never imports viz at module load
 
     return plot_history(history, path)
 
 
-def blas_threads(threads):
+def blas_threads(threads: int) -> contextlib.AbstractContextManager[Any]:
     """Limit numpy's BLAS to ``threads`` threads inside the block (0: leave it alone).
 
     Why: these matrices are small, so extra BLAS threads only add synchronisation, and
@@ -234,10 +153,12 @@ def blas_threads(threads):
     if not threads:
         return contextlib.nullcontext()
     from threadpoolctl import threadpool_limits
-    return threadpool_limits(limits=threads, user_api="blas")
+
+    limits: contextlib.AbstractContextManager[Any] = threadpool_limits(limits=threads, user_api="blas")
+    return limits
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     """Train, evaluate on the held-out test rows, write the run folder; returns the exit code."""
     args = parse_args(argv)
     command = ["python", "-m", "nn.train", *(sys.argv[1:] if argv is None else argv)]
@@ -249,7 +170,7 @@ def main(argv=None):
             return interrupt.exit_code
 
 
-def new_run_folder(parent):
+def new_run_folder(parent: str) -> str:
     """``parent/<timestamp>``, created; ``-2``, ``-3``, ... appended when a run of the same second has it,
     so two quick runs never write into (and overwrite) one folder."""
     stamp = os.path.join(parent, datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
@@ -263,11 +184,14 @@ def new_run_folder(parent):
     raise FileExistsError(f"python -m nn.train: {stamp} and 998 numbered variants exist; pass --out")
 
 
-def run(args, command=("python", "-m", "nn.train"), signals=None):
+def run(
+    args: argparse.Namespace, command: Sequence[str] = ("python", "-m", "nn.train"), signals: StopSignals | None = None
+) -> int:
     """The body of ``main`` for parsed ``args``: train in a new run folder, however it ends save what there is."""
     try:
-        splits = load_splits(dataset=args.dataset, data=args.data, target=args.target, task=args.task,
-                             labels=args.labels, seed=args.seed)
+        splits = load_splits(
+            dataset=args.dataset, data=args.data, target=args.target, task=args.task, labels=args.labels, seed=args.seed
+        )
         problem = memory_problem(args, len(splits.train[0]), splits.train[0].shape[1], splits.n_outputs)
     except ValueError as error:
         problem = str(error)
@@ -279,9 +203,11 @@ def run(args, command=("python", "-m", "nn.train"), signals=None):
     loss_fn = F.cross_entropy if splits.task == "classification" else F.mse_loss
     lr = args.lr if args.lr is not None else (1e-3 if args.optimizer == "adam" else 0.05)
     optimizer = OPTIMIZERS[args.optimizer](model.parameters(), lr=lr, weight_decay=args.weight_decay)
-    what = f"{len(splits.class_names)}-class" if splits.task == "classification" else "regression"
-    print(f"training {model.sizes} {args.activation} MLP on {splits.name} ({what}; {len(X_train)} train, "
-          f"{len(validation[0])} validation, {len(X_test)} test rows) with {args.optimizer}, lr={lr:g}")
+    what = f"{splits.n_outputs}-class" if splits.task == "classification" else "regression"
+    print(
+        f"training {model.sizes} {args.activation} MLP on {splits.name} ({what}; {len(X_train)} train, "
+        f"{len(validation[0])} validation, {len(X_test)} test rows) with {args.optimizer}, lr={lr:g}"
+    )
     out, created = make_run_folder(args.out)
     checkpoint = os.path.join(out, CHECKPOINT_FILE)
     settings = {k: v for k, v in vars(args).items() if k != "resume"}
@@ -295,18 +221,29 @@ def run(args, command=("python", "-m", "nn.train"), signals=None):
             shutil.rmtree(out, ignore_errors=True)  # a run that never started leaves no folder
         raise
     start = time.perf_counter()
-    status, error = "completed", None
+    status, stopped_by = "completed", None
     try:
         try:
-            history = fit(model, loss_fn, optimizer, X_train, y_train, epochs=args.epochs,
-                          batch_size=args.batch_size, validation=validation, seed=args.seed,
-                          early_stopping=args.patience or None, progress=not args.no_progress,
-                          checkpoint=checkpoint, resume=checkpoint if args.resume is not None else None)
+            history = fit(
+                model,
+                loss_fn,
+                optimizer,
+                X_train,
+                y_train,
+                epochs=args.epochs,
+                batch_size=args.batch_size,
+                validation=validation,
+                seed=args.seed,
+                early_stopping=args.patience or None,
+                progress=not args.no_progress,
+                checkpoint=checkpoint,
+                resume=checkpoint if args.resume is not None else None,
+            )
         finally:
             if signals is not None:
                 signals.armed = False  # from here on a second Ctrl-C must not cut the saving short
     except (Interrupted, FloatingPointError) as stop:  # FloatingPointError: fit's message says where, what to try
-        status, error = ("interrupted" if isinstance(stop, Interrupted) else "failed"), stop
+        status, stopped_by = ("interrupted" if isinstance(stop, Interrupted) else "failed"), stop
         history = getattr(stop, "history", None) or History()  # none yet if fit was still checking its input
     except BaseException as failure:
         record.write(status="failed", finished=utc_now(), error=f"{type(failure).__name__}: {failure}")
@@ -314,33 +251,56 @@ def run(args, command=("python", "-m", "nn.train"), signals=None):
     seconds = time.perf_counter() - start
     files = save_results(out, model, history, splits, loss_fn)
     test_loss, test_acc = evaluate(model, loss_fn, X_test, y_test)
-    metrics = dict(epochs_run=history.epochs_run, best_epoch=history.best_epoch,
-                   stopped_reason=history.stopped_reason, train_seconds=seconds, test_loss=test_loss,
-                   test_accuracy=test_acc, **{name: getattr(history, name)[-1] if getattr(history, name) else None
-                                              for name in ("train_loss", "val_loss", "train_acc", "val_acc")})
+    metrics = dict(
+        epochs_run=history.epochs_run,
+        best_epoch=history.best_epoch,
+        stopped_reason=history.stopped_reason,
+        train_seconds=seconds,
+        test_loss=test_loss,
+        test_accuracy=test_acc,
+        **{
+            name: getattr(history, name)[-1] if getattr(history, name) else None
+            for name in ("train_loss", "val_loss", "train_acc", "val_acc")
+        },
+    )
     files += [CHECKPOINT_FILE] if os.path.isfile(checkpoint) else []
-    record.write(status=status, finished=utc_now(), metrics=metrics, files=files + [RUN_FILE],
-                 **({"error": str(error)} if status == "failed" else {}))
+    record.write(
+        status=status,
+        finished=utc_now(),
+        metrics=metrics,
+        files=files + [RUN_FILE],
+        **({"error": str(stopped_by)} if status == "failed" else {}),
+    )
     saved = f"wrote {', '.join(files)}, {RUN_FILE} to {out}"
-    if status == "interrupted":
-        print(f"interrupted by {error} after {history.epochs_run} epochs; {saved} (status interrupted)",
-              file=sys.stderr)
-        return error.exit_code
+    if isinstance(stopped_by, Interrupted):  # status "interrupted"
+        print(
+            f"interrupted by {stopped_by} after {history.epochs_run} epochs; {saved} (status interrupted)",
+            file=sys.stderr,
+        )
+        return stopped_by.exit_code
     if status == "failed":
-        print(f"error: {error}; {saved} (status failed)", file=sys.stderr)
+        print(f"error: {stopped_by}; {saved} (status failed)", file=sys.stderr)
         return 1
-    print(f"{history.epochs_run} epochs in {seconds:.1f} s ({history.stopped_reason}; best epoch "
-          f"{history.best_epoch + 1}); {saved}")
+    print(
+        f"{history.epochs_run} epochs in {seconds:.1f} s ({history.stopped_reason}; best epoch "
+        f"{'none' if history.best_epoch is None else history.best_epoch + 1}); {saved}"
+    )
     print(f"test accuracy: {test_acc:.4f}" if test_acc is not None else f"test loss (MSE): {test_loss:.6g}")
     return 0
 
 
-def save_results(out, model, history, splits, loss_fn):
+def save_results(out: str, model: Module, history: History, splits: Splits, loss_fn: LossFn) -> list[str]:
     """The model (with what it needs to be applied to raw data: the standardizer, the task, the
     class and feature names), the history, and after at least one epoch the curves and a picture
     of the model's computation graph on a few training rows; returns the file names written."""
-    save(model, os.path.join(out, "model.npz"), preprocessing=splits.standardizer, task=splits.task,
-         class_names=splits.class_names, feature_names=splits.feature_names)
+    save(
+        model,
+        os.path.join(out, "model.npz"),
+        preprocessing=splits.standardizer,
+        task=splits.task,
+        class_names=splits.class_names,
+        feature_names=splits.feature_names,
+    )
     history.to_json(os.path.join(out, "history.json"))
     files = ["model.npz", "history.json"]
     if history.epochs_run:
@@ -351,7 +311,7 @@ def save_results(out, model, history, splits, loss_fn):
     return files
 
 
-def draw_graph(model, loss_fn, train, path, rows=4):
+def draw_graph(model: Module, loss_fn: LossFn, train: tuple[np.ndarray, np.ndarray], path: str, rows: int = 4) -> bool:
     """``viz``'s picture of one small batch's loss through ``model``, gradients included; False
     (with a note) when Graphviz's ``dot`` is missing: the run is saved all the same."""
     import viz  # lazily: nn never imports viz at module load
@@ -368,7 +328,7 @@ def draw_graph(model, loss_fn, train, path, rows=4):
     return True
 
 
-def make_run_folder(out):
+def make_run_folder(out: str | None) -> tuple[str, bool]:
     """``out`` (created if missing), or a new ``runs/<timestamp>``; returns (folder, whether it was created)."""
     if out is None:
         return new_run_folder("runs"), True

@@ -5,30 +5,54 @@ check the gradients are finite, ``optimizer.step()``. Every check happens before
 the step, so a NaN never reaches the weights. Losses are recorded as floats: no
 graph outlives its step.
 """
+
+from __future__ import annotations
+
 import contextlib
 import math
 import numbers
-import sys
+import os
 import warnings
+from typing import Any
 
 import numpy as np
 
 from autograd_core import Tensor
+from autograd_core.types import ArrayLike
 
 from .data import DataLoader
-from .evaluation import accuracy_rule, dead_unit_fraction, evaluate
+from .evaluation import AccuracyFn, LossFn, accuracy_rule, dead_unit_fraction, evaluate
 from .fit_checks import check_data, gradient_norm, loss_value, parameters_to_check, positive_int, probe
 from .history import History
-from .optim import ReduceLROnPlateau
+from .module import Module
+from .optim import LRScheduler, Optimizer, ReduceLROnPlateau
+from .progress import progress_bar, summary
 from .signals import deferring_signals
 from .utils import load_checkpoint, save_checkpoint
 
 DEAD_UNIT_PROBE = 2048  # training rows used to look for ReLU units that never fire
 
 
-def fit(model, loss_fn, optimizer, X, y=None, epochs=None, batch_size=32, validation=None, shuffle=True, seed=0,
-        early_stopping=None, tol=None, progress=True, scheduler=None, accuracy="auto", divergence_factor=100.0,
-        checkpoint=None, resume=None):
+def fit(
+    model: Module,
+    loss_fn: LossFn,
+    optimizer: Optimizer,
+    X: ArrayLike | DataLoader,
+    y: ArrayLike | None = None,
+    epochs: int | None = None,
+    batch_size: int = 32,
+    validation: tuple[ArrayLike, ArrayLike] | None = None,
+    shuffle: bool = True,
+    seed: int | None = 0,
+    early_stopping: int | None = None,
+    tol: float | None = None,
+    progress: bool = True,
+    scheduler: LRScheduler | ReduceLROnPlateau | None = None,
+    accuracy: AccuracyFn | str | None = "auto",
+    divergence_factor: float | None = 100.0,
+    checkpoint: str | os.PathLike[str] | None = None,
+    resume: str | os.PathLike[str] | None = None,
+) -> History:
     """Train ``model`` on (X, y) with mini-batches; returns a ``History``.
 
     - ``loss_fn(output, y_batch)`` returns a scalar Tensor (e.g. ``F.cross_entropy``);
@@ -63,18 +87,22 @@ def fit(model, loss_fn, optimizer, X, y=None, epochs=None, batch_size=32, valida
     arrives during ``optimizer.step()`` is held until the step is complete, so no parameter
     is ever one update ahead of another.
 
-    >>> X, y = nn.datasets.make_moons(400, noise=0.1, seed=0)
+    >>> X, y = nn.datasets.make_moons(200, noise=0.1, seed=0)
     >>> model = nn.MLP([2, 16, 2], seed=0)
-    >>> history = nn.fit(model, F.cross_entropy, nn.optim.Adam(model.parameters(), lr=0.01),
-    ...                  X, y, epochs=50, progress=False)
+    >>> history = nn.fit(model, F.cross_entropy, nn.optim.Adam(model.parameters(), lr=0.05),
+    ...                  X, y, epochs=20, progress=False)
+    >>> history.epochs_run, history.stopped_reason, history.train_acc[-1]
+    (20, 'completed', 0.985)
     """
     epochs = positive_int("epochs", epochs)
     loader = X if isinstance(X, DataLoader) else None
-    if loader is not None:
-        X, y = _loader_arrays(loader, y)
+    if isinstance(X, DataLoader):
+        X, y = _loader_arrays(X, y)
     elif y is None:
-        raise TypeError("fit: give the targets: fit(model, loss_fn, optimizer, X, y, epochs=...), or pass X as an "
-                        "nn.data.DataLoader over TensorDataset(X, y)")
+        raise TypeError(
+            "fit: give the targets: fit(model, loss_fn, optimizer, X, y, epochs=...), or pass X as an "
+            "nn.data.DataLoader over TensorDataset(X, y)"
+        )
     batch_size = loader.batch_size if loader is not None else positive_int("batch_size", batch_size)
     if early_stopping is not None:
         early_stopping = positive_int("early_stopping (the patience, in epochs)", early_stopping)
@@ -82,10 +110,12 @@ def fit(model, loss_fn, optimizer, X, y=None, epochs=None, batch_size=32, valida
             raise ValueError("fit: early_stopping watches the validation loss; pass validation=(X_val, y_val)")
     if tol is not None and (not isinstance(tol, numbers.Real) or not tol > 0):
         raise ValueError(f"fit: tol must be a positive number, got {tol!r}")
-    if divergence_factor is not None and (not isinstance(divergence_factor, numbers.Real)
-                                          or not 1 < divergence_factor < math.inf):
-        raise ValueError(f"fit: divergence_factor must be a finite number > 1 (or None: off), "
-                         f"got {divergence_factor!r}")
+    if divergence_factor is not None and (
+        not isinstance(divergence_factor, numbers.Real) or not 1 < divergence_factor < math.inf
+    ):
+        raise ValueError(
+            f"fit: divergence_factor must be a finite number > 1 (or None: off), got {divergence_factor!r}"
+        )
     dtype = next((p.dtype for p in model.parameters()), np.dtype(np.float64))
     X, y = check_data("X", "y", X, y, dtype)
     out_shape = probe(model, loss_fn, X, y, "X", "y")
@@ -98,22 +128,35 @@ def fit(model, loss_fn, optimizer, X, y=None, epochs=None, batch_size=32, valida
 
     if loader is None:  # fit's own batching is a DataLoader too: the same stream of row orders
         loader = DataLoader((X, y), batch_size=batch_size, shuffle=shuffle, seed=seed)
-    training = _Training(model, loss_fn, optimizer, X, y, batch_size, epochs, validation, measure_accuracy,
-                         scheduler, early_stopping, tol, divergence_factor)
+    training = _Training(
+        model,
+        loss_fn,
+        optimizer,
+        X,
+        y,
+        batch_size,
+        epochs,
+        validation,
+        measure_accuracy,
+        scheduler,
+        early_stopping,
+        tol,
+        divergence_factor,
+    )
     if resume is not None:
         load_checkpoint(resume, model, optimizer, scheduler, loader, training=training)
-    bar = _progress_bar(progress, epochs)
+    bar = progress_bar(progress, epochs)
     bar.update(training.epochs_done)
     history = training.history
     try:
         with deferring_signals() as training.critical:
             stop = history.stopped_reason if training.epochs_done >= epochs else None
             for epoch in range(training.epochs_done, epochs):
-                training.run_epoch(epoch, loader.epoch_order())                   # shuffle, mini-batches, updates
-                stop = training.end_epoch(epoch)                                   # validate; stop?
+                training.run_epoch(epoch, loader.epoch_order())  # shuffle, mini-batches, updates
+                stop = training.end_epoch(epoch)  # validate; stop?
                 if checkpoint is not None:
                     save_checkpoint(checkpoint, model, optimizer, scheduler, loader, training=training)
-                bar.set_postfix_str(_summary(history), refresh=False)
+                bar.set_postfix_str(summary(history), refresh=False)
                 bar.update(1)
                 if stop:
                     break
@@ -122,7 +165,7 @@ def fit(model, loss_fn, optimizer, X, y=None, epochs=None, batch_size=32, valida
         if history.stopped_reason is None:
             history.stopped_reason = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
         with contextlib.suppress(AttributeError):  # exceptions with __slots__ cannot carry it
-            error.history = history
+            error.history = history  # type: ignore[attr-defined]  # the run so far travels with the error
         raise
     finally:
         bar.close()
@@ -130,41 +173,63 @@ def fit(model, loss_fn, optimizer, X, y=None, epochs=None, batch_size=32, valida
     return history
 
 
-def _loader_arrays(loader, y):
+def _loader_arrays(loader: DataLoader, y: ArrayLike | None) -> tuple[np.ndarray, np.ndarray]:
     if y is not None:
         raise TypeError("fit: X is a DataLoader, which holds the targets too: drop the y argument")
-    arrays = getattr(loader.dataset, "arrays", None)
+    arrays: tuple[np.ndarray, ...] | None = getattr(loader.dataset, "arrays", None)
     if arrays is None or len(arrays) != 2:
-        raise TypeError("fit: a DataLoader passed as X must wrap TensorDataset(X, y) (inputs and targets); "
-                        f"got one over {type(loader.dataset).__name__}")
-    return arrays
+        raise TypeError(
+            "fit: a DataLoader passed as X must wrap TensorDataset(X, y) (inputs and targets); "
+            f"got one over {type(loader.dataset).__name__}"
+        )
+    return arrays[0], arrays[1]
 
 
 class _Training:
     """The state of one ``fit`` call: the data, the history, and the best epoch so far."""
 
-    def __init__(self, model, loss_fn, optimizer, X, y, batch_size, epochs, validation, measure_accuracy,
-                 scheduler, early_stopping, tol, divergence_factor):
+    def __init__(
+        self,
+        model: Module,
+        loss_fn: LossFn,
+        optimizer: Optimizer,
+        X: np.ndarray,
+        y: np.ndarray,
+        batch_size: int,
+        epochs: int,
+        validation: tuple[np.ndarray, np.ndarray] | None,
+        measure_accuracy: AccuracyFn | None,
+        scheduler: LRScheduler | ReduceLROnPlateau | None,
+        early_stopping: int | None,
+        tol: float | None,
+        divergence_factor: float | None,
+    ) -> None:
         self.model, self.loss_fn, self.optimizer, self.X, self.y = model, loss_fn, optimizer, X, y
         self.batch_size, self.epochs, self.validation = batch_size, epochs, validation
-        self.measure_accuracy, self.early_stopping, self.tol, self.scheduler = (measure_accuracy, early_stopping,
-                                                                              tol, scheduler)
+        self.measure_accuracy, self.early_stopping, self.tol, self.scheduler = (
+            measure_accuracy,
+            early_stopping,
+            tol,
+            scheduler,
+        )
         self.watched_params = parameters_to_check(model, optimizer)
         self.history = History()
-        self.best_value, self.best_state, self.stale_epochs = math.inf, None, 0
+        self.best_value, self.stale_epochs = math.inf, 0
+        self.best_state: dict[str, np.ndarray] | None = None
         self.divergence_factor = divergence_factor
-        self.epoch_totals = None
-        self.start_loss = None  # the first mini-batch's loss, before any update: divergence's yardstick
+        self.epoch_totals = (math.nan, math.nan, math.nan)  # mean loss, mean gradient norm, accuracy
+        self.start_loss: float | None = None  # the first mini-batch's loss, before any update: divergence's yardstick
         self.epochs_done = 0
-        self.critical = contextlib.nullcontext()  # fit sets the signal-deferring one
+        self.critical: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()  # fit sets the deferring one
+        self.watched = math.nan  # the loss the best epoch is chosen by (validation, else training)
 
-    def run_epoch(self, epoch, order):
+    def run_epoch(self, epoch: int, order: np.ndarray) -> None:
         """One pass over the rows in ``order``, one optimizer step per mini-batch."""
         self.model.train()
         steps = math.ceil(len(order) / self.batch_size)
         loss_total = correct_total = norm_total = 0.0
         for step in range(steps):
-            rows = order[step * self.batch_size:(step + 1) * self.batch_size]
+            rows = order[step * self.batch_size : (step + 1) * self.batch_size]
             value, norm, output = self.train_step(rows, f"epoch {epoch + 1}/{self.epochs}, step {step + 1}/{steps}")
             if self.start_loss is None:
                 self.start_loss = value
@@ -174,7 +239,7 @@ class _Training:
                 correct_total += self.measure_accuracy(output.data, self.y[rows]) * len(rows)
         self.epoch_totals = (loss_total / len(order), norm_total / steps, correct_total / len(order))
 
-    def train_step(self, rows, where):
+    def train_step(self, rows: np.ndarray, where: str) -> tuple[float, float, Tensor]:
         """zero_grad, forward, loss, backward, check, update; returns (loss, gradient norm, output)."""
         restores_best = self.best_state is not None
         self.optimizer.zero_grad()
@@ -188,7 +253,7 @@ class _Training:
             self.optimizer.step()
         return value, norm, output
 
-    def end_epoch(self, epoch):
+    def end_epoch(self, epoch: int) -> str | None:
         """Validate, then record the epoch and step the scheduler; returns why to stop, or None."""
         train_loss, grad_norm, train_acc = self.epoch_totals
         val_loss = val_acc = None
@@ -197,19 +262,26 @@ class _Training:
         dead = dead_unit_fraction(self.model, self.X[:DEAD_UNIT_PROBE])
         with self.critical:  # an interrupt leaves the history with whole epochs only
             self.epochs_done = epoch + 1
-            measured = dict(train_loss=train_loss, grad_norm=grad_norm, lr=getattr(self.optimizer, "lr", None),
-                            train_acc=train_acc if self.measure_accuracy else None, val_loss=val_loss,
-                            val_acc=val_acc if self.measure_accuracy else None, dead_fraction=dead)
+            measured = dict(
+                train_loss=train_loss,
+                grad_norm=grad_norm,
+                lr=getattr(self.optimizer, "lr", None),
+                train_acc=train_acc if self.measure_accuracy else None,
+                val_loss=val_loss,
+                val_acc=val_acc if self.measure_accuracy else None,
+                dead_fraction=dead,
+            )
             for name, value in measured.items():
                 if value is not None:
                     getattr(self.history, name).append(float(value))
             stop = self.stop_reason(epoch)
             if self.scheduler is not None:  # ReduceLROnPlateau steps on the watched loss, the others on epochs
-                self.scheduler.step(self.watched) if isinstance(self.scheduler, ReduceLROnPlateau) \
-                    else self.scheduler.step()
+                self.scheduler.step(self.watched) if isinstance(
+                    self.scheduler, ReduceLROnPlateau
+                ) else self.scheduler.step()
             return stop
 
-    def stop_reason(self, epoch):
+    def stop_reason(self, epoch: int) -> str | None:
         """Track the best epoch (validation loss, else training loss); "early_stopping", "tol" or None."""
         history = self.history
         watched = self.watched = history.val_loss[-1] if self.validation is not None else history.train_loss[-1]
@@ -227,32 +299,44 @@ class _Training:
             return "tol"
         return None
 
-    def diverged(self, epoch):
+    def diverged(self, epoch: int) -> bool:
         """The epoch's loss is past ``divergence_factor`` times the best so far and above the start (warns)."""
-        losses = self.history.train_loss
-        best = min([self.start_loss, *losses[:-1]])
-        if self.divergence_factor is None or not best > 0 or not losses[-1] > max(self.divergence_factor * best,
-                                                                                  self.start_loss):
+        losses, start = self.history.train_loss, self.start_loss
+        if start is None or self.divergence_factor is None:  # start: set by the first step of the first epoch
             return False
-        kept = ("the best epoch's weights are restored (early_stopping)" if self.early_stopping
-                else "the weights are the diverged ones: pass early_stopping= to get the best epoch's back")
-        warnings.warn(f"fit: training diverged at epoch {epoch + 1}/{self.epochs}: the mean training loss "
-                      f"{losses[-1]:.4g} is more than {self.divergence_factor:g}x its best {best:.4g} (the first "
-                      f"step's loss was {self.start_loss:.4g}); stopped, and {kept}. Try a lower learning rate",
-                      RuntimeWarning, stacklevel=5)  # the caller of fit
+        best = min([start, *losses[:-1]])
+        if not best > 0 or not losses[-1] > max(self.divergence_factor * best, start):
+            return False
+        kept = (
+            "the best epoch's weights are restored (early_stopping)"
+            if self.early_stopping
+            else "the weights are the diverged ones: pass early_stopping= to get the best epoch's back"
+        )
+        warnings.warn(
+            f"fit: training diverged at epoch {epoch + 1}/{self.epochs}: the mean training loss "
+            f"{losses[-1]:.4g} is more than {self.divergence_factor:g}x its best {best:.4g} (the first "
+            f"step's loss was {self.start_loss:.4g}); stopped, and {kept}. Try a lower learning rate",
+            RuntimeWarning,
+            stacklevel=5,
+        )  # the caller of fit
         return True
 
-    def restore_best(self):
+    def restore_best(self) -> None:
         if self.best_state is not None:
             self.model.load_state_dict(self.best_state)
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """What a checkpoint needs to go on from here (arrays apart: the best epoch's weights)."""
-        return {"epochs_done": self.epochs_done, "history": self.history.to_dict(),
-                "best_value": self.best_value, "stale_epochs": self.stale_epochs, "start_loss": self.start_loss,
-                "arrays": dict(self.best_state or {})}
+        return {
+            "epochs_done": self.epochs_done,
+            "history": self.history.to_dict(),
+            "best_value": self.best_value,
+            "stale_epochs": self.stale_epochs,
+            "start_loss": self.start_loss,
+            "arrays": dict(self.best_state or {}),
+        }
 
-    def load_state_dict(self, state):
+    def load_state_dict(self, state: dict[str, Any]) -> None:
         try:
             history = History.from_dict(state["history"])
             epochs_done, stale = int(state["epochs_done"]), int(state["stale_epochs"])
@@ -261,55 +345,9 @@ class _Training:
         except (KeyError, TypeError, ValueError) as error:
             raise ValueError(f"fit: the checkpoint's training state is incomplete ({error})") from None
         if history.epochs_run != epochs_done:
-            raise ValueError(f"fit: the checkpoint's history has {history.epochs_run} epochs, its counter "
-                             f"{epochs_done}")
+            raise ValueError(
+                f"fit: the checkpoint's history has {history.epochs_run} epochs, its counter {epochs_done}"
+            )
         self.history, self.epochs_done, self.stale_epochs = history, epochs_done, stale
         self.best_value, self.start_loss = best_value, start_loss
         self.best_state = dict(state["arrays"]) or None
-
-
-# ---------------------------------------------------------------------------------- progress
-class _NoBar:
-    def set_postfix_str(self, *args, **kwargs): pass
-    def update(self, *args): pass
-    def close(self): pass
-
-
-def _in_notebook():
-    return type(sys.stderr).__module__.startswith("ipykernel")
-
-
-def _progress_bar(progress, epochs):
-    """tqdm's bar (terminal or notebook widget), unless turned off or the output is redirected."""
-    interactive = _in_notebook() or (_isatty(sys.stdout) and _isatty(sys.stderr))
-    if not progress or not interactive:
-        return _NoBar()
-    # Imported only when a bar will show. In a notebook: a widget with the `notebook` extra
-    # (ipywidgets), else a text bar, never tqdm.auto's "IProgress not found" warning.
-    if _in_notebook():
-        try:
-            import ipywidgets  # noqa: F401
-            from tqdm.notebook import tqdm
-        except ImportError:
-            from tqdm.std import tqdm
-    else:
-        from tqdm.std import tqdm
-    return tqdm(total=epochs, desc="fit", unit="epoch", leave=True)
-
-
-def _isatty(stream):
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):  # closed or replaced streams
-        return False
-
-
-def _summary(history):
-    parts = [f"loss={history.train_loss[-1]:.4f}"]
-    if history.train_acc:
-        parts.append(f"acc={history.train_acc[-1]:.3f}")
-    if history.val_loss:
-        parts.append(f"val_loss={history.val_loss[-1]:.4f}")
-    if history.val_acc:
-        parts.append(f"val_acc={history.val_acc[-1]:.3f}")
-    return " ".join(parts)

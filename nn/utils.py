@@ -1,41 +1,67 @@
 """Gradient clipping and resumable checkpoints (``torch.nn.utils`` and ``torch.save`` habits).
 
+>>> model = nn.MLP([2, 8, 2], seed=0)
+>>> opt = nn.optim.Adam(model.parameters(), lr=0.01)
+>>> scheduler = nn.optim.StepLR(opt, step_size=10)
+>>> loss = F.cross_entropy(model(np.ones((4, 2))), np.array([0, 1, 1, 0]))
 >>> loss.backward()
 >>> total = nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)   # the norm before clipping
 >>> opt.step()
 >>> nn.utils.save_checkpoint("run.npz", model, opt, scheduler)          # later: load_checkpoint(...)
+'run.npz'
 """
+
+from __future__ import annotations
+
 import json
 import math
 import numbers
 import os
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 import numpy as np
 
 from autograd_core import Tensor
 
-from .serialization import atomic_write, read_arrays, write_npz
+from .module import Module
+from .serialization import StrPath, atomic_write, read_arrays, write_npz
 
 
-def _with_grads(function, parameters):
+class Stateful(Protocol):
+    """What a checkpoint saves and restores: an optimizer, a scheduler, a DataLoader, fit's state."""
+
+    def state_dict(self) -> dict[str, Any]: ...
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None: ...
+
+
+def _with_grads(function: str, parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
     if isinstance(parameters, Tensor):
         parameters = [parameters]
     elif hasattr(parameters, "parameters") and hasattr(parameters, "forward"):
         raise TypeError(f"{function}: got the model itself; pass model.parameters()")
     parameters = list(parameters)
     if not all(isinstance(p, Tensor) for p in parameters):
-        raise TypeError(f"{function}: expected Tensors (e.g. model.parameters()), got "
-                        f"{sorted({type(p).__name__ for p in parameters if not isinstance(p, Tensor)})}")
+        raise TypeError(
+            f"{function}: expected Tensors (e.g. model.parameters()), got "
+            f"{sorted({type(p).__name__ for p in parameters if not isinstance(p, Tensor)})}"
+        )
     return [p for p in parameters if p.grad is not None]
 
 
-def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
+def clip_grad_norm_(
+    parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False
+) -> Tensor:
     """Scale all gradients together so that their joint norm is at most ``max_norm``; returns the
     norm before clipping, as a 0-d Tensor (PyTorch's rule: scale by max_norm / (norm + 1e-6)
     when that is below 1). ``norm_type`` is any p >= 1 or ``math.inf``.
 
-    >>> nn.utils.clip_grad_norm_(model.parameters(), 1.0).item()
-    3.2
+    >>> w = Tensor([1.0, 1.0], requires_grad=True)
+    >>> (w * np.array([3.0, 4.0])).sum().backward()      # w.grad = [3, 4], norm 5
+    >>> nn.utils.clip_grad_norm_([w], 1.0).item()
+    5.0
+    >>> w.grad
+    array([0.6, 0.8])
     """
     owner = "clip_grad_norm_"
     if isinstance(max_norm, bool) or not isinstance(max_norm, numbers.Real) or not max_norm >= 0:
@@ -49,11 +75,12 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     if norm_type == math.inf:
         total = max(float(np.max(np.abs(g))) if g.size else 0.0 for g in grads)
     else:
-        total = float(sum(float(np.sum(np.abs(g, dtype=np.float64) ** norm_type)) for g in grads)
-                      ** (1.0 / norm_type))
+        total = float(sum(float(np.sum(np.abs(g, dtype=np.float64) ** norm_type)) for g in grads) ** (1.0 / norm_type))
     if error_if_nonfinite and not math.isfinite(total):
-        raise FloatingPointError(f"{owner}: the total gradient norm is {total}; the loss or a gradient "
-                                 "is NaN/Inf (pass error_if_nonfinite=False to clip anyway)")
+        raise FloatingPointError(
+            f"{owner}: the total gradient norm is {total}; the loss or a gradient "
+            "is NaN/Inf (pass error_if_nonfinite=False to clip anyway)"
+        )
     scale = max_norm / (total + 1e-6)
     if scale < 1:
         for p, g in zip(params, grads):
@@ -61,10 +88,14 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     return Tensor(np.array(total, dtype=grads[0].dtype))
 
 
-def clip_grad_value_(parameters, clip_value):
+def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
     """Clamp every gradient element into [-clip_value, clip_value], in place.
 
-    >>> nn.utils.clip_grad_value_(model.parameters(), 0.5)
+    >>> w = Tensor([1.0, 1.0], requires_grad=True)
+    >>> (w * np.array([0.2, -3.0])).sum().backward()
+    >>> nn.utils.clip_grad_value_([w], 0.5)
+    >>> w.grad
+    array([ 0.2, -0.5])
     """
     if isinstance(clip_value, bool) or not isinstance(clip_value, numbers.Real) or not clip_value >= 0:
         raise ValueError(f"clip_grad_value_: clip_value must be a number >= 0, got {clip_value!r}")
@@ -74,11 +105,20 @@ def clip_grad_value_(parameters, clip_value):
 
 
 # ---------------------------------------------------------------------------------- checkpoints
-def save_checkpoint(path, model, optimizer=None, scheduler=None, loader=None, training=None):
+def save_checkpoint(
+    path: StrPath,
+    model: Module,
+    optimizer: Stateful | None = None,
+    scheduler: Stateful | None = None,
+    loader: Stateful | None = None,
+    training: Stateful | None = None,
+) -> StrPath:
     """Write the model's, optimizer's, scheduler's and data loader's state (those given) to one
     .npz file, atomically, without pickle; ``load_checkpoint`` resumes the run exactly (bit for bit).
 
-    >>> nn.utils.save_checkpoint("run.npz", model, opt, scheduler)
+    >>> model = nn.MLP([2, 8, 2], seed=0)
+    >>> opt = nn.optim.Adam(model.parameters(), lr=0.01)
+    >>> nn.utils.save_checkpoint("run.npz", model, opt)
     'run.npz'
     """
     arrays = {f"model/{name}": value for name, value in model.state_dict().items()}
@@ -99,48 +139,76 @@ def save_checkpoint(path, model, optimizer=None, scheduler=None, loader=None, tr
         meta["training"] = state
     # JSON as UTF-8 bytes (a uint8 array): plain numbers, so nn.load's hardened reader accepts it
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
-    return atomic_write(path, lambda f: write_npz(f, arrays))
+    written: StrPath = atomic_write(path, lambda f: write_npz(f, arrays))
+    return written
 
 
-def load_checkpoint(path, model, optimizer=None, scheduler=None, loader=None, training=None):
+def load_checkpoint(
+    path: StrPath,
+    model: Module,
+    optimizer: Stateful | None = None,
+    scheduler: Stateful | None = None,
+    loader: Stateful | None = None,
+    training: Stateful | None = None,
+) -> Module:
     """Restore what ``save_checkpoint`` wrote into ``model`` (and ``optimizer``, ``scheduler``, ``loader``).
     All of it is checked before anything changes: on a problem a ``ValueError`` names the file
     and the objects are left as they were.
 
-    >>> nn.utils.load_checkpoint("run.npz", model, opt, scheduler)
+    >>> model = nn.MLP([2, 8, 2], seed=0)
+    >>> opt = nn.optim.Adam(model.parameters(), lr=0.01)
+    >>> path = nn.utils.save_checkpoint("run.npz", model, opt)
+    >>> fresh = nn.MLP([2, 8, 2], seed=1)
+    >>> fresh_opt = nn.optim.Adam(fresh.parameters(), lr=0.01)
+    >>> restored = nn.utils.load_checkpoint("run.npz", fresh, fresh_opt)   # returns the model
+    >>> np.array_equal(fresh.layers[0].weight.data, model.layers[0].weight.data)
+    True
     """
     arrays = read_arrays(path)
     if "meta" not in arrays:
-        raise ValueError(f"load_checkpoint: {os.fspath(path)!r} is not a checkpoint written by save_checkpoint "
-                         "(no 'meta' entry); for a file written by nn.save use nn.load(model, path)")
+        raise ValueError(
+            f"load_checkpoint: {os.fspath(path)!r} is not a checkpoint written by save_checkpoint "
+            "(no 'meta' entry); for a file written by nn.save use nn.load(model, path)"
+        )
     try:
         meta = json.loads(arrays["meta"].tobytes().decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise ValueError(f"load_checkpoint: {os.fspath(path)!r}: its 'meta' entry is not JSON text") from None
     if not isinstance(meta, dict):
         raise ValueError(f"load_checkpoint: {os.fspath(path)!r}: its 'meta' entry is not a JSON object")
-    for name, wanted in (("optimizer", optimizer), ("scheduler", scheduler), ("loader", loader),
-                         ("training", training)):
+    for name, wanted in (
+        ("optimizer", optimizer),
+        ("scheduler", scheduler),
+        ("loader", loader),
+        ("training", training),
+    ):
         if wanted is not None and name not in meta:
             raise ValueError(f"load_checkpoint: {os.fspath(path)!r} holds no {name} state")
-    model_state = {k[len("model/"):]: v for k, v in arrays.items() if k.startswith("model/")}
-    parts = [(model, model_state)]
+    model_state = {k[len("model/") :]: v for k, v in arrays.items() if k.startswith("model/")}
+    parts: list[tuple[Stateful, dict[str, Any]]] = [(model, model_state)]
     if optimizer is not None:
-        state = {}
+        buffers: dict[int, dict[str, np.ndarray]] = {}
         for key, value in arrays.items():
             if key.startswith("optimizer/"):
                 _, index, name = key.split("/", 2)
-                state.setdefault(int(index), {})[name] = value
-        parts.append((optimizer, {**meta["optimizer"], "state": state}))
+                buffers.setdefault(int(index), {})[name] = value
+        parts.append((optimizer, {**meta["optimizer"], "state": buffers}))
     if scheduler is not None:
         parts.append((scheduler, meta["scheduler"]))
     if loader is not None:
         parts.append((loader, meta["loader"]))
     if training is not None:
-        parts.append((training, dict(meta["training"], arrays={k[len("training/"):]: v for k, v in arrays.items()
-                                                              if k.startswith("training/")})))
+        parts.append(
+            (
+                training,
+                dict(
+                    meta["training"],
+                    arrays={k[len("training/") :]: v for k, v in arrays.items() if k.startswith("training/")},
+                ),
+            )
+        )
     backups = [owner.state_dict() for owner, _ in parts]
-    done = []
+    done: list[Stateful] = []
     try:
         for owner, state in parts:
             owner.load_state_dict(state)

@@ -5,11 +5,17 @@ them), including where weight decay enters: added to the gradient (``g + wd * p`
 L2 regularisation) for all but AdamW, which shrinks the weights directly
 (``p *= 1 - lr * wd``, decoupled weight decay).
 """
+
+from __future__ import annotations
+
 import math
+from typing import Any, ClassVar
 
 import numpy as np
 
-from .optimizer import Optimizer, _betas, _flag, _number
+from autograd_core import Tensor
+
+from .optimizer import Check, Optimizer, ParamGroup, Params, _betas, _flag, _number
 
 
 class SGD(Optimizer):
@@ -17,23 +23,43 @@ class SGD(Optimizer):
     g = grad + wd*p;  v = momentum*v + (1-dampening)*g (v = g at the first step);
     p -= lr * v, or with ``nesterov=True`` p -= lr * (g + momentum*v).
 
-    >>> opt = SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True)
-    >>> loss.backward(); opt.step(); opt.zero_grad()
+    >>> w = Tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = SGD([w], lr=0.1, momentum=0.9, nesterov=True)
+    >>> (w**2).sum().backward(); opt.step(); opt.zero_grad()
+    >>> w
+    Tensor([ 0.62, -1.24], requires_grad=True)
     """
-    hyperparameters = {"lr": _number, "momentum": _number, "dampening": _number, "weight_decay": _number,
-                       "nesterov": _flag}
 
-    def __init__(self, params, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
-        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                                      nesterov=nesterov))
+    hyperparameters: ClassVar[dict[str, Check]] = {
+        "lr": _number,
+        "momentum": _number,
+        "dampening": _number,
+        "weight_decay": _number,
+        "nesterov": _flag,
+    }
 
-    def _check_group(self, group):
+    def __init__(
+        self,
+        params: Params,
+        lr: float,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+    ) -> None:
+        super().__init__(
+            params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov)
+        )
+
+    def _check_group(self, group: dict[str, Any]) -> dict[str, Any]:
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
-            raise ValueError(f"SGD: nesterov=True needs momentum > 0 and dampening = 0, got momentum="
-                             f"{group['momentum']:g}, dampening={group['dampening']:g}")
+            raise ValueError(
+                f"SGD: nesterov=True needs momentum > 0 and dampening = 0, got momentum="
+                f"{group['momentum']:g}, dampening={group['dampening']:g}"
+            )
         return group
 
-    def _update(self, p, grad, state, group):
+    def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup) -> None:
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * p.data
         momentum = group["momentum"]
@@ -51,14 +77,19 @@ class AdaGrad(Optimizer):
     """Per-coordinate step sizes that shrink with the sum of squared gradients:
     s += g**2;  p -= lr * g / (sqrt(s) + eps).
 
-    >>> opt = AdaGrad(model.parameters(), lr=0.1)
+    >>> w = Tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = AdaGrad([w], lr=0.1)
+    >>> (w**2).sum().backward(); opt.step(); opt.zero_grad()
+    >>> w
+    Tensor([ 0.9, -1.9], requires_grad=True)
     """
-    hyperparameters = {"lr": _number, "eps": _number, "weight_decay": _number}
 
-    def __init__(self, params, lr=0.01, eps=1e-10, weight_decay=0.0):
+    hyperparameters: ClassVar[dict[str, Check]] = {"lr": _number, "eps": _number, "weight_decay": _number}
+
+    def __init__(self, params: Params, lr: float = 0.01, eps: float = 1e-10, weight_decay: float = 0.0) -> None:
         super().__init__(params, dict(lr=lr, eps=eps, weight_decay=weight_decay))
 
-    def _update(self, p, grad, state, group):
+    def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup) -> None:
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * p.data
         squares = state.setdefault("sum_of_squares", np.zeros_like(p.data))
@@ -71,21 +102,42 @@ class RMSprop(Optimizer):
     s = alpha s + (1-alpha) g**2;  p -= lr * g / (sqrt(s) + eps). ``centered=True`` subtracts the
     squared running mean of g from s (a variance); ``momentum`` accumulates the scaled steps.
 
-    >>> opt = RMSprop(model.parameters(), lr=0.01, alpha=0.9)
+    >>> w = Tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = RMSprop([w], lr=0.01, alpha=0.9)
+    >>> (w**2).sum().backward(); opt.step(); opt.zero_grad()
+    >>> w
+    Tensor([ 0.9684, -1.9684], requires_grad=True)
     """
-    hyperparameters = {"lr": _number, "alpha": _number, "eps": _number, "weight_decay": _number,
-                       "momentum": _number, "centered": _flag}
 
-    def __init__(self, params, lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
-        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
-                                      centered=centered))
+    hyperparameters: ClassVar[dict[str, Check]] = {
+        "lr": _number,
+        "alpha": _number,
+        "eps": _number,
+        "weight_decay": _number,
+        "momentum": _number,
+        "centered": _flag,
+    }
 
-    def _check_group(self, group):
+    def __init__(
+        self,
+        params: Params,
+        lr: float = 0.01,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+    ) -> None:
+        super().__init__(
+            params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum, centered=centered)
+        )
+
+    def _check_group(self, group: dict[str, Any]) -> dict[str, Any]:
         if group["alpha"] > 1:
             raise ValueError(f"RMSprop: alpha must be >= 0.0 and <= 1, got {group['alpha']!r}")
         return group
 
-    def _update(self, p, grad, state, group):
+    def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup) -> None:
         alpha = group["alpha"]
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * p.data
@@ -114,15 +166,32 @@ class Adam(Optimizer):
     p -= lr/(1-b1**t) * m / (sqrt(v)/sqrt(1-b2**t) + eps).
     ``weight_decay`` is L2 (added to g); for decoupled decay use ``AdamW``.
 
-    >>> opt = Adam(model.parameters(), lr=1e-3)
+    >>> w = Tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = Adam([w], lr=1e-3)
+    >>> (w**2).sum().backward(); opt.step(); opt.zero_grad()
+    >>> w
+    Tensor([ 0.999, -1.999], requires_grad=True)
     """
-    hyperparameters = {"lr": _number, "betas": _betas, "eps": _number, "weight_decay": _number}
+
+    hyperparameters: ClassVar[dict[str, Check]] = {
+        "lr": _number,
+        "betas": _betas,
+        "eps": _number,
+        "weight_decay": _number,
+    }
     decoupled_weight_decay = False
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+    def __init__(
+        self,
+        params: Params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ) -> None:
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
 
-    def _update(self, p, grad, state, group):
+    def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup) -> None:
         beta1, beta2 = group["betas"]
         lr, weight_decay = group["lr"], group["weight_decay"]
         if weight_decay and self.decoupled_weight_decay:
@@ -137,8 +206,8 @@ class Adam(Optimizer):
         mean += (1 - beta1) * grad
         square_mean *= beta2
         square_mean += (1 - beta2) * grad * grad
-        step_size = lr / (1 - beta1 ** t)
-        denominator = np.sqrt(square_mean) / math.sqrt(1 - beta2 ** t) + group["eps"]
+        step_size = lr / (1 - beta1**t)
+        denominator = np.sqrt(square_mean) / math.sqrt(1 - beta2**t) + group["eps"]
         p.data -= step_size * mean / denominator
 
 
@@ -146,11 +215,23 @@ class AdamW(Adam):
     """Adam with decoupled weight decay (Loshchilov & Hutter): first p *= 1 - lr*wd, then
     Adam's step on the plain gradient, so the decay is not rescaled by 1/sqrt(v).
 
-    >>> opt = AdamW(model.parameters(), lr=1e-3, weight_decay=0.01)
+    >>> w = Tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = AdamW([w], lr=1e-3, weight_decay=0.01)
+    >>> (w**2).sum().backward(); opt.step(); opt.zero_grad()
+    >>> w
+    Tensor([ 0.999, -1.999], requires_grad=True)
     """
+
     decoupled_weight_decay = True
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
+    def __init__(
+        self,
+        params: Params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+    ) -> None:
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
 
 

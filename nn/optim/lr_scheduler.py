@@ -5,36 +5,84 @@ group had when the scheduler was made (its ``initial_lr``). Call ``scheduler.ste
 once per epoch, after that epoch's optimizer steps (``nn.fit(..., scheduler=...)`` does);
 ``ReduceLROnPlateau.step(metric)`` takes the monitored value.
 
->>> opt = SGD(model.parameters(), lr=0.1)
+>>> w = Tensor([1.0], requires_grad=True)
+>>> opt = nn.optim.SGD([w], lr=0.1)
 >>> scheduler = StepLR(opt, step_size=30, gamma=0.1)   # lr = 0.1 * 0.1 ** (epoch // 30)
 >>> for epoch in range(100):
-...     train_one_epoch(); scheduler.step()
+...     opt.zero_grad(); (w**2).sum().backward(); opt.step()   # one epoch of training
+...     lr = scheduler.step()
+>>> opt.param_groups[0]["lr"]
+0.0001
 
 The closed forms are used (``lr_at(t)`` gives any epoch's value), so two schedulers on
 one optimizer do not multiply: use ``LambdaLR`` with the product instead.
 """
+
+from __future__ import annotations
+
 import bisect
 import math
 import numbers
+from collections.abc import Callable, Sequence
+from typing import Any, SupportsFloat, TypeAlias
 
-from .optimizer import _number
+from .optimizer import Optimizer, _number
+
+#: A learning-rate multiplier as a function of the epoch: ``lambda epoch: 0.95**epoch``.
+LRLambda: TypeAlias = Callable[[int], float]
 
 
-def _positive_int(owner, name, value):
+def _positive_int(owner: str, name: str, value: object) -> int:
     if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
         raise ValueError(f"{owner}: {name} must be a positive int, got {value!r}")
     return int(value)
 
 
-class LRScheduler:
+def _non_negative_int(owner: str, name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise ValueError(f"{owner}: {name} must be an int >= 0, got {value!r}")
+    return int(value)
+
+
+class _SchedulerState:
+    """What every scheduler shares: the optimizer it drives, its learning rates, and saving."""
+
+    optimizer: Optimizer
+
+    def get_last_lr(self) -> list[float]:
+        """Every group's current learning rate, as PyTorch: ``scheduler.get_last_lr()``."""
+        return [group["lr"] for group in self.optimizer.param_groups]
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything but the optimizer (and functions): ``{"last_epoch": 3, "base_lrs": [...], ...}``."""
+        return {
+            k: v
+            for k, v in vars(self).items()
+            if k != "optimizer" and not callable(v) and not (isinstance(v, list) and any(callable(f) for f in v))
+        }
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore ``state_dict()``; names are checked first: ``scheduler.load_state_dict(saved)``."""
+        owner = f"{type(self).__name__}.load_state_dict"
+        expected = set(self.state_dict())
+        if not isinstance(state_dict, dict) or set(state_dict) != expected:
+            got = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict).__name__
+            raise ValueError(
+                f"{owner}: expected the keys {sorted(expected)}, got {got}; was it saved from another scheduler type?"
+            )
+        self.__dict__.update(state_dict)
+
+
+class LRScheduler(_SchedulerState):
     """Base class: ``step()`` advances the epoch counter ``last_epoch`` and sets every group's
     ``lr = lr_for(initial_lr, last_epoch)``; a subclass defines ``factor(t)`` (or ``lr_for``)."""
 
-    def __init__(self, optimizer):
+    def __init__(self, optimizer: Optimizer) -> None:
         owner = type(self).__name__
         if not hasattr(optimizer, "param_groups"):
-            raise TypeError(f"{owner}: expected an optimizer with an 'lr', "
-                            f"got {type(optimizer).__name__} (use one from nn.optim)")
+            raise TypeError(
+                f"{owner}: expected an optimizer with an 'lr', got {type(optimizer).__name__} (use one from nn.optim)"
+            )
         self.optimizer = optimizer
         for group in optimizer.param_groups:
             group.setdefault("initial_lr", group["lr"])
@@ -43,178 +91,181 @@ class LRScheduler:
         self._apply()
 
     @property
-    def t(self):
+    def t(self) -> int:
         """The number of ``step()`` calls so far (PyTorch's ``last_epoch``)."""
         return self.last_epoch
 
     @property
-    def initial_lr(self):
+    def initial_lr(self) -> float:
         """The first group's learning rate when the scheduler was made (the seeds' name)."""
-        return self.base_lrs[0]
+        return float(self.base_lrs[0])
 
-    def lr_for(self, base_lr, t):
+    def lr_for(self, base_lr: float, t: int) -> float:
         """The learning rate after ``t`` steps for a group that started at ``base_lr``."""
         return base_lr * self.factor(t)
 
-    def factor(self, t):
-        raise NotImplementedError(f"{type(self).__name__} must define factor(t): the learning-rate "
-                                  "multiplier after t steps (see InverseTimeDecay)")
+    def factor(self, t: int) -> float:
+        raise NotImplementedError(
+            f"{type(self).__name__} must define factor(t): the learning-rate "
+            "multiplier after t steps (see InverseTimeDecay)"
+        )
 
-    def lr_at(self, t):
+    def lr_at(self, t: int) -> float:
         """The first group's learning rate after ``t`` calls of ``step()``:
         ``[scheduler.lr_at(t) for t in range(10)]``."""
         return self.lr_for(self.base_lrs[0], t)
 
-    def _apply(self):
+    def _apply(self) -> None:
         for group, base_lr in zip(self.optimizer.param_groups, self.base_lrs):
             group["lr"] = self.lr_for(base_lr, self.last_epoch)
 
-    def step(self):
+    def step(self) -> float:
         """Advance one epoch and update the optimizer's learning rates; returns the first group's:
         ``for epoch in range(n): train(); scheduler.step()``."""
         self.last_epoch += 1
         self._apply()
-        return self.optimizer.param_groups[0]["lr"]
+        return float(self.optimizer.param_groups[0]["lr"])
 
-    def get_last_lr(self):
-        """Every group's current learning rate, as PyTorch: ``scheduler.get_last_lr()``."""
-        return [group["lr"] for group in self.optimizer.param_groups]
-
-    def state_dict(self):
-        """Everything but the optimizer (and functions): ``{"last_epoch": 3, "base_lrs": [...], ...}``."""
-        return {k: v for k, v in vars(self).items() if k != "optimizer" and not callable(v)
-                and not (isinstance(v, list) and any(callable(f) for f in v))}
-
-    def load_state_dict(self, state_dict):
-        """Restore ``state_dict()``; names are checked first: ``scheduler.load_state_dict(saved)``."""
-        owner = f"{type(self).__name__}.load_state_dict"
-        expected = set(self.state_dict())
-        if not isinstance(state_dict, dict) or set(state_dict) != expected:
-            got = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict).__name__
-            raise ValueError(f"{owner}: expected the keys {sorted(expected)}, got {got}; "
-                             "was it saved from another scheduler type?")
-        self.__dict__.update(state_dict)
-
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"{type(self).__name__}(last_epoch={self.last_epoch}, lr={self.get_last_lr()[0]:g})"
 
 
 class StepLR(LRScheduler):
     """lr_t = lr_0 * gamma ** (t // step_size): multiply by gamma every step_size epochs.
 
-    >>> StepLR(SGD(params, lr=1.0), step_size=2, gamma=0.1).lr_at(5)
+    >>> opt = nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0)
+    >>> StepLR(opt, step_size=2, gamma=0.1).lr_at(5)
     0.01
     """
 
-    def __init__(self, optimizer, step_size, gamma=0.1):
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
         self.step_size = _positive_int(type(self).__name__, "step_size", step_size)
         self.gamma = _number(type(self).__name__, "gamma", gamma)
         super().__init__(optimizer)
 
-    def factor(self, t):
+    def factor(self, t: int) -> float:
         return self.gamma ** (t // self.step_size)
 
 
 class MultiStepLR(LRScheduler):
     """lr_t = lr_0 * gamma ** (number of milestones <= t).
 
-    >>> MultiStepLR(SGD(params, lr=1.0), milestones=[2, 5], gamma=0.1).lr_at(5)
+    >>> opt = nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0)
+    >>> MultiStepLR(opt, milestones=[2, 5], gamma=0.1).lr_at(5)
     0.01
     """
 
-    def __init__(self, optimizer, milestones, gamma=0.1):
+    def __init__(self, optimizer: Optimizer, milestones: Sequence[int], gamma: float = 0.1) -> None:
         owner = type(self).__name__
         self.milestones = sorted(_positive_int(owner, "each milestone", m) for m in milestones)
         self.gamma = _number(owner, "gamma", gamma)
         super().__init__(optimizer)
 
-    def factor(self, t):
+    def factor(self, t: int) -> float:
         return self.gamma ** bisect.bisect_right(self.milestones, t)
 
 
 class ExponentialLR(LRScheduler):
     """lr_t = lr_0 * gamma ** t.
 
-    >>> ExponentialLR(SGD(params, lr=1.0), gamma=0.5).lr_at(3)
+    >>> opt = nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0)
+    >>> ExponentialLR(opt, gamma=0.5).lr_at(3)
     0.125
     """
 
-    def __init__(self, optimizer, gamma):
+    def __init__(self, optimizer: Optimizer, gamma: float) -> None:
         self.gamma = _number(type(self).__name__, "gamma", gamma)
         super().__init__(optimizer)
 
-    def factor(self, t):
-        return self.gamma ** t
+    def factor(self, t: int) -> float:
+        return self.gamma**t
 
 
 class CosineAnnealingLR(LRScheduler):
     """lr_t = eta_min + (lr_0 - eta_min) * (1 + cos(pi t / T_max)) / 2: half a cosine from lr_0
     down to eta_min over T_max epochs (and back up after, as PyTorch).
 
-    >>> CosineAnnealingLR(SGD(params, lr=1.0), T_max=4).lr_at(2)
+    >>> opt = nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0)
+    >>> CosineAnnealingLR(opt, T_max=4).lr_at(2)
     0.5
     """
 
-    def __init__(self, optimizer, T_max, eta_min=0.0):
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:
         self.T_max = _positive_int(type(self).__name__, "T_max", T_max)
         self.eta_min = _number(type(self).__name__, "eta_min", eta_min)
         super().__init__(optimizer)
 
-    def lr_for(self, base_lr, t):
+    def lr_for(self, base_lr: float, t: int) -> float:
         return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * t / self.T_max)) / 2
 
 
 class LambdaLR(LRScheduler):
     """lr_t = lr_0 * lr_lambda(t), with one function, or one per parameter group.
 
-    >>> LambdaLR(SGD(params, lr=1.0), lambda epoch: 0.95 ** epoch).lr_at(2)
+    >>> opt = nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0)
+    >>> LambdaLR(opt, lambda epoch: 0.95 ** epoch).lr_at(2)
     0.9025
     """
 
-    def __init__(self, optimizer, lr_lambda):
+    def __init__(self, optimizer: Optimizer, lr_lambda: LRLambda | list[LRLambda] | tuple[LRLambda, ...]) -> None:
         groups = len(getattr(optimizer, "param_groups", ()))
         functions = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * max(groups, 1)
         if not all(callable(f) for f in functions) or (groups and len(functions) != groups):
-            raise TypeError(f"LambdaLR: lr_lambda must be a function of the epoch, or a list of one per "
-                            f"parameter group ({groups}), got {lr_lambda!r}")
+            raise TypeError(
+                f"LambdaLR: lr_lambda must be a function of the epoch, or a list of one per "
+                f"parameter group ({groups}), got {lr_lambda!r}"
+            )
         self.lr_lambdas = functions
         super().__init__(optimizer)
 
-    def _apply(self):
+    def _apply(self) -> None:
         for group, base_lr, f in zip(self.optimizer.param_groups, self.base_lrs, self.lr_lambdas):
             group["lr"] = base_lr * f(self.last_epoch)
 
-    def lr_for(self, base_lr, t):
+    def lr_for(self, base_lr: float, t: int) -> float:
         return base_lr * self.lr_lambdas[0](t)
 
 
-class ReduceLROnPlateau:
+class ReduceLROnPlateau(_SchedulerState):
     """Multiply the learning rates by ``factor`` when a metric has not improved for more than
     ``patience`` epochs (then wait ``cooldown`` epochs); never below ``min_lr``. PyTorch's rule:
     an improvement beats the best by ``threshold`` (relative, or absolute with ``threshold_mode="abs"``).
 
+    >>> opt = nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0)
     >>> scheduler = ReduceLROnPlateau(opt, factor=0.5, patience=3)
-    >>> for epoch in range(100):
-    ...     train_one_epoch(); scheduler.step(validation_loss())
+    >>> for validation_loss in [0.9, 0.8, 0.8, 0.8, 0.8, 0.8]:   # no progress after epoch 2
+    ...     lr = scheduler.step(validation_loss)
+    >>> opt.param_groups[0]["lr"]
+    0.5
     """
 
-    def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4, threshold_mode="rel",
-                 cooldown=0, min_lr=0.0, eps=1e-8):
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        mode: str = "min",
+        factor: float = 0.1,
+        patience: int = 10,
+        threshold: float = 1e-4,
+        threshold_mode: str = "rel",
+        cooldown: int = 0,
+        min_lr: float | Sequence[float] = 0.0,
+        eps: float = 1e-8,
+    ) -> None:
         owner = "ReduceLROnPlateau"
         if not hasattr(optimizer, "param_groups"):
-            raise TypeError(f"{owner}: expected an optimizer with an 'lr', "
-                            f"got {type(optimizer).__name__} (use one from nn.optim)")
+            raise TypeError(
+                f"{owner}: expected an optimizer with an 'lr', got {type(optimizer).__name__} (use one from nn.optim)"
+            )
         if mode not in ("min", "max") or threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"{owner}: mode must be 'min' or 'max' and threshold_mode 'rel' or 'abs', "
-                             f"got mode={mode!r}, threshold_mode={threshold_mode!r}")
+            raise ValueError(
+                f"{owner}: mode must be 'min' or 'max' and threshold_mode 'rel' or 'abs', "
+                f"got mode={mode!r}, threshold_mode={threshold_mode!r}"
+            )
         self.factor = _number(owner, "factor", factor, 0.0, 1.0, high_open=True)
-        if isinstance(patience, bool) or not isinstance(patience, numbers.Integral) or patience < 0:
-            raise ValueError(f"{owner}: patience must be an int >= 0, got {patience!r}")
-        if isinstance(cooldown, bool) or not isinstance(cooldown, numbers.Integral) or cooldown < 0:
-            raise ValueError(f"{owner}: cooldown must be an int >= 0, got {cooldown!r}")
+        self.patience = _non_negative_int(owner, "patience", patience)
+        self.cooldown = _non_negative_int(owner, "cooldown", cooldown)
         self.optimizer = optimizer
         self.mode, self.threshold_mode = mode, threshold_mode
-        self.patience, self.cooldown = int(patience), int(cooldown)
         self.threshold = _number(owner, "threshold", threshold)
         self.eps = _number(owner, "eps", eps)
         groups = len(optimizer.param_groups)
@@ -225,21 +276,27 @@ class ReduceLROnPlateau:
         self.best = math.inf if mode == "min" else -math.inf
         self.num_bad_epochs = self.cooldown_counter = self.last_epoch = 0
 
-    def _is_better(self, value):
+    def _is_better(self, value: float) -> bool:
         if self.mode == "min":
-            return value < (self.best * (1 - self.threshold) if self.threshold_mode == "rel"
-                            else self.best - self.threshold)
-        return value > (self.best * (1 + self.threshold) if self.threshold_mode == "rel"
-                        else self.best + self.threshold)
+            return value < (
+                self.best * (1 - self.threshold) if self.threshold_mode == "rel" else self.best - self.threshold
+            )
+        return value > (
+            self.best * (1 + self.threshold) if self.threshold_mode == "rel" else self.best + self.threshold
+        )
 
-    def step(self, metrics=None):
+    def step(self, metrics: SupportsFloat | None = None) -> float:
         """Record this epoch's metric (e.g. the validation loss) and reduce the learning rates if it
         has stalled; returns the first group's lr: ``scheduler.step(val_loss)``."""
         try:
+            if metrics is None:  # forgotten: the message below says what to pass
+                raise TypeError
             value = float(metrics)
         except (TypeError, ValueError):
-            raise TypeError(f"ReduceLROnPlateau.step: expected the monitored metric as a number "
-                            f"(e.g. the validation loss), got {type(metrics).__name__}") from None
+            raise TypeError(
+                f"ReduceLROnPlateau.step: expected the monitored metric as a number "
+                f"(e.g. the validation loss), got {type(metrics).__name__}"
+            ) from None
         self.last_epoch += 1
         if self._is_better(value):
             self.best, self.num_bad_epochs = value, 0
@@ -254,41 +311,39 @@ class ReduceLROnPlateau:
                 if group["lr"] - new_lr > self.eps:
                     group["lr"] = new_lr
             self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
-        return self.optimizer.param_groups[0]["lr"]
-
-    get_last_lr = LRScheduler.get_last_lr
-    state_dict = LRScheduler.state_dict
-    load_state_dict = LRScheduler.load_state_dict
+        return float(self.optimizer.param_groups[0]["lr"])
 
 
 # ---------------------------------------------------------------------------------- the seeds' decays
 class InverseTimeDecay(LRScheduler):
     """lr_t = lr_0 / (1 + decay * t): O(1/t), the Robbins-Monro rate.
 
-    >>> InverseTimeDecay(SGD(params, lr=1.0), decay=1.0).lr_at(3)
+    >>> opt = nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0)
+    >>> InverseTimeDecay(opt, decay=1.0).lr_at(3)
     0.25
     """
 
-    def __init__(self, optimizer, decay=1.0):
+    def __init__(self, optimizer: Optimizer, decay: float = 1.0) -> None:
         self.decay = _number(type(self).__name__, "decay", decay)
         super().__init__(optimizer)
 
-    def factor(self, t):
+    def factor(self, t: int) -> float:
         return 1.0 / (1.0 + self.decay * t)
 
 
 class InverseSqrtDecay(LRScheduler):
     """lr_t = lr_0 / sqrt(1 + decay * t): O(1/sqrt(t)).
 
-    >>> InverseSqrtDecay(SGD(params, lr=1.0), decay=1.0).lr_at(3)
+    >>> opt = nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0)
+    >>> InverseSqrtDecay(opt, decay=1.0).lr_at(3)
     0.5
     """
 
-    def __init__(self, optimizer, decay=1.0):
+    def __init__(self, optimizer: Optimizer, decay: float = 1.0) -> None:
         self.decay = _number(type(self).__name__, "decay", decay)
         super().__init__(optimizer)
 
-    def factor(self, t):
+    def factor(self, t: int) -> float:
         return 1.0 / math.sqrt(1.0 + self.decay * t)
 
 
@@ -296,25 +351,27 @@ class PolynomialDecay(LRScheduler):
     """lr_t = (lr_0 - end_lr) * (1 - t/total_steps)**power + end_lr, then end_lr after total_steps
     (PyTorch's PolynomialLR when end_lr = 0).
 
-    >>> PolynomialDecay(SGD(params, lr=1.0), total_steps=4, power=2).lr_at(2)
+    >>> opt = nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0)
+    >>> PolynomialDecay(opt, total_steps=4, power=2).lr_at(2)
     0.25
     """
 
-    def __init__(self, optimizer, total_steps, power=1.0, end_lr=0.0):
+    def __init__(self, optimizer: Optimizer, total_steps: int, power: float = 1.0, end_lr: float = 0.0) -> None:
         self.total_steps = _positive_int(type(self).__name__, "total_steps", total_steps)
         self.power = _number(type(self).__name__, "power", power)
         self.end_lr = _number(type(self).__name__, "end_lr", end_lr)
         super().__init__(optimizer)
 
-    def lr_for(self, base_lr, t):
+    def lr_for(self, base_lr: float, t: int) -> float:
         remaining = 1.0 - min(t, self.total_steps) / self.total_steps
-        return (base_lr - self.end_lr) * remaining ** self.power + self.end_lr
+        return float((base_lr - self.end_lr) * remaining**self.power + self.end_lr)
 
 
 class StepDecay(StepLR):
     """The seeds' name for ``StepLR``: lr_t = lr_0 * gamma ** (t // step_size).
 
-    >>> StepDecay(SGD(params, lr=1.0), step_size=2, gamma=0.1).lr_at(5)
+    >>> opt = nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0)
+    >>> StepDecay(opt, step_size=2, gamma=0.1).lr_at(5)
     0.01
     """
 

@@ -7,55 +7,75 @@ object itself is never replaced, so the model keeps it) from the gradients that
 Parameter groups are PyTorch's: pass dicts to give some parameters their own
 hyper-parameters, the rest come from the keyword arguments:
 
->>> opt = SGD([{"params": model.layers[0].parameters(), "lr": 0.01},
+>>> model = nn.MLP([2, 8, 2])
+>>> opt = nn.optim.SGD([{"params": model.layers[0].parameters(), "lr": 0.01},
 ...            {"params": model.layers[2].parameters()}], lr=0.1, momentum=0.9)
 >>> [g["lr"] for g in opt.param_groups]
 [0.01, 0.1]
 """
+
+from __future__ import annotations
+
 import math
 import numbers
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar, TypeAlias
 
 import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
 
+#: A parameter group: ``"params"`` (a list of Tensors) and each hyper-parameter's value.
+ParamGroup: TypeAlias = dict[str, Any]
+#: What an optimizer accepts: parameters (``model.parameters()``), or parameter groups as dicts.
+Params: TypeAlias = Iterable[Tensor] | Iterable[ParamGroup]
+#: A hyper-parameter's check: ``check(owner, name, value)`` returns the value as stored, or raises.
+Check: TypeAlias = Callable[[str, str, Any], Any]
 
-def _number(owner, name, value, low=0.0, high=None, high_open=False):
+
+def _number(
+    owner: str, name: str, value: object, low: float = 0.0, high: float | None = None, high_open: bool = False
+) -> float:
     if not isinstance(value, numbers.Real) or isinstance(value, bool) or not math.isfinite(value):
         raise ValueError(f"{owner}: {name} must be a finite number, got {value!r}")
-    if value < low or (high is not None and (value >= high if high_open else value > high)):
+    number = float(value)
+    if number < low or (high is not None and (number >= high if high_open else number > high)):
         upper = "" if high is None else f" and {'<' if high_open else '<='} {high}"
         raise ValueError(f"{owner}: {name} must be >= {low}{upper}, got {value!r}")
-    return float(value)
+    return number
 
 
-def _flag(owner, name, value):
+def _flag(owner: str, name: str, value: object) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise ValueError(f"{owner}: {name} must be True or False, got {value!r}")
     return bool(value)
 
 
-def _betas(owner, name, value):
+def _betas(owner: str, name: str, value: object) -> tuple[float, ...]:
     if not isinstance(value, (tuple, list)) or len(value) != 2:
         raise ValueError(f"{owner}: {name} must be a pair (beta1, beta2), got {value!r}")
     return tuple(_number(owner, f"{name}[{i}]", b, 0.0, 1.0, high_open=True) for i, b in enumerate(value))
 
 
-def _parameter_list(owner, params):
+def _parameter_list(owner: str, params: object) -> list[Any]:
     """The parameters as a list, with PyTorch users' usual slips caught by name."""
     if isinstance(params, Tensor):
-        raise TypeError(f"{owner}: params must be an iterable of Tensors (e.g. model.parameters()), "
-                        "got a single Tensor; wrap it in a list")
+        raise TypeError(
+            f"{owner}: params must be an iterable of Tensors (e.g. model.parameters()), "
+            "got a single Tensor; wrap it in a list"
+        )
     if hasattr(params, "parameters") and hasattr(params, "forward"):
-        raise TypeError(f"{owner}: got the model ({type(params).__name__}) itself; "
-                        "pass model.parameters()")
+        raise TypeError(f"{owner}: got the model ({type(params).__name__}) itself; pass model.parameters()")
     if callable(params):
-        raise TypeError(f"{owner}: got the method {getattr(params, '__name__', params)!r} without calling it; "
-                        "pass model.parameters() (with the parentheses)")
+        raise TypeError(
+            f"{owner}: got the method {getattr(params, '__name__', params)!r} without calling it; "
+            "pass model.parameters() (with the parentheses)"
+        )
     if not hasattr(params, "__iter__"):
-        raise TypeError(f"{owner}: params must be an iterable of Tensors (e.g. model.parameters()), "
-                        f"got {type(params).__name__}")
+        raise TypeError(
+            f"{owner}: params must be an iterable of Tensors (e.g. model.parameters()), got {type(params).__name__}"
+        )
     return list(params)
 
 
@@ -66,25 +86,27 @@ class Optimizer:
     ``param_groups`` is a list of dicts (``"params"`` plus every hyper-parameter); ``state``
     holds one dict per parameter (momentum buffers, running averages), in parameter order.
     """
-    hyperparameters = {"lr": _number}
 
-    def __init__(self, params, defaults):
+    hyperparameters: ClassVar[dict[str, Check]] = {"lr": _number}
+
+    def __init__(self, params: Params, defaults: dict[str, Any] | float) -> None:
         owner = type(self).__name__
-        if isinstance(defaults, numbers.Real):  # the seeds' Optimizer(params, lr)
+        if not isinstance(defaults, dict):  # the seeds' Optimizer(params, lr)
             defaults = {"lr": defaults}
         self.defaults = {name: self.hyperparameters[name](owner, name, value) for name, value in defaults.items()}
         params = _parameter_list(owner, params)
         if not params:
-            raise ValueError(f"{owner}: got an empty parameter list; pass model.parameters() "
-                             "(a generator can only be used once)")
-        self.param_groups = []
-        self.state = []
+            raise ValueError(
+                f"{owner}: got an empty parameter list; pass model.parameters() (a generator can only be used once)"
+            )
+        self.param_groups: list[ParamGroup] = []
+        self.state: list[dict[str, Any]] = []  # per parameter: its buffers (arrays) and step counts (ints)
         self.step_count = 0
         groups = params if all(isinstance(g, dict) for g in params) else [{"params": params}]
         for group in groups:
             self.add_param_group(group)
 
-    def add_param_group(self, group):
+    def add_param_group(self, group: ParamGroup) -> None:
         """Add a dict ``{"params": [...], "lr": ...}``; missing hyper-parameters take the defaults:
         ``opt.add_param_group({"params": head.parameters(), "lr": 1e-4})``."""
         owner = type(self).__name__
@@ -92,52 +114,58 @@ class Optimizer:
             raise TypeError(f"{owner}: a parameter group must be a dict with a 'params' entry, got {group!r}")
         unknown = sorted(set(group) - set(self.hyperparameters) - {"params", "initial_lr"})
         if unknown:
-            raise ValueError(f"{owner}: unknown hyper-parameter(s) {unknown} in a parameter group; "
-                             f"known: {sorted(self.hyperparameters)}")
+            raise ValueError(
+                f"{owner}: unknown hyper-parameter(s) {unknown} in a parameter group; "
+                f"known: {sorted(self.hyperparameters)}"
+            )
         params = _parameter_list(owner, group["params"])
         seen = {id(p) for p in self.params}
         first = len(self.params)
         for i, p in enumerate(params, start=first):
             if not isinstance(p, Tensor) or not p.requires_grad or not p.is_leaf:
-                raise TypeError(f"{owner}: parameter {i} must be a leaf Tensor with requires_grad=True, got "
-                                + (repr(p) if isinstance(p, Tensor) else type(p).__name__))
+                raise TypeError(
+                    f"{owner}: parameter {i} must be a leaf Tensor with requires_grad=True, got "
+                    + (repr(p) if isinstance(p, Tensor) else type(p).__name__)
+                )
             if id(p) in seen:
                 raise ValueError(f"{owner}: parameter {i} appears twice in the list")
             seen.add(id(p))
-        checked = {name: (self.hyperparameters[name](owner, name, group[name]) if name in group else value)
-                   for name, value in self.defaults.items()}
+        checked = {
+            name: (self.hyperparameters[name](owner, name, group[name]) if name in group else value)
+            for name, value in self.defaults.items()
+        }
         checked = self._check_group(checked)
         if "initial_lr" in group:
             checked["initial_lr"] = group["initial_lr"]
         self.param_groups.append({"params": params, **checked})
         self.state.extend(dict() for _ in params)
 
-    def _check_group(self, group):
+    def _check_group(self, group: dict[str, Any]) -> dict[str, Any]:
         """Checks that involve several hyper-parameters (e.g. nesterov needs momentum)."""
         return group
 
     @property
-    def params(self):
+    def params(self) -> list[Tensor]:
         """Every parameter, in group order (the order of ``state``)."""
         return [p for group in self.param_groups for p in group["params"]]
 
     @property
-    def lr(self):
+    def lr(self) -> float:
         """The first group's learning rate; assigning sets every group's: ``opt.lr = 0.01``."""
-        return self.param_groups[0]["lr"]
+        return float(self.param_groups[0]["lr"])
 
     @lr.setter
-    def lr(self, value):
+    def lr(self, value: float) -> None:
         value = _number(type(self).__name__, "lr", value)
         for group in self.param_groups:
             group["lr"] = value
 
-    def zero_grad(self):
+    def zero_grad(self) -> None:
         """Forget the parameters' gradients (``.grad = None``), before the next backward: ``opt.zero_grad()``."""
         for p in self.params:
             p.grad = None
 
-    def step(self):
+    def step(self) -> None:
         """Update every parameter that has a gradient, in place: ``loss.backward(); opt.step()``."""
         self.step_count += 1
         index = 0
@@ -148,58 +176,85 @@ class Optimizer:
                         self._update(p, np.asarray(p.grad, dtype=p.dtype), self.state[index], group)
                     index += 1
 
-    def _update(self, p, grad, state, group):
-        raise NotImplementedError(f"{type(self).__name__} must define _update(p, grad, state, group): "
-                                  "the update of one parameter (see SGD)")
+    def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup) -> None:
+        raise NotImplementedError(
+            f"{type(self).__name__} must define _update(p, grad, state, group): the update of one parameter (see SGD)"
+        )
 
     # ------------------------------------------------------------ saving and resuming
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """A copy of everything needed to resume: ``{"state": {index: {name: array or int}},
         "param_groups": [hyper-parameters with "params" as indices], "step_count": n}``
         (PyTorch's layout). Arrays are copies, so the snapshot never changes.
 
-        >>> checkpoint = {"model": model.state_dict(), "optimizer": opt.state_dict()}
+        >>> w = Tensor([1.0], requires_grad=True)
+        >>> opt = nn.optim.SGD([w], lr=0.1, momentum=0.9)
+        >>> (w**2).sum().backward(); opt.step()
+        >>> opt.state_dict()
+        {'state': {0: {'velocity': array([2.])}},
+         'param_groups': [{'lr': 0.1, 'momentum': 0.9, 'dampening': 0.0, 'weight_decay': 0.0, 'nesterov': False,
+                           'params': [0]}],
+         'step_count': 1}
         """
         groups, start = [], 0
         for group in self.param_groups:
             count = len(group["params"])
-            groups.append({**{k: v for k, v in group.items() if k != "params"},
-                           "params": list(range(start, start + count))})
+            groups.append(
+                {**{k: v for k, v in group.items() if k != "params"}, "params": list(range(start, start + count))}
+            )
             start += count
-        state = {i: {k: np.array(v, copy=True) if isinstance(v, np.ndarray) else v for k, v in s.items()}
-                 for i, s in enumerate(self.state) if s}
+        state = {
+            i: {k: np.array(v, copy=True) if isinstance(v, np.ndarray) else v for k, v in s.items()}
+            for i, s in enumerate(self.state)
+            if s
+        }
         return {"state": state, "param_groups": groups, "step_count": self.step_count}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore a ``state_dict()``: hyper-parameters, step counts and buffers. Everything
         is checked first (group sizes, names, shapes, finiteness); on a problem a
         ``ValueError`` lists it and the optimizer is unchanged.
 
-        >>> opt.load_state_dict(checkpoint["optimizer"])
+        >>> w = Tensor([1.0], requires_grad=True)
+        >>> opt = nn.optim.Adam([w], lr=0.1)
+        >>> (w**2).sum().backward(); opt.step()
+        >>> saved = opt.state_dict()
+        >>> fresh = nn.optim.Adam([w], lr=0.1)
+        >>> fresh.load_state_dict(saved)
+        >>> fresh.step_count, fresh.state[0]["step"]
+        (1, 1)
         """
         owner = f"{type(self).__name__}.load_state_dict"
         if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= set(state_dict):
-            raise TypeError(f"{owner}: expected the dict returned by optimizer.state_dict() "
-                            f"(with 'state' and 'param_groups'), got {type(state_dict).__name__}")
+            raise TypeError(
+                f"{owner}: expected the dict returned by optimizer.state_dict() "
+                f"(with 'state' and 'param_groups'), got {type(state_dict).__name__}"
+            )
         saved_groups = list(state_dict["param_groups"])
         if len(saved_groups) != len(self.param_groups):
-            raise ValueError(f"{owner}: the saved optimizer has {len(saved_groups)} parameter groups, "
-                             f"this one {len(self.param_groups)}; build it with the same groups")
+            raise ValueError(
+                f"{owner}: the saved optimizer has {len(saved_groups)} parameter groups, "
+                f"this one {len(self.param_groups)}; build it with the same groups"
+            )
         params = self.params
         new_groups = []
         for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
             if len(saved.get("params", ())) != len(group["params"]):
-                raise ValueError(f"{owner}: group {i} holds {len(saved.get('params', ()))} parameters in the "
-                                 f"saved state, {len(group['params'])} here; build the optimizer from the same model")
+                raise ValueError(
+                    f"{owner}: group {i} holds {len(saved.get('params', ()))} parameters in the "
+                    f"saved state, {len(group['params'])} here; build the optimizer from the same model"
+                )
             hyper = {k: v for k, v in saved.items() if k not in ("params", "initial_lr")}
             if set(hyper) != set(self.defaults):
-                raise ValueError(f"{owner}: group {i} has hyper-parameters {sorted(hyper)}, expected "
-                                 f"{sorted(self.defaults)}; was it saved from another optimizer type?")
+                raise ValueError(
+                    f"{owner}: group {i} has hyper-parameters {sorted(hyper)}, expected "
+                    f"{sorted(self.defaults)}; was it saved from another optimizer type?"
+                )
             checked = self._check_group({k: self.hyperparameters[k](owner, k, v) for k, v in hyper.items()})
             if "initial_lr" in saved:
                 checked["initial_lr"] = float(saved["initial_lr"])
             new_groups.append(checked)
-        new_state = [dict() for _ in params]
+        new_state: list[dict[str, Any]] = [{} for _ in params]
         for key, entries in dict(state_dict["state"]).items():
             index = int(key)
             if not 0 <= index < len(params):
@@ -211,15 +266,18 @@ class Optimizer:
                 value = np.asarray(value)
                 p = params[index]
                 if value.shape != p.shape or value.dtype.kind != "f" or not np.isfinite(value).all():
-                    raise ValueError(f"{owner}: state '{name}' of parameter {index} has shape {value.shape} and "
-                                     f"dtype {value.dtype}; expected finite values of shape {p.shape}")
+                    raise ValueError(
+                        f"{owner}: state '{name}' of parameter {index} has shape {value.shape} and "
+                        f"dtype {value.dtype}; expected finite values of shape {p.shape}"
+                    )
                 new_state[index][name] = np.array(value, dtype=p.dtype, copy=True)
         for group, checked in zip(self.param_groups, new_groups):
             group.update(checked)
         self.state = new_state
         self.step_count = int(state_dict.get("step_count", 0))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         groups = len(self.param_groups)
-        return (f"{type(self).__name__}(lr={self.lr:g}, {len(self.params)} parameters"
-                + (f", {groups} groups)" if groups > 1 else ")"))
+        return f"{type(self).__name__}(lr={self.lr:g}, {len(self.params)} parameters" + (
+            f", {groups} groups)" if groups > 1 else ")"
+        )

@@ -5,15 +5,28 @@ data. Trials are independent and seeded, so they can run one after the other
 (``n_jobs=1``), in parallel processes (``n_jobs=N``, through joblib) or on a Dask cluster
 (``backend=client``), and give the same table every way.
 """
+
+from __future__ import annotations
+
 import inspect
 import itertools
 import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeAlias
 
 import numpy as np
 
+from autograd_core.types import ArrayLike
+
+from ..evaluation import LossFn
+from ..module import Module
+from ..optim import Optimizer
 from ..training import evaluate, fit
-from .parallel import run_trials
-from .space import choice, log_uniform, randint, uniform
+from .parallel import Outcome, run_trials
+from .space import _Distribution, choice, log_uniform, randint, uniform
+
+#: ``build_fn(**setting)`` returns what one trial trains: ``(model, loss_fn, optimizer)``.
+BuildFn: TypeAlias = Callable[..., tuple[Module, LossFn, Optimizer]]
 
 _FIT_OPTIONS = set(inspect.signature(fit).parameters) - {"model", "loss_fn", "optimizer", "X", "y"}
 
@@ -28,33 +41,50 @@ class GridSearchResult:
     - ``best_params``, ``best_score``, ``best_model`` (trained), ``best_history``.
     """
 
-    def __init__(self, results, best_index, best_model):
+    def __init__(self, results: list[dict[str, Any]], best_index: int, best_model: Module) -> None:
         self.results = results
         best = results[best_index]
         self.best_params, self.best_score = best["params"], best["score"]
         self.best_history, self.best_model = best["history"], best_model
 
-    def table(self):
+    def table(self) -> list[dict[str, Any]]:
         """The trials as rows (params, then score, val_loss, val_acc, error), best score first;
         ties keep the order tried."""
         order = sorted(range(len(self.results)), key=lambda k: -self.results[k]["score"])
-        return [dict(self.results[k]["params"], score=self.results[k]["score"],
-                     val_loss=self.results[k]["val_loss"], val_acc=self.results[k]["val_acc"],
-                     error=self.results[k]["error"]) for k in order]
+        return [
+            dict(
+                self.results[k]["params"],
+                score=self.results[k]["score"],
+                val_loss=self.results[k]["val_loss"],
+                val_acc=self.results[k]["val_acc"],
+                error=self.results[k]["error"],
+            )
+            for k in order
+        ]
 
-    def __repr__(self):
-        return (f"GridSearchResult({len(self.results)} settings, best_params={self.best_params}, "
-                f"best_score={self.best_score:.4g})")
+    def __repr__(self) -> str:
+        return (
+            f"GridSearchResult({len(self.results)} settings, best_params={self.best_params}, "
+            f"best_score={self.best_score:.4g})"
+        )
 
 
 class _Trial:
     """One setting's build-fit-score, as a picklable callable (sent to worker processes)."""
 
-    def __init__(self, build_fn, X, y, validation, fit_options, seed):
+    def __init__(
+        self,
+        build_fn: BuildFn,
+        X: ArrayLike,
+        y: ArrayLike,
+        validation: tuple[ArrayLike, ArrayLike],
+        fit_options: dict[str, Any],
+        seed: int,
+    ) -> None:
         self.build_fn, self.X, self.y, self.validation = build_fn, X, y, validation
         self.fit_options, self.seed = fit_options, seed
 
-    def __call__(self, index, setting):
+    def __call__(self, index: int, setting: dict[str, Any]) -> Outcome:
         # The same seed for a trial wherever it runs: a build_fn drawing from numpy's global
         # generator gets the same draws sequentially, in a process pool or on a Dask worker.
         np.random.seed((self.seed + index) % 2**32)
@@ -62,24 +92,42 @@ class _Trial:
         options.update({k: v for k, v in setting.items() if k in _FIT_OPTIONS})
         built = self.build_fn(**{k: v for k, v in setting.items() if k not in _FIT_OPTIONS})
         if not isinstance(built, tuple) or len(built) != 3:
-            raise TypeError(f"grid_search: build_fn({setting}) must return (model, loss_fn, optimizer), "
-                            f"got {type(built).__name__}")
+            raise TypeError(
+                f"grid_search: build_fn({setting}) must return (model, loss_fn, optimizer), got {type(built).__name__}"
+            )
         model, loss_fn, optimizer = built
         try:
             history = fit(model, loss_fn, optimizer, self.X, self.y, **options)
         except FloatingPointError as error:
-            return dict(params=setting, score=-math.inf, val_loss=None, val_acc=None,
-                        history=getattr(error, "history", None), error=str(error)), None
+            return dict(
+                params=setting,
+                score=-math.inf,
+                val_loss=None,
+                val_acc=None,
+                history=getattr(error, "history", None),
+                error=str(error),
+            ), None
         val_loss, val_acc = evaluate(model, loss_fn, *self.validation, accuracy=options.get("accuracy", "auto"))
         score = val_acc if val_acc is not None else -val_loss
         if math.isnan(score):
             score = -math.inf  # NaN compares False with everything: it would stay "best" if first
-        return dict(params=setting, score=score, val_loss=val_loss, val_acc=val_acc, history=history,
-                    error=None), model
+        return dict(params=setting, score=score, val_loss=val_loss, val_acc=val_acc, history=history, error=None), model
 
 
-def grid_search(build_fn, param_grid, X, y, validation, epochs=20, batch_size=32, progress=False,
-                n_jobs=1, backend=None, seed=0, **fit_options):
+def grid_search(
+    build_fn: BuildFn,
+    param_grid: Mapping[str, Sequence[Any]],
+    X: ArrayLike,
+    y: ArrayLike,
+    validation: tuple[ArrayLike, ArrayLike],
+    epochs: int = 20,
+    batch_size: int = 32,
+    progress: bool = False,
+    n_jobs: int = 1,
+    backend: object = None,
+    seed: int = 0,
+    **fit_options: Any,
+) -> GridSearchResult:
     """Train one model per combination in ``param_grid`` and score each on ``validation``.
 
     ``param_grid`` maps names to lists of values. Names that are options of ``nn.fit``
@@ -97,13 +145,15 @@ def grid_search(build_fn, param_grid, X, y, validation, epochs=20, batch_size=32
     every way gives the same results. A trial whose worker dies is retried by Dask; one
     that cannot be completed is reported with its error, never dropped.
 
+    >>> X, y = nn.datasets.make_moons(60, noise=0.1, seed=0)
+    >>> X_val, y_val = nn.datasets.make_moons(40, noise=0.1, seed=1)
     >>> def build(hidden, lr):
-    ...     model = nn.MLP([64, hidden, 10], seed=0)
+    ...     model = nn.MLP([2, hidden, 2], seed=0)
     ...     return model, F.cross_entropy, nn.optim.Adam(model.parameters(), lr=lr)
-    >>> result = nn.grid_search(build, {"hidden": [32, 64], "lr": [1e-3, 1e-2]}, X, y,
-    ...                         validation=(X_val, y_val), epochs=10, n_jobs=2)
+    >>> result = nn.grid_search(build, {"hidden": [4, 16], "lr": [1e-3, 1e-1]}, X, y,
+    ...                         validation=(X_val, y_val), epochs=5)
     >>> result.best_params
-    {'hidden': 64, 'lr': 0.01}
+    {'hidden': 4, 'lr': 0.1}
     """
     grid = _check_space("grid_search", param_grid)
     for name, values in grid.items():
@@ -112,12 +162,38 @@ def grid_search(build_fn, param_grid, X, y, validation, epochs=20, batch_size=32
         grid[name] = list(values)
     names = list(grid)
     settings = [dict(zip(names, values)) for values in itertools.product(*(grid[n] for n in names))]
-    return _search("grid_search", build_fn, settings, X, y, validation, epochs, batch_size, progress,
-                   n_jobs, backend, seed, fit_options)
+    return _search(
+        "grid_search",
+        build_fn,
+        settings,
+        X,
+        y,
+        validation,
+        epochs,
+        batch_size,
+        progress,
+        n_jobs,
+        backend,
+        seed,
+        fit_options,
+    )
 
 
-def random_search(build_fn, param_space, X, y, validation, n_samples, epochs=20, batch_size=32,
-                  progress=False, n_jobs=1, backend=None, seed=0, **fit_options):
+def random_search(
+    build_fn: BuildFn,
+    param_space: Mapping[str, _Distribution | Sequence[Any]],
+    X: ArrayLike,
+    y: ArrayLike,
+    validation: tuple[ArrayLike, ArrayLike],
+    n_samples: int,
+    epochs: int = 20,
+    batch_size: int = 32,
+    progress: bool = False,
+    n_jobs: int = 1,
+    backend: object = None,
+    seed: int = 0,
+    **fit_options: Any,
+) -> GridSearchResult:
     """Like ``grid_search``, but ``n_samples`` settings drawn at random from ``param_space``.
 
     ``param_space`` maps names to a list of values (drawn uniformly) or a distribution:
@@ -125,35 +201,72 @@ def random_search(build_fn, param_space, X, y, validation, n_samples, epochs=20,
     ``randint(lo, hi)`` (layer sizes, both ends included). The draws come from ``seed``, so
     a search is repeatable.
 
-    >>> space = {"lr": nn.search.log_uniform(1e-4, 1e-1), "hidden": [32, 64, 128]}
-    >>> result = nn.random_search(build, space, X, y, validation=(X_val, y_val), n_samples=8)
+    >>> X, y = nn.datasets.make_moons(60, noise=0.1, seed=0)
+    >>> X_val, y_val = nn.datasets.make_moons(40, noise=0.1, seed=1)
+    >>> def build(hidden, lr):
+    ...     model = nn.MLP([2, hidden, 2], seed=0)
+    ...     return model, F.cross_entropy, nn.optim.Adam(model.parameters(), lr=lr)
+    >>> space = {"lr": nn.search.log_uniform(1e-4, 1e-1), "hidden": [4, 8, 16]}
+    >>> result = nn.random_search(build, space, X, y, validation=(X_val, y_val), n_samples=3, epochs=5)
+    >>> result.best_params
+    {'lr': 0.00013..., 'hidden': 4}
     """
     space = _check_space("random_search", param_space)
     for name, value in space.items():
         if not hasattr(value, "sample"):
             if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__") or not list(value):
-                raise ValueError(f"random_search: param_space[{name!r}] must be a non-empty list of values or a "
-                                 f"distribution (nn.search.uniform, log_uniform, randint), got {value!r}")
+                raise ValueError(
+                    f"random_search: param_space[{name!r}] must be a non-empty list of values or a "
+                    f"distribution (nn.search.uniform, log_uniform, randint), got {value!r}"
+                )
             space[name] = choice(list(value))
     if not isinstance(n_samples, (int, np.integer)) or isinstance(n_samples, bool) or n_samples < 1:
         raise ValueError(f"random_search: n_samples must be a positive int, got {n_samples!r}")
     rng = np.random.default_rng(seed)
     settings = [{name: dist.sample(rng) for name, dist in space.items()} for _ in range(int(n_samples))]
-    return _search("random_search", build_fn, settings, X, y, validation, epochs, batch_size, progress,
-                   n_jobs, backend, seed, fit_options)
+    return _search(
+        "random_search",
+        build_fn,
+        settings,
+        X,
+        y,
+        validation,
+        epochs,
+        batch_size,
+        progress,
+        n_jobs,
+        backend,
+        seed,
+        fit_options,
+    )
 
 
-def _check_space(caller, space):
+def _check_space(caller: str, space: object) -> dict[str, Any]:
     if not isinstance(space, dict) or not space:
         raise ValueError(f"{caller}: the search space must be a non-empty dict of name -> values")
     return dict(space)
 
 
-def _search(caller, build_fn, settings, X, y, validation, epochs, batch_size, progress, n_jobs, backend, seed,
-            fit_options):
+def _search(
+    caller: str,
+    build_fn: BuildFn,
+    settings: list[dict[str, Any]],
+    X: ArrayLike,
+    y: ArrayLike,
+    validation: tuple[ArrayLike, ArrayLike] | None,
+    epochs: int,
+    batch_size: int,
+    progress: bool,
+    n_jobs: int,
+    backend: object,
+    seed: int,
+    fit_options: dict[str, Any],
+) -> GridSearchResult:
     if not callable(build_fn):
-        raise TypeError(f"{caller}: build_fn must be a function returning (model, loss_fn, optimizer), "
-                        f"got {type(build_fn).__name__}")
+        raise TypeError(
+            f"{caller}: build_fn must be a function returning (model, loss_fn, optimizer), "
+            f"got {type(build_fn).__name__}"
+        )
     if validation is None:
         raise ValueError(f"{caller}: validation=(X_val, y_val) is required: settings are compared on it")
     unknown = set(fit_options) - _FIT_OPTIONS
@@ -165,8 +278,9 @@ def _search(caller, build_fn, settings, X, y, validation, epochs, batch_size, pr
     results = [result for result, _ in outcomes]
     scored = [k for k, r in enumerate(results) if r["score"] > -math.inf]
     if not scored:
-        raise FloatingPointError(f"{caller}: training diverged for every setting; the first error: "
-                                 f"{results[0]['error']}")
+        raise FloatingPointError(
+            f"{caller}: training diverged for every setting; the first error: {results[0]['error']}"
+        )
     best_index = max(scored, key=lambda k: (results[k]["score"], -k))  # ties: the first tried
     return GridSearchResult(results, best_index, outcomes[best_index][1])
 

@@ -11,6 +11,9 @@
 Writes into ``--out``: ``results.csv`` (one row per trial, best first), ``search.png`` and
 ``best/`` (the best model retrained in full, as ``python -m nn.train`` writes a run).
 """
+
+from __future__ import annotations
+
 import argparse
 import csv
 import io
@@ -18,25 +21,37 @@ import math
 import os
 import sys
 import time
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from .. import functional as F
-from ..layers import MLP
+from ..containers import MLP
+from ..evaluation import LossFn
+from ..module import Module
+from ..optim import Optimizer
 from ..serialization import atomic_write, save
 from ..tables import load_splits
 from ..train import OPTIMIZERS, new_run_folder
 from . import grid_search, log_uniform, randint, random_search, uniform
+from .space import _Distribution
 
-PARAMETERS = {"lr": float, "weight_decay": float, "hidden": "layers", "activation": str, "optimizer": str,
-              "batch_size": int}
+PARAMETERS: dict[str, Callable[[str], Any] | str] = {  # how to read each parameter's values
+    "lr": float,
+    "weight_decay": float,
+    "hidden": "layers",
+    "activation": str,
+    "optimizer": str,
+    "batch_size": int,
+}
 CHOICES = {"activation": ("relu", "tanh", "sigmoid"), "optimizer": tuple(sorted(OPTIMIZERS))}
-DISTRIBUTIONS = {"log": log_uniform, "range": uniform, "int": randint}
+DISTRIBUTIONS: dict[str, Callable[[Any, Any], _Distribution]] = {"log": log_uniform, "range": uniform, "int": randint}
 
 
-def parse_value(name, text):
+def parse_value(name: str, text: str) -> Any:
     """One grid value of parameter ``name`` from its text (``128:64`` is a list of layer sizes)."""
     kind = PARAMETERS[name]
     try:
-        if kind == "layers":
+        if isinstance(kind, str):  # "layers"
             value = [int(part) for part in text.split(":")] if text else []
             if any(n < 1 or n > 100_000 for n in value):
                 raise ValueError
@@ -53,9 +68,9 @@ def parse_value(name, text):
     return value
 
 
-def parse_grid(items, sampling):
+def parse_grid(items: Sequence[str], sampling: bool) -> dict[str, Any]:
     """``{name: [values] or distribution}`` from the ``NAME=VALUES`` words of ``--grid``."""
-    space = {}
+    space: dict[str, Any] = {}
     for item in items:
         name, sep, text = item.partition("=")
         if not sep or name not in PARAMETERS:
@@ -63,7 +78,7 @@ def parse_grid(items, sampling):
         if name in space:
             raise ValueError(f"--grid: {name} is given twice")
         kind, _, bounds = text.partition(":")
-        if kind in DISTRIBUTIONS and name != "hidden" or (name == "hidden" and kind == "int"):
+        if (kind in DISTRIBUTIONS and name != "hidden") or (name == "hidden" and kind == "int"):
             if not sampling:
                 raise ValueError(f"--grid {name}: {text!r} is a range to draw from; add --samples K")
             lo, _, hi = bounds.partition(":")
@@ -77,11 +92,14 @@ def parse_grid(items, sampling):
     return space
 
 
-def parse_args(argv=None):
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """The command line's flags (see ``python -m nn.search --help``)."""
-    parser = argparse.ArgumentParser(prog="python -m nn.search", description=__doc__.split("\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog="\n".join(__doc__.split("\n")[2:]))
+    parser = argparse.ArgumentParser(
+        prog="python -m nn.search",
+        description=__doc__.split("\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n".join(__doc__.split("\n")[2:]),
+    )
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--dataset", choices=("digits", "moons"), default=None)
     source.add_argument("--data", default=None, help="a .csv (header row), .npz (X, y) or .npy of features")
@@ -92,18 +110,22 @@ def parse_args(argv=None):
     parser.add_argument("--patience", type=int, default=5, help="early stopping in each trial (0: off)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--jobs", type=int, default=1, help="parallel worker processes (-1: every core)")
-    parser.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
-                        help="run the trials on this Dask scheduler's workers")
+    parser.add_argument(
+        "--scheduler", default=None, metavar="tcp://HOST:PORT", help="run the trials on this Dask scheduler's workers"
+    )
     parser.add_argument("--out", default=None, help="output folder (default: runs/search-<timestamp>)")
     args = parser.parse_args(argv)
     try:
         args.space = parse_grid(args.grid, args.samples is not None)
     except ValueError as error:
         parser.error(str(error))
-    checks = [("--epochs", args.epochs >= 1, ">= 1"), ("--patience", args.patience >= 0, ">= 0"),
-              ("--seed", 0 <= args.seed < 2**32, "in 0..2**32-1"),
-              ("--jobs", args.jobs == -1 or 1 <= args.jobs <= 256, "-1 or 1..256"),
-              ("--samples", args.samples is None or 1 <= args.samples <= 10_000, "in 1..10000")]
+    checks = [
+        ("--epochs", args.epochs >= 1, ">= 1"),
+        ("--patience", args.patience >= 0, ">= 0"),
+        ("--seed", 0 <= args.seed < 2**32, "in 0..2**32-1"),
+        ("--jobs", args.jobs == -1 or 1 <= args.jobs <= 256, "-1 or 1..256"),
+        ("--samples", args.samples is None or 1 <= args.samples <= 10_000, "in 1..10000"),
+    ]
     for flag, ok, rule in checks:
         if not ok:
             parser.error(f"{flag} must be {rule}, got {getattr(args, flag[2:].replace('-', '_'))}")
@@ -119,40 +141,54 @@ def parse_args(argv=None):
 class Builder:
     """``build(**setting) -> (model, loss, optimizer)`` for MLPs of the data's sizes (picklable)."""
 
-    def __init__(self, n_in, n_out, seed):
+    def __init__(self, n_in: int, n_out: int, seed: int) -> None:
         self.n_in, self.n_out, self.seed = n_in, n_out, seed
 
-    def __call__(self, lr=None, hidden=(64,), weight_decay=0.0, activation="relu", optimizer="adam"):
+    def __call__(
+        self,
+        lr: float | None = None,
+        hidden: int | Sequence[int] = (64,),
+        weight_decay: float = 0.0,
+        activation: str = "relu",
+        optimizer: str = "adam",
+    ) -> tuple[Module, LossFn, Optimizer]:
         hidden = [hidden] if isinstance(hidden, int) else hidden  # int:LO:HI draws one layer's size
         model = MLP([self.n_in, *hidden, self.n_out], activation=activation, seed=self.seed)
         lr = lr if lr is not None else (1e-3 if optimizer == "adam" else 0.05)
         return model, F.cross_entropy, OPTIMIZERS[optimizer](model.parameters(), lr=lr, weight_decay=weight_decay)
 
 
-def write_results(rows, path):
+def write_results(rows: list[dict[str, Any]], path: str) -> None:
     """``results.csv``: the trials, best first (layer lists as ``128:64``)."""
     columns = list(rows[0])
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([":".join(map(str, v)) if isinstance(v, list) else "" if v is None else v
-                         for v in (row[c] for c in columns)])
+        writer.writerow(
+            [
+                ":".join(map(str, v)) if isinstance(v, list) else "" if v is None else v
+                for v in (row[c] for c in columns)
+            ]
+        )
     atomic_write(path, lambda f: f.write(buffer.getvalue().encode("utf-8")))
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     """Run the search and write its folder; returns the exit code."""
     args = parse_args(argv)
     try:
-        splits = load_splits(dataset=None if args.data else args.dataset or "digits", data=args.data,
-                             target=args.target, seed=args.seed)
+        splits = load_splits(
+            dataset=None if args.data else args.dataset or "digits", data=args.data, target=args.target, seed=args.seed
+        )
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if splits.task != "classification":
-        print("error: python -m nn.search trains classifiers; the target of --data holds fractional numbers",
-              file=sys.stderr)
+        print(
+            "error: python -m nn.search trains classifiers; the target of --data holds fractional numbers",
+            file=sys.stderr,
+        )
         return 2
     (X_train, y_train), validation = splits.train, splits.validation
     builder = Builder(X_train.shape[1], splits.n_outputs, args.seed)
@@ -164,8 +200,16 @@ def main(argv=None):
             print("error: --scheduler needs dask.distributed: pip install -e '.[distributed]'", file=sys.stderr)
             return 2
         backend = Client(args.scheduler, timeout=10)
-    options = dict(X=X_train, y=y_train, validation=validation, epochs=args.epochs, seed=args.seed,
-                   n_jobs=args.jobs, backend=backend, early_stopping=args.patience or None)
+    options = dict(
+        X=X_train,
+        y=y_train,
+        validation=validation,
+        epochs=args.epochs,
+        seed=args.seed,
+        n_jobs=args.jobs,
+        backend=backend,
+        early_stopping=args.patience or None,
+    )
     out = args.out or new_run_folder(os.path.join("runs", "search"))
     start = time.perf_counter()
     if args.samples is None:
@@ -184,8 +228,10 @@ def main(argv=None):
     save(result.best_model, os.path.join(best, "model.npz"))
     result.best_history.to_json(os.path.join(best, "history.json"))
     viz.plot_history(result.best_history, os.path.join(best, "curves.png"))
-    print(f"{len(rows)} trials in {seconds:.1f} s; best {result.best_params} "
-          f"(validation score {result.best_score:.4f}); wrote results.csv, search.png, best/ to {out}")
+    print(
+        f"{len(rows)} trials in {seconds:.1f} s; best {result.best_params} "
+        f"(validation score {result.best_score:.4f}); wrote results.csv, search.png, best/ to {out}"
+    )
     return 0
 
 

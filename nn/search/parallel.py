@@ -4,13 +4,25 @@ Every way calls the same ``trial(index, setting)`` with BLAS on one thread, so t
 are the same; only the place differs. A trial whose process dies is tried once more (Dask:
 as often as its scheduler allows) and then reported as a failed trial, never dropped.
 """
+
+from __future__ import annotations
+
 import math
 import os
+from collections.abc import Callable, Sequence
+from typing import Any, TypeAlias
 
 from threadpoolctl import threadpool_limits
 
+#: One trial's outcome: its result dict (params, score, ...) and the trained model, or None.
+Outcome: TypeAlias = tuple[dict[str, Any], Any]
+#: A trial: ``trial(index, setting)`` builds, trains and scores one setting.
+Trial: TypeAlias = Callable[[int, dict[str, Any]], Outcome]
 
-def run_trials(trial, settings, n_jobs=1, backend=None):
+
+def run_trials(
+    trial: Trial, settings: Sequence[dict[str, Any]], n_jobs: int = 1, backend: object = None
+) -> list[Outcome]:
     """``[(result, model), ...]`` for ``trial(k, settings[k])``, in the order of ``settings``."""
     if backend is not None:
         return _on_dask(trial, settings, _dask_client(backend))
@@ -20,30 +32,32 @@ def run_trials(trial, settings, n_jobs=1, backend=None):
     return _in_processes(trial, settings, min(jobs, len(settings)))
 
 
-def _run_one(trial, index, setting):
+def _run_one(trial: Trial, index: int, setting: dict[str, Any]) -> Outcome:
     # One BLAS thread: trials are the parallelism, and results must not depend on the thread count.
     with threadpool_limits(limits=1, user_api="blas"):
         return trial(index, setting)
 
 
-def _failed(setting, why):
+def _failed(setting: dict[str, Any], why: str) -> Outcome:
     return dict(params=setting, score=-math.inf, val_loss=None, val_acc=None, history=None, error=why), None
 
 
-def _job_count(n_jobs):
+def _job_count(n_jobs: int) -> int:
     if not isinstance(n_jobs, int) or isinstance(n_jobs, bool) or n_jobs == 0 or n_jobs < -1:
         raise ValueError(f"grid_search: n_jobs must be a positive int or -1 (every core), got {n_jobs!r}")
     return os.cpu_count() or 1 if n_jobs == -1 else n_jobs
 
 
-def _in_processes(trial, settings, workers):
+def _in_processes(trial: Trial, settings: Sequence[dict[str, Any]], workers: int) -> list[Outcome]:
     try:
         from joblib.externals.loky import get_reusable_executor
         from joblib.externals.loky.process_executor import BrokenProcessPool
     except ImportError:
-        raise ImportError("grid_search: n_jobs > 1 runs trials in processes through joblib, which is not "
-                          "installed; pip install -e '.[distributed]' (or pass n_jobs=1)") from None
-    outcomes = [None] * len(settings)
+        raise ImportError(
+            "grid_search: n_jobs > 1 runs trials in processes through joblib, which is not "
+            "installed; pip install -e '.[distributed]' (or pass n_jobs=1)"
+        ) from None
+    outcomes: dict[int, Outcome] = {}  # by trial index: every one is filled, with a result or a failure
     pending = list(range(len(settings)))
     for attempt in (1, 2):  # a pool broken by a dying worker is replaced once
         executor = get_reusable_executor(max_workers=workers, reuse=attempt == 1)
@@ -59,33 +73,37 @@ def _in_processes(trial, settings, workers):
                     pending.append(k)
         if not pending:
             break
-    return outcomes
+    return [outcomes[k] for k in range(len(settings))]
 
 
-def _dask_client(backend):
+def _dask_client(backend: object) -> Any:  # a dask.distributed.Client
     try:
         from distributed import Client, get_client
     except ImportError:
-        raise ImportError("grid_search: backend='dask' needs dask.distributed, which is not installed; "
-                          "pip install -e '.[distributed]'") from None
+        raise ImportError(
+            "grid_search: backend='dask' needs dask.distributed, which is not installed; "
+            "pip install -e '.[distributed]'"
+        ) from None
     if isinstance(backend, Client):
         return backend
     if backend == "dask":
         try:
             return get_client()
         except ValueError:
-            raise ValueError("grid_search: backend='dask' found no Dask client; create one first "
-                             "(dask.distributed.Client('tcp://host:8786')) or pass it as backend=") from None
+            raise ValueError(
+                "grid_search: backend='dask' found no Dask client; create one first "
+                "(dask.distributed.Client('tcp://host:8786')) or pass it as backend="
+            ) from None
     raise ValueError(f"grid_search: backend must be None, 'dask' or a dask.distributed.Client, got {backend!r}")
 
 
-def _on_dask(trial, settings, client):
+def _on_dask(trial: Trial, settings: Sequence[dict[str, Any]], client: Any) -> list[Outcome]:
     from distributed import KilledWorker
 
     # The trial (with the data) travels inside each task, not scattered once: scattered data
     # lives on workers, and a dying worker would take it, and every trial waiting on it, along.
     futures = client.map(_run_one, [trial] * len(settings), range(len(settings)), settings, pure=False)
-    outcomes = []
+    outcomes: list[Outcome] = []
     for setting, future in zip(settings, futures):
         try:
             outcomes.append(future.result())

@@ -1,0 +1,149 @@
+"""Containers: ``Sequential`` (modules called in order) and ``MLP`` (Linear layers with activations
+between them), built from the layers of ``nn/layers.py``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any, cast, overload
+
+import numpy as np
+
+from autograd_core import Tensor
+from autograd_core.types import DTypeLike, TensorLike
+
+from . import init as nn_init
+from .init import GeneratorLike
+from .layers import Identity, Linear, ReLU, Sigmoid, Tanh, _positive_int
+from .module import Module
+
+
+class Sequential(Module):
+    """Calls its modules in order, each on the previous one's output; they are named "0", "1", ...
+
+    >>> model = Sequential(Linear(4, 8), ReLU(), Linear(8, 3))
+    >>> model[0]
+    Linear(in_features=4, out_features=8, bias=True)
+    """
+
+    def __init__(self, *modules: Module) -> None:
+        super().__init__()
+        for module in modules:
+            self.append(module)
+
+    def append(self, module: Module) -> Sequential:
+        """Add ``module`` at the end; returns self: ``model.append(nn.ReLU())``."""
+        if not isinstance(module, Module):
+            raise TypeError(
+                f"Sequential: every item must be a Module, got {type(module).__name__} "
+                f"at position {len(self)}; wrap functions in a Module subclass"
+            )
+        self.add_module(str(len(self)), module)
+        return self
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(list(self._modules.values()))
+
+    @overload
+    def __getitem__(self, index: int) -> Module: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequential: ...
+    def __getitem__(self, index: int | slice) -> Module | Sequential:
+        modules = list(self._modules.values())
+        if isinstance(index, slice):
+            return Sequential(*modules[index])
+        try:
+            return modules[index]
+        except (IndexError, TypeError):
+            raise IndexError(f"Sequential: index {index!r} out of range for {len(modules)} modules") from None
+
+    def forward(self, x: Any) -> Any:  # each module's output is the next one's input: any type they agree on
+        for module in self._modules.values():
+            x = module(x)
+        return x
+
+
+_ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh, "identity": Identity}
+# The initialisation that keeps signal variance steady through each activation.
+_INIT_FOR = {
+    "relu": "kaiming_uniform",
+    "tanh": "xavier_uniform_tanh",
+    "sigmoid": "xavier_uniform",
+    "identity": "xavier_uniform",
+}
+
+
+def _activation_name(owner: str, activation: object, allow_none: bool = False) -> str:
+    if isinstance(activation, str) and activation.lower() in _ACTIVATIONS:
+        return activation.lower()
+    raise ValueError(
+        f"{owner}: unknown activation {activation!r}; choose one of {sorted(_ACTIVATIONS)}"
+        + (" or None" if allow_none else "")
+    )
+
+
+class MLP(Module):
+    """A multi-layer perceptron: ``sizes = [in, h1, ..., out]`` gives Linear layers with
+    ``activation`` between them and ``output_activation`` (None: raw outputs, e.g. logits
+    for ``F.cross_entropy``) after the last. Weights use He initialisation before a ReLU and
+    Xavier otherwise; biases start at zero.
+
+    >>> model = MLP([64, 64, 10], seed=0)
+    >>> model
+    MLP(
+      (layers): Sequential(
+        (0): Linear(in_features=64, out_features=64, bias=True)
+        (1): ReLU()
+        (2): Linear(in_features=64, out_features=10, bias=True)
+      )
+    )
+    """
+
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        activation: str = "relu",
+        output_activation: str | None = None,
+        bias: bool = True,
+        seed: GeneratorLike = None,
+        dtype: DTypeLike = np.float64,
+    ) -> None:
+        super().__init__()
+        if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or len(sizes) < 2:
+            raise ValueError(f"MLP: sizes must be a list [in, hidden..., out] of at least 2 ints, got {sizes!r}")
+        self.sizes = [_positive_int("MLP", f"sizes[{i}]", n) for i, n in enumerate(sizes)]
+        self.activation = _activation_name("MLP", activation)
+        self.output_activation = (
+            None
+            if output_activation is None
+            else _activation_name("MLP (output_activation)", output_activation, allow_none=True)
+        )
+        generator = nn_init.as_generator(seed)  # one stream for all layers: reproducible from one seed
+        layers = Sequential()
+        pairs = list(zip(self.sizes[:-1], self.sizes[1:]))
+        for i, (n_in, n_out) in enumerate(pairs):
+            last = i == len(pairs) - 1
+            follows = (self.output_activation or "identity") if last else self.activation
+            layers.append(Linear(n_in, n_out, bias=bias, init=_INIT_FOR[follows], seed=generator, dtype=dtype))
+            if not last:
+                layers.append(_ACTIVATIONS[self.activation]())
+        if self.output_activation is not None:
+            layers.append(_ACTIVATIONS[self.output_activation]())
+        self.layers = layers
+
+    def forward(self, x: TensorLike) -> Tensor:
+        out: Tensor = self.layers(x)  # every layer is one of ours: a Tensor comes out
+        return out
+
+    def config(self) -> dict[str, Any]:
+        """The constructor's arguments (nn.architecture rebuilds the model from them)."""
+        first = cast(Linear, self.layers[0])  # an MLP starts with its first Linear layer
+        return {
+            "sizes": list(self.sizes),
+            "activation": self.activation,
+            "output_activation": self.output_activation,
+            "bias": first.bias is not None,
+            "dtype": first.weight.dtype.name,
+        }
