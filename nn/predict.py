@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -26,7 +27,7 @@ import autograd_core as ag
 from .model_info import ModelInfo
 from .module import Module
 from .serialization import atomic_write, load, read_info
-from .tables import load_features
+from .tables import StrPath, open_numpy, read_member
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -41,6 +42,71 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     if os.path.isdir(args.out):
         parser.error(f"--out {args.out} is a folder; give a file name such as predictions.csv")
     return args
+
+
+def load_features(path: StrPath, feature_names: Sequence[str] | None = None) -> np.ndarray:
+    """The feature matrix of a file to predict on (float64). A .csv is matched by column name
+    when ``feature_names`` is given (extra columns, e.g. the target, are ignored); a .npz gives
+    its array ``X``; a .npy is the matrix itself.
+
+    >>> with open("new.csv", "w") as f:
+    ...     _ = f.write("sepal,petal\\n5.1,1.4\\n7.0,4.7\\n")
+    >>> nn.predict.load_features("new.csv", feature_names=["petal", "sepal"])   # in the model's order
+    array([[1.4, 5.1],
+           [4.7, 7. ]])
+    """
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise ValueError(f"load_features: {path}: no such file")
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix == ".csv":
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            rows = [r for r in csv.reader(f) if any(cell.strip() for cell in r)]
+        if len(rows) < 2:
+            raise ValueError(f"load_features: {path}: expected a header row and at least one data row")
+        header = [h.strip() for h in rows[0]]
+        names = feature_names if feature_names is not None else header
+        missing = [n for n in names if n not in header]
+        if missing:
+            raise ValueError(
+                f"load_features: {path}: the model needs the columns {missing}, which the file "
+                f"lacks (its columns: {header})"
+            )
+        columns = [header.index(n) for n in names]
+        X = np.empty((len(rows) - 1, len(columns)))
+        for i, row in enumerate(rows[1:]):
+            if len(row) != len(header):
+                raise ValueError(
+                    f"load_features: {path}: row {i + 2} has {len(row)} fields, the header has {len(header)}"
+                )
+            for k, j in enumerate(columns):
+                cell = row[j].strip()
+                try:
+                    X[i, k] = float(cell)
+                except ValueError:
+                    raise ValueError(
+                        f"load_features: {path}: column {header[j]!r}, row {i + 2}: {cell!r} is not a number"
+                    ) from None
+                if not math.isfinite(X[i, k]):
+                    raise ValueError(
+                        f"load_features: {path}: column {header[j]!r}, row {i + 2}: {cell!r} is a "
+                        "missing or non-finite value"
+                    )
+        return X
+    if suffix not in (".npz", ".npy"):
+        raise ValueError(f"load_features: {path}: unknown file type {suffix or '(none)'}; give a .csv, .npz or .npy")
+    with open_numpy(path) as loaded:
+        if suffix == ".npz":
+            if "X" not in loaded.files:
+                raise ValueError(f"load_features: {path}: expected an array X (found {loaded.files})")
+            X = read_member(path, loaded, "X")
+        else:
+            X = loaded
+    if X.ndim != 2 or X.dtype.kind not in "biuf" or not np.isfinite(X).all():
+        raise ValueError(
+            f"load_features: {path}: X must be a 2-d array of finite numbers, got shape {X.shape} dtype {X.dtype}"
+        )
+    return X.astype(np.float64)
 
 
 def predict(model: Module, info: ModelInfo, X: np.ndarray) -> tuple[list[str], list[list[str]]]:

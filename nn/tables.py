@@ -13,7 +13,6 @@ import math
 import os
 import zipfile
 import zlib
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -153,7 +152,7 @@ def _read_arrays(path: str, labels: StrPath | None) -> XY:
     if path.lower().endswith(".npz"):
         if labels is not None:
             raise ValueError(f"load_table: {path}: a .npz holds its own targets (array y); drop labels=")
-        with _numpy_file(path) as archive:
+        with open_numpy(path) as archive:
             if not hasattr(archive, "files"):
                 raise ValueError(f"load_table: {path}: not a .npz archive")
             missing = {"X", "y"} - set(archive.files)
@@ -161,13 +160,13 @@ def _read_arrays(path: str, labels: StrPath | None) -> XY:
                 raise ValueError(
                     f"load_table: {path}: expected arrays X and y, missing {sorted(missing)} (found {archive.files})"
                 )
-            X, y = _member(path, archive, "X"), _member(path, archive, "y")
+            X, y = read_member(path, archive, "X"), read_member(path, archive, "y")
     else:
         if labels is None:
             raise ValueError(
                 f"load_table: {path}: a .npy holds only the features; pass labels= the .npy file of the targets"
             )
-        with _numpy_file(path) as X, _numpy_file(labels) as y:
+        with open_numpy(path) as X, open_numpy(labels) as y:
             pass
     if X.ndim != 2 or X.dtype.kind not in "biuf":
         raise ValueError(f"load_table: {path}: X must be a 2-d numeric array, got shape {X.shape} dtype {X.dtype}")
@@ -185,7 +184,7 @@ def _read_arrays(path: str, labels: StrPath | None) -> XY:
     return X, y
 
 
-class _numpy_file:
+class open_numpy:
     """np.load without pickles, any failure a ValueError naming the file; closes archives."""
 
     def __init__(self, path: StrPath) -> None:
@@ -203,7 +202,7 @@ class _numpy_file:
         return False
 
 
-def _member(path: str, archive: Any, name: str) -> np.ndarray:
+def read_member(path: str, archive: Any, name: str) -> np.ndarray:
     try:
         member: np.ndarray = archive[name]
         return member
@@ -357,68 +356,3 @@ def load_splits(
         table.class_names,
         name,
     )
-
-
-def load_features(path: StrPath, feature_names: Sequence[str] | None = None) -> np.ndarray:
-    """The feature matrix of a file to predict on (float64). A .csv is matched by column name
-    when ``feature_names`` is given (extra columns, e.g. the target, are ignored); a .npz gives
-    its array ``X``; a .npy is the matrix itself.
-
-    >>> with open("new.csv", "w") as f:
-    ...     _ = f.write("sepal,petal\\n5.1,1.4\\n7.0,4.7\\n")
-    >>> nn.tables.load_features("new.csv", feature_names=["petal", "sepal"])   # in the model's order
-    array([[1.4, 5.1],
-           [4.7, 7. ]])
-    """
-    path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise ValueError(f"load_features: {path}: no such file")
-    suffix = os.path.splitext(path)[1].lower()
-    if suffix == ".csv":
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            rows = [r for r in csv.reader(f) if any(cell.strip() for cell in r)]
-        if len(rows) < 2:
-            raise ValueError(f"load_features: {path}: expected a header row and at least one data row")
-        header = [h.strip() for h in rows[0]]
-        names = feature_names if feature_names is not None else header
-        missing = [n for n in names if n not in header]
-        if missing:
-            raise ValueError(
-                f"load_features: {path}: the model needs the columns {missing}, which the file "
-                f"lacks (its columns: {header})"
-            )
-        columns = [header.index(n) for n in names]
-        X = np.empty((len(rows) - 1, len(columns)))
-        for i, row in enumerate(rows[1:]):
-            if len(row) != len(header):
-                raise ValueError(
-                    f"load_features: {path}: row {i + 2} has {len(row)} fields, the header has {len(header)}"
-                )
-            for k, j in enumerate(columns):
-                cell = row[j].strip()
-                try:
-                    X[i, k] = float(cell)
-                except ValueError:
-                    raise ValueError(
-                        f"load_features: {path}: column {header[j]!r}, row {i + 2}: {cell!r} is not a number"
-                    ) from None
-                if not math.isfinite(X[i, k]):
-                    raise ValueError(
-                        f"load_features: {path}: column {header[j]!r}, row {i + 2}: {cell!r} is a "
-                        "missing or non-finite value"
-                    )
-        return X
-    if suffix not in (".npz", ".npy"):
-        raise ValueError(f"load_features: {path}: unknown file type {suffix or '(none)'}; give a .csv, .npz or .npy")
-    with _numpy_file(path) as loaded:
-        if suffix == ".npz":
-            if "X" not in loaded.files:
-                raise ValueError(f"load_features: {path}: expected an array X (found {loaded.files})")
-            X = _member(path, loaded, "X")
-        else:
-            X = loaded
-    if X.ndim != 2 or X.dtype.kind not in "biuf" or not np.isfinite(X).all():
-        raise ValueError(
-            f"load_features: {path}: X must be a 2-d array of finite numbers, got shape {X.shape} dtype {X.dtype}"
-        )
-    return X.astype(np.float64)
