@@ -11,6 +11,10 @@ softmax(z) - e_l = y_hat - e_l, the delta rule's output error.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
 import numpy as np
 
 import autograd_core as ag
@@ -21,6 +25,22 @@ from .penalties import l1_penalty, l2_penalty  # F.l1_penalty, as the tutorials 
 
 _REDUCTIONS = ("mean", "sum", "none")
 _LOG_FLOOR = float(np.exp(-100.0))  # PyTorch clamps log(p) at -100 in binary_cross_entropy
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _drawn_as_one(loss: Callable[P, R]) -> Callable[P, R]:
+    """Run ``loss`` inside ``ag.scope(<its name>)``: viz then draws it as one expandable box named
+    ``cross_entropy`` (its ops inside), not as the nine ops it is made of."""
+
+    @functools.wraps(loss)
+    def scoped(*args: P.args, **kwargs: P.kwargs) -> R:
+        with ag.scope(loss.__name__):
+            return loss(*args, **kwargs)
+
+    return scoped
 
 
 def _as_input(function: str, x: TensorLike) -> Tensor:
@@ -64,6 +84,7 @@ def _target_like(function: str, target: TensorLike, input: Tensor) -> Tensor:
 
 
 # ---------------------------------------------------------------------------------- losses
+@_drawn_as_one
 def mse_loss(input: TensorLike, target: TensorLike, reduction: str = "mean") -> Tensor:
     """Mean squared error: mean((input - target)**2) (or "sum", or "none" for per-element).
 
@@ -79,6 +100,7 @@ def mse_loss(input: TensorLike, target: TensorLike, reduction: str = "mean") -> 
     return _reduce("mse_loss", (input - target) ** 2, reduction)
 
 
+@_drawn_as_one
 def binary_cross_entropy(input: TensorLike, target: TensorLike, reduction: str = "mean") -> Tensor:
     """-(t log p + (1 - t) log(1 - p)) for probabilities ``input`` in [0, 1].
 
@@ -115,6 +137,7 @@ def binary_cross_entropy(input: TensorLike, target: TensorLike, reduction: str =
     return _reduce("binary_cross_entropy", -(target * log_p + (1 - target) * log_not_p), reduction)
 
 
+@_drawn_as_one
 def binary_cross_entropy_with_logits(input: TensorLike, target: TensorLike, reduction: str = "mean") -> Tensor:
     """Binary cross-entropy of sigmoid(input) against ``target``, computed from the logits.
 
@@ -141,6 +164,7 @@ def binary_cross_entropy_with_logits(input: TensorLike, target: TensorLike, redu
     return _reduce("binary_cross_entropy_with_logits", loss, reduction)
 
 
+@_drawn_as_one
 def cross_entropy(
     input: TensorLike,
     target: TensorLike,
@@ -190,6 +214,7 @@ def cross_entropy(
     return _weighted_nll("cross_entropy", log_probs, target, weight, ignore_index, reduction, label_smoothing)
 
 
+@_drawn_as_one
 def nll_loss(
     input: TensorLike,
     target: TensorLike,
@@ -249,6 +274,7 @@ def _weighted_nll(
     return _reduce(function, loss, reduction)
 
 
+@_drawn_as_one
 def l1_loss(input: TensorLike, target: TensorLike, reduction: str = "mean") -> Tensor:
     """Mean absolute error: mean(|input - target|) (gradient sign(input - target), 0 at a tie).
 
@@ -262,6 +288,7 @@ def l1_loss(input: TensorLike, target: TensorLike, reduction: str = "mean") -> T
     return _reduce("l1_loss", (input - target).abs(), reduction)
 
 
+@_drawn_as_one
 def huber_loss(input: TensorLike, target: TensorLike, reduction: str = "mean", delta: float = 1.0) -> Tensor:
     """0.5 d**2 where |d| < delta, else delta * (|d| - 0.5 delta), for d = input - target: quadratic
     near 0, linear (robust to outliers) beyond delta.

@@ -111,3 +111,15 @@ def test_a_loss_in_its_own_scope_is_one_expandable_node():
     collapsed = viz.draw_graph(loss, collapse_modules=True).source
     assert "<b>cross_entropy</b>" in collapsed and "log" not in re.findall(r"\top\d+ \[label=\"?(\w+)", collapsed)
     assert "cluster_cross_entropy" in viz.draw_graph(loss, collapse_modules=False).source
+
+
+def test_a_loss_from_nn_functional_is_one_node_named_after_it():
+    import nn
+    import nn.functional as F
+
+    model = nn.MLP([3, 8, 3], seed=0)
+    loss = F.cross_entropy(model(np.random.default_rng(0).standard_normal((4, 3))), np.array([0, 1, 2, 0]))
+    assert loss.scope == "cross_entropy"  # stamped through ag.scope, the public API: viz imports no nn
+    collapsed = viz.draw_graph(loss, collapse_modules=True).source
+    assert "<b>cross_entropy</b>" in collapsed and "log_softmax" not in collapsed
+    assert "cluster_cross_entropy" in viz.draw_graph(loss, collapse_modules=False).source  # expanded

@@ -67,7 +67,7 @@ def draw_graph(
       would need more than ``AUTO_COLLAPSE_NODES`` (60) Graphviz nodes; ``True`` /
       ``False`` force it, an int collapses to that depth of the dotted path.
     - ``rankdir="auto"``: left to right, or top to bottom when the longest path has
-      more than ``DEEP_RANKS`` (12) ops.
+      more than ``DEEP_RANKS`` (10) ops.
     - Past ``max_nodes`` Graphviz nodes (the legend not counted), or more than
       ``max_depth`` (20) ops away from the roots, the tensors farthest from the roots are
       replaced by one node that says how many were hidden (``None``: no limit).

@@ -25,7 +25,7 @@ from autograd_core import Tensor
 from .format import is_constant, tensor_names
 
 AUTO_COLLAPSE_NODES = 60  # past this many Graphviz nodes, modules collapse to one box each
-DEEP_RANKS = 12  # past this many ops on the longest path, rankdir="auto" draws top to bottom
+DEEP_RANKS = 10  # past this many ops on the longest path, rankdir="auto" draws top to bottom
 MAX_DEPTH = 20  # draw_graph's default: ops farther than this from the roots are hidden
 
 #: A unit of the drawing: a tensor's walk index, or ``"module:<scope>"`` for a collapsed module.
