@@ -40,6 +40,7 @@ change inside fn, a non-leaf argument that requires grad, a graph built outside 
 change between calls. ``check=True`` runs the plan and define-by-run side by side on every call (keeping
 define-by-run's gradients) and raises ``CompileError`` when they differ; ``retrace()`` forgets plans.
 """
+
 import functools
 import warnings
 
@@ -103,8 +104,10 @@ class Compiled:
         self._entries, self._last = {}, None
 
     def __repr__(self):
-        return (f"<compiled {getattr(self.fn, '__qualname__', 'fn')}: {self.trace_count} traces, "
-                f"{self.replay_count} replays{', define-by-run: ' + self.fallback_reason if self.fallback_reason else ''}>")
+        return (
+            f"<compiled {getattr(self.fn, '__qualname__', 'fn')}: {self.trace_count} traces, "
+            f"{self.replay_count} replays{', define-by-run: ' + self.fallback_reason if self.fallback_reason else ''}>"
+        )
 
     @property
     def source(self):
@@ -140,8 +143,11 @@ class Compiled:
         for entry in self._entries.values():  # define-by-run coped, so the plan itself is wrong
             if entry.plan is plan:
                 self._last = None
-                self._give_up(entry, f"the replay raised {type(error).__name__}: {error}, define-by-run did "
-                                     "not (a bug in compile: please report)")
+                self._give_up(
+                    entry,
+                    f"the replay raised {type(error).__name__}: {error}, define-by-run did "
+                    "not (a bug in compile: please report)",
+                )
         return loss
 
     def _call(self, args):
@@ -156,8 +162,11 @@ class Compiled:
         if entry.fallback is None:
             nonleaf = [k for k, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad and a.prim]
             if nonleaf:
-                self._give_up(entry, f"argument {nonleaf[0]} requires grad but is the output of '{args[nonleaf[0]].op}' "
-                              "(a graph built outside fn); pass a leaf, detach() it, or compute it inside fn")
+                self._give_up(
+                    entry,
+                    f"argument {nonleaf[0]} requires grad but is the output of '{args[nonleaf[0]].op}' "
+                    "(a graph built outside fn); pass a leaf, detach() it, or compute it inside fn",
+                )
         if entry.fallback is not None:
             return self._define_by_run(args)
         if entry.plan is not None:
@@ -183,8 +192,10 @@ class Compiled:
         loss = _check_loss(self.fn(*call_args))
         tape, reason = None, None
         if MutationClock.now != clock:
-            reason = ("fn changed tensor values in place (.data or an in-place operator); a replay would skip "
-                      "that: keep updates outside the compiled function")
+            reason = (
+                "fn changed tensor values in place (.data or an in-place operator); a replay would skip "
+                "that: keep updates outside the compiled function"
+            )
         else:
             tape, reason = _attempt(Tape, loss, args, call_args)
         if tape is not None and not tape.loss_needs_grad:
@@ -229,9 +240,14 @@ class Compiled:
         entry.snapshot, entry.reference = current, tape
         tape.strip()  # no graph or argument arrays kept alive between calls
         if entry.plan is not None:
-            entry.plan.pin({(kind, j): arg_array(args[j]) if kind == "arg" else
-                            (tape.leaves if kind == "leaf" else tape.constants)[j].version
-                            for kind, j in entry.snapshot})
+            entry.plan.pin(
+                {
+                    (kind, j): arg_array(args[j])
+                    if kind == "arg"
+                    else (tape.leaves if kind == "leaf" else tape.constants)[j].version
+                    for kind, j in entry.snapshot
+                }
+            )
 
     def _checked(self, plan, args, result):
         """check=True: the plan's result beside define-by-run's; the latter's gradients are kept."""
@@ -239,9 +255,11 @@ class Compiled:
         grads = [g.data for g in _engine_grad(loss, plan.leaves, allow_unused=True)]
         problem = _difference(result, loss, plan.leaves, grads)
         if problem:
-            raise CompileError(f"compile(check=True): the replay differs from define-by-run on {problem}: fn's "
-                               "control flow or constants depend on values (see ag.compile); call fn directly, "
-                               "or retrace() after changing what it reads")
+            raise CompileError(
+                f"compile(check=True): the replay differs from define-by-run on {problem}: fn's "
+                "control flow or constants depend on values (see ag.compile); call fn directly, "
+                "or retrace() after changing what it reads"
+            )
         _deliver(plan.leaves, grads)
         return loss.detach()
 
@@ -267,8 +285,10 @@ def _signature(args):
         elif a is None or type(a) in (bool, int, float, str):
             key.append((type(a), a))
         else:
-            raise TypeError(f"compile: argument {k} is a {type(a).__name__}; pass Tensors or numpy arrays "
-                            "(read afresh each call) or Python numbers/strings (part of the signature)")
+            raise TypeError(
+                f"compile: argument {k} is a {type(a).__name__}; pass Tensors or numpy arrays "
+                "(read afresh each call) or Python numbers/strings (part of the signature)"
+            )
     return tuple(key)
 
 
@@ -305,8 +325,9 @@ def _deliver(leaves, grads):
 def _difference(result, loss, leaves, grads):
     """The first of the replayed loss and gradients that differs beyond rounding from define-by-run's,
     described; else None."""
-    names = [f"the gradient of '{t.label}'" if t.label else f"the gradient of a leaf of shape {t.shape}"
-             for t in leaves]
+    names = [
+        f"the gradient of '{t.label}'" if t.label else f"the gradient of a leaf of shape {t.shape}" for t in leaves
+    ]
     for what, got, want in zip(["the loss"] + names, [result[0], *result[1]], [loss.data, *grads]):
         got, want = np.asarray(got), np.asarray(want)
         if got.shape != want.shape or got.dtype != want.dtype:

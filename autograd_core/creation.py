@@ -5,6 +5,7 @@ PyTorch's names and signatures; numpy underneath (``np.random.default_rng`` for 
 One difference: floating-point data defaults to float64, as everywhere in this engine
 (PyTorch's default is float32); pass ``dtype=np.float32`` (or ``ag.float32``) for that.
 """
+
 import numbers
 
 import numpy as np
@@ -86,14 +87,16 @@ def full(size, fill_value, dtype=None, requires_grad=False):
         raise TypeError(f"full: fill_value must be a number, got {type(fill_value).__name__}")
     if dtype is None and isinstance(fill_value, (float, np.floating)):
         dtype = np.float64
-    return Tensor(np.full(_shape("full", (size,)), fill_value, dtype=_dtype("full", dtype)),
-                  requires_grad=requires_grad)
+    return Tensor(
+        np.full(_shape("full", (size,)), fill_value, dtype=_dtype("full", dtype)), requires_grad=requires_grad
+    )
 
 
 def empty(*size, dtype=None, requires_grad=False):
     """A tensor whose values are whatever the memory held (fast; overwrite before reading)."""
-    return Tensor(np.empty(_shape("empty", size), dtype=_dtype("empty", dtype) or np.float64),
-                  requires_grad=requires_grad)
+    return Tensor(
+        np.empty(_shape("empty", size), dtype=_dtype("empty", dtype) or np.float64), requires_grad=requires_grad
+    )
 
 
 def zeros_like(t, dtype=None, requires_grad=False):
@@ -134,8 +137,9 @@ def linspace(start, end, steps, dtype=None, requires_grad=False):
     """
     if not isinstance(steps, numbers.Integral) or isinstance(steps, bool) or steps < 0:
         raise ValueError(f"linspace: steps must be a non-negative int, got {steps!r}")
-    return Tensor(np.linspace(start, end, steps, dtype=_dtype("linspace", dtype) or np.float64),
-                  requires_grad=requires_grad)
+    return Tensor(
+        np.linspace(start, end, steps, dtype=_dtype("linspace", dtype) or np.float64), requires_grad=requires_grad
+    )
 
 
 def eye(n, m=None, dtype=None, requires_grad=False):
@@ -203,8 +207,9 @@ def _dtype(op, dtype):
     try:
         dtype = np.dtype(dtype)
     except TypeError:
-        raise TypeError(f"{op}: unknown dtype {dtype!r}; use a numpy dtype such as np.float32, "
-                        "np.float64 or np.int64") from None
+        raise TypeError(
+            f"{op}: unknown dtype {dtype!r}; use a numpy dtype such as np.float32, np.float64 or np.int64"
+        ) from None
     if dtype.kind not in "biuf":
         raise TypeError(f"{op}: dtype {dtype} is not numeric; use np.float32, np.float64, np.int64 or bool")
     return dtype
@@ -231,6 +236,8 @@ def _rng(op, generator):
     if generator is None:
         return default_generator.rng
     if not isinstance(generator, Generator):
-        raise TypeError(f"{op}: generator must be an ag.Generator (e.g. ag.Generator().manual_seed(0)), "
-                        f"got {type(generator).__name__}")
+        raise TypeError(
+            f"{op}: generator must be an ag.Generator (e.g. ag.Generator().manual_seed(0)), "
+            f"got {type(generator).__name__}"
+        )
     return generator.rng

@@ -6,6 +6,7 @@ it (or "leaf, requires grad"), its values (numpy's summarised print for big arra
 plus mean/min/max) and its gradient when it has one. Only numpy and the Tensor's
 public attributes are used.
 """
+
 import html
 
 import numpy as np
@@ -19,11 +20,11 @@ def _values(array):
         text = np.array2string(array, separator=", ")
     lines = text.splitlines()
     if len(lines) > VALUE_LINES:
-        lines = lines[:VALUE_LINES // 2] + [" ..."] + lines[-VALUE_LINES // 2:]
+        lines = lines[: VALUE_LINES // 2] + [" ..."] + lines[-VALUE_LINES // 2 :]
     text = "\n".join(lines)
     if array.size > 1 and array.dtype.kind in "fiu":
         with np.errstate(all="ignore"):
-            text += (f"\nmean {np.mean(array):.4g}  min {np.min(array):.4g}  max {np.max(array):.4g}")
+            text += f"\nmean {np.mean(array):.4g}  min {np.min(array):.4g}  max {np.max(array):.4g}"
     return html.escape(text)
 
 
@@ -36,10 +37,15 @@ def tensor_html(t):
     shape = "scalar" if t.ndim == 0 else "\u00d7".join(map(str, t.shape))
     origin = f"op <b>{html.escape(t.op)}</b>" if t.op else ("leaf, requires grad" if t.requires_grad else "leaf")
     title = f"<b>{html.escape(str(t.label))}</b> " if t.label else ""
-    rows = [f'<div>{title}Tensor <span style="color:#6c757d">{shape} {t.dtype}</span> · {origin}</div>',
-            f'<pre style="margin:.2em 0;color:#1a7f37">{_values(t.data)}</pre>']
+    rows = [
+        f'<div>{title}Tensor <span style="color:#6c757d">{shape} {t.dtype}</span> · {origin}</div>',
+        f'<pre style="margin:.2em 0;color:#1a7f37">{_values(t.data)}</pre>',
+    ]
     if t.grad is not None:
-        rows.append(f'<div style="color:#c62828">grad</div>'
-                    f'<pre style="margin:.2em 0;color:#c62828">{_values(t.grad)}</pre>')
-    return ('<div class="ag-tensor" style="font-family:monospace;border-left:3px solid #cfe2ff;'
-            'padding-left:.5em">' + "".join(rows) + "</div>")
+        rows.append(
+            f'<div style="color:#c62828">grad</div><pre style="margin:.2em 0;color:#c62828">{_values(t.grad)}</pre>'
+        )
+    return (
+        '<div class="ag-tensor" style="font-family:monospace;border-left:3px solid #cfe2ff;'
+        'padding-left:.5em">' + "".join(rows) + "</div>"
+    )

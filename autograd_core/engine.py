@@ -6,6 +6,7 @@ is fine), accumulation of gradients from several paths, undoing broadcasting
 (``sum_to``), checking each gradient's shape and dtype, spending the graph,
 detecting tensors changed in place after they were saved, and anomaly checks.
 """
+
 import os
 import traceback
 
@@ -21,6 +22,7 @@ _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 class MutationClock:
     """Counts in-place changes. A tensor remembers the tick of its last change and a
     node the tick it was made at, so 'changed after being saved' is one comparison."""
+
     now = 0
 
     @classmethod
@@ -53,8 +55,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         raise ValueError(f"grad: {len(outputs)} outputs but {len(grad_outputs)} grad_outputs")
     for i, t in enumerate(inputs):
         if not t.requires_grad:
-            raise RuntimeError(f"grad: input {i} (shape {t.shape}) does not require grad; "
-                               "create it with requires_grad=True")
+            raise RuntimeError(
+                f"grad: input {i} (shape {t.shape}) does not require grad; create it with requires_grad=True"
+            )
     seeds = [_seed("grad", out, g, create_graph) for out, g in zip(outputs, grad_outputs)]
     captured = dict.fromkeys(inputs)
     _run(outputs, seeds, create_graph if retain_graph is None else retain_graph, create_graph, captured)
@@ -62,8 +65,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     for i, t in enumerate(inputs):
         g = captured[t]
         if g is None and not allow_unused:
-            raise RuntimeError(f"grad: input {i} (shape {t.shape}) is not part of the graph of the outputs; "
-                               "pass allow_unused=True to get None for it")
+            raise RuntimeError(
+                f"grad: input {i} (shape {t.shape}) is not part of the graph of the outputs; "
+                "pass allow_unused=True to get None for it"
+            )
         if g is not None and isinstance(g, _ARRAY_TYPES):
             g = type(t)(np.array(g, dtype=t.dtype))
         results.append(g)
@@ -81,21 +86,25 @@ def _seed(caller, root, grad, create_graph):
             f"{caller}: this tensor (shape {root.shape}) does not require grad, so there is nothing to "
             "differentiate: it was built under no_grad(), from detached tensors, or from leaves made "
             "without requires_grad=True. Create the inputs you want gradients for with "
-            "Tensor(..., requires_grad=True).")
+            "Tensor(..., requires_grad=True)."
+        )
     if grad is None:
         if root.size != 1:
             raise RuntimeError(
                 f"{caller}: the gradient can only be implied for a one-element tensor, this one has "
                 f"shape {root.shape}. Reduce it first (y.sum().backward() or y.mean().backward()) or pass "
-                f"grad= an array of shape {root.shape} (dL/dy).")
+                f"grad= an array of shape {root.shape} (dL/dy)."
+            )
         seed = np.ones(root.shape, dtype=root.dtype)
     elif create_graph and not isinstance(grad, _ARRAY_TYPES) and hasattr(grad, "_prim"):
         seed = grad  # a Tensor seed may itself carry a graph (double backward through it)
     else:
         seed = np.array(grad, dtype=root.dtype)  # a copy: it may end up as a leaf's .grad
     if seed.shape != root.shape:
-        raise RuntimeError(f"{caller}: grad has shape {seed.shape} but the tensor has shape {root.shape}; "
-                           "the seed gradient must have the tensor's own shape")
+        raise RuntimeError(
+            f"{caller}: grad has shape {seed.shape} but the tensor has shape {root.shape}; "
+            "the seed gradient must have the tensor's own shape"
+        )
     return type(root)(seed) if create_graph and isinstance(seed, _ARRAY_TYPES) else seed
 
 
@@ -128,7 +137,8 @@ def _check_usable(node):
         raise RuntimeError(
             f"backward through '{node.op}' a second time: its graph was freed by the first backward. "
             "Pass retain_graph=True to the first backward() if you need to go through it again, "
-            "or recompute the forward pass.")
+            "or recompute the forward pass."
+        )
     if MutationClock.now > node._epoch:  # something changed somewhere since the node was made
         for t in (node,) + node._parents:
             if t._version > node._epoch:
@@ -137,7 +147,8 @@ def _check_usable(node):
                     f"{node.op}: a tensor {name} that it saved for backward was modified in place after "
                     "the op ran (through .data or an in-place operator), so its gradient would be wrong. "
                     "Run backward before changing values (optimizers do: backward, then step), or "
-                    "change a copy.")
+                    "change a copy."
+                )
 
 
 def _run(roots, seeds, retain_graph, create_graph, captured):
@@ -221,8 +232,10 @@ def _run_hooks(node, g, create_graph):
         else:
             result = np.asarray(result.data if isinstance(result, type(node)) else result)
         if result.shape != node.shape:
-            raise RuntimeError(f"hook {getattr(hook, '__name__', hook)!r} on a tensor of shape {node.shape} returned "
-                               f"a gradient of shape {result.shape}; a hook must return the shape it was given")
+            raise RuntimeError(
+                f"hook {getattr(hook, '__name__', hook)!r} on a tensor of shape {node.shape} returned "
+                f"a gradient of shape {result.shape}; a hook must return the shape it was given"
+            )
         g = result if result.dtype == node.dtype else result.astype(node.dtype)
     return g
 
@@ -236,8 +249,9 @@ def _fit(g, data, prim, i):
         except (ValueError, IndexError):
             fitted = g
         if fitted.shape != shape:
-            raise RuntimeError(f"{prim.name}: grad for input {i} has shape {g.shape}, expected {shape} "
-                               "(a bug in this primitive's vjp)")
+            raise RuntimeError(
+                f"{prim.name}: grad for input {i} has shape {g.shape}, expected {shape} (a bug in this primitive's vjp)"
+            )
         g = fitted
     if g.dtype != data.dtype:
         g = g.astype(data.dtype)  # float32 inputs get float32 gradients after a float64 mix
@@ -302,12 +316,15 @@ def check_forward(out):
     out._origin = user_frame()
     if not _all_finite(out._data) and all(_all_finite(p._data) for p in out._parents):
         shapes = ", ".join(str(p.shape) for p in out._parents)
-        raise FloatingPointError(f"{out.op}: forward produced NaN/Inf from finite inputs of shapes "
-                                 f"{shapes}, at {out._origin}")
+        raise FloatingPointError(
+            f"{out.op}: forward produced NaN/Inf from finite inputs of shapes {shapes}, at {out._origin}"
+        )
 
 
 def _check_backward(node, g, gi, i):
     if not _all_finite(gi) and _all_finite(g):
-        raise FloatingPointError(f"{node.op}: backward produced NaN/Inf in the gradient for input {i} "
-                                 f"(shape {node._parents[i].shape}) from a finite incoming gradient; "
-                                 f"the op was made at {node._origin or '<made outside detect_anomaly>'}")
+        raise FloatingPointError(
+            f"{node.op}: backward produced NaN/Inf in the gradient for input {i} "
+            f"(shape {node._parents[i].shape}) from a finite incoming gradient; "
+            f"the op was made at {node._origin or '<made outside detect_anomaly>'}"
+        )

@@ -14,6 +14,7 @@ either the old file or the new one, never half a file. The temporary file is nam
 
 It lives in ``autograd_core`` because both upper layers need it and neither may import the other.
 """
+
 import os
 import pathlib
 import re
@@ -42,8 +43,9 @@ def atomic_write(path, content, *, make_folders=False):
     'weights.bin'
     """
     if not (callable(content) or isinstance(content, (str, bytes, bytearray, memoryview))):
-        raise TypeError(f"atomic_write: content must be bytes, a str or a function write(file), "
-                        f"got {type(content).__name__}")
+        raise TypeError(
+            f"atomic_write: content must be bytes, a str or a function write(file), got {type(content).__name__}"
+        )
     given = path
     path = os.fspath(path)
     if make_folders:
@@ -123,8 +125,9 @@ def _create_temporary(folder, name):
     for _ in range(100):
         temporary = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.tmp")
         try:
-            return os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
-                           0o666), temporary
+            return os.open(
+                temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666
+            ), temporary
         except FileExistsError:
             continue
     raise FileExistsError(f"atomic_write: could not create a temporary file in {folder!r}")
@@ -154,8 +157,9 @@ class _sigterm_as_exception:
     on leaving, the old action is restored and a SIGTERM that arrived is delivered again."""
 
     def __enter__(self):
-        self.active = (threading.current_thread() is threading.main_thread()
-                       and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL)
+        self.active = (
+            threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+        )
         if self.active:
             signal.signal(signal.SIGTERM, self._raise)
         return self

@@ -3,6 +3,7 @@
 Each accepts Tensors, numpy arrays or Python numbers; only ``concatenate``, ``where``
 and ``maximum`` add a primitive of their own, the rest are composed.
 """
+
 import numpy as np
 
 from .primitives import Concatenate, Maximum, Where
@@ -14,13 +15,39 @@ def as_tensor(x):
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
-def exp(x): """e**x, elementwise."""; return as_tensor(x).exp()
-def log(x): """Natural log, elementwise (log 0 = -inf, as numpy)."""; return as_tensor(x).log()
-def sigmoid(x): """1 / (1 + e**-x), finite for any input."""; return as_tensor(x).sigmoid()
-def tanh(x): """Hyperbolic tangent."""; return as_tensor(x).tanh()
-def relu(x): """max(x, 0); relu'(0) = 1/2 (ties split evenly)."""; return as_tensor(x).relu()
-def abs(x): """|x|; abs'(0) = 0."""; return as_tensor(x).abs()  # noqa: A001 (numpy's name)
-def sqrt(x): """x ** 0.5."""; return as_tensor(x).sqrt()
+def exp(x):
+    """e**x, elementwise."""
+    return as_tensor(x).exp()
+
+
+def log(x):
+    """Natural log, elementwise (log 0 = -inf, as numpy)."""
+    return as_tensor(x).log()
+
+
+def sigmoid(x):
+    """1 / (1 + e**-x), finite for any input."""
+    return as_tensor(x).sigmoid()
+
+
+def tanh(x):
+    """Hyperbolic tangent."""
+    return as_tensor(x).tanh()
+
+
+def relu(x):
+    """max(x, 0); relu'(0) = 1/2 (ties split evenly)."""
+    return as_tensor(x).relu()
+
+
+def abs(x):
+    """|x|; abs'(0) = 0."""
+    return as_tensor(x).abs()  # noqa: A001 (numpy's name)
+
+
+def sqrt(x):
+    """x ** 0.5."""
+    return as_tensor(x).sqrt()
 
 
 def sum(x, axis=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001 (numpy's name)
@@ -73,11 +100,29 @@ def clip(x, min=None, max=None):  # noqa: A002
     return as_tensor(x).clamp(min, max)
 
 
-def pow(x, exponent): """x ** exponent."""; return as_tensor(x) ** exponent  # noqa: A001
-def clone(x): """A copy that stays in the graph."""; return as_tensor(x).clone()
-def squeeze(x, dim=None): """Drop size-1 axes (only ``dim`` if given)."""; return as_tensor(x).squeeze(dim)
-def unsqueeze(x, dim): """Insert a size-1 axis at ``dim``."""; return as_tensor(x).unsqueeze(dim)
-def permute(x, *dims): """Reorder the axes."""; return as_tensor(x).permute(*dims)
+def pow(x, exponent):
+    """x ** exponent."""
+    return as_tensor(x) ** exponent  # noqa: A001
+
+
+def clone(x):
+    """A copy that stays in the graph."""
+    return as_tensor(x).clone()
+
+
+def squeeze(x, dim=None):
+    """Drop size-1 axes (only ``dim`` if given)."""
+    return as_tensor(x).squeeze(dim)
+
+
+def unsqueeze(x, dim):
+    """Insert a size-1 axis at ``dim``."""
+    return as_tensor(x).unsqueeze(dim)
+
+
+def permute(x, *dims):
+    """Reorder the axes."""
+    return as_tensor(x).permute(*dims)
 
 
 def flatten(x, start_dim=0, end_dim=-1):
@@ -85,8 +130,16 @@ def flatten(x, start_dim=0, end_dim=-1):
     return as_tensor(x).flatten(start_dim, end_dim)
 
 
-def reshape(x, *shape): """``x.reshape(*shape)``."""; return as_tensor(x).reshape(*shape)
-def transpose(x, *axes): """``x.transpose(*axes)``."""; return as_tensor(x).transpose(*axes)
+def reshape(x, *shape):
+    """``x.reshape(*shape)``."""
+    return as_tensor(x).reshape(*shape)
+
+
+def transpose(x, *axes):
+    """``x.transpose(*axes)``."""
+    return as_tensor(x).transpose(*axes)
+
+
 def softmax(x, axis=-1, *, dim=None):
     """Softmax along ``axis`` (or ``dim``)."""
     return as_tensor(x).softmax(dim if dim is not None else axis)
@@ -126,8 +179,9 @@ def where(condition, a, b):
     """
     condition = np.asarray(condition._data if isinstance(condition, Tensor) else condition)
     if condition.dtype != np.bool_:
-        raise TypeError(f"where: condition must be boolean, got {condition.dtype}; compare first, "
-                        "e.g. where(x.data > 0, x, 0)")
+        raise TypeError(
+            f"where: condition must be boolean, got {condition.dtype}; compare first, e.g. where(x.data > 0, x, 0)"
+        )
     a, b = _operands(a, b)
     return Tensor.apply(Where, a, b, condition=condition)
 
@@ -137,8 +191,10 @@ def concatenate(tensors, axis=0):
     tensors = _sequence("concatenate", tensors)
     axis = _normalize_axes("concatenate", axis, tensors[0].ndim)[0]
     if any(t.ndim != tensors[0].ndim for t in tensors):
-        raise ValueError("concatenate: all inputs need the same number of axes, got shapes "
-                         + ", ".join(str(t.shape) for t in tensors))
+        raise ValueError(
+            "concatenate: all inputs need the same number of axes, got shapes "
+            + ", ".join(str(t.shape) for t in tensors)
+        )
     bounds = tuple(np.cumsum([0] + [t.shape[axis] for t in tensors]).tolist())
     return Tensor.apply(Concatenate, *tensors, axis=axis, bounds=bounds)
 

@@ -10,6 +10,7 @@ and leave grad mode off afterwards. Blocks nest, so within a thread the last val
 is always the one to restore; a decorated generator enters its block around each step
 only, so the caller's own state holds while the generator is suspended.
 """
+
 import contextlib
 import functools
 import inspect
@@ -86,6 +87,7 @@ class _Switch(contextlib.ContextDecorator):
                     raise
                 except BaseException as error:  # thrown in by the caller: delivered inside the block
                     resume, value = steps.throw, error
+
         return generator
 
 

@@ -13,6 +13,7 @@ output element k whose own analytic and numeric derivatives disagree (one backwa
 per output element tried, only on failure). Everything runs in float64: in float32 a
 central difference with a small eps has errors around 1e-3 and would raise false alarms.
 """
+
 import numpy as np
 
 from .tensor import Tensor
@@ -33,15 +34,21 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
     single = isinstance(inputs, Tensor)
     inputs = [inputs] if single else list(inputs)
     if not any(isinstance(t, Tensor) and t.requires_grad for t in inputs):
-        raise ValueError("gradcheck: no input requires grad; create the inputs to check with "
-                         "Tensor(..., requires_grad=True)")
-    base = [np.array(t.data, dtype=np.float64) if isinstance(t, Tensor) and t.dtype.kind == "f"
-            else t.data if isinstance(t, Tensor) else t for t in inputs]
+        raise ValueError(
+            "gradcheck: no input requires grad; create the inputs to check with Tensor(..., requires_grad=True)"
+        )
+    base = [
+        np.array(t.data, dtype=np.float64)
+        if isinstance(t, Tensor) and t.dtype.kind == "f"
+        else t.data
+        if isinstance(t, Tensor)
+        else t
+        for t in inputs
+    ]
     checked = [isinstance(t, Tensor) and t.requires_grad for t in inputs]
 
     def evaluate(arrays):
-        args = [Tensor(a, requires_grad=c) if isinstance(t, Tensor) else a
-                for a, c, t in zip(arrays, checked, inputs)]
+        args = [Tensor(a, requires_grad=c) if isinstance(t, Tensor) else a for a, c, t in zip(arrays, checked, inputs)]
         out = fn(*args)
         if not isinstance(out, Tensor):
             raise TypeError(f"gradcheck: fn must return a Tensor, got {type(out).__name__}")
@@ -57,8 +64,9 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
     args, out = evaluate(base)
     if not out.requires_grad:
         raise ValueError("gradcheck: fn's output does not depend on any input that requires grad")
-    weights = np.random.default_rng(seed).uniform(0.5, 1.5, size=out.shape) * \
-        np.random.default_rng(seed + 1).choice([-1.0, 1.0], size=out.shape)
+    weights = np.random.default_rng(seed).uniform(0.5, 1.5, size=out.shape) * np.random.default_rng(seed + 1).choice(
+        [-1.0, 1.0], size=out.shape
+    )
     analytic = analytic_gradients(weights)
 
     def close(a, n):
@@ -78,13 +86,13 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
             column = (plus - minus) / (2 * eps)  # numeric d out[:] / d x[index]
             numeric = float(np.sum(column * weights))
             if not close(grad[index], numeric):
-                raise AssertionError(_mismatch(k, index, column, grad[index], numeric,
-                                               analytic_gradients, atol, rtol, close))
+                raise AssertionError(
+                    _mismatch(k, index, column, grad[index], numeric, analytic_gradients, atol, rtol, close)
+                )
     return True
 
 
-def _mismatch(k, index, column, weighted_analytic, weighted_numeric, analytic_gradients,
-              atol, rtol, close):
+def _mismatch(k, index, column, weighted_analytic, weighted_numeric, analytic_gradients, atol, rtol, close):
     """The message for a failed element: the user's own d out[j] / d x[index], not the weighted sum."""
     worst = None
     for j in np.ndindex(column.shape):
@@ -99,11 +107,15 @@ def _mismatch(k, index, column, weighted_analytic, weighted_numeric, analytic_gr
             break
     excess, j, a, n = worst
     output = "" if column.ndim == 0 else f" for output element {j}"
-    message = (f"gradcheck: input {k} at index {index}: analytic {a:.10g} != numeric {n:.10g}{output} "
-               f"(|difference| {abs(a - n):.3g} > atol {atol} + rtol {rtol} * |numeric|)")
+    message = (
+        f"gradcheck: input {k} at index {index}: analytic {a:.10g} != numeric {n:.10g}{output} "
+        f"(|difference| {abs(a - n):.3g} > atol {atol} + rtol {rtol} * |numeric|)"
+    )
     if excess <= 0:  # every element alone is within tolerance; their weighted sum is not
-        message = (f"gradcheck: input {k} at index {index}: the outputs' derivatives are each within "
-                   f"tolerance but their random weighting is not: analytic {weighted_analytic:.10g} != "
-                   f"numeric {weighted_numeric:.10g}; the worst{output or ' element'}: analytic "
-                   f"{a:.10g} != numeric {n:.10g}")
+        message = (
+            f"gradcheck: input {k} at index {index}: the outputs' derivatives are each within "
+            f"tolerance but their random weighting is not: analytic {weighted_analytic:.10g} != "
+            f"numeric {weighted_numeric:.10g}; the worst{output or ' element'}: analytic "
+            f"{a:.10g} != numeric {n:.10g}"
+        )
     return message

@@ -4,6 +4,7 @@ Every operation goes through ``_record`` (``Tensor.apply`` for extensions), whic
 forward and, when some input requires a gradient and grad mode is on, records the
 op on the output. ``backward()`` (engine.py) then walks those records in reverse.
 """
+
 from types import MappingProxyType
 
 import numpy as np
@@ -12,9 +13,29 @@ from . import engine
 from .display import tensor_html
 from .engine import MutationClock
 from .grad_mode import state
-from .primitives import (Abs, Add, BroadcastTo, Div, Exp, Getitem, Log, Matmul, Max,
-                         MaxShift, Maximum, Mul, Neg, Pow, Relu, Reshape, Sigmoid, Sub, Sum, Tanh,
-                         Transpose)
+from .primitives import (
+    Abs,
+    Add,
+    BroadcastTo,
+    Div,
+    Exp,
+    Getitem,
+    Log,
+    Matmul,
+    Max,
+    MaxShift,
+    Maximum,
+    Mul,
+    Neg,
+    Pow,
+    Relu,
+    Reshape,
+    Sigmoid,
+    Sub,
+    Sum,
+    Tanh,
+    Transpose,
+)
 from .tensor_methods import TensorMethods, torch_axis
 
 _PYTHON_SCALARS = (bool, int, float)
@@ -34,13 +55,17 @@ def _as_array(data, dtype):
         try:
             array = np.asarray(data, dtype=np.float64 if dtype is None else dtype)  # Python data -> float64
         except (ValueError, TypeError) as error:
-            raise TypeError(f"Tensor: cannot read {type(data).__name__} data as numbers ({error}); give a number, "
-                            "a nested list of numbers with equal-length rows, or a numeric numpy array") from None
+            raise TypeError(
+                f"Tensor: cannot read {type(data).__name__} data as numbers ({error}); give a number, "
+                "a nested list of numbers with equal-length rows, or a numeric numpy array"
+            ) from None
     if dtype is not None:
         array = array.astype(dtype, copy=False)
     if array.dtype.kind not in "biuf":
-        raise TypeError(f"Tensor: unsupported data of dtype {array.dtype}; "
-                        "give numbers, nested lists of numbers or a numeric numpy array")
+        raise TypeError(
+            f"Tensor: unsupported data of dtype {array.dtype}; "
+            "give numbers, nested lists of numbers or a numeric numpy array"
+        )
     return array
 
 
@@ -69,7 +94,8 @@ def _normalize_axes(op, axis, ndim):
         if not -ndim <= a < ndim:
             raise np.exceptions.AxisError(
                 f"{op}: axis {a} is out of range for a tensor with ndim {ndim} "
-                f"(valid axes: {-ndim}..{ndim - 1}" + (")" if ndim else "; a 0-d tensor has no axes)"))
+                f"(valid axes: {-ndim}..{ndim - 1}" + (")" if ndim else "; a 0-d tensor has no axes)")
+            )
         normalized.append(int(a) % ndim)
     if len(set(normalized)) != len(normalized):
         raise ValueError(f"{op}: repeated axis in {axis!r}")
@@ -112,8 +138,10 @@ class Tensor(TensorMethods):
     def __init__(self, data, requires_grad=False, dtype=None, label=None):
         array = _as_array(data, dtype)
         if requires_grad and array.dtype.kind != "f":
-            raise TypeError(f"Tensor: requires_grad=True needs floating-point data, got {array.dtype}; "
-                            "pass dtype=np.float64 (or float32), or give float values")
+            raise TypeError(
+                f"Tensor: requires_grad=True needs floating-point data, got {array.dtype}; "
+                "pass dtype=np.float64 (or float32), or give float values"
+            )
         self._data = array
         if requires_grad:
             self.requires_grad = True
@@ -154,20 +182,28 @@ class Tensor(TensorMethods):
     ndim = property(lambda self: self._data.ndim, doc="Number of axes.")
     size = property(lambda self: self._data.size, doc="Number of elements.")
     dtype = property(lambda self: self._data.dtype, doc="The numpy dtype.")
-    is_leaf = property(lambda self: self._prim is None,
-                       doc="True for tensors the user made (or made without recording).")
-    op = property(lambda self: self._prim.name if self._prim else None,
-                  doc="Name of the primitive that produced this tensor, None for leaves.")
-    prim = property(lambda self: self._prim,
-                    doc="The primitive class that produced this tensor (``ag.PRIMITIVES[t.op]``), None for leaves.")
+    is_leaf = property(
+        lambda self: self._prim is None, doc="True for tensors the user made (or made without recording)."
+    )
+    op = property(
+        lambda self: self._prim.name if self._prim else None,
+        doc="Name of the primitive that produced this tensor, None for leaves.",
+    )
+    prim = property(
+        lambda self: self._prim,
+        doc="The primitive class that produced this tensor (``ag.PRIMITIVES[t.op]``), None for leaves.",
+    )
     parents = property(lambda self: self._parents, doc="The inputs of the op that produced it.")
-    params = property(lambda self: MappingProxyType(self._params),
-                      doc="Non-tensor arguments of that op (axes, shapes, index), read-only.")
-    op_params = property(lambda self: dict(self._params or {}),
-                         doc="A copy of ``params`` as a dict.")
+    params = property(
+        lambda self: MappingProxyType(self._params),
+        doc="Non-tensor arguments of that op (axes, shapes, index), read-only.",
+    )
+    op_params = property(lambda self: dict(self._params or {}), doc="A copy of ``params`` as a dict.")
     retains_grad = property(lambda self: self._retains_grad, doc="True after ``retain_grad()``.")
-    version = property(lambda self: self._version,
-                       doc="Changes whenever the values change in place (``.data =``, ``+=``): compare two readings.")
+    version = property(
+        lambda self: self._version,
+        doc="Changes whenever the values change in place (``.data =``, ``+=``): compare two readings.",
+    )
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
@@ -228,20 +264,47 @@ class Tensor(TensorMethods):
         return Tensor(self._data, label=self.label)
 
     # ------------------------------------------------------------ operators
-    def __add__(self, other): return _record(Add, (self, _lift(other, self)))
-    def __radd__(self, other): return _record(Add, (_lift(other, self), self))
-    def __sub__(self, other): return _record(Sub, (self, _lift(other, self)))
-    def __rsub__(self, other): return _record(Sub, (_lift(other, self), self))
-    def __mul__(self, other): return _record(Mul, (self, _lift(other, self)))
-    def __rmul__(self, other): return _record(Mul, (_lift(other, self), self))
-    def __truediv__(self, other): return _record(Div, (self, _lift(other, self)))
-    def __rtruediv__(self, other): return _record(Div, (_lift(other, self), self))
-    def __pow__(self, other): return _record(Pow, (self, _lift(other, self)))
-    def __rpow__(self, other): return _record(Pow, (_lift(other, self), self))
-    def __matmul__(self, other): return _record(Matmul, (self, _lift(other, self)))
-    def __rmatmul__(self, other): return _record(Matmul, (_lift(other, self), self))
-    def __neg__(self): return _record(Neg, (self,))
-    def __pos__(self): return self
+    def __add__(self, other):
+        return _record(Add, (self, _lift(other, self)))
+
+    def __radd__(self, other):
+        return _record(Add, (_lift(other, self), self))
+
+    def __sub__(self, other):
+        return _record(Sub, (self, _lift(other, self)))
+
+    def __rsub__(self, other):
+        return _record(Sub, (_lift(other, self), self))
+
+    def __mul__(self, other):
+        return _record(Mul, (self, _lift(other, self)))
+
+    def __rmul__(self, other):
+        return _record(Mul, (_lift(other, self), self))
+
+    def __truediv__(self, other):
+        return _record(Div, (self, _lift(other, self)))
+
+    def __rtruediv__(self, other):
+        return _record(Div, (_lift(other, self), self))
+
+    def __pow__(self, other):
+        return _record(Pow, (self, _lift(other, self)))
+
+    def __rpow__(self, other):
+        return _record(Pow, (_lift(other, self), self))
+
+    def __matmul__(self, other):
+        return _record(Matmul, (self, _lift(other, self)))
+
+    def __rmatmul__(self, other):
+        return _record(Matmul, (_lift(other, self), self))
+
+    def __neg__(self):
+        return _record(Neg, (self,))
+
+    def __pos__(self):
+        return self
 
     def _inplace(self, prim, other, symbol):
         # Under no_grad an in-place update is what PyTorch users write (`w -= lr * w.grad`);
@@ -252,27 +315,52 @@ class Tensor(TensorMethods):
                     f"in-place '{symbol}=' on a leaf tensor that requires grad would silently rebind it "
                     f"to a new tensor outside the graph. Change its values without recording: "
                     f"`w.data {symbol}= ...` (e.g. `w.data -= lr * w.grad`), the same inside "
-                    f"`with no_grad():`, or use an optimizer from nn.optim.")
-            raise RuntimeError(f"in-place '{symbol}=' on a tensor that is part of a recorded graph; "
-                               f"write `y = y {symbol} ...` to make a new tensor instead")
+                    f"`with no_grad():`, or use an optimizer from nn.optim."
+                )
+            raise RuntimeError(
+                f"in-place '{symbol}=' on a tensor that is part of a recorded graph; "
+                f"write `y = y {symbol} ...` to make a new tensor instead"
+            )
         np.copyto(self.data, prim.forward(self._data, _lift(other, self)._data), casting="same_kind")
         self._version = MutationClock.tick()
         return self
 
-    def __iadd__(self, other): return self._inplace(Add, other, "+")
-    def __isub__(self, other): return self._inplace(Sub, other, "-")
-    def __imul__(self, other): return self._inplace(Mul, other, "*")
-    def __itruediv__(self, other): return self._inplace(Div, other, "/")
-    def __ipow__(self, other): return self._inplace(Pow, other, "**")
-    def __imatmul__(self, other): return self._inplace(Matmul, other, "@")
+    def __iadd__(self, other):
+        return self._inplace(Add, other, "+")
+
+    def __isub__(self, other):
+        return self._inplace(Sub, other, "-")
+
+    def __imul__(self, other):
+        return self._inplace(Mul, other, "*")
+
+    def __itruediv__(self, other):
+        return self._inplace(Div, other, "/")
+
+    def __ipow__(self, other):
+        return self._inplace(Pow, other, "**")
+
+    def __imatmul__(self, other):
+        return self._inplace(Matmul, other, "@")
 
     # ------------------------------------------------------------ elementwise
-    def exp(self): return _record(Exp, (self,))
-    def log(self): return _record(Log, (self,))
-    def sigmoid(self): return _record(Sigmoid, (self,))
-    def tanh(self): return _record(Tanh, (self,))
-    def relu(self): return _record(Relu, (self,))
-    def abs(self): return _record(Abs, (self,))
+    def exp(self):
+        return _record(Exp, (self,))
+
+    def log(self):
+        return _record(Log, (self,))
+
+    def sigmoid(self):
+        return _record(Sigmoid, (self,))
+
+    def tanh(self):
+        return _record(Tanh, (self,))
+
+    def relu(self):
+        return _record(Relu, (self,))
+
+    def abs(self):
+        return _record(Abs, (self,))
 
     # ------------------------------------------------------------ reductions
     def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
@@ -330,12 +418,15 @@ class Tensor(TensorMethods):
             return self.T
         normalized = _normalize_axes("transpose", axes, self.ndim)
         if sorted(normalized) != list(range(self.ndim)):
-            raise ValueError(f"transpose: axes {axes} are not a permutation of range({self.ndim}) "
-                             f"for shape {self.shape}")
+            raise ValueError(
+                f"transpose: axes {axes} are not a permutation of range({self.ndim}) for shape {self.shape}"
+            )
         return _record(Transpose, (self,), {"axes": normalized})
 
-    T = property(lambda self: _record(Transpose, (self,), {"axes": tuple(range(self.ndim - 1, -1, -1))}),
-                 doc="Axes reversed (a matrix transpose for 2-d).")
+    T = property(
+        lambda self: _record(Transpose, (self,), {"axes": tuple(range(self.ndim - 1, -1, -1))}),
+        doc="Axes reversed (a matrix transpose for 2-d).",
+    )
 
     def broadcast_to(self, *shape):
         """Repeat along size-1 (or new leading) axes to ``shape``, as ``np.broadcast_to``."""
@@ -346,7 +437,8 @@ class Tensor(TensorMethods):
         return _record(Getitem, (self,), {"index": _plain_index(index)})
 
     # ------------------------------------------------------------ binary helpers
-    def maximum(self, other): return _record(Maximum, (self, _lift(other, self)))
+    def maximum(self, other):
+        return _record(Maximum, (self, _lift(other, self)))
 
 
 def _node(data):
@@ -391,6 +483,5 @@ _new_tensor = object.__new__
 def _plain_index(index):
     """Tensors and lists inside an index become numpy arrays (integer or boolean)."""
     parts = index if isinstance(index, tuple) else (index,)
-    parts = tuple(p._data if isinstance(p, Tensor) else np.asarray(p) if isinstance(p, list) else p
-                  for p in parts)
+    parts = tuple(p._data if isinstance(p, Tensor) else np.asarray(p) if isinstance(p, list) else p for p in parts)
     return parts if isinstance(index, tuple) else parts[0]

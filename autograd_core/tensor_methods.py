@@ -9,6 +9,7 @@
 The hot operator path (``__add__`` ... ``_record``) stays in tensor.py. Axis arguments take
 numpy's ``axis=``/``keepdims=`` or PyTorch's ``dim=``/``keepdim=``.
 """
+
 import numbers
 
 import numpy as np
@@ -66,8 +67,10 @@ class TensorMethods:
         if not callable(hook):
             raise TypeError(f"register_hook: expected a function of the gradient, got {type(hook).__name__}")
         if not self.requires_grad:
-            raise RuntimeError("register_hook: this tensor does not require grad, so no gradient will reach "
-                               "the hook; create it with requires_grad=True (or call requires_grad_())")
+            raise RuntimeError(
+                "register_hook: this tensor does not require grad, so no gradient will reach "
+                "the hook; create it with requires_grad=True (or call requires_grad_())"
+            )
         if self._hooks is None:
             self._hooks = []
         self._hooks.append(hook)
@@ -76,10 +79,12 @@ class TensorMethods:
     # ------------------------------------------------------------ numpy calls: np.exp(t) is t.exp()
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         from .numpy_interop import array_ufunc  # imports functions.py, which needs this module loaded
+
         return array_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
         from .numpy_interop import array_function
+
         return array_function(func, args, kwargs)
 
     # ------------------------------------------------------------ comparisons: boolean, no gradient
@@ -90,25 +95,38 @@ class TensorMethods:
             return NotImplemented  # t == None is False and t < "a" a TypeError, as for numpy arrays
         return type(self)(ufunc(self._data, other))
 
-    def __eq__(self, other): return self._compare(np.equal, other)
-    def __ne__(self, other): return self._compare(np.not_equal, other)
-    def __lt__(self, other): return self._compare(np.less, other)
-    def __le__(self, other): return self._compare(np.less_equal, other)
-    def __gt__(self, other): return self._compare(np.greater, other)
-    def __ge__(self, other): return self._compare(np.greater_equal, other)
+    def __eq__(self, other):
+        return self._compare(np.equal, other)
+
+    def __ne__(self, other):
+        return self._compare(np.not_equal, other)
+
+    def __lt__(self, other):
+        return self._compare(np.less, other)
+
+    def __le__(self, other):
+        return self._compare(np.less_equal, other)
+
+    def __gt__(self, other):
+        return self._compare(np.greater, other)
+
+    def __ge__(self, other):
+        return self._compare(np.greater_equal, other)
 
     # ------------------------------------------------------------ elementwise, composed
-    def __abs__(self): return self.abs()
+    def __abs__(self):
+        return self.abs()
 
     def sqrt(self):
         """Square root, composed as ``self ** 0.5``."""
-        return self ** 0.5
+        return self**0.5
 
     def pow(self, exponent):
         """``self ** exponent`` (a number or a tensor)."""
-        return self ** exponent
+        return self**exponent
 
-    def matmul(self, other): return self @ other
+    def matmul(self, other):
+        return self @ other
 
     def minimum(self, other):
         """Elementwise min, composed as -maximum(-a, -b) (so ties split the same way)."""
@@ -203,9 +221,8 @@ class TensorMethods:
             return self.reshape(1)
         start, end = (_tensor._normalize_axes("flatten", d, self.ndim)[0] for d in (start_dim, end_dim))
         if start > end:
-            raise ValueError(f"flatten: start_dim ({start_dim}) comes after end_dim ({end_dim}) "
-                             f"for shape {self.shape}")
-        return self.reshape(self.shape[:start] + (-1,) + self.shape[end + 1:])
+            raise ValueError(f"flatten: start_dim ({start_dim}) comes after end_dim ({end_dim}) for shape {self.shape}")
+        return self.reshape(self.shape[:start] + (-1,) + self.shape[end + 1 :])
 
     def unsqueeze(self, dim):
         """Insert a size-1 axis at ``dim`` (-1 appends one): ``(3,) -> (1, 3)`` with dim=0."""
@@ -226,16 +243,19 @@ class TensorMethods:
         sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
         lead = len(sizes) - self.ndim
         if lead < 0:
-            raise ValueError(f"expand: {len(sizes)} sizes for a tensor with {self.ndim} axes {self.shape}; "
-                             "give at least one size per axis")
+            raise ValueError(
+                f"expand: {len(sizes)} sizes for a tensor with {self.ndim} axes {self.shape}; "
+                "give at least one size per axis"
+            )
         shape = tuple(self.shape[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(sizes))
         return self.broadcast_to(shape)
 
     def t(self):
         """Transpose a matrix (0-d and 1-d tensors come back as they are), as PyTorch's ``t()``."""
         if self.ndim > 2:
-            raise ValueError(f"t: expects a tensor with at most 2 axes, got shape {self.shape}; "
-                             "use transpose(...) or permute(...)")
+            raise ValueError(
+                f"t: expects a tensor with at most 2 axes, got shape {self.shape}; use transpose(...) or permute(...)"
+            )
         return self.T if self.ndim == 2 else self
 
     # ------------------------------------------------------------ conversions
@@ -243,8 +263,13 @@ class TensorMethods:
         """The values as (nested) Python lists; a number for a 0-d tensor."""
         return self._data.tolist()
 
-    def numel(self): """Number of elements (``size`` here, as numpy)."""; return self._data.size
-    def dim(self): """Number of axes (``ndim``)."""; return self._data.ndim
+    def numel(self):
+        """Number of elements (``size`` here, as numpy)."""
+        return self._data.size
+
+    def dim(self):
+        """Number of axes (``ndim``)."""
+        return self._data.ndim
 
     def astype(self, dtype):
         """Cast to another dtype. A float cast is differentiable (the gradient is cast back); an
@@ -268,17 +293,28 @@ class TensorMethods:
             return self
         return self.astype(dtype)
 
-    def float(self): """Cast to float32."""; return self.astype(np.float32)
-    def double(self): """Cast to float64."""; return self.astype(np.float64)
-    def long(self): """Cast to int64 (a constant: integers carry no gradient)."""; return self.astype(np.int64)
+    def float(self):
+        """Cast to float32."""
+        return self.astype(np.float32)
+
+    def double(self):
+        """Cast to float64."""
+        return self.astype(np.float64)
+
+    def long(self):
+        """Cast to int64 (a constant: integers carry no gradient)."""
+        return self.astype(np.int64)
 
     def requires_grad_(self, requires_grad=True):
         """Start (or stop) recording operations on this leaf; returns the tensor itself."""
         if self._prim is not None:
-            raise RuntimeError("requires_grad_: only leaf tensors can change requires_grad; use .detach() to "
-                               "get a leaf from this tensor, then call requires_grad_() on it")
+            raise RuntimeError(
+                "requires_grad_: only leaf tensors can change requires_grad; use .detach() to "
+                "get a leaf from this tensor, then call requires_grad_() on it"
+            )
         if requires_grad and self.dtype.kind != "f":
-            raise TypeError(f"requires_grad_: needs floating-point data, got {self.dtype}; cast first "
-                            "with .double() or .float()")
+            raise TypeError(
+                f"requires_grad_: needs floating-point data, got {self.dtype}; cast first with .double() or .float()"
+            )
         self.requires_grad = bool(requires_grad)
         return self

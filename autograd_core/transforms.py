@@ -9,6 +9,7 @@ A transform works on any function of Tensors and nests: when an argument already
 gradient (an outer transform's input), the result stays differentiable with respect to it, so
 ``hessian(f)`` is simply ``jacobian`` of the gradient of ``f``.
 """
+
 import numpy as np
 
 from .engine import grad
@@ -24,12 +25,14 @@ def value_and_grad(f, argnums=0):
     >>> value, dx
     (Tensor(9.), Tensor([ 3., 12.]))
     """
+
     def value_and_grad_f(*args):
         args, inputs, nested = _prepare("value_and_grad", args, argnums)
         with enable_grad():
             value = _scalar_output("value_and_grad", f(*args))
             grads = _grads(value, inputs, None, nested)
         return (value if nested else value.detach()), _pick(argnums, grads)
+
     return value_and_grad_f
 
 
@@ -55,6 +58,7 @@ def jacobian(f, argnums=0, mode="auto"):
             reverse = mode == "reverse" or (mode == "auto" and out.size <= n)
             blocks = (_reverse_jacobian if reverse else _forward_jacobian)(out, inputs, nested)
         return _pick(argnums, blocks)
+
     return jacobian_f
 
 
@@ -101,8 +105,11 @@ def jvp(f, primals, tangents):
     with enable_grad():
         out = _output("jvp", f(*args))
         u = Tensor(np.zeros(out.shape, out.dtype), requires_grad=True)  # any u: J^T u is linear in it
-        vjps = grad(out, inputs, grad_outputs=u, create_graph=True, allow_unused=True) if out.requires_grad \
+        vjps = (
+            grad(out, inputs, grad_outputs=u, create_graph=True, allow_unused=True)
+            if out.requires_grad
             else (None,) * len(inputs)
+        )
         (tangent_out,) = _grads(vjps, (u,), tangents, nested)
     return (out if nested else out.detach()), tangent_out
 
@@ -115,15 +122,22 @@ def _reverse_jacobian(out, inputs, nested):
         seed = np.zeros(out.size, out.dtype)
         seed[i] = 1
         rows.append(_grads(out, inputs, (seed.reshape(out.shape),), nested, retain=True))
-    return [stack([row[k] for row in rows]).reshape(out.shape + x.shape) if rows else
-            Tensor(np.zeros(out.shape + x.shape, x.dtype)) for k, x in enumerate(inputs)]
+    return [
+        stack([row[k] for row in rows]).reshape(out.shape + x.shape)
+        if rows
+        else Tensor(np.zeros(out.shape + x.shape, x.dtype))
+        for k, x in enumerate(inputs)
+    ]
 
 
 def _forward_jacobian(out, inputs, nested):
     """Column j of block k is the jvp with the j-th unit vector of input k (double vjp, built once)."""
     u = Tensor(np.zeros(out.shape, out.dtype), requires_grad=True)
-    vjps = grad(out, inputs, grad_outputs=u, create_graph=True, allow_unused=True) if out.requires_grad \
+    vjps = (
+        grad(out, inputs, grad_outputs=u, create_graph=True, allow_unused=True)
+        if out.requires_grad
         else (None,) * len(inputs)
+    )
     blocks = []
     for g, x in zip(vjps, inputs):
         columns = []
@@ -131,8 +145,11 @@ def _forward_jacobian(out, inputs, nested):
             tangent = np.zeros(x.size, x.dtype)
             tangent[j] = 1
             columns.append(_grads((g,), (u,), (tangent.reshape(x.shape),), nested, retain=True)[0])
-        blocks.append(stack(columns, axis=-1).reshape(out.shape + x.shape) if columns else
-                      Tensor(np.zeros(out.shape + x.shape, x.dtype)))
+        blocks.append(
+            stack(columns, axis=-1).reshape(out.shape + x.shape)
+            if columns
+            else Tensor(np.zeros(out.shape + x.shape, x.dtype))
+        )
     return blocks
 
 
@@ -141,8 +158,18 @@ def _grads(outputs, inputs, seeds, nested, retain=False):
     outputs = outputs if isinstance(outputs, (tuple, list)) else (outputs,)
     seeds = (None,) * len(outputs) if seeds is None else seeds
     live = [(o, s) for o, s in zip(outputs, seeds) if o is not None and o.requires_grad]
-    found = grad([o for o, _ in live], inputs, grad_outputs=[s for _, s in live], allow_unused=True,
-                 retain_graph=retain or nested, create_graph=nested) if live else (None,) * len(inputs)
+    found = (
+        grad(
+            [o for o, _ in live],
+            inputs,
+            grad_outputs=[s for _, s in live],
+            allow_unused=True,
+            retain_graph=retain or nested,
+            create_graph=nested,
+        )
+        if live
+        else (None,) * len(inputs)
+    )
     return [Tensor(np.zeros(x.shape, x.dtype)) if g is None else g for g, x in zip(found, inputs)]
 
 
@@ -163,8 +190,10 @@ def _prepare(name, args, argnums):
         if values.dtype.kind not in "fiub":
             raise TypeError(f"{name}: argument {i} must be a Tensor or numbers, got {type(x).__name__}")
         if values.dtype.kind != "f":
-            raise TypeError(f"{name}: argument {i} has dtype {values.dtype}; differentiate with respect to "
-                            "floating-point data (e.g. Tensor([1.0, 2.0]))")
+            raise TypeError(
+                f"{name}: argument {i} has dtype {values.dtype}; differentiate with respect to "
+                "floating-point data (e.g. Tensor([1.0, 2.0]))"
+            )
         args[i] = Tensor(values, requires_grad=True)
     return args, tuple(args[i] for i in indices), nested
 
@@ -181,8 +210,10 @@ def _pairs(name, primals, tangents):
     tangents = tuple(t.data if isinstance(t, Tensor) else np.asarray(t) for t in tangents)
     for i, (p, t) in enumerate(zip(primals, tangents)):
         if np.shape(p.data if isinstance(p, Tensor) else p) != t.shape:
-            raise ValueError(f"{name}: tangent {i} has shape {t.shape} but its primal has shape "
-                             f"{np.shape(p.data if isinstance(p, Tensor) else p)}; they must match")
+            raise ValueError(
+                f"{name}: tangent {i} has shape {t.shape} but its primal has shape "
+                f"{np.shape(p.data if isinstance(p, Tensor) else p)}; they must match"
+            )
     return primals, tangents
 
 
@@ -194,6 +225,8 @@ def _output(name, out):
 
 def _scalar_output(name, out):
     if _output(name, out).size != 1:
-        raise ValueError(f"{name}: f must return one number (a loss), got shape {out.shape}; "
-                         "reduce it (.sum(), .mean()) or use jacobian for a vector output")
+        raise ValueError(
+            f"{name}: f must return one number (a loss), got shape {out.shape}; "
+            "reduce it (.sum(), .mean()) or use jacobian for a vector output"
+        )
     return out

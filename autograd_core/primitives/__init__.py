@@ -27,6 +27,7 @@ Kinks follow one rule: **ties split evenly**. relu'(0) = 1/2 (= maximum(x, 0)'),
 abs'(0) = 0, maximum(a, b) at a == b gives each side half, and max-reductions share
 the gradient equally among tied elements.
 """
+
 import numpy as np
 
 PRIMITIVES = {}
@@ -108,8 +109,10 @@ def sum_to_axes(shape, target):
     return tuple(range(lead)), tuple(i for i, n in enumerate(target) if n == 1 and shape[lead + i] != 1)
 
 
-_BROADCAST_HINT = ("shapes must be broadcast-compatible (numpy rules); reshape one operand, "
-                   "or keep the reduced axis with keepdims=True")
+_BROADCAST_HINT = (
+    "shapes must be broadcast-compatible (numpy rules); reshape one operand, "
+    "or keep the reduced axis with keepdims=True"
+)
 
 
 # The primitives themselves, one module per kind (registered in PRIMITIVES as they are defined).
@@ -120,7 +123,34 @@ from .shape import Astype, BroadcastTo, Concatenate, Getitem, Reshape, ScatterAd
 from .linalg import Matmul
 
 __all__ = [
-    "Abs", "Add", "Astype", "BroadcastTo", "Concatenate", "Div", "Exp", "Getitem", "Log", "Matmul", "Max",
-    "MaxShift", "Maximum", "Mul", "Neg", "PRIMITIVES", "Pow", "Primitive", "Relu", "Reshape", "ScatterAdd",
-    "Sigmoid", "Sub", "Sum", "Tanh", "Transpose", "Where", "call", "sum_to", "sum_to_axes"
+    "Abs",
+    "Add",
+    "Astype",
+    "BroadcastTo",
+    "Concatenate",
+    "Div",
+    "Exp",
+    "Getitem",
+    "Log",
+    "Matmul",
+    "Max",
+    "MaxShift",
+    "Maximum",
+    "Mul",
+    "Neg",
+    "PRIMITIVES",
+    "Pow",
+    "Primitive",
+    "Relu",
+    "Reshape",
+    "ScatterAdd",
+    "Sigmoid",
+    "Sub",
+    "Sum",
+    "Tanh",
+    "Transpose",
+    "Where",
+    "call",
+    "sum_to",
+    "sum_to_axes",
 ]
