@@ -71,8 +71,7 @@ from .functions import (
 )
 from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad, scope, set_grad_enabled
 from .gradcheck import gradcheck
-from .primitives import PRIMITIVES, Primitive
-from .primitives import sum_to
+from .primitives import PRIMITIVES, Primitive, sum_to
 from .tensor import Tensor
 from .transforms import hessian, hvp, jacobian, jvp, value_and_grad
 from .walk import walk

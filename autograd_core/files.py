@@ -15,6 +15,7 @@ either the old file or the new one, never half a file. The temporary file is nam
 It lives in ``autograd_core`` because both upper layers need it and neither may import the other.
 """
 
+import contextlib
 import os
 import pathlib
 import re
@@ -63,10 +64,8 @@ def atomic_write(path, content, *, make_folders=False):
                 write(file)
                 file.flush()
                 os.fsync(file.fileno())
-            try:  # replacing a file keeps its permissions, as writing it in place would
+            with contextlib.suppress(FileNotFoundError):  # replacing keeps the permissions, as writing in place would
                 os.chmod(temporary, stat.S_IMODE(os.stat(path).st_mode))
-            except FileNotFoundError:
-                pass
             os.replace(temporary, path)
         except BaseException:
             if os.path.lexists(temporary):

@@ -90,12 +90,12 @@ def argmin(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
     return as_tensor(x).argmin(axis, keepdims, dim=dim, keepdim=keepdim)
 
 
-def clamp(x, min=None, max=None):  # noqa: A002 (PyTorch's names)
+def clamp(x, min=None, max=None):  # min, max shadow the builtins: PyTorch's names
     """Limit values to [min, max]: ``ag.clamp(t, 0, 1)``; at a bound x gets half the gradient."""
     return as_tensor(x).clamp(min, max)
 
 
-def clip(x, min=None, max=None):  # noqa: A002
+def clip(x, min=None, max=None):
     """numpy's name for ``clamp``."""
     return as_tensor(x).clamp(min, max)
 

@@ -85,7 +85,7 @@ class _Switch(contextlib.ContextDecorator):
                     with self:
                         steps.close()
                     raise
-                except BaseException as error:  # thrown in by the caller: delivered inside the block
+                except BaseException as error:  # noqa: BLE001 (thrown in by the caller: delivered inside the block)
                     resume, value = steps.throw, error
 
         return generator

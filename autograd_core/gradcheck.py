@@ -61,7 +61,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
         (out * output_weights).sum().backward()
         return [a.grad if c else None for a, c in zip(args, checked)]
 
-    args, out = evaluate(base)
+    _args, out = evaluate(base)
     if not out.requires_grad:
         raise ValueError("gradcheck: fn's output does not depend on any input that requires grad")
     weights = np.random.default_rng(seed).uniform(0.5, 1.5, size=out.shape) * np.random.default_rng(seed + 1).choice(

@@ -160,7 +160,7 @@ def _arg(method):
     return apply
 
 
-def _clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None, **rest):  # noqa: A002 (numpy's names)
+def _clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None, **rest):  # numpy's names
     _refuse("np.clip", out=out, **rest)
     return F.as_tensor(a).clamp(a_min if min is None else min, a_max if max is None else max)
 

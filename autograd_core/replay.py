@@ -42,9 +42,10 @@ def faithful(prim, i=None):
 @functools.cache
 def _faithful(prim, i, *code):
     """faithful(): exactly what prim.forward / prim.vjp give, NaN, +-0 and +-inf included (and without
-    zeros, where a kink's fast path applies)? Checked once per version of the code, for lowerings without params, so a primitive whose code changed and whose
-    lowering did not is replayed through its own code. Lowerings with params (reductions, views)
-    spell the primitive's own numpy call; the adoption check compares every plan anyway."""
+    zeros, where a kink's fast path applies)? Checked once per version of the code, for lowerings without
+    params, so a primitive whose code changed and whose lowering did not is replayed through its own code.
+    Lowerings with params (reductions, views) spell the primitive's own numpy call; the adoption check
+    compares every plan anyway."""
     arity, code = len(inspect.signature(prim.forward).parameters), prim.forward_code
     if code is None or not _fields(code) <= {"into", "dest", *(f"x{k}" for k in range(arity))}:
         return code is not None

@@ -152,7 +152,7 @@ class Tape:
     def _user_of(self, value):
         for t in self.order:  # value is a parent, a param, or an array in a param's tuple (an index)
             if any(p is value for p in t.parents) or any(
-                v is value or type(v) is tuple and any(w is value for w in v) for v in t.params.values()
+                v is value or (type(v) is tuple and any(w is value for w in v)) for v in t.params.values()
             ):
                 return t.prim.name
         return "an op"

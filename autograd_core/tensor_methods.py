@@ -132,7 +132,7 @@ class TensorMethods:
         """Elementwise min, composed as -maximum(-a, -b) (so ties split the same way)."""
         return -(-self).maximum(-_tensor._lift(other, self))
 
-    def clamp(self, min=None, max=None):  # noqa: A002 (PyTorch's names)
+    def clamp(self, min=None, max=None):  # min, max shadow the builtins: PyTorch's names
         """Limit values to [min, max] (either may be None), composed as maximum then minimum.
 
         At a bound the kink rule applies: x == min gives x half the gradient (PyTorch gives all).
@@ -145,7 +145,7 @@ class TensorMethods:
         out = self if min is None else self.maximum(min)
         return out if max is None else out.minimum(max)
 
-    def clip(self, min=None, max=None):  # noqa: A002
+    def clip(self, min=None, max=None):
         """numpy's name for ``clamp``."""
         return self.clamp(min, max)
 

@@ -115,12 +115,13 @@ _BROADCAST_HINT = (
 )
 
 
-# The primitives themselves, one module per kind (registered in PRIMITIVES as they are defined).
-from .arithmetic import Add, Div, Mul, Neg, Pow, Sub
-from .elementwise import Abs, Exp, Log, Maximum, Relu, Sigmoid, Tanh, Where
-from .reductions import Max, MaxShift, Sum
-from .shape import Astype, BroadcastTo, Concatenate, Getitem, Reshape, ScatterAdd, Transpose
-from .linalg import Matmul
+# The primitives themselves, one module per kind (registered in PRIMITIVES as they are defined);
+# imported here, below Primitive, because each module subclasses it.
+from .arithmetic import Add, Div, Mul, Neg, Pow, Sub  # noqa: E402
+from .elementwise import Abs, Exp, Log, Maximum, Relu, Sigmoid, Tanh, Where  # noqa: E402
+from .linalg import Matmul  # noqa: E402
+from .reductions import Max, MaxShift, Sum  # noqa: E402
+from .shape import Astype, BroadcastTo, Concatenate, Getitem, Reshape, ScatterAdd, Transpose  # noqa: E402
 
 __all__ = [
     "Abs",

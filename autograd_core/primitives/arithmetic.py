@@ -119,4 +119,4 @@ class Pow(Primitive):
         return g * out * call(Log, x)
 
 
-from .elementwise import Log  # Pow's vjp; imported last, so registration follows the files' order
+from .elementwise import Log  # noqa: E402 (Pow's vjp; imported last, so registration follows the files' order)

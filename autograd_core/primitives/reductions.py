@@ -74,4 +74,4 @@ class MaxShift(Primitive):
         return np.zeros(x.shape, x.dtype)
 
 
-from .shape import BroadcastTo  # Sum's vjp; imported last, so registration follows the files' order
+from .shape import BroadcastTo  # noqa: E402 (Sum's vjp; imported last, so registration follows the files' order)
