@@ -175,7 +175,9 @@ def minimum(a, b):
 def where(condition, a, b):
     """Pick ``a`` where ``condition`` holds, else ``b`` (broadcasting); gradients follow the pick.
 
-    >>> where(x > 0, x, 0.1 * x)      # leaky relu, with x.data > 0 as the condition
+    >>> x = Tensor([-2.0, 3.0])
+    >>> where(x > 0, x, 0.1 * x)      # leaky relu
+    Tensor([-0.2,  3. ])
     """
     condition = np.asarray(condition._data if isinstance(condition, Tensor) else condition)
     if condition.dtype != np.bool_:

@@ -94,8 +94,11 @@ class _Switch(contextlib.ContextDecorator):
 class set_grad_enabled(_Switch):
     """Turn graph recording on or off for a ``with`` block or a decorated function.
 
+    >>> x = Tensor([1.0, 2.0], requires_grad=True)
     >>> with set_grad_enabled(False):
-    ...     y = x * 2          # y.requires_grad is False, nothing is recorded
+    ...     y = x * 2
+    >>> y.requires_grad        # nothing was recorded
+    False
     """
 
     field = "grad_enabled"
@@ -110,8 +113,11 @@ class set_grad_enabled(_Switch):
 class no_grad(set_grad_enabled):
     """Record nothing inside the block: evaluation, optimizer updates, metrics.
 
+    >>> w = Tensor([1.0, 2.0], requires_grad=True)
     >>> with no_grad():
-    ...     accuracy = (model(X).data.argmax(1) == y).mean()
+    ...     accuracy = ((w * 2).argmax() == 1).mean()
+    >>> accuracy.requires_grad
+    False
     """
 
     def __init__(self):
@@ -136,9 +142,11 @@ class detect_anomaly(_Switch):
     The error names the op and the line of user code that created the tensor, which is
     recorded (at some cost) only while this mode is on.
 
-    >>> with detect_anomaly():
-    ...     loss = (x.log() * w).sum()   # FloatingPointError if x has zeros
-    ...     loss.backward()
+    >>> x = Tensor([0.0, 1.0], requires_grad=True)
+    >>> with detect_anomaly(), np.errstate(divide="ignore"):  # numpy's own warning aside
+    ...     loss = x.log().sum()
+    Traceback (most recent call last):
+    FloatingPointError: log: forward produced NaN/Inf from finite inputs of shapes (2,), at ...
     """
 
     field = "anomaly"
@@ -156,9 +164,12 @@ class scope(_Switch):
     ``nn.Module.__call__`` enters one per module, so ``viz`` can group a layer's ops
     into one cluster without the engine knowing anything about ``nn``.
 
+    >>> x = Tensor([[1.0, 2.0]])
     >>> with scope("encoder"):
     ...     with scope("0"):
-    ...         h = x @ w          # h.scope == "encoder.0"
+    ...         h = x @ x.T
+    >>> h.scope
+    'encoder.0'
     """
 
     field = "scope"
