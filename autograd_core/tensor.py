@@ -5,7 +5,11 @@ forward and, when some input requires a gradient and grad mode is on, records th
 op on the output. ``backward()`` (engine.py) then walks those records in reverse.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -37,12 +41,16 @@ from .primitives import (
     Transpose,
 )
 from .tensor_methods import TensorMethods, torch_axis
+from .types import Array, ArrayLike, Axis, DTypeLike, Index, Number, Shape, TensorLike
+
+if TYPE_CHECKING:
+    from .primitives import Primitive
 
 _PYTHON_SCALARS = (bool, int, float)
-_NO_PARAMS = {}
+_NO_PARAMS: dict[str, Any] = {}
 
 
-def _as_array(data, dtype):
+def _as_array(data: TensorLike, dtype: DTypeLike | None) -> Array | np.generic:
     if isinstance(data, Tensor):
         array = data._data
     elif isinstance(data, (np.ndarray, np.generic)):
@@ -69,7 +77,7 @@ def _as_array(data, dtype):
     return array
 
 
-def _lift(value, like):
+def _lift(value: TensorLike, like: Tensor) -> Tensor:
     """Make an operand a Tensor. A Python number takes the float dtype of the tensor it meets
     (numpy's weak-scalar rule), so float32 stays float32. A numpy scalar keeps its own dtype,
     as in numpy: np.float64(2) * float32 is float64 (np.float64 subclasses float, hence type())."""
@@ -83,7 +91,7 @@ def _lift(value, like):
     return Tensor(value)
 
 
-def _normalize_axes(op, axis, ndim):
+def _normalize_axes(op: str, axis: Axis | Sequence[Any], ndim: int) -> tuple[int, ...]:
     if axis is None:
         return tuple(range(ndim))
     axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
@@ -102,7 +110,7 @@ def _normalize_axes(op, axis, ndim):
     return tuple(normalized)
 
 
-def _forward_error(prim, parents, params, error):
+def _forward_error(prim: type[Primitive], parents: tuple[Tensor, ...], error: Exception) -> str:
     shapes = ", ".join(str(p.shape) for p in parents)
     hint = f"; {prim.hint}" if prim.hint else ""
     return f"{prim.name}: cannot apply to shapes {shapes}: {error}{hint}"
@@ -120,22 +128,25 @@ class Tensor(TensorMethods):
 
     # Class-level defaults: a new node sets only what differs (measured: 2.3x faster than
     # setting a dozen __slots__ per op, the largest cost of a small op).
-    grad: np.ndarray | None = None
-    requires_grad = False
+    _data: Array | np.generic  # an ndarray, or a numpy scalar for a 0-d value inside the engine
+    grad: Array | None = None
+    requires_grad: bool = False
     label: str | None = None
     scope: str | None = None
-    _prim = None
-    _parents = ()
-    _params = _NO_PARAMS
+    _prim: type[Primitive] | None = None
+    _parents: tuple[Tensor, ...] = ()
+    _params: dict[str, Any] = _NO_PARAMS
     _epoch = 0
     _version = 0
     _retains_grad = False
     _freed = False
-    _origin = None
-    _hooks = None  # register_hook's functions, a list once there is one
+    _origin: str | None = None
+    _hooks: list[Callable[[Tensor], TensorLike | None]] | None = None  # register_hook's, once there is one
     _repr_html_ = tensor_html  # Jupyter: a small card (shape, dtype, op, values) instead of the text repr
 
-    def __init__(self, data, requires_grad=False, dtype=None, label=None):
+    def __init__(
+        self, data: TensorLike, requires_grad: bool = False, dtype: DTypeLike | None = None, label: str | None = None
+    ) -> None:
         array = _as_array(data, dtype)
         if requires_grad and array.dtype.kind != "f":
             raise TypeError(
@@ -151,7 +162,7 @@ class Tensor(TensorMethods):
             self.scope = state.scope
 
     @classmethod
-    def apply(cls, prim, *inputs, **params):
+    def apply(cls, prim: type[Primitive], *inputs: TensorLike, **params: Any) -> Tensor:
         """Run primitive ``prim`` on ``inputs`` (Tensors or arrays) and record it when a gradient
         will be needed. Everything a Tensor computes goes through here.
 
@@ -162,7 +173,7 @@ class Tensor(TensorMethods):
 
     # ------------------------------------------------------------ attributes
     @property
-    def data(self):
+    def data(self) -> Array:
         """The values, always a numpy array. Assigning (or ``t.data -= ...``) counts as an
         in-place change: a graph that saved this tensor then refuses to backward."""
         data = self._data
@@ -174,62 +185,96 @@ class Tensor(TensorMethods):
         return data
 
     @data.setter
-    def data(self, value):
+    def data(self, value: ArrayLike) -> None:
         self._data = np.asarray(value)
         self._version = MutationClock.tick()
 
-    shape = property(lambda self: self._data.shape, doc="Tuple of axis lengths.")
-    ndim = property(lambda self: self._data.ndim, doc="Number of axes.")
-    size = property(lambda self: self._data.size, doc="Number of elements.")
-    dtype = property(lambda self: self._data.dtype, doc="The numpy dtype.")
-    is_leaf = property(
-        lambda self: self._prim is None, doc="True for tensors the user made (or made without recording)."
-    )
-    op = property(
-        lambda self: self._prim.name if self._prim else None,
-        doc="Name of the primitive that produced this tensor, None for leaves.",
-    )
-    prim = property(
-        lambda self: self._prim,
-        doc="The primitive class that produced this tensor (``ag.PRIMITIVES[t.op]``), None for leaves.",
-    )
-    parents = property(lambda self: self._parents, doc="The inputs of the op that produced it.")
-    params = property(
-        lambda self: MappingProxyType(self._params),
-        doc="Non-tensor arguments of that op (axes, shapes, index), read-only.",
-    )
-    op_params = property(lambda self: dict(self._params or {}), doc="A copy of ``params`` as a dict.")
-    retains_grad = property(lambda self: self._retains_grad, doc="True after ``retain_grad()``.")
-    version = property(
-        lambda self: self._version,
-        doc="Changes whenever the values change in place (``.data =``, ``+=``): compare two readings.",
-    )
+    @property
+    def shape(self) -> Shape:
+        """Tuple of axis lengths."""
+        return self._data.shape
 
-    def item(self):
+    @property
+    def ndim(self) -> int:
+        """Number of axes."""
+        return self._data.ndim
+
+    @property
+    def size(self) -> int:
+        """Number of elements."""
+        return self._data.size
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        """The numpy dtype."""
+        return self._data.dtype
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors the user made (or made without recording)."""
+        return self._prim is None
+
+    @property
+    def op(self) -> str | None:
+        """Name of the primitive that produced this tensor, None for leaves."""
+        return self._prim.name if self._prim else None
+
+    @property
+    def prim(self) -> type[Primitive] | None:
+        """The primitive class that produced this tensor (``ag.PRIMITIVES[t.op]``), None for leaves."""
+        return self._prim
+
+    @property
+    def parents(self) -> tuple[Tensor, ...]:
+        """The inputs of the op that produced it."""
+        return self._parents
+
+    @property
+    def params(self) -> Mapping[str, Any]:
+        """Non-tensor arguments of that op (axes, shapes, index), read-only."""
+        return MappingProxyType(self._params)
+
+    @property
+    def op_params(self) -> dict[str, Any]:
+        """A copy of ``params`` as a dict."""
+        return dict(self._params or {})
+
+    @property
+    def retains_grad(self) -> bool:
+        """True after ``retain_grad()``."""
+        return self._retains_grad
+
+    @property
+    def version(self) -> int:
+        """Changes whenever the values change in place (``.data =``, ``+=``): compare two readings."""
+        return self._version
+
+    def item(self) -> Number | bool:
         """The value of a one-element tensor as a Python number."""
         if self.size != 1:
             raise ValueError(f"item: only a one-element tensor converts to a number, this one has shape {self.shape}")
-        return self._data.item()
+        value: Number | bool = self._data.item()
+        return value
 
-    def numpy(self):
+    def numpy(self) -> Array:
         """The values as a numpy array (the same memory as ``.data``)."""
         return self.data
 
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype: DTypeLike | None = None, copy: bool | None = None) -> Array:
         return self.data if dtype is None else self.data.astype(dtype, copy=False)
 
-    def __len__(self):
+    def __len__(self) -> int:
         if not self.ndim:
             raise TypeError("len() of a 0-d tensor")
         return self.shape[0]
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
         return bool(self._data)
 
-    def __float__(self):
+    def __float__(self) -> float:
         return float(self.item())
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         text = np.array2string(np.asarray(self._data), precision=4, separator=", ", prefix="Tensor(")
         extras = [] if self.dtype == np.float64 else [f"dtype={self.dtype}"]
         if self._prim is not None:
@@ -241,7 +286,7 @@ class Tensor(TensorMethods):
         return "Tensor(" + ", ".join([text] + extras) + ")"
 
     # ------------------------------------------------------------ autodiff
-    def backward(self, grad=None, retain_graph=False, create_graph=False):
+    def backward(self, grad: TensorLike | None = None, retain_graph: bool = False, create_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (the chain rule, in reverse).
 
         ``grad`` is the seed dL/d(self); it may be omitted for a one-element tensor.
@@ -250,63 +295,63 @@ class Tensor(TensorMethods):
         """
         engine.backward((self,), (grad,), retain_graph=retain_graph, create_graph=create_graph)
 
-    def retain_grad(self):
+    def retain_grad(self) -> Tensor:
         """Keep this non-leaf tensor's gradient in ``.grad`` after backward."""
         self._retains_grad = True
         return self
 
-    def zero_grad(self):
+    def zero_grad(self) -> None:
         """Forget the accumulated gradient (sets ``.grad`` to None)."""
         self.grad = None
 
-    def detach(self):
+    def detach(self) -> Tensor:
         """The same values as a new leaf that is not part of any graph."""
         return Tensor(self._data, label=self.label)
 
     # ------------------------------------------------------------ operators
-    def __add__(self, other):
+    def __add__(self, other: TensorLike) -> Tensor:
         return _record(Add, (self, _lift(other, self)))
 
-    def __radd__(self, other):
+    def __radd__(self, other: TensorLike) -> Tensor:
         return _record(Add, (_lift(other, self), self))
 
-    def __sub__(self, other):
+    def __sub__(self, other: TensorLike) -> Tensor:
         return _record(Sub, (self, _lift(other, self)))
 
-    def __rsub__(self, other):
+    def __rsub__(self, other: TensorLike) -> Tensor:
         return _record(Sub, (_lift(other, self), self))
 
-    def __mul__(self, other):
+    def __mul__(self, other: TensorLike) -> Tensor:
         return _record(Mul, (self, _lift(other, self)))
 
-    def __rmul__(self, other):
+    def __rmul__(self, other: TensorLike) -> Tensor:
         return _record(Mul, (_lift(other, self), self))
 
-    def __truediv__(self, other):
+    def __truediv__(self, other: TensorLike) -> Tensor:
         return _record(Div, (self, _lift(other, self)))
 
-    def __rtruediv__(self, other):
+    def __rtruediv__(self, other: TensorLike) -> Tensor:
         return _record(Div, (_lift(other, self), self))
 
-    def __pow__(self, other):
+    def __pow__(self, other: TensorLike) -> Tensor:
         return _record(Pow, (self, _lift(other, self)))
 
-    def __rpow__(self, other):
+    def __rpow__(self, other: TensorLike) -> Tensor:
         return _record(Pow, (_lift(other, self), self))
 
-    def __matmul__(self, other):
+    def __matmul__(self, other: TensorLike) -> Tensor:
         return _record(Matmul, (self, _lift(other, self)))
 
-    def __rmatmul__(self, other):
+    def __rmatmul__(self, other: TensorLike) -> Tensor:
         return _record(Matmul, (_lift(other, self), self))
 
-    def __neg__(self):
+    def __neg__(self) -> Tensor:
         return _record(Neg, (self,))
 
-    def __pos__(self):
+    def __pos__(self) -> Tensor:
         return self
 
-    def _inplace(self, prim, other, symbol):
+    def _inplace(self, prim: type[Primitive], other: TensorLike, symbol: str) -> Tensor:
         # Under no_grad an in-place update is what PyTorch users write (`w -= lr * w.grad`);
         # with grad mode on it would silently fall back to `w = w - ...`, a new non-leaf.
         if self.requires_grad and state.grad_enabled:
@@ -325,57 +370,61 @@ class Tensor(TensorMethods):
         self._version = MutationClock.tick()
         return self
 
-    def __iadd__(self, other):
+    def __iadd__(self, other: TensorLike) -> Tensor:
         return self._inplace(Add, other, "+")
 
-    def __isub__(self, other):
+    def __isub__(self, other: TensorLike) -> Tensor:
         return self._inplace(Sub, other, "-")
 
-    def __imul__(self, other):
+    def __imul__(self, other: TensorLike) -> Tensor:
         return self._inplace(Mul, other, "*")
 
-    def __itruediv__(self, other):
+    def __itruediv__(self, other: TensorLike) -> Tensor:
         return self._inplace(Div, other, "/")
 
-    def __ipow__(self, other):
+    def __ipow__(self, other: TensorLike) -> Tensor:
         return self._inplace(Pow, other, "**")
 
-    def __imatmul__(self, other):
+    def __imatmul__(self, other: TensorLike) -> Tensor:
         return self._inplace(Matmul, other, "@")
 
     # ------------------------------------------------------------ elementwise
-    def exp(self):
+    def exp(self) -> Tensor:
         return _record(Exp, (self,))
 
-    def log(self):
+    def log(self) -> Tensor:
         return _record(Log, (self,))
 
-    def sigmoid(self):
+    def sigmoid(self) -> Tensor:
         return _record(Sigmoid, (self,))
 
-    def tanh(self):
+    def tanh(self) -> Tensor:
         return _record(Tanh, (self,))
 
-    def relu(self):
+    def relu(self) -> Tensor:
         return _record(Relu, (self,))
 
-    def abs(self):
+    def abs(self) -> Tensor:
         return _record(Abs, (self,))
 
     # ------------------------------------------------------------ reductions
-    def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    def sum(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
         """Sum over ``axis`` (None: all, an int, or a tuple of ints); ``dim=``/``keepdim=`` too."""
         if dim is not None or keepdim is not None:
             axis, keepdims = torch_axis("sum", axis, keepdims, dim, keepdim)
         return _record(Sum, (self,), {"axes": _normalize_axes("sum", axis, self.ndim), "keepdims": keepdims})
 
-    def max(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    def max(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
         """Maximum over ``axis``; tied elements share the gradient equally."""
         if dim is not None or keepdim is not None:
             axis, keepdims = torch_axis("max", axis, keepdims, dim, keepdim)
         return _record(Max, (self,), {"axes": _normalize_axes("max", axis, self.ndim), "keepdims": keepdims})
 
-    def _shifted(self, op, axis):
+    def _shifted(self, op: str, axis: Axis) -> tuple[Tensor, Tensor, tuple[int, ...]]:
         """(x - c, c, axes) with c = max_shift(x): the max along ``axis``, recorded detached (it
         cancels in the value and gradient of the softmax family, and keeps exp from overflowing)."""
         axes = _normalize_axes(op, axis, self.ndim)
@@ -383,7 +432,7 @@ class Tensor(TensorMethods):
         shift.requires_grad = False  # a constant for backward; its recipe stays visible to viz and compile
         return self - shift, shift, axes
 
-    def logsumexp(self, axis=-1, keepdims=False):
+    def logsumexp(self, axis: Axis = -1, keepdims: bool = False) -> Tensor:
         """log(sum(exp(x))) along ``axis``, stable for inputs of +-1000 (composed). -inf over an empty axis."""
         shifted, shift, axes = self._shifted("logsumexp", axis)
         if not self.size:  # the log of an empty sum: -inf (PyTorch's answer) without log(0)'s warning
@@ -391,7 +440,7 @@ class Tensor(TensorMethods):
         result = shifted.exp().sum(axes, keepdims=True).log() + shift
         return result if keepdims else result.reshape(tuple(n for i, n in enumerate(result.shape) if i not in axes))
 
-    def log_softmax(self, axis=-1):
+    def log_softmax(self, axis: Axis = -1) -> Tensor:
         """log(softmax(x)) = x - logsumexp(x), computed as (x - c) - log(sum(exp(x - c))):
         stable for inputs of +-1000, and one op shorter than adding c back."""
         shifted, _, axes = self._shifted("log_softmax", axis)
@@ -399,19 +448,19 @@ class Tensor(TensorMethods):
             return shifted
         return shifted - shifted.exp().sum(axes, keepdims=True).log()
 
-    def softmax(self, axis=-1):
+    def softmax(self, axis: Axis = -1) -> Tensor:
         """exp(x) / sum(exp(x)) along ``axis``; the max is subtracted first, for stability."""
         shifted, _, axes = self._shifted("softmax", axis)
         e = shifted.exp()
         return e / e.sum(axes, keepdims=True)
 
     # ------------------------------------------------------------ shape
-    def reshape(self, *shape):
+    def reshape(self, *shape: int | Shape | list[int]) -> Tensor:
         """Same values, new shape: ``t.reshape(2, 3)`` or ``t.reshape((2, 3))``."""
         shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
         return _record(Reshape, (self,), {"shape": shape})
 
-    def transpose(self, *axes):
+    def transpose(self, *axes: int | Shape | list[int]) -> Tensor:
         """Permute axes; no arguments reverses them (as ``.T``)."""
         axes = tuple(axes[0]) if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
         if not axes:
@@ -423,25 +472,25 @@ class Tensor(TensorMethods):
             )
         return _record(Transpose, (self,), {"axes": normalized})
 
-    T = property(
-        lambda self: _record(Transpose, (self,), {"axes": tuple(range(self.ndim - 1, -1, -1))}),
-        doc="Axes reversed (a matrix transpose for 2-d).",
-    )
+    @property
+    def T(self) -> Tensor:
+        """Axes reversed (a matrix transpose for 2-d)."""
+        return _record(Transpose, (self,), {"axes": tuple(range(self.ndim - 1, -1, -1))})
 
-    def broadcast_to(self, *shape):
+    def broadcast_to(self, *shape: int | Shape | list[int]) -> Tensor:
         """Repeat along size-1 (or new leading) axes to ``shape``, as ``np.broadcast_to``."""
         shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
         return _record(BroadcastTo, (self,), {"shape": shape})
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: Index) -> Tensor:
         return _record(Getitem, (self,), {"index": _plain_index(index)})
 
     # ------------------------------------------------------------ binary helpers
-    def maximum(self, other):
+    def maximum(self, other: TensorLike) -> Tensor:
         return _record(Maximum, (self, _lift(other, self)))
 
 
-def _node(data):
+def _node(data: Array | np.generic) -> Tensor:
     """A new Tensor around ``data`` (an ndarray), skipping the checks of ``__init__``."""
     t = _new_tensor(Tensor)
     t._data = data
@@ -450,7 +499,7 @@ def _node(data):
     return t
 
 
-def _record(prim, parents, params=_NO_PARAMS):
+def _record(prim: type[Primitive], parents: tuple[Tensor, ...], params: dict[str, Any] = _NO_PARAMS) -> Tensor:
     """Run ``prim`` on the parents' arrays; record the op on the output if a gradient will flow."""
     try:
         if len(parents) == 2:  # unrolled: this is the hot path of every binary operator
@@ -461,7 +510,7 @@ def _record(prim, parents, params=_NO_PARAMS):
             data = prim.forward(*[p._data for p in parents], **params)
     except (ValueError, IndexError, TypeError) as error:
         kind = next(k for k in (IndexError, ValueError, TypeError) if isinstance(error, k))
-        raise kind(_forward_error(prim, parents, params, error)) from error
+        raise kind(_forward_error(prim, parents, error)) from error
     out = _new_tensor(Tensor)  # _node, inlined: this runs once per op
     out._data = data
     if state.scope is not None:
@@ -480,7 +529,7 @@ def _record(prim, parents, params=_NO_PARAMS):
 _new_tensor = object.__new__
 
 
-def _plain_index(index):
+def _plain_index(index: Index) -> Any:
     """Tensors and lists inside an index become numpy arrays (integer or boolean)."""
     parts = index if isinstance(index, tuple) else (index,)
     parts = tuple(p._data if isinstance(p, Tensor) else np.asarray(p) if isinstance(p, list) else p for p in parts)

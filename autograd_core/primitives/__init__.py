@@ -28,9 +28,12 @@ abs'(0) = 0, maximum(a, b) at a == b gives each side half, and max-reductions sh
 the gradient equally among tied elements.
 """
 
+from collections.abc import Callable
+from typing import Any, ClassVar
+
 import numpy as np
 
-PRIMITIVES = {}
+PRIMITIVES: dict[str, type["Primitive"]] = {}
 _ARRAY_TYPES = (np.ndarray, np.generic)
 
 
@@ -48,7 +51,11 @@ class Primitive:
     what the primitive gives (one without params is checked on NaN, +-0 and +-inf).
     """
 
-    name = None
+    # Every subclass defines both, as staticmethods: forward(*arrays, **params) -> array and
+    # vjp(i, g, out, *inputs, **params) -> the gradient for input i (declared for the type checker).
+    forward: ClassVar[Callable[..., Any]]
+    vjp: ClassVar[Callable[..., Any]]
+    name: str = ""  # set by __init_subclass__: the class name in lower case, unless given
     hint = ""  # appended to a forward error, to say what the user can do
     forward_code = None
     vjp_code = None
