@@ -7,7 +7,8 @@ and ``maximum`` add a primitive of their own, the rest are composed.
 import numpy as np
 
 from .primitives import Concatenate, Maximum, Where
-from .tensor import Tensor, _lift, _normalize_axes
+from .tensor import Tensor, _lift
+from .tensor_base import normalize_axes
 
 
 def as_tensor(x):
@@ -191,7 +192,7 @@ def where(condition, a, b):
 def concatenate(tensors, axis=0):
     """Join tensors of equal shape (except along ``axis``) along an existing axis."""
     tensors = _sequence("concatenate", tensors)
-    axis = _normalize_axes("concatenate", axis, tensors[0].ndim)[0]
+    axis = normalize_axes("concatenate", axis, tensors[0].ndim)[0]
     if any(t.ndim != tensors[0].ndim for t in tensors):
         raise ValueError(
             "concatenate: all inputs need the same number of axes, got shapes "
@@ -207,7 +208,7 @@ def stack(tensors, axis=0):
     shape = tensors[0].shape
     if any(t.shape != shape for t in tensors):
         raise ValueError("stack: all inputs need the same shape, got " + ", ".join(str(t.shape) for t in tensors))
-    axis = _normalize_axes("stack", axis, len(shape) + 1)[0]
+    axis = normalize_axes("stack", axis, len(shape) + 1)[0]
     expanded = shape[:axis] + (1,) + shape[axis:]
     return concatenate([t.reshape(expanded) for t in tensors], axis)
 

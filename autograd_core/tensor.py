@@ -7,8 +7,7 @@ op on the output. ``backward()`` (engine.py) then walks those records in reverse
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from types import MappingProxyType
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -40,8 +39,10 @@ from .primitives import (
     Tanh,
     Transpose,
 )
-from .tensor_methods import TensorMethods, torch_axis
-from .types import Array, ArrayLike, Axis, DTypeLike, Index, Number, Shape, TensorLike
+from .tensor_base import TensorBase, normalize_axes, torch_axis
+from .tensor_methods import TensorMethods
+from .tensor_views import TensorViews
+from .types import Array, ArrayLike, Axis, DTypeLike, Index, Shape, TensorLike
 
 if TYPE_CHECKING:
     from .primitives import Primitive
@@ -77,7 +78,7 @@ def _as_array(data: TensorLike, dtype: DTypeLike | None) -> Array | np.generic:
     return array
 
 
-def _lift(value: TensorLike, like: Tensor) -> Tensor:
+def _lift(value: TensorLike, like: TensorBase) -> Tensor:
     """Make an operand a Tensor. A Python number takes the float dtype of the tensor it meets
     (numpy's weak-scalar rule), so float32 stays float32. A numpy scalar keeps its own dtype,
     as in numpy: np.float64(2) * float32 is float64 (np.float64 subclasses float, hence type())."""
@@ -91,34 +92,15 @@ def _lift(value: TensorLike, like: Tensor) -> Tensor:
     return Tensor(value)
 
 
-def _normalize_axes(op: str, axis: Axis | Sequence[Any], ndim: int) -> tuple[int, ...]:
-    if axis is None:
-        return tuple(range(ndim))
-    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
-    normalized = []
-    for a in axes:
-        if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
-            raise TypeError(f"{op}: axis must be an int or a tuple of ints, got {axis!r}")
-        if not -ndim <= a < ndim:
-            raise np.exceptions.AxisError(
-                f"{op}: axis {a} is out of range for a tensor with ndim {ndim} "
-                f"(valid axes: {-ndim}..{ndim - 1}" + (")" if ndim else "; a 0-d tensor has no axes)")
-            )
-        normalized.append(int(a) % ndim)
-    if len(set(normalized)) != len(normalized):
-        raise ValueError(f"{op}: repeated axis in {axis!r}")
-    return tuple(normalized)
-
-
 def _forward_error(prim: type[Primitive], parents: tuple[Tensor, ...], error: Exception) -> str:
     shapes = ", ".join(str(p.shape) for p in parents)
     hint = f"; {prim.hint}" if prim.hint else ""
     return f"{prim.name}: cannot apply to shapes {shapes}: {error}{hint}"
 
 
-class Tensor(TensorMethods):
+class Tensor(TensorMethods, TensorViews):
     """An n-d array that records the operations applied to it, for reverse-mode autodiff.
-    (Composed and non-differentiable methods, comparisons among them: tensor_methods.py.)
+    (Composed methods: tensor_methods.py; views, conversions, graph attributes: tensor_views.py.)
 
     >>> a = Tensor(2.0, requires_grad=True)
     >>> (a * a + 3 * a).backward()
@@ -188,102 +170,6 @@ class Tensor(TensorMethods):
     def data(self, value: ArrayLike) -> None:
         self._data = np.asarray(value)
         self._version = MutationClock.tick()
-
-    @property
-    def shape(self) -> Shape:
-        """Tuple of axis lengths."""
-        return self._data.shape
-
-    @property
-    def ndim(self) -> int:
-        """Number of axes."""
-        return self._data.ndim
-
-    @property
-    def size(self) -> int:
-        """Number of elements."""
-        return self._data.size
-
-    @property
-    def dtype(self) -> np.dtype[Any]:
-        """The numpy dtype."""
-        return self._data.dtype
-
-    @property
-    def is_leaf(self) -> bool:
-        """True for tensors the user made (or made without recording)."""
-        return self._prim is None
-
-    @property
-    def op(self) -> str | None:
-        """Name of the primitive that produced this tensor, None for leaves."""
-        return self._prim.name if self._prim else None
-
-    @property
-    def prim(self) -> type[Primitive] | None:
-        """The primitive class that produced this tensor (``ag.PRIMITIVES[t.op]``), None for leaves."""
-        return self._prim
-
-    @property
-    def parents(self) -> tuple[Tensor, ...]:
-        """The inputs of the op that produced it."""
-        return self._parents
-
-    @property
-    def params(self) -> Mapping[str, Any]:
-        """Non-tensor arguments of that op (axes, shapes, index), read-only."""
-        return MappingProxyType(self._params)
-
-    @property
-    def op_params(self) -> dict[str, Any]:
-        """A copy of ``params`` as a dict."""
-        return dict(self._params or {})
-
-    @property
-    def retains_grad(self) -> bool:
-        """True after ``retain_grad()``."""
-        return self._retains_grad
-
-    @property
-    def version(self) -> int:
-        """Changes whenever the values change in place (``.data =``, ``+=``): compare two readings."""
-        return self._version
-
-    def item(self) -> Number | bool:
-        """The value of a one-element tensor as a Python number."""
-        if self.size != 1:
-            raise ValueError(f"item: only a one-element tensor converts to a number, this one has shape {self.shape}")
-        value: Number | bool = self._data.item()
-        return value
-
-    def numpy(self) -> Array:
-        """The values as a numpy array (the same memory as ``.data``)."""
-        return self.data
-
-    def __array__(self, dtype: DTypeLike | None = None, copy: bool | None = None) -> Array:
-        return self.data if dtype is None else self.data.astype(dtype, copy=False)
-
-    def __len__(self) -> int:
-        if not self.ndim:
-            raise TypeError("len() of a 0-d tensor")
-        return self.shape[0]
-
-    def __bool__(self) -> bool:
-        return bool(self._data)
-
-    def __float__(self) -> float:
-        return float(self.item())
-
-    def __repr__(self) -> str:
-        text = np.array2string(np.asarray(self._data), precision=4, separator=", ", prefix="Tensor(")
-        extras = [] if self.dtype == np.float64 else [f"dtype={self.dtype}"]
-        if self._prim is not None:
-            extras.append(f"op={self._prim.name}")
-        elif self.requires_grad:
-            extras.append("requires_grad=True")
-        if self.label:
-            extras.append(f"label={self.label!r}")
-        return "Tensor(" + ", ".join([text] + extras) + ")"
 
     # ------------------------------------------------------------ autodiff
     def backward(self, grad: TensorLike | None = None, retain_graph: bool = False, create_graph: bool = False) -> None:
@@ -414,7 +300,7 @@ class Tensor(TensorMethods):
         """Sum over ``axis`` (None: all, an int, or a tuple of ints); ``dim=``/``keepdim=`` too."""
         if dim is not None or keepdim is not None:
             axis, keepdims = torch_axis("sum", axis, keepdims, dim, keepdim)
-        return _record(Sum, (self,), {"axes": _normalize_axes("sum", axis, self.ndim), "keepdims": keepdims})
+        return _record(Sum, (self,), {"axes": normalize_axes("sum", axis, self.ndim), "keepdims": keepdims})
 
     def max(
         self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
@@ -422,37 +308,15 @@ class Tensor(TensorMethods):
         """Maximum over ``axis``; tied elements share the gradient equally."""
         if dim is not None or keepdim is not None:
             axis, keepdims = torch_axis("max", axis, keepdims, dim, keepdim)
-        return _record(Max, (self,), {"axes": _normalize_axes("max", axis, self.ndim), "keepdims": keepdims})
+        return _record(Max, (self,), {"axes": normalize_axes("max", axis, self.ndim), "keepdims": keepdims})
 
     def _shifted(self, op: str, axis: Axis) -> tuple[Tensor, Tensor, tuple[int, ...]]:
         """(x - c, c, axes) with c = max_shift(x): the max along ``axis``, recorded detached (it
         cancels in the value and gradient of the softmax family, and keeps exp from overflowing)."""
-        axes = _normalize_axes(op, axis, self.ndim)
+        axes = normalize_axes(op, axis, self.ndim)
         shift = _record(MaxShift, (self,), {"axes": axes})
         shift.requires_grad = False  # a constant for backward; its recipe stays visible to viz and compile
         return self - shift, shift, axes
-
-    def logsumexp(self, axis: Axis = -1, keepdims: bool = False) -> Tensor:
-        """log(sum(exp(x))) along ``axis``, stable for inputs of +-1000 (composed). -inf over an empty axis."""
-        shifted, shift, axes = self._shifted("logsumexp", axis)
-        if not self.size:  # the log of an empty sum: -inf (PyTorch's answer) without log(0)'s warning
-            return self.sum(axes, keepdims) - np.inf
-        result = shifted.exp().sum(axes, keepdims=True).log() + shift
-        return result if keepdims else result.reshape(tuple(n for i, n in enumerate(result.shape) if i not in axes))
-
-    def log_softmax(self, axis: Axis = -1) -> Tensor:
-        """log(softmax(x)) = x - logsumexp(x), computed as (x - c) - log(sum(exp(x - c))):
-        stable for inputs of +-1000, and one op shorter than adding c back."""
-        shifted, _, axes = self._shifted("log_softmax", axis)
-        if not self.size:  # nothing to normalise (and no log(0) warning over an empty axis)
-            return shifted
-        return shifted - shifted.exp().sum(axes, keepdims=True).log()
-
-    def softmax(self, axis: Axis = -1) -> Tensor:
-        """exp(x) / sum(exp(x)) along ``axis``; the max is subtracted first, for stability."""
-        shifted, _, axes = self._shifted("softmax", axis)
-        e = shifted.exp()
-        return e / e.sum(axes, keepdims=True)
 
     # ------------------------------------------------------------ shape
     def reshape(self, *shape: int | Shape | list[int]) -> Tensor:
@@ -465,7 +329,7 @@ class Tensor(TensorMethods):
         axes = tuple(axes[0]) if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
         if not axes:
             return self.T
-        normalized = _normalize_axes("transpose", axes, self.ndim)
+        normalized = normalize_axes("transpose", axes, self.ndim)
         if sorted(normalized) != list(range(self.ndim)):
             raise ValueError(
                 f"transpose: axes {axes} are not a permutation of range({self.ndim}) for shape {self.shape}"
