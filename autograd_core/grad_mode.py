@@ -11,27 +11,33 @@ is always the one to restore; a decorated generator enters its block around each
 only, so the caller's own state holds while the generator is suspended.
 """
 
+from __future__ import annotations
+
 import contextlib
 import functools
 import inspect
 import threading
+from collections.abc import Callable, Generator
+from typing import Any, Literal, TypeVar
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 class _ThreadState(threading.local):
     # Class attributes are the per-thread defaults: every new thread starts here.
-    grad_enabled = True
-    anomaly = False
-    scope = None
+    grad_enabled: bool = True
+    anomaly: bool = False
+    scope: str | None = None
 
-    def __init__(self):
+    def __init__(self) -> None:
         # one stack of replaced values per switch, so a misuse of one cannot corrupt another
-        self.saved = {"grad_enabled": [], "anomaly": [], "scope": []}
+        self.saved: dict[str, list[Any]] = {"grad_enabled": [], "anomaly": [], "scope": []}
 
 
 state = _ThreadState()
 
 
-def is_grad_enabled():
+def is_grad_enabled() -> bool:
     """True when new operations are recorded for backward (the default).
 
     >>> with no_grad():
@@ -44,34 +50,35 @@ def is_grad_enabled():
 class _Switch(contextlib.ContextDecorator):
     """A block (or decorated function) that sets the per-thread switch ``field``."""
 
-    field = None
+    field: str  # the attribute of the per-thread state that the subclass sets
 
-    def new_value(self, previous):
+    def new_value(self, previous: Any) -> Any:
         raise NotImplementedError
 
-    def __enter__(self):
+    def __enter__(self) -> _Switch:
         previous = getattr(state, self.field)
         state.saved[self.field].append(previous)
         setattr(state, self.field, self.new_value(previous))
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         setattr(state, self.field, state.saved[self.field].pop())
         return False
 
-    def __call__(self, fn):
+    def __call__(self, fn: _F) -> _F:
         if inspect.isgeneratorfunction(fn):
-            return self._wrap_generator(fn)
+            return self._wrap_generator(fn)  # type: ignore[return-value]
         return super().__call__(fn)
 
-    def _wrap_generator(self, fn):
+    def _wrap_generator(self, fn: Callable[..., Generator[Any, Any, Any]]) -> Callable[..., Generator[Any, Any, Any]]:
         # Calling a generator function runs none of its body, so wrapping the call (what
         # ContextDecorator does) would leave every step outside the block: run each step
         # inside it instead, and give the caller its own state back at every yield.
         @functools.wraps(fn)
-        def generator(*args, **kwargs):
+        def generator(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
             steps = fn(*args, **kwargs)
-            resume, value = steps.send, None
+            resume: Callable[[Any], Any] = steps.send
+            value: Any = None
             while True:
                 try:
                     with self:
@@ -103,10 +110,10 @@ class set_grad_enabled(_Switch):
 
     field = "grad_enabled"
 
-    def __init__(self, mode):
+    def __init__(self, mode: bool) -> None:
         self.mode = bool(mode)
 
-    def new_value(self, previous):
+    def new_value(self, previous: bool) -> bool:
         return self.mode
 
 
@@ -120,7 +127,7 @@ class no_grad(set_grad_enabled):
     False
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(False)
 
 
@@ -132,7 +139,7 @@ class enable_grad(set_grad_enabled):
     True
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(True)
 
 
@@ -151,10 +158,10 @@ class detect_anomaly(_Switch):
 
     field = "anomaly"
 
-    def __init__(self, enabled=True):
+    def __init__(self, enabled: bool = True) -> None:
         self.enabled = bool(enabled)
 
-    def new_value(self, previous):
+    def new_value(self, previous: bool) -> bool:
         return self.enabled
 
 
@@ -174,8 +181,8 @@ class scope(_Switch):
 
     field = "scope"
 
-    def __init__(self, name):
+    def __init__(self, name: str) -> None:
         self.name = name
 
-    def new_value(self, previous):
+    def new_value(self, previous: str | None) -> str:
         return self.name if previous is None else f"{previous}.{self.name}"

@@ -79,7 +79,7 @@ def _faithful(prim, i, *code):
 _Grad = collections.namedtuple("_Grad", "name fresh static value")
 
 
-faithful.cache_clear = _faithful.cache_clear
+faithful.cache_clear = _faithful.cache_clear  # type: ignore[attr-defined]  # tests reset the check
 
 
 class Plan:
