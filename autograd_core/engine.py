@@ -7,13 +7,21 @@ is fine), accumulation of gradients from several paths, undoing broadcasting
 detecting tensors changed in place after they were saved, and anomaly checks.
 """
 
+from __future__ import annotations
+
 import os
 import traceback
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .grad_mode import set_grad_enabled, state
 from .primitives import sum_to
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+    from .types import Array, TensorLike
 
 _ARRAY_TYPES = (np.ndarray, np.generic)
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -26,18 +34,31 @@ class MutationClock:
     now = 0
 
     @classmethod
-    def tick(cls):
+    def tick(cls) -> int:
+        """Count one in-place change; returns the new count."""
         cls.now += 1
         return cls.now
 
 
-def backward(roots, grads, retain_graph=False, create_graph=False):
+def backward(
+    roots: Sequence[Tensor],
+    grads: Sequence[TensorLike | None],
+    retain_graph: bool = False,
+    create_graph: bool = False,
+) -> None:
     """Accumulate the gradients of ``roots`` (seeded with ``grads``) into the leaves' ``.grad``."""
     seeds = [_seed("backward", root, grad, create_graph) for root, grad in zip(roots, grads)]
     _run(roots, seeds, retain_graph or create_graph, create_graph, captured=None)
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: TensorLike | Sequence[TensorLike | None] | None = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Tensor | None, ...]:
     """Gradients of ``outputs`` with respect to ``inputs``, returned (not stored in ``.grad``).
 
     With ``create_graph=True`` the results are recorded Tensors, so they can be
@@ -48,21 +69,21 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     >>> grad(dx, x)                                     # 6x = 18
     (Tensor(18.),)
     """
-    outputs = _as_tuple(outputs)
-    inputs = _as_tuple(inputs)
-    grad_outputs = (None,) * len(outputs) if grad_outputs is None else _as_tuple(grad_outputs)
-    if len(grad_outputs) != len(outputs):
-        raise ValueError(f"grad: {len(outputs)} outputs but {len(grad_outputs)} grad_outputs")
-    for i, t in enumerate(inputs):
+    outs: tuple[Tensor, ...] = _as_tuple(outputs)
+    ins: tuple[Tensor, ...] = _as_tuple(inputs)
+    seeds_given = (None,) * len(outs) if grad_outputs is None else _as_tuple(grad_outputs)
+    if len(seeds_given) != len(outs):
+        raise ValueError(f"grad: {len(outs)} outputs but {len(seeds_given)} grad_outputs")
+    for i, t in enumerate(ins):
         if not t.requires_grad:
             raise RuntimeError(
                 f"grad: input {i} (shape {t.shape}) does not require grad; create it with requires_grad=True"
             )
-    seeds = [_seed("grad", out, g, create_graph) for out, g in zip(outputs, grad_outputs)]
-    captured = dict.fromkeys(inputs)
-    _run(outputs, seeds, create_graph if retain_graph is None else retain_graph, create_graph, captured)
+    seeds = [_seed("grad", out, g, create_graph) for out, g in zip(outs, seeds_given)]
+    captured = dict.fromkeys(ins)
+    _run(outs, seeds, create_graph if retain_graph is None else retain_graph, create_graph, captured)
     results = []
-    for i, t in enumerate(inputs):
+    for i, t in enumerate(ins):
         g = captured[t]
         if g is None and not allow_unused:
             raise RuntimeError(
@@ -270,7 +291,7 @@ def _inputs_needing_grad(parents):
     return sum(1 for p in parents if p.requires_grad)
 
 
-def accumulate_grad(t, g, shared=False):
+def accumulate_grad(t: Tensor, g: Array | np.generic | Tensor, shared: bool = False) -> None:
     """Add gradient ``g`` into ``t.grad`` as backward does: a first gradient is kept as it is when
     nobody else holds it (``shared`` False) and it is a plain writable array, else copied; later
     ones are added in place (``+=``). ag.compile delivers its gradients through here too.
@@ -281,24 +302,26 @@ def accumulate_grad(t, g, shared=False):
     array([2., 2.])
     """
     if isinstance(g, np.generic):
-        g = np.asarray(g)
-    elif not isinstance(g, np.ndarray):
-        g = g._data.copy()  # create_graph: .grad holds the values, never the recorded node's buffer
+        array = np.asarray(g)
+    elif isinstance(g, np.ndarray):
+        array = g
+    else:  # create_graph: .grad holds a copy of the values (an ndarray, 0-d too), never the node's buffer
+        array = np.array(g._data)
         shared = False
     if t.grad is None:
         # Kept without a copy only if nobody else holds it and it is a plain writable buffer
         # (a broadcast view is read-only); a retained non-leaf's gradient still flows on.
-        keep = not shared and t._prim is None and g.flags.writeable
-        t.grad = g if keep else g.copy()
+        keep = not shared and t._prim is None and array.flags.writeable
+        t.grad = array if keep else array.copy()
     else:
-        t.grad += g
+        t.grad += array
 
 
 _accumulate_into_grad = accumulate_grad
 
 
 # ---------------------------------------------------------------------------------- anomaly mode
-def user_frame():
+def user_frame() -> str:
     """'file:line in function' of the innermost caller outside this package."""
     for frame in reversed(traceback.extract_stack()[:-1]):
         if not frame.filename.startswith(_PACKAGE_DIR):
@@ -311,7 +334,7 @@ def _all_finite(x):
     return x.dtype.kind != "f" or bool(np.isfinite(x).all())
 
 
-def check_forward(out):
+def check_forward(out: Tensor) -> None:
     """Anomaly mode: remember where ``out`` was made; raise if its op turned finite into NaN/Inf."""
     out._origin = user_frame()
     if not _all_finite(out._data) and all(_all_finite(p._data) for p in out._parents):
