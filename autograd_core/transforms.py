@@ -10,15 +10,36 @@ gradient (an outer transform's input), the result stays differentiable with resp
 ``hessian(f)`` is simply ``jacobian`` of the gradient of ``f``.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Literal, overload
+
 import numpy as np
 
 from .engine import grad
 from .functions import stack
 from .grad_mode import enable_grad, state
 from .tensor import Tensor
+from .types import Array, TensorLike
+
+#: Which arguments a transform differentiates: one index, or several (then one result per index).
+Argnums = int | Sequence[int]
+
+#: How ``jacobian`` builds the matrix: from vjps (rows), jvps (columns), or the fewer of the two.
+JacobianMode = Literal["auto", "reverse", "forward"]
+
+#: A transform's results: one Tensor for an int ``argnums``, a tuple of them for several.
+Results = Tensor | tuple[Tensor, ...]
 
 
-def value_and_grad(f, argnums=0):
+@overload
+def value_and_grad(f: Callable[..., Tensor], argnums: int = 0) -> Callable[..., tuple[Tensor, Tensor]]: ...
+@overload
+def value_and_grad(
+    f: Callable[..., Tensor], argnums: Sequence[int]
+) -> Callable[..., tuple[Tensor, tuple[Tensor, ...]]]: ...
+def value_and_grad(f: Callable[..., Tensor], argnums: Argnums = 0) -> Callable[..., tuple[Tensor, Results]]:
     """``f`` -> a function returning ``(f(*args), df/d(args[argnums]))``; f must return one number.
 
     >>> value, dx = value_and_grad(lambda x: (x ** 3).sum())(Tensor([1.0, 2.0]))
@@ -26,8 +47,8 @@ def value_and_grad(f, argnums=0):
     (Tensor(9.), Tensor([ 3., 12.]))
     """
 
-    def value_and_grad_f(*args):
-        args, inputs, nested = _prepare("value_and_grad", args, argnums)
+    def value_and_grad_f(*given: Any) -> tuple[Tensor, Results]:
+        args, inputs, nested = _prepare("value_and_grad", given, argnums)
         with enable_grad():
             value = _scalar_output("value_and_grad", f(*args))
             grads = _grads(value, inputs, None, nested)
@@ -36,7 +57,13 @@ def value_and_grad(f, argnums=0):
     return value_and_grad_f
 
 
-def jacobian(f, argnums=0, mode="auto"):
+@overload
+def jacobian(f: Callable[..., Tensor], argnums: int = 0, mode: JacobianMode = "auto") -> Callable[..., Tensor]: ...
+@overload
+def jacobian(
+    f: Callable[..., Tensor], argnums: Sequence[int], mode: JacobianMode = "auto"
+) -> Callable[..., tuple[Tensor, ...]]: ...
+def jacobian(f: Callable[..., Tensor], argnums: Argnums = 0, mode: JacobianMode = "auto") -> Callable[..., Results]:
     """``f: R^n -> R^m`` -> a function returning its Jacobian, of shape ``out.shape + x.shape``.
 
     ``mode="reverse"`` builds it row by row from m vjps (backward passes), ``"forward"`` column by
@@ -50,8 +77,8 @@ def jacobian(f, argnums=0, mode="auto"):
     if mode not in ("auto", "reverse", "forward"):
         raise ValueError(f"jacobian: mode must be 'auto', 'reverse' or 'forward', got {mode!r}")
 
-    def jacobian_f(*args):
-        args, inputs, nested = _prepare("jacobian", args, argnums)
+    def jacobian_f(*given: Any) -> Results:
+        args, inputs, nested = _prepare("jacobian", given, argnums)
         with enable_grad():
             out = _output("jacobian", f(*args))
             n = sum(x.size for x in inputs)
@@ -62,7 +89,7 @@ def jacobian(f, argnums=0, mode="auto"):
     return jacobian_f
 
 
-def hessian(f, argnums=0):
+def hessian(f: Callable[..., Tensor], argnums: int = 0) -> Callable[..., Tensor]:
     """``f: R^n -> R`` -> a function returning its matrix of second derivatives, ``x.shape + x.shape``
     (the Jacobian of the gradient: reverse over reverse). ``argnums`` is one int.
 
@@ -75,7 +102,9 @@ def hessian(f, argnums=0):
     return jacobian(lambda *args: value_and_grad(f, argnums)(*args)[1], argnums)
 
 
-def hvp(f, primals, tangents):
+def hvp(
+    f: Callable[..., Tensor], primals: TensorLike | Sequence[TensorLike], tangents: TensorLike | Sequence[TensorLike]
+) -> tuple[Tensor, Tensor | list[Tensor]]:
     """``(f(*primals), H v)``: the Hessian of a scalar ``f`` times ``tangents``, by one double backward
     (no n x n Hessian is formed). ``primals``/``tangents``: a Tensor each, or tuples of them.
 
@@ -93,7 +122,9 @@ def hvp(f, primals, tangents):
     return value, (products[0] if single else products)
 
 
-def jvp(f, primals, tangents):
+def jvp(
+    f: Callable[..., Tensor], primals: TensorLike | Sequence[TensorLike], tangents: TensorLike | Sequence[TensorLike]
+) -> tuple[Tensor, Tensor]:
     """Forward mode: ``(f(*primals), J v)``, the directional derivative of ``f`` along ``tangents``, in
     one pass whatever the size of the output (the double-vjp trick, see the module docstring).
 
@@ -115,7 +146,7 @@ def jvp(f, primals, tangents):
 
 
 # ---------------------------------------------------------------------------------- internals
-def _reverse_jacobian(out, inputs, nested):
+def _reverse_jacobian(out: Tensor, inputs: tuple[Tensor, ...], nested: bool) -> list[Tensor]:
     """Row i of every block is the vjp with the i-th unit vector of the output."""
     rows = []
     for i in range(out.size):
@@ -130,7 +161,7 @@ def _reverse_jacobian(out, inputs, nested):
     ]
 
 
-def _forward_jacobian(out, inputs, nested):
+def _forward_jacobian(out: Tensor, inputs: tuple[Tensor, ...], nested: bool) -> list[Tensor]:
     """Column j of block k is the jvp with the j-th unit vector of input k (double vjp, built once)."""
     u = Tensor(np.zeros(out.shape, out.dtype), requires_grad=True)
     vjps = (
@@ -153,7 +184,13 @@ def _forward_jacobian(out, inputs, nested):
     return blocks
 
 
-def _grads(outputs, inputs, seeds, nested, retain=False):
+def _grads(
+    outputs: Tensor | Sequence[Tensor | None],
+    inputs: Sequence[Tensor],
+    seeds: Sequence[TensorLike | None] | None,
+    nested: bool,
+    retain: bool = False,
+) -> list[Tensor]:
     """``grad`` that tolerates outputs without a graph and inputs they do not reach (zeros, as JAX)."""
     outputs = outputs if isinstance(outputs, (tuple, list)) else (outputs,)
     seeds = (None,) * len(outputs) if seeds is None else seeds
@@ -173,10 +210,10 @@ def _grads(outputs, inputs, seeds, nested, retain=False):
     return [Tensor(np.zeros(x.shape, x.dtype)) if g is None else g for g, x in zip(found, inputs)]
 
 
-def _prepare(name, args, argnums):
+def _prepare(name: str, given: Sequence[Any], argnums: Argnums) -> tuple[list[Any], tuple[Tensor, ...], bool]:
     """The arguments with the differentiated ones as Tensors that require grad, those Tensors, and
     whether an outer graph goes through them (then results are recorded, to nest transforms)."""
-    args = list(args)
+    args = list(given)
     indices = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     if not indices or any(not isinstance(i, int) or not -len(args) <= i < len(args) for i in indices):
         raise ValueError(f"{name}: argnums {argnums!r} does not pick arguments of the {len(args)} given")
@@ -198,11 +235,13 @@ def _prepare(name, args, argnums):
     return args, tuple(args[i] for i in indices), nested
 
 
-def _pick(argnums, results):
+def _pick(argnums: Argnums, results: Sequence[Tensor]) -> Results:
     return results[0] if isinstance(argnums, int) else tuple(results)
 
 
-def _pairs(name, primals, tangents):
+def _pairs(
+    name: str, primals: TensorLike | Sequence[TensorLike], tangents: TensorLike | Sequence[TensorLike]
+) -> tuple[tuple[TensorLike, ...], tuple[Array, ...]]:
     primals = tuple(primals) if isinstance(primals, (tuple, list)) else (primals,)
     tangents = tuple(tangents) if isinstance(tangents, (tuple, list)) else (tangents,)
     if len(primals) != len(tangents):
@@ -217,16 +256,17 @@ def _pairs(name, primals, tangents):
     return primals, tangents
 
 
-def _output(name, out):
+def _output(name: str, out: object) -> Tensor:
     if not isinstance(out, Tensor):
         raise TypeError(f"{name}: f must return a Tensor, got {type(out).__name__}")
     return out
 
 
-def _scalar_output(name, out):
-    if _output(name, out).size != 1:
+def _scalar_output(name: str, out: object) -> Tensor:
+    tensor = _output(name, out)
+    if tensor.size != 1:
         raise ValueError(
-            f"{name}: f must return one number (a loss), got shape {out.shape}; "
+            f"{name}: f must return one number (a loss), got shape {tensor.shape}; "
             "reduce it (.sum(), .mean()) or use jacobian for a vector output"
         )
-    return out
+    return tensor
