@@ -14,12 +14,25 @@ per output element tried, only on failure). Everything runs in float64: in float
 central difference with a small eps has errors around 1e-3 and would raise false alarms.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import numpy as np
 
 from .tensor import Tensor
+from .types import Array, TensorLike
 
 
-def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
+def gradcheck(
+    fn: Callable[..., Tensor],
+    inputs: TensorLike | Sequence[TensorLike],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    seed: int = 0,
+) -> bool:
     """Return True if ``fn``'s backward matches central finite differences, else raise.
 
     ``inputs`` is a Tensor or a sequence of them; only those with ``requires_grad``
@@ -31,9 +44,8 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
     >>> gradcheck(lambda t: (t * t).sum(axis=1), x)
     True
     """
-    single = isinstance(inputs, Tensor)
-    inputs = [inputs] if single else list(inputs)
-    if not any(isinstance(t, Tensor) and t.requires_grad for t in inputs):
+    given: list[Any] = [inputs] if isinstance(inputs, Tensor) else list(inputs)  # type: ignore[arg-type]
+    if not any(isinstance(t, Tensor) and t.requires_grad for t in given):
         raise ValueError(
             "gradcheck: no input requires grad; create the inputs to check with Tensor(..., requires_grad=True)"
         )
@@ -43,18 +55,18 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
         else t.data
         if isinstance(t, Tensor)
         else t
-        for t in inputs
+        for t in given
     ]
-    checked = [isinstance(t, Tensor) and t.requires_grad for t in inputs]
+    checked = [isinstance(t, Tensor) and t.requires_grad for t in given]
 
-    def evaluate(arrays):
-        args = [Tensor(a, requires_grad=c) if isinstance(t, Tensor) else a for a, c, t in zip(arrays, checked, inputs)]
+    def evaluate(arrays: list[Any]) -> tuple[list[Any], Tensor]:
+        args = [Tensor(a, requires_grad=c) if isinstance(t, Tensor) else a for a, c, t in zip(arrays, checked, given)]
         out = fn(*args)
         if not isinstance(out, Tensor):
             raise TypeError(f"gradcheck: fn must return a Tensor, got {type(out).__name__}")
         return args, out
 
-    def analytic_gradients(output_weights):
+    def analytic_gradients(output_weights: Array) -> list[Array | None]:
         # Same requires_grad flags in every pass: fn may call ag.grad itself
         # (checking a gradient's gradient), which needs inputs that require grad.
         args, out = evaluate(base)
@@ -69,13 +81,14 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
     )
     analytic = analytic_gradients(weights)
 
-    def close(a, n):
+    def close(a: float, n: float) -> bool:
         return abs(a - n) <= atol + rtol * abs(n)
 
     for k, (array, is_checked) in enumerate(zip(base, checked)):
         if not is_checked:
             continue
-        grad = np.zeros_like(array) if analytic[k] is None else analytic[k]
+        found = analytic[k]
+        grad = np.zeros_like(array) if found is None else found
         for index in np.ndindex(array.shape):
             original = array[index]
             array[index] = original + eps
@@ -92,9 +105,19 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
     return True
 
 
-def _mismatch(k, index, column, weighted_analytic, weighted_numeric, analytic_gradients, atol, rtol, close):
+def _mismatch(
+    k: int,
+    index: tuple[int, ...],
+    column: Array,
+    weighted_analytic: float,
+    weighted_numeric: float,
+    analytic_gradients: Callable[[Array], list[Array | None]],
+    atol: float,
+    rtol: float,
+    close: Callable[[float, float], bool],
+) -> str:
     """The message for a failed element: the user's own d out[j] / d x[index], not the weighted sum."""
-    worst = None
+    worst: tuple[float, tuple[int, ...], float, float] | None = None
     for j in np.ndindex(column.shape):
         unit = np.zeros(column.shape)
         unit[j] = 1.0
@@ -105,6 +128,7 @@ def _mismatch(k, index, column, weighted_analytic, weighted_numeric, analytic_gr
             worst = (excess, j, a, n)
         if not close(a, n):
             break
+    assert worst is not None  # np.ndindex yields at least one index: () for a 0-d output
     excess, j, a, n = worst
     output = "" if column.ndim == 0 else f" for output element {j}"
     message = (
