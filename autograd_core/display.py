@@ -7,15 +7,22 @@ plus mean/min/max) and its gradient when it has one. Only numpy and the Tensor's
 public attributes are used.
 """
 
+from __future__ import annotations
+
 import html
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+    from .types import ArrayLike
 
 VALUE_LINES = 8  # a matrix taller than this shows numpy's summary with "..."
 
 
-def _values(array):
-    array = np.asarray(array)
+def _values(values: ArrayLike) -> str:
+    array = np.asarray(values)
     with np.printoptions(precision=4, threshold=64, edgeitems=3, linewidth=72):
         text = np.array2string(array, separator=", ")
     lines = text.splitlines()
@@ -28,7 +35,7 @@ def _values(array):
     return html.escape(text)
 
 
-def tensor_html(t):
+def tensor_html(t: Tensor) -> str:
     """The HTML card Jupyter shows for Tensor ``t``.
 
     >>> print(tensor_html(Tensor([1.0, 2.0], requires_grad=True, label="w"))[:60])
