@@ -41,8 +41,12 @@ change between calls. ``check=True`` runs the plan and define-by-run side by sid
 define-by-run's gradients) and raises ``CompileError`` when they differ; ``retrace()`` forgets plans.
 """
 
+from __future__ import annotations
+
 import functools
 import warnings
+from collections.abc import Callable
+from typing import Any, overload
 
 import numpy as np
 
@@ -64,7 +68,15 @@ class CompileError(RuntimeError):
     """``strict=True`` (or ``check=True``) found something a replay cannot reproduce."""
 
 
-def compile(fn=None, *, check=False, strict=False):
+@overload
+def compile(fn: Callable[..., Tensor], *, check: bool = False, strict: bool = False) -> Compiled: ...
+@overload
+def compile(
+    fn: None = None, *, check: bool = False, strict: bool = False
+) -> Callable[[Callable[..., Tensor]], Compiled]: ...
+def compile(  # noqa: A001 (torch.compile's name; ag.compile, never a bare import)
+    fn: Callable[..., Tensor] | None = None, *, check: bool = False, strict: bool = False
+) -> Compiled | Callable[[Callable[..., Tensor]], Compiled]:
     """Trace ``fn`` (args -> one-element loss Tensor) and replay its forward and backward.
 
     ``compiled(*args)`` accumulates every leaf's ``.grad`` as ``fn(*args).backward()``
@@ -96,30 +108,31 @@ class Compiled:
     fn define-by-run to trace it / ran the plan; ``fallback_reason`` says why the last fallback
     happened (None: none did)."""
 
-    def __init__(self, fn, check=False, strict=False):
+    def __init__(self, fn: Callable[..., Tensor], check: bool = False, strict: bool = False) -> None:
         functools.update_wrapper(self, fn)
         self.fn, self.check, self.strict = fn, check, strict
         self.trace_count = self.replay_count = 0
-        self.fallback_reason = None
-        self._entries, self._last = {}, None
+        self.fallback_reason: str | None = None
+        self._entries: dict[Any, _Entry] = {}
+        self._last: Plan | None = None
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (
             f"<compiled {getattr(self.fn, '__qualname__', 'fn')}: {self.trace_count} traces, "
             f"{self.replay_count} replays{', define-by-run: ' + self.fallback_reason if self.fallback_reason else ''}>"
         )
 
     @property
-    def source(self):
+    def source(self) -> str | None:
         """The generated code of the plan used last (None before one exists)."""
         return self._last.source if self._last is not None else None
 
-    def retrace(self):
+    def retrace(self) -> None:
         """Forget every trace and plan: the next calls trace fn again (after changing what fn reads)."""
         self._entries.clear()
         self._last, self.fallback_reason = None, None
 
-    def __call__(self, *args):
+    def __call__(self, *args: Any) -> Tensor:
         plan = self._last
         if plan is not None and not self.check and state.grad_enabled and not state.anomaly:
             try:
