@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import traceback
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 
@@ -20,8 +20,13 @@ from .grad_mode import set_grad_enabled, state
 from .primitives import sum_to
 
 if TYPE_CHECKING:
+    from .primitives import Primitive
     from .tensor import Tensor
     from .types import Array, TensorLike
+
+#: A gradient in flight: an ndarray in a plain backward, a Tensor with create_graph (the vjps use only the
+#: operations both share, so the engine treats them alike).
+Grad: TypeAlias = Any
 
 _ARRAY_TYPES = (np.ndarray, np.generic)
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -97,11 +102,11 @@ def grad(
 
 
 # ---------------------------------------------------------------------------------- internals
-def _as_tuple(x):
+def _as_tuple(x: Any) -> tuple[Any, ...]:
     return tuple(x) if isinstance(x, (tuple, list)) else (x,)
 
 
-def _seed(caller, root, grad, create_graph):
+def _seed(caller: str, root: Tensor, grad: TensorLike | None, create_graph: bool) -> Grad:
     if not root.requires_grad:
         raise RuntimeError(
             f"{caller}: this tensor (shape {root.shape}) does not require grad, so there is nothing to "
@@ -116,7 +121,7 @@ def _seed(caller, root, grad, create_graph):
                 f"shape {root.shape}. Reduce it first (y.sum().backward() or y.mean().backward()) or pass "
                 f"grad= an array of shape {root.shape} (dL/dy)."
             )
-        seed = np.ones(root.shape, dtype=root.dtype)
+        seed: Grad = np.ones(root.shape, dtype=root.dtype)
     elif create_graph and not isinstance(grad, _ARRAY_TYPES) and hasattr(grad, "_prim"):
         seed = grad  # a Tensor seed may itself carry a graph (double backward through it)
     else:
@@ -129,14 +134,14 @@ def _seed(caller, root, grad, create_graph):
     return type(root)(seed) if create_graph and isinstance(seed, _ARRAY_TYPES) else seed
 
 
-def _count_consumers(roots):
+def _count_consumers(roots: Sequence[Tensor]) -> dict[Tensor, int]:
     """Number of recorded uses of each node's gradient (``a*a`` uses ``a`` twice).
 
     Also refuses, before any gradient is touched, a graph that was spent or whose
     saved tensors were changed in place. Dicts are keyed by the tensors themselves (their
     hash is identity, and a dict never calls the elementwise ==), cheaper than id() calls.
     """
-    consumers = {}
+    consumers: dict[Tensor, int] = {}
     stack = [r for r in roots if r._prim is not None]
     expanded_roots = set(stack)  # a root that another root consumes is not pushed twice
     now = MutationClock.now
@@ -153,7 +158,7 @@ def _count_consumers(roots):
     return consumers
 
 
-def _check_usable(node):
+def _check_usable(node: Tensor) -> None:
     if node._freed:
         raise RuntimeError(
             f"backward through '{node.op}' a second time: its graph was freed by the first backward. "
@@ -172,13 +177,20 @@ def _check_usable(node):
                 )
 
 
-def _run(roots, seeds, retain_graph, create_graph, captured):
+def _run(
+    roots: Sequence[Tensor],
+    seeds: Sequence[Grad],
+    retain_graph: bool,
+    create_graph: bool,
+    captured: dict[Tensor, Grad] | None,
+) -> None:
     consumers = _count_consumers(roots)
-    grads = {}
+    grads: dict[Tensor, Grad] = {}
     for root, seed in zip(roots, seeds):
         grads[root] = seed if root not in grads else grads[root] + seed
     ready = [r for r in dict.fromkeys(roots) if r not in consumers]
     into_grad = captured is None  # backward() writes leaves' .grad; grad() only captures
+    capture = {} if captured is None else captured
     anomaly = state.anomaly
     track_sharing = into_grad and not create_graph
     # Pending gradients that may share memory with another buffer (a seed the caller owns, or
@@ -196,12 +208,13 @@ def _run(roots, seeds, retain_graph, create_graph, captured):
             if into_grad:
                 if g is not None and (node._prim is None or node._retains_grad):
                     _accumulate_into_grad(node, g, g_shared)
-            elif node in captured:
-                captured[node] = g
+            elif node in capture:
+                capture[node] = g
             prim = node._prim
             if prim is None:
                 continue
             parents, params = node._parents, node._params
+            inputs: Sequence[Any]
             if len(parents) > 2 and not prim.vjp_reads_inputs:
                 # A node with n inputs gets n vjp calls: unpacking its n inputs into each
                 # would cost O(n^2). A primitive whose vjp needs only g and its params (concatenate
@@ -242,9 +255,9 @@ def _run(roots, seeds, retain_graph, create_graph, captured):
                 node._freed = True
 
 
-def _run_hooks(node, g, create_graph):
+def _run_hooks(node: Tensor, g: Grad, create_graph: bool) -> Grad:
     """Tensor.register_hook: each hook sees the gradient as a Tensor; a returned value replaces it."""
-    for hook in list(node._hooks):
+    for hook in list(node._hooks or ()):
         result = hook(g if create_graph else type(node)(g))
         if result is None:
             continue
@@ -261,7 +274,7 @@ def _run_hooks(node, g, create_graph):
     return g
 
 
-def _fit(g, data, prim, i):
+def _fit(g: Grad, data: Array | np.generic, prim: type[Primitive], i: int) -> Grad:
     """Sum a broadcast gradient back to its input's shape; check shape, match dtype."""
     shape = data.shape
     if g.shape != shape:
@@ -279,7 +292,7 @@ def _fit(g, data, prim, i):
     return g
 
 
-def _is_view_of(gi, g):
+def _is_view_of(gi: Array, g: Grad) -> bool:
     """gi is g, or a view of g's memory (numpy points every view's base at the owner)."""
     if gi is g:
         return True
@@ -287,7 +300,7 @@ def _is_view_of(gi, g):
     return base is not None and (base is g or base is g.base)
 
 
-def _inputs_needing_grad(parents):
+def _inputs_needing_grad(parents: Sequence[Tensor]) -> int:
     return sum(1 for p in parents if p.requires_grad)
 
 
@@ -329,8 +342,8 @@ def user_frame() -> str:
     return "<unknown>"
 
 
-def _all_finite(x):
-    x = np.asarray(x)
+def _all_finite(values: Grad) -> bool:
+    x = np.asarray(values)
     return x.dtype.kind != "f" or bool(np.isfinite(x).all())
 
 
@@ -344,7 +357,7 @@ def check_forward(out: Tensor) -> None:
         )
 
 
-def _check_backward(node, g, gi, i):
+def _check_backward(node: Tensor, g: Grad, gi: Grad, i: int) -> None:
     if not _all_finite(gi) and _all_finite(g):
         raise FloatingPointError(
             f"{node.op}: backward produced NaN/Inf in the gradient for input {i} "
