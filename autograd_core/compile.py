@@ -40,8 +40,13 @@ change inside fn, a non-leaf argument that requires grad, a graph built outside 
 change between calls. ``check=True`` runs the plan and define-by-run side by side on every call (keeping
 define-by-run's gradients) and raises ``CompileError`` when they differ; ``retrace()`` forgets plans.
 """
+
+from __future__ import annotations
+
 import functools
 import warnings
+from collections.abc import Callable
+from typing import Any, overload
 
 import numpy as np
 
@@ -63,7 +68,15 @@ class CompileError(RuntimeError):
     """``strict=True`` (or ``check=True``) found something a replay cannot reproduce."""
 
 
-def compile(fn=None, *, check=False, strict=False):
+@overload
+def compile(fn: Callable[..., Tensor], *, check: bool = False, strict: bool = False) -> Compiled: ...
+@overload
+def compile(
+    fn: None = None, *, check: bool = False, strict: bool = False
+) -> Callable[[Callable[..., Tensor]], Compiled]: ...
+def compile(  # noqa: A001 (torch.compile's name; ag.compile, never a bare import)
+    fn: Callable[..., Tensor] | None = None, *, check: bool = False, strict: bool = False
+) -> Compiled | Callable[[Callable[..., Tensor]], Compiled]:
     """Trace ``fn`` (args -> one-element loss Tensor) and replay its forward and backward.
 
     ``compiled(*args)`` accumulates every leaf's ``.grad`` as ``fn(*args).backward()``
@@ -95,28 +108,31 @@ class Compiled:
     fn define-by-run to trace it / ran the plan; ``fallback_reason`` says why the last fallback
     happened (None: none did)."""
 
-    def __init__(self, fn, check=False, strict=False):
+    def __init__(self, fn: Callable[..., Tensor], check: bool = False, strict: bool = False) -> None:
         functools.update_wrapper(self, fn)
         self.fn, self.check, self.strict = fn, check, strict
         self.trace_count = self.replay_count = 0
-        self.fallback_reason = None
-        self._entries, self._last = {}, None
+        self.fallback_reason: str | None = None
+        self._entries: dict[Any, _Entry] = {}
+        self._last: Plan | None = None
 
-    def __repr__(self):
-        return (f"<compiled {getattr(self.fn, '__qualname__', 'fn')}: {self.trace_count} traces, "
-                f"{self.replay_count} replays{', define-by-run: ' + self.fallback_reason if self.fallback_reason else ''}>")
+    def __repr__(self) -> str:
+        return (
+            f"<compiled {getattr(self.fn, '__qualname__', 'fn')}: {self.trace_count} traces, "
+            f"{self.replay_count} replays{', define-by-run: ' + self.fallback_reason if self.fallback_reason else ''}>"
+        )
 
     @property
-    def source(self):
+    def source(self) -> str | None:
         """The generated code of the plan used last (None before one exists)."""
         return self._last.source if self._last is not None else None
 
-    def retrace(self):
+    def retrace(self) -> None:
         """Forget every trace and plan: the next calls trace fn again (after changing what fn reads)."""
         self._entries.clear()
         self._last, self.fallback_reason = None, None
 
-    def __call__(self, *args):
+    def __call__(self, *args: Any) -> Tensor:
         plan = self._last
         if plan is not None and not self.check and state.grad_enabled and not state.anomaly:
             try:
@@ -140,8 +156,11 @@ class Compiled:
         for entry in self._entries.values():  # define-by-run coped, so the plan itself is wrong
             if entry.plan is plan:
                 self._last = None
-                self._give_up(entry, f"the replay raised {type(error).__name__}: {error}, define-by-run did "
-                                     "not (a bug in compile: please report)")
+                self._give_up(
+                    entry,
+                    f"the replay raised {type(error).__name__}: {error}, define-by-run did "
+                    "not (a bug in compile: please report)",
+                )
         return loss
 
     def _call(self, args):
@@ -156,8 +175,11 @@ class Compiled:
         if entry.fallback is None:
             nonleaf = [k for k, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad and a.prim]
             if nonleaf:
-                self._give_up(entry, f"argument {nonleaf[0]} requires grad but is the output of '{args[nonleaf[0]].op}' "
-                              "(a graph built outside fn); pass a leaf, detach() it, or compute it inside fn")
+                self._give_up(
+                    entry,
+                    f"argument {nonleaf[0]} requires grad but is the output of '{args[nonleaf[0]].op}' "
+                    "(a graph built outside fn); pass a leaf, detach() it, or compute it inside fn",
+                )
         if entry.fallback is not None:
             return self._define_by_run(args)
         if entry.plan is not None:
@@ -183,8 +205,10 @@ class Compiled:
         loss = _check_loss(self.fn(*call_args))
         tape, reason = None, None
         if MutationClock.now != clock:
-            reason = ("fn changed tensor values in place (.data or an in-place operator); a replay would skip "
-                      "that: keep updates outside the compiled function")
+            reason = (
+                "fn changed tensor values in place (.data or an in-place operator); a replay would skip "
+                "that: keep updates outside the compiled function"
+            )
         else:
             tape, reason = _attempt(Tape, loss, args, call_args)
         if tape is not None and not tape.loss_needs_grad:
@@ -229,9 +253,14 @@ class Compiled:
         entry.snapshot, entry.reference = current, tape
         tape.strip()  # no graph or argument arrays kept alive between calls
         if entry.plan is not None:
-            entry.plan.pin({(kind, j): arg_array(args[j]) if kind == "arg" else
-                            (tape.leaves if kind == "leaf" else tape.constants)[j].version
-                            for kind, j in entry.snapshot})
+            entry.plan.pin(
+                {
+                    (kind, j): arg_array(args[j])
+                    if kind == "arg"
+                    else (tape.leaves if kind == "leaf" else tape.constants)[j].version
+                    for kind, j in entry.snapshot
+                }
+            )
 
     def _checked(self, plan, args, result):
         """check=True: the plan's result beside define-by-run's; the latter's gradients are kept."""
@@ -239,9 +268,11 @@ class Compiled:
         grads = [g.data for g in _engine_grad(loss, plan.leaves, allow_unused=True)]
         problem = _difference(result, loss, plan.leaves, grads)
         if problem:
-            raise CompileError(f"compile(check=True): the replay differs from define-by-run on {problem}: fn's "
-                               "control flow or constants depend on values (see ag.compile); call fn directly, "
-                               "or retrace() after changing what it reads")
+            raise CompileError(
+                f"compile(check=True): the replay differs from define-by-run on {problem}: fn's "
+                "control flow or constants depend on values (see ag.compile); call fn directly, "
+                "or retrace() after changing what it reads"
+            )
         _deliver(plan.leaves, grads)
         return loss.detach()
 
@@ -267,8 +298,10 @@ def _signature(args):
         elif a is None or type(a) in (bool, int, float, str):
             key.append((type(a), a))
         else:
-            raise TypeError(f"compile: argument {k} is a {type(a).__name__}; pass Tensors or numpy arrays "
-                            "(read afresh each call) or Python numbers/strings (part of the signature)")
+            raise TypeError(
+                f"compile: argument {k} is a {type(a).__name__}; pass Tensors or numpy arrays "
+                "(read afresh each call) or Python numbers/strings (part of the signature)"
+            )
     return tuple(key)
 
 
@@ -305,8 +338,9 @@ def _deliver(leaves, grads):
 def _difference(result, loss, leaves, grads):
     """The first of the replayed loss and gradients that differs beyond rounding from define-by-run's,
     described; else None."""
-    names = [f"the gradient of '{t.label}'" if t.label else f"the gradient of a leaf of shape {t.shape}"
-             for t in leaves]
+    names = [
+        f"the gradient of '{t.label}'" if t.label else f"the gradient of a leaf of shape {t.shape}" for t in leaves
+    ]
     for what, got, want in zip(["the loss"] + names, [result[0], *result[1]], [loss.data, *grads]):
         got, want = np.asarray(got), np.asarray(want)
         if got.shape != want.shape or got.dtype != want.dtype:

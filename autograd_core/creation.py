@@ -5,11 +5,17 @@ PyTorch's names and signatures; numpy underneath (``np.random.default_rng`` for 
 One difference: floating-point data defaults to float64, as everywhere in this engine
 (PyTorch's default is float32); pass ``dtype=np.float32`` (or ``ag.float32``) for that.
 """
+
+from __future__ import annotations
+
 import numbers
+import secrets
+from typing import Any
 
 import numpy as np
 
 from .tensor import Tensor
+from .types import DTypeLike, Number, Shape, TensorLike
 
 
 class Generator:
@@ -20,18 +26,18 @@ class Generator:
     (2,)
     """
 
-    def __init__(self, seed=None):
-        self.manual_seed(np.random.SeedSequence().entropy if seed is None else seed)
+    def __init__(self, seed: int | None = None) -> None:
+        self.manual_seed(secrets.randbits(128) if seed is None else seed)  # fresh entropy, as numpy's
 
-    def manual_seed(self, seed):
+    def manual_seed(self, seed: int) -> Generator:
         """Restart the stream from ``seed`` (a non-negative int); returns the generator."""
         if not isinstance(seed, numbers.Integral) or isinstance(seed, bool) or seed < 0:
             raise ValueError(f"manual_seed: the seed must be a non-negative int, got {seed!r}")
-        self._seed = int(seed)
-        self.rng = np.random.default_rng(self._seed)
+        self._seed: int = int(seed)
+        self.rng: np.random.Generator = np.random.default_rng(self._seed)
         return self
 
-    def initial_seed(self):
+    def initial_seed(self) -> int:
         """The seed this generator was last started from."""
         return self._seed
 
@@ -39,7 +45,7 @@ class Generator:
 default_generator = Generator(0)
 
 
-def manual_seed(seed):
+def manual_seed(seed: int) -> Generator:
     """Seed the default generator (used by ``rand``, ``randn``, ``randint`` without ``generator=``).
 
     >>> _ = manual_seed(0); a = randn(3); _ = manual_seed(0)
@@ -49,7 +55,7 @@ def manual_seed(seed):
     return default_generator.manual_seed(seed)
 
 
-def tensor(data, dtype=None, requires_grad=False):
+def tensor(data: TensorLike, dtype: DTypeLike | None = None, requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of ``data``. Unlike ``Tensor(...)`` (always float for Python data),
     the dtype is inferred as PyTorch does: ints stay int64, bools bool, floats become float64.
 
@@ -66,17 +72,22 @@ def tensor(data, dtype=None, requires_grad=False):
     return Tensor(array, requires_grad=requires_grad, dtype=_dtype("tensor", dtype))
 
 
-def zeros(*size, dtype=None, requires_grad=False):
+def zeros(*size: int | Shape | list[int], dtype: DTypeLike | None = None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``; float64 unless ``dtype`` says otherwise."""
     return _filled("zeros", size, 0, dtype, requires_grad)
 
 
-def ones(*size, dtype=None, requires_grad=False):
+def ones(*size: int | Shape | list[int], dtype: DTypeLike | None = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``."""
     return _filled("ones", size, 1, dtype, requires_grad)
 
 
-def full(size, fill_value, dtype=None, requires_grad=False):
+def full(
+    size: int | Shape | list[int],
+    fill_value: Number | bool,
+    dtype: DTypeLike | None = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """A tensor of shape ``size`` filled with ``fill_value`` (an int fill gives int64, as PyTorch).
 
     >>> full((2,), 7.0)
@@ -86,32 +97,45 @@ def full(size, fill_value, dtype=None, requires_grad=False):
         raise TypeError(f"full: fill_value must be a number, got {type(fill_value).__name__}")
     if dtype is None and isinstance(fill_value, (float, np.floating)):
         dtype = np.float64
-    return Tensor(np.full(_shape("full", (size,)), fill_value, dtype=_dtype("full", dtype)),
-                  requires_grad=requires_grad)
+    return Tensor(
+        np.full(_shape("full", (size,)), fill_value, dtype=_dtype("full", dtype)), requires_grad=requires_grad
+    )
 
 
-def empty(*size, dtype=None, requires_grad=False):
+def empty(*size: int | Shape | list[int], dtype: DTypeLike | None = None, requires_grad: bool = False) -> Tensor:
     """A tensor whose values are whatever the memory held (fast; overwrite before reading)."""
-    return Tensor(np.empty(_shape("empty", size), dtype=_dtype("empty", dtype) or np.float64),
-                  requires_grad=requires_grad)
+    return Tensor(
+        np.empty(_shape("empty", size), dtype=_dtype("empty", dtype) or np.float64), requires_grad=requires_grad
+    )
 
 
-def zeros_like(t, dtype=None, requires_grad=False):
+def zeros_like(t: Tensor | np.ndarray[Any, Any], dtype: DTypeLike | None = None, requires_grad: bool = False) -> Tensor:
     """Zeros with ``t``'s shape and dtype."""
     return _like("zeros_like", t, 0, dtype, requires_grad)
 
 
-def ones_like(t, dtype=None, requires_grad=False):
+def ones_like(t: Tensor | np.ndarray[Any, Any], dtype: DTypeLike | None = None, requires_grad: bool = False) -> Tensor:
     """Ones with ``t``'s shape and dtype."""
     return _like("ones_like", t, 1, dtype, requires_grad)
 
 
-def full_like(t, fill_value, dtype=None, requires_grad=False):
+def full_like(
+    t: Tensor | np.ndarray[Any, Any],
+    fill_value: Number | bool,
+    dtype: DTypeLike | None = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """``fill_value`` everywhere, with ``t``'s shape and dtype."""
     return _like("full_like", t, fill_value, dtype, requires_grad)
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad=False):
+def arange(
+    start: Number,
+    end: Number | None = None,
+    step: Number = 1,
+    dtype: DTypeLike | None = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """Evenly spaced values in [start, end): ``arange(5)`` is 0..4 (int64); a float bound gives float64.
 
     >>> arange(0, 1, 0.25)
@@ -126,7 +150,9 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False):
     return Tensor(np.arange(start, end, step, dtype=_dtype("arange", dtype)), requires_grad=requires_grad)
 
 
-def linspace(start, end, steps, dtype=None, requires_grad=False):
+def linspace(
+    start: Number, end: Number, steps: int, dtype: DTypeLike | None = None, requires_grad: bool = False
+) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive.
 
     >>> linspace(0, 1, 3)
@@ -134,17 +160,23 @@ def linspace(start, end, steps, dtype=None, requires_grad=False):
     """
     if not isinstance(steps, numbers.Integral) or isinstance(steps, bool) or steps < 0:
         raise ValueError(f"linspace: steps must be a non-negative int, got {steps!r}")
-    return Tensor(np.linspace(start, end, steps, dtype=_dtype("linspace", dtype) or np.float64),
-                  requires_grad=requires_grad)
+    return Tensor(
+        np.linspace(start, end, steps, dtype=_dtype("linspace", dtype) or np.float64), requires_grad=requires_grad
+    )
 
 
-def eye(n, m=None, dtype=None, requires_grad=False):
+def eye(n: int, m: int | None = None, dtype: DTypeLike | None = None, requires_grad: bool = False) -> Tensor:
     """The n x m identity matrix (n x n without ``m``)."""
     rows, cols = _shape("eye", (n, n if m is None else m))
     return Tensor(np.eye(rows, cols, dtype=_dtype("eye", dtype) or np.float64), requires_grad=requires_grad)
 
 
-def rand(*size, generator=None, dtype=None, requires_grad=False):
+def rand(
+    *size: int | Shape | list[int],
+    generator: Generator | None = None,
+    dtype: DTypeLike | None = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """Uniform samples in [0, 1).
 
     >>> rand(2, 3, generator=Generator(0)).shape
@@ -154,7 +186,12 @@ def rand(*size, generator=None, dtype=None, requires_grad=False):
     return Tensor(_rng("rand", generator).random(_shape("rand", size), dtype=dtype), requires_grad=requires_grad)
 
 
-def randn(*size, generator=None, dtype=None, requires_grad=False):
+def randn(
+    *size: int | Shape | list[int],
+    generator: Generator | None = None,
+    dtype: DTypeLike | None = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """Standard normal samples (mean 0, variance 1).
 
     >>> randn(4, generator=Generator(0)).dtype
@@ -165,7 +202,13 @@ def randn(*size, generator=None, dtype=None, requires_grad=False):
     return Tensor(samples, requires_grad=requires_grad)
 
 
-def randint(low, high=None, size=None, generator=None, dtype=None):
+def randint(
+    low: int,
+    high: int | Shape | list[int] | None = None,
+    size: int | Shape | list[int] | None = None,
+    generator: Generator | None = None,
+    dtype: DTypeLike | None = None,
+) -> Tensor:
     """Random integers in [low, high) (int64): ``randint(10, (3,))`` or ``randint(0, 10, (3,))``.
 
     >>> randint(0, 5, (4,), generator=Generator(0)).dtype
@@ -175,9 +218,7 @@ def randint(low, high=None, size=None, generator=None, dtype=None):
         low, high, size = 0, low, high
     if size is None:
         raise TypeError("randint: give the size, e.g. randint(0, 10, (3,))")
-    for name, value in (("low", low), ("high", high)):
-        if not isinstance(value, numbers.Integral) or isinstance(value, bool):
-            raise TypeError(f"randint: {name} must be an int, got {value!r}")
+    low, high = _integer("randint", "low", low), _integer("randint", "high", high)
     if high <= low:
         raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
     dtype = _dtype("randint", dtype) or np.int64
@@ -185,7 +226,7 @@ def randint(low, high=None, size=None, generator=None, dtype=None):
 
 
 # ------------------------------------------------------------------ checks
-def _shape(op, size):
+def _shape(op: str, size: tuple[Any, ...]) -> Shape:
     """``(2, 3)`` from ``size`` given as ``(2, 3)``, ``((2, 3),)`` or ``([2, 3],)``."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
@@ -197,40 +238,51 @@ def _shape(op, size):
     return tuple(int(n) for n in size)
 
 
-def _dtype(op, dtype):
+def _integer(op: str, name: str, value: object) -> int:
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+        raise TypeError(f"{op}: {name} must be an int, got {value!r}")
+    return int(value)
+
+
+def _dtype(op: str, dtype: DTypeLike | None) -> np.dtype[Any] | None:
     if dtype is None:
         return None
     try:
         dtype = np.dtype(dtype)
     except TypeError:
-        raise TypeError(f"{op}: unknown dtype {dtype!r}; use a numpy dtype such as np.float32, "
-                        "np.float64 or np.int64") from None
+        raise TypeError(
+            f"{op}: unknown dtype {dtype!r}; use a numpy dtype such as np.float32, np.float64 or np.int64"
+        ) from None
     if dtype.kind not in "biuf":
         raise TypeError(f"{op}: dtype {dtype} is not numeric; use np.float32, np.float64, np.int64 or bool")
     return dtype
 
 
-def _float_dtype(op, dtype):
+def _float_dtype(op: str, dtype: DTypeLike | None) -> np.dtype[Any]:
     dtype = _dtype(op, dtype) or np.dtype(np.float64)
     if dtype not in (np.float32, np.float64):
         raise TypeError(f"{op}: dtype must be float32 or float64, got {dtype}")
     return dtype
 
 
-def _filled(op, size, value, dtype, requires_grad):
+def _filled(
+    op: str, size: tuple[Any, ...], value: Number | bool, dtype: DTypeLike | None, requires_grad: bool
+) -> Tensor:
     return Tensor(np.full(_shape(op, size), value, dtype=_dtype(op, dtype) or np.float64), requires_grad=requires_grad)
 
 
-def _like(op, t, value, dtype, requires_grad):
+def _like(op: str, t: object, value: Number | bool, dtype: DTypeLike | None, requires_grad: bool) -> Tensor:
     if not isinstance(t, (Tensor, np.ndarray)):
         raise TypeError(f"{op}: expected a Tensor or numpy array, got {type(t).__name__}")
     return Tensor(np.full(t.shape, value, dtype=_dtype(op, dtype) or t.dtype), requires_grad=requires_grad)
 
 
-def _rng(op, generator):
+def _rng(op: str, generator: Generator | None) -> np.random.Generator:
     if generator is None:
         return default_generator.rng
     if not isinstance(generator, Generator):
-        raise TypeError(f"{op}: generator must be an ag.Generator (e.g. ag.Generator().manual_seed(0)), "
-                        f"got {type(generator).__name__}")
+        raise TypeError(
+            f"{op}: generator must be an ag.Generator (e.g. ag.Generator().manual_seed(0)), "
+            f"got {type(generator).__name__}"
+        )
     return generator.rng

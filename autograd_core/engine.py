@@ -6,13 +6,27 @@ is fine), accumulation of gradients from several paths, undoing broadcasting
 (``sum_to``), checking each gradient's shape and dtype, spending the graph,
 detecting tensors changed in place after they were saved, and anomaly checks.
 """
+
+from __future__ import annotations
+
 import os
 import traceback
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 
 from .grad_mode import set_grad_enabled, state
 from .primitives import sum_to
+
+if TYPE_CHECKING:
+    from .primitives import Primitive
+    from .tensor import Tensor
+    from .types import Array, TensorLike
+
+#: A gradient in flight: an ndarray in a plain backward, a Tensor with create_graph (the vjps use only the
+#: operations both share, so the engine treats them alike).
+Grad: TypeAlias = Any
 
 _ARRAY_TYPES = (np.ndarray, np.generic)
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -21,21 +35,35 @@ _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 class MutationClock:
     """Counts in-place changes. A tensor remembers the tick of its last change and a
     node the tick it was made at, so 'changed after being saved' is one comparison."""
+
     now = 0
 
     @classmethod
-    def tick(cls):
+    def tick(cls) -> int:
+        """Count one in-place change; returns the new count."""
         cls.now += 1
         return cls.now
 
 
-def backward(roots, grads, retain_graph=False, create_graph=False):
+def backward(
+    roots: Sequence[Tensor],
+    grads: Sequence[TensorLike | None],
+    retain_graph: bool = False,
+    create_graph: bool = False,
+) -> None:
     """Accumulate the gradients of ``roots`` (seeded with ``grads``) into the leaves' ``.grad``."""
     seeds = [_seed("backward", root, grad, create_graph) for root, grad in zip(roots, grads)]
     _run(roots, seeds, retain_graph or create_graph, create_graph, captured=None)
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: TensorLike | Sequence[TensorLike | None] | None = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Tensor | None, ...]:
     """Gradients of ``outputs`` with respect to ``inputs``, returned (not stored in ``.grad``).
 
     With ``create_graph=True`` the results are recorded Tensors, so they can be
@@ -46,24 +74,27 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     >>> grad(dx, x)                                     # 6x = 18
     (Tensor(18.),)
     """
-    outputs = _as_tuple(outputs)
-    inputs = _as_tuple(inputs)
-    grad_outputs = (None,) * len(outputs) if grad_outputs is None else _as_tuple(grad_outputs)
-    if len(grad_outputs) != len(outputs):
-        raise ValueError(f"grad: {len(outputs)} outputs but {len(grad_outputs)} grad_outputs")
-    for i, t in enumerate(inputs):
+    outs: tuple[Tensor, ...] = _as_tuple(outputs)
+    ins: tuple[Tensor, ...] = _as_tuple(inputs)
+    seeds_given = (None,) * len(outs) if grad_outputs is None else _as_tuple(grad_outputs)
+    if len(seeds_given) != len(outs):
+        raise ValueError(f"grad: {len(outs)} outputs but {len(seeds_given)} grad_outputs")
+    for i, t in enumerate(ins):
         if not t.requires_grad:
-            raise RuntimeError(f"grad: input {i} (shape {t.shape}) does not require grad; "
-                               "create it with requires_grad=True")
-    seeds = [_seed("grad", out, g, create_graph) for out, g in zip(outputs, grad_outputs)]
-    captured = dict.fromkeys(inputs)
-    _run(outputs, seeds, create_graph if retain_graph is None else retain_graph, create_graph, captured)
+            raise RuntimeError(
+                f"grad: input {i} (shape {t.shape}) does not require grad; create it with requires_grad=True"
+            )
+    seeds = [_seed("grad", out, g, create_graph) for out, g in zip(outs, seeds_given)]
+    captured = dict.fromkeys(ins)
+    _run(outs, seeds, create_graph if retain_graph is None else retain_graph, create_graph, captured)
     results = []
-    for i, t in enumerate(inputs):
+    for i, t in enumerate(ins):
         g = captured[t]
         if g is None and not allow_unused:
-            raise RuntimeError(f"grad: input {i} (shape {t.shape}) is not part of the graph of the outputs; "
-                               "pass allow_unused=True to get None for it")
+            raise RuntimeError(
+                f"grad: input {i} (shape {t.shape}) is not part of the graph of the outputs; "
+                "pass allow_unused=True to get None for it"
+            )
         if g is not None and isinstance(g, _ARRAY_TYPES):
             g = type(t)(np.array(g, dtype=t.dtype))
         results.append(g)
@@ -71,42 +102,46 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 
 # ---------------------------------------------------------------------------------- internals
-def _as_tuple(x):
+def _as_tuple(x: Any) -> tuple[Any, ...]:
     return tuple(x) if isinstance(x, (tuple, list)) else (x,)
 
 
-def _seed(caller, root, grad, create_graph):
+def _seed(caller: str, root: Tensor, grad: TensorLike | None, create_graph: bool) -> Grad:
     if not root.requires_grad:
         raise RuntimeError(
             f"{caller}: this tensor (shape {root.shape}) does not require grad, so there is nothing to "
             "differentiate: it was built under no_grad(), from detached tensors, or from leaves made "
             "without requires_grad=True. Create the inputs you want gradients for with "
-            "Tensor(..., requires_grad=True).")
+            "Tensor(..., requires_grad=True)."
+        )
     if grad is None:
         if root.size != 1:
             raise RuntimeError(
                 f"{caller}: the gradient can only be implied for a one-element tensor, this one has "
                 f"shape {root.shape}. Reduce it first (y.sum().backward() or y.mean().backward()) or pass "
-                f"grad= an array of shape {root.shape} (dL/dy).")
-        seed = np.ones(root.shape, dtype=root.dtype)
+                f"grad= an array of shape {root.shape} (dL/dy)."
+            )
+        seed: Grad = np.ones(root.shape, dtype=root.dtype)
     elif create_graph and not isinstance(grad, _ARRAY_TYPES) and hasattr(grad, "_prim"):
         seed = grad  # a Tensor seed may itself carry a graph (double backward through it)
     else:
         seed = np.array(grad, dtype=root.dtype)  # a copy: it may end up as a leaf's .grad
     if seed.shape != root.shape:
-        raise RuntimeError(f"{caller}: grad has shape {seed.shape} but the tensor has shape {root.shape}; "
-                           "the seed gradient must have the tensor's own shape")
+        raise RuntimeError(
+            f"{caller}: grad has shape {seed.shape} but the tensor has shape {root.shape}; "
+            "the seed gradient must have the tensor's own shape"
+        )
     return type(root)(seed) if create_graph and isinstance(seed, _ARRAY_TYPES) else seed
 
 
-def _count_consumers(roots):
+def _count_consumers(roots: Sequence[Tensor]) -> dict[Tensor, int]:
     """Number of recorded uses of each node's gradient (``a*a`` uses ``a`` twice).
 
     Also refuses, before any gradient is touched, a graph that was spent or whose
     saved tensors were changed in place. Dicts are keyed by the tensors themselves (their
     hash is identity, and a dict never calls the elementwise ==), cheaper than id() calls.
     """
-    consumers = {}
+    consumers: dict[Tensor, int] = {}
     stack = [r for r in roots if r._prim is not None]
     expanded_roots = set(stack)  # a root that another root consumes is not pushed twice
     now = MutationClock.now
@@ -123,12 +158,13 @@ def _count_consumers(roots):
     return consumers
 
 
-def _check_usable(node):
+def _check_usable(node: Tensor) -> None:
     if node._freed:
         raise RuntimeError(
             f"backward through '{node.op}' a second time: its graph was freed by the first backward. "
             "Pass retain_graph=True to the first backward() if you need to go through it again, "
-            "or recompute the forward pass.")
+            "or recompute the forward pass."
+        )
     if MutationClock.now > node._epoch:  # something changed somewhere since the node was made
         for t in (node,) + node._parents:
             if t._version > node._epoch:
@@ -137,16 +173,24 @@ def _check_usable(node):
                     f"{node.op}: a tensor {name} that it saved for backward was modified in place after "
                     "the op ran (through .data or an in-place operator), so its gradient would be wrong. "
                     "Run backward before changing values (optimizers do: backward, then step), or "
-                    "change a copy.")
+                    "change a copy."
+                )
 
 
-def _run(roots, seeds, retain_graph, create_graph, captured):
+def _run(
+    roots: Sequence[Tensor],
+    seeds: Sequence[Grad],
+    retain_graph: bool,
+    create_graph: bool,
+    captured: dict[Tensor, Grad] | None,
+) -> None:
     consumers = _count_consumers(roots)
-    grads = {}
+    grads: dict[Tensor, Grad] = {}
     for root, seed in zip(roots, seeds):
         grads[root] = seed if root not in grads else grads[root] + seed
     ready = [r for r in dict.fromkeys(roots) if r not in consumers]
     into_grad = captured is None  # backward() writes leaves' .grad; grad() only captures
+    capture = {} if captured is None else captured
     anomaly = state.anomaly
     track_sharing = into_grad and not create_graph
     # Pending gradients that may share memory with another buffer (a seed the caller owns, or
@@ -164,12 +208,13 @@ def _run(roots, seeds, retain_graph, create_graph, captured):
             if into_grad:
                 if g is not None and (node._prim is None or node._retains_grad):
                     _accumulate_into_grad(node, g, g_shared)
-            elif node in captured:
-                captured[node] = g
+            elif node in capture:
+                capture[node] = g
             prim = node._prim
             if prim is None:
                 continue
             parents, params = node._parents, node._params
+            inputs: Sequence[Any]
             if len(parents) > 2 and not prim.vjp_reads_inputs:
                 # A node with n inputs gets n vjp calls: unpacking its n inputs into each
                 # would cost O(n^2). A primitive whose vjp needs only g and its params (concatenate
@@ -210,9 +255,9 @@ def _run(roots, seeds, retain_graph, create_graph, captured):
                 node._freed = True
 
 
-def _run_hooks(node, g, create_graph):
+def _run_hooks(node: Tensor, g: Grad, create_graph: bool) -> Grad:
     """Tensor.register_hook: each hook sees the gradient as a Tensor; a returned value replaces it."""
-    for hook in list(node._hooks):
+    for hook in list(node._hooks or ()):
         result = hook(g if create_graph else type(node)(g))
         if result is None:
             continue
@@ -221,13 +266,15 @@ def _run_hooks(node, g, create_graph):
         else:
             result = np.asarray(result.data if isinstance(result, type(node)) else result)
         if result.shape != node.shape:
-            raise RuntimeError(f"hook {getattr(hook, '__name__', hook)!r} on a tensor of shape {node.shape} returned "
-                               f"a gradient of shape {result.shape}; a hook must return the shape it was given")
+            raise RuntimeError(
+                f"hook {getattr(hook, '__name__', hook)!r} on a tensor of shape {node.shape} returned "
+                f"a gradient of shape {result.shape}; a hook must return the shape it was given"
+            )
         g = result if result.dtype == node.dtype else result.astype(node.dtype)
     return g
 
 
-def _fit(g, data, prim, i):
+def _fit(g: Grad, data: Array | np.generic, prim: type[Primitive], i: int) -> Grad:
     """Sum a broadcast gradient back to its input's shape; check shape, match dtype."""
     shape = data.shape
     if g.shape != shape:
@@ -236,15 +283,16 @@ def _fit(g, data, prim, i):
         except (ValueError, IndexError):
             fitted = g
         if fitted.shape != shape:
-            raise RuntimeError(f"{prim.name}: grad for input {i} has shape {g.shape}, expected {shape} "
-                               "(a bug in this primitive's vjp)")
+            raise RuntimeError(
+                f"{prim.name}: grad for input {i} has shape {g.shape}, expected {shape} (a bug in this primitive's vjp)"
+            )
         g = fitted
     if g.dtype != data.dtype:
         g = g.astype(data.dtype)  # float32 inputs get float32 gradients after a float64 mix
     return g
 
 
-def _is_view_of(gi, g):
+def _is_view_of(gi: Array, g: Grad) -> bool:
     """gi is g, or a view of g's memory (numpy points every view's base at the owner)."""
     if gi is g:
         return True
@@ -252,11 +300,11 @@ def _is_view_of(gi, g):
     return base is not None and (base is g or base is g.base)
 
 
-def _inputs_needing_grad(parents):
+def _inputs_needing_grad(parents: Sequence[Tensor]) -> int:
     return sum(1 for p in parents if p.requires_grad)
 
 
-def accumulate_grad(t, g, shared=False):
+def accumulate_grad(t: Tensor, g: Array | np.generic | Tensor, shared: bool = False) -> None:
     """Add gradient ``g`` into ``t.grad`` as backward does: a first gradient is kept as it is when
     nobody else holds it (``shared`` False) and it is a plain writable array, else copied; later
     ones are added in place (``+=``). ag.compile delivers its gradients through here too.
@@ -267,24 +315,26 @@ def accumulate_grad(t, g, shared=False):
     array([2., 2.])
     """
     if isinstance(g, np.generic):
-        g = np.asarray(g)
-    elif not isinstance(g, np.ndarray):
-        g = g._data.copy()  # create_graph: .grad holds the values, never the recorded node's buffer
+        array = np.asarray(g)
+    elif isinstance(g, np.ndarray):
+        array = g
+    else:  # create_graph: .grad holds a copy of the values (an ndarray, 0-d too), never the node's buffer
+        array = np.array(g._data)
         shared = False
     if t.grad is None:
         # Kept without a copy only if nobody else holds it and it is a plain writable buffer
         # (a broadcast view is read-only); a retained non-leaf's gradient still flows on.
-        keep = not shared and t._prim is None and g.flags.writeable
-        t.grad = g if keep else g.copy()
+        keep = not shared and t._prim is None and array.flags.writeable
+        t.grad = array if keep else array.copy()
     else:
-        t.grad += g
+        t.grad += array
 
 
 _accumulate_into_grad = accumulate_grad
 
 
 # ---------------------------------------------------------------------------------- anomaly mode
-def user_frame():
+def user_frame() -> str:
     """'file:line in function' of the innermost caller outside this package."""
     for frame in reversed(traceback.extract_stack()[:-1]):
         if not frame.filename.startswith(_PACKAGE_DIR):
@@ -292,22 +342,25 @@ def user_frame():
     return "<unknown>"
 
 
-def _all_finite(x):
-    x = np.asarray(x)
+def _all_finite(values: Grad) -> bool:
+    x = np.asarray(values)
     return x.dtype.kind != "f" or bool(np.isfinite(x).all())
 
 
-def check_forward(out):
+def check_forward(out: Tensor) -> None:
     """Anomaly mode: remember where ``out`` was made; raise if its op turned finite into NaN/Inf."""
     out._origin = user_frame()
     if not _all_finite(out._data) and all(_all_finite(p._data) for p in out._parents):
         shapes = ", ".join(str(p.shape) for p in out._parents)
-        raise FloatingPointError(f"{out.op}: forward produced NaN/Inf from finite inputs of shapes "
-                                 f"{shapes}, at {out._origin}")
+        raise FloatingPointError(
+            f"{out.op}: forward produced NaN/Inf from finite inputs of shapes {shapes}, at {out._origin}"
+        )
 
 
-def _check_backward(node, g, gi, i):
+def _check_backward(node: Tensor, g: Grad, gi: Grad, i: int) -> None:
     if not _all_finite(gi) and _all_finite(g):
-        raise FloatingPointError(f"{node.op}: backward produced NaN/Inf in the gradient for input {i} "
-                                 f"(shape {node._parents[i].shape}) from a finite incoming gradient; "
-                                 f"the op was made at {node._origin or '<made outside detect_anomaly>'}")
+        raise FloatingPointError(
+            f"{node.op}: backward produced NaN/Inf in the gradient for input {i} "
+            f"(shape {node._parents[i].shape}) from a finite incoming gradient; "
+            f"the op was made at {node._origin or '<made outside detect_anomaly>'}"
+        )

@@ -14,6 +14,10 @@ either the old file or the new one, never half a file. The temporary file is nam
 
 It lives in ``autograd_core`` because both upper layers need it and neither may import the other.
 """
+
+from __future__ import annotations
+
+import contextlib
 import os
 import pathlib
 import re
@@ -22,11 +26,23 @@ import signal
 import stat
 import threading
 import time
+from collections.abc import Callable
+from types import FrameType, TracebackType
+from typing import BinaryIO, Literal, TypeAlias, overload
+
+#: What ``atomic_write`` writes: bytes, a str (as UTF-8), or a function that writes into the open binary file.
+Content: TypeAlias = "bytes | bytearray | memoryview | str | Callable[[BinaryIO], object]"
 
 _STARTED = time.time()  # temporary files older than this belong to earlier (killed) processes
 
 
-def atomic_write(path, content, *, make_folders=False):
+@overload
+def atomic_write(  # type: ignore[overload-overlap]  # a PurePath is also a PathLike: the first match wins
+    path: pathlib.PurePath, content: Content, *, make_folders: bool = False
+) -> pathlib.Path: ...
+@overload
+def atomic_write(path: str | os.PathLike[str], content: Content, *, make_folders: bool = False) -> str: ...
+def atomic_write(path: str | os.PathLike[str], content: Content, *, make_folders: bool = False) -> str | pathlib.Path:
     """Write ``content`` to ``path`` all at once: the old file or the new one, never half of one.
 
     ``content``: bytes, a str (written as UTF-8) or a function ``write(binary_file)``.
@@ -42,17 +58,16 @@ def atomic_write(path, content, *, make_folders=False):
     'weights.bin'
     """
     if not (callable(content) or isinstance(content, (str, bytes, bytearray, memoryview))):
-        raise TypeError(f"atomic_write: content must be bytes, a str or a function write(file), "
-                        f"got {type(content).__name__}")
-    given = path
-    path = os.fspath(path)
+        raise TypeError(
+            f"atomic_write: content must be bytes, a str or a function write(file), got {type(content).__name__}"
+        )
+    target = os.fspath(path)
     if make_folders:
-        path = _normalised(path)
-        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    if isinstance(content, str):
-        content = content.encode("utf-8")
-    write = content if callable(content) else (lambda file: file.write(content))
-    folder, name = os.path.split(os.path.abspath(path))
+        target = _normalised(target)
+        os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    write = data if callable(data) else (lambda file: file.write(data))
+    folder, name = os.path.split(os.path.abspath(target))
     remove_stale_temporaries(folder, name)
     with _sigterm_as_exception():
         handle, temporary = _create_temporary(folder, name)
@@ -61,20 +76,18 @@ def atomic_write(path, content, *, make_folders=False):
                 write(file)
                 file.flush()
                 os.fsync(file.fileno())
-            try:  # replacing a file keeps its permissions, as writing it in place would
-                os.chmod(temporary, stat.S_IMODE(os.stat(path).st_mode))
-            except FileNotFoundError:
-                pass
-            os.replace(temporary, path)
+            with contextlib.suppress(FileNotFoundError):  # replacing keeps the permissions, as writing in place would
+                os.chmod(temporary, stat.S_IMODE(os.stat(target).st_mode))
+            os.replace(temporary, target)
         except BaseException:
             if os.path.lexists(temporary):
                 os.unlink(temporary)
             raise
     _fsync_folder(folder)  # the rename itself is durable only once the folder's entry is on disk
-    return pathlib.Path(path) if isinstance(given, pathlib.PurePath) else path
+    return pathlib.Path(target) if isinstance(path, pathlib.PurePath) else target
 
 
-def remove_stale_temporaries(folder, name):
+def remove_stale_temporaries(folder: str | os.PathLike[str], name: str) -> list[str]:
     """Remove ``.<name>.<8 hex>.tmp`` files in ``folder`` left by writes that were killed (``kill -9``).
 
     Only regular files matching exactly that pattern and last modified before this process
@@ -85,7 +98,7 @@ def remove_stale_temporaries(folder, name):
     []
     """
     pattern = re.compile(rf"\.{re.escape(name)}\.[0-9a-f]{{8}}\.tmp")
-    removed = []
+    removed: list[str] = []
     try:
         entries = os.scandir(folder)
     except OSError:
@@ -104,7 +117,7 @@ def remove_stale_temporaries(folder, name):
     return removed
 
 
-def _normalised(path):
+def _normalised(path: str) -> str:
     """``path`` with ``..`` resolved the way the OS would where folders exist, lexically beyond."""
     if ".." not in path.replace("\\", "/").split("/"):
         return path
@@ -114,7 +127,7 @@ def _normalised(path):
     return os.path.join(resolved if os.path.isabs(path) or relative.startswith("..") else relative, name)
 
 
-def _create_temporary(folder, name):
+def _create_temporary(folder: str, name: str) -> tuple[int, str]:
     """A new, uniquely named file in ``folder``, opened for writing: (fd, path).
 
     Why not ``tempfile.mkstemp``: it creates mode 0600, so every saved model and picture
@@ -123,14 +136,15 @@ def _create_temporary(folder, name):
     for _ in range(100):
         temporary = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.tmp")
         try:
-            return os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
-                           0o666), temporary
+            return os.open(
+                temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666
+            ), temporary
         except FileExistsError:
             continue
     raise FileExistsError(f"atomic_write: could not create a temporary file in {folder!r}")
 
 
-def _fsync_folder(folder):
+def _fsync_folder(folder: str) -> None:
     if not hasattr(os, "O_DIRECTORY"):  # Windows cannot open a folder; NTFS journals the rename
         return
     try:
@@ -153,18 +167,21 @@ class _sigterm_as_exception:
     """Within the block, SIGTERM with its default action (die) raises ``_Terminated`` instead;
     on leaving, the old action is restored and a SIGTERM that arrived is delivered again."""
 
-    def __enter__(self):
-        self.active = (threading.current_thread() is threading.main_thread()
-                       and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL)
+    def __enter__(self) -> _sigterm_as_exception:
+        self.active = (
+            threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+        )
         if self.active:
             signal.signal(signal.SIGTERM, self._raise)
         return self
 
     @staticmethod
-    def _raise(signum, frame):
+    def _raise(signum: int, frame: FrameType | None) -> None:
         raise _Terminated()
 
-    def __exit__(self, kind, error, traceback):
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> Literal[False]:
         if self.active:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             if kind is _Terminated:

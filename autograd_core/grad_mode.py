@@ -10,27 +10,34 @@ and leave grad mode off afterwards. Blocks nest, so within a thread the last val
 is always the one to restore; a decorated generator enters its block around each step
 only, so the caller's own state holds while the generator is suspended.
 """
+
+from __future__ import annotations
+
 import contextlib
 import functools
 import inspect
 import threading
+from collections.abc import Callable, Generator
+from typing import Any, Literal, TypeVar
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 class _ThreadState(threading.local):
     # Class attributes are the per-thread defaults: every new thread starts here.
-    grad_enabled = True
-    anomaly = False
-    scope = None
+    grad_enabled: bool = True
+    anomaly: bool = False
+    scope: str | None = None
 
-    def __init__(self):
+    def __init__(self) -> None:
         # one stack of replaced values per switch, so a misuse of one cannot corrupt another
-        self.saved = {"grad_enabled": [], "anomaly": [], "scope": []}
+        self.saved: dict[str, list[Any]] = {"grad_enabled": [], "anomaly": [], "scope": []}
 
 
 state = _ThreadState()
 
 
-def is_grad_enabled():
+def is_grad_enabled() -> bool:
     """True when new operations are recorded for backward (the default).
 
     >>> with no_grad():
@@ -43,34 +50,35 @@ def is_grad_enabled():
 class _Switch(contextlib.ContextDecorator):
     """A block (or decorated function) that sets the per-thread switch ``field``."""
 
-    field = None
+    field: str  # the attribute of the per-thread state that the subclass sets
 
-    def new_value(self, previous):
+    def new_value(self, previous: Any) -> Any:
         raise NotImplementedError
 
-    def __enter__(self):
+    def __enter__(self) -> _Switch:
         previous = getattr(state, self.field)
         state.saved[self.field].append(previous)
         setattr(state, self.field, self.new_value(previous))
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         setattr(state, self.field, state.saved[self.field].pop())
         return False
 
-    def __call__(self, fn):
+    def __call__(self, fn: _F) -> _F:
         if inspect.isgeneratorfunction(fn):
-            return self._wrap_generator(fn)
+            return self._wrap_generator(fn)  # type: ignore[return-value]
         return super().__call__(fn)
 
-    def _wrap_generator(self, fn):
+    def _wrap_generator(self, fn: Callable[..., Generator[Any, Any, Any]]) -> Callable[..., Generator[Any, Any, Any]]:
         # Calling a generator function runs none of its body, so wrapping the call (what
         # ContextDecorator does) would leave every step outside the block: run each step
         # inside it instead, and give the caller its own state back at every yield.
         @functools.wraps(fn)
-        def generator(*args, **kwargs):
+        def generator(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
             steps = fn(*args, **kwargs)
-            resume, value = steps.send, None
+            resume: Callable[[Any], Any] = steps.send
+            value: Any = None
             while True:
                 try:
                     with self:
@@ -84,35 +92,42 @@ class _Switch(contextlib.ContextDecorator):
                     with self:
                         steps.close()
                     raise
-                except BaseException as error:  # thrown in by the caller: delivered inside the block
+                except BaseException as error:  # noqa: BLE001 (thrown in by the caller: delivered inside the block)
                     resume, value = steps.throw, error
+
         return generator
 
 
 class set_grad_enabled(_Switch):
     """Turn graph recording on or off for a ``with`` block or a decorated function.
 
+    >>> x = Tensor([1.0, 2.0], requires_grad=True)
     >>> with set_grad_enabled(False):
-    ...     y = x * 2          # y.requires_grad is False, nothing is recorded
+    ...     y = x * 2
+    >>> y.requires_grad        # nothing was recorded
+    False
     """
 
     field = "grad_enabled"
 
-    def __init__(self, mode):
+    def __init__(self, mode: bool) -> None:
         self.mode = bool(mode)
 
-    def new_value(self, previous):
+    def new_value(self, previous: bool) -> bool:
         return self.mode
 
 
 class no_grad(set_grad_enabled):
     """Record nothing inside the block: evaluation, optimizer updates, metrics.
 
+    >>> w = Tensor([1.0, 2.0], requires_grad=True)
     >>> with no_grad():
-    ...     accuracy = (model(X).data.argmax(1) == y).mean()
+    ...     accuracy = ((w * 2).argmax() == 1).mean()
+    >>> accuracy.requires_grad
+    False
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(False)
 
 
@@ -124,7 +139,7 @@ class enable_grad(set_grad_enabled):
     True
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(True)
 
 
@@ -134,17 +149,19 @@ class detect_anomaly(_Switch):
     The error names the op and the line of user code that created the tensor, which is
     recorded (at some cost) only while this mode is on.
 
-    >>> with detect_anomaly():
-    ...     loss = (x.log() * w).sum()   # FloatingPointError if x has zeros
-    ...     loss.backward()
+    >>> x = Tensor([0.0, 1.0], requires_grad=True)
+    >>> with detect_anomaly(), np.errstate(divide="ignore"):  # numpy's own warning aside
+    ...     loss = x.log().sum()
+    Traceback (most recent call last):
+    FloatingPointError: log: forward produced NaN/Inf from finite inputs of shapes (2,), at ...
     """
 
     field = "anomaly"
 
-    def __init__(self, enabled=True):
+    def __init__(self, enabled: bool = True) -> None:
         self.enabled = bool(enabled)
 
-    def new_value(self, previous):
+    def new_value(self, previous: bool) -> bool:
         return self.enabled
 
 
@@ -154,15 +171,18 @@ class scope(_Switch):
     ``nn.Module.__call__`` enters one per module, so ``viz`` can group a layer's ops
     into one cluster without the engine knowing anything about ``nn``.
 
+    >>> x = Tensor([[1.0, 2.0]])
     >>> with scope("encoder"):
     ...     with scope("0"):
-    ...         h = x @ w          # h.scope == "encoder.0"
+    ...         h = x @ x.T
+    >>> h.scope
+    'encoder.0'
     """
 
     field = "scope"
 
-    def __init__(self, name):
+    def __init__(self, name: str) -> None:
         self.name = name
 
-    def new_value(self, previous):
+    def new_value(self, previous: str | None) -> str:
         return self.name if previous is None else f"{previous}.{self.name}"

@@ -13,12 +13,26 @@ output element k whose own analytic and numeric derivatives disagree (one backwa
 per output element tried, only on failure). Everything runs in float64: in float32 a
 central difference with a small eps has errors around 1e-3 and would raise false alarms.
 """
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import numpy as np
 
 from .tensor import Tensor
+from .types import Array, TensorLike
 
 
-def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
+def gradcheck(
+    fn: Callable[..., Tensor],
+    inputs: TensorLike | Sequence[TensorLike],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    seed: int = 0,
+) -> bool:
     """Return True if ``fn``'s backward matches central finite differences, else raise.
 
     ``inputs`` is a Tensor or a sequence of them; only those with ``requires_grad``
@@ -30,44 +44,51 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
     >>> gradcheck(lambda t: (t * t).sum(axis=1), x)
     True
     """
-    single = isinstance(inputs, Tensor)
-    inputs = [inputs] if single else list(inputs)
-    if not any(isinstance(t, Tensor) and t.requires_grad for t in inputs):
-        raise ValueError("gradcheck: no input requires grad; create the inputs to check with "
-                         "Tensor(..., requires_grad=True)")
-    base = [np.array(t.data, dtype=np.float64) if isinstance(t, Tensor) and t.dtype.kind == "f"
-            else t.data if isinstance(t, Tensor) else t for t in inputs]
-    checked = [isinstance(t, Tensor) and t.requires_grad for t in inputs]
+    given: list[Any] = [inputs] if isinstance(inputs, Tensor) else list(inputs)  # type: ignore[arg-type]
+    if not any(isinstance(t, Tensor) and t.requires_grad for t in given):
+        raise ValueError(
+            "gradcheck: no input requires grad; create the inputs to check with Tensor(..., requires_grad=True)"
+        )
+    base = [
+        np.array(t.data, dtype=np.float64)
+        if isinstance(t, Tensor) and t.dtype.kind == "f"
+        else t.data
+        if isinstance(t, Tensor)
+        else t
+        for t in given
+    ]
+    checked = [isinstance(t, Tensor) and t.requires_grad for t in given]
 
-    def evaluate(arrays):
-        args = [Tensor(a, requires_grad=c) if isinstance(t, Tensor) else a
-                for a, c, t in zip(arrays, checked, inputs)]
+    def evaluate(arrays: list[Any]) -> tuple[list[Any], Tensor]:
+        args = [Tensor(a, requires_grad=c) if isinstance(t, Tensor) else a for a, c, t in zip(arrays, checked, given)]
         out = fn(*args)
         if not isinstance(out, Tensor):
             raise TypeError(f"gradcheck: fn must return a Tensor, got {type(out).__name__}")
         return args, out
 
-    def analytic_gradients(output_weights):
+    def analytic_gradients(output_weights: Array) -> list[Array | None]:
         # Same requires_grad flags in every pass: fn may call ag.grad itself
         # (checking a gradient's gradient), which needs inputs that require grad.
         args, out = evaluate(base)
         (out * output_weights).sum().backward()
         return [a.grad if c else None for a, c in zip(args, checked)]
 
-    args, out = evaluate(base)
+    _args, out = evaluate(base)
     if not out.requires_grad:
         raise ValueError("gradcheck: fn's output does not depend on any input that requires grad")
-    weights = np.random.default_rng(seed).uniform(0.5, 1.5, size=out.shape) * \
-        np.random.default_rng(seed + 1).choice([-1.0, 1.0], size=out.shape)
+    weights = np.random.default_rng(seed).uniform(0.5, 1.5, size=out.shape) * np.random.default_rng(seed + 1).choice(
+        [-1.0, 1.0], size=out.shape
+    )
     analytic = analytic_gradients(weights)
 
-    def close(a, n):
+    def close(a: float, n: float) -> bool:
         return abs(a - n) <= atol + rtol * abs(n)
 
     for k, (array, is_checked) in enumerate(zip(base, checked)):
         if not is_checked:
             continue
-        grad = np.zeros_like(array) if analytic[k] is None else analytic[k]
+        found = analytic[k]
+        grad = np.zeros_like(array) if found is None else found
         for index in np.ndindex(array.shape):
             original = array[index]
             array[index] = original + eps
@@ -78,15 +99,25 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
             column = (plus - minus) / (2 * eps)  # numeric d out[:] / d x[index]
             numeric = float(np.sum(column * weights))
             if not close(grad[index], numeric):
-                raise AssertionError(_mismatch(k, index, column, grad[index], numeric,
-                                               analytic_gradients, atol, rtol, close))
+                raise AssertionError(
+                    _mismatch(k, index, column, grad[index], numeric, analytic_gradients, atol, rtol, close)
+                )
     return True
 
 
-def _mismatch(k, index, column, weighted_analytic, weighted_numeric, analytic_gradients,
-              atol, rtol, close):
+def _mismatch(
+    k: int,
+    index: tuple[int, ...],
+    column: Array,
+    weighted_analytic: float,
+    weighted_numeric: float,
+    analytic_gradients: Callable[[Array], list[Array | None]],
+    atol: float,
+    rtol: float,
+    close: Callable[[float, float], bool],
+) -> str:
     """The message for a failed element: the user's own d out[j] / d x[index], not the weighted sum."""
-    worst = None
+    worst: tuple[float, tuple[int, ...], float, float] | None = None
     for j in np.ndindex(column.shape):
         unit = np.zeros(column.shape)
         unit[j] = 1.0
@@ -97,13 +128,18 @@ def _mismatch(k, index, column, weighted_analytic, weighted_numeric, analytic_gr
             worst = (excess, j, a, n)
         if not close(a, n):
             break
+    assert worst is not None  # np.ndindex yields at least one index: () for a 0-d output
     excess, j, a, n = worst
     output = "" if column.ndim == 0 else f" for output element {j}"
-    message = (f"gradcheck: input {k} at index {index}: analytic {a:.10g} != numeric {n:.10g}{output} "
-               f"(|difference| {abs(a - n):.3g} > atol {atol} + rtol {rtol} * |numeric|)")
+    message = (
+        f"gradcheck: input {k} at index {index}: analytic {a:.10g} != numeric {n:.10g}{output} "
+        f"(|difference| {abs(a - n):.3g} > atol {atol} + rtol {rtol} * |numeric|)"
+    )
     if excess <= 0:  # every element alone is within tolerance; their weighted sum is not
-        message = (f"gradcheck: input {k} at index {index}: the outputs' derivatives are each within "
-                   f"tolerance but their random weighting is not: analytic {weighted_analytic:.10g} != "
-                   f"numeric {weighted_numeric:.10g}; the worst{output or ' element'}: analytic "
-                   f"{a:.10g} != numeric {n:.10g}")
+        message = (
+            f"gradcheck: input {k} at index {index}: the outputs' derivatives are each within "
+            f"tolerance but their random weighting is not: analytic {weighted_analytic:.10g} != "
+            f"numeric {weighted_numeric:.10g}; the worst{output or ' element'}: analytic "
+            f"{a:.10g} != numeric {n:.10g}"
+        )
     return message

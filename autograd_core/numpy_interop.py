@@ -11,6 +11,7 @@ tables below. Three outcomes:
 - anything else is a TypeError that names the spelling to use here: returning a plain array
   would silently cut the graph, the worst kind of wrong gradient.
 """
+
 import numpy as np
 
 from . import functions as F
@@ -23,27 +24,51 @@ def _binary(method, reflected):
 
 
 UFUNCS = {
-    np.add: _binary("__add__", "__radd__"), np.subtract: _binary("__sub__", "__rsub__"),
-    np.multiply: _binary("__mul__", "__rmul__"), np.true_divide: _binary("__truediv__", "__rtruediv__"),
-    np.power: _binary("__pow__", "__rpow__"), np.matmul: _binary("__matmul__", "__rmatmul__"),
-    np.less: _binary("__lt__", "__gt__"), np.less_equal: _binary("__le__", "__ge__"),
-    np.greater: _binary("__gt__", "__lt__"), np.greater_equal: _binary("__ge__", "__le__"),
-    np.equal: _binary("__eq__", "__eq__"), np.not_equal: _binary("__ne__", "__ne__"),
-    np.maximum: F.maximum, np.minimum: F.minimum,
-    np.negative: lambda x: -x, np.positive: lambda x: x, np.exp: F.exp, np.log: F.log, np.tanh: F.tanh,
-    np.sqrt: F.sqrt, np.absolute: F.abs, np.square: lambda x: x * x, np.reciprocal: lambda x: 1 / x,
+    np.add: _binary("__add__", "__radd__"),
+    np.subtract: _binary("__sub__", "__rsub__"),
+    np.multiply: _binary("__mul__", "__rmul__"),
+    np.true_divide: _binary("__truediv__", "__rtruediv__"),
+    np.power: _binary("__pow__", "__rpow__"),
+    np.matmul: _binary("__matmul__", "__rmatmul__"),
+    np.less: _binary("__lt__", "__gt__"),
+    np.less_equal: _binary("__le__", "__ge__"),
+    np.greater: _binary("__gt__", "__lt__"),
+    np.greater_equal: _binary("__ge__", "__le__"),
+    np.equal: _binary("__eq__", "__eq__"),
+    np.not_equal: _binary("__ne__", "__ne__"),
+    np.maximum: F.maximum,
+    np.minimum: F.minimum,
+    np.negative: lambda x: -x,
+    np.positive: lambda x: x,
+    np.exp: F.exp,
+    np.log: F.log,
+    np.tanh: F.tanh,
+    np.sqrt: F.sqrt,
+    np.absolute: F.abs,
+    np.square: lambda x: x * x,
+    np.reciprocal: lambda x: 1 / x,
 }
 
 # Ufuncs whose every output is boolean (isfinite, isnan, logical_and, ...): values only, like comparisons.
-_BOOLEAN_UFUNCS = {u for u in vars(np).values() if isinstance(u, np.ufunc) and u.nout == 1
-                   and all(t.endswith("?") for t in u.types if "O" not in t)}
+_BOOLEAN_UFUNCS = {
+    u
+    for u in vars(np).values()
+    if isinstance(u, np.ufunc) and u.nout == 1 and all(t.endswith("?") for t in u.types if "O" not in t)
+}
 
 # What to write instead, for ufuncs a user is likely to reach for.
 _INSTEAD = {
-    "expm1": "ag.exp(t) - 1", "log1p": "ag.log(1 + t)", "log2": "ag.log(t) / np.log(2)",
-    "log10": "ag.log(t) / np.log(10)", "exp2": "2 ** t", "cbrt": "t ** (1 / 3)",
-    "sinh": "(ag.exp(t) - ag.exp(-t)) / 2", "cosh": "(ag.exp(t) + ag.exp(-t)) / 2",
-    "sign": "np.sign(t.data) (a constant: its gradient is zero)", "fmax": "ag.maximum", "fmin": "ag.minimum",
+    "expm1": "ag.exp(t) - 1",
+    "log1p": "ag.log(1 + t)",
+    "log2": "ag.log(t) / np.log(2)",
+    "log10": "ag.log(t) / np.log(10)",
+    "exp2": "2 ** t",
+    "cbrt": "t ** (1 / 3)",
+    "sinh": "(ag.exp(t) - ag.exp(-t)) / 2",
+    "cosh": "(ag.exp(t) + ag.exp(-t)) / 2",
+    "sign": "np.sign(t.data) (a constant: its gradient is zero)",
+    "fmax": "ag.maximum",
+    "fmin": "ag.minimum",
     "cumsum": "ag.stack([t[:i + 1].sum() for i in range(len(t))])",
 }
 
@@ -52,11 +77,15 @@ def array_ufunc(ufunc, method, inputs, kwargs):
     """Tensor.__array_ufunc__: run ``ufunc`` as our op on Tensors (see the module docstring)."""
     name = f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
     if method != "__call__":
-        raise TypeError(f"{name} on a Tensor is not supported; use the Tensor method (t.sum(axis), t.max(axis), "
-                        "...) or call it on t.data for the values without a gradient")
+        raise TypeError(
+            f"{name} on a Tensor is not supported; use the Tensor method (t.sum(axis), t.max(axis), "
+            "...) or call it on t.data for the values without a gradient"
+        )
     if kwargs:
-        raise TypeError(f"{name}(..., {', '.join(kwargs)}=...) on a Tensor: keyword arguments (out=, where=, "
-                        f"dtype=) are not supported; the result is a new Tensor: {name}(t) with no keywords")
+        raise TypeError(
+            f"{name}(..., {', '.join(kwargs)}=...) on a Tensor: keyword arguments (out=, where=, "
+            f"dtype=) are not supported; the result is a new Tensor: {name}(t) with no keywords"
+        )
     op = UFUNCS.get(ufunc)
     if op is not None:
         return op(*inputs)
@@ -78,8 +107,10 @@ def array_function(func, args, kwargs):
 def _unsupported(name, short):
     instead = _INSTEAD.get(short) or (f"ag.{short}" if hasattr(F, short) else None)
     hint = f"write {instead}" if instead else "compose it from Tensor ops (ag.exp, ag.log, ag.maximum, ...)"
-    return (f"{name} is not implemented for Tensors: it would return a plain array, cut from the graph. "
-            f"Instead, {hint}; or call {name}(t.data) for the values without a gradient")
+    return (
+        f"{name} is not implemented for Tensors: it would return a plain array, cut from the graph. "
+        f"Instead, {hint}; or call {name}(t.data) for the values without a gradient"
+    )
 
 
 def _values(x):
@@ -96,8 +127,10 @@ def _values(x):
 def _refuse(name, **unsupported):
     given = [k for k, v in unsupported.items() if v is not None]
     if given:
-        raise TypeError(f"{name}(..., {'=, '.join(given)}=) on a Tensor is not supported: the result is a new "
-                        f"Tensor of the input's dtype; drop {' and '.join(given)}")
+        raise TypeError(
+            f"{name}(..., {'=, '.join(given)}=) on a Tensor is not supported: the result is a new "
+            f"Tensor of the input's dtype; drop {' and '.join(given)}"
+        )
 
 
 # ---------------------------------------------------------------- numpy's signatures onto our ops
@@ -105,14 +138,17 @@ def _reduction(method):
     def apply(a, axis=None, dtype=None, out=None, keepdims=False, **rest):
         _refuse(f"np.{method}", dtype=dtype, out=out, **rest)
         return getattr(F.as_tensor(a), method)(axis, keepdims)
+
     return apply
 
 
 def _spread(method):
     def apply(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, correction=None, **rest):
         _refuse(f"np.{method}", dtype=dtype, out=out, **rest)
-        return getattr(F.as_tensor(a), method)(axis, keepdims=keepdims, correction=ddof if correction is None
-                                                else correction)  # numpy's default: divide by N
+        return getattr(F.as_tensor(a), method)(
+            axis, keepdims=keepdims, correction=ddof if correction is None else correction
+        )  # numpy's default: divide by N
+
     return apply
 
 
@@ -120,10 +156,11 @@ def _arg(method):
     def apply(a, axis=None, out=None, *, keepdims=False):
         _refuse(f"np.{method}", out=out)
         return getattr(F.as_tensor(a), method)(axis, keepdims)
+
     return apply
 
 
-def _clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None, **rest):  # noqa: A002 (numpy's names)
+def _clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None, **rest):  # numpy's names
     _refuse("np.clip", out=out, **rest)
     return F.as_tensor(a).clamp(a_min if min is None else min, a_max if max is None else max)
 
@@ -132,6 +169,7 @@ def _joiner(join):
     def apply(arrays, axis=0, out=None, *, dtype=None, casting=None):
         _refuse(f"np.{join.__name__}", out=out, dtype=dtype, casting=casting)
         return join(arrays, axis)
+
     return apply
 
 
@@ -143,26 +181,64 @@ def _reshape(a, newshape=None, order="C", *, shape=None, copy=None):
 def _dot(a, b, out=None):
     _refuse("np.dot", out=out)
     if np.ndim(_values(a)) > 2 or np.ndim(_values(b)) > 2:
-        raise TypeError("np.dot of n-d Tensors is not supported (its rule differs from matmul's); "
-                        "use ag.matmul(a, b) (batched) or reshape to 2-d first")
+        raise TypeError(
+            "np.dot of n-d Tensors is not supported (its rule differs from matmul's); "
+            "use ag.matmul(a, b) (batched) or reshape to 2-d first"
+        )
     return F.matmul(a, b)
 
 
 FUNCTIONS = {
-    np.sum: _reduction("sum"), np.mean: _reduction("mean"), np.max: _reduction("max"), np.amax: _reduction("max"),
-    np.min: _reduction("min"), np.amin: _reduction("min"), np.var: _spread("var"), np.std: _spread("std"),
-    np.argmax: _arg("argmax"), np.argmin: _arg("argmin"), np.clip: _clip, np.reshape: _reshape,
+    np.sum: _reduction("sum"),
+    np.mean: _reduction("mean"),
+    np.max: _reduction("max"),
+    np.amax: _reduction("max"),
+    np.min: _reduction("min"),
+    np.amin: _reduction("min"),
+    np.var: _spread("var"),
+    np.std: _spread("std"),
+    np.argmax: _arg("argmax"),
+    np.argmin: _arg("argmin"),
+    np.clip: _clip,
+    np.reshape: _reshape,
     np.transpose: lambda a, axes=None: F.as_tensor(a).transpose(*(() if axes is None else (axes,))),
     np.squeeze: lambda a, axis=None: F.as_tensor(a).squeeze(axis),
     np.expand_dims: lambda a, axis: F.as_tensor(a).unsqueeze(axis),
     np.ravel: lambda a, order="C": F.as_tensor(a).flatten(),
     np.broadcast_to: lambda array, shape, subok=False: F.as_tensor(array).broadcast_to(shape),
-    np.concatenate: _joiner(F.concatenate), np.stack: _joiner(F.stack), np.where: F.where, np.dot: _dot,
+    np.concatenate: _joiner(F.concatenate),
+    np.stack: _joiner(F.stack),
+    np.where: F.where,
+    np.dot: _dot,
 }
 
 VALUE_FUNCTIONS = {
-    np.shape, np.ndim, np.size, np.allclose, np.isclose, np.array_equal, np.array_equiv, np.count_nonzero,
-    np.nonzero, np.flatnonzero, np.argwhere, np.argsort, np.any, np.all, np.unique, np.array2string,
-    np.array_repr, np.array_str, np.shares_memory, np.may_share_memory, np.result_type, np.zeros_like,
-    np.ones_like, np.full_like, np.empty_like, np.asarray_chkfinite, np.iscomplexobj, np.isrealobj,
+    np.shape,
+    np.ndim,
+    np.size,
+    np.allclose,
+    np.isclose,
+    np.array_equal,
+    np.array_equiv,
+    np.count_nonzero,
+    np.nonzero,
+    np.flatnonzero,
+    np.argwhere,
+    np.argsort,
+    np.any,
+    np.all,
+    np.unique,
+    np.array2string,
+    np.array_repr,
+    np.array_str,
+    np.shares_memory,
+    np.may_share_memory,
+    np.result_type,
+    np.zeros_like,
+    np.ones_like,
+    np.full_like,
+    np.empty_like,
+    np.asarray_chkfinite,
+    np.iscomplexobj,
+    np.isrealobj,
 }

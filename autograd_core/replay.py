@@ -6,6 +6,7 @@ Each op is written by its own primitive's lowering (``forward_code`` / ``vjp_cod
 into buffers kept between calls); an op without one calls the primitive's ``forward`` / ``vjp``.
 ``Plan.source`` shows the code.
 """
+
 import builtins
 import collections
 import functools
@@ -41,9 +42,10 @@ def faithful(prim, i=None):
 @functools.cache
 def _faithful(prim, i, *code):
     """faithful(): exactly what prim.forward / prim.vjp give, NaN, +-0 and +-inf included (and without
-    zeros, where a kink's fast path applies)? Checked once per version of the code, for lowerings without params, so a primitive whose code changed and whose
-    lowering did not is replayed through its own code. Lowerings with params (reductions, views)
-    spell the primitive's own numpy call; the adoption check compares every plan anyway."""
+    zeros, where a kink's fast path applies)? Checked once per version of the code, for lowerings without
+    params, so a primitive whose code changed and whose lowering did not is replayed through its own code.
+    Lowerings with params (reductions, views) spell the primitive's own numpy call; the adoption check
+    compares every plan anyway."""
     arity, code = len(inspect.signature(prim.forward).parameters), prim.forward_code
     if code is None or not _fields(code) <= {"into", "dest", *(f"x{k}" for k in range(arity))}:
         return code is not None
@@ -54,8 +56,15 @@ def _faithful(prim, i, *code):
             template = code if i is None else prim.lowered_vjp(i, out, *xs)
             if template is None:
                 return True  # nothing lowered for these inputs: nothing to check
-            text = template.format(g="g", out="out", into="", dest="None", y="y", vjp="vjp(g, out, *xs)",
-                                   **{f"x{k}": f"xs[{k}]" for k in range(arity)})
+            text = template.format(
+                g="g",
+                out="out",
+                into="",
+                dest="None",
+                y="y",
+                vjp="vjp(g, out, *xs)",
+                **{f"x{k}": f"xs[{k}]" for k in range(arity)},
+            )
             names = dict(_NAMESPACE, g=g, out=out, xs=xs, vjp=functools.partial(prim.vjp, i))
             exec(builtins.compile(text if "{y}" in template else "y = " + text, "<lowering>", "exec"), names)  # noqa: S102
             got, expected = names["y"], out if i is None else prim.vjp(i, g, out, *xs)
@@ -70,7 +79,7 @@ def _faithful(prim, i, *code):
 _Grad = collections.namedtuple("_Grad", "name fresh static value")
 
 
-faithful.cache_clear = _faithful.cache_clear
+faithful.cache_clear = _faithful.cache_clear  # type: ignore[attr-defined]  # tests reset the check
 
 
 class Plan:
@@ -99,8 +108,13 @@ class Plan:
         for (kind, j), value in self.pins.items():
             by_value = kind == "arg" and np.size(value) == 1
             self.namespace[f"P{kind}{j}"] = np.array(value) if by_value else value
-            checks.append(f"a{j} != Parg{j}" if by_value else f"a{j} is not Parg{j}" if kind == "arg" else
-                          f"{'L' if kind == 'leaf' else 'E'}{j}.version != P{kind}{j}")
+            checks.append(
+                f"a{j} != Parg{j}"
+                if by_value
+                else f"a{j} is not Parg{j}"
+                if kind == "arg"
+                else f"{'L' if kind == 'leaf' else 'E'}{j}.version != P{kind}{j}"
+            )
         guard = [f"    if {' or '.join(checks)}: return MISS"] if checks else []
         self.source = "\n".join(["def run(args):"] + self._head + guard + self._body) + "\n"
         filename = self._filename
@@ -194,10 +208,19 @@ class Plan:
             template = (f"asarray({call})" if shape == () else call).replace("{", "{{").replace("}", "}}")
         used = _fields(template)
         # the loss (the last op) gets a fresh array: returned as it is, it needs no copy
-        self._fresh_loss = t is last and prim.forward_code == template and "y" not in used and bool({"into", "dest"} & used)
+        self._fresh_loss = (
+            t is last and prim.forward_code == template and "y" not in used and bool({"into", "dest"} & used)
+        )
         buffer = "None" if self._fresh_loss else self._buffer(shape, dtype) if {"into", "dest"} & used else None
-        return self._emit(template, dict(params, into="" if self._fresh_loss else f", {buffer}", dest=buffer,
-                                         **{f"x{k}": name for k, name in enumerate(inputs)}))
+        return self._emit(
+            template,
+            dict(
+                params,
+                into="" if self._fresh_loss else f", {buffer}",
+                dest=buffer,
+                **{f"x{k}": name for k, name in enumerate(inputs)},
+            ),
+        )
 
     def _backward(self, tape, names):
         """Gradients in reverse topological order, then the code that delivers the leaves' ones."""
@@ -219,8 +242,10 @@ class Plan:
         self._body.append(f"    if TRIAL: return {loss}, ({''.join(g.name + ', ' for g in grads)})")
         for j, g in enumerate(grads):  # the engine's rule, its first case inlined for a fresh array
             if g.fresh and self.leaves[j].ndim:
-                self._body += [f"    if L{j}.grad is None: L{j}.grad = {g.name}",
-                               f"    else: accumulate_grad(L{j}, {g.name})"]
+                self._body += [
+                    f"    if L{j}.grad is None: L{j}.grad = {g.name}",
+                    f"    else: accumulate_grad(L{j}, {g.name})",
+                ]
             else:
                 self._body.append(f"    accumulate_grad(L{j}, {g.name}, {not g.fresh})")
         self._body.append(f"    return {loss}")
@@ -239,7 +264,9 @@ class Plan:
                 g = _Grad(self._const(value, frozen=True), False, True, value)
             else:
                 fresh = handed and k == len(parts)
-                name = self._emit("add({a}, {b}{into})", {"a": g.name, "b": other.name, "into": self._into(value, fresh)})
+                name = self._emit(
+                    "add({a}, {b}{into})", {"a": g.name, "b": other.name, "into": self._into(value, fresh)}
+                )
                 g = _Grad(name, fresh, False, value)
         return g
 
@@ -254,8 +281,10 @@ class Plan:
         fields.update({name: self._param(v, key) for (name, v), (_, key) in zip(params.items(), keys)})
         used = _fields(template or "{vjp}")
         operands = {"g", "out"} | {f"x{k}" for k in range(len(parents))}
-        if template is not None and all(g.static if f == "g" else fields[f] in self._frozen
-                                        for f in (operands if "vjp" in used else used & operands)):
+        if template is not None and all(
+            g.static if f == "g" else fields[f] in self._frozen
+            for f in (operands if "vjp" in used else used & operands)
+        ):
             return _Grad(self._const(value, frozen=True), False, True, value)  # constants only: bake it
         if template == "{g}":  # an alias of g: add, sub
             name, fresh = g.name, False
@@ -286,8 +315,11 @@ def _fitted(g, target, prim, i):
     fitted = sum_to(g, target.shape)
     if fitted.shape != target.shape:
         raise Unsupported(f"{prim.name}: grad for input {i} has shape {g.shape}, expected {target.shape}")
-    steps = [(axes, keep, shape, g.dtype) for axes, keep, shape in
-             ((lead, False, g.shape[len(lead):]), (ones, True, target.shape)) if axes]
+    steps = [
+        (axes, keep, shape, g.dtype)
+        for axes, keep, shape in ((lead, False, g.shape[len(lead) :]), (ones, True, target.shape))
+        if axes
+    ]
     if fitted.dtype != target.dtype:
         fitted = fitted.astype(target.dtype)
         steps.append((None, None, fitted.shape, fitted.dtype))

@@ -5,6 +5,7 @@ graph API), with the origin of every leaf: an argument, a tensor that requires g
 constant. Two tapes of the same function are compared to tell real constants from values
 that only looked constant once (replay.py turns an agreed tape into code).
 """
+
 import hashlib
 import weakref
 
@@ -53,11 +54,20 @@ class Tape:
         for t in self.order:
             if t.prim is not None:
                 if t.retains_grad:
-                    raise Unsupported("retain_grad() on a tensor inside fn: a replay makes no tensors to keep "
-                                      "a gradient on; return what you need from fn or call fn directly")
+                    raise Unsupported(
+                        "retain_grad() on a tensor inside fn: a replay makes no tensors to keep "
+                        "a gradient on; return what you need from fn or call fn directly"
+                    )
                 params = tuple((name, self._key(value, t.prim, name, inputs)) for name, value in t.params.items())
-                entry = ("op", t.prim, tuple(position[id(p)] for p in t.parents), params, t.shape, t.dtype,
-                         t.requires_grad)
+                entry = (
+                    "op",
+                    t.prim,
+                    tuple(position[id(p)] for p in t.parents),
+                    params,
+                    t.shape,
+                    t.dtype,
+                    t.requires_grad,
+                )
             elif id(t) in inputs:
                 entry = ("input", inputs[id(t)])
             elif t.requires_grad:
@@ -75,8 +85,9 @@ class Tape:
 
     def still_holds(self):
         """False when a tensor this tape read has since changed shape, dtype or requires_grad."""
-        return all(t.shape == shape and t.dtype == dtype and t.requires_grad == needs
-                   for t, shape, dtype, needs in self.specs)
+        return all(
+            t.shape == shape and t.dtype == dtype and t.requires_grad == needs for t, shape, dtype, needs in self.specs
+        )
 
     def _key(self, value, prim, name, inputs):
         """A params value with arrays replaced by markers: an argument's array, or a frozen array."""
@@ -84,9 +95,11 @@ class Tape:
             k = inputs.get(id(value))
             if k is not None:
                 if value.dtype == np.bool_ and name in prim.mask_params:
-                    raise Unsupported(f"{prim.name} with boolean mask argument {k}: its output shape depends "
-                                      "on the mask's values; use integer indices (np.nonzero(mask)) of a fixed "
-                                      "count, or call fn directly")
+                    raise Unsupported(
+                        f"{prim.name} with boolean mask argument {k}: its output shape depends "
+                        "on the mask's values; use integer indices (np.nonzero(mask)) of a fixed "
+                        "count, or call fn directly"
+                    )
                 return (ARG, k)
             self.arrays.append(value)
             return (ARRAY, len(self.arrays) - 1)
@@ -105,30 +118,42 @@ class Tape:
         """None when this tape agrees with ``reference`` (an earlier call's), else why not."""
         for i, (mine, theirs) in enumerate(zip(self.structure, reference.structure)):
             if mine != theirs:
-                return (f"the recorded graph differs between two calls at node {i} ({_describe(mine)} vs "
-                        f"{_describe(theirs)}): fn's control flow or the tensors it reads depend on values")
+                return (
+                    f"the recorded graph differs between two calls at node {i} ({_describe(mine)} vs "
+                    f"{_describe(theirs)}): fn's control flow or the tensors it reads depend on values"
+                )
         if len(self.structure) != len(reference.structure):
-            return (f"the recorded graph has {len(self.structure)} nodes in one call and "
-                    f"{len(reference.structure)} in another: fn's control flow depends on values")
+            return (
+                f"the recorded graph has {len(self.structure)} nodes in one call and "
+                f"{len(reference.structure)} in another: fn's control flow depends on values"
+            )
         if any(a is not b for a, b in zip(self.leaves, reference.leaves)):
-            return ("fn uses different tensors that require grad in two calls (made inside fn with "
-                    "requires_grad=True?); the leaves must be the same tensors")
+            return (
+                "fn uses different tensors that require grad in two calls (made inside fn with "
+                "requires_grad=True?); the leaves must be the same tensors"
+            )
         if check_nodes and any(t() is u() for t, u in zip(self.nodes, reference.nodes)):
             return "fn uses a tensor computed outside it, with its graph; compute it inside fn or detach() it"
         pairs = [("a constant", a, a.data, b.data) for a, b in zip(self.constants, reference.constants) if a is not b]
         pairs += [("an array in op params", a, a, b) for a, b in zip(self.arrays, reference.arrays) if a is not b]
         for what, value, mine, theirs in pairs:
-            if mine.shape != theirs.shape or mine.dtype != theirs.dtype or \
-                    not np.array_equal(mine, theirs, equal_nan=mine.dtype.kind in "fc"):
-                return (f"{what} of shape {mine.shape} (used by {self._user_of(value)}) changed between two "
-                        "calls: it was computed from tensor values (.data, .item(), numpy) or from state outside "
-                        "fn's arguments (random numbers?); pass it as an argument, or build it with tensor ops")
+            if (
+                mine.shape != theirs.shape
+                or mine.dtype != theirs.dtype
+                or not np.array_equal(mine, theirs, equal_nan=mine.dtype.kind in "fc")
+            ):
+                return (
+                    f"{what} of shape {mine.shape} (used by {self._user_of(value)}) changed between two "
+                    "calls: it was computed from tensor values (.data, .item(), numpy) or from state outside "
+                    "fn's arguments (random numbers?); pass it as an argument, or build it with tensor ops"
+                )
         return None
 
     def _user_of(self, value):
         for t in self.order:  # value is a parent, a param, or an array in a param's tuple (an index)
             if any(p is value for p in t.parents) or any(
-                    v is value or type(v) is tuple and any(w is value for w in v) for v in t.params.values()):
+                v is value or (type(v) is tuple and any(w is value for w in v)) for v in t.params.values()
+            ):
                 return t.prim.name
         return "an op"
 
@@ -138,8 +163,13 @@ class Tape:
         fn (the same object in ``reference``: its values are read each call)."""
         found = {("arg", k): a for k, a in enumerate(self.arg_arrays) if a is not None and k not in self.grad_args}
         found.update({("leaf", j): t.data for j, t in enumerate(self.leaves)})
-        found.update({("constant", j): t.data for j, t in enumerate(self.constants)
-                      if reference is None or t is reference.constants[j]})
+        found.update(
+            {
+                ("constant", j): t.data
+                for j, t in enumerate(self.constants)
+                if reference is None or t is reference.constants[j]
+            }
+        )
         return found
 
     def strip(self):

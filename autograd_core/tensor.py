@@ -4,7 +4,11 @@ Every operation goes through ``_record`` (``Tensor.apply`` for extensions), whic
 forward and, when some input requires a gradient and grad mode is on, records the
 op on the output. ``backward()`` (engine.py) then walks those records in reverse.
 """
-from types import MappingProxyType
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -12,16 +16,42 @@ from . import engine
 from .display import tensor_html
 from .engine import MutationClock
 from .grad_mode import state
-from .primitives import (Abs, Add, BroadcastTo, Div, Exp, Getitem, Log, Matmul, Max,
-                         MaxShift, Maximum, Mul, Neg, Pow, Relu, Reshape, Sigmoid, Sub, Sum, Tanh,
-                         Transpose)
-from .tensor_methods import TensorMethods, torch_axis
+from .primitives import (
+    Abs,
+    Add,
+    BroadcastTo,
+    Div,
+    Exp,
+    Getitem,
+    Log,
+    Matmul,
+    Max,
+    Maximum,
+    MaxShift,
+    Mul,
+    Neg,
+    Pow,
+    Relu,
+    Reshape,
+    Sigmoid,
+    Sub,
+    Sum,
+    Tanh,
+    Transpose,
+)
+from .tensor_base import TensorBase, normalize_axes, torch_axis
+from .tensor_methods import TensorMethods
+from .tensor_views import TensorViews
+from .types import Array, ArrayLike, Axis, DTypeLike, Index, Shape, TensorLike
+
+if TYPE_CHECKING:
+    from .primitives import Primitive
 
 _PYTHON_SCALARS = (bool, int, float)
-_NO_PARAMS = {}
+_NO_PARAMS: dict[str, Any] = {}
 
 
-def _as_array(data, dtype):
+def _as_array(data: TensorLike, dtype: DTypeLike | None) -> Array | np.generic:
     if isinstance(data, Tensor):
         array = data._data
     elif isinstance(data, (np.ndarray, np.generic)):
@@ -34,17 +64,21 @@ def _as_array(data, dtype):
         try:
             array = np.asarray(data, dtype=np.float64 if dtype is None else dtype)  # Python data -> float64
         except (ValueError, TypeError) as error:
-            raise TypeError(f"Tensor: cannot read {type(data).__name__} data as numbers ({error}); give a number, "
-                            "a nested list of numbers with equal-length rows, or a numeric numpy array") from None
+            raise TypeError(
+                f"Tensor: cannot read {type(data).__name__} data as numbers ({error}); give a number, "
+                "a nested list of numbers with equal-length rows, or a numeric numpy array"
+            ) from None
     if dtype is not None:
         array = array.astype(dtype, copy=False)
     if array.dtype.kind not in "biuf":
-        raise TypeError(f"Tensor: unsupported data of dtype {array.dtype}; "
-                        "give numbers, nested lists of numbers or a numeric numpy array")
+        raise TypeError(
+            f"Tensor: unsupported data of dtype {array.dtype}; "
+            "give numbers, nested lists of numbers or a numeric numpy array"
+        )
     return array
 
 
-def _lift(value, like):
+def _lift(value: TensorLike, like: TensorBase) -> Tensor:
     """Make an operand a Tensor. A Python number takes the float dtype of the tensor it meets
     (numpy's weak-scalar rule), so float32 stays float32. A numpy scalar keeps its own dtype,
     as in numpy: np.float64(2) * float32 is float64 (np.float64 subclasses float, hence type())."""
@@ -58,33 +92,15 @@ def _lift(value, like):
     return Tensor(value)
 
 
-def _normalize_axes(op, axis, ndim):
-    if axis is None:
-        return tuple(range(ndim))
-    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
-    normalized = []
-    for a in axes:
-        if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
-            raise TypeError(f"{op}: axis must be an int or a tuple of ints, got {axis!r}")
-        if not -ndim <= a < ndim:
-            raise np.exceptions.AxisError(
-                f"{op}: axis {a} is out of range for a tensor with ndim {ndim} "
-                f"(valid axes: {-ndim}..{ndim - 1}" + (")" if ndim else "; a 0-d tensor has no axes)"))
-        normalized.append(int(a) % ndim)
-    if len(set(normalized)) != len(normalized):
-        raise ValueError(f"{op}: repeated axis in {axis!r}")
-    return tuple(normalized)
-
-
-def _forward_error(prim, parents, params, error):
+def _forward_error(prim: type[Primitive], parents: tuple[Tensor, ...], error: Exception) -> str:
     shapes = ", ".join(str(p.shape) for p in parents)
     hint = f"; {prim.hint}" if prim.hint else ""
     return f"{prim.name}: cannot apply to shapes {shapes}: {error}{hint}"
 
 
-class Tensor(TensorMethods):
+class Tensor(TensorMethods, TensorViews):
     """An n-d array that records the operations applied to it, for reverse-mode autodiff.
-    (Composed and non-differentiable methods, comparisons among them: tensor_methods.py.)
+    (Composed methods: tensor_methods.py; views, conversions, graph attributes: tensor_views.py.)
 
     >>> a = Tensor(2.0, requires_grad=True)
     >>> (a * a + 3 * a).backward()
@@ -94,26 +110,31 @@ class Tensor(TensorMethods):
 
     # Class-level defaults: a new node sets only what differs (measured: 2.3x faster than
     # setting a dozen __slots__ per op, the largest cost of a small op).
-    grad: np.ndarray | None = None
-    requires_grad = False
+    _data: Array | np.generic  # an ndarray, or a numpy scalar for a 0-d value inside the engine
+    grad: Array | None = None
+    requires_grad: bool = False
     label: str | None = None
     scope: str | None = None
-    _prim = None
-    _parents = ()
-    _params = _NO_PARAMS
+    _prim: type[Primitive] | None = None
+    _parents: tuple[Tensor, ...] = ()
+    _params: dict[str, Any] = _NO_PARAMS
     _epoch = 0
     _version = 0
     _retains_grad = False
     _freed = False
-    _origin = None
-    _hooks = None  # register_hook's functions, a list once there is one
+    _origin: str | None = None
+    _hooks: list[Callable[[Tensor], TensorLike | None]] | None = None  # register_hook's, once there is one
     _repr_html_ = tensor_html  # Jupyter: a small card (shape, dtype, op, values) instead of the text repr
 
-    def __init__(self, data, requires_grad=False, dtype=None, label=None):
+    def __init__(
+        self, data: TensorLike, requires_grad: bool = False, dtype: DTypeLike | None = None, label: str | None = None
+    ) -> None:
         array = _as_array(data, dtype)
         if requires_grad and array.dtype.kind != "f":
-            raise TypeError(f"Tensor: requires_grad=True needs floating-point data, got {array.dtype}; "
-                            "pass dtype=np.float64 (or float32), or give float values")
+            raise TypeError(
+                f"Tensor: requires_grad=True needs floating-point data, got {array.dtype}; "
+                "pass dtype=np.float64 (or float32), or give float values"
+            )
         self._data = array
         if requires_grad:
             self.requires_grad = True
@@ -123,7 +144,7 @@ class Tensor(TensorMethods):
             self.scope = state.scope
 
     @classmethod
-    def apply(cls, prim, *inputs, **params):
+    def apply(cls, prim: type[Primitive], *inputs: TensorLike, **params: Any) -> Tensor:
         """Run primitive ``prim`` on ``inputs`` (Tensors or arrays) and record it when a gradient
         will be needed. Everything a Tensor computes goes through here.
 
@@ -134,7 +155,7 @@ class Tensor(TensorMethods):
 
     # ------------------------------------------------------------ attributes
     @property
-    def data(self):
+    def data(self) -> Array:
         """The values, always a numpy array. Assigning (or ``t.data -= ...``) counts as an
         in-place change: a graph that saved this tensor then refuses to backward."""
         data = self._data
@@ -146,66 +167,12 @@ class Tensor(TensorMethods):
         return data
 
     @data.setter
-    def data(self, value):
+    def data(self, value: ArrayLike) -> None:
         self._data = np.asarray(value)
         self._version = MutationClock.tick()
 
-    shape = property(lambda self: self._data.shape, doc="Tuple of axis lengths.")
-    ndim = property(lambda self: self._data.ndim, doc="Number of axes.")
-    size = property(lambda self: self._data.size, doc="Number of elements.")
-    dtype = property(lambda self: self._data.dtype, doc="The numpy dtype.")
-    is_leaf = property(lambda self: self._prim is None,
-                       doc="True for tensors the user made (or made without recording).")
-    op = property(lambda self: self._prim.name if self._prim else None,
-                  doc="Name of the primitive that produced this tensor, None for leaves.")
-    prim = property(lambda self: self._prim,
-                    doc="The primitive class that produced this tensor (``ag.PRIMITIVES[t.op]``), None for leaves.")
-    parents = property(lambda self: self._parents, doc="The inputs of the op that produced it.")
-    params = property(lambda self: MappingProxyType(self._params),
-                      doc="Non-tensor arguments of that op (axes, shapes, index), read-only.")
-    op_params = property(lambda self: dict(self._params or {}),
-                         doc="A copy of ``params`` as a dict.")
-    retains_grad = property(lambda self: self._retains_grad, doc="True after ``retain_grad()``.")
-    version = property(lambda self: self._version,
-                       doc="Changes whenever the values change in place (``.data =``, ``+=``): compare two readings.")
-
-    def item(self):
-        """The value of a one-element tensor as a Python number."""
-        if self.size != 1:
-            raise ValueError(f"item: only a one-element tensor converts to a number, this one has shape {self.shape}")
-        return self._data.item()
-
-    def numpy(self):
-        """The values as a numpy array (the same memory as ``.data``)."""
-        return self.data
-
-    def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype, copy=False)
-
-    def __len__(self):
-        if not self.ndim:
-            raise TypeError("len() of a 0-d tensor")
-        return self.shape[0]
-
-    def __bool__(self):
-        return bool(self._data)
-
-    def __float__(self):
-        return float(self.item())
-
-    def __repr__(self):
-        text = np.array2string(np.asarray(self._data), precision=4, separator=", ", prefix="Tensor(")
-        extras = [] if self.dtype == np.float64 else [f"dtype={self.dtype}"]
-        if self._prim is not None:
-            extras.append(f"op={self._prim.name}")
-        elif self.requires_grad:
-            extras.append("requires_grad=True")
-        if self.label:
-            extras.append(f"label={self.label!r}")
-        return "Tensor(" + ", ".join([text] + extras) + ")"
-
     # ------------------------------------------------------------ autodiff
-    def backward(self, grad=None, retain_graph=False, create_graph=False):
+    def backward(self, grad: TensorLike | None = None, retain_graph: bool = False, create_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (the chain rule, in reverse).
 
         ``grad`` is the seed dL/d(self); it may be omitted for a one-element tensor.
@@ -214,36 +181,63 @@ class Tensor(TensorMethods):
         """
         engine.backward((self,), (grad,), retain_graph=retain_graph, create_graph=create_graph)
 
-    def retain_grad(self):
+    def retain_grad(self) -> Tensor:
         """Keep this non-leaf tensor's gradient in ``.grad`` after backward."""
         self._retains_grad = True
         return self
 
-    def zero_grad(self):
+    def zero_grad(self) -> None:
         """Forget the accumulated gradient (sets ``.grad`` to None)."""
         self.grad = None
 
-    def detach(self):
+    def detach(self) -> Tensor:
         """The same values as a new leaf that is not part of any graph."""
         return Tensor(self._data, label=self.label)
 
     # ------------------------------------------------------------ operators
-    def __add__(self, other): return _record(Add, (self, _lift(other, self)))
-    def __radd__(self, other): return _record(Add, (_lift(other, self), self))
-    def __sub__(self, other): return _record(Sub, (self, _lift(other, self)))
-    def __rsub__(self, other): return _record(Sub, (_lift(other, self), self))
-    def __mul__(self, other): return _record(Mul, (self, _lift(other, self)))
-    def __rmul__(self, other): return _record(Mul, (_lift(other, self), self))
-    def __truediv__(self, other): return _record(Div, (self, _lift(other, self)))
-    def __rtruediv__(self, other): return _record(Div, (_lift(other, self), self))
-    def __pow__(self, other): return _record(Pow, (self, _lift(other, self)))
-    def __rpow__(self, other): return _record(Pow, (_lift(other, self), self))
-    def __matmul__(self, other): return _record(Matmul, (self, _lift(other, self)))
-    def __rmatmul__(self, other): return _record(Matmul, (_lift(other, self), self))
-    def __neg__(self): return _record(Neg, (self,))
-    def __pos__(self): return self
+    def __add__(self, other: TensorLike) -> Tensor:
+        return _record(Add, (self, _lift(other, self)))
 
-    def _inplace(self, prim, other, symbol):
+    def __radd__(self, other: TensorLike) -> Tensor:
+        return _record(Add, (_lift(other, self), self))
+
+    def __sub__(self, other: TensorLike) -> Tensor:
+        return _record(Sub, (self, _lift(other, self)))
+
+    def __rsub__(self, other: TensorLike) -> Tensor:
+        return _record(Sub, (_lift(other, self), self))
+
+    def __mul__(self, other: TensorLike) -> Tensor:
+        return _record(Mul, (self, _lift(other, self)))
+
+    def __rmul__(self, other: TensorLike) -> Tensor:
+        return _record(Mul, (_lift(other, self), self))
+
+    def __truediv__(self, other: TensorLike) -> Tensor:
+        return _record(Div, (self, _lift(other, self)))
+
+    def __rtruediv__(self, other: TensorLike) -> Tensor:
+        return _record(Div, (_lift(other, self), self))
+
+    def __pow__(self, other: TensorLike) -> Tensor:
+        return _record(Pow, (self, _lift(other, self)))
+
+    def __rpow__(self, other: TensorLike) -> Tensor:
+        return _record(Pow, (_lift(other, self), self))
+
+    def __matmul__(self, other: TensorLike) -> Tensor:
+        return _record(Matmul, (self, _lift(other, self)))
+
+    def __rmatmul__(self, other: TensorLike) -> Tensor:
+        return _record(Matmul, (_lift(other, self), self))
+
+    def __neg__(self) -> Tensor:
+        return _record(Neg, (self,))
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def _inplace(self, prim: type[Primitive], other: TensorLike, symbol: str) -> Tensor:
         # Under no_grad an in-place update is what PyTorch users write (`w -= lr * w.grad`);
         # with grad mode on it would silently fall back to `w = w - ...`, a new non-leaf.
         if self.requires_grad and state.grad_enabled:
@@ -252,104 +246,115 @@ class Tensor(TensorMethods):
                     f"in-place '{symbol}=' on a leaf tensor that requires grad would silently rebind it "
                     f"to a new tensor outside the graph. Change its values without recording: "
                     f"`w.data {symbol}= ...` (e.g. `w.data -= lr * w.grad`), the same inside "
-                    f"`with no_grad():`, or use an optimizer from nn.optim.")
-            raise RuntimeError(f"in-place '{symbol}=' on a tensor that is part of a recorded graph; "
-                               f"write `y = y {symbol} ...` to make a new tensor instead")
+                    f"`with no_grad():`, or use an optimizer from nn.optim."
+                )
+            raise RuntimeError(
+                f"in-place '{symbol}=' on a tensor that is part of a recorded graph; "
+                f"write `y = y {symbol} ...` to make a new tensor instead"
+            )
         np.copyto(self.data, prim.forward(self._data, _lift(other, self)._data), casting="same_kind")
         self._version = MutationClock.tick()
         return self
 
-    def __iadd__(self, other): return self._inplace(Add, other, "+")
-    def __isub__(self, other): return self._inplace(Sub, other, "-")
-    def __imul__(self, other): return self._inplace(Mul, other, "*")
-    def __itruediv__(self, other): return self._inplace(Div, other, "/")
-    def __ipow__(self, other): return self._inplace(Pow, other, "**")
-    def __imatmul__(self, other): return self._inplace(Matmul, other, "@")
+    def __iadd__(self, other: TensorLike) -> Tensor:
+        return self._inplace(Add, other, "+")
+
+    def __isub__(self, other: TensorLike) -> Tensor:
+        return self._inplace(Sub, other, "-")
+
+    def __imul__(self, other: TensorLike) -> Tensor:
+        return self._inplace(Mul, other, "*")
+
+    def __itruediv__(self, other: TensorLike) -> Tensor:
+        return self._inplace(Div, other, "/")
+
+    def __ipow__(self, other: TensorLike) -> Tensor:
+        return self._inplace(Pow, other, "**")
+
+    def __imatmul__(self, other: TensorLike) -> Tensor:
+        return self._inplace(Matmul, other, "@")
 
     # ------------------------------------------------------------ elementwise
-    def exp(self): return _record(Exp, (self,))
-    def log(self): return _record(Log, (self,))
-    def sigmoid(self): return _record(Sigmoid, (self,))
-    def tanh(self): return _record(Tanh, (self,))
-    def relu(self): return _record(Relu, (self,))
-    def abs(self): return _record(Abs, (self,))
+    def exp(self) -> Tensor:
+        return _record(Exp, (self,))
+
+    def log(self) -> Tensor:
+        return _record(Log, (self,))
+
+    def sigmoid(self) -> Tensor:
+        return _record(Sigmoid, (self,))
+
+    def tanh(self) -> Tensor:
+        return _record(Tanh, (self,))
+
+    def relu(self) -> Tensor:
+        return _record(Relu, (self,))
+
+    def abs(self) -> Tensor:
+        return _record(Abs, (self,))
 
     # ------------------------------------------------------------ reductions
-    def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    def sum(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
         """Sum over ``axis`` (None: all, an int, or a tuple of ints); ``dim=``/``keepdim=`` too."""
         if dim is not None or keepdim is not None:
             axis, keepdims = torch_axis("sum", axis, keepdims, dim, keepdim)
-        return _record(Sum, (self,), {"axes": _normalize_axes("sum", axis, self.ndim), "keepdims": keepdims})
+        return _record(Sum, (self,), {"axes": normalize_axes("sum", axis, self.ndim), "keepdims": keepdims})
 
-    def max(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    def max(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
         """Maximum over ``axis``; tied elements share the gradient equally."""
         if dim is not None or keepdim is not None:
             axis, keepdims = torch_axis("max", axis, keepdims, dim, keepdim)
-        return _record(Max, (self,), {"axes": _normalize_axes("max", axis, self.ndim), "keepdims": keepdims})
+        return _record(Max, (self,), {"axes": normalize_axes("max", axis, self.ndim), "keepdims": keepdims})
 
-    def _shifted(self, op, axis):
+    def _shifted(self, op: str, axis: Axis) -> tuple[Tensor, Tensor, tuple[int, ...]]:
         """(x - c, c, axes) with c = max_shift(x): the max along ``axis``, recorded detached (it
         cancels in the value and gradient of the softmax family, and keeps exp from overflowing)."""
-        axes = _normalize_axes(op, axis, self.ndim)
+        axes = normalize_axes(op, axis, self.ndim)
         shift = _record(MaxShift, (self,), {"axes": axes})
         shift.requires_grad = False  # a constant for backward; its recipe stays visible to viz and compile
         return self - shift, shift, axes
 
-    def logsumexp(self, axis=-1, keepdims=False):
-        """log(sum(exp(x))) along ``axis``, stable for inputs of +-1000 (composed). -inf over an empty axis."""
-        shifted, shift, axes = self._shifted("logsumexp", axis)
-        if not self.size:  # the log of an empty sum: -inf (PyTorch's answer) without log(0)'s warning
-            return self.sum(axes, keepdims) - np.inf
-        result = shifted.exp().sum(axes, keepdims=True).log() + shift
-        return result if keepdims else result.reshape(tuple(n for i, n in enumerate(result.shape) if i not in axes))
-
-    def log_softmax(self, axis=-1):
-        """log(softmax(x)) = x - logsumexp(x), computed as (x - c) - log(sum(exp(x - c))):
-        stable for inputs of +-1000, and one op shorter than adding c back."""
-        shifted, _, axes = self._shifted("log_softmax", axis)
-        if not self.size:  # nothing to normalise (and no log(0) warning over an empty axis)
-            return shifted
-        return shifted - shifted.exp().sum(axes, keepdims=True).log()
-
-    def softmax(self, axis=-1):
-        """exp(x) / sum(exp(x)) along ``axis``; the max is subtracted first, for stability."""
-        shifted, _, axes = self._shifted("softmax", axis)
-        e = shifted.exp()
-        return e / e.sum(axes, keepdims=True)
-
     # ------------------------------------------------------------ shape
-    def reshape(self, *shape):
+    def reshape(self, *shape: int | Shape | list[int]) -> Tensor:
         """Same values, new shape: ``t.reshape(2, 3)`` or ``t.reshape((2, 3))``."""
         shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
         return _record(Reshape, (self,), {"shape": shape})
 
-    def transpose(self, *axes):
+    def transpose(self, *axes: int | Shape | list[int]) -> Tensor:
         """Permute axes; no arguments reverses them (as ``.T``)."""
         axes = tuple(axes[0]) if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
         if not axes:
             return self.T
-        normalized = _normalize_axes("transpose", axes, self.ndim)
+        normalized = normalize_axes("transpose", axes, self.ndim)
         if sorted(normalized) != list(range(self.ndim)):
-            raise ValueError(f"transpose: axes {axes} are not a permutation of range({self.ndim}) "
-                             f"for shape {self.shape}")
+            raise ValueError(
+                f"transpose: axes {axes} are not a permutation of range({self.ndim}) for shape {self.shape}"
+            )
         return _record(Transpose, (self,), {"axes": normalized})
 
-    T = property(lambda self: _record(Transpose, (self,), {"axes": tuple(range(self.ndim - 1, -1, -1))}),
-                 doc="Axes reversed (a matrix transpose for 2-d).")
+    @property
+    def T(self) -> Tensor:
+        """Axes reversed (a matrix transpose for 2-d)."""
+        return _record(Transpose, (self,), {"axes": tuple(range(self.ndim - 1, -1, -1))})
 
-    def broadcast_to(self, *shape):
+    def broadcast_to(self, *shape: int | Shape | list[int]) -> Tensor:
         """Repeat along size-1 (or new leading) axes to ``shape``, as ``np.broadcast_to``."""
         shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
         return _record(BroadcastTo, (self,), {"shape": shape})
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: Index) -> Tensor:
         return _record(Getitem, (self,), {"index": _plain_index(index)})
 
     # ------------------------------------------------------------ binary helpers
-    def maximum(self, other): return _record(Maximum, (self, _lift(other, self)))
+    def maximum(self, other: TensorLike) -> Tensor:
+        return _record(Maximum, (self, _lift(other, self)))
 
 
-def _node(data):
+def _node(data: Array | np.generic) -> Tensor:
     """A new Tensor around ``data`` (an ndarray), skipping the checks of ``__init__``."""
     t = _new_tensor(Tensor)
     t._data = data
@@ -358,7 +363,7 @@ def _node(data):
     return t
 
 
-def _record(prim, parents, params=_NO_PARAMS):
+def _record(prim: type[Primitive], parents: tuple[Tensor, ...], params: dict[str, Any] = _NO_PARAMS) -> Tensor:
     """Run ``prim`` on the parents' arrays; record the op on the output if a gradient will flow."""
     try:
         if len(parents) == 2:  # unrolled: this is the hot path of every binary operator
@@ -369,7 +374,7 @@ def _record(prim, parents, params=_NO_PARAMS):
             data = prim.forward(*[p._data for p in parents], **params)
     except (ValueError, IndexError, TypeError) as error:
         kind = next(k for k in (IndexError, ValueError, TypeError) if isinstance(error, k))
-        raise kind(_forward_error(prim, parents, params, error)) from error
+        raise kind(_forward_error(prim, parents, error)) from error
     out = _new_tensor(Tensor)  # _node, inlined: this runs once per op
     out._data = data
     if state.scope is not None:
@@ -388,9 +393,8 @@ def _record(prim, parents, params=_NO_PARAMS):
 _new_tensor = object.__new__
 
 
-def _plain_index(index):
+def _plain_index(index: Index) -> Any:
     """Tensors and lists inside an index become numpy arrays (integer or boolean)."""
     parts = index if isinstance(index, tuple) else (index,)
-    parts = tuple(p._data if isinstance(p, Tensor) else np.asarray(p) if isinstance(p, list) else p
-                  for p in parts)
+    parts = tuple(p._data if isinstance(p, Tensor) else np.asarray(p) if isinstance(p, list) else p for p in parts)
     return parts if isinstance(index, tuple) else parts[0]

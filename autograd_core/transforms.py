@@ -9,31 +9,61 @@ A transform works on any function of Tensors and nests: when an argument already
 gradient (an outer transform's input), the result stays differentiable with respect to it, so
 ``hessian(f)`` is simply ``jacobian`` of the gradient of ``f``.
 """
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Literal, overload
+
 import numpy as np
 
 from .engine import grad
 from .functions import stack
 from .grad_mode import enable_grad, state
 from .tensor import Tensor
+from .types import Array, TensorLike
+
+#: Which arguments a transform differentiates: one index, or several (then one result per index).
+Argnums = int | Sequence[int]
+
+#: How ``jacobian`` builds the matrix: from vjps (rows), jvps (columns), or the fewer of the two.
+JacobianMode = Literal["auto", "reverse", "forward"]
+
+#: A transform's results: one Tensor for an int ``argnums``, a tuple of them for several.
+Results = Tensor | tuple[Tensor, ...]
 
 
-def value_and_grad(f, argnums=0):
+@overload
+def value_and_grad(f: Callable[..., Tensor], argnums: int = 0) -> Callable[..., tuple[Tensor, Tensor]]: ...
+@overload
+def value_and_grad(
+    f: Callable[..., Tensor], argnums: Sequence[int]
+) -> Callable[..., tuple[Tensor, tuple[Tensor, ...]]]: ...
+def value_and_grad(f: Callable[..., Tensor], argnums: Argnums = 0) -> Callable[..., tuple[Tensor, Results]]:
     """``f`` -> a function returning ``(f(*args), df/d(args[argnums]))``; f must return one number.
 
     >>> value, dx = value_and_grad(lambda x: (x ** 3).sum())(Tensor([1.0, 2.0]))
     >>> value, dx
     (Tensor(9.), Tensor([ 3., 12.]))
     """
-    def value_and_grad_f(*args):
-        args, inputs, nested = _prepare("value_and_grad", args, argnums)
+
+    def value_and_grad_f(*given: Any) -> tuple[Tensor, Results]:
+        args, inputs, nested = _prepare("value_and_grad", given, argnums)
         with enable_grad():
             value = _scalar_output("value_and_grad", f(*args))
             grads = _grads(value, inputs, None, nested)
         return (value if nested else value.detach()), _pick(argnums, grads)
+
     return value_and_grad_f
 
 
-def jacobian(f, argnums=0, mode="auto"):
+@overload
+def jacobian(f: Callable[..., Tensor], argnums: int = 0, mode: JacobianMode = "auto") -> Callable[..., Tensor]: ...
+@overload
+def jacobian(
+    f: Callable[..., Tensor], argnums: Sequence[int], mode: JacobianMode = "auto"
+) -> Callable[..., tuple[Tensor, ...]]: ...
+def jacobian(f: Callable[..., Tensor], argnums: Argnums = 0, mode: JacobianMode = "auto") -> Callable[..., Results]:
     """``f: R^n -> R^m`` -> a function returning its Jacobian, of shape ``out.shape + x.shape``.
 
     ``mode="reverse"`` builds it row by row from m vjps (backward passes), ``"forward"`` column by
@@ -47,18 +77,19 @@ def jacobian(f, argnums=0, mode="auto"):
     if mode not in ("auto", "reverse", "forward"):
         raise ValueError(f"jacobian: mode must be 'auto', 'reverse' or 'forward', got {mode!r}")
 
-    def jacobian_f(*args):
-        args, inputs, nested = _prepare("jacobian", args, argnums)
+    def jacobian_f(*given: Any) -> Results:
+        args, inputs, nested = _prepare("jacobian", given, argnums)
         with enable_grad():
             out = _output("jacobian", f(*args))
             n = sum(x.size for x in inputs)
             reverse = mode == "reverse" or (mode == "auto" and out.size <= n)
             blocks = (_reverse_jacobian if reverse else _forward_jacobian)(out, inputs, nested)
         return _pick(argnums, blocks)
+
     return jacobian_f
 
 
-def hessian(f, argnums=0):
+def hessian(f: Callable[..., Tensor], argnums: int = 0) -> Callable[..., Tensor]:
     """``f: R^n -> R`` -> a function returning its matrix of second derivatives, ``x.shape + x.shape``
     (the Jacobian of the gradient: reverse over reverse). ``argnums`` is one int.
 
@@ -71,7 +102,9 @@ def hessian(f, argnums=0):
     return jacobian(lambda *args: value_and_grad(f, argnums)(*args)[1], argnums)
 
 
-def hvp(f, primals, tangents):
+def hvp(
+    f: Callable[..., Tensor], primals: TensorLike | Sequence[TensorLike], tangents: TensorLike | Sequence[TensorLike]
+) -> tuple[Tensor, Tensor | list[Tensor]]:
     """``(f(*primals), H v)``: the Hessian of a scalar ``f`` times ``tangents``, by one double backward
     (no n x n Hessian is formed). ``primals``/``tangents``: a Tensor each, or tuples of them.
 
@@ -89,7 +122,9 @@ def hvp(f, primals, tangents):
     return value, (products[0] if single else products)
 
 
-def jvp(f, primals, tangents):
+def jvp(
+    f: Callable[..., Tensor], primals: TensorLike | Sequence[TensorLike], tangents: TensorLike | Sequence[TensorLike]
+) -> tuple[Tensor, Tensor]:
     """Forward mode: ``(f(*primals), J v)``, the directional derivative of ``f`` along ``tangents``, in
     one pass whatever the size of the output (the double-vjp trick, see the module docstring).
 
@@ -101,29 +136,39 @@ def jvp(f, primals, tangents):
     with enable_grad():
         out = _output("jvp", f(*args))
         u = Tensor(np.zeros(out.shape, out.dtype), requires_grad=True)  # any u: J^T u is linear in it
-        vjps = grad(out, inputs, grad_outputs=u, create_graph=True, allow_unused=True) if out.requires_grad \
+        vjps = (
+            grad(out, inputs, grad_outputs=u, create_graph=True, allow_unused=True)
+            if out.requires_grad
             else (None,) * len(inputs)
+        )
         (tangent_out,) = _grads(vjps, (u,), tangents, nested)
     return (out if nested else out.detach()), tangent_out
 
 
 # ---------------------------------------------------------------------------------- internals
-def _reverse_jacobian(out, inputs, nested):
+def _reverse_jacobian(out: Tensor, inputs: tuple[Tensor, ...], nested: bool) -> list[Tensor]:
     """Row i of every block is the vjp with the i-th unit vector of the output."""
     rows = []
     for i in range(out.size):
         seed = np.zeros(out.size, out.dtype)
         seed[i] = 1
         rows.append(_grads(out, inputs, (seed.reshape(out.shape),), nested, retain=True))
-    return [stack([row[k] for row in rows]).reshape(out.shape + x.shape) if rows else
-            Tensor(np.zeros(out.shape + x.shape, x.dtype)) for k, x in enumerate(inputs)]
+    return [
+        stack([row[k] for row in rows]).reshape(out.shape + x.shape)
+        if rows
+        else Tensor(np.zeros(out.shape + x.shape, x.dtype))
+        for k, x in enumerate(inputs)
+    ]
 
 
-def _forward_jacobian(out, inputs, nested):
+def _forward_jacobian(out: Tensor, inputs: tuple[Tensor, ...], nested: bool) -> list[Tensor]:
     """Column j of block k is the jvp with the j-th unit vector of input k (double vjp, built once)."""
     u = Tensor(np.zeros(out.shape, out.dtype), requires_grad=True)
-    vjps = grad(out, inputs, grad_outputs=u, create_graph=True, allow_unused=True) if out.requires_grad \
+    vjps = (
+        grad(out, inputs, grad_outputs=u, create_graph=True, allow_unused=True)
+        if out.requires_grad
         else (None,) * len(inputs)
+    )
     blocks = []
     for g, x in zip(vjps, inputs):
         columns = []
@@ -131,25 +176,44 @@ def _forward_jacobian(out, inputs, nested):
             tangent = np.zeros(x.size, x.dtype)
             tangent[j] = 1
             columns.append(_grads((g,), (u,), (tangent.reshape(x.shape),), nested, retain=True)[0])
-        blocks.append(stack(columns, axis=-1).reshape(out.shape + x.shape) if columns else
-                      Tensor(np.zeros(out.shape + x.shape, x.dtype)))
+        blocks.append(
+            stack(columns, axis=-1).reshape(out.shape + x.shape)
+            if columns
+            else Tensor(np.zeros(out.shape + x.shape, x.dtype))
+        )
     return blocks
 
 
-def _grads(outputs, inputs, seeds, nested, retain=False):
+def _grads(
+    outputs: Tensor | Sequence[Tensor | None],
+    inputs: Sequence[Tensor],
+    seeds: Sequence[TensorLike | None] | None,
+    nested: bool,
+    retain: bool = False,
+) -> list[Tensor]:
     """``grad`` that tolerates outputs without a graph and inputs they do not reach (zeros, as JAX)."""
     outputs = outputs if isinstance(outputs, (tuple, list)) else (outputs,)
     seeds = (None,) * len(outputs) if seeds is None else seeds
     live = [(o, s) for o, s in zip(outputs, seeds) if o is not None and o.requires_grad]
-    found = grad([o for o, _ in live], inputs, grad_outputs=[s for _, s in live], allow_unused=True,
-                 retain_graph=retain or nested, create_graph=nested) if live else (None,) * len(inputs)
+    found = (
+        grad(
+            [o for o, _ in live],
+            inputs,
+            grad_outputs=[s for _, s in live],
+            allow_unused=True,
+            retain_graph=retain or nested,
+            create_graph=nested,
+        )
+        if live
+        else (None,) * len(inputs)
+    )
     return [Tensor(np.zeros(x.shape, x.dtype)) if g is None else g for g, x in zip(found, inputs)]
 
 
-def _prepare(name, args, argnums):
+def _prepare(name: str, given: Sequence[Any], argnums: Argnums) -> tuple[list[Any], tuple[Tensor, ...], bool]:
     """The arguments with the differentiated ones as Tensors that require grad, those Tensors, and
     whether an outer graph goes through them (then results are recorded, to nest transforms)."""
-    args = list(args)
+    args = list(given)
     indices = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     if not indices or any(not isinstance(i, int) or not -len(args) <= i < len(args) for i in indices):
         raise ValueError(f"{name}: argnums {argnums!r} does not pick arguments of the {len(args)} given")
@@ -163,17 +227,21 @@ def _prepare(name, args, argnums):
         if values.dtype.kind not in "fiub":
             raise TypeError(f"{name}: argument {i} must be a Tensor or numbers, got {type(x).__name__}")
         if values.dtype.kind != "f":
-            raise TypeError(f"{name}: argument {i} has dtype {values.dtype}; differentiate with respect to "
-                            "floating-point data (e.g. Tensor([1.0, 2.0]))")
+            raise TypeError(
+                f"{name}: argument {i} has dtype {values.dtype}; differentiate with respect to "
+                "floating-point data (e.g. Tensor([1.0, 2.0]))"
+            )
         args[i] = Tensor(values, requires_grad=True)
     return args, tuple(args[i] for i in indices), nested
 
 
-def _pick(argnums, results):
+def _pick(argnums: Argnums, results: Sequence[Tensor]) -> Results:
     return results[0] if isinstance(argnums, int) else tuple(results)
 
 
-def _pairs(name, primals, tangents):
+def _pairs(
+    name: str, primals: TensorLike | Sequence[TensorLike], tangents: TensorLike | Sequence[TensorLike]
+) -> tuple[tuple[TensorLike, ...], tuple[Array, ...]]:
     primals = tuple(primals) if isinstance(primals, (tuple, list)) else (primals,)
     tangents = tuple(tangents) if isinstance(tangents, (tuple, list)) else (tangents,)
     if len(primals) != len(tangents):
@@ -181,19 +249,24 @@ def _pairs(name, primals, tangents):
     tangents = tuple(t.data if isinstance(t, Tensor) else np.asarray(t) for t in tangents)
     for i, (p, t) in enumerate(zip(primals, tangents)):
         if np.shape(p.data if isinstance(p, Tensor) else p) != t.shape:
-            raise ValueError(f"{name}: tangent {i} has shape {t.shape} but its primal has shape "
-                             f"{np.shape(p.data if isinstance(p, Tensor) else p)}; they must match")
+            raise ValueError(
+                f"{name}: tangent {i} has shape {t.shape} but its primal has shape "
+                f"{np.shape(p.data if isinstance(p, Tensor) else p)}; they must match"
+            )
     return primals, tangents
 
 
-def _output(name, out):
+def _output(name: str, out: object) -> Tensor:
     if not isinstance(out, Tensor):
         raise TypeError(f"{name}: f must return a Tensor, got {type(out).__name__}")
     return out
 
 
-def _scalar_output(name, out):
-    if _output(name, out).size != 1:
-        raise ValueError(f"{name}: f must return one number (a loss), got shape {out.shape}; "
-                         "reduce it (.sum(), .mean()) or use jacobian for a vector output")
-    return out
+def _scalar_output(name: str, out: object) -> Tensor:
+    tensor = _output(name, out)
+    if tensor.size != 1:
+        raise ValueError(
+            f"{name}: f must return one number (a loss), got shape {tensor.shape}; "
+            "reduce it (.sum(), .mean()) or use jacobian for a vector output"
+        )
+    return tensor

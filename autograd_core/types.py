@@ -12,7 +12,8 @@ Tensor([2., 4.])
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeAlias, Union
+from types import EllipsisType
+from typing import TYPE_CHECKING, Any, TypeAlias, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -20,10 +21,13 @@ import numpy.typing as npt
 if TYPE_CHECKING:  # the Tensor module imports the engine; annotations only need the name
     from .tensor import Tensor
 
-__all__ = ["ArrayLike", "Axis", "DTypeLike", "Number", "Shape", "TensorLike"]
+__all__ = ["Array", "ArrayLike", "Axis", "DTypeLike", "Index", "Number", "Shape", "TensorLike"]
 
 #: A plain number: Python's or numpy's (``np.float32(1.5)``), but not a bool.
 Number: TypeAlias = int | float | np.integer | np.floating
+
+#: A numpy array of any dtype (what ``.data`` and ``.grad`` hold).
+Array: TypeAlias = npt.NDArray[Any]
 
 #: Anything ``np.asarray`` accepts: numbers, nested sequences, ndarrays.
 ArrayLike: TypeAlias = npt.ArrayLike
@@ -39,3 +43,10 @@ Shape: TypeAlias = tuple[int, ...]
 
 #: A dtype or something numpy reads as one (``np.float32``, ``"float64"``).
 DTypeLike: TypeAlias = npt.DTypeLike
+
+#: One part of an index: an int, a slice, ``...``, None (a new axis), or an integer / boolean array,
+#: list or Tensor.
+_IndexPart: TypeAlias = Union[int, slice, EllipsisType, "Tensor", npt.ArrayLike, None]
+
+#: What ``t[index]`` accepts: one part, or a tuple of them (numpy's rules).
+Index: TypeAlias = _IndexPart | tuple[_IndexPart, ...]

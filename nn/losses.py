@@ -115,7 +115,7 @@ class BCEWithLogitsLoss(_Loss):
             softplus_of_minus_abs = (1 + (-input.abs()).exp()).log()
             log_sigmoid = -((-input).relu() + softplus_of_minus_abs)  # log sigmoid(x), finite at +-1000
             log_sigmoid_minus = -(input.relu() + softplus_of_minus_abs)  # log sigmoid(-x)
-            positive = self.pos_weight.astype(input.dtype) * target
+            positive = target * self.pos_weight.astype(input.dtype)
             loss = -(positive * log_sigmoid + (1 - target) * log_sigmoid_minus)
         return _weighted("BCEWithLogitsLoss", loss, self.weight, self.reduction)
 

@@ -389,3 +389,10 @@ def test_a_transposed_weights_gradient_comes_out_in_the_weights_own_layout():
     assert W.grad.flags.c_contiguous
     np.testing.assert_allclose(W.grad, g.T @ x.data, rtol=1e-14)
     assert ag.gradcheck(lambda w: (x @ w.T).tanh(), Tensor(W.data, requires_grad=True))
+
+
+def test_grad_of_a_0d_leaf_is_an_ndarray_with_create_graph_too():
+    # a 0-d tensor holds a numpy scalar inside the engine; .grad is still a 0-d array, as without create_graph
+    x = Tensor(3.0, requires_grad=True)
+    (x**3).backward(create_graph=True)
+    assert type(x.grad) is np.ndarray and x.grad.shape == () and x.grad == 27.0

@@ -199,7 +199,8 @@ class _Drawer:
     def _op_node(self, g: graphviz.Digraph, i: int, t: Tensor) -> None:
         hot = {"color": HIGHLIGHT_COLOUR, "penwidth": "2.5"} if i in self.hot_ops else {}
         if self.circuit:
-            symbol = OP_SYMBOL.get(t.op, t.op)
+            op = t.op or ""
+            symbol = OP_SYMBOL.get(op, op)
             g.node(
                 f"op{i}",
                 escape(symbol),

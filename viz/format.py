@@ -121,7 +121,7 @@ def tensor_names(tensors: list[Tensor]) -> list[str]:
         elif t.is_leaf:
             bases.append("param" if t.requires_grad else "const" if is_constant(t) else "input")
         else:
-            bases.append(t.op)
+            bases.append(t.op or "op")  # a non-leaf always has its op
     totals: dict[str, int] = {}
     seen: dict[str, int] = {}
     names: list[str] = []
@@ -139,7 +139,7 @@ def tensor_names(tensors: list[Tensor]) -> list[str]:
 
 def op_description(t: Tensor, limit: int = 40) -> str:
     """The op and its non-tensor arguments, e.g. ``'sum axes=(1,)'``."""
-    parts = [t.op]
+    parts = [t.op or ""]
     for key, value in t.params.items():
         if value is False or value is None:
             continue  # defaults such as keepdims=False only add noise

@@ -46,6 +46,7 @@ def backward_all(root: Tensor, grad: ArrayLike | None = None, retain_graph: bool
 def edge_vjp(child: Tensor, position: int, g: ArrayLike) -> npt.NDArray[Any]:
     """dL/d(input ``position`` of ``child``)'s share through this one edge, given g = dL/dchild."""
     prim = child.prim
+    assert prim is not None, "a child in the graph was made by an op"
     inputs = [p.data for p in child.parents]
     g = np.asarray(g, dtype=child.dtype)
     result = prim.vjp(position, g, child.data, *inputs, **child.params)

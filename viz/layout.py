@@ -291,7 +291,7 @@ def module_kind(plan: GraphPlan, scope: str) -> str:
     ``'ReLU'``, ``'Sigmoid'``, ``'Tanh'``, else ``'3 ops: exp, log, sum'`` (``''`` if it has no ops
     of its own, like a Sequential)."""
     own = [t for i, t in enumerate(plan.tensors) if t.scope == scope and not t.is_leaf and i not in plan.folded]
-    ops = sorted(t.op for t in own)
+    ops = sorted(t.op or "" for t in own)  # own holds non-leaves: each has its op
     if not ops:
         return ""
     if len(ops) == 1 and ops[0] in SINGLE_OP_MODULES:

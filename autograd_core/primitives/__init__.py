@@ -27,9 +27,13 @@ Kinks follow one rule: **ties split evenly**. relu'(0) = 1/2 (= maximum(x, 0)'),
 abs'(0) = 0, maximum(a, b) at a == b gives each side half, and max-reductions share
 the gradient equally among tied elements.
 """
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
 import numpy as np
 
-PRIMITIVES = {}
+PRIMITIVES: dict[str, type["Primitive"]] = {}
 _ARRAY_TYPES = (np.ndarray, np.generic)
 
 
@@ -47,7 +51,11 @@ class Primitive:
     what the primitive gives (one without params is checked on NaN, +-0 and +-inf).
     """
 
-    name = None
+    # Every subclass defines both, as staticmethods: forward(*arrays, **params) -> array and
+    # vjp(i, g, out, *inputs, **params) -> the gradient for input i (declared for the type checker).
+    forward: ClassVar[Callable[..., Any]]
+    vjp: ClassVar[Callable[..., Any]]
+    name: str = ""  # set by __init_subclass__: the class name in lower case, unless given
     hint = ""  # appended to a forward error, to say what the user can do
     forward_code = None
     vjp_code = None
@@ -108,19 +116,49 @@ def sum_to_axes(shape, target):
     return tuple(range(lead)), tuple(i for i, n in enumerate(target) if n == 1 and shape[lead + i] != 1)
 
 
-_BROADCAST_HINT = ("shapes must be broadcast-compatible (numpy rules); reshape one operand, "
-                   "or keep the reduced axis with keepdims=True")
+_BROADCAST_HINT = (
+    "shapes must be broadcast-compatible (numpy rules); reshape one operand, "
+    "or keep the reduced axis with keepdims=True"
+)
 
 
-# The primitives themselves, one module per kind (registered in PRIMITIVES as they are defined).
-from .arithmetic import Add, Div, Mul, Neg, Pow, Sub
-from .elementwise import Abs, Exp, Log, Maximum, Relu, Sigmoid, Tanh, Where
-from .reductions import Max, MaxShift, Sum
-from .shape import Astype, BroadcastTo, Concatenate, Getitem, Reshape, ScatterAdd, Transpose
-from .linalg import Matmul
+# The primitives themselves, one module per kind (registered in PRIMITIVES as they are defined);
+# imported here, below Primitive, because each module subclasses it.
+from .arithmetic import Add, Div, Mul, Neg, Pow, Sub  # noqa: E402
+from .elementwise import Abs, Exp, Log, Maximum, Relu, Sigmoid, Tanh, Where  # noqa: E402
+from .linalg import Matmul  # noqa: E402
+from .reductions import Max, MaxShift, Sum  # noqa: E402
+from .shape import Astype, BroadcastTo, Concatenate, Getitem, Reshape, ScatterAdd, Transpose  # noqa: E402
 
 __all__ = [
-    "Abs", "Add", "Astype", "BroadcastTo", "Concatenate", "Div", "Exp", "Getitem", "Log", "Matmul", "Max",
-    "MaxShift", "Maximum", "Mul", "Neg", "PRIMITIVES", "Pow", "Primitive", "Relu", "Reshape", "ScatterAdd",
-    "Sigmoid", "Sub", "Sum", "Tanh", "Transpose", "Where", "call", "sum_to", "sum_to_axes"
+    "Abs",
+    "Add",
+    "Astype",
+    "BroadcastTo",
+    "Concatenate",
+    "Div",
+    "Exp",
+    "Getitem",
+    "Log",
+    "Matmul",
+    "Max",
+    "MaxShift",
+    "Maximum",
+    "Mul",
+    "Neg",
+    "PRIMITIVES",
+    "Pow",
+    "Primitive",
+    "Relu",
+    "Reshape",
+    "ScatterAdd",
+    "Sigmoid",
+    "Sub",
+    "Sum",
+    "Tanh",
+    "Transpose",
+    "Where",
+    "call",
+    "sum_to",
+    "sum_to_axes",
 ]

@@ -1,4 +1,5 @@
 """Arithmetic: + - * / and **, the operators of every expression."""
+
 import numpy as np
 
 from . import _BROADCAST_HINT, Primitive, call
@@ -6,6 +7,7 @@ from . import _BROADCAST_HINT, Primitive, call
 
 class Add(Primitive):
     """x + y. d/dx = 1, d/dy = 1: the gradient passes through unchanged."""
+
     hint = _BROADCAST_HINT
 
     forward_code = "add({x0}, {x1}{into})"
@@ -22,6 +24,7 @@ class Add(Primitive):
 
 class Sub(Primitive):
     """x - y. A primitive (not add(neg)) to halve the per-op overhead."""
+
     hint = _BROADCAST_HINT
 
     forward_code = "subtract({x0}, {x1}{into})"
@@ -38,6 +41,7 @@ class Sub(Primitive):
 
 class Mul(Primitive):
     """x * y. d/dx = y, d/dy = x."""
+
     hint = _BROADCAST_HINT
 
     forward_code = "multiply({x0}, {x1}{into})"
@@ -54,6 +58,7 @@ class Mul(Primitive):
 
 class Div(Primitive):
     """x / y. d/dx = 1/y, d/dy = -x/y**2 = -out/y. A primitive for per-op overhead."""
+
     hint = _BROADCAST_HINT
 
     forward_code = "true_divide({x0}, {x1}{into})"
@@ -96,11 +101,12 @@ class Pow(Primitive):
     for y >= 0 (not 0 * log 0 = nan). Those elements get a harmless stand-in (exponent 0,
     base 1) before the power or the log, so no inf is made even in a second derivative.
     """
+
     hint = _BROADCAST_HINT
 
     @staticmethod
     def forward(x, y):
-        return x ** y
+        return x**y
 
     @staticmethod
     def vjp(i, g, out, x, y):
@@ -113,4 +119,4 @@ class Pow(Primitive):
         return g * out * call(Log, x)
 
 
-from .elementwise import Log  # Pow's vjp; imported last, so registration follows the files' order
+from .elementwise import Log  # noqa: E402 (Pow's vjp; imported last, so registration follows the files' order)

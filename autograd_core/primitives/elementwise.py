@@ -1,4 +1,5 @@
 """Elementwise functions: exp, log, tanh, sigmoid, relu, abs, maximum, where."""
+
 import numpy as np
 
 from . import _BROADCAST_HINT, Primitive
@@ -93,7 +94,9 @@ class Relu(Primitive):
         at a tie the vjp itself."""
         if not x.size:
             return None
-        no_tie = f"count_nonzero({{x0}}) == {x.size}" if x.size < 2048 else "not logical_or.reduce(equal({x0}, 0), None)"
+        no_tie = (
+            f"count_nonzero({{x0}}) == {x.size}" if x.size < 2048 else "not logical_or.reduce(equal({x0}, 0), None)"
+        )
         return f"multiply({{g}}, greater({{x0}}, 0){{into}}) if {no_tie} else {{vjp}}"
 
 
@@ -111,6 +114,7 @@ class Abs(Primitive):
 
 class Maximum(Primitive):
     """Elementwise max(x, y); where x == y each side gets half the gradient."""
+
     hint = _BROADCAST_HINT
 
     @staticmethod
@@ -125,6 +129,7 @@ class Maximum(Primitive):
 
 class Where(Primitive):
     """where(condition, x, y): the gradient goes to x where condition holds, else to y."""
+
     hint = _BROADCAST_HINT
 
     @staticmethod

@@ -1,4 +1,5 @@
 """Linear algebra: matmul (a primitive so that it runs as one BLAS call)."""
+
 import numpy as np
 
 from . import Primitive
@@ -19,8 +20,8 @@ class Matmul(Primitive):
     For (..., n, k) @ (..., k, m): dx = g @ y^T, dy = x^T @ g. 1-d operands are promoted
     to matrices as numpy does, and the engine sums broadcast batch axes back.
     """
-    hint = ("the inner dimensions must match: x.shape[-1] == y.shape[-2] "
-            "(did you mean to transpose an operand with .T?)")
+
+    hint = "the inner dimensions must match: x.shape[-1] == y.shape[-2] (did you mean to transpose an operand with .T?)"
 
     forward_code = "matmul({x0}, {x1}{into})"
 

@@ -1,4 +1,5 @@
 """Reductions over axes: sum, max, and the detached max shift of the softmax family."""
+
 import numpy as np
 
 from . import Primitive, call
@@ -50,10 +51,13 @@ class MaxShift(Primitive):
     the constant the softmax family subtracts (it cancels in their value and gradient, and keeps
     exp from overflowing at +-1000). A stop-gradient, so its vjp is 0; softmax records it detached:
     backward never visits it, while viz and ag.compile see what it is computed from."""
+
     name = "max_shift"
 
-    forward_code = ("{y} = maximum.reduce({x0}, {axes}, None, {dest}, True, -inf)\n"
-                    "if not logical_and.reduce(isfinite({y}), None): {y}[~isfinite({y})] = 0")
+    forward_code = (
+        "{y} = maximum.reduce({x0}, {axes}, None, {dest}, True, -inf)\n"
+        "if not logical_and.reduce(isfinite({y}), None): {y}[~isfinite({y})] = 0"
+    )
 
     @staticmethod
     def forward(x, axes):
@@ -70,4 +74,4 @@ class MaxShift(Primitive):
         return np.zeros(x.shape, x.dtype)
 
 
-from .shape import BroadcastTo  # Sum's vjp; imported last, so registration follows the files' order
+from .shape import BroadcastTo  # noqa: E402 (Sum's vjp; imported last, so registration follows the files' order)

@@ -1,4 +1,5 @@
 """Shape and indexing: reshape, transpose, broadcast_to, astype, getitem (and its scatter), concatenate."""
+
 import numpy as np
 
 from . import _BROADCAST_HINT, Primitive, call, sum_to
@@ -6,6 +7,7 @@ from . import _BROADCAST_HINT, Primitive, call, sum_to
 
 class Reshape(Primitive):
     """View x with a new shape of the same size."""
+
     hint = "the new shape must have the same number of elements (one -1 may be inferred)"
 
     forward_code = "{x0}.reshape({shape})"
@@ -21,6 +23,7 @@ class Reshape(Primitive):
 
 class Transpose(Primitive):
     """Permute axes (``axes`` is a full permutation); the vjp applies the inverse."""
+
     hint = "axes must be a permutation of range(ndim)"
 
     forward_code = "{x0}.transpose({axes})"
@@ -36,6 +39,7 @@ class Transpose(Primitive):
 
 class BroadcastTo(Primitive):
     """Broadcast x to ``shape`` (a view); the vjp is ``sum_to``."""
+
     name = "broadcast_to"  # the method's name, so errors name what the user typed
     hint = _BROADCAST_HINT
 
@@ -68,6 +72,7 @@ def _is_basic(index):
 
 class Getitem(Primitive):
     """x[index]: basic slices or integer/bool arrays. The vjp scatters g back, adding repeats."""
+
     hint = "index within the tensor's shape (basic slices, integer or boolean arrays)"
     mask_params = ("index",)
 
@@ -82,6 +87,7 @@ class Getitem(Primitive):
 
 class ScatterAdd(Primitive):
     """zeros(shape) with g added at ``index`` (repeated indices add up). Getitem's vjp, and vice versa."""
+
     name = "scatter_add"
     mask_params = ("index",)
 
@@ -102,6 +108,7 @@ class ScatterAdd(Primitive):
 class Concatenate(Primitive):
     """Join tensors along ``axis``; each input's gradient is its slice of g.
     ``bounds`` holds the cumulative offsets of the inputs along the axis (n + 1 of them)."""
+
     hint = "all inputs need the same shape except along the joining axis"
     vjp_reads_inputs = False  # the engine may call vjp without xs: n calls then cost O(n), not O(n^2)
 

@@ -1,0 +1,125 @@
+"""What the Tensor's method files share: the base class of their mixins and the axis arguments.
+
+``Tensor`` (tensor.py) holds the fields, the primitive ops and the hot operator path; it
+inherits the composed methods from ``TensorMethods`` (tensor_methods.py) and the views,
+conversions and graph attributes from ``TensorViews`` (tensor_views.py). Both mixins derive
+from ``TensorBase``, which declares for the type checker what they use of ``Tensor``; at run
+time it adds the array's ``shape ndim size dtype``, and numpy's ``__array__``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .types import Array, Axis, DTypeLike, Shape, TensorLike
+
+if TYPE_CHECKING:
+    from .primitives import Primitive
+    from .tensor import Tensor
+
+#: What ``register_hook`` takes: a function of the gradient that may return a replacement.
+Hook = Callable[["Tensor"], "TensorLike | None"]
+
+
+class TensorBase:
+    """The mixins' common base: the array's shape, size and dtype, numpy's ``__array__``, and (for the
+    type checker only) the part of ``Tensor`` that the mixins use."""
+
+    def __array__(self, dtype: DTypeLike | None = None, copy: bool | None = None) -> Array:
+        """``np.asarray(t)``: the values (the same memory as ``.data`` unless cast)."""
+        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+
+    @property
+    def shape(self) -> Shape:
+        """Tuple of axis lengths."""
+        return self._data.shape
+
+    @property
+    def ndim(self) -> int:
+        """Number of axes."""
+        return self._data.ndim
+
+    @property
+    def size(self) -> int:
+        """Number of elements."""
+        return self._data.size
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        """The numpy dtype."""
+        return self._data.dtype
+
+    if TYPE_CHECKING:  # defined in tensor.py; declared here so that the mixins type-check
+        _data: Array | np.generic
+        _prim: type[Primitive] | None
+        _params: dict[str, Any]
+        _parents: tuple[Tensor, ...]
+        _version: int
+        _retains_grad: bool
+        _hooks: list[Hook] | None
+        requires_grad: bool
+
+        @property
+        def data(self) -> Array: ...
+        @property
+        def T(self) -> Tensor: ...
+        @classmethod
+        def apply(cls, prim: type[Primitive], *inputs: TensorLike, **params: Any) -> Tensor: ...
+        def reshape(self, *shape: int | Shape | list[int]) -> Tensor: ...
+        def transpose(self, *axes: int | Shape | list[int]) -> Tensor: ...
+        def broadcast_to(self, *shape: int | Shape | list[int]) -> Tensor: ...
+        def sum(
+            self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+        ) -> Tensor: ...
+        def max(
+            self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+        ) -> Tensor: ...
+        def maximum(self, other: TensorLike) -> Tensor: ...
+        def abs(self) -> Tensor: ...
+        def _shifted(self, op: str, axis: Axis) -> tuple[Tensor, Tensor, tuple[int, ...]]: ...
+        def __neg__(self) -> Tensor: ...
+        def __sub__(self, other: TensorLike) -> Tensor: ...
+        def __mul__(self, other: TensorLike) -> Tensor: ...
+        def __pow__(self, other: TensorLike) -> Tensor: ...
+        def __matmul__(self, other: TensorLike) -> Tensor: ...
+
+
+def torch_axis(op: str, axis: Axis, keepdims: bool, dim: Axis, keepdim: bool | None) -> tuple[Axis, bool]:
+    """(axis, keepdims) from either spelling: numpy's ``axis``/``keepdims`` or PyTorch's ``dim``/``keepdim``.
+
+    >>> torch_axis("sum", None, False, 1, True)
+    (1, True)
+    """
+    if dim is not None:
+        if axis is not None:
+            raise TypeError(f"{op}: give axis= or dim= (the same thing), not both")
+        axis = dim
+    return axis, keepdims if keepdim is None else keepdim
+
+
+def normalize_axes(op: str, axis: Axis | Sequence[Any], ndim: int) -> tuple[int, ...]:
+    """``axis`` as a tuple of non-negative axes of an ``ndim``-d tensor (None: all of them); ``op``
+    names the operation in the error for a bad or repeated axis.
+
+    >>> normalize_axes("sum", -1, 3)
+    (2,)
+    """
+    if axis is None:
+        return tuple(range(ndim))
+    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+    normalized = []
+    for a in axes:
+        if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
+            raise TypeError(f"{op}: axis must be an int or a tuple of ints, got {axis!r}")
+        if not -ndim <= a < ndim:
+            raise np.exceptions.AxisError(
+                f"{op}: axis {a} is out of range for a tensor with ndim {ndim} "
+                f"(valid axes: {-ndim}..{ndim - 1}" + (")" if ndim else "; a 0-d tensor has no axes)")
+            )
+        normalized.append(int(a) % ndim)
+    if len(set(normalized)) != len(normalized):
+        raise ValueError(f"{op}: repeated axis in {axis!r}")
+    return tuple(normalized)

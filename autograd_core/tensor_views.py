@@ -1,0 +1,218 @@
+"""How a Tensor is seen, which it inherits from ``TensorViews``: its axes rearranged (``view
+flatten squeeze unsqueeze permute expand t``, composed from reshape and transpose, so
+differentiable), its values converted (``item tolist numpy astype to float double long``), its
+place in the graph (``is_leaf op prim parents params version``, read by nn, viz and compile) and
+its text form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, cast
+
+import numpy as np
+
+import autograd_core.tensor as _tensor  # still loading when this one is imported: read at call time
+
+from .primitives import Astype
+from .tensor_base import TensorBase, normalize_axes
+from .types import Array, Axis, DTypeLike, Number, Shape
+
+if TYPE_CHECKING:
+    from .primitives import Primitive
+    from .tensor import Tensor
+
+
+class TensorViews(TensorBase):
+    """Views, conversions and graph attributes of ``Tensor`` (see the module docstring)."""
+
+    label: str | None
+
+    # ------------------------------------------------------------ the graph, read-only
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors the user made (or made without recording)."""
+        return self._prim is None
+
+    @property
+    def op(self) -> str | None:
+        """Name of the primitive that produced this tensor, None for leaves."""
+        return self._prim.name if self._prim else None
+
+    @property
+    def prim(self) -> type[Primitive] | None:
+        """The primitive class that produced this tensor (``ag.PRIMITIVES[t.op]``), None for leaves."""
+        return self._prim
+
+    @property
+    def parents(self) -> tuple[Tensor, ...]:
+        """The inputs of the op that produced it."""
+        return self._parents
+
+    @property
+    def params(self) -> Mapping[str, Any]:
+        """Non-tensor arguments of that op (axes, shapes, index), read-only."""
+        return MappingProxyType(self._params)
+
+    @property
+    def op_params(self) -> dict[str, Any]:
+        """A copy of ``params`` as a dict."""
+        return dict(self._params or {})
+
+    @property
+    def retains_grad(self) -> bool:
+        """True after ``retain_grad()``."""
+        return self._retains_grad
+
+    @property
+    def version(self) -> int:
+        """Changes whenever the values change in place (``.data =``, ``+=``): compare two readings."""
+        return self._version
+
+    def item(self) -> Number | bool:
+        """The value of a one-element tensor as a Python number."""
+        if self.size != 1:
+            raise ValueError(f"item: only a one-element tensor converts to a number, this one has shape {self.shape}")
+        value: Number | bool = self._data.item()
+        return value
+
+    def numpy(self) -> Array:
+        """The values as a numpy array (the same memory as ``.data``)."""
+        return self.data
+
+    def __len__(self) -> int:
+        if not self.ndim:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __bool__(self) -> bool:
+        return bool(self._data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __repr__(self) -> str:
+        text = np.array2string(np.asarray(self._data), precision=4, separator=", ", prefix="Tensor(")
+        extras = [] if self.dtype == np.float64 else [f"dtype={self.dtype}"]
+        if self._prim is not None:
+            extras.append(f"op={self._prim.name}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        if self.label:
+            extras.append(f"label={self.label!r}")
+        return "Tensor(" + ", ".join([text] + extras) + ")"
+
+    # ------------------------------------------------------------ shape, composed from reshape/transpose
+    def view(self, *shape: int | Shape | list[int]) -> Tensor:
+        """``reshape`` (PyTorch's name; any tensor can be viewed here)."""
+        return self.reshape(*shape)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Merge axes ``start_dim..end_dim`` into one (all of them by default): ``x.flatten(1)``.
+
+        >>> Tensor(np.zeros((2, 3, 4))).flatten(1).shape
+        (2, 12)
+        """
+        if self.ndim == 0:
+            return self.reshape(1)
+        start, end = (normalize_axes("flatten", d, self.ndim)[0] for d in (start_dim, end_dim))
+        if start > end:
+            raise ValueError(f"flatten: start_dim ({start_dim}) comes after end_dim ({end_dim}) for shape {self.shape}")
+        return self.reshape(self.shape[:start] + (-1,) + self.shape[end + 1 :])
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        """Insert a size-1 axis at ``dim`` (-1 appends one): ``(3,) -> (1, 3)`` with dim=0."""
+        axis = normalize_axes("unsqueeze", dim, self.ndim + 1)[0]
+        return self.reshape(self.shape[:axis] + (1,) + self.shape[axis:])
+
+    def squeeze(self, dim: Axis = None) -> Tensor:
+        """Drop size-1 axes (only ``dim``, an int or a tuple, if given; other sizes are left, as PyTorch)."""
+        axes = normalize_axes("squeeze", dim, self.ndim)
+        return self.reshape(tuple(n for i, n in enumerate(self.shape) if not (i in axes and n == 1)))
+
+    def permute(self, *dims: int | Shape | list[int]) -> Tensor:
+        """Reorder the axes: ``x.permute(2, 0, 1)`` (``transpose`` with all axes)."""
+        return self.transpose(*dims)
+
+    def expand(self, *given: int | Shape | list[int]) -> Tensor:
+        """Broadcast to ``sizes`` (-1 keeps an axis's size), PyTorch's name for ``broadcast_to``."""
+        one_sequence = len(given) == 1 and isinstance(given[0], (tuple, list))
+        sizes = cast("tuple[int, ...]", tuple(given[0]) if one_sequence else given)  # type: ignore[arg-type]
+        lead = len(sizes) - self.ndim
+        if lead < 0:
+            raise ValueError(
+                f"expand: {len(sizes)} sizes for a tensor with {self.ndim} axes {self.shape}; "
+                "give at least one size per axis"
+            )
+        shape = tuple(self.shape[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(sizes))
+        return self.broadcast_to(shape)
+
+    def t(self) -> Tensor:
+        """Transpose a matrix (0-d and 1-d tensors come back as they are), as PyTorch's ``t()``."""
+        if self.ndim > 2:
+            raise ValueError(
+                f"t: expects a tensor with at most 2 axes, got shape {self.shape}; use transpose(...) or permute(...)"
+            )
+        return self.T if self.ndim == 2 else cast("Tensor", self)
+
+    # ------------------------------------------------------------ conversions
+    def tolist(self) -> Any:  # nested lists of numbers, or one number
+        """The values as (nested) Python lists; a number for a 0-d tensor."""
+        return self._data.tolist()
+
+    def numel(self) -> int:
+        """Number of elements (``size`` here, as numpy)."""
+        return self._data.size
+
+    def dim(self) -> int:
+        """Number of axes (``ndim``)."""
+        return self._data.ndim
+
+    def astype(self, dtype: DTypeLike) -> Tensor:
+        """Cast to another dtype. A float cast is differentiable (the gradient is cast back); an
+        integer or bool cast gives a constant, as in PyTorch (integers carry no gradient).
+
+        >>> Tensor([1.5, 2.5], requires_grad=True).astype(np.float32).dtype
+        dtype('float32')
+        """
+        dtype = np.dtype(dtype)
+        if dtype == self.dtype:
+            return cast("Tensor", self)
+        if dtype.kind != "f":
+            return _tensor.Tensor(self._data.astype(dtype))
+        return self.apply(Astype, self, dtype=dtype)
+
+    def to(self, dtype: DTypeLike) -> Tensor:
+        """``astype``; ``to("cpu")`` returns the tensor itself (everything here lives in numpy)."""
+        if isinstance(dtype, str) and dtype.split(":")[0] in ("cpu", "cuda", "mps"):
+            if dtype != "cpu":
+                raise ValueError(f"to: this engine runs on numpy (the CPU) only, not on {dtype!r}")
+            return cast("Tensor", self)
+        return self.astype(dtype)
+
+    def float(self) -> Tensor:
+        """Cast to float32."""
+        return self.astype(np.float32)
+
+    def double(self) -> Tensor:
+        """Cast to float64."""
+        return self.astype(np.float64)
+
+    def long(self) -> Tensor:
+        """Cast to int64 (a constant: integers carry no gradient)."""
+        return self.astype(np.int64)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Start (or stop) recording operations on this leaf; returns the tensor itself."""
+        if self._prim is not None:
+            raise RuntimeError(
+                "requires_grad_: only leaf tensors can change requires_grad; use .detach() to "
+                "get a leaf from this tensor, then call requires_grad_() on it"
+            )
+        if requires_grad and self.dtype.kind != "f":
+            raise TypeError(
+                f"requires_grad_: needs floating-point data, got {self.dtype}; cast first with .double() or .float()"
+            )
+        self.requires_grad = bool(requires_grad)
+        return cast("Tensor", self)
