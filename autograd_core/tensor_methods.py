@@ -239,24 +239,30 @@ class TensorMethods(TensorBase):
         return _tensor.Tensor(np.asarray(find(self._data, axis=axis, keepdims=keepdims), dtype=np.int64))
 
     # ------------------------------------------------------------ the softmax family, composed
-    def logsumexp(self, axis: Axis = -1, keepdims: bool = False) -> Tensor:
-        """log(sum(exp(x))) along ``axis``, stable for inputs of +-1000 (composed). -inf over an empty axis."""
+    def logsumexp(
+        self, axis: Axis = -1, keepdims: bool = False, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
+        """log(sum(exp(x))) along ``axis`` (or ``dim``), stable for inputs of +-1000 (composed).
+        -inf over an empty axis."""
+        axis, keepdims = (axis, keepdims) if dim is None else (dim, keepdims if keepdim is None else keepdim)
         shifted, shift, axes = self._shifted("logsumexp", axis)
         if not self.size:  # the log of an empty sum: -inf (PyTorch's answer) without log(0)'s warning
             return self.sum(axes, keepdims) - np.inf
         result = shifted.exp().sum(axes, keepdims=True).log() + shift
         return result if keepdims else result.reshape(tuple(n for i, n in enumerate(result.shape) if i not in axes))
 
-    def log_softmax(self, axis: Axis = -1) -> Tensor:
+    def log_softmax(self, axis: Axis = -1, dim: Axis = None) -> Tensor:
         """log(softmax(x)) = x - logsumexp(x), computed as (x - c) - log(sum(exp(x - c))):
-        stable for inputs of +-1000, and one op shorter than adding c back."""
+        stable for inputs of +-1000, and one op shorter than adding c back. ``dim=`` is ``axis``."""
+        axis = axis if dim is None else dim
         shifted, _, axes = self._shifted("log_softmax", axis)
         if not self.size:  # nothing to normalise (and no log(0) warning over an empty axis)
             return shifted
         return shifted - shifted.exp().sum(axes, keepdims=True).log()
 
-    def softmax(self, axis: Axis = -1) -> Tensor:
-        """exp(x) / sum(exp(x)) along ``axis``; the max is subtracted first, for stability."""
+    def softmax(self, axis: Axis = -1, dim: Axis = None) -> Tensor:
+        """exp(x) / sum(exp(x)) along ``axis`` (or ``dim``); the max is subtracted first, for stability."""
+        axis = axis if dim is None else dim
         shifted, _, axes = self._shifted("softmax", axis)
         e = shifted.exp()
         return e / e.sum(axes, keepdims=True)
