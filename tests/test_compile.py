@@ -4,6 +4,7 @@ The oracle is always the engine itself: the same function run define-by-run on t
 parameters (or on the same ones, one call later). Values change between calls (SGD
 steps, new batches), so a replay that froze something it should not is caught.
 """
+
 import doctest
 import itertools
 import re
@@ -112,6 +113,7 @@ def test_every_primitive_case_replays_like_define_by_run(case, dtype):
 
     def fn():
         return (case.fn(*leaves) * weights).sum()  # non-uniform: a vjp ignoring g would show
+
     compiled = ag.compile(fn, strict=case.id not in VALUE_DEPENDENT_CASES)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CompileWarning)
@@ -157,6 +159,7 @@ def test_gradient_penalty_with_create_graph_inside_fn_replays_exactly():
         y = (x @ w).tanh().sum()
         (dx,) = ag.grad(y, x, create_graph=True)
         return y + (dx * dx).sum()
+
     step = ag.compile(fn, strict=True)
     for k in range(4):
         step()
@@ -277,8 +280,11 @@ def test_a_replay_calls_no_engine_code_and_makes_no_tensor_per_op():
         sgd(params)
     X, Y = (Tensor(a) for a in batch(rng, np.float64)[:2])
     calls = []
-    sys.setprofile(lambda frame, event, arg: calls.append((frame.f_code.co_filename, frame.f_code.co_name))
-                   if event == "call" else None)
+    sys.setprofile(
+        lambda frame, event, arg: (
+            calls.append((frame.f_code.co_filename, frame.f_code.co_name)) if event == "call" else None
+        )
+    )
     try:
         step(X, Y)
     finally:
@@ -327,6 +333,7 @@ def test_values_unchanged_between_the_two_traces_are_pinned_then_checked():
 
     def fn(X, labels):
         return -((X @ w).log_softmax() * np.eye(3)[labels]).sum()
+
     step = ag.compile(fn)
     X = Tensor(np.random.default_rng(8).standard_normal((5, 4)))
     labels = np.array([0, 1, 2, 1, 0])
@@ -348,14 +355,23 @@ def test_values_unchanged_between_the_two_traces_are_pinned_then_checked():
     assert step.replay_count == 1 and step.trace_count == 3
 
 
-@pytest.mark.parametrize("make_fn, message", [
-    (lambda w: lambda X: ag.where(X.data @ w.data > 0, X @ w, 0.1 * (X @ w)).sum(),
-     "array in op params of shape .* changed between two calls"),
-    (lambda w: lambda X: ((X @ w) * (np.random.default_rng().random((5, 3)) < 0.5)).sum(),  # dropout mask
-     "changed between two calls"),
-    (lambda w: lambda X: ((X @ w).sum() if (X @ w).sum().item() > 0 else (X @ w).exp().sum()),
-     "recorded graph differs"),
-])
+@pytest.mark.parametrize(
+    "make_fn, message",
+    [
+        (
+            lambda w: lambda X: ag.where(X.data @ w.data > 0, X @ w, 0.1 * (X @ w)).sum(),
+            "array in op params of shape .* changed between two calls",
+        ),
+        (
+            lambda w: lambda X: ((X @ w) * (np.random.default_rng().random((5, 3)) < 0.5)).sum(),  # dropout mask
+            "changed between two calls",
+        ),
+        (
+            lambda w: lambda X: (X @ w).sum() if (X @ w).sum().item() > 0 else (X @ w).exp().sum(),
+            "recorded graph differs",
+        ),
+    ],
+)
 def test_value_dependent_functions_fall_back_with_the_reason(make_fn, message):
     rng = np.random.default_rng(9)
     w = Tensor(rng.standard_normal((4, 3)), requires_grad=True)
@@ -370,7 +386,8 @@ def test_value_dependent_functions_fall_back_with_the_reason(make_fn, message):
             step(X)
             w.data = w.data + 0.01
     assert [str(c.message) for c in caught if c.category is CompileWarning] == [
-        f"compile({fn.__qualname__}) runs define-by-run: {step.fallback_reason}"]  # once
+        f"compile({fn.__qualname__}) runs define-by-run: {step.fallback_reason}"
+    ]  # once
     assert re.search(message, step.fallback_reason) and step.replay_count == 0
     with pytest.raises(CompileError, match=message):
         strict = ag.compile(fn, strict=True)
@@ -446,6 +463,7 @@ def test_decorator_forms_and_the_docstring_example():
     @ag.compile(strict=True)
     def strict(x):
         return (x * 2).sum()
+
     assert isinstance(plain, type(strict)) and strict.strict and plain.__name__ == "plain"
     module = sys.modules["autograd_core.compile"]
     assert doctest.testmod(module, extraglobs={"Tensor": Tensor}).failed == 0
@@ -479,6 +497,7 @@ def test_a_replay_that_raises_where_define_by_run_does_not_is_dropped_with_a_war
 
     def broken(args):
         raise ValueError("boom")
+
     step._last.run = broken  # stands for a bug in generated code
     w.grad = None
     with pytest.warns(CompileWarning, match="the replay raised ValueError: boom, define-by-run did not"):
@@ -492,6 +511,7 @@ def test_a_replay_that_raises_where_define_by_run_does_not_is_dropped_with_a_war
 def test_a_bug_while_generating_the_plan_means_define_by_run(monkeypatch):
     def broken(*args):
         raise KeyError("boom")
+
     monkeypatch.setattr(sys.modules["autograd_core.replay"].Plan, "_backward", broken)
     w = Tensor([1.0, -2.0], requires_grad=True)
     step = ag.compile(lambda: (w * w).sum())
