@@ -41,8 +41,7 @@ def train_defaults():
 
 def build_nn(args, splits):
     """nn.train's model and optimizer (as ``nn.train.run`` builds them)."""
-    from nn import train
-    from nn.layers import MLP
+    from nn import MLP, train
 
     X_train = splits[0][0]
     classes = int(max(splits[0][1].max(), splits[1][1].max())) + 1

@@ -63,7 +63,7 @@ class Case:
     fn: Callable
     shapes: tuple
     torch_fn: object = SAME
-    make: Callable = each(normal)
+    make: Callable = each(normal)  # noqa: RUF009 (a function: immutable, safe to share between cases)
     tolerances: dict = field(default_factory=dict)  # gradcheck eps/atol/rtol, for float32-internal cases
     float64_constant: bool = False  # fn mixes in a float64 array: float32 inputs give a float64 output
 
@@ -149,7 +149,10 @@ def unary_cases():
 def where_cases():
     cond_full = np.array([[True, False, True, True], [False, False, True, False], [True, True, False, True]])
     cond_row = np.array([True, False, False, True])
-    torch_where = lambda cond: lambda a, b: _torch().where(_torch().tensor(cond), a, b)
+
+    def torch_where(cond):  # torch's where, for one fixed condition
+        return lambda a, b: _torch().where(_torch().tensor(cond), a, b)
+
     return [
         Case("where(3,4)(3,1)(1,4)", lambda a, b: ag.where(cond_full, a, b), ((3, 1), (1, 4)), torch_where(cond_full)),
         Case("where_cond_broadcast", lambda a, b: ag.where(cond_row, a, b), ((3, 4), ()), torch_where(cond_row)),

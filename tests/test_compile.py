@@ -139,7 +139,10 @@ def test_every_primitive_case_replays_like_define_by_run(case, dtype):
 
 def test_three_paths_into_one_tensor_and_a_leaf_used_twice():
     x = Tensor([0.5, -1.0, 2.0], requires_grad=True)
-    fn = lambda: (x * x * x + x.exp() * x - x).sum()
+
+    def fn():
+        return (x * x * x + x.exp() * x - x).sum()
+
     step = ag.compile(fn, strict=True)
     for k in range(4):
         step()
@@ -161,7 +164,7 @@ def test_gradient_penalty_with_create_graph_inside_fn_replays_exactly():
         return y + (dx * dx).sum()
 
     step = ag.compile(fn, strict=True)
-    for k in range(4):
+    for _ in range(4):
         step()
         got = [w.grad, x.grad]
         w.grad = x.grad = None
@@ -226,7 +229,7 @@ def test_tensors_fn_reads_are_guarded_by_shape_and_requires_grad():
     b = Tensor(np.zeros(2), requires_grad=True)
     step = ag.compile(lambda X: ((X @ w + b) ** 2).sum(), strict=True)
     X = Tensor(np.arange(12.0).reshape(4, 3))
-    for k in range(3):
+    for _ in range(3):
         w.data = w.data + 1
         step(X)
     traces = step.trace_count
@@ -471,7 +474,10 @@ def test_decorator_forms_and_the_docstring_example():
 
 def test_the_same_array_passed_twice_is_not_assumed_the_same_later():
     w = Tensor([[1.0, -1.0], [2.0, 0.5]], requires_grad=True)
-    fn = lambda a, b: ((Tensor(a) @ w) * b).sum()
+
+    def fn(a, b):
+        return ((Tensor(a) @ w) * b).sum()
+
     step = ag.compile(fn, strict=True)
     rng = np.random.default_rng(10)
     for pair in ("same", "same", "same", "different", "different", "different", "same"):
@@ -533,7 +539,10 @@ def test_a_primitive_changed_in_the_engine_is_replayed_through_its_own_code(monk
     replay.faithful.cache_clear()
     try:
         w = Tensor([[1.0, -1.0], [0.5, 2.0]], requires_grad=True)
-        fn = lambda: (Tensor([[1.0, 2.0], [-3.0, 1.0]]) @ w).relu().sum()
+
+        def fn():
+            return (Tensor([[1.0, 2.0], [-3.0, 1.0]]) @ w).relu().sum()
+
         step = ag.compile(fn, strict=True)
         for _ in range(3):
             w.grad = None
@@ -551,7 +560,10 @@ def test_a_primitive_changed_in_the_engine_is_replayed_through_its_own_code(monk
 def test_zero_d_arguments_and_parameters_made_afresh_each_call_still_replay():
     a = Tensor(2.0, requires_grad=True)
     b = Tensor([1.0, -2.0], requires_grad=True)
-    fn = lambda x, s: ((x * a + b).tanh() * s).sum() + (a * a) / 3.0
+
+    def fn(x, s):
+        return ((x * a + b).tanh() * s).sum() + (a * a) / 3.0
+
     step = ag.compile(fn, strict=True)
     for k in range(5):
         x, s = Tensor(0.5 + k), Tensor(1.5)  # s: the same value in new objects, pinned by value
@@ -588,7 +600,10 @@ def test_a_primitive_without_a_lowering_is_replayed_through_its_own_forward_and_
 
     try:
         w = Tensor([[1.0, -0.5], [0.25, 2.0]], requires_grad=True)
-        fn = lambda X: Tensor.apply(Cube, X @ w).sum()
+
+        def fn(X):
+            return Tensor.apply(Cube, X @ w).sum()
+
         step = ag.compile(fn, strict=True)
         rng = np.random.default_rng(11)
         for k in range(4):

@@ -173,9 +173,12 @@ def test_in_place_operator_on_a_recorded_tensor_suggests_a_new_tensor(w):
 # ------------------------------------------------------------------ anomaly mode
 def test_anomaly_mode_names_the_op_and_line_of_a_forward_nan():
     x = Tensor([-1.0, 1.0], requires_grad=True)
-    with ag.detect_anomaly(), pytest.warns(RuntimeWarning):
-        with raises(FloatingPointError, "log: forward produced NaN/Inf", "(2,)", "test_errors.py:", "x.log()"):
-            x.log()
+    with (
+        ag.detect_anomaly(),
+        pytest.warns(RuntimeWarning),
+        raises(FloatingPointError, "log: forward produced NaN/Inf", "(2,)", "test_errors.py:", "x.log()"),
+    ):
+        x.log()
 
 
 def test_anomaly_mode_names_the_op_and_where_it_was_made_for_a_backward_nan():

@@ -338,10 +338,13 @@ def test_float_label_files_with_whole_numbers_still_load(mnist_folder):
 def test_load_idx_refuses_a_fifo_without_blocking(tmp_path):
     os.mkfifo(tmp_path / "pipe-idx1-ubyte")
     outcome = []  # in a thread: before the fix open() waited for a writer forever
-    reader = threading.Thread(
-        target=lambda: outcome.append(pytest.raises(ValueError, datasets.load_idx, tmp_path / "pipe-idx1-ubyte")),
-        daemon=True,
-    )
+
+    def read():
+        with pytest.raises(ValueError) as caught:
+            datasets.load_idx(tmp_path / "pipe-idx1-ubyte")
+        outcome.append(caught)
+
+    reader = threading.Thread(target=read, daemon=True)
     reader.start()
     reader.join(timeout=10)
     assert outcome, "load_idx blocked on a FIFO"

@@ -428,8 +428,8 @@ def test_nan_in_the_first_epoch_with_early_stopping_says_no_best_epoch_was_resto
         (
             lambda a: a.update(loss_fn=F.mse_loss, y=np.ones(64)),
             ValueError,
-            r"fit: loss_fn rejects the model's output \(shape \(2, 2\)\) against y .* input has shape \(2, 2\) but target "
-            r"has shape \(2,\)",
+            r"fit: loss_fn rejects the model's output \(shape \(2, 2\)\) against y "
+            r".* input has shape \(2, 2\) but target has shape \(2,\)",
         ),
         (lambda a: a.update(accuracy="top5"), ValueError, r"fit: accuracy must be 'auto', None or a function"),
         (lambda a: a.update(X=np.array([["a", "b"]] * 64)), TypeError, r"fit: X and y must be numeric arrays"),

@@ -214,5 +214,15 @@ def test_softmax_and_log_softmax_match_torch():
     torch = pytest.importorskip("torch")
     x = rng(8).normal(size=(4, 5)) * 10
     for axis in (0, 1):
-        compare(lambda a, _: F.softmax(a, axis), lambda a, _: torch.softmax(a, dim=axis), x, np.zeros(1))
-        compare(lambda a, _: F.log_softmax(a, axis), lambda a, _: torch.log_softmax(a, dim=axis), x, np.zeros(1))
+        compare(
+            lambda a, _, axis=axis: F.softmax(a, axis),
+            lambda a, _, axis=axis: torch.softmax(a, dim=axis),
+            x,
+            np.zeros(1),
+        )
+        compare(
+            lambda a, _, axis=axis: F.log_softmax(a, axis),
+            lambda a, _, axis=axis: torch.log_softmax(a, dim=axis),
+            x,
+            np.zeros(1),
+        )

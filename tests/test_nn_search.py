@@ -64,14 +64,12 @@ def dask_client():
     import dask
 
     # Fail a trial after its second dead worker (the default, 3, only makes the test slower).
-    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
-        with (
-            distributed.LocalCluster(
-                n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-            ) as cluster,
-            distributed.Client(cluster) as client,
-        ):
-            yield client
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 1}),
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        yield client
 
 
 def test_a_dask_cluster_gives_the_sequential_table(sequential, dask_client):

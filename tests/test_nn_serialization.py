@@ -29,7 +29,7 @@ def test_round_trip_is_exact(tmp_path):
     assert nn.save(model, path) == os.fspath(path)
     other = nn.MLP([5, 7, 3], seed=1)
     assert nn.load(other, path) is other
-    for (name, p), (_, q) in zip(model.named_parameters(), other.named_parameters()):
+    for (_, p), (_, q) in zip(model.named_parameters(), other.named_parameters()):
         np.testing.assert_array_equal(p.data, q.data)
         assert p.dtype == q.dtype
 
@@ -228,9 +228,11 @@ def bombs(tmp_path_factory):
             else:
                 with archive.open(name + ".npy", "w") as entry:
                     np.lib.format.write_array(entry, value)
-    with zipfile.ZipFile(folder / "huge_header.npz", "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        with archive.open("layers.0.weight.npy", "w", force_zip64=True) as entry:  # .npy 2.0: 4-byte header length
-            entry.write(b"\x93NUMPY\x02\x00" + (BOMB_BYTES).to_bytes(4, "little") + bytes(BOMB_BYTES))
+    with (
+        zipfile.ZipFile(folder / "huge_header.npz", "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive,
+        archive.open("layers.0.weight.npy", "w", force_zip64=True) as entry,  # .npy 2.0: 4-byte header length
+    ):
+        entry.write(b"\x93NUMPY\x02\x00" + (BOMB_BYTES).to_bytes(4, "little") + bytes(BOMB_BYTES))
     return folder
 
 
@@ -336,9 +338,13 @@ def test_a_fifo_or_a_folder_is_refused_without_blocking(tmp_path):
         paths.append(tmp_path / "pipe.npz")
     for path in paths:
         outcome = []
-        reader = threading.Thread(
-            target=lambda: outcome.append(pytest.raises(ValueError, nn.load, model, path)), daemon=True
-        )
+
+        def load(path=path, outcome=outcome):
+            with pytest.raises(ValueError) as caught:
+                nn.load(model, path)
+            outcome.append(caught)
+
+        reader = threading.Thread(target=load, daemon=True)
         reader.start()
         reader.join(timeout=10)
         assert outcome, f"nn.load({str(path)!r}) blocked"

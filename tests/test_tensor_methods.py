@@ -99,7 +99,7 @@ def test_min_shares_the_gradient_among_ties_like_max():
 # ------------------------------------------------------------------ no-gradient results
 @pytest.mark.parametrize("op", ["<", "<=", ">", ">=", "==", "!="])
 def test_comparisons_are_boolean_tensors_without_gradient(op):
-    x = Tensor(X, requires_grad=True)
+    x = Tensor(X, requires_grad=True)  # noqa: F841 (read by the eval strings below)
     expected = eval(f"X {op} 0.5")
     for result in (eval(f"x {op} 0.5"), eval(f"x {op} Tensor(np.full(4, 0.5))"), eval(f"x {op} np.full(4, 0.5)")):
         assert result.dtype == np.bool_ and not result.requires_grad and result.op is None

@@ -161,7 +161,7 @@ def test_bad_requests_are_refused():
         viz.animate_backward([v.sum()])
     with pytest.raises(ValueError, match="max_frames"):
         viz.animate_backward(neuron(backward=False)[0], max_frames=5)
-    with pytest.raises(ValueError, match=".html file or to a folder"):
+    with pytest.raises(ValueError, match=r"\.html file or to a folder"):
         viz.animate_backward(v.sum(), "anim.png")
 
 

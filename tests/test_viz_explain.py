@@ -122,9 +122,9 @@ def test_the_root_itself_and_an_intermediate_tensor():
 def test_errors_name_the_problem():
     f, leaves = neuron()
     stranger = ag.Tensor(1.0, requires_grad=True, label="stranger")
-    with pytest.raises(ValueError, match="stranger.*not in the graph"):
+    with pytest.raises(ValueError, match=r"stranger.*not in the graph"):
         viz.explain(f, stranger)
-    with pytest.raises(TypeError, match="numpy.ndarray"):
+    with pytest.raises(TypeError, match=r"numpy\.ndarray"):
         viz.explain(np.ones(2), leaves["w0"])
     with pytest.raises(TypeError, match="param must be a Tensor"):
         viz.explain(f, 1.0)

@@ -33,7 +33,7 @@ def test_the_page_is_one_self_contained_file(tmp_path):
     assert "https://" not in page and "cdn" not in page.lower()
     assert w.grad is None and b.grad is None  # the user's graph is not spent and no .grad changed
     loss.backward()  # still possible
-    with pytest.raises(ValueError, match="ending in .html"):
+    with pytest.raises(ValueError, match=r"ending in \.html"):
         viz.explore(loss, tmp_path / "graph.svg")
     inline = viz.explore(loss)  # no path: a page for Jupyter, nothing written
     assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.html"]

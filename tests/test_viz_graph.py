@@ -55,10 +55,10 @@ def test_cs231n_circuit_shows_every_op_value_and_gradient(style, ops):
     op_labels = re.findall(r"^\top\d+ \[label=\"?([^\"\s\\]+)", source, flags=re.M)
     assert sorted(set(op_labels)) == sorted(ops)
     assert len(op_labels) == 8  # 2 mul, 3 add (with the +1), neg, exp, div
-    assert "%.4g" % expected_f in source  # 0.7311
+    assert f"{expected_f:.4g}" in source  # 0.7311
     for name, value in grads.items():
-        assert "%.4g" % value in source, name
-    assert "%.4g" % (expected_f * (1 - expected_f)) in source  # the gradient on the wire into the sigmoid part
+        assert f"{value:.4g}" in source, name
+    assert f"{expected_f * (1 - expected_f):.4g}" in source  # the gradient on the wire into the sigmoid part
     for name in leaves:
         assert f"<b>{name}</b>" in source
 
@@ -239,7 +239,7 @@ def test_modules_collapse_automatically_when_the_graph_is_too_big():
 def chain_graph(n_ops):
     x = ag.Tensor(np.ones(3), requires_grad=True, label="x")
     y = x
-    for i in range(n_ops // 2):
+    for _ in range(n_ops // 2):
         y = (y * 1.0001).tanh()
     return y.sum()
 

@@ -85,7 +85,7 @@ def test_rendering_replaces_an_existing_file_atomically(tmp_path):
 def test_unknown_suffix_is_refused_before_anything_is_written(tmp_path):
     with pytest.raises(ValueError, match=r"\.svg, \.png, \.pdf"):
         viz.render_graph(neuron()[0], tmp_path / "graph.bmp")
-    with pytest.raises(ValueError, match="no suffix|\\(none\\)"):
+    with pytest.raises(ValueError, match=r"no suffix|\(none\)"):
         viz.render_graph(neuron()[0], tmp_path / "graph")
     assert os.listdir(tmp_path) == []
 

@@ -102,7 +102,5 @@ if __name__ == "__main__":
             if "text/plain" in output.get("data", {}):
                 output.data["text/plain"] = re.sub(r" at 0x[0-9a-f]+", "", output.data["text/plain"])
     NOTEBOOK.write_text(nbformat.writes(executed), encoding="utf-8")
-    print(
-        f"wrote {NOTEBOOK.relative_to(pathlib.Path.cwd()) if NOTEBOOK.is_relative_to(pathlib.Path.cwd()) else NOTEBOOK}",
-        file=sys.stderr,
-    )
+    shown = NOTEBOOK.relative_to(pathlib.Path.cwd()) if NOTEBOOK.is_relative_to(pathlib.Path.cwd()) else NOTEBOOK
+    print(f"wrote {shown}", file=sys.stderr)
