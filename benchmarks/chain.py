@@ -6,6 +6,7 @@ elements numpy's work is negligible: the time per op is the engine's bookkeeping
 Constants are made once in each engine's own type (Tensor, torch tensor, ndarray),
 as a user would. µs/op = (forward + sum + backward) / 200.
 """
+
 import numpy as np
 
 from . import peers
@@ -50,12 +51,14 @@ def _chain(y, a, b, tanh, exp):
 
 def autograd_core_grad(x0, a0, b0):
     import autograd_core as ag
+
     a, b = ag.Tensor(a0), ag.Tensor(b0)
 
     def run():
         x = ag.Tensor(x0, requires_grad=True)
         _chain(x, a, b, ag.Tensor.tanh, ag.Tensor.exp).backward()
         return x.grad
+
     return run
 
 
@@ -69,6 +72,7 @@ def torch_grad(x0, a0, b0):
         x = torch.tensor(x0, requires_grad=True)
         _chain(x, a, b, torch.tanh, torch.exp).backward()
         return x.grad.numpy()
+
     return run
 
 
@@ -81,8 +85,12 @@ def hips_grad(x0, a0, b0):
     return lambda: gradient(x0)
 
 
-ENGINES = {"hand-written": lambda x, a, b: (lambda: hand_written(x, a, b)),
-           "autograd_core": autograd_core_grad, "torch": torch_grad, "HIPS autograd": hips_grad}
+ENGINES = {
+    "hand-written": lambda x, a, b: lambda: hand_written(x, a, b),
+    "autograd_core": autograd_core_grad,
+    "torch": torch_grad,
+    "HIPS autograd": hips_grad,
+}
 
 
 def run(settings, engines=ENGINES):
@@ -91,8 +99,13 @@ def run(settings, engines=ENGINES):
     reference = hand_written(x, a, b)
     calls, rows = {}, {}
     for name, make in engines.items():
-        row = {"workload": "b", "case": f"{LENGTH}-op chain, {SIZE} elements", "engine": name,
-               "unit": "µs/op", "ratio_to": "hand-written"}
+        row = {
+            "workload": "b",
+            "case": f"{LENGTH}-op chain, {SIZE} elements",
+            "engine": name,
+            "unit": "µs/op",
+            "ratio_to": "hand-written",
+        }
         rows[name] = row
         try:
             fn = make(x, a, b)

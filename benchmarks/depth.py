@@ -10,6 +10,7 @@ RSS growth once the graph is built, before backward, where the engine allows it)
 
 Worker:  python -m benchmarks.depth ENGINE N REPEATS [CLOCK]   (CLOCK: wall or cpu, see timing.CLOCKS)
 """
+
 import statistics
 import sys
 import time
@@ -27,6 +28,7 @@ TOLERANCE = 1e-6
 
 def _ours(n, peak):
     import autograd_core as ag
+
     x = ag.Tensor(1.0, requires_grad=True)
     y = x
     start = _now()
@@ -63,6 +65,7 @@ def _hips(n, peak):
         for _ in range(n):
             x = x * C
         return x
+
     start = _now()
     gradient = autograd.grad(chain)(1.0)
     return None, _now() - start, float(gradient)  # one figure: build + backward
@@ -96,7 +99,7 @@ def worker(engine, n, repeats, clock="wall"):
     global _now
     _now = CLOCKS[clock]
     build = ENGINES[engine]
-    expected = C ** n
+    expected = C**n
     try:
         build(100, _NoMarks())  # warm-up: imports and first-use set-up are not graph memory
         with PeakMemory() as peak:
@@ -116,22 +119,29 @@ def worker(engine, n, repeats, clock="wall"):
     forward = statistics.median(forwards) if forwards[0] is not None else None
     backward = statistics.median(backwards)
     totals = [(f or 0.0) + b for f, b in zip(forwards, backwards)]
-    return {"status": "ok", "check": error, "forward_s": forward, "backward_s": backward, "samples_s": totals,
-            "blas_environment": blas_environment(),
-            "total_s": (forward or 0.0) + backward, "peak_bytes": peak.bytes,
-            "graph_bytes": peak.marks.get("graph_bytes"), "memory_method": peak.method,
-            "repeats": repeats}
+    return {
+        "status": "ok",
+        "check": error,
+        "forward_s": forward,
+        "backward_s": backward,
+        "samples_s": totals,
+        "blas_environment": blas_environment(),
+        "total_s": (forward or 0.0) + backward,
+        "peak_bytes": peak.bytes,
+        "graph_bytes": peak.marks.get("graph_bytes"),
+        "memory_method": peak.method,
+        "repeats": repeats,
+    }
 
 
 def run(settings, engines=tuple(ENGINES)):
     """Rows for the report: µs per node (forward + backward) and peak bytes per node."""
     rows = []
     failed = set()
-    for n in (QUICK_SIZES if settings.quick else SIZES):
+    for n in QUICK_SIZES if settings.quick else SIZES:
         repeats = 1 if n >= 1_000_000 else 3 if n >= 100_000 else 5
         for engine in engines:
-            row = {"workload": "d", "case": f"chain of {n:,}", "engine": engine, "unit": "µs/node",
-                   "ratio_to": "torch"}
+            row = {"workload": "d", "case": f"chain of {n:,}", "engine": engine, "unit": "µs/node", "ratio_to": "torch"}
             if engine in failed:  # micrograd fails at 10^4 already: deeper is pointless
                 row.update(status="FAIL", detail="failed at a smaller depth (not run)")
             else:
@@ -142,9 +152,8 @@ def run(settings, engines=tuple(ENGINES)):
             elif row["status"] == "FAIL":
                 failed.add(engine)
             rows.append(row)
-        torch_row = next((r for r in rows[-len(engines):] if r["engine"] == "torch" and r["status"] == "ok"),
-                         None)
-        for row in rows[-len(engines):]:
+        torch_row = next((r for r in rows[-len(engines) :] if r["engine"] == "torch" and r["status"] == "ok"), None)
+        for row in rows[-len(engines) :]:
             if torch_row and row["status"] == "ok":
                 row["ratio"] = torch_row["total_s"] / row["total_s"]
                 # repeats are paired by order (each engine ran in its own process, not interleaved)
@@ -156,5 +165,6 @@ def run(settings, engines=tuple(ENGINES)):
 
 if __name__ == "__main__":
     from .environment import pin_threads
+
     pin_threads()
     emit(worker(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), *sys.argv[4:5]))

@@ -7,6 +7,7 @@ command offers ``--no-progress``. The figure is the wall time of the whole comma
 accuracy it prints (``test accuracy: 0.97..`` or a percentage), which must be >= 97%.
 Without an ``nn/train.py`` the row says missing.
 """
+
 import glob
 import json
 import os
@@ -51,28 +52,32 @@ def run_epoch_seconds(folder):
 
 def run(settings):
     """One row: wall seconds of ``python -m nn.train`` and the accuracy it reached."""
-    row = {"workload": "f", "case": "python -m nn.train (digits)", "engine": "autograd_core.nn",
-           "unit": "s wall", "ratio_to": None}
+    row = {
+        "workload": "f",
+        "case": "python -m nn.train (digits)",
+        "engine": "autograd_core.nn",
+        "unit": "s wall",
+        "ratio_to": None,
+    }
     if not os.path.exists(os.path.join(REPO_ROOT, "nn", "train.py")):
         return [dict(row, status="missing", detail="missing: nn/train.py does not exist yet")]
     env = worker_environment()
     command = [sys.executable, "-m", "nn.train"]
     with tempfile.TemporaryDirectory() as folder:
-        help_text = subprocess.run(command + ["--help"], capture_output=True, text=True, cwd=folder,
-                                   env=env, timeout=TIMEOUT_SECONDS).stdout
+        help_text = subprocess.run(
+            command + ["--help"], capture_output=True, text=True, cwd=folder, env=env, timeout=TIMEOUT_SECONDS
+        ).stdout
         if "--no-progress" in help_text:
             command.append("--no-progress")
         start = time.perf_counter()
         try:
-            done = subprocess.run(command, capture_output=True, text=True, cwd=folder, env=env,
-                                  timeout=TIMEOUT_SECONDS)
+            done = subprocess.run(command, capture_output=True, text=True, cwd=folder, env=env, timeout=TIMEOUT_SECONDS)
         except subprocess.TimeoutExpired:
             return [dict(row, status="FAIL", detail=f"did not finish within {TIMEOUT_SECONDS} s")]
         seconds = time.perf_counter() - start
         row.update(run_epoch_seconds(folder))
     accuracy = parse_accuracy(done.stdout)
-    row.update(command=" ".join(["python"] + command[1:]), median_s=seconds, value=seconds,
-               accuracy=accuracy)
+    row.update(command=" ".join(["python"] + command[1:]), median_s=seconds, value=seconds, accuracy=accuracy)
     if done.returncode != 0:
         tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
         row.update(status="FAIL", detail=f"exit code {done.returncode}: {tail}")

@@ -7,12 +7,18 @@ confirms (and enforces) it. Every engine runs with the same environment: nothing
 here sets an OpenBLAS kernel override (``OPENBLAS_CORETYPE``, ``OPENBLAS_L2_SIZE``);
 whatever the machine's environment holds is recorded, with the kernel numpy runs.
 """
+
 import os
 import platform
 import sys
 
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                    "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
 # Set on some processors because older OpenBLAS builds misbehave there; they also make a
 # current numpy pick an older kernel, so the report shows them (we never change them).
 OPENBLAS_OVERRIDES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
@@ -37,6 +43,7 @@ def _limit_loaded_pools(threads):
     """For pools already loaded: threadpoolctl for BLAS/OpenMP, torch's own setter."""
     try:
         import threadpoolctl
+
         threadpoolctl.threadpool_limits(threads)
     except ImportError:  # only a confirmation: the variables above already did the work
         pass
@@ -51,12 +58,17 @@ def describe():
     >>> describe()["numpy"]["blas"]          # e.g. 'scipy-openblas 0.3.31.dev'
     """
     import numpy as np
+
     _limit_loaded_pools(int(os.environ.get("OMP_NUM_THREADS", "1")))
     try:  # imported first, so that its OpenMP pool shows in the threadpool list
         import torch
+
         torch.set_num_threads(1)
-        torch_info = {"version": torch.__version__, "threads": torch.get_num_threads(),
-                      "blas": _torch_blas(torch.__config__.show())}
+        torch_info = {
+            "version": torch.__version__,
+            "threads": torch.get_num_threads(),
+            "blas": _torch_blas(torch.__config__.show()),
+        }
     except ImportError:
         torch_info = None
     return {
@@ -79,12 +91,23 @@ def describe():
 def _engine_revision():
     """The last commit that changed autograd_core/, and whether the files differ from it."""
     import subprocess
+
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     try:
-        commit = subprocess.run(["git", "log", "-1", "--format=%h", "--", "autograd_core"], cwd=root,
-                                capture_output=True, text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "autograd_core"], cwd=root,
-                               capture_output=True, text=True, timeout=10).stdout.strip()
+        commit = subprocess.run(
+            ["git", "log", "-1", "--format=%h", "--", "autograd_core"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "autograd_core"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "unknown (no git)"
     return f"{commit or 'unknown'}{' + uncommitted changes in autograd_core/' if dirty else ''}"
@@ -99,8 +122,12 @@ def numpy_kernel():
     pools = _threadpools()
     if not isinstance(pools, list):
         return pools
-    blas = [p for p in pools if p["internal_api"] in ("openblas", "mkl", "blis", "flexiblas")
-            and "numpy" in (p.get("prefix") or "") + (p.get("filepath") or "")]
+    blas = [
+        p
+        for p in pools
+        if p["internal_api"] in ("openblas", "mkl", "blis", "flexiblas")
+        and "numpy" in (p.get("prefix") or "") + (p.get("filepath") or "")
+    ]
     blas = blas or [p for p in pools if p["internal_api"] in ("openblas", "mkl", "blis", "flexiblas")]
     return ", ".join(f"{p['internal_api']} {p['architecture'] or '(architecture unknown)'}" for p in blas) or "none"
 
@@ -108,6 +135,7 @@ def numpy_kernel():
 def _jax_version():
     """jax's version if it is installed (without importing it: that would start XLA)."""
     from importlib import metadata
+
     try:
         return metadata.version("jax")
     except metadata.PackageNotFoundError:
@@ -139,6 +167,7 @@ def _cpu_model():
 
 def _numpy_blas():
     import numpy as np
+
     try:
         config = np.show_config(mode="dicts")
         blas = config["Build Dependencies"]["blas"]
@@ -152,9 +181,10 @@ def _threadpools():
         import threadpoolctl
     except ImportError:
         return "threadpoolctl not installed"
-    return [{key: pool.get(key) for key in ("internal_api", "version", "num_threads", "architecture",
-                                              "prefix", "filepath")}
-            for pool in threadpoolctl.threadpool_info()]
+    return [
+        {key: pool.get(key) for key in ("internal_api", "version", "num_threads", "architecture", "prefix", "filepath")}
+        for pool in threadpoolctl.threadpool_info()
+    ]
 
 
 def _torch_blas(config_text):
@@ -167,11 +197,20 @@ def _torch_blas(config_text):
 def summary_lines(info):
     """Human-readable lines for the head of the printed table."""
     pools = info["threadpools"]
-    pools = ", ".join(f"{p['internal_api']} {p['version'] or ''} arch={p['architecture'] or '-'} "
-                      f"threads={p['num_threads']}" for p in pools) if isinstance(pools, list) else pools
+    pools = (
+        ", ".join(
+            f"{p['internal_api']} {p['version'] or ''} arch={p['architecture'] or '-'} threads={p['num_threads']}"
+            for p in pools
+        )
+        if isinstance(pools, list)
+        else pools
+    )
     torch_info = info["torch"]
-    torch_text = (f"torch {torch_info['version']} (BLAS {torch_info['blas']}, threads {torch_info['threads']})"
-                  if torch_info else "torch not installed")
+    torch_text = (
+        f"torch {torch_info['version']} (BLAS {torch_info['blas']}, threads {torch_info['threads']})"
+        if torch_info
+        else "torch not installed"
+    )
     overrides = ", ".join(f"{k}={v}" for k, v in info["openblas_overrides"].items())
     return [
         f"autograd_core at {info['engine_revision']}",

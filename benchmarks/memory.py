@@ -19,6 +19,7 @@ Gradients are checked (workload (a)'s check) before any worker runs.
 
 Worker:  python -m benchmarks.memory ENGINE STEPS
 """
+
 import gc
 import sys
 import tracemalloc
@@ -83,7 +84,7 @@ def worker(engine_name, steps):
         return {"status": "missing", "detail": str(error)}
     tenth = max(1, steps // 10)
     trace = []
-    with (RssPeak() if engine_name in RSS_ENGINES else TracedPeak()) as peak:
+    with RssPeak() if engine_name in RSS_ENGINES else TracedPeak() as peak:
         engine = cls(params, 0.01)
         step_fns = [engine.step_fn(batch) for batch in batches]
         for k in range(steps):
@@ -93,8 +94,15 @@ def worker(engine_name, steps):
                 trace.append(peak.current())
     growth = trace[-1] - trace[0]
     flat_limit = RSS_FLAT_LIMIT_BYTES if engine_name in RSS_ENGINES else FLAT_LIMIT_BYTES
-    return {"status": "ok", "peak_bytes": peak.bytes, "growth_bytes": growth, "flat": growth <= flat_limit,
-            "trace_bytes": trace, "steps": steps, "memory_method": peak.method}
+    return {
+        "status": "ok",
+        "peak_bytes": peak.bytes,
+        "growth_bytes": growth,
+        "flat": growth <= flat_limit,
+        "trace_bytes": trace,
+        "steps": steps,
+        "memory_method": peak.method,
+    }
 
 
 def run(settings, engines=MEMORY_ENGINES):
@@ -103,8 +111,13 @@ def run(settings, engines=MEMORY_ENGINES):
     checks = check_engines((64, 32, 10), 16, DTYPE, engines)
     rows = []
     for cls in engines:
-        row = {"workload": "e", "case": f"{steps} steps 784-256-128-10 f32 b{BATCH}", "engine": cls.name,
-               "unit": "peak MiB", "ratio_to": HandWritten.name}
+        row = {
+            "workload": "e",
+            "case": f"{steps} steps 784-256-128-10 f32 b{BATCH}",
+            "engine": cls.name,
+            "unit": "peak MiB",
+            "ratio_to": HandWritten.name,
+        }
         if isinstance(checks.get(cls.name), str):
             row.update(status="FAIL", detail=checks[cls.name])
         else:
@@ -122,5 +135,6 @@ def run(settings, engines=MEMORY_ENGINES):
 
 if __name__ == "__main__":
     from .environment import pin_threads
+
     pin_threads()
     emit(worker(sys.argv[1], int(sys.argv[2])))

@@ -5,6 +5,7 @@ delta rule on the same weights and batch: in float64 to 1e-6 relative, and for a
 float32 case also in float32 (gradients must stay float32, 1e-4 relative).
 An engine that fails is shown as FAIL and not timed.
 """
+
 import numpy as np
 
 from .mlp_engines import ENGINES, HandWritten, make_batch, make_params
@@ -65,13 +66,13 @@ def run(settings, engine_classes=ENGINES, cases=CASES):
         checks = check_engines(sizes, batch_size, dtype, engine_classes)
         engines, missing = build_engines(sizes, dtype, engine_classes)
         batch = make_batch(sizes[0], sizes[-1], batch_size, dtype)
-        calls = {name: engine.step_fn(batch) for name, engine in engines.items()
-                 if not isinstance(checks.get(name), str)}
+        calls = {
+            name: engine.step_fn(batch) for name, engine in engines.items() if not isinstance(checks.get(name), str)
+        }
         timed = compare(calls, HandWritten.name, settings)
         for cls in engine_classes:
             name = cls.name
-            row = {"workload": "a", "case": case, "engine": name, "unit": "steps/s",
-                   "ratio_to": HandWritten.name}
+            row = {"workload": "a", "case": case, "engine": name, "unit": "steps/s", "ratio_to": HandWritten.name}
             if name in missing:
                 row.update(status="missing", detail=missing[name])
             elif isinstance(checks[name], str):

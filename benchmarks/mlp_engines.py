@@ -6,6 +6,7 @@ Each engine offers ``gradients(batch) -> (loss, [grad arrays])`` (for the checks
 no update) and ``step_fn(batch) -> step()`` (one full training step, for timing);
 the data is converted to the engine's own type once, outside the timed step.
 """
+
 import itertools
 
 import numpy as np
@@ -59,6 +60,7 @@ class HandWritten:
             _, grads = self.gradients(batch)
             for p, g in zip(self.params, grads):
                 p -= self.lr * g
+
         return step
 
 
@@ -69,6 +71,7 @@ class AutogradCore:
 
     def __init__(self, params, lr):
         import autograd_core as ag
+
         self.ag, self.lr = ag, lr
         self.params = [ag.Tensor(p.copy(), requires_grad=True) for p in params]
 
@@ -97,6 +100,7 @@ class AutogradCore:
             for p in self.params:
                 p.data -= self.lr * p.grad  # the documented update spelling
                 p.grad = None
+
         return step
 
 
@@ -132,6 +136,7 @@ class AutogradCoreCompiled(AutogradCore):
             for p in self.params:
                 p.data -= self.lr * p.grad
                 p.grad = None
+
         step()
         step()
         return step
@@ -148,6 +153,7 @@ class NNLibrary:
         if not nn:
             raise ImportError(nn.reason)
         import nn.functional as F
+
         self.F, self.ag = F, __import__("autograd_core")
         sizes = [params[0].shape[0]] + [W.shape[1] for W in params[0::2]]
         self.model = nn.MLP(sizes, seed=0, dtype=params[0].dtype)
@@ -162,8 +168,7 @@ class NNLibrary:
     def _ordered_grads(self):
         grads = []
         for linear in self.linears:
-            grads += [linear.weight.grad.T if self.transposed else linear.weight.grad,
-                      linear.bias.grad.reshape(-1)]
+            grads += [linear.weight.grad.T if self.transposed else linear.weight.grad, linear.bias.grad.reshape(-1)]
         return [np.array(g) for g in grads]
 
     def loss(self, X, labels):
@@ -184,6 +189,7 @@ class NNLibrary:
             self.optimizer.zero_grad()
             self.loss(X, batch.labels).backward()
             self.optimizer.step()
+
         return step
 
 
@@ -217,6 +223,7 @@ class NNCompiled(NNLibrary):
             self.optimizer.zero_grad()
             self.step(X, batch.labels)
             self.optimizer.step()
+
         step()
         step()
         return step
@@ -260,6 +267,7 @@ class Torch:
                 for p in self.params:
                     p -= self.lr * p.grad
                     p.grad = None
+
         return step
 
 
@@ -302,6 +310,7 @@ class JaxGrad:
 
         def step():
             self.params = self.jax.block_until_ready(update(self.params, X, labels))
+
         return step
 
 
@@ -317,6 +326,7 @@ class JaxJit(JaxGrad):
 
         def step():
             self.params = self.jax.block_until_ready(update(self.params, X, labels))
+
         step()
         return step
 
@@ -353,12 +363,12 @@ class HipsAutograd:
         def step():
             for p, g in zip(self.params, self.grad_fn(self.params, batch.X, batch.Y)):
                 p -= self.lr * g
+
         return step
 
 
 # The headline rows first: the API the README teaches, then the best-case formulation, then the peers.
-ENGINES = (HandWritten, NNLibrary, NNCompiled, AutogradCore, AutogradCoreCompiled, Torch, JaxGrad, JaxJit,
-           HipsAutograd)
+ENGINES = (HandWritten, NNLibrary, NNCompiled, AutogradCore, AutogradCoreCompiled, Torch, JaxGrad, JaxJit, HipsAutograd)
 
 
 def make_params(sizes, dtype, seed=0):

@@ -3,6 +3,7 @@
 A missing peer is reported as missing with the command that installs it; nothing
 is ever substituted for it.
 """
+
 import importlib
 
 INSTALL_HINT = "pip install -e '.[bench]' (or make bench)"

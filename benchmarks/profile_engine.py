@@ -9,20 +9,21 @@ as a share of the total. cProfile adds its own cost to every Python call (number
 inflated about 1.5-2x, more for small functions), so read the shares, and compare with
 the timed suite.
 """
+
 from benchmarks.environment import pin_threads
 
 if __name__ == "__main__":  # as a program: before numpy is imported (importing changes nothing)
     pin_threads(1)
 
-import argparse  # noqa: E402
-import cProfile  # noqa: E402
-import functools  # noqa: E402
-import os  # noqa: E402
-import pstats  # noqa: E402
+import argparse
+import cProfile
+import functools
+import os
+import pstats
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from benchmarks import chain, mlp_engines, scalar  # noqa: E402
+from benchmarks import chain, mlp_engines, scalar
 
 
 def _mlp_step(sizes, batch_size, dtype):
@@ -40,11 +41,12 @@ def _neuron():
 
 
 WORKLOADS = {  # letter -> [(name, make step, repeats)]
-    "a": [("(a) MLP 784-256-128-10 float32 b128", lambda: _mlp_step((784, 256, 128, 10), 128, np.float32), 150),
-          ("(a) MLP 64-32-10 float64 b32", lambda: _mlp_step((64, 32, 10), 32, np.float64), 2000)],
+    "a": [
+        ("(a) MLP 784-256-128-10 float32 b128", lambda: _mlp_step((784, 256, 128, 10), 128, np.float32), 150),
+        ("(a) MLP 64-32-10 float64 b32", lambda: _mlp_step((64, 32, 10), 32, np.float64), 2000),
+    ],
     "b": [("(b) 200-op chain on 16 elements", lambda: chain.autograd_core_grad(*chain.constants()), 300)],
-    "c": [("(c) 1000-node scalar expression", _scalar_expression, 60),
-          ("(c) cs231n neuron", _neuron, 6000)],
+    "c": [("(c) 1000-node scalar expression", _scalar_expression, 60), ("(c) cs231n neuron", _neuron, 6000)],
 }
 
 
@@ -67,7 +69,7 @@ def profile(make_step, repeats):
     return stats, ops
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _source_lines(path):
     try:
         with open(path) as f:
@@ -89,13 +91,17 @@ def qualified(path, line, function):
 def report_lines(name, stats, ops, top):
     """Text lines: the top functions by own time, per recorded op."""
     total = stats.total_tt
-    lines = [f"{name}: {ops:,} ops recorded, {total / max(ops, 1) * 1e6:.2f} µs per op under cProfile",
-             f"  {'own µs/op':>9}  {'share':>6}  {'calls/op':>8}  function"]
+    lines = [
+        f"{name}: {ops:,} ops recorded, {total / max(ops, 1) * 1e6:.2f} µs per op under cProfile",
+        f"  {'own µs/op':>9}  {'share':>6}  {'calls/op':>8}  function",
+    ]
     rows = sorted(stats.stats.items(), key=lambda item: item[1][2], reverse=True)[:top]
     for (path, line, function), (_, calls, own, _cumulative, _) in rows:
         where = f"{os.path.relpath(path)}:{line}" if not path.startswith("~") else "builtin"
-        lines.append(f"  {own / max(ops, 1) * 1e6:9.3f}  {own / total:6.1%}  {calls / max(ops, 1):8.2f}  "
-                     f"{qualified(path, line, function)}  ({where})")
+        lines.append(
+            f"  {own / max(ops, 1) * 1e6:9.3f}  {own / total:6.1%}  {calls / max(ops, 1):8.2f}  "
+            f"{qualified(path, line, function)}  ({where})"
+        )
     return lines
 
 

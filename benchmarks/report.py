@@ -1,4 +1,5 @@
 """The printed table, the issue's targets judged from the rows, and the JSON file (written atomically)."""
+
 import json
 
 from autograd_core.files import atomic_write
@@ -58,8 +59,7 @@ def ratio_text(row):
     if row.get("status") != "ok":
         return ""
     if row["workload"] == "d" and row.get("ratio") is not None:
-        return (f"time {1 / row['ratio']:.2f}x{spread_text(row, invert=True)}, "
-                f"memory {row['memory_ratio']:.2f}x torch's")
+        return f"time {1 / row['ratio']:.2f}x{spread_text(row, invert=True)}, memory {row['memory_ratio']:.2f}x torch's"
     if row["workload"] == "e" and row.get("memory_ratio") is not None:
         return f"{row['memory_ratio']:.2f}x {row['ratio_to']}'s peak"
     if row.get("ratio") is not None:
@@ -98,8 +98,10 @@ LARGE_F32, LARGE_F64, SMALL = "784-256-128-10 float32", "784-256-128-10 float64"
 
 
 def _find(rows, workload, case_prefix, engine=OURS):
-    return next((r for r in rows if r["workload"] == workload and r["engine"] == engine
-                 and r["case"].startswith(case_prefix)), None)
+    return next(
+        (r for r in rows if r["workload"] == workload and r["engine"] == engine and r["case"].startswith(case_prefix)),
+        None,
+    )
 
 
 def _ours(rows, workload, case_prefix):
@@ -123,77 +125,154 @@ def targets(rows):
     median ratio and its spread. A target is judged on the median; the spread says how sure."""
     verdicts = []
     # 1. the taught path: nn.MLP + F.cross_entropy + nn.optim, eager and the README's compile idiom
-    for engine, label, goals in ((NN_EAGER, "nn API eager", (0.9, 0.9, 0.35)),
-                                 (NN_COMPILED, "nn compile idiom", (1.0, 1.0, 0.9)),
-                                 (OURS_COMPILED, "ag.compile of the raw step", (1.0, 1.0, 0.9))):
+    for engine, label, goals in (
+        (NN_EAGER, "nn API eager", (0.9, 0.9, 0.35)),
+        (NN_COMPILED, "nn compile idiom", (1.0, 1.0, 0.9)),
+        (OURS_COMPILED, "ag.compile of the raw step", (1.0, 1.0, 0.9)),
+    ):
         for prefix, goal in zip((LARGE_F32, LARGE_F64, SMALL), goals):
-            verdicts.append(_verdict(f"(a) {label}, {prefix}: >= {goal}x hand-written",
-                                     _find(rows, "a", prefix, engine), lambda r, g=goal: r["ratio"] >= g,
-                                     _ratio, f"{goal}x"))
+            verdicts.append(
+                _verdict(
+                    f"(a) {label}, {prefix}: >= {goal}x hand-written",
+                    _find(rows, "a", prefix, engine),
+                    lambda r, g=goal: r["ratio"] >= g,
+                    _ratio,
+                    f"{goal}x",
+                )
+            )
     # 2. eager ahead of torch (f32), >= 0.9x hand-written (f64: there the hand-written network is the ceiling)
     torch_row = _find(rows, "a", LARGE_F32, "torch")
     torch_ok = torch_row is not None and torch_row.get("status") == "ok"
-    verdict = _verdict(f"(a) eager Tensor ops, {LARGE_F32}: >= torch's ratio in the same run",
-                       _ours(rows, "a", LARGE_F32),
-                       lambda r: torch_ok and r["ratio"] >= torch_row["ratio"],
-                       lambda r: _ratio(r) + (f" vs torch {_ratio(torch_row)}" if torch_ok else ""), "torch's")
+    verdict = _verdict(
+        f"(a) eager Tensor ops, {LARGE_F32}: >= torch's ratio in the same run",
+        _ours(rows, "a", LARGE_F32),
+        lambda r: torch_ok and r["ratio"] >= torch_row["ratio"],
+        lambda r: _ratio(r) + (f" vs torch {_ratio(torch_row)}" if torch_ok else ""),
+        "torch's",
+    )
     if verdict["verdict"] == "missed" and not torch_ok:
         verdict["verdict"] = "no peer"
     verdicts.append(verdict)
-    verdicts.append(_verdict(f"(a) eager Tensor ops, {LARGE_F64}: >= 0.9x hand-written", _ours(rows, "a", LARGE_F64),
-                             lambda r: r["ratio"] >= 0.9, _ratio, "0.9x"))
+    verdicts.append(
+        _verdict(
+            f"(a) eager Tensor ops, {LARGE_F64}: >= 0.9x hand-written",
+            _ours(rows, "a", LARGE_F64),
+            lambda r: r["ratio"] >= 0.9,
+            _ratio,
+            "0.9x",
+        )
+    )
     # 4. per-op overhead <= 2x the hand-written numpy cost of the same chain
-    verdicts.append(_verdict("(b) per-op overhead <= 2x hand-written (ratio >= 0.5)", _ours(rows, "b", ""),
-                             lambda r: r["ratio"] >= 0.5, lambda r: f"{r['value']:.2f} µs/op = {_ratio(r)}",
-                             ">= 0.5x"))
+    verdicts.append(
+        _verdict(
+            "(b) per-op overhead <= 2x hand-written (ratio >= 0.5)",
+            _ours(rows, "b", ""),
+            lambda r: r["ratio"] >= 0.5,
+            lambda r: f"{r['value']:.2f} µs/op = {_ratio(r)}",
+            ">= 0.5x",
+        )
+    )
     # 3. scalars ahead of micrograd, judged in the fair gc-on run (heap frozen, final collection charged)
     for case in ("cs231n neuron (gc on)", "1000-node expression (gc on)"):
-        verdict = _verdict(f"(c) {case}: >= 1.0x micrograd", _ours(rows, "c", case),
-                           lambda r: (r["ratio"] or 0) >= 1.0,
-                           lambda r: f"{r['value'] / 1e3:,.0f}k nodes/s"
-                           + (f" = {_ratio(r)}" if r["ratio"] is not None else ""), "1.0x")
+        verdict = _verdict(
+            f"(c) {case}: >= 1.0x micrograd",
+            _ours(rows, "c", case),
+            lambda r: (r["ratio"] or 0) >= 1.0,
+            lambda r: f"{r['value'] / 1e3:,.0f}k nodes/s" + (f" = {_ratio(r)}" if r["ratio"] is not None else ""),
+            "1.0x",
+        )
         if (_ours(rows, "c", case) or {}).get("status") == "ok" and _ours(rows, "c", case).get("ratio") is None:
             verdict["verdict"] = "no peer"  # micrograd is not installed: nothing to compare with
         verdicts.append(verdict)
-    deepest = max((r for r in rows if r["workload"] == "d" and r["engine"] == OURS),
-                  key=lambda r: int(r["case"].split()[-1].replace(",", "")), default=None)
+    deepest = max(
+        (r for r in rows if r["workload"] == "d" and r["engine"] == OURS),
+        key=lambda r: int(r["case"].split()[-1].replace(",", "")),
+        default=None,
+    )
     if deepest is not None:
-        verdicts.append(_verdict(f"(d) {deepest['case']}: time and memory per node <= torch's", deepest,
-                                 lambda r: r.get("ratio", 0) >= 1.0 and r.get("memory_ratio", 9) <= 1.0,
-                                 lambda r: ratio_text(r), "<= 1.0x torch"))
-        shallow = min((r for r in rows if r["workload"] == "d" and r["engine"] == OURS and r["status"] == "ok"),
-                      key=lambda r: int(r["case"].split()[-1].replace(",", "")), default=None)
+        verdicts.append(
+            _verdict(
+                f"(d) {deepest['case']}: time and memory per node <= torch's",
+                deepest,
+                lambda r: r.get("ratio", 0) >= 1.0 and r.get("memory_ratio", 9) <= 1.0,
+                lambda r: ratio_text(r),
+                "<= 1.0x torch",
+            )
+        )
+        shallow = min(
+            (r for r in rows if r["workload"] == "d" and r["engine"] == OURS and r["status"] == "ok"),
+            key=lambda r: int(r["case"].split()[-1].replace(",", "")),
+            default=None,
+        )
         if shallow is not None and shallow is not deepest and deepest.get("status") == "ok":
-            verdicts.append(_verdict(f"(d) flat per node from the shortest to the longest chain "
-                                     f"(<= {FLAT_DEPTH}x)", deepest,
-                                     lambda r: r["value"] <= FLAT_DEPTH * shallow["value"]
-                                     and r["bytes_per_node"] <= FLAT_DEPTH * shallow["bytes_per_node"],
-                                     lambda r: f"time {r['value'] / shallow['value']:.2f}x, memory "
-                                               f"{r['bytes_per_node'] / shallow['bytes_per_node']:.2f}x",
-                                     f"<= {FLAT_DEPTH}x"))
-    verdicts.append(_verdict("(e) peak training memory <= 1.3x hand-written, flat", _ours(rows, "e", ""),
-                             lambda r: r["memory_ratio"] <= 1.3 and r["flat"],
-                             lambda r: f"{r['memory_ratio']:.2f}x, {'flat' if r['flat'] else 'grows'}", "1.3x, flat"))
-    verdicts.append(_verdict("(e) ag.compile's peak training memory <= 1.5x hand-written",
-                             _find(rows, "e", "", OURS_COMPILED), lambda r: r["memory_ratio"] <= 1.5,
-                             lambda r: f"{r['memory_ratio']:.2f}x", "1.5x"))
+            verdicts.append(
+                _verdict(
+                    f"(d) flat per node from the shortest to the longest chain (<= {FLAT_DEPTH}x)",
+                    deepest,
+                    lambda r: (
+                        r["value"] <= FLAT_DEPTH * shallow["value"]
+                        and r["bytes_per_node"] <= FLAT_DEPTH * shallow["bytes_per_node"]
+                    ),
+                    lambda r: (
+                        f"time {r['value'] / shallow['value']:.2f}x, memory "
+                        f"{r['bytes_per_node'] / shallow['bytes_per_node']:.2f}x"
+                    ),
+                    f"<= {FLAT_DEPTH}x",
+                )
+            )
+    verdicts.append(
+        _verdict(
+            "(e) peak training memory <= 1.3x hand-written, flat",
+            _ours(rows, "e", ""),
+            lambda r: r["memory_ratio"] <= 1.3 and r["flat"],
+            lambda r: f"{r['memory_ratio']:.2f}x, {'flat' if r['flat'] else 'grows'}",
+            "1.3x, flat",
+        )
+    )
+    verdicts.append(
+        _verdict(
+            "(e) ag.compile's peak training memory <= 1.5x hand-written",
+            _find(rows, "e", "", OURS_COMPILED),
+            lambda r: r["memory_ratio"] <= 1.5,
+            lambda r: f"{r['memory_ratio']:.2f}x",
+            "1.5x",
+        )
+    )
     widths = [r for r in rows if r["workload"] == "g" and r["engine"] == OURS]
     if widths:
         narrow, wide = widths[0], widths[-1]
         growth = (lambda r: r["value"] / narrow["value"]) if narrow["status"] == "ok" else (lambda r: float("inf"))
-        verdicts.append(_verdict(f"(g) {wide['case']}: backward finishes, per input <= {FLAT_WIDTH}x the "
-                                 f"{narrow['case']}", wide, lambda r: growth(r) <= FLAT_WIDTH,
-                                 lambda r: f"{r['backward_s']:.2f} s, per input {growth(r):.2f}x", f"<= {FLAT_WIDTH}x"))
+        verdicts.append(
+            _verdict(
+                f"(g) {wide['case']}: backward finishes, per input <= {FLAT_WIDTH}x the {narrow['case']}",
+                wide,
+                lambda r: growth(r) <= FLAT_WIDTH,
+                lambda r: f"{r['backward_s']:.2f} s, per input {growth(r):.2f}x",
+                f"<= {FLAT_WIDTH}x",
+            )
+        )
     epoch = next((r for r in rows if r["workload"] == "f" and r["case"].startswith("epoch")), None)
     if epoch is not None:
-        verdict = _verdict("(f) python -m nn.train's epoch vs a hand-written numpy loop", epoch, lambda r: True,
-                           lambda r: f"{r['value'] * 1e3:.0f} ms/epoch = {_ratio(r)}", "reported")
+        verdict = _verdict(
+            "(f) python -m nn.train's epoch vs a hand-written numpy loop",
+            epoch,
+            lambda r: True,
+            lambda r: f"{r['value'] * 1e3:.0f} ms/epoch = {_ratio(r)}",
+            "reported",
+        )
         verdict["verdict"] = "reported" if verdict["verdict"] == "met" else verdict["verdict"]  # no target: a figure
         verdicts.append(verdict)
     digits = next((r for r in rows if r["workload"] == "f" and r["case"].startswith("python")), None)
     if digits is not None:
-        verdicts.append(_verdict("(f) nn.train reaches >= 97% test accuracy", digits, lambda r: True,
-                                 lambda r: f"{r['value']:.1f} s, {r['accuracy']:.2%}", ">= 97%"))
+        verdicts.append(
+            _verdict(
+                "(f) nn.train reaches >= 97% test accuracy",
+                digits,
+                lambda r: True,
+                lambda r: f"{r['value']:.1f} s, {r['accuracy']:.2%}",
+                ">= 97%",
+            )
+        )
     return verdicts
 
 

@@ -14,6 +14,7 @@ make a reference cycle per node, which only the collector frees). The reference 
 Python floats (also the speed limit), itself checked against the cs231n figures
 and finite differences in tests/test_benchmarks.py.
 """
+
 import math
 import random
 
@@ -53,8 +54,10 @@ def make_program(nodes=EXPRESSION_NODES, leaves=10, seed=3):
     program = []
     for k in range(nodes):
         x, j = values[-1], rng.randrange(len(values)) if k >= leaves else k  # every leaf is used
-        op, c = rng.choice(("add", "mul", "mul", "relu", "scale", "shift") if k >= leaves else ("add", "mul")), \
-            rng.uniform(-1, 1)
+        op, c = (
+            rng.choice(("add", "mul", "mul", "relu", "scale", "shift") if k >= leaves else ("add", "mul")),
+            rng.uniform(-1, 1),
+        )
         value = _apply_float(op, x, values[j], c)
         in_range = x != 0 if op == "relu" else 0.05 < abs(value) < 1.5  # relu may cut to 0 (its point)
         if not in_range:
@@ -122,6 +125,7 @@ def _ours(graph, inputs):
         leaves = [ag.Tensor(v, requires_grad=True) for v in inputs]
         graph(leaves, ag.Tensor.exp, ag.Tensor.relu).backward()
         return [0.0 if t.grad is None else float(t.grad) for t in leaves]  # None: not reached
+
     return run
 
 
@@ -136,6 +140,7 @@ def _micrograd(graph, inputs):
 
         def _backward():
             v.grad += out.data * out.grad
+
         out._backward = _backward
         return out
 
@@ -143,6 +148,7 @@ def _micrograd(graph, inputs):
         leaves = [Value(v) for v in inputs]
         graph(leaves, exp, Value.relu).backward()
         return [v.grad for v in leaves]
+
     return run
 
 
@@ -155,6 +161,7 @@ def _torch(graph, inputs):
         leaves = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in inputs]
         graph(leaves, torch.exp, torch.relu).backward()
         return [0.0 if t.grad is None else t.grad.item() for t in leaves]  # None: not reached
+
     return run
 
 
@@ -174,11 +181,20 @@ def cases():
     """(case name, nodes, graph(leaves, exp, relu), inputs, by-hand function returning grads)."""
     leaves, program = make_program()
     return [
-        ("cs231n neuron", NEURON_NODES, lambda ls, exp, relu: neuron(*ls, exp=exp), NEURON_INPUTS,
-         lambda: neuron_by_hand(*NEURON_INPUTS)[1]),
-        (f"{EXPRESSION_NODES}-node expression", EXPRESSION_NODES,
-         lambda ls, exp, relu: evaluate(program, ls, relu), leaves,
-         lambda: expression_by_hand(leaves, program)[1]),
+        (
+            "cs231n neuron",
+            NEURON_NODES,
+            lambda ls, exp, relu: neuron(*ls, exp=exp),
+            NEURON_INPUTS,
+            lambda: neuron_by_hand(*NEURON_INPUTS)[1],
+        ),
+        (
+            f"{EXPRESSION_NODES}-node expression",
+            EXPRESSION_NODES,
+            lambda ls, exp, relu: evaluate(program, ls, relu),
+            leaves,
+            lambda: expression_by_hand(leaves, program)[1],
+        ),
     ]
 
 
@@ -207,8 +223,9 @@ def run(settings, engines=ENGINES):
         for gc_during_timing, mode in ((False, "gc paused"), (True, "gc on")):
             timed = compare(calls, reference_engine, settings, nodes, gc_during_timing)
             for name, checked in case_rows.items():
-                row = dict(checked, workload="c", case=f"{case} ({mode})", engine=name, unit="nodes/s",
-                           ratio_to="micrograd")
+                row = dict(
+                    checked, workload="c", case=f"{case} ({mode})", engine=name, unit="nodes/s", ratio_to="micrograd"
+                )
                 if name in timed:
                     entry = timed[name]
                     row.update(status="ok", value=1.0 / entry["per_unit_s"], **timed_fields(entry))

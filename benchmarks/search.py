@@ -7,6 +7,7 @@ results table (checked), so the speed-up is for identical work. The Dask cluster
 ``LocalCluster`` (2 worker processes, 1 thread each) started once in this process; without
 dask.distributed or joblib the rows say missing.
 """
+
 import csv
 import os
 import statistics
@@ -24,8 +25,20 @@ TIMEOUT_SECONDS = 900
 def _run(extra, folder, epochs):
     env = worker_environment()
     out = os.path.join(folder, "out")
-    command = [sys.executable, "-m", "nn.search", "--dataset", "digits", "--grid", *GRID, "--epochs", str(epochs),
-               "--out", out, *extra]
+    command = [
+        sys.executable,
+        "-m",
+        "nn.search",
+        "--dataset",
+        "digits",
+        "--grid",
+        *GRID,
+        "--epochs",
+        str(epochs),
+        "--out",
+        out,
+        *extra,
+    ]
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, cwd=folder, env=env, timeout=TIMEOUT_SECONDS)
     seconds = time.perf_counter() - start
@@ -42,15 +55,25 @@ def run(settings):
         import joblib  # noqa: F401
         from distributed import LocalCluster
     except ImportError:
-        return [dict(base, case="24-trial search", engine="nn.search", status="missing",
-                     detail="missing: pip install -e '.[distributed]'")]
+        return [
+            dict(
+                base,
+                case="24-trial search",
+                engine="nn.search",
+                status="missing",
+                detail="missing: pip install -e '.[distributed]'",
+            )
+        ]
     rounds = 1 if settings.rounds <= 3 else 3
     epochs = 5 if settings.rounds <= 3 else 10
     times = {"sequential": [], "--jobs 2": [], "Dask LocalCluster, 2 workers": []}
     tables = {}
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        ways = {"sequential": [], "--jobs 2": ["--jobs", "2"],
-                "Dask LocalCluster, 2 workers": ["--scheduler", cluster.scheduler_address]}
+        ways = {
+            "sequential": [],
+            "--jobs 2": ["--jobs", "2"],
+            "Dask LocalCluster, 2 workers": ["--scheduler", cluster.scheduler_address],
+        }
         for _ in range(rounds):
             for name, extra in ways.items():
                 with tempfile.TemporaryDirectory() as folder:
@@ -62,8 +85,18 @@ def run(settings):
     for name, samples in times.items():
         median = statistics.median(samples)
         same = tables[name] == tables["sequential"]
-        rows.append(dict(base, case=f"24-trial search on digits, {epochs} epochs", engine=name, value=median,
-                         median_s=median, samples=samples, spread=[min(samples), max(samples)],
-                         ratio=reference / median, status="ok" if same else "FAIL",
-                         detail="same results table" if same else "results differ from the sequential run"))
+        rows.append(
+            dict(
+                base,
+                case=f"24-trial search on digits, {epochs} epochs",
+                engine=name,
+                value=median,
+                median_s=median,
+                samples=samples,
+                spread=[min(samples), max(samples)],
+                ratio=reference / median,
+                status="ok" if same else "FAIL",
+                detail="same results table" if same else "results differ from the sequential run",
+            )
+        )
     return rows

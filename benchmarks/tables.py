@@ -4,14 +4,25 @@ The README's and benchmarks/README.md's tables are pasted from this output, so e
 figure in them comes from the one JSON file that is committed beside them. Each cell
 is the figure, then the median ratio and its min-max over the interleaved rounds.
 """
+
 import json
 import sys
 
 from .report import figure
 
 EN_DASH = "\u2013"  # Markdown ranges: 0.88\u20130.93
-ENGINE_ORDER = ("hand-written", "autograd_core.nn", "autograd_core.nn.compile", "autograd_core",
-                "autograd_core.compile", "torch", "jax.grad", "jax.jit", "HIPS autograd", "micrograd")
+ENGINE_ORDER = (
+    "hand-written",
+    "autograd_core.nn",
+    "autograd_core.nn.compile",
+    "autograd_core",
+    "autograd_core.compile",
+    "torch",
+    "jax.grad",
+    "jax.jit",
+    "HIPS autograd",
+    "micrograd",
+)
 
 
 def ratio_cell(row, digits=2):
@@ -51,19 +62,26 @@ def markdown(document):
     """Every workload's table and the targets, as Markdown lines."""
     rows, lines = document["rows"], []
     env, settings = document["environment"], document["settings"]
-    lines += [f"Run: `{document['command']}` on {document['date']}, {document['duration_s']:.0f} s; clock "
-              f"{settings.get('clock', 'wall')}, {settings['rounds']} interleaved rounds; load average "
-              f"{env.get('load_average')} at the start, {env.get('load_average_at_end')} at the end.",
-              f"Machine: {env['cpu']}, {env['cores']} cores; Python {env['python']}; numpy {env['numpy']['version']} "
-              f"({env['numpy']['blas']}, kernel {env['numpy'].get('kernel')}); torch "
-              f"{(env.get('torch') or {}).get('version')}; jax {env.get('jax')}; autograd_core at "
-              f"{env['engine_revision']}.", ""]
-    titles = {"a": ("(a) MLP training step: steps/s, speed vs hand-written", lambda r: f"{r['value']:,.0f}"),
-              "b": ("(b) per-op overhead: µs/op, speed vs hand-written", lambda r: f"{r['value']:.2f} µs"),
-              "c": ("(c) scalar graphs: k nodes/s, speed vs micrograd", lambda r: f"{r['value'] / 1e3:,.0f}k"),
-              "d": ("(d) depth: µs and bytes per node, speed vs torch",
-                    lambda r: f"{r['value']:.2f} µs, {r['bytes_per_node']:,.0f} B"),
-              "g": ("(g) width: µs per input of the backward, speed vs torch", lambda r: f"{r['value']:.2f} µs")}
+    lines += [
+        f"Run: `{document['command']}` on {document['date']}, {document['duration_s']:.0f} s; clock "
+        f"{settings.get('clock', 'wall')}, {settings['rounds']} interleaved rounds; load average "
+        f"{env.get('load_average')} at the start, {env.get('load_average_at_end')} at the end.",
+        f"Machine: {env['cpu']}, {env['cores']} cores; Python {env['python']}; numpy {env['numpy']['version']} "
+        f"({env['numpy']['blas']}, kernel {env['numpy'].get('kernel')}); torch "
+        f"{(env.get('torch') or {}).get('version')}; jax {env.get('jax')}; autograd_core at "
+        f"{env['engine_revision']}.",
+        "",
+    ]
+    titles = {
+        "a": ("(a) MLP training step: steps/s, speed vs hand-written", lambda r: f"{r['value']:,.0f}"),
+        "b": ("(b) per-op overhead: µs/op, speed vs hand-written", lambda r: f"{r['value']:.2f} µs"),
+        "c": ("(c) scalar graphs: k nodes/s, speed vs micrograd", lambda r: f"{r['value'] / 1e3:,.0f}k"),
+        "d": (
+            "(d) depth: µs and bytes per node, speed vs torch",
+            lambda r: f"{r['value']:.2f} µs, {r['bytes_per_node']:,.0f} B",
+        ),
+        "g": ("(g) width: µs per input of the backward, speed vs torch", lambda r: f"{r['value']:.2f} µs"),
+    }
     for workload, (title, value) in titles.items():
         if any(r["workload"] == workload for r in rows):
             lines += [f"**{title}**", ""] + grid(rows, workload, value) + [""]
@@ -73,11 +91,14 @@ def markdown(document):
             extra = ""
             if workload == "e" and r.get("memory_ratio") is not None:
                 extra = f" = {r['memory_ratio']:.2f}× hand-written's peak" + (
-                    f" [{r['memory_method']}]" if r["engine"] in ("torch", "jax.jit") else "")
+                    f" [{r['memory_method']}]" if r["engine"] in ("torch", "jax.jit") else ""
+                )
             elif r.get("ratio") is not None:
                 extra = f" = {ratio_cell(r)} {r['ratio_to']}"
-            lines.append(f"- ({workload}) {r['case']}, {r['engine']}: {figure(r)}{extra}"
-                         + (f" ({r.get('detail')})" if r.get("status") != "ok" else ""))
+            lines.append(
+                f"- ({workload}) {r['case']}, {r['engine']}: {figure(r)}{extra}"
+                + (f" ({r.get('detail')})" if r.get("status") != "ok" else "")
+            )
         if block:
             lines.append("")
     lines += ["| target | measured | verdict |", "| --- | --- | --- |"]

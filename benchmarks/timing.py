@@ -9,6 +9,7 @@ spread. The clock is wall time (``time.perf_counter``) or, for a loaded machine,
 the process's CPU time (``time.process_time``: every thread of this process, so
 BLAS or XLA helper threads count, while time spent waiting for a core does not).
 """
+
 import gc
 import statistics
 import time
@@ -49,8 +50,9 @@ def ratio_spread(reference_samples, samples):
     {'median': 1.0, 'min': 0.5, 'max': 1.5, 'per_round': [0.5, 1.0, 1.5]}
     """
     if len(reference_samples) != len(samples) or not samples:
-        raise ValueError(f"ratio_spread: need one sample per round on both sides, got {len(reference_samples)} "
-                         f"and {len(samples)}")
+        raise ValueError(
+            f"ratio_spread: need one sample per round on both sides, got {len(reference_samples)} and {len(samples)}"
+        )
     if min(samples) <= 0:
         raise ValueError(f"ratio_spread: a sample of {min(samples)!r} s cannot be divided by; time longer blocks")
     ratios = [ref / own for ref, own in zip(reference_samples, samples)]
@@ -101,8 +103,10 @@ def interleaved(calls, settings, gc_during_timing=True):
             finally:
                 gc.enable()
                 gc.unfreeze()
-    return {name: {"median_s": statistics.median(samples[name]), "samples_s": samples[name],
-                   "calls_per_block": block[name]} for name in names}
+    return {
+        name: {"median_s": statistics.median(samples[name]), "samples_s": samples[name], "calls_per_block": block[name]}
+        for name in names
+    }
 
 
 def relative_error(got, expected):
@@ -141,8 +145,10 @@ def check_arrays(engine, got, expected, tolerance, dtype=None):
             raise CheckFailed(f"{engine}: gradient {index} has dtype {g.dtype}, expected {np.dtype(dtype)}")
         error = relative_error(g, e)
         if not error <= tolerance:
-            raise CheckFailed(f"{engine}: gradient {index} (shape {np.shape(g)}) is off by a relative "
-                              f"{error:.2e} (> {tolerance:g}) from the reference")
+            raise CheckFailed(
+                f"{engine}: gradient {index} (shape {np.shape(g)}) is off by a relative "
+                f"{error:.2e} (> {tolerance:g}) from the reference"
+            )
         worst = max(worst, error)
     return worst
 
@@ -169,5 +175,9 @@ def compare(calls, reference, settings, unit_count=1, gc_during_timing=True):
 
 def timed_fields(entry):
     """The fields a report row takes from one ``compare`` entry (figures, samples, ratio, spread)."""
-    return {"median_s": entry["median_s"], "samples_s": entry["samples_s"], "ratio": entry["speed_ratio"],
-            "ratio_spread": entry["ratio_spread"]}
+    return {
+        "median_s": entry["median_s"],
+        "samples_s": entry["samples_s"],
+        "ratio": entry["speed_ratio"],
+        "ratio_spread": entry["ratio_spread"],
+    }

@@ -17,6 +17,7 @@ The two alternate, ``rounds`` times (the order swapped each round), on the run's
 the ratio is hand-written time / nn.train time per round (1.0 = as fast). Before timing,
 the hand-written gradient on the first mini-batch is checked against nn's to 1e-6.
 """
+
 import os
 import statistics
 import tempfile
@@ -32,6 +33,7 @@ TOLERANCE = 1e-6
 def train_defaults():
     """``python -m nn.train``'s settings with no flags, and its learning rate rule applied."""
     from nn import train
+
     args = train.parse_args([])
     args.lr = args.lr if args.lr is not None else (1e-3 if args.optimizer == "adam" else 0.05)
     return args
@@ -39,8 +41,8 @@ def train_defaults():
 
 def build_nn(args, splits):
     """nn.train's model and optimizer (as ``nn.train.run`` builds them)."""
-    from nn import train
-    from nn.layers import MLP
+    from nn import MLP, train
+
     X_train = splits[0][0]
     classes = int(max(splits[0][1].max(), splits[1][1].max())) + 1
     model = MLP([X_train.shape[1], *args.hidden, classes], activation=args.activation, seed=args.seed)
@@ -52,16 +54,28 @@ def fit_like_nn_train(args, splits, model, optimizer, folder):
     """``nn.fit`` with the arguments ``nn.train.run`` passes; returns the History."""
     import nn.functional as F
     from nn.training import fit
+
     (X_train, y_train), validation = splits[0], splits[1]
-    return fit(model, F.cross_entropy, optimizer, X_train, y_train, epochs=args.epochs,
-               batch_size=args.batch_size, validation=validation, seed=args.seed,
-               early_stopping=args.patience or None, progress=False,
-               checkpoint=os.path.join(folder, "checkpoint.npz"))
+    return fit(
+        model,
+        F.cross_entropy,
+        optimizer,
+        X_train,
+        y_train,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        validation=validation,
+        seed=args.seed,
+        early_stopping=args.patience or None,
+        progress=False,
+        checkpoint=os.path.join(folder, "checkpoint.npz"),
+    )
 
 
 def model_params(model):
     """The MLP's weights in the shared layout [W1 (in, out), b1, W2, b2, ...], as copies."""
     import nn
+
     params = []
     for linear in (m for m in model.layers if isinstance(m, nn.Linear)):
         params += [np.array(linear.weight.data).T.copy(), np.array(linear.bias.data).reshape(-1).copy()]
@@ -74,8 +88,9 @@ class HandWrittenAdamLoop:
 
     def __init__(self, params, args, classes, betas=(0.9, 0.999), eps=1e-8):
         if args.optimizer != "adam":
-            raise ValueError(f"HandWrittenAdamLoop: nn.train's optimizer is {args.optimizer!r}; this loop "
-                             "writes out Adam only")
+            raise ValueError(
+                f"HandWrittenAdamLoop: nn.train's optimizer is {args.optimizer!r}; this loop writes out Adam only"
+            )
         self.network = HandWritten(params, 0)
         self.args, self.classes, self.betas, self.eps = args, classes, betas, eps
         self.m = [np.zeros_like(p) for p in self.network.params]
@@ -85,8 +100,8 @@ class HandWrittenAdamLoop:
     def adam_step(self, grads):
         beta1, beta2 = self.betas
         self.t += 1
-        step = self.args.lr / (1 - beta1 ** self.t)
-        root = np.sqrt(1 - beta2 ** self.t)
+        step = self.args.lr / (1 - beta1**self.t)
+        root = np.sqrt(1 - beta2**self.t)
         for p, g, m, v in zip(self.network.params, grads, self.m, self.v):
             g = g + self.args.weight_decay * p
             m *= beta1
@@ -115,7 +130,7 @@ class HandWrittenAdamLoop:
         for _ in range(epochs):
             order = rng.permutation(len(X))
             for start in range(0, len(X), self.args.batch_size):
-                rows = order[start:start + self.args.batch_size]
+                rows = order[start : start + self.args.batch_size]
                 _, grads = self.network.gradients(Batch(X[rows], y[rows], self.classes))
                 self.adam_step(grads)
             history.append(self.validate(X_val, y_val))
@@ -126,11 +141,13 @@ def check_gradients(args, splits):
     """The hand-written gradient on nn.train's first rows equals nn's (max relative error)."""
     import autograd_core as ag
     import nn.functional as F
+
     model, _ = build_nn(args, splits)
-    X, y = splits[0][0][:args.batch_size], splits[0][1][:args.batch_size]
+    X, y = splits[0][0][: args.batch_size], splits[0][1][: args.batch_size]
     classes = model.sizes[-1]
     F.cross_entropy(model(ag.Tensor(X)), y).backward()
     import nn
+
     expected = []
     for linear in (m for m in model.layers if isinstance(m, nn.Linear)):
         expected += [np.array(linear.weight.grad).T, np.array(linear.bias.grad).reshape(-1)]
@@ -140,8 +157,12 @@ def check_gradients(args, splits):
 
 def run(settings):
     """Two rows: nn.train's epoch time and the hand-written loop's, with the per-round ratio."""
-    base = {"workload": "f", "case": "epoch of nn.train's fit (digits, its defaults)", "unit": "s/epoch",
-            "ratio_to": "hand-written numpy loop"}
+    base = {
+        "workload": "f",
+        "case": "epoch of nn.train's fit (digits, its defaults)",
+        "unit": "s/epoch",
+        "ratio_to": "hand-written numpy loop",
+    }
     try:
         import nn  # noqa: F401
         from nn import train
@@ -158,7 +179,7 @@ def run(settings):
     nn_seconds, hand_seconds, epochs, details = [], [], None, {}
     with tempfile.TemporaryDirectory() as folder:
         for round_index in range(rounds):
-            for side in (("nn", "hand") if round_index % 2 == 0 else ("hand", "nn")):
+            for side in ("nn", "hand") if round_index % 2 == 0 else ("hand", "nn"):
                 model, optimizer = build_nn(args, splits)
                 if side == "nn":
                     start = clock()
@@ -177,12 +198,34 @@ def run(settings):
                     hand_seconds.append(clock() - start)
                     details["hand_val_acc"] = trace[-1][1]
     spread = ratio_spread(hand_seconds, nn_seconds)
-    settings_text = (f"{args.hidden} {args.activation}, {args.optimizer} lr={args.lr:g} wd={args.weight_decay:g}, "
-                     f"batch {args.batch_size}, {epochs} epochs")
-    nn_row = dict(base, engine="autograd_core.nn", status="ok", check=check, epochs=epochs,
-                  value=statistics.median(nn_seconds) / epochs, samples_s=nn_seconds, ratio=spread["median"],
-                  ratio_spread=(spread["min"], spread["max"]), settings=settings_text, **details)
-    hand_row = dict(base, engine="hand-written", status="ok", check=check, epochs=epochs,
-                    value=statistics.median(hand_seconds) / epochs, samples_s=hand_seconds, ratio=1.0,
-                    ratio_spread=(1.0, 1.0), settings=settings_text, val_acc=details.get("hand_val_acc"))
+    settings_text = (
+        f"{args.hidden} {args.activation}, {args.optimizer} lr={args.lr:g} wd={args.weight_decay:g}, "
+        f"batch {args.batch_size}, {epochs} epochs"
+    )
+    nn_row = dict(
+        base,
+        engine="autograd_core.nn",
+        status="ok",
+        check=check,
+        epochs=epochs,
+        value=statistics.median(nn_seconds) / epochs,
+        samples_s=nn_seconds,
+        ratio=spread["median"],
+        ratio_spread=(spread["min"], spread["max"]),
+        settings=settings_text,
+        **details,
+    )
+    hand_row = dict(
+        base,
+        engine="hand-written",
+        status="ok",
+        check=check,
+        epochs=epochs,
+        value=statistics.median(hand_seconds) / epochs,
+        samples_s=hand_seconds,
+        ratio=1.0,
+        ratio_spread=(1.0, 1.0),
+        settings=settings_text,
+        val_acc=details.get("hand_val_acc"),
+    )
     return [nn_row, hand_row]

@@ -8,23 +8,23 @@ machine gives to other work does not count, which wall-clock medians do not esca
 the cores are shared). Printed: the median and interquartile range over rounds of each
 version's speed ratio to the hand-written network, and of new/old speed.
 """
+
 from benchmarks.environment import pin_threads
 
 if __name__ == "__main__":
     pin_threads(1)
 
-import argparse  # noqa: E402
-import gc  # noqa: E402
-import importlib.util  # noqa: E402
-import os  # noqa: E402
-import statistics  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
+import argparse
+import gc
+import importlib.util
+import os
+import statistics
+import sys
+import time
 
-
-from benchmarks import chain  # noqa: E402
-from benchmarks.mlp import CASES, LEARNING_RATE  # noqa: E402
-from benchmarks.mlp_engines import HandWritten, make_batch, make_params  # noqa: E402
+from benchmarks import chain
+from benchmarks.mlp import CASES, LEARNING_RATE
+from benchmarks.mlp_engines import HandWritten, make_batch, make_params
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -32,8 +32,9 @@ HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def load(alias, checkout):
     """Import ``checkout``/autograd_core as the package ``alias`` (its own modules use relative imports)."""
     package = os.path.join(checkout, "autograd_core")
-    spec = importlib.util.spec_from_file_location(alias, os.path.join(package, "__init__.py"),
-                                                  submodule_search_locations=[package])
+    spec = importlib.util.spec_from_file_location(
+        alias, os.path.join(package, "__init__.py"), submodule_search_locations=[package]
+    )
     module = importlib.util.module_from_spec(spec)
     sys.modules[alias] = module
     spec.loader.exec_module(module)
@@ -64,6 +65,7 @@ def training_step(ag, initial, batch, compiled):
         for p in params:
             p.data -= LEARNING_RATE * p.grad
             p.grad = None
+
     for _ in range(3):
         step()
     if run is not None and not run.replay_count:
@@ -78,6 +80,7 @@ def chain_step(ag):
     def step():
         x = ag.Tensor(x0, requires_grad=True)
         chain._chain(x, a, b, ag.Tensor.tanh, ag.Tensor.exp).backward()
+
     return step
 
 
@@ -90,7 +93,7 @@ def cpu_time_rounds(calls, rounds, block_seconds=0.005):
         count[name] = max(1, int(block_seconds / max(time.thread_time() - start, 1e-6)))
     samples, names = {name: [] for name in calls}, list(calls)
     for r in range(rounds):
-        for name in names[r % len(names):] + names[:r % len(names)]:
+        for name in names[r % len(names) :] + names[: r % len(names)]:
             fn, n = calls[name], count[name]
             gc.collect()
             start = time.thread_time()
@@ -116,8 +119,10 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=60, help="interleaved rounds (default %(default)s)")
     args = parser.parse_args(argv)
     if not os.path.isfile(os.path.join(args.old, "autograd_core", "__init__.py")):
-        parser.error(f"{args.old}: not a checkout (no autograd_core/__init__.py); make one with "
-                     "git worktree add /tmp/before <commit>")
+        parser.error(
+            f"{args.old}: not a checkout (no autograd_core/__init__.py); make one with "
+            "git worktree add /tmp/before <commit>"
+        )
     versions = {"old": load("autograd_core_old", args.old), "new": load("autograd_core_new", HERE)}
     for name, sizes, batch_size, dtype in CASES:
         initial, batch = make_params(sizes, dtype), make_batch(sizes[0], sizes[-1], batch_size, dtype)
@@ -128,12 +133,17 @@ def main(argv=None):
         s = cpu_time_rounds(calls, args.rounds)
         for kind in ("eager", "compile"):
             ratio = {v: [h / t for h, t in zip(s["hand-written"], s[f"{kind} {v}"])] for v in versions}
-            print(f"{name} {kind}: vs hand-written old {spread(ratio['old'])}, new {spread(ratio['new'])}; "
-                  f"new/old speed {spread([o / n for n, o in zip(s[f'{kind} new'], s[f'{kind} old'])])}", flush=True)
+            print(
+                f"{name} {kind}: vs hand-written old {spread(ratio['old'])}, new {spread(ratio['new'])}; "
+                f"new/old speed {spread([o / n for n, o in zip(s[f'{kind} new'], s[f'{kind} old'])])}",
+                flush=True,
+            )
     s = cpu_time_rounds({f"per-op {v}": chain_step(ag) for v, ag in versions.items()}, args.rounds)
-    print(f"per-op overhead (us/op): old {spread([t / chain.LENGTH * 1e6 for t in s['per-op old']])}, "
-          f"new {spread([t / chain.LENGTH * 1e6 for t in s['per-op new']])}; new/old time "
-          f"{spread([n / o for n, o in zip(s['per-op new'], s['per-op old'])])}")
+    print(
+        f"per-op overhead (us/op): old {spread([t / chain.LENGTH * 1e6 for t in s['per-op old']])}, "
+        f"new {spread([t / chain.LENGTH * 1e6 for t in s['per-op new']])}; new/old time "
+        f"{spread([n / o for n, o in zip(s['per-op new'], s['per-op old'])])}"
+    )
     return 0
 
 

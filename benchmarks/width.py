@@ -7,6 +7,7 @@ dloss/dx_i = w_i, checked exactly before any figure is kept. Only the backward i
 paused: the figure is the engine's cost per input, which must stay flat as N grows
 (backward is O(total edges): a node with N inputs costs O(N), not O(N^2)).
 """
+
 import gc
 import statistics
 import time
@@ -21,6 +22,7 @@ SIZES = (1_000, 10_000, 100_000)
 
 def _ours(n):
     import autograd_core as ag
+
     xs = [ag.Tensor(float(i), requires_grad=True) for i in range(n)]
     loss = (ag.stack(xs) * _weights(n)).sum()
     return loss.backward, lambda: np.array([float(x.grad) for x in xs])
@@ -59,8 +61,10 @@ def backward_seconds(build, n, repeats, clock=time.perf_counter):
         got = gradients()
         if not np.array_equal(got, _weights(n)):
             wrong = int(np.argmax(got != _weights(n)))
-            return {"status": "FAIL", "detail": f"gradient of x_{wrong} is {got[wrong]!r}, expected "
-                                                f"{_weights(n)[wrong]!r}"}
+            return {
+                "status": "FAIL",
+                "detail": f"gradient of x_{wrong} is {got[wrong]!r}, expected {_weights(n)[wrong]!r}",
+            }
     return {"backward_s": statistics.median(times), "samples_s": times}
 
 
@@ -73,8 +77,13 @@ def run(settings, engines=ENGINES, sizes=SIZES):
     for n in sizes:
         repeats = 1 if settings.quick and n >= 100_000 else 3 if n >= 100_000 else 5
         for engine in engines:
-            row = {"workload": "g", "case": f"stack of {n:,}", "engine": engine, "unit": "µs/input",
-                   "ratio_to": "torch"}
+            row = {
+                "workload": "g",
+                "case": f"stack of {n:,}",
+                "engine": engine,
+                "unit": "µs/input",
+                "ratio_to": "torch",
+            }
             try:
                 timed = backward_seconds(engines[engine], n, repeats, settings.timer)
             except ImportError as error:
@@ -83,12 +92,10 @@ def run(settings, engines=ENGINES, sizes=SIZES):
                 if "status" in timed:
                     row.update(timed)
                 else:
-                    row.update(status="ok", check=0.0, value=timed["backward_s"] / n * 1e6, repeats=repeats,
-                               **timed)
+                    row.update(status="ok", check=0.0, value=timed["backward_s"] / n * 1e6, repeats=repeats, **timed)
             rows.append(row)
-        torch_row = next((r for r in rows[-len(engines):] if r["engine"] == "torch" and r["status"] == "ok"),
-                         None)
-        for row in rows[-len(engines):]:
+        torch_row = next((r for r in rows[-len(engines) :] if r["engine"] == "torch" and r["status"] == "ok"), None)
+        for row in rows[-len(engines) :]:
             if torch_row and row["status"] == "ok":
                 row["ratio"] = torch_row["backward_s"] / row["backward_s"]
                 spread = ratio_spread(torch_row["samples_s"], row["samples_s"])  # repeats paired by order

@@ -8,6 +8,7 @@ and torch's C++ allocator alike: Linux's peak-RSS mark (VmHWM) is reset through
 that moment is the figure reported. Where that reset is not available the
 process-lifetime peak (``ru_maxrss``) is used and the method says so.
 """
+
 import json
 import os
 import resource
@@ -82,6 +83,7 @@ def worker_environment():
 def blas_environment():
     """What decides the BLAS kernel and threads in this process: the variables, as seen here."""
     from .environment import OPENBLAS_OVERRIDES, THREAD_VARIABLES
+
     return {name: os.environ.get(name) for name in OPENBLAS_OVERRIDES + THREAD_VARIABLES}
 
 
@@ -90,8 +92,14 @@ def run_worker(module, args, timeout):
     the JSON object it prints last, or {"status": "FAIL", "detail": ...} if it died."""
     env = worker_environment()
     try:
-        done = subprocess.run([sys.executable, "-m", module, *map(str, args)], capture_output=True,
-                              text=True, timeout=timeout, cwd=REPO_ROOT, env=env)
+        done = subprocess.run(
+            [sys.executable, "-m", module, *map(str, args)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=REPO_ROOT,
+            env=env,
+        )
     except subprocess.TimeoutExpired:
         return {"status": "FAIL", "detail": f"did not finish within {timeout} s"}
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]

@@ -4,6 +4,7 @@ Debian's ``chromium`` is started with a throw-away profile and no network featur
 page is driven with real input events (``Input.dispatchMouseEvent``) and inspected with
 ``Runtime.evaluate``. Console errors and uncaught exceptions are collected.
 """
+
 import json
 import re
 import shutil
@@ -12,8 +13,16 @@ import time
 import urllib.request
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--remote-debugging-port=0"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--remote-debugging-port=0",
+]
 
 
 class Browser:
@@ -21,9 +30,13 @@ class Browser:
 
     def __init__(self, url, profile_dir, width=1400, height=900):
         import websocket  # websocket-client, from the `browser` test extra
-        self.process = subprocess.Popen([CHROMIUM, *FLAGS, f"--user-data-dir={profile_dir}",
-                                         f"--window-size={width},{height}", url],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+        self.process = subprocess.Popen(
+            [CHROMIUM, *FLAGS, f"--user-data-dir={profile_dir}", f"--window-size={width},{height}", url],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         port = self._devtools_port()
         target = self._page_target(port)
         self.socket = websocket.create_connection(target["webSocketDebuggerUrl"], timeout=20)
@@ -67,8 +80,10 @@ class Browser:
     def _note(self, message):
         method, params = message.get("method"), message.get("params", {})
         if method == "Runtime.exceptionThrown":
-            self.errors.append(params["exceptionDetails"].get("exception", {}).get("description")
-                               or params["exceptionDetails"].get("text"))
+            self.errors.append(
+                params["exceptionDetails"].get("exception", {}).get("description")
+                or params["exceptionDetails"].get("text")
+            )
         elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
             self.errors.append(" ".join(str(a.get("value", a.get("description"))) for a in params.get("args", [])))
         elif method == "Log.entryAdded" and params["entry"]["level"] == "error":
@@ -89,8 +104,10 @@ class Browser:
         raise TimeoutError(f"page never satisfied {expression}")
 
     def center(self, selector):
-        rect = self.evaluate(f"(function () {{ var r = document.querySelector({json.dumps(selector)})"
-                             ".getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; })()")
+        rect = self.evaluate(
+            f"(function () {{ var r = document.querySelector({json.dumps(selector)})"
+            ".getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; })()"
+        )
         return rect
 
     def click(self, selector):
@@ -109,6 +126,7 @@ class Browser:
 
     def screenshot(self, path):
         import base64
+
         data = self.call("Page.captureScreenshot", format="png")["data"]
         with open(path, "wb") as file:
             file.write(base64.b64decode(data))

@@ -7,9 +7,10 @@ kinks (0 for relu/abs, ties for max/maximum, non-positive bases for log/sqrt/pow
 finite differences and torch see a smooth function. ``test_primitives_gradcheck`` has
 the meta-tests that every primitive in ``ag.PRIMITIVES`` appears in these cases.
 """
+
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -51,7 +52,7 @@ def distinct(rng, shapes):
     values = (rng.permutation(sum(sizes)) - sum(sizes) / 2) * 0.15 + rng.uniform(-0.02, 0.02, sum(sizes))
     arrays, start = [], 0
     for shape, size in zip(shapes, sizes):
-        arrays.append(values[start:start + size].reshape(shape))
+        arrays.append(values[start : start + size].reshape(shape))
         start += size
     return arrays
 
@@ -62,7 +63,7 @@ class Case:
     fn: Callable
     shapes: tuple
     torch_fn: object = SAME
-    make: Callable = each(normal)
+    make: Callable = each(normal)  # noqa: RUF009 (a function: immutable, safe to share between cases)
     tolerances: dict = field(default_factory=dict)  # gradcheck eps/atol/rtol, for float32-internal cases
     float64_constant: bool = False  # fn mixes in a float64 array: float32 inputs give a float64 output
 
@@ -87,6 +88,7 @@ class Case:
 
 def _torch():
     import torch  # only called by torch-oracle tests, after importorskip
+
     return torch
 
 
@@ -97,24 +99,33 @@ def binary_cases():
         "sub": (lambda a, b: a - b, SAME, each(normal)),
         "mul": (lambda a, b: a * b, SAME, each(normal)),
         "div": (lambda a, b: a / b, SAME, generators(normal, away_from_zero)),
-        "pow": (lambda a, b: a ** b, SAME, generators(positive, normal)),
+        "pow": (lambda a, b: a**b, SAME, generators(positive, normal)),
         "maximum": (ag.maximum, lambda a, b: _torch().maximum(a, b), distinct),
         "minimum": (ag.minimum, lambda a, b: _torch().minimum(a, b), distinct),
     }
-    return [Case(f"{name}{a}{b}", fn, (a, b), torch_fn, make)
-            for name, (fn, torch_fn, make) in ops.items() for a, b in BROADCAST_PAIRS]
+    return [
+        Case(f"{name}{a}{b}", fn, (a, b), torch_fn, make)
+        for name, (fn, torch_fn, make) in ops.items()
+        for a, b in BROADCAST_PAIRS
+    ]
 
 
 def scalar_operand_cases():
     """Python numbers and numpy arrays on either side of an operator."""
     const = np.array([0.5, -1.5, 2.0])
     return [
-        Case("pow_const_exponent", lambda x: x ** 3, ((3, 2),)),  # negative bases are fine: no log(x) needed
-        Case("rpow_const_base", lambda x: 2.0 ** x, ((3,),)),
+        Case("pow_const_exponent", lambda x: x**3, ((3, 2),)),  # negative bases are fine: no log(x) needed
+        Case("rpow_const_base", lambda x: 2.0**x, ((3,),)),
         Case("sqrt", lambda x: x.sqrt(), ((2, 3),), make=each(positive)),
         Case("rsub_rdiv_scalar", lambda x: (1.0 - x) / 3.0 + 2.0 / x, ((4,),), make=each(away_from_zero)),
-        Case("numpy_left_operands", lambda x: const * x - const / x, ((2, 3),), make=each(away_from_zero),
-             torch_fn=lambda x: _torch().tensor(const) * x - _torch().tensor(const) / x, float64_constant=True),
+        Case(
+            "numpy_left_operands",
+            lambda x: const * x - const / x,
+            ((2, 3),),
+            make=each(away_from_zero),
+            torch_fn=lambda x: _torch().tensor(const) * x - _torch().tensor(const) / x,
+            float64_constant=True,
+        ),
     ]
 
 
@@ -128,19 +139,30 @@ def unary_cases():
         "relu": (lambda x: x.relu(), each(away_from_zero)),
         "abs": (lambda x: x.abs(), each(away_from_zero)),
     }
-    return [Case(f"{name}{shape}", fn, (shape,), SAME, make)
-            for name, (fn, make) in ops.items() for shape in [(), (3,), (2, 3)]]
+    return [
+        Case(f"{name}{shape}", fn, (shape,), SAME, make)
+        for name, (fn, make) in ops.items()
+        for shape in [(), (3,), (2, 3)]
+    ]
 
 
 def where_cases():
     cond_full = np.array([[True, False, True, True], [False, False, True, False], [True, True, False, True]])
     cond_row = np.array([True, False, False, True])
-    torch_where = (lambda cond: lambda a, b: _torch().where(_torch().tensor(cond), a, b))
+
+    def torch_where(cond):  # torch's where, for one fixed condition
+        return lambda a, b: _torch().where(_torch().tensor(cond), a, b)
+
     return [
         Case("where(3,4)(3,1)(1,4)", lambda a, b: ag.where(cond_full, a, b), ((3, 1), (1, 4)), torch_where(cond_full)),
         Case("where_cond_broadcast", lambda a, b: ag.where(cond_row, a, b), ((3, 4), ()), torch_where(cond_row)),
-        Case("leaky_relu_by_where", lambda x: ag.where(x.data > 0, x, 0.1 * x), ((2, 5),),
-             lambda x: _torch().where(x > 0, x, 0.1 * x), each(away_from_zero)),
+        Case(
+            "leaky_relu_by_where",
+            lambda x: ag.where(x.data > 0, x, 0.1 * x),
+            ((2, 5),),
+            lambda x: _torch().where(x > 0, x, 0.1 * x),
+            each(away_from_zero),
+        ),
     ]
 
 
@@ -155,12 +177,25 @@ def reduction_cases():
         for keepdims in (False, True):
             tag = f"axis={axis},keepdims={keepdims}"
             cases += [
-                Case(f"sum[{tag}]", lambda x, a=axis, k=keepdims: x.sum(axis=a, keepdims=k), ((2, 3, 4),),
-                     lambda x, a=axis, k=keepdims: x.sum(axis=_torch_axes(x, a), keepdims=k)),
-                Case(f"max[{tag}]", lambda x, a=axis, k=keepdims: x.max(axis=a, keepdims=k), ((2, 3, 4),),
-                     lambda x, a=axis, k=keepdims: x.amax(axis=_torch_axes(x, a), keepdims=k), distinct),
-                Case(f"mean[{tag}]", lambda x, a=axis, k=keepdims: x.mean(axis=a, keepdims=k), ((2, 3, 4),),
-                     lambda x, a=axis, k=keepdims: x.mean(axis=_torch_axes(x, a), keepdims=k)),
+                Case(
+                    f"sum[{tag}]",
+                    lambda x, a=axis, k=keepdims: x.sum(axis=a, keepdims=k),
+                    ((2, 3, 4),),
+                    lambda x, a=axis, k=keepdims: x.sum(axis=_torch_axes(x, a), keepdims=k),
+                ),
+                Case(
+                    f"max[{tag}]",
+                    lambda x, a=axis, k=keepdims: x.max(axis=a, keepdims=k),
+                    ((2, 3, 4),),
+                    lambda x, a=axis, k=keepdims: x.amax(axis=_torch_axes(x, a), keepdims=k),
+                    distinct,
+                ),
+                Case(
+                    f"mean[{tag}]",
+                    lambda x, a=axis, k=keepdims: x.mean(axis=a, keepdims=k),
+                    ((2, 3, 4),),
+                    lambda x, a=axis, k=keepdims: x.mean(axis=_torch_axes(x, a), keepdims=k),
+                ),
             ]
     cases += [
         Case("sum_0d", lambda x: x.sum(), ((),), lambda x: x.sum()),
@@ -181,11 +216,15 @@ def shape_cases():
         Case("transpose(2,0,1)", lambda x: x.transpose(2, 0, 1), ((2, 3, 4),), lambda x: x.permute(2, 0, 1)),
         Case("transpose_reverse", lambda x: x.transpose(), ((2, 3, 4),), lambda x: x.permute(2, 1, 0)),
         Case("T_2d", lambda x: x.T, ((3, 4),)),
-        Case("broadcast_to(2,3,4)", lambda x: x.broadcast_to(2, 3, 4), ((3, 1),),
-             lambda x: x.broadcast_to((2, 3, 4))),
+        Case("broadcast_to(2,3,4)", lambda x: x.broadcast_to(2, 3, 4), ((3, 1),), lambda x: x.broadcast_to((2, 3, 4))),
         Case("broadcast_to_0d", lambda x: x.broadcast_to((2, 2)), ((),), lambda x: x.broadcast_to((2, 2))),
-        Case("astype_float32", lambda x: (x.astype(np.float32) * 1.5).tanh(), ((2, 3),),
-             lambda x: (x.to(t().float32) * 1.5).tanh(), tolerances=dict(eps=1e-3, atol=1e-3, rtol=1e-2)),
+        Case(
+            "astype_float32",
+            lambda x: (x.astype(np.float32) * 1.5).tanh(),
+            ((2, 3),),
+            lambda x: (x.to(t().float32) * 1.5).tanh(),
+            tolerances=dict(eps=1e-3, atol=1e-3, rtol=1e-2),
+        ),
     ]
 
 
@@ -202,15 +241,28 @@ def indexing_cases():
         Case("getitem_0d_from_1d", lambda x: x[2], ((4,),)),
         Case("getitem_repeated_ints", lambda x: x[repeats], ((3, 4),), lambda x: x[t().tensor(repeats)]),
         Case("getitem_list_repeats", lambda x: x[[1, 1, 1, 0]], ((3,),)),
-        Case("getitem_2d_fancy_repeats", lambda x: x[rows, cols], ((3, 4),),
-             lambda x: x[t().tensor(rows), t().tensor(cols)]),
+        Case(
+            "getitem_2d_fancy_repeats",
+            lambda x: x[rows, cols],
+            ((3, 4),),
+            lambda x: x[t().tensor(rows), t().tensor(cols)],
+        ),
         Case("getitem_mixed_slice_ints", lambda x: x[:, [0, 0, 3]], ((3, 4),)),
         Case("getitem_bool_mask", lambda x: x[mask], ((3, 4),), lambda x: x[t().tensor(mask)]),
-        Case("scatter_add_repeats", lambda g: _scatter_add(g, (3, 4), repeats), ((5, 4),),
-             lambda g: t().zeros((3, 4), dtype=g.dtype).index_put((t().tensor(repeats),), g, accumulate=True)),
-        Case("scatter_add_basic", lambda g: _scatter_add(g, (3, 4), (slice(1, None), 2)), ((2,),),
-             lambda g: t().zeros((3, 4), dtype=g.dtype).index_put(
-                 (t().tensor([1, 2]), t().tensor([2, 2])), g, accumulate=True)),
+        Case(
+            "scatter_add_repeats",
+            lambda g: _scatter_add(g, (3, 4), repeats),
+            ((5, 4),),
+            lambda g: t().zeros((3, 4), dtype=g.dtype).index_put((t().tensor(repeats),), g, accumulate=True),
+        ),
+        Case(
+            "scatter_add_basic",
+            lambda g: _scatter_add(g, (3, 4), (slice(1, None), 2)),
+            ((2,),),
+            lambda g: (
+                t().zeros((3, 4), dtype=g.dtype).index_put((t().tensor([1, 2]), t().tensor([2, 2])), g, accumulate=True)
+            ),
+        ),
     ]
 
 
@@ -222,28 +274,59 @@ def _scatter_add(g, shape, index):
 def joining_cases():
     t = _torch
     return [
-        Case("concatenate_axis0", lambda a, b: ag.concatenate([a, b], axis=0), ((2, 3), (1, 3)),
-             lambda a, b: t().cat([a, b], dim=0)),
-        Case("concatenate_three_axis-1", lambda a, b, c: ag.concatenate([a, b, c], axis=-1),
-             ((2, 1), (2, 3), (2, 2)), lambda a, b, c: t().cat([a, b, c], dim=-1)),
-        Case("concatenate_same_tensor_twice", lambda a: ag.concatenate([a, a * 2.0], axis=1), ((2, 2),),
-             lambda a: t().cat([a, a * 2.0], dim=1)),
+        Case(
+            "concatenate_axis0",
+            lambda a, b: ag.concatenate([a, b], axis=0),
+            ((2, 3), (1, 3)),
+            lambda a, b: t().cat([a, b], dim=0),
+        ),
+        Case(
+            "concatenate_three_axis-1",
+            lambda a, b, c: ag.concatenate([a, b, c], axis=-1),
+            ((2, 1), (2, 3), (2, 2)),
+            lambda a, b, c: t().cat([a, b, c], dim=-1),
+        ),
+        Case(
+            "concatenate_same_tensor_twice",
+            lambda a: ag.concatenate([a, a * 2.0], axis=1),
+            ((2, 2),),
+            lambda a: t().cat([a, a * 2.0], dim=1),
+        ),
         Case("stack_axis0", lambda a, b: ag.stack([a, b]), ((3,), (3,)), lambda a, b: t().stack([a, b])),
-        Case("stack_axis-1", lambda a, b, c: ag.stack([a, b, c], axis=-1), ((2, 2),) * 3,
-             lambda a, b, c: t().stack([a, b, c], dim=-1)),
+        Case(
+            "stack_axis-1",
+            lambda a, b, c: ag.stack([a, b, c], axis=-1),
+            ((2, 2),) * 3,
+            lambda a, b, c: t().stack([a, b, c], dim=-1),
+        ),
         Case("stack_0d", lambda a, b: ag.stack([a, b]), ((), ()), lambda a, b: t().stack([a, b])),
     ]
 
 
 # ------------------------------------------------------------------ matmul
-MATMUL_SHAPES = [((3, 4), (4, 2)), ((4,), (4, 2)), ((3, 4), (4,)), ((4,), (4,)), ((2, 3, 4), (4, 5)),
-                 ((2, 3, 4), (2, 4, 5)), ((2, 1, 3, 4), (5, 4, 2)), ((4,), (2, 4, 3)), ((2, 3, 4), (4,))]
+MATMUL_SHAPES = [
+    ((3, 4), (4, 2)),
+    ((4,), (4, 2)),
+    ((3, 4), (4,)),
+    ((4,), (4,)),
+    ((2, 3, 4), (4, 5)),
+    ((2, 3, 4), (2, 4, 5)),
+    ((2, 1, 3, 4), (5, 4, 2)),
+    ((4,), (2, 4, 3)),
+    ((2, 3, 4), (4,)),
+]
 
 
 def matmul_cases():
-    return ([Case(f"matmul{a}@{b}", lambda x, y: x @ y, (a, b)) for a, b in MATMUL_SHAPES]
-            + [Case("ag.matmul_numpy_left", lambda y: ag.matmul(np.arange(6.0).reshape(2, 3), y), ((3, 2),),
-                    lambda y: _torch().arange(6.0, dtype=y.dtype).reshape(2, 3) @ y, float64_constant=True)])
+    return [Case(f"matmul{a}@{b}", lambda x, y: x @ y, (a, b)) for a, b in MATMUL_SHAPES] + [
+        Case(
+            "ag.matmul_numpy_left",
+            lambda y: ag.matmul(np.arange(6.0).reshape(2, 3), y),
+            ((3, 2),),
+            lambda y: _torch().arange(6.0, dtype=y.dtype).reshape(2, 3) @ y,
+            float64_constant=True,
+        )
+    ]
 
 
 # ------------------------------------------------------------------ composed ops
@@ -255,8 +338,12 @@ def composed_cases():
         Case("log_softmax", lambda x: x.log_softmax(), ((2, 5),), lambda x: t().log_softmax(x, -1)),
         Case("log_softmax_axis0", lambda x: ag.log_softmax(x, axis=0), ((3, 2),), lambda x: t().log_softmax(x, 0)),
         Case("logsumexp", lambda x: x.logsumexp(), ((3, 4),), lambda x: t().logsumexp(x, -1)),
-        Case("logsumexp_tuple_keepdims", lambda x: ag.logsumexp(x, axis=(0, 2), keepdims=True), ((2, 3, 2),),
-             lambda x: t().logsumexp(x, (0, 2), keepdim=True)),
+        Case(
+            "logsumexp_tuple_keepdims",
+            lambda x: ag.logsumexp(x, axis=(0, 2), keepdims=True),
+            ((2, 3, 2),),
+            lambda x: t().logsumexp(x, (0, 2), keepdim=True),
+        ),
         Case("logsumexp_1d", lambda x: x.logsumexp(), ((4,),), lambda x: t().logsumexp(x, -1)),
         Case("cross_entropy_mlp", _mlp_loss, ((5, 3), (3, 4), (4,), (4, 3)), _mlp_loss_torch),
     ]
@@ -277,7 +364,17 @@ def _mlp_loss_torch(x, w1, b1, w2):
     return -torch.log_softmax(logits, -1)[torch.arange(len(LABELS)), torch.tensor(LABELS)].mean()
 
 
-CASES = (binary_cases() + scalar_operand_cases() + unary_cases() + where_cases() + reduction_cases()
-         + shape_cases() + indexing_cases() + joining_cases() + matmul_cases() + composed_cases())
+CASES = (
+    binary_cases()
+    + scalar_operand_cases()
+    + unary_cases()
+    + where_cases()
+    + reduction_cases()
+    + shape_cases()
+    + indexing_cases()
+    + joining_cases()
+    + matmul_cases()
+    + composed_cases()
+)
 TORCH_CASES = [c for c in CASES if c.torch_fn is not None]
 SECOND_ORDER_CASES = CASES  # all of them: at these sizes a gradgradcheck costs milliseconds

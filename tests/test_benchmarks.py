@@ -4,6 +4,7 @@ The suite's references (the hand-written delta rule, the hand-written chain and 
 adjoints) are checked against finite differences and the cs231n figures, and the
 checks are shown to catch a wrong engine. Timing runs here use one tiny round.
 """
+
 import json
 import math
 import os
@@ -83,6 +84,7 @@ def test_hand_written_chain_matches_finite_differences():
             step = k % 4
             y = np.tanh(y) if step == 0 else y * a if step == 1 else y + b if step == 2 else np.exp(y)
         return y.sum()
+
     assert relative_error(analytic, numeric_gradient(value, x)) < 1e-6
 
 
@@ -112,6 +114,7 @@ def test_expression_by_hand_matches_finite_differences_and_stays_bounded():
 # ------------------------------------------------------------------ the checks catch wrong engines
 class OffByABit(AutogradCore):
     """Our engine with one gradient wrong by 1e-4 relative: fast and wrong."""
+
     name = "off-by-a-bit"
 
     def gradients(self, batch):
@@ -121,6 +124,7 @@ class OffByABit(AutogradCore):
 
 class Float64Only(HandWritten):
     """Right values, wrong dtype: a float32 workload computed in float64."""
+
     name = "float64-only"
 
     def gradients(self, batch):
@@ -148,9 +152,17 @@ def test_chain_and_scalar_runs_flag_a_wrong_engine():
     def wrong_chain(x, a, b):
         return lambda: chain.hand_written(x, a, b) * 1.001
 
-    rows = {r["engine"]: r for r in chain.run(TINY, {"hand-written": chain.ENGINES["hand-written"],
-                                                       "wrong": wrong_chain,
-                                                       "autograd_core": chain.autograd_core_grad})}
+    rows = {
+        r["engine"]: r
+        for r in chain.run(
+            TINY,
+            {
+                "hand-written": chain.ENGINES["hand-written"],
+                "wrong": wrong_chain,
+                "autograd_core": chain.autograd_core_grad,
+            },
+        )
+    }
     assert rows["wrong"]["status"] == "FAIL" and rows["autograd_core"]["status"] == "ok"
 
     def wrong_relu(graph, inputs):  # relu'(x) = 1 everywhere: a classic bug
@@ -160,7 +172,9 @@ def test_chain_and_scalar_runs_flag_a_wrong_engine():
             leaves = [ag.Tensor(v, requires_grad=True) for v in inputs]
             graph(leaves, ag.Tensor.exp, lambda t: t).backward()
             return [float(t.grad) for t in leaves]
+
         return run
+
     rows = scalar.run(TINY, {"wrong relu": wrong_relu, "autograd_core": scalar.ENGINES["autograd_core"]})
     by_case = {(r["case"], r["engine"]): r for r in rows}
     assert by_case[("1000-node expression (gc on)", "wrong relu")]["status"] == "FAIL"
@@ -172,8 +186,9 @@ def test_width_run_checks_every_gradient_and_flags_a_wrong_engine():
         backward, gradients = width.ENGINES["autograd_core"](n)
         return backward, lambda: np.append(gradients()[:-1], 0.0)
 
-    rows = width.run(TINY, {"autograd_core": width.ENGINES["autograd_core"], "wrong": drops_the_last_input},
-                     sizes=(50, 200))
+    rows = width.run(
+        TINY, {"autograd_core": width.ENGINES["autograd_core"], "wrong": drops_the_last_input}, sizes=(50, 200)
+    )
     by_engine = {(r["case"], r["engine"]): r for r in rows}
     assert by_engine[("stack of 200", "wrong")]["status"] == "FAIL"
     assert "x_199" in by_engine[("stack of 200", "wrong")]["detail"]
@@ -218,6 +233,7 @@ def test_ratios_are_medians_of_per_round_ratios_with_their_spread():
 
 def test_the_cpu_clock_does_not_count_waiting():
     import time
+
     assert Settings(clock="cpu").timer is time.process_time and Settings().timer is time.perf_counter
     with pytest.raises(ValueError, match="clock must be one of"):
         Settings(clock="sundial")
@@ -235,14 +251,19 @@ def test_every_engine_gets_the_same_garbage_collector_treatment(monkeypatch):
         monkeypatch.setattr(timing.gc, name, lambda name=name: events.append(name))
     settings = Settings(rounds=1, block_seconds=1e-9, clock="fake")
     interleaved({"a": lambda: events.append("a"), "b": lambda: events.append("b")}, settings, True)
-    timed = events[events.index("freeze"):]
+    timed = events[events.index("freeze") :]
     # gc on: heap frozen before the clock starts; the final collection inside the timed span
-    assert timed[:5] == ["freeze", "clock", "a", "collect", "clock"] or timed[:5] == ["freeze", "clock", "b",
-                                                                                     "collect", "clock"]
+    assert timed[:5] == ["freeze", "clock", "a", "collect", "clock"] or timed[:5] == [
+        "freeze",
+        "clock",
+        "b",
+        "collect",
+        "clock",
+    ]
     assert timed.count("freeze") == timed.count("unfreeze") == 2
     events.clear()
     interleaved({"a": lambda: events.append("a")}, settings, False)
-    timed = events[events.index("freeze"):]
+    timed = events[events.index("freeze") :]
     assert timed[:4] == ["freeze", "clock", "a", "clock"]  # paused: nothing collected inside the span
     assert timing.gc.isenabled()
 
@@ -267,6 +288,7 @@ def test_no_engine_process_differs_in_blas_or_thread_variables(monkeypatch):
     def fake_run(command, env=None, **kwargs):
         seen.append((command[3], env))  # python -m MODULE ENGINE ...
         return workers.subprocess.CompletedProcess(command, 0, '{"status": "missing", "detail": "not run"}', "")
+
     monkeypatch.setattr(workers.subprocess, "run", fake_run)
     depth.run(Settings.quick())
     memory.run(Settings.quick(), engines=(HandWritten, AutogradCore))  # the memory workload's own launcher
@@ -308,6 +330,7 @@ def test_the_readme_idioms_and_jax_pass_the_gradient_check():
 def test_hand_written_adam_loop_matches_nn_optim_and_nn_train():
     import autograd_core as ag
     import nn
+
     args = train_loop.train_defaults()
     assert (args.optimizer, args.batch_size, args.hidden) == ("adam", 32, [256, 128])  # nn.train's defaults
     rng = np.random.default_rng(0)
@@ -325,6 +348,7 @@ def test_hand_written_adam_loop_matches_nn_optim_and_nn_train():
     for t, p in zip(tensors, loop.network.params):
         assert relative_error(p, t.data) < 1e-12
     from nn.train import load_data
+
     splits = load_data("digits", 0)
     assert train_loop.check_gradients(train_loop.train_defaults(), splits) < 1e-6
 
@@ -348,9 +372,18 @@ def test_parse_accuracy_reads_fractions_and_percentages():
 
 def test_targets_judge_ratios_and_show_failures():
     def row(case, engine, ratio):
-        return {"workload": "a", "case": case, "engine": engine, "status": "ok", "ratio": ratio,
-                "ratio_spread": (ratio - 0.02, ratio + 0.01), "ratio_to": "hand-written", "value": 500.0,
-                "check": 1e-7}
+        return {
+            "workload": "a",
+            "case": case,
+            "engine": engine,
+            "status": "ok",
+            "ratio": ratio,
+            "ratio_spread": (ratio - 0.02, ratio + 0.01),
+            "ratio_to": "hand-written",
+            "value": 500.0,
+            "check": 1e-7,
+        }
+
     rows = [
         row("784-256-128-10 float32 b128", "autograd_core.nn", 0.92),
         row("784-256-128-10 float64 b128", "autograd_core.nn", 0.85),
@@ -387,6 +420,7 @@ def test_cli_rejects_an_unknown_workload(capsys):
 
 def test_cs231n_neuron_expression_has_eight_gates_in_our_engine():
     import autograd_core as ag
+
     leaves = [ag.Tensor(v, requires_grad=True) for v in scalar.NEURON_INPUTS]
     out = scalar.neuron(*leaves, exp=ag.Tensor.exp)
     assert sum(1 for t in ag.walk(out) if t.op is not None) == scalar.NEURON_NODES
@@ -396,6 +430,7 @@ def test_cs231n_neuron_expression_has_eight_gates_in_our_engine():
 def test_versus_imports_a_second_checkout_under_its_own_name_and_times_in_cpu_time():
     import autograd_core as ag
     from benchmarks import versus
+
     try:
         other = versus.load("autograd_core_versus_test", versus.HERE)
         assert other is not ag and other.Tensor is not ag.Tensor
@@ -412,16 +447,40 @@ def test_versus_imports_a_second_checkout_under_its_own_name_and_times_in_cpu_ti
 
 def test_markdown_tables_come_from_the_recorded_rows(tmp_path, capsys):
     from benchmarks import tables
-    rows = [{"workload": "a", "case": "tiny", "engine": engine, "status": "ok", "value": value, "ratio": ratio,
-             "ratio_spread": spread, "ratio_to": "hand-written"}
-            for engine, value, ratio, spread in (("hand-written", 100.0, 1.0, (1.0, 1.0)),
-                                                 ("autograd_core.nn", 92.0, 0.92, (0.9, 0.93)))]
+
+    rows = [
+        {
+            "workload": "a",
+            "case": "tiny",
+            "engine": engine,
+            "status": "ok",
+            "value": value,
+            "ratio": ratio,
+            "ratio_spread": spread,
+            "ratio_to": "hand-written",
+        }
+        for engine, value, ratio, spread in (
+            ("hand-written", 100.0, 1.0, (1.0, 1.0)),
+            ("autograd_core.nn", 92.0, 0.92, (0.9, 0.93)),
+        )
+    ]
     rows.append({"workload": "a", "case": "tiny", "engine": "jax.jit", "status": "missing", "detail": "missing: jax"})
-    environment_info = {"cpu": "cpu", "cores": 2, "python": "3.11", "numpy": {"version": "2", "blas": "b"},
-                        "engine_revision": "abc"}
-    document = {"rows": rows, "environment": environment_info, "settings": {"rounds": 7, "clock": "cpu"},
-                "command": "python -m benchmarks.run", "date": "today", "duration_s": 1.0,
-                "targets": report.targets(rows)}
+    environment_info = {
+        "cpu": "cpu",
+        "cores": 2,
+        "python": "3.11",
+        "numpy": {"version": "2", "blas": "b"},
+        "engine_revision": "abc",
+    }
+    document = {
+        "rows": rows,
+        "environment": environment_info,
+        "settings": {"rounds": 7, "clock": "cpu"},
+        "command": "python -m benchmarks.run",
+        "date": "today",
+        "duration_s": 1.0,
+        "targets": report.targets(rows),
+    }
     path = tmp_path / "run.json"
     path.write_text(json.dumps(document))
     assert tables.main([str(path)]) == 0

@@ -5,6 +5,7 @@ folder marked "failed" (a run that reached NaN); never a traceback, never a half
 
 Seeded (the same 40 cases every run; FUZZ_SEED=<n> in the environment tries others), run 4 at a time.
 """
+
 import concurrent.futures
 import json
 import os
@@ -18,20 +19,53 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEED = int(os.environ.get("FUZZ_SEED", "20261129"))
 CASES = 40
 HUGE = "1" + "0" * 30
-NUMBERS = ["0", "-1", "-0", "1", "3", "2.5", "1e308", "-1e308", "inf", "-inf", "nan", "1e-320", "abc", "", " ",
-           "0x10", "1_000", "\u0663", HUGE, "-" + "9" * 40, "1e400"]
+NUMBERS = [
+    "0",
+    "-1",
+    "-0",
+    "1",
+    "3",
+    "2.5",
+    "1e308",
+    "-1e308",
+    "inf",
+    "-inf",
+    "nan",
+    "1e-320",
+    "abc",
+    "",
+    " ",
+    "0x10",
+    "1_000",
+    "\u0663",
+    HUGE,
+    "-" + "9" * 40,
+    "1e400",
+]
 SMALL_COUNTS = ["0", "-1", "2.5", "abc", "", "inf", "nan", "1", "2", "-" + "9" * 40, "\u0663"]  # never a long run
-PATHS = ["/proc/fuzz", "/proc", "/sys/fuzz", "missing/child", "a_file", "a_file/child", "old_run", "",
-         "/etc/hostname/x"]
+PATHS = [
+    "/proc/fuzz",
+    "/proc",
+    "/sys/fuzz",
+    "missing/child",
+    "a_file",
+    "a_file/child",
+    "old_run",
+    "",
+    "/etc/hostname/x",
+]
 
 
 def train_case(rng):
     """nn.train on moons, one tiny epoch, with one to three flags replaced by random values."""
     flags = {"--dataset": ["moons"], "--hidden": ["4"], "--epochs": ["1"], "--out": ["run"]}
     choices = {
-        "--lr": lambda: [rng.choice(NUMBERS)], "--weight-decay": lambda: [rng.choice(NUMBERS)],
-        "--epochs": lambda: [rng.choice(SMALL_COUNTS)], "--batch-size": lambda: [rng.choice(NUMBERS)],
-        "--patience": lambda: [rng.choice(NUMBERS)], "--seed": lambda: [rng.choice(NUMBERS)],
+        "--lr": lambda: [rng.choice(NUMBERS)],
+        "--weight-decay": lambda: [rng.choice(NUMBERS)],
+        "--epochs": lambda: [rng.choice(SMALL_COUNTS)],
+        "--batch-size": lambda: [rng.choice(NUMBERS)],
+        "--patience": lambda: [rng.choice(NUMBERS)],
+        "--seed": lambda: [rng.choice(NUMBERS)],
         "--threads": lambda: [rng.choice(["0", "1", "2", "-1", HUGE, "abc", "100000"])],
         "--hidden": lambda: rng.choice([["4"], ["0"], ["-3"], ["2000000000"], [HUGE], ["4", "abc"], [], ["3"] * 3]),
         "--activation": lambda: [rng.choice(["relu", "tanh", "sigmoid", "bogus", ""])],
@@ -50,13 +84,39 @@ def train_case(rng):
 
 
 DEEP_LIST = "x=" + "[" * 500 + "]" * 500
-EXPRESSIONS = ["x*2", "x+", "exp(x)", "x@x", "+".join(["x"] * 900), "x" + ".exp()" * 3000, "__import__('os')",
-               "x**-1", "log(x)", "sum(x, 5)", "x.reshape(7)", "max(x)", "x/0", "", "((((", "1+1", "y", "x.mean()"]
+EXPRESSIONS = [
+    "x*2",
+    "x+",
+    "exp(x)",
+    "x@x",
+    "+".join(["x"] * 900),
+    "x" + ".exp()" * 3000,
+    "__import__('os')",
+    "x**-1",
+    "log(x)",
+    "sum(x, 5)",
+    "x.reshape(7)",
+    "max(x)",
+    "x/0",
+    "",
+    "((((",
+    "1+1",
+    "y",
+    "x.mean()",
+]
 SETS = ["x=1", "x=[1,2,3]", "x=[[1],[2,3]]", "x=1e400", "x=nan", "x=abc", "x=", "x=[]", "=1", DEEP_LIST, "x=-2"]
 FORMATS = ["%.4g", "%q", "%.100000000f", "%d", "%s", "%%", "%.2f%%", "%5.3e", "%*d", "%(a)s", "%99999g", "%c"]
-HISTORIES = ['{"train_loss": [1.0, 0.5], "val_loss": [1.1, 0.6], "best_epoch": 1}', "[" * 100000 + "]" * 100000,
-             "[1, 2]", "{}", '{"train_loss": "abc"}', '{"train_loss": [NaN, Infinity]}',
-             '{"train_loss": [1, 2], "best_epoch": 1e10}', '{"train_loss": [1e400, -1e400]}', "\xff\xfe"]
+HISTORIES = [
+    '{"train_loss": [1.0, 0.5], "val_loss": [1.1, 0.6], "best_epoch": 1}',
+    "[" * 100000 + "]" * 100000,
+    "[1, 2]",
+    "{}",
+    '{"train_loss": "abc"}',
+    '{"train_loss": [NaN, Infinity]}',
+    '{"train_loss": [1, 2], "best_epoch": 1e10}',
+    '{"train_loss": [1e400, -1e400]}',
+    "\xff\xfe",
+]
 
 
 def viz_case(rng):
@@ -73,15 +133,27 @@ def viz_case(rng):
             args += ["--style", rng.choice(["record", "circuit", "bogus"])]
         return args
     if kind == "model":
-        args = ["viz", "model", rng.choice(["model.npz", "missing.npz", "a_file", "old_run", "history.json"]),
-                "--out", out, "--rows", rng.choice(NUMBERS)]
+        args = [
+            "viz",
+            "model",
+            rng.choice(["model.npz", "missing.npz", "a_file", "old_run", "history.json"]),
+            "--out",
+            out,
+            "--rows",
+            rng.choice(NUMBERS),
+        ]
         if rng.random() < 0.5:
             args += ["--sizes", rng.choice(["2,4,2", "4,3,2", "1000000000,10", "a,b", "4", HUGE + ",2"])]
         if rng.random() < 0.5:
             args += ["--activation", rng.choice(["relu", "tanh", "bogus"])]
         return args
-    return ["viz", "history", "history.json", "--out", rng.choice(["curves.png", "/proc/c.png", "missing/c.png"])], \
-        rng.choice(HISTORIES)
+    return [
+        "viz",
+        "history",
+        "history.json",
+        "--out",
+        rng.choice(["curves.png", "/proc/c.png", "missing/c.png"]),
+    ], rng.choice(HISTORIES)
 
 
 def prepare(folder, history_text=None):
@@ -102,8 +174,9 @@ def snapshot(folder):
 def run_case(folder, args):
     before = snapshot(folder)
     env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    result = subprocess.run([sys.executable, "-m", *args], cwd=folder, capture_output=True, text=True, timeout=120,
-                            env=env)
+    result = subprocess.run(
+        [sys.executable, "-m", *args], cwd=folder, capture_output=True, text=True, timeout=120, env=env
+    )
     return problems(folder, args, before, result), result
 
 

@@ -4,6 +4,7 @@ The oracle is always the engine itself: the same function run define-by-run on t
 parameters (or on the same ones, one call later). Values change between calls (SGD
 steps, new batches), so a replay that froze something it should not is caught.
 """
+
 import doctest
 import itertools
 import re
@@ -112,6 +113,7 @@ def test_every_primitive_case_replays_like_define_by_run(case, dtype):
 
     def fn():
         return (case.fn(*leaves) * weights).sum()  # non-uniform: a vjp ignoring g would show
+
     compiled = ag.compile(fn, strict=case.id not in VALUE_DEPENDENT_CASES)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CompileWarning)
@@ -137,7 +139,10 @@ def test_every_primitive_case_replays_like_define_by_run(case, dtype):
 
 def test_three_paths_into_one_tensor_and_a_leaf_used_twice():
     x = Tensor([0.5, -1.0, 2.0], requires_grad=True)
-    fn = lambda: (x * x * x + x.exp() * x - x).sum()
+
+    def fn():
+        return (x * x * x + x.exp() * x - x).sum()
+
     step = ag.compile(fn, strict=True)
     for k in range(4):
         step()
@@ -157,8 +162,9 @@ def test_gradient_penalty_with_create_graph_inside_fn_replays_exactly():
         y = (x @ w).tanh().sum()
         (dx,) = ag.grad(y, x, create_graph=True)
         return y + (dx * dx).sum()
+
     step = ag.compile(fn, strict=True)
-    for k in range(4):
+    for _ in range(4):
         step()
         got = [w.grad, x.grad]
         w.grad = x.grad = None
@@ -223,7 +229,7 @@ def test_tensors_fn_reads_are_guarded_by_shape_and_requires_grad():
     b = Tensor(np.zeros(2), requires_grad=True)
     step = ag.compile(lambda X: ((X @ w + b) ** 2).sum(), strict=True)
     X = Tensor(np.arange(12.0).reshape(4, 3))
-    for k in range(3):
+    for _ in range(3):
         w.data = w.data + 1
         step(X)
     traces = step.trace_count
@@ -277,8 +283,11 @@ def test_a_replay_calls_no_engine_code_and_makes_no_tensor_per_op():
         sgd(params)
     X, Y = (Tensor(a) for a in batch(rng, np.float64)[:2])
     calls = []
-    sys.setprofile(lambda frame, event, arg: calls.append((frame.f_code.co_filename, frame.f_code.co_name))
-                   if event == "call" else None)
+    sys.setprofile(
+        lambda frame, event, arg: (
+            calls.append((frame.f_code.co_filename, frame.f_code.co_name)) if event == "call" else None
+        )
+    )
     try:
         step(X, Y)
     finally:
@@ -327,6 +336,7 @@ def test_values_unchanged_between_the_two_traces_are_pinned_then_checked():
 
     def fn(X, labels):
         return -((X @ w).log_softmax() * np.eye(3)[labels]).sum()
+
     step = ag.compile(fn)
     X = Tensor(np.random.default_rng(8).standard_normal((5, 4)))
     labels = np.array([0, 1, 2, 1, 0])
@@ -348,14 +358,23 @@ def test_values_unchanged_between_the_two_traces_are_pinned_then_checked():
     assert step.replay_count == 1 and step.trace_count == 3
 
 
-@pytest.mark.parametrize("make_fn, message", [
-    (lambda w: lambda X: ag.where(X.data @ w.data > 0, X @ w, 0.1 * (X @ w)).sum(),
-     "array in op params of shape .* changed between two calls"),
-    (lambda w: lambda X: ((X @ w) * (np.random.default_rng().random((5, 3)) < 0.5)).sum(),  # dropout mask
-     "changed between two calls"),
-    (lambda w: lambda X: ((X @ w).sum() if (X @ w).sum().item() > 0 else (X @ w).exp().sum()),
-     "recorded graph differs"),
-])
+@pytest.mark.parametrize(
+    "make_fn, message",
+    [
+        (
+            lambda w: lambda X: ag.where(X.data @ w.data > 0, X @ w, 0.1 * (X @ w)).sum(),
+            "array in op params of shape .* changed between two calls",
+        ),
+        (
+            lambda w: lambda X: ((X @ w) * (np.random.default_rng().random((5, 3)) < 0.5)).sum(),  # dropout mask
+            "changed between two calls",
+        ),
+        (
+            lambda w: lambda X: (X @ w).sum() if (X @ w).sum().item() > 0 else (X @ w).exp().sum(),
+            "recorded graph differs",
+        ),
+    ],
+)
 def test_value_dependent_functions_fall_back_with_the_reason(make_fn, message):
     rng = np.random.default_rng(9)
     w = Tensor(rng.standard_normal((4, 3)), requires_grad=True)
@@ -370,7 +389,8 @@ def test_value_dependent_functions_fall_back_with_the_reason(make_fn, message):
             step(X)
             w.data = w.data + 0.01
     assert [str(c.message) for c in caught if c.category is CompileWarning] == [
-        f"compile({fn.__qualname__}) runs define-by-run: {step.fallback_reason}"]  # once
+        f"compile({fn.__qualname__}) runs define-by-run: {step.fallback_reason}"
+    ]  # once
     assert re.search(message, step.fallback_reason) and step.replay_count == 0
     with pytest.raises(CompileError, match=message):
         strict = ag.compile(fn, strict=True)
@@ -446,6 +466,7 @@ def test_decorator_forms_and_the_docstring_example():
     @ag.compile(strict=True)
     def strict(x):
         return (x * 2).sum()
+
     assert isinstance(plain, type(strict)) and strict.strict and plain.__name__ == "plain"
     module = sys.modules["autograd_core.compile"]
     assert doctest.testmod(module, extraglobs={"Tensor": Tensor}).failed == 0
@@ -453,7 +474,10 @@ def test_decorator_forms_and_the_docstring_example():
 
 def test_the_same_array_passed_twice_is_not_assumed_the_same_later():
     w = Tensor([[1.0, -1.0], [2.0, 0.5]], requires_grad=True)
-    fn = lambda a, b: ((Tensor(a) @ w) * b).sum()
+
+    def fn(a, b):
+        return ((Tensor(a) @ w) * b).sum()
+
     step = ag.compile(fn, strict=True)
     rng = np.random.default_rng(10)
     for pair in ("same", "same", "same", "different", "different", "different", "same"):
@@ -479,6 +503,7 @@ def test_a_replay_that_raises_where_define_by_run_does_not_is_dropped_with_a_war
 
     def broken(args):
         raise ValueError("boom")
+
     step._last.run = broken  # stands for a bug in generated code
     w.grad = None
     with pytest.warns(CompileWarning, match="the replay raised ValueError: boom, define-by-run did not"):
@@ -492,6 +517,7 @@ def test_a_replay_that_raises_where_define_by_run_does_not_is_dropped_with_a_war
 def test_a_bug_while_generating_the_plan_means_define_by_run(monkeypatch):
     def broken(*args):
         raise KeyError("boom")
+
     monkeypatch.setattr(sys.modules["autograd_core.replay"].Plan, "_backward", broken)
     w = Tensor([1.0, -2.0], requires_grad=True)
     step = ag.compile(lambda: (w * w).sum())
@@ -513,7 +539,10 @@ def test_a_primitive_changed_in_the_engine_is_replayed_through_its_own_code(monk
     replay.faithful.cache_clear()
     try:
         w = Tensor([[1.0, -1.0], [0.5, 2.0]], requires_grad=True)
-        fn = lambda: (Tensor([[1.0, 2.0], [-3.0, 1.0]]) @ w).relu().sum()
+
+        def fn():
+            return (Tensor([[1.0, 2.0], [-3.0, 1.0]]) @ w).relu().sum()
+
         step = ag.compile(fn, strict=True)
         for _ in range(3):
             w.grad = None
@@ -531,7 +560,10 @@ def test_a_primitive_changed_in_the_engine_is_replayed_through_its_own_code(monk
 def test_zero_d_arguments_and_parameters_made_afresh_each_call_still_replay():
     a = Tensor(2.0, requires_grad=True)
     b = Tensor([1.0, -2.0], requires_grad=True)
-    fn = lambda x, s: ((x * a + b).tanh() * s).sum() + (a * a) / 3.0
+
+    def fn(x, s):
+        return ((x * a + b).tanh() * s).sum() + (a * a) / 3.0
+
     step = ag.compile(fn, strict=True)
     for k in range(5):
         x, s = Tensor(0.5 + k), Tensor(1.5)  # s: the same value in new objects, pinned by value
@@ -568,7 +600,10 @@ def test_a_primitive_without_a_lowering_is_replayed_through_its_own_forward_and_
 
     try:
         w = Tensor([[1.0, -0.5], [0.25, 2.0]], requires_grad=True)
-        fn = lambda X: Tensor.apply(Cube, X @ w).sum()
+
+        def fn(X):
+            return Tensor.apply(Cube, X @ w).sum()
+
         step = ag.compile(fn, strict=True)
         rng = np.random.default_rng(11)
         for k in range(4):

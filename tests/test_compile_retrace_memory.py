@@ -1,5 +1,6 @@
 """ag.compile keeps its generated code in linecache (tracebacks show it) only while the plan lives:
 memory stays flat however often a step is retraced."""
+
 import gc
 import linecache
 import sys

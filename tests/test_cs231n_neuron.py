@@ -3,6 +3,7 @@
 With w = (2, -3, -3) and x = (-1, -2) the notes give f = 0.73 and the gradients
 w0 = -0.20, x0 = 0.39, w1 = -0.39, x1 = -0.59, w2 = 0.20 (closed form: f(1-f) * input).
 """
+
 import numpy as np
 import pytest
 

@@ -1,4 +1,5 @@
 """How backward runs: scale, accumulation, graph lifetime, grad mode, in-place safety, anomaly mode."""
+
 import gc
 import threading
 import time
@@ -220,7 +221,7 @@ def test_ag_grad_returns_gradients_without_touching_dot_grad():
     x = Tensor([1.0, 2.0], requires_grad=True)
     y = Tensor(3.0, requires_grad=True)
     hidden = x * y
-    out1, out2 = hidden.sum(), (x ** 2).sum()
+    out1, out2 = hidden.sum(), (x**2).sum()
     gx, gy, gh = ag.grad([out1, out2], [x, y, hidden], retain_graph=True)
     np.testing.assert_array_equal(gx.data, [3.0 + 2.0, 3.0 + 4.0])  # the outputs' gradients add up
     assert gy.item() == 3.0 and isinstance(gh, Tensor)
@@ -286,8 +287,9 @@ def test_sigmoid_of_plus_minus_1000_is_finite_with_a_finite_gradient():
 def test_softmax_family_of_plus_minus_1000_is_finite_and_exact():
     x = Tensor([[1000.0, -1000.0, 0.0], [-1000.0, -1000.0, -1000.0]], requires_grad=True)
     np.testing.assert_array_equal(x.softmax().data, [[1.0, 0.0, 0.0], [1 / 3, 1 / 3, 1 / 3]])
-    np.testing.assert_allclose(x.log_softmax().data, [[0.0, -2000.0, -1000.0], [-np.log(3)] * 3],
-                               rtol=1e-15, atol=1e-12)  # -1000 - (-1000 + log 3) loses ~1e-13
+    np.testing.assert_allclose(
+        x.log_softmax().data, [[0.0, -2000.0, -1000.0], [-np.log(3)] * 3], rtol=1e-15, atol=1e-12
+    )  # -1000 - (-1000 + log 3) loses ~1e-13
     np.testing.assert_allclose(x.logsumexp().data, [1000.0, -1000.0 + np.log(3)], rtol=1e-15)
     for f in (lambda t: t.softmax(), lambda t: t.log_softmax(), lambda t: t.logsumexp()):
         x.zero_grad()
@@ -312,8 +314,10 @@ def test_kink_convention_table():
     assert grad_at(lambda x: ag.stack([x, x]).max(), np.array(1.5)) == 1.0
     assert grad_at(lambda x: ag.minimum(x, 0.0), zero) == 0.5
     np.testing.assert_array_equal(grad_at(lambda x: x.max(), np.array([1.0, 3.0, 3.0])), [0.0, 0.5, 0.5])
-    np.testing.assert_array_equal(grad_at(lambda x: x.max(axis=1), np.array([[2.0, 2.0, 2.0], [1.0, 4.0, 0.0]])),
-                                  [[1 / 3, 1 / 3, 1 / 3], [0.0, 1.0, 0.0]])
+    np.testing.assert_array_equal(
+        grad_at(lambda x: x.max(axis=1), np.array([[2.0, 2.0, 2.0], [1.0, 4.0, 0.0]])),
+        [[1 / 3, 1 / 3, 1 / 3], [0.0, 1.0, 0.0]],
+    )
 
 
 def test_where_sends_gradient_only_to_the_picked_branch():
@@ -370,13 +374,13 @@ def test_stacking_many_scalars_backward_is_exact_and_linear_in_the_number_of_inp
 def test_leaf_gradients_never_share_memory_even_when_one_g_reaches_both_through_views():
     a = Tensor(np.ones((2, 2)), requires_grad=True)
     b = Tensor(np.ones((2, 2)), requires_grad=True)
-    (a.reshape(4) + b.T.reshape(4)).sum().backward()   # add hands the same g to both reshapes
+    (a.reshape(4) + b.T.reshape(4)).sum().backward()  # add hands the same g to both reshapes
     assert not np.shares_memory(a.grad, b.grad)
-    a.grad *= 3.0                                      # an in-place change of one leaves the other alone
+    a.grad *= 3.0  # an in-place change of one leaves the other alone
     np.testing.assert_array_equal(b.grad, np.ones((2, 2)))
     c = Tensor([1.0, 2.0], requires_grad=True)
     seed = np.array([5.0, 7.0])
-    c.backward(seed)                                   # a leaf root: its .grad is not the caller's seed
+    c.backward(seed)  # a leaf root: its .grad is not the caller's seed
     assert not np.shares_memory(c.grad, seed)
 
 

@@ -1,4 +1,5 @@
 """Every error a user can hit, with its message checked: the op, the shapes, and what to do."""
+
 import re
 
 import numpy as np
@@ -26,9 +27,17 @@ def test_matmul_shape_mismatch_names_the_op_both_shapes_and_transpose(w):
         Tensor(np.ones(3)) @ np.ones(4)
 
 
-@pytest.mark.parametrize("op, name", [(lambda a, b: a + b, "add"), (lambda a, b: a * b, "mul"),
-                                      (lambda a, b: b - a, "sub"), (lambda a, b: a / b, "div"),
-                                      (lambda a, b: a ** b, "pow"), (ag.maximum, "maximum")])
+@pytest.mark.parametrize(
+    "op, name",
+    [
+        (lambda a, b: a + b, "add"),
+        (lambda a, b: a * b, "mul"),
+        (lambda a, b: b - a, "sub"),
+        (lambda a, b: a / b, "div"),
+        (lambda a, b: a**b, "pow"),
+        (ag.maximum, "maximum"),
+    ],
+)
 def test_broadcast_mismatch_names_the_op_both_shapes_and_the_fixes(w, op, name):
     with raises(ValueError, f"{name}: cannot apply to shapes", "(3, 4)", "(3,)", "reshape", "keepdims"):
         op(w, Tensor(np.ones(3)))
@@ -66,9 +75,18 @@ def test_bad_arguments_name_the_function_and_the_fix(w):
         w.item()
 
 
-@pytest.mark.parametrize("call", [lambda t: t.sum(axis=2), lambda t: t.mean(axis=(0, 2)), lambda t: t.max(axis=-3),
-                                  lambda t: t.softmax(axis=2), lambda t: t.log_softmax(axis=2),
-                                  lambda t: t.logsumexp(axis=2), lambda t: ag.concatenate([t, t], axis=2)])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda t: t.sum(axis=2),
+        lambda t: t.mean(axis=(0, 2)),
+        lambda t: t.max(axis=-3),
+        lambda t: t.softmax(axis=2),
+        lambda t: t.log_softmax(axis=2),
+        lambda t: t.logsumexp(axis=2),
+        lambda t: ag.concatenate([t, t], axis=2),
+    ],
+)
 def test_reduction_axis_out_of_range_names_the_axis_and_ndim(w, call):
     with pytest.raises(np.exceptions.AxisError) as error:  # an AxisError is a ValueError and an IndexError
         call(w)
@@ -155,17 +173,29 @@ def test_in_place_operator_on_a_recorded_tensor_suggests_a_new_tensor(w):
 # ------------------------------------------------------------------ anomaly mode
 def test_anomaly_mode_names_the_op_and_line_of_a_forward_nan():
     x = Tensor([-1.0, 1.0], requires_grad=True)
-    with ag.detect_anomaly(), pytest.warns(RuntimeWarning):
-        with raises(FloatingPointError, "log: forward produced NaN/Inf", "(2,)", "test_errors.py:", "x.log()"):
-            x.log()
+    with (
+        ag.detect_anomaly(),
+        pytest.warns(RuntimeWarning),
+        raises(FloatingPointError, "log: forward produced NaN/Inf", "(2,)", "test_errors.py:", "x.log()"),
+    ):
+        x.log()
 
 
 def test_anomaly_mode_names_the_op_and_where_it_was_made_for_a_backward_nan():
     x = Tensor([0.0, 4.0], requires_grad=True)
     with ag.detect_anomaly():
         y = x.sqrt()  # finite forward, but sqrt'(0) = inf
-        with pytest.warns(RuntimeWarning), raises(FloatingPointError, "pow: backward produced NaN/Inf",
-                                                  "input 0", "(2,)", "test_errors.py:", "y = x.sqrt()"):
+        with (
+            pytest.warns(RuntimeWarning),
+            raises(
+                FloatingPointError,
+                "pow: backward produced NaN/Inf",
+                "input 0",
+                "(2,)",
+                "test_errors.py:",
+                "y = x.sqrt()",
+            ),
+        ):
             y.sum().backward()
 
 

@@ -1,4 +1,5 @@
 """autograd_core.files.atomic_write: the one atomic writer, and what it leaves behind when killed."""
+
 import os
 import pathlib
 import signal
@@ -17,13 +18,19 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 def run_python(code, **kwargs):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, **kwargs)
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kwargs,
+    )
 
 
 def test_import_viz_does_not_import_nn():
     process = run_python("import viz, sys; assert 'nn' not in sys.modules, sorted(sys.modules)")
-    out, err = process.communicate(timeout=60)
+    _out, err = process.communicate(timeout=60)
     assert process.returncode == 0, err
 
 
@@ -33,6 +40,7 @@ def test_nn_and_viz_share_the_one_writer():
     import viz.animate
     import viz.plots
     import viz.render
+
     for module in (nn.serialization, nn.history, viz.render, viz.animate, viz.plots):
         assert module.atomic_write is atomic_write, module.__name__
     assert not hasattr(viz.render, "write_atomically")
@@ -44,8 +52,11 @@ def test_writes_bytes_text_or_a_writer_function(tmp_path):
     atomic_write(tmp_path / "c.bin", lambda f: f.write(b"abc"))
     assert [(tmp_path / n).read_bytes() for n in ("a.bin", "b.txt", "c.bin")] == [b"\x00\x01", "π".encode(), b"abc"]
     assert sorted(os.listdir(tmp_path)) == ["a.bin", "b.txt", "c.bin"]
-    with pytest.raises(TypeError, match=r"atomic_write: content must be bytes, a str or a function "
-                                        r"write\(file\), got int"):
+    with pytest.raises(
+        TypeError,
+        match=r"atomic_write: content must be bytes, a str or a function "
+        r"write\(file\), got int",
+    ):
         atomic_write(tmp_path / "d.bin", 3)
     assert not (tmp_path / "d.bin").exists()
 
@@ -75,8 +86,12 @@ def test_the_folder_is_fsynced_after_the_rename(tmp_path, monkeypatch):
     real_fsync = os.fsync
 
     def recording_fsync(fd):
-        synced.append((os.path.exists(tmp_path / "f.bin"), os.path.isdir(f"/proc/self/fd/{fd}")
-                       if os.path.exists("/proc/self/fd") else True))
+        synced.append(
+            (
+                os.path.exists(tmp_path / "f.bin"),
+                os.path.isdir(f"/proc/self/fd/{fd}") if os.path.exists("/proc/self/fd") else True,
+            )
+        )
         return real_fsync(fd)
 
     monkeypatch.setattr(os, "fsync", recording_fsync)
@@ -97,8 +112,11 @@ def test_a_later_write_removes_stale_temporaries_of_its_target_only(tmp_path):
     stale = make_temporary(tmp_path, "model.npz", age=3600)  # a killed process's, from before ours
     recent = make_temporary(tmp_path, "model.npz", age=-60)  # another process writing right now
     other_target = make_temporary(tmp_path, "other.npz", age=3600)
-    old_user_files = [tmp_path / ".model.npz.notours.tmp", tmp_path / ".model.npz.0123abcd.tmp.keep",
-                      tmp_path / "x.model.npz.0123abcd.tmp"]
+    old_user_files = [
+        tmp_path / ".model.npz.notours.tmp",
+        tmp_path / ".model.npz.0123abcd.tmp.keep",
+        tmp_path / "x.model.npz.0123abcd.tmp",
+    ]
     for path in old_user_files:
         path.write_text("mine")
         os.utime(path, (0, 0))

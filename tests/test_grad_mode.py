@@ -1,4 +1,5 @@
 """Grad mode, anomaly mode and scopes: re-entrant, per thread, restored exactly on every way out."""
+
 import threading
 
 import pytest
@@ -115,12 +116,12 @@ def test_a_decorated_generator_runs_each_step_in_its_mode_and_gives_the_caller_i
         return "done"
 
     g = steps()
-    assert ag.is_grad_enabled()                   # nothing ran yet
-    assert next(g) is False                       # the step ran under no_grad
-    assert ag.is_grad_enabled() and records()     # the caller records between steps
+    assert ag.is_grad_enabled()  # nothing ran yet
+    assert next(g) is False  # the step ran under no_grad
+    assert ag.is_grad_enabled() and records()  # the caller records between steps
     with ag.no_grad():
         assert g.send("sent") == (False, "sent")
-        assert not ag.is_grad_enabled()           # ... and keeps its own no_grad
+        assert not ag.is_grad_enabled()  # ... and keeps its own no_grad
     with pytest.raises(StopIteration) as stop:
         next(g)
     assert stop.value.value == "done" and ag.is_grad_enabled()
@@ -173,7 +174,7 @@ def test_nested_mixing_of_decorators_blocks_and_one_reused_object():
     @ag.enable_grad()
     def on(depth):
         trace.append(("on", ag.is_grad_enabled()))
-        with off:                     # the same object entered again at every level
+        with off:  # the same object entered again at every level
             trace.append(("off", ag.is_grad_enabled()))
             if depth:
                 with ag.detect_anomaly():

@@ -1,4 +1,5 @@
 """gradcheck's failure message reports the user's own derivative, d out[j] / d x[i], with true values."""
+
 import re
 
 import numpy as np
@@ -7,8 +8,10 @@ import pytest
 import autograd_core as ag
 from autograd_core import Primitive, Tensor
 
-REPORT = re.compile(r"input (\d+) at index (\([^)]*\)): analytic (\S+) != numeric (\S+)"
-                    r"(?: for output element (\([^)]*\)))? \(")
+REPORT = re.compile(
+    r"input (\d+) at index (\([^)]*\)): analytic (\S+) != numeric (\S+)"
+    r"(?: for output element (\([^)]*\)))? \("
+)
 
 
 def report(error):
@@ -43,7 +46,7 @@ def test_a_vector_output_names_the_output_element_and_its_own_derivative():
         ag.gradcheck(lambda c, t: c * t * t.detach(), [Tensor([1.0]), Tensor(data, requires_grad=True)])
     k, index, analytic, numeric, output = report(error)
     i = int(index.strip("(,)"))
-    assert (k, output) == (1, f"({i},)")          # d out[i] / d x[i]: off the diagonal both are 0
+    assert (k, output) == (1, f"({i},)")  # d out[i] / d x[i]: off the diagonal both are 0
     assert analytic == data[i] and numeric == pytest.approx(2 * data[i], rel=1e-8)
 
 
@@ -62,7 +65,7 @@ def test_a_vjp_that_ignores_g_is_reported_where_the_true_derivative_is_zero(scra
     data = np.array([0.5, -1.0, 2.0])
     with pytest.raises(AssertionError) as error:
         ag.gradcheck(lambda t: Tensor.apply(IgnoresG, t), Tensor(data, requires_grad=True))
-    k, index, analytic, numeric, output = report(error)
+    _k, index, analytic, numeric, output = report(error)
     i, j = int(index.strip("(,)")), int(output.strip("(,)"))
     assert i != j and analytic == 2 * data[i] and abs(numeric) < 1e-6
 
@@ -80,8 +83,9 @@ def test_errors_each_within_tolerance_that_add_up_are_reported_as_such(scratch_r
             return (g * (1 + 0.9e-5)).sum(keepdims=True)  # each derivative off by 0.9 atol
 
     with pytest.raises(AssertionError) as error:
-        ag.gradcheck(lambda t: Tensor.apply(SpreadSlightlyOff, t), Tensor([0.3], requires_grad=True),
-                     atol=1e-5, rtol=0.0)
+        ag.gradcheck(
+            lambda t: Tensor.apply(SpreadSlightlyOff, t), Tensor([0.3], requires_grad=True), atol=1e-5, rtol=0.0
+        )
     message = str(error.value)
     assert "input 0 at index (0,)" in message and "each within tolerance" in message
     worst = re.search(r"the worst for output element \((\d+),\): analytic (\S+) != numeric (\S+)$", message)

@@ -1,4 +1,5 @@
 """The public graph API that nn, viz and ag.compile read: t.prim, t.parents, t.params, t.version, ag.sum_to."""
+
 import pathlib
 import re
 
@@ -55,11 +56,11 @@ def test_sum_to_is_public_and_differentiable():
 
 def test_viz_reads_the_public_sum_to():
     import viz.gradients
+
     assert not hasattr(viz.gradients, "unbroadcast")  # one sum_to, in the engine
     b = Tensor([1.0, 2.0, 3.0], requires_grad=True)
     y = Tensor(np.ones((4, 3))) + b
     np.testing.assert_array_equal(viz.gradients.edge_vjp(y, 1, np.ones((4, 3))), [4.0, 4.0, 4.0])
-
 
 
 def test_compile_files_read_no_private_tensor_fields():

@@ -1,4 +1,5 @@
 """Tensor.register_hook: a function of the complete gradient, which may replace it (as PyTorch's)."""
+
 import numpy as np
 import pytest
 
@@ -35,8 +36,8 @@ def test_hooks_match_pytorch():
     th.register_hook(lambda g: g.clamp(-0.5, 0.5) * 3)
     x.register_hook(lambda g: g * g)
     tx.register_hook(lambda g: g * g)
-    ((h ** 2).sum() * 0.1).backward()
-    ((th ** 2).sum() * 0.1).backward()
+    ((h**2).sum() * 0.1).backward()
+    ((th**2).sum() * 0.1).backward()
     np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-12)
 
 
@@ -79,6 +80,7 @@ def test_hook_errors_are_clear():
 
     def bad(g):
         return g.sum()
+
     x.register_hook(bad)
     with pytest.raises(RuntimeError, match=r"hook 'bad' on a tensor of shape \(2,\) returned a gradient of shape \(\)"):
         (x * 2).sum().backward()

@@ -1,4 +1,5 @@
 """nn.architecture: describe(model) is plain JSON, and build(describe(model)) is the same architecture."""
+
 import json
 
 import numpy as np
@@ -8,20 +9,33 @@ import nn
 from nn.architecture import build, describe
 
 
-@pytest.mark.parametrize("model", [
-    nn.MLP([4, 8, 3], activation="tanh", seed=0),
-    nn.MLP([4, 3], activation="sigmoid", output_activation="sigmoid", bias=False, dtype=np.float32, seed=0),
-    nn.Sequential(nn.Linear(4, 6, seed=0), nn.ReLU(), nn.Linear(6, 2, bias=False, seed=0), nn.Sigmoid()),
-    nn.Sequential(nn.Flatten(), nn.Linear(4, 6, seed=0), nn.BatchNorm1d(6, momentum=0.3, eps=1e-3),
-                  nn.LeakyReLU(0.2), nn.Dropout(0.25), nn.Linear(6, 5, seed=1), nn.LayerNorm(5, eps=1e-4),
-                  nn.GELU("tanh"), nn.Linear(5, 3, seed=2), nn.LogSoftmax(dim=1)),
-])
+@pytest.mark.parametrize(
+    "model",
+    [
+        nn.MLP([4, 8, 3], activation="tanh", seed=0),
+        nn.MLP([4, 3], activation="sigmoid", output_activation="sigmoid", bias=False, dtype=np.float32, seed=0),
+        nn.Sequential(nn.Linear(4, 6, seed=0), nn.ReLU(), nn.Linear(6, 2, bias=False, seed=0), nn.Sigmoid()),
+        nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(4, 6, seed=0),
+            nn.BatchNorm1d(6, momentum=0.3, eps=1e-3),
+            nn.LeakyReLU(0.2),
+            nn.Dropout(0.25),
+            nn.Linear(6, 5, seed=1),
+            nn.LayerNorm(5, eps=1e-4),
+            nn.GELU("tanh"),
+            nn.Linear(5, 3, seed=2),
+            nn.LogSoftmax(dim=1),
+        ),
+    ],
+)
 def test_a_rebuilt_model_has_the_same_structure_and_takes_the_weights(model):
     description = json.loads(json.dumps(describe(model)))  # survives JSON unchanged
     rebuilt = build(description)
     assert repr(rebuilt) == repr(model)
-    assert [(n, p.shape, p.dtype) for n, p in rebuilt.named_parameters()] == \
-        [(n, p.shape, p.dtype) for n, p in model.named_parameters()]
+    assert [(n, p.shape, p.dtype) for n, p in rebuilt.named_parameters()] == [
+        (n, p.shape, p.dtype) for n, p in model.named_parameters()
+    ]
     rebuilt.load_state_dict(model.state_dict())
     model.eval()
     rebuilt.eval()
@@ -32,8 +46,16 @@ def test_a_rebuilt_model_has_the_same_structure_and_takes_the_weights(model):
 
 def test_describe_records_what_a_picture_needs():
     description = describe(nn.MLP([64, 32, 10], activation="tanh"))
-    assert description == {"type": "MLP", "config": {"sizes": [64, 32, 10], "activation": "tanh",
-                                                      "output_activation": None, "bias": True, "dtype": "float64"}}
+    assert description == {
+        "type": "MLP",
+        "config": {
+            "sizes": [64, 32, 10],
+            "activation": "tanh",
+            "output_activation": None,
+            "bias": True,
+            "dtype": "float64",
+        },
+    }
 
 
 def test_every_nn_layer_with_arguments_describes_itself():
@@ -52,8 +74,11 @@ def test_modules_that_cannot_be_rebuilt_say_what_to_do():
         def forward(self, x):
             return x
 
-    with pytest.raises(TypeError, match=r"describe: .*Custom is not an nn layer, so a file cannot rebuild it; "
-                                        r"save its weights with nn.save and load them with nn.load\(model, path\)"):
+    with pytest.raises(
+        TypeError,
+        match=r"describe: .*Custom is not an nn layer, so a file cannot rebuild it; "
+        r"save its weights with nn.save and load them with nn.load\(model, path\)",
+    ):
         describe(nn.Sequential(nn.Linear(2, 2), Custom()))
     with pytest.raises(ValueError, match=r"build: unknown layer type 'Conv9d'; known: .*Linear"):
         build({"type": "Conv9d"})

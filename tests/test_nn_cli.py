@@ -1,4 +1,5 @@
 """`python -m nn.train`: the README's demo command, run as a real subprocess."""
+
 import json
 import os
 import subprocess
@@ -16,20 +17,34 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def run(*args, cwd=REPO):
-    return subprocess.run([sys.executable, "-m", "nn.train", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "nn.train", *args], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_two_epochs_write_model_history_and_curves(tmp_path):
     out = tmp_path / "run"
     result = run("--epochs", "2", "--out", str(out), "--no-progress")
     assert result.returncode == 0, result.stderr
-    assert sorted(os.listdir(out)) == ["checkpoint.npz", "curves.png", "graph.svg", "history.json", "model.npz", "run.json"]
+    assert sorted(os.listdir(out)) == [
+        "checkpoint.npz",
+        "curves.png",
+        "graph.svg",
+        "history.json",
+        "model.npz",
+        "run.json",
+    ]
     history = json.loads((out / "history.json").read_text())
     assert history["epochs_run"] == 2 and len(history["train_loss"]) == 2 and len(history["val_acc"]) == 2
     record = json.loads((out / "run.json").read_text())
-    assert record["status"] == "completed" and record["files"] == ["model.npz", "history.json", "curves.png",
-                                                                   "graph.svg", "checkpoint.npz", "run.json"]
+    assert record["status"] == "completed" and record["files"] == [
+        "model.npz",
+        "history.json",
+        "curves.png",
+        "graph.svg",
+        "checkpoint.npz",
+        "run.json",
+    ]
     assert record["command"] == ["python", "-m", "nn.train", "--epochs", "2", "--out", str(out), "--no-progress"]
     assert record["settings"]["epochs"] == 2 and record["settings"]["lr"] == 0.001 and record["seed"] == 0
     assert record["metrics"]["epochs_run"] == 2 and record["metrics"]["val_loss"] == history["val_loss"][-1]
@@ -43,21 +58,31 @@ def test_two_epochs_write_model_history_and_curves(tmp_path):
 
 
 def test_moons_run_and_default_out_folder(tmp_path):
-    result = run("--dataset", "moons", "--hidden", "8", "--epochs", "3", "--optimizer", "sgd", "--no-progress",
-                 cwd=tmp_path)
+    result = run(
+        "--dataset", "moons", "--hidden", "8", "--epochs", "3", "--optimizer", "sgd", "--no-progress", cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
-    (run_folder,) = os.listdir(tmp_path / "runs")        # runs/<timestamp>
-    assert sorted(os.listdir(tmp_path / "runs" / run_folder)) == ["checkpoint.npz", "curves.png", "graph.svg",
-                                                                  "history.json", "model.npz", "run.json"]
+    (run_folder,) = os.listdir(tmp_path / "runs")  # runs/<timestamp>
+    assert sorted(os.listdir(tmp_path / "runs" / run_folder)) == [
+        "checkpoint.npz",
+        "curves.png",
+        "graph.svg",
+        "history.json",
+        "model.npz",
+        "run.json",
+    ]
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--epochs", "0"], "--epochs must be >= 1, got 0"),
-    (["--hidden", "64", "0"], "--hidden sizes must be >= 1, got [64, 0]"),
-    (["--lr", "-1"], "--lr must be a finite number > 0, got -1.0"),
-    (["--dataset", "cifar"], "invalid choice: 'cifar'"),
-    (["--threads", "-1"], "--threads must be >= 0, got -1"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--epochs", "0"], "--epochs must be >= 1, got 0"),
+        (["--hidden", "64", "0"], "--hidden sizes must be >= 1, got [64, 0]"),
+        (["--lr", "-1"], "--lr must be a finite number > 0, got -1.0"),
+        (["--dataset", "cifar"], "invalid choice: 'cifar'"),
+        (["--threads", "-1"], "--threads must be >= 0, got -1"),
+    ],
+)
 def test_bad_flags_exit_with_a_usage_error(args, message, capsys):
     with pytest.raises(SystemExit) as caught:
         train.parse_args(args)
@@ -65,24 +90,31 @@ def test_bad_flags_exit_with_a_usage_error(args, message, capsys):
     assert message in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--lr", "inf"], "--lr must be a finite number > 0, got inf"),
-    (["--lr", "nan"], "--lr must be a finite number > 0, got nan"),
-    (["--weight-decay", "inf"], "--weight-decay must be a finite number >= 0, got inf"),
-    (["--seed", "-1"], "--seed must be >= 0, got -1"),
-    (["--patience", "-3"], "--patience must be >= 0, got -3"),
-    (["--threads", "1" + "0" * 30], "--threads must be at most 4096 (0: numpy's default), got 1" + "0" * 30),
-    (["--hidden", "2000000000"], "--hidden 2000000000 with --batch-size 32 needs about 8.05 TB (weights, gradients, "
-                                 "optimizer state, activations) and this machine has"),
-    (["--out", "missing/run"], "--out 'missing/run': its parent '{tmp}/missing' does not exist"),
-    (["--out", "a_file"], "--out 'a_file' is an existing file, not a folder"),
-    (["--out", "a_file/run"], "--out 'a_file/run': its parent '{tmp}/a_file' is not a folder"),
-    (["--out", "/proc/run"], "--out '/proc/run': cannot create it"),   # even root cannot create these
-    (["--out", "/proc"], "--out '/proc': cannot write there"),
-    (["--out", "old_run"], "--out 'old_run' already holds a run (run.json); choose a new folder"),
-])
-def test_impossible_settings_and_out_folders_are_usage_errors_that_write_nothing(args, message, tmp_path, capsys,
-                                                                                 monkeypatch):
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--lr", "inf"], "--lr must be a finite number > 0, got inf"),
+        (["--lr", "nan"], "--lr must be a finite number > 0, got nan"),
+        (["--weight-decay", "inf"], "--weight-decay must be a finite number >= 0, got inf"),
+        (["--seed", "-1"], "--seed must be >= 0, got -1"),
+        (["--patience", "-3"], "--patience must be >= 0, got -3"),
+        (["--threads", "1" + "0" * 30], "--threads must be at most 4096 (0: numpy's default), got 1" + "0" * 30),
+        (
+            ["--hidden", "2000000000"],
+            "--hidden 2000000000 with --batch-size 32 needs about 8.05 TB (weights, gradients, "
+            "optimizer state, activations) and this machine has",
+        ),
+        (["--out", "missing/run"], "--out 'missing/run': its parent '{tmp}/missing' does not exist"),
+        (["--out", "a_file"], "--out 'a_file' is an existing file, not a folder"),
+        (["--out", "a_file/run"], "--out 'a_file/run': its parent '{tmp}/a_file' is not a folder"),
+        (["--out", "/proc/run"], "--out '/proc/run': cannot create it"),  # even root cannot create these
+        (["--out", "/proc"], "--out '/proc': cannot write there"),
+        (["--out", "old_run"], "--out 'old_run' already holds a run (run.json); choose a new folder"),
+    ],
+)
+def test_impossible_settings_and_out_folders_are_usage_errors_that_write_nothing(
+    args, message, tmp_path, capsys, monkeypatch
+):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "a_file").write_text("mine")
     (tmp_path / "old_run").mkdir()
@@ -122,7 +154,7 @@ def test_nn_does_not_import_viz_at_load():
 
 
 def test_load_data_standardises_with_training_statistics_only():
-    (X_train, y_train), (X_val, y_val), (X_test, y_test) = train.load_data("digits", seed=0)
+    (X_train, _y_train), (X_val, _y_val), (X_test, _y_test) = train.load_data("digits", seed=0)
     assert len(X_train) + len(X_val) + len(X_test) == 1797
     np.testing.assert_allclose(X_train.mean(0), 0, atol=1e-12)
     assert abs(X_test.mean()) > 1e-6  # the test rows were not used to fit the scaling
@@ -130,8 +162,23 @@ def test_load_data_standardises_with_training_statistics_only():
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # numpy's overflow warnings on the way to the NaN
 def test_a_diverging_run_is_a_one_line_error_not_a_traceback(tmp_path, capsys):
-    code = train.main(["--dataset", "moons", "--hidden", "8", "--optimizer", "sgd", "--lr", "1e300", "--epochs", "2",
-                       "--out", str(tmp_path / "run"), "--no-progress"])
+    code = train.main(
+        [
+            "--dataset",
+            "moons",
+            "--hidden",
+            "8",
+            "--optimizer",
+            "sgd",
+            "--lr",
+            "1e300",
+            "--epochs",
+            "2",
+            "--out",
+            str(tmp_path / "run"),
+            "--no-progress",
+        ]
+    )
     assert code == 1
     err = capsys.readouterr().err
     assert err.startswith("error: fit: the loss became nan at epoch 1/2, step ") and "lower learning rate" in err
@@ -141,11 +188,15 @@ def test_a_diverging_run_is_a_one_line_error_not_a_traceback(tmp_path, capsys):
     record = json.loads((tmp_path / "run" / "run.json").read_text())
     assert record["status"] == "failed" and record["error"].startswith("fit: the loss became nan")
     assert record["metrics"]["epochs_run"] == 0 and sorted(os.listdir(tmp_path / "run")) == [
-        "history.json", "model.npz", "run.json"]
+        "history.json",
+        "model.npz",
+        "run.json",
+    ]
 
 
 def test_runs_in_the_same_second_get_their_own_folders(tmp_path, monkeypatch):
     """The default runs/<timestamp> was shared by two runs of one second: the second overwrote the first."""
+
     class FrozenClock(train.datetime.datetime):
         @classmethod
         def now(cls, tz=None):
@@ -154,9 +205,12 @@ def test_runs_in_the_same_second_get_their_own_folders(tmp_path, monkeypatch):
     monkeypatch.setattr(train.datetime, "datetime", FrozenClock)
     monkeypatch.chdir(tmp_path)
     for seed in ("0", "1"):
-        assert train.main(["--dataset", "moons", "--hidden", "4", "--epochs", "1", "--seed", seed,
-                           "--no-progress"]) == 0
+        assert (
+            train.main(["--dataset", "moons", "--hidden", "4", "--epochs", "1", "--seed", seed, "--no-progress"]) == 0
+        )
     assert sorted(os.listdir(tmp_path / "runs")) == ["20260102-030405", "20260102-030405-2"]
-    seeds = [json.loads((tmp_path / "runs" / f / "run.json").read_text())["seed"]
-             for f in ("20260102-030405", "20260102-030405-2")]
+    seeds = [
+        json.loads((tmp_path / "runs" / f / "run.json").read_text())["seed"]
+        for f in ("20260102-030405", "20260102-030405-2")
+    ]
     assert seeds == [0, 1]

@@ -1,4 +1,5 @@
 """nn.data: TensorDataset and DataLoader (batches, shuffling reproducible per epoch, drop_last)."""
+
 import numpy as np
 import pytest
 
@@ -31,7 +32,7 @@ def test_shuffle_is_a_new_permutation_each_epoch_and_reproducible_from_the_seed(
     assert all(sorted(e) == list(range(50)) for e in epochs)
     assert not np.array_equal(epochs[0], epochs[1])
     for xb, yb in DataLoader((X, y), 8, shuffle=True, seed=3):
-        assert np.array_equal(xb[:, 0], 2 * yb)                   # rows stay paired
+        assert np.array_equal(xb[:, 0], 2 * yb)  # rows stay paired
 
 
 def test_same_batches_as_nn_fit_for_the_same_seed():
@@ -42,7 +43,7 @@ def test_same_batches_as_nn_fit_for_the_same_seed():
     for _ in range(2):
         order = rng.permutation(30)
         for step, (_, yb) in enumerate(loader):
-            assert np.array_equal(yb, y[order[step * 7:(step + 1) * 7]])
+            assert np.array_equal(yb, y[order[step * 7 : (step + 1) * 7]])
 
 
 def test_any_indexable_dataset_is_collated():
@@ -73,7 +74,9 @@ def test_a_training_loop_over_the_loader_learns():
 
 def test_errors():
     X, y = data()
-    with pytest.raises(ValueError, match=r"TensorDataset: every array needs the same number of rows.*\(10, 2\), \(9,\)"):
+    with pytest.raises(
+        ValueError, match=r"TensorDataset: every array needs the same number of rows.*\(10, 2\), \(9,\)"
+    ):
         TensorDataset(X, y[:9])
     with pytest.raises(ValueError, match=r"DataLoader: batch_size must be a positive int, got 0"):
         DataLoader((X, y), batch_size=0)

@@ -1,4 +1,5 @@
 """nn.datasets: digits, moons, splitting, standardising, and MNIST IDX files written by the tests."""
+
 import gzip
 import os
 import pathlib
@@ -19,16 +20,25 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 # sha256 of scikit-learn 1.9.1's load_digits() arrays (X as float64, y as int64, C order), recorded while it was
 # still installed: the digits shipped in nn/data must give exactly the same samples.
-SKLEARN_DIGITS_SHA256 = ("20def7f70a702f0af9732fbba4375e147a7d54fe70d8c45569b8e7c1c7010c10",
-                         "a3c91c262eddcf7ba8f0e37507c30284493c9b20412ffe4af30d536401f7ba21")
+SKLEARN_DIGITS_SHA256 = (
+    "20def7f70a702f0af9732fbba4375e147a7d54fe70d8c45569b8e7c1c7010c10",
+    "a3c91c262eddcf7ba8f0e37507c30284493c9b20412ffe4af30d536401f7ba21",
+)
 
 
 def test_load_digits_returns_scikit_learns_arrays_without_scikit_learn():
-    code = ("import hashlib, sys; from nn import datasets; X, y = datasets.load_digits(); "
-            "print(hashlib.sha256(X.tobytes()).hexdigest(), hashlib.sha256(y.tobytes()).hexdigest(), "
-            "any(m.split('.')[0] in ('sklearn', 'scipy') for m in sys.modules))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                            env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    code = (
+        "import hashlib, sys; from nn import datasets; X, y = datasets.load_digits(); "
+        "print(hashlib.sha256(X.tobytes()).hexdigest(), hashlib.sha256(y.tobytes()).hexdigest(), "
+        "any(m.split('.')[0] in ('sklearn', 'scipy') for m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [*SKLEARN_DIGITS_SHA256, "False"]
 
@@ -57,8 +67,8 @@ def test_make_moons_geometry_labels_and_seed():
     X, y = datasets.make_moons(101, noise=0.0, seed=0)
     assert X.shape == (101, 2) and np.bincount(y).tolist() == [50, 51]
     upper, lower = X[y == 0], X[y == 1]
-    np.testing.assert_allclose((upper ** 2).sum(1), 1.0)                                    # unit circle
-    np.testing.assert_allclose(((lower - [1.0, 0.5]) ** 2).sum(1), 1.0)                     # shifted circle
+    np.testing.assert_allclose((upper**2).sum(1), 1.0)  # unit circle
+    np.testing.assert_allclose(((lower - [1.0, 0.5]) ** 2).sum(1), 1.0)  # shifted circle
     assert (upper[:, 1] >= -1e-12).all() and (lower[:, 1] <= 0.5 + 1e-12).all()
     a, b, c = (datasets.make_moons(50, noise=0.1, seed=s) for s in (1, 1, 2))
     np.testing.assert_array_equal(a[0], b[0])
@@ -83,7 +93,7 @@ def test_train_test_split_partitions_the_rows():
     y = np.arange(50)
     X_train, X_test, y_train, y_test = datasets.train_test_split(X, y, test_size=0.2, seed=0)
     assert len(X_test) == 10 and len(X_train) == 40
-    np.testing.assert_array_equal(X_train[:, 0] // 2, y_train)   # rows stay paired with their labels
+    np.testing.assert_array_equal(X_train[:, 0] // 2, y_train)  # rows stay paired with their labels
     assert sorted(np.concatenate([y_train, y_test]).tolist()) == list(range(50))
     again = datasets.train_test_split(X, y, test_size=0.2, seed=0)
     np.testing.assert_array_equal(again[3], y_test)
@@ -102,7 +112,7 @@ def test_stratified_split_gives_exactly_the_requested_test_size(test_size, n_tes
     """Rounding each class's share on its own gave 359, 20 or even 0 test rows; the shares must add up."""
     y = datasets.load_digits()[1]
     X = np.arange(len(y))
-    X_train, X_test, y_train, y_test = datasets.train_test_split(X, y, test_size=test_size, seed=0, stratify=True)
+    X_train, X_test, _y_train, y_test = datasets.train_test_split(X, y, test_size=test_size, seed=0, stratify=True)
     assert len(X_test) == n_test and len(X_train) == len(y) - n_test
     assert sorted(np.concatenate([X_train, X_test]).tolist()) == list(range(len(y)))
     exact = np.bincount(y) * n_test / len(y)
@@ -110,8 +120,7 @@ def test_stratified_split_gives_exactly_the_requested_test_size(test_size, n_tes
 
 
 def test_stratified_split_of_three_classes_keeps_a_training_row():
-    X_train, X_test, _, _ = datasets.train_test_split(np.arange(3), np.array([0, 1, 2]), test_size=0.5,
-                                                      stratify=True)
+    X_train, X_test, _, _ = datasets.train_test_split(np.arange(3), np.array([0, 1, 2]), test_size=0.5, stratify=True)
     assert len(X_test) == 2 and len(X_train) == 1
     with pytest.raises(ValueError, match=r"stratify needs class labels of shape \(N,\), got shape \(3, 2\)"):
         datasets.train_test_split(np.arange(3), np.eye(3)[:, :2], stratify=True)
@@ -129,7 +138,7 @@ def test_train_test_split_errors():
 def test_standardize_uses_training_statistics_only():
     rng = np.random.default_rng(0)
     train = rng.normal(5.0, 3.0, size=(200, 3))
-    train[:, 2] = 4.0                                   # a constant column: centred, never divided by 0
+    train[:, 2] = 4.0  # a constant column: centred, never divided by 0
     test = rng.normal(size=(10, 3))
     train_s, test_s = datasets.standardize(train, test)
     np.testing.assert_allclose(train_s[:, :2].mean(0), 0, atol=1e-12)
@@ -145,7 +154,9 @@ def test_standardizer_errors():
         datasets.Standardizer().transform(np.zeros((2, 2)))
     with pytest.raises(ValueError, match=r"Standardizer.transform: X has 3 columns, the scaler was fit on 2"):
         datasets.Standardizer().fit(np.ones((2, 2))).transform(np.zeros((2, 3)))
-    with pytest.raises(ValueError, match=r"Standardizer.fit: expected a non-empty 2-d array \(N, D\), got shape \(4,\)"):
+    with pytest.raises(
+        ValueError, match=r"Standardizer.fit: expected a non-empty 2-d array \(N, D\), got shape \(4,\)"
+    ):
         datasets.standardize(np.zeros(4))
 
 
@@ -167,9 +178,11 @@ def mnist_folder(tmp_path):
 
 
 def test_load_idx_reads_every_dtype(tmp_path):
-    for code, array in [(0x08, np.arange(6, dtype=np.uint8).reshape(2, 3)),
-                        (0x0B, np.array([-300, 2, 40000 - 65536], np.int16)),
-                        (0x0E, np.array([[1.5, -2.25]]))]:
+    for code, array in [
+        (0x08, np.arange(6, dtype=np.uint8).reshape(2, 3)),
+        (0x0B, np.array([-300, 2, 40000 - 65536], np.int16)),
+        (0x0E, np.array([[1.5, -2.25]])),
+    ]:
         path = tmp_path / f"file{code}.idx"
         path.write_bytes(idx_bytes(array, code))
         loaded = datasets.load_idx(path)
@@ -185,16 +198,21 @@ def test_load_mnist_from_idx_files(mnist_folder):
     np.testing.assert_array_equal(y, labels)
 
 
-@pytest.mark.parametrize("corrupt, message", [
-    (lambda b: b[:-3], r"has 25 bytes but its header \(shape \(3, 2, 2\), uint8\) needs 28: the file is truncated"),
-    (lambda b: b"\x01" + b[1:], r"is not an IDX file \(it must start with two zero bytes"),
-    (lambda b: b[:2] + b"\x42" + b[3:], r"has unknown dtype code 0x42"),
-    (lambda b: b[:6], r"is truncated or has 3 axes: the header is incomplete"),
-    (lambda b: b + b"\x00", r"has 29 bytes but its header .* needs 28"),
-    # Huge axis lengths in a corrupt header: the byte count must not overflow int64 into a negative number.
-    (lambda b: b[:4] + struct.pack(">III", 2**32 - 1, 2**32 - 1, 2**32 - 1) + b[16:],
-     r"has 28 bytes but its header .* needs 79228162458924105385300197391: the file is truncated"),
-])
+@pytest.mark.parametrize(
+    "corrupt, message",
+    [
+        (lambda b: b[:-3], r"has 25 bytes but its header \(shape \(3, 2, 2\), uint8\) needs 28: the file is truncated"),
+        (lambda b: b"\x01" + b[1:], r"is not an IDX file \(it must start with two zero bytes"),
+        (lambda b: b[:2] + b"\x42" + b[3:], r"has unknown dtype code 0x42"),
+        (lambda b: b[:6], r"is truncated or has 3 axes: the header is incomplete"),
+        (lambda b: b + b"\x00", r"has 29 bytes but its header .* needs 28"),
+        # Huge axis lengths in a corrupt header: the byte count must not overflow int64 into a negative number.
+        (
+            lambda b: b[:4] + struct.pack(">III", 2**32 - 1, 2**32 - 1, 2**32 - 1) + b[16:],
+            r"has 28 bytes but its header .* needs 79228162458924105385300197391: the file is truncated",
+        ),
+    ],
+)
 def test_corrupt_idx_files_raise_clear_errors(tmp_path, corrupt, message):
     path = tmp_path / "bad-idx3-ubyte"
     path.write_bytes(corrupt(idx_bytes(np.zeros((3, 2, 2), np.uint8))))
@@ -217,9 +235,11 @@ def test_bad_gzip_and_missing_files(tmp_path, mnist_folder):
 
 
 def test_load_mnist_checks_counts_and_label_range(mnist_folder):
-    folder, images, _ = mnist_folder
+    folder, _images, _ = mnist_folder
     (folder / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(idx_bytes(np.array([1, 2, 3], np.uint8))))
-    with pytest.raises(ValueError, match=r"has shape \(5, 28, 28\) and .* has shape \(3,\); expected \(N, rows, cols\)"):
+    with pytest.raises(
+        ValueError, match=r"has shape \(5, 28, 28\) and .* has shape \(3,\); expected \(N, rows, cols\)"
+    ):
         datasets.load_mnist(folder, kind="t10k")
     (folder / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(idx_bytes(np.array([1, 2, 3, 12, 0], np.uint8))))
     with pytest.raises(ValueError, match=r"labels in .* must be 0\.\.9, found 0\.\.12"):
@@ -240,14 +260,21 @@ def gzip_file(path, head, zero_bytes):
 BOMB_BYTES = 160 << 20
 
 
-@pytest.mark.parametrize("head, message", [
-    (b"", r"has unknown dtype code 0x00"),  # gzipped zeros, as in the issue: refused after 4 bytes
-    (idx_bytes(np.array([1, 2, 3], np.uint8)),
-     r"holds more than the 11 bytes its header \(shape \(3,\), uint8\) declares"),
-    (bytes([0, 0, 8, 2]) + struct.pack(">II", 2**32 - 1, 2**32 - 1),  # 16 EB declared, 160 MB held
-     r"declares 18446744065119617037 bytes \(shape \(4294967295, 4294967295\), uint8\), more than a gzip file "
-     r"of \d+ bytes can hold"),
-])
+@pytest.mark.parametrize(
+    "head, message",
+    [
+        (b"", r"has unknown dtype code 0x00"),  # gzipped zeros, as in the issue: refused after 4 bytes
+        (
+            idx_bytes(np.array([1, 2, 3], np.uint8)),
+            r"holds more than the 11 bytes its header \(shape \(3,\), uint8\) declares",
+        ),
+        (
+            bytes([0, 0, 8, 2]) + struct.pack(">II", 2**32 - 1, 2**32 - 1),  # 16 EB declared, 160 MB held
+            r"declares 18446744065119617037 bytes \(shape \(4294967295, 4294967295\), uint8\), more than a gzip file "
+            r"of \d+ bytes can hold",
+        ),
+    ],
+)
 def test_idx_bombs_are_refused_in_bounded_memory(tmp_path, head, message):
     path = gzip_file(tmp_path / "bomb-idx1-ubyte.gz", head, BOMB_BYTES)
     assert path.stat().st_size < 1 << 20
@@ -263,8 +290,11 @@ def test_idx_bombs_are_refused_in_bounded_memory(tmp_path, head, message):
 
 def test_a_truncated_gzip_idx_file_is_refused_after_the_data_it_holds(tmp_path):
     path = gzip_file(tmp_path / "short-idx1-ubyte.gz", bytes([0, 0, 8, 1]) + struct.pack(">I", 100), 50)
-    with pytest.raises(ValueError, match=r"has 58 bytes but its header \(shape \(100,\), uint8\) needs 108: the "
-                                         r"file is truncated"):
+    with pytest.raises(
+        ValueError,
+        match=r"has 58 bytes but its header \(shape \(100,\), uint8\) needs 108: the "
+        r"file is truncated",
+    ):
         datasets.load_idx(path)
 
 
@@ -273,8 +303,11 @@ def test_an_uncompressed_idx_file_is_checked_against_its_size_before_reading(tmp
     path.write_bytes(bytes([0, 0, 8, 3]) + struct.pack(">III", 60000, 28, 28) + bytes(1000))
     tracemalloc.start()
     try:
-        with pytest.raises(ValueError, match=r"has 1016 bytes but its header \(shape \(60000, 28, 28\), uint8\) "
-                                             r"needs 47040016"):
+        with pytest.raises(
+            ValueError,
+            match=r"has 1016 bytes but its header \(shape \(60000, 28, 28\), uint8\) "
+            r"needs 47040016",
+        ):
             datasets.load_idx(path)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
@@ -286,8 +319,11 @@ def test_an_uncompressed_idx_file_is_checked_against_its_size_before_reading(tmp
 def test_label_files_with_nan_or_fractional_labels_are_refused(mnist_folder, labels, found):
     folder, _, _ = mnist_folder
     (folder / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(idx_bytes(np.array(labels), code=0x0E)))
-    with pytest.raises(ValueError, match=rf"load_mnist: labels in '.*t10k-labels-idx1-ubyte.gz' must be whole numbers "
-                                         rf"0\.\.9, found 1 that are not \(e\.g\. {found}\)"):
+    with pytest.raises(
+        ValueError,
+        match=rf"load_mnist: labels in '.*t10k-labels-idx1-ubyte.gz' must be whole numbers "
+        rf"0\.\.9, found 1 that are not \(e\.g\. {found}\)",
+    ):
         datasets.load_mnist(folder, kind="t10k")
 
 
@@ -302,8 +338,13 @@ def test_float_label_files_with_whole_numbers_still_load(mnist_folder):
 def test_load_idx_refuses_a_fifo_without_blocking(tmp_path):
     os.mkfifo(tmp_path / "pipe-idx1-ubyte")
     outcome = []  # in a thread: before the fix open() waited for a writer forever
-    reader = threading.Thread(target=lambda: outcome.append(pytest.raises(ValueError, datasets.load_idx,
-                                                                          tmp_path / "pipe-idx1-ubyte")), daemon=True)
+
+    def read():
+        with pytest.raises(ValueError) as caught:
+            datasets.load_idx(tmp_path / "pipe-idx1-ubyte")
+        outcome.append(caught)
+
+    reader = threading.Thread(target=read, daemon=True)
     reader.start()
     reader.join(timeout=10)
     assert outcome, "load_idx blocked on a FIFO"

@@ -5,6 +5,7 @@ Backward: delta^L = dE/da^L (y_hat - t for the matching output/loss pairs),
 delta^l = (delta^{l+1} W^{l+1}) * g'(a^l), dE/dW^l = delta^l.T h^{l-1}, dE/db^l = sum_n delta^l.
 The oracle never calls the engine; nn's layers and losses have no backward of their own.
 """
+
 import numpy as np
 import pytest
 

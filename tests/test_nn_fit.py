@@ -1,4 +1,5 @@
 """nn.fit, nn.evaluate, nn.grid_search and History: learning, stopping, NaN handling, input checks."""
+
 import io
 import json
 import math
@@ -46,8 +47,9 @@ def test_fit_on_moons_reaches_95_percent_validation_accuracy():
     X, y = moons(0)
     X_val, y_val = moons(1, 200)
     model = nn.MLP([2, 16, 16, 2], seed=0)
-    history = nn.fit(model, F.cross_entropy, adam(model), X, y, epochs=40, batch_size=32,
-                     validation=(X_val, y_val), progress=False)
+    history = nn.fit(
+        model, F.cross_entropy, adam(model), X, y, epochs=40, batch_size=32, validation=(X_val, y_val), progress=False
+    )
     assert history.val_acc[-1] >= 0.95
     assert history.train_loss[-1] < history.train_loss[0] / 3
     assert history.stopped_reason == "completed" and history.epochs_run == 40
@@ -59,21 +61,37 @@ def test_digits_mlp_64_64_10_reaches_95_percent_test_accuracy():
     X_train, X_test, y_train, y_test = datasets.train_test_split(X, y, test_size=0.2, seed=0)
     X_train, X_test = datasets.standardize(X_train, X_test)
     model = nn.MLP([64, 64, 10], seed=0)
-    nn.fit(model, F.cross_entropy, optim.Adam(model.parameters(), lr=3e-3), X_train, y_train, epochs=12,
-           batch_size=32, progress=False)
-    test_loss, test_acc = nn.evaluate(model, F.cross_entropy, X_test, y_test)
+    nn.fit(
+        model,
+        F.cross_entropy,
+        optim.Adam(model.parameters(), lr=3e-3),
+        X_train,
+        y_train,
+        epochs=12,
+        batch_size=32,
+        progress=False,
+    )
+    _test_loss, test_acc = nn.evaluate(model, F.cross_entropy, X_test, y_test)
     assert test_acc >= 0.95
 
 
 def test_binary_logits_regression_and_one_hot_accuracy_rules():
     X, y = moons(2, 200)
     model = nn.MLP([2, 16, 1], seed=0)
-    history = nn.fit(model, F.binary_cross_entropy_with_logits, adam(model, 0.03), X, y[:, None].astype(float),
-                     epochs=30, progress=False)
+    history = nn.fit(
+        model,
+        F.binary_cross_entropy_with_logits,
+        adam(model, 0.03),
+        X,
+        y[:, None].astype(float),
+        epochs=30,
+        progress=False,
+    )
     assert history.train_acc[-1] >= 0.9
     probs = nn.MLP([2, 16, 1], output_activation="sigmoid", seed=0)
-    history = nn.fit(probs, F.binary_cross_entropy, adam(probs, 0.03), X, y[:, None].astype(float),
-                     epochs=30, progress=False)
+    history = nn.fit(
+        probs, F.binary_cross_entropy, adam(probs, 0.03), X, y[:, None].astype(float), epochs=30, progress=False
+    )
     assert history.train_acc[-1] >= 0.9
     one_hot = nn.MLP([2, 16, 2], seed=0)
     history = nn.fit(one_hot, F.cross_entropy, adam(one_hot, 0.03), X, np.eye(2)[y], epochs=30, progress=False)
@@ -86,8 +104,9 @@ def test_binary_logits_regression_and_one_hot_accuracy_rules():
 def test_float32_models_train_in_float32():
     X, y = moons(0, 200)
     model = nn.MLP([2, 16, 2], seed=0, dtype=np.float32)
-    history = nn.fit(model, F.cross_entropy, adam(model, 0.03), X, y, epochs=20, validation=moons(1, 100),
-                     progress=False)
+    history = nn.fit(
+        model, F.cross_entropy, adam(model, 0.03), X, y, epochs=20, validation=moons(1, 100), progress=False
+    )
     assert all(p.dtype == np.float32 and p.grad.dtype == np.float32 for p in model.parameters())
     assert history.val_acc[-1] >= 0.9
 
@@ -108,10 +127,20 @@ def test_history_records_gradient_norm_and_learning_rate():
     model = nn.MLP([2, 8, 2], seed=0)
     reference = nn.MLP([2, 8, 2], seed=0)
     F.cross_entropy(reference(X), y).backward()
-    expected = math.sqrt(sum((p.grad ** 2).sum() for p in reference.parameters()))
+    expected = math.sqrt(sum((p.grad**2).sum() for p in reference.parameters()))
     opt = optim.SGD(model.parameters(), lr=0.5)
-    history = nn.fit(model, F.cross_entropy, opt, X, y, epochs=3, batch_size=64, shuffle=False, progress=False,
-                     scheduler=optim.StepDecay(opt, step_size=1, gamma=0.5))
+    history = nn.fit(
+        model,
+        F.cross_entropy,
+        opt,
+        X,
+        y,
+        epochs=3,
+        batch_size=64,
+        shuffle=False,
+        progress=False,
+        scheduler=optim.StepDecay(opt, step_size=1, gamma=0.5),
+    )
     assert history.grad_norm[0] == pytest.approx(expected, rel=1e-12)
     assert history.lr == [0.5, 0.25, 0.125]
 
@@ -120,7 +149,7 @@ def test_dead_relu_units_are_reported():
     X, y = moons(0, 100)
     model = nn.MLP([2, 8, 8, 2], seed=0)
     assert dead_unit_fraction(model, X) < 0.5
-    model.layers[0].bias.data[:] = -1e3      # every first-layer unit is off for every input...
+    model.layers[0].bias.data[:] = -1e3  # every first-layer unit is off for every input...
     assert dead_unit_fraction(model, X) == 1.0  # ...and the second layer sees only zeros: relu(0 + 0) = 0
     shallow = nn.MLP([2, 8, 2], seed=0)
     shallow.layers[0].bias.data[:4] = -1e3  # half the units dead: no gradient reaches them, they stay dead
@@ -141,8 +170,19 @@ def overfitting_setup():
 def test_early_stopping_stops_and_restores_the_best_epochs_weights():
     model, X, y, validation = overfitting_setup()
     spy = EpochSpy(model)
-    history = nn.fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=0.05), X, y, epochs=50, batch_size=8,
-                     validation=validation, early_stopping=3, progress=False, scheduler=spy)
+    history = nn.fit(
+        model,
+        F.mse_loss,
+        optim.SGD(model.parameters(), lr=0.05),
+        X,
+        y,
+        epochs=50,
+        batch_size=8,
+        validation=validation,
+        early_stopping=3,
+        progress=False,
+        scheduler=spy,
+    )
     assert history.best_epoch == 0 == int(np.argmin(history.val_loss))
     assert history.stopped_reason == "early_stopping" and history.epochs_run == 4
     np.testing.assert_array_equal(model[0].weight.data, spy.states[0]["0.weight"])
@@ -152,8 +192,19 @@ def test_early_stopping_stops_and_restores_the_best_epochs_weights():
 def test_early_stopping_restores_the_best_weights_when_training_completes():
     model, X, y, validation = overfitting_setup()
     spy = EpochSpy(model)
-    history = nn.fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=0.05), X, y, epochs=5, batch_size=8,
-                     validation=validation, early_stopping=100, progress=False, scheduler=spy)
+    history = nn.fit(
+        model,
+        F.mse_loss,
+        optim.SGD(model.parameters(), lr=0.05),
+        X,
+        y,
+        epochs=5,
+        batch_size=8,
+        validation=validation,
+        early_stopping=100,
+        progress=False,
+        scheduler=spy,
+    )
     assert history.stopped_reason == "completed" and history.best_epoch == 0
     np.testing.assert_array_equal(model[0].weight.data, spy.states[0]["0.weight"])
 
@@ -161,8 +212,18 @@ def test_early_stopping_restores_the_best_weights_when_training_completes():
 def test_without_early_stopping_the_last_weights_stay_and_best_epoch_is_recorded():
     model, X, y, validation = overfitting_setup()
     spy = EpochSpy(model)
-    history = nn.fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=0.05), X, y, epochs=5, batch_size=8,
-                     validation=validation, progress=False, scheduler=spy)
+    history = nn.fit(
+        model,
+        F.mse_loss,
+        optim.SGD(model.parameters(), lr=0.05),
+        X,
+        y,
+        epochs=5,
+        batch_size=8,
+        validation=validation,
+        progress=False,
+        scheduler=spy,
+    )
     assert history.best_epoch == 0
     np.testing.assert_array_equal(model[0].weight.data, spy.states[-1]["0.weight"])
 
@@ -198,13 +259,22 @@ class PoisonedLoss:
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # numpy's own warnings about the poisoned step
-@pytest.mark.parametrize("kind, message", [
-    ("loss", r"fit: the loss became nan at epoch 2/3, step 2/4; training stopped before this step's update and "
-             r"the weights of the last good step are kept.*detect_anomaly"),
-    ("grad", r"fit: the gradients of 'layers.0.weight', 'layers.0.bias', 'layers.2.weight', 'layers.2.bias' have "
-             r"NaN/Inf values at epoch 2/3, step 2/4"),
-    ("bias", r"fit: the gradient of 'layers.2.bias' has NaN/Inf values at epoch 2/3, step 2/4"),
-])
+@pytest.mark.parametrize(
+    "kind, message",
+    [
+        (
+            "loss",
+            r"fit: the loss became nan at epoch 2/3, step 2/4; training stopped before this step's update and "
+            r"the weights of the last good step are kept.*detect_anomaly",
+        ),
+        (
+            "grad",
+            r"fit: the gradients of 'layers.0.weight', 'layers.0.bias', 'layers.2.weight', 'layers.2.bias' have "
+            r"NaN/Inf values at epoch 2/3, step 2/4",
+        ),
+        ("bias", r"fit: the gradient of 'layers.2.bias' has NaN/Inf values at epoch 2/3, step 2/4"),
+    ],
+)
 def test_nan_stops_training_naming_epoch_and_step_and_keeps_the_last_good_weights(kind, message):
     X, y = moons(0, 64)
     model = nn.MLP([2, 8, 2], seed=0)
@@ -225,8 +295,16 @@ def test_a_diverging_sigmoid_model_with_bce_stops_at_its_epoch_and_step():
     X, y = moons(0, 64)
     model = nn.MLP([2, 8, 1], output_activation="sigmoid", seed=0)
     with pytest.raises(FloatingPointError, match=r"fit: the loss became nan at epoch 1/3, step \d+/4"):
-        nn.fit(model, F.binary_cross_entropy, optim.SGD(model.parameters(), lr=1e300), X, y[:, None].astype(float),
-               epochs=3, batch_size=16, progress=False)
+        nn.fit(
+            model,
+            F.binary_cross_entropy,
+            optim.SGD(model.parameters(), lr=1e300),
+            X,
+            y[:, None].astype(float),
+            epochs=3,
+            batch_size=16,
+            progress=False,
+        )
     assert all(np.isfinite(p.data).all() for p in model.parameters())
 
 
@@ -236,15 +314,15 @@ def test_parameters_outside_the_model_are_trained_and_checked_too():
     model = nn.MLP([2, 8, 2], seed=0)
     temperature = ag.Tensor(1.0, requires_grad=True, label="temperature")
     opt = optim.Adam([*model.parameters(), temperature], lr=0.01)
-    nn.fit(model, lambda out, target: F.cross_entropy(out * temperature, target), opt, X, y, epochs=2,
-           progress=False)
+    nn.fit(model, lambda out, target: F.cross_entropy(out * temperature, target), opt, X, y, epochs=2, progress=False)
     assert temperature.item() != 1.0
 
     def poisoned(out, target):
         return F.cross_entropy(out, target) + ((temperature - temperature.data) ** 0.5)
 
-    with pytest.raises(FloatingPointError,
-                       match=r"the gradient of 'temperature' has NaN/Inf values at epoch 1/2, step 1/2"):
+    with pytest.raises(
+        FloatingPointError, match=r"the gradient of 'temperature' has NaN/Inf values at epoch 1/2, step 1/2"
+    ):
         nn.fit(model, poisoned, opt, X, y, epochs=2, progress=False)
 
 
@@ -254,8 +332,19 @@ def test_nan_with_early_stopping_restores_the_best_epoch():
     spy = EpochSpy(model)
     loss_fn = PoisonedLoss(model, bad_call=10)  # epoch 3, step 2: two epochs completed
     with pytest.raises(FloatingPointError, match=r"the best epoch's weights are restored") as caught:
-        nn.fit(model, loss_fn, adam(model), X, y, epochs=5, batch_size=16, validation=moons(1, 32),
-               early_stopping=5, progress=False, scheduler=spy)
+        nn.fit(
+            model,
+            loss_fn,
+            adam(model),
+            X,
+            y,
+            epochs=5,
+            batch_size=16,
+            validation=moons(1, 32),
+            early_stopping=5,
+            progress=False,
+            scheduler=spy,
+        )
     history = caught.value.history
     assert history.epochs_run == 2 and history.best_epoch == int(np.argmin(history.val_loss))
     for name, p in model.named_parameters():
@@ -270,43 +359,87 @@ def test_nan_in_the_first_epoch_with_early_stopping_says_no_best_epoch_was_resto
     X, y = moons(0, 64)
     model = nn.MLP([2, 8, 2], seed=0)
     loss_fn = PoisonedLoss(model, bad_call=2)  # epoch 1, step 2
-    with pytest.raises(FloatingPointError, match=r"at epoch 1/5, step 2/4; .*the weights of the last good step are "
-                                                 r"kept") as caught:
-        nn.fit(model, loss_fn, adam(model), X, y, epochs=5, batch_size=16, validation=moons(1, 32),
-               early_stopping=2, progress=False)
+    with pytest.raises(
+        FloatingPointError,
+        match=r"at epoch 1/5, step 2/4; .*the weights of the last good step are "
+        r"kept",
+    ) as caught:
+        nn.fit(
+            model,
+            loss_fn,
+            adam(model),
+            X,
+            y,
+            epochs=5,
+            batch_size=16,
+            validation=moons(1, 32),
+            early_stopping=2,
+            progress=False,
+        )
     assert "best epoch" not in str(caught.value) and caught.value.history.best_epoch is None
     for name, p in model.named_parameters():
         np.testing.assert_array_equal(p.data, loss_fn.weights[name])
 
 
 # ---------------------------------------------------------------------------------- bad input
-@pytest.mark.parametrize("change, error, message", [
-    (lambda a: a.update(y=a["y"][:-1]), ValueError, r"fit: X has 64 rows but y has 63 \(shape \(63,\)\); they must"),
-    (lambda a: a.update(X=np.ones((64, 3))), ValueError,
-     r"fit: the model cannot take X of shape \(64, 3\): Linear\(in_features=2, out_features=8\): .* expected 2"),
-    (lambda a: a.update(y=np.where(np.arange(64) == 5, 7, a["y"])), ValueError,
-     r"fit \(y; the model has 2 outputs\): labels must be in 0\.\.1 for K=2 classes; found min 0, max 7, "
-     r"first bad label 7 at index 5"),
-    (lambda a: a.update(X=np.where(np.arange(128).reshape(64, 2) == 9, np.nan, a["X"])), ValueError,
-     r"fit: X contains 1 NaN/Inf values \(the first at index \(4, 1\)\)"),
-    (lambda a: a.update(validation=(a["X"], a["y"] + 2)), ValueError,
-     r"fit \(y_val; the model has 2 outputs\): labels must be in 0\.\.1 .* first bad label 2 at index 0"),
-    (lambda a: a.update(validation=(a["X"],)), ValueError, r"fit: validation must be a pair \(X_val, y_val\)"),
-    (lambda a: a.update(early_stopping=3), ValueError,
-     r"fit: early_stopping watches the validation loss; pass validation=\(X_val, y_val\)"),
-    (lambda a: a.update(epochs=0), ValueError, r"fit: epochs must be a positive int, got 0"),
-    (lambda a: a.update(batch_size=2.5), ValueError, r"fit: batch_size must be a positive int, got 2.5"),
-    (lambda a: a.update(tol=-1), ValueError, r"fit: tol must be a positive number, got -1"),
-    (lambda a: a.update(loss_fn=lambda o, t: F.cross_entropy(o, t, reduction="none")), ValueError,
-     r"fit: loss_fn must return a one-element Tensor, got \(2,\); use reduction='mean'"),
-    (lambda a: a.update(loss_fn=F.mse_loss, y=np.ones(64)), ValueError,
-     r"fit: loss_fn rejects the model's output \(shape \(2, 2\)\) against y .* input has shape \(2, 2\) but target "
-     r"has shape \(2,\)"),
-    (lambda a: a.update(accuracy="top5"), ValueError, r"fit: accuracy must be 'auto', None or a function"),
-    (lambda a: a.update(X=np.array([["a", "b"]] * 64)), TypeError, r"fit: X and y must be numeric arrays"),
-    (lambda a: a.update(optimizer=adam(nn.MLP([2, 8, 2]))), ValueError,
-     r"fit: the optimizer holds none of the model's parameters \(was it built for another model\?\)"),
-])
+@pytest.mark.parametrize(
+    "change, error, message",
+    [
+        (
+            lambda a: a.update(y=a["y"][:-1]),
+            ValueError,
+            r"fit: X has 64 rows but y has 63 \(shape \(63,\)\); they must",
+        ),
+        (
+            lambda a: a.update(X=np.ones((64, 3))),
+            ValueError,
+            r"fit: the model cannot take X of shape \(64, 3\): Linear\(in_features=2, out_features=8\): .* expected 2",
+        ),
+        (
+            lambda a: a.update(y=np.where(np.arange(64) == 5, 7, a["y"])),
+            ValueError,
+            r"fit \(y; the model has 2 outputs\): labels must be in 0\.\.1 for K=2 classes; found min 0, max 7, "
+            r"first bad label 7 at index 5",
+        ),
+        (
+            lambda a: a.update(X=np.where(np.arange(128).reshape(64, 2) == 9, np.nan, a["X"])),
+            ValueError,
+            r"fit: X contains 1 NaN/Inf values \(the first at index \(4, 1\)\)",
+        ),
+        (
+            lambda a: a.update(validation=(a["X"], a["y"] + 2)),
+            ValueError,
+            r"fit \(y_val; the model has 2 outputs\): labels must be in 0\.\.1 .* first bad label 2 at index 0",
+        ),
+        (lambda a: a.update(validation=(a["X"],)), ValueError, r"fit: validation must be a pair \(X_val, y_val\)"),
+        (
+            lambda a: a.update(early_stopping=3),
+            ValueError,
+            r"fit: early_stopping watches the validation loss; pass validation=\(X_val, y_val\)",
+        ),
+        (lambda a: a.update(epochs=0), ValueError, r"fit: epochs must be a positive int, got 0"),
+        (lambda a: a.update(batch_size=2.5), ValueError, r"fit: batch_size must be a positive int, got 2.5"),
+        (lambda a: a.update(tol=-1), ValueError, r"fit: tol must be a positive number, got -1"),
+        (
+            lambda a: a.update(loss_fn=lambda o, t: F.cross_entropy(o, t, reduction="none")),
+            ValueError,
+            r"fit: loss_fn must return a one-element Tensor, got \(2,\); use reduction='mean'",
+        ),
+        (
+            lambda a: a.update(loss_fn=F.mse_loss, y=np.ones(64)),
+            ValueError,
+            r"fit: loss_fn rejects the model's output \(shape \(2, 2\)\) against y "
+            r".* input has shape \(2, 2\) but target has shape \(2,\)",
+        ),
+        (lambda a: a.update(accuracy="top5"), ValueError, r"fit: accuracy must be 'auto', None or a function"),
+        (lambda a: a.update(X=np.array([["a", "b"]] * 64)), TypeError, r"fit: X and y must be numeric arrays"),
+        (
+            lambda a: a.update(optimizer=adam(nn.MLP([2, 8, 2]))),
+            ValueError,
+            r"fit: the optimizer holds none of the model's parameters \(was it built for another model\?\)",
+        ),
+    ],
+)
 def test_bad_input_raises_before_any_training(change, error, message):
     X, y = moons(0, 64)
     model = nn.MLP([2, 8, 2], seed=0)
@@ -378,11 +511,15 @@ def test_grid_search_scores_every_setting_and_keeps_the_best():
         model = nn.MLP([2, hidden, 2], seed=0)
         return model, F.cross_entropy, optim.Adam(model.parameters(), lr=lr)
 
-    result = nn.grid_search(build, {"hidden": [1, 16], "lr": [0.03], "epochs": [2, 25]}, X, y,
-                            validation=validation, batch_size=32)
+    result = nn.grid_search(
+        build, {"hidden": [1, 16], "lr": [0.03], "epochs": [2, 25]}, X, y, validation=validation, batch_size=32
+    )
     assert [r["params"] for r in result.results] == [
-        {"hidden": 1, "lr": 0.03, "epochs": 2}, {"hidden": 1, "lr": 0.03, "epochs": 25},
-        {"hidden": 16, "lr": 0.03, "epochs": 2}, {"hidden": 16, "lr": 0.03, "epochs": 25}]
+        {"hidden": 1, "lr": 0.03, "epochs": 2},
+        {"hidden": 1, "lr": 0.03, "epochs": 25},
+        {"hidden": 16, "lr": 0.03, "epochs": 2},
+        {"hidden": 16, "lr": 0.03, "epochs": 25},
+    ]
     assert [r["history"].epochs_run for r in result.results] == [2, 25, 2, 25]  # "epochs" went to fit
     assert result.best_params == {"hidden": 16, "lr": 0.03, "epochs": 25}
     assert result.best_score == max(r["score"] for r in result.results) >= 0.95
@@ -396,8 +533,11 @@ def test_grid_search_errors():
         nn.grid_search(build, {"hidden": [2]}, X, y, validation=None)
     with pytest.raises(ValueError, match=r"grid_search: param_grid\['hidden'\] must be a non-empty list"):
         nn.grid_search(build, {"hidden": []}, X, y, validation=(X, y))
-    with pytest.raises(TypeError, match=r"grid_search: build_fn\(\{'hidden': 2\}\) must return "
-                                        r"\(model, loss_fn, optimizer\)"):
+    with pytest.raises(
+        TypeError,
+        match=r"grid_search: build_fn\(\{'hidden': 2\}\) must return "
+        r"\(model, loss_fn, optimizer\)",
+    ):
         nn.grid_search(build, {"hidden": [2]}, X, y, validation=(X, y))
     with pytest.raises(TypeError, match=r"grid_search: unknown fit options \['patience'\]"):
         nn.grid_search(build, {"hidden": [2]}, X, y, validation=(X, y), patience=3)
@@ -419,6 +559,9 @@ def test_grid_search_goes_on_past_a_diverging_setting():
     assert failed["history"].stopped_reason.startswith("error: ")
     assert trained["error"] is None and result.best_params == {"lr": 0.5}
     assert result.best_score == trained["score"] == nn.evaluate(result.best_model, F.cross_entropy, *validation)[1]
-    with pytest.raises(FloatingPointError, match=r"grid_search: training diverged for every setting; the first "
-                                                 r"error: fit: the loss became nan"):
+    with pytest.raises(
+        FloatingPointError,
+        match=r"grid_search: training diverged for every setting; the first "
+        r"error: fit: the loss became nan",
+    ):
         nn.grid_search(build, {"lr": [1e300, 1e301]}, X, y, validation=validation, epochs=2)

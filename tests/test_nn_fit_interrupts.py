@@ -1,4 +1,5 @@
 """nn.fit when training does not end normally: Ctrl-C, real signals, other exceptions, divergence."""
+
 import signal
 import threading
 
@@ -50,8 +51,7 @@ def test_ctrl_c_in_the_loss_keeps_the_history_of_the_whole_epochs():
     model = nn.MLP([2, 8, 2], seed=0)
     loss_fn = RaisingLoss(model, bad_call=1 + 4 + 4 + 3, error=KeyboardInterrupt())  # epoch 3, step 3 of 4
     with pytest.raises(KeyboardInterrupt) as caught:
-        nn.fit(model, loss_fn, optim.Adam(model.parameters(), lr=0.01), X, y, epochs=5, batch_size=16,
-               progress=False)
+        nn.fit(model, loss_fn, optim.Adam(model.parameters(), lr=0.01), X, y, epochs=5, batch_size=16, progress=False)
     history = caught.value.history
     assert history.stopped_reason == "interrupted"
     assert history.epochs_run == 2 and len(history.train_acc) == len(history.grad_norm) == len(history.lr) == 2
@@ -67,8 +67,19 @@ def test_ctrl_c_with_early_stopping_restores_the_best_epoch():
     # two probes, then 4 steps and 1 validation chunk per epoch: epoch 4, step 2
     loss_fn = RaisingLoss(model, bad_call=2 + 5 * 3 + 2, error=KeyboardInterrupt())
     with pytest.raises(KeyboardInterrupt) as caught:
-        nn.fit(model, loss_fn, optim.Adam(model.parameters(), lr=0.01), X, y, epochs=9, batch_size=16,
-               validation=moons(1, 32), early_stopping=9, progress=False, scheduler=spy)
+        nn.fit(
+            model,
+            loss_fn,
+            optim.Adam(model.parameters(), lr=0.01),
+            X,
+            y,
+            epochs=9,
+            batch_size=16,
+            validation=moons(1, 32),
+            early_stopping=9,
+            progress=False,
+            scheduler=spy,
+        )
     history = caught.value.history
     assert history.stopped_reason == "interrupted" and history.epochs_run == 3 and len(history.val_loss) == 3
     assert history.best_epoch == int(np.argmin(history.val_loss))
@@ -118,6 +129,7 @@ def test_a_programs_own_sigint_handler_still_runs_after_the_step():
     X, y = moons()
     model = nn.MLP([2, 8, 2], seed=0)
     seen = []
+
     def handler(signum, frame):
         seen.append(signum)
 
@@ -144,10 +156,12 @@ def test_cross_entropy_at_lr_1e3_is_reported_as_diverged_not_completed():
     """Before: 15 epochs 'completed' with losses up to 1e232 and a final loss of 252."""
     X, y = moons(0, 200)
     model = nn.MLP([2, 16, 2], seed=0)
-    with pytest.warns(RuntimeWarning, match=r"fit: training diverged at epoch 1/15: the mean training loss 2\.83e\+23 "
-                                            r"is more than 100x its best 1\.586 .*Try a lower learning rate"):
-        history = nn.fit(model, F.cross_entropy, optim.SGD(model.parameters(), lr=1e3), X, y, epochs=15,
-                         progress=False)
+    with pytest.warns(
+        RuntimeWarning,
+        match=r"fit: training diverged at epoch 1/15: the mean training loss 2\.83e\+23 "
+        r"is more than 100x its best 1\.586 .*Try a lower learning rate",
+    ):
+        history = nn.fit(model, F.cross_entropy, optim.SGD(model.parameters(), lr=1e3), X, y, epochs=15, progress=False)
     assert history.stopped_reason == "diverged" and history.epochs_run == 1
 
 
@@ -176,23 +190,33 @@ class Nudge:
 def test_a_spike_of_a_converged_run_below_its_starting_loss_is_not_divergence(recwarn):
     X, y = linear_data()
     model = nn.MLP([3, 1], seed=0)
-    history = nn.fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=0.3), X, y, epochs=8, progress=False,
-                     scheduler=Nudge(model))
+    history = nn.fit(
+        model, F.mse_loss, optim.SGD(model.parameters(), lr=0.3), X, y, epochs=8, progress=False, scheduler=Nudge(model)
+    )
     assert history.train_loss[4] > 1e6 * min(history.train_loss[:4])  # the spike is there ...
-    assert history.train_loss[4] < history.train_loss[0]                 # ... but below the untrained loss
+    assert history.train_loss[4] < history.train_loss[0]  # ... but below the untrained loss
     assert history.stopped_reason == "completed" and not [w for w in recwarn if "diverged" in str(w.message)]
 
 
 def test_divergence_check_can_be_turned_off_and_its_factor_is_checked():
     X, y = linear_data()
     model = nn.MLP([3, 1], seed=0)
-    history = nn.fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=3.0), X, y, epochs=3, progress=False,
-                     divergence_factor=None)
+    history = nn.fit(
+        model, F.mse_loss, optim.SGD(model.parameters(), lr=3.0), X, y, epochs=3, progress=False, divergence_factor=None
+    )
     assert history.stopped_reason == "completed" and history.train_loss[-1] > 1e25
     for bad in (1, 0.5, float("inf"), "10"):
         with pytest.raises(ValueError, match=r"fit: divergence_factor must be a finite number > 1 \(or None: off\)"):
-            nn.fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=0.1), X, y, epochs=1, progress=False,
-                   divergence_factor=bad)
+            nn.fit(
+                model,
+                F.mse_loss,
+                optim.SGD(model.parameters(), lr=0.1),
+                X,
+                y,
+                epochs=1,
+                progress=False,
+                divergence_factor=bad,
+            )
 
 
 @pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning")
@@ -201,8 +225,18 @@ def test_divergence_with_early_stopping_restores_the_best_epoch():
     model = nn.MLP([3, 1], seed=0)
     spy = EpochSpy(model)
     with pytest.warns(RuntimeWarning, match=r"the best epoch's weights are restored"):
-        history = nn.fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=1.0), X, y, epochs=15, progress=False,
-                         validation=linear_data(50), early_stopping=15, scheduler=spy)
+        history = nn.fit(
+            model,
+            F.mse_loss,
+            optim.SGD(model.parameters(), lr=1.0),
+            X,
+            y,
+            epochs=15,
+            progress=False,
+            validation=linear_data(50),
+            early_stopping=15,
+            scheduler=spy,
+        )
     assert history.stopped_reason == "diverged"
     for name, p in model.named_parameters():
         np.testing.assert_array_equal(p.data, spy.states[history.best_epoch][name])

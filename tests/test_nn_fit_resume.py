@@ -1,5 +1,6 @@
 """nn.fit with checkpoints: N epochs, then more from the checkpoint, equal an uninterrupted run bit for bit;
 a DataLoader in place of arrays; ReduceLROnPlateau stepped on the watched loss."""
+
 import numpy as np
 import pytest
 
@@ -13,8 +14,11 @@ VALIDATION = nn.datasets.make_moons(80, noise=0.25, seed=1)
 
 def parts(kind):
     model = nn.MLP([2, 16, 16, 2], seed=0)
-    optimizer = {"adam": lambda p: optim.Adam(p, lr=0.01), "sgd": lambda p: optim.SGD(p, lr=0.1, momentum=0.9),
-                 "rmsprop": lambda p: optim.RMSprop(p, lr=0.005)}[kind](model.parameters())
+    optimizer = {
+        "adam": lambda p: optim.Adam(p, lr=0.01),
+        "sgd": lambda p: optim.SGD(p, lr=0.1, momentum=0.9),
+        "rmsprop": lambda p: optim.RMSprop(p, lr=0.005),
+    }[kind](model.parameters())
     scheduler = optim.StepLR(optimizer, step_size=3, gamma=0.5)
     return model, optimizer, scheduler
 
@@ -31,11 +35,22 @@ def test_resuming_from_a_checkpoint_equals_the_uninterrupted_run(tmp_path, kind,
     whole = nn.fit(model, F.cross_entropy, optimizer, X, y, epochs=8, scheduler=scheduler, **options)
 
     first, opt1, sched1 = parts(kind)
-    nn.fit(first, F.cross_entropy, opt1, X, y, epochs=3, scheduler=sched1, checkpoint=str(tmp_path / "c.npz"),
-           **options)
+    nn.fit(
+        first, F.cross_entropy, opt1, X, y, epochs=3, scheduler=sched1, checkpoint=str(tmp_path / "c.npz"), **options
+    )
     resumed, opt2, sched2 = parts(kind)  # fresh objects, as in a new process
-    history = nn.fit(resumed, F.cross_entropy, opt2, X, y, epochs=8, scheduler=sched2,
-                     resume=str(tmp_path / "c.npz"), checkpoint=str(tmp_path / "c.npz"), **options)
+    history = nn.fit(
+        resumed,
+        F.cross_entropy,
+        opt2,
+        X,
+        y,
+        epochs=8,
+        scheduler=sched2,
+        resume=str(tmp_path / "c.npz"),
+        checkpoint=str(tmp_path / "c.npz"),
+        **options,
+    )
     for name, value in weights(model).items():
         np.testing.assert_array_equal(weights(resumed)[name], value, err_msg=name)
     assert history.train_loss == whole.train_loss and history.val_loss == whole.val_loss
@@ -59,8 +74,16 @@ def test_a_checkpoint_that_does_not_fit_changes_nothing(tmp_path):
     other = nn.MLP([2, 8, 2], seed=0)
     before = weights(other)
     with pytest.raises(ValueError, match=r"load_checkpoint: .*c.npz.* does not fit"):
-        nn.fit(other, F.cross_entropy, optim.Adam(other.parameters()), X, y, epochs=3,
-               resume=str(tmp_path / "c.npz"), progress=False)
+        nn.fit(
+            other,
+            F.cross_entropy,
+            optim.Adam(other.parameters()),
+            X,
+            y,
+            epochs=3,
+            resume=str(tmp_path / "c.npz"),
+            progress=False,
+        )
     for name, value in before.items():
         np.testing.assert_array_equal(weights(other)[name], value)
 
@@ -84,6 +107,7 @@ def test_reduce_lr_on_plateau_steps_on_the_validation_loss():
     model = nn.MLP([2, 8, 2], seed=0)
     optimizer = optim.SGD(model.parameters(), lr=1e-6)  # too small to improve: a plateau at once
     scheduler = optim.ReduceLROnPlateau(optimizer, patience=1, factor=0.5, threshold=0.5)
-    history = nn.fit(model, F.cross_entropy, optimizer, X, y, epochs=6, validation=VALIDATION,
-                     scheduler=scheduler, progress=False)
+    history = nn.fit(
+        model, F.cross_entropy, optimizer, X, y, epochs=6, validation=VALIDATION, scheduler=scheduler, progress=False
+    )
     assert history.epochs_run == 6 and optimizer.param_groups[0]["lr"] < 1e-6

@@ -1,4 +1,5 @@
 """nn.functional: losses and activations against closed forms and torch.nn.functional (float64)."""
+
 import numpy as np
 import pytest
 
@@ -82,13 +83,17 @@ def test_penalties_values():
 # ---------------------------------------------------------------------------------- errors
 @pytest.mark.parametrize("loss", [F.mse_loss, F.binary_cross_entropy, F.binary_cross_entropy_with_logits])
 def test_n_against_n_by_1_raises_instead_of_broadcasting(loss):
-    with pytest.raises(ValueError, match=r"input has shape \(4,\) but target has shape \(4, 1\).*"
-                                         r"reshape one of them"):
+    with pytest.raises(
+        ValueError,
+        match=r"input has shape \(4,\) but target has shape \(4, 1\).*"
+        r"reshape one of them",
+    ):
         loss(Tensor(np.full(4, 0.5)), np.full((4, 1), 0.5))
 
 
-@pytest.mark.parametrize("loss", [F.mse_loss, F.binary_cross_entropy, F.binary_cross_entropy_with_logits,
-                                  F.cross_entropy])
+@pytest.mark.parametrize(
+    "loss", [F.mse_loss, F.binary_cross_entropy, F.binary_cross_entropy_with_logits, F.cross_entropy]
+)
 def test_unknown_reduction_raises(loss):
     with pytest.raises(ValueError, match=r"reduction must be one of \('mean', 'sum', 'none'\), got 'avg'"):
         loss(Tensor([[0.5, 0.5]]), np.array([[0.0, 1.0]]), reduction="avg")
@@ -110,15 +115,21 @@ def test_binary_cross_entropy_of_a_nan_probability_is_nan_but_a_nan_target_is_re
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 def test_binary_cross_entropy_with_logits_refuses_a_non_finite_target_but_not_a_nan_logit(bad):
     assert np.isnan(F.binary_cross_entropy_with_logits(Tensor([np.nan, 0.5]), [1.0, 0.0]).item())
-    with pytest.raises(ValueError, match=rf"binary_cross_entropy_with_logits: every target value must be "
-                                         rf"finite, found {bad} at index \(1, 0\)"):
+    with pytest.raises(
+        ValueError,
+        match=rf"binary_cross_entropy_with_logits: every target value must be "
+        rf"finite, found {bad} at index \(1, 0\)",
+    ):
         F.binary_cross_entropy_with_logits(Tensor(np.zeros((2, 2))), [[1.0, 0.0], [bad, 1.0]])
 
 
 def test_cross_entropy_label_errors_name_k_min_max_and_first_bad_index():
     logits = Tensor(np.zeros((4, 3)))
-    with pytest.raises(ValueError, match=r"labels must be in 0\.\.2 for K=3 classes; found min -1, max 3, "
-                                         r"first bad label 3 at index 1"):
+    with pytest.raises(
+        ValueError,
+        match=r"labels must be in 0\.\.2 for K=3 classes; found min -1, max 3, "
+        r"first bad label 3 at index 1",
+    ):
         F.cross_entropy(logits, np.array([0, 3, -1, 2]))
     with pytest.raises(TypeError, match=r"class indices must be integers, got dtype bool"):
         F.cross_entropy(logits, np.array([True, False, True, False]))
@@ -163,30 +174,55 @@ def test_losses_match_torch(reduction):
     x, t = r.normal(size=(5, 3)), r.normal(size=(5, 3))
     compare(lambda a, b: F.mse_loss(a, b, reduction), lambda a, b: tf.mse_loss(a, b, reduction=reduction), x, t)
     p, soft = r.uniform(0.05, 0.95, size=(5, 3)), r.uniform(size=(5, 3))
-    compare(lambda a, b: F.binary_cross_entropy(a, b, reduction),
-            lambda a, b: tf.binary_cross_entropy(a, b, reduction=reduction), p, soft)
+    compare(
+        lambda a, b: F.binary_cross_entropy(a, b, reduction),
+        lambda a, b: tf.binary_cross_entropy(a, b, reduction=reduction),
+        p,
+        soft,
+    )
     logits = r.normal(size=(5, 3)) * 4
-    compare(lambda a, b: F.binary_cross_entropy_with_logits(a, b, reduction),
-            lambda a, b: tf.binary_cross_entropy_with_logits(a, b, reduction=reduction), logits, soft)
+    compare(
+        lambda a, b: F.binary_cross_entropy_with_logits(a, b, reduction),
+        lambda a, b: tf.binary_cross_entropy_with_logits(a, b, reduction=reduction),
+        logits,
+        soft,
+    )
     labels = r.integers(0, 3, size=5)
-    compare(lambda a, b: F.cross_entropy(a, b, reduction),
-            lambda a, b: tf.cross_entropy(a, b, reduction=reduction), logits, labels)
+    compare(
+        lambda a, b: F.cross_entropy(a, b, reduction),
+        lambda a, b: tf.cross_entropy(a, b, reduction=reduction),
+        logits,
+        labels,
+    )
     probs = r.dirichlet(np.ones(3), size=5)
-    compare(lambda a, b: F.cross_entropy(a, b, reduction),
-            lambda a, b: tf.cross_entropy(a, b, reduction=reduction), logits, probs)
+    compare(
+        lambda a, b: F.cross_entropy(a, b, reduction),
+        lambda a, b: tf.cross_entropy(a, b, reduction=reduction),
+        logits,
+        probs,
+    )
 
 
 def test_bce_with_logits_matches_torch_at_plus_minus_1000():
     torch = pytest.importorskip("torch")
     logits = np.array([1000.0, -1000.0, 1000.0, -1000.0, 30.0, -30.0])
     target = np.array([1.0, 0.0, 0.0, 1.0, 0.25, 0.75])
-    compare(F.binary_cross_entropy_with_logits, torch.nn.functional.binary_cross_entropy_with_logits,
-            logits, target)
+    compare(F.binary_cross_entropy_with_logits, torch.nn.functional.binary_cross_entropy_with_logits, logits, target)
 
 
 def test_softmax_and_log_softmax_match_torch():
     torch = pytest.importorskip("torch")
     x = rng(8).normal(size=(4, 5)) * 10
     for axis in (0, 1):
-        compare(lambda a, _: F.softmax(a, axis), lambda a, _: torch.softmax(a, dim=axis), x, np.zeros(1))
-        compare(lambda a, _: F.log_softmax(a, axis), lambda a, _: torch.log_softmax(a, dim=axis), x, np.zeros(1))
+        compare(
+            lambda a, _, axis=axis: F.softmax(a, axis),
+            lambda a, _, axis=axis: torch.softmax(a, dim=axis),
+            x,
+            np.zeros(1),
+        )
+        compare(
+            lambda a, _, axis=axis: F.log_softmax(a, axis),
+            lambda a, _, axis=axis: torch.log_softmax(a, dim=axis),
+            x,
+            np.zeros(1),
+        )

@@ -1,6 +1,7 @@
 """nn layers beyond Linear: Dropout, BatchNorm1d, LayerNorm, Flatten, LeakyReLU, GELU, Softmax,
 LogSoftmax, Embedding; Module.apply and buffers. Oracles: torch.nn (values and gradients),
 closed forms (math.erfc, inverted scaling), finite differences."""
+
 import math
 
 import numpy as np
@@ -57,7 +58,7 @@ def test_batchnorm_train_then_eval_equals_torch(shape):
     np.testing.assert_allclose(xt.grad, xq.grad.numpy(), rtol=1e-9, atol=1e-10)
     before = ours.running_mean.copy()
     ours(x)
-    assert np.array_equal(before, ours.running_mean)                   # eval never updates the statistics
+    assert np.array_equal(before, ours.running_mean)  # eval never updates the statistics
 
 
 def test_batchnorm_closed_form_without_torch():
@@ -86,8 +87,11 @@ def test_batchnorm_gradcheck_and_float32():
 
 
 def test_batchnorm_errors():
-    with pytest.raises(ValueError, match=r"BatchNorm1d\(3\): expected an input of shape \(N, 3\) or \(N, 3, L\), "
-                                         r"got \(4, 2\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"BatchNorm1d\(3\): expected an input of shape \(N, 3\) or \(N, 3, L\), "
+        r"got \(4, 2\)",
+    ):
         nn.BatchNorm1d(3)(np.ones((4, 2)))
     with pytest.raises(ValueError, match=r"training needs more than 1 value per channel.*model.eval\(\)"):
         nn.BatchNorm1d(3)(np.ones((1, 3)))
@@ -98,12 +102,11 @@ def test_batchnorm_errors():
 def test_batchnorm_statistics_are_saved_and_loaded(tmp_path):
     model = nn.Sequential(nn.Linear(2, 3, seed=0), nn.BatchNorm1d(3))
     model(np.random.default_rng(0).normal(size=(10, 2)))
-    assert sorted(model.state_dict()) == ["0.bias", "0.weight", "1.bias", "1.running_mean", "1.running_var",
-                                          "1.weight"]
+    assert sorted(model.state_dict()) == ["0.bias", "0.weight", "1.bias", "1.running_mean", "1.running_var", "1.weight"]
     nn.save(model, tmp_path / "bn.npz")
     fresh = nn.load(nn.Sequential(nn.Linear(2, 3, seed=1), nn.BatchNorm1d(3)), tmp_path / "bn.npz")
     assert np.array_equal(fresh[1].running_var, model[1].running_var)
-    assert fresh[1].running_var is fresh[1]._buffers["running_var"]    # loaded in place
+    assert fresh[1].running_var is fresh[1]._buffers["running_var"]  # loaded in place
     x = np.ones((4, 2))
     np.testing.assert_array_equal(fresh.eval()(x).data, model.eval()(x).data)
     with pytest.raises(ValueError, match=r"'1.running_mean': shape \(2,\), the parameter has shape \(3,\)"):
@@ -134,14 +137,15 @@ def test_dropout_inverted_scaling_train_and_eval():
     out = drop(x)
     values = out.data
     assert set(np.unique(values)) == {0.0, 1 / 0.75}
-    assert abs((values == 0).mean() - 0.25) < 0.01                  # 20,000 draws: sd 0.003
-    assert abs(values.mean() - 1.0) < 0.015                         # the expectation is kept
+    assert abs((values == 0).mean() - 0.25) < 0.01  # 20,000 draws: sd 0.003
+    assert abs(values.mean() - 1.0) < 0.015  # the expectation is kept
     out.sum().backward()
-    np.testing.assert_array_equal(x.grad, values)                   # d out / d x = mask / (1 - p)
+    np.testing.assert_array_equal(x.grad, values)  # d out / d x = mask / (1 - p)
     drop.eval()
     assert drop(x) is x or np.array_equal(drop(x).data, x.data)
-    np.testing.assert_array_equal(nn.Dropout(0.5, seed=3)(np.ones(100)).data,
-                                  nn.Dropout(0.5, seed=3)(np.ones(100)).data)   # seeded: reproducible
+    np.testing.assert_array_equal(
+        nn.Dropout(0.5, seed=3)(np.ones(100)).data, nn.Dropout(0.5, seed=3)(np.ones(100)).data
+    )  # seeded: reproducible
     assert nn.Dropout(1.0)(np.ones(5)).data.tolist() == [0.0] * 5
     assert nn.Dropout(0.5, seed=0)(np.ones(4, np.float32)).dtype == np.float32
     with pytest.raises(ValueError, match=r"Dropout: p must be a probability in \[0, 1\], got 1.5"):
@@ -160,9 +164,9 @@ def test_train_and_eval_switch_every_module():
     model = nn.Sequential(nn.Linear(3, 3, seed=0), nn.BatchNorm1d(3), nn.Dropout(0.5, seed=0))
     x = np.random.default_rng(0).normal(size=(8, 3))
     model.eval()
-    assert np.array_equal(model(x).data, model(x).data)           # deterministic in eval
+    assert np.array_equal(model(x).data, model(x).data)  # deterministic in eval
     model.train()
-    assert not np.array_equal(model(x).data, model(x).data)       # fresh masks in training
+    assert not np.array_equal(model(x).data, model(x).data)  # fresh masks in training
 
 
 # ---------------------------------------------------------------------------------- activations and friends
@@ -170,7 +174,7 @@ def test_gelu_exact_form_against_erfc_and_torch():
     x = np.linspace(-12, 6, 73)
     exact = np.array([v * 0.5 * math.erfc(-v / math.sqrt(2)) for v in x])
     ours = nn.GELU()(Tensor(x)).data
-    np.testing.assert_allclose(ours, exact, rtol=2e-7, atol=0)      # relative, even at -12 (1e-32)
+    np.testing.assert_allclose(ours, exact, rtol=2e-7, atol=0)  # relative, even at -12 (1e-32)
     torch = pytest.importorskip("torch")
     xt = Tensor(x, requires_grad=True)
     nn.GELU()(xt).sum().backward()
@@ -182,21 +186,23 @@ def test_gelu_exact_form_against_erfc_and_torch():
 def test_gelu_tanh_form_equals_torch():
     torch = pytest.importorskip("torch")
     x = np.random.default_rng(5).normal(size=(6, 7)) * 3
-    out, xt, out_q, xq = ours_and_torch_grads(nn.GELU(approximate="tanh"), torch.nn.GELU(approximate="tanh"),
-                                              x, torch)
+    out, xt, out_q, xq = ours_and_torch_grads(nn.GELU(approximate="tanh"), torch.nn.GELU(approximate="tanh"), x, torch)
     np.testing.assert_allclose(out.data, out_q.detach().numpy(), **TIGHT)
     np.testing.assert_allclose(xt.grad, xq.grad.numpy(), rtol=1e-9, atol=1e-12)
     with pytest.raises(ValueError, match=r"GELU: approximate must be 'none' or 'tanh', got 'erf'"):
         nn.GELU("erf")
 
 
-@pytest.mark.parametrize("make", [
-    lambda torch: (nn.LeakyReLU(0.2), torch.nn.LeakyReLU(0.2)),
-    lambda torch: (nn.Softmax(dim=1), torch.nn.Softmax(dim=1)),
-    lambda torch: (nn.LogSoftmax(dim=0), torch.nn.LogSoftmax(dim=0)),
-    lambda torch: (nn.Flatten(), torch.nn.Flatten()),
-    lambda torch: (nn.Flatten(0, 1), torch.nn.Flatten(0, 1)),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda torch: (nn.LeakyReLU(0.2), torch.nn.LeakyReLU(0.2)),
+        lambda torch: (nn.Softmax(dim=1), torch.nn.Softmax(dim=1)),
+        lambda torch: (nn.LogSoftmax(dim=0), torch.nn.LogSoftmax(dim=0)),
+        lambda torch: (nn.Flatten(), torch.nn.Flatten()),
+        lambda torch: (nn.Flatten(0, 1), torch.nn.Flatten(0, 1)),
+    ],
+)
 def test_simple_modules_equal_torch(make):
     torch = pytest.importorskip("torch")
     ours, theirs = make(torch)
@@ -211,7 +217,7 @@ def test_simple_modules_equal_torch(make):
 def test_leaky_relu_kink_follows_the_engine_convention():
     x = Tensor([0.0, -1.0, 2.0], requires_grad=True)
     nn.LeakyReLU(0.1)(x).sum().backward()
-    assert x.grad.tolist() == pytest.approx([0.55, 0.1, 1.0])       # (1 + slope) / 2 at the tie
+    assert x.grad.tolist() == pytest.approx([0.55, 0.1, 1.0])  # (1 + slope) / 2 at the tie
 
 
 def test_embedding_equals_torch_and_accumulates_repeated_rows():
@@ -225,7 +231,7 @@ def test_embedding_equals_torch_and_accumulates_repeated_rows():
     weighted_loss(ours(idx), r).backward()
     weighted_loss(theirs(torch.from_numpy(idx)), torch.from_numpy(r)).backward()
     np.testing.assert_allclose(ours.weight.grad, theirs.weight.grad.numpy(), **TIGHT)
-    assert abs(ours.weight.data.std() - 1) < 0.6                     # N(0, 1) initialisation
+    assert abs(ours.weight.data.std() - 1) < 0.6  # N(0, 1) initialisation
     with pytest.raises(ValueError, match=r"Embedding\(5, 3\): indices must be in 0..4, got min 0, max 5"):
         ours(np.array([0, 5]))
     with pytest.raises(TypeError, match=r"Embedding: indices must be integers, got dtype float64"):
@@ -250,11 +256,13 @@ def test_new_layers_repr():
 
 def test_fit_trains_a_batchnorm_dropout_model_and_evaluates_in_eval_mode():
     X, y = nn.datasets.make_moons(200, noise=0.1, seed=0)
-    model = nn.Sequential(nn.Linear(2, 16, seed=0), nn.BatchNorm1d(16), nn.ReLU(), nn.Dropout(0.2, seed=0),
-                          nn.Linear(16, 2, seed=1))
-    history = nn.fit(model, nn.CrossEntropyLoss(), nn.optim.AdamW(model.parameters(), lr=0.02), X, y,
-                     epochs=15, progress=False)
+    model = nn.Sequential(
+        nn.Linear(2, 16, seed=0), nn.BatchNorm1d(16), nn.ReLU(), nn.Dropout(0.2, seed=0), nn.Linear(16, 2, seed=1)
+    )
+    history = nn.fit(
+        model, nn.CrossEntropyLoss(), nn.optim.AdamW(model.parameters(), lr=0.02), X, y, epochs=15, progress=False
+    )
     assert history.train_loss[-1] < history.train_loss[0] / 2
     first, second = nn.evaluate(model, nn.CrossEntropyLoss(), X, y), nn.evaluate(model, nn.CrossEntropyLoss(), X, y)
-    assert first == second and first[1] > 0.9                      # eval mode: no dropout, running statistics
-    assert model.training                                           # evaluate restores the mode
+    assert first == second and first[1] > 0.9  # eval mode: no dropout, running statistics
+    assert model.training  # evaluate restores the mode

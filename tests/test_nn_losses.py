@@ -1,5 +1,6 @@
 """Loss modules against torch.nn (values and gradients, every reduction) and closed forms;
 nn.utils.clip_grad_norm_ / clip_grad_value_ against torch.nn.utils."""
+
 import math
 
 import numpy as np
@@ -27,14 +28,20 @@ def compare(ours_loss, torch_loss, x, target, torch, torch_target=None):
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
-@pytest.mark.parametrize("name, kwargs", [("MSELoss", {}), ("L1Loss", {}), ("HuberLoss", {}),
-                                          ("HuberLoss", {"delta": 0.3})])
+@pytest.mark.parametrize(
+    "name, kwargs", [("MSELoss", {}), ("L1Loss", {}), ("HuberLoss", {}), ("HuberLoss", {"delta": 0.3})]
+)
 def test_regression_losses_equal_torch(name, kwargs, reduction):
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(0)
     x, t = rng.normal(size=(6, 3)), rng.normal(size=(6, 3))
-    compare(getattr(nn, name)(reduction=reduction, **kwargs), getattr(torch.nn, name)(reduction=reduction, **kwargs),
-            x, t, torch)
+    compare(
+        getattr(nn, name)(reduction=reduction, **kwargs),
+        getattr(torch.nn, name)(reduction=reduction, **kwargs),
+        x,
+        t,
+        torch,
+    )
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -43,54 +50,88 @@ def test_binary_losses_equal_torch(reduction):
     rng = np.random.default_rng(2)
     logits, t = rng.normal(size=(5, 3)) * 3, (rng.random((5, 3)) > 0.5).astype(float)
     w, pw = rng.random((5, 3)) + 0.5, np.array([0.5, 2.0, 3.0])
-    compare(nn.BCEWithLogitsLoss(reduction=reduction), torch.nn.BCEWithLogitsLoss(reduction=reduction),
-            logits, t, torch)
-    compare(nn.BCEWithLogitsLoss(weight=w, pos_weight=pw, reduction=reduction),
-            torch.nn.BCEWithLogitsLoss(weight=torch.from_numpy(w), pos_weight=torch.from_numpy(pw),
-                                       reduction=reduction), logits, t, torch)
+    compare(
+        nn.BCEWithLogitsLoss(reduction=reduction), torch.nn.BCEWithLogitsLoss(reduction=reduction), logits, t, torch
+    )
+    compare(
+        nn.BCEWithLogitsLoss(weight=w, pos_weight=pw, reduction=reduction),
+        torch.nn.BCEWithLogitsLoss(weight=torch.from_numpy(w), pos_weight=torch.from_numpy(pw), reduction=reduction),
+        logits,
+        t,
+        torch,
+    )
     probs = 1 / (1 + np.exp(-logits))
-    compare(nn.BCELoss(weight=w, reduction=reduction),
-            torch.nn.BCELoss(weight=torch.from_numpy(w), reduction=reduction), probs, t, torch)
+    compare(
+        nn.BCELoss(weight=w, reduction=reduction),
+        torch.nn.BCELoss(weight=torch.from_numpy(w), reduction=reduction),
+        probs,
+        t,
+        torch,
+    )
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
-@pytest.mark.parametrize("kwargs", [
-    {}, {"weight": [0.2, 1.0, 3.0, 0.5]}, {"ignore_index": 2}, {"label_smoothing": 0.2},
-    {"weight": [0.2, 1.0, 3.0, 0.5], "ignore_index": 1, "label_smoothing": 0.1},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"weight": [0.2, 1.0, 3.0, 0.5]},
+        {"ignore_index": 2},
+        {"label_smoothing": 0.2},
+        {"weight": [0.2, 1.0, 3.0, 0.5], "ignore_index": 1, "label_smoothing": 0.1},
+    ],
+)
 def test_cross_entropy_and_nll_equal_torch(kwargs, reduction):
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(3)
     logits, labels = rng.normal(size=(7, 4)) * 2, np.array([0, 1, 2, 3, 1, 2, 2])
     torch_kwargs = {k: (torch.tensor(v, dtype=torch.float64) if k == "weight" else v) for k, v in kwargs.items()}
     ours_kwargs = {k: (np.array(v) if k == "weight" else v) for k, v in kwargs.items()}
-    compare(nn.CrossEntropyLoss(reduction=reduction, **ours_kwargs),
-            torch.nn.CrossEntropyLoss(reduction=reduction, **torch_kwargs), logits, labels, torch)
+    compare(
+        nn.CrossEntropyLoss(reduction=reduction, **ours_kwargs),
+        torch.nn.CrossEntropyLoss(reduction=reduction, **torch_kwargs),
+        logits,
+        labels,
+        torch,
+    )
     if "label_smoothing" not in kwargs:
         log_probs = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
-        compare(nn.NLLLoss(reduction=reduction, **ours_kwargs), torch.nn.NLLLoss(reduction=reduction, **torch_kwargs),
-                log_probs, labels, torch)
-    if "ignore_index" not in kwargs:                                  # probability targets
+        compare(
+            nn.NLLLoss(reduction=reduction, **ours_kwargs),
+            torch.nn.NLLLoss(reduction=reduction, **torch_kwargs),
+            log_probs,
+            labels,
+            torch,
+        )
+    if "ignore_index" not in kwargs:  # probability targets
         probs = rng.dirichlet(np.ones(4), size=7)
-        compare(nn.CrossEntropyLoss(reduction=reduction, **ours_kwargs),
-                torch.nn.CrossEntropyLoss(reduction=reduction, **torch_kwargs), logits, probs, torch)
+        compare(
+            nn.CrossEntropyLoss(reduction=reduction, **ours_kwargs),
+            torch.nn.CrossEntropyLoss(reduction=reduction, **torch_kwargs),
+            logits,
+            probs,
+            torch,
+        )
 
 
 def test_weighted_mean_and_ignore_index_by_hand():
-    logits = np.zeros((3, 2))                                         # every -log p = log 2
+    logits = np.zeros((3, 2))  # every -log p = log 2
     loss = nn.CrossEntropyLoss(weight=np.array([1.0, 3.0]), ignore_index=-1)(Tensor(logits), np.array([0, 1, -1]))
-    assert loss.item() == pytest.approx(math.log(2))                 # (1 + 3) log 2 / (1 + 3)
+    assert loss.item() == pytest.approx(math.log(2))  # (1 + 3) log 2 / (1 + 3)
     summed = nn.CrossEntropyLoss(weight=np.array([1.0, 3.0]), reduction="sum")(Tensor(logits), np.array([0, 1, 1]))
     assert summed.item() == pytest.approx(7 * math.log(2))
     smoothed = nn.CrossEntropyLoss(label_smoothing=1.0)(Tensor([[2.0, 0.0]]), np.array([0]))
-    assert smoothed.item() == pytest.approx(-0.5 * sum(np.log([1 / (1 + math.e ** -2), 1 / (1 + math.e ** 2)])))
+    assert smoothed.item() == pytest.approx(-0.5 * sum(np.log([1 / (1 + math.e**-2), 1 / (1 + math.e**2)])))
     assert nn.HuberLoss(delta=1.0)(Tensor([0.5, 3.0]), np.zeros(2)).item() == pytest.approx((0.125 + 2.5) / 2)
 
 
 def test_float32_losses_stay_float32():
     x = Tensor(np.ones((3, 2), np.float32), requires_grad=True)
-    for loss in [nn.CrossEntropyLoss(weight=np.array([1.0, 2.0]), label_smoothing=0.1)(x, np.array([0, 1, 1])),
-                 nn.HuberLoss()(x, np.zeros((3, 2))), nn.L1Loss()(x, np.zeros((3, 2)))]:
+    for loss in [
+        nn.CrossEntropyLoss(weight=np.array([1.0, 2.0]), label_smoothing=0.1)(x, np.array([0, 1, 1])),
+        nn.HuberLoss()(x, np.zeros((3, 2))),
+        nn.L1Loss()(x, np.zeros((3, 2))),
+    ]:
         loss.backward()
         assert loss.dtype == np.float32 and x.grad.dtype == np.float32
         x.grad = None
@@ -135,8 +176,8 @@ def test_clip_grad_norm_equals_torch(max_norm, norm_type):
 def test_clip_grad_norm_closed_form_and_value_clipping():
     w = Tensor([0.0, 0.0], requires_grad=True)
     w.grad = np.array([3.0, 4.0])
-    assert nn.utils.clip_grad_norm_([w], 1.0).item() == 5.0            # the norm before clipping
-    np.testing.assert_allclose(w.grad, [0.6, 0.8], rtol=1e-6)         # now of norm 1 (up to the 1e-6 guard)
+    assert nn.utils.clip_grad_norm_([w], 1.0).item() == 5.0  # the norm before clipping
+    np.testing.assert_allclose(w.grad, [0.6, 0.8], rtol=1e-6)  # now of norm 1 (up to the 1e-6 guard)
     w.grad = np.array([3.0, -0.2])
     nn.utils.clip_grad_value_([w], 0.5)
     assert w.grad.tolist() == [0.5, -0.2]

@@ -1,5 +1,6 @@
 """Self-describing model files: nn.save stores the architecture, preprocessing, task, class names and
 version as JSON beside the weights; nn.load(path) rebuilds the model; hostile descriptions are refused."""
+
 import json
 import zipfile
 
@@ -15,8 +16,14 @@ def test_load_with_one_argument_rebuilds_what_was_saved(tmp_path):
     model = nn.MLP([3, 5, 4], activation="tanh", output_activation="sigmoid", dtype=np.float32, seed=1)
     X = np.random.default_rng(0).standard_normal((6, 3)).astype(np.float32)
     scaler = Standardizer().fit(X * 3 + 1)
-    path = nn.save(model, str(tmp_path / "m.npz"), preprocessing=scaler, task="classification",
-                   class_names=["a", "b", "c", "d"], feature_names=["x", "y", "z"])
+    path = nn.save(
+        model,
+        str(tmp_path / "m.npz"),
+        preprocessing=scaler,
+        task="classification",
+        class_names=["a", "b", "c", "d"],
+        feature_names=["x", "y", "z"],
+    )
     loaded = nn.load(path)
     assert repr(loaded) == repr(model) and loaded.activation == "tanh"
     np.testing.assert_array_equal(loaded(X).data, model(X).data)
@@ -72,18 +79,23 @@ def forge(tmp_path, description, raw=None):
     return str(path)
 
 
-@pytest.mark.parametrize("description, raw, message", [
-    (None, b"\xff\xfe", r"its description is not UTF-8 text"),
-    (None, b"{" * 100000, r"its description is not valid JSON"),
-    ({"format": "pickle"}, None, r"is not an autograd_core.model record"),
-    ({"format": "autograd_core.model", "task": "clustering"}, None, r"unknown task 'clustering'"),
-    ({"format": "autograd_core.model", "class_names": [1, 2]}, None, r"class_names must be a list of strings"),
-    ({"format": "autograd_core.model", "preprocessing": {"mean": [0], "std": [0]}}, None,
-     r"positive 'std'"),
-    ({"format": "autograd_core.model", "architecture": {"type": "os.system"}}, None, r"unknown layer type"),
-    ({"format": "autograd_core.model", "architecture": {"type": "MLP", "config": {"sizes": [2, 3]}}}, None,
-     r"does not fit this MLP"),
-])
+@pytest.mark.parametrize(
+    "description, raw, message",
+    [
+        (None, b"\xff\xfe", r"its description is not UTF-8 text"),
+        (None, b"{" * 100000, r"its description is not valid JSON"),
+        ({"format": "pickle"}, None, r"is not an autograd_core.model record"),
+        ({"format": "autograd_core.model", "task": "clustering"}, None, r"unknown task 'clustering'"),
+        ({"format": "autograd_core.model", "class_names": [1, 2]}, None, r"class_names must be a list of strings"),
+        ({"format": "autograd_core.model", "preprocessing": {"mean": [0], "std": [0]}}, None, r"positive 'std'"),
+        ({"format": "autograd_core.model", "architecture": {"type": "os.system"}}, None, r"unknown layer type"),
+        (
+            {"format": "autograd_core.model", "architecture": {"type": "MLP", "config": {"sizes": [2, 3]}}},
+            None,
+            r"does not fit this MLP",
+        ),
+    ],
+)
 def test_hostile_or_broken_descriptions_are_one_error(tmp_path, description, raw, message):
     path = forge(tmp_path, description, raw)
     with pytest.raises(ValueError, match=message):

@@ -1,4 +1,5 @@
 """nn.Module, layers and init: registration, names, labels, scopes, state dicts, repr, errors."""
+
 import numpy as np
 import pytest
 
@@ -32,8 +33,14 @@ def scopes_by_op(root):
 def test_named_parameters_are_dotted_paths_in_order():
     model = nn.MLP([3, 5, 4, 2], seed=0)
     names = [n for n, _ in model.named_parameters()]
-    assert names == ["layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias",
-                     "layers.4.weight", "layers.4.bias"]
+    assert names == [
+        "layers.0.weight",
+        "layers.0.bias",
+        "layers.2.weight",
+        "layers.2.bias",
+        "layers.4.weight",
+        "layers.4.bias",
+    ]
     assert [p.shape for p in model.parameters()] == [(5, 3), (5,), (4, 5), (4,), (2, 4), (2,)]
 
 
@@ -126,14 +133,19 @@ def test_state_dict_is_a_copy_and_load_state_dict_restores():
         assert p.data is not state[name]
 
 
-@pytest.mark.parametrize("edit, message", [
-    (lambda s: s.pop("layers.2.bias"), r"missing names: layers.2.bias"),
-    (lambda s: s.update(extra=np.ones(1)), r"unexpected names: extra"),
-    (lambda s: s.update({"layers.0.weight": np.ones((3, 4))}),
-     r"'layers.0.weight': shape \(3, 4\), the parameter has shape \(4, 3\)"),
-    (lambda s: s.update({"layers.0.bias": np.ones(4, int)}), r"'layers.0.bias': dtype int64 is not floating-point"),
-    (lambda s: s.update({"layers.2.bias": np.array([np.nan, 1.0])}), r"'layers.2.bias': 1 NaN/Inf values"),
-])
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda s: s.pop("layers.2.bias"), r"missing names: layers.2.bias"),
+        (lambda s: s.update(extra=np.ones(1)), r"unexpected names: extra"),
+        (
+            lambda s: s.update({"layers.0.weight": np.ones((3, 4))}),
+            r"'layers.0.weight': shape \(3, 4\), the parameter has shape \(4, 3\)",
+        ),
+        (lambda s: s.update({"layers.0.bias": np.ones(4, int)}), r"'layers.0.bias': dtype int64 is not floating-point"),
+        (lambda s: s.update({"layers.2.bias": np.array([np.nan, 1.0])}), r"'layers.2.bias': 1 NaN/Inf values"),
+    ],
+)
 def test_load_state_dict_checks_everything_first_and_changes_nothing(edit, message):
     model = nn.MLP([3, 4, 2], seed=0)
     other = nn.MLP([3, 4, 2], seed=1).state_dict()
@@ -192,11 +204,24 @@ def test_zero_grad_train_eval_and_hooks():
 # ---------------------------------------------------------------------------------- layers
 def test_repr_matches_pytorch():
     torch = pytest.importorskip("torch")
-    ours = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3, bias=False), nn.Sigmoid(), nn.Tanh(),
-                         nn.Identity(), nn.Sequential(nn.Linear(3, 3)))
-    theirs = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3, bias=False),
-                                 torch.nn.Sigmoid(), torch.nn.Tanh(), torch.nn.Identity(),
-                                 torch.nn.Sequential(torch.nn.Linear(3, 3)))
+    ours = nn.Sequential(
+        nn.Linear(4, 8),
+        nn.ReLU(),
+        nn.Linear(8, 3, bias=False),
+        nn.Sigmoid(),
+        nn.Tanh(),
+        nn.Identity(),
+        nn.Sequential(nn.Linear(3, 3)),
+    )
+    theirs = torch.nn.Sequential(
+        torch.nn.Linear(4, 8),
+        torch.nn.ReLU(),
+        torch.nn.Linear(8, 3, bias=False),
+        torch.nn.Sigmoid(),
+        torch.nn.Tanh(),
+        torch.nn.Identity(),
+        torch.nn.Sequential(torch.nn.Linear(3, 3)),
+    )
     assert repr(ours) == repr(theirs)
 
 
@@ -227,8 +252,11 @@ def test_linear_float32_end_to_end_and_without_bias():
 
 
 def test_layer_errors():
-    with pytest.raises(ValueError, match=r"Linear\(in_features=3, out_features=2\): input of shape \(4, 5\) has 5 "
-                                         r"features in its last axis, expected 3; give an input of shape \(N, 3\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"Linear\(in_features=3, out_features=2\): input of shape \(4, 5\) has 5 "
+        r"features in its last axis, expected 3; give an input of shape \(N, 3\)",
+    ):
         nn.Linear(3, 2)(np.ones((4, 5)))
     with pytest.raises(ValueError, match=r"input of shape \(\) has no features"):
         nn.Linear(3, 2)(Tensor(1.0))
@@ -238,8 +266,11 @@ def test_layer_errors():
         nn.Linear(2, 2, init="he")
     with pytest.raises(TypeError, match=r"Linear: dtype must be floating-point"):
         nn.Linear(2, 2, dtype=np.int32)
-    with pytest.raises(TypeError, match=r"Sequential: every item must be a Module, got ufunc at position 1; "
-                                        r"wrap functions in a Module"):
+    with pytest.raises(
+        TypeError,
+        match=r"Sequential: every item must be a Module, got ufunc at position 1; "
+        r"wrap functions in a Module",
+    ):
         nn.Sequential(nn.ReLU(), np.tanh)
     with pytest.raises(IndexError, match=r"Sequential: index 3 out of range for 2 modules"):
         nn.Sequential(nn.ReLU(), nn.ReLU())[3]
@@ -258,8 +289,11 @@ def test_module_errors():
         def __init__(self):
             self.w = Tensor([1.0], requires_grad=True)
 
-    with pytest.raises(AttributeError, match=r"Forgetful: cannot assign 'w' before Module.__init__\(\) ran; "
-                                             r"call super\(\).__init__\(\) first"):
+    with pytest.raises(
+        AttributeError,
+        match=r"Forgetful: cannot assign 'w' before Module.__init__\(\) ran; "
+        r"call super\(\).__init__\(\) first",
+    ):
         Forgetful()
     with pytest.raises(NotImplementedError, match=r"Module has no forward\(\)"):
         nn.Module()(1.0)
@@ -285,14 +319,18 @@ def test_mlp_structure_and_output_activation():
 
 # ---------------------------------------------------------------------------------- init
 def test_initialisation_is_reproducible_and_scaled_for_the_activation():
-    a, b, c = nn.MLP([400, 300, 200, 10], seed=5), nn.MLP([400, 300, 200, 10], seed=5), nn.MLP([400, 300, 200, 10], seed=6)
+    a, b, c = (
+        nn.MLP([400, 300, 200, 10], seed=5),
+        nn.MLP([400, 300, 200, 10], seed=5),
+        nn.MLP([400, 300, 200, 10], seed=6),
+    )
     for p, q in zip(a.parameters(), b.parameters()):
         np.testing.assert_array_equal(p.data, q.data)
     assert not np.array_equal(a.layers[0].weight.data, c.layers[0].weight.data)
-    assert not a.layers[0].bias.data.any()                                  # zero biases
-    he_std = np.sqrt(2 / 400)                                               # before a ReLU
+    assert not a.layers[0].bias.data.any()  # zero biases
+    he_std = np.sqrt(2 / 400)  # before a ReLU
     assert a.layers[0].weight.data.std() == pytest.approx(he_std, rel=0.02)
-    xavier_std = np.sqrt(2 / (200 + 10))                                    # the output layer
+    xavier_std = np.sqrt(2 / (200 + 10))  # the output layer
     assert a.layers[4].weight.data.std() == pytest.approx(xavier_std, rel=0.05)
     tanh = nn.MLP([400, 300, 2], activation="tanh", seed=0)
     assert tanh.layers[0].weight.data.std() == pytest.approx(5 / 3 * np.sqrt(2 / 700), rel=0.02)
@@ -306,19 +344,26 @@ def test_manual_seed_makes_default_initialisation_reproducible():
     np.testing.assert_array_equal(a.weight.data, b.weight.data)
 
 
-@pytest.mark.parametrize("fill, check", [
-    (lambda w: nn.init.uniform_(w, -0.5, 0.25, generator=0), lambda d: d.min() >= -0.5 and d.max() < 0.25),
-    (lambda w: nn.init.normal_(w, 3.0, 0.5, generator=0),
-     lambda d: abs(d.mean() - 3.0) < 0.01 and abs(d.std() - 0.5) < 0.01),
-    (lambda w: nn.init.xavier_uniform_(w, generator=0), lambda d: np.abs(d).max() <= np.sqrt(6 / 600)),
-    (lambda w: nn.init.xavier_normal_(w, generator=0), lambda d: abs(d.std() - np.sqrt(2 / 600)) < 0.002),
-    (lambda w: nn.init.kaiming_uniform_(w, generator=0), lambda d: np.abs(d).max() <= np.sqrt(6 / 200)),
-    (lambda w: nn.init.kaiming_normal_(w, mode="fan_out", generator=0),
-     lambda d: abs(d.std() - np.sqrt(2 / 400)) < 0.002),
-    (nn.init.zeros_, lambda d: not d.any()),
-    (nn.init.ones_, lambda d: (d == 1).all()),
-    (lambda w: nn.init.constant_(w, 0.3), lambda d: (d == 0.3).all()),
-])
+@pytest.mark.parametrize(
+    "fill, check",
+    [
+        (lambda w: nn.init.uniform_(w, -0.5, 0.25, generator=0), lambda d: d.min() >= -0.5 and d.max() < 0.25),
+        (
+            lambda w: nn.init.normal_(w, 3.0, 0.5, generator=0),
+            lambda d: abs(d.mean() - 3.0) < 0.01 and abs(d.std() - 0.5) < 0.01,
+        ),
+        (lambda w: nn.init.xavier_uniform_(w, generator=0), lambda d: np.abs(d).max() <= np.sqrt(6 / 600)),
+        (lambda w: nn.init.xavier_normal_(w, generator=0), lambda d: abs(d.std() - np.sqrt(2 / 600)) < 0.002),
+        (lambda w: nn.init.kaiming_uniform_(w, generator=0), lambda d: np.abs(d).max() <= np.sqrt(6 / 200)),
+        (
+            lambda w: nn.init.kaiming_normal_(w, mode="fan_out", generator=0),
+            lambda d: abs(d.std() - np.sqrt(2 / 400)) < 0.002,
+        ),
+        (nn.init.zeros_, lambda d: not d.any()),
+        (nn.init.ones_, lambda d: (d == 1).all()),
+        (lambda w: nn.init.constant_(w, 0.3), lambda d: (d == 0.3).all()),
+    ],
+)
 def test_init_functions(fill, check):
     w = Tensor(np.full((400, 200), np.nan), requires_grad=True)
     assert fill(w) is w
@@ -333,8 +378,11 @@ def test_init_gains_match_torch():
 
 
 def test_init_errors():
-    with pytest.raises(ValueError, match=r"xavier_uniform_: fan_in and fan_out need a weight with at least 2 axes, "
-                                         r"got shape \(3,\); use zeros_ or uniform_ for a bias"):
+    with pytest.raises(
+        ValueError,
+        match=r"xavier_uniform_: fan_in and fan_out need a weight with at least 2 axes, "
+        r"got shape \(3,\); use zeros_ or uniform_ for a bias",
+    ):
         nn.init.xavier_uniform_(Tensor(np.zeros(3), requires_grad=True))
     with pytest.raises(TypeError, match=r"nn.init.normal_: expected a Tensor, got ndarray"):
         nn.init.normal_(np.zeros(3))

@@ -1,4 +1,5 @@
 """nn.optim: optimizers step for step against torch.optim, closed forms, schedules, errors."""
+
 import math
 
 import numpy as np
@@ -14,7 +15,7 @@ REL = dict(rtol=1e-6, atol=1e-12)
 
 def gradient(values):
     """A deterministic, non-linear 'gradient' so every step differs (fed identically to both libraries)."""
-    return np.sin(3 * values) + 0.5 * values ** 2 - 0.2
+    return np.sin(3 * values) + 0.5 * values**2 - 0.2
 
 
 def make_params(seed=0):
@@ -43,7 +44,8 @@ def test_step_for_step_equal_to_torch(name, ours_kwargs, torch_kwargs):
     theirs = [torch.tensor(v.copy(), requires_grad=True) for v in initial]
     ours_opt = getattr(optim, name)(ours, **ours_kwargs)
     torch_opt = {"SGD": torch.optim.SGD, "AdaGrad": torch.optim.Adagrad, "Adam": torch.optim.Adam}[name](
-        theirs, **torch_kwargs)
+        theirs, **torch_kwargs
+    )
     for _ in range(8):
         for p, q in zip(ours, theirs):
             p.grad = gradient(p.data)
@@ -59,10 +61,10 @@ def test_sgd_closed_form_and_momentum_by_hand():
     w = Tensor([1.0, -2.0], requires_grad=True)
     opt = optim.SGD([w], lr=0.1, momentum=0.5)
     w.grad = np.array([1.0, 2.0])
-    opt.step()                                   # v = g
+    opt.step()  # v = g
     np.testing.assert_allclose(w.data, [0.9, -2.2])
     w.grad = np.array([1.0, 2.0])
-    opt.step()                                   # v = 0.5 g + g = 1.5 g
+    opt.step()  # v = 0.5 g + g = 1.5 g
     np.testing.assert_allclose(w.data, [0.75, -2.5])
 
 
@@ -86,7 +88,7 @@ def test_step_updates_in_place_and_never_rebinds_parameters():
     after = list(model.parameters())
     assert all(a is b for a, b in zip(before, after))
     assert all(p.is_leaf and p.requires_grad for p in after)
-    assert all(p.data is a for p, a in zip(after, arrays))            # the same buffers, changed in place
+    assert all(p.data is a for p, a in zip(after, arrays))  # the same buffers, changed in place
     assert any(not np.array_equal(p.data, c) for p, c in zip(after, copies))
 
 
@@ -108,15 +110,18 @@ def test_float32_parameters_stay_float32():
     assert w.dtype == np.float32 and w.data.dtype == np.float32
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda p: optim.SGD(p, lr=-1), r"SGD: lr must be >= 0.0, got -1"),
-    (lambda p: optim.SGD(p, lr=float("nan")), r"SGD: lr must be a finite number, got nan"),
-    (lambda p: optim.SGD(p, lr=0.1, momentum=-0.5), r"SGD: momentum must be >= 0.0, got -0.5"),
-    (lambda p: optim.Adam(p, betas=(0.9, 1.0)), r"Adam: betas\[1\] must be >= 0.0 and < 1.0, got 1.0"),
-    (lambda p: optim.Adam(p, betas=0.9), r"Adam: betas must be a pair \(beta1, beta2\), got 0.9"),
-    (lambda p: optim.AdaGrad(p, eps=-1e-3), r"AdaGrad: eps must be >= 0.0, got -0.001"),
-    (lambda p: optim.Adam(p, weight_decay="0.1"), r"Adam: weight_decay must be a finite number, got '0.1'"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda p: optim.SGD(p, lr=-1), r"SGD: lr must be >= 0.0, got -1"),
+        (lambda p: optim.SGD(p, lr=float("nan")), r"SGD: lr must be a finite number, got nan"),
+        (lambda p: optim.SGD(p, lr=0.1, momentum=-0.5), r"SGD: momentum must be >= 0.0, got -0.5"),
+        (lambda p: optim.Adam(p, betas=(0.9, 1.0)), r"Adam: betas\[1\] must be >= 0.0 and < 1.0, got 1.0"),
+        (lambda p: optim.Adam(p, betas=0.9), r"Adam: betas must be a pair \(beta1, beta2\), got 0.9"),
+        (lambda p: optim.AdaGrad(p, eps=-1e-3), r"AdaGrad: eps must be >= 0.0, got -0.001"),
+        (lambda p: optim.Adam(p, weight_decay="0.1"), r"Adam: weight_decay must be a finite number, got '0.1'"),
+    ],
+)
 def test_bad_hyper_parameters_raise(make, message):
     with pytest.raises(ValueError, match=message):
         make([Tensor([1.0], requires_grad=True)])
@@ -141,13 +146,18 @@ def sgd(lr=1.0):
     return optim.SGD([Tensor([0.0], requires_grad=True)], lr=lr)
 
 
-@pytest.mark.parametrize("make, formula", [
-    (lambda o: optim.InverseTimeDecay(o, decay=0.5), lambda t: 0.2 / (1 + 0.5 * t)),
-    (lambda o: optim.InverseSqrtDecay(o, decay=2.0), lambda t: 0.2 / math.sqrt(1 + 2 * t)),
-    (lambda o: optim.PolynomialDecay(o, total_steps=5, power=2.0, end_lr=0.01),
-     lambda t: (0.2 - 0.01) * (1 - min(t, 5) / 5) ** 2 + 0.01),
-    (lambda o: optim.StepDecay(o, step_size=3, gamma=0.5), lambda t: 0.2 * 0.5 ** (t // 3)),
-])
+@pytest.mark.parametrize(
+    "make, formula",
+    [
+        (lambda o: optim.InverseTimeDecay(o, decay=0.5), lambda t: 0.2 / (1 + 0.5 * t)),
+        (lambda o: optim.InverseSqrtDecay(o, decay=2.0), lambda t: 0.2 / math.sqrt(1 + 2 * t)),
+        (
+            lambda o: optim.PolynomialDecay(o, total_steps=5, power=2.0, end_lr=0.01),
+            lambda t: (0.2 - 0.01) * (1 - min(t, 5) / 5) ** 2 + 0.01,
+        ),
+        (lambda o: optim.StepDecay(o, step_size=3, gamma=0.5), lambda t: 0.2 * 0.5 ** (t // 3)),
+    ],
+)
 def test_schedules_follow_their_closed_forms(make, formula):
     opt = sgd(0.2)
     schedule = make(opt)
@@ -168,8 +178,10 @@ def test_step_and_polynomial_decay_match_torch():
     torch = pytest.importorskip("torch")
     for ours_make, torch_make in [
         (lambda o: optim.StepDecay(o, step_size=2, gamma=0.3), lambda o: torch.optim.lr_scheduler.StepLR(o, 2, 0.3)),
-        (lambda o: optim.PolynomialDecay(o, total_steps=4, power=1.5),
-         lambda o: torch.optim.lr_scheduler.PolynomialLR(o, total_iters=4, power=1.5)),
+        (
+            lambda o: optim.PolynomialDecay(o, total_steps=4, power=1.5),
+            lambda o: torch.optim.lr_scheduler.PolynomialLR(o, total_iters=4, power=1.5),
+        ),
     ]:
         ours = ours_make(sgd(0.5))
         torch_opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.5)
@@ -185,7 +197,7 @@ def test_schedule_attaches_to_any_optimizer_and_changes_its_steps():
     opt = optim.Adam([w], lr=0.1)
     schedule = optim.StepDecay(opt, step_size=1, gamma=0.1)
     w.grad = np.array([1.0])
-    opt.step()                     # Adam's first step moves by lr
+    opt.step()  # Adam's first step moves by lr
     schedule.step()
     w.grad = np.array([1.0])
     before = w.data.copy()

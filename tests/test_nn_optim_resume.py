@@ -1,5 +1,6 @@
 """nn.optim beyond the seeds: RMSprop, AdamW, Nesterov, parameter groups, torch's schedulers,
 and state_dict: a run saved after 10 steps and resumed in fresh objects equals 20 steps bit for bit."""
+
 import math
 
 import numpy as np
@@ -15,7 +16,7 @@ REL = dict(rtol=1e-6, atol=1e-12)
 
 
 def gradient(values):
-    return np.sin(3 * values) + 0.5 * values ** 2 - 0.2
+    return np.sin(3 * values) + 0.5 * values**2 - 0.2
 
 
 def make_params(seed=0):
@@ -60,8 +61,9 @@ def test_parameter_groups_match_torch_and_take_defaults():
     ours = [Tensor(v.copy(), requires_grad=True) for v in initial]
     theirs = [torch.tensor(v.copy(), requires_grad=True) for v in initial]
     ours_opt = optim.AdamW([{"params": [ours[0]], "lr": 0.05, "weight_decay": 0.5}, {"params": [ours[1]]}], lr=0.01)
-    torch_opt = torch.optim.AdamW([{"params": [theirs[0]], "lr": 0.05, "weight_decay": 0.5},
-                                   {"params": [theirs[1]]}], lr=0.01)
+    torch_opt = torch.optim.AdamW(
+        [{"params": [theirs[0]], "lr": 0.05, "weight_decay": 0.5}, {"params": [theirs[1]]}], lr=0.01
+    )
     assert [g["lr"] for g in ours_opt.param_groups] == [0.05, 0.01]
     assert [g["weight_decay"] for g in ours_opt.param_groups] == [0.5, 0.01]
     for _ in range(5):
@@ -78,15 +80,15 @@ def test_nesterov_and_adamw_closed_forms_without_torch():
     w = Tensor([1.0], requires_grad=True)
     opt = optim.SGD([w], lr=0.1, momentum=0.5, nesterov=True)
     w.grad = np.array([2.0])
-    opt.step()                                   # v = g = 2; step g + 0.5 v = 3
+    opt.step()  # v = g = 2; step g + 0.5 v = 3
     assert w.data.tolist() == pytest.approx([0.7])
     w.grad = np.array([2.0])
-    opt.step()                                   # v = 0.5*2 + 2 = 3; step 2 + 1.5 = 3.5
+    opt.step()  # v = 0.5*2 + 2 = 3; step 2 + 1.5 = 3.5
     assert w.data.tolist() == pytest.approx([0.35])
     w = Tensor([2.0], requires_grad=True)
     opt = optim.AdamW([w], lr=0.1, weight_decay=0.5, eps=0.0)
     w.grad = np.array([4.0])
-    opt.step()                                   # p*(1 - 0.05) then Adam's first step: lr * sign(g)
+    opt.step()  # p*(1 - 0.05) then Adam's first step: lr * sign(g)
     assert w.data.tolist() == pytest.approx([2.0 * 0.95 - 0.1], rel=1e-12)
 
 
@@ -134,16 +136,19 @@ def test_ten_plus_ten_resumed_steps_equal_twenty_bit_for_bit(make, through_file,
     first_opt = make(first.parameters())
     first_schedule = lr_scheduler.StepLR(first_opt, step_size=4, gamma=0.5)
     train_steps(first, first_opt, 10, 0, first_schedule)
-    resumed = nn.MLP([3, 5, 2], seed=1)                      # fresh objects, other weights
+    resumed = nn.MLP([3, 5, 2], seed=1)  # fresh objects, other weights
     resumed_opt = make(resumed.parameters())
     resumed_schedule = lr_scheduler.StepLR(resumed_opt, step_size=4, gamma=0.5)
     if through_file:
         nn.utils.save_checkpoint(tmp_path / "run.npz", first, first_opt, first_schedule)
         nn.utils.load_checkpoint(tmp_path / "run.npz", resumed, resumed_opt, resumed_schedule)
     else:
-        saved = {"model": first.state_dict(), "optimizer": first_opt.state_dict(),
-                 "scheduler": first_schedule.state_dict()}
-        train_steps(first, first_opt, 3, 10)                 # the snapshot must not follow later steps
+        saved = {
+            "model": first.state_dict(),
+            "optimizer": first_opt.state_dict(),
+            "scheduler": first_schedule.state_dict(),
+        }
+        train_steps(first, first_opt, 3, 10)  # the snapshot must not follow later steps
         resumed.load_state_dict(saved["model"])
         resumed_opt.load_state_dict(saved["optimizer"])
         resumed_schedule.load_state_dict(saved["scheduler"])
@@ -177,7 +182,7 @@ def test_load_state_dict_checks_everything_before_changing_anything(tmp_path):
     with pytest.raises(ValueError, match=r"load_checkpoint: .*small.npz' does not fit"):
         nn.utils.load_checkpoint(tmp_path / "small.npz", other, other_opt)
     assert all(np.array_equal(p.data, w) for p, w in zip(other.parameters(), weights))
-    donor = nn.MLP([3, 4, 2], seed=9)                  # the model part fits, the optimizer part does not
+    donor = nn.MLP([3, 4, 2], seed=9)  # the model part fits, the optimizer part does not
     nn.utils.save_checkpoint(tmp_path / "sgd.npz", donor, optim.SGD(donor.parameters(), lr=0.1))
     with pytest.raises(ValueError, match=r"sgd.npz' does not fit: .*another optimizer type"):
         nn.utils.load_checkpoint(tmp_path / "sgd.npz", other, other_opt)
@@ -191,8 +196,11 @@ def test_usual_slips_name_the_fix():
     model = nn.MLP([2, 2], seed=0)
     with pytest.raises(TypeError, match=r"SGD: got the model \(MLP\) itself; pass model.parameters\(\)"):
         optim.SGD(model, lr=0.1)
-    with pytest.raises(TypeError, match=r"Adam: got the method 'parameters' without calling it; "
-                                        r"pass model.parameters\(\) \(with the parentheses\)"):
+    with pytest.raises(
+        TypeError,
+        match=r"Adam: got the method 'parameters' without calling it; "
+        r"pass model.parameters\(\) \(with the parentheses\)",
+    ):
         optim.Adam(model.parameters)
     with pytest.raises(ValueError, match=r"SGD: nesterov=True needs momentum > 0 and dampening = 0"):
         optim.SGD(model.parameters(), lr=0.1, nesterov=True)
@@ -215,10 +223,14 @@ SCHEDULERS = [
 @pytest.mark.parametrize("name, kwargs", SCHEDULERS)
 def test_schedulers_step_equal_to_torch_for_every_group(name, kwargs):
     torch = pytest.importorskip("torch")
-    ours_opt = optim.SGD([{"params": [Tensor([0.0], requires_grad=True)], "lr": 0.3},
-                          {"params": [Tensor([0.0], requires_grad=True)]}], lr=0.1)
-    torch_opt = torch.optim.SGD([{"params": [torch.zeros(1, requires_grad=True)], "lr": 0.3},
-                                 {"params": [torch.zeros(1, requires_grad=True)]}], lr=0.1)
+    ours_opt = optim.SGD(
+        [{"params": [Tensor([0.0], requires_grad=True)], "lr": 0.3}, {"params": [Tensor([0.0], requires_grad=True)]}],
+        lr=0.1,
+    )
+    torch_opt = torch.optim.SGD(
+        [{"params": [torch.zeros(1, requires_grad=True)], "lr": 0.3}, {"params": [torch.zeros(1, requires_grad=True)]}],
+        lr=0.1,
+    )
     ours = getattr(lr_scheduler, name)(ours_opt, **kwargs)
     theirs = getattr(torch.optim.lr_scheduler, name)(torch_opt, **kwargs)
     assert ours.get_last_lr() == pytest.approx(theirs.get_last_lr(), rel=1e-12)
@@ -229,7 +241,7 @@ def test_schedulers_step_equal_to_torch_for_every_group(name, kwargs):
         ours.step()
         assert ours.get_last_lr() == pytest.approx(theirs.get_last_lr(), rel=1e-9)
         seen.add(round(ours.get_last_lr()[0], 12))
-    assert len(seen) > 2                                     # the schedule really moved
+    assert len(seen) > 2  # the schedule really moved
 
 
 def test_closed_forms_without_torch():
@@ -242,8 +254,11 @@ def test_closed_forms_without_torch():
 def test_reduce_lr_on_plateau_equal_to_torch():
     torch = pytest.importorskip("torch")
     metrics = [1.0, 0.9, 0.95, 0.95, 0.95, 0.89, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.5, 0.6, 0.6, 0.6, 0.6]
-    for kwargs in [dict(factor=0.5, patience=2), dict(factor=0.5, patience=1, cooldown=2, min_lr=0.02),
-                   dict(mode="max", patience=0, threshold=0.1, threshold_mode="abs")]:
+    for kwargs in [
+        dict(factor=0.5, patience=2),
+        dict(factor=0.5, patience=1, cooldown=2, min_lr=0.02),
+        dict(mode="max", patience=0, threshold=0.1, threshold_mode="abs"),
+    ]:
         ours_opt = optim.SGD([Tensor([0.0], requires_grad=True)], lr=0.1)
         torch_opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
         ours = lr_scheduler.ReduceLROnPlateau(ours_opt, **kwargs)
@@ -261,8 +276,9 @@ def test_reduce_lr_on_plateau_by_hand_and_errors():
     opt = optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0)
     scheduler = lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=1)
     assert [scheduler.step(v) for v in [3, 3, 3, 3, 3]] == [1.0, 1.0, 0.5, 0.5, 0.25]
-    restored = lr_scheduler.ReduceLROnPlateau(optim.SGD([Tensor([0.0], requires_grad=True)], lr=0.25),
-                                              factor=0.5, patience=1)
+    restored = lr_scheduler.ReduceLROnPlateau(
+        optim.SGD([Tensor([0.0], requires_grad=True)], lr=0.25), factor=0.5, patience=1
+    )
     restored.load_state_dict(scheduler.state_dict())
     assert restored.num_bad_epochs == scheduler.num_bad_epochs and restored.best == 3
     with pytest.raises(TypeError, match=r"ReduceLROnPlateau.step: expected the monitored metric as a number"):
@@ -277,8 +293,16 @@ def test_seed_decays_still_work_as_schedulers_and_with_fit():
     X, y = nn.datasets.make_moons(64, noise=0.1, seed=0)
     model = nn.MLP([2, 4, 2], seed=0)
     opt = optim.SGD(model.parameters(), lr=0.4)
-    history = nn.fit(model, F.cross_entropy, opt, X, y, epochs=3, progress=False,
-                     scheduler=lr_scheduler.CosineAnnealingLR(opt, T_max=4))
+    history = nn.fit(
+        model,
+        F.cross_entropy,
+        opt,
+        X,
+        y,
+        epochs=3,
+        progress=False,
+        scheduler=lr_scheduler.CosineAnnealingLR(opt, T_max=4),
+    )
     assert history.lr == pytest.approx([0.4, 0.4 * (1 + math.cos(math.pi / 4)) / 2, 0.2])
     assert optim.InverseTimeDecay(optim.SGD(model.parameters(), lr=1.0), decay=1.0).lr_at(3) == 0.25
 

@@ -1,4 +1,5 @@
 """The main job on a user's own data: python -m nn.train --data FILE, python -m nn.predict, viz model."""
+
 import csv
 import json
 import os
@@ -35,8 +36,21 @@ def flowers(path, n=240, seed=0, with_target=True):
 def flower_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("flowers")
     flowers(folder / "flowers.csv")
-    done = run("--data", str(folder / "flowers.csv"), "--target", "species", "--hidden", "8", "--epochs", "20", "--lr", "0.05",
-               "--no-progress", "--out", str(folder / "run"))
+    done = run(
+        "--data",
+        str(folder / "flowers.csv"),
+        "--target",
+        "species",
+        "--hidden",
+        "8",
+        "--epochs",
+        "20",
+        "--lr",
+        "0.05",
+        "--no-progress",
+        "--out",
+        str(folder / "run"),
+    )
     assert done.returncode == 0, done.stderr
     return folder, done
 
@@ -59,8 +73,14 @@ def test_train_on_a_csv_keeps_the_class_names_and_the_preprocessing(flower_run):
 def test_predict_applies_the_saved_preprocessing_to_raw_rows(flower_run, tmp_path):
     folder, _ = flower_run
     truth = flowers(tmp_path / "new.csv", n=60, seed=7, with_target=False)
-    done = run(str(folder / "run" / "model.npz"), "--data", str(tmp_path / "new.csv"), "--out",
-               str(tmp_path / "predictions.csv"), module="nn.predict")
+    done = run(
+        str(folder / "run" / "model.npz"),
+        "--data",
+        str(tmp_path / "new.csv"),
+        "--out",
+        str(tmp_path / "predictions.csv"),
+        module="nn.predict",
+    )
     assert done.returncode == 0, done.stderr
     with open(tmp_path / "predictions.csv", newline="") as f:
         rows = list(csv.DictReader(f))
@@ -75,25 +95,45 @@ def test_regression_from_an_npz(tmp_path):
     X = rng.normal(size=(300, 3))
     y = X @ np.array([1.0, -2.0, 0.5]) + 0.3
     np.savez(tmp_path / "d.npz", X=X, y=y)
-    done = run("--data", str(tmp_path / "d.npz"), "--hidden", "16", "--epochs", "30", "--lr", "0.01",
-               "--no-progress", "--out", str(tmp_path / "run"))
+    done = run(
+        "--data",
+        str(tmp_path / "d.npz"),
+        "--hidden",
+        "16",
+        "--epochs",
+        "30",
+        "--lr",
+        "0.01",
+        "--no-progress",
+        "--out",
+        str(tmp_path / "run"),
+    )
     assert done.returncode == 0, done.stderr
     assert "regression" in done.stdout and float(done.stdout.split("test loss (MSE):")[1]) < 0.1
     np.save(tmp_path / "X.npy", X[:5])
-    predicted = run(str(tmp_path / "run" / "model.npz"), "--data", str(tmp_path / "X.npy"), "--out",
-                    str(tmp_path / "p.csv"), module="nn.predict")
+    predicted = run(
+        str(tmp_path / "run" / "model.npz"),
+        "--data",
+        str(tmp_path / "X.npy"),
+        "--out",
+        str(tmp_path / "p.csv"),
+        module="nn.predict",
+    )
     assert predicted.returncode == 0, predicted.stderr
     with open(tmp_path / "p.csv", newline="") as f:
         values = [float(r["prediction"]) for r in csv.DictReader(f)]
     np.testing.assert_allclose(values, y[:5], atol=0.5)
 
 
-@pytest.mark.parametrize("text, flags, message", [
-    ("a,b,c\n1,x,0\n2,3,1\n", [], "column 'b' is not numeric (row 2: 'x')"),
-    ("a,b,c\n1,2,0\n2,3,0\n", [], "target 'c' has a single class ('0')"),
-    ("a,b,c\n1,2,0\n2,3,1\n", ["--target", "label"], "no column named 'label'"),
-    ("a,b,c\n1,,0\n2,3,1\n", [], "missing value in column 'b', row 2"),
-])
+@pytest.mark.parametrize(
+    "text, flags, message",
+    [
+        ("a,b,c\n1,x,0\n2,3,1\n", [], "column 'b' is not numeric (row 2: 'x')"),
+        ("a,b,c\n1,2,0\n2,3,0\n", [], "target 'c' has a single class ('0')"),
+        ("a,b,c\n1,2,0\n2,3,1\n", ["--target", "label"], "no column named 'label'"),
+        ("a,b,c\n1,,0\n2,3,1\n", [], "missing value in column 'b', row 2"),
+    ],
+)
 def test_unusable_data_is_one_line_and_writes_nothing(tmp_path, text, flags, message):
     (tmp_path / "bad.csv").write_text(text)
     done = run("--data", str(tmp_path / "bad.csv"), *flags, "--out", str(tmp_path / "run"))
@@ -105,8 +145,14 @@ def test_unusable_data_is_one_line_and_writes_nothing(tmp_path, text, flags, mes
 def test_predict_errors_are_one_line(flower_run, tmp_path):
     folder, _ = flower_run
     (tmp_path / "x.csv").write_text("sepal,width\n1,2\n")
-    done = run(str(folder / "run" / "model.npz"), "--data", str(tmp_path / "x.csv"), "--out",
-               str(tmp_path / "p.csv"), module="nn.predict")
+    done = run(
+        str(folder / "run" / "model.npz"),
+        "--data",
+        str(tmp_path / "x.csv"),
+        "--out",
+        str(tmp_path / "p.csv"),
+        module="nn.predict",
+    )
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "the model needs the columns ['petal']" in done.stderr and not (tmp_path / "p.csv").exists()
 

@@ -1,5 +1,6 @@
 """nn.grid_search / nn.random_search: the same table sequentially, in processes and on a real Dask cluster;
 dying workers retried or reported; distributions; the command line."""
+
 import math
 import os
 import sys
@@ -32,8 +33,10 @@ def build(hidden, lr):
 
 
 def table(result):
-    return [(tuple(sorted(r["params"].items())), r["score"], r["val_loss"], r["val_acc"], r["error"])
-            for r in result.results]
+    return [
+        (tuple(sorted(r["params"].items())), r["score"], r["val_loss"], r["val_acc"], r["error"])
+        for r in result.results
+    ]
 
 
 def weights(model):
@@ -61,10 +64,12 @@ def dask_client():
     import dask
 
     # Fail a trial after its second dead worker (the default, 3, only makes the test slower).
-    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
-        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                      dashboard_address=None) as cluster, distributed.Client(cluster) as client:
-            yield client
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 1}),
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        yield client
 
 
 def test_a_dask_cluster_gives_the_sequential_table(sequential, dask_client):
@@ -72,31 +77,36 @@ def test_a_dask_cluster_gives_the_sequential_table(sequential, dask_client):
     assert table(on_dask) == table(sequential)
     for a, b in zip(weights(on_dask.best_model), weights(sequential.best_model)):
         np.testing.assert_array_equal(a, b)
-    assert table(nn.grid_search(build, GRID, X, y, validation=VALIDATION, epochs=4, backend="dask")) \
-        == table(sequential)  # the current client
+    assert table(nn.grid_search(build, GRID, X, y, validation=VALIDATION, epochs=4, backend="dask")) == table(
+        sequential
+    )  # the current client
 
 
 def build_dying_once(marker):
     """A build function whose first call for hidden=16 kills its own worker process."""
+
     def build_or_die(hidden, lr):
         if hidden == 16 and not os.path.exists(marker):
             open(marker, "w").close()
             os._exit(1)
         return build(hidden, lr)
+
     return build_or_die
 
 
 def test_a_worker_killed_mid_trial_is_retried_on_dask(sequential, dask_client, tmp_path):
-    result = nn.grid_search(build_dying_once(str(tmp_path / "died")), GRID, X, y, validation=VALIDATION,
-                            epochs=4, backend=dask_client)
+    result = nn.grid_search(
+        build_dying_once(str(tmp_path / "died")), GRID, X, y, validation=VALIDATION, epochs=4, backend=dask_client
+    )
     assert (tmp_path / "died").exists()  # a worker really died
     assert table(result) == table(sequential)
 
 
 def test_a_worker_killed_mid_trial_is_retried_in_processes(sequential, tmp_path):
     pytest.importorskip("joblib")
-    result = nn.grid_search(build_dying_once(str(tmp_path / "died")), GRID, X, y, validation=VALIDATION,
-                            epochs=4, n_jobs=2)
+    result = nn.grid_search(
+        build_dying_once(str(tmp_path / "died")), GRID, X, y, validation=VALIDATION, epochs=4, n_jobs=2
+    )
     assert (tmp_path / "died").exists()
     assert table(result) == table(sequential)
 
@@ -119,8 +129,12 @@ def test_a_trial_that_keeps_killing_workers_is_reported_not_dropped(sequential, 
 
 
 def test_random_search_is_repeatable_and_stays_in_its_space():
-    space = {"lr": nn.search.log_uniform(1e-3, 1e-1), "hidden": nn.search.randint(2, 6),
-             "weight_decay": nn.search.uniform(0, 1e-3), "activation": ["relu", "tanh"]}
+    space = {
+        "lr": nn.search.log_uniform(1e-3, 1e-1),
+        "hidden": nn.search.randint(2, 6),
+        "weight_decay": nn.search.uniform(0, 1e-3),
+        "activation": ["relu", "tanh"],
+    }
 
     def build_any(lr, hidden, weight_decay, activation):
         model = nn.MLP([2, hidden, 2], activation=activation, seed=0)
@@ -162,8 +176,9 @@ def run_cli(*args, cwd=None):
     import subprocess
 
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.getcwd(), os.environ.get("PYTHONPATH", "")]))
-    return subprocess.run([sys.executable, "-m", "nn.search", *args], capture_output=True, text=True, env=env,
-                          cwd=cwd, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "nn.search", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=300
+    )
 
 
 def read_results(folder):
@@ -174,8 +189,9 @@ def read_results(folder):
 
 
 def test_cli_grid_writes_the_table_the_picture_and_the_best_run(tmp_path):
-    done = run_cli("--dataset", "moons", "--grid", "lr=0.3,0.03", "hidden=4,8:8", "--epochs", "3",
-                   "--out", str(tmp_path / "s"))
+    done = run_cli(
+        "--dataset", "moons", "--grid", "lr=0.3,0.03", "hidden=4,8:8", "--epochs", "3", "--out", str(tmp_path / "s")
+    )
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr and "4 trials in" in done.stdout
     rows = read_results(tmp_path / "s")
@@ -195,8 +211,21 @@ def test_cli_random_search_and_a_user_csv(tmp_path):
     Xc, yc = nn.datasets.make_moons(120, noise=0.2, seed=2)
     lines = ["a,b,kind"] + [f"{u},{v},{'round' if k else 'flat'}" for (u, v), k in zip(Xc, yc)]
     (tmp_path / "mine.csv").write_text("\n".join(lines) + "\n")
-    done = run_cli("--data", str(tmp_path / "mine.csv"), "--target", "kind", "--samples", "3", "--grid",
-                   "lr=log:1e-3:1e-1", "hidden=int:2:8", "--epochs", "2", "--out", str(tmp_path / "r"))
+    done = run_cli(
+        "--data",
+        str(tmp_path / "mine.csv"),
+        "--target",
+        "kind",
+        "--samples",
+        "3",
+        "--grid",
+        "lr=log:1e-3:1e-1",
+        "hidden=int:2:8",
+        "--epochs",
+        "2",
+        "--out",
+        str(tmp_path / "r"),
+    )
     assert done.returncode == 0, done.stderr
     rows = read_results(tmp_path / "r")
     assert len(rows) == 3 and all(1e-3 <= float(r["lr"]) <= 1e-1 and 2 <= int(r["hidden"]) <= 8 for r in rows)
@@ -210,16 +239,19 @@ def test_cli_on_a_dask_scheduler_gives_the_sequential_table(tmp_path, dask_clien
     assert read_results(tmp_path / "here") == read_results(tmp_path / "there")
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--grid", "lr=fast"], r"--grid lr: 'fast' is not a valid value"),
-    (["--grid", "lr=-1"], r"--grid lr: '-1' must be a finite number > 0"),
-    (["--grid", "depth=3"], r"--grid: expected NAME=VALUES with NAME one of"),
-    (["--grid", "lr=log:1e-4:1e-1"], r"is a range to draw from; add --samples K"),
-    (["--grid", "hidden=0"], r"--grid hidden: '0' is not a valid value"),
-    (["--grid", "lr=0.1", "--jobs", "0"], r"--jobs must be -1 or 1..256"),
-    (["--grid", "lr=0.1", "--jobs", "2", "--scheduler", "tcp://127.0.0.1:1"], r"exclude each other"),
-    (["--grid", "lr=0.1", "--samples", "0"], r"--samples must be in 1..10000"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--grid", "lr=fast"], r"--grid lr: 'fast' is not a valid value"),
+        (["--grid", "lr=-1"], r"--grid lr: '-1' must be a finite number > 0"),
+        (["--grid", "depth=3"], r"--grid: expected NAME=VALUES with NAME one of"),
+        (["--grid", "lr=log:1e-4:1e-1"], r"is a range to draw from; add --samples K"),
+        (["--grid", "hidden=0"], r"--grid hidden: '0' is not a valid value"),
+        (["--grid", "lr=0.1", "--jobs", "0"], r"--jobs must be -1 or 1..256"),
+        (["--grid", "lr=0.1", "--jobs", "2", "--scheduler", "tcp://127.0.0.1:1"], r"exclude each other"),
+        (["--grid", "lr=0.1", "--samples", "0"], r"--samples must be in 1..10000"),
+    ],
+)
 def test_cli_usage_errors_are_one_line(tmp_path, capsys, args, message):
     import re
 

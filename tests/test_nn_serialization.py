@@ -1,4 +1,5 @@
 """nn.save / nn.load: exact .npz round trips, atomic writes, and loads that validate before changing anything."""
+
 import os
 import re
 import threading
@@ -28,7 +29,7 @@ def test_round_trip_is_exact(tmp_path):
     assert nn.save(model, path) == os.fspath(path)
     other = nn.MLP([5, 7, 3], seed=1)
     assert nn.load(other, path) is other
-    for (name, p), (_, q) in zip(model.named_parameters(), other.named_parameters()):
+    for (_, p), (_, q) in zip(model.named_parameters(), other.named_parameters()):
         np.testing.assert_array_equal(p.data, q.data)
         assert p.dtype == q.dtype
 
@@ -89,11 +90,14 @@ def test_corrupt_files_raise_and_leave_the_model_untouched(tmp_path):
         assert_unchanged(model, before)
 
 
-@pytest.mark.parametrize("other, message", [
-    (lambda: nn.MLP([5, 8, 3], seed=0), r"'layers.0.weight': shape \(8, 5\), the parameter has shape \(7, 5\)"),
-    (lambda: nn.MLP([5, 7, 7, 3], seed=0), r"unexpected names: layers.4.weight, layers.4.bias"),
-    (lambda: nn.MLP([5, 3], seed=0), r"missing names: layers.2.weight, layers.2.bias"),
-])
+@pytest.mark.parametrize(
+    "other, message",
+    [
+        (lambda: nn.MLP([5, 8, 3], seed=0), r"'layers.0.weight': shape \(8, 5\), the parameter has shape \(7, 5\)"),
+        (lambda: nn.MLP([5, 7, 7, 3], seed=0), r"unexpected names: layers.4.weight, layers.4.bias"),
+        (lambda: nn.MLP([5, 3], seed=0), r"missing names: layers.2.weight, layers.2.bias"),
+    ],
+)
 def test_mismatched_files_raise_and_leave_the_model_untouched(tmp_path, other, message):
     path = tmp_path / "other.npz"
     nn.save(other(), path)
@@ -104,10 +108,13 @@ def test_mismatched_files_raise_and_leave_the_model_untouched(tmp_path, other, m
     assert_unchanged(model, before)
 
 
-@pytest.mark.parametrize("bad_value, message", [
-    (np.full((3,), np.nan), r"'layers.2.bias': 3 NaN/Inf values"),
-    (np.arange(3), r"'layers.2.bias': dtype int64 is not floating-point"),
-])
+@pytest.mark.parametrize(
+    "bad_value, message",
+    [
+        (np.full((3,), np.nan), r"'layers.2.bias': 3 NaN/Inf values"),
+        (np.arange(3), r"'layers.2.bias': dtype int64 is not floating-point"),
+    ],
+)
 def test_non_finite_or_integer_values_are_rejected(tmp_path, bad_value, message):
     model = nn.MLP([5, 7, 3], seed=0)
     state = model.state_dict()
@@ -155,6 +162,7 @@ def test_replacing_a_file_keeps_its_permissions(tmp_path):
 
 def test_parameters_named_like_savez_arguments_round_trip(tmp_path):
     """np.savez(f, **state) raised 'got multiple values for argument file' for such a model."""
+
     class Odd(nn.Module):
         def __init__(self, seed):
             super().__init__()
@@ -177,8 +185,9 @@ def npz_member(archive, name, shape, data_bytes, descr="<f8", version=(1, 0)):
     """Write a member whose .npy header declares ``shape`` and which then holds ``data_bytes`` zero bytes."""
     with archive.open(name, "w", force_zip64=True) as entry:
         header = {"descr": descr, "fortran_order": False, "shape": shape}
-        write_header = {(1, 0): np.lib.format.write_array_header_1_0,
-                        (2, 0): np.lib.format.write_array_header_2_0}[version]
+        write_header = {(1, 0): np.lib.format.write_array_header_1_0, (2, 0): np.lib.format.write_array_header_2_0}[
+            version
+        ]
         write_header(entry, header)
         zeros = bytes(1 << 20)
         while data_bytes > 0:
@@ -215,25 +224,36 @@ def bombs(tmp_path_factory):
     with zipfile.ZipFile(folder / "known_gigabytes.npz", "w") as archive:
         for name, value in model.state_dict().items():
             if name == "layers.2.bias":
-                npz_member(archive, name + ".npy", (3, 2 ** 40), 24)  # right leading axis, 24 TB declared
+                npz_member(archive, name + ".npy", (3, 2**40), 24)  # right leading axis, 24 TB declared
             else:
                 with archive.open(name + ".npy", "w") as entry:
                     np.lib.format.write_array(entry, value)
-    with zipfile.ZipFile(folder / "huge_header.npz", "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        with archive.open("layers.0.weight.npy", "w", force_zip64=True) as entry:  # .npy 2.0: 4-byte header length
-            entry.write(b"\x93NUMPY\x02\x00" + (BOMB_BYTES).to_bytes(4, "little") + bytes(BOMB_BYTES))
+    with (
+        zipfile.ZipFile(folder / "huge_header.npz", "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive,
+        archive.open("layers.0.weight.npy", "w", force_zip64=True) as entry,  # .npy 2.0: 4-byte header length
+    ):
+        entry.write(b"\x93NUMPY\x02\x00" + (BOMB_BYTES).to_bytes(4, "little") + bytes(BOMB_BYTES))
     return folder
 
 
-@pytest.mark.parametrize("name, message", [
-    ("unknown.npz", r"does not fit this MLP: unexpected names: extra"),
-    ("wrong_shape.npz", r"does not fit this MLP: 'layers.0.weight': shape \(20971520,\), "
-                        r"the parameter has shape \(7, 5\)"),
-    ("declares_gigabytes.npz", r"member 'huge.npy': its header declares shape \(400000000,\) of float64 \(3200000000 "
-                               r"bytes\) but the member holds 16 bytes"),
-    ("known_gigabytes.npz", r"member 'layers.2.bias.npy': its header declares shape \(3, 1099511627776\)"),
-    ("huge_header.npz", r"member 'layers.0.weight.npy': .*array header"),
-])
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("unknown.npz", r"does not fit this MLP: unexpected names: extra"),
+        (
+            "wrong_shape.npz",
+            r"does not fit this MLP: 'layers.0.weight': shape \(20971520,\), "
+            r"the parameter has shape \(7, 5\)",
+        ),
+        (
+            "declares_gigabytes.npz",
+            r"member 'huge.npy': its header declares shape \(400000000,\) of float64 \(3200000000 "
+            r"bytes\) but the member holds 16 bytes",
+        ),
+        ("known_gigabytes.npz", r"member 'layers.2.bias.npy': its header declares shape \(3, 1099511627776\)"),
+        ("huge_header.npz", r"member 'layers.0.weight.npy': .*array header"),
+    ],
+)
 def test_bombs_are_refused_from_their_headers_in_bounded_memory(bombs, name, message):
     model = nn.MLP([5, 7, 3], seed=0)
     before = snapshot(model)
@@ -260,18 +280,14 @@ def hostile_archives(tmp_path, model):
         z.writestr("README.txt", "hello")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # zipfile warns about the duplicate name, as it should
-        with archive("duplicate.npz") as z:
-            with z.open("layers.0.bias.npy", "w") as entry:
-                np.lib.format.write_array(entry, np.zeros(7))
-    with archive("pickle.npz") as z:
-        with z.open("objects.npy", "w") as entry:
-            np.lib.format.write_array(entry, np.array([{"a": 1}], dtype=object), allow_pickle=True)
-    with archive("strings.npz") as z:
-        with z.open("names.npy", "w") as entry:
-            np.lib.format.write_array(entry, np.array(["a", "b"]))
-    with archive("version3.npz") as z:
-        with z.open("v3.npy", "w") as entry:
-            np.lib.format.write_array(entry, np.zeros(2), version=(3, 0))
+        with archive("duplicate.npz") as z, z.open("layers.0.bias.npy", "w") as entry:
+            np.lib.format.write_array(entry, np.zeros(7))
+    with archive("pickle.npz") as z, z.open("objects.npy", "w") as entry:
+        np.lib.format.write_array(entry, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    with archive("strings.npz") as z, z.open("names.npy", "w") as entry:
+        np.lib.format.write_array(entry, np.array(["a", "b"]))
+    with archive("version3.npz") as z, z.open("v3.npy", "w") as entry:
+        np.lib.format.write_array(entry, np.zeros(2), version=(3, 0))
     with archive("folder.npz") as z:
         z.mkdir("layers")
     with archive("deflated.npz", zipfile.ZIP_DEFLATED):
@@ -280,27 +296,30 @@ def hostile_archives(tmp_path, model):
     with zipfile.ZipFile(tmp_path / "deflated.npz") as z:
         info = z.getinfo("layers.0.weight.npy")
     start = info.header_offset + 30 + len(info.filename) + len(info.extra)
-    data[start + 5:start + 25] = bytes(range(20))  # the deflate stream itself is damaged: zlib.error
+    data[start + 5 : start + 25] = bytes(range(20))  # the deflate stream itself is damaged: zlib.error
     (tmp_path / "zlib.npz").write_bytes(bytes(data))
     made.append(tmp_path / "zlib.npz")
     data = bytearray((tmp_path / "deflated.npz").read_bytes())
     for offset in (info.header_offset + 8, data.index(b"PK\x01\x02") + 10):  # its local and central headers
-        data[offset:offset + 2] = (99).to_bytes(2, "little")  # an unknown compression method
+        data[offset : offset + 2] = (99).to_bytes(2, "little")  # an unknown compression method
     (tmp_path / "method.npz").write_bytes(bytes(data))
     made.append(tmp_path / "method.npz")
     return made
 
 
-@pytest.mark.parametrize("name, message", [
-    ("not_npy.npz", r"member 'README.txt' is not an .npy array"),
-    ("duplicate.npz", r"member 'layers.0.bias.npy' appears twice"),
-    ("pickle.npz", r"member 'objects.npy': dtype object holds Python objects \(a pickle\): refused"),
-    ("strings.npz", r"member 'names.npy': dtype <U1 is not a plain number type"),
-    ("version3.npz", r"member 'v3.npy': .npy format version \(3, 0\) is not supported"),
-    ("folder.npz", r"member 'layers/' is not an .npy array"),
-    ("zlib.npz", r"member 'layers.0.weight.npy': .*(decompress|CRC)"),
-    ("method.npz", r"member 'layers.0.weight.npy': .*compression method"),
-])
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("not_npy.npz", r"member 'README.txt' is not an .npy array"),
+        ("duplicate.npz", r"member 'layers.0.bias.npy' appears twice"),
+        ("pickle.npz", r"member 'objects.npy': dtype object holds Python objects \(a pickle\): refused"),
+        ("strings.npz", r"member 'names.npy': dtype <U1 is not a plain number type"),
+        ("version3.npz", r"member 'v3.npy': .npy format version \(3, 0\) is not supported"),
+        ("folder.npz", r"member 'layers/' is not an .npy array"),
+        ("zlib.npz", r"member 'layers.0.weight.npy': .*(decompress|CRC)"),
+        ("method.npz", r"member 'layers.0.weight.npy': .*compression method"),
+    ],
+)
 def test_hostile_archives_are_a_value_error_naming_file_and_member(tmp_path, name, message):
     model = nn.MLP([5, 7, 3], seed=0)
     hostile_archives(tmp_path, nn.MLP([5, 7, 3], seed=1))
@@ -319,8 +338,13 @@ def test_a_fifo_or_a_folder_is_refused_without_blocking(tmp_path):
         paths.append(tmp_path / "pipe.npz")
     for path in paths:
         outcome = []
-        reader = threading.Thread(target=lambda: outcome.append(pytest.raises(ValueError, nn.load, model, path)),
-                                  daemon=True)
+
+        def load(path=path, outcome=outcome):
+            with pytest.raises(ValueError) as caught:
+                nn.load(model, path)
+            outcome.append(caught)
+
+        reader = threading.Thread(target=load, daemon=True)
         reader.start()
         reader.join(timeout=10)
         assert outcome, f"nn.load({str(path)!r}) blocked"

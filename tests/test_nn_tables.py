@@ -1,4 +1,5 @@
 """nn.tables.load_table: a user's .csv / .npz / .npy, the task inferred, and one-line errors naming column and row."""
+
 import numpy as np
 import pytest
 
@@ -53,16 +54,19 @@ def test_npz_and_npy_pairs(tmp_path):
     np.testing.assert_array_equal(pair.y[:, 0], y * 0.5)
 
 
-@pytest.mark.parametrize("text, target, message", [
-    ("a,b,c\n1,x,0\n2,3,1\n", None, r"column 'b' is not numeric \(row 2: 'x'\)"),
-    ("a,b,c\n1,2,0\n2,,1\n", None, r"missing value in column 'b', row 3"),
-    ("a,b,c\n1,2,NA\n2,3,1\n", None, r"missing value in column 'c', row 2"),
-    ("a,b,c\n1,2,0\n2,3,0\n", None, r"target 'c' has a single class \('0'\)"),
-    ("a,b,c\n1,2,0\n2,3,1\n", "label", r"no column named 'label'; the columns are \['a', 'b', 'c'\]"),
-    ("a,b,c\n1,2,0\n2,3\n", None, r"row 3 has 2 fields, the header has 3"),
-    ("a,b,c\n1,inf,0\n2,3,1\n", None, r"column 'b', row 2: 'inf' is not finite"),
-    ("c\n0\n1\n", None, r"no feature columns besides the target 'c'"),
-])
+@pytest.mark.parametrize(
+    "text, target, message",
+    [
+        ("a,b,c\n1,x,0\n2,3,1\n", None, r"column 'b' is not numeric \(row 2: 'x'\)"),
+        ("a,b,c\n1,2,0\n2,,1\n", None, r"missing value in column 'b', row 3"),
+        ("a,b,c\n1,2,NA\n2,3,1\n", None, r"missing value in column 'c', row 2"),
+        ("a,b,c\n1,2,0\n2,3,0\n", None, r"target 'c' has a single class \('0'\)"),
+        ("a,b,c\n1,2,0\n2,3,1\n", "label", r"no column named 'label'; the columns are \['a', 'b', 'c'\]"),
+        ("a,b,c\n1,2,0\n2,3\n", None, r"row 3 has 2 fields, the header has 3"),
+        ("a,b,c\n1,inf,0\n2,3,1\n", None, r"column 'b', row 2: 'inf' is not finite"),
+        ("c\n0\n1\n", None, r"no feature columns besides the target 'c'"),
+    ],
+)
 def test_csv_errors_name_the_column_and_row(tmp_path, text, target, message):
     path = write(tmp_path, "bad.csv", text)
     with pytest.raises(ValueError, match=r"load_table: .*bad.csv: " + message):

@@ -1,5 +1,6 @@
 """python -m nn.train --resume: a run stopped after some epochs (or by SIGTERM) and resumed ends with exactly
 the weights and history of an uninterrupted run."""
+
 import json
 import os
 import signal
@@ -15,8 +16,9 @@ BASE = ["--dataset", "moons", "--hidden", "8", "--lr", "0.01", "--patience", "3"
 
 
 def train(*args):
-    return subprocess.run([sys.executable, "-m", "nn.train", *args], capture_output=True, text=True, env=ENV,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "nn.train", *args], capture_output=True, text=True, env=ENV, timeout=300
+    )
 
 
 def same_run(a, b):
@@ -53,8 +55,9 @@ def test_a_run_stopped_by_sigterm_resumes_to_the_same_weights(whole, tmp_path):
     slow = [*BASE, "--epochs", "8", "--batch-size", "1", "--out", str(part)]  # ~0.3 s an epoch
     reference = tmp_path / "reference"
     assert train(*[a if a != str(part) else str(reference) for a in slow]).returncode == 0
-    process = subprocess.Popen([sys.executable, "-m", "nn.train", *slow], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, env=ENV)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nn.train", *slow], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV
+    )
     deadline = time.monotonic() + 120
     while not (part / "checkpoint.npz").exists() and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -68,11 +71,14 @@ def test_a_run_stopped_by_sigterm_resumes_to_the_same_weights(whole, tmp_path):
     same_run(reference, part)
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--resume", "{missing}"], "no readable run.json of a run"),
-    (["--resume", "{run}", "--lr", "0.1"], "--resume continues a run with its own settings; drop --lr"),
-    (["--resume", "{run}", "--epochs", "0"], "--epochs must be >= 1"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--resume", "{missing}"], "no readable run.json of a run"),
+        (["--resume", "{run}", "--lr", "0.1"], "--resume continues a run with its own settings; drop --lr"),
+        (["--resume", "{run}", "--epochs", "0"], "--epochs must be >= 1"),
+    ],
+)
 def test_resume_usage_errors(whole, tmp_path, args, message):
     args = [a.format(missing=tmp_path / "nothing", run=whole) for a in args]
     done = train(*args)

@@ -1,4 +1,5 @@
 """`python -m nn.train` stopped by real signals (SIGINT, SIGTERM, SIGKILL) in real subprocesses."""
+
 import json
 import os
 import signal
@@ -16,8 +17,13 @@ LONG_RUN = ["--dataset", "moons", "--hidden", "16", "--epochs", "100000", "--pat
 
 
 def start_training(out, *extra):
-    return subprocess.Popen([sys.executable, "-m", "nn.train", *LONG_RUN, *extra, "--out", str(out)], cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "nn.train", *LONG_RUN, *extra, "--out", str(out)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def wait_until_training(process, out, epochs_wanted=0.5):
@@ -37,19 +43,27 @@ def test_a_signal_saves_the_run_marks_it_interrupted_and_exits_128_plus_the_sign
     process = start_training(out)
     wait_until_training(process, out, epochs_wanted=1.0)
     process.send_signal(signum)
-    stdout, stderr = process.communicate(timeout=120)
+    _stdout, stderr = process.communicate(timeout=120)
     assert process.returncode == code, stderr
     name = signal.Signals(signum).name
     assert "Traceback" not in stderr and stderr.count("\n") == 1, stderr
     assert stderr.startswith(f"interrupted by {name} after ") and stderr.endswith(
         f"wrote model.npz, history.json, curves.png, graph.svg, checkpoint.npz, run.json to {out} "
-        "(status interrupted)\n")
+        "(status interrupted)\n"
+    )
     record = json.loads((out / "run.json").read_text())
     history = nn.History.from_json(out / "history.json")
     assert record["status"] == "interrupted" and record["finished"] is not None
     assert history.stopped_reason == "interrupted" and history.epochs_run >= 1
     assert record["metrics"]["epochs_run"] == history.epochs_run and f"after {history.epochs_run} epochs" in stderr
-    assert sorted(os.listdir(out)) == ["checkpoint.npz", "curves.png", "graph.svg", "history.json", "model.npz", "run.json"]  # no temp files
+    assert sorted(os.listdir(out)) == [
+        "checkpoint.npz",
+        "curves.png",
+        "graph.svg",
+        "history.json",
+        "model.npz",
+        "run.json",
+    ]  # no temp files
     model = nn.load(nn.MLP(record["settings"]["sizes"]), out / "model.npz")
     assert all(np.isfinite(p.data).all() for p in model.parameters())
 
@@ -65,6 +79,7 @@ def test_an_interrupted_run_with_early_stopping_saves_the_best_epochs_model(tmp_
     record = json.loads((out / "run.json").read_text())
     # The saved model is the best epoch's: its validation loss is the best one recorded.
     from nn.train import load_data
+
     _, (X_val, y_val), _ = load_data("moons", 0)
     model = nn.load(nn.MLP(record["settings"]["sizes"]), out / "model.npz")
     val_loss, _ = nn.evaluate(model, nn.functional.cross_entropy, X_val, y_val)
@@ -92,8 +107,9 @@ def test_an_interrupt_before_fit_has_a_history_still_saves_an_interrupted_run(tm
     monkeypatch.setattr(train, "fit", interrupted_fit)
     out = tmp_path / "run"
     assert train.main(["--dataset", "moons", "--hidden", "4", "--out", str(out), "--no-progress"]) == 130
-    assert capsys.readouterr().err == (f"interrupted by SIGINT after 0 epochs; wrote model.npz, history.json, "
-                                       f"run.json to {out} (status interrupted)\n")
+    assert capsys.readouterr().err == (
+        f"interrupted by SIGINT after 0 epochs; wrote model.npz, history.json, run.json to {out} (status interrupted)\n"
+    )
     record = json.loads((out / "run.json").read_text())
     assert record["status"] == "interrupted" and record["metrics"]["epochs_run"] == 0
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # main put the handlers back

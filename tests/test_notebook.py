@@ -1,5 +1,6 @@
 """docs/notebooks/quickstart.ipynb runs in a real Jupyter kernel (nbclient + ipykernel): every
 display has its rich mime type and no cell prints a warning or a traceback."""
+
 import os
 import pathlib
 import shutil
@@ -18,8 +19,12 @@ EXPECTED = [None, "image/svg+xml", "text/html", "text/html", None, "image/png", 
 
 
 def mime_types(cell):
-    return [key for output in cell.outputs if output.output_type in ("execute_result", "display_data")
-            for key in output.data]
+    return [
+        key
+        for output in cell.outputs
+        if output.output_type in ("execute_result", "display_data")
+        for key in output.data
+    ]
 
 
 def problems(cell):
@@ -53,6 +58,7 @@ def test_the_notebook_runs_in_a_real_kernel_with_rich_outputs_and_no_warnings(tm
     if shutil.which("dot") is None:
         pytest.skip("Graphviz's dot is not installed")
     from nbclient import NotebookClient
+
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     for cell in notebook.cells:
         if cell.cell_type == "code":
@@ -60,8 +66,9 @@ def test_the_notebook_runs_in_a_real_kernel_with_rich_outputs_and_no_warnings(tm
     # the kernel imports this checkout's packages, and runs in a scratch folder
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     start = time.perf_counter()
-    NotebookClient(notebook, timeout=60, kernel_name="python3",
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    NotebookClient(
+        notebook, timeout=60, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
     print(f"notebook ran in {time.perf_counter() - start:.1f} s")
     check(notebook)
     assert os.listdir(tmp_path) == []  # displays only: nothing written

@@ -1,5 +1,6 @@
 """numpy functions on Tensors: every one our ops implement returns a Tensor recorded in the graph;
 value-reading ones run on the values; any other is a TypeError naming what to write instead."""
+
 import numpy as np
 import pytest
 
@@ -13,33 +14,55 @@ B = RNG.uniform(0.5, 2.0, size=(3, 4))
 
 # (numpy call, the same with our spelling); every entry of the two tables appears here
 CASES = [
-    (lambda x: np.add(x, B), lambda x: x + B), (lambda x: np.subtract(B, x), lambda x: B - x),
-    (lambda x: np.multiply(x, 3.0), lambda x: x * 3.0), (lambda x: np.true_divide(B, x), lambda x: B / x),
-    (lambda x: np.power(abs(x), 1.5), lambda x: abs(x) ** 1.5), (lambda x: np.matmul(x, B.T), lambda x: x @ B.T),
-    (lambda x: np.maximum(x, 0.3), lambda x: ag.maximum(x, 0.3)), (lambda x: np.minimum(B, x), lambda x: x.minimum(B)),
-    (lambda x: np.negative(x), lambda x: -x), (lambda x: np.positive(x), lambda x: x),
-    (lambda x: np.exp(x), lambda x: x.exp()), (lambda x: np.log(abs(x)), lambda x: abs(x).log()),
-    (lambda x: np.tanh(x), lambda x: x.tanh()), (lambda x: np.sqrt(abs(x)), lambda x: abs(x).sqrt()),
-    (lambda x: np.absolute(x), lambda x: x.abs()), (lambda x: np.square(x), lambda x: x * x),
+    (lambda x: np.add(x, B), lambda x: x + B),
+    (lambda x: np.subtract(B, x), lambda x: B - x),
+    (lambda x: np.multiply(x, 3.0), lambda x: x * 3.0),
+    (lambda x: np.true_divide(B, x), lambda x: B / x),
+    (lambda x: np.power(abs(x), 1.5), lambda x: abs(x) ** 1.5),
+    (lambda x: np.matmul(x, B.T), lambda x: x @ B.T),
+    (lambda x: np.maximum(x, 0.3), lambda x: ag.maximum(x, 0.3)),
+    (lambda x: np.minimum(B, x), lambda x: x.minimum(B)),
+    (lambda x: np.negative(x), lambda x: -x),
+    (lambda x: np.positive(x), lambda x: x),
+    (lambda x: np.exp(x), lambda x: x.exp()),
+    (lambda x: np.log(abs(x)), lambda x: abs(x).log()),
+    (lambda x: np.tanh(x), lambda x: x.tanh()),
+    (lambda x: np.sqrt(abs(x)), lambda x: abs(x).sqrt()),
+    (lambda x: np.absolute(x), lambda x: x.abs()),
+    (lambda x: np.square(x), lambda x: x * x),
     (lambda x: np.reciprocal(x), lambda x: 1 / x),
-    (lambda x: np.sum(x, axis=0), lambda x: x.sum(0)), (lambda x: np.mean(x, 1, keepdims=True), lambda x: x.mean(1, True)),
-    (lambda x: np.max(x), lambda x: x.max()), (lambda x: np.amax(x, axis=1), lambda x: x.max(1)),
-    (lambda x: np.min(x, axis=0), lambda x: x.min(0)), (lambda x: np.amin(x), lambda x: x.min()),
+    (lambda x: np.sum(x, axis=0), lambda x: x.sum(0)),
+    (lambda x: np.mean(x, 1, keepdims=True), lambda x: x.mean(1, True)),
+    (lambda x: np.max(x), lambda x: x.max()),
+    (lambda x: np.amax(x, axis=1), lambda x: x.max(1)),
+    (lambda x: np.min(x, axis=0), lambda x: x.min(0)),
+    (lambda x: np.amin(x), lambda x: x.min()),
     (lambda x: np.var(x, axis=0), lambda x: x.var(0, unbiased=False)),
     (lambda x: np.std(x, ddof=1), lambda x: x.std()),
-    (lambda x: np.clip(x, -1, 1), lambda x: x.clamp(-1, 1)), (lambda x: np.reshape(x, (4, 3)), lambda x: x.reshape(4, 3)),
-    (lambda x: np.transpose(x), lambda x: x.T), (lambda x: np.squeeze(x[None]), lambda x: x),
-    (lambda x: np.expand_dims(x, 1), lambda x: x.unsqueeze(1)), (lambda x: np.ravel(x), lambda x: x.flatten()),
+    (lambda x: np.clip(x, -1, 1), lambda x: x.clamp(-1, 1)),
+    (lambda x: np.reshape(x, (4, 3)), lambda x: x.reshape(4, 3)),
+    (lambda x: np.transpose(x), lambda x: x.T),
+    (lambda x: np.squeeze(x[None]), lambda x: x),
+    (lambda x: np.expand_dims(x, 1), lambda x: x.unsqueeze(1)),
+    (lambda x: np.ravel(x), lambda x: x.flatten()),
     (lambda x: np.broadcast_to(x, (2, 3, 4)), lambda x: x.expand(2, 3, 4)),
     (lambda x: np.concatenate([x, B]), lambda x: ag.concatenate([x, B])),
     (lambda x: np.stack([x, B], axis=1), lambda x: ag.stack([x, B], 1)),
-    (lambda x: np.where(B > 1, x, B), lambda x: ag.where(B > 1, x, B)), (lambda x: np.dot(x, B.T), lambda x: x @ B.T),
+    (lambda x: np.where(B > 1, x, B), lambda x: ag.where(B > 1, x, B)),
+    (lambda x: np.dot(x, B.T), lambda x: x @ B.T),
 ]
 
 # comparisons and argmax: numpy's call against numpy on the values; results carry no gradient
-NO_GRAD_CASES = [lambda x: np.less(x, 0.5), lambda x: np.less_equal(B, x), lambda x: np.greater(x, B),
-                 lambda x: np.greater_equal(x, 1), lambda x: np.equal(x, A), lambda x: np.not_equal(x, 0),
-                 lambda x: np.argmax(x, axis=1), lambda x: np.argmin(x)]
+NO_GRAD_CASES = [
+    lambda x: np.less(x, 0.5),
+    lambda x: np.less_equal(B, x),
+    lambda x: np.greater(x, B),
+    lambda x: np.greater_equal(x, 1),
+    lambda x: np.equal(x, A),
+    lambda x: np.not_equal(x, 0),
+    lambda x: np.argmax(x, axis=1),
+    lambda x: np.argmin(x),
+]
 
 
 def test_every_table_entry_is_tested(monkeypatch):
@@ -99,16 +122,22 @@ def test_value_reading_functions_run_on_the_values():
     assert np.asarray(t) is t.data
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda t: np.sin(t), r"np.sin is not implemented for Tensors: it would return a plain array, cut from the "
-                          r"graph. Instead, compose it from Tensor ops .*np.sin\(t.data\)"),
-    (lambda t: np.expm1(t), r"np.expm1 .* write ag.exp\(t\) - 1"),
-    (lambda t: np.cumsum(t), r"np.cumsum is not implemented .* ag.stack"),
-    (lambda t: np.exp(t, out=np.empty(3)), r"np.exp\(..., out=...\) on a Tensor: keyword arguments"),
-    (lambda t: np.add.reduce(t), r"np.add.reduce on a Tensor is not supported; use the Tensor method"),
-    (lambda t: np.sum(t, dtype=np.float32), r"np.sum\(..., dtype=\) on a Tensor is not supported"),
-    (lambda t: np.dot(np.ones((2, 3, 3)), t), r"np.dot of n-d Tensors is not supported"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (
+            lambda t: np.sin(t),
+            r"np.sin is not implemented for Tensors: it would return a plain array, cut from the "
+            r"graph. Instead, compose it from Tensor ops .*np.sin\(t.data\)",
+        ),
+        (lambda t: np.expm1(t), r"np.expm1 .* write ag.exp\(t\) - 1"),
+        (lambda t: np.cumsum(t), r"np.cumsum is not implemented .* ag.stack"),
+        (lambda t: np.exp(t, out=np.empty(3)), r"np.exp\(..., out=...\) on a Tensor: keyword arguments"),
+        (lambda t: np.add.reduce(t), r"np.add.reduce on a Tensor is not supported; use the Tensor method"),
+        (lambda t: np.sum(t, dtype=np.float32), r"np.sum\(..., dtype=\) on a Tensor is not supported"),
+        (lambda t: np.dot(np.ones((2, 3, 3)), t), r"np.dot of n-d Tensors is not supported"),
+    ],
+)
 def test_unsupported_numpy_calls_are_type_errors_that_say_what_to_write(call, message):
     with pytest.raises(TypeError, match=message):
         call(Tensor([1.0, 2.0, 3.0], requires_grad=True))

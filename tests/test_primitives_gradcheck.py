@@ -4,12 +4,13 @@ The cases live in ``primitive_cases.py``; the meta-tests below fail when a primi
 registered in ``ag.PRIMITIVES`` without a gradcheck, second-order or torch case, so a new
 primitive cannot land untested.
 """
+
 import numpy as np
 import pytest
+from primitive_cases import CASES, SECOND_ORDER_CASES, TORCH_CASES
 
 import autograd_core as ag
 from autograd_core import Tensor
-from primitive_cases import CASES, SECOND_ORDER_CASES, TORCH_CASES
 
 # Tighter than gradcheck's learner-friendly defaults: in float64 a central difference
 # with eps=1e-6 is good to ~1e-9, so a vjp that is off by 0.01% still fails.

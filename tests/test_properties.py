@@ -5,6 +5,7 @@ against numpy. Shapes include 0-d tensors and size-1 axes, where broadcast and k
 gradients go wrong most often. Kinks are ``assume``d away (a finite difference across a
 kink measures neither side's derivative).
 """
+
 import numpy as np
 from hypothesis import assume, given, note
 from hypothesis import strategies as st
@@ -33,8 +34,11 @@ BINARY = {
 }
 
 
-@given(name=st.sampled_from(sorted(BINARY)), data=st.data(),
-       shapes_=mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3))
+@given(
+    name=st.sampled_from(sorted(BINARY)),
+    data=st.data(),
+    shapes_=mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3),
+)
 def test_binary_ops_broadcast_like_numpy_and_pass_gradcheck(name, data, shapes_):
     a = data.draw(arrays(np.float64, shapes_.input_shapes[0], elements=values), label="a")
     b = data.draw(arrays(np.float64, shapes_.input_shapes[1], elements=values), label="b")
@@ -80,8 +84,11 @@ def axes_of(shape):
     ndim = len(shape)
     if ndim == 0:
         return st.just(None)
-    return (st.none() | st.integers(-ndim, ndim - 1)
-            | st.lists(st.integers(0, ndim - 1), unique=True, min_size=1).map(tuple))
+    return (
+        st.none()
+        | st.integers(-ndim, ndim - 1)
+        | st.lists(st.integers(0, ndim - 1), unique=True, min_size=1).map(tuple)
+    )
 
 
 @st.composite
@@ -130,8 +137,9 @@ def test_transpose_and_reshape_round_trip_with_permuted_gradients(x, data):
 
 @given(x=arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(1, 3)), elements=values), data=st.data())
 def test_integer_indices_with_repeats_accumulate(x, data):
-    index = np.array(data.draw(st.lists(st.integers(-x.shape[0], x.shape[0] - 1), min_size=1, max_size=8),
-                               label="index"))
+    index = np.array(
+        data.draw(st.lists(st.integers(-x.shape[0], x.shape[0] - 1), min_size=1, max_size=8), label="index")
+    )
     t = tensor(x)
     picked = t[index]
     np.testing.assert_array_equal(picked.data, x[index])
@@ -150,7 +158,7 @@ def test_boolean_masks_and_basic_slices(x, data):
         if x[index].size == 0:
             continue
         np.testing.assert_array_equal(tensor(x)[index].data, x[index])
-        assert ag.gradcheck(lambda v: v[index], tensor(x))
+        assert ag.gradcheck(lambda v, index=index: v[index], tensor(x))
 
 
 @given(data=st.data(), ndim=st.integers(1, 3), count=st.integers(1, 3))
@@ -158,10 +166,11 @@ def test_concatenate_and_stack_split_the_gradient(data, ndim, count):
     base = data.draw(array_shapes(min_dims=ndim, max_dims=ndim, max_side=3), label="shape")
     axis = data.draw(st.integers(-ndim, ndim - 1), label="axis")
     sizes = data.draw(st.lists(st.integers(1, 3), min_size=count, max_size=count), label="sizes")
-    pieces = [np.random.default_rng(i).standard_normal(base[:axis % ndim] + (n,) + base[axis % ndim + 1:])
-              for i, n in enumerate(sizes)]
-    np.testing.assert_array_equal(ag.concatenate([tensor(p) for p in pieces], axis).data,
-                                  np.concatenate(pieces, axis))
+    pieces = [
+        np.random.default_rng(i).standard_normal(base[: axis % ndim] + (n,) + base[axis % ndim + 1 :])
+        for i, n in enumerate(sizes)
+    ]
+    np.testing.assert_array_equal(ag.concatenate([tensor(p) for p in pieces], axis).data, np.concatenate(pieces, axis))
     assert ag.gradcheck(lambda *ts: ag.concatenate(ts, axis), [tensor(p) for p in pieces])
     same = [np.random.default_rng(i).standard_normal(base) for i in range(count)]
     np.testing.assert_array_equal(ag.stack([tensor(p) for p in same], axis).data, np.stack(same, axis))
@@ -170,15 +179,27 @@ def test_concatenate_and_stack_split_the_gradient(data, ndim, count):
 
 # ------------------------------------------------------------------ random op chains (minitorch style)
 UNARY_STEPS = {
-    "tanh": lambda t: t.tanh(), "sigmoid": lambda t: t.sigmoid(), "neg": lambda t: -t,
-    "exp": lambda t: (t * 0.5).exp(), "square": lambda t: t * t, "log1p_square": lambda t: (t * t + 1.0).log(),
-    "sqrt1p_square": lambda t: (t * t + 1.0).sqrt(), "relu": lambda t: t.relu(), "abs": lambda t: t.abs(),
-    "softmax": lambda t: t.softmax() if t.ndim else t, "reverse_axes": lambda t: t.T,
-    "flatten": lambda t: t.reshape(-1), "first_row": lambda t: t[0] if t.ndim else t,
+    "tanh": lambda t: t.tanh(),
+    "sigmoid": lambda t: t.sigmoid(),
+    "neg": lambda t: -t,
+    "exp": lambda t: (t * 0.5).exp(),
+    "square": lambda t: t * t,
+    "log1p_square": lambda t: (t * t + 1.0).log(),
+    "sqrt1p_square": lambda t: (t * t + 1.0).sqrt(),
+    "relu": lambda t: t.relu(),
+    "abs": lambda t: t.abs(),
+    "softmax": lambda t: t.softmax() if t.ndim else t,
+    "reverse_axes": lambda t: t.T,
+    "flatten": lambda t: t.reshape(-1),
+    "first_row": lambda t: t[0] if t.ndim else t,
 }
 BINARY_STEPS = {
-    "add": lambda t, o: t + o, "sub": lambda t, o: o - t, "mul": lambda t, o: t * o,
-    "div": lambda t, o: t / (o * o + 1.0), "maximum": ag.maximum, "dot": lambda t, o: (t * o).sum(),
+    "add": lambda t, o: t + o,
+    "sub": lambda t, o: o - t,
+    "mul": lambda t, o: t * o,
+    "div": lambda t, o: t / (o * o + 1.0),
+    "maximum": ag.maximum,
+    "dot": lambda t, o: (t * o).sum(),
 }
 REDUCTION_STEPS = ["sum", "mean", "max", "logsumexp"]
 KINKS = {"relu", "abs", "maximum", "max"}
@@ -187,8 +208,7 @@ KINKS = {"relu", "abs", "maximum", "max"}
 def shape_after(step, shape, operand_shape=None):
     kind, name = step[0], step[1]
     if kind == "unary":
-        return {"reverse_axes": shape[::-1], "flatten": (int(np.prod(shape)),),
-                "first_row": shape[1:]}.get(name, shape)
+        return {"reverse_axes": shape[::-1], "flatten": (int(np.prod(shape)),), "first_row": shape[1:]}.get(name, shape)
     if kind == "binary":
         return () if name == "dot" else np.broadcast_shapes(shape, operand_shape)
     axes, keepdims = step[2], step[3]
@@ -210,8 +230,11 @@ def op_chains(draw):
             other = draw(broadcastable_shapes(shape, min_dims=0, max_dims=3, max_side=3))
             operands.append(draw(arrays(np.float64, other, elements=values)))
         else:
-            axes = tuple(range(len(shape))) if not shape else tuple(sorted(
-                draw(st.sets(st.integers(0, len(shape) - 1), min_size=1))))
+            axes = (
+                tuple(range(len(shape)))
+                if not shape
+                else tuple(sorted(draw(st.sets(st.integers(0, len(shape) - 1), min_size=1))))
+            )
             step = ("reduce", draw(st.sampled_from(REDUCTION_STEPS)), axes, draw(st.booleans()))
         shape = shape_after(step, shape, operands[-1].shape if kind == "binary" else None)
         steps.append(step)
@@ -248,7 +271,7 @@ def kink_margin(step, t, operands):
 def top_two_gap(data, axes):
     """Smallest gap between the largest and second-largest element of any reduced slice."""
     reduced_first = np.moveaxis(data, axes, tuple(range(len(axes))))
-    ranked = np.sort(reduced_first.reshape((-1,) + reduced_first.shape[len(axes):]), axis=0)
+    ranked = np.sort(reduced_first.reshape((-1,) + reduced_first.shape[len(axes) :]), axis=0)
     return np.inf if ranked.shape[0] < 2 else np.min(ranked[-1] - ranked[-2])
 
 

@@ -1,4 +1,5 @@
 """The README's quick tour runs as written, in order, and prints what the README says it prints."""
+
 import contextlib
 import io
 import os
@@ -10,7 +11,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def tour_blocks():
     with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
         text = f.read()
-    tour = text[text.index("## A quick tour"):text.index("## Learn backprop with this")]
+    tour = text[text.index("## A quick tour") : text.index("## Learn backprop with this")]
     return re.findall(r"^```python\n(.*?)^```", tour, re.S | re.M)
 
 
@@ -38,8 +39,11 @@ STATED_OUTPUTS = [
     "Tensor(-0.1331, op=sum)",
     "(3, 2)",
     "Tensor(27., op=mul) Tensor(18.)",
-    "(Tensor(9.), Tensor([ 3., 12.]))", "[[6.0, 0.0], [0.0, 12.0]]", "[[2.0, 0.0], [0.0, 6.0]]",
-    "(Tensor([1., 9.]), Tensor([2., 6.]))", "(Tensor(9.), Tensor([6., 0.]))",
+    "(Tensor(9.), Tensor([ 3., 12.]))",
+    "[[6.0, 0.0], [0.0, 12.0]]",
+    "[[2.0, 0.0], [0.0, 6.0]]",
+    "(Tensor([1., 9.]), Tensor([2., 6.]))",
+    "(Tensor(9.), Tensor([6., 0.]))",
     "validation accuracy 0.967, best epoch 13",
     "validation accuracy 0.973",
     "['layers.0.weight', 'layers.0.bias', 'layers.2.weight', 'layers.2.bias', 'layers.4.weight', 'layers.4.bias']",

@@ -3,12 +3,13 @@
 Also a Hessian-vector product of a small MLP loss, against finite differences of its
 gradient and, where installed, against torch.
 """
+
 import numpy as np
 import pytest
+from primitive_cases import SECOND_ORDER_CASES
 
 import autograd_core as ag
 from autograd_core import Tensor
-from primitive_cases import SECOND_ORDER_CASES
 
 
 def vjp_function(case):
@@ -17,10 +18,12 @@ def vjp_function(case):
     Checking it against finite differences covers both what the vjp formula does with the
     inputs (second derivatives) and with v (a linear op's vjp is linear in v only).
     """
+
     def vjp(*args):
         *inputs, v = args
         grads = ag.grad(case.fn(*inputs), inputs, grad_outputs=v, create_graph=True)
         return ag.concatenate([g.reshape(-1) for g in grads])
+
     return vjp
 
 
@@ -35,7 +38,7 @@ def test_gradgradcheck(case):
 # ------------------------------------------------------------------ higher derivatives in closed form
 def test_third_derivative_of_a_cube():
     x = Tensor(2.0, requires_grad=True)
-    (d1,) = ag.grad(x ** 3, x, create_graph=True)
+    (d1,) = ag.grad(x**3, x, create_graph=True)
     (d2,) = ag.grad(d1, x, create_graph=True)
     (d3,) = ag.grad(d2, x)
     assert (d1.item(), d2.item(), d3.item()) == pytest.approx((12.0, 12.0, 6.0), rel=1e-12)
@@ -47,8 +50,8 @@ def test_derivatives_of_tanh_and_sigmoid_match_their_closed_forms():
     t, s = np.tanh(values), 1 / (1 + np.exp(-values))
     (dt,) = ag.grad(x.tanh().sum(), x, create_graph=True)
     (ddt,) = ag.grad(dt.sum(), x)
-    np.testing.assert_allclose(dt.data, 1 - t ** 2, rtol=1e-12)
-    np.testing.assert_allclose(ddt.data, -2 * t * (1 - t ** 2), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(dt.data, 1 - t**2, rtol=1e-12)
+    np.testing.assert_allclose(ddt.data, -2 * t * (1 - t**2), rtol=1e-12, atol=1e-15)
     (ds,) = ag.grad(x.sigmoid().sum(), x, create_graph=True)
     (dds,) = ag.grad(ds.sum(), x)
     np.testing.assert_allclose(ds.data, s * (1 - s), rtol=1e-12)
@@ -57,18 +60,18 @@ def test_derivatives_of_tanh_and_sigmoid_match_their_closed_forms():
 
 def test_gradient_results_are_differentiable_only_with_create_graph():
     x = Tensor([1.0, 2.0], requires_grad=True)
-    (plain,) = ag.grad((x ** 2).sum(), x)
+    (plain,) = ag.grad((x**2).sum(), x)
     assert not plain.requires_grad and plain.is_leaf
-    (recorded,) = ag.grad((x ** 2).sum(), x, create_graph=True)
+    (recorded,) = ag.grad((x**2).sum(), x, create_graph=True)
     assert recorded.requires_grad and recorded.op is not None
 
 
 def test_backward_with_create_graph_keeps_the_graph_for_another_pass():
     x = Tensor([1.0, -2.0], requires_grad=True)
-    y = (x ** 3).sum()
+    y = (x**3).sum()
     y.backward(create_graph=True)
     y.backward()  # the graph was retained: gradients accumulate, 3x^2 twice
-    np.testing.assert_allclose(x.grad, 2 * 3 * x.data ** 2)
+    np.testing.assert_allclose(x.grad, 2 * 3 * x.data**2)
 
 
 # ------------------------------------------------------------------ Hessian-vector product of an MLP loss
@@ -84,6 +87,7 @@ def mlp_loss(params, activation, lib="ag"):
         logits = getattr(Tensor(X) @ w1 + b1, activation)() @ w2 + b2
         return -logits.log_softmax()[np.arange(len(LABELS)), LABELS].mean()
     import torch
+
     logits = getattr(torch.tensor(X) @ w1 + b1, activation)() @ w2 + b2
     return -torch.log_softmax(logits, -1)[torch.arange(len(LABELS)), torch.tensor(LABELS)].mean()
 
@@ -120,7 +124,9 @@ def test_mlp_hvp_matches_torch(activation):
     arrays, vector = random_params(2), random_params(3)
     _, expected = torch.autograd.functional.hvp(
         lambda *p: mlp_loss(p, activation, lib="torch"),
-        tuple(torch.tensor(a) for a in arrays), tuple(torch.tensor(v) for v in vector))
+        tuple(torch.tensor(a) for a in arrays),
+        tuple(torch.tensor(v) for v in vector),
+    )
     for got, want in zip(hvp(arrays, vector, activation), expected):
         np.testing.assert_allclose(got, want.numpy(), rtol=1e-10, atol=1e-13)
 

@@ -1,4 +1,5 @@
 """The softmax family: its max shift is a recorded, detached op (max_shift); empty axes answer as PyTorch."""
+
 import warnings
 
 import numpy as np
@@ -67,7 +68,9 @@ def test_an_empty_axis_matches_pytorch(shape, axis):
     for name in ("softmax", "log_softmax"):
         if isinstance(dim, tuple):
             continue  # torch's softmax takes one dim
-        np.testing.assert_array_equal(getattr(ours, name)(axis).data, getattr(torch, name)(theirs, dim).detach().numpy())
+        np.testing.assert_array_equal(
+            getattr(ours, name)(axis).data, getattr(torch, name)(theirs, dim).detach().numpy()
+        )
     for keepdims in (False, True):
         got = ours.logsumexp(axis, keepdims=keepdims)
         want = torch.logsumexp(theirs, dim, keepdim=keepdims)

@@ -1,4 +1,5 @@
 """The user-facing contract of Tensor: construction, dtypes, attributes, operators, functions."""
+
 import numpy as np
 import pytest
 
@@ -70,18 +71,26 @@ def test_assigning_data_keeps_an_array():
 
 # ------------------------------------------------------------------ operators on either side
 OPERATORS = {
-    "+": (lambda a, b: a + b), "-": (lambda a, b: a - b), "*": (lambda a, b: a * b),
-    "/": (lambda a, b: a / b), "**": (lambda a, b: a ** b),
+    "+": (lambda a, b: a + b),
+    "-": (lambda a, b: a - b),
+    "*": (lambda a, b: a * b),
+    "/": (lambda a, b: a / b),
+    "**": (lambda a, b: a**b),
 }
 
 
 @pytest.mark.parametrize("symbol", sorted(OPERATORS))
-@pytest.mark.parametrize("other", [2.0, 3, np.float64(1.5), np.array([1.0, 2.0, 0.5]), np.array([[2.0], [3.0]])],
-                         ids=["float", "int", "np.float64", "array", "column"])
+@pytest.mark.parametrize(
+    "other",
+    [2.0, 3, np.float64(1.5), np.array([1.0, 2.0, 0.5]), np.array([[2.0], [3.0]])],
+    ids=["float", "int", "np.float64", "array", "column"],
+)
 def test_operators_with_numbers_and_arrays_on_both_sides(symbol, other):
     op, values = OPERATORS[symbol], np.array([0.5, 1.5, 2.0])
-    for result, expected in [(op(Tensor(values), other), op(values, other)),
-                             (op(other, Tensor(values)), op(other, values))]:
+    for result, expected in [
+        (op(Tensor(values), other), op(values, other)),
+        (op(other, Tensor(values)), op(other, values)),
+    ]:
         assert type(result) is Tensor  # never an object array, never a bare ndarray
         assert result.dtype == np.float64
         np.testing.assert_allclose(result.data, expected, rtol=1e-15)
@@ -104,8 +113,21 @@ def test_unary_minus_plus_and_matmul_method():
 
 
 # ------------------------------------------------------------------ module functions and methods agree
-MODULE_FUNCTIONS = ["exp", "log", "sigmoid", "tanh", "relu", "abs", "sqrt", "sum", "mean", "max",
-                    "softmax", "log_softmax", "logsumexp"]
+MODULE_FUNCTIONS = [
+    "exp",
+    "log",
+    "sigmoid",
+    "tanh",
+    "relu",
+    "abs",
+    "sqrt",
+    "sum",
+    "mean",
+    "max",
+    "softmax",
+    "log_softmax",
+    "logsumexp",
+]
 
 
 @pytest.mark.parametrize("name", MODULE_FUNCTIONS)
@@ -126,8 +148,9 @@ def test_shape_functions():
     assert ag.concatenate([x, x], axis=1).shape == (2, 6, 4)
     np.testing.assert_array_equal(ag.minimum(x, 5.0).data, np.minimum(x.data, 5.0))
     np.testing.assert_array_equal(ag.maximum(5.0, x).data, np.maximum(5.0, x.data))
-    np.testing.assert_array_equal(ag.matmul(np.ones((2, 4)), x.reshape(4, 6)).data,
-                                  np.ones((2, 4)) @ x.data.reshape(4, 6))
+    np.testing.assert_array_equal(
+        ag.matmul(np.ones((2, 4)), x.reshape(4, 6)).data, np.ones((2, 4)) @ x.data.reshape(4, 6)
+    )
 
 
 def test_reductions_take_int_tuple_or_none_axes_and_keepdims():
@@ -137,8 +160,11 @@ def test_reductions_take_int_tuple_or_none_axes_and_keepdims():
         numpy_axis = tuple(axis) if isinstance(axis, list) else axis
         for keepdims in (False, True):
             for op in ("sum", "mean", "max"):
-                np.testing.assert_allclose(getattr(x, op)(axis, keepdims).data,
-                                           getattr(np, op)(values, axis=numpy_axis, keepdims=keepdims), rtol=1e-14)
+                np.testing.assert_allclose(
+                    getattr(x, op)(axis, keepdims).data,
+                    getattr(np, op)(values, axis=numpy_axis, keepdims=keepdims),
+                    rtol=1e-14,
+                )
 
 
 def test_logsumexp_of_a_0d_tensor_over_no_axes():
@@ -155,7 +181,7 @@ def test_float32_end_to_end_through_an_mlp():
     w1 = Tensor(rng.standard_normal((3, 5)).astype(np.float32), requires_grad=True)
     w2 = Tensor(rng.standard_normal((5, 2)).astype(np.float32), requires_grad=True)
     hidden = (x @ w1).relu() * 0.5 + 1  # Python numbers keep float32 (numpy's weak-scalar rule)
-    loss = -(hidden @ w2).log_softmax()[np.arange(8), np.arange(8) % 2].mean() + (w1 ** 2).sum() * 1e-3
+    loss = -(hidden @ w2).log_softmax()[np.arange(8), np.arange(8) % 2].mean() + (w1**2).sum() * 1e-3
     assert all(t.dtype == np.float32 for t in ag.walk(loss))
     loss.backward()
     assert w1.grad.dtype == np.float32 and w2.grad.dtype == np.float32
@@ -171,12 +197,13 @@ def test_float32_with_float64_promotes_like_numpy_and_each_grad_keeps_its_dtype(
     np.testing.assert_array_equal(a.grad, [3.0, 4.0])
 
 
-@pytest.mark.parametrize("scalar, expected", [(2.0, np.float32), (2, np.float32), (np.float32(2), np.float32),
-                                              (np.float64(2), np.float64)])
+@pytest.mark.parametrize(
+    "scalar, expected", [(2.0, np.float32), (2, np.float32), (np.float32(2), np.float32), (np.float64(2), np.float64)]
+)
 def test_scalars_follow_numpy_promotion(scalar, expected):
     """Python numbers are weak (float32 stays float32); numpy scalars keep their dtype, as in numpy 2."""
     t = Tensor(np.ones(2, np.float32), requires_grad=True)
-    for result in (t * scalar, scalar - t, t / scalar, scalar ** t):
+    for result in (t * scalar, scalar - t, t / scalar, scalar**t):
         assert result.dtype == expected == (np.ones(2, np.float32) * scalar).dtype
 
 

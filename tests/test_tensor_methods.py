@@ -5,6 +5,7 @@ Values and gradients are compared with PyTorch (float64) where installed; withou
 closed forms, numpy and finite differences (gradcheck). Kinks are avoided except where
 the kink rule itself is tested.
 """
+
 import numpy as np
 import pytest
 
@@ -21,8 +22,11 @@ CASES = [
     ("min keepdim", lambda x: x.min(0, keepdims=True), lambda x: x.amin(0, keepdim=True)),
     ("var", lambda x: x.var(), lambda x: x.var()),
     ("var dim unbiased=False", lambda x: x.var(dim=0, unbiased=False), lambda x: x.var(dim=0, unbiased=False)),
-    ("var correction=0 keepdim", lambda x: x.var(1, correction=0, keepdim=True),
-     lambda x: x.var(1, correction=0, keepdim=True)),
+    (
+        "var correction=0 keepdim",
+        lambda x: x.var(1, correction=0, keepdim=True),
+        lambda x: x.var(1, correction=0, keepdim=True),
+    ),
     ("std", lambda x: x.std(), lambda x: x.std()),
     ("std dim", lambda x: x.std(dim=1, keepdim=True), lambda x: x.std(dim=1, keepdim=True)),
     ("clamp", lambda x: x.clamp(-1.0, 0.5), lambda x: x.clamp(-1.0, 0.5)),
@@ -32,8 +36,11 @@ CASES = [
     ("clone", lambda x: x.clone() * x, lambda x: x.clone() * x),
     ("t", lambda x: x.t() @ x, lambda x: x.t() @ x),
     ("abs builtin", lambda x: abs(x), lambda x: abs(x)),
-    ("unsqueeze squeeze", lambda x: x.unsqueeze(1).squeeze(1) * x.unsqueeze(-1).squeeze(),
-     lambda x: x.unsqueeze(1).squeeze(1) * x.unsqueeze(-1).squeeze()),
+    (
+        "unsqueeze squeeze",
+        lambda x: x.unsqueeze(1).squeeze(1) * x.unsqueeze(-1).squeeze(),
+        lambda x: x.unsqueeze(1).squeeze(1) * x.unsqueeze(-1).squeeze(),
+    ),
     ("view flatten", lambda x: x.view(2, 6).flatten(), lambda x: x.view(2, 6).flatten()),
     ("flatten dims", lambda x: x.reshape(3, 2, 2).flatten(1), lambda x: x.reshape(3, 2, 2).flatten(1)),
     ("permute", lambda x: x.reshape(3, 2, 2).permute(2, 0, 1), lambda x: x.reshape(3, 2, 2).permute(2, 0, 1)),
@@ -92,7 +99,7 @@ def test_min_shares_the_gradient_among_ties_like_max():
 # ------------------------------------------------------------------ no-gradient results
 @pytest.mark.parametrize("op", ["<", "<=", ">", ">=", "==", "!="])
 def test_comparisons_are_boolean_tensors_without_gradient(op):
-    x = Tensor(X, requires_grad=True)
+    x = Tensor(X, requires_grad=True)  # noqa: F841 (read by the eval strings below)
     expected = eval(f"X {op} 0.5")
     for result in (eval(f"x {op} 0.5"), eval(f"x {op} Tensor(np.full(4, 0.5))"), eval(f"x {op} np.full(4, 0.5)")):
         assert result.dtype == np.bool_ and not result.requires_grad and result.op is None
@@ -147,7 +154,7 @@ def test_module_level_spellings():
         np.testing.assert_allclose(getattr(ag, name)(x, dim=1).data, getattr(x, name)(dim=1).data)
     np.testing.assert_allclose(ag.clamp(x, 0, 1).data, np.clip(X, 0, 1))
     np.testing.assert_allclose(ag.clip(x, max=0).data, np.minimum(X, 0))
-    np.testing.assert_allclose(ag.pow(x, 2).data, X ** 2)
+    np.testing.assert_allclose(ag.pow(x, 2).data, X**2)
     assert ag.unsqueeze(x, 0).shape == (1, 3, 4) and ag.squeeze(ag.unsqueeze(x, 0)).shape == (3, 4)
     assert ag.flatten(x).shape == (12,) and ag.permute(x, 1, 0).shape == (4, 3)
     assert ag.sum(x, dim=0, keepdim=True).shape == (1, 4) and ag.clone(x).shape == (3, 4)
@@ -156,20 +163,23 @@ def test_module_level_spellings():
     assert ag.logsumexp(x, dim=1, keepdim=True).shape == (3, 1)
 
 
-@pytest.mark.parametrize("call, error, message", [
-    (lambda x: x.argmax(axis=(0, 1)), TypeError, r"argmax: axis must be one int or None"),
-    (lambda x: x.argmin(5), np.exceptions.AxisError, r"argmin: axis 5 is out of range"),
-    (lambda x: x.sum(axis=0, dim=1), TypeError, r"sum: give axis= or dim= \(the same thing\), not both"),
-    (lambda x: x.flatten(1, 0), ValueError, r"flatten: start_dim \(1\) comes after end_dim \(0\)"),
-    (lambda x: x.unsqueeze(4), np.exceptions.AxisError, r"unsqueeze: axis 4 is out of range"),
-    (lambda x: x.expand(4), ValueError, r"expand: 1 sizes for a tensor with 2 axes"),
-    (lambda x: x.expand(2, 4), ValueError, r"broadcast_to: cannot apply to shapes \(3, 4\)"),
-    (lambda x: x.reshape(3, 2, 2).t(), ValueError, r"t: expects a tensor with at most 2 axes"),
-    (lambda x: x.clamp(), ValueError, r"clamp: give min=, max= or both"),
-    (lambda x: (x * 2).requires_grad_(), RuntimeError, r"requires_grad_: only leaf tensors"),
-    (lambda x: Tensor(np.arange(3)).requires_grad_(), TypeError, r"requires_grad_: needs floating-point"),
-    (lambda x: x.to("cuda"), ValueError, r"to: this engine runs on numpy \(the CPU\) only"),
-])
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda x: x.argmax(axis=(0, 1)), TypeError, r"argmax: axis must be one int or None"),
+        (lambda x: x.argmin(5), np.exceptions.AxisError, r"argmin: axis 5 is out of range"),
+        (lambda x: x.sum(axis=0, dim=1), TypeError, r"sum: give axis= or dim= \(the same thing\), not both"),
+        (lambda x: x.flatten(1, 0), ValueError, r"flatten: start_dim \(1\) comes after end_dim \(0\)"),
+        (lambda x: x.unsqueeze(4), np.exceptions.AxisError, r"unsqueeze: axis 4 is out of range"),
+        (lambda x: x.expand(4), ValueError, r"expand: 1 sizes for a tensor with 2 axes"),
+        (lambda x: x.expand(2, 4), ValueError, r"broadcast_to: cannot apply to shapes \(3, 4\)"),
+        (lambda x: x.reshape(3, 2, 2).t(), ValueError, r"t: expects a tensor with at most 2 axes"),
+        (lambda x: x.clamp(), ValueError, r"clamp: give min=, max= or both"),
+        (lambda x: (x * 2).requires_grad_(), RuntimeError, r"requires_grad_: only leaf tensors"),
+        (lambda x: Tensor(np.arange(3)).requires_grad_(), TypeError, r"requires_grad_: needs floating-point"),
+        (lambda x: x.to("cuda"), ValueError, r"to: this engine runs on numpy \(the CPU\) only"),
+    ],
+)
 def test_bad_arguments_are_clear_errors(call, error, message):
     with pytest.raises(error, match=message):
         call(Tensor(X, requires_grad=True))
@@ -183,6 +193,7 @@ def test_engine_nn_viz_and_compile_never_compare_tensors_with_eq(monkeypatch):
 
     def refuse(self, other):
         raise AssertionError("a tensor was compared with ==")
+
     monkeypatch.setattr(ag.Tensor, "__eq__", refuse)
     monkeypatch.setattr(ag.Tensor, "__ne__", refuse)
     a, b = Tensor(1.0, requires_grad=True), Tensor(1.0, requires_grad=True)  # equal values, distinct tensors
@@ -201,9 +212,20 @@ def test_engine_nn_viz_and_compile_never_compare_tensors_with_eq(monkeypatch):
     model(data).sum().backward()
     optimizer.step()
     X, y = nn.datasets.make_moons(64, seed=0)  # fit, BatchNorm1d, Dropout, AdamW, a scheduler
-    net = nn.Sequential(nn.Linear(2, 8, seed=0), nn.BatchNorm1d(8), nn.ReLU(), nn.Dropout(0.1, seed=0),
-                        nn.Linear(8, 2, seed=1))
+    net = nn.Sequential(
+        nn.Linear(2, 8, seed=0), nn.BatchNorm1d(8), nn.ReLU(), nn.Dropout(0.1, seed=0), nn.Linear(8, 2, seed=1)
+    )
     adamw = nn.optim.AdamW(net.parameters(), lr=0.01)
-    history = nn.fit(net, nn.CrossEntropyLoss(), adamw, X, y, epochs=2, batch_size=16, validation=(X, y),
-                     progress=False, scheduler=nn.optim.lr_scheduler.StepLR(adamw, step_size=1))
+    history = nn.fit(
+        net,
+        nn.CrossEntropyLoss(),
+        adamw,
+        X,
+        y,
+        epochs=2,
+        batch_size=16,
+        validation=(X, y),
+        progress=False,
+        scheduler=nn.optim.lr_scheduler.StepLR(adamw, step_size=1),
+    )
     assert len(history.val_acc) == 2

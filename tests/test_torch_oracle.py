@@ -5,15 +5,16 @@ libraries, and the non-uniform loss ``((out + 1) ** 2).mean()`` so that a gradie
 that ignores its incoming gradient cannot pass. Kinks are avoided (random data drawn
 away from them, hypothesis ``assume``): torch's relu'(0) = 0 differs from our 1/2 there.
 """
+
 import numpy as np
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays, mutually_broadcastable_shapes
+from primitive_cases import TORCH_CASES
 
 import autograd_core as ag
 from autograd_core import Tensor
-from primitive_cases import TORCH_CASES
 
 torch = pytest.importorskip("torch")
 
@@ -58,8 +59,11 @@ BINARY = {
 }
 
 
-@given(name=st.sampled_from(sorted(BINARY)), data=st.data(),
-       shapes=mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3))
+@given(
+    name=st.sampled_from(sorted(BINARY)),
+    data=st.data(),
+    shapes=mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3),
+)
 def test_binary_ops_match_torch_on_random_broadcast_shapes(name, data, shapes):
     a = data.draw(arrays(np.float64, shapes.input_shapes[0], elements=values), label="a")
     b = data.draw(arrays(np.float64, shapes.input_shapes[1], elements=values), label="b")
@@ -71,15 +75,23 @@ def test_binary_ops_match_torch_on_random_broadcast_shapes(name, data, shapes):
 
 
 UNARY = {
-    "exp": lambda x: x.exp(), "tanh": lambda x: x.tanh(), "sigmoid": lambda x: x.sigmoid(),
-    "relu": lambda x: x.relu(), "abs": lambda x: x.abs(), "neg": lambda x: -x,
-    "log_abs": lambda x: (x.abs() + 0.5).log(), "sqrt_abs": lambda x: (x.abs() + 0.5).sqrt(),
-    "square": lambda x: x ** 2, "rpow": lambda x: 1.5 ** x,
+    "exp": lambda x: x.exp(),
+    "tanh": lambda x: x.tanh(),
+    "sigmoid": lambda x: x.sigmoid(),
+    "relu": lambda x: x.relu(),
+    "abs": lambda x: x.abs(),
+    "neg": lambda x: -x,
+    "log_abs": lambda x: (x.abs() + 0.5).log(),
+    "sqrt_abs": lambda x: (x.abs() + 0.5).sqrt(),
+    "square": lambda x: x**2,
+    "rpow": lambda x: 1.5**x,
 }
 
 
-@given(name=st.sampled_from(sorted(UNARY)),
-       x=arrays(np.float64, st.tuples(*[st.integers(1, 3)] * 2) | st.just(()), elements=values))
+@given(
+    name=st.sampled_from(sorted(UNARY)),
+    x=arrays(np.float64, st.tuples(*[st.integers(1, 3)] * 2) | st.just(()), elements=values),
+)
 def test_unary_ops_match_torch(name, x):
     if name in ("relu", "abs", "log_abs", "sqrt_abs"):
         assume(np.all(np.abs(x) > 1e-6))  # the one place the libraries disagree: relu'(0)
@@ -97,7 +109,7 @@ def has_a_unique_max(x, axes):
     """No near-tie for first place in any reduced slice: a tie is a kink, where one rounding
     difference decides which element gets the gradient."""
     reduced_first = np.moveaxis(x, axes, tuple(range(len(axes))))
-    ranked = np.sort(reduced_first.reshape((-1,) + reduced_first.shape[len(axes):]), axis=0)
+    ranked = np.sort(reduced_first.reshape((-1,) + reduced_first.shape[len(axes) :]), axis=0)
     return ranked.shape[0] == 1 or bool(np.all(ranked[-1] - ranked[-2] > 1e-6))
 
 
@@ -108,11 +120,18 @@ def test_reductions_match_torch(data, x):
     op = data.draw(st.sampled_from(["sum", "mean", "max", "logsumexp"]), label="op")
     if op == "max":
         assume(has_a_unique_max(x, axes))
-    ours = {"sum": lambda t: t.sum(axes, keepdims), "mean": lambda t: t.mean(axes, keepdims),
-            "max": lambda t: t.max(axes, keepdims), "logsumexp": lambda t: t.logsumexp(axes, keepdims)}[op]
-    theirs = {"sum": lambda t: t.sum(axes, keepdim=keepdims), "mean": lambda t: t.mean(axes, keepdim=keepdims),
-              "max": lambda t: t.amax(axes, keepdim=keepdims),
-              "logsumexp": lambda t: torch.logsumexp(t, axes, keepdim=keepdims)}[op]
+    ours = {
+        "sum": lambda t: t.sum(axes, keepdims),
+        "mean": lambda t: t.mean(axes, keepdims),
+        "max": lambda t: t.max(axes, keepdims),
+        "logsumexp": lambda t: t.logsumexp(axes, keepdims),
+    }[op]
+    theirs = {
+        "sum": lambda t: t.sum(axes, keepdim=keepdims),
+        "mean": lambda t: t.mean(axes, keepdim=keepdims),
+        "max": lambda t: t.amax(axes, keepdim=keepdims),
+        "logsumexp": lambda t: torch.logsumexp(t, axes, keepdim=keepdims),
+    }[op]
     assert_same(run_both(ours, theirs, [x]))
 
 

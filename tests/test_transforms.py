@@ -3,6 +3,7 @@
 Checked against torch.func where installed, and always against central finite differences
 of the forward pass alone (float64), which share no code with the vjps.
 """
+
 import numpy as np
 import pytest
 
@@ -88,14 +89,17 @@ def test_against_torch_func():
 
     def torch_scalar(x):
         return torch.log((torch.exp(x) * x).sum() * torch.sigmoid(x).sum()) + (x * x).sum()
+
     tx, tw, v = torch.tensor(X), torch.tensor(W), RNG.standard_normal(3)
     pairs = [
         (ag.jacobian(f_vector, argnums=(0, 1))(X, W), func.jacrev(torch_vector, argnums=(0, 1))(tx, tw)),
         (ag.jacobian(f_vector, mode="forward")(X, W), func.jacfwd(torch_vector)(tx, tw)),
         (ag.hessian(f_scalar)(X), func.hessian(torch_scalar)(tx)),
         (ag.value_and_grad(f_scalar)(X), func.grad_and_value(torch_scalar)(tx)[::-1]),
-        (ag.jvp(f_vector, (X, W), (v, np.zeros_like(W))),
-         func.jvp(torch_vector, (tx, tw), (torch.tensor(v), torch.zeros_like(tw)))),
+        (
+            ag.jvp(f_vector, (X, W), (v, np.zeros_like(W))),
+            func.jvp(torch_vector, (tx, tw), (torch.tensor(v), torch.zeros_like(tw))),
+        ),
         (ag.hvp(f_scalar, X, v)[1], torch.autograd.functional.hvp(torch_scalar, tx, torch.tensor(v))[1]),
     ]
     for ours, theirs in pairs:
@@ -106,12 +110,16 @@ def test_against_torch_func():
 
 
 def test_transforms_nest_and_keep_float32():
-    third = ag.jacobian(ag.hessian(lambda x: (x ** 4).sum()))(np.array([1.0, 2.0]))  # 24x on the diagonal
+    third = ag.jacobian(ag.hessian(lambda x: (x**4).sum()))(np.array([1.0, 2.0]))  # 24x on the diagonal
     np.testing.assert_allclose(third.data[[0, 1], [0, 1], [0, 1]], [24.0, 48.0])
     assert np.count_nonzero(third.data) == 2
     x32 = np.array([0.5, -1.0], np.float32)
-    for result in (ag.jacobian(lambda x: x.tanh())(x32), ag.hessian(lambda x: (x ** 3).sum())(x32),
-                   ag.jvp(lambda x: x.exp(), x32, np.ones(2, np.float32))[1], ag.value_and_grad(f_scalar)(x32)[1]):
+    for result in (
+        ag.jacobian(lambda x: x.tanh())(x32),
+        ag.hessian(lambda x: (x**3).sum())(x32),
+        ag.jvp(lambda x: x.exp(), x32, np.ones(2, np.float32))[1],
+        ag.value_and_grad(f_scalar)(x32)[1],
+    ):
         assert result.dtype == np.float32
 
 
@@ -125,21 +133,24 @@ def test_outside_graph_dependencies_give_zeros_and_no_grad_does_not_matter():
 
 def test_a_closure_over_parameters_differentiates_only_the_argument():
     w = Tensor(W, requires_grad=True)
-    value, dx = ag.value_and_grad(lambda x: (w @ x).sum())(X)
+    _value, dx = ag.value_and_grad(lambda x: (w @ x).sum())(X)
     np.testing.assert_allclose(dx.data, W.sum(axis=0))
     assert w.grad is None  # transforms return gradients, they never write .grad
 
 
-@pytest.mark.parametrize("call, error, message", [
-    (lambda: ag.value_and_grad(lambda x: x * 2)(X), ValueError, r"value_and_grad: f must return one number"),
-    (lambda: ag.jacobian(lambda x: 3.0)(X), TypeError, r"jacobian: f must return a Tensor, got float"),
-    (lambda: ag.jacobian(f_vector, mode="sideways"), ValueError, r"jacobian: mode must be 'auto', 'reverse'"),
-    (lambda: ag.jacobian(f_vector, argnums=2)(X, W), ValueError, r"jacobian: argnums 2 does not pick arguments"),
-    (lambda: ag.value_and_grad(lambda x: x.sum())(np.arange(3)), TypeError, r"argument 0 has dtype int64"),
-    (lambda: ag.jvp(f_vector, (X, W), (X,)), ValueError, r"jvp: 2 primals but 1 tangents"),
-    (lambda: ag.jvp(f_vector, (X, W), (X, X)), ValueError, r"jvp: tangent 1 has shape \(3,\) but its primal"),
-    (lambda: ag.hessian(f_scalar, argnums=(0,)), TypeError, r"hessian: argnums must be one int"),
-])
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda: ag.value_and_grad(lambda x: x * 2)(X), ValueError, r"value_and_grad: f must return one number"),
+        (lambda: ag.jacobian(lambda x: 3.0)(X), TypeError, r"jacobian: f must return a Tensor, got float"),
+        (lambda: ag.jacobian(f_vector, mode="sideways"), ValueError, r"jacobian: mode must be 'auto', 'reverse'"),
+        (lambda: ag.jacobian(f_vector, argnums=2)(X, W), ValueError, r"jacobian: argnums 2 does not pick arguments"),
+        (lambda: ag.value_and_grad(lambda x: x.sum())(np.arange(3)), TypeError, r"argument 0 has dtype int64"),
+        (lambda: ag.jvp(f_vector, (X, W), (X,)), ValueError, r"jvp: 2 primals but 1 tangents"),
+        (lambda: ag.jvp(f_vector, (X, W), (X, X)), ValueError, r"jvp: tangent 1 has shape \(3,\) but its primal"),
+        (lambda: ag.hessian(f_scalar, argnums=(0,)), TypeError, r"hessian: argnums must be one int"),
+    ],
+)
 def test_errors_name_the_transform(call, error, message):
     with pytest.raises(error, match=message):
         call()

@@ -1,5 +1,6 @@
 """Every tutorial runs (so it can never rot): its assertions compare autodiff with the
 hand-derived formulas, and every image its text shows must be written by the run."""
+
 import os
 import re
 import subprocess
@@ -19,8 +20,13 @@ def test_there_are_tutorials():
 @pytest.mark.parametrize("name", NAMES)
 def test_tutorial_runs_and_writes_its_images(name, tmp_path):
     # A fresh process per tutorial: a tutorial that registers a primitive must not leak it.
-    result = subprocess.run([sys.executable, os.path.join(TUTORIALS, "run.py"), name[:2], "--out", str(tmp_path)],
-                            capture_output=True, text=True, timeout=300, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, os.path.join(TUTORIALS, "run.py"), name[:2], "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert f"ok  {name}" in result.stdout
     with open(os.path.join(TUTORIALS, name), encoding="utf-8") as f:

@@ -1,4 +1,5 @@
 """viz.animate_backward: one frame per backward step, ending at the engine's gradients."""
+
 import hashlib
 import json
 import os
@@ -15,12 +16,13 @@ from viz.animate import MANIFEST, backward_frames
 from viz.circuit import neuron
 from viz.gradients import backward_steps
 
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
-                               reason="Graphviz `dot` is not installed (make graphviz installs it)")
+needs_dot = pytest.mark.skipif(
+    shutil.which("dot") is None, reason="Graphviz `dot` is not installed (make graphviz installs it)"
+)
 
 
 def test_one_frame_per_backward_step_plus_the_forward_picture():
-    f, leaves = neuron(backward=False)
+    f, _leaves = neuron(backward=False)
     frames = backward_frames(f)
     ops = [t for t in ag.walk(f) if not t.is_leaf]
     assert len(ops) == 8
@@ -39,7 +41,7 @@ def test_gradients_appear_as_the_steps_reach_them_and_end_at_the_engines():
     assert "\u2014" not in last.split("legend")[0].replace(">\u2014 : no gradient yet", "")
     for text in ("-0.20", "0.39", "-0.39", "-0.59", "0.20"):
         assert f">{text}<" in last
-    tensors, initial, steps = backward_steps(f)
+    tensors, _initial, steps = backward_steps(f)
     f.backward()
     for name, leaf in leaves.items():
         assert steps[-1].grads[_position(tensors, leaf)] == pytest.approx(leaf.grad, rel=1e-12), name
@@ -53,7 +55,7 @@ def test_a_gradient_still_waiting_for_shares_is_marked_partial():
     frames = backward_frames(f)
     assert any("+\u2026" in frame.digraph.source for frame in frames[1:-1])
     assert "+\u2026" not in frames[-1].digraph.source
-    tensors, initial, steps = backward_steps(f)
+    tensors, _initial, steps = backward_steps(f)
     f.backward()
     s = 1 / (1 + np.exp(-1.5))
     assert steps[-1].grads[_position(tensors, x)] == pytest.approx(x.grad, rel=1e-12)
@@ -61,7 +63,7 @@ def test_a_gradient_still_waiting_for_shares_is_marked_partial():
 
 
 def test_the_current_step_is_highlighted_with_the_shares_it_sends():
-    f, leaves = neuron(backward=False)
+    f, _leaves = neuron(backward=False)
     frames = backward_frames(f, number_format="%.2f")
     source = frames[1].digraph.source  # div sends -0.53 to 1+exp(-z) (its constant input gets nothing)
     edge = re.search(r'-> (op\d+) \[label="b\\n-0.53" color="#e8590c"', source)  # b: the divisor
@@ -72,7 +74,7 @@ def test_the_current_step_is_highlighted_with_the_shares_it_sends():
 
 @needs_dot
 def test_html_animation_is_one_self_contained_file_with_every_frame(tmp_path):
-    f, leaves = neuron(backward=False)
+    f, _leaves = neuron(backward=False)
     written = viz.animate_backward(f, tmp_path / "backward.html")
     assert written == tmp_path / "backward.html" and os.listdir(tmp_path) == ["backward.html"]
     page = written.read_text(encoding="utf-8")
@@ -83,7 +85,7 @@ def test_html_animation_is_one_self_contained_file_with_every_frame(tmp_path):
 
 @needs_dot
 def test_svg_frames_in_a_folder(tmp_path):
-    f, leaves = neuron(backward=False)
+    f, _leaves = neuron(backward=False)
     folder = viz.animate_backward(f, tmp_path / "frames", style="record")
     names = sorted(os.listdir(folder))
     assert names == [MANIFEST] + [f"frame_{k:03d}.svg" for k in range(9)]
@@ -94,7 +96,7 @@ def test_svg_frames_in_a_folder(tmp_path):
 @needs_dot
 def test_a_shorter_animation_into_the_same_folder_leaves_no_stale_frames(tmp_path):
     f, _ = neuron(backward=False)
-    viz.animate_backward(f, tmp_path / "frames", style="record")            # 9 frames
+    viz.animate_backward(f, tmp_path / "frames", style="record")  # 9 frames
     (tmp_path / "frames" / "notes.txt").write_text("mine")
     w = ag.Tensor(2.0, requires_grad=True, label="w")
     folder = viz.animate_backward((w * 3.0).sigmoid(), tmp_path / "frames")  # 3 frames
@@ -112,8 +114,14 @@ def test_only_frames_it_wrote_itself_are_ever_deleted(tmp_path):
     (folder / "frame_007.svg").write_text("edited by the user")
     w = ag.Tensor(2.0, requires_grad=True, label="w")
     viz.animate_backward((w * 3.0).sigmoid(), folder)  # 3 frames: 003..006 and 008 are ours and unchanged
-    assert sorted(os.listdir(folder)) == [MANIFEST, "frame_000.svg", "frame_001.svg", "frame_002.svg",
-                                          "frame_007.svg", "frame_012.svg"]
+    assert sorted(os.listdir(folder)) == [
+        MANIFEST,
+        "frame_000.svg",
+        "frame_001.svg",
+        "frame_002.svg",
+        "frame_007.svg",
+        "frame_012.svg",
+    ]
     assert (folder / "frame_012.svg").read_text() == "the user's own picture"
     assert (folder / "frame_007.svg").read_text() == "edited by the user"
     assert sorted(json.loads((folder / MANIFEST).read_text())) == ["frame_000.svg", "frame_001.svg", "frame_002.svg"]
@@ -126,8 +134,9 @@ def test_a_hostile_manifest_cannot_make_it_delete_anything_else(tmp_path):
     (tmp_path / "precious.txt").write_text("keep")
     (folder / "frame_050.svg").write_text("keep")
     digest = hashlib.sha256(b"keep").hexdigest()
-    (folder / MANIFEST).write_text(json.dumps({"../precious.txt": digest, "frame_050.svg": "0" * 64,
-                                               "/etc/hostname": digest}))
+    (folder / MANIFEST).write_text(
+        json.dumps({"../precious.txt": digest, "frame_050.svg": "0" * 64, "/etc/hostname": digest})
+    )
     w = ag.Tensor(2.0, requires_grad=True, label="w")
     viz.animate_backward((w * 3.0).sigmoid(), folder)
     assert (tmp_path / "precious.txt").read_text() == "keep" and (folder / "frame_050.svg").read_text() == "keep"
@@ -135,7 +144,7 @@ def test_a_hostile_manifest_cannot_make_it_delete_anything_else(tmp_path):
 
 def test_without_dot_the_frames_source_is_saved(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
-    f, leaves = neuron(backward=False)
+    f, _leaves = neuron(backward=False)
     with pytest.raises(viz.GraphvizNotFoundError, match="brew install graphviz"):
         viz.animate_backward(f, tmp_path / "b.html")
     assert (tmp_path / "b.dot").read_text(encoding="utf-8").count("digraph computation_graph") == 9
@@ -152,7 +161,7 @@ def test_bad_requests_are_refused():
         viz.animate_backward([v.sum()])
     with pytest.raises(ValueError, match="max_frames"):
         viz.animate_backward(neuron(backward=False)[0], max_frames=5)
-    with pytest.raises(ValueError, match=".html file or to a folder"):
+    with pytest.raises(ValueError, match=r"\.html file or to a folder"):
         viz.animate_backward(v.sum(), "anim.png")
 
 
@@ -168,18 +177,22 @@ def test_captions_in_a_real_browser_are_readable_at_1400_px_and_shown_once(tmp_p
     pytest.importorskip("websocket", reason="the `browser` test extra (websocket-client) is not installed")
     from browser import Browser
 
-    f, leaves = neuron(backward=False)
+    f, _leaves = neuron(backward=False)
     page = viz.animate_backward(f, tmp_path / "backward.html")
     with Browser(page.resolve().as_uri(), tmp_path / "profile", width=1400, height=900) as browser:
         browser.wait_for("document.querySelector('.viz-player .next') !== null")
         browser.click(".viz-player .next")
         browser.click(".viz-player .next")
-        visible = browser.evaluate("Array.from(document.querySelectorAll('.frame')).filter(function (f) "
-                                   "{ return !f.hidden; }).map(function (f) { return f.id; })")
+        visible = browser.evaluate(
+            "Array.from(document.querySelectorAll('.frame')).filter(function (f) "
+            "{ return !f.hidden; }).map(function (f) { return f.id; })"
+        )
         assert len(visible) == 1 and visible[0].endswith("frame2")
         caption = browser.evaluate(f"document.querySelector('#{visible[0]} .caption').textContent")
         assert caption.startswith("step 2 of 8")
-        size = browser.evaluate(f"parseFloat(getComputedStyle(document.querySelector('#{visible[0]} .caption')).fontSize)")
+        size = browser.evaluate(
+            f"parseFloat(getComputedStyle(document.querySelector('#{visible[0]} .caption')).fontSize)"
+        )
         assert size >= 14
         svg_text = browser.evaluate(f"document.querySelector('#{visible[0]} svg').textContent")
         assert caption[:40] not in svg_text  # the caption is not repeated inside the picture

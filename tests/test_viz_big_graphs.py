@@ -1,6 +1,7 @@
 """Big graphs stay readable by default: bounded pictures (measured on the rendered SVG),
 collapsed modules named by what they are, folded transposes, names without counters,
 marked operands and shapes on edges; ``full=True`` draws everything."""
+
 import re
 import shutil
 
@@ -40,7 +41,9 @@ def chain(steps):
 
 
 @needs_dot
-@pytest.mark.parametrize("make", [deep_mlp_loss, lambda: chain(60)], ids=["6-layer MLP + cross-entropy", "60-step chain"])
+@pytest.mark.parametrize(
+    "make", [deep_mlp_loss, lambda: chain(60)], ids=["6-layer MLP + cross-entropy", "60-step chain"]
+)
 def test_no_default_picture_exceeds_4000_pixels_and_full_is_one_argument_away(make):
     loss = make()
     width, height = svg_pixels(viz.draw_graph(loss))
@@ -78,7 +81,9 @@ def test_modules_collapse_past_the_documented_node_count():
     for k in range(2):
         with ag.scope(f"block{k}"):
             few = (few @ w).tanh()
-    assert "<b>block0</b>" not in viz.draw_graph(few.sum()).source and "cluster_block0" in viz.draw_graph(few.sum()).source
+    assert (
+        "<b>block0</b>" not in viz.draw_graph(few.sum()).source and "cluster_block0" in viz.draw_graph(few.sum()).source
+    )
 
 
 def test_names_come_from_labels_and_ops_and_operands_and_shapes_are_marked():

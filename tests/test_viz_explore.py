@@ -1,5 +1,6 @@
 """viz.explore: the page in a real headless Chromium (Debian's package), driven through its own
 controls with real mouse events; the gradient it displays is checked against the engine's."""
+
 import re
 import shutil
 
@@ -28,11 +29,11 @@ def test_the_page_is_one_self_contained_file(tmp_path):
     written = viz.explore(loss, tmp_path / "graph.html")
     page = written.read_text(encoding="utf-8")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.html"]
-    assert "<svg" in page and "const DATA" in page and "src=" not in page and "href=\"http" not in page
+    assert "<svg" in page and "const DATA" in page and "src=" not in page and 'href="http' not in page
     assert "https://" not in page and "cdn" not in page.lower()
     assert w.grad is None and b.grad is None  # the user's graph is not spent and no .grad changed
     loss.backward()  # still possible
-    with pytest.raises(ValueError, match="ending in .html"):
+    with pytest.raises(ValueError, match=r"ending in \.html"):
         viz.explore(loss, tmp_path / "graph.svg")
     inline = viz.explore(loss)  # no path: a page for Jupyter, nothing written
     assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.html"]
@@ -49,7 +50,7 @@ def test_clicking_and_stepping_backward_in_chromium_shows_the_engines_gradient(t
     pytest.importorskip("websocket", reason="the `browser` test extra (websocket-client) is not installed")
     from browser import Browser
 
-    loss, w, b = small_net()
+    loss, w, _b = small_net()
     page = viz.explore(loss, tmp_path / "graph.html")
     loss.backward()  # the engine's own gradients, the oracle
     with Browser(page.resolve().as_uri(), tmp_path / "profile") as browser:
@@ -62,7 +63,9 @@ def test_clicking_and_stepping_backward_in_chromium_shows_the_engines_gradient(t
         steps = browser.evaluate("DATA.backward.length")
         for _ in range(steps):  # the page's ▶ button, clicked with the mouse
             browser.click("#backward-next")
-        assert browser.evaluate("document.getElementById('status').textContent").startswith(f"backward: {steps} of {steps}")
+        assert browser.evaluate("document.getElementById('status').textContent").startswith(
+            f"backward: {steps} of {steps}"
+        )
         shown = browser.evaluate("document.querySelector('#details .grad .values').textContent")
         numbers = [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?", shown)]
         np.testing.assert_allclose(numbers, w.grad.reshape(-1), rtol=1e-5)
@@ -72,8 +75,9 @@ def test_clicking_and_stepping_backward_in_chromium_shows_the_engines_gradient(t
         assert browser.evaluate("document.querySelectorAll('g.node.pending').length") > 0
         assert browser.evaluate("document.getElementById('status').textContent").startswith("forward: 1 of")
 
-        browser.evaluate(f"var s = document.getElementById('param'); s.value = '{index}'; "
-                         "s.dispatchEvent(new Event('change'));")
+        browser.evaluate(
+            f"var s = document.getElementById('param'); s.value = '{index}'; s.dispatchEvent(new Event('change'));"
+        )
         assert browser.evaluate("document.querySelectorAll('g.edge.on-path').length") >= 2
         assert browser.evaluate("document.querySelectorAll('text.derivative').length") >= 2
         assert "contribution" in browser.evaluate("document.getElementById('paths').textContent")

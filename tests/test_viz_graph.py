@@ -3,6 +3,7 @@
 Expected numbers come from closed forms (the cs231n neuron: f = σ(z), ∂f/∂input = f(1-f)·other),
 never from viz itself.
 """
+
 import re
 
 import numpy as np
@@ -40,21 +41,24 @@ def cluster_body(source, name):
     raise AssertionError("unbalanced braces")
 
 
-@pytest.mark.parametrize("style, ops", [
-    ("record", ["mul", "add", "neg", "exp", "div"]),
-    ("circuit", ["*", "+", "*\u22121", "exp", "/"]),
-])
+@pytest.mark.parametrize(
+    "style, ops",
+    [
+        ("record", ["mul", "add", "neg", "exp", "div"]),
+        ("circuit", ["*", "+", "*\u22121", "exp", "/"]),
+    ],
+)
 def test_cs231n_circuit_shows_every_op_value_and_gradient(style, ops):
     f, leaves = neuron()
     source = viz.draw_graph(f, style=style).source
-    expected_f, z, grads = closed_form()
+    expected_f, _z, grads = closed_form()
     op_labels = re.findall(r"^\top\d+ \[label=\"?([^\"\s\\]+)", source, flags=re.M)
     assert sorted(set(op_labels)) == sorted(ops)
     assert len(op_labels) == 8  # 2 mul, 3 add (with the +1), neg, exp, div
-    assert "%.4g" % expected_f in source  # 0.7311
+    assert f"{expected_f:.4g}" in source  # 0.7311
     for name, value in grads.items():
-        assert "%.4g" % value in source, name
-    assert "%.4g" % (expected_f * (1 - expected_f)) in source  # the gradient on the wire into the sigmoid part
+        assert f"{value:.4g}" in source, name
+    assert f"{expected_f * (1 - expected_f):.4g}" in source  # the gradient on the wire into the sigmoid part
     for name in leaves:
         assert f"<b>{name}</b>" in source
 
@@ -67,7 +71,7 @@ def test_numbers_as_the_notes_print_them():
 
 
 def test_gradients_show_a_dash_before_backward_not_zero():
-    f, leaves = neuron(backward=False)
+    f, _leaves = neuron(backward=False)
     source = viz.draw_graph(f).source
     requires_grad = [t for t in ag.walk(f) if t.requires_grad]
     assert source.count("grad \u2014") == len(requires_grad) == 13
@@ -75,12 +79,12 @@ def test_gradients_show_a_dash_before_backward_not_zero():
 
 
 def test_plain_backward_fills_leaves_only_and_backward_all_fills_every_wire():
-    f, leaves = neuron(backward=False)
+    f, _leaves = neuron(backward=False)
     f.backward(retain_graph=True)
     source = viz.draw_graph(f).source
     assert source.count("grad \u2014") == 8  # the 8 op outputs keep no gradient after a plain backward
     f2, leaves2 = neuron(backward=True)
-    expected_f, z, grads = closed_form()
+    _expected_f, z, grads = closed_form()
     for t in ag.walk(f2):
         assert (t.grad is not None) == t.requires_grad
     assert f2.grad == 1.0
@@ -109,8 +113,9 @@ def test_identical_graphs_give_identical_dot_and_different_values_do_not():
     assert not re.search(r"\b(0x[0-9a-f]+|\d{9,})\b", sources[0])  # no id()-like numbers
 
 
-@pytest.mark.parametrize("bad, name", [(np.ones(3), "numpy.ndarray"), (3.0, "float"), ("loss", "str"),
-                                       ([ag.Tensor(1.0), 2], "int")])
+@pytest.mark.parametrize(
+    "bad, name", [(np.ones(3), "numpy.ndarray"), (3.0, "float"), ("loss", "str"), ([ag.Tensor(1.0), 2], "int")]
+)
 def test_root_must_be_a_tensor_or_a_list_of_tensors(bad, name):
     with pytest.raises(TypeError, match=name):
         viz.draw_graph(bad)
@@ -144,7 +149,7 @@ def test_several_roots_share_their_common_part():
 def test_large_tensors_show_a_summary_and_small_ones_their_values():
     big = ag.Tensor(np.arange(100.0), requires_grad=True, label="big")
     small = ag.Tensor(np.array([1.5, -2.0, 3.0], dtype=np.float32), requires_grad=True, label="small")
-    loss = (big.sum() + small.sum())
+    loss = big.sum() + small.sum()
     loss.backward()
     source = viz.draw_graph(loss).source
     assert "data mean 49.5 min 0 max 99" in source
@@ -175,9 +180,15 @@ def test_leaves_are_marked_parameter_or_input_with_a_legend():
 def two_layer_graph():
     """Ops inside ag.scope(...) as nn.Module.__call__ makes them; parameters labelled as nn does."""
     rng = np.random.default_rng(0)
-    params = {name: ag.Tensor(rng.standard_normal(shape), requires_grad=True, label=name)
-              for name, shape in [("layers.0.weight", (3, 4)), ("layers.0.bias", (4,)),
-                                  ("layers.2.weight", (4, 2)), ("layers.2.bias", (2,))]}
+    params = {
+        name: ag.Tensor(rng.standard_normal(shape), requires_grad=True, label=name)
+        for name, shape in [
+            ("layers.0.weight", (3, 4)),
+            ("layers.0.bias", (4,)),
+            ("layers.2.weight", (4, 2)),
+            ("layers.2.bias", (2,)),
+        ]
+    }
     x = ag.Tensor(rng.standard_normal((5, 3)), label="x")
     with ag.scope("layers"):
         with ag.scope("0"):
@@ -190,7 +201,7 @@ def two_layer_graph():
 
 
 def test_modules_are_grouped_into_nested_labelled_clusters():
-    loss, params = two_layer_graph()
+    loss, _params = two_layer_graph()
     source = viz.draw_graph(loss).source
     outer = cluster_body(source, "layers")
     first = cluster_body(source, "layers.0")
@@ -202,7 +213,7 @@ def test_modules_are_grouped_into_nested_labelled_clusters():
 
 
 def test_modules_collapse_to_one_box_each():
-    loss, params = two_layer_graph()
+    loss, _params = two_layer_graph()
     source = viz.draw_graph(loss, collapse_modules=True).source
     boxes = re.findall(r"^\t+(m\d+) \[label=<<b>([\w.]+)</b>", source, flags=re.M)
     assert [name for _, name in boxes] == ["layers.0", "layers.1", "layers.2"]
@@ -218,7 +229,7 @@ def test_modules_collapse_to_one_box_each():
 
 
 def test_modules_collapse_automatically_when_the_graph_is_too_big():
-    loss, params = two_layer_graph()
+    loss, _params = two_layer_graph()
     assert "m0" not in "".join(node_ids(viz.draw_graph(loss).source))
     small = viz.draw_graph(loss, max_nodes=6).source
     assert len(node_ids(small)) <= 6
@@ -228,7 +239,7 @@ def test_modules_collapse_automatically_when_the_graph_is_too_big():
 def chain_graph(n_ops):
     x = ag.Tensor(np.ones(3), requires_grad=True, label="x")
     y = x
-    for i in range(n_ops // 2):
+    for _ in range(n_ops // 2):
         y = (y * 1.0001).tanh()
     return y.sum()
 

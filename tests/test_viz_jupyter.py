@@ -1,6 +1,7 @@
 """Rich displays for Jupyter, checked on the objects themselves (the notebook test runs them
 in a real kernel): plot_history's figure is a PNG, an Explanation is HTML and LaTeX with its
 numbers, an animation is an inline player, a Tensor is a compact card."""
+
 import html
 import re
 import shutil
@@ -14,9 +15,15 @@ from autograd_core.display import tensor_html
 from viz.circuit import neuron
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
-HISTORY = {"train_loss": [0.9, 0.5, 0.4], "val_loss": [1.0, 0.6, 0.7], "train_acc": [0.5, 0.7, 0.8],
-           "val_acc": [0.4, 0.6, 0.6], "grad_norm": [2.0, 0.5, 0.1], "dead_fraction": [0.0, 0.1, 0.25],
-           "best_epoch": 1}
+HISTORY = {
+    "train_loss": [0.9, 0.5, 0.4],
+    "val_loss": [1.0, 0.6, 0.7],
+    "train_acc": [0.5, 0.7, 0.8],
+    "val_acc": [0.4, 0.6, 0.6],
+    "grad_norm": [2.0, 0.5, 0.1],
+    "dead_fraction": [0.0, 0.1, 0.25],
+    "best_epoch": 1,
+}
 
 
 def test_plot_history_figure_displays_itself_as_png_without_pyplot():
@@ -50,7 +57,7 @@ def test_explain_on_matrices_names_each_jacobian_by_its_shapes():
 
 @needs_dot
 def test_animation_without_a_path_plays_inline_with_each_caption_once():
-    f, leaves = neuron(backward=False)
+    f, _leaves = neuron(backward=False)
     animation = viz.animate_backward(f)
     assert len(animation) == 9  # still the list of frames
     page = animation._repr_html_()
@@ -74,7 +81,7 @@ def test_a_tensor_card_shows_shape_dtype_op_values_and_grad():
 
 
 def test_an_animation_without_graphviz_shows_how_to_install_it(monkeypatch):
-    f, leaves = neuron(backward=False)
+    f, _leaves = neuron(backward=False)
     animation = viz.animate_backward(f)
     monkeypatch.setenv("PATH", "/nonexistent")  # no `dot` on PATH
     page = animation._repr_html_()

@@ -1,4 +1,5 @@
 """viz.plot_history: nn.fit's curves on one figure, the best epoch marked, clear errors otherwise."""
+
 import os
 import types
 import xml.etree.ElementTree as ElementTree
@@ -7,8 +8,13 @@ import pytest
 
 import viz
 
-HISTORY = {"train_loss": [1.2, 0.8, 0.5, 0.4, 0.35], "val_loss": [1.3, 0.9, 0.7, 0.72, 0.8],
-           "train_acc": [0.5, 0.7, 0.85, 0.9, 0.93], "val_acc": [0.45, 0.66, 0.8, 0.79, 0.78], "best_epoch": 2}
+HISTORY = {
+    "train_loss": [1.2, 0.8, 0.5, 0.4, 0.35],
+    "val_loss": [1.3, 0.9, 0.7, 0.72, 0.8],
+    "train_acc": [0.5, 0.7, 0.85, 0.9, 0.93],
+    "val_acc": [0.45, 0.66, 0.8, 0.79, 0.78],
+    "best_epoch": 2,
+}
 
 
 def test_writes_a_png_and_nothing_else(tmp_path):
@@ -36,8 +42,7 @@ def test_loss_and_accuracy_panels_with_the_best_epoch_marked():
 
 
 def test_accepts_an_object_with_history_attributes_and_skips_missing_series():
-    history = types.SimpleNamespace(train_loss=[0.9, 0.5, 0.3], val_loss=[], train_acc=[], val_acc=[],
-                                    best_epoch=None)
+    history = types.SimpleNamespace(train_loss=[0.9, 0.5, 0.3], val_loss=[], train_acc=[], val_acc=[], best_epoch=None)
     figure = viz.plot_history(history)
     assert len(figure.axes) == 1  # a regression run: loss only
     assert [line.get_label() for line in figure.axes[0].lines] == ["train loss"]
@@ -59,14 +64,17 @@ def test_best_epoch_may_be_a_numpy_int():
         viz.plot_history(dict(HISTORY, best_epoch=True))
 
 
-@pytest.mark.parametrize("bad, error, message", [
-    ([0.5, 0.4], TypeError, "got builtins.list"),
-    ("history.json", TypeError, "got builtins.str"),
-    ({"train_loss": []}, ValueError, "no train_loss"),
-    ({"train_loss": [1.0, 0.5], "val_loss": [1.0]}, ValueError, "val_loss has 1 values but train_loss has 2"),
-    ({"train_loss": [1.0, 0.5], "best_epoch": 2}, ValueError, r"best_epoch=2 .* 0\.\.1"),
-    ({"train_loss": [1.0, "x"]}, TypeError, r"train_loss\[1\] is 'x'"),
-])
+@pytest.mark.parametrize(
+    "bad, error, message",
+    [
+        ([0.5, 0.4], TypeError, "got builtins.list"),
+        ("history.json", TypeError, "got builtins.str"),
+        ({"train_loss": []}, ValueError, "no train_loss"),
+        ({"train_loss": [1.0, 0.5], "val_loss": [1.0]}, ValueError, "val_loss has 1 values but train_loss has 2"),
+        ({"train_loss": [1.0, 0.5], "best_epoch": 2}, ValueError, r"best_epoch=2 .* 0\.\.1"),
+        ({"train_loss": [1.0, "x"]}, TypeError, r"train_loss\[1\] is 'x'"),
+    ],
+)
 def test_bad_histories_get_clear_errors(bad, error, message):
     with pytest.raises(error, match=message):
         viz.plot_history(bad)

@@ -1,4 +1,5 @@
 """viz.render_graph: formats by suffix, exactly the requested file, atomic writes, and life without `dot`."""
+
 import os
 import shutil
 import subprocess
@@ -12,10 +13,15 @@ import autograd_core as ag
 import viz
 from viz.circuit import neuron
 
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
-                               reason="Graphviz `dot` is not installed (make graphviz installs it)")
-INSTALL_COMMANDS = ("apt-get install graphviz", "brew install graphviz", "conda install -c conda-forge graphviz",
-                    "winget install graphviz")
+needs_dot = pytest.mark.skipif(
+    shutil.which("dot") is None, reason="Graphviz `dot` is not installed (make graphviz installs it)"
+)
+INSTALL_COMMANDS = (
+    "apt-get install graphviz",
+    "brew install graphviz",
+    "conda install -c conda-forge graphviz",
+    "winget install graphviz",
+)
 
 
 @needs_dot
@@ -31,8 +37,9 @@ def test_svg_parses_as_xml_and_shows_the_values(tmp_path):
 
 
 @needs_dot
-@pytest.mark.parametrize("suffix, signature", [(".png", b"\x89PNG\r\n\x1a\n"), (".pdf", b"%PDF-"),
-                                               (".jpg", b"\xff\xd8\xff")])
+@pytest.mark.parametrize(
+    "suffix, signature", [(".png", b"\x89PNG\r\n\x1a\n"), (".pdf", b"%PDF-"), (".jpg", b"\xff\xd8\xff")]
+)
 def test_binary_formats_have_their_signature(tmp_path, suffix, signature):
     f, _ = neuron()
     written = viz.render_graph(f, tmp_path / f"graph{suffix}")
@@ -78,7 +85,7 @@ def test_rendering_replaces_an_existing_file_atomically(tmp_path):
 def test_unknown_suffix_is_refused_before_anything_is_written(tmp_path):
     with pytest.raises(ValueError, match=r"\.svg, \.png, \.pdf"):
         viz.render_graph(neuron()[0], tmp_path / "graph.bmp")
-    with pytest.raises(ValueError, match="no suffix|\\(none\\)"):
+    with pytest.raises(ValueError, match=r"no suffix|\(none\)"):
         viz.render_graph(neuron()[0], tmp_path / "graph")
     assert os.listdir(tmp_path) == []
 
@@ -102,8 +109,13 @@ def test_without_dot_the_source_is_saved_and_the_error_says_how_to_install(tmp_p
 
 def test_the_command_line_without_dot_prints_the_install_help_and_no_traceback(tmp_path):
     env = dict(os.environ, PATH=str(tmp_path / "no-graphviz-here"))
-    result = subprocess.run([sys.executable, "-m", "viz.circuit", "--out", str(tmp_path / "neuron.svg")],
-                            capture_output=True, text=True, env=env, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "viz.circuit", "--out", str(tmp_path / "neuron.svg")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "ExecutableNotFound" not in result.stderr
     for command in INSTALL_COMMANDS:

@@ -5,6 +5,7 @@
 * ``explore.png``: a screenshot of that page (headless Chromium) with a weight clicked,
   the backward pass stepped to the end and its chain-rule paths highlighted.
 """
+
 import pathlib
 import shutil
 import subprocess
@@ -44,11 +45,26 @@ def screenshot(page, png, state):
         print("chromium not found (make chromium installs it): explore.png not redrawn", file=sys.stderr)
         return
     with tempfile.TemporaryDirectory() as profile:
-        subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                        "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-                        "--hide-scrollbars", "--window-size=1400,860", f"--screenshot={png}",
-                        page.resolve().as_uri() + "#" + state],
-                       check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            [
+                chromium,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                f"--user-data-dir={profile}",
+                "--hide-scrollbars",
+                "--window-size=1400,860",
+                f"--screenshot={png}",
+                page.resolve().as_uri() + "#" + state,
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
     print(f"wrote {png}")
 
 

@@ -8,6 +8,7 @@ statements, so a tutorial that drifts from the engine fails here and in the test
 Its pictures are written by running it, into ``images/`` under the output folder, and
 every image the text links to must have been written by the run.
 """
+
 import argparse
 import os
 import re
@@ -56,6 +57,7 @@ def main(argv=None):
     parser.add_argument("--out", default=HERE, help="output folder (images/ is made inside)")
     args = parser.parse_args(argv)
     import matplotlib
+
     matplotlib.use("Agg")
     paths = tutorials(args.only)
     if not paths:
