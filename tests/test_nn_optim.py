@@ -116,6 +116,17 @@ def test_fast_paths_give_the_very_floats_of_the_formulas(dtype):
             assert all(p.data.tobytes() == v.tobytes() and p.dtype == dtype for p, v in zip(params, values))
 
 
+def test_a_subclass_of_sgd_keeps_its_own_update():
+    class HalfSteps(optim.SGD):
+        def _update(self, p, grad, state, group):
+            super()._update(p, grad / 2, state, group)
+
+    w = Tensor([1.0], requires_grad=True)
+    w.grad = np.array([1.0])
+    HalfSteps([w], lr=1.0).step()  # plain SGD's fast path must not bypass the override
+    assert w.data.tolist() == [0.5]
+
+
 def test_a_step_counts_as_an_in_place_change_for_graphs_that_saved_the_parameter():
     for make in (lambda ps: optim.SGD(ps, lr=0.1), lambda ps: optim.Adam(ps)):
         w = Tensor([1.0, 2.0], requires_grad=True)
