@@ -65,7 +65,9 @@ def _same_shape(function: str, input: Tensor, target: Tensor) -> None:
 
 def _reduce(function: str, loss: Tensor, reduction: str) -> Tensor:
     if reduction == "mean":
-        return loss.mean()
+        # The very ops of loss.mean() (sum, then divide by the count), without its axis handling:
+        # 4 us instead of 9 us on a 32-vector, a tenth of cross_entropy's eager forward.
+        return loss.sum() / loss.size
     if reduction == "sum":
         return loss.sum()
     if reduction == "none":
@@ -193,11 +195,23 @@ def cross_entropy(
             "for a single example use input.reshape(1, K)"
         )
     n, k = input.shape
-    log_probs = input.log_softmax(axis=1)
     if not (isinstance(label_smoothing, (int, float)) and 0 <= label_smoothing <= 1):
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing!r}")
     weight = _class_weights("cross_entropy", weight, k, input.dtype)
-    if np.asarray(target).dtype.kind == "f":
+    is_probabilities = np.asarray(target).dtype.kind == "f"
+    if weight is None and ignore_index == -100 and not label_smoothing and not is_probabilities and input.size:
+        # The common case as logsumexp(x) - x[label], both shifted by the row max: one recorded op
+        # fewer than -log_softmax(x)[label] (no negation), with the same floats: -(a - b) is b - a
+        # exactly (a zero loss is now +0.0, was -0.0), and the gradient is the same sum of the
+        # same two terms (tests/test_nn_functional.py checks it bit for bit).
+        labels = class_indices("cross_entropy", target, n, k)
+        shift = Tensor.apply(ag.PRIMITIVES["max_shift"], input, axes=(1,))  # the row max, as log_softmax's
+        shift.requires_grad = False  # a constant for backward (it cancels), still recorded for compile
+        shifted = input - shift
+        log_sum_exp = shifted.exp().sum(axis=1).log()
+        return _reduce("cross_entropy", log_sum_exp - shifted[np.arange(n), labels], reduction)
+    log_probs = input.log_softmax(axis=1)
+    if is_probabilities:
         target = _target_like("cross_entropy", target, input)
         if target.shape != input.shape:
             raise ValueError(
@@ -208,9 +222,6 @@ def cross_entropy(
             target = target * (1 - label_smoothing) + label_smoothing / k
         terms = target * log_probs if weight is None else target * log_probs * weight
         return _reduce("cross_entropy", -terms.sum(axis=1), reduction)
-    if weight is None and ignore_index == -100 and not label_smoothing:  # the common case, one op shorter
-        labels = class_indices("cross_entropy", target, n, k)
-        return _reduce("cross_entropy", -log_probs[np.arange(n), labels], reduction)
     return _weighted_nll("cross_entropy", log_probs, target, weight, ignore_index, reduction, label_smoothing)
 
 

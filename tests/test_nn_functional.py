@@ -60,6 +60,29 @@ def test_cross_entropy_closed_form():
     assert F.cross_entropy(Tensor(logits), labels).item() == pytest.approx(expected.mean(), rel=1e-12)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cross_entropy_is_bit_for_bit_the_log_softmax_formula_one_op_shorter(dtype):
+    """The common case is written logsumexp - x[label] (one recorded op fewer): the loss and the
+    gradient must be the very floats of -log_softmax(x)[label].mean(), not just close to them."""
+    import autograd_core as ag
+
+    g = rng(3)
+    x = (g.standard_normal((37, 7)) * 30).astype(dtype)
+    labels = g.integers(0, 7, 37)
+    fast = Tensor(x, requires_grad=True)
+    loss = F.cross_entropy(fast, labels)
+    loss.backward()
+    reference = Tensor(x, requires_grad=True)
+    expected = -reference.log_softmax(axis=1)[np.arange(37), labels].mean()
+    expected.backward()
+    assert loss.data.tobytes() == expected.data.tobytes() and loss.dtype == dtype
+    assert fast.grad.tobytes() == reference.grad.tobytes()
+    ops = [t.op for t in ag.walk(loss) if t.op is not None]
+    assert len(ops) == len([t for t in ag.walk(expected) if t.op is not None]) - 1 and "neg" not in ops
+    with pytest.raises(ValueError, match=r"labels must be in 0\.\.6"):
+        F.cross_entropy(fast, np.r_[labels[:-1], 7])
+
+
 def test_cross_entropy_is_stable_for_huge_logits():
     logits = Tensor([[1000.0, -1000.0], [-1000.0, 1000.0]], requires_grad=True)
     loss = F.cross_entropy(logits, np.array([1, 1]))

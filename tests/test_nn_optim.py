@@ -92,6 +92,51 @@ def test_step_updates_in_place_and_never_rebinds_parameters():
     assert any(not np.array_equal(p.data, c) for p, c in zip(after, copies))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fast_paths_give_the_very_floats_of_the_formulas(dtype):
+    """Plain SGD's loop and Adam's in-place arithmetic must not change one bit: each step is
+    compared with the textbook expressions evaluated in numpy (a 0-d parameter included)."""
+    r = np.random.default_rng(4)
+    for make in (lambda ps: optim.SGD(ps, lr=0.1), lambda ps: optim.Adam(ps, lr=0.01)):
+        values = [r.normal(size=(3, 4)).astype(dtype), np.asarray(r.normal(), dtype=dtype)]
+        params = [Tensor(v.copy(), requires_grad=True) for v in values]
+        opt, means, squares = make(params), [np.zeros_like(v) for v in values], [np.zeros_like(v) for v in values]
+        for t in range(1, 4):
+            for p, v, m, s in zip(params, values, means, squares):
+                p.grad = g = gradient(v).astype(dtype)
+                if isinstance(opt, optim.SGD):
+                    v -= 0.1 * g
+                    continue
+                m *= 0.9
+                m += (1 - 0.9) * g
+                s *= 0.999
+                s += (1 - 0.999) * g * g
+                v -= 0.01 / (1 - 0.9**t) * m / (np.sqrt(s) / math.sqrt(1 - 0.999**t) + 1e-8)
+            opt.step()
+            assert all(p.data.tobytes() == v.tobytes() and p.dtype == dtype for p, v in zip(params, values))
+
+
+def test_a_subclass_of_sgd_keeps_its_own_update():
+    class HalfSteps(optim.SGD):
+        def _update(self, p, grad, state, group):
+            super()._update(p, grad / 2, state, group)
+
+    w = Tensor([1.0], requires_grad=True)
+    w.grad = np.array([1.0])
+    HalfSteps([w], lr=1.0).step()  # plain SGD's fast path must not bypass the override
+    assert w.data.tolist() == [0.5]
+
+
+def test_a_step_counts_as_an_in_place_change_for_graphs_that_saved_the_parameter():
+    for make in (lambda ps: optim.SGD(ps, lr=0.1), lambda ps: optim.Adam(ps)):
+        w = Tensor([1.0, 2.0], requires_grad=True)
+        w.grad = np.ones(2)
+        saved = (w * w).sum()  # mul saved w
+        make([w]).step()
+        with pytest.raises(RuntimeError, match=r"in-place|modified|changed"):
+            saved.backward()
+
+
 def test_parameters_without_grad_are_skipped_and_zero_grad_clears():
     a, b = Tensor([1.0], requires_grad=True), Tensor([2.0], requires_grad=True)
     opt = optim.SGD([a, b], lr=1.0)

@@ -59,6 +59,23 @@ class SGD(Optimizer):
             )
         return group
 
+    def step(self) -> None:
+        """Update every parameter that has a gradient, in place: ``loss.backward(); opt.step()``."""
+        if type(self)._update is not SGD._update or any(g["momentum"] or g["weight_decay"] for g in self.param_groups):
+            return super().step()  # a subclass's own _update, or SGD with state: the general loop
+        # Plain SGD (the defaults): p -= lr * grad and nothing else, without the per-parameter
+        # call of the general loop: 10.2 -> 8.6 µs for a 64-32-10 MLP (no state to keep).
+        self.step_count += 1
+        for group in self.param_groups:
+            lr = group["lr"]
+            for p in group["params"]:
+                grad = p.grad
+                if grad is not None:
+                    data = p.data
+                    data -= lr * np.asarray(grad, dtype=data.dtype)
+                    p.data = data  # counts the in-place change, as p.data -= ... does
+        return None
+
     def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup) -> None:
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * p.data
@@ -202,13 +219,21 @@ class Adam(Optimizer):
             state.update(step=0, mean=np.zeros_like(p.data), square_mean=np.zeros_like(p.data))
         state["step"] += 1
         t, mean, square_mean = state["step"], state["mean"], state["square_mean"]
+        # The expressions of the docstring, one ufunc at a time in the same order (so the same
+        # floats), into two arrays instead of eight temporaries: 5% off a large MLP's Adam step.
+        scratch = np.asarray((1 - beta1) * grad)  # asarray: a 0-d product is a numpy scalar
         mean *= beta1
-        mean += (1 - beta1) * grad
+        mean += scratch
+        np.multiply(grad, 1 - beta2, out=scratch)
+        scratch *= grad
         square_mean *= beta2
-        square_mean += (1 - beta2) * grad * grad
-        step_size = lr / (1 - beta1**t)
-        denominator = np.sqrt(square_mean) / math.sqrt(1 - beta2**t) + group["eps"]
-        p.data -= step_size * mean / denominator
+        square_mean += scratch
+        denominator = np.sqrt(square_mean, out=scratch)
+        denominator /= math.sqrt(1 - beta2**t)
+        denominator += group["eps"]
+        update = np.asarray(lr / (1 - beta1**t) * mean)
+        update /= denominator
+        p.data -= update
 
 
 class AdamW(Adam):
