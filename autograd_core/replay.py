@@ -234,8 +234,7 @@ class Plan:
             g = self._combine(parts[i], handed=False)
             for j, p in enumerate(tape.structure[i][2]):
                 if needs[p]:  # a leaf's only contribution becomes its .grad: a fresh array, not a buffer
-                    handed = tape.structure[p][0] == "leaf" and uses[p] == 1
-                    parts[p].append(self._vjp(tape, i, j, g, names, handed))
+                    parts[p].append(self._vjp(tape, i, j, g, names, _handed(tape.structure, p, uses)))
         position = {entry[1]: i for i, entry in enumerate(tape.structure) if entry[0] == "leaf"}
         grads = [self._combine(parts[position[j]], handed=True) for j in range(len(self.leaves))]
         loss = names[-1] if self._fresh_loss else f"array({names[-1]})"  # a copy: not a buffer or a leaf
@@ -288,11 +287,12 @@ class Plan:
             return _Grad(self._const(value, frozen=True), False, True, value)  # constants only: bake it
         if template == "{g}":  # an alias of g: add, sub
             name, fresh = g.name, False
-        else:
+        else:  # fresh: a new array per call (into omitted), or a view of a fresh g that only it reads
             fresh = handed and not steps and used & {"into", "vjp"} == {"into"}
+            fresh |= handed and not steps and g.fresh and len(parents) == 1 and not used & {"into", "vjp", "dest"}
             generic = [str(j), g.name, names[i]] + [names[p] for p in parents] + [f"{k}={fields[k]}" for k in params]
-            if "into" in used:
-                fields["into"] = self._into(raw, handed and not steps)
+            if "into" in used:  # a lowering ending in .T computes the transpose: its buffer has that shape
+                fields["into"] = self._into(raw.T if template.endswith(").T") else raw, handed and not steps)
             if "dest" in used:
                 fields["dest"] = self._buffer(np.shape(raw), raw.dtype)
             if "vjp" in used:
@@ -306,6 +306,15 @@ class Plan:
                 out = "None" if fresh else self._buffer(shape, dtype)
                 name = self._emit(f"add.reduce({{g}}, {axes!r}, None, {out}, {keepdims})", {"g": name})
         return _Grad(name, fresh, False, value)
+
+
+def _handed(structure, p, uses):
+    """Does node p's gradient become a leaf's .grad as it is? p is a leaf with one contribution, or a
+    transpose of one with one contribution (x @ W.T: its vjp is a view of p's gradient)."""
+    entry = structure[p]
+    if uses[p] != 1 or entry[0] not in ("leaf", "op"):
+        return False
+    return entry[0] == "leaf" or (entry[1].name == "transpose" and _handed(structure, entry[2][0], uses))
 
 
 def _fitted(g, target, prim, i):

@@ -49,5 +49,7 @@ class Matmul(Primitive):
     @staticmethod
     def vjp_code(i, out, x, y):
         if x.ndim == y.ndim == 2:
+            if i == 1 and _is_transposed_matrix(y):  # as vjp: dy in W's own layout (a trailing .T: see replay)
+                return "matmul({g}.T, {x0}{into}).T"
             return ("matmul({g}, {x1}.T{into})", "matmul({x0}.T, {g}{into})")[i]
         return None

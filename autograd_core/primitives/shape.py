@@ -36,6 +36,10 @@ class Transpose(Primitive):
     def vjp(i, g, out, x, axes):
         return g.transpose(tuple(int(a) for a in np.argsort(axes)))
 
+    @staticmethod
+    def vjp_code(i, out, x, axes):
+        return f"{{g}}.transpose({tuple(int(a) for a in np.argsort(axes))!r})"  # a view of g, as vjp
+
 
 class BroadcastTo(Primitive):
     """Broadcast x to ``shape`` (a view); the vjp is ``sum_to``."""
