@@ -180,9 +180,12 @@ def test_captions_in_a_real_browser_are_readable_at_1400_px_and_shown_once(tmp_p
     f, _leaves = neuron(backward=False)
     page = viz.animate_backward(f, tmp_path / "backward.html")
     with Browser(page.resolve().as_uri(), tmp_path / "profile", width=1400, height=900) as browser:
-        browser.wait_for("document.querySelector('.viz-player .next') !== null")
-        browser.click(".viz-player .next")
-        browser.click(".viz-player .next")
+        # The player's buttons get their handlers from a script that runs after they are parsed:
+        # wait for the whole page, then let each click land before the next (input is async).
+        browser.wait_for("document.readyState === 'complete' && document.querySelector('.viz-player .next') !== null")
+        for shown in ("frame 1 of", "frame 2 of"):
+            browser.click(".viz-player .next")
+            browser.wait_for(f"document.querySelector('.viz-player .counter').textContent.startsWith('{shown}')")
         visible = browser.evaluate(
             "Array.from(document.querySelectorAll('.frame')).filter(function (f) "
             "{ return !f.hidden; }).map(function (f) { return f.id; })"

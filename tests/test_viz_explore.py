@@ -1,6 +1,7 @@
 """viz.explore: the page in a real headless Chromium (Debian's package), driven through its own
 controls with real mouse events; the gradient it displays is checked against the engine's."""
 
+import json
 import re
 import shutil
 
@@ -54,15 +55,21 @@ def test_clicking_and_stepping_backward_in_chromium_shows_the_engines_gradient(t
     page = viz.explore(loss, tmp_path / "graph.html")
     loss.backward()  # the engine's own gradients, the oracle
     with Browser(page.resolve().as_uri(), tmp_path / "profile") as browser:
-        browser.wait_for("typeof DATA === 'object' && document.querySelector('g.node[data-tensor]') !== null")
+        # Input events are delivered asynchronously: each action waits until the page shows its
+        # effect (with a timeout) before the test reads the page.
+        browser.wait_for(
+            "document.readyState === 'complete' && typeof DATA === 'object'"
+            " && document.querySelector('g.node[data-tensor]') !== null"
+        )
         index = browser.evaluate("Object.keys(DATA.nodes).find(function (i) { return DATA.nodes[i].name === 'w'; })")
         browser.click(f'g.node[data-tensor="{index}"]')
-        assert browser.evaluate("document.querySelector('#details h2').textContent") == "w"
+        browser.wait_for("(document.querySelector('#details h2') || {}).textContent === 'w'")
         assert "not yet" in browser.evaluate("document.querySelector('#details .grad').textContent")
 
         steps = browser.evaluate("DATA.backward.length")
-        for _ in range(steps):  # the page's ▶ button, clicked with the mouse
+        for k in range(1, steps + 1):  # the page's ▶ button, clicked with the mouse
             browser.click("#backward-next")
+            browser.wait_for(f"document.getElementById('status').textContent.startsWith('backward: {k} of')")
         assert browser.evaluate("document.getElementById('status').textContent").startswith(
             f"backward: {steps} of {steps}"
         )
@@ -71,7 +78,9 @@ def test_clicking_and_stepping_backward_in_chromium_shows_the_engines_gradient(t
         np.testing.assert_allclose(numbers, w.grad.reshape(-1), rtol=1e-5)
 
         browser.click("#forward-prev")  # forward pass, one op back from the start: everything pending
+        browser.wait_for("document.getElementById('status').textContent.startsWith('forward: 0 of')")
         browser.click("#forward-next")
+        browser.wait_for("document.getElementById('status').textContent.startsWith('forward: 1 of')")
         assert browser.evaluate("document.querySelectorAll('g.node.pending').length") > 0
         assert browser.evaluate("document.getElementById('status').textContent").startswith("forward: 1 of")
 
@@ -85,8 +94,11 @@ def test_clicking_and_stepping_backward_in_chromium_shows_the_engines_gradient(t
         before = browser.evaluate("document.querySelector('#canvas svg').getAttribute('viewBox')")
         x, y = browser.center("#canvas")
         browser.wheel(x, y, -300)
-        zoomed = browser.evaluate("document.querySelector('#canvas svg').getAttribute('viewBox')")
+        view = "document.querySelector('#canvas svg').getAttribute('viewBox')"
+        browser.wait_for(f"{view} !== {json.dumps(before)}")
+        zoomed = browser.evaluate(view)
         browser.drag(x, y, 80, 40)
+        browser.wait_for(f"{view} !== {json.dumps(zoomed)}")
         panned = browser.evaluate("document.querySelector('#canvas svg').getAttribute('viewBox')")
         before, zoomed, panned = ([float(v) for v in box.split()] for box in (before, zoomed, panned))
         assert zoomed[2] < 0.9 * before[2]  # a narrower view: zoomed in
