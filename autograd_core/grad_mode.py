@@ -53,7 +53,8 @@ class _Switch(contextlib.ContextDecorator):
     field: str  # the attribute of the per-thread state that the subclass sets
 
     def new_value(self, previous: Any) -> Any:
-        raise NotImplementedError
+        """The value the switch takes inside the block, given the one it replaces (each subclass says)."""
+        raise NotImplementedError(f"{type(self).__name__} must define new_value(previous)")
 
     def __enter__(self) -> _Switch:
         previous = getattr(state, self.field)

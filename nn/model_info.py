@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+import autograd_core as ag
+
 if TYPE_CHECKING:  # imported where used: datasets and architecture import the rest of nn
     from .datasets import Standardizer
     from .module import Module
@@ -21,15 +23,6 @@ INFO_MEMBER = "__model__"  # the .npz member holding the JSON (as a uint8 array)
 FORMAT = "autograd_core.model"
 MAX_INFO_BYTES = 16 << 20  # a standardizer for a million features fits; a hostile header does not
 TASKS = ("classification", "regression")
-
-
-def library_version() -> str:
-    try:
-        from importlib.metadata import version
-
-        return version("autograd_core")
-    except Exception:  # noqa: BLE001 (not installed, e.g. run from a checkout): say so, never fail a save
-        return "unknown"
 
 
 class ModelInfo:
@@ -86,7 +79,7 @@ class ModelInfo:
             task,
             None if class_names is None else list(class_names),
             None if feature_names is None else list(feature_names),
-            library_version(),
+            ag.__version__,
         )
 
     def to_json(self) -> str:

@@ -9,7 +9,6 @@ still says "running" while its ``pid`` is gone.
 from __future__ import annotations
 
 import datetime
-import importlib.metadata
 import json
 import math
 import os
@@ -22,6 +21,8 @@ from types import FrameType
 from typing import Any, Literal
 
 import numpy as np
+
+import autograd_core as ag
 
 from .serialization import atomic_write
 
@@ -114,12 +115,8 @@ class RunRecord:
 
 
 def versions() -> dict[str, str | None]:
-    """Versions that decide a run's numbers: python, numpy, autograd_core."""
-    try:
-        ours = importlib.metadata.version("autograd_core")
-    except importlib.metadata.PackageNotFoundError:  # run from a source tree that was never installed
-        ours = None
-    return {"python": platform.python_version(), "numpy": np.__version__, "autograd_core": ours}
+    """Versions that decide a run's numbers: python, numpy, autograd_core (its one version string)."""
+    return {"python": platform.python_version(), "numpy": np.__version__, "autograd_core": ag.__version__}
 
 
 def utc_now() -> str:

@@ -8,12 +8,14 @@ exist — is a ``ValueError`` naming the file, the column and the row.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import math
 import os
 import zipfile
 import zlib
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -184,22 +186,19 @@ def _read_arrays(path: str, labels: StrPath | None) -> XY:
     return X, y
 
 
-class open_numpy:
-    """np.load without pickles, any failure a ValueError naming the file; closes archives."""
-
-    def __init__(self, path: StrPath) -> None:
-        try:
-            self.value: Any = np.load(path, allow_pickle=False)
-        except (OSError, EOFError, ValueError, zipfile.BadZipFile) as error:
-            raise ValueError(f"load_table: {path}: not a readable numpy file ({error})") from None
-
-    def __enter__(self) -> Any:  # an array (.npy) or an NpzFile (.npz)
-        return self.value
-
-    def __exit__(self, *exc: object) -> Literal[False]:
-        if hasattr(self.value, "close"):
-            self.value.close()
-        return False
+@contextlib.contextmanager
+def open_numpy(path: StrPath) -> Iterator[Any]:
+    """np.load without pickles, any failure a ValueError naming the file; an archive is closed after.
+    Yields an array (.npy) or an NpzFile (.npz)."""
+    try:
+        value: Any = np.load(path, allow_pickle=False)
+    except (OSError, EOFError, ValueError, zipfile.BadZipFile) as error:
+        raise ValueError(f"load_table: {path}: not a readable numpy file ({error})") from None
+    try:
+        yield value
+    finally:
+        if hasattr(value, "close"):
+            value.close()
 
 
 def read_member(path: str, archive: Any, name: str) -> np.ndarray:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 import itertools
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeAlias
 
 import numpy as np
@@ -155,11 +155,10 @@ def grid_search(
     >>> result.best_params
     {'hidden': 4, 'lr': 0.1}
     """
-    grid = _check_space("grid_search", param_grid)
-    for name, values in grid.items():
-        if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__") or not list(values):
-            raise ValueError(f"grid_search: param_grid[{name!r}] must be a non-empty list of values, got {values!r}")
-        grid[name] = list(values)
+    grid = {
+        name: _values("grid_search", f"param_grid[{name!r}]", values, "")
+        for name, values in _check_space("grid_search", param_grid).items()
+    }
     names = list(grid)
     settings = [dict(zip(names, values)) for values in itertools.product(*(grid[n] for n in names))]
     return _search(
@@ -214,12 +213,8 @@ def random_search(
     space = _check_space("random_search", param_space)
     for name, value in space.items():
         if not hasattr(value, "sample"):
-            if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__") or not list(value):
-                raise ValueError(
-                    f"random_search: param_space[{name!r}] must be a non-empty list of values or a "
-                    f"distribution (nn.search.uniform, log_uniform, randint), got {value!r}"
-                )
-            space[name] = choice(list(value))
+            or_else = " or a distribution (nn.search.uniform, log_uniform, randint)"
+            space[name] = choice(_values("random_search", f"param_space[{name!r}]", value, or_else))
     if not isinstance(n_samples, (int, np.integer)) or isinstance(n_samples, bool) or n_samples < 1:
         raise ValueError(f"random_search: n_samples must be a positive int, got {n_samples!r}")
     rng = np.random.default_rng(seed)
@@ -239,6 +234,13 @@ def random_search(
         seed,
         fit_options,
     )
+
+
+def _values(caller: str, where: str, values: object, or_else: str) -> list[Any]:
+    """``values`` as a list, or the ValueError saying it must be a non-empty list (``or_else``)."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable) or not (listed := list(values)):
+        raise ValueError(f"{caller}: {where} must be a non-empty list of values{or_else}, got {values!r}")
+    return listed
 
 
 def _check_space(caller: str, space: object) -> dict[str, Any]:
