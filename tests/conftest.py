@@ -1,10 +1,12 @@
-"""Shared test settings: the hypothesis profiles, and which tests are marked slow.
+"""Shared test settings: the hypothesis profiles, which tests are marked slow or serial, and the
+fixtures several test files use (no_cyclic_gc, one_blas_thread).
 
 ``ci`` (the default) keeps the property tests fast: no per-example deadline (the first
 call of a case pays numpy's warm-up, and a shared 2-core machine is noisy) and a modest
 number of examples. ``HYPOTHESIS_PROFILE=thorough python -m pytest`` searches harder.
 """
 
+import gc
 import os
 
 import pytest
@@ -26,10 +28,10 @@ SLOW = {
     "test_nn_train_resume.py::test_a_run_stopped_by_sigterm_resumes_to_the_same_weights": "7.3 s",
     "test_nn_train_resume.py::test_three_epochs_then_resumed_to_eight_equal_eight": "2.1 s",
     "test_cli_fuzz.py::test_random_flags_end_in_exit_0_1_or_2_without_traceback_or_half_written_files": "7.2 s",
-    "test_engine_mechanics.py::test_a_chain_of_a_million_ops": "3.7 s",
-    "test_engine_mechanics.py::test_a_node_with_a_hundred_thousand_consumers": "2.0 s",
-    "test_benchmarks.py::test_the_readme_idioms_and_jax_pass_the_gradient_check": "2.7 s",
-    "test_benchmarks.py::test_memory_worker_is_flat_for_the_hand_written_network": "2.6 s",
+    "test_engine_scale.py::test_a_chain_of_a_million_ops": "3.7 s",
+    "test_engine_scale.py::test_a_node_with_a_hundred_thousand_consumers": "2.0 s",
+    "test_benchmarks_checks.py::test_the_readme_idioms_and_jax_pass_the_gradient_check": "2.7 s",
+    "test_benchmarks_workers.py::test_memory_worker_is_flat_for_the_hand_written_network": "2.6 s",
     "test_notebook.py::test_the_notebook_runs_in_a_real_kernel_with_rich_outputs_and_no_warnings": "2.6 s",
     "test_nn_train_signals.py::test_an_interrupted_run_with_early_stopping_saves_the_best_epochs_model": "2.5 s",
     "test_nn_search.py::test_cli_on_a_dask_scheduler_gives_the_sequential_table": "2.4 s",
@@ -39,9 +41,31 @@ SLOW = {
 # Tests that compare times measured in one run (a ratio): `make test` runs them on their own,
 # after the parallel pass, so a test on the other core does not skew one side of the ratio.
 SERIAL = {
-    "test_engine_mechanics.py::test_stacking_many_scalars_backward_is_exact_and_linear_in_the_number_of_inputs",
-    "test_benchmarks.py::test_the_cpu_clock_does_not_count_waiting",
+    "test_engine_scale.py::test_stacking_many_scalars_backward_is_exact_and_linear_in_the_number_of_inputs",
+    "test_benchmarks_timing.py::test_the_cpu_clock_does_not_count_waiting",
 }
+
+
+@pytest.fixture
+def no_cyclic_gc():
+    """Only reference counting frees objects here: a graph that outlives its root needs a cycle."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@pytest.fixture(scope="module")
+def one_blas_thread():
+    """These tiny matrices gain nothing from BLAS threads, and OpenBLAS's spin-waiting threads slow
+    down tenfold when the cores are shared (as with pytest -n or other jobs): use one."""
+    from nn.train import blas_threads
+
+    with blas_threads(1):
+        yield
 
 
 def pytest_collection_modifyitems(config, items):

@@ -1,0 +1,85 @@
+"""ag.compile falls back to define-by-run, with a warning that says why: under no_grad or anomaly
+mode, for unsupported features, and when a replay or the plan's generation fails."""
+
+import sys
+
+import numpy as np
+import pytest
+from compile_helpers import assert_same
+
+import autograd_core as ag
+from autograd_core import CompileError, CompileWarning, Tensor
+
+
+def test_no_grad_and_anomaly_mode_run_define_by_run():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    step = ag.compile(lambda: (w * w).sum())
+    with ag.no_grad(), pytest.raises(RuntimeError, match="does not require grad"):
+        step()
+    with ag.detect_anomaly():
+        step()
+    assert (step.trace_count, step.replay_count) == (0, 0)
+    np.testing.assert_array_equal(w.grad, [2.0, 4.0])
+
+
+def test_unsupported_features_fall_back_or_raise_with_a_message():
+    w = Tensor([[1.0, -1.0], [0.5, 2.0]], requires_grad=True)
+    cases = [
+        (lambda X, mask: (X @ w)[mask].sum(), "boolean mask argument 1"),
+        (lambda X, mask: (X @ w).retain_grad().sum(), "retain_grad"),
+        (lambda X, mask: _update_inside(w, X), "changed tensor values in place"),
+    ]
+    X, mask = Tensor([[1.0, 2.0], [3.0, 4.0]]), np.array([[True, False], [True, True]])
+    for fn, message in cases:
+        w.grad = None
+        with pytest.warns(CompileWarning, match=message):
+            ag.compile(fn)(X, mask)
+        assert w.grad is not None  # the call itself ran define-by-run
+        with pytest.raises(CompileError, match=message):
+            ag.compile(fn, strict=True)(X, mask)
+    h = w * 2  # a graph built outside fn, passed in
+    with pytest.warns(CompileWarning, match="argument 0 requires grad but is the output of 'mul'"):
+        ag.compile(lambda t: t.sum())(h)
+
+
+def _update_inside(w, X):
+    w.data = w.data * 1.0  # before w is used: define-by-run is fine with it, a replay would skip it
+    return (X @ w).sum()
+
+
+def test_a_replay_that_raises_where_define_by_run_does_not_is_dropped_with_a_warning():
+    w = Tensor([1.0, -2.0], requires_grad=True)
+    step = ag.compile(lambda x: (x * w).exp().sum())
+    x = Tensor([0.5, 0.25])
+    for _ in range(3):
+        step(x)
+        w.data = w.data * 0.5
+    assert step.replay_count == 1
+
+    def broken(args):
+        raise ValueError("boom")
+
+    step._last.run = broken  # stands for a bug in generated code
+    w.grad = None
+    with pytest.warns(CompileWarning, match="the replay raised ValueError: boom, define-by-run did not"):
+        step(x)
+    expected = Tensor(w.data, requires_grad=True)
+    (x * expected).exp().sum().backward()
+    assert_same(w.grad, expected.grad)
+    assert "2 traces, 1 replays, define-by-run: the replay raised" in repr(step) and step.source is None
+
+
+def test_a_bug_while_generating_the_plan_means_define_by_run(monkeypatch):
+    def broken(*args):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(sys.modules["autograd_core.replay"].Plan, "_backward", broken)
+    w = Tensor([1.0, -2.0], requires_grad=True)
+    step = ag.compile(lambda: (w * w).sum())
+    step()
+    w.data = w.data + 1
+    with pytest.warns(CompileWarning, match=r"KeyError: 'boom' \(a bug in compile"):
+        step()
+    w.data = w.data + 1
+    np.testing.assert_array_equal(w.grad, 2 * (w.data - 2) + 2 * (w.data - 1))
+    assert all(e.reference is None and e.plan is None for e in step._entries.values())  # no graph kept
