@@ -12,7 +12,7 @@ objects, the collector running as in any program, and a final ``gc.collect()``
 charged to the engine that made the garbage (micrograd's ``_backward`` closures
 make a reference cycle per node, which only the collector frees). The reference is the chain rule by hand on
 Python floats (also the speed limit), itself checked against the cs231n figures
-and finite differences in tests/test_benchmarks.py.
+and finite differences in tests/test_benchmarks_references.py.
 """
 
 import math

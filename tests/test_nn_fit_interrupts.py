@@ -10,13 +10,8 @@ import nn
 import nn.functional as F
 from nn import datasets, optim
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_blas_thread():
-    from nn.train import blas_threads
-
-    with blas_threads(1):
-        yield
+# tiny matrices: one BLAS thread (the fixture in conftest.py says why)
+pytestmark = pytest.mark.usefixtures("one_blas_thread")
 
 
 def moons(seed=0, n=64):
