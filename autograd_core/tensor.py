@@ -151,7 +151,7 @@ class Tensor(TensorMethods, TensorViews):
         >>> Tensor.apply(Exp, Tensor([0.0, 1.0]))
         Tensor([1.    , 2.7183])
         """
-        return _record(prim, tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs), params)
+        return _record(prim, tuple([x if isinstance(x, Tensor) else Tensor(x) for x in inputs]), params)
 
     # ------------------------------------------------------------ attributes
     @property
@@ -396,5 +396,10 @@ _new_tensor = object.__new__
 def _plain_index(index: Index) -> Any:
     """Tensors and lists inside an index become numpy arrays (integer or boolean)."""
     parts = index if isinstance(index, tuple) else (index,)
+    for p in parts:
+        if isinstance(p, (Tensor, list)):
+            break
+    else:
+        return index  # nothing to convert (the usual case): no new tuple
     parts = tuple(p._data if isinstance(p, Tensor) else np.asarray(p) if isinstance(p, list) else p for p in parts)
     return parts if isinstance(index, tuple) else parts[0]
