@@ -365,11 +365,14 @@ def _node(data: Array | np.generic) -> Tensor:
 
 def _record(prim: type[Primitive], parents: tuple[Tensor, ...], params: dict[str, Any] = _NO_PARAMS) -> Tensor:
     """Run ``prim`` on the parents' arrays; record the op on the output if a gradient will flow."""
-    try:
-        if len(parents) == 2:  # unrolled: this is the hot path of every binary operator
-            data = prim.forward(parents[0]._data, parents[1]._data, **params)
+    try:  # unrolled for one and two inputs, and ops without params pass none (no empty dict to unpack)
+        if len(parents) == 2:
+            if params:
+                data = prim.forward(parents[0]._data, parents[1]._data, **params)
+            else:  # every binary operator: the hot path
+                data = prim.forward(parents[0]._data, parents[1]._data)
         elif len(parents) == 1:
-            data = prim.forward(parents[0]._data, **params)
+            data = prim.forward(parents[0]._data, **params) if params else prim.forward(parents[0]._data)
         else:
             data = prim.forward(*[p._data for p in parents], **params)
     except (ValueError, IndexError, TypeError) as error:
