@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from .primitives import Primitive
 
 _PYTHON_SCALARS = (bool, int, float)
+_ARRAYS = (np.ndarray, np.generic)
 _NO_PARAMS: dict[str, Any] = {}
 
 
@@ -89,6 +90,8 @@ def _lift(value: TensorLike, like: TensorBase) -> Tensor:
         # Match the container: numpy multiplies an array fastest by a 0-d array (258 ns vs 420
         # for a scalar, 16 floats), and a numpy scalar fastest by a numpy scalar.
         return _node(np.array(value, dtype=data.dtype) if type(data) is np.ndarray else data.dtype.type(value))
+    if isinstance(value, _ARRAYS) and value.dtype.kind in "biuf":
+        return _node(value)  # already a numeric array: nothing for __init__ to convert or check
     return Tensor(value)
 
 
@@ -358,8 +361,9 @@ def _node(data: Array | np.generic) -> Tensor:
     """A new Tensor around ``data`` (an ndarray), skipping the checks of ``__init__``."""
     t = _new_tensor(Tensor)
     t._data = data
-    if state.scope is not None:
-        t.scope = state.scope
+    scope = state.scope
+    if scope is not None:
+        t.scope = scope
     return t
 
 
@@ -380,8 +384,9 @@ def _record(prim: type[Primitive], parents: tuple[Tensor, ...], params: dict[str
         raise kind(_forward_error(prim, parents, error)) from error
     out = _new_tensor(Tensor)  # _node, inlined: this runs once per op
     out._data = data
-    if state.scope is not None:
-        out.scope = state.scope
+    scope = state.scope  # a thread-local: read once
+    if scope is not None:
+        out.scope = scope
     if state.grad_enabled:
         for p in parents:
             if p.requires_grad:
