@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 _PYTHON_SCALARS = (bool, int, float)
 _ARRAYS = (np.ndarray, np.generic)
 _NO_PARAMS: dict[str, Any] = {}
+_MATRIX_TRANSPOSE: dict[str, Any] = {"axes": (1, 0)}
 
 
 def _as_array(data: TensorLike, dtype: DTypeLike | None) -> Array | np.generic:
@@ -342,7 +343,10 @@ class Tensor(TensorMethods, TensorViews):
     @property
     def T(self) -> Tensor:
         """Axes reversed (a matrix transpose for 2-d)."""
-        return _record(Transpose, (self,), {"axes": tuple(range(self.ndim - 1, -1, -1))})
+        ndim = self._data.ndim
+        # A matrix's params are one shared dict (nothing mutates params): every nn.Linear's W.T per step
+        params = _MATRIX_TRANSPOSE if ndim == 2 else {"axes": tuple(range(ndim - 1, -1, -1))}
+        return _record(Transpose, (self,), params)
 
     def broadcast_to(self, *shape: int | Shape | list[int]) -> Tensor:
         """Repeat along size-1 (or new leading) axes to ``shape``, as ``np.broadcast_to``."""
