@@ -48,7 +48,9 @@ if TYPE_CHECKING:
     from .primitives import Primitive
 
 _PYTHON_SCALARS = (bool, int, float)
+_ARRAYS = (np.ndarray, np.generic)
 _NO_PARAMS: dict[str, Any] = {}
+_MATRIX_TRANSPOSE: dict[str, Any] = {"axes": (1, 0)}
 
 
 def _as_array(data: TensorLike, dtype: DTypeLike | None) -> Array | np.generic:
@@ -89,6 +91,8 @@ def _lift(value: TensorLike, like: TensorBase) -> Tensor:
         # Match the container: numpy multiplies an array fastest by a 0-d array (258 ns vs 420
         # for a scalar, 16 floats), and a numpy scalar fastest by a numpy scalar.
         return _node(np.array(value, dtype=data.dtype) if type(data) is np.ndarray else data.dtype.type(value))
+    if isinstance(value, _ARRAYS) and value.dtype.kind in "biuf":
+        return _node(value)  # already a numeric array: nothing for __init__ to convert or check
     return Tensor(value)
 
 
@@ -151,7 +155,7 @@ class Tensor(TensorMethods, TensorViews):
         >>> Tensor.apply(Exp, Tensor([0.0, 1.0]))
         Tensor([1.    , 2.7183])
         """
-        return _record(prim, tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs), params)
+        return _record(prim, tuple([x if isinstance(x, Tensor) else Tensor(x) for x in inputs]), params)
 
     # ------------------------------------------------------------ attributes
     @property
@@ -339,7 +343,10 @@ class Tensor(TensorMethods, TensorViews):
     @property
     def T(self) -> Tensor:
         """Axes reversed (a matrix transpose for 2-d)."""
-        return _record(Transpose, (self,), {"axes": tuple(range(self.ndim - 1, -1, -1))})
+        ndim = self._data.ndim
+        # A matrix's params are one shared dict (nothing mutates params): every nn.Linear's W.T per step
+        params = _MATRIX_TRANSPOSE if ndim == 2 else {"axes": tuple(range(ndim - 1, -1, -1))}
+        return _record(Transpose, (self,), params)
 
     def broadcast_to(self, *shape: int | Shape | list[int]) -> Tensor:
         """Repeat along size-1 (or new leading) axes to ``shape``, as ``np.broadcast_to``."""
@@ -358,18 +365,22 @@ def _node(data: Array | np.generic) -> Tensor:
     """A new Tensor around ``data`` (an ndarray), skipping the checks of ``__init__``."""
     t = _new_tensor(Tensor)
     t._data = data
-    if state.scope is not None:
-        t.scope = state.scope
+    scope = state.scope
+    if scope is not None:
+        t.scope = scope
     return t
 
 
 def _record(prim: type[Primitive], parents: tuple[Tensor, ...], params: dict[str, Any] = _NO_PARAMS) -> Tensor:
     """Run ``prim`` on the parents' arrays; record the op on the output if a gradient will flow."""
-    try:
-        if len(parents) == 2:  # unrolled: this is the hot path of every binary operator
-            data = prim.forward(parents[0]._data, parents[1]._data, **params)
+    try:  # unrolled for one and two inputs, and ops without params pass none (no empty dict to unpack)
+        if len(parents) == 2:
+            if params:
+                data = prim.forward(parents[0]._data, parents[1]._data, **params)
+            else:  # every binary operator: the hot path
+                data = prim.forward(parents[0]._data, parents[1]._data)
         elif len(parents) == 1:
-            data = prim.forward(parents[0]._data, **params)
+            data = prim.forward(parents[0]._data, **params) if params else prim.forward(parents[0]._data)
         else:
             data = prim.forward(*[p._data for p in parents], **params)
     except (ValueError, IndexError, TypeError) as error:
@@ -377,8 +388,9 @@ def _record(prim: type[Primitive], parents: tuple[Tensor, ...], params: dict[str
         raise kind(_forward_error(prim, parents, error)) from error
     out = _new_tensor(Tensor)  # _node, inlined: this runs once per op
     out._data = data
-    if state.scope is not None:
-        out.scope = state.scope
+    scope = state.scope  # a thread-local: read once
+    if scope is not None:
+        out.scope = scope
     if state.grad_enabled:
         for p in parents:
             if p.requires_grad:
@@ -396,5 +408,10 @@ _new_tensor = object.__new__
 def _plain_index(index: Index) -> Any:
     """Tensors and lists inside an index become numpy arrays (integer or boolean)."""
     parts = index if isinstance(index, tuple) else (index,)
+    for p in parts:
+        if isinstance(p, (Tensor, list)):
+            break
+    else:
+        return index  # nothing to convert (the usual case): no new tuple
     parts = tuple(p._data if isinstance(p, Tensor) else np.asarray(p) if isinstance(p, list) else p for p in parts)
     return parts if isinstance(index, tuple) else parts[0]

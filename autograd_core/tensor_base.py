@@ -109,6 +109,8 @@ def normalize_axes(op: str, axis: Axis | Sequence[Any], ndim: int) -> tuple[int,
     """
     if axis is None:
         return tuple(range(ndim))
+    if type(axis) is int and -ndim <= axis < ndim:  # the common case, without the checks' loop
+        return (axis % ndim,)
     axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
     normalized = []
     for a in axes:

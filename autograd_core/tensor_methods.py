@@ -12,6 +12,7 @@ path (``__add__`` ... ``_record``) stays in tensor.py. Axis arguments take numpy
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
@@ -164,9 +165,11 @@ class TensorMethods(TensorBase):
         self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
     ) -> Tensor:
         """Mean over ``axis``, composed as sum / count."""
-        axis, keepdims = torch_axis("mean", axis, keepdims, dim, keepdim)
+        if dim is not None or keepdim is not None:
+            axis, keepdims = torch_axis("mean", axis, keepdims, dim, keepdim)
         axes = normalize_axes("mean", axis, self.ndim)
-        count = int(np.prod([self.shape[a] for a in axes]))
+        shape = self.shape
+        count = math.prod([shape[a] for a in axes])  # np.prod of a list costs 3 us more
         return self.sum(axes, keepdims) / count
 
     def min(
@@ -199,7 +202,7 @@ class TensorMethods(TensorBase):
         if correction is None:
             correction = 1 if unbiased else 0
         axes = normalize_axes("var", axis, self.ndim)
-        count = int(np.prod([self.shape[a] for a in axes]))
+        count = math.prod([self.shape[a] for a in axes])
         deviation = self - self.mean(axes, keepdims=True)
         return (deviation * deviation).sum(axes, keepdims) / (count - correction)
 

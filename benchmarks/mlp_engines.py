@@ -159,10 +159,11 @@ class NNLibrary:
         self.model = nn.MLP(sizes, seed=0, dtype=params[0].dtype)
         self.linears = [m for m in self.model.layers if isinstance(m, nn.Linear)]
         for linear, W, b in zip(self.linears, params[0::2], params[1::2]):
-            # nn stores weights as (out, in) like torch; the shared layout is (in, out)
+            # nn stores weights as (out, in) like torch; the shared layout is (in, out). The values
+            # are copied into nn's own arrays, which keep the memory layout nn.Linear chose.
             self.transposed = tuple(linear.weight.shape) != W.shape
-            linear.weight.data = (W.T if self.transposed else W).copy()
-            linear.bias.data = b.reshape(linear.bias.shape).copy()
+            np.copyto(linear.weight.data, W.T if self.transposed else W)
+            np.copyto(linear.bias.data, b.reshape(linear.bias.shape))
         self.optimizer = nn.optim.SGD(self.model.parameters(), lr=lr)
 
     def _ordered_grads(self):

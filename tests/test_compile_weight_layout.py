@@ -2,6 +2,7 @@
 computed in W's own layout, a new array each call, kept as .grad without a copy."""
 
 import numpy as np
+import pytest
 
 import autograd_core as ag
 import nn
@@ -24,8 +25,12 @@ def _eager_grads(model, X, y):
     return loss.data, [p.grad.copy() for p in model.parameters()]
 
 
-def test_a_linear_weight_grad_is_fresh_c_ordered_and_equals_define_by_run_bit_for_bit():
+@pytest.mark.parametrize("layout", ["as built (column-major)", "row-major"])
+def test_a_linear_weight_grad_is_fresh_in_the_weights_layout_and_equals_define_by_run_bit_for_bit(layout):
     model = nn.MLP([12, 9, 4], seed=0)
+    if layout == "row-major":  # e.g. loaded from a C-ordered state dict: x @ W.T then multiplies by a transposed view
+        for p in model.parameters():
+            p.data = np.ascontiguousarray(p.data)
     step = ag.compile(lambda X, y: F.cross_entropy(model(X), y), strict=True)
     rng = np.random.default_rng(0)
     earlier = []
@@ -40,7 +45,8 @@ def test_a_linear_weight_grad_is_fresh_c_ordered_and_equals_define_by_run_bit_fo
             np.testing.assert_array_equal(p.grad, w)  # bit for bit: the same numpy calls as the engine
         weights = [p for p in model.parameters() if p.ndim == 2]
         for w in weights if step.replay_count else []:
-            assert w.grad.flags.c_contiguous, "a weight's gradient in its own layout"
+            assert w.grad.flags.c_contiguous == w.data.flags.c_contiguous, "a weight's gradient in its own layout"
+            assert w.grad.flags.f_contiguous == w.data.flags.f_contiguous
             assert not any(np.shares_memory(w.grad, kept) for kept in _kept_arrays(step))
             assert not any(np.shares_memory(w.grad, old) for old in earlier)  # a new array each call
         earlier += [w.grad for w in weights]

@@ -154,6 +154,14 @@ def test_cross_entropy_label_errors_name_k_min_max_and_first_bad_index():
         r"first bad label 3 at index 1",
     ):
         F.cross_entropy(logits, np.array([0, 3, -1, 2]))
+    # one reduction over the labels read as unsigned checks both bounds, in every integer dtype
+    for dtype in (np.int8, np.int32, np.int64):
+        with pytest.raises(ValueError, match=r"found min -1, max 2, first bad label -1 at index 3"):
+            F.cross_entropy(logits, np.array([0, 1, 2, -1], dtype))
+    for labels in (np.array([0, 1, 2**63 + 1, 0], np.uint64), np.array([2, 2, 0, 255], np.uint8)):
+        with pytest.raises(ValueError, match=rf"first bad label {labels[labels > 2][0]} at index"):
+            F.cross_entropy(logits, labels)
+    assert F.class_indices("f", np.array([2, 0, 1], np.uint8), 3, 3).dtype == np.int64
     with pytest.raises(TypeError, match=r"class indices must be integers, got dtype bool"):
         F.cross_entropy(logits, np.array([True, False, True, False]))
     with pytest.raises(ValueError, match=r"class indices must have shape \(4,\).*got shape \(4, 1\).*reshape\(-1\)"):

@@ -251,6 +251,22 @@ def test_linear_float32_end_to_end_and_without_bias():
     assert layer.weight.grad.dtype == np.float32
 
 
+def test_linear_keeps_its_weight_column_major_and_its_gradient_in_that_layout():
+    # weight.T is then a row-major matrix for the forward matmul (OpenBLAS's fast kernel), and
+    # backward hands the weight a gradient of the weight's own layout (no transposing copy)
+    layer = nn.Linear(4, 3, seed=0, dtype=np.float32)
+    assert layer.weight.shape == (3, 4) and layer.weight.data.flags.f_contiguous
+    x = np.random.default_rng(0).normal(size=(5, 4)).astype(np.float32)
+    out = layer(x)
+    want = x @ np.ascontiguousarray(layer.weight.data).T + layer.bias.data
+    np.testing.assert_allclose(out.data, want, rtol=1e-5, atol=1e-6)
+    (out * out).sum().backward()
+    assert layer.weight.grad.flags.f_contiguous and not layer.weight.grad.flags.c_contiguous
+    np.testing.assert_allclose(layer.weight.grad, 2 * out.data.T @ x, rtol=1e-5, atol=1e-6)
+    nn.optim.SGD(layer.parameters(), lr=0.1).step()  # an in-place update keeps the layout
+    assert layer.weight.data.flags.f_contiguous and not layer.weight.data.flags.c_contiguous
+
+
 def test_layer_errors():
     with pytest.raises(
         ValueError,

@@ -61,7 +61,7 @@ class MaxShift(Primitive):
 
     @staticmethod
     def forward(x, axes):
-        if not all(x.shape[a] for a in axes):  # an empty axis has no max: shift by 0
+        if not x.size and not all(x.shape[a] for a in axes):  # an empty axis has no max: shift by 0
             return np.zeros(_kept_shape(x.shape, axes), x.dtype)
         shift = np.asarray(np.maximum.reduce(x, axes, None, None, True))  # 0-d x: a numpy scalar
         finite = np.isfinite(shift)

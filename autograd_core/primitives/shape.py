@@ -34,11 +34,21 @@ class Transpose(Primitive):
 
     @staticmethod
     def vjp(i, g, out, x, axes):
-        return g.transpose(tuple(int(a) for a in np.argsort(axes)))
+        return g.transpose(_inverse(axes))
 
     @staticmethod
     def vjp_code(i, out, x, axes):
-        return f"{{g}}.transpose({tuple(int(a) for a in np.argsort(axes))!r})"  # a view of g, as vjp
+        return f"{{g}}.transpose({_inverse(axes)!r})"  # a view of g, as vjp
+
+
+def _inverse(axes):
+    """The permutation that undoes ``axes``: np.argsort's answer in plain Python (0.4 us instead of
+    3.3 us for a matrix's (1, 0); backward runs it for every .T, e.g. each nn.Linear's weight.T).
+
+    >>> _inverse((2, 0, 1))
+    (1, 2, 0)
+    """
+    return tuple(sorted(range(len(axes)), key=axes.__getitem__))
 
 
 class BroadcastTo(Primitive):
