@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 
-from .grad_mode import set_grad_enabled, state
+from .grad_mode import state
 from .primitives import sum_to
 
 if TYPE_CHECKING:
@@ -134,28 +134,37 @@ def _seed(caller: str, root: Tensor, grad: TensorLike | None, create_graph: bool
     return type(root)(seed) if create_graph and isinstance(seed, _ARRAY_TYPES) else seed
 
 
-def _count_consumers(roots: Sequence[Tensor]) -> dict[Tensor, int]:
-    """Number of recorded uses of each node's gradient (``a*a`` uses ``a`` twice).
+def _backward_order(roots: Sequence[Tensor]) -> list[Tensor]:
+    """Every tensor that needs a gradient, each after all of its consumers, so that its gradient is
+    complete when it is reached: the operations in reversed post-order of an iterative depth-first
+    walk (no recursion, so a 10^6-deep chain is fine), then the leaves (nothing is computed from them).
 
-    Also refuses, before any gradient is touched, a graph that was spent or whose
-    saved tensors were changed in place. Dicts are keyed by the tensors themselves (their
-    hash is identity, and a dict never calls the elementwise ==), cheaper than id() calls.
+    Also refuses, before any gradient is touched, a graph that was spent or whose saved tensors
+    were changed in place. The set is keyed by the tensors themselves (their hash is identity,
+    and a set never calls the elementwise ==).
     """
-    consumers: dict[Tensor, int] = {}
-    stack = [r for r in roots if r._prim is not None]
-    expanded_roots = set(stack)  # a root that another root consumes is not pushed twice
+    post_order: list[Tensor] = []
+    leaves: list[Tensor] = []
+    seen: set[Tensor] = set()
+    stack: list[Tensor | None] = list(roots)
     now = MutationClock.now
     while stack:
         node = stack.pop()
-        if node._freed or node._epoch < now:
-            _check_usable(node)
-        for parent in node._parents:
-            if parent.requires_grad:
-                count = consumers.get(parent, 0)
-                consumers[parent] = count + 1
-                if not count and parent._prim is not None and parent not in expanded_roots:
+        if node is None:  # the marker pushed above a node: its inputs are all done, so it is
+            post_order.append(stack.pop())  # type: ignore[arg-type]
+        elif node not in seen:  # (a tensor two consumers pushed before either expanded it)
+            seen.add(node)
+            if node._prim is None:
+                leaves.append(node)
+                continue
+            if node._freed or node._epoch < now:
+                _check_usable(node)
+            stack += (node, None)
+            for parent in node._parents:
+                if parent.requires_grad and parent not in seen:
                     stack.append(parent)
-    return consumers
+    post_order.reverse()
+    return post_order + leaves
 
 
 def _check_usable(node: Tensor) -> None:
@@ -184,11 +193,10 @@ def _run(
     create_graph: bool,
     captured: dict[Tensor, Grad] | None,
 ) -> None:
-    consumers = _count_consumers(roots)
+    order = _backward_order(roots)
     grads: dict[Tensor, Grad] = {}
     for root, seed in zip(roots, seeds):
         grads[root] = seed if root not in grads else grads[root] + seed
-    ready = [r for r in dict.fromkeys(roots) if r not in consumers]
     into_grad = captured is None  # backward() writes leaves' .grad; grad() only captures
     capture = {} if captured is None else captured
     anomaly = state.anomaly
@@ -198,22 +206,23 @@ def _run(
     # as it is, as PyTorch's AccumulateGrad steals a buffer nobody else holds.
     shared = set(roots)
 
-    with set_grad_enabled(create_graph):
-        while ready:
-            node = ready.pop()
-            g = grads.pop(node, None)
-            if node._hooks and g is not None:  # g is complete here: every consumer has added its part
+    # `with set_grad_enabled(create_graph):`, written out: the context manager costs as much as
+    # a few nodes' backward, which a small graph (a scalar neuron) notices.
+    grad_was_enabled, state.grad_enabled = state.grad_enabled, create_graph
+    try:
+        for node in order:
+            g = grads.pop(node)
+            if node._hooks:  # g is complete here: every consumer has added its part
                 g = _run_hooks(node, g, create_graph)
-            g_shared = node in shared
+            prim = node._prim
             if into_grad:
-                if g is not None and (node._prim is None or node._retains_grad):
-                    _accumulate_into_grad(node, g, g_shared)
+                if prim is None or node._retains_grad:
+                    accumulate_grad(node, g, node in shared)
             elif node in capture:
                 capture[node] = g
-            prim = node._prim
             if prim is None:
                 continue
-            parents, params = node._parents, node._params
+            parents, params, vjp = node._parents, node._params, prim.vjp
             inputs: Sequence[Any]
             if len(parents) > 2 and not prim.vjp_reads_inputs:
                 # A node with n inputs gets n vjp calls: unpacking its n inputs into each
@@ -224,35 +233,36 @@ def _run(
                 inputs, out = parents, node
             elif len(parents) == 2:
                 inputs, out = (parents[0]._data, parents[1]._data), node._data
+            elif len(parents) == 1:
+                inputs, out = (parents[0]._data,), node._data
             else:
                 inputs, out = [p._data for p in parents], node._data
+            # Only an ndarray g can reach a leaf's .grad as the same memory (a numpy scalar is immutable).
+            sharing = track_sharing and type(g) is np.ndarray
             several_need_grad = None  # counted at most once per node: O(n), not O(n) per input
             for i, parent in enumerate(parents):
                 if not parent.requires_grad:
                     continue
-                if g is not None:
-                    gi = prim.vjp(i, g, out, *inputs, **params) if params else prim.vjp(i, g, out, *inputs)
-                    data = parent._data
-                    if gi.shape != data.shape or gi.dtype is not data.dtype:  # numpy shares dtype objects
-                        gi = _fit(gi, data, prim, i)
-                    if anomaly:
-                        _check_backward(node, g, gi, i)
-                    previous = grads.get(parent)
-                    if previous is not None:
-                        gi = previous + gi  # out of place: either may be shared; the sum is not
-                        shared.discard(parent)
-                    elif track_sharing and (gi is g or gi.base is not None) and _is_view_of(gi, g):
-                        if several_need_grad is None:
-                            several_need_grad = _inputs_needing_grad(parents) > 1
-                        if g_shared or several_need_grad:
-                            shared.add(parent)
-                    grads[parent] = gi
-                remaining = consumers[parent] - 1
-                consumers[parent] = remaining
-                if not remaining:
-                    ready.append(parent)
+                gi = vjp(i, g, out, *inputs, **params) if params else vjp(i, g, out, *inputs)
+                data = parent._data
+                if gi.shape != data.shape or gi.dtype is not data.dtype:  # numpy shares dtype objects
+                    gi = _fit(gi, data, prim, i)
+                if anomaly:
+                    _check_backward(node, g, gi, i)
+                previous = grads.get(parent)
+                if previous is not None:
+                    gi = previous + gi  # out of place: either may be shared; the sum is not
+                    shared.discard(parent)
+                elif sharing and (gi is g or gi.base is not None) and _is_view_of(gi, g):
+                    if several_need_grad is None:
+                        several_need_grad = _inputs_needing_grad(parents) > 1
+                    if several_need_grad or node in shared:
+                        shared.add(parent)
+                grads[parent] = gi
             if not retain_graph:
                 node._freed = True
+    finally:
+        state.grad_enabled = grad_was_enabled
 
 
 def _run_hooks(node: Tensor, g: Grad, create_graph: bool) -> Grad:
