@@ -115,15 +115,19 @@ def _seed(caller: str, root: Tensor, grad: TensorLike | None, create_graph: bool
             "Tensor(..., requires_grad=True)."
         )
     if grad is None:
-        if root.size != 1:
+        data = root._data
+        if data.size != 1:
             raise RuntimeError(
                 f"{caller}: the gradient can only be implied for a one-element tensor, this one has "
                 f"shape {root.shape}. Reduce it first (y.sum().backward() or y.mean().backward()) or pass "
                 f"grad= an array of shape {root.shape} (dL/dy)."
             )
-        seed: Grad = np.ones(root.shape, dtype=root.dtype)
-    elif create_graph and not isinstance(grad, _ARRAY_TYPES) and hasattr(grad, "_prim"):
-        seed = grad  # a Tensor seed may itself carry a graph (double backward through it)
+        # A 0-d seed is a numpy scalar, as 0-d values are inside the engine: 10x cheaper to make
+        # than np.ones(()), and every vjp after it computes on scalars (4x cheaper than 0-d arrays).
+        one = data.dtype.type(1) if data.ndim == 0 else np.ones(data.shape, data.dtype)
+        return type(root)(one) if create_graph else one
+    if create_graph and not isinstance(grad, _ARRAY_TYPES) and hasattr(grad, "_prim"):
+        seed: Grad = grad  # a Tensor seed may itself carry a graph (double backward through it)
     else:
         seed = np.array(grad, dtype=root.dtype)  # a copy: it may end up as a leaf's .grad
     if seed.shape != root.shape:
@@ -324,13 +328,11 @@ def accumulate_grad(t: Tensor, g: Array | np.generic | Tensor, shared: bool = Fa
     >>> accumulate_grad(w, np.ones(2)); accumulate_grad(w, np.ones(2)); w.grad
     array([2., 2.])
     """
-    if isinstance(g, np.generic):
-        array = np.asarray(g)
-    elif isinstance(g, np.ndarray):
+    if isinstance(g, np.ndarray):
         array = g
-    else:  # create_graph: .grad holds a copy of the values (an ndarray, 0-d too), never the node's buffer
-        array = np.array(g._data)
-        shared = False
+    else:  # a numpy scalar (a 0-d value in the engine), or a Tensor with create_graph: .grad gets a
+        # new array of its values (0-d too), never the node's buffer
+        array, shared = np.array(g if isinstance(g, np.generic) else g._data), False
     if t.grad is None:
         # Kept without a copy only if nobody else holds it and it is a plain writable buffer
         # (a broadcast view is read-only); a retained non-leaf's gradient still flows on.
