@@ -243,13 +243,15 @@ def _run(
                 inputs, out = [p._data for p in parents], node._data
             # Only an ndarray g can reach a leaf's .grad as the same memory (a numpy scalar is immutable).
             sharing = track_sharing and type(g) is np.ndarray
-            several_need_grad = None  # counted at most once per node: O(n), not O(n) per input
+            view_taker = None  # the first input handed g's own memory
             for i, parent in enumerate(parents):
                 if not parent.requires_grad:
                     continue
                 gi = vjp(i, g, out, *inputs, **params) if params else vjp(i, g, out, *inputs)
-                data = parent._data
-                if gi.shape != data.shape or gi.dtype is not data.dtype:  # numpy shares dtype objects
+                data, kind = parent._data, type(gi)
+                # A numpy scalar of the input's own type has its shape and dtype (a 0-d value in a scalar
+                # graph): one comparison. Arrays compare both (numpy shares dtype objects, so `is`).
+                if kind is not type(data) or kind is np.ndarray and (gi.shape != data.shape or gi.dtype is not data.dtype):
                     gi = _fit(gi, data, prim, i)
                 if anomaly:
                     _check_backward(node, g, gi, i)
@@ -257,11 +259,14 @@ def _run(
                 if previous is not None:
                     gi = previous + gi  # out of place: either may be shared; the sum is not
                     shared.discard(parent)
-                elif sharing and (gi is g or gi.base is not None) and _is_view_of(gi, g):
-                    if several_need_grad is None:
-                        several_need_grad = _inputs_needing_grad(parents) > 1
-                    if several_need_grad or node in shared:
+                elif sharing and (gi is g or gi.base is not None and _is_view_of(gi, g)):
+                    # g's memory handed on (add passes g itself): shared if g was, or once a second input gets it
+                    if node in shared:
                         shared.add(parent)
+                    elif view_taker is None:
+                        view_taker = parent
+                    else:
+                        shared.update((view_taker, parent))
                 grads[parent] = gi
             if not retain_graph:
                 node._freed = True
@@ -312,10 +317,6 @@ def _is_view_of(gi: Array, g: Grad) -> bool:
         return True
     base = gi.base
     return base is not None and (base is g or base is g.base)
-
-
-def _inputs_needing_grad(parents: Sequence[Tensor]) -> int:
-    return sum(1 for p in parents if p.requires_grad)
 
 
 def accumulate_grad(t: Tensor, g: Array | np.generic | Tensor, shared: bool = False) -> None:
