@@ -168,7 +168,8 @@ def _backward_order(roots: Sequence[Tensor]) -> list[Tensor]:
                 if parent.requires_grad and parent not in seen:
                     stack.append(parent)
     post_order.reverse()
-    return post_order + leaves
+    post_order += leaves
+    return post_order
 
 
 def _check_usable(node: Tensor) -> None:
@@ -241,13 +242,18 @@ def _run(
                 inputs, out = (parents[0]._data,), node._data
             else:
                 inputs, out = [p._data for p in parents], node._data
+            binary = len(inputs) == 2 and not params  # the common case (add, mul...): see the vjp call
+            if binary:
+                x0, x1 = inputs
             # Only an ndarray g can reach a leaf's .grad as the same memory (a numpy scalar is immutable).
             sharing = track_sharing and type(g) is np.ndarray
             view_taker = None  # the first input handed g's own memory
             for i, parent in enumerate(parents):
                 if not parent.requires_grad:
                     continue
-                gi = vjp(i, g, out, *inputs, **params) if params else vjp(i, g, out, *inputs)
+                # Two inputs spelled out: CPython makes this call ~70 ns faster than one that unpacks
+                # *inputs (a few % of a scalar graph's backward).
+                gi = vjp(i, g, out, x0, x1) if binary else vjp(i, g, out, *inputs, **params)
                 data, kind = parent._data, type(gi)
                 # A numpy scalar of the input's own type has its shape and dtype (a 0-d value in a scalar
                 # graph): one comparison. Arrays compare both (numpy shares dtype objects, so `is`).
