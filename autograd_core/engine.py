@@ -1,10 +1,11 @@
 """Reverse-mode backward: the chain rule applied over the recorded graph, in reverse topological order.
 
 The engine owns every mechanic, so primitives stay a forward and a vjp:
-scheduling (Kahn's algorithm with consumer counts: iterative, so a 10^6-deep chain
-is fine), accumulation of gradients from several paths, undoing broadcasting
-(``sum_to``), checking each gradient's shape and dtype, spending the graph,
-detecting tensors changed in place after they were saved, and anomaly checks.
+scheduling (one iterative depth-first walk puts every node after all of its consumers,
+so a node's gradient is complete when it runs; no recursion, so a 10^6-deep chain is
+fine), accumulation of gradients from several paths, undoing broadcasting (``sum_to``),
+checking each gradient's shape and dtype, spending the graph, detecting tensors changed
+in place after they were saved, and anomaly checks.
 """
 
 from __future__ import annotations
@@ -229,6 +230,7 @@ def _run(
                 continue
             parents, params, vjp = node._parents, node._params, prim.vjp
             inputs: Sequence[Any]
+            binary = False  # two inputs and no params, the common case (add, mul...): see the vjp call
             if len(parents) > 2 and not prim.vjp_reads_inputs:
                 # A node with n inputs gets n vjp calls: unpacking its n inputs into each
                 # would cost O(n^2). A primitive whose vjp needs only g and its params (concatenate
@@ -237,14 +239,12 @@ def _run(
             elif create_graph:
                 inputs, out = parents, node
             elif len(parents) == 2:
-                inputs, out = (parents[0]._data, parents[1]._data), node._data
+                x0, x1 = parents[0]._data, parents[1]._data
+                inputs, out, binary = (x0, x1), node._data, not params
             elif len(parents) == 1:
                 inputs, out = (parents[0]._data,), node._data
             else:
                 inputs, out = [p._data for p in parents], node._data
-            binary = len(inputs) == 2 and not params  # the common case (add, mul...): see the vjp call
-            if binary:
-                x0, x1 = inputs
             # Only an ndarray g can reach a leaf's .grad as the same memory (a numpy scalar is immutable).
             sharing = track_sharing and type(g) is np.ndarray
             view_taker = None  # the first input handed g's own memory
@@ -254,10 +254,12 @@ def _run(
                 # Two inputs spelled out: CPython makes this call ~70 ns faster than one that unpacks
                 # *inputs (a few % of a scalar graph's backward).
                 gi = vjp(i, g, out, x0, x1) if binary else vjp(i, g, out, *inputs, **params)
-                data, kind = parent._data, type(gi)
-                # A numpy scalar of the input's own type has its shape and dtype (a 0-d value in a scalar
-                # graph): one comparison. Arrays compare both (numpy shares dtype objects, so `is`).
-                if kind is not type(data) or kind is np.ndarray and (gi.shape != data.shape or gi.dtype is not data.dtype):
+                data = parent._data
+                # A numpy scalar of its input's own type has the input's shape and dtype (the type fixes
+                # both: a scalar graph's case), so one comparison. Arrays compare both (numpy shares dtypes).
+                if type(gi) is not type(data) or (
+                    type(gi) is np.ndarray and (gi.shape != data.shape or gi.dtype is not data.dtype)
+                ):
                     gi = _fit(gi, data, prim, i)
                 if anomaly:
                     _check_backward(node, g, gi, i)
@@ -265,7 +267,7 @@ def _run(
                 if previous is not None:
                     gi = previous + gi  # out of place: either may be shared; the sum is not
                     shared.discard(parent)
-                elif sharing and (gi is g or gi.base is not None and _is_view_of(gi, g)):
+                elif sharing and (gi is g or (gi.base is not None and _is_view_of(gi, g))):
                     # g's memory handed on (add passes g itself): shared if g was, or once a second input gets it
                     if node in shared:
                         shared.add(parent)

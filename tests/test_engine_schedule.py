@@ -25,8 +25,10 @@ def run_program(program, leaves):
     values = list(leaves)
     for op, j in program:
         x, y = values[-1], values[j]
-        step = {"add": lambda: x + y, "mul": lambda: x * y, "sub": lambda: x - y, "relu": x.relu, "tanh": x.tanh}
-        values.append(step[op]() if op in step else x * 0.5)
+        if op in ("relu", "tanh"):
+            values.append(getattr(x, op)())
+        else:
+            values.append(x + y if op == "add" else x * y if op == "mul" else x - y if op == "sub" else x * 0.5)
     return values
 
 
