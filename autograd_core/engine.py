@@ -256,9 +256,9 @@ def _run(
                 gi = vjp(i, g, out, x0, x1) if binary else vjp(i, g, out, *inputs, **params)
                 data = parent._data
                 # A numpy scalar of its input's own type has the input's shape and dtype (the type fixes
-                # both: a scalar graph's case), so one comparison. Arrays compare both (numpy shares dtypes).
-                if type(gi) is not type(data) or (
-                    type(gi) is np.ndarray and (gi.shape != data.shape or gi.dtype is not data.dtype)
+                # both: a scalar graph's case), so one comparison. Else compare both (numpy shares dtypes).
+                if (type(gi) is not type(data) or type(gi) is np.ndarray) and (
+                    gi.shape != data.shape or gi.dtype is not data.dtype
                 ):
                     gi = _fit(gi, data, prim, i)
                 if anomaly:
