@@ -351,9 +351,6 @@ def accumulate_grad(t: Tensor, g: Array | np.generic | Tensor, shared: bool = Fa
         t.grad += array
 
 
-_accumulate_into_grad = accumulate_grad
-
-
 # ---------------------------------------------------------------------------------- anomaly mode
 def user_frame() -> str:
     """'file:line in function' of the innermost caller outside this package."""
