@@ -1,10 +1,11 @@
 """Reverse-mode backward: the chain rule applied over the recorded graph, in reverse topological order.
 
 The engine owns every mechanic, so primitives stay a forward and a vjp:
-scheduling (Kahn's algorithm with consumer counts: iterative, so a 10^6-deep chain
-is fine), accumulation of gradients from several paths, undoing broadcasting
-(``sum_to``), checking each gradient's shape and dtype, spending the graph,
-detecting tensors changed in place after they were saved, and anomaly checks.
+scheduling (one iterative depth-first walk puts every node after all of its consumers,
+so a node's gradient is complete when it runs; no recursion, so a 10^6-deep chain is
+fine), accumulation of gradients from several paths, undoing broadcasting (``sum_to``),
+checking each gradient's shape and dtype, spending the graph, detecting tensors changed
+in place after they were saved, and anomaly checks.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 
-from .grad_mode import set_grad_enabled, state
+from .grad_mode import state
 from .primitives import sum_to
 
 if TYPE_CHECKING:
@@ -115,15 +116,19 @@ def _seed(caller: str, root: Tensor, grad: TensorLike | None, create_graph: bool
             "Tensor(..., requires_grad=True)."
         )
     if grad is None:
-        if root.size != 1:
+        data = root._data
+        if data.size != 1:
             raise RuntimeError(
                 f"{caller}: the gradient can only be implied for a one-element tensor, this one has "
                 f"shape {root.shape}. Reduce it first (y.sum().backward() or y.mean().backward()) or pass "
                 f"grad= an array of shape {root.shape} (dL/dy)."
             )
-        seed: Grad = np.ones(root.shape, dtype=root.dtype)
-    elif create_graph and not isinstance(grad, _ARRAY_TYPES) and hasattr(grad, "_prim"):
-        seed = grad  # a Tensor seed may itself carry a graph (double backward through it)
+        # A 0-d seed is a numpy scalar, as 0-d values are inside the engine: 10x cheaper to make
+        # than np.ones(()), and every vjp after it computes on scalars (4x cheaper than 0-d arrays).
+        one = data.dtype.type(1) if data.ndim == 0 else np.ones(data.shape, data.dtype)
+        return type(root)(one) if create_graph else one
+    if create_graph and not isinstance(grad, _ARRAY_TYPES) and hasattr(grad, "_prim"):
+        seed: Grad = grad  # a Tensor seed may itself carry a graph (double backward through it)
     else:
         seed = np.array(grad, dtype=root.dtype)  # a copy: it may end up as a leaf's .grad
     if seed.shape != root.shape:
@@ -134,28 +139,38 @@ def _seed(caller: str, root: Tensor, grad: TensorLike | None, create_graph: bool
     return type(root)(seed) if create_graph and isinstance(seed, _ARRAY_TYPES) else seed
 
 
-def _count_consumers(roots: Sequence[Tensor]) -> dict[Tensor, int]:
-    """Number of recorded uses of each node's gradient (``a*a`` uses ``a`` twice).
+def _backward_order(roots: Sequence[Tensor]) -> list[Tensor]:
+    """Every tensor that needs a gradient, each after all of its consumers, so that its gradient is
+    complete when it is reached: the operations in reversed post-order of an iterative depth-first
+    walk (no recursion, so a 10^6-deep chain is fine), then the leaves (nothing is computed from them).
 
-    Also refuses, before any gradient is touched, a graph that was spent or whose
-    saved tensors were changed in place. Dicts are keyed by the tensors themselves (their
-    hash is identity, and a dict never calls the elementwise ==), cheaper than id() calls.
+    Also refuses, before any gradient is touched, a graph that was spent or whose saved tensors
+    were changed in place. The set is keyed by the tensors themselves (their hash is identity,
+    and a set never calls the elementwise ==).
     """
-    consumers: dict[Tensor, int] = {}
-    stack = [r for r in roots if r._prim is not None]
-    expanded_roots = set(stack)  # a root that another root consumes is not pushed twice
+    post_order: list[Tensor] = []
+    leaves: list[Tensor] = []
+    seen: set[Tensor] = set()
+    stack: list[Tensor | None] = list(roots)
     now = MutationClock.now
     while stack:
         node = stack.pop()
-        if node._freed or node._epoch < now:
-            _check_usable(node)
-        for parent in node._parents:
-            if parent.requires_grad:
-                count = consumers.get(parent, 0)
-                consumers[parent] = count + 1
-                if not count and parent._prim is not None and parent not in expanded_roots:
+        if node is None:  # the marker pushed above a node: its inputs are all done, so it is
+            post_order.append(stack.pop())  # type: ignore[arg-type]
+        elif node not in seen:  # (a tensor two consumers pushed before either expanded it)
+            seen.add(node)
+            if node._prim is None:
+                leaves.append(node)
+                continue
+            if node._freed or node._epoch < now:
+                _check_usable(node)
+            stack += (node, None)
+            for parent in node._parents:
+                if parent.requires_grad and parent not in seen:
                     stack.append(parent)
-    return consumers
+    post_order.reverse()
+    post_order += leaves
+    return post_order
 
 
 def _check_usable(node: Tensor) -> None:
@@ -184,11 +199,10 @@ def _run(
     create_graph: bool,
     captured: dict[Tensor, Grad] | None,
 ) -> None:
-    consumers = _count_consumers(roots)
+    order = _backward_order(roots)
     grads: dict[Tensor, Grad] = {}
     for root, seed in zip(roots, seeds):
         grads[root] = seed if root not in grads else grads[root] + seed
-    ready = [r for r in dict.fromkeys(roots) if r not in consumers]
     into_grad = captured is None  # backward() writes leaves' .grad; grad() only captures
     capture = {} if captured is None else captured
     anomaly = state.anomaly
@@ -198,23 +212,25 @@ def _run(
     # as it is, as PyTorch's AccumulateGrad steals a buffer nobody else holds.
     shared = set(roots)
 
-    with set_grad_enabled(create_graph):
-        while ready:
-            node = ready.pop()
-            g = grads.pop(node, None)
-            if node._hooks and g is not None:  # g is complete here: every consumer has added its part
+    # `with set_grad_enabled(create_graph):`, written out: the context manager costs as much as
+    # a few nodes' backward, which a small graph (a scalar neuron) notices.
+    grad_was_enabled, state.grad_enabled = state.grad_enabled, create_graph
+    try:
+        for node in order:
+            g = grads.pop(node)
+            if node._hooks:  # g is complete here: every consumer has added its part
                 g = _run_hooks(node, g, create_graph)
-            g_shared = node in shared
+            prim = node._prim
             if into_grad:
-                if g is not None and (node._prim is None or node._retains_grad):
-                    _accumulate_into_grad(node, g, g_shared)
+                if prim is None or node._retains_grad:
+                    accumulate_grad(node, g, node in shared)
             elif node in capture:
                 capture[node] = g
-            prim = node._prim
             if prim is None:
                 continue
-            parents, params = node._parents, node._params
+            parents, params, vjp = node._parents, node._params, prim.vjp
             inputs: Sequence[Any]
+            binary = False  # two inputs and no params, the common case (add, mul...): see the vjp call
             if len(parents) > 2 and not prim.vjp_reads_inputs:
                 # A node with n inputs gets n vjp calls: unpacking its n inputs into each
                 # would cost O(n^2). A primitive whose vjp needs only g and its params (concatenate
@@ -223,36 +239,47 @@ def _run(
             elif create_graph:
                 inputs, out = parents, node
             elif len(parents) == 2:
-                inputs, out = (parents[0]._data, parents[1]._data), node._data
+                x0, x1 = parents[0]._data, parents[1]._data
+                inputs, out, binary = (x0, x1), node._data, not params
+            elif len(parents) == 1:
+                inputs, out = (parents[0]._data,), node._data
             else:
                 inputs, out = [p._data for p in parents], node._data
-            several_need_grad = None  # counted at most once per node: O(n), not O(n) per input
+            # Only an ndarray g can reach a leaf's .grad as the same memory (a numpy scalar is immutable).
+            sharing = track_sharing and type(g) is np.ndarray
+            view_taker = None  # the first input handed g's own memory
             for i, parent in enumerate(parents):
                 if not parent.requires_grad:
                     continue
-                if g is not None:
-                    gi = prim.vjp(i, g, out, *inputs, **params) if params else prim.vjp(i, g, out, *inputs)
-                    data = parent._data
-                    if gi.shape != data.shape or gi.dtype is not data.dtype:  # numpy shares dtype objects
-                        gi = _fit(gi, data, prim, i)
-                    if anomaly:
-                        _check_backward(node, g, gi, i)
-                    previous = grads.get(parent)
-                    if previous is not None:
-                        gi = previous + gi  # out of place: either may be shared; the sum is not
-                        shared.discard(parent)
-                    elif track_sharing and (gi is g or gi.base is not None) and _is_view_of(gi, g):
-                        if several_need_grad is None:
-                            several_need_grad = _inputs_needing_grad(parents) > 1
-                        if g_shared or several_need_grad:
-                            shared.add(parent)
-                    grads[parent] = gi
-                remaining = consumers[parent] - 1
-                consumers[parent] = remaining
-                if not remaining:
-                    ready.append(parent)
+                # Two inputs spelled out: CPython makes this call ~70 ns faster than one that unpacks
+                # *inputs (a few % of a scalar graph's backward).
+                gi = vjp(i, g, out, x0, x1) if binary else vjp(i, g, out, *inputs, **params)
+                data = parent._data
+                # A numpy scalar of its input's own type has the input's shape and dtype (the type fixes
+                # both: a scalar graph's case), so one comparison. Else compare both (numpy shares dtypes).
+                if (type(gi) is not type(data) or type(gi) is np.ndarray) and (
+                    gi.shape != data.shape or gi.dtype is not data.dtype
+                ):
+                    gi = _fit(gi, data, prim, i)
+                if anomaly:
+                    _check_backward(node, g, gi, i)
+                previous = grads.get(parent)
+                if previous is not None:
+                    gi = previous + gi  # out of place: either may be shared; the sum is not
+                    shared.discard(parent)
+                elif sharing and (gi is g or (gi.base is not None and _is_view_of(gi, g))):
+                    # g's memory handed on (add passes g itself): shared if g was, or once a second input gets it
+                    if node in shared:
+                        shared.add(parent)
+                    elif view_taker is None:
+                        view_taker = parent
+                    else:
+                        shared.update((view_taker, parent))
+                grads[parent] = gi
             if not retain_graph:
                 node._freed = True
+    finally:
+        state.grad_enabled = grad_was_enabled
 
 
 def _run_hooks(node: Tensor, g: Grad, create_graph: bool) -> Grad:
@@ -300,10 +327,6 @@ def _is_view_of(gi: Array, g: Grad) -> bool:
     return base is not None and (base is g or base is g.base)
 
 
-def _inputs_needing_grad(parents: Sequence[Tensor]) -> int:
-    return sum(1 for p in parents if p.requires_grad)
-
-
 def accumulate_grad(t: Tensor, g: Array | np.generic | Tensor, shared: bool = False) -> None:
     """Add gradient ``g`` into ``t.grad`` as backward does: a first gradient is kept as it is when
     nobody else holds it (``shared`` False) and it is a plain writable array, else copied; later
@@ -314,13 +337,11 @@ def accumulate_grad(t: Tensor, g: Array | np.generic | Tensor, shared: bool = Fa
     >>> accumulate_grad(w, np.ones(2)); accumulate_grad(w, np.ones(2)); w.grad
     array([2., 2.])
     """
-    if isinstance(g, np.generic):
-        array = np.asarray(g)
-    elif isinstance(g, np.ndarray):
+    if isinstance(g, np.ndarray):
         array = g
-    else:  # create_graph: .grad holds a copy of the values (an ndarray, 0-d too), never the node's buffer
-        array = np.array(g._data)
-        shared = False
+    else:  # a numpy scalar (a 0-d value in the engine), or a Tensor with create_graph: .grad gets a
+        # new array of its values (0-d too), never the node's buffer
+        array, shared = np.array(g if isinstance(g, np.generic) else g._data), False
     if t.grad is None:
         # Kept without a copy only if nobody else holds it and it is a plain writable buffer
         # (a broadcast view is read-only); a retained non-leaf's gradient still flows on.
@@ -328,9 +349,6 @@ def accumulate_grad(t: Tensor, g: Array | np.generic | Tensor, shared: bool = Fa
         t.grad = array if keep else array.copy()
     else:
         t.grad += array
-
-
-_accumulate_into_grad = accumulate_grad
 
 
 # ---------------------------------------------------------------------------------- anomaly mode
