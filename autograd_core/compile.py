@@ -10,6 +10,10 @@ up to the order in which 3+ paths' gradients are summed) and returns the loss as
         for p in params:
             p.data -= lr * p.grad; p.grad = None
 
+``compile(fn, has_aux=True)`` (as ``jax.value_and_grad``): fn returns ``(loss, aux)``, aux a Tensor or a
+tuple or list of Tensors (the logits, say); so does the compiled call, aux's values as define-by-run's in
+fresh arrays without a graph (never a buffer or a leaf's array: the next call leaves them alone).
+
 **How.** The first two calls run ``fn`` define-by-run and record a tape (tensor arguments that need no
 gradient are traced as if they did, so the ops applied to them are recorded too). When two tapes agree
 (ops, wiring, shapes, dtypes, leaves, constants), the second call generates the plan: each op written by
@@ -69,18 +73,22 @@ class CompileError(RuntimeError):
 
 
 @overload
-def compile(fn: Callable[..., Tensor], *, check: bool = False, strict: bool = False) -> Compiled: ...
+def compile(
+    fn: Callable[..., Any], *, has_aux: bool = False, check: bool = False, strict: bool = False
+) -> Compiled: ...
 @overload
 def compile(
-    fn: None = None, *, check: bool = False, strict: bool = False
-) -> Callable[[Callable[..., Tensor]], Compiled]: ...
+    fn: None = None, *, has_aux: bool = False, check: bool = False, strict: bool = False
+) -> Callable[[Callable[..., Any]], Compiled]: ...
 def compile(  # noqa: A001 (torch.compile's name; ag.compile, never a bare import)
-    fn: Callable[..., Tensor] | None = None, *, check: bool = False, strict: bool = False
-) -> Compiled | Callable[[Callable[..., Tensor]], Compiled]:
+    fn: Callable[..., Any] | None = None, *, has_aux: bool = False, check: bool = False, strict: bool = False
+) -> Compiled | Callable[[Callable[..., Any]], Compiled]:
     """Trace ``fn`` (args -> one-element loss Tensor) and replay its forward and backward.
 
     ``compiled(*args)`` accumulates every leaf's ``.grad`` as ``fn(*args).backward()``
     would and returns the loss (a Tensor without a graph). Usable as a decorator.
+    ``has_aux=True`` (as in ``jax.value_and_grad``): fn returns ``(loss, aux)``, aux a Tensor or
+    a tuple or list of Tensors, and so does the compiled call (aux as fresh Tensors without a graph).
 
     >>> W = Tensor([[1.0], [2.0]], requires_grad=True)
     >>> step = compile(lambda X: (X @ W).relu().sum())
@@ -88,12 +96,15 @@ def compile(  # noqa: A001 (torch.compile's name; ag.compile, never a bare impor
     Tensor(11.)
     >>> W.grad.ravel()
     array([3., 4.])
+    >>> step = compile(lambda X: ((X @ W).sum(), X @ W), has_aux=True)
+    >>> step(Tensor([[1.0, 1.0]]))
+    (Tensor(3.), Tensor([[3.]]))
     """
     if fn is None:
-        return functools.partial(compile, check=check, strict=strict)
+        return functools.partial(compile, has_aux=has_aux, check=check, strict=strict)
     if not callable(fn):
         raise TypeError(f"compile: expected a function (args -> loss Tensor), got {type(fn).__name__}")
-    return Compiled(fn, check=check, strict=strict)
+    return Compiled(fn, has_aux=has_aux, check=check, strict=strict)
 
 
 class _Entry:
@@ -108,9 +119,11 @@ class Compiled:
     fn define-by-run to trace it / ran the plan; ``fallback_reason`` says why the last fallback
     happened (None: none did)."""
 
-    def __init__(self, fn: Callable[..., Tensor], check: bool = False, strict: bool = False) -> None:
+    def __init__(
+        self, fn: Callable[..., Any], has_aux: bool = False, check: bool = False, strict: bool = False
+    ) -> None:
         functools.update_wrapper(self, fn)
-        self.fn, self.check, self.strict = fn, check, strict
+        self.fn, self.has_aux, self.check, self.strict = fn, has_aux, check, strict
         self.trace_count = self.replay_count = 0
         self.fallback_reason: str | None = None
         self._entries: dict[Any, _Entry] = {}
@@ -132,24 +145,44 @@ class Compiled:
         self._entries.clear()
         self._last, self.fallback_reason = None, None
 
-    def __call__(self, *args: Any) -> Tensor:
+    def __call__(self, *args: Any) -> Any:
         plan = self._last
         if plan is not None and not self.check and state.grad_enabled and not state.anomaly:
             try:
-                loss = plan.run(args)  # guards, forward, backward, .grad delivered
+                values = plan.run(args)  # guards, forward, backward, .grad delivered
             except Exception as error:  # noqa: BLE001 (a bad value: define-by-run raises the engine's error)
                 return self._replay_failed(plan, args, error)
-            if loss is not MISS:
+            if values is not MISS:
                 self.replay_count += 1
-                return Tensor(loss)
+                return _pack(plan.form, [Tensor(v) for v in values])
         return self._call(args)
 
     # ------------------------------------------------------------------------ paths
 
     def _define_by_run(self, args):
-        loss = _check_loss(self.fn(*args))
-        loss.backward()
-        return loss.detach()
+        outputs, form = self._outputs(self.fn(*args))
+        outputs[0].backward()
+        return _detached(form, outputs)
+
+    def _outputs(self, result):
+        """fn's result as [loss, *aux tensors] and aux's form (None without has_aux), or a TypeError."""
+        if not self.has_aux:
+            if isinstance(result, Tensor):
+                return [result], None
+            hint = "; to return (loss, aux), pass has_aux=True" if isinstance(result, (tuple, list)) else ""
+            raise TypeError(f"compile: fn must return the loss as a one-element Tensor, got {_what(result)}{hint}")
+        got = _what(result)
+        if isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], Tensor):
+            loss, aux = result
+            if isinstance(aux, Tensor):
+                return [loss, aux], Tensor
+            if type(aux) in (tuple, list) and all(isinstance(a, Tensor) for a in aux):
+                return [loss, *aux], type(aux)
+            got = f"(loss, aux) with aux {_what(aux)}"
+        raise TypeError(
+            "compile(has_aux=True): fn must return (loss, aux), the loss a one-element Tensor and aux a Tensor "
+            f"or a tuple or list of Tensors; got {got}: return (loss, aux), or drop has_aux"
+        )
 
     def _replay_failed(self, plan, args, error):
         loss = self._define_by_run(args)  # bad values (an index out of range...): the engine's own error
@@ -202,15 +235,15 @@ class Compiled:
         self.trace_count += 1
         call_args = [_stand_in(a) for a in args]
         clock = MutationClock.now
-        loss = _check_loss(self.fn(*call_args))
-        tape, reason = None, None
+        outputs, form = self._outputs(self.fn(*call_args))
+        loss, tape, reason = outputs[0], None, None
         if MutationClock.now != clock:
             reason = (
                 "fn changed tensor values in place (.data or an in-place operator); a replay would skip "
                 "that: keep updates outside the compiled function"
             )
         else:
-            tape, reason = _attempt(Tape, loss, args, call_args)
+            tape, reason = _attempt(Tape, outputs, form, args, call_args)
         if tape is not None and not tape.loss_needs_grad:
             loss.detach().backward()  # the engine's own 'does not require grad' error
         if tape is not None and entry.reference is not None:
@@ -225,21 +258,21 @@ class Compiled:
             loss.backward()
         else:  # two tapes agree: generate the plan, and use it only if it reproduces this call
             grads = [g.data for g in _engine_grad(loss, tape.leaves, allow_unused=True)]
-            entry.plan, reason = _attempt(self._adopt, tape, entry.reference, args, loss, grads)
+            entry.plan, reason = _attempt(self._adopt, tape, entry.reference, args, outputs, grads)
             _deliver(tape.leaves, grads)
             if reason is not None:
                 self._give_up(entry, reason)
         if reason is None:
             self._remember(entry, tape, args)
-        return loss.detach()
+        return _detached(form, outputs)
 
-    def _adopt(self, tape, reference, args, loss, grads):
+    def _adopt(self, tape, reference, args, outputs, grads):
         externals = [a is b for a, b in zip(tape.constants, reference.constants)]
         plan = Plan(tape, args, externals, getattr(self.fn, "__qualname__", "fn"))
         result = plan.trial(args)
         if result is MISS:
             raise Unsupported("the plan's guards reject the call it was made from (a bug in compile)")
-        problem = _difference(result, loss, tape.leaves, grads)
+        problem = _difference(result, outputs, tape.leaves, grads)
         if problem:
             raise Unsupported(f"the replay differs from define-by-run on {problem} (a bug in compile: please report)")
         self._last = plan
@@ -264,9 +297,9 @@ class Compiled:
 
     def _checked(self, plan, args, result):
         """check=True: the plan's result beside define-by-run's; the latter's gradients are kept."""
-        loss = _check_loss(self.fn(*args))
-        grads = [g.data for g in _engine_grad(loss, plan.leaves, allow_unused=True)]
-        problem = _difference(result, loss, plan.leaves, grads)
+        outputs, form = self._outputs(self.fn(*args))
+        grads = [g.data for g in _engine_grad(outputs[0], plan.leaves, allow_unused=True)]
+        problem = _difference(result, outputs, plan.leaves, grads)
         if problem:
             raise CompileError(
                 f"compile(check=True): the replay differs from define-by-run on {problem}: fn's "
@@ -274,7 +307,7 @@ class Compiled:
                 "or retrace() after changing what it reads"
             )
         _deliver(plan.leaves, grads)
-        return loss.detach()
+        return _detached(form, outputs)
 
     def _give_up(self, entry, reason):
         title = getattr(self.fn, "__qualname__", "fn")
@@ -324,10 +357,23 @@ def _attempt(function, *args, **kwargs):
         return None, f"{type(error).__name__}: {error} (a bug in compile: please report)"
 
 
-def _check_loss(loss):
-    if not isinstance(loss, Tensor):
-        raise TypeError(f"compile: fn must return the loss as a one-element Tensor, got {type(loss).__name__}")
-    return loss
+def _what(value):
+    """A returned value described for an error: its type, and its items' for a tuple or list."""
+    if type(value) in (tuple, list):
+        return f"{type(value).__name__} ({', '.join(type(v).__name__ for v in value)})"
+    return type(value).__name__
+
+
+def _detached(form, outputs):
+    """A define-by-run call's result, as a replay returns it: aux copied (it may be a view of a leaf)."""
+    return _pack(form, [outputs[0].detach(), *(Tensor(t.data.copy()) for t in outputs[1:])])
+
+
+def _pack(form, tensors):
+    """The compiled call's result from [loss, *aux]: the loss, or (loss, aux) with aux in its form."""
+    if form is None:
+        return tensors[0]
+    return tensors[0], tensors[1] if form is Tensor else form(tensors[1:])
 
 
 def _deliver(leaves, grads):
@@ -335,13 +381,14 @@ def _deliver(leaves, grads):
         accumulate_grad(t, g)
 
 
-def _difference(result, loss, leaves, grads):
-    """The first of the replayed loss and gradients that differs beyond rounding from define-by-run's,
-    described; else None."""
-    names = [
+def _difference(result, outputs, leaves, grads):
+    """The first of the replayed outputs (loss, aux) and gradients that differs beyond rounding from
+    define-by-run's, described; else None."""
+    names = ["the loss"] + [f"aux {k}" for k in range(len(outputs) - 1)]
+    names += [
         f"the gradient of '{t.label}'" if t.label else f"the gradient of a leaf of shape {t.shape}" for t in leaves
     ]
-    for what, got, want in zip(["the loss"] + names, [result[0], *result[1]], [loss.data, *grads]):
+    for what, got, want in zip(names, [*result[0], *result[1]], [t.data for t in outputs] + grads):
         got, want = np.asarray(got), np.asarray(want)
         if got.shape != want.shape or got.dtype != want.dtype:
             return f"{what} (shape {got.shape} {got.dtype}, expected {want.shape} {want.dtype})"

@@ -83,12 +83,14 @@ faithful.cache_clear = _faithful.cache_clear  # type: ignore[attr-defined]  # te
 
 
 class Plan:
-    """Generated code replaying one tape: ``run(args)`` -> the loss array, the leaves' gradients
-    delivered, or MISS; ``trial(args)`` -> (loss array, leaf gradients), nothing delivered, or MISS.
+    """Generated code replaying one tape: ``run(args)`` -> the output arrays (loss, then aux: fresh,
+    never a kept buffer), the leaves' gradients delivered, or MISS; ``trial(args)`` -> (outputs, leaf
+    gradients), nothing delivered, or MISS.
     ``externals[j]``: constant j is a tensor whose values are read each call."""
 
     def __init__(self, tape, args, externals, title="fn"):
         self.leaves, self.constants, self.externals, self.title = tape.leaves, tape.constants, externals, title
+        self.form = tape.form  # how fn returned aux (None: the loss alone)
         self.namespace = dict(_NAMESPACE, MISS=MISS, TRIAL=False)
         self._frozen, self._body, self._count = set(), [], 0
         # tracebacks show the generated code while the plan lives; then its lines go (flat over retraces)
@@ -187,18 +189,18 @@ class Plan:
         return head + ["    " + line for line in reads], checks
 
     def _forward(self, tape):
-        names, self._fresh_loss = [], False
-        for entry, t in zip(tape.structure, tape.order):
+        names, self._fresh = [], set()  # positions whose array is new each call
+        for i, (entry, t) in enumerate(zip(tape.structure, tape.order)):
             kind = entry[0]
             if kind in ("input", "leaf"):
                 names.append(f"{'a' if kind == 'input' else 'l'}{entry[1]}")
             elif kind == "constant":
                 names.append(f"e{entry[1]}" if self.externals[entry[1]] else self._const(t.data, frozen=True))
             else:
-                names.append(self._forward_op(entry, t, names, tape.order[-1]))
+                names.append(self._forward_op(entry, t, names, i if i in tape.outputs else None))
         return names
 
-    def _forward_op(self, entry, t, names, last):
+    def _forward_op(self, entry, t, names, output):
         prim, parents, keys, shape, dtype, _ = entry[1:]
         inputs = [names[p] for p in parents]
         params = {name: self._param(value, key) for (name, value), (_, key) in zip(t.params.items(), keys)}
@@ -207,16 +209,16 @@ class Plan:
             call = f"{self._const(prim.forward)}({', '.join(inputs + [f'{k}={v}' for k, v in params.items()])})"
             template = (f"asarray({call})" if shape == () else call).replace("{", "{{").replace("}", "}}")
         used = _fields(template)
-        # the loss (the last op) gets a fresh array: returned as it is, it needs no copy
-        self._fresh_loss = (
-            t is last and prim.forward_code == template and "y" not in used and bool({"into", "dest"} & used)
-        )
-        buffer = "None" if self._fresh_loss else self._buffer(shape, dtype) if {"into", "dest"} & used else None
+        # an output (the loss, aux) gets a fresh array: returned as it is, it needs no copy
+        fresh = output is not None and prim.forward_code == template and "y" not in used and {"into", "dest"} & used
+        if fresh:
+            self._fresh.add(output)
+        buffer = "None" if fresh else self._buffer(shape, dtype) if {"into", "dest"} & used else None
         return self._emit(
             template,
             dict(
                 params,
-                into="" if self._fresh_loss else f", {buffer}",
+                into="" if fresh else f", {buffer}",
                 dest=buffer,
                 **{f"x{k}": name for k, name in enumerate(inputs)},
             ),
@@ -228,8 +230,9 @@ class Plan:
         ops = [i for i, entry in enumerate(tape.structure) if entry[0] == "op" and needs[i]]
         uses = collections.Counter(p for i in ops for p in tape.structure[i][2] if needs[p])  # contributions
         parts = [[] for _ in tape.order]
-        seed = np.ones(tape.order[-1].shape, tape.order[-1].dtype)
-        parts[-1].append(_Grad(self._const(seed), False, True, seed))
+        loss = tape.order[tape.outputs[0]]
+        seed = np.ones(loss.shape, loss.dtype)
+        parts[tape.outputs[0]].append(_Grad(self._const(seed), False, True, seed))
         for i in reversed(ops):
             g = self._combine(parts[i], handed=False)
             for j, p in enumerate(tape.structure[i][2]):
@@ -237,8 +240,9 @@ class Plan:
                     parts[p].append(self._vjp(tape, i, j, g, names, _handed(tape.structure, p, uses)))
         position = {entry[1]: i for i, entry in enumerate(tape.structure) if entry[0] == "leaf"}
         grads = [self._combine(parts[position[j]], handed=True) for j in range(len(self.leaves))]
-        loss = names[-1] if self._fresh_loss else f"array({names[-1]})"  # a copy: not a buffer or a leaf
-        self._body.append(f"    if TRIAL: return {loss}, ({''.join(g.name + ', ' for g in grads)})")
+        # the outputs, each a copy unless fresh: never a buffer, a leaf's or an argument's array
+        out = "".join(f"{names[i]}, " if i in self._fresh else f"array({names[i]}), " for i in tape.outputs)
+        self._body.append(f"    if TRIAL: return ({out}), ({''.join(g.name + ', ' for g in grads)})")
         for j, g in enumerate(grads):  # the engine's rule, its first case inlined for a fresh array
             if g.fresh and self.leaves[j].ndim:
                 self._body += [
@@ -247,7 +251,7 @@ class Plan:
                 ]
             else:
                 self._body.append(f"    accumulate_grad(L{j}, {g.name}, {not g.fresh})")
-        self._body.append(f"    return {loss}")
+        self._body.append(f"    return {out}")
 
     def _into(self, value, fresh):
         """The out= of a result: none when it is handed to a leaf fresh, else a buffer of its own

@@ -38,8 +38,10 @@ class Tape:
     two calls for their tapes to agree; ``leaves`` (tensors that require grad) must be the same
     objects; ``constants`` and ``arrays`` (in op params) the same objects or equal values."""
 
-    def __init__(self, loss, args, call_args):
-        self.order = walk([loss])
+    def __init__(self, outputs, form, args, call_args):
+        """``outputs``: the loss, then the aux tensors (``form``: how fn returned them, None: no aux)."""
+        self.order = walk(outputs)
+        in_loss = {id(t) for t in walk(outputs[0])} if len(outputs) > 1 else None  # None: all of order
         self.arg_arrays = [arg_array(a) for a in args]
         self.grad_args = {k for k, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad}
         self.leaves, self.constants, self.arrays, self.structure = [], [], [], []
@@ -70,7 +72,7 @@ class Tape:
                 )
             elif id(t) in inputs:
                 entry = ("input", inputs[id(t)])
-            elif t.requires_grad:
+            elif t.requires_grad and (in_loss is None or id(t) in in_loss):  # aux alone: read like a constant
                 entry = ("leaf", len(self.leaves))
                 self.leaves.append(t)
             elif id(t.data) in inputs:
@@ -79,7 +81,9 @@ class Tape:
                 entry = ("constant", len(self.constants))
                 self.constants.append(t)
             self.structure.append(entry)
-        self.loss_needs_grad = bool(self.leaves) and self.needs_grad()[-1]
+        self.outputs, self.form = [position[id(t)] for t in outputs], form
+        self.in_loss = [in_loss is None or id(t) in in_loss for t in self.order]
+        self.loss_needs_grad = bool(self.leaves) and self.needs_grad()[self.outputs[0]]
         self.specs = [(t, t.shape, t.dtype, t.requires_grad) for t in self.leaves + self.constants]
         self.nodes = [weakref.ref(t) for t in self.order if t.prim is not None]  # not their arrays
 
@@ -108,11 +112,11 @@ class Tape:
         return value
 
     def needs_grad(self):
-        """Per position: does a gradient have to reach it (a leaf, or an op above one)?"""
+        """Per position: does a gradient have to reach it (a leaf, or an op above one, under the loss)?"""
         needs = []
         for entry in self.structure:
             needs.append(entry[0] == "leaf" or (entry[0] == "op" and entry[6] and any(needs[p] for p in entry[2])))
-        return needs
+        return [n and under for n, under in zip(needs, self.in_loss)]
 
     def mismatch(self, reference, check_nodes=True):
         """None when this tape agrees with ``reference`` (an earlier call's), else why not."""
@@ -126,6 +130,10 @@ class Tape:
             return (
                 f"the recorded graph has {len(self.structure)} nodes in one call and "
                 f"{len(reference.structure)} in another: fn's control flow depends on values"
+            )
+        if (self.outputs, self.form) != (reference.outputs, reference.form):
+            return (
+                "fn returns different tensors (or aux in another form) in two calls: its control flow depends on values"
             )
         if any(a is not b for a, b in zip(self.leaves, reference.leaves)):
             return (
