@@ -163,8 +163,6 @@ class Compiled:
             result = self._replay(entry.plan, args)
             if result is not MISS:
                 return result
-            if not entry.reference.still_holds():  # a tensor fn reads changed shape/dtype/requires_grad
-                entry = self._entries[key] = _Entry()
         return self._trace(entry, args)
 
     # ------------------------------------------------------------------------ paths
@@ -214,7 +212,10 @@ class Compiled:
     def _trace(self, entry, args):
         """Run fn define-by-run, recording a tape; compare it with the previous one; maybe adopt a plan."""
         self.trace_count += 1
-        call_args = [_stand_in(a) for a in args]
+        # a float tensor argument that needs no gradient is traced through a stand-in that requires grad,
+        # so the ops fn applies to it are recorded too (its gradient is never computed by the plan)
+        stand_in = [isinstance(a, Tensor) and not a.requires_grad and a.dtype.kind == "f" for a in args]
+        call_args = [Tensor(a.data, requires_grad=True, label=a.label) if s else a for a, s in zip(args, stand_in)]
         clock = MutationClock.now
         outputs, form = self._outputs(self.fn(*call_args))
         loss = outputs[0]
@@ -284,14 +285,6 @@ class Compiled:
 
 
 # ------------------------------------------------------------------------------------ helpers
-def _stand_in(a):
-    """A float tensor argument that needs no gradient is traced through a stand-in that requires grad,
-    so the ops fn applies to it are recorded too (its gradient is never computed by the plan)."""
-    if isinstance(a, Tensor) and not a.requires_grad and a.dtype.kind == "f":
-        return Tensor(a.data, requires_grad=True, label=a.label)
-    return a
-
-
 def _attempt(function, *args, **kwargs):
     """(result, None), or (None, why) when compile cannot or should not replay (Unsupported), or hit a
     bug of its own: those mean define-by-run, never a crash of a call that define-by-run can run."""
@@ -330,19 +323,16 @@ def _deliver(leaves, grads):
 def _difference(result, outputs, leaves, grads):
     """The first of the replayed outputs (loss, aux) and gradients that differs beyond rounding from
     define-by-run's, described; else None."""
-    names = ["the loss"] + [f"aux {k}" for k in range(len(outputs) - 1)]
-    names += [
-        f"the gradient of '{t.label}'" if t.label else f"the gradient of a leaf of shape {t.shape}" for t in leaves
-    ]
+    names = ["the loss", *(f"aux {k}" for k in range(len(outputs) - 1))]
+    names += [f"the gradient of {repr(t.label) if t.label else f'a leaf of shape {t.shape}'}" for t in leaves]
     for what, got, want in zip(names, [*result[0], *result[1]], [t.data for t in outputs] + grads):
         got, want = np.asarray(got), np.asarray(want)
         if got.shape != want.shape or got.dtype != want.dtype:
             return f"{what} (shape {got.shape} {got.dtype}, expected {want.shape} {want.dtype})"
         if np.array_equal(got, want, equal_nan=True):
             continue
-        tolerance = 1e-12 if want.dtype.itemsize >= 8 else 1e-5
-        scale = float(np.max(np.abs(want))) if want.size else 0.0
-        error = float(np.max(np.abs(got.astype(np.float64) - want))) if want.size else 0.0
+        tolerance = 1e-12 if want.dtype.itemsize >= 8 else 1e-5  # not equal, so not empty:
+        scale, error = float(np.max(np.abs(want))), float(np.max(np.abs(got.astype(np.float64) - want)))
         if not error <= tolerance * scale:  # also true for a NaN in one of them only
             return f"{what} (max abs error {error:.3g}, scale {scale:.3g})"
     return None
