@@ -83,12 +83,9 @@ def compile(
 def compile(  # noqa: A001 (torch.compile's name; ag.compile, never a bare import)
     fn: Callable[..., Any] | None = None, *, has_aux: bool = False, check: bool = False, strict: bool = False
 ) -> Compiled | Callable[[Callable[..., Any]], Compiled]:
-    """Trace ``fn`` (args -> one-element loss Tensor) and replay its forward and backward.
-
-    ``compiled(*args)`` accumulates every leaf's ``.grad`` as ``fn(*args).backward()``
-    would and returns the loss (a Tensor without a graph). Usable as a decorator.
-    ``has_aux=True`` (as in ``jax.value_and_grad``): fn returns ``(loss, aux)``, aux a Tensor or
-    a tuple or list of Tensors, and so does the compiled call (aux as fresh Tensors without a graph).
+    """Trace ``fn`` (args -> one-element loss Tensor, or ``(loss, aux)`` with ``has_aux=True``) and
+    replay its forward and backward: ``compiled(*args)`` accumulates every leaf's ``.grad`` as
+    ``fn(*args).backward()`` would and returns what fn returns, without a graph. Usable as a decorator.
 
     >>> W = Tensor([[1.0], [2.0]], requires_grad=True)
     >>> step = compile(lambda X: (X @ W).relu().sum())
@@ -182,7 +179,7 @@ class Compiled:
             return values if values is MISS else self._checked(plan, args, values)
         self._last = plan
         self.replay_count += 1
-        return _pack(plan.form, [Tensor(v) for v in values])
+        return _pack(plan.form, values)
 
     def _define_by_run(self, args):
         outputs, form = self._outputs(self.fn(*args))
@@ -226,7 +223,7 @@ class Compiled:
             if not entry.reference.still_holds():  # a tensor fn reads changed shape, dtype or requires_grad
                 entry.reference = entry.snapshot = entry.plan = None  # start afresh
             else:
-                difference, error = _attempt(tape.mismatch, entry.reference, check_nodes=entry.plan is None)
+                difference, error = _attempt(tape.mismatch, entry.reference)
                 reason = difference or error
         if reason is not None:
             self._give_up(entry, reason)  # strict: raises before any gradient is delivered
@@ -305,14 +302,13 @@ def _what(value):
 
 def _detached(form, outputs):
     """A define-by-run call's result, as a replay returns it: aux copied (it may be a view of a leaf)."""
-    return _pack(form, [outputs[0].detach(), *(Tensor(t.data.copy()) for t in outputs[1:])])
+    return _pack(form, [outputs[0].data, *(t.data.copy() for t in outputs[1:])])
 
 
-def _pack(form, tensors):
-    """The compiled call's result from [loss, *aux]: the loss, or (loss, aux) with aux in its form."""
-    if form is None:
-        return tensors[0]
-    return tensors[0], tensors[1] if form is Tensor else form(tensors[1:])
+def _pack(form, arrays):
+    """The compiled call's result, Tensors without a graph: the loss, or (loss, aux) with aux in its form."""
+    loss, *aux = map(Tensor, arrays)
+    return loss if form is None else (loss, aux[0] if form is Tensor else form(aux))
 
 
 def _deliver(leaves, grads):
