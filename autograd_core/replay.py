@@ -172,7 +172,8 @@ class Plan:
         for k, a in enumerate(args):
             if arg_array(a) is not None:
                 head.append(f"a{k} = A{k}.data" if isinstance(a, Tensor) else f"a{k} = A{k}")
-        guards = arg_guards(args)
+        guards = arg_guards(args)  # they check a grad argument's id: held here, the id stays its own
+        self.namespace["HELD"] = [a for a in args if isinstance(a, Tensor) and a.requires_grad]
         tensors = [("l", j, t) for j, t in enumerate(self.leaves)]  # and tensors from outside fn:
         tensors += [("e", j, t) for j, t in enumerate(tape.constants) if externals[j]]  # values read each call
         for kind, j, t in tensors:
