@@ -12,7 +12,7 @@ up to the order in which 3+ paths' gradients are summed) and returns the loss as
 
 ``compile(fn, has_aux=True)`` (as ``jax.value_and_grad``): fn returns ``(loss, aux)``, aux a Tensor or a
 tuple or list of Tensors (the logits, say); so does the compiled call, aux's values as define-by-run's in
-fresh arrays without a graph (never a buffer or a leaf's array: the next call leaves them alone).
+arrays of its own, without a graph (never a buffer, a leaf's or an argument's array: later calls keep off).
 
 **How.** The first two calls run ``fn`` define-by-run and record a tape (tensor arguments that need no
 gradient are traced as if they did, so the ops applied to them are recorded too). When two tapes agree
@@ -24,11 +24,12 @@ gradients; later calls run it (no Tensor per op, no graph walked). ``compiled.so
 
 **Guarded** (checked every call; a change means a new trace, or define-by-run): the arguments (Tensor or
 ndarray, shape, dtype, ``requires_grad``, which of them are the same array; Python numbers, strings and
-None by value); the tensors that require grad (arguments or read by fn: the leaves) by identity, shape,
-dtype and ``requires_grad``, their values read afresh each call; up to ``MAX_SIGNATURES`` signatures;
-grad and anomaly mode (under ``no_grad()`` or ``detect_anomaly()`` fn runs define-by-run). Values that
-did not change between two agreeing traces are pinned (arrays by identity, tensors by version): a
-constant computed from them might hide in the plan, so when one changes, fn is traced once more.
+None by value); the tensors that require grad (arguments or read by fn: the leaves) by identity, and they
+and the tensors fn reads from outside by shape, dtype and ``requires_grad``, their values read afresh each
+call; up to ``MAX_SIGNATURES`` signatures; grad and anomaly mode (under ``no_grad()`` or
+``detect_anomaly()`` fn runs define-by-run). Values that did not change between two agreeing traces are
+pinned (arrays by identity, tensors by version): a constant computed from them might hide in the plan,
+so when one changes, fn is traced once more.
 
 **Not guarded** (as ``torch.jit.trace`` and ``jax.jit`` warn): Python control flow on values (``if
 loss.item() > 1``) and which tensors fn reads are fixed by the traces; numbers fn reads from outside its

@@ -114,9 +114,8 @@ class Plan:
         self.namespace["GUARDS"] = tuple(value for _, value in guards)
         check = [f"if ({''.join(code + ', ' for code, _ in guards)}) != GUARDS: return MISS"] if guards else []
         self.source = "\n".join(["def run(args):"] + ["    " + line for line in self._head + check + self._body]) + "\n"
-        filename = self._filename
-        linecache.cache[filename] = (len(self.source), None, self.source.splitlines(True), filename)
-        exec(builtins.compile(self.source, filename, "exec"), self.namespace)  # noqa: S102 (our own code)
+        linecache.cache[self._filename] = (len(self.source), None, self.source.splitlines(True), self._filename)
+        exec(builtins.compile(self.source, self._filename, "exec"), self.namespace)  # noqa: S102 (our own code)
         self.run = self.namespace["run"]
 
     def trial(self, args):
