@@ -308,8 +308,10 @@ def _detached(form, outputs):
 
 def _pack(form, arrays):
     """The compiled call's result, Tensors without a graph: the loss, or (loss, aux) with aux in its form."""
+    if form is None:
+        return Tensor(arrays[0])
     loss, *aux = map(Tensor, arrays)
-    return loss if form is None else (loss, aux[0] if form is Tensor else form(aux))
+    return loss, aux[0] if form is Tensor else form(aux)
 
 
 def _deliver(leaves, grads):
