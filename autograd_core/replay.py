@@ -213,8 +213,7 @@ class Plan:
             for j, p in enumerate(tape.structure[i][2]):
                 if needs[p]:  # a leaf's only contribution becomes its .grad: a fresh array, not a buffer
                     parts[p].append(self._vjp(tape, i, j, g, names, _handed(tape.structure, p, uses)))
-        position = {entry[1]: i for i, entry in enumerate(tape.structure) if entry[0] == "leaf"}
-        grads = [self._combine(parts[position[j]], handed=True) for j in range(len(self.leaves))]
+        grads = [self._combine(parts[i], handed=True) for i, e in enumerate(tape.structure) if e[0] == "leaf"]
         out = "".join(f"array({names[i]}), " for i in tape.outputs)  # copies: not a buffer, a leaf's or an arg's
         self._body.append(f"if TRIAL: return ({out}), ({''.join(g.name + ', ' for g in grads)})")
         for j, g in enumerate(grads):  # the engine's rule, its first case inlined for a fresh array
@@ -246,12 +245,13 @@ class Plan:
         inputs, params = [p.data for p in node.parents], node.params
         raw = prim.vjp(j, g.value, node.data, *inputs, **params)  # the engine's own result
         value, steps = _fitted(raw, inputs[j])
-        template = prim.lowered_vjp(j, node.data, *inputs, **params) if faithful(prim, j) else None
+        template = (prim.lowered_vjp(j, node.data, *inputs, **params) if faithful(prim, j) else None) or "{vjp}"
         fields, params_code = self._operands(tape.structure[i], node, names)
         fields.update(g=g.name, out=names[i])
-        used = _fields(template or "{vjp}")
-        operands = {"g", "out", *(f"x{k}" for k in range(len(parents)))}
-        if template and all(fields[f] in self._frozen for f in (operands if "vjp" in used else used & operands)):
+        used = _fields(template)
+        reads = {"g", "out", *(f"x{k}" for k in range(len(parents)))}  # what a lowering may read
+        reads &= reads if "vjp" in used else used
+        if template != "{vjp}" and all(fields[f] in self._frozen for f in reads):
             return self._bake(value)  # constants only: bake it
         # fresh: a new array per call (into omitted), or a view of a fresh g that only it reads
         unbuffered = handed and not steps and "y" not in used
@@ -261,8 +261,8 @@ class Plan:
             arguments = [str(j), g.name, names[i]] + [names[p] for p in parents]
             fields["vjp"] = self._call(prim.vjp, arguments, params_code)
         # a lowering ending in .T computes the transpose: its buffer has that shape
-        shape = raw.T.shape if (template or "").endswith(").T") else raw.shape
-        name = self._emit(template or "{vjp}", fields, shape, raw.dtype, unbuffered)
+        shape = raw.T.shape if template.endswith(").T") else raw.shape
+        name = self._emit(template, fields, shape, raw.dtype, unbuffered)
         for k, (code, shape, dtype) in enumerate(steps, 1):  # sum_to and cast, as the engine
             fresh = handed and k == len(steps)
             name = self._emit(code, {"g": name}, shape, dtype, fresh)
