@@ -176,8 +176,20 @@ class Compiled:
                     reason = f"the replay raised {type(error).__name__}: {error}, define-by-run did not"
                     self._give_up(entry, reason + " (a bug in compile: please report)")
             return result
-        if values is MISS or self.check:
-            return values if values is MISS else self._checked(plan, args, values)
+        if values is MISS:
+            return MISS
+        if self.check:  # the plan's result beside define-by-run's; the latter's gradients are kept
+            outputs, form = self._outputs(self.fn(*args))
+            grads = [g.data for g in _engine_grad(outputs[0], plan.leaves, allow_unused=True)]
+            problem = _difference(values, outputs, plan.leaves, grads)
+            if problem:
+                raise CompileError(
+                    f"compile(check=True): the replay differs from define-by-run on {problem}: fn's "
+                    "control flow or constants depend on values (see ag.compile); call fn directly, "
+                    "or retrace() after changing what it reads"
+                )
+            _deliver(plan.leaves, grads)
+            return _detached(form, outputs)
         self._last = plan
         self.replay_count += 1
         return _pack(plan.form, values)
@@ -257,20 +269,6 @@ class Compiled:
         tape.strip()  # no graph or argument arrays kept alive between calls
         if entry.plan is not None:
             entry.plan.pin({name: held for name, (_, held) in sources.items()})
-
-    def _checked(self, plan, args, result):
-        """check=True: the plan's result beside define-by-run's; the latter's gradients are kept."""
-        outputs, form = self._outputs(self.fn(*args))
-        grads = [g.data for g in _engine_grad(outputs[0], plan.leaves, allow_unused=True)]
-        problem = _difference(result, outputs, plan.leaves, grads)
-        if problem:
-            raise CompileError(
-                f"compile(check=True): the replay differs from define-by-run on {problem}: fn's "
-                "control flow or constants depend on values (see ag.compile); call fn directly, "
-                "or retrace() after changing what it reads"
-            )
-        _deliver(plan.leaves, grads)
-        return _detached(form, outputs)
 
     def _give_up(self, entry, reason):
         if self.strict:
