@@ -104,6 +104,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", default=None, help="output folder (default: runs/<timestamp>)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument(
+        "--no-compile",
+        action="store_true",
+        help="run every training step define-by-run (default: through ag.compile where that trains the same, "
+        "which run.json's metrics.step records; the weights are the same either way)",
+    )
+    parser.add_argument(
         "--resume",
         default=None,
         metavar="RUN_FOLDER",
@@ -238,6 +244,7 @@ def run(
                 progress=not args.no_progress,
                 checkpoint=checkpoint,
                 resume=checkpoint if args.resume is not None else None,
+                compile=False if args.no_compile else "auto",
             )
         finally:
             if signals is not None:
@@ -255,6 +262,8 @@ def run(
         epochs_run=history.epochs_run,
         best_epoch=history.best_epoch,
         stopped_reason=history.stopped_reason,
+        step=history.step,
+        step_reason=history.step_reason,
         train_seconds=seconds,
         test_loss=test_loss,
         test_accuracy=test_acc,
@@ -283,7 +292,7 @@ def run(
         return 1
     print(
         f"{history.epochs_run} epochs in {seconds:.1f} s ({history.stopped_reason}; best epoch "
-        f"{'none' if history.best_epoch is None else history.best_epoch + 1}); {saved}"
+        f"{'none' if history.best_epoch is None else history.best_epoch + 1}; {history.step} steps); {saved}"
     )
     print(f"test accuracy: {test_acc:.4f}" if test_acc is not None else f"test loss (MSE): {test_loss:.6g}")
     return 0

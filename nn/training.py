@@ -23,6 +23,7 @@ from autograd_core.types import ArrayLike
 from .data import DataLoader
 from .evaluation import AccuracyFn, LossFn, accuracy_rule, dead_unit_fraction, evaluate
 from .fit_checks import check_data, gradient_norm, loss_value, parameters_to_check, positive_int, probe
+from .fit_step import TrainingStep
 from .history import History
 from .module import Module
 from .optim import LRScheduler, Optimizer, ReduceLROnPlateau
@@ -52,6 +53,7 @@ def fit(
     divergence_factor: float | None = 100.0,
     checkpoint: str | os.PathLike[str] | None = None,
     resume: str | os.PathLike[str] | None = None,
+    compile: bool | str = "auto",
 ) -> History:
     """Train ``model`` on (X, y) with mini-batches; returns a ``History``.
 
@@ -77,6 +79,13 @@ def fit(
     - ``accuracy``: "auto" (class labels with argmax, one-hot targets, or 0/1 targets with
       ``F.binary_cross_entropy[_with_logits]``), None (off) or ``f(output_array, y_array)``.
     - A progress bar shows while ``progress`` is true and the output is a terminal or notebook.
+    - ``compile``: "auto" runs each step (forward, loss, backward) through ``ag.compile`` where that
+      gives the same training as define-by-run, and define-by-run where it might not (Dropout, buffers
+      such as BatchNorm's running statistics, forward hooks, layers or losses defined outside nn, or
+      anything ``ag.compile`` declines), silently; ``history.step`` says which ran ("compiled" or
+      "define-by-run") and ``history.step_reason`` why not compiled. True: compile your own layers and
+      losses too (their Python then runs only while tracing: keep them to Tensor ops), with a
+      ``CompileWarning`` when it cannot; False: always define-by-run.
 
     Bad input raises before training; a NaN/Inf loss or gradient raises a
     ``FloatingPointError`` naming the epoch and step, with the weights of the last good
@@ -119,6 +128,7 @@ def fit(
     dtype = next((p.dtype for p in model.parameters()), np.dtype(np.float64))
     X, y = check_data("X", "y", X, y, dtype)
     out_shape = probe(model, loss_fn, X, y, "X", "y")
+    step = TrainingStep(model, loss_fn, compile)  # compiled where safe
     measure_accuracy = accuracy_rule(accuracy, loss_fn, y, out_shape)
     if validation is not None:
         if not isinstance(validation, (tuple, list)) or len(validation) != 2:
@@ -142,6 +152,7 @@ def fit(
         early_stopping,
         tol,
         divergence_factor,
+        step,
     )
     if resume is not None:
         load_checkpoint(resume, model, optimizer, scheduler, loader, training=training)
@@ -149,7 +160,7 @@ def fit(
     bar.update(training.epochs_done)
     history = training.history
     try:
-        with deferring_signals() as training.critical:
+        with step.quiet(), deferring_signals() as training.critical:
             stop = history.stopped_reason if training.epochs_done >= epochs else None
             for epoch in range(training.epochs_done, epochs):
                 training.run_epoch(epoch, loader.epoch_order())  # shuffle, mini-batches, updates
@@ -169,6 +180,7 @@ def fit(
         raise
     finally:
         bar.close()
+        history.step, history.step_reason = step.mode, step.reason
         training.restore_best()  # however training ended: the best epoch's weights, with early stopping
     return history
 
@@ -203,6 +215,7 @@ class _Training:
         early_stopping: int | None,
         tol: float | None,
         divergence_factor: float | None,
+        step: TrainingStep,
     ) -> None:
         self.model, self.loss_fn, self.optimizer, self.X, self.y = model, loss_fn, optimizer, X, y
         self.batch_size, self.epochs, self.validation = batch_size, epochs, validation
@@ -216,7 +229,7 @@ class _Training:
         self.history = History()
         self.best_value, self.stale_epochs = math.inf, 0
         self.best_state: dict[str, np.ndarray] | None = None
-        self.divergence_factor = divergence_factor
+        self.divergence_factor, self.step = divergence_factor, step
         self.epoch_totals = (math.nan, math.nan, math.nan)  # mean loss, mean gradient norm, accuracy
         self.start_loss: float | None = None  # the first mini-batch's loss, before any update: divergence's yardstick
         self.epochs_done = 0
@@ -244,10 +257,15 @@ class _Training:
         restores_best = self.best_state is not None
         self.optimizer.zero_grad()
         self.model.zero_grad()  # also parameters the optimizer does not hold (frozen ones)
-        output = self.model(Tensor(self.X[rows]))
-        loss = self.loss_fn(output, self.y[rows])
-        value = loss_value(loss, where, self.history, restores_best)
-        loss.backward()
+        X, y = self.X[rows], self.y[rows]
+        compiled = self.step.compiled_step(X, y, where)  # forward, loss and backward at once
+        if compiled is None:
+            loss, output = self.step.forward(X, y)
+            value = loss_value(loss, where, self.history, restores_best)  # before backward
+            loss.backward()
+        else:
+            loss, output = compiled
+            value = loss_value(loss, where, self.history, restores_best)
         norm = gradient_norm(self.watched_params, where, self.history, restores_best)
         with self.critical:  # Ctrl-C waits for the whole update: no parameter is one step ahead of another
             self.optimizer.step()
@@ -262,6 +280,7 @@ class _Training:
         dead = dead_unit_fraction(self.model, self.X[:DEAD_UNIT_PROBE])
         with self.critical:  # an interrupt leaves the history with whole epochs only
             self.epochs_done = epoch + 1
+            self.history.step, self.history.step_reason = self.step.mode, self.step.reason
             measured = dict(
                 train_loss=train_loss,
                 grad_norm=grad_norm,
