@@ -83,7 +83,7 @@ def dead_unit_fraction(model: Module, X: ArrayLike, chunk: int = DEAD_UNIT_CHUNK
     def record(module: Module, inputs: tuple[Any, ...], output: Tensor) -> None:
         nonlocal calls
         values = np.asarray(output.data)
-        positive = ~(values.reshape(-1, values.shape[-1]) <= 0).all(axis=0)  # NaN counts as firing, as before
+        positive = np.asarray(~(values.reshape(-1, values.shape[-1]) <= 0).all(axis=0))  # NaN: firing, as before
         if calls < len(fired):
             fired[calls] |= positive
         else:
