@@ -58,7 +58,7 @@ from .engine import MutationClock, accumulate_grad
 from .engine import grad as _engine_grad
 from .grad_mode import state
 from .replay import MISS, Plan
-from .tape import Tape, Unsupported, arg_array, fingerprint
+from .tape import Tape, Unsupported, arg_guards, fingerprint
 from .tensor import Tensor
 
 MAX_SIGNATURES = 8  # signatures traced and kept per compiled function (oldest forgotten first)
@@ -108,10 +108,10 @@ def compile(  # noqa: A001 (torch.compile's name; ag.compile, never a bare impor
 
 
 class _Entry:
-    """What is known about one signature: the last agreeing tape, the values pinned so far, the plan."""
+    """What is known about one signature: the last agreeing tape, the fingerprints of the values
+    unchanged since it was first traced, the plan, and why it runs define-by-run (None: it does not)."""
 
-    def __init__(self):
-        self.reference = self.snapshot = self.plan = self.fallback = None
+    reference = snapshot = plan = fallback = None
 
 
 class Compiled:
@@ -124,16 +124,15 @@ class Compiled:
     ) -> None:
         functools.update_wrapper(self, fn)
         self.fn, self.has_aux, self.check, self.strict = fn, has_aux, check, strict
+        self.title = getattr(fn, "__qualname__", "fn")
         self.trace_count = self.replay_count = 0
         self.fallback_reason: str | None = None
         self._entries: dict[Any, _Entry] = {}
-        self._last: Plan | None = None
+        self._last: Plan | None = None  # the plan that ran last: tried first
 
     def __repr__(self) -> str:
-        return (
-            f"<compiled {getattr(self.fn, '__qualname__', 'fn')}: {self.trace_count} traces, "
-            f"{self.replay_count} replays{', define-by-run: ' + self.fallback_reason if self.fallback_reason else ''}>"
-        )
+        fallback = f", define-by-run: {self.fallback_reason}" if self.fallback_reason else ""
+        return f"<compiled {self.title}: {self.trace_count} traces, {self.replay_count} replays{fallback}>"
 
     @property
     def source(self) -> str | None:
@@ -146,18 +145,46 @@ class Compiled:
         self._last, self.fallback_reason = None, None
 
     def __call__(self, *args: Any) -> Any:
-        plan = self._last
-        if plan is not None and not self.check and state.grad_enabled and not state.anomaly:
-            try:
-                values = plan.run(args)  # guards, forward, backward, .grad delivered
-            except Exception as error:  # noqa: BLE001 (a bad value: define-by-run raises the engine's error)
-                return self._replay_failed(plan, args, error)
-            if values is not MISS:
-                self.replay_count += 1
-                return _pack(plan.form, [Tensor(v) for v in values])
-        return self._call(args)
+        if not state.grad_enabled or state.anomaly:  # under no_grad() or detect_anomaly(): fn itself
+            return self._define_by_run(args)
+        if self._last is not None and not self.check:
+            result = self._replay(self._last, args)
+            if result is not MISS:
+                return result
+        key = (tuple(map(type, args)), tuple(arg_guards(args)))  # what the plans' guards check of args
+        entry = self._entries.get(key)
+        if entry is None:
+            if len(self._entries) >= MAX_SIGNATURES:  # e.g. a new leaf tensor passed every call
+                del self._entries[next(iter(self._entries))]
+            entry = self._entries[key] = _Entry()
+        if entry.fallback is not None:
+            return self._define_by_run(args)
+        if entry.plan is not None:
+            result = self._replay(entry.plan, args)
+            if result is not MISS:
+                return result
+            if not entry.reference.still_holds():  # a tensor fn reads changed shape/dtype/requires_grad
+                entry = self._entries[key] = _Entry()
+        return self._trace(entry, args)
 
     # ------------------------------------------------------------------------ paths
+
+    def _replay(self, plan, args):
+        """The plan's result (check=True: compared with define-by-run's), or MISS when a guard fails."""
+        try:
+            values = (plan.trial if self.check else plan.run)(args)  # guards, forward, backward, .grad
+        except Exception as error:  # noqa: BLE001 (a bad value: define-by-run raises the engine's error)
+            result = self._define_by_run(args)
+            for entry in self._entries.values():  # define-by-run coped, so the plan itself is wrong
+                if entry.plan is plan:
+                    reason = f"the replay raised {type(error).__name__}: {error}, define-by-run did not"
+                    self._give_up(entry, reason + " (a bug in compile: please report)")
+            return result
+        if values is MISS or self.check:
+            return values if values is MISS else self._checked(plan, args, values)
+        self._last = plan
+        self.replay_count += 1
+        return _pack(plan.form, [Tensor(v) for v in values])
 
     def _define_by_run(self, args):
         outputs, form = self._outputs(self.fn(*args))
@@ -184,71 +211,19 @@ class Compiled:
             f"or a tuple or list of Tensors; got {got}: return (loss, aux), or drop has_aux"
         )
 
-    def _replay_failed(self, plan, args, error):
-        loss = self._define_by_run(args)  # bad values (an index out of range...): the engine's own error
-        for entry in self._entries.values():  # define-by-run coped, so the plan itself is wrong
-            if entry.plan is plan:
-                self._last = None
-                self._give_up(
-                    entry,
-                    f"the replay raised {type(error).__name__}: {error}, define-by-run did "
-                    "not (a bug in compile: please report)",
-                )
-        return loss
-
-    def _call(self, args):
-        if not state.grad_enabled or state.anomaly:
-            return self._define_by_run(args)
-        key = _signature(args)
-        entry = self._entries.get(key)
-        if entry is None:
-            if len(self._entries) >= MAX_SIGNATURES:  # e.g. a new leaf tensor passed every call
-                del self._entries[next(iter(self._entries))]
-            entry = self._entries[key] = _Entry()
-        if entry.fallback is None:
-            nonleaf = [k for k, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad and a.prim]
-            if nonleaf:
-                self._give_up(
-                    entry,
-                    f"argument {nonleaf[0]} requires grad but is the output of '{args[nonleaf[0]].op}' "
-                    "(a graph built outside fn); pass a leaf, detach() it, or compute it inside fn",
-                )
-        if entry.fallback is not None:
-            return self._define_by_run(args)
-        if entry.plan is not None:
-            try:
-                result = (entry.plan.trial if self.check else entry.plan.run)(args)
-            except Exception as error:  # noqa: BLE001
-                return self._replay_failed(entry.plan, args, error)
-            if result is not MISS:
-                if self.check:
-                    return self._checked(entry.plan, args, result)
-                self._last = entry.plan
-                self.replay_count += 1
-                return Tensor(result)
-            if not entry.reference.still_holds():  # a tensor fn reads changed shape/dtype/requires_grad
-                entry = self._entries[key] = _Entry()
-        return self._trace(entry, args)
-
     def _trace(self, entry, args):
         """Run fn define-by-run, recording a tape; compare it with the previous one; maybe adopt a plan."""
         self.trace_count += 1
         call_args = [_stand_in(a) for a in args]
         clock = MutationClock.now
         outputs, form = self._outputs(self.fn(*call_args))
-        loss, tape, reason = outputs[0], None, None
-        if MutationClock.now != clock:
-            reason = (
-                "fn changed tensor values in place (.data or an in-place operator); a replay would skip "
-                "that: keep updates outside the compiled function"
-            )
-        else:
-            tape, reason = _attempt(Tape, outputs, form, args, call_args)
+        loss = outputs[0]
+        tape, reason = _attempt(Tape, outputs, form, args, call_args, clock)
         if tape is not None and not tape.loss_needs_grad:
             loss.detach().backward()  # the engine's own 'does not require grad' error
         if tape is not None and entry.reference is not None:
-            if not entry.reference.still_holds():
-                entry.__init__()  # a tensor fn reads changed shape, dtype or requires_grad: start afresh
+            if not entry.reference.still_holds():  # a tensor fn reads changed shape, dtype or requires_grad
+                entry.reference = entry.snapshot = entry.plan = None  # start afresh
             else:
                 difference, error = _attempt(tape.mismatch, entry.reference, check_nodes=entry.plan is None)
                 reason = difference or error
@@ -263,37 +238,26 @@ class Compiled:
             if reason is not None:
                 self._give_up(entry, reason)
         if reason is None:
-            self._remember(entry, tape, args)
+            self._remember(entry, tape)
         return _detached(form, outputs)
 
     def _adopt(self, tape, reference, args, outputs, grads):
-        externals = [a is b for a, b in zip(tape.constants, reference.constants)]
-        plan = Plan(tape, args, externals, getattr(self.fn, "__qualname__", "fn"))
-        result = plan.trial(args)
-        if result is MISS:
-            raise Unsupported("the plan's guards reject the call it was made from (a bug in compile)")
-        problem = _difference(result, outputs, tape.leaves, grads)
+        plan = Plan(tape, args, [a is b for a, b in zip(tape.constants, reference.constants)], self.title)
+        problem = _difference(plan.trial(args), outputs, tape.leaves, grads)
         if problem:
             raise Unsupported(f"the replay differs from define-by-run on {problem} (a bug in compile: please report)")
         self._last = plan
         return plan
 
-    def _remember(self, entry, tape, args):
-        """Keep this tape as the reference; pin the values that have not changed since the last one."""
-        current = {source: fingerprint(array) for source, array in tape.sources(entry.reference).items()}
+    def _remember(self, entry, tape):
+        """Keep this tape as the reference; pin the values that have not changed since the first one."""
+        sources = {name: (fingerprint(values), held) for name, values, held in tape.sources(entry.reference)}
         if entry.snapshot is not None:
-            current = {source: old for source, old in entry.snapshot.items() if current.get(source) == old}
-        entry.snapshot, entry.reference = current, tape
+            sources = {name: seen for name, seen in sources.items() if entry.snapshot.get(name) == seen[0]}
+        entry.snapshot, entry.reference = {name: seen[0] for name, seen in sources.items()}, tape
         tape.strip()  # no graph or argument arrays kept alive between calls
         if entry.plan is not None:
-            entry.plan.pin(
-                {
-                    (kind, j): arg_array(args[j])
-                    if kind == "arg"
-                    else (tape.leaves if kind == "leaf" else tape.constants)[j].version
-                    for kind, j in entry.snapshot
-                }
-            )
+            entry.plan.pin({name: held for name, (_, held) in sources.items()})
 
     def _checked(self, plan, args, result):
         """check=True: the plan's result beside define-by-run's; the latter's gradients are kept."""
@@ -310,34 +274,16 @@ class Compiled:
         return _detached(form, outputs)
 
     def _give_up(self, entry, reason):
-        title = getattr(self.fn, "__qualname__", "fn")
         if self.strict:
-            raise CompileError(f"compile({title}): {reason}")
+            raise CompileError(f"compile({self.title}): {reason}")
+        if self._last is entry.plan:
+            self._last = None
         entry.fallback = self.fallback_reason = reason
         entry.reference = entry.snapshot = entry.plan = None  # keep no graph alive
-        warnings.warn(f"compile({title}) runs define-by-run: {reason}", CompileWarning, stacklevel=4)
+        warnings.warn(f"compile({self.title}) runs define-by-run: {reason}", CompileWarning, stacklevel=4)
 
 
 # ------------------------------------------------------------------------------------ helpers
-def _signature(args):
-    key, first = [], {}
-    for k, a in enumerate(args):
-        array = arg_array(a)
-        alias = None if array is None else first.setdefault(id(array), k)  # fn(X, X) is not fn(X, Z)
-        if isinstance(a, Tensor):  # a leaf is the tensor itself (the plan holds it: its id stays unique)
-            key.append((type(a), a.shape, a.dtype, id(a) if a.requires_grad else False, a.prim is None, alias))
-        elif isinstance(a, np.ndarray):
-            key.append((type(a), a.shape, a.dtype, alias))
-        elif a is None or type(a) in (bool, int, float, str):
-            key.append((type(a), a))
-        else:
-            raise TypeError(
-                f"compile: argument {k} is a {type(a).__name__}; pass Tensors or numpy arrays "
-                "(read afresh each call) or Python numbers/strings (part of the signature)"
-            )
-    return tuple(key)
-
-
 def _stand_in(a):
     """A float tensor argument that needs no gradient is traced through a stand-in that requires grad,
     so the ops fn applies to it are recorded too (its gradient is never computed by the plan)."""

@@ -219,3 +219,17 @@ def test_an_nn_training_step_returning_logits_counts_accuracy_like_define_by_run
     assert step.replay_count == 10
     for p, q in zip(ours.parameters(), theirs.parameters()):
         np.testing.assert_allclose(p.data, q.data, rtol=1e-12)
+
+
+def test_each_signature_keeps_its_plan_and_returns_the_pair():
+    ps = params()
+    step = ag.compile(step_fn(ps), has_aux=True, strict=True)
+    rng = np.random.default_rng(3)
+    for n in (6, 6, 6, 4, 4, 4, 6, 4):  # back and forth between two batch sizes: two plans
+        X, Y = rng.standard_normal((n, 4)), np.eye(3)[rng.integers(0, 3, n)]
+        loss, aux = step(Tensor(X), Tensor(Y))
+        assert isinstance(loss, Tensor) and loss.shape == () and len(aux) == 4
+        np.testing.assert_array_equal(aux[0].data, logits_of(ps, Tensor(X)).data)
+        for p in ps:
+            p.grad = None
+    assert (step.trace_count, step.replay_count) == (4, 4)
