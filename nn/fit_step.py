@@ -18,7 +18,7 @@ import contextlib
 import functools
 import types
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -93,10 +93,6 @@ class TrainingStep:
         if obstacle is not None:
             self._give_up(obstacle)
 
-    def _loss_and_output(self, X: Tensor, y: np.ndarray) -> tuple[Tensor, Tensor]:
-        output = self.model(X)
-        return self.loss_fn(output, y), output
-
     def _give_up(self, reason: str, warn: bool = True) -> None:
         self.compiled, self.mode, self.reason = {}, DEFINE_BY_RUN, reason
         if warn and self.warn:
@@ -123,8 +119,23 @@ class TrainingStep:
         if compiled is None:
             if self.mode == DEFINE_BY_RUN:
                 return None
-            compiled = self.compiled[len(X)] = ag.compile(self._loss_and_output, has_aux=True)
+            compiled = self.compiled[len(X)] = ag.compile(_training_step(self.model, self.loss_fn), has_aux=True)
         loss, output = compiled(Tensor(X), y)
         if compiled.fallback_reason is not None:  # this call ran define-by-run: its gradients are right
             self._give_up(f"ag.compile gave up at {where}: {compiled.fallback_reason}", warn=False)  # it warned
         return loss, output
+
+    def release(self) -> None:
+        """Drop the compiled functions and the buffers their plans keep (about one step's arrays)."""
+        self.compiled = {}
+
+
+def _training_step(model: Module, loss_fn: LossFn) -> Callable[[Tensor, np.ndarray], tuple[Tensor, Tensor]]:
+    """The function compiled: a closure over the model and the loss only (not the TrainingStep, so
+    no reference cycle keeps a plan's buffers alive after fit)."""
+
+    def training_step(X: Tensor, y: np.ndarray) -> tuple[Tensor, Tensor]:
+        output = model(X)
+        return loss_fn(output, y), output
+
+    return training_step

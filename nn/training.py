@@ -181,6 +181,7 @@ def fit(
     finally:
         bar.close()
         history.step, history.step_reason = step.mode, step.reason
+        step.release()
         training.restore_best()  # however training ended: the best epoch's weights, with early stopping
     return history
 
