@@ -125,6 +125,18 @@ class TrainingStep:
             self._give_up(f"ag.compile gave up at {where}: {compiled.fallback_reason}", warn=False)  # it warned
         return loss, output
 
+    def outcome(self) -> tuple[str, str | None]:
+        """What ran, for the history: ("compiled", None) once a step was replayed, else
+        ("define-by-run", why): the fallback's reason, or that no step got past ag.compile's
+        traces (the first two of each batch size) or ag.compile ran fn itself (``detect_anomaly()``)."""
+        if self.mode == DEFINE_BY_RUN or not self.compiled:
+            return self.mode, self.reason  # nothing compiled ran in this call (or none was to be)
+        if any(c.replay_count for c in self.compiled.values()):
+            return COMPILED, None
+        if any(c.trace_count for c in self.compiled.values()):
+            return DEFINE_BY_RUN, "every step was one of ag.compile's tracing calls (the first two of each batch size)"
+        return DEFINE_BY_RUN, "ag.compile ran every step define-by-run (under detect_anomaly() or no_grad())"
+
     def release(self) -> None:
         """Drop the compiled functions and the buffers their plans keep (about one step's arrays)."""
         self.compiled = {}

@@ -180,7 +180,7 @@ def fit(
         raise
     finally:
         bar.close()
-        history.step, history.step_reason = step.mode, step.reason
+        history.step, history.step_reason = step.outcome()
         step.release()
         training.restore_best()  # however training ended: the best epoch's weights, with early stopping
     return history
@@ -281,7 +281,7 @@ class _Training:
         dead = dead_unit_fraction(self.model, self.X[:DEAD_UNIT_PROBE])
         with self.critical:  # an interrupt leaves the history with whole epochs only
             self.epochs_done = epoch + 1
-            self.history.step, self.history.step_reason = self.step.mode, self.step.reason
+            self.history.step, self.history.step_reason = self.step.outcome()
             measured = dict(
                 train_loss=train_loss,
                 grad_norm=grad_norm,

@@ -230,3 +230,23 @@ def test_whatever_fit_chooses_the_training_is_that_of_define_by_run(case, capfd)
     expected = ("compiled", "define-by-run") if case in ("layernorm-gelu", "label-smoothing") else ("compiled",)
     assert runs[0][1].step in expected and capfd.readouterr().err == ""
     assert_same_training(*runs)
+
+
+def test_the_history_says_compiled_only_once_a_step_was_replayed():
+    def run(epochs):
+        model = nn.MLP([2, 8, 2], seed=0)
+        opt = nn.optim.SGD(model.parameters(), lr=0.1)
+        return nn.fit(model, F.cross_entropy, opt, X[:32], y[:32], epochs=epochs, batch_size=32, progress=False)
+
+    two = run(2)  # one batch an epoch: both steps are ag.compile's traces
+    assert (two.step, two.step_reason) == (
+        "define-by-run",
+        "every step was one of ag.compile's tracing calls (the first two of each batch size)",
+    )
+    assert run(3).step == "compiled"  # the third step is a replay
+    with ag.detect_anomaly():  # ag.compile runs fn itself then
+        anomaly = run(3)
+    assert (anomaly.step, anomaly.step_reason) == (
+        "define-by-run",
+        "ag.compile ran every step define-by-run (under detect_anomaly() or no_grad())",
+    )
