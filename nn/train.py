@@ -6,11 +6,13 @@ Writes into ``--out`` (default ``runs/<timestamp>``): ``model.npz`` (nn.save), `
 versions, the status ("running" while it trains, then "completed", "interrupted" or
 "failed") and the final metrics. Ctrl-C (SIGINT) or ``kill`` (SIGTERM) saves what there is
 (the best model with early stopping, else the last), marks the run "interrupted" and exits
-with 130 / 143.
+with 130 / 143. Training steps run through ``ag.compile`` where that trains exactly as
+define-by-run (``nn.fit``'s default); ``metrics.step`` in run.json says which ran.
 
     python -m nn.train                          # defaults: >= 97% test accuracy on digits
     python -m nn.train --hidden 128 64 --optimizer sgd --lr 0.1 --epochs 40
     python -m nn.train --dataset moons --hidden 16 16 --no-progress
+    python -m nn.train --no-compile             # every step define-by-run (the same weights, slower)
     python -m nn.train --data flowers.csv --target species      # your own data (.csv, .npz, .npy)
 """
 
