@@ -84,15 +84,15 @@ _Grad = collections.namedtuple("_Grad", "name fresh value")
 class Plan:
     """Generated code replaying one tape: ``run(args)`` -> the output arrays (loss, then aux: fresh,
     never a kept buffer), the leaves' gradients delivered, or MISS; ``trial(args)`` -> (outputs, leaf
-    gradients), nothing delivered, or MISS. ``externals[j]``: constant j is a tensor whose values are
-    read each call."""
+    gradients), nothing delivered, or MISS. ``externals[j]``: constant j is a tensor whose values
+    are read each call."""
 
     def __init__(self, tape, args, externals, title="fn"):
         self.leaves, self.form = tape.leaves, tape.form  # form: how fn returned aux (None: the loss alone)
         self.namespace = dict(_NAMESPACE, MISS=MISS, TRIAL=False)
         self.namespace.update({f"L{j}": t for j, t in enumerate(tape.leaves)})
         self.namespace.update({f"E{j}": t for j, t in enumerate(tape.constants)})
-        self._frozen, self._fresh, self._body, self._count = set(), set(), [], 0
+        self._frozen, self._body, self._count = set(), [], 0
         # tracebacks show the generated code while the plan lives; then its lines go (flat over retraces)
         self._filename = f"<ag.compile {title} {id(self):x}>"
         weakref.finalize(self, linecache.cache.pop, self._filename, None)
@@ -114,9 +114,8 @@ class Plan:
         self.namespace["GUARDS"] = tuple(value for _, value in guards)
         check = [f"if ({''.join(code + ', ' for code, _ in guards)}) != GUARDS: return MISS"] if guards else []
         self.source = "\n".join(["def run(args):"] + ["    " + line for line in self._head + check + self._body]) + "\n"
-        filename = self._filename
-        linecache.cache[filename] = (len(self.source), None, self.source.splitlines(True), filename)
-        exec(builtins.compile(self.source, filename, "exec"), self.namespace)  # noqa: S102 (our own code)
+        linecache.cache[self._filename] = (len(self.source), None, self.source.splitlines(True), self._filename)
+        exec(builtins.compile(self.source, self._filename, "exec"), self.namespace)  # noqa: S102 (our own code)
         self.run = self.namespace["run"]
 
     def trial(self, args):
@@ -143,6 +142,11 @@ class Plan:
             return "(" + "".join(self._param(v, k) + ", " for v, k in zip(value, key)) + ")"
         return repr(value) if type(value) in (int, bool, type(None)) else self._const(value)
 
+    def _operands(self, entry, t, names):
+        """The fields of an op's lowerings: its inputs (x0, x1...) and params, as code; and the params."""
+        params = {name: self._param(value, key) for (name, value), (_, key) in zip(t.params.items(), entry[3])}
+        return dict(params, **{f"x{k}": names[p] for k, p in enumerate(entry[2])}), params
+
     def _call(self, function, arguments, params):
         """Code calling a Python function (a primitive's own forward or vjp)."""
         return f"{self._const(function)}({', '.join(arguments + [f'{k}={v}' for k, v in params.items()])})"
@@ -167,7 +171,8 @@ class Plan:
         for k, a in enumerate(args):
             if arg_array(a) is not None:
                 head.append(f"a{k} = A{k}.data" if isinstance(a, Tensor) else f"a{k} = A{k}")
-        guards = arg_guards(args)
+        guards = arg_guards(args)  # they check a grad argument's id: held here, the id stays its own
+        self.namespace["HELD"] = [a for a in args if isinstance(a, Tensor) and a.requires_grad]
         tensors = [("l", j, t) for j, t in enumerate(self.leaves)]  # and tensors from outside fn:
         tensors += [("e", j, t) for j, t in enumerate(tape.constants) if externals[j]]  # values read each call
         for kind, j, t in tensors:
@@ -177,34 +182,23 @@ class Plan:
         return head, guards
 
     def _forward(self, tape, externals):
+        """Each node's variable: an argument's or a leaf's array, a constant, or an op's lowered result."""
         names = []
-        for i, (entry, t) in enumerate(zip(tape.structure, tape.order)):
+        for entry, t in zip(tape.structure, tape.order):
             kind, j = entry[:2]
-            if kind == "op":
-                names.append(self._forward_op(entry, t, names, i if i in tape.outputs else None))
-            elif kind == "constant" and not externals[j]:
+            if kind == "constant" and not externals[j]:
                 names.append(self._const(t.data, frozen=True))
-            else:
+            elif kind != "op":
                 names.append({"input": "a", "leaf": "l", "constant": "e"}[kind] + str(j))
+            else:
+                prim, parents, _, shape, dtype = entry[1:6]
+                fields, params = self._operands(entry, t, names)
+                template = prim.forward_code if faithful(prim) else None
+                if template is None:  # the primitive's own forward
+                    fields["call"] = self._call(prim.forward, [names[p] for p in parents], params)
+                    template = "asarray({call})" if shape == () else "{call}"
+                names.append(self._emit(template, fields, shape, dtype))
         return names
-
-    def _forward_op(self, entry, t, names, output):
-        prim, parents, keys, shape, dtype = entry[1:6]
-        inputs = [names[p] for p in parents]
-        params = {name: self._param(value, key) for (name, value), (_, key) in zip(t.params.items(), keys)}
-        fields = dict(params, **{f"x{k}": name for k, name in enumerate(inputs)})
-        template = prim.forward_code if faithful(prim) else None
-        if template is None:  # the primitive's own forward
-            template, fields["call"] = (
-                "asarray({call})" if shape == () else "{call}",
-                self._call(prim.forward, inputs, params),
-            )
-        # an output (the loss, aux) gets a fresh array: returned as it is, it needs no copy
-        used = _fields(template)
-        fresh = output is not None and "call" not in used and "y" not in used and bool({"into", "dest"} & used)
-        if fresh:
-            self._fresh.add(output)
-        return self._emit(template, fields, shape, dtype, fresh)
 
     def _backward(self, tape, names):
         """Gradients in reverse topological order, then the code that delivers the leaves' ones."""
@@ -219,10 +213,8 @@ class Plan:
             for j, p in enumerate(tape.structure[i][2]):
                 if needs[p]:  # a leaf's only contribution becomes its .grad: a fresh array, not a buffer
                     parts[p].append(self._vjp(tape, i, j, g, names, _handed(tape.structure, p, uses)))
-        position = {entry[1]: i for i, entry in enumerate(tape.structure) if entry[0] == "leaf"}
-        grads = [self._combine(parts[position[j]], handed=True) for j in range(len(self.leaves))]
-        # the outputs, each a copy unless fresh: never a buffer, a leaf's or an argument's array
-        out = "".join(f"{names[i]}, " if i in self._fresh else f"array({names[i]}), " for i in tape.outputs)
+        grads = [self._combine(parts[i], handed=True) for i, e in enumerate(tape.structure) if e[0] == "leaf"]
+        out = "".join(f"array({names[i]}), " for i in tape.outputs)  # copies: not a buffer, a leaf's or an arg's
         self._body.append(f"if TRIAL: return ({out}), ({''.join(g.name + ', ' for g in grads)})")
         for j, g in enumerate(grads):  # the engine's rule, its first case inlined for a fresh array
             if g.fresh and self.leaves[j].ndim:
@@ -249,36 +241,31 @@ class Plan:
 
     def _vjp(self, tape, i, j, g, names, handed):
         """The gradient node i sends to its input j: folded, lowered to numpy calls, or prim.vjp."""
-        node, (_, prim, parents, keys) = tape.order[i], tape.structure[i][:4]
+        node, (_, prim, parents) = tape.order[i], tape.structure[i][:3]
         inputs, params = [p.data for p in node.parents], node.params
         raw = prim.vjp(j, g.value, node.data, *inputs, **params)  # the engine's own result
         value, steps = _fitted(raw, inputs[j])
-        template = prim.lowered_vjp(j, node.data, *inputs, **params) if faithful(prim, j) else None
-        fields = dict(g=g.name, out=names[i], **{f"x{k}": names[p] for k, p in enumerate(parents)})
-        fields.update({name: self._param(v, key) for (name, v), (_, key) in zip(params.items(), keys)})
-        used = _fields(template or "{vjp}")
-        operands = {"g", "out", *(f"x{k}" for k in range(len(parents)))}
-        if template and all(fields[f] in self._frozen for f in (operands if "vjp" in used else used & operands)):
+        template = (prim.lowered_vjp(j, node.data, *inputs, **params) if faithful(prim, j) else None) or "{vjp}"
+        fields, params_code = self._operands(tape.structure[i], node, names)
+        fields.update(g=g.name, out=names[i])
+        used = _fields(template)
+        reads = {"g", "out", *(f"x{k}" for k in range(len(parents)))}  # what a lowering may read
+        reads &= reads if "vjp" in used else used
+        if template != "{vjp}" and all(fields[f] in self._frozen for f in reads):
             return self._bake(value)  # constants only: bake it
-        if template == "{g}":  # an alias of g: add, sub
-            name, fresh = g.name, False
-        else:  # fresh: a new array per call (into omitted), or a view of a fresh g that only it reads
-            unbuffered = handed and not steps and "y" not in used
-            fresh = unbuffered and used & {"into", "vjp"} == {"into"}
-            fresh |= unbuffered and g.fresh and len(parents) == 1 and not used & {"into", "vjp", "dest"}
-            if "vjp" in used:
-                arguments = [str(j), g.name, names[i]] + [names[p] for p in parents]
-                fields["vjp"] = self._call(prim.vjp, arguments, {k: fields[k] for k in params})
-            # a lowering ending in .T computes the transpose: its buffer has that shape
-            shape = raw.T.shape if (template or "").endswith(").T") else raw.shape
-            name = self._emit(template or "{vjp}", fields, shape, raw.dtype, unbuffered)
-        for k, (axes, keepdims, shape) in enumerate(steps, 1):  # sum_to and cast, as the engine
+        # fresh: a new array per call (into omitted), or a view of a fresh g that only it reads
+        unbuffered = handed and not steps and "y" not in used
+        fresh = unbuffered and used & {"into", "vjp"} == {"into"}
+        fresh |= unbuffered and g.fresh and len(parents) == 1 and not used & {"into", "vjp", "dest"}
+        if "vjp" in used:
+            arguments = [str(j), g.name, names[i]] + [names[p] for p in parents]
+            fields["vjp"] = self._call(prim.vjp, arguments, params_code)
+        # a lowering ending in .T computes the transpose: its buffer has that shape
+        shape = raw.T.shape if template.endswith(").T") else raw.shape
+        name = self._emit(template, fields, shape, raw.dtype, unbuffered)
+        for k, (code, shape, dtype) in enumerate(steps, 1):  # sum_to and cast, as the engine
             fresh = handed and k == len(steps)
-            if axes is None:
-                name = self._emit(f"{{g}}.astype({value.dtype.str!r})", {"g": name})
-            else:
-                code = f"add.reduce({{g}}, {axes!r}, None, {{dest}}, {keepdims})"
-                name = self._emit(code, {"g": name}, shape, raw.dtype, fresh)
+            name = self._emit(code, {"g": name}, shape, dtype, fresh)
         return _Grad(name, fresh, value)
 
 
@@ -292,13 +279,10 @@ def _handed(structure, p, uses):
 
 
 def _fitted(g, target):
-    """The engine's sum_to and cast of one gradient: the fitted value, and the steps the code takes:
-    (axes, keepdims, the sum's shape) for each sum, (None, None, shape) for a cast."""
+    """The engine's sum_to and cast of one gradient: the fitted value, and the code of each step
+    (template, result shape, dtype)."""
     lead, ones = sum_to_axes(g.shape, target.shape)
-    steps = [
-        (axes, keep, shape)
-        for axes, keep, shape in ((lead, False, g.shape[len(lead) :]), (ones, True, target.shape))
-        if axes
-    ]
-    steps += [(None, None, target.shape)] if g.dtype != target.dtype else []
+    sums = ((lead, False, g.shape[len(lead) :]), (ones, True, target.shape))
+    steps = [(f"add.reduce({{g}}, {a!r}, None, {{dest}}, {keep})", shape, g.dtype) for a, keep, shape in sums if a]
+    steps += [(f"{{g}}.astype({target.dtype.str!r})", None, None)] if g.dtype != target.dtype else []
     return sum_to(g, target.shape).astype(target.dtype, copy=False), steps

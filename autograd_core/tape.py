@@ -7,6 +7,7 @@ that only looked constant once (replay.py turns an agreed tape into code).
 """
 
 import hashlib
+import itertools
 import operator
 import weakref
 
@@ -83,7 +84,6 @@ class Tape:
         self.order = walk(outputs)
         in_loss = {id(t) for t in walk(outputs[0])}  # an aux may lie outside: no gradient reaches it
         self.arg_arrays = [arg_array(a) for a in args]
-        self.grad_args = {k for k, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad}
         inputs = {id(c): k for k, (a, c) in enumerate(zip(args, call_args)) if c is not a}  # stand-ins
         for k, array in enumerate(self.arg_arrays):
             if array is not None:
@@ -144,19 +144,14 @@ class Tape:
             )
         return (ARG, k)
 
-    def mismatch(self, reference, check_nodes=True):
+    def mismatch(self, reference):
         """None when this tape agrees with ``reference`` (an earlier call's), else why not."""
-        for i, (mine, theirs) in enumerate(zip(self.structure, reference.structure)):
+        for i, (mine, theirs) in enumerate(itertools.zip_longest(self.structure, reference.structure)):
             if mine != theirs:
                 return (
                     f"the recorded graph differs between two calls at node {i} ({_describe(mine)} vs "
                     f"{_describe(theirs)}): fn's control flow or the tensors it reads depend on values"
                 )
-        if len(self.structure) != len(reference.structure):
-            return (
-                f"the recorded graph has {len(self.structure)} nodes in one call and "
-                f"{len(reference.structure)} in another: fn's control flow depends on values"
-            )
         if (self.outputs, self.form) != (reference.outputs, reference.form):
             return (
                 "fn returns different tensors (or aux in another form) in two calls: its control flow depends on values"
@@ -166,7 +161,7 @@ class Tape:
                 "fn uses different tensors that require grad in two calls (made inside fn with "
                 "requires_grad=True?); the leaves must be the same tensors"
             )
-        if check_nodes and any(t() is u() for t, u in zip(self.nodes, reference.nodes)):
+        if any(t() is u() for t, u in zip(self.nodes, reference.nodes)):  # alive in both: made outside fn
             return "fn uses a tensor computed outside it, with its graph; compute it inside fn or detach() it"
         for (a, mine, what, user), (b, theirs, *_) in zip(self.frozen, reference.frozen):
             if a is not b and (
@@ -181,10 +176,10 @@ class Tape:
 
     def sources(self, reference=None):
         """What a replay reads that may change between calls: (its name in the plan's code, its values,
-        what a pin holds: the array itself, or the tensor whose version is then checked). Arguments
-        that need no gradient, the leaves, and tensors from outside fn (the same object in
-        ``reference``: their values are read each call)."""
-        found = [(f"a{k}", a, a) for k, a in enumerate(self.arg_arrays) if a is not None and k not in self.grad_args]
+        what a pin holds: the array itself, or the tensor whose version is then checked). The arguments,
+        the leaves, and tensors from outside fn (the same object in ``reference``: their values are
+        read each call)."""
+        found = [(f"a{k}", a, a) for k, a in enumerate(self.arg_arrays) if a is not None]
         found += [(f"L{j}", t.data, t) for j, t in enumerate(self.leaves)]
         externals = [reference is None or t is reference.constants[j] for j, t in enumerate(self.constants)]
         return found + [(f"E{j}", t.data, t) for j, t in enumerate(self.constants) if externals[j]]
@@ -195,6 +190,8 @@ class Tape:
 
 
 def _describe(entry):
+    if entry is None:
+        return "the graph's end"
     if entry[0] == "op":
         return f"{entry[1].name} of shape {entry[4]} {entry[5]}"
     return " ".join(str(e) for e in entry[:2])
