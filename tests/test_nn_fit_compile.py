@@ -250,3 +250,22 @@ def test_the_history_says_compiled_only_once_a_step_was_replayed():
         "define-by-run",
         "ag.compile ran every step define-by-run (under detect_anomaly() or no_grad())",
     )
+
+
+def test_a_compiled_run_that_blows_up_stops_where_and_as_define_by_run_does():
+    outcomes = []
+    for compile in ("auto", False):
+        model = nn.MLP([2, 16, 2], seed=0)
+        opt = nn.optim.SGD(model.parameters(), lr=1e150)  # overflows within a few steps
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # numpy's overflow warnings on the way
+            with pytest.raises(FloatingPointError) as caught:
+                nn.fit(
+                    model, F.cross_entropy, opt, X, y, epochs=3, progress=False, divergence_factor=None, compile=compile
+                )
+        outcomes.append((str(caught.value), model.state_dict(), caught.value.history))
+    (message, weights, history), (eager_message, eager_weights, eager_history) = outcomes
+    assert message == eager_message and "at epoch 1/3, step" in message  # the same step, the same words
+    assert history.step == "compiled" and eager_history.step == "define-by-run"
+    for name in weights:
+        np.testing.assert_array_equal(weights[name], eager_weights[name], err_msg=name)  # the last good step's
