@@ -100,8 +100,8 @@ def fit(
     >>> model = nn.MLP([2, 16, 2], seed=0)
     >>> history = nn.fit(model, F.cross_entropy, nn.optim.Adam(model.parameters(), lr=0.05),
     ...                  X, y, epochs=20, progress=False)
-    >>> history.epochs_run, history.stopped_reason, history.train_acc[-1]
-    (20, 'completed', 0.985)
+    >>> history.epochs_run, history.stopped_reason, history.train_acc[-1], history.step
+    (20, 'completed', 0.985, 'compiled')
     """
     epochs = positive_int("epochs", epochs)
     loader = X if isinstance(X, DataLoader) else None
