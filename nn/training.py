@@ -244,21 +244,21 @@ class _Training:
         loss_total = correct_total = norm_total = 0.0
         for step in range(steps):
             rows = order[step * self.batch_size : (step + 1) * self.batch_size]
-            value, norm, output = self.train_step(rows, f"epoch {epoch + 1}/{self.epochs}, step {step + 1}/{steps}")
+            value, norm, output, y = self.train_step(rows, f"epoch {epoch + 1}/{self.epochs}, step {step + 1}/{steps}")
             if self.start_loss is None:
                 self.start_loss = value
             loss_total += value * len(rows)
             norm_total += norm
             if self.measure_accuracy:
-                correct_total += self.measure_accuracy(output.data, self.y[rows]) * len(rows)
+                correct_total += self.measure_accuracy(output.data, y) * len(rows)
         self.epoch_totals = (loss_total / len(order), norm_total / steps, correct_total / len(order))
 
-    def train_step(self, rows: np.ndarray, where: str) -> tuple[float, float, Tensor]:
-        """zero_grad, forward, loss, backward, check, update; returns (loss, gradient norm, output)."""
+    def train_step(self, rows: np.ndarray, where: str) -> tuple[float, float, Tensor, np.ndarray]:
+        """zero_grad, forward, loss, backward, check, update; returns (loss, gradient norm, output, targets)."""
         restores_best = self.best_state is not None
         for _, p in self.all_params:  # the model's (frozen ones too) and any others the optimizer holds
             p.grad = None  # zero_grad, without walking the module tree every step
-        X, y = self.X[rows], self.y[rows]
+        X, y = self.step.batch(self.X, self.y, rows)
         compiled = self.step.compiled_step(X, y, where)  # forward, loss and backward at once
         if compiled is None:
             loss, output = self.step.forward(X, y)
@@ -270,7 +270,7 @@ class _Training:
         norm = gradient_norm(self.all_params, where, self.history, restores_best)
         with self.critical:  # Ctrl-C waits for the whole update: no parameter is one step ahead of another
             self.optimizer.step()
-        return value, norm, output
+        return value, norm, output, y
 
     def end_epoch(self, epoch: int) -> str | None:
         """Validate, then record the epoch and step the scheduler; returns why to stop, or None."""

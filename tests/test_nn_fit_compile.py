@@ -269,3 +269,16 @@ def test_a_compiled_run_that_blows_up_stops_where_and_as_define_by_run_does():
     assert history.step == "compiled" and eager_history.step == "define-by-run"
     for name in weights:
         np.testing.assert_array_equal(weights[name], eager_weights[name], err_msg=name)  # the last good step's
+
+
+def test_batches_that_repeat_without_shuffling_are_replayed(compiled_functions):
+    # full-batch gradient descent: the same rows every step; ag.compile pins an argument that did not
+    # change between its two traces, so fit hands it the very same arrays again
+    full = train("mlp", "auto", batch_size=len(X), shuffle=False)
+    assert full[1].step == "compiled"
+    assert [(c.trace_count, c.replay_count) for c in compiled_functions] == [(2, 2)]
+    assert_same_training(full, train("mlp", False, batch_size=len(X), shuffle=False))
+    compiled_functions.clear()
+    unshuffled = train("mlp", "auto", shuffle=False)  # four batches of 32, then the same 22 rows every epoch
+    assert [(c.trace_count, c.replay_count) for c in compiled_functions] == [(2, 14), (2, 2)]
+    assert_same_training(unshuffled, train("mlp", False, shuffle=False))
