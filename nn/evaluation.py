@@ -22,6 +22,7 @@ LossFn: TypeAlias = Callable[[Tensor, np.ndarray], Tensor]
 AccuracyFn: TypeAlias = Callable[[np.ndarray, np.ndarray], float]
 
 EVAL_CHUNK = 4096  # rows per forward pass when evaluating (bounds memory, not results)
+DEAD_UNIT_CHUNK = 256  # rows per pass of the dead-unit probe, which stops once every unit has fired
 
 
 def evaluate(
@@ -62,9 +63,12 @@ def evaluate(
     return loss_total / len(X), (correct_total / len(X) if measure else None)
 
 
-def dead_unit_fraction(model: Module, X: ArrayLike) -> float | None:
+def dead_unit_fraction(model: Module, X: ArrayLike, chunk: int = DEAD_UNIT_CHUNK) -> float | None:
     """Share of units of the model's ``nn.ReLU`` modules that output 0 for every row of X
     (None if the model has no ReLU). Dead units get no gradient, so they never recover.
+
+    The rows go through in chunks of ``chunk``, and the probe stops as soon as every unit has fired
+    once: the same answer as one pass over all rows, usually for the cost of the first chunk.
 
     >>> model = nn.MLP([2, 8, 2], seed=0)
     >>> nn.evaluation.dead_unit_fraction(model, np.random.default_rng(0).normal(size=(40, 2)))
@@ -73,24 +77,36 @@ def dead_unit_fraction(model: Module, X: ArrayLike) -> float | None:
     relus = [m for m in model.modules() if isinstance(m, ReLU)]
     if not relus:
         return None
-    dead = []
+    fired: list[np.ndarray] = []  # per ReLU call of one forward pass: has each unit output > 0 yet
+    calls = 0
 
     def record(module: Module, inputs: tuple[Any, ...], output: Tensor) -> None:
+        nonlocal calls
         values = np.asarray(output.data)
-        dead.append((values.reshape(-1, values.shape[-1]) <= 0).all(axis=0))
+        positive = np.asarray(~(values.reshape(-1, values.shape[-1]) <= 0).all(axis=0))  # NaN: firing, as before
+        if calls < len(fired):
+            fired[calls] |= positive
+        else:
+            fired.append(positive)
+        calls += 1
 
     handles = [m.register_forward_hook(record) for m in relus]
     was_training = model.training
+    X = np.asarray(X.data if isinstance(X, Tensor) else X)
     try:
         with ag.no_grad():
             model.eval()
-            model(Tensor(X))
+            for start in range(0, max(len(X), 1), chunk):
+                calls = 0
+                model(Tensor(X[start : start + chunk]))
+                if all(f.all() for f in fired):
+                    break  # no unit is dead: the other rows cannot change that
     finally:
         model.train(was_training)
         for handle in handles:
             handle.remove()
-    units = sum(d.size for d in dead)
-    return float(sum(d.sum() for d in dead) / units) if units else None
+    units = sum(f.size for f in fired)
+    return float(sum((~f).sum() for f in fired) / units) if units else None
 
 
 def accuracy_rule(
@@ -103,12 +119,18 @@ def accuracy_rule(
         raise ValueError(f"fit: accuracy must be 'auto', None or a function f(output, y), got {accuracy!r}")
     wide = len(out_shape) == 2 and out_shape[1] > 1
     if y.dtype.kind in "iu" and y.ndim == 1 and wide:
-        return lambda out, target: float(np.mean(out.argmax(axis=1) == target))
+        return lambda out, target: _share(out.argmax(axis=1) == target)
     binary = y.dtype.kind in "fiu" and tuple(y.shape[1:]) == tuple(out_shape[1:]) and np.isin(y, (0, 1)).all()
     if binary and loss_fn is F.binary_cross_entropy_with_logits:
-        return lambda out, target: float(np.mean((out > 0) == (target > 0.5)))
+        return lambda out, target: _share((out > 0) == (target > 0.5))
     if binary and loss_fn is F.binary_cross_entropy:
-        return lambda out, target: float(np.mean((out > 0.5) == (target > 0.5)))
+        return lambda out, target: _share((out > 0.5) == (target > 0.5))
     if y.dtype.kind == "f" and y.ndim == 2 and wide and tuple(y.shape[1:]) == tuple(out_shape[1:]):
-        return lambda out, target: float(np.mean(out.argmax(axis=1) == target.argmax(axis=1)))
+        return lambda out, target: _share(out.argmax(axis=1) == target.argmax(axis=1))
     return None
+
+
+def _share(hits: np.ndarray) -> float:
+    """np.mean of a boolean array, exactly (a count over a size), without np.mean's Python layer:
+    fit scores every mini-batch."""
+    return int(np.count_nonzero(hits)) / hits.size if hits.size else float("nan")

@@ -129,13 +129,14 @@ def parameters_to_check(model: Module, optimizer: Optimizer) -> list[tuple[str, 
 
 def gradient_norm(named_params: list[tuple[str, Tensor]], where: str, history: History, restores_best: bool) -> float:
     """The global L2 norm of the gradients, or the FloatingPointError naming every non-finite one."""
-    total, bad = 0.0, list[str]()
-    for name, p in named_params:
-        if p.grad is not None:
-            square = float(np.vdot(p.grad, p.grad))
-            if not math.isfinite(square):
-                bad.append(f"'{name}'")
-            total += square
+    total = 0.0
+    for _, p in named_params:
+        grad = p.grad
+        if grad is not None:
+            total += float(np.vdot(grad, grad))
+    if math.isfinite(total):
+        return math.sqrt(total)
+    bad = [f"'{name}'" for name, p in named_params if p.grad is not None and not math.isfinite(np.vdot(p.grad, p.grad))]
     if bad:
         what = f"gradient of {bad[0]} has" if len(bad) == 1 else f"gradients of {', '.join(bad)} have"
         _fail(f"the {what} NaN/Inf values at {where}", history, restores_best)

@@ -27,7 +27,9 @@ class History:
     epoch of lowest validation loss (training loss without validation).
     ``stopped_reason`` is "completed", "early_stopping", "tol", "error: ..." when a
     NaN/Inf stopped training, "diverged" (the loss grew past 100x its best, see ``nn.fit``),
-    "interrupted" (Ctrl-C) or "failed" (another exception).
+    "interrupted" (Ctrl-C) or "failed" (another exception). ``step`` is how fit ran the training
+    steps: "compiled" (through ``ag.compile``) or "define-by-run", and ``step_reason`` why not
+    compiled (None when compiled; see ``nn.fit``'s ``compile``).
 
     >>> X, y = nn.datasets.make_moons(40, seed=0)
     >>> model = nn.MLP([2, 8, 2], seed=0)
@@ -46,12 +48,15 @@ class History:
     lr: list[float]
     best_epoch: int | None
     stopped_reason: str | None
+    step: str | None
+    step_reason: str | None
 
     def __init__(self) -> None:
         for name in PER_EPOCH:
             setattr(self, name, [])
         self.best_epoch = None
         self.stopped_reason = None
+        self.step = self.step_reason = None
 
     @property
     def epochs_run(self) -> int:
@@ -62,6 +67,7 @@ class History:
         """Plain Python data (lists of floats, NaN/Inf as None): ``json.dump(history.to_dict(), f)``."""
         data: dict[str, Any] = {name: [_finite_or_none(v) for v in getattr(self, name)] for name in PER_EPOCH}
         data.update(best_epoch=self.best_epoch, stopped_reason=self.stopped_reason, epochs_run=self.epochs_run)
+        data.update(step=self.step, step_reason=self.step_reason)
         return data
 
     def to_json(self, path: str | os.PathLike[str] | None = None) -> str:
@@ -94,6 +100,7 @@ class History:
             setattr(history, name, [math.nan if v is None else float(v) for v in values])
         history.best_epoch = data.get("best_epoch")
         history.stopped_reason = data.get("stopped_reason")
+        history.step, history.step_reason = data.get("step"), data.get("step_reason")
         return history
 
     @classmethod

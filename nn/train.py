@@ -6,11 +6,13 @@ Writes into ``--out`` (default ``runs/<timestamp>``): ``model.npz`` (nn.save), `
 versions, the status ("running" while it trains, then "completed", "interrupted" or
 "failed") and the final metrics. Ctrl-C (SIGINT) or ``kill`` (SIGTERM) saves what there is
 (the best model with early stopping, else the last), marks the run "interrupted" and exits
-with 130 / 143.
+with 130 / 143. Training steps run through ``ag.compile`` where that trains exactly as
+define-by-run (``nn.fit``'s default); ``metrics.step`` in run.json says which ran.
 
     python -m nn.train                          # defaults: >= 97% test accuracy on digits
     python -m nn.train --hidden 128 64 --optimizer sgd --lr 0.1 --epochs 40
     python -m nn.train --dataset moons --hidden 16 16 --no-progress
+    python -m nn.train --no-compile             # every step define-by-run (the same weights, slower)
     python -m nn.train --data flowers.csv --target species      # your own data (.csv, .npz, .npy)
 """
 
@@ -103,6 +105,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--out", default=None, help="output folder (default: runs/<timestamp>)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--no-compile",
+        action="store_true",
+        help="run every training step define-by-run (default: through ag.compile where that trains the same, "
+        "which run.json's metrics.step records; the weights are the same either way)",
+    )
     parser.add_argument(
         "--resume",
         default=None,
@@ -238,6 +246,7 @@ def run(
                 progress=not args.no_progress,
                 checkpoint=checkpoint,
                 resume=checkpoint if args.resume is not None else None,
+                compile=False if args.no_compile else "auto",
             )
         finally:
             if signals is not None:
@@ -255,6 +264,8 @@ def run(
         epochs_run=history.epochs_run,
         best_epoch=history.best_epoch,
         stopped_reason=history.stopped_reason,
+        step=history.step,
+        step_reason=history.step_reason,
         train_seconds=seconds,
         test_loss=test_loss,
         test_accuracy=test_acc,
@@ -283,7 +294,7 @@ def run(
         return 1
     print(
         f"{history.epochs_run} epochs in {seconds:.1f} s ({history.stopped_reason}; best epoch "
-        f"{'none' if history.best_epoch is None else history.best_epoch + 1}); {saved}"
+        f"{'none' if history.best_epoch is None else history.best_epoch + 1}; {history.step} steps); {saved}"
     )
     print(f"test accuracy: {test_acc:.4f}" if test_acc is not None else f"test loss (MSE): {test_loss:.6g}")
     return 0

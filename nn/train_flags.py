@@ -18,7 +18,8 @@ MAX_THREADS = 4096  # BLAS takes a C int; more threads than this is a typo
 DATASET_SHAPES = {"digits": (1797, 64, 10), "moons": (1000, 2, 2)}  # rows, features, classes
 
 
-RESUME_FLAGS = ("--resume", "--epochs", "--no-progress", "--threads")  # what --resume may be combined with
+# what --resume may be combined with: the settings that do not change the weights
+RESUME_FLAGS = ("--resume", "--epochs", "--no-progress", "--threads", "--no-compile")
 
 
 def resume_settings(args: argparse.Namespace, argv: Sequence[str]) -> str | None:
@@ -37,7 +38,7 @@ def resume_settings(args: argparse.Namespace, argv: Sequence[str]) -> str | None
         return f"--resume {folder!r}: no {CHECKPOINT_FILE}: the run ended before its first epoch; start it again"
     epochs = args.epochs
     for name, value in settings.items():
-        if hasattr(args, name) and name not in ("resume", "no_progress", "threads", "out"):
+        if hasattr(args, name) and name not in ("resume", "no_progress", "threads", "out", "no_compile"):
             setattr(args, name, value)
     args.out = folder
     if epochs is not None:

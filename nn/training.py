@@ -23,6 +23,7 @@ from autograd_core.types import ArrayLike
 from .data import DataLoader
 from .evaluation import AccuracyFn, LossFn, accuracy_rule, dead_unit_fraction, evaluate
 from .fit_checks import check_data, gradient_norm, loss_value, parameters_to_check, positive_int, probe
+from .fit_step import TrainingStep
 from .history import History
 from .module import Module
 from .optim import LRScheduler, Optimizer, ReduceLROnPlateau
@@ -52,6 +53,7 @@ def fit(
     divergence_factor: float | None = 100.0,
     checkpoint: str | os.PathLike[str] | None = None,
     resume: str | os.PathLike[str] | None = None,
+    compile: bool | str = "auto",
 ) -> History:
     """Train ``model`` on (X, y) with mini-batches; returns a ``History``.
 
@@ -77,6 +79,13 @@ def fit(
     - ``accuracy``: "auto" (class labels with argmax, one-hot targets, or 0/1 targets with
       ``F.binary_cross_entropy[_with_logits]``), None (off) or ``f(output_array, y_array)``.
     - A progress bar shows while ``progress`` is true and the output is a terminal or notebook.
+    - ``compile``: "auto" runs each step (forward, loss, backward) through ``ag.compile`` where that
+      gives the same training as define-by-run, and define-by-run where it might not (Dropout, buffers
+      such as BatchNorm's running statistics, forward hooks, layers or losses defined outside nn, or
+      anything ``ag.compile`` declines), silently; ``history.step`` says which ran ("compiled" or
+      "define-by-run") and ``history.step_reason`` why not compiled. True: compile your own layers and
+      losses too (their Python then runs only while tracing: keep them to Tensor ops), with a
+      ``CompileWarning`` when it cannot; False: always define-by-run.
 
     Bad input raises before training; a NaN/Inf loss or gradient raises a
     ``FloatingPointError`` naming the epoch and step, with the weights of the last good
@@ -91,8 +100,8 @@ def fit(
     >>> model = nn.MLP([2, 16, 2], seed=0)
     >>> history = nn.fit(model, F.cross_entropy, nn.optim.Adam(model.parameters(), lr=0.05),
     ...                  X, y, epochs=20, progress=False)
-    >>> history.epochs_run, history.stopped_reason, history.train_acc[-1]
-    (20, 'completed', 0.985)
+    >>> history.epochs_run, history.stopped_reason, history.train_acc[-1], history.step
+    (20, 'completed', 0.985, 'compiled')
     """
     epochs = positive_int("epochs", epochs)
     loader = X if isinstance(X, DataLoader) else None
@@ -119,6 +128,7 @@ def fit(
     dtype = next((p.dtype for p in model.parameters()), np.dtype(np.float64))
     X, y = check_data("X", "y", X, y, dtype)
     out_shape = probe(model, loss_fn, X, y, "X", "y")
+    step = TrainingStep(model, loss_fn, compile)  # compiled where safe
     measure_accuracy = accuracy_rule(accuracy, loss_fn, y, out_shape)
     if validation is not None:
         if not isinstance(validation, (tuple, list)) or len(validation) != 2:
@@ -142,6 +152,7 @@ def fit(
         early_stopping,
         tol,
         divergence_factor,
+        step,
     )
     if resume is not None:
         load_checkpoint(resume, model, optimizer, scheduler, loader, training=training)
@@ -149,7 +160,7 @@ def fit(
     bar.update(training.epochs_done)
     history = training.history
     try:
-        with deferring_signals() as training.critical:
+        with step.quiet(), deferring_signals() as training.critical:
             stop = history.stopped_reason if training.epochs_done >= epochs else None
             for epoch in range(training.epochs_done, epochs):
                 training.run_epoch(epoch, loader.epoch_order())  # shuffle, mini-batches, updates
@@ -169,6 +180,8 @@ def fit(
         raise
     finally:
         bar.close()
+        history.step, history.step_reason = step.outcome()
+        step.release()
         training.restore_best()  # however training ended: the best epoch's weights, with early stopping
     return history
 
@@ -203,6 +216,7 @@ class _Training:
         early_stopping: int | None,
         tol: float | None,
         divergence_factor: float | None,
+        step: TrainingStep,
     ) -> None:
         self.model, self.loss_fn, self.optimizer, self.X, self.y = model, loss_fn, optimizer, X, y
         self.batch_size, self.epochs, self.validation = batch_size, epochs, validation
@@ -212,11 +226,11 @@ class _Training:
             tol,
             scheduler,
         )
-        self.watched_params = parameters_to_check(model, optimizer)
+        self.all_params = parameters_to_check(model, optimizer)
         self.history = History()
         self.best_value, self.stale_epochs = math.inf, 0
         self.best_state: dict[str, np.ndarray] | None = None
-        self.divergence_factor = divergence_factor
+        self.divergence_factor, self.step = divergence_factor, step
         self.epoch_totals = (math.nan, math.nan, math.nan)  # mean loss, mean gradient norm, accuracy
         self.start_loss: float | None = None  # the first mini-batch's loss, before any update: divergence's yardstick
         self.epochs_done = 0
@@ -230,28 +244,33 @@ class _Training:
         loss_total = correct_total = norm_total = 0.0
         for step in range(steps):
             rows = order[step * self.batch_size : (step + 1) * self.batch_size]
-            value, norm, output = self.train_step(rows, f"epoch {epoch + 1}/{self.epochs}, step {step + 1}/{steps}")
+            value, norm, output, y = self.train_step(rows, f"epoch {epoch + 1}/{self.epochs}, step {step + 1}/{steps}")
             if self.start_loss is None:
                 self.start_loss = value
             loss_total += value * len(rows)
             norm_total += norm
             if self.measure_accuracy:
-                correct_total += self.measure_accuracy(output.data, self.y[rows]) * len(rows)
+                correct_total += self.measure_accuracy(output.data, y) * len(rows)
         self.epoch_totals = (loss_total / len(order), norm_total / steps, correct_total / len(order))
 
-    def train_step(self, rows: np.ndarray, where: str) -> tuple[float, float, Tensor]:
-        """zero_grad, forward, loss, backward, check, update; returns (loss, gradient norm, output)."""
+    def train_step(self, rows: np.ndarray, where: str) -> tuple[float, float, Tensor, np.ndarray]:
+        """zero_grad, forward, loss, backward, check, update; returns (loss, gradient norm, output, targets)."""
         restores_best = self.best_state is not None
-        self.optimizer.zero_grad()
-        self.model.zero_grad()  # also parameters the optimizer does not hold (frozen ones)
-        output = self.model(Tensor(self.X[rows]))
-        loss = self.loss_fn(output, self.y[rows])
-        value = loss_value(loss, where, self.history, restores_best)
-        loss.backward()
-        norm = gradient_norm(self.watched_params, where, self.history, restores_best)
+        for _, p in self.all_params:  # the model's (frozen ones too) and any others the optimizer holds
+            p.grad = None  # zero_grad, without walking the module tree every step
+        X, y = self.step.batch(self.X, self.y, rows)
+        compiled = self.step.compiled_step(X, y, where)  # forward, loss and backward at once
+        if compiled is None:
+            loss, output = self.step.forward(X, y)
+            value = loss_value(loss, where, self.history, restores_best)  # before backward
+            loss.backward()
+        else:
+            loss, output = compiled
+            value = loss_value(loss, where, self.history, restores_best)
+        norm = gradient_norm(self.all_params, where, self.history, restores_best)
         with self.critical:  # Ctrl-C waits for the whole update: no parameter is one step ahead of another
             self.optimizer.step()
-        return value, norm, output
+        return value, norm, output, y
 
     def end_epoch(self, epoch: int) -> str | None:
         """Validate, then record the epoch and step the scheduler; returns why to stop, or None."""
@@ -262,6 +281,7 @@ class _Training:
         dead = dead_unit_fraction(self.model, self.X[:DEAD_UNIT_PROBE])
         with self.critical:  # an interrupt leaves the history with whole epochs only
             self.epochs_done = epoch + 1
+            self.history.step, self.history.step_reason = self.step.outcome()
             measured = dict(
                 train_loss=train_loss,
                 grad_norm=grad_norm,

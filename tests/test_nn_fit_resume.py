@@ -56,6 +56,7 @@ def test_resuming_from_a_checkpoint_equals_the_uninterrupted_run(tmp_path, kind,
     assert history.train_loss == whole.train_loss and history.val_loss == whole.val_loss
     assert history.best_epoch == whole.best_epoch and history.stopped_reason == whole.stopped_reason
     assert opt2.param_groups[0]["lr"] == optimizer.param_groups[0]["lr"]
+    assert history.step == whole.step == "compiled"  # fit's default: resuming a compiled run is bit for bit too
 
 
 def test_a_resume_past_the_end_changes_nothing(tmp_path):

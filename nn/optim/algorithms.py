@@ -61,18 +61,25 @@ class SGD(Optimizer):
 
     def step(self) -> None:
         """Update every parameter that has a gradient, in place: ``loss.backward(); opt.step()``."""
-        if type(self)._update is not SGD._update or any(g["momentum"] or g["weight_decay"] for g in self.param_groups):
-            return super().step()  # a subclass's own _update, or SGD with state: the general loop
+        groups = self.param_groups
+        if type(self)._update is not SGD._update:
+            return super().step()  # a subclass's own update rule: the general loop
+        for group in groups:
+            if group["momentum"] or group["weight_decay"]:
+                return super().step()  # SGD with state: the general loop
         # Plain SGD (the defaults): p -= lr * grad and nothing else, without the per-parameter
-        # call of the general loop: 10.2 -> 8.6 µs for a 64-32-10 MLP (no state to keep).
+        # call of the general loop (no state to keep).
         self.step_count += 1
-        for group in self.param_groups:
+        multiply = np.multiply
+        for group in groups:
             lr = group["lr"]
             for p in group["params"]:
                 grad = p.grad
                 if grad is not None:
                     data = p.data
-                    data -= lr * np.asarray(grad, dtype=data.dtype)
+                    if type(grad) is not np.ndarray or grad.dtype is not data.dtype:
+                        grad = np.asarray(grad, dtype=data.dtype)
+                    data -= multiply(grad, lr)
                     p.data = data  # counts the in-place change, as p.data -= ... does
         return None
 
