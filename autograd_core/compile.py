@@ -1,8 +1,8 @@
 """``ag.compile(fn)``: trace a training step, then replay it as a flat list of numpy calls.
 
 ``fn(*args)`` builds a graph and returns a one-element loss Tensor. ``compiled(*args)`` does what
-``fn(*args).backward()`` does (every leaf's ``.grad`` accumulates, ``+=``, with the same values: bitwise,
-up to the order in which 3+ paths' gradients are summed) and returns the loss as a Tensor without a graph::
+``fn(*args).backward()`` does (every leaf's ``.grad`` accumulates, ``+=``, with the same values, bit for bit:
+a gradient with several parts adds them in eager backward's order) and returns the loss as a Tensor without a graph::
 
     step = ag.compile(lambda X, Y: -(model_logits(X).log_softmax() * Y).sum() / len(X))
     for X, Y in batches:

@@ -165,7 +165,9 @@ def _backward_order(roots: Sequence[Tensor]) -> list[Tensor]:
             if node._freed or node._epoch < now:
                 _check_usable(node)
             stack += (node, None)
-            for parent in node._parents:
+            # Inputs pushed last to first, so the first is expanded first, as ag.walk does: the reverse of
+            # walk's order, the one ag.compile replays, so both add 3+ paths' gradients in one order.
+            for parent in reversed(node._parents):
                 if parent.requires_grad and parent not in seen:
                     stack.append(parent)
     post_order.reverse()
