@@ -27,6 +27,8 @@ from autograd_core import Tensor
 from autograd_core.grad_mode import enter_scope, exit_scope
 from autograd_core.types import ArrayLike
 
+from .init import write_in_place
+
 #: ``hook(module, inputs, output)``; a result other than None replaces the output.
 ForwardHook: TypeAlias = Callable[["Module", tuple[Any, ...], Any], Any]
 _M = TypeVar("_M", bound="Module")
@@ -320,7 +322,7 @@ class Module:
             )
         for p, value in updates:
             if isinstance(p, Tensor):
-                p.data = value  # the setter marks the change (version)
+                write_in_place(p, value)  # keeps the parameter's layout (Linear's column-major weight)
             else:
                 np.copyto(p, value)  # a buffer: in place, so the module's attribute sees it
 
