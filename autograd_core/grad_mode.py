@@ -47,6 +47,32 @@ def is_grad_enabled() -> bool:
     return state.grad_enabled
 
 
+def enter_scope(name: str) -> str | None:
+    """Enter the scope ``name`` (nested in the current one) without a ``with`` block; returns the
+    scope it replaced, which the caller must hand back to ``exit_scope`` in a ``finally``.
+
+    For hot paths only (``nn.Module.__call__`` enters one per layer per step): the caller's own
+    local variable remembers the replaced scope, so this costs no context-manager object and no
+    per-thread stack, and stays correct across threads and recursion. Use ``scope`` elsewhere.
+
+    >>> previous = enter_scope("encoder")
+    >>> try:
+    ...     h = Tensor([1.0]) * 2
+    ... finally:
+    ...     exit_scope(previous)
+    >>> h.scope, Tensor([1.0]).scope
+    ('encoder', None)
+    """
+    previous = state.scope
+    state.scope = name if previous is None else f"{previous}.{name}"  # nested as ``scope`` nests
+    return previous
+
+
+def exit_scope(previous: str | None) -> None:
+    """Leave the scope entered by ``enter_scope``: ``exit_scope(previous)`` with the value it returned."""
+    state.scope = previous
+
+
 class _Switch(contextlib.ContextDecorator):
     """A block (or decorated function) that sets the per-thread switch ``field``."""
 

@@ -82,8 +82,26 @@ def _check(function: str, tensor: Tensor) -> None:
 
 
 def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
-    tensor.data = np.asarray(values, dtype=tensor.dtype).reshape(tensor.shape)  # setter: counts as a change
+    write_in_place(tensor, values)
     return tensor
+
+
+def write_in_place(tensor: Tensor, values: np.ndarray) -> None:
+    """Write ``values`` (of the tensor's shape) into the tensor's own array, as PyTorch's ``init_``
+    and ``load_state_dict`` do, and count it as a change (a graph that saved the old values then
+    refuses to backward). In place, the array keeps its layout: ``nn.Linear``'s column-major
+    weight (its faster matmul) came back row-major from a new array, silently slower.
+
+    >>> w = Tensor(np.asfortranarray(np.zeros((2, 3))), requires_grad=True)
+    >>> write_in_place(w, np.arange(6.0).reshape(2, 3))
+    >>> w.data[1], w.data.flags.f_contiguous
+    (array([3., 4., 5.]), True)
+    """
+    data = tensor.data
+    if not data.flags.writeable:  # e.g. a read-only array given to Tensor(...): a new one, same layout
+        data = np.empty_like(data)
+    data[...] = np.reshape(values, data.shape)
+    tensor.data = data  # the setter marks the change (version)
 
 
 def _fans(function: str, tensor: Tensor) -> tuple[int, int]:

@@ -23,15 +23,25 @@ from typing import Any, TypeAlias, TypeVar
 
 import numpy as np
 
-import autograd_core as ag
 from autograd_core import Tensor
+from autograd_core.grad_mode import enter_scope, exit_scope
 from autograd_core.types import ArrayLike
+
+from .init import write_in_place
 
 #: ``hook(module, inputs, output)``; a result other than None replaces the output.
 ForwardHook: TypeAlias = Callable[["Module", tuple[Any, ...], Any], Any]
 _M = TypeVar("_M", bound="Module")
 
-_calls = threading.local()  # the stack of modules whose forward is running, per thread
+
+class _Calls(threading.local):
+    """The stack of modules whose forward is running, one per thread (each thread starts empty)."""
+
+    def __init__(self) -> None:
+        self.stack: list[Module] = []
+
+
+_calls = _Calls()
 
 
 class _TreeClock:
@@ -45,11 +55,8 @@ class _TreeClock:
         cls.now += 1
 
 
-def _call_stack() -> list[Module]:
-    stack = getattr(_calls, "stack", None)
-    if stack is None:
-        stack = _calls.stack = []
-    return stack
+#: ``Module._descendant_names`` before any search: a tree time no search has (``_TreeClock`` starts at 0).
+_NOT_YET_FOUND: tuple[int, dict[int, str]] = (-1, {})
 
 
 class _HookHandle:
@@ -87,6 +94,7 @@ class Module:
     _forward_hooks: dict[int, ForwardHook]
     _attached: bool
     _labelled_at: int
+    _descendant_names: tuple[int, dict[int, str]]
     training: bool
 
     def __init__(self) -> None:
@@ -97,6 +105,7 @@ class Module:
         object.__setattr__(self, "_forward_hooks", {})
         object.__setattr__(self, "_attached", False)  # True once it is another module's child
         object.__setattr__(self, "_labelled_at", -1)  # _TreeClock.now when labels were last derived
+        object.__setattr__(self, "_descendant_names", _NOT_YET_FOUND)  # (tree time, names) for __call__
         object.__setattr__(self, "training", True)
 
     # ------------------------------------------------------------ registration
@@ -313,7 +322,7 @@ class Module:
             )
         for p, value in updates:
             if isinstance(p, Tensor):
-                p.data = value  # the setter marks the change (version)
+                write_in_place(p, value)  # keeps the parameter's layout (Linear's column-major weight)
             else:
                 np.copyto(p, value)  # a buffer: in place, so the module's attribute sees it
 
@@ -325,24 +334,28 @@ class Module:
         )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        stack = _call_stack()
-        caller = stack[-1] if stack else None
-        if caller is None:
+        # Every layer runs this every step, so it is kept lean: the name comes from a cache, the
+        # scope is entered and left by hand in try/finally (no context-manager object), and the
+        # hooks are looked at only when there are some.
+        stack = _calls.stack
+        if stack:
+            found_at, names = stack[-1]._descendant_names  # the caller's names of its descendants
+            if found_at != _TreeClock.now:
+                names = stack[-1]._find_descendant_names()
+            name = names.get(id(self))
+        else:
             name = None
             if not self._attached and self._labelled_at != _TreeClock.now:
                 self._relabel()  # the outermost model, changed since: labels match named_parameters()
                 object.__setattr__(self, "_labelled_at", _TreeClock.now)
-        else:
-            name = caller._name_of(self)
         stack.append(self)
+        outer_scope = enter_scope(name) if name is not None else None
         try:
-            if name is None:
-                output = self.forward(*args, **kwargs)
-            else:
-                with ag.scope(name):
-                    output = self.forward(*args, **kwargs)
+            output = self.forward(*args, **kwargs)
         finally:
             stack.pop()
+            if name is not None:
+                exit_scope(outer_scope)
         if self._forward_hooks:
             for hook in list(self._forward_hooks.values()):
                 replaced = hook(self, args, output)
@@ -350,16 +363,23 @@ class Module:
                     output = replaced
         return output
 
-    def _name_of(self, module: Module) -> str | None:
-        """The dotted path from this module to ``module`` (None if it is not a descendant)."""
-        for name, child in self._modules.items():
-            if child is module:
-                return name
-        if module is not self:
-            for name, descendant in self.named_modules():
-                if descendant is module:
-                    return name
-        return None
+    def _find_descendant_names(self) -> dict[int, str]:
+        """``{id(module): dotted path from this module}`` for every descendant, as of now: a direct
+        child's own name first, else its first name in ``named_modules()``. ``__call__`` reuses
+        it until the tree changes (a search per call was a third of a layer call's cost)."""
+        now = _TreeClock.now
+        names = {id(m): name for name, m in self.named_modules() if m is not self}
+        for name, child in reversed(self._modules.items()):  # a child listed twice: its first name
+            names[id(child)] = name
+        # one tuple, swapped in whole, so another thread never sees names of another time
+        object.__setattr__(self, "_descendant_names", (now, names))
+        return names
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # copy.deepcopy and pickle come through here: the copy's sub-modules are new objects, so
+        # names found by id() for the original's would be wrong for them
+        self.__dict__.update(state)
+        object.__setattr__(self, "_descendant_names", _NOT_YET_FOUND)
 
     # ------------------------------------------------------------ display
     def extra_repr(self) -> str:
