@@ -91,8 +91,10 @@ class Linear(Module):
         self.bias = Tensor(np.zeros(self.out_features, dtype), requires_grad=True) if bias else None
 
     def forward(self, x: TensorLike) -> Tensor:
-        x = ag.as_tensor(x)
-        if x.ndim == 0 or x.shape[-1] != self.in_features:
+        if not isinstance(x, Tensor):
+            x = Tensor(x)  # ag.as_tensor, without its call: a layer runs every step
+        shape = x.shape
+        if not shape or shape[-1] != self.in_features:
             raise ValueError(
                 f"Linear(in_features={self.in_features}, out_features={self.out_features}): input "
                 f"of shape {x.shape} has {x.shape[-1] if x.ndim else 'no'} features in its last "
@@ -118,21 +120,21 @@ class ReLU(Module):
     """max(x, 0), elementwise. (The kink convention: relu'(0) = 1/2.)"""
 
     def forward(self, x: TensorLike) -> Tensor:
-        return ag.relu(x)
+        return x.relu() if isinstance(x, Tensor) else ag.relu(x)
 
 
 class Sigmoid(Module):
     """1 / (1 + exp(-x)), elementwise; finite for any input."""
 
     def forward(self, x: TensorLike) -> Tensor:
-        return ag.sigmoid(x)
+        return x.sigmoid() if isinstance(x, Tensor) else ag.sigmoid(x)
 
 
 class Tanh(Module):
     """tanh(x), elementwise."""
 
     def forward(self, x: TensorLike) -> Tensor:
-        return ag.tanh(x)
+        return x.tanh() if isinstance(x, Tensor) else ag.tanh(x)
 
 
 class Identity(Module):

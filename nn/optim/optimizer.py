@@ -162,8 +162,9 @@ class Optimizer:
 
     def zero_grad(self) -> None:
         """Forget the parameters' gradients (``.grad = None``), before the next backward: ``opt.zero_grad()``."""
-        for p in self.params:
-            p.grad = None
+        for group in self.param_groups:  # not self.params: that property builds a list each call
+            for p in group["params"]:
+                p.grad = None
 
     def step(self) -> None:
         """Update every parameter that has a gradient, in place: ``loss.backward(); opt.step()``."""
