@@ -12,11 +12,13 @@ import collections
 import functools
 import inspect
 import linecache
+import re
 import string
 import weakref
 
 import numpy as np
 
+from .buffers import lifetimes, share
 from .engine import accumulate_grad
 from .primitives import sum_to, sum_to_axes
 from .tape import ARG, Unsupported, arg_array
@@ -90,13 +92,14 @@ class Plan:
     def __init__(self, tape, args, externals, title="fn"):
         self.leaves, self.constants, self.externals, self.title = tape.leaves, tape.constants, externals, title
         self.namespace = dict(_NAMESPACE, MISS=MISS, TRIAL=False)
-        self._frozen, self._body, self._count = set(), [], 0
+        self._frozen, self._body, self._count, self._buffers = set(), [], 0, {}
         # tracebacks show the generated code while the plan lives; then its lines go (flat over retraces)
         self._filename = f"<ag.compile {title} {id(self):x}>"
         weakref.finalize(self, linecache.cache.pop, self._filename, None)
         self._head, self._checks = self._prologue(args)
         names = self._forward(tape)
         self._backward(tape, names)
+        self._share_buffers()
         self.pin({})
 
     def pin(self, pins):
@@ -155,7 +158,19 @@ class Plan:
         return name
 
     def _buffer(self, shape, dtype):
-        return self._const(np.empty(shape, dtype))
+        """A placeholder for a buffer kept between calls; _share_buffers gives it an array."""
+        name = f"buf_{len(self._buffers)}"
+        self._buffers[name] = (tuple(shape), np.dtype(dtype))
+        return name
+
+    def _share_buffers(self):
+        """One array per slot (buf0, buf1...): buffers of one shape and dtype whose lifetimes in the
+        code do not overlap share it (see buffers.py), so the plan keeps ~the activations live at once."""
+        slots = share(lifetimes(self._body, self._buffers, self.namespace))
+        for name, slot in slots.items():
+            if f"buf{slot}" not in self.namespace:
+                self.namespace[f"buf{slot}"] = np.empty(*self._buffers[name])
+        self._body = [re.sub(r"\bbuf_\d+\b", lambda m: f"buf{slots[m.group()]}", line) for line in self._body]
 
     # -------------------------------------------------------------------- code
     def _prologue(self, args):
@@ -231,10 +246,17 @@ class Plan:
         seed = np.ones(tape.order[-1].shape, tape.order[-1].dtype)
         parts[-1].append(_Grad(self._const(seed), False, True, seed))
         for i in reversed(ops):
-            g = self._combine(parts[i], handed=False)
-            for j, p in enumerate(tape.structure[i][2]):
-                if needs[p]:  # a leaf's only contribution becomes its .grad: a fresh array, not a buffer
-                    parts[p].append(self._vjp(tape, i, j, g, names, _handed(tape.structure, p, uses)))
+            g, parts[i] = self._combine(parts[i], handed=False), None  # (frees the traced values early)
+            parents = tape.structure[i][2]
+            # written last input first: the weight's gradient in h @ W (h.T @ g) reads h for the last
+            # time, so h's buffer is free for g @ W.T (buffers.py); added in input order, as the engine
+            sent = {
+                j: self._vjp(tape, i, j, g, names, _handed(tape.structure, p, uses))  # handed: a fresh array
+                for j, p in reversed(list(enumerate(parents)))
+                if needs[p]
+            }
+            for j in sorted(sent):
+                parts[parents[j]].append(sent[j])
         position = {entry[1]: i for i, entry in enumerate(tape.structure) if entry[0] == "leaf"}
         grads = [self._combine(parts[position[j]], handed=True) for j in range(len(self.leaves))]
         loss = names[-1] if self._fresh_loss else f"array({names[-1]})"  # a copy: not a buffer or a leaf
