@@ -223,9 +223,13 @@ class Compiled:
             self._give_up(entry, reason)  # strict: raises before any gradient is delivered
         if reason is not None or entry.reference is None or entry.plan is not None:
             loss.backward()
-        else:  # two tapes agree: generate the plan, and use it only if it reproduces this call
+        else:  # two tapes agree: generate the plan from this call's graph, adopt it if it reproduces the call
             grads = [g.data for g in _engine_grad(loss, tape.leaves, allow_unused=True)]
-            entry.plan, reason = _attempt(self._adopt, tape, entry.reference, args, loss, grads)
+            plan, reason = _attempt(self._plan, tape, entry.reference, args)
+            loss = loss.detach()
+            tape.drop_graph()  # the trial runs without this call's activations alive (peak memory)
+            if plan is not None:
+                entry.plan, reason = _attempt(self._adopt, plan, args, loss, grads)
             _deliver(tape.leaves, grads)
             if reason is not None:
                 self._give_up(entry, reason)
@@ -233,13 +237,15 @@ class Compiled:
             self._remember(entry, tape, args)
         return loss.detach()
 
-    def _adopt(self, tape, reference, args, loss, grads):
+    def _plan(self, tape, reference, args):
         externals = [a is b for a, b in zip(tape.constants, reference.constants)]
-        plan = Plan(tape, args, externals, getattr(self.fn, "__qualname__", "fn"))
+        return Plan(tape, args, externals, getattr(self.fn, "__qualname__", "fn"))
+
+    def _adopt(self, plan, args, loss, grads):
         result = plan.trial(args)
         if result is MISS:
             raise Unsupported("the plan's guards reject the call it was made from (a bug in compile)")
-        problem = _difference(result, loss, tape.leaves, grads)
+        problem = _difference(result, loss, plan.leaves, grads)
         if problem:
             raise Unsupported(f"the replay differs from define-by-run on {problem} (a bug in compile: please report)")
         self._last = plan
@@ -345,11 +351,21 @@ def _difference(result, loss, leaves, grads):
         got, want = np.asarray(got), np.asarray(want)
         if got.shape != want.shape or got.dtype != want.dtype:
             return f"{what} (shape {got.shape} {got.dtype}, expected {want.shape} {want.dtype})"
-        if np.array_equal(got, want, equal_nan=True):
-            continue
+        error, scale = _error(got, want)
         tolerance = 1e-12 if want.dtype.itemsize >= 8 else 1e-5
-        scale = float(np.max(np.abs(want))) if want.size else 0.0
-        error = float(np.max(np.abs(got.astype(np.float64) - want))) if want.size else 0.0
-        if not error <= tolerance * scale:  # also true for a NaN in one of them only
+        if error and not error <= tolerance * scale:  # also true for a NaN in one of them only
             return f"{what} (max abs error {error:.3g}, scale {scale:.3g})"
     return None
+
+
+def _error(got, want, block=1 << 14):
+    """max |got - want| (0 where bitwise equal, NaN where only one is NaN) and max |want|, read in
+    blocks: at adoption a step's gradients exist twice already, a float64 copy would be a third."""
+    got, want = got.reshape(-1), want.reshape(-1)
+    errors, scales = [0.0], [0.0]  # np.max of them: a NaN stays a NaN
+    for k in range(0, want.size, block):
+        mine, theirs = got[k : k + block], want[k : k + block]
+        scales.append(np.max(np.abs(theirs)))
+        if not np.array_equal(mine, theirs, equal_nan=True):
+            errors.append(np.max(np.abs(mine.astype(np.float64) - theirs)))
+    return float(np.max(errors)), float(np.max(scales))

@@ -172,6 +172,10 @@ class Tape:
         )
         return found
 
+    def drop_graph(self):
+        """Drop the recorded graph (its activations): nothing reads it once a plan is generated."""
+        self.order = None
+
     def strip(self):
         """Drop the graph and the arguments (kept: structure, leaves, constants, arrays, weak nodes)."""
         self.order = self.arg_arrays = None
