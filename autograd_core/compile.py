@@ -211,6 +211,9 @@ class Compiled:
             )
         else:
             tape, reason = _attempt(Tape, loss, args, call_args)
+        for stand_in, a in zip(call_args, args):
+            if stand_in is not a:  # recorded now; backward skips its gradient (time, memory), never used
+                stand_in.requires_grad = False
         if tape is not None and not tape.loss_needs_grad:
             loss.detach().backward()  # the engine's own 'does not require grad' error
         if tape is not None and entry.reference is not None:
@@ -233,9 +236,10 @@ class Compiled:
             _deliver(tape.leaves, grads)
             if reason is not None:
                 self._give_up(entry, reason)
+        loss = loss.detach()  # the graph goes before _remember regenerates the code (peak memory)
         if reason is None:
             self._remember(entry, tape, args)
-        return loss.detach()
+        return loss
 
     def _plan(self, tape, reference, args):
         externals = [a is b for a, b in zip(tape.constants, reference.constants)]

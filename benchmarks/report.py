@@ -61,7 +61,8 @@ def ratio_text(row):
     if row["workload"] == "d" and row.get("ratio") is not None:
         return f"time {1 / row['ratio']:.2f}x{spread_text(row, invert=True)}, memory {row['memory_ratio']:.2f}x torch's"
     if row["workload"] == "e" and row.get("memory_ratio") is not None:
-        return f"{row['memory_ratio']:.2f}x {row['ratio_to']}'s peak"
+        steady = f", steady {row['steady_ratio']:.2f}x" if row.get("steady_ratio") is not None else ""
+        return f"{row['memory_ratio']:.2f}x {row['ratio_to']}'s peak{steady}"
     if row.get("ratio") is not None:
         return f"{row['ratio']:.2f}x {row['ratio_to']}{spread_text(row)}"
     return ""

@@ -91,6 +91,8 @@ def markdown(document):
             extra = ""
             if workload == "e" and r.get("memory_ratio") is not None:
                 extra = f" = {r['memory_ratio']:.2f}× hand-written's peak" + (
+                    f" (steady {r['steady_ratio']:.2f}×)" if r.get("steady_ratio") is not None else ""
+                ) + (
                     f" [{r['memory_method']}]" if r["engine"] in ("torch", "jax.jit") else ""
                 )
             elif r.get("ratio") is not None:
