@@ -53,7 +53,9 @@ def share(lifetimes: Mapping[str, Lifetime]) -> dict[str, int]:
     return slots
 
 
-def lifetimes(lines: Sequence[str], keys: Mapping[str, Hashable], namespace: Mapping[str, object]) -> dict[str, Lifetime]:
+def lifetimes(
+    lines: Sequence[str], keys: Mapping[str, Hashable], namespace: Mapping[str, object]
+) -> dict[str, Lifetime]:
     """The Lifetime of each buffer named in ``lines`` (straight-line code; its statements are the clock);
     ``keys`` maps each buffer's variable to its key, ``namespace`` resolves the functions it calls.
 

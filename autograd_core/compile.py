@@ -31,8 +31,8 @@ loss.item() > 1``) and which tensors fn reads are fixed by the traces; numbers f
 arguments or from values (``.item()``, ``.data``, numpy on an argument) are constants of the trace: one
 that differs between two traces is caught (a ``CompileWarning``, then define-by-run), one that never
 differed while its sources changed is not. (Softmax's max shift is an op, ``max_shift``: recomputed.)
-Side effects of fn happen in traced calls only. Buffers (about one step's activations and gradients)
-stay allocated between calls; a compiled function is not re-entrant or thread-safe.
+Side effects of fn happen in traced calls only. Buffers whose lifetimes in the code do not overlap are
+one array; small ones stay allocated between calls, so a compiled function is not re-entrant or thread-safe.
 
 **Unsupported**, so define-by-run with a ``CompileWarning`` (``strict=True``: a ``CompileError``):
 boolean-mask indexing by an argument (its shape depends on values), ``retain_grad()`` or an in-place

@@ -3,7 +3,8 @@
 ``Plan`` generates ``run(args)``: guards, forward, backward (numpy calls on local variables, no
 Tensor made per op, no graph walked) and the gradients' delivery into ``.grad`` (the engine's rule).
 Each op is written by its own primitive's lowering (``forward_code`` / ``vjp_code``: numpy calls
-into buffers kept between calls); an op without one calls the primitive's ``forward`` / ``vjp``.
+into buffers, shared by ops whose results are never live at once: buffers.py); an op without one
+calls the primitive's ``forward`` / ``vjp``.
 ``Plan.source`` shows the code.
 """
 
@@ -25,6 +26,10 @@ from .tape import ARG, Unsupported, arg_array
 from .tensor import Tensor
 
 MISS = object()  # what run() returns when a guard fails: nothing was computed
+# A buffer this large is allocated by each call (as define-by-run does) rather than kept between calls:
+# allocating costs ~1 us, under 1% of an op that fills 16k floats; kept, such buffers are a step's
+# activations held while the optimizer runs. Smaller ones are kept (writing into one saves ~0.4 us).
+PER_CALL_BYTES = 1 << 16
 
 # What lowered code may call: numpy's names (add, matmul, maximum.reduce, inf...), and the engine's rule.
 _NAMESPACE = {name: value for name, value in vars(np).items() if not name.startswith("_")}
@@ -165,12 +170,21 @@ class Plan:
 
     def _share_buffers(self):
         """One array per slot (buf0, buf1...): buffers of one shape and dtype whose lifetimes in the
-        code do not overlap share it (see buffers.py), so the plan keeps ~the activations live at once."""
-        slots = share(lifetimes(self._body, self._buffers, self.namespace))
-        for name, slot in slots.items():
-            if f"buf{slot}" not in self.namespace:
-                self.namespace[f"buf{slot}"] = np.empty(*self._buffers[name])
-        self._body = [re.sub(r"\bbuf_\d+\b", lambda m: f"buf{slots[m.group()]}", line) for line in self._body]
+        code do not overlap share it (see buffers.py), so a call holds ~the activations live at once.
+        Slots of PER_CALL_BYTES or more are allocated at the start of each call, the others kept."""
+        slots, allocations = share(lifetimes(self._body, self._buffers, self.namespace)), []
+        specs = {slot: self._buffers[name] for name, slot in slots.items()}  # one key per slot
+        for slot, (shape, dtype) in sorted(specs.items()):
+            variable = f"buf{slot}"
+            if np.prod(shape) * dtype.itemsize < PER_CALL_BYTES:
+                self.namespace[variable] = np.empty(shape, dtype)
+            else:
+                kind = repr(dtype.name) if np.dtype(dtype.name) == dtype else self._const(dtype)
+                allocations.append(f"    {variable} = empty({shape!r}, {kind})")
+        self._body = allocations + [
+            re.sub(r"\bbuf_\d+\b", lambda m: f"buf{slots[m.group()]}", line) for line in self._body
+        ]
+        self._buffers = None  # only the arrays are needed now
 
     # -------------------------------------------------------------------- code
     def _prologue(self, args):
