@@ -270,7 +270,10 @@ class Plan:
                 if needs[p]
             }
             for j in sorted(sent):
-                parts[parents[j]].append(sent[j])
+                g, p = sent[j], parents[j]
+                if tape.structure[p][0] == "leaf" and not g.static:  # its values are never read: its
+                    g = g._replace(value=np.broadcast_to(np.zeros((), g.value.dtype), g.value.shape))  # shape
+                parts[p].append(g)
         position = {entry[1]: i for i, entry in enumerate(tape.structure) if entry[0] == "leaf"}
         grads = [self._combine(parts[position[j]], handed=True) for j in range(len(self.leaves))]
         loss = names[-1] if self._fresh_loss else f"array({names[-1]})"  # a copy: not a buffer or a leaf
