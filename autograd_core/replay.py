@@ -111,6 +111,8 @@ class Plan:
         """(Re)generate the code, with a guard for each pinned value source: ('arg', k) -> the array
         object (a one-element one by value: fresh 0-d values are new objects), ('leaf' or 'constant',
         j) -> the tensor's version counter."""
+        for kind, j in getattr(self, "pins", ()):
+            del self.namespace[f"P{kind}{j}"]  # an array no longer pinned is not kept alive by the plan
         self.pins = dict(pins)
         checks = list(self._checks)
         for (kind, j), value in self.pins.items():

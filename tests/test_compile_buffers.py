@@ -5,6 +5,7 @@ import gc
 import itertools
 import re
 import tracemalloc
+import weakref
 
 import numpy as np
 import pytest
@@ -156,3 +157,18 @@ def test_buffers_with_disjoint_lifetimes_share_storage_and_replays_stay_bitwise_
     assert len(hidden) == 15 and len(set(hidden)) <= 6, source
     kept = sum(v.nbytes for name, v in namespace.items() if name.startswith("buf"))
     assert kept < 0.5 * sum(namespace[buf].nbytes for buf in outs)  # vs one array per op's out=
+
+
+def test_an_argument_array_no_longer_pinned_is_not_kept_alive_by_the_plan():
+    W = Tensor(np.ones((4, 3)), requires_grad=True)
+    step = ag.compile(lambda X: (X @ W).relu().sum())
+    first = np.ones((2, 4))
+    alive = weakref.ref(first)
+    step(Tensor(first))
+    step(Tensor(first))  # two agreeing traces: the plan, guarded by first's identity (a pinned value)
+    step(Tensor(np.full((2, 4), 2.0)))  # another array: traced again, no longer pinned
+    step(Tensor(np.full((2, 4), 3.0)))
+    assert step.replay_count == 1
+    del first
+    gc.collect()
+    assert alive() is None  # before: the plan's namespace held the first batch for good
