@@ -10,13 +10,18 @@ up to the order in which 3+ paths' gradients are summed) and returns the loss as
         for p in params:
             p.data -= lr * p.grad; p.grad = None
 
+``compile(fn, has_aux=True)`` (as ``jax.value_and_grad``): fn returns ``(loss, aux)``, aux a Tensor or a
+tuple or list of Tensors (the logits, say); so does the compiled call, aux's values as define-by-run's in
+fresh arrays without a graph (never a buffer or a leaf's array: the next call leaves them alone).
+
 **How.** The first two calls run ``fn`` define-by-run and record a tape (tensor arguments that need no
 gradient are traced as if they did, so the ops applied to them are recorded too). When two tapes agree
 (ops, wiring, shapes, dtypes, leaves, constants), the second call generates the plan: each op written by
-its primitive's lowering into buffers kept between calls, backward pruned to the gradients that reach a
-leaf, sum_to and casts decided from the shapes, gradients of constant subgraphs (the ``/ n``, ``-`` and
-``.sum()`` of a loss) baked in. The plan is adopted only after it reproduced that call's define-by-run
-gradients; later calls run it (no Tensor per op, no graph walked). ``compiled.source`` shows the code.
+its primitive's lowering into buffers (one array for results never live at once), backward pruned to the
+gradients that reach a leaf, sum_to and casts decided from the shapes, gradients of constant subgraphs
+(the ``/ n``, ``-`` and ``.sum()`` of a loss) baked in. The plan is adopted only after it reproduced
+that call's define-by-run gradients; later calls run it (no Tensor per op, no graph walked).
+``compiled.source`` shows the code.
 
 **Guarded** (checked every call; a change means a new trace, or define-by-run): the arguments (Tensor or
 ndarray, shape, dtype, ``requires_grad``, which of them are the same array; Python numbers, strings and
@@ -31,8 +36,8 @@ loss.item() > 1``) and which tensors fn reads are fixed by the traces; numbers f
 arguments or from values (``.item()``, ``.data``, numpy on an argument) are constants of the trace: one
 that differs between two traces is caught (a ``CompileWarning``, then define-by-run), one that never
 differed while its sources changed is not. (Softmax's max shift is an op, ``max_shift``: recomputed.)
-Side effects of fn happen in traced calls only. Buffers whose lifetimes in the code do not overlap are
-one array; small ones stay allocated between calls, so a compiled function is not re-entrant or thread-safe.
+Side effects of fn happen in traced calls only. Small buffers stay allocated between calls (large ones
+are allocated by each call), so a compiled function is not re-entrant or thread-safe.
 
 **Unsupported**, so define-by-run with a ``CompileWarning`` (``strict=True``: a ``CompileError``):
 boolean-mask indexing by an argument (its shape depends on values), ``retain_grad()`` or an in-place
@@ -54,7 +59,7 @@ from .engine import MutationClock, accumulate_grad
 from .engine import grad as _engine_grad
 from .grad_mode import state
 from .replay import MISS, Plan
-from .tape import Tape, Unsupported, arg_array, fingerprint
+from .tape import Tape, Unsupported, arg_guards, fingerprint
 from .tensor import Tensor
 
 MAX_SIGNATURES = 8  # signatures traced and kept per compiled function (oldest forgotten first)
@@ -69,18 +74,22 @@ class CompileError(RuntimeError):
 
 
 @overload
-def compile(fn: Callable[..., Tensor], *, check: bool = False, strict: bool = False) -> Compiled: ...
+def compile(
+    fn: Callable[..., Any], *, has_aux: bool = False, check: bool = False, strict: bool = False
+) -> Compiled: ...
 @overload
 def compile(
-    fn: None = None, *, check: bool = False, strict: bool = False
-) -> Callable[[Callable[..., Tensor]], Compiled]: ...
+    fn: None = None, *, has_aux: bool = False, check: bool = False, strict: bool = False
+) -> Callable[[Callable[..., Any]], Compiled]: ...
 def compile(  # noqa: A001 (torch.compile's name; ag.compile, never a bare import)
-    fn: Callable[..., Tensor] | None = None, *, check: bool = False, strict: bool = False
-) -> Compiled | Callable[[Callable[..., Tensor]], Compiled]:
+    fn: Callable[..., Any] | None = None, *, has_aux: bool = False, check: bool = False, strict: bool = False
+) -> Compiled | Callable[[Callable[..., Any]], Compiled]:
     """Trace ``fn`` (args -> one-element loss Tensor) and replay its forward and backward.
 
     ``compiled(*args)`` accumulates every leaf's ``.grad`` as ``fn(*args).backward()``
     would and returns the loss (a Tensor without a graph). Usable as a decorator.
+    ``has_aux=True`` (as in ``jax.value_and_grad``): fn returns ``(loss, aux)``, aux a Tensor or
+    a tuple or list of Tensors, and so does the compiled call (aux as fresh Tensors without a graph).
 
     >>> W = Tensor([[1.0], [2.0]], requires_grad=True)
     >>> step = compile(lambda X: (X @ W).relu().sum())
@@ -88,19 +97,22 @@ def compile(  # noqa: A001 (torch.compile's name; ag.compile, never a bare impor
     Tensor(11.)
     >>> W.grad.ravel()
     array([3., 4.])
+    >>> step = compile(lambda X: ((X @ W).sum(), X @ W), has_aux=True)
+    >>> step(Tensor([[1.0, 1.0]]))
+    (Tensor(3.), Tensor([[3.]]))
     """
     if fn is None:
-        return functools.partial(compile, check=check, strict=strict)
+        return functools.partial(compile, has_aux=has_aux, check=check, strict=strict)
     if not callable(fn):
         raise TypeError(f"compile: expected a function (args -> loss Tensor), got {type(fn).__name__}")
-    return Compiled(fn, check=check, strict=strict)
+    return Compiled(fn, has_aux=has_aux, check=check, strict=strict)
 
 
 class _Entry:
-    """What is known about one signature: the last agreeing tape, the values pinned so far, the plan."""
+    """What is known about one signature: the last agreeing tape, the fingerprints of the values
+    unchanged since it was first traced, the plan, and why it runs define-by-run (None: it does not)."""
 
-    def __init__(self):
-        self.reference = self.snapshot = self.plan = self.fallback = None
+    reference = snapshot = plan = fallback = None
 
 
 class Compiled:
@@ -108,19 +120,20 @@ class Compiled:
     fn define-by-run to trace it / ran the plan; ``fallback_reason`` says why the last fallback
     happened (None: none did)."""
 
-    def __init__(self, fn: Callable[..., Tensor], check: bool = False, strict: bool = False) -> None:
+    def __init__(
+        self, fn: Callable[..., Any], has_aux: bool = False, check: bool = False, strict: bool = False
+    ) -> None:
         functools.update_wrapper(self, fn)
-        self.fn, self.check, self.strict = fn, check, strict
+        self.fn, self.has_aux, self.check, self.strict = fn, has_aux, check, strict
+        self.title = getattr(fn, "__qualname__", "fn")
         self.trace_count = self.replay_count = 0
         self.fallback_reason: str | None = None
         self._entries: dict[Any, _Entry] = {}
-        self._last: Plan | None = None
+        self._last: Plan | None = None  # the plan that ran last: tried first
 
     def __repr__(self) -> str:
-        return (
-            f"<compiled {getattr(self.fn, '__qualname__', 'fn')}: {self.trace_count} traces, "
-            f"{self.replay_count} replays{', define-by-run: ' + self.fallback_reason if self.fallback_reason else ''}>"
-        )
+        fallback = f", define-by-run: {self.fallback_reason}" if self.fallback_reason else ""
+        return f"<compiled {self.title}: {self.trace_count} traces, {self.replay_count} replays{fallback}>"
 
     @property
     def source(self) -> str | None:
@@ -132,93 +145,90 @@ class Compiled:
         self._entries.clear()
         self._last, self.fallback_reason = None, None
 
-    def __call__(self, *args: Any) -> Tensor:
-        plan = self._last
-        if plan is not None and not self.check and state.grad_enabled and not state.anomaly:
-            try:
-                loss = plan.run(args)  # guards, forward, backward, .grad delivered
-            except Exception as error:  # noqa: BLE001 (a bad value: define-by-run raises the engine's error)
-                return self._replay_failed(plan, args, error)
-            if loss is not MISS:
-                self.replay_count += 1
-                return Tensor(loss)
-        return self._call(args)
-
-    # ------------------------------------------------------------------------ paths
-
-    def _define_by_run(self, args):
-        loss = _check_loss(self.fn(*args))
-        loss.backward()
-        return loss.detach()
-
-    def _replay_failed(self, plan, args, error):
-        loss = self._define_by_run(args)  # bad values (an index out of range...): the engine's own error
-        for entry in self._entries.values():  # define-by-run coped, so the plan itself is wrong
-            if entry.plan is plan:
-                self._last = None
-                self._give_up(
-                    entry,
-                    f"the replay raised {type(error).__name__}: {error}, define-by-run did "
-                    "not (a bug in compile: please report)",
-                )
-        return loss
-
-    def _call(self, args):
-        if not state.grad_enabled or state.anomaly:
+    def __call__(self, *args: Any) -> Any:
+        if not state.grad_enabled or state.anomaly:  # under no_grad() or detect_anomaly(): fn itself
             return self._define_by_run(args)
-        key = _signature(args)
+        if self._last is not None and not self.check:
+            result = self._replay(self._last, args)
+            if result is not MISS:
+                return result
+        key = (tuple(map(type, args)), tuple(arg_guards(args)))  # what the plans' guards check of args
         entry = self._entries.get(key)
         if entry is None:
             if len(self._entries) >= MAX_SIGNATURES:  # e.g. a new leaf tensor passed every call
                 del self._entries[next(iter(self._entries))]
             entry = self._entries[key] = _Entry()
-        if entry.fallback is None:
-            nonleaf = [k for k, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad and a.prim]
-            if nonleaf:
-                self._give_up(
-                    entry,
-                    f"argument {nonleaf[0]} requires grad but is the output of '{args[nonleaf[0]].op}' "
-                    "(a graph built outside fn); pass a leaf, detach() it, or compute it inside fn",
-                )
         if entry.fallback is not None:
             return self._define_by_run(args)
         if entry.plan is not None:
-            try:
-                result = (entry.plan.trial if self.check else entry.plan.run)(args)
-            except Exception as error:  # noqa: BLE001
-                return self._replay_failed(entry.plan, args, error)
+            result = self._replay(entry.plan, args)
             if result is not MISS:
-                if self.check:
-                    return self._checked(entry.plan, args, result)
-                self._last = entry.plan
-                self.replay_count += 1
-                return Tensor(result)
-            if not entry.reference.still_holds():  # a tensor fn reads changed shape/dtype/requires_grad
-                entry = self._entries[key] = _Entry()
+                return result
         return self._trace(entry, args)
+
+    # ------------------------------------------------------------------------ paths
+
+    def _replay(self, plan, args):
+        """The plan's result (check=True: compared with define-by-run's), or MISS when a guard fails."""
+        try:
+            values = (plan.trial if self.check else plan.run)(args)  # guards, forward, backward, .grad
+        except Exception as error:  # noqa: BLE001 (a bad value: define-by-run raises the engine's error)
+            result = self._define_by_run(args)
+            for entry in self._entries.values():  # define-by-run coped, so the plan itself is wrong
+                if entry.plan is plan:
+                    reason = f"the replay raised {type(error).__name__}: {error}, define-by-run did not"
+                    self._give_up(entry, reason + " (a bug in compile: please report)")
+            return result
+        if values is MISS or self.check:
+            return values if values is MISS else self._checked(plan, args, values)
+        self._last = plan
+        self.replay_count += 1
+        return _pack(plan.form, [Tensor(v) for v in values])
+
+    def _define_by_run(self, args):
+        outputs, form = self._outputs(self.fn(*args))
+        outputs[0].backward()
+        return _detached(form, outputs)
+
+    def _outputs(self, result):
+        """fn's result as [loss, *aux tensors] and aux's form (None without has_aux), or a TypeError."""
+        if not self.has_aux:
+            if isinstance(result, Tensor):
+                return [result], None
+            hint = "; to return (loss, aux), pass has_aux=True" if isinstance(result, (tuple, list)) else ""
+            raise TypeError(f"compile: fn must return the loss as a one-element Tensor, got {_what(result)}{hint}")
+        got = _what(result)
+        if isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], Tensor):
+            loss, aux = result
+            if isinstance(aux, Tensor):
+                return [loss, aux], Tensor
+            if type(aux) in (tuple, list) and all(isinstance(a, Tensor) for a in aux):
+                return [loss, *aux], type(aux)
+            got = f"(loss, aux) with aux {_what(aux)}"
+        raise TypeError(
+            "compile(has_aux=True): fn must return (loss, aux), the loss a one-element Tensor and aux a Tensor "
+            f"or a tuple or list of Tensors; got {got}: return (loss, aux), or drop has_aux"
+        )
 
     def _trace(self, entry, args):
         """Run fn define-by-run, recording a tape; compare it with the previous one; maybe adopt a plan."""
         self.trace_count += 1
-        call_args = [_stand_in(a) for a in args]
+        # a float tensor argument that needs no gradient is traced through a stand-in that requires grad,
+        # so the ops fn applies to it are recorded too (its gradient is never computed by the plan)
+        stand_in = [isinstance(a, Tensor) and not a.requires_grad and a.dtype.kind == "f" for a in args]
+        call_args = [Tensor(a.data, requires_grad=True, label=a.label) if s else a for a, s in zip(args, stand_in)]
         clock = MutationClock.now
-        loss = _check_loss(self.fn(*call_args))
-        tape, reason = None, None
-        if MutationClock.now != clock:
-            reason = (
-                "fn changed tensor values in place (.data or an in-place operator); a replay would skip "
-                "that: keep updates outside the compiled function"
-            )
-        else:
-            tape, reason = _attempt(Tape, loss, args, call_args)
-        for stand_in, a in zip(call_args, args):
-            if stand_in is not a:  # recorded now; backward skips its gradient (time, memory), never used
-                stand_in.requires_grad = False
+        outputs, form = self._outputs(self.fn(*call_args))
+        loss = outputs[0]
+        tape, reason = _attempt(Tape, outputs, form, args, call_args, clock)
+        for traced, a in zip(call_args, args):
+            if traced is not a:  # recorded now; backward skips its gradient (time, memory), never used
+                traced.requires_grad = False
         if tape is not None and not tape.loss_needs_grad:
             loss.detach().backward()  # the engine's own 'does not require grad' error
         if tape is not None and entry.reference is not None:
-            if not entry.reference.still_holds():
-                entry.__init__()  # a tensor fn reads changed shape, dtype or requires_grad: start afresh
+            if not entry.reference.still_holds():  # a tensor fn reads changed shape, dtype or requires_grad
+                entry.reference = entry.snapshot = entry.plan = None  # start afresh
             else:
                 difference, error = _attempt(tape.mismatch, entry.reference, check_nodes=entry.plan is None)
                 reason = difference or error
@@ -228,55 +238,43 @@ class Compiled:
             loss.backward()
         else:  # two tapes agree: generate the plan from this call's graph, adopt it if it reproduces the call
             grads = [g.data for g in _engine_grad(loss, tape.leaves, allow_unused=True)]
-            plan, reason = _attempt(self._plan, tape, entry.reference, args)
-            loss = loss.detach()
+            externals = [a is b for a, b in zip(tape.constants, entry.reference.constants)]
+            plan, reason = _attempt(Plan, tape, args, externals, self.title)
+            loss, outputs = None, [t.detach() for t in outputs]
             tape.drop_graph()  # the trial runs without this call's activations alive (peak memory)
             if plan is not None:
-                entry.plan, reason = _attempt(self._adopt, plan, args, loss, grads)
+                entry.plan, reason = _attempt(self._adopt, plan, args, outputs, grads)
             _deliver(tape.leaves, grads)
             if reason is not None:
                 self._give_up(entry, reason)
-        loss = loss.detach()  # the graph goes before _remember regenerates the code (peak memory)
+        result = _detached(form, outputs)
+        loss = outputs = None  # the graph goes before _remember regenerates the code (peak memory)
         if reason is None:
-            self._remember(entry, tape, args)
-        return loss
+            self._remember(entry, tape)
+        return result
 
-    def _plan(self, tape, reference, args):
-        externals = [a is b for a, b in zip(tape.constants, reference.constants)]
-        return Plan(tape, args, externals, getattr(self.fn, "__qualname__", "fn"))
-
-    def _adopt(self, plan, args, loss, grads):
-        result = plan.trial(args)
-        if result is MISS:
-            raise Unsupported("the plan's guards reject the call it was made from (a bug in compile)")
-        problem = _difference(result, loss, plan.leaves, grads)
+    def _adopt(self, plan, args, outputs, grads):
+        problem = _difference(plan.trial(args), outputs, plan.leaves, grads)
         if problem:
             raise Unsupported(f"the replay differs from define-by-run on {problem} (a bug in compile: please report)")
         self._last = plan
         return plan
 
-    def _remember(self, entry, tape, args):
-        """Keep this tape as the reference; pin the values that have not changed since the last one."""
-        current = {source: fingerprint(array) for source, array in tape.sources(entry.reference).items()}
+    def _remember(self, entry, tape):
+        """Keep this tape as the reference; pin the values that have not changed since the first one."""
+        sources = {name: (fingerprint(values), held) for name, values, held in tape.sources(entry.reference)}
         if entry.snapshot is not None:
-            current = {source: old for source, old in entry.snapshot.items() if current.get(source) == old}
-        entry.snapshot, entry.reference = current, tape
+            sources = {name: seen for name, seen in sources.items() if entry.snapshot.get(name) == seen[0]}
+        entry.snapshot, entry.reference = {name: seen[0] for name, seen in sources.items()}, tape
         tape.strip()  # no graph or argument arrays kept alive between calls
         if entry.plan is not None:
-            entry.plan.pin(
-                {
-                    (kind, j): arg_array(args[j])
-                    if kind == "arg"
-                    else (tape.leaves if kind == "leaf" else tape.constants)[j].version
-                    for kind, j in entry.snapshot
-                }
-            )
+            entry.plan.pin({name: held for name, (_, held) in sources.items()})
 
     def _checked(self, plan, args, result):
         """check=True: the plan's result beside define-by-run's; the latter's gradients are kept."""
-        loss = _check_loss(self.fn(*args))
-        grads = [g.data for g in _engine_grad(loss, plan.leaves, allow_unused=True)]
-        problem = _difference(result, loss, plan.leaves, grads)
+        outputs, form = self._outputs(self.fn(*args))
+        grads = [g.data for g in _engine_grad(outputs[0], plan.leaves, allow_unused=True)]
+        problem = _difference(result, outputs, plan.leaves, grads)
         if problem:
             raise CompileError(
                 f"compile(check=True): the replay differs from define-by-run on {problem}: fn's "
@@ -284,45 +282,19 @@ class Compiled:
                 "or retrace() after changing what it reads"
             )
         _deliver(plan.leaves, grads)
-        return loss.detach()
+        return _detached(form, outputs)
 
     def _give_up(self, entry, reason):
-        title = getattr(self.fn, "__qualname__", "fn")
         if self.strict:
-            raise CompileError(f"compile({title}): {reason}")
+            raise CompileError(f"compile({self.title}): {reason}")
+        if self._last is entry.plan:
+            self._last = None
         entry.fallback = self.fallback_reason = reason
         entry.reference = entry.snapshot = entry.plan = None  # keep no graph alive
-        warnings.warn(f"compile({title}) runs define-by-run: {reason}", CompileWarning, stacklevel=4)
+        warnings.warn(f"compile({self.title}) runs define-by-run: {reason}", CompileWarning, stacklevel=4)
 
 
 # ------------------------------------------------------------------------------------ helpers
-def _signature(args):
-    key, first = [], {}
-    for k, a in enumerate(args):
-        array = arg_array(a)
-        alias = None if array is None else first.setdefault(id(array), k)  # fn(X, X) is not fn(X, Z)
-        if isinstance(a, Tensor):  # a leaf is the tensor itself (the plan holds it: its id stays unique)
-            key.append((type(a), a.shape, a.dtype, id(a) if a.requires_grad else False, a.prim is None, alias))
-        elif isinstance(a, np.ndarray):
-            key.append((type(a), a.shape, a.dtype, alias))
-        elif a is None or type(a) in (bool, int, float, str):
-            key.append((type(a), a))
-        else:
-            raise TypeError(
-                f"compile: argument {k} is a {type(a).__name__}; pass Tensors or numpy arrays "
-                "(read afresh each call) or Python numbers/strings (part of the signature)"
-            )
-    return tuple(key)
-
-
-def _stand_in(a):
-    """A float tensor argument that needs no gradient is traced through a stand-in that requires grad,
-    so the ops fn applies to it are recorded too (its gradient is never computed by the plan)."""
-    if isinstance(a, Tensor) and not a.requires_grad and a.dtype.kind == "f":
-        return Tensor(a.data, requires_grad=True, label=a.label)
-    return a
-
-
 def _attempt(function, *args, **kwargs):
     """(result, None), or (None, why) when compile cannot or should not replay (Unsupported), or hit a
     bug of its own: those mean define-by-run, never a crash of a call that define-by-run can run."""
@@ -334,10 +306,23 @@ def _attempt(function, *args, **kwargs):
         return None, f"{type(error).__name__}: {error} (a bug in compile: please report)"
 
 
-def _check_loss(loss):
-    if not isinstance(loss, Tensor):
-        raise TypeError(f"compile: fn must return the loss as a one-element Tensor, got {type(loss).__name__}")
-    return loss
+def _what(value):
+    """A returned value described for an error: its type, and its items' for a tuple or list."""
+    if type(value) in (tuple, list):
+        return f"{type(value).__name__} ({', '.join(type(v).__name__ for v in value)})"
+    return type(value).__name__
+
+
+def _detached(form, outputs):
+    """A define-by-run call's result, as a replay returns it: aux copied (it may be a view of a leaf)."""
+    return _pack(form, [outputs[0].detach(), *(Tensor(t.data.copy()) for t in outputs[1:])])
+
+
+def _pack(form, tensors):
+    """The compiled call's result from [loss, *aux]: the loss, or (loss, aux) with aux in its form."""
+    if form is None:
+        return tensors[0]
+    return tensors[0], tensors[1] if form is Tensor else form(tensors[1:])
 
 
 def _deliver(leaves, grads):
@@ -345,13 +330,12 @@ def _deliver(leaves, grads):
         accumulate_grad(t, g)
 
 
-def _difference(result, loss, leaves, grads):
-    """The first of the replayed loss and gradients that differs beyond rounding from define-by-run's,
-    described; else None."""
-    names = [
-        f"the gradient of '{t.label}'" if t.label else f"the gradient of a leaf of shape {t.shape}" for t in leaves
-    ]
-    for what, got, want in zip(["the loss"] + names, [result[0], *result[1]], [loss.data, *grads]):
+def _difference(result, outputs, leaves, grads):
+    """The first of the replayed outputs (loss, aux) and gradients that differs beyond rounding from
+    define-by-run's, described; else None."""
+    names = ["the loss", *(f"aux {k}" for k in range(len(outputs) - 1))]
+    names += [f"the gradient of {repr(t.label) if t.label else f'a leaf of shape {t.shape}'}" for t in leaves]
+    for what, got, want in zip(names, [*result[0], *result[1]], [t.data for t in outputs] + grads):
         got, want = np.asarray(got), np.asarray(want)
         if got.shape != want.shape or got.dtype != want.dtype:
             return f"{what} (shape {got.shape} {got.dtype}, expected {want.shape} {want.dtype})"

@@ -7,14 +7,19 @@ that only looked constant once (replay.py turns an agreed tape into code).
 """
 
 import hashlib
+import itertools
+import operator
 import weakref
 
 import numpy as np
 
+from .engine import MutationClock
 from .tensor import Tensor
 from .walk import walk
 
-ARG, ARRAY = object(), object()  # markers inside a params key: (marker, index)
+ARG, ARRAY = object(), object()  # inside a params key: (ARG, index) an argument's array; ARRAY a frozen one
+STATIC = (bool, int, float, str, type(None))  # argument types taken by value, part of the signature
+_spec = operator.attrgetter("shape", "dtype", "requires_grad")  # what a tape assumes of a tensor it read
 
 
 class Unsupported(Exception):
@@ -24,6 +29,30 @@ class Unsupported(Exception):
 def arg_array(a):
     """The array an argument contributes (None for a static Python value)."""
     return a.data if isinstance(a, Tensor) else a if isinstance(a, np.ndarray) else None
+
+
+def arg_guards(args):
+    """What a replay checks of the arguments, as (expression in the plan's code, value it must have):
+    shape and dtype, which of them are the same array (fn(X, X) is not fn(X, Z)), a leaf's identity (the
+    plan holds it, so its id stays unique) or that a tensor needs no gradient, a static value itself.
+    Their types are checked first; a signature is both."""
+    guards, first = [], {}
+    for k, a in enumerate(args):
+        array = arg_array(a)
+        if array is None:
+            if type(a) not in STATIC:
+                raise TypeError(
+                    f"compile: argument {k} is a {type(a).__name__}; pass Tensors or numpy arrays "
+                    "(read afresh each call) or Python numbers/strings (part of the signature)"
+                )
+            guards.append((f"A{k}", a))
+            continue
+        guards += [(f"a{k}.shape", array.shape), (f"a{k}.dtype", array.dtype)]
+        j = first.setdefault(id(array), k)
+        guards += [(f"a{k} is a{j}", True)] if j != k else []
+        if isinstance(a, Tensor):
+            guards.append((f"id(A{k})", id(a)) if a.requires_grad else (f"A{k}.requires_grad", False))
+    return guards
 
 
 def fingerprint(array):
@@ -36,20 +65,31 @@ def fingerprint(array):
 class Tape:
     """One traced call. ``structure`` (ops, wiring, params, shapes, dtypes) must be equal between
     two calls for their tapes to agree; ``leaves`` (tensors that require grad) must be the same
-    objects; ``constants`` and ``arrays`` (in op params) the same objects or equal values."""
+    objects; ``constants`` and arrays in op params the same objects or equal values."""
 
-    def __init__(self, loss, args, call_args):
-        self.order = walk([loss])
+    def __init__(self, outputs, form, args, call_args, clock):
+        """``outputs``: the loss, then the aux tensors (``form``: how fn returned them, None: no aux);
+        ``call_args``: what fn was called with (stand-ins); ``clock``: MutationClock before the call."""
+        if MutationClock.now != clock:
+            raise Unsupported(
+                "fn changed tensor values in place (.data or an in-place operator); a replay would skip "
+                "that: keep updates outside the compiled function"
+            )
+        for k, a in enumerate(args):
+            if isinstance(a, Tensor) and a.requires_grad and a.prim is not None:
+                raise Unsupported(
+                    f"argument {k} requires grad but is the output of '{a.op}' (a graph built outside fn); "
+                    "pass a leaf, detach() it, or compute it inside fn"
+                )
+        self.order = walk(outputs)
+        in_loss = {id(t) for t in walk(outputs[0])}  # an aux may lie outside: no gradient reaches it
         self.arg_arrays = [arg_array(a) for a in args]
-        self.grad_args = {k for k, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad}
-        self.leaves, self.constants, self.arrays, self.structure = [], [], [], []
-        inputs = {}  # id of a tracing argument or of an argument's array -> argument index
-        for k, a in enumerate(call_args):
-            if isinstance(a, Tensor) and not (a.requires_grad and a is args[k]):
-                inputs.setdefault(id(a), k)  # a stand-in for a tensor that needs no gradient
+        inputs = {id(c): k for k, (a, c) in enumerate(zip(args, call_args)) if c is not a}  # stand-ins
         for k, array in enumerate(self.arg_arrays):
             if array is not None:
                 inputs.setdefault(id(array), k)
+        self.leaves, self.constants, self.structure, self.needs = [], [], [], []
+        self.frozen, users = [], {}  # (object, its values, the op using them) compared between tapes
         position = {id(t): i for i, t in enumerate(self.order)}
         for t in self.order:
             if t.prim is not None:
@@ -58,19 +98,13 @@ class Tape:
                         "retain_grad() on a tensor inside fn: a replay makes no tensors to keep "
                         "a gradient on; return what you need from fn or call fn directly"
                     )
+                parents = tuple(position[id(p)] for p in t.parents)
                 params = tuple((name, self._key(value, t.prim, name, inputs)) for name, value in t.params.items())
-                entry = (
-                    "op",
-                    t.prim,
-                    tuple(position[id(p)] for p in t.parents),
-                    params,
-                    t.shape,
-                    t.dtype,
-                    t.requires_grad,
-                )
+                entry = ("op", t.prim, parents, params, t.shape, t.dtype, t.requires_grad)
+                users.update((id(p), t.prim.name) for p in t.parents if id(p) not in users)
             elif id(t) in inputs:
                 entry = ("input", inputs[id(t)])
-            elif t.requires_grad:
+            elif t.requires_grad and id(t) in in_loss:  # one that only an aux reads is read like a constant
                 entry = ("leaf", len(self.leaves))
                 self.leaves.append(t)
             elif id(t.data) in inputs:
@@ -79,53 +113,48 @@ class Tape:
                 entry = ("constant", len(self.constants))
                 self.constants.append(t)
             self.structure.append(entry)
-        self.loss_needs_grad = bool(self.leaves) and self.needs_grad()[-1]
-        self.specs = [(t, t.shape, t.dtype, t.requires_grad) for t in self.leaves + self.constants]
+            needs = entry[0] == "leaf" or (
+                entry[0] == "op" and t.requires_grad and any(self.needs[p] for p in entry[2])
+            )
+            self.needs.append(needs and id(t) in in_loss)  # does a gradient have to reach it?
+        self.frozen += [(t, t.data, "a constant", users.get(id(t), "the result")) for t in self.constants]
+        self.outputs, self.form = [position[id(t)] for t in outputs], form
+        self.loss_needs_grad = bool(self.leaves) and self.needs[self.outputs[0]]
+        self.specs = [(t, _spec(t)) for t in self.leaves + self.constants]
         self.nodes = [weakref.ref(t) for t in self.order if t.prim is not None]  # not their arrays
 
     def still_holds(self):
         """False when a tensor this tape read has since changed shape, dtype or requires_grad."""
-        return all(
-            t.shape == shape and t.dtype == dtype and t.requires_grad == needs for t, shape, dtype, needs in self.specs
-        )
+        return all(_spec(t) == spec for t, spec in self.specs)
 
     def _key(self, value, prim, name, inputs):
-        """A params value with arrays replaced by markers: an argument's array, or a frozen array."""
-        if isinstance(value, np.ndarray):
-            k = inputs.get(id(value))
-            if k is not None:
-                if value.dtype == np.bool_ and name in prim.mask_params:
-                    raise Unsupported(
-                        f"{prim.name} with boolean mask argument {k}: its output shape depends "
-                        "on the mask's values; use integer indices (np.nonzero(mask)) of a fixed "
-                        "count, or call fn directly"
-                    )
-                return (ARG, k)
-            self.arrays.append(value)
-            return (ARRAY, len(self.arrays) - 1)
+        """A params value with an argument's array replaced by (ARG, index); other arrays are frozen."""
         if isinstance(value, tuple):
             return tuple(self._key(v, prim, name, inputs) for v in value)
-        return value
-
-    def needs_grad(self):
-        """Per position: does a gradient have to reach it (a leaf, or an op above one)?"""
-        needs = []
-        for entry in self.structure:
-            needs.append(entry[0] == "leaf" or (entry[0] == "op" and entry[6] and any(needs[p] for p in entry[2])))
-        return needs
+        if not isinstance(value, np.ndarray):
+            return value
+        k = inputs.get(id(value))
+        if k is None:
+            self.frozen.append((value, value, "an array in op params", prim.name))
+            return ARRAY
+        if value.dtype == np.bool_ and name in prim.mask_params:
+            raise Unsupported(
+                f"{prim.name} with boolean mask argument {k}: its output shape depends on the mask's values; "
+                "use integer indices (np.nonzero(mask)) of a fixed count, or call fn directly"
+            )
+        return (ARG, k)
 
     def mismatch(self, reference, check_nodes=True):
         """None when this tape agrees with ``reference`` (an earlier call's), else why not."""
-        for i, (mine, theirs) in enumerate(zip(self.structure, reference.structure)):
+        for i, (mine, theirs) in enumerate(itertools.zip_longest(self.structure, reference.structure)):
             if mine != theirs:
                 return (
                     f"the recorded graph differs between two calls at node {i} ({_describe(mine)} vs "
                     f"{_describe(theirs)}): fn's control flow or the tensors it reads depend on values"
                 )
-        if len(self.structure) != len(reference.structure):
+        if (self.outputs, self.form) != (reference.outputs, reference.form):
             return (
-                f"the recorded graph has {len(self.structure)} nodes in one call and "
-                f"{len(reference.structure)} in another: fn's control flow depends on values"
+                "fn returns different tensors (or aux in another form) in two calls: its control flow depends on values"
             )
         if any(a is not b for a, b in zip(self.leaves, reference.leaves)):
             return (
@@ -134,54 +163,39 @@ class Tape:
             )
         if check_nodes and any(t() is u() for t, u in zip(self.nodes, reference.nodes)):
             return "fn uses a tensor computed outside it, with its graph; compute it inside fn or detach() it"
-        pairs = [("a constant", a, a.data, b.data) for a, b in zip(self.constants, reference.constants) if a is not b]
-        pairs += [("an array in op params", a, a, b) for a, b in zip(self.arrays, reference.arrays) if a is not b]
-        for what, value, mine, theirs in pairs:
-            if (
-                mine.shape != theirs.shape
-                or mine.dtype != theirs.dtype
-                or not np.array_equal(mine, theirs, equal_nan=mine.dtype.kind in "fc")
+        for (a, mine, what, user), (b, theirs, *_) in zip(self.frozen, reference.frozen):
+            if a is not b and (
+                mine.dtype != theirs.dtype or not np.array_equal(mine, theirs, equal_nan=mine.dtype.kind in "fc")
             ):
                 return (
-                    f"{what} of shape {mine.shape} (used by {self._user_of(value)}) changed between two "
-                    "calls: it was computed from tensor values (.data, .item(), numpy) or from state outside "
-                    "fn's arguments (random numbers?); pass it as an argument, or build it with tensor ops"
+                    f"{what} of shape {mine.shape} (used by {user}) changed between two calls: it was "
+                    "computed from tensor values (.data, .item(), numpy) or from state outside fn's arguments "
+                    "(random numbers?); pass it as an argument, or build it with tensor ops"
                 )
         return None
 
-    def _user_of(self, value):
-        for t in self.order:  # value is a parent, a param, or an array in a param's tuple (an index)
-            if any(p is value for p in t.parents) or any(
-                v is value or (type(v) is tuple and any(w is value for w in v)) for v in t.params.values()
-            ):
-                return t.prim.name
-        return "an op"
-
     def sources(self, reference=None):
-        """What a replay reads that may change between calls, mapped to its current array: ('arg', k)
-        for arguments that need no gradient, ('leaf', j), and ('constant', j) for tensors from outside
-        fn (the same object in ``reference``: its values are read each call)."""
-        found = {("arg", k): a for k, a in enumerate(self.arg_arrays) if a is not None and k not in self.grad_args}
-        found.update({("leaf", j): t.data for j, t in enumerate(self.leaves)})
-        found.update(
-            {
-                ("constant", j): t.data
-                for j, t in enumerate(self.constants)
-                if reference is None or t is reference.constants[j]
-            }
-        )
-        return found
+        """What a replay reads that may change between calls: (its name in the plan's code, its values,
+        what a pin holds: the array itself, or the tensor whose version is then checked). The arguments,
+        the leaves, and tensors from outside fn (the same object in ``reference``: their values are
+        read each call)."""
+        found = [(f"a{k}", a, a) for k, a in enumerate(self.arg_arrays) if a is not None]
+        found += [(f"L{j}", t.data, t) for j, t in enumerate(self.leaves)]
+        externals = [reference is None or t is reference.constants[j] for j, t in enumerate(self.constants)]
+        return found + [(f"E{j}", t.data, t) for j, t in enumerate(self.constants) if externals[j]]
 
     def drop_graph(self):
         """Drop the recorded graph (its activations): nothing reads it once a plan is generated."""
         self.order = None
 
     def strip(self):
-        """Drop the graph and the arguments (kept: structure, leaves, constants, arrays, weak nodes)."""
+        """Drop the graph and the arguments (kept: structure, leaves, constants, frozen values, weak nodes)."""
         self.order = self.arg_arrays = None
 
 
 def _describe(entry):
+    if entry is None:
+        return "the graph's end"
     if entry[0] == "op":
         return f"{entry[1].name} of shape {entry[4]} {entry[5]}"
     return " ".join(str(e) for e in entry[:2])

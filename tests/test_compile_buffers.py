@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import autograd_core as ag
-from autograd_core import Tensor, replay
+from autograd_core import Tensor, buffers
 
 SIZES, BATCH = (784, 256, 128, 10), 128  # benchmark (e)'s network, float32
 
@@ -115,7 +115,7 @@ def test_compiled_training_peaks_within_1_5x_and_steadies_within_1_2x_of_hand_wr
 @pytest.mark.parametrize("per_call", [False, True], ids=["kept", "per-call"])
 def test_buffers_with_disjoint_lifetimes_share_storage_and_replays_stay_bitwise_exact(per_call, monkeypatch):
     if per_call:  # every buffer allocated by each call, as the large ones are (PER_CALL_BYTES)
-        monkeypatch.setattr(replay, "PER_CALL_BYTES", 0)
+        monkeypatch.setattr(buffers, "PER_CALL_BYTES", 0)
     sizes, n = (12, 16, 16, 16, 4), 8
     weights = make_weights(sizes, np.float64, seed=2)
     twin = [Tensor(w.copy(), requires_grad=True) for w in weights]
