@@ -15,14 +15,18 @@ while the optimizer runs. Smaller ones are kept (writing into one saves ~0.4 us 
 from __future__ import annotations
 
 import ast
+import heapq
+import keyword
 import re
 import textwrap
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from typing import NamedTuple
 
 import numpy as np
 
 PER_CALL_BYTES = 1 << 16
+_IDENTIFIER = re.compile(r"\b[A-Za-z_]\w*")
+_VARIABLE = re.compile(r"(?<![.\w])([A-Za-z_]\w*)(\s*=(?!=))?")  # not an attribute; then "=" if any
 
 
 class Lifetime(NamedTuple):
@@ -50,8 +54,11 @@ def allocate(
             kept[f"buf{slot}"] = np.empty(shape, dtype)
         else:
             code.append(f"buf{slot} = empty({shape!r}, {dtype.name if np.dtype(dtype.name) == dtype else dtype.str!r})")
-    named = re.compile(r"\b(" + "|".join(map(re.escape, slots)) + r")\b")
-    return code + [named.sub(lambda m: f"buf{slots[m[1]]}", line) if slots else line for line in lines], kept
+    renamed = {name: f"buf{slot}" for name, slot in slots.items()}
+    for line in lines:  # (a substitution only where a buffer is named: most lines name none or one)
+        named = renamed.keys() & _IDENTIFIER.findall(line)
+        code.append(_IDENTIFIER.sub(lambda m: renamed.get(m[0], m[0]), line) if named else line)
+    return code, kept
 
 
 def share(lifetimes: Mapping[str, Lifetime]) -> dict[str, int]:
@@ -63,18 +70,27 @@ def share(lifetimes: Mapping[str, Lifetime]) -> dict[str, int]:
     {'a': 0, 'b': 0, 'c': 1}
     """
     slots: dict[str, int] = {}
-    occupants: list[tuple[Hashable, int, int]] = []  # per slot: (key, first, last) of its latest buffer
-    for name, life in sorted(lifetimes.items(), key=lambda item: (item[1].first, item[1].last)):
-        free = [
-            k
-            for k, (key, first, last) in enumerate(occupants)
-            if key == life.key and (last < life.first or (life.in_place and last == life.first > first))
-        ]
-        # the slot freed last: the operand's own buffer when writing in place, else the warmest in cache
-        slot = max(free, key=lambda k: occupants[k][2], default=len(occupants))
-        if slot == len(occupants):
-            occupants.append((life.key, life.first, life.last))
-        occupants[slot] = (life.key, life.first, life.last)
+    latest: list[tuple[Lifetime, int]] = []  # per slot: its latest buffer, and that buffer's number
+    busy: dict[Hashable, list[tuple[int, int, int]]] = {}  # per key: a heap of (last, slot, number)
+    free: dict[Hashable, list[int]] = {}  # per key: slots free, the one freed last on top (warmest in cache)
+    ending: dict[tuple[Hashable, int], list[int]] = {}  # (key, statement) -> slots whose buffer ends there
+    for number, (name, life) in enumerate(sorted(lifetimes.items(), key=lambda item: item[1][1:3])):
+        heap, stack = busy.setdefault(life.key, []), free.setdefault(life.key, [])
+        while heap and heap[0][0] < life.first:
+            _, slot, occupant = heapq.heappop(heap)
+            if latest[slot][1] == occupant:  # else the slot was taken over in place since
+                stack.append(slot)
+        over = [k for k in ending.get((life.key, life.first), ()) if latest[k][0][2] == life.first > latest[k][0][1]]
+        if life.in_place and over:  # write over the operand's own buffer
+            slot = over[0]
+        elif stack:
+            slot = stack.pop()
+        else:
+            slot = len(latest)
+            latest.append((life, number))
+        latest[slot] = life, number
+        heapq.heappush(heap, (life.last, slot, number))
+        ending.setdefault((life.key, life.last), []).append(slot)
         slots[name] = slot
     return slots
 
@@ -89,35 +105,107 @@ def lifetimes(
     >>> life["b1"], life["b2"]
     (Lifetime(key=8, first=0, last=1, in_place=True), Lifetime(key=8, first=1, last=2, in_place=True))
     """
-    storage = {name: {name} for name in keys}  # variable -> the buffers its value may live in
-    found: dict[str, Lifetime] = {}
-    for time, statement in enumerate(ast.parse(textwrap.dedent("\n".join(lines))).body):
-        for node in ast.walk(statement):
-            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-                target = node.targets[0].id
-                storage[target] = storage.get(target, set()) | _result(node.value, storage, namespace)
-        for name in {node.id for node in ast.walk(statement) if isinstance(node, ast.Name)}:
-            for buffer in storage.get(name, ()):
-                if buffer in found:
-                    found[buffer] = found[buffer]._replace(last=time)
-                else:
-                    found[buffer] = Lifetime(keys[buffer], time, time, _in_place(statement, buffer, namespace))
-    return found
+    sources: dict[str, set[str]] = {}  # variable -> the names its value may be (a view of)
+    first: dict[str, int] = {}  # buffer -> the statement that first names it (and writes it)
+    in_place: dict[str, bool] = {}
+    last: dict[str, int] = {}  # name -> the last statement that names it
+    order: list[str] = []  # the variables in order of assignment
+    shapes: dict[str, _Shape] = {}
+    for time, statement in enumerate(_statements(lines)):
+        names, (assigned, over) = _shape(statement, namespace, shapes)
+        for written, read in assigned:
+            sources[names[written]] = sources.get(names[written], set()).union(names[k] for k in read)
+            order.append(names[written])
+        for k, name in enumerate(names):
+            last[name] = time
+            if name in keys and name not in first:
+                first[name], in_place[name] = time, k in over
+    changed = True
+    while changed:  # a value read later keeps what it may be a view of alive: once, unless names are reassigned
+        changed = False
+        for target in reversed(order):
+            for source in sources[target]:
+                if last[source] < last[target]:
+                    last[source], changed = last[target], True
+    return {name: Lifetime(keys[name], time, last[name], in_place[name]) for name, time in first.items()}
 
 
-def _result(node: ast.expr, storage: dict[str, set[str]], namespace: Mapping[str, object]) -> set[str]:
-    """The buffers the value of an expression may live in."""
+def _statements(lines: Sequence[str]) -> list[str]:
+    """The code's statements, each as one string (an ``else:`` or an indented line continues one)."""
+    statements: list[str] = []
+    for row in textwrap.dedent("\n".join(lines)).split("\n"):
+        if statements and (row[:1].isspace() or re.match(r"(else|elif)\b", row)):
+            statements[-1] += "\n" + row
+        elif row.strip():
+            statements.append(row)
+    return statements
+
+
+class _Shape(NamedTuple):
+    """What a statement does with its variables (by number, ``_v0``, ``_v1``... in its shape)."""
+
+    assigned: tuple[tuple[int, tuple[int, ...]], ...]  # (variable, the variables its value may be a view of)
+    over: frozenset[int]  # buffers it may write over an operand read last there (see _in_place)
+
+
+def _shape(statement: str, namespace: Mapping[str, object], shapes: dict[str, _Shape]) -> tuple[list[str], _Shape]:
+    """The statement's variables (its identifiers but attributes, keywords and numpy ufuncs: a superset)
+    and its _Shape, analysed once per shape (``t5 = add(t4, l3, buf_2)`` is ``_v0 = add(_v1, _v2, _v3)``):
+    generated code repeats a few shapes many times."""
+    names: list[str] = []
+
+    def variable(match: re.Match) -> str:
+        name, before = match[1], statement[: match.start()]
+        if match[2] and before.count("(") > before.count(")"):  # f(x, out=y): a keyword argument
+            return match[0]
+        if keyword.iskeyword(name) or isinstance(namespace.get(name), np.ufunc):
+            return match[0]
+        if name not in names:
+            names.append(name)
+        return f"_v{names.index(name)}{match[2] or ''}"
+
+    code = _VARIABLE.sub(variable, statement)
+    if code not in shapes:
+        parsed = ast.parse(code).body
+        number = {f"_v{k}": k for k in range(len(names))}
+        assigned = tuple(
+            (number[target], tuple(number[name] for name in _sources(value, namespace) if name in number))
+            for one in parsed
+            for target, value in _assignments(one)
+        )
+        over = {k for k in range(len(names)) if len(parsed) == 1 and _in_place(parsed[0], f"_v{k}", namespace)}
+        shapes[code] = _Shape(assigned, frozenset(over))
+    return names, shapes[code]
+
+
+def _assignments(statement: ast.stmt) -> Iterator[tuple[str, ast.expr]]:
+    """(variable, value) of each assignment to a variable in a statement (inside an ``if`` too)."""
+    if isinstance(statement, ast.If):
+        for inner in statement.body + statement.orelse:
+            yield from _assignments(inner)
+    elif isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and statement.value is not None:
+        targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+        for target in targets:  # a, b = f(x): each may be (a view of) anything f(x) reads
+            for node in ast.walk(target):
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                    yield node.id, statement.value
+    elif any(isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) for node in ast.walk(statement)):
+        raise ValueError(f"buffers: cannot follow the assignments in {ast.unparse(statement)!r}")
+
+
+def _sources(node: ast.expr, namespace: Mapping[str, object]) -> set[str]:
+    """The names whose arrays the value of an expression may be, or be a view of."""
     if isinstance(node, ast.Name):
-        return storage.get(node.id, set())
+        return {node.id}
     if isinstance(node, (ast.Attribute, ast.Subscript)):  # x.T, x[...]: a view of x
-        return _result(node.value, storage, namespace)
+        return _sources(node.value, namespace)
     if isinstance(node, ast.IfExp):
-        return _result(node.body, storage, namespace) | _result(node.orelse, storage, namespace)
+        return _sources(node.body, namespace) | _sources(node.orelse, namespace)
     outs = _outs(node, namespace) if isinstance(node, ast.Call) else None
     if outs is not None:  # a ufunc returns its out= or a fresh array, never a view of an input
-        return set().union(*(_result(out, storage, namespace) for out in outs))
+        return set().union(*(_sources(out, namespace) for out in outs))
     # anything else (a primitive's own vjp, a method) may return a view of any operand
-    return set().union(*(storage.get(n.id, set()) for n in ast.walk(node) if isinstance(n, ast.Name)))
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
 
 
 def _outs(call: ast.Call, namespace: Mapping[str, object]) -> list[ast.expr] | None:
