@@ -143,20 +143,21 @@ def test_buffers_with_disjoint_lifetimes_share_storage_and_replays_stay_bitwise_
         source,
     )
     assert first is not None, source
-    if per_call:  # the same slots, as locals of each call: none kept between calls
+    if per_call:  # large buffers are locals of each call, and an op may write over an operand it reads last
         assert "    buf0 = empty((8, 16), 'float64')" in source and not any(k.startswith("buf") for k in namespace)
-        assert first[1] == first[2] != first[3]
+        assert first[1] == first[2] != first[3]  # the bias add writes over the matmul's result
         return
-    # the first layer's matmul and its bias add have disjoint lifetimes: one array (the add writes over its input)
-    assert np.shares_memory(namespace[first[1]], namespace[first[2]])
+    # the matmul's result is read last by the bias add, relu's output is written after: one array
+    assert np.shares_memory(namespace[first[1]], namespace[first[3]])
     # relu's input and output are both read later (by its vjp's mask, by a weight's gradient): two arrays
     assert not np.shares_memory(namespace[first[2]], namespace[first[3]])
     outs = re.findall(r"t\d+ = \w+\(.*, (?:out=)?(buf\d+)\)", source)  # each op's out=
     hidden = [buf for buf in outs if namespace[buf].shape == (n, 16)]
-    # 15 results of that shape; the z and h of three hidden layers are live at once (end of forward): 6
-    assert len(hidden) == 15 and len(set(hidden)) <= 6, source
+    # 15 results of that shape; the z and h of three hidden layers are live at once (end of forward): 6,
+    # and one for the deltas of backward (small buffers are not written over an operand)
+    assert len(hidden) == 15 and len(set(hidden)) <= 7, source
     kept = sum(v.nbytes for name, v in namespace.items() if name.startswith("buf"))
-    assert kept < 0.5 * sum(namespace[buf].nbytes for buf in outs)  # vs one array per op's out=
+    assert kept < 0.6 * sum(namespace[buf].nbytes for buf in outs)  # vs one array per op's out=
 
 
 def test_an_argument_array_no_longer_pinned_is_not_kept_alive_by_the_plan():
