@@ -12,7 +12,7 @@ up to the order in which 3+ paths' gradients are summed) and returns the loss as
 
 ``compile(fn, has_aux=True)`` (as ``jax.value_and_grad``): fn returns ``(loss, aux)``, aux a Tensor or a
 tuple or list of Tensors (the logits, say); so does the compiled call, aux's values as define-by-run's in
-fresh arrays without a graph (never a buffer or a leaf's array: the next call leaves them alone).
+arrays of its own, without a graph (never a buffer, a leaf's or an argument's array: later calls keep off).
 
 **How.** The first two calls run ``fn`` define-by-run and record a tape (tensor arguments that need no
 gradient are traced as if they did, so the ops applied to them are recorded too). When two tapes agree
@@ -25,11 +25,12 @@ that call's define-by-run gradients; later calls run it (no Tensor per op, no gr
 
 **Guarded** (checked every call; a change means a new trace, or define-by-run): the arguments (Tensor or
 ndarray, shape, dtype, ``requires_grad``, which of them are the same array; Python numbers, strings and
-None by value); the tensors that require grad (arguments or read by fn: the leaves) by identity, shape,
-dtype and ``requires_grad``, their values read afresh each call; up to ``MAX_SIGNATURES`` signatures;
-grad and anomaly mode (under ``no_grad()`` or ``detect_anomaly()`` fn runs define-by-run). Values that
-did not change between two agreeing traces are pinned (arrays by identity, tensors by version): a
-constant computed from them might hide in the plan, so when one changes, fn is traced once more.
+None by value); the tensors that require grad (arguments or read by fn: the leaves) by identity, and they
+and the tensors fn reads from outside by shape, dtype and ``requires_grad``, their values read afresh each
+call; up to ``MAX_SIGNATURES`` signatures; grad and anomaly mode (under ``no_grad()`` or
+``detect_anomaly()`` fn runs define-by-run). Values that did not change between two agreeing traces are
+pinned (arrays by identity, tensors by version): a constant computed from them might hide in the plan,
+so when one changes, fn is traced once more.
 
 **Not guarded** (as ``torch.jit.trace`` and ``jax.jit`` warn): Python control flow on values (``if
 loss.item() > 1``) and which tensors fn reads are fixed by the traces; numbers fn reads from outside its
@@ -84,12 +85,9 @@ def compile(
 def compile(  # noqa: A001 (torch.compile's name; ag.compile, never a bare import)
     fn: Callable[..., Any] | None = None, *, has_aux: bool = False, check: bool = False, strict: bool = False
 ) -> Compiled | Callable[[Callable[..., Any]], Compiled]:
-    """Trace ``fn`` (args -> one-element loss Tensor) and replay its forward and backward.
-
-    ``compiled(*args)`` accumulates every leaf's ``.grad`` as ``fn(*args).backward()``
-    would and returns the loss (a Tensor without a graph). Usable as a decorator.
-    ``has_aux=True`` (as in ``jax.value_and_grad``): fn returns ``(loss, aux)``, aux a Tensor or
-    a tuple or list of Tensors, and so does the compiled call (aux as fresh Tensors without a graph).
+    """Trace ``fn`` (args -> one-element loss Tensor, or ``(loss, aux)`` with ``has_aux=True``) and
+    replay its forward and backward: ``compiled(*args)`` accumulates every leaf's ``.grad`` as
+    ``fn(*args).backward()`` would and returns what fn returns, without a graph. Usable as a decorator.
 
     >>> W = Tensor([[1.0], [2.0]], requires_grad=True)
     >>> step = compile(lambda X: (X @ W).relu().sum())
@@ -179,11 +177,23 @@ class Compiled:
                     reason = f"the replay raised {type(error).__name__}: {error}, define-by-run did not"
                     self._give_up(entry, reason + " (a bug in compile: please report)")
             return result
-        if values is MISS or self.check:
-            return values if values is MISS else self._checked(plan, args, values)
+        if values is MISS:
+            return MISS
+        if self.check:  # the plan's result beside define-by-run's; the latter's gradients are kept
+            outputs, form = self._outputs(self.fn(*args))
+            grads = [g.data for g in _engine_grad(outputs[0], plan.leaves, allow_unused=True)]
+            problem = _difference(values, outputs, plan.leaves, grads)
+            if problem:
+                raise CompileError(
+                    f"compile(check=True): the replay differs from define-by-run on {problem}: fn's "
+                    "control flow or constants depend on values (see ag.compile); call fn directly, "
+                    "or retrace() after changing what it reads"
+                )
+            _deliver(plan.leaves, grads)
+            return _detached(form, outputs)
         self._last = plan
         self.replay_count += 1
-        return _pack(plan.form, [Tensor(v) for v in values])
+        return _pack(plan.form, values)
 
     def _define_by_run(self, args):
         outputs, form = self._outputs(self.fn(*args))
@@ -230,7 +240,7 @@ class Compiled:
             if not entry.reference.still_holds():  # a tensor fn reads changed shape, dtype or requires_grad
                 entry.reference = entry.snapshot = entry.plan = None  # start afresh
             else:
-                difference, error = _attempt(tape.mismatch, entry.reference, check_nodes=entry.plan is None)
+                difference, error = _attempt(tape.mismatch, entry.reference)
                 reason = difference or error
         if reason is not None:
             self._give_up(entry, reason)  # strict: raises before any gradient is delivered
@@ -270,20 +280,6 @@ class Compiled:
         if entry.plan is not None:
             entry.plan.pin({name: held for name, (_, held) in sources.items()})
 
-    def _checked(self, plan, args, result):
-        """check=True: the plan's result beside define-by-run's; the latter's gradients are kept."""
-        outputs, form = self._outputs(self.fn(*args))
-        grads = [g.data for g in _engine_grad(outputs[0], plan.leaves, allow_unused=True)]
-        problem = _difference(result, outputs, plan.leaves, grads)
-        if problem:
-            raise CompileError(
-                f"compile(check=True): the replay differs from define-by-run on {problem}: fn's "
-                "control flow or constants depend on values (see ag.compile); call fn directly, "
-                "or retrace() after changing what it reads"
-            )
-        _deliver(plan.leaves, grads)
-        return _detached(form, outputs)
-
     def _give_up(self, entry, reason):
         if self.strict:
             raise CompileError(f"compile({self.title}): {reason}")
@@ -315,14 +311,15 @@ def _what(value):
 
 def _detached(form, outputs):
     """A define-by-run call's result, as a replay returns it: aux copied (it may be a view of a leaf)."""
-    return _pack(form, [outputs[0].detach(), *(Tensor(t.data.copy()) for t in outputs[1:])])
+    return _pack(form, [outputs[0].data, *(t.data.copy() for t in outputs[1:])])
 
 
-def _pack(form, tensors):
-    """The compiled call's result from [loss, *aux]: the loss, or (loss, aux) with aux in its form."""
+def _pack(form, arrays):
+    """The compiled call's result, Tensors without a graph: the loss, or (loss, aux) with aux in its form."""
     if form is None:
-        return tensors[0]
-    return tensors[0], tensors[1] if form is Tensor else form(tensors[1:])
+        return Tensor(arrays[0])
+    loss, *aux = map(Tensor, arrays)
+    return loss, aux[0] if form is Tensor else form(aux)
 
 
 def _deliver(leaves, grads):

@@ -121,9 +121,8 @@ class Plan:
         self.namespace["GUARDS"] = tuple(value for _, value in guards)
         check = [f"if ({''.join(code + ', ' for code, _ in guards)}) != GUARDS: return MISS"] if guards else []
         self.source = "\n".join(["def run(args):"] + ["    " + line for line in self._head + check + self._body]) + "\n"
-        filename = self._filename
-        linecache.cache[filename] = (len(self.source), None, self.source.splitlines(True), filename)
-        exec(builtins.compile(self.source, filename, "exec"), self.namespace)  # noqa: S102 (our own code)
+        linecache.cache[self._filename] = (len(self.source), None, self.source.splitlines(True), self._filename)
+        exec(builtins.compile(self.source, self._filename, "exec"), self.namespace)  # noqa: S102 (our own code)
         self.run = self.namespace["run"]
 
     def trial(self, args):
@@ -181,7 +180,8 @@ class Plan:
         for k, a in enumerate(args):
             if arg_array(a) is not None:
                 head.append(f"a{k} = A{k}.data" if isinstance(a, Tensor) else f"a{k} = A{k}")
-        guards = arg_guards(args)
+        guards = arg_guards(args)  # they check a grad argument's id: held here, the id stays its own
+        self.namespace["HELD"] = [a for a in args if isinstance(a, Tensor) and a.requires_grad]
         tensors = [("l", j, t) for j, t in enumerate(self.leaves)]  # and tensors from outside fn:
         tensors += [("e", j, t) for j, t in enumerate(tape.constants) if externals[j]]  # values read each call
         for kind, j, t in tensors:
@@ -232,8 +232,7 @@ class Plan:
                 if tape.structure[p][0] == "leaf" and g.name not in self._frozen:  # its values are never
                     g = g._replace(value=np.broadcast_to(np.zeros((), g.value.dtype), g.value.shape))  # read
                 parts[p].append(g)
-        position = {entry[1]: i for i, entry in enumerate(tape.structure) if entry[0] == "leaf"}
-        grads = [self._combine(parts[position[j]], handed=True) for j in range(len(self.leaves))]
+        grads = [self._combine(parts[i], handed=True) for i, e in enumerate(tape.structure) if e[0] == "leaf"]
         out = "".join(f"array({names[i]}), " for i in tape.outputs)  # copies: not a buffer, a leaf's or an arg's
         self._body.append(f"if TRIAL: return ({out}), ({''.join(g.name + ', ' for g in grads)})")
         for j, g in enumerate(grads):  # the engine's rule, its first case inlined for a fresh array
@@ -265,12 +264,13 @@ class Plan:
         inputs, params = [p.data for p in node.parents], node.params
         raw = prim.vjp(j, g.value, node.data, *inputs, **params)  # the engine's own result
         value, steps = _fitted(raw, inputs[j])
-        template = prim.lowered_vjp(j, node.data, *inputs, **params) if faithful(prim, j) else None
+        template = (prim.lowered_vjp(j, node.data, *inputs, **params) if faithful(prim, j) else None) or "{vjp}"
         fields, params_code = self._operands(tape.structure[i], node, names)
         fields.update(g=g.name, out=names[i])
-        used = _fields(template or "{vjp}")
-        operands = {"g", "out", *(f"x{k}" for k in range(len(parents)))}
-        if template and all(fields[f] in self._frozen for f in (operands if "vjp" in used else used & operands)):
+        used = _fields(template)
+        reads = {"g", "out", *(f"x{k}" for k in range(len(parents)))}  # what a lowering may read
+        reads &= reads if "vjp" in used else used
+        if template != "{vjp}" and all(fields[f] in self._frozen for f in reads):
             return self._bake(value)  # constants only: bake it
         # fresh: a new array per call (into omitted), or a view of a fresh g that only it reads
         unbuffered = handed and not steps and "y" not in used
@@ -280,8 +280,8 @@ class Plan:
             arguments = [str(j), g.name, names[i]] + [names[p] for p in parents]
             fields["vjp"] = self._call(prim.vjp, arguments, params_code)
         # a lowering ending in .T computes the transpose: its buffer has that shape
-        shape = raw.T.shape if (template or "").endswith(").T") else raw.shape
-        name = self._emit(template or "{vjp}", fields, shape, raw.dtype, unbuffered)
+        shape = raw.T.shape if template.endswith(").T") else raw.shape
+        name = self._emit(template, fields, shape, raw.dtype, unbuffered)
         for k, (code, shape, dtype) in enumerate(steps, 1):  # sum_to and cast, as the engine
             fresh = handed and k == len(steps)
             name = self._emit(code, {"g": name}, shape, dtype, fresh)

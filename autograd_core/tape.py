@@ -144,7 +144,7 @@ class Tape:
             )
         return (ARG, k)
 
-    def mismatch(self, reference, check_nodes=True):
+    def mismatch(self, reference):
         """None when this tape agrees with ``reference`` (an earlier call's), else why not."""
         for i, (mine, theirs) in enumerate(itertools.zip_longest(self.structure, reference.structure)):
             if mine != theirs:
@@ -161,7 +161,7 @@ class Tape:
                 "fn uses different tensors that require grad in two calls (made inside fn with "
                 "requires_grad=True?); the leaves must be the same tensors"
             )
-        if check_nodes and any(t() is u() for t, u in zip(self.nodes, reference.nodes)):
+        if any(t() is u() for t, u in zip(self.nodes, reference.nodes)):  # alive in both: made outside fn
             return "fn uses a tensor computed outside it, with its graph; compute it inside fn or detach() it"
         for (a, mine, what, user), (b, theirs, *_) in zip(self.frozen, reference.frozen):
             if a is not b and (
