@@ -2,6 +2,7 @@
 peaks close to a hand-written numpy network's (both read by tracemalloc in the same test)."""
 
 import gc
+import importlib
 import itertools
 import re
 import tracemalloc
@@ -173,3 +174,20 @@ def test_an_argument_array_no_longer_pinned_is_not_kept_alive_by_the_plan():
     del first
     gc.collect()
     assert alive() is None  # before: the plan's namespace held the first batch for good
+
+
+def test_the_adoption_check_compares_in_blocks_and_still_sees_every_difference():
+    _error = importlib.import_module("autograd_core.compile")._error
+    want = np.random.default_rng(4).standard_normal(300_000).astype(np.float32)
+    got, scale = want.copy(), float(np.max(np.abs(want)))
+    tracemalloc.start()
+    assert _error(got, want) == (0.0, scale)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < want.nbytes / 4  # before: array_equal's copies, then a float64 difference (3.5x the array)
+    got[-1] += 1.0  # in the last block
+    assert _error(got, want)[0] == pytest.approx(1.0, rel=1e-6)
+    got[-1], got[5], want[5] = want[-1], np.nan, np.nan  # NaN in both at one place: equal
+    assert _error(got, want)[0] == 0.0
+    got[7] = np.nan  # in one only: a NaN error, which no tolerance accepts
+    assert np.isnan(_error(got, want)[0])
