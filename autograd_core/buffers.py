@@ -1,15 +1,18 @@
 """Which of ``ag.compile``'s buffers can be one array: liveness in the generated code, then interval colouring.
 
-A plan writes each op's result into a buffer kept between calls. A buffer is live from the statement
-that first names it (which writes all of it) to the last statement that names it or a value that may
-live in it (a view such as ``x.T``). Buffers of one key (shape and dtype) whose lifetimes do not overlap
-get one slot, as a register allocator colours an interval graph; so the replay keeps about the largest
-set of arrays live at one statement, not one array per op. A ``y = ufunc(..., out=buf)`` may also take
-over the buffer of an operand read for the last time there (``add(t1, b, buf0)`` into ``t1``'s own
-``buf0``): numpy gives a ufunc's result as if its output overlapped none of its inputs.
+A plan writes each op's result into a buffer. A buffer is live from the statement that first names it
+(which writes all of it) to the last statement that names it or a value that may live in it (a view
+such as ``x.T``). Buffers of one key (shape and dtype) whose lifetimes do not overlap get one slot, as
+a register allocator colours an interval graph: a replay holds about the arrays live at one statement,
+not one per op.
+
 A slot of ``PER_CALL_BYTES`` or more is allocated by each call (as define-by-run does: ~1 us, under 1%
 of an op that fills 16k floats); kept between calls, such slots would be a step's activations held
-while the optimizer runs. Smaller ones are kept (writing into one saves ~0.4 us of allocation).
+while the optimizer runs. Such a buffer may also be written over an operand read for the last time
+there (``add(t1, b, buf0)`` into ``t1``'s own ``buf0``): numpy gives a ufunc's result as if its output
+overlapped none of its inputs. Smaller slots are kept between calls (writing into one saves ~0.4 us of
+allocation) and never written over an operand: that saves little memory and scatters the arrays a
+replay touches (a 1,500-op chain on 4 floats replayed 16% slower).
 """
 
 from __future__ import annotations
@@ -50,13 +53,8 @@ def allocate(
     """
     large = {name for name, (shape, dtype) in buffers.items() if np.prod(shape) * dtype.itemsize >= PER_CALL_BYTES}
     lives = lifetimes(lines, buffers, namespace)
-    # over an operand only where it saves memory: small slots taken over scatter the arrays a replay
-    # touches (a 1,500-op chain on 4 floats replayed 16% slower)
-    slots, kept, code = (
-        share({k: life._replace(in_place=life.in_place and k in large) for k, life in lives.items()}),
-        {},
-        [],
-    )
+    slots = share({k: life._replace(in_place=life.in_place and k in large) for k, life in lives.items()})
+    kept, code = {}, []
     for slot, name in sorted({slot: name for name, slot in slots.items()}.items()):
         shape, dtype = buffers[name]
         if name in large:
