@@ -84,7 +84,7 @@ _Grad = collections.namedtuple("_Grad", "name fresh value")
 
 
 class Plan:
-    """Generated code replaying one tape: ``run(args)`` -> the output arrays (loss, then aux: fresh,
+    """Generated code replaying one tape: ``run(args)`` -> the output arrays (loss, then aux: copies,
     never a kept buffer), the leaves' gradients delivered, or MISS; ``trial(args)`` -> (outputs, leaf
     gradients), nothing delivered, or MISS. ``externals[j]``: constant j is a tensor whose values
     are read each call."""

@@ -117,7 +117,7 @@ class Tape:
                 entry[0] == "op" and t.requires_grad and any(self.needs[p] for p in entry[2])
             )
             self.needs.append(needs and id(t) in in_loss)  # does a gradient have to reach it?
-        self.frozen += [(t, t.data, "a constant", users.get(id(t), "the result")) for t in self.constants]
+        self.frozen += [(t, t.data, "a constant", users.get(id(t), "fn's result")) for t in self.constants]
         self.outputs, self.form = [position[id(t)] for t in outputs], form
         self.loss_needs_grad = bool(self.leaves) and self.needs[self.outputs[0]]
         self.specs = [(t, _spec(t)) for t in self.leaves + self.constants]

@@ -146,17 +146,18 @@ def test_fallback_check_and_strict_keep_the_loss_aux_pair():
     assert np.array_equal(aux.data, np.array([1.0, 7.0]) * W.data) and checked.trace_count == traces
 
 
-def test_check_mode_catches_an_aux_that_the_plan_gets_wrong():
+@pytest.mark.parametrize("scale", [2.0, 1.0 + 2.0**-52])  # far off, and off by one unit in the last place
+def test_check_mode_catches_an_aux_that_differs_from_define_by_run_in_any_bit(scale):
     W = Tensor([1.0, 2.0], requires_grad=True)
-    offset = [0.0]
+    factor = [1.0]
 
     def fn(X):  # aux reads a Python number from outside: a constant of the trace
-        return (X * W).sum(), X * W + offset[0]
+        return (X * W).sum(), X * W * factor[0]
 
     step = ag.compile(fn, has_aux=True, check=True)
     for k in range(3):
         step(Tensor(np.array([1.0, k])))
-    offset[0] = 1.0
+    factor[0] = scale
     with pytest.raises(CompileError, match="aux 0"):
         step(Tensor(np.array([1.0, 5.0])))
 
