@@ -346,11 +346,6 @@ def _difference(result, outputs, leaves, grads):
 def _error(got, want, block=1 << 14):
     """max |got - want| (0 where bitwise equal, NaN where only one is NaN) and max |want|, read in
     blocks: at adoption a step's gradients exist twice already, a float64 copy would be a third."""
-    got, want = got.reshape(-1), want.reshape(-1)
-    errors, scales = [0.0], [0.0]  # np.max of them: a NaN stays a NaN
-    for k in range(0, want.size, block):
-        mine, theirs = got[k : k + block], want[k : k + block]
-        scales.append(np.max(np.abs(theirs)))
-        if not np.array_equal(mine, theirs, equal_nan=True):
-            errors.append(np.max(np.abs(mine.astype(np.float64) - theirs)))
-    return float(np.max(errors)), float(np.max(scales))
+    pairs = [(got.reshape(-1)[k : k + block], want.reshape(-1)[k : k + block]) for k in range(0, want.size, block)]
+    errors = [np.max(np.abs(a.astype(np.float64) - b)) for a, b in pairs if not np.array_equal(a, b, equal_nan=True)]
+    return float(np.max([0.0, *errors])), float(np.max([0.0, *(np.max(np.abs(b)) for _, b in pairs)]))  # NaN stays
