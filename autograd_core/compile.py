@@ -17,10 +17,11 @@ arrays of its own, without a graph (never a buffer, a leaf's or an argument's ar
 **How.** The first two calls run ``fn`` define-by-run and record a tape (tensor arguments that need no
 gradient are traced as if they did, so the ops applied to them are recorded too). When two tapes agree
 (ops, wiring, shapes, dtypes, leaves, constants), the second call generates the plan: each op written by
-its primitive's lowering into buffers kept between calls, backward pruned to the gradients that reach a
-leaf, sum_to and casts decided from the shapes, gradients of constant subgraphs (the ``/ n``, ``-`` and
-``.sum()`` of a loss) baked in. The plan is adopted only after it reproduced that call's define-by-run
-gradients; later calls run it (no Tensor per op, no graph walked). ``compiled.source`` shows the code.
+its primitive's lowering into buffers (one array for results never live at once), backward pruned to the
+gradients that reach a leaf, sum_to and casts decided from the shapes, gradients of constant subgraphs
+(the ``/ n``, ``-`` and ``.sum()`` of a loss) baked in. The plan is adopted only after it reproduced
+that call's define-by-run gradients; later calls run it (no Tensor per op, no graph walked).
+``compiled.source`` shows the code.
 
 **Guarded** (checked every call; a change means a new trace, or define-by-run): the arguments (Tensor or
 ndarray, shape, dtype, ``requires_grad``, which of them are the same array; Python numbers, strings and
@@ -36,8 +37,8 @@ loss.item() > 1``) and which tensors fn reads are fixed by the traces; numbers f
 arguments or from values (``.item()``, ``.data``, numpy on an argument) are constants of the trace: one
 that differs between two traces is caught (a ``CompileWarning``, then define-by-run), one that never
 differed while its sources changed is not. (Softmax's max shift is an op, ``max_shift``: recomputed.)
-Side effects of fn happen in traced calls only. Buffers (about one step's activations and gradients)
-stay allocated between calls; a compiled function is not re-entrant or thread-safe.
+Side effects of fn happen in traced calls only. Small buffers stay allocated between calls (large ones
+are allocated by each call), so a compiled function is not re-entrant or thread-safe.
 
 **Unsupported**, so define-by-run with a ``CompileWarning`` (``strict=True``: a ``CompileError``):
 boolean-mask indexing by an argument (its shape depends on values), ``retain_grad()`` or an in-place
@@ -230,6 +231,9 @@ class Compiled:
         outputs, form = self._outputs(self.fn(*call_args))
         loss = outputs[0]
         tape, reason = _attempt(Tape, outputs, form, args, call_args, clock)
+        for traced, a in zip(call_args, args):
+            if traced is not a:  # recorded now; backward skips its gradient (time, memory), never used
+                traced.requires_grad = False
         if tape is not None and not tape.loss_needs_grad:
             loss.detach().backward()  # the engine's own 'does not require grad' error
         if tape is not None and entry.reference is not None:
@@ -242,19 +246,25 @@ class Compiled:
             self._give_up(entry, reason)  # strict: raises before any gradient is delivered
         if reason is not None or entry.reference is None or entry.plan is not None:
             loss.backward()
-        else:  # two tapes agree: generate the plan, and use it only if it reproduces this call
+        else:  # two tapes agree: generate the plan from this call's graph, adopt it if it reproduces the call
             grads = [g.data for g in _engine_grad(loss, tape.leaves, allow_unused=True)]
-            entry.plan, reason = _attempt(self._adopt, tape, entry.reference, args, outputs, grads)
+            externals = [a is b for a, b in zip(tape.constants, entry.reference.constants)]
+            plan, reason = _attempt(Plan, tape, args, externals, self.title)
+            loss, outputs = None, [t.detach() for t in outputs]
+            tape.drop_graph()  # the trial runs without this call's activations alive (peak memory)
+            if plan is not None:
+                entry.plan, reason = _attempt(self._adopt, plan, args, outputs, grads)
             _deliver(tape.leaves, grads)
             if reason is not None:
                 self._give_up(entry, reason)
+        result = _detached(form, outputs)
+        loss = outputs = None  # the graph goes before _remember regenerates the code (peak memory)
         if reason is None:
             self._remember(entry, tape)
-        return _detached(form, outputs)
+        return result
 
-    def _adopt(self, tape, reference, args, outputs, grads):
-        plan = Plan(tape, args, [a is b for a, b in zip(tape.constants, reference.constants)], self.title)
-        problem = _difference(plan.trial(args), outputs, tape.leaves, grads)
+    def _adopt(self, plan, args, outputs, grads):
+        problem = _difference(plan.trial(args), outputs, plan.leaves, grads)
         if problem:
             raise Unsupported(f"the replay differs from define-by-run on {problem} (a bug in compile: please report)")
         self._last = plan
@@ -326,10 +336,16 @@ def _difference(result, outputs, leaves, grads):
         got, want = np.asarray(got), np.asarray(want)
         if got.shape != want.shape or got.dtype != want.dtype:
             return f"{what} (shape {got.shape} {got.dtype}, expected {want.shape} {want.dtype})"
-        if np.array_equal(got, want, equal_nan=True):
-            continue
-        tolerance = 0 if k < len(outputs) else 1e-12 if want.dtype.itemsize >= 8 else 1e-5  # not equal: not empty
-        scale, error = float(np.max(np.abs(want))), float(np.max(np.abs(got.astype(np.float64) - want)))
-        if not error <= tolerance * scale:  # also true for a NaN in one of them only
+        error, scale = _error(got, want)
+        tolerance = 0 if k < len(outputs) else 1e-12 if want.dtype.itemsize >= 8 else 1e-5
+        if error and not error <= tolerance * scale:  # also true for a NaN in one of them only
             return f"{what} (max abs error {error:.3g}, scale {scale:.3g})"
     return None
+
+
+def _error(got, want, block=1 << 14):
+    """max |got - want| (0 where bitwise equal, NaN where only one is NaN) and max |want|, read in
+    blocks: at adoption a step's gradients exist twice already, a float64 copy would be a third."""
+    pairs = [(got.reshape(-1)[k : k + block], want.reshape(-1)[k : k + block]) for k in range(0, want.size, block)]
+    errors = [np.max(np.abs(a.astype(np.float64) - b)) for a, b in pairs if not np.array_equal(a, b, equal_nan=True)]
+    return float(np.max([0.0, *errors])), float(np.max([0.0, *(np.max(np.abs(b)) for _, b in pairs)]))  # NaN stays

@@ -3,7 +3,8 @@
 ``Plan`` generates ``run(args)``: guards, forward, backward (numpy calls on local variables, no
 Tensor made per op, no graph walked) and the gradients' delivery into ``.grad`` (the engine's rule).
 Each op is written by its own primitive's lowering (``forward_code`` / ``vjp_code``: numpy calls
-into buffers kept between calls); an op without one calls the primitive's ``forward`` / ``vjp``.
+into buffers, shared by ops whose results are never live at once: buffers.py); an op without one
+calls the primitive's ``forward`` / ``vjp``.
 ``Plan.source`` shows the code.
 """
 
@@ -17,6 +18,7 @@ import weakref
 
 import numpy as np
 
+from .buffers import allocate
 from .engine import accumulate_grad
 from .primitives import sum_to, sum_to_axes
 from .tape import ARG, arg_array, arg_guards
@@ -92,19 +94,24 @@ class Plan:
         self.namespace = dict(_NAMESPACE, MISS=MISS, TRIAL=False)
         self.namespace.update({f"L{j}": t for j, t in enumerate(tape.leaves)})
         self.namespace.update({f"E{j}": t for j, t in enumerate(tape.constants)})
-        self._frozen, self._body, self._count = set(), [], 0
+        self._frozen, self._body, self._count, self._buffers, self.pins = set(), [], 0, {}, {}
         # tracebacks show the generated code while the plan lives; then its lines go (flat over retraces)
         self._filename = f"<ag.compile {title} {id(self):x}>"
         weakref.finalize(self, linecache.cache.pop, self._filename, None)
         self._head, self._guards = self._prologue(args, tape, externals)
         self._backward(tape, self._forward(tape, externals))
+        # one array per slot of buffers never live at once, large slots allocated by each call
+        self._body, kept = allocate(self._body, self._buffers, self.namespace)
+        self.namespace.update(kept)
         self.pin({})
 
     def pin(self, pins):
         """(Re)generate the code, with a guard for each pinned source (its name -> what Tape.sources
         holds): an array by identity (a one-element one by value: fresh 0-d values are new objects), a
         tensor by version. All guards are one comparison of a tuple with the values they must have."""
-        guards = list(self._guards)
+        for name in self.pins:
+            del self.namespace["P" + name]  # an array no longer pinned is not kept alive by the plan
+        self.pins, guards = dict(pins), list(self._guards)
         for name, held in pins.items():
             self.namespace["P" + name] = held
             if isinstance(held, Tensor):
@@ -153,10 +160,12 @@ class Plan:
 
     def _emit(self, template, fields, shape=None, dtype=None, fresh=False):
         """Assign a lowering to a new variable and return its name. Its {into} / {dest} are a buffer
-        of that shape and dtype kept between calls (writing into one costs ~0.4 us less than
-        allocating, on small arrays), or none when the result must be a fresh array."""
+        of that shape and dtype (writing into one costs ~0.4 us less than allocating, on small
+        arrays), or none when the result must be a fresh array."""
         if {"into", "dest"} & _fields(template):
-            buffer = "None" if fresh else self._const(np.empty(shape, dtype))
+            buffer = "None" if fresh else f"buf_{len(self._buffers)}"  # a placeholder until allocate()
+            if not fresh:
+                self._buffers[buffer] = (tuple(shape), np.dtype(dtype))
             fields.update(into="" if fresh else f", {buffer}", dest=buffer)
         self._count += 1
         self._body += _lines(template, f"t{self._count}", fields).split("\n")
@@ -209,10 +218,20 @@ class Plan:
         loss = tape.order[tape.outputs[0]]
         parts[tape.outputs[0]].append(self._bake(np.ones(loss.shape, loss.dtype)))  # the seed
         for i in reversed(ops):
-            g = self._combine(parts[i], handed=False)
-            for j, p in enumerate(tape.structure[i][2]):
-                if needs[p]:  # a leaf's only contribution becomes its .grad: a fresh array, not a buffer
-                    parts[p].append(self._vjp(tape, i, j, g, names, _handed(tape.structure, p, uses)))
+            g, parts[i] = self._combine(parts[i], handed=False), None  # (frees the traced values early)
+            parents = tape.structure[i][2]
+            # written last input first: the weight's gradient in h @ W (h.T @ g) reads h for the last
+            # time, so h's buffer is free for g @ W.T (buffers.py); added in input order, as the engine
+            sent = {
+                j: self._vjp(tape, i, j, g, names, _handed(tape.structure, p, uses))  # handed: a fresh array
+                for j, p in reversed(list(enumerate(parents)))
+                if needs[p]
+            }
+            for j in sorted(sent):
+                g, p = sent[j], parents[j]
+                if tape.structure[p][0] == "leaf" and g.name not in self._frozen:  # its values are never
+                    g = g._replace(value=np.broadcast_to(np.zeros((), g.value.dtype), g.value.shape))  # read
+                parts[p].append(g)
         grads = [self._combine(parts[i], handed=True) for i, e in enumerate(tape.structure) if e[0] == "leaf"]
         out = "".join(f"array({names[i]}), " for i in tape.outputs)  # copies: not a buffer, a leaf's or an arg's
         self._body.append(f"if TRIAL: return ({out}), ({''.join(g.name + ', ' for g in grads)})")

@@ -184,6 +184,10 @@ class Tape:
         externals = [reference is None or t is reference.constants[j] for j, t in enumerate(self.constants)]
         return found + [(f"E{j}", t.data, t) for j, t in enumerate(self.constants) if externals[j]]
 
+    def drop_graph(self):
+        """Drop the recorded graph (its activations): nothing reads it once a plan is generated."""
+        self.order = None
+
     def strip(self):
         """Drop the graph and the arguments (kept: structure, leaves, constants, frozen values, weak nodes)."""
         self.order = self.arg_arrays = None

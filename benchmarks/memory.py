@@ -7,6 +7,8 @@ pools are start-up, not training memory).
 
 Peak is measured from just before the engine copies its weights to the end of the
 last step, so it covers weights, gradients, activations and whatever the engine keeps.
+The steady peak covers the training loop only, after each batch's step function was
+made (for ag.compile: after its traces and the adoption of its plan).
 For numpy engines it is tracemalloc's peak of traced bytes (numpy reports its buffers
 to tracemalloc): exact, and blind to allocator pools that resident memory would hide
 or include. torch allocates outside Python's allocators, so its row uses peak RSS
@@ -47,13 +49,20 @@ class TracedPeak:
     def __enter__(self):
         tracemalloc.start()
         self.start = tracemalloc.get_traced_memory()[0]
+        self.earlier = self.start  # the peak before restart_peak()
         return self
 
     def current(self):
         return tracemalloc.get_traced_memory()[0] - self.start
 
+    def restart_peak(self):
+        """From here on, a second peak (``steady``); ``bytes`` stays the peak of the whole block."""
+        self.earlier = tracemalloc.get_traced_memory()[1]
+        tracemalloc.reset_peak()
+
     def __exit__(self, *exc):
-        self.bytes = tracemalloc.get_traced_memory()[1] - self.start
+        peak = tracemalloc.get_traced_memory()[1]
+        self.bytes, self.steady = max(peak, self.earlier) - self.start, peak - self.start
         tracemalloc.stop()
         return False
 
@@ -87,6 +96,7 @@ def worker(engine_name, steps):
     with RssPeak() if engine_name in RSS_ENGINES else TracedPeak() as peak:
         engine = cls(params, 0.01)
         step_fns = [engine.step_fn(batch) for batch in batches]
+        getattr(peak, "restart_peak", lambda: None)()  # RSS has no second peak: no steady figure
         for k in range(steps):
             step_fns[k % len(step_fns)]()
             if (k + 1) % tenth == 0:
@@ -97,6 +107,7 @@ def worker(engine_name, steps):
     return {
         "status": "ok",
         "peak_bytes": peak.bytes,
+        "steady_peak_bytes": getattr(peak, "steady", None),
         "growth_bytes": growth,
         "flat": growth <= flat_limit,
         "trace_bytes": trace,
@@ -130,6 +141,8 @@ def run(settings, engines=MEMORY_ENGINES):
     for row in rows:
         if reference and row["status"] == "ok":
             row["memory_ratio"] = row["peak_bytes"] / max(reference["peak_bytes"], 1)
+            if row.get("steady_peak_bytes") is not None and reference.get("steady_peak_bytes"):
+                row["steady_ratio"] = row["steady_peak_bytes"] / reference["steady_peak_bytes"]
     return rows
 
 

@@ -90,8 +90,10 @@ def markdown(document):
         for r in block:
             extra = ""
             if workload == "e" and r.get("memory_ratio") is not None:
-                extra = f" = {r['memory_ratio']:.2f}× hand-written's peak" + (
-                    f" [{r['memory_method']}]" if r["engine"] in ("torch", "jax.jit") else ""
+                extra = (
+                    f" = {r['memory_ratio']:.2f}× hand-written's peak"
+                    + (f" (steady {r['steady_ratio']:.2f}×)" if r.get("steady_ratio") is not None else "")
+                    + (f" [{r['memory_method']}]" if r["engine"] in ("torch", "jax.jit") else "")
                 )
             elif r.get("ratio") is not None:
                 extra = f" = {ratio_cell(r)} {r['ratio_to']}"

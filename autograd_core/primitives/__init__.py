@@ -45,10 +45,11 @@ class Primitive:
     template of the forward and ``vjp_code`` a tuple of the vjp's, one per input (None: call
     ``vjp``), or a staticmethod ``(i, out, *inputs, **params)`` choosing from the traced values.
     Fields: ``{x0}``, ``{x1}``... the inputs, ``{out}`` the output, ``{g}`` the incoming
-    gradient, params by name, ``{dest}`` a buffer kept between calls and ``{into}`` ", " + that
-    buffer as the ufunc's out (or nothing, for a fresh array), ``{vjp}`` a call of ``vjp``. A
-    template is an expression, or lines that assign the result to ``{y}``. It must give exactly
-    what the primitive gives (one without params is checked on NaN, +-0 and +-inf).
+    gradient, params by name, ``{dest}`` a buffer (which the template writes whole before it reads
+    it: results never live at once share one) and ``{into}`` ", " + that buffer as the ufunc's out
+    (or nothing, for a fresh array), ``{vjp}`` a call of ``vjp``. A template is an expression, or
+    lines that assign the result to ``{y}``. It must give exactly what the primitive gives (one
+    without params is checked on NaN, +-0 and +-inf).
     """
 
     # Every subclass defines both, as staticmethods: forward(*arrays, **params) -> array and
