@@ -189,7 +189,8 @@ class Compiled:
                     "control flow or constants depend on values (see ag.compile); call fn directly, "
                     "or retrace() after changing what it reads"
                 )
-            _deliver(plan.leaves, grads)
+            for t, g in zip(plan.leaves, grads):
+                accumulate_grad(t, g)
             return _detached(form, outputs)
         self._last = plan
         self.replay_count += 1
@@ -248,35 +249,35 @@ class Compiled:
             loss.backward()
         else:  # two tapes agree: generate the plan from this call's graph, adopt it if it reproduces the call
             grads = [g.data for g in _engine_grad(loss, tape.leaves, allow_unused=True)]
-            externals = [a is b for a, b in zip(tape.constants, entry.reference.constants)]
-            plan, reason = _attempt(Plan, tape, args, externals, self.title)
             loss, outputs = None, [t.detach() for t in outputs]
-            tape.drop_graph()  # the trial runs without this call's activations alive (peak memory)
-            if plan is not None:
-                entry.plan, reason = _attempt(self._adopt, plan, args, outputs, grads)
-            _deliver(tape.leaves, grads)
+            entry.plan, reason = _attempt(self._adopt, tape, entry.reference, args, outputs, grads)
+            for t, g in zip(tape.leaves, grads):  # the engine's fresh arrays, accumulated by the engine's rule
+                accumulate_grad(t, g)
             if reason is not None:
                 self._give_up(entry, reason)
         result = _detached(form, outputs)
         loss = outputs = None  # the graph goes before _remember regenerates the code (peak memory)
         if reason is None:
-            self._remember(entry, tape)
+            self._remember(entry, tape, args)
         return result
 
-    def _adopt(self, plan, args, outputs, grads):
+    def _adopt(self, tape, reference, args, outputs, grads):
+        externals = [a is b for a, b in zip(tape.constants, reference.constants)]
+        plan = Plan(tape, args, externals, self.title)
+        tape.drop_graph()  # the trial runs without this call's activations alive (peak memory)
         problem = _difference(plan.trial(args), outputs, plan.leaves, grads)
         if problem:
             raise Unsupported(f"the replay differs from define-by-run on {problem} (a bug in compile: please report)")
         self._last = plan
         return plan
 
-    def _remember(self, entry, tape):
+    def _remember(self, entry, tape, args):
         """Keep this tape as the reference; pin the values that have not changed since the first one."""
-        sources = {name: (fingerprint(values), held) for name, values, held in tape.sources(entry.reference)}
+        sources = {name: (fingerprint(values), held) for name, values, held in tape.sources(args, entry.reference)}
         if entry.snapshot is not None:
             sources = {name: seen for name, seen in sources.items() if entry.snapshot.get(name) == seen[0]}
         entry.snapshot, entry.reference = {name: seen[0] for name, seen in sources.items()}, tape
-        tape.strip()  # no graph or argument arrays kept alive between calls
+        tape.drop_graph()  # no graph kept alive between calls
         if entry.plan is not None:
             entry.plan.pin({name: held for name, (_, held) in sources.items()})
 
@@ -320,11 +321,6 @@ def _pack(form, arrays):
         return Tensor(arrays[0])
     loss, *aux = map(Tensor, arrays)
     return loss, aux[0] if form is Tensor else form(aux)
-
-
-def _deliver(leaves, grads):
-    for t, g in zip(leaves, grads):  # the engine's fresh arrays, accumulated by the engine's rule
-        accumulate_grad(t, g)
 
 
 def _difference(result, outputs, leaves, grads):

@@ -43,17 +43,15 @@ def _lines(template, name, fields):
 
 
 def faithful(prim, i=None):
-    """Does prim's lowered forward (i None) or vjp for input i give exactly what the primitive gives?"""
-    return _faithful(prim, i, prim.forward, prim.vjp, prim.forward_code, prim.vjp_code)  # re-checked on a change
+    """Does prim's lowered forward (i None) or vjp for input i give exactly what the primitive gives, NaN,
+    +-0 and +-inf included (and without zeros, where a kink's fast path applies)? Checked once per version
+    of its code (a primitive whose code changed and whose lowering did not is replayed through its own
+    code), for lowerings without params: those spell the primitive's own numpy call."""
+    return _faithful(prim, i, prim.forward, prim.vjp, prim.forward_code, prim.vjp_code)
 
 
 @functools.cache
 def _faithful(prim, i, *code):
-    """faithful(): exactly what prim.forward / prim.vjp give, NaN, +-0 and +-inf included (and without
-    zeros, where a kink's fast path applies)? Checked once per version of the code, for lowerings without
-    params, so a primitive whose code changed and whose lowering did not is replayed through its own code.
-    Lowerings with params (reductions, views) spell the primitive's own numpy call; the adoption check
-    compares every plan anyway."""
     xs = [f"x{k}" for k in range(len(inspect.signature(prim.forward).parameters))]
     code = prim.forward_code
     if code is None or not _fields(code) <= {"into", "dest", *xs}:
