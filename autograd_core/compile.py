@@ -127,7 +127,7 @@ class Compiled:
         self.trace_count = self.replay_count = 0
         self.fallback_reason: str | None = None
         self._entries: dict[Any, _Entry] = {}
-        self._last: Plan | None = None  # the plan that ran last: tried first
+        self._last: Plan | None = None
 
     def __repr__(self) -> str:
         fallback = f", define-by-run: {self.fallback_reason}" if self.fallback_reason else ""
@@ -146,10 +146,9 @@ class Compiled:
     def __call__(self, *args: Any) -> Any:
         if not state.grad_enabled or state.anomaly:  # under no_grad() or detect_anomaly(): fn itself
             return self._define_by_run(args)
-        if self._last is not None and not self.check:
-            result = self._replay(self._last, args)
-            if result is not MISS:
-                return result
+        result = MISS if self._last is None else self._replay(self._last, args)  # the plan that ran last first
+        if result is not MISS:
+            return result
         key = (tuple(map(type, args)), tuple(arg_guards(args)))  # what the plans' guards check of args
         entry = self._entries.get(key)
         if entry is None:
@@ -158,11 +157,8 @@ class Compiled:
             entry = self._entries[key] = _Entry()
         if entry.fallback is not None:
             return self._define_by_run(args)
-        if entry.plan is not None:
-            result = self._replay(entry.plan, args)
-            if result is not MISS:
-                return result
-        return self._trace(entry, args)
+        result = MISS if entry.plan is None else self._replay(entry.plan, args)
+        return self._trace(entry, args) if result is MISS else result
 
     # ------------------------------------------------------------------------ paths
 
@@ -172,10 +168,10 @@ class Compiled:
             values = (plan.trial if self.check else plan.run)(args)  # guards, forward, backward, .grad
         except Exception as error:  # noqa: BLE001 (a bad value: define-by-run raises the engine's error)
             result = self._define_by_run(args)
+            reason = f"the replay raised {type(error).__name__}: {error}, define-by-run did not (a bug in compile"
             for entry in self._entries.values():  # define-by-run coped, so the plan itself is wrong
                 if entry.plan is plan:
-                    reason = f"the replay raised {type(error).__name__}: {error}, define-by-run did not"
-                    self._give_up(entry, reason + " (a bug in compile: please report)")
+                    self._give_up(entry, reason + ": please report)")
             return result
         if values is MISS:
             return MISS

@@ -92,7 +92,7 @@ class Plan:
         self.namespace = dict(_NAMESPACE, MISS=MISS, TRIAL=False)
         self.namespace.update({f"L{j}": t for j, t in enumerate(tape.leaves)})
         self.namespace.update({f"E{j}": t for j, t in enumerate(tape.constants)})
-        self._frozen, self._body, self._count, self._buffers, self.pins = set(), [], 0, {}, {}
+        self._frozen, self._body, self._count, self._buffers = set(), [], 0, {}
         # tracebacks show the generated code while the plan lives; then its lines go (flat over retraces)
         self._filename = f"<ag.compile {title} {id(self):x}>"
         weakref.finalize(self, linecache.cache.pop, self._filename, None)
@@ -107,15 +107,14 @@ class Plan:
         """(Re)generate the code, with a guard for each pinned source (its name -> what Tape.sources
         holds): an array by identity (a one-element one by value: fresh 0-d values are new objects), a
         tensor by version. All guards are one comparison of a tuple with the values they must have."""
-        for name in self.pins:
-            del self.namespace["P" + name]  # an array no longer pinned is not kept alive by the plan
-        self.pins, guards = dict(pins), list(self._guards)
-        for name, held in pins.items():
-            self.namespace["P" + name] = held
+        self.namespace["PINNED"], guards = list(pins.values()), list(self._guards)  # the old pins go
+        for k, (name, held) in enumerate(pins.items()):
             if isinstance(held, Tensor):
                 guards.append((f"{name}.version", held.version))
+            elif held.size == 1:
+                guards.append((f"{name}.tobytes()", held.tobytes()))
             else:
-                guards.append((f"{name}.tobytes()", held.tobytes()) if held.size == 1 else (f"{name} is P{name}", True))
+                guards.append((f"{name} is PINNED[{k}]", True))
         self.namespace["GUARDS"] = tuple(value for _, value in guards)
         check = [f"if ({''.join(code + ', ' for code, _ in guards)}) != GUARDS: return MISS"] if guards else []
         self.source = "\n".join(["def run(args):"] + ["    " + line for line in self._head + check + self._body]) + "\n"
