@@ -231,7 +231,7 @@ class Compiled:
         for traced, a in zip(call_args, args):
             if traced is not a:  # recorded now; backward skips its gradient (time, memory), never used
                 traced.requires_grad = False
-        if tape is not None and not tape.loss_needs_grad:
+        if tape is not None and not tape.needs[tape.outputs[0]]:  # no leaf's gradient depends on the loss
             loss.detach().backward()  # the engine's own 'does not require grad' error
         if tape is not None and entry.reference is not None:
             if not entry.reference.still_holds():  # a tensor fn reads changed shape, dtype or requires_grad

@@ -130,7 +130,6 @@ class Tape:
             self.needs.append(needs and id(t) in in_loss)  # does a gradient have to reach it?
         self.frozen += [(t, t.data, "a constant", users.get(id(t), "fn's result")) for t in self.constants]
         self.outputs, self.form = [position[id(t)] for t in outputs], form
-        self.loss_needs_grad = bool(self.leaves) and self.needs[self.outputs[0]]
         self.specs = [(t, _spec(t)) for t in self.leaves + self.constants]
         self.nodes = [weakref.ref(t) for t in self.order if t.prim is not None]  # not their arrays
 
