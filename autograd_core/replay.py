@@ -104,9 +104,8 @@ class Plan:
         self.pin({})
 
     def pin(self, pins):
-        """(Re)generate the code, with a guard for each pinned source (its name -> what Tape.sources
-        holds): an array by identity (a one-element one by value: fresh 0-d values are new objects), a
-        tensor by version. All guards are one comparison of a tuple with the values they must have."""
+        """(Re)generate the code, guarding each pinned source (name -> what Tape.sources holds) by identity
+        (a one-element array by value: fresh 0-d values are new objects) or version: one tuple comparison."""
         self.namespace["PINNED"], guards = list(pins.values()), list(self._guards)  # the old pins go
         for k, (name, held) in enumerate(pins.items()):
             if isinstance(held, Tensor):
@@ -156,9 +155,8 @@ class Plan:
         return f"{self._const(function)}({', '.join(arguments + [f'{k}={v}' for k, v in params.items()])})"
 
     def _emit(self, template, fields, shape=None, dtype=None, fresh=False):
-        """Assign a lowering to a new variable and return its name. Its {into} / {dest} are a buffer
-        of that shape and dtype (writing into one costs ~0.4 us less than allocating, on small
-        arrays), or none when the result must be a fresh array."""
+        """Assign a lowering to a new variable and return its name; its {into} / {dest} are a buffer of that
+        shape and dtype (~0.4 us faster than allocating, on small arrays), or none for a fresh array."""
         if {"into", "dest"} & _fields(template):
             buffer = "None" if fresh else f"buf_{len(self._buffers)}"  # a placeholder until allocate()
             if not fresh:

@@ -53,10 +53,8 @@ def arg_array(a):
 
 
 def arg_guards(args):
-    """What a replay checks of the arguments, as (expression in the plan's code, value it must have):
-    shape and dtype, which of them are the same array (fn(X, X) is not fn(X, Z)), a leaf's identity (the
-    plan holds it, so its id stays unique) or that a tensor needs no gradient, a static value itself.
-    Their types are checked first; a signature is both."""
+    """The argument guards that compile's docstring lists, as (expression in the plan's code, value it
+    must have) pairs, after a check of the arguments' types; with those types, a signature."""
     guards, first = [], {}
     for k, a in enumerate(args):
         array = arg_array(a)
@@ -170,10 +168,8 @@ class Tape:
         return None
 
     def sources(self, args, reference=None):
-        """What a replay reads that may change between calls: (its name in the plan's code, its values,
-        what a pin holds: the array itself, or the tensor whose version is then checked). The arguments,
-        the leaves, and tensors from outside fn (the same object in ``reference``: their values are
-        read each call)."""
+        """(name in the plan's code, values, what a pin holds: the array, or the tensor by version) of the
+        arguments, the leaves and the tensors from outside fn (the same object in ``reference``)."""
         found = [(f"a{k}", arg_array(a), arg_array(a)) for k, a in enumerate(args) if arg_array(a) is not None]
         found += [(f"L{j}", t.data, t) for j, t in enumerate(self.leaves)]
         externals = [reference is None or t is reference.constants[j] for j, t in enumerate(self.constants)]
