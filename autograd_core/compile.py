@@ -127,7 +127,7 @@ class Compiled:
         self.trace_count = self.replay_count = 0
         self.fallback_reason: str | None = None
         self._entries: dict[Any, _Entry] = {}
-        self._last: Plan | None = None  # the plan that ran last: tried first
+        self._last: Plan | None = None
 
     def __repr__(self) -> str:
         fallback = f", define-by-run: {self.fallback_reason}" if self.fallback_reason else ""
@@ -146,10 +146,9 @@ class Compiled:
     def __call__(self, *args: Any) -> Any:
         if not state.grad_enabled or state.anomaly:  # under no_grad() or detect_anomaly(): fn itself
             return self._define_by_run(args)
-        if self._last is not None and not self.check:
-            result = self._replay(self._last, args)
-            if result is not MISS:
-                return result
+        result = MISS if self._last is None else self._replay(self._last, args)  # the plan that ran last first
+        if result is not MISS:
+            return result
         key = (tuple(map(type, args)), tuple(arg_guards(args)))  # what the plans' guards check of args
         entry = self._entries.get(key)
         if entry is None:
@@ -158,11 +157,8 @@ class Compiled:
             entry = self._entries[key] = _Entry()
         if entry.fallback is not None:
             return self._define_by_run(args)
-        if entry.plan is not None:
-            result = self._replay(entry.plan, args)
-            if result is not MISS:
-                return result
-        return self._trace(entry, args)
+        result = MISS if entry.plan is None else self._replay(entry.plan, args)
+        return self._trace(entry, args) if result is MISS else result
 
     # ------------------------------------------------------------------------ paths
 
@@ -172,10 +168,10 @@ class Compiled:
             values = (plan.trial if self.check else plan.run)(args)  # guards, forward, backward, .grad
         except Exception as error:  # noqa: BLE001 (a bad value: define-by-run raises the engine's error)
             result = self._define_by_run(args)
+            reason = f"the replay raised {type(error).__name__}: {error}, define-by-run did not (a bug in compile"
             for entry in self._entries.values():  # define-by-run coped, so the plan itself is wrong
                 if entry.plan is plan:
-                    reason = f"the replay raised {type(error).__name__}: {error}, define-by-run did not"
-                    self._give_up(entry, reason + " (a bug in compile: please report)")
+                    self._give_up(entry, reason + ": please report)")
             return result
         if values is MISS:
             return MISS
@@ -189,7 +185,8 @@ class Compiled:
                     "control flow or constants depend on values (see ag.compile); call fn directly, "
                     "or retrace() after changing what it reads"
                 )
-            _deliver(plan.leaves, grads)
+            for t, g in zip(plan.leaves, grads):
+                accumulate_grad(t, g)
             return _detached(form, outputs)
         self._last = plan
         self.replay_count += 1
@@ -234,7 +231,7 @@ class Compiled:
         for traced, a in zip(call_args, args):
             if traced is not a:  # recorded now; backward skips its gradient (time, memory), never used
                 traced.requires_grad = False
-        if tape is not None and not tape.loss_needs_grad:
+        if tape is not None and not tape.needs[tape.outputs[0]]:  # no leaf's gradient depends on the loss
             loss.detach().backward()  # the engine's own 'does not require grad' error
         if tape is not None and entry.reference is not None:
             if not entry.reference.still_holds():  # a tensor fn reads changed shape, dtype or requires_grad
@@ -248,35 +245,35 @@ class Compiled:
             loss.backward()
         else:  # two tapes agree: generate the plan from this call's graph, adopt it if it reproduces the call
             grads = [g.data for g in _engine_grad(loss, tape.leaves, allow_unused=True)]
-            externals = [a is b for a, b in zip(tape.constants, entry.reference.constants)]
-            plan, reason = _attempt(Plan, tape, args, externals, self.title)
             loss, outputs = None, [t.detach() for t in outputs]
-            tape.drop_graph()  # the trial runs without this call's activations alive (peak memory)
-            if plan is not None:
-                entry.plan, reason = _attempt(self._adopt, plan, args, outputs, grads)
-            _deliver(tape.leaves, grads)
+            entry.plan, reason = _attempt(self._adopt, tape, entry.reference, args, outputs, grads)
+            for t, g in zip(tape.leaves, grads):  # the engine's fresh arrays, accumulated by the engine's rule
+                accumulate_grad(t, g)
             if reason is not None:
                 self._give_up(entry, reason)
         result = _detached(form, outputs)
         loss = outputs = None  # the graph goes before _remember regenerates the code (peak memory)
         if reason is None:
-            self._remember(entry, tape)
+            self._remember(entry, tape, args)
         return result
 
-    def _adopt(self, plan, args, outputs, grads):
+    def _adopt(self, tape, reference, args, outputs, grads):
+        externals = [a is b for a, b in zip(tape.constants, reference.constants)]
+        plan = Plan(tape, args, externals, self.title)
+        tape.drop_graph()  # the trial runs without this call's activations alive (peak memory)
         problem = _difference(plan.trial(args), outputs, plan.leaves, grads)
         if problem:
             raise Unsupported(f"the replay differs from define-by-run on {problem} (a bug in compile: please report)")
         self._last = plan
         return plan
 
-    def _remember(self, entry, tape):
+    def _remember(self, entry, tape, args):
         """Keep this tape as the reference; pin the values that have not changed since the first one."""
-        sources = {name: (fingerprint(values), held) for name, values, held in tape.sources(entry.reference)}
+        sources = {name: (fingerprint(values), held) for name, values, held in tape.sources(args, entry.reference)}
         if entry.snapshot is not None:
             sources = {name: seen for name, seen in sources.items() if entry.snapshot.get(name) == seen[0]}
         entry.snapshot, entry.reference = {name: seen[0] for name, seen in sources.items()}, tape
-        tape.strip()  # no graph or argument arrays kept alive between calls
+        tape.drop_graph()  # no graph kept alive between calls
         if entry.plan is not None:
             entry.plan.pin({name: held for name, (_, held) in sources.items()})
 
@@ -320,11 +317,6 @@ def _pack(form, arrays):
         return Tensor(arrays[0])
     loss, *aux = map(Tensor, arrays)
     return loss, aux[0] if form is Tensor else form(aux)
-
-
-def _deliver(leaves, grads):
-    for t, g in zip(leaves, grads):  # the engine's fresh arrays, accumulated by the engine's rule
-        accumulate_grad(t, g)
 
 
 def _difference(result, outputs, leaves, grads):

@@ -43,17 +43,15 @@ def _lines(template, name, fields):
 
 
 def faithful(prim, i=None):
-    """Does prim's lowered forward (i None) or vjp for input i give exactly what the primitive gives?"""
-    return _faithful(prim, i, prim.forward, prim.vjp, prim.forward_code, prim.vjp_code)  # re-checked on a change
+    """Does prim's lowered forward (i None) or vjp for input i give exactly what the primitive gives, NaN,
+    +-0 and +-inf included (and without zeros, where a kink's fast path applies)? Checked once per version
+    of its code (a primitive whose code changed and whose lowering did not is replayed through its own
+    code), for lowerings without params: those spell the primitive's own numpy call."""
+    return _faithful(prim, i, prim.forward, prim.vjp, prim.forward_code, prim.vjp_code)
 
 
 @functools.cache
 def _faithful(prim, i, *code):
-    """faithful(): exactly what prim.forward / prim.vjp give, NaN, +-0 and +-inf included (and without
-    zeros, where a kink's fast path applies)? Checked once per version of the code, for lowerings without
-    params, so a primitive whose code changed and whose lowering did not is replayed through its own code.
-    Lowerings with params (reductions, views) spell the primitive's own numpy call; the adoption check
-    compares every plan anyway."""
     xs = [f"x{k}" for k in range(len(inspect.signature(prim.forward).parameters))]
     code = prim.forward_code
     if code is None or not _fields(code) <= {"into", "dest", *xs}:
@@ -94,7 +92,7 @@ class Plan:
         self.namespace = dict(_NAMESPACE, MISS=MISS, TRIAL=False)
         self.namespace.update({f"L{j}": t for j, t in enumerate(tape.leaves)})
         self.namespace.update({f"E{j}": t for j, t in enumerate(tape.constants)})
-        self._frozen, self._body, self._count, self._buffers, self.pins = set(), [], 0, {}, {}
+        self._frozen, self._body, self._count, self._buffers = set(), [], 0, {}
         # tracebacks show the generated code while the plan lives; then its lines go (flat over retraces)
         self._filename = f"<ag.compile {title} {id(self):x}>"
         weakref.finalize(self, linecache.cache.pop, self._filename, None)
@@ -106,18 +104,16 @@ class Plan:
         self.pin({})
 
     def pin(self, pins):
-        """(Re)generate the code, with a guard for each pinned source (its name -> what Tape.sources
-        holds): an array by identity (a one-element one by value: fresh 0-d values are new objects), a
-        tensor by version. All guards are one comparison of a tuple with the values they must have."""
-        for name in self.pins:
-            del self.namespace["P" + name]  # an array no longer pinned is not kept alive by the plan
-        self.pins, guards = dict(pins), list(self._guards)
-        for name, held in pins.items():
-            self.namespace["P" + name] = held
+        """(Re)generate the code, guarding each pinned source (name -> what Tape.sources holds) by identity
+        (a one-element array by value: fresh 0-d values are new objects) or version: one tuple comparison."""
+        self.namespace["PINNED"], guards = list(pins.values()), list(self._guards)  # the old pins go
+        for k, (name, held) in enumerate(pins.items()):
             if isinstance(held, Tensor):
                 guards.append((f"{name}.version", held.version))
+            elif held.size == 1:
+                guards.append((f"{name}.tobytes()", held.tobytes()))
             else:
-                guards.append((f"{name}.tobytes()", held.tobytes()) if held.size == 1 else (f"{name} is P{name}", True))
+                guards.append((f"{name} is PINNED[{k}]", True))
         self.namespace["GUARDS"] = tuple(value for _, value in guards)
         check = [f"if ({''.join(code + ', ' for code, _ in guards)}) != GUARDS: return MISS"] if guards else []
         self.source = "\n".join(["def run(args):"] + ["    " + line for line in self._head + check + self._body]) + "\n"
@@ -159,9 +155,8 @@ class Plan:
         return f"{self._const(function)}({', '.join(arguments + [f'{k}={v}' for k, v in params.items()])})"
 
     def _emit(self, template, fields, shape=None, dtype=None, fresh=False):
-        """Assign a lowering to a new variable and return its name. Its {into} / {dest} are a buffer
-        of that shape and dtype (writing into one costs ~0.4 us less than allocating, on small
-        arrays), or none when the result must be a fresh array."""
+        """Assign a lowering to a new variable and return its name; its {into} / {dest} are a buffer of that
+        shape and dtype (~0.4 us faster than allocating, on small arrays), or none for a fresh array."""
         if {"into", "dest"} & _fields(template):
             buffer = "None" if fresh else f"buf_{len(self._buffers)}"  # a placeholder until allocate()
             if not fresh:

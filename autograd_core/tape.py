@@ -26,16 +26,35 @@ class Unsupported(Exception):
     """fn does something a replay cannot reproduce; the message says what and what to do."""
 
 
+_WHY = {  # why a call cannot be replayed (Unsupported), or why two tapes disagree (Tape.mismatch)
+    "in place": "fn changed tensor values in place (.data or an in-place operator); a replay would skip that: "
+    "keep updates outside the compiled function",
+    "made outside": "argument {k} requires grad but is the output of '{op}' (a graph built outside fn); pass a "
+    "leaf, detach() it, or compute it inside fn",
+    "retain_grad": "retain_grad() on a tensor inside fn: a replay makes no tensors to keep a gradient on; "
+    "return what you need from fn or call fn directly",
+    "mask": "{op} with boolean mask argument {k}: its output shape depends on the mask's values; use integer "
+    "indices (np.nonzero(mask)) of a fixed count, or call fn directly",
+    "graph": "the recorded graph differs between two calls at node {i} ({mine} vs {theirs}): fn's control "
+    "flow or the tensors it reads depend on values",
+    "outputs": "fn returns different tensors (or aux in another form) in two calls: its control flow depends on values",
+    "leaves": "fn uses different tensors that require grad in two calls (made inside fn with requires_grad=True?); "
+    "the leaves must be the same tensors",
+    "outside": "fn uses a tensor computed outside it, with its graph; compute it inside fn or detach() it",
+    "constant": "{what} of shape {shape} (used by {user}) changed between two calls: it was computed from tensor "
+    "values (.data, .item(), numpy) or from state outside fn's arguments (random numbers?); pass it as an "
+    "argument, or build it with tensor ops",
+}
+
+
 def arg_array(a):
     """The array an argument contributes (None for a static Python value)."""
     return a.data if isinstance(a, Tensor) else a if isinstance(a, np.ndarray) else None
 
 
 def arg_guards(args):
-    """What a replay checks of the arguments, as (expression in the plan's code, value it must have):
-    shape and dtype, which of them are the same array (fn(X, X) is not fn(X, Z)), a leaf's identity (the
-    plan holds it, so its id stays unique) or that a tensor needs no gradient, a static value itself.
-    Their types are checked first; a signature is both."""
+    """The argument guards that compile's docstring lists, as (expression in the plan's code, value it
+    must have) pairs, after a check of the arguments' types; with those types, a signature."""
     guards, first = [], {}
     for k, a in enumerate(args):
         array = arg_array(a)
@@ -71,33 +90,23 @@ class Tape:
         """``outputs``: the loss, then the aux tensors (``form``: how fn returned them, None: no aux);
         ``call_args``: what fn was called with (stand-ins); ``clock``: MutationClock before the call."""
         if MutationClock.now != clock:
-            raise Unsupported(
-                "fn changed tensor values in place (.data or an in-place operator); a replay would skip "
-                "that: keep updates outside the compiled function"
-            )
+            raise Unsupported(_WHY["in place"])
         for k, a in enumerate(args):
             if isinstance(a, Tensor) and a.requires_grad and a.prim is not None:
-                raise Unsupported(
-                    f"argument {k} requires grad but is the output of '{a.op}' (a graph built outside fn); "
-                    "pass a leaf, detach() it, or compute it inside fn"
-                )
+                raise Unsupported(_WHY["made outside"].format(k=k, op=a.op))
         self.order = walk(outputs)
         in_loss = {id(t) for t in walk(outputs[0])}  # an aux may lie outside: no gradient reaches it
-        self.arg_arrays = [arg_array(a) for a in args]
         inputs = {id(c): k for k, (a, c) in enumerate(zip(args, call_args)) if c is not a}  # stand-ins
-        for k, array in enumerate(self.arg_arrays):
-            if array is not None:
-                inputs.setdefault(id(array), k)
+        for k, a in enumerate(args):
+            if arg_array(a) is not None:
+                inputs.setdefault(id(arg_array(a)), k)
         self.leaves, self.constants, self.structure, self.needs = [], [], [], []
         self.frozen, users = [], {}  # (object, its values, the op using them) compared between tapes
         position = {id(t): i for i, t in enumerate(self.order)}
         for t in self.order:
             if t.prim is not None:
                 if t.retains_grad:
-                    raise Unsupported(
-                        "retain_grad() on a tensor inside fn: a replay makes no tensors to keep "
-                        "a gradient on; return what you need from fn or call fn directly"
-                    )
+                    raise Unsupported(_WHY["retain_grad"])
                 parents = tuple(position[id(p)] for p in t.parents)
                 params = tuple((name, self._key(value, t.prim, name, inputs)) for name, value in t.params.items())
                 entry = ("op", t.prim, parents, params, t.shape, t.dtype, t.requires_grad)
@@ -119,7 +128,6 @@ class Tape:
             self.needs.append(needs and id(t) in in_loss)  # does a gradient have to reach it?
         self.frozen += [(t, t.data, "a constant", users.get(id(t), "fn's result")) for t in self.constants]
         self.outputs, self.form = [position[id(t)] for t in outputs], form
-        self.loss_needs_grad = bool(self.leaves) and self.needs[self.outputs[0]]
         self.specs = [(t, _spec(t)) for t in self.leaves + self.constants]
         self.nodes = [weakref.ref(t) for t in self.order if t.prim is not None]  # not their arrays
 
@@ -138,59 +146,38 @@ class Tape:
             self.frozen.append((value, value, "an array in op params", prim.name))
             return ARRAY
         if value.dtype == np.bool_ and name in prim.mask_params:
-            raise Unsupported(
-                f"{prim.name} with boolean mask argument {k}: its output shape depends on the mask's values; "
-                "use integer indices (np.nonzero(mask)) of a fixed count, or call fn directly"
-            )
+            raise Unsupported(_WHY["mask"].format(op=prim.name, k=k))
         return (ARG, k)
 
     def mismatch(self, reference):
         """None when this tape agrees with ``reference`` (an earlier call's), else why not."""
         for i, (mine, theirs) in enumerate(itertools.zip_longest(self.structure, reference.structure)):
             if mine != theirs:
-                return (
-                    f"the recorded graph differs between two calls at node {i} ({_describe(mine)} vs "
-                    f"{_describe(theirs)}): fn's control flow or the tensors it reads depend on values"
-                )
+                return _WHY["graph"].format(i=i, mine=_describe(mine), theirs=_describe(theirs))
         if (self.outputs, self.form) != (reference.outputs, reference.form):
-            return (
-                "fn returns different tensors (or aux in another form) in two calls: its control flow depends on values"
-            )
+            return _WHY["outputs"]
         if any(a is not b for a, b in zip(self.leaves, reference.leaves)):
-            return (
-                "fn uses different tensors that require grad in two calls (made inside fn with "
-                "requires_grad=True?); the leaves must be the same tensors"
-            )
+            return _WHY["leaves"]
         if any(t() is u() for t, u in zip(self.nodes, reference.nodes)):  # alive in both: made outside fn
-            return "fn uses a tensor computed outside it, with its graph; compute it inside fn or detach() it"
+            return _WHY["outside"]
         for (a, mine, what, user), (b, theirs, *_) in zip(self.frozen, reference.frozen):
             if a is not b and (
                 mine.dtype != theirs.dtype or not np.array_equal(mine, theirs, equal_nan=mine.dtype.kind in "fc")
             ):
-                return (
-                    f"{what} of shape {mine.shape} (used by {user}) changed between two calls: it was "
-                    "computed from tensor values (.data, .item(), numpy) or from state outside fn's arguments "
-                    "(random numbers?); pass it as an argument, or build it with tensor ops"
-                )
+                return _WHY["constant"].format(what=what, shape=mine.shape, user=user)
         return None
 
-    def sources(self, reference=None):
-        """What a replay reads that may change between calls: (its name in the plan's code, its values,
-        what a pin holds: the array itself, or the tensor whose version is then checked). The arguments,
-        the leaves, and tensors from outside fn (the same object in ``reference``: their values are
-        read each call)."""
-        found = [(f"a{k}", a, a) for k, a in enumerate(self.arg_arrays) if a is not None]
+    def sources(self, args, reference=None):
+        """(name in the plan's code, values, what a pin holds: the array, or the tensor by version) of the
+        arguments, the leaves and the tensors from outside fn (the same object in ``reference``)."""
+        found = [(f"a{k}", arg_array(a), arg_array(a)) for k, a in enumerate(args) if arg_array(a) is not None]
         found += [(f"L{j}", t.data, t) for j, t in enumerate(self.leaves)]
         externals = [reference is None or t is reference.constants[j] for j, t in enumerate(self.constants)]
         return found + [(f"E{j}", t.data, t) for j, t in enumerate(self.constants) if externals[j]]
 
     def drop_graph(self):
-        """Drop the recorded graph (its activations): nothing reads it once a plan is generated."""
+        """Drop the recorded graph (its activations): kept are structure, leaves, constants, frozen values."""
         self.order = None
-
-    def strip(self):
-        """Drop the graph and the arguments (kept: structure, leaves, constants, frozen values, weak nodes)."""
-        self.order = self.arg_arrays = None
 
 
 def _describe(entry):
