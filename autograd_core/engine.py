@@ -214,35 +214,32 @@ def _run(
     grad_was_enabled, state.grad_enabled = state.grad_enabled, create_graph
     try:
         for node in operations:
-            g = grads.pop(node)
-            if node._hooks:  # g is complete here: every consumer has added its part
-                g = _run_hooks(node, g, create_graph)
-            if into_grad:
-                if node._retains_grad:
-                    accumulate_grad(node, g)
-            elif capture and node in capture:
-                capture[node] = g
+            g = grads.pop(node)  # complete here: every consumer has added its part
+            if node._watched or (capture and node in capture):
+                g = _visit_watched(node, g, create_graph, into_grad, capture)
             prim, parents, params = node._prim, node._parents, node._params
             vjp = prim.vjp  # type: ignore[union-attr]
             # The vjp's arguments: the inputs' arrays, or with create_graph the Tensors themselves. One or two
             # inputs without params are passed by name (`direct`): CPython makes that call ~70 ns cheaper than
             # one that unpacks *inputs, **params, and nearly every node of a scalar graph is such a node.
-            inputs: Sequence[Any]
+            inputs: Sequence[Any] = ()
             direct = 0
             if create_graph:
                 inputs, out = parents, node
             elif len(parents) == 2:
-                x0, x1 = parents[0]._data, parents[1]._data
-                inputs, out, direct = (x0, x1), node._data, 0 if params else 2
+                x0, x1, out, direct = parents[0]._data, parents[1]._data, node._data, 2
+                if params:
+                    inputs, direct = (x0, x1), 0
             elif len(parents) == 1:
-                x0 = parents[0]._data
-                inputs, out, direct = (x0,), node._data, 0 if params else 1
+                x0, out, direct = parents[0]._data, node._data, 1
+                if params:
+                    inputs, direct = (x0,), 0
             elif prim.vjp_reads_inputs:  # type: ignore[union-attr]
                 inputs, out = [p._data for p in parents], node._data
             else:
                 # n vjp calls each unpacking n inputs would cost O(n^2): a primitive whose vjp needs only g and
                 # its params (concatenate slices g by precomputed bounds) declares vjp_reads_inputs = False.
-                inputs, out = (), node._data
+                out = node._data
             for i, parent in enumerate(parents):
                 if not parent.requires_grad:
                     continue
@@ -293,6 +290,21 @@ def _given_before(g: Grad, owners: set[int]) -> bool:
         return True
     owners.add(owner)
     return False
+
+
+def _visit_watched(
+    node: Tensor, g: Grad, create_graph: bool, into_grad: bool, capture: dict[Tensor, Grad]
+) -> Grad:
+    """An operation's complete gradient ``g`` where someone waits for it: its hooks (which may replace
+    it), its ``.grad`` after ``retain_grad()``, or ``grad()``'s result for it."""
+    if node._hooks:
+        g = _run_hooks(node, g, create_graph)
+    if into_grad:
+        if node._retains_grad:
+            accumulate_grad(node, g)
+    elif node in capture:
+        capture[node] = g
+    return g
 
 
 def _run_hooks(node: Tensor, g: Grad, create_graph: bool) -> Grad:

@@ -129,6 +129,7 @@ class Tensor(TensorMethods, TensorViews):
     _epoch = 0
     _version = 0
     _retains_grad = False
+    _watched = False  # hooks or retain_grad(): backward stops at this node (one check per node for both)
     _freed = False
     _origin: str | None = None
     _hooks: list[Callable[[Tensor], TensorLike | None]] | None = None  # register_hook's, once there is one
@@ -197,7 +198,7 @@ class Tensor(TensorMethods, TensorViews):
 
     def retain_grad(self) -> Tensor:
         """Keep this non-leaf tensor's gradient in ``.grad`` after backward."""
-        self._retains_grad = True
+        self._retains_grad = self._watched = True
         return self
 
     def zero_grad(self) -> None:
