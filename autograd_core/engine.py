@@ -150,9 +150,9 @@ def _backward_order(roots: Sequence[Tensor]) -> tuple[list[Tensor], list[Tensor]
     and a set never calls the elementwise ==).
     """
     post_order: list[Tensor] = []
-    leaves: list[Tensor] = []
-    seen: set[Tensor] = set()
-    stack: list[Tensor | None] = list(roots)
+    leaves = [root for root in dict.fromkeys(roots) if root._prim is None]  # (a root may be a leaf)
+    seen: set[Tensor] = set(leaves)
+    stack: list[Tensor | None] = [root for root in roots if root._prim is not None]
     now = MutationClock.now
     while stack:
         node = stack.pop()
@@ -160,9 +160,6 @@ def _backward_order(roots: Sequence[Tensor]) -> tuple[list[Tensor], list[Tensor]
             post_order.append(stack.pop())  # type: ignore[arg-type]
         elif node not in seen:  # (a tensor two consumers pushed before either expanded it)
             seen.add(node)
-            if node._prim is None:
-                leaves.append(node)
-                continue
             if node._freed or node._epoch < now:
                 _check_usable(node)
             stack += (node, None)
@@ -170,7 +167,11 @@ def _backward_order(roots: Sequence[Tensor]) -> tuple[list[Tensor], list[Tensor]
             # walk's order, the one ag.compile replays, so both add 3+ paths' gradients in one order.
             for parent in reversed(node._parents):
                 if parent.requires_grad and parent not in seen:
-                    stack.append(parent)
+                    if parent._prim is None:  # a leaf: nothing to expand, it goes last
+                        seen.add(parent)
+                        leaves.append(parent)
+                    else:
+                        stack.append(parent)
     post_order.reverse()
     return post_order, leaves
 
@@ -266,6 +267,7 @@ def _run(
 
         # Which arrays a leaf's .grad may keep as they are: one that no other leaf got. A vjp may hand g's own
         # memory on (add gives g to both inputs, reshape a view of it); the first leaf keeps it, the others copy.
+        # (A numpy scalar, a scalar graph's gradient, is immutable: nothing to check.)
         owners: set[int] = set()
         for leaf in leaves:
             g = grads.pop(leaf)
@@ -273,7 +275,7 @@ def _run(
             if hooked:
                 g = _run_hooks(leaf, g, create_graph)
             if into_grad:
-                accumulate_grad(leaf, g, bool(hooked) or _given_before(g, owners))
+                accumulate_grad(leaf, g, bool(hooked) or (type(g) is np.ndarray and _given_before(g, owners)))
             elif leaf in capture:
                 capture[leaf] = g
     finally:
@@ -283,8 +285,6 @@ def _run(
 def _given_before(g: Grad, owners: set[int]) -> bool:
     """Whether the memory of array ``g`` already went to another leaf in this backward (numpy points
     every view's ``base`` at the array that owns the memory); remembers it for the next leaves."""
-    if type(g) is not np.ndarray:
-        return False  # a numpy scalar is immutable, a Tensor (create_graph) is copied anyway
     owner = id(g if g.base is None else g.base)
     if owner in owners:
         return True
