@@ -54,7 +54,7 @@ def backward(
 ) -> None:
     """Accumulate the gradients of ``roots`` (seeded with ``grads``) into the leaves' ``.grad``."""
     seeds = [_seed("backward", root, grad, create_graph) for root, grad in zip(roots, grads)]
-    _run(roots, seeds, retain_graph or create_graph, create_graph, captured=None)
+    _run(roots, seeds, retain_graph or create_graph, create_graph, None)  # (None: into the leaves' .grad)
 
 
 def grad(
@@ -125,7 +125,10 @@ def _seed(caller: str, root: Tensor, grad: TensorLike | None, create_graph: bool
             )
         # A 0-d seed is a numpy scalar, as 0-d values are inside the engine: 10x cheaper to make
         # than np.ones(()), and every vjp after it computes on scalars (4x cheaper than 0-d arrays).
-        one = data.dtype.type(1) if data.ndim == 0 else np.ones(data.shape, data.dtype)
+        if type(data) is not np.ndarray:
+            one = type(data)(1)  # a 0-d value held as a numpy scalar: one of its own type
+        else:
+            one = data.dtype.type(1) if data.ndim == 0 else np.ones(data.shape, data.dtype)
         return type(root)(one) if create_graph else one
     if create_graph and not isinstance(grad, _ARRAY_TYPES) and hasattr(grad, "_prim"):
         seed: Grad = grad  # a Tensor seed may itself carry a graph (double backward through it)

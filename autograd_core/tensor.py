@@ -194,7 +194,7 @@ class Tensor(TensorMethods, TensorViews):
         Without ``retain_graph`` the graph is spent afterwards. ``create_graph=True``
         records the backward pass too, for higher derivatives (see ``ag.grad``).
         """
-        engine.backward((self,), (grad,), retain_graph=retain_graph, create_graph=create_graph)
+        engine.backward((self,), (grad,), retain_graph, create_graph)
 
     def retain_grad(self) -> Tensor:
         """Keep this non-leaf tensor's gradient in ``.grad`` after backward."""
