@@ -153,9 +153,15 @@ def _backward_order(roots: Sequence[Tensor]) -> tuple[list[Tensor], list[Tensor]
     and a set never calls the elementwise ==).
     """
     post_order: list[Tensor] = []
-    leaves = [root for root in dict.fromkeys(roots) if root._prim is None]  # (a root may be a leaf)
-    seen: set[Tensor] = set(leaves)
-    stack: list[Tensor | None] = [root for root in roots if root._prim is not None]
+    leaves: list[Tensor] = []
+    seen: set[Tensor] = set()
+    stack: list[Tensor | None] = []
+    for root in roots:
+        if root._prim is not None:
+            stack.append(root)
+        elif root not in seen:  # a root may be a leaf
+            seen.add(root)
+            leaves.append(root)
     now = MutationClock.now
     while stack:
         node = stack.pop()
