@@ -233,6 +233,7 @@ def _run(
             # inputs without params are passed by name (`direct`): CPython makes that call ~70 ns cheaper than
             # one that unpacks *inputs, **params, and nearly every node of a scalar graph is such a node.
             inputs: Sequence[Any] = ()
+            out: Any  # the node (create_graph) or its value
             direct = 0
             if create_graph:
                 inputs, out = parents, node
@@ -301,9 +302,7 @@ def _given_before(g: Grad, owners: set[int]) -> bool:
     return False
 
 
-def _visit_watched(
-    node: Tensor, g: Grad, create_graph: bool, into_grad: bool, capture: dict[Tensor, Grad]
-) -> Grad:
+def _visit_watched(node: Tensor, g: Grad, create_graph: bool, into_grad: bool, capture: dict[Tensor, Grad]) -> Grad:
     """An operation's complete gradient ``g`` where someone waits for it: its hooks (which may replace
     it), its ``.grad`` after ``retain_grad()``, or ``grad()``'s result for it."""
     if node._hooks:

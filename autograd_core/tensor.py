@@ -90,7 +90,7 @@ def _lift(value: TensorLike, like: TensorBase) -> Tensor:
         # Match the container: numpy multiplies an array fastest by a 0-d array (258 ns vs 420
         # for a scalar, 16 floats), and a numpy scalar fastest by a numpy scalar (a 0-d value's
         # own float type makes one of its dtype without asking for the dtype: 2x cheaper).
-        container = type(data)
+        container: Any = type(data)  # (for the type checker: a numpy float type here, value a number)
         if container in _FLOAT_SCALARS:
             return _node(container(value))
         if container is np.ndarray and data.dtype.kind == "f":
