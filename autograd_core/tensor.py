@@ -409,8 +409,7 @@ def _record(prim: type[Primitive], parents: tuple[Tensor, ...], params: dict[str
                 out.requires_grad = True
                 out._prim = prim
                 out._parents = parents
-                if params:  # else the class default, the same empty dict
-                    out._params = params
+                out._params = params
                 out._epoch = MutationClock.now
                 if state.anomaly:
                     engine.check_forward(out)
