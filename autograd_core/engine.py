@@ -54,7 +54,7 @@ def backward(
 ) -> None:
     """Accumulate the gradients of ``roots`` (seeded with ``grads``) into the leaves' ``.grad``."""
     seeds = [_seed("backward", root, grad, create_graph) for root, grad in zip(roots, grads)]
-    _run(roots, seeds, retain_graph or create_graph, create_graph, captured=None)
+    _run(roots, seeds, retain_graph or create_graph, create_graph, None)  # (None: into the leaves' .grad)
 
 
 def grad(
@@ -125,7 +125,10 @@ def _seed(caller: str, root: Tensor, grad: TensorLike | None, create_graph: bool
             )
         # A 0-d seed is a numpy scalar, as 0-d values are inside the engine: 10x cheaper to make
         # than np.ones(()), and every vjp after it computes on scalars (4x cheaper than 0-d arrays).
-        one = data.dtype.type(1) if data.ndim == 0 else np.ones(data.shape, data.dtype)
+        if type(data) is not np.ndarray:
+            one = type(data)(1)  # a 0-d value held as a numpy scalar: one of its own type
+        else:
+            one = data.dtype.type(1) if data.ndim == 0 else np.ones(data.shape, data.dtype)
         return type(root)(one) if create_graph else one
     if create_graph and not isinstance(grad, _ARRAY_TYPES) and hasattr(grad, "_prim"):
         seed: Grad = grad  # a Tensor seed may itself carry a graph (double backward through it)
@@ -139,10 +142,11 @@ def _seed(caller: str, root: Tensor, grad: TensorLike | None, create_graph: bool
     return type(root)(seed) if create_graph and isinstance(seed, _ARRAY_TYPES) else seed
 
 
-def _backward_order(roots: Sequence[Tensor]) -> list[Tensor]:
-    """Every tensor that needs a gradient, each after all of its consumers, so that its gradient is
-    complete when it is reached: the operations in reversed post-order of an iterative depth-first
-    walk (no recursion, so a 10^6-deep chain is fine), then the leaves (nothing is computed from them).
+def _backward_order(roots: Sequence[Tensor]) -> tuple[list[Tensor], list[Tensor]]:
+    """(operations, leaves): every tensor that needs a gradient. The operations come each after all of
+    its consumers, so that its gradient is complete when it is reached: the reversed post-order of an
+    iterative depth-first walk (no recursion, so a 10^6-deep chain is fine). Leaves come apart: nothing
+    is computed from them, so they go last.
 
     Also refuses, before any gradient is touched, a graph that was spent or whose saved tensors
     were changed in place. The set is keyed by the tensors themselves (their hash is identity,
@@ -151,7 +155,13 @@ def _backward_order(roots: Sequence[Tensor]) -> list[Tensor]:
     post_order: list[Tensor] = []
     leaves: list[Tensor] = []
     seen: set[Tensor] = set()
-    stack: list[Tensor | None] = list(roots)
+    stack: list[Tensor | None] = []
+    for root in roots:
+        if root._prim is not None:
+            stack.append(root)
+        elif root not in seen:  # a root may be a leaf
+            seen.add(root)
+            leaves.append(root)
     now = MutationClock.now
     while stack:
         node = stack.pop()
@@ -159,9 +169,6 @@ def _backward_order(roots: Sequence[Tensor]) -> list[Tensor]:
             post_order.append(stack.pop())  # type: ignore[arg-type]
         elif node not in seen:  # (a tensor two consumers pushed before either expanded it)
             seen.add(node)
-            if node._prim is None:
-                leaves.append(node)
-                continue
             if node._freed or node._epoch < now:
                 _check_usable(node)
             stack += (node, None)
@@ -169,10 +176,13 @@ def _backward_order(roots: Sequence[Tensor]) -> list[Tensor]:
             # walk's order, the one ag.compile replays, so both add 3+ paths' gradients in one order.
             for parent in reversed(node._parents):
                 if parent.requires_grad and parent not in seen:
-                    stack.append(parent)
+                    if parent._prim is None:  # a leaf: nothing to expand, it goes last
+                        seen.add(parent)
+                        leaves.append(parent)
+                    else:
+                        stack.append(parent)
     post_order.reverse()
-    post_order += leaves
-    return post_order
+    return post_order, leaves
 
 
 def _check_usable(node: Tensor) -> None:
@@ -201,87 +211,108 @@ def _run(
     create_graph: bool,
     captured: dict[Tensor, Grad] | None,
 ) -> None:
-    order = _backward_order(roots)
+    operations, leaves = _backward_order(roots)
     grads: dict[Tensor, Grad] = {}
     for root, seed in zip(roots, seeds):
         grads[root] = seed if root not in grads else grads[root] + seed
     into_grad = captured is None  # backward() writes leaves' .grad; grad() only captures
     capture = {} if captured is None else captured
     anomaly = state.anomaly
-    track_sharing = into_grad and not create_graph
-    # Pending gradients that may share memory with another buffer (a seed the caller owns, or
-    # g passed on to several inputs): a leaf copies such a gradient, and keeps any other one
-    # as it is, as PyTorch's AccumulateGrad steals a buffer nobody else holds.
-    shared = set(roots)
 
     # `with set_grad_enabled(create_graph):`, written out: the context manager costs as much as
     # a few nodes' backward, which a small graph (a scalar neuron) notices.
     grad_was_enabled, state.grad_enabled = state.grad_enabled, create_graph
     try:
-        for node in order:
-            g = grads.pop(node)
-            if node._hooks:  # g is complete here: every consumer has added its part
-                g = _run_hooks(node, g, create_graph)
-            prim = node._prim
-            if into_grad:
-                if prim is None or node._retains_grad:
-                    accumulate_grad(node, g, node in shared)
-            elif node in capture:
-                capture[node] = g
-            if prim is None:
-                continue
-            parents, params, vjp = node._parents, node._params, prim.vjp
-            inputs: Sequence[Any]
-            binary = False  # two inputs and no params, the common case (add, mul...): see the vjp call
-            if len(parents) > 2 and not prim.vjp_reads_inputs:
-                # A node with n inputs gets n vjp calls: unpacking its n inputs into each
-                # would cost O(n^2). A primitive whose vjp needs only g and its params (concatenate
-                # slices g by precomputed bounds) declares vjp_reads_inputs = False and gets none.
-                inputs, out = (), node if create_graph else node._data
-            elif create_graph:
+        for node in operations:
+            g = grads.pop(node)  # complete here: every consumer has added its part
+            if node._watched or (capture and node in capture):
+                g = _visit_watched(node, g, create_graph, into_grad, capture)
+            prim, parents, params = node._prim, node._parents, node._params
+            vjp = prim.vjp  # type: ignore[union-attr]
+            # The vjp's arguments: the inputs' arrays, or with create_graph the Tensors themselves. One or two
+            # inputs without params are passed by name (`direct`): CPython makes that call ~70 ns cheaper than
+            # one that unpacks *inputs, **params, and nearly every node of a scalar graph is such a node.
+            inputs: Sequence[Any] = ()
+            out: Any  # the node (create_graph) or its value
+            direct = 0
+            if create_graph:
                 inputs, out = parents, node
             elif len(parents) == 2:
-                x0, x1 = parents[0]._data, parents[1]._data
-                inputs, out, binary = (x0, x1), node._data, not params
+                x0, x1, out, direct = parents[0]._data, parents[1]._data, node._data, 2
+                if params:
+                    inputs, direct = (x0, x1), 0
             elif len(parents) == 1:
-                inputs, out = (parents[0]._data,), node._data
-            else:
+                x0, out, direct = parents[0]._data, node._data, 1
+                if params:
+                    inputs, direct = (x0,), 0
+            elif prim.vjp_reads_inputs:  # type: ignore[union-attr]
                 inputs, out = [p._data for p in parents], node._data
-            # Only an ndarray g can reach a leaf's .grad as the same memory (a numpy scalar is immutable).
-            sharing = track_sharing and type(g) is np.ndarray
-            view_taker = None  # the first input handed g's own memory
+            else:
+                # n vjp calls each unpacking n inputs would cost O(n^2): a primitive whose vjp needs only g and
+                # its params (concatenate slices g by precomputed bounds) declares vjp_reads_inputs = False.
+                out = node._data
             for i, parent in enumerate(parents):
                 if not parent.requires_grad:
                     continue
-                # Two inputs spelled out: CPython makes this call ~70 ns faster than one that unpacks
-                # *inputs (a few % of a scalar graph's backward).
-                gi = vjp(i, g, out, x0, x1) if binary else vjp(i, g, out, *inputs, **params)
+                if direct == 2:
+                    gi = vjp(i, g, out, x0, x1)
+                elif direct == 1:
+                    gi = vjp(i, g, out, x0)
+                else:
+                    gi = vjp(i, g, out, *inputs, **params)
                 data = parent._data
                 # A numpy scalar of its input's own type has the input's shape and dtype (the type fixes
                 # both: a scalar graph's case), so one comparison. Else compare both (numpy shares dtypes).
                 if (type(gi) is not type(data) or type(gi) is np.ndarray) and (
                     gi.shape != data.shape or gi.dtype is not data.dtype
                 ):
-                    gi = _fit(gi, data, prim, i)
+                    gi = _fit(gi, data, prim, i)  # type: ignore[arg-type]
                 if anomaly:
                     _check_backward(node, g, gi, i)
                 previous = grads.get(parent)
-                if previous is not None:
-                    gi = previous + gi  # out of place: either may be shared; the sum is not
-                    shared.discard(parent)
-                elif sharing and (gi is g or (gi.base is not None and _is_view_of(gi, g))):
-                    # g's memory handed on (add passes g itself): shared if g was, or once a second input gets it
-                    if node in shared:
-                        shared.add(parent)
-                    elif view_taker is None:
-                        view_taker = parent
-                    else:
-                        shared.update((view_taker, parent))
-                grads[parent] = gi
+                # Out of place: a gradient may be held by several nodes (add hands g itself to both inputs).
+                grads[parent] = gi if previous is None else previous + gi
             if not retain_graph:
                 node._freed = True
+
+        # Which arrays a leaf's .grad may keep as they are: one that no other leaf got. A vjp may hand g's own
+        # memory on (add gives g to both inputs, reshape a view of it); the first leaf keeps it, the others copy.
+        # (A numpy scalar, a scalar graph's gradient, is immutable: nothing to check.)
+        owners: set[int] = set()
+        for leaf in leaves:
+            g = grads.pop(leaf)
+            hooked = leaf._hooks
+            if hooked:
+                g = _run_hooks(leaf, g, create_graph)
+            if into_grad:
+                accumulate_grad(leaf, g, bool(hooked) or (type(g) is np.ndarray and _given_before(g, owners)))
+            elif leaf in capture:
+                capture[leaf] = g
     finally:
         state.grad_enabled = grad_was_enabled
+
+
+def _given_before(g: Grad, owners: set[int]) -> bool:
+    """Whether the memory of array ``g`` already went to another leaf in this backward (numpy points
+    every view's ``base`` at the array that owns the memory); remembers it for the next leaves."""
+    owner = id(g if g.base is None else g.base)
+    if owner in owners:
+        return True
+    owners.add(owner)
+    return False
+
+
+def _visit_watched(node: Tensor, g: Grad, create_graph: bool, into_grad: bool, capture: dict[Tensor, Grad]) -> Grad:
+    """An operation's complete gradient ``g`` where someone waits for it: its hooks (which may replace
+    it), its ``.grad`` after ``retain_grad()``, or ``grad()``'s result for it."""
+    if node._hooks:
+        g = _run_hooks(node, g, create_graph)
+    if into_grad:
+        if node._retains_grad:
+            accumulate_grad(node, g)
+    elif node in capture:
+        capture[node] = g
+    return g
 
 
 def _run_hooks(node: Tensor, g: Grad, create_graph: bool) -> Grad:
@@ -321,14 +352,6 @@ def _fit(g: Grad, data: Array | np.generic, prim: type[Primitive], i: int) -> Gr
     return g
 
 
-def _is_view_of(gi: Array, g: Grad) -> bool:
-    """gi is g, or a view of g's memory (numpy points every view's base at the owner)."""
-    if gi is g:
-        return True
-    base = gi.base
-    return base is not None and (base is g or base is g.base)
-
-
 def accumulate_grad(t: Tensor, g: Array | np.generic | Tensor, shared: bool = False) -> None:
     """Add gradient ``g`` into ``t.grad`` as backward does: a first gradient is kept as it is when
     nobody else holds it (``shared`` False) and it is a plain writable array, else copied; later
@@ -340,17 +363,20 @@ def accumulate_grad(t: Tensor, g: Array | np.generic | Tensor, shared: bool = Fa
     array([2., 2.])
     """
     if isinstance(g, np.ndarray):
-        array = g
-    else:  # a numpy scalar (a 0-d value in the engine), or a Tensor with create_graph: .grad gets a
-        # new array of its values (0-d too), never the node's buffer
-        array, shared = np.array(g if isinstance(g, np.generic) else g._data), False
-    if t.grad is None:
-        # Kept without a copy only if nobody else holds it and it is a plain writable buffer
-        # (a broadcast view is read-only); a retained non-leaf's gradient still flows on.
-        keep = not shared and t._prim is None and array.flags.writeable
-        t.grad = array if keep else array.copy()
-    else:
-        t.grad += array
+        if t.grad is None:
+            # Kept without a copy only if nobody else holds it and it is a plain writable buffer
+            # (a broadcast view is read-only); a retained non-leaf's gradient still flows on.
+            keep = not shared and t._prim is None and g.flags.writeable
+            t.grad = g if keep else g.copy()
+        else:
+            t.grad += g
+    else:  # a numpy scalar (a 0-d value in the engine), or a Tensor with create_graph: .grad gets a new
+        # array of its values (0-d too), never the node's buffer
+        value = g if isinstance(g, np.generic) else g._data
+        if t.grad is None:
+            t.grad = np.array(value)
+        else:
+            t.grad += value
 
 
 # ---------------------------------------------------------------------------------- anomaly mode

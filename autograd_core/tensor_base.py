@@ -59,6 +59,7 @@ class TensorBase:
         _parents: tuple[Tensor, ...]
         _version: int
         _retains_grad: bool
+        _watched: bool
         _hooks: list[Hook] | None
         requires_grad: bool
 

@@ -74,6 +74,7 @@ class TensorMethods(TensorBase):
             )
         if self._hooks is None:
             self._hooks = []
+            self._watched = True
         self._hooks.append(hook)
         return HookHandle(self._hooks, hook)
 

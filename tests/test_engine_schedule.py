@@ -144,3 +144,34 @@ def test_grad_mode_comes_back_when_a_hook_raises():
             with pytest.raises(ValueError, match="hook failed"):
                 z.backward()  # backward switches grad mode off inside, and must switch it back
             assert ag.is_grad_enabled() is outer
+
+
+def test_a_leaf_keeps_no_array_that_a_hook_or_another_leaf_holds():
+    kept = np.array([1.0, 2.0])
+    w = Tensor(np.zeros(2), requires_grad=True)
+    w.register_hook(lambda g: kept)  # a hook hands back an array the caller still owns
+    (w * 3.0).sum().backward()
+    assert not np.shares_memory(w.grad, kept)
+    (w * 3.0).sum().backward()  # the second backward adds into w.grad in place...
+    np.testing.assert_array_equal(kept, [1.0, 2.0])  # ...and leaves the caller's array alone
+    np.testing.assert_array_equal(w.grad, [2.0, 4.0])
+    a, b = Tensor(np.ones(2), requires_grad=True), Tensor(np.ones(2), requires_grad=True)
+    (a + b).sum().backward()  # both leaves get sum's one buffer: the first keeps it, the second copies
+    assert not np.shares_memory(a.grad, b.grad)
+    fresh = Tensor(np.ones(2), requires_grad=True)
+    (fresh * 2.0).sum().backward()  # a gradient nobody else holds is kept without a copy
+    assert fresh.grad.flags.owndata and fresh.grad.flags.writeable
+
+
+def test_removing_a_tensors_last_hook_or_retaining_it_later_still_works():
+    x = Tensor(2.0, requires_grad=True)
+    y = x * 3.0
+    calls = []
+    y.register_hook(lambda g: calls.append(g)).remove()
+    y.retain_grad()
+    (y * y).backward()
+    assert calls == [] and y.grad == 12.0 and x.grad == 36.0
+    leaf = Tensor(1.0, requires_grad=True)
+    leaf.backward()  # a root that is itself a leaf
+    leaf.backward()
+    assert leaf.grad == 2.0
