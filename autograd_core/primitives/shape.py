@@ -80,6 +80,8 @@ class Getitem(Primitive):
     hint = "index within the tensor's shape (basic slices, integer or boolean arrays)"
     mask_params = ("index",)
 
+    forward_code = "asarray({x0}[{index}])"  # asarray: an int index of a 1-d x gives a numpy scalar
+
     @staticmethod
     def forward(x, index):
         return x[index]
@@ -87,6 +89,12 @@ class Getitem(Primitive):
     @staticmethod
     def vjp(i, g, out, x, index):
         return call(ScatterAdd, g, shape=x.shape, index=index)
+
+    @staticmethod
+    def vjp_code(i, out, x, index):
+        """ScatterAdd's forward into a buffer: zeros, then g assigned (basic index) or added (np.add.at)."""
+        scatter = "{dest}[{index}] = {g}" if _is_basic(index) else "add.at({dest}, {index}, {g})"
+        return f"{{dest}}[...] = 0\n{scatter}\n{{y}} = {{dest}}"
 
 
 class ScatterAdd(Primitive):
