@@ -104,6 +104,21 @@ def test_integer_label_arguments_with_repeats_are_read_each_call():
     assert step.replay_count == 3
 
 
+def test_the_label_gather_and_its_scatter_are_lowered_not_called():
+    """x[rows, labels] and its vjp (zeros, then np.add.at: labels may repeat) are numpy calls in the
+    plan, and the scatter, whose params read an argument, is never baked as a constant."""
+    params = mlp_params(np.float64)
+    step = ag.compile(lambda X, labels: label_loss(params, X, labels), strict=True)
+    rng = np.random.default_rng(3)
+    for _ in range(3):
+        X, _, labels = batch(rng, np.float64)
+        step(Tensor(X), labels)
+    assert step.replay_count == 1
+    gathers = [line for line in step.source.splitlines() if ", a1, )" in line]
+    assert len(gathers) == 2 and "add.at(" in gathers[1], gathers  # the forward's x[...], the vjp's add.at
+    assert not any(re.search(r"K\d+\(", line) for line in gathers), gathers  # no primitive's function called
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_every_primitive_case_replays_like_define_by_run(case, dtype):
