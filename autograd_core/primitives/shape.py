@@ -38,7 +38,9 @@ class Transpose(Primitive):
 
     @staticmethod
     def vjp_code(i, out, x, axes):
-        return f"{{g}}.transpose({tuple(int(a) for a in np.argsort(axes))!r})"  # a view of g, as vjp
+        """A view of g, as vjp; .T when the inverse reverses the axes (as x.T's: 0.15 us less)."""
+        inverse = tuple(int(a) for a in np.argsort(axes))
+        return "{g}.T" if inverse == tuple(reversed(range(len(axes)))) else f"{{g}}.transpose({inverse!r})"
 
 
 class BroadcastTo(Primitive):
