@@ -20,7 +20,7 @@ import numpy as np
 
 from .buffers import allocate
 from .engine import accumulate_grad
-from .primitives import sum_to, sum_to_axes
+from .primitives import Varying, sum_to, sum_to_axes
 from .tape import ARG, arg_array, arg_guards
 from .tensor import Tensor
 
@@ -265,7 +265,8 @@ class Plan:
         inputs, params = [p.data for p in node.parents], node.params
         raw = prim.vjp(j, g.value, node.data, *inputs, **params)  # the engine's own result
         value, steps = _fitted(raw, inputs[j])
-        template = (prim.lowered_vjp(j, node.data, *inputs, **params) if faithful(prim, j) else None) or "{vjp}"
+        known = {name: _known(v, key) for (name, v), (_, key) in zip(params.items(), entry[3])}
+        template = (prim.lowered_vjp(j, node.data, *inputs, **known) if faithful(prim, j) else None) or "{vjp}"
         fields, params_code = self._operands(entry, node, names)
         fields.update(g=g.name, out=names[i])
         used = _fields(template)
@@ -303,6 +304,13 @@ def _reads_arg(key):
     if type(key) is not tuple:
         return False
     return (len(key) == 2 and key[0] is ARG) or any(_reads_arg(k) for k in key)
+
+
+def _known(value, key):
+    """A params value as a lowering may rely on it: an argument's array (read each call) as Varying."""
+    if type(key) is tuple and len(key) == 2 and key[0] is ARG:
+        return Varying
+    return tuple(map(_known, value, key)) if type(value) is tuple else value
 
 
 def _fitted(g, target):
