@@ -20,7 +20,7 @@ import numpy as np
 
 from .buffers import allocate
 from .engine import accumulate_grad
-from .primitives import sum_to, sum_to_axes
+from .primitives import Varying, sum_to, sum_to_axes
 from .tape import ARG, arg_array, arg_guards
 from .tensor import Tensor
 
@@ -255,18 +255,20 @@ class Plan:
 
     def _vjp(self, tape, i, j, g, names, handed):
         """The gradient node i sends to its input j: folded, lowered to numpy calls, or prim.vjp."""
-        node, (_, prim, parents) = tape.order[i], tape.structure[i][:3]
+        node, entry = tape.order[i], tape.structure[i]
+        prim, parents = entry[1:3]
         inputs, params = [p.data for p in node.parents], node.params
         raw = prim.vjp(j, g.value, node.data, *inputs, **params)  # the engine's own result
         value, steps = _fitted(raw, inputs[j])
-        template = (prim.lowered_vjp(j, node.data, *inputs, **params) if faithful(prim, j) else None) or "{vjp}"
-        fields, params_code = self._operands(tape.structure[i], node, names)
+        known = {name: _known(v, key) for (name, v), (_, key) in zip(params.items(), entry[3])}
+        template = (prim.lowered_vjp(j, node.data, *inputs, **known) if faithful(prim, j) else None) or "{vjp}"
+        fields, params_code = self._operands(entry, node, names)
         fields.update(g=g.name, out=names[i])
         used = _fields(template)
         reads = {"g", "out", *(f"x{k}" for k in range(len(parents)))}  # what a lowering may read
         reads &= reads if "vjp" in used else used
-        if template != "{vjp}" and all(fields[f] in self._frozen for f in reads):
-            return self._bake(value)  # constants only: bake it
+        if template != "{vjp}" and all(fields[f] in self._frozen for f in reads) and not _reads_arg(entry[3]):
+            return self._bake(value)  # constants only (no argument's array in its params: a label): bake it
         # fresh: a new array per call (into omitted), or a view of a fresh g that only it reads
         unbuffered = handed and not steps and "y" not in used
         fresh = unbuffered and used & {"into", "vjp"} == {"into"}
@@ -290,6 +292,20 @@ def _handed(structure, p, uses):
     if uses[p] != 1 or entry[0] not in ("leaf", "op"):
         return False
     return entry[0] == "leaf" or (entry[1].name == "transpose" and _handed(structure, entry[2][0], uses))
+
+
+def _reads_arg(key):
+    """Does a params key (tape.Tape._key) hold an argument's array, read each call?"""
+    if type(key) is not tuple:
+        return False
+    return (len(key) == 2 and key[0] is ARG) or any(_reads_arg(k) for k in key)
+
+
+def _known(value, key):
+    """A params value as a lowering may rely on it: an argument's array (read each call) as Varying."""
+    if type(key) is tuple and len(key) == 2 and key[0] is ARG:
+        return Varying
+    return tuple(map(_known, value, key)) if type(value) is tuple else value
 
 
 def _fitted(g, target):

@@ -1,11 +1,12 @@
 """ag.compile's lowerings: a primitive's declared numpy spelling is used only if it matches the
 primitive; a primitive without one (or one that changed) is replayed through its own forward and vjp."""
 
+import re
 import sys
 
 import numpy as np
 import pytest
-from compile_helpers import assert_same
+from compile_helpers import assert_same, batch, label_loss, mlp_params
 
 import autograd_core as ag
 from autograd_core import Tensor
@@ -110,3 +111,41 @@ def test_a_lowering_declared_on_a_new_primitive_is_used_only_if_it_matches_the_p
         assert "multiply(multiply(" in step.source  # the vjp's lowering holds, whatever the forward's
     finally:
         del ag.PRIMITIVES["test_square"]
+
+
+def test_the_label_gather_and_its_scatter_are_lowered_not_called():
+    """x[rows, labels] and its vjp (zeros, then g assigned: the rows are a constant arange) are numpy
+    calls in the plan, and the scatter, whose params read an argument, is never baked as a constant."""
+    params = mlp_params(np.float64)
+    step = ag.compile(lambda X, labels: label_loss(params, X, labels), strict=True)
+    rng = np.random.default_rng(3)
+    for _ in range(3):
+        X, _, labels = batch(rng, np.float64)
+        step(Tensor(X), labels)
+    assert step.replay_count == 1
+    gathers = [line for line in step.source.splitlines() if ", a1, )" in line]
+    assert len(gathers) == 2 and re.match(r"\s*buf\d+\[.*\] = ", gathers[1]), gathers  # forward's x[...], vjp's
+    assert not any(re.search(r"K\d+\(", line) for line in gathers), gathers  # no primitive's function called
+
+
+def test_a_scatter_assigns_only_where_its_constant_index_rules_out_repeats_in_every_call():
+    """x[rows, cols]'s vjp assigns g when a constant index part has distinct values (then no element
+    is selected twice whatever the argument's part holds), else adds: an argument's index that was
+    distinct when traced may repeat later."""
+    w = Tensor(np.arange(12.0).reshape(3, 4), requires_grad=True)
+    fns = {
+        "rows constant": lambda idx: (w[np.arange(3), idx] * np.array([1.0, 2.0, 3.0])).sum(),
+        "rows argument": lambda idx: (w[idx, np.array([0, 0, 0])] * np.array([1.0, 2.0, 3.0])).sum(),
+        "one argument": lambda idx: (w[idx] * np.arange(12.0).reshape(3, 4)).sum(),
+    }
+    for name, fn in fns.items():
+        step = ag.compile(fn, strict=True)
+        for idx in ([2, 0, 1], [1, 2, 0], [1, 1, 1], [0, 2, 2]):  # traced distinct, then repeats
+            w.grad = None
+            step(np.array(idx))
+            got = w.grad
+            w.grad = None
+            fn(np.array(idx)).backward()
+            assert_same(got, w.grad)
+        assert step.replay_count == 2, name
+        assert ("add.at(" in step.source) == (name != "rows constant"), (name, step.source)

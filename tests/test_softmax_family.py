@@ -33,6 +33,23 @@ def test_the_shift_is_a_stop_gradient_and_keeps_non_finite_slices_finite():
     np.testing.assert_array_equal(t.logsumexp(axis=1).data, [-np.inf])  # not nan
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+def test_the_lowered_shift_gives_forwards_bits_without_a_warning_when_maxima_overflow_or_are_not_finite(dtype):
+    from autograd_core.replay import _NAMESPACE  # what generated code may call
+
+    big = np.finfo(dtype).max  # finite maxima whose squares overflow: they must stay
+    rows = [[big, 0.0], [1.0, big], [-big, -big], [-0.0, -1.0], [np.inf, 1.0], [np.nan, 2.0], [-np.inf, -np.inf]]
+    rows.append([3.0, -2.0])
+    for x in (np.array(rows, dtype), np.array(rows[2:], dtype), np.array(rows[-1:], dtype), np.zeros((0, 2), dtype)):
+        names = dict(_NAMESPACE, x=x)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            exec(MaxShift.forward_code.format(y="y", x0="x", axes=(1,), dest="None"), names)  # noqa: S102
+        expected = MaxShift.forward(x, axes=(1,))
+        np.testing.assert_array_equal(names["y"], expected)
+        assert (np.signbit(names["y"]) == np.signbit(expected)).all() and names["y"].dtype == dtype
+
+
 def test_without_grad_nothing_is_recorded():
     assert Tensor([[1.0, 2.0]]).softmax().is_leaf
     with ag.no_grad():

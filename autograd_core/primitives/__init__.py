@@ -43,7 +43,8 @@ class Primitive:
     A primitive may also say how ``ag.compile`` writes it as numpy code (its *lowering*;
     without one, a replay calls ``forward`` / ``vjp`` themselves). ``forward_code`` is a
     template of the forward and ``vjp_code`` a tuple of the vjp's, one per input (None: call
-    ``vjp``), or a staticmethod ``(i, out, *inputs, **params)`` choosing from the traced values.
+    ``vjp``), or a staticmethod ``(i, out, *inputs, **params)`` choosing from the traced values (an array
+    in params that is an argument of the compiled function, so may change between calls, is ``Varying``).
     Fields: ``{x0}``, ``{x1}``... the inputs, ``{out}`` the output, ``{g}`` the incoming
     gradient, params by name, ``{dest}`` a buffer (which the template writes whole before it reads
     it: results never live at once share one) and ``{into}`` ", " + that buffer as the ufunc's out
@@ -77,6 +78,11 @@ class Primitive:
         """
         code = cls.vjp_code
         return code(i, out, *inputs, **params) if callable(code) else None if code is None else code[i]
+
+
+class Varying:
+    """What a lowering sees in place of an array in params that is an argument of the compiled
+    function (integer labels): its values may change between calls, so the code may not rely on them."""
 
 
 def call(prim, *inputs, **params):
@@ -158,6 +164,7 @@ __all__ = [
     "Sum",
     "Tanh",
     "Transpose",
+    "Varying",
     "Where",
     "call",
     "sum_to",
