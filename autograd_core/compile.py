@@ -144,7 +144,7 @@ class Compiled:
         self._last, self.fallback_reason = None, None
 
     def __call__(self, *args: Any) -> Any:
-        if not state.grad_enabled or state.anomaly:  # under no_grad() or detect_anomaly(): fn itself
+        if not state.switches.grad_enabled or state.switches.anomaly:  # under no_grad() or detect_anomaly(): fn itself
             return self._define_by_run(args)
         result = MISS if self._last is None else self._replay(self._last, args)  # the plan that ran last first
         if result is not MISS:

@@ -217,11 +217,12 @@ def _run(
         grads[root] = seed if root not in grads else grads[root] + seed
     into_grad = captured is None  # backward() writes leaves' .grad; grad() only captures
     capture = {} if captured is None else captured
-    anomaly = state.anomaly
+    switches = state.switches  # this thread's switches, read once
+    anomaly = switches.anomaly
 
     # `with set_grad_enabled(create_graph):`, written out: the context manager costs as much as
     # a few nodes' backward, which a small graph (a scalar neuron) notices.
-    grad_was_enabled, state.grad_enabled = state.grad_enabled, create_graph
+    grad_was_enabled, switches.grad_enabled = switches.grad_enabled, create_graph
     try:
         for node in operations:
             g = grads.pop(node)  # complete here: every consumer has added its part
@@ -289,7 +290,7 @@ def _run(
             elif leaf in capture:
                 capture[leaf] = g
     finally:
-        state.grad_enabled = grad_was_enabled
+        switches.grad_enabled = grad_was_enabled
 
 
 def _given_before(g: Grad, owners: set[int]) -> bool:

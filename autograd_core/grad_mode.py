@@ -23,15 +23,24 @@ from typing import Any, Literal, TypeVar
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
-class _ThreadState(threading.local):
-    # Class attributes are the per-thread defaults: every new thread starts here.
-    grad_enabled: bool = True
-    anomaly: bool = False
-    scope: str | None = None
+class _Switches:
+    """One thread's switches, in a plain object: the record path reads the thread-local once per op
+    (``state.switches``) and then plain attributes, ~40 ns cheaper each than a thread-local's."""
+
+    __slots__ = ("anomaly", "grad_enabled", "saved", "scope")
 
     def __init__(self) -> None:
+        self.grad_enabled = True
+        self.anomaly = False
+        self.scope: str | None = None
         # one stack of replaced values per switch, so a misuse of one cannot corrupt another
         self.saved: dict[str, list[Any]] = {"grad_enabled": [], "anomaly": [], "scope": []}
+
+
+class _ThreadState(threading.local):
+    def __init__(self) -> None:
+        # runs once in each thread that touches ``state``: every new thread starts at the defaults
+        self.switches = _Switches()
 
 
 state = _ThreadState()
@@ -44,7 +53,7 @@ def is_grad_enabled() -> bool:
     ...     is_grad_enabled()
     False
     """
-    return state.grad_enabled
+    return state.switches.grad_enabled
 
 
 def enter_scope(name: str) -> str | None:
@@ -63,14 +72,14 @@ def enter_scope(name: str) -> str | None:
     >>> h.scope, Tensor([1.0]).scope
     ('encoder', None)
     """
-    previous = state.scope
-    state.scope = name if previous is None else f"{previous}.{name}"  # nested as ``scope`` nests
+    previous = state.switches.scope
+    state.switches.scope = name if previous is None else f"{previous}.{name}"  # nested as ``scope`` nests
     return previous
 
 
 def exit_scope(previous: str | None) -> None:
     """Leave the scope entered by ``enter_scope``: ``exit_scope(previous)`` with the value it returned."""
-    state.scope = previous
+    state.switches.scope = previous
 
 
 class _Switch(contextlib.ContextDecorator):
@@ -83,13 +92,15 @@ class _Switch(contextlib.ContextDecorator):
         raise NotImplementedError(f"{type(self).__name__} must define new_value(previous)")
 
     def __enter__(self) -> _Switch:
-        previous = getattr(state, self.field)
-        state.saved[self.field].append(previous)
-        setattr(state, self.field, self.new_value(previous))
+        switches = state.switches
+        previous = getattr(switches, self.field)
+        switches.saved[self.field].append(previous)
+        setattr(switches, self.field, self.new_value(previous))
         return self
 
     def __exit__(self, *exc: object) -> Literal[False]:
-        setattr(state, self.field, state.saved[self.field].pop())
+        switches = state.switches
+        setattr(switches, self.field, switches.saved[self.field].pop())
         return False
 
     def __call__(self, fn: _F) -> _F:

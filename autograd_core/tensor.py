@@ -154,7 +154,7 @@ class Tensor(TensorMethods, TensorViews):
             self.requires_grad = True
         if label is not None:
             self.label = label
-        scope = state.scope  # a thread-local: read once
+        scope = state.switches.scope
         if scope is not None:
             self.scope = scope
 
@@ -256,7 +256,7 @@ class Tensor(TensorMethods, TensorViews):
     def _inplace(self, prim: type[Primitive], other: TensorLike, symbol: str) -> Tensor:
         # Under no_grad an in-place update is what PyTorch users write (`w -= lr * w.grad`);
         # with grad mode on it would silently fall back to `w = w - ...`, a new non-leaf.
-        if self.requires_grad and state.grad_enabled:
+        if self.requires_grad and state.switches.grad_enabled:
             if self._prim is None:
                 raise RuntimeError(
                     f"in-place '{symbol}=' on a leaf tensor that requires grad would silently rebind it "
@@ -377,7 +377,7 @@ def _node(data: Array | np.generic) -> Tensor:
     """A new Tensor around ``data`` (an ndarray), skipping the checks of ``__init__``."""
     t = _new_tensor(Tensor)
     t._data = data
-    t.scope = state.scope  # always, as _record does (one attribute layout for every node)
+    t.scope = state.switches.scope  # always, as _record does (one attribute layout for every node)
     return t
 
 
@@ -402,8 +402,9 @@ def _record(prim: type[Primitive], parents: tuple[Tensor, ...], params: dict[str
     # CPython's attribute caches stay valid for all of them. Stored only inside a scope, a model's
     # nodes (nn's layers run in scopes) and the rest differed, and each step's forward and backward
     # cost 9 us more on a 15-node MLP step (nn 64-32-10: 7% of it).
-    out.scope = state.scope
-    if state.grad_enabled:
+    switches = state.switches  # the thread-local, read once per op
+    out.scope = switches.scope
+    if switches.grad_enabled:
         for p in parents:
             if p.requires_grad:
                 out.requires_grad = True
@@ -411,7 +412,7 @@ def _record(prim: type[Primitive], parents: tuple[Tensor, ...], params: dict[str
                 out._parents = parents
                 out._params = params
                 out._epoch = MutationClock.now
-                if state.anomaly:
+                if switches.anomaly:
                     engine.check_forward(out)
                 break
     return out

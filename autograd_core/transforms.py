@@ -220,7 +220,7 @@ def _prepare(name: str, given: Sequence[Any], argnums: Argnums) -> tuple[list[An
     nested = False
     for i in indices:
         x = args[i]
-        if isinstance(x, Tensor) and x.requires_grad and state.grad_enabled:
+        if isinstance(x, Tensor) and x.requires_grad and state.switches.grad_enabled:
             nested = True
             continue
         values = np.asarray(x.data if isinstance(x, Tensor) else x)

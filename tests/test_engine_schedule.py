@@ -80,6 +80,16 @@ def test_scalar_relu_follows_the_kink_convention_and_keeps_the_dtype(dtype):
         assert leaf.grad.dtype == dtype and leaf.grad == slope
 
 
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, np.longdouble])
+def test_scalar_relu_forward_is_numpys_maximum_exactly(dtype):
+    # relu of a numpy scalar skips the ufunc: it must still give maximum(x, 0)'s value, type and sign of zero
+    for value in [2.5, -2.5, 0.0, -0.0, np.nan, -np.inf, np.inf, 1e-30]:
+        x = dtype(value)
+        got, want = (Tensor(1.0, dtype=dtype) * x).relu().data, np.maximum(x, 0)
+        assert got.dtype == want.dtype and np.array_equal(got, want, equal_nan=True), (value, got, want)
+        assert np.signbit(got) == np.signbit(want), (value, got, want)
+
+
 def test_an_implied_scalar_seed_gives_a_writable_array_grad_of_the_roots_dtype():
     x = Tensor(2.0, requires_grad=True, dtype=np.float32)
     (x * x).backward()

@@ -19,8 +19,8 @@ SWITCHES = {
     "enable_grad": (ag.enable_grad, ag.is_grad_enabled, True, False),
     "set_grad_enabled(False)": (lambda: ag.set_grad_enabled(False), ag.is_grad_enabled, False, True),
     "set_grad_enabled(True)": (lambda: ag.set_grad_enabled(True), ag.is_grad_enabled, True, False),
-    "detect_anomaly": (ag.detect_anomaly, lambda: state.anomaly, True, False),
-    "detect_anomaly(False)": (lambda: ag.detect_anomaly(False), lambda: state.anomaly, False, True),
+    "detect_anomaly": (ag.detect_anomaly, lambda: state.switches.anomaly, True, False),
+    "detect_anomaly(False)": (lambda: ag.detect_anomaly(False), lambda: state.switches.anomaly, False, True),
 }
 
 
@@ -46,7 +46,7 @@ def test_a_recursive_decorated_function_restores_the_state_of_each_caller(name, 
         recurse(3)
         assert read() is outside
     assert seen == [inside] * 8
-    assert ag.is_grad_enabled() and not state.anomaly
+    assert ag.is_grad_enabled() and not state.switches.anomaly
 
 
 @pytest.mark.parametrize("name", SWITCHES)
@@ -85,7 +85,7 @@ def test_two_threads_in_one_decorated_function_each_get_their_own_state_back(nam
     assert after is default
     other_before, other_after = seen["second", "after"]
     assert other_after is other_before
-    assert ag.is_grad_enabled() and not state.anomaly
+    assert ag.is_grad_enabled() and not state.switches.anomaly
 
 
 @pytest.mark.parametrize("name", SWITCHES)
@@ -184,13 +184,13 @@ def test_nested_mixing_of_decorators_blocks_and_one_reused_object():
 
     @off
     def off_again(depth):
-        trace.append(("decorated off", ag.is_grad_enabled(), state.anomaly))
+        trace.append(("decorated off", ag.is_grad_enabled(), state.switches.anomaly))
         on(depth)
 
     with ag.no_grad():
         on(2)
         assert not ag.is_grad_enabled()
-    assert ag.is_grad_enabled() and not state.anomaly
+    assert ag.is_grad_enabled() and not state.switches.anomaly
     assert trace[:3] == [("on", True), ("off", False), ("decorated off", False, True)]
     assert [t for t in trace if t[0] == "on after"] == [("on after", True)] * 3
     assert [t for t in trace if t[0] == "off after"] == [("off after", False)] * 3
@@ -201,5 +201,5 @@ def test_one_scope_object_entered_twice_nests_and_unwinds():
     with s:
         with s:
             assert (Tensor(1.0, requires_grad=True) * 2).scope == "block.block"
-        assert state.scope == "block"
-    assert state.scope is None
+        assert state.switches.scope == "block"
+    assert state.switches.scope is None

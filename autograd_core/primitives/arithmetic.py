@@ -1,5 +1,7 @@
 """Arithmetic: + - * / and **, the operators of every expression."""
 
+import operator
+
 import numpy as np
 
 from . import _BROADCAST_HINT, Primitive, call
@@ -13,9 +15,7 @@ class Add(Primitive):
     forward_code = "add({x0}, {x1}{into})"
     vjp_code = ("{g}", "{g}")
 
-    @staticmethod
-    def forward(x, y):
-        return x + y
+    forward = staticmethod(operator.add)  # x + y: numpy's operator, no Python frame
 
     @staticmethod
     def vjp(i, g, out, x, y):
@@ -30,9 +30,7 @@ class Sub(Primitive):
     forward_code = "subtract({x0}, {x1}{into})"
     vjp_code = ("{g}", "negative({g}{into})")
 
-    @staticmethod
-    def forward(x, y):
-        return x - y
+    forward = staticmethod(operator.sub)  # x - y: numpy's operator, no Python frame
 
     @staticmethod
     def vjp(i, g, out, x, y):
@@ -47,9 +45,7 @@ class Mul(Primitive):
     forward_code = "multiply({x0}, {x1}{into})"
     vjp_code = ("multiply({g}, {x1}{into})", "multiply({g}, {x0}{into})")
 
-    @staticmethod
-    def forward(x, y):
-        return x * y
+    forward = staticmethod(operator.mul)  # x * y: numpy's operator, no Python frame
 
     @staticmethod
     def vjp(i, g, out, x, y):
@@ -64,9 +60,7 @@ class Div(Primitive):
     forward_code = "true_divide({x0}, {x1}{into})"
     vjp_code = ("true_divide({g}, {x1}{into})", None)
 
-    @staticmethod
-    def forward(x, y):
-        return x / y
+    forward = staticmethod(operator.truediv)  # x / y: numpy's operator, no Python frame
 
     @staticmethod
     def vjp(i, g, out, x, y):
@@ -79,9 +73,7 @@ class Neg(Primitive):
     forward_code = "negative({x0}{into})"
     vjp_code = ("negative({g}{into})",)
 
-    @staticmethod
-    def forward(x):
-        return -x
+    forward = staticmethod(operator.neg)  # -x: numpy's operator, no Python frame
 
     @staticmethod
     def vjp(i, g, out, x):
@@ -104,9 +96,7 @@ class Pow(Primitive):
 
     hint = _BROADCAST_HINT
 
-    @staticmethod
-    def forward(x, y):
-        return x**y
+    forward = staticmethod(operator.pow)  # x**y: numpy's operator, no Python frame
 
     @staticmethod
     def vjp(i, g, out, x, y):

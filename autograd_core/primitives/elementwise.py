@@ -4,6 +4,9 @@ import numpy as np
 
 from . import _BROADCAST_HINT, Primitive
 
+# numpy's float scalar types: one number in a scalar graph, compared with Python's operators
+_FLOAT_SCALARS = frozenset((np.float16, np.float32, np.float64, np.longdouble))
+
 
 class Exp(Primitive):
     """e**x. d/dx = e**x = out."""
@@ -68,7 +71,9 @@ def _slope(d):
     Says what np.heaviside(d, 0.5) says, 12x faster (measured on 128x256 float32):
     a boolean mask, patched only in the rare case that a tie occurs.
     """
-    if d.ndim == 0:  # one number (a scalar graph): compared in Python, 8x faster than ufuncs on a 0-d array
+    if type(d) in _FLOAT_SCALARS:  # one number (a scalar graph): compared as it is, no 0-d array built
+        return 1.0 if d > 0 else 0.5 if d == 0 else 0.0
+    if d.ndim == 0:  # compared in Python, 8x faster than ufuncs on a 0-d array
         d = d.item()
         return 1.0 if d > 0 else 0.5 if d == 0 else 0.0
     slope = d > 0
@@ -85,11 +90,15 @@ class Relu(Primitive):
 
     @staticmethod
     def forward(x):
+        if type(x) in _FLOAT_SCALARS:  # one number (a scalar graph): compared in Python, 20x cheaper than the ufunc
+            # exactly maximum(x, 0): NaN propagates, the dtype stays; a tie (+-0.0) is left to maximum,
+            # whose sign of zero differs between float types
+            return x if x > 0 or x != x else type(x)(0) if x < 0 else np.maximum(x, 0)
         return np.maximum(x, 0)
 
     @staticmethod
     def vjp(i, g, out, x):
-        return g * _slope(np.asarray(x))
+        return g * _slope(x if type(x) in _FLOAT_SCALARS else np.asarray(x))
 
     @staticmethod
     def vjp_code(i, out, x):
