@@ -338,6 +338,9 @@ def _difference(result, outputs, leaves, grads):
 def _error(got, want, block=1 << 14):
     """max |got - want| (0 where bitwise equal, NaN where only one is NaN) and max |want|, read in
     blocks: at adoption a step's gradients exist twice already, a float64 copy would be a third."""
-    pairs = [(got.reshape(-1)[k : k + block], want.reshape(-1)[k : k + block]) for k in range(0, want.size, block)]
+    # Blocks of leading rows are views in any memory layout (reshape(-1) copies a column-major array whole).
+    got, want = np.atleast_1d(got), np.atleast_1d(want)
+    rows = max(1, block // max(1, want[0].size))
+    pairs = [(got[k : k + rows], want[k : k + rows]) for k in range(0, len(want), rows)]
     errors = [np.max(np.abs(a.astype(np.float64) - b)) for a, b in pairs if not np.array_equal(a, b, equal_nan=True)]
     return float(np.max([0.0, *errors])), float(np.max([0.0, *(np.max(np.abs(b)) for _, b in pairs)]))  # NaN stays
