@@ -170,8 +170,12 @@ class Plan:
     def _prologue(self, args, tape, externals):
         """The lines that unpack the arguments and read the tensors' arrays, and the guards that
         make the plan valid: (expression, the value it must have) pairs."""
-        head = [f"if tuple(map(type, args)) != {self._const(tuple(map(type, args)))}: return MISS"]
-        head += ["".join(f"A{k}, " for k in range(len(args))) + "= args"] if args else []
+        # the count, then each argument's type by identity (~0.14 us less than comparing a tuple of types)
+        head = [f"if len(args) != {len(args)}: return MISS"]
+        if args:
+            head.append("".join(f"A{k}, " for k in range(len(args))) + "= args")
+            types = " or ".join(f"type(A{k}) is not {self._const(type(a))}" for k, a in enumerate(args))
+            head.append(f"if {types}: return MISS")
         for k, a in enumerate(args):
             if arg_array(a) is not None:
                 head.append(f"a{k} = A{k}.data" if isinstance(a, Tensor) else f"a{k} = A{k}")

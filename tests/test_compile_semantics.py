@@ -67,11 +67,11 @@ def test_a_replay_calls_no_engine_code_and_makes_no_tensor_per_op():
     assert step.replay_count == 2
     files = {f for f, _ in calls}
     ours = {f for f in files if "autograd_core" in f or f.startswith("<ag.compile")}
-    # compile.py, the generated code, and the Tensor's public API (reading .data, making the loss)
+    # compile.py, the generated code, and tensor.py (reading .data, making the loss without a graph)
     assert len(ours) == 3 and any(f.endswith("compile.py") for f in ours), files
     tensor_calls = [name for f, name in calls if f.endswith("tensor.py")]
-    assert set(tensor_calls) <= {"data", "__init__", "_as_array"}, tensor_calls
-    assert tensor_calls.count("__init__") == 1  # the returned loss: no tensor per op
+    assert set(tensor_calls) <= {"data", "_node"}, tensor_calls
+    assert tensor_calls.count("_node") == 1  # the returned loss: no tensor per op
     assert tensor_calls.count("data") == 2 + len(params)  # each argument and leaf read once, not per op
     assert "def run(args):" in step.source and "matmul(" in step.source and "Tensor(" not in step.source
 

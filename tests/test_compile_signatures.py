@@ -112,3 +112,18 @@ def test_zero_d_arguments_and_parameters_made_afresh_each_call_still_replay():
         assert_same(got[1], b.grad)
         a.data = a.data + 0.1
     assert (step.trace_count, step.replay_count) == (2, 3)
+
+
+def test_argument_count_and_types_are_guarded():
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    step = ag.compile(lambda x, *rest: (x * w).sum() + sum(r.sum() for r in rest), strict=True)
+    x = np.array([3.0, 4.0])
+    for _ in range(3):
+        step(Tensor(x))
+    assert step.replay_count == 1
+    w.grad = None
+    step(x)  # an ndarray where a Tensor was (ndarray.data is a memoryview: must not be read): a new signature
+    assert step.trace_count == 3 and list(w.grad) == [3.0, 4.0]
+    w.grad = None
+    loss = step(Tensor(x), Tensor(np.ones(2)))  # one argument more: traced, its part of the loss included
+    assert step.trace_count == 4 and loss.item() == 13.0 and list(w.grad) == [3.0, 4.0]
