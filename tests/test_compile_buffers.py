@@ -117,7 +117,7 @@ def test_the_readmes_nn_idiom_compiled_stays_within_2x_of_hand_written_with_colu
     """nn.Linear's weights (and so their gradients) are column-major: the adoption check once copied
     such a gradient whole for every block it compared (9.3x hand-written's peak here; benchmark (e):
     8.9x). Each network's parameters are allocated inside the measurement; this protocol's retrace
-    for the second batch holds a second trace beside the first plan: 1.75x (benchmark (e): 1.37x)."""
+    for the second batch holds a second trace beside the first plan: 1.75x (benchmark (e): 1.30x)."""
     nn = pytest.importorskip("nn")
     F = importlib.import_module("nn.functional")
     weights, batches = make_weights(SIZES), make_batches(2)
