@@ -254,43 +254,6 @@ class Tensor(TensorMethods, TensorViews):
     def __pos__(self) -> Tensor:
         return self
 
-    def _inplace(self, prim: type[Primitive], other: TensorLike, symbol: str) -> Tensor:
-        # Under no_grad an in-place update is what PyTorch users write (`w -= lr * w.grad`);
-        # with grad mode on it would silently fall back to `w = w - ...`, a new non-leaf.
-        if self.requires_grad and state.switches.grad_enabled:
-            if self._prim is None:
-                raise RuntimeError(
-                    f"in-place '{symbol}=' on a leaf tensor that requires grad would silently rebind it "
-                    f"to a new tensor outside the graph. Change its values without recording: "
-                    f"`w.data {symbol}= ...` (e.g. `w.data -= lr * w.grad`), the same inside "
-                    f"`with no_grad():`, or use an optimizer from nn.optim."
-                )
-            raise RuntimeError(
-                f"in-place '{symbol}=' on a tensor that is part of a recorded graph; "
-                f"write `y = y {symbol} ...` to make a new tensor instead"
-            )
-        np.copyto(self.data, prim.forward(self._data, _lift(other, self)._data), casting="same_kind")
-        self._version = MutationClock.tick()
-        return self
-
-    def __iadd__(self, other: TensorLike) -> Tensor:
-        return self._inplace(Add, other, "+")
-
-    def __isub__(self, other: TensorLike) -> Tensor:
-        return self._inplace(Sub, other, "-")
-
-    def __imul__(self, other: TensorLike) -> Tensor:
-        return self._inplace(Mul, other, "*")
-
-    def __itruediv__(self, other: TensorLike) -> Tensor:
-        return self._inplace(Div, other, "/")
-
-    def __ipow__(self, other: TensorLike) -> Tensor:
-        return self._inplace(Pow, other, "**")
-
-    def __imatmul__(self, other: TensorLike) -> Tensor:
-        return self._inplace(Matmul, other, "@")
-
     # ------------------------------------------------------------ elementwise
     def exp(self) -> Tensor:
         return _record(Exp, (self,))

@@ -3,6 +3,7 @@
 - composed, so differentiable with no rule of their own: ``mean var std min clamp sqrt minimum
   pow clone`` and the softmax family ``logsumexp log_softmax softmax``;
 - without a gradient, as in PyTorch: comparisons (boolean tensors), ``argmax/argmin`` (integers);
+- in-place operators (``w -= ...`` under ``no_grad``), outside the graph;
 - gradient hooks, and numpy's override protocols, so ``np.exp(t)`` is ``t.exp()`` (numpy_interop.py).
 
 Shape helpers, conversions and the graph attributes are in tensor_views.py; the hot operator
@@ -21,10 +22,14 @@ import numpy as np
 
 import autograd_core.tensor as _tensor  # still loading when this one is imported: read at call time
 
+from .engine import MutationClock
+from .grad_mode import state
+from .primitives import Add, Div, Matmul, Mul, Pow, Sub
 from .tensor_base import Hook, TensorBase, normalize_axes, torch_axis
 from .types import Axis, TensorLike
 
 if TYPE_CHECKING:
+    from .primitives import Primitive
     from .tensor import Tensor
 
 _COMPARABLE = (numbers.Number, np.ndarray, np.generic)
@@ -50,6 +55,44 @@ class TensorMethods(TensorBase):
     # Identity hashing with an elementwise ``==``, as PyTorch: the engine keys dicts and sets
     # by tensors (which never calls ==), so defining __eq__ must not make tensors unhashable.
     __hash__ = object.__hash__
+
+    # ------------------------------------------------------------ in-place operators (outside the graph)
+    def _inplace(self, prim: type[Primitive], other: TensorLike, symbol: str) -> Tensor:
+        # Under no_grad an in-place update is what PyTorch users write (`w -= lr * w.grad`);
+        # with grad mode on it would silently fall back to `w = w - ...`, a new non-leaf.
+        if self.requires_grad and state.switches.grad_enabled:
+            if self._prim is None:
+                raise RuntimeError(
+                    f"in-place '{symbol}=' on a leaf tensor that requires grad would silently rebind it "
+                    f"to a new tensor outside the graph. Change its values without recording: "
+                    f"`w.data {symbol}= ...` (e.g. `w.data -= lr * w.grad`), the same inside "
+                    f"`with no_grad():`, or use an optimizer from nn.optim."
+                )
+            raise RuntimeError(
+                f"in-place '{symbol}=' on a tensor that is part of a recorded graph; "
+                f"write `y = y {symbol} ...` to make a new tensor instead"
+            )
+        np.copyto(self.data, prim.forward(self._data, _tensor._lift(other, self)._data), casting="same_kind")
+        self._version = MutationClock.tick()
+        return cast("Tensor", self)
+
+    def __iadd__(self, other: TensorLike) -> Tensor:
+        return self._inplace(Add, other, "+")
+
+    def __isub__(self, other: TensorLike) -> Tensor:
+        return self._inplace(Sub, other, "-")
+
+    def __imul__(self, other: TensorLike) -> Tensor:
+        return self._inplace(Mul, other, "*")
+
+    def __itruediv__(self, other: TensorLike) -> Tensor:
+        return self._inplace(Div, other, "/")
+
+    def __ipow__(self, other: TensorLike) -> Tensor:
+        return self._inplace(Pow, other, "**")
+
+    def __imatmul__(self, other: TensorLike) -> Tensor:
+        return self._inplace(Matmul, other, "@")
 
     # ------------------------------------------------------------ gradient hooks
     def register_hook(self, hook: Hook) -> HookHandle:

@@ -22,6 +22,7 @@ from autograd_core import Tensor
 from autograd_core.grad_mode import enter_scope, exit_scope
 from autograd_core.types import TensorLike
 
+from .labels import class_indices  # F.class_indices: nn.fit checks its labels with it too
 from .penalties import l1_penalty, l2_penalty  # F.l1_penalty, as the tutorials write it
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -336,34 +337,6 @@ def huber_loss(input: TensorLike, target: TensorLike, reduction: str = "mean", d
     d = input - target
     quadratic = np.abs(np.asarray(d.data)) < delta
     return _reduce("huber_loss", ag.where(quadratic, 0.5 * d * d, delta * (d.abs() - 0.5 * delta)), reduction)
-
-
-def class_indices(function: str, target: TensorLike, n: int, k: int) -> np.ndarray:
-    """Check that ``target`` holds n integer class labels in 0..k-1; returns them as an int64 array:
-    ``class_indices("my_loss", y, len(y), 10)``."""
-    labels = np.asarray(target.data if isinstance(target, Tensor) else target)
-    if labels.dtype.kind not in "iu":
-        raise TypeError(
-            f"{function}: class indices must be integers, got dtype {labels.dtype}; "
-            f"convert with y.astype(np.int64), or give probabilities of shape ({n}, {k})"
-        )
-    if labels.shape != (n,):
-        raise ValueError(
-            f"{function}: class indices must have shape ({n},) to match the logits' "
-            f"{n} rows, got shape {labels.shape}" + ("; flatten them with y.reshape(-1)" if labels.size == n else "")
-        )
-    indices = labels.astype(np.int64, copy=False)
-    # One reduction checks both bounds: read as unsigned, a negative label is larger than any k.
-    if indices.size and indices.view(np.uint64).max() >= k:
-        first = int(np.argmax((indices < 0) | (indices >= k)))
-        raise ValueError(
-            f"{function}: labels must be in 0..{k - 1} for K={k} classes; found min "
-            f"{labels.min()}, max {labels.max()}, first bad label {labels[first]} at index {first}"
-        )
-    return indices
-
-
-# ---------------------------------------------------------------------------------- penalties
 
 
 # ---------------------------------------------------------------------------------- activations
