@@ -5,18 +5,17 @@ scheduling (one iterative depth-first walk puts every node after all of its cons
 so a node's gradient is complete when it runs; no recursion, so a 10^6-deep chain is
 fine), accumulation of gradients from several paths, undoing broadcasting (``sum_to``),
 checking each gradient's shape and dtype, spending the graph, detecting tensors changed
-in place after they were saved, and anomaly checks.
+in place after they were saved, and calling anomaly mode's checks (anomaly.py).
 """
 
 from __future__ import annotations
 
-import os
-import traceback
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 
+from .anomaly import check_backward
 from .grad_mode import state
 from .primitives import sum_to
 
@@ -30,7 +29,6 @@ if TYPE_CHECKING:
 Grad: TypeAlias = Any
 
 _ARRAY_TYPES = (np.ndarray, np.generic)
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
 class MutationClock:
@@ -269,7 +267,7 @@ def _run(
                 ):
                     gi = _fit(gi, data, prim, i)  # type: ignore[arg-type]
                 if anomaly:
-                    _check_backward(node, g, gi, i)
+                    check_backward(node, g, gi, i)
                 previous = grads.get(parent)
                 # Out of place: a gradient may be held by several nodes (add hands g itself to both inputs).
                 grads[parent] = gi if previous is None else previous + gi
@@ -378,36 +376,3 @@ def accumulate_grad(t: Tensor, g: Array | np.generic | Tensor, shared: bool = Fa
             t.grad = np.array(value)
         else:
             t.grad += value
-
-
-# ---------------------------------------------------------------------------------- anomaly mode
-def user_frame() -> str:
-    """'file:line in function' of the innermost caller outside this package."""
-    for frame in reversed(traceback.extract_stack()[:-1]):
-        if not frame.filename.startswith(_PACKAGE_DIR):
-            return f"{frame.filename}:{frame.lineno} in {frame.name}: {frame.line}"
-    return "<unknown>"
-
-
-def _all_finite(values: Grad) -> bool:
-    x = np.asarray(values)
-    return x.dtype.kind != "f" or bool(np.isfinite(x).all())
-
-
-def check_forward(out: Tensor) -> None:
-    """Anomaly mode: remember where ``out`` was made; raise if its op turned finite into NaN/Inf."""
-    out._origin = user_frame()
-    if not _all_finite(out._data) and all(_all_finite(p._data) for p in out._parents):
-        shapes = ", ".join(str(p.shape) for p in out._parents)
-        raise FloatingPointError(
-            f"{out.op}: forward produced NaN/Inf from finite inputs of shapes {shapes}, at {out._origin}"
-        )
-
-
-def _check_backward(node: Tensor, g: Grad, gi: Grad, i: int) -> None:
-    if not _all_finite(gi) and _all_finite(g):
-        raise FloatingPointError(
-            f"{node.op}: backward produced NaN/Inf in the gradient for input {i} "
-            f"(shape {node._parents[i].shape}) from a finite incoming gradient; "
-            f"the op was made at {node._origin or '<made outside detect_anomaly>'}"
-        )

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import engine
+from . import anomaly, engine
 from .display import tensor_html
 from .engine import MutationClock
 from .grad_mode import state
@@ -377,7 +377,7 @@ def _record(prim: type[Primitive], parents: tuple[Tensor, ...], params: dict[str
                 out._params = params
                 out._epoch = MutationClock.now
                 if switches.anomaly:
-                    engine.check_forward(out)
+                    anomaly.check_forward(out)
                 break
     return out
 
