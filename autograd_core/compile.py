@@ -29,8 +29,8 @@ None by value); the tensors that require grad (arguments or read by fn: the leav
 and the tensors fn reads from outside by shape, dtype and ``requires_grad``, their values read afresh each
 call; up to ``MAX_SIGNATURES`` signatures; grad and anomaly mode (under ``no_grad()`` or
 ``detect_anomaly()`` fn runs define-by-run). Values that did not change between two agreeing traces are
-pinned (arrays by identity, tensors by version): a constant computed from them might hide in the plan,
-so when one changes, fn is traced once more.
+pinned (arrays by identity, or a new array by its bytes; tensors by version): a constant computed from
+them might hide in the plan, so when one changes, fn is traced once more.
 
 **Not guarded** (as ``torch.jit.trace`` and ``jax.jit`` warn): Python control flow on values (``if
 loss.item() > 1``) and which tensors fn reads are fixed by the traces; numbers fn reads from outside its

@@ -84,7 +84,7 @@ class TrainingStep:
     >>> step = TrainingStep(nn.MLP([2, 4, 2], seed=0), F.cross_entropy, "auto")
     >>> X, y = np.random.default_rng(0).normal(size=(20, 2)), np.random.default_rng(1).integers(0, 2, 20)
     >>> for rows in (np.arange(8), np.arange(8, 16), np.arange(8)):  # two traces, then a replay
-    ...     loss, logits = step.compiled_step(*step.batch(X, y, rows), "step 1")
+    ...     loss, logits = step.compiled_step(X[rows], y[rows], "step 1")
     >>> step.outcome(), logits.shape
     (('compiled', None), (8, 2))
     """
@@ -97,7 +97,6 @@ class TrainingStep:
         self.compiled: dict[int, Any] = {}  # batch size -> what ag.compile returns
         self.mode: str = COMPILED
         self.reason: str | None = None
-        self._batches: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # size -> rows, X, y
         obstacle = "compile=False" if compile is False else compile_obstacle(model, loss_fn, compile is True)
         if obstacle is not None:
             self._give_up(obstacle)
@@ -115,18 +114,6 @@ class TrainingStep:
             if not self.warn:
                 warnings.filterwarnings("ignore", category=ag.CompileWarning)
             yield
-
-    def batch(self, X: np.ndarray, y: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(X[rows], y[rows]); the very arrays of the last batch of this size when the rows are the same
-        (training without shuffling: full-batch, or the last batch of every epoch). ag.compile pins an
-        argument that did not change between its two traces to its array: equal new arrays would be
-        traced again at every step."""
-        known = self._batches.get(len(rows))
-        if known is not None and known[0][0] == rows[0] and np.array_equal(known[0], rows):
-            return known[1], known[2]
-        batch = X[rows], y[rows]
-        self._batches[len(rows)] = (rows.copy(), *batch)
-        return batch
 
     def forward(self, X: np.ndarray, y: np.ndarray) -> tuple[Tensor, Tensor]:
         """Define-by-run: (loss with its graph, output); backward is the caller's (after its checks)."""
@@ -160,7 +147,7 @@ class TrainingStep:
 
     def release(self) -> None:
         """Drop the compiled functions, and with them the buffers their plans keep (about one step's arrays)."""
-        self.compiled, self._batches = {}, {}
+        self.compiled = {}
 
 
 def _training_step(model: Module, loss_fn: LossFn) -> Callable[[Tensor, np.ndarray], tuple[Tensor, Tensor]]:

@@ -258,7 +258,7 @@ class _Training:
         restores_best = self.best_state is not None
         for _, p in self.all_params:  # the model's (frozen ones too) and any others the optimizer holds
             p.grad = None  # zero_grad, without walking the module tree every step
-        X, y = self.step.batch(self.X, self.y, rows)
+        X, y = self.X[rows], self.y[rows]
         compiled = self.step.compiled_step(X, y, where)  # forward, loss and backward at once
         if compiled is None:
             loss, output = self.step.forward(X, y)

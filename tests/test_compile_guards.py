@@ -41,6 +41,32 @@ def test_values_unchanged_between_the_two_traces_are_pinned_then_checked():
     assert step.replay_count == 1 and step.trace_count == 3
 
 
+def test_a_pinned_array_passed_again_as_a_new_array_with_the_same_bytes_is_replayed():
+    """Full-batch training slices the same rows afresh every step: equal bytes in a new array keep the
+    plan (a constant computed from them is unchanged); other bytes, even -0.0 for 0.0, trace again."""
+    w = Tensor(np.random.default_rng(7).standard_normal((4, 3)), requires_grad=True)
+
+    def fn(X, labels):
+        return -((X @ w).log_softmax() * np.eye(3)[labels]).sum()
+
+    step = ag.compile(fn)
+    X, labels = np.random.default_rng(8).standard_normal((5, 4)), np.array([0, 1, 2, 1, 0])
+    X[0, 0] = 0.0
+    for _ in range(5):  # new arrays, the same bytes, every call
+        step(Tensor(X.copy()), labels.copy())
+    assert (step.trace_count, step.replay_count) == (2, 3)
+    negative_zero = X.copy()
+    negative_zero[0, 0] = -0.0
+    step(Tensor(negative_zero), labels.copy())
+    assert step.trace_count == 3
+    w.grad = None
+    with pytest.warns(CompileWarning, match="changed"):  # other labels: traced, the changed one-hot caught
+        step(Tensor(X), np.array([2, 2, 0, 1, 1]))
+    got, w.grad = w.grad, None
+    fn(Tensor(X), np.array([2, 2, 0, 1, 1])).backward()
+    assert_same(got, w.grad)
+
+
 @pytest.mark.parametrize(
     "make_fn, message",
     [

@@ -272,8 +272,8 @@ def test_a_compiled_run_that_blows_up_stops_where_and_as_define_by_run_does():
 
 
 def test_batches_that_repeat_without_shuffling_are_replayed(compiled_functions):
-    # full-batch gradient descent: the same rows every step; ag.compile pins an argument that did not
-    # change between its two traces, so fit hands it the very same arrays again
+    # full-batch gradient descent: the same rows every step, sliced afresh; ag.compile keeps its plan for
+    # a new array with the bytes of the one pinned between its two traces
     full = train("mlp", "auto", batch_size=len(X), shuffle=False)
     assert full[1].step == "compiled"
     assert [(c.trace_count, c.replay_count) for c in compiled_functions] == [(2, 2)]
