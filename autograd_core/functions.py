@@ -10,8 +10,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .primitives import Concatenate, Maximum, Where
-from .tensor import Tensor, _lift
+from .primitives import Concatenate, Linear, Maximum, Where
+from .tensor import Tensor, _lift, _record
 from .tensor_base import normalize_axes
 from .types import Axis, Shape, TensorLike
 
@@ -198,6 +198,19 @@ def logsumexp(
 def matmul(a: TensorLike, b: TensorLike) -> Tensor:
     """a @ b with numpy's rules: 1-d operands and batched (n-d) stacks."""
     return as_tensor(a) @ b
+
+
+def linear(x: TensorLike, weight: TensorLike, bias: TensorLike | None = None) -> Tensor:
+    """x @ weight.T + bias, as PyTorch's ``F.linear``: weight is (out_features, in_features), x is
+    (..., in_features). x @ weight.T is one recorded op, ``linear``; the bias is an ``add`` after it.
+
+    >>> linear(Tensor([[1.0, 2.0]]), Tensor([[1.0, 0.0], [1.0, 1.0], [0.0, 2.0]]), Tensor([0.0, 0.0, 0.5]))
+    Tensor([[1. , 3. , 4.5]])
+    """
+    if not isinstance(x, Tensor):
+        x = as_tensor(x)
+    out = _record(Linear, (x, weight if isinstance(weight, Tensor) else _lift(weight, x)))
+    return out if bias is None else out + bias
 
 
 def maximum(a: TensorLike, b: TensorLike) -> Tensor:

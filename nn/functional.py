@@ -1,4 +1,4 @@
-"""Losses, penalties and activations as functions (``import nn.functional as F``).
+"""Losses, penalties, activations and ``linear`` as functions (``import nn.functional as F``).
 
 Every loss is composed from Tensor ops, so the engine derives its gradient; the
 values and gradients equal ``torch.nn.functional``'s. Shapes are checked strictly:
@@ -370,6 +370,16 @@ def tanh(input: TensorLike) -> Tensor:
     return ag.tanh(input)
 
 
+def linear(input: TensorLike, weight: TensorLike, bias: TensorLike | None = None) -> Tensor:
+    """input @ weight.T + bias, weight (out_features, in_features) as PyTorch's (what nn.Linear does):
+    one recorded op, ``linear``, then an ``add`` for the bias. ``F.linear(x, w, b)``; see ``ag.linear``.
+
+    >>> linear(np.ones((2, 3)), ag.ones(4, 3), ag.zeros(4)).shape
+    (2, 4)
+    """
+    return ag.linear(input, weight, bias)
+
+
 __all__ = [
     "mse_loss",
     "l1_loss",
@@ -386,4 +396,5 @@ __all__ = [
     "relu",
     "sigmoid",
     "tanh",
+    "linear",
 ]

@@ -2,7 +2,8 @@
 from Tensor ops (``Sequential`` and ``MLP`` are in ``nn/containers.py``, normalisation layers in
 ``nn/normalization.py``).
 
-No layer has a backward of its own: ``Linear`` is ``x @ W.T + b``, and the engine
+No layer has a backward of its own: ``Linear`` is ``F.linear(x, W, b)`` = ``x @ W.T + b``, the
+engine's ``linear`` op (one node for x @ W.T, no transpose recorded) then an ``add``, and the engine
 differentiates that (giving the delta rule's dL/dW = delta^T h and dL/db = sum(delta)).
 """
 
@@ -19,6 +20,7 @@ import autograd_core as ag
 from autograd_core import Tensor
 from autograd_core.types import DTypeLike, TensorLike
 
+from . import functional as F
 from . import init as nn_init
 from .init import GeneratorLike
 from .module import Module
@@ -100,8 +102,7 @@ class Linear(Module):
                 f"of shape {x.shape} has {x.shape[-1] if x.ndim else 'no'} features in its last "
                 f"axis, expected {self.in_features}; give an input of shape (N, {self.in_features})"
             )
-        out = x @ self.weight.T
-        return out if self.bias is None else out + self.bias
+        return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

@@ -90,7 +90,7 @@ def test_parameters_and_modules_can_be_replaced_and_deleted():
 def test_module_calls_stamp_scopes_with_the_dotted_module_path():
     model = nn.MLP([3, 4, 2], seed=0)
     scopes = scopes_by_op(model(np.ones((2, 3))))
-    assert scopes["matmul"] == {"layers.0", "layers.2"}
+    assert scopes["linear"] == {"layers.0", "layers.2"}
     assert scopes["relu"] == {"layers.1"}
     assert scopes["add"] == {"layers.0", "layers.2"}
 
@@ -102,10 +102,10 @@ def test_the_root_enters_no_scope_and_nesting_joins_names():
     out = model(np.ones((2, 3)))
     assert out.op == "mul" and out.scope is None
     scopes = scopes_by_op(out)
-    assert scopes["matmul"] == {"mlp.layers.0", "mlp.layers.2"}
+    assert scopes["linear"] == {"mlp.layers.0", "mlp.layers.2"}
     layer = model.mlp.layers[2]
-    matmul = next(t for t in ag.walk(out) if t.op == "matmul" and t.scope == "mlp.layers.2")
-    assert layer.weight.label.startswith(matmul.scope + ".")
+    linear = next(t for t in ag.walk(out) if t.op == "linear" and t.scope == "mlp.layers.2")
+    assert layer.weight.label.startswith(linear.scope + ".")
     with ag.scope("outer"):
         assert model(np.ones((1, 3))).parents[0].scope == "outer.mlp.layers.2"
 

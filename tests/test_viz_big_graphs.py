@@ -64,7 +64,8 @@ def test_a_deep_mlp_collapses_its_modules_named_by_what_they_are_and_runs_top_to
     assert "transpose" not in source  # Linear's W.T is not an op of its own
     full = viz.draw_graph(loss, collapse_modules=False, max_depth=None).source
     assert "layers.0: Linear(2→32)" in full  # the cluster says what it is
-    assert not re.search(r'\top\d+ \[label="?transpose', full) and "(transposed)" in full  # on the weight's edge
+    assert not re.search(r'\top\d+ \[label="?transpose', full) and "(transposed)" not in full  # one linear op
+    assert re.search(r'label="?linear\\na @ bᵀ', full) and "b: 32×2" in full  # W enters as b, in its own shape
 
 
 def test_modules_collapse_past_the_documented_node_count():

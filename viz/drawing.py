@@ -34,8 +34,9 @@ from .format import (
 from .layout import GraphPlan, Unit, format_dims, module_kind
 from .render import PNG_DPI
 
-# Ops whose inputs do not commute: their edges say which operand is which (a − b, a / b, a @ b, a ** b).
-OPERAND_ORDER = {"sub": "a \u2212 b", "div": "a / b", "matmul": "a @ b", "pow": "a ** b"}
+# Ops whose inputs do not commute: their edges say which operand is which (a − b, a / b, a @ b, a ** b;
+# linear, nn.Linear's x @ W.T: a @ bᵀ).
+OPERAND_ORDER = {"sub": "a \u2212 b", "div": "a / b", "matmul": "a @ b", "linear": "a @ b\u1d40", "pow": "a ** b"}
 
 # Orange edges: (child tensor, input position) pairs, or a mapping from them to a label (explain's derivatives).
 Highlight: TypeAlias = "Iterable[tuple[Tensor, int]] | Mapping[tuple[Tensor, int], str | None]"

@@ -48,6 +48,7 @@ OP_SYMBOL = {
     "neg": "*\u22121",
     "pow": "**",
     "matmul": "@",
+    "linear": "@\u1d40",  # x @ W.T
     "sigmoid": "\u03c3",
     "maximum": "max",
     "getitem": "[ ]",

@@ -57,7 +57,7 @@ def draw_graph(
     mean/min/max. A gradient shows "—" until backward has produced it; after a plain
     ``backward()`` only leaves keep one, so use ``viz.backward_all(loss)`` to see every
     wire's gradient. Edges carry the shape that flows along them; inputs of sub, div,
-    matmul and pow are marked ``a``/``b`` (the op says ``a − b``).
+    matmul, linear (``a @ bᵀ``) and pow are marked ``a``/``b`` (the op says ``a − b``).
 
     Readable by default at any size:
 

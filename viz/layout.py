@@ -9,8 +9,8 @@ that says what it left out — never a hairball, never a hang.
 Defaults that keep any graph readable (``draw_graph``'s ``"auto"`` values):
 modules collapse to one box each once the full picture would take more than
 ``AUTO_COLLAPSE_NODES`` Graphviz nodes; a graph more than ``DEEP_RANKS`` ops deep is
-laid out top to bottom; a parameter's transpose (``x @ W.T`` inside ``nn.Linear``)
-is folded into the edge from the parameter (marked ᵀ) instead of drawn as an op.
+laid out top to bottom; a parameter's transpose (``x @ W.T`` written out; nn.Linear records
+one ``linear`` op instead) is folded into the edge from the parameter (marked ᵀ) instead of drawn as an op.
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ class GraphPlan:
     def _riders(self, fold_transposes: bool) -> dict[int, int]:
         """{i: host}: tensors drawn as part of another one instead of as nodes of their own.
 
-        A transpose of a leaf (``x @ W.T`` in nn.Linear) rides with the leaf: an edge marked
+        A transpose of a leaf (``x @ W.T`` written out) rides with the leaf: an edge marked
         "transposed". In the record style a constant (the ``1.01`` of ``y * 1.01``) rides with
         the op that uses it first, written into the op's label.
         """
@@ -296,7 +296,11 @@ def module_kind(plan: GraphPlan, scope: str) -> str:
         return ""
     if len(ops) == 1 and ops[0] in SINGLE_OP_MODULES:
         return SINGLE_OP_MODULES[ops[0]]
-    if ops in (["matmul"], ["add", "matmul"]):
+    if ops in (["linear"], ["add", "linear"]):  # nn.Linear: x @ W.T (the linear op), + b
+        weight = next(t for t in own if t.op == "linear").parents[1]
+        if weight.ndim == 2:
+            return f"Linear({weight.shape[1]}\u2192{weight.shape[0]}{'' if len(ops) == 2 else ', bias=False'})"
+    if ops in (["matmul"], ["add", "matmul"]):  # x @ W (+ b), W a parameter or a folded W.T
         matmul = next(t for t in own if t.op == "matmul")
         weight = matmul.parents[1]
         if weight.ndim == 2 and (weight.requires_grad or plan.index[id(weight)] in plan.folded):

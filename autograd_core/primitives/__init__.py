@@ -133,7 +133,7 @@ _BROADCAST_HINT = (
 # imported here, below Primitive, because each module subclasses it.
 from .arithmetic import Add, Div, Mul, Neg, Pow, Sub  # noqa: E402
 from .elementwise import Abs, Exp, Log, Maximum, Relu, Sigmoid, Tanh, Where  # noqa: E402
-from .linalg import Matmul  # noqa: E402
+from .linalg import Linear, Matmul  # noqa: E402
 from .reductions import Max, MaxShift, Sum  # noqa: E402
 from .shape import Astype, BroadcastTo, Concatenate, Getitem, Reshape, ScatterAdd, Transpose  # noqa: E402
 
@@ -146,6 +146,7 @@ __all__ = [
     "Div",
     "Exp",
     "Getitem",
+    "Linear",
     "Log",
     "Matmul",
     "Max",

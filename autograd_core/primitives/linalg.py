@@ -1,4 +1,4 @@
-"""Linear algebra: matmul (a primitive so that it runs as one BLAS call)."""
+"""Linear algebra: matmul and linear (x @ w.T), primitives so that each runs as one BLAS call."""
 
 import numpy as np
 
@@ -52,4 +52,48 @@ class Matmul(Primitive):
             if i == 1 and _is_transposed_matrix(y):  # as vjp: dy in W's own layout (a trailing .T: see replay)
                 return "matmul({g}.T, {x0}{into}).T"
             return ("matmul({g}, {x1}.T{into})", "matmul({x0}.T, {g}{into})")[i]
+        return None
+
+
+class Linear(Primitive):
+    """x @ w.T with w of shape (out_features, in_features), as PyTorch's ``F.linear`` (its bias is
+    a separate add). One primitive so that nn.Linear records one node, not a transpose and a matmul.
+
+    x is (..., in) (any leading axes, or 1-d); w is (out, in), or 1-d (in,) for a dot product.
+    dx = g @ w; dw = g^T @ x summed over all leading axes of x (one BLAS call on the flattened
+    rows), computed in w's own memory layout, so a column-major weight (nn.Linear's: w.T is then the
+    row-major matrix OpenBLAS multiplies fastest) gets a column-major gradient without a copy.
+    """
+
+    hint = (
+        "x's last axis must equal the weight's in_features: x.shape[-1] == weight.shape[-1] "
+        "(the weight is (out_features, in_features), as in PyTorch; did you pass weight.T?)"
+    )
+
+    forward_code = "matmul({x0}, {x1}.T{into})"
+
+    @staticmethod
+    def forward(x, w):
+        if w.ndim > 2:
+            raise ValueError(f"the weight must be 2-d (out_features, in_features) or 1-d, got {w.ndim}-d")
+        return np.matmul(x, w.T)
+
+    @staticmethod
+    def vjp(i, g, out, x, w):
+        w_is_vector = w.ndim == 1
+        if w_is_vector:  # out lost the out_features axis: put it back
+            g, w = g.reshape(g.shape + (1,)), w.reshape((1,) + w.shape)
+        if i == 0:
+            return g @ w  # (..., in)
+        if x.ndim != 2:  # every leading axis of x is a row of the one product
+            g, x = g.reshape((-1, g.shape[-1])), x.reshape((-1, x.shape[-1]))
+        grad = (x.T @ g).T if _is_transposed_matrix(w) else g.T @ x  # (out, in)
+        return grad.reshape(grad.shape[1:]) if w_is_vector else grad
+
+    @staticmethod
+    def vjp_code(i, out, x, w):
+        if x.ndim == w.ndim == 2:
+            if i == 1 and _is_transposed_matrix(w):  # as vjp: dw in w's own layout (a trailing .T: see replay)
+                return "matmul({x0}.T, {g}{into}).T"
+            return ("matmul({g}, {x1}{into})", "matmul({g}.T, {x0}{into})")[i]
         return None
