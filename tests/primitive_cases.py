@@ -329,6 +329,31 @@ def matmul_cases():
     ]
 
 
+# ------------------------------------------------------------------ linear (x @ w.T, PyTorch's F.linear)
+LINEAR_SHAPES = [  # (x, weight): weight is (out, in), or 1-d (in,) as torch accepts
+    ((3, 4), (2, 4)),
+    ((4,), (2, 4)),
+    ((2, 3, 4), (5, 4)),
+    ((2, 1, 3, 4), (2, 4)),
+    ((3, 4), (4,)),
+    ((4,), (4,)),
+]
+
+
+def column_major_weight(rng, shapes):
+    """x row-major, the weight column-major as nn.Linear keeps it (its vjp then computes in that layout)."""
+    x, w = (normal(rng, s) for s in shapes)
+    return [x, np.asfortranarray(w)]
+
+
+def linear_cases():
+    torch_linear = lambda *a: _torch().nn.functional.linear(*a)  # noqa: E731
+    return [Case(f"linear{a}{w}", ag.linear, (a, w), torch_linear) for a, w in LINEAR_SHAPES] + [
+        Case("linear_column_major_weight", ag.linear, ((3, 4), (2, 4)), torch_linear, column_major_weight),
+        Case("linear_bias", ag.linear, ((3, 4), (2, 4), (2,)), torch_linear),
+    ]
+
+
 # ------------------------------------------------------------------ composed ops
 def composed_cases():
     t = _torch
@@ -374,6 +399,7 @@ CASES = (
     + indexing_cases()
     + joining_cases()
     + matmul_cases()
+    + linear_cases()
     + composed_cases()
 )
 TORCH_CASES = [c for c in CASES if c.torch_fn is not None]
