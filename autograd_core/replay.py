@@ -54,7 +54,7 @@ def faithful(prim, i=None):
 def _faithful(prim, i, *code):
     xs = [f"x{k}" for k in range(len(inspect.signature(prim.forward).parameters))]
     code = prim.forward_code
-    if code is None or not _fields(code) <= {"into", "dest", *xs}:
+    if code is None or callable(code) or not _fields(code) <= {"into", "dest", *xs}:  # (a chooser takes params)
         return code is not None
     for edges in (_EDGES, _EDGES[_EDGES != 0]):
         values = {x: np.roll(edges, 3 * k) for k, x in enumerate(xs)}
@@ -212,7 +212,10 @@ class Plan:
             else:
                 prim, parents, _, shape, dtype = entry[1:6]
                 fields, params = self._operands(entry, t, names)
-                template = prim.forward_code if faithful(prim) else None
+                template = None
+                if faithful(prim):
+                    known = {name: _known(v, key) for (name, v), (_, key) in zip(t.params.items(), entry[3])}
+                    template = prim.lowered_forward(*(p.data for p in t.parents), **known)
                 if template is None:  # the primitive's own forward
                     fields["call"] = self._call(prim.forward, [names[p] for p in parents], params)
                     template = "asarray({call})" if shape == () else "{call}"

@@ -8,6 +8,7 @@ import pytest
 import autograd_core as ag
 from autograd_core import Tensor
 from autograd_core.primitives import MaxShift
+from autograd_core.replay import _NAMESPACE, _lines  # what generated code may call, and how a lowering is written
 
 EMPTY_CASES = [((3, 0), -1), ((0, 3), -1), ((0, 3), 0), ((2, 0, 4), (1, 2)), ((0,), 0), ((2, 0), None)]
 
@@ -34,20 +35,51 @@ def test_the_shift_is_a_stop_gradient_and_keeps_non_finite_slices_finite():
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
-def test_the_lowered_shift_gives_forwards_bits_without_a_warning_when_maxima_overflow_or_are_not_finite(dtype):
-    from autograd_core.replay import _NAMESPACE  # what generated code may call
-
+@pytest.mark.parametrize("repeat", [1, 32])  # 32: enough rows of 2 for the short-row path (_short_row_max)
+def test_the_shift_keeps_finite_maxima_and_zeroes_the_others_without_a_warning(dtype, repeat):
     big = np.finfo(dtype).max  # finite maxima whose squares overflow: they must stay
     rows = [[big, 0.0], [1.0, big], [-big, -big], [-0.0, -1.0], [np.inf, 1.0], [np.nan, 2.0], [-np.inf, -np.inf]]
     rows.append([3.0, -2.0])
-    for x in (np.array(rows, dtype), np.array(rows[2:], dtype), np.array(rows[-1:], dtype), np.zeros((0, 2), dtype)):
+    for x in (np.array(rows * repeat, dtype), np.array(rows[-1:] * repeat, dtype), np.zeros((0, 2), dtype)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            shift = MaxShift.forward(x, axes=(1,))
+        row_max = x.max(axis=1, keepdims=True, initial=-np.inf)
+        expected = np.where(np.isfinite(row_max), row_max, 0).astype(dtype)
+        assert shift.shape == (len(x), 1) and shift.dtype == dtype
+        np.testing.assert_array_equal(shift, expected)
+        # its lowering (ag.compile's code for these shapes) gives the same bits, the sign of zero included
         names = dict(_NAMESPACE, x=x)
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            exec(MaxShift.forward_code.format(y="y", x0="x", axes=(1,), dest="None"), names)  # noqa: S102
-        expected = MaxShift.forward(x, axes=(1,))
-        np.testing.assert_array_equal(names["y"], expected)
-        assert (np.signbit(names["y"]) == np.signbit(expected)).all() and names["y"].dtype == dtype
+            exec(_lines(MaxShift.lowered_forward(x, axes=(1,)), "y", dict(x0="x", axes=(1,), dest="None")), names)  # noqa: S102
+        assert (np.signbit(names["y"]) == np.signbit(shift)).all() and names["y"].dtype == dtype
+        np.testing.assert_array_equal(names["y"], shift)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape,axes", [((128, 10), (1,)), ((4, 40, 3), (2,)), ((40, 16), (1,)), ((128, 17), (1,))])
+def test_the_short_row_path_gives_the_max_of_every_row(dtype, shape, axes):
+    x = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+    x[3, ...] = 7.0  # a row of ties
+    np.testing.assert_array_equal(MaxShift.forward(x, axes=axes), np.max(x, axis=axes, keepdims=True))
+    np.testing.assert_array_equal(MaxShift.forward(x.T.copy().T, axes=axes), np.max(x, axis=axes, keepdims=True))
+
+
+def test_a_compiled_softmax_shifts_exactly_as_eager():
+    x = np.random.default_rng(1).standard_normal((64, 10))
+    x[::7] = 0.0  # rows of +-0 ties, where the two reductions may pick different signs of zero
+    x[1::7] = -0.0
+    w = Tensor(np.eye(10), requires_grad=True)
+    step = ag.compile(lambda X: (X @ w).log_softmax(axis=1).sum())
+    for _ in range(3):  # trace, adopt the plan, replay
+        w.grad = None
+        compiled = step(Tensor(x)).data
+    assert step.replay_count
+    compiled_grad, w.grad = w.grad, None
+    eager = (Tensor(x) @ w).log_softmax(axis=1).sum()
+    eager.backward()
+    assert compiled.tobytes() == eager.data.tobytes() and compiled_grad.tobytes() == w.grad.tobytes()
 
 
 def test_without_grad_nothing_is_recorded():

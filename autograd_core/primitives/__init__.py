@@ -42,7 +42,8 @@ class Primitive:
 
     A primitive may also say how ``ag.compile`` writes it as numpy code (its *lowering*;
     without one, a replay calls ``forward`` / ``vjp`` themselves). ``forward_code`` is a
-    template of the forward and ``vjp_code`` a tuple of the vjp's, one per input (None: call
+    template of the forward, or a staticmethod ``(*inputs, **params)`` choosing one from the traced
+    values (their shapes are guarded), and ``vjp_code`` a tuple of the vjp's, one per input (None: call
     ``vjp``), or a staticmethod ``(i, out, *inputs, **params)`` choosing from the traced values (an array
     in params that is an argument of the compiled function, so may change between calls, is ``Varying``).
     Fields: ``{x0}``, ``{x1}``... the inputs, ``{out}`` the output, ``{g}`` the incoming
@@ -68,6 +69,16 @@ class Primitive:
         super().__init_subclass__(**kwargs)
         cls.name = cls.__dict__.get("name") or cls.__name__.lower()
         PRIMITIVES[cls.name] = cls
+
+    @classmethod
+    def lowered_forward(cls, *inputs, **params):
+        """The forward as a template, for these values (None: a replay calls ``forward``).
+
+        >>> Exp.lowered_forward(np.ones(2))
+        'exp({x0}{into})'
+        """
+        code = cls.forward_code
+        return code(*inputs, **params) if callable(code) else code
 
     @classmethod
     def lowered_vjp(cls, i, out, *inputs, **params):
