@@ -35,7 +35,7 @@ def test_the_shift_is_a_stop_gradient_and_keeps_non_finite_slices_finite():
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
-@pytest.mark.parametrize("repeat", [1, 32])  # 32: enough rows of 2 for the short-row path (_short_row_max)
+@pytest.mark.parametrize("repeat", [1, 32])  # 32: enough rows of 2 for the short-row path (_has_short_rows)
 def test_the_shift_keeps_finite_maxima_and_zeroes_the_others_without_a_warning(dtype, repeat):
     big = np.finfo(dtype).max  # finite maxima whose squares overflow: they must stay
     rows = [[big, 0.0], [1.0, big], [-big, -big], [-0.0, -1.0], [np.inf, 1.0], [np.nan, 2.0], [-np.inf, -np.inf]]
