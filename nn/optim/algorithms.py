@@ -16,6 +16,7 @@ import numpy as np
 from autograd_core import Tensor
 
 from .optimizer import Check, Optimizer, ParamGroup, Params, _betas, _flag, _number
+from .packed import packed_step
 
 
 class SGD(Optimizer):
@@ -221,6 +222,23 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
+
+    def step(self) -> None:
+        """Update every parameter that has a gradient, in place: ``loss.backward(); opt.step()``.
+        A small group takes one pass over all its parameters at once (``nn/optim/packed.py``)."""
+        if type(self)._update is not Adam._update:
+            return super().step()  # a subclass's own update rule: the general loop
+        self.step_count += 1
+        start = 0
+        for number, group in enumerate(self.param_groups):
+            params = group["params"]
+            states = self.state[start : start + len(params)]
+            start += len(params)
+            if not packed_step(self, number, group, states):
+                for p, state in zip(params, states):
+                    if p.grad is not None:
+                        self._update(p, np.asarray(p.grad, dtype=p.dtype), state, group)
+        return None
 
     def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup) -> None:
         beta1, beta2 = group["betas"]
