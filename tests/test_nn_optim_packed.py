@@ -82,8 +82,9 @@ def test_state_loaded_or_replaced_by_hand_and_new_parameter_arrays_are_packed_ag
     assert packed_opt._packs[0].arrays[0] is packed_params[0].data
 
 
-def test_only_small_groups_of_one_dtype_are_packed():
-    small, large = nn.MLP([4, 3, 2], seed=0), nn.MLP([64, 64, 10], seed=0)  # 4,810 float64: 38 KB
+def test_groups_over_the_size_limit_or_of_mixed_dtypes_stay_per_parameter(monkeypatch):
+    monkeypatch.setattr(packed, "PACKED_BYTES", 10_000)
+    small, large = nn.MLP([4, 3, 2], seed=0), nn.MLP([64, 32, 10], seed=0)  # 2,410 float64: 19,280 bytes
     mixed = [Tensor(np.ones(3), requires_grad=True), Tensor(np.ones(3, np.float32), requires_grad=True)]
     opt = optim.Adam([{"params": small.parameters()}, {"params": large.parameters()}, {"params": mixed}])
     for p in opt.params:
@@ -92,3 +93,15 @@ def test_only_small_groups_of_one_dtype_are_packed():
     opt.step()
     assert sorted(opt._packs) == [0]
     assert all((p.data < b).all() for p, b in zip(opt.params, before)) and mixed[1].dtype == np.float32
+
+
+def test_packed_state_keeps_each_parameters_layout():
+    model = nn.MLP([6, 4, 3], seed=0)  # nn.Linear keeps its weights column-major
+    opt = optim.Adam(model.parameters())
+    for p in model.parameters():
+        p.grad = np.ones_like(p.data)
+    opt.step()
+    weight, state = model.layers[0].weight, opt.state[0]
+    assert weight.data.flags.f_contiguous and not weight.data.flags.c_contiguous
+    assert state["mean"].flags.f_contiguous and state["square_mean"].flags.f_contiguous
+    assert np.array_equal(state["mean"], np.full((4, 6), 1 - 0.9))  # (1 - beta1) * grad

@@ -225,7 +225,7 @@ class Adam(Optimizer):
 
     def step(self) -> None:
         """Update every parameter that has a gradient, in place: ``loss.backward(); opt.step()``.
-        A small group takes one pass over all its parameters at once (``nn/optim/packed.py``)."""
+        Each group's update runs once over all its parameters at once (``nn/optim/packed.py``)."""
         if type(self)._update is not Adam._update:
             return super().step()  # a subclass's own update rule: the general loop
         self.step_count += 1
