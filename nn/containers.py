@@ -134,7 +134,13 @@ class MLP(Module):
         self.layers = layers
 
     def forward(self, x: TensorLike) -> Tensor:
-        out: Tensor = self.layers(x)  # every layer is one of ours: a Tensor comes out
+        layers = self.layers
+        if type(layers) is Sequential and not layers._forward_hooks:
+            # Sequential's own call would only enter the scope "layers", which none of its ops carry
+            # (it has none): each layer enters "layers.0", ... from this module's names just the same.
+            # Skipping it saves a sixth of the small MLP's module calls (0.7 us a step).
+            return cast(Tensor, layers.forward(x))
+        out: Tensor = layers(x)  # every layer is one of ours: a Tensor comes out
         return out
 
     def config(self) -> dict[str, Any]:

@@ -172,6 +172,27 @@ def test_cross_entropy_label_errors_name_k_min_max_and_first_bad_index():
         F.cross_entropy(Tensor(np.zeros(3)), np.array([1]))
 
 
+def test_label_check_remembered_by_value_still_catches_every_change():
+    from nn import labels as nn_labels
+
+    logits = Tensor(np.zeros((4, 3)))
+    y = np.array([0, 1, 2, 1])
+    F.cross_entropy(logits, y)
+    assert nn_labels._last_in_bounds == (y.dtype, 3, y.tobytes())  # a repeat of these values skips the reduction
+    y[2] = -1  # changed in place: numpy keeps no version, so the cache compares the values themselves
+    with pytest.raises(ValueError, match=r"first bad label -1 at index 2"):
+        F.cross_entropy(logits, y)
+    y[2] = 2
+    F.cross_entropy(logits, y)
+    with pytest.raises(ValueError, match=r"labels must be in 0\.\.1 for K=2"):  # the same bytes, fewer classes
+        F.cross_entropy(Tensor(np.zeros((4, 2))), y)
+    # the same bytes in another dtype are other labels: uint8 150 is in 0..199, int8 -106 is not
+    wide = np.array([150, 3], np.uint8)
+    F.class_indices("f", wide, 2, 200)
+    with pytest.raises(ValueError, match=r"first bad label -106 at index 0"):
+        F.class_indices("f", wide.view(np.int8), 2, 200)
+
+
 def test_penalty_errors():
     with pytest.raises(TypeError, match=r"l1_penalty: expected a non-empty iterable of Tensors"):
         F.l1_penalty([])

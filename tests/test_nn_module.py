@@ -95,6 +95,18 @@ def test_module_calls_stamp_scopes_with_the_dotted_module_path():
     assert scopes["add"] == {"layers.0", "layers.2"}
 
 
+def test_mlp_runs_its_layers_with_the_same_scopes_and_hooks_whether_or_not_it_calls_its_sequential():
+    """MLP skips its Sequential's own call (no op of it carries "layers"), unless a hook needs it."""
+    model = nn.MLP([3, 4, 2], seed=0)
+    seen = []
+    handle = model.layers.register_forward_hook(lambda module, inputs, out: seen.append(out.shape))
+    hooked = scopes_by_op(model(np.ones((2, 3))))
+    assert seen == [(2, 2)]
+    handle.remove()
+    assert scopes_by_op(model(np.ones((2, 3)))) == hooked
+    assert seen == [(2, 2)] and hooked["relu"] == {"layers.1"} and hooked["matmul"] == {"layers.0", "layers.2"}
+
+
 def test_the_root_enters_no_scope_and_nesting_joins_names():
     """The outermost module's own ops keep the caller's scope (None at top level); its
     children's scopes are their dotted paths, the prefix of their parameters' labels."""

@@ -85,15 +85,19 @@ def test_names_are_found_once_per_change_of_the_tree(monkeypatch):
     searches = []
     find = Module._find_descendant_names
     monkeypatch.setattr(Module, "_find_descendant_names", lambda self: searches.append(self) or find(self))
-    model = nn.MLP([2, 3, 2], seed=0)
+    model = nn.Sequential(nn.Linear(2, 3, seed=0), nn.Sequential(nn.ReLU(), nn.Linear(3, 2, seed=0)))
     for _ in range(5):
         model(np.ones((1, 2)))
-    assert searches == [model, model.layers]  # each caller once, not once per call
-    model.layers.append(nn.ReLU())
+    assert searches == [model, model[1]]  # each caller once, not once per call
+    model[1].append(nn.ReLU())
     for _ in range(5):
         out = model(np.ones((1, 2)))
-    assert searches[2:] == [model, model.layers]
-    assert out.scope == "layers.3"
+    assert searches[2:] == [model, model[1]]
+    assert out.scope == "1.2"
+    mlp = nn.MLP([2, 3, 2], seed=0)  # calls its Sequential's layers itself: one caller
+    for _ in range(5):
+        mlp(np.ones((1, 2)))
+    assert searches[4:] == [mlp]
 
 
 def test_a_deep_copy_gets_the_scopes_of_its_own_modules():

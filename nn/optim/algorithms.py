@@ -16,6 +16,7 @@ import numpy as np
 from autograd_core import Tensor
 
 from .optimizer import Check, Optimizer, ParamGroup, Params, _betas, _flag, _number
+from .packed import packed_step
 
 
 class SGD(Optimizer):
@@ -70,16 +71,23 @@ class SGD(Optimizer):
         # Plain SGD (the defaults): p -= lr * grad and nothing else, without the per-parameter
         # call of the general loop (no state to keep).
         self.step_count += 1
-        multiply = np.multiply
+        multiply, subtract = np.multiply, np.subtract
         for group in groups:
             lr = group["lr"]
+            # lr as a 0-d array of each parameter dtype: the same float the Python number becomes
+            # (numpy's weak-scalar rule), but numpy multiplies by it 0.15 us faster (10-row bias).
+            scales: dict[np.dtype[Any], np.ndarray] = {}
             for p in group["params"]:
                 grad = p.grad
                 if grad is not None:
                     data = p.data
-                    if type(grad) is not np.ndarray or grad.dtype is not data.dtype:
-                        grad = np.asarray(grad, dtype=data.dtype)
-                    data -= multiply(grad, lr)
+                    dtype = data.dtype
+                    if type(grad) is not np.ndarray or grad.dtype is not dtype:
+                        grad = np.asarray(grad, dtype=dtype)
+                    scale = scales.get(dtype)
+                    if scale is None:
+                        scale = scales[dtype] = np.array(lr, dtype)
+                    subtract(data, multiply(grad, scale), data)  # data -= lr * grad, positional out
                     p.data = data  # counts the in-place change, as p.data -= ... does
         return None
 
@@ -214,6 +222,23 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
+
+    def step(self) -> None:
+        """Update every parameter that has a gradient, in place: ``loss.backward(); opt.step()``.
+        Each group's update runs once over all its parameters at once (``nn/optim/packed.py``)."""
+        if type(self)._update is not Adam._update:
+            return super().step()  # a subclass's own update rule: the general loop
+        self.step_count += 1
+        start = 0
+        for number, group in enumerate(self.param_groups):
+            params = group["params"]
+            states = self.state[start : start + len(params)]
+            start += len(params)
+            if not packed_step(self, number, group, states):
+                for p, state in zip(params, states):
+                    if p.grad is not None:
+                        self._update(p, np.asarray(p.grad, dtype=p.dtype), state, group)
+        return None
 
     def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup) -> None:
         beta1, beta2 = group["betas"]
