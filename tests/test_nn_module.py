@@ -104,7 +104,7 @@ def test_mlp_runs_its_layers_with_the_same_scopes_and_hooks_whether_or_not_it_ca
     assert seen == [(2, 2)]
     handle.remove()
     assert scopes_by_op(model(np.ones((2, 3)))) == hooked
-    assert seen == [(2, 2)] and hooked["relu"] == {"layers.1"} and hooked["matmul"] == {"layers.0", "layers.2"}
+    assert seen == [(2, 2)] and hooked["relu"] == {"layers.1"} and hooked["linear"] == {"layers.0", "layers.2"}
 
 
 def test_the_root_enters_no_scope_and_nesting_joins_names():
