@@ -237,8 +237,7 @@ class Compiled:
             if not entry.reference.still_holds():  # a tensor fn reads changed shape, dtype or requires_grad
                 entry.reference = entry.snapshot = entry.plan = None  # start afresh
             else:
-                difference, error = _attempt(tape.mismatch, entry.reference)
-                reason = difference or error
+                _, reason = _attempt(tape.require_agreement, entry.reference)
         if reason is not None:
             self._give_up(entry, reason)  # strict: raises before any gradient is delivered
         if reason is not None or entry.reference is None or entry.plan is not None:
