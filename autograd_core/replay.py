@@ -105,14 +105,15 @@ class Plan:
 
     def pin(self, pins):
         """(Re)generate the code, guarding each pinned source (name -> what Tape.sources holds) by identity
-        (a one-element array by value: fresh 0-d values are new objects) or version: one tuple comparison.
-        An array that is not the pinned one but holds the same bytes (the same batch sliced afresh) keeps
-        the plan, and becomes the pinned one: a constant computed from it is unchanged."""
+        or version: one tuple comparison. An array that is not the pinned one but holds the same bytes
+        (the same batch sliced afresh, a fresh 0-d value) keeps the plan, and becomes the pinned one:
+        a constant computed from it is unchanged (bytes: -0.0 is not 0.0)."""
         pinned = self.namespace["PINNED"] = list(pins.values())  # the old pins go
         guards = list(self._guards)
 
-        def same_bytes(array, k):
-            if not _same_bytes(array, pinned[k]):
+        def same_bytes(array, k):  # array is an argument's ndarray (its type is guarded first)
+            held, view = pinned[k], lambda a: np.ascontiguousarray(a).view(np.uint8)
+            if (array.shape, array.dtype) != (held.shape, held.dtype) or not np.array_equal(view(array), view(held)):
                 return False
             pinned[k] = array
             return True
@@ -121,8 +122,6 @@ class Plan:
         for k, (name, held) in enumerate(pins.items()):
             if isinstance(held, Tensor):
                 guards.append((f"{name}.version", held.version))
-            elif held.size == 1:
-                guards.append((f"{name}.tobytes()", held.tobytes()))
             else:
                 guards.append((f"({name} is PINNED[{k}] or SAME_BYTES({name}, {k}))", True))
         self.namespace["GUARDS"] = tuple(value for _, value in guards)
@@ -334,13 +333,3 @@ def _fitted(g, target):
     steps = [(f"add.reduce({{g}}, {a!r}, None, {{dest}}, {keep})", shape, g.dtype) for a, keep, shape in sums if a]
     steps += [(f"{{g}}.astype({target.dtype.str!r})", None, None)] if g.dtype != target.dtype else []
     return sum_to(g, target.shape).astype(target.dtype, copy=False), steps
-
-
-def _same_bytes(array, held):
-    """Whether ``array`` is an ndarray of ``held``'s shape and dtype with the same bytes (so -0.0 is not 0.0)."""
-    return (
-        type(array) is np.ndarray
-        and array.shape == held.shape
-        and array.dtype == held.dtype
-        and np.array_equal(np.ascontiguousarray(array).view(np.uint8), np.ascontiguousarray(held).view(np.uint8))
-    )
