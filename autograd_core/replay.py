@@ -156,9 +156,12 @@ class Plan:
         return repr(value) if type(value) in (int, bool, type(None)) else self._const(value)
 
     def _operands(self, entry, t, names):
-        """The fields of an op's lowerings: its inputs (x0, x1...) and params, as code; and the params."""
-        params = {name: self._param(value, key) for (name, value), (_, key) in zip(t.params.items(), entry[3])}
-        return dict(params, **{f"x{k}": names[p] for k, p in enumerate(entry[2])}), params
+        """The fields of an op's lowerings (its inputs x0, x1... and params, as code), the params as code,
+        and the params as a lowering may rely on them (an argument's array, read each call, as Varying)."""
+        keyed = [(name, value, key) for (name, value), (_, key) in zip(t.params.items(), entry[3])]
+        params = {name: self._param(value, key) for name, value, key in keyed}
+        known = {name: _known(value, key) for name, value, key in keyed}
+        return dict(params, **{f"x{k}": names[p] for k, p in enumerate(entry[2])}), params, known
 
     def _call(self, function, arguments, params):
         """Code calling a Python function (a primitive's own forward or vjp)."""
@@ -210,11 +213,8 @@ class Plan:
                 names.append({"input": "a", "leaf": "l", "constant": "e"}[kind] + str(j))
             else:
                 prim, parents, _, shape, dtype = entry[1:6]
-                fields, params = self._operands(entry, t, names)
-                template = None
-                if faithful(prim):
-                    known = {name: _known(v, key) for (name, v), (_, key) in zip(t.params.items(), entry[3])}
-                    template = prim.lowered_forward(*(p.data for p in t.parents), **known)
+                fields, params, known = self._operands(entry, t, names)
+                template = prim.lowered_forward(*(p.data for p in t.parents), **known) if faithful(prim) else None
                 if template is None:  # the primitive's own forward
                     fields["call"] = self._call(prim.forward, [names[p] for p in parents], params)
                     template = "asarray({call})" if shape == () else "{call}"
@@ -277,14 +277,13 @@ class Plan:
         inputs, params = [p.data for p in node.parents], node.params
         raw = prim.vjp(j, g.value, node.data, *inputs, **params)  # the engine's own result
         value, steps = _fitted(raw, inputs[j])
-        known = {name: _known(v, key) for (name, v), (_, key) in zip(params.items(), entry[3])}
+        fields, params_code, known = self._operands(entry, node, names)
         template = (prim.lowered_vjp(j, node.data, *inputs, **known) if faithful(prim, j) else None) or "{vjp}"
-        fields, params_code = self._operands(entry, node, names)
         fields.update(g=g.name, out=names[i])
         used = _fields(template)
         reads = {"g", "out", *(f"x{k}" for k in range(len(parents)))}  # what a lowering may read
         reads &= reads if "vjp" in used else used
-        if template != "{vjp}" and all(fields[f] in self._frozen for f in reads) and not _reads_arg(entry[3]):
+        if all(fields[f] in self._frozen for f in reads) and not _reads_arg(entry[3]):
             return self._bake(value)  # constants only (no argument's array in its params: a label): bake it
         # fresh: a new array per call (into omitted), or a view of a fresh g that only it reads
         unbuffered = handed and not steps and "y" not in used
