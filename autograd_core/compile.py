@@ -165,7 +165,7 @@ class Compiled:
     def _replay(self, plan, args):
         """The plan's result (check=True: compared with define-by-run's), or MISS when a guard fails."""
         try:
-            values = (plan.trial if self.check else plan.run)(args)  # guards, forward, backward, .grad
+            values = plan.run(args, trial=True) if self.check else plan.run(args)  # guards, forward, backward, .grad
         except Exception as error:  # noqa: BLE001 (a bad value: define-by-run raises the engine's error)
             result = self._define_by_run(args)
             reason = f"the replay raised {type(error).__name__}: {error}, define-by-run did not (a bug in compile"
@@ -260,7 +260,7 @@ class Compiled:
         externals = [a is b for a, b in zip(tape.constants, reference.constants)]
         plan = Plan(tape, args, externals, self.title)
         tape.drop_graph()  # the trial runs without this call's activations alive (peak memory)
-        problem = _difference(plan.trial(args), outputs, plan.leaves, grads)
+        problem = _difference(plan.run(args, trial=True), outputs, plan.leaves, grads)
         if problem:
             raise Unsupported(f"the replay differs from define-by-run on {problem} (a bug in compile: please report)")
         self._last = plan

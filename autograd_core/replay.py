@@ -83,13 +83,13 @@ _Grad = collections.namedtuple("_Grad", "name fresh value")
 
 class Plan:
     """Generated code replaying one tape: ``run(args)`` -> the output arrays (loss, then aux: copies,
-    never a kept buffer), the leaves' gradients delivered, or MISS; ``trial(args)`` -> (outputs, leaf
-    gradients), nothing delivered, or MISS. ``externals[j]``: constant j is a tensor whose values
+    never a kept buffer), the leaves' gradients delivered, or MISS; ``run(args, trial=True)`` ->
+    (outputs, leaf gradients), nothing delivered, or MISS. ``externals[j]``: constant j is a tensor whose values
     are read each call."""
 
     def __init__(self, tape, args, externals, title="fn"):
         self.leaves, self.form = tape.leaves, tape.form  # form: how fn returned aux (None: the loss alone)
-        self.namespace = dict(_NAMESPACE, MISS=MISS, TRIAL=False)
+        self.namespace = dict(_NAMESPACE, MISS=MISS)
         self.namespace.update({f"L{j}": t for j, t in enumerate(tape.leaves)})
         self.namespace.update({f"E{j}": t for j, t in enumerate(tape.constants)})
         self._frozen, self._body, self._count, self._buffers = set(), [], 0, {}
@@ -126,18 +126,13 @@ class Plan:
                 guards.append((f"({name} is PINNED[{k}] or SAME_BYTES({name}, {k}))", True))
         self.namespace["GUARDS"] = tuple(value for _, value in guards)
         check = [f"if ({''.join(code + ', ' for code, _ in guards)}) != GUARDS: return MISS"] if guards else []
-        self.source = "\n".join(["def run(args):"] + ["    " + line for line in self._head + check + self._body]) + "\n"
+        self.source = (
+            "\n".join(["def run(args, trial=False):"] + ["    " + line for line in self._head + check + self._body])
+            + "\n"
+        )
         linecache.cache[self._filename] = (len(self.source), None, self.source.splitlines(True), self._filename)
         exec(builtins.compile(self.source, self._filename, "exec"), self.namespace)  # noqa: S102 (our own code)
         self.run = self.namespace["run"]
-
-    def trial(self, args):
-        """What run(args) computes, returned as (outputs, leaf gradients) instead of delivered."""
-        self.namespace["TRIAL"] = True
-        try:
-            return self.run(args)
-        finally:
-            self.namespace["TRIAL"] = False
 
     # -------------------------------------------------------------------- helpers
     def _const(self, value, frozen=False):
@@ -246,7 +241,7 @@ class Plan:
                 parts[p].append(g)
         grads = [self._combine(parts[i], handed=True) for i, e in enumerate(tape.structure) if e[0] == "leaf"]
         out = "".join(f"array({names[i]}), " for i in tape.outputs)  # copies: not a buffer, a leaf's or an arg's
-        self._body.append(f"if TRIAL: return ({out}), ({''.join(g.name + ', ' for g in grads)})")
+        self._body.append(f"if trial: return ({out}), ({''.join(g.name + ', ' for g in grads)})")
         for j, g in enumerate(grads):  # the engine's rule, its first case inlined for a fresh array
             if g.fresh and self.leaves[j].ndim:
                 self._body += [f"if L{j}.grad is None: L{j}.grad = {g.name}", f"else: accumulate_grad(L{j}, {g.name})"]
@@ -312,9 +307,7 @@ def _handed(structure, p, uses):
 
 def _reads_arg(key):
     """Does a params key (tape.Tape._key) hold an argument's array, read each call?"""
-    if type(key) is not tuple:
-        return False
-    return (len(key) == 2 and key[0] is ARG) or any(_reads_arg(k) for k in key)
+    return type(key) is tuple and ((len(key) == 2 and key[0] is ARG) or any(map(_reads_arg, key)))
 
 
 def _known(value, key):
