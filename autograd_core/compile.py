@@ -220,6 +220,8 @@ class Compiled:
     def _trace(self, entry, args):
         """Run fn define-by-run, recording a tape; compare it with the previous one; maybe adopt a plan."""
         self.trace_count += 1
+        if entry.reference is not None and not entry.reference.still_holds():  # a tensor fn reads changed
+            entry.reference = entry.snapshot = entry.plan = None  # shape, dtype or requires_grad: start afresh
         # a float tensor argument that needs no gradient is traced through a stand-in that requires grad,
         # so the ops fn applies to it are recorded too (its gradient is never computed by the plan)
         stand_in = [isinstance(a, Tensor) and not a.requires_grad and a.dtype.kind == "f" for a in args]
@@ -234,10 +236,7 @@ class Compiled:
         if tape is not None and not tape.needs[tape.outputs[0]]:  # no leaf's gradient depends on the loss
             loss.detach().backward()  # the engine's own 'does not require grad' error
         if tape is not None and entry.reference is not None:
-            if not entry.reference.still_holds():  # a tensor fn reads changed shape, dtype or requires_grad
-                entry.reference = entry.snapshot = entry.plan = None  # start afresh
-            else:
-                _, reason = _attempt(tape.require_agreement, entry.reference)
+            _, reason = _attempt(tape.require_agreement, entry.reference)
         if reason is not None:
             self._give_up(entry, reason)  # strict: raises before any gradient is delivered
         if reason is not None or entry.reference is None or entry.plan is not None:
