@@ -1,11 +1,8 @@
-"""The plan behind ``ag.compile``: an agreed Tape turned into generated straight-line numpy code.
-
-``Plan`` generates ``run(args)``: guards, forward, backward (numpy calls on local variables, no
-Tensor made per op, no graph walked) and the gradients' delivery into ``.grad`` (the engine's rule).
-Each op is written by its own primitive's lowering (``forward_code`` / ``vjp_code``: numpy calls
-into buffers, shared by ops whose results are never live at once: buffers.py); an op without one
-calls the primitive's ``forward`` / ``vjp``.
-``Plan.source`` shows the code.
+"""The plan behind ``ag.compile``: an agreed Tape turned into straight-line numpy code, ``run(args)``:
+guards, forward, backward (numpy calls on local variables, no Tensor made per op, no graph walked), the
+gradients' delivery into ``.grad`` (the engine's rule). Each op is written by its primitive's lowering
+(``forward_code`` / ``vjp_code``, else a call of its own ``forward`` / ``vjp``) into buffers shared by
+results never live at once (buffers.py). ``Plan.source`` shows the code.
 """
 
 import builtins
