@@ -258,7 +258,7 @@ class Compiled:
     def _adopt(self, tape, reference, args, outputs, grads):
         externals = [a is b for a, b in zip(tape.constants, reference.constants)]
         plan = Plan(tape, args, externals, self.title)
-        tape.drop_graph()  # the trial runs without this call's activations alive (peak memory)
+        tape.order = None  # the trial runs without this call's graph (activations) alive: peak memory
         problem = _difference(plan.run(args, trial=True), outputs, plan.leaves, grads)
         if problem:
             raise Unsupported(f"the replay differs from define-by-run on {problem} (a bug in compile: please report)")
@@ -271,7 +271,7 @@ class Compiled:
         if entry.snapshot is not None:
             sources = {name: seen for name, seen in sources.items() if entry.snapshot.get(name) == seen[0]}
         entry.snapshot, entry.reference = {name: seen[0] for name, seen in sources.items()}, tape
-        tape.drop_graph()  # no graph kept alive between calls
+        tape.order = None  # no graph kept alive between calls
         if entry.plan is not None:
             entry.plan.pin({name: held for name, (_, held) in sources.items()})
 

@@ -299,9 +299,8 @@ def _handed(structure, p, uses):
     """Does node p's gradient become a leaf's .grad as it is? p is a leaf with one contribution, or a
     transpose of one with one contribution (x @ W.T: its vjp is a view of p's gradient)."""
     entry = structure[p]
-    if uses[p] != 1 or entry[0] not in ("leaf", "op"):
-        return False
-    return entry[0] == "leaf" or (entry[1].name == "transpose" and _handed(structure, entry[2][0], uses))
+    transposed = entry[0] == "op" and entry[1].name == "transpose" and _handed(structure, entry[2][0], uses)
+    return uses[p] == 1 and (entry[0] == "leaf" or transposed)
 
 
 def _reads_arg(key):

@@ -84,7 +84,8 @@ def fingerprint(array):
 class Tape:
     """One traced call. ``structure`` (ops, wiring, params, shapes, dtypes) must be equal between
     two calls for their tapes to agree; ``leaves`` (tensors that require grad) must be the same
-    objects; ``constants`` and arrays in op params the same objects or equal values."""
+    objects; ``constants`` and arrays in op params the same objects or equal values. ``order``, the
+    recorded graph (its activations), is set to None once a plan no longer needs it."""
 
     def __init__(self, outputs, form, args, call_args, clock):
         """``outputs``: the loss, then the aux tensors (``form``: how fn returned them, None: no aux);
@@ -169,10 +170,6 @@ class Tape:
         found += [(f"L{j}", t.data, t) for j, t in enumerate(self.leaves)]
         externals = [reference is None or t is reference.constants[j] for j, t in enumerate(self.constants)]
         return found + [(f"E{j}", t.data, t) for j, t in enumerate(self.constants) if externals[j]]
-
-    def drop_graph(self):
-        """Drop the recorded graph (its activations): kept are structure, leaves, constants, frozen values."""
-        self.order = None
 
 
 def _describe(entry):
