@@ -81,8 +81,8 @@ _Grad = collections.namedtuple("_Grad", "name fresh value")
 class Plan:
     """Generated code replaying one tape: ``run(args)`` -> the output arrays (loss, then aux: copies,
     never a kept buffer), the leaves' gradients delivered, or MISS; ``run(args, trial=True)`` ->
-    (outputs, leaf gradients), nothing delivered, or MISS. ``externals[j]``: constant j is a tensor whose values
-    are read each call."""
+    (outputs, leaf gradients), nothing delivered, or MISS. ``externals[j]``: constant j is a tensor
+    whose values are read each call."""
 
     def __init__(self, tape, args, externals, title="fn"):
         self.leaves, self.form = tape.leaves, tape.form  # form: how fn returned aux (None: the loss alone)
@@ -125,10 +125,8 @@ class Plan:
                 guards.append((f"({name} is PINNED[{k}] or SAME_BYTES({name}, {k}))", True))
         self.namespace["GUARDS"] = tuple(value for _, value in guards)
         check = [f"if ({''.join(code + ', ' for code, _ in guards)}) != GUARDS: return MISS"] if guards else []
-        self.source = (
-            "\n".join(["def run(args, trial=False):"] + ["    " + line for line in self._head + check + self._body])
-            + "\n"
-        )
+        lines = ["def run(args, trial=False):"] + ["    " + line for line in self._head + check + self._body]
+        self.source = "\n".join(lines) + "\n"
         linecache.cache[self._filename] = (len(self.source), None, self.source.splitlines(True), self._filename)
         exec(builtins.compile(self.source, self._filename, "exec"), self.namespace)  # noqa: S102 (our own code)
         self.run = self.namespace["run"]
