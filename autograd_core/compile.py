@@ -165,7 +165,7 @@ class Compiled:
     def _replay(self, plan, args):
         """The plan's result (check=True: compared with define-by-run's), or MISS when a guard fails."""
         try:
-            values = (plan.trial if self.check else plan.run)(args)  # guards, forward, backward, .grad
+            values = plan.run(args, trial=True) if self.check else plan.run(args)  # guards, forward, backward, .grad
         except Exception as error:  # noqa: BLE001 (a bad value: define-by-run raises the engine's error)
             result = self._define_by_run(args)
             reason = f"the replay raised {type(error).__name__}: {error}, define-by-run did not (a bug in compile"
@@ -220,6 +220,8 @@ class Compiled:
     def _trace(self, entry, args):
         """Run fn define-by-run, recording a tape; compare it with the previous one; maybe adopt a plan."""
         self.trace_count += 1
+        if entry.reference is not None and not entry.reference.still_holds():  # a tensor fn reads changed
+            entry.reference = entry.snapshot = entry.plan = None  # shape, dtype or requires_grad: start afresh
         # a float tensor argument that needs no gradient is traced through a stand-in that requires grad,
         # so the ops fn applies to it are recorded too (its gradient is never computed by the plan)
         stand_in = [isinstance(a, Tensor) and not a.requires_grad and a.dtype.kind == "f" for a in args]
@@ -234,11 +236,7 @@ class Compiled:
         if tape is not None and not tape.needs[tape.outputs[0]]:  # no leaf's gradient depends on the loss
             loss.detach().backward()  # the engine's own 'does not require grad' error
         if tape is not None and entry.reference is not None:
-            if not entry.reference.still_holds():  # a tensor fn reads changed shape, dtype or requires_grad
-                entry.reference = entry.snapshot = entry.plan = None  # start afresh
-            else:
-                difference, error = _attempt(tape.mismatch, entry.reference)
-                reason = difference or error
+            _, reason = _attempt(tape.require_agreement, entry.reference)
         if reason is not None:
             self._give_up(entry, reason)  # strict: raises before any gradient is delivered
         if reason is not None or entry.reference is None or entry.plan is not None:
@@ -260,8 +258,8 @@ class Compiled:
     def _adopt(self, tape, reference, args, outputs, grads):
         externals = [a is b for a, b in zip(tape.constants, reference.constants)]
         plan = Plan(tape, args, externals, self.title)
-        tape.drop_graph()  # the trial runs without this call's activations alive (peak memory)
-        problem = _difference(plan.trial(args), outputs, plan.leaves, grads)
+        tape.order = None  # the trial runs without this call's graph (activations) alive: peak memory
+        problem = _difference(plan.run(args, trial=True), outputs, plan.leaves, grads)
         if problem:
             raise Unsupported(f"the replay differs from define-by-run on {problem} (a bug in compile: please report)")
         self._last = plan
@@ -273,7 +271,7 @@ class Compiled:
         if entry.snapshot is not None:
             sources = {name: seen for name, seen in sources.items() if entry.snapshot.get(name) == seen[0]}
         entry.snapshot, entry.reference = {name: seen[0] for name, seen in sources.items()}, tape
-        tape.drop_graph()  # no graph kept alive between calls
+        tape.order = None  # no graph kept alive between calls
         if entry.plan is not None:
             entry.plan.pin({name: held for name, (_, held) in sources.items()})
 

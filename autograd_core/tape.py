@@ -26,7 +26,7 @@ class Unsupported(Exception):
     """fn does something a replay cannot reproduce; the message says what and what to do."""
 
 
-_WHY = {  # why a call cannot be replayed (Unsupported), or why two tapes disagree (Tape.mismatch)
+_WHY = {  # why a call cannot be replayed (Unsupported), or why two tapes disagree (Tape.require_agreement)
     "in place": "fn changed tensor values in place (.data or an in-place operator); a replay would skip that: "
     "keep updates outside the compiled function",
     "made outside": "argument {k} requires grad but is the output of '{op}' (a graph built outside fn); pass a "
@@ -84,7 +84,8 @@ def fingerprint(array):
 class Tape:
     """One traced call. ``structure`` (ops, wiring, params, shapes, dtypes) must be equal between
     two calls for their tapes to agree; ``leaves`` (tensors that require grad) must be the same
-    objects; ``constants`` and arrays in op params the same objects or equal values."""
+    objects; ``constants`` and arrays in op params the same objects or equal values. ``order``, the
+    recorded graph (its activations), is set to None once a plan no longer needs it."""
 
     def __init__(self, outputs, form, args, call_args, clock):
         """``outputs``: the loss, then the aux tensors (``form``: how fn returned them, None: no aux);
@@ -96,10 +97,8 @@ class Tape:
                 raise Unsupported(_WHY["made outside"].format(k=k, op=a.op))
         self.order = walk(outputs)
         in_loss = {id(t) for t in walk(outputs[0])}  # an aux may lie outside: no gradient reaches it
-        inputs = {id(c): k for k, (a, c) in enumerate(zip(args, call_args)) if c is not a}  # stand-ins
-        for k, a in enumerate(args):
-            if arg_array(a) is not None:
-                inputs.setdefault(id(arg_array(a)), k)
+        inputs = {id(arg_array(a)): k for k, a in enumerate(args) if arg_array(a) is not None}
+        inputs.update({id(c): k for k, (a, c) in enumerate(zip(args, call_args)) if c is not a})  # stand-ins
         self.leaves, self.constants, self.structure, self.needs = [], [], [], []
         self.frozen, users = [], {}  # (object, its values, the op using them) compared between tapes
         position = {id(t): i for i, t in enumerate(self.order)}
@@ -122,10 +121,8 @@ class Tape:
                 entry = ("constant", len(self.constants))
                 self.constants.append(t)
             self.structure.append(entry)
-            needs = entry[0] == "leaf" or (
-                entry[0] == "op" and t.requires_grad and any(self.needs[p] for p in entry[2])
-            )
-            self.needs.append(needs and id(t) in in_loss)  # does a gradient have to reach it?
+            needs = entry[0] == "op" and t.requires_grad and any(self.needs[p] for p in entry[2])
+            self.needs.append((needs or entry[0] == "leaf") and id(t) in in_loss)  # must a gradient reach it?
         self.frozen += [(t, t.data, "a constant", users.get(id(t), "fn's result")) for t in self.constants]
         self.outputs, self.form = [position[id(t)] for t in outputs], form
         self.specs = [(t, _spec(t)) for t in self.leaves + self.constants]
@@ -149,23 +146,22 @@ class Tape:
             raise Unsupported(_WHY["mask"].format(op=prim.name, k=k))
         return (ARG, k)
 
-    def mismatch(self, reference):
-        """None when this tape agrees with ``reference`` (an earlier call's), else why not."""
+    def require_agreement(self, reference):
+        """Raise Unsupported, saying why, unless this tape agrees with ``reference`` (an earlier call's)."""
         for i, (mine, theirs) in enumerate(itertools.zip_longest(self.structure, reference.structure)):
             if mine != theirs:
-                return _WHY["graph"].format(i=i, mine=_describe(mine), theirs=_describe(theirs))
+                raise Unsupported(_WHY["graph"].format(i=i, mine=_describe(mine), theirs=_describe(theirs)))
         if (self.outputs, self.form) != (reference.outputs, reference.form):
-            return _WHY["outputs"]
+            raise Unsupported(_WHY["outputs"])
         if any(a is not b for a, b in zip(self.leaves, reference.leaves)):
-            return _WHY["leaves"]
+            raise Unsupported(_WHY["leaves"])
         if any(t() is u() for t, u in zip(self.nodes, reference.nodes)):  # alive in both: made outside fn
-            return _WHY["outside"]
+            raise Unsupported(_WHY["outside"])
         for (a, mine, what, user), (b, theirs, *_) in zip(self.frozen, reference.frozen):
             if a is not b and (
                 mine.dtype != theirs.dtype or not np.array_equal(mine, theirs, equal_nan=mine.dtype.kind in "fc")
             ):
-                return _WHY["constant"].format(what=what, shape=mine.shape, user=user)
-        return None
+                raise Unsupported(_WHY["constant"].format(what=what, shape=mine.shape, user=user))
 
     def sources(self, args, reference=None):
         """(name in the plan's code, values, what a pin holds: the array, or the tensor by version) of the
@@ -174,10 +170,6 @@ class Tape:
         found += [(f"L{j}", t.data, t) for j, t in enumerate(self.leaves)]
         externals = [reference is None or t is reference.constants[j] for j, t in enumerate(self.constants)]
         return found + [(f"E{j}", t.data, t) for j, t in enumerate(self.constants) if externals[j]]
-
-    def drop_graph(self):
-        """Drop the recorded graph (its activations): kept are structure, leaves, constants, frozen values."""
-        self.order = None
 
 
 def _describe(entry):

@@ -47,7 +47,7 @@ def test_a_live_plan_keeps_its_code_in_linecache_for_tracebacks_and_takes_it_alo
     plan_files = list(compiled_entries())
     assert len(plan_files) == 1
     lines = linecache.getlines(plan_files[0])
-    assert lines[0] == "def run(args):\n" and "".join(lines) == step.source
+    assert lines[0] == "def run(args, trial=False):\n" and "".join(lines) == step.source
     del step
     gc.collect()
     assert not compiled_entries()  # gone with the plan

@@ -73,7 +73,7 @@ def test_a_replay_calls_no_engine_code_and_makes_no_tensor_per_op():
     assert set(tensor_calls) <= {"data", "_node"}, tensor_calls
     assert tensor_calls.count("_node") == 1  # the returned loss: no tensor per op
     assert tensor_calls.count("data") == 2 + len(params)  # each argument and leaf read once, not per op
-    assert "def run(args):" in step.source and "matmul(" in step.source and "Tensor(" not in step.source
+    assert "def run(args, trial=False):" in step.source and "matmul(" in step.source and "Tensor(" not in step.source
 
 
 def test_a_bad_value_during_a_replay_raises_the_engines_error():
