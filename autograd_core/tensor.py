@@ -151,7 +151,16 @@ class Tensor(TensorMethods, TensorViews):
                     f"Tensor: requires_grad=True needs floating-point data, got {array.dtype}; "
                     "pass dtype=np.float64 (or float32), or give float values"
                 )
-        _leaf(self, array, bool(requires_grad))
+        # Every slot set (one never set would raise AttributeError when read), written out as in _node:
+        # a scalar leaf is a tenth of the cs231n neuron's cost, and a call is a tenth of a leaf's.
+        self._data = array
+        self.requires_grad = requires_grad is True or bool(requires_grad)
+        self.scope = state.switches.scope
+        self._prim = None
+        self._parents = ()
+        self._params = _NO_PARAMS
+        self._epoch = 0
+        self._freed = False
         if label is not None:
             self.label = label
 
@@ -336,22 +345,9 @@ class Tensor(TensorMethods, TensorViews):
 
 def _node(data: Array | np.generic) -> Tensor:
     """A new Tensor around ``data`` (an ndarray), skipping the checks of ``__init__``."""
-    t = _new_tensor(Tensor)  # _leaf(t, data, False) written out: ag.compile's replay makes its loss here
+    t = _new_tensor(Tensor)  # every slot set, as in __init__
     t._data = data
     t.requires_grad = False
-    t.scope = state.switches.scope
-    t._prim = None
-    t._parents = ()
-    t._params = _NO_PARAMS
-    t._epoch = 0
-    t._freed = False
-    return t
-
-
-def _leaf(t: Tensor, data: Array | np.generic, requires_grad: bool) -> Tensor:
-    """Fill every slot of ``t`` as a leaf's (a slot never set would raise AttributeError when read)."""
-    t._data = data
-    t.requires_grad = requires_grad
     t.scope = state.switches.scope
     t._prim = None
     t._parents = ()
@@ -376,7 +372,7 @@ def _record(prim: type[Primitive], parents: tuple[Tensor, ...], params: dict[str
     except (ValueError, IndexError, TypeError) as error:
         kind = next(k for k in (IndexError, ValueError, TypeError) if isinstance(error, k))
         raise kind(_forward_error(prim, parents, error)) from error
-    out = _new_tensor(Tensor)  # _leaf, inlined: this runs once per op
+    out = _new_tensor(Tensor)  # every slot set, as in __init__ (once per op: written out)
     out._data = data
     switches = state.switches  # the thread-local, read once per op
     out.scope = switches.scope
