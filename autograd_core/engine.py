@@ -258,7 +258,7 @@ def _run(
                 data = parent._data
                 # A numpy scalar of its input's own type has the input's shape and dtype (the type fixes
                 # both: a scalar graph's case), so one comparison. Else compare both (numpy shares dtypes).
-                if (type(gi) is not type(data) or type(gi) is ndarray) and (
+                if ((kind := type(gi)) is not type(data) or kind is ndarray) and (
                     gi.shape != data.shape or gi.dtype is not data.dtype
                 ):
                     gi = _fit(gi, data, node._prim, i)  # type: ignore[arg-type]

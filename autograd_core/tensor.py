@@ -359,13 +359,14 @@ def _node(data: Array | np.generic) -> Tensor:
 
 def _record(prim: type[Primitive], parents: tuple[Tensor, ...], params: dict[str, Any] = _NO_PARAMS) -> Tensor:
     """Run ``prim`` on the parents' arrays; record the op on the output if a gradient will flow."""
+    arity = len(parents)
     try:  # unrolled for one and two inputs, and ops without params pass none (no empty dict to unpack)
-        if len(parents) == 2:
+        if arity == 2:
             if params:
                 data = prim.forward(parents[0]._data, parents[1]._data, **params)
             else:  # every binary operator: the hot path
                 data = prim.forward(parents[0]._data, parents[1]._data)
-        elif len(parents) == 1:
+        elif arity == 1:
             data = prim.forward(parents[0]._data, **params) if params else prim.forward(parents[0]._data)
         else:
             data = prim.forward(*[p._data for p in parents], **params)
