@@ -119,7 +119,7 @@ class Tensor(TensorMethods, TensorViews):
     # What every op sets is a slot (_new_node sets them all): on CPython 3.11 adding a key to a new
     # object's __dict__ costs ~36 ns, storing a slot ~6 ns, and a recorded op sets eight of them.
     # The rest are rare, so class-level defaults in __dict__ (set only where they differ).
-    __slots__ = ("_data", "requires_grad", "scope", "_prim", "_parents", "_params", "_epoch", "_freed")
+    __slots__ = ("_data", "_epoch", "_freed", "_params", "_parents", "_prim", "requires_grad", "scope")
     _data: Array | np.generic  # an ndarray, or a numpy scalar for a 0-d value inside the engine
     requires_grad: bool
     scope: str | None
