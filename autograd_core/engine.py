@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 Grad: TypeAlias = Any
 
 _ARRAY_TYPES = (np.ndarray, np.generic)
+_NOTHING_CAPTURED: dict[Any, Any] = {}  # backward()'s: only ever read (a write needs the key already in it)
 _FLOAT_SCALARS = frozenset((np.float16, np.float32, np.float64, np.longdouble))  # a 0-d value in the engine
 
 
@@ -52,7 +53,9 @@ def backward(
     create_graph: bool = False,
 ) -> None:
     """Accumulate the gradients of ``roots`` (seeded with ``grads``) into the leaves' ``.grad``."""
-    seeds = [_seed("backward", root, grad, create_graph) for root, grad in zip(roots, grads)]
+    seeds = []
+    for root, grad in zip(roots, grads):  # (a loop: CPython 3.11 runs a comprehension as a function call)
+        seeds.append(_seed("backward", root, grad, create_graph))
     _run(roots, seeds, retain_graph or create_graph, create_graph, None)  # (None: into the leaves' .grad)
 
 
@@ -220,7 +223,7 @@ def _run(
     for root, seed in zip(roots, seeds):
         grads[root] = seed if root not in grads else grads[root] + seed
     into_grad = captured is None  # backward() writes leaves' .grad; grad() only captures
-    capture = {} if captured is None else captured
+    capture = _NOTHING_CAPTURED if captured is None else captured
     switches = state.switches  # this thread's switches, read once
     anomaly = switches.anomaly
     ndarray = np.ndarray  # (a local: read for every gradient)
