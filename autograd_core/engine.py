@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 Grad: TypeAlias = Any
 
 _ARRAY_TYPES = (np.ndarray, np.generic)
+_NOTHING_CAPTURED: dict[Any, Any] = {}  # backward()'s: only ever read (a write needs the key already in it)
+_FLOAT_SCALARS = frozenset((np.float16, np.float32, np.float64, np.longdouble))  # a 0-d value in the engine
 
 
 class MutationClock:
@@ -51,7 +53,9 @@ def backward(
     create_graph: bool = False,
 ) -> None:
     """Accumulate the gradients of ``roots`` (seeded with ``grads``) into the leaves' ``.grad``."""
-    seeds = [_seed("backward", root, grad, create_graph) for root, grad in zip(roots, grads)]
+    seeds = []
+    for root, grad in zip(roots, grads):  # (a loop: CPython 3.11 runs a comprehension as a function call)
+        seeds.append(_seed("backward", root, grad, create_graph))
     _run(roots, seeds, retain_graph or create_graph, create_graph, None)  # (None: into the leaves' .grad)
 
 
@@ -161,24 +165,28 @@ def _backward_order(roots: Sequence[Tensor]) -> tuple[list[Tensor], list[Tensor]
             seen.add(root)
             leaves.append(root)
     now = MutationClock.now
+    # Bound once: a method lookup less for each of the few operations done per node.
+    push, pop, visit, finish, leaf = stack.append, stack.pop, seen.add, post_order.append, leaves.append
     while stack:
-        node = stack.pop()
+        node = pop()
         if node is None:  # the marker pushed above a node: its inputs are all done, so it is
-            post_order.append(stack.pop())  # type: ignore[arg-type]
+            finish(pop())  # type: ignore[arg-type]
         elif node not in seen:  # (a tensor two consumers pushed before either expanded it)
-            seen.add(node)
+            visit(node)
             if node._freed or node._epoch < now:
                 _check_usable(node)
-            stack += (node, None)
+            push(node)
+            push(None)
             # Inputs pushed last to first, so the first is expanded first, as ag.walk does: the reverse of
             # walk's order, the one ag.compile replays, so both add 3+ paths' gradients in one order.
-            for parent in reversed(node._parents):
+            parents = node._parents
+            for parent in parents if len(parents) == 1 else reversed(parents):
                 if parent.requires_grad and parent not in seen:
                     if parent._prim is None:  # a leaf: nothing to expand, it goes last
-                        seen.add(parent)
-                        leaves.append(parent)
+                        visit(parent)
+                        leaf(parent)
                     else:
-                        stack.append(parent)
+                        push(parent)
     post_order.reverse()
     return post_order, leaves
 
@@ -211,64 +219,55 @@ def _run(
 ) -> None:
     operations, leaves = _backward_order(roots)
     grads: dict[Tensor, Grad] = {}
+    pop, get = grads.pop, grads.get  # bound once: two lookups less per node
     for root, seed in zip(roots, seeds):
         grads[root] = seed if root not in grads else grads[root] + seed
     into_grad = captured is None  # backward() writes leaves' .grad; grad() only captures
-    capture = {} if captured is None else captured
+    capture = _NOTHING_CAPTURED if captured is None else captured
     switches = state.switches  # this thread's switches, read once
     anomaly = switches.anomaly
+    ndarray = np.ndarray  # (a local: read for every gradient)
 
     # `with set_grad_enabled(create_graph):`, written out: the context manager costs as much as
     # a few nodes' backward, which a small graph (a scalar neuron) notices.
     grad_was_enabled, switches.grad_enabled = switches.grad_enabled, create_graph
     try:
         for node in operations:
-            g = grads.pop(node)  # complete here: every consumer has added its part
+            g = pop(node)  # complete here: every consumer has added its part
             if node._watched or (capture and node in capture):
                 g = _visit_watched(node, g, create_graph, into_grad, capture)
-            prim, parents, params = node._prim, node._parents, node._params
-            vjp = prim.vjp  # type: ignore[union-attr]
-            # The vjp's arguments: the inputs' arrays, or with create_graph the Tensors themselves. One or two
-            # inputs without params are passed by name (`direct`): CPython makes that call ~70 ns cheaper than
-            # one that unpacks *inputs, **params, and nearly every node of a scalar graph is such a node.
-            inputs: Sequence[Any] = ()
-            out: Any  # the node (create_graph) or its value
-            direct = 0
-            if create_graph:
-                inputs, out = parents, node
+            parents = node._parents
+            vjp = node._prim.vjp  # type: ignore[union-attr]
+            # The vjp's arguments: the output's and inputs' arrays, or with create_graph the Tensors themselves.
+            # One or two inputs without params (every operator, exp, tanh: nearly every node of a scalar graph)
+            # are passed by name: CPython makes that call ~80 ns cheaper than one unpacking *inputs, **params.
+            if create_graph or node._params or len(parents) > 2:
+                (out, inputs), arity = _vjp_arguments(node, create_graph), 0
             elif len(parents) == 2:
-                x0, x1, out, direct = parents[0]._data, parents[1]._data, node._data, 2
-                if params:
-                    inputs, direct = (x0, x1), 0
-            elif len(parents) == 1:
-                x0, out, direct = parents[0]._data, node._data, 1
-                if params:
-                    inputs, direct = (x0,), 0
-            elif prim.vjp_reads_inputs:  # type: ignore[union-attr]
-                inputs, out = [p._data for p in parents], node._data
+                out, x0, x1, arity = node._data, parents[0]._data, parents[1]._data, 2
             else:
-                # n vjp calls each unpacking n inputs would cost O(n^2): a primitive whose vjp needs only g and
-                # its params (concatenate slices g by precomputed bounds) declares vjp_reads_inputs = False.
-                out = node._data
-            for i, parent in enumerate(parents):
+                out, x0, arity = node._data, parents[0]._data, 1
+            i = -1  # (a counter, not enumerate(): one object less per node)
+            for parent in parents:
+                i += 1
                 if not parent.requires_grad:
                     continue
-                if direct == 2:
+                if arity == 2:
                     gi = vjp(i, g, out, x0, x1)
-                elif direct == 1:
-                    gi = vjp(i, g, out, x0)
+                elif arity == 1:
+                    gi = vjp(0, g, out, x0)
                 else:
-                    gi = vjp(i, g, out, *inputs, **params)
+                    gi = vjp(i, g, out, *inputs, **node._params)
                 data = parent._data
                 # A numpy scalar of its input's own type has the input's shape and dtype (the type fixes
                 # both: a scalar graph's case), so one comparison. Else compare both (numpy shares dtypes).
-                if (type(gi) is not type(data) or type(gi) is np.ndarray) and (
+                if ((kind := type(gi)) is not type(data) or kind is ndarray) and (
                     gi.shape != data.shape or gi.dtype is not data.dtype
                 ):
-                    gi = _fit(gi, data, prim, i)  # type: ignore[arg-type]
+                    gi = _fit(gi, data, node._prim, i)  # type: ignore[arg-type]
                 if anomaly:
                     check_backward(node, g, gi, i)
-                previous = grads.get(parent)
+                previous = get(parent)
                 # Out of place: a gradient may be held by several nodes (add hands g itself to both inputs).
                 grads[parent] = gi if previous is None else previous + gi
             if not retain_graph:
@@ -279,16 +278,32 @@ def _run(
         # (A numpy scalar, a scalar graph's gradient, is immutable: nothing to check.)
         owners: set[int] = set()
         for leaf in leaves:
-            g = grads.pop(leaf)
+            g = pop(leaf)
             hooked = leaf._hooks
             if hooked:
                 g = _run_hooks(leaf, g, create_graph)
             if into_grad:
-                accumulate_grad(leaf, g, bool(hooked) or (type(g) is np.ndarray and _given_before(g, owners)))
+                if type(g) in _FLOAT_SCALARS and leaf.grad is None:
+                    leaf.grad = np.array(g)  # a scalar graph's leaf: accumulate_grad's first case, inlined
+                else:
+                    accumulate_grad(leaf, g, bool(hooked) or (type(g) is ndarray and _given_before(g, owners)))
             elif leaf in capture:
                 capture[leaf] = g
     finally:
         switches.grad_enabled = grad_was_enabled
+
+
+def _vjp_arguments(node: Tensor, create_graph: bool) -> tuple[Any, Sequence[Any]]:
+    """(out, inputs) for a vjp called with ``*inputs, **params``: the arrays, or with create_graph the
+    Tensors (the node and its parents), so that the vjp's formula records a graph."""
+    parents = node._parents
+    if create_graph:
+        return node, parents
+    if node._prim.vjp_reads_inputs:  # type: ignore[union-attr]
+        return node._data, [p._data for p in parents]
+    # n vjp calls each unpacking n inputs would cost O(n^2): a primitive whose vjp needs only g and its
+    # params (concatenate slices g by precomputed bounds) declares vjp_reads_inputs = False.
+    return node._data, ()
 
 
 def _given_before(g: Grad, owners: set[int]) -> bool:

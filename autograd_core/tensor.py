@@ -116,21 +116,23 @@ class Tensor(TensorMethods, TensorViews):
     array(7.)
     """
 
-    # Class-level defaults: a new node sets only what differs (measured: 2.3x faster than
-    # setting a dozen __slots__ per op, the largest cost of a small op).
+    # What every op sets is a slot (_new_node sets them all): on CPython 3.11 adding a key to a new
+    # object's __dict__ costs ~36 ns, storing a slot ~6 ns, and a recorded op sets eight of them.
+    # The rest are rare, so class-level defaults in __dict__ (set only where they differ).
+    __slots__ = ("_data", "_epoch", "_freed", "_params", "_parents", "_prim", "requires_grad", "scope")
     _data: Array | np.generic  # an ndarray, or a numpy scalar for a 0-d value inside the engine
+    requires_grad: bool
+    scope: str | None
+    _prim: type[Primitive] | None
+    _parents: tuple[Tensor, ...]
+    _params: dict[str, Any]
+    _epoch: int  # MutationClock's count when the op ran
+    _freed: bool  # its graph was spent by a backward without retain_graph
     grad: Array | None = None
-    requires_grad: bool = False
     label: str | None = None
-    scope: str | None = None
-    _prim: type[Primitive] | None = None
-    _parents: tuple[Tensor, ...] = ()
-    _params: dict[str, Any] = _NO_PARAMS
-    _epoch = 0
     _version = 0
     _retains_grad = False
     _watched = False  # hooks or retain_grad(): backward stops at this node (one check per node for both)
-    _freed = False
     _origin: str | None = None
     _hooks: list[Callable[[Tensor], TensorLike | None]] | None = None  # register_hook's, once there is one
     _repr_html_ = tensor_html  # Jupyter: a small card (shape, dtype, op, values) instead of the text repr
@@ -141,7 +143,7 @@ class Tensor(TensorMethods, TensorViews):
         if type(data) is float and dtype is None:
             # A scalar leaf (micrograd's Value), the common case: nothing to convert or check. Kept as a
             # numpy scalar, as 0-d values are inside the engine, until .data is asked for.
-            self._data = np.float64(data)
+            array: Array | np.generic = np.float64(data)
         else:
             array = _as_array(data, dtype)
             if requires_grad and array.dtype.kind != "f":
@@ -149,14 +151,18 @@ class Tensor(TensorMethods, TensorViews):
                     f"Tensor: requires_grad=True needs floating-point data, got {array.dtype}; "
                     "pass dtype=np.float64 (or float32), or give float values"
                 )
-            self._data = array
-        if requires_grad:
-            self.requires_grad = True
+        # Every slot set (one never set would raise AttributeError when read), written out as in _node:
+        # a scalar leaf is a tenth of the cs231n neuron's cost, and a call is a tenth of a leaf's.
+        self._data = array
+        self.requires_grad = requires_grad is True or bool(requires_grad)
+        self.scope = state.switches.scope
+        self._prim = None
+        self._parents = ()
+        self._params = _NO_PARAMS
+        self._epoch = 0
+        self._freed = False
         if label is not None:
             self.label = label
-        scope = state.switches.scope
-        if scope is not None:
-            self.scope = scope
 
     @classmethod
     def apply(cls, prim: type[Primitive], *inputs: TensorLike, **params: Any) -> Tensor:
@@ -339,35 +345,39 @@ class Tensor(TensorMethods, TensorViews):
 
 def _node(data: Array | np.generic) -> Tensor:
     """A new Tensor around ``data`` (an ndarray), skipping the checks of ``__init__``."""
-    t = _new_tensor(Tensor)
+    t = _new_tensor(Tensor)  # every slot set, as in __init__
     t._data = data
-    t.scope = state.switches.scope  # always, as _record does (one attribute layout for every node)
+    t.requires_grad = False
+    t.scope = state.switches.scope
+    t._prim = None
+    t._parents = ()
+    t._params = _NO_PARAMS
+    t._epoch = 0
+    t._freed = False
     return t
 
 
 def _record(prim: type[Primitive], parents: tuple[Tensor, ...], params: dict[str, Any] = _NO_PARAMS) -> Tensor:
     """Run ``prim`` on the parents' arrays; record the op on the output if a gradient will flow."""
+    arity = len(parents)
     try:  # unrolled for one and two inputs, and ops without params pass none (no empty dict to unpack)
-        if len(parents) == 2:
+        if arity == 2:
             if params:
                 data = prim.forward(parents[0]._data, parents[1]._data, **params)
             else:  # every binary operator: the hot path
                 data = prim.forward(parents[0]._data, parents[1]._data)
-        elif len(parents) == 1:
+        elif arity == 1:
             data = prim.forward(parents[0]._data, **params) if params else prim.forward(parents[0]._data)
         else:
             data = prim.forward(*[p._data for p in parents], **params)
     except (ValueError, IndexError, TypeError) as error:
         kind = next(k for k in (IndexError, ValueError, TypeError) if isinstance(error, k))
         raise kind(_forward_error(prim, parents, error)) from error
-    out = _new_tensor(Tensor)  # _node, inlined: this runs once per op
+    out = _new_tensor(Tensor)  # every slot set, as in __init__ (once per op: written out)
     out._data = data
-    # Always stored, None included: every node then has the same attributes in the same order, and
-    # CPython's attribute caches stay valid for all of them. Stored only inside a scope, a model's
-    # nodes (nn's layers run in scopes) and the rest differed, and each step's forward and backward
-    # cost 9 us more on a 15-node MLP step (nn 64-32-10: 7% of it).
     switches = state.switches  # the thread-local, read once per op
     out.scope = switches.scope
+    out._freed = False
     if switches.grad_enabled:
         for p in parents:
             if p.requires_grad:
@@ -378,7 +388,12 @@ def _record(prim: type[Primitive], parents: tuple[Tensor, ...], params: dict[str
                 out._epoch = MutationClock.now
                 if switches.anomaly:
                     anomaly.check_forward(out)
-                break
+                return out
+    out.requires_grad = False  # not recorded: a constant, as a leaf
+    out._prim = None
+    out._parents = ()
+    out._params = _NO_PARAMS
+    out._epoch = 0
     return out
 
 
