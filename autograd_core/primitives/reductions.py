@@ -80,12 +80,15 @@ class MaxShift(Primitive):
 
     @staticmethod
     def forward(x, axes):
-        if not x.size and not all(x.shape[a] for a in axes):  # an empty axis has no max: shift by 0
-            return np.zeros(_kept_shape(x.shape, axes), x.dtype)
-        if _has_short_rows(x.shape, axes):
-            length = x.shape[-1]
-            columns = x.reshape(-1, length).T.copy()  # C-ordered (length, rows): each maximum runs over a whole row
-            shift = np.maximum.reduce(columns, 0).reshape(x.shape[:-1] + (1,))
+        shape = x.shape
+        if _has_short_rows(shape, axes):  # (never empty)
+            if len(shape) == 2:  # a batch of logits: (rows, 1) as the transpose of a kept axis, no reshapes
+                shift = np.maximum.reduce(x.T.copy(), 0, None, None, True).T  # (3.5 -> 3.1 us on 32x10)
+            else:
+                columns = x.reshape(-1, shape[-1]).T.copy()  # C-ordered (length, rows): each maximum runs over a whole row
+                shift = np.maximum.reduce(columns, 0).reshape(shape[:-1] + (1,))
+        elif not x.size and not all(shape[a] for a in axes):  # an empty axis has no max: shift by 0
+            return np.zeros(_kept_shape(shape, axes), x.dtype)
         else:
             shift = np.asarray(np.maximum.reduce(x, axes, None, None, True))  # 0-d x: a numpy scalar
         if not -np.inf < np.vdot(shift, shift) < np.inf:
