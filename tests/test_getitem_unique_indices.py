@@ -53,7 +53,7 @@ def test_a_promised_gather_differentiates_twice_and_compiles_to_the_same_gradien
     np.testing.assert_array_equal(gg, expected)
     eager = ag.grad(loss(x, rows, cols), [x])[0]
     for hint, adds in (({}, True), ({"unique_indices": True}, False)):  # both index parts are arguments
-        step = ag.compile(lambda x, rows, cols: loss(x, rows, cols, **hint), strict=True)
+        step = ag.compile(lambda x, rows, cols, hint=hint: loss(x, rows, cols, **hint), strict=True)
         for _ in range(3):
             x.grad = None
             step(x, rows, cols)
