@@ -8,7 +8,7 @@ from . import Primitive, call
 
 
 def _kept_shape(shape, axes):
-    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+    return tuple([1 if i in axes else n for i, n in enumerate(shape)])  # a list inside: 0.1 us less
 
 
 class Sum(Primitive):
@@ -22,11 +22,12 @@ class Sum(Primitive):
 
     @staticmethod
     def vjp(i, g, out, x, axes, keepdims):
-        kept = g.reshape(_kept_shape(x.shape, axes))
-        if not isinstance(kept, np.ndarray):  # a Tensor (create_graph): recorded, to be differentiated again
-            return call(BroadcastTo, kept, shape=x.shape)
-        full = np.empty(x.shape, kept.dtype)  # one write into a new array: np.broadcast_to costs 3-5 us
-        full[...] = kept
+        if not isinstance(g, _NUMPY_VALUES):  # a Tensor (create_graph): recorded, to be differentiated again
+            return call(BroadcastTo, g.reshape(_kept_shape(x.shape, axes)), shape=x.shape)
+        full = np.empty(x.shape, g.dtype)  # one write into a new array: np.broadcast_to costs 3-5 us
+        # g broadcasts as it is when it has the kept axes, or is a single number (every axis summed):
+        # the reshape is skipped (a numpy scalar's costs 0.4 us, once a step for a loss's final sum)
+        full[...] = g if keepdims or not g.ndim else g.reshape(_kept_shape(x.shape, axes))
         return full
 
     @staticmethod
@@ -99,6 +100,9 @@ class MaxShift(Primitive):
     @staticmethod
     def vjp(i, g, out, x, axes):
         return np.zeros(x.shape, x.dtype)
+
+
+_NUMPY_VALUES = (np.ndarray, np.generic)  # what a gradient is outside create_graph (a 0-d one: a numpy scalar)
 
 
 def _has_short_rows(shape, axes):
