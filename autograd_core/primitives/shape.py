@@ -132,7 +132,9 @@ class Getitem(Primitive):
 
     @staticmethod
     def vjp(i, g, out, x, index, unique_indices=False):
-        if unique_indices:
+        if type(g) is np.ndarray:  # plain backward: the scatter itself (call's dispatch costs 0.6 us)
+            return ScatterAdd.forward(g, x.shape, index, unique_indices)
+        if unique_indices:  # a Tensor g (create_graph): recorded, the promise kept
             return call(ScatterAdd, g, shape=x.shape, index=index, unique_indices=True)
         return call(ScatterAdd, g, shape=x.shape, index=index)
 
