@@ -72,8 +72,9 @@ def enter_scope(name: str) -> str | None:
     >>> h.scope, Tensor([1.0]).scope
     ('encoder', None)
     """
-    previous = state.switches.scope
-    state.switches.scope = name if previous is None else f"{previous}.{name}"  # nested as ``scope`` nests
+    switches = state.switches  # the thread-local read once (each read ~40 ns)
+    previous = switches.scope
+    switches.scope = name if previous is None else f"{previous}.{name}"  # nested as ``scope`` nests
     return previous
 
 

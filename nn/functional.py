@@ -28,7 +28,7 @@ from .penalties import l1_penalty, l2_penalty  # F.l1_penalty, as the tutorials 
 _REDUCTIONS = ("mean", "sum", "none")
 # cross_entropy's primitives and axes, looked up once (it runs every step): the sum's own
 # primitive skips Tensor.sum's axis normalisation, 0.3 us on the small MLP's step
-_MAX_SHIFT, _SUM, _ROWWISE = ag.PRIMITIVES["max_shift"], ag.PRIMITIVES["sum"], (1,)
+_MAX_SHIFT, _SUM, _GETITEM, _ROWWISE = ag.PRIMITIVES["max_shift"], ag.PRIMITIVES["sum"], ag.PRIMITIVES["getitem"], (1,)
 _LOG_FLOOR = float(np.exp(-100.0))  # PyTorch clamps log(p) at -100 in binary_cross_entropy
 
 
@@ -233,7 +233,9 @@ def cross_entropy(
         shift.requires_grad = False  # a constant for backward (it cancels), still recorded for compile
         shifted = input - shift
         log_sum_exp = Tensor.apply(_SUM, shifted.exp(), axes=_ROWWISE, keepdims=False).log()  # .sum(axis=1)
-        losses = log_sum_exp - shifted[_rows(n), labels]
+        # shifted[rows, labels], each element at most once (one per row): its vjp assigns, no np.add.at
+        picked = Tensor.apply(_GETITEM, shifted, index=(_rows(n), labels), unique_indices=True)
+        losses = log_sum_exp - picked
         return losses.sum() / n if reduction == "mean" else _reduce("cross_entropy", losses, reduction)
     log_probs = input.log_softmax(axis=1)
     if is_probabilities:

@@ -1,5 +1,6 @@
 """Reductions over axes: sum, max, and the detached max shift of the softmax family."""
 
+import functools
 import math
 
 import numpy as np
@@ -7,8 +8,9 @@ import numpy as np
 from . import Primitive, call
 
 
+@functools.lru_cache(maxsize=256)  # backward asks it for the same few shapes every step: 0.34 -> 0.1 us
 def _kept_shape(shape, axes):
-    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+    return tuple([1 if i in axes else n for i, n in enumerate(shape)])
 
 
 class Sum(Primitive):
@@ -22,11 +24,12 @@ class Sum(Primitive):
 
     @staticmethod
     def vjp(i, g, out, x, axes, keepdims):
-        kept = g.reshape(_kept_shape(x.shape, axes))
-        if not isinstance(kept, np.ndarray):  # a Tensor (create_graph): recorded, to be differentiated again
-            return call(BroadcastTo, kept, shape=x.shape)
-        full = np.empty(x.shape, kept.dtype)  # one write into a new array: np.broadcast_to costs 3-5 us
-        full[...] = kept
+        if not isinstance(g, _NUMPY_VALUES):  # a Tensor (create_graph): recorded, to be differentiated again
+            return call(BroadcastTo, g.reshape(_kept_shape(x.shape, axes)), shape=x.shape)
+        full = np.empty(x.shape, g.dtype)  # one write into a new array: np.broadcast_to costs 3-5 us
+        # g broadcasts as it is when it has the kept axes, or is a single number (every axis summed):
+        # the reshape is skipped (a numpy scalar's costs 0.4 us, once a step for a loss's final sum)
+        full[...] = g if keepdims or not g.ndim else g.reshape(_kept_shape(x.shape, axes))
         return full
 
     @staticmethod
@@ -80,12 +83,16 @@ class MaxShift(Primitive):
 
     @staticmethod
     def forward(x, axes):
-        if not x.size and not all(x.shape[a] for a in axes):  # an empty axis has no max: shift by 0
-            return np.zeros(_kept_shape(x.shape, axes), x.dtype)
-        if _has_short_rows(x.shape, axes):
-            length = x.shape[-1]
-            columns = x.reshape(-1, length).T.copy()  # C-ordered (length, rows): each maximum runs over a whole row
-            shift = np.maximum.reduce(columns, 0).reshape(x.shape[:-1] + (1,))
+        shape = x.shape
+        if _has_short_rows(shape, axes):  # (never empty)
+            if len(shape) == 2:  # a batch of logits: (rows, 1) as the transpose of a kept axis, no reshapes
+                shift = np.maximum.reduce(x.T.copy(), 0, None, None, True).T  # (3.5 -> 3.1 us on 32x10)
+            else:
+                # C-ordered (length, rows): each maximum runs over a whole row
+                columns = x.reshape(-1, shape[-1]).T.copy()
+                shift = np.maximum.reduce(columns, 0).reshape(shape[:-1] + (1,))
+        elif not x.size and not all(shape[a] for a in axes):  # an empty axis has no max: shift by 0
+            return np.zeros(_kept_shape(shape, axes), x.dtype)
         else:
             shift = np.asarray(np.maximum.reduce(x, axes, None, None, True))  # 0-d x: a numpy scalar
         if not -np.inf < np.vdot(shift, shift) < np.inf:
@@ -95,6 +102,9 @@ class MaxShift(Primitive):
     @staticmethod
     def vjp(i, g, out, x, axes):
         return np.zeros(x.shape, x.dtype)
+
+
+_NUMPY_VALUES = (np.ndarray, np.generic)  # what a gradient is outside create_graph (a 0-d one: a numpy scalar)
 
 
 def _has_short_rows(shape, axes):
