@@ -8,6 +8,19 @@ from . import _BROADCAST_HINT, Primitive
 _FLOAT_SCALARS = frozenset((np.float16, np.float32, np.float64, np.longdouble))
 
 
+def _read_only_one(dtype):
+    one = np.ones((), dtype)
+    one.flags.writeable = False  # shared by every call
+    return one
+
+
+# 1 as a 0-d array of each float dtype, for the 1 - out of tanh' and sigmoid': numpy subtracts an array from it
+# ~280 ns faster (16 floats) than from the Python number 1, whose dtype it first works out (NEP 50's weak
+# scalars), and gives the same bits (1 is exact in every float type).
+_ONES = {np.dtype(t): _read_only_one(t) for t in _FLOAT_SCALARS}
+# (A Tensor, with create_graph, and a numpy scalar, a scalar graph's value, subtract from the number 1.)
+
+
 class Exp(Primitive):
     """e**x. d/dx = e**x = out."""
 
@@ -43,7 +56,8 @@ class Tanh(Primitive):
 
     @staticmethod
     def vjp(i, g, out, x):
-        return g * (1 - out * out)
+        one = _ONES.get(out.dtype, 1) if type(out) is np.ndarray else 1  # (why: see _ONES)
+        return g * (one - out * out)
 
 
 class Sigmoid(Primitive):
@@ -56,7 +70,8 @@ class Sigmoid(Primitive):
 
     @staticmethod
     def vjp(i, g, out, x):
-        return g * out * (1 - out)
+        one = _ONES.get(out.dtype, 1) if type(out) is np.ndarray else 1  # (why: see _ONES)
+        return g * out * (one - out)
 
 
 def _slope(d):
