@@ -243,10 +243,26 @@ def _run(
             # are passed by name: CPython makes that call ~80 ns cheaper than one unpacking *inputs, **params.
             if create_graph or node._params or len(parents) > 2:
                 (out, inputs), arity = _vjp_arguments(node, create_graph), 0
-            elif len(parents) == 2:
-                out, x0, x1, arity = node._data, parents[0]._data, parents[1]._data, 2
+            elif len(parents) == 1:
+                # One input (exp, tanh, neg: half of a chain): the loop below written out for it, ~80 ns a node
+                # less (no counter, no loop, no arity to dispatch on). The same steps, in the same order.
+                parent = parents[0]
+                if parent.requires_grad:
+                    data = parent._data
+                    gi = vjp(0, g, node._data, data)
+                    if ((kind := type(gi)) is ndarray or kind is not type(data)) and (
+                        gi.shape != data.shape or gi.dtype is not data.dtype
+                    ):
+                        gi = _fit(gi, data, node._prim, 0)  # type: ignore[arg-type]
+                    if anomaly:
+                        check_backward(node, g, gi, 0)
+                    previous = get(parent)
+                    grads[parent] = gi if previous is None else previous + gi
+                if not retain_graph:
+                    node._freed = True
+                continue
             else:
-                out, x0, arity = node._data, parents[0]._data, 1
+                out, x0, x1, arity = node._data, parents[0]._data, parents[1]._data, 2
             i = -1  # (a counter, not enumerate(): one object less per node)
             for parent in parents:
                 i += 1
@@ -254,14 +270,13 @@ def _run(
                     continue
                 if arity == 2:
                     gi = vjp(i, g, out, x0, x1)
-                elif arity == 1:
-                    gi = vjp(0, g, out, x0)
                 else:
                     gi = vjp(i, g, out, *inputs, **node._params)
                 data = parent._data
-                # A numpy scalar of its input's own type has the input's shape and dtype (the type fixes
-                # both: a scalar graph's case), so one comparison. Else compare both (numpy shares dtypes).
-                if ((kind := type(gi)) is not type(data) or kind is ndarray) and (
+                # A numpy scalar of its input's own type has the input's shape and dtype (the type fixes both: a
+                # scalar graph's case), so one comparison. Else compare both (numpy shares dtypes). (An array
+                # gradient is the common case, so it is asked first: one comparison less.)
+                if ((kind := type(gi)) is ndarray or kind is not type(data)) and (
                     gi.shape != data.shape or gi.dtype is not data.dtype
                 ):
                     gi = _fit(gi, data, node._prim, i)  # type: ignore[arg-type]
