@@ -33,6 +33,10 @@ _NOTHING_CAPTURED: dict[Any, Any] = {}  # backward()'s: only ever read (a write 
 _FLOAT_SCALARS = frozenset((np.float16, np.float32, np.float64, np.longdouble))  # a 0-d value in the engine
 
 
+#: A node's ``_epoch`` once a backward without retain_graph has spent its graph: below every count of the clock.
+SPENT = -1
+
+
 class MutationClock:
     """Counts in-place changes. A tensor remembers the tick of its last change and a
     node the tick it was made at, so 'changed after being saved' is one comparison."""
@@ -173,7 +177,7 @@ def _backward_order(roots: Sequence[Tensor]) -> tuple[list[Tensor], list[Tensor]
             finish(pop())  # type: ignore[arg-type]
         elif node not in seen:  # (a tensor two consumers pushed before either expanded it)
             visit(node)
-            if node._freed or node._epoch < now:
+            if node._epoch < now:  # spent (SPENT is below any count), or something changed since it ran
                 _check_usable(node)
             push(node)
             push(None)
@@ -192,7 +196,7 @@ def _backward_order(roots: Sequence[Tensor]) -> tuple[list[Tensor], list[Tensor]
 
 
 def _check_usable(node: Tensor) -> None:
-    if node._freed:
+    if node._epoch == SPENT:
         raise RuntimeError(
             f"backward through '{node.op}' a second time: its graph was freed by the first backward. "
             "Pass retain_graph=True to the first backward() if you need to go through it again, "
@@ -259,7 +263,7 @@ def _run(
                     previous = get(parent)
                     grads[parent] = gi if previous is None else previous + gi
                 if not retain_graph:
-                    node._freed = True
+                    node._epoch = SPENT
                 continue
             else:
                 out, x0, x1, arity = node._data, parents[0]._data, parents[1]._data, 2
@@ -286,7 +290,7 @@ def _run(
                 # Out of place: a gradient may be held by several nodes (add hands g itself to both inputs).
                 grads[parent] = gi if previous is None else previous + gi
             if not retain_graph:
-                node._freed = True
+                node._epoch = SPENT
 
         # Which arrays a leaf's .grad may keep as they are: one that no other leaf got. A vjp may hand g's own
         # memory on (add gives g to both inputs, reshape a view of it); the first leaf keeps it, the others copy.

@@ -113,15 +113,16 @@ class Tensor(TensorMethods, TensorViews):
     # What every op sets is a slot (_new_node sets them all): on CPython 3.11 adding a key to a new
     # object's __dict__ costs ~36 ns, storing a slot ~6 ns, and a recorded op sets eight of them.
     # The rest are rare, so class-level defaults in __dict__ (set only where they differ).
-    __slots__ = ("_data", "_epoch", "_freed", "_params", "_parents", "_prim", "requires_grad", "scope")
+    __slots__ = ("_data", "_epoch", "_params", "_parents", "_prim", "requires_grad", "scope")
     _data: Array | np.generic  # an ndarray, or a numpy scalar for a 0-d value inside the engine
     requires_grad: bool
     scope: str | None
     _prim: type[Primitive] | None
     _parents: tuple[Tensor, ...]
     _params: dict[str, Any]
-    _epoch: int  # MutationClock's count when the op ran
-    _freed: bool  # its graph was spent by a backward without retain_graph
+    # MutationClock's count when the op ran, or SPENT (-1) once a backward without retain_graph has spent its
+    # graph: one field, so that backward asks both questions in one comparison (see engine._backward_order)
+    _epoch: int
     grad: Array | None = None
     label: str | None = None
     _version = 0
@@ -154,7 +155,6 @@ class Tensor(TensorMethods, TensorViews):
         self._parents = ()
         self._params = _NO_PARAMS
         self._epoch = 0
-        self._freed = False
         if label is not None:
             self.label = label
 
@@ -347,7 +347,6 @@ def _node(data: Array | np.generic) -> Tensor:
     t._parents = ()
     t._params = _NO_PARAMS
     t._epoch = 0
-    t._freed = False
     return t
 
 
@@ -375,7 +374,6 @@ def _record(prim: type[Primitive], parents: tuple[Tensor, ...], params: dict[str
     out._parents = parents
     out._params = params
     out._epoch = MutationClock.now
-    out._freed = False
     if switches.anomaly:
         anomaly.check_forward(out)
     return out
@@ -400,7 +398,6 @@ def _binary(prim: type[Primitive], x: Tensor, y: Tensor) -> Tensor:
     out._parents = (x, y)
     out._params = _NO_PARAMS
     out._epoch = MutationClock.now
-    out._freed = False
     if switches.anomaly:
         anomaly.check_forward(out)
     return out
@@ -422,7 +419,6 @@ def _unary(prim: type[Primitive], x: Tensor) -> Tensor:
     out._parents = (x,)
     out._params = _NO_PARAMS
     out._epoch = MutationClock.now
-    out._freed = False
     if switches.anomaly:
         anomaly.check_forward(out)
     return out
