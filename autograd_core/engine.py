@@ -272,10 +272,7 @@ def _run(
                 i += 1
                 if not parent.requires_grad:
                     continue
-                if arity == 2:
-                    gi = vjp(i, g, out, x0, x1)
-                else:
-                    gi = vjp(i, g, out, *inputs, **node._params)
+                gi = vjp(i, g, out, x0, x1) if arity == 2 else vjp(i, g, out, *inputs, **node._params)
                 data = parent._data
                 # A numpy scalar of its input's own type has the input's shape and dtype (the type fixes both: a
                 # scalar graph's case), so one comparison. Else compare both (numpy shares dtypes). (An array

@@ -100,6 +100,71 @@ def _lift(value: TensorLike, like: TensorBase) -> Tensor:
     return Tensor(value)
 
 
+# The operators' and elementwise methods' record path, written out per arity (an operator's two Tensors, an
+# elementwise method's one, no params) and made once per method by a factory, as numpy's NDArrayOperatorsMixin
+# makes its operators: the method IS the record path. Measured on the 16-float chain (benchmarks/chain.py),
+# ~100 ns an op less than a method calling _record: one Python call instead of two, no list of arrays or params
+# to unpack, no loop to find an input needing a gradient.
+def _binary_method(prim: type[Primitive], name: str, reflected: bool = False) -> Callable[[Tensor, TensorLike], Tensor]:
+    def method(self: Tensor, other: TensorLike) -> Tensor:
+        if not isinstance(other, Tensor):  # a Tensor operand (the usual case) skips the call to _lift
+            other = _lift(other, self)
+        x, y = (other, self) if reflected else (self, other)
+        try:
+            data = prim.forward(x._data, y._data)
+        except (ValueError, IndexError, TypeError) as error:
+            raise _forward_failed(prim, (x, y), error) from error
+        switches = state.switches  # the thread-local, read once per op
+        if not (switches.grad_enabled and (x.requires_grad or y.requires_grad)):
+            return _node(data)  # not recorded: a constant, as a leaf
+        out = _new_tensor(Tensor)  # every slot set, as in __init__
+        out._data = data
+        out.requires_grad = True
+        out.scope = switches.scope
+        out._prim = prim
+        out._parents = (x, y)
+        out._params = _NO_PARAMS
+        out._epoch = MutationClock.now
+        if switches.anomaly:
+            anomaly.check_forward(out)
+        return out
+
+    method.__name__ = name
+    method.__qualname__ = f"Tensor.{name}"
+    method.__doc__ = f"{prim.name}({'other, self' if reflected else 'self, other'}), recorded. {prim.__doc__}"
+    return method
+
+
+def _unary_method(prim: type[Primitive], name: str) -> Callable[[Tensor], Tensor]:
+    def method(self: Tensor) -> Tensor:
+        try:
+            data = prim.forward(self._data)
+        except (ValueError, IndexError, TypeError) as error:
+            raise _forward_failed(prim, (self,), error) from error
+        switches = state.switches
+        if not (switches.grad_enabled and self.requires_grad):
+            return _node(data)
+        out = _new_tensor(Tensor)
+        out._data = data
+        out.requires_grad = True
+        out.scope = switches.scope
+        out._prim = prim
+        out._parents = (self,)
+        out._params = _NO_PARAMS
+        out._epoch = MutationClock.now
+        if switches.anomaly:
+            anomaly.check_forward(out)
+        return out
+
+    method.__name__ = name
+    method.__qualname__ = f"Tensor.{name}"
+    method.__doc__ = f"{prim.name}(self), recorded. {prim.__doc__}"
+    return method
+
+
+_maximum = _binary_method(Maximum, "maximum")
+
+
 class Tensor(TensorMethods, TensorViews):
     """An n-d array that records the operations applied to it, for reverse-mode autodiff.
     (Composed methods: tensor_methods.py; views, conversions, graph attributes: tensor_views.py.)
@@ -211,67 +276,27 @@ class Tensor(TensorMethods, TensorViews):
         return Tensor(self._data, label=self.label)
 
     # ------------------------------------------------------------ operators
-    # A Tensor operand (the usual case) skips the call to _lift: ~35 ns, 6% of a scalar op.
-    def __add__(self, other: TensorLike) -> Tensor:
-        return _binary(Add, self, other if isinstance(other, Tensor) else _lift(other, self))
-
-    def __radd__(self, other: TensorLike) -> Tensor:
-        return _binary(Add, _lift(other, self), self)
-
-    def __sub__(self, other: TensorLike) -> Tensor:
-        return _binary(Sub, self, other if isinstance(other, Tensor) else _lift(other, self))
-
-    def __rsub__(self, other: TensorLike) -> Tensor:
-        return _binary(Sub, _lift(other, self), self)
-
-    def __mul__(self, other: TensorLike) -> Tensor:
-        return _binary(Mul, self, other if isinstance(other, Tensor) else _lift(other, self))
-
-    def __rmul__(self, other: TensorLike) -> Tensor:
-        return _binary(Mul, _lift(other, self), self)
-
-    def __truediv__(self, other: TensorLike) -> Tensor:
-        return _binary(Div, self, other if isinstance(other, Tensor) else _lift(other, self))
-
-    def __rtruediv__(self, other: TensorLike) -> Tensor:
-        return _binary(Div, _lift(other, self), self)
-
-    def __pow__(self, other: TensorLike) -> Tensor:
-        return _binary(Pow, self, other if isinstance(other, Tensor) else _lift(other, self))
-
-    def __rpow__(self, other: TensorLike) -> Tensor:
-        return _binary(Pow, _lift(other, self), self)
-
-    def __matmul__(self, other: TensorLike) -> Tensor:
-        return _binary(Matmul, self, other if isinstance(other, Tensor) else _lift(other, self))
-
-    def __rmatmul__(self, other: TensorLike) -> Tensor:
-        return _binary(Matmul, _lift(other, self), self)
-
-    def __neg__(self) -> Tensor:
-        return _unary(Neg, self)
+    # Made by _binary_method / _unary_method (below): each is the whole record path, one Python call per op.
+    __add__, __radd__ = _binary_method(Add, "__add__"), _binary_method(Add, "__radd__", reflected=True)
+    __sub__, __rsub__ = _binary_method(Sub, "__sub__"), _binary_method(Sub, "__rsub__", reflected=True)
+    __mul__, __rmul__ = _binary_method(Mul, "__mul__"), _binary_method(Mul, "__rmul__", reflected=True)
+    __truediv__ = _binary_method(Div, "__truediv__")
+    __rtruediv__ = _binary_method(Div, "__rtruediv__", reflected=True)
+    __pow__, __rpow__ = _binary_method(Pow, "__pow__"), _binary_method(Pow, "__rpow__", reflected=True)
+    __matmul__ = _binary_method(Matmul, "__matmul__")
+    __rmatmul__ = _binary_method(Matmul, "__rmatmul__", reflected=True)
+    __neg__ = _unary_method(Neg, "__neg__")
 
     def __pos__(self) -> Tensor:
         return self
 
     # ------------------------------------------------------------ elementwise
-    def exp(self) -> Tensor:
-        return _unary(Exp, self)
-
-    def log(self) -> Tensor:
-        return _unary(Log, self)
-
-    def sigmoid(self) -> Tensor:
-        return _unary(Sigmoid, self)
-
-    def tanh(self) -> Tensor:
-        return _unary(Tanh, self)
-
-    def relu(self) -> Tensor:
-        return _unary(Relu, self)
-
-    def abs(self) -> Tensor:
-        return _unary(Abs, self)
+    exp = _unary_method(Exp, "exp")
+    log = _unary_method(Log, "log")
+    sigmoid = _unary_method(Sigmoid, "sigmoid")
+    tanh = _unary_method(Tanh, "tanh")
+    relu = _unary_method(Relu, "relu")
+    abs = _unary_method(Abs, "abs")
 
     # ------------------------------------------------------------ reductions
     def sum(
@@ -334,7 +359,8 @@ class Tensor(TensorMethods, TensorViews):
 
     # ------------------------------------------------------------ binary helpers
     def maximum(self, other: TensorLike) -> Tensor:
-        return _binary(Maximum, self, _lift(other, self))
+        """Elementwise max(self, other); where they tie, each side gets half the gradient."""
+        return _maximum(self, other)
 
 
 def _node(data: Array | np.generic) -> Tensor:
@@ -352,7 +378,7 @@ def _node(data: Array | np.generic) -> Tensor:
 
 def _record(prim: type[Primitive], parents: tuple[Tensor, ...], params: dict[str, Any] = _NO_PARAMS) -> Tensor:
     """Run ``prim`` on the parents' arrays; record the op on the output if a gradient will flow.
-    (Any number of inputs and params; the operators and elementwise methods take ``_binary`` / ``_unary``.)"""
+    (Any number of inputs and params; the operators and elementwise methods: _binary_method, _unary_method.)"""
     try:
         data = prim.forward(*[p._data for p in parents], **params)
     except (ValueError, IndexError, TypeError) as error:
@@ -373,51 +399,6 @@ def _record(prim: type[Primitive], parents: tuple[Tensor, ...], params: dict[str
     out._prim = prim
     out._parents = parents
     out._params = params
-    out._epoch = MutationClock.now
-    if switches.anomaly:
-        anomaly.check_forward(out)
-    return out
-
-
-# _record for the hot paths, written out per arity: an operator's two Tensors or an elementwise method's one,
-# without params. Measured on the 16-float chain (benchmarks/chain.py) they save ~75 ns an op over _record's
-# general form: no list of arrays to unpack, no params to unpack, no loop to find an input needing a gradient.
-def _binary(prim: type[Primitive], x: Tensor, y: Tensor) -> Tensor:
-    try:
-        data = prim.forward(x._data, y._data)
-    except (ValueError, IndexError, TypeError) as error:
-        raise _forward_failed(prim, (x, y), error) from error
-    switches = state.switches
-    if not (switches.grad_enabled and (x.requires_grad or y.requires_grad)):
-        return _node(data)
-    out = _new_tensor(Tensor)
-    out._data = data
-    out.requires_grad = True
-    out.scope = switches.scope
-    out._prim = prim
-    out._parents = (x, y)
-    out._params = _NO_PARAMS
-    out._epoch = MutationClock.now
-    if switches.anomaly:
-        anomaly.check_forward(out)
-    return out
-
-
-def _unary(prim: type[Primitive], x: Tensor) -> Tensor:
-    try:
-        data = prim.forward(x._data)
-    except (ValueError, IndexError, TypeError) as error:
-        raise _forward_failed(prim, (x,), error) from error
-    switches = state.switches
-    if not (switches.grad_enabled and x.requires_grad):
-        return _node(data)
-    out = _new_tensor(Tensor)
-    out._data = data
-    out.requires_grad = True
-    out.scope = switches.scope
-    out._prim = prim
-    out._parents = (x,)
-    out._params = _NO_PARAMS
     out._epoch = MutationClock.now
     if switches.anomaly:
         anomaly.check_forward(out)
