@@ -109,7 +109,10 @@ def _binary_method(prim: type[Primitive], name: str, reflected: bool = False) ->
     def method(self: Tensor, other: TensorLike) -> Tensor:
         if not isinstance(other, Tensor):  # a Tensor operand (the usual case) skips the call to _lift
             other = _lift(other, self)
-        x, y = (other, self) if reflected else (self, other)
+        if reflected:  # (two assignments, not a conditional pair: no tuple built per op)
+            x, y = other, self
+        else:
+            x, y = self, other
         try:
             data = prim.forward(x._data, y._data)
         except (ValueError, IndexError, TypeError) as error:
