@@ -1,8 +1,9 @@
 """The Tensor: a numpy array that remembers the primitive and the parents that made it.
 
-Every operation goes through ``_record`` (``Tensor.apply`` for extensions), which runs the primitive's numpy
-forward and, when some input requires a gradient and grad mode is on, records the
-op on the output. ``backward()`` (engine.py) then walks those records in reverse.
+Every operation runs the primitive's numpy forward and, when some input requires a gradient and
+grad mode is on, records the op on the output: ``_record`` (``Tensor.apply`` for extensions), or for
+the operators and elementwise methods the same steps written out per arity (``_binary_method``,
+``_unary_method``). ``backward()`` (engine.py) then walks those records in reverse.
 """
 
 from __future__ import annotations
