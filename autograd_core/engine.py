@@ -269,8 +269,10 @@ def _run(
                 if not retain_graph:
                     node._epoch = SPENT
                 continue
-            else:
-                out, x0, x1, arity = node._data, parents[0]._data, parents[1]._data, 2
+            else:  # (one assignment each: four targets at once would build a tuple per node)
+                out = node._data
+                x0, x1 = parents[0]._data, parents[1]._data
+                arity = 2
             i = -1  # (a counter, not enumerate(): one object less per node)
             for parent in parents:
                 i += 1
@@ -297,14 +299,15 @@ def _run(
         # memory on (add gives g to both inputs, reshape a view of it); the first leaf keeps it, the others copy.
         # (A numpy scalar, a scalar graph's gradient, is immutable: nothing to check.)
         owners: set[int] = set()
+        float_scalars, array = _FLOAT_SCALARS, np.array  # (locals: read for every leaf)
         for leaf in leaves:
             g = pop(leaf)
             hooked = leaf._hooks
             if hooked:
                 g = _run_hooks(leaf, g, create_graph)
             if into_grad:
-                if type(g) in _FLOAT_SCALARS and leaf.grad is None:
-                    leaf.grad = np.array(g)  # a scalar graph's leaf: accumulate_grad's first case, inlined
+                if type(g) in float_scalars and leaf.grad is None:
+                    leaf.grad = array(g)  # a scalar graph's leaf: accumulate_grad's first case, inlined
                 else:
                     accumulate_grad(leaf, g, bool(hooked) or (type(g) is ndarray and _given_before(g, owners)))
             elif leaf in capture:
