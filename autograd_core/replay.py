@@ -49,7 +49,9 @@ def faithful(prim, i=None):
 
 @functools.cache
 def _faithful(prim, i, *code):
-    xs = [f"x{k}" for k in range(len(inspect.signature(prim.forward).parameters))]
+    forward = prim.forward  # a ufunc (Exp's np.exp) says its input count; its signature lists out=, where=...
+    arity = forward.nin if isinstance(forward, np.ufunc) else len(inspect.signature(forward).parameters)
+    xs = [f"x{k}" for k in range(arity)]
     code = prim.forward_code
     if code is None or callable(code) or not _fields(code) <= {"into", "dest", *xs}:  # (a chooser takes params)
         return code is not None

@@ -1,0 +1,85 @@
+"""The engine's fast paths give exactly what the plain forms give: tanh' and sigmoid' from a shared 0-d 1,
+ufunc forwards (and replay's check of their lowerings), the generated operator methods, the shared seed."""
+
+import numpy as np
+import pytest
+
+import autograd_core as ag
+from autograd_core import Tensor, engine, replay
+from autograd_core.primitives import Exp, Log, Sigmoid, Tanh
+from autograd_core.primitives.elementwise import _ONES
+
+FLOATS = [np.float16, np.float32, np.float64, np.longdouble]
+EDGES = [0.0, -0.0, 1.0, -1.0, 20.0, -20.0, np.inf, -np.inf, np.nan, 0.3, 1e-8, 5.0]
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("prim", [Tanh, Sigmoid])
+def test_tanh_and_sigmoid_vjps_give_the_textbook_formulas_bits(prim, dtype):
+    x = np.array(EDGES, dtype)
+    g = np.array([1, -1, 2, -3, 0.5, -0.0, 1, 1, 1, 7, 1e3, -2], dtype)
+    out = prim.forward(x)
+    got = prim.vjp(0, g, out, x)
+    textbook = g * (1 - out * out) if prim is Tanh else g * out * (1 - out)
+    assert got.dtype == dtype
+    np.testing.assert_array_equal(got, textbook)  # NaN where NaN
+    assert (np.signbit(got) == np.signbit(textbook)).all()  # and the sign of every zero
+    scalar = dtype(0.25)  # a scalar graph's value: stays a numpy scalar of its type
+    assert type(prim.vjp(0, dtype(1), prim.forward(scalar), scalar)) is dtype
+
+
+def test_the_shared_ones_cannot_be_written():
+    for one in _ONES.values():
+        with pytest.raises(ValueError, match="read-only"):
+            one[...] = 2
+    assert all(one == 1 for one in _ONES.values())
+
+
+@pytest.mark.parametrize("prim", [Exp, Log, Tanh])
+def test_replay_checks_the_lowering_of_a_ufunc_forward(prim, monkeypatch):
+    # A ufunc's signature lists out=, where=...: the check must count its one input (it crashed otherwise)
+    replay.faithful.cache_clear()
+    assert replay.faithful(prim)
+    monkeypatch.setattr(prim, "forward_code", "negative({x0}{into})")  # a wrong lowering is refused
+    replay.faithful.cache_clear()
+    assert not replay.faithful(prim)
+    replay.faithful.cache_clear()
+
+
+def test_generated_operators_keep_operand_order_names_and_errors():
+    t = Tensor([1.0, 4.0], requires_grad=True)
+    r = 2 - t  # reflected: the constant first
+    assert r.op == "sub" and r.parents[1] is t and r.parents[0].item() == 2.0
+    r.sum().backward()
+    assert t.grad.tolist() == [-1.0, -1.0]
+    assert (Tensor.__rsub__.__name__, Tensor.exp.__qualname__) == ("__rsub__", "Tensor.exp")
+    assert Tensor.__mul__.__doc__ and "mul" in Tensor.__mul__.__doc__
+    with pytest.raises(ValueError, match=r"add: cannot apply to shapes \(2,\), \(3,\)"):
+        t + Tensor([1.0, 2.0, 3.0])
+    with ag.no_grad():
+        assert not (t * t).requires_grad and (t * t).parents == ()
+
+
+def test_the_shared_seed_of_a_0d_root_never_becomes_a_gradient():
+    x = Tensor(2.0, requires_grad=True)
+    x.backward()  # the root is the leaf itself: its .grad is its own array, not the shared 1
+    first = x.grad
+    x.backward()
+    assert type(first) is np.ndarray and x.grad is first and x.grad == 2.0
+    (x * 3.0).backward()
+    assert x.grad == 5.0 and engine._SCALAR_ONES[np.float64] == 1.0
+    y = Tensor(np.float32(1.5), requires_grad=True)
+    (y * y).backward()
+    assert y.grad.dtype == np.float32 and y.grad == 3.0
+
+
+def test_a_spent_graph_and_a_changed_input_are_both_refused():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    loss = (w * w).sum()
+    loss.backward()
+    with pytest.raises(RuntimeError, match="a second time"):
+        loss.backward()
+    fresh = (w * w).sum()
+    w.data = np.array([5.0, 6.0])  # changed after (w * w) saved it
+    with pytest.raises(RuntimeError, match="modified in place"):
+        fresh.backward()
