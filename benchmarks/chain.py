@@ -31,10 +31,13 @@ def hand_written(x, a, b):
         y = np.tanh(y) if step == 0 else y * a if step == 1 else y + b if step == 2 else np.exp(y)
         outputs.append(y)
     g = np.ones_like(x)
+    # 1 as a 0-d array of x's dtype: numpy subtracts from it ~280 ns faster than from the Python 1 (whose
+    # dtype it first works out, NEP 50), as the engine's tanh' does; the reference keeps the best numpy form
+    one = np.ones((), x.dtype)
     for k in reversed(range(LENGTH)):
         step = k % 4
         if step == 0:
-            g = g * (1 - outputs[k] * outputs[k])
+            g = g * (one - outputs[k] * outputs[k])
         elif step == 1:
             g = g * a
         elif step == 3:
