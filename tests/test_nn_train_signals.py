@@ -27,11 +27,12 @@ def start_training(out, *extra):
 
 
 def wait_until_training(process, out, epochs_wanted=0.5):
-    """Until run.json says "running", then a little longer so some epochs complete (moons: ~20 ms each)."""
+    """Until run.json says "running" and the first epoch's checkpoint is written (so at least one epoch
+    is done, however loaded the machine), then a little longer so more complete (moons: ~20 ms each)."""
     deadline = time.monotonic() + 120
-    while not (out / "run.json").exists():
+    while not (out / "checkpoint.npz").exists():
         assert process.poll() is None, process.communicate()
-        assert time.monotonic() < deadline, "training never started"
+        assert time.monotonic() < deadline, "training never finished an epoch"
         time.sleep(0.05)
     assert json.loads((out / "run.json").read_text())["status"] == "running"
     time.sleep(epochs_wanted)
