@@ -5,7 +5,8 @@ scheduling (one iterative depth-first walk puts every node after all of its cons
 so a node's gradient is complete when it runs; no recursion, so a 10^6-deep chain is
 fine), accumulation of gradients from several paths, undoing broadcasting (``sum_to``),
 checking each gradient's shape and dtype, spending the graph, detecting tensors changed
-in place after they were saved, and calling anomaly mode's checks (anomaly.py).
+in place after they were saved, and calling anomaly mode's checks (anomaly.py). Handing a complete
+gradient to whoever waits for it (a leaf's ``.grad``, hooks, ``retain_grad``) is delivery.py's.
 """
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import numpy as np
 
 from .anomaly import check_backward
+
+# The delivery of complete gradients (delivery.py), imported as module globals: _run calls them per leaf.
+# (accumulate_grad stays importable from here: ag.compile and replay take it from the engine.)
+from .delivery import _given_before, _run_hooks, _visit_watched, accumulate_grad
 from .grad_mode import state
 from .primitives import sum_to
 
@@ -329,48 +334,6 @@ def _vjp_arguments(node: Tensor, create_graph: bool) -> tuple[Any, Sequence[Any]
     return node._data, ()
 
 
-def _given_before(g: Grad, owners: set[int]) -> bool:
-    """Whether the memory of array ``g`` already went to another leaf in this backward (numpy points
-    every view's ``base`` at the array that owns the memory); remembers it for the next leaves."""
-    owner = id(g if g.base is None else g.base)
-    if owner in owners:
-        return True
-    owners.add(owner)
-    return False
-
-
-def _visit_watched(node: Tensor, g: Grad, create_graph: bool, into_grad: bool, capture: dict[Tensor, Grad]) -> Grad:
-    """An operation's complete gradient ``g`` where someone waits for it: its hooks (which may replace
-    it), its ``.grad`` after ``retain_grad()``, or ``grad()``'s result for it."""
-    if node._hooks:
-        g = _run_hooks(node, g, create_graph)
-    if into_grad:
-        if node._retains_grad:
-            accumulate_grad(node, g)
-    elif node in capture:
-        capture[node] = g
-    return g
-
-
-def _run_hooks(node: Tensor, g: Grad, create_graph: bool) -> Grad:
-    """Tensor.register_hook: each hook sees the gradient as a Tensor; a returned value replaces it."""
-    for hook in list(node._hooks or ()):
-        result = hook(g if create_graph else type(node)(g))
-        if result is None:
-            continue
-        if create_graph:
-            result = result if isinstance(result, type(node)) else type(node)(result)
-        else:
-            result = np.asarray(result.data if isinstance(result, type(node)) else result)
-        if result.shape != node.shape:
-            raise RuntimeError(
-                f"hook {getattr(hook, '__name__', hook)!r} on a tensor of shape {node.shape} returned "
-                f"a gradient of shape {result.shape}; a hook must return the shape it was given"
-            )
-        g = result if result.dtype == node.dtype else result.astype(node.dtype)
-    return g
-
-
 def _fit(g: Grad, data: Array | np.generic, prim: type[Primitive], i: int) -> Grad:
     """Sum a broadcast gradient back to its input's shape; check shape, match dtype."""
     shape = data.shape
@@ -387,30 +350,3 @@ def _fit(g: Grad, data: Array | np.generic, prim: type[Primitive], i: int) -> Gr
     if g.dtype != data.dtype:
         g = g.astype(data.dtype)  # float32 inputs get float32 gradients after a float64 mix
     return g
-
-
-def accumulate_grad(t: Tensor, g: Array | np.generic | Tensor, shared: bool = False) -> None:
-    """Add gradient ``g`` into ``t.grad`` as backward does: a first gradient is kept as it is when
-    nobody else holds it (``shared`` False) and it is a plain writable array, else copied; later
-    ones are added in place (``+=``). ag.compile delivers its gradients through here too.
-
-    >>> from autograd_core import Tensor
-    >>> w = Tensor([1.0, 2.0], requires_grad=True)
-    >>> accumulate_grad(w, np.ones(2)); accumulate_grad(w, np.ones(2)); w.grad
-    array([2., 2.])
-    """
-    if isinstance(g, np.ndarray):
-        if t.grad is None:
-            # Kept without a copy only if nobody else holds it and it is a plain writable buffer
-            # (a broadcast view is read-only); a retained non-leaf's gradient still flows on.
-            keep = not shared and t._prim is None and g.flags.writeable
-            t.grad = g if keep else g.copy()
-        else:
-            t.grad += g
-    else:  # a numpy scalar (a 0-d value in the engine), or a Tensor with create_graph: .grad gets a new
-        # array of its values (0-d too), never the node's buffer
-        value = g if isinstance(g, np.generic) else g._data
-        if t.grad is None:
-            t.grad = np.array(value)
-        else:
-            t.grad += value

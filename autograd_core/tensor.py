@@ -41,6 +41,7 @@ from .primitives import (
     Transpose,
 )
 from .tensor_base import TensorBase, normalize_axes, torch_axis
+from .tensor_inputs import as_array, plain_index  # (module globals: __init__ and __getitem__ call them)
 from .tensor_methods import TensorMethods
 from .tensor_views import TensorViews
 from .types import Array, ArrayLike, Axis, DTypeLike, Index, Shape, TensorLike
@@ -53,31 +54,6 @@ _ARRAYS = (np.ndarray, np.generic)
 _FLOAT_SCALARS = frozenset((np.float16, np.float32, np.float64, np.longdouble))
 _NO_PARAMS: dict[str, Any] = {}
 _MATRIX_TRANSPOSE: dict[str, Any] = {"axes": (1, 0)}
-
-
-def _as_array(data: TensorLike, dtype: DTypeLike | None) -> Array | np.generic:
-    if isinstance(data, Tensor):
-        array = data._data
-    elif isinstance(data, (np.ndarray, np.generic)):
-        array = data
-    else:
-        if data is None:  # np.asarray(None, float) would silently be nan
-            raise TypeError("Tensor: data is None; give a number, a nested list of numbers or a numpy array")
-        try:
-            array = np.asarray(data, dtype=np.float64 if dtype is None else dtype)  # Python data -> float64
-        except (ValueError, TypeError) as error:
-            raise TypeError(
-                f"Tensor: cannot read {type(data).__name__} data as numbers ({error}); give a number, "
-                "a nested list of numbers with equal-length rows, or a numeric numpy array"
-            ) from None
-    if dtype is not None:
-        array = array.astype(dtype, copy=False)
-    if array.dtype.kind not in "biuf":
-        raise TypeError(
-            f"Tensor: unsupported data of dtype {array.dtype}; "
-            "give numbers, nested lists of numbers or a numeric numpy array"
-        )
-    return array
 
 
 def _lift(value: TensorLike, like: TensorBase) -> Tensor:
@@ -209,7 +185,7 @@ class Tensor(TensorMethods, TensorViews):
             # numpy scalar, as 0-d values are inside the engine, until .data is asked for.
             array: Array | np.generic = np.float64(data)
         else:
-            array = _as_array(data, dtype)
+            array = as_array(data, dtype)
             if requires_grad and array.dtype.kind != "f":
                 raise TypeError(
                     f"Tensor: requires_grad=True needs floating-point data, got {array.dtype}; "
@@ -359,7 +335,7 @@ class Tensor(TensorMethods, TensorViews):
         return _record(BroadcastTo, (self,), {"shape": shape})
 
     def __getitem__(self, index: Index) -> Tensor:
-        return _record(Getitem, (self,), {"index": _plain_index(index)})
+        return _record(Getitem, (self,), {"index": plain_index(index)})
 
     # ------------------------------------------------------------ binary helpers
     def maximum(self, other: TensorLike) -> Tensor:
@@ -418,15 +394,3 @@ def _forward_failed(prim: type[Primitive], parents: tuple[Tensor, ...], error: E
 
 
 _new_tensor = object.__new__
-
-
-def _plain_index(index: Index) -> Any:
-    """Tensors and lists inside an index become numpy arrays (integer or boolean)."""
-    parts = index if isinstance(index, tuple) else (index,)
-    for p in parts:
-        if isinstance(p, (Tensor, list)):
-            break
-    else:
-        return index  # nothing to convert (the usual case): no new tuple
-    parts = tuple(p._data if isinstance(p, Tensor) else np.asarray(p) if isinstance(p, list) else p for p in parts)
-    return parts if isinstance(index, tuple) else parts[0]

@@ -1,4 +1,5 @@
-"""Losses, penalties, activations and ``linear`` as functions (``import nn.functional as F``).
+"""Losses, penalties, activations and ``linear`` as functions (``import nn.functional as F``); the
+activations, softmax family and ``linear`` live in activations.py, re-exported here.
 
 Every loss is composed from Tensor ops, so the engine derives its gradient; the
 values and gradients equal ``torch.nn.functional``'s. Shapes are checked strictly:
@@ -22,6 +23,7 @@ from autograd_core import Tensor
 from autograd_core.grad_mode import enter_scope, exit_scope
 from autograd_core.types import TensorLike
 
+from .activations import linear, log_softmax, relu, sigmoid, softmax, tanh  # F.softmax, F.linear, ...
 from .labels import class_indices  # F.class_indices: nn.fit checks its labels with it too
 from .penalties import l1_penalty, l2_penalty  # F.l1_penalty, as the tutorials write it
 
@@ -343,47 +345,6 @@ def huber_loss(input: TensorLike, target: TensorLike, reduction: str = "mean", d
     d = input - target
     quadratic = np.abs(np.asarray(d.data)) < delta
     return _reduce("huber_loss", ag.where(quadratic, 0.5 * d * d, delta * (d.abs() - 0.5 * delta)), reduction)
-
-
-# ---------------------------------------------------------------------------------- activations
-def _axis(axis: int, dim: int | None) -> int:
-    return axis if dim is None else dim
-
-
-def softmax(input: TensorLike, axis: int = -1, dim: int | None = None) -> Tensor:
-    """exp(x) / sum(exp(x)) along ``axis`` (``dim`` is accepted as PyTorch's spelling):
-    ``F.softmax(logits, dim=1)``."""
-    return ag.as_tensor(input).softmax(_axis(axis, dim))
-
-
-def log_softmax(input: TensorLike, axis: int = -1, dim: int | None = None) -> Tensor:
-    """log(softmax(x)) along ``axis``, stable for inputs of +-1000: ``F.log_softmax(logits, axis=1)``."""
-    return ag.as_tensor(input).log_softmax(_axis(axis, dim))
-
-
-def relu(input: TensorLike) -> Tensor:
-    """max(x, 0): ``F.relu(x)``."""
-    return ag.relu(input)
-
-
-def sigmoid(input: TensorLike) -> Tensor:
-    """1 / (1 + exp(-x)): ``F.sigmoid(logits)``."""
-    return ag.sigmoid(input)
-
-
-def tanh(input: TensorLike) -> Tensor:
-    """tanh(x): ``F.tanh(x)``."""
-    return ag.tanh(input)
-
-
-def linear(input: TensorLike, weight: TensorLike, bias: TensorLike | None = None) -> Tensor:
-    """input @ weight.T + bias, weight (out_features, in_features) as PyTorch's (what nn.Linear does):
-    one recorded op, ``linear``, then an ``add`` for the bias. ``F.linear(x, w, b)``; see ``ag.linear``.
-
-    >>> linear(np.ones((2, 3)), ag.ones(4, 3), ag.zeros(4)).shape
-    (2, 4)
-    """
-    return ag.linear(input, weight, bias)
 
 
 __all__ = [

@@ -1,0 +1,88 @@
+"""Where a complete gradient goes once backward has it: the leaves' ``.grad``, hooks, ``retain_grad()``.
+
+The engine (engine.py) computes every node's gradient; this module delivers it to whoever waits for it:
+``accumulate_grad`` adds it into a tensor's ``.grad`` (backward's leaves, retained non-leaves, and
+``ag.compile``'s replays), ``_given_before`` tells whether a leaf may keep the array without a copy,
+``_run_hooks`` calls ``register_hook``'s functions and ``_visit_watched`` handles an operation someone
+watches (its hooks, ``retain_grad()``, ``grad()``'s capture).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .engine import Grad
+    from .tensor import Tensor
+    from .types import Array
+
+
+def _given_before(g: Grad, owners: set[int]) -> bool:
+    """Whether the memory of array ``g`` already went to another leaf in this backward (numpy points
+    every view's ``base`` at the array that owns the memory); remembers it for the next leaves."""
+    owner = id(g if g.base is None else g.base)
+    if owner in owners:
+        return True
+    owners.add(owner)
+    return False
+
+
+def _visit_watched(node: Tensor, g: Grad, create_graph: bool, into_grad: bool, capture: dict[Tensor, Grad]) -> Grad:
+    """An operation's complete gradient ``g`` where someone waits for it: its hooks (which may replace
+    it), its ``.grad`` after ``retain_grad()``, or ``grad()``'s result for it."""
+    if node._hooks:
+        g = _run_hooks(node, g, create_graph)
+    if into_grad:
+        if node._retains_grad:
+            accumulate_grad(node, g)
+    elif node in capture:
+        capture[node] = g
+    return g
+
+
+def _run_hooks(node: Tensor, g: Grad, create_graph: bool) -> Grad:
+    """Tensor.register_hook: each hook sees the gradient as a Tensor; a returned value replaces it."""
+    for hook in list(node._hooks or ()):
+        result = hook(g if create_graph else type(node)(g))
+        if result is None:
+            continue
+        if create_graph:
+            result = result if isinstance(result, type(node)) else type(node)(result)
+        else:
+            result = np.asarray(result.data if isinstance(result, type(node)) else result)
+        if result.shape != node.shape:
+            raise RuntimeError(
+                f"hook {getattr(hook, '__name__', hook)!r} on a tensor of shape {node.shape} returned "
+                f"a gradient of shape {result.shape}; a hook must return the shape it was given"
+            )
+        g = result if result.dtype == node.dtype else result.astype(node.dtype)
+    return g
+
+
+def accumulate_grad(t: Tensor, g: Array | np.generic | Tensor, shared: bool = False) -> None:
+    """Add gradient ``g`` into ``t.grad`` as backward does: a first gradient is kept as it is when
+    nobody else holds it (``shared`` False) and it is a plain writable array, else copied; later
+    ones are added in place (``+=``). ag.compile delivers its gradients through here too.
+
+    >>> from autograd_core import Tensor
+    >>> w = Tensor([1.0, 2.0], requires_grad=True)
+    >>> accumulate_grad(w, np.ones(2)); accumulate_grad(w, np.ones(2)); w.grad
+    array([2., 2.])
+    """
+    if isinstance(g, np.ndarray):
+        if t.grad is None:
+            # Kept without a copy only if nobody else holds it and it is a plain writable buffer
+            # (a broadcast view is read-only); a retained non-leaf's gradient still flows on.
+            keep = not shared and t._prim is None and g.flags.writeable
+            t.grad = g if keep else g.copy()
+        else:
+            t.grad += g
+    else:  # a numpy scalar (a 0-d value in the engine), or a Tensor with create_graph: .grad gets a new
+        # array of its values (0-d too), never the node's buffer
+        value = g if isinstance(g, np.generic) else g._data
+        if t.grad is None:
+            t.grad = np.array(value)
+        else:
+            t.grad += value

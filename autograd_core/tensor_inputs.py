@@ -1,0 +1,64 @@
+"""What a Tensor accepts: its data and its indices, read into numpy before any op runs.
+
+``as_array`` turns what ``Tensor(data)`` is given (numbers, nested lists, numpy arrays, Tensors) into a
+numeric numpy array, or raises a TypeError that says what to give; ``plain_index`` turns the Tensors and
+lists inside an index into the integer or boolean arrays numpy indexes with. (A Tensor is recognised as a
+``TensorBase``, the base of its mixins: this module sits below tensor.py, which imports it.) Operands of
+the operators are lifted to Tensors in tensor.py (``_lift``), which makes Tensors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .tensor_base import TensorBase
+from .types import Array, DTypeLike, Index, TensorLike
+
+
+def as_array(data: TensorLike, dtype: DTypeLike | None) -> Array | np.generic:
+    """``data`` as a numeric numpy array (Python data as float64 unless ``dtype`` says), or a TypeError that
+    says what to give.
+
+    >>> as_array([[1, 2]], None)
+    array([[1., 2.]])
+    """
+    if isinstance(data, TensorBase):
+        array = data._data
+    elif isinstance(data, (np.ndarray, np.generic)):
+        array = data
+    else:
+        if data is None:  # np.asarray(None, float) would silently be nan
+            raise TypeError("Tensor: data is None; give a number, a nested list of numbers or a numpy array")
+        try:
+            array = np.asarray(data, dtype=np.float64 if dtype is None else dtype)  # Python data -> float64
+        except (ValueError, TypeError) as error:
+            raise TypeError(
+                f"Tensor: cannot read {type(data).__name__} data as numbers ({error}); give a number, "
+                "a nested list of numbers with equal-length rows, or a numeric numpy array"
+            ) from None
+    if dtype is not None:
+        array = array.astype(dtype, copy=False)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"Tensor: unsupported data of dtype {array.dtype}; "
+            "give numbers, nested lists of numbers or a numeric numpy array"
+        )
+    return array
+
+
+def plain_index(index: Index) -> Any:
+    """Tensors and lists inside an index become numpy arrays (integer or boolean); the rest is unchanged.
+
+    >>> plain_index((slice(None), [0, 2]))
+    (slice(None, None, None), array([0, 2]))
+    """
+    parts = index if isinstance(index, tuple) else (index,)
+    for p in parts:
+        if isinstance(p, (TensorBase, list)):
+            break
+    else:
+        return index  # nothing to convert (the usual case): no new tuple
+    parts = tuple(p._data if isinstance(p, TensorBase) else np.asarray(p) if isinstance(p, list) else p for p in parts)
+    return parts if isinstance(index, tuple) else parts[0]
