@@ -1,50 +1,10 @@
 """``ag.compile(fn)``: trace a training step, then replay it as a flat list of numpy calls.
 
-``fn(*args)`` builds a graph and returns a one-element loss Tensor. ``compiled(*args)`` does what
-``fn(*args).backward()`` does (every leaf's ``.grad`` accumulates, ``+=``, with the same values, bit for bit:
-a gradient with several parts adds them in eager backward's order) and returns the loss as a Tensor without a graph::
-
-    step = ag.compile(lambda X, Y: -(model_logits(X).log_softmax() * Y).sum() / len(X))
-    for X, Y in batches:
-        loss = step(Tensor(X), Tensor(Y))     # forward + backward
-        for p in params:
-            p.data -= lr * p.grad; p.grad = None
-
-``compile(fn, has_aux=True)`` (as ``jax.value_and_grad``): fn returns ``(loss, aux)``, aux a Tensor or a
-tuple or list of Tensors (the logits, say); so does the compiled call, aux's values as define-by-run's in
-arrays of its own, without a graph (never a buffer, a leaf's or an argument's array: later calls keep off).
-
-**How.** The first two calls run ``fn`` define-by-run and record a tape (tensor arguments that need no
-gradient are traced as if they did, so the ops applied to them are recorded too). When two tapes agree
-(ops, wiring, shapes, dtypes, leaves, constants), the second call generates the plan: each op written by
-its primitive's lowering into buffers (one array for results never live at once), backward pruned to the
-gradients that reach a leaf, sum_to and casts decided from the shapes, gradients of constant subgraphs
-(the ``/ n``, ``-`` and ``.sum()`` of a loss) baked in. The plan is adopted only after it reproduced
-that call's define-by-run gradients; later calls run it (no Tensor per op, no graph walked).
-``compiled.source`` shows the code.
-
-**Guarded** (checked every call; a change means a new trace, or define-by-run): the arguments (Tensor or
-ndarray, shape, dtype, ``requires_grad``, which of them are the same array; Python numbers, strings and
-None by value); the tensors that require grad (arguments or read by fn: the leaves) by identity, and they
-and the tensors fn reads from outside by shape, dtype and ``requires_grad``, their values read afresh each
-call; up to ``MAX_SIGNATURES`` signatures; grad and anomaly mode (under ``no_grad()`` or
-``detect_anomaly()`` fn runs define-by-run). Values that did not change between two agreeing traces are
-pinned (arrays by identity, or a new array by its bytes; tensors by version): a constant computed from
-them might hide in the plan, so when one changes, fn is traced once more.
-
-**Not guarded** (as ``torch.jit.trace`` and ``jax.jit`` warn): Python control flow on values (``if
-loss.item() > 1``) and which tensors fn reads are fixed by the traces; numbers fn reads from outside its
-arguments or from values (``.item()``, ``.data``, numpy on an argument) are constants of the trace: one
-that differs between two traces is caught (a ``CompileWarning``, then define-by-run), one that never
-differed while its sources changed is not. (Softmax's max shift is an op, ``max_shift``: recomputed.)
-Side effects of fn happen in traced calls only. Small buffers stay allocated between calls (large ones
-are allocated by each call), so a compiled function is not re-entrant or thread-safe.
-
-**Unsupported**, so define-by-run with a ``CompileWarning`` (``strict=True``: a ``CompileError``):
-boolean-mask indexing by an argument (its shape depends on values), ``retain_grad()`` or an in-place
-change inside fn, a non-leaf argument that requires grad, a graph built outside fn, constants that
-change between calls. ``check=True`` runs the plan and define-by-run side by side on every call (keeping
-define-by-run's gradients) and raises ``CompileError`` when they differ; ``retrace()`` forgets plans.
+``fn(*args)`` builds a graph and returns a one-element loss Tensor (``has_aux=True``: ``(loss, aux)``).
+``compiled(*args)`` does what ``fn(*args).backward()`` does, bit for bit, and returns the loss without a
+graph. The first two calls trace fn define-by-run (tape.py); when their tapes agree, the second generates
+a plan (replay.py), adopted once it reproduced that call. What is guarded, what is not, and when fn runs
+define-by-run instead: docs/compile.md.
 """
 
 from __future__ import annotations
@@ -88,6 +48,7 @@ def compile(  # noqa: A001 (torch.compile's name; ag.compile, never a bare impor
     """Trace ``fn`` (args -> one-element loss Tensor, or ``(loss, aux)`` with ``has_aux=True``) and
     replay its forward and backward: ``compiled(*args)`` accumulates every leaf's ``.grad`` as
     ``fn(*args).backward()`` would and returns what fn returns, without a graph. Usable as a decorator.
+    What is guarded, and when fn runs define-by-run instead: docs/compile.md.
 
     >>> W = Tensor([[1.0], [2.0]], requires_grad=True)
     >>> step = compile(lambda X: (X @ W).relu().sum())

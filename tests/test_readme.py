@@ -48,3 +48,13 @@ STATED_OUTPUTS = [
     "validation accuracy 0.973",
     "['layers.0.weight', 'layers.0.bias', 'layers.2.weight', 'layers.2.bias', 'layers.4.weight', 'layers.4.bias']",
 ]
+
+
+def test_the_compile_reference_example_runs_and_prints_its_stated_output():
+    """docs/compile.md (what ag.compile guards) opens with an example: it runs, traced twice then replayed."""
+    with open(os.path.join(ROOT, "docs", "compile.md"), encoding="utf-8") as f:
+        (block,) = re.findall(r"^```python\n(.*?)^```", f.read(), re.S | re.M)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(block, "docs/compile.md", "exec"), {})
+    assert printed.getvalue() == "2 2\n" and "# 2 2: traced twice, then replayed" in block
