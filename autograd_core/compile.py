@@ -88,7 +88,7 @@ class Compiled:
         self.trace_count = self.replay_count = 0
         self.fallback_reason: str | None = None
         self._entries: dict[Any, _Entry] = {}
-        self._last: Plan | None = None
+        self._last: _Entry | None = None  # the signature whose plan ran last: tried first
 
     def __repr__(self) -> str:
         fallback = f", define-by-run: {self.fallback_reason}" if self.fallback_reason else ""
@@ -97,7 +97,7 @@ class Compiled:
     @property
     def source(self) -> str | None:
         """The generated code of the plan used last (None before one exists)."""
-        return self._last.source if self._last is not None else None
+        return self._last.plan.source if self._last is not None and self._last.plan is not None else None
 
     def retrace(self) -> None:
         """Forget every trace and plan: the next calls trace fn again (after changing what fn reads)."""
@@ -107,7 +107,8 @@ class Compiled:
     def __call__(self, *args: Any) -> Any:
         if not state.switches.grad_enabled or state.switches.anomaly:  # under no_grad() or detect_anomaly(): fn itself
             return self._define_by_run(args)
-        result = MISS if self._last is None else self._replay(self._last, args)  # the plan that ran last first
+        last = self._last
+        result = MISS if last is None or last.plan is None else self._replay(last, args)
         if result is not MISS:
             return result
         key = (tuple(map(type, args)), tuple(arg_guards(args)))  # what the plans' guards check of args
@@ -118,21 +119,20 @@ class Compiled:
             entry = self._entries[key] = _Entry()
         if entry.fallback is not None:
             return self._define_by_run(args)
-        result = MISS if entry.plan is None else self._replay(entry.plan, args)
+        result = MISS if entry.plan is None else self._replay(entry, args)
         return self._trace(entry, args) if result is MISS else result
 
     # ------------------------------------------------------------------------ paths
 
-    def _replay(self, plan, args):
-        """The plan's result (check=True: compared with define-by-run's), or MISS when a guard fails."""
+    def _replay(self, entry, args):
+        """Entry's plan's result (check=True: compared with define-by-run's), or MISS when a guard fails."""
+        plan = entry.plan
         try:
-            values = plan.run(args, trial=True) if self.check else plan.run(args)  # guards, forward, backward, .grad
+            values = plan.run(args, self.check)  # guards, forward, backward, .grad (check: a trial, delivering none)
         except Exception as error:  # noqa: BLE001 (a bad value: define-by-run raises the engine's error)
-            result = self._define_by_run(args)
-            reason = f"the replay raised {type(error).__name__}: {error}, define-by-run did not (a bug in compile"
-            for entry in self._entries.values():  # define-by-run coped, so the plan itself is wrong
-                if entry.plan is plan:
-                    self._give_up(entry, reason + ": please report)")
+            result = self._define_by_run(args)  # define-by-run coped, so the plan itself is wrong
+            why = f"the replay raised {type(error).__name__}: {error}, define-by-run did not"
+            self._give_up(entry, why + " (a bug in compile: please report)")
             return result
         if values is MISS:
             return MISS
@@ -149,7 +149,7 @@ class Compiled:
             for t, g in zip(plan.leaves, grads):
                 accumulate_grad(t, g)
             return _detached(form, outputs)
-        self._last = plan
+        self._last = entry
         self.replay_count += 1
         return _pack(plan.form, values)
 
@@ -205,7 +205,7 @@ class Compiled:
         else:  # two tapes agree: generate the plan from this call's graph, adopt it if it reproduces the call
             grads = [g.data for g in _engine_grad(loss, tape.leaves, allow_unused=True)]
             loss, outputs = None, [t.detach() for t in outputs]
-            entry.plan, reason = _attempt(self._adopt, tape, entry.reference, args, outputs, grads)
+            entry.plan, reason = _attempt(self._adopt, entry, tape, args, outputs, grads)
             for t, g in zip(tape.leaves, grads):  # the engine's fresh arrays, accumulated by the engine's rule
                 accumulate_grad(t, g)
             if reason is not None:
@@ -216,14 +216,14 @@ class Compiled:
             self._remember(entry, tape, args)
         return result
 
-    def _adopt(self, tape, reference, args, outputs, grads):
-        externals = [a is b for a, b in zip(tape.constants, reference.constants)]
+    def _adopt(self, entry, tape, args, outputs, grads):
+        externals = [a is b for a, b in zip(tape.constants, entry.reference.constants)]
         plan = Plan(tape, args, externals, self.title)
         tape.order = None  # the trial runs without this call's graph (activations) alive: peak memory
         problem = _difference(plan.run(args, trial=True), outputs, plan.leaves, grads)
         if problem:
             raise Unsupported(f"the replay differs from define-by-run on {problem} (a bug in compile: please report)")
-        self._last = plan
+        self._last = entry
         return plan
 
     def _remember(self, entry, tape, args):
@@ -239,7 +239,7 @@ class Compiled:
     def _give_up(self, entry, reason):
         if self.strict:
             raise CompileError(f"compile({self.title}): {reason}")
-        if self._last is entry.plan:
+        if self._last is entry:
             self._last = None
         entry.fallback = self.fallback_reason = reason
         entry.reference = entry.snapshot = entry.plan = None  # keep no graph alive

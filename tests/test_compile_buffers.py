@@ -167,7 +167,7 @@ def test_buffers_with_disjoint_lifetimes_share_storage_and_replays_stay_bitwise_
             q.data -= 0.1 * q.grad
             p.grad = q.grad = None
     assert step.replay_count >= 3
-    source, namespace = step.source, step._last.namespace
+    source, namespace = step.source, step._last.plan.namespace
     first = re.search(
         r"t1 = matmul\(a0, l0, (buf\d+)\)\n +t2 = add\(t1, l1, (buf\d+)\)\n +t3 = maximum\(t2, 0, out=(buf\d+)\)",
         source,

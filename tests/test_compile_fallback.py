@@ -56,10 +56,10 @@ def test_a_replay_that_raises_where_define_by_run_does_not_is_dropped_with_a_war
         w.data = w.data * 0.5
     assert step.replay_count == 1
 
-    def broken(args):
+    def broken(args, trial=False):  # the generated run()'s signature
         raise ValueError("boom")
 
-    step._last.run = broken  # stands for a bug in generated code
+    step._last.plan.run = broken  # stands for a bug in generated code
     w.grad = None
     with pytest.warns(CompileWarning, match="the replay raised ValueError: boom, define-by-run did not"):
         step(x)
