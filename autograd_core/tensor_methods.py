@@ -2,7 +2,8 @@
 
 - composed, so differentiable with no rule of their own: ``mean var std min clamp sqrt minimum
   pow clone`` and the softmax family ``logsumexp log_softmax softmax``;
-- without a gradient, as in PyTorch: comparisons (boolean tensors), ``argmax/argmin`` (integers);
+- without a gradient, as in PyTorch: comparisons and ``& | ^ ~ any all`` (boolean tensors),
+  ``argmax/argmin`` (integers);
 - in-place operators (``w -= ...`` under ``no_grad``), outside the graph;
 - gradient hooks, and numpy's override protocols, so ``np.exp(t)`` is ``t.exp()`` (numpy_interop.py).
 
@@ -159,6 +160,59 @@ class TensorMethods(TensorBase):
 
     def __ge__(self, other: object) -> Tensor:
         return self._compare(np.greater_equal, other)
+
+    # ------------------------------------------------------------ logical: masks, no gradient
+    def _logical(self, ufunc: np.ufunc, other: object, symbol: str) -> Tensor:
+        values = other._data if isinstance(other, TensorMethods) else other
+        if not isinstance(values, _COMPARABLE):
+            return NotImplemented  # type: ignore[no-any-return]
+        kinds = (self._data.dtype.kind, np.asarray(values).dtype.kind)
+        if not set(kinds) <= set("biu"):
+            raise TypeError(
+                f"'{symbol}' needs boolean or integer tensors, got {self.dtype} {symbol} "
+                f"{np.asarray(values).dtype}; combine comparisons in parentheses: (x > 0) {symbol} (x < 1)"
+            )
+        return _tensor.Tensor(ufunc(self._data, values))
+
+    def __and__(self, other: object) -> Tensor:
+        return self._logical(np.bitwise_and, other, "&")
+
+    def __or__(self, other: object) -> Tensor:
+        return self._logical(np.bitwise_or, other, "|")
+
+    def __xor__(self, other: object) -> Tensor:
+        return self._logical(np.bitwise_xor, other, "^")
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__  # all three are symmetric
+
+    def __invert__(self) -> Tensor:
+        """``~mask``: logical not of a boolean tensor (bitwise not of an integer one), as PyTorch."""
+        if self.dtype.kind not in "biu":
+            raise TypeError(f"'~' needs a boolean or integer tensor, got {self.dtype}; for a mask write ~(x > 0)")
+        return _tensor.Tensor(np.invert(self._data))
+
+    def any(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
+        """True where any element along ``axis`` is nonzero (all axes by default): boolean, no gradient.
+
+        >>> (Tensor([1.0, -2.0]) > 0).any()
+        Tensor(True, dtype=bool)
+        """
+        return self._boolean_reduce("any", np.any, axis, keepdims, dim, keepdim)
+
+    def all(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
+        """True where every element along ``axis`` is nonzero: ``(pred == y).all()``; boolean, no gradient."""
+        return self._boolean_reduce("all", np.all, axis, keepdims, dim, keepdim)
+
+    def _boolean_reduce(
+        self, op: str, reduce: Callable[..., Any], axis: Axis, keepdims: bool, dim: Axis, keepdim: bool | None
+    ) -> Tensor:
+        axis, keepdims = torch_axis(op, axis, keepdims, dim, keepdim)
+        axes = normalize_axes(op, axis, self.ndim)
+        return _tensor.Tensor(np.asarray(reduce(self._data, axis=axes, keepdims=keepdims)))
 
     # ------------------------------------------------------------ elementwise, composed
     def __abs__(self) -> Tensor:

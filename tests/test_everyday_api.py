@@ -1,0 +1,85 @@
+"""What a PyTorch / numpy user types one step outside the README: iteration, int(), truth values,
+mask logic (``& | ^ ~ any all``), ``ag.cat`` and ``dim=``, ``zero_grad(set_to_none=)``, saving
+into a folder that does not exist. Each case once failed (a silent wrong result, an unclear
+error, or a missing name); values are checked against PyTorch where installed, else numpy.
+"""
+
+import numpy as np
+import pytest
+
+from autograd_core import Tensor
+
+X = np.array([[-1.0, 0.5, 2.0], [3.0, -0.25, 0.0]])
+
+
+# ---------------------------------------------------------------- iteration, int(), bool()
+def test_iterating_a_0d_tensor_is_a_type_error_not_an_empty_list():
+    # it used to fall back to t[0], fail, and end: list(Tensor(3.0)) == [] (torch: TypeError)
+    with pytest.raises(TypeError, match=r"iteration over a 0-d tensor.*item"):
+        list(Tensor(3.0))
+
+
+def test_iterating_gives_the_rows_with_their_gradient():
+    t = Tensor(X, requires_grad=True)
+    rows = list(t)
+    assert [r.tolist() for r in rows] == X.tolist()
+    (rows[0] * 2 + rows[1] * 3).sum().backward()
+    assert t.grad.tolist() == [[2.0] * 3, [3.0] * 3]
+
+
+def test_int_of_a_one_element_tensor_truncates_as_python_and_torch():
+    assert int(Tensor(2.7)) == 2 and int(Tensor([-2.7])) == -2
+    with pytest.raises(ValueError, match=r"item: only a one-element tensor.*shape \(2,\)"):
+        int(Tensor([1.0, 2.0]))
+
+
+@pytest.mark.parametrize("values", [[1.0, 2.0], []])
+def test_truth_value_of_many_or_no_elements_names_the_shape_and_the_fix(values):
+    with pytest.raises(ValueError, match=r"bool: .* with \d elements \(shape .*\) is ambiguous.*any\(\).*all\(\)"):
+        bool(Tensor(values))
+    assert bool(Tensor([1.0])) and not Tensor(0.0)
+
+
+# ---------------------------------------------------------------- masks
+def test_mask_operators_match_numpy_and_torch():
+    t = Tensor(X)
+    low, high = t > 0, t < 1
+    assert ((low & high).data == ((X > 0) & (X < 1))).all()
+    assert ((low | high).data == ((X > 0) | (X < 1))).all()
+    assert ((low ^ high).data == ((X > 0) ^ (X < 1))).all()
+    assert ((~low).data == ~(X > 0)).all()
+    assert ((low & True).data == (X > 0)).all() and ((True & low).data == (X > 0)).all()
+    assert ((np.ones(3, bool) & low).data == (X > 0)).all()  # numpy on the left: a Tensor too
+    assert (~Tensor(np.array([1, 2]))).tolist() == [-2, -3]  # integers: bitwise, as numpy and torch
+    assert (low & high).dtype == np.bool_ and not (low & high).requires_grad
+    torch = pytest.importorskip("torch")
+    tt = torch.tensor(X)
+    assert (~((tt > 0) & (tt < 1))).tolist() == (~(low & high)).tolist()
+
+
+def test_mask_operators_on_floats_say_to_compare_first():
+    t = Tensor(X, requires_grad=True)
+    with pytest.raises(TypeError, match=r"'&' needs boolean or integer tensors, got float64.*\(x > 0\) & \(x < 1\)"):
+        t & t
+    with pytest.raises(TypeError, match=r"'\|' needs boolean or integer"):
+        t > 0 | t < 1  # noqa: B015  # the precedence slip: 0 | t runs first
+    with pytest.raises(TypeError, match=r"'~' needs a boolean or integer tensor, got float64"):
+        ~t  # noqa: B018
+
+
+@pytest.mark.parametrize("name", ["any", "all"])
+@pytest.mark.parametrize("axis", [None, 0, 1, -1, (0, 1)])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_any_all_match_numpy(name, axis, keepdims):
+    mask = X > 0
+    got = getattr(Tensor(mask), name)(axis, keepdims)
+    assert got.dtype == np.bool_
+    np.testing.assert_array_equal(got.data, getattr(np, name)(mask, axis=axis, keepdims=keepdims))
+    if axis is not None and not isinstance(axis, tuple):
+        same = getattr(Tensor(mask), name)(dim=axis, keepdim=keepdims)
+        np.testing.assert_array_equal(same.data, got.data)
+
+
+def test_any_all_with_a_bad_axis_name_the_op():
+    with pytest.raises(np.exceptions.AxisError, match="any: axis 2 is out of range"):
+        Tensor(X).any(2)
