@@ -7,6 +7,7 @@ error, or a missing name); values are checked against PyTorch where installed, e
 import numpy as np
 import pytest
 
+import autograd_core as ag
 from autograd_core import Tensor
 
 X = np.array([[-1.0, 0.5, 2.0], [3.0, -0.25, 0.0]])
@@ -83,3 +84,25 @@ def test_any_all_match_numpy(name, axis, keepdims):
 def test_any_all_with_a_bad_axis_name_the_op():
     with pytest.raises(np.exceptions.AxisError, match="any: axis 2 is out of range"):
         Tensor(X).any(2)
+
+
+# ---------------------------------------------------------------- cat / stack with dim=
+def test_cat_and_stack_take_pytorchs_names_and_dim():
+    a, b = np.arange(6.0).reshape(2, 3), -np.arange(6.0).reshape(2, 3)
+    x, y = Tensor(a, requires_grad=True), Tensor(b, requires_grad=True)
+    assert ag.cat is ag.concatenate
+    np.testing.assert_array_equal(ag.cat([x, y], dim=1).data, np.concatenate([a, b], axis=1))
+    np.testing.assert_array_equal(ag.stack([x, y], dim=-1).data, np.stack([a, b], axis=-1))
+    (ag.cat([x, y], dim=-1) * np.arange(6.0)).sum().backward()
+    assert x.grad.tolist() == [[0.0, 1.0, 2.0]] * 2 and y.grad.tolist() == [[3.0, 4.0, 5.0]] * 2
+    torch = pytest.importorskip("torch")
+    ta, tb = torch.tensor(a), torch.tensor(b)
+    assert ag.cat([a, b], dim=0).tolist() == torch.cat([ta, tb], dim=0).tolist()
+    assert ag.stack([a, b], dim=2).tolist() == torch.stack([ta, tb], dim=2).tolist()
+
+
+def test_cat_with_both_axis_and_dim_or_a_bad_dim_says_so():
+    with pytest.raises(TypeError, match=r"concatenate: give axis= or dim= \(the same thing\), not both"):
+        ag.cat([X, X], axis=1, dim=1)
+    with pytest.raises(np.exceptions.AxisError, match="stack: axis 3 is out of range"):
+        ag.stack([X, X], dim=3)
