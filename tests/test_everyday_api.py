@@ -106,3 +106,26 @@ def test_cat_with_both_axis_and_dim_or_a_bad_dim_says_so():
         ag.cat([X, X], axis=1, dim=1)
     with pytest.raises(np.exceptions.AxisError, match="stack: axis 3 is out of range"):
         ag.stack([X, X], dim=3)
+
+
+# ---------------------------------------------------------------- nn: zero_grad(set_to_none=)
+@pytest.mark.parametrize("owner", ["optimizer", "module"])
+def test_zero_grad_set_to_none_false_leaves_zeros_then_accumulates_as_torch(owner):
+    import nn
+    import nn.functional as F
+
+    model = nn.MLP([3, 4, 2], seed=0)
+    optimizer = nn.optim.SGD(model.parameters(), lr=0.1)
+    zero_grad = optimizer.zero_grad if owner == "optimizer" else model.zero_grad
+    rows, labels = np.ones((2, 3)), np.array([0, 1])
+    F.cross_entropy(model(rows), labels).backward()
+    first = [p.grad.copy() for p in model.parameters()]
+    zero_grad(set_to_none=False)
+    assert all(p.grad is not None and p.grad.shape == p.shape and not p.grad.any() for p in model.parameters())
+    F.cross_entropy(model(rows), labels).backward()
+    for p, g in zip(model.parameters(), first, strict=True):
+        np.testing.assert_array_equal(p.grad, g)  # zeros + the same gradient: exactly it
+    zero_grad()  # the default, as PyTorch 2: None
+    assert all(p.grad is None for p in model.parameters())
+    zero_grad(set_to_none=False)  # a gradient that is None stays None, as in PyTorch
+    assert all(p.grad is None for p in model.parameters())
