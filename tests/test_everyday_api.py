@@ -129,3 +129,20 @@ def test_zero_grad_set_to_none_false_leaves_zeros_then_accumulates_as_torch(owne
     assert all(p.grad is None for p in model.parameters())
     zero_grad(set_to_none=False)  # a gradient that is None stays None, as in PyTorch
     assert all(p.grad is None for p in model.parameters())
+
+
+# ---------------------------------------------------------------- indexing with tensors
+def test_indexing_with_a_float_tensor_says_why_and_what_to_write():
+    t = Tensor(np.arange(5.0), requires_grad=True)
+    # Tensor([0, 2]) is float64 (Python lists are): numpy's own message did not say so
+    with pytest.raises(
+        IndexError,
+        match=r"getitem: an index tensor must hold integers or booleans, got a float64 "
+        r"tensor of shape \(2,\); .*ag.tensor\(\[0, 2\]\) or idx.long\(\)",
+    ):
+        t[Tensor([0, 2])]
+    with pytest.raises(IndexError, match=r"float64 tensor of shape \(\)"):
+        t[(Tensor(1.0),)]
+    for index in (ag.tensor([0, 2]), Tensor([0, 2]).long(), [0, 2], np.array([0, 2])):
+        assert t[index].tolist() == [0.0, 2.0]
+    assert t[t > 2].tolist() == [3.0, 4.0]
