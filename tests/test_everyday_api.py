@@ -146,3 +146,62 @@ def test_indexing_with_a_float_tensor_says_why_and_what_to_write():
     for index in (ag.tensor([0, 2]), Tensor([0, 2]).long(), [0, 2], np.array([0, 2])):
         assert t[index].tolist() == [0.0, 2.0]
     assert t[t > 2].tolist() == [3.0, 4.0]
+
+
+# ---------------------------------------------------------------- nn.ModuleList
+def _tower(nn, lists):
+    class Tower(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.blocks = lists([nn.Linear(3, 3, seed=i) for i in range(2)])
+            self.head = nn.Linear(3, 1, seed=9)
+
+        def forward(self, x):
+            for block in self.blocks:
+                x = block(x).tanh()
+            return self.head(x)
+
+    return Tower()
+
+
+def test_module_list_registers_what_a_plain_list_hides(tmp_path):
+    import nn
+
+    hidden = _tower(nn, list)  # the trap: a plain list's layers are no parameters (in PyTorch too)
+    assert [n for n, _ in hidden.named_parameters()] == ["head.weight", "head.bias"]
+    model = _tower(nn, nn.ModuleList)
+    names = [n for n, _ in model.named_parameters()]
+    assert names == ["blocks.0.weight", "blocks.0.bias", "blocks.1.weight", "blocks.1.bias", "head.weight", "head.bias"]
+    optimizer = nn.optim.SGD(model.parameters(), lr=0.1)
+    before = model.blocks[0].weight.data.copy()
+    (model(np.ones((4, 3))) ** 2).mean().backward()
+    optimizer.step()
+    assert not np.array_equal(model.blocks[0].weight.data, before)  # the listed layers train
+    nn.save(model, tmp_path / "tower.npz")
+    again = _tower(nn, nn.ModuleList)
+    nn.load(again, tmp_path / "tower.npz")
+    np.testing.assert_array_equal(again(np.ones((2, 3))).data, model(np.ones((2, 3))).data)
+    torch = pytest.importorskip("torch")
+
+    class TorchTower(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.blocks = torch.nn.ModuleList([torch.nn.Linear(3, 3) for _ in range(2)])
+            self.head = torch.nn.Linear(3, 1)
+
+    assert names == [n for n, _ in TorchTower().named_parameters()]
+
+
+def test_module_list_behaves_as_a_list_and_has_no_forward():
+    import nn
+    from nn.architecture import build, describe
+
+    blocks = nn.ModuleList([nn.Linear(2, 2), nn.ReLU()]).extend([nn.Tanh()])
+    blocks.append(nn.Identity())
+    assert [type(m).__name__ for m in blocks] == ["Linear", "ReLU", "Tanh", "Identity"] and len(blocks) == 4
+    assert type(blocks[1:3]) is nn.ModuleList and type(blocks[-1]) is nn.Identity
+    assert type(build(describe(blocks))) is nn.ModuleList and describe(build(describe(blocks))) == describe(blocks)
+    with pytest.raises(NotImplementedError, match=r"ModuleList has no forward\(\): call its modules in your own"):
+        blocks(np.ones((1, 2)))
+    with pytest.raises(TypeError, match="every item must be a Module, got function"):
+        nn.ModuleList([lambda x: x])
