@@ -100,7 +100,8 @@ def build(description: dict[str, Any]) -> Module:
             raise ValueError(f"build: a {name} needs a 'modules' list")
         built = [build(m) for m in modules]
         container: Any = types[name]  # Sequential(*modules), ModuleList(modules): Module's signature fits neither
-        return container(*built) if name == "Sequential" else container(built)
+        made: Module = container(*built) if name == "Sequential" else container(built)
+        return made
     config = description.get("config", {})
     if not isinstance(config, dict):
         raise ValueError(f"build: {name}'s config must be a dict, got {config!r:.80}")
