@@ -4,7 +4,7 @@
   pow clone`` and the softmax family ``logsumexp log_softmax softmax``;
 - without a gradient, as in PyTorch: comparisons and ``& | ^ ~ any all`` (boolean tensors),
   ``argmax/argmin`` (integers);
-- in-place operators (``w -= ...`` under ``no_grad``), outside the graph;
+- in-place operators (``w -= ...`` under ``no_grad``) and ``t[i] = v``, outside the graph;
 - gradient hooks, and numpy's override protocols, so ``np.exp(t)`` is ``t.exp()`` (numpy_interop.py).
 
 Shape helpers, conversions and the graph attributes are in tensor_views.py; the hot operator
@@ -27,7 +27,8 @@ from .engine import MutationClock
 from .grad_mode import state
 from .primitives import Add, Div, Matmul, Mul, Pow, Sub
 from .tensor_base import Hook, TensorBase, normalize_axes, torch_axis
-from .types import Axis, TensorLike
+from .tensor_inputs import plain_index
+from .types import Axis, Index, TensorLike
 
 if TYPE_CHECKING:
     from .primitives import Primitive
@@ -61,21 +62,39 @@ class TensorMethods(TensorBase):
     def _inplace(self, prim: type[Primitive], other: TensorLike, symbol: str) -> Tensor:
         # Under no_grad an in-place update is what PyTorch users write (`w -= lr * w.grad`);
         # with grad mode on it would silently fall back to `w = w - ...`, a new non-leaf.
-        if self.requires_grad and state.switches.grad_enabled:
-            if self._prim is None:
-                raise RuntimeError(
-                    f"in-place '{symbol}=' on a leaf tensor that requires grad would silently rebind it "
-                    f"to a new tensor outside the graph. Change its values without recording: "
-                    f"`w.data {symbol}= ...` (e.g. `w.data -= lr * w.grad`), the same inside "
-                    f"`with no_grad():`, or use an optimizer from nn.optim."
-                )
-            raise RuntimeError(
-                f"in-place '{symbol}=' on a tensor that is part of a recorded graph; "
-                f"write `y = y {symbol} ...` to make a new tensor instead"
-            )
+        self._check_inplace(
+            f"in-place '{symbol}='",
+            "would silently rebind it to a new tensor outside the graph",
+            f"`w.data {symbol}= ...` (e.g. `w.data -= lr * w.grad`)",
+        )
         np.copyto(self.data, prim.forward(self._data, _tensor._lift(other, self)._data), casting="same_kind")
         self._version = MutationClock.tick()
         return cast("Tensor", self)
+
+    def _check_inplace(self, what: str, why: str, instead: str) -> None:
+        if self.requires_grad and state.switches.grad_enabled:
+            if self._prim is None:
+                raise RuntimeError(
+                    f"{what} on a leaf tensor that requires grad {why}. Change its values without "
+                    f"recording: {instead}, the same inside `with no_grad():`, or use an optimizer from nn.optim."
+                )
+            raise RuntimeError(
+                f"{what} on a tensor that is part of a recorded graph; make a new tensor instead "
+                "(y = y + ..., ag.where(mask, value, y))"
+            )
+
+    def __setitem__(self, index: Index, value: TensorLike) -> None:
+        """``t[index] = value`` in place, as PyTorch (for tensors outside a graph, or under ``no_grad``);
+        a graph that saved ``t`` then refuses to backward, as after ``t += ...``.
+
+        >>> t = Tensor([1.0, -2.0, 3.0])
+        >>> t[t < 0] = 0.0
+        >>> t
+        Tensor([1., 0., 3.])
+        """
+        self._check_inplace("item assignment t[...] = v", "would change it outside the graph", "`w.data[...] = v`")
+        self.data[plain_index(index)] = value._data if isinstance(value, TensorMethods) else value
+        self._version = MutationClock.tick()
 
     def __iadd__(self, other: TensorLike) -> Tensor:
         return self._inplace(Add, other, "+")

@@ -205,3 +205,41 @@ def test_module_list_behaves_as_a_list_and_has_no_forward():
         blocks(np.ones((1, 2)))
     with pytest.raises(TypeError, match="every item must be a Module, got function"):
         nn.ModuleList([lambda x: x])
+
+
+# ---------------------------------------------------------------- t[index] = value
+def test_item_assignment_writes_in_place_as_torch_and_numpy():
+    a = X.copy()
+    t = Tensor(a.copy())
+    t[t < 0] = 0.0
+    t[0, 1] = Tensor(9.0)
+    t[1, [0, 2]] = np.array([7.0, 8.0])
+    t[:, -1] = 5
+    a[a < 0] = 0.0
+    a[0, 1], a[1, [0, 2]], a[:, -1] = 9.0, [7.0, 8.0], 5
+    np.testing.assert_array_equal(t.data, a)
+    torch = pytest.importorskip("torch")
+    tt = torch.tensor(X.copy())
+    tt[tt < 0] = 0.0
+    tt[0, 1], tt[1, [0, 2]], tt[:, -1] = 9.0, torch.tensor([7.0, 8.0], dtype=tt.dtype), 5
+    assert tt.tolist() == t.tolist()
+
+
+def test_item_assignment_in_a_graph_or_on_a_parameter_is_refused_or_caught():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(
+        RuntimeError,
+        match=r"item assignment t\[...\] = v on a leaf tensor that requires grad "
+        r"would change it outside the graph.*`w.data\[...\] = v`.*no_grad",
+    ):
+        w[0] = 0.0
+    with pytest.raises(RuntimeError, match=r"item assignment .* part of a recorded graph; make a new tensor"):
+        (w * 2)[0] = 0.0
+    with ag.no_grad():
+        w[0] = 10.0  # as PyTorch: a parameter changed by hand under no_grad
+    assert w.tolist() == [10.0, 2.0] and w.requires_grad
+    x = Tensor([1.0, 2.0])
+    y = (w * x).sum()
+    x[0] = 3.0  # x was saved by mul: backward must refuse, not use the new value
+    with pytest.raises(RuntimeError, match=r"mul: .* modified in place"):
+        y.backward()
