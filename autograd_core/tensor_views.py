@@ -147,7 +147,9 @@ class TensorViews(TensorBase):
 
     def permute(self, *dims: int | Shape | list[int]) -> Tensor:
         """Reorder the axes: ``x.permute(2, 0, 1)`` (``transpose`` with all axes)."""
-        return self.transpose(*dims)
+        # one tuple, never two ints: t.permute(0, 1) keeps the order (PyTorch), whatever transpose(a, b) means
+        order = dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
+        return self.transpose(cast("tuple[int, ...]", tuple(order)))
 
     def expand(self, *given: int | Shape | list[int]) -> Tensor:
         """Broadcast to ``sizes`` (-1 keeps an axis's size), PyTorch's name for ``broadcast_to``."""

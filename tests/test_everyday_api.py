@@ -243,3 +243,12 @@ def test_item_assignment_in_a_graph_or_on_a_parameter_is_refused_or_caught():
     x[0] = 3.0  # x was saved by mul: backward must refuse, not use the new value
     with pytest.raises(RuntimeError, match=r"mul: .* modified in place"):
         y.backward()
+
+
+@pytest.mark.parametrize("dims", [(0, 1), ((0, 1),), ([1, 0],), (1, 0)])
+def test_permute_of_a_matrix_means_what_torch_means(dims):
+    t = Tensor(X)
+    expected = X.transpose(dims[0] if len(dims) == 1 else dims)
+    np.testing.assert_array_equal(t.permute(*dims).data, expected)
+    torch = pytest.importorskip("torch")
+    assert torch.tensor(X).permute(*dims).tolist() == expected.tolist()
