@@ -323,3 +323,32 @@ def test_functional_activations_name_a_bad_argument():
         F.gelu(np.ones(2), "erf")
     with pytest.raises(ValueError, match=r"dropout: p must be a probability in \[0, 1\], got 1.5"):
         F.dropout(np.ones(2), 1.5)
+
+
+# ---------------------------------------------------------------------------------- F.one_hot
+@pytest.mark.parametrize(
+    "labels, k", [(np.array([2, 0, 1, 2]), 3), (np.array([[1, 0], [3, 3]]), -1), (np.array([0]), 5)]
+)
+def test_one_hot_equals_torch(labels, k):
+    got = F.one_hot(Tensor(labels) if labels.ndim == 1 else labels, k)
+    width = labels.max() + 1 if k == -1 else k
+    assert got.dtype == np.int64 and got.shape == labels.shape + (width,)
+    np.testing.assert_array_equal(got.data.argmax(-1), labels)
+    np.testing.assert_array_equal(got.data.sum(-1), 1)
+    torch = pytest.importorskip("torch")
+    assert got.tolist() == torch.nn.functional.one_hot(torch.tensor(labels), k).tolist()
+
+
+@pytest.mark.parametrize(
+    "labels, k, error, message",
+    [
+        (np.array([0.0, 1.0]), 2, TypeError, r"one_hot: class indices must be integers, got dtype float64"),
+        (np.array([0, 3]), 3, ValueError, r"one_hot: labels must be in 0..2 for num_classes=3; found min 0, max 3"),
+        (np.array([-1, 0]), -1, ValueError, r"labels must be in 0..0 .* found min -1"),
+        (np.array([0]), 0.5, ValueError, r"num_classes must be a positive int or -1"),
+        (np.zeros(0, np.int64), -1, ValueError, r"cannot infer num_classes from empty labels"),
+    ],
+)
+def test_one_hot_says_what_is_wrong(labels, k, error, message):
+    with pytest.raises(error, match=message):
+        F.one_hot(labels, k)
