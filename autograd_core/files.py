@@ -18,6 +18,7 @@ It lives in ``autograd_core`` because both upper layers need it and neither may 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import pathlib
 import re
@@ -68,6 +69,7 @@ def atomic_write(path: str | os.PathLike[str], content: Content, *, make_folders
     data = content.encode("utf-8") if isinstance(content, str) else content
     write = data if callable(data) else (lambda file: file.write(data))
     folder, name = os.path.split(os.path.abspath(target))
+    _check_destination(target, folder)
     remove_stale_temporaries(folder, name)
     with _sigterm_as_exception():
         handle, temporary = _create_temporary(folder, name)
@@ -115,6 +117,22 @@ def remove_stale_temporaries(folder: str | os.PathLike[str], name: str) -> list[
             except OSError:  # removed meanwhile by another process, or not ours to remove
                 continue
     return removed
+
+
+def _check_destination(target: str, folder: str) -> None:
+    """Say what is wrong with the path itself, before a temporary file's name shows up in the error."""
+    if os.path.isfile(folder):
+        raise NotADirectoryError(errno.ENOTDIR, f"cannot write {target!r}: {folder!r} is a file, not a folder")
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(
+            errno.ENOENT,
+            f"cannot write {target!r}: its folder {folder!r} does not exist; create it first "
+            "(os.makedirs(folder, exist_ok=True)) or choose another path",
+        )
+    if os.path.isdir(target):
+        raise IsADirectoryError(
+            errno.EISDIR, f"cannot write {target!r}: it is a folder; give a file path (a name inside that folder)"
+        )
 
 
 def _normalised(path: str) -> str:

@@ -241,10 +241,15 @@ def where(condition: TensorLike, a: TensorLike, b: TensorLike) -> Tensor:
     return Tensor.apply(Where, a, b, condition=condition)
 
 
-def concatenate(tensors: Sequence[TensorLike], axis: int = 0) -> Tensor:
-    """Join tensors of equal shape (except along ``axis``) along an existing axis."""
+def concatenate(tensors: Sequence[TensorLike], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join tensors of equal shape (except along ``axis``) along an existing axis; ``ag.cat`` is
+    PyTorch's name for it, and ``dim=`` its spelling of ``axis=``.
+
+    >>> ag.cat([Tensor([[1.0, 2.0]]), Tensor([[3.0]])], dim=1)
+    Tensor([[1., 2., 3.]])
+    """
     tensors = _sequence("concatenate", tensors)
-    axis = normalize_axes("concatenate", axis, tensors[0].ndim)[0]
+    axis = normalize_axes("concatenate", _axis_or_dim("concatenate", axis, dim), tensors[0].ndim)[0]
     if any(t.ndim != tensors[0].ndim for t in tensors):
         raise ValueError(
             "concatenate: all inputs need the same number of axes, got shapes "
@@ -254,15 +259,30 @@ def concatenate(tensors: Sequence[TensorLike], axis: int = 0) -> Tensor:
     return Tensor.apply(Concatenate, *tensors, axis=axis, bounds=bounds)
 
 
-def stack(tensors: Sequence[TensorLike], axis: int = 0) -> Tensor:
-    """Join tensors of equal shape along a new axis (composed: reshape, then concatenate)."""
+cat = concatenate
+
+
+def stack(tensors: Sequence[TensorLike], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join tensors of equal shape along a new axis (composed: reshape, then concatenate).
+
+    >>> ag.stack([Tensor([1.0, 2.0]), Tensor([3.0, 4.0])], dim=1).shape
+    (2, 2)
+    """
     tensors = _sequence("stack", tensors)
     shape = tensors[0].shape
     if any(t.shape != shape for t in tensors):
         raise ValueError("stack: all inputs need the same shape, got " + ", ".join(str(t.shape) for t in tensors))
-    axis = normalize_axes("stack", axis, len(shape) + 1)[0]
+    axis = normalize_axes("stack", _axis_or_dim("stack", axis, dim), len(shape) + 1)[0]
     expanded = shape[:axis] + (1,) + shape[axis:]
     return concatenate([t.reshape(expanded) for t in tensors], axis)
+
+
+def _axis_or_dim(op: str, axis: int, dim: int | None) -> int:
+    if dim is None:
+        return axis
+    if axis != 0:
+        raise TypeError(f"{op}: give axis= or dim= (the same thing), not both")
+    return dim
 
 
 def _operands(a: TensorLike, b: TensorLike) -> tuple[Tensor, Tensor]:

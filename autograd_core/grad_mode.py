@@ -156,8 +156,18 @@ class set_grad_enabled(_Switch):
         return self.mode
 
 
-class no_grad(set_grad_enabled):
-    """Record nothing inside the block: evaluation, optimizer updates, metrics.
+class _BareDecorator:
+    """Lets ``@no_grad`` decorate without parentheses, as PyTorch's ``@torch.no_grad`` does."""
+
+    def __new__(cls, fn: Callable[..., Any] | None = None) -> Any:
+        if fn is None:
+            return super().__new__(cls)
+        return cls()(fn)  # as @no_grad(): the decorated function
+
+
+class no_grad(_BareDecorator, set_grad_enabled):
+    """Record nothing inside the block (or the function decorated with ``@no_grad()`` or ``@no_grad``):
+    evaluation, optimizer updates, metrics.
 
     >>> w = Tensor([1.0, 2.0], requires_grad=True)
     >>> with no_grad():
@@ -170,7 +180,7 @@ class no_grad(set_grad_enabled):
         super().__init__(False)
 
 
-class enable_grad(set_grad_enabled):
+class enable_grad(_BareDecorator, set_grad_enabled):
     """Record again inside a ``no_grad`` block (``backward(create_graph=True)`` uses it).
 
     >>> with no_grad(), enable_grad():

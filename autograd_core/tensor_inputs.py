@@ -60,5 +60,12 @@ def plain_index(index: Index) -> Any:
             break
     else:
         return index  # nothing to convert (the usual case): no new tuple
+    for p in parts:
+        if isinstance(p, TensorBase) and p.dtype.kind not in "biu":
+            raise IndexError(
+                f"getitem: an index tensor must hold integers or booleans, got a {p.dtype} tensor of shape "
+                f"{p.shape}; Tensor([0, 2]) is float64 here (as Python lists are), so index with a plain "
+                "list, ag.tensor([0, 2]) or idx.long()"
+            )
     parts = tuple(p._data if isinstance(p, TensorBase) else np.asarray(p) if isinstance(p, list) else p for p in parts)
     return parts if isinstance(index, tuple) else parts[0]

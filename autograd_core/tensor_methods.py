@@ -2,8 +2,9 @@
 
 - composed, so differentiable with no rule of their own: ``mean var std min clamp sqrt minimum
   pow clone`` and the softmax family ``logsumexp log_softmax softmax``;
-- without a gradient, as in PyTorch: comparisons (boolean tensors), ``argmax/argmin`` (integers);
-- in-place operators (``w -= ...`` under ``no_grad``), outside the graph;
+- without a gradient, as in PyTorch: comparisons and ``& | ^ ~ any all`` (boolean tensors),
+  ``argmax/argmin`` (integers);
+- in-place operators (``w -= ...`` under ``no_grad``) and ``t[i] = v``, outside the graph;
 - gradient hooks, and numpy's override protocols, so ``np.exp(t)`` is ``t.exp()`` (numpy_interop.py).
 
 Shape helpers, conversions and the graph attributes are in tensor_views.py; the hot operator
@@ -26,7 +27,8 @@ from .engine import MutationClock
 from .grad_mode import state
 from .primitives import Add, Div, Matmul, Mul, Pow, Sub
 from .tensor_base import Hook, TensorBase, normalize_axes, torch_axis
-from .types import Axis, TensorLike
+from .tensor_inputs import plain_index
+from .types import Axis, Index, TensorLike
 
 if TYPE_CHECKING:
     from .primitives import Primitive
@@ -60,21 +62,39 @@ class TensorMethods(TensorBase):
     def _inplace(self, prim: type[Primitive], other: TensorLike, symbol: str) -> Tensor:
         # Under no_grad an in-place update is what PyTorch users write (`w -= lr * w.grad`);
         # with grad mode on it would silently fall back to `w = w - ...`, a new non-leaf.
-        if self.requires_grad and state.switches.grad_enabled:
-            if self._prim is None:
-                raise RuntimeError(
-                    f"in-place '{symbol}=' on a leaf tensor that requires grad would silently rebind it "
-                    f"to a new tensor outside the graph. Change its values without recording: "
-                    f"`w.data {symbol}= ...` (e.g. `w.data -= lr * w.grad`), the same inside "
-                    f"`with no_grad():`, or use an optimizer from nn.optim."
-                )
-            raise RuntimeError(
-                f"in-place '{symbol}=' on a tensor that is part of a recorded graph; "
-                f"write `y = y {symbol} ...` to make a new tensor instead"
-            )
+        self._check_inplace(
+            f"in-place '{symbol}='",
+            "would silently rebind it to a new tensor outside the graph",
+            f"`w.data {symbol}= ...` (e.g. `w.data -= lr * w.grad`)",
+        )
         np.copyto(self.data, prim.forward(self._data, _tensor._lift(other, self)._data), casting="same_kind")
         self._version = MutationClock.tick()
         return cast("Tensor", self)
+
+    def _check_inplace(self, what: str, why: str, instead: str) -> None:
+        if self.requires_grad and state.switches.grad_enabled:
+            if self._prim is None:
+                raise RuntimeError(
+                    f"{what} on a leaf tensor that requires grad {why}. Change its values without "
+                    f"recording: {instead}, the same inside `with no_grad():`, or use an optimizer from nn.optim."
+                )
+            raise RuntimeError(
+                f"{what} on a tensor that is part of a recorded graph; make a new tensor instead "
+                "(y = y + ..., ag.where(mask, value, y))"
+            )
+
+    def __setitem__(self, index: Index, value: TensorLike) -> None:
+        """``t[index] = value`` in place, as PyTorch (for tensors outside a graph, or under ``no_grad``);
+        a graph that saved ``t`` then refuses to backward, as after ``t += ...``.
+
+        >>> t = Tensor([1.0, -2.0, 3.0])
+        >>> t[t < 0] = 0.0
+        >>> t
+        Tensor([1., 0., 3.])
+        """
+        self._check_inplace("item assignment t[...] = v", "would change it outside the graph", "`w.data[...] = v`")
+        self.data[plain_index(index)] = value._data if isinstance(value, TensorMethods) else value
+        self._version = MutationClock.tick()
 
     def __iadd__(self, other: TensorLike) -> Tensor:
         return self._inplace(Add, other, "+")
@@ -159,6 +179,59 @@ class TensorMethods(TensorBase):
 
     def __ge__(self, other: object) -> Tensor:
         return self._compare(np.greater_equal, other)
+
+    # ------------------------------------------------------------ logical: masks, no gradient
+    def _logical(self, ufunc: np.ufunc, other: object, symbol: str) -> Tensor:
+        values = other._data if isinstance(other, TensorMethods) else other
+        if not isinstance(values, _COMPARABLE):
+            return NotImplemented  # type: ignore[no-any-return]
+        kinds = (self._data.dtype.kind, np.asarray(values).dtype.kind)
+        if not set(kinds) <= set("biu"):
+            raise TypeError(
+                f"'{symbol}' needs boolean or integer tensors, got {self.dtype} {symbol} "
+                f"{np.asarray(values).dtype}; combine comparisons in parentheses: (x > 0) {symbol} (x < 1)"
+            )
+        return _tensor.Tensor(ufunc(self._data, values))
+
+    def __and__(self, other: object) -> Tensor:
+        return self._logical(np.bitwise_and, other, "&")
+
+    def __or__(self, other: object) -> Tensor:
+        return self._logical(np.bitwise_or, other, "|")
+
+    def __xor__(self, other: object) -> Tensor:
+        return self._logical(np.bitwise_xor, other, "^")
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__  # all three are symmetric
+
+    def __invert__(self) -> Tensor:
+        """``~mask``: logical not of a boolean tensor (bitwise not of an integer one), as PyTorch."""
+        if self.dtype.kind not in "biu":
+            raise TypeError(f"'~' needs a boolean or integer tensor, got {self.dtype}; for a mask write ~(x > 0)")
+        return _tensor.Tensor(np.invert(self._data))
+
+    def any(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
+        """True where any element along ``axis`` is nonzero (all axes by default): boolean, no gradient.
+
+        >>> (Tensor([1.0, -2.0]) > 0).any()
+        Tensor(True, dtype=bool)
+        """
+        return self._boolean_reduce("any", np.any, axis, keepdims, dim, keepdim)
+
+    def all(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
+        """True where every element along ``axis`` is nonzero: ``(pred == y).all()``; boolean, no gradient."""
+        return self._boolean_reduce("all", np.all, axis, keepdims, dim, keepdim)
+
+    def _boolean_reduce(
+        self, op: str, reduce: Callable[..., Any], axis: Axis, keepdims: bool, dim: Axis, keepdim: bool | None
+    ) -> Tensor:
+        axis, keepdims = torch_axis(op, axis, keepdims, dim, keepdim)
+        axes = normalize_axes(op, axis, self.ndim)
+        return _tensor.Tensor(np.asarray(reduce(self._data, axis=axes, keepdims=keepdims)))
 
     # ------------------------------------------------------------ elementwise, composed
     def __abs__(self) -> Tensor:

@@ -7,7 +7,7 @@ its text form.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, cast
 
@@ -86,11 +86,25 @@ class TensorViews(TensorBase):
             raise TypeError("len() of a 0-d tensor")
         return self.shape[0]
 
+    def __iter__(self) -> Iterator[Tensor]:
+        """The rows ``t[0], t[1], ...`` (each recorded, as in PyTorch); a 0-d tensor is a TypeError."""
+        if not self.ndim:  # without this, iteration falls back to t[0] and ends at once: [] for a number
+            raise TypeError("iteration over a 0-d tensor; use .item() for its value, or .reshape(1) to iterate")
+        return (cast("Tensor", self)[i] for i in range(self.shape[0]))
+
     def __bool__(self) -> bool:
+        if self.size != 1:
+            raise ValueError(
+                f"bool: the truth value of a tensor with {self.size} elements (shape {self.shape}) is "
+                "ambiguous; reduce it first with .any() or .all()"
+            )
         return bool(self._data)
 
     def __float__(self) -> float:
         return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())  # truncates toward zero, as int(2.7) and PyTorch's int(t)
 
     def __repr__(self) -> str:
         text = np.array2string(np.asarray(self._data), precision=4, separator=", ", prefix="Tensor(")
@@ -133,7 +147,9 @@ class TensorViews(TensorBase):
 
     def permute(self, *dims: int | Shape | list[int]) -> Tensor:
         """Reorder the axes: ``x.permute(2, 0, 1)`` (``transpose`` with all axes)."""
-        return self.transpose(*dims)
+        # one tuple, never two ints: t.permute(0, 1) keeps the order (PyTorch), whatever transpose(a, b) means
+        order = dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
+        return self.transpose(cast("tuple[int, ...]", tuple(order)))
 
     def expand(self, *given: int | Shape | list[int]) -> Tensor:
         """Broadcast to ``sizes`` (-1 keeps an axis's size), PyTorch's name for ``broadcast_to``."""

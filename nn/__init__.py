@@ -16,7 +16,7 @@ the engine differentiates them. The names follow PyTorch, so habits carry over.
 """
 
 from . import data, datasets, functional, init, optim, search, tables, utils
-from .containers import MLP, Sequential
+from .containers import MLP, ModuleList, Sequential
 from .history import History
 from .layers import (
     GELU,
@@ -43,6 +43,7 @@ __all__ = [
     "Module",
     "Linear",
     "Sequential",
+    "ModuleList",
     "ReLU",
     "Sigmoid",
     "Tanh",

@@ -21,6 +21,9 @@ from .module import Module
 DESCRIPTION_VERSION = 1
 
 
+_CONTAINERS = ("Sequential", "ModuleList")  # described by their children, not by a config()
+
+
 def layer_types() -> dict[str, type[Module]]:
     """Every ``Module`` subclass defined in ``nn``, by class name (what ``build`` can make)."""
     found: dict[str, type[Module]] = {}
@@ -67,8 +70,8 @@ def describe(model: Module) -> dict[str, Any]:
             f"describe: {type(model).__qualname__} is not an nn layer, so a file cannot rebuild it; "
             "save its weights with nn.save and load them with nn.load(model, path)"
         )
-    if type(model).__name__ == "Sequential":
-        return {"type": "Sequential", "modules": [describe(m) for m in model.children()]}
+    if type(model).__name__ in _CONTAINERS:
+        return {"type": type(model).__name__, "modules": [describe(m) for m in model.children()]}
     config = config_of(model)
     return {"type": type(model).__name__, "config": config} if config else {"type": type(model).__name__}
 
@@ -91,11 +94,14 @@ def build(description: dict[str, Any]) -> Module:
     name = description["type"]
     if name not in types:
         raise ValueError(f"build: unknown layer type {name!r}; known: {', '.join(sorted(types))}")
-    if name == "Sequential":
+    if name in _CONTAINERS:
         modules = description.get("modules")
         if not isinstance(modules, list):
-            raise ValueError("build: a Sequential needs a 'modules' list")
-        return types[name](*(build(m) for m in modules))
+            raise ValueError(f"build: a {name} needs a 'modules' list")
+        built = [build(m) for m in modules]
+        container: Any = types[name]  # Sequential(*modules), ModuleList(modules): Module's signature fits neither
+        made: Module = container(*built) if name == "Sequential" else container(built)
+        return made
     config = description.get("config", {})
     if not isinstance(config, dict):
         raise ValueError(f"build: {name}'s config must be a dict, got {config!r:.80}")

@@ -1,9 +1,10 @@
-"""Containers: ``Sequential`` (modules called in order) and ``MLP`` (Linear layers with activations
-between them), built from the layers of ``nn/layers.py``."""
+"""Containers: ``Sequential`` (modules called in order), ``ModuleList`` (modules registered, called
+by your forward) and ``MLP`` (Linear layers with activations between them), built from the layers
+of ``nn/layers.py``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, cast, overload
 
 import numpy as np
@@ -63,6 +64,41 @@ class Sequential(Module):
         for module in self._modules.values():
             x = module(x)
         return x
+
+
+class ModuleList(Sequential):
+    """A list of modules that registers them, so their parameters are the owner's (those in a plain
+    Python list are not: an optimizer would never see them). PyTorch's ``nn.ModuleList``: index it,
+    iterate over it, ``append``, ``extend``; it has no forward of its own.
+
+    >>> blocks = ModuleList([Linear(4, 4) for _ in range(3)])
+    >>> len(blocks), [name for name, _ in blocks.named_parameters()][:3]
+    (3, ['0.weight', '0.bias', '1.weight'])
+    """
+
+    def __init__(self, modules: Iterable[Module] = ()) -> None:
+        super().__init__(*modules)
+
+    def extend(self, modules: Iterable[Module]) -> ModuleList:
+        """Append each of ``modules``; returns self."""
+        for module in modules:
+            self.append(module)
+        return self
+
+    @overload
+    def __getitem__(self, index: int) -> Module: ...
+    @overload
+    def __getitem__(self, index: slice) -> ModuleList: ...
+    def __getitem__(self, index: int | slice) -> Module | ModuleList:
+        if isinstance(index, slice):
+            return ModuleList(list(self)[index])
+        return super().__getitem__(index)
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(
+            "ModuleList has no forward(): call its modules in your own forward, "
+            "e.g. for block in self.blocks: x = block(x) (or use nn.Sequential)"
+        )
 
 
 _ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh, "identity": Identity}

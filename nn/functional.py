@@ -23,8 +23,8 @@ from autograd_core import Tensor
 from autograd_core.grad_mode import enter_scope, exit_scope
 from autograd_core.types import TensorLike
 
-from .activations import linear, log_softmax, relu, sigmoid, softmax, tanh  # F.softmax, F.linear, ...
-from .labels import class_indices  # F.class_indices: nn.fit checks its labels with it too
+from .activations import dropout, gelu, leaky_relu, linear, log_softmax, relu, sigmoid, softmax, tanh  # F.relu, ...
+from .labels import class_indices, one_hot  # F.class_indices: nn.fit checks its labels with it too
 from .penalties import l1_penalty, l2_penalty  # F.l1_penalty, as the tutorials write it
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -356,6 +356,7 @@ __all__ = [
     "cross_entropy",
     "nll_loss",
     "class_indices",
+    "one_hot",
     "l1_penalty",
     "l2_penalty",
     "softmax",
@@ -363,5 +364,8 @@ __all__ = [
     "relu",
     "sigmoid",
     "tanh",
+    "leaky_relu",
+    "gelu",
+    "dropout",
     "linear",
 ]

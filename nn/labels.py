@@ -1,4 +1,5 @@
-"""Class-index targets: the one check every classification loss and ``nn.fit`` apply to labels."""
+"""Class-index targets: the one check every classification loss and ``nn.fit`` apply to labels, and
+``one_hot``."""
 
 from __future__ import annotations
 
@@ -53,3 +54,28 @@ def class_indices(function: str, target: TensorLike, n: int, k: int) -> np.ndarr
     if remembered:
         _last_in_bounds = (dtype, k, values)
     return indices
+
+
+def one_hot(tensor: TensorLike, num_classes: int = -1) -> Tensor:
+    """Class indices of any shape as one-hot rows, int64 with a new last axis of ``num_classes``
+    (-1: the largest label + 1), as PyTorch's ``F.one_hot``: e.g. MSE targets for a classifier.
+
+    >>> one_hot(np.array([2, 0]), 3)
+    Tensor([[0, 0, 1],
+            [1, 0, 0]], dtype=int64)
+    """
+    labels = np.asarray(tensor.data if isinstance(tensor, Tensor) else tensor)
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: class indices must be integers, got dtype {labels.dtype}; use y.astype(np.int64)")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < -1:
+        raise ValueError(f"one_hot: num_classes must be a positive int or -1 (from the labels), got {num_classes!r}")
+    if num_classes == -1:
+        if not labels.size:
+            raise ValueError("one_hot: cannot infer num_classes from empty labels; pass num_classes=")
+        num_classes = int(labels.max()) + 1
+    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+        raise ValueError(
+            f"one_hot: labels must be in 0..{num_classes - 1} for num_classes={num_classes}; "
+            f"found min {labels.min()}, max {labels.max()}"
+        )
+    return Tensor(np.eye(num_classes, dtype=np.int64)[labels])

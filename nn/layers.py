@@ -162,45 +162,10 @@ class LeakyReLU(Module):
         return {"negative_slope": self.negative_slope}
 
     def forward(self, x: TensorLike) -> Tensor:
-        x = ag.as_tensor(x)
-        return x.relu() - self.negative_slope * (-x).relu()
+        return F.leaky_relu(x, self.negative_slope)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope:g}"
-
-
-# Numerical Recipes' erfc (Chebyshev fit of erfc(z) e^{z^2}, fractional error < 1.2e-7 for every z):
-# composed here because the engine has no erf primitive.
-_ERFC_COEFFICIENTS = (
-    -1.26551223,
-    1.00002368,
-    0.37409196,
-    0.09678418,
-    -0.18628806,
-    0.27886807,
-    -1.13520398,
-    1.48851587,
-    -0.82215223,
-    0.17087277,
-)
-
-
-def erfc(x: TensorLike) -> Tensor:
-    """The complementary error function 1 - erf(x), composed from exp and polynomials (relative
-    error < 1.2e-7, float32's resolution; its derivative -2/sqrt(pi) e^{-x^2} to about 1e-6).
-
-    >>> erfc(Tensor([0.0])).item()   # 1.0 to 1e-7
-    1.0000000...
-    """
-    x = ag.as_tensor(x)
-    positive = np.asarray(x.data) >= 0
-    z = ag.where(positive, x, -x)  # |x|, but with gradient +-1 at 0 (abs'(0) = 0 would lose erfc'(0))
-    t = 1 / (1 + 0.5 * z)
-    polynomial = _ERFC_COEFFICIENTS[-1]
-    for c in reversed(_ERFC_COEFFICIENTS[:-1]):
-        polynomial = c + t * polynomial
-    tail = t * (polynomial - z * z).exp()
-    return ag.where(positive, tail, 2 - tail)
 
 
 class GELU(Module):
@@ -223,10 +188,7 @@ class GELU(Module):
         return {"approximate": self.approximate}
 
     def forward(self, x: TensorLike) -> Tensor:
-        x = ag.as_tensor(x)
-        if self.approximate == "tanh":
-            return 0.5 * x * (1 + (math.sqrt(2 / math.pi) * (x + 0.044715 * x * x * x)).tanh())
-        return 0.5 * x * erfc(x * (-1 / math.sqrt(2)))
+        return F.gelu(x, self.approximate)
 
     def extra_repr(self) -> str:
         return f"approximate={self.approximate!r}"
@@ -312,14 +274,7 @@ class Dropout(Module):
         return {"p": self.p}
 
     def forward(self, x: TensorLike) -> Tensor:
-        x = ag.as_tensor(x)
-        if not self.training or self.p == 0:
-            return x
-        if self.p == 1:
-            return x * 0
-        generator = self.generator or nn_init.as_generator(None)
-        keep = generator.random(x.shape) >= self.p
-        return x * (keep / (1 - self.p)).astype(x.dtype if x.dtype.kind == "f" else np.float64)
+        return F.dropout(x, self.p, self.training, self.generator)
 
     def extra_repr(self) -> str:
         return f"p={self.p:g}"

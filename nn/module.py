@@ -241,11 +241,11 @@ class Module:
             p.label = prefix + name
 
     # ------------------------------------------------------------ state
-    def zero_grad(self) -> None:
-        """Forget every parameter's accumulated gradient (sets ``.grad`` to None, as PyTorch):
-        ``model.zero_grad(); loss.backward()``."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's accumulated gradient (``.grad = None``, as PyTorch; zeros of its
+        shape with ``set_to_none=False``): ``model.zero_grad(); loss.backward()``."""
         for p in self.parameters():
-            p.grad = None
+            p.grad = None if set_to_none or p.grad is None else np.zeros_like(p.grad)
 
     def train(self: _M, mode: bool = True) -> _M:
         """Set training mode on this module and all sub-modules; returns self: ``model.train()``."""

@@ -61,6 +61,29 @@ def test_writes_bytes_text_or_a_writer_function(tmp_path):
     assert not (tmp_path / "d.bin").exists()
 
 
+def test_a_bad_destination_is_named_not_the_temporary_file(tmp_path):
+    # nn.save into a missing folder used to fail on '.x.npz.<hex>.tmp', a name the user never gave
+    (tmp_path / "file.txt").write_text("keep")
+    cases = [
+        (tmp_path / "missing" / "x.npz", FileNotFoundError, r"its folder '.*missing' does not exist; create it first"),
+        (tmp_path, IsADirectoryError, r"it is a folder; give a file path"),
+        (tmp_path / "file.txt" / "x.npz", NotADirectoryError, r"'.*file.txt' is a file, not a folder"),
+    ]
+    for path, kind, message in cases:
+        with pytest.raises(kind, match=r"cannot write '.*': " + message) as caught:
+            atomic_write(str(path), b"data")
+        assert ".tmp" not in str(caught.value)
+    assert sorted(os.listdir(tmp_path)) == ["file.txt"] and (tmp_path / "file.txt").read_text() == "keep"
+
+
+def test_nn_save_into_a_missing_folder_names_the_folder(tmp_path):
+    import nn
+
+    with pytest.raises(FileNotFoundError, match=r"cannot write .*'.*nowhere' does not exist"):
+        nn.save(nn.MLP([2, 3, 2], seed=0), tmp_path / "nowhere" / "model.npz")
+    assert os.listdir(tmp_path) == []
+
+
 def test_make_folders_creates_only_the_folders_of_the_normalised_path(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     written = atomic_write(pathlib.Path("a/b/../../c/g.txt"), "x", make_folders=True)

@@ -203,3 +203,22 @@ def test_one_scope_object_entered_twice_nests_and_unwinds():
             assert (Tensor(1.0, requires_grad=True) * 2).scope == "block.block"
         assert state.switches.scope == "block"
     assert state.switches.scope is None
+
+
+@pytest.mark.parametrize("switch, inside", [(ag.no_grad, False), (ag.enable_grad, True)])
+def test_no_grad_and_enable_grad_decorate_without_parentheses_as_torch(switch, inside):
+    @switch  # `@torch.no_grad` works in PyTorch 2; here it was a TypeError
+    def step(x):
+        """Doubles x."""
+        return ag.is_grad_enabled(), x * 2
+
+    @switch
+    def steps(x):
+        yield ag.is_grad_enabled()
+
+    with ag.set_grad_enabled(not inside):
+        enabled, y = step(Tensor(1.0, requires_grad=True))
+        assert enabled is inside and y.requires_grad is inside and next(steps(0)) is inside
+        assert ag.is_grad_enabled() is not inside  # the caller's mode, given back
+    assert step.__name__ == "step" and step.__doc__ == "Doubles x."
+    assert isinstance(switch(), switch)  # with parentheses: the context manager itself, as before

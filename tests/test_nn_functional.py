@@ -278,3 +278,77 @@ def test_softmax_and_log_softmax_match_torch():
             x,
             np.zeros(1),
         )
+
+
+# ---------------------------------------------------------------------------------- F.gelu, F.leaky_relu, F.dropout
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_functional_gelu_and_leaky_relu_equal_torch_and_their_layers(approximate):
+    import nn
+
+    x = rng(3).normal(size=(4, 5)) * 3
+    x[np.abs(x) < 1e-3] = 0.5  # away from leaky_relu's kink
+    for ours, layer, theirs in [
+        (lambda t: F.gelu(t, approximate), nn.GELU(approximate), "gelu"),
+        (lambda t: F.leaky_relu(t, 0.2), nn.LeakyReLU(0.2), "leaky_relu"),
+    ]:
+        t = Tensor(x, requires_grad=True)
+        out = ours(t)
+        np.testing.assert_array_equal(out.data, layer(x).data)  # the layer is the function
+        (out * x).sum().backward()
+        torch = pytest.importorskip("torch")
+        tt = torch.tensor(x, requires_grad=True)
+        kwargs = {"approximate": approximate} if theirs == "gelu" else {"negative_slope": 0.2}
+        expected = getattr(torch.nn.functional, theirs)(tt, **kwargs)
+        (expected * torch.tensor(x)).sum().backward()
+        tolerance = dict(rtol=1e-6, atol=1e-6) if (theirs, approximate) == ("gelu", "none") else REL  # erfc's fit
+        np.testing.assert_allclose(out.data, expected.detach().numpy(), **tolerance)
+        np.testing.assert_allclose(t.grad, tt.grad.numpy(), **tolerance)
+
+
+def test_functional_dropout_scales_what_it_keeps_and_is_the_identity_when_not_training():
+    x = Tensor(np.ones((200, 50)), requires_grad=True)
+    out = F.dropout(x, 0.3, generator=np.random.default_rng(0))
+    kept = out.data != 0
+    np.testing.assert_allclose(out.data[kept], 1 / 0.7)
+    assert abs(kept.mean() - 0.7) < 0.02  # 10,000 draws: 5 standard deviations is 0.023
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad, np.where(kept, 1 / 0.7, 0.0))  # the gradient takes the same mask
+    assert F.dropout(x, 0.3, training=False) is x and not F.dropout(x, 1.0).data.any()
+    same = [F.dropout(np.ones(8), 0.5, generator=np.random.default_rng(1)).data for _ in range(2)]
+    np.testing.assert_array_equal(*same)
+
+
+def test_functional_activations_name_a_bad_argument():
+    with pytest.raises(ValueError, match=r"gelu: approximate must be 'none' or 'tanh', got 'erf'"):
+        F.gelu(np.ones(2), "erf")
+    with pytest.raises(ValueError, match=r"dropout: p must be a probability in \[0, 1\], got 1.5"):
+        F.dropout(np.ones(2), 1.5)
+
+
+# ---------------------------------------------------------------------------------- F.one_hot
+@pytest.mark.parametrize(
+    "labels, k", [(np.array([2, 0, 1, 2]), 3), (np.array([[1, 0], [3, 3]]), -1), (np.array([0]), 5)]
+)
+def test_one_hot_equals_torch(labels, k):
+    got = F.one_hot(Tensor(labels) if labels.ndim == 1 else labels, k)
+    width = labels.max() + 1 if k == -1 else k
+    assert got.dtype == np.int64 and got.shape == labels.shape + (width,)
+    np.testing.assert_array_equal(got.data.argmax(-1), labels)
+    np.testing.assert_array_equal(got.data.sum(-1), 1)
+    torch = pytest.importorskip("torch")
+    assert got.tolist() == torch.nn.functional.one_hot(torch.tensor(labels), k).tolist()
+
+
+@pytest.mark.parametrize(
+    "labels, k, error, message",
+    [
+        (np.array([0.0, 1.0]), 2, TypeError, r"one_hot: class indices must be integers, got dtype float64"),
+        (np.array([0, 3]), 3, ValueError, r"one_hot: labels must be in 0..2 for num_classes=3; found min 0, max 3"),
+        (np.array([-1, 0]), -1, ValueError, r"labels must be in 0..0 .* found min -1"),
+        (np.array([0]), 0.5, ValueError, r"num_classes must be a positive int or -1"),
+        (np.zeros(0, np.int64), -1, ValueError, r"cannot infer num_classes from empty labels"),
+    ],
+)
+def test_one_hot_says_what_is_wrong(labels, k, error, message):
+    with pytest.raises(error, match=message):
+        F.one_hot(labels, k)

@@ -52,7 +52,7 @@ CASES = [
     (lambda x: np.dot(x, B.T), lambda x: x @ B.T),
 ]
 
-# comparisons and argmax: numpy's call against numpy on the values; results carry no gradient
+# comparisons, mask logic and argmax: numpy's call against numpy on the values; results carry no gradient
 NO_GRAD_CASES = [
     lambda x: np.less(x, 0.5),
     lambda x: np.less_equal(B, x),
@@ -62,6 +62,10 @@ NO_GRAD_CASES = [
     lambda x: np.not_equal(x, 0),
     lambda x: np.argmax(x, axis=1),
     lambda x: np.argmin(x),
+    lambda x: np.bitwise_and(x > 0, x < 1),
+    lambda x: np.bitwise_or(B > 1, x < 0),
+    lambda x: np.bitwise_xor(x > 0, True),
+    lambda x: np.invert(x > 0),
 ]
 
 

@@ -160,11 +160,16 @@ class Optimizer:
         for group in self.param_groups:
             group["lr"] = value
 
-    def zero_grad(self) -> None:
-        """Forget the parameters' gradients (``.grad = None``), before the next backward: ``opt.zero_grad()``."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget the parameters' gradients (``.grad = None``; zeros of their shape with
+        ``set_to_none=False``, as PyTorch), before the next backward: ``opt.zero_grad()``."""
         for group in self.param_groups:  # not self.params: that property builds a list each call
-            for p in group["params"]:
-                p.grad = None
+            if set_to_none:  # the loop every training step runs: nothing else in it
+                for p in group["params"]:
+                    p.grad = None
+            else:
+                for p in group["params"]:
+                    p.grad = None if p.grad is None else np.zeros_like(p.grad)
 
     def step(self) -> None:
         """Update every parameter that has a gradient, in place: ``loss.backward(); opt.step()``."""
