@@ -16,5 +16,5 @@ def test_versus_nn_times_both_versions_of_every_step(capsys):
     rows = capsys.readouterr().out.splitlines()[1:]
     assert len(rows) == 12 and any(r.startswith("compiled 64-32-10 float32 Adam") for r in rows)
     for row in rows:
-        old, new, ratio = re.search(r"(\d+\.\d) +(\d+\.\d) +(\d\.\d+) \[", row).groups()
+        old, new, ratio = re.search(r"(\d+\.\d) +(\d+\.\d) +(\d+\.\d+) \[", row).groups()
         assert float(old) > 0 and float(new) > 0 and 0 < float(ratio) < 100
