@@ -174,7 +174,7 @@ def reshape(x: TensorLike, *shape: int | Shape | list[int]) -> Tensor:
 
 
 def transpose(x: TensorLike, *axes: int | Shape | list[int]) -> Tensor:
-    """``x.transpose(*axes)``."""
+    """``x.transpose(*axes)``: ``transpose(x, 0, 1)`` swaps two axes (PyTorch), ``(x, (1, 0))`` permutes."""
     return as_tensor(x).transpose(*axes)
 
 

@@ -40,7 +40,7 @@ from .primitives import (
     Tanh,
     Transpose,
 )
-from .tensor_base import TensorBase, normalize_axes, torch_axis
+from .tensor_base import TensorBase, normalize_axes, torch_axis, transpose_order
 from .tensor_inputs import as_array, plain_index  # (module globals: __init__ and __getitem__ call them)
 from .tensor_methods import TensorMethods
 from .tensor_views import TensorViews
@@ -233,13 +233,23 @@ class Tensor(TensorMethods, TensorViews):
         MutationClock.now = self._version = MutationClock.now + 1
 
     # ------------------------------------------------------------ autodiff
-    def backward(self, grad: TensorLike | None = None, retain_graph: bool = False, create_graph: bool = False) -> None:
+    def backward(
+        self,
+        grad: TensorLike | None = None,
+        retain_graph: bool = False,
+        create_graph: bool = False,
+        *,
+        gradient: TensorLike | None = None,
+    ) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (the chain rule, in reverse).
 
-        ``grad`` is the seed dL/d(self); it may be omitted for a one-element tensor.
-        Without ``retain_graph`` the graph is spent afterwards. ``create_graph=True``
-        records the backward pass too, for higher derivatives (see ``ag.grad``).
+        ``grad`` (or ``gradient=``, PyTorch's name) is the seed dL/d(self), implied for a one-element tensor.
+        Without ``retain_graph`` the graph is spent. ``create_graph=True`` records backward too (``ag.grad``).
         """
+        if gradient is not None:
+            if grad is not None:
+                raise TypeError("backward: the seed was given twice (grad= and gradient=); pass one of them")
+            grad = gradient
         engine.backward((self,), (grad,), retain_graph, create_graph)
 
     def retain_grad(self) -> Tensor:
@@ -310,16 +320,9 @@ class Tensor(TensorMethods, TensorViews):
         return _record(Reshape, (self,), {"shape": shape})
 
     def transpose(self, *axes: int | Shape | list[int]) -> Tensor:
-        """Permute axes; no arguments reverses them (as ``.T``)."""
-        axes = tuple(axes[0]) if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
-        if not axes:
-            return self.T
-        normalized = normalize_axes("transpose", axes, self.ndim)
-        if sorted(normalized) != list(range(self.ndim)):
-            raise ValueError(
-                f"transpose: axes {axes} are not a permutation of range({self.ndim}) for shape {self.shape}"
-            )
-        return _record(Transpose, (self,), {"axes": normalized})
+        """Swap two axes (``t.transpose(0, 1)``, PyTorch) or permute all (``t.transpose((2, 0, 1))``); none: ``.T``."""
+        order = transpose_order(axes, self.shape)
+        return self.T if order is None else _record(Transpose, (self,), {"axes": order})
 
     @property
     def T(self) -> Tensor:

@@ -126,3 +126,26 @@ def normalize_axes(op: str, axis: Axis | Sequence[Any], ndim: int) -> tuple[int,
     if len(set(normalized)) != len(normalized):
         raise ValueError(f"{op}: repeated axis in {axis!r}")
     return tuple(normalized)
+
+
+def transpose_order(axes: Sequence[Any], shape: Shape) -> tuple[int, ...] | None:
+    """The full order of axes ``transpose(*axes)`` asks of a tensor of ``shape`` (None: reversed, ``.T``):
+    two axes given apart are swapped (PyTorch; numpy would read (0, 1) as "keep the order", which nobody
+    means); one sequence, or three axes and more, is a permutation (numpy).
+
+    >>> transpose_order((0, 2), (2, 3, 4)), transpose_order(((1, 0),), (2, 3))
+    ((2, 1, 0), (1, 0))
+    """
+    ndim = len(shape)
+    if len(axes) == 2:
+        first, second = (normalize_axes("transpose", a, ndim)[0] for a in axes)
+        order = list(range(ndim))
+        order[first], order[second] = second, first
+        return tuple(order)
+    axes = tuple(axes[0]) if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else tuple(axes)
+    if not axes:
+        return None
+    normalized = normalize_axes("transpose", axes, ndim)
+    if sorted(normalized) != list(range(ndim)):
+        raise ValueError(f"transpose: axes {axes} are not a permutation of range({ndim}) for shape {tuple(shape)}")
+    return normalized

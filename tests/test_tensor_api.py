@@ -244,3 +244,28 @@ def test_astype_to_integer_or_bool_gives_a_constant_as_in_torch():
     for dtype in (np.int64, np.bool_):
         cast = x.astype(dtype)
         assert cast.dtype == dtype and not cast.requires_grad and cast.is_leaf
+
+
+def test_transpose_of_two_axes_swaps_them_as_pytorch_and_one_order_permutes_as_numpy():
+    x = np.arange(24.0).reshape(2, 3, 4)
+    t = Tensor(x, requires_grad=True)
+    for a, b in [(0, 1), (0, 2), (1, 2), (2, 0), (-1, 0), (1, 1)]:
+        np.testing.assert_array_equal(t.transpose(a, b).data, np.swapaxes(x, a, b))  # torch.transpose's meaning
+        np.testing.assert_array_equal(ag.transpose(t, a, b).data, np.swapaxes(x, a, b))
+    m = Tensor(x[0])
+    assert m.transpose(0, 1).shape == (4, 3)  # numpy would keep (3, 4): the one case where the two differ
+    assert m.transpose((0, 1)).shape == (3, 4) and t.transpose(2, 0, 1).shape == (4, 2, 3)  # a full order
+    weights = np.random.default_rng(0).standard_normal((4, 3, 2))
+    (t.transpose(0, 2) * Tensor(weights)).sum().backward()
+    np.testing.assert_array_equal(t.grad, np.swapaxes(weights, 0, 2))  # the gradient swaps back
+    with pytest.raises(np.exceptions.AxisError, match="transpose: axis 3 is out of range"):
+        t.transpose(0, 3)
+
+
+def test_backward_takes_pytorchs_gradient_keyword_for_the_seed():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    (x * x).backward(gradient=np.array([1.0, 10.0]))
+    np.testing.assert_array_equal(x.grad, [2.0, 40.0])  # d(x^2)/dx * seed
+    with pytest.raises(TypeError, match="seed was given twice"):
+        (x * x).backward(np.ones(2), gradient=np.ones(2))
+    np.testing.assert_array_equal(x.grad, [2.0, 40.0])  # refused before anything accumulated
