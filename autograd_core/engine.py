@@ -74,7 +74,7 @@ def backward(
 
 def grad(
     outputs: Tensor | Sequence[Tensor],
-    inputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor] | None = None,
     grad_outputs: TensorLike | Sequence[TensorLike | None] | None = None,
     retain_graph: bool | None = None,
     create_graph: bool = False,
@@ -90,6 +90,11 @@ def grad(
     >>> grad(dx, x)                                     # 6x = 18
     (Tensor(18.),)
     """
+    if inputs is None:  # (a default only to say this: JAX's grad(f) takes a function)
+        raise TypeError(
+            "grad(outputs, inputs) takes tensors, as torch.autograd.grad: grad(loss, [w, b]); for JAX's "
+            "grad(f)(x), a function's gradient, use ag.value_and_grad(f)(x)[1]"
+        )
     outs: tuple[Tensor, ...] = _as_tuple(outputs)
     ins: tuple[Tensor, ...] = _as_tuple(inputs)
     seeds_given = (None,) * len(outs) if grad_outputs is None else _as_tuple(grad_outputs)

@@ -252,3 +252,13 @@ def test_permute_of_a_matrix_means_what_torch_means(dims):
     np.testing.assert_array_equal(t.permute(*dims).data, expected)
     torch = pytest.importorskip("torch")
     assert torch.tensor(X).permute(*dims).tolist() == expected.tolist()
+
+
+def test_grad_of_a_function_jax_style_says_what_to_call_instead():
+    def f(x):
+        return (x * x).sum()
+
+    with pytest.raises(TypeError, match=r"value_and_grad\(f\)\(x\)\[1\]"):
+        ag.grad(f)
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    np.testing.assert_array_equal(ag.value_and_grad(f)(x)[1].data, [2.0, 4.0])  # what the message offers works
