@@ -185,3 +185,28 @@ def test_removing_a_tensors_last_hook_or_retaining_it_later_still_works():
     leaf.backward()  # a root that is itself a leaf
     leaf.backward()
     assert leaf.grad == 2.0
+
+
+@pytest.mark.parametrize("watched", [False, True])
+@pytest.mark.parametrize("fault", ["spent", "changed in place"])
+def test_a_refused_backward_touches_nothing(fault, watched):
+    # The node at fault is made first, so backward reaches it last: the nodes made after it must be neither
+    # spent nor handed to their hooks, and no .grad must change, before the refusal.
+    w, x = Tensor([1.0, 2.0], requires_grad=True), Tensor([3.0, 4.0], requires_grad=True)
+    old = x * 3.0
+    if fault == "spent":
+        old.sum().backward()
+    else:
+        x.data = x.data + 1.0  # changed after `old` saved it
+    x_grad = None if x.grad is None else x.grad.copy()
+    new, calls = w * 2.0, []
+    if watched:
+        new.register_hook(calls.append)
+    loss = (new + old).sum()
+    with pytest.raises(RuntimeError, match="a second time" if fault == "spent" else "modified in place"):
+        loss.backward()
+    assert calls == [] and w.grad is None
+    np.testing.assert_array_equal(x.grad, x_grad)
+    (new * new).sum().backward()  # `new` was not spent by the refused backward
+    np.testing.assert_array_equal(w.grad, 8.0 * w.data)
+    assert len(calls) == watched
