@@ -199,12 +199,12 @@ def _run(
 ) -> None:
     # The gradients received so far: an operation's until it runs, a leaf's until the end (delivered in this order).
     grads: dict[Tensor, Grad] = {}
-    waiting: list[tuple[int, int, Tensor]] = []  # a heap of (-number, id, operation): the made last on top
+    waiting: list[tuple[int, Tensor]] = []  # a heap of (-number, operation): the one made last on top
     for root, seed in zip(roots, seeds):
         previous = grads.get(root)
         grads[root] = seed if previous is None else previous + seed
         if previous is None and root._prim is not None:
-            heappush(waiting, (-root._seq, id(root), root))  # (the id breaks ties, which only copies can have)
+            heappush(waiting, (-root._seq, root))  # (numbers are unique: a Tensor is never compared)
     pop, get = grads.pop, grads.get  # bound once: two lookups less per node
     into_grad = captured is None  # backward() writes leaves' .grad; grad() only captures
     capture = _NOTHING_CAPTURED if captured is None else captured
@@ -220,7 +220,7 @@ def _run(
     grad_was_enabled, switches.grad_enabled = switches.grad_enabled, create_graph
     try:
         while waiting:
-            node = heappop(waiting)[2]
+            node = heappop(waiting)[1]
             g = pop(node)
             while True:  # runs `node`, then the next link of a chain without going through the heap
                 if node._epoch < now:  # spent, or something was changed in place since it was made (rare)
@@ -260,7 +260,7 @@ def _run(
                             previous = get(parent)
                             grads[parent] = gi if previous is None else previous + gi
                             if previous is None and parent._prim is not None:
-                                heappush(waiting, (-parent._seq, id(parent), parent))
+                                heappush(waiting, (-parent._seq, parent))
                 else:
                     if create_graph or node._params or len(parents) > 2:
                         (out, inputs), arity = _vjp_arguments(node, create_graph), 0
@@ -294,13 +294,13 @@ def _run(
                             if parent._seq > link._seq:  # two links: the one made last runs next, the other waits
                                 link, link_g, parent, gi = parent, gi, link, link_g
                             grads[parent] = gi
-                            heappush(waiting, (-parent._seq, id(parent), parent))
+                            heappush(waiting, (-parent._seq, parent))
                             continue
                         previous = get(parent)
                         # Out of place: a gradient may be held by several nodes (add hands g itself to both).
                         grads[parent] = gi if previous is None else previous + gi
                         if previous is None and parent._prim is not None:
-                            heappush(waiting, (-parent._seq, id(parent), parent))
+                            heappush(waiting, (-parent._seq, parent))
                     if link is not None:
                         g = link_g
                 if link is None:
@@ -332,12 +332,12 @@ def _deliver(grads: dict[Tensor, Grad], captured: dict[Tensor, Grad] | None, cre
 
 
 def _check_rest(
-    roots: Sequence[Tensor], node: Tensor, waiting: list[tuple[int, int, Tensor]], now: int, retain: bool
+    roots: Sequence[Tensor], node: Tensor, waiting: list[tuple[int, Tensor]], now: int, retain: bool
 ) -> None:
     """Refuse, before any gradient is delivered or hook called, a graph that was spent or whose saved
     tensors were changed in place: walk what is left to run (``node`` and the operations waiting, all
     made before the ones run so far). On refusal, the nodes this backward ran are unspent first."""
-    stack = [node] + [t for *_, t in waiting]
+    stack = [node] + [t for _, t in waiting]
     seen = set(stack)
     try:
         while stack:
