@@ -312,7 +312,8 @@ def _run(
 
 
 def _deliver(grads: dict[Tensor, Grad], captured: dict[Tensor, Grad] | None, create_graph: bool) -> None:
-    """Hand the leaves' complete gradients (what is left in ``grads``) to their ``.grad`` or to grad()."""
+    """Hand the leaves' complete gradients (what is left in ``grads``, in the order the leaves were first
+    reached) to their ``.grad`` or to grad()."""
     # Which arrays a leaf's .grad may keep as they are: one that no other leaf got. A vjp may hand g's own
     # memory on (add gives g to both inputs, reshape a view of it); the first leaf keeps it, the others copy.
     # (A numpy scalar, a scalar graph's gradient, is immutable: nothing to check.)
@@ -349,7 +350,9 @@ def _check_rest(
                     seen.add(parent)
                     stack.append(parent)
     except RuntimeError:
-        if not retain:  # the nodes run so far: every operation made after `node` (all were made at `now`)
+        # Unspent: the nodes run so far, the operations made after `node`. Each was made at `now` (an older one
+        # would have been checked when it came up), and each is reached from a root through others of them.
+        if not retain:
             stack = [t for t in roots if t._seq > node._seq]
             while stack:
                 t = stack.pop()
