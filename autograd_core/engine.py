@@ -13,8 +13,8 @@ run, so its gradient is complete. No walk orders the graph first and nothing rec
 fine). An input made after every operation waiting (the next link of a chain: most of a scalar graph) runs
 next without going through the heap. A gradient with several parts adds them in the order its consumers ran,
 the order ag.compile's replay adds them in too. What must be refused before anything is touched (a spent
-graph, a saved tensor changed in place) costs one comparison per node; only when a node was made before the
-last such change, or before the first hook runs, is the rest of the graph walked and checked (``_check_rest``).
+graph, a saved tensor changed in place) costs one comparison per node; only when a node is spent or older than
+the last in-place change, or before the first hook runs, is the rest of the graph walked (``_check_rest``).
 """
 
 from __future__ import annotations
