@@ -1,17 +1,27 @@
 """Reverse-mode backward: the chain rule applied over the recorded graph, in reverse topological order.
 
-The engine owns every mechanic, so primitives stay a forward and a vjp:
-scheduling (one iterative depth-first walk puts every node after all of its consumers,
-so a node's gradient is complete when it runs; no recursion, so a 10^6-deep chain is
-fine), accumulation of gradients from several paths, undoing broadcasting (``sum_to``),
-checking each gradient's shape and dtype, spending the graph, detecting tensors changed
-in place after they were saved, and calling anomaly mode's checks (anomaly.py). Handing a complete
-gradient to whoever waits for it (a leaf's ``.grad``, hooks, ``retain_grad``) is delivery.py's.
+The engine owns every mechanic, so primitives stay a forward and a vjp: scheduling, accumulation of
+gradients from several paths, undoing broadcasting (``sum_to``), checking each gradient's shape and dtype,
+spending the graph, detecting tensors changed in place after they were saved, and calling anomaly mode's
+checks (anomaly.py). Handing a complete gradient to whoever waits for it (a leaf's ``.grad``, hooks,
+``retain_grad``) is delivery.py's.
+
+The schedule is PyTorch's: every recorded operation is numbered as it is made (``op_numbers``), after its
+inputs, so a node made later never feeds one made earlier. Backward keeps the operations that have part of
+their gradient in a heap and runs the one made last: everything that consumes it was made after it and has
+run, so its gradient is complete. No walk orders the graph first and nothing recurses (a 10^6-deep chain is
+fine). An input made after every operation waiting (the next link of a chain: most of a scalar graph) runs
+next without going through the heap. A gradient with several parts adds them in the order its consumers ran,
+the order ag.compile's replay adds them in too. What must be refused before anything is touched (a spent
+graph, a saved tensor changed in place) costs one comparison per node; only when a node is spent or older than
+the last in-place change, or before the first hook runs, is the rest of the graph walked (``_check_rest``).
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
+from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
@@ -38,6 +48,10 @@ _NOTHING_CAPTURED: dict[Any, Any] = {}  # backward()'s: only ever read (a write 
 _FLOAT_SCALARS = frozenset((np.float16, np.float32, np.float64, np.longdouble))  # a 0-d value in the engine
 _SCALAR_ONES = {kind: kind(1) for kind in _FLOAT_SCALARS}  # the seed of a 0-d root
 
+
+#: Numbers the operations as they are recorded (``Tensor._seq``; a leaf's is 0). A node made later never feeds one
+#: made earlier, so backward, running the waiting operation numbered highest first, runs each after its consumers.
+op_numbers = itertools.count(1)
 
 #: A node's ``_epoch`` once a backward without retain_graph has spent its graph: below every count of the clock.
 SPENT = -1
@@ -162,53 +176,6 @@ def _seed(caller: str, root: Tensor, grad: TensorLike | None, create_graph: bool
     return type(root)(seed) if create_graph and isinstance(seed, _ARRAY_TYPES) else seed
 
 
-def _backward_order(roots: Sequence[Tensor]) -> tuple[list[Tensor], list[Tensor]]:
-    """(operations, leaves): every tensor that needs a gradient. The operations come each after all of
-    its consumers, so that its gradient is complete when it is reached: the reversed post-order of an
-    iterative depth-first walk (no recursion, so a 10^6-deep chain is fine). Leaves come apart: nothing
-    is computed from them, so they go last.
-
-    Also refuses, before any gradient is touched, a graph that was spent or whose saved tensors
-    were changed in place. The set is keyed by the tensors themselves (their hash is identity,
-    and a set never calls the elementwise ==).
-    """
-    post_order: list[Tensor] = []
-    leaves: list[Tensor] = []
-    seen: set[Tensor] = set()
-    stack: list[Tensor | None] = []
-    for root in roots:
-        if root._prim is not None:
-            stack.append(root)
-        elif root not in seen:  # a root may be a leaf
-            seen.add(root)
-            leaves.append(root)
-    now = MutationClock.now
-    # Bound once: a method lookup less for each of the few operations done per node.
-    push, pop, visit, finish, leaf = stack.append, stack.pop, seen.add, post_order.append, leaves.append
-    while stack:
-        node = pop()
-        if node is None:  # the marker pushed above a node: its inputs are all done, so it is
-            finish(pop())  # type: ignore[arg-type]
-        elif node not in seen:  # (a tensor two consumers pushed before either expanded it)
-            visit(node)
-            if node._epoch < now:  # spent (SPENT is below any count), or something changed since it ran
-                _check_usable(node)
-            push(node)
-            push(None)
-            # Inputs pushed last to first, so the first is expanded first, as ag.walk does: the reverse of
-            # walk's order, the one ag.compile replays, so both add 3+ paths' gradients in one order.
-            parents = node._parents
-            for parent in parents if len(parents) == 1 else reversed(parents):
-                if parent.requires_grad and parent not in seen:
-                    if parent._prim is None:  # a leaf: nothing to expand, it goes last
-                        visit(parent)
-                        leaf(parent)
-                    else:
-                        push(parent)
-    post_order.reverse()
-    return post_order, leaves
-
-
 def _check_usable(node: Tensor) -> None:
     if node._epoch == SPENT:
         raise RuntimeError(
@@ -235,95 +202,168 @@ def _run(
     create_graph: bool,
     captured: dict[Tensor, Grad] | None,
 ) -> None:
-    operations, leaves = _backward_order(roots)
+    # The gradients received so far: an operation's until it runs, a leaf's until the end (delivered in this order).
     grads: dict[Tensor, Grad] = {}
-    pop, get = grads.pop, grads.get  # bound once: two lookups less per node
+    waiting: list[tuple[int, Tensor]] = []  # a heap of (-number, operation): the one made last on top
     for root, seed in zip(roots, seeds):
-        grads[root] = seed if root not in grads else grads[root] + seed
+        previous = grads.get(root)
+        grads[root] = seed if previous is None else previous + seed
+        if previous is None and root._prim is not None:
+            heappush(waiting, (-root._seq, root))  # (numbers are unique: a Tensor is never compared)
+    pop, get = grads.pop, grads.get  # bound once: two lookups less per node
     into_grad = captured is None  # backward() writes leaves' .grad; grad() only captures
     capture = _NOTHING_CAPTURED if captured is None else captured
     switches = state.switches  # this thread's switches, read once
     anomaly = switches.anomaly
     ndarray = np.ndarray  # (a local: read for every gradient)
+    now = MutationClock.now
+    link: Tensor | None
+    link_g: Grad
 
     # `with set_grad_enabled(create_graph):`, written out: the context manager costs as much as
     # a few nodes' backward, which a small graph (a scalar neuron) notices.
     grad_was_enabled, switches.grad_enabled = switches.grad_enabled, create_graph
     try:
-        for node in operations:
-            g = pop(node)  # complete here: every consumer has added its part
-            if node._watched or (capture and node in capture):
-                g = _visit_watched(node, g, create_graph, into_grad, capture)
-            parents = node._parents
-            vjp = node._prim.vjp  # type: ignore[union-attr]
-            # The vjp's arguments: the output's and inputs' arrays, or with create_graph the Tensors themselves.
-            # One or two inputs without params (every operator, exp, tanh: nearly every node of a scalar graph)
-            # are passed by name: CPython makes that call ~80 ns cheaper than one unpacking *inputs, **params.
-            if create_graph or node._params or len(parents) > 2:
-                (out, inputs), arity = _vjp_arguments(node, create_graph), 0
-            elif len(parents) == 1:
-                # One input (exp, tanh, neg: half of a chain): the loop below written out for it, ~80 ns a node
-                # less (no counter, no loop, no arity to dispatch on). The same steps, in the same order.
-                parent = parents[0]
-                if parent.requires_grad:
-                    data = parent._data
-                    gi = vjp(0, g, node._data, data)
-                    if ((kind := type(gi)) is ndarray or kind is not type(data)) and (
-                        gi.shape != data.shape or gi.dtype is not data.dtype
-                    ):
-                        gi = _fit(gi, data, node._prim, 0)  # type: ignore[arg-type]
-                    if anomaly:
-                        check_backward(node, g, gi, 0)
-                    previous = get(parent)
-                    grads[parent] = gi if previous is None else previous + gi
+        while waiting:
+            node = heappop(waiting)[1]
+            g = pop(node)
+            while True:  # runs `node`, then the next link of a chain without going through the heap
+                if node._epoch < now:  # spent, or something was changed in place since it was made (rare)
+                    _check_rest(roots, node, waiting, now, retain_graph)
+                    now = SPENT  # all that is left is checked (and no node is below SPENT)
+                if node._watched or (capture and node in capture):
+                    if now != SPENT:  # its hooks and .grad are seen from outside: check all that is left first
+                        _check_rest(roots, node, waiting, now, retain_graph)
+                        now = SPENT
+                    g = _visit_watched(node, g, create_graph, into_grad, capture)
                 if not retain_graph:
                     node._epoch = SPENT
-                continue
-            else:  # (one assignment each: four targets at once would build a tuple per node)
-                out = node._data
-                x0, x1 = parents[0]._data, parents[1]._data
-                arity = 2
-            i = -1  # (a counter, not enumerate(): one object less per node)
-            for parent in parents:
-                i += 1
-                if not parent.requires_grad:
-                    continue
-                gi = vjp(i, g, out, x0, x1) if arity == 2 else vjp(i, g, out, *inputs, **node._params)
-                data = parent._data
-                # A numpy scalar of its input's own type has the input's shape and dtype (the type fixes both: a
-                # scalar graph's case), so one comparison. Else compare both (numpy shares dtypes). (An array
-                # gradient is the common case, so it is asked first: one comparison less.)
-                if ((kind := type(gi)) is ndarray or kind is not type(data)) and (
-                    gi.shape != data.shape or gi.dtype is not data.dtype
-                ):
-                    gi = _fit(gi, data, node._prim, i)  # type: ignore[arg-type]
-                if anomaly:
-                    check_backward(node, g, gi, i)
-                previous = get(parent)
-                # Out of place: a gradient may be held by several nodes (add hands g itself to both inputs).
-                grads[parent] = gi if previous is None else previous + gi
-            if not retain_graph:
-                node._epoch = SPENT
-
-        # Which arrays a leaf's .grad may keep as they are: one that no other leaf got. A vjp may hand g's own
-        # memory on (add gives g to both inputs, reshape a view of it); the first leaf keeps it, the others copy.
-        # (A numpy scalar, a scalar graph's gradient, is immutable: nothing to check.)
-        owners: set[int] = set()
-        float_scalars, array = _FLOAT_SCALARS, np.array  # (locals: read for every leaf)
-        for leaf in leaves:
-            g = pop(leaf)
-            hooked = leaf._hooks
-            if hooked:
-                g = _run_hooks(leaf, g, create_graph)
-            if into_grad:
-                if type(g) in float_scalars and leaf.grad is None:
-                    leaf.grad = array(g)  # a scalar graph's leaf: accumulate_grad's first case, inlined
+                parents = node._parents
+                vjp = node._prim.vjp  # type: ignore[union-attr]
+                # `link`: an input made after every operation waiting, so none of them feeds it and all of its
+                # consumers have run (this node is its last): it runs next, its gradient held here, not in grads.
+                link = link_g = None
+                # The vjp's arguments: the output's and inputs' arrays, or with create_graph the Tensors. One or
+                # two inputs without params (every operator, exp, tanh: nearly every node of a scalar graph) are
+                # passed by name: CPython makes that call ~80 ns cheaper than one unpacking *inputs, **params.
+                if len(parents) == 1 and not (create_graph or node._params):
+                    # One input (exp, tanh, neg: half of a chain): the loop below written out for it, ~80 ns a
+                    # node less (no counter, no loop, no arity to dispatch on). The same steps, in the same order.
+                    parent = parents[0]
+                    if parent.requires_grad:
+                        data = parent._data
+                        gi = vjp(0, g, node._data, data)
+                        if ((kind := type(gi)) is ndarray or kind is not type(data)) and (
+                            gi.shape != data.shape or gi.dtype is not data.dtype
+                        ):
+                            gi = _fit(gi, data, node._prim, 0)  # type: ignore[arg-type]
+                        if anomaly:
+                            check_backward(node, g, gi, 0)
+                        if parent._prim is not None and (not waiting or parent._seq > -waiting[0][0]):
+                            link, g = parent, gi
+                        else:
+                            previous = get(parent)
+                            grads[parent] = gi if previous is None else previous + gi
+                            if previous is None and parent._prim is not None:
+                                heappush(waiting, (-parent._seq, parent))
                 else:
-                    accumulate_grad(leaf, g, bool(hooked) or (type(g) is ndarray and _given_before(g, owners)))
-            elif leaf in capture:
-                capture[leaf] = g
+                    if create_graph or node._params or len(parents) > 2:
+                        (out, inputs), arity = _vjp_arguments(node, create_graph), 0
+                    else:  # (one assignment each: four targets at once would build a tuple per node)
+                        out = node._data
+                        x0, x1 = parents[0]._data, parents[1]._data
+                        arity = 2
+                    i = -1  # (a counter, not enumerate(): one object less per node)
+                    for parent in parents:
+                        i += 1
+                        if not parent.requires_grad:
+                            continue
+                        gi = vjp(i, g, out, x0, x1) if arity == 2 else vjp(i, g, out, *inputs, **node._params)
+                        data = parent._data
+                        # A numpy scalar of its input's own type has the input's shape and dtype (the type fixes
+                        # both: a scalar graph's case), so one comparison. Else compare both (numpy shares dtypes).
+                        # (An array gradient is the common case, so it is asked first: one comparison less.)
+                        if ((kind := type(gi)) is ndarray or kind is not type(data)) and (
+                            gi.shape != data.shape or gi.dtype is not data.dtype
+                        ):
+                            gi = _fit(gi, data, node._prim, i)  # type: ignore[arg-type]
+                        if anomaly:
+                            check_backward(node, g, gi, i)
+                        if parent is link:  # x * x: the parts added in input order, as below
+                            link_g = link_g + gi
+                            continue
+                        if parent._prim is not None and (not waiting or parent._seq > -waiting[0][0]):
+                            if link is None:
+                                link, link_g = parent, gi
+                                continue
+                            if parent._seq > link._seq:  # two links: the one made last runs next, the other waits
+                                link, link_g, parent, gi = parent, gi, link, link_g
+                            grads[parent] = gi
+                            heappush(waiting, (-parent._seq, parent))
+                            continue
+                        previous = get(parent)
+                        # Out of place: a gradient may be held by several nodes (add hands g itself to both).
+                        grads[parent] = gi if previous is None else previous + gi
+                        if previous is None and parent._prim is not None:
+                            heappush(waiting, (-parent._seq, parent))
+                    if link is not None:
+                        g = link_g
+                if link is None:
+                    break
+                node = link
+        _deliver(grads, captured, create_graph)
     finally:
         switches.grad_enabled = grad_was_enabled
+
+
+def _deliver(grads: dict[Tensor, Grad], captured: dict[Tensor, Grad] | None, create_graph: bool) -> None:
+    """Hand the leaves' complete gradients (what is left in ``grads``, in the order the leaves were first
+    reached) to their ``.grad`` or to grad()."""
+    # Which arrays a leaf's .grad may keep as they are: one that no other leaf got. A vjp may hand g's own
+    # memory on (add gives g to both inputs, reshape a view of it); the first leaf keeps it, the others copy.
+    # (A numpy scalar, a scalar graph's gradient, is immutable: nothing to check.)
+    owners: set[int] = set()
+    float_scalars, array, ndarray = _FLOAT_SCALARS, np.array, np.ndarray  # (locals: read for every leaf)
+    for leaf, g in grads.items():
+        hooked = leaf._hooks
+        if hooked:
+            g = _run_hooks(leaf, g, create_graph)
+        if captured is None:
+            if type(g) in float_scalars and leaf.grad is None:
+                leaf.grad = array(g)  # a scalar graph's leaf: accumulate_grad's first case, inlined
+            else:
+                accumulate_grad(leaf, g, bool(hooked) or (type(g) is ndarray and _given_before(g, owners)))
+        elif leaf in captured:
+            captured[leaf] = g
+
+
+def _check_rest(
+    roots: Sequence[Tensor], node: Tensor, waiting: list[tuple[int, Tensor]], now: int, retain: bool
+) -> None:
+    """Refuse, before any gradient is delivered or hook called, a graph that was spent or whose saved
+    tensors were changed in place: walk what is left to run (``node`` and the operations waiting, all
+    made before the ones run so far). On refusal, the nodes this backward ran are unspent first."""
+    stack = [node] + [t for _, t in waiting]
+    seen = set(stack)
+    try:
+        while stack:
+            t = stack.pop()
+            if t._epoch < now:
+                _check_usable(t)
+            for parent in t._parents:
+                if parent._prim is not None and parent.requires_grad and parent not in seen:
+                    seen.add(parent)
+                    stack.append(parent)
+    except RuntimeError:
+        # Unspent: the nodes run so far, the operations made after `node`. Each was made at `now` (an older one
+        # would have been checked when it came up), and each is reached from a root through others of them.
+        if not retain:
+            stack = [t for t in roots if t._seq > node._seq]
+            while stack:
+                t = stack.pop()
+                t._epoch = now
+                stack += [p for p in t._parents if p._seq > node._seq and p.requires_grad and p._epoch == SPENT]
+        raise
 
 
 def _vjp_arguments(node: Tensor, create_graph: bool) -> tuple[Any, Sequence[Any]]:

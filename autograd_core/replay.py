@@ -219,6 +219,7 @@ class Plan:
         """Gradients in reverse topological order, then the code that delivers the leaves' ones."""
         needs = tape.needs
         ops = [i for i, entry in enumerate(tape.structure) if entry[0] == "op" and needs[i]]
+        ops.sort(key=lambda i: tape.order[i]._seq)  # run as the engine runs them: the one made last first
         uses = collections.Counter(p for i in ops for p in tape.structure[i][2] if needs[p])  # contributions
         parts = [[] for _ in tape.order]
         loss = tape.order[tape.outputs[0]]

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import anomaly, engine
 from .display import tensor_html
-from .engine import MutationClock
+from .engine import MutationClock, op_numbers
 from .grad_mode import state
 from .primitives import (
     Abs,
@@ -104,7 +104,7 @@ def _binary_method(prim: type[Primitive], name: str, reflected: bool = False) ->
         out._prim = prim
         out._parents = (x, y)
         out._params = _NO_PARAMS
-        out._epoch = MutationClock.now
+        out._epoch, out._seq = MutationClock.now, next(op_numbers)
         if switches.anomaly:
             anomaly.check_forward(out)
         return out
@@ -131,7 +131,7 @@ def _unary_method(prim: type[Primitive], name: str) -> Callable[[Tensor], Tensor
         out._prim = prim
         out._parents = (self,)
         out._params = _NO_PARAMS
-        out._epoch = MutationClock.now
+        out._epoch, out._seq = MutationClock.now, next(op_numbers)
         if switches.anomaly:
             anomaly.check_forward(out)
         return out
@@ -158,7 +158,7 @@ class Tensor(TensorMethods, TensorViews):
     # What every op sets is a slot (every way of making a Tensor sets them all: tests/test_tensor_slots.py):
     # on CPython 3.11 adding a key to a new object's __dict__ costs ~36 ns, storing a slot ~6 ns.
     # The rest are rare, so class-level defaults in __dict__ (set only where they differ).
-    __slots__ = ("_data", "_epoch", "_params", "_parents", "_prim", "requires_grad", "scope")
+    __slots__ = ("_data", "_epoch", "_params", "_parents", "_prim", "_seq", "requires_grad", "scope")
     _data: Array | np.generic  # an ndarray, or a numpy scalar for a 0-d value inside the engine
     requires_grad: bool
     scope: str | None
@@ -166,8 +166,11 @@ class Tensor(TensorMethods, TensorViews):
     _parents: tuple[Tensor, ...]
     _params: dict[str, Any]
     # MutationClock's count when the op ran, or SPENT (-1) once a backward without retain_graph has spent its
-    # graph: one field, so that backward asks both questions in one comparison (see engine._backward_order)
+    # graph: one field, so that backward asks both questions in one comparison (see engine._run)
     _epoch: int
+    # An operation's number from engine.op_numbers, in the order they were made (a leaf's is 0): backward runs the
+    # waiting operation numbered highest first, so each runs after all of its consumers (PyTorch's sequence_nr)
+    _seq: int
     grad: Array | None = None
     label: str | None = None
     _version = 0
@@ -199,7 +202,7 @@ class Tensor(TensorMethods, TensorViews):
         self._prim = None
         self._parents = ()
         self._params = _NO_PARAMS
-        self._epoch = 0
+        self._epoch = self._seq = 0
         if label is not None:
             self.label = label
 
@@ -355,7 +358,7 @@ def _node(data: Array | np.generic) -> Tensor:
     t._prim = None
     t._parents = ()
     t._params = _NO_PARAMS
-    t._epoch = 0
+    t._epoch = t._seq = 0
     return t
 
 
@@ -382,7 +385,7 @@ def _record(prim: type[Primitive], parents: tuple[Tensor, ...], params: dict[str
     out._prim = prim
     out._parents = parents
     out._params = params
-    out._epoch = MutationClock.now
+    out._epoch, out._seq = MutationClock.now, next(op_numbers)
     if switches.anomaly:
         anomaly.check_forward(out)
     return out

@@ -57,6 +57,7 @@ class TensorBase:
         _prim: type[Primitive] | None
         _params: dict[str, Any]
         _parents: tuple[Tensor, ...]
+        _seq: int
         _version: int
         _retains_grad: bool
         _watched: bool

@@ -2,6 +2,7 @@
 does, so a replay equals define-by-run bit for bit (floating-point addition is not associative)."""
 
 import numpy as np
+import pytest
 
 import autograd_core as ag
 from autograd_core import Tensor
@@ -12,15 +13,22 @@ def fan_out(x, w):
     return ((h * 3.1).sigmoid() + (h * -0.7).exp() + h.tanh() * 1.9 + (h * h)).sum()
 
 
-def test_a_replay_sums_a_four_way_fan_out_as_eager_backward_does():
+def fan_out_made_in_another_order(x, w):
+    h = (x @ w).tanh()
+    parts = [(h * 3.1).sigmoid(), (h * -0.7).exp(), h.tanh() * 1.9, h * h]  # made first to last...
+    return (((parts[3] + parts[2]) + parts[1]) + parts[0]).sum()  # ...but walked last to first
+
+
+@pytest.mark.parametrize("fn", [fan_out, fan_out_made_in_another_order])
+def test_a_replay_sums_a_four_way_fan_out_as_eager_backward_does(fn):
     rng = np.random.default_rng(0)
     w = Tensor(rng.normal(size=(8, 16)).astype(np.float32), requires_grad=True)
-    step = ag.compile(fan_out)
+    step = ag.compile(fn)
     differs_from_another_order = 0
     for _ in range(6):
         x = Tensor(rng.normal(size=(32, 8)).astype(np.float32))
         w.grad = None
-        fan_out(x, w).backward()
+        fn(x, w).backward()
         eager = w.grad
         w.grad = None
         step(x, w)
@@ -40,14 +48,17 @@ def test_a_replay_sums_a_four_way_fan_out_as_eager_backward_does():
     assert differs_from_another_order > 0
 
 
-def test_eager_backward_visits_operations_in_the_reverse_of_walk_order():
+def test_eager_backward_runs_the_operation_made_last_first_not_the_reverse_of_walk_order():
     a = Tensor([0.5, -1.0], requires_grad=True)
     b = a.exp()
-    c = a * b + b.sigmoid() + (a * 2.0).tanh() * b
+    u, v, w = b.sigmoid(), (a * 2.0).tanh(), a * b
+    c = w + u + v * b  # walk expands w first, but u and v were made before it
     loss = c.sum()
+    made = [b, u, v.parents[0], v, w, c.parents[0], c.parents[1], c, loss]
     seen = []
-    for t in ag.walk(loss):
-        if t.prim is not None:
-            t.register_hook(lambda g, t=t: seen.append(t))
+    for t in made:
+        t.register_hook(lambda g, t=t: seen.append(t))
     loss.backward()
-    assert seen == [t for t in reversed(ag.walk(loss)) if t.prim is not None]
+    assert list(map(id, seen)) == list(map(id, reversed(made)))
+    walked = [id(t) for t in reversed(ag.walk(loss)) if t.prim is not None]
+    assert sorted(walked) == sorted(map(id, seen)) and walked != list(map(id, seen))  # the orders differ here

@@ -1,6 +1,8 @@
 """Backward's schedule (each node once, after all of its consumers) and its cheap paths for scalar
 graphs: the same gradients as the array paths, the closed forms and finite differences."""
 
+import copy
+import pickle
 import random
 
 import numpy as np
@@ -185,3 +187,53 @@ def test_removing_a_tensors_last_hook_or_retaining_it_later_still_works():
     leaf.backward()  # a root that is itself a leaf
     leaf.backward()
     assert leaf.grad == 2.0
+
+
+@pytest.mark.parametrize("watched", [False, True])
+@pytest.mark.parametrize("fault", ["spent", "changed in place"])
+def test_a_refused_backward_touches_nothing(fault, watched):
+    # The node at fault is made first, so backward reaches it last: the nodes made after it must be neither
+    # spent nor handed to their hooks, and no .grad must change, before the refusal.
+    w, x = Tensor([1.0, 2.0], requires_grad=True), Tensor([3.0, 4.0], requires_grad=True)
+    old = x * 3.0
+    if fault == "spent":
+        old.sum().backward()
+    else:
+        x.data = x.data + 1.0  # changed after `old` saved it
+    x_grad = None if x.grad is None else x.grad.copy()
+    new, calls = w * 2.0, []
+    if watched:
+        new.register_hook(calls.append)
+    loss = (new + old).sum()
+    with pytest.raises(RuntimeError, match="a second time" if fault == "spent" else "modified in place"):
+        loss.backward()
+    assert calls == [] and w.grad is None
+    np.testing.assert_array_equal(x.grad, x_grad)
+    (new * new).sum().backward()  # `new` was not spent by the refused backward
+    np.testing.assert_array_equal(w.grad, 8.0 * w.data)
+    assert len(calls) == watched
+
+
+def test_a_graph_pickled_by_another_process_is_numbered_anew_when_loaded():
+    # Another process numbers its operations by its own count, maybe far above this one's. Loaded, they take
+    # numbers of this process, so the operations made from them here still come after them.
+    x = Tensor([0.5, -1.0], requires_grad=True)
+    y = (x * 2.0).exp()
+    for t in (y, y.parents[0]):
+        t._seq += 10**9  # as a process further along its count would have numbered them
+    y = pickle.loads(pickle.dumps(y))
+    x, calls = y.parents[0].parents[0], []
+    y.register_hook(calls.append)
+    ((y * 2.0) + (y * 3.0).tanh() + y * y).sum().backward()  # y's gradient comes in three parts
+    v = y.data
+    np.testing.assert_allclose(x.grad, (2.0 + 3.0 * (1.0 - np.tanh(3.0 * v) ** 2) + 2.0 * v) * 2.0 * v)
+    assert len(calls) == 1  # y ran once, with all of its parts
+
+
+def test_a_graph_and_its_deep_copy_run_in_one_backward():
+    x = Tensor([0.5, -1.0], requires_grad=True)
+    y = (x * 2.0).exp()
+    twin = copy.deepcopy(y)
+    (y * twin).sum().backward()
+    for leaf, other in ((x, twin), (twin.parents[0].parents[0], y)):
+        np.testing.assert_allclose(leaf.grad, other.data * 2.0 * y.data)
