@@ -168,8 +168,7 @@ class Tensor(TensorMethods, TensorViews):
     # MutationClock's count when the op ran, or SPENT (-1) once a backward without retain_graph has spent its
     # graph: one field, so that backward asks both questions in one comparison (see engine._run)
     _epoch: int
-    # An operation's number from engine.op_numbers, in the order they were made (a leaf's is 0): backward runs the
-    # waiting operation numbered highest first, so each runs after all of its consumers (PyTorch's sequence_nr)
+    # An op's number in the order made (engine.op_numbers; a leaf's 0): backward runs the highest waiting first
     _seq: int
     grad: Array | None = None
     label: str | None = None
@@ -259,10 +258,6 @@ class Tensor(TensorMethods, TensorViews):
         """Keep this non-leaf tensor's gradient in ``.grad`` after backward."""
         self._retains_grad = self._watched = True
         return self
-
-    def zero_grad(self) -> None:
-        """Forget the accumulated gradient (sets ``.grad`` to None)."""
-        self.grad = None
 
     def detach(self) -> Tensor:
         """The same values as a new leaf that is not part of any graph."""

@@ -63,6 +63,7 @@ class TensorBase:
         _watched: bool
         _hooks: list[Hook] | None
         requires_grad: bool
+        grad: Array | None
 
         @property
         def data(self) -> Array: ...

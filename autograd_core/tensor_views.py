@@ -75,6 +75,10 @@ class TensorViews(TensorBase):
         """True after ``retain_grad()``."""
         return self._retains_grad
 
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradient (sets ``.grad`` to None)."""
+        self.grad = None
+
     @property
     def version(self) -> int:
         """Changes whenever the values change in place (``.data =``, ``+=``): compare two readings."""
