@@ -16,9 +16,10 @@ from typing import Any, overload
 
 import numpy as np
 
-from .engine import MutationClock, accumulate_grad
+from .engine import accumulate_grad
 from .engine import grad as _engine_grad
 from .grad_mode import state
+from .graph_state import MutationClock
 from .replay import MISS, Plan
 from .tape import Tape, Unsupported, arg_guards, fingerprint
 from .tensor import Tensor, _node

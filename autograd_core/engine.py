@@ -14,14 +14,13 @@ fine). An input made after every operation waiting (the next link of a chain: mo
 next without going through the heap. A gradient with several parts adds them in the order its consumers ran,
 the order ag.compile's replay adds them in too. What must be refused before anything is touched (a spent
 graph, a saved tensor changed in place) costs one comparison per node; only when a node is spent or older than
-the last in-place change, or before the first hook runs, is the rest of the graph walked (``_check_rest``).
+the last in-place change, or before the first hook runs, is the rest of the graph walked (``graph_state.check_rest``).
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
-from heapq import heappop, heappush
+from heapq import heapify, heappop, heappush
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
@@ -32,6 +31,7 @@ from .anomaly import check_backward
 # (accumulate_grad stays importable from here: ag.compile and replay take it from the engine.)
 from .delivery import _given_before, _run_hooks, _visit_watched, accumulate_grad
 from .grad_mode import state
+from .graph_state import SPENT, MutationClock, check_rest
 from .primitives import sum_to
 
 if TYPE_CHECKING:
@@ -47,27 +47,6 @@ _ARRAY_TYPES = (np.ndarray, np.generic)
 _NOTHING_CAPTURED: dict[Any, Any] = {}  # backward()'s: only ever read (a write needs the key already in it)
 _FLOAT_SCALARS = frozenset((np.float16, np.float32, np.float64, np.longdouble))  # a 0-d value in the engine
 _SCALAR_ONES = {kind: kind(1) for kind in _FLOAT_SCALARS}  # the seed of a 0-d root
-
-
-#: Numbers the operations as they are recorded (``Tensor._seq``; a leaf's is 0). A node made later never feeds one
-#: made earlier, so backward, running the waiting operation numbered highest first, runs each after its consumers.
-op_numbers = itertools.count(1)
-
-#: A node's ``_epoch`` once a backward without retain_graph has spent its graph: below every count of the clock.
-SPENT = -1
-
-
-class MutationClock:
-    """Counts in-place changes. A tensor remembers the tick of its last change and a
-    node the tick it was made at, so 'changed after being saved' is one comparison."""
-
-    now = 0
-
-    @classmethod
-    def tick(cls) -> int:
-        """Count one in-place change; returns the new count."""
-        cls.now += 1
-        return cls.now
 
 
 def backward(
@@ -176,25 +155,6 @@ def _seed(caller: str, root: Tensor, grad: TensorLike | None, create_graph: bool
     return type(root)(seed) if create_graph and isinstance(seed, _ARRAY_TYPES) else seed
 
 
-def _check_usable(node: Tensor) -> None:
-    if node._epoch == SPENT:
-        raise RuntimeError(
-            f"backward through '{node.op}' a second time: its graph was freed by the first backward. "
-            "Pass retain_graph=True to the first backward() if you need to go through it again, "
-            "or recompute the forward pass."
-        )
-    if MutationClock.now > node._epoch:  # something changed somewhere since the node was made
-        for t in (node,) + node._parents:
-            if t._version > node._epoch:
-                name = f"'{t.label}'" if t.label else f"of shape {t.shape}"
-                raise RuntimeError(
-                    f"{node.op}: a tensor {name} that it saved for backward was modified in place after "
-                    "the op ran (through .data or an in-place operator), so its gradient would be wrong. "
-                    "Run backward before changing values (optimizers do: backward, then step), or "
-                    "change a copy."
-                )
-
-
 def _run(
     roots: Sequence[Tensor],
     seeds: Sequence[Grad],
@@ -229,11 +189,11 @@ def _run(
             g = pop(node)
             while True:  # runs `node`, then the next link of a chain without going through the heap
                 if node._epoch < now:  # spent, or something was changed in place since it was made (rare)
-                    _check_rest(roots, node, waiting, now, retain_graph)
+                    check_rest(roots, node, waiting, now, retain_graph)
                     now = SPENT  # all that is left is checked (and no node is below SPENT)
                 if node._watched or (capture and node in capture):
                     if now != SPENT:  # its hooks and .grad are seen from outside: check all that is left first
-                        _check_rest(roots, node, waiting, now, retain_graph)
+                        check_rest(roots, node, waiting, now, retain_graph)
                         now = SPENT
                     g = _visit_watched(node, g, create_graph, into_grad, capture)
                 if not retain_graph:
@@ -269,6 +229,7 @@ def _run(
                 else:
                     if create_graph or node._params or len(parents) > 2:
                         (out, inputs), arity = _vjp_arguments(node, create_graph), 0
+                        fresh: list[tuple[int, Tensor]] = []  # the inputs that start waiting (heap below)
                     else:  # (one assignment each: four targets at once would build a tuple per node)
                         out = node._data
                         x0, x1 = parents[0]._data, parents[1]._data
@@ -298,14 +259,21 @@ def _run(
                                 continue
                             if parent._seq > link._seq:  # two links: the one made last runs next, the other waits
                                 link, link_g, parent, gi = parent, gi, link, link_g
-                            grads[parent] = gi
-                            heappush(waiting, (-parent._seq, parent))
-                            continue
                         previous = get(parent)
                         # Out of place: a gradient may be held by several nodes (add hands g itself to both).
                         grads[parent] = gi if previous is None else previous + gi
                         if previous is None and parent._prim is not None:
-                            heappush(waiting, (-parent._seq, parent))
+                            if arity:
+                                heappush(waiting, (-parent._seq, parent))
+                            else:  # many inputs (a stack's): joined below at once, not sifted up one by one
+                                fresh.append((-parent._seq, parent))
+                    if not arity and fresh:
+                        if len(fresh) > len(waiting) >> 4:  # many beside those waiting: one O(n) heapify
+                            waiting += fresh
+                            heapify(waiting)
+                        else:
+                            for entry in fresh:
+                                heappush(waiting, entry)
                     if link is not None:
                         g = link_g
                 if link is None:
@@ -335,35 +303,6 @@ def _deliver(grads: dict[Tensor, Grad], captured: dict[Tensor, Grad] | None, cre
                 accumulate_grad(leaf, g, bool(hooked) or (type(g) is ndarray and _given_before(g, owners)))
         elif leaf in captured:
             captured[leaf] = g
-
-
-def _check_rest(
-    roots: Sequence[Tensor], node: Tensor, waiting: list[tuple[int, Tensor]], now: int, retain: bool
-) -> None:
-    """Refuse, before any gradient is delivered or hook called, a graph that was spent or whose saved
-    tensors were changed in place: walk what is left to run (``node`` and the operations waiting, all
-    made before the ones run so far). On refusal, the nodes this backward ran are unspent first."""
-    stack = [node] + [t for _, t in waiting]
-    seen = set(stack)
-    try:
-        while stack:
-            t = stack.pop()
-            if t._epoch < now:
-                _check_usable(t)
-            for parent in t._parents:
-                if parent._prim is not None and parent.requires_grad and parent not in seen:
-                    seen.add(parent)
-                    stack.append(parent)
-    except RuntimeError:
-        # Unspent: the nodes run so far, the operations made after `node`. Each was made at `now` (an older one
-        # would have been checked when it came up), and each is reached from a root through others of them.
-        if not retain:
-            stack = [t for t in roots if t._seq > node._seq]
-            while stack:
-                t = stack.pop()
-                t._epoch = now
-                stack += [p for p in t._parents if p._seq > node._seq and p.requires_grad and p._epoch == SPENT]
-        raise
 
 
 def _vjp_arguments(node: Tensor, create_graph: bool) -> tuple[Any, Sequence[Any]]:

@@ -13,7 +13,7 @@ import weakref
 
 import numpy as np
 
-from .engine import MutationClock
+from .graph_state import MutationClock
 from .tensor import Tensor
 from .walk import walk
 

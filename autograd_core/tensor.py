@@ -15,8 +15,8 @@ import numpy as np
 
 from . import anomaly, engine
 from .display import tensor_html
-from .engine import MutationClock, op_numbers
 from .grad_mode import state
+from .graph_state import MutationClock, op_numbers
 from .primitives import (
     Abs,
     Add,
@@ -168,7 +168,7 @@ class Tensor(TensorMethods, TensorViews):
     # MutationClock's count when the op ran, or SPENT (-1) once a backward without retain_graph has spent its
     # graph: one field, so that backward asks both questions in one comparison (see engine._run)
     _epoch: int
-    # An op's number in the order made (engine.op_numbers; a leaf's 0): backward runs the highest waiting first
+    # An op's number in the order made (graph_state.op_numbers; a leaf's 0): backward runs the highest waiting first
     _seq: int
     grad: Array | None = None
     label: str | None = None

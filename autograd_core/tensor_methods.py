@@ -23,8 +23,8 @@ import numpy as np
 
 import autograd_core.tensor as _tensor  # still loading when this one is imported: read at call time
 
-from .engine import MutationClock
 from .grad_mode import state
+from .graph_state import MutationClock
 from .primitives import Add, Div, Matmul, Mul, Pow, Sub
 from .tensor_base import Hook, TensorBase, normalize_axes, torch_axis
 from .tensor_inputs import plain_index

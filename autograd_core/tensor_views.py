@@ -15,7 +15,7 @@ import numpy as np
 
 import autograd_core.tensor as _tensor  # still loading when this one is imported: read at call time
 
-from .engine import op_numbers
+from .graph_state import op_numbers
 from .primitives import Astype
 from .tensor_base import TensorBase, normalize_axes
 from .types import Array, Axis, DTypeLike, Number, Shape
@@ -32,7 +32,7 @@ class TensorViews(TensorBase):
 
     # ------------------------------------------------------------ the graph, read-only
     def __setstate__(self, state: tuple[dict[str, Any] | None, dict[str, Any]]) -> None:
-        """Unpickling and ``copy``: the attributes restored, and an operation numbered anew (``engine.op_numbers``).
+        """Unpickling and ``copy``: the attributes restored, and an operation numbered anew (``op_numbers``).
         Its inputs were restored first, so the numbers still grow from inputs to outputs as backward's schedule
         needs, for a graph pickled by another process (numbered by its own count) too, and no two are equal."""
         attributes, slots = state

@@ -237,3 +237,31 @@ def test_a_graph_and_its_deep_copy_run_in_one_backward():
     (y * twin).sum().backward()
     for leaf, other in ((x, twin), (twin.parents[0].parents[0], y)):
         np.testing.assert_allclose(leaf.grad, other.data * 2.0 * y.data)
+
+
+@pytest.mark.parametrize("width", [3, 40, 150])
+def test_a_wide_node_of_operations_with_repeats_runs_each_once_with_its_whole_gradient(width):
+    """Many operation inputs of one node (a concatenate's) join the waiting heap at once: each input runs once,
+    after every consumer (some inputs feed later inputs; c feeds every third), a repeated input's parts added."""
+    rng = np.random.default_rng(width)
+    weights = Tensor(rng.standard_normal(width + 2))
+
+    def f(x):
+        c = x.exp()
+        parts = []
+        for k in range(width):
+            part = x[k : k + 1] * (k + 1.0) if k % 3 else c[k : k + 1].tanh()
+            parts.append(part + parts[-1] * 0.5 if k % 5 == 1 else part)  # an input that feeds the next
+        parts += [parts[0], parts[width // 2]]  # the same operations twice in one node
+        return (ag.concatenate(parts) * weights).sum()
+
+    x = Tensor(rng.uniform(0.5, 1.5, width), requires_grad=True)
+    assert ag.gradcheck(f, x)
+    # A node run before all of its consumers would run again for the late part: backward is linear, so the
+    # sum is still right, but its hook (called when its gradient is complete) would be called twice.
+    loss, runs = f(x), []
+    parts = [t for t in ag.walk(loss) if t.op in ("add", "tanh")]
+    for t in parts:
+        t.register_hook(lambda g, t=t: runs.append(t))
+    loss.backward()
+    assert len(parts) >= width // 3 and sorted(map(id, runs)) == sorted(map(id, parts))  # each once

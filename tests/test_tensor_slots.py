@@ -32,7 +32,7 @@ def test_every_slot_is_set_however_the_tensor_was_made(how):
     t = _every_way_to_make_a_tensor()[how]
     for name in Tensor.__slots__:
         getattr(t, name)  # raises AttributeError for a slot left unset
-    assert t._epoch >= 0  # not spent (engine.SPENT) by a backward
+    assert t._epoch >= 0  # not spent (graph_state.SPENT) by a backward
     assert t.is_leaf == (t._prim is None) and (t._parents == ()) == (t._prim is None)
 
 

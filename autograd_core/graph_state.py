@@ -1,0 +1,86 @@
+"""When a recorded graph can still be run backward, and the checks that refuse it before anything is touched.
+
+A node remembers in ``_epoch`` the count of in-place changes (``MutationClock``) when it was made, or ``SPENT``
+once a backward without retain_graph went through it; a tensor remembers in ``_version`` the count of its
+last change. So "spent, or something changed since it was made?" is one comparison, ``node._epoch < now``;
+only then are its saved tensors' versions read. ``op_numbers`` numbers the operations as they are made
+(``_seq``): the order backward runs them in (engine.py).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+#: Numbers the operations as they are recorded (``Tensor._seq``; a leaf's is 0). A node made later never feeds one
+#: made earlier, so backward, running the waiting operation numbered highest first, runs each after its consumers.
+op_numbers = itertools.count(1)
+
+#: A node's ``_epoch`` once a backward without retain_graph has spent its graph: below every count of the clock.
+SPENT = -1
+
+
+class MutationClock:
+    """Counts in-place changes. A tensor remembers the tick of its last change and a
+    node the tick it was made at, so 'changed after being saved' is one comparison."""
+
+    now = 0
+
+    @classmethod
+    def tick(cls) -> int:
+        """Count one in-place change; returns the new count."""
+        cls.now += 1
+        return cls.now
+
+
+def check_usable(node: Tensor) -> None:
+    """Raise, saying what to do, if ``node`` was spent or a tensor it saved was changed in place since."""
+    if node._epoch == SPENT:
+        raise RuntimeError(
+            f"backward through '{node.op}' a second time: its graph was freed by the first backward. "
+            "Pass retain_graph=True to the first backward() if you need to go through it again, "
+            "or recompute the forward pass."
+        )
+    if MutationClock.now > node._epoch:  # something changed somewhere since the node was made
+        for t in (node,) + node._parents:
+            if t._version > node._epoch:
+                name = f"'{t.label}'" if t.label else f"of shape {t.shape}"
+                raise RuntimeError(
+                    f"{node.op}: a tensor {name} that it saved for backward was modified in place after "
+                    "the op ran (through .data or an in-place operator), so its gradient would be wrong. "
+                    "Run backward before changing values (optimizers do: backward, then step), or "
+                    "change a copy."
+                )
+
+
+def check_rest(
+    roots: Sequence[Tensor], node: Tensor, waiting: list[tuple[int, Tensor]], now: int, retain: bool
+) -> None:
+    """Refuse, before any gradient is delivered or hook called, a graph that was spent or whose saved
+    tensors were changed in place: walk what is left to run (``node`` and the operations waiting, all
+    made before the ones run so far). On refusal, the nodes this backward ran are unspent first."""
+    stack = [node] + [t for _, t in waiting]
+    seen = set(stack)
+    try:
+        while stack:
+            t = stack.pop()
+            if t._epoch < now:
+                check_usable(t)
+            for parent in t._parents:
+                if parent._prim is not None and parent.requires_grad and parent not in seen:
+                    seen.add(parent)
+                    stack.append(parent)
+    except RuntimeError:
+        # Unspent: the nodes run so far, the operations made after `node`. Each was made at `now` (an older one
+        # would have been checked when it came up), and each is reached from a root through others of them.
+        if not retain:
+            stack = [t for t in roots if t._seq > node._seq]
+            while stack:
+                t = stack.pop()
+                t._epoch = now
+                stack += [p for p in t._parents if p._seq > node._seq and p.requires_grad and p._epoch == SPENT]
+        raise
