@@ -18,16 +18,15 @@ the parameters that module owns (``layers.0`` <-> ``layers.0.weight``).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from typing import Any, TypeAlias, TypeVar
 
 import numpy as np
 
 from autograd_core import Tensor
 from autograd_core.grad_mode import enter_scope, exit_scope
-from autograd_core.types import ArrayLike
 
-from .init import write_in_place
+from .module_state import ModuleState
 
 #: ``hook(module, inputs, output)``; a result other than None replaces the output.
 ForwardHook: TypeAlias = Callable[["Module", tuple[Any, ...], Any], Any]
@@ -73,9 +72,10 @@ def _is_parameter(value: object) -> bool:
     return isinstance(value, Tensor) and value.requires_grad and value.is_leaf
 
 
-class Module:
+class Module(ModuleState):
     """Base class for layers and models: subclass it, assign parameters and sub-modules in
-    ``__init__`` (after ``super().__init__()``), and write ``forward``.
+    ``__init__`` (after ``super().__init__()``), and write ``forward``. Saving, loading, casting
+    (``to``, ``float``, ``double``) and freezing (``requires_grad_``) are ``ModuleState``'s.
 
     >>> class Affine(Module):
     ...     def __init__(self):
@@ -115,11 +115,12 @@ class Module:
                 f"{type(self).__name__}: cannot assign '{name}' before Module.__init__() "
                 "ran; call super().__init__() first in your __init__"
             )
+        frozen = value is not None and self._parameters.get(name) is value  # a frozen parameter set again
         self._unregister(name)
         if name in self._buffers:
             self._buffers[name] = self._buffer_value(name, value)
             value = self._buffers[name]
-        elif _is_parameter(value):
+        elif frozen or _is_parameter(value):
             _TreeClock.tick()
             self._parameters[name] = value
             if not self._attached:
@@ -256,75 +257,6 @@ class Module:
     def eval(self: _M) -> _M:
         """Evaluation mode (``train(False)``); returns self: ``model.eval()``."""
         return self.train(False)
-
-    def state_dict(self) -> dict[str, np.ndarray]:
-        """``{dotted_name: copy of the values}`` for every parameter and buffer. Copies, unlike
-        PyTorch, so a saved snapshot cannot change when training goes on.
-
-        >>> model = nn.Linear(2, 1)
-        >>> snapshot = model.state_dict()
-        >>> model.weight.data += 1.0           # training moves the weights...
-        >>> model.load_state_dict(snapshot)    # ...and the snapshot puts them back
-        >>> bool((model.weight.data == snapshot["weight"]).all())
-        True
-        """
-        state = {name: np.array(p.data, copy=True) for name, p in self.named_parameters()}
-        state.update((name, np.array(b, copy=True)) for name, b in self.named_buffers())
-        return state
-
-    def load_state_dict(self, state_dict: Mapping[str, Tensor | ArrayLike], strict: bool = True) -> None:
-        """Copy values into the parameters. Every name, shape and dtype is checked first
-        (values must be finite floating-point arrays of the parameter's shape); on any
-        problem a ``ValueError`` lists them all and no parameter is changed. With
-        ``strict=False`` missing and unexpected names are allowed.
-
-        >>> model = nn.Linear(2, 1)
-        >>> model.load_state_dict({"weight": np.zeros((1, 2)), "bias": np.zeros(1)})
-        >>> model.weight.data
-        array([[0., 0.]])
-        """
-        if not hasattr(state_dict, "items"):
-            raise TypeError(f"load_state_dict: expected a dict of name -> array, got {type(state_dict).__name__}")
-        params: dict[str, Any] = dict(self.named_parameters())
-        params.update(self.named_buffers())
-        problems: list[str] = []
-        updates: list[tuple[Any, np.ndarray]] = []
-        missing = [n for n in params if n not in state_dict]
-        unexpected = [n for n in state_dict if n not in params]
-        if strict and missing:
-            problems.append(f"missing names: {', '.join(missing)}")
-        if strict and unexpected:
-            problems.append(f"unexpected names: {', '.join(map(str, unexpected))}")
-        for name, p in params.items():
-            if name not in state_dict:
-                continue
-            value = state_dict[name]
-            value = np.asarray(value.data if isinstance(value, Tensor) else value)
-            if value.shape != p.shape:
-                problems.append(f"'{name}': shape {value.shape}, the parameter has shape {p.shape}")
-            elif value.dtype.kind != "f":
-                problems.append(f"'{name}': dtype {value.dtype} is not floating-point")
-            elif not np.isfinite(value).all():
-                problems.append(f"'{name}': {int(np.size(value) - np.isfinite(value).sum())} NaN/Inf values")
-            else:
-                with np.errstate(over="ignore"):  # checked just below: 1e300 is no float32
-                    converted = np.array(value, dtype=p.dtype, copy=True)
-                if not np.isfinite(converted).all():
-                    problems.append(
-                        f"'{name}': {int(np.size(value) - np.isfinite(converted).sum())} values "
-                        f"overflow the parameter's dtype {p.dtype}"
-                    )
-                else:
-                    updates.append((p, converted))
-        if problems:
-            raise ValueError(
-                f"load_state_dict for {type(self).__name__}: nothing was changed because of " + "; ".join(problems)
-            )
-        for p, value in updates:
-            if isinstance(p, Tensor):
-                write_in_place(p, value)  # keeps the parameter's layout (Linear's column-major weight)
-            else:
-                np.copyto(p, value)  # a buffer: in place, so the module's attribute sees it
 
     # ------------------------------------------------------------ calling
     def forward(self, *args: Any, **kwargs: Any) -> Any:

@@ -178,9 +178,9 @@ def test_bad_parameter_lists_raise():
         optim.SGD(w, lr=0.1)
     with pytest.raises(ValueError, match=r"Adam: got an empty parameter list.*generator can only be used once"):
         optim.Adam([])
-    with pytest.raises(TypeError, match=r"SGD: parameter 0 must be a leaf Tensor with requires_grad=True"):
-        optim.SGD([Tensor([1.0])], lr=0.1)
-    with pytest.raises(TypeError, match=r"SGD: parameter 1 must be a leaf Tensor.*ndarray"):
+    with pytest.raises(TypeError, match=r"SGD: parameter 0 must be a floating-point leaf Tensor"):
+        optim.SGD([w * 2], lr=0.1)  # a frozen leaf (requires_grad=False) is allowed, as in PyTorch
+    with pytest.raises(TypeError, match=r"SGD: parameter 1 must be a floating-point leaf Tensor.*ndarray"):
         optim.SGD([w, np.ones(2)], lr=0.1)
     with pytest.raises(ValueError, match=r"SGD: parameter 1 appears twice"):
         optim.SGD([w, w], lr=0.1)

@@ -15,6 +15,7 @@ import numpy as np
 
 from autograd_core import Tensor
 
+from ..module_state import CastClock
 from .optimizer import Check, Optimizer, ParamGroup, Params, _betas, _flag, _number
 from .packed import packed_step
 
@@ -228,6 +229,8 @@ class Adam(Optimizer):
         Each group's update runs once over all its parameters at once (``nn/optim/packed.py``)."""
         if type(self)._update is not Adam._update:
             return super().step()  # a subclass's own update rule: the general loop
+        if self._casts_seen != CastClock.now:
+            self._follow_casts()
         self.step_count += 1
         start = 0
         for number, group in enumerate(self.param_groups):

@@ -2,7 +2,8 @@
 
 An optimizer changes each parameter's values in place (``p.data -= ...``; the parameter
 object itself is never replaced, so the model keeps it) from the gradients that
-``backward()`` accumulated in ``p.grad``. Parameters whose ``.grad`` is None are skipped.
+``backward()`` accumulated in ``p.grad``. Parameters whose ``.grad`` is None are skipped (frozen
+ones, ``requires_grad_(False)``, get none), weight decay included, as in PyTorch.
 
 Parameter groups are PyTorch's: pass dicts to give some parameters their own
 hyper-parameters, the rest come from the keyword arguments:
@@ -25,6 +26,8 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
+
+from ..module_state import CastClock
 
 #: A parameter group: ``"params"`` (a list of Tensors) and each hyper-parameter's value.
 ParamGroup: TypeAlias = dict[str, Any]
@@ -102,6 +105,7 @@ class Optimizer:
         self.param_groups: list[ParamGroup] = []
         self.state: list[dict[str, Any]] = []  # per parameter: its buffers (arrays) and step counts (ints)
         self.step_count = 0
+        self._casts_seen = CastClock.now
         groups = params if all(isinstance(g, dict) for g in params) else [{"params": params}]
         for group in groups:
             self.add_param_group(group)
@@ -122,9 +126,11 @@ class Optimizer:
         seen = {id(p) for p in self.params}
         first = len(self.params)
         for i, p in enumerate(params, start=first):
-            if not isinstance(p, Tensor) or not p.requires_grad or not p.is_leaf:
+            # a frozen parameter (requires_grad=False) is welcome, as in PyTorch: no .grad, so skipped
+            if not isinstance(p, Tensor) or not p.is_leaf or p.dtype.kind != "f":
                 raise TypeError(
-                    f"{owner}: parameter {i} must be a leaf Tensor with requires_grad=True, got "
+                    f"{owner}: parameter {i} must be a floating-point leaf Tensor (one made with "
+                    "requires_grad=True, not computed from one), got "
                     + (repr(p) if isinstance(p, Tensor) else type(p).__name__)
                 )
             if id(p) in seen:
@@ -173,6 +179,8 @@ class Optimizer:
 
     def step(self) -> None:
         """Update every parameter that has a gradient, in place: ``loss.backward(); opt.step()``."""
+        if self._casts_seen != CastClock.now:
+            self._follow_casts()
         self.step_count += 1
         index = 0
         with ag.no_grad():
@@ -181,6 +189,18 @@ class Optimizer:
                     if p.grad is not None:
                         self._update(p, np.asarray(p.grad, dtype=p.dtype), self.state[index], group)
                     index += 1
+
+    _casts_seen = 0  # CastClock.now when the state last matched its parameters' dtypes
+
+    def _follow_casts(self) -> None:
+        """After a model's cast (``model.float()``), the state arrays made before take their
+        parameter's new dtype, as ``load_state_dict`` gives them: an update never mixes float64
+        state into float32 weights (Adam's pack, whose views they were, is rebuilt from them)."""
+        for p, state in zip(self.params, self.state):
+            for name, value in state.items():
+                if isinstance(value, np.ndarray) and value.dtype != p.dtype:
+                    state[name] = value.astype(p.dtype)  # astype keeps the layout, as the state's views do
+        self._casts_seen = CastClock.now
 
     def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup) -> None:
         raise NotImplementedError(

@@ -11,10 +11,10 @@ allocator's state). Every number goes through the same IEEE operations in the sa
 
 ``optimizer.state[i]["mean"]`` and ``["square_mean"]`` stay per-parameter arrays in the parameter's
 layout: views into the packed ones (``state_dict`` copies them; arrays put there by
-``load_state_dict`` or by hand are copied into a new pack at the next step). A group is packed
-when it is of one dtype, every parameter has a gradient, and all have taken the same number of
-steps; otherwise (or beyond ``PACKED_BYTES``) ``Adam._update`` runs per parameter, on the same
-views, so the state stays whole.
+``load_state_dict``, by a cast or by hand are copied into a new pack at the next step). A group's
+parameters that have a gradient (a frozen one has none, and is left alone) are packed when they are
+of one dtype and all have taken the same number of steps; otherwise (or beyond ``PACKED_BYTES``)
+``Adam._update`` runs per parameter, on the same views, so the state stays whole.
 """
 
 from __future__ import annotations
@@ -106,7 +106,10 @@ def packed_step(optimizer: Adam, number: int, group: ParamGroup, states: list[di
     """Adam's update of parameter group ``number`` through its pack; False (nothing done) when the
     group cannot be packed this step, for ``Adam._update`` to run per parameter instead."""
     params = group["params"]
-    if not params or any(p.grad is None for p in params):
+    if any(p.grad is None for p in params):  # frozen (requires_grad_(False)) or unused: pack the others
+        live = [i for i, p in enumerate(params) if p.grad is not None]
+        params, states = [params[i] for i in live], [states[i] for i in live]
+    if not params:
         return False
     packs: dict[int, Pack] = optimizer.__dict__.setdefault("_packs", {})
     pack = packs.get(number)

@@ -1,0 +1,217 @@
+"""What a ``Module`` holds, as values: saved and loaded (``state_dict``), cast (``to``, ``float``,
+``double``) and frozen or trained (``requires_grad_``). A mixin of ``nn.Module``, apart from
+module.py's tree and call; it reads the tree through ``named_parameters``, ``named_buffers`` and
+``named_modules`` only.
+
+Casting is PyTorch's ``model.to(dtype)``: every parameter and every floating-point buffer
+(BatchNorm's running statistics) takes the dtype; integer buffers keep theirs. The parameters
+are the same Tensor objects afterwards, their values replaced through ``t.data = ...`` (so a graph
+that saved the old values refuses to backward) in the same memory layout (``nn.Linear``'s
+column-major weight stays column-major). Create the optimizer after casting, as in PyTorch; one
+made before still holds the parameters and converts its state (momentum, Adam's means) to their
+new dtype at its next step (``CastClock``), rather than mixing float64 state into float32 weights.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import numpy as np
+from numpy.typing import DTypeLike
+
+from autograd_core import Tensor
+from autograd_core.types import ArrayLike
+
+from .init import write_in_place
+
+if TYPE_CHECKING:
+    from .module import Module
+
+_S = TypeVar("_S", bound="ModuleState")
+
+
+class CastClock:
+    """Counts the casts (``Module.to``) that changed a dtype: an optimizer compares it with the count
+    it last saw, so it looks for state of an old dtype once after a cast, not at every step."""
+
+    now = 0
+
+
+def _target_dtype(dtype: object) -> np.dtype[Any] | None:
+    """The floating-point dtype asked for, or None for ``"cpu"`` (the only device: nothing to do)."""
+    if isinstance(dtype, str) and dtype.split(":")[0] in ("cpu", "cuda", "mps"):
+        if dtype == "cpu":
+            return None
+        raise ValueError(f"Module.to: device {dtype!r} is not available; this library runs on the CPU (numpy)")
+    try:
+        target: np.dtype[Any] = np.dtype(dtype)  # type: ignore[call-overload]
+    except TypeError as error:
+        raise TypeError(f"Module.to: expected a dtype (np.float32, 'float64') or 'cpu', got {dtype!r}") from error
+    if target.kind != "f":
+        raise TypeError(
+            f"Module.to: only floating-point dtypes (float32, float64) can be trained, got {target}; "
+            "cast inputs, not the model, to integers"
+        )
+    return target
+
+
+def _cast(owner: str, name: str, array: np.ndarray, dtype: np.dtype[Any]) -> np.ndarray:
+    """``array`` as ``dtype`` in its own layout (astype's order "K"), or a ValueError when values
+    would overflow (1e300 is no float32)."""
+    with np.errstate(over="ignore"):  # checked just below
+        cast = array.astype(dtype)
+    if dtype.itemsize < array.dtype.itemsize:
+        lost = int(np.isfinite(array).sum() - np.isfinite(cast).sum())
+        if lost:
+            raise ValueError(
+                f"{owner}: '{name}' has {lost} values beyond {dtype}'s range (largest {np.finfo(dtype).max:g}); "
+                "nothing was cast"
+            )
+    return cast
+
+
+class ModuleState:
+    """The values of a module's parameters and buffers: saving, loading, casting and freezing them."""
+
+    if TYPE_CHECKING:  # Module's, which this mixin is part of
+
+        def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]: ...
+        def named_buffers(self) -> Iterator[tuple[str, np.ndarray]]: ...
+        def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]: ...
+        def parameters(self) -> Iterator[Tensor]: ...
+
+    def requires_grad_(self: _S, requires_grad: bool = True) -> _S:
+        """Set ``requires_grad`` on every parameter of this module and its sub-modules; returns self.
+        Frozen parameters (``False``) get no ``.grad`` from backward, so optimizers (which skip a
+        parameter whose ``.grad`` is None, as PyTorch's) and ``nn.fit`` leave them as they are,
+        weight decay included. They stay parameters: in ``parameters()`` and ``state_dict()``.
+
+        >>> model = nn.MLP([2, 3, 1])
+        >>> _ = model.layers[0].requires_grad_(False)       # freeze the first layer
+        >>> [name for name, p in model.named_parameters() if p.requires_grad]
+        ['layers.2.weight', 'layers.2.bias']
+        """
+        if not isinstance(requires_grad, (bool, np.bool_)):
+            raise TypeError(f"{type(self).__name__}.requires_grad_: expected True or False, got {requires_grad!r}")
+        for p in self.parameters():
+            p.requires_grad_(bool(requires_grad))
+        return self
+
+    def to(self: _S, dtype: DTypeLike) -> _S:
+        """Cast every parameter and floating-point buffer to ``dtype`` (float32, float64), in place
+        of the module; returns self. Integer buffers keep their dtype; ``"cpu"`` changes nothing.
+        Values checked first: one that overflows the new dtype raises a ValueError, nothing cast.
+        Create the optimizer after casting (see this module's docstring for one made before).
+
+        >>> model = nn.Linear(2, 1).to(np.float32)
+        >>> model.weight.dtype, model.state_dict()["bias"].dtype
+        (dtype('float32'), dtype('float32'))
+        """
+        target = _target_dtype(dtype)
+        if target is None:
+            return self
+        owner = f"{type(self).__name__}.to({target})"
+        params = [(p, _cast(owner, n, p.data, target)) for n, p in self.named_parameters() if p.dtype != target]
+        buffers = [
+            (module, name, _cast(owner, f"{module_name}.{name}".lstrip("."), array, target))
+            for module_name, module in self.named_modules()
+            for name, array in module._buffers.items()
+            if array.dtype.kind == "f" and array.dtype != target
+        ]
+        for p, values in params:
+            p.data = values  # the setter counts the change (version), as an optimizer's p.data -= ... does
+            if p.grad is not None:
+                p.grad = np.asarray(p.grad).astype(target)  # as PyTorch's: the gradient follows its parameter
+        for module, name, values in buffers:
+            setattr(module, name, values)  # Module.__setattr__ replaces the registered buffer
+        if params or buffers:
+            CastClock.now += 1
+        return self
+
+    def float(self: _S) -> _S:
+        """Cast to float32 (half the memory, faster matmuls); ``to(np.float32)``, returns self.
+
+        >>> model = nn.MLP([2, 3, 1]).float()
+        >>> model(np.ones((4, 2), np.float32)).dtype
+        dtype('float32')
+        """
+        return self.to(np.float32)
+
+    def double(self: _S) -> _S:
+        """Cast to float64 (what ``ag.gradcheck``'s finite differences need); ``to(np.float64)``, returns self.
+
+        >>> model = nn.MLP([2, 3, 1]).float().double()
+        >>> {p.dtype.name for p in model.parameters()}
+        {'float64'}
+        """
+        return self.to(np.float64)
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """``{dotted_name: copy of the values}`` for every parameter and buffer. Copies, unlike
+        PyTorch, so a saved snapshot cannot change when training goes on.
+
+        >>> model = nn.Linear(2, 1)
+        >>> snapshot = model.state_dict()
+        >>> model.weight.data += 1.0           # training moves the weights...
+        >>> model.load_state_dict(snapshot)    # ...and the snapshot puts them back
+        >>> bool((model.weight.data == snapshot["weight"]).all())
+        True
+        """
+        state = {name: np.array(p.data, copy=True) for name, p in self.named_parameters()}
+        state.update((name, np.array(b, copy=True)) for name, b in self.named_buffers())
+        return state
+
+    def load_state_dict(self, state_dict: Mapping[str, Tensor | ArrayLike], strict: bool = True) -> None:
+        """Copy values into the parameters. Every name, shape and dtype is checked first
+        (values must be finite floating-point arrays of the parameter's shape); on any
+        problem a ``ValueError`` lists them all and no parameter is changed. With
+        ``strict=False`` missing and unexpected names are allowed.
+
+        >>> model = nn.Linear(2, 1)
+        >>> model.load_state_dict({"weight": np.zeros((1, 2)), "bias": np.zeros(1)})
+        >>> model.weight.data
+        array([[0., 0.]])
+        """
+        if not hasattr(state_dict, "items"):
+            raise TypeError(f"load_state_dict: expected a dict of name -> array, got {type(state_dict).__name__}")
+        params: dict[str, Any] = dict(self.named_parameters())
+        params.update(self.named_buffers())
+        problems: list[str] = []
+        updates: list[tuple[Any, np.ndarray]] = []
+        missing = [n for n in params if n not in state_dict]
+        unexpected = [n for n in state_dict if n not in params]
+        if strict and missing:
+            problems.append(f"missing names: {', '.join(missing)}")
+        if strict and unexpected:
+            problems.append(f"unexpected names: {', '.join(map(str, unexpected))}")
+        for name, p in params.items():
+            if name not in state_dict:
+                continue
+            value = state_dict[name]
+            value = np.asarray(value.data if isinstance(value, Tensor) else value)
+            if value.shape != p.shape:
+                problems.append(f"'{name}': shape {value.shape}, the parameter has shape {p.shape}")
+            elif value.dtype.kind != "f":
+                problems.append(f"'{name}': dtype {value.dtype} is not floating-point")
+            elif not np.isfinite(value).all():
+                problems.append(f"'{name}': {int(np.size(value) - np.isfinite(value).sum())} NaN/Inf values")
+            else:
+                with np.errstate(over="ignore"):  # checked just below: 1e300 is no float32
+                    converted = np.array(value, dtype=p.dtype, copy=True)
+                if not np.isfinite(converted).all():
+                    problems.append(
+                        f"'{name}': {int(np.size(value) - np.isfinite(converted).sum())} values "
+                        f"overflow the parameter's dtype {p.dtype}"
+                    )
+                else:
+                    updates.append((p, converted))
+        if problems:
+            raise ValueError(
+                f"load_state_dict for {type(self).__name__}: nothing was changed because of " + "; ".join(problems)
+            )
+        for p, value in updates:
+            if isinstance(p, Tensor):
+                write_in_place(p, value)  # keeps the parameter's layout (Linear's column-major weight)
+            else:
+                np.copyto(p, value)  # a buffer: in place, so the module's attribute sees it
