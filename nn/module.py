@@ -1,6 +1,7 @@
 """``Module``: the base class of every layer and model (PyTorch's names, so habits carry over).
 
-A module owns parameters (leaf Tensors with ``requires_grad=True``) and sub-modules,
+A module owns parameters (leaf Tensors with ``requires_grad=True``, which stay parameters when
+frozen with ``requires_grad_(False)``) and sub-modules,
 registered simply by assigning them as attributes. Names are dotted paths
 (``layers.0.weight``), used by ``named_parameters()``, ``state_dict()`` and as each
 parameter's ``.label``, so pictures of the graph (``viz``) show them. Labels are set
@@ -233,7 +234,7 @@ class Module(ModuleState):
                     yield (f"{module_name}.{name}" if module_name else name), p
 
     def parameters(self) -> Iterator[Tensor]:
-        """Every parameter (leaf Tensor with ``requires_grad=True``), for an optimizer:
+        """Every parameter (frozen ones too, as PyTorch's: optimizers skip those), for an optimizer:
         ``nn.optim.Adam(model.parameters())``."""
         return (p for _, p in self.named_parameters())
 

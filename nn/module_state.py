@@ -166,7 +166,9 @@ class ModuleState:
         """Copy values into the parameters. Every name, shape and dtype is checked first
         (values must be finite floating-point arrays of the parameter's shape); on any
         problem a ``ValueError`` lists them all and no parameter is changed. With
-        ``strict=False`` missing and unexpected names are allowed.
+        ``strict=False`` missing and unexpected names are allowed. Values take each parameter's
+        dtype, as PyTorch's (float32 values into a float64 model: float64); ``requires_grad``
+        is the model's, never the dict's.
 
         >>> model = nn.Linear(2, 1)
         >>> model.load_state_dict({"weight": np.zeros((1, 2)), "bias": np.zeros(1)})
