@@ -203,6 +203,13 @@ def test_cast_and_frozen_models_survive_save_and_load(tmp_path):
     assert {p.dtype for p in into.parameters()} == {np.dtype(np.float64)}
     assert not any(p.requires_grad for p in into.parameters())  # requires_grad is the model's, not the file's
     np.testing.assert_array_equal(into.layers[0].weight.data, model.layers[0].weight.data.astype(np.float64))
+    # a part cast survives too: each layer's architecture records its own dtype
+    mixed = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.BatchNorm1d(4), nn.Linear(4, 2))
+    mixed[2].float()
+    dtypes = {name: a.dtype for name, a in mixed.state_dict().items()}
+    assert dtypes["2.running_var"] == np.float32 and dtypes["3.weight"] == np.float64
+    reloaded = nn.load(nn.save(mixed, tmp_path / "mixed.npz"))
+    assert {name: a.dtype for name, a in reloaded.state_dict().items()} == dtypes
 
 
 def test_frozen_training_matches_torch():
