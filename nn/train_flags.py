@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import Sequence
 
 from .runs import RUN_FILE
+from .serialization import read_arrays
 
 CHECKPOINT_FILE = "checkpoint.npz"  # model, optimizer, shuffling stream and fit's state after the last epoch
 MAX_THREADS = 4096  # BLAS takes a C int; more threads than this is a typo
@@ -36,6 +37,10 @@ def resume_settings(args: argparse.Namespace, argv: Sequence[str]) -> str | None
         return f"--resume {folder!r}: no readable {RUN_FILE} of a run ({type(error).__name__}: {error})"
     if not os.path.isfile(os.path.join(folder, CHECKPOINT_FILE)):
         return f"--resume {folder!r}: no {CHECKPOINT_FILE}: the run ended before its first epoch; start it again"
+    try:  # read now: a damaged checkpoint found by fit would be a traceback, after run.json was rewritten
+        read_arrays(os.path.join(folder, CHECKPOINT_FILE))
+    except (OSError, ValueError) as error:
+        return f"--resume {folder!r}: its {CHECKPOINT_FILE} is damaged ({error}); start the run again"
     epochs = args.epochs
     for name, value in settings.items():
         if hasattr(args, name) and name not in ("resume", "no_progress", "threads", "out", "no_compile"):

@@ -83,3 +83,18 @@ def test_resume_usage_errors(whole, tmp_path, args, message):
     args = [a.format(missing=tmp_path / "nothing", run=whole) for a in args]
     done = train(*args)
     assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("damage", ["not a zip file", "cut short"])
+def test_a_damaged_checkpoint_is_one_line_and_leaves_the_run_record_alone(whole, tmp_path, damage):
+    run = tmp_path / "run"
+    run.mkdir()
+    for name in ("run.json", "checkpoint.npz"):
+        (run / name).write_bytes((whole / name).read_bytes())
+    checkpoint = run / "checkpoint.npz"
+    checkpoint.write_bytes(b"junk" if damage == "not a zip file" else checkpoint.read_bytes()[:3000])
+    record = (run / "run.json").read_text()
+    done = train("--resume", str(run), "--epochs", "9")
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert "checkpoint.npz is damaged" in done.stderr and "start the run again" in done.stderr
+    assert (run / "run.json").read_text() == record  # still "completed", not rewritten as "failed"
