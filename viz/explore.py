@@ -224,6 +224,8 @@ def _paths(root: Tensor, param: Tensor, plan: GraphPlan, max_paths: int, number_
 def summary(array: ArrayLike) -> JSON:
     """Statistics of an array for the page: shape, mean/std/min/max/norm, values if few, a heatmap if 2-D."""
     values = np.asarray(array, dtype=np.float64)
+    if values.size == 0:  # no statistics of nothing (numpy's min of an empty array raises)
+        return {"shape": list(values.shape), "values": []}
     with np.errstate(all="ignore"):
         stats: JSON = {
             "shape": list(values.shape),
