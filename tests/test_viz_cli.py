@@ -86,7 +86,7 @@ def test_expr_with_vectors_inputs_and_explain(tmp_path):
         (["expr", "foo(w)", "--set", "w=1"], "calling foo is not allowed"),
         (["expr", "w*y", "--set", "w=1"], "no value for y"),
         (["expr", "w*", "--set", "w=1"], "is not valid"),
-        (["expr", "w", "--set", "w=abc"], "must be a number or a nested list"),
+        (["expr", "w", "--set", "w=abc"], "must be a number or a nested list of numbers (got 'abc')"),
         (["expr", "w@v", "--set", "w=[1,2]", "v=[1,2,3]"], "matmul"),
         (["model", "missing.npz"], "no such file"),
     ],
@@ -95,6 +95,7 @@ def test_command_errors_are_one_line_without_traceback(args, message, tmp_path):
     result = run("viz", *args, cwd=tmp_path)
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
+    assert "<ast." not in result.stderr  # Python's internals are no help to the user
 
 
 def test_expression_language_refuses_anything_but_math():
