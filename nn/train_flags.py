@@ -38,7 +38,7 @@ def resume_settings(args: argparse.Namespace, argv: Sequence[str]) -> str | None
     if not os.path.isfile(os.path.join(folder, CHECKPOINT_FILE)):
         return f"--resume {folder!r}: no {CHECKPOINT_FILE}: the run ended before its first epoch; start it again"
     try:  # read now: a damaged checkpoint found by fit would be a traceback, after run.json was rewritten
-        read_arrays(os.path.join(folder, CHECKPOINT_FILE))
+        read_arrays(os.path.join(folder, CHECKPOINT_FILE), caller="load_checkpoint")
     except (OSError, ValueError) as error:
         return f"--resume {folder!r}: its {CHECKPOINT_FILE} is damaged ({error}); start the run again"
     epochs = args.epochs
