@@ -168,8 +168,8 @@ def read_arrays(
     ``check({name: (shape, dtype)})`` may refuse the file (``nn.load`` compares it with the
     model). Only then is each array read: at most the bytes its header declares, into an
     array of that shape (``only``: just these members). Any failure is a ``ValueError`` naming
-    ``caller`` (``"nn.load"`` or ``"load_checkpoint"``), the file and the member; a path that is not a regular file (a folder, a FIFO) is refused
-    without opening it.
+    ``caller`` (``"nn.load"`` or ``"load_checkpoint"``), the file and the member; a path that is
+    not a regular file (a folder, a FIFO) is refused without opening it.
 
     >>> path = nn.save(nn.MLP([64, 16, 10], seed=0), "model.npz")
     >>> arrays = read_arrays("model.npz")
