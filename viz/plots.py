@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 HISTORY_KEYS = ("train_loss", "val_loss", "train_acc", "val_acc", "grad_norm", "dead_fraction", "best_epoch")
 SERIES_KEYS = HISTORY_KEYS[:-1]
+LOG_SCALE_RATIO = 100  # a loss this many times its first value (nn.fit's divergence factor) gets a log axis
 PLOT_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf", ".jpg": "jpg", ".jpeg": "jpg"}
 
 
@@ -116,6 +117,8 @@ def plot_history(
     on the axis. With ``path`` the figure is saved atomically (suffix: .png, .svg,
     .pdf, .jpg) and the path returned; without it the matplotlib Figure is returned,
     which a Jupyter cell displays inline by itself (no pyplot import needed).
+    A loss that rose to more than ``LOG_SCALE_RATIO`` (100x) its first epoch's value (a run
+    that diverged) is drawn on a log scale, so the epochs before it stay readable.
     ``diagnostics=True`` adds what ``nn.fit`` records per epoch: the mean gradient norm
     (log scale) and the fraction of dead ReLU units, when the history has them.
 
@@ -165,6 +168,8 @@ def plot_history(
             best_values = [series[k][best] for k in (val_key, train_key) if series[k]]
             if best_values and math.isfinite(best_values[0]):
                 ax.plot([best + 1], [best_values[0]], marker="*", markersize=12, color="#d62728", zorder=5)
+        if quantity == "loss" and _blew_up(series[train_key], series[val_key]):
+            ax.set_yscale("log")  # a diverged run's 1e232 would flatten every earlier epoch onto zero
         ax.set_xlabel("epoch")
         ax.set_ylabel(quantity)
         ax.set_title(quantity)
@@ -182,6 +187,15 @@ def plot_history(
     figure.savefig(buffer, format=fmt, dpi=130)
     written: pathlib.Path = atomic_write(pathlib.Path(path), buffer.getvalue(), make_folders=True)
     return written
+
+
+def _blew_up(*series: list[float]) -> bool:
+    """Every finite value positive (a log axis can show them) and one series rising to more than
+    ``LOG_SCALE_RATIO`` times its first finite value."""
+    finite = [[v for v in values if math.isfinite(v)] for values in series]
+    if any(v <= 0 for values in finite for v in values):
+        return False
+    return any(values and max(values) > LOG_SCALE_RATIO * values[0] for values in finite)
 
 
 def _diagnostic_panel(ax: Axes, key: str, values: list[float], epochs: range, best: int | None) -> None:
