@@ -126,6 +126,18 @@ def test_model_renders_a_saved_mlp_grouped_by_module(tmp_path):
     assert "layers.1" in (tmp_path / "m.svg").read_text(encoding="utf-8")
 
 
+def test_model_of_a_runs_checkpoint_says_it_is_a_checkpoint(tmp_path):
+    # It listed the checkpoint's 20 member names and asked for --sizes.
+    nn = pytest.importorskip("nn")
+    model = nn.MLP([4, 3, 2], seed=0)
+    nn.utils.save_checkpoint(tmp_path / "checkpoint.npz", model, nn.optim.Adam(model.parameters(), lr=0.01))
+    for command, out in (("model", "m.svg"), ("explore", "m.html")):
+        result = run("viz", command, str(tmp_path / "checkpoint.npz"), "--out", str(tmp_path / out))
+        assert result.returncode == 2 and "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1
+        assert "is a training checkpoint" in result.stderr and "model.npz" in result.stderr
+        assert "optimizer/" not in result.stderr
+
+
 def test_model_with_the_wrong_sizes_is_a_clear_error(tmp_path):
     nn = pytest.importorskip("nn")
     nn.save(nn.MLP([4, 3, 2], seed=0), tmp_path / "model.npz")
