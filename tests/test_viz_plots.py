@@ -79,6 +79,11 @@ def test_best_epoch_may_be_a_numpy_int():
         ([0.5, 0.4], TypeError, "got builtins.list"),
         ("history.json", TypeError, "got builtins.str"),
         ({"train_loss": []}, ValueError, "no train_loss"),
+        (
+            {"status": "completed", "settings": {}},
+            ValueError,
+            r"no 'train_loss' .*\['settings', 'status'\].*history.json",
+        ),
         ({"train_loss": [1.0, 0.5], "val_loss": [1.0]}, ValueError, "val_loss has 1 values but train_loss has 2"),
         ({"train_loss": [1.0, 0.5], "best_epoch": 2}, ValueError, r"best_epoch=2 .* 0\.\.1"),
         ({"train_loss": [1.0, "x"]}, TypeError, r"train_loss\[1\] is 'x'"),

@@ -44,6 +44,12 @@ def _read_history(history: HistoryLike | Mapping[str, Any]) -> tuple[dict[str, l
             f"or a dict with those keys, got {type(history).__module__}.{type(history).__qualname__}"
         )
 
+    if isinstance(history, Mapping) and "train_loss" not in history:  # e.g. a run's run.json, not history.json
+        raise ValueError(
+            f"plot_history: the dict has no 'train_loss' (its keys: {sorted(map(str, history))[:8]}); expected "
+            "nn.fit's History, History.to_json's JSON (a run folder's history.json) or a dict of its series"
+        )
+
     def get(key: str) -> Any:
         return history.get(key) if isinstance(history, Mapping) else getattr(history, key, None)
 
