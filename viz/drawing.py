@@ -32,7 +32,7 @@ from .format import (
     op_description,
 )
 from .layout import GraphPlan, Unit, format_dims, module_kind
-from .render import PNG_DPI
+from .render import PNG_DPI, DrawnGraph
 
 # Ops whose inputs do not commute: their edges say which operand is which (a − b, a / b, a @ b, a ** b;
 # linear, nn.Linear's x @ W.T: a @ bᵀ).
@@ -103,7 +103,7 @@ class _Drawer:
 
     # ------------------------------------------------------------ assembly
     def digraph(self) -> graphviz.Digraph:
-        g = graphviz.Digraph(
+        g = DrawnGraph(
             "computation_graph",
             node_attr={"fontname": "Helvetica", "fontsize": "11"},
             edge_attr={"arrowsize": "0.6", "fontname": "Helvetica", "fontsize": "10"},
