@@ -5,6 +5,7 @@ never from viz itself.
 """
 
 import re
+import shutil
 
 import numpy as np
 import pytest
@@ -135,6 +136,24 @@ def test_empty_root_list_and_bad_options_are_refused():
         viz.draw_graph(t, collapse_modules="yes")
     with pytest.raises(ValueError, match="not part of the drawn graph"):
         viz.draw_graph(t, highlight=[(ag.Tensor(1.0) * 1.0, 0)])
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+@pytest.mark.parametrize("style", ["record", "circuit"])
+def test_a_long_or_control_character_label_is_shown_cut_and_cleaned(style):
+    from viz.render import pipe_dot
+
+    def width(label):
+        w = ag.Tensor(2.0, requires_grad=True, label=label)
+        svg = pipe_dot(viz.draw_graph((w * 3.0).sigmoid(), style=style), "svg", "test").decode("utf-8")
+        return float(re.search(r'<svg width="([0-9.]+)pt"', svg).group(1))
+
+    # 300 characters drew a 2,000 pt wide picture scaled down to max_size; a NUL was dot's syntax error
+    assert width("w" * 300) < 1.6 * width("w")  # 40 characters: 1.37x (it was 2.9x, scaled down)
+    assert width("a\x00b\x1b[31m") > 0
+    w = ag.Tensor(2.0, requires_grad=True, label="w" * 300)
+    text = str(viz.explain(w * 3.0, w))
+    assert "w" * 39 + "\u2026" in text and "w" * 41 not in text  # the same name in explain
 
 
 def test_several_roots_share_their_common_part():

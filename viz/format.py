@@ -7,6 +7,7 @@ animation call the same tensor by the same name and print it the same way.
 from __future__ import annotations
 
 import html
+import re
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -100,6 +101,7 @@ def is_constant(t: Tensor) -> bool:
     return t.is_leaf and not t.requires_grad and t.label is None and t.size == 1
 
 
+MAX_NAME = 40  # characters of a label shown; the rest is "…"
 SUBSCRIPT = str.maketrans("0123456789", "\u2080\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089")
 
 
@@ -107,9 +109,10 @@ def tensor_names(tensors: list[Tensor]) -> list[str]:
     """The name viz uses for each tensor of a walk (``ag.walk`` order), one list for the
     graph, the chain-rule text and the animation alike.
 
-    A tensor's label if it has one; else its op's name ("relu", "matmul"), or for
-    leaves "param", "input" or "const" — numbered by occurrence (``add₁``, ``add₂``)
-    only when the graph has several of them, never by a global counter.
+    A tensor's label if it has one (control characters as spaces, cut to ``MAX_NAME`` characters
+    with "…": a 300-character label shrank the whole picture, a NUL broke ``dot``); else its op's
+    name ("relu", "matmul"), or for leaves "param", "input" or "const" — numbered by occurrence
+    (``add₁``, ``add₂``) only when the graph has several of them, never by a global counter.
 
     >>> a = ag.Tensor(2.0, requires_grad=True, label="a")
     >>> tensor_names(ag.walk((a * a + a).exp()))
@@ -118,7 +121,8 @@ def tensor_names(tensors: list[Tensor]) -> list[str]:
     bases: list[str] = []
     for t in tensors:
         if t.label:
-            bases.append(str(t.label))
+            label = re.sub(r"[\x00-\x1f\x7f]", " ", str(t.label))
+            bases.append(label if len(label) <= MAX_NAME else label[: MAX_NAME - 1] + "\u2026")
         elif t.is_leaf:
             bases.append("param" if t.requires_grad else "const" if is_constant(t) else "input")
         else:
