@@ -40,3 +40,13 @@ def test_load_checkpoint_errors_name_load_checkpoint_and_a_checkpoint(tmp_path):
         ValueError, match=r"^nn.load: cannot read .*junk.npz' as a saved model \(.npz written by nn.save"
     ):
         nn.load(model, tmp_path / "junk.npz")  # nn.load's own messages are as they were
+
+
+def test_predict_refuses_a_column_it_needs_twice_and_ignores_unneeded_unnamed_ones(tmp_path):
+    from nn.predict import load_features
+
+    (tmp_path / "dup.csv").write_text("a,b,a\n1,2,3\n4,5,6\n")  # 'a' twice: header.index took the first for both
+    with pytest.raises(ValueError, match=r"load_features: .*dup.csv: the columns \['a'\] appear more than once"):
+        load_features(tmp_path / "dup.csv", ["a", "b"])
+    (tmp_path / "index.csv").write_text(",b,a\n0,2,1\n1,5,4\n")  # pandas' index column: not needed, ignored
+    np.testing.assert_array_equal(load_features(tmp_path / "index.csv", ["a", "b"]), [[1.0, 2.0], [4.0, 5.0]])
