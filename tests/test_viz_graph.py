@@ -339,3 +339,20 @@ def test_collapsed_modules_past_max_nodes_hide_the_farthest_boxes():
     assert boxes and boxes[-1] == "block29"  # the boxes nearest the loss are kept
     hidden = int(re.search(r"([\d,]+) more tensors hidden", source).group(1))
     assert hidden == len(ag.walk(loss)) - 2 * len(boxes) - 2  # shown: the boxes' ops, the loss and w
+
+
+@pytest.mark.parametrize("bad", ["%q", "%d %d", "{:.2f}", "%.100000000f", 4])
+def test_a_bad_number_format_is_refused_by_every_drawer_naming_it(bad, tmp_path):
+    # The library raised Python's bare "unsupported format character 'q'" or "not all arguments
+    # converted" from deep inside, once per drawn number; only the command line checked.
+    w = ag.Tensor(2.0, requires_grad=True, label="w")
+    loss = (w * 3.0).sigmoid()
+    calls = {
+        "draw_graph": lambda: viz.draw_graph(loss, number_format=bad),
+        "explain": lambda: viz.explain(loss, w, number_format=bad),
+        "animate_backward": lambda: viz.animate_backward(loss, number_format=bad),
+        "explore": lambda: viz.explore(loss, tmp_path / "g.html", number_format=bad),
+    }
+    for caller, call in calls.items():
+        with pytest.raises((ValueError, TypeError), match=rf"^{caller}: number_format .*(printf format|at most 40)"):
+            call()

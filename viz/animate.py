@@ -29,7 +29,7 @@ from autograd_core.files import atomic_write
 from autograd_core.types import ArrayLike
 
 from .drawing import DrawOptions, ResolvedHighlight, build_digraph
-from .format import NUMBER_FORMAT, format_array
+from .format import NUMBER_FORMAT, check_number_format, format_array
 from .gradients import backward_steps
 from .layout import DEEP_RANKS, GraphPlan
 from .player import player_fragment, player_page
@@ -81,6 +81,7 @@ def backward_frames(
     ``rankdir="auto"``, as ``draw_graph``'s: top to bottom past ``DEEP_RANKS`` ops on the longest
     path, so a deep graph's frames stay narrow enough to read when the player fits them to the page.
     """
+    check_number_format(number_format, "animate_backward")
     if rankdir not in ("auto", "LR", "RL", "TB", "BT"):
         raise ValueError(f"animate_backward: rankdir must be 'auto', 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
     tensors, initial, steps = backward_steps(root, grad)

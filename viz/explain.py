@@ -25,7 +25,7 @@ import numpy.typing as npt
 import autograd_core as ag
 from autograd_core import Tensor
 
-from .format import NUMBER_FORMAT, format_array, format_number, tensor_names
+from .format import NUMBER_FORMAT, check_number_format, format_array, format_number, tensor_names
 from .gradients import edge_vjp, local_derivative, seed_for
 from .paths import Edge, list_paths, reaching
 
@@ -343,6 +343,7 @@ def explain(
         )
     if not isinstance(param, ag.Tensor):
         raise TypeError(f"explain: param must be a Tensor of root's graph, got {type(param).__name__}")
+    check_number_format(number_format, "explain")
     if not isinstance(max_paths, int) or max_paths < 1:
         raise ValueError(f"explain: max_paths must be a positive int, got {max_paths!r}")
     tensors = ag.walk(root)

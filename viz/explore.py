@@ -37,7 +37,7 @@ from autograd_core.types import ArrayLike
 
 from .drawing import DrawOptions, build_digraph
 from .explain import explain
-from .format import NUMBER_FORMAT, format_number
+from .format import NUMBER_FORMAT, check_number_format, format_number
 from .gradients import backward_steps
 from .layout import DEEP_RANKS, GraphPlan, as_roots
 from .render import pipe_dot
@@ -120,6 +120,7 @@ def explore(
     if isinstance(root, (list, tuple)):
         raise TypeError("explore: pass one Tensor (the loss), not a list")
     (root,) = as_roots(root, "explore")
+    check_number_format(number_format, "explore")
     page_path = None if path is None else _html_path(path)
     if root.size != 1:
         raise ValueError(

@@ -56,6 +56,35 @@ OP_SYMBOL = {
 }
 
 
+MAX_FORMAT_WIDTH = 40  # digits of width or precision: a wider number is no longer a readable label
+_CONVERSION = re.compile(r"%[-+ #0]*(\d*)(?:\.(\d*))?[a-zA-Z%]")
+
+
+def check_number_format(number_format: object, caller: str | None = None, name: str = "number_format") -> str:
+    """``number_format`` if it is a printf format for one number at most 40 wide and precise, else a
+    ValueError (a TypeError for a non-string) beginning with ``caller: name``.
+
+    >>> check_number_format("%.2f", "draw_graph")
+    '%.2f'
+    """
+    where = f"{caller}: {name} " if caller else ""
+    if not isinstance(number_format, str):
+        raise TypeError(f"{where}must be a printf format string such as '%.4g', got {type(number_format).__name__}")
+    for match in _CONVERSION.finditer(number_format):  # first: "%.100000000f" % 1.0 alone builds a 100 MB string
+        if any(len(digits) > 2 or int(digits) > MAX_FORMAT_WIDTH for digits in match.groups() if digits):
+            raise ValueError(
+                f"{where}{match.group()[:40]!r}: width and precision of {name} must "
+                f"be at most {MAX_FORMAT_WIDTH}, e.g. %.4g or %.2f"
+            )
+    try:
+        number_format % 1.0
+    except (TypeError, ValueError, OverflowError) as error:
+        raise ValueError(
+            f"{where}{number_format[:40]!r} is not a printf format for one number ({error}); e.g. %.4g or %.2f"
+        ) from None
+    return number_format
+
+
 def format_number(x: object, number_format: str = NUMBER_FORMAT) -> str:
     """One number (Python's or numpy's), e.g. ``format_number(0.731058)`` -> ``'0.7311'``."""
     if isinstance(x, (bool, np.bool_)):
