@@ -98,3 +98,19 @@ def test_a_damaged_checkpoint_is_one_line_and_leaves_the_run_record_alone(whole,
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
     assert "checkpoint.npz is damaged" in done.stderr and "start the run again" in done.stderr
     assert (run / "run.json").read_text() == record  # still "completed", not rewritten as "failed"
+
+
+def test_a_checkpoint_that_does_not_fit_the_runs_settings_is_one_line(whole, tmp_path):
+    # run.json edited (or a checkpoint.npz copied from another run): fit raised a traceback and the
+    # run was rewritten as "failed".
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "checkpoint.npz").write_bytes((whole / "checkpoint.npz").read_bytes())
+    record = json.loads((whole / "run.json").read_text())
+    record["settings"]["hidden"] = [5]
+    (run / "run.json").write_text(json.dumps(record))
+    before = (run / "run.json").read_text()
+    done = train("--resume", str(run), "--epochs", "9")
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert "does not fit" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert (run / "run.json").read_text() == before
