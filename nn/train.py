@@ -39,7 +39,14 @@ from .module import Module
 from .runs import RUN_FILE, Interrupted, RunRecord, StopSignals, utc_now
 from .serialization import save
 from .tables import TASKS, Splits, load_splits
-from .train_flags import CHECKPOINT_FILE, flag_problem, memory_problem, out_folder_problem, resume_settings
+from .train_flags import (
+    CHECKPOINT_FILE,
+    data_fingerprint,
+    flag_problem,
+    memory_problem,
+    out_folder_problem,
+    resume_settings,
+)
 from .training import evaluate, fit
 from .utils import load_checkpoint
 
@@ -229,6 +236,8 @@ def run(
     record = RunRecord(out, command, dict(settings, out=out, lr=lr, sizes=model.sizes))
     if args.resume is not None:
         record.data["resumed"] = True
+    if args.data:
+        record.data["data_sha256"] = data_fingerprint(args)
     try:
         record.write()  # status "running": a run killed with -9 keeps it
     except BaseException:

@@ -4,6 +4,7 @@ values, the memory the layers need, the run folder, and what ``--resume`` may be
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
 import json
 import math
@@ -32,7 +33,8 @@ def resume_settings(args: argparse.Namespace, argv: Sequence[str]) -> str | None
     folder = args.resume
     try:
         with open(os.path.join(folder, RUN_FILE), encoding="utf-8") as f:
-            settings = json.load(f)["settings"]
+            record = json.load(f)
+        settings = record["settings"]
     except (OSError, ValueError, KeyError, TypeError, RecursionError) as error:
         return f"--resume {folder!r}: no readable {RUN_FILE} of a run ({type(error).__name__}: {error})"
     if not os.path.isfile(os.path.join(folder, CHECKPOINT_FILE)):
@@ -46,11 +48,35 @@ def resume_settings(args: argparse.Namespace, argv: Sequence[str]) -> str | None
         if hasattr(args, name) and name not in ("resume", "no_progress", "threads", "out", "no_compile"):
             setattr(args, name, value)
     args.out = folder
+    recorded = record.get("data_sha256")
+    if (
+        recorded
+        and all(os.path.isfile(p) for p in (args.data, args.labels) if p)
+        and data_fingerprint(args) != recorded
+    ):
+        return (
+            f"--resume {folder!r}: {args.data} has changed since the run started (another SHA-256); resuming "
+            "would train on other rows and another split: start a new run"
+        )
     if epochs is not None:
         if epochs < 1:
             return f"--epochs must be >= 1, got {epochs}"
         args.epochs = epochs
     return flag_problem(args)
+
+
+def data_fingerprint(args: argparse.Namespace) -> str | None:
+    """The SHA-256 of the files a run trains on (``--data``, ``--labels``), recorded in run.json so that
+    ``--resume`` can tell they changed; None for a bundled dataset."""
+    if not args.data:
+        return None
+    digest = hashlib.sha256()
+    for path in (args.data, args.labels):
+        if path:
+            with open(path, "rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    digest.update(block)
+    return digest.hexdigest()
 
 
 def flag_problem(args: argparse.Namespace) -> str | None:

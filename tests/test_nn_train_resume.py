@@ -114,3 +114,24 @@ def test_a_checkpoint_that_does_not_fit_the_runs_settings_is_one_line(whole, tmp
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
     assert "does not fit" in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert (run / "run.json").read_text() == before
+
+
+def test_resuming_after_the_data_file_changed_is_refused(tmp_path):
+    # It resumed silently on the new rows, with another split: not the run run.json describes.
+    import nn
+
+    X, y = nn.datasets.make_moons(60, noise=0.1, seed=0)
+    data = tmp_path / "moons.csv"
+    data.write_text("a,b,y\n" + "".join(f"{a},{b},{c}\n" for (a, b), c in zip(X, y)))
+    run = tmp_path / "run"
+    flags = ["--hidden", "4", "--no-progress", "--out", str(run)]
+    assert train("--data", str(data), "--target", "y", "--epochs", "2", *flags).returncode == 0
+    assert json.loads((run / "run.json").read_text())["data_sha256"]
+    assert train("--resume", str(run), "--epochs", "3", "--no-progress").returncode == 0  # unchanged: resumes
+    with data.open("a") as f:
+        f.write("0.5,0.5,1\n")
+    before = (run / "run.json").read_text()
+    done = train("--resume", str(run), "--epochs", "4", "--no-progress")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "moons.csv has changed since the run started" in done.stderr
+    assert (run / "run.json").read_text() == before
