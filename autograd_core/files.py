@@ -63,6 +63,7 @@ def atomic_write(path: str | os.PathLike[str], content: Content, *, make_folders
             f"atomic_write: content must be bytes, a str or a function write(file), got {type(content).__name__}"
         )
     target = os.fspath(path)
+    _refuse_unexpanded_home(target)
     if make_folders:
         target = _normalised(target)
         os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)
@@ -132,6 +133,18 @@ def _check_destination(target: str, folder: str) -> None:
     if os.path.isdir(target):
         raise IsADirectoryError(
             errno.EISDIR, f"cannot write {target!r}: it is a folder; give a file path (a name inside that folder)"
+        )
+
+
+def _refuse_unexpanded_home(target: str) -> None:
+    """``~/g.svg``: as ``open`` (and numpy, torch, matplotlib) do not expand ``~``, say so, rather than
+    write into (or, with ``make_folders``, create) a folder literally named ``~`` under the current one."""
+    first, separator, _ = target.replace("\\", "/").partition("/")
+    if separator and first.startswith("~") and not os.path.isdir(first) and os.path.expanduser(first) != first:
+        raise FileNotFoundError(
+            errno.ENOENT,
+            f"cannot write {target!r}: '~' is not expanded here (as in open()); "
+            f"write os.path.expanduser({target!r}), that is {os.path.expanduser(target)!r}",
         )
 
 

@@ -25,6 +25,19 @@ MAX_INFO_BYTES = 16 << 20  # a standardizer for a million features fits; a hosti
 TASKS = ("classification", "regression")
 
 
+def refuse_checkpoint(path: str, names: Sequence[str]) -> None:
+    """A file of ``nn.utils.save_checkpoint`` (members ``meta`` and ``model/...``) is no model file:
+    say which function reads it, rather than "weights only" or a list of unexpected names.
+
+    >>> refuse_checkpoint("model.npz", ["__model__", "layers.0.weight"])   # a model file: nothing to say
+    """
+    if "meta" in names and any(name.startswith("model/") for name in names):
+        raise ValueError(
+            f"nn.load: {path!r} is a training checkpoint (nn.utils.save_checkpoint), not a model file: resume "
+            "from it with nn.utils.load_checkpoint(path, model, optimizer), or load the model.npz nn.save wrote"
+        )
+
+
 class ModelInfo:
     """What ``nn.save`` stores beside the weights; ``nn.read_info(path)`` returns it.
 

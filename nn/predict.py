@@ -27,7 +27,7 @@ import autograd_core as ag
 from .model_info import ModelInfo
 from .module import Module
 from .serialization import atomic_write, load, read_info
-from .tables import StrPath, open_numpy, read_member
+from .tables import StrPath, header_problem, open_numpy, read_member
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -66,6 +66,7 @@ def load_features(path: StrPath, feature_names: Sequence[str] | None = None) -> 
             raise ValueError(f"load_features: {path}: expected a header row and at least one data row")
         header = [h.strip() for h in rows[0]]
         names = feature_names if feature_names is not None else header
+        header_problem("load_features", path, [h for h in header if h in names])  # extra columns may be anything
         missing = [n for n in names if n not in header]
         if missing:
             raise ValueError(

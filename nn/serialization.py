@@ -28,7 +28,7 @@ import numpy as np
 from autograd_core.files import atomic_write  # the one atomic writer (nn.train imports it from here too)
 from autograd_core.types import ArrayLike
 
-from .model_info import INFO_MEMBER, MAX_INFO_BYTES, ModelInfo
+from .model_info import INFO_MEMBER, MAX_INFO_BYTES, ModelInfo, refuse_checkpoint
 from .module import Module
 
 if TYPE_CHECKING:
@@ -133,6 +133,7 @@ def read_info(path: StrPath) -> ModelInfo:
     path = os.fspath(path)
 
     def check(headers: Headers) -> None:
+        refuse_checkpoint(path, list(headers))
         if INFO_MEMBER not in headers:
             raise ValueError(
                 f"nn.load: {path!r} holds weights only (saved by an older version, or by np.savez): "
@@ -154,7 +155,10 @@ def read_info(path: StrPath) -> ModelInfo:
 
 
 def read_arrays(
-    path: StrPath, check: Callable[[Headers], object] | None = None, only: Collection[str] | None = None
+    path: StrPath,
+    check: Callable[[Headers], object] | None = None,
+    only: Collection[str] | None = None,
+    caller: str = "nn.load",
 ) -> dict[str, np.ndarray]:
     """The arrays of an .npz file as a dict, validated before any array data is read.
 
@@ -164,8 +168,8 @@ def read_arrays(
     ``check({name: (shape, dtype)})`` may refuse the file (``nn.load`` compares it with the
     model). Only then is each array read: at most the bytes its header declares, into an
     array of that shape (``only``: just these members). Any failure is a ``ValueError`` naming
-    the file and the member; a path that is not a regular file (a folder, a FIFO) is refused
-    without opening it.
+    ``caller`` (``"nn.load"`` or ``"load_checkpoint"``), the file and the member; a path that is
+    not a regular file (a folder, a FIFO) is refused without opening it.
 
     >>> path = nn.save(nn.MLP([64, 16, 10], seed=0), "model.npz")
     >>> arrays = read_arrays("model.npz")
@@ -186,7 +190,7 @@ def read_arrays(
                 raise _UnreadableMember(f"member {header[0].filename!r}: {type(error).__name__}: {error}") from None
         return arrays
 
-    return _with_archive(path, read)
+    return _with_archive(path, read, caller)
 
 
 def read_headers(path: StrPath) -> Headers:
@@ -197,46 +201,48 @@ def read_headers(path: StrPath) -> Headers:
     >>> read_headers("model.npz")["layers.0.weight"]
     ((16, 64), dtype('float64'))
     """
-    return _with_archive(path, lambda archive, headers: _described(headers))
+    return _with_archive(path, lambda archive, headers: _described(headers), "nn.load")
 
 
 def _described(headers: dict[str, _Member]) -> Headers:
     return {name: (shape, dtype) for name, (_, shape, _, dtype, _) in headers.items()}
 
 
-def _with_archive(path: StrPath, use: Callable[[zipfile.ZipFile, dict[str, _Member]], _R]) -> _R:
+# the reader an error names -> what it reads, and what writes it
+_READS = {"nn.load": ("a saved model", "nn.save"), "load_checkpoint": ("a checkpoint", "nn.utils.save_checkpoint")}
+
+
+def _with_archive(path: StrPath, use: Callable[[zipfile.ZipFile, dict[str, _Member]], _R], caller: str) -> _R:
     """``use(archive, headers)`` on the .npz at ``path``, every failure a ValueError naming file and member."""
-    path = os.fspath(path)
+    path, (what, writer) = os.fspath(path), _READS[caller]
     try:
-        with _open_regular_file(path) as file, zipfile.ZipFile(file) as archive:
+        with _open_regular_file(path, caller, writer) as file, zipfile.ZipFile(file) as archive:
             return use(archive, _read_headers(archive))
     except _UnreadableMember as error:
-        raise ValueError(
-            f"nn.load: cannot read {path!r} as a saved model (.npz written by nn.save): "
-            f"{error}; the file is corrupt or not a model file"
-        ) from None
+        reason = str(error)
     except _ARCHIVE_ERRORS as error:
         if isinstance(error, FileNotFoundError):
-            raise FileNotFoundError(f"nn.load: no such file: {path!r}") from None
-        if isinstance(error, ValueError) and str(error).startswith("nn.load:"):
+            raise FileNotFoundError(f"{caller}: no such file: {path!r}") from None
+        if isinstance(error, ValueError) and str(error).startswith(f"{caller}:"):
             raise  # already says which file and why (from check, or a path that is not a file)
-        raise ValueError(
-            f"nn.load: cannot read {path!r} as a saved model (.npz written by nn.save): "
-            f"{type(error).__name__}: {error}; the file is corrupt or not a model file"
-        ) from None
+        reason = f"{type(error).__name__}: {error}"
+    raise ValueError(
+        f"{caller}: cannot read {path!r} as {what} (.npz written by {writer}): {reason}; "
+        f"the file is corrupt or not {what}"
+    ) from None
 
 
-def _open_regular_file(path: str) -> IO[bytes]:
+def _open_regular_file(path: str, caller: str, writer: str) -> IO[bytes]:
     """Open ``path`` for reading only if it is a regular file: a FIFO would block, a device never end."""
     if not stat.S_ISREG(os.stat(path).st_mode):
         raise ValueError(
-            f"nn.load: {path!r} is not a regular file (a folder, a FIFO or a device); "
-            "give the path of a .npz written by nn.save"
+            f"{caller}: {path!r} is not a regular file (a folder, a FIFO or a device); "
+            f"give the path of a .npz written by {writer}"
         )
     handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     if not stat.S_ISREG(os.fstat(handle).st_mode):  # replaced between stat and open
         os.close(handle)
-        raise ValueError(f"nn.load: {path!r} is not a regular file")
+        raise ValueError(f"{caller}: {path!r} is not a regular file")
     return os.fdopen(handle, "rb")
 
 
@@ -365,6 +371,7 @@ def load(model_or_path: Module | StrPath, path: StrPath | None = None) -> Module
     def check(
         headers: Headers,
     ) -> None:  # the same names, shapes and dtypes load_state_dict demands, before reading data
+        refuse_checkpoint(path, list(headers))
         problems: list[str] = []
         missing = [n for n in params if n not in headers]
         unexpected = [n for n in headers if n not in params and n != INFO_MEMBER]

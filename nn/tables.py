@@ -106,6 +106,28 @@ def load_table(
     return Table(X, y, names, target_name, task, class_names)
 
 
+def header_problem(caller: str, path: str, header: list[str]) -> None:
+    """Refuse a header whose columns cannot be told apart by name: a model is matched to its columns by name.
+
+    >>> header_problem("load_table", "flowers.csv", ["petal", "sepal", "species"])   # fine: nothing raised
+    """
+    separator = next((sep for sep in (";", "\t") if len(header) == 1 and sep in header[0]), None)
+    if separator:
+        raise ValueError(
+            f"{caller}: {path}: one column named {header[0]!r}: separate the columns with commas, not {separator!r}"
+        )
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise ValueError(
+            f"{caller}: {path}: the columns {repeated} appear more than once; give each column its own name"
+        )
+    if "" in header:
+        raise ValueError(
+            f"{caller}: {path}: column {header.index('') + 1} has no name (an unnamed first column is usually "
+            "the index pandas' to_csv writes: save with index=False, or name or drop it)"
+        )
+
+
 def _read_csv(path: str, target: str | None) -> tuple[np.ndarray, list[str], list[str], str]:
     with open(path, newline="", encoding="utf-8-sig") as f:
         rows = list(csv.reader(f))
@@ -113,6 +135,7 @@ def _read_csv(path: str, target: str | None) -> tuple[np.ndarray, list[str], lis
     if len(rows) < 2:
         raise ValueError(f"load_table: {path}: expected a header row and at least one data row")
     header = [h.strip() for h in rows[0]]
+    header_problem("load_table", path, header)
     if target is None:
         target = header[-1]
     if target not in header:

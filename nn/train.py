@@ -39,8 +39,16 @@ from .module import Module
 from .runs import RUN_FILE, Interrupted, RunRecord, StopSignals, utc_now
 from .serialization import save
 from .tables import TASKS, Splits, load_splits
-from .train_flags import CHECKPOINT_FILE, flag_problem, memory_problem, out_folder_problem, resume_settings
+from .train_flags import (
+    CHECKPOINT_FILE,
+    data_fingerprint,
+    flag_problem,
+    memory_problem,
+    out_folder_problem,
+    resume_settings,
+)
 from .training import evaluate, fit
+from .utils import load_checkpoint
 
 OPTIMIZERS = {"adam": optim.Adam, "sgd": optim.SGD, "adagrad": optim.AdaGrad}
 
@@ -218,10 +226,18 @@ def run(
     )
     out, created = make_run_folder(args.out)
     checkpoint = os.path.join(out, CHECKPOINT_FILE)
+    if args.resume is not None:
+        try:  # fit loads it again; a model that does not fit it is one line, before run.json is rewritten
+            load_checkpoint(checkpoint, model, optimizer)
+        except ValueError as error:
+            print(f"python -m nn.train: error: --resume {args.resume!r}: {error}", file=sys.stderr)
+            return 2
     settings = {k: v for k, v in vars(args).items() if k != "resume"}
     record = RunRecord(out, command, dict(settings, out=out, lr=lr, sizes=model.sizes))
     if args.resume is not None:
         record.data["resumed"] = True
+    if args.data:
+        record.data["data_sha256"] = data_fingerprint(args)
     try:
         record.write()  # status "running": a run killed with -9 keeps it
     except BaseException:

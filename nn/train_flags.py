@@ -4,6 +4,7 @@ values, the memory the layers need, the run folder, and what ``--resume`` may be
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
 import json
 import math
@@ -12,6 +13,7 @@ import tempfile
 from collections.abc import Sequence
 
 from .runs import RUN_FILE
+from .serialization import read_arrays
 
 CHECKPOINT_FILE = "checkpoint.npz"  # model, optimizer, shuffling stream and fit's state after the last epoch
 MAX_THREADS = 4096  # BLAS takes a C int; more threads than this is a typo
@@ -31,21 +33,50 @@ def resume_settings(args: argparse.Namespace, argv: Sequence[str]) -> str | None
     folder = args.resume
     try:
         with open(os.path.join(folder, RUN_FILE), encoding="utf-8") as f:
-            settings = json.load(f)["settings"]
+            record = json.load(f)
+        settings = record["settings"]
     except (OSError, ValueError, KeyError, TypeError, RecursionError) as error:
         return f"--resume {folder!r}: no readable {RUN_FILE} of a run ({type(error).__name__}: {error})"
     if not os.path.isfile(os.path.join(folder, CHECKPOINT_FILE)):
         return f"--resume {folder!r}: no {CHECKPOINT_FILE}: the run ended before its first epoch; start it again"
+    try:  # read now: a damaged checkpoint found by fit would be a traceback, after run.json was rewritten
+        read_arrays(os.path.join(folder, CHECKPOINT_FILE), caller="load_checkpoint")
+    except (OSError, ValueError) as error:
+        return f"--resume {folder!r}: its {CHECKPOINT_FILE} is damaged ({error}); start the run again"
     epochs = args.epochs
     for name, value in settings.items():
         if hasattr(args, name) and name not in ("resume", "no_progress", "threads", "out", "no_compile"):
             setattr(args, name, value)
     args.out = folder
+    recorded = record.get("data_sha256")
+    if (
+        recorded
+        and all(os.path.isfile(p) for p in (args.data, args.labels) if p)
+        and data_fingerprint(args) != recorded
+    ):
+        return (
+            f"--resume {folder!r}: {args.data} has changed since the run started (another SHA-256); resuming "
+            "would train on other rows and another split: start a new run"
+        )
     if epochs is not None:
         if epochs < 1:
             return f"--epochs must be >= 1, got {epochs}"
         args.epochs = epochs
     return flag_problem(args)
+
+
+def data_fingerprint(args: argparse.Namespace) -> str | None:
+    """The SHA-256 of the files a run trains on (``--data``, ``--labels``), recorded in run.json so that
+    ``--resume`` can tell they changed; None for a bundled dataset."""
+    if not args.data:
+        return None
+    digest = hashlib.sha256()
+    for path in (args.data, args.labels):
+        if path:
+            with open(path, "rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    digest.update(block)
+    return digest.hexdigest()
 
 
 def flag_problem(args: argparse.Namespace) -> str | None:

@@ -164,7 +164,7 @@ def load_checkpoint(
     >>> np.array_equal(fresh.layers[0].weight.data, model.layers[0].weight.data)
     True
     """
-    arrays = read_arrays(path)
+    arrays = read_arrays(path, caller="load_checkpoint")
     if "meta" not in arrays:
         raise ValueError(
             f"load_checkpoint: {os.fspath(path)!r} is not a checkpoint written by save_checkpoint "

@@ -94,6 +94,22 @@ def test_make_folders_creates_only_the_folders_of_the_normalised_path(tmp_path, 
         atomic_write("missing/g.txt", "x")
 
 
+def test_a_tilde_path_says_it_is_not_expanded_instead_of_making_a_folder_named_tilde(tmp_path, monkeypatch):
+    import autograd_core as ag
+    import viz
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # never write into the real home
+    with pytest.raises(FileNotFoundError, match=r"'~' is not expanded here .*expanduser"):
+        viz.render_graph(ag.Tensor(2.0, requires_grad=True) * 3.0, "~/pictures/g.dot")
+    with pytest.raises(FileNotFoundError, match=r"'~' is not expanded here"):
+        atomic_write(pathlib.Path("~/notes.txt"), "x")
+    assert os.listdir(tmp_path) == []  # no ./~ folder made (as open() and torch.save, nothing is expanded)
+    (tmp_path / "~").mkdir()  # a folder really named ~ is written into as asked
+    atomic_write("~/notes.txt", "x")
+    assert (tmp_path / "~" / "notes.txt").read_text() == "x"
+
+
 def test_make_folders_resolves_dotdot_through_a_symlink_as_the_os_does(tmp_path, monkeypatch):
     (tmp_path / "real" / "inner").mkdir(parents=True)
     (tmp_path / "work").mkdir()

@@ -65,6 +65,10 @@ def test_npz_and_npy_pairs(tmp_path):
         ("a,b,c\n1,2,0\n2,3\n", None, r"row 3 has 2 fields, the header has 3"),
         ("a,b,c\n1,inf,0\n2,3,1\n", None, r"column 'b', row 2: 'inf' is not finite"),
         ("c\n0\n1\n", None, r"no feature columns besides the target 'c'"),
+        # both were read as features: a second 'a' (nn.predict then fed the first 'a' twice), pandas' index
+        ("a,a,c\n1,2,0\n2,3,1\n", None, r"the columns \['a'\] appear more than once"),
+        (",a,c\n0,2,0\n1,3,1\n", None, r"column 1 has no name \(.*pandas' to_csv .*index=False"),
+        ("a;b;c\n1,5;2;0\n2;3;1\n", None, r"one column named 'a;b;c': separate the columns with commas, not ';'"),
     ],
 )
 def test_csv_errors_name_the_column_and_row(tmp_path, text, target, message):

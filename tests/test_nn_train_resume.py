@@ -83,3 +83,55 @@ def test_resume_usage_errors(whole, tmp_path, args, message):
     args = [a.format(missing=tmp_path / "nothing", run=whole) for a in args]
     done = train(*args)
     assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("damage", ["not a zip file", "cut short"])
+def test_a_damaged_checkpoint_is_one_line_and_leaves_the_run_record_alone(whole, tmp_path, damage):
+    run = tmp_path / "run"
+    run.mkdir()
+    for name in ("run.json", "checkpoint.npz"):
+        (run / name).write_bytes((whole / name).read_bytes())
+    checkpoint = run / "checkpoint.npz"
+    checkpoint.write_bytes(b"junk" if damage == "not a zip file" else checkpoint.read_bytes()[:3000])
+    record = (run / "run.json").read_text()
+    done = train("--resume", str(run), "--epochs", "9")
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert "checkpoint.npz is damaged" in done.stderr and "start the run again" in done.stderr
+    assert (run / "run.json").read_text() == record  # still "completed", not rewritten as "failed"
+
+
+def test_a_checkpoint_that_does_not_fit_the_runs_settings_is_one_line(whole, tmp_path):
+    # run.json edited (or a checkpoint.npz copied from another run): fit raised a traceback and the
+    # run was rewritten as "failed".
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "checkpoint.npz").write_bytes((whole / "checkpoint.npz").read_bytes())
+    record = json.loads((whole / "run.json").read_text())
+    record["settings"]["hidden"] = [5]
+    (run / "run.json").write_text(json.dumps(record))
+    before = (run / "run.json").read_text()
+    done = train("--resume", str(run), "--epochs", "9")
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert "does not fit" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert (run / "run.json").read_text() == before
+
+
+def test_resuming_after_the_data_file_changed_is_refused(tmp_path):
+    # It resumed silently on the new rows, with another split: not the run run.json describes.
+    import nn
+
+    X, y = nn.datasets.make_moons(60, noise=0.1, seed=0)
+    data = tmp_path / "moons.csv"
+    data.write_text("a,b,y\n" + "".join(f"{a},{b},{c}\n" for (a, b), c in zip(X, y)))
+    run = tmp_path / "run"
+    flags = ["--hidden", "4", "--no-progress", "--out", str(run)]
+    assert train("--data", str(data), "--target", "y", "--epochs", "2", *flags).returncode == 0
+    assert json.loads((run / "run.json").read_text())["data_sha256"]
+    assert train("--resume", str(run), "--epochs", "3", "--no-progress").returncode == 0  # unchanged: resumes
+    with data.open("a") as f:
+        f.write("0.5,0.5,1\n")
+    before = (run / "run.json").read_text()
+    done = train("--resume", str(run), "--epochs", "4", "--no-progress")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "moons.csv has changed since the run started" in done.stderr
+    assert (run / "run.json").read_text() == before

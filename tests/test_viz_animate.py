@@ -202,3 +202,33 @@ def test_captions_in_a_real_browser_are_readable_at_1400_px_and_shown_once(tmp_p
         names = [n for n in ("add₃", "exp", "neg") if n in caption]
         assert names and all(n in svg_text for n in names)  # it uses names the picture shows
         assert browser.errors == []
+
+
+def _chain(links):
+    x = ag.Tensor(1.0, requires_grad=True, label="x")
+    t = x
+    for i in range(links):
+        t = (t * 1.01).tanh() if i % 2 else t + 0.1
+    return t
+
+
+def _frame_widths(root):
+    from viz.render import pipe_dot
+
+    widths = []
+    for frame in backward_frames(root)[::10]:
+        svg = pipe_dot(frame.picture, "svg", "test").decode("utf-8")
+        widths.append(float(re.search(r'<svg width="([0-9.]+)pt"', svg).group(1)))
+    return max(widths)
+
+
+@needs_dot
+def test_a_deep_graphs_frames_run_top_to_bottom_and_stay_as_wide_as_a_short_ones():
+    # The player fits a frame to the page's width: a 60-link chain drawn left to right was 11,304 pt
+    # wide (1/15 scale, unreadable), and its constants pushed a top-to-bottom chain sideways step by step.
+    assert "rankdir=TB" in backward_frames(_chain(60))[0].picture.source
+    assert "rankdir=LR" in backward_frames(neuron(backward=False)[0])[0].picture.source  # 8 ops: as before
+    short, long = _frame_widths(_chain(20)), _frame_widths(_chain(60))
+    assert long < 1.5 * short, (short, long)
+    with pytest.raises(ValueError, match="rankdir must be"):
+        backward_frames(_chain(2), rankdir="up")

@@ -86,7 +86,7 @@ def test_expr_with_vectors_inputs_and_explain(tmp_path):
         (["expr", "foo(w)", "--set", "w=1"], "calling foo is not allowed"),
         (["expr", "w*y", "--set", "w=1"], "no value for y"),
         (["expr", "w*", "--set", "w=1"], "is not valid"),
-        (["expr", "w", "--set", "w=abc"], "must be a number or a nested list"),
+        (["expr", "w", "--set", "w=abc"], "must be a number or a nested list of numbers (got 'abc')"),
         (["expr", "w@v", "--set", "w=[1,2]", "v=[1,2,3]"], "matmul"),
         (["model", "missing.npz"], "no such file"),
     ],
@@ -95,6 +95,7 @@ def test_command_errors_are_one_line_without_traceback(args, message, tmp_path):
     result = run("viz", *args, cwd=tmp_path)
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
+    assert "<ast." not in result.stderr  # Python's internals are no help to the user
 
 
 def test_expression_language_refuses_anything_but_math():
@@ -123,6 +124,18 @@ def test_model_renders_a_saved_mlp_grouped_by_module(tmp_path):
     boxes = run("viz", "model", str(tmp_path / "model.npz"), "--collapse", "yes", "--out", str(tmp_path / "m.svg"))
     assert boxes.returncode == 0, boxes.stderr
     assert "layers.1" in (tmp_path / "m.svg").read_text(encoding="utf-8")
+
+
+def test_model_of_a_runs_checkpoint_says_it_is_a_checkpoint(tmp_path):
+    # It listed the checkpoint's 20 member names and asked for --sizes.
+    nn = pytest.importorskip("nn")
+    model = nn.MLP([4, 3, 2], seed=0)
+    nn.utils.save_checkpoint(tmp_path / "checkpoint.npz", model, nn.optim.Adam(model.parameters(), lr=0.01))
+    for command, out in (("model", "m.svg"), ("explore", "m.html")):
+        result = run("viz", command, str(tmp_path / "checkpoint.npz"), "--out", str(tmp_path / out))
+        assert result.returncode == 2 and "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1
+        assert "is a training checkpoint" in result.stderr and "model.npz" in result.stderr
+        assert "optimizer/" not in result.stderr
 
 
 def test_model_with_the_wrong_sizes_is_a_clear_error(tmp_path):

@@ -164,3 +164,19 @@ def test_a_deep_net_is_explained_module_by_module_on_one_screen():
     assert "∂add₁/∂linear₁" in op_by_op
     loss.backward()
     assert np.allclose(explanation.total, weight.grad)  # the grouping is display only
+
+
+def test_paths_that_read_the_same_module_by_module_say_they_differ_inside_a_module():
+    # Cross-entropy reaches its logits twice (through the log-sum-exp and through the picked logit):
+    # module by module both paths printed the same route, with different numbers and no word why.
+    nn = pytest.importorskip("nn")
+    F = pytest.importorskip("nn.functional")
+    model = nn.MLP([4, 16, 3], seed=0)
+    loss = F.cross_entropy(model(np.random.default_rng(0).standard_normal((8, 4))), np.arange(8) % 3)
+    explanation = viz.explain(loss, dict(model.named_parameters())["layers.0.weight"])
+    routes = re.findall(r"^path \d of 2: (.*)$", str(explanation), re.M)
+    assert len(routes) == 2 and routes[0] == routes[1]
+    assert str(explanation).count("through other ops inside them") == 1  # the second path only
+    assert explanation._repr_html_().count("through other ops inside them") == 1
+    squares = (model(np.ones((2, 4))) ** 2).sum()  # one path per parameter: nothing to say
+    assert "through other ops" not in str(viz.explain(squares, dict(model.named_parameters())["layers.0.weight"]))

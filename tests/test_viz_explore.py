@@ -104,3 +104,26 @@ def test_clicking_and_stepping_backward_in_chromium_shows_the_engines_gradient(t
         assert zoomed[2] < 0.9 * before[2]  # a narrower view: zoomed in
         assert abs(panned[0] - zoomed[0]) > 1 and panned[2:] == pytest.approx(zoomed[2:])  # moved, same zoom
         assert browser.errors == []
+
+
+@needs_dot
+def test_an_empty_tensor_is_explored_and_its_panel_lists_no_statistics(tmp_path, recwarn):
+    empty = ag.Tensor(np.zeros((0, 3)), requires_grad=True, label="empty")
+    loss = empty.sum()  # numpy's min of nothing raised ("zero-size array to reduction operation")
+    page = viz.explore(loss, tmp_path / "empty.html")
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]  # no "Mean of empty slice"
+    if shutil.which("chromium") is None:
+        pytest.skip("Debian's chromium is not installed (make test installs it)")
+    pytest.importorskip("websocket", reason="the `browser` test extra (websocket-client) is not installed")
+    from browser import Browser
+
+    with Browser(page.resolve().as_uri(), tmp_path / "profile") as browser:
+        browser.wait_for("document.readyState === 'complete' && document.querySelector('g.node[data-tensor]') !== null")
+        index = browser.evaluate(
+            "Object.keys(DATA.nodes).find(function (i) { return DATA.nodes[i].name === 'empty'; })"
+        )
+        browser.click(f'g.node[data-tensor="{index}"]')
+        browser.wait_for("(document.querySelector('#details h2') || {}).textContent === 'empty'")
+        shown = browser.evaluate("document.querySelector('#details .value').textContent")
+        assert "[]" in shown and "undefined" not in shown and "mean" not in shown
+        assert browser.errors == []

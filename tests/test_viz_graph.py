@@ -5,6 +5,7 @@ never from viz itself.
 """
 
 import re
+import shutil
 
 import numpy as np
 import pytest
@@ -135,6 +136,24 @@ def test_empty_root_list_and_bad_options_are_refused():
         viz.draw_graph(t, collapse_modules="yes")
     with pytest.raises(ValueError, match="not part of the drawn graph"):
         viz.draw_graph(t, highlight=[(ag.Tensor(1.0) * 1.0, 0)])
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+@pytest.mark.parametrize("style", ["record", "circuit"])
+def test_a_long_or_control_character_label_is_shown_cut_and_cleaned(style):
+    from viz.render import pipe_dot
+
+    def width(label):
+        w = ag.Tensor(2.0, requires_grad=True, label=label)
+        svg = pipe_dot(viz.draw_graph((w * 3.0).sigmoid(), style=style), "svg", "test").decode("utf-8")
+        return float(re.search(r'<svg width="([0-9.]+)pt"', svg).group(1))
+
+    # 300 characters drew a 2,000 pt wide picture scaled down to max_size; a NUL was dot's syntax error
+    assert width("w" * 300) < 1.6 * width("w")  # 40 characters: 1.37x (it was 2.9x, scaled down)
+    assert width("a\x00b\x1b[31m") > 0
+    w = ag.Tensor(2.0, requires_grad=True, label="w" * 300)
+    text = str(viz.explain(w * 3.0, w))
+    assert "w" * 39 + "\u2026" in text and "w" * 41 not in text  # the same name in explain
 
 
 def test_several_roots_share_their_common_part():
@@ -320,3 +339,20 @@ def test_collapsed_modules_past_max_nodes_hide_the_farthest_boxes():
     assert boxes and boxes[-1] == "block29"  # the boxes nearest the loss are kept
     hidden = int(re.search(r"([\d,]+) more tensors hidden", source).group(1))
     assert hidden == len(ag.walk(loss)) - 2 * len(boxes) - 2  # shown: the boxes' ops, the loss and w
+
+
+@pytest.mark.parametrize("bad", ["%q", "%d %d", "{:.2f}", "%.100000000f", 4])
+def test_a_bad_number_format_is_refused_by_every_drawer_naming_it(bad, tmp_path):
+    # The library raised Python's bare "unsupported format character 'q'" or "not all arguments
+    # converted" from deep inside, once per drawn number; only the command line checked.
+    w = ag.Tensor(2.0, requires_grad=True, label="w")
+    loss = (w * 3.0).sigmoid()
+    calls = {
+        "draw_graph": lambda: viz.draw_graph(loss, number_format=bad),
+        "explain": lambda: viz.explain(loss, w, number_format=bad),
+        "animate_backward": lambda: viz.animate_backward(loss, number_format=bad),
+        "explore": lambda: viz.explore(loss, tmp_path / "g.html", number_format=bad),
+    }
+    for caller, call in calls.items():
+        with pytest.raises((ValueError, TypeError), match=rf"^{caller}: number_format .*(printf format|at most 40)"):
+            call()

@@ -86,3 +86,16 @@ def test_an_animation_without_graphviz_shows_how_to_install_it(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")  # no `dot` on PATH
     page = animation._repr_html_()
     assert page.startswith("<pre>") and "apt-get install graphviz" in page
+
+
+def test_a_graph_without_graphviz_shows_how_to_install_it_not_a_traceback(monkeypatch):
+    # graphviz.Digraph's own _repr_mimebundle_ raised ExecutableNotFound, which IPython shows as a traceback.
+    f, _leaves = neuron(backward=False)
+    for graph in (viz.draw_graph(f), viz.explain(f, _leaves["w0"]).draw()):
+        assert "image/svg+xml" in graph._repr_mimebundle_()  # with dot: the picture, as before
+        with monkeypatch.context() as without_dot:
+            without_dot.setenv("PATH", "/nonexistent")
+            bundle = graph._repr_mimebundle_()
+        assert bundle["text/html"].startswith("<pre>") and "apt-get install graphviz" in bundle["text/html"]
+        assert "apt-get install graphviz" in bundle["text/plain"]
+        assert isinstance(graph.copy(), type(graph))  # copies (a PNG's dpi) keep the behaviour

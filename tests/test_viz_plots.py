@@ -41,6 +41,15 @@ def test_loss_and_accuracy_panels_with_the_best_epoch_marked():
     assert [t.get_text() for t in loss_axes.get_legend().get_texts()][:2] == ["train loss", "validation loss"]
 
 
+def test_a_diverged_loss_gets_a_log_axis_so_the_earlier_epochs_stay_readable():
+    # SGD at lr=1e3 (the README's divergence example): on a linear axis the 1e232 epoch put every
+    # earlier loss on the zero line, all within 1e-229 of the axis' height.
+    diverged = viz.plot_history({"train_loss": [2.3, 1.0, 1e232], "val_loss": [2.2, 1.1, 1e200]})
+    assert diverged.axes[0].get_yscale() == "log"
+    for converged in (HISTORY, {"train_loss": [2.3, 0.01, 0.001]}, {"train_loss": [0.5, -1.0, 300.0]}):
+        assert viz.plot_history(converged).axes[0].get_yscale() == "linear"  # falling, or not all positive
+
+
 def test_accepts_an_object_with_history_attributes_and_skips_missing_series():
     history = types.SimpleNamespace(train_loss=[0.9, 0.5, 0.3], val_loss=[], train_acc=[], val_acc=[], best_epoch=None)
     figure = viz.plot_history(history)
@@ -70,6 +79,11 @@ def test_best_epoch_may_be_a_numpy_int():
         ([0.5, 0.4], TypeError, "got builtins.list"),
         ("history.json", TypeError, "got builtins.str"),
         ({"train_loss": []}, ValueError, "no train_loss"),
+        (
+            {"status": "completed", "settings": {}},
+            ValueError,
+            r"no 'train_loss' .*\['settings', 'status'\].*history.json",
+        ),
         ({"train_loss": [1.0, 0.5], "val_loss": [1.0]}, ValueError, "val_loss has 1 values but train_loss has 2"),
         ({"train_loss": [1.0, 0.5], "best_epoch": 2}, ValueError, r"best_epoch=2 .* 0\.\.1"),
         ({"train_loss": [1.0, "x"]}, TypeError, r"train_loss\[1\] is 'x'"),

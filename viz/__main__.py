@@ -40,10 +40,15 @@ def _assignments(items: Iterable[str] | None, requires_grad: bool, flag: str) ->
         name, sep, text = item.partition("=")
         if not sep or not name.strip().isidentifier():
             raise CommandError(f'{flag} {item!r}: expected NAME=VALUE, e.g. {flag} w=2 or {flag} "w=[1,2,3]"')
-        try:
+        try:  # literal_eval's own message names an AST node ("<ast.Name object at 0x...>"): useless here
             value = ast.literal_eval(text.strip())
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            value = None
+        try:
+            if value is None:
+                raise ValueError(f"got {text.strip()!r}")
             tensors[name.strip()] = ag.Tensor(value, requires_grad=requires_grad, label=name.strip())
-        except (ValueError, SyntaxError, TypeError) as error:
+        except (ValueError, TypeError) as error:
             raise CommandError(
                 f"{flag} {item!r}: the value must be a number or a nested list of numbers ({error})"
             ) from None

@@ -29,9 +29,9 @@ from autograd_core.files import atomic_write
 from autograd_core.types import ArrayLike
 
 from .drawing import DrawOptions, ResolvedHighlight, build_digraph
-from .format import NUMBER_FORMAT, format_array
+from .format import NUMBER_FORMAT, check_number_format, format_array
 from .gradients import backward_steps
-from .layout import GraphPlan
+from .layout import DEEP_RANKS, GraphPlan
 from .player import player_fragment, player_page
 from .render import GraphvizNotFoundError, pipe_dot
 
@@ -72,11 +72,18 @@ def backward_frames(
     max_frames: int = 200,
     number_format: str = NUMBER_FORMAT,
     show_data: bool = True,
-    rankdir: str = "LR",
+    rankdir: str = "auto",
     legend: bool = True,
     max_nodes: int | None = 200,
 ) -> list[Frame]:
-    """The frames of ``animate_backward`` as ``Frame`` objects (nothing is written)."""
+    """The frames of ``animate_backward`` as ``Frame`` objects (nothing is written).
+
+    ``rankdir="auto"``, as ``draw_graph``'s: top to bottom past ``DEEP_RANKS`` ops on the longest
+    path, so a deep graph's frames stay narrow enough to read when the player fits them to the page.
+    """
+    check_number_format(number_format, "animate_backward")
+    if rankdir not in ("auto", "LR", "RL", "TB", "BT"):
+        raise ValueError(f"animate_backward: rankdir must be 'auto', 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
     tensors, initial, steps = backward_steps(root, grad)
     if len(steps) + 1 > max_frames:
         raise ValueError(
@@ -84,6 +91,8 @@ def backward_frames(
             f"max_frames={max_frames} frames; animate a smaller graph or raise max_frames"
         )
     plan = GraphPlan([root], style, max_nodes, group_modules=True, collapse_modules=False)
+    if rankdir == "auto":
+        rankdir = "TB" if plan.depth() > DEEP_RANKS else "LR"
     options = DrawOptions(
         show_data=show_data, show_grad=True, rankdir=rankdir, style=style, legend=legend, number_format=number_format
     )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import pathlib
-import re
 import tempfile
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from autograd_core import Tensor
 
 from .explain import explain
+from .format import check_number_format
 from .plots import PLOT_FORMATS
 from .render import IMAGE_FORMATS, SOURCE_SUFFIXES, render_graph
 
@@ -95,25 +95,12 @@ def animation_path(text: str) -> str:
     return _writable_place(text, folder_too=not suffix)
 
 
-MAX_FORMAT_WIDTH = 40  # digits of width or precision: a wider number is no longer a readable label
-_CONVERSION = re.compile(r"%[-+ #0]*(\d*)(?:\.(\d*))?[a-zA-Z%]")
-
-
 def number_format(text: str) -> str:
     """A printf format for one number, at most 40 characters wide or precise: ``--number-format %.2f``."""
-    for match in _CONVERSION.finditer(text):  # first: "%.100000000f" % 1.0 alone builds a 100 MB string
-        if any(len(digits) > 2 or int(digits) > MAX_FORMAT_WIDTH for digits in match.groups() if digits):
-            raise argparse.ArgumentTypeError(
-                f"{match.group()[:40]!r}: width and precision of --number-format must "
-                f"be at most {MAX_FORMAT_WIDTH}, e.g. %.4g or %.2f"
-            )
     try:
-        text % 1.0
-    except (TypeError, ValueError, OverflowError) as error:
-        raise argparse.ArgumentTypeError(
-            f"{text[:40]!r} is not a printf format for one number ({error}); e.g. %.4g or %.2f"
-        ) from None
-    return text
+        return check_number_format(text, name="--number-format")
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def bounded_int(low: int, high: int) -> Callable[[str], int]:

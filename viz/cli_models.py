@@ -68,6 +68,7 @@ def model_and_batch(
     """A saved nn.MLP and a batch for it: the first ``rows`` rows of ``data`` (an .npz with
     arrays X and y), else random normal rows with uniform labels."""
     import nn  # only the model commands need nn (viz itself never does)
+    from nn.model_info import refuse_checkpoint
     from nn.serialization import read_headers
 
     try:
@@ -77,6 +78,7 @@ def model_and_batch(
             sizes = [weights[0].shape[1], *(w.shape[0] for w in weights)]
         else:  # weights only: an MLP of the sizes the weights have, activations from the flags
             shapes = {name: shape for name, (shape, _) in read_headers(path).items()}  # no data read yet
+            refuse_checkpoint(path, list(shapes))  # a run's checkpoint.npz beside its model.npz: say which to draw
             given = sizes
             sizes = infer_mlp_sizes(shapes) if given is None or _has_mlp_weights(shapes) else given
             if given is not None and given != sizes:  # before building: --sizes 10**9,10 must not allocate

@@ -32,7 +32,7 @@ from .format import (
     op_description,
 )
 from .layout import GraphPlan, Unit, format_dims, module_kind
-from .render import PNG_DPI
+from .render import PNG_DPI, DrawnGraph
 
 # Ops whose inputs do not commute: their edges say which operand is which (a − b, a / b, a @ b, a ** b;
 # linear, nn.Linear's x @ W.T: a @ bᵀ).
@@ -103,7 +103,7 @@ class _Drawer:
 
     # ------------------------------------------------------------ assembly
     def digraph(self) -> graphviz.Digraph:
-        g = graphviz.Digraph(
+        g = DrawnGraph(
             "computation_graph",
             node_attr={"fontname": "Helvetica", "fontsize": "11"},
             edge_attr={"arrowsize": "0.6", "fontname": "Helvetica", "fontsize": "10"},
@@ -335,9 +335,10 @@ class _Drawer:
                 if source in shared:
                     continue  # one arrow from a module box or from the hidden part is enough
                 shared.add(source)
-            attrs, label = {}, self._edge_label(t, position, j) if source != "hidden" else ""
+            attrs = {"weight": "0"} if is_constant(parent) else {}  # a constant never pulls a chain sideways
+            label = self._edge_label(t, position, j) if source != "hidden" else ""
             if (unit, position) in self.highlight:
-                attrs = {"color": HIGHLIGHT_COLOUR, "penwidth": "2.5", "fontcolor": HIGHLIGHT_COLOUR}
+                attrs |= {"color": HIGHLIGHT_COLOUR, "penwidth": "2.5", "fontcolor": HIGHLIGHT_COLOUR}
                 derivative = self.highlight[(unit, position)]
                 if derivative:
                     label = f"{label}\\n{escape(derivative)}" if label else escape(derivative)
@@ -386,10 +387,8 @@ class _Drawer:
             )
             names = ["legend_parameter", "legend_input", "legend_op", "legend_output", "legend_values"]
             if self.highlight:
-                legend.node(
-                    "legend_highlight", "highlighted", shape="plaintext", fontcolor=HIGHLIGHT_COLOUR, fontsize="9"
-                )
                 names.append("legend_highlight")
+                legend.node(names[-1], "highlighted", shape="plaintext", fontcolor=HIGHLIGHT_COLOUR, fontsize="9")
             if self.o.rankdir in ("TB", "BT"):  # a row above a tall picture, not a column beside it
                 with legend.subgraph() as row:
                     row.attr(rank="same")

@@ -25,7 +25,7 @@ import numpy.typing as npt
 import autograd_core as ag
 from autograd_core import Tensor
 
-from .format import NUMBER_FORMAT, format_array, format_number, tensor_names
+from .format import NUMBER_FORMAT, check_number_format, format_array, format_number, tensor_names
 from .gradients import edge_vjp, local_derivative, seed_for
 from .paths import Edge, list_paths, reaching
 
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     import graphviz
 
 MAX_FACTORS_SHOWN = 12  # a longer path prints its first and last 6 factors
+SAME_ROUTE = "the same modules as an earlier path, through other ops inside them: group_modules=False shows which"
 
 Array: TypeAlias = npt.NDArray[Any]
 Factor: TypeAlias = tuple[str, str, "int | None", str]  # (child name, parent name, argument position, value text)
@@ -107,8 +108,9 @@ class Explanation:
             "(multiply the local derivatives along each path, then add up the paths)",
             "",
         ]
+        repeated = self._repeated_routes()
         for k, path in enumerate(self.paths, 1):
-            lines += self._path_lines(k, path) + [""]
+            lines += self._path_lines(k, path) + ([f"  ({SAME_ROUTE})"] if k - 1 in repeated else []) + [""]
         if len(self.paths) < self.path_count:
             rest = self.path_count - len(self.paths)
             lines += [
@@ -152,6 +154,11 @@ class Explanation:
             factors.append((child, parent, position, value))
         return names, factors
 
+    def _repeated_routes(self) -> set[int]:
+        """Indices of listed paths that read as an earlier one: they differ only inside a module."""
+        routes = [tuple(self._factors(path)[0]) for path in self.paths]
+        return {k for k, route in enumerate(routes) if route in routes[:k]}
+
     def _path_lines(self, k: int, path: ChainPath) -> list[str]:
         names, factors = self._factors(path)
         header = f"path {k} of {self.path_count:,}: " + " ← ".join(_elide(names, " ← "))
@@ -180,9 +187,10 @@ class Explanation:
 
         L, w = escape(self.name(self.root)), escape(self.name(self.param))
         items = []
-        for path in self.paths:
+        repeated = self._repeated_routes()
+        for k, path in enumerate(self.paths):
             names, factors = self._factors(path)
-            chain = " ← ".join(escape(n) for n in _elide(names, " ← "))
+            chain = " ← ".join(escape(n) for n in _elide(names, " ← ")) + (f" ({SAME_ROUTE})" if k in repeated else "")
             symbols = " · ".join(_elide([f"∂{escape(c)}/∂{escape(p)}" for c, p, _, _ in factors], "·")) or "1"
             values = " · ".join(_elide([escape(v) for *_, v in factors], "·")) or "1"
             items.append(
@@ -335,6 +343,7 @@ def explain(
         )
     if not isinstance(param, ag.Tensor):
         raise TypeError(f"explain: param must be a Tensor of root's graph, got {type(param).__name__}")
+    check_number_format(number_format, "explain")
     if not isinstance(max_paths, int) or max_paths < 1:
         raise ValueError(f"explain: max_paths must be a positive int, got {max_paths!r}")
     tensors = ag.walk(root)

@@ -37,7 +37,7 @@ from autograd_core.types import ArrayLike
 
 from .drawing import DrawOptions, build_digraph
 from .explain import explain
-from .format import NUMBER_FORMAT, format_number
+from .format import NUMBER_FORMAT, check_number_format, format_number
 from .gradients import backward_steps
 from .layout import DEEP_RANKS, GraphPlan, as_roots
 from .render import pipe_dot
@@ -120,6 +120,7 @@ def explore(
     if isinstance(root, (list, tuple)):
         raise TypeError("explore: pass one Tensor (the loss), not a list")
     (root,) = as_roots(root, "explore")
+    check_number_format(number_format, "explore")
     page_path = None if path is None else _html_path(path)
     if root.size != 1:
         raise ValueError(
@@ -224,6 +225,8 @@ def _paths(root: Tensor, param: Tensor, plan: GraphPlan, max_paths: int, number_
 def summary(array: ArrayLike) -> JSON:
     """Statistics of an array for the page: shape, mean/std/min/max/norm, values if few, a heatmap if 2-D."""
     values = np.asarray(array, dtype=np.float64)
+    if values.size == 0:  # no statistics of nothing (numpy's min of an empty array raises)
+        return {"shape": list(values.shape), "values": []}
     with np.errstate(all="ignore"):
         stats: JSON = {
             "shape": list(values.shape),

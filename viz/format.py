@@ -7,6 +7,7 @@ animation call the same tensor by the same name and print it the same way.
 from __future__ import annotations
 
 import html
+import re
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -55,6 +56,35 @@ OP_SYMBOL = {
 }
 
 
+MAX_FORMAT_WIDTH = 40  # digits of width or precision: a wider number is no longer a readable label
+_CONVERSION = re.compile(r"%[-+ #0]*(\d*)(?:\.(\d*))?[a-zA-Z%]")
+
+
+def check_number_format(number_format: object, caller: str | None = None, name: str = "number_format") -> str:
+    """``number_format`` if it is a printf format for one number at most 40 wide and precise, else a
+    ValueError (a TypeError for a non-string) beginning with ``caller: name``.
+
+    >>> check_number_format("%.2f", "draw_graph")
+    '%.2f'
+    """
+    where = f"{caller}: {name} " if caller else ""
+    if not isinstance(number_format, str):
+        raise TypeError(f"{where}must be a printf format string such as '%.4g', got {type(number_format).__name__}")
+    for match in _CONVERSION.finditer(number_format):  # first: "%.100000000f" % 1.0 alone builds a 100 MB string
+        if any(len(digits) > 2 or int(digits) > MAX_FORMAT_WIDTH for digits in match.groups() if digits):
+            raise ValueError(
+                f"{where}{match.group()[:40]!r}: width and precision of {name} must "
+                f"be at most {MAX_FORMAT_WIDTH}, e.g. %.4g or %.2f"
+            )
+    try:
+        number_format % 1.0
+    except (TypeError, ValueError, OverflowError) as error:
+        raise ValueError(
+            f"{where}{number_format[:40]!r} is not a printf format for one number ({error}); e.g. %.4g or %.2f"
+        ) from None
+    return number_format
+
+
 def format_number(x: object, number_format: str = NUMBER_FORMAT) -> str:
     """One number (Python's or numpy's), e.g. ``format_number(0.731058)`` -> ``'0.7311'``."""
     if isinstance(x, (bool, np.bool_)):
@@ -100,6 +130,7 @@ def is_constant(t: Tensor) -> bool:
     return t.is_leaf and not t.requires_grad and t.label is None and t.size == 1
 
 
+MAX_NAME = 40  # characters of a label shown; the rest is "…"
 SUBSCRIPT = str.maketrans("0123456789", "\u2080\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089")
 
 
@@ -107,9 +138,10 @@ def tensor_names(tensors: list[Tensor]) -> list[str]:
     """The name viz uses for each tensor of a walk (``ag.walk`` order), one list for the
     graph, the chain-rule text and the animation alike.
 
-    A tensor's label if it has one; else its op's name ("relu", "matmul"), or for
-    leaves "param", "input" or "const" — numbered by occurrence (``add₁``, ``add₂``)
-    only when the graph has several of them, never by a global counter.
+    A tensor's label if it has one (control characters as spaces, cut to ``MAX_NAME`` characters
+    with "…": a 300-character label shrank the whole picture, a NUL broke ``dot``); else its op's
+    name ("relu", "matmul"), or for leaves "param", "input" or "const" — numbered by occurrence
+    (``add₁``, ``add₂``) only when the graph has several of them, never by a global counter.
 
     >>> a = ag.Tensor(2.0, requires_grad=True, label="a")
     >>> tensor_names(ag.walk((a * a + a).exp()))
@@ -118,7 +150,8 @@ def tensor_names(tensors: list[Tensor]) -> list[str]:
     bases: list[str] = []
     for t in tensors:
         if t.label:
-            bases.append(str(t.label))
+            label = re.sub(r"[\x00-\x1f\x7f]", " ", str(t.label))
+            bases.append(label if len(label) <= MAX_NAME else label[: MAX_NAME - 1] + "\u2026")
         elif t.is_leaf:
             bases.append("param" if t.requires_grad else "const" if is_constant(t) else "input")
         else:

@@ -26,7 +26,7 @@ import graphviz
 from autograd_core import Tensor
 
 from .drawing import DrawOptions, Highlight, ResolvedHighlight, build_digraph
-from .format import NUMBER_FORMAT
+from .format import NUMBER_FORMAT, check_number_format
 from .layout import DEEP_RANKS, MAX_DEPTH, GraphPlan, as_roots
 
 STYLES = ("record", "circuit")
@@ -104,6 +104,7 @@ def draw_graph(
         not isinstance(max_size, (int, float)) or isinstance(max_size, bool) or max_size < 100
     ):
         raise ValueError(f"draw_graph: max_size must be a number of pixels >= 100 or None, got {max_size!r}")
+    check_number_format(number_format, "draw_graph")
     if full:
         collapse_modules, max_nodes, max_depth, max_size = False, None, None, None
     plan = GraphPlan(roots, style, max_nodes, group_modules, collapse_modules, max_depth=max_depth)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 HISTORY_KEYS = ("train_loss", "val_loss", "train_acc", "val_acc", "grad_norm", "dead_fraction", "best_epoch")
 SERIES_KEYS = HISTORY_KEYS[:-1]
+LOG_SCALE_RATIO = 100  # a loss this many times its first value (nn.fit's divergence factor) gets a log axis
 PLOT_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf", ".jpg": "jpg", ".jpeg": "jpg"}
 
 
@@ -41,6 +42,12 @@ def _read_history(history: HistoryLike | Mapping[str, Any]) -> tuple[dict[str, l
         raise TypeError(
             f"plot_history: expected nn.fit's History (attributes {', '.join(HISTORY_KEYS)}) "
             f"or a dict with those keys, got {type(history).__module__}.{type(history).__qualname__}"
+        )
+
+    if isinstance(history, Mapping) and "train_loss" not in history:  # e.g. a run's run.json, not history.json
+        raise ValueError(
+            f"plot_history: the dict has no 'train_loss' (its keys: {sorted(map(str, history))[:8]}); expected "
+            "nn.fit's History, History.to_json's JSON (a run folder's history.json) or a dict of its series"
         )
 
     def get(key: str) -> Any:
@@ -116,6 +123,8 @@ def plot_history(
     on the axis. With ``path`` the figure is saved atomically (suffix: .png, .svg,
     .pdf, .jpg) and the path returned; without it the matplotlib Figure is returned,
     which a Jupyter cell displays inline by itself (no pyplot import needed).
+    A loss that rose to more than ``LOG_SCALE_RATIO`` (100x) its first epoch's value (a run
+    that diverged) is drawn on a log scale, so the epochs before it stay readable.
     ``diagnostics=True`` adds what ``nn.fit`` records per epoch: the mean gradient norm
     (log scale) and the fraction of dead ReLU units, when the history has them.
 
@@ -165,6 +174,8 @@ def plot_history(
             best_values = [series[k][best] for k in (val_key, train_key) if series[k]]
             if best_values and math.isfinite(best_values[0]):
                 ax.plot([best + 1], [best_values[0]], marker="*", markersize=12, color="#d62728", zorder=5)
+        if quantity == "loss" and _blew_up(series[train_key], series[val_key]):
+            ax.set_yscale("log")  # a diverged run's 1e232 would flatten every earlier epoch onto zero
         ax.set_xlabel("epoch")
         ax.set_ylabel(quantity)
         ax.set_title(quantity)
@@ -182,6 +193,15 @@ def plot_history(
     figure.savefig(buffer, format=fmt, dpi=130)
     written: pathlib.Path = atomic_write(pathlib.Path(path), buffer.getvalue(), make_folders=True)
     return written
+
+
+def _blew_up(*series: list[float]) -> bool:
+    """Every finite value positive (a log axis can show them) and one series rising to more than
+    ``LOG_SCALE_RATIO`` times its first finite value."""
+    finite = [[v for v in values if math.isfinite(v)] for values in series]
+    if any(v <= 0 for values in finite for v in values):
+        return False
+    return any(values and max(values) > LOG_SCALE_RATIO * values[0] for values in finite)
 
 
 def _diagnostic_panel(ax: Axes, key: str, values: list[float], epochs: range, best: int | None) -> None:

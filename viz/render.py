@@ -8,9 +8,10 @@ appears unless ``keep_source=True`` asks for the ``.dot`` beside the picture.
 
 from __future__ import annotations
 
+import html
 import os
 import pathlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import graphviz
@@ -34,6 +35,21 @@ INSTALL_HELP = """Install Graphviz (the `dot` program), then run again:
 
 class GraphvizNotFoundError(RuntimeError):
     """Graphviz's ``dot`` program is not on PATH; the message says how to install it."""
+
+
+class DrawnGraph(graphviz.Digraph):
+    """``draw_graph``'s ``graphviz.Digraph``: without Graphviz's ``dot``, a notebook cell shows how to
+    install it instead of a formatter traceback ("failed to execute PosixPath('dot')")."""
+
+    def _repr_mimebundle_(
+        self, include: Iterable[str] | None = None, exclude: Iterable[str] | None = None, **kwargs: Any
+    ) -> dict[str, bytes | str]:
+        try:
+            bundle: dict[str, bytes | str] = super()._repr_mimebundle_(include, exclude, **kwargs)
+            return bundle
+        except graphviz.ExecutableNotFound:
+            text = f"Graphviz's `dot` program was not found on PATH, so the graph cannot be drawn.\n{INSTALL_HELP}"
+            return {"text/html": f"<pre>{html.escape(text)}</pre>", "text/plain": text}
 
 
 def image_format(path: str | os.PathLike[str], caller: str) -> str:

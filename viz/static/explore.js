@@ -94,7 +94,7 @@
     var div = document.createElement("div");
     div.className = cls;
     div.innerHTML = "<h3>" + heading + "</h3><dl>" +
-      ["mean", "std", "min", "max", "norm"].map(function (k) { return "<dt>" + k + "</dt><dd>" + num(s[k]) + "</dd>"; }).join("") +
+      ["mean", "std", "min", "max", "norm"].filter(function (k) { return k in s; }).map(function (k) { return "<dt>" + k + "</dt><dd>" + num(s[k]) + "</dd>"; }).join("") +
       "</dl>" + (s.values ? '<div class="values">' + (s.values.length === 1 ? num(s.values[0]) :
         "[" + s.values.map(num).join(", ") + "]") + "</div>" : "");
     if (s.heatmap) div.appendChild(heatmap(s.heatmap));
