@@ -31,6 +31,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .delivery import apply_hooks
 from .engine import grad
 from .functions import (
     abs,
@@ -92,6 +93,7 @@ __all__ = [
     "detect_anomaly",
     "scope",
     "walk",
+    "apply_hooks",
     "Primitive",
     "PRIMITIVES",
     "sum_to",

@@ -61,6 +61,19 @@ def _run_hooks(node: Tensor, g: Grad, create_graph: bool) -> Grad:
     return g
 
 
+def apply_hooks(t: Tensor, g: Array) -> Array:
+    """``g`` after ``t``'s ``register_hook`` functions, as backward applies them when ``t``'s gradient is
+    complete (each may replace it); for a tool replaying backward (``viz.animate_backward``).
+
+    >>> from autograd_core import Tensor
+    >>> h = Tensor([1.0, 2.0], requires_grad=True) * 2
+    >>> _ = h.register_hook(lambda g: g * 10)
+    >>> apply_hooks(h, np.ones(2))
+    array([10., 10.])
+    """
+    return _run_hooks(t, np.asarray(g, dtype=t.dtype), False) if t._hooks else g
+
+
 def accumulate_grad(t: Tensor, g: Array | np.generic | Tensor, shared: bool = False) -> None:
     """Add gradient ``g`` into ``t.grad`` as backward does: a first gradient is kept as it is when
     nobody else holds it (``shared`` False) and it is a plain writable array, else copied; later

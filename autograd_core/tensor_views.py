@@ -71,6 +71,18 @@ class TensorViews(TensorBase):
         return dict(self._params or {})
 
     @property
+    def op_number(self) -> int:
+        """The number this operation got when it was recorded (0 for a leaf). Backward runs the operations
+        from the highest number down: one made later never feeds one made earlier (PyTorch's sequence_nr).
+
+        >>> x = Tensor(2.0, requires_grad=True)
+        >>> y = x * x; z = y + x
+        >>> z.op_number > y.op_number > x.op_number == 0
+        True
+        """
+        return self._seq
+
+    @property
     def retains_grad(self) -> bool:
         """True after ``retain_grad()``."""
         return self._retains_grad

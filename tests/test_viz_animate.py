@@ -232,3 +232,42 @@ def test_a_deep_graphs_frames_run_top_to_bottom_and_stay_as_wide_as_a_short_ones
     assert long < 1.5 * short, (short, long)
     with pytest.raises(ValueError, match="rankdir must be"):
         backward_frames(_chain(2), rankdir="up")
+
+
+def _mlp_loss(hook=None):
+    rng = np.random.default_rng(3)
+    x = ag.Tensor(rng.standard_normal((4, 3)), label="x")
+    w1 = ag.Tensor(rng.standard_normal((3, 5)), requires_grad=True, label="w1")
+    w2 = ag.Tensor(rng.standard_normal((5, 3)), requires_grad=True, label="w2")
+    h = (x @ w1).relu()
+    if hook is not None:
+        h.register_hook(hook)
+    b = ag.Tensor(rng.standard_normal(3), requires_grad=True, label="b")
+    logits = b + h @ w2  # the bias made before the matmul it is added to: walk order differs from the engine's
+    return -(logits.log_softmax() * ag.Tensor(np.eye(3)[[0, 2, 1, 2]])).sum() / 4, (w1, w2, b)
+
+
+def test_the_animation_runs_ops_in_the_engines_order():
+    loss, _ = _mlp_loss()
+    ran = []  # a hook fires when backward reaches its op: the engine's own order
+    for t in ag.walk(loss):
+        if not t.is_leaf and t.requires_grad:
+            t.register_hook(lambda g, t=t: ran.append(t))
+    tensors, _, steps = backward_steps(loss)  # which calls the hooks too, in its order
+    replayed, ran[:] = ran[:], []
+    loss.backward()
+    assert [id(tensors[s.node]) for s in steps] == list(map(id, ran)) == list(map(id, replayed)) and len(ran) > 8
+
+
+def test_an_ops_hook_changes_the_animated_gradients_as_in_backward():
+    """A hook that scales h's gradient: the frames carry the scaled gradient on, as backward does."""
+    loss, leaves = _mlp_loss(hook=lambda g: g * 10)
+    tensors, _, steps = backward_steps(loss)
+    final, index = steps[-1].grads, {id(t): i for i, t in enumerate(tensors)}
+    loss.backward()
+    for leaf in leaves:
+        np.testing.assert_allclose(final[index[id(leaf)]], leaf.grad, rtol=1e-12)
+    plain, plain_leaves = _mlp_loss()
+    plain_tensors, _, plain_steps = backward_steps(plain)
+    w1 = next(i for i, t in enumerate(plain_tensors) if t is plain_leaves[0])
+    np.testing.assert_allclose(final[index[id(leaves[0])]], 10 * plain_steps[-1].grads[w1], rtol=1e-12)

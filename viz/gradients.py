@@ -93,9 +93,10 @@ def backward_steps(
 ) -> tuple[list[Tensor], dict[int, npt.NDArray[Any]], list[BackwardStep]]:
     """The backward pass of ``root`` replayed op by op, as ``BackwardStep`` records.
 
-    Ops run in reverse walk order, a valid reverse topological order: every consumer of
-    a tensor comes after it in ``ag.walk``, so each op has its complete gradient when its
-    turn comes. Returns (tensors in walk order, initial gradients, steps).
+    Ops run in the engine's order, the highest ``op_number`` first (one made later never feeds
+    one made earlier, so each op has its complete gradient when its turn comes), and an op's
+    hooks change its gradient as in backward (``ag.apply_hooks``: they are called). Returns
+    (tensors in walk order, initial gradients, steps).
     """
     tensors = ag.walk(root)
     index = {id(t): i for i, t in enumerate(tensors)}
@@ -110,10 +111,11 @@ def backward_steps(
     received = [0] * len(tensors)
     partial: set[int] = set()
     steps: list[BackwardStep] = []
-    for i in range(len(tensors) - 1, -1, -1):
+    for i in sorted(range(len(tensors)), key=lambda k: -tensors[k].op_number):
         t = tensors[i]
         if t.is_leaf or i not in grads:
             continue
+        grads[i] = np.asarray(ag.apply_hooks(t, grads[i]))
         deliveries: list[tuple[int, int, npt.NDArray[Any]]] = []
         for position, parent in enumerate(t.parents):
             if not parent.requires_grad:
