@@ -32,6 +32,8 @@ class SGD(Optimizer):
     Tensor([ 0.62, -1.24], requires_grad=True)
     """
 
+    state_names = ("velocity",)
+
     hyperparameters: ClassVar[dict[str, Check]] = {
         "lr": _number,
         "momentum": _number,
@@ -117,6 +119,8 @@ class AdaGrad(Optimizer):
     Tensor([ 0.9, -1.9], requires_grad=True)
     """
 
+    state_names = ("sum_of_squares",)
+
     hyperparameters: ClassVar[dict[str, Check]] = {"lr": _number, "eps": _number, "weight_decay": _number}
 
     def __init__(self, params: Params, lr: float = 0.01, eps: float = 1e-10, weight_decay: float = 0.0) -> None:
@@ -141,6 +145,8 @@ class RMSprop(Optimizer):
     >>> w
     Tensor([ 0.9684, -1.9684], requires_grad=True)
     """
+
+    state_names = ("square_mean", "mean", "velocity")
 
     hyperparameters: ClassVar[dict[str, Check]] = {
         "lr": _number,
@@ -205,6 +211,9 @@ class Adam(Optimizer):
     >>> w
     Tensor([ 0.999, -1.999], requires_grad=True)
     """
+
+    state_names = ("mean", "square_mean", "step")
+    whole_state = True
 
     hyperparameters: ClassVar[dict[str, Check]] = {
         "lr": _number,

@@ -91,6 +91,9 @@ class Optimizer:
     """
 
     hyperparameters: ClassVar[dict[str, Check]] = {"lr": _number}
+    #: The names a parameter's state may hold (None: any); with ``whole_state`` a non-empty state holds them all.
+    state_names: ClassVar[tuple[str, ...] | None] = None
+    whole_state: ClassVar[bool] = False
 
     def __init__(self, params: Params, defaults: dict[str, Any] | float) -> None:
         owner = type(self).__name__
@@ -280,13 +283,22 @@ class Optimizer:
             if "initial_lr" in saved:
                 checked["initial_lr"] = float(saved["initial_lr"])
             new_groups.append(checked)
+        step_count = state_dict.get("step_count", 0)
+        if isinstance(step_count, bool) or not isinstance(step_count, numbers.Integral) or step_count < 0:
+            raise ValueError(f"{owner}: step_count must be a whole number >= 0, got {step_count!r}")
         new_state: list[dict[str, Any]] = [{} for _ in params]
         for key, entries in dict(state_dict["state"]).items():
             index = int(key)
             if not 0 <= index < len(params):
                 raise ValueError(f"{owner}: state for parameter {index}, but there are {len(params)} parameters")
+            self._check_state_names(owner, index, set(entries))
             for name, value in entries.items():
                 if np.ndim(value) == 0 and np.asarray(value).dtype.kind in "iu":
+                    if not 0 <= int(value) <= step_count:  # a parameter steps at most once per step()
+                        raise ValueError(
+                            f"{owner}: state '{name}' of parameter {index} is {int(value)}, not between 0 and the "
+                            f"optimizer's step_count {step_count}: the state is inconsistent; start a new run"
+                        )
                     new_state[index][name] = int(value)
                     continue
                 value = np.asarray(value)
@@ -300,7 +312,19 @@ class Optimizer:
         for group, checked in zip(self.param_groups, new_groups):
             group.update(checked)
         self.state = new_state
-        self.step_count = int(state_dict.get("step_count", 0))
+        self.step_count = int(step_count)
+
+    def _check_state_names(self, owner: str, index: int, names: set[str]) -> None:
+        """A saved parameter state holds this optimizer's buffers: another's would fail at step()."""
+        known = self.state_names
+        if known is None or not names:
+            return
+        if not names <= set(known) or (self.whole_state and names != set(known)):
+            raise ValueError(
+                f"{owner}: the state of parameter {index} holds {sorted(names)}, expected "
+                f"{'' if self.whole_state else 'some of '}{sorted(known)}; was it saved by another optimizer? "
+                "Start a new run, or load a state saved by the same optimizer"
+            )
 
     def __repr__(self) -> str:
         groups = len(self.param_groups)
