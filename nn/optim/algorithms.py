@@ -16,7 +16,7 @@ import numpy as np
 from autograd_core import Tensor
 
 from ..module_state import CastClock
-from .optimizer import Check, Optimizer, ParamGroup, Params, _betas, _flag, _number
+from .optimizer import Check, Optimizer, ParamGroup, Params, _betas, _flag, _number, checked_grad, wrong_grad
 from .packed import packed_step
 
 
@@ -86,7 +86,9 @@ class SGD(Optimizer):
                     data = p.data
                     dtype = data.dtype
                     if type(grad) is not np.ndarray or grad.dtype is not dtype:
-                        grad = np.asarray(grad, dtype=dtype)
+                        grad = checked_grad(self, p, grad)
+                    elif grad.shape != data.shape:  # one comparison: numpy would broadcast (1,) silently
+                        raise wrong_grad(self, p, grad)
                     scale = scales.get(dtype)
                     if scale is None:
                         scale = scales[dtype] = np.array(lr, dtype)
@@ -249,7 +251,7 @@ class Adam(Optimizer):
             if not packed_step(self, number, group, states):
                 for p, state in zip(params, states):
                     if p.grad is not None:
-                        self._update(p, np.asarray(p.grad, dtype=p.dtype), state, group)
+                        self._update(p, checked_grad(self, p, p.grad), state, group)
         return None
 
     def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup) -> None:

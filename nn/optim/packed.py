@@ -26,6 +26,8 @@ import numpy as np
 
 from autograd_core import Tensor
 
+from .optimizer import checked_grad, wrong_grad
+
 if TYPE_CHECKING:
     from .algorithms import Adam
     from .optimizer import ParamGroup
@@ -124,11 +126,10 @@ def packed_step(optimizer: Adam, number: int, group: ParamGroup, states: list[di
     for p, data, grad_copy in zip(params, pack.arrays, pack.grads):
         grad = p.grad
         if type(grad) is not np.ndarray or grad.dtype is not dtype:
-            grad = np.asarray(grad, dtype=dtype)
-        if decoupled:
-            data *= 1 - lr * weight_decay
-            p.data = data  # counts the in-place change, as p.data *= ... does
-        elif weight_decay:  # grad + weight_decay * p.data, the product first
+            grad = checked_grad(optimizer, p, grad)
+        elif grad.shape != data.shape:  # one comparison: grad_copy[...] = grad would broadcast (1,) silently
+            raise wrong_grad(optimizer, p, grad)
+        if weight_decay and not decoupled:  # grad + weight_decay * p.data, the product first
             np.multiply(data, weight_decay, grad_copy)
             grad_copy += grad
             continue
@@ -151,7 +152,9 @@ def packed_step(optimizer: Adam, number: int, group: ParamGroup, states: list[di
     update = np.multiply(mean, lr / (1 - beta1**t), grad)  # the gradients' copy is spent
     update /= denominator
     subtract = np.subtract
-    for p, data, step in zip(params, pack.arrays, pack.grads):
+    for p, data, step in zip(params, pack.arrays, pack.grads):  # every gradient checked: now change weights
+        if decoupled:  # AdamW's decay, on the weights only: here or before the update, the same floats
+            data *= 1 - lr * weight_decay
         subtract(data, step, data)
         p.data = data  # counts the in-place change, as p.data -= ... does
     return True
