@@ -122,10 +122,10 @@ def packed_step(optimizer: Adam, number: int, group: ParamGroup, states: list[di
     beta1, beta2 = group["betas"]
     lr, weight_decay = group["lr"], group["weight_decay"]
     decoupled = weight_decay and optimizer.decoupled_weight_decay
-    dtype = pack.mean.dtype
+    dtype, ndarray = pack.mean.dtype, np.ndarray  # a local: read once, not per parameter
     for p, data, grad_copy in zip(params, pack.arrays, pack.grads):
         grad = p.grad
-        if type(grad) is not np.ndarray or grad.dtype is not dtype:
+        if type(grad) is not ndarray or grad.dtype is not dtype:
             grad = checked_grad(optimizer, p, grad)
         elif grad.shape != data.shape:  # one comparison: grad_copy[...] = grad would broadcast (1,) silently
             raise wrong_grad(optimizer, p, grad)
@@ -152,9 +152,10 @@ def packed_step(optimizer: Adam, number: int, group: ParamGroup, states: list[di
     update = np.multiply(mean, lr / (1 - beta1**t), grad)  # the gradients' copy is spent
     update /= denominator
     subtract = np.subtract
-    for p, data, step in zip(params, pack.arrays, pack.grads):  # every gradient checked: now change weights
-        if decoupled:  # AdamW's decay, on the weights only: here or before the update, the same floats
+    if decoupled:  # every gradient checked: now AdamW's decay (weights only: here or first, the same floats)
+        for data in pack.arrays:
             data *= 1 - lr * weight_decay
+    for p, data, step in zip(params, pack.arrays, pack.grads):
         subtract(data, step, data)
         p.data = data  # counts the in-place change, as p.data -= ... does
     return True
