@@ -141,3 +141,56 @@ def gradient_norm(named_params: list[tuple[str, Tensor]], where: str, history: H
         what = f"gradient of {bad[0]} has" if len(bad) == 1 else f"gradients of {', '.join(bad)} have"
         _fail(f"the {what} NaN/Inf values at {where}", history, restores_best)
     return math.sqrt(total)
+
+
+def read_training_state(state: dict[str, Any], model: Module) -> dict[str, Any]:
+    """fit's checkpointed state (epoch counter, history, best epoch and its weights), checked against
+    itself and ``model``; a ValueError says what does not fit. ``read_training_state(s, model)["epochs_done"]``."""
+    try:
+        history = History.from_dict(state["history"])
+        epochs_done, stale = int(state["epochs_done"]), int(state["stale_epochs"])
+        best_value = float(state["best_value"])
+        start_loss = None if state["start_loss"] is None else float(state["start_loss"])
+        arrays = dict(state.get("arrays") or {})
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValueError(f"fit: the checkpoint's training state is incomplete ({error})") from None
+    problem = None
+    if history.epochs_run != epochs_done:
+        problem = f"its history has {history.epochs_run} epochs, its counter {epochs_done}"
+    elif not 0 <= stale <= epochs_done:
+        problem = f"{stale} epochs without progress of {epochs_done}"
+    elif history.best_epoch is not None and not (
+        isinstance(history.best_epoch, int) and 0 <= history.best_epoch < epochs_done
+    ):
+        problem = f"its best epoch is {history.best_epoch!r} of {epochs_done}"
+    elif arrays:  # the best epoch's weights (early stopping): the model's names and shapes
+        shapes = {name: value.shape for name, value in model.state_dict().items()}
+        saved = {name: np.shape(value) for name, value in arrays.items()}
+        wrong = sorted(set(saved) ^ set(shapes) | {n for n in saved if n in shapes and saved[n] != shapes[n]})
+        if wrong:
+            name = wrong[0]
+            problem = f"its best epoch's weights do not fit ({name}: {saved.get(name)} saved, {shapes.get(name)} here)"
+    if problem:
+        raise ValueError(f"fit: the checkpoint's training state is inconsistent: {problem}; start a new run")
+    return dict(
+        history=history,
+        epochs_done=epochs_done,
+        stale_epochs=stale,
+        best_value=best_value,
+        start_loss=start_loss,
+        best_state=arrays or None,
+    )
+
+
+class TrainingStateCheck:
+    """Stands in for fit's own state in ``load_checkpoint`` to check a checkpoint before ``fit(resume=...)``:
+    ``load_checkpoint(path, model, opt, loader=loader, training=TrainingStateCheck(model))``."""
+
+    def __init__(self, model: Module) -> None:
+        self.model = model
+
+    def state_dict(self) -> dict[str, Any]:
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        read_training_state(state, self.model)

@@ -33,7 +33,9 @@ import numpy as np
 from . import functional as F
 from . import optim
 from .containers import MLP
+from .data import DataLoader
 from .evaluation import LossFn
+from .fit_checks import TrainingStateCheck
 from .history import History
 from .module import Module
 from .runs import RUN_FILE, Interrupted, RunRecord, StopSignals, utc_now
@@ -227,10 +229,16 @@ def run(
     out, created = make_run_folder(args.out)
     checkpoint = os.path.join(out, CHECKPOINT_FILE)
     if args.resume is not None:
-        try:  # fit loads it again; a model that does not fit it is one line, before run.json is rewritten
-            load_checkpoint(checkpoint, model, optimizer)
+        try:  # fit loads it again; what does not fit is one line, before run.json is rewritten
+            loader = DataLoader((X_train, y_train), batch_size=args.batch_size, seed=args.seed)
+            load_checkpoint(checkpoint, model, optimizer, loader=loader, training=TrainingStateCheck(model))
         except ValueError as error:
-            print(f"python -m nn.train: error: --resume {args.resume!r}: {error}", file=sys.stderr)
+            advice = (
+                ""
+                if "start a new run" in str(error).lower()
+                else "; start a new run, or resume with the run's own settings"
+            )
+            print(f"python -m nn.train: error: --resume {args.resume!r}: {error}{advice}", file=sys.stderr)
             return 2
     settings = {k: v for k, v in vars(args).items() if k != "resume"}
     record = RunRecord(out, command, dict(settings, out=out, lr=lr, sizes=model.sizes))

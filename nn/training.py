@@ -22,7 +22,15 @@ from autograd_core.types import ArrayLike
 
 from .data import DataLoader
 from .evaluation import AccuracyFn, LossFn, accuracy_rule, dead_unit_fraction, evaluate
-from .fit_checks import check_data, gradient_norm, loss_value, parameters_to_check, positive_int, probe
+from .fit_checks import (
+    check_data,
+    gradient_norm,
+    loss_value,
+    parameters_to_check,
+    positive_int,
+    probe,
+    read_training_state,
+)
 from .fit_step import TrainingStep
 from .history import History
 from .module import Module
@@ -357,17 +365,5 @@ class _Training:
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        try:
-            history = History.from_dict(state["history"])
-            epochs_done, stale = int(state["epochs_done"]), int(state["stale_epochs"])
-            best_value = float(state["best_value"])
-            start_loss = None if state["start_loss"] is None else float(state["start_loss"])
-        except (KeyError, TypeError, ValueError) as error:
-            raise ValueError(f"fit: the checkpoint's training state is incomplete ({error})") from None
-        if history.epochs_run != epochs_done:
-            raise ValueError(
-                f"fit: the checkpoint's history has {history.epochs_run} epochs, its counter {epochs_done}"
-            )
-        self.history, self.epochs_done, self.stale_epochs = history, epochs_done, stale
-        self.best_value, self.start_loss = best_value, start_loss
-        self.best_state = dict(state["arrays"]) or None
+        for name, value in read_training_state(state, self.model).items():  # all checked first
+            setattr(self, name, value)

@@ -184,13 +184,20 @@ def load_checkpoint(
     ):
         if wanted is not None and name not in meta:
             raise ValueError(f"load_checkpoint: {os.fspath(path)!r} holds no {name} state")
+        if wanted is not None and not isinstance(meta[name], dict):
+            raise ValueError(
+                f"load_checkpoint: {os.fspath(path)!r}: its {name} state is a {type(meta[name]).__name__}, "
+                "not the dict state_dict() returns"
+            )
     model_state = {k[len("model/") :]: v for k, v in arrays.items() if k.startswith("model/")}
     parts: list[tuple[Stateful, dict[str, Any]]] = [(model, model_state)]
     if optimizer is not None:
         buffers: dict[int, dict[str, np.ndarray]] = {}
         for key, value in arrays.items():
             if key.startswith("optimizer/"):
-                _, index, name = key.split("/", 2)
+                _, index, name = (key.split("/", 2) + ["", ""])[:3]
+                if not index.isdigit() or not name:
+                    raise ValueError(f"load_checkpoint: {os.fspath(path)!r}: unexpected entry {key!r}")
                 buffers.setdefault(int(index), {})[name] = value
         parts.append((optimizer, {**meta["optimizer"], "state": buffers}))
     if scheduler is not None:

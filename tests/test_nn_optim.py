@@ -259,3 +259,46 @@ def test_schedule_errors():
         optim.PolynomialDecay(sgd(), total_steps=2.5)
     with pytest.raises(ValueError, match=r"InverseTimeDecay: decay must be >= 0.0, got -1"):
         optim.InverseTimeDecay(sgd(), decay=-1)
+
+
+GRAD_STEPPERS = [
+    ("SGD", dict(lr=0.1)),  # the plain fast path
+    ("SGD", dict(lr=0.1, momentum=0.9)),  # the general loop
+    ("Adam", dict(lr=0.1)),  # the packed step
+    ("AdamW", dict(lr=0.1, weight_decay=0.5)),  # packed, with the decay on the weights
+    ("AdaGrad", dict(lr=0.1)),
+    ("RMSprop", dict(lr=0.1)),
+]
+
+
+@pytest.mark.parametrize("name, kwargs", GRAD_STEPPERS)
+@pytest.mark.parametrize(
+    "grad, message",
+    [
+        (np.ones(3), r"parameter 1 \(shape \(2,\), dtype float64\) has a .grad of shape \(3,\)"),
+        (
+            np.ones(1),
+            r"has a .grad of shape \(1,\); a gradient must have its parameter's shape \(2,\)",
+        ),  # broadcast silently
+        (np.ones((2, 1)), r"has a .grad of shape \(2, 1\)"),
+        (np.ones(2, dtype=np.float32), None),  # cast to the parameter's dtype, as before
+        ([1, 2], None),
+        (np.ones(2, dtype=complex), r"has a .grad of dtype complex128; a gradient must have a real dtype"),
+        (np.array(["a", "b"]), r"has a .grad of dtype <U1"),
+    ],
+)
+def test_a_grad_set_by_hand_that_does_not_fit_is_refused_before_any_weight_changes(name, kwargs, grad, message):
+    # numpy's broadcast error (or a silent broadcast of a (1,) gradient) came out of step().
+    w, b = Tensor(np.ones((3, 2)), requires_grad=True), Tensor(np.zeros(2), requires_grad=True)
+    opt = getattr(optim, name)([w, b], **kwargs)
+    w.grad, b.grad = np.ones((3, 2)), grad
+    if message is None:
+        opt.step()
+        assert b.data.shape == (2,) and not np.array_equal(b.data, np.zeros(2))
+        return
+    with pytest.raises(ValueError, match=rf"{name}\.step: .*" + message) as error:
+        opt.step()
+    assert "set p.grad to such an array" in str(error.value)
+    np.testing.assert_array_equal(b.data, np.zeros(2))
+    if name.startswith("Adam"):  # the packed step checks every gradient before it changes a weight
+        np.testing.assert_array_equal(w.data, np.ones((3, 2)))

@@ -334,3 +334,33 @@ def test_a_subclass_written_against_the_seed_base_class_still_works():
     w.grad = np.array([3.0, -0.1])
     opt.step()
     assert w.data.tolist() == [0.75, -0.75] and opt.lr == 0.25
+
+
+def _rename_mean(saved):
+    saved["state"][0]["velocity"] = saved["state"][0].pop("mean")
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (_rename_mean, r"parameter 0 holds \['square_mean', 'step', 'velocity'\].*another optimizer"),
+        (lambda saved: saved["state"][0].pop("step"), r"parameter 0 holds \['mean', 'square_mean'\]"),
+        (lambda saved: saved["state"][0].update(step=-1), r"'step' of parameter 0 is -1, not between 0 and .* 1"),
+        (lambda saved: saved["state"][0].update(step=7), r"'step' of parameter 0 is 7, not between 0 and .* 1"),
+        (lambda saved: saved.update(step_count="x"), r"step_count must be a whole number >= 0, got 'x'"),
+    ],
+)
+def test_a_state_of_another_optimizer_or_inconsistent_is_refused_and_changes_nothing(edit, message):
+    # These loaded, then step() raised KeyError or a math domain error (or step_count='x' changed lr first).
+    w = Tensor(np.array([1.0, -2.0]), requires_grad=True)
+    adam = optim.Adam([w], lr=0.1)
+    (w * w).sum().backward()
+    adam.step()
+    saved = adam.state_dict()
+    edit(saved)
+    fresh = optim.Adam([w], lr=0.5)
+    with pytest.raises(ValueError, match="Adam.load_state_dict: .*" + message):
+        fresh.load_state_dict(saved)
+    assert fresh.lr == 0.5 and fresh.step_count == 0 and fresh.state == [{}]
+    fresh.step()  # still usable
+    assert fresh.state[0]["step"] == 1

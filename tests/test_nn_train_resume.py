@@ -116,6 +116,47 @@ def test_a_checkpoint_that_does_not_fit_the_runs_settings_is_one_line(whole, tmp
     assert (run / "run.json").read_text() == before
 
 
+def _edit_checkpoint(path, edit):
+    with np.load(path) as saved:
+        arrays = dict(saved)
+    meta = json.loads(arrays["meta"].tobytes())
+    edit(arrays, meta)
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    np.savez(path, **arrays)
+
+
+def _rename_adam_buffers(arrays, meta):  # as if saved by SGD with momentum, under Adam's settings
+    for key in [k for k in arrays if k.endswith("/mean")]:
+        arrays[key.replace("/mean", "/velocity")] = arrays.pop(key)
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (_rename_adam_buffers, "holds ['square_mean', 'step', 'velocity'], expected ['mean', 'square_mean', 'step']"),
+        (lambda a, meta: meta["optimizer"].update(step_count=-3), "step_count must be a whole number >= 0"),
+        (lambda a, meta: meta.update(optimizer=[1]), "its optimizer state is a list"),
+        (lambda a, meta: meta["training"].update(epochs_done=99), "epochs, its counter 99"),
+        (lambda a, meta: meta.update(loader={"generator": 5}), "not a numpy PCG64 generator state"),
+        (lambda a, meta: a.update({"training/layers.0.bias": np.ones(3)}), "layers.0.bias: (3,) saved, (8,) here"),
+    ],
+)
+def test_a_training_state_that_does_not_fit_is_one_line_before_anything_changes(whole, tmp_path, edit, message):
+    # Each loaded in the pre-check (or was not checked there) and then raised a traceback from nn.fit,
+    # after run.json had been rewritten as "failed".
+    run = tmp_path / "run"
+    run.mkdir()
+    for name in ("run.json", "checkpoint.npz"):
+        (run / name).write_bytes((whole / name).read_bytes())
+    _edit_checkpoint(run / "checkpoint.npz", edit)
+    before = (run / "run.json").read_text()
+    done = train("--resume", str(run), "--epochs", "9")
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and message in done.stderr, done.stderr
+    assert "start a new run" in done.stderr.lower()
+    assert (run / "run.json").read_text() == before
+
+
 def test_resuming_after_the_data_file_changed_is_refused(tmp_path):
     # It resumed silently on the new rows, with another split: not the run run.json describes.
     import nn

@@ -16,8 +16,10 @@ import numpy as np
 from autograd_core import Tensor
 
 from ..module_state import CastClock
-from .optimizer import Check, Optimizer, ParamGroup, Params, _betas, _flag, _number
+from .optimizer import Check, Optimizer, ParamGroup, Params, _betas, _flag, _number, checked_grad, wrong_grad
 from .packed import packed_step
+
+_NO_SCALE = np.empty(0)  # SGD's step before its first parameter's learning rate is made
 
 
 class SGD(Optimizer):
@@ -31,6 +33,8 @@ class SGD(Optimizer):
     >>> w
     Tensor([ 0.62, -1.24], requires_grad=True)
     """
+
+    state_names = ("velocity",)
 
     hyperparameters: ClassVar[dict[str, Check]] = {
         "lr": _number,
@@ -72,22 +76,25 @@ class SGD(Optimizer):
         # Plain SGD (the defaults): p -= lr * grad and nothing else, without the per-parameter
         # call of the general loop (no state to keep).
         self.step_count += 1
-        multiply, subtract = np.multiply, np.subtract
+        multiply, subtract, ndarray = np.multiply, np.subtract, np.ndarray  # locals: read once, not per parameter
         for group in groups:
             lr = group["lr"]
             # lr as a 0-d array of each parameter dtype: the same float the Python number becomes
             # (numpy's weak-scalar rule), but numpy multiplies by it 0.15 us faster (10-row bias).
             scales: dict[np.dtype[Any], np.ndarray] = {}
+            scale_dtype, scale = None, _NO_SCALE  # the last parameter's: a group is usually of one dtype
             for p in group["params"]:
                 grad = p.grad
                 if grad is not None:
                     data = p.data
                     dtype = data.dtype
-                    if type(grad) is not np.ndarray or grad.dtype is not dtype:
-                        grad = np.asarray(grad, dtype=dtype)
-                    scale = scales.get(dtype)
-                    if scale is None:
-                        scale = scales[dtype] = np.array(lr, dtype)
+                    if type(grad) is not ndarray or grad.dtype is not dtype:
+                        grad = checked_grad(self, p, grad)
+                    elif grad.shape != data.shape:  # one comparison: numpy would broadcast (1,) silently
+                        raise wrong_grad(self, p, grad)
+                    if dtype is not scale_dtype:  # an identity test is cheaper than the dict's get
+                        scale_dtype = dtype
+                        scale = scales[dtype] if dtype in scales else scales.setdefault(dtype, np.array(lr, dtype))
                     subtract(data, multiply(grad, scale), data)  # data -= lr * grad, positional out
                     p.data = data  # counts the in-place change, as p.data -= ... does
         return None
@@ -117,6 +124,8 @@ class AdaGrad(Optimizer):
     Tensor([ 0.9, -1.9], requires_grad=True)
     """
 
+    state_names = ("sum_of_squares",)
+
     hyperparameters: ClassVar[dict[str, Check]] = {"lr": _number, "eps": _number, "weight_decay": _number}
 
     def __init__(self, params: Params, lr: float = 0.01, eps: float = 1e-10, weight_decay: float = 0.0) -> None:
@@ -141,6 +150,8 @@ class RMSprop(Optimizer):
     >>> w
     Tensor([ 0.9684, -1.9684], requires_grad=True)
     """
+
+    state_names = ("square_mean", "mean", "velocity")
 
     hyperparameters: ClassVar[dict[str, Check]] = {
         "lr": _number,
@@ -206,6 +217,9 @@ class Adam(Optimizer):
     Tensor([ 0.999, -1.999], requires_grad=True)
     """
 
+    state_names = ("mean", "square_mean", "step")
+    whole_state = True
+
     hyperparameters: ClassVar[dict[str, Check]] = {
         "lr": _number,
         "betas": _betas,
@@ -240,7 +254,7 @@ class Adam(Optimizer):
             if not packed_step(self, number, group, states):
                 for p, state in zip(params, states):
                     if p.grad is not None:
-                        self._update(p, np.asarray(p.grad, dtype=p.dtype), state, group)
+                        self._update(p, checked_grad(self, p, p.grad), state, group)
         return None
 
     def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup) -> None:

@@ -82,6 +82,36 @@ def _parameter_list(owner: str, params: object) -> list[Any]:
     return list(params)
 
 
+def checked_grad(optimizer: Optimizer, p: Tensor, grad: Any) -> np.ndarray:
+    """``p.grad`` as an array of ``p``'s dtype, refused (one line) unless it is real numbers of ``p``'s shape:
+    a ``.grad`` set by hand would otherwise fail in numpy or broadcast silently. The steps' hot paths
+    call it only for a grad that is not already an array of p's dtype, and compare the shapes themselves.
+
+    >>> w = Tensor(np.zeros(2), requires_grad=True)
+    >>> checked_grad(nn.optim.SGD([w], lr=0.1), w, [1, 2])
+    array([1., 2.])
+    """
+    array = np.asarray(grad)
+    if array.dtype.kind not in "biuf" or array.shape != p.data.shape:
+        raise wrong_grad(optimizer, p, array)
+    return array.astype(p.dtype, copy=False)
+
+
+def wrong_grad(optimizer: Optimizer, p: Tensor, grad: np.ndarray) -> ValueError:
+    """The error for a gradient that does not fit its parameter, naming the optimizer, the parameter's index,
+    both shapes (or the dtype) and what to do: ``raise wrong_grad(opt, p, np.ones(3))``."""
+    index = next((i for i, q in enumerate(optimizer.params) if q is p), "?")
+    found, wanted = (
+        (f"dtype {grad.dtype}", "a real dtype (it is cast to the parameter's)")
+        if grad.dtype.kind not in "biuf"
+        else (f"shape {grad.shape}", f"its parameter's shape {p.data.shape}")
+    )
+    return ValueError(
+        f"{type(optimizer).__name__}.step: parameter {index} (shape {p.data.shape}, dtype {p.dtype}) has a .grad of "
+        f"{found}; a gradient must have {wanted}: set p.grad to such an array (or None), as backward() does"
+    )
+
+
 class Optimizer:
     """Base class. A subclass lists its hyper-parameters and their checks in ``hyperparameters``
     and defines ``_update(p, grad, state, group)``, the update of one parameter.
@@ -91,6 +121,9 @@ class Optimizer:
     """
 
     hyperparameters: ClassVar[dict[str, Check]] = {"lr": _number}
+    #: The names a parameter's state may hold (None: any); with ``whole_state`` a non-empty state holds them all.
+    state_names: ClassVar[tuple[str, ...] | None] = None
+    whole_state: ClassVar[bool] = False
 
     def __init__(self, params: Params, defaults: dict[str, Any] | float) -> None:
         owner = type(self).__name__
@@ -186,8 +219,13 @@ class Optimizer:
         with ag.no_grad():
             for group in self.param_groups:
                 for p in group["params"]:
-                    if p.grad is not None:
-                        self._update(p, np.asarray(p.grad, dtype=p.dtype), self.state[index], group)
+                    grad = p.grad
+                    if grad is not None:
+                        if type(grad) is not np.ndarray or grad.dtype is not p.dtype:
+                            grad = checked_grad(self, p, grad)
+                        elif grad.shape != p.data.shape:
+                            raise wrong_grad(self, p, grad)
+                        self._update(p, grad, self.state[index], group)
                     index += 1
 
     _casts_seen = 0  # CastClock.now when the state last matched its parameters' dtypes
@@ -280,13 +318,23 @@ class Optimizer:
             if "initial_lr" in saved:
                 checked["initial_lr"] = float(saved["initial_lr"])
             new_groups.append(checked)
+        step_count = state_dict.get("step_count", 0)
+        if isinstance(step_count, bool) or not isinstance(step_count, numbers.Integral) or step_count < 0:
+            raise ValueError(f"{owner}: step_count must be a whole number >= 0, got {step_count!r}")
+        step_count = int(step_count)
         new_state: list[dict[str, Any]] = [{} for _ in params]
         for key, entries in dict(state_dict["state"]).items():
             index = int(key)
             if not 0 <= index < len(params):
                 raise ValueError(f"{owner}: state for parameter {index}, but there are {len(params)} parameters")
+            self._check_state_names(owner, index, set(entries))
             for name, value in entries.items():
                 if np.ndim(value) == 0 and np.asarray(value).dtype.kind in "iu":
+                    if not 0 <= int(value) <= step_count:  # a parameter steps at most once per step()
+                        raise ValueError(
+                            f"{owner}: state '{name}' of parameter {index} is {int(value)}, not between 0 and the "
+                            f"optimizer's step_count {step_count}: the state is inconsistent; start a new run"
+                        )
                     new_state[index][name] = int(value)
                     continue
                 value = np.asarray(value)
@@ -300,7 +348,19 @@ class Optimizer:
         for group, checked in zip(self.param_groups, new_groups):
             group.update(checked)
         self.state = new_state
-        self.step_count = int(state_dict.get("step_count", 0))
+        self.step_count = step_count
+
+    def _check_state_names(self, owner: str, index: int, names: set[str]) -> None:
+        """A saved parameter state holds this optimizer's buffers: another's would fail at step()."""
+        known = self.state_names
+        if known is None or not names:
+            return
+        if not names <= set(known) or (self.whole_state and names != set(known)):
+            raise ValueError(
+                f"{owner}: the state of parameter {index} holds {sorted(names)}, expected "
+                f"{'' if self.whole_state else 'some of '}{sorted(known)}; was it saved by another optimizer? "
+                "Start a new run, or load a state saved by the same optimizer"
+            )
 
     def __repr__(self) -> str:
         groups = len(self.param_groups)

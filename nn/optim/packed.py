@@ -26,6 +26,8 @@ import numpy as np
 
 from autograd_core import Tensor
 
+from .optimizer import checked_grad, wrong_grad
+
 if TYPE_CHECKING:
     from .algorithms import Adam
     from .optimizer import ParamGroup
@@ -120,15 +122,14 @@ def packed_step(optimizer: Adam, number: int, group: ParamGroup, states: list[di
     beta1, beta2 = group["betas"]
     lr, weight_decay = group["lr"], group["weight_decay"]
     decoupled = weight_decay and optimizer.decoupled_weight_decay
-    dtype = pack.mean.dtype
+    dtype, ndarray = pack.mean.dtype, np.ndarray  # a local: read once, not per parameter
     for p, data, grad_copy in zip(params, pack.arrays, pack.grads):
         grad = p.grad
-        if type(grad) is not np.ndarray or grad.dtype is not dtype:
-            grad = np.asarray(grad, dtype=dtype)
-        if decoupled:
-            data *= 1 - lr * weight_decay
-            p.data = data  # counts the in-place change, as p.data *= ... does
-        elif weight_decay:  # grad + weight_decay * p.data, the product first
+        if type(grad) is not ndarray or grad.dtype is not dtype:
+            grad = checked_grad(optimizer, p, grad)
+        elif grad.shape != data.shape:  # one comparison: grad_copy[...] = grad would broadcast (1,) silently
+            raise wrong_grad(optimizer, p, grad)
+        if weight_decay and not decoupled:  # grad + weight_decay * p.data, the product first
             np.multiply(data, weight_decay, grad_copy)
             grad_copy += grad
             continue
@@ -151,6 +152,9 @@ def packed_step(optimizer: Adam, number: int, group: ParamGroup, states: list[di
     update = np.multiply(mean, lr / (1 - beta1**t), grad)  # the gradients' copy is spent
     update /= denominator
     subtract = np.subtract
+    if decoupled:  # every gradient checked: now AdamW's decay (weights only: here or first, the same floats)
+        for data in pack.arrays:
+            data *= 1 - lr * weight_decay
     for p, data, step in zip(params, pack.arrays, pack.grads):
         subtract(data, step, data)
         p.data = data  # counts the in-place change, as p.data -= ... does
