@@ -27,7 +27,7 @@ import signal
 import stat
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import FrameType, TracebackType
 from typing import BinaryIO, Literal, TypeAlias, overload
 
@@ -73,9 +73,14 @@ def atomic_write(path: str | os.PathLike[str], content: Content, *, make_folders
     _check_destination(target, folder)
     remove_stale_temporaries(folder, name)
     with _sigterm_as_exception():
-        handle, temporary = _create_temporary(folder, name)
+        temporary = None
         try:
-            with os.fdopen(handle, "wb") as file:
+            # A handler that raises (nn.train's, on Ctrl-C or kill) could otherwise run after the file is made
+            # and before `temporary` names it for the cleanup below: the signal waits those few steps.
+            with _signals_held():
+                handle, temporary = _create_temporary(folder, name)
+                file = os.fdopen(handle, "wb")
+            with file:
                 write(file)
                 file.flush()
                 os.fsync(file.fileno())
@@ -83,7 +88,7 @@ def atomic_write(path: str | os.PathLike[str], content: Content, *, make_folders
                 os.chmod(temporary, stat.S_IMODE(os.stat(target).st_mode))
             os.replace(temporary, target)
         except BaseException:
-            if os.path.lexists(temporary):
+            if temporary is not None and os.path.lexists(temporary):
                 os.unlink(temporary)
             raise
     _fsync_folder(folder)  # the rename itself is durable only once the folder's entry is on disk
@@ -192,6 +197,27 @@ def _fsync_folder(folder: str) -> None:
 
 class _Terminated(BaseException):
     """SIGTERM arrived during a write: unwinds it (removing the temporary file), then the signal is re-sent."""
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Within the block, SIGINT and SIGTERM are noted, not handled; on leaving it they are raised again for
+    the handlers in charge. (Python runs handlers in the main thread only; a signal mask would not do:
+    another thread of the process could take the signal, and Python would still run the handler here.)"""
+    held = (signal.SIGINT, signal.SIGTERM)
+    # (None: a handler installed outside Python, which signal.signal could not put back)
+    if threading.current_thread() is not threading.main_thread() or None in map(signal.getsignal, held):
+        yield
+        return
+    noted: list[int] = []
+    previous = [signal.signal(kind, lambda signum, frame: noted.append(signum)) for kind in held]
+    try:
+        yield
+    finally:
+        for kind, handler in zip(held, previous):
+            signal.signal(kind, handler)
+        for signum in noted:
+            signal.raise_signal(signum)
 
 
 class _sigterm_as_exception:

@@ -244,3 +244,31 @@ def test_after_kill_9_the_next_save_of_the_same_file_removes_the_leftover(tmp_pa
     _, err = later.communicate(timeout=60)
     assert later.returncode == 0, err
     assert os.listdir(tmp_path) == ["model.npz"]
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_a_signal_right_after_the_temporary_file_is_made_still_removes_it(tmp_path, monkeypatch):
+    """A program's handler that raises (nn.train's does, on Ctrl-C or kill) may run between the temporary
+    file's creation and the code that cleans it up: the signal waits until that code is in charge."""
+
+    def stop(signum, frame):
+        raise _Stop
+
+    made = files._create_temporary
+
+    def made_then_signalled(folder, name):
+        result = made(folder, name)
+        os.kill(os.getpid(), signal.SIGINT)  # arrives in the narrowest window: the file exists, no cleanup yet
+        return result
+
+    monkeypatch.setattr(files, "_create_temporary", made_then_signalled)
+    previous = signal.signal(signal.SIGINT, stop)
+    try:
+        with pytest.raises(_Stop):
+            atomic_write(tmp_path / "model.npz", b"new")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert os.listdir(tmp_path) == []  # no temporary file left, no half-written target
