@@ -31,7 +31,7 @@ from autograd_core.types import ArrayLike
 from .drawing import DrawOptions, ResolvedHighlight, build_digraph
 from .format import NUMBER_FORMAT, check_number_format, format_array
 from .gradients import backward_steps
-from .layout import DEEP_RANKS, GraphPlan
+from .layout import GraphPlan, check_rankdir
 from .player import player_fragment, player_page
 from .render import GraphvizNotFoundError, pipe_dot
 
@@ -82,8 +82,7 @@ def backward_frames(
     path, so a deep graph's frames stay narrow enough to read when the player fits them to the page.
     """
     check_number_format(number_format, "animate_backward")
-    if rankdir not in ("auto", "LR", "RL", "TB", "BT"):
-        raise ValueError(f"animate_backward: rankdir must be 'auto', 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
+    check_rankdir(rankdir, "animate_backward")
     tensors, initial, steps = backward_steps(root, grad)
     if len(steps) + 1 > max_frames:
         raise ValueError(
@@ -91,8 +90,7 @@ def backward_frames(
             f"max_frames={max_frames} frames; animate a smaller graph or raise max_frames"
         )
     plan = GraphPlan([root], style, max_nodes, group_modules=True, collapse_modules=False)
-    if rankdir == "auto":
-        rankdir = "TB" if plan.depth() > DEEP_RANKS else "LR"
+    rankdir = plan.direction(rankdir)
     options = DrawOptions(
         show_data=show_data, show_grad=True, rankdir=rankdir, style=style, legend=legend, number_format=number_format
     )

@@ -39,7 +39,7 @@ from .drawing import DrawOptions, build_digraph
 from .explain import explain
 from .format import NUMBER_FORMAT, check_number_format, format_number
 from .gradients import backward_steps
-from .layout import DEEP_RANKS, GraphPlan, as_roots
+from .layout import GraphPlan, as_roots
 from .render import pipe_dot
 
 MAX_LISTED_VALUES = 36  # a tensor with at most this many elements lists its values
@@ -128,9 +128,13 @@ def explore(
             "one-element tensor (a loss). Reduce it first (root.sum())"
         )
     plan = GraphPlan([root], "record", max_nodes, group_modules=True, collapse_modules=False)
-    rankdir = "TB" if plan.depth() > DEEP_RANKS else "LR"
     options = DrawOptions(
-        show_data=True, show_grad=False, rankdir=rankdir, legend=False, number_format=number_format, element_ids=True
+        show_data=True,
+        show_grad=False,
+        rankdir=plan.direction(),
+        legend=False,
+        number_format=number_format,
+        element_ids=True,
     )
     svg = pipe_dot(
         build_digraph(plan, options),

@@ -27,7 +27,7 @@ from autograd_core import Tensor
 
 from .drawing import DrawOptions, Highlight, ResolvedHighlight, build_digraph
 from .format import NUMBER_FORMAT, check_number_format
-from .layout import DEEP_RANKS, MAX_DEPTH, GraphPlan, as_roots
+from .layout import MAX_DEPTH, GraphPlan, as_roots, check_rankdir
 
 STYLES = ("record", "circuit")
 MAX_PIXELS = 4000  # default bound on either side of a picture (PNG at PNG_DPI; an SVG is smaller)
@@ -98,8 +98,7 @@ def draw_graph(
     roots = as_roots(root, "draw_graph")
     if style not in STYLES:
         raise ValueError(f"draw_graph: style must be one of {STYLES}, got {style!r}")
-    if rankdir not in ("auto", "LR", "RL", "TB", "BT"):
-        raise ValueError(f"draw_graph: rankdir must be 'auto', 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
+    check_rankdir(rankdir, "draw_graph")
     if max_size is not None and (
         not isinstance(max_size, (int, float)) or isinstance(max_size, bool) or max_size < 100
     ):
@@ -108,9 +107,7 @@ def draw_graph(
     if full:
         collapse_modules, max_nodes, max_depth, max_size = False, None, None, None
     plan = GraphPlan(roots, style, max_nodes, group_modules, collapse_modules, max_depth=max_depth)
-    if rankdir == "auto":
-        rankdir = "TB" if plan.depth() > DEEP_RANKS else "LR"
-    options = DrawOptions(show_data, show_grad, rankdir, style, legend, number_format, title, max_size)
+    options = DrawOptions(show_data, show_grad, plan.direction(rankdir), style, legend, number_format, title, max_size)
     return build_digraph(plan, options, highlight=resolve_highlight(plan, highlight))
 
 

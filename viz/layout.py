@@ -26,6 +26,15 @@ from .format import is_constant, tensor_names
 
 AUTO_COLLAPSE_NODES = 60  # past this many Graphviz nodes, modules collapse to one box each
 DEEP_RANKS = 10  # past this many ops on the longest path, rankdir="auto" draws top to bottom
+RANKDIRS = ("auto", "LR", "RL", "TB", "BT")  # Graphviz's directions, and "auto" (by depth)
+
+
+def check_rankdir(rankdir: object, caller: str) -> None:
+    """A ValueError, beginning with ``caller``, unless ``rankdir`` is one of ``RANKDIRS``."""
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"{caller}: rankdir must be 'auto', 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
+
+
 MAX_DEPTH = 20  # draw_graph's default: ops farther than this from the roots are hidden
 
 #: A unit of the drawing: a tensor's walk index, or ``"module:<scope>"`` for a collapsed module.
@@ -188,6 +197,12 @@ class GraphPlan:
                 host = self.folded[i]
                 units[i] = units[self.folded[host]] if host in self.folded else units[host]
         return units, members
+
+    def direction(self, rankdir: str = "auto") -> str:
+        """``rankdir``, with "auto" resolved: top to bottom past ``DEEP_RANKS`` ops, else left to right."""
+        if rankdir != "auto":
+            return rankdir
+        return "TB" if self.depth() > DEEP_RANKS else "LR"
 
     def depth(self) -> int:
         """Ops on the longest path through the visible units (rankdir="auto" reads it)."""

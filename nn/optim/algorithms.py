@@ -79,10 +79,9 @@ class SGD(Optimizer):
         multiply, subtract, ndarray = np.multiply, np.subtract, np.ndarray  # locals: read once, not per parameter
         for group in groups:
             lr = group["lr"]
-            # lr as a 0-d array of each parameter dtype: the same float the Python number becomes
+            # lr as a 0-d array of the parameter's dtype: the same float the Python number becomes
             # (numpy's weak-scalar rule), but numpy multiplies by it 0.15 us faster (10-row bias).
-            scales: dict[np.dtype[Any], np.ndarray] = {}
-            scale_dtype, scale = None, _NO_SCALE  # the last parameter's: a group is usually of one dtype
+            scale_dtype, scale = None, _NO_SCALE  # made again only when the dtype changes (rarely, in a group)
             for p in group["params"]:
                 grad = p.grad
                 if grad is not None:
@@ -92,9 +91,8 @@ class SGD(Optimizer):
                         grad = checked_grad(self, p, grad)
                     elif grad.shape != data.shape:  # one comparison: numpy would broadcast (1,) silently
                         raise wrong_grad(self, p, grad)
-                    if dtype is not scale_dtype:  # an identity test is cheaper than the dict's get
-                        scale_dtype = dtype
-                        scale = scales[dtype] if dtype in scales else scales.setdefault(dtype, np.array(lr, dtype))
+                    if dtype is not scale_dtype:
+                        scale_dtype, scale = dtype, np.array(lr, dtype)
                     subtract(data, multiply(grad, scale), data)  # data -= lr * grad, positional out
                     p.data = data  # counts the in-place change, as p.data -= ... does
         return None
