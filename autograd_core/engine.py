@@ -213,8 +213,11 @@ def _run(
                     if parent.requires_grad:
                         data = parent._data
                         gi = vjp(0, g, node._data, data)
-                        if ((kind := type(gi)) is ndarray or kind is not type(data)) and (
-                            gi.shape != data.shape or gi.dtype is not data.dtype
+                        # (An array from a primitive that declares vjp_fits_input needs no check: exp, tanh...)
+                        if (kind := type(gi)) is not type(data) or (
+                            kind is ndarray
+                            and not node._prim.vjp_fits_input  # type: ignore[union-attr]
+                            and (gi.shape != data.shape or gi.dtype is not data.dtype)
                         ):
                             gi = _fit(gi, data, node._prim, 0)  # type: ignore[arg-type]
                         if anomaly:

@@ -83,6 +83,8 @@ def _lift(value: TensorLike, like: TensorBase) -> Tensor:
 # ~100 ns an op less than a method calling _record: one Python call instead of two, no list of arrays or params
 # to unpack, no loop to find an input needing a gradient.
 def _binary_method(prim: type[Primitive], name: str, reflected: bool = False) -> Callable[[Tensor, TensorLike], Tensor]:
+    forward = prim.forward  # (read once: a closure's variable, not a class attribute per op)
+
     def method(self: Tensor, other: TensorLike) -> Tensor:
         if not isinstance(other, Tensor):  # a Tensor operand (the usual case) skips the call to _lift
             other = _lift(other, self)
@@ -91,7 +93,7 @@ def _binary_method(prim: type[Primitive], name: str, reflected: bool = False) ->
         else:
             x, y = self, other
         try:
-            data = prim.forward(x._data, y._data)
+            data = forward(x._data, y._data)
         except (ValueError, IndexError, TypeError) as error:
             raise _forward_failed(prim, (x, y), error) from error
         switches = state.switches  # the thread-local, read once per op
@@ -116,9 +118,11 @@ def _binary_method(prim: type[Primitive], name: str, reflected: bool = False) ->
 
 
 def _unary_method(prim: type[Primitive], name: str) -> Callable[[Tensor], Tensor]:
+    forward = prim.forward
+
     def method(self: Tensor) -> Tensor:
         try:
-            data = prim.forward(self._data)
+            data = forward(self._data)
         except (ValueError, IndexError, TypeError) as error:
             raise _forward_failed(prim, (self,), error) from error
         switches = state.switches

@@ -1,12 +1,14 @@
 """The engine's fast paths give exactly what the plain forms give: tanh' and sigmoid' from a shared 0-d 1,
 ufunc forwards (and replay's check of their lowerings), the generated operator methods, the shared seed."""
 
+import inspect
+
 import numpy as np
 import pytest
 
 import autograd_core as ag
 from autograd_core import Tensor, engine, replay
-from autograd_core.primitives import Exp, Log, Sigmoid, Tanh
+from autograd_core.primitives import PRIMITIVES, Exp, Log, Primitive, Sigmoid, Tanh
 from autograd_core.primitives.elementwise import _ONES
 
 FLOATS = [np.float16, np.float32, np.float64, np.longdouble]
@@ -83,3 +85,41 @@ def test_a_spent_graph_and_a_changed_input_are_both_refused():
     w.data = np.array([5.0, 6.0])  # changed after (w * w) saved it
     with pytest.raises(RuntimeError, match="modified in place"):
         fresh.backward()
+
+
+FITTING = [p for p in PRIMITIVES.values() if p.vjp_fits_input]
+
+
+def test_vjp_fits_input_is_declared_by_the_one_input_elementwise_primitives():
+    assert {p.name for p in FITTING} >= {"exp", "log", "tanh", "sigmoid", "relu", "abs", "neg"}
+    for prim in FITTING:  # one input, no params: the case backward's single-input path takes unchecked
+        assert list(inspect.signature(prim.vjp).parameters) == ["i", "g", "out", "x"], prim.name
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("prim", FITTING, ids=lambda p: p.name)
+def test_a_vjp_that_fits_its_input_gives_the_input_shape_and_dtype(prim, dtype):
+    # What backward no longer checks for these primitives, checked here: on arrays, 0-d arrays and
+    # scalars, at the edges (0, +-inf, NaN), the gradient has its input's shape and dtype
+    with np.errstate(all="ignore"):
+        for x in (np.array(EDGES, dtype).reshape(3, 4), np.array(0.5, dtype), dtype(-2.0), np.zeros((0, 2), dtype)):
+            out = prim.forward(x)
+            g = np.ones_like(out) if isinstance(out, np.ndarray) else type(out)(1)
+            gi = prim.vjp(0, g, out, x)
+            assert np.shape(gi) == np.shape(x) and np.result_type(gi) == dtype, (prim.name, x)
+
+
+def test_a_primitive_without_the_declaration_still_has_its_gradient_checked():
+    class Widen(Primitive):  # a buggy extension: its vjp gives a gradient of the wrong shape
+        forward = staticmethod(np.exp)
+
+        @staticmethod
+        def vjp(i, g, out, x):
+            return np.concatenate([g, g])
+
+    try:
+        x = Tensor([1.0, 2.0], requires_grad=True)
+        with pytest.raises(RuntimeError, match=r"widen: grad for input 0 has shape \(4,\), expected \(2,\)"):
+            Tensor.apply(Widen, x).sum().backward()
+    finally:
+        del PRIMITIVES["widen"]

@@ -70,6 +70,8 @@ class Div(Primitive):
 class Neg(Primitive):
     """-x."""
 
+    vjp_fits_input = True
+
     forward_code = "negative({x0}{into})"
     vjp_code = ("negative({g}{into})",)
 

@@ -24,6 +24,8 @@ _ONES = {np.dtype(t): _read_only_one(t) for t in _FLOAT_SCALARS}
 class Exp(Primitive):
     """e**x. d/dx = e**x = out."""
 
+    vjp_fits_input = True
+
     forward_code = "exp({x0}{into})"
     vjp_code = ("multiply({g}, {out}{into})",)
 
@@ -36,6 +38,8 @@ class Exp(Primitive):
 
 class Log(Primitive):
     """Natural log. d/dx = 1/x. log(0) = -inf and log(-1) = nan with numpy's warning."""
+
+    vjp_fits_input = True
 
     forward_code = "log({x0}{into})"
     vjp_code = ("true_divide({g}, {x0}{into})",)
@@ -50,6 +54,8 @@ class Log(Primitive):
 class Tanh(Primitive):
     """tanh x. d/dx = 1 - tanh**2. A primitive: 2*sigmoid(2x)-1 loses precision near 0."""
 
+    vjp_fits_input = True
+
     forward_code = "tanh({x0}{into})"
 
     forward = np.tanh  # the ufunc itself: no Python frame per op (as operator.add for Add)
@@ -62,6 +68,8 @@ class Tanh(Primitive):
 
 class Sigmoid(Primitive):
     """1/(1+e**-x). d/dx = s(1-s). A primitive for stability: finite value and grad at |x| = 1000."""
+
+    vjp_fits_input = True
 
     @staticmethod
     def forward(x):
@@ -95,6 +103,8 @@ def _slope(d):
 class Relu(Primitive):
     """max(x, 0). d/dx = 1 for x > 0, 0 for x < 0, 1/2 at the kink (ties split, as maximum)."""
 
+    vjp_fits_input = True
+
     forward_code = "maximum({x0}, 0, out={dest})"
 
     @staticmethod
@@ -124,6 +134,8 @@ class Relu(Primitive):
 
 class Abs(Primitive):
     """|x|. d/dx = sign(x), 0 at the kink (max(x, -x) with the tie split evenly)."""
+
+    vjp_fits_input = True
 
     forward = np.abs  # the ufunc itself: no Python frame per op (as operator.add for Add)
 
