@@ -31,7 +31,7 @@ from .anomaly import check_backward
 # (accumulate_grad stays importable from here: ag.compile and replay take it from the engine.)
 from .delivery import _given_before, _run_hooks, _visit_watched, accumulate_grad
 from .grad_mode import state
-from .graph_state import SPENT, MutationClock, check_rest
+from .graph_state import SPENT, MutationClock, check_rest, watched
 from .primitives import sum_to
 
 if TYPE_CHECKING:
@@ -173,6 +173,7 @@ def _run(
     pop, get = grads.pop, grads.get  # bound once: two lookups less per node
     into_grad = captured is None  # backward() writes leaves' .grad; grad() only captures
     capture = _NOTHING_CAPTURED if captured is None else captured
+    watching = bool(capture or watched)  # any node to stop at: else no node is asked (graph_state.watched)
     switches = state.switches  # this thread's switches, read once
     anomaly = switches.anomaly
     ndarray = np.ndarray  # (a local: read for every gradient)
@@ -191,7 +192,7 @@ def _run(
                 if node._epoch < now:  # spent, or something was changed in place since it was made (rare)
                     check_rest(roots, node, waiting, now, retain_graph)
                     now = SPENT  # all that is left is checked (and no node is below SPENT)
-                if node._watched or (capture and node in capture):
+                if watching and (node._watched or node in capture):
                     if now != SPENT:  # its hooks and .grad are seen from outside: check all that is left first
                         check_rest(roots, node, waiting, now, retain_graph)
                         now = SPENT

@@ -16,7 +16,7 @@ import numpy as np
 from . import anomaly, engine
 from .display import tensor_html
 from .grad_mode import state
-from .graph_state import MutationClock, op_numbers
+from .graph_state import MutationClock, op_numbers, watch
 from .primitives import (
     Abs,
     Add,
@@ -178,7 +178,7 @@ class Tensor(TensorMethods, TensorViews):
     label: str | None = None
     _version = 0
     _retains_grad = False
-    _watched = False  # hooks or retain_grad(): backward stops at this node (one check per node for both)
+    _watched = False  # hooks or retain_grad(): backward stops at this node (graph_state.watch)
     _origin: str | None = None
     _hooks: list[Callable[[Tensor], TensorLike | None]] | None = None  # register_hook's, once there is one
     _repr_html_ = tensor_html  # Jupyter: a small card (shape, dtype, op, values) instead of the text repr
@@ -260,7 +260,8 @@ class Tensor(TensorMethods, TensorViews):
 
     def retain_grad(self) -> Tensor:
         """Keep this non-leaf tensor's gradient in ``.grad`` after backward."""
-        self._retains_grad = self._watched = True
+        self._retains_grad = True
+        watch(self)
         return self
 
     def detach(self) -> Tensor:

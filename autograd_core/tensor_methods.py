@@ -24,7 +24,7 @@ import numpy as np
 import autograd_core.tensor as _tensor  # still loading when this one is imported: read at call time
 
 from .grad_mode import state
-from .graph_state import MutationClock
+from .graph_state import MutationClock, watch
 from .primitives import Add, Div, Matmul, Mul, Pow, Sub
 from .tensor_base import Hook, TensorBase, normalize_axes, torch_axis
 from .tensor_inputs import plain_index
@@ -137,7 +137,7 @@ class TensorMethods(TensorBase):
             )
         if self._hooks is None:
             self._hooks = []
-            self._watched = True
+            watch(self)
         self._hooks.append(hook)
         return HookHandle(self._hooks, hook)
 

@@ -84,3 +84,30 @@ def test_hook_errors_are_clear():
     x.register_hook(bad)
     with pytest.raises(RuntimeError, match=r"hook 'bad' on a tensor of shape \(2,\) returned a gradient of shape \(\)"):
         (x * 2).sum().backward()
+
+
+def test_backward_stops_at_watched_operations_only_while_one_is_alive():
+    # graph_state.watched holds the operations with a hook or retain_grad() weakly: while none is alive
+    # backward asks no node; once one is, a hook on it runs even among many unwatched graphs
+    import gc
+
+    from autograd_core import graph_state
+
+    gc.collect()
+    before = len(graph_state.watched)  # (other tests' tensors still alive, if any)
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    x.register_hook(lambda g: g)  # a leaf: delivered at the end, nothing to stop at
+    assert len(graph_state.watched) == before
+    h = x * 3
+    seen = []
+    h.register_hook(lambda g: seen.append(g.data.copy()))
+    kept = (x * 5).retain_grad().retain_grad()  # (twice: one entry)
+    assert len(graph_state.watched) == before + 2 and graph_state.watched[id(h)] is h
+    (h * h).sum().backward()
+    np.testing.assert_array_equal(seen[0], 2 * h.data)
+    del h, kept
+    gc.collect()
+    assert len(graph_state.watched) == before
+    y = x * 3
+    (y * y).sum().backward()  # nothing watched: still the full gradient, hooks on the leaf still run
+    np.testing.assert_array_equal(x.grad, 2 * (2 * 9 * x.data))
