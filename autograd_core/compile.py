@@ -18,7 +18,7 @@ import numpy as np
 
 from .engine import accumulate_grad
 from .engine import grad as _engine_grad
-from .grad_mode import state
+from .grad_mode import current_switches
 from .graph_state import MutationClock
 from .replay import MISS, Plan
 from .tape import Tape, Unsupported, arg_guards, fingerprint
@@ -106,7 +106,8 @@ class Compiled:
         self._last, self.fallback_reason = None, None
 
     def __call__(self, *args: Any) -> Any:
-        if not state.switches.grad_enabled or state.switches.anomaly:  # under no_grad() or detect_anomaly(): fn itself
+        switches = current_switches()
+        if not switches.grad_enabled or switches.anomaly:  # under no_grad() or detect_anomaly(): fn itself
             return self._define_by_run(args)
         last = self._last
         result = MISS if last is None or last.plan is None else self._replay(last, args)

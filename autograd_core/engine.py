@@ -30,7 +30,7 @@ from .anomaly import check_backward
 # The delivery of complete gradients (delivery.py), imported as module globals: _run calls them per leaf.
 # (accumulate_grad stays importable from here: ag.compile and replay take it from the engine.)
 from .delivery import _given_before, _run_hooks, _visit_watched, accumulate_grad
-from .grad_mode import state
+from .grad_mode import current_switches, reset_switches, set_switches
 from .graph_state import SPENT, MutationClock, check_rest, watched
 from .primitives import sum_to
 
@@ -174,7 +174,7 @@ def _run(
     into_grad = captured is None  # backward() writes leaves' .grad; grad() only captures
     capture = _NOTHING_CAPTURED if captured is None else captured
     watching = bool(capture or watched)  # any node to stop at: else no node is asked (graph_state.watched)
-    switches = state.switches  # this thread's switches, read once
+    switches = current_switches()
     anomaly = switches.anomaly
     ndarray = np.ndarray  # (a local: read for every gradient)
     now = MutationClock.now
@@ -183,7 +183,7 @@ def _run(
 
     # `with set_grad_enabled(create_graph):`, written out: the context manager costs as much as
     # a few nodes' backward, which a small graph (a scalar neuron) notices.
-    grad_was_enabled, switches.grad_enabled = switches.grad_enabled, create_graph
+    token = set_switches(switches.with_grad(create_graph))
     try:
         while waiting:
             node = heappop(waiting)[1]
@@ -285,7 +285,7 @@ def _run(
                 node = link
         _deliver(grads, captured, create_graph)
     finally:
-        switches.grad_enabled = grad_was_enabled
+        reset_switches(token)
 
 
 def _deliver(grads: dict[Tensor, Grad], captured: dict[Tensor, Grad] | None, create_graph: bool) -> None:

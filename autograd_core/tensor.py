@@ -15,7 +15,7 @@ import numpy as np
 
 from . import anomaly, engine
 from .display import tensor_html
-from .grad_mode import state
+from .grad_mode import current_switches
 from .graph_state import MutationClock, op_numbers, watch
 from .primitives import (
     Abs,
@@ -96,7 +96,7 @@ def _binary_method(prim: type[Primitive], name: str, reflected: bool = False) ->
             data = forward(x._data, y._data)
         except (ValueError, IndexError, TypeError) as error:
             raise _forward_failed(prim, (x, y), error) from error
-        switches = state.switches  # the thread-local, read once per op
+        switches = current_switches()  # read once per op
         if not (switches.grad_enabled and (x.requires_grad or y.requires_grad)):
             return _node(data)  # not recorded: a constant, as a leaf
         out = _new_tensor(Tensor)  # every slot set, as in __init__
@@ -125,7 +125,7 @@ def _unary_method(prim: type[Primitive], name: str) -> Callable[[Tensor], Tensor
             data = forward(self._data)
         except (ValueError, IndexError, TypeError) as error:
             raise _forward_failed(prim, (self,), error) from error
-        switches = state.switches
+        switches = current_switches()
         if not (switches.grad_enabled and self.requires_grad):
             return _node(data)
         out = _new_tensor(Tensor)
@@ -201,7 +201,7 @@ class Tensor(TensorMethods, TensorViews):
         # a scalar leaf is a tenth of the cs231n neuron's cost, and a call is a tenth of a leaf's.
         self._data = array
         self.requires_grad = requires_grad is True or bool(requires_grad)
-        self.scope = state.switches.scope
+        self.scope = current_switches().scope
         self._prim = None
         self._parents = ()
         self._params = _NO_PARAMS
@@ -354,7 +354,7 @@ def _node(data: Array | np.generic) -> Tensor:
     t = _new_tensor(Tensor)  # every slot set, as in __init__
     t._data = data
     t.requires_grad = False
-    t.scope = state.switches.scope
+    t.scope = current_switches().scope
     t._prim = None
     t._parents = ()
     t._params = _NO_PARAMS
@@ -369,7 +369,7 @@ def _record(prim: type[Primitive], parents: tuple[Tensor, ...], params: dict[str
         data = prim.forward(*[p._data for p in parents], **params)
     except (ValueError, IndexError, TypeError) as error:
         raise _forward_failed(prim, parents, error) from error
-    switches = state.switches  # the thread-local, read once per op
+    switches = current_switches()  # read once per op
     if switches.grad_enabled:
         for p in parents:
             if p.requires_grad:

@@ -23,7 +23,7 @@ import numpy as np
 
 import autograd_core.tensor as _tensor  # still loading when this one is imported: read at call time
 
-from .grad_mode import state
+from .grad_mode import current_switches
 from .graph_state import MutationClock, watch
 from .primitives import Add, Div, Matmul, Mul, Pow, Sub
 from .tensor_base import Hook, TensorBase, normalize_axes, torch_axis
@@ -72,7 +72,7 @@ class TensorMethods(TensorBase):
         return cast("Tensor", self)
 
     def _check_inplace(self, what: str, why: str, instead: str) -> None:
-        if self.requires_grad and state.switches.grad_enabled:
+        if self.requires_grad and current_switches().grad_enabled:
             if self._prim is None:
                 raise RuntimeError(
                     f"{what} on a leaf tensor that requires grad {why}. Change its values without "

@@ -19,7 +19,7 @@ import numpy as np
 
 from .engine import grad
 from .functions import stack
-from .grad_mode import enable_grad, state
+from .grad_mode import current_switches, enable_grad
 from .tensor import Tensor
 from .types import Array, TensorLike
 
@@ -220,7 +220,7 @@ def _prepare(name: str, given: Sequence[Any], argnums: Argnums) -> tuple[list[An
     nested = False
     for i in indices:
         x = args[i]
-        if isinstance(x, Tensor) and x.requires_grad and state.switches.grad_enabled:
+        if isinstance(x, Tensor) and x.requires_grad and current_switches().grad_enabled:
             nested = True
             continue
         values = np.asarray(x.data if isinstance(x, Tensor) else x)

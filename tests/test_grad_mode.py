@@ -6,7 +6,7 @@ import pytest
 
 import autograd_core as ag
 from autograd_core import Tensor
-from autograd_core.grad_mode import state
+from autograd_core.grad_mode import current_switches
 
 
 def records():
@@ -19,8 +19,8 @@ SWITCHES = {
     "enable_grad": (ag.enable_grad, ag.is_grad_enabled, True, False),
     "set_grad_enabled(False)": (lambda: ag.set_grad_enabled(False), ag.is_grad_enabled, False, True),
     "set_grad_enabled(True)": (lambda: ag.set_grad_enabled(True), ag.is_grad_enabled, True, False),
-    "detect_anomaly": (ag.detect_anomaly, lambda: state.switches.anomaly, True, False),
-    "detect_anomaly(False)": (lambda: ag.detect_anomaly(False), lambda: state.switches.anomaly, False, True),
+    "detect_anomaly": (ag.detect_anomaly, lambda: current_switches().anomaly, True, False),
+    "detect_anomaly(False)": (lambda: ag.detect_anomaly(False), lambda: current_switches().anomaly, False, True),
 }
 
 
@@ -46,7 +46,7 @@ def test_a_recursive_decorated_function_restores_the_state_of_each_caller(name, 
         recurse(3)
         assert read() is outside
     assert seen == [inside] * 8
-    assert ag.is_grad_enabled() and not state.switches.anomaly
+    assert ag.is_grad_enabled() and not current_switches().anomaly
 
 
 @pytest.mark.parametrize("name", SWITCHES)
@@ -85,7 +85,7 @@ def test_two_threads_in_one_decorated_function_each_get_their_own_state_back(nam
     assert after is default
     other_before, other_after = seen["second", "after"]
     assert other_after is other_before
-    assert ag.is_grad_enabled() and not state.switches.anomaly
+    assert ag.is_grad_enabled() and not current_switches().anomaly
 
 
 @pytest.mark.parametrize("name", SWITCHES)
@@ -184,13 +184,13 @@ def test_nested_mixing_of_decorators_blocks_and_one_reused_object():
 
     @off
     def off_again(depth):
-        trace.append(("decorated off", ag.is_grad_enabled(), state.switches.anomaly))
+        trace.append(("decorated off", ag.is_grad_enabled(), current_switches().anomaly))
         on(depth)
 
     with ag.no_grad():
         on(2)
         assert not ag.is_grad_enabled()
-    assert ag.is_grad_enabled() and not state.switches.anomaly
+    assert ag.is_grad_enabled() and not current_switches().anomaly
     assert trace[:3] == [("on", True), ("off", False), ("decorated off", False, True)]
     assert [t for t in trace if t[0] == "on after"] == [("on after", True)] * 3
     assert [t for t in trace if t[0] == "off after"] == [("off after", False)] * 3
@@ -201,8 +201,8 @@ def test_one_scope_object_entered_twice_nests_and_unwinds():
     with s:
         with s:
             assert (Tensor(1.0, requires_grad=True) * 2).scope == "block.block"
-        assert state.switches.scope == "block"
-    assert state.switches.scope is None
+        assert current_switches().scope == "block"
+    assert current_switches().scope is None
 
 
 @pytest.mark.parametrize("switch, inside", [(ag.no_grad, False), (ag.enable_grad, True)])
@@ -222,3 +222,53 @@ def test_no_grad_and_enable_grad_decorate_without_parentheses_as_torch(switch, i
         assert ag.is_grad_enabled() is not inside  # the caller's mode, given back
     assert step.__name__ == "step" and step.__doc__ == "Doubles x."
     assert isinstance(switch(), switch)  # with parentheses: the context manager itself, as before
+
+
+def test_asyncio_tasks_each_keep_their_own_mode_and_to_thread_starts_from_the_callers():
+    import asyncio
+
+    async def task(name, mode, ready, seen):
+        with ag.set_grad_enabled(mode), ag.scope(name):
+            ready.set()
+            await asyncio.sleep(0.01)  # the other task runs its block meanwhile
+            seen[name] = (ag.is_grad_enabled(), records(), (Tensor(1.0) * 2).scope)
+
+    def in_worker_thread():
+        inherited = ag.is_grad_enabled()
+        with ag.enable_grad():  # changes made here stay here
+            return inherited, records()
+
+    async def main():
+        seen = {}
+        a_ready, b_ready = asyncio.Event(), asyncio.Event()
+        await asyncio.gather(task("a", False, a_ready, seen), task("b", True, b_ready, seen))
+        with ag.no_grad():
+            worker = await asyncio.to_thread(in_worker_thread)
+            after = ag.is_grad_enabled()
+        return seen, worker, after
+
+    seen, worker, after = asyncio.run(main())
+    assert seen == {"a": (False, False, "a"), "b": (True, True, "b")}
+    assert worker == (False, True) and after is False  # the caller's no_grad went with it; enable_grad stayed there
+    assert ag.is_grad_enabled() and current_switches().scope is None
+
+
+def test_backward_records_nothing_and_gives_the_callers_mode_back_even_when_a_hook_raises():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    h = x * 2
+    modes = []
+    h.register_hook(lambda g: modes.append(ag.is_grad_enabled()))
+    (h * h).sum().backward()
+    y = x * 3
+
+    def fail(g):
+        raise ValueError("hook failed")
+
+    y.register_hook(fail)
+    with pytest.raises(ValueError, match="hook failed"):
+        (y * y).sum().backward()
+    assert modes == [False] and ag.is_grad_enabled()
+    loss = (x * 5).sum()
+    with ag.no_grad():  # a caller's no_grad survives a backward (which sets its own mode and puts it back)
+        loss.backward()
+        assert not ag.is_grad_enabled() and not records()

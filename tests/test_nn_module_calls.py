@@ -10,7 +10,7 @@ import pytest
 import autograd_core as ag
 import nn
 from autograd_core import Tensor
-from autograd_core.grad_mode import enter_scope, exit_scope, state
+from autograd_core.grad_mode import current_switches, enter_scope, exit_scope
 from nn.module import Module, _calls
 
 
@@ -125,7 +125,7 @@ def test_two_threads_in_one_model_each_keep_their_own_scopes_and_call_stack():
         try:
             with ag.scope(outer):
                 seen[outer] = [scope_of_call(root) for _ in range(3)]
-            seen[outer].append((state.switches.scope, list(_calls.stack)))
+            seen[outer].append((current_switches().scope, list(_calls.stack)))
         except Exception as error:  # noqa: BLE001 (reported by the main thread)
             errors.append(error)
 
@@ -148,7 +148,7 @@ def test_an_exception_deep_inside_leaves_no_scope_and_no_caller_behind():
     root.inner.fails = Fails()
     with ag.scope("outer"), pytest.raises(RuntimeError, match="inside"):
         root(np.ones(2))
-    assert state.switches.scope is None and _calls.stack == []
+    assert current_switches().scope is None and _calls.stack == []
     model = nn.MLP([2, 3, 2], seed=0)
     out = model(np.ones((1, 2)))  # a root again: no scope of its own, its children's paths
     assert out.scope == "layers.2" and model.layers[0].weight.label == "layers.0.weight"
@@ -160,9 +160,9 @@ def test_enter_scope_nests_and_exit_scope_restores():
         try:
             assert (Tensor([1.0]) * 2).scope == "outer.inner"
             again = enter_scope("0")
-            assert state.switches.scope == "outer.inner.0"
+            assert current_switches().scope == "outer.inner.0"
             exit_scope(again)
         finally:
             exit_scope(previous)
-        assert previous == "outer" and state.switches.scope == "outer"
-    assert state.switches.scope is None
+        assert previous == "outer" and current_switches().scope == "outer"
+    assert current_switches().scope is None
