@@ -2,6 +2,7 @@
 each frame is the changes it makes), and stepping it in a real browser shows backward's gradients."""
 
 import shutil
+from xml.etree import ElementTree
 
 import numpy as np
 import pytest
@@ -9,8 +10,9 @@ from player_helpers import page_frames
 
 import autograd_core as ag
 import viz
-from viz.format import GRAD_COLOUR, NO_VALUE
+from viz.format import GRAD_COLOUR, HIGHLIGHT_COLOUR, NO_VALUE
 
+SVG = "{http://www.w3.org/2000/svg}"
 needs_dot = pytest.mark.skipif(
     shutil.which("dot") is None, reason="Graphviz `dot` is not installed (make graphviz installs it)"
 )
@@ -58,7 +60,7 @@ def _loss_with_a_hook_and_a_shared_input():
     h.register_hook(lambda g: g * 3)  # the page must show the scaled gradient, as backward uses it
     loss = h * z + (z * 0.5).exp()
     loss.label = "loss"
-    return loss, (w, x)
+    return loss, (w, x), z
 
 
 @needs_dot
@@ -69,7 +71,7 @@ def test_stepping_in_a_real_browser_shows_each_ops_gradient_as_backward_computes
     pytest.importorskip("websocket", reason="the `browser` test extra (websocket-client) is not installed")
     from browser import Browser
 
-    loss, leaves = _loss_with_a_hook_and_a_shared_input()
+    loss, leaves, shared = _loss_with_a_hook_and_a_shared_input()
     tensors = ag.walk(loss)
     index = {id(t): i for i, t in enumerate(tensors)}
     page = viz.animate_backward(loss, tmp_path / "backward.html", style=style, number_format="%.9g")
@@ -107,11 +109,83 @@ def test_stepping_in_a_real_browser_shows_each_ops_gradient_as_backward_computes
         assert len(seen) == len(page_frames(page.read_text(encoding="utf-8")))  # the page's last frame reached
         for leaf in leaves:
             assert number(seen[-1][index[id(leaf)]]) == pytest.approx(float(leaf.grad), rel=1e-8)
-        z = index[id(leaves[0])] + 2  # w * x, made after x: it feeds three ops, so its gradient arrives in shares
-        assert tensors[z].op == "mul" and any(frame[z].endswith("+\u2026") for frame in seen)
+        z = index[id(shared)]  # it feeds three ops, so its gradient arrives in shares: "+…" until the last
+        assert any(frame[z].endswith("+\u2026") for frame in seen) and not seen[-1][z].endswith("+\u2026")
         browser.click(".viz-player .prev")  # stepping back restores the earlier frame's labels
         browser.wait_for(f"document.querySelector('.viz-player .counter').textContent.startsWith('frame {k - 1} of')")
         assert shown() == seen[k - 1]
         browser.evaluate("var s = document.querySelector('.viz-player .slider'); s.value = 0; s.oninput()")
         assert shown() == seen[0]
+        assert browser.errors == []
+
+
+def _matrix_loss():
+    """Matrices (summarised labels), a (4, 1) share printed on several lines, a bias broadcast, a hook."""
+    rng = np.random.default_rng(5)
+    x = ag.Tensor(rng.standard_normal((4, 3)), label="x")
+    w = ag.Tensor(rng.standard_normal((3, 2)), requires_grad=True, label="w")
+    b = ag.Tensor(rng.standard_normal(2), requires_grad=True, label="b")
+    h = (x @ w + b).tanh()
+    h.register_hook(lambda g: g * 2)
+    return ((h * h).sum(axis=1, keepdims=True) * ag.Tensor(rng.standard_normal((4, 1)), label="c")).sum()
+
+
+def _what_shows(svg_groups):
+    """{node or edge title: its label text, whitespace-normalised} and the titles drawn in the highlight colour."""
+    texts = {
+        title: " ".join(" ".join(lines).split()) for title, lines, _ in svg_groups if not title.startswith("legend")
+    }
+    return texts, {title for title, _, orange in svg_groups if orange and not title.startswith("legend")}
+
+
+def _groups_of_picture(svg):
+    """[(title, label lines, drawn in the highlight colour)] of each node and edge of a Graphviz SVG."""
+    out = []
+    for g in ElementTree.fromstring(svg).iter(f"{SVG}g"):
+        if g.get("class") in ("node", "edge"):
+            lines = [t.text or "" for t in g.iter(f"{SVG}text")]
+            orange = any(e.get("stroke") == HIGHLIGHT_COLOUR for e in g.iter() if e.tag != f"{SVG}text")
+            out.append((g.find(f"{SVG}title").text, lines, orange))
+    return out
+
+
+def _css_rgb(colour):
+    """'#e8590c' as getComputedStyle writes it: 'rgb(232, 89, 12)'."""
+    return "rgb({}, {}, {})".format(*(int(colour[k : k + 2], 16) for k in (1, 3, 5)))
+
+
+_GROUPS_OF_PAGE = """(function () {
+  return Array.from(document.querySelectorAll('.viz-player svg g.node, .viz-player svg g.edge')).map(function (g) {
+    var texts = Array.from(g.querySelectorAll('text')).filter(function (t) {
+      return getComputedStyle(t).visibility !== 'hidden'; }).map(function (t) { return t.textContent; });
+    var orange = Array.from(g.querySelectorAll('path, ellipse, polyline, polygon')).some(function (e) {
+      return getComputedStyle(e).stroke === '%s'; });
+    return [g.querySelector('title').textContent, texts, orange];
+  });
+})()"""
+
+
+@needs_dot
+@pytest.mark.parametrize("style", ["circuit", "record"])
+def test_every_frame_shows_what_its_whole_picture_showed(tmp_path, style):
+    """The page's frame k, replayed from changes, shows the labels and the orange of frame k drawn on its own."""
+    if shutil.which("chromium") is None:
+        pytest.skip("Debian's chromium is not installed (make test installs it)")
+    pytest.importorskip("websocket", reason="the `browser` test extra (websocket-client) is not installed")
+    from browser import Browser
+
+    from viz.animate import backward_frames
+    from viz.render import pipe_dot
+
+    loss = _matrix_loss()
+    page = viz.animate_backward(loss, tmp_path / "backward.html", style=style)
+    pictures = [pipe_dot(frame.picture, "svg", "test").decode("utf-8") for frame in backward_frames(loss, style=style)]
+    with Browser(page.resolve().as_uri(), tmp_path / "profile", width=1400, height=900) as browser:
+        browser.wait_for("document.readyState === 'complete' && document.querySelector('.viz-player .next') !== null")
+        for k, picture in enumerate(pictures):
+            browser.evaluate(f"var s = document.querySelector('.viz-player .slider'); s.value = {k}; s.oninput()")
+            shown_texts, shown_orange = _what_shows(browser.evaluate(_GROUPS_OF_PAGE % _css_rgb(HIGHLIGHT_COLOUR)))
+            texts, orange = _what_shows(_groups_of_picture(picture))
+            assert {t: shown_texts.get(t) for t in texts} == texts, k
+            assert shown_orange == orange and (k == 0 or orange), k
         assert browser.errors == []

@@ -198,8 +198,9 @@ def _one_picture(replay: _Replay) -> tuple[graphviz.Digraph, list[FrameChange]]:
 
     before_number = "" if replay.options.style == "circuit" else "grad "  # as drawing's record box writes it
 
-    def text(i: int) -> str:
-        shown = before_number + replay.number(grads.get(i)) + (" +\u2026" if i in partial and i in grads else "")
+    def text(i: int) -> str:  # one line, as the picture's label shows it
+        shown = before_number + " ".join(replay.number(grads.get(i)).split())
+        shown += " +\u2026" if i in partial and i in grads else ""
         if len(shown) > len(widest.get(i, ("",))[0]):
             widest[i] = (shown, grads.get(i), i in partial)
         return shown
@@ -210,7 +211,8 @@ def _one_picture(replay: _Replay) -> tuple[graphviz.Digraph, list[FrameChange]]:
         before = {i: text(i) for i in [step.node, *(j for _, j, _ in step.deliveries)] if i in drawn}
         grads, partial = step.grads, step.partial
         after = {i: text(i) for i in before}
-        notes.update({(step.node, pos): replay.number(share) for pos, _, share in step.deliveries})
+        # one line each (a matrix prints on several): the page shows and hides an edge's last label line
+        notes.update({(step.node, pos): " ".join(replay.number(share).split()) for pos, _, share in step.deliveries})
         glowing = [step.node, *(plan.unit(j) for _, j, _ in step.deliveries)]
         changes.append(
             FrameChange(
