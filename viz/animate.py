@@ -102,6 +102,7 @@ def _replay(
     legend: bool = True,
     max_nodes: int | None = 200,
 ) -> _Replay:
+    """Checks the request, replays backward (``backward_steps``) and writes each frame's caption."""
     check_number_format(number_format, "animate_backward")
     check_rankdir(rankdir, "animate_backward")
     tensors, initial, steps = backward_steps(root, grad)
@@ -111,13 +112,9 @@ def _replay(
             f"max_frames={max_frames} frames; animate a smaller graph or raise max_frames"
         )
     plan = GraphPlan([root], style, max_nodes, group_modules=True, collapse_modules=False)
+    rankdir = plan.direction(rankdir)
     options = DrawOptions(
-        show_data=show_data,
-        show_grad=True,
-        rankdir=plan.direction(rankdir),
-        style=style,
-        legend=legend,
-        number_format=number_format,
+        show_data=show_data, show_grad=True, rankdir=rankdir, style=style, legend=legend, number_format=number_format
     )
 
     def number(array: ArrayLike | None) -> str:
