@@ -8,6 +8,7 @@ import sys
 
 import numpy as np
 import pytest
+from player_helpers import page_frames
 
 import autograd_core as ag
 from viz import expression
@@ -37,7 +38,7 @@ def test_circuit_default_output_explain_and_animation(tmp_path):
     result = run("viz.circuit", "--explain", "x1", "--animate", "steps.html", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "cs231n_neuron.png").read_bytes().startswith(PNG)
-    assert (tmp_path / "steps.html").read_text(encoding="utf-8").count('class="frame"') == 9
+    assert len(page_frames((tmp_path / "steps.html").read_text(encoding="utf-8"))) == 9
     assert "sum over the 1 path: ∂f/∂x1 = -0.5898" in result.stdout
 
 

@@ -8,6 +8,7 @@ import shutil
 
 import numpy as np
 import pytest
+from player_helpers import page_frames
 
 import autograd_core as ag
 import viz
@@ -61,10 +62,12 @@ def test_animation_without_a_path_plays_inline_with_each_caption_once():
     animation = viz.animate_backward(f)
     assert len(animation) == 9  # still the list of frames
     page = animation._repr_html_()
-    assert page.count('class="frame"') == 9 and page.count("<svg") == 9 and "<script>" in page
+    assert page.count("<svg") == 1 and "<script>" in page  # one picture, and the changes each frame makes
     assert "http" not in page.replace("http://www.w3.org", "")
+    assert [frame["caption"] for frame in page_frames(page)] == [frame.caption for frame in animation]
+    picture = page[page.index("<svg") : page.index("</svg>")]
     for frame in animation:  # the caption is HTML text above the picture, not also the SVG's title
-        assert page.count(html.escape(frame.caption)) == 1
+        assert frame.caption not in picture and html.escape(frame.caption) not in picture
     assert "∂f/∂exp" in page  # named as the picture names the wire
     assert int(re.search(r"\.caption \{ font-size: (\d+)px", page).group(1)) >= 14
 

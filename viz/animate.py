@@ -6,6 +6,11 @@ complete gradient and passes a share to each input (the orange edges, labelled
 with the share). A gradient still waiting for shares from other consumers is
 marked "+…". The last frame shows every gradient, equal to what ``backward()``
 computes.
+
+The HTML page (and the inline Jupyter player) draws the graph once and stores each
+frame as the changes it makes to that picture (``FrameChange``), so its size is the
+graph's plus a few hundred bytes a step: a 90-op chain's page is 166 KB (it was 12 MB
+when every frame was a whole SVG). The folder of ``frame_NNN.svg`` keeps one picture a frame.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import json
 import os
 import pathlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, overload
 
@@ -30,9 +35,9 @@ from autograd_core.types import ArrayLike
 
 from .drawing import DrawOptions, ResolvedHighlight, build_digraph
 from .format import NUMBER_FORMAT, check_number_format, format_array
-from .gradients import backward_steps
+from .gradients import BackwardStep, backward_steps
 from .layout import GraphPlan, check_rankdir
-from .player import player_fragment, player_page
+from .player import FrameChange, player_fragment, player_page
 from .render import GraphvizNotFoundError, pipe_dot
 
 
@@ -50,6 +55,9 @@ class Frame:
 class BackwardAnimation(list[Frame]):
     """``animate_backward``'s frames (a list of ``Frame``) that play inline in Jupyter.
 
+    The inline player, like the ``.html`` file, draws the graph once and replays each
+    frame as the few changes it makes (``picture`` and ``changes``).
+
     >>> w = ag.Tensor(2.0, requires_grad=True, label="w")
     >>> f = (w * -1.0).sigmoid()
     >>> frames = viz.animate_backward(f)   # as a cell's last line: a player with buttons and a slider
@@ -57,15 +65,33 @@ class BackwardAnimation(list[Frame]):
     (3, 'step 1 of 2: sigmoid has its full gradient ∂sigmoid/∂sigmoid = 1 and passes back ∂sigmoid/∂mul += 0.105')
     """
 
+    def __init__(self, frames: Sequence[Frame], picture: graphviz.Digraph, changes: Sequence[FrameChange]) -> None:
+        super().__init__(frames)
+        self.picture, self.changes = picture, list(changes)
+
     def _repr_html_(self) -> str:
         try:
-            svgs = [pipe_dot(frame.picture, "svg", "animate_backward").decode("utf-8") for frame in self]
+            svg = pipe_dot(self.picture, "svg", "animate_backward").decode("utf-8")
         except GraphvizNotFoundError as error:  # a notebook shows the fix, not a formatter traceback
             return f"<pre>{html.escape(str(error))}</pre>"
-        return player_fragment(svgs, [frame.caption for frame in self])
+        return player_fragment(svg, self.changes)
 
 
-def backward_frames(
+@dataclass
+class _Replay:
+    """The backward pass replayed for pictures: what to draw, how, and each frame's caption."""
+
+    plan: GraphPlan
+    options: DrawOptions
+    initial: dict[int, npt.NDArray[Any]]
+    steps: list[BackwardStep]
+    captions: list[str]
+
+    def number(self, array: ArrayLike | None) -> str:
+        return format_array(array, self.options.number_format)
+
+
+def _replay(
     root: Tensor,
     grad: ArrayLike | None = None,
     style: str = "circuit",
@@ -75,12 +101,8 @@ def backward_frames(
     rankdir: str = "auto",
     legend: bool = True,
     max_nodes: int | None = 200,
-) -> list[Frame]:
-    """The frames of ``animate_backward`` as ``Frame`` objects (nothing is written).
-
-    ``rankdir="auto"``, as ``draw_graph``'s: top to bottom past ``DEEP_RANKS`` ops on the longest
-    path, so a deep graph's frames stay narrow enough to read when the player fits them to the page.
-    """
+) -> _Replay:
+    """Checks the request, replays backward (``backward_steps``) and writes each frame's caption."""
     check_number_format(number_format, "animate_backward")
     check_rankdir(rankdir, "animate_backward")
     tensors, initial, steps = backward_steps(root, grad)
@@ -98,24 +120,46 @@ def backward_frames(
     def number(array: ArrayLike | None) -> str:
         return format_array(array, number_format)
 
-    def name(i: int) -> str:
-        return plan.names[i]  # the names the picture shows
-
-    root_index = len(tensors) - 1
-    caption = (
+    name = plan.names  # the names the picture shows
+    L = name[len(tensors) - 1]
+    captions = [
         f"forward pass done: every wire has its value. Backward starts at the output with "
-        f"∂{name(root_index)}/∂{name(root_index)} = {number(initial[root_index])}."
-    )
-    frames = [_frame(plan, options, caption, initial, set(), {}, None)]
-    total = len(steps)
+        f"∂{L}/∂{L} = {number(initial[len(tensors) - 1])}."
+    ]
     for k, step in enumerate(steps, 1):
-        L = name(root_index)
-        shares = "; ".join(f"∂{L}/∂{name(j)} += {number(share)}" for _, j, share in step.deliveries) or "nothing"
-        caption = (
-            f"step {k} of {total}: {tensors[step.node].op} has its full gradient "
-            f"∂{L}/∂{name(step.node)} = {number(step.grad)} and passes back {shares}"
+        shares = "; ".join(f"∂{L}/∂{name[j]} += {number(share)}" for _, j, share in step.deliveries) or "nothing"
+        captions.append(
+            f"step {k} of {len(steps)}: {tensors[step.node].op} has its full gradient "
+            f"∂{L}/∂{name[step.node]} = {number(step.grad)} and passes back {shares}"
         )
-        highlight: ResolvedHighlight = {(step.node, position): number(share) for position, _, share in step.deliveries}
+    return _Replay(plan, options, initial, steps, captions)
+
+
+def backward_frames(
+    root: Tensor,
+    grad: ArrayLike | None = None,
+    style: str = "circuit",
+    max_frames: int = 200,
+    number_format: str = NUMBER_FORMAT,
+    show_data: bool = True,
+    rankdir: str = "auto",
+    legend: bool = True,
+    max_nodes: int | None = 200,
+) -> list[Frame]:
+    """The frames of ``animate_backward`` as ``Frame`` objects, each a whole picture (nothing is written).
+
+    ``rankdir="auto"``, as ``draw_graph``'s: top to bottom past ``DEEP_RANKS`` ops on the longest
+    path, so a deep graph's frames stay narrow enough to read when the player fits them to the page.
+    """
+    replay = _replay(root, grad, style, max_frames, number_format, show_data, rankdir, legend, max_nodes)
+    return _frames(replay)
+
+
+def _frames(replay: _Replay) -> list[Frame]:
+    plan, options = replay.plan, replay.options
+    frames = [_frame(plan, options, replay.captions[0], replay.initial, set(), {}, None)]
+    for caption, step in zip(replay.captions[1:], replay.steps):
+        highlight: ResolvedHighlight = {(step.node, pos): replay.number(share) for pos, _, share in step.deliveries}
         frames.append(_frame(plan, options, caption, step.grads, step.partial, highlight, step.node))
     return frames
 
@@ -135,6 +179,54 @@ def _frame(
     picture = build_digraph(plan, options, highlight, grad_of, focus)
     options = dataclasses.replace(options, title=caption)
     return Frame(caption, build_digraph(plan, options, highlight, grad_of, focus), picture)
+
+
+def _one_picture(replay: _Replay) -> tuple[graphviz.Digraph, list[FrameChange]]:
+    """The graph drawn once, and each frame as the changes it makes to it: O(graph + steps x shares).
+
+    Every gradient label is laid out at its widest text of the whole animation and every share
+    label is drawn (the page hides all but the current step's), so no frame moves the picture.
+    """
+    plan, steps = replay.plan, replay.steps
+    drawn = {i for i in plan.visible if isinstance(i, int) and plan.tensors[i].requires_grad}
+    grads: dict[int, npt.NDArray[Any]] = dict(replay.initial)
+    partial: set[int] = set()
+    widest: dict[int, tuple[str, npt.NDArray[Any] | None, bool]] = {}
+
+    before_number = "" if replay.options.style == "circuit" else "grad "  # as drawing's record box writes it
+
+    def text(i: int) -> str:  # one line, as the picture's label shows it
+        shown = before_number + " ".join(replay.number(grads.get(i)).split())
+        shown += " +\u2026" if i in partial and i in grads else ""
+        if len(shown) > len(widest.get(i, ("",))[0]):
+            widest[i] = (shown, grads.get(i), i in partial)
+        return shown
+
+    changes = [FrameChange(replay.captions[0], {i: text(i) for i in sorted(drawn)})]
+    notes: ResolvedHighlight = {}
+    for caption, step in zip(replay.captions[1:], steps):
+        before = {i: text(i) for i in [step.node, *(j for _, j, _ in step.deliveries)] if i in drawn}
+        grads, partial = step.grads, step.partial
+        after = {i: text(i) for i in before}
+        # one line each (a matrix prints on several): the page shows and hides an edge's last label line
+        notes.update({(step.node, pos): " ".join(replay.number(share).split()) for pos, _, share in step.deliveries})
+        glowing = [step.node, *(plan.unit(j) for _, j, _ in step.deliveries)]
+        changes.append(
+            FrameChange(
+                caption,
+                {i: shown for i, shown in after.items() if shown != before[i]},
+                op=step.node,
+                edges=[pos for pos, _, _ in step.deliveries],
+                values=list(dict.fromkeys(u for u in glowing if isinstance(u, int))),
+            )
+        )
+
+    def widest_grad(i: int, t: Tensor) -> tuple[npt.NDArray[Any] | None, bool]:
+        _, array, is_partial = widest.get(i, ("", None, False))
+        return array, is_partial
+
+    options = dataclasses.replace(replay.options, element_ids=True)
+    return build_digraph(plan, options, grad_of=widest_grad, notes=notes), changes
 
 
 @overload
@@ -165,11 +257,12 @@ def animate_backward(
 ) -> BackwardAnimation | pathlib.Path:
     """Show the backward pass of ``root`` step by step: one frame per op, plus the start.
 
-    ``path`` ending in ``.html``: one self-contained HTML file (inline SVGs, buttons,
-    a slider and the arrow keys; no network needed). Any other ``path``: a folder of
-    ``frame_000.svg``, ``frame_001.svg``, … and ``.animate_backward.json``, the list of what
-    was written: rerunning into the folder removes the frames of an earlier, longer
-    animation that are listed there and unchanged, never any other file.
+    ``path`` ending in ``.html``: one self-contained HTML file (the graph as one inline SVG,
+    each frame the changes it makes; buttons, a slider and the arrow keys; no network needed).
+    Any other ``path``: a folder of ``frame_000.svg``, ``frame_001.svg``, … (one whole picture
+    each) and ``.animate_backward.json``, the list of what was written: rerunning into the folder
+    removes the frames of an earlier, longer animation that are listed there and unchanged,
+    never any other file.
     Without ``path``: a ``BackwardAnimation``, the list of ``Frame``s, which plays inline
     as a Jupyter cell's last line.
     ``root`` must be a one-element tensor (or pass ``grad=``). Needs Graphviz's ``dot``
@@ -188,23 +281,19 @@ def animate_backward(
     if isinstance(root, (list, tuple)):
         raise TypeError("animate_backward: pass one Tensor (the loss), not a list")
     (root,) = as_roots(root, "animate_backward")
-    frames = backward_frames(root, grad, style, max_frames, **draw_options)
+    replay = _replay(root, grad, style, max_frames, **draw_options)
     if path is None:
-        return BackwardAnimation(frames)
+        return BackwardAnimation(_frames(replay), *_one_picture(replay))
     target = pathlib.Path(path)
     if target.suffix.lower() == ".html":
-        return _write_html(frames, target, root)
+        return _write_html(replay, target, root)
     if target.suffix:
         raise ValueError(f"animate_backward: write to a .html file or to a folder (no suffix), got {str(target)!r}")
-    return _write_svg_folder(frames, target)
+    return _write_svg_folder(_frames(replay), target)
 
 
-def _svgs(frames: Sequence[Frame], save_source: Callable[[str], object], which: str = "digraph") -> list[str]:
-    try:
-        return [pipe_dot(getattr(frame, which), "svg", "animate_backward").decode("utf-8") for frame in frames]
-    except GraphvizNotFoundError as error:
-        where = save_source("\n".join(frame.digraph.source for frame in frames))
-        raise GraphvizNotFoundError(f"{error}\nThe frames' DOT source was saved to {str(where)!r}.") from None
+def _saved_frames(error: GraphvizNotFoundError, where: pathlib.Path) -> GraphvizNotFoundError:
+    return GraphvizNotFoundError(f"{error}\nThe frames' DOT source was saved to {str(where)!r}.")
 
 
 MANIFEST = ".animate_backward.json"  # the files animate_backward wrote in a folder: the only ones it may delete
@@ -212,11 +301,11 @@ _OUR_NAMES = re.compile(r"frame_\d{3,}\.(svg|dot)")
 
 
 def _write_svg_folder(frames: Sequence[Frame], folder: pathlib.Path) -> pathlib.Path:
-    def save_source(text: str) -> pathlib.Path:
+    try:
+        svgs = [pipe_dot(frame.digraph, "svg", "animate_backward").decode("utf-8") for frame in frames]
+    except GraphvizNotFoundError as error:
         _write_files(folder, {f"frame_{k:03d}.dot": frame.digraph.source for k, frame in enumerate(frames)})
-        return folder
-
-    svgs = _svgs(frames, save_source)
+        raise _saved_frames(error, folder) from None
     _write_files(folder, {f"frame_{k:03d}.svg": svg for k, svg in enumerate(svgs)})
     return folder
 
@@ -260,9 +349,14 @@ def _digest(path: pathlib.Path) -> str | None:
         return None
 
 
-def _write_html(frames: Sequence[Frame], path: pathlib.Path, root: Tensor) -> pathlib.Path:
-    svgs = _svgs(frames, lambda text: atomic_write(path.with_suffix(".dot"), text, make_folders=True), "picture")
+def _write_html(replay: _Replay, path: pathlib.Path, root: Tensor) -> pathlib.Path:
+    picture, changes = _one_picture(replay)
+    try:
+        svg = pipe_dot(picture, "svg", "animate_backward").decode("utf-8")
+    except GraphvizNotFoundError as error:  # each frame's DOT: what the page would have shown, one by one
+        where = atomic_write(
+            path.with_suffix(".dot"), "\n".join(f.digraph.source for f in _frames(replay)), make_folders=True
+        )
+        raise _saved_frames(error, pathlib.Path(where)) from None
     title = f"The backward pass of {root.label or 'the output'}, one op at a time"
-    return pathlib.Path(
-        atomic_write(path, player_page(svgs, [frame.caption for frame in frames], title), make_folders=True)
-    )
+    return pathlib.Path(atomic_write(path, player_page(svg, changes, title), make_folders=True))

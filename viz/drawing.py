@@ -58,7 +58,7 @@ class DrawOptions:
     number_format: str = NUMBER_FORMAT
     title: str | None = None
     max_size: float | None = None  # pixels on either side; None: unbounded
-    element_ids: bool = False  # SVG ids on edges (e<op>_<position>) for viz.explore's page
+    element_ids: bool = False  # SVG ids (t<i>, op<i>, edges e<op>_<position>, wires w<i>) for scripts to find
 
 
 def build_digraph(
@@ -67,11 +67,13 @@ def build_digraph(
     highlight: ResolvedHighlight | None = None,
     grad_of: GradOf | None = None,
     focus: int | None = None,
+    notes: ResolvedHighlight | None = None,
 ) -> graphviz.Digraph:
     """DOT for a plan. ``grad_of(i, t) -> (array or None, partial)`` overrides ``t.grad``
     (the backward animation shows gradients as they arrive); ``focus`` is a tensor index
-    drawn highlighted."""
-    return _Drawer(plan, options, highlight or {}, grad_of, focus).digraph()
+    drawn highlighted; ``notes`` are edge label lines drawn in plain colours (the animation's
+    page lays its shares out once and shows each in its own frame)."""
+    return _Drawer(plan, options, highlight or {}, grad_of, focus, notes or {}).digraph()
 
 
 class _Drawer:
@@ -82,8 +84,9 @@ class _Drawer:
         highlight: ResolvedHighlight,
         grad_of: GradOf | None,
         focus: int | None,
+        notes: ResolvedHighlight,
     ) -> None:
-        self.plan, self.o, self.highlight = plan, options, highlight
+        self.plan, self.o, self.highlight, self.notes = plan, options, highlight, notes
         self.grad_of: GradOf = grad_of or (lambda i, t: (t.grad, False))
         self.focus = focus
         self.circuit = options.style == "circuit"
@@ -195,7 +198,7 @@ class _Drawer:
             + "".join(rows)
             + "</table>>"
         )
-        g.node(f"t{i}", label, shape="plaintext", margin="0")
+        g.node(f"t{i}", label, shape="plaintext", margin="0", **self._id(f"t{i}"))
 
     def _op_node(self, g: graphviz.Digraph, i: int, t: Tensor) -> None:
         hot = {"color": HIGHLIGHT_COLOUR, "penwidth": "2.5"} if i in self.hot_ops else {}
@@ -213,6 +216,7 @@ class _Drawer:
                 fixedsize="shape",
                 tooltip=escape(op_description(t)),
                 **hot,
+                **self._id(f"op{i}"),
             )
         else:
             lines = [op_description(t)]
@@ -223,7 +227,7 @@ class _Drawer:
                     operand = f"{'ab'[position]} = " if t.op in OPERAND_ORDER else "with "
                     lines.append(operand + format_array(p.data, self.o.number_format))
             label = "\\n".join(escape(line) for line in lines)  # DOT's \n: the next line
-            g.node(f"op{i}", label, shape="ellipse", style="filled", fillcolor=FILL["op"], **hot)
+            g.node(f"op{i}", label, shape="ellipse", style="filled", fillcolor=FILL["op"], **hot, **self._id(f"op{i}"))
 
     def _wire(self, g: graphviz.Digraph, i: int, t: Tensor) -> None:
         """cs231n: the value above the line, the gradient below it; edges meet the line."""
@@ -243,16 +247,21 @@ class _Drawer:
         else:
             rows.append('<tr><td port="g"> </td></tr>')  # keeps the line in the middle of the node
         label = '<<table border="0" cellborder="0" cellspacing="0" cellpadding="2">' + "".join(rows) + "</table>>"
-        g.node(f"t{i}", label, shape="plaintext", margin="0", tooltip=escape(f"{name}: {format_shape(t)}"))
+        tooltip = escape(f"{name}: {format_shape(t)}")
+        g.node(f"t{i}", label, shape="plaintext", margin="0", tooltip=tooltip, **self._id(f"t{i}"))
         wire = {"arrowhead": "none", "color": line, "penwidth": width}
         if t.is_leaf:
             self._name_box(g, i, name, leaf_kind(t))
-            g.edge(f"n{i}", f"t{i}{self.wire_in}", **wire)
+            g.edge(f"n{i}", f"t{i}{self.wire_in}", **wire, **self._id(f"w{i}"))
         else:
-            g.edge(f"op{i}", f"t{i}{self.wire_in}", **wire)
+            g.edge(f"op{i}", f"t{i}{self.wire_in}", **wire, **self._id(f"w{i}"))
         if i in self.roots and not t.is_leaf:
             self._name_box(g, i, name, "output")
-            g.edge(f"t{i}{self.wire_out}", f"n{i}", **wire)
+            g.edge(f"t{i}{self.wire_out}", f"n{i}", **wire, **self._id(f"w{i}_out"))
+
+    def _id(self, name: str) -> dict[str, str]:
+        """An SVG id for a script to find the element by (``element_ids``), else nothing."""
+        return {"id": name} if self.o.element_ids else {}
 
     def _name_box(self, g: graphviz.Digraph, i: int, name: str, kind: str) -> None:
         g.node(
@@ -323,7 +332,7 @@ class _Drawer:
             return
         if not self.circuit:
             hot = {"color": HIGHLIGHT_COLOUR, "penwidth": "2.5"} if unit in self.hot_ops else {}
-            g.edge(f"op{unit}", f"t{unit}", **hot, **({"id": f"o{unit}"} if self.o.element_ids else {}))
+            g.edge(f"op{unit}", f"t{unit}", **hot, **self._id(f"o{unit}"))
         shared = set()
         for position, parent in enumerate(t.parents):
             if not self.circuit and self._is_inlined(parent):
@@ -342,11 +351,11 @@ class _Drawer:
                 derivative = self.highlight[(unit, position)]
                 if derivative:
                     label = f"{label}\\n{escape(derivative)}" if label else escape(derivative)
+            elif note := self.notes.get((unit, position)):
+                label = f"{label}\\n{escape(note)}" if label else escape(note)
             if label:
                 attrs["label"] = label
-            if self.o.element_ids:
-                attrs["id"] = f"e{unit}_{position}"
-            g.edge(source, f"op{unit}", **attrs)
+            g.edge(source, f"op{unit}", **attrs, **self._id(f"e{unit}_{position}"))
 
     def _is_inlined(self, p: Tensor) -> bool:
         j = self.plan.index[id(p)]
@@ -386,7 +395,7 @@ class _Drawer:
                 fontsize="9",
             )
             names = ["legend_parameter", "legend_input", "legend_op", "legend_output", "legend_values"]
-            if self.highlight:
+            if self.highlight or self.notes:
                 names.append("legend_highlight")
                 legend.node(names[-1], "highlighted", shape="plaintext", fontcolor=HIGHLIGHT_COLOUR, fontsize="9")
             if self.o.rankdir in ("TB", "BT"):  # a row above a tall picture, not a column beside it
