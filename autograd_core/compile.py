@@ -21,7 +21,7 @@ from .engine import grad as _engine_grad
 from .grad_mode import current_switches
 from .graph_state import MutationClock
 from .replay import MISS, Plan
-from .tape import Tape, Unsupported, arg_guards, fingerprint
+from .tape import Keywords, Tape, Unsupported, arg_guards, call_flat, fingerprint
 from .tensor import Tensor, _node
 
 MAX_SIGNATURES = 8  # signatures traced and kept per compiled function (oldest forgotten first)
@@ -47,8 +47,8 @@ def compile(  # noqa: A001 (torch.compile's name; ag.compile, never a bare impor
     fn: Callable[..., Any] | None = None, *, has_aux: bool = False, check: bool = False, strict: bool = False
 ) -> Compiled | Callable[[Callable[..., Any]], Compiled]:
     """Trace ``fn`` (args -> one-element loss Tensor, or ``(loss, aux)`` with ``has_aux=True``) and
-    replay its forward and backward: ``compiled(*args)`` accumulates every leaf's ``.grad`` as
-    ``fn(*args).backward()`` would and returns what fn returns, without a graph. Usable as a decorator.
+    replay its forward and backward: ``compiled(*args, **kwargs)`` accumulates every leaf's ``.grad``
+    as ``fn(*args, **kwargs).backward()`` would and returns what fn returns, without a graph. Usable as a decorator.
     What is guarded, and when fn runs define-by-run instead: docs/compile.md.
 
     >>> W = Tensor([[1.0], [2.0]], requires_grad=True)
@@ -105,7 +105,9 @@ class Compiled:
         self._entries.clear()
         self._last, self.fallback_reason = None, None
 
-    def __call__(self, *args: Any) -> Any:
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs:  # flat: positional, keyword values, their names (a static argument: in the signature)
+            args = (*args, *(kwargs[name] for name in sorted(kwargs)), Keywords(sorted(kwargs)))
         switches = current_switches()
         if not switches.grad_enabled or switches.anomaly:  # under no_grad() or detect_anomaly(): fn itself
             return self._define_by_run(args)
@@ -139,7 +141,7 @@ class Compiled:
         if values is MISS:
             return MISS
         if self.check:  # the plan's result beside define-by-run's; the latter's gradients are kept
-            outputs, form = self._outputs(self.fn(*args))
+            outputs, form = self._outputs(call_flat(self.fn, args))
             grads = [g.data for g in _engine_grad(outputs[0], plan.leaves, allow_unused=True)]
             problem = _difference(values, outputs, plan.leaves, grads)
             if problem:
@@ -156,7 +158,7 @@ class Compiled:
         return _pack(plan.form, values)
 
     def _define_by_run(self, args):
-        outputs, form = self._outputs(self.fn(*args))
+        outputs, form = self._outputs(call_flat(self.fn, args))
         outputs[0].backward()
         return _detached(form, outputs)
 
@@ -190,7 +192,7 @@ class Compiled:
         stand_in = [isinstance(a, Tensor) and not a.requires_grad and a.dtype.kind == "f" for a in args]
         call_args = [Tensor(a.data, requires_grad=True, label=a.label) if s else a for a, s in zip(args, stand_in)]
         clock = MutationClock.now
-        outputs, form = self._outputs(self.fn(*call_args))
+        outputs, form = self._outputs(call_flat(self.fn, call_args))
         loss = outputs[0]
         tape, reason = _attempt(Tape, outputs, form, args, call_args, clock)
         for traced, a in zip(call_args, args):

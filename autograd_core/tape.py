@@ -18,7 +18,13 @@ from .tensor import Tensor
 from .walk import walk
 
 ARG, ARRAY = object(), object()  # inside a params key: (ARG, index) an argument's array; ARRAY a frozen one
-STATIC = (bool, int, float, str, type(None))  # argument types taken by value, part of the signature
+
+
+class Keywords(tuple):
+    """The last of compile's flat arguments after keywords: their names, sorted (their values before it)."""
+
+
+STATIC = (bool, int, float, str, type(None), Keywords)  # argument types taken by value, part of the signature
 _spec = operator.attrgetter("shape", "dtype", "requires_grad")  # what a tape assumes of a tensor it read
 
 
@@ -52,6 +58,18 @@ def arg_array(a):
     return a.data if isinstance(a, Tensor) else a if isinstance(a, np.ndarray) else None
 
 
+def call_flat(fn, args):
+    """fn called with compile's flat arguments: positional ones, keyword values, their names (Keywords)."""
+    names = args[-1] if args and type(args[-1]) is Keywords else ()
+    return fn(*args[: len(args) - len(names) - bool(names)], **dict(zip(names, args[-1 - len(names) : -1])))
+
+
+def arg_name(args, k):
+    """Flat argument k as an error names it: its position, or its keyword."""
+    names = args[-1] if args and type(args[-1]) is Keywords else ()
+    return repr(names[k - len(args) + 1]) if names and k >= len(args) - 1 - len(names) else str(k)
+
+
 def arg_guards(args):
     """The argument guards that compile's docstring lists, as (expression in the plan's code, value it
     must have) pairs, after a check of the arguments' types; with those types, a signature."""
@@ -61,7 +79,7 @@ def arg_guards(args):
         if array is None:
             if type(a) not in STATIC:
                 raise TypeError(
-                    f"compile: argument {k} is a {type(a).__name__}; pass Tensors or numpy arrays "
+                    f"compile: argument {arg_name(args, k)} is a {type(a).__name__}; pass Tensors or numpy arrays "
                     "(read afresh each call) or Python numbers/strings (part of the signature)"
                 )
             guards.append((f"A{k}", a))
@@ -94,8 +112,9 @@ class Tape:
             raise Unsupported(_WHY["in place"])
         for k, a in enumerate(args):
             if isinstance(a, Tensor) and a.requires_grad and a.prim is not None:
-                raise Unsupported(_WHY["made outside"].format(k=k, op=a.op))
+                raise Unsupported(_WHY["made outside"].format(k=arg_name(args, k), op=a.op))
         self.order = walk(outputs)
+        self.arg_names = [arg_name(args, k) for k in range(len(args))]  # for an error
         in_loss = {id(t) for t in walk(outputs[0])}  # an aux may lie outside: no gradient reaches it
         inputs = {id(arg_array(a)): k for k, a in enumerate(args) if arg_array(a) is not None}
         inputs.update({id(c): k for k, (a, c) in enumerate(zip(args, call_args)) if c is not a})  # stand-ins
@@ -143,7 +162,7 @@ class Tape:
             self.frozen.append((value, value, "an array in op params", prim.name))
             return ARRAY
         if value.dtype == np.bool_ and name in prim.mask_params:
-            raise Unsupported(_WHY["mask"].format(op=prim.name, k=k))
+            raise Unsupported(_WHY["mask"].format(op=prim.name, k=self.arg_names[k]))
         return (ARG, k)
 
     def require_agreement(self, reference):

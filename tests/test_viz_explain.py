@@ -180,3 +180,28 @@ def test_paths_that_read_the_same_module_by_module_say_they_differ_inside_a_modu
     assert explanation._repr_html_().count("through other ops inside them") == 1
     squares = (model(np.ones((2, 4))) ** 2).sum()  # one path per parameter: nothing to say
     assert "through other ops" not in str(viz.explain(squares, dict(model.named_parameters())["layers.0.weight"]))
+
+
+@pytest.mark.parametrize("loss_name", ["cross_entropy", "mse_loss"])
+def test_a_loss_from_nn_functional_is_named_by_its_function_not_its_last_op(loss_name):
+    # F.cross_entropy's result is a div (the mean's / N): "∂div/∂layers.0.weight" told a learner nothing
+    nn = pytest.importorskip("nn")
+    F = pytest.importorskip("nn.functional")
+    model, rng = nn.MLP([4, 5, 3], seed=0), np.random.default_rng(0)
+    target = np.arange(6) % 3 if loss_name == "cross_entropy" else rng.standard_normal((6, 3))
+    loss = getattr(F, loss_name)(model(rng.standard_normal((6, 4))), target)
+    assert (loss.op, loss.scope, loss.label) == ("div", loss_name, None)
+    weight = dict(model.named_parameters())["layers.0.weight"]
+    explanation = viz.explain(loss, weight)
+    text = str(explanation)
+    assert text.startswith(f"∂{loss_name}/∂layers.0.weight by the chain rule: ")
+    routes = re.findall(r"^path \d of \d: (.*)$", text, re.M)
+    assert routes and set(routes) == {f"{loss_name} ← layers.2 ← layers.1 ← layers.0 ← layers.0.weight"}
+    assert f"  ∂{loss_name}/∂layers.0.weight = ∂{loss_name}/∂layers.2 · " in text and "div" not in text
+    assert re.search(f"^sum over the \\d paths?: ∂{loss_name}/∂layers.0.weight = ", text, re.M)
+    assert repr(explanation).startswith(f"Explanation(∂{loss_name}/∂layers.0.weight = ")
+    op_by_op = str(viz.explain(loss, weight, group_modules=False))  # the loss keeps its name, ops are shown
+    assert op_by_op.startswith(f"∂{loss_name}/∂layers.0.weight")
+    assert re.search(f"^path 1 of \\d: {loss_name} ← ", op_by_op, re.M)
+    loss.label = "L"  # a label the learner gave wins
+    assert str(viz.explain(loss, weight)).startswith("∂L/∂layers.0.weight by the chain rule")

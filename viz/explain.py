@@ -93,7 +93,8 @@ class Explanation:
         self._names, self._format = names, number_format
 
     def name(self, t: Tensor) -> str:
-        """The name this explanation (and ``draw_graph(root)``) uses for tensor ``t``."""
+        """The name this explanation (and ``draw_graph(root)``) uses for tensor ``t``; an unlabelled root
+        made inside a scope (``F.cross_entropy``, an ``nn`` module) is named by it, not by its last op."""
         return self._names[id(t)]
 
     def _number(self, array: Array) -> str:
@@ -322,7 +323,8 @@ def explain(
     paths) equals ``param.grad`` after ``root.backward()`` — the chain rule, checked.
     The number of paths can grow exponentially; the first ``max_paths`` are listed
     and the rest summed. Backward need not have run. Ops made inside an ``nn`` module
-    are shown as that module, one factor each (``group_modules=False``: op by op).
+    are shown as that module, one factor each (``group_modules=False``: op by op); an
+    unlabelled loss is named by the function that made it (``cross_entropy``, not ``div``).
 
     >>> w0 = ag.Tensor(2.0, requires_grad=True, label="w0")
     >>> f = (w0 * -1.0).sigmoid()
@@ -356,6 +358,8 @@ def explain(
     seed = seed_for(root, None, "explain")
     target = index[id(param)]
     names = {id(t): name for t, name in zip(tensors, tensor_names(tensors))}
+    if not root.label and root.scope:  # F.cross_entropy's result is a div: name it by the loss (or module)
+        names[id(root)] = str(root.scope)
     reaches, count = reaching(tensors, index, target)
     paths = [
         _chain_path(tensors, edges, seed)
