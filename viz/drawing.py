@@ -1,12 +1,11 @@
 """DOT for a ``GraphPlan`` (``draw_graph`` decides what to show; this writes it): a record box or
 cs231n wire per tensor, an ellipse or gate per op, a box per collapsed module, edges labelled with
-shapes and operand order, the highlighted paths and the legend."""
+shapes and operand order, the highlighted paths (the legend: legend.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from itertools import pairwise
 from typing import Any, TypeAlias
 
 import graphviz
@@ -18,9 +17,7 @@ from .format import (
     FILL,
     GRAD_COLOUR,
     HIGHLIGHT_COLOUR,
-    KIND_DESCRIPTION,
     MUTED_COLOUR,
-    NO_VALUE,
     NUMBER_FORMAT,
     OP_SYMBOL,
     VALUE_COLOUR,
@@ -32,6 +29,7 @@ from .format import (
     op_description,
 )
 from .layout import GraphPlan, Unit, format_dims, module_kind
+from .legend import add_legend
 from .render import PNG_DPI, DrawnGraph
 
 # Ops whose inputs do not commute: their edges say which operand is which (a − b, a / b, a @ b, a ** b;
@@ -140,7 +138,7 @@ class _Drawer:
         for unit in self.plan.visible:
             self._edges_into(g, unit)
         if self.o.legend:
-            self._legend(g)
+            add_legend(g, self.circuit, bool(self.highlight or self.notes), self.o.rankdir)
         return g
 
     def _emit_cluster(self, container: graphviz.Digraph, path: tuple[str, ...], tree: Tree) -> None:
@@ -370,39 +368,3 @@ class _Drawer:
         if dims:
             parts.append(dims + (" (transposed)" if j in self.plan.folded and self.plan.tensors[j].op else ""))
         return escape(": ".join(parts))
-
-    def _legend(self, g: graphviz.Digraph) -> None:
-        with g.subgraph(name="cluster_viz_legend") as legend:  # not "cluster_legend": a module may be "legend"
-            legend.attr(label="legend", style="rounded", color=MUTED_COLOUR, fontcolor=MUTED_COLOUR, fontsize="10")
-            for kind in ("parameter", "input", "op", "output"):
-                legend.node(
-                    f"legend_{kind}",
-                    KIND_DESCRIPTION[kind],
-                    shape="ellipse" if kind == "op" else "box",
-                    style="filled",
-                    fillcolor=FILL[kind],
-                    fontsize="9",
-                    height="0.3",
-                    margin="0.08,0.03",
-                )
-            where = ("above the wire", "below it") if self.circuit else ("data", "grad")
-            legend.node(
-                "legend_values",
-                f'<<font color="{VALUE_COLOUR}">value ({where[0]})</font><br/>'
-                f'<font color="{GRAD_COLOUR}">gradient ({where[1]})</font><br/>'
-                f'<font color="{MUTED_COLOUR}">{NO_VALUE} : no gradient yet</font>>',
-                shape="plaintext",
-                fontsize="9",
-            )
-            names = ["legend_parameter", "legend_input", "legend_op", "legend_output", "legend_values"]
-            if self.highlight or self.notes:
-                names.append("legend_highlight")
-                legend.node(names[-1], "highlighted", shape="plaintext", fontcolor=HIGHLIGHT_COLOUR, fontsize="9")
-            if self.o.rankdir in ("TB", "BT"):  # a row above a tall picture, not a column beside it
-                with legend.subgraph() as row:
-                    row.attr(rank="same")
-                    for a, b in pairwise(names):
-                        row.edge(a, b, style="invis")
-            else:
-                for a, b in pairwise(names):
-                    legend.edge(a, b, style="invis")
