@@ -57,16 +57,14 @@ _MATRIX_TRANSPOSE: dict[str, Any] = {"axes": (1, 0)}
 
 
 def _lift(value: TensorLike, like: TensorBase) -> Tensor:
-    """Make an operand a Tensor. A Python number takes the float dtype of the tensor it meets
-    (numpy's weak-scalar rule), so float32 stays float32. A numpy scalar keeps its own dtype,
-    as in numpy: np.float64(2) * float32 is float64 (np.float64 subclasses float, hence type())."""
+    """Make an operand a Tensor. A Python number takes the float dtype of the tensor it meets (numpy's weak-scalar
+    rule). A numpy scalar keeps its own: np.float64(2) * float32 is float64 (np.float64 subclasses float: type())."""
     if isinstance(value, Tensor):
         return value
     data = like._data
     if type(value) in _PYTHON_SCALARS:
-        # Match the container: numpy multiplies an array fastest by a 0-d array (258 ns vs 420
-        # for a scalar, 16 floats), and a numpy scalar fastest by a numpy scalar (a 0-d value's
-        # own float type makes one of its dtype without asking for the dtype: 2x cheaper).
+        # Match the container: numpy multiplies an array fastest by a 0-d array (258 ns vs 420 for a scalar, 16
+        # floats), a numpy scalar by a numpy scalar (a 0-d value's own float type makes one: 2x cheaper).
         container: Any = type(data)  # (for the type checker: a numpy float type here, value a number)
         if container in _FLOAT_SCALARS:
             return _node(container(value))
