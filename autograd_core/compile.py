@@ -1,10 +1,7 @@
 """``ag.compile(fn)``: trace a training step, then replay it as a flat list of numpy calls.
 
-``fn(*args)`` builds a graph and returns a one-element loss Tensor (``has_aux=True``: ``(loss, aux)``).
-``compiled(*args)`` does what ``fn(*args).backward()`` does, bit for bit, and returns the loss without a
-graph. The first two calls trace fn define-by-run (tape.py); when their tapes agree, the second generates
-a plan (replay.py), adopted once it reproduced that call. What is guarded, what is not, and when fn runs
-define-by-run instead: docs/compile.md.
+The first two calls trace fn define-by-run (tape.py); when their tapes agree, the second generates a plan
+(replay.py), adopted once it reproduced that call. The contract, guards and fallbacks: docs/compile.md.
 """
 
 from __future__ import annotations
@@ -12,6 +9,7 @@ from __future__ import annotations
 import functools
 import warnings
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any, overload
 
 import numpy as np
@@ -46,10 +44,9 @@ def compile(
 def compile(  # noqa: A001 (torch.compile's name; ag.compile, never a bare import)
     fn: Callable[..., Any] | None = None, *, has_aux: bool = False, check: bool = False, strict: bool = False
 ) -> Compiled | Callable[[Callable[..., Any]], Compiled]:
-    """Trace ``fn`` (args -> one-element loss Tensor, or ``(loss, aux)`` with ``has_aux=True``) and
-    replay its forward and backward: ``compiled(*args)`` accumulates every leaf's ``.grad`` as
-    ``fn(*args).backward()`` would and returns what fn returns, without a graph. Usable as a decorator.
-    What is guarded, and when fn runs define-by-run instead: docs/compile.md.
+    """Trace ``fn`` (args -> one-element loss Tensor, or ``(loss, aux)`` with ``has_aux=True``) and replay
+    it: ``compiled(*args)`` accumulates every leaf's ``.grad`` as ``fn(*args).backward()`` would and returns
+    what fn returns, without a graph. Usable as a decorator; what is guarded: docs/compile.md.
 
     >>> W = Tensor([[1.0], [2.0]], requires_grad=True)
     >>> step = compile(lambda X: (X @ W).relu().sum())
@@ -68,13 +65,6 @@ def compile(  # noqa: A001 (torch.compile's name; ag.compile, never a bare impor
     return Compiled(fn, has_aux=has_aux, check=check, strict=strict)
 
 
-class _Entry:
-    """What is known about one signature: the last agreeing tape, the fingerprints of the values
-    unchanged since it was first traced, the plan, and why it runs define-by-run (None: it does not)."""
-
-    reference = snapshot = plan = fallback = None
-
-
 class Compiled:
     """The function returned by ``compile``. ``trace_count`` / ``replay_count`` count calls that ran
     fn define-by-run to trace it / ran the plan; ``fallback_reason`` says why the last fallback
@@ -88,8 +78,10 @@ class Compiled:
         self.title = getattr(fn, "__qualname__", "fn")
         self.trace_count = self.replay_count = 0
         self.fallback_reason: str | None = None
-        self._entries: dict[Any, _Entry] = {}
-        self._last: _Entry | None = None  # the signature whose plan ran last: tried first
+        # per signature: the last agreeing tape, the fingerprints of the values unchanged since it was
+        # first traced, the plan, and why it runs define-by-run (None: it does not)
+        self._entries: dict[Any, SimpleNamespace] = {}
+        self._last: SimpleNamespace | None = None  # the signature whose plan ran last: tried first
 
     def __repr__(self) -> str:
         fallback = f", define-by-run: {self.fallback_reason}" if self.fallback_reason else ""
@@ -117,13 +109,11 @@ class Compiled:
         if entry is None:
             if len(self._entries) >= MAX_SIGNATURES:  # e.g. a new leaf tensor passed every call
                 del self._entries[next(iter(self._entries))]
-            entry = self._entries[key] = _Entry()
+            entry = self._entries[key] = SimpleNamespace(reference=None, snapshot=None, plan=None, fallback=None)
         if entry.fallback is not None:
             return self._define_by_run(args)
         result = MISS if entry.plan is None else self._replay(entry, args)
         return self._trace(entry, args) if result is MISS else result
-
-    # ------------------------------------------------------------------------ paths
 
     def _replay(self, entry, args):
         """Entry's plan's result (check=True: compared with define-by-run's), or MISS when a guard fails."""
@@ -218,8 +208,7 @@ class Compiled:
         return result
 
     def _adopt(self, entry, tape, args, outputs, grads):
-        externals = [a is b for a, b in zip(tape.constants, entry.reference.constants)]
-        plan = Plan(tape, args, externals, self.title)
+        plan = Plan(tape, args, self.title)
         tape.order = None  # the trial runs without this call's graph (activations) alive: peak memory
         problem = _difference(plan.run(args, trial=True), outputs, plan.leaves, grads)
         if problem:
@@ -229,7 +218,7 @@ class Compiled:
 
     def _remember(self, entry, tape, args):
         """Keep this tape as the reference; pin the values that have not changed since the first one."""
-        sources = {name: (fingerprint(values), held) for name, values, held in tape.sources(args, entry.reference)}
+        sources = {name: (fingerprint(values), held) for name, values, held in tape.sources(args)}
         if entry.snapshot is not None:
             sources = {name: seen for name, seen in sources.items() if entry.snapshot.get(name) == seen[0]}
         entry.snapshot, entry.reference = {name: seen[0] for name, seen in sources.items()}, tape
@@ -247,7 +236,6 @@ class Compiled:
         warnings.warn(f"compile({self.title}) runs define-by-run: {reason}", CompileWarning, stacklevel=4)
 
 
-# ------------------------------------------------------------------------------------ helpers
 def _attempt(function, *args, **kwargs):
     """(result, None), or (None, why) when compile cannot or should not replay (Unsupported), or hit a
     bug of its own: those mean define-by-run, never a crash of a call that define-by-run can run."""

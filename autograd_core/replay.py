@@ -83,10 +83,9 @@ _Grad = collections.namedtuple("_Grad", "name fresh value")
 class Plan:
     """Generated code replaying one tape: ``run(args)`` -> the output arrays (loss, then aux: copies,
     never a kept buffer), the leaves' gradients delivered, or MISS; ``run(args, trial=True)`` ->
-    (outputs, leaf gradients), nothing delivered, or MISS. ``externals[j]``: constant j is a tensor
-    whose values are read each call."""
+    (outputs, leaf gradients), nothing delivered, or MISS."""
 
-    def __init__(self, tape, args, externals, title="fn"):
+    def __init__(self, tape, args, title="fn"):
         self.leaves, self.form = tape.leaves, tape.form  # form: how fn returned aux (None: the loss alone)
         self.namespace = dict(_NAMESPACE, MISS=MISS)
         self.namespace.update({f"L{j}": t for j, t in enumerate(tape.leaves)})
@@ -95,8 +94,8 @@ class Plan:
         # tracebacks show the generated code while the plan lives; then its lines go (flat over retraces)
         self._filename = f"<ag.compile {title} {id(self):x}>"
         weakref.finalize(self, linecache.cache.pop, self._filename, None)
-        self._head, self._guards = self._prologue(args, tape, externals)
-        self._backward(tape, self._forward(tape, externals))
+        self._head, self._guards = self._prologue(args, tape)
+        self._backward(tape, self._forward(tape))
         # one array per slot of buffers never live at once, large slots allocated by each call
         self._body, kept = allocate(self._body, self._buffers, self.namespace)
         self.namespace.update(kept)
@@ -174,7 +173,7 @@ class Plan:
         return f"t{self._count}"
 
     # -------------------------------------------------------------------- code
-    def _prologue(self, args, tape, externals):
+    def _prologue(self, args, tape):
         """The lines that unpack the arguments and read the tensors' arrays, and the guards that
         make the plan valid: (expression, the value it must have) pairs."""
         # the count, then each argument's type by identity (~0.14 us less than comparing a tuple of types)
@@ -189,19 +188,19 @@ class Plan:
         guards = arg_guards(args)  # they check a grad argument's id: held here, the id stays its own
         self.namespace["HELD"] = [a for a in args if isinstance(a, Tensor) and a.requires_grad]
         tensors = [("l", j, t) for j, t in enumerate(self.leaves)]  # and tensors from outside fn:
-        tensors += [("e", j, t) for j, t in enumerate(tape.constants) if externals[j]]  # values read each call
+        tensors += [("e", j, t) for j, t in enumerate(tape.constants) if tape.externals[j]]  # values read each call
         for kind, j, t in tensors:
             head.append(f"{kind}{j} = {kind.upper()}{j}.data")
             guards += [(f"{kind}{j}.shape", t.shape), (f"{kind}{j}.dtype", t.dtype)]
             guards.append((f"{kind.upper()}{j}.requires_grad", t.requires_grad))
         return head, guards
 
-    def _forward(self, tape, externals):
+    def _forward(self, tape):
         """Each node's variable: an argument's or a leaf's array, a constant, or an op's lowered result."""
         names = []
         for entry, t in zip(tape.structure, tape.order):
             kind, j = entry[:2]
-            if kind == "constant" and not externals[j]:
+            if kind == "constant" and not tape.externals[j]:
                 names.append(self._const(t.data, frozen=True))
             elif kind != "op":
                 names.append({"input": "a", "leaf": "l", "constant": "e"}[kind] + str(j))
