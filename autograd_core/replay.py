@@ -1,8 +1,7 @@
 """The plan behind ``ag.compile``: an agreed Tape turned into straight-line numpy code, ``run(args)``:
-guards, forward, backward (numpy calls on local variables, no Tensor made per op, no graph walked), the
-gradients' delivery into ``.grad`` (the engine's rule). Each op is written by its primitive's lowering
-(``forward_code`` / ``vjp_code``, else a call of its own ``forward`` / ``vjp``) into buffers shared by
-results never live at once (buffers.py). ``Plan.source`` shows the code.
+guards, forward, backward and the gradients' delivery into ``.grad`` (no Tensor per op, no graph walked).
+Each op is written by its primitive's lowering, else a call of its own ``forward`` / ``vjp``, into
+buffers shared by results never live at once (buffers.py).
 """
 
 import builtins
@@ -40,10 +39,8 @@ def _lines(template, name, fields):
 
 
 def faithful(prim, i=None):
-    """Does prim's lowered forward (i None) or vjp for input i give exactly what the primitive gives, NaN,
-    +-0 and +-inf included (and without zeros, where a kink's fast path applies)? Checked once per version
-    of its code (a primitive whose code changed and whose lowering did not is replayed through its own
-    code), for lowerings without params: those spell the primitive's own numpy call."""
+    """Does prim's lowered forward (i None) or vjp for input i give exactly the primitive's results, NaN,
+    +-0 and +-inf included? Checked once per version of its code, for lowerings without params."""
     return _faithful(prim, i, prim.forward, prim.vjp, prim.forward_code, prim.vjp_code)
 
 
@@ -55,7 +52,7 @@ def _faithful(prim, i, *code):
     code = prim.forward_code
     if code is None or callable(code) or not _fields(code) <= {"into", "dest", *xs}:  # (a chooser takes params)
         return code is not None
-    for edges in (_EDGES, _EDGES[_EDGES != 0]):
+    for edges in (_EDGES, _EDGES[_EDGES != 0]):  # without zeros too: a kink's fast path
         values = {x: np.roll(edges, 3 * k) for k, x in enumerate(xs)}
         with np.errstate(all="ignore"):
             out = prim.forward(*values.values())
@@ -74,9 +71,8 @@ def _faithful(prim, i, *code):
 
 faithful.cache_clear = _faithful.cache_clear  # type: ignore[attr-defined]  # tests reset the check
 
-# A gradient during code generation: its variable, whether the array is ours alone (fresh: it may
-# become a leaf's .grad without a copy), and its value in the traced call (the engine's own result:
-# it plans sum_to, casts and folding). A baked constant's variable is in Plan._frozen.
+# A gradient during code generation: its variable, whether the array is ours alone (fresh: it may become
+# a leaf's .grad uncopied), and its value in the traced call (it plans sum_to, casts and folding).
 _Grad = collections.namedtuple("_Grad", "name fresh value")
 
 
@@ -103,9 +99,8 @@ class Plan:
 
     def pin(self, pins):
         """(Re)generate the code, guarding each pinned source (name -> what Tape.sources holds) by identity
-        (a one-element array by value: fresh 0-d values are new objects) or version: one tuple comparison.
-        An array that is not the pinned one but holds the same bytes (the same batch sliced afresh) keeps
-        the plan, and becomes the pinned one: a constant computed from it is unchanged (-0.0 is not 0.0)."""
+        (a one-element array by value) or version. An array holding the pinned one's bytes (the same batch
+        sliced afresh) keeps the plan and becomes the pinned one (-0.0 is not 0.0)."""
         pinned = self.namespace["PINNED"] = list(pins.values())  # the old pins go
         guards = list(self._guards)
 
@@ -132,7 +127,6 @@ class Plan:
         exec(builtins.compile(self.source, self._filename, "exec"), self.namespace)  # noqa: S102 (our own code)
         self.run = self.namespace["run"]
 
-    # -------------------------------------------------------------------- helpers
     def _const(self, value, frozen=False):
         name = f"K{len(self.namespace)}"
         self.namespace[name] = value
@@ -141,19 +135,21 @@ class Plan:
         return name
 
     def _param(self, value, key):
-        """A param as code: an argument's array by its variable, plain values as literals, else a constant."""
+        """A param as code (an argument's array by its variable, plain values as literals, else a constant)
+        and as a lowering may rely on it (an argument's array, read each call, as Varying)."""
         if type(key) is tuple and len(key) == 2 and key[0] is ARG:
-            return f"a{key[1]}"
+            return f"a{key[1]}", Varying
         if type(value) is tuple:
-            return "(" + "".join(self._param(v, k) + ", " for v, k in zip(value, key)) + ")"
-        return repr(value) if type(value) in (int, bool, type(None)) else self._const(value)
+            parts = [self._param(v, k) for v, k in zip(value, key)]
+            return "(" + "".join(code + ", " for code, _ in parts) + ")", tuple(seen for _, seen in parts)
+        return repr(value) if type(value) in (int, bool, type(None)) else self._const(value), value
 
     def _operands(self, entry, t, names):
-        """The fields of an op's lowerings (its inputs x0, x1... and params, as code), the params as code,
-        and the params as a lowering may rely on them (an argument's array, read each call, as Varying)."""
-        keyed = [(name, value, key) for (name, value), (_, key) in zip(t.params.items(), entry[3])]
-        params = {name: self._param(value, key) for name, value, key in keyed}
-        known = {name: _known(value, key) for name, value, key in keyed}
+        """The fields of an op's lowerings (its inputs x0, x1... and params), the params as code, and the
+        params as a lowering may rely on them."""
+        params, known = {}, {}
+        for (name, value), (_, key) in zip(t.params.items(), entry[3]):
+            params[name], known[name] = self._param(value, key)
         return dict(params, **{f"x{k}": names[p] for k, p in enumerate(entry[2])}), params, known
 
     def _call(self, function, arguments, params):
@@ -172,7 +168,6 @@ class Plan:
         self._body += _lines(template, f"t{self._count}", fields).split("\n")
         return f"t{self._count}"
 
-    # -------------------------------------------------------------------- code
     def _prologue(self, args, tape):
         """The lines that unpack the arguments and read the tensors' arrays, and the guards that
         make the plan valid: (expression, the value it must have) pairs."""
@@ -218,7 +213,7 @@ class Plan:
         """Gradients in reverse topological order, then the code that delivers the leaves' ones."""
         needs = tape.needs
         ops = [i for i, entry in enumerate(tape.structure) if entry[0] == "op" and needs[i]]
-        ops.sort(key=lambda i: tape.order[i]._seq)  # run as the engine runs them: the one made last first
+        ops.sort(key=lambda i: tape.order[i].op_number)  # run as the engine runs them: the one made last first
         uses = collections.Counter(p for i in ops for p in tape.structure[i][2] if needs[p])  # contributions
         parts = [[] for _ in tape.order]
         loss = tape.order[tape.outputs[0]]
@@ -306,13 +301,6 @@ def _handed(structure, p, uses):
 def _reads_arg(key):
     """Does a params key (tape.Tape._key) hold an argument's array, read each call?"""
     return type(key) is tuple and ((len(key) == 2 and key[0] is ARG) or any(map(_reads_arg, key)))
-
-
-def _known(value, key):
-    """A params value as a lowering may rely on it: an argument's array (read each call) as Varying."""
-    if type(key) is tuple and len(key) == 2 and key[0] is ARG:
-        return Varying
-    return tuple(map(_known, value, key)) if type(value) is tuple else value
 
 
 def _fitted(g, target):
