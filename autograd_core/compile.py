@@ -70,9 +70,7 @@ class Compiled:
     fn define-by-run to trace it / ran the plan; ``fallback_reason`` says why the last fallback
     happened (None: none did)."""
 
-    def __init__(
-        self, fn: Callable[..., Any], has_aux: bool = False, check: bool = False, strict: bool = False
-    ) -> None:
+    def __init__(self, fn: Callable[..., Any], *, has_aux: bool, check: bool, strict: bool) -> None:
         functools.update_wrapper(self, fn)
         self.fn, self.has_aux, self.check, self.strict = fn, has_aux, check, strict
         self.title = getattr(fn, "__qualname__", "fn")
@@ -180,29 +178,28 @@ class Compiled:
         call_args = [Tensor(a.data, requires_grad=True, label=a.label) if s else a for a, s in zip(args, stand_in)]
         clock = MutationClock.now
         outputs, form = self._outputs(self.fn(*call_args))
-        loss = outputs[0]
         tape, reason = _attempt(Tape, outputs, form, args, call_args, clock)
         for traced, a in zip(call_args, args):
             if traced is not a:  # recorded now; backward skips its gradient (time, memory), never used
                 traced.requires_grad = False
         if tape is not None and not tape.needs[tape.outputs[0]]:  # no leaf's gradient depends on the loss
-            loss.detach().backward()  # the engine's own 'does not require grad' error
+            outputs[0].detach().backward()  # the engine's own 'does not require grad' error
         if tape is not None and entry.reference is not None:
             _, reason = _attempt(tape.require_agreement, entry.reference)
         if reason is not None:
             self._give_up(entry, reason)  # strict: raises before any gradient is delivered
         if reason is not None or entry.reference is None or entry.plan is not None:
-            loss.backward()
+            outputs[0].backward()
         else:  # two tapes agree: generate the plan from this call's graph, adopt it if it reproduces the call
-            grads = [g.data for g in _engine_grad(loss, tape.leaves, allow_unused=True)]
-            loss, outputs = None, [t.detach() for t in outputs]
+            grads = [g.data for g in _engine_grad(outputs[0], tape.leaves, allow_unused=True)]
+            outputs = [t.detach() for t in outputs]  # the graph goes: the trial runs without it (peak memory)
             entry.plan, reason = _attempt(self._adopt, entry, tape, args, outputs, grads)
             for t, g in zip(tape.leaves, grads):  # the engine's fresh arrays, accumulated by the engine's rule
                 accumulate_grad(t, g)
             if reason is not None:
                 self._give_up(entry, reason)
         result = _detached(form, outputs)
-        loss = outputs = None  # the graph goes before _remember regenerates the code (peak memory)
+        outputs = None  # the graph goes before _remember regenerates the code (peak memory)
         if reason is None:
             self._remember(entry, tape, args)
         return result

@@ -83,9 +83,7 @@ class Plan:
 
     def __init__(self, tape, args, title="fn"):
         self.leaves, self.form = tape.leaves, tape.form  # form: how fn returned aux (None: the loss alone)
-        self.namespace = dict(_NAMESPACE, MISS=MISS)
-        self.namespace.update({f"L{j}": t for j, t in enumerate(tape.leaves)})
-        self.namespace.update({f"E{j}": t for j, t in enumerate(tape.constants)})
+        self.namespace = dict(_NAMESPACE, MISS=MISS, **{name: t for name, _, t in tape.sources(())})
         self._frozen, self._body, self._count, self._buffers = set(), [], 0, {}
         # tracebacks show the generated code while the plan lives; then its lines go (flat over retraces)
         self._filename = f"<ag.compile {title} {id(self):x}>"
@@ -182,12 +180,10 @@ class Plan:
                 head.append(f"a{k} = A{k}.data" if isinstance(a, Tensor) else f"a{k} = A{k}")
         guards = arg_guards(args)  # they check a grad argument's id: held here, the id stays its own
         self.namespace["HELD"] = [a for a in args if isinstance(a, Tensor) and a.requires_grad]
-        tensors = [("l", j, t) for j, t in enumerate(self.leaves)]  # and tensors from outside fn:
-        tensors += [("e", j, t) for j, t in enumerate(tape.constants) if tape.externals[j]]  # values read each call
-        for kind, j, t in tensors:
-            head.append(f"{kind}{j} = {kind.upper()}{j}.data")
-            guards += [(f"{kind}{j}.shape", t.shape), (f"{kind}{j}.dtype", t.dtype)]
-            guards.append((f"{kind.upper()}{j}.requires_grad", t.requires_grad))
+        for name, _, t in tape.sources(()):  # the leaves and the tensors from outside fn: values read each call
+            head.append(f"{name.lower()} = {name}.data")
+            guards += [(f"{name.lower()}.shape", t.shape), (f"{name.lower()}.dtype", t.dtype)]
+            guards.append((f"{name}.requires_grad", t.requires_grad))
         return head, guards
 
     def _forward(self, tape):
@@ -275,9 +271,8 @@ class Plan:
         if all(fields[f] in self._frozen for f in reads) and not _reads_arg(entry[3]):
             return self._bake(value)  # constants only (no argument's array in its params: a label): bake it
         # fresh: a new array per call (into omitted), or a view of a fresh g that only it reads
-        unbuffered = handed and not steps and "y" not in used
-        fresh = unbuffered and used & {"into", "vjp"} == {"into"}
-        fresh |= unbuffered and g.fresh and len(parents) == 1 and not used & {"into", "vjp", "dest"}
+        unbuffered = handed and not steps and not used & {"y", "vjp"}
+        fresh = unbuffered and ("into" in used or (g.fresh and len(parents) == 1 and "dest" not in used))
         if "vjp" in used:
             arguments = [str(j), g.name, names[i]] + [names[p] for p in parents]
             fields["vjp"] = self._call(prim.vjp, arguments, params_code)
