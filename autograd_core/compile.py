@@ -246,9 +246,8 @@ def _attempt(function, *args, **kwargs):
 
 def _what(value):
     """A returned value described for an error: its type, and its items' for a tuple or list."""
-    if type(value) in (tuple, list):
-        return f"{type(value).__name__} ({', '.join(type(v).__name__ for v in value)})"
-    return type(value).__name__
+    items = f" ({', '.join(type(v).__name__ for v in value)})" if type(value) in (tuple, list) else ""
+    return type(value).__name__ + items
 
 
 def _detached(form, outputs):

@@ -96,9 +96,8 @@ class Plan:
         self.pin({})
 
     def pin(self, pins):
-        """(Re)generate the code, guarding each pinned source (name -> what Tape.sources holds) by identity
-        (a one-element array by value) or version. An array holding the pinned one's bytes (the same batch
-        sliced afresh) keeps the plan and becomes the pinned one (-0.0 is not 0.0)."""
+        """(Re)generate the code, guarding each pinned source (name -> what Tape.sources holds): an array by
+        identity or bytes (then it becomes the pinned one), a one-element one by value, a tensor by version."""
         pinned = self.namespace["PINNED"] = list(pins.values())  # the old pins go
         guards = list(self._guards)
 
@@ -219,16 +218,10 @@ class Plan:
             parents = tape.structure[i][2]
             # written last input first: the weight's gradient in h @ W (h.T @ g) reads h for the last
             # time, so h's buffer is free for g @ W.T (buffers.py); added in input order, as the engine
-            sent = {
-                j: self._vjp(tape, i, j, g, names, _handed(tape.structure, p, uses))  # handed: a fresh array
-                for j, p in reversed(list(enumerate(parents)))
-                if needs[p]
-            }
+            order = [j for j in reversed(range(len(parents))) if needs[parents[j]]]
+            sent = {j: self._vjp(tape, i, j, g, names, _handed(tape.structure, parents[j], uses)) for j in order}
             for j in sorted(sent):
-                g, p = sent[j], parents[j]
-                if tape.structure[p][0] == "leaf" and g.name not in self._frozen:  # its values are never
-                    g = g._replace(value=np.broadcast_to(np.zeros((), g.value.dtype), g.value.shape))  # read
-                parts[p].append(g)
+                parts[parents[j]].append(sent[j])
         grads = [self._combine(parts[i], handed=True) for i, e in enumerate(tape.structure) if e[0] == "leaf"]
         out = "".join(f"array({names[i]}), " for i in tape.outputs)  # copies: not a buffer, a leaf's or an arg's
         self._body.append(f"if trial: return ({out}), ({''.join(g.name + ', ' for g in grads)})")
@@ -282,6 +275,8 @@ class Plan:
         for k, (code, shape, dtype) in enumerate(steps, 1):  # sum_to and cast, as the engine
             fresh = handed and k == len(steps)
             name = self._emit(code, {"g": name}, shape, dtype, fresh)
+        if tape.structure[parents[j]][0] == "leaf":  # a leaf's gradient values are never read again
+            value = np.broadcast_to(np.zeros((), value.dtype), value.shape)
         return _Grad(name, fresh, value)
 
 

@@ -50,8 +50,8 @@ def arg_array(a):
 
 
 def arg_guards(args):
-    """The argument guards that compile's docstring lists, as (expression in the plan's code, value it
-    must have) pairs, after a check of the arguments' types; with those types, a signature."""
+    """The argument guards (docs/compile.md) as (expression in the plan's code, value it must have) pairs,
+    after a check of the arguments' types; with those types, a signature."""
     guards, first = [], {}
     for k, a in enumerate(args):
         array = arg_array(a)
@@ -79,11 +79,8 @@ def fingerprint(array):
 
 
 class Tape:
-    """One traced call. ``structure`` (ops, wiring, params, shapes, dtypes) must be equal between
-    two calls for their tapes to agree; ``leaves`` (tensors that require grad) must be the same
-    objects; ``constants`` and arrays in op params the same objects or equal values (``externals[j]``:
-    constant j is the same tensor in both, one from outside fn whose values are read each call).
-    ``order``, the recorded graph (its activations), is set to None once a plan no longer needs it."""
+    """One traced call: ``structure`` (ops, wiring, params, shapes, dtypes), ``leaves``, ``constants`` and
+    ``frozen`` (arrays compared between tapes); ``order``, the graph, None once a plan no longer needs it."""
 
     def __init__(self, outputs, form, args, call_args, clock):
         """``outputs``: the loss, then the aux tensors (``form``: how fn returned them, None: no aux);
@@ -161,7 +158,7 @@ class Tape:
                 mine.dtype != theirs.dtype or not np.array_equal(mine, theirs, equal_nan=mine.dtype.kind in "fc")
             ):
                 raise Unsupported(_WHY["constant"].format(what=what, shape=mine.shape, user=user))
-        self.externals = [a is b for a, b in zip(self.constants, reference.constants)]
+        self.externals = [a is b for a, b in zip(self.constants, reference.constants)]  # read each call
 
     def sources(self, args):
         """(name in the plan's code, values, what a pin holds: the array, or the tensor by version) of the
@@ -174,6 +171,4 @@ class Tape:
 def _describe(entry):
     if entry is None:
         return "the graph's end"
-    if entry[0] == "op":
-        return f"{entry[1].name} of shape {entry[4]} {entry[5]}"
-    return " ".join(str(e) for e in entry[:2])
+    return f"{entry[1].name} of shape {entry[4]} {entry[5]}" if entry[0] == "op" else f"{entry[0]} {entry[1]}"
