@@ -103,11 +103,9 @@ class Compiled:
         if result is not MISS:
             return result
         key = (tuple(map(type, args)), tuple(arg_guards(args)))  # what the plans' guards check of args
-        entry = self._entries.get(key)
-        if entry is None:
-            if len(self._entries) >= MAX_SIGNATURES:  # e.g. a new leaf tensor passed every call
-                del self._entries[next(iter(self._entries))]
-            entry = self._entries[key] = SimpleNamespace(reference=None, snapshot=None, plan=None, fallback=None)
+        if key not in self._entries and len(self._entries) >= MAX_SIGNATURES:  # a new leaf passed every call?
+            del self._entries[next(iter(self._entries))]
+        entry = self._entries.setdefault(key, SimpleNamespace(reference=None, snapshot=None, plan=None, fallback=None))
         if entry.fallback is not None:
             return self._define_by_run(args)
         result = MISS if entry.plan is None else self._replay(entry, args)

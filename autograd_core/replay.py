@@ -1,7 +1,6 @@
-"""The plan behind ``ag.compile``: an agreed Tape turned into straight-line numpy code, ``run(args)``:
-guards, forward, backward and the gradients' delivery into ``.grad`` (no Tensor per op, no graph walked).
-Each op is written by its primitive's lowering, else a call of its own ``forward`` / ``vjp``, into
-buffers shared by results never live at once (buffers.py).
+"""The plan behind ``ag.compile``: an agreed Tape turned into straight-line numpy code (guards, forward,
+backward, the gradients' delivery into ``.grad``), each op written by its primitive's lowering, else a
+call of its own ``forward`` / ``vjp``, into buffers shared by results never live at once (buffers.py).
 """
 
 import builtins
@@ -132,8 +131,8 @@ class Plan:
         return name
 
     def _param(self, value, key):
-        """A param as code (an argument's array by its variable, plain values as literals, else a constant)
-        and as a lowering may rely on it (an argument's array, read each call, as Varying)."""
+        """A param as code (a literal, a constant, an argument's variable) and as a lowering may rely on it
+        (an argument's array, read each call, as Varying)."""
         if type(key) is tuple and len(key) == 2 and key[0] is ARG:
             return f"a{key[1]}", Varying
         if type(value) is tuple:
@@ -142,8 +141,7 @@ class Plan:
         return repr(value) if type(value) in (int, bool, type(None)) else self._const(value), value
 
     def _operands(self, entry, t, names):
-        """The fields of an op's lowerings (its inputs x0, x1... and params), the params as code, and the
-        params as a lowering may rely on them."""
+        """An op's lowering fields (inputs x0, x1... and params), its params as code and as known values."""
         params, known = {}, {}
         for (name, value), (_, key) in zip(t.params.items(), entry[3]):
             params[name], known[name] = self._param(value, key)
@@ -166,8 +164,7 @@ class Plan:
         return f"t{self._count}"
 
     def _prologue(self, args, tape):
-        """The lines that unpack the arguments and read the tensors' arrays, and the guards that
-        make the plan valid: (expression, the value it must have) pairs."""
+        """The lines reading the arguments' and tensors' arrays, and the guards: (expression, value) pairs."""
         # the count, then each argument's type by identity (~0.14 us less than comparing a tuple of types)
         head = [f"if len(args) != {len(args)}: return MISS"]
         if args:
@@ -294,8 +291,7 @@ def _reads_arg(key):
 
 
 def _fitted(g, target):
-    """The engine's sum_to and cast of one gradient: the fitted value, and the code of each step
-    (template, result shape, dtype)."""
+    """The engine's sum_to and cast of g: the fitted value, and each step's (template, shape, dtype)."""
     lead, ones = sum_to_axes(g.shape, target.shape)
     sums = ((lead, False, g.shape[len(lead) :]), (ones, True, target.shape))
     steps = [(f"add.reduce({{g}}, {a!r}, None, {{dest}}, {keep})", shape, g.dtype) for a, keep, shape in sums if a]
