@@ -102,10 +102,9 @@ class Plan:
 
         def same_bytes(array, k):  # array is an argument's ndarray (its type is guarded first)
             held, view = pinned[k], lambda a: np.ascontiguousarray(a).view(np.uint8)
-            if (array.shape, array.dtype) != (held.shape, held.dtype) or not np.array_equal(view(array), view(held)):
-                return False
-            pinned[k] = array
-            return True
+            same = (array.shape, array.dtype) == (held.shape, held.dtype) and np.array_equal(view(array), view(held))
+            pinned[k] = array if same else held
+            return same
 
         self.namespace["SAME_BYTES"] = same_bytes
         for k, (name, held) in enumerate(pins.items()):
@@ -192,13 +191,12 @@ class Plan:
             elif kind != "op":
                 names.append({"input": "a", "leaf": "l", "constant": "e"}[kind] + str(j))
             else:
-                prim, parents, _, shape, dtype = entry[1:6]
                 fields, params, known = self._operands(entry, t, names)
-                template = prim.lowered_forward(*(p.data for p in t.parents), **known) if faithful(prim) else None
+                template = t.prim.lowered_forward(*(p.data for p in t.parents), **known) if faithful(t.prim) else None
                 if template is None:  # the primitive's own forward
-                    fields["call"] = self._call(prim.forward, [names[p] for p in parents], params)
-                    template = "asarray({call})" if shape == () else "{call}"
-                names.append(self._emit(template, fields, shape, dtype))
+                    fields["call"] = self._call(t.prim.forward, [names[p] for p in entry[2]], params)
+                    template = "asarray({call})" if t.shape == () else "{call}"
+                names.append(self._emit(template, fields, t.shape, t.dtype))
         return names
 
     def _backward(self, tape, names):
