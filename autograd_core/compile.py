@@ -79,7 +79,7 @@ class Compiled:
         # per signature: the last agreeing tape, the fingerprints of the values unchanged since it was
         # first traced, the plan, and why it runs define-by-run (None: it does not)
         self._entries: dict[Any, SimpleNamespace] = {}
-        self._last: SimpleNamespace | None = None  # the signature whose plan ran last: tried first
+        self._last = SimpleNamespace(plan=None)  # the signature whose plan ran last: tried first
 
     def __repr__(self) -> str:
         fallback = f", define-by-run: {self.fallback_reason}" if self.fallback_reason else ""
@@ -88,18 +88,17 @@ class Compiled:
     @property
     def source(self) -> str | None:
         """The generated code of the plan used last (None before one exists)."""
-        return self._last.plan.source if self._last is not None and self._last.plan is not None else None
+        return None if self._last.plan is None else self._last.plan.source
 
     def retrace(self) -> None:
         """Forget every trace and plan: the next calls trace fn again (after changing what fn reads)."""
         self._entries.clear()
-        self._last, self.fallback_reason = None, None
+        self._last, self.fallback_reason = SimpleNamespace(plan=None), None
 
     def __call__(self, *args: Any) -> Any:
         if not state.switches.grad_enabled or state.switches.anomaly:  # under no_grad() or detect_anomaly(): fn itself
             return self._define_by_run(args)
-        last = self._last
-        result = MISS if last is None or last.plan is None else self._replay(last, args)
+        result = MISS if self._last.plan is None else self._replay(self._last, args)
         if result is not MISS:
             return result
         key = (tuple(map(type, args)), tuple(arg_guards(args)))  # what the plans' guards check of args
@@ -224,8 +223,6 @@ class Compiled:
     def _give_up(self, entry, reason):
         if self.strict:
             raise CompileError(f"compile({self.title}): {reason}")
-        if self._last is entry:
-            self._last = None
         entry.fallback = self.fallback_reason = reason
         entry.reference = entry.snapshot = entry.plan = None  # keep no graph alive
         warnings.warn(f"compile({self.title}) runs define-by-run: {reason}", CompileWarning, stacklevel=4)
