@@ -66,9 +66,8 @@ def compile(  # noqa: A001 (torch.compile's name; ag.compile, never a bare impor
 
 
 class Compiled:
-    """The function returned by ``compile``. ``trace_count`` / ``replay_count`` count calls that ran
-    fn define-by-run to trace it / ran the plan; ``fallback_reason`` says why the last fallback
-    happened (None: none did)."""
+    """The function ``compile`` returns: ``trace_count`` / ``replay_count`` count the calls that traced fn /
+    ran the plan; ``fallback_reason`` says why the last fallback to define-by-run happened (None: none did)."""
 
     def __init__(self, fn: Callable[..., Any], *, has_aux: bool, check: bool, strict: bool) -> None:
         functools.update_wrapper(self, fn)
@@ -76,8 +75,7 @@ class Compiled:
         self.title = getattr(fn, "__qualname__", "fn")
         self.trace_count = self.replay_count = 0
         self.fallback_reason: str | None = None
-        # per signature: the last agreeing tape, the fingerprints of the values unchanged since it was
-        # first traced, the plan, and why it runs define-by-run (None: it does not)
+        # per signature: the agreed tape, fingerprints of the values pinned so far, plan, fallback reason
         self._entries: dict[Any, SimpleNamespace] = {}
         self._last = SimpleNamespace(plan=None)  # the signature whose plan ran last: tried first
 
