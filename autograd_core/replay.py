@@ -15,7 +15,7 @@ import numpy as np
 
 from .buffers import allocate
 from .engine import accumulate_grad
-from .primitives import Varying, sum_to, sum_to_axes
+from .primitives import Transpose, Varying, sum_to, sum_to_axes
 from .tape import ARG, arg_array, arg_guards
 from .tensor import Tensor
 
@@ -205,6 +205,11 @@ class Plan:
         ops = [i for i, entry in enumerate(tape.structure) if entry[0] == "op" and needs[i]]
         ops.sort(key=lambda i: tape.order[i].op_number)  # run as the engine runs them: the one made last first
         uses = collections.Counter(p for i in ops for p in tape.structure[i][2] if needs[p])  # contributions
+        # handed: p's gradient becomes a leaf's .grad as it is (a leaf's only one, or the only one of a transpose
+        # of such a leaf: x @ W.T's vjp is a view of it), so it must be a fresh array (inputs come first)
+        handed = [False] * len(tape.order)
+        for p, entry in enumerate(tape.structure):
+            handed[p] = uses[p] == 1 and (entry[0] == "leaf" or (entry[1] is Transpose and handed[entry[2][0]]))
         parts = [[] for _ in tape.order]
         loss = tape.order[tape.outputs[0]]
         parts[tape.outputs[0]].append(self._bake(np.ones(loss.shape, loss.dtype)))  # the seed
@@ -214,7 +219,7 @@ class Plan:
             # written last input first: the weight's gradient in h @ W (h.T @ g) reads h for the last
             # time, so h's buffer is free for g @ W.T (buffers.py); added in input order, as the engine
             order = [j for j in reversed(range(len(parents))) if needs[parents[j]]]
-            sent = {j: self._vjp(tape, i, j, g, names, _handed(tape.structure, parents[j], uses)) for j in order}
+            sent = {j: self._vjp(tape, i, j, g, names, handed[parents[j]]) for j in order}
             for j in sorted(sent):
                 parts[parents[j]].append(sent[j])
         grads = [self._combine(parts[i], handed=True) for i, e in enumerate(tape.structure) if e[0] == "leaf"]
@@ -273,14 +278,6 @@ class Plan:
         if tape.structure[parents[j]][0] == "leaf":  # a leaf's gradient values are never read again
             value = np.broadcast_to(np.zeros((), value.dtype), value.shape)
         return _Grad(name, fresh, value)
-
-
-def _handed(structure, p, uses):
-    """Does node p's gradient become a leaf's .grad as it is? p is a leaf with one contribution, or a
-    transpose of one with one contribution (x @ W.T: its vjp is a view of p's gradient)."""
-    entry = structure[p]
-    transposed = entry[0] == "op" and entry[1].name == "transpose" and _handed(structure, entry[2][0], uses)
-    return uses[p] == 1 and (entry[0] == "leaf" or transposed)
 
 
 def _reads_arg(key):
