@@ -34,16 +34,12 @@ class CompileError(RuntimeError):
 
 
 @overload
-def compile(
-    fn: Callable[..., Any], *, has_aux: bool = False, check: bool = False, strict: bool = False
-) -> Compiled: ...
+def compile(fn: Callable[..., Any], *, has_aux: bool = ..., check: bool = ..., strict: bool = ...) -> Compiled: ...
 @overload
 def compile(
-    fn: None = None, *, has_aux: bool = False, check: bool = False, strict: bool = False
+    fn: None = None, *, has_aux: bool = ..., check: bool = ..., strict: bool = ...
 ) -> Callable[[Callable[..., Any]], Compiled]: ...
-def compile(  # noqa: A001 (torch.compile's name; ag.compile, never a bare import)
-    fn: Callable[..., Any] | None = None, *, has_aux: bool = False, check: bool = False, strict: bool = False
-) -> Compiled | Callable[[Callable[..., Any]], Compiled]:
+def compile(fn=None, *, has_aux=False, check=False, strict=False):  # noqa: A001 (torch.compile's name)
     """Trace ``fn`` (args -> one-element loss Tensor, or ``(loss, aux)`` with ``has_aux=True``) and replay
     it: ``compiled(*args)`` accumulates every leaf's ``.grad`` as ``fn(*args).backward()`` would and returns
     what fn returns, without a graph. Usable as a decorator; what is guarded: docs/compile.md.
