@@ -14,8 +14,7 @@ from typing import Any, overload
 
 import numpy as np
 
-from .engine import accumulate_grad
-from .engine import grad as _engine_grad
+from .engine import accumulate_grad, grad
 from .grad_mode import state
 from .graph_state import MutationClock
 from .replay import MISS, Plan
@@ -118,7 +117,7 @@ class Compiled:
             return MISS
         if self.check:  # the plan's result beside define-by-run's; the latter's gradients are kept
             outputs, form = self._outputs(self.fn(*args))
-            grads = [g.data for g in _engine_grad(outputs[0], plan.leaves, allow_unused=True)]
+            grads = [g.data for g in grad(outputs[0], plan.leaves, allow_unused=True)]
             problem = _difference(values, outputs, plan.leaves, grads)
             if problem:
                 raise CompileError(
@@ -182,7 +181,7 @@ class Compiled:
         if reason is not None or entry.reference is None or entry.plan is not None:
             outputs[0].backward()
         else:  # two tapes agree: generate the plan from this call's graph, adopt it if it reproduces the call
-            grads = [g.data for g in _engine_grad(outputs[0], tape.leaves, allow_unused=True)]
+            grads = [g.data for g in grad(outputs[0], tape.leaves, allow_unused=True)]
             outputs = [t.detach() for t in outputs]  # the graph goes: the trial runs without it (peak memory)
             entry.plan, reason = _attempt(self._adopt, entry, tape, args, outputs, grads)
             for t, g in zip(tape.leaves, grads):  # the engine's fresh arrays, accumulated by the engine's rule

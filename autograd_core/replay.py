@@ -3,7 +3,6 @@ backward, the gradients' delivery into ``.grad``), each op written by its primit
 call of its own ``forward`` / ``vjp``, into buffers shared by results never live at once (buffers.py).
 """
 
-import builtins
 import collections
 import functools
 import inspect
@@ -60,7 +59,7 @@ def _faithful(prim, i, *code):
                 return True  # nothing lowered for these inputs: nothing to check
             names = dict(_NAMESPACE, g=np.roll(edges, 5), out=out, vjp=functools.partial(prim.vjp, i), **values)
             fields = dict(zip(xs, xs), g="g", out="out", into="", dest="None", vjp=f"vjp(g, out, {', '.join(xs)})")
-            exec(builtins.compile(_lines(template, "y", fields), "<lowering>", "exec"), names)  # noqa: S102
+            exec(compile(_lines(template, "y", fields), "<lowering>", "exec"), names)  # noqa: S102
             expected = out if i is None else prim.vjp(i, names["g"], out, *values.values())
         got = names["y"]
         if not (np.array_equal(got, expected, equal_nan=True) and (np.signbit(got) == np.signbit(expected)).all()):
@@ -119,7 +118,7 @@ class Plan:
         lines = ["def run(args, trial=False):"] + ["    " + line for line in self._head + check + self._body]
         self.source = "\n".join(lines) + "\n"
         linecache.cache[self._filename] = (len(self.source), None, self.source.splitlines(True), self._filename)
-        exec(builtins.compile(self.source, self._filename, "exec"), self.namespace)  # noqa: S102 (our own code)
+        exec(compile(self.source, self._filename, "exec"), self.namespace)  # noqa: S102 (our own code)
         self.run = self.namespace["run"]
 
     def _const(self, value, frozen=False):
