@@ -60,9 +60,8 @@ def _faithful(prim, i, *code):
             names = dict(_NAMESPACE, g=np.roll(edges, 5), out=out, vjp=functools.partial(prim.vjp, i), **values)
             fields = dict(zip(xs, xs), g="g", out="out", into="", dest="None", vjp=f"vjp(g, out, {', '.join(xs)})")
             exec(compile(_lines(template, "y", fields), "<lowering>", "exec"), names)  # noqa: S102
-            expected = out if i is None else prim.vjp(i, names["g"], out, *values.values())
-        got = names["y"]
-        if not (np.array_equal(got, expected, equal_nan=True) and (np.signbit(got) == np.signbit(expected)).all()):
+            got, want = names["y"], out if i is None else prim.vjp(i, names["g"], out, *values.values())
+        if not (np.array_equal(got, want, equal_nan=True) and (np.signbit(got) == np.signbit(want)).all()):
             return False
     return True
 
