@@ -72,8 +72,8 @@ def arg_guards(args):
 
 
 def fingerprint(array):
-    """A digest of an array's shape, dtype and bytes: equal values give equal fingerprints (a
-    collision could only make a changed value look unchanged, which keeps it pinned: safe)."""
+    """A digest of an array's shape, dtype and bytes: equal values give equal fingerprints, other values
+    other ones (but for a 128-bit collision); -0.0 is not 0.0."""
     return array.shape, array.dtype.str, hashlib.blake2b(np.ascontiguousarray(array), digest_size=16).digest()
 
 
