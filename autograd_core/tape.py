@@ -79,7 +79,8 @@ def fingerprint(array):
 
 class Tape:
     """One traced call: ``structure`` (ops, wiring, params, shapes, dtypes), ``leaves``, ``constants`` and
-    ``frozen`` (arrays compared between tapes); ``order``, the graph, None once a plan no longer needs it."""
+    ``frozen`` (arrays compared between tapes; ``externals[j]``: constant j is the same tensor in both, one
+    from outside fn, read each call); ``order``, the graph, None once a plan no longer needs it."""
 
     def __init__(self, outputs, form, args, call_args, clock):
         """``outputs``: the loss, then the aux tensors (``form``: how fn returned them, None: no aux);
@@ -155,7 +156,7 @@ class Tape:
         for (a, mine, what, user), (b, theirs, *_) in zip(self.frozen, reference.frozen):
             if a is not b and fingerprint(mine) != fingerprint(theirs):  # bytes, as the pins: -0.0 is not 0.0
                 raise Unsupported(_WHY["constant"].format(what=what, shape=mine.shape, user=user))
-        self.externals = [a is b for a, b in zip(self.constants, reference.constants)]  # read each call
+        self.externals = [a is b for a, b in zip(self.constants, reference.constants)]
 
     def sources(self, args):
         """(name in the plan's code, values, what a pin holds: the array, or the tensor by version) of the
