@@ -1,10 +1,7 @@
 """``ag.compile(fn)``: trace a training step, then replay it as a flat list of numpy calls.
 
-``fn(*args)`` builds a graph and returns a one-element loss Tensor (``has_aux=True``: ``(loss, aux)``).
-``compiled(*args)`` does what ``fn(*args).backward()`` does, bit for bit, and returns the loss without a
-graph. The first two calls trace fn define-by-run (tape.py); when their tapes agree, the second generates
-a plan (replay.py), adopted once it reproduced that call. What is guarded, what is not, and when fn runs
-define-by-run instead: docs/compile.md.
+The first two calls trace fn define-by-run (tape.py); when their tapes agree, the second generates a plan
+(replay.py), adopted once it reproduced that call. The contract, guards and fallbacks: docs/compile.md.
 """
 
 from __future__ import annotations
@@ -12,12 +9,12 @@ from __future__ import annotations
 import functools
 import warnings
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any, overload
 
 import numpy as np
 
-from .engine import accumulate_grad
-from .engine import grad as _engine_grad
+from .engine import accumulate_grad, grad
 from .grad_mode import current_switches
 from .graph_state import MutationClock
 from .replay import MISS, Plan
@@ -36,20 +33,15 @@ class CompileError(RuntimeError):
 
 
 @overload
-def compile(
-    fn: Callable[..., Any], *, has_aux: bool = False, check: bool = False, strict: bool = False
-) -> Compiled: ...
+def compile(fn: Callable[..., Any], *, has_aux: bool = ..., check: bool = ..., strict: bool = ...) -> Compiled: ...
 @overload
 def compile(
-    fn: None = None, *, has_aux: bool = False, check: bool = False, strict: bool = False
+    fn: None = None, *, has_aux: bool = ..., check: bool = ..., strict: bool = ...
 ) -> Callable[[Callable[..., Any]], Compiled]: ...
-def compile(  # noqa: A001 (torch.compile's name; ag.compile, never a bare import)
-    fn: Callable[..., Any] | None = None, *, has_aux: bool = False, check: bool = False, strict: bool = False
-) -> Compiled | Callable[[Callable[..., Any]], Compiled]:
-    """Trace ``fn`` (args -> one-element loss Tensor, or ``(loss, aux)`` with ``has_aux=True``) and
-    replay its forward and backward: ``compiled(*args, **kwargs)`` accumulates every leaf's ``.grad``
-    as ``fn(*args, **kwargs).backward()`` would and returns what fn returns, without a graph. Usable as a decorator.
-    What is guarded, and when fn runs define-by-run instead: docs/compile.md.
+def compile(fn=None, *, has_aux=False, check=False, strict=False):  # noqa: A001 (torch.compile's name)
+    """Trace ``fn`` (args -> one-element loss Tensor, or ``(loss, aux)`` with ``has_aux=True``) and replay
+    it: ``compiled(*args, **kwargs)`` accumulates every leaf's ``.grad`` as ``fn(*args, **kwargs).backward()``
+    would and returns what fn returns, without a graph. Usable as a decorator; what is guarded: docs/compile.md.
 
     >>> W = Tensor([[1.0], [2.0]], requires_grad=True)
     >>> step = compile(lambda X: (X @ W).relu().sum())
@@ -68,28 +60,19 @@ def compile(  # noqa: A001 (torch.compile's name; ag.compile, never a bare impor
     return Compiled(fn, has_aux=has_aux, check=check, strict=strict)
 
 
-class _Entry:
-    """What is known about one signature: the last agreeing tape, the fingerprints of the values
-    unchanged since it was first traced, the plan, and why it runs define-by-run (None: it does not)."""
-
-    reference = snapshot = plan = fallback = None
-
-
 class Compiled:
-    """The function returned by ``compile``. ``trace_count`` / ``replay_count`` count calls that ran
-    fn define-by-run to trace it / ran the plan; ``fallback_reason`` says why the last fallback
-    happened (None: none did)."""
+    """The function ``compile`` returns: ``trace_count`` / ``replay_count`` count the calls that traced fn /
+    ran the plan; ``fallback_reason`` says why the last fallback to define-by-run happened (None: none did)."""
 
-    def __init__(
-        self, fn: Callable[..., Any], has_aux: bool = False, check: bool = False, strict: bool = False
-    ) -> None:
+    def __init__(self, fn: Callable[..., Any], *, has_aux: bool, check: bool, strict: bool) -> None:
         functools.update_wrapper(self, fn)
         self.fn, self.has_aux, self.check, self.strict = fn, has_aux, check, strict
         self.title = getattr(fn, "__qualname__", "fn")
         self.trace_count = self.replay_count = 0
         self.fallback_reason: str | None = None
-        self._entries: dict[Any, _Entry] = {}
-        self._last: _Entry | None = None  # the signature whose plan ran last: tried first
+        # per signature: the agreed tape, fingerprints of the values pinned so far, plan, fallback reason
+        self._entries: dict[Any, SimpleNamespace] = {}
+        self._last = SimpleNamespace(plan=None)  # the signature whose plan ran last: tried first
 
     def __repr__(self) -> str:
         fallback = f", define-by-run: {self.fallback_reason}" if self.fallback_reason else ""
@@ -98,12 +81,12 @@ class Compiled:
     @property
     def source(self) -> str | None:
         """The generated code of the plan used last (None before one exists)."""
-        return self._last.plan.source if self._last is not None and self._last.plan is not None else None
+        return None if self._last.plan is None else self._last.plan.source
 
     def retrace(self) -> None:
         """Forget every trace and plan: the next calls trace fn again (after changing what fn reads)."""
         self._entries.clear()
-        self._last, self.fallback_reason = None, None
+        self._last, self.fallback_reason = SimpleNamespace(plan=None), None
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if kwargs:  # flat: positional, keyword values, their names (a static argument: in the signature)
@@ -111,22 +94,17 @@ class Compiled:
         switches = current_switches()
         if not switches.grad_enabled or switches.anomaly:  # under no_grad() or detect_anomaly(): fn itself
             return self._define_by_run(args)
-        last = self._last
-        result = MISS if last is None or last.plan is None else self._replay(last, args)
+        result = MISS if self._last.plan is None else self._replay(self._last, args)
         if result is not MISS:
             return result
         key = (tuple(map(type, args)), tuple(arg_guards(args)))  # what the plans' guards check of args
-        entry = self._entries.get(key)
-        if entry is None:
-            if len(self._entries) >= MAX_SIGNATURES:  # e.g. a new leaf tensor passed every call
-                del self._entries[next(iter(self._entries))]
-            entry = self._entries[key] = _Entry()
+        if key not in self._entries and len(self._entries) >= MAX_SIGNATURES:  # a new leaf passed every call?
+            del self._entries[next(iter(self._entries))]
+        entry = self._entries.setdefault(key, SimpleNamespace(reference=None, snapshot=None, plan=None, fallback=None))
         if entry.fallback is not None:
             return self._define_by_run(args)
         result = MISS if entry.plan is None else self._replay(entry, args)
         return self._trace(entry, args) if result is MISS else result
-
-    # ------------------------------------------------------------------------ paths
 
     def _replay(self, entry, args):
         """Entry's plan's result (check=True: compared with define-by-run's), or MISS when a guard fails."""
@@ -142,7 +120,7 @@ class Compiled:
             return MISS
         if self.check:  # the plan's result beside define-by-run's; the latter's gradients are kept
             outputs, form = self._outputs(call_flat(self.fn, args))
-            grads = [g.data for g in _engine_grad(outputs[0], plan.leaves, allow_unused=True)]
+            grads = [g.data for g in grad(outputs[0], plan.leaves, allow_unused=True)]
             problem = _difference(values, outputs, plan.leaves, grads)
             if problem:
                 raise CompileError(
@@ -193,36 +171,34 @@ class Compiled:
         call_args = [Tensor(a.data, requires_grad=True, label=a.label) if s else a for a, s in zip(args, stand_in)]
         clock = MutationClock.now
         outputs, form = self._outputs(call_flat(self.fn, call_args))
-        loss = outputs[0]
         tape, reason = _attempt(Tape, outputs, form, args, call_args, clock)
         for traced, a in zip(call_args, args):
             if traced is not a:  # recorded now; backward skips its gradient (time, memory), never used
                 traced.requires_grad = False
         if tape is not None and not tape.needs[tape.outputs[0]]:  # no leaf's gradient depends on the loss
-            loss.detach().backward()  # the engine's own 'does not require grad' error
+            outputs[0].detach().backward()  # the engine's own 'does not require grad' error
         if tape is not None and entry.reference is not None:
             _, reason = _attempt(tape.require_agreement, entry.reference)
         if reason is not None:
             self._give_up(entry, reason)  # strict: raises before any gradient is delivered
         if reason is not None or entry.reference is None or entry.plan is not None:
-            loss.backward()
+            outputs[0].backward()
         else:  # two tapes agree: generate the plan from this call's graph, adopt it if it reproduces the call
-            grads = [g.data for g in _engine_grad(loss, tape.leaves, allow_unused=True)]
-            loss, outputs = None, [t.detach() for t in outputs]
+            grads = [g.data for g in grad(outputs[0], tape.leaves, allow_unused=True)]
+            outputs = [t.detach() for t in outputs]  # the graph goes: the trial runs without it (peak memory)
             entry.plan, reason = _attempt(self._adopt, entry, tape, args, outputs, grads)
             for t, g in zip(tape.leaves, grads):  # the engine's fresh arrays, accumulated by the engine's rule
                 accumulate_grad(t, g)
             if reason is not None:
                 self._give_up(entry, reason)
         result = _detached(form, outputs)
-        loss = outputs = None  # the graph goes before _remember regenerates the code (peak memory)
+        outputs = None  # the graph goes before _remember regenerates the code (peak memory)
         if reason is None:
             self._remember(entry, tape, args)
         return result
 
     def _adopt(self, entry, tape, args, outputs, grads):
-        externals = [a is b for a, b in zip(tape.constants, entry.reference.constants)]
-        plan = Plan(tape, args, externals, self.title)
+        plan = Plan(tape, args, self.title)
         tape.order = None  # the trial runs without this call's graph (activations) alive: peak memory
         problem = _difference(plan.run(args, trial=True), outputs, plan.leaves, grads)
         if problem:
@@ -232,7 +208,7 @@ class Compiled:
 
     def _remember(self, entry, tape, args):
         """Keep this tape as the reference; pin the values that have not changed since the first one."""
-        sources = {name: (fingerprint(values), held) for name, values, held in tape.sources(args, entry.reference)}
+        sources = {name: (fingerprint(values), held) for name, values, held in tape.sources(args)}
         if entry.snapshot is not None:
             sources = {name: seen for name, seen in sources.items() if entry.snapshot.get(name) == seen[0]}
         entry.snapshot, entry.reference = {name: seen[0] for name, seen in sources.items()}, tape
@@ -243,14 +219,11 @@ class Compiled:
     def _give_up(self, entry, reason):
         if self.strict:
             raise CompileError(f"compile({self.title}): {reason}")
-        if self._last is entry:
-            self._last = None
         entry.fallback = self.fallback_reason = reason
         entry.reference = entry.snapshot = entry.plan = None  # keep no graph alive
         warnings.warn(f"compile({self.title}) runs define-by-run: {reason}", CompileWarning, stacklevel=4)
 
 
-# ------------------------------------------------------------------------------------ helpers
 def _attempt(function, *args, **kwargs):
     """(result, None), or (None, why) when compile cannot or should not replay (Unsupported), or hit a
     bug of its own: those mean define-by-run, never a crash of a call that define-by-run can run."""
@@ -264,9 +237,8 @@ def _attempt(function, *args, **kwargs):
 
 def _what(value):
     """A returned value described for an error: its type, and its items' for a tuple or list."""
-    if type(value) in (tuple, list):
-        return f"{type(value).__name__} ({', '.join(type(v).__name__ for v in value)})"
-    return type(value).__name__
+    items = f" ({', '.join(type(v).__name__ for v in value)})" if type(value) in (tuple, list) else ""
+    return type(value).__name__ + items
 
 
 def _detached(form, outputs):

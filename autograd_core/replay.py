@@ -1,11 +1,8 @@
-"""The plan behind ``ag.compile``: an agreed Tape turned into straight-line numpy code, ``run(args)``:
-guards, forward, backward (numpy calls on local variables, no Tensor made per op, no graph walked), the
-gradients' delivery into ``.grad`` (the engine's rule). Each op is written by its primitive's lowering
-(``forward_code`` / ``vjp_code``, else a call of its own ``forward`` / ``vjp``) into buffers shared by
-results never live at once (buffers.py). ``Plan.source`` shows the code.
+"""The plan behind ``ag.compile``: an agreed Tape turned into straight-line numpy code (guards, forward,
+backward, the gradients' delivery into ``.grad``), each op written by its primitive's lowering, else a
+call of its own ``forward`` / ``vjp``, into buffers shared by results never live at once (buffers.py).
 """
 
-import builtins
 import collections
 import functools
 import inspect
@@ -17,7 +14,7 @@ import numpy as np
 
 from .buffers import allocate
 from .engine import accumulate_grad
-from .primitives import Varying, sum_to, sum_to_axes
+from .primitives import Transpose, Varying, sum_to, sum_to_axes
 from .tape import ARG, arg_array, arg_guards
 from .tensor import Tensor
 
@@ -40,10 +37,8 @@ def _lines(template, name, fields):
 
 
 def faithful(prim, i=None):
-    """Does prim's lowered forward (i None) or vjp for input i give exactly what the primitive gives, NaN,
-    +-0 and +-inf included (and without zeros, where a kink's fast path applies)? Checked once per version
-    of its code (a primitive whose code changed and whose lowering did not is replayed through its own
-    code), for lowerings without params: those spell the primitive's own numpy call."""
+    """Does prim's lowered forward (i None) or vjp for input i give exactly the primitive's results, NaN,
+    +-0 and +-inf included? Checked once per version of its code, for lowerings without params."""
     return _faithful(prim, i, prim.forward, prim.vjp, prim.forward_code, prim.vjp_code)
 
 
@@ -55,7 +50,7 @@ def _faithful(prim, i, *code):
     code = prim.forward_code
     if code is None or callable(code) or not _fields(code) <= {"into", "dest", *xs}:  # (a chooser takes params)
         return code is not None
-    for edges in (_EDGES, _EDGES[_EDGES != 0]):
+    for edges in (_EDGES, _EDGES[_EDGES != 0]):  # without zeros too: a kink's fast path
         values = {x: np.roll(edges, 3 * k) for k, x in enumerate(xs)}
         with np.errstate(all="ignore"):
             out = prim.forward(*values.values())
@@ -64,58 +59,50 @@ def _faithful(prim, i, *code):
                 return True  # nothing lowered for these inputs: nothing to check
             names = dict(_NAMESPACE, g=np.roll(edges, 5), out=out, vjp=functools.partial(prim.vjp, i), **values)
             fields = dict(zip(xs, xs), g="g", out="out", into="", dest="None", vjp=f"vjp(g, out, {', '.join(xs)})")
-            exec(builtins.compile(_lines(template, "y", fields), "<lowering>", "exec"), names)  # noqa: S102
-            expected = out if i is None else prim.vjp(i, names["g"], out, *values.values())
-        got = names["y"]
-        if not (np.array_equal(got, expected, equal_nan=True) and (np.signbit(got) == np.signbit(expected)).all()):
+            exec(compile(_lines(template, "y", fields), "<lowering>", "exec"), names)  # noqa: S102
+            got, want = names["y"], out if i is None else prim.vjp(i, names["g"], out, *values.values())
+        if not (np.array_equal(got, want, equal_nan=True) and (np.signbit(got) == np.signbit(want)).all()):
             return False
     return True
 
 
 faithful.cache_clear = _faithful.cache_clear  # type: ignore[attr-defined]  # tests reset the check
 
-# A gradient during code generation: its variable, whether the array is ours alone (fresh: it may
-# become a leaf's .grad without a copy), and its value in the traced call (the engine's own result:
-# it plans sum_to, casts and folding). A baked constant's variable is in Plan._frozen.
+# A gradient during code generation: its variable, whether the array is ours alone (fresh: it may become
+# a leaf's .grad uncopied), and its value in the traced call (it plans sum_to, casts and folding).
 _Grad = collections.namedtuple("_Grad", "name fresh value")
 
 
 class Plan:
     """Generated code replaying one tape: ``run(args)`` -> the output arrays (loss, then aux: copies,
     never a kept buffer), the leaves' gradients delivered, or MISS; ``run(args, trial=True)`` ->
-    (outputs, leaf gradients), nothing delivered, or MISS. ``externals[j]``: constant j is a tensor
-    whose values are read each call."""
+    (outputs, leaf gradients), nothing delivered, or MISS."""
 
-    def __init__(self, tape, args, externals, title="fn"):
+    def __init__(self, tape, args, title="fn"):
         self.leaves, self.form = tape.leaves, tape.form  # form: how fn returned aux (None: the loss alone)
-        self.namespace = dict(_NAMESPACE, MISS=MISS)
-        self.namespace.update({f"L{j}": t for j, t in enumerate(tape.leaves)})
-        self.namespace.update({f"E{j}": t for j, t in enumerate(tape.constants)})
+        self.namespace = dict(_NAMESPACE, MISS=MISS, **{name: t for name, _, t in tape.sources(())})
         self._frozen, self._body, self._count, self._buffers = set(), [], 0, {}
         # tracebacks show the generated code while the plan lives; then its lines go (flat over retraces)
         self._filename = f"<ag.compile {title} {id(self):x}>"
         weakref.finalize(self, linecache.cache.pop, self._filename, None)
-        self._head, self._guards = self._prologue(args, tape, externals)
-        self._backward(tape, self._forward(tape, externals))
+        self._head, self._guards = self._prologue(args, tape)
+        self._backward(tape, self._forward(tape))
         # one array per slot of buffers never live at once, large slots allocated by each call
         self._body, kept = allocate(self._body, self._buffers, self.namespace)
         self.namespace.update(kept)
         self.pin({})
 
     def pin(self, pins):
-        """(Re)generate the code, guarding each pinned source (name -> what Tape.sources holds) by identity
-        (a one-element array by value: fresh 0-d values are new objects) or version: one tuple comparison.
-        An array that is not the pinned one but holds the same bytes (the same batch sliced afresh) keeps
-        the plan, and becomes the pinned one: a constant computed from it is unchanged (-0.0 is not 0.0)."""
+        """(Re)generate the code, guarding each pinned source (name -> what Tape.sources holds): an array by
+        identity or bytes (then it becomes the pinned one), a one-element one by value, a tensor by version."""
         pinned = self.namespace["PINNED"] = list(pins.values())  # the old pins go
         guards = list(self._guards)
 
         def same_bytes(array, k):  # array is an argument's ndarray (its type is guarded first)
             held, view = pinned[k], lambda a: np.ascontiguousarray(a).view(np.uint8)
-            if (array.shape, array.dtype) != (held.shape, held.dtype) or not np.array_equal(view(array), view(held)):
-                return False
-            pinned[k] = array
-            return True
+            same = (array.shape, array.dtype) == (held.shape, held.dtype) and np.array_equal(view(array), view(held))
+            pinned[k] = array if same else held
+            return same
 
         self.namespace["SAME_BYTES"] = same_bytes
         for k, (name, held) in enumerate(pins.items()):
@@ -130,10 +117,9 @@ class Plan:
         lines = ["def run(args, trial=False):"] + ["    " + line for line in self._head + check + self._body]
         self.source = "\n".join(lines) + "\n"
         linecache.cache[self._filename] = (len(self.source), None, self.source.splitlines(True), self._filename)
-        exec(builtins.compile(self.source, self._filename, "exec"), self.namespace)  # noqa: S102 (our own code)
+        exec(compile(self.source, self._filename, "exec"), self.namespace)  # noqa: S102 (our own code)
         self.run = self.namespace["run"]
 
-    # -------------------------------------------------------------------- helpers
     def _const(self, value, frozen=False):
         name = f"K{len(self.namespace)}"
         self.namespace[name] = value
@@ -142,19 +128,20 @@ class Plan:
         return name
 
     def _param(self, value, key):
-        """A param as code: an argument's array by its variable, plain values as literals, else a constant."""
+        """A param as code (a literal, a constant, an argument's variable) and as a lowering may rely on it
+        (an argument's array, read each call, as Varying)."""
         if type(key) is tuple and len(key) == 2 and key[0] is ARG:
-            return f"a{key[1]}"
+            return f"a{key[1]}", Varying
         if type(value) is tuple:
-            return "(" + "".join(self._param(v, k) + ", " for v, k in zip(value, key)) + ")"
-        return repr(value) if type(value) in (int, bool, type(None)) else self._const(value)
+            parts = [self._param(v, k) for v, k in zip(value, key)]
+            return "(" + "".join(code + ", " for code, _ in parts) + ")", tuple(seen for _, seen in parts)
+        return repr(value) if type(value) in (int, bool, type(None)) else self._const(value), value
 
     def _operands(self, entry, t, names):
-        """The fields of an op's lowerings (its inputs x0, x1... and params, as code), the params as code,
-        and the params as a lowering may rely on them (an argument's array, read each call, as Varying)."""
-        keyed = [(name, value, key) for (name, value), (_, key) in zip(t.params.items(), entry[3])]
-        params = {name: self._param(value, key) for name, value, key in keyed}
-        known = {name: _known(value, key) for name, value, key in keyed}
+        """An op's lowering fields (inputs x0, x1... and params), its params as code and as known values."""
+        params, known = {}, {}
+        for (name, value), (_, key) in zip(t.params.items(), entry[3]):
+            params[name], known[name] = self._param(value, key)
         return dict(params, **{f"x{k}": names[p] for k, p in enumerate(entry[2])}), params, known
 
     def _call(self, function, arguments, params):
@@ -173,10 +160,8 @@ class Plan:
         self._body += _lines(template, f"t{self._count}", fields).split("\n")
         return f"t{self._count}"
 
-    # -------------------------------------------------------------------- code
-    def _prologue(self, args, tape, externals):
-        """The lines that unpack the arguments and read the tensors' arrays, and the guards that
-        make the plan valid: (expression, the value it must have) pairs."""
+    def _prologue(self, args, tape):
+        """The lines reading the arguments' and tensors' arrays, and the guards: (expression, value) pairs."""
         # the count, then each argument's type by identity (~0.14 us less than comparing a tuple of types)
         head = [f"if len(args) != {len(args)}: return MISS"]
         if args:
@@ -188,39 +173,41 @@ class Plan:
                 head.append(f"a{k} = A{k}.data" if isinstance(a, Tensor) else f"a{k} = A{k}")
         guards = arg_guards(args)  # they check a grad argument's id: held here, the id stays its own
         self.namespace["HELD"] = [a for a in args if isinstance(a, Tensor) and a.requires_grad]
-        tensors = [("l", j, t) for j, t in enumerate(self.leaves)]  # and tensors from outside fn:
-        tensors += [("e", j, t) for j, t in enumerate(tape.constants) if externals[j]]  # values read each call
-        for kind, j, t in tensors:
-            head.append(f"{kind}{j} = {kind.upper()}{j}.data")
-            guards += [(f"{kind}{j}.shape", t.shape), (f"{kind}{j}.dtype", t.dtype)]
-            guards.append((f"{kind.upper()}{j}.requires_grad", t.requires_grad))
+        for name, _, t in tape.sources(()):  # the leaves and the tensors from outside fn: values read each call
+            head.append(f"{name.lower()} = {name}.data")
+            guards += [(f"{name.lower()}.shape", t.shape), (f"{name.lower()}.dtype", t.dtype)]
+            guards.append((f"{name}.requires_grad", t.requires_grad))
         return head, guards
 
-    def _forward(self, tape, externals):
+    def _forward(self, tape):
         """Each node's variable: an argument's or a leaf's array, a constant, or an op's lowered result."""
         names = []
         for entry, t in zip(tape.structure, tape.order):
             kind, j = entry[:2]
-            if kind == "constant" and not externals[j]:
+            if kind == "constant" and not tape.externals[j]:
                 names.append(self._const(t.data, frozen=True))
             elif kind != "op":
                 names.append({"input": "a", "leaf": "l", "constant": "e"}[kind] + str(j))
             else:
-                prim, parents, _, shape, dtype = entry[1:6]
                 fields, params, known = self._operands(entry, t, names)
-                template = prim.lowered_forward(*(p.data for p in t.parents), **known) if faithful(prim) else None
+                template = t.prim.lowered_forward(*(p.data for p in t.parents), **known) if faithful(t.prim) else None
                 if template is None:  # the primitive's own forward
-                    fields["call"] = self._call(prim.forward, [names[p] for p in parents], params)
-                    template = "asarray({call})" if shape == () else "{call}"
-                names.append(self._emit(template, fields, shape, dtype))
+                    fields["call"] = self._call(t.prim.forward, [names[p] for p in entry[2]], params)
+                    template = "asarray({call})" if t.shape == () else "{call}"
+                names.append(self._emit(template, fields, t.shape, t.dtype))
         return names
 
     def _backward(self, tape, names):
         """Gradients in reverse topological order, then the code that delivers the leaves' ones."""
         needs = tape.needs
         ops = [i for i, entry in enumerate(tape.structure) if entry[0] == "op" and needs[i]]
-        ops.sort(key=lambda i: tape.order[i]._seq)  # run as the engine runs them: the one made last first
+        ops.sort(key=lambda i: tape.order[i].op_number)  # run as the engine runs them: the one made last first
         uses = collections.Counter(p for i in ops for p in tape.structure[i][2] if needs[p])  # contributions
+        # handed: p's gradient becomes a leaf's .grad as it is (a leaf's only one, or the only one of a transpose
+        # of such a leaf: x @ W.T's vjp is a view of it), so it must be a fresh array (inputs come first)
+        handed = [False] * len(tape.order)
+        for p, entry in enumerate(tape.structure):
+            handed[p] = uses[p] == 1 and (entry[0] == "leaf" or (entry[1] is Transpose and handed[entry[2][0]]))
         parts = [[] for _ in tape.order]
         loss = tape.order[tape.outputs[0]]
         parts[tape.outputs[0]].append(self._bake(np.ones(loss.shape, loss.dtype)))  # the seed
@@ -229,16 +216,10 @@ class Plan:
             parents = tape.structure[i][2]
             # written last input first: the weight's gradient in h @ W (h.T @ g) reads h for the last
             # time, so h's buffer is free for g @ W.T (buffers.py); added in input order, as the engine
-            sent = {
-                j: self._vjp(tape, i, j, g, names, _handed(tape.structure, p, uses))  # handed: a fresh array
-                for j, p in reversed(list(enumerate(parents)))
-                if needs[p]
-            }
+            order = [j for j in reversed(range(len(parents))) if needs[parents[j]]]
+            sent = {j: self._vjp(tape, i, j, g, names, handed[parents[j]]) for j in order}
             for j in sorted(sent):
-                g, p = sent[j], parents[j]
-                if tape.structure[p][0] == "leaf" and g.name not in self._frozen:  # its values are never
-                    g = g._replace(value=np.broadcast_to(np.zeros((), g.value.dtype), g.value.shape))  # read
-                parts[p].append(g)
+                parts[parents[j]].append(sent[j])
         grads = [self._combine(parts[i], handed=True) for i, e in enumerate(tape.structure) if e[0] == "leaf"]
         out = "".join(f"array({names[i]}), " for i in tape.outputs)  # copies: not a buffer, a leaf's or an arg's
         self._body.append(f"if trial: return ({out}), ({''.join(g.name + ', ' for g in grads)})")
@@ -281,9 +262,8 @@ class Plan:
         if all(fields[f] in self._frozen for f in reads) and not _reads_arg(entry[3]):
             return self._bake(value)  # constants only (no argument's array in its params: a label): bake it
         # fresh: a new array per call (into omitted), or a view of a fresh g that only it reads
-        unbuffered = handed and not steps and "y" not in used
-        fresh = unbuffered and used & {"into", "vjp"} == {"into"}
-        fresh |= unbuffered and g.fresh and len(parents) == 1 and not used & {"into", "vjp", "dest"}
+        unbuffered = handed and not steps and not used & {"y", "vjp"}
+        fresh = unbuffered and ("into" in used or (g.fresh and len(parents) == 1 and "dest" not in used))
         if "vjp" in used:
             arguments = [str(j), g.name, names[i]] + [names[p] for p in parents]
             fields["vjp"] = self._call(prim.vjp, arguments, params_code)
@@ -293,15 +273,9 @@ class Plan:
         for k, (code, shape, dtype) in enumerate(steps, 1):  # sum_to and cast, as the engine
             fresh = handed and k == len(steps)
             name = self._emit(code, {"g": name}, shape, dtype, fresh)
+        if tape.structure[parents[j]][0] == "leaf":  # a leaf's gradient values are never read again
+            value = np.broadcast_to(np.zeros((), value.dtype), value.shape)
         return _Grad(name, fresh, value)
-
-
-def _handed(structure, p, uses):
-    """Does node p's gradient become a leaf's .grad as it is? p is a leaf with one contribution, or a
-    transpose of one with one contribution (x @ W.T: its vjp is a view of p's gradient)."""
-    entry = structure[p]
-    transposed = entry[0] == "op" and entry[1].name == "transpose" and _handed(structure, entry[2][0], uses)
-    return uses[p] == 1 and (entry[0] == "leaf" or transposed)
 
 
 def _reads_arg(key):
@@ -309,16 +283,8 @@ def _reads_arg(key):
     return type(key) is tuple and ((len(key) == 2 and key[0] is ARG) or any(map(_reads_arg, key)))
 
 
-def _known(value, key):
-    """A params value as a lowering may rely on it: an argument's array (read each call) as Varying."""
-    if type(key) is tuple and len(key) == 2 and key[0] is ARG:
-        return Varying
-    return tuple(map(_known, value, key)) if type(value) is tuple else value
-
-
 def _fitted(g, target):
-    """The engine's sum_to and cast of one gradient: the fitted value, and the code of each step
-    (template, result shape, dtype)."""
+    """The engine's sum_to and cast of g: the fitted value, and each step's (template, shape, dtype)."""
     lead, ones = sum_to_axes(g.shape, target.shape)
     sums = ((lead, False, g.shape[len(lead) :]), (ones, True, target.shape))
     steps = [(f"add.reduce({{g}}, {a!r}, None, {{dest}}, {keep})", shape, g.dtype) for a, keep, shape in sums if a]

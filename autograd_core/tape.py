@@ -1,9 +1,6 @@
-"""What ``ag.compile`` learns from one traced call: a Tape.
-
-A ``Tape`` is the recorded graph of one call in topological order (read through the public
-graph API), with the origin of every leaf: an argument, a tensor that requires grad, or a
-constant. Two tapes of the same function are compared to tell real constants from values
-that only looked constant once (replay.py turns an agreed tape into code).
+"""What ``ag.compile`` learns from one traced call: a Tape, the recorded graph in topological order with
+the origin of every leaf (an argument, a tensor that requires grad, or a constant). Two tapes of one
+function are compared to tell real constants from values that only looked constant once.
 """
 
 import hashlib
@@ -71,8 +68,8 @@ def arg_name(args, k):
 
 
 def arg_guards(args):
-    """The argument guards that compile's docstring lists, as (expression in the plan's code, value it
-    must have) pairs, after a check of the arguments' types; with those types, a signature."""
+    """The argument guards (docs/compile.md) as (expression in the plan's code, value it must have) pairs,
+    after a check of the arguments' types; with those types, a signature."""
     guards, first = [], {}
     for k, a in enumerate(args):
         array = arg_array(a)
@@ -93,17 +90,15 @@ def arg_guards(args):
 
 
 def fingerprint(array):
-    """A digest of an array's shape, dtype and bytes: equal values give equal fingerprints (a
-    collision could only make a changed value look unchanged, which keeps it pinned: safe)."""
-    array = np.ascontiguousarray(array)
-    return array.shape, array.dtype.str, hashlib.blake2b(array, digest_size=16).digest()
+    """A digest of an array's shape, dtype and bytes: equal values give equal fingerprints, other values
+    other ones (but for a 128-bit collision); -0.0 is not 0.0."""
+    return array.shape, array.dtype.str, hashlib.blake2b(np.ascontiguousarray(array), digest_size=16).digest()
 
 
 class Tape:
-    """One traced call. ``structure`` (ops, wiring, params, shapes, dtypes) must be equal between
-    two calls for their tapes to agree; ``leaves`` (tensors that require grad) must be the same
-    objects; ``constants`` and arrays in op params the same objects or equal values. ``order``, the
-    recorded graph (its activations), is set to None once a plan no longer needs it."""
+    """One traced call: ``structure`` (ops, wiring, params, shapes, dtypes), ``leaves``, ``constants`` and
+    ``frozen`` (arrays compared between tapes; ``externals[j]``: constant j is the same tensor in both, one
+    from outside fn, read each call); ``order``, the graph, None once a plan no longer needs it."""
 
     def __init__(self, outputs, form, args, call_args, clock):
         """``outputs``: the loss, then the aux tensors (``form``: how fn returned them, None: no aux);
@@ -143,6 +138,7 @@ class Tape:
             needs = entry[0] == "op" and t.requires_grad and any(self.needs[p] for p in entry[2])
             self.needs.append((needs or entry[0] == "leaf") and id(t) in in_loss)  # must a gradient reach it?
         self.frozen += [(t, t.data, "a constant", users.get(id(t), "fn's result")) for t in self.constants]
+        self.externals = [True] * len(self.constants)  # until a second tape tells
         self.outputs, self.form = [position[id(t)] for t in outputs], form
         self.specs = [(t, _spec(t)) for t in self.leaves + self.constants]
         self.nodes = [weakref.ref(t) for t in self.order if t.prim is not None]  # not their arrays
@@ -177,23 +173,19 @@ class Tape:
         if any(t() is u() for t, u in zip(self.nodes, reference.nodes)):  # alive in both: made outside fn
             raise Unsupported(_WHY["outside"])
         for (a, mine, what, user), (b, theirs, *_) in zip(self.frozen, reference.frozen):
-            if a is not b and (
-                mine.dtype != theirs.dtype or not np.array_equal(mine, theirs, equal_nan=mine.dtype.kind in "fc")
-            ):
+            if a is not b and fingerprint(mine) != fingerprint(theirs):  # bytes, as the pins: -0.0 is not 0.0
                 raise Unsupported(_WHY["constant"].format(what=what, shape=mine.shape, user=user))
+        self.externals = [a is b for a, b in zip(self.constants, reference.constants)]
 
-    def sources(self, args, reference=None):
+    def sources(self, args):
         """(name in the plan's code, values, what a pin holds: the array, or the tensor by version) of the
-        arguments, the leaves and the tensors from outside fn (the same object in ``reference``)."""
+        arguments, the leaves and the external constants."""
         found = [(f"a{k}", arg_array(a), arg_array(a)) for k, a in enumerate(args) if arg_array(a) is not None]
         found += [(f"L{j}", t.data, t) for j, t in enumerate(self.leaves)]
-        externals = [reference is None or t is reference.constants[j] for j, t in enumerate(self.constants)]
-        return found + [(f"E{j}", t.data, t) for j, t in enumerate(self.constants) if externals[j]]
+        return found + [(f"E{j}", t.data, t) for j, t in enumerate(self.constants) if self.externals[j]]
 
 
 def _describe(entry):
     if entry is None:
         return "the graph's end"
-    if entry[0] == "op":
-        return f"{entry[1].name} of shape {entry[4]} {entry[5]}"
-    return " ".join(str(e) for e in entry[:2])
+    return f"{entry[1].name} of shape {entry[4]} {entry[5]}" if entry[0] == "op" else f"{entry[0]} {entry[1]}"
