@@ -31,7 +31,7 @@ class _Switches:
     """One context's switches, in a plain object read with plain attributes; never changed once made
     (``replace`` makes the next ones)."""
 
-    __slots__ = ("_flipped", "anomaly", "grad_enabled", "saved", "scope")
+    __slots__ = ("_flipped", "_scopes", "anomaly", "grad_enabled", "saved", "scope")
 
     def __init__(
         self,
@@ -47,6 +47,7 @@ class _Switches:
         # corrupt another (each field's own entries unwind in order)
         self.saved = saved
         self._flipped: _Switches | None = None
+        self._scopes: dict[str, _Switches] = {}  # enter_scope's: the same switches inside scope `name`, kept
 
     def replace(self, field: str, value: Any, saved: tuple[tuple[str, Any], ...] | None = None) -> _Switches:
         """These switches with ``field`` set to ``value`` (and ``saved`` as the stack, if given)."""
@@ -82,13 +83,14 @@ def is_grad_enabled() -> bool:
     return current_switches().grad_enabled
 
 
-def enter_scope(name: str) -> str | None:
+def enter_scope(name: str) -> _Switches:
     """Enter the scope ``name`` (nested in the current one) without a ``with`` block; returns the
-    scope it replaced, which the caller must hand back to ``exit_scope`` in a ``finally``.
+    switches it replaced, which the caller must hand back to ``exit_scope`` in a ``finally``.
 
     For hot paths only (``nn.Module.__call__`` enters one per layer per step): the caller's own
-    local variable remembers the replaced scope, so this costs no context-manager object and no
-    saved-value stack, and stays correct across threads and recursion. Use ``scope`` elsewhere.
+    local variable remembers what to put back, so this costs no context-manager object and no
+    saved-value stack, and stays correct across threads and recursion; the switches inside a scope
+    are made once and kept (a layer's next call makes no new object). Use ``scope`` elsewhere.
 
     >>> previous = enter_scope("encoder")
     >>> try:
@@ -99,14 +101,19 @@ def enter_scope(name: str) -> str | None:
     ('encoder', None)
     """
     switches = current_switches()
-    previous = switches.scope
-    _current.set(switches.replace("scope", name if previous is None else f"{previous}.{name}"))  # nested as ``scope``
-    return previous
+    inside = switches._scopes.get(name)
+    if inside is None:
+        if len(switches._scopes) >= 1024:  # (names made on the fly: a bound on what is kept)
+            switches._scopes.clear()
+        outer = switches.scope
+        inside = switches._scopes[name] = switches.replace("scope", name if outer is None else f"{outer}.{name}")
+    _current.set(inside)
+    return switches
 
 
-def exit_scope(previous: str | None) -> None:
-    """Leave the scope entered by ``enter_scope``: ``exit_scope(previous)`` with the value it returned."""
-    _current.set(current_switches().replace("scope", previous))
+def exit_scope(previous: _Switches) -> None:
+    """Leave the scope entered by ``enter_scope``: ``exit_scope(previous)`` with the switches it returned."""
+    _current.set(previous)
 
 
 class _Switch(contextlib.ContextDecorator):

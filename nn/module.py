@@ -287,7 +287,7 @@ class Module(ModuleState):
             output = self.forward(*args, **kwargs)
         finally:
             stack.pop()
-            if name is not None:
+            if outer_scope is not None:
                 exit_scope(outer_scope)
         if self._forward_hooks:
             for hook in list(self._forward_hooks.values()):

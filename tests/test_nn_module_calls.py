@@ -160,9 +160,12 @@ def test_enter_scope_nests_and_exit_scope_restores():
         try:
             assert (Tensor([1.0]) * 2).scope == "outer.inner"
             again = enter_scope("0")
-            assert current_switches().scope == "outer.inner.0"
+            inside = current_switches()
+            assert inside.scope == "outer.inner.0"
+            exit_scope(again)
+            assert enter_scope("0") is again and current_switches() is inside  # made once, kept
             exit_scope(again)
         finally:
             exit_scope(previous)
-        assert previous == "outer" and current_switches().scope == "outer"
+        assert previous.scope == "outer" and current_switches().scope == "outer"
     assert current_switches().scope is None
