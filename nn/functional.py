@@ -225,12 +225,17 @@ def cross_entropy(
     # An integer label array (the training loop's case) is read as it is, not through np.asarray.
     kind = target.dtype.kind if type(target) is np.ndarray else np.asarray(target).dtype.kind
     is_probabilities = kind == "f"
+    labels = None
     if weight is None and ignore_index == -100 and not label_smoothing and not is_probabilities and input.size:
+        try:
+            labels = class_indices("cross_entropy", target, n, k)
+        except ValueError:  # out of range: perhaps rows labelled -100, the default ignore_index, which the
+            labels = None  # general path drops (and names any other bad label, or a wrong shape)
+    if labels is not None:
         # The common case as logsumexp(x) - x[label], both shifted by the row max: one recorded op
         # fewer than -log_softmax(x)[label] (no negation), with the same floats: -(a - b) is b - a
         # exactly (a zero loss is now +0.0, was -0.0), and the gradient is the same sum of the
         # same two terms (tests/test_nn_functional.py checks it bit for bit).
-        labels = class_indices("cross_entropy", target, n, k)
         shift = Tensor.apply(_MAX_SHIFT, input, axes=_ROWWISE)  # the row max, as log_softmax's
         shift.requires_grad = False  # a constant for backward (it cancels), still recorded for compile
         shifted = input - shift
