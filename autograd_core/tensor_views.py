@@ -1,6 +1,6 @@
 """How a Tensor is seen, which it inherits from ``TensorViews``: its axes rearranged (``view
 flatten squeeze unsqueeze permute expand t``, composed from reshape and transpose, so
-differentiable), its values converted (``item tolist numpy astype to float double long``), its
+differentiable), its values converted (``item tolist numpy astype to float double half long int bool``, ``format``), its
 place in the graph (``is_leaf op prim parents params version``, read by nn, viz and compile) and
 its text form.
 """
@@ -132,6 +132,21 @@ class TensorViews(TensorBase):
     def __int__(self) -> int:
         return int(self.item())  # truncates toward zero, as int(2.7) and PyTorch's int(t)
 
+    def __format__(self, spec: str) -> str:
+        """A 0-d tensor formats as its number, as PyTorch: ``f"loss {loss:.4f}"``; no spec gives ``str(t)``.
+
+        >>> f"{Tensor(0.25):.3f}"
+        '0.250'
+        """
+        if self.ndim == 0:
+            return format(self._data.item(), spec)
+        if spec:
+            raise TypeError(
+                f"format: the spec {spec!r} needs a 0-d tensor (one number), this one has shape {self.shape}; "
+                f"format t.item() for a one-element tensor, or t.tolist()"
+            )
+        return str(self)
+
     def __repr__(self) -> str:
         text = np.array2string(np.asarray(self._data), precision=4, separator=", ", prefix="Tensor(")
         extras = [] if self.dtype == np.float64 else [f"dtype={self.dtype}"]
@@ -245,6 +260,10 @@ class TensorViews(TensorBase):
         """Cast to int64 (a constant: integers carry no gradient)."""
         return self.astype(np.int64)
 
+    def half(self) -> Tensor:
+        """Cast to float16 (numpy's half precision; differentiable, as ``float()``)."""
+        return self.astype(np.float16)
+
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Start (or stop) recording operations on this leaf; returns the tensor itself."""
         if self._prim is not None:
@@ -258,3 +277,12 @@ class TensorViews(TensorBase):
             )
         self.requires_grad = bool(requires_grad)
         return cast("Tensor", self)
+
+    # (last in the class: a method named int or bool would shadow the builtin in later annotations)
+    def int(self) -> Tensor:
+        """Cast to int32, as PyTorch's ``t.int()`` (a constant: integers carry no gradient)."""
+        return self.astype(np.int32)
+
+    def bool(self) -> Tensor:
+        """Cast to bool (nonzero is True), as PyTorch's ``t.bool()``: a mask, no gradient."""
+        return self.astype(np.bool_)

@@ -1,0 +1,37 @@
+"""The third everyday-use audit's findings (tensors, transforms): each test failed before its fix."""
+
+import numpy as np
+import pytest
+
+from autograd_core import Tensor
+
+
+def test_a_0d_tensor_formats_as_its_number():
+    # f"loss {loss:.4f}", every training loop's print, was "unsupported format string passed to Tensor.__format__"
+    loss = (Tensor([0.5, 2.0], requires_grad=True) ** 2).mean()
+    assert f"{loss:.4f}" == "2.1250" and f"{loss:>8.2e}" == "2.12e+00" and f"{loss}" == "2.125"
+    assert f"{Tensor(3, dtype=np.int64):03d}" == "003"
+    assert f"{Tensor([1.0, 2.0])}" == str(Tensor([1.0, 2.0]))  # no spec: the tensor's text
+    with pytest.raises(TypeError, match=r"format: the spec '.2f' needs a 0-d tensor.*shape \(2,\).*t\.item\(\)"):
+        f"{Tensor([1.0, 2.0]):.2f}"
+
+
+def test_format_matches_torch():
+    torch = pytest.importorskip("torch")
+    for value in (0.1, -2.5, 1e-9):
+        for spec in (".3f", "", "10.2e", "g"):
+            assert format(Tensor(value), spec) == format(torch.tensor(value, dtype=torch.float64), spec)
+
+
+def test_int_bool_half_casts_as_pytorch():
+    t = Tensor([1.7, -1.7, 0.0])
+    assert t.int().dtype == np.int32 and t.int().tolist() == [1, -1, 0]
+    assert t.bool().dtype == np.bool_ and t.bool().tolist() == [True, True, False]
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = x.half()
+    assert y.dtype == np.float16
+    (y * 3).sum().backward()
+    assert x.grad.dtype == np.float64 and x.grad.tolist() == [3.0, 3.0]  # differentiable, cast back
+    torch = pytest.importorskip("torch")
+    theirs = torch.tensor([1.7, -1.7, 0.0])
+    assert t.int().tolist() == theirs.int().tolist() and t.bool().tolist() == theirs.bool().tolist()
