@@ -35,3 +35,26 @@ def test_int_bool_half_casts_as_pytorch():
     torch = pytest.importorskip("torch")
     theirs = torch.tensor([1.7, -1.7, 0.0])
     assert t.int().tolist() == theirs.int().tolist() and t.bool().tolist() == theirs.bool().tolist()
+
+
+def test_value_and_grad_has_aux_as_jax():
+    import autograd_core as ag
+
+    def loss_and_predictions(w, x):
+        predictions = x @ w
+        return (predictions**2).mean(), predictions
+
+    w, x = Tensor([1.0, -2.0]), Tensor([[1.0, 2.0], [3.0, 4.0]])
+    (loss, predictions), dw = ag.value_and_grad(loss_and_predictions, has_aux=True)(w, x)
+    assert loss.item() == pytest.approx((9 + 25) / 2) and predictions.tolist() == [-3.0, -5.0]
+    assert dw.tolist() == pytest.approx((x.data.T @ (2 * np.array([-3.0, -5.0]) / 2)).tolist())
+    assert not loss.requires_grad and w.grad is None  # a value, and the caller's tensors untouched
+    with pytest.raises(TypeError, match=r"f returned a tuple of 2; for \(loss, aux\) pass has_aux=True"):
+        ag.value_and_grad(loss_and_predictions)(w, x)
+    with pytest.raises(TypeError, match=r"has_aux=True, f must return a pair \(loss, aux\), got Tensor"):
+        ag.value_and_grad(lambda v: v.sum(), has_aux=True)(w)
+    torch = pytest.importorskip("torch")
+    tw = torch.tensor(w.data, requires_grad=True)
+    tloss = (torch.tensor(x.data) @ tw).pow(2).mean()
+    tloss.backward()
+    assert np.allclose(dw.data, tw.grad.numpy())
