@@ -19,6 +19,7 @@ from . import data, datasets, functional, init, optim, search, tables, utils
 from .containers import MLP, ModuleList, Sequential
 from .history import History
 from .layers import (
+    ELU,
     GELU,
     Dropout,
     Embedding,
@@ -29,10 +30,12 @@ from .layers import (
     LogSoftmax,
     ReLU,
     Sigmoid,
+    SiLU,
     Softmax,
+    Softplus,
     Tanh,
 )
-from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss
+from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss
 from .module import Module
 from .normalization import BatchNorm1d, LayerNorm
 from .search import GridSearchResult, grid_search, random_search
@@ -51,6 +54,9 @@ __all__ = [
     "MLP",
     "LeakyReLU",
     "GELU",
+    "SiLU",
+    "Softplus",
+    "ELU",
     "Softmax",
     "LogSoftmax",
     "Flatten",
@@ -61,6 +67,7 @@ __all__ = [
     "MSELoss",
     "L1Loss",
     "HuberLoss",
+    "SmoothL1Loss",
     "BCELoss",
     "BCEWithLogitsLoss",
     "CrossEntropyLoss",

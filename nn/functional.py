@@ -23,7 +23,20 @@ from autograd_core import Tensor
 from autograd_core.grad_mode import enter_scope, exit_scope
 from autograd_core.types import TensorLike
 
-from .activations import dropout, gelu, leaky_relu, linear, log_softmax, relu, sigmoid, softmax, tanh  # F.relu, ...
+from .activations import (  # F.relu, ...
+    dropout,
+    elu,
+    gelu,
+    leaky_relu,
+    linear,
+    log_softmax,
+    relu,
+    sigmoid,
+    silu,
+    softmax,
+    softplus,
+    tanh,
+)
 from .labels import class_indices, one_hot  # F.class_indices: nn.fit checks its labels with it too
 from .penalties import l1_penalty, l2_penalty  # F.l1_penalty, as the tutorials write it
 
@@ -352,10 +365,30 @@ def huber_loss(input: TensorLike, target: TensorLike, reduction: str = "mean", d
     return _reduce("huber_loss", ag.where(quadratic, 0.5 * d * d, delta * (d.abs() - 0.5 * delta)), reduction)
 
 
+@_drawn_as_one
+def smooth_l1_loss(input: TensorLike, target: TensorLike, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """PyTorch's smooth L1: 0.5 d**2 / beta where |d| < beta, else |d| - 0.5 beta (huber_loss / beta;
+    beta=0 is l1_loss).
+
+    >>> smooth_l1_loss(Tensor([0.5, 3.0]), [0.0, 0.0], beta=2.0)      # (0.0625 + 2.0) / 2
+    Tensor(1.0312)
+    """
+    _check_reduction("smooth_l1_loss", reduction)
+    if isinstance(beta, bool) or not (isinstance(beta, (int, float)) and beta >= 0):
+        raise ValueError(f"smooth_l1_loss: beta must be a number >= 0, got {beta!r}")
+    input = _as_input("smooth_l1_loss", input)
+    target = _target_like("smooth_l1_loss", target, input)
+    _same_shape("smooth_l1_loss", input, target)
+    d = input - target
+    quadratic = d.abs() < beta  # all False for beta=0: l1
+    return _reduce("smooth_l1_loss", ag.where(quadratic, 0.5 * d * d / (beta or 1), d.abs() - 0.5 * beta), reduction)
+
+
 __all__ = [
     "mse_loss",
     "l1_loss",
     "huber_loss",
+    "smooth_l1_loss",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "cross_entropy",
@@ -371,6 +404,9 @@ __all__ = [
     "tanh",
     "leaky_relu",
     "gelu",
+    "silu",
+    "softplus",
+    "elu",
     "dropout",
     "linear",
 ]

@@ -140,4 +140,7 @@ def test_batches_match_torch_dataloader():
     records = [{"x": torch.tensor(X[i]), "y": int(y[i])} for i in range(4)]
     theirs_dict = next(iter(torch.utils.data.DataLoader(records, batch_size=4)))
     ours_dict = next(iter(DataLoader([{"x": X[i], "y": int(y[i])} for i in range(4)], batch_size=4)))
-    assert np.array_equal(ours_dict["x"], theirs_dict["x"].numpy()) and ours_dict["y"].tolist() == theirs_dict["y"].tolist()
+    assert (
+        np.array_equal(ours_dict["x"], theirs_dict["x"].numpy())
+        and ours_dict["y"].tolist() == theirs_dict["y"].tolist()
+    )
