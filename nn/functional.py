@@ -121,6 +121,15 @@ def _target_like(function: str, target: TensorLike, input: Tensor) -> Tensor:
     return target.astype(input.dtype) if target.dtype != input.dtype else target
 
 
+def _difference(function: str, input: TensorLike, target: TensorLike, reduction: str) -> Tensor:
+    """input - target, once the reduction and the shapes are checked (the regression losses' d)."""
+    _check_reduction(function, reduction)
+    input = _as_input(function, input)
+    target = _target_like(function, target, input)
+    _same_shape(function, input, target)
+    return input - target
+
+
 # ---------------------------------------------------------------------------------- losses
 @_drawn_as_one
 def mse_loss(input: TensorLike, target: TensorLike, reduction: str = "mean") -> Tensor:
@@ -131,11 +140,8 @@ def mse_loss(input: TensorLike, target: TensorLike, reduction: str = "mean") -> 
     >>> mse_loss(Tensor([1.0, 2.0]), [1.0, 4.0])
     Tensor(2.)
     """
-    _check_reduction("mse_loss", reduction)
-    input = _as_input("mse_loss", input)
-    target = _target_like("mse_loss", target, input)
-    _same_shape("mse_loss", input, target)
-    return _reduce("mse_loss", (input - target) ** 2, reduction)
+    d = _difference("mse_loss", input, target, reduction)
+    return _reduce("mse_loss", d**2, reduction)
 
 
 @_drawn_as_one
@@ -339,11 +345,13 @@ def l1_loss(input: TensorLike, target: TensorLike, reduction: str = "mean") -> T
     >>> l1_loss(Tensor([1.0, 2.0]), [1.0, 4.0])
     Tensor(1.)
     """
-    _check_reduction("l1_loss", reduction)
-    input = _as_input("l1_loss", input)
-    target = _target_like("l1_loss", target, input)
-    _same_shape("l1_loss", input, target)
-    return _reduce("l1_loss", (input - target).abs(), reduction)
+    d = _difference("l1_loss", input, target, reduction)
+    return _reduce("l1_loss", d.abs(), reduction)
+
+
+def _huber(d: Tensor, delta: float) -> Tensor:
+    quadratic = np.abs(np.asarray(d.data)) < delta
+    return ag.where(quadratic, 0.5 * d * d, delta * (d.abs() - 0.5 * delta))
 
 
 @_drawn_as_one
@@ -354,34 +362,23 @@ def huber_loss(input: TensorLike, target: TensorLike, reduction: str = "mean", d
     >>> huber_loss(Tensor([0.5, 3.0]), [0.0, 0.0])      # (0.125 + 2.5) / 2
     Tensor(1.3125)
     """
-    _check_reduction("huber_loss", reduction)
     if not (isinstance(delta, (int, float)) and delta > 0):
         raise ValueError(f"huber_loss: delta must be a number > 0, got {delta!r}")
-    input = _as_input("huber_loss", input)
-    target = _target_like("huber_loss", target, input)
-    _same_shape("huber_loss", input, target)
-    d = input - target
-    quadratic = np.abs(np.asarray(d.data)) < delta
-    return _reduce("huber_loss", ag.where(quadratic, 0.5 * d * d, delta * (d.abs() - 0.5 * delta)), reduction)
+    return _reduce("huber_loss", _huber(_difference("huber_loss", input, target, reduction), delta), reduction)
 
 
 @_drawn_as_one
 def smooth_l1_loss(input: TensorLike, target: TensorLike, reduction: str = "mean", beta: float = 1.0) -> Tensor:
-    """PyTorch's smooth L1: 0.5 d**2 / beta where |d| < beta, else |d| - 0.5 beta (huber_loss / beta;
-    beta=0 is l1_loss).
+    """PyTorch's smooth L1: 0.5 d**2 / beta where |d| < beta, else |d| - 0.5 beta, i.e. huber_loss / beta
+    (beta=0: l1_loss).
 
     >>> smooth_l1_loss(Tensor([0.5, 3.0]), [0.0, 0.0], beta=2.0)      # (0.0625 + 2.0) / 2
     Tensor(1.0312)
     """
-    _check_reduction("smooth_l1_loss", reduction)
     if isinstance(beta, bool) or not (isinstance(beta, (int, float)) and beta >= 0):
         raise ValueError(f"smooth_l1_loss: beta must be a number >= 0, got {beta!r}")
-    input = _as_input("smooth_l1_loss", input)
-    target = _target_like("smooth_l1_loss", target, input)
-    _same_shape("smooth_l1_loss", input, target)
-    d = input - target
-    quadratic = d.abs() < beta  # all False for beta=0: l1
-    return _reduce("smooth_l1_loss", ag.where(quadratic, 0.5 * d * d / (beta or 1), d.abs() - 0.5 * beta), reduction)
+    d = _difference("smooth_l1_loss", input, target, reduction)
+    return _reduce("smooth_l1_loss", _huber(d, beta) / beta if beta else d.abs(), reduction)
 
 
 __all__ = [
