@@ -58,3 +58,25 @@ def test_value_and_grad_has_aux_as_jax():
     tloss = (torch.tensor(x.data) @ tw).pow(2).mean()
     tloss.backward()
     assert np.allclose(dw.data, tw.grad.numpy())
+
+
+def test_split_and_chunk_as_pytorch():
+    x = Tensor(np.arange(30.0).reshape(5, 6), requires_grad=True)
+    gates = x.chunk(3, dim=1)  # an LSTM's i, f, g gates from one matrix
+    assert [g.shape for g in gates] == [(5, 2)] * 3 and np.array_equal(gates[1].data, x.data[:, 2:4])
+    assert [p.shape for p in x.split(2)] == [(2, 6), (2, 6), (1, 6)]
+    pieces = x.split([1, 0, 4])
+    assert [p.shape for p in pieces] == [(1, 6), (0, 6), (4, 6)]
+    sum(((i + 1) * p).sum() for i, p in enumerate(pieces)).backward()
+    assert x.grad[:, 0].tolist() == [1.0, 3.0, 3.0, 3.0, 3.0]  # each row's gradient from its own piece
+    with pytest.raises(ValueError, match=r"split: sizes \[1, 2\] add up to 3, not to axis 0's length 5"):
+        x.split([1, 2])
+    with pytest.raises(ValueError, match=r"chunk: expects a number of chunks >= 1, got 0"):
+        x.chunk(0)
+    torch = pytest.importorskip("torch")
+    t = torch.arange(30.0).reshape(5, 6)
+    for args in [(2,), (4, 1), (10, 0), ([2, 3], 0), ([6], 1)]:
+        assert [p.shape for p in x.split(*args)] == [tuple(p.shape) for p in t.split(*args)]
+    for args in [(2,), (4, 1), (7, 0), (6, -1)]:
+        ours, theirs = x.chunk(*args), t.chunk(*args)
+        assert [p.data.tolist() for p in ours] == [p.tolist() for p in theirs]
