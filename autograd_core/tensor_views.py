@@ -227,7 +227,7 @@ class TensorViews(TensorBase):
             raise ValueError(f"split: expects a size > 0 or a list of sizes >= 0, got {given!r}")
         ends = np.cumsum(sizes).tolist()
         lead = (slice(None),) * axis
-        return tuple(cast("Tensor", self)[(*lead, slice(end - k, end))] for k, end in zip(sizes, ends))
+        return tuple(cast("Tensor", self)[lead + (slice(end - k, end),)] for k, end in zip(sizes, ends))
 
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
         """At most ``chunks`` pieces of equal size along ``dim`` (the last may be shorter), as PyTorch.
