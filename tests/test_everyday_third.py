@@ -80,3 +80,20 @@ def test_split_and_chunk_as_pytorch():
     for args in [(2,), (4, 1), (7, 0), (6, -1)]:
         ours, theirs = x.chunk(*args), t.chunk(*args)
         assert [p.data.tolist() for p in ours] == [p.tolist() for p in theirs]
+
+
+def test_train_help_states_each_default_once(capsys):
+    # "--epochs ... (default: 40; with --resume: the run's own) (default: None)"; --batch-size showed no default
+    import re
+
+    from nn.train import parse_args
+
+    with pytest.raises(SystemExit):
+        parse_args(["--help"])
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines: one line of words
+    assert "(default: None)" not in text
+    entries = re.split(r" (?=--[a-z])", text.split("options:")[1])
+    assert all(entry.count("(default:") <= 1 for entry in entries), [e for e in entries if e.count("(default:") > 1]
+    for flag, default in (("--batch-size", "32"), ("--seed", "0"), ("--optimizer", "adam"), ("--epochs", "40;")):
+        entry = next(e for e in entries if e.startswith(flag + " "))
+        assert f"(default: {default}" in entry, entry
