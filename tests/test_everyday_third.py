@@ -1,4 +1,5 @@
-"""The third everyday-use audit's findings (tensors, transforms): each test failed before its fix."""
+"""The third everyday-use audit's findings (tensors, transforms, the train CLI's help, a picture):
+each test failed before its fix."""
 
 import numpy as np
 import pytest
@@ -97,3 +98,16 @@ def test_train_help_states_each_default_once(capsys):
     for flag, default in (("--batch-size", "32"), ("--seed", "0"), ("--optimizer", "adam"), ("--epochs", "40;")):
         entry = next(e for e in entries if e.startswith(flag + " "))
         assert f"(default: {default}" in entry, entry
+
+
+def test_a_collapsed_module_box_lists_its_ops_once():
+    # LayerNorm's box read "3: 11 ops: add, div, mul, pow, sub, sum<br/>17 tensors; ops: add, div, mul, pow, sub, sum"
+    import nn
+    import nn.functional as F
+    import viz
+
+    model = nn.Sequential(nn.Linear(4, 8, seed=0), nn.LayerNorm(8), nn.Linear(8, 3, seed=1))
+    loss = F.cross_entropy(model(np.ones((2, 4))), np.array([0, 2]))
+    boxes = [line for line in viz.draw_graph(loss, collapse_modules=True).source.splitlines() if " ops: " in line]
+    assert boxes and all(line.count("add, div") <= 1 for line in boxes), boxes
+    assert any("11 ops: add, div, mul, pow, sub, sum<br/>17 tensors<br/>" in line for line in boxes), boxes
