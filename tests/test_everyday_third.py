@@ -111,3 +111,52 @@ def test_a_collapsed_module_box_lists_its_ops_once():
     boxes = [line for line in viz.draw_graph(loss, collapse_modules=True).source.splitlines() if " ops: " in line]
     assert boxes and all(line.count("add, div") <= 1 for line in boxes), boxes
     assert any("11 ops: add, div, mul, pow, sub, sum<br/>17 tensors<br/>" in line for line in boxes), boxes
+
+
+def test_norm_by_hand_and_finite_at_zero():
+    import math
+
+    import autograd_core as ag
+
+    x = Tensor([[3.0, -4.0, 0.0], [0.0, 0.0, 0.0]], requires_grad=True)
+    assert x.norm().item() == 5.0 and x.norm(dim=1).tolist() == [5.0, 0.0] and x.norm(p=1).item() == 7.0
+    assert x.norm(p=math.inf, dim=1, keepdim=True).tolist() == [[4.0], [0.0]]
+    assert ag.norm(x, p=3, dim=1).data[0] == pytest.approx((27 + 64) ** (1 / 3))
+    x.norm(dim=1).sum().backward()
+    assert np.allclose(x.grad, [[0.6, -0.8, 0.0], [0.0, 0.0, 0.0]])  # the zero row: 0, not NaN (sqrt's slope at 0)
+    y = Tensor([[0.25, 0.0]], requires_grad=True)
+    y.norm(p=0.5).backward()  # |x|^0.5's slope is infinite at 0 too
+    assert np.isfinite(y.grad).all() and y.grad[0, 1] == 0.0
+    assert Tensor(np.ones(4, np.float32)).norm().dtype == np.float32
+    with pytest.raises(ValueError, match=r"norm: p must be a number > 0, math.inf or 'fro', got 0"):
+        x.norm(p=0)
+
+
+def test_masked_fill_as_pytorch():
+    scores = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    filled = scores.masked_fill(scores > 2, -1e9)
+    assert filled.tolist() == [[0.0, 1.0, 2.0], [-1e9, -1e9, -1e9]]
+    filled.sum().backward()
+    assert scores.grad.tolist() == [[1.0, 1.0, 1.0], [0.0, 0.0, 0.0]]  # no gradient where filled
+    assert Tensor(np.array([1, 2, 3])).masked_fill(np.array([True, False, True]), 7).tolist() == [7, 2, 7]
+    with pytest.raises(TypeError, match=r"masked_fill: mask must be boolean, got float64"):
+        scores.masked_fill(scores.data, 0.0)
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{}, {"dim": 1}, {"p": 1, "dim": 0}, {"p": 3.0, "dim": 1, "keepdim": True}, {"p": 0.5}]
+)
+def test_norm_and_masked_fill_equal_torch(kwargs):
+    torch = pytest.importorskip("torch")
+    data = np.array([[3.0, -4.0, 0.0], [0.0, 0.0, 0.0], [1.5, 2.0, -0.5]])
+    ours = Tensor(data, requires_grad=True)
+    theirs = torch.tensor(data, requires_grad=True)
+    out, expected = ours.norm(**kwargs), theirs.norm(**kwargs)
+    weights = np.arange(1.0, out.size + 1).reshape(out.shape)
+    (out * weights).sum().backward()
+    (expected * torch.tensor(weights)).sum().backward()
+    assert np.allclose(out.data, expected.detach().numpy()) and np.allclose(ours.grad, theirs.grad.numpy())
+    mask = data > 0
+    assert np.array_equal(
+        ours.masked_fill(mask, -1.0).data, theirs.masked_fill(torch.tensor(mask), -1.0).detach().numpy()
+    )
