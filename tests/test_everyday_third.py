@@ -160,3 +160,33 @@ def test_norm_and_masked_fill_equal_torch(kwargs):
     assert np.array_equal(
         ours.masked_fill(mask, -1.0).data, theirs.masked_fill(torch.tensor(mask), -1.0).detach().numpy()
     )
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "AdaGrad"])
+def test_optimizer_step_takes_a_closure_as_pytorch(name):
+    import nn
+
+    def run(closure_form):
+        w = Tensor([1.0, -2.0], requires_grad=True)
+        kwargs = {"momentum": 0.9} if name == "SGD" else {}
+        opt = getattr(nn.optim, name)([w], lr=0.1, **kwargs)
+        losses = []
+        for _ in range(3):
+
+            def closure():
+                opt.zero_grad()
+                loss = (w**2).sum()
+                loss.backward()
+                return loss
+
+            if closure_form:
+                losses.append(opt.step(closure).item())
+            else:
+                losses.append(closure().item())
+                assert opt.step() is None
+        return w.data, losses
+
+    (with_closure, losses), (plain, plain_losses) = run(True), run(False)
+    assert np.array_equal(with_closure, plain) and losses == plain_losses
+    with pytest.raises(TypeError, match=rf"{name}.step: closure must be a function .*got float"):
+        getattr(nn.optim, name)([Tensor([1.0], requires_grad=True)], lr=0.1).step(0.5)
