@@ -36,7 +36,7 @@ from .layers import (
     Tanh,
 )
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss
-from .module import Module
+from .module import Module, Parameter
 from .normalization import BatchNorm1d, LayerNorm
 from .search import GridSearchResult, grid_search, random_search
 from .serialization import load, read_info, save
@@ -44,6 +44,7 @@ from .training import evaluate, fit
 
 __all__ = [
     "Module",
+    "Parameter",
     "Linear",
     "Sequential",
     "ModuleList",

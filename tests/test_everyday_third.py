@@ -190,3 +190,30 @@ def test_optimizer_step_takes_a_closure_as_pytorch(name):
     assert np.array_equal(with_closure, plain) and losses == plain_losses
     with pytest.raises(TypeError, match=rf"{name}.step: closure must be a function .*got float"):
         getattr(nn.optim, name)([Tensor([1.0], requires_grad=True)], lr=0.1).step(0.5)
+
+
+def test_nn_parameter_as_pytorch_code_writes_it():
+    import nn
+
+    class Affine(nn.Module):
+        def __init__(self, n):
+            super().__init__()
+            self.scale = nn.Parameter(np.ones(n))
+            self.shift = nn.Parameter(Tensor(np.zeros(n)) * 2)  # a computed Tensor: detached into a leaf
+            self.fixed = nn.Parameter(np.full(n, 3.0), requires_grad=False)
+
+        def forward(self, x):
+            return x * self.scale + self.shift + self.fixed
+
+    model = Affine(2)
+    assert [name for name, _ in model.named_parameters()] == ["scale", "shift"]
+    assert all(p.is_leaf and p.requires_grad for p in model.parameters()) and not model.fixed.requires_grad
+    loss = (model(np.array([[1.0, 2.0]])) ** 2).sum()
+    loss.backward()
+    assert model.scale.grad.tolist() == [8.0, 20.0] and model.shift.grad.tolist() == [8.0, 10.0]
+    weights = np.ones(3)
+    assert np.shares_memory(nn.Parameter(weights).data, weights)  # as torch.nn.Parameter: no copy
+    torch = pytest.importorskip("torch")
+    theirs = torch.nn.Parameter(torch.ones(2, dtype=torch.float64))
+    ((torch.tensor([[1.0, 2.0]], dtype=torch.float64) * theirs + 3.0) ** 2).sum().backward()
+    assert model.scale.grad.tolist() == theirs.grad.tolist()
