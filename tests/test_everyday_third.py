@@ -217,3 +217,20 @@ def test_nn_parameter_as_pytorch_code_writes_it():
     theirs = torch.nn.Parameter(torch.ones(2, dtype=torch.float64))
     ((torch.tensor([[1.0, 2.0]], dtype=torch.float64) * theirs + 3.0) ** 2).sum().backward()
     assert model.scale.grad.tolist() == theirs.grad.tolist()
+
+
+def test_np_linalg_norm_of_a_tensor_is_recorded():
+    # np.linalg.norm(t) said "np.norm is not implemented for Tensors"; where it means ag.norm, it now is ag.norm
+    data = np.array([[3.0, -4.0], [0.0, 1.0]])
+    for kwargs in (
+        {},
+        {"axis": 1},
+        {"ord": 1, "axis": 0},
+        {"ord": np.inf, "axis": 1, "keepdims": True},
+        {"ord": "fro"},
+    ):
+        t = Tensor(data, requires_grad=True)
+        out = np.linalg.norm(t, **kwargs)
+        assert isinstance(out, Tensor) and out.requires_grad and np.allclose(out.data, np.linalg.norm(data, **kwargs))
+    with pytest.raises(TypeError, match=r"np.linalg.norm\(..., ord=2\) of a matrix is not supported for Tensors"):
+        np.linalg.norm(Tensor(data), ord=2)  # the spectral norm, not a p-norm of the elements
