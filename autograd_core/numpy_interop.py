@@ -105,7 +105,8 @@ def array_function(func, args, kwargs):
     op = FUNCTIONS.get(func)
     if op is not None:
         return op(*args, **kwargs)
-    raise TypeError(_unsupported(f"np.{func.__name__}", func.__name__))
+    place = "np.linalg." if "linalg" in (getattr(func, "__module__", None) or "") else "np."  # np.linalg.inv
+    raise TypeError(_unsupported(f"{place}{func.__name__}", func.__name__))
 
 
 def _unsupported(name, short):

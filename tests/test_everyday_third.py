@@ -234,3 +234,5 @@ def test_np_linalg_norm_of_a_tensor_is_recorded():
         assert isinstance(out, Tensor) and out.requires_grad and np.allclose(out.data, np.linalg.norm(data, **kwargs))
     with pytest.raises(TypeError, match=r"np.linalg.norm\(..., ord=2\) of a matrix is not supported for Tensors"):
         np.linalg.norm(Tensor(data), ord=2)  # the spectral norm, not a p-norm of the elements
+    with pytest.raises(TypeError, match=r"^np.linalg.inv is not implemented for Tensors"):
+        np.linalg.inv(Tensor(data))  # named where it lives (it said np.inv)
