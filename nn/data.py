@@ -18,7 +18,7 @@ from ``numpy.random.default_rng(seed)`` after k-1 earlier epochs, the same strea
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Protocol, TypeAlias, cast
 
 import numpy as np
@@ -96,7 +96,8 @@ class DataLoader:
     when ``shuffle`` (reproducibly from ``seed``); ``drop_last`` skips a final short batch.
     ``dataset`` is a ``TensorDataset``, anything with ``len`` and integer indexing (a list of
     examples too), a tuple of arrays ``(X, y)`` (batches ``(xb, yb)``) or one array ``X``
-    (batches ``xb``), as PyTorch.
+    (batches ``xb``), as PyTorch. ``collate_fn(examples)`` makes a batch from a list of examples
+    (default: stacked arrays; dicts and tuples field by field).
 
     >>> X, y = np.zeros((100, 2)), np.arange(100)
     >>> loader = DataLoader((X, y), batch_size=64, shuffle=True, seed=0)
@@ -114,6 +115,7 @@ class DataLoader:
         shuffle: bool = False,
         seed: int | np.random.Generator | None = None,
         drop_last: bool = False,
+        collate_fn: Callable[[list[Any]], Any] | None = None,
     ) -> None:
         # A tuple of arrays is columns (X, y); a list is examples, as PyTorch reads a list (a list of
         # ten (2,) arrays is ten rows, not two rows of ten columns); one array yields bare batches.
@@ -132,6 +134,9 @@ class DataLoader:
         if len(self.dataset) == 0:
             raise ValueError("DataLoader: the dataset is empty")
         self.shuffle, self.drop_last, self.seed = bool(shuffle), bool(drop_last), seed
+        if collate_fn is not None and not callable(collate_fn):
+            raise TypeError(f"DataLoader: collate_fn must be a function of a list of examples, got {collate_fn!r:.60}")
+        self.collate_fn = collate_fn
         self.generator = np.random.default_rng(seed)
 
     def __len__(self) -> int:
@@ -149,7 +154,10 @@ class DataLoader:
         order, dataset = self.epoch_order(), self.dataset
         for start in range(0, len(order), self.batch_size):
             rows = order[start : start + self.batch_size]
-            if self._one_array:
+            if self.collate_fn is not None:  # the caller's batching, of the examples as indexing gives them
+                one = cast(TensorDataset, dataset).arrays[0] if self._one_array else None
+                yield self.collate_fn([dataset[int(i)] if one is None else one[i] for i in rows])
+            elif self._one_array:
                 yield cast(TensorDataset, dataset).arrays[0][rows]
             elif isinstance(dataset, TensorDataset):  # slice the arrays at once, not row by row
                 yield tuple(a[rows] for a in dataset.arrays)

@@ -144,3 +144,29 @@ def test_batches_match_torch_dataloader():
         np.array_equal(ours_dict["x"], theirs_dict["x"].numpy())
         and ours_dict["y"].tolist() == theirs_dict["y"].tolist()
     )
+
+
+def test_collate_fn_makes_the_batches_as_pytorch():
+    X, y = data()
+
+    def padded(examples):  # a custom batch: features and labels, plus how many examples
+        xs, ys = zip(*examples)
+        return np.stack(xs), np.array(ys), len(examples)
+
+    batches = list(DataLoader((X, y), batch_size=4, collate_fn=padded))
+    assert [b[2] for b in batches] == [4, 4, 2] and np.array_equal(np.concatenate([b[0] for b in batches]), X)
+    assert [len(b) for b in DataLoader(X, batch_size=3, collate_fn=lambda rows: rows)] == [3, 3, 3, 1]
+    with pytest.raises(TypeError, match=r"fit: a DataLoader with a collate_fn makes its own batches"):
+        nn.fit(
+            nn.Linear(2, 2),
+            F.cross_entropy,
+            nn.optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1),
+            DataLoader((X, y), batch_size=4, collate_fn=padded),
+            epochs=1,
+            progress=False,
+        )
+    with pytest.raises(TypeError, match=r"DataLoader: collate_fn must be a function"):
+        DataLoader(X, collate_fn=3)
+    torch = pytest.importorskip("torch")
+    theirs = torch.utils.data.DataLoader(torch.tensor(X), batch_size=3, collate_fn=lambda rows: len(rows))
+    assert list(theirs) == [len(b) for b in DataLoader(X, batch_size=3, collate_fn=lambda rows: rows)]
