@@ -301,6 +301,8 @@ class TensorMethods(TensorBase):
         """Minimum over ``axis``, composed as -max(-x): tied elements share the gradient equally.
         (PyTorch's ``t.min(dim)`` also returns the indices: use ``argmin`` for those.)"""
         axis, keepdims = torch_axis("min", axis, keepdims, dim, keepdim)
+        if axis is not None and type(axis) is not int:
+            normalize_axes("min", axis, self.ndim)  # a bad axis named as min's, not the max it is made of
         return -(-self).max(axis, keepdims)
 
     def var(

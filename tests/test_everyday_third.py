@@ -236,3 +236,18 @@ def test_np_linalg_norm_of_a_tensor_is_recorded():
         np.linalg.norm(Tensor(data), ord=2)  # the spectral norm, not a p-norm of the elements
     with pytest.raises(TypeError, match=r"^np.linalg.inv is not implemented for Tensors"):
         np.linalg.inv(Tensor(data))  # named where it lives (it said np.inv)
+
+
+def test_max_of_two_tensors_points_to_maximum():
+    # torch.max(a, b) is the elementwise maximum; here the second argument is the axis: say so (and min says min)
+    import autograd_core as ag
+
+    a, b = Tensor([1.0, 5.0]), Tensor([3.0, 2.0])
+    for call, name in ((lambda: ag.max(a, b), "max"), (lambda: a.min(b), "min"), (lambda: ag.min(a, b), "min")):
+        with pytest.raises(
+            TypeError, match=rf"^{name}: axis must be .*elementwise {name}imum .* ag\.{name}imum\(a, b\)"
+        ):
+            call()
+    assert ag.maximum(a, b).tolist() == [3.0, 5.0] and a.min(np.int64(0)).item() == 1.0
+    with pytest.raises(ValueError, match=r"^min: repeated axis in \(0, 0\)"):
+        Tensor(np.ones((2, 2))).min(dim=(0, 0))
