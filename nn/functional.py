@@ -234,7 +234,8 @@ def cross_entropy(
     if input.ndim != 2:
         raise ValueError(
             f"cross_entropy: input must be logits of shape (N, K), got shape {input.shape}; "
-            "for a single example use input.reshape(1, K)"
+            "for a single example use input.reshape(1, K); for PyTorch's (N, K, d) logits put the classes last and "
+            "flatten: input.permute(0, 2, 1).reshape(-1, K) with target.reshape(-1)"
         )
     n, k = input.shape
     if not (isinstance(label_smoothing, (int, float)) and 0 <= label_smoothing <= 1):

@@ -209,3 +209,19 @@ def test_clip_grad_norm_closed_form_and_value_clipping():
     w.grad = np.array([np.nan, 1.0])
     with pytest.raises(FloatingPointError, match=r"clip_grad_norm_: the total gradient norm is nan"):
         nn.utils.clip_grad_norm_([w], 1.0, error_if_nonfinite=True)
+
+
+def test_cross_entropy_of_sequence_logits_says_how_to_flatten_them():
+    # PyTorch takes (N, K, d) logits; here the message gives the reshape, which then equals torch's loss
+    logits, labels = (
+        np.random.default_rng(0).standard_normal((2, 3, 4)),
+        np.random.default_rng(1).integers(0, 3, (2, 4)),
+    )
+    with pytest.raises(
+        ValueError, match=r"\(N, K, d\) logits put the classes last and flatten: input\.permute\(0, 2, 1\)"
+    ):
+        F.cross_entropy(Tensor(logits), labels)
+    flat = F.cross_entropy(Tensor(logits).permute(0, 2, 1).reshape(-1, 3), labels.reshape(-1))
+    torch = pytest.importorskip("torch")
+    expected = torch.nn.functional.cross_entropy(torch.tensor(logits), torch.tensor(labels))
+    assert flat.item() == pytest.approx(expected.item(), rel=1e-12)
