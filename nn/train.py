@@ -320,7 +320,8 @@ def run(
         print(f"error: {stopped_by}; {saved} (status failed)", file=sys.stderr)
         return 1
     print(
-        f"{history.epochs_run} epochs in {seconds:.1f} s ({history.stopped_reason}; best epoch "
+        f"{history.epochs_run} epoch{'' if history.epochs_run == 1 else 's'} in {seconds:.1f} s "
+        f"({history.stopped_reason}; best epoch "
         f"{'none' if history.best_epoch is None else history.best_epoch + 1}; {history.step} steps); {saved}"
     )
     print(f"test accuracy: {test_acc:.4f}" if test_acc is not None else f"test loss (MSE): {test_loss:.6g}")

@@ -251,3 +251,13 @@ def test_max_of_two_tensors_points_to_maximum():
     assert ag.maximum(a, b).tolist() == [3.0, 5.0] and a.min(np.int64(0)).item() == 1.0
     with pytest.raises(ValueError, match=r"^min: repeated axis in \(0, 0\)"):
         Tensor(np.ones((2, 2))).min(dim=(0, 0))
+
+
+def test_train_says_one_epoch_in_the_singular(tmp_path):
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "nn.train", "--dataset", "moons", "--epochs", "1", "--hidden", "4"]
+    result = subprocess.run([*command, "--no-progress", "--out", str(tmp_path / "run")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "\n1 epoch in " in result.stdout and "1 epochs" not in result.stdout, result.stdout
