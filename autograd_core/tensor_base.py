@@ -24,33 +24,6 @@ if TYPE_CHECKING:
 Hook = Callable[["Tensor"], "TensorLike | None"]
 
 
-class TensorSize(int):
-    """``t.size``: numpy's number of elements, an int; called, PyTorch's ``t.size()`` (the shape) and
-    ``t.size(dim)`` (one axis's length), so ``batch = x.size(0)`` works as PyTorch code writes it.
-
-    >>> t = Tensor(np.zeros((2, 3)))
-    >>> t.size, t.size(), t.size(0), t.size(-1)
-    (6, (2, 3), 2, 3)
-    """
-
-    shape: Shape
-
-    def __new__(cls, shape: Shape, size: int) -> TensorSize:
-        number = super().__new__(cls, size)
-        number.shape = shape
-        return number
-
-    def __getnewargs__(self) -> tuple[Shape, int]:  # type: ignore[override]  # pickle and copy: both values
-        return self.shape, int(self)
-
-    def __call__(self, dim: int | None = None) -> Any:
-        return self.shape if dim is None else self.shape[normalize_axes("size", dim, len(self.shape))[0]]
-
-
-_SIZES: dict[Shape, TensorSize] = {}
-_MAX_SIZES = 4096  # shapes remembered before starting afresh (a training loop uses a handful)
-
-
 class TensorBase:
     """The mixins' common base: the array's shape, size and dtype, numpy's ``__array__``, and (for the
     type checker only) the part of ``Tensor`` that the mixins use."""
@@ -70,15 +43,9 @@ class TensorBase:
         return self._data.ndim
 
     @property
-    def size(self) -> TensorSize:
-        """Number of elements (numpy's ``size``); ``t.size()`` / ``t.size(0)`` as PyTorch (``TensorSize``)."""
-        shape = self._data.shape
-        size = _SIZES.get(shape)  # one per shape, made once: a lookup costs ~60 ns, a new TensorSize ~400
-        if size is None:
-            if len(_SIZES) >= _MAX_SIZES:
-                _SIZES.clear()
-            size = _SIZES[shape] = TensorSize(shape, self._data.size)
-        return size
+    def size(self) -> int:
+        """Number of elements."""
+        return self._data.size
 
     @property
     def dtype(self) -> np.dtype[Any]:

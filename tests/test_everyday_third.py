@@ -261,20 +261,3 @@ def test_train_says_one_epoch_in_the_singular(tmp_path):
     result = subprocess.run([*command, "--no-progress", "--out", str(tmp_path / "run")], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "\n1 epoch in " in result.stdout and "1 epochs" not in result.stdout, result.stdout
-
-
-def test_size_is_numpys_count_and_pytorchs_call():
-    # batch = x.size(0), PyTorch's idiom, was "'int' object is not callable"
-    import copy
-    import json
-    import pickle
-
-    x = Tensor(np.zeros((4, 3)))
-    assert x.size == 12 and x.size + 1 == 13 and json.dumps(x.size) == "12" and np.zeros(x.size).shape == (12,)
-    assert x.size() == (4, 3) and x.size(0) == 4 and x.size(-1) == 3 and Tensor(2.0).size() == ()
-    assert pickle.loads(pickle.dumps(x.size))(1) == 3 and copy.deepcopy(x).size(1) == 3
-    with pytest.raises(np.exceptions.AxisError, match=r"size: axis 2 is out of range for a tensor with ndim 2"):
-        x.size(2)
-    torch = pytest.importorskip("torch")
-    theirs = torch.zeros(4, 3)
-    assert x.size() == tuple(theirs.size()) and x.size(1) == theirs.size(1) and x.numel() == theirs.numel()
