@@ -6,7 +6,7 @@ and ``maximum`` add a primitive of their own, the rest are composed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -239,6 +239,47 @@ def where(condition: TensorLike, a: TensorLike, b: TensorLike) -> Tensor:
         )
     a, b = _operands(a, b)
     return Tensor.apply(Where, a, b, condition=condition)
+
+
+def masked_fill(x: TensorLike, mask: TensorLike, value: TensorLike) -> Tensor:
+    """``value`` where the boolean ``mask`` holds, else ``x``'s own (x's dtype), as PyTorch's
+    ``t.masked_fill`` (an attention mask); the gradient passes where the mask is False.
+
+    >>> Tensor([1.0, -2.0, 3.0]).masked_fill(Tensor([1.0, -2.0, 3.0]) < 0, 0.0)
+    Tensor([1., 0., 3.])
+    """
+    x = as_tensor(x)
+    condition = np.asarray(mask._data if isinstance(mask, Tensor) else mask)
+    if condition.dtype != np.bool_:
+        raise TypeError(
+            f"masked_fill: mask must be boolean, got {condition.dtype}; compare (t < 0) or give a bool array"
+        )
+    fill = value if isinstance(value, Tensor) else Tensor(np.asarray(value, x.dtype))
+    return Tensor.apply(Where, fill, x, condition=condition)
+
+
+def norm(x: TensorLike, p: float | str = 2, dim: Axis = None, keepdim: bool = False) -> Tensor:
+    """The p-norm of ``x`` over ``dim`` (all elements by default), as PyTorch's ``t.norm()``: p = 2
+    ("fro"), 1, ``math.inf`` or any p > 0. At a zero vector its gradient is 0 (PyTorch's subgradient), not NaN.
+
+    >>> norm(Tensor([3.0, -4.0])), norm(Tensor([3.0, -4.0]), p=1)
+    (Tensor(5.), Tensor(7.))
+    """
+    x = as_tensor(x)
+    p = 2 if p == "fro" else p
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not p > 0:
+        raise ValueError(f"norm: p must be a number > 0, math.inf or 'fro', got {p!r}")
+    if p == 1 or p == np.inf:
+        return x.abs().sum(dim=dim, keepdim=keepdim) if p == 1 else x.abs().max(dim=dim, keepdim=keepdim)
+    # Powers and roots of 1 instead of 0, then zeroed: finite gradients, 0 there (not inf * 0 = NaN)
+    total = (x * x if p == 2 else _at_zero(x.abs(), lambda a: a**p)).sum(dim=dim, keepdim=keepdim)
+    return _at_zero(total, lambda t: t.sqrt() if p == 2 else t ** (1 / p))
+
+
+def _at_zero(x: Tensor, f: Callable[[Tensor], Tensor]) -> Tensor:
+    """f(x) with 0 wherever x is 0 (f(0) = 0), f evaluated at 1 there: a root's infinite slope at 0 gives 0."""
+    zero = np.asarray(x.data == 0)
+    return f(x + zero.astype(x.dtype)) * (~zero).astype(x.dtype)
 
 
 def concatenate(tensors: Sequence[TensorLike], axis: int = 0, *, dim: int | None = None) -> Tensor:

@@ -105,7 +105,8 @@ def array_function(func, args, kwargs):
     op = FUNCTIONS.get(func)
     if op is not None:
         return op(*args, **kwargs)
-    raise TypeError(_unsupported(f"np.{func.__name__}", func.__name__))
+    place = "np.linalg." if "linalg" in (getattr(func, "__module__", None) or "") else "np."  # np.linalg.inv
+    raise TypeError(_unsupported(f"{place}{func.__name__}", func.__name__))
 
 
 def _unsupported(name, short):
@@ -192,7 +193,19 @@ def _dot(a, b, out=None):
     return F.matmul(a, b)
 
 
+def _linalg_norm(x, ord=None, axis=None, keepdims=False):
+    """np.linalg.norm as ag.norm where they agree: ord None ('fro'), or any p-norm of vectors (1-d, or one axis)."""
+    vectors = np.ndim(_values(x)) == 1 or isinstance(axis, (int, np.integer))
+    if ord is None or (ord == "fro" and not vectors) or (vectors and isinstance(ord, (int, float)) and ord > 0):
+        return F.norm(x, 2 if ord in (None, "fro") else ord, axis, keepdims)
+    raise TypeError(
+        f"np.linalg.norm(..., ord={ord!r}) of a matrix is not supported for Tensors (a matrix norm, not a p-norm "
+        "of its elements); use t.norm(p, dim) for p-norms, or np.linalg.norm(t.data, ...) for the value only"
+    )
+
+
 FUNCTIONS = {
+    np.linalg.norm: _linalg_norm,
     np.sum: _reduction("sum"),
     np.mean: _reduction("mean"),
     np.max: _reduction("max"),

@@ -118,7 +118,9 @@ def normalize_axes(op: str, axis: Axis | Sequence[Any], ndim: int) -> tuple[int,
     normalized = []
     for a in axes:
         if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
-            raise TypeError(f"{op}: axis must be an int or a tuple of ints, got {axis!r}")
+            pair = op in ("max", "min") and isinstance(a, (TensorBase, np.ndarray))  # PyTorch's max(a, b)
+            hint = f"; the elementwise {op}imum of two tensors is ag.{op}imum(a, b) (torch.{op}(a, b))" if pair else ""
+            raise TypeError(f"{op}: axis must be an int or a tuple of ints, got {axis!r}{hint}")
         if not -ndim <= a < ndim:
             raise np.exceptions.AxisError(
                 f"{op}: axis {a} is out of range for a tensor with ndim {ndim} "

@@ -1,7 +1,7 @@
 """The composed methods of ``Tensor``, which it inherits from ``TensorMethods``:
 
 - composed, so differentiable with no rule of their own: ``mean var std min clamp sqrt minimum
-  pow clone`` and the softmax family ``logsumexp log_softmax softmax``;
+  pow clone norm masked_fill`` and the softmax family ``logsumexp log_softmax softmax``;
 - without a gradient, as in PyTorch: comparisons and ``& | ^ ~ any all`` (boolean tensors),
   ``argmax/argmin`` (integers);
 - in-place operators (``w -= ...`` under ``no_grad``) and ``t[i] = v``, outside the graph;
@@ -277,6 +277,12 @@ class TensorMethods(TensorBase):
             return _tensor.Tensor(self._data.copy())
         return self * 1  # x * 1 keeps -0.0, inf and nan as they are
 
+    def masked_fill(self, mask: TensorLike, value: TensorLike) -> Tensor:
+        """``value`` where the boolean ``mask`` holds, else this tensor's own: ``ag.masked_fill``."""
+        from .functions import masked_fill  # functions.py needs this module loaded
+
+        return masked_fill(cast("Tensor", self), mask, value)
+
     # ------------------------------------------------------------ reductions
     def mean(
         self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
@@ -295,6 +301,8 @@ class TensorMethods(TensorBase):
         """Minimum over ``axis``, composed as -max(-x): tied elements share the gradient equally.
         (PyTorch's ``t.min(dim)`` also returns the indices: use ``argmin`` for those.)"""
         axis, keepdims = torch_axis("min", axis, keepdims, dim, keepdim)
+        if axis is not None and type(axis) is not int:
+            normalize_axes("min", axis, self.ndim)  # a bad axis named as min's, not the max it is made of
         return -(-self).max(axis, keepdims)
 
     def var(
@@ -335,6 +343,12 @@ class TensorMethods(TensorBase):
     ) -> Tensor:
         """Standard deviation: ``var(...).sqrt()``, with the same arguments."""
         return self.var(axis, unbiased, keepdims, correction=correction, dim=dim, keepdim=keepdim).sqrt()
+
+    def norm(self, p: float | str = 2, dim: Axis = None, keepdim: bool = False) -> Tensor:
+        """The p-norm over ``dim`` (all elements by default), as PyTorch's ``t.norm()``: ``ag.norm``."""
+        from .functions import norm
+
+        return norm(cast("Tensor", self), p, dim, keepdim)
 
     def argmax(
         self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None

@@ -1,6 +1,6 @@
 """How a Tensor is seen, which it inherits from ``TensorViews``: its axes rearranged (``view
-flatten squeeze unsqueeze permute expand t``, composed from reshape and transpose, so
-differentiable), its values converted (``item tolist numpy astype to float double long``), its
+flatten squeeze unsqueeze permute expand t split chunk``, composed from reshape and transpose, so
+differentiable), its values converted (``item tolist numpy astype to float double half long int bool``, ``format``), its
 place in the graph (``is_leaf op prim parents params version``, read by nn, viz and compile) and
 its text form.
 """
@@ -132,6 +132,21 @@ class TensorViews(TensorBase):
     def __int__(self) -> int:
         return int(self.item())  # truncates toward zero, as int(2.7) and PyTorch's int(t)
 
+    def __format__(self, spec: str) -> str:
+        """A 0-d tensor formats as its number, as PyTorch: ``f"loss {loss:.4f}"``; no spec gives ``str(t)``.
+
+        >>> f"{Tensor(0.25):.3f}"
+        '0.250'
+        """
+        if self.ndim == 0:
+            return format(self._data.item(), spec)
+        if spec:
+            raise TypeError(
+                f"format: the spec {spec!r} needs a 0-d tensor (one number), this one has shape {self.shape}; "
+                f"format t.item() for a one-element tensor, or t.tolist()"
+            )
+        return str(self)
+
     def __repr__(self) -> str:
         text = np.array2string(np.asarray(self._data), precision=4, separator=", ", prefix="Tensor(")
         extras = [] if self.dtype == np.float64 else [f"dtype={self.dtype}"]
@@ -190,6 +205,43 @@ class TensorViews(TensorBase):
         shape = tuple(self.shape[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(sizes))
         return self.broadcast_to(shape)
 
+    def split(self, split_size_or_sections: int | list[int] | tuple[int, ...], dim: int = 0) -> tuple[Tensor, ...]:
+        """Pieces along ``dim``, as PyTorch: an int gives pieces of that size (the last may be shorter), a
+        list gives pieces of those sizes (they must add up to the axis). Each is a recorded slice.
+
+        >>> [piece.shape for piece in Tensor(np.zeros((5, 2))).split(2)]
+        [(2, 2), (2, 2), (1, 2)]
+        """
+        if self.ndim == 0:
+            raise ValueError("split: a 0-d tensor has no axis to split; reshape it first")
+        axis = normalize_axes("split", dim, self.ndim)[0]
+        n = self.shape[axis]
+        given = split_size_or_sections
+        if isinstance(given, (int, np.integer)) and not isinstance(given, bool) and given > 0:
+            sizes = [min(int(given), n - start) for start in range(0, n, int(given))] or [0]
+        elif isinstance(given, (list, tuple)) and all(isinstance(k, (int, np.integer)) and k >= 0 for k in given):
+            sizes = [int(k) for k in given]
+            if sum(sizes) != n:
+                raise ValueError(f"split: sizes {sizes} add up to {sum(sizes)}, not to axis {dim}'s length {n}")
+        else:
+            raise ValueError(f"split: expects a size > 0 or a list of sizes >= 0, got {given!r}")
+        ends = np.cumsum(sizes).tolist()
+        lead = (slice(None),) * axis
+        return tuple(cast("Tensor", self)[lead + (slice(end - k, end),)] for k, end in zip(sizes, ends))
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        """At most ``chunks`` pieces of equal size along ``dim`` (the last may be shorter), as PyTorch.
+
+        >>> [piece.shape for piece in Tensor(np.zeros((5, 2))).chunk(3)]
+        [(2, 2), (2, 2), (1, 2)]
+        """
+        if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)) or chunks < 1:
+            raise ValueError(f"chunk: expects a number of chunks >= 1, got {chunks!r}")
+        if self.ndim == 0:
+            raise ValueError("chunk: a 0-d tensor has no axis to split; reshape it first")
+        n = self.shape[normalize_axes("chunk", dim, self.ndim)[0]]
+        return self.split(max(-(-n // int(chunks)), 1), dim)
+
     def t(self) -> Tensor:
         """Transpose a matrix (0-d and 1-d tensors come back as they are), as PyTorch's ``t()``."""
         if self.ndim > 2:
@@ -245,6 +297,10 @@ class TensorViews(TensorBase):
         """Cast to int64 (a constant: integers carry no gradient)."""
         return self.astype(np.int64)
 
+    def half(self) -> Tensor:
+        """Cast to float16 (numpy's half precision; differentiable, as ``float()``)."""
+        return self.astype(np.float16)
+
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Start (or stop) recording operations on this leaf; returns the tensor itself."""
         if self._prim is not None:
@@ -258,3 +314,12 @@ class TensorViews(TensorBase):
             )
         self.requires_grad = bool(requires_grad)
         return cast("Tensor", self)
+
+    # (last in the class: a method named int or bool would shadow the builtin in later annotations)
+    def int(self) -> Tensor:
+        """Cast to int32, as PyTorch's ``t.int()`` (a constant: integers carry no gradient)."""
+        return self.astype(np.int32)
+
+    def bool(self) -> Tensor:
+        """Cast to bool (nonzero is True), as PyTorch's ``t.bool()``: a mask, no gradient."""
+        return self.astype(np.bool_)

@@ -34,25 +34,50 @@ Results = Tensor | tuple[Tensor, ...]
 
 
 @overload
-def value_and_grad(f: Callable[..., Tensor], argnums: int = 0) -> Callable[..., tuple[Tensor, Tensor]]: ...
+def value_and_grad(
+    f: Callable[..., Tensor], argnums: int = 0, has_aux: Literal[False] = False
+) -> Callable[..., tuple[Tensor, Tensor]]: ...
 @overload
 def value_and_grad(
-    f: Callable[..., Tensor], argnums: Sequence[int]
+    f: Callable[..., Tensor], argnums: Sequence[int], has_aux: Literal[False] = False
 ) -> Callable[..., tuple[Tensor, tuple[Tensor, ...]]]: ...
-def value_and_grad(f: Callable[..., Tensor], argnums: Argnums = 0) -> Callable[..., tuple[Tensor, Results]]:
+@overload
+def value_and_grad(
+    f: Callable[..., tuple[Tensor, Any]], argnums: Argnums = 0, *, has_aux: Literal[True]
+) -> Callable[..., tuple[tuple[Tensor, Any], Results]]: ...
+def value_and_grad(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = False) -> Callable[..., Any]:
     """``f`` -> a function returning ``(f(*args), df/d(args[argnums]))``; f must return one number.
+    With ``has_aux=True`` (JAX's), f returns ``(loss, aux)`` and the result is ``((loss, aux), grad)``:
+    aux (predictions, metrics) comes back as f returned it, without a gradient.
 
     >>> value, dx = value_and_grad(lambda x: (x ** 3).sum())(Tensor([1.0, 2.0]))
     >>> value, dx
     (Tensor(9.), Tensor([ 3., 12.]))
+    >>> (loss, squares), dx = value_and_grad(lambda x: ((x ** 2).sum(), x ** 2), has_aux=True)(Tensor([3.0]))
+    >>> loss, dx
+    (Tensor(9.), Tensor([6.]))
     """
 
-    def value_and_grad_f(*given: Any) -> tuple[Tensor, Results]:
+    def value_and_grad_f(*given: Any) -> tuple[Any, Results]:
         args, inputs, nested = _prepare("value_and_grad", given, argnums)
         with enable_grad():
-            value = _scalar_output("value_and_grad", f(*args))
+            out = f(*args)
+            if has_aux:
+                if not (isinstance(out, tuple) and len(out) == 2):
+                    raise TypeError(
+                        f"value_and_grad: with has_aux=True, f must return a pair (loss, aux), got "
+                        f"{type(out).__name__}{f' of length {len(out)}' if isinstance(out, tuple) else ''}"
+                    )
+                out, aux = out
+            elif isinstance(out, tuple):
+                raise TypeError(
+                    f"value_and_grad: f returned a tuple of {len(out)}; for (loss, aux) pass has_aux=True, "
+                    "else return the loss alone"
+                )
+            value = _scalar_output("value_and_grad", out)
             grads = _grads(value, inputs, None, nested)
-        return (value if nested else value.detach()), _pick(argnums, grads)
+        value = value if nested else value.detach()
+        return ((value, aux) if has_aux else value), _pick(argnums, grads)
 
     return value_and_grad_f
 

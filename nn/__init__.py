@@ -19,6 +19,7 @@ from . import data, datasets, functional, init, optim, search, tables, utils
 from .containers import MLP, ModuleList, Sequential
 from .history import History
 from .layers import (
+    ELU,
     GELU,
     Dropout,
     Embedding,
@@ -29,11 +30,13 @@ from .layers import (
     LogSoftmax,
     ReLU,
     Sigmoid,
+    SiLU,
     Softmax,
+    Softplus,
     Tanh,
 )
-from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss
-from .module import Module
+from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss
+from .module import Module, Parameter
 from .normalization import BatchNorm1d, LayerNorm
 from .search import GridSearchResult, grid_search, random_search
 from .serialization import load, read_info, save
@@ -41,6 +44,7 @@ from .training import evaluate, fit
 
 __all__ = [
     "Module",
+    "Parameter",
     "Linear",
     "Sequential",
     "ModuleList",
@@ -51,6 +55,9 @@ __all__ = [
     "MLP",
     "LeakyReLU",
     "GELU",
+    "SiLU",
+    "Softplus",
+    "ELU",
     "Softmax",
     "LogSoftmax",
     "Flatten",
@@ -61,6 +68,7 @@ __all__ = [
     "MSELoss",
     "L1Loss",
     "HuberLoss",
+    "SmoothL1Loss",
     "BCELoss",
     "BCEWithLogitsLoss",
     "CrossEntropyLoss",

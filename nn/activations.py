@@ -71,6 +71,42 @@ def leaky_relu(input: TensorLike, negative_slope: float = 0.01) -> Tensor:
     return x.relu() - negative_slope * (-x).relu()
 
 
+def silu(input: TensorLike) -> Tensor:
+    """x * sigmoid(x) (SiLU, "swish"): ``F.silu(x)``.
+
+    >>> silu(Tensor([0.0, 2.0]))
+    Tensor([0.    , 1.7616])
+    """
+    x = ag.as_tensor(input)
+    return x * x.sigmoid()
+
+
+def softplus(input: TensorLike, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta x)) / beta, a smooth relu, as PyTorch's ``F.softplus``: x itself where
+    beta x > threshold. Composed as relu(x) + log(1 + exp(-beta |x|)) / beta, finite for any x.
+
+    >>> softplus(Tensor([-1000.0, 0.0, 1000.0])).tolist()
+    [0.0, 0.6931471805599453, 1000.0]
+    """
+    if not (isinstance(beta, (int, float)) and beta > 0 and isinstance(threshold, (int, float))):
+        raise ValueError(f"softplus: beta must be a number > 0 and threshold a number, got {beta!r}, {threshold!r}")
+    x = ag.as_tensor(input)
+    smooth = x.relu() + (1 + (-beta * x.abs()).exp()).log() / beta
+    return ag.where(x * beta > threshold, x, smooth)
+
+
+def elu(input: TensorLike, alpha: float = 1.0) -> Tensor:
+    """x for x > 0, alpha (exp(x) - 1) otherwise, as PyTorch's ``F.elu``; composed as
+    relu(x) + alpha (exp(min(x, 0)) - 1), so a large x never overflows exp. (At exactly 0 the
+    gradient is (1 + alpha) / 2, the ties-split rule; torch's is alpha.)
+
+    >>> elu(Tensor([-1.0, 2.0]))
+    Tensor([-0.6321,  2.    ])
+    """
+    x = ag.as_tensor(input)
+    return x.relu() + alpha * (ag.minimum(x, 0.0).exp() - 1)
+
+
 def gelu(input: TensorLike, approximate: str = "none") -> Tensor:
     """x * Phi(x), Phi the standard normal CDF: ``F.gelu(x)``. ``approximate="none"`` uses the composed
     ``erfc`` (within 1.2e-7 relative of torch's exact GELU); ``"tanh"`` is torch's

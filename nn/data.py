@@ -18,7 +18,7 @@ from ``numpy.random.default_rng(seed)`` after k-1 earlier epochs, the same strea
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Protocol, TypeAlias, cast
 
 import numpy as np
@@ -36,8 +36,9 @@ class Dataset(Protocol):
     def __getitem__(self, index: int) -> Any: ...
 
 
-#: A mini-batch: one array per dataset array (``(xb, yb)``), or one array for a dataset of arrays.
-Batch: TypeAlias = tuple[np.ndarray, ...] | np.ndarray
+#: A mini-batch: one array per dataset array (``(xb, yb)``), one array for a dataset of arrays (or one
+#: array ``X``), a dict of batches for a dataset of dicts.
+Batch: TypeAlias = tuple[Any, ...] | dict[Any, Any] | list[Any] | np.ndarray
 
 
 def _array(value: TensorLike) -> np.ndarray:
@@ -70,17 +71,33 @@ class TensorDataset:
 
 
 def _collate(items: Sequence[Any]) -> Batch:
-    """Stack a list of examples (tuples of arrays, or arrays) into one batch."""
-    if isinstance(items[0], tuple):
-        return tuple(np.stack([_array(item[i]) for item in items]) for i in range(len(items[0])))
-    return np.stack([_array(item) for item in items])
+    """Stack a list of examples into one batch, as PyTorch's default collate: arrays and numbers are
+    stacked along a new first axis, tuples and dicts are batched field by field, strings kept in a list."""
+    first = items[0]
+    if isinstance(first, Mapping):
+        return {key: _collate([item[key] for item in items]) for key in first}
+    if isinstance(first, (tuple, list)):
+        fields = tuple(_collate([item[i] for item in items]) for i in range(len(first)))
+        return type(first)(*fields) if hasattr(first, "_fields") else fields  # a namedtuple keeps its type
+    if isinstance(first, (str, bytes)):
+        return list(items)
+    arrays = [_array(item) for item in items]
+    shapes = {a.shape for a in arrays}
+    if len(shapes) > 1:
+        raise ValueError(
+            f"DataLoader: the examples of a batch must have one shape to be stacked, got {sorted(shapes)}; "
+            "to batch the rows of several arrays together pass a tuple (X, y) or TensorDataset(X, y)"
+        )
+    return np.stack(arrays)
 
 
 class DataLoader:
     """Iterate over ``dataset`` in mini-batches of ``batch_size`` rows, reshuffled every epoch
     when ``shuffle`` (reproducibly from ``seed``); ``drop_last`` skips a final short batch.
-    ``dataset`` is a ``TensorDataset``, anything with ``len`` and integer indexing, or a tuple
-    of arrays ``(X, y)``.
+    ``dataset`` is a ``TensorDataset``, anything with ``len`` and integer indexing (a list of
+    examples too), a tuple of arrays ``(X, y)`` (batches ``(xb, yb)``) or one array ``X``
+    (batches ``xb``), as PyTorch. ``collate_fn(examples)`` makes a batch from a list of examples
+    (default: stacked arrays; dicts and tuples field by field).
 
     >>> X, y = np.zeros((100, 2)), np.arange(100)
     >>> loader = DataLoader((X, y), batch_size=64, shuffle=True, seed=0)
@@ -98,11 +115,15 @@ class DataLoader:
         shuffle: bool = False,
         seed: int | np.random.Generator | None = None,
         drop_last: bool = False,
+        collate_fn: Callable[[list[Any]], Any] | None = None,
     ) -> None:
-        if isinstance(dataset, (tuple, list)) and dataset and all(isinstance(a, (np.ndarray, Tensor)) for a in dataset):
+        # A tuple of arrays is columns (X, y); a list is examples, as PyTorch reads a list (a list of
+        # ten (2,) arrays is ten rows, not two rows of ten columns); one array yields bare batches.
+        self._one_array = isinstance(dataset, (np.ndarray, Tensor))
+        if isinstance(dataset, tuple) and dataset and all(isinstance(a, (np.ndarray, Tensor)) for a in dataset):
             dataset = TensorDataset(*dataset)
-        elif isinstance(dataset, (np.ndarray, Tensor)):
-            dataset = TensorDataset(dataset)
+        elif self._one_array:
+            dataset = TensorDataset(cast(TensorLike, dataset))
         if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
             raise TypeError(
                 f"DataLoader: dataset must have len() and [index] (e.g. TensorDataset(X, y)) or be "
@@ -113,6 +134,9 @@ class DataLoader:
         if len(self.dataset) == 0:
             raise ValueError("DataLoader: the dataset is empty")
         self.shuffle, self.drop_last, self.seed = bool(shuffle), bool(drop_last), seed
+        if collate_fn is not None and not callable(collate_fn):
+            raise TypeError(f"DataLoader: collate_fn must be a function of a list of examples, got {collate_fn!r:.60}")
+        self.collate_fn = collate_fn
         self.generator = np.random.default_rng(seed)
 
     def __len__(self) -> int:
@@ -130,7 +154,12 @@ class DataLoader:
         order, dataset = self.epoch_order(), self.dataset
         for start in range(0, len(order), self.batch_size):
             rows = order[start : start + self.batch_size]
-            if isinstance(dataset, TensorDataset):  # slice the arrays at once, not row by row
+            if self.collate_fn is not None:  # the caller's batching, of the examples as indexing gives them
+                one = cast(TensorDataset, dataset).arrays[0] if self._one_array else None
+                yield self.collate_fn([dataset[int(i)] if one is None else one[i] for i in rows])
+            elif self._one_array:
+                yield cast(TensorDataset, dataset).arrays[0][rows]
+            elif isinstance(dataset, TensorDataset):  # slice the arrays at once, not row by row
                 yield tuple(a[rows] for a in dataset.arrays)
             else:
                 yield _collate([dataset[int(i)] for i in rows])

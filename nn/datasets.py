@@ -82,12 +82,13 @@ def train_test_split(
     y: ArrayLike,
     test_size: float = 0.2,
     seed: int | np.random.Generator | None = 0,
-    stratify: bool = False,
+    stratify: bool | ArrayLike | None = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Shuffle and split into ``X_train, X_test, y_train, y_test`` (scikit-learn's order).
 
     ``test_size`` is a fraction in (0, 1) or a number of rows. ``stratify=True`` keeps
-    each class's share equal in both parts.
+    each class's share equal in both parts; ``stratify=labels`` (scikit-learn's ``stratify=y``)
+    keeps each label's share of those N labels.
 
     >>> X, y = make_moons(40, seed=0)
     >>> X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, seed=0)
@@ -112,17 +113,23 @@ def train_test_split(
             "both parts must be non-empty"
         )
     rng = _generator(seed)
-    if stratify:
-        if y.ndim != 1:
-            raise ValueError(f"train_test_split: stratify needs class labels of shape (N,), got shape {y.shape}")
-        labels, counts = np.unique(y, return_counts=True)
+    if isinstance(stratify, (bool, np.bool_)) or stratify is None:
+        strata = y if stratify else None
+    else:  # scikit-learn's stratify=y: the labels themselves
+        strata = np.asarray(stratify)
+    if strata is not None:
+        if strata.shape != (n,):
+            raise ValueError(
+                f"train_test_split: stratify needs class labels of shape (N,), got shape {strata.shape}; N = {n} rows"
+            )
+        labels, counts = np.unique(strata, return_counts=True)
         # Each class's exact share is counts * n_test / n test rows: round the shares down, then give the
         # rows still missing to the largest remainders, so the parts add up to exactly n_test.
         per_class, remainders = np.divmod(counts * n_test, n)
         per_class[np.argsort(-remainders, kind="stable")[: n_test - per_class.sum()]] += 1
         test_parts = []
         for label, k in zip(labels, per_class):
-            members = rng.permutation(np.flatnonzero(y == label))
+            members = rng.permutation(np.flatnonzero(strata == label))
             test_parts.append(members[:k])
         test_index = np.concatenate(test_parts)
     else:

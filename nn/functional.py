@@ -23,7 +23,20 @@ from autograd_core import Tensor
 from autograd_core.grad_mode import enter_scope, exit_scope
 from autograd_core.types import TensorLike
 
-from .activations import dropout, gelu, leaky_relu, linear, log_softmax, relu, sigmoid, softmax, tanh  # F.relu, ...
+from .activations import (  # F.relu, ...
+    dropout,
+    elu,
+    gelu,
+    leaky_relu,
+    linear,
+    log_softmax,
+    relu,
+    sigmoid,
+    silu,
+    softmax,
+    softplus,
+    tanh,
+)
 from .labels import class_indices, one_hot  # F.class_indices: nn.fit checks its labels with it too
 from .penalties import l1_penalty, l2_penalty  # F.l1_penalty, as the tutorials write it
 
@@ -108,6 +121,15 @@ def _target_like(function: str, target: TensorLike, input: Tensor) -> Tensor:
     return target.astype(input.dtype) if target.dtype != input.dtype else target
 
 
+def _difference(function: str, input: TensorLike, target: TensorLike, reduction: str) -> Tensor:
+    """input - target, once the reduction and the shapes are checked (the regression losses' d)."""
+    _check_reduction(function, reduction)
+    input = _as_input(function, input)
+    target = _target_like(function, target, input)
+    _same_shape(function, input, target)
+    return input - target
+
+
 # ---------------------------------------------------------------------------------- losses
 @_drawn_as_one
 def mse_loss(input: TensorLike, target: TensorLike, reduction: str = "mean") -> Tensor:
@@ -118,11 +140,8 @@ def mse_loss(input: TensorLike, target: TensorLike, reduction: str = "mean") -> 
     >>> mse_loss(Tensor([1.0, 2.0]), [1.0, 4.0])
     Tensor(2.)
     """
-    _check_reduction("mse_loss", reduction)
-    input = _as_input("mse_loss", input)
-    target = _target_like("mse_loss", target, input)
-    _same_shape("mse_loss", input, target)
-    return _reduce("mse_loss", (input - target) ** 2, reduction)
+    d = _difference("mse_loss", input, target, reduction)
+    return _reduce("mse_loss", d**2, reduction)
 
 
 @_drawn_as_one
@@ -215,7 +234,8 @@ def cross_entropy(
     if input.ndim != 2:
         raise ValueError(
             f"cross_entropy: input must be logits of shape (N, K), got shape {input.shape}; "
-            "for a single example use input.reshape(1, K)"
+            "for a single example use input.reshape(1, K); for PyTorch's (N, K, d) logits put the classes last and "
+            "flatten: input.permute(0, 2, 1).reshape(-1, K) with target.reshape(-1)"
         )
     n, k = input.shape
     if not (isinstance(label_smoothing, (int, float)) and 0 <= label_smoothing <= 1):
@@ -225,12 +245,17 @@ def cross_entropy(
     # An integer label array (the training loop's case) is read as it is, not through np.asarray.
     kind = target.dtype.kind if type(target) is np.ndarray else np.asarray(target).dtype.kind
     is_probabilities = kind == "f"
+    labels = None
     if weight is None and ignore_index == -100 and not label_smoothing and not is_probabilities and input.size:
+        try:
+            labels = class_indices("cross_entropy", target, n, k)
+        except ValueError:  # out of range: perhaps rows labelled -100, the default ignore_index, which the
+            labels = None  # general path drops (and names any other bad label, or a wrong shape)
+    if labels is not None:
         # The common case as logsumexp(x) - x[label], both shifted by the row max: one recorded op
         # fewer than -log_softmax(x)[label] (no negation), with the same floats: -(a - b) is b - a
         # exactly (a zero loss is now +0.0, was -0.0), and the gradient is the same sum of the
         # same two terms (tests/test_nn_functional.py checks it bit for bit).
-        labels = class_indices("cross_entropy", target, n, k)
         shift = Tensor.apply(_MAX_SHIFT, input, axes=_ROWWISE)  # the row max, as log_softmax's
         shift.requires_grad = False  # a constant for backward (it cancels), still recorded for compile
         shifted = input - shift
@@ -321,11 +346,13 @@ def l1_loss(input: TensorLike, target: TensorLike, reduction: str = "mean") -> T
     >>> l1_loss(Tensor([1.0, 2.0]), [1.0, 4.0])
     Tensor(1.)
     """
-    _check_reduction("l1_loss", reduction)
-    input = _as_input("l1_loss", input)
-    target = _target_like("l1_loss", target, input)
-    _same_shape("l1_loss", input, target)
-    return _reduce("l1_loss", (input - target).abs(), reduction)
+    d = _difference("l1_loss", input, target, reduction)
+    return _reduce("l1_loss", d.abs(), reduction)
+
+
+def _huber(d: Tensor, delta: float) -> Tensor:
+    quadratic = np.abs(np.asarray(d.data)) < delta
+    return ag.where(quadratic, 0.5 * d * d, delta * (d.abs() - 0.5 * delta))
 
 
 @_drawn_as_one
@@ -336,21 +363,30 @@ def huber_loss(input: TensorLike, target: TensorLike, reduction: str = "mean", d
     >>> huber_loss(Tensor([0.5, 3.0]), [0.0, 0.0])      # (0.125 + 2.5) / 2
     Tensor(1.3125)
     """
-    _check_reduction("huber_loss", reduction)
     if not (isinstance(delta, (int, float)) and delta > 0):
         raise ValueError(f"huber_loss: delta must be a number > 0, got {delta!r}")
-    input = _as_input("huber_loss", input)
-    target = _target_like("huber_loss", target, input)
-    _same_shape("huber_loss", input, target)
-    d = input - target
-    quadratic = np.abs(np.asarray(d.data)) < delta
-    return _reduce("huber_loss", ag.where(quadratic, 0.5 * d * d, delta * (d.abs() - 0.5 * delta)), reduction)
+    return _reduce("huber_loss", _huber(_difference("huber_loss", input, target, reduction), delta), reduction)
+
+
+@_drawn_as_one
+def smooth_l1_loss(input: TensorLike, target: TensorLike, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """PyTorch's smooth L1: 0.5 d**2 / beta where |d| < beta, else |d| - 0.5 beta, i.e. huber_loss / beta
+    (beta=0: l1_loss).
+
+    >>> smooth_l1_loss(Tensor([0.5, 3.0]), [0.0, 0.0], beta=2.0)      # (0.0625 + 2.0) / 2
+    Tensor(1.0312)
+    """
+    if isinstance(beta, bool) or not (isinstance(beta, (int, float)) and beta >= 0):
+        raise ValueError(f"smooth_l1_loss: beta must be a number >= 0, got {beta!r}")
+    d = _difference("smooth_l1_loss", input, target, reduction)
+    return _reduce("smooth_l1_loss", _huber(d, beta) / beta if beta else d.abs(), reduction)
 
 
 __all__ = [
     "mse_loss",
     "l1_loss",
     "huber_loss",
+    "smooth_l1_loss",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "cross_entropy",
@@ -366,6 +402,9 @@ __all__ = [
     "tanh",
     "leaky_relu",
     "gelu",
+    "silu",
+    "softplus",
+    "elu",
     "dropout",
     "linear",
 ]

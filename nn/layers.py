@@ -168,6 +168,63 @@ class LeakyReLU(Module):
         return f"negative_slope={self.negative_slope:g}"
 
 
+class SiLU(Module):
+    """x * sigmoid(x) (swish), elementwise: ``F.silu``.
+
+    >>> SiLU()(Tensor([0.0, 2.0]))
+    Tensor([0.    , 1.7616])
+    """
+
+    def forward(self, x: TensorLike) -> Tensor:
+        return F.silu(x)
+
+
+class Softplus(Module):
+    """log(1 + exp(beta x)) / beta, a smooth relu (x itself where beta x > threshold): ``F.softplus``.
+
+    >>> Softplus()(Tensor([0.0])).item()
+    0.6931...
+    """
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        super().__init__()
+        self.beta, self.threshold = _real("Softplus", "beta", beta), _real("Softplus", "threshold", threshold)
+        if self.beta <= 0:
+            raise ValueError(f"Softplus: beta must be > 0, got {beta!r}")
+
+    def config(self) -> dict[str, Any]:
+        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
+        return {"beta": self.beta, "threshold": self.threshold}
+
+    def forward(self, x: TensorLike) -> Tensor:
+        return F.softplus(x, self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta:g}, threshold={self.threshold:g}"
+
+
+class ELU(Module):
+    """x for x > 0, alpha (exp(x) - 1) otherwise: ``F.elu``.
+
+    >>> ELU()(Tensor([-1.0, 2.0]))
+    Tensor([-0.6321,  2.    ])
+    """
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        super().__init__()
+        self.alpha = _real("ELU", "alpha", alpha)
+
+    def config(self) -> dict[str, Any]:
+        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
+        return {"alpha": self.alpha}
+
+    def forward(self, x: TensorLike) -> Tensor:
+        return F.elu(x, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha:g}"
+
+
 class GELU(Module):
     """x * Phi(x), Phi the standard normal CDF (Hendrycks & Gimpel). ``approximate="none"`` uses the
     composed ``erfc`` (values within 1.2e-7 relative of torch's exact GELU); ``approximate="tanh"``

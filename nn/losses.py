@@ -75,6 +75,19 @@ class HuberLoss(_Loss):
         return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
 
 
+class SmoothL1Loss(_Loss):
+    """PyTorch's smooth L1: quadratic (0.5 d**2 / beta) within ``beta`` of the target, linear beyond:
+    ``SmoothL1Loss(beta=1.0)(prediction, target)``."""
+
+    def __init__(self, reduction: str = "mean", beta: float = 1.0) -> None:
+        super().__init__(reduction)
+        F.smooth_l1_loss(Tensor([0.0]), Tensor([0.0]), beta=beta)  # checks beta now, not at the first call
+        self.beta = float(beta)
+
+    def forward(self, input: TensorLike, target: TensorLike) -> Tensor:
+        return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+
 class BCELoss(_Loss):
     """Binary cross-entropy of probabilities (after a sigmoid), with an optional elementwise ``weight``:
     ``BCELoss()(model(X).sigmoid(), y)``. Prefer ``BCEWithLogitsLoss`` on raw scores."""
@@ -167,4 +180,13 @@ class NLLLoss(_Loss):
         return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index, reduction=self.reduction)
 
 
-__all__ = ["MSELoss", "L1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss"]
+__all__ = [
+    "MSELoss",
+    "L1Loss",
+    "HuberLoss",
+    "SmoothL1Loss",
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "CrossEntropyLoss",
+    "NLLLoss",
+]

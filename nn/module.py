@@ -26,6 +26,7 @@ import numpy as np
 
 from autograd_core import Tensor
 from autograd_core.grad_mode import enter_scope, exit_scope
+from autograd_core.types import TensorLike
 
 from .module_state import ModuleState
 
@@ -71,6 +72,24 @@ class _HookHandle:
 
 def _is_parameter(value: object) -> bool:
     return isinstance(value, Tensor) and value.requires_grad and value.is_leaf
+
+
+def Parameter(data: TensorLike, requires_grad: bool = True) -> Tensor:
+    """PyTorch's ``nn.Parameter(t)``: ``data`` as a leaf Tensor that requires grad (sharing a Tensor's or
+    array's memory, as PyTorch). Here any such leaf is a parameter once assigned to a module attribute,
+    so this is that Tensor itself, spelled as PyTorch code spells it.
+
+    >>> class Scale(Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.gain = Parameter(np.ones(3))
+    ...     def forward(self, x):
+    ...         return x * self.gain
+    >>> [name for name, _ in Scale().named_parameters()]
+    ['gain']
+    """
+    values = data.data if isinstance(data, Tensor) else data  # a Tensor detached, its memory kept
+    return Tensor(values, requires_grad=requires_grad)
 
 
 class Module(ModuleState):

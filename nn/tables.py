@@ -212,10 +212,11 @@ def _read_arrays(path: str, labels: StrPath | None) -> XY:
 @contextlib.contextmanager
 def open_numpy(path: StrPath) -> Iterator[Any]:
     """np.load without pickles, any failure a ValueError naming the file; an archive is closed after.
-    Yields an array (.npy) or an NpzFile (.npz)."""
+    Yields an array (.npy, memory-mapped: a header declaring more than the file holds is refused, never
+    allocated) or an NpzFile (.npz: ``read_member`` checks each member's header the same way)."""
     try:
-        value: Any = np.load(path, allow_pickle=False)
-    except (OSError, EOFError, ValueError, zipfile.BadZipFile) as error:
+        value: Any = np.load(path, allow_pickle=False, mmap_mode="r")
+    except (OSError, EOFError, ValueError, MemoryError, zipfile.BadZipFile) as error:
         raise ValueError(f"load_table: {path}: not a readable numpy file ({error})") from None
     try:
         yield value
@@ -225,10 +226,20 @@ def open_numpy(path: StrPath) -> Iterator[Any]:
 
 
 def read_member(path: str, archive: Any, name: str) -> np.ndarray:
+    """Member ``name`` of an open .npz, once its header's shape fits the bytes the member holds (a few bytes
+    declaring terabytes would otherwise be allocated first): any failure a ValueError naming it."""
     try:
+        info = archive.zip.getinfo(name + ".npy")
+        with archive.zip.open(info) as member_file:
+            version = np.lib.format.read_magic(member_file)
+            header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            shape, _, dtype = header(member_file)
+        declared = math.prod(shape) * dtype.itemsize
+        if declared > info.file_size:
+            raise ValueError(f"its header declares shape {shape} of {dtype} ({declared:,} bytes) in {info.file_size:,}")
         member: np.ndarray = archive[name]
         return member
-    except (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error) as error:
+    except (OSError, EOFError, ValueError, MemoryError, KeyError, zipfile.BadZipFile, zlib.error) as error:
         raise ValueError(f"load_table: {path}: member {name} is not a readable array ({error})") from None
 
 

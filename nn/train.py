@@ -43,6 +43,7 @@ from .serialization import save
 from .tables import TASKS, Splits, load_splits
 from .train_flags import (
     CHECKPOINT_FILE,
+    DefaultsHelp,
     data_fingerprint,
     flag_problem,
     memory_problem,
@@ -61,7 +62,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         prog="python -m nn.train",
         description=__doc__.split("\n")[0],
         usage="%(prog)s [options]   (see --help)",  # errors stay two short lines
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=DefaultsHelp,
     )
     source = parser.add_mutually_exclusive_group()
     source.add_argument(
@@ -93,8 +94,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         metavar="N",
         help="hidden layer sizes (none: a linear model)",
     )
-    parser.add_argument("--activation", choices=("relu", "tanh", "sigmoid"), default="relu")
-    parser.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam")
+    parser.add_argument(
+        "--activation", choices=("relu", "tanh", "sigmoid"), default="relu", help="the hidden layers' activation"
+    )
+    parser.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam", help="the update rule")
     parser.add_argument(
         "--lr", type=float, default=None, help="learning rate (default: 0.001 for adam, 0.05 for sgd and adagrad)"
     )
@@ -102,11 +105,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--epochs", type=int, default=None, help="epochs in all (default: 40; with --resume: the run's own)"
     )
-    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--batch-size", type=int, default=32, help="rows per training step")
     parser.add_argument(
         "--patience", type=int, default=10, help="early stopping: epochs without a better validation loss (0: off)"
     )
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="initial weights, split and shuffling")
     parser.add_argument(
         "--threads",
         type=int,
@@ -317,7 +320,8 @@ def run(
         print(f"error: {stopped_by}; {saved} (status failed)", file=sys.stderr)
         return 1
     print(
-        f"{history.epochs_run} epochs in {seconds:.1f} s ({history.stopped_reason}; best epoch "
+        f"{history.epochs_run} epoch{'' if history.epochs_run == 1 else 's'} in {seconds:.1f} s "
+        f"({history.stopped_reason}; best epoch "
         f"{'none' if history.best_epoch is None else history.best_epoch + 1}; {history.step} steps); {saved}"
     )
     print(f"test accuracy: {test_acc:.4f}" if test_acc is not None else f"test loss (MSE): {test_loss:.6g}")

@@ -24,6 +24,16 @@ DATASET_SHAPES = {"digits": (1797, 64, 10), "moons": (1000, 2, 2)}  # rows, feat
 RESUME_FLAGS = ("--resume", "--epochs", "--no-progress", "--threads", "--no-compile")
 
 
+class DefaultsHelp(argparse.ArgumentDefaultsHelpFormatter):
+    """argparse's "(default: ...)" after each flag's help, unless the help says its default itself or
+    there is none (None): "--epochs ... (default: 40; ...) (default: None)" read as a contradiction."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or "(default:" in (action.help or ""):
+            return action.help
+        return super()._get_help_string(action)
+
+
 def resume_settings(args: argparse.Namespace, argv: Sequence[str]) -> str | None:
     """Fill ``args`` from the run folder's run.json (``--epochs`` may raise the total); why not, or None."""
     given = [word.split("=")[0] for word in argv if word.startswith("--")]

@@ -197,6 +197,8 @@ def fit(
 def _loader_arrays(loader: DataLoader, y: ArrayLike | None) -> tuple[np.ndarray, np.ndarray]:
     if y is not None:
         raise TypeError("fit: X is a DataLoader, which holds the targets too: drop the y argument")
+    if loader.collate_fn is not None:  # fit slices the arrays itself: the function would be skipped silently
+        raise TypeError("fit: a DataLoader with a collate_fn makes its own batches; run your own loop over it")
     arrays: tuple[np.ndarray, ...] | None = getattr(loader.dataset, "arrays", None)
     if arrays is None or len(arrays) != 2:
         raise TypeError(

@@ -349,3 +349,17 @@ def test_load_idx_refuses_a_fifo_without_blocking(tmp_path):
     reader.join(timeout=10)
     assert outcome, "load_idx blocked on a FIFO"
     assert re.search(r"load_idx: '.*pipe-idx1-ubyte' is not a regular file", str(outcome[0].value))
+
+
+def test_stratify_takes_the_labels_as_scikit_learn():
+    # stratify=y (scikit-learn's spelling) raised numpy's "truth value of an array ... is ambiguous"
+    X, y = np.arange(40.0).reshape(20, 2), np.arange(20) % 2
+    by_flag = datasets.train_test_split(X, y, test_size=0.2, seed=3, stratify=True)
+    by_labels = datasets.train_test_split(X, y, test_size=0.2, seed=3, stratify=y)
+    assert all(np.array_equal(a, b) for a, b in zip(by_flag, by_labels))
+    groups = np.array([0] * 16 + [1] * 4)  # another column than y: each group keeps its share
+    _, X_test, _, _ = datasets.train_test_split(X, y, test_size=0.5, seed=0, stratify=groups)
+    assert sorted(groups[(X_test[:, 0] // 2).astype(int)].tolist()) == [0] * 8 + [1] * 2
+    assert len(datasets.train_test_split(X, y, stratify=None)[3]) == 4
+    with pytest.raises(ValueError, match=r"stratify needs class labels of shape \(N,\), got shape \(5,\); N = 20 rows"):
+        datasets.train_test_split(X, y, stratify=groups[:5])

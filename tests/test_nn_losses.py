@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import nn
+import nn.functional as F
 from autograd_core import Tensor
 
 TIGHT = dict(rtol=1e-10, atol=1e-12)
@@ -125,6 +126,25 @@ def test_weighted_mean_and_ignore_index_by_hand():
     assert nn.HuberLoss(delta=1.0)(Tensor([0.5, 3.0]), np.zeros(2)).item() == pytest.approx((0.125 + 2.5) / 2)
 
 
+def test_default_ignore_index_drops_rows_labelled_minus_100():
+    """PyTorch's default ignore_index=-100 (padding labels): the unweighted fast path refused them."""
+    logits = np.array([[2.0, 0.0], [0.0, 5.0], [1.0, 3.0]])
+    x = Tensor(logits, requires_grad=True)
+    loss = F.cross_entropy(x, np.array([0, -100, 1]))
+    kept = F.cross_entropy(Tensor(logits[[0, 2]]), np.array([0, 1]))
+    assert loss.item() == pytest.approx(kept.item())
+    loss.backward()
+    assert np.array_equal(x.grad[1], [0.0, 0.0])  # an ignored row gets no gradient
+    assert nn.CrossEntropyLoss(reduction="sum")(Tensor(logits), np.array([-100, -100, 1])).item() == pytest.approx(
+        math.log(1 + math.exp(-2))
+    )
+    with pytest.raises(ValueError, match=r"labels must be in 0..1 for K=2 classes.*first bad label 7 at index 2"):
+        F.cross_entropy(Tensor(logits), np.array([0, -100, 7]))
+    torch = pytest.importorskip("torch")
+    expected = torch.nn.functional.cross_entropy(torch.tensor(logits), torch.tensor([0, -100, 1]))
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-12)
+
+
 def test_float32_losses_stay_float32():
     x = Tensor(np.ones((3, 2), np.float32), requires_grad=True)
     for loss in [
@@ -189,3 +209,19 @@ def test_clip_grad_norm_closed_form_and_value_clipping():
     w.grad = np.array([np.nan, 1.0])
     with pytest.raises(FloatingPointError, match=r"clip_grad_norm_: the total gradient norm is nan"):
         nn.utils.clip_grad_norm_([w], 1.0, error_if_nonfinite=True)
+
+
+def test_cross_entropy_of_sequence_logits_says_how_to_flatten_them():
+    # PyTorch takes (N, K, d) logits; here the message gives the reshape, which then equals torch's loss
+    logits, labels = (
+        np.random.default_rng(0).standard_normal((2, 3, 4)),
+        np.random.default_rng(1).integers(0, 3, (2, 4)),
+    )
+    with pytest.raises(
+        ValueError, match=r"\(N, K, d\) logits put the classes last and flatten: input\.permute\(0, 2, 1\)"
+    ):
+        F.cross_entropy(Tensor(logits), labels)
+    flat = F.cross_entropy(Tensor(logits).permute(0, 2, 1).reshape(-1, 3), labels.reshape(-1))
+    torch = pytest.importorskip("torch")
+    expected = torch.nn.functional.cross_entropy(torch.tensor(logits), torch.tensor(labels))
+    assert flat.item() == pytest.approx(expected.item(), rel=1e-12)

@@ -201,6 +201,7 @@ def sgd(lr=1.0):
             lambda t: (0.2 - 0.01) * (1 - min(t, 5) / 5) ** 2 + 0.01,
         ),
         (lambda o: optim.StepDecay(o, step_size=3, gamma=0.5), lambda t: 0.2 * 0.5 ** (t // 3)),
+        (lambda o: optim.LinearLR(o, start_factor=0.25, total_iters=4), lambda t: 0.2 * (0.25 + 0.75 * min(t, 4) / 4)),
     ],
 )
 def test_schedules_follow_their_closed_forms(make, formula):
@@ -259,6 +260,10 @@ def test_schedule_errors():
         optim.PolynomialDecay(sgd(), total_steps=2.5)
     with pytest.raises(ValueError, match=r"InverseTimeDecay: decay must be >= 0.0, got -1"):
         optim.InverseTimeDecay(sgd(), decay=-1)
+    with pytest.raises(ValueError, match=r"LinearLR: start_factor must be > 0 and <= 1, got 0"):
+        optim.LinearLR(sgd(), start_factor=0)
+    with pytest.raises(ValueError, match=r"LinearLR: end_factor must be >= 0.0 and <= 1.0, got 2"):
+        optim.LinearLR(sgd(), end_factor=2)
 
 
 GRAD_STEPPERS = [

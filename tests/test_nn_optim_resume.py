@@ -217,6 +217,7 @@ SCHEDULERS = [
     ("ExponentialLR", dict(gamma=0.9)),
     ("CosineAnnealingLR", dict(T_max=7, eta_min=0.01)),
     ("LambdaLR", dict(lr_lambda=lambda epoch: 1 / (1 + epoch) ** 0.5)),
+    ("LinearLR", dict(start_factor=0.1, end_factor=0.9, total_iters=6)),
 ]
 
 

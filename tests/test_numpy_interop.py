@@ -40,6 +40,7 @@ CASES = [
     (lambda x: np.var(x, axis=0), lambda x: x.var(0, unbiased=False)),
     (lambda x: np.std(x, ddof=1), lambda x: x.std()),
     (lambda x: np.clip(x, -1, 1), lambda x: x.clamp(-1, 1)),
+    (lambda x: np.linalg.norm(x, axis=1), lambda x: x.norm(dim=1)),
     (lambda x: np.reshape(x, (4, 3)), lambda x: x.reshape(4, 3)),
     (lambda x: np.transpose(x), lambda x: x.T),
     (lambda x: np.squeeze(x[None]), lambda x: x),

@@ -97,14 +97,17 @@ def model_and_batch(
 
 
 def _data_batch(path: str, rows: int, sizes: Sequence[int]) -> tuple[npt.NDArray[np.float64], npt.NDArray[Any]]:
+    from nn.tables import open_numpy, read_member  # headers checked before any data is read
+
     try:
-        with np.load(path, allow_pickle=False) as arrays:
-            if "X" not in arrays or "y" not in arrays:
+        with open_numpy(path) as arrays:
+            if not hasattr(arrays, "files") or "X" not in arrays or "y" not in arrays:
+                found = sorted(arrays.files) if hasattr(arrays, "files") else "one array (a .npy)"
                 raise CommandError(
-                    f"--data {path}: expected arrays named X and y, found {sorted(arrays.files)}; "
+                    f"--data {path}: expected an .npz with arrays named X and y, found {found}; "
                     "write them with np.savez(path, X=X, y=y)"
                 )
-            X, y = arrays["X"][:rows], arrays["y"][:rows]
+            X, y = read_member(path, arrays, "X")[:rows], read_member(path, arrays, "y")[:rows]
     except (OSError, ValueError) as error:
         raise CommandError(f"--data {path}: cannot read it as an .npz of arrays ({error})") from None
     if X.ndim != 2 or X.shape[1] != sizes[0] or len(y) != len(X):

@@ -279,10 +279,10 @@ class _Drawer:
         kind = module_kind(self.plan, scope)
         lines = [f"<b>{escape(scope)}</b>" + (escape(f": {kind}") if kind else "")]
         if not kind or kind[0].isdigit():  # not a layer we can name: say what is inside
-            ops = sorted({t.op for t in members if t.op})
-            lines.append(
-                escape(f"{len(members)} tensor{'s' if len(members) != 1 else ''}; ops: {', '.join(ops) or 'none'}")
-            )
+            listed = ", ".join(sorted({t.op for t in members if t.op})) or "none"
+            inside = f"{len(members)} tensor{'s' if len(members) != 1 else ''}"
+            # the ops once: the kind lists the module's own, which are often all of them
+            lines.append(escape(inside if kind.endswith(f": {listed}") else f"{inside}; ops: {listed}"))
         for t in members:
             if t.is_leaf and t.requires_grad:
                 name = str(t.label or "param").removeprefix(scope + ".")

@@ -65,14 +65,13 @@ class SGD(Optimizer):
             )
         return group
 
-    def step(self) -> None:
-        """Update every parameter that has a gradient, in place: ``loss.backward(); opt.step()``."""
+    def _step(self) -> None:
         groups = self.param_groups
         if type(self)._update is not SGD._update:
-            return super().step()  # a subclass's own update rule: the general loop
+            return super()._step()  # a subclass's own update rule: the general loop
         for group in groups:
             if group["momentum"] or group["weight_decay"]:
-                return super().step()  # SGD with state: the general loop
+                return super()._step()  # SGD with state: the general loop
         # Plain SGD (the defaults): p -= lr * grad and nothing else, without the per-parameter
         # call of the general loop (no state to keep).
         self.step_count += 1
@@ -236,11 +235,10 @@ class Adam(Optimizer):
     ) -> None:
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
 
-    def step(self) -> None:
-        """Update every parameter that has a gradient, in place: ``loss.backward(); opt.step()``.
-        Each group's update runs once over all its parameters at once (``nn/optim/packed.py``)."""
+    def _step(self) -> None:
+        """Each group's update runs once over all its parameters at once (``nn/optim/packed.py``)."""
         if type(self)._update is not Adam._update:
-            return super().step()  # a subclass's own update rule: the general loop
+            return super()._step()  # a subclass's own update rule: the general loop
         if self._casts_seen != CastClock.now:
             self._follow_casts()
         self.step_count += 1

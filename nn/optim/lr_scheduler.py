@@ -181,6 +181,33 @@ class ExponentialLR(LRScheduler):
         return self.gamma**t
 
 
+class LinearLR(LRScheduler):
+    """A linear warm-up (or decay), as PyTorch: the factor goes from ``start_factor`` to ``end_factor``
+    over ``total_iters`` steps, then stays: lr_t = lr_0 * (s + (e - s) * min(t, total_iters) / total_iters).
+
+    >>> opt = nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0)
+    >>> [LinearLR(opt, start_factor=0.25, total_iters=3).lr_at(t) for t in range(5)]
+    [0.25, 0.5, 0.75, 1.0, 1.0]
+    """
+
+    def __init__(
+        self, optimizer: Optimizer, start_factor: float = 1 / 3, end_factor: float = 1.0, total_iters: int = 5
+    ) -> None:
+        owner = type(self).__name__
+        self.start_factor = _number(owner, "start_factor", start_factor, high=1.0)
+        if self.start_factor == 0:
+            raise ValueError(
+                f"{owner}: start_factor must be > 0 and <= 1, got {start_factor!r} (a zero lr learns nothing)"
+            )
+        self.end_factor = _number(owner, "end_factor", end_factor, high=1.0)
+        self.total_iters = _positive_int(owner, "total_iters", total_iters)
+        super().__init__(optimizer)
+
+    def factor(self, t: int) -> float:
+        done = min(t, self.total_iters) / self.total_iters
+        return self.start_factor + (self.end_factor - self.start_factor) * done
+
+
 class CosineAnnealingLR(LRScheduler):
     """lr_t = eta_min + (lr_0 - eta_min) * (1 + cos(pi t / T_max)) / 2: half a cosine from lr_0
     down to eta_min over T_max epochs (and back up after, as PyTorch).

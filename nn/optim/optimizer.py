@@ -112,6 +112,23 @@ def wrong_grad(optimizer: Optimizer, p: Tensor, grad: np.ndarray) -> ValueError:
     )
 
 
+#: PyTorch's step closure: zeroes the gradients, computes the loss, backpropagates it, returns the loss.
+Closure: TypeAlias = Callable[[], Any]
+
+
+def run_closure(optimizer: Optimizer, closure: Closure | None) -> Any:
+    """``closure()`` with gradients recorded (its loss), or None without one: what ``step(closure)`` runs first."""
+    if closure is None:
+        return None
+    if not callable(closure):
+        raise TypeError(
+            f"{type(optimizer).__name__}.step: closure must be a function (zero_grad, loss, backward, return loss), "
+            f"got {type(closure).__name__}"
+        )
+    with ag.enable_grad():
+        return closure()
+
+
 class Optimizer:
     """Base class. A subclass lists its hyper-parameters and their checks in ``hyperparameters``
     and defines ``_update(p, grad, state, group)``, the update of one parameter.
@@ -210,8 +227,14 @@ class Optimizer:
                 for p in group["params"]:
                     p.grad = None if p.grad is None else np.zeros_like(p.grad)
 
-    def step(self) -> None:
-        """Update every parameter that has a gradient, in place: ``loss.backward(); opt.step()``."""
+    def step(self, closure: Closure | None = None) -> Any:
+        """Update every parameter that has a gradient, in place: ``loss.backward(); opt.step()``. As in
+        PyTorch, ``opt.step(closure)`` first runs ``closure`` (zero_grad, loss, backward) and returns its loss."""
+        loss = run_closure(self, closure)
+        self._step()
+        return loss
+
+    def _step(self) -> None:
         if self._casts_seen != CastClock.now:
             self._follow_casts()
         self.step_count += 1
