@@ -41,7 +41,7 @@ from .primitives import (
     Transpose,
 )
 from .tensor_base import TensorBase, normalize_axes, torch_axis, transpose_order
-from .tensor_inputs import as_array, plain_index  # (module globals: __init__ and __getitem__ call them)
+from .tensor_inputs import as_array, plain_index, require_float  # (module globals: the calls below read them)
 from .tensor_methods import TensorMethods
 from .tensor_views import TensorViews
 from .types import Array, ArrayLike, Axis, DTypeLike, Index, Shape, TensorLike
@@ -190,11 +190,8 @@ class Tensor(TensorMethods, TensorViews):
             array: Array | np.generic = np.float64(data)
         else:
             array = as_array(data, dtype)
-            if requires_grad and array.dtype.kind != "f":
-                raise TypeError(
-                    f"Tensor: requires_grad=True needs floating-point data, got {array.dtype}; "
-                    "pass dtype=np.float64 (or float32), or give float values"
-                )
+            if requires_grad:
+                require_float("Tensor: requires_grad=True", array.dtype, "pass dtype=np.float64 (or float32)")
         # Every slot set (one never set would raise AttributeError when read), written out as in _node:
         # a scalar leaf is a tenth of the cs231n neuron's cost, and a call is a tenth of a leaf's.
         self._data = array
@@ -232,7 +229,10 @@ class Tensor(TensorMethods, TensorViews):
 
     @data.setter
     def data(self, value: ArrayLike) -> None:
-        self._data = np.asarray(value)
+        array = np.asarray(value)
+        if self.requires_grad:  # an optimizer's update into integers would silently do nothing
+            require_float("Tensor.data of a tensor that requires grad", array.dtype, "assign float values")
+        self._data = array
         # MutationClock.tick() inlined: an optimizer sets every parameter's .data each step (~60 ns each)
         MutationClock.now = self._version = MutationClock.now + 1
 

@@ -17,6 +17,17 @@ from .tensor_base import TensorBase
 from .types import Array, DTypeLike, Index, TensorLike
 
 
+def require_float(what: str, dtype: np.dtype[Any], fix: str) -> None:
+    """Refuse integer or boolean values for a tensor that requires grad (gradients are floating point).
+
+    >>> require_float("Tensor: requires_grad=True", np.dtype(int), "give float values")
+    Traceback (most recent call last):
+    TypeError: Tensor: requires_grad=True needs floating-point data, got int64; give float values
+    """
+    if dtype.kind != "f":
+        raise TypeError(f"{what} needs floating-point data, got {dtype}; {fix}")
+
+
 def as_array(data: TensorLike, dtype: DTypeLike | None) -> Array | np.generic:
     """``data`` as a numeric numpy array (Python data as float64 unless ``dtype`` says), or a TypeError that
     says what to give.

@@ -2,14 +2,12 @@
 
 - composed, so differentiable with no rule of their own: ``mean var std min clamp sqrt minimum
   pow clone norm masked_fill`` and the softmax family ``logsumexp log_softmax softmax``;
-- without a gradient, as in PyTorch: comparisons and ``& | ^ ~ any all`` (boolean tensors),
-  ``argmax/argmin`` (integers);
+- without a gradient, as in PyTorch: comparisons and ``& | ^ ~ any all`` (booleans), ``argmax/argmin`` (integers);
 - in-place operators (``w -= ...`` under ``no_grad``) and ``t[i] = v``, outside the graph;
 - gradient hooks, and numpy's override protocols, so ``np.exp(t)`` is ``t.exp()`` (numpy_interop.py).
 
-Shape helpers, conversions and the graph attributes are in tensor_views.py; the hot operator
-path (``__add__`` ... ``_record``) stays in tensor.py. Axis arguments take numpy's
-``axis=``/``keepdims=`` or PyTorch's ``dim=``/``keepdim=``.
+Shape helpers, conversions, graph attributes: tensor_views.py; the hot operator path (``__add__`` ... ``_record``):
+tensor.py. Axis arguments take numpy's ``axis=``/``keepdims=`` or PyTorch's ``dim=``/``keepdim=``.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ import autograd_core.tensor as _tensor  # still loading when this one is importe
 from .graph_state import op_numbers
 from .primitives import Astype
 from .tensor_base import TensorBase, normalize_axes
+from .tensor_inputs import require_float
 from .types import Array, Axis, DTypeLike, Number, Shape
 
 if TYPE_CHECKING:
@@ -308,10 +309,8 @@ class TensorViews(TensorBase):
                 "requires_grad_: only leaf tensors can change requires_grad; use .detach() to "
                 "get a leaf from this tensor, then call requires_grad_() on it"
             )
-        if requires_grad and self.dtype.kind != "f":
-            raise TypeError(
-                f"requires_grad_: needs floating-point data, got {self.dtype}; cast first with .double() or .float()"
-            )
+        if requires_grad:
+            require_float("requires_grad_:", self.dtype, "cast first with .double() or .float()")
         self.requires_grad = bool(requires_grad)
         return cast("Tensor", self)
 

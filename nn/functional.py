@@ -12,15 +12,10 @@ softmax(z) - e_l = y_hat - e_l, the delta rule's output error.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import ParamSpec, TypeVar
-
 import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
-from autograd_core.grad_mode import enter_scope, exit_scope
 from autograd_core.types import TensorLike
 
 from .activations import (  # F.relu, ...
@@ -38,96 +33,22 @@ from .activations import (  # F.relu, ...
     tanh,
 )
 from .labels import class_indices, one_hot  # F.class_indices: nn.fit checks its labels with it too
+from .loss_parts import (  # the checks and reductions every loss shares (nn.losses' classes use them too)
+    _as_input,
+    _check_reduction,
+    _difference,
+    _drawn_as_one,
+    _reduce,
+    _rows,
+    _same_shape,
+    _target_like,
+)
 from .penalties import l1_penalty, l2_penalty  # F.l1_penalty, as the tutorials write it
 
-_REDUCTIONS = ("mean", "sum", "none")
 # cross_entropy's primitives and axes, looked up once (it runs every step): the sum's own
 # primitive skips Tensor.sum's axis normalisation, 0.3 us on the small MLP's step
 _MAX_SHIFT, _SUM, _GETITEM, _ROWWISE = ag.PRIMITIVES["max_shift"], ag.PRIMITIVES["sum"], ag.PRIMITIVES["getitem"], (1,)
 _LOG_FLOOR = float(np.exp(-100.0))  # PyTorch clamps log(p) at -100 in binary_cross_entropy
-
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def _drawn_as_one(loss: Callable[P, R]) -> Callable[P, R]:
-    """Run ``loss`` inside ``ag.scope(<its name>)``: viz then draws it as one expandable box named
-    ``cross_entropy`` (its ops inside), not as the nine ops it is made of."""
-
-    name = loss.__name__
-
-    @functools.wraps(loss)
-    def scoped(*args: P.args, **kwargs: P.kwargs) -> R:
-        # The scope entered and left by hand, as Module.__call__ does: a loss runs every step, and
-        # ``with ag.scope(...)`` costs a context-manager object and a saved-value stack (0.8 us).
-        outer = enter_scope(name)
-        try:
-            return loss(*args, **kwargs)
-        finally:
-            exit_scope(outer)
-
-    return scoped
-
-
-def _as_input(function: str, x: TensorLike) -> Tensor:
-    if isinstance(x, Tensor):
-        return x
-    array = np.asarray(x)
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"{function}: expected a Tensor or numeric array, got {type(x).__name__}")
-    return Tensor(array if array.dtype.kind == "f" else array.astype(np.float64))
-
-
-def _same_shape(function: str, input: Tensor, target: Tensor) -> None:
-    if input.shape != target.shape:
-        hint = ""
-        if input.size == target.size:
-            hint = f"; reshape one of them (e.g. target.reshape({input.shape}))"
-        raise ValueError(
-            f"{function}: input has shape {input.shape} but target has shape {target.shape}; "
-            f"they must be equal (broadcasting them would silently compare every pair){hint}"
-        )
-
-
-def _reduce(function: str, loss: Tensor, reduction: str) -> Tensor:
-    if reduction == "mean":
-        # The very ops of loss.mean() (sum, then divide by the count), without its axis handling:
-        # 4 us instead of 9 us on a 32-vector, a tenth of cross_entropy's eager forward.
-        return loss.sum() / loss.size
-    if reduction == "sum":
-        return loss.sum()
-    if reduction == "none":
-        return loss
-    raise ValueError(f"{function}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
-
-
-def _check_reduction(function: str, reduction: str) -> None:
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"{function}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
-
-
-@functools.lru_cache(maxsize=16)
-def _rows(n: int) -> np.ndarray:
-    """0..n-1, the row half of the (row, label) index that picks each row's label: made once per
-    batch size (read-only, so every graph can hold the same array)."""
-    rows = np.arange(n)
-    rows.flags.writeable = False
-    return rows
-
-
-def _target_like(function: str, target: TensorLike, input: Tensor) -> Tensor:
-    target = _as_input(function, target)
-    return target.astype(input.dtype) if target.dtype != input.dtype else target
-
-
-def _difference(function: str, input: TensorLike, target: TensorLike, reduction: str) -> Tensor:
-    """input - target, once the reduction and the shapes are checked (the regression losses' d)."""
-    _check_reduction(function, reduction)
-    input = _as_input(function, input)
-    target = _target_like(function, target, input)
-    _same_shape(function, input, target)
-    return input - target
 
 
 # ---------------------------------------------------------------------------------- losses

@@ -4,6 +4,7 @@ each test failed before its fix."""
 import numpy as np
 import pytest
 
+import nn
 from autograd_core import Tensor
 
 
@@ -261,3 +262,19 @@ def test_train_says_one_epoch_in_the_singular(tmp_path):
     result = subprocess.run([*command, "--no-progress", "--out", str(tmp_path / "run")], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "\n1 epoch in " in result.stdout and "1 epochs" not in result.stdout, result.stdout
+
+
+def test_integer_values_assigned_to_a_trainable_tensors_data_are_refused():
+    # They were kept, and an optimizer's update into integers then left the weight unchanged for good
+    w = Tensor(np.ones((2, 3)), requires_grad=True)
+    refused = r"Tensor.data of a tensor that requires grad needs floating-point data, got int"
+    with pytest.raises(TypeError, match=refused):
+        w.data = np.ones((2, 3), dtype=int)
+    assert w.dtype == np.float64 and w.version == 0  # untouched: nothing changed, no in-place tick
+    w.data = np.full((2, 3), 2.0)  # floats go in, and training moves them
+    (w * w).sum().backward()
+    nn.optim.SGD([w], lr=0.25).step()
+    np.testing.assert_array_equal(w.data, np.full((2, 3), 1.0))
+    labels = Tensor([1, 2])  # no gradient: integers stay welcome
+    labels.data = np.array([3, 4])
+    assert labels.tolist() == [3, 4]
