@@ -2,7 +2,7 @@
 
 Every way calls the same ``trial(index, setting)`` with BLAS on one thread, so the results
 are the same; only the place differs. A trial whose process dies is tried once more (Dask:
-as often as its scheduler allows, then once more alone) and then reported as a failed trial,
+as often as its scheduler allows, then as often again alone) and then reported as a failed trial,
 never dropped.
 """
 
@@ -101,9 +101,9 @@ def _dask_client(backend: object) -> Any:  # a dask.distributed.Client
 def _on_dask(trial: Trial, settings: Sequence[dict[str, Any]], client: Any) -> list[Outcome]:
     outcomes: dict[int, Outcome] = {}  # by trial index: every one is filled, with a result or a failure
     suspects = _dask_round(trial, settings, range(len(settings)), client, outcomes)
-    # Dask blames every task on a worker that dies (the one running, those queued behind it, one
-    # that finished a moment before), so a sound trial can come back KilledWorker next to a killer.
-    # Each suspect runs again alone: a trial that still kills its workers is the one to blame.
+    # Dask blames every task queued on a worker that dies, not only the one running (and a result
+    # lost with a worker is computed again, maybe next to the killer), so a sound trial can come
+    # back KilledWorker. Each suspect runs again alone: one that still kills its workers is to blame.
     for k in suspects:
         for error in _dask_round(trial, settings, [k], client, outcomes).values():
             outcomes[k] = _failed(settings[k], f"Dask workers died running this trial ({error})")
