@@ -64,8 +64,11 @@ def dask_client():
     import dask
 
     # Fail a trial after its second dead worker (the default, 3, only makes the test slower).
+    # LocalCluster closes a nanny for good when no worker of its name is back 15 s after one was
+    # lost; these tests kill workers again and again, and on a loaded machine one was often
+    # mid-restart then: searches in a row ran out of workers and waited forever.
     with (
-        dask.config.set({"distributed.scheduler.allowed-failures": 1}),
+        dask.config.set({"distributed.scheduler.allowed-failures": 1, "distributed.deploy.lost-worker-timeout": "1h"}),
         distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
         distributed.Client(cluster) as client,
     ):
@@ -126,6 +129,7 @@ def test_a_trial_that_keeps_killing_workers_is_reported_not_dropped(sequential, 
             assert row["score"] == -math.inf and row["error"].startswith("Dask workers died running this trial")
         else:
             assert row["score"] == expected["score"] and row["error"] is None
+    assert not dask_client.futures  # nothing of the search is left on the cluster (to recompute at the next death)
 
 
 def test_random_search_is_repeatable_and_stays_in_its_space():

@@ -2,14 +2,15 @@
 
 Every way calls the same ``trial(index, setting)`` with BLAS on one thread, so the results
 are the same; only the place differs. A trial whose process dies is tried once more (Dask:
-as often as its scheduler allows) and then reported as a failed trial, never dropped.
+as often as its scheduler allows, then as often again alone) and then reported as a failed trial,
+never dropped.
 """
 
 from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeAlias
 
 from threadpoolctl import threadpool_limits
@@ -98,15 +99,42 @@ def _dask_client(backend: object) -> Any:  # a dask.distributed.Client
 
 
 def _on_dask(trial: Trial, settings: Sequence[dict[str, Any]], client: Any) -> list[Outcome]:
-    from distributed import KilledWorker
+    outcomes: dict[int, Outcome] = {}  # by trial index: every one is filled, with a result or a failure
+    suspects = _dask_round(trial, settings, range(len(settings)), client, outcomes)
+    # Dask blames every task queued on a worker that dies, not only the one running (and a result
+    # lost with a worker is computed again, maybe next to the killer), so a sound trial can come
+    # back KilledWorker. Each suspect runs again alone: one that still kills its workers is to blame.
+    for k in suspects:
+        for error in _dask_round(trial, settings, [k], client, outcomes).values():
+            outcomes[k] = _failed(settings[k], f"Dask workers died running this trial ({error})")
+    return [outcomes[k] for k in range(len(settings))]
+
+
+def _dask_round(
+    trial: Trial, settings: Sequence[dict[str, Any]], indices: Iterable[int], client: Any, outcomes: dict[int, Outcome]
+) -> dict[int, BaseException]:
+    """Run trials ``indices`` on Dask into ``outcomes``; return ``{index: KilledWorker}`` for each
+    one whose workers kept dying (it has no outcome then)."""
+    from distributed import KilledWorker, as_completed
 
     # The trial (with the data) travels inside each task, not scattered once: scattered data
     # lives on workers, and a dying worker would take it, and every trial waiting on it, along.
-    futures = client.map(_run_one, [trial] * len(settings), range(len(settings)), settings, pure=False)
-    outcomes: list[Outcome] = []
-    for setting, future in zip(settings, futures):
-        try:
-            outcomes.append(future.result())
-        except KilledWorker as error:  # the scheduler already retried it on other workers
-            outcomes.append(_failed(setting, f"Dask workers died running this trial ({error})"))
-    return outcomes
+    indices = list(indices)
+    futures = dict(
+        zip(client.map(_run_one, [trial] * len(indices), indices, [settings[k] for k in indices], pure=False), indices)
+    )
+    killed: dict[int, BaseException] = {}
+    try:
+        for future in as_completed(futures):
+            k = futures[future]
+            try:
+                outcomes[k] = future.result()
+            except KilledWorker as error:  # the scheduler already retried it allowed-failures times
+                # The client keeps this exception: with its traceback (this frame, holding every
+                # future) it would keep all of them, and the cluster recomputing them, for good.
+                killed[k] = error.with_traceback(None)
+            # Its result is here: released now, a later worker death does not make Dask compute it again.
+            future.release()
+    finally:
+        client.cancel(list(futures))  # nothing of this search stays on the cluster, even when a trial raised
+    return killed
