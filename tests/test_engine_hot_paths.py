@@ -123,3 +123,21 @@ def test_a_primitive_without_the_declaration_still_has_its_gradient_checked():
             Tensor.apply(Widen, x).sum().backward()
     finally:
         del PRIMITIVES["widen"]
+
+
+def test_a_node_with_one_input_needing_a_gradient_broadcasts_casts_and_orders_as_the_general_path():
+    # Backward writes out the node where only one input needs a gradient (y * a, 2 - y, a / y): the same
+    # steps as its loop. Checked where they matter: a broadcast constant, a float64 constant beside float32,
+    # the constant first, and a chain whose links meet another path (heap, not link).
+    x = Tensor(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], np.float32), requires_grad=True)
+    row = np.array([0.5, -1.0, 2.0])  # float64, broadcast along the rows
+    y = x * row  # float64 result: x's gradient is summed nowhere, cast back to float32
+    z = (2.0 - y) / Tensor(np.array([[2.0], [4.0]]))  # the constant first; then divided by a column
+    w = z.sum() + (y * y).sum()  # y reaches the loss by two paths: its gradient waits for both
+    w.backward()
+    expected = -row / np.array([[2.0], [4.0]]) + 2 * (x.data.astype(np.float64) * row) * row
+    assert x.grad.dtype == np.float32
+    np.testing.assert_allclose(x.grad, expected.astype(np.float32), rtol=1e-6)
+    b = Tensor([1.0, 2.0, 3.0], requires_grad=True)  # the input that needs a gradient is broadcast itself
+    (Tensor(np.ones((4, 3))) * b).sum().backward()
+    np.testing.assert_array_equal(b.grad, [4.0, 4.0, 4.0])
