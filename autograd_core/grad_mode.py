@@ -117,7 +117,7 @@ def exit_scope(previous: _Switches) -> None:
 
 
 class _Switch(contextlib.ContextDecorator):
-    """A block (or decorated function) that sets the per-thread switch ``field``."""
+    """A block (or decorated function) that sets the switch ``field`` (of this thread or asyncio task)."""
 
     field: str  # the attribute of _Switches that the subclass sets
 
