@@ -266,3 +266,18 @@ def test_an_ops_hook_changes_the_animated_gradients_as_in_backward():
     plain_tensors, _, plain_steps = backward_steps(plain)
     w1 = next(i for i, t in enumerate(plain_tensors) if t is plain_leaves[0])
     np.testing.assert_allclose(final[index[id(leaves[0])]], 10 * plain_steps[-1].grads[w1], rtol=1e-12)
+
+
+def test_captions_name_a_loss_by_its_function_as_explain_does():
+    import nn
+    import nn.functional as F
+
+    model = nn.MLP([2, 3, 2], seed=0)
+    loss = F.cross_entropy(model(ag.Tensor(np.ones((2, 2)))), np.array([0, 1]))
+    captions = [frame.caption for frame in viz.animate_backward(loss)]
+    assert captions[0].endswith("Backward starts at the output with ∂cross_entropy/∂cross_entropy = 1.")
+    assert "div has its full gradient ∂cross_entropy/∂div = 1" in captions[1]  # its ops keep their names
+    assert all("∂div/" not in c for c in captions)
+    assert "∂cross_entropy/∂layers.0.weight" in viz.explain(loss, model.layers[0].weight).text()
+    loss.label = "L"  # a label the learner set wins, in both
+    assert viz.animate_backward(loss)[0].caption.endswith("∂L/∂L = 1.")

@@ -34,7 +34,7 @@ from autograd_core.files import atomic_write
 from autograd_core.types import ArrayLike
 
 from .drawing import DrawOptions, ResolvedHighlight, build_digraph
-from .format import NUMBER_FORMAT, check_number_format, format_array
+from .format import NUMBER_FORMAT, check_number_format, format_array, loss_name
 from .gradients import BackwardStep, backward_steps
 from .layout import GraphPlan, check_rankdir
 from .player import FrameChange, player_fragment, player_page
@@ -121,7 +121,7 @@ def _replay(
         return format_array(array, number_format)
 
     name = plan.names  # the names the picture shows
-    L = name[len(tensors) - 1]
+    L = loss_name(root, name[len(tensors) - 1])  # ∂cross_entropy/∂..., as explain says it
     captions = [
         f"forward pass done: every wire has its value. Backward starts at the output with "
         f"∂{L}/∂{L} = {number(initial[len(tensors) - 1])}."

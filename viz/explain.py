@@ -25,7 +25,7 @@ import numpy.typing as npt
 import autograd_core as ag
 from autograd_core import Tensor
 
-from .format import NUMBER_FORMAT, check_number_format, format_array, format_number, tensor_names
+from .format import NUMBER_FORMAT, check_number_format, format_array, format_number, loss_name, tensor_names
 from .gradients import edge_vjp, local_derivative, seed_for
 from .paths import Edge, list_paths, reaching
 
@@ -358,8 +358,7 @@ def explain(
     seed = seed_for(root, None, "explain")
     target = index[id(param)]
     names = {id(t): name for t, name in zip(tensors, tensor_names(tensors))}
-    if not root.label and root.scope:  # F.cross_entropy's result is a div: name it by the loss (or module)
-        names[id(root)] = str(root.scope)
+    names[id(root)] = loss_name(root, names[id(root)])
     reaches, count = reaching(tensors, index, target)
     paths = [
         _chain_path(tensors, edges, seed)

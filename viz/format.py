@@ -171,6 +171,12 @@ def tensor_names(tensors: list[Tensor]) -> list[str]:
     return names
 
 
+def loss_name(root: Tensor, name: str) -> str:
+    """How the text of a picture names the tensor differentiated: an unlabelled one made inside a scope by
+    that scope (``F.cross_entropy``'s result is a div: ∂cross_entropy/∂w, not ∂div/∂w), else ``name``."""
+    return str(root.scope) if not root.label and root.scope else name
+
+
 def op_description(t: Tensor, limit: int = 40) -> str:
     """The op and its non-tensor arguments, e.g. ``'sum axes=(1,)'``."""
     parts = [t.op or ""]
