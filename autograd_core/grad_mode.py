@@ -57,10 +57,10 @@ class _Switches:
 
     def with_grad(self, enabled: bool) -> _Switches:
         """These switches with grad mode ``enabled``: backward's own, once per backward (made once, kept)."""
-        if self.grad_enabled is enabled:
+        if self.grad_enabled == bool(enabled):  # (a bool: the one other value is the kept `_flipped`)
             return self
         if self._flipped is None:
-            self._flipped = self.replace("grad_enabled", enabled)
+            self._flipped = self.replace("grad_enabled", not self.grad_enabled)
         return self._flipped
 
 

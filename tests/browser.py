@@ -25,6 +25,17 @@ FLAGS = [
 ]
 
 
+def browser_or_skip():
+    """``Browser``, or the test skipped saying what is missing: Debian's chromium (``make test`` installs it)
+    or the ``browser`` test extra (websocket-client)."""
+    import pytest
+
+    if CHROMIUM is None:
+        pytest.skip("Debian's chromium is not installed (make test installs it)")
+    pytest.importorskip("websocket", reason="the `browser` test extra (websocket-client) is not installed")
+    return Browser
+
+
 class Browser:
     """``with Browser(url, profile_dir) as page: page.evaluate("1 + 1")``."""
 

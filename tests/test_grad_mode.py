@@ -272,3 +272,17 @@ def test_backward_records_nothing_and_gives_the_callers_mode_back_even_when_a_ho
     with ag.no_grad():  # a caller's no_grad survives a backward (which sets its own mode and puts it back)
         loss.backward()
         assert not ag.is_grad_enabled() and not records()
+
+
+def test_a_truthy_create_graph_does_not_become_the_mode_of_a_later_plain_backward():
+    # backward keeps the switches it runs under (grad on or off) once made: a create_graph given as 1
+    # must not be the mode a later plain backward runs its hooks in
+    x = Tensor(2.0, requires_grad=True)
+    modes = []
+    y = x * x
+    y.register_hook(lambda g: modes.append(ag.is_grad_enabled()))
+    y.backward(create_graph=1)
+    z = x * 3
+    z.register_hook(lambda g: modes.append(ag.is_grad_enabled()))
+    z.backward()
+    assert modes == [True, False] and ag.is_grad_enabled()

@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ElementTree
 
 import numpy as np
 import pytest
+from browser import browser_or_skip
 from player_helpers import page_frames
 
 import autograd_core as ag
@@ -173,10 +174,7 @@ def _position(tensors, t):
 
 @needs_dot
 def test_captions_in_a_real_browser_are_readable_at_1400_px_and_shown_once(tmp_path):
-    if shutil.which("chromium") is None:
-        pytest.skip("Debian's chromium is not installed (make test installs it)")
-    pytest.importorskip("websocket", reason="the `browser` test extra (websocket-client) is not installed")
-    from browser import Browser
+    Browser = browser_or_skip()
 
     f, _leaves = neuron(backward=False)
     page = viz.animate_backward(f, tmp_path / "backward.html")

@@ -6,6 +6,7 @@ from xml.etree import ElementTree
 
 import numpy as np
 import pytest
+from browser import browser_or_skip
 from player_helpers import page_frames
 
 import autograd_core as ag
@@ -66,10 +67,7 @@ def _loss_with_a_hook_and_a_shared_input():
 @needs_dot
 @pytest.mark.parametrize("style", ["circuit", "record"])
 def test_stepping_in_a_real_browser_shows_each_ops_gradient_as_backward_computes_it(tmp_path, style):
-    if shutil.which("chromium") is None:
-        pytest.skip("Debian's chromium is not installed (make test installs it)")
-    pytest.importorskip("websocket", reason="the `browser` test extra (websocket-client) is not installed")
-    from browser import Browser
+    Browser = browser_or_skip()
 
     loss, leaves, shared = _loss_with_a_hook_and_a_shared_input()
     tensors = ag.walk(loss)
@@ -169,10 +167,7 @@ _GROUPS_OF_PAGE = """(function () {
 @pytest.mark.parametrize("style", ["circuit", "record"])
 def test_every_frame_shows_what_its_whole_picture_showed(tmp_path, style):
     """The page's frame k, replayed from changes, shows the labels and the orange of frame k drawn on its own."""
-    if shutil.which("chromium") is None:
-        pytest.skip("Debian's chromium is not installed (make test installs it)")
-    pytest.importorskip("websocket", reason="the `browser` test extra (websocket-client) is not installed")
-    from browser import Browser
+    Browser = browser_or_skip()
 
     from viz.animate import backward_frames
     from viz.render import pipe_dot

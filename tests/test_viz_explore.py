@@ -7,6 +7,7 @@ import shutil
 
 import numpy as np
 import pytest
+from browser import browser_or_skip
 
 import autograd_core as ag
 import viz
@@ -46,10 +47,7 @@ def test_the_page_is_one_self_contained_file(tmp_path):
 
 @needs_dot
 def test_clicking_and_stepping_backward_in_chromium_shows_the_engines_gradient(tmp_path):
-    if shutil.which("chromium") is None:
-        pytest.skip("Debian's chromium is not installed (make test installs it)")
-    pytest.importorskip("websocket", reason="the `browser` test extra (websocket-client) is not installed")
-    from browser import Browser
+    Browser = browser_or_skip()
 
     loss, w, _b = small_net()
     page = viz.explore(loss, tmp_path / "graph.html")
@@ -112,10 +110,7 @@ def test_an_empty_tensor_is_explored_and_its_panel_lists_no_statistics(tmp_path,
     loss = empty.sum()  # numpy's min of nothing raised ("zero-size array to reduction operation")
     page = viz.explore(loss, tmp_path / "empty.html")
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]  # no "Mean of empty slice"
-    if shutil.which("chromium") is None:
-        pytest.skip("Debian's chromium is not installed (make test installs it)")
-    pytest.importorskip("websocket", reason="the `browser` test extra (websocket-client) is not installed")
-    from browser import Browser
+    Browser = browser_or_skip()
 
     with Browser(page.resolve().as_uri(), tmp_path / "profile") as browser:
         browser.wait_for("document.readyState === 'complete' && document.querySelector('g.node[data-tensor]') !== null")
