@@ -116,23 +116,20 @@ def _replay(
     options = DrawOptions(
         show_data=show_data, show_grad=True, rankdir=rankdir, style=style, legend=legend, number_format=number_format
     )
-
-    def number(array: ArrayLike | None) -> str:
-        return format_array(array, number_format)
-
-    name = plan.names  # the names the picture shows
+    replay = _Replay(plan, options, initial, steps, captions=[])
+    number, name = replay.number, plan.names  # the names the picture shows
     L = loss_name(root, name[len(tensors) - 1])  # ∂cross_entropy/∂..., as explain says it
-    captions = [
+    replay.captions.append(
         f"forward pass done: every wire has its value. Backward starts at the output with "
         f"∂{L}/∂{L} = {number(initial[len(tensors) - 1])}."
-    ]
+    )
     for k, step in enumerate(steps, 1):
         shares = "; ".join(f"∂{L}/∂{name[j]} += {number(share)}" for _, j, share in step.deliveries) or "nothing"
-        captions.append(
+        replay.captions.append(
             f"step {k} of {len(steps)}: {tensors[step.node].op} has its full gradient "
             f"∂{L}/∂{name[step.node]} = {number(step.grad)} and passes back {shares}"
         )
-    return _Replay(plan, options, initial, steps, captions)
+    return replay
 
 
 def backward_frames(
