@@ -25,7 +25,8 @@ def test_writes_a_png_and_nothing_else(tmp_path):
 
 
 def test_svg_output_parses_as_xml(tmp_path):
-    ElementTree.parse(viz.plot_history(HISTORY, tmp_path / "curves.svg"))
+    root = ElementTree.parse(viz.plot_history(HISTORY, tmp_path / "curves.svg")).getroot()
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
 
 
 def test_loss_and_accuracy_panels_with_the_best_epoch_marked():
