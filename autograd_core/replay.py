@@ -267,9 +267,9 @@ class Plan:
         if "vjp" in used:
             arguments = [str(j), g.name, names[i]] + [names[p] for p in parents]
             fields["vjp"] = self._call(prim.vjp, arguments, params_code)
-        # a lowering ending in .T computes the transpose: its buffer has that shape
+        # a lowering ending in .T computes the transpose: its buffer has that shape; g itself (add's) is g's variable
         shape = raw.T.shape if template.endswith(").T") else raw.shape
-        name = self._emit(template, fields, shape, raw.dtype, unbuffered)
+        name = g.name if template == "{g}" else self._emit(template, fields, shape, raw.dtype, unbuffered)
         for k, (code, shape, dtype) in enumerate(steps, 1):  # sum_to and cast, as the engine
             fresh = handed and k == len(steps)
             name = self._emit(code, {"g": name}, shape, dtype, fresh)
