@@ -44,9 +44,8 @@ def faithful(prim, i=None):
 
 @functools.cache
 def _faithful(prim, i, *code):
-    forward = prim.forward  # a ufunc (Exp's np.exp) says its input count; its signature lists out=, where=...
-    arity = forward.nin if isinstance(forward, np.ufunc) else len(inspect.signature(forward).parameters)
-    xs = [f"x{k}" for k in range(arity)]
+    # the inputs counted on vjp(i, g, out, *inputs), always a Python function (a forward may be a ufunc)
+    xs = [f"x{k}" for k in range(len(inspect.signature(prim.vjp).parameters) - 3)]
     code = prim.forward_code
     if code is None or callable(code) or not _fields(code) <= {"into", "dest", *xs}:  # (a chooser takes params)
         return code is not None
