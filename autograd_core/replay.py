@@ -144,7 +144,7 @@ class Plan:
             params[name], known[name] = self._param(value, key)
         inputs = [names[p] for p in entry[2]]
         call = f"{self._const(function)}({', '.join([*head, *inputs] + [f'{k}={v}' for k, v in params.items()])})"
-        return dict(params, **{f"x{k}": x for k, x in enumerate(inputs)}, **{field: call}), known
+        return {**params, **{f"x{k}": x for k, x in enumerate(inputs)}, field: call}, known
 
     def _emit(self, template, fields, shape=None, dtype=None, fresh=False):
         """Assign a lowering to a new variable and return its name; its {into} / {dest} are a buffer of that
