@@ -44,9 +44,8 @@ def faithful(prim, i=None):
 
 @functools.cache
 def _faithful(prim, i, *code):
-    forward = prim.forward  # a ufunc (Exp's np.exp) says its input count; its signature lists out=, where=...
-    arity = forward.nin if isinstance(forward, np.ufunc) else len(inspect.signature(forward).parameters)
-    xs = [f"x{k}" for k in range(arity)]
+    # the inputs counted on vjp(i, g, out, *inputs), always a Python function (a forward may be a ufunc)
+    xs = [f"x{k}" for k in range(len(inspect.signature(prim.vjp).parameters) - 3)]
     code = prim.forward_code
     if code is None or callable(code) or not _fields(code) <= {"into", "dest", *xs}:  # (a chooser takes params)
         return code is not None
@@ -137,16 +136,15 @@ class Plan:
             return "(" + "".join(code + ", " for code, _ in parts) + ")", tuple(seen for _, seen in parts)
         return repr(value) if type(value) in (int, bool, type(None)) else self._const(value), value
 
-    def _operands(self, entry, t, names):
-        """An op's lowering fields (inputs x0, x1... and params), its params as code and as known values."""
+    def _operands(self, entry, t, names, field, function, *head):
+        """An op's lowering fields (inputs x0, x1..., params, and ``field``: code calling ``function``, its primitive's
+        own forward or vjp, with head, the inputs and the params) and its params as a lowering may rely on them."""
         params, known = {}, {}
         for (name, value), (_, key) in zip(t.params.items(), entry[3]):
             params[name], known[name] = self._param(value, key)
-        return dict(params, **{f"x{k}": names[p] for k, p in enumerate(entry[2])}), params, known
-
-    def _call(self, function, arguments, params):
-        """Code calling a Python function (a primitive's own forward or vjp)."""
-        return f"{self._const(function)}({', '.join(arguments + [f'{k}={v}' for k, v in params.items()])})"
+        inputs = [names[p] for p in entry[2]]
+        call = f"{self._const(function)}({', '.join([*head, *inputs] + [f'{k}={v}' for k, v in params.items()])})"
+        return {**params, **{f"x{k}": x for k, x in enumerate(inputs)}, field: call}, known
 
     def _emit(self, template, fields, shape=None, dtype=None, fresh=False):
         """Assign a lowering to a new variable and return its name; its {into} / {dest} are a buffer of that
@@ -189,11 +187,9 @@ class Plan:
             elif kind != "op":
                 names.append({"input": "a", "leaf": "l", "constant": "e"}[kind] + str(j))
             else:
-                fields, params, known = self._operands(entry, t, names)
+                fields, known = self._operands(entry, t, names, "call", t.prim.forward)
                 template = t.prim.lowered_forward(*(p.data for p in t.parents), **known) if faithful(t.prim) else None
-                if template is None:  # the primitive's own forward
-                    fields["call"] = self._call(t.prim.forward, [names[p] for p in entry[2]], params)
-                    template = "asarray({call})" if t.shape == () else "{call}"
+                template = template or ("asarray({call})" if t.shape == () else "{call}")  # the primitive's own
                 names.append(self._emit(template, fields, t.shape, t.dtype))
         return names
 
@@ -253,7 +249,7 @@ class Plan:
         inputs, params = [p.data for p in node.parents], node.params
         raw = prim.vjp(j, g.value, node.data, *inputs, **params)  # the engine's own result
         value, steps = _fitted(raw, inputs[j])
-        fields, params_code, known = self._operands(entry, node, names)
+        fields, known = self._operands(entry, node, names, "vjp", prim.vjp, str(j), g.name, names[i])
         template = (prim.lowered_vjp(j, node.data, *inputs, **known) if faithful(prim, j) else None) or "{vjp}"
         fields.update(g=g.name, out=names[i])
         used = _fields(template)
@@ -264,12 +260,9 @@ class Plan:
         # fresh: a new array per call (into omitted), or a view of a fresh g that only it reads
         unbuffered = handed and not steps and not used & {"y", "vjp"}
         fresh = unbuffered and ("into" in used or (g.fresh and len(parents) == 1 and "dest" not in used))
-        if "vjp" in used:
-            arguments = [str(j), g.name, names[i]] + [names[p] for p in parents]
-            fields["vjp"] = self._call(prim.vjp, arguments, params_code)
-        # a lowering ending in .T computes the transpose: its buffer has that shape
+        # a lowering ending in .T computes the transpose: its buffer has that shape; g itself (add's) is g's variable
         shape = raw.T.shape if template.endswith(").T") else raw.shape
-        name = self._emit(template, fields, shape, raw.dtype, unbuffered)
+        name = g.name if template == "{g}" else self._emit(template, fields, shape, raw.dtype, unbuffered)
         for k, (code, shape, dtype) in enumerate(steps, 1):  # sum_to and cast, as the engine
             fresh = handed and k == len(steps)
             name = self._emit(code, {"g": name}, shape, dtype, fresh)

@@ -149,3 +149,21 @@ def test_a_scatter_assigns_only_where_its_constant_index_rules_out_repeats_in_ev
             assert_same(got, w.grad)
         assert step.replay_count == 2, name
         assert ("add.at(" in step.source) == (name != "rows constant"), (name, step.source)
+
+
+def test_a_gradient_passed_on_as_it_is_gets_no_variable_of_its_own():
+    """add's vjp is g itself: the plan hands on g's variable (no `t5 = t4` line), and a leaf that gets
+    it, whose array is shared, still receives a copy that later calls do not overwrite."""
+    params = mlp_params(np.float64)
+    step = ag.compile(lambda X, labels: label_loss(params, X, labels), strict=True)
+    rng = np.random.default_rng(4)
+    for _ in range(3):
+        X, _, labels = batch(rng, np.float64)
+        for p in params:
+            p.grad = None
+        step(Tensor(X), labels)
+    assert step.replay_count == 1
+    assert not [line for line in step.source.splitlines() if re.fullmatch(r"\s*t\d+ = t\d+", line)], step.source
+    got = [p.grad.copy() for p in params]
+    step(Tensor(X), labels)  # accumulates onto the first call's arrays: they were not the plan's buffers
+    assert all(np.array_equal(2 * g, p.grad) for g, p in zip(got, params))
