@@ -71,7 +71,11 @@ def describe(model: Module) -> dict[str, Any]:
             "save its weights with nn.save and load them with nn.load(model, path)"
         )
     if type(model).__name__ in _CONTAINERS:
-        return {"type": type(model).__name__, "modules": [describe(m) for m in model.children()]}
+        named = list(model.named_children())
+        described = {"type": type(model).__name__, "modules": [describe(m) for _, m in named]}
+        if [name for name, _ in named] != [str(i) for i in range(len(named))]:  # Sequential(OrderedDict(...))
+            described["names"] = [name for name, _ in named]
+        return described
     config = config_of(model)
     return {"type": type(model).__name__, "config": config} if config else {"type": type(model).__name__}
 
@@ -99,6 +103,11 @@ def build(description: dict[str, Any]) -> Module:
         if not isinstance(modules, list):
             raise ValueError(f"build: a {name} needs a 'modules' list")
         built = [build(m) for m in modules]
+        names = description.get("names")
+        if names is not None:
+            if name != "Sequential" or not isinstance(names, list) or len(names) != len(built):
+                raise ValueError(f"build: 'names' must list one name per module of a Sequential, got {names!r:.80}")
+            return types[name](dict(zip(names, built)))
         container: Any = types[name]  # Sequential(*modules), ModuleList(modules): Module's signature fits neither
         made: Module = container(*built) if name == "Sequential" else container(built)
         return made

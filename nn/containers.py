@@ -4,7 +4,8 @@ of ``nn/layers.py``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, cast, overload
 
 import numpy as np
@@ -19,17 +20,34 @@ from .module import Module
 
 
 class Sequential(Module):
-    """Calls its modules in order, each on the previous one's output; they are named "0", "1", ...
+    """Calls its modules in order, each on the previous one's output; they are named "0", "1", ...,
+    or by the keys of one ``OrderedDict`` (a dict) of modules, as in PyTorch.
 
     >>> model = Sequential(Linear(4, 8), ReLU(), Linear(8, 3))
     >>> model[0]
     Linear(in_features=4, out_features=8, bias=True)
+    >>> named = Sequential(OrderedDict([("hidden", Linear(4, 8)), ("act", ReLU())]))
+    >>> named.hidden.weight.shape, [name for name, _ in named.named_parameters()]
+    ((8, 4), ['hidden.weight', 'hidden.bias'])
     """
 
-    def __init__(self, *modules: Module) -> None:
+    def __init__(self, *modules: Module | Mapping[str, Module]) -> None:
         super().__init__()
+        if len(modules) == 1 and isinstance(modules[0], Mapping):
+            for name, module in modules[0].items():
+                self._add_named(name, module)
+            return
         for module in modules:
-            self.append(module)
+            self.append(cast(Module, module))  # (append names the type of anything else)
+
+    def _add_named(self, name: object, module: object) -> None:
+        if not isinstance(name, str) or not name or "." in name:
+            raise ValueError(f"Sequential: module names must be non-empty strings without dots, got {name!r}")
+        if name in self._modules or hasattr(self, name):
+            raise ValueError(f"Sequential: the name {name!r} is taken (by another module or an attribute)")
+        if not isinstance(module, Module):
+            raise TypeError(f"Sequential: {name!r} must be a Module, got {type(module).__name__}")
+        self.add_module(name, module)
 
     def append(self, module: Module) -> Sequential:
         """Add ``module`` at the end; returns self: ``model.append(nn.ReLU())``."""
@@ -53,8 +71,8 @@ class Sequential(Module):
     def __getitem__(self, index: slice) -> Sequential: ...
     def __getitem__(self, index: int | slice) -> Module | Sequential:
         modules = list(self._modules.values())
-        if isinstance(index, slice):
-            return Sequential(*modules[index])
+        if isinstance(index, slice):  # the modules keep their names, as in PyTorch
+            return Sequential(OrderedDict(list(self._modules.items())[index]))
         try:
             return modules[index]
         except (IndexError, TypeError):

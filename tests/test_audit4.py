@@ -39,3 +39,35 @@ def test_set_grad_enabled_as_a_block_or_decorator_still_restores_what_came_befor
     with block:
         assert not ag.is_grad_enabled()
     assert ag.is_grad_enabled()  # the block gives back what the call replaced
+
+
+# ---- nn containers ------------------------------------------------------------------------------
+
+
+def test_sequential_of_an_ordered_dict_names_its_modules_by_the_keys(tmp_path):
+    from collections import OrderedDict
+
+    import nn
+
+    model = nn.Sequential(OrderedDict([("fc1", nn.Linear(4, 8, seed=0)), ("act", nn.ReLU()), ("fc2", nn.Linear(8, 3))]))
+    assert [name for name, _ in model.named_parameters()] == ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]
+    assert model.fc1 is model[0] and len(model) == 3
+    assert [name for name, _ in model[1:].named_children()] == ["act", "fc2"]  # a slice keeps the names
+    x = np.ones((2, 4))
+    assert np.array_equal(model(x).data, model.fc2(model.act(model.fc1(x))).data)
+    nn.save(model, tmp_path / "named.npz")  # the file rebuilds the same names, so the weights load back
+    again = nn.load(tmp_path / "named.npz")
+    assert list(again.state_dict()) == list(model.state_dict())
+    assert np.array_equal(again(x).data, model(x).data)
+
+
+@pytest.mark.parametrize(
+    ("modules", "words"),
+    [({"a.b": "Linear"}, "without dots"), ({"train": "ReLU"}, "taken"), ({"x": "not a module"}, "must be a Module")],
+)
+def test_sequential_of_a_dict_refuses_names_and_items_it_cannot_register(modules, words):
+    import nn
+
+    made = {k: (getattr(nn, v)(2, 2) if v == "Linear" else nn.ReLU() if v == "ReLU" else v) for k, v in modules.items()}
+    with pytest.raises((ValueError, TypeError), match=words):
+        nn.Sequential(made)
