@@ -190,4 +190,56 @@ class DataLoader:
         )
 
 
-__all__ = ["TensorDataset", "DataLoader"]
+class Subset:
+    """The rows ``indices`` of ``dataset``, in that order (what ``random_split`` returns), as PyTorch's.
+
+    >>> part = Subset(TensorDataset(np.arange(10.0)), [7, 2])
+    >>> len(part), part[0]
+    (2, (np.float64(7.0),))
+    """
+
+    def __init__(self, dataset: Dataset, indices: Sequence[int] | np.ndarray) -> None:
+        self.dataset, self.indices = dataset, np.asarray(indices, dtype=np.int64).reshape(-1)
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, index: int) -> Any:
+        return self.dataset[int(self.indices[index])]
+
+
+def random_split(
+    dataset: Dataset | Sequence[TensorLike], lengths: Sequence[float], seed: int | np.random.Generator | None = None
+) -> list[Subset]:
+    """Split ``dataset`` at random into subsets of ``lengths`` rows (counts summing to its length, or
+    fractions summing to 1: the rows left by rounding down go one each to the first subsets, as PyTorch);
+    ``seed`` makes it reproducible (PyTorch's ``generator=``). A tuple ``(X, y)`` is a ``TensorDataset``.
+
+    >>> train, val = random_split(TensorDataset(np.zeros((10, 2)), np.arange(10)), [0.8, 0.2], seed=0)
+    >>> len(train), len(val), sorted(int(val[i][1]) for i in range(2))
+    (8, 2, [1, 8])
+    """
+    if isinstance(dataset, tuple) and dataset and all(isinstance(a, (np.ndarray, Tensor)) for a in dataset):
+        dataset = TensorDataset(*dataset)
+    if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
+        raise TypeError(f"random_split: dataset must have len() and [index], got {type(dataset).__name__}")
+    n, lengths = len(dataset), list(lengths)
+    if not lengths or not all(isinstance(k, (int, float, np.integer, np.floating)) and k >= 0 for k in lengths):
+        raise ValueError(f"random_split: lengths must be non-negative counts or fractions, got {lengths}")
+    if all(0 <= k <= 1 for k in lengths) and abs(sum(lengths) - 1) < 1e-6 and sum(lengths) != n:
+        counts = [int(np.floor(n * k)) for k in lengths]
+        for i in range(n - sum(counts)):
+            counts[i % len(counts)] += 1
+    elif all(float(k).is_integer() for k in lengths) and sum(lengths) == n:
+        counts = [int(k) for k in lengths]
+    else:
+        raise ValueError(
+            f"random_split: lengths {lengths} must be counts summing to the dataset's {n} rows "
+            "or fractions summing to 1 (e.g. [0.8, 0.2])"
+        )
+    order = np.random.default_rng(seed).permutation(n)
+    ends = np.cumsum(counts)
+    return [Subset(cast(Dataset, dataset), order[end - k : end]) for k, end in zip(counts, ends)]
+
+
+__all__ = ["TensorDataset", "DataLoader", "Subset", "random_split"]

@@ -71,3 +71,31 @@ def test_sequential_of_a_dict_refuses_names_and_items_it_cannot_register(modules
     made = {k: (getattr(nn, v)(2, 2) if v == "Linear" else nn.ReLU() if v == "ReLU" else v) for k, v in modules.items()}
     with pytest.raises((ValueError, TypeError), match=words):
         nn.Sequential(made)
+
+
+# ---- data ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("n", "lengths"), [(10, [0.8, 0.2]), (10, [0.33, 0.33, 0.34]), (7, [0.5, 0.5]), (5, [3, 2])])
+def test_random_split_partitions_every_row_once_in_pytorchs_sizes(n, lengths):
+    from nn.data import DataLoader, TensorDataset, random_split
+
+    dataset = TensorDataset(np.arange(n * 2.0).reshape(n, 2), np.arange(n))
+    parts = random_split(dataset, lengths, seed=0)
+    rows = [int(part[i][1]) for part in parts for i in range(len(part))]
+    assert sorted(rows) == list(range(n))
+    assert rows == [int(p[i][1]) for p in random_split(dataset, lengths, seed=0) for i in range(len(p))]
+    assert rows != list(range(n))  # shuffled
+    assert sum(len(xb) for xb, _ in DataLoader(parts[0], batch_size=3)) == len(parts[0])
+    pytest.importorskip("torch")
+    from torch.utils.data import random_split as torch_split
+
+    assert [len(p) for p in parts] == [len(p) for p in torch_split(range(n), lengths)]
+
+
+@pytest.mark.parametrize("lengths", [[0.5, 0.4], [4, 4], [-1, 11], [0.5, "half"]])
+def test_random_split_refuses_lengths_that_do_not_cover_the_dataset(lengths):
+    from nn.data import random_split
+
+    with pytest.raises(ValueError, match="random_split: lengths"):
+        random_split((np.zeros((10, 2)), np.arange(10)), lengths)
