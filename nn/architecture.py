@@ -14,7 +14,7 @@ rebuilds the model and ``viz model`` draws the architecture that was saved.
 from __future__ import annotations
 
 import inspect
-from typing import Any
+from typing import Any, cast
 
 from .module import Module
 
@@ -104,11 +104,11 @@ def build(description: dict[str, Any]) -> Module:
             raise ValueError(f"build: a {name} needs a 'modules' list")
         built = [build(m) for m in modules]
         names = description.get("names")
+        container: Any = types[name]  # Sequential(*modules), ModuleList(modules): Module's signature fits neither
         if names is not None:
             if name != "Sequential" or not isinstance(names, list) or len(names) != len(built):
                 raise ValueError(f"build: 'names' must list one name per module of a Sequential, got {names!r:.80}")
-            return types[name](dict(zip(names, built)))
-        container: Any = types[name]  # Sequential(*modules), ModuleList(modules): Module's signature fits neither
+            return cast(Module, container(dict(zip(names, built))))
         made: Module = container(*built) if name == "Sequential" else container(built)
         return made
     config = description.get("config", {})

@@ -99,3 +99,107 @@ def test_random_split_refuses_lengths_that_do_not_cover_the_dataset(lengths):
 
     with pytest.raises(ValueError, match="random_split: lengths"):
         random_split((np.zeros((10, 2)), np.arange(10)), lengths)
+
+
+# ---- PyTorch's tensor spellings numpy lacks (tensor_torch.py) -----------------------------------
+
+X = [[1.0, -2.0, 3.0, 0.5], [4.0, 5.0, -6.0, 2.5], [0.0, 7.0, 1.5, -1.0]]
+
+# (name, our call, torch's call), each on x: a (3, 4) float64 tensor that requires grad
+SPELLINGS = [
+    ("gather", lambda x, m: x.gather(1, m.tensor([[0, 0], [3, 1], [2, 2]])), None),
+    ("gather dim 0", lambda x, m: m.gather(x, 0, m.tensor([[2, 0, 1, 1]])), None),
+    ("cumsum", lambda x, m: x.cumsum(1), None),
+    ("cumsum dim 0", lambda x, m: m.cumsum(x, dim=0), None),
+    ("flip", lambda x, m: x.flip(1), lambda x, m: x.flip([1])),
+    ("flip both", lambda x, m: m.flip(x, [0, 1]), None),
+    ("repeat", lambda x, m: x.repeat(2, 1), None),
+    ("repeat more dims", lambda x, m: x.repeat(2, 1, 3), None),
+    ("sort values", lambda x, m: x.sort(dim=1).values, None),
+    ("sort descending", lambda x, m: m.sort(x, dim=0, descending=True)[0], None),
+    ("topk", lambda x, m: x.topk(2, dim=1).values, None),
+    ("topk smallest", lambda x, m: x.topk(3, dim=0, largest=False)[0], None),
+    ("amax", lambda x, m: x.amax(dim=1), None),
+    ("amin keepdim", lambda x, m: x.amin(0, keepdim=True), None),
+    ("add alpha", lambda x, m: x.add(x * x, alpha=0.5), None),
+    ("sub", lambda x, m: x.sub(1.5), None),
+    ("mul div", lambda x, m: x.mul(3).div(x.abs() + 1), None),
+    ("neg square", lambda x, m: x.neg().square(), None),
+    ("mm", lambda x, m: x.mm(x.t()), None),
+]
+
+
+@pytest.mark.parametrize(("name", "ours", "theirs"), SPELLINGS, ids=[s[0] for s in SPELLINGS])
+def test_pytorch_spellings_match_torch_in_value_and_gradient(name, ours, theirs):
+    torch = pytest.importorskip("torch")
+    x = Tensor(X, requires_grad=True)
+    tx = torch.tensor(X, dtype=torch.float64, requires_grad=True)
+    out, expected = ours(x, ag), (theirs or ours)(tx, torch)
+    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-12)
+    weights = np.arange(1.0, out.size + 1).reshape(out.shape)  # a different weight on every output
+    (out * weights).sum().backward()
+    (expected * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize(("name", "ours"), [(s[0], s[1]) for s in SPELLINGS if "sort" not in s[0]])
+def test_pytorch_spellings_pass_gradcheck(name, ours):
+    # finite differences, torch or not (sort/topk at distinct values: their gather is what is checked)
+    x = Tensor(np.array(X) + np.linspace(0, 0.01, 12).reshape(3, 4), requires_grad=True)
+    assert ag.gradcheck(lambda t: ours(t, ag), x)
+
+
+def test_cumsum_is_a_scan_whose_graph_grows_as_n_log_n():
+    x = Tensor(np.ones(1024), requires_grad=True)
+    out = x.cumsum(0)
+    assert np.array_equal(out.data, np.arange(1.0, 1025.0))
+    assert sum(1 for _ in ag.walk(out)) < 60  # 10 levels of a few ops, not 1,024 sums
+    out.sum().backward()
+    assert np.array_equal(x.grad, np.arange(1024.0, 0.0, -1.0))  # element i feeds n - i running sums
+    assert Tensor([True, True, False]).cumsum(0).tolist() == [1, 2, 2]  # booleans count, as in PyTorch
+
+
+def test_sort_and_topk_return_values_and_indices_as_pytorch():
+    x = Tensor([[3.0, 1.0, 2.0], [0.0, 5.0, 4.0]])
+    values, indices = x.sort(dim=1, descending=True)
+    assert values.tolist() == [[3.0, 2.0, 1.0], [5.0, 4.0, 0.0]] and indices.tolist() == [[0, 2, 1], [1, 2, 0]]
+    top = ag.topk(x, 1)
+    assert top.values.tolist() == [[3.0], [5.0]] and top.indices.tolist() == [[0], [1]]
+    assert x.argsort(dim=0).tolist() == [[1, 0, 0], [0, 1, 1]]
+
+
+@pytest.mark.parametrize(
+    ("call", "words"),
+    [
+        (lambda x: x.gather(1, [[0, 4]]), r"gather: index of shape \(1, 2\).*\[0, 3\)"),
+        (lambda x: x.gather(1, [0, 1]), "gather: index must be an integer array with the input's 2 dimensions"),
+        (lambda x: x.gather(1, [[0.5]]), "gather: index must be an integer array"),
+        (lambda x: x.cumsum(2), "cumsum: dim 2 is out of range for a tensor with 2 dimension"),
+        (lambda x: x.topk(4), r"topk: k=4 must be an int in \[0, 3\]"),
+        (lambda x: x.repeat(2), r"repeat: give one non-negative count per dimension \(at least 2\)"),
+        (lambda x: x.mm(Tensor([1.0, 2.0, 3.0])), r"mm: needs two 2-d tensors, got shapes \(2, 3\) and \(3,\)"),
+    ],
+)
+def test_pytorch_spellings_name_the_op_and_the_shapes_on_bad_input(call, words):
+    with pytest.raises(ValueError, match=words):
+        call(Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]))
+
+
+def test_in_place_updates_by_pytorchs_names_under_no_grad():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    (w * w).sum().backward()
+    with ag.no_grad():
+        assert w.sub_(w.grad, alpha=0.1) is w  # the manual SGD step of PyTorch's tutorials
+    np.testing.assert_allclose(w.data, [0.8, 1.6])
+    with ag.no_grad():
+        w.mul_(2).add_(1.0)
+        np.testing.assert_allclose(w.data, [2.6, 4.2])
+        w.copy_([5.0, 6.0])
+        assert w.tolist() == [5.0, 6.0]
+        w.zero_()
+    assert w.tolist() == [0.0, 0.0] and w.is_leaf and w.requires_grad
+    with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
+        w.fill_(1.0)  # recording: refused, as `w -= ...` is
+    assert Tensor([1.0, float("nan")]).isnan().tolist() == [False, True]
+    assert ag.isfinite(Tensor([1.0, float("inf")])).tolist() == [True, False]
+    assert Tensor([1, 2]).type_as(Tensor([0.5])).dtype == np.float64 and Tensor([1.0, 2.0]).nelement() == 2
