@@ -38,10 +38,12 @@ from .loss_parts import (  # the checks and reductions every loss shares (nn.los
     _check_reduction,
     _difference,
     _drawn_as_one,
+    _elementwise_weight,
     _reduce,
     _rows,
     _same_shape,
     _target_like,
+    _weighted,
 )
 from .penalties import l1_penalty, l2_penalty  # F.l1_penalty, as the tutorials write it
 
@@ -66,8 +68,10 @@ def mse_loss(input: TensorLike, target: TensorLike, reduction: str = "mean") -> 
 
 
 @_drawn_as_one
-def binary_cross_entropy(input: TensorLike, target: TensorLike, reduction: str = "mean") -> Tensor:
-    """-(t log p + (1 - t) log(1 - p)) for probabilities ``input`` in [0, 1].
+def binary_cross_entropy(
+    input: TensorLike, target: TensorLike, reduction: str = "mean", *, weight: TensorLike | None = None
+) -> Tensor:
+    """-(t log p + (1 - t) log(1 - p)) for probabilities ``input`` in [0, 1], times ``weight`` (elementwise).
 
     Each log is floored at -100, as in PyTorch, so p = 0 or 1 gives a finite loss. A value
     outside [0, 1] raises; a NaN input gives a NaN loss (a diverged model), a NaN target raises.
@@ -99,12 +103,21 @@ def binary_cross_entropy(input: TensorLike, target: TensorLike, reduction: str =
     # max(p, e^-100) before the log gives max(log p, -100) and a zero (not NaN) gradient at p = 0.
     log_p = input.maximum(_LOG_FLOOR).log()
     log_not_p = (1 - input).maximum(_LOG_FLOOR).log()
-    return _reduce("binary_cross_entropy", -(target * log_p + (1 - target) * log_not_p), reduction)
+    loss = -(target * log_p + (1 - target) * log_not_p)
+    return _weighted("binary_cross_entropy", loss, _elementwise_weight("binary_cross_entropy", weight), reduction)
 
 
 @_drawn_as_one
-def binary_cross_entropy_with_logits(input: TensorLike, target: TensorLike, reduction: str = "mean") -> Tensor:
-    """Binary cross-entropy of sigmoid(input) against ``target``, computed from the logits.
+def binary_cross_entropy_with_logits(
+    input: TensorLike,
+    target: TensorLike,
+    reduction: str = "mean",
+    *,
+    weight: TensorLike | None = None,
+    pos_weight: TensorLike | None = None,
+) -> Tensor:
+    """Binary cross-entropy of sigmoid(input) against ``target``, computed from the logits; ``weight``
+    multiplies each term, ``pos_weight`` (one per class) the positive ones, as PyTorch's.
 
     Written as max(x, 0) - x*t + log(1 + exp(-|x|)): exp never overflows, so the loss and
     its gradient sigmoid(x) - t stay finite and exact for logits of +-1000. A NaN input
@@ -125,8 +138,16 @@ def binary_cross_entropy_with_logits(input: TensorLike, target: TensorLike, redu
             f"{target.data[index].item()} at index {index}; targets are probabilities (0 or 1 "
             "for hard labels)"
         )
-    loss = input.relu() - input * target + (1 + (-input.abs()).exp()).log()
-    return _reduce("binary_cross_entropy_with_logits", loss, reduction)
+    softplus_of_minus_abs = (1 + (-input.abs()).exp()).log()
+    positive = _elementwise_weight("binary_cross_entropy_with_logits (pos_weight)", pos_weight)
+    if positive is None:
+        loss = input.relu() - input * target + softplus_of_minus_abs
+    else:  # -(pos_weight t log sigmoid(x) + (1 - t) log sigmoid(-x)), each log finite at +-1000
+        log_sigmoid = -((-input).relu() + softplus_of_minus_abs)
+        log_sigmoid_minus = -(input.relu() + softplus_of_minus_abs)
+        loss = -(target * positive.astype(input.dtype) * log_sigmoid + (1 - target) * log_sigmoid_minus)
+    weight = _elementwise_weight("binary_cross_entropy_with_logits", weight)
+    return _weighted("binary_cross_entropy_with_logits", loss, weight, reduction)
 
 
 @_drawn_as_one

@@ -203,3 +203,36 @@ def test_in_place_updates_by_pytorchs_names_under_no_grad():
     assert Tensor([1.0, float("nan")]).isnan().tolist() == [False, True]
     assert ag.isfinite(Tensor([1.0, float("inf")])).tolist() == [True, False]
     assert Tensor([1, 2]).type_as(Tensor([0.5])).dtype == np.float64 and Tensor([1.0, 2.0]).nelement() == 2
+
+
+# ---- losses -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_functional_binary_losses_take_weight_and_pos_weight_as_their_modules_do(reduction):
+    import nn
+    import nn.functional as F
+
+    rng = np.random.default_rng(0)
+    logits, target = rng.normal(size=(5, 3)) * 3, (rng.random((5, 3)) > 0.5).astype(float)
+    weight, pos_weight = np.array([1.0, 2.0, 0.5]), np.array([3.0, 1.0, 0.25])
+    x = Tensor(logits, requires_grad=True)
+    ours = F.binary_cross_entropy_with_logits(x, target, reduction, weight=weight, pos_weight=pos_weight)
+    module = nn.BCEWithLogitsLoss(weight=weight, reduction=reduction, pos_weight=pos_weight)(Tensor(logits), target)
+    np.testing.assert_array_equal(ours.data, module.data)
+    probabilities = Tensor(1 / (1 + np.exp(-logits)))
+    bce = F.binary_cross_entropy(probabilities, target, reduction, weight=weight)
+    np.testing.assert_array_equal(bce.data, nn.BCELoss(weight, reduction)(probabilities, target).data)
+    torch = pytest.importorskip("torch")
+    tx = torch.tensor(logits, requires_grad=True)
+    expected = torch.nn.functional.binary_cross_entropy_with_logits(
+        tx, torch.tensor(target), weight=torch.tensor(weight), pos_weight=torch.tensor(pos_weight), reduction=reduction
+    )
+    np.testing.assert_allclose(ours.data, expected.detach().numpy(), rtol=1e-12)
+    ours.sum().backward()
+    expected.sum().backward()
+    np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-12)
+    expected_bce = torch.nn.functional.binary_cross_entropy(
+        torch.tensor(probabilities.data), torch.tensor(target), weight=torch.tensor(weight), reduction=reduction
+    )
+    np.testing.assert_allclose(bce.data, expected_bce.numpy(), rtol=1e-12)
