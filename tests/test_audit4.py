@@ -236,3 +236,28 @@ def test_functional_binary_losses_take_weight_and_pos_weight_as_their_modules_do
         torch.tensor(probabilities.data), torch.tensor(target), weight=torch.tensor(weight), reduction=reduction
     )
     np.testing.assert_allclose(bce.data, expected_bce.numpy(), rtol=1e-12)
+
+
+# ---- optimizers ---------------------------------------------------------------------------------
+
+
+def test_a_parameter_group_may_hold_one_tensor_as_in_pytorch():
+    import nn
+
+    model = nn.Linear(3, 2, seed=0)
+    opt = nn.optim.Adam([{"params": model.weight}, {"params": model.bias, "lr": 0.5}], lr=0.1)
+    assert [len(g["params"]) for g in opt.param_groups] == [1, 1]
+    (model(np.ones((4, 3))) ** 2).mean().backward()
+    before = model.bias.data.copy()
+    opt.step()
+    np.testing.assert_allclose(np.abs(model.bias.data - before), 0.5)  # Adam's first step moves by lr
+    with pytest.raises(TypeError, match="got a single Tensor; wrap it in a list"):
+        nn.optim.SGD(model.weight, lr=0.1)  # at the top level PyTorch refuses it too
+
+
+def test_named_parameters_given_to_an_optimizer_say_what_to_pass():
+    import nn
+
+    model = nn.Linear(3, 2)
+    with pytest.raises(TypeError, match=r"\(name, tensor\) pair.*pass model.parameters\(\)"):
+        nn.optim.SGD(model.named_parameters(), lr=0.1)
