@@ -17,12 +17,12 @@ the engine differentiates them. The names follow PyTorch, so habits carry over.
 
 from . import data, datasets, functional, init, optim, search, tables, utils
 from .containers import MLP, ModuleList, Sequential
+from .embedding import Embedding
 from .history import History
 from .layers import (
     ELU,
     GELU,
     Dropout,
-    Embedding,
     Flatten,
     Identity,
     LeakyReLU,

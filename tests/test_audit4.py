@@ -261,3 +261,37 @@ def test_named_parameters_given_to_an_optimizer_say_what_to_pass():
     model = nn.Linear(3, 2)
     with pytest.raises(TypeError, match=r"\(name, tensor\) pair.*pass model.parameters\(\)"):
         nn.optim.SGD(model.named_parameters(), lr=0.1)
+
+
+# ---- layers -------------------------------------------------------------------------------------
+
+
+def test_relu_and_leaky_relu_accept_pytorchs_inplace_and_leave_the_input_alone(tmp_path):
+    import nn
+
+    x = Tensor([-1.0, 2.0])
+    model = nn.Sequential(nn.Linear(2, 2, seed=0), nn.ReLU(inplace=True), nn.LeakyReLU(0.1, inplace=True))
+    assert model[1:](x).tolist() == [0.0, 2.0] and x.tolist() == [-1.0, 2.0]
+    nn.save(model, tmp_path / "m.npz")  # still describable: the file rebuilds it
+    assert np.array_equal(nn.load(tmp_path / "m.npz")(x).data, model(x).data)
+
+
+def test_embedding_padding_idx_row_starts_at_zero_and_is_never_trained():
+    import nn
+
+    emb = nn.Embedding(5, 3, seed=0, padding_idx=-1)
+    assert emb.padding_idx == 4 and emb.weight.data[4].tolist() == [0.0, 0.0, 0.0]
+    emb.weight.data[4] = 7.0  # a value set by hand is what the padding positions read
+    tokens = np.array([[1, 4, 4], [2, 1, 0]])
+    out = emb(tokens)
+    np.testing.assert_array_equal(out.data, emb.weight.data[tokens])
+    (out * np.arange(18.0).reshape(2, 3, 3)).sum().backward()
+    assert not emb.weight.grad[4].any() and emb.weight.grad[1].any()
+    with pytest.raises(ValueError, match=r"padding_idx must be an int in \[-5, 5\), got 5"):
+        nn.Embedding(5, 3, padding_idx=5)
+    torch = pytest.importorskip("torch")
+    theirs = torch.nn.Embedding(5, 3, padding_idx=4).double()
+    with torch.no_grad():
+        theirs.weight.copy_(torch.tensor(emb.weight.data))
+    (theirs(torch.tensor(tokens)) * torch.arange(18.0).reshape(2, 3, 3)).sum().backward()
+    np.testing.assert_allclose(emb.weight.grad, theirs.weight.grad.numpy())
