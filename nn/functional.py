@@ -19,12 +19,14 @@ from autograd_core import Tensor
 from autograd_core.types import TensorLike
 
 from .activations import (  # F.relu, ...
+    cosine_similarity,
     dropout,
     elu,
     gelu,
     leaky_relu,
     linear,
     log_softmax,
+    normalize,
     relu,
     sigmoid,
     silu,
@@ -349,4 +351,6 @@ __all__ = [
     "elu",
     "dropout",
     "linear",
+    "normalize",
+    "cosine_similarity",
 ]

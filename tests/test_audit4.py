@@ -295,3 +295,27 @@ def test_embedding_padding_idx_row_starts_at_zero_and_is_never_trained():
         theirs.weight.copy_(torch.tensor(emb.weight.data))
     (theirs(torch.tensor(tokens)) * torch.arange(18.0).reshape(2, 3, 3)).sum().backward()
     np.testing.assert_allclose(emb.weight.grad, theirs.weight.grad.numpy())
+
+
+def test_normalize_and_cosine_similarity_match_torch_in_value_and_gradient():
+    import nn.functional as F
+
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    x, y = Tensor(a, requires_grad=True), Tensor(b, requires_grad=True)
+    unit = F.normalize(x, dim=1)
+    np.testing.assert_allclose(np.linalg.norm(unit.data, axis=1), 1.0)
+    assert F.normalize(Tensor([[0.0, 0.0]])).tolist() == [[0.0, 0.0]]  # eps: no 0/0
+    cosine = F.cosine_similarity(x, y)
+    assert ag.gradcheck(lambda t: F.cosine_similarity(t, b, dim=1), Tensor(a, requires_grad=True))
+    torch = pytest.importorskip("torch")
+    tx, ty = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    expected = torch.nn.functional.cosine_similarity(tx, ty)
+    np.testing.assert_allclose(cosine.data, expected.detach().numpy(), rtol=1e-12)
+    weights = np.arange(1.0, 5.0)
+    (cosine * weights).sum().backward()
+    (expected * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(y.grad, ty.grad.numpy(), rtol=1e-10)
+    expected_unit = torch.nn.functional.normalize(torch.tensor(a), p=1.0, dim=0)
+    np.testing.assert_allclose(F.normalize(x, p=1, dim=0).data, expected_unit.numpy(), rtol=1e-12)
