@@ -319,3 +319,27 @@ def test_normalize_and_cosine_similarity_match_torch_in_value_and_gradient():
     np.testing.assert_allclose(y.grad, ty.grad.numpy(), rtol=1e-10)
     expected_unit = torch.nn.functional.normalize(torch.tensor(a), p=1.0, dim=0)
     np.testing.assert_allclose(F.normalize(x, p=1, dim=0).data, expected_unit.numpy(), rtol=1e-12)
+
+
+# ---- creation -----------------------------------------------------------------------------------
+
+
+def test_randperm_rand_like_randn_like_and_from_numpy_as_in_pytorch():
+    ag.manual_seed(0)
+    order = ag.randperm(10)
+    assert order.dtype == np.int64 and sorted(order.tolist()) == list(range(10)) and order.tolist() != list(range(10))
+    assert ag.randperm(5, generator=ag.Generator(3)).tolist() == ag.randperm(5, generator=ag.Generator(3)).tolist()
+    x = ag.zeros(3, 2, dtype=ag.float32)
+    noise = ag.randn_like(x)
+    assert noise.shape == (3, 2) and noise.dtype == np.float32 and noise.data.std() > 0
+    uniform = ag.rand_like(np.ones(1000), requires_grad=True)
+    assert uniform.requires_grad and uniform.data.min() >= 0 and uniform.data.max() < 1
+    assert ag.randn_like(ag.arange(3), dtype=ag.float64).dtype == np.float64
+    with pytest.raises(TypeError, match="randn_like: int64 is not a floating-point dtype; pass dtype="):
+        ag.randn_like(ag.arange(3))
+    array = np.zeros(3)
+    shared = ag.from_numpy(array)
+    array[0] = 5.0
+    assert shared.tolist() == [5.0, 0.0, 0.0]  # the same memory, as torch.from_numpy
+    with pytest.raises(TypeError, match="from_numpy: expected a numpy array, got list"):
+        ag.from_numpy([1.0])
