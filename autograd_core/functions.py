@@ -283,6 +283,20 @@ def _at_zero(x: Tensor, f: Callable[[Tensor], Tensor]) -> Tensor:
     return f(x + zero.astype(x.dtype)) * (~zero).astype(x.dtype)
 
 
+def sin(x: TensorLike) -> Tensor:
+    """sin x, elementwise (d/dx = cos x).
+
+    >>> sin(Tensor([0.0]))
+    Tensor([0.])
+    """
+    return as_tensor(x).sin()
+
+
+def cos(x: TensorLike) -> Tensor:
+    """cos x, elementwise (d/dx = -sin x)."""
+    return as_tensor(x).cos()
+
+
 def gather(x: TensorLike, dim: int, index: TensorLike) -> Tensor:
     """``x.gather(dim, index)``: ``out[i][j] = x[i][index[i][j]]`` along ``dim``, differentiable in x."""
     return as_tensor(x).gather(dim, index)

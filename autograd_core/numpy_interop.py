@@ -47,6 +47,8 @@ UFUNCS = {
     np.exp: F.exp,
     np.log: F.log,
     np.tanh: F.tanh,
+    np.sin: F.sin,
+    np.cos: F.cos,
     np.sqrt: F.sqrt,
     np.absolute: F.abs,
     np.square: lambda x: x * x,

@@ -1,7 +1,8 @@
 """PyTorch's everyday spellings that numpy lacks, as ``Tensor`` methods composed from its own ops
 (no vjp of their own): ``gather``, ``cumsum``, ``flip``, ``repeat``, ``sort``/``topk``/``argsort``,
 ``t.add(u, alpha=)``-style arithmetic, ``eq gt ...``, ``amax``, ``isnan``, and the in-place updates
-``zero_ fill_ add_ sub_ mul_ div_ copy_`` an optimizer loop writes under ``no_grad``.
+``zero_ fill_ add_ sub_ mul_ div_ copy_`` an optimizer loop writes under ``no_grad``; plus the
+methods of the ``sin`` and ``cos`` primitives (tensor.py is full).
 
 >>> x = Tensor([[3.0, 1.0, 2.0]], requires_grad=True)
 >>> values, indices = x.topk(2)
@@ -18,6 +19,7 @@ import numpy as np
 
 import autograd_core.tensor as _tensor  # still loading when this one is imported: read at call time
 
+from .primitives import Cos, Sin
 from .tensor_base import TensorBase
 from .types import Axis, DTypeLike, TensorLike
 
@@ -95,6 +97,15 @@ class TensorTorch(TensorBase):
         order = self.argsort(dim, descending=largest)
         indices = _tensor.Tensor(np.take(order._data, np.arange(k), axis=dim))
         return SortResult(self.gather(dim, indices), indices)
+
+    # ------------------------------------------------------------ primitives that numpy spells as functions
+    def sin(self) -> Tensor:
+        """sin x, elementwise (d/dx = cos x): ``x.sin()``, ``ag.sin(x)`` or ``np.sin(x)``."""
+        return _tensor.Tensor.apply(Sin, self)
+
+    def cos(self) -> Tensor:
+        """cos x, elementwise (d/dx = -sin x)."""
+        return _tensor.Tensor.apply(Cos, self)
 
     # ------------------------------------------------------------ along one axis
     def cumsum(self, dim: int) -> Tensor:

@@ -343,3 +343,31 @@ def test_randperm_rand_like_randn_like_and_from_numpy_as_in_pytorch():
     assert shared.tolist() == [5.0, 0.0, 0.0]  # the same memory, as torch.from_numpy
     with pytest.raises(TypeError, match="from_numpy: expected a numpy array, got list"):
         ag.from_numpy([1.0])
+
+
+# ---- sin and cos: the two primitives this audit adds --------------------------------------------
+
+
+def test_sin_and_cos_differentiate_to_each_other_to_any_order():
+    # PyTorch's autograd tutorial: x = linspace(-pi, pi); sin(x).sum().backward() gives cos(x)
+    x = ag.linspace(-np.pi, np.pi, 9, requires_grad=True)
+    ag.sin(x).sum().backward()
+    np.testing.assert_allclose(x.grad, np.cos(x.data), atol=1e-15)
+    (d1,) = ag.grad(x.cos().sum(), x, create_graph=True)
+    (d2,) = ag.grad(d1.sum(), x, create_graph=True)
+    (d3,) = ag.grad(d2.sum(), x)
+    np.testing.assert_allclose(d1.data, -np.sin(x.data), atol=1e-15)
+    np.testing.assert_allclose(d2.data, -np.cos(x.data), atol=1e-15)
+    np.testing.assert_allclose(d3.data, np.sin(x.data), atol=1e-15)
+    assert isinstance(np.sin(x), Tensor) and np.sin(x).op == "sin"  # numpy's spelling records it too
+    f32 = Tensor(np.ones(3, np.float32), requires_grad=True)
+    f32.cos().sum().backward()
+    assert f32.grad.dtype == np.float32
+
+
+def test_python_m_viz_expr_knows_sin_and_cos():
+    from viz.expression import evaluate
+
+    x = Tensor(0.5, requires_grad=True)
+    evaluate("sin(x) * cos(x)", {"x": x}).backward()
+    np.testing.assert_allclose(x.grad, np.cos(1.0))  # d/dx sin x cos x = cos 2x
