@@ -371,3 +371,26 @@ def test_python_m_viz_expr_knows_sin_and_cos():
     x = Tensor(0.5, requires_grad=True)
     evaluate("sin(x) * cos(x)", {"x": x}).backward()
     np.testing.assert_allclose(x.grad, np.cos(1.0))  # d/dx sin x cos x = cos 2x
+
+
+# ---- viz ----------------------------------------------------------------------------------------
+
+
+def test_plot_history_draws_the_list_of_losses_of_your_own_loop(tmp_path):
+    import viz
+
+    w = Tensor([3.0], requires_grad=True)
+    losses = []
+    for _ in range(5):  # a PyTorch-style loop keeps its own losses (here as 0-d tensors, a common habit)
+        loss = (w * w).sum()
+        loss.backward()
+        with ag.no_grad():
+            w.sub_(0.2 * w.grad)
+        w.grad = None
+        losses.append(loss)
+    figure = viz.plot_history(losses)
+    (line,) = figure.axes[0].get_lines()
+    np.testing.assert_allclose(line.get_ydata(), [9.0 * 0.6 ** (2 * k) for k in range(5)])
+    assert viz.plot_history(np.array([1.0, 0.5]), tmp_path / "curve.png").stat().st_size > 1000
+    with pytest.raises(TypeError, match="plot_history: train_loss\\[1\\] is 'x', not a number"):
+        viz.plot_history([1.0, "x"])
