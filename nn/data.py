@@ -97,7 +97,8 @@ class DataLoader:
     ``dataset`` is a ``TensorDataset``, anything with ``len`` and integer indexing (a list of
     examples too), a tuple of arrays ``(X, y)`` (batches ``(xb, yb)``) or one array ``X``
     (batches ``xb``), as PyTorch. ``collate_fn(examples)`` makes a batch from a list of examples
-    (default: stacked arrays; dicts and tuples field by field).
+    (default: stacked arrays; dicts and tuples field by field). ``num_workers`` and ``pin_memory``
+    are accepted for PyTorch code and change nothing: batches are made in this process.
 
     >>> X, y = np.zeros((100, 2)), np.arange(100)
     >>> loader = DataLoader((X, y), batch_size=64, shuffle=True, seed=0)
@@ -116,6 +117,9 @@ class DataLoader:
         seed: int | np.random.Generator | None = None,
         drop_last: bool = False,
         collate_fn: Callable[[list[Any]], Any] | None = None,
+        *,
+        num_workers: int = 0,
+        pin_memory: bool = False,
     ) -> None:
         # A tuple of arrays is columns (X, y); a list is examples, as PyTorch reads a list (a list of
         # ten (2,) arrays is ten rows, not two rows of ten columns); one array yields bare batches.
@@ -130,6 +134,10 @@ class DataLoader:
                 f"a tuple of arrays (X, y), got {type(dataset).__name__}"
             )
         self.batch_size = _positive_int("DataLoader", "batch_size", batch_size)
+        # PyTorch's num_workers / pin_memory are accepted and change nothing: batches are made here, in this
+        # process (slicing numpy rows costs less than starting a worker), and there is no GPU memory to pin
+        if not isinstance(num_workers, int) or isinstance(num_workers, bool) or num_workers < 0:
+            raise ValueError(f"DataLoader: num_workers must be an int >= 0, got {num_workers!r}")
         self.dataset = cast(Dataset, dataset)  # it has len() and [index]: checked above
         if len(self.dataset) == 0:
             raise ValueError("DataLoader: the dataset is empty")

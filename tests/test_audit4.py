@@ -394,3 +394,14 @@ def test_plot_history_draws_the_list_of_losses_of_your_own_loop(tmp_path):
     assert viz.plot_history(np.array([1.0, 0.5]), tmp_path / "curve.png").stat().st_size > 1000
     with pytest.raises(TypeError, match="plot_history: train_loss\\[1\\] is 'x', not a number"):
         viz.plot_history([1.0, "x"])
+
+
+def test_dataloader_accepts_pytorchs_num_workers_and_pin_memory_and_gives_the_same_batches():
+    from nn.data import DataLoader
+
+    data = (np.arange(20.0).reshape(10, 2), np.arange(10))
+    plain = [yb.tolist() for _, yb in DataLoader(data, batch_size=4, shuffle=True, seed=0)]
+    tutorial = DataLoader(data, batch_size=4, shuffle=True, seed=0, num_workers=2, pin_memory=True)
+    assert [yb.tolist() for _, yb in tutorial] == plain
+    with pytest.raises(ValueError, match="DataLoader: num_workers must be an int >= 0, got -1"):
+        DataLoader(data, num_workers=-1)
