@@ -164,15 +164,23 @@ class Module(ModuleState):
         if self._parameters.pop(name, None) is not None or removed is not None:
             _TreeClock.tick()
 
-    def register_buffer(self, name: str, array: np.ndarray) -> None:
-        """Keep ``array`` (a numpy array: running statistics, say) as state that is saved and
-        loaded with the parameters but is not trained: ``self.register_buffer("running_mean", np.zeros(4))``."""
+    def register_buffer(self, name: str, array: np.ndarray | Tensor) -> None:
+        """Keep ``array`` (running statistics, say) as state that is saved and loaded with the parameters
+        but is not trained: ``self.register_buffer("running_mean", np.zeros(4))``. A buffer is a numpy array:
+        a Tensor given, as PyTorch code does (``ag.ones(4)``), is kept as its array (``t.data``, the same memory)."""
         if name in self._parameters or name in self._modules:
             raise KeyError(f"register_buffer: '{name}' is already a parameter or sub-module of {type(self).__name__}")
         self._buffers[name] = self._buffer_value(name, array)
         object.__setattr__(self, name, self._buffers[name])
 
     def _buffer_value(self, name: str, value: object) -> np.ndarray:
+        if isinstance(value, Tensor):
+            if value.requires_grad:
+                raise TypeError(
+                    f"{type(self).__name__}: buffer '{name}' is a tensor that requires grad, but a buffer is never "
+                    "trained; make it an nn.Parameter to train it, or pass t.detach()"
+                )
+            value = value.data
         if not isinstance(value, np.ndarray):
             raise TypeError(f"{type(self).__name__}: buffer '{name}' must be a numpy array, got {type(value).__name__}")
         return value
@@ -182,6 +190,10 @@ class Module(ModuleState):
         for module_name, module in self.named_modules():
             for name, array in module._buffers.items():
                 yield (f"{module_name}.{name}" if module_name else name), array
+
+    def buffers(self) -> Iterator[np.ndarray]:
+        """Every buffer's array, as ``named_buffers`` lists them."""
+        return (array for _, array in self.named_buffers())
 
     def apply(self: _M, fn: Callable[[Module], object]) -> _M:
         """Call ``fn(module)`` on every sub-module, then on this one (as PyTorch); returns self:

@@ -405,3 +405,24 @@ def test_dataloader_accepts_pytorchs_num_workers_and_pin_memory_and_gives_the_sa
     assert [yb.tolist() for _, yb in tutorial] == plain
     with pytest.raises(ValueError, match="DataLoader: num_workers must be an int >= 0, got -1"):
         DataLoader(data, num_workers=-1)
+
+
+def test_register_buffer_takes_a_tensor_as_pytorch_code_gives_it():
+    import nn
+
+    class Masked(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("mask", ag.ones(2, 2))  # PyTorch code registers tensors
+            self.weight = nn.Parameter(np.full((2, 2), 3.0))
+
+        def forward(self, x):
+            return x * self.weight * self.mask
+
+    model = Masked()
+    assert isinstance(model.mask, np.ndarray) and sorted(model.state_dict()) == ["mask", "weight"]
+    assert [b.shape for b in model.buffers()] == [(2, 2)]
+    model.mask = ag.zeros(2, 2)  # assigning a tensor to a buffer's name keeps it a buffer
+    assert not model(np.ones((2, 2))).data.any() and isinstance(model.mask, np.ndarray)
+    with pytest.raises(TypeError, match=r"buffer 'w' is a tensor that requires grad.*nn\.Parameter"):
+        model.register_buffer("w", ag.ones(2, requires_grad=True))
