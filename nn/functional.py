@@ -152,6 +152,13 @@ def binary_cross_entropy_with_logits(
     return _weighted("binary_cross_entropy_with_logits", loss, weight, reduction)
 
 
+# What to write for the shapes PyTorch's class-index losses also take: one example, or (N, K, d)
+_NK_HINT = (
+    "for a single example use input.reshape(1, K); for PyTorch's (N, K, d) inputs put the classes last and "
+    "flatten: input.permute(0, 2, 1).reshape(-1, K) with target.reshape(-1)"
+)
+
+
 @_drawn_as_one
 def cross_entropy(
     input: TensorLike,
@@ -176,11 +183,7 @@ def cross_entropy(
     _check_reduction("cross_entropy", reduction)
     input = _as_input("cross_entropy", input)
     if input.ndim != 2:
-        raise ValueError(
-            f"cross_entropy: input must be logits of shape (N, K), got shape {input.shape}; "
-            "for a single example use input.reshape(1, K); for PyTorch's (N, K, d) logits put the classes last and "
-            "flatten: input.permute(0, 2, 1).reshape(-1, K) with target.reshape(-1)"
-        )
+        raise ValueError(f"cross_entropy: input must be logits of shape (N, K), got shape {input.shape}; {_NK_HINT}")
     n, k = input.shape
     if not (isinstance(label_smoothing, (int, float)) and 0 <= label_smoothing <= 1):
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing!r}")
@@ -240,7 +243,9 @@ def nll_loss(
     _check_reduction("nll_loss", reduction)
     input = _as_input("nll_loss", input)
     if input.ndim != 2:
-        raise ValueError(f"nll_loss: input must be log-probabilities of shape (N, K), got shape {input.shape}")
+        raise ValueError(
+            f"nll_loss: input must be log-probabilities of shape (N, K), got shape {input.shape}; {_NK_HINT}"
+        )
     weight = _class_weights("nll_loss", weight, input.shape[1], input.dtype)
     return _weighted_nll("nll_loss", input, target, weight, ignore_index, reduction, 0.0)
 
