@@ -76,6 +76,10 @@ _INSTEAD = {
     "fmax": "ag.maximum",
     "fmin": "ag.minimum",
     "cumsum": "t.cumsum(dim) (ag.cumsum: differentiable)",
+    "sort": "t.sort(dim).values (the values carry the gradient; .indices the order)",
+    "take_along_axis": "t.gather(dim, index) (PyTorch's name)",
+    "tile": "t.repeat(*counts) (PyTorch's name)",
+    "flip": "t.flip(dims)",
 }
 
 
