@@ -59,6 +59,43 @@ class Sequential(Module):
         self.add_module(str(len(self)), module)
         return self
 
+    def insert(self, index: int, module: Module) -> Sequential:
+        """Put ``module`` at ``index``; the modules are renumbered "0", "1", ... as PyTorch does."""
+        if not isinstance(module, Module):
+            raise TypeError(f"Sequential.insert: expected a Module, got {type(module).__name__}")
+        modules = list(self._modules.values())
+        modules.insert(index, module)
+        self._renumber(modules)
+        return self
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        """Replace the module at ``index``, which keeps its name and place: ``model[-1] = nn.Linear(64, 10)``."""
+        if not isinstance(module, Module):
+            raise TypeError(f"Sequential: item {index!r} must be a Module, got {type(module).__name__}")
+        setattr(self, self._name_at(index), module)
+
+    def __delitem__(self, index: int | slice) -> None:
+        """Remove the module(s) at ``index``; the rest are renumbered "0", "1", ... as PyTorch does."""
+        try:
+            chosen = range(len(self))[index]
+        except (IndexError, TypeError):
+            raise IndexError(f"Sequential: index {index!r} out of range for {len(self)} modules") from None
+        doomed = set(chosen) if isinstance(chosen, range) else {chosen}  # positions: one module may sit twice
+        self._renumber([m for i, m in enumerate(self._modules.values()) if i not in doomed])
+
+    def _name_at(self, index: int) -> str:
+        names = list(self._modules)
+        try:
+            return names[index]
+        except (IndexError, TypeError):
+            raise IndexError(f"Sequential: index {index!r} out of range for {len(names)} modules") from None
+
+    def _renumber(self, modules: list[Module]) -> None:
+        for name in list(self._modules):
+            delattr(self, name)
+        for i, module in enumerate(modules):
+            self.add_module(str(i), module)
+
     def __len__(self) -> int:
         return len(self._modules)
 

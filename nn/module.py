@@ -136,6 +136,8 @@ class Module(ModuleState):
                 "ran; call super().__init__() first in your __init__"
             )
         frozen = value is not None and self._parameters.get(name) is value  # a frozen parameter set again
+        # a module replaced keeps its place, as in PyTorch: a Sequential's order is its forward
+        later = list(self._modules)[list(self._modules).index(name) + 1 :] if name in self._modules else []
         self._unregister(name)
         if name in self._buffers:
             self._buffers[name] = self._buffer_value(name, value)
@@ -151,6 +153,8 @@ class Module(ModuleState):
             object.__setattr__(value, "_attached", True)
             if not self._attached:
                 value._relabel(name + ".")
+            for key in later:  # (moved back behind it)
+                self._modules[key] = self._modules.pop(key)
         object.__setattr__(self, name, value)  # also in __dict__: plain attribute lookup stays fast
 
     def __delattr__(self, name: str) -> None:

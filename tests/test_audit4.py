@@ -439,3 +439,39 @@ def test_nll_loss_of_n_k_d_log_probabilities_says_how_to_flatten_them_as_cross_e
     torch = pytest.importorskip("torch")
     expected = torch.nn.functional.nll_loss(torch.tensor(log_probs.data), torch.tensor(target))
     np.testing.assert_allclose(flat.data, expected.numpy(), rtol=1e-12)
+
+
+def test_a_module_replaced_by_assignment_keeps_its_place_so_a_sequential_still_runs_in_order():
+    from collections import OrderedDict
+
+    import nn
+
+    model = nn.Sequential(
+        OrderedDict([("first", nn.Linear(3, 3, seed=0)), ("act", nn.Tanh()), ("last", nn.Linear(3, 3))])
+    )
+    new_first = nn.Linear(3, 3, seed=5)
+    model.first = new_first  # was moved to the end: last(act(x)) then first, silently (same shapes)
+    assert [name for name, _ in model.named_children()] == ["first", "act", "last"]
+    x = np.ones((2, 3))
+    np.testing.assert_array_equal(model(x).data, model.last(model.act(new_first(x))).data)
+
+
+def test_sequential_item_assignment_deletion_and_insert_as_in_pytorch():
+    import nn
+
+    act = nn.ReLU()
+    model = nn.Sequential(nn.Linear(4, 3), act, nn.Linear(3, 3), act)
+    model[2] = nn.Linear(3, 2)
+    assert model[2].out_features == 2 and [name for name, _ in model.named_children()] == ["0", "1", "2", "3"]
+    del model[-1]  # by position: the same ReLU also at 1 stays
+    assert [type(m).__name__ for m in model] == ["Linear", "ReLU", "Linear"]
+    model.insert(1, nn.Tanh())
+    assert [type(m).__name__ for m in model] == ["Linear", "Tanh", "ReLU", "Linear"]
+    assert [name for name, _ in model.named_children()] == ["0", "1", "2", "3"]  # renumbered, as PyTorch
+    del model[1:3]
+    model.append(nn.Sigmoid())  # numbering stays dense, so append never reuses a name
+    assert [name for name, _ in model.named_children()] == ["0", "1", "2"] and model(np.ones((1, 4))).shape == (1, 2)
+    with pytest.raises(IndexError, match="Sequential: index 9 out of range for 3 modules"):
+        del model[9]
+    with pytest.raises(TypeError, match="Sequential: item 0 must be a Module, got function"):
+        model[0] = lambda x: x
