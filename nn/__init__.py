@@ -16,7 +16,7 @@ the engine differentiates them. The names follow PyTorch, so habits carry over.
 """
 
 from . import data, datasets, functional, init, optim, search, tables, utils
-from .containers import MLP, ModuleList, Sequential
+from .containers import MLP, ModuleDict, ModuleList, Sequential
 from .embedding import Embedding
 from .history import History
 from .layers import (
@@ -48,6 +48,7 @@ __all__ = [
     "Linear",
     "Sequential",
     "ModuleList",
+    "ModuleDict",
     "ReLU",
     "Sigmoid",
     "Tanh",

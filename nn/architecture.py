@@ -21,7 +21,7 @@ from .module import Module
 DESCRIPTION_VERSION = 1
 
 
-_CONTAINERS = ("Sequential", "ModuleList")  # described by their children, not by a config()
+_CONTAINERS = ("Sequential", "ModuleList", "ModuleDict")  # described by their children, not by a config()
 
 
 def layer_types() -> dict[str, type[Module]]:
@@ -73,7 +73,8 @@ def describe(model: Module) -> dict[str, Any]:
     if type(model).__name__ in _CONTAINERS:
         named = list(model.named_children())
         described = {"type": type(model).__name__, "modules": [describe(m) for _, m in named]}
-        if [name for name, _ in named] != [str(i) for i in range(len(named))]:  # Sequential(OrderedDict(...))
+        numbered = [name for name, _ in named] == [str(i) for i in range(len(named))]
+        if not numbered or type(model).__name__ == "ModuleDict":  # named: Sequential(OrderedDict), ModuleDict
             described["names"] = [name for name, _ in named]
         return described
     config = config_of(model)
@@ -106,8 +107,8 @@ def build(description: dict[str, Any]) -> Module:
         names = description.get("names")
         container: Any = types[name]  # Sequential(*modules), ModuleList(modules): Module's signature fits neither
         if names is not None:
-            if name != "Sequential" or not isinstance(names, list) or len(names) != len(built):
-                raise ValueError(f"build: 'names' must list one name per module of a Sequential, got {names!r:.80}")
+            if name == "ModuleList" or not isinstance(names, list) or len(names) != len(built):
+                raise ValueError(f"build: 'names' must list one name per module of a {name}, got {names!r:.80}")
             return cast(Module, container(dict(zip(names, built))))
         made: Module = container(*built) if name == "Sequential" else container(built)
         return made

@@ -156,6 +156,67 @@ class ModuleList(Sequential):
         )
 
 
+class ModuleDict(Module):
+    """Modules registered by name (PyTorch's ``nn.ModuleDict``): index by key, ``keys items values``,
+    ``update``, ``in``, ``len``; no forward of its own. Their parameters are the owner's.
+
+    >>> heads = ModuleDict({"mean": Linear(4, 1), "scale": Linear(4, 1)})
+    >>> [name for name, _ in heads.named_parameters()][:2], "mean" in heads
+    (['mean.weight', 'mean.bias'], True)
+    """
+
+    def __init__(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] = ()) -> None:
+        super().__init__()
+        self.update(modules)
+
+    def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
+        """Add (or replace, in place) each ``name: module``."""
+        for name, module in modules.items() if isinstance(modules, Mapping) else modules:
+            self[name] = module
+
+    def __setitem__(self, name: str, module: Module) -> None:
+        if not isinstance(name, str) or not name or "." in name:
+            raise ValueError(f"ModuleDict: keys must be non-empty strings without dots, got {name!r}")
+        if not isinstance(module, Module):
+            raise TypeError(f"ModuleDict: {name!r} must be a Module, got {type(module).__name__}")
+        if name not in self._modules and hasattr(self, name):
+            raise ValueError(f"ModuleDict: the key {name!r} is taken by an attribute of ModuleDict")
+        self.add_module(name, module)
+
+    def __getitem__(self, name: str) -> Module:
+        try:
+            return self._modules[name]
+        except KeyError:
+            raise KeyError(f"ModuleDict: no module {name!r}; keys: {list(self._modules)}") from None
+
+    def __delitem__(self, name: str) -> None:
+        self[name]  # (the KeyError that names the keys)
+        delattr(self, name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._modules
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._modules))
+
+    def keys(self) -> list[str]:
+        return list(self._modules)
+
+    def items(self) -> list[tuple[str, Module]]:
+        return list(self._modules.items())
+
+    def values(self) -> list[Module]:
+        return list(self._modules.values())
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(
+            "ModuleDict has no forward(): call its modules in your own, e.g. self.heads['mean'](x)"
+        )
+
+
 _ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh, "identity": Identity}
 # The initialisation that keeps signal variance steady through each activation.
 _INIT_FOR = {

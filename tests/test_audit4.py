@@ -475,3 +475,37 @@ def test_sequential_item_assignment_deletion_and_insert_as_in_pytorch():
         del model[9]
     with pytest.raises(TypeError, match="Sequential: item 0 must be a Module, got function"):
         model[0] = lambda x: x
+
+
+def test_module_dict_registers_its_modules_by_key_and_saves_them(tmp_path):
+    import nn
+
+    class TwoHeads(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = nn.Linear(3, 4, seed=0)
+            self.heads = nn.ModuleDict({"mean": nn.Linear(4, 1, seed=1), "scale": nn.Linear(4, 1, seed=2)})
+
+        def forward(self, x):
+            h = self.body(x).relu()
+            return self.heads["mean"](h) + self.heads["scale"](h).exp()
+
+    model = TwoHeads()
+    assert [n for n, _ in model.named_parameters()][2:4] == ["heads.mean.weight", "heads.mean.bias"]
+    assert list(model.heads) == ["mean", "scale"] and "scale" in model.heads and len(model.heads) == 2
+    opt = nn.optim.SGD(model.parameters(), lr=0.1)
+    before = model.heads["scale"].weight.data.copy()
+    model(np.ones((2, 3))).sum().backward()
+    opt.step()
+    assert not np.array_equal(model.heads["scale"].weight.data, before)  # trained: its parameters are the owner's
+    heads = nn.ModuleDict([("a", nn.Linear(2, 2)), ("0", nn.ReLU())])
+    with pytest.raises(KeyError, match=r"ModuleDict: no module 'b'; keys: \['a', '0'\]"):
+        heads["b"]
+    with pytest.raises(ValueError, match="the key 'forward' is taken"):
+        heads["forward"] = nn.ReLU()
+    del heads["0"]
+    assert heads.keys() == ["a"]
+    from nn.architecture import build, describe
+
+    rebuilt = build(describe(nn.ModuleDict({"0": nn.Linear(2, 2), "x": nn.Tanh()})))
+    assert rebuilt.keys() == ["0", "x"]
