@@ -35,7 +35,17 @@ from .layers import (
     Softplus,
     Tanh,
 )
-from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss
+from .losses import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
 from .module import Module, Parameter
 from .normalization import BatchNorm1d, LayerNorm
 from .search import GridSearchResult, grid_search, random_search
@@ -69,6 +79,7 @@ __all__ = [
     "MSELoss",
     "L1Loss",
     "HuberLoss",
+    "KLDivLoss",
     "SmoothL1Loss",
     "BCELoss",
     "BCEWithLogitsLoss",

@@ -331,6 +331,35 @@ def smooth_l1_loss(input: TensorLike, target: TensorLike, reduction: str = "mean
     return _reduce("smooth_l1_loss", _huber(d, beta) / beta if beta else d.abs(), reduction)
 
 
+@_drawn_as_one
+def kl_div(input: TensorLike, target: TensorLike, reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """KL(target || p) pointwise, ``target * (log target - input)``, for log-probabilities ``input`` (a
+    ``log_softmax``) and probabilities ``target`` (log-probabilities with ``log_target=True``); 0 where the
+    target is 0. As PyTorch's: "batchmean" (the sum / N) is the divergence per example, "mean" divides by
+    every element.
+
+    >>> kl_div(Tensor([[0.5, 0.5]]).log(), [[1.0, 0.0]], reduction="batchmean")     # log 2
+    Tensor(0.6931)
+    """
+    if reduction != "batchmean":
+        _check_reduction("kl_div", reduction)
+    input = _as_input("kl_div", input)
+    target = _target_like("kl_div", target, input)
+    _same_shape("kl_div", input, target)
+    if not log_target and (target.data < 0).any():  # log-probabilities, most likely: PyTorch gives NaN
+        index = tuple(int(i) for i in np.argwhere(target.data < 0)[0])
+        raise ValueError(
+            f"kl_div: target probabilities must be >= 0, found {target.data[index].item()} at index {index}; "
+            "for a target of log-probabilities pass log_target=True"
+        )
+    probabilities = target.exp() if log_target else target
+    log_target_values = target if log_target else ag.where(target > 0, target, 1.0).log()  # 0 log 0 = 0
+    loss = probabilities * (log_target_values - input)
+    if reduction == "batchmean":
+        return loss.sum() / (input.shape[0] if input.ndim else 1)
+    return _reduce("kl_div", loss, reduction)
+
+
 __all__ = [
     "mse_loss",
     "l1_loss",
@@ -358,4 +387,5 @@ __all__ = [
     "linear",
     "normalize",
     "cosine_similarity",
+    "kl_div",
 ]

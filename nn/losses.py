@@ -71,6 +71,20 @@ class SmoothL1Loss(_Loss):
         return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
 
 
+class KLDivLoss(Module):
+    """KL divergence of ``F.kl_div``: ``KLDivLoss(reduction="batchmean")(log_probs, target_probs)``, as in
+    knowledge distillation; ``log_target=True`` for a target given as log-probabilities."""
+
+    def __init__(self, reduction: str = "mean", log_target: bool = False) -> None:
+        super().__init__()
+        if reduction != "batchmean":
+            F._check_reduction("KLDivLoss", reduction)
+        self.reduction, self.log_target = reduction, bool(log_target)
+
+    def forward(self, input: TensorLike, target: TensorLike) -> Tensor:
+        return F.kl_div(input, target, self.reduction, self.log_target)
+
+
 class BCELoss(_Loss):
     """Binary cross-entropy of probabilities (after a sigmoid), with an optional elementwise ``weight``:
     ``BCELoss()(model(X).sigmoid(), y)``. Prefer ``BCEWithLogitsLoss`` on raw scores."""

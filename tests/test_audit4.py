@@ -509,3 +509,38 @@ def test_module_dict_registers_its_modules_by_key_and_saves_them(tmp_path):
 
     rebuilt = build(describe(nn.ModuleDict({"0": nn.Linear(2, 2), "x": nn.Tanh()})))
     assert rebuilt.keys() == ["0", "x"]
+
+
+@pytest.mark.parametrize("reduction", ["batchmean", "mean", "sum", "none"])
+@pytest.mark.parametrize("log_target", [False, True])
+def test_kl_div_matches_torch_with_zero_probabilities_in_the_target(reduction, log_target):
+    import nn
+    import nn.functional as F
+
+    rng = np.random.default_rng(2)
+    student = rng.normal(size=(4, 3))
+    target = np.array([[0.2, 0.8, 0.0], [0.3, 0.3, 0.4], [1.0, 0.0, 0.0], [0.1, 0.6, 0.3]])
+    given = np.log(target + 1e-300) if log_target else target  # (log 0 as a very negative number)
+    x = Tensor(student, requires_grad=True)
+    loss = nn.KLDivLoss(reduction, log_target=log_target)(x.log_softmax(1), given)
+    assert np.isfinite(loss.data).all()
+    weights = np.arange(1.0, loss.size + 1).reshape(loss.shape)
+    (loss * weights).sum().backward()
+    assert np.array_equal(F.kl_div(Tensor(student).log_softmax(1), given, reduction, log_target).data, loss.data)
+    torch = pytest.importorskip("torch")
+    tx = torch.tensor(student, requires_grad=True)
+    expected = torch.nn.functional.kl_div(
+        tx.log_softmax(1), torch.tensor(given), reduction=reduction, log_target=log_target
+    )
+    (expected * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(loss.data, expected.detach().numpy(), rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-10, atol=1e-15)
+
+
+def test_kl_div_of_a_log_probability_target_without_log_target_says_to_pass_it():
+    import nn.functional as F
+
+    log_p = Tensor([[0.2, 0.8]]).log()
+    with pytest.raises(ValueError, match=r"kl_div: target probabilities must be >= 0, .*pass log_target=True"):
+        F.kl_div(log_p, log_p, reduction="batchmean")  # PyTorch: NaN
+    assert F.kl_div(log_p, log_p, reduction="batchmean", log_target=True).item() == 0.0
