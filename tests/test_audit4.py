@@ -544,3 +544,15 @@ def test_kl_div_of_a_log_probability_target_without_log_target_says_to_pass_it()
     with pytest.raises(ValueError, match=r"kl_div: target probabilities must be >= 0, .*pass log_target=True"):
         F.kl_div(log_p, log_p, reduction="batchmean")  # PyTorch: NaN
     assert F.kl_div(log_p, log_p, reduction="batchmean", log_target=True).item() == 0.0
+
+
+def test_trunc_normal_keeps_samples_within_the_bounds_with_the_truncated_spread():
+    import nn
+
+    w = Tensor(np.zeros((200, 100)), requires_grad=True)
+    assert nn.init.trunc_normal_(w, std=0.02, a=-0.04, b=0.04, generator=0) is w
+    assert w.data.min() >= -0.04 and w.data.max() <= 0.04 and w.requires_grad
+    # a normal truncated at two standard deviations keeps 0.7737 of its variance
+    np.testing.assert_allclose(w.data.std(), 0.02 * np.sqrt(0.7737), rtol=0.02)
+    with pytest.raises(ValueError, match="trunc_normal_: need std > 0 and a < b keeping some"):
+        nn.init.trunc_normal_(w, mean=0.0, std=0.01, a=5.0, b=6.0)
