@@ -556,3 +556,56 @@ def test_trunc_normal_keeps_samples_within_the_bounds_with_the_truncated_spread(
     np.testing.assert_allclose(w.data.std(), 0.02 * np.sqrt(0.7737), rtol=0.02)
     with pytest.raises(ValueError, match="trunc_normal_: need std > 0 and a < b keeping some"):
         nn.init.trunc_normal_(w, mean=0.0, std=0.01, a=5.0, b=6.0)
+
+
+# ---- schedulers ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("optimizer", "options"),
+    [
+        ("SGD", {"anneal_strategy": "cos"}),
+        ("Adam", {"anneal_strategy": "linear", "pct_start": 0.25}),
+        ("SGD", {"three_phase": True, "div_factor": 10.0}),
+        ("RMSprop", {"cycle_momentum": False, "final_div_factor": 100.0}),
+    ],
+)
+def test_one_cycle_lr_moves_lr_and_momentum_as_torchs_and_trains_the_same(optimizer, options):
+    import nn
+
+    torch = pytest.importorskip("torch")
+    start = np.random.default_rng(3).normal(size=(3, 2))
+    x = np.random.default_rng(4).normal(size=(5, 3))
+    ours, theirs = Tensor(start.copy(), requires_grad=True), torch.tensor(start.copy(), requires_grad=True)
+    kwargs = {"lr": 0.1, **({"momentum": 0.9} if optimizer == "SGD" else {})}
+    opt_a, opt_b = getattr(nn.optim, optimizer)([ours], **kwargs), getattr(torch.optim, optimizer)([theirs], **kwargs)
+    sched_a = nn.optim.lr_scheduler.OneCycleLR(opt_a, max_lr=0.5, epochs=4, steps_per_epoch=5, **options)
+    sched_b = torch.optim.lr_scheduler.OneCycleLR(opt_b, max_lr=0.5, epochs=4, steps_per_epoch=5, **options)
+    for _ in range(20):
+        opt_a.zero_grad()
+        ((Tensor(x) @ ours).tanh() ** 2).sum().backward()
+        opt_a.step()
+        opt_b.zero_grad()
+        ((torch.tensor(x) @ theirs).tanh() ** 2).sum().backward()
+        opt_b.step()
+        sched_a.step()
+        sched_b.step()
+        group_a, group_b = opt_a.param_groups[0], opt_b.param_groups[0]
+        assert group_a["lr"] == pytest.approx(group_b["lr"], rel=1e-12, abs=1e-15)
+        for key in ("momentum", "betas"):
+            if key in group_b:
+                assert np.allclose(group_a[key], group_b[key], rtol=1e-12)
+    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-8)  # (RMSprop rounds differently)
+    with pytest.raises(ValueError, match="OneCycleLR: stepped 21 times, more than total_steps=20"):
+        sched_a.step()
+
+
+def test_one_cycle_lr_refuses_an_optimizer_without_momentum_unless_told_not_to_cycle_it():
+    import nn
+
+    opt = nn.optim.Adagrad([Tensor([1.0], requires_grad=True)], lr=0.1)
+    with pytest.raises(ValueError, match="cycle_momentum needs an optimizer with momentum or betas"):
+        nn.optim.OneCycleLR(opt, max_lr=1.0, total_steps=10)
+    assert nn.optim.OneCycleLR(opt, max_lr=1.0, total_steps=10, cycle_momentum=False).lr_at(0) == 0.04
+    with pytest.raises(ValueError, match="give total_steps, or epochs and steps_per_epoch"):
+        nn.optim.OneCycleLR(opt, max_lr=1.0, cycle_momentum=False)
