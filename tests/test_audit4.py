@@ -609,3 +609,15 @@ def test_one_cycle_lr_refuses_an_optimizer_without_momentum_unless_told_not_to_c
     assert nn.optim.OneCycleLR(opt, max_lr=1.0, total_steps=10, cycle_momentum=False).lr_at(0) == 0.04
     with pytest.raises(ValueError, match="give total_steps, or epochs and steps_per_epoch"):
         nn.optim.OneCycleLR(opt, max_lr=1.0, cycle_momentum=False)
+
+
+def test_drawing_a_model_instead_of_its_output_says_to_draw_what_it_computes():
+    import nn
+    import viz
+
+    with pytest.raises(
+        TypeError, match=r"got nn\.containers\.Sequential; draw what the model computes: draw_graph\(model\(x\)\)"
+    ):
+        viz.draw_graph(nn.Sequential(nn.Linear(2, 2)))
+    with pytest.raises(TypeError, match=r"wrap arrays with autograd_core\.Tensor"):
+        viz.draw_graph(np.ones(2))
