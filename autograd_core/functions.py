@@ -13,7 +13,6 @@ import numpy as np
 from .primitives import Concatenate, Linear, Maximum, Where
 from .tensor import Tensor, _lift, _record
 from .tensor_base import normalize_axes
-from .tensor_torch import SortResult
 from .types import Axis, Shape, TensorLike
 
 
@@ -281,55 +280,6 @@ def _at_zero(x: Tensor, f: Callable[[Tensor], Tensor]) -> Tensor:
     """f(x) with 0 wherever x is 0 (f(0) = 0), f evaluated at 1 there: a root's infinite slope at 0 gives 0."""
     zero = np.asarray(x.data == 0)
     return f(x + zero.astype(x.dtype)) * (~zero).astype(x.dtype)
-
-
-def sin(x: TensorLike) -> Tensor:
-    """sin x, elementwise (d/dx = cos x).
-
-    >>> sin(Tensor([0.0]))
-    Tensor([0.])
-    """
-    return as_tensor(x).sin()
-
-
-def cos(x: TensorLike) -> Tensor:
-    """cos x, elementwise (d/dx = -sin x)."""
-    return as_tensor(x).cos()
-
-
-def gather(x: TensorLike, dim: int, index: TensorLike) -> Tensor:
-    """``x.gather(dim, index)``: ``out[i][j] = x[i][index[i][j]]`` along ``dim``, differentiable in x."""
-    return as_tensor(x).gather(dim, index)
-
-
-def cumsum(x: TensorLike, dim: int) -> Tensor:
-    """Running sum along ``dim`` (``x.cumsum(dim)``)."""
-    return as_tensor(x).cumsum(dim)
-
-
-def flip(x: TensorLike, dims: int | Shape | list[int]) -> Tensor:
-    """Reverse ``x`` along ``dims`` (``x.flip(dims)``)."""
-    return as_tensor(x).flip(dims)
-
-
-def sort(x: TensorLike, dim: int = -1, descending: bool = False) -> SortResult:
-    """``(values, indices)`` of ``x`` sorted along ``dim`` (``x.sort(dim)``)."""
-    return as_tensor(x).sort(dim, descending)
-
-
-def topk(x: TensorLike, k: int, dim: int = -1, largest: bool = True) -> SortResult:
-    """The ``k`` largest ``(values, indices)`` along ``dim`` (``x.topk(k)``)."""
-    return as_tensor(x).topk(k, dim, largest)
-
-
-def isnan(x: TensorLike) -> Tensor:
-    """A boolean tensor: where ``x`` is NaN."""
-    return as_tensor(x).isnan()
-
-
-def isfinite(x: TensorLike) -> Tensor:
-    """A boolean tensor: where ``x`` is neither NaN nor infinite."""
-    return as_tensor(x).isfinite()
 
 
 def concatenate(tensors: Sequence[TensorLike], axis: int = 0, *, dim: int | None = None) -> Tensor:

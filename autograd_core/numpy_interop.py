@@ -15,6 +15,7 @@ tables below. Three outcomes:
 import numpy as np
 
 from . import functions as F
+from . import functions_torch as FT
 from .tensor import Tensor
 
 
@@ -47,8 +48,8 @@ UFUNCS = {
     np.exp: F.exp,
     np.log: F.log,
     np.tanh: F.tanh,
-    np.sin: F.sin,
-    np.cos: F.cos,
+    np.sin: FT.sin,
+    np.cos: FT.cos,
     np.sqrt: F.sqrt,
     np.absolute: F.abs,
     np.square: lambda x: x * x,
@@ -116,7 +117,7 @@ def array_function(func, args, kwargs):
 
 
 def _unsupported(name, short):
-    instead = _INSTEAD.get(short) or (f"ag.{short}" if hasattr(F, short) else None)
+    instead = _INSTEAD.get(short) or (f"ag.{short}" if hasattr(F, short) or hasattr(FT, short) else None)
     hint = f"write {instead}" if instead else "compose it from Tensor ops (ag.exp, ag.log, ag.maximum, ...)"
     return (
         f"{name} is not implemented for Tensors: it would return a plain array, cut from the graph. "

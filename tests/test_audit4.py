@@ -621,3 +621,13 @@ def test_drawing_a_model_instead_of_its_output_says_to_draw_what_it_computes():
         viz.draw_graph(nn.Sequential(nn.Linear(2, 2)))
     with pytest.raises(TypeError, match=r"wrap arrays with autograd_core\.Tensor"):
         viz.draw_graph(np.ones(2))
+
+
+def test_ag_split_and_chunk_as_torch_split_and_chunk():
+    x = Tensor(np.arange(12.0).reshape(3, 4), requires_grad=True)
+    first, rest = ag.split(x, [1, 3], dim=1)
+    assert first.shape == (3, 1) and rest.shape == (3, 3)
+    pieces = ag.chunk(x, 2, dim=0)
+    assert [p.shape for p in pieces] == [(2, 4), (1, 4)]
+    (first.sum() + 2 * pieces[1].sum()).backward()
+    assert x.grad.tolist() == [[1, 0, 0, 0], [1, 0, 0, 0], [3, 2, 2, 2]]
