@@ -225,6 +225,15 @@ class TensorTorch(TensorBase):
         """The tensor itself: every layout here works with ``view``."""
         return cast("Tensor", self)
 
+    def cpu(self) -> Tensor:
+        """The tensor itself, as ``t.to("cpu")``: ``t.detach().cpu().numpy()`` runs as written."""
+        return cast("Tensor", self)
+
+    @property
+    def device(self) -> str:
+        """``"cpu"``: numpy's arrays live there (``x.to(w.device)`` runs as written)."""
+        return "cpu"
+
     # ------------------------------------------------------------ in place, outside the graph (as `w -= ...`)
     def add_(self, other: TensorLike, *, alpha: float = 1) -> Tensor:
         """``self += alpha * other`` in place (under ``no_grad`` for a parameter), as PyTorch."""

@@ -631,3 +631,16 @@ def test_ag_split_and_chunk_as_torch_split_and_chunk():
     assert [p.shape for p in pieces] == [(2, 4), (1, 4)]
     (first.sum() + 2 * pieces[1].sum()).backward()
     assert x.grad.tolist() == [[1, 0, 0, 0], [1, 0, 0, 0], [3, 2, 2, 2]]
+
+
+def test_the_device_idioms_of_pytorch_code_run_on_the_cpu():
+    import nn
+
+    model = nn.Linear(2, 1, seed=0)
+    device = "cpu"
+    assert model.cpu() is model and model.to(device) is model
+    x = Tensor([[1.0, 2.0]]).to(model.weight.device)
+    predictions = model(x).detach().cpu().numpy()  # the tutorials' way back to numpy
+    assert isinstance(predictions, np.ndarray) and predictions.shape == (1, 1)
+    with pytest.raises(ValueError, match="numpy \\(the CPU\\) only, not on 'cuda'"):
+        x.to("cuda")
