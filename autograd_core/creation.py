@@ -237,6 +237,35 @@ def randperm(n: int, generator: Generator | None = None, dtype: DTypeLike | None
     return Tensor(_rng("randperm", generator).permutation(n).astype(_dtype("randperm", dtype) or np.int64))
 
 
+def multinomial(
+    input: Tensor | np.ndarray[Any, Any],
+    num_samples: int,
+    replacement: bool = False,
+    generator: Generator | None = None,
+) -> Tensor:
+    """Draw ``num_samples`` indices from the weights ``input`` (non-negative, any sum; one row, or one
+    draw per row of a matrix), as PyTorch's: ``ix = ag.multinomial(probs, 1, generator=g).item()``.
+
+    >>> multinomial(tensor([0.0, 1.0, 0.0]), 2, replacement=True, generator=Generator(0)).tolist()
+    [1, 1]
+    """
+    weights = np.asarray(input._data if isinstance(input, Tensor) else input, dtype=np.float64)
+    count = _integer("multinomial", "num_samples", num_samples)
+    if weights.ndim not in (1, 2) or not weights.shape[-1] or count < 1:
+        raise ValueError(f"multinomial: need a 1-d or 2-d input of weights and num_samples >= 1, got {weights.shape}")
+    rows = weights.reshape(-1, weights.shape[-1])
+    if not np.isfinite(rows).all() or (rows < 0).any() or not (rows.sum(axis=1) > 0).all():
+        raise ValueError("multinomial: weights must be finite, >= 0 and not all 0 in a row (probabilities, counts)")
+    if not replacement and count > (rows > 0).sum(axis=1).min():
+        raise ValueError(
+            f"multinomial: {count} samples without replacement, but a row has only "
+            f"{(rows > 0).sum(axis=1).min()} non-zero weights; pass replacement=True"
+        )
+    rng = _rng("multinomial", generator)
+    drawn = [rng.choice(len(row), size=count, replace=bool(replacement), p=row / row.sum()) for row in rows]
+    return Tensor(np.array(drawn, dtype=np.int64).reshape(weights.shape[:-1] + (count,)))
+
+
 def rand_like(
     t: Tensor | np.ndarray[Any, Any],
     generator: Generator | None = None,

@@ -644,3 +644,40 @@ def test_the_device_idioms_of_pytorch_code_run_on_the_cpu():
     assert isinstance(predictions, np.ndarray) and predictions.shape == (1, 1)
     with pytest.raises(ValueError, match="numpy \\(the CPU\\) only, not on 'cuda'"):
         x.to("cuda")
+
+
+# ---- integer tensors meet Python numbers as in PyTorch (numpy's weak-scalar rule) -------------
+
+
+def test_an_integer_tensor_plus_a_python_int_stays_integer_and_counts_in_place():
+    # makemore's bigram counts: N[i, j] += 1 on an int32 table was a TypeError (1 became float64)
+    counts = ag.zeros((3, 3), dtype=ag.int32)
+    for i, j in [(0, 1), (0, 1), (2, 0)]:
+        counts[i, j] += 1
+    assert counts.dtype == np.int32 and counts.tolist() == [[0, 2, 0], [0, 0, 0], [1, 0, 0]]
+    assert (counts + 1).dtype == np.int32 and (2 * ag.arange(3)).dtype == np.int64  # as torch's
+    assert (ag.arange(4) / 2).dtype == np.float64 and (ag.arange(4) * 0.5).tolist() == [0.0, 0.5, 1.0, 1.5]
+    assert ((ag.arange(3) > 0) * 1).tolist() == [0, 1, 1] and (ag.tensor([True]) & True).dtype == np.bool_
+    torch = pytest.importorskip("torch")
+    for ours, theirs in [
+        (counts + 1, torch.zeros(1, dtype=torch.int32) + 1),
+        (ag.arange(3) - 1, torch.arange(3) - 1),
+        ((ag.arange(3) > 0) + 1, (torch.arange(3) > 0) + 1),
+    ]:
+        assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+
+
+def test_multinomial_draws_indices_in_proportion_to_the_weights():
+    counts = ag.tensor([1.0, 3.0, 0.0, 6.0])  # weights, not yet probabilities: PyTorch normalises them
+    draws = ag.multinomial(counts, 20_000, replacement=True, generator=ag.Generator(1))
+    assert draws.dtype == np.int64 and draws.shape == (20_000,)
+    np.testing.assert_allclose(np.bincount(draws.data, minlength=4) / 20_000, [0.1, 0.3, 0.0, 0.6], atol=0.015)
+    again = ag.multinomial(counts, 5, replacement=True, generator=ag.Generator(1))
+    assert again.tolist() == draws.tolist()[:5]  # one generator, one sequence
+    rows = ag.multinomial(ag.tensor([[0.0, 1.0], [1.0, 0.0]]), 1)
+    assert rows.tolist() == [[1], [0]]
+    assert sorted(ag.multinomial(counts, 3).tolist()) == [0, 1, 3]  # without replacement: each once
+    with pytest.raises(ValueError, match="multinomial: 4 samples without replacement, but a row has only 3"):
+        ag.multinomial(counts, 4)
+    with pytest.raises(ValueError, match="weights must be finite, >= 0"):
+        ag.multinomial(ag.tensor([0.5, -0.1]), 1)
