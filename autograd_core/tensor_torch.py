@@ -135,7 +135,8 @@ class TensorTorch(TensorBase):
         return cast("Tensor", self)[tuple(reverse if d in axes else slice(None) for d in range(self.ndim))]
 
     def repeat(self, *sizes: int | tuple[int, ...]) -> Tensor:
-        """Tile ``sizes`` times along each dimension (PyTorch's ``repeat``, numpy's ``tile``).
+        """Tile ``sizes`` times along each dimension (PyTorch's ``repeat``, numpy's ``tile``; numpy's own
+        ``ndarray.repeat``, which repeats each element, is ``np.repeat(t.data, n)``, values only).
 
         >>> Tensor([1.0, 2.0]).repeat(2)
         Tensor([1., 2., 1., 2.])
@@ -151,6 +152,11 @@ class TensorTorch(TensorBase):
         wide = [n for r, s in zip(reps, shape) for n in (int(r), s)]
         out = cast("Tensor", self).reshape(paired).expand(*wide)
         return out.reshape(tuple(int(r) * s for r, s in zip(reps, shape)))
+
+    def tile(self, reps: int | tuple[int, ...] | list[int]) -> Tensor:
+        """numpy's and PyTorch's ``tile``: ``repeat`` with fewer counts than dimensions allowed (1s put first)."""
+        counts = (reps,) if isinstance(reps, (int, np.integer)) else tuple(reps)
+        return self.repeat(*((1,) * (self.ndim - len(counts)) + counts))
 
     def amax(self, dim: Axis = None, keepdim: bool = False) -> Tensor:
         """PyTorch's name for ``max`` over ``dim`` (the values only)."""

@@ -53,6 +53,8 @@ SPELLINGS = [
     ("flip both", lambda x, m: m.flip(x, [0, 1]), None),
     ("repeat", lambda x, m: x.repeat(2, 1), None),
     ("repeat more dims", lambda x, m: x.repeat(2, 1, 3), None),
+    ("tile", lambda x, m: x.tile((2,)), None),
+    ("tile more dims", lambda x, m: x.tile((2, 1, 2)), None),
     ("sort values", lambda x, m: x.sort(dim=1).values, None),
     ("sort descending", lambda x, m: m.sort(x, dim=0, descending=True)[0], None),
     ("topk", lambda x, m: x.topk(2, dim=1).values, None),
