@@ -19,6 +19,7 @@ import numpy as np
 
 import autograd_core.tensor as _tensor  # still loading when this one is imported: read at call time
 
+from .grad_mode import current_switches
 from .primitives import Cos, Sin
 from .tensor_base import TensorBase
 from .types import Axis, DTypeLike, TensorLike
@@ -211,6 +212,28 @@ class TensorTorch(TensorBase):
 
     def le(self, other: TensorLike) -> Tensor:
         return cast("Tensor", self) <= other
+
+    # ------------------------------------------------------------ // and %: values only (index arithmetic)
+    def _without_gradient(self, ufunc: np.ufunc, symbol: str, a: TensorLike, b: TensorLike) -> Tensor:
+        needs = any(isinstance(x, TensorBase) and x.requires_grad for x in (a, b))
+        if needs and current_switches().grad_enabled:
+            raise TypeError(
+                f"{symbol} of a tensor that requires grad: it has no gradient here; use it on values "
+                f"(t.detach() {symbol} n, under no_grad(), or on integer tensors: i {symbol} n)"
+            )
+        return _tensor.Tensor(ufunc(_values(a), _values(b)))
+
+    def __floordiv__(self, other: TensorLike) -> Tensor:
+        return self._without_gradient(np.floor_divide, "//", self, other)
+
+    def __rfloordiv__(self, other: TensorLike) -> Tensor:
+        return self._without_gradient(np.floor_divide, "//", other, self)
+
+    def __mod__(self, other: TensorLike) -> Tensor:
+        return self._without_gradient(np.remainder, "%", self, other)
+
+    def __rmod__(self, other: TensorLike) -> Tensor:
+        return self._without_gradient(np.remainder, "%", other, self)
 
     def isnan(self) -> Tensor:
         return _tensor.Tensor(np.isnan(self._data))

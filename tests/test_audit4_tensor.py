@@ -238,3 +238,16 @@ def test_multinomial_draws_indices_in_proportion_to_the_weights():
         ag.multinomial(counts, 4)
     with pytest.raises(ValueError, match="weights must be finite, >= 0"):
         ag.multinomial(ag.tensor([0.5, -0.1]), 1)
+
+
+def test_floor_division_and_remainder_give_values_for_index_arithmetic():
+    i = ag.arange(7)
+    assert (i // 3).tolist() == [0, 0, 0, 1, 1, 1, 2] and (i % 3).tolist() == [0, 1, 2, 0, 1, 2, 0]
+    assert (i // 3).dtype == np.int64 and (10 // ag.tensor([3, 4])).tolist() == [3, 2]
+    assert (7 % ag.tensor([4, 5])).tolist() == [3, 2] and (ag.tensor([7.5]) % 2).tolist() == [1.5]
+    w = Tensor([7.5], requires_grad=True)
+    for make in (lambda: w % 2, lambda: 2 // w, lambda: ag.arange(2) // w):  # never a silently detached result
+        with pytest.raises(TypeError, match="of a tensor that requires grad: it has no gradient here"):
+            make()
+    with ag.no_grad():
+        assert (w // 2).tolist() == [3.0]
