@@ -64,8 +64,9 @@ class TensorTorch(TensorBase):
             )
         short = [d for d in range(self.ndim) if d != dim and idx.shape[d] > self.shape[d]]
         if short or (idx.size and (idx.min() < 0 or idx.max() >= self.shape[dim])):
+            values = f" (values {idx.min()}..{idx.max()})" if idx.size else ""
             raise ValueError(
-                f"gather: index of shape {idx.shape} (values {idx.min()}..{idx.max()}) does not fit an input "
+                f"gather: index of shape {idx.shape}{values} does not fit an input "
                 f"of shape {self.shape} along dim {dim}: values must be in [0, {self.shape[dim]}) and no other "
                 "dimension may be longer than the input's"
             )
