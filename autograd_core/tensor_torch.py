@@ -91,7 +91,8 @@ class TensorTorch(TensorBase):
         return SortResult(self.gather(dim, indices), indices)
 
     def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> SortResult:
-        """The ``k`` largest (or smallest) ``(values, indices)`` along ``dim``, largest first."""
+        """The ``k`` largest (or smallest) ``(values, indices)`` along ``dim``, largest (smallest) first
+        (``sorted`` is accepted: the result is always in order)."""
         dim = _dim("topk", dim, self.ndim)
         n = self.shape[dim] if self.ndim else 1
         if not isinstance(k, (int, np.integer)) or not 0 <= k <= n:
@@ -178,15 +179,19 @@ class TensorTorch(TensorBase):
         return cast("Tensor", self) - (other if alpha == 1 else alpha * _tensor._lift(other, self))
 
     def mul(self, other: TensorLike) -> Tensor:
+        """``self * other`` (PyTorch's name)."""
         return cast("Tensor", self) * other
 
     def div(self, other: TensorLike) -> Tensor:
+        """``self / other`` (PyTorch's name)."""
         return cast("Tensor", self) / other
 
     def neg(self) -> Tensor:
+        """``-self`` (PyTorch's name)."""
         return -cast("Tensor", self)
 
     def square(self) -> Tensor:
+        """``self * self``: ``Tensor([3.0]).square()`` is ``Tensor([9.])``."""
         return cast("Tensor", self) * self
 
     def mm(self, other: TensorLike) -> Tensor:
@@ -197,21 +202,27 @@ class TensorTorch(TensorBase):
         return cast("Tensor", self) @ other
 
     def eq(self, other: TensorLike) -> Tensor:
+        """``self == other``, elementwise (a boolean tensor, no gradient)."""
         return cast("Tensor", self) == other
 
     def ne(self, other: TensorLike) -> Tensor:
+        """``self != other``, elementwise."""
         return cast("Tensor", self) != other
 
     def gt(self, other: TensorLike) -> Tensor:
+        """``self > other``, elementwise."""
         return cast("Tensor", self) > other
 
     def ge(self, other: TensorLike) -> Tensor:
+        """``self >= other``, elementwise."""
         return cast("Tensor", self) >= other
 
     def lt(self, other: TensorLike) -> Tensor:
+        """``self < other``, elementwise."""
         return cast("Tensor", self) < other
 
     def le(self, other: TensorLike) -> Tensor:
+        """``self <= other``, elementwise."""
         return cast("Tensor", self) <= other
 
     # ------------------------------------------------------------ // and %: values only (index arithmetic)
@@ -237,18 +248,23 @@ class TensorTorch(TensorBase):
         return self._without_gradient(np.remainder, "%", other, self)
 
     def isnan(self) -> Tensor:
+        """Where the values are NaN (a boolean tensor): ``loss.isnan().any()``."""
         return _tensor.Tensor(np.isnan(self._data))
 
     def isinf(self) -> Tensor:
+        """Where the values are +-inf (a boolean tensor)."""
         return _tensor.Tensor(np.isinf(self._data))
 
     def isfinite(self) -> Tensor:
+        """Where the values are neither NaN nor infinite (a boolean tensor)."""
         return _tensor.Tensor(np.isfinite(self._data))
 
     def nelement(self) -> int:
+        """The number of elements (PyTorch's other name for ``numel``)."""
         return int(np.size(self._data))
 
     def type_as(self, other: TensorBase) -> Tensor:
+        """This tensor cast to ``other``'s dtype: ``x.type_as(w)``."""
         return cast("Tensor", self).to(cast(DTypeLike, other.dtype))
 
     def contiguous(self) -> Tensor:
@@ -272,21 +288,25 @@ class TensorTorch(TensorBase):
         return t
 
     def sub_(self, other: TensorLike, *, alpha: float = 1) -> Tensor:
+        """``self -= alpha * other`` in place (under ``no_grad`` for a parameter)."""
         t = cast("Tensor", self)
         t -= other if alpha == 1 else alpha * _values(other)
         return t
 
     def mul_(self, other: TensorLike) -> Tensor:
+        """``self *= other`` in place."""
         t = cast("Tensor", self)
         t *= other
         return t
 
     def div_(self, other: TensorLike) -> Tensor:
+        """``self /= other`` in place."""
         t = cast("Tensor", self)
         t /= other
         return t
 
     def fill_(self, value: float) -> Tensor:
+        """Set every element to ``value`` in place."""
         cast("Tensor", self)[...] = value
         return cast("Tensor", self)
 
