@@ -203,12 +203,15 @@ class ModuleDict(Module):
         return iter(list(self._modules))
 
     def keys(self) -> list[str]:
+        """The keys, in the order they were added."""
         return list(self._modules)
 
     def items(self) -> list[tuple[str, Module]]:
+        """``(key, module)`` pairs, in order."""
         return list(self._modules.items())
 
     def values(self) -> list[Module]:
+        """The modules, in order."""
         return list(self._modules.values())
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
