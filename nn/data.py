@@ -1,5 +1,6 @@
 """Datasets and mini-batches, as ``torch.utils.data`` (``TensorDataset``, ``DataLoader``),
-but plain numpy: a loader yields tuples of numpy arrays, which models and losses accept.
+on numpy: a loader yields tuples of numpy arrays, which models and losses accept, or of Tensors for
+columns given as Tensors (so PyTorch code's ``xb.to(device)``, ``yb.float()`` run as written).
 
 The shuffled order is reproducible: a loader made with ``seed`` draws epoch k's order
 from ``numpy.random.default_rng(seed)`` after k-1 earlier epochs, the same stream
@@ -37,8 +38,8 @@ class Dataset(Protocol):
 
 
 #: A mini-batch: one array per dataset array (``(xb, yb)``), one array for a dataset of arrays (or one
-#: array ``X``), a dict of batches for a dataset of dicts.
-Batch: TypeAlias = tuple[Any, ...] | dict[Any, Any] | list[Any] | np.ndarray
+#: array ``X``), a dict of batches for a dataset of dicts; Tensors where the dataset gave Tensors.
+Batch: TypeAlias = tuple[Any, ...] | dict[Any, Any] | list[Any] | np.ndarray | Tensor
 
 
 def _array(value: TensorLike) -> np.ndarray:
@@ -56,6 +57,9 @@ class TensorDataset:
         if not arrays:
             raise ValueError("TensorDataset: give at least one array, e.g. TensorDataset(X, y)")
         self.arrays = tuple(_array(a) for a in arrays)
+        # a column given as a Tensor comes back as Tensors (PyTorch code calls .to(device), .float() on its
+        # batches), one given as an array as arrays
+        self.as_tensors = tuple(isinstance(a, Tensor) for a in arrays)
         lengths = [len(a) if a.ndim else None for a in self.arrays]
         if None in lengths or len(set(lengths)) != 1:
             shapes = ", ".join(str(a.shape) for a in self.arrays)
@@ -67,7 +71,11 @@ class TensorDataset:
         return len(self.arrays[0])
 
     def __getitem__(self, index: int) -> tuple[Any, ...]:
-        return tuple(a[index] for a in self.arrays)
+        return self.rows(index)
+
+    def rows(self, index: Any) -> tuple[Any, ...]:
+        """Row(s) ``index`` of every column: Tensors for a column given as a Tensor, else arrays."""
+        return tuple(Tensor(a[index]) if tensor else a[index] for a, tensor in zip(self.arrays, self.as_tensors))
 
 
 def _collate(items: Sequence[Any]) -> Batch:
@@ -88,7 +96,8 @@ def _collate(items: Sequence[Any]) -> Batch:
             f"DataLoader: the examples of a batch must have one shape to be stacked, got {sorted(shapes)}; "
             "to batch the rows of several arrays together pass a tuple (X, y) or TensorDataset(X, y)"
         )
-    return np.stack(arrays)
+    stacked = np.stack(arrays)
+    return Tensor(stacked) if isinstance(first, Tensor) else stacked  # examples given as Tensors: a Tensor batch
 
 
 class DataLoader:
@@ -166,9 +175,9 @@ class DataLoader:
                 one = cast(TensorDataset, dataset).arrays[0] if self._one_array else None
                 yield self.collate_fn([dataset[int(i)] if one is None else one[i] for i in rows])
             elif self._one_array:
-                yield cast(TensorDataset, dataset).arrays[0][rows]
+                yield cast(TensorDataset, dataset).rows(rows)[0]
             elif isinstance(dataset, TensorDataset):  # slice the arrays at once, not row by row
-                yield tuple(a[rows] for a in dataset.arrays)
+                yield dataset.rows(rows)
             else:
                 yield _collate([dataset[int(i)] for i in rows])
 

@@ -154,3 +154,23 @@ def test_drawing_a_model_instead_of_its_output_says_to_draw_what_it_computes():
         viz.draw_graph(nn.Sequential(nn.Linear(2, 2)))
     with pytest.raises(TypeError, match=r"wrap arrays with autograd_core\.Tensor"):
         viz.draw_graph(np.ones(2))
+
+
+def test_a_dataset_of_tensors_gives_tensor_batches_so_the_tutorials_loop_runs_as_written():
+    import nn
+    from nn.data import DataLoader, TensorDataset, random_split
+
+    X, y = ag.tensor(np.arange(20.0).reshape(10, 2)), ag.tensor(np.arange(10) % 2)
+    model, device = nn.Linear(2, 2, seed=0), "cpu"
+    train, _ = random_split(TensorDataset(X, y), [8, 2], seed=0)
+    for loader in (
+        DataLoader(TensorDataset(X, y), batch_size=4, shuffle=True, seed=0),
+        DataLoader(train, batch_size=4),
+    ):
+        for inputs, labels in loader:
+            inputs, labels = inputs.to(device).float(), labels.to(device)  # AttributeErrors on numpy batches
+            assert isinstance(inputs, Tensor) and isinstance(labels, Tensor) and labels.dtype == np.int64
+            nn.CrossEntropyLoss()(model(inputs), labels).backward()
+    xb, yb = next(iter(DataLoader((X.data, y.data), batch_size=4)))  # arrays in, arrays out, as before
+    assert type(xb) is np.ndarray and type(yb) is np.ndarray
+    assert isinstance(next(iter(DataLoader(X, batch_size=3))), Tensor)
