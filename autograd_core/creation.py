@@ -225,6 +225,84 @@ def randint(
     return Tensor(_rng("randint", generator).integers(low, high, _shape("randint", (size,)), dtype=dtype))
 
 
+def randperm(n: int, generator: Generator | None = None, dtype: DTypeLike | None = None) -> Tensor:
+    """A random order of 0..n-1 (int64), e.g. to shuffle rows: ``X[ag.randperm(len(X))]``.
+
+    >>> sorted(randperm(4, generator=Generator(0)).tolist())
+    [0, 1, 2, 3]
+    """
+    n = _integer("randperm", "n", n)
+    if n < 0:
+        raise ValueError(f"randperm: n must be >= 0, got {n}")
+    return Tensor(_rng("randperm", generator).permutation(n).astype(_dtype("randperm", dtype) or np.int64))
+
+
+def multinomial(
+    input: Tensor | np.ndarray[Any, Any],
+    num_samples: int,
+    replacement: bool = False,
+    generator: Generator | None = None,
+) -> Tensor:
+    """Draw ``num_samples`` indices from the weights ``input`` (non-negative, any sum; one row, or one
+    draw per row of a matrix), as PyTorch's: ``ix = ag.multinomial(probs, 1, generator=g).item()``.
+
+    >>> multinomial(tensor([0.0, 1.0, 0.0]), 2, replacement=True, generator=Generator(0)).tolist()
+    [1, 1]
+    """
+    weights = np.asarray(input._data if isinstance(input, Tensor) else input, dtype=np.float64)
+    count = _integer("multinomial", "num_samples", num_samples)
+    if weights.ndim not in (1, 2) or not weights.shape[-1] or count < 1:
+        raise ValueError(f"multinomial: need a 1-d or 2-d input of weights and num_samples >= 1, got {weights.shape}")
+    rows = weights.reshape(-1, weights.shape[-1])
+    if not np.isfinite(rows).all() or (rows < 0).any() or not (rows.sum(axis=1) > 0).all():
+        raise ValueError("multinomial: weights must be finite, >= 0 and not all 0 in a row (probabilities, counts)")
+    if not replacement and count > (rows > 0).sum(axis=1).min():
+        raise ValueError(
+            f"multinomial: {count} samples without replacement, but a row has only "
+            f"{(rows > 0).sum(axis=1).min()} non-zero weights; pass replacement=True"
+        )
+    rng = _rng("multinomial", generator)
+    drawn = [rng.choice(len(row), size=count, replace=bool(replacement), p=row / row.sum()) for row in rows]
+    return Tensor(np.array(drawn, dtype=np.int64).reshape(weights.shape[:-1] + (count,)))
+
+
+def rand_like(
+    t: Tensor | np.ndarray[Any, Any],
+    generator: Generator | None = None,
+    dtype: DTypeLike | None = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """``rand`` of ``t``'s shape and (float) dtype."""
+    dtype = dtype or _float_like("rand_like", t)
+    return rand(*np.shape(t), generator=generator, dtype=dtype, requires_grad=requires_grad)
+
+
+def randn_like(
+    t: Tensor | np.ndarray[Any, Any],
+    generator: Generator | None = None,
+    dtype: DTypeLike | None = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """``randn`` of ``t``'s shape and (float) dtype: noise for a tensor, ``x + 0.1 * ag.randn_like(x)``."""
+    dtype = dtype or _float_like("randn_like", t)
+    return randn(*np.shape(t), generator=generator, dtype=dtype, requires_grad=requires_grad)
+
+
+def from_numpy(array: np.ndarray[Any, Any]) -> Tensor:
+    """A Tensor on ``array``'s memory (a change to one shows in the other), as PyTorch's."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy array, got {type(array).__name__}; use ag.tensor(data)")
+    return Tensor(array)
+
+
+def _float_like(op: str, t: object) -> np.dtype[Any]:
+    if not isinstance(t, (Tensor, np.ndarray)):
+        raise TypeError(f"{op}: expected a Tensor or numpy array, got {type(t).__name__}")
+    if t.dtype.kind != "f":
+        raise TypeError(f"{op}: {t.dtype} is not a floating-point dtype; pass dtype=ag.float64 (or float32)")
+    return t.dtype
+
+
 # ------------------------------------------------------------------ checks
 def _shape(op: str, size: tuple[Any, ...]) -> Shape:
     """``(2, 3)`` from ``size`` given as ``(2, 3)``, ``((2, 3),)`` or ``([2, 3],)``."""

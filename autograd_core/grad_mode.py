@@ -173,23 +173,51 @@ class _Switch(contextlib.ContextDecorator):
         return generator
 
 
-class set_grad_enabled(_Switch):
-    """Turn graph recording on or off for a ``with`` block or a decorated function.
+class _GradMode(_Switch):
+    """A block (or decorated function) that sets grad mode to ``self.mode``."""
+
+    field = "grad_enabled"
+    mode: bool
+
+    def new_value(self, previous: bool) -> bool:
+        return self.mode
+
+
+class set_grad_enabled(_GradMode):
+    """Turn graph recording on or off for a ``with`` block or a decorated function, or, called
+    on its own line as in PyTorch, from here on (``set_grad_enabled(True)`` turns it back on).
 
     >>> x = Tensor([1.0, 2.0], requires_grad=True)
     >>> with set_grad_enabled(False):
     ...     y = x * 2
     >>> y.requires_grad        # nothing was recorded
     False
+    >>> _ = set_grad_enabled(False)
+    >>> (x * 2).requires_grad
+    False
+    >>> _ = set_grad_enabled(True)
     """
-
-    field = "grad_enabled"
 
     def __init__(self, mode: bool) -> None:
         self.mode = bool(mode)
+        # The call alone sets the mode (PyTorch's plain-call form); a `with` or a decorator made of this
+        # object first gives back the mode it replaced, so a block still restores what came before it.
+        switches = current_switches()
+        self._replaced: bool | None = switches.grad_enabled
+        _current.set(switches.replace(self.field, self.mode))
 
-    def new_value(self, previous: bool) -> bool:
-        return self.mode
+    def _give_back(self) -> None:
+        if self._replaced is not None:
+            _current.set(current_switches().replace(self.field, self._replaced))
+            self._replaced = None
+
+    def __enter__(self) -> _Switch:
+        self._give_back()
+        return super().__enter__()
+
+    def __call__(self, fn: _F) -> _F:
+        self._give_back()  # a decorator: the mode is meant for the function's calls, not for now
+        return super().__call__(fn)
 
 
 class _BareDecorator:
@@ -201,7 +229,7 @@ class _BareDecorator:
         return cls()(fn)  # as @no_grad(): the decorated function
 
 
-class no_grad(_BareDecorator, set_grad_enabled):
+class no_grad(_BareDecorator, _GradMode):
     """Record nothing inside the block (or the function decorated with ``@no_grad()`` or ``@no_grad``):
     evaluation, optimizer updates, metrics.
 
@@ -212,11 +240,10 @@ class no_grad(_BareDecorator, set_grad_enabled):
     False
     """
 
-    def __init__(self) -> None:
-        super().__init__(False)
+    mode = False
 
 
-class enable_grad(_BareDecorator, set_grad_enabled):
+class enable_grad(_BareDecorator, _GradMode):
     """Record again inside a ``no_grad`` block (``backward(create_graph=True)`` uses it).
 
     >>> with no_grad(), enable_grad():
@@ -224,8 +251,7 @@ class enable_grad(_BareDecorator, set_grad_enabled):
     True
     """
 
-    def __init__(self) -> None:
-        super().__init__(True)
+    mode = True
 
 
 class detect_anomaly(_Switch):

@@ -15,6 +15,7 @@ tables below. Three outcomes:
 import numpy as np
 
 from . import functions as F
+from . import functions_torch as FT
 from .tensor import Tensor
 
 
@@ -47,6 +48,8 @@ UFUNCS = {
     np.exp: F.exp,
     np.log: F.log,
     np.tanh: F.tanh,
+    np.sin: FT.sin,
+    np.cos: FT.cos,
     np.sqrt: F.sqrt,
     np.absolute: F.abs,
     np.square: lambda x: x * x,
@@ -73,7 +76,11 @@ _INSTEAD = {
     "sign": "np.sign(t.data) (a constant: its gradient is zero)",
     "fmax": "ag.maximum",
     "fmin": "ag.minimum",
-    "cumsum": "ag.stack([t[:i + 1].sum() for i in range(len(t))])",
+    "cumsum": "t.cumsum(dim) (ag.cumsum: differentiable)",
+    "sort": "t.sort(dim).values (the values carry the gradient; .indices the order)",
+    "take_along_axis": "t.gather(dim, index) (PyTorch's name)",
+    "tile": "t.repeat(*counts) (PyTorch's name)",
+    "flip": "t.flip(dims)",
 }
 
 
@@ -110,7 +117,7 @@ def array_function(func, args, kwargs):
 
 
 def _unsupported(name, short):
-    instead = _INSTEAD.get(short) or (f"ag.{short}" if hasattr(F, short) else None)
+    instead = _INSTEAD.get(short) or (f"ag.{short}" if hasattr(F, short) or hasattr(FT, short) else None)
     hint = f"write {instead}" if instead else "compose it from Tensor ops (ag.exp, ag.log, ag.maximum, ...)"
     return (
         f"{name} is not implemented for Tensors: it would return a plain array, cut from the graph. "

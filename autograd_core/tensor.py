@@ -41,7 +41,7 @@ from .primitives import (
     Transpose,
 )
 from .tensor_base import TensorBase, normalize_axes, torch_axis, transpose_order
-from .tensor_inputs import as_array, plain_index, require_float  # (module globals: the calls below read them)
+from .tensor_inputs import as_array, plain_index, require_float, weak_scalar  # (module globals: read by calls)
 from .tensor_methods import TensorMethods
 from .tensor_views import TensorViews
 from .types import Array, ArrayLike, Axis, DTypeLike, Index, Shape, TensorLike
@@ -72,7 +72,7 @@ def _lift(value: TensorLike, like: TensorBase) -> Tensor:
             return _node(np.array(value, dtype=data.dtype))
     if isinstance(value, _ARRAYS) and value.dtype.kind in "biuf":
         return _node(value)  # already a numeric array: nothing for __init__ to convert or check
-    return Tensor(value)
+    return _node(weak_scalar(value, data)) if type(value) in _PYTHON_SCALARS else Tensor(value)  # (integer tensors)
 
 
 # The operators' and elementwise methods' record path, written out per arity (an operator's two Tensors, an

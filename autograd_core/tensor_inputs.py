@@ -59,6 +59,17 @@ def as_array(data: TensorLike, dtype: DTypeLike | None) -> Array | np.generic:
     return array
 
 
+def weak_scalar(value: Any, like: Array | np.generic) -> np.ndarray:  # (a bool, int or float)
+    """A Python number meeting a tensor that is not floating point, typed by numpy's weak-scalar rule: an int keeps
+    an integer tensor's dtype (PyTorch's ``counts + 1`` and ``N[i, j] += 1`` stay integer), a float makes float64,
+    an int meeting booleans int64 (a float tensor's own dtype is applied where ``_lift`` meets one).
+
+    >>> weak_scalar(1, np.zeros(2, np.int32)).dtype, weak_scalar(0.5, np.zeros(2, np.int32)).dtype
+    (dtype('int32'), dtype('float64'))
+    """
+    return np.asarray(value, dtype=np.result_type(like.dtype, value))
+
+
 def plain_index(index: Index) -> Any:
     """Tensors and lists inside an index become numpy arrays (integer or boolean); the rest is unchanged.
 

@@ -17,8 +17,9 @@ import autograd_core.tensor as _tensor  # still loading when this one is importe
 
 from .graph_state import op_numbers
 from .primitives import Astype
-from .tensor_base import TensorBase, normalize_axes
+from .tensor_base import normalize_axes
 from .tensor_inputs import require_float
+from .tensor_torch import TensorTorch
 from .types import Array, Axis, DTypeLike, Number, Shape
 
 if TYPE_CHECKING:
@@ -26,8 +27,9 @@ if TYPE_CHECKING:
     from .tensor import Tensor
 
 
-class TensorViews(TensorBase):
-    """Views, conversions and graph attributes of ``Tensor`` (see the module docstring)."""
+class TensorViews(TensorTorch):
+    """Views, conversions and graph attributes of ``Tensor`` (see the module docstring); PyTorch's
+    spellings numpy lacks come from ``TensorTorch`` (tensor_torch.py)."""
 
     label: str | None
 

@@ -16,13 +16,13 @@ the engine differentiates them. The names follow PyTorch, so habits carry over.
 """
 
 from . import data, datasets, functional, init, optim, search, tables, utils
-from .containers import MLP, ModuleList, Sequential
+from .containers import MLP, ModuleDict, ModuleList, Sequential
+from .embedding import Embedding
 from .history import History
 from .layers import (
     ELU,
     GELU,
     Dropout,
-    Embedding,
     Flatten,
     Identity,
     LeakyReLU,
@@ -35,7 +35,17 @@ from .layers import (
     Softplus,
     Tanh,
 )
-from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss
+from .losses import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
 from .module import Module, Parameter
 from .normalization import BatchNorm1d, LayerNorm
 from .search import GridSearchResult, grid_search, random_search
@@ -48,6 +58,7 @@ __all__ = [
     "Linear",
     "Sequential",
     "ModuleList",
+    "ModuleDict",
     "ReLU",
     "Sigmoid",
     "Tanh",
@@ -68,6 +79,7 @@ __all__ = [
     "MSELoss",
     "L1Loss",
     "HuberLoss",
+    "KLDivLoss",
     "SmoothL1Loss",
     "BCELoss",
     "BCEWithLogitsLoss",

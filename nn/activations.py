@@ -35,6 +35,27 @@ def log_softmax(input: TensorLike, axis: int = -1, dim: int | None = None) -> Te
     return ag.as_tensor(input).log_softmax(_axis(axis, dim))
 
 
+def normalize(input: TensorLike, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
+    """x / max(||x||_p, eps) along ``dim``: unit rows, as PyTorch's ``F.normalize(x, dim=1)``.
+
+    >>> normalize(Tensor([[3.0, 4.0]]))
+    Tensor([[0.6, 0.8]])
+    """
+    x = ag.as_tensor(input)
+    return x / x.norm(p, dim, keepdim=True).maximum(eps)
+
+
+def cosine_similarity(x1: TensorLike, x2: TensorLike, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """The cosine of the angle between ``x1`` and ``x2`` along ``dim`` (broadcast), each vector's
+    norm floored at ``eps`` as PyTorch's ``F.cosine_similarity``.
+
+    >>> cosine_similarity(Tensor([[1.0, 0.0]]), Tensor([[1.0, 1.0]]))
+    Tensor([0.7071])
+    """
+    a, b = ag.as_tensor(x1), ag.as_tensor(x2)
+    return (normalize(a, 2.0, dim, eps) * normalize(b, 2.0, dim, eps)).sum(dim=dim)
+
+
 def relu(input: TensorLike) -> Tensor:
     """max(x, 0): ``F.relu(x)``."""
     return ag.relu(input)

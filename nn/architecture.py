@@ -14,14 +14,14 @@ rebuilds the model and ``viz model`` draws the architecture that was saved.
 from __future__ import annotations
 
 import inspect
-from typing import Any
+from typing import Any, cast
 
 from .module import Module
 
 DESCRIPTION_VERSION = 1
 
 
-_CONTAINERS = ("Sequential", "ModuleList")  # described by their children, not by a config()
+_CONTAINERS = ("Sequential", "ModuleList", "ModuleDict")  # described by their children, not by a config()
 
 
 def layer_types() -> dict[str, type[Module]]:
@@ -71,7 +71,12 @@ def describe(model: Module) -> dict[str, Any]:
             "save its weights with nn.save and load them with nn.load(model, path)"
         )
     if type(model).__name__ in _CONTAINERS:
-        return {"type": type(model).__name__, "modules": [describe(m) for m in model.children()]}
+        named = list(model.named_children())
+        described = {"type": type(model).__name__, "modules": [describe(m) for _, m in named]}
+        numbered = [name for name, _ in named] == [str(i) for i in range(len(named))]
+        if not numbered or type(model).__name__ == "ModuleDict":  # named: Sequential(OrderedDict), ModuleDict
+            described["names"] = [name for name, _ in named]
+        return described
     config = config_of(model)
     return {"type": type(model).__name__, "config": config} if config else {"type": type(model).__name__}
 
@@ -99,7 +104,12 @@ def build(description: dict[str, Any]) -> Module:
         if not isinstance(modules, list):
             raise ValueError(f"build: a {name} needs a 'modules' list")
         built = [build(m) for m in modules]
+        names = description.get("names")
         container: Any = types[name]  # Sequential(*modules), ModuleList(modules): Module's signature fits neither
+        if names is not None:
+            if name == "ModuleList" or not isinstance(names, list) or len(names) != len(built):
+                raise ValueError(f"build: 'names' must list one name per module of a {name}, got {names!r:.80}")
+            return cast(Module, container(dict(zip(names, built))))
         made: Module = container(*built) if name == "Sequential" else container(built)
         return made
     config = description.get("config", {})

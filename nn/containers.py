@@ -4,7 +4,8 @@ of ``nn/layers.py``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, cast, overload
 
 import numpy as np
@@ -19,17 +20,34 @@ from .module import Module
 
 
 class Sequential(Module):
-    """Calls its modules in order, each on the previous one's output; they are named "0", "1", ...
+    """Calls its modules in order, each on the previous one's output; they are named "0", "1", ...,
+    or by the keys of one ``OrderedDict`` (a dict) of modules, as in PyTorch.
 
     >>> model = Sequential(Linear(4, 8), ReLU(), Linear(8, 3))
     >>> model[0]
     Linear(in_features=4, out_features=8, bias=True)
+    >>> named = Sequential(OrderedDict([("hidden", Linear(4, 8)), ("act", ReLU())]))
+    >>> named.hidden.weight.shape, [name for name, _ in named.named_parameters()]
+    ((8, 4), ['hidden.weight', 'hidden.bias'])
     """
 
-    def __init__(self, *modules: Module) -> None:
+    def __init__(self, *modules: Module | Mapping[str, Module]) -> None:
         super().__init__()
+        if len(modules) == 1 and isinstance(modules[0], Mapping):
+            for name, module in modules[0].items():
+                self._add_named(name, module)
+            return
         for module in modules:
-            self.append(module)
+            self.append(cast(Module, module))  # (append names the type of anything else)
+
+    def _add_named(self, name: object, module: object) -> None:
+        if not isinstance(name, str) or not name or "." in name:
+            raise ValueError(f"Sequential: module names must be non-empty strings without dots, got {name!r}")
+        if name in self._modules or hasattr(self, name):
+            raise ValueError(f"Sequential: the name {name!r} is taken (by another module or an attribute)")
+        if not isinstance(module, Module):
+            raise TypeError(f"Sequential: {name!r} must be a Module, got {type(module).__name__}")
+        self.add_module(name, module)
 
     def append(self, module: Module) -> Sequential:
         """Add ``module`` at the end; returns self: ``model.append(nn.ReLU())``."""
@@ -40,6 +58,43 @@ class Sequential(Module):
             )
         self.add_module(str(len(self)), module)
         return self
+
+    def insert(self, index: int, module: Module) -> Sequential:
+        """Put ``module`` at ``index``; the modules are renumbered "0", "1", ... as PyTorch does."""
+        if not isinstance(module, Module):
+            raise TypeError(f"Sequential.insert: expected a Module, got {type(module).__name__}")
+        modules = list(self._modules.values())
+        modules.insert(index, module)
+        self._renumber(modules)
+        return self
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        """Replace the module at ``index``, which keeps its name and place: ``model[-1] = nn.Linear(64, 10)``."""
+        if not isinstance(module, Module):
+            raise TypeError(f"Sequential: item {index!r} must be a Module, got {type(module).__name__}")
+        setattr(self, self._name_at(index), module)
+
+    def __delitem__(self, index: int | slice) -> None:
+        """Remove the module(s) at ``index``; the rest are renumbered "0", "1", ... as PyTorch does."""
+        try:
+            chosen = range(len(self))[index]
+        except (IndexError, TypeError):
+            raise IndexError(f"Sequential: index {index!r} out of range for {len(self)} modules") from None
+        doomed = set(chosen) if isinstance(chosen, range) else {chosen}  # positions: one module may sit twice
+        self._renumber([m for i, m in enumerate(self._modules.values()) if i not in doomed])
+
+    def _name_at(self, index: int) -> str:
+        names = list(self._modules)
+        try:
+            return names[index]
+        except (IndexError, TypeError):
+            raise IndexError(f"Sequential: index {index!r} out of range for {len(names)} modules") from None
+
+    def _renumber(self, modules: list[Module]) -> None:
+        for name in list(self._modules):
+            delattr(self, name)
+        for i, module in enumerate(modules):
+            self.add_module(str(i), module)
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -53,8 +108,8 @@ class Sequential(Module):
     def __getitem__(self, index: slice) -> Sequential: ...
     def __getitem__(self, index: int | slice) -> Module | Sequential:
         modules = list(self._modules.values())
-        if isinstance(index, slice):
-            return Sequential(*modules[index])
+        if isinstance(index, slice):  # the modules keep their names, as in PyTorch
+            return Sequential(OrderedDict(list(self._modules.items())[index]))
         try:
             return modules[index]
         except (IndexError, TypeError):
@@ -98,6 +153,70 @@ class ModuleList(Sequential):
         raise NotImplementedError(
             "ModuleList has no forward(): call its modules in your own forward, "
             "e.g. for block in self.blocks: x = block(x) (or use nn.Sequential)"
+        )
+
+
+class ModuleDict(Module):
+    """Modules registered by name (PyTorch's ``nn.ModuleDict``): index by key, ``keys items values``,
+    ``update``, ``in``, ``len``; no forward of its own. Their parameters are the owner's.
+
+    >>> heads = ModuleDict({"mean": Linear(4, 1), "scale": Linear(4, 1)})
+    >>> [name for name, _ in heads.named_parameters()][:2], "mean" in heads
+    (['mean.weight', 'mean.bias'], True)
+    """
+
+    def __init__(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] = ()) -> None:
+        super().__init__()
+        self.update(modules)
+
+    def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
+        """Add (or replace, in place) each ``name: module``."""
+        for name, module in modules.items() if isinstance(modules, Mapping) else modules:
+            self[name] = module
+
+    def __setitem__(self, name: str, module: Module) -> None:
+        if not isinstance(name, str) or not name or "." in name:
+            raise ValueError(f"ModuleDict: keys must be non-empty strings without dots, got {name!r}")
+        if not isinstance(module, Module):
+            raise TypeError(f"ModuleDict: {name!r} must be a Module, got {type(module).__name__}")
+        if name not in self._modules and hasattr(self, name):
+            raise ValueError(f"ModuleDict: the key {name!r} is taken by an attribute of ModuleDict")
+        self.add_module(name, module)
+
+    def __getitem__(self, name: str) -> Module:
+        try:
+            return self._modules[name]
+        except KeyError:
+            raise KeyError(f"ModuleDict: no module {name!r}; keys: {list(self._modules)}") from None
+
+    def __delitem__(self, name: str) -> None:
+        self[name]  # (the KeyError that names the keys)
+        delattr(self, name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._modules
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._modules))
+
+    def keys(self) -> list[str]:
+        """The keys, in the order they were added."""
+        return list(self._modules)
+
+    def items(self) -> list[tuple[str, Module]]:
+        """``(key, module)`` pairs, in order."""
+        return list(self._modules.items())
+
+    def values(self) -> list[Module]:
+        """The modules, in order."""
+        return list(self._modules.values())
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(
+            "ModuleDict has no forward(): call its modules in your own, e.g. self.heads['mean'](x)"
         )
 
 

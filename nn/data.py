@@ -1,5 +1,6 @@
 """Datasets and mini-batches, as ``torch.utils.data`` (``TensorDataset``, ``DataLoader``),
-but plain numpy: a loader yields tuples of numpy arrays, which models and losses accept.
+on numpy: a loader yields tuples of numpy arrays, which models and losses accept, or of Tensors for
+columns given as Tensors (so PyTorch code's ``xb.to(device)``, ``yb.float()`` run as written).
 
 The shuffled order is reproducible: a loader made with ``seed`` draws epoch k's order
 from ``numpy.random.default_rng(seed)`` after k-1 earlier epochs, the same stream
@@ -37,8 +38,8 @@ class Dataset(Protocol):
 
 
 #: A mini-batch: one array per dataset array (``(xb, yb)``), one array for a dataset of arrays (or one
-#: array ``X``), a dict of batches for a dataset of dicts.
-Batch: TypeAlias = tuple[Any, ...] | dict[Any, Any] | list[Any] | np.ndarray
+#: array ``X``), a dict of batches for a dataset of dicts; Tensors where the dataset gave Tensors.
+Batch: TypeAlias = tuple[Any, ...] | dict[Any, Any] | list[Any] | np.ndarray | Tensor
 
 
 def _array(value: TensorLike) -> np.ndarray:
@@ -56,6 +57,9 @@ class TensorDataset:
         if not arrays:
             raise ValueError("TensorDataset: give at least one array, e.g. TensorDataset(X, y)")
         self.arrays = tuple(_array(a) for a in arrays)
+        # a column given as a Tensor comes back as Tensors (PyTorch code calls .to(device), .float() on its
+        # batches), one given as an array as arrays
+        self.as_tensors = tuple(isinstance(a, Tensor) for a in arrays)
         lengths = [len(a) if a.ndim else None for a in self.arrays]
         if None in lengths or len(set(lengths)) != 1:
             shapes = ", ".join(str(a.shape) for a in self.arrays)
@@ -67,7 +71,11 @@ class TensorDataset:
         return len(self.arrays[0])
 
     def __getitem__(self, index: int) -> tuple[Any, ...]:
-        return tuple(a[index] for a in self.arrays)
+        return self.rows(index)
+
+    def rows(self, index: Any) -> tuple[Any, ...]:
+        """Row(s) ``index`` of every column: Tensors for a column given as a Tensor, else arrays."""
+        return tuple(Tensor(a[index]) if tensor else a[index] for a, tensor in zip(self.arrays, self.as_tensors))
 
 
 def _collate(items: Sequence[Any]) -> Batch:
@@ -88,7 +96,8 @@ def _collate(items: Sequence[Any]) -> Batch:
             f"DataLoader: the examples of a batch must have one shape to be stacked, got {sorted(shapes)}; "
             "to batch the rows of several arrays together pass a tuple (X, y) or TensorDataset(X, y)"
         )
-    return np.stack(arrays)
+    stacked = np.stack(arrays)
+    return Tensor(stacked) if isinstance(first, Tensor) else stacked  # examples given as Tensors: a Tensor batch
 
 
 class DataLoader:
@@ -97,7 +106,8 @@ class DataLoader:
     ``dataset`` is a ``TensorDataset``, anything with ``len`` and integer indexing (a list of
     examples too), a tuple of arrays ``(X, y)`` (batches ``(xb, yb)``) or one array ``X``
     (batches ``xb``), as PyTorch. ``collate_fn(examples)`` makes a batch from a list of examples
-    (default: stacked arrays; dicts and tuples field by field).
+    (default: stacked arrays; dicts and tuples field by field). ``num_workers`` and ``pin_memory``
+    are accepted for PyTorch code and change nothing: batches are made in this process.
 
     >>> X, y = np.zeros((100, 2)), np.arange(100)
     >>> loader = DataLoader((X, y), batch_size=64, shuffle=True, seed=0)
@@ -116,6 +126,9 @@ class DataLoader:
         seed: int | np.random.Generator | None = None,
         drop_last: bool = False,
         collate_fn: Callable[[list[Any]], Any] | None = None,
+        *,
+        num_workers: int = 0,
+        pin_memory: bool = False,
     ) -> None:
         # A tuple of arrays is columns (X, y); a list is examples, as PyTorch reads a list (a list of
         # ten (2,) arrays is ten rows, not two rows of ten columns); one array yields bare batches.
@@ -130,6 +143,10 @@ class DataLoader:
                 f"a tuple of arrays (X, y), got {type(dataset).__name__}"
             )
         self.batch_size = _positive_int("DataLoader", "batch_size", batch_size)
+        # PyTorch's num_workers / pin_memory are accepted and change nothing: batches are made here, in this
+        # process (slicing numpy rows costs less than starting a worker), and there is no GPU memory to pin
+        if not isinstance(num_workers, int) or isinstance(num_workers, bool) or num_workers < 0:
+            raise ValueError(f"DataLoader: num_workers must be an int >= 0, got {num_workers!r}")
         self.dataset = cast(Dataset, dataset)  # it has len() and [index]: checked above
         if len(self.dataset) == 0:
             raise ValueError("DataLoader: the dataset is empty")
@@ -158,9 +175,9 @@ class DataLoader:
                 one = cast(TensorDataset, dataset).arrays[0] if self._one_array else None
                 yield self.collate_fn([dataset[int(i)] if one is None else one[i] for i in rows])
             elif self._one_array:
-                yield cast(TensorDataset, dataset).arrays[0][rows]
+                yield cast(TensorDataset, dataset).rows(rows)[0]
             elif isinstance(dataset, TensorDataset):  # slice the arrays at once, not row by row
-                yield tuple(a[rows] for a in dataset.arrays)
+                yield dataset.rows(rows)
             else:
                 yield _collate([dataset[int(i)] for i in rows])
 
@@ -190,4 +207,56 @@ class DataLoader:
         )
 
 
-__all__ = ["TensorDataset", "DataLoader"]
+class Subset:
+    """The rows ``indices`` of ``dataset``, in that order (what ``random_split`` returns), as PyTorch's.
+
+    >>> part = Subset(TensorDataset(np.arange(10.0)), [7, 2])
+    >>> len(part), part[0]
+    (2, (np.float64(7.0),))
+    """
+
+    def __init__(self, dataset: Dataset, indices: Sequence[int] | np.ndarray) -> None:
+        self.dataset, self.indices = dataset, np.asarray(indices, dtype=np.int64).reshape(-1)
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, index: int) -> Any:
+        return self.dataset[int(self.indices[index])]
+
+
+def random_split(
+    dataset: Dataset | Sequence[TensorLike], lengths: Sequence[float], seed: int | np.random.Generator | None = None
+) -> list[Subset]:
+    """Split ``dataset`` at random into subsets of ``lengths`` rows (counts summing to its length, or
+    fractions summing to 1: the rows left by rounding down go one each to the first subsets, as PyTorch);
+    ``seed`` makes it reproducible (PyTorch's ``generator=``). A tuple ``(X, y)`` is a ``TensorDataset``.
+
+    >>> train, val = random_split(TensorDataset(np.zeros((10, 2)), np.arange(10)), [0.8, 0.2], seed=0)
+    >>> len(train), len(val), sorted(int(val[i][1]) for i in range(2))
+    (8, 2, [1, 8])
+    """
+    if isinstance(dataset, tuple) and dataset and all(isinstance(a, (np.ndarray, Tensor)) for a in dataset):
+        dataset = TensorDataset(*dataset)
+    if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
+        raise TypeError(f"random_split: dataset must have len() and [index], got {type(dataset).__name__}")
+    n, lengths = len(dataset), list(lengths)
+    if not lengths or not all(isinstance(k, (int, float, np.integer, np.floating)) and k >= 0 for k in lengths):
+        raise ValueError(f"random_split: lengths must be non-negative counts or fractions, got {lengths}")
+    if all(0 <= k <= 1 for k in lengths) and abs(sum(lengths) - 1) < 1e-6 and sum(lengths) != n:
+        counts = [int(np.floor(n * k)) for k in lengths]
+        for i in range(n - sum(counts)):
+            counts[i % len(counts)] += 1
+    elif all(float(k).is_integer() for k in lengths) and sum(lengths) == n:
+        counts = [int(k) for k in lengths]
+    else:
+        raise ValueError(
+            f"random_split: lengths {lengths} must be counts summing to the dataset's {n} rows "
+            "or fractions summing to 1 (e.g. [0.8, 0.2])"
+        )
+    order = np.random.default_rng(seed).permutation(n)
+    ends = np.cumsum(counts)
+    return [Subset(cast(Dataset, dataset), order[end - k : end]) for k, end in zip(counts, ends)]
+
+
+__all__ = ["TensorDataset", "DataLoader", "Subset", "random_split"]

@@ -19,12 +19,14 @@ from autograd_core import Tensor
 from autograd_core.types import TensorLike
 
 from .activations import (  # F.relu, ...
+    cosine_similarity,
     dropout,
     elu,
     gelu,
     leaky_relu,
     linear,
     log_softmax,
+    normalize,
     relu,
     sigmoid,
     silu,
@@ -38,10 +40,12 @@ from .loss_parts import (  # the checks and reductions every loss shares (nn.los
     _check_reduction,
     _difference,
     _drawn_as_one,
+    _elementwise_weight,
     _reduce,
     _rows,
     _same_shape,
     _target_like,
+    _weighted,
 )
 from .penalties import l1_penalty, l2_penalty  # F.l1_penalty, as the tutorials write it
 
@@ -66,8 +70,10 @@ def mse_loss(input: TensorLike, target: TensorLike, reduction: str = "mean") -> 
 
 
 @_drawn_as_one
-def binary_cross_entropy(input: TensorLike, target: TensorLike, reduction: str = "mean") -> Tensor:
-    """-(t log p + (1 - t) log(1 - p)) for probabilities ``input`` in [0, 1].
+def binary_cross_entropy(
+    input: TensorLike, target: TensorLike, reduction: str = "mean", *, weight: TensorLike | None = None
+) -> Tensor:
+    """-(t log p + (1 - t) log(1 - p)) for probabilities ``input`` in [0, 1], times ``weight`` (elementwise).
 
     Each log is floored at -100, as in PyTorch, so p = 0 or 1 gives a finite loss. A value
     outside [0, 1] raises; a NaN input gives a NaN loss (a diverged model), a NaN target raises.
@@ -99,12 +105,21 @@ def binary_cross_entropy(input: TensorLike, target: TensorLike, reduction: str =
     # max(p, e^-100) before the log gives max(log p, -100) and a zero (not NaN) gradient at p = 0.
     log_p = input.maximum(_LOG_FLOOR).log()
     log_not_p = (1 - input).maximum(_LOG_FLOOR).log()
-    return _reduce("binary_cross_entropy", -(target * log_p + (1 - target) * log_not_p), reduction)
+    loss = -(target * log_p + (1 - target) * log_not_p)
+    return _weighted("binary_cross_entropy", loss, _elementwise_weight("binary_cross_entropy", weight), reduction)
 
 
 @_drawn_as_one
-def binary_cross_entropy_with_logits(input: TensorLike, target: TensorLike, reduction: str = "mean") -> Tensor:
-    """Binary cross-entropy of sigmoid(input) against ``target``, computed from the logits.
+def binary_cross_entropy_with_logits(
+    input: TensorLike,
+    target: TensorLike,
+    reduction: str = "mean",
+    *,
+    weight: TensorLike | None = None,
+    pos_weight: TensorLike | None = None,
+) -> Tensor:
+    """Binary cross-entropy of sigmoid(input) against ``target``, computed from the logits; ``weight``
+    multiplies each term, ``pos_weight`` (one per class) the positive ones, as PyTorch's.
 
     Written as max(x, 0) - x*t + log(1 + exp(-|x|)): exp never overflows, so the loss and
     its gradient sigmoid(x) - t stay finite and exact for logits of +-1000. A NaN input
@@ -125,8 +140,23 @@ def binary_cross_entropy_with_logits(input: TensorLike, target: TensorLike, redu
             f"{target.data[index].item()} at index {index}; targets are probabilities (0 or 1 "
             "for hard labels)"
         )
-    loss = input.relu() - input * target + (1 + (-input.abs()).exp()).log()
-    return _reduce("binary_cross_entropy_with_logits", loss, reduction)
+    softplus_of_minus_abs = (1 + (-input.abs()).exp()).log()
+    positive = _elementwise_weight("binary_cross_entropy_with_logits (pos_weight)", pos_weight)
+    if positive is None:
+        loss = input.relu() - input * target + softplus_of_minus_abs
+    else:  # -(pos_weight t log sigmoid(x) + (1 - t) log sigmoid(-x)), each log finite at +-1000
+        log_sigmoid = -((-input).relu() + softplus_of_minus_abs)
+        log_sigmoid_minus = -(input.relu() + softplus_of_minus_abs)
+        loss = -(target * positive.astype(input.dtype) * log_sigmoid + (1 - target) * log_sigmoid_minus)
+    weight = _elementwise_weight("binary_cross_entropy_with_logits", weight)
+    return _weighted("binary_cross_entropy_with_logits", loss, weight, reduction)
+
+
+# What to write for the shapes PyTorch's class-index losses also take: one example, or (N, K, d)
+_NK_HINT = (
+    "for a single example use input.reshape(1, K); for PyTorch's (N, K, d) inputs put the classes last and "
+    "flatten: input.permute(0, 2, 1).reshape(-1, K) with target.reshape(-1)"
+)
 
 
 @_drawn_as_one
@@ -153,11 +183,7 @@ def cross_entropy(
     _check_reduction("cross_entropy", reduction)
     input = _as_input("cross_entropy", input)
     if input.ndim != 2:
-        raise ValueError(
-            f"cross_entropy: input must be logits of shape (N, K), got shape {input.shape}; "
-            "for a single example use input.reshape(1, K); for PyTorch's (N, K, d) logits put the classes last and "
-            "flatten: input.permute(0, 2, 1).reshape(-1, K) with target.reshape(-1)"
-        )
+        raise ValueError(f"cross_entropy: input must be logits of shape (N, K), got shape {input.shape}; {_NK_HINT}")
     n, k = input.shape
     if not (isinstance(label_smoothing, (int, float)) and 0 <= label_smoothing <= 1):
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing!r}")
@@ -217,7 +243,9 @@ def nll_loss(
     _check_reduction("nll_loss", reduction)
     input = _as_input("nll_loss", input)
     if input.ndim != 2:
-        raise ValueError(f"nll_loss: input must be log-probabilities of shape (N, K), got shape {input.shape}")
+        raise ValueError(
+            f"nll_loss: input must be log-probabilities of shape (N, K), got shape {input.shape}; {_NK_HINT}"
+        )
     weight = _class_weights("nll_loss", weight, input.shape[1], input.dtype)
     return _weighted_nll("nll_loss", input, target, weight, ignore_index, reduction, 0.0)
 
@@ -303,6 +331,35 @@ def smooth_l1_loss(input: TensorLike, target: TensorLike, reduction: str = "mean
     return _reduce("smooth_l1_loss", _huber(d, beta) / beta if beta else d.abs(), reduction)
 
 
+@_drawn_as_one
+def kl_div(input: TensorLike, target: TensorLike, reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """KL(target || p) pointwise, ``target * (log target - input)``, for log-probabilities ``input`` (a
+    ``log_softmax``) and probabilities ``target`` (log-probabilities with ``log_target=True``); 0 where the
+    target is 0. As PyTorch's: "batchmean" (the sum / N) is the divergence per example, "mean" divides by
+    every element.
+
+    >>> kl_div(Tensor([[0.5, 0.5]]).log(), [[1.0, 0.0]], reduction="batchmean")     # log 2
+    Tensor(0.6931)
+    """
+    if reduction != "batchmean":
+        _check_reduction("kl_div", reduction)
+    input = _as_input("kl_div", input)
+    target = _target_like("kl_div", target, input)
+    _same_shape("kl_div", input, target)
+    if not log_target and (target.data < 0).any():  # log-probabilities, most likely: PyTorch gives NaN
+        index = tuple(int(i) for i in np.argwhere(target.data < 0)[0])
+        raise ValueError(
+            f"kl_div: target probabilities must be >= 0, found {target.data[index].item()} at index {index}; "
+            "for a target of log-probabilities pass log_target=True"
+        )
+    probabilities = target.exp() if log_target else target
+    log_target_values = target if log_target else ag.where(target > 0, target, 1.0).log()  # 0 log 0 = 0
+    loss = probabilities * (log_target_values - input)
+    if reduction == "batchmean":
+        return loss.sum() / (input.shape[0] if input.ndim else 1)
+    return _reduce("kl_div", loss, reduction)
+
+
 __all__ = [
     "mse_loss",
     "l1_loss",
@@ -328,4 +385,7 @@ __all__ = [
     "elu",
     "dropout",
     "linear",
+    "normalize",
+    "cosine_similarity",
+    "kl_div",
 ]

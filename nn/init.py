@@ -140,6 +140,34 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Gene
     return _fill(tensor, as_generator(generator).normal(mean, std, tensor.shape))
 
 
+def trunc_normal_(
+    tensor: Tensor,
+    mean: float = 0.0,
+    std: float = 1.0,
+    a: float = -2.0,
+    b: float = 2.0,
+    generator: GeneratorLike = None,
+) -> Tensor:
+    """N(mean, std**2) samples kept within [a, b] (absolute bounds, as PyTorch's), redrawn until they fall inside:
+    ``trunc_normal_(w, std=0.02)`` (a transformer's init)."""
+    _check("trunc_normal_", tensor)
+
+    def below(x: float) -> float:  # the normal's cumulative probability
+        return 0.5 * (1 + math.erf((x - mean) / (std * math.sqrt(2))))
+
+    if not std > 0 or not a < b or below(b) - below(a) < 1e-3:  # (else redrawing would take ~forever)
+        raise ValueError(
+            f"nn.init.trunc_normal_: need std > 0 and a < b keeping some of N(mean, std**2), got "
+            f"mean={mean}, std={std}, a={a}, b={b}"
+        )
+    rng, values = as_generator(generator), np.empty(tensor.shape)
+    outside = np.ones(tensor.shape, bool)
+    while outside.any():  # each pass keeps a fixed share of the rest: a handful of passes
+        values[outside] = rng.normal(mean, std, int(outside.sum()))
+        outside = (values < a) | (values > b)
+    return _fill(tensor, values)
+
+
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: GeneratorLike = None) -> Tensor:
     """Fill with samples of U(a, b): ``uniform_(w, -0.1, 0.1, generator=0)``."""
     _check("uniform_", tensor)

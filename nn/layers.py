@@ -1,6 +1,6 @@
-"""Layers: ``Linear``, the activations, ``Dropout``, ``Flatten`` and ``Embedding`` — all composed
-from Tensor ops (``Sequential`` and ``MLP`` are in ``nn/containers.py``, normalisation layers in
-``nn/normalization.py``).
+"""Layers: ``Linear``, the activations, ``Dropout`` and ``Flatten`` — all composed from Tensor ops
+(``Sequential`` and ``MLP`` are in ``nn/containers.py``, normalisation layers in ``nn/normalization.py``,
+``Embedding`` in ``nn/embedding.py``).
 
 No layer has a backward of its own: ``Linear`` is ``F.linear(x, W, b)`` = ``x @ W.T + b``, the
 engine's ``linear`` op (one node for x @ W.T, no transpose recorded) then an ``add``, and the engine
@@ -118,7 +118,16 @@ class Linear(Module):
 
 
 class ReLU(Module):
-    """max(x, 0), elementwise. (The kink convention: relu'(0) = 1/2.)"""
+    """max(x, 0), elementwise. (The kink convention: relu'(0) = 1/2.) ``inplace=True`` is accepted for
+    PyTorch code and changes nothing: the result is always a new tensor (the input stays as it was)."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = bool(inplace)
+
+    def config(self) -> dict[str, Any]:
+        """No arguments that matter (``inplace`` changes nothing here)."""
+        return {}
 
     def forward(self, x: TensorLike) -> Tensor:
         return x.relu() if isinstance(x, Tensor) else ag.relu(x)
@@ -153,7 +162,7 @@ class LeakyReLU(Module):
     Tensor([-0.2,  3. ])
     """
 
-    def __init__(self, negative_slope: float = 0.01) -> None:
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:  # inplace: as ReLU's
         super().__init__()
         self.negative_slope = _real("LeakyReLU", "negative_slope", negative_slope)
 
@@ -335,45 +344,3 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p:g}"
-
-
-class Embedding(Module):
-    """A lookup table: row ``i`` of ``weight`` (num_embeddings, embedding_dim) for each integer
-    index ``i``; weights start N(0, 1) as PyTorch. The gradient adds into the rows used.
-
-    >>> Embedding(10, 3, seed=0)(np.array([[1, 2], [4, 1]])).shape
-    (2, 2, 3)
-    """
-
-    def __init__(
-        self, num_embeddings: int, embedding_dim: int, seed: GeneratorLike = None, dtype: DTypeLike = np.float64
-    ) -> None:
-        super().__init__()
-        self.num_embeddings = _positive_int("Embedding", "num_embeddings", num_embeddings)
-        self.embedding_dim = _positive_int("Embedding", "embedding_dim", embedding_dim)
-        self.weight = Tensor(np.zeros((self.num_embeddings, self.embedding_dim), dtype), requires_grad=True)
-        nn_init.normal_(self.weight, generator=seed)
-
-    def config(self) -> dict[str, Any]:
-        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
-        return {
-            "num_embeddings": self.num_embeddings,
-            "embedding_dim": self.embedding_dim,
-            "dtype": self.weight.dtype.name,
-        }
-
-    def forward(self, indices: TensorLike) -> Tensor:
-        indices = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
-        if indices.dtype.kind not in "iu":
-            raise TypeError(
-                f"Embedding: indices must be integers, got dtype {indices.dtype}; convert with idx.astype(np.int64)"
-            )
-        if indices.size and (indices.min() < 0 or indices.max() >= self.num_embeddings):
-            raise ValueError(
-                f"Embedding({self.num_embeddings}, {self.embedding_dim}): indices must be in "
-                f"0..{self.num_embeddings - 1}, got min {indices.min()}, max {indices.max()}"
-            )
-        return self.weight[indices]
-
-    def extra_repr(self) -> str:
-        return f"{self.num_embeddings}, {self.embedding_dim}"

@@ -98,3 +98,19 @@ def _difference(function: str, input: TensorLike, target: TensorLike, reduction:
     target = _target_like(function, target, input)
     _same_shape(function, input, target)
     return input - target
+
+
+def _elementwise_weight(owner: str, weight: TensorLike | None) -> np.ndarray | None:
+    if weight is None:
+        return None
+    weight = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
+    if weight.dtype.kind not in "fiu" or not np.isfinite(weight).all():
+        raise ValueError(f"{owner}: weight must be finite numbers, got dtype {weight.dtype}")
+    return weight
+
+
+def _weighted(owner: str, loss: Tensor, weight: np.ndarray | None, reduction: str) -> Tensor:
+    """PyTorch's elementwise ``weight``: multiply the unreduced losses, then reduce."""
+    if weight is not None:
+        loss = loss * weight.astype(loss.dtype)
+    return _reduce(owner, loss, reduction)

@@ -14,12 +14,11 @@ Tensor(0.5855, op=div)
 
 from __future__ import annotations
 
-import numpy as np
-
 from autograd_core import Tensor
 from autograd_core.types import ArrayLike, TensorLike
 
 from . import functional as F
+from .loss_parts import _elementwise_weight
 from .module import Module
 
 
@@ -31,22 +30,6 @@ class _Loss(Module):
 
     def extra_repr(self) -> str:
         return f"reduction={self.reduction!r}" if self.reduction != "mean" else ""
-
-
-def _elementwise_weight(owner: str, weight: TensorLike | None) -> np.ndarray | None:
-    if weight is None:
-        return None
-    weight = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
-    if weight.dtype.kind not in "fiu" or not np.isfinite(weight).all():
-        raise ValueError(f"{owner}: weight must be finite numbers, got dtype {weight.dtype}")
-    return weight
-
-
-def _weighted(owner: str, loss: Tensor, weight: np.ndarray | None, reduction: str) -> Tensor:
-    """PyTorch's elementwise ``weight``: multiply the unreduced losses, then reduce."""
-    if weight is not None:
-        loss = loss * weight.astype(loss.dtype)
-    return F._reduce(owner, loss, reduction)
 
 
 class MSELoss(_Loss):
@@ -88,6 +71,20 @@ class SmoothL1Loss(_Loss):
         return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
 
 
+class KLDivLoss(Module):
+    """KL divergence of ``F.kl_div``: ``KLDivLoss(reduction="batchmean")(log_probs, target_probs)``, as in
+    knowledge distillation; ``log_target=True`` for a target given as log-probabilities."""
+
+    def __init__(self, reduction: str = "mean", log_target: bool = False) -> None:
+        super().__init__()
+        if reduction != "batchmean":
+            F._check_reduction("KLDivLoss", reduction)
+        self.reduction, self.log_target = reduction, bool(log_target)
+
+    def forward(self, input: TensorLike, target: TensorLike) -> Tensor:
+        return F.kl_div(input, target, self.reduction, self.log_target)
+
+
 class BCELoss(_Loss):
     """Binary cross-entropy of probabilities (after a sigmoid), with an optional elementwise ``weight``:
     ``BCELoss()(model(X).sigmoid(), y)``. Prefer ``BCEWithLogitsLoss`` on raw scores."""
@@ -97,8 +94,7 @@ class BCELoss(_Loss):
         self.weight = _elementwise_weight("BCELoss", weight)
 
     def forward(self, input: TensorLike, target: TensorLike) -> Tensor:
-        loss = F.binary_cross_entropy(input, target, reduction="none")
-        return _weighted("BCELoss", loss, self.weight, self.reduction)
+        return F.binary_cross_entropy(input, target, self.reduction, weight=self.weight)
 
 
 class BCEWithLogitsLoss(_Loss):
@@ -119,18 +115,9 @@ class BCEWithLogitsLoss(_Loss):
         self.pos_weight = _elementwise_weight("BCEWithLogitsLoss (pos_weight)", pos_weight)
 
     def forward(self, input: TensorLike, target: TensorLike) -> Tensor:
-        if self.pos_weight is None:
-            loss = F.binary_cross_entropy_with_logits(input, target, reduction="none")
-        else:
-            input = F._as_input("BCEWithLogitsLoss", input)
-            target = F._target_like("BCEWithLogitsLoss", target, input)
-            F._same_shape("BCEWithLogitsLoss", input, target)
-            softplus_of_minus_abs = (1 + (-input.abs()).exp()).log()
-            log_sigmoid = -((-input).relu() + softplus_of_minus_abs)  # log sigmoid(x), finite at +-1000
-            log_sigmoid_minus = -(input.relu() + softplus_of_minus_abs)  # log sigmoid(-x)
-            positive = target * self.pos_weight.astype(input.dtype)
-            loss = -(positive * log_sigmoid + (1 - target) * log_sigmoid_minus)
-        return _weighted("BCEWithLogitsLoss", loss, self.weight, self.reduction)
+        return F.binary_cross_entropy_with_logits(
+            input, target, self.reduction, weight=self.weight, pos_weight=self.pos_weight
+        )
 
 
 class CrossEntropyLoss(_Loss):

@@ -136,6 +136,8 @@ class Module(ModuleState):
                 "ran; call super().__init__() first in your __init__"
             )
         frozen = value is not None and self._parameters.get(name) is value  # a frozen parameter set again
+        # a module replaced keeps its place, as in PyTorch: a Sequential's order is its forward
+        later = list(self._modules)[list(self._modules).index(name) + 1 :] if name in self._modules else []
         self._unregister(name)
         if name in self._buffers:
             self._buffers[name] = self._buffer_value(name, value)
@@ -151,6 +153,8 @@ class Module(ModuleState):
             object.__setattr__(value, "_attached", True)
             if not self._attached:
                 value._relabel(name + ".")
+            for key in later:  # (moved back behind it)
+                self._modules[key] = self._modules.pop(key)
         object.__setattr__(self, name, value)  # also in __dict__: plain attribute lookup stays fast
 
     def __delattr__(self, name: str) -> None:
@@ -164,15 +168,23 @@ class Module(ModuleState):
         if self._parameters.pop(name, None) is not None or removed is not None:
             _TreeClock.tick()
 
-    def register_buffer(self, name: str, array: np.ndarray) -> None:
-        """Keep ``array`` (a numpy array: running statistics, say) as state that is saved and
-        loaded with the parameters but is not trained: ``self.register_buffer("running_mean", np.zeros(4))``."""
+    def register_buffer(self, name: str, array: np.ndarray | Tensor) -> None:
+        """Keep ``array`` (running statistics, say) as state that is saved and loaded with the parameters
+        but is not trained: ``self.register_buffer("running_mean", np.zeros(4))``. A buffer is a numpy array:
+        a Tensor given, as PyTorch code does (``ag.ones(4)``), is kept as its array (``t.data``, the same memory)."""
         if name in self._parameters or name in self._modules:
             raise KeyError(f"register_buffer: '{name}' is already a parameter or sub-module of {type(self).__name__}")
         self._buffers[name] = self._buffer_value(name, array)
         object.__setattr__(self, name, self._buffers[name])
 
     def _buffer_value(self, name: str, value: object) -> np.ndarray:
+        if isinstance(value, Tensor):
+            if value.requires_grad:
+                raise TypeError(
+                    f"{type(self).__name__}: buffer '{name}' is a tensor that requires grad, but a buffer is never "
+                    "trained; make it an nn.Parameter to train it, or pass t.detach()"
+                )
+            value = value.data
         if not isinstance(value, np.ndarray):
             raise TypeError(f"{type(self).__name__}: buffer '{name}' must be a numpy array, got {type(value).__name__}")
         return value
@@ -182,6 +194,10 @@ class Module(ModuleState):
         for module_name, module in self.named_modules():
             for name, array in module._buffers.items():
                 yield (f"{module_name}.{name}" if module_name else name), array
+
+    def buffers(self) -> Iterator[np.ndarray]:
+        """Every buffer's array, as ``named_buffers`` lists them."""
+        return (array for _, array in self.named_buffers())
 
     def apply(self: _M, fn: Callable[[Module], object]) -> _M:
         """Call ``fn(module)`` on every sub-module, then on this one (as PyTorch); returns self:

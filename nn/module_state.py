@@ -147,6 +147,10 @@ class ModuleState:
         """
         return self.to(np.float64)
 
+    def cpu(self: _S) -> _S:
+        """The module itself: everything here lives in numpy, on the CPU (PyTorch's ``model.cpu()``)."""
+        return self
+
     def state_dict(self) -> dict[str, np.ndarray]:
         """``{dotted_name: copy of the values}`` for every parameter and buffer. Copies, unlike
         PyTorch, so a saved snapshot cannot change when training goes on.

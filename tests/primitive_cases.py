@@ -65,6 +65,8 @@ def unary_cases():
         "exp": (lambda x: x.exp(), each(normal)),
         "log": (lambda x: x.log(), each(positive)),
         "tanh": (lambda x: x.tanh(), each(normal)),
+        "sin": (lambda x: x.sin(), each(normal)),
+        "cos": (lambda x: x.cos(), each(normal)),
         "sigmoid": (lambda x: x.sigmoid(), each(normal)),
         "relu": (lambda x: x.relu(), each(away_from_zero)),
         "abs": (lambda x: x.abs(), each(away_from_zero)),

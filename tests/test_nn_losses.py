@@ -218,7 +218,7 @@ def test_cross_entropy_of_sequence_logits_says_how_to_flatten_them():
         np.random.default_rng(1).integers(0, 3, (2, 4)),
     )
     with pytest.raises(
-        ValueError, match=r"\(N, K, d\) logits put the classes last and flatten: input\.permute\(0, 2, 1\)"
+        ValueError, match=r"\(N, K, d\) inputs put the classes last and flatten: input\.permute\(0, 2, 1\)"
     ):
         F.cross_entropy(Tensor(logits), labels)
     flat = F.cross_entropy(Tensor(logits).permute(0, 2, 1).reshape(-1, 3), labels.reshape(-1))

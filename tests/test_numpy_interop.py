@@ -27,6 +27,8 @@ CASES = [
     (lambda x: np.exp(x), lambda x: x.exp()),
     (lambda x: np.log(abs(x)), lambda x: abs(x).log()),
     (lambda x: np.tanh(x), lambda x: x.tanh()),
+    (lambda x: np.sin(x), lambda x: x.sin()),
+    (lambda x: np.cos(x), lambda x: ag.cos(x)),
     (lambda x: np.sqrt(abs(x)), lambda x: abs(x).sqrt()),
     (lambda x: np.absolute(x), lambda x: x.abs()),
     (lambda x: np.square(x), lambda x: x * x),
@@ -131,12 +133,15 @@ def test_value_reading_functions_run_on_the_values():
     "call, message",
     [
         (
-            lambda t: np.sin(t),
-            r"np.sin is not implemented for Tensors: it would return a plain array, cut from the "
-            r"graph. Instead, compose it from Tensor ops .*np.sin\(t.data\)",
+            lambda t: np.arcsin(t),
+            r"np.arcsin is not implemented for Tensors: it would return a plain array, cut from the "
+            r"graph. Instead, compose it from Tensor ops .*np.arcsin\(t.data\)",
         ),
         (lambda t: np.expm1(t), r"np.expm1 .* write ag.exp\(t\) - 1"),
-        (lambda t: np.cumsum(t), r"np.cumsum is not implemented .* ag.stack"),
+        (lambda t: np.cumsum(t), r"np.cumsum is not implemented .* t.cumsum\(dim\)"),
+        (lambda t: np.sort(t), r"np.sort is not implemented .* t.sort\(dim\).values"),
+        (lambda t: np.take_along_axis(t, np.array([0]), 0), r"write t.gather\(dim, index\)"),
+        (lambda t: np.tile(t, 2), r"write t.repeat\(\*counts\)"),
         (lambda t: np.exp(t, out=np.empty(3)), r"np.exp\(..., out=...\) on a Tensor: keyword arguments"),
         (lambda t: np.add.reduce(t), r"np.add.reduce on a Tensor is not supported; use the Tensor method"),
         (lambda t: np.sum(t, dtype=np.float32), r"np.sum\(..., dtype=\) on a Tensor is not supported"),

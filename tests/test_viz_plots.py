@@ -77,7 +77,7 @@ def test_best_epoch_may_be_a_numpy_int():
 @pytest.mark.parametrize(
     "bad, error, message",
     [
-        ([0.5, 0.4], TypeError, "got builtins.list"),
+        ("history.json", TypeError, "got builtins.str"),  # (a list of numbers is your own loop's losses)
         ("history.json", TypeError, "got builtins.str"),
         ({"train_loss": []}, ValueError, "no train_loss"),
         (

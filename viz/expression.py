@@ -21,6 +21,8 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
         "log",
         "sigmoid",
         "tanh",
+        "sin",
+        "cos",
         "relu",
         "abs",
         "sqrt",

@@ -50,10 +50,17 @@ def as_roots(root: Tensor | Sequence[Tensor], caller: str) -> list[Tensor]:
     for r in given:
         if not isinstance(r, ag.Tensor):
             what = type(r).__module__ + "." + type(r).__qualname__
+            # a model is drawn through what it computes (viz knows modules only by these two methods)
+            model = callable(getattr(r, "parameters", None)) and callable(getattr(r, "forward", None))
             raise TypeError(
                 f"{caller}: root must be a Tensor or a list of Tensors, got {what}"
                 + (" inside the list" if r is not root else "")
-                + "; wrap arrays with autograd_core.Tensor(...)"
+                + (
+                    f"; draw what the model computes: {caller}(model(x)) or {caller}(loss_fn(model(x), y))"
+                    " (python -m viz model FILE.npz draws a saved model)"
+                    if model
+                    else "; wrap arrays with autograd_core.Tensor(...)"
+                )
             )
         roots.append(r)
     return roots

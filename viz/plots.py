@@ -13,7 +13,7 @@ import numbers
 import os
 import pathlib
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Protocol, overload
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, cast, overload
 
 from autograd_core.files import atomic_write
 
@@ -36,12 +36,19 @@ class HistoryLike(Protocol):
     def val_loss(self) -> Sequence[float]: ...
 
 
-def _read_history(history: HistoryLike | Mapping[str, Any]) -> tuple[dict[str, list[float]], int | None]:
+#: nn.fit's History, a dict of its series (history.json), or the losses of your own loop
+HistoryInput: TypeAlias = "HistoryLike | Mapping[str, Any] | Sequence[float]"
+
+
+def _read_history(history: HistoryInput) -> tuple[dict[str, list[float]], int | None]:
     """The history's series as a dict of lists (missing ones empty) plus best_epoch."""
+    if isinstance(history, (list, tuple)) or getattr(history, "ndim", None) == 1:
+        history = {"train_loss": list(cast(Sequence[float], history))}  # the losses of your own loop
     if not isinstance(history, Mapping) and not all(hasattr(history, key) for key in ("train_loss", "val_loss")):
         raise TypeError(
             f"plot_history: expected nn.fit's History (attributes {', '.join(HISTORY_KEYS)}) "
-            f"or a dict with those keys, got {type(history).__module__}.{type(history).__qualname__}"
+            f"or a dict with those keys, or a list of losses, got "
+            f"{type(history).__module__}.{type(history).__qualname__}"
         )
 
     if isinstance(history, Mapping) and "train_loss" not in history:  # e.g. a run's run.json, not history.json
@@ -101,15 +108,13 @@ def _history_figure_class() -> type[Figure]:
 
 
 @overload
-def plot_history(
-    history: HistoryLike | Mapping[str, Any], path: None = None, title: str = ..., diagnostics: bool = ...
-) -> Figure: ...
+def plot_history(history: HistoryInput, path: None = None, title: str = ..., diagnostics: bool = ...) -> Figure: ...
 @overload
 def plot_history(
-    history: HistoryLike | Mapping[str, Any], path: str | os.PathLike[str], title: str = ..., diagnostics: bool = ...
+    history: HistoryInput, path: str | os.PathLike[str], title: str = ..., diagnostics: bool = ...
 ) -> pathlib.Path: ...
 def plot_history(
-    history: HistoryLike | Mapping[str, Any],
+    history: HistoryInput,
     path: str | os.PathLike[str] | None = None,
     title: str = "Training history",
     diagnostics: bool = False,
@@ -118,7 +123,8 @@ def plot_history(
 
     ``history``: ``nn.fit``'s History (``train_loss``, ``val_loss``, ``train_acc``,
     ``val_acc``: one value per epoch; ``best_epoch``: the 0-based index of the epoch
-    whose weights were kept) or a dict with those keys; missing series are skipped.
+    whose weights were kept) or a dict with those keys; missing series are skipped. A plain
+    list (or 1-d array) of numbers is the training loss of your own loop, one value per epoch.
     A dotted line marks the best (early-stopping) epoch. Epochs are numbered from 1
     on the axis. With ``path`` the figure is saved atomically (suffix: .png, .svg,
     .pdf, .jpg) and the path returned; without it the matplotlib Figure is returned,

@@ -150,7 +150,7 @@ _BROADCAST_HINT = (
 # The primitives themselves, one module per kind (registered in PRIMITIVES as they are defined);
 # imported here, below Primitive, because each module subclasses it.
 from .arithmetic import Add, Div, Mul, Neg, Pow, Sub  # noqa: E402
-from .elementwise import Abs, Exp, Log, Maximum, Relu, Sigmoid, Tanh, Where  # noqa: E402
+from .elementwise import Abs, Cos, Exp, Log, Maximum, Relu, Sigmoid, Sin, Tanh, Where  # noqa: E402
 from .linalg import Linear, Matmul  # noqa: E402
 from .reductions import Max, MaxShift, Sum  # noqa: E402
 from .shape import Astype, BroadcastTo, Concatenate, Getitem, Reshape, ScatterAdd, Transpose  # noqa: E402
@@ -161,6 +161,7 @@ __all__ = [
     "Astype",
     "BroadcastTo",
     "Concatenate",
+    "Cos",
     "Div",
     "Exp",
     "Getitem",
@@ -179,6 +180,7 @@ __all__ = [
     "Reshape",
     "ScatterAdd",
     "Sigmoid",
+    "Sin",
     "Sub",
     "Sum",
     "Tanh",

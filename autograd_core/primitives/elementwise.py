@@ -1,8 +1,8 @@
-"""Elementwise functions: exp, log, tanh, sigmoid, relu, abs, maximum, where."""
+"""Elementwise functions: exp, log, tanh, sin, cos, sigmoid, relu, abs, maximum, where."""
 
 import numpy as np
 
-from . import _BROADCAST_HINT, Primitive
+from . import _BROADCAST_HINT, Primitive, call
 
 # numpy's float scalar types: one number in a scalar graph, compared with Python's operators
 _FLOAT_SCALARS = frozenset((np.float16, np.float32, np.float64, np.longdouble))
@@ -64,6 +64,34 @@ class Tanh(Primitive):
     def vjp(i, g, out, x):
         one = _ONES.get(out.dtype, 1) if type(out) is np.ndarray else 1  # (why: see _ONES)
         return g * (one - out * out)
+
+
+class Sin(Primitive):
+    """sin x. d/dx = cos x. A primitive: real numbers give no way to compose it from exp."""
+
+    vjp_fits_input = True
+
+    forward_code = "sin({x0}{into})"
+
+    forward = np.sin  # the ufunc itself: no Python frame per op (as operator.add for Add)
+
+    @staticmethod
+    def vjp(i, g, out, x):
+        return g * call(Cos, x)  # a recorded cos under create_graph: sin'' = -sin falls out
+
+
+class Cos(Primitive):
+    """cos x. d/dx = -sin x."""
+
+    vjp_fits_input = True
+
+    forward_code = "cos({x0}{into})"
+
+    forward = np.cos
+
+    @staticmethod
+    def vjp(i, g, out, x):
+        return -(g * call(Sin, x))
 
 
 class Sigmoid(Primitive):

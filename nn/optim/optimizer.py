@@ -172,11 +172,17 @@ class Optimizer:
                 f"{owner}: unknown hyper-parameter(s) {unknown} in a parameter group; "
                 f"known: {sorted(self.hyperparameters)}"
             )
-        params = _parameter_list(owner, group["params"])
+        given = group["params"]  # one Tensor is a group of one inside a dict, as in PyTorch (not as `params`)
+        params = [given] if isinstance(given, Tensor) else _parameter_list(owner, given)
         seen = {id(p) for p in self.params}
         first = len(self.params)
         for i, p in enumerate(params, start=first):
             # a frozen parameter (requires_grad=False) is welcome, as in PyTorch: no .grad, so skipped
+            if isinstance(p, tuple) and len(p) == 2 and isinstance(p[1], Tensor):
+                raise TypeError(
+                    f"{owner}: parameter {i} is a (name, tensor) pair, as model.named_parameters() gives; "
+                    "pass model.parameters() (or [p for name, p in model.named_parameters() if ...])"
+                )
             if not isinstance(p, Tensor) or not p.is_leaf or p.dtype.kind != "f":
                 raise TypeError(
                     f"{owner}: parameter {i} must be a floating-point leaf Tensor (one made with "

@@ -1,0 +1,70 @@
+"""Module-level spellings of PyTorch's functions that numpy lacks (``ag.gather(x, 1, idx)``, ``ag.sort``,
+``ag.split``, ...), each the Tensor method of ``tensor_torch.py`` / ``tensor_views.py``; ``sin`` and ``cos``
+are primitives.
+"""
+
+from __future__ import annotations
+
+from .functions import as_tensor
+from .tensor import Tensor
+from .tensor_torch import SortResult
+from .types import Shape, TensorLike
+
+
+def sin(x: TensorLike) -> Tensor:
+    """sin x, elementwise (d/dx = cos x).
+
+    >>> sin(Tensor([0.0]))
+    Tensor([0.])
+    """
+    return as_tensor(x).sin()
+
+
+def cos(x: TensorLike) -> Tensor:
+    """cos x, elementwise (d/dx = -sin x)."""
+    return as_tensor(x).cos()
+
+
+def gather(x: TensorLike, dim: int, index: TensorLike) -> Tensor:
+    """``x.gather(dim, index)``: ``out[i][j] = x[i][index[i][j]]`` along ``dim``, differentiable in x."""
+    return as_tensor(x).gather(dim, index)
+
+
+def cumsum(x: TensorLike, dim: int) -> Tensor:
+    """Running sum along ``dim`` (``x.cumsum(dim)``)."""
+    return as_tensor(x).cumsum(dim)
+
+
+def flip(x: TensorLike, dims: int | Shape | list[int]) -> Tensor:
+    """Reverse ``x`` along ``dims`` (``x.flip(dims)``)."""
+    return as_tensor(x).flip(dims)
+
+
+def sort(x: TensorLike, dim: int = -1, descending: bool = False) -> SortResult:
+    """``(values, indices)`` of ``x`` sorted along ``dim`` (``x.sort(dim)``)."""
+    return as_tensor(x).sort(dim, descending)
+
+
+def topk(x: TensorLike, k: int, dim: int = -1, largest: bool = True) -> SortResult:
+    """The ``k`` largest ``(values, indices)`` along ``dim`` (``x.topk(k)``)."""
+    return as_tensor(x).topk(k, dim, largest)
+
+
+def isnan(x: TensorLike) -> Tensor:
+    """A boolean tensor: where ``x`` is NaN."""
+    return as_tensor(x).isnan()
+
+
+def isfinite(x: TensorLike) -> Tensor:
+    """A boolean tensor: where ``x`` is neither NaN nor infinite."""
+    return as_tensor(x).isfinite()
+
+
+def split(x: TensorLike, split_size_or_sections: int | list[int] | tuple[int, ...], dim: int = 0) -> tuple[Tensor, ...]:
+    """``x.split(size_or_sizes, dim)``: pieces of ``size`` along ``dim`` (the last may be shorter), or of each size."""
+    return as_tensor(x).split(split_size_or_sections, dim)
+
+
+def chunk(x: TensorLike, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    """``x.chunk(n, dim)``: ``n`` pieces along ``dim``, as equal as they can be."""
+    return as_tensor(x).chunk(chunks, dim)

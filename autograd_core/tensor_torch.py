@@ -1,0 +1,320 @@
+"""PyTorch's everyday spellings that numpy lacks, as ``Tensor`` methods composed from its own ops
+(no vjp of their own): ``gather``, ``cumsum``, ``flip``, ``repeat``, ``sort``/``topk``/``argsort``,
+``t.add(u, alpha=)``-style arithmetic, ``eq gt ...``, ``amax``, ``isnan``, and the in-place updates
+``zero_ fill_ add_ sub_ mul_ div_ copy_`` an optimizer loop writes under ``no_grad``; plus the
+methods of the ``sin`` and ``cos`` primitives (tensor.py is full).
+
+>>> x = Tensor([[3.0, 1.0, 2.0]], requires_grad=True)
+>>> values, indices = x.topk(2)
+>>> values.sum().backward()
+>>> indices.tolist(), x.grad.tolist()
+([[0, 2]], [[1.0, 0.0, 1.0]])
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple, cast
+
+import numpy as np
+
+import autograd_core.tensor as _tensor  # still loading when this one is imported: read at call time
+
+from .grad_mode import current_switches
+from .primitives import Cos, Sin
+from .tensor_base import TensorBase
+from .types import Axis, DTypeLike, TensorLike
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+
+class SortResult(NamedTuple):
+    """``(values, indices)``, as PyTorch's ``sort`` and ``topk`` return them; values carry the gradient."""
+
+    values: Tensor
+    indices: Tensor
+
+
+def _dim(op: str, dim: int, ndim: int) -> int:
+    if not isinstance(dim, (int, np.integer)) or not -max(ndim, 1) <= dim < max(ndim, 1):
+        raise ValueError(f"{op}: dim {dim!r} is out of range for a tensor with {ndim} dimension(s)")
+    return int(dim) % max(ndim, 1)
+
+
+def _values(x: TensorLike) -> np.ndarray:
+    return np.asarray(x._data if isinstance(x, TensorBase) else x)
+
+
+class TensorTorch(TensorBase):
+    """PyTorch-named methods composed from Tensor ops (see the module docstring)."""
+
+    # ------------------------------------------------------------ indexing by other tensors
+    def gather(self, dim: int, index: TensorLike) -> Tensor:
+        """``out[i][j] = self[i][index[i][j]]`` along ``dim`` (PyTorch's gather), as one indexing op.
+
+        >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).gather(1, [[1], [0]])
+        Tensor([[2.],
+                [3.]])
+        """
+        dim, idx = _dim("gather", dim, self.ndim), _values(index)
+        if idx.dtype.kind not in "iu" or idx.ndim != self.ndim:
+            raise ValueError(
+                f"gather: index must be an integer array with the input's {self.ndim} dimensions, got "
+                f"{idx.dtype} of shape {idx.shape}; e.g. x.gather(1, y.reshape(-1, 1)) picks x[i, y[i]]"
+            )
+        short = [d for d in range(self.ndim) if d != dim and idx.shape[d] > self.shape[d]]
+        if short or (idx.size and (idx.min() < 0 or idx.max() >= self.shape[dim])):
+            values = f" (values {idx.min()}..{idx.max()})" if idx.size else ""
+            raise ValueError(
+                f"gather: index of shape {idx.shape}{values} does not fit an input "
+                f"of shape {self.shape} along dim {dim}: values must be in [0, {self.shape[dim]}) and no other "
+                "dimension may be longer than the input's"
+            )
+        grid = list(np.ogrid[tuple(slice(n) for n in idx.shape)])
+        grid[dim] = idx
+        return cast("Tensor", self)[tuple(grid)]
+
+    def argsort(self, dim: int = -1, descending: bool = False) -> Tensor:
+        """The indices that sort along ``dim`` (a stable sort; no gradient), as PyTorch."""
+        dim = _dim("argsort", dim, self.ndim)
+        data = np.asarray(self._data)
+        key = data.astype(np.int64) if data.dtype.kind in "bu" else data
+        return _tensor.Tensor(np.argsort(-key if descending else key, axis=dim, kind="stable"))
+
+    def sort(self, dim: int = -1, descending: bool = False) -> SortResult:
+        """``(values, indices)`` sorted along ``dim``; the values are differentiable (a gather).
+
+        >>> Tensor([3.0, 1.0, 2.0]).sort(descending=True).values
+        Tensor([3., 2., 1.])
+        """
+        indices = self.argsort(dim, descending)
+        return SortResult(self.gather(dim, indices), indices)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> SortResult:
+        """The ``k`` largest (or smallest) ``(values, indices)`` along ``dim``, largest (smallest) first
+        (``sorted`` is accepted: the result is always in order)."""
+        dim = _dim("topk", dim, self.ndim)
+        n = self.shape[dim] if self.ndim else 1
+        if not isinstance(k, (int, np.integer)) or not 0 <= k <= n:
+            raise ValueError(f"topk: k={k!r} must be an int in [0, {n}] (the size of dim {dim} of {self.shape})")
+        order = self.argsort(dim, descending=largest)
+        indices = _tensor.Tensor(np.take(order._data, np.arange(k), axis=dim))
+        return SortResult(self.gather(dim, indices), indices)
+
+    # ------------------------------------------------------------ primitives that numpy spells as functions
+    def sin(self) -> Tensor:
+        """sin x, elementwise (d/dx = cos x): ``x.sin()``, ``ag.sin(x)`` or ``np.sin(x)``."""
+        return _tensor.Tensor.apply(Sin, self)
+
+    def cos(self) -> Tensor:
+        """cos x, elementwise (d/dx = -sin x)."""
+        return _tensor.Tensor.apply(Cos, self)
+
+    # ------------------------------------------------------------ along one axis
+    def cumsum(self, dim: int) -> Tensor:
+        """Running sum along ``dim``: log2(n) shifted adds (a Hillis-Steele scan), so the graph and
+        memory grow as n log n, not n^2.
+
+        >>> Tensor([1.0, 2.0, 3.0, 4.0]).cumsum(0)
+        Tensor([ 1.,  3.,  6., 10.])
+        """
+        from .functions import concatenate
+
+        dim = _dim("cumsum", dim, self.ndim)
+        out = cast("Tensor", self).to(np.int64) if self.dtype.kind in "bu" else cast("Tensor", self)
+        n, shift = (self.shape[dim] if self.ndim else 1), 1
+        while shift < n:
+            head = [slice(None)] * self.ndim
+            head[dim] = slice(0, n - shift)
+            zeros = np.zeros(tuple(shift if d == dim else s for d, s in enumerate(self.shape)), out.dtype)
+            out = out + concatenate([_tensor.Tensor(zeros), out[tuple(head)]], axis=dim)
+            shift *= 2
+        return out
+
+    def flip(self, dims: int | tuple[int, ...] | list[int]) -> Tensor:
+        """Reverse the order along ``dims`` (a view by slicing), as PyTorch's ``flip``."""
+        axes = {_dim("flip", d, self.ndim) for d in ((dims,) if isinstance(dims, (int, np.integer)) else dims)}
+        reverse = slice(None, None, -1)
+        return cast("Tensor", self)[tuple(reverse if d in axes else slice(None) for d in range(self.ndim))]
+
+    def repeat(self, *sizes: int | tuple[int, ...]) -> Tensor:
+        """Tile ``sizes`` times along each dimension (PyTorch's ``repeat``, numpy's ``tile``; numpy's own
+        ``ndarray.repeat``, which repeats each element, is ``np.repeat(t.data, n)``, values only).
+
+        >>> Tensor([1.0, 2.0]).repeat(2)
+        Tensor([1., 2., 1., 2.])
+        """
+        one = sizes[0] if len(sizes) == 1 else None
+        reps = tuple(one) if isinstance(one, (tuple, list)) else cast("tuple[int, ...]", sizes)
+        if len(reps) < self.ndim or not all(isinstance(r, (int, np.integer)) and r >= 0 for r in reps):
+            raise ValueError(
+                f"repeat: give one non-negative count per dimension (at least {self.ndim}) of {self.shape}, got {reps}"
+            )
+        shape = (1,) * (len(reps) - self.ndim) + self.shape
+        paired = [n for s in shape for n in (1, s)]  # a size-1 axis before each, expanded to its count
+        wide = [n for r, s in zip(reps, shape) for n in (int(r), s)]
+        out = cast("Tensor", self).reshape(paired).expand(*wide)
+        return out.reshape(tuple(int(r) * s for r, s in zip(reps, shape)))
+
+    def tile(self, reps: int | tuple[int, ...] | list[int]) -> Tensor:
+        """numpy's and PyTorch's ``tile``: ``repeat`` with fewer counts than dimensions allowed (1s put first)."""
+        counts = (reps,) if isinstance(reps, (int, np.integer)) else tuple(reps)
+        return self.repeat(*((1,) * (self.ndim - len(counts)) + counts))
+
+    def amax(self, dim: Axis = None, keepdim: bool = False) -> Tensor:
+        """PyTorch's name for ``max`` over ``dim`` (the values only)."""
+        return cast("Tensor", self).max(dim=dim, keepdim=keepdim)
+
+    def amin(self, dim: Axis = None, keepdim: bool = False) -> Tensor:
+        """PyTorch's name for ``min`` over ``dim`` (the values only)."""
+        return cast("Tensor", self).min(dim=dim, keepdim=keepdim)
+
+    # ------------------------------------------------------------ arithmetic and comparisons by name
+    def add(self, other: TensorLike, *, alpha: float = 1) -> Tensor:
+        """``self + alpha * other``."""
+        return cast("Tensor", self) + (other if alpha == 1 else alpha * _tensor._lift(other, self))
+
+    def sub(self, other: TensorLike, *, alpha: float = 1) -> Tensor:
+        """``self - alpha * other``."""
+        return cast("Tensor", self) - (other if alpha == 1 else alpha * _tensor._lift(other, self))
+
+    def mul(self, other: TensorLike) -> Tensor:
+        """``self * other`` (PyTorch's name)."""
+        return cast("Tensor", self) * other
+
+    def div(self, other: TensorLike) -> Tensor:
+        """``self / other`` (PyTorch's name)."""
+        return cast("Tensor", self) / other
+
+    def neg(self) -> Tensor:
+        """``-self`` (PyTorch's name)."""
+        return -cast("Tensor", self)
+
+    def square(self) -> Tensor:
+        """``self * self``: ``Tensor([3.0]).square()`` is ``Tensor([9.])``."""
+        return cast("Tensor", self) * self
+
+    def mm(self, other: TensorLike) -> Tensor:
+        """Matrix product of two 2-d tensors (``@`` also takes batches and vectors)."""
+        shape = np.shape(other._data if isinstance(other, TensorBase) else other)
+        if self.ndim != 2 or len(shape) != 2:
+            raise ValueError(f"mm: needs two 2-d tensors, got shapes {self.shape} and {shape}; use @ for others")
+        return cast("Tensor", self) @ other
+
+    def eq(self, other: TensorLike) -> Tensor:
+        """``self == other``, elementwise (a boolean tensor, no gradient)."""
+        return cast("Tensor", self) == other
+
+    def ne(self, other: TensorLike) -> Tensor:
+        """``self != other``, elementwise."""
+        return cast("Tensor", self) != other
+
+    def gt(self, other: TensorLike) -> Tensor:
+        """``self > other``, elementwise."""
+        return cast("Tensor", self) > other
+
+    def ge(self, other: TensorLike) -> Tensor:
+        """``self >= other``, elementwise."""
+        return cast("Tensor", self) >= other
+
+    def lt(self, other: TensorLike) -> Tensor:
+        """``self < other``, elementwise."""
+        return cast("Tensor", self) < other
+
+    def le(self, other: TensorLike) -> Tensor:
+        """``self <= other``, elementwise."""
+        return cast("Tensor", self) <= other
+
+    # ------------------------------------------------------------ // and %: values only (index arithmetic)
+    def _without_gradient(self, ufunc: np.ufunc, symbol: str, a: TensorLike, b: TensorLike) -> Tensor:
+        needs = any(isinstance(x, TensorBase) and x.requires_grad for x in (a, b))
+        if needs and current_switches().grad_enabled:
+            raise TypeError(
+                f"{symbol} of a tensor that requires grad: it has no gradient here; use it on values "
+                f"(t.detach() {symbol} n, under no_grad(), or on integer tensors: i {symbol} n)"
+            )
+        return _tensor.Tensor(ufunc(_values(a), _values(b)))
+
+    def __floordiv__(self, other: TensorLike) -> Tensor:
+        return self._without_gradient(np.floor_divide, "//", self, other)
+
+    def __rfloordiv__(self, other: TensorLike) -> Tensor:
+        return self._without_gradient(np.floor_divide, "//", other, self)
+
+    def __mod__(self, other: TensorLike) -> Tensor:
+        return self._without_gradient(np.remainder, "%", self, other)
+
+    def __rmod__(self, other: TensorLike) -> Tensor:
+        return self._without_gradient(np.remainder, "%", other, self)
+
+    def isnan(self) -> Tensor:
+        """Where the values are NaN (a boolean tensor): ``loss.isnan().any()``."""
+        return _tensor.Tensor(np.isnan(self._data))
+
+    def isinf(self) -> Tensor:
+        """Where the values are +-inf (a boolean tensor)."""
+        return _tensor.Tensor(np.isinf(self._data))
+
+    def isfinite(self) -> Tensor:
+        """Where the values are neither NaN nor infinite (a boolean tensor)."""
+        return _tensor.Tensor(np.isfinite(self._data))
+
+    def nelement(self) -> int:
+        """The number of elements (PyTorch's other name for ``numel``)."""
+        return int(np.size(self._data))
+
+    def type_as(self, other: TensorBase) -> Tensor:
+        """This tensor cast to ``other``'s dtype: ``x.type_as(w)``."""
+        return cast("Tensor", self).to(cast(DTypeLike, other.dtype))
+
+    def contiguous(self) -> Tensor:
+        """The tensor itself: every layout here works with ``view``."""
+        return cast("Tensor", self)
+
+    def cpu(self) -> Tensor:
+        """The tensor itself, as ``t.to("cpu")``: ``t.detach().cpu().numpy()`` runs as written."""
+        return cast("Tensor", self)
+
+    @property
+    def device(self) -> str:
+        """``"cpu"``: numpy's arrays live there (``x.to(w.device)`` runs as written)."""
+        return "cpu"
+
+    # ------------------------------------------------------------ in place, outside the graph (as `w -= ...`)
+    def add_(self, other: TensorLike, *, alpha: float = 1) -> Tensor:
+        """``self += alpha * other`` in place (under ``no_grad`` for a parameter), as PyTorch."""
+        t = cast("Tensor", self)
+        t += other if alpha == 1 else alpha * _values(other)
+        return t
+
+    def sub_(self, other: TensorLike, *, alpha: float = 1) -> Tensor:
+        """``self -= alpha * other`` in place (under ``no_grad`` for a parameter)."""
+        t = cast("Tensor", self)
+        t -= other if alpha == 1 else alpha * _values(other)
+        return t
+
+    def mul_(self, other: TensorLike) -> Tensor:
+        """``self *= other`` in place."""
+        t = cast("Tensor", self)
+        t *= other
+        return t
+
+    def div_(self, other: TensorLike) -> Tensor:
+        """``self /= other`` in place."""
+        t = cast("Tensor", self)
+        t /= other
+        return t
+
+    def fill_(self, value: float) -> Tensor:
+        """Set every element to ``value`` in place."""
+        cast("Tensor", self)[...] = value
+        return cast("Tensor", self)
+
+    def zero_(self) -> Tensor:
+        """Set every element to 0 in place. (``t.grad`` is a numpy array here: ``t.grad = None`` clears it.)"""
+        return self.fill_(0)
+
+    def copy_(self, src: TensorLike) -> Tensor:
+        """Write ``src``'s values (broadcast, cast) into this tensor in place."""
+        cast("Tensor", self)[...] = _values(src)
+        return cast("Tensor", self)
