@@ -1,8 +1,8 @@
 """PyTorch's everyday spellings that numpy lacks, as ``Tensor`` methods composed from its own ops
-(no vjp of their own): ``gather``, ``cumsum``, ``flip``, ``repeat``, ``sort``/``topk``/``argsort``,
+(no vjp of their own): ``gather``, ``flip``, ``repeat``, ``sort``/``topk``/``argsort``,
 ``t.add(u, alpha=)``-style arithmetic, ``eq gt ...``, ``amax``, ``isnan``, and the in-place updates
 ``zero_ fill_ add_ sub_ mul_ div_ copy_`` an optimizer loop writes under ``no_grad``; plus the
-methods of the ``sin`` and ``cos`` primitives (tensor.py is full).
+methods of the ``sin``, ``cos`` and ``cumsum`` primitives (tensor.py is full).
 
 >>> x = Tensor([[3.0, 1.0, 2.0]], requires_grad=True)
 >>> values, indices = x.topk(2)
@@ -20,7 +20,7 @@ import numpy as np
 import autograd_core.tensor as _tensor  # still loading when this one is imported: read at call time
 
 from .grad_mode import current_switches
-from .primitives import Cos, Sin
+from .primitives import Cos, Cumsum, Sin
 from .tensor_base import TensorBase
 from .types import Axis, DTypeLike, TensorLike
 
@@ -112,24 +112,17 @@ class TensorTorch(TensorBase):
 
     # ------------------------------------------------------------ along one axis
     def cumsum(self, dim: int) -> Tensor:
-        """Running sum along ``dim``: log2(n) shifted adds (a Hillis-Steele scan), so the graph and
-        memory grow as n log n, not n^2.
+        """Running sum along ``dim`` (the ``cumsum`` primitive: numpy's sums, bit for bit); booleans and
+        unsigned integers count in int64, as in PyTorch.
 
         >>> Tensor([1.0, 2.0, 3.0, 4.0]).cumsum(0)
         Tensor([ 1.,  3.,  6., 10.])
         """
-        from .functions import concatenate
-
         dim = _dim("cumsum", dim, self.ndim)
-        out = cast("Tensor", self).to(np.int64) if self.dtype.kind in "bu" else cast("Tensor", self)
-        n, shift = (self.shape[dim] if self.ndim else 1), 1
-        while shift < n:
-            head = [slice(None)] * self.ndim
-            head[dim] = slice(0, n - shift)
-            zeros = np.zeros(tuple(shift if d == dim else s for d, s in enumerate(self.shape)), out.dtype)
-            out = out + concatenate([_tensor.Tensor(zeros), out[tuple(head)]], axis=dim)
-            shift *= 2
-        return out
+        x = cast("Tensor", self).to(np.int64) if self.dtype.kind in "bu" else cast("Tensor", self)
+        if not self.ndim:  # a 0-d tensor is its own running sum (numpy has no axis 0 to run along)
+            return _tensor.Tensor.apply(Cumsum, x.reshape(1), axis=0).reshape(())
+        return _tensor.Tensor.apply(Cumsum, x, axis=dim)
 
     def flip(self, dims: int | tuple[int, ...] | list[int]) -> Tensor:
         """Reverse the order along ``dims`` (a view by slicing), as PyTorch's ``flip``."""

@@ -135,6 +135,10 @@ def reduction_cases():
         Case("sum_size1_axis", lambda x: x.sum(axis=1), ((3, 1, 2),)),
         Case("max_size1_axis", lambda x: x.max(axis=(0, 1)), ((1, 1, 3),), lambda x: x.amax(axis=(0, 1)), distinct),
     ]
+    cases += [  # the running sum: torch's cumsum(dim) is the same call
+        Case(f"cumsum{shape}dim{dim}", lambda x, d=dim: x.cumsum(d), (shape,), SAME)
+        for shape, dim in [((5,), 0), ((2, 3, 4), 1), ((2, 3, 4), -1), ((), 0)]
+    ]
     return cases
 
 

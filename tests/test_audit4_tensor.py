@@ -89,14 +89,17 @@ def test_pytorch_spellings_pass_gradcheck(name, ours):
     assert ag.gradcheck(lambda t: ours(t, ag), x)
 
 
-def test_cumsum_is_a_scan_whose_graph_grows_as_n_log_n():
-    x = Tensor(np.ones(1024), requires_grad=True)
+def test_cumsum_is_one_node_with_numpys_sums_and_the_running_sum_from_the_end_as_gradient():
+    values = np.random.default_rng(0).standard_normal(1024).astype(np.float32)
+    x = Tensor(values, requires_grad=True)
     out = x.cumsum(0)
-    assert np.array_equal(out.data, np.arange(1.0, 1025.0))
-    assert sum(1 for _ in ag.walk(out)) < 60  # 10 levels of a few ops, not 1,024 sums
+    assert out.op == "cumsum" and out.parents == (x,)  # one node, not a scan of adds
+    assert np.array_equal(out.data, np.cumsum(values))  # bit for bit: float32 sums in numpy's order
     out.sum().backward()
+    assert x.grad.dtype == np.float32
     assert np.array_equal(x.grad, np.arange(1024.0, 0.0, -1.0))  # element i feeds n - i running sums
     assert Tensor([True, True, False]).cumsum(0).tolist() == [1, 2, 2]  # booleans count, as in PyTorch
+    assert Tensor(np.array([250, 10], np.uint8)).cumsum(0).tolist() == [250, 260]  # int64, not uint8's wrap
 
 
 def test_sort_and_topk_return_values_and_indices_as_pytorch():

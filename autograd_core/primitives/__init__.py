@@ -152,7 +152,7 @@ _BROADCAST_HINT = (
 from .arithmetic import Add, Div, Mul, Neg, Pow, Sub  # noqa: E402
 from .elementwise import Abs, Cos, Exp, Log, Maximum, Relu, Sigmoid, Sin, Tanh, Where  # noqa: E402
 from .linalg import Linear, Matmul  # noqa: E402
-from .reductions import Max, MaxShift, Sum  # noqa: E402
+from .reductions import Cumsum, Max, MaxShift, Sum  # noqa: E402
 from .shape import Astype, BroadcastTo, Concatenate, Getitem, Reshape, ScatterAdd, Transpose  # noqa: E402
 
 __all__ = [
@@ -162,6 +162,7 @@ __all__ = [
     "BroadcastTo",
     "Concatenate",
     "Cos",
+    "Cumsum",
     "Div",
     "Exp",
     "Getitem",

@@ -1,4 +1,4 @@
-"""Reductions over axes: sum, max, and the detached max shift of the softmax family."""
+"""Reductions over axes: sum, max, the running sum (cumsum), and the detached max shift of the softmax family."""
 
 import functools
 import math
@@ -115,3 +115,17 @@ def _has_short_rows(shape, axes):
 
 
 from .shape import BroadcastTo  # noqa: E402 (Sum's vjp; imported last, so registration follows the files' order)
+
+
+class Cumsum(Primitive):
+    """Running sum along ``axis`` (a non-negative int), numpy's additions in numpy's order. Input j
+    feeds every output from j on, so its gradient sums g over those: g's running sum from the end."""
+
+    @staticmethod
+    def forward(x, axis):
+        return np.cumsum(x, axis=axis)
+
+    @staticmethod
+    def vjp(i, g, out, x, axis):
+        backwards = (slice(None),) * axis + (slice(None, None, -1),)  # a view, on arrays and Tensors alike
+        return call(Cumsum, g[backwards], axis=axis)[backwards]  # recorded under create_graph
