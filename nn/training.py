@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_core import Tensor
+from autograd_core import Tensor, is_grad_enabled, set_grad_enabled
 from autograd_core.types import ArrayLike
 
 from .data import DataLoader
@@ -167,6 +167,7 @@ def fit(
     bar = progress_bar(progress, epochs)
     bar.update(training.epochs_done)
     history = training.history
+    grad_enabled = is_grad_enabled()
     try:
         with step.quiet(), deferring_signals() as training.critical:
             stop = history.stopped_reason if training.epochs_done >= epochs else None
@@ -181,6 +182,9 @@ def fit(
                     break
             history.stopped_reason = stop or "completed"
     except BaseException as error:  # Ctrl-C included: whatever ends training, what was measured survives
+        # A Ctrl-C can land as a no_grad block (evaluation, a backward) is leaving, before it restored the
+        # mode: the caller gets back the mode it called fit in, not recording silently switched off.
+        set_grad_enabled(grad_enabled)
         if history.stopped_reason is None:
             history.stopped_reason = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
         with contextlib.suppress(AttributeError):  # exceptions with __slots__ cannot carry it

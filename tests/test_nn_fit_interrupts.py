@@ -6,6 +6,7 @@ import threading
 import numpy as np
 import pytest
 
+import autograd_core as ag
 import nn
 import nn.functional as F
 from nn import datasets, optim
@@ -235,3 +236,38 @@ def test_divergence_with_early_stopping_restores_the_best_epoch():
     assert history.stopped_reason == "diverged"
     for name, p in model.named_parameters():
         np.testing.assert_array_equal(p.data, spy.states[history.best_epoch][name])
+
+
+class InterruptedInsideNoGrad:
+    """cross_entropy whose second call is interrupted the way a Ctrl-C can land as a ``no_grad`` block
+    leaves (its ``__exit__`` entered, the mode not yet restored): grad mode is left off."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self, output, target):
+        self.calls += 1
+        if self.calls == 2:
+            ag.no_grad().__enter__()  # and never left: the interrupt came first
+            raise KeyboardInterrupt
+        return F.cross_entropy(output, target)
+
+
+def test_an_interrupt_inside_a_no_grad_exit_leaves_recording_on_as_fit_found_it():
+    X, y = moons()
+    model = nn.MLP([2, 8, 2], seed=0)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            nn.fit(
+                model,
+                InterruptedInsideNoGrad(),
+                optim.SGD(model.parameters(), lr=0.1),
+                X,
+                y,
+                epochs=1,
+                batch_size=16,
+                progress=False,
+            )
+        assert ag.is_grad_enabled()  # else every later model(x) in the session records nothing, silently
+    finally:
+        ag.set_grad_enabled(True)  # (the next tests in this process start from the default either way)
