@@ -57,6 +57,8 @@ class TensorTorch(TensorBase):
                 [3.]])
         """
         dim, idx = _dim("gather", dim, self.ndim), _values(index)
+        if not self.ndim and idx.dtype.kind in "iu" and idx.ndim <= 1:  # a 0-d input: a row of one, as PyTorch
+            return cast("Tensor", self).reshape(1).gather(0, idx.reshape(-1)).reshape(idx.shape)
         if idx.dtype.kind not in "iu" or idx.ndim != self.ndim:
             raise ValueError(
                 f"gather: index must be an integer array with the input's {self.ndim} dimensions, got "
@@ -75,11 +77,22 @@ class TensorTorch(TensorBase):
         return cast("Tensor", self)[tuple(grid)]
 
     def argsort(self, dim: int = -1, descending: bool = False) -> Tensor:
-        """The indices that sort along ``dim`` (a stable sort; no gradient), as PyTorch."""
+        """The indices that sort along ``dim`` (a stable sort; no gradient), as PyTorch: NaN counts as the
+        largest value (last, or first when ``descending``).
+
+        >>> Tensor([1.0, float("nan"), 2.0, 2.0]).argsort(descending=True)
+        Tensor([1, 2, 3, 0], dtype=int64)
+        """
         dim = _dim("argsort", dim, self.ndim)
         data = np.asarray(self._data)
-        key = data.astype(np.int64) if data.dtype.kind in "bu" else data
-        return _tensor.Tensor(np.argsort(-key if descending else key, axis=dim, kind="stable"))
+        if not self.ndim:
+            return _tensor.Tensor(np.zeros((), np.int64))
+        if not descending:
+            return _tensor.Tensor(np.argsort(data, axis=dim, kind="stable"))
+        # Descending: the reversed values sorted ascending, read backwards. Ties keep their first-come order and
+        # NaN (numpy's largest) comes first; negating instead would put NaN last and wrap int8's -128 to itself.
+        backwards = np.flip(np.argsort(np.flip(data, dim), axis=dim, kind="stable"), dim)
+        return _tensor.Tensor(data.shape[dim] - 1 - backwards)
 
     def sort(self, dim: int = -1, descending: bool = False) -> SortResult:
         """``(values, indices)`` sorted along ``dim``; the values are differentiable (a gather).
@@ -98,7 +111,7 @@ class TensorTorch(TensorBase):
         if not isinstance(k, (int, np.integer)) or not 0 <= k <= n:
             raise ValueError(f"topk: k={k!r} must be an int in [0, {n}] (the size of dim {dim} of {self.shape})")
         order = self.argsort(dim, descending=largest)
-        indices = _tensor.Tensor(np.take(order._data, np.arange(k), axis=dim))
+        indices = _tensor.Tensor(np.take(order._data, np.arange(k), axis=dim)) if self.ndim else order
         return SortResult(self.gather(dim, indices), indices)
 
     # ------------------------------------------------------------ primitives that numpy spells as functions
@@ -126,7 +139,10 @@ class TensorTorch(TensorBase):
 
     def flip(self, dims: int | tuple[int, ...] | list[int]) -> Tensor:
         """Reverse the order along ``dims`` (a view by slicing), as PyTorch's ``flip``."""
-        axes = {_dim("flip", d, self.ndim) for d in ((dims,) if isinstance(dims, (int, np.integer)) else dims)}
+        given = [_dim("flip", d, self.ndim) for d in ((dims,) if isinstance(dims, (int, np.integer)) else dims)]
+        axes = set(given)
+        if len(axes) < len(given):  # flipping twice would silently undo it
+            raise ValueError(f"flip: dims {dims!r} name a dimension more than once (of a tensor of shape {self.shape})")
         reverse = slice(None, None, -1)
         return cast("Tensor", self)[tuple(reverse if d in axes else slice(None) for d in range(self.ndim))]
 
@@ -226,7 +242,11 @@ class TensorTorch(TensorBase):
                 f"{symbol} of a tensor that requires grad: it has no gradient here; use it on values "
                 f"(t.detach() {symbol} n, under no_grad(), or on integer tensors: i {symbol} n)"
             )
-        return _tensor.Tensor(ufunc(_values(a), _values(b)))
+        left, right = _values(a), _values(b)
+        if np.result_type(left, right).kind in "biu" and not np.all(right):  # numpy would give 0 and a warning
+            raise ZeroDivisionError(f"integer {symbol} by zero (in {np.shape(right)} divisors), as PyTorch refuses")
+        with np.errstate(divide="ignore", invalid="ignore"):  # floats: IEEE's inf and nan, as PyTorch, unwarned
+            return _tensor.Tensor(ufunc(left, right))
 
     def __floordiv__(self, other: TensorLike) -> Tensor:
         return self._without_gradient(np.floor_divide, "//", self, other)

@@ -254,3 +254,45 @@ def test_floor_division_and_remainder_give_values_for_index_arithmetic():
             make()
     with ag.no_grad():
         assert (w // 2).tolist() == [3.0]
+
+
+@pytest.mark.parametrize("descending", [False, True])
+@pytest.mark.parametrize("dtype", ["float64", "int8", "bool"])
+def test_sort_is_stable_and_orders_nan_and_the_smallest_integer_as_torch(descending, dtype):
+    torch = pytest.importorskip("torch")
+    values = np.array([[2, 0, 2, 1, 2], [-128, 5, 5, -128, 0], [1, 0, 0, 1, 1]])
+    if dtype == "float64":
+        values = values.astype(np.float64)
+        values[0, [1, 3]] = np.nan  # PyTorch: NaN is the largest (first when descending)
+    data = values.astype(dtype)
+    for dim in (1, 0, -1):
+        ours = Tensor(data).sort(dim, descending)
+        theirs = torch.from_numpy(data).sort(dim=dim, descending=descending, stable=True)
+        assert ours.indices.tolist() == theirs.indices.tolist()
+        np.testing.assert_array_equal(ours.values.data, theirs.values.numpy())
+    top = Tensor(data).topk(2, dim=1, largest=descending)
+    assert top.indices.tolist() == ag.sort(Tensor(data), 1, descending).indices.data[:, :2].tolist()
+
+
+def test_sort_topk_and_gather_of_a_0_d_tensor_as_torch():
+    x = Tensor(3.0, requires_grad=True)
+    values, indices = x.sort(descending=True)
+    assert values.shape == () and values.item() == 3.0 and indices.item() == 0
+    assert x.topk(1).values.item() == 3.0 and x.topk(1).indices.shape == ()
+    picked = x.gather(0, np.array([0, 0]))
+    assert picked.tolist() == [3.0, 3.0]
+    picked.sum().backward()
+    assert x.grad == 2.0  # both picks flow back
+
+
+def test_flip_refuses_a_dimension_named_twice_and_integer_division_by_zero():
+    with pytest.raises(ValueError, match=r"flip: dims \(0, -2\) name a dimension more than once"):
+        Tensor([[1.0, 2.0]]).flip((0, -2))
+    for divide in (
+        lambda: ag.tensor([7, 8]) // 0,
+        lambda: ag.tensor([7]) % ag.tensor([0]),
+        lambda: 7 // ag.tensor([0]),
+    ):
+        with pytest.raises(ZeroDivisionError, match=r"integer (//|%) by zero"):
+            divide()
+    assert (ag.tensor([7.0]) // 0).tolist() == [float("inf")]  # floats divide by zero as IEEE says
