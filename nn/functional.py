@@ -38,6 +38,7 @@ from .labels import class_indices, one_hot  # F.class_indices: nn.fit checks its
 from .loss_parts import (  # the checks and reductions every loss shares (nn.losses' classes use them too)
     _as_input,
     _check_reduction,
+    _check_weight_fits,
     _difference,
     _drawn_as_one,
     _elementwise_weight,
@@ -145,6 +146,7 @@ def binary_cross_entropy_with_logits(
     if positive is None:
         loss = input.relu() - input * target + softplus_of_minus_abs
     else:  # -(pos_weight t log sigmoid(x) + (1 - t) log sigmoid(-x)), each log finite at +-1000
+        _check_weight_fits("binary_cross_entropy_with_logits", "pos_weight", positive, input.shape)
         log_sigmoid = -((-input).relu() + softplus_of_minus_abs)
         log_sigmoid_minus = -(input.relu() + softplus_of_minus_abs)
         loss = -(target * positive.astype(input.dtype) * log_sigmoid + (1 - target) * log_sigmoid_minus)

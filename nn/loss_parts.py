@@ -109,8 +109,23 @@ def _elementwise_weight(owner: str, weight: TensorLike | None) -> np.ndarray | N
     return weight
 
 
+def _check_weight_fits(owner: str, what: str, weight: np.ndarray, shape: tuple[int, ...]) -> None:
+    """A weight may broadcast over the loss terms but never widen them: a (2, 3) weight on 3 terms would
+    silently count each twice in the mean. PyTorch refuses it too."""
+    try:
+        fits = np.broadcast_shapes(weight.shape, shape) == shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(
+            f"{owner}: {what} of shape {weight.shape} does not broadcast to the input's shape {shape}; "
+            "give one value per element, or per class (the last dimension)"
+        )
+
+
 def _weighted(owner: str, loss: Tensor, weight: np.ndarray | None, reduction: str) -> Tensor:
     """PyTorch's elementwise ``weight``: multiply the unreduced losses, then reduce."""
     if weight is not None:
+        _check_weight_fits(owner, "weight", weight, loss.shape)
         loss = loss * weight.astype(loss.dtype)
     return _reduce(owner, loss, reduction)

@@ -5,7 +5,9 @@ import numpy as np
 import pytest
 
 import autograd_core as ag
+import nn
 from autograd_core import Tensor
+from nn import functional as F
 
 
 def test_sequential_of_an_ordered_dict_names_its_modules_by_the_keys(tmp_path):
@@ -271,3 +273,25 @@ def test_trunc_normal_keeps_samples_within_the_bounds_with_the_truncated_spread(
     np.testing.assert_allclose(w.data.std(), 0.02 * np.sqrt(0.7737), rtol=0.02)
     with pytest.raises(ValueError, match="trunc_normal_: need std > 0 and a < b keeping some"):
         nn.init.trunc_normal_(w, mean=0.0, std=0.01, a=5.0, b=6.0)
+
+
+@pytest.mark.parametrize(
+    ("call", "words"),
+    [
+        (
+            lambda x, t: F.binary_cross_entropy_with_logits(x, t, pos_weight=np.ones((2, 3))),
+            r"pos_weight of shape \(2, 3\)",
+        ),
+        (lambda x, t: F.binary_cross_entropy_with_logits(x, t, weight=np.ones((2, 1))), r"weight of shape \(2, 1\)"),
+        (lambda x, t: F.binary_cross_entropy(x.sigmoid(), t, weight=np.ones(4)), r"weight of shape \(4,\)"),
+        (lambda x, t: nn.BCEWithLogitsLoss(pos_weight=np.ones((2, 3)))(x, t), r"pos_weight of shape \(2, 3\)"),
+    ],
+)
+def test_binary_loss_weights_that_would_widen_the_loss_are_refused_as_torch_does(call, words):
+    # a (2, 3) pos_weight on 3 logits once broadcast the loss to 6 terms: a mean over twice the terms
+    x, t = Tensor([0.5, -1.0, 2.0]), np.array([1.0, 0.0, 1.0])
+    with pytest.raises(ValueError, match=words + ".*does not broadcast to the input's shape \\(3,\\)"):
+        call(x, t)
+    per_class = F.binary_cross_entropy_with_logits(x, t, "none", pos_weight=np.array([2.0, 1.0, 1.0]))
+    plain = F.binary_cross_entropy_with_logits(x, t, "none")
+    np.testing.assert_allclose(per_class.data, plain.data * [2.0, 1.0, 1.0])  # t = 1 there: the term doubles
