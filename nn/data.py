@@ -24,7 +24,7 @@ from typing import Any, Protocol, TypeAlias, cast
 
 import numpy as np
 
-from autograd_core import Tensor
+from autograd_core import Generator, Tensor
 from autograd_core.types import TensorLike
 
 from .layers import _positive_int
@@ -221,16 +221,23 @@ class Subset:
     def __len__(self) -> int:
         return len(self.indices)
 
-    def __getitem__(self, index: int) -> Any:
-        return self.dataset[int(self.indices[index])]
+    def __getitem__(self, index: Any) -> Any:
+        """Row ``index`` of the subset; a slice or list of positions gives those rows together (as PyTorch's)."""
+        rows = self.indices[index]
+        return self.dataset[int(rows) if np.ndim(rows) == 0 else rows]
 
 
 def random_split(
-    dataset: Dataset | Sequence[TensorLike], lengths: Sequence[float], seed: int | np.random.Generator | None = None
+    dataset: Dataset | Sequence[TensorLike],
+    lengths: Sequence[float],
+    seed: int | np.random.Generator | None = None,
+    *,
+    generator: Generator | np.random.Generator | None = None,
 ) -> list[Subset]:
     """Split ``dataset`` at random into subsets of ``lengths`` rows (counts summing to its length, or
     fractions summing to 1: the rows left by rounding down go one each to the first subsets, as PyTorch);
-    ``seed`` makes it reproducible (PyTorch's ``generator=``). A tuple ``(X, y)`` is a ``TensorDataset``.
+    ``seed`` (or PyTorch's ``generator=``, an ``ag.Generator``) makes it reproducible. A tuple ``(X, y)`` is a
+    ``TensorDataset``.
 
     >>> train, val = random_split(TensorDataset(np.zeros((10, 2)), np.arange(10)), [0.8, 0.2], seed=0)
     >>> len(train), len(val), sorted(int(val[i][1]) for i in range(2))
@@ -243,18 +250,22 @@ def random_split(
     n, lengths = len(dataset), list(lengths)
     if not lengths or not all(isinstance(k, (int, float, np.integer, np.floating)) and k >= 0 for k in lengths):
         raise ValueError(f"random_split: lengths must be non-negative counts or fractions, got {lengths}")
-    if all(0 <= k <= 1 for k in lengths) and abs(sum(lengths) - 1) < 1e-6 and sum(lengths) != n:
+    counted = all(float(k).is_integer() for k in lengths) and sum(lengths) == n  # [1, 0] of one row: counts
+    if all(0 <= k <= 1 for k in lengths) and abs(sum(lengths) - 1) < 1e-6 and not counted:
         counts = [int(np.floor(n * k)) for k in lengths]
         for i in range(n - sum(counts)):
             counts[i % len(counts)] += 1
-    elif all(float(k).is_integer() for k in lengths) and sum(lengths) == n:
+    elif counted:
         counts = [int(k) for k in lengths]
     else:
         raise ValueError(
             f"random_split: lengths {lengths} must be counts summing to the dataset's {n} rows "
             "or fractions summing to 1 (e.g. [0.8, 0.2])"
         )
-    order = np.random.default_rng(seed).permutation(n)
+    if seed is not None and generator is not None:
+        raise ValueError("random_split: give seed or generator, not both")
+    source = generator if generator is not None else seed
+    order = (source.rng if isinstance(source, Generator) else np.random.default_rng(source)).permutation(n)
     ends = np.cumsum(counts)
     return [Subset(cast(Dataset, dataset), order[end - k : end]) for k, end in zip(counts, ends)]
 

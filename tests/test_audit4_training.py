@@ -25,6 +25,22 @@ def test_random_split_partitions_every_row_once_in_pytorchs_sizes(n, lengths):
     assert [len(p) for p in parts] == [len(p) for p in torch_split(range(n), lengths)]
 
 
+def test_random_split_takes_pytorchs_generator_and_its_subsets_take_a_list_of_positions():
+    from nn.data import TensorDataset, random_split
+
+    dataset = TensorDataset(np.arange(20.0).reshape(10, 2), np.arange(10))
+    by_generator = random_split(dataset, [0.7, 0.3], generator=ag.Generator().manual_seed(42))
+    again = random_split(dataset, [0.7, 0.3], generator=ag.Generator().manual_seed(42))
+    assert by_generator[1].indices.tolist() == again[1].indices.tolist()  # reproducible, as torch's generator=
+    assert by_generator[1].indices.tolist() != random_split(dataset, [0.7, 0.3], seed=1)[1].indices.tolist()
+    xb, yb = by_generator[0][[2, 0]]  # a batch of positions, as torch's Subset
+    assert yb.tolist() == [int(by_generator[0].indices[2]), int(by_generator[0].indices[0])]
+    assert xb.shape == (2, 2) and np.array_equal(xb[:, 0], 2.0 * yb)
+    assert [len(p) for p in random_split(dataset[:1], [0.5, 0.5], seed=0)] == [1, 0]  # one row: torch's [1, 0]
+    with pytest.raises(ValueError, match="seed or generator, not both"):
+        random_split(dataset, [5, 5], seed=0, generator=ag.Generator(0))
+
+
 @pytest.mark.parametrize("lengths", [[0.5, 0.4], [4, 4], [-1, 11], [0.5, "half"]])
 def test_random_split_refuses_lengths_that_do_not_cover_the_dataset(lengths):
     from nn.data import random_split
