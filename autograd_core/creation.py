@@ -272,7 +272,11 @@ def rand_like(
     dtype: DTypeLike | None = None,
     requires_grad: bool = False,
 ) -> Tensor:
-    """``rand`` of ``t``'s shape and (float) dtype."""
+    """``rand`` of ``t``'s shape and (float) dtype.
+
+    >>> rand_like(zeros(2, 3, dtype=np.float32)).dtype
+    dtype('float32')
+    """
     dtype = dtype or _float_like("rand_like", t)
     return rand(*np.shape(t), generator=generator, dtype=dtype, requires_grad=requires_grad)
 
@@ -283,13 +287,22 @@ def randn_like(
     dtype: DTypeLike | None = None,
     requires_grad: bool = False,
 ) -> Tensor:
-    """``randn`` of ``t``'s shape and (float) dtype: noise for a tensor, ``x + 0.1 * ag.randn_like(x)``."""
+    """``randn`` of ``t``'s shape and (float) dtype: noise for a tensor, ``x + 0.1 * ag.randn_like(x)``.
+
+    >>> randn_like(zeros(2, 3)).shape
+    (2, 3)
+    """
     dtype = dtype or _float_like("randn_like", t)
     return randn(*np.shape(t), generator=generator, dtype=dtype, requires_grad=requires_grad)
 
 
 def from_numpy(array: np.ndarray[Any, Any]) -> Tensor:
-    """A Tensor on ``array``'s memory (a change to one shows in the other), as PyTorch's."""
+    """A Tensor on ``array``'s memory (a change to one shows in the other), as PyTorch's.
+
+    >>> a = np.zeros(2); t = from_numpy(a); a[0] = 5.0
+    >>> t
+    Tensor([5., 0.])
+    """
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected a numpy array, got {type(array).__name__}; use ag.tensor(data)")
     return Tensor(array)

@@ -21,50 +21,91 @@ def sin(x: TensorLike) -> Tensor:
 
 
 def cos(x: TensorLike) -> Tensor:
-    """cos x, elementwise (d/dx = -sin x)."""
+    """cos x, elementwise (d/dx = -sin x).
+
+    >>> cos(Tensor([0.0]))
+    Tensor([1.])
+    """
     return as_tensor(x).cos()
 
 
 def gather(x: TensorLike, dim: int, index: TensorLike) -> Tensor:
-    """``x.gather(dim, index)``: ``out[i][j] = x[i][index[i][j]]`` along ``dim``, differentiable in x."""
+    """``x.gather(dim, index)``: ``out[i][j] = x[i][index[i][j]]`` along ``dim``, differentiable in x.
+
+    >>> gather(Tensor([[1.0, 2.0], [3.0, 4.0]]), 1, [[1], [1]])   # each row's second column
+    Tensor([[2.],
+            [4.]])
+    """
     return as_tensor(x).gather(dim, index)
 
 
 def cumsum(x: TensorLike, dim: int) -> Tensor:
-    """Running sum along ``dim`` (``x.cumsum(dim)``)."""
+    """Running sum along ``dim`` (``x.cumsum(dim)``).
+
+    >>> cumsum(Tensor([1.0, 2.0, 3.0]), 0)
+    Tensor([1., 3., 6.])
+    """
     return as_tensor(x).cumsum(dim)
 
 
 def flip(x: TensorLike, dims: int | Shape | list[int]) -> Tensor:
-    """Reverse ``x`` along ``dims`` (``x.flip(dims)``)."""
+    """Reverse ``x`` along ``dims`` (``x.flip(dims)``).
+
+    >>> flip(Tensor([1.0, 2.0, 3.0]), 0)
+    Tensor([3., 2., 1.])
+    """
     return as_tensor(x).flip(dims)
 
 
 def sort(x: TensorLike, dim: int = -1, descending: bool = False) -> SortResult:
-    """``(values, indices)`` of ``x`` sorted along ``dim`` (``x.sort(dim)``)."""
+    """``(values, indices)`` of ``x`` sorted along ``dim`` (``x.sort(dim)``), a stable sort; NaN counts as largest.
+
+    >>> sort(Tensor([2.0, 1.0, 2.0]), descending=True).indices   # ties keep their order
+    Tensor([0, 2, 1], dtype=int64)
+    """
     return as_tensor(x).sort(dim, descending)
 
 
 def topk(x: TensorLike, k: int, dim: int = -1, largest: bool = True) -> SortResult:
-    """The ``k`` largest ``(values, indices)`` along ``dim`` (``x.topk(k)``)."""
+    """The ``k`` largest ``(values, indices)`` along ``dim`` (``x.topk(k)``).
+
+    >>> topk(Tensor([1.0, 5.0, 3.0]), 2).values
+    Tensor([5., 3.])
+    """
     return as_tensor(x).topk(k, dim, largest)
 
 
 def isnan(x: TensorLike) -> Tensor:
-    """A boolean tensor: where ``x`` is NaN."""
+    """A boolean tensor: where ``x`` is NaN.
+
+    >>> isnan(Tensor([1.0, float("nan")])).tolist()
+    [False, True]
+    """
     return as_tensor(x).isnan()
 
 
 def isfinite(x: TensorLike) -> Tensor:
-    """A boolean tensor: where ``x`` is neither NaN nor infinite."""
+    """A boolean tensor: where ``x`` is neither NaN nor infinite.
+
+    >>> isfinite(Tensor([1.0, float("inf")])).tolist()
+    [True, False]
+    """
     return as_tensor(x).isfinite()
 
 
 def split(x: TensorLike, split_size_or_sections: int | list[int] | tuple[int, ...], dim: int = 0) -> tuple[Tensor, ...]:
-    """``x.split(size_or_sizes, dim)``: pieces of ``size`` along ``dim`` (the last may be shorter), or of each size."""
+    """``x.split(size_or_sizes, dim)``: pieces of ``size`` along ``dim`` (the last may be shorter), or of each size.
+
+    >>> [piece.tolist() for piece in split(Tensor([1.0, 2.0, 3.0]), 2)]
+    [[1.0, 2.0], [3.0]]
+    """
     return as_tensor(x).split(split_size_or_sections, dim)
 
 
 def chunk(x: TensorLike, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
-    """``x.chunk(n, dim)``: ``n`` pieces along ``dim``, as equal as they can be."""
+    """``x.chunk(n, dim)``: ``n`` pieces along ``dim``, as equal as they can be.
+
+    >>> [piece.shape for piece in chunk(Tensor([[1.0, 2.0, 3.0]]), 2, dim=1)]
+    [(1, 2), (1, 1)]
+    """
     return as_tensor(x).chunk(chunks, dim)

@@ -19,11 +19,11 @@ from .module import Module
 
 class Embedding(Module):
     """A lookup table: row ``i`` of ``weight`` (num_embeddings, embedding_dim) for each integer
-        index ``i``; weights start N(0, 1) as PyTorch. The gradient adds into the rows used, except the
+    index ``i``; weights start N(0, 1) as PyTorch. The gradient adds into the rows used, except the
     ``padding_idx`` row (zeros at first), which is never trained.
 
-        >>> Embedding(10, 3, seed=0)(np.array([[1, 2], [4, 1]])).shape
-        (2, 2, 3)
+    >>> Embedding(10, 3, seed=0)(np.array([[1, 2], [4, 1]])).shape
+    (2, 2, 3)
     """
 
     def __init__(

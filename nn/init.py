@@ -149,7 +149,12 @@ def trunc_normal_(
     generator: GeneratorLike = None,
 ) -> Tensor:
     """N(mean, std**2) samples kept within [a, b] (absolute bounds, as PyTorch's), redrawn until they fall inside:
-    ``trunc_normal_(w, std=0.02)`` (a transformer's init)."""
+    ``trunc_normal_(w, std=0.02)`` (a transformer's init).
+
+    >>> w = trunc_normal_(Tensor(np.zeros(1000)), std=0.02, a=-0.04, b=0.04, generator=0)
+    >>> bool(abs(w.data).max() <= 0.04)
+    True
+    """
     _check("trunc_normal_", tensor)
 
     def below(x: float) -> float:  # the normal's cumulative probability

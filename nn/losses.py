@@ -73,7 +73,11 @@ class SmoothL1Loss(_Loss):
 
 class KLDivLoss(Module):
     """KL divergence of ``F.kl_div``: ``KLDivLoss(reduction="batchmean")(log_probs, target_probs)``, as in
-    knowledge distillation; ``log_target=True`` for a target given as log-probabilities."""
+    knowledge distillation; ``log_target=True`` for a target given as log-probabilities.
+
+    >>> KLDivLoss(reduction="batchmean")(Tensor([[0.5, 0.5]]).log(), [[0.5, 0.5]])   # the same: no divergence
+    Tensor(0.)
+    """
 
     def __init__(self, reduction: str = "mean", log_target: bool = False) -> None:
         super().__init__()
