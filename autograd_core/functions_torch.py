@@ -103,7 +103,7 @@ def split(x: TensorLike, split_size_or_sections: int | list[int] | tuple[int, ..
 
 
 def chunk(x: TensorLike, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
-    """``x.chunk(n, dim)``: ``n`` pieces along ``dim``, as equal as they can be.
+    """``x.chunk(n, dim)``: at most ``n`` pieces of equal size along ``dim`` (the last may be shorter).
 
     >>> [piece.shape for piece in chunk(Tensor([[1.0, 2.0, 3.0]]), 2, dim=1)]
     [(1, 2), (1, 1)]

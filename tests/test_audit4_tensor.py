@@ -40,6 +40,31 @@ def test_set_grad_enabled_as_a_block_or_decorator_still_restores_what_came_befor
     assert ag.is_grad_enabled()  # the block gives back what the call replaced
 
 
+def test_set_grad_enabled_called_in_a_thread_or_an_asyncio_task_switches_that_one_only():
+    import asyncio
+    import threading
+
+    seen = {}
+
+    def worker():
+        ag.set_grad_enabled(False)  # PyTorch's grad mode is per thread: this one's only
+        seen["thread"] = ag.is_grad_enabled()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+
+    async def task():
+        ag.set_grad_enabled(False)
+        return ag.is_grad_enabled()
+
+    async def main():
+        return await asyncio.create_task(task()), ag.is_grad_enabled()
+
+    assert seen == {"thread": False} and asyncio.run(main()) == (False, True)  # the task's mode stays its own
+    assert ag.is_grad_enabled()
+
+
 X = [[1.0, -2.0, 3.0, 0.5], [4.0, 5.0, -6.0, 2.5], [0.0, 7.0, 1.5, -1.0]]
 
 
