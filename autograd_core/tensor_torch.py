@@ -21,7 +21,7 @@ import autograd_core.tensor as _tensor  # still loading when this one is importe
 
 from .grad_mode import current_switches
 from .primitives import Cos, Cumsum, Sin
-from .tensor_base import TensorBase
+from .tensor_base import TensorBase, normalize_axes
 from .types import Axis, DTypeLike, TensorLike
 
 if TYPE_CHECKING:
@@ -36,9 +36,8 @@ class SortResult(NamedTuple):
 
 
 def _dim(op: str, dim: int, ndim: int) -> int:
-    if not isinstance(dim, (int, np.integer)) or not -max(ndim, 1) <= dim < max(ndim, 1):
-        raise ValueError(f"{op}: dim {dim!r} is out of range for a tensor with {ndim} dimension(s)")
-    return int(dim) % max(ndim, 1)
+    """``dim`` as a non-negative axis; a 0-d tensor takes dim 0 or -1, as in PyTorch (the one axis normalizer)."""
+    return normalize_axes(op, dim, max(ndim, 1))[0]
 
 
 def _values(x: TensorLike) -> np.ndarray:
@@ -139,10 +138,7 @@ class TensorTorch(TensorBase):
 
     def flip(self, dims: int | tuple[int, ...] | list[int]) -> Tensor:
         """Reverse the order along ``dims`` (a view by slicing), as PyTorch's ``flip``."""
-        given = [_dim("flip", d, self.ndim) for d in ((dims,) if isinstance(dims, (int, np.integer)) else dims)]
-        axes = set(given)
-        if len(axes) < len(given):  # flipping twice would silently undo it
-            raise ValueError(f"flip: dims {dims!r} name a dimension more than once (of a tensor of shape {self.shape})")
+        axes = normalize_axes("flip", dims, max(self.ndim, 1))  # a repeated dim is refused: flipping twice undoes it
         reverse = slice(None, None, -1)
         return cast("Tensor", self)[tuple(reverse if d in axes else slice(None) for d in range(self.ndim))]
 
