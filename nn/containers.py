@@ -19,6 +19,19 @@ from .layers import Identity, Linear, ReLU, Sigmoid, Tanh, _positive_int
 from .module import Module
 
 
+def _add_by_name(owner: Module, name: object, module: object) -> None:
+    """Register ``module`` as ``owner``'s child ``name`` (a Sequential of a dict, a ModuleDict's key): a non-empty
+    string without dots that no attribute has (``forward``, ``training``); a child of that name is replaced in place."""
+    kind = type(owner).__name__
+    if not isinstance(name, str) or not name or "." in name:
+        raise ValueError(f"{kind}: module names (keys) must be non-empty strings without dots, got {name!r}")
+    if name not in owner._modules and hasattr(owner, name):
+        raise ValueError(f"{kind}: the name {name!r} is taken by an attribute of {kind}")
+    if not isinstance(module, Module):
+        raise TypeError(f"{kind}: {name!r} must be a Module, got {type(module).__name__}")
+    owner.add_module(name, module)
+
+
 class Sequential(Module):
     """Calls its modules in order, each on the previous one's output; they are named "0", "1", ...,
     or by the keys of one ``OrderedDict`` (a dict) of modules, as in PyTorch.
@@ -35,19 +48,10 @@ class Sequential(Module):
         super().__init__()
         if len(modules) == 1 and isinstance(modules[0], Mapping):
             for name, module in modules[0].items():
-                self._add_named(name, module)
+                _add_by_name(self, name, module)
             return
         for module in modules:
             self.append(cast(Module, module))  # (append names the type of anything else)
-
-    def _add_named(self, name: object, module: object) -> None:
-        if not isinstance(name, str) or not name or "." in name:
-            raise ValueError(f"Sequential: module names must be non-empty strings without dots, got {name!r}")
-        if name in self._modules or hasattr(self, name):
-            raise ValueError(f"Sequential: the name {name!r} is taken (by another module or an attribute)")
-        if not isinstance(module, Module):
-            raise TypeError(f"Sequential: {name!r} must be a Module, got {type(module).__name__}")
-        self.add_module(name, module)
 
     def append(self, module: Module) -> Sequential:
         """Add ``module`` at the end; returns self: ``model.append(nn.ReLU())``."""
@@ -175,13 +179,7 @@ class ModuleDict(Module):
             self[name] = module
 
     def __setitem__(self, name: str, module: Module) -> None:
-        if not isinstance(name, str) or not name or "." in name:
-            raise ValueError(f"ModuleDict: keys must be non-empty strings without dots, got {name!r}")
-        if not isinstance(module, Module):
-            raise TypeError(f"ModuleDict: {name!r} must be a Module, got {type(module).__name__}")
-        if name not in self._modules and hasattr(self, name):
-            raise ValueError(f"ModuleDict: the key {name!r} is taken by an attribute of ModuleDict")
-        self.add_module(name, module)
+        _add_by_name(self, name, module)
 
     def __getitem__(self, name: str) -> Module:
         try:

@@ -218,7 +218,7 @@ def test_module_dict_registers_its_modules_by_key_and_saves_them(tmp_path):
     heads = nn.ModuleDict([("a", nn.Linear(2, 2)), ("0", nn.ReLU())])
     with pytest.raises(KeyError, match=r"ModuleDict: no module 'b'; keys: \['a', '0'\]"):
         heads["b"]
-    with pytest.raises(ValueError, match="the key 'forward' is taken"):
+    with pytest.raises(ValueError, match="ModuleDict: the name 'forward' is taken by an attribute"):
         heads["forward"] = nn.ReLU()
     del heads["0"]
     assert heads.keys() == ["a"]
