@@ -290,40 +290,56 @@ class TensorTorch(TensorBase):
         return "cpu"
 
     # ------------------------------------------------------------ in place, outside the graph (as `w -= ...`)
-    def add_(self, other: TensorLike, *, alpha: float = 1) -> Tensor:
-        """``self += alpha * other`` in place (under ``no_grad`` for a parameter), as PyTorch."""
+    def _in_place(self, method: str) -> Tensor:
+        """This tensor, once ``method`` may change it: the refusal on a recorded tensor names the call made."""
         t = cast("Tensor", self)
+        t._check_inplace(
+            f"{method}()", "would change it outside the graph", "`w.data` (`w.data += u`, `w.data[...] = v`)"
+        )
+        return t
+
+    def add_(self, other: TensorLike, *, alpha: float = 1) -> Tensor:
+        """``self += alpha * other`` in place (under ``no_grad`` for a parameter), as PyTorch.
+
+        >>> w = Tensor([1.0, 2.0])
+        >>> w.add_(Tensor([1.0, 1.0]), alpha=0.5)
+        Tensor([1.5, 2.5])
+        """
+        t = self._in_place("add_")
         t += other if alpha == 1 else alpha * _values(other)
         return t
 
     def sub_(self, other: TensorLike, *, alpha: float = 1) -> Tensor:
         """``self -= alpha * other`` in place (under ``no_grad`` for a parameter)."""
-        t = cast("Tensor", self)
+        t = self._in_place("sub_")
         t -= other if alpha == 1 else alpha * _values(other)
         return t
 
     def mul_(self, other: TensorLike) -> Tensor:
         """``self *= other`` in place."""
-        t = cast("Tensor", self)
+        t = self._in_place("mul_")
         t *= other
         return t
 
     def div_(self, other: TensorLike) -> Tensor:
         """``self /= other`` in place."""
-        t = cast("Tensor", self)
+        t = self._in_place("div_")
         t /= other
         return t
 
     def fill_(self, value: float) -> Tensor:
         """Set every element to ``value`` in place."""
-        cast("Tensor", self)[...] = value
-        return cast("Tensor", self)
+        t = self._in_place("fill_")
+        t[...] = value
+        return t
 
     def zero_(self) -> Tensor:
         """Set every element to 0 in place. (``t.grad`` is a numpy array here: ``t.grad = None`` clears it.)"""
+        self._in_place("zero_")
         return self.fill_(0)
 
     def copy_(self, src: TensorLike) -> Tensor:
         """Write ``src``'s values (broadcast, cast) into this tensor in place."""
-        cast("Tensor", self)[...] = _values(src)
-        return cast("Tensor", self)
+        t = self._in_place("copy_")
+        t[...] = _values(src)
+        return t

@@ -321,3 +321,23 @@ def test_flip_refuses_a_dimension_named_twice_and_integer_division_by_zero():
         with pytest.raises(ZeroDivisionError, match=r"integer (//|%) by zero"):
             divide()
     assert (ag.tensor([7.0]) // 0).tolist() == [float("inf")]  # floats divide by zero as IEEE says
+
+
+@pytest.mark.parametrize(
+    "method",
+    [("add_", 1.0), ("sub_", 1.0), ("mul_", 2.0), ("div_", 2.0), ("fill_", 0.0), ("zero_",), ("copy_", [3.0, 4.0])],
+    ids=lambda m: m[0],
+)
+def test_an_in_place_method_on_a_recorded_tensor_is_refused_in_its_own_name(method):
+    # (it said "in-place '+='" or "item assignment t[...] = v", calls the user never wrote)
+    name, *args = method
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=rf"^{name}\(\) on a leaf tensor that requires grad"):
+        getattr(w, name)(*args)
+    with pytest.raises(RuntimeError, match=rf"^{name}\(\) on a tensor that is part of a recorded graph"):
+        getattr(w * 1.0, name)(*args)
+    before = w.version
+    assert w.tolist() == [1.0, 2.0]
+    with ag.no_grad():
+        assert getattr(w, name)(*args) is w
+    assert w.version > before  # counted as a change: a graph that saved w refuses to backward
