@@ -109,6 +109,8 @@ def build(description: dict[str, Any]) -> Module:
         if names is not None:
             if name == "ModuleList" or not isinstance(names, list) or len(names) != len(built):
                 raise ValueError(f"build: 'names' must list one name per module of a {name}, got {names!r:.80}")
+            if len(set(map(str, names))) != len(names):  # a dict of them would silently keep the last one
+                raise ValueError(f"build: the {name}'s 'names' repeat a name: {names!r:.80}")
             return cast(Module, container(dict(zip(names, built))))
         made: Module = container(*built) if name == "Sequential" else container(built)
         return made

@@ -226,6 +226,9 @@ def test_module_dict_registers_its_modules_by_key_and_saves_them(tmp_path):
 
     rebuilt = build(describe(nn.ModuleDict({"0": nn.Linear(2, 2), "x": nn.Tanh()})))
     assert rebuilt.keys() == ["0", "x"]
+    tampered = {**describe(rebuilt), "names": ["x", "x"]}  # a file's repeated name once kept one module of two
+    with pytest.raises(ValueError, match=r"build: the ModuleDict's 'names' repeat a name: \['x', 'x'\]"):
+        build(tampered)
 
 
 @pytest.mark.parametrize("reduction", ["batchmean", "mean", "sum", "none"])
