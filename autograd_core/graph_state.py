@@ -2,8 +2,9 @@
 
 A node remembers in ``_epoch`` the count of in-place changes (``MutationClock``) when it was made, or ``SPENT``
 once a backward without retain_graph went through it; a tensor remembers in ``_version`` the count of its
-last change. So "spent, or something changed since it was made?" is one comparison, ``node._epoch < now``;
-only then are its saved tensors' versions read. ``op_numbers`` numbers the operations as they are made
+last change, and ``written`` the count of the last write into each array's memory (tensors may share one:
+``x.detach()``). So "spent, or something changed since it was made?" is one comparison, ``node._epoch < now``;
+only then are its saved tensors' versions and memory read. ``op_numbers`` numbers the operations as they are made
 (``_seq``): the order backward runs them in (engine.py).
 """
 
@@ -12,7 +13,9 @@ from __future__ import annotations
 import itertools
 import weakref
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -51,6 +54,47 @@ class MutationClock:
         return cls.now
 
 
+#: Memory written in place, by id of the array owning it (an array's ``.base``, else itself): the clock's count
+#: then, and the owner held weakly (an id names one array only while it lives). Tensors that share memory (a
+#: ``detach()``ed copy, a slice made without recording) share its changes, as PyTorch's shared version counter.
+written: dict[int, tuple[int, weakref.ref[Any]]] = {}
+_MAX_WRITTEN = 4096  # then the entries of freed arrays go (one pass per thousands of writes)
+
+
+def mark_written(array: Any) -> None:
+    """Count a write into ``array``'s memory (after the clock's tick for it): a node that saved any tensor
+    sharing that memory then refuses to backward."""
+    owner = _owner(array)
+    if len(written) >= _MAX_WRITTEN:
+        for key in [key for key, (_, ref) in written.items() if ref() is None]:
+            del written[key]
+        if len(written) >= _MAX_WRITTEN:  # thousands of live arrays written: forget the oldest half
+            for key in list(written)[: _MAX_WRITTEN // 2]:
+                del written[key]
+    written.pop(id(owner), None)  # (re-inserted: the dict's order stays the order of the last writes)
+    written[id(owner)] = (MutationClock.now, weakref.ref(owner))
+
+
+def count_write(t: TensorBase) -> None:
+    """``t``'s values were written in place (``t += 1``, ``t[i] = v``): its version, and its memory's."""
+    t._version = MutationClock.tick()
+    mark_written(t._data)
+
+
+def _owner(array: Any) -> Any:
+    """The array whose memory ``array`` views (numpy's ``.base``), or itself (also over a foreign buffer: bytes,
+    mmap, which weakref may not hold)."""
+    base = array.base
+    return base if isinstance(base, np.ndarray) else array
+
+
+def _written_since(array: Any, epoch: int) -> bool:
+    """Was ``array``'s memory written in place after the clock's count ``epoch``?"""
+    owner = _owner(array)
+    entry = written.get(id(owner))
+    return entry is not None and entry[0] > epoch and entry[1]() is owner
+
+
 def check_usable(node: Tensor) -> None:
     """Raise, saying what to do, if ``node`` was spent or a tensor it saved was changed in place since."""
     if node._epoch == SPENT:
@@ -62,13 +106,18 @@ def check_usable(node: Tensor) -> None:
     if MutationClock.now > node._epoch:  # something changed somewhere since the node was made
         for t in (node,) + node._parents:
             if t._version > node._epoch:
-                name = f"'{t.label}'" if t.label else f"of shape {t.shape}"
-                raise RuntimeError(
-                    f"{node.op}: a tensor {name} that it saved for backward was modified in place after "
-                    "the op ran (through .data or an in-place operator), so its gradient would be wrong. "
-                    "Run backward before changing values (optimizers do: backward, then step), or "
-                    "change a copy."
-                )
+                how = "through .data or an in-place operator"
+            elif _written_since(t._data, node._epoch):
+                how = "through another tensor sharing its memory: x.detach(), a slice made without recording"
+            else:
+                continue
+            name = f"'{t.label}'" if t.label else f"of shape {t.shape}"
+            raise RuntimeError(
+                f"{node.op}: a tensor {name} that it saved for backward was modified in place after "
+                f"the op ran ({how}), so its gradient would be wrong. "
+                "Run backward before changing values (optimizers do: backward, then step), or "
+                "change a copy."
+            )
 
 
 def check_rest(

@@ -16,7 +16,7 @@ import numpy as np
 from . import anomaly, engine
 from .display import tensor_html
 from .grad_mode import current_switches
-from .graph_state import MutationClock, op_numbers, watch
+from .graph_state import MutationClock, mark_written, op_numbers, watch
 from .primitives import (
     Abs,
     Add,
@@ -232,9 +232,10 @@ class Tensor(TensorMethods, TensorViews):
         array = np.asarray(value)
         if self.requires_grad:  # an optimizer's update into integers would silently do nothing
             require_float("Tensor.data of a tensor that requires grad", array.dtype, "assign float values")
+        MutationClock.now = self._version = MutationClock.now + 1  # tick() inlined: an optimizer's every step
+        if array is self._data:  # p.data -= ...: memory that others may share (x.detach()) was written
+            mark_written(array)
         self._data = array
-        # MutationClock.tick() inlined: an optimizer sets every parameter's .data each step (~60 ns each)
-        MutationClock.now = self._version = MutationClock.now + 1
 
     # ------------------------------------------------------------ autodiff
     def backward(
@@ -271,8 +272,7 @@ class Tensor(TensorMethods, TensorViews):
     __add__, __radd__ = _binary_method(Add, "__add__"), _binary_method(Add, "__radd__", reflected=True)
     __sub__, __rsub__ = _binary_method(Sub, "__sub__"), _binary_method(Sub, "__rsub__", reflected=True)
     __mul__, __rmul__ = _binary_method(Mul, "__mul__"), _binary_method(Mul, "__rmul__", reflected=True)
-    __truediv__ = _binary_method(Div, "__truediv__")
-    __rtruediv__ = _binary_method(Div, "__rtruediv__", reflected=True)
+    __truediv__, __rtruediv__ = _binary_method(Div, "__truediv__"), _binary_method(Div, "__rtruediv__", reflected=True)
     __pow__, __rpow__ = _binary_method(Pow, "__pow__"), _binary_method(Pow, "__rpow__", reflected=True)
     __matmul__ = _binary_method(Matmul, "__matmul__")
     __rmatmul__ = _binary_method(Matmul, "__rmatmul__", reflected=True)

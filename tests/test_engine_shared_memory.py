@@ -1,0 +1,82 @@
+"""Tensors that share memory share its in-place changes (as PyTorch's shared version counter): a graph that
+saved ``x.detach()`` or a slice made without recording refuses to backward once that memory was written
+through another tensor, instead of computing a gradient from the new values, silently."""
+
+import gc
+
+import numpy as np
+import pytest
+
+import autograd_core as ag
+from autograd_core import Tensor
+from autograd_core.graph_state import written
+
+SHARED = "through another tensor sharing its memory"
+
+
+def graph_saving(constant):
+    x = Tensor(np.ones(constant.shape), requires_grad=True)
+    return x, (constant * x).sum()  # mul saves the constant: x's gradient is its values
+
+
+def write_through_data(w):
+    w.data -= 1.0  # as an optimizer: the array itself, then the setter
+
+
+def write_in_place_under_no_grad(w):
+    with ag.no_grad():
+        w -= 1.0
+
+
+def write_through_another_detached_copy(w):
+    w.detach().add_(1.0)
+
+
+@pytest.mark.parametrize(
+    "write", [write_through_data, write_in_place_under_no_grad, write_through_another_detached_copy]
+)
+def test_a_detached_copy_saved_by_a_graph_sees_writes_to_the_parameter(write):
+    w = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x, y = graph_saving(w.detach())
+    write(w)
+    with pytest.raises(RuntimeError, match=SHARED):
+        y.backward()
+    assert x.grad is None  # refused before anything was delivered
+
+
+def test_a_slice_made_without_recording_sees_writes_to_its_base_and_the_base_to_the_slice():
+    a = Tensor(np.arange(4.0))
+    _x, y = graph_saving(a[1:])
+    a[0] = 5.0  # a[0] is outside the slice, but the memory is one array's: refused, as PyTorch does
+    with pytest.raises(RuntimeError, match=SHARED):
+        y.backward()
+    v = a[1:]
+    _x, y = graph_saving(a)
+    v.mul_(2.0)
+    with pytest.raises(RuntimeError, match=SHARED):
+        y.backward()
+
+
+def test_writes_to_other_memory_and_writes_before_the_graph_are_not_refused():
+    w = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    w.data -= 0.5  # before the graph: its values are what the graph saw
+    x, y = graph_saving(w.detach())
+    other = Tensor(np.ones(3))
+    other += 1.0  # another array's memory
+    w.detach().numpy().copy()  # reading is not writing
+    y.backward()
+    np.testing.assert_array_equal(x.grad, [0.5, 1.5, 2.5])
+
+
+def test_the_record_of_writes_stays_bounded_and_keeps_what_a_live_graph_needs():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    _x, y = graph_saving(w.detach())
+    with ag.no_grad():
+        w -= 1.0  # the write that makes y's backward wrong
+    for _ in range(10_000):  # many short-lived arrays written in place
+        t = Tensor(np.zeros(2))
+        t += 1.0
+    gc.collect()
+    assert len(written) <= 4096
+    with pytest.raises(RuntimeError, match=SHARED):  # the live array's entry survived the pruning
+        y.backward()
