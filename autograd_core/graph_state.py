@@ -15,8 +15,6 @@ import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 if TYPE_CHECKING:
     from .tensor import Tensor
     from .tensor_base import TensorBase
@@ -54,25 +52,30 @@ class MutationClock:
         return cls.now
 
 
-#: Memory written in place, by id of the array owning it (an array's ``.base``, else itself): the clock's count
-#: then, and the owner held weakly (an id names one array only while it lives). Tensors that share memory (a
-#: ``detach()``ed copy, a slice made without recording) share its changes, as PyTorch's shared version counter.
-written: dict[int, tuple[int, weakref.ref[Any]]] = {}
-_MAX_WRITTEN = 4096  # then the entries of freed arrays go (one pass per thousands of writes)
+#: Memory written in place: the clock's count at the last write, by id of the array owning it (``.base``, else
+#: the array). Tensors that share memory (a ``detach()``ed copy, a slice made without recording) so share its
+#: changes, as PyTorch's shared version counter. An id names one object only while it lives, but every array a
+#: node saved has lived at its id since before the node was made, so no later write under that id is another's
+#: (``unwritten`` clears the id of an array that takes a saved tensor's place without a version: .data's 0-d).
+written: dict[int, int] = {}
+_MAX_WRITTEN = 4096  # then the older half goes (one pass per two thousand writes; an optimizer's stay recent)
 
 
 def mark_written(array: Any) -> None:
     """Count a write into ``array``'s memory (after the clock's tick for it): a node that saved any tensor
-    sharing that memory then refuses to backward."""
-    owner = _owner(array)
-    if len(written) >= _MAX_WRITTEN:
-        for key in [key for key, (_, ref) in written.items() if ref() is None]:
+    sharing that memory then refuses to backward. (~0.1 us: an optimizer's every parameter, every step.)"""
+    base = array.base
+    written[id(array if base is None else base)] = MutationClock.now
+    if len(written) > _MAX_WRITTEN:
+        middle = sorted(written.values())[_MAX_WRITTEN // 2]
+        for key in [key for key, count in written.items() if count < middle]:
             del written[key]
-        if len(written) >= _MAX_WRITTEN:  # thousands of live arrays written: forget the oldest half
-            for key in list(written)[: _MAX_WRITTEN // 2]:
-                del written[key]
-    written.pop(id(owner), None)  # (re-inserted: the dict's order stays the order of the last writes)
-    written[id(owner)] = (MutationClock.now, weakref.ref(owner))
+
+
+def unwritten(array: Any) -> Any:
+    """``array``, new and now a tensor's values: no write counted under its id is its own."""
+    written.pop(id(array), None)
+    return array
 
 
 def count_write(t: TensorBase) -> None:
@@ -81,18 +84,10 @@ def count_write(t: TensorBase) -> None:
     mark_written(t._data)
 
 
-def _owner(array: Any) -> Any:
-    """The array whose memory ``array`` views (numpy's ``.base``), or itself (also over a foreign buffer: bytes,
-    mmap, which weakref may not hold)."""
-    base = array.base
-    return base if isinstance(base, np.ndarray) else array
-
-
 def _written_since(array: Any, epoch: int) -> bool:
     """Was ``array``'s memory written in place after the clock's count ``epoch``?"""
-    owner = _owner(array)
-    entry = written.get(id(owner))
-    return entry is not None and entry[0] > epoch and entry[1]() is owner
+    base = array.base
+    return written.get(id(array if base is None else base), epoch) > epoch
 
 
 def check_usable(node: Tensor) -> None:

@@ -16,7 +16,7 @@ import numpy as np
 from . import anomaly, engine
 from .display import tensor_html
 from .grad_mode import current_switches
-from .graph_state import MutationClock, mark_written, op_numbers, watch
+from .graph_state import MutationClock, mark_written, op_numbers, unwritten, watch
 from .primitives import (
     Abs,
     Add,
@@ -224,7 +224,7 @@ class Tensor(TensorMethods, TensorViews):
             # Inside the engine a 0-d value travels as a numpy scalar, whose arithmetic is ~4x
             # cheaper than a 0-d array's (measured: 56 vs 251 ns a multiply). Asked for, it
             # becomes this tensor's own 0-d array for good, so writes through .data stick.
-            data = self._data = np.array(data)
+            data = self._data = unwritten(np.array(data))
         return data
 
     @data.setter
