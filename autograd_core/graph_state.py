@@ -61,11 +61,14 @@ written: dict[int, int] = {}
 _MAX_WRITTEN = 4096  # then the older half goes (one pass per two thousand writes; an optimizer's stay recent)
 
 
-def mark_written(array: Any) -> None:
-    """Count a write into ``array``'s memory (after the clock's tick for it): a node that saved any tensor
-    sharing that memory then refuses to backward. (~0.1 us: an optimizer's every parameter, every step.)"""
-    base = array.base
-    written[id(array if base is None else base)] = MutationClock.now
+def count_write(t: TensorBase) -> None:
+    """``t``'s values were written in place (``t += 1``, ``t.data -= ...``): the clock ticks, ``t``'s version
+    and its memory's take the count, so a node that saved any tensor sharing that memory refuses to backward."""
+    now = MutationClock.now = MutationClock.now + 1
+    t._version = now
+    data = t._data
+    base = data.base
+    written[id(data if base is None else base)] = now
     if len(written) > _MAX_WRITTEN:
         middle = sorted(written.values())[_MAX_WRITTEN // 2]
         for key in [key for key, count in written.items() if count < middle]:
@@ -76,12 +79,6 @@ def unwritten(array: Any) -> Any:
     """``array``, new and now a tensor's values: no write counted under its id is its own."""
     written.pop(id(array), None)
     return array
-
-
-def count_write(t: TensorBase) -> None:
-    """``t``'s values were written in place (``t += 1``, ``t[i] = v``): its version, and its memory's."""
-    t._version = MutationClock.tick()
-    mark_written(t._data)
 
 
 def _written_since(array: Any, epoch: int) -> bool:
