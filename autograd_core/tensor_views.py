@@ -243,7 +243,9 @@ class TensorViews(TensorTorch):
         if self.ndim == 0:
             raise ValueError("chunk: a 0-d tensor has no axis to split; reshape it first")
         n = self.shape[normalize_axes("chunk", dim, self.ndim)[0]]
-        return self.split(max(-(-n // int(chunks)), 1), dim)
+        if not n:  # an empty axis: `chunks` empty pieces, as PyTorch
+            return self.split([0] * int(chunks), dim)
+        return self.split(-(-n // int(chunks)), dim)
 
     def t(self) -> Tensor:
         """Transpose a matrix (0-d and 1-d tensors come back as they are), as PyTorch's ``t()``."""

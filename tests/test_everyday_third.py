@@ -278,3 +278,11 @@ def test_integer_values_assigned_to_a_trainable_tensors_data_are_refused():
     labels = Tensor([1, 2])  # no gradient: integers stay welcome
     labels.data = np.array([3, 4])
     assert labels.tolist() == [3, 4]
+
+
+def test_chunk_of_an_empty_axis_gives_that_many_empty_pieces_as_pytorch():
+    x = Tensor(np.zeros((0, 4)))
+    assert [p.shape for p in x.chunk(3)] == [(0, 4)] * 3  # PyTorch: 3 pieces (it gave 1)
+    assert [p.shape for p in x.chunk(2, dim=1)] == [(0, 2)] * 2  # a non-empty axis splits as before
+    torch = pytest.importorskip("torch")
+    assert [tuple(p.shape) for p in torch.zeros(0, 4).chunk(3)] == [p.shape for p in x.chunk(3)]
