@@ -41,11 +41,19 @@ def test_random_split_takes_pytorchs_generator_and_its_subsets_take_a_list_of_po
         random_split(dataset, [5, 5], seed=0, generator=ag.Generator(0))
 
 
-@pytest.mark.parametrize("lengths", [[0.5, 0.4], [4, 4], [-1, 11], [0.5, "half"]])
-def test_random_split_refuses_lengths_that_do_not_cover_the_dataset(lengths):
+@pytest.mark.parametrize(
+    ("lengths", "words"),
+    [
+        ([0.5, 0.4], r"lengths \[0\.5, 0\.4\] must be counts summing to the dataset's 10 rows or fractions summing to 1"),
+        ([4, 4], r"lengths \[4, 4\] must be counts summing to the dataset's 10 rows .*\(e\.g\. \[0\.8, 0\.2\]\)"),
+        ([-1, 11], r"lengths must be non-negative counts or fractions, got \[-1, 11\]"),
+        ([0.5, "half"], r"lengths must be non-negative counts or fractions, got \[0\.5, 'half'\]"),
+    ],
+)
+def test_random_split_refuses_lengths_that_do_not_cover_the_dataset(lengths, words):
     from nn.data import random_split
 
-    with pytest.raises(ValueError, match="random_split: lengths"):
+    with pytest.raises(ValueError, match=r"^random_split: " + words):  # the lengths given and what they must be
         random_split((np.zeros((10, 2)), np.arange(10)), lengths)
 
 
@@ -55,10 +63,15 @@ def test_a_parameter_group_may_hold_one_tensor_as_in_pytorch():
     model = nn.Linear(3, 2, seed=0)
     opt = nn.optim.Adam([{"params": model.weight}, {"params": model.bias, "lr": 0.5}], lr=0.1)
     assert [len(g["params"]) for g in opt.param_groups] == [1, 1]
+    assert opt.param_groups[0]["params"][0] is model.weight and opt.param_groups[1]["params"][0] is model.bias
+    assert [g["lr"] for g in opt.param_groups] == [0.1, 0.5]  # the default fills the group that gave none
     (model(np.ones((4, 3))) ** 2).mean().backward()
-    before = model.bias.data.copy()
+    weight, bias = model.weight.data.copy(), model.bias.data.copy()
+    grad_w, grad_b = model.weight.grad.copy(), model.bias.grad.copy()
     opt.step()
-    np.testing.assert_allclose(np.abs(model.bias.data - before), 0.5)  # Adam's first step moves by lr
+    # Adam's first step moves each entry by its group's lr against the sign of its gradient
+    np.testing.assert_allclose(model.bias.data, bias - 0.5 * np.sign(grad_b), rtol=1e-6)
+    np.testing.assert_allclose(model.weight.data, weight - 0.1 * np.sign(grad_w), rtol=1e-6)
     with pytest.raises(TypeError, match="got a single Tensor; wrap it in a list"):
         nn.optim.SGD(model.weight, lr=0.1)  # at the top level PyTorch refuses it too
 
@@ -71,12 +84,21 @@ def test_named_parameters_given_to_an_optimizer_say_what_to_pass():
         nn.optim.SGD(model.named_parameters(), lr=0.1)
 
 
-def test_python_m_viz_expr_knows_sin_and_cos():
+def test_python_m_viz_expr_knows_sin_and_cos(tmp_path, capsys):
+    from viz.__main__ import main
     from viz.expression import evaluate
 
     x = Tensor(0.5, requires_grad=True)
-    evaluate("sin(x) * cos(x)", {"x": x}).backward()
+    value = evaluate("sin(x) * cos(x)", {"x": x})
+    np.testing.assert_allclose(value.data, np.sin(1.0) / 2)  # sin x cos x = sin(2x) / 2
+    assert value.op == "mul" and sorted(p.op for p in value.parents) == ["cos", "sin"]
+    value.backward()
     np.testing.assert_allclose(x.grad, np.cos(1.0))  # d/dx sin x cos x = cos 2x
+    # the command itself, as the shell runs it: value, gradient and both chain-rule paths printed
+    assert main(["expr", "sin(x) * cos(x)", "--set", "x=0.5", "--explain", "x", "--out", str(tmp_path / "f.svg")]) == 0
+    printed = capsys.readouterr().out
+    assert f"f = {np.sin(1.0) / 2:.4f}" in printed and f"∂f/∂x = {np.cos(1.0):.4f}" in printed
+    assert "f ← sin ← x" in printed and "f ← cos ← x" in printed and (tmp_path / "f.svg").stat().st_size > 0
 
 
 def test_plot_history_draws_the_list_of_losses_of_your_own_loop(tmp_path):
@@ -179,14 +201,25 @@ def test_a_dataset_of_tensors_gives_tensor_batches_so_the_tutorials_loop_runs_as
     X, y = ag.tensor(np.arange(20.0).reshape(10, 2)), ag.tensor(np.arange(10) % 2)
     model, device = nn.Linear(2, 2, seed=0), "cpu"
     train, _ = random_split(TensorDataset(X, y), [8, 2], seed=0)
-    for loader in (
-        DataLoader(TensorDataset(X, y), batch_size=4, shuffle=True, seed=0),
-        DataLoader(train, batch_size=4),
+    for loader, rows in (
+        (DataLoader(TensorDataset(X, y), batch_size=4, shuffle=True, seed=0), list(range(10))),
+        (DataLoader(train, batch_size=4), sorted(train.indices.tolist())),
     ):
+        seen, expected_grad = [], np.zeros((2, 2))
+        model.weight.grad = None
         for inputs, labels in loader:
             inputs, labels = inputs.to(device).float(), labels.to(device)  # AttributeErrors on numpy batches
             assert isinstance(inputs, Tensor) and isinstance(labels, Tensor) and labels.dtype == np.int64
+            assert np.array_equal(labels.data, (inputs.data[:, 0] / 2).astype(int) % 2)  # rows stay paired
+            seen += (inputs.data[:, 0] / 2).astype(int).tolist()
             nn.CrossEntropyLoss()(model(inputs), labels).backward()
+            # cross-entropy's gradient wrt the weight: (softmax - one_hot)^T inputs / batch, summed over batches
+            logits = inputs.data @ model.weight.data.T + model.bias.data
+            p = np.exp(logits - logits.max(1, keepdims=True))
+            p /= p.sum(1, keepdims=True)
+            expected_grad += (p - np.eye(2)[labels.data]).T @ inputs.data / len(labels)
+        assert sorted(seen) == rows  # every row of the dataset (or the split) once an epoch
+        np.testing.assert_allclose(model.weight.grad, expected_grad, rtol=1e-5)
     xb, yb = next(iter(DataLoader((X.data, y.data), batch_size=4)))  # arrays in, arrays out, as before
     assert type(xb) is np.ndarray and type(yb) is np.ndarray
     assert isinstance(next(iter(DataLoader(X, batch_size=3))), Tensor)
