@@ -44,7 +44,10 @@ def test_random_split_takes_pytorchs_generator_and_its_subsets_take_a_list_of_po
 @pytest.mark.parametrize(
     ("lengths", "words"),
     [
-        ([0.5, 0.4], r"lengths \[0\.5, 0\.4\] must be counts summing to the dataset's 10 rows or fractions summing to 1"),
+        (
+            [0.5, 0.4],
+            r"lengths \[0\.5, 0\.4\] must be counts summing to the dataset's 10 rows or fractions summing to 1",
+        ),
         ([4, 4], r"lengths \[4, 4\] must be counts summing to the dataset's 10 rows .*\(e\.g\. \[0\.8, 0\.2\]\)"),
         ([-1, 11], r"lengths must be non-negative counts or fractions, got \[-1, 11\]"),
         ([0.5, "half"], r"lengths must be non-negative counts or fractions, got \[0\.5, 'half'\]"),
