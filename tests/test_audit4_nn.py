@@ -29,7 +29,11 @@ def test_sequential_of_an_ordered_dict_names_its_modules_by_the_keys(tmp_path):
 
 @pytest.mark.parametrize(
     ("modules", "words"),
-    [({"a.b": "Linear"}, "without dots"), ({"train": "ReLU"}, "taken"), ({"x": "not a module"}, "must be a Module")],
+    [
+        ({"a.b": "Linear"}, r"^Sequential: module names \(keys\) must be non-empty strings without dots, got 'a\.b'$"),
+        ({"train": "ReLU"}, r"^Sequential: the name 'train' is taken by an attribute of Sequential$"),
+        ({"x": "not a module"}, r"^Sequential: 'x' must be a Module, got str$"),
+    ],
 )
 def test_sequential_of_a_dict_refuses_names_and_items_it_cannot_register(modules, words):
     import nn
@@ -75,6 +79,11 @@ def test_relu_and_leaky_relu_accept_pytorchs_inplace_and_leave_the_input_alone(t
     x = Tensor([-1.0, 2.0])
     model = nn.Sequential(nn.Linear(2, 2, seed=0), nn.ReLU(inplace=True), nn.LeakyReLU(0.1, inplace=True))
     assert model[1:](x).tolist() == [0.0, 2.0] and x.tolist() == [-1.0, 2.0]
+    leaky_input = Tensor([-1.0, 2.0], requires_grad=True)
+    leaky = model[2](leaky_input)
+    assert leaky.tolist() == [-0.1, 2.0] and leaky_input.tolist() == [-1.0, 2.0]  # the slope, the input kept
+    (leaky * Tensor([3.0, 5.0])).sum().backward()
+    np.testing.assert_allclose(leaky_input.grad, [0.1 * 3.0, 5.0])  # the slope * 3 below zero, 1 * 5 above
     nn.save(model, tmp_path / "m.npz")  # still describable: the file rebuilds it
     assert np.array_equal(nn.load(tmp_path / "m.npz")(x).data, model(x).data)
 
@@ -109,8 +118,13 @@ def test_normalize_and_cosine_similarity_match_torch_in_value_and_gradient():
     unit = F.normalize(x, dim=1)
     np.testing.assert_allclose(np.linalg.norm(unit.data, axis=1), 1.0)
     assert F.normalize(Tensor([[0.0, 0.0]])).tolist() == [[0.0, 0.0]]  # eps: no 0/0
+    np.testing.assert_allclose(unit.data, a / np.linalg.norm(a, axis=1, keepdims=True), rtol=1e-12)
     cosine = F.cosine_similarity(x, y)
+    closed_form = (a * b).sum(1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+    np.testing.assert_allclose(cosine.data, closed_form, rtol=1e-12)
     assert ag.gradcheck(lambda t: F.cosine_similarity(t, b, dim=1), Tensor(a, requires_grad=True))
+    assert ag.gradcheck(lambda t: F.normalize(t, dim=1) * np.arange(12.0).reshape(4, 3), Tensor(a, requires_grad=True))
+    assert ag.gradcheck(lambda t: F.normalize(t, p=1, dim=0), Tensor(a, requires_grad=True))
     torch = pytest.importorskip("torch")
     tx, ty = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
     expected = torch.nn.functional.cosine_similarity(tx, ty)
@@ -120,8 +134,15 @@ def test_normalize_and_cosine_similarity_match_torch_in_value_and_gradient():
     (expected * torch.tensor(weights)).sum().backward()
     np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-10)
     np.testing.assert_allclose(y.grad, ty.grad.numpy(), rtol=1e-10)
-    expected_unit = torch.nn.functional.normalize(torch.tensor(a), p=1.0, dim=0)
-    np.testing.assert_allclose(F.normalize(x, p=1, dim=0).data, expected_unit.numpy(), rtol=1e-12)
+    for p, dim in [(2.0, 1), (1.0, 0)]:
+        ours_x, theirs_x = Tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+        ours_unit = F.normalize(ours_x, p=p, dim=dim)
+        theirs_unit = torch.nn.functional.normalize(theirs_x, p=p, dim=dim)
+        np.testing.assert_allclose(ours_unit.data, theirs_unit.detach().numpy(), rtol=1e-12)
+        grid = np.arange(12.0).reshape(4, 3)
+        (ours_unit * grid).sum().backward()
+        (theirs_unit * torch.tensor(grid)).sum().backward()
+        np.testing.assert_allclose(ours_x.grad, theirs_x.grad.numpy(), rtol=1e-10, atol=1e-14)
 
 
 def test_register_buffer_takes_a_tensor_as_pytorch_code_gives_it():
@@ -138,6 +159,8 @@ def test_register_buffer_takes_a_tensor_as_pytorch_code_gives_it():
 
     model = Masked()
     assert isinstance(model.mask, np.ndarray) and sorted(model.state_dict()) == ["mask", "weight"]
+    assert model(np.full((2, 2), 2.0)).tolist() == [[6.0, 6.0], [6.0, 6.0]]  # x * 3 * the mask of ones
+    assert [name for name, _ in model.named_parameters()] == ["weight"]  # a buffer is not trained
     assert [b.shape for b in model.buffers()] == [(2, 2)]
     model.mask = ag.zeros(2, 2)  # assigning a tensor to a buffer's name keeps it a buffer
     assert not model(np.ones((2, 2))).data.any() and isinstance(model.mask, np.ndarray)
@@ -187,7 +210,11 @@ def test_sequential_item_assignment_deletion_and_insert_as_in_pytorch():
     assert [name for name, _ in model.named_children()] == ["0", "1", "2", "3"]  # renumbered, as PyTorch
     del model[1:3]
     model.append(nn.Sigmoid())  # numbering stays dense, so append never reuses a name
-    assert [name for name, _ in model.named_children()] == ["0", "1", "2"] and model(np.ones((1, 4))).shape == (1, 2)
+    assert [name for name, _ in model.named_children()] == ["0", "1", "2"]
+    assert [type(m).__name__ for m in model] == ["Linear", "Linear", "Sigmoid"]
+    x = np.array([[1.0, -2.0, 0.5, 3.0]])
+    hidden = x @ model[0].weight.data.T + model[0].bias.data  # the modules run in their new order
+    np.testing.assert_allclose(model(x).data, 1 / (1 + np.exp(-(hidden @ model[1].weight.data.T + model[1].bias.data))))
     with pytest.raises(IndexError, match="Sequential: index 9 out of range for 3 modules"):
         del model[9]
     with pytest.raises(TypeError, match="Sequential: item 0 must be a Module, got function"):
@@ -211,10 +238,19 @@ def test_module_dict_registers_its_modules_by_key_and_saves_them(tmp_path):
     assert [n for n, _ in model.named_parameters()][2:4] == ["heads.mean.weight", "heads.mean.bias"]
     assert list(model.heads) == ["mean", "scale"] and "scale" in model.heads and len(model.heads) == 2
     opt = nn.optim.SGD(model.parameters(), lr=0.1)
+    assert len(opt.param_groups[0]["params"]) == 6  # body, mean and scale: a weight and a bias each
     before = model.heads["scale"].weight.data.copy()
     model(np.ones((2, 3))).sum().backward()
+    grad = model.heads["scale"].weight.grad.copy()
+    assert np.abs(grad).sum() > 0
     opt.step()
-    assert not np.array_equal(model.heads["scale"].weight.data, before)  # trained: its parameters are the owner's
+    np.testing.assert_allclose(model.heads["scale"].weight.data, before - 0.1 * grad)  # trained by the owner's SGD
+    nn.save(model.heads, tmp_path / "heads.npz")  # saved and rebuilt: the same keys, the same weights
+    loaded = nn.load(tmp_path / "heads.npz")
+    assert isinstance(loaded, nn.ModuleDict) and loaded.keys() == ["mean", "scale"]
+    for key in ("mean", "scale"):
+        assert np.array_equal(loaded[key].weight.data, model.heads[key].weight.data)
+        assert np.array_equal(loaded[key].bias.data, model.heads[key].bias.data)
     heads = nn.ModuleDict([("a", nn.Linear(2, 2)), ("0", nn.ReLU())])
     with pytest.raises(KeyError, match=r"ModuleDict: no module 'b'; keys: \['a', '0'\]"):
         heads["b"]
