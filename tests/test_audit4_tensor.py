@@ -178,11 +178,20 @@ def test_randperm_rand_like_randn_like_and_from_numpy_as_in_pytorch():
     order = ag.randperm(10)
     assert order.dtype == np.int64 and sorted(order.tolist()) == list(range(10)) and order.tolist() != list(range(10))
     assert ag.randperm(5, generator=ag.Generator(3)).tolist() == ag.randperm(5, generator=ag.Generator(3)).tolist()
+    ag.manual_seed(7)
+    order = ag.randperm(10)
+    ag.manual_seed(7)
+    assert ag.randperm(10).tolist() == order.tolist()  # manual_seed replays the global sequence
     x = ag.zeros(3, 2, dtype=ag.float32)
     noise = ag.randn_like(x)
     assert noise.shape == (3, 2) and noise.dtype == np.float32 and noise.data.std() > 0
+    many = ag.randn_like(ag.zeros(20_000, dtype=ag.float32)).data  # standard normal: mean 0, std 1 (5 sigma)
+    assert abs(many.mean()) < 5 / np.sqrt(20_000) and abs(many.std() - 1) < 5 / np.sqrt(2 * 20_000)
     uniform = ag.rand_like(np.ones(1000), requires_grad=True)
-    assert uniform.requires_grad and uniform.data.min() >= 0 and uniform.data.max() < 1
+    assert uniform.shape == (1000,) and uniform.dtype == np.float64 and uniform.requires_grad and uniform.is_leaf
+    assert uniform.data.min() >= 0 and uniform.data.max() < 1
+    # U[0, 1): mean 1/2 and std 1/sqrt(12), each within 5 standard errors
+    assert abs(uniform.data.mean() - 0.5) < 5 * np.sqrt(1 / 12 / 1000) and abs(uniform.data.std() - 12**-0.5) < 0.02
     assert ag.randn_like(ag.arange(3), dtype=ag.float64).dtype == np.float64
     with pytest.raises(TypeError, match="randn_like: int64 is not a floating-point dtype; pass dtype="):
         ag.randn_like(ag.arange(3))
@@ -214,11 +223,19 @@ def test_sin_and_cos_differentiate_to_each_other_to_any_order():
 def test_ag_split_and_chunk_as_torch_split_and_chunk():
     x = Tensor(np.arange(12.0).reshape(3, 4), requires_grad=True)
     first, rest = ag.split(x, [1, 3], dim=1)
-    assert first.shape == (3, 1) and rest.shape == (3, 3)
+    assert first.tolist() == [[0.0], [4.0], [8.0]] and rest.tolist() == x.data[:, 1:].tolist()
     pieces = ag.chunk(x, 2, dim=0)
-    assert [p.shape for p in pieces] == [(2, 4), (1, 4)]
+    assert [p.tolist() for p in pieces] == [x.data[:2].tolist(), [[8.0, 9.0, 10.0, 11.0]]]
+    assert [p.shape for p in ag.split(x, 2, dim=1)] == [(3, 2), (3, 2)]  # an int: pieces of that size
     (first.sum() + 2 * pieces[1].sum()).backward()
     assert x.grad.tolist() == [[1, 0, 0, 0], [1, 0, 0, 0], [3, 2, 2, 2]]
+    torch = pytest.importorskip("torch")
+    tx = torch.tensor(np.arange(12.0).reshape(3, 4), requires_grad=True)
+    t_first, _ = torch.split(tx, [1, 3], dim=1)
+    t_pieces = torch.chunk(tx, 2, dim=0)
+    assert [p.tolist() for p in t_pieces] == [p.tolist() for p in pieces]
+    (t_first.sum() + 2 * t_pieces[1].sum()).backward()
+    assert tx.grad.tolist() == x.grad.tolist()
 
 
 def test_the_device_idioms_of_pytorch_code_run_on_the_cpu():
@@ -226,10 +243,17 @@ def test_the_device_idioms_of_pytorch_code_run_on_the_cpu():
 
     model = nn.Linear(2, 1, seed=0)
     device = "cpu"
-    assert model.cpu() is model and model.to(device) is model
-    x = Tensor([[1.0, 2.0]]).to(model.weight.device)
-    predictions = model(x).detach().cpu().numpy()  # the tutorials' way back to numpy
+    weight = model.weight.data.copy()
+    assert model.cpu() is model and model.to(device) is model and np.array_equal(model.weight.data, weight)
+    assert model.weight.device == device  # what PyTorch code reads to place its inputs
+    given = Tensor([[1.0, 2.0]])
+    x = given.to(model.weight.device)
+    assert x is given and x.cpu() is given  # already there: the same tensor, as in PyTorch
+    out = model(x)
+    predictions = out.detach().cpu().numpy()  # the tutorials' way back to numpy
     assert isinstance(predictions, np.ndarray) and predictions.shape == (1, 1)
+    np.testing.assert_allclose(predictions, [[1.0, 2.0]] @ weight.T + model.bias.data, rtol=1e-12)  # x W^T + b
+    assert out.requires_grad and not Tensor(predictions).requires_grad  # detached: no graph behind the numbers
     with pytest.raises(ValueError, match="numpy \\(the CPU\\) only, not on 'cuda'"):
         x.to("cuda")
 
