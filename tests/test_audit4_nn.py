@@ -58,6 +58,17 @@ def test_functional_binary_losses_take_weight_and_pos_weight_as_their_modules_do
     probabilities = Tensor(1 / (1 + np.exp(-logits)))
     bce = F.binary_cross_entropy(probabilities, target, reduction, weight=weight)
     np.testing.assert_array_equal(bce.data, nn.BCELoss(weight, reduction)(probabilities, target).data)
+    # the closed form, torch or not: -w (pos_weight t log s(x) + (1 - t) log(1 - s(x))), then the reduction
+    s = 1 / (1 + np.exp(-logits))
+    terms = -weight * (pos_weight * target * np.log(s) + (1 - target) * np.log(1 - s))
+    reduce = {"mean": np.mean, "sum": np.sum, "none": lambda v: v}[reduction]
+    np.testing.assert_allclose(ours.data, reduce(terms), rtol=1e-10)
+    np.testing.assert_allclose(
+        bce.data, reduce(-weight * (target * np.log(s) + (1 - target) * np.log(1 - s))), rtol=1e-10
+    )
+    assert ag.gradcheck(
+        lambda t: F.binary_cross_entropy_with_logits(t, target, reduction, weight=weight, pos_weight=pos_weight), x
+    )
     torch = pytest.importorskip("torch")
     tx = torch.tensor(logits, requires_grad=True)
     expected = torch.nn.functional.binary_cross_entropy_with_logits(
@@ -176,6 +187,8 @@ def test_nll_loss_of_n_k_d_log_probabilities_says_how_to_flatten_them_as_cross_e
     with pytest.raises(ValueError, match=r"nll_loss: .* got shape \(2, 3, 4\); .*permute\(0, 2, 1\)"):
         F.nll_loss(log_probs, target)
     flat = F.nll_loss(log_probs.permute(0, 2, 1).reshape(-1, 3), target.reshape(-1))  # the hint, followed
+    picked = log_probs.data[np.arange(2)[:, None], target, np.arange(4)[None, :]]  # log p of each target class
+    np.testing.assert_allclose(flat.data, -picked.mean(), rtol=1e-12)
     torch = pytest.importorskip("torch")
     expected = torch.nn.functional.nll_loss(torch.tensor(log_probs.data), torch.tensor(target))
     np.testing.assert_allclose(flat.data, expected.numpy(), rtol=1e-12)
@@ -283,6 +296,14 @@ def test_kl_div_matches_torch_with_zero_probabilities_in_the_target(reduction, l
     weights = np.arange(1.0, loss.size + 1).reshape(loss.shape)
     (loss * weights).sum().backward()
     assert np.array_equal(F.kl_div(Tensor(student).log_softmax(1), given, reduction, log_target).data, loss.data)
+    # the closed form: target (log target - input), 0 where the target probability is 0
+    log_q = student - np.log(np.exp(student).sum(1, keepdims=True))
+    pointwise = np.where(target > 0, target * (np.log(np.where(target > 0, target, 1.0)) - log_q), 0.0)
+    reduce = {"batchmean": lambda v: v.sum() / 4, "mean": np.mean, "sum": np.sum, "none": lambda v: v}[reduction]
+    np.testing.assert_allclose(loss.data, reduce(pointwise), rtol=1e-10, atol=1e-15)
+    assert ag.gradcheck(
+        lambda t: F.kl_div(t.log_softmax(1), given, reduction, log_target), Tensor(student, requires_grad=True)
+    )
     torch = pytest.importorskip("torch")
     tx = torch.tensor(student, requires_grad=True)
     expected = torch.nn.functional.kl_div(
@@ -310,6 +331,7 @@ def test_trunc_normal_keeps_samples_within_the_bounds_with_the_truncated_spread(
     assert w.data.min() >= -0.04 and w.data.max() <= 0.04 and w.requires_grad
     # a normal truncated at two standard deviations keeps 0.7737 of its variance
     np.testing.assert_allclose(w.data.std(), 0.02 * np.sqrt(0.7737), rtol=0.02)
+    assert abs(w.data.mean()) < 5 * 0.02 / np.sqrt(w.size)  # symmetric bounds around mean 0: 5 standard errors
     with pytest.raises(ValueError, match="trunc_normal_: need std > 0 and a < b keeping some"):
         nn.init.trunc_normal_(w, mean=0.0, std=0.01, a=5.0, b=6.0)
 

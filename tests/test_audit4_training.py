@@ -119,7 +119,8 @@ def test_plot_history_draws_the_list_of_losses_of_your_own_loop(tmp_path):
     figure = viz.plot_history(losses)
     (line,) = figure.axes[0].get_lines()
     np.testing.assert_allclose(line.get_ydata(), [9.0 * 0.6 ** (2 * k) for k in range(5)])
-    assert viz.plot_history(np.array([1.0, 0.5]), tmp_path / "curve.png").stat().st_size > 1000
+    written = viz.plot_history(np.array([1.0, 0.5]), tmp_path / "curve.png")
+    assert written.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and written.stat().st_size > 1000  # a real PNG
     with pytest.raises(TypeError, match="plot_history: train_loss\\[1\\] is 'x', not a number"):
         viz.plot_history([1.0, "x"])
 
