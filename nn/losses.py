@@ -131,7 +131,7 @@ class CrossEntropyLoss(_Loss):
 
     >>> loss_fn = CrossEntropyLoss(weight=np.array([1.0, 3.0]), ignore_index=-1)
     >>> loss_fn(Tensor([[2.0, 0.0], [0.0, 2.0], [1.0, 1.0]]), np.array([0, 1, -1]))   # row 3 is ignored
-        Tensor(0.1269)
+    Tensor(0.1269)
     """
 
     def __init__(

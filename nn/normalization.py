@@ -56,8 +56,9 @@ class BatchNorm1d(Module):
 
     Training: normalise with the batch's mean and biased variance, and update the running
     statistics ``running = (1 - momentum) * running + momentum * batch`` (the running
-    variance takes the unbiased batch variance, n/(n-1), as PyTorch). Evaluation (``eval()``),
-    or ``track_running_stats=False`` never: normalise with the running statistics.
+    variance takes the unbiased batch variance, n/(n-1), as PyTorch). Evaluation (``eval()``):
+    normalise with the running statistics (with ``track_running_stats=False`` there are none:
+    always the batch's).
     ``affine`` adds the learnable scale ``weight`` (gamma, ones) and shift ``bias`` (beta, zeros).
     The running statistics are updated in Python, beside the graph, so ``ag.compile``'s replays
     skip them: train a BatchNorm model define-by-run.

@@ -60,8 +60,8 @@ def clip_grad_norm_(
     >>> (w * np.array([3.0, 4.0])).sum().backward()      # w.grad = [3, 4], norm 5
     >>> nn.utils.clip_grad_norm_([w], 1.0).item()
     5.0
-    >>> w.grad
-    array([0.6, 0.8])
+    >>> w.grad                                            # [3, 4] * 1 / (5 + 1e-6)
+    array([0.59999988, 0.79999984])
     """
     owner = "clip_grad_norm_"
     if isinstance(max_norm, bool) or not isinstance(max_norm, numbers.Real) or not max_norm >= 0:
