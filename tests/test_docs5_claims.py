@@ -32,3 +32,17 @@ def test_every_readme_python_block_runs_in_order_and_the_compile_sketch_replays(
             exec(compile(block, f"README block {number}", "exec"), namespace)
     step = namespace["step"]
     assert "step.replay_count" in compile_block and step.replay_count > 0, step.replay_count
+
+
+def test_the_readme_states_the_size_of_the_mlp_picture_it_ships():
+    # "A 6-layer MLP with cross-entropy: ... now W × H px as PNG ([picture](docs/images/mlp-graph.png))"
+    stated = re.search(
+        r"now ([\d,]+) × ([\d,]+) px as PNG[^(]*\(\[picture\]\(docs/images/mlp-graph\.png\)", _read("README.md")
+    )
+    assert stated, "the README no longer states the MLP picture's size next to its link"
+    with open(os.path.join(ROOT, "docs", "images", "mlp-graph.png"), "rb") as f:
+        header = f.read(24)
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")
+    assert (width, height) == tuple(int(v.replace(",", "")) for v in stated.groups())
+    assert max(width, height) <= 4000  # "no picture exceeds 4,000 px on either side"
