@@ -7,6 +7,11 @@ import os
 import re
 import warnings
 
+import numpy as np
+
+import autograd_core as ag
+from autograd_core.compile import MAX_SIGNATURES
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -46,3 +51,23 @@ def test_the_readme_states_the_size_of_the_mlp_picture_it_ships():
     width, height = int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")
     assert (width, height) == tuple(int(v.replace(",", "")) for v in stated.groups())
     assert max(width, height) <= 4000  # "no picture exceeds 4,000 px on either side"
+
+
+def test_compile_keeps_eight_signatures_and_forgets_the_oldest_first():
+    # docs/compile.md: "up to 8 signatures per compiled function (`MAX_SIGNATURES` ...; the oldest is
+    # forgotten first)".
+    assert f"up to {MAX_SIGNATURES} signatures per compiled function" in _read("docs", "compile.md")
+    w = ag.Tensor(np.ones(3), requires_grad=True)
+    step = ag.compile(lambda X: (X @ w).tanh().sum())
+
+    def call(rows):
+        step(ag.Tensor(np.full((rows, 3), 0.1)))
+        return step.trace_count, step.replay_count
+
+    for rows in range(1, MAX_SIGNATURES + 2):  # one signature more than are kept: rows=1 is dropped
+        call(rows)
+        call(rows)  # the second trace makes the plan
+    traces, replays = call(2)  # still kept: replayed, no new trace
+    assert (traces, replays) == (2 * (MAX_SIGNATURES + 1), 1)
+    traces, replays = call(1)  # the oldest was forgotten: traced afresh
+    assert (traces, replays) == (2 * (MAX_SIGNATURES + 1) + 1, 1)
