@@ -5,6 +5,8 @@ import contextlib
 import io
 import os
 import re
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -71,3 +73,26 @@ def test_compile_keeps_eight_signatures_and_forgets_the_oldest_first():
     assert (traces, replays) == (2 * (MAX_SIGNATURES + 1), 1)
     traces, replays = call(1)  # the oldest was forgotten: traced afresh
     assert (traces, replays) == (2 * (MAX_SIGNATURES + 1) + 1, 1)
+
+
+def test_the_demo_prints_the_lines_the_readme_shows(tmp_path):
+    # "The demo prints ...": the same three lines, only the measured numbers (and the folder) may differ.
+    readme = _read("README.md")
+    shown = re.search(r"The demo prints[^\n]*\n\n```\n(.*?)```", readme, re.S).group(1).splitlines()
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")]))
+    result = subprocess.run(
+        [sys.executable, "-m", "nn.train", "--epochs", "2", "--out", str(tmp_path / "run"), "--no-progress"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    printed = result.stdout.splitlines()
+    assert len(printed) == len(shown) == 3, (printed, shown)
+    assert printed[0] == shown[0]  # the model, the data split, the optimizer: nothing measured
+    for line, template in zip(printed[1:], shown[1:]):
+        pattern = re.escape(template.rsplit(" to ", 1)[0] if " to runs/" in template else template)
+        pattern = re.sub(r"\d+(\\\.\d+)?", r"\\d+(?:\\.\\d+)?", pattern)  # any measured number
+        assert re.match(pattern, line), (line, template)
