@@ -137,6 +137,11 @@ class Compiled:
 
     def _define_by_run(self, args):
         outputs, form = self._outputs(call_flat(self.fn, args))
+        if not (outputs[0].requires_grad or current_switches().grad_enabled):
+            raise RuntimeError(
+                f"compile({self.title}): called under no_grad(), so fn recorded nothing to differentiate: a compiled "
+                "step computes gradients; call it outside no_grad (to evaluate the loss alone, call fn itself)"
+            )
         outputs[0].backward()
         return _detached(form, outputs)
 
