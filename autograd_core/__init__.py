@@ -79,7 +79,20 @@ from .functions import (
     var,
     where,
 )
-from .functions_torch import chunk, cos, cumsum, flip, gather, isfinite, isnan, sin, sort, split, topk
+from .functions_torch import (
+    chunk,
+    cos,
+    cumsum,
+    flip,
+    gather,
+    increment_version,
+    isfinite,
+    isnan,
+    sin,
+    sort,
+    split,
+    topk,
+)
 from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad, scope, set_grad_enabled
 from .gradcheck import gradcheck
 from .primitives import PRIMITIVES, Primitive, sum_to
@@ -102,6 +115,7 @@ __all__ = [
     "scope",
     "walk",
     "apply_hooks",
+    "increment_version",
     "Primitive",
     "PRIMITIVES",
     "sum_to",

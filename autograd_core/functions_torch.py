@@ -1,11 +1,17 @@
 """Module-level spellings of PyTorch's functions that numpy lacks (``ag.gather(x, 1, idx)``, ``ag.sort``,
 ``ag.split``, ...), each the Tensor method of ``tensor_torch.py`` / ``tensor_views.py``; ``sin`` and ``cos``
-are primitives.
+are primitives; ``increment_version`` counts a write numpy made into a tensor's array.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import cast
+
+import numpy as np
+
 from .functions import as_tensor
+from .graph_state import count_writes
 from .tensor import Tensor
 from .tensor_torch import SortResult
 from .types import Shape, TensorLike
@@ -109,3 +115,25 @@ def chunk(x: TensorLike, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     [(1, 2), (1, 1)]
     """
     return as_tensor(x).chunk(chunks, dim)
+
+
+def increment_version(tensors: Tensor | Iterable[Tensor]) -> None:
+    """Count an in-place change the engine did not see, as ``torch.autograd.graph.increment_version``: numpy
+    writing into a tensor's own array (``np.subtract(w.data, step, out=w.data)``, ``w.data[0] = 5.0``). A graph
+    that saved the tensor, or one sharing its memory, then refuses to backward instead of using the new values.
+    A list counts as one change to each (what ``nn.optim``'s steps do).
+
+    >>> w = Tensor([1.0, 2.0], requires_grad=True)
+    >>> y = (w * w).sum()
+    >>> w.data[0] = 5.0
+    >>> increment_version(w)
+    >>> y.backward()  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    RuntimeError: mul: a tensor of shape (2,) that it saved for backward was modified in place after the op ran ...
+    """
+    listed = isinstance(tensors, Iterable) and not isinstance(tensors, (Tensor, np.ndarray))  # (an array: named)
+    items: tuple[object, ...] = tuple(tensors) if listed else (tensors,)
+    for t in items:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"increment_version: expected a Tensor or an iterable of Tensors, got {type(t).__name__}")
+    count_writes(cast("tuple[Tensor, ...]", items))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -61,14 +61,16 @@ written: dict[int, int] = {}
 _MAX_WRITTEN = 4096  # then the older half goes (one pass per two thousand writes; an optimizer's stay recent)
 
 
-def count_write(t: TensorBase) -> None:
-    """``t``'s values were written in place (``t += 1``, ``t.data -= ...``): the clock ticks, ``t``'s version
-    and its memory's take the count, so a node that saved any tensor sharing that memory refuses to backward."""
+def count_writes(tensors: Iterable[TensorBase]) -> None:
+    """These tensors' values were written in place (``t += 1``, ``t.data -= ...``, an optimizer's step): the clock
+    ticks once, each one's version and its memory's take the count, so a node that saved any tensor sharing that
+    memory refuses to backward. (One call for a step's parameters: ~0.3 us a parameter less than one each.)"""
     now = MutationClock.now = MutationClock.now + 1
-    t._version = now
-    data = t._data
-    base = data.base
-    written[id(data if base is None else base)] = now
+    for t in tensors:
+        t._version = now
+        data = t._data
+        base = data.base
+        written[id(data if base is None else base)] = now
     if len(written) > _MAX_WRITTEN:
         middle = sorted(written.values())[_MAX_WRITTEN // 2]
         for key in [key for key, count in written.items() if count < middle]:

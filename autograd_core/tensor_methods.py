@@ -22,7 +22,7 @@ import numpy as np
 import autograd_core.tensor as _tensor  # still loading when this one is imported: read at call time
 
 from .grad_mode import current_switches
-from .graph_state import count_write, watch
+from .graph_state import count_writes, watch
 from .primitives import Add, Div, Matmul, Mul, Pow, Sub
 from .tensor_base import Hook, TensorBase, normalize_axes, torch_axis
 from .tensor_inputs import plain_index
@@ -66,7 +66,7 @@ class TensorMethods(TensorBase):
             f"`w.data {symbol}= ...` (e.g. `w.data -= lr * w.grad`)",
         )
         np.copyto(self.data, prim.forward(self._data, _tensor._lift(other, self)._data), casting="same_kind")
-        count_write(self)
+        count_writes((self,))
         return cast("Tensor", self)
 
     def _check_inplace(self, what: str, why: str, instead: str) -> None:
@@ -92,7 +92,7 @@ class TensorMethods(TensorBase):
         """
         self._check_inplace("item assignment t[...] = v", "would change it outside the graph", "`w.data[...] = v`")
         self.data[plain_index(index)] = value._data if isinstance(value, TensorMethods) else value
-        count_write(self)
+        count_writes((self,))
 
     def __iadd__(self, other: TensorLike) -> Tensor:
         return self._inplace(Add, other, "+")

@@ -89,3 +89,41 @@ def test_an_array_taking_a_saved_tensors_place_without_a_version_inherits_no_wri
     assert type(c._data) is not np.ndarray and type(c.data) is np.ndarray  # the array made now
     y.backward()
     assert x.grad == 3.0
+
+
+def test_increment_version_counts_a_write_numpy_made_into_a_tensors_array():
+    w = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x, y = graph_saving(w.detach())
+    np.subtract(w.data, 1.0, out=w.data)  # numpy's write: the engine cannot see it
+    y.backward()  # so this gradient is from the new values, as PyTorch's .data
+    np.testing.assert_array_equal(x.grad, [0.0, 1.0, 2.0])
+    x, y = graph_saving(w.detach())
+    np.subtract(w.data, 1.0, out=w.data)
+    ag.increment_version([Tensor([0.0]), w])  # any iterable; one clock tick for all
+    with pytest.raises(RuntimeError, match=SHARED):
+        y.backward()
+    assert x.grad is None
+    for bad, name in ((w.data, "ndarray"), ([w, 2.0], "float"), (None, "NoneType")):
+        with pytest.raises(
+            TypeError, match=f"increment_version: expected a Tensor or an iterable of Tensors, got {name}"
+        ):
+            ag.increment_version(bad)
+
+
+def test_sgd_counts_the_parameters_it_changed_also_when_a_bad_grad_stops_the_step():
+    first, second = Tensor([1.0, 2.0], requires_grad=True), Tensor([3.0], requires_grad=True)
+    opt = nn_optim().SGD([first, second], lr=0.5)
+    x, y = graph_saving(first.detach())
+    first.grad, second.grad = np.ones(2), np.ones(3)  # the second does not fit its parameter
+    with pytest.raises(ValueError, match=r"parameter 1 \(shape \(1,\)"):
+        opt.step()
+    np.testing.assert_array_equal(first.data, [0.5, 1.5])  # the first was updated before the refusal
+    with pytest.raises(RuntimeError, match=SHARED):  # and counted: the graph that saw the old values refuses
+        y.backward()
+    assert x.grad is None
+
+
+def nn_optim():
+    import nn.optim
+
+    return nn.optim

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from autograd_core import Tensor
+from autograd_core import Tensor, increment_version
 
 from ..module_state import CastClock
 from .optimizer import Check, Optimizer, ParamGroup, Params, _betas, _flag, _number, checked_grad, wrong_grad
@@ -76,24 +76,28 @@ class SGD(Optimizer):
         # call of the general loop (no state to keep).
         self.step_count += 1
         multiply, subtract, ndarray = np.multiply, np.subtract, np.ndarray  # locals: read once, not per parameter
-        for group in groups:
-            lr = group["lr"]
-            # lr as a 0-d array of the parameter's dtype: the same float the Python number becomes
-            # (numpy's weak-scalar rule), but numpy multiplies by it 0.15 us faster (10-row bias).
-            scale_dtype, scale = None, _NO_SCALE  # made again only when the dtype changes (rarely, in a group)
-            for p in group["params"]:
-                grad = p.grad
-                if grad is not None:
-                    data = p.data
-                    dtype = data.dtype
-                    if type(grad) is not ndarray or grad.dtype is not dtype:
-                        grad = checked_grad(self, p, grad)
-                    elif grad.shape != data.shape:  # one comparison: numpy would broadcast (1,) silently
-                        raise wrong_grad(self, p, grad)
-                    if dtype is not scale_dtype:
-                        scale_dtype, scale = dtype, np.array(lr, dtype)
-                    subtract(data, multiply(grad, scale), data)  # data -= lr * grad, positional out
-                    p.data = data  # counts the in-place change, as p.data -= ... does
+        changed: list[Tensor] = []  # counted as changed in place in one call (~0.3 us a parameter less than p.data =)
+        try:
+            for group in groups:
+                lr = group["lr"]
+                # lr as a 0-d array of the parameter's dtype: the same float the Python number becomes
+                # (numpy's weak-scalar rule), but numpy multiplies by it 0.15 us faster (10-row bias).
+                scale_dtype, scale = None, _NO_SCALE  # made again only when the dtype changes (rarely, in a group)
+                for p in group["params"]:
+                    grad = p.grad
+                    if grad is not None:
+                        data = p.data
+                        dtype = data.dtype
+                        if type(grad) is not ndarray or grad.dtype is not dtype:
+                            grad = checked_grad(self, p, grad)
+                        elif grad.shape != data.shape:  # one comparison: numpy would broadcast (1,) silently
+                            raise wrong_grad(self, p, grad)
+                        if dtype is not scale_dtype:
+                            scale_dtype, scale = dtype, np.array(lr, dtype)
+                        subtract(data, multiply(grad, scale), data)  # data -= lr * grad, positional out
+                        changed.append(p)
+        finally:  # also those updated before a bad .grad stopped the step
+            increment_version(changed)
         return None
 
     def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup) -> None:

@@ -236,7 +236,7 @@ class Optimizer:
     def step(self, closure: Closure | None = None) -> Any:
         """Update every parameter that has a gradient, in place: ``loss.backward(); opt.step()``. As in
         PyTorch, ``opt.step(closure)`` first runs ``closure`` (zero_grad, loss, backward) and returns its loss."""
-        loss = run_closure(self, closure)
+        loss = None if closure is None else run_closure(self, closure)  # (a call less for the usual step())
         self._step()
         return loss
 
