@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import nn
+import nn.functional as F
 from autograd_core import Tensor
 from nn import optim
 from nn.optim import packed
@@ -105,3 +106,25 @@ def test_packed_state_keeps_each_parameters_layout():
     assert weight.data.flags.f_contiguous and not weight.data.flags.c_contiguous
     assert state["mean"].flags.f_contiguous and state["square_mean"].flags.f_contiguous
     assert np.array_equal(state["mean"], np.full((4, 6), 1 - 0.9))  # (1 - beta1) * grad
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: optim.SGD(ps, lr=0.1),
+        lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9),
+        lambda ps: optim.Adam(ps, lr=0.1),  # packed
+        lambda ps: optim.AdamW(ps, lr=0.1),
+        lambda ps: optim.AdaGrad(ps, lr=0.1),
+        lambda ps: optim.RMSprop(ps, lr=0.1),
+    ],
+)
+def test_every_step_counts_its_changes_so_a_graph_that_saw_the_old_weights_refuses(make):
+    model = nn.MLP([3, 4, 2], seed=0)
+    opt = make(list(model.parameters()))
+    X = np.ones((2, 3))
+    F.cross_entropy(model(X), np.array([0, 1])).backward()
+    stale = F.cross_entropy(model(X), np.array([0, 1]))  # saved the weights as they are now
+    opt.step()
+    with pytest.raises(RuntimeError, match="modified in place"):
+        stale.backward()

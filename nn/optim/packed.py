@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from autograd_core import Tensor
+from autograd_core import Tensor, increment_version
 
 from .optimizer import checked_grad, wrong_grad
 
@@ -155,7 +155,7 @@ def packed_step(optimizer: Adam, number: int, group: ParamGroup, states: list[di
     if decoupled:  # every gradient checked: now AdamW's decay (weights only: here or first, the same floats)
         for data in pack.arrays:
             data *= 1 - lr * weight_decay
-    for p, data, step in zip(params, pack.arrays, pack.grads):
+    for data, step in zip(pack.arrays, pack.grads):
         subtract(data, step, data)
-        p.data = data  # counts the in-place change, as p.data -= ... does
+    increment_version(params)  # the in-place changes counted, as p.data -= ... does, in one call
     return True
