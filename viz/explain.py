@@ -156,8 +156,9 @@ class Explanation:
         return names, factors
 
     def _repeated_routes(self) -> set[int]:
-        """Indices of listed paths that read as an earlier one: they differ only inside a module."""
-        routes = [tuple(self._factors(path)[0]) for path in self.paths]
+        """Indices of listed paths that read as an earlier one: they differ only inside a module.
+        A factor's argument position is part of its route: ``b * b``'s two paths read ``[arg 0]``/``[arg 1]``."""
+        routes = [tuple((c, p, position) for c, p, position, _ in self._factors(path)[1]) for path in self.paths]
         return {k for k, route in enumerate(routes) if route in routes[:k]}
 
     def _path_lines(self, k: int, path: ChainPath) -> list[str]:
