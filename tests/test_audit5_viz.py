@@ -15,3 +15,16 @@ def test_explain_of_a_square_does_not_claim_modules_it_has_not():
     assert "[arg 0]" in text and "[arg 1]" in text
     assert SAME_ROUTE not in text
     assert text.endswith("∂sum/∂b = [2, 4]")
+
+
+def test_explain_keeps_a_matrix_gradient_inside_its_equation():
+    # a (2, 3) gradient: numpy's second row started at column 0 of the text, and the repr spanned lines
+    a = ag.Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True, label="a")
+    explanation = viz.explain((a * a).sum(), a)
+    lines = explanation.text().splitlines()
+    total = lines[-2:]
+    assert total == ["sum over the 2 paths: ∂sum/∂a = [[0, 2, 4],", " " * 33 + "[6, 8, 10]]"]  # under [0
+    contribution = next(k for k, line in enumerate(lines) if line.strip() == "= [[0, 1, 2],")
+    assert lines[contribution + 1] == " " * (lines[contribution].index("[") + 1) + "[3, 4, 5]]"
+    assert repr(explanation) == "Explanation(∂sum/∂a = [[0, 2, 4], [6, 8, 10]] over 2 paths)"
+    assert "[[0, 2, 4], [6, 8, 10]]" in explanation._repr_markdown_()

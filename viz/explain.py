@@ -97,8 +97,10 @@ class Explanation:
         made inside a scope (``F.cross_entropy``, an ``nn`` module) is named by it, not by its last op."""
         return self._names[id(t)]
 
-    def _number(self, array: Array) -> str:
-        return format_array(array, self._format)
+    def _number(self, array: Array, indent: int | None = None) -> str:
+        """The values on one line, or numpy's rows under each other ``indent`` columns in (the text's equations)."""
+        text = format_array(array, self._format)
+        return "".join(text.split("\n")) if indent is None else text.replace("\n", "\n" + " " * indent)
 
     def text(self) -> str:
         """The chain rule for every listed path, its product and the sum over paths."""
@@ -119,7 +121,8 @@ class Explanation:
                 f"{self._number(self.unlisted)} together",
                 "",
             ]
-        lines.append(f"sum over the {self.path_count:,} {plural}: ∂{L}/∂{w} = {self._number(self.total)}")
+        last = f"sum over the {self.path_count:,} {plural}: ∂{L}/∂{w} = "
+        lines.append(last + self._number(self.total, len(last)))
         return "\n".join(lines)
 
     def _factors(self, path: ChainPath) -> tuple[list[str], list[Factor]]:
@@ -177,7 +180,7 @@ class Explanation:
             header,
             lead + " · ".join(_elide(symbols, "·")),
             pad + " · ".join(_elide(values, "·")),
-            pad + self._number(path.contribution),
+            pad + self._number(path.contribution, len(pad)),
         ]
         if any(value.startswith("J(") for *_, value in factors):
             lines.append(" " * len(lead) + "(J(out ← in): a Jacobian, applied as a vector-Jacobian product)")
