@@ -28,3 +28,18 @@ def test_explain_keeps_a_matrix_gradient_inside_its_equation():
     assert lines[contribution + 1] == " " * (lines[contribution].index("[") + 1) + "[3, 4, 5]]"
     assert repr(explanation) == "Explanation(∂sum/∂a = [[0, 2, 4], [6, 8, 10]] over 2 paths)"
     assert "[[0, 2, 4], [6, 8, 10]]" in explanation._repr_markdown_()
+
+
+def test_explain_of_a_vector_offers_only_what_explain_accepts():
+    # the message offered "pass grad= of its shape", and explain(y, w, grad=...) is a TypeError
+    w = ag.Tensor([1.0, 2.0], requires_grad=True, label="w")
+    y = w * 3.0
+    with pytest.raises(ValueError) as caught:
+        viz.explain(y, w)
+    message = str(caught.value)
+    assert message == (
+        "explain: root has shape (2,); the chain rule starts from a one-element tensor (a loss). "
+        "Reduce it first, explain(root.sum(), param), or pick one element, explain(root[0], param)"
+    )
+    assert viz.explain(y.sum(), w).total.tolist() == [3.0, 3.0]
+    assert viz.explain(y[0], w).total.tolist() == [3.0, 0.0]

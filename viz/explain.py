@@ -359,6 +359,11 @@ def explain(
             f"explain: param ({param.label or 'shape ' + str(param.shape)}) is not in the graph of "
             "root: root was not computed from it (or from a detached copy of it)"
         )
+    if root.size != 1:  # seed_for's hint, grad=, is animate_backward's: explain takes none
+        raise ValueError(
+            f"explain: root has shape {root.shape}; the chain rule starts from a one-element tensor (a loss). "
+            "Reduce it first, explain(root.sum(), param), or pick one element, explain(root[0], param)"
+        )
     seed = seed_for(root, None, "explain")
     target = index[id(param)]
     names = {id(t): name for t, name in zip(tensors, tensor_names(tensors))}
