@@ -43,3 +43,35 @@ def test_explain_of_a_vector_offers_only_what_explain_accepts():
     )
     assert viz.explain(y.sum(), w).total.tolist() == [3.0, 3.0]
     assert viz.explain(y[0], w).total.tolist() == [3.0, 0.0]
+
+
+def _legend(axes):
+    return [text.get_text() for text in axes.get_legend().get_texts()]
+
+
+def _ticks_shown(axes):
+    low, high = axes.get_xlim()
+    return [tick for tick in axes.get_xticks() if low <= tick <= high]
+
+
+def test_plot_history_marks_the_epochs_whose_loss_is_nan_or_inf():
+    pytest.importorskip("matplotlib")
+    # a line skips a NaN epoch silently: the picture showed two dots and no hint of epoch 2
+    axes = viz.plot_history([0.5, float("nan"), 0.3, float("inf")]).axes[0]
+    assert _legend(axes) == ["train loss", "train loss NaN/inf (epochs 2, 4)"]
+    marks = axes.get_lines()[1]
+    assert marks.get_xdata().tolist() == [2, 4] and marks.get_marker() == "x"
+    # a run NaN from its first epoch drew an empty panel with made-up y ticks -0.04 ... 0.04
+    axes = viz.plot_history({"train_loss": [float("nan")] * 3, "val_loss": [None] * 3}).axes[0]
+    assert _legend(axes)[-1] == "validation loss NaN/inf (epochs 1, 2, 3)"
+    assert list(axes.get_yticks()) == []
+    assert _ticks_shown(axes) == [1.0, 2.0, 3.0]
+
+
+def test_plot_history_of_one_epoch_numbers_the_epoch_axis_in_whole_epochs():
+    pytest.importorskip("matplotlib")
+    axes = viz.plot_history({"train_loss": [0.5], "val_loss": [0.6]}).axes[0]
+    assert _ticks_shown(axes) == [1.0]  # was 0.945, 0.96, ... 1.05
+    figure = viz.plot_history({"train_loss": [0.5], "grad_norm": [float("nan")]}, diagnostics=True)
+    assert _ticks_shown(figure.axes[1]) == [1.0]
+    assert _legend(figure.axes[1])[-1] == "gradient norm (mean per epoch) NaN/inf (epoch 1)"
