@@ -75,3 +75,18 @@ def test_plot_history_of_one_epoch_numbers_the_epoch_axis_in_whole_epochs():
     figure = viz.plot_history({"train_loss": [0.5], "grad_norm": [float("nan")]}, diagnostics=True)
     assert _ticks_shown(figure.axes[1]) == [1.0]
     assert _legend(figure.axes[1])[-1] == "gradient norm (mean per epoch) NaN/inf (epoch 1)"
+
+
+def test_saving_under_a_file_names_the_file_in_the_way(tmp_path):
+    # "graph.svg/more/g.svg": makedirs said "[Errno 17] File exists: '.../graph.svg'", as if the target existed
+    w = ag.Tensor(2.0, requires_grad=True, label="w")
+    (tmp_path / "graph.svg").write_text("<svg/>")
+    target = tmp_path / "graph.svg" / "more" / "g.svg"
+    for save in (
+        lambda: viz.render_graph(w * 3.0, target.with_suffix(".dot")),
+        lambda: viz.explore(w * 3.0, target.with_suffix(".html")),
+    ):
+        with pytest.raises(NotADirectoryError) as caught:
+            save()
+        assert str(caught.value).endswith(f"{str(tmp_path / 'graph.svg')!r} is a file, not a folder")
+    assert (tmp_path / "graph.svg").read_text() == "<svg/>"
