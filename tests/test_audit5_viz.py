@@ -90,3 +90,13 @@ def test_saving_under_a_file_names_the_file_in_the_way(tmp_path):
             save()
         assert str(caught.value).endswith(f"{str(tmp_path / 'graph.svg')!r} is a file, not a folder")
     assert (tmp_path / "graph.svg").read_text() == "<svg/>"
+
+
+def test_an_index_is_drawn_as_the_user_wrote_it():
+    # the op's box read "getitem index=(slice(None, None, None), 2)" for a[:, 2]
+    a = ag.Tensor(np.arange(12.0).reshape(3, 4), requires_grad=True, label="a")
+    parts = [a[:, 2], a[1:3, ::-1], a[np.int64(1)], a[..., None], a[[0, 2]], a[a.data > 4], a[np.arange(10) % 3]]
+    source = viz.draw_graph([p.sum() for p in parts], full=True).source
+    for text in ("[:, 2]", "[1:3, ::-1]", "[1]", "[..., None]", "[[0, 2]]", "[mask(3, 4)]", "[array(10,)]"):
+        assert f'label="getitem {text}"' in source
+    assert "slice(" not in source and "index=" not in source

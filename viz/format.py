@@ -183,6 +183,9 @@ def op_description(t: Tensor, limit: int = 40) -> str:
     for key, value in t.params.items():
         if value is False or value is None:
             continue  # defaults such as keepdims=False only add noise
+        if t.op == "getitem" and key == "index":  # as the user wrote it: [:, 2], not (slice(None, None, None), 2)
+            parts.append(index_text(value)[:limit])
+            continue
         if isinstance(value, np.ndarray):
             text = f"array{value.shape}"
         elif isinstance(value, np.dtype):
@@ -193,6 +196,26 @@ def op_description(t: Tensor, limit: int = 40) -> str:
             text = text[: limit - 1] + "\u2026"
         parts.append(f"{key}={text}")
     return " ".join(parts)
+
+
+def index_text(index: object) -> str:
+    """An index as Python writes it: ``index_text((slice(None), 2))`` -> ``'[:, 2]'``; ``'[1:3, ::-1]'``."""
+
+    def part(p: object) -> str:
+        if isinstance(p, slice):
+            bounds = ["" if b is None else str(b) for b in (p.start, p.stop)]
+            return ":".join(bounds + ([] if p.step is None else [str(p.step)]))
+        if p is Ellipsis:
+            return "..."
+        if isinstance(p, np.ndarray):
+            if p.dtype == np.bool_ or p.ndim != 1 or p.size > 6:
+                return f"{'mask' if p.dtype == np.bool_ else 'array'}{p.shape}"
+            return str(p.tolist())  # a[[0, 2]] reads [[0, 2]]
+        if isinstance(p, np.integer):
+            return str(int(p))  # numpy 2's repr says np.int64(2)
+        return repr(p)  # ints, None (a new axis)
+
+    return "[" + ", ".join(map(part, index if isinstance(index, tuple) else (index,))) + "]"
 
 
 def escape(text: object) -> str:
