@@ -226,23 +226,9 @@ class Explanation:
 
     def _repr_markdown_(self) -> str:
         """The chain rule as LaTeX math (Markdown renderers that prefer it, e.g. GitHub)."""
-        L, w = _tex(self.name(self.root)), _tex(self.name(self.param))
-        lines = [
-            f"$$\\frac{{\\partial {L}}}{{\\partial {w}}} = {_tex_number(self._number(self.total))}"
-            f"\\quad\\text{{over {self.path_count:,} path{'s' if self.path_count != 1 else ''}}}$$",
-            "",
-        ]
-        for k, path in enumerate(self.paths, 1):
-            _names, factors = self._factors(path)
-            symbols = " \\cdot ".join(
-                f"\\frac{{\\partial {_tex(c)}}}{{\\partial {_tex(p)}}}" for c, p, _, _ in _elide_factors(factors)
-            )
-            values = " \\cdot ".join(_tex_number(v) for *_, v in _elide_factors(factors))
-            lines.append(
-                f"{k}. $\\frac{{\\partial {L}}}{{\\partial {w}}} = {symbols or '1'} = {values or '1'}"
-                f" = {_tex_number(self._number(path.contribution))}$"
-            )
-        return "\n".join(lines)
+        from .explain_tex import markdown
+
+        return markdown(self)
 
     def __str__(self) -> str:
         return self.text()
@@ -288,26 +274,6 @@ class Explanation:
 
 def _dims(t: Tensor) -> str:
     return "\u00d7".join(map(str, t.shape)) or "1"
-
-
-def _tex(name: str) -> str:
-    """A tensor name as LaTeX: add₃ -> \\mathrm{add}_{3}."""
-    digits = "".join(c for c in name if c in "\u2080\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089")
-    base = name[: len(name) - len(digits)] if digits else name
-    base = base.replace("_", "\\_")
-    sub = "".join(str(ord(c) - 0x2080) for c in digits)
-    return f"\\mathrm{{{base}}}" + (f"_{{{sub}}}" if sub else "")
-
-
-def _tex_number(text: str) -> str:
-    return "\\text{" + text.replace("\u2190", "\u2190") + "}"
-
-
-def _elide_factors(factors: list[Factor]) -> list[Factor]:
-    if len(factors) <= MAX_FACTORS_SHOWN:
-        return factors
-    half = MAX_FACTORS_SHOWN // 2
-    return factors[:half] + [("\\dots", "\\dots", None, "\u2026")] + factors[-half:]
 
 
 def _elide(items: list[str], joiner: str) -> list[str]:
