@@ -100,3 +100,19 @@ def test_an_index_is_drawn_as_the_user_wrote_it():
     for text in ("[:, 2]", "[1:3, ::-1]", "[1]", "[..., None]", "[[0, 2]]", "[mask(3, 4)]", "[array(10,)]"):
         assert f'label="getitem {text}"' in source
     assert "slice(" not in source and "index=" not in source
+
+
+def test_explain_names_a_sequentials_layers_by_their_kind_not_as_bare_numbers():
+    nn = pytest.importorskip("nn")
+    import nn.functional as F
+
+    # nn.Sequential names its children 0, 1, 2: the path read "cross_entropy ← 2 ← 1 ← 0", the factors ∂2/∂1
+    ag.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2), nn.LayerNorm(2))
+    loss = F.cross_entropy(model(ag.randn(5, 3)), ag.tensor([0, 1, 1, 0, 1]))
+    explanation = viz.explain(loss, model[0].weight)
+    text = explanation.text()
+    assert "path 1 of 12: cross_entropy ← 3:module ← 2:Linear ← 1:ReLU ← 0:Linear ← 0.weight" in text
+    assert "∂3:module/∂2:Linear · ∂2:Linear/∂1:ReLU · ∂1:ReLU/∂0:Linear · ∂0:Linear/∂0.weight" in text
+    loss.backward()
+    np.testing.assert_allclose(explanation.total, model[0].weight.grad, rtol=1e-12)

@@ -27,6 +27,7 @@ from autograd_core import Tensor
 
 from .format import NUMBER_FORMAT, check_number_format, format_array, format_number, loss_name, tensor_names
 from .gradients import edge_vjp, local_derivative, seed_for
+from .layout import GraphPlan, module_kind
 from .paths import Edge, list_paths, reaching
 
 if TYPE_CHECKING:
@@ -91,11 +92,22 @@ class Explanation:
         self.total = total
         self.unlisted = total - sum((p.contribution for p in paths), np.zeros_like(total))
         self._names, self._format = names, number_format
+        self._plan: GraphPlan | None = None  # built when a module needs its kind read
 
     def name(self, t: Tensor) -> str:
         """The name this explanation (and ``draw_graph(root)``) uses for tensor ``t``; an unlabelled root
         made inside a scope (``F.cross_entropy``, an ``nn`` module) is named by it, not by its last op."""
         return self._names[id(t)]
+
+    def _module_name(self, scope: str) -> str:
+        """A module's name on a path; a Sequential's child (scope ``4``) with its kind, ``4:Linear``,
+        as the picture's box says ``4: Linear(128→10)``: a bare number read as one (∂4/∂3)."""
+        if not scope.isdigit():
+            return scope
+        if self._plan is None:
+            self._plan = GraphPlan([self.root], "record", max_nodes=None, collapse_modules=False)
+        kind = module_kind(self._plan, scope).split("(")[0]  # Linear(128→10): Linear
+        return f"{scope}:{kind if kind[:1].isalpha() else 'module'}"
 
     def _number(self, array: Array, indent: int | None = None) -> str:
         """The values on one line, or numpy's rows under each other ``indent`` columns in (the text's equations)."""
@@ -134,6 +146,7 @@ class Explanation:
         that module, one factor for its whole map, so a deep net reads layer by layer.
         """
         steps: list[list[Any]] = []  # [name, first tensor, last tensor, number or None] per shown stop on the path
+        modules: list[int] = []  # steps named by their module
         for k, t in enumerate(path.tensors):
             scope = t.scope if self._group_modules and k > 0 else None
             if scope and steps and steps[-1][0] == scope:
@@ -141,7 +154,10 @@ class Explanation:
                 d = path.local_derivatives[k - 1]
                 steps[-1][3] = None if d is None or steps[-1][3] is None else steps[-1][3] * d
             else:
+                modules += [len(steps)] if scope else []
                 steps.append([scope or self.name(t), t, t, 1.0])
+        for m in modules:
+            steps[m][0] = self._module_name(steps[m][0])
         names: list[str] = [step[0] for step in steps]
         factors: list[Factor] = []
         k = 0
@@ -293,8 +309,9 @@ def explain(
     paths) equals ``param.grad`` after ``root.backward()`` — the chain rule, checked.
     The number of paths can grow exponentially; the first ``max_paths`` are listed
     and the rest summed. Backward need not have run. Ops made inside an ``nn`` module
-    are shown as that module, one factor each (``group_modules=False``: op by op); an
-    unlabelled loss is named by the function that made it (``cross_entropy``, not ``div``).
+    are shown as that module, one factor each (a Sequential's ``2`` as ``2:Linear``;
+    ``group_modules=False``: op by op); an unlabelled loss is named by the function that
+    made it (``cross_entropy``, not ``div``).
 
     >>> w0 = ag.Tensor(2.0, requires_grad=True, label="w0")
     >>> f = (w0 * -1.0).sigmoid()
