@@ -116,3 +116,20 @@ def test_explain_names_a_sequentials_layers_by_their_kind_not_as_bare_numbers():
     assert "∂3:module/∂2:Linear · ∂2:Linear/∂1:ReLU · ∂1:ReLU/∂0:Linear · ∂0:Linear/∂0.weight" in text
     loss.backward()
     np.testing.assert_allclose(explanation.total, model[0].weight.grad, rtol=1e-12)
+
+
+def test_the_markdown_escapes_what_tex_would_read_as_commands():
+    # a label "loss & acc %" made `\mathrm{loss & acc %}`: MathJax's "Misplaced &", and % ate the rest of the line
+    w = ag.Tensor(2.0, requires_grad=True, label="w_{1}")
+    y = w * 3.0
+    y.label = "50% of a&b $x^2 ~ \\"
+    first = viz.explain(y, w)._repr_markdown_().splitlines()[0]
+    assert first == (
+        r"$$\frac{\partial \mathrm{50\%\ of\ a\&b\ \$x\hat{}2\ \sim \ \backslash }}{\partial \mathrm{w\_\{1\}}}"
+        r" = \text{3}\quad\text{over 1 path}$$"
+    )
+    x = ag.Tensor(0.5, requires_grad=True, label="x")
+    h = x
+    for _ in range(20):  # a long path elides its middle factors as \dots
+        h = h.tanh()
+    assert r"\frac{\partial \mathrm{\dots }}{\partial \mathrm{\dots }}" in viz.explain(h, x)._repr_markdown_()

@@ -39,11 +39,21 @@ def markdown(explanation: Explanation) -> str:
     return "\n".join(lines)
 
 
+TEX_ESCAPES = {c: "\\" + c for c in "_&%$#{}"} | {
+    "\\": "\\backslash ",
+    "^": "\\hat{}",
+    "~": "\\sim ",
+    " ": "\\ ",
+    "\u2026": "\\dots ",
+}
+
+
 def _tex(name: str) -> str:
-    """A tensor name as LaTeX: add₃ -> \\mathrm{add}_{3}."""
+    """A tensor name as LaTeX: add₃ -> \\mathrm{add}_{3}; TeX's special characters escaped (a label's
+    ``&`` or ``%`` was a MathJax error, a ``$`` ended the math), spaces kept, ``…`` as ``\\dots``."""
     digits = "".join(c for c in name if c in "\u2080\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089")
     base = name[: len(name) - len(digits)] if digits else name
-    base = base.replace("_", "\\_")
+    base = "".join(TEX_ESCAPES.get(c, c) for c in base)
     sub = "".join(str(ord(c) - 0x2080) for c in digits)
     return f"\\mathrm{{{base}}}" + (f"_{{{sub}}}" if sub else "")
 
@@ -56,4 +66,4 @@ def _elide_factors(factors: list[Factor]) -> list[Factor]:
     if len(factors) <= MAX_FACTORS_SHOWN:
         return factors
     half = MAX_FACTORS_SHOWN // 2
-    return factors[:half] + [("\\dots", "\\dots", None, "\u2026")] + factors[-half:]
+    return factors[:half] + [("\u2026", "\u2026", None, "\u2026")] + factors[-half:]
