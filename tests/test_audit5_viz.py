@@ -133,3 +133,16 @@ def test_the_markdown_escapes_what_tex_would_read_as_commands():
     for _ in range(20):  # a long path elides its middle factors as \dots
         h = h.tanh()
     assert r"\frac{\partial \mathrm{\dots }}{\partial \mathrm{\dots }}" in viz.explain(h, x)._repr_markdown_()
+
+
+def test_an_unfinished_expression_says_its_end_is_missing_not_column_0(capsys):
+    from viz.__main__ import main
+
+    # Python's SyntaxError puts the problem of "w*" at offset 0: the message said "(column 0)"
+    assert main(["expr", "w*x+", "--set", "w=1", "x=2"]) == 2
+    assert (
+        capsys.readouterr().err
+        == "error: expression 'w*x+' is not valid: invalid syntax (at its end: an operand is missing)\n"
+    )
+    assert main(["expr", "1 +* 2"]) == 2
+    assert capsys.readouterr().err.endswith("is not valid: invalid syntax (column 4)\n")
