@@ -146,3 +146,31 @@ def test_an_unfinished_expression_says_its_end_is_missing_not_column_0(capsys):
     )
     assert main(["expr", "1 +* 2"]) == 2
     assert capsys.readouterr().err.endswith("is not valid: invalid syntax (column 4)\n")
+
+
+def test_a_forgotten_requires_grad_is_named_not_drawn_as_a_one_box_graph(tmp_path):
+    # the beginner's mistake: nothing requires grad, so nothing was recorded. explain said "root was not
+    # computed from it" (it was), animate_backward and explore wrote pages with nothing to step through
+    x, w = ag.Tensor([1.0, 2.0], label="x"), ag.Tensor([0.5, -1.0], label="w")
+    loss = (x * w).sum()
+    loss.label = "L"
+    diagnosis = (
+        "'L' does not require grad, so the ops that made it were not recorded: it was built under no_grad(), "
+        "from detached tensors, or from leaves made without requires_grad=True. Create the tensors you want "
+        "gradients for with Tensor(..., requires_grad=True) and compute it again"
+    )
+    for name, call in (
+        ("explain", lambda: viz.explain(loss, w)),
+        ("animate_backward", lambda: viz.animate_backward(loss, tmp_path / "b.html")),
+        ("explore", lambda: viz.explore(loss, tmp_path / "e.html")),
+    ):
+        with pytest.raises(ValueError) as caught:
+            call()
+        assert str(caught.value) == f"{name}: {diagnosis}"
+    assert list(tmp_path.iterdir()) == []
+    source = viz.draw_graph(loss).source
+    assert 'unrecorded [label="L does not require grad, so the ops that made it\\nwere not recorded' in source
+    w.requires_grad = True
+    recorded = (x * w).sum()
+    assert "unrecorded" not in viz.draw_graph(recorded).source
+    assert viz.explain(recorded, w).total.tolist() == [1.0, 2.0]

@@ -35,7 +35,7 @@ from autograd_core.types import ArrayLike
 
 from .drawing import DrawOptions, ResolvedHighlight, build_digraph
 from .format import NUMBER_FORMAT, check_number_format, format_array, loss_name
-from .gradients import BackwardStep, backward_steps
+from .gradients import BackwardStep, backward_steps, refuse_unrecorded
 from .layout import GraphPlan, check_rankdir
 from .player import FrameChange, player_fragment, player_page
 from .render import GraphvizNotFoundError, pipe_dot
@@ -105,6 +105,7 @@ def _replay(
     """Checks the request, replays backward (``backward_steps``) and writes each frame's caption."""
     check_number_format(number_format, "animate_backward")
     check_rankdir(rankdir, "animate_backward")
+    refuse_unrecorded(root, "animate_backward")
     tensors, initial, steps = backward_steps(root, grad)
     if len(steps) + 1 > max_frames:
         raise ValueError(

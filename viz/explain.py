@@ -26,7 +26,7 @@ import autograd_core as ag
 from autograd_core import Tensor
 
 from .format import NUMBER_FORMAT, check_number_format, format_array, format_number, loss_name, tensor_names
-from .gradients import edge_vjp, local_derivative, seed_for
+from .gradients import edge_vjp, local_derivative, refuse_unrecorded, seed_for
 from .layout import GraphPlan, module_kind
 from .paths import Edge, list_paths, reaching
 
@@ -338,6 +338,7 @@ def explain(
     tensors = ag.walk(root)
     index = {id(t): i for i, t in enumerate(tensors)}
     if id(param) not in index:
+        refuse_unrecorded(root, "explain")
         raise ValueError(
             f"explain: param ({param.label or 'shape ' + str(param.shape)}) is not in the graph of "
             "root: root was not computed from it (or from a detached copy of it)"

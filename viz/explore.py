@@ -38,7 +38,7 @@ from autograd_core.types import ArrayLike
 from .drawing import DrawOptions, build_digraph
 from .explain import explain
 from .format import NUMBER_FORMAT, check_number_format, format_number
-from .gradients import backward_steps
+from .gradients import backward_steps, refuse_unrecorded
 from .layout import GraphPlan, as_roots
 from .render import pipe_dot
 
@@ -122,6 +122,7 @@ def explore(
     (root,) = as_roots(root, "explore")
     check_number_format(number_format, "explore")
     page_path = None if path is None else _html_path(path)
+    refuse_unrecorded(root, "explore")
     if root.size != 1:
         raise ValueError(
             f"explore: root has shape {root.shape}; explore starts the backward pass from a "

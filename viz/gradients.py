@@ -20,6 +20,22 @@ from autograd_core.types import ArrayLike
 
 from .layout import as_roots
 
+NOT_RECORDED = (
+    "{name} does not require grad, so the ops that made it were not recorded: it was built under "
+    "no_grad(), from detached tensors, or from leaves made without requires_grad=True"
+)
+
+
+def refuse_unrecorded(root: Tensor, caller: str) -> None:
+    """A root with no graph (the forgotten ``requires_grad=True``) gets backward's diagnosis, not a
+    one-node picture or "root was not computed from it"."""
+    if root.is_leaf and not root.requires_grad:
+        name = repr(root.label) if root.label else f"root (shape {root.shape})"
+        raise ValueError(
+            f"{caller}: {NOT_RECORDED.format(name=name)}. Create the tensors you want gradients for with "
+            "Tensor(..., requires_grad=True) and compute it again"
+        )
+
 
 def backward_all(root: Tensor, grad: ArrayLike | None = None, retain_graph: bool = False) -> None:
     """``root.backward()`` that also keeps the gradient of every intermediate tensor.
