@@ -174,3 +174,21 @@ def test_a_forgotten_requires_grad_is_named_not_drawn_as_a_one_box_graph(tmp_pat
     recorded = (x * w).sum()
     assert "unrecorded" not in viz.draw_graph(recorded).source
     assert viz.explain(recorded, w).total.tolist() == [1.0, 2.0]
+
+
+def test_exploring_an_expression_without_variables_is_one_line(tmp_path, capsys):
+    from viz.__main__ import main
+
+    for command, source, extra in (
+        ("explore", "2*3", []),
+        ("explore", "x*2", ["--input", "x=3"]),
+        ("expr", "2*3", ["--animate", str(tmp_path / "b.html")]),
+        ("expr", "x*2", ["--input", "x=3", "--explain", "x"]),
+    ):
+        out = str(tmp_path / ("e.html" if command == "explore" else "g.svg"))
+        assert main([command, source, *extra, "--out", out]) == 2
+        assert capsys.readouterr().err.endswith(
+            f"error: expression {source!r} has nothing to differentiate: give the values you want gradients "
+            "for with --set (--input values get none), e.g. --set w=2\n"
+        )
+    assert list(tmp_path.iterdir()) == []
