@@ -192,3 +192,30 @@ def test_exploring_an_expression_without_variables_is_one_line(tmp_path, capsys)
             "for with --set (--input values get none), e.g. --set w=2\n"
         )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_without_dot_the_saved_source_never_replaces_the_users_own_dot_file(tmp_path, monkeypatch):
+    # render_graph(y, "graph.svg") without Graphviz saved the source over graph.dot: the user's own file, lost
+    monkeypatch.setenv("PATH", str(tmp_path / "no-graphviz-here"))
+    w = ag.Tensor(2.0, requires_grad=True, label="w")
+    y = (w * 3.0).sigmoid()
+    mine = "digraph mine { a -> b }\n"
+    for name, save in (
+        ("graph", lambda: viz.render_graph(y, tmp_path / "graph.svg")),
+        ("page", lambda: viz.explore(y, tmp_path / "page.html")),
+        ("steps", lambda: viz.animate_backward(y, tmp_path / "steps.html")),
+    ):
+        (tmp_path / f"{name}.dot").write_text(mine)
+        with pytest.raises(viz.GraphvizNotFoundError) as caught:
+            save()
+        assert (tmp_path / f"{name}.dot").read_text() == mine
+        saved = next(tmp_path.glob(f"{name}.*.dot"))
+        assert saved.name == f"{name}.{'svg' if name == 'graph' else 'html'}.dot"
+        assert str(saved) in str(caught.value)
+        assert saved.read_text().startswith("digraph computation_graph {")
+    (tmp_path / "graph.dot").unlink()
+    viz.render_graph(y, tmp_path / "graph.dot")  # viz's own source beside the picture is still replaced
+    other = (w * 4.0).exp()
+    with pytest.raises(viz.GraphvizNotFoundError):
+        viz.render_graph(other, tmp_path / "graph.svg")
+    assert (tmp_path / "graph.dot").read_text() == viz.draw_graph(other).source

@@ -38,7 +38,7 @@ from .format import NUMBER_FORMAT, check_number_format, format_array, loss_name
 from .gradients import BackwardStep, backward_steps, refuse_unrecorded
 from .layout import GraphPlan, check_rankdir
 from .player import FrameChange, player_fragment, player_page
-from .render import GraphvizNotFoundError, pipe_dot
+from .render import GraphvizNotFoundError, pipe_dot, source_beside
 
 
 @dataclass
@@ -353,7 +353,7 @@ def _write_html(replay: _Replay, path: pathlib.Path, root: Tensor) -> pathlib.Pa
         svg = pipe_dot(picture, "svg", "animate_backward").decode("utf-8")
     except GraphvizNotFoundError as error:  # each frame's DOT: what the page would have shown, one by one
         where = atomic_write(
-            path.with_suffix(".dot"), "\n".join(f.digraph.source for f in _frames(replay)), make_folders=True
+            source_beside(path), "\n".join(f.digraph.source for f in _frames(replay)), make_folders=True
         )
         raise _saved_frames(error, pathlib.Path(where)) from None
     title = f"The backward pass of {root.label or 'the output'}, one op at a time"

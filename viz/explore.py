@@ -40,7 +40,7 @@ from .explain import explain
 from .format import NUMBER_FORMAT, check_number_format, format_number
 from .gradients import backward_steps, refuse_unrecorded
 from .layout import GraphPlan, as_roots
-from .render import pipe_dot
+from .render import pipe_dot, source_beside
 
 MAX_LISTED_VALUES = 36  # a tensor with at most this many elements lists its values
 HEATMAP_SIDE = 48  # a larger matrix is averaged down to at most 48 x 48 cells
@@ -141,7 +141,7 @@ def explore(
         build_digraph(plan, options),
         "svg",
         "explore",
-        source_path=None if page_path is None else page_path.with_suffix(".dot"),
+        source_path=None if page_path is None else source_beside(page_path),
     ).decode("utf-8")
     data = page_data(root, plan, max_paths, number_format)
     title = title or f"Computation graph of {plan.names[plan.root_indices[0]]}"

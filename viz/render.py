@@ -66,6 +66,21 @@ def image_format(path: str | os.PathLike[str], caller: str) -> str:
     return IMAGE_FORMATS[suffix]
 
 
+def source_beside(path: pathlib.Path) -> pathlib.Path:
+    """Where to save the DOT source of a picture that could not be drawn: ``g.dot`` beside ``g.svg``, unless a
+    ``g.dot`` that viz did not write is there (the user's own): then ``g.svg.dot``, never over their file."""
+    beside = path.with_suffix(".dot")
+    try:
+        with open(beside, "rb") as file:
+            ours = file.read(len(DOT_START)) == DOT_START
+    except OSError:  # missing (or a folder: atomic_write will say so)
+        return beside
+    return beside if ours else path.with_name(path.name + ".dot")
+
+
+DOT_START = b"digraph computation_graph {"  # how every graph viz draws begins
+
+
 def pipe_dot(
     digraph: graphviz.Digraph | graphviz.Source, fmt: str, caller: str, source_path: pathlib.Path | None = None
 ) -> bytes:
@@ -109,8 +124,8 @@ def render_graph(
     .svg, .png, .pdf, .jpg render with Graphviz; .dot/.gv save the DOT source (no Graphviz
     needed). Exactly ``path`` is written, atomically; ``keep_source=True`` also writes the
     source beside it as ``<name>.dot``. Returns the path as a ``pathlib.Path``. Without
-    Graphviz's ``dot`` the source is saved beside the requested path and a
-    ``GraphvizNotFoundError`` says how to install Graphviz.
+    Graphviz's ``dot`` the source is saved beside the requested path (``g.dot``; ``g.svg.dot`` when
+    a ``g.dot`` viz did not write is there) and a ``GraphvizNotFoundError`` says how to install Graphviz.
 
     >>> w = ag.Tensor(2.0, requires_grad=True, label="w")
     >>> loss = (w * 3.0).sigmoid()
@@ -132,7 +147,7 @@ def render_graph(
         digraph = root
     else:
         digraph = draw_graph(root, **draw_options)
-    source_path = path.with_suffix(".dot")
+    source_path = path.with_suffix(".dot") if keep_source else source_beside(path)
     if fmt == "dot":
         return pathlib.Path(atomic_write(path, digraph.source, make_folders=True))
     data = pipe_dot(digraph, fmt, "render_graph", source_path)
