@@ -219,3 +219,19 @@ def test_without_dot_the_saved_source_never_replaces_the_users_own_dot_file(tmp_
     with pytest.raises(viz.GraphvizNotFoundError):
         viz.render_graph(other, tmp_path / "graph.svg")
     assert (tmp_path / "graph.dot").read_text() == viz.draw_graph(other).source
+
+
+def test_explain_refuses_an_integer_tensor_instead_of_truncating_its_derivative():
+    # ∂(w·i)/∂i = w = [0.5, 1.5, 2.5] was printed as [0, 1, 2]: the vjp cast to i's int64
+    i = ag.Tensor(np.array([1, 2, 3]), label="i")
+    w = ag.Tensor([0.5, 1.5, 2.5], requires_grad=True, label="w")
+    loss = (w * i).sum()
+    with pytest.raises(ValueError) as caught:
+        viz.explain(loss, i)
+    assert str(caught.value) == (
+        "explain: param (i) has dtype int64: integer and boolean tensors have no gradient (only floating ones "
+        "can require grad, as in PyTorch); make it floating (.float()) before the ops to see its derivative"
+    )
+    as_float = i.float()
+    assert viz.explain((w * as_float).sum(), as_float).total.tolist() == [0.5, 1.5, 2.5]
+    assert viz.explain(loss, w).total.tolist() == [1.0, 2.0, 3.0]

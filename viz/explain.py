@@ -335,6 +335,12 @@ def explain(
     check_number_format(number_format, "explain")
     if not isinstance(max_paths, int) or max_paths < 1:
         raise ValueError(f"explain: max_paths must be a positive int, got {max_paths!r}")
+    if param.dtype.kind not in "fc":  # the vjp, cast to param's dtype, truncated: w = 0.5 read as 0
+        raise ValueError(
+            f"explain: param ({param.label or 'shape ' + str(param.shape)}) has dtype {param.dtype}: "
+            "integer and boolean tensors have no gradient (only floating ones can require grad, as in PyTorch); "
+            "make it floating (.float()) before the ops to see its derivative"
+        )
     tensors = ag.walk(root)
     index = {id(t): i for i, t in enumerate(tensors)}
     if id(param) not in index:
