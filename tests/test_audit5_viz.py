@@ -235,3 +235,15 @@ def test_explain_refuses_an_integer_tensor_instead_of_truncating_its_derivative(
     as_float = i.float()
     assert viz.explain((w * as_float).sum(), as_float).total.tolist() == [0.5, 1.5, 2.5]
     assert viz.explain(loss, w).total.tolist() == [1.0, 2.0, 3.0]
+
+
+def test_one_nan_in_a_large_tensor_does_not_hide_its_statistics():
+    # a weight with one NaN was drawn "data mean nan min nan max nan": where the rest lies, and how many NaN, lost
+    big = ag.Tensor(np.r_[np.arange(20.0), np.nan, np.nan], requires_grad=True, label="big")
+    loss = (big * 2).sum()
+    viz.backward_all(loss)
+    source = viz.draw_graph(loss).source
+    assert "data mean 9.5 min 0 max 19, 2 NaN" in source and "grad mean 2 min 2 max 2" in source
+    assert "data mean 19 min 0 max 38, 2 NaN" in source  # big * 2
+    nothing = ag.Tensor(np.full((3, 4), np.nan), requires_grad=True, label="nothing")
+    assert "data all 12 NaN" in viz.draw_graph(nothing.sum()).source

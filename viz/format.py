@@ -99,6 +99,8 @@ def format_array(array: ArrayLike | None, number_format: str = NUMBER_FORMAT) ->
     '[1, -0.25]'
     >>> format_array(np.arange(100.0))
     'mean 49.5 min 0 max 99'
+    >>> format_array(np.r_[np.arange(9.0), np.nan])
+    'mean 4 min 0 max 8, 1 NaN'
     """
     if array is None:
         return NO_VALUE
@@ -108,9 +110,15 @@ def format_array(array: ArrayLike | None, number_format: str = NUMBER_FORMAT) ->
             return format_number(array.item(), number_format)
         return np.array2string(array, separator=", ", formatter={"all": lambda v: format_number(v, number_format)})
     values = array.astype(np.float64) if array.dtype.kind in "biu" else array
-    with np.errstate(all="ignore"):  # a NaN/Inf in the data is shown, not raised
+    nans = int(np.count_nonzero(np.isnan(values))) if values.dtype.kind in "fc" else 0
+    if nans == values.size:
+        return f"all {nans:,} NaN"
+    if nans:  # one NaN made every statistic NaN ("mean nan min nan max nan"): summarise the rest, count it
+        values = values[~np.isnan(values)]
+    with np.errstate(all="ignore"):  # an Inf in the data is shown, not raised
         stats = (np.mean(values), np.min(values), np.max(values))
-    return "mean {} min {} max {}".format(*(format_number(v, number_format) for v in stats))
+    text = "mean {} min {} max {}".format(*(format_number(v, number_format) for v in stats))
+    return text + (f", {nans:,} NaN" if nans else "")
 
 
 def format_shape(t: Tensor) -> str:
