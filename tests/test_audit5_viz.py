@@ -247,3 +247,19 @@ def test_one_nan_in_a_large_tensor_does_not_hide_its_statistics():
     assert "data mean 19 min 0 max 38, 2 NaN" in source  # big * 2
     nothing = ag.Tensor(np.full((3, 4), np.nan), requires_grad=True, label="nothing")
     assert "data all 12 NaN" in viz.draw_graph(nothing.sum()).source
+
+
+def test_a_highlight_edge_that_does_not_exist_is_named():
+    # highlight=[(y, 5)] or an edge into a leaf raised "IndexError: tuple index out of range" from the drawing
+    w = ag.Tensor(2.0, requires_grad=True, label="w")
+    y = (w * 3.0).sigmoid()
+    for edge, why in (((y, 5), "positions are 0..0"), ((w, 0), "w is a leaf, with no inputs"), ((y, "0"), "0..0")):
+        with pytest.raises(ValueError) as caught:
+            viz.draw_graph(y, highlight=[edge])
+        name = "sigmoid" if edge[0] is y else "w"
+        assert str(caught.value).startswith(f"draw_graph: highlight edge ({name}, {edge[1]!r}): ")
+        assert why in str(caught.value)
+    from viz.format import HIGHLIGHT_COLOUR
+
+    assert HIGHLIGHT_COLOUR in viz.draw_graph(y, highlight=[(y, 0)]).source  # a real edge still glows
+    assert HIGHLIGHT_COLOUR not in viz.draw_graph(y, legend=False).source
