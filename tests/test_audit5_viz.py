@@ -263,3 +263,9 @@ def test_a_highlight_edge_that_does_not_exist_is_named():
 
     assert HIGHLIGHT_COLOUR in viz.draw_graph(y, highlight=[(y, 0)]).source  # a real edge still glows
     assert HIGHLIGHT_COLOUR not in viz.draw_graph(y, legend=False).source
+
+
+def test_a_title_in_angle_brackets_is_drawn_as_written():
+    # title="<loss>" was read by Graphviz as an HTML-like label: the picture said "loss"
+    w = ag.Tensor(2.0, requires_grad=True, label="w")
+    assert '\tfontsize=14 label="<loss>" labelloc=t' in viz.draw_graph(w * 3.0, title="<loss>").source

@@ -121,7 +121,7 @@ class _Drawer:
             ordering="in",
         )  # inputs drawn in argument order
         if self.o.title:
-            g.attr(label=self.o.title, labelloc="t", fontsize="14")
+            g.attr(label=graphviz.nohtml(self.o.title), labelloc="t", fontsize="14")  # "<loss>" as written
         if self.o.max_size:
             inches = self.o.max_size / float(PNG_DPI)  # a PNG renders at PNG_DPI; an SVG (96 px/in) is smaller
             g.attr(size=f"{inches:.2f},{inches:.2f}")
