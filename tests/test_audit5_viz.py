@@ -269,3 +269,21 @@ def test_a_title_in_angle_brackets_is_drawn_as_written():
     # title="<loss>" was read by Graphviz as an HTML-like label: the picture said "loss"
     w = ag.Tensor(2.0, requires_grad=True, label="w")
     assert '\tfontsize=14 label="<loss>" labelloc=t' in viz.draw_graph(w * 3.0, title="<loss>").source
+
+
+def test_an_animation_or_page_echoed_in_a_terminal_is_one_line():
+    # repr(animate_backward(y)) was the list of every Frame with its DOT objects: 61 frames, 14,671 characters
+    x = ag.Tensor(0.5, requires_grad=True, label="x")
+    y = x
+    for _ in range(30):
+        y = (y * 1.01).tanh()
+    animation = viz.animate_backward(y)
+    assert repr(animation) == (
+        "<BackwardAnimation: 61 frames, the start and 60 backward steps; it plays in Jupyter, "
+        "animate_backward(root, 'backward.html') writes it as a page>"
+    )
+    page = viz.explore(y)
+    assert (
+        repr(page)
+        == f"<ExplorePage: {len(page.html) / 1024:,.0f} KB of HTML; it shows in Jupyter, .save('graph.html') writes it>"
+    )

@@ -69,6 +69,12 @@ class BackwardAnimation(list[Frame]):
         super().__init__(frames)
         self.picture, self.changes = picture, list(changes)
 
+    def __repr__(self) -> str:  # a terminal's echo: the list's repr printed every frame's DOT objects
+        return (
+            f"<BackwardAnimation: {len(self)} frames, the start and {len(self) - 1} backward steps; it plays in "
+            "Jupyter, animate_backward(root, 'backward.html') writes it as a page>"
+        )
+
     def _repr_html_(self) -> str:
         try:
             svg = pipe_dot(self.picture, "svg", "animate_backward").decode("utf-8")

@@ -58,6 +58,10 @@ class ExplorePage:
     def __init__(self, html_text: str, height: int = 720) -> None:
         self.html, self.height = html_text, height
 
+    def __repr__(self) -> str:
+        size = f"{len(self.html) / 1024:,.0f} KB"
+        return f"<ExplorePage: {size} of HTML; it shows in Jupyter, .save('graph.html') writes it>"
+
     def save(self, path: str | os.PathLike[str]) -> pathlib.Path:
         """Write the page to ``path`` (.html); returns the path."""
         return pathlib.Path(atomic_write(_html_path(path), self.html, make_folders=True))
