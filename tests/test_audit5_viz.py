@@ -287,3 +287,29 @@ def test_an_animation_or_page_echoed_in_a_terminal_is_one_line():
         repr(page)
         == f"<ExplorePage: {len(page.html) / 1024:,.0f} KB of HTML; it shows in Jupyter, .save('graph.html') writes it>"
     )
+
+
+def test_a_search_heatmap_shows_failed_trials_and_leaves_untried_pairs_blank():
+    pytest.importorskip("matplotlib")
+    from matplotlib.colors import to_hex
+
+    # a failed trial (score -inf) was written "failed" in white on its white (NaN) cell: invisible; a pair a
+    # random search never tried said "failed" too
+    rows = [
+        {"lr": 0.1, "hidden": 32, "score": 0.91},
+        {"lr": 0.1, "hidden": 64, "score": -float("inf")},
+        {"lr": 0.01, "hidden": 32, "score": 0.5},
+        {"lr": 0.001, "hidden": 128, "score": 0.7},
+    ]
+    axes = viz.plot_search(rows).axes[0]
+    cells = {(round(t.get_position()[1]), round(t.get_position()[0])): t for t in axes.texts}
+    assert {cell: t.get_text() for cell, t in cells.items()} == {
+        (2, 0): "0.91",  # rows: lr 0.001, 0.01, 0.1; columns: hidden 32, 64, 128
+        (2, 1): "failed",
+        (1, 0): "0.5",
+        (0, 2): "0.7",
+    }
+    assert to_hex(cells[(2, 1)].get_color()) == "#212529"  # dark on the grey of a failed cell
+    assert [to_hex(p.get_facecolor()) for p in axes.patches] == ["#dee2e6"]
+    assert to_hex(cells[(2, 0)].get_color()) == "#212529"  # the best, viridis' yellow: dark text
+    assert to_hex(cells[(1, 0)].get_color()) == "#ffffff"  # the worst, dark purple: white text
