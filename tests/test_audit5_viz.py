@@ -313,3 +313,16 @@ def test_a_search_heatmap_shows_failed_trials_and_leaves_untried_pairs_blank():
     assert [to_hex(p.get_facecolor()) for p in axes.patches] == ["#dee2e6"]
     assert to_hex(cells[(2, 0)].get_color()) == "#212529"  # the best, viridis' yellow: dark text
     assert to_hex(cells[(1, 0)].get_color()) == "#ffffff"  # the worst, dark purple: white text
+
+
+def test_the_circuit_command_names_each_flag_once_and_shows_its_form(capsys):
+    from viz.circuit import main
+
+    # "argument --w: --w: expected 3 comma-separated numbers, got '1'" for the usual slip, --w 1 2 3
+    with pytest.raises(SystemExit) as caught:
+        main(["--w", "1", "2", "3"])
+    assert caught.value.code == 2
+    last = capsys.readouterr().err.splitlines()[-1]
+    assert last == (
+        "python -m viz.circuit: error: argument --w: expected 3 comma-separated numbers, e.g. --w 2,-3,-3, got '1'"
+    )
