@@ -326,3 +326,42 @@ def test_the_circuit_command_names_each_flag_once_and_shows_its_form(capsys):
     assert last == (
         "python -m viz.circuit: error: argument --w: expected 3 comma-separated numbers, e.g. --w 2,-3,-3, got '1'"
     )
+
+
+def test_a_graph_whose_weights_were_stepped_since_is_refused_not_explained_with_the_new_values(tmp_path):
+    # loss.backward(); step; viz.explain(loss, w): the factors were computed from the stepped w, silently
+    # (∂(w·w)/∂w printed 6 for a graph made at w = 2), while backward itself refuses such a graph
+    w = ag.Tensor([2.0], requires_grad=True, label="w")
+    loss = (w * w).sum()
+    loss.backward()
+    with ag.no_grad():
+        w -= 0.5 * w.grad  # an SGD step: w = 0
+    for name, call in (
+        ("explain", lambda: viz.explain(loss, w)),
+        ("animate_backward", lambda: viz.animate_backward(loss, tmp_path / "b.html")),
+        ("explore", lambda: viz.explore(loss, tmp_path / "e.html")),
+    ):
+        with pytest.raises(ValueError) as caught:
+            call()
+        assert str(caught.value) == (
+            f"{name}: the value of mul (inputs 'w', 'w') no longer follows from its inputs: one was changed in "
+            "place after the forward pass (an optimizer step, .data = ..., +=), so the gradients shown would not "
+            f"be this graph's. Run the forward pass again and pass its result to {name}"
+        )
+    assert list(tmp_path.iterdir()) == []
+    assert viz.explain((w * w).sum(), w).total.tolist() == [0.0]  # the forward pass again: fine
+
+
+def test_no_fresh_graph_of_any_primitive_is_taken_for_a_changed_one():
+    from primitive_cases import CASES
+
+    from viz.gradients import refuse_changed
+
+    ops = set()
+    for case in CASES:
+        for dtype in (np.float64, np.float32):
+            out = case.fn(*case.inputs(dtype))
+            tensors = ag.walk(list(out) if isinstance(out, (list, tuple)) else out)
+            refuse_changed(tensors, "explain")  # every op's forward, run again, gives its recorded value
+            ops |= {t.op for t in tensors} - {None}
+    assert ops == set(ag.PRIMITIVES)

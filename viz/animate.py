@@ -29,13 +29,13 @@ from typing import Any, overload
 import graphviz
 import numpy.typing as npt
 
-from autograd_core import Tensor
+from autograd_core import Tensor, walk
 from autograd_core.files import atomic_write
 from autograd_core.types import ArrayLike
 
 from .drawing import DrawOptions, ResolvedHighlight, build_digraph
 from .format import NUMBER_FORMAT, check_number_format, format_array, loss_name
-from .gradients import BackwardStep, backward_steps, refuse_unrecorded
+from .gradients import BackwardStep, backward_steps, refuse_changed, refuse_unrecorded
 from .layout import GraphPlan, check_rankdir
 from .player import FrameChange, player_fragment, player_page
 from .render import GraphvizNotFoundError, pipe_dot, source_beside
@@ -112,6 +112,7 @@ def _replay(
     check_number_format(number_format, "animate_backward")
     check_rankdir(rankdir, "animate_backward")
     refuse_unrecorded(root, "animate_backward")
+    refuse_changed(walk(root), "animate_backward")
     tensors, initial, steps = backward_steps(root, grad)
     if len(steps) + 1 > max_frames:
         raise ValueError(

@@ -26,7 +26,7 @@ import autograd_core as ag
 from autograd_core import Tensor
 
 from .format import NUMBER_FORMAT, check_number_format, format_array, format_number, loss_name, tensor_names
-from .gradients import edge_vjp, local_derivative, refuse_unrecorded, seed_for
+from .gradients import edge_vjp, local_derivative, refuse_changed, refuse_unrecorded, seed_for
 from .layout import GraphPlan, module_kind
 from .paths import Edge, list_paths, reaching
 
@@ -308,10 +308,11 @@ def explain(
     ``.draw()`` for the picture with the paths highlighted. ``.total`` (the sum over
     paths) equals ``param.grad`` after ``root.backward()`` — the chain rule, checked.
     The number of paths can grow exponentially; the first ``max_paths`` are listed
-    and the rest summed. Backward need not have run. Ops made inside an ``nn`` module
-    are shown as that module, one factor each (a Sequential's ``2`` as ``2:Linear``;
-    ``group_modules=False``: op by op); an unlabelled loss is named by the function that
-    made it (``cross_entropy``, not ``div``).
+    and the rest summed. Backward need not have run; a graph whose values were changed in
+    place since its forward pass (an optimizer step) is refused, as backward refuses it.
+    Ops made inside an ``nn`` module are shown as that module, one factor each (a Sequential's
+    ``2`` as ``2:Linear``; ``group_modules=False``: op by op); an unlabelled loss is named by
+    the function that made it (``cross_entropy``, not ``div``).
 
     >>> w0 = ag.Tensor(2.0, requires_grad=True, label="w0")
     >>> f = (w0 * -1.0).sigmoid()
@@ -354,6 +355,7 @@ def explain(
             f"explain: root has shape {root.shape}; the chain rule starts from a one-element tensor (a loss). "
             "Reduce it first, explain(root.sum(), param), or pick one element, explain(root[0], param)"
         )
+    refuse_changed(tensors, "explain")
     seed = seed_for(root, None, "explain")
     target = index[id(param)]
     names = {id(t): name for t, name in zip(tensors, tensor_names(tensors))}

@@ -31,14 +31,14 @@ from typing import Any, overload
 import numpy as np
 import numpy.typing as npt
 
-from autograd_core import Tensor
+from autograd_core import Tensor, walk
 from autograd_core.files import atomic_write
 from autograd_core.types import ArrayLike
 
 from .drawing import DrawOptions, build_digraph
 from .explain import explain
 from .format import NUMBER_FORMAT, check_number_format, format_number
-from .gradients import backward_steps, refuse_unrecorded
+from .gradients import backward_steps, refuse_changed, refuse_unrecorded
 from .layout import GraphPlan, as_roots
 from .render import pipe_dot, source_beside
 
@@ -127,6 +127,7 @@ def explore(
     check_number_format(number_format, "explore")
     page_path = None if path is None else _html_path(path)
     refuse_unrecorded(root, "explore")
+    refuse_changed(walk(root), "explore")
     if root.size != 1:
         raise ValueError(
             f"explore: root has shape {root.shape}; explore starts the backward pass from a "
