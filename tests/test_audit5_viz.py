@@ -365,3 +365,17 @@ def test_no_fresh_graph_of_any_primitive_is_taken_for_a_changed_one():
             refuse_changed(tensors, "explain")  # every op's forward, run again, gives its recorded value
             ops |= {t.op for t in tensors} - {None}
     assert ops == set(ag.PRIMITIVES)
+
+
+def test_an_explanation_renders_by_render_graph_and_draw_graph_names_its_own_methods(tmp_path):
+    # render_graph(viz.explain(y, w), "paths.svg") said "root must be a Tensor ...; wrap arrays with Tensor(...)"
+    w = ag.Tensor(2.0, requires_grad=True, label="w")
+    explanation = viz.explain((w * 3.0).sigmoid(), w)
+    written = viz.render_graph(explanation, tmp_path / "paths.dot", style="circuit")
+    assert written.read_text(encoding="utf-8") == explanation.draw(style="circuit").source
+    with pytest.raises(TypeError) as caught:
+        viz.draw_graph(explanation)
+    assert str(caught.value) == (
+        "draw_graph: root must be a Tensor or a list of Tensors, got viz.explain.Explanation; it is drawn by its "
+        "own .draw() / .render(path) (paths highlighted), or pass its .root"
+    )

@@ -21,6 +21,8 @@ from autograd_core.files import atomic_write  # the project's one atomic file wr
 if TYPE_CHECKING:
     from autograd_core import Tensor
 
+    from .explain import Explanation
+
 IMAGE_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".jpg": "jpg", ".jpeg": "jpg"}
 SOURCE_SUFFIXES = (".dot", ".gv")
 PNG_DPI = "144"  # crisp on screens and slides; Graphviz's default 96 looks blurry
@@ -112,7 +114,7 @@ def pipe_dot(
 
 
 def render_graph(
-    root: Tensor | Sequence[Tensor] | graphviz.Digraph | graphviz.Source,
+    root: Tensor | Sequence[Tensor] | Explanation | graphviz.Digraph | graphviz.Source,
     path: str | os.PathLike[str],
     keep_source: bool = False,
     **draw_options: Any,
@@ -120,7 +122,7 @@ def render_graph(
     """Draw ``root``'s graph and save it to ``path``; the suffix picks the format.
 
     ``root``: a Tensor, a list of Tensors (drawn with ``draw_graph(root, **draw_options)``),
-    or a ``graphviz.Digraph`` already drawn (e.g. ``viz.explain(...).draw()``).
+    a ``viz.explain`` result (its ``.draw(**draw_options)``) or a ``graphviz.Digraph`` already drawn.
     .svg, .png, .pdf, .jpg render with Graphviz; .dot/.gv save the DOT source (no Graphviz
     needed). Exactly ``path`` is written, atomically; ``keep_source=True`` also writes the
     source beside it as ``<name>.dot``. Returns the path as a ``pathlib.Path``. Without
@@ -134,10 +136,14 @@ def render_graph(
     >>> viz.render_graph(loss, "graph.dot", style="circuit")   # the DOT source: no Graphviz needed
     PosixPath('graph.dot')
     """
+    from .explain import Explanation
     from .graph import draw_graph
 
     path = pathlib.Path(path)
     fmt = image_format(path, "render_graph")
+    if isinstance(root, Explanation):  # its picture: the graph with the paths highlighted
+        root = root.draw(**draw_options)
+        draw_options = {}
     if isinstance(root, (graphviz.Digraph, graphviz.Source)):
         if draw_options:
             raise TypeError(
