@@ -123,13 +123,15 @@ def _heatmap(figure: Figure, axes: Axes, rows: list[Row], row_name: str, column_
     axes.set_yticks(range(len(row_keys)), row_keys)
     axes.set_xlabel(column_name)
     axes.set_ylabel(row_name)
+    low, high = (float(v) for v in image.get_clim())
     for i, row in enumerate(grid):
         for j, value in enumerate(row):
             if math.isnan(value) and (i, j) not in tried:
                 continue
             if math.isnan(value):  # a NaN cell is blank (white): "failed" was written on it in white
                 axes.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, color=FAILED_CELL))
-            bright = math.isnan(value) or image.norm(value) > 0.6  # viridis' yellow end: white text vanished too
+            # viridis' yellow end: white text vanished there too
+            bright = math.isnan(value) or high == low or (value - low) / (high - low) > 0.6
             text = "failed" if math.isnan(value) else f"{value:.3g}"
             axes.text(j, i, text, ha="center", va="center", color="#212529" if bright else "white", fontsize=9)
 
