@@ -66,7 +66,7 @@ def atomic_write(path: str | os.PathLike[str], content: Content, *, make_folders
     _refuse_unexpanded_home(target)
     if make_folders:
         target = _normalised(target)
-        os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)
+        _make_folders(target)
     data = content.encode("utf-8") if isinstance(content, str) else content
     write = data if callable(data) else (lambda file: file.write(data))
     folder, name = os.path.split(os.path.abspath(target))
@@ -139,6 +139,23 @@ def _check_destination(target: str, folder: str) -> None:
         raise IsADirectoryError(
             errno.EISDIR, f"cannot write {target!r}: it is a folder; give a file path (a name inside that folder)"
         )
+
+
+def _make_folders(target: str) -> None:
+    """``target``'s missing folders; a file standing where one must go is named (makedirs said only
+    "[Errno 17] File exists: 'g.svg'", as though the picture itself were in the way)."""
+    folder = os.path.dirname(os.path.abspath(target))
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        blocking = folder
+        while not os.path.lexists(blocking):
+            blocking = os.path.dirname(blocking)
+        if os.path.isdir(blocking):
+            raise
+        raise NotADirectoryError(
+            errno.ENOTDIR, f"cannot write {target!r}: {blocking!r} is a file, not a folder"
+        ) from None
 
 
 def _refuse_unexpanded_home(target: str) -> None:

@@ -55,6 +55,13 @@ def _assignments(items: Iterable[str] | None, requires_grad: bool, flag: str) ->
     return tensors
 
 
+def _nothing_to_differentiate(source: str) -> CommandError:
+    return CommandError(
+        f"expression {source!r} has nothing to differentiate: give the values you want gradients "
+        "for with --set (--input values get none), e.g. --set w=2"
+    )
+
+
 def run_expression(args: argparse.Namespace) -> None:
     variables = _assignments(args.set, True, "--set")
     for name, t in _assignments(args.input, False, "--input").items():
@@ -66,6 +73,8 @@ def run_expression(args: argparse.Namespace) -> None:
     except (ValueError, TypeError, IndexError) as error:  # ExpressionError, and shape errors from the engine
         raise CommandError(str(error)) from None
     result.label = args.name
+    if not result.requires_grad and (args.explain or args.animate):
+        raise _nothing_to_differentiate(args.expression)
     options = {"style": args.style, "number_format": args.number_format}
     print(f"{args.name} = {np.array2string(result.data, precision=4)}")
     if args.no_backward or not result.requires_grad:
@@ -152,6 +161,8 @@ def run_explore(args: argparse.Namespace) -> None:
         except (ValueError, TypeError, IndexError) as error:
             raise CommandError(str(error)) from None
         loss.label = args.name
+        if not loss.requires_grad:  # only numbers and --input values: no graph was recorded
+            raise _nothing_to_differentiate(args.source)
         if loss.size != 1:
             print(f"({args.name} has shape {loss.shape}: exploring {args.name}.sum())")
             loss = loss.sum()

@@ -29,16 +29,16 @@ from typing import Any, overload
 import graphviz
 import numpy.typing as npt
 
-from autograd_core import Tensor
+from autograd_core import Tensor, walk
 from autograd_core.files import atomic_write
 from autograd_core.types import ArrayLike
 
 from .drawing import DrawOptions, ResolvedHighlight, build_digraph
 from .format import NUMBER_FORMAT, check_number_format, format_array, loss_name
-from .gradients import BackwardStep, backward_steps
+from .gradients import BackwardStep, backward_steps, refuse_changed, refuse_unrecorded
 from .layout import GraphPlan, check_rankdir
 from .player import FrameChange, player_fragment, player_page
-from .render import GraphvizNotFoundError, pipe_dot
+from .render import GraphvizNotFoundError, pipe_dot, source_beside
 
 
 @dataclass
@@ -68,6 +68,12 @@ class BackwardAnimation(list[Frame]):
     def __init__(self, frames: Sequence[Frame], picture: graphviz.Digraph, changes: Sequence[FrameChange]) -> None:
         super().__init__(frames)
         self.picture, self.changes = picture, list(changes)
+
+    def __repr__(self) -> str:  # a terminal's echo: the list's repr printed every frame's DOT objects
+        return (
+            f"<BackwardAnimation: {len(self)} frames, the start and {len(self) - 1} backward steps; it plays in "
+            "Jupyter, animate_backward(root, 'backward.html') writes it as a page>"
+        )
 
     def _repr_html_(self) -> str:
         try:
@@ -105,6 +111,8 @@ def _replay(
     """Checks the request, replays backward (``backward_steps``) and writes each frame's caption."""
     check_number_format(number_format, "animate_backward")
     check_rankdir(rankdir, "animate_backward")
+    refuse_unrecorded(root, "animate_backward")
+    refuse_changed(walk(root), "animate_backward")
     tensors, initial, steps = backward_steps(root, grad)
     if len(steps) + 1 > max_frames:
         raise ValueError(
@@ -352,7 +360,7 @@ def _write_html(replay: _Replay, path: pathlib.Path, root: Tensor) -> pathlib.Pa
         svg = pipe_dot(picture, "svg", "animate_backward").decode("utf-8")
     except GraphvizNotFoundError as error:  # each frame's DOT: what the page would have shown, one by one
         where = atomic_write(
-            path.with_suffix(".dot"), "\n".join(f.digraph.source for f in _frames(replay)), make_folders=True
+            source_beside(path), "\n".join(f.digraph.source for f in _frames(replay)), make_folders=True
         )
         raise _saved_frames(error, pathlib.Path(where)) from None
     title = f"The backward pass of {root.label or 'the output'}, one op at a time"

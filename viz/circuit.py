@@ -54,12 +54,15 @@ def neuron(
 
 
 def _floats(text: str, count: int, flag: str) -> tuple[float, ...]:
+    # argparse names the flag ("argument --w: ..."); the message shows the form, "--w 1 2 3" being the usual slip
+    example = {"--w": ",".join(f"{w:g}" for w in W), "--x": ",".join(f"{x:g}" for x in X)}[flag]
+    problem = f"expected {count} comma-separated numbers, e.g. {flag} {example}, got {text!r}"
     try:
         values = tuple(float(v) for v in text.split(","))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{flag}: expected {count} comma-separated numbers, got {text!r}") from None
+        raise argparse.ArgumentTypeError(problem) from None
     if len(values) != count:
-        raise argparse.ArgumentTypeError(f"{flag}: expected {count} comma-separated numbers, got {text!r}")
+        raise argparse.ArgumentTypeError(problem)
     return values
 
 

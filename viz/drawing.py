@@ -4,6 +4,7 @@ shapes and operand order, the highlighted paths (the legend: legend.py)."""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeAlias
@@ -28,6 +29,7 @@ from .format import (
     leaf_kind,
     op_description,
 )
+from .gradients import NOT_RECORDED
 from .layout import GraphPlan, Unit, format_dims, module_kind
 from .legend import add_legend
 from .render import PNG_DPI, DrawnGraph
@@ -35,6 +37,8 @@ from .render import PNG_DPI, DrawnGraph
 # Ops whose inputs do not commute: their edges say which operand is which (a − b, a / b, a @ b, a ** b;
 # linear, nn.Linear's x @ W.T: a @ bᵀ).
 OPERAND_ORDER = {"sub": "a \u2212 b", "div": "a / b", "matmul": "a @ b", "linear": "a @ b\u1d40", "pow": "a ** b"}
+
+NOTE_STYLE = {"style": "filled,dashed", "fillcolor": FILL["hidden"], "fontcolor": MUTED_COLOUR}  # what is not drawn
 
 # Orange edges: (child tensor, input position) pairs, or a mapping from them to a label (explain's derivatives).
 Highlight: TypeAlias = "Iterable[tuple[Tensor, int]] | Mapping[tuple[Tensor, int], str | None]"
@@ -117,7 +121,7 @@ class _Drawer:
             ordering="in",
         )  # inputs drawn in argument order
         if self.o.title:
-            g.attr(label=self.o.title, labelloc="t", fontsize="14")
+            g.attr(label=graphviz.nohtml(self.o.title), labelloc="t", fontsize="14")  # "<loss>" as written
         if self.o.max_size:
             inches = self.o.max_size / float(PNG_DPI)  # a PNG renders at PNG_DPI; an SVG (96 px/in) is smaller
             g.attr(size=f"{inches:.2f},{inches:.2f}")
@@ -127,14 +131,11 @@ class _Drawer:
         self._emit_cluster(g, (), tree)
         summary = self.plan.hidden_summary()
         if summary:
-            g.node(
-                "hidden",
-                "\\n".join(escape(line) for line in summary.split("\n")),
-                shape="note",
-                style="filled,dashed",
-                fillcolor=FILL["hidden"],
-                fontcolor=MUTED_COLOUR,
-            )
+            g.node("hidden", "\\n".join(escape(line) for line in summary.split("\n")), shape="note", **NOTE_STYLE)
+        roots = [self.plan.tensors[i] for i in self.plan.root_indices]
+        if all(t.is_leaf and not t.requires_grad for t in roots):  # the forgotten requires_grad=True
+            text = NOT_RECORDED.format(name=", ".join(self.plan.names[i] for i in self.plan.root_indices))
+            g.node("unrecorded", "\\n".join(map(escape, textwrap.wrap(text, 48))), shape="note", **NOTE_STYLE)
         for unit in self.plan.visible:
             self._edges_into(g, unit)
         if self.o.legend:

@@ -26,7 +26,8 @@ import autograd_core as ag
 from autograd_core import Tensor
 
 from .format import NUMBER_FORMAT, check_number_format, format_array, format_number, loss_name, tensor_names
-from .gradients import edge_vjp, local_derivative, seed_for
+from .gradients import edge_vjp, local_derivative, refuse_changed, refuse_unrecorded, seed_for
+from .layout import GraphPlan, module_kind
 from .paths import Edge, list_paths, reaching
 
 if TYPE_CHECKING:
@@ -91,14 +92,27 @@ class Explanation:
         self.total = total
         self.unlisted = total - sum((p.contribution for p in paths), np.zeros_like(total))
         self._names, self._format = names, number_format
+        self._plan: GraphPlan | None = None  # built when a module needs its kind read
 
     def name(self, t: Tensor) -> str:
         """The name this explanation (and ``draw_graph(root)``) uses for tensor ``t``; an unlabelled root
         made inside a scope (``F.cross_entropy``, an ``nn`` module) is named by it, not by its last op."""
         return self._names[id(t)]
 
-    def _number(self, array: Array) -> str:
-        return format_array(array, self._format)
+    def _module_name(self, scope: str) -> str:
+        """A module's name on a path; a Sequential's child (scope ``4``) with its kind, ``4:Linear``,
+        as the picture's box says ``4: Linear(128→10)``: a bare number read as one (∂4/∂3)."""
+        if not scope.isdigit():
+            return scope
+        if self._plan is None:
+            self._plan = GraphPlan([self.root], "record", max_nodes=None, collapse_modules=False)
+        kind = module_kind(self._plan, scope).split("(")[0]  # Linear(128→10): Linear
+        return f"{scope}:{kind if kind[:1].isalpha() else 'module'}"
+
+    def _number(self, array: Array, indent: int | None = None) -> str:
+        """The values on one line, or numpy's rows under each other ``indent`` columns in (the text's equations)."""
+        text = format_array(array, self._format)
+        return "".join(text.split("\n")) if indent is None else text.replace("\n", "\n" + " " * indent)
 
     def text(self) -> str:
         """The chain rule for every listed path, its product and the sum over paths."""
@@ -119,7 +133,8 @@ class Explanation:
                 f"{self._number(self.unlisted)} together",
                 "",
             ]
-        lines.append(f"sum over the {self.path_count:,} {plural}: ∂{L}/∂{w} = {self._number(self.total)}")
+        last = f"sum over the {self.path_count:,} {plural}: ∂{L}/∂{w} = "
+        lines.append(last + self._number(self.total, len(last)))
         return "\n".join(lines)
 
     def _factors(self, path: ChainPath) -> tuple[list[str], list[Factor]]:
@@ -131,6 +146,7 @@ class Explanation:
         that module, one factor for its whole map, so a deep net reads layer by layer.
         """
         steps: list[list[Any]] = []  # [name, first tensor, last tensor, number or None] per shown stop on the path
+        modules: list[int] = []  # steps named by their module
         for k, t in enumerate(path.tensors):
             scope = t.scope if self._group_modules and k > 0 else None
             if scope and steps and steps[-1][0] == scope:
@@ -138,7 +154,10 @@ class Explanation:
                 d = path.local_derivatives[k - 1]
                 steps[-1][3] = None if d is None or steps[-1][3] is None else steps[-1][3] * d
             else:
+                modules += [len(steps)] if scope else []
                 steps.append([scope or self.name(t), t, t, 1.0])
+        for m in modules:
+            steps[m][0] = self._module_name(steps[m][0])
         names: list[str] = [step[0] for step in steps]
         factors: list[Factor] = []
         k = 0
@@ -156,8 +175,9 @@ class Explanation:
         return names, factors
 
     def _repeated_routes(self) -> set[int]:
-        """Indices of listed paths that read as an earlier one: they differ only inside a module."""
-        routes = [tuple(self._factors(path)[0]) for path in self.paths]
+        """Indices of listed paths that read as an earlier one: they differ only inside a module.
+        A factor's argument position is part of its route: ``b * b``'s two paths read ``[arg 0]``/``[arg 1]``."""
+        routes = [tuple((c, p, position) for c, p, position, _ in self._factors(path)[1]) for path in self.paths]
         return {k for k, route in enumerate(routes) if route in routes[:k]}
 
     def _path_lines(self, k: int, path: ChainPath) -> list[str]:
@@ -176,7 +196,7 @@ class Explanation:
             header,
             lead + " · ".join(_elide(symbols, "·")),
             pad + " · ".join(_elide(values, "·")),
-            pad + self._number(path.contribution),
+            pad + self._number(path.contribution, len(pad)),
         ]
         if any(value.startswith("J(") for *_, value in factors):
             lines.append(" " * len(lead) + "(J(out ← in): a Jacobian, applied as a vector-Jacobian product)")
@@ -222,23 +242,9 @@ class Explanation:
 
     def _repr_markdown_(self) -> str:
         """The chain rule as LaTeX math (Markdown renderers that prefer it, e.g. GitHub)."""
-        L, w = _tex(self.name(self.root)), _tex(self.name(self.param))
-        lines = [
-            f"$$\\frac{{\\partial {L}}}{{\\partial {w}}} = {_tex_number(self._number(self.total))}"
-            f"\\quad\\text{{over {self.path_count:,} path{'s' if self.path_count != 1 else ''}}}$$",
-            "",
-        ]
-        for k, path in enumerate(self.paths, 1):
-            _names, factors = self._factors(path)
-            symbols = " \\cdot ".join(
-                f"\\frac{{\\partial {_tex(c)}}}{{\\partial {_tex(p)}}}" for c, p, _, _ in _elide_factors(factors)
-            )
-            values = " \\cdot ".join(_tex_number(v) for *_, v in _elide_factors(factors))
-            lines.append(
-                f"{k}. $\\frac{{\\partial {L}}}{{\\partial {w}}} = {symbols or '1'} = {values or '1'}"
-                f" = {_tex_number(self._number(path.contribution))}$"
-            )
-        return "\n".join(lines)
+        from .explain_tex import markdown
+
+        return markdown(self)
 
     def __str__(self) -> str:
         return self.text()
@@ -286,26 +292,6 @@ def _dims(t: Tensor) -> str:
     return "\u00d7".join(map(str, t.shape)) or "1"
 
 
-def _tex(name: str) -> str:
-    """A tensor name as LaTeX: add₃ -> \\mathrm{add}_{3}."""
-    digits = "".join(c for c in name if c in "\u2080\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089")
-    base = name[: len(name) - len(digits)] if digits else name
-    base = base.replace("_", "\\_")
-    sub = "".join(str(ord(c) - 0x2080) for c in digits)
-    return f"\\mathrm{{{base}}}" + (f"_{{{sub}}}" if sub else "")
-
-
-def _tex_number(text: str) -> str:
-    return "\\text{" + text.replace("\u2190", "\u2190") + "}"
-
-
-def _elide_factors(factors: list[Factor]) -> list[Factor]:
-    if len(factors) <= MAX_FACTORS_SHOWN:
-        return factors
-    half = MAX_FACTORS_SHOWN // 2
-    return factors[:half] + [("\\dots", "\\dots", None, "\u2026")] + factors[-half:]
-
-
 def _elide(items: list[str], joiner: str) -> list[str]:
     if len(items) <= MAX_FACTORS_SHOWN:
         return items
@@ -322,9 +308,11 @@ def explain(
     ``.draw()`` for the picture with the paths highlighted. ``.total`` (the sum over
     paths) equals ``param.grad`` after ``root.backward()`` — the chain rule, checked.
     The number of paths can grow exponentially; the first ``max_paths`` are listed
-    and the rest summed. Backward need not have run. Ops made inside an ``nn`` module
-    are shown as that module, one factor each (``group_modules=False``: op by op); an
-    unlabelled loss is named by the function that made it (``cross_entropy``, not ``div``).
+    and the rest summed. Backward need not have run; a graph whose values were changed in
+    place since its forward pass (an optimizer step) is refused, as backward refuses it.
+    Ops made inside an ``nn`` module are shown as that module, one factor each (a Sequential's
+    ``2`` as ``2:Linear``; ``group_modules=False``: op by op); an unlabelled loss is named by
+    the function that made it (``cross_entropy``, not ``div``).
 
     >>> w0 = ag.Tensor(2.0, requires_grad=True, label="w0")
     >>> f = (w0 * -1.0).sigmoid()
@@ -348,13 +336,26 @@ def explain(
     check_number_format(number_format, "explain")
     if not isinstance(max_paths, int) or max_paths < 1:
         raise ValueError(f"explain: max_paths must be a positive int, got {max_paths!r}")
+    if param.dtype.kind not in "fc":  # the vjp, cast to param's dtype, truncated: w = 0.5 read as 0
+        raise ValueError(
+            f"explain: param ({param.label or 'shape ' + str(param.shape)}) has dtype {param.dtype}: "
+            "integer and boolean tensors have no gradient (only floating ones can require grad, as in PyTorch); "
+            "make it floating (.float()) before the ops to see its derivative"
+        )
     tensors = ag.walk(root)
     index = {id(t): i for i, t in enumerate(tensors)}
     if id(param) not in index:
+        refuse_unrecorded(root, "explain")
         raise ValueError(
             f"explain: param ({param.label or 'shape ' + str(param.shape)}) is not in the graph of "
             "root: root was not computed from it (or from a detached copy of it)"
         )
+    if root.size != 1:  # seed_for's hint, grad=, is animate_backward's: explain takes none
+        raise ValueError(
+            f"explain: root has shape {root.shape}; the chain rule starts from a one-element tensor (a loss). "
+            "Reduce it first, explain(root.sum(), param), or pick one element, explain(root[0], param)"
+        )
+    refuse_changed(tensors, "explain")
     seed = seed_for(root, None, "explain")
     target = index[id(param)]
     names = {id(t): name for t, name in zip(tensors, tensor_names(tensors))}

@@ -31,16 +31,16 @@ from typing import Any, overload
 import numpy as np
 import numpy.typing as npt
 
-from autograd_core import Tensor
+from autograd_core import Tensor, walk
 from autograd_core.files import atomic_write
 from autograd_core.types import ArrayLike
 
 from .drawing import DrawOptions, build_digraph
 from .explain import explain
 from .format import NUMBER_FORMAT, check_number_format, format_number
-from .gradients import backward_steps
+from .gradients import backward_steps, refuse_changed, refuse_unrecorded
 from .layout import GraphPlan, as_roots
-from .render import pipe_dot
+from .render import pipe_dot, source_beside
 
 MAX_LISTED_VALUES = 36  # a tensor with at most this many elements lists its values
 HEATMAP_SIDE = 48  # a larger matrix is averaged down to at most 48 x 48 cells
@@ -57,6 +57,10 @@ class ExplorePage:
 
     def __init__(self, html_text: str, height: int = 720) -> None:
         self.html, self.height = html_text, height
+
+    def __repr__(self) -> str:
+        size = f"{len(self.html) / 1024:,.0f} KB"
+        return f"<ExplorePage: {size} of HTML; it shows in Jupyter, .save('graph.html') writes it>"
 
     def save(self, path: str | os.PathLike[str]) -> pathlib.Path:
         """Write the page to ``path`` (.html); returns the path."""
@@ -122,6 +126,8 @@ def explore(
     (root,) = as_roots(root, "explore")
     check_number_format(number_format, "explore")
     page_path = None if path is None else _html_path(path)
+    refuse_unrecorded(root, "explore")
+    refuse_changed(walk(root), "explore")
     if root.size != 1:
         raise ValueError(
             f"explore: root has shape {root.shape}; explore starts the backward pass from a "
@@ -140,7 +146,7 @@ def explore(
         build_digraph(plan, options),
         "svg",
         "explore",
-        source_path=None if page_path is None else page_path.with_suffix(".dot"),
+        source_path=None if page_path is None else source_beside(page_path),
     ).decode("utf-8")
     data = page_data(root, plan, max_paths, number_format)
     title = title or f"Computation graph of {plan.names[plan.root_indices[0]]}"

@@ -96,7 +96,10 @@ def _parse(text: str) -> ast.Expression:
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as error:
-        raise ExpressionError(f"expression {_shown(text)} is not valid: {error.msg} (column {error.offset})") from None
+        # Python reports a missing end ("w*") at column 0: say where the reader should look
+        at_end = not error.offset or error.offset > len(text.strip())
+        where = "at its end: an operand is missing" if at_end else f"column {error.offset}"
+        raise ExpressionError(f"expression {_shown(text)} is not valid: {error.msg} ({where})") from None
     except (RecursionError, MemoryError):  # Python's own parser gives up on a few hundred nested levels
         raise ExpressionError(
             f"expression {_shown(text)} nests too deeply for Python's parser; python -m viz "

@@ -99,6 +99,8 @@ def format_array(array: ArrayLike | None, number_format: str = NUMBER_FORMAT) ->
     '[1, -0.25]'
     >>> format_array(np.arange(100.0))
     'mean 49.5 min 0 max 99'
+    >>> format_array(np.r_[np.arange(9.0), np.nan])
+    'mean 4 min 0 max 8, 1 NaN'
     """
     if array is None:
         return NO_VALUE
@@ -108,9 +110,15 @@ def format_array(array: ArrayLike | None, number_format: str = NUMBER_FORMAT) ->
             return format_number(array.item(), number_format)
         return np.array2string(array, separator=", ", formatter={"all": lambda v: format_number(v, number_format)})
     values = array.astype(np.float64) if array.dtype.kind in "biu" else array
-    with np.errstate(all="ignore"):  # a NaN/Inf in the data is shown, not raised
+    nans = int(np.count_nonzero(np.isnan(values))) if values.dtype.kind in "fc" else 0
+    if nans == values.size:
+        return f"all {nans:,} NaN"
+    if nans:  # one NaN made every statistic NaN ("mean nan min nan max nan"): summarise the rest, count it
+        values = values[~np.isnan(values)]
+    with np.errstate(all="ignore"):  # an Inf in the data is shown, not raised
         stats = (np.mean(values), np.min(values), np.max(values))
-    return "mean {} min {} max {}".format(*(format_number(v, number_format) for v in stats))
+    text = "mean {} min {} max {}".format(*(format_number(v, number_format) for v in stats))
+    return text + (f", {nans:,} NaN" if nans else "")
 
 
 def format_shape(t: Tensor) -> str:
@@ -183,6 +191,9 @@ def op_description(t: Tensor, limit: int = 40) -> str:
     for key, value in t.params.items():
         if value is False or value is None:
             continue  # defaults such as keepdims=False only add noise
+        if t.op == "getitem" and key == "index":  # as the user wrote it: [:, 2], not (slice(None, None, None), 2)
+            parts.append(index_text(value)[:limit])
+            continue
         if isinstance(value, np.ndarray):
             text = f"array{value.shape}"
         elif isinstance(value, np.dtype):
@@ -193,6 +204,26 @@ def op_description(t: Tensor, limit: int = 40) -> str:
             text = text[: limit - 1] + "\u2026"
         parts.append(f"{key}={text}")
     return " ".join(parts)
+
+
+def index_text(index: object) -> str:
+    """An index as Python writes it: ``index_text((slice(None), 2))`` -> ``'[:, 2]'``; ``'[1:3, ::-1]'``."""
+
+    def part(p: object) -> str:
+        if isinstance(p, slice):
+            bounds = ["" if b is None else str(b) for b in (p.start, p.stop)]
+            return ":".join(bounds + ([] if p.step is None else [str(p.step)]))
+        if p is Ellipsis:
+            return "..."
+        if isinstance(p, np.ndarray):
+            if p.dtype == np.bool_ or p.ndim != 1 or p.size > 6:
+                return f"{'mask' if p.dtype == np.bool_ else 'array'}{p.shape}"
+            return str(p.tolist())  # a[[0, 2]] reads [[0, 2]]
+        if isinstance(p, np.integer):
+            return str(int(p))  # numpy 2's repr says np.int64(2)
+        return repr(p)  # ints, None (a new axis)
+
+    return "[" + ", ".join(map(part, index if isinstance(index, tuple) else (index,))) + "]"
 
 
 def escape(text: object) -> str:

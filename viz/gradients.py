@@ -20,6 +20,40 @@ from autograd_core.types import ArrayLike
 
 from .layout import as_roots
 
+NOT_RECORDED = (
+    "{name} does not require grad, so the ops that made it were not recorded: it was built under "
+    "no_grad(), from detached tensors, or from leaves made without requires_grad=True"
+)
+
+
+def refuse_unrecorded(root: Tensor, caller: str) -> None:
+    """A root with no graph (the forgotten ``requires_grad=True``) gets backward's diagnosis, not a
+    one-node picture or "root was not computed from it"."""
+    if root.is_leaf and not root.requires_grad:
+        name = repr(root.label) if root.label else f"root (shape {root.shape})"
+        raise ValueError(
+            f"{caller}: {NOT_RECORDED.format(name=name)}. Create the tensors you want gradients for with "
+            "Tensor(..., requires_grad=True) and compute it again"
+        )
+
+
+def refuse_changed(tensors: list[Tensor], caller: str) -> None:
+    """Refuse a graph whose values were changed in place after its forward pass (an optimizer step, ``w.data =
+    ...``, ``+=``): its gradients would be computed from values other than those it recorded, silently (backward
+    refuses such a graph too). Each op's forward is run again on its inputs' current values and compared."""
+    for t in tensors:
+        if t.prim is None:
+            continue
+        with np.errstate(all="ignore"):  # the forward pass already said what it had to say
+            again = t.prim.forward(*(p.data for p in t.parents), **t.params)
+        if not np.allclose(again, t.data, rtol=1e-6, atol=1e-12, equal_nan=True):
+            inputs = ", ".join(repr(p.label) if p.label else f"shape {p.shape}" for p in t.parents)
+            raise ValueError(
+                f"{caller}: the value of {t.op} (inputs {inputs}) no longer follows from its inputs: one was "
+                "changed in place after the forward pass (an optimizer step, .data = ..., +=), so the gradients "
+                f"shown would not be this graph's. Run the forward pass again and pass its result to {caller}"
+            )
+
 
 def backward_all(root: Tensor, grad: ArrayLike | None = None, retain_graph: bool = False) -> None:
     """``root.backward()`` that also keeps the gradient of every intermediate tensor.

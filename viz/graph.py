@@ -121,6 +121,13 @@ def resolve_highlight(plan: GraphPlan, highlight: Highlight | None) -> ResolvedH
         if id(child) not in plan.index:
             raise ValueError("draw_graph: a highlighted tensor is not part of the drawn graph")
         i = plan.index[id(child)]
+        inputs = len(child.parents)
+        if not isinstance(position, int) or isinstance(position, bool) or not 0 <= position < inputs:
+            raise ValueError(  # the edge into input `position` of child: it must have that input
+                f"draw_graph: highlight edge ({plan.names[i]}, {position!r}): "
+                + (f"{plan.names[i]} is a leaf, with no inputs" if not inputs else f"positions are 0..{inputs - 1}")
+                + "; an edge is (tensor, which of its inputs), e.g. (loss, 0)"
+            )
         if i in plan.folded:
             continue  # a folded transpose: its consumer's edge, marked ᵀ, is highlighted instead
         resolved[(i, position)] = label

@@ -52,15 +52,19 @@ def as_roots(root: Tensor | Sequence[Tensor], caller: str) -> list[Tensor]:
             what = type(r).__module__ + "." + type(r).__qualname__
             # a model is drawn through what it computes (viz knows modules only by these two methods)
             model = callable(getattr(r, "parameters", None)) and callable(getattr(r, "forward", None))
+            if model:
+                hint = (
+                    f"; draw what the model computes: {caller}(model(x)) or {caller}(loss_fn(model(x), y))"
+                    " (python -m viz model FILE.npz draws a saved model)"
+                )
+            elif isinstance(getattr(r, "root", None), ag.Tensor):  # viz.explain's result: "wrap arrays" misled
+                hint = "; it is drawn by its own .draw() / .render(path) (paths highlighted), or pass its .root"
+            else:
+                hint = "; wrap arrays with autograd_core.Tensor(...)"
             raise TypeError(
                 f"{caller}: root must be a Tensor or a list of Tensors, got {what}"
                 + (" inside the list" if r is not root else "")
-                + (
-                    f"; draw what the model computes: {caller}(model(x)) or {caller}(loss_fn(model(x), y))"
-                    " (python -m viz model FILE.npz draws a saved model)"
-                    if model
-                    else "; wrap arrays with autograd_core.Tensor(...)"
-                )
+                + hint
             )
         roots.append(r)
     return roots

@@ -130,7 +130,8 @@ def plot_history(
     .pdf, .jpg) and the path returned; without it the matplotlib Figure is returned,
     which a Jupyter cell displays inline by itself (no pyplot import needed).
     A loss that rose to more than ``LOG_SCALE_RATIO`` (100x) its first epoch's value (a run
-    that diverged) is drawn on a log scale, so the epochs before it stay readable.
+    that diverged) is drawn on a log scale, so the epochs before it stay readable; an epoch whose
+    value is NaN or inf (a line would skip it) is marked × along the top and named in the legend.
     ``diagnostics=True`` adds what ``nn.fit`` records per epoch: the mean gradient norm
     (log scale) and the fraction of dead ReLU units, when the history has them.
 
@@ -175,6 +176,7 @@ def plot_history(
                     markersize=3,
                     label=f"{name} {quantity}",
                 )
+                _mark_not_finite(ax, series[key], colour, f"{name} {quantity}")
         if best is not None:
             ax.axvline(best + 1, color="#555555", linestyle=":", linewidth=1.5, label=f"best epoch ({best + 1})")
             best_values = [series[k][best] for k in (val_key, train_key) if series[k]]
@@ -187,7 +189,10 @@ def plot_history(
         ax.set_title(quantity)
         ax.grid(True, alpha=0.3)
         ax.legend(frameon=False)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))  # epochs are whole numbers
+        ax.set_xlim(0.5, len(epochs) + 0.5)  # one epoch alone got ticks 0.945 ... 1.05
+        if not any(math.isfinite(v) for v in series[train_key] + series[val_key]):
+            ax.set_yticks([])  # nothing finite to read: matplotlib's default -0.04 ... 0.04 would be made up
     if has_acc and max(series["train_acc"] + series["val_acc"]) <= 1:  # fractions read best as percent
         axes[1].yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
     if "dead_fraction" in extra:
@@ -199,6 +204,25 @@ def plot_history(
     figure.savefig(buffer, format=fmt, dpi=130)
     written: pathlib.Path = atomic_write(pathlib.Path(path), buffer.getvalue(), make_folders=True)
     return written
+
+
+def _mark_not_finite(ax: Axes, values: list[float], colour: str, name: str) -> None:
+    """An × along the top for each epoch whose value is NaN or ±inf: a line skips those epochs silently,
+    and a run that was NaN from the start drew an empty panel."""
+    bad = [epoch for epoch, v in enumerate(values, 1) if not math.isfinite(v)]
+    if not bad:
+        return
+    listed = ", ".join(map(str, bad[:5])) + (f", … ({len(bad)} in all)" if len(bad) > 5 else "")
+    ax.plot(
+        bad,
+        [0.97] * len(bad),
+        transform=ax.get_xaxis_transform(),  # x in epochs, y in the panel's height: visible whatever the values
+        linestyle="none",
+        marker="x",
+        color=colour,
+        clip_on=False,
+        label=f"{name} NaN/inf (epoch{'s' if len(bad) > 1 else ''} {listed})",
+    )
 
 
 def _blew_up(*series: list[float]) -> bool:
@@ -223,6 +247,7 @@ def _diagnostic_panel(ax: Axes, key: str, values: list[float], epochs: range, be
         markersize=3,
         label=name,
     )
+    _mark_not_finite(ax, values, "#d62728", name)
     if key == "grad_norm" and all(v > 0 for v in values if math.isfinite(v)):
         ax.set_yscale("log")
     if key == "dead_fraction":
@@ -233,4 +258,5 @@ def _diagnostic_panel(ax: Axes, key: str, values: list[float], epochs: range, be
     ax.set_title(name)
     ax.grid(True, alpha=0.3)
     ax.legend(frameon=False)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+    ax.set_xlim(0.5, len(epochs) + 0.5)

@@ -21,6 +21,8 @@ from autograd_core.files import atomic_write  # the project's one atomic file wr
 if TYPE_CHECKING:
     from autograd_core import Tensor
 
+    from .explain import Explanation
+
 IMAGE_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".jpg": "jpg", ".jpeg": "jpg"}
 SOURCE_SUFFIXES = (".dot", ".gv")
 PNG_DPI = "144"  # crisp on screens and slides; Graphviz's default 96 looks blurry
@@ -66,6 +68,21 @@ def image_format(path: str | os.PathLike[str], caller: str) -> str:
     return IMAGE_FORMATS[suffix]
 
 
+def source_beside(path: pathlib.Path) -> pathlib.Path:
+    """Where to save the DOT source of a picture that could not be drawn: ``g.dot`` beside ``g.svg``, unless a
+    ``g.dot`` that viz did not write is there (the user's own): then ``g.svg.dot``, never over their file."""
+    beside = path.with_suffix(".dot")
+    try:
+        with open(beside, "rb") as file:
+            ours = file.read(len(DOT_START)) == DOT_START
+    except OSError:  # missing (or a folder: atomic_write will say so)
+        return beside
+    return beside if ours else path.with_name(path.name + ".dot")
+
+
+DOT_START = b"digraph computation_graph {"  # how every graph viz draws begins
+
+
 def pipe_dot(
     digraph: graphviz.Digraph | graphviz.Source, fmt: str, caller: str, source_path: pathlib.Path | None = None
 ) -> bytes:
@@ -97,7 +114,7 @@ def pipe_dot(
 
 
 def render_graph(
-    root: Tensor | Sequence[Tensor] | graphviz.Digraph | graphviz.Source,
+    root: Tensor | Sequence[Tensor] | Explanation | graphviz.Digraph | graphviz.Source,
     path: str | os.PathLike[str],
     keep_source: bool = False,
     **draw_options: Any,
@@ -105,12 +122,12 @@ def render_graph(
     """Draw ``root``'s graph and save it to ``path``; the suffix picks the format.
 
     ``root``: a Tensor, a list of Tensors (drawn with ``draw_graph(root, **draw_options)``),
-    or a ``graphviz.Digraph`` already drawn (e.g. ``viz.explain(...).draw()``).
+    a ``viz.explain`` result (its ``.draw(**draw_options)``) or a ``graphviz.Digraph`` already drawn.
     .svg, .png, .pdf, .jpg render with Graphviz; .dot/.gv save the DOT source (no Graphviz
     needed). Exactly ``path`` is written, atomically; ``keep_source=True`` also writes the
     source beside it as ``<name>.dot``. Returns the path as a ``pathlib.Path``. Without
-    Graphviz's ``dot`` the source is saved beside the requested path and a
-    ``GraphvizNotFoundError`` says how to install Graphviz.
+    Graphviz's ``dot`` the source is saved beside the requested path (``g.dot``; ``g.svg.dot`` when
+    a ``g.dot`` viz did not write is there) and a ``GraphvizNotFoundError`` says how to install Graphviz.
 
     >>> w = ag.Tensor(2.0, requires_grad=True, label="w")
     >>> loss = (w * 3.0).sigmoid()
@@ -119,10 +136,14 @@ def render_graph(
     >>> viz.render_graph(loss, "graph.dot", style="circuit")   # the DOT source: no Graphviz needed
     PosixPath('graph.dot')
     """
+    from .explain import Explanation
     from .graph import draw_graph
 
     path = pathlib.Path(path)
     fmt = image_format(path, "render_graph")
+    if isinstance(root, Explanation):  # its picture: the graph with the paths highlighted
+        root = root.draw(**draw_options)
+        draw_options = {}
     if isinstance(root, (graphviz.Digraph, graphviz.Source)):
         if draw_options:
             raise TypeError(
@@ -132,7 +153,7 @@ def render_graph(
         digraph = root
     else:
         digraph = draw_graph(root, **draw_options)
-    source_path = path.with_suffix(".dot")
+    source_path = path.with_suffix(".dot") if keep_source else source_beside(path)
     if fmt == "dot":
         return pathlib.Path(atomic_write(path, digraph.source, make_folders=True))
     data = pipe_dot(digraph, fmt, "render_graph", source_path)

@@ -95,6 +95,9 @@ def plot_search(
     return pathlib.Path(atomic_write(pathlib.Path(path), buffer.getvalue(), make_folders=True))
 
 
+FAILED_CELL = "#dee2e6"  # a trial that failed (score -inf: an error or a NaN loss)
+
+
 def _ordered(values: Iterable[Any]) -> list[str]:
     unique = {_label(v): v for v in values}
     try:
@@ -104,10 +107,14 @@ def _ordered(values: Iterable[Any]) -> list[str]:
 
 
 def _heatmap(figure: Figure, axes: Axes, rows: list[Row], row_name: str, column_name: str, score_name: str) -> None:
+    from matplotlib.patches import Rectangle
+
     row_keys, column_keys = _ordered(r[row_name] for r in rows), _ordered(r[column_name] for r in rows)
     grid = [[math.nan] * len(column_keys) for _ in row_keys]
+    tried: set[tuple[int, int]] = set()  # a random search leaves most pairs untried: blank, not "failed"
     for r in rows:  # rows come best first: a repeated pair keeps its best score
         i, j = row_keys.index(_label(r[row_name])), column_keys.index(_label(r[column_name]))
+        tried.add((i, j))
         if math.isnan(grid[i][j]) and r["score"] > -math.inf:
             grid[i][j] = r["score"]
     image = axes.imshow(grid, cmap="viridis", aspect="auto")
@@ -116,17 +123,17 @@ def _heatmap(figure: Figure, axes: Axes, rows: list[Row], row_name: str, column_
     axes.set_yticks(range(len(row_keys)), row_keys)
     axes.set_xlabel(column_name)
     axes.set_ylabel(row_name)
+    low, high = (float(v) for v in image.get_clim())
     for i, row in enumerate(grid):
         for j, value in enumerate(row):
-            axes.text(
-                j,
-                i,
-                "failed" if math.isnan(value) else f"{value:.3g}",
-                ha="center",
-                va="center",
-                color="white",
-                fontsize=9,
-            )
+            if math.isnan(value) and (i, j) not in tried:
+                continue
+            if math.isnan(value):  # a NaN cell is blank (white): "failed" was written on it in white
+                axes.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, color=FAILED_CELL))
+            # viridis' yellow end: white text vanished there too
+            bright = math.isnan(value) or high == low or (value - low) / (high - low) > 0.6
+            text = "failed" if math.isnan(value) else f"{value:.3g}"
+            axes.text(j, i, text, ha="center", va="center", color="#212529" if bright else "white", fontsize=9)
 
 
 def _lines(axes: Axes, rows: list[Row], varied: list[str], score_name: str) -> None:
