@@ -12,7 +12,8 @@ from autograd_core import Tensor
 from autograd_core.types import ArrayLike
 
 from . import functional as F
-from .fit_checks import check_data
+from .data import DataLoader
+from .fit_checks import check_data, loader_arrays
 from .layers import ReLU
 from .module import Module
 
@@ -26,9 +27,14 @@ DEAD_UNIT_CHUNK = 256  # rows per pass of the dead-unit probe, which stops once 
 
 
 def evaluate(
-    model: Module, loss_fn: LossFn, X: ArrayLike, y: ArrayLike, accuracy: AccuracyFn | str | None = "auto"
+    model: Module,
+    loss_fn: LossFn,
+    X: ArrayLike | DataLoader,
+    y: ArrayLike | None = None,
+    accuracy: AccuracyFn | str | None = "auto",
 ) -> tuple[float, float | None]:
-    """Mean loss and accuracy of ``model`` on (X, y), without recording a graph.
+    """Mean loss and accuracy of ``model`` on (X, y), or on a DataLoader over them (PyTorch's
+    ``test_loader``), without recording a graph.
 
     Returns ``(loss, accuracy)``; accuracy is None when it does not apply. The loss is
     averaged over chunks of rows, which is exact for losses with mean reduction.
@@ -41,8 +47,12 @@ def evaluate(
     """
     if not (accuracy is None or callable(accuracy) or accuracy == "auto"):
         raise ValueError(f"evaluate: accuracy must be 'auto', None or a function f(output, y), got {accuracy!r}")
+    if isinstance(X, DataLoader):
+        X, y = loader_arrays("evaluate", X, y)
+    elif y is None:
+        raise TypeError("evaluate: give the targets: evaluate(model, loss_fn, X, y), or X as a DataLoader over (X, y)")
     dtype = next((p.dtype for p in model.parameters()), np.dtype(np.float64))
-    X, y = check_data("X", "y", X, y, dtype)
+    X, y = check_data("X", "y", X, y, dtype, owner="evaluate")
     measure = accuracy if callable(accuracy) else None
     decided = accuracy != "auto"  # "auto": decided by the first output's shape
     was_training = model.training

@@ -14,6 +14,7 @@ from autograd_core import Tensor
 from autograd_core.types import ArrayLike
 
 from . import functional as F
+from .data import DataLoader, Subset
 from .history import History
 from .module import Module
 
@@ -30,29 +31,50 @@ def positive_int(name: str, value: object) -> int:
 
 
 def check_data(
-    x_name: str, y_name: str, X: ArrayLike, y: ArrayLike, dtype: np.dtype[Any]
+    x_name: str, y_name: str, X: ArrayLike, y: ArrayLike, dtype: np.dtype[Any], owner: str = "fit"
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(X as ``dtype``, y) after checking they are numeric, finite and one row per example:
-    ``X, y = check_data("X", "y", X, y, np.dtype(np.float64))``."""
+    """(X as ``dtype``, y) after checking they are numeric, finite and one row per example
+    (errors begin with ``owner``): ``X, y = check_data("X", "y", X, y, np.dtype(np.float64))``."""
     X = np.asarray(X.data if isinstance(X, Tensor) else X)
     y = np.asarray(y.data if isinstance(y, Tensor) else y)
     if X.dtype.kind not in "biuf" or y.dtype.kind not in "biuf":
-        raise TypeError(f"fit: {x_name} and {y_name} must be numeric arrays, got dtypes {X.dtype} and {y.dtype}")
+        raise TypeError(f"{owner}: {x_name} and {y_name} must be numeric arrays, got dtypes {X.dtype} and {y.dtype}")
     if X.ndim == 0 or len(X) == 0:
-        raise ValueError(f"fit: {x_name} must have at least one row, got shape {X.shape}")
+        raise ValueError(f"{owner}: {x_name} must have at least one row, got shape {X.shape}")
     if y.ndim == 0 or len(y) != len(X):
         raise ValueError(
-            f"fit: {x_name} has {len(X)} rows but {y_name} has "
+            f"{owner}: {x_name} has {len(X)} rows but {y_name} has "
             f"{len(y) if y.ndim else 'no'} (shape {y.shape}); they must have one row per example"
         )
     for name, array in ((x_name, X), (y_name, y)):
         if array.dtype.kind == "f" and not np.isfinite(array).all():
             bad = np.argwhere(~np.isfinite(array))
             raise ValueError(
-                f"fit: {name} contains {len(bad)} NaN/Inf values (the first at index "
+                f"{owner}: {name} contains {len(bad)} NaN/Inf values (the first at index "
                 f"{tuple(int(i) for i in bad[0])}); remove or impute them before training"
             )
     return X.astype(dtype, copy=False), y
+
+
+def loader_arrays(owner: str, loader: DataLoader, y: ArrayLike | None) -> tuple[np.ndarray, np.ndarray]:
+    """The (X, y) arrays under a DataLoader over ``TensorDataset(X, y)`` or a ``Subset`` of one (what
+    ``random_split`` gives), so fit and evaluate take PyTorch's ``train_loader`` / ``test_loader``."""
+    if y is not None:
+        raise TypeError(f"{owner}: X is a DataLoader, which holds the targets too: drop the y argument")
+    if loader.collate_fn is not None:  # the arrays are sliced here: the function would be skipped silently
+        raise TypeError(f"{owner}: a DataLoader with a collate_fn makes its own batches; run your own loop over it")
+    dataset, rows = loader.dataset, None
+    while isinstance(dataset, Subset):  # random_split's parts: their rows of the arrays underneath
+        rows = dataset.indices if rows is None else dataset.indices[rows]
+        dataset = dataset.dataset
+    arrays: tuple[np.ndarray, ...] | None = getattr(dataset, "arrays", None)
+    if arrays is None or len(arrays) != 2:
+        raise TypeError(
+            f"{owner}: a DataLoader passed as X must wrap TensorDataset(X, y) (inputs and targets); "
+            f"got one over {type(loader.dataset).__name__}"
+        )
+    X, y = (np.asarray(a.data if isinstance(a, Tensor) else a) for a in arrays)
+    return (X, y) if rows is None else (X[rows], y[rows])
 
 
 def probe(model: Module, loss_fn: LossFn, X: np.ndarray, y: np.ndarray, x_name: str, y_name: str) -> tuple[int, ...]:

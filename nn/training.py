@@ -25,6 +25,7 @@ from .evaluation import AccuracyFn, LossFn, accuracy_rule, dead_unit_fraction, e
 from .fit_checks import (
     check_data,
     gradient_norm,
+    loader_arrays,
     loss_value,
     parameters_to_check,
     positive_int,
@@ -50,7 +51,7 @@ def fit(
     y: ArrayLike | None = None,
     epochs: int | None = None,
     batch_size: int = 32,
-    validation: tuple[ArrayLike, ArrayLike] | None = None,
+    validation: tuple[ArrayLike, ArrayLike] | DataLoader | None = None,
     shuffle: bool = True,
     seed: int | None = 0,
     early_stopping: int | None = None,
@@ -74,7 +75,7 @@ def fit(
       the model, the optimizer's and scheduler's state, the shuffling stream and fit's own
       (epoch, history, best epoch). ``resume=path`` starts from such a file and runs up to
       ``epochs`` in all, ending with exactly the weights an uninterrupted run would have.
-    - ``validation=(X_val, y_val)`` is evaluated after every epoch.
+    - ``validation=(X_val, y_val)`` (or a DataLoader over them) is evaluated after every epoch.
     - ``early_stopping=patience`` stops after ``patience`` epochs without a lower validation
       loss and always restores the best epoch's weights, however training ends.
     - ``tol`` stops when the epoch's mean training loss changes by less than ``tol``.
@@ -114,7 +115,7 @@ def fit(
     epochs = positive_int("epochs", epochs)
     loader = X if isinstance(X, DataLoader) else None
     if isinstance(X, DataLoader):
-        X, y = _loader_arrays(X, y)
+        X, y = loader_arrays("fit", X, y)
     elif y is None:
         raise TypeError(
             "fit: give the targets: fit(model, loss_fn, optimizer, X, y, epochs=...), or pass X as an "
@@ -139,9 +140,11 @@ def fit(
     step = TrainingStep(model, loss_fn, compile)  # compiled where safe
     measure_accuracy = accuracy_rule(accuracy, loss_fn, y, out_shape)
     if validation is not None:
+        if isinstance(validation, DataLoader):  # PyTorch's val_loader
+            validation = loader_arrays("fit (validation)", validation, None)
         if not isinstance(validation, (tuple, list)) or len(validation) != 2:
-            raise ValueError("fit: validation must be a pair (X_val, y_val)")
-        validation = check_data("X_val", "y_val", *validation, dtype)
+            raise ValueError("fit: validation must be a pair (X_val, y_val) or a DataLoader over them")
+        validation = check_data("X_val", "y_val", validation[0], validation[1], dtype)
         probe(model, loss_fn, *validation, "X_val", "y_val")
 
     if loader is None:  # fit's own batching is a DataLoader too: the same stream of row orders
@@ -196,20 +199,6 @@ def fit(
         step.release()
         training.restore_best()  # however training ended: the best epoch's weights, with early stopping
     return history
-
-
-def _loader_arrays(loader: DataLoader, y: ArrayLike | None) -> tuple[np.ndarray, np.ndarray]:
-    if y is not None:
-        raise TypeError("fit: X is a DataLoader, which holds the targets too: drop the y argument")
-    if loader.collate_fn is not None:  # fit slices the arrays itself: the function would be skipped silently
-        raise TypeError("fit: a DataLoader with a collate_fn makes its own batches; run your own loop over it")
-    arrays: tuple[np.ndarray, ...] | None = getattr(loader.dataset, "arrays", None)
-    if arrays is None or len(arrays) != 2:
-        raise TypeError(
-            "fit: a DataLoader passed as X must wrap TensorDataset(X, y) (inputs and targets); "
-            f"got one over {type(loader.dataset).__name__}"
-        )
-    return arrays[0], arrays[1]
 
 
 class _Training:

@@ -1,0 +1,52 @@
+"""Found by the fifth everyday-use audit: nn as a practitioner uses it on their own data and models
+(data in, training, evaluation, saving, resuming), each checked without torch and against torch
+where it is installed."""
+
+import numpy as np
+import pytest
+
+import nn
+from nn import functional as F
+from nn.data import DataLoader, TensorDataset, random_split
+
+
+def _moons(n=60, seed=0):
+    X, y = nn.datasets.make_moons(n, noise=0.2, seed=seed)
+    return X, y
+
+
+def test_evaluate_and_fit_take_pytorchs_test_and_val_loaders_random_split_parts_included():
+    X, y = _moons(60)
+    model = nn.MLP([2, 8, 2], seed=0)
+    by_arrays = nn.evaluate(model, F.cross_entropy, X, y)
+    assert nn.evaluate(model, F.cross_entropy, DataLoader((X, y), batch_size=7)) == by_arrays
+    _, test_part = random_split(TensorDataset(X, y), [0.75, 0.25], seed=0)
+    rows = test_part.indices
+    expected = nn.evaluate(model, F.cross_entropy, X[rows], y[rows])
+    assert nn.evaluate(model, F.cross_entropy, DataLoader(test_part, batch_size=4)) == expected
+    # the loss by hand, torch-free: mean cross-entropy of the test rows
+    logits = model(X[rows]).data
+    by_hand = np.mean(np.log(np.exp(logits).sum(1)) - logits[np.arange(len(rows)), y[rows]])
+    assert expected[0] == pytest.approx(by_hand, rel=1e-12)
+
+    histories = []
+    for validation in ((X[rows], y[rows]), DataLoader(test_part, batch_size=5)):
+        model = nn.MLP([2, 8, 2], seed=0)
+        optimizer = nn.optim.SGD(model.parameters(), lr=0.1)
+        histories.append(
+            nn.fit(model, F.cross_entropy, optimizer, X, y, epochs=2, validation=validation, progress=False)
+        )
+    assert histories[0].val_loss == histories[1].val_loss and len(histories[1].val_loss) == 2
+
+
+def test_evaluate_names_itself_in_its_messages_and_asks_for_missing_targets():
+    X, y = _moons(20)
+    model = nn.MLP([2, 4, 2], seed=0)
+    with pytest.raises(ValueError, match=r"^evaluate: X has 2 rows but y has 1 \(shape \(1,\)\)"):
+        nn.evaluate(model, F.cross_entropy, X[0], y[:1])
+    with pytest.raises(ValueError, match=r"^evaluate: X must have at least one row, got shape \(0, 2\)"):
+        nn.evaluate(model, F.cross_entropy, X[:0], y[:0])
+    with pytest.raises(TypeError, match=r"^evaluate: give the targets"):
+        nn.evaluate(model, F.cross_entropy, X)
+    with pytest.raises(TypeError, match=r"^evaluate: X is a DataLoader, which holds the targets too"):
+        nn.evaluate(model, F.cross_entropy, DataLoader((X, y)), y)
