@@ -15,6 +15,7 @@ from . import functional as F
 from .data import DataLoader
 from .fit_checks import check_data, loader_arrays
 from .layers import ReLU
+from .losses import BCELoss, BCEWithLogitsLoss
 from .module import Module
 
 #: A loss: ``loss_fn(output, target)`` returns a 0-d Tensor (``F.cross_entropy``, ``nn.MSELoss()``).
@@ -131,9 +132,9 @@ def accuracy_rule(
     if y.dtype.kind in "iu" and y.ndim == 1 and wide:
         return lambda out, target: _share(out.argmax(axis=1) == target)
     binary = y.dtype.kind in "fiu" and tuple(y.shape[1:]) == tuple(out_shape[1:]) and np.isin(y, (0, 1)).all()
-    if binary and loss_fn is F.binary_cross_entropy_with_logits:
+    if binary and (loss_fn is F.binary_cross_entropy_with_logits or isinstance(loss_fn, BCEWithLogitsLoss)):
         return lambda out, target: _share((out > 0) == (target > 0.5))
-    if binary and loss_fn is F.binary_cross_entropy:
+    if binary and (loss_fn is F.binary_cross_entropy or isinstance(loss_fn, BCELoss)):
         return lambda out, target: _share((out > 0.5) == (target > 0.5))
     if y.dtype.kind == "f" and y.ndim == 2 and wide and tuple(y.shape[1:]) == tuple(out_shape[1:]):
         return lambda out, target: _share(out.argmax(axis=1) == target.argmax(axis=1))

@@ -50,3 +50,15 @@ def test_evaluate_names_itself_in_its_messages_and_asks_for_missing_targets():
         nn.evaluate(model, F.cross_entropy, X)
     with pytest.raises(TypeError, match=r"^evaluate: X is a DataLoader, which holds the targets too"):
         nn.evaluate(model, F.cross_entropy, DataLoader((X, y)), y)
+
+
+@pytest.mark.parametrize("loss_fn, head", [(nn.BCEWithLogitsLoss(), []), (nn.BCELoss(), [nn.Sigmoid()])])
+def test_binary_loss_modules_get_an_accuracy_as_their_functions_do(loss_fn, head):
+    X, y = _moons(40)
+    targets = y.reshape(-1, 1).astype(float)
+    model = nn.Sequential(nn.Linear(2, 1, seed=0), *head)
+    scores = model(X).data
+    by_hand = np.mean((scores > (0.5 if head else 0.0)) == (targets > 0.5))  # the share of right sides
+    assert nn.evaluate(model, loss_fn, X, targets)[1] == pytest.approx(by_hand)
+    history = nn.fit(model, loss_fn, nn.optim.SGD(model.parameters(), lr=0.0), X, targets, epochs=2, progress=False)
+    assert history.train_acc == pytest.approx([by_hand, by_hand])  # lr 0: the weights never move
