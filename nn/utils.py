@@ -32,7 +32,7 @@ class Stateful(Protocol):
     """What a checkpoint saves and restores: an optimizer, a scheduler, a DataLoader, fit's state."""
 
     def state_dict(self) -> dict[str, Any]: ...
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None: ...
+    def load_state_dict(self, state_dict: dict[str, Any]) -> object: ...  # a Module answers with its keys
 
 
 def _with_grads(function: str, parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:

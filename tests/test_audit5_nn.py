@@ -62,3 +62,18 @@ def test_binary_loss_modules_get_an_accuracy_as_their_functions_do(loss_fn, head
     assert nn.evaluate(model, loss_fn, X, targets)[1] == pytest.approx(by_hand)
     history = nn.fit(model, loss_fn, nn.optim.SGD(model.parameters(), lr=0.0), X, targets, epochs=2, progress=False)
     assert history.train_acc == pytest.approx([by_hand, by_hand])  # lr 0: the weights never move
+
+
+def test_load_state_dict_returns_pytorchs_missing_and_unexpected_keys():
+    model = nn.MLP([3, 4, 2], seed=0)
+    state = {"layers.0.weight": np.ones((4, 3)), "head.weight": np.ones(2)}
+    missing, unexpected = model.load_state_dict(state, strict=False)  # PyTorch's unpacking
+    assert (missing, unexpected) == (["layers.0.bias", "layers.2.weight", "layers.2.bias"], ["head.weight"])
+    assert (model.layers[0].weight.data == 1).all()
+    result = model.load_state_dict(model.state_dict())
+    assert result.missing_keys == result.unexpected_keys == [] and repr(result) == "<All keys matched successfully>"
+    torch = pytest.importorskip("torch")
+    twin = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+    theirs = twin.load_state_dict({"0.weight": torch.ones(4, 3), "head.weight": torch.ones(2)}, strict=False)
+    assert (len(theirs.missing_keys), theirs.unexpected_keys) == (len(missing), unexpected)
+    assert repr(twin.load_state_dict(twin.state_dict())) == repr(result)
