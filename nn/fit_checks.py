@@ -16,6 +16,7 @@ from autograd_core.types import ArrayLike
 from . import functional as F
 from .data import DataLoader, Subset
 from .history import History
+from .labels import convert_hint
 from .module import Module
 
 if TYPE_CHECKING:
@@ -38,7 +39,10 @@ def check_data(
     X = np.asarray(X.data if isinstance(X, Tensor) else X)
     y = np.asarray(y.data if isinstance(y, Tensor) else y)
     if X.dtype.kind not in "biuf" or y.dtype.kind not in "biuf":
-        raise TypeError(f"{owner}: {x_name} and {y_name} must be numeric arrays, got dtypes {X.dtype} and {y.dtype}")
+        raise TypeError(
+            f"{owner}: {x_name} and {y_name} must be numeric arrays, got dtypes {X.dtype} and {y.dtype}"
+            + ("; " + convert_hint(y, len(y), 0) if y.dtype.kind in "USO" and X.dtype.kind in "biuf" else "")
+        )
     if X.ndim == 0 or len(X) == 0:
         raise ValueError(f"{owner}: {x_name} must have at least one row, got shape {X.shape}")
     if y.ndim == 0 or len(y) != len(X):

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import nn
+from autograd_core import Tensor
 from nn import functional as F
 from nn.data import DataLoader, TensorDataset, random_split
 
@@ -77,3 +78,30 @@ def test_load_state_dict_returns_pytorchs_missing_and_unexpected_keys():
     theirs = twin.load_state_dict({"0.weight": torch.ones(4, 3), "head.weight": torch.ones(2)}, strict=False)
     assert (len(theirs.missing_keys), theirs.unexpected_keys) == (len(missing), unexpected)
     assert repr(twin.load_state_dict(twin.state_dict())) == repr(result)
+
+
+def test_labels_as_a_csv_gives_them_get_a_message_with_the_fix_that_works():
+    """Class names, 1..K, 0.0/1.0 floats and int one-hot rows: each message gives a fix that runs,
+    and running it trains (the loss equals the one of the labels done right)."""
+    logits = Tensor(np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 0.3], [0.2, 0.1, 3.0], [1.0, 1.0, 1.0]]))
+    y = np.array([0, 1, 2, 1])
+    right = F.cross_entropy(logits, y).item()
+    names = np.array(["cat", "dog", "eel", "dog"])
+    with pytest.raises(TypeError, match=r"np\.unique\(y, return_inverse=True\)"):
+        F.cross_entropy(logits, names)
+    _, numbered = np.unique(names, return_inverse=True)
+    assert F.cross_entropy(logits, numbered).item() == right
+    with pytest.raises(ValueError, match=r"found min 1, max 3.*labels counted from 1 \(1\.\.3\).*give y - 1$"):
+        F.cross_entropy(logits, y + 1)
+    with pytest.raises(ValueError, match=r"they are whole numbers: convert with y\.astype\(np\.int64\)$"):
+        F.cross_entropy(logits, y.astype(float))
+    with pytest.raises(ValueError, match=r"one-hot rows: give y\.argmax\(axis=1\)"):
+        F.cross_entropy(logits, np.eye(3, dtype=np.int64)[y])
+    assert F.cross_entropy(logits, np.eye(3, dtype=np.int64)[y].argmax(axis=1)).item() == right
+    with pytest.raises(ValueError) as not_whole:  # no integer advice for values that are no integers
+        F.cross_entropy(logits, np.array([0.5, 1.0, 2.0, 1.0]))
+    assert "whole" not in str(not_whole.value)
+    X = np.zeros((4, 2))
+    with pytest.raises(TypeError, match=r"^fit: X and y must be numeric.*np\.unique\(y, return_inverse=True\)"):
+        model = nn.MLP([2, 3])
+        nn.fit(model, F.cross_entropy, nn.optim.SGD(model.parameters(), lr=0.1), X, names, epochs=1, progress=False)
