@@ -105,3 +105,49 @@ def test_labels_as_a_csv_gives_them_get_a_message_with_the_fix_that_works():
     with pytest.raises(TypeError, match=r"^fit: X and y must be numeric.*np\.unique\(y, return_inverse=True\)"):
         model = nn.MLP([2, 3])
         nn.fit(model, F.cross_entropy, nn.optim.SGD(model.parameters(), lr=0.1), X, names, epochs=1, progress=False)
+
+
+def _lrs_of(make_schedulers, library, steps=8, change_at=None):
+    """Both groups' lr after each step() of every scheduler, lr tripled by hand after step ``change_at``."""
+    if library is nn:
+        w, v = Tensor(np.ones(2), requires_grad=True), Tensor(np.ones(1), requires_grad=True)
+        optimizer, schedules = nn.optim.SGD([{"params": [w]}, {"params": [v], "lr": 0.3}], lr=0.1), nn.optim
+    else:
+        w, v = library.nn.Parameter(library.ones(2)), library.nn.Parameter(library.ones(1))
+        optimizer, schedules = library.optim.SGD([{"params": [w]}, {"params": [v], "lr": 0.3}], lr=0.1), library.optim
+    schedulers = make_schedulers(schedules.lr_scheduler, optimizer)
+    rows = []
+    for t in range(steps):
+        optimizer.step()
+        if t == change_at:
+            for group in optimizer.param_groups:
+                group["lr"] *= 3
+        for scheduler in schedulers:
+            scheduler.step()
+        rows.append([group["lr"] for group in optimizer.param_groups])
+    return np.array(rows)
+
+
+CHAINS = {
+    "warm-up then decay": lambda s, o: [s.LinearLR(o, start_factor=0.1, total_iters=3), s.ExponentialLR(o, gamma=0.5)],
+    "two step decays": lambda s, o: [s.StepLR(o, 2, 0.5), s.MultiStepLR(o, [3, 5], 0.1)],
+    "warm-up then cosine": lambda s, o: [s.LinearLR(o, 0.2, total_iters=3), s.CosineAnnealingLR(o, 3, eta_min=1e-3)],
+    "lambda": lambda s, o: [s.LambdaLR(o, lambda epoch: 0.9**epoch)],
+}
+
+
+@pytest.mark.parametrize("change_at", [None, 4])
+@pytest.mark.parametrize("chain", list(CHAINS))
+def test_two_schedulers_multiply_and_an_lr_set_by_hand_is_followed_as_in_pytorch(chain, change_at):
+    lrs = _lrs_of(CHAINS[chain], nn, steps=12, change_at=change_at)
+    if chain == "warm-up then decay":  # closed form, torch-free: 0.1 * linear factor * 0.5**t (* 3 after step 4)
+        t = np.arange(1, 13)
+        expected = (
+            0.1 * (0.1 + 0.9 * np.minimum(t, 3) / 3) * 0.5**t * (3.0 if change_at is not None else 1.0) ** (t > 4)
+        )
+        np.testing.assert_allclose(lrs[:, 0], expected, rtol=1e-12)
+        np.testing.assert_allclose(lrs[:, 1], 3 * expected, rtol=1e-12)
+    if chain == "lambda" and change_at is not None:  # LambdaLR sets its lr from the initial one: the change is undone
+        np.testing.assert_allclose(lrs[:, 0], 0.1 * 0.9 ** np.arange(1, 13), rtol=1e-12)
+    torch = pytest.importorskip("torch")
+    np.testing.assert_allclose(lrs, _lrs_of(CHAINS[chain], torch, steps=12, change_at=change_at), rtol=1e-12, atol=0)
