@@ -37,8 +37,9 @@ def evaluate(
     """Mean loss and accuracy of ``model`` on (X, y), or on a DataLoader over them (PyTorch's
     ``test_loader``), without recording a graph.
 
-    Returns ``(loss, accuracy)``; accuracy is None when it does not apply. The loss is
-    averaged over chunks of rows, which is exact for losses with mean reduction.
+    Returns ``(loss, accuracy)``; accuracy is None when it does not apply. The model runs on
+    chunks of rows; the loss is one call on all the outputs, so a mean that weighs rows
+    (class ``weight``, ``ignore_index``) is the loss of the whole set, as ``loss_fn(model(X), y)``.
 
     >>> X, y = nn.datasets.make_moons(40, seed=0)
     >>> model = nn.MLP([2, 8, 2], seed=0)
@@ -54,24 +55,17 @@ def evaluate(
         raise TypeError("evaluate: give the targets: evaluate(model, loss_fn, X, y), or X as a DataLoader over (X, y)")
     dtype = next((p.dtype for p in model.parameters()), np.dtype(np.float64))
     X, y = check_data("X", "y", X, y, dtype, owner="evaluate")
-    measure = accuracy if callable(accuracy) else None
-    decided = accuracy != "auto"  # "auto": decided by the first output's shape
     was_training = model.training
     model.eval()
-    loss_total = correct_total = 0.0
     try:
-        with ag.no_grad():
-            for start in range(0, len(X), EVAL_CHUNK):
-                xb, yb = X[start : start + EVAL_CHUNK], y[start : start + EVAL_CHUNK]
-                output = model(Tensor(xb))
-                if not decided:
-                    measure, decided = accuracy_rule("auto", loss_fn, y, output.shape), True
-                loss_total += float(loss_fn(output, yb).item()) * len(xb)
-                if measure:
-                    correct_total += measure(output.data, yb) * len(xb)
+        with ag.no_grad():  # the model runs chunk by chunk (its activations bound memory), the loss on all rows
+            chunks = [model(Tensor(X[start : start + EVAL_CHUNK])).data for start in range(0, len(X), EVAL_CHUNK)]
+            output = Tensor(chunks[0] if len(chunks) == 1 else np.concatenate(chunks))
+            loss = float(loss_fn(output, y).item())
     finally:
         model.train(was_training)
-    return loss_total / len(X), (correct_total / len(X) if measure else None)
+    measure = accuracy_rule(accuracy, loss_fn, y, output.shape)
+    return loss, (measure(output.data, y) if measure else None)
 
 
 def dead_unit_fraction(model: Module, X: ArrayLike, chunk: int = DEAD_UNIT_CHUNK) -> float | None:
