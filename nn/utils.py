@@ -143,6 +143,29 @@ def save_checkpoint(
     return written
 
 
+MAX_META_BYTES = 16 << 20  # a checkpoint's JSON (settings, history, the loader's random state): kilobytes
+
+
+def _check_sizes(path: StrPath, headers: dict[str, tuple[tuple[int, ...], np.dtype[Any]]], model: Module) -> None:
+    """Refuse, before any data is read, a member larger than this model's checkpoint can hold: every
+    array is a parameter, a buffer or an optimizer's per-parameter state, so none has more elements
+    than the model's largest array (a deflated header can declare gigabytes in a few kilobytes)."""
+    if "meta" not in headers:
+        raise ValueError(
+            f"load_checkpoint: {os.fspath(path)!r} is not a checkpoint written by save_checkpoint "
+            "(no 'meta' entry); for a file written by nn.save use nn.load(model, path)"
+        )
+    largest = max((value.size for value in model.state_dict().values()), default=0)
+    for name, (shape, dtype) in headers.items():
+        size, limit = math.prod(shape), (MAX_META_BYTES if name == "meta" else max(largest, 64))
+        if size > limit:
+            raise ValueError(
+                f"load_checkpoint: {os.fspath(path)!r} does not fit this {type(model).__name__}: member {name!r} "
+                f"declares shape {shape} of {dtype} ({size:,} values), more than its checkpoint can hold "
+                f"({limit:,}); saved from another model, or corrupt. Nothing was read or changed"
+            )
+
+
 def load_checkpoint(
     path: StrPath,
     model: Module,
@@ -164,12 +187,7 @@ def load_checkpoint(
     >>> np.array_equal(fresh.layers[0].weight.data, model.layers[0].weight.data)
     True
     """
-    arrays = read_arrays(path, caller="load_checkpoint")
-    if "meta" not in arrays:
-        raise ValueError(
-            f"load_checkpoint: {os.fspath(path)!r} is not a checkpoint written by save_checkpoint "
-            "(no 'meta' entry); for a file written by nn.save use nn.load(model, path)"
-        )
+    arrays = read_arrays(path, lambda headers: _check_sizes(path, headers, model), caller="load_checkpoint")
     try:
         meta = json.loads(arrays["meta"].tobytes().decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):

@@ -170,3 +170,61 @@ def test_evaluate_of_more_rows_than_one_chunk_is_the_loss_of_the_whole_set(monke
     by_hand = -(w[y[kept]] * log_p[np.arange(kept.sum()), y[kept]]).sum() / w[y[kept]].sum()
     assert nn.evaluate(model, loss_fn, X, y)[0] == pytest.approx(by_hand, rel=1e-12)
     assert nn.evaluate(model, loss_fn, X, y)[0] == pytest.approx(loss_fn(model(X), y).item(), rel=1e-12)
+
+
+def _deflated_member(source, target, member, shape, dtype):
+    """Copy the checkpoint ``source`` to ``target`` with ``member`` replaced by zeros of ``shape``, deflated
+    (a thousandth of their size on disk): a well-formed file that declares far more than it holds."""
+    import zipfile
+
+    header = np.lib.format.header_data_from_array_1_0(np.zeros(0, dtype))
+    header["shape"] = shape
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            if info.filename != member:
+                new.writestr(info, old.read(info.filename))
+                continue
+            info = zipfile.ZipInfo(member)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with new.open(info, "w", force_zip64=True) as out:
+                np.lib.format.write_array_header_1_0(out, header)
+                left = int(np.prod(shape)) * np.dtype(dtype).itemsize
+                while left:
+                    out.write(bytes(min(left, 1 << 20)))
+                    left -= min(left, 1 << 20)
+
+
+@pytest.mark.parametrize(
+    "member, shape, dtype",
+    [
+        ("model/layers.0.weight.npy", (2500, 2500), "<f8"),
+        ("optimizer/0/step.npy", (2500, 2500), "<f8"),
+        ("meta.npy", (40 << 20,), "|u1"),
+    ],
+)
+def test_a_checkpoint_declaring_more_than_the_model_holds_is_refused_before_it_is_read(tmp_path, member, shape, dtype):
+    import tracemalloc
+
+    X, y = np.ones((4, 3)), np.array([0, 1, 1, 0])
+    model = nn.MLP([3, 8, 2], seed=0)
+    optimizer = nn.optim.Adam(model.parameters(), lr=0.01)
+    F.cross_entropy(model(X), y).backward()
+    optimizer.step()
+    nn.utils.save_checkpoint(tmp_path / "run.npz", model, optimizer)
+    _deflated_member(tmp_path / "run.npz", tmp_path / "bomb.npz", member, shape, dtype)
+    assert (tmp_path / "bomb.npz").stat().st_size < 200_000  # 40-50 MB declared
+    fresh = nn.MLP([3, 8, 2], seed=1)
+    fresh_optimizer = nn.optim.Adam(fresh.parameters(), lr=0.01)
+    before = fresh.state_dict()
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=rf"bomb.npz' does not fit this MLP: member '{member[:-4]}' declares"):
+            nn.utils.load_checkpoint(tmp_path / "bomb.npz", fresh, fresh_optimizer)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 5e6, f"{peak / 1e6:.1f} MB to refuse a file declaring {np.prod(shape) * 8 / 1e6:.0f} MB"
+    assert all(np.array_equal(v, before[k]) for k, v in fresh.state_dict().items())
+    assert fresh_optimizer.state_dict()["step_count"] == 0
+    nn.utils.load_checkpoint(tmp_path / "run.npz", fresh, fresh_optimizer)  # the real one still loads
+    assert np.array_equal(fresh.layers[0].weight.data, model.layers[0].weight.data)
