@@ -228,3 +228,35 @@ def test_a_checkpoint_declaring_more_than_the_model_holds_is_refused_before_it_i
     assert fresh_optimizer.state_dict()["step_count"] == 0
     nn.utils.load_checkpoint(tmp_path / "run.npz", fresh, fresh_optimizer)  # the real one still loads
     assert np.array_equal(fresh.layers[0].weight.data, model.layers[0].weight.data)
+
+
+def test_one_seed_fixes_weights_dropout_and_shuffling_as_torch_manual_seed_does():
+    """ag.manual_seed (PyTorch's torch.manual_seed) left nn's own generator alone: a hand-written loop
+    with unseeded Linear, Dropout and a shuffling DataLoader was silently different every run."""
+    import autograd_core as ag
+
+    X, y = _moons(64)
+
+    def run(seed_with):
+        seed_with(0)
+        model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Dropout(0.3), nn.Linear(16, 2))
+        optimizer = nn.optim.SGD(model.parameters(), lr=0.1)
+        losses, orders = [], []
+        for xb, yb in DataLoader((X, y), batch_size=16, shuffle=True):
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(xb), yb)
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+            orders.append(yb.copy())
+        return model.state_dict(), losses, orders
+
+    first, again, other = run(ag.manual_seed), run(ag.manual_seed), run(nn.init.manual_seed)
+    for a, b in ((first, again), (first, other)):
+        assert all(np.array_equal(a[0][k], b[0][k]) for k in a[0]) and a[1] == b[1]
+        assert all(np.array_equal(p, q) for p, q in zip(a[2], b[2]))
+    different = run(lambda seed: ag.manual_seed(1))
+    assert different[1] != first[1]
+    ag.manual_seed(0)
+    shuffled = next(yb for _, yb in DataLoader((np.arange(10.0), np.arange(10)), batch_size=10, shuffle=True))
+    assert sorted(shuffled) == list(range(10)) and list(shuffled) != list(range(10))  # still a permutation
