@@ -205,7 +205,11 @@ class ModuleState:
         if strict and missing:
             problems.append(f"missing names: {', '.join(missing)}")
         if strict and unexpected:
-            problems.append(f"unexpected names: {', '.join(unexpected)}")
+            counter = any(name.rsplit(".", 1)[-1] == "num_batches_tracked" for name in unexpected)
+            problems.append(
+                f"unexpected names: {', '.join(unexpected)}"
+                + (" (PyTorch's BatchNorm counter, which nn does not keep: pass strict=False)" if counter else "")
+            )
         for name, p in params.items():
             if name not in state_dict:
                 continue

@@ -260,3 +260,21 @@ def test_one_seed_fixes_weights_dropout_and_shuffling_as_torch_manual_seed_does(
     ag.manual_seed(0)
     shuffled = next(yb for _, yb in DataLoader((np.arange(10.0), np.arange(10)), batch_size=10, shuffle=True))
     assert sorted(shuffled) == list(range(10)) and list(shuffled) != list(range(10))  # still a permutation
+
+
+def test_a_pytorch_batchnorm_state_dict_says_what_its_counter_is_and_loads_with_strict_false():
+    model = nn.Sequential(nn.Linear(4, 5, seed=0), nn.BatchNorm1d(5), nn.ReLU(), nn.Linear(5, 2, seed=1))
+    ported = {**model.state_dict(), "1.num_batches_tracked": np.array(3)}
+    ported["1.running_mean"] = np.full(5, 0.5)
+    with pytest.raises(ValueError, match=r"1\.num_batches_tracked \(PyTorch's BatchNorm counter.*pass strict=False\)$"):
+        model.load_state_dict(ported)
+    assert (model[1].running_mean == 0).all()  # nothing changed
+    assert model.load_state_dict(ported, strict=False).unexpected_keys == ["1.num_batches_tracked"]
+    assert (model[1].running_mean == 0.5).all()
+    torch = pytest.importorskip("torch")
+    twin = torch.nn.Sequential(torch.nn.Linear(4, 5), torch.nn.BatchNorm1d(5), torch.nn.ReLU(), torch.nn.Linear(5, 2))
+    twin(torch.randn(8, 4))  # running statistics move
+    model.load_state_dict({k: v.double().numpy() for k, v in twin.state_dict().items()}, strict=False)
+    x = np.random.default_rng(0).normal(size=(3, 4))
+    expected = twin.eval()(torch.tensor(x, dtype=torch.float32)).detach().numpy()
+    np.testing.assert_allclose(model.eval()(x).data, expected, rtol=1e-5, atol=1e-6)
