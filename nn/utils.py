@@ -54,7 +54,7 @@ def clip_grad_norm_(
 ) -> Tensor:
     """Scale all gradients together so that their joint norm is at most ``max_norm``; returns the
     norm before clipping, as a 0-d Tensor (PyTorch's rule: scale by max_norm / (norm + 1e-6)
-    when that is below 1). ``norm_type`` is any p >= 1 or ``math.inf``.
+    when that is below 1). ``norm_type`` is any p >= 1 or ``math.inf`` (or ``'inf'``, as PyTorch).
 
     >>> w = Tensor([1.0, 1.0], requires_grad=True)
     >>> (w * np.array([3.0, 4.0])).sum().backward()      # w.grad = [3, 4], norm 5
@@ -66,6 +66,8 @@ def clip_grad_norm_(
     owner = "clip_grad_norm_"
     if isinstance(max_norm, bool) or not isinstance(max_norm, numbers.Real) or not max_norm >= 0:
         raise ValueError(f"{owner}: max_norm must be a number >= 0, got {max_norm!r}")
+    if isinstance(norm_type, str) and norm_type.strip().lower() in ("inf", "+inf", "infinity"):
+        norm_type = math.inf  # PyTorch reads norm_type with float(): 'inf' is the max norm there too
     if isinstance(norm_type, bool) or not isinstance(norm_type, numbers.Real) or not norm_type >= 1:
         raise ValueError(f"{owner}: norm_type must be a number >= 1 or math.inf, got {norm_type!r}")
     params = _with_grads(owner, parameters)

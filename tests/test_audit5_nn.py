@@ -278,3 +278,13 @@ def test_a_pytorch_batchnorm_state_dict_says_what_its_counter_is_and_loads_with_
     x = np.random.default_rng(0).normal(size=(3, 4))
     expected = twin.eval()(torch.tensor(x, dtype=torch.float32)).detach().numpy()
     np.testing.assert_allclose(model.eval()(x).data, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_clip_grad_norm_takes_the_string_inf_as_pytorch_does():
+    w = Tensor([1.0, 1.0, 1.0], requires_grad=True)
+    (w * np.array([3.0, -4.0, 1.0])).sum().backward()
+    total = nn.utils.clip_grad_norm_([w], 2.0, norm_type="inf")
+    assert total.item() == 4.0  # the largest |g|
+    np.testing.assert_allclose(w.grad, np.array([3.0, -4.0, 1.0]) * 2.0 / (4.0 + 1e-6), rtol=1e-15)
+    with pytest.raises(ValueError, match=r"norm_type must be a number >= 1 or math\.inf, got 'two'"):
+        nn.utils.clip_grad_norm_([w], 2.0, norm_type="two")
