@@ -35,7 +35,7 @@ from .fit_checks import (
 from .fit_step import TrainingStep
 from .history import History
 from .module import Module
-from .optim import LRScheduler, Optimizer, ReduceLROnPlateau
+from .optim import LRScheduler, OneCycleLR, Optimizer, ReduceLROnPlateau
 from .progress import progress_bar, summary
 from .signals import deferring_signals
 from .utils import load_checkpoint, save_checkpoint
@@ -84,7 +84,7 @@ def fit(
       lowest loss seen so far (the first mini-batch's loss before any update included) and
       above that first loss, so a spike of a well-trained run (0.001 to 0.02) is not one.
       Only for positive losses; ``divergence_factor=None`` turns the check off.
-    - ``scheduler`` (from ``nn.optim``) is stepped after every epoch.
+    - ``scheduler`` (from ``nn.optim``) is stepped after every epoch; ``OneCycleLR`` after every batch.
     - ``accuracy``: "auto" (class labels with argmax, one-hot targets, or 0/1 targets with
       ``F.binary_cross_entropy[_with_logits]``), None (off) or ``f(output_array, y_array)``.
     - A progress bar shows while ``progress`` is true and the output is a terminal or notebook.
@@ -149,6 +149,12 @@ def fit(
 
     if loader is None:  # fit's own batching is a DataLoader too: the same stream of row orders
         loader = DataLoader((X, y), batch_size=batch_size, shuffle=shuffle, seed=seed)
+    if isinstance(scheduler, OneCycleLR) and scheduler.total_steps < epochs * len(loader):
+        raise ValueError(  # it is stepped after every batch: stepped past its end it would fail mid-run
+            f"fit: OneCycleLR steps once per batch, and fit makes {epochs} epochs x {len(loader)} batches = "
+            f"{epochs * len(loader)} steps, more than its total_steps={scheduler.total_steps}; build it with "
+            f"OneCycleLR(optimizer, max_lr, epochs={epochs}, steps_per_epoch={len(loader)})"
+        )
     training = _Training(
         model,
         loss_fn,
@@ -273,6 +279,8 @@ class _Training:
         norm = gradient_norm(self.all_params, where, self.history, restores_best)
         with self.critical:  # Ctrl-C waits for the whole update: no parameter is one step ahead of another
             self.optimizer.step()
+            if isinstance(self.scheduler, OneCycleLR):  # a schedule of batches, as PyTorch's
+                self.scheduler.step()
         return value, norm, output, y
 
     def end_epoch(self, epoch: int) -> str | None:
@@ -298,10 +306,10 @@ class _Training:
                 if value is not None:
                     getattr(self.history, name).append(float(value))
             stop = self.stop_reason(epoch)
-            if self.scheduler is not None:  # ReduceLROnPlateau steps on the watched loss, the others on epochs
-                self.scheduler.step(self.watched) if isinstance(
-                    self.scheduler, ReduceLROnPlateau
-                ) else self.scheduler.step()
+            if isinstance(self.scheduler, ReduceLROnPlateau):  # steps on the watched loss, the others on epochs
+                self.scheduler.step(self.watched)
+            elif self.scheduler is not None and not isinstance(self.scheduler, OneCycleLR):  # (it steps per batch)
+                self.scheduler.step()
             return stop
 
     def stop_reason(self, epoch: int) -> str | None:

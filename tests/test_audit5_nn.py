@@ -288,3 +288,32 @@ def test_clip_grad_norm_takes_the_string_inf_as_pytorch_does():
     np.testing.assert_allclose(w.grad, np.array([3.0, -4.0, 1.0]) * 2.0 / (4.0 + 1e-6), rtol=1e-15)
     with pytest.raises(ValueError, match=r"norm_type must be a number >= 1 or math\.inf, got 'two'"):
         nn.utils.clip_grad_norm_([w], 2.0, norm_type="two")
+
+
+def test_fit_steps_a_one_cycle_schedule_after_every_batch():
+    """fit stepped every scheduler once per epoch: OneCycleLR(epochs=3, steps_per_epoch=4) ran 3 of its 12
+    steps, warming up a quarter of the way and never annealing, silently."""
+    X, y = _moons(64)
+    model = nn.MLP([2, 8, 2], seed=0)
+    optimizer = nn.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    scheduler = nn.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.5, epochs=3, steps_per_epoch=4)
+    history = nn.fit(
+        model, F.cross_entropy, optimizer, X, y, epochs=3, batch_size=16, scheduler=scheduler, progress=False
+    )
+    assert scheduler.last_epoch == 12  # 3 epochs x 4 batches
+    assert history.lr == pytest.approx([scheduler.lr_at(4), scheduler.lr_at(8), scheduler.lr_at(12)])
+    by_hand = nn.MLP([2, 8, 2], seed=0)
+    hand_optimizer = nn.optim.SGD(by_hand.parameters(), lr=0.1, momentum=0.9)
+    hand_scheduler = nn.optim.lr_scheduler.OneCycleLR(hand_optimizer, max_lr=0.5, epochs=3, steps_per_epoch=4)
+    loader = DataLoader((X, y), batch_size=16, shuffle=True, seed=0)  # fit's own batches: the same row orders
+    for _ in range(3):
+        for xb, yb in loader:
+            hand_optimizer.zero_grad()
+            F.cross_entropy(by_hand(xb), yb).backward()
+            hand_optimizer.step()
+            hand_scheduler.step()
+    for mine, theirs in zip(model.parameters(), by_hand.parameters()):
+        np.testing.assert_allclose(mine.data, theirs.data, rtol=1e-12, atol=1e-15)
+    short = nn.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.5, total_steps=3)  # built for epochs
+    with pytest.raises(ValueError, match=r"3 epochs x 4 batches = 12 steps.*epochs=3, steps_per_epoch=4\)$"):
+        nn.fit(model, F.cross_entropy, optimizer, X, y, epochs=3, batch_size=16, scheduler=short, progress=False)
