@@ -317,3 +317,41 @@ def test_fit_steps_a_one_cycle_schedule_after_every_batch():
     short = nn.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.5, total_steps=3)  # built for epochs
     with pytest.raises(ValueError, match=r"3 epochs x 4 batches = 12 steps.*epochs=3, steps_per_epoch=4\)$"):
         nn.fit(model, F.cross_entropy, optimizer, X, y, epochs=3, batch_size=16, scheduler=short, progress=False)
+
+
+def _warm_up_then_cosine(schedules, optimizer):
+    warm_up = schedules.LinearLR(optimizer, start_factor=0.1, total_iters=3)
+    decay = schedules.CosineAnnealingLR(optimizer, T_max=8, eta_min=0.001)
+    return schedules.SequentialLR(optimizer, [warm_up, decay], milestones=[3])
+
+
+def test_sequential_lr_runs_a_warm_up_then_a_decay_as_pytorchs_and_resumes(tmp_path):
+    model = nn.MLP([2, 4, 2], seed=0)
+    optimizer = nn.optim.SGD(model.parameters(), lr=0.1)
+    scheduler = _warm_up_then_cosine(nn.optim.lr_scheduler, optimizer)
+    lrs = [optimizer.param_groups[0]["lr"]] + [scheduler.step() for _ in range(10)]
+    t = np.arange(11)
+    warm = 0.1 * (0.1 + 0.9 * np.minimum(t, 3) / 3)  # closed forms, torch-free
+    cosine = 0.001 + (0.1 - 0.001) * (1 + np.cos(np.pi * (t - 3) / 8)) / 2
+    np.testing.assert_allclose(lrs, np.where(t < 3, warm, cosine), rtol=1e-12)
+    half = nn.optim.SGD(model.parameters(), lr=0.1)  # stopped after 5 steps, saved, resumed
+    first = _warm_up_then_cosine(nn.optim.lr_scheduler, half)
+    for _ in range(5):
+        first.step()
+    nn.utils.save_checkpoint(tmp_path / "run.npz", model, half, first)
+    resumed_optimizer = nn.optim.SGD(model.parameters(), lr=0.1)
+    resumed = _warm_up_then_cosine(nn.optim.lr_scheduler, resumed_optimizer)
+    nn.utils.load_checkpoint(tmp_path / "run.npz", model, resumed_optimizer, resumed)
+    assert [resumed.step() for _ in range(5)] == lrs[6:]
+    with pytest.raises(ValueError, match=r"milestones must be 1 increasing step counts.*got \[3, 5\]"):
+        nn.optim.lr_scheduler.SequentialLR(half, first.schedulers, milestones=[3, 5])
+    torch = pytest.importorskip("torch")
+    weight = torch.nn.Parameter(torch.ones(2))
+    theirs = torch.optim.SGD([weight], lr=0.1)
+    their_scheduler = _warm_up_then_cosine(torch.optim.lr_scheduler, theirs)
+    their_lrs = [theirs.param_groups[0]["lr"]]
+    for _ in range(10):
+        theirs.step()
+        their_scheduler.step()
+        their_lrs.append(theirs.param_groups[0]["lr"])
+    np.testing.assert_allclose(lrs, their_lrs, rtol=1e-12)
