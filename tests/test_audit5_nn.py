@@ -355,3 +355,21 @@ def test_sequential_lr_runs_a_warm_up_then_a_decay_as_pytorchs_and_resumes(tmp_p
         their_scheduler.step()
         their_lrs.append(theirs.param_groups[0]["lr"])
     np.testing.assert_allclose(lrs, their_lrs, rtol=1e-12)
+
+
+def test_predict_on_one_row_writes_it_and_says_one_prediction(tmp_path, capsys):
+    from nn import predict
+
+    model = nn.MLP([2, 4, 2], seed=0)
+    nn.save(model, tmp_path / "m.npz", task="classification", class_names=["no", "yes"], feature_names=["a", "b"])
+    (tmp_path / "one.csv").write_text("b,a\n0.5,1.5\n")  # columns by name, in another order
+    assert (
+        predict.main([str(tmp_path / "m.npz"), "--data", str(tmp_path / "one.csv"), "--out", str(tmp_path / "p.csv")])
+        == 0
+    )
+    assert capsys.readouterr().out == f"wrote 1 prediction to {tmp_path / 'p.csv'}\n"
+    header, row = (tmp_path / "p.csv").read_text().splitlines()
+    probabilities = np.exp(model(np.array([[1.5, 0.5]])).data[0])
+    probabilities /= probabilities.sum()
+    assert header == "prediction,p_no,p_yes" and row.split(",")[0] == ["no", "yes"][probabilities.argmax()]
+    np.testing.assert_allclose([float(v) for v in row.split(",")[1:]], probabilities, atol=1e-6)
