@@ -89,7 +89,8 @@ def probe(model: Module, loss_fn: LossFn, X: np.ndarray, y: np.ndarray, x_name: 
         with ag.no_grad():
             output = model(Tensor(X[:2]))
     except (ValueError, TypeError, IndexError) as error:
-        raise ValueError(f"fit: the model cannot take {x_name} of shape {X.shape}: {error}") from error
+        flat = f"; {x_name} is 1-D: one feature per example is {x_name}.reshape(-1, 1)" if X.ndim == 1 else ""
+        raise ValueError(f"fit: the model cannot take {x_name} of shape {X.shape}: {error}{flat}") from error
     finally:
         model.train(was_training)
     if not isinstance(output, Tensor):

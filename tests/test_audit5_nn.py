@@ -373,3 +373,13 @@ def test_predict_on_one_row_writes_it_and_says_one_prediction(tmp_path, capsys):
     probabilities /= probabilities.sum()
     assert header == "prediction,p_no,p_yes" and row.split(",")[0] == ["no", "yes"][probabilities.argmax()]
     np.testing.assert_allclose([float(v) for v in row.split(",")[1:]], probabilities, atol=1e-6)
+
+
+def test_a_single_feature_column_given_flat_is_told_to_reshape():
+    x = np.linspace(-1, 1, 20)  # df["x"].values: one feature, flat
+    model = nn.MLP([1, 4, 1], seed=0)
+    optimizer = nn.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match=r"^fit: the model cannot take X of shape \(20,\).*X\.reshape\(-1, 1\)$"):
+        nn.fit(model, F.mse_loss, optimizer, x, 2 * x, epochs=1, progress=False)
+    history = nn.fit(model, F.mse_loss, optimizer, x.reshape(-1, 1), 2 * x.reshape(-1, 1), epochs=1, progress=False)
+    assert len(history.train_loss) == 1
