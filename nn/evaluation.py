@@ -125,7 +125,7 @@ def accuracy_rule(
     wide = len(out_shape) == 2 and out_shape[1] > 1
     if y.dtype.kind in "iu" and y.ndim == 1 and wide:
         return lambda out, target: _share(out.argmax(axis=1) == target)
-    binary = y.dtype.kind in "fiu" and tuple(y.shape[1:]) == tuple(out_shape[1:]) and np.isin(y, (0, 1)).all()
+    binary = y.dtype.kind in "bfiu" and tuple(y.shape[1:]) == tuple(out_shape[1:]) and np.isin(y, (0, 1)).all()
     if binary and (loss_fn is F.binary_cross_entropy_with_logits or isinstance(loss_fn, BCEWithLogitsLoss)):
         return lambda out, target: _share((out > 0) == (target > 0.5))
     if binary and (loss_fn is F.binary_cross_entropy or isinstance(loss_fn, BCELoss)):

@@ -54,9 +54,10 @@ def test_evaluate_names_itself_in_its_messages_and_asks_for_missing_targets():
 
 
 @pytest.mark.parametrize("loss_fn, head", [(nn.BCEWithLogitsLoss(), []), (nn.BCELoss(), [nn.Sigmoid()])])
-def test_binary_loss_modules_get_an_accuracy_as_their_functions_do(loss_fn, head):
+@pytest.mark.parametrize("dtype", [float, bool])
+def test_binary_loss_modules_get_an_accuracy_as_their_functions_do(loss_fn, head, dtype):
     X, y = _moons(40)
-    targets = y.reshape(-1, 1).astype(float)
+    targets = y.reshape(-1, 1).astype(dtype)  # 0.0/1.0, or True/False as (y == 1) gives
     model = nn.Sequential(nn.Linear(2, 1, seed=0), *head)
     scores = model(X).data
     by_hand = np.mean((scores > (0.5 if head else 0.0)) == (targets > 0.5))  # the share of right sides
