@@ -18,6 +18,7 @@ from .data import DataLoader, Subset
 from .history import History
 from .labels import convert_hint
 from .module import Module
+from .normalization import BatchNorm1d
 
 if TYPE_CHECKING:
     from .evaluation import LossFn
@@ -79,6 +80,20 @@ def loader_arrays(owner: str, loader: DataLoader, y: ArrayLike | None) -> tuple[
         )
     X, y = (np.asarray(a.data if isinstance(a, Tensor) else a) for a in arrays)
     return (X, y) if rows is None else (X[rows], y[rows])
+
+
+def check_last_batch(model: Module, loader: DataLoader) -> None:
+    """Refuse, before training, an epoch whose last batch is one row when the model has a ``BatchNorm1d``
+    (which cannot train on one row: the run would fail at the end of its first epoch)."""
+    left = len(loader.dataset) % loader.batch_size
+    if left == 1 and not loader.drop_last and any(isinstance(m, BatchNorm1d) for m in model.modules()):
+        n, size = len(loader.dataset), loader.batch_size
+        other = next((b for b in range(size + 1, 2 * size + 2) if n % b != 1), None)
+        raise ValueError(
+            f"fit: {n} rows in batches of {size} leave a last batch of 1 row, and BatchNorm1d cannot train on "
+            f"one row; use another batch_size{f' (e.g. {other})' if other else ''}, or pass X as "
+            f"nn.data.DataLoader((X, y), batch_size={size}, shuffle=True, seed=0, drop_last=True)"
+        )
 
 
 def probe(model: Module, loss_fn: LossFn, X: np.ndarray, y: np.ndarray, x_name: str, y_name: str) -> tuple[int, ...]:

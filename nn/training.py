@@ -24,6 +24,7 @@ from .data import DataLoader
 from .evaluation import AccuracyFn, LossFn, accuracy_rule, dead_unit_fraction, evaluate
 from .fit_checks import (
     check_data,
+    check_last_batch,
     gradient_norm,
     loader_arrays,
     loss_value,
@@ -149,6 +150,7 @@ def fit(
 
     if loader is None:  # fit's own batching is a DataLoader too: the same stream of row orders
         loader = DataLoader((X, y), batch_size=batch_size, shuffle=shuffle, seed=seed)
+    check_last_batch(model, loader)
     if isinstance(scheduler, OneCycleLR) and scheduler.total_steps < epochs * len(loader):
         raise ValueError(  # it is stepped after every batch: stepped past its end it would fail mid-run
             f"fit: OneCycleLR steps once per batch, and fit makes {epochs} epochs x {len(loader)} batches = "

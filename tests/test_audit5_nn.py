@@ -384,3 +384,22 @@ def test_a_single_feature_column_given_flat_is_told_to_reshape():
         nn.fit(model, F.mse_loss, optimizer, x, 2 * x, epochs=1, progress=False)
     history = nn.fit(model, F.mse_loss, optimizer, x.reshape(-1, 1), 2 * x.reshape(-1, 1), epochs=1, progress=False)
     assert len(history.train_loss) == 1
+
+
+def test_a_last_batch_of_one_row_is_refused_before_training_a_batchnorm_model_and_drop_last_trains_it():
+    """65 rows in batches of 32 failed in BatchNorm1d at the end of the first epoch, with advice for
+    a hand-written loop (batches of >= 2 rows) and none for fit's own batching."""
+    X, y = _moons(65)
+    model = nn.Sequential(nn.Linear(2, 8, seed=0), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 2, seed=1))
+    before = model.state_dict()
+    optimizer = nn.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match=r"^fit: 65 rows in batches of 32 leave a last batch of 1 row.*\(e\.g\. 33\)"):
+        nn.fit(model, F.cross_entropy, optimizer, X, y, epochs=2, batch_size=32, progress=False)
+    assert all(np.array_equal(v, before[k]) for k, v in model.state_dict().items())  # nothing trained
+    loader = DataLoader((X, y), batch_size=32, shuffle=True, seed=0, drop_last=True)
+    history = nn.fit(model, F.cross_entropy, optimizer, loader, epochs=2, progress=False)
+    assert len(history.train_loss) == 2
+    plain = nn.MLP([2, 8, 2], seed=0)  # no BatchNorm: a one-row batch is fine
+    nn.fit(
+        plain, F.cross_entropy, nn.optim.SGD(plain.parameters(), lr=0.1), X, y, epochs=1, batch_size=32, progress=False
+    )
