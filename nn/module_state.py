@@ -195,7 +195,15 @@ class ModuleState:
         array([[0., 0.]])
         """
         if not hasattr(state_dict, "items"):
-            raise TypeError(f"load_state_dict: expected a dict of name -> array, got {type(state_dict).__name__}")
+            raise TypeError(
+                f"load_state_dict: expected a dict of name -> array, got {type(state_dict).__name__}"
+                + (
+                    "; nn.load(path) returns a model: load a file into this one with nn.load(model, path), "
+                    "or take another model's values with model.load_state_dict(other.state_dict())"
+                    if hasattr(state_dict, "state_dict")
+                    else ""
+                )
+            )
         params: dict[str, Any] = dict(self.named_parameters())
         params.update(self.named_buffers())
         problems: list[str] = []

@@ -123,6 +123,7 @@ def save_checkpoint(
     >>> nn.utils.save_checkpoint("run.npz", model, opt)
     'run.npz'
     """
+    _check_order("save_checkpoint", path, model)
     arrays = {f"model/{name}": value for name, value in model.state_dict().items()}
     meta = {}
     if optimizer is not None:
@@ -143,6 +144,20 @@ def save_checkpoint(
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
     written: StrPath = atomic_write(path, lambda f: write_npz(f, arrays))
     return written
+
+
+def _check_order(function: str, path: object, model: object) -> None:
+    """The path first, then the model, as ``save_checkpoint(path, model, optimizer)`` (not nn.save's order)."""
+    if not isinstance(path, (str, os.PathLike)) or not isinstance(model, Module):
+        raise TypeError(
+            f"{function}: expected {function}(path, model, optimizer, scheduler, loader), got a "
+            f"{type(path).__name__} and a {type(model).__name__} first"
+            + (
+                "; the path comes first (nn.save's order is the other way round)"
+                if isinstance(model, (str, os.PathLike))
+                else ""
+            )
+        )
 
 
 MAX_META_BYTES = 16 << 20  # a checkpoint's JSON (settings, history, the loader's random state): kilobytes
@@ -189,6 +204,7 @@ def load_checkpoint(
     >>> np.array_equal(fresh.layers[0].weight.data, model.layers[0].weight.data)
     True
     """
+    _check_order("load_checkpoint", path, model)
     arrays = read_arrays(path, lambda headers: _check_sizes(path, headers, model), caller="load_checkpoint")
     try:
         meta = json.loads(arrays["meta"].tobytes().decode("utf-8"))

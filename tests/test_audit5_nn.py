@@ -403,3 +403,24 @@ def test_a_last_batch_of_one_row_is_refused_before_training_a_batchnorm_model_an
     nn.fit(
         plain, F.cross_entropy, nn.optim.SGD(plain.parameters(), lr=0.1), X, y, epochs=1, batch_size=32, progress=False
     )
+
+
+def test_saving_and_loading_written_the_pytorch_way_or_swapped_get_one_line_with_the_call(tmp_path):
+    model = nn.MLP([3, 4, 2], seed=0)
+    optimizer = nn.optim.Adam(model.parameters())
+    path = str(tmp_path / "m.npz")
+    for wrong, args in (("dict", (model.state_dict(), path)), ("Adam", (optimizer, path)), ("str", (path, model))):
+        with pytest.raises(TypeError, match=rf"^nn\.save: expected a Module, got {wrong}; .*nn\.save\(model, path\)"):
+            nn.save(*args)
+    assert not (tmp_path / "m.npz").exists()
+    nn.save(model, path)
+    with pytest.raises(TypeError, match=r"^nn\.load: expected a Module, got str; write nn\.load\(model, path\)$"):
+        nn.load(path, model)
+    with pytest.raises(TypeError, match=r"got MLP; nn\.load\(path\) returns a model: .*nn\.load\(model, path\)"):
+        model.load_state_dict(nn.load(path))
+    for function in (nn.utils.save_checkpoint, nn.utils.load_checkpoint):
+        with pytest.raises(
+            TypeError, match=rf"^{function.__name__}: .*got a MLP and a str first; the path comes first"
+        ):
+            function(model, str(tmp_path / "c.npz"))
+    assert not (tmp_path / "c.npz").exists()
