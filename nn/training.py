@@ -151,6 +151,11 @@ def fit(
     if loader is None:  # fit's own batching is a DataLoader too: the same stream of row orders
         loader = DataLoader((X, y), batch_size=batch_size, shuffle=shuffle, seed=seed)
     check_last_batch(model, loader)
+    if scheduler is not None and getattr(scheduler, "optimizer", optimizer) is not optimizer:
+        raise ValueError(  # it would step the other one's lr: this run's would never change
+            f"fit: the scheduler {type(scheduler).__name__} drives another optimizer than the one given (was the "
+            "optimizer made again after it?); build the scheduler on the optimizer you pass to fit"
+        )
     if isinstance(scheduler, OneCycleLR) and scheduler.total_steps < epochs * len(loader):
         raise ValueError(  # it is stepped after every batch: stepped past its end it would fail mid-run
             f"fit: OneCycleLR steps once per batch, and fit makes {epochs} epochs x {len(loader)} batches = "

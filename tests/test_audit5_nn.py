@@ -424,3 +424,17 @@ def test_saving_and_loading_written_the_pytorch_way_or_swapped_get_one_line_with
         ):
             function(model, str(tmp_path / "c.npz"))
     assert not (tmp_path / "c.npz").exists()
+
+
+def test_fit_refuses_a_scheduler_made_on_another_optimizer():
+    """A notebook cell run again makes a second optimizer; the scheduler still drove the first, so the
+    lr of the run never moved (history.lr 0.1, 0.1, 0.1 under StepLR(gamma=0.1)), silently."""
+    X, y = _moons(64)
+    model = nn.MLP([2, 4, 2], seed=0)
+    first = nn.optim.SGD(model.parameters(), lr=0.1)
+    scheduler = nn.optim.lr_scheduler.StepLR(first, step_size=1, gamma=0.1)
+    again = nn.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match=r"^fit: the scheduler StepLR drives another optimizer than the one given"):
+        nn.fit(model, F.cross_entropy, again, X, y, epochs=3, scheduler=scheduler, progress=False)
+    history = nn.fit(model, F.cross_entropy, first, X, y, epochs=3, scheduler=scheduler, progress=False)
+    assert history.lr == pytest.approx([0.1, 0.01, 0.001])
