@@ -13,7 +13,7 @@ from autograd_core.types import ArrayLike
 
 from . import functional as F
 from .data import DataLoader
-from .fit_checks import check_data, loader_arrays
+from .fit_checks import check_data, input_dtype, loader_arrays
 from .layers import ReLU
 from .losses import BCELoss, BCEWithLogitsLoss
 from .module import Module
@@ -53,7 +53,7 @@ def evaluate(
         X, y = loader_arrays("evaluate", X, y)
     elif y is None:
         raise TypeError("evaluate: give the targets: evaluate(model, loss_fn, X, y), or X as a DataLoader over (X, y)")
-    dtype = next((p.dtype for p in model.parameters()), np.dtype(np.float64))
+    dtype = input_dtype(model)
     X, y = check_data("X", "y", X, y, dtype, owner="evaluate")
     was_training = model.training
     model.eval()

@@ -15,6 +15,7 @@ from autograd_core.types import ArrayLike
 
 from . import functional as F
 from .data import DataLoader, Subset
+from .embedding import Embedding
 from .history import History
 from .labels import convert_hint
 from .module import Module
@@ -58,7 +59,17 @@ def check_data(
                 f"{owner}: {name} contains {len(bad)} NaN/Inf values (the first at index "
                 f"{tuple(int(i) for i in bad[0])}); remove or impute them before training"
             )
+    if dtype.kind in "iu":  # X indexes an Embedding: as given (never float ids truncated; it checks them)
+        return X, y
     return X.astype(dtype, copy=False), y
+
+
+def input_dtype(model: Module) -> np.dtype[Any]:
+    """What fit and evaluate cast X to: the parameters' dtype (float64 without any), or int64 for a
+    model that looks its inputs up in an ``nn.Embedding`` (integer X is then kept: token ids)."""
+    if any(isinstance(m, Embedding) for m in model.modules()):
+        return np.dtype(np.int64)
+    return next((p.dtype for p in model.parameters()), np.dtype(np.float64))
 
 
 def loader_arrays(owner: str, loader: DataLoader, y: ArrayLike | None) -> tuple[np.ndarray, np.ndarray]:

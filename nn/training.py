@@ -26,6 +26,7 @@ from .fit_checks import (
     check_data,
     check_last_batch,
     gradient_norm,
+    input_dtype,
     loader_arrays,
     loss_value,
     parameters_to_check,
@@ -135,7 +136,7 @@ def fit(
         raise ValueError(
             f"fit: divergence_factor must be a finite number > 1 (or None: off), got {divergence_factor!r}"
         )
-    dtype = next((p.dtype for p in model.parameters()), np.dtype(np.float64))
+    dtype = input_dtype(model)
     X, y = check_data("X", "y", X, y, dtype)
     out_shape = probe(model, loss_fn, X, y, "X", "y")
     step = TrainingStep(model, loss_fn, compile)  # compiled where safe

@@ -438,3 +438,37 @@ def test_fit_refuses_a_scheduler_made_on_another_optimizer():
         nn.fit(model, F.cross_entropy, again, X, y, epochs=3, scheduler=scheduler, progress=False)
     history = nn.fit(model, F.cross_entropy, first, X, y, epochs=3, scheduler=scheduler, progress=False)
     assert history.lr == pytest.approx([0.1, 0.01, 0.001])
+
+
+class _BagOfWords(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embedding = nn.Embedding(50, 8, seed=0)
+        self.head = nn.Linear(8, 2, seed=0)
+
+    def forward(self, ids):
+        return self.head(self.embedding(ids).mean(axis=1))
+
+
+def test_fit_and_evaluate_keep_token_ids_integer_for_an_embedding_model():
+    """fit cast X to the weights' float dtype, so an nn.Embedding model was told to convert its (already
+    int64) ids with idx.astype(np.int64), and could not be trained or evaluated with nn's own loop."""
+    rng = np.random.default_rng(0)
+    ids = rng.integers(0, 50, size=(64, 5))
+    y = (ids.sum(1) > 125).astype(np.int64)
+    model, by_hand = _BagOfWords(), _BagOfWords()
+    history = nn.fit(model, F.cross_entropy, nn.optim.SGD(model.parameters(), lr=0.5), ids, y, epochs=2, progress=False)
+    optimizer = nn.optim.SGD(by_hand.parameters(), lr=0.5)
+    loader = DataLoader((ids, y), batch_size=32, shuffle=True, seed=0)  # fit's own batches
+    for _ in range(2):
+        for xb, yb in loader:
+            optimizer.zero_grad()
+            F.cross_entropy(by_hand(xb), yb).backward()
+            optimizer.step()
+    for mine, theirs in zip(model.parameters(), by_hand.parameters()):
+        np.testing.assert_allclose(mine.data, theirs.data, rtol=1e-12, atol=1e-15)
+    loss, accuracy = nn.evaluate(model, F.cross_entropy, ids, y)
+    assert loss == pytest.approx(F.cross_entropy(model(ids), y).item(), rel=1e-12)
+    assert accuracy == np.mean(model(ids).data.argmax(1) == y) and len(history.train_acc) == 2
+    with pytest.raises(ValueError, match=r"Embedding: indices must be integers, got dtype float64"):  # not truncated
+        nn.fit(model, F.cross_entropy, nn.optim.SGD(model.parameters(), lr=0.5), ids + 0.7, y, epochs=1, progress=False)
