@@ -27,6 +27,7 @@ import numpy as np
 from autograd_core import Generator, Tensor
 from autograd_core.types import TensorLike
 
+from . import init as nn_init
 from .layers import _positive_int
 
 
@@ -102,7 +103,8 @@ def _collate(items: Sequence[Any]) -> Batch:
 
 class DataLoader:
     """Iterate over ``dataset`` in mini-batches of ``batch_size`` rows, reshuffled every epoch
-    when ``shuffle`` (reproducibly from ``seed``); ``drop_last`` skips a final short batch.
+    when ``shuffle`` (reproducibly from ``seed``, else from the default generator: ``ag.manual_seed``);
+    ``drop_last`` skips a final short batch.
     ``dataset`` is a ``TensorDataset``, anything with ``len`` and integer indexing (a list of
     examples too), a tuple of arrays ``(X, y)`` (batches ``(xb, yb)``) or one array ``X``
     (batches ``xb``), as PyTorch. ``collate_fn(examples)`` makes a batch from a list of examples
@@ -154,6 +156,8 @@ class DataLoader:
         if collate_fn is not None and not callable(collate_fn):
             raise TypeError(f"DataLoader: collate_fn must be a function of a list of examples, got {collate_fn!r:.60}")
         self.collate_fn = collate_fn
+        if seed is None and self.shuffle:  # from the default stream, as PyTorch's: ag.manual_seed(0) fixes the order
+            seed = int(nn_init.as_generator(None).integers(2**63))
         self.generator = np.random.default_rng(seed)
 
     def __len__(self) -> int:

@@ -12,8 +12,10 @@ from autograd_core import Tensor
 from autograd_core.types import ArrayLike
 
 from . import functional as F
-from .fit_checks import check_data
+from .data import DataLoader
+from .fit_checks import check_data, input_dtype, loader_arrays
 from .layers import ReLU
+from .losses import BCELoss, BCEWithLogitsLoss
 from .module import Module
 
 #: A loss: ``loss_fn(output, target)`` returns a 0-d Tensor (``F.cross_entropy``, ``nn.MSELoss()``).
@@ -26,12 +28,18 @@ DEAD_UNIT_CHUNK = 256  # rows per pass of the dead-unit probe, which stops once 
 
 
 def evaluate(
-    model: Module, loss_fn: LossFn, X: ArrayLike, y: ArrayLike, accuracy: AccuracyFn | str | None = "auto"
+    model: Module,
+    loss_fn: LossFn,
+    X: ArrayLike | DataLoader,
+    y: ArrayLike | None = None,
+    accuracy: AccuracyFn | str | None = "auto",
 ) -> tuple[float, float | None]:
-    """Mean loss and accuracy of ``model`` on (X, y), without recording a graph.
+    """Mean loss and accuracy of ``model`` on (X, y), or on a DataLoader over them (PyTorch's
+    ``test_loader``), without recording a graph.
 
-    Returns ``(loss, accuracy)``; accuracy is None when it does not apply. The loss is
-    averaged over chunks of rows, which is exact for losses with mean reduction.
+    Returns ``(loss, accuracy)``; accuracy is None when it does not apply. The model runs on
+    chunks of rows; the loss is one call on all the outputs, so a mean that weighs rows
+    (class ``weight``, ``ignore_index``) is the loss of the whole set, as ``loss_fn(model(X), y)``.
 
     >>> X, y = nn.datasets.make_moons(40, seed=0)
     >>> model = nn.MLP([2, 8, 2], seed=0)
@@ -41,26 +49,23 @@ def evaluate(
     """
     if not (accuracy is None or callable(accuracy) or accuracy == "auto"):
         raise ValueError(f"evaluate: accuracy must be 'auto', None or a function f(output, y), got {accuracy!r}")
-    dtype = next((p.dtype for p in model.parameters()), np.dtype(np.float64))
-    X, y = check_data("X", "y", X, y, dtype)
-    measure = accuracy if callable(accuracy) else None
-    decided = accuracy != "auto"  # "auto": decided by the first output's shape
+    if isinstance(X, DataLoader):
+        X, y = loader_arrays("evaluate", X, y)
+    elif y is None:
+        raise TypeError("evaluate: give the targets: evaluate(model, loss_fn, X, y), or X as a DataLoader over (X, y)")
+    dtype = input_dtype(model)
+    X, y = check_data("X", "y", X, y, dtype, owner="evaluate")
     was_training = model.training
     model.eval()
-    loss_total = correct_total = 0.0
     try:
-        with ag.no_grad():
-            for start in range(0, len(X), EVAL_CHUNK):
-                xb, yb = X[start : start + EVAL_CHUNK], y[start : start + EVAL_CHUNK]
-                output = model(Tensor(xb))
-                if not decided:
-                    measure, decided = accuracy_rule("auto", loss_fn, y, output.shape), True
-                loss_total += float(loss_fn(output, yb).item()) * len(xb)
-                if measure:
-                    correct_total += measure(output.data, yb) * len(xb)
+        with ag.no_grad():  # the model runs chunk by chunk (its activations bound memory), the loss on all rows
+            chunks = [model(Tensor(X[start : start + EVAL_CHUNK])).data for start in range(0, len(X), EVAL_CHUNK)]
+            output = Tensor(chunks[0] if len(chunks) == 1 else np.concatenate(chunks))
+            loss = float(loss_fn(output, y).item())
     finally:
         model.train(was_training)
-    return loss_total / len(X), (correct_total / len(X) if measure else None)
+    measure = accuracy_rule(accuracy, loss_fn, y, output.shape)
+    return loss, (measure(output.data, y) if measure else None)
 
 
 def dead_unit_fraction(model: Module, X: ArrayLike, chunk: int = DEAD_UNIT_CHUNK) -> float | None:
@@ -120,10 +125,10 @@ def accuracy_rule(
     wide = len(out_shape) == 2 and out_shape[1] > 1
     if y.dtype.kind in "iu" and y.ndim == 1 and wide:
         return lambda out, target: _share(out.argmax(axis=1) == target)
-    binary = y.dtype.kind in "fiu" and tuple(y.shape[1:]) == tuple(out_shape[1:]) and np.isin(y, (0, 1)).all()
-    if binary and loss_fn is F.binary_cross_entropy_with_logits:
+    binary = y.dtype.kind in "bfiu" and tuple(y.shape[1:]) == tuple(out_shape[1:]) and np.isin(y, (0, 1)).all()
+    if binary and (loss_fn is F.binary_cross_entropy_with_logits or isinstance(loss_fn, BCEWithLogitsLoss)):
         return lambda out, target: _share((out > 0) == (target > 0.5))
-    if binary and loss_fn is F.binary_cross_entropy:
+    if binary and (loss_fn is F.binary_cross_entropy or isinstance(loss_fn, BCELoss)):
         return lambda out, target: _share((out > 0.5) == (target > 0.5))
     if y.dtype.kind == "f" and y.ndim == 2 and wide and tuple(y.shape[1:]) == tuple(out_shape[1:]):
         return lambda out, target: _share(out.argmax(axis=1) == target.argmax(axis=1))

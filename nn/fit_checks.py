@@ -14,8 +14,12 @@ from autograd_core import Tensor
 from autograd_core.types import ArrayLike
 
 from . import functional as F
+from .data import DataLoader, Subset
+from .embedding import Embedding
 from .history import History
+from .labels import convert_hint
 from .module import Module
+from .normalization import BatchNorm1d
 
 if TYPE_CHECKING:
     from .evaluation import LossFn
@@ -30,29 +34,77 @@ def positive_int(name: str, value: object) -> int:
 
 
 def check_data(
-    x_name: str, y_name: str, X: ArrayLike, y: ArrayLike, dtype: np.dtype[Any]
+    x_name: str, y_name: str, X: ArrayLike, y: ArrayLike, dtype: np.dtype[Any], owner: str = "fit"
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(X as ``dtype``, y) after checking they are numeric, finite and one row per example:
-    ``X, y = check_data("X", "y", X, y, np.dtype(np.float64))``."""
+    """(X as ``dtype``, y) after checking they are numeric, finite and one row per example
+    (errors begin with ``owner``): ``X, y = check_data("X", "y", X, y, np.dtype(np.float64))``."""
     X = np.asarray(X.data if isinstance(X, Tensor) else X)
     y = np.asarray(y.data if isinstance(y, Tensor) else y)
     if X.dtype.kind not in "biuf" or y.dtype.kind not in "biuf":
-        raise TypeError(f"fit: {x_name} and {y_name} must be numeric arrays, got dtypes {X.dtype} and {y.dtype}")
+        raise TypeError(
+            f"{owner}: {x_name} and {y_name} must be numeric arrays, got dtypes {X.dtype} and {y.dtype}"
+            + ("; " + convert_hint(y, len(y), 0) if y.dtype.kind in "USO" and X.dtype.kind in "biuf" else "")
+        )
     if X.ndim == 0 or len(X) == 0:
-        raise ValueError(f"fit: {x_name} must have at least one row, got shape {X.shape}")
+        raise ValueError(f"{owner}: {x_name} must have at least one row, got shape {X.shape}")
     if y.ndim == 0 or len(y) != len(X):
         raise ValueError(
-            f"fit: {x_name} has {len(X)} rows but {y_name} has "
+            f"{owner}: {x_name} has {len(X)} rows but {y_name} has "
             f"{len(y) if y.ndim else 'no'} (shape {y.shape}); they must have one row per example"
         )
     for name, array in ((x_name, X), (y_name, y)):
         if array.dtype.kind == "f" and not np.isfinite(array).all():
             bad = np.argwhere(~np.isfinite(array))
             raise ValueError(
-                f"fit: {name} contains {len(bad)} NaN/Inf values (the first at index "
+                f"{owner}: {name} contains {len(bad)} NaN/Inf values (the first at index "
                 f"{tuple(int(i) for i in bad[0])}); remove or impute them before training"
             )
+    if dtype.kind in "iu":  # X indexes an Embedding: as given (never float ids truncated; it checks them)
+        return X, y
     return X.astype(dtype, copy=False), y
+
+
+def input_dtype(model: Module) -> np.dtype[Any]:
+    """What fit and evaluate cast X to: the parameters' dtype (float64 without any), or int64 for a
+    model that looks its inputs up in an ``nn.Embedding`` (integer X is then kept: token ids)."""
+    if any(isinstance(m, Embedding) for m in model.modules()):
+        return np.dtype(np.int64)
+    return next((p.dtype for p in model.parameters()), np.dtype(np.float64))
+
+
+def loader_arrays(owner: str, loader: DataLoader, y: ArrayLike | None) -> tuple[np.ndarray, np.ndarray]:
+    """The (X, y) arrays under a DataLoader over ``TensorDataset(X, y)`` or a ``Subset`` of one (what
+    ``random_split`` gives), so fit and evaluate take PyTorch's ``train_loader`` / ``test_loader``."""
+    if y is not None:
+        raise TypeError(f"{owner}: X is a DataLoader, which holds the targets too: drop the y argument")
+    if loader.collate_fn is not None:  # the arrays are sliced here: the function would be skipped silently
+        raise TypeError(f"{owner}: a DataLoader with a collate_fn makes its own batches; run your own loop over it")
+    dataset, rows = loader.dataset, None
+    while isinstance(dataset, Subset):  # random_split's parts: their rows of the arrays underneath
+        rows = dataset.indices if rows is None else dataset.indices[rows]
+        dataset = dataset.dataset
+    arrays: tuple[np.ndarray, ...] | None = getattr(dataset, "arrays", None)
+    if arrays is None or len(arrays) != 2:
+        raise TypeError(
+            f"{owner}: a DataLoader passed as X must wrap TensorDataset(X, y) (inputs and targets); "
+            f"got one over {type(loader.dataset).__name__}"
+        )
+    X, y = (np.asarray(a.data if isinstance(a, Tensor) else a) for a in arrays)
+    return (X, y) if rows is None else (X[rows], y[rows])
+
+
+def check_last_batch(model: Module, loader: DataLoader) -> None:
+    """Refuse, before training, an epoch whose last batch is one row when the model has a ``BatchNorm1d``
+    (which cannot train on one row: the run would fail at the end of its first epoch)."""
+    left = len(loader.dataset) % loader.batch_size
+    if left == 1 and not loader.drop_last and any(isinstance(m, BatchNorm1d) for m in model.modules()):
+        n, size = len(loader.dataset), loader.batch_size
+        other = next((b for b in range(size + 1, 2 * size + 2) if n % b != 1), None)
+        raise ValueError(
+            f"fit: {n} rows in batches of {size} leave a last batch of 1 row, and BatchNorm1d cannot train on "
+            f"one row; use another batch_size{f' (e.g. {other})' if other else ''}, or pass X as "
+            f"nn.data.DataLoader((X, y), batch_size={size}, shuffle=True, seed=0, drop_last=True)"
+        )
 
 
 def probe(model: Module, loss_fn: LossFn, X: np.ndarray, y: np.ndarray, x_name: str, y_name: str) -> tuple[int, ...]:
@@ -63,7 +115,8 @@ def probe(model: Module, loss_fn: LossFn, X: np.ndarray, y: np.ndarray, x_name: 
         with ag.no_grad():
             output = model(Tensor(X[:2]))
     except (ValueError, TypeError, IndexError) as error:
-        raise ValueError(f"fit: the model cannot take {x_name} of shape {X.shape}: {error}") from error
+        flat = f"; {x_name} is 1-D: one feature per example is {x_name}.reshape(-1, 1)" if X.ndim == 1 else ""
+        raise ValueError(f"fit: the model cannot take {x_name} of shape {X.shape}: {error}{flat}") from error
     finally:
         model.train(was_training)
     if not isinstance(output, Tensor):

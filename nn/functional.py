@@ -34,7 +34,7 @@ from .activations import (  # F.relu, ...
     softplus,
     tanh,
 )
-from .labels import class_indices, one_hot  # F.class_indices: nn.fit checks its labels with it too
+from .labels import class_indices, convert_hint, one_hot  # F.class_indices: nn.fit checks its labels with it too
 from .loss_parts import (  # the checks and reductions every loss shares (nn.losses' classes use them too)
     _as_input,
     _check_reduction,
@@ -220,6 +220,7 @@ def cross_entropy(
             raise ValueError(
                 f"cross_entropy: probability targets must have the logits' shape {input.shape}, "
                 f"got {target.shape}; class indices must be an integer array of shape ({n},)"
+                + ("; " + convert_hint(target.data, n, k) if target.shape == (n,) else "")
             )
         if label_smoothing:
             target = target * (1 - label_smoothing) + label_smoothing / k

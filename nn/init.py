@@ -6,7 +6,9 @@ for tanh/sigmoid; He/Kaiming (v = 2 / fan_in) compensates for ReLU zeroing half 
 units. Biases start at zero.
 
 Randomness: every function takes ``generator`` = a ``numpy.random.Generator``, an int
-seed, or None for this module's default generator (reseed it with ``manual_seed``).
+seed, or None for the default generator, which is autograd_core's (``ag.randn``'s): one seed,
+``ag.manual_seed(0)`` or ``nn.init.manual_seed(0)``, fixes initial weights, ``Dropout``'s masks
+and a ``DataLoader``'s shuffling without ``seed=``, as ``torch.manual_seed`` does.
 
 >>> w = Tensor(np.empty((10, 64)), requires_grad=True)
 >>> bound = math.sqrt(6 / 64)                 # U(-b, b) with b = sqrt(6 / 64)
@@ -22,32 +24,32 @@ from typing import TypeAlias
 
 import numpy as np
 
+import autograd_core as ag
 from autograd_core import Tensor
+from autograd_core.creation import default_generator as _shared  # ag.manual_seed reseeds it in place
 
-#: What ``generator=`` accepts: a numpy Generator, an int seed, or None (this module's default).
+#: What ``generator=`` accepts: a numpy Generator, an int seed, or None (the default, autograd_core's).
 GeneratorLike: TypeAlias = np.random.Generator | int | np.integer | None
-
-_default_generator = np.random.default_rng()
 
 
 def manual_seed(seed: int | None) -> np.random.Generator:
-    """Reseed the default generator used when no ``generator`` is given.
+    """Reseed the default generator used when no ``generator`` is given (None: from fresh entropy);
+    it is autograd_core's, so this is ``ag.manual_seed(seed)``, as ``torch.manual_seed``.
 
     >>> _ = manual_seed(0); a = nn.Linear(2, 2)
-    >>> _ = manual_seed(0); b = nn.Linear(2, 2)
+    >>> _ = ag.manual_seed(0); b = nn.Linear(2, 2)
     >>> bool((a.weight.data == b.weight.data).all())
     True
     """
-    global _default_generator
-    _default_generator = np.random.default_rng(seed)
-    return _default_generator
+    ag.manual_seed(int(np.random.SeedSequence().entropy) if seed is None else seed)  # type: ignore[arg-type]
+    return _shared.rng
 
 
 def as_generator(generator: GeneratorLike) -> np.random.Generator:
     """A ``numpy.random.Generator`` from a Generator, an int seed, or None (the default one):
     ``as_generator(0).normal()``."""
     if generator is None:
-        return _default_generator
+        return _shared.rng
     if isinstance(generator, np.random.Generator):
         return generator
     if isinstance(generator, numbers.Integral) and not isinstance(generator, bool):

@@ -28,14 +28,18 @@ def class_indices(function: str, target: TensorLike, n: int, k: int) -> np.ndarr
     labels = target if type(target) is np.ndarray else np.asarray(target.data if isinstance(target, Tensor) else target)
     dtype = labels.dtype
     if dtype.kind not in "iu":
-        raise TypeError(
-            f"{function}: class indices must be integers, got dtype {dtype}; "
-            f"convert with y.astype(np.int64), or give probabilities of shape ({n}, {k})"
-        )
+        raise TypeError(f"{function}: class indices must be integers, got dtype {dtype}; " + convert_hint(labels, n, k))
     if labels.shape != (n,):
+        one_hot_rows = labels.shape == (n, k) and np.isin(labels, (0, 1)).all()
         raise ValueError(
-            f"{function}: class indices must have shape ({n},) to match the logits' "
-            f"{n} rows, got shape {labels.shape}" + ("; flatten them with y.reshape(-1)" if labels.size == n else "")
+            f"{function}: class indices must have shape ({n},) to match the logits' {n} rows, got shape "
+            f"{labels.shape}"
+            + ("; flatten them with y.reshape(-1)" if labels.size == n else "")
+            + (
+                "; these look like one-hot rows: give y.argmax(axis=1), or y.astype(float) as probabilities"
+                if one_hot_rows
+                else ""
+            )
         )
     indices = labels if dtype is _INT64 else labels.astype(np.int64)
     remembered = labels.nbytes <= _REMEMBERED_BYTES
@@ -47,13 +51,33 @@ def class_indices(function: str, target: TensorLike, n: int, k: int) -> np.ndarr
     # One reduction checks both bounds: read as unsigned, a negative label is larger than any k.
     if n and np.maximum.reduce(indices.view(np.uint64)) >= k:
         first = int(np.argmax((indices < 0) | (indices >= k)))
+        low, high = labels.min(), labels.max()
         raise ValueError(
             f"{function}: labels must be in 0..{k - 1} for K={k} classes; found min "
-            f"{labels.min()}, max {labels.max()}, first bad label {labels[first]} at index {first}"
+            f"{low}, max {high}, first bad label {labels[first]} at index {first}"
+            + (
+                f"; labels counted from 1 (1..{k}) start at 0 here, as in PyTorch: give y - 1"
+                if low == 1 and high == k
+                else ""
+            )
         )
     if remembered:
         _last_in_bounds = (dtype, k, values)
     return indices
+
+
+def convert_hint(labels: np.ndarray, n: int, k: int) -> str:
+    """How to turn non-integer labels into class indices: ``convert_hint(np.array(["cat", "dog"]), 2, 2)``."""
+    if labels.dtype.kind in "USO":  # class names: number them
+        return "number class names with classes, y = np.unique(y, return_inverse=True) (classes[i] names class i)"
+    whole = (
+        labels.dtype.kind == "f" and labels.size and np.isfinite(labels).all() and (labels == np.round(labels)).all()
+    )
+    return (
+        "they are whole numbers: convert with y.astype(np.int64)"
+        if whole
+        else f"convert with y.astype(np.int64), or give probabilities of shape ({n}, {k})"
+    )
 
 
 def one_hot(tensor: TensorLike, num_classes: int = -1) -> Tensor:

@@ -15,7 +15,7 @@ new dtype at its next step (``CastClock``), rather than mixing float64 state int
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import numpy as np
 from numpy.typing import DTypeLike
@@ -29,6 +29,19 @@ if TYPE_CHECKING:
     from .module import Module
 
 _S = TypeVar("_S", bound="ModuleState")
+
+
+class IncompatibleKeys(NamedTuple):
+    """What ``load_state_dict`` returns, as PyTorch's: the model's names the dict lacked and the dict's
+    names the model lacks (both empty unless ``strict=False``)."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"  # PyTorch's words
+        return f"IncompatibleKeys(missing_keys={self.missing_keys}, unexpected_keys={self.unexpected_keys})"
 
 
 class CastClock:
@@ -159,6 +172,7 @@ class ModuleState:
         >>> snapshot = model.state_dict()
         >>> model.weight.data += 1.0           # training moves the weights...
         >>> model.load_state_dict(snapshot)    # ...and the snapshot puts them back
+        <All keys matched successfully>
         >>> bool((model.weight.data == snapshot["weight"]).all())
         True
         """
@@ -166,31 +180,44 @@ class ModuleState:
         state.update((name, np.array(b, copy=True)) for name, b in self.named_buffers())
         return state
 
-    def load_state_dict(self, state_dict: Mapping[str, Tensor | ArrayLike], strict: bool = True) -> None:
+    def load_state_dict(self, state_dict: Mapping[str, Tensor | ArrayLike], strict: bool = True) -> IncompatibleKeys:
         """Copy values into the parameters. Every name, shape and dtype is checked first
         (values must be finite floating-point arrays of the parameter's shape); on any
         problem a ``ValueError`` lists them all and no parameter is changed. With
-        ``strict=False`` missing and unexpected names are allowed. Values take each parameter's
-        dtype, as PyTorch's (float32 values into a float64 model: float64); ``requires_grad``
-        is the model's, never the dict's.
+        ``strict=False`` missing and unexpected names are allowed, and returned, as PyTorch's
+        ``(missing_keys, unexpected_keys)``. Values take each parameter's dtype, as PyTorch's
+        (float32 values into a float64 model: float64); ``requires_grad`` is the model's, never the dict's.
 
         >>> model = nn.Linear(2, 1)
-        >>> model.load_state_dict({"weight": np.zeros((1, 2)), "bias": np.zeros(1)})
+        >>> model.load_state_dict({"weight": np.zeros((1, 2)), "extra": np.zeros(1)}, strict=False)
+        IncompatibleKeys(missing_keys=['bias'], unexpected_keys=['extra'])
         >>> model.weight.data
         array([[0., 0.]])
         """
         if not hasattr(state_dict, "items"):
-            raise TypeError(f"load_state_dict: expected a dict of name -> array, got {type(state_dict).__name__}")
+            raise TypeError(
+                f"load_state_dict: expected a dict of name -> array, got {type(state_dict).__name__}"
+                + (
+                    "; nn.load(path) returns a model: load a file into this one with nn.load(model, path), "
+                    "or take another model's values with model.load_state_dict(other.state_dict())"
+                    if hasattr(state_dict, "state_dict")
+                    else ""
+                )
+            )
         params: dict[str, Any] = dict(self.named_parameters())
         params.update(self.named_buffers())
         problems: list[str] = []
         updates: list[tuple[Any, np.ndarray]] = []
         missing = [n for n in params if n not in state_dict]
-        unexpected = [n for n in state_dict if n not in params]
+        unexpected = [str(n) for n in state_dict if n not in params]
         if strict and missing:
             problems.append(f"missing names: {', '.join(missing)}")
         if strict and unexpected:
-            problems.append(f"unexpected names: {', '.join(map(str, unexpected))}")
+            counter = any(name.rsplit(".", 1)[-1] == "num_batches_tracked" for name in unexpected)
+            problems.append(
+                f"unexpected names: {', '.join(unexpected)}"
+                + (" (PyTorch's BatchNorm counter, which nn does not keep: pass strict=False)" if counter else "")
+            )
         for name, p in params.items():
             if name not in state_dict:
                 continue
@@ -221,3 +248,4 @@ class ModuleState:
                 write_in_place(p, value)  # keeps the parameter's layout (Linear's column-major weight)
             else:
                 np.copyto(p, value)  # a buffer: in place, so the module's attribute sees it
+        return IncompatibleKeys(missing, unexpected)

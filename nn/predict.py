@@ -148,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     writer.writerow(columns)
     writer.writerows(rows)
     atomic_write(args.out, buffer.getvalue().encode("utf-8"))
-    print(f"wrote {len(rows)} predictions to {args.out}")
+    print(f"wrote {len(rows)} prediction{'' if len(rows) == 1 else 's'} to {args.out}")
     return 0
 
 

@@ -66,8 +66,8 @@ def save(
     >>> nn.save(model, "model.npz", class_names=["cat", "dog"])
     'model.npz'
     """
-    if not hasattr(model, "state_dict"):
-        raise TypeError(f"nn.save: expected a Module, got {type(model).__name__}")
+    if not hasattr(model, "state_dict") or hasattr(model, "param_groups"):  # a dict, a path, an optimizer
+        raise TypeError(f"nn.save: expected a Module, got {type(model).__name__}; {_SAVE_HINT}")
     state = model.state_dict()
     if not state:
         raise ValueError(f"nn.save: {type(model).__name__} has no parameters to save")
@@ -120,6 +120,10 @@ _ARCHIVE_ERRORS = (
 )
 _MAX_HEADER = 10_000  # numpy's own limit on a .npy header's length (our headers are ~128 bytes)
 _CHUNK = 1 << 20
+_SAVE_HINT = (  # what nn.save(a state_dict / a path / an optimizer, ...) was meant as
+    "give the model itself, first: nn.save(model, path) (PyTorch's torch.save(model.state_dict(), path)); "
+    "an optimizer's state goes in a checkpoint: nn.utils.save_checkpoint(path, model, optimizer)"
+)
 
 
 def read_info(path: StrPath) -> ModelInfo:
@@ -360,7 +364,7 @@ def load(model_or_path: Module | StrPath, path: StrPath | None = None) -> Module
 
         return load(build(info.architecture), model_or_path)
     if not hasattr(model_or_path, "load_state_dict"):
-        raise TypeError(f"nn.load: expected a Module, got {type(model_or_path).__name__}")
+        raise TypeError(f"nn.load: expected a Module, got {type(model_or_path).__name__}; write nn.load(model, path)")
     model = cast(Module, model_or_path)  # a Module, or anything with its state_dict methods
     path = os.fspath(path)
     params = dict(model.state_dict())

@@ -24,7 +24,10 @@ from .data import DataLoader
 from .evaluation import AccuracyFn, LossFn, accuracy_rule, dead_unit_fraction, evaluate
 from .fit_checks import (
     check_data,
+    check_last_batch,
     gradient_norm,
+    input_dtype,
+    loader_arrays,
     loss_value,
     parameters_to_check,
     positive_int,
@@ -34,7 +37,7 @@ from .fit_checks import (
 from .fit_step import TrainingStep
 from .history import History
 from .module import Module
-from .optim import LRScheduler, Optimizer, ReduceLROnPlateau
+from .optim import LRScheduler, OneCycleLR, Optimizer, ReduceLROnPlateau
 from .progress import progress_bar, summary
 from .signals import deferring_signals
 from .utils import load_checkpoint, save_checkpoint
@@ -50,7 +53,7 @@ def fit(
     y: ArrayLike | None = None,
     epochs: int | None = None,
     batch_size: int = 32,
-    validation: tuple[ArrayLike, ArrayLike] | None = None,
+    validation: tuple[ArrayLike, ArrayLike] | DataLoader | None = None,
     shuffle: bool = True,
     seed: int | None = 0,
     early_stopping: int | None = None,
@@ -74,7 +77,7 @@ def fit(
       the model, the optimizer's and scheduler's state, the shuffling stream and fit's own
       (epoch, history, best epoch). ``resume=path`` starts from such a file and runs up to
       ``epochs`` in all, ending with exactly the weights an uninterrupted run would have.
-    - ``validation=(X_val, y_val)`` is evaluated after every epoch.
+    - ``validation=(X_val, y_val)`` (or a DataLoader over them) is evaluated after every epoch.
     - ``early_stopping=patience`` stops after ``patience`` epochs without a lower validation
       loss and always restores the best epoch's weights, however training ends.
     - ``tol`` stops when the epoch's mean training loss changes by less than ``tol``.
@@ -83,7 +86,7 @@ def fit(
       lowest loss seen so far (the first mini-batch's loss before any update included) and
       above that first loss, so a spike of a well-trained run (0.001 to 0.02) is not one.
       Only for positive losses; ``divergence_factor=None`` turns the check off.
-    - ``scheduler`` (from ``nn.optim``) is stepped after every epoch.
+    - ``scheduler`` (from ``nn.optim``) is stepped after every epoch; ``OneCycleLR`` after every batch.
     - ``accuracy``: "auto" (class labels with argmax, one-hot targets, or 0/1 targets with
       ``F.binary_cross_entropy[_with_logits]``), None (off) or ``f(output_array, y_array)``.
     - A progress bar shows while ``progress`` is true and the output is a terminal or notebook.
@@ -114,7 +117,7 @@ def fit(
     epochs = positive_int("epochs", epochs)
     loader = X if isinstance(X, DataLoader) else None
     if isinstance(X, DataLoader):
-        X, y = _loader_arrays(X, y)
+        X, y = loader_arrays("fit", X, y)
     elif y is None:
         raise TypeError(
             "fit: give the targets: fit(model, loss_fn, optimizer, X, y, epochs=...), or pass X as an "
@@ -133,19 +136,33 @@ def fit(
         raise ValueError(
             f"fit: divergence_factor must be a finite number > 1 (or None: off), got {divergence_factor!r}"
         )
-    dtype = next((p.dtype for p in model.parameters()), np.dtype(np.float64))
+    dtype = input_dtype(model)
     X, y = check_data("X", "y", X, y, dtype)
     out_shape = probe(model, loss_fn, X, y, "X", "y")
     step = TrainingStep(model, loss_fn, compile)  # compiled where safe
     measure_accuracy = accuracy_rule(accuracy, loss_fn, y, out_shape)
     if validation is not None:
+        if isinstance(validation, DataLoader):  # PyTorch's val_loader
+            validation = loader_arrays("fit (validation)", validation, None)
         if not isinstance(validation, (tuple, list)) or len(validation) != 2:
-            raise ValueError("fit: validation must be a pair (X_val, y_val)")
-        validation = check_data("X_val", "y_val", *validation, dtype)
+            raise ValueError("fit: validation must be a pair (X_val, y_val) or a DataLoader over them")
+        validation = check_data("X_val", "y_val", validation[0], validation[1], dtype)
         probe(model, loss_fn, *validation, "X_val", "y_val")
 
     if loader is None:  # fit's own batching is a DataLoader too: the same stream of row orders
         loader = DataLoader((X, y), batch_size=batch_size, shuffle=shuffle, seed=seed)
+    check_last_batch(model, loader)
+    if scheduler is not None and getattr(scheduler, "optimizer", optimizer) is not optimizer:
+        raise ValueError(  # it would step the other one's lr: this run's would never change
+            f"fit: the scheduler {type(scheduler).__name__} drives another optimizer than the one given (was the "
+            "optimizer made again after it?); build the scheduler on the optimizer you pass to fit"
+        )
+    if isinstance(scheduler, OneCycleLR) and scheduler.total_steps < epochs * len(loader):
+        raise ValueError(  # it is stepped after every batch: stepped past its end it would fail mid-run
+            f"fit: OneCycleLR steps once per batch, and fit makes {epochs} epochs x {len(loader)} batches = "
+            f"{epochs * len(loader)} steps, more than its total_steps={scheduler.total_steps}; build it with "
+            f"OneCycleLR(optimizer, max_lr, epochs={epochs}, steps_per_epoch={len(loader)})"
+        )
     training = _Training(
         model,
         loss_fn,
@@ -196,20 +213,6 @@ def fit(
         step.release()
         training.restore_best()  # however training ended: the best epoch's weights, with early stopping
     return history
-
-
-def _loader_arrays(loader: DataLoader, y: ArrayLike | None) -> tuple[np.ndarray, np.ndarray]:
-    if y is not None:
-        raise TypeError("fit: X is a DataLoader, which holds the targets too: drop the y argument")
-    if loader.collate_fn is not None:  # fit slices the arrays itself: the function would be skipped silently
-        raise TypeError("fit: a DataLoader with a collate_fn makes its own batches; run your own loop over it")
-    arrays: tuple[np.ndarray, ...] | None = getattr(loader.dataset, "arrays", None)
-    if arrays is None or len(arrays) != 2:
-        raise TypeError(
-            "fit: a DataLoader passed as X must wrap TensorDataset(X, y) (inputs and targets); "
-            f"got one over {type(loader.dataset).__name__}"
-        )
-    return arrays[0], arrays[1]
 
 
 class _Training:
@@ -284,6 +287,8 @@ class _Training:
         norm = gradient_norm(self.all_params, where, self.history, restores_best)
         with self.critical:  # Ctrl-C waits for the whole update: no parameter is one step ahead of another
             self.optimizer.step()
+            if isinstance(self.scheduler, OneCycleLR):  # a schedule of batches, as PyTorch's
+                self.scheduler.step()
         return value, norm, output, y
 
     def end_epoch(self, epoch: int) -> str | None:
@@ -309,10 +314,10 @@ class _Training:
                 if value is not None:
                     getattr(self.history, name).append(float(value))
             stop = self.stop_reason(epoch)
-            if self.scheduler is not None:  # ReduceLROnPlateau steps on the watched loss, the others on epochs
-                self.scheduler.step(self.watched) if isinstance(
-                    self.scheduler, ReduceLROnPlateau
-                ) else self.scheduler.step()
+            if isinstance(self.scheduler, ReduceLROnPlateau):  # steps on the watched loss, the others on epochs
+                self.scheduler.step(self.watched)
+            elif self.scheduler is not None and not isinstance(self.scheduler, OneCycleLR):  # (it steps per batch)
+                self.scheduler.step()
             return stop
 
     def stop_reason(self, epoch: int) -> str | None:

@@ -32,7 +32,7 @@ class Stateful(Protocol):
     """What a checkpoint saves and restores: an optimizer, a scheduler, a DataLoader, fit's state."""
 
     def state_dict(self) -> dict[str, Any]: ...
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None: ...
+    def load_state_dict(self, state_dict: dict[str, Any]) -> object: ...  # a Module answers with its keys
 
 
 def _with_grads(function: str, parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
@@ -54,7 +54,7 @@ def clip_grad_norm_(
 ) -> Tensor:
     """Scale all gradients together so that their joint norm is at most ``max_norm``; returns the
     norm before clipping, as a 0-d Tensor (PyTorch's rule: scale by max_norm / (norm + 1e-6)
-    when that is below 1). ``norm_type`` is any p >= 1 or ``math.inf``.
+    when that is below 1). ``norm_type`` is any p >= 1 or ``math.inf`` (or ``'inf'``, as PyTorch).
 
     >>> w = Tensor([1.0, 1.0], requires_grad=True)
     >>> (w * np.array([3.0, 4.0])).sum().backward()      # w.grad = [3, 4], norm 5
@@ -66,6 +66,8 @@ def clip_grad_norm_(
     owner = "clip_grad_norm_"
     if isinstance(max_norm, bool) or not isinstance(max_norm, numbers.Real) or not max_norm >= 0:
         raise ValueError(f"{owner}: max_norm must be a number >= 0, got {max_norm!r}")
+    if isinstance(norm_type, str) and norm_type.strip().lower() in ("inf", "+inf", "infinity"):
+        norm_type = math.inf  # PyTorch reads norm_type with float(): 'inf' is the max norm there too
     if isinstance(norm_type, bool) or not isinstance(norm_type, numbers.Real) or not norm_type >= 1:
         raise ValueError(f"{owner}: norm_type must be a number >= 1 or math.inf, got {norm_type!r}")
     params = _with_grads(owner, parameters)
@@ -121,6 +123,7 @@ def save_checkpoint(
     >>> nn.utils.save_checkpoint("run.npz", model, opt)
     'run.npz'
     """
+    _check_order("save_checkpoint", path, model)
     arrays = {f"model/{name}": value for name, value in model.state_dict().items()}
     meta = {}
     if optimizer is not None:
@@ -141,6 +144,43 @@ def save_checkpoint(
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
     written: StrPath = atomic_write(path, lambda f: write_npz(f, arrays))
     return written
+
+
+def _check_order(function: str, path: object, model: object) -> None:
+    """The path first, then the model, as ``save_checkpoint(path, model, optimizer)`` (not nn.save's order)."""
+    if not isinstance(path, (str, os.PathLike)) or not isinstance(model, Module):
+        raise TypeError(
+            f"{function}: expected {function}(path, model, optimizer, scheduler, loader), got a "
+            f"{type(path).__name__} and a {type(model).__name__} first"
+            + (
+                "; the path comes first (nn.save's order is the other way round)"
+                if isinstance(model, (str, os.PathLike))
+                else ""
+            )
+        )
+
+
+MAX_META_BYTES = 16 << 20  # a checkpoint's JSON (settings, history, the loader's random state): kilobytes
+
+
+def _check_sizes(path: StrPath, headers: dict[str, tuple[tuple[int, ...], np.dtype[Any]]], model: Module) -> None:
+    """Refuse, before any data is read, a member larger than this model's checkpoint can hold: every
+    array is a parameter, a buffer or an optimizer's per-parameter state, so none has more elements
+    than the model's largest array (a deflated header can declare gigabytes in a few kilobytes)."""
+    if "meta" not in headers:
+        raise ValueError(
+            f"load_checkpoint: {os.fspath(path)!r} is not a checkpoint written by save_checkpoint "
+            "(no 'meta' entry); for a file written by nn.save use nn.load(model, path)"
+        )
+    largest = max((value.size for value in model.state_dict().values()), default=0)
+    for name, (shape, dtype) in headers.items():
+        size, limit = math.prod(shape), (MAX_META_BYTES if name == "meta" else max(largest, 64))
+        if size > limit:
+            raise ValueError(
+                f"load_checkpoint: {os.fspath(path)!r} does not fit this {type(model).__name__}: member {name!r} "
+                f"declares shape {shape} of {dtype} ({size:,} values), more than its checkpoint can hold "
+                f"({limit:,}); saved from another model, or corrupt. Nothing was read or changed"
+            )
 
 
 def load_checkpoint(
@@ -164,12 +204,8 @@ def load_checkpoint(
     >>> np.array_equal(fresh.layers[0].weight.data, model.layers[0].weight.data)
     True
     """
-    arrays = read_arrays(path, caller="load_checkpoint")
-    if "meta" not in arrays:
-        raise ValueError(
-            f"load_checkpoint: {os.fspath(path)!r} is not a checkpoint written by save_checkpoint "
-            "(no 'meta' entry); for a file written by nn.save use nn.load(model, path)"
-        )
+    _check_order("load_checkpoint", path, model)
+    arrays = read_arrays(path, lambda headers: _check_sizes(path, headers, model), caller="load_checkpoint")
     try:
         meta = json.loads(arrays["meta"].tobytes().decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):

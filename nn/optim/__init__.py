@@ -29,6 +29,7 @@ from .lr_scheduler import (
     OneCycleLR,
     PolynomialDecay,
     ReduceLROnPlateau,
+    SequentialLR,
     StepDecay,
     StepLR,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "LambdaLR",
     "LinearLR",
     "ReduceLROnPlateau",
+    "SequentialLR",
     "InverseTimeDecay",
     "InverseSqrtDecay",
     "PolynomialDecay",

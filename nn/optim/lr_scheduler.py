@@ -14,8 +14,12 @@ once per epoch, after that epoch's optimizer steps (``nn.fit(..., scheduler=...)
 >>> opt.param_groups[0]["lr"]
 0.0001
 
-The closed forms are used (``lr_at(t)`` gives any epoch's value), so two schedulers on
-one optimizer do not multiply: use ``LambdaLR`` with the product instead.
+The closed forms are used (``lr_at(t)`` gives any epoch's value). A learning rate changed
+by someone else (by hand, ``ReduceLROnPlateau`` or a second scheduler on the optimizer) is
+followed from then on, as PyTorch's chainable schedulers (StepLR, MultiStepLR, ExponentialLR,
+LinearLR, CosineAnnealingLR) do: such a scheduler made on an optimizer some scheduler already
+drives starts from the current lr, and each ``step()`` goes on from the lr it finds, so two
+of them multiply; ``LambdaLR`` and ``OneCycleLR`` set theirs from the initial lr, as PyTorch's.
 """
 
 from __future__ import annotations
@@ -84,9 +88,11 @@ class LRScheduler(_SchedulerState):
                 f"{owner}: expected an optimizer with an 'lr', got {type(optimizer).__name__} (use one from nn.optim)"
             )
         self.optimizer = optimizer
+        driven = any("initial_lr" in group for group in optimizer.param_groups)  # by an earlier scheduler
         for group in optimizer.param_groups:
             group.setdefault("initial_lr", group["lr"])
-        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        chained = driven and self.chainable
+        self.base_lrs = [group["lr" if chained else "initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = 0
         self._apply()
 
@@ -122,9 +128,22 @@ class LRScheduler(_SchedulerState):
     def step(self) -> float:
         """Advance one epoch and update the optimizer's learning rates; returns the first group's:
         ``for epoch in range(n): train(); scheduler.step()``."""
+        if self.chainable:  # an lr someone else changed since our last step: go on from it, as PyTorch
+            for i, group in enumerate(self.optimizer.param_groups):
+                if group["lr"] != self.lr_for(self.base_lrs[i], self.last_epoch):
+                    self.base_lrs[i] = self.base_for(group["lr"], self.last_epoch, self.base_lrs[i])
         self.last_epoch += 1
         self._apply()
         return float(self.optimizer.param_groups[0]["lr"])
+
+    #: Whether the schedule goes on from an lr changed by someone else (PyTorch's chainable form).
+    chainable = False
+
+    def base_for(self, lr: float, t: int, base_lr: float) -> float:
+        """The initial lr from which this schedule reaches ``lr`` after ``t`` steps (``base_lr`` kept
+        where ``lr`` cannot be reached): ``lr / factor(t)``."""
+        factor = self.factor(t)
+        return lr / factor if factor else base_lr
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(last_epoch={self.last_epoch}, lr={self.get_last_lr()[0]:g})"
@@ -137,6 +156,8 @@ class StepLR(LRScheduler):
     >>> StepLR(opt, step_size=2, gamma=0.1).lr_at(5)
     0.01
     """
+
+    chainable = True
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
         self.step_size = _positive_int(type(self).__name__, "step_size", step_size)
@@ -154,6 +175,8 @@ class MultiStepLR(LRScheduler):
     >>> MultiStepLR(opt, milestones=[2, 5], gamma=0.1).lr_at(5)
     0.01
     """
+
+    chainable = True
 
     def __init__(self, optimizer: Optimizer, milestones: Sequence[int], gamma: float = 0.1) -> None:
         owner = type(self).__name__
@@ -173,6 +196,8 @@ class ExponentialLR(LRScheduler):
     0.125
     """
 
+    chainable = True
+
     def __init__(self, optimizer: Optimizer, gamma: float) -> None:
         self.gamma = _number(type(self).__name__, "gamma", gamma)
         super().__init__(optimizer)
@@ -186,9 +211,12 @@ class LinearLR(LRScheduler):
     over ``total_iters`` steps, then stays: lr_t = lr_0 * (s + (e - s) * min(t, total_iters) / total_iters).
 
     >>> opt = nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0)
-    >>> [LinearLR(opt, start_factor=0.25, total_iters=3).lr_at(t) for t in range(5)]
+    >>> warm_up = LinearLR(opt, start_factor=0.25, total_iters=3)
+    >>> [warm_up.lr_at(t) for t in range(5)]
     [0.25, 0.5, 0.75, 1.0, 1.0]
     """
+
+    chainable = True
 
     def __init__(
         self, optimizer: Optimizer, start_factor: float = 1 / 3, end_factor: float = 1.0, total_iters: int = 5
@@ -217,6 +245,8 @@ class CosineAnnealingLR(LRScheduler):
     0.5
     """
 
+    chainable = True
+
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:
         self.T_max = _positive_int(type(self).__name__, "T_max", T_max)
         self.eta_min = _number(type(self).__name__, "eta_min", eta_min)
@@ -224,6 +254,15 @@ class CosineAnnealingLR(LRScheduler):
 
     def lr_for(self, base_lr: float, t: int) -> float:
         return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * t / self.T_max)) / 2
+
+    def step(self) -> float:
+        if (self.last_epoch - self.T_max) % (2 * self.T_max) == 0:  # at the bottom PyTorch climbs to the initial lr
+            self.base_lrs = [group["initial_lr"] for group in self.optimizer.param_groups]
+        return super().step()
+
+    def base_for(self, lr: float, t: int, base_lr: float) -> float:
+        half_cosine = (1 + math.cos(math.pi * t / self.T_max)) / 2  # 0 at the bottom: lr is eta_min whatever the base
+        return self.eta_min + (lr - self.eta_min) / half_cosine if half_cosine > 1e-12 else base_lr
 
 
 class LambdaLR(LRScheduler):
@@ -262,6 +301,8 @@ class InverseTimeDecay(LRScheduler):
     0.25
     """
 
+    chainable = True
+
     def __init__(self, optimizer: Optimizer, decay: float = 1.0) -> None:
         self.decay = _number(type(self).__name__, "decay", decay)
         super().__init__(optimizer)
@@ -277,6 +318,8 @@ class InverseSqrtDecay(LRScheduler):
     >>> InverseSqrtDecay(opt, decay=1.0).lr_at(3)
     0.5
     """
+
+    chainable = True
 
     def __init__(self, optimizer: Optimizer, decay: float = 1.0) -> None:
         self.decay = _number(type(self).__name__, "decay", decay)
@@ -321,3 +364,4 @@ LRSchedule = LRScheduler  # the seeds' name of the base class
 # (re-exported: torch.optim.lr_scheduler has it; it builds on _SchedulerState, above)
 from .one_cycle import OneCycleLR as OneCycleLR  # noqa: E402
 from .plateau import ReduceLROnPlateau as ReduceLROnPlateau  # noqa: E402
+from .sequential import SequentialLR as SequentialLR  # noqa: E402
