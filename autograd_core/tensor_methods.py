@@ -376,7 +376,7 @@ class TensorMethods(TensorBase):
     ) -> Tensor:
         """log(sum(exp(x))) along ``axis`` (or ``dim``), stable for inputs of +-1000 (composed).
         -inf over an empty axis."""
-        axis, keepdims = (axis, keepdims) if dim is None else (dim, keepdims if keepdim is None else keepdim)
+        axis, keepdims = (axis if dim is None else dim), (keepdims if keepdim is None else keepdim)  # either spelling
         shifted, shift, axes = self._shifted("logsumexp", axis)
         if not self.size:  # the log of an empty sum: -inf (PyTorch's answer) without log(0)'s warning
             return self.sum(axes, keepdims) - np.inf
