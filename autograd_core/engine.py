@@ -344,5 +344,11 @@ def _fit(g: Grad, data: Array | np.generic, prim: type[Primitive], i: int) -> Gr
             )
         g = fitted
     if g.dtype != data.dtype:
+        if data.dtype.kind not in "fc":  # `t.requires_grad = True` on integers skips __init__'s check
+            raise RuntimeError(
+                f"{prim.name}: input {i} is a {data.dtype} tensor that requires grad, so its {g.dtype} gradient "
+                f"would be truncated to {data.dtype}; only floating-point tensors can require grad: "
+                "make it with dtype=ag.float64 (or .double(), .float()) before setting requires_grad"
+            )
         g = g.astype(data.dtype)  # float32 inputs get float32 gradients after a float64 mix
     return g

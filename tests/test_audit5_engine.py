@@ -39,3 +39,30 @@ def test_logsumexp_keepdim_equals_torch():
     value, (grad,) = _torch_grad(torch, lambda a: a.logsumexp(-1, keepdim=True), x)
     np.testing.assert_allclose(out.data, value)
     np.testing.assert_allclose(t.grad, grad)
+
+
+def test_an_integer_tensor_made_to_require_grad_by_assignment_is_refused_not_truncated():
+    counts = Tensor(np.array([1, 2]))
+    counts.requires_grad = True  # PyTorch refuses this assignment; here it skipped the constructor's check
+    loss = (counts * 2.5).sum()
+    assert loss.item() == 7.5
+    with pytest.raises(RuntimeError) as info:
+        loss.backward()  # the gradient 2.5 was silently stored as int64 2
+    message = str(info.value)
+    assert "mul: input 0 is a int64 tensor that requires grad" in message
+    assert "truncated" in message and "dtype=ag.float64" in message
+    assert counts.grad is None
+    x = counts.detach().double().requires_grad_()  # the fix the message names: the gradient is the closed form
+    (x * 2.5).sum().backward()
+    np.testing.assert_array_equal(x.grad, [2.5, 2.5])
+    assert ag.gradcheck(lambda a: a * 2.5, Tensor([1.0, 2.0], requires_grad=True))
+
+
+def test_the_float_copy_of_an_integer_tensor_gets_torchs_gradient():
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError):  # torch refuses the assignment itself
+        torch.tensor([1, 2]).requires_grad = True
+    x = Tensor(np.array([1, 2])).double().requires_grad_()
+    (x * 2.5).sum().backward()
+    _, (grad,) = _torch_grad(torch, lambda a: a * 2.5, np.array([1.0, 2.0]))
+    np.testing.assert_array_equal(x.grad, grad)
