@@ -37,6 +37,7 @@ from .creation import (
     zeros_like,
 )
 from .delivery import apply_hooks
+from .einsum import einsum
 from .engine import grad
 from .functions import (
     abs,
@@ -122,6 +123,7 @@ __all__ = [
     "log_softmax",
     "logsumexp",
     "matmul",
+    "einsum",
     "linear",
     "maximum",
     "minimum",

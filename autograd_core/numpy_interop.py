@@ -16,6 +16,7 @@ import numpy as np
 
 from . import functions as F
 from . import functions_torch as FT
+from .einsum import einsum
 from .tensor import Tensor
 
 
@@ -200,6 +201,11 @@ def _dot(a, b, out=None):
     return F.matmul(a, b)
 
 
+def _einsum(subscripts, *operands, out=None, dtype=None, order="K", casting="safe", optimize=False):
+    _refuse("np.einsum", out=out, dtype=dtype, order=None if order == "K" else order)
+    return einsum(subscripts, *operands)  # (optimize= only orders numpy's own work: nothing to refuse)
+
+
 def _linalg_norm(x, ord=None, axis=None, keepdims=False):
     """np.linalg.norm as ag.norm where they agree: ord None ('fro'), or any p-norm of vectors (1-d, or one axis)."""
     vectors = np.ndim(_values(x)) == 1 or isinstance(axis, (int, np.integer))
@@ -234,6 +240,7 @@ FUNCTIONS = {
     np.stack: _joiner(F.stack),
     np.where: F.where,
     np.dot: _dot,
+    np.einsum: _einsum,
 }
 
 VALUE_FUNCTIONS = {

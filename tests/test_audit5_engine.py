@@ -66,3 +66,97 @@ def test_the_float_copy_of_an_integer_tensor_gets_torchs_gradient():
     (x * 2.5).sum().backward()
     _, (grad,) = _torch_grad(torch, lambda a: a * 2.5, np.array([1.0, 2.0]))
     np.testing.assert_array_equal(x.grad, grad)
+
+
+EINSUM_CASES = [  # equation, operand shapes: contractions, batches, broadcasting ellipses, diagonals, implicit output
+    ("bij,bjk->bik", [(2, 3, 4), (2, 4, 5)]),
+    ("ij,jk", [(3, 4), (4, 5)]),
+    ("i,i->", [(3,), (3,)]),
+    ("i,j->ij", [(3,), (4,)]),
+    ("ij->ji", [(3, 4)]),
+    ("ii->", [(3, 3)]),
+    ("ii->i", [(3, 3)]),
+    ("iij->j", [(3, 3, 2)]),
+    ("...ij,...jk->...ik", [(1, 3, 4), (2, 4, 5)]),
+    ("bhqd,bhkd->bhqk", [(2, 2, 3, 4), (2, 2, 5, 4)]),
+    ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 5)]),
+    ("bn,anm,bm->ba", [(2, 3), (4, 3, 5), (2, 5)]),
+    (",i->i", [(), (3,)]),
+    ("i...->...", [(3, 2, 4)]),
+]
+
+
+@pytest.mark.parametrize("equation, shapes", EINSUM_CASES)
+def test_einsum_equals_numpys_values_and_passes_gradcheck_to_second_order(equation, shapes):
+    rs = np.random.RandomState(len(equation))
+    arrays = [rs.randn(*s) for s in shapes]
+    out = ag.einsum(equation, *[Tensor(a, requires_grad=True) for a in arrays])
+    np.testing.assert_allclose(out.data, np.einsum(equation, *arrays), atol=1e-12)
+    assert ag.gradcheck(lambda *xs: ag.einsum(equation, *xs), tuple(Tensor(a, requires_grad=True) for a in arrays))
+    first = Tensor(arrays[0], requires_grad=True)  # d/dx of the gradient of a contraction of x with itself
+    assert ag.gradcheck(
+        lambda x: ag.grad((ag.einsum(equation, x, *arrays[1:]) ** 2).sum(), x, create_graph=True)[0], first
+    )
+
+
+def test_einsum_gradients_are_the_closed_forms_of_matmul_trace_and_attention_scores():
+    rs = np.random.RandomState(0)
+    a, b = Tensor(rs.randn(3, 4), requires_grad=True), Tensor(rs.randn(4, 5), requires_grad=True)
+    ag.einsum("ij,jk->ik", a, b).sum().backward()  # d sum(AB)/dA = 1 B^T, dB = A^T 1
+    np.testing.assert_allclose(a.grad, np.ones((3, 5)) @ b.data.T)
+    np.testing.assert_allclose(b.grad, a.data.T @ np.ones((3, 5)))
+    m = Tensor(rs.randn(3, 3), requires_grad=True)
+    trace = ag.einsum("ii", m)  # implicit output: no letter appears once, so a scalar (numpy's rule)
+    trace.backward()
+    assert trace.shape == () and trace.item() == pytest.approx(np.trace(m.data))
+    np.testing.assert_array_equal(m.grad, np.eye(3))
+    q = Tensor(rs.randn(2, 3, 4).astype(np.float32), requires_grad=True)
+    scores = ag.einsum("bqd,bkd->bqk", q, q)  # float32 stays float32, value and gradient
+    assert scores.dtype == np.float32 and scores.shape == (2, 3, 3)
+    scores.sum().backward()
+    assert q.grad.dtype == np.float32
+    np.testing.assert_allclose(q.grad, 2 * q.data.sum(1, keepdims=True).repeat(3, 1), rtol=1e-5)
+
+
+def test_einsum_takes_a_list_and_numpys_spelling_records_it():
+    x = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    assert ag.einsum("ij,j->i", [x, np.array([1.0, 1.0])]).tolist() == [3.0, 7.0]
+    y = np.einsum("ij,ij->", x, x)  # was a TypeError: "np.einsum is not implemented for Tensors"
+    assert isinstance(y, Tensor) and y.item() == 30.0
+    y.backward()
+    np.testing.assert_array_equal(x.grad, 2 * x.data)
+    with pytest.raises(TypeError, match=r"np.einsum\(..., out=\) on a Tensor is not supported"):
+        np.einsum("ij->", x, out=np.zeros(()))
+
+
+@pytest.mark.parametrize(
+    "equation, shapes, message",
+    [
+        ("ij,jk->ik", [(3, 4), (5, 6)], "'j' stands for sizes 4 and 5"),
+        ("ij,jk", [(3, 4)], "the equation names 2 operands, 1 were given"),
+        ("ijk", [(3, 4)], "operand 0 (2-d) does not fit 'ijk'"),
+        ("ij->ik", [(3, 4)], "the output 'ik' must name each letter once"),
+        ("ij->ii", [(3, 3)], "the output 'ii' must name each letter once"),
+        ("...ij,...jk", [(2, 3, 4), (3, 4, 5)], "an axis under ... stands for sizes 2 and 3"),
+    ],
+)
+def test_einsum_names_the_equation_and_the_fix_on_bad_input(equation, shapes, message):
+    with pytest.raises(ValueError) as info:
+        ag.einsum(equation, *[Tensor(np.ones(s)) for s in shapes])
+    assert f"einsum {equation!r}" in str(info.value) and message in str(info.value)
+
+
+def test_einsum_equals_torch_in_value_and_gradient():
+    torch = pytest.importorskip("torch")
+    rs = np.random.RandomState(2)
+    for equation, shapes in EINSUM_CASES:
+        arrays = [rs.randn(*s) for s in shapes]
+        weights = rs.randn(*np.einsum(equation, *arrays).shape)
+        tensors = [Tensor(a, requires_grad=True) for a in arrays]
+        out = ag.einsum(equation, *tensors)
+        (out * weights).sum().backward()
+        weighted = lambda *ts, e=equation, w=weights: torch.einsum(e, *ts) * torch.tensor(w)  # noqa: E731
+        value, grads = _torch_grad(torch, weighted, *arrays)
+        np.testing.assert_allclose(out.data * weights, value, atol=1e-12)
+        for t, g in zip(tensors, grads):
+            np.testing.assert_allclose(t.grad, g, atol=1e-12)

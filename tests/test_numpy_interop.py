@@ -53,6 +53,7 @@ CASES = [
     (lambda x: np.stack([x, B], axis=1), lambda x: ag.stack([x, B], 1)),
     (lambda x: np.where(B > 1, x, B), lambda x: ag.where(B > 1, x, B)),
     (lambda x: np.dot(x, B.T), lambda x: x @ B.T),
+    (lambda x: np.einsum("ij,kj->ik", x, B), lambda x: x @ B.T),
 ]
 
 # comparisons, mask logic and argmax: numpy's call against numpy on the values; results carry no gradient
