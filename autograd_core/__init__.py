@@ -80,7 +80,7 @@ from .functions import (
     var,
     where,
 )
-from .functions_torch import chunk, cos, cumsum, flip, gather, isfinite, isnan, sin, sort, split, topk
+from .functions_torch import chunk, cos, cumsum, flip, gather, isfinite, isnan, prod, sin, sort, split, topk
 from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad, scope, set_grad_enabled
 from .gradcheck import gradcheck
 from .primitives import PRIMITIVES, Primitive, sum_to
@@ -172,6 +172,7 @@ __all__ = [
     "flatten",
     "gather",
     "cumsum",
+    "prod",
     "flip",
     "sort",
     "topk",

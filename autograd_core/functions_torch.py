@@ -8,7 +8,7 @@ from __future__ import annotations
 from .functions import as_tensor
 from .tensor import Tensor
 from .tensor_torch import SortResult
-from .types import Shape, TensorLike
+from .types import Axis, Shape, TensorLike
 
 
 def sin(x: TensorLike) -> Tensor:
@@ -46,6 +46,15 @@ def cumsum(x: TensorLike, dim: int) -> Tensor:
     Tensor([1., 3., 6.])
     """
     return as_tensor(x).cumsum(dim)
+
+
+def prod(x: TensorLike, dim: Axis = None, keepdim: bool = False) -> Tensor:
+    """Product of the elements over ``dim`` (all by default), as ``torch.prod`` (``x.prod(dim, keepdim)``).
+
+    >>> prod(Tensor([[1.0, 2.0], [3.0, 4.0]]), 1)
+    Tensor([ 2., 12.])
+    """
+    return as_tensor(x).prod(dim, keepdim)
 
 
 def flip(x: TensorLike, dims: int | Shape | list[int]) -> Tensor:

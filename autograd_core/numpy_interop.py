@@ -221,6 +221,7 @@ FUNCTIONS = {
     np.linalg.norm: _linalg_norm,
     np.sum: _reduction("sum"),
     np.mean: _reduction("mean"),
+    np.prod: _reduction("prod"),
     np.max: _reduction("max"),
     np.amax: _reduction("max"),
     np.min: _reduction("min"),

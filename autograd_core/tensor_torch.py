@@ -13,6 +13,7 @@ methods of the ``sin``, ``cos`` and ``cumsum`` primitives (tensor.py is full).
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, NamedTuple, cast
 
 import numpy as np
@@ -173,6 +174,34 @@ class TensorTorch(TensorBase):
     def amin(self, dim: Axis = None, keepdim: bool = False) -> Tensor:
         """PyTorch's name for ``min`` over ``dim`` (the values only)."""
         return cast("Tensor", self).min(dim=dim, keepdim=keepdim)
+
+    def prod(self, dim: Axis = None, keepdim: bool = False) -> Tensor:
+        """The product of the elements (over ``dim``: an int, as ``torch.prod``, or a tuple), composed as products
+        of halves: log2(n) multiplications, so each element's gradient is the product of the others, exactly,
+        also where an element is 0 (no division by it). The empty product is 1.
+
+        >>> x = Tensor([2.0, 0.0, 3.0], requires_grad=True)
+        >>> x.prod().backward(); x.grad
+        array([0., 6., 0.])
+        """
+        from .functions import concatenate
+
+        x, shape = cast("Tensor", self), self.shape  # (a 0-d tensor takes dim 0 or -1, as in PyTorch)
+        axes = normalize_axes("prod", dim, self.ndim) if self.ndim else normalize_axes("prod", dim or 0, 1)
+        kept = [i for i in range(len(shape)) if i not in axes]
+        if self.ndim:  # the reduced axes last, as one: (kept..., n)
+            x = x.permute(*kept, *axes).reshape(tuple(shape[i] for i in kept) + (math.prod(shape[i] for i in axes),))
+        else:
+            x = x.reshape(1)
+        while x.shape[-1] > 1:
+            half = x.shape[-1] // 2
+            pairs = x[..., :half] * x[..., half : 2 * half]
+            x = pairs if x.shape[-1] % 2 == 0 else concatenate([pairs, x[..., 2 * half :]], -1)
+        if x.shape[-1] == 0:  # an empty product: 1 (PyTorch's), still connected to the input
+            x = x.sum(-1, keepdims=True) + 1
+        if keepdim:
+            return x.reshape(tuple(1 if i in axes else n for i, n in enumerate(shape)))
+        return x.reshape(tuple(shape[i] for i in kept))
 
     # ------------------------------------------------------------ arithmetic and comparisons by name
     def add(self, other: TensorLike, *, alpha: float = 1) -> Tensor:

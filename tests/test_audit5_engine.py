@@ -160,3 +160,34 @@ def test_einsum_equals_torch_in_value_and_gradient():
         np.testing.assert_allclose(out.data * weights, value, atol=1e-12)
         for t, g in zip(tensors, grads):
             np.testing.assert_allclose(t.grad, g, atol=1e-12)
+
+
+def test_prod_gradient_is_the_product_of_the_others_also_at_zeros():
+    x = np.array([[2.0, 0.0, 3.0, 5.0, -1.0], [1.5, 2.0, -2.0, 0.5, 4.0], [0.0, 1.0, 0.0, 2.0, 3.0]])
+    t = Tensor(x, requires_grad=True)
+    out = t.prod(1)  # was an AttributeError: torch.prod / np.prod had no spelling here
+    np.testing.assert_allclose(out.data, x.prod(1))
+    out.sum().backward()
+    others = np.array([[np.prod(np.delete(row, j)) for j in range(5)] for row in x])  # closed form, no division
+    np.testing.assert_allclose(t.grad, others)
+    assert t.grad[0].tolist() == [0.0, -30.0, 0.0, 0.0, 0.0] and not t.grad[2].any()  # one zero, two zeros
+    assert ag.prod(t, -1, keepdim=True).shape == (3, 1) and ag.prod(t).shape == ()
+    assert Tensor(x).prod((0, 1)).item() == 0.0 and Tensor(np.ones((2, 0))).prod(1).tolist() == [1.0, 1.0]
+    assert Tensor(3.0).prod(0).item() == 3.0 and Tensor(np.ones(3, np.float32)).prod().dtype == np.float32
+    assert isinstance(np.prod(t, axis=0), Tensor)
+    y = Tensor(np.random.RandomState(0).randn(3, 7), requires_grad=True)
+    assert ag.gradcheck(lambda a: a.prod(1), y) and ag.gradcheck(lambda a: a.prod(), y)
+    assert ag.gradcheck(lambda a: ag.grad(a.prod(), a, create_graph=True)[0], Tensor(x[0], requires_grad=True))
+
+
+def test_prod_equals_torch_in_value_and_gradient():
+    torch = pytest.importorskip("torch")
+    x = np.random.RandomState(3).randn(2, 3, 5)
+    x[0, 1, 2] = x[1, 2, 0] = x[1, 2, 3] = 0.0
+    for kwargs in ({}, {"dim": 1}, {"dim": -1, "keepdim": True}, {"dim": 0}):
+        t = Tensor(x, requires_grad=True)
+        out = t.prod(**kwargs)
+        out.sum().backward()
+        value, (grad,) = _torch_grad(torch, lambda a, k=kwargs: a.prod(**k), x)
+        np.testing.assert_allclose(out.data, value)
+        np.testing.assert_allclose(t.grad, grad)

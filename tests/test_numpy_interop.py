@@ -34,6 +34,7 @@ CASES = [
     (lambda x: np.square(x), lambda x: x * x),
     (lambda x: np.reciprocal(x), lambda x: 1 / x),
     (lambda x: np.sum(x, axis=0), lambda x: x.sum(0)),
+    (lambda x: np.prod(x, axis=0), lambda x: x[0] * x[1] * x[2]),
     (lambda x: np.mean(x, 1, keepdims=True), lambda x: x.mean(1, True)),
     (lambda x: np.max(x), lambda x: x.max()),
     (lambda x: np.amax(x, axis=1), lambda x: x.max(1)),
