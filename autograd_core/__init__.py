@@ -80,7 +80,22 @@ from .functions import (
     var,
     where,
 )
-from .functions_torch import chunk, cos, cumsum, flip, gather, isfinite, isnan, prod, sin, sort, split, topk
+from .functions_torch import (
+    chunk,
+    cos,
+    cumsum,
+    expm1,
+    flip,
+    gather,
+    isfinite,
+    isnan,
+    log1p,
+    prod,
+    sin,
+    sort,
+    split,
+    topk,
+)
 from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad, scope, set_grad_enabled
 from .gradcheck import gradcheck
 from .primitives import PRIMITIVES, Primitive, sum_to
@@ -173,6 +188,8 @@ __all__ = [
     "gather",
     "cumsum",
     "prod",
+    "log1p",
+    "expm1",
     "flip",
     "sort",
     "topk",

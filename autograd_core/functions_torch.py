@@ -29,6 +29,24 @@ def cos(x: TensorLike) -> Tensor:
     return as_tensor(x).cos()
 
 
+def log1p(x: TensorLike) -> Tensor:
+    """log(1 + x), elementwise, accurate for tiny x (``x.log1p()``, ``np.log1p(x)``).
+
+    >>> log1p(Tensor([0.0, 1e-20]))
+    Tensor([0.e+00, 1.e-20])
+    """
+    return as_tensor(x).log1p()
+
+
+def expm1(x: TensorLike) -> Tensor:
+    """e**x - 1, elementwise, accurate for tiny x (``x.expm1()``, ``np.expm1(x)``).
+
+    >>> expm1(Tensor([0.0, 1e-20]))
+    Tensor([0.e+00, 1.e-20])
+    """
+    return as_tensor(x).expm1()
+
+
 def gather(x: TensorLike, dim: int, index: TensorLike) -> Tensor:
     """``x.gather(dim, index)``: ``out[i][j] = x[i][index[i][j]]`` along ``dim``, differentiable in x.
 

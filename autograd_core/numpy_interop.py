@@ -47,6 +47,8 @@ UFUNCS = {
     np.negative: lambda x: -x,
     np.positive: lambda x: x,
     np.exp: F.exp,
+    np.log1p: FT.log1p,
+    np.expm1: FT.expm1,
     np.log: F.log,
     np.tanh: F.tanh,
     np.sin: FT.sin,
@@ -66,8 +68,6 @@ _BOOLEAN_UFUNCS = {
 
 # What to write instead, for ufuncs a user is likely to reach for.
 _INSTEAD = {
-    "expm1": "ag.exp(t) - 1",
-    "log1p": "ag.log(1 + t)",
     "log2": "ag.log(t) / np.log(2)",
     "log10": "ag.log(t) / np.log(10)",
     "exp2": "2 ** t",

@@ -23,6 +23,7 @@ import autograd_core.tensor as _tensor  # still loading when this one is importe
 from .grad_mode import current_switches
 from .primitives import Cos, Cumsum, Sin
 from .tensor_base import TensorBase, normalize_axes
+from .tensor_math import TensorMath
 from .types import Axis, DTypeLike, TensorLike
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ def _values(x: TensorLike) -> np.ndarray:
     return np.asarray(x._data if isinstance(x, TensorBase) else x)
 
 
-class TensorTorch(TensorBase):
+class TensorTorch(TensorMath):
     """PyTorch-named methods composed from Tensor ops (see the module docstring)."""
 
     # ------------------------------------------------------------ indexing by other tensors

@@ -191,3 +191,127 @@ def test_prod_equals_torch_in_value_and_gradient():
         value, (grad,) = _torch_grad(torch, lambda a, k=kwargs: a.prod(**k), x)
         np.testing.assert_allclose(out.data, value)
         np.testing.assert_allclose(t.grad, grad)
+
+
+def test_log1p_and_expm1_are_accurate_near_zero_with_their_closed_form_gradients():
+    x = np.array([1e-20, 1e-10, 0.5, 3.0])
+    t = Tensor(x, requires_grad=True)
+    y = t.log1p()  # was an AttributeError; ag.log(1 + t), the old hint, gives 0 at 1e-20
+    assert y.data[0] == 1e-20 and (1 + t).log().data[0] == 0.0
+    y.sum().backward()
+    np.testing.assert_allclose(t.grad, 1 / (1 + x))
+    u = Tensor(x, requires_grad=True)
+    z = ag.expm1(u)
+    assert z.data[0] == 1e-20
+    z.sum().backward()
+    np.testing.assert_allclose(u.grad, np.exp(x))
+    w = Tensor(np.array([0.3, 1.7], dtype=np.float32), requires_grad=True)
+    np.log1p(w).sum().backward()  # numpy's spelling is the recorded op
+    assert w.grad.dtype == np.float32 and np.allclose(w.grad, 1 / np.array([1.3, 2.7]))
+    for f in (lambda a: a.log1p(), lambda a: a.expm1(), lambda a: np.expm1(a)):
+        assert ag.gradcheck(f, Tensor(x[1:], requires_grad=True))
+        assert ag.gradcheck(
+            lambda a, f=f: ag.grad(f(a).sum(), a, create_graph=True)[0], Tensor(x[1:], requires_grad=True)
+        )
+
+
+def test_pytorchs_reciprocal_rsqrt_sign_clamp_min_max_and_where_methods():
+    x = np.array([0.5, 2.0, 4.0])
+    t = Tensor(x, requires_grad=True)
+    t.reciprocal().sum().backward()
+    np.testing.assert_allclose(t.grad, -1 / x**2)
+    t.grad = None
+    t.rsqrt().sum().backward()
+    np.testing.assert_allclose(t.grad, -0.5 * x**-1.5)
+    s = Tensor([-2.0, 0.0, 3.0], requires_grad=True).sign()
+    assert s.tolist() == [-1.0, 0.0, 1.0] and not s.requires_grad  # a constant: its gradient is zero
+    assert t.clamp_min(1.0).tolist() == [1.0, 2.0, 4.0] and t.clamp_max(1.0).tolist() == [0.5, 1.0, 1.0]
+    t.grad = None
+    t.where(Tensor(x) > 1, 0.0).sum().backward()  # x.where(cond, y): x where cond holds
+    assert t.grad.tolist() == [0.0, 1.0, 1.0]
+    for f in (lambda a: a.reciprocal(), lambda a: a.rsqrt(), lambda a: a.clamp_min(1.0) * a.clamp_max(3.0)):
+        assert ag.gradcheck(f, Tensor(x + 0.1, requires_grad=True))
+
+
+def test_pytorchs_expand_as_unbind_dot_outer_bmm_and_mt():
+    rs = np.random.RandomState(4)
+    a, b = rs.randn(3), rs.randn(3)
+    u, v = Tensor(a, requires_grad=True), Tensor(b, requires_grad=True)
+    u.dot(v).backward()
+    np.testing.assert_allclose(u.grad, b)
+    u.grad = None
+    u.outer(v).sum().backward()  # d sum(u v^T)/du = sum(v)
+    np.testing.assert_allclose(u.grad, np.full(3, b.sum()))
+    m = rs.randn(2, 3, 4)
+    t = Tensor(m, requires_grad=True)
+    assert t.mT.shape == (2, 4, 3) and np.array_equal(t.mT.data, m.transpose(0, 2, 1))
+    np.testing.assert_allclose(t.bmm(t.mT).data, m @ m.transpose(0, 2, 1))
+    rows = t.unbind(1)
+    assert len(rows) == 3 and all(r.shape == (2, 4) for r in rows)
+    (rows[0] * 2 + rows[2]).sum().backward()
+    assert t.grad[:, 0].tolist() == [[2.0] * 4] * 2 and not t.grad[:, 1].any() and (t.grad[:, 2] == 1).all()
+    c = Tensor(rs.randn(3, 1), requires_grad=True)
+    c.expand_as(t).sum().backward()
+    assert c.grad.tolist() == [[8.0]] * 3  # broadcast over (2, ., 4): 8 copies of each
+    assert ag.gradcheck(
+        lambda p, q: p.bmm(q.mT), (Tensor(m, requires_grad=True), Tensor(rs.randn(2, 5, 4), requires_grad=True))
+    )
+    assert ag.gradcheck(
+        lambda p, q: p.outer(q) + p.dot(q), (Tensor(a, requires_grad=True), Tensor(b, requires_grad=True))
+    )
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (
+            lambda: Tensor(np.ones(3)).dot(np.ones(4)),
+            r"dot: needs two 1-d tensors of one length, got shapes \(3,\) and \(4,\)",
+        ),
+        (lambda: Tensor(np.ones((2, 3))).outer(np.ones(3)), r"outer: needs two 1-d tensors, got shapes \(2, 3\)"),
+        (lambda: Tensor(np.ones((2, 3, 4))).bmm(np.ones((3, 4, 5))), r"bmm: needs two 3-d tensors with one batch size"),
+        (lambda: Tensor(np.ones(3)).mT, r"mT: needs a tensor of 2 or more dimensions, got shape \(3,\)"),
+        (lambda: Tensor(1.0).unbind(), r"unbind: a 0-d tensor has no dimension to unbind"),
+        (lambda: Tensor(np.ones((2, 3))).unbind(2), r"unbind: axis 2 is out of range"),
+    ],
+)
+def test_the_new_methods_name_the_op_and_the_shapes_on_bad_input(call, message):
+    with pytest.raises((ValueError, IndexError)) as info:
+        call()
+    assert info.match(message)
+
+
+def test_the_new_methods_equal_torch_in_value_and_gradient():
+    torch = pytest.importorskip("torch")
+    rs = np.random.RandomState(5)
+    x, y, m = rs.uniform(0.2, 3.0, 4), rs.randn(4), rs.randn(2, 3, 4)
+    one = {
+        "log1p": lambda a: a.log1p(),
+        "expm1": lambda a: a.expm1(),
+        "reciprocal": lambda a: a.reciprocal(),
+        "rsqrt": lambda a: a.rsqrt(),
+        "clamp_min": lambda a: a.clamp_min(1.0),
+        "clamp_max": lambda a: a.clamp_max(1.0),
+    }
+    for name, f in one.items():
+        t = Tensor(x, requires_grad=True)
+        f(t).sum().backward()
+        value, (grad,) = _torch_grad(torch, f, x)
+        np.testing.assert_allclose(f(Tensor(x)).data, value, err_msg=name)
+        np.testing.assert_allclose(t.grad, grad, err_msg=name)
+    two = {
+        "dot": (lambda a, b: a.dot(b), x, y),
+        "outer": (lambda a, b: a.outer(b), x, y),
+        "bmm": (lambda a, b: a.bmm(b.mT), m, rs.randn(2, 5, 4)),
+        "unbind": (lambda a, b: a.unbind(1)[2] * b.unbind(0)[1], m, rs.randn(2, 4)),
+        "expand_as": (lambda a, b: a.expand_as(b) * b, rs.randn(3, 1), m),
+        "where": (lambda a, b: a.where(a > 0, b), x - 1, y),
+    }
+    for name, (f, p, q) in two.items():
+        ts = Tensor(p, requires_grad=True), Tensor(q, requires_grad=True)
+        out = f(*ts)
+        out.sum().backward()
+        value, grads = _torch_grad(torch, f, p, q)
+        np.testing.assert_allclose(out.data, value, err_msg=name)
+        for t, g in zip(ts, grads):
+            np.testing.assert_allclose(t.grad, g, err_msg=name)

@@ -1,0 +1,116 @@
+"""More of PyTorch's everyday ``Tensor`` methods: ``log1p``/``expm1`` (primitives, accurate near 0), and,
+composed from Tensor ops, ``reciprocal rsqrt sign clamp_min clamp_max where expand_as unbind dot outer bmm
+mT``; ``Tensor`` inherits them through ``TensorTorch`` (tensor.py and tensor_methods.py are full).
+
+>>> x = Tensor([1e-20, 1.0], requires_grad=True)
+>>> x.log1p().sum().backward()
+>>> x.log1p().tolist(), x.grad.tolist()
+([1e-20, 0.6931471805599453], [1.0, 0.5])
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+import numpy as np
+
+import autograd_core.tensor as _tensor  # still loading when this one is imported: read at call time
+
+from .primitives import Expm1, Log1p
+from .tensor_base import TensorBase, normalize_axes
+from .types import TensorLike
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+
+def _shape(x: TensorLike) -> tuple[int, ...]:
+    return np.shape(x._data if isinstance(x, TensorBase) else x)
+
+
+class TensorMath(TensorBase):
+    """PyTorch-named math and shape methods (see the module docstring)."""
+
+    def log1p(self) -> Tensor:
+        """log(1 + x), elementwise, accurate for tiny x (d/dx = 1 / (1 + x))."""
+        return _tensor.Tensor.apply(Log1p, self)
+
+    def expm1(self) -> Tensor:
+        """e**x - 1, elementwise, accurate for tiny x (d/dx = e**x)."""
+        return _tensor.Tensor.apply(Expm1, self)
+
+    def reciprocal(self) -> Tensor:
+        """1 / x, elementwise."""
+        return 1 / cast("Tensor", self)
+
+    def rsqrt(self) -> Tensor:
+        """1 / sqrt(x), elementwise."""
+        return cast("Tensor", self) ** -0.5
+
+    def sign(self) -> Tensor:
+        """-1, 0 or 1 by the sign of each element: a constant (its gradient is zero, as in PyTorch)."""
+        return _tensor.Tensor(np.sign(self._data))
+
+    def clamp_min(self, min: TensorLike) -> Tensor:
+        """``clamp(min=min)``."""
+        return cast("Tensor", self).clamp(min=min)
+
+    def clamp_max(self, max: TensorLike) -> Tensor:
+        """``clamp(max=max)``."""
+        return cast("Tensor", self).clamp(max=max)
+
+    def where(self, condition: TensorLike, other: TensorLike) -> Tensor:
+        """``self`` where ``condition`` holds, else ``other``: PyTorch's ``x.where(cond, y)``, ``ag.where(cond, x, y)``.
+
+        >>> Tensor([1.0, -2.0]).where(np.array([True, False]), 0.0)
+        Tensor([1., 0.])
+        """
+        from .functions import where
+
+        return where(condition, self, other)
+
+    def expand_as(self, other: TensorLike) -> Tensor:
+        """Broadcast to ``other``'s shape (``expand(*other.shape)``)."""
+        return cast("Tensor", self).expand(*_shape(other))
+
+    def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
+        """The slices along ``dim``, that axis removed, as a tuple (``list(t)`` along dim 0).
+
+        >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).unbind(1)
+        (Tensor([1., 3.]), Tensor([2., 4.]))
+        """
+        if not self.ndim:
+            raise ValueError("unbind: a 0-d tensor has no dimension to unbind; reshape(1) it first")
+        axis = normalize_axes("unbind", dim, self.ndim)[0]
+        lead = (slice(None),) * axis
+        return tuple(cast("Tensor", self)[lead + (i,)] for i in range(self.shape[axis]))
+
+    def dot(self, other: TensorLike) -> Tensor:
+        """The dot product of two 1-d tensors of one length (``@`` also takes matrices)."""
+        shape = _shape(other)
+        if self.ndim != 1 or len(shape) != 1 or shape[0] != self.shape[0]:
+            raise ValueError(f"dot: needs two 1-d tensors of one length, got shapes {self.shape} and {shape}")
+        return cast("Tensor", self) @ other
+
+    def outer(self, other: TensorLike) -> Tensor:
+        """The outer product of two 1-d tensors: ``out[i, j] = self[i] * other[j]``."""
+        shape = _shape(other)
+        if self.ndim != 1 or len(shape) != 1:
+            raise ValueError(f"outer: needs two 1-d tensors, got shapes {self.shape} and {shape}")
+        return cast("Tensor", self).reshape(-1, 1) * _tensor._lift(other, self).reshape(1, -1)
+
+    def bmm(self, other: TensorLike) -> Tensor:
+        """Batched matrix product of (b, n, k) and (b, k, m) tensors (``@`` also broadcasts batches)."""
+        shape = _shape(other)
+        if self.ndim != 3 or len(shape) != 3 or shape[0] != self.shape[0]:
+            raise ValueError(
+                f"bmm: needs two 3-d tensors with one batch size, got shapes {self.shape} and {shape}; use @ for others"
+            )
+        return cast("Tensor", self) @ other
+
+    @property
+    def mT(self) -> Tensor:
+        """The last two axes swapped (a batch of matrices, each transposed)."""
+        if self.ndim < 2:
+            raise ValueError(f"mT: needs a tensor of 2 or more dimensions, got shape {self.shape}")
+        return cast("Tensor", self).transpose(-2, -1)
