@@ -315,3 +315,33 @@ def test_the_new_methods_equal_torch_in_value_and_gradient():
         np.testing.assert_allclose(out.data, value, err_msg=name)
         for t, g in zip(ts, grads):
             np.testing.assert_allclose(t.grad, g, err_msg=name)
+
+
+def test_grad_names_a_non_tensor_output_or_input_and_its_own_seed_argument():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match=r"grad: output 0 is a float, not a Tensor"):
+        ag.grad(3.0, x)  # was AttributeError: 'float' object has no attribute 'requires_grad'
+    with pytest.raises(TypeError, match=r"grad: input 1 is a ndarray, not a Tensor"):
+        ag.grad((x * 2).sum(), [x, np.ones(2)])
+    with pytest.raises(RuntimeError) as info:
+        ag.grad(x * 2, x)  # the hint named backward's grad= and y.sum().backward()
+    message = str(info.value)
+    assert "ag.grad(y.sum(), inputs)" in message and "pass grad_outputs= an array of shape (2,)" in message
+    with pytest.raises(RuntimeError, match=r"grad: grad_outputs has shape \(1,\) but the tensor has shape \(2,\)"):
+        ag.grad(x * 2, x, grad_outputs=Tensor([1.0]))
+    with pytest.raises(RuntimeError, match=r"backward: .* pass grad= an array of shape \(2,\)"):
+        (x * 2).backward()
+    (g,) = ag.grad(x * x, x, grad_outputs=Tensor([1.0, 10.0]))  # the seed it names: dL/dy, so 2x * seed
+    assert g.tolist() == [2.0, 40.0]
+    assert ag.gradcheck(lambda a: a * a, Tensor([1.0, 2.0], requires_grad=True))
+
+
+def test_grad_with_grad_outputs_equals_torch():
+    torch = pytest.importorskip("torch")
+    t = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    (expected,) = torch.autograd.grad(t * t, t, grad_outputs=torch.tensor([1.0, 10.0], dtype=torch.float64))
+    with pytest.raises(RuntimeError, match="grad can be implicitly created only for scalar outputs"):
+        torch.autograd.grad(t * 2, t)  # torch refuses the same call
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    (g,) = ag.grad(x * x, x, grad_outputs=Tensor([1.0, 10.0]))
+    np.testing.assert_array_equal(g.data, expected.numpy())
