@@ -135,6 +135,15 @@ class TensorViews(TensorTorch):
     def __int__(self) -> int:
         return int(self.item())  # truncates toward zero, as int(2.7) and PyTorch's int(t)
 
+    def __index__(self) -> int:
+        """A one-element integer tensor is an index, as in PyTorch: ``classes[predicted[j]]``, ``range(n)``."""
+        if self.dtype.kind not in "iu" or self.size != 1:
+            raise TypeError(
+                f"only a one-element integer tensor can be used as an index, this one is {self.dtype} of shape "
+                f"{self.shape}; take one element (t[j]), or int(t) to truncate a float"
+            )
+        return int(self._data.item())
+
     def __format__(self, spec: str) -> str:
         """A 0-d tensor formats as its number, as PyTorch: ``f"loss {loss:.4f}"``; no spec gives ``str(t)``.
 

@@ -345,3 +345,26 @@ def test_grad_with_grad_outputs_equals_torch():
     x = Tensor([1.0, 2.0], requires_grad=True)
     (g,) = ag.grad(x * x, x, grad_outputs=Tensor([1.0, 10.0]))
     np.testing.assert_array_equal(g.data, expected.numpy())
+
+
+def test_a_one_element_integer_tensor_indexes_python_sequences_as_in_the_cifar_tutorial():
+    classes = ("plane", "car", "bird", "cat")
+    outputs = Tensor(np.array([[0.1, 2.0, 0.3, 0.0], [0.0, 0.1, 0.2, 3.0]]))
+    predicted = outputs.argmax(1)
+    # PyTorch's tutorial prints classes[predicted[j]]: was "tuple indices must be integers or slices, not Tensor"
+    assert [classes[predicted[j]] for j in range(2)] == ["car", "cat"]
+    assert list(range(ag.tensor(3))) == [0, 1, 2] and classes[: ag.tensor(2)] == ("plane", "car")
+    assert classes[Tensor(np.array([3]))] == "cat"
+    with pytest.raises(TypeError, match=r"only a one-element integer tensor can be used as an index, .* float64"):
+        classes[Tensor(1.0)]
+    with pytest.raises(TypeError, match=r"this one is int64 of shape \(2,\)"):
+        classes[predicted]
+    values = np.arange(10.0)  # numpy still reads an integer tensor as an index array, as before
+    assert values[ag.tensor([1, 2])].tolist() == [1.0, 2.0] and values[ag.tensor(3)] == 3.0
+
+
+def test_an_integer_tensor_indexes_as_a_torch_tensor_does():
+    torch = pytest.importorskip("torch")
+    classes = ["plane", "car", "bird"]
+    assert classes[ag.tensor(2)] == classes[torch.tensor(2)]
+    assert list(range(ag.tensor(3))) == list(range(torch.tensor(3)))
