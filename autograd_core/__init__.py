@@ -96,7 +96,15 @@ from .functions_torch import (
     split,
     topk,
 )
-from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad, scope, set_grad_enabled
+from .grad_mode import (
+    detect_anomaly,
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    no_grad,
+    scope,
+    set_grad_enabled,
+)
 from .gradcheck import gradcheck
 from .primitives import PRIMITIVES, Primitive, sum_to
 from .tensor import Tensor
@@ -112,6 +120,7 @@ __all__ = [
     "gradcheck",
     "no_grad",
     "enable_grad",
+    "inference_mode",
     "set_grad_enabled",
     "is_grad_enabled",
     "detect_anomaly",

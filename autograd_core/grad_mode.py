@@ -254,6 +254,28 @@ class enable_grad(_BareDecorator, _GradMode):
     mode = True
 
 
+class inference_mode(_GradMode):
+    """PyTorch's ``torch.inference_mode()``: records nothing inside, as ``no_grad`` (which it is here: numpy
+    has no cheaper mode to offer); ``inference_mode(False)`` leaves grad mode as it was. A block, or a
+    decorator with or without parentheses.
+
+    >>> with inference_mode():
+    ...     is_grad_enabled()
+    False
+    """
+
+    def __new__(cls, mode: bool | Callable[..., Any] = True) -> Any:
+        if callable(mode):  # @inference_mode without parentheses
+            return cls()(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode: bool = True) -> None:
+        self.inference = bool(mode)
+
+    def new_value(self, previous: bool) -> bool:
+        return previous and not self.inference
+
+
 class detect_anomaly(_Switch):
     """Raise at the first op whose forward or backward produces NaN or Inf.
 

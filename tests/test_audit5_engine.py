@@ -368,3 +368,38 @@ def test_an_integer_tensor_indexes_as_a_torch_tensor_does():
     classes = ["plane", "car", "bird"]
     assert classes[ag.tensor(2)] == classes[torch.tensor(2)]
     assert list(range(ag.tensor(3))) == list(range(torch.tensor(3)))
+
+
+def test_inference_mode_records_nothing_as_pytorchs_evaluation_loops_expect():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    with ag.inference_mode():  # was an AttributeError: modern PyTorch evaluation code spells no_grad so
+        y = (w * 2).sum()
+        assert not ag.is_grad_enabled()
+    assert not y.requires_grad and ag.is_grad_enabled() and y.item() == 6.0
+    with ag.inference_mode(False):  # leaves grad mode as it was: on here, off under no_grad
+        assert (w * 2).requires_grad
+    with ag.no_grad(), ag.inference_mode(False):
+        assert not (w * 2).requires_grad
+
+    @ag.inference_mode
+    def bare(x):
+        return x * 3
+
+    @ag.inference_mode()
+    def called(x):
+        return x * 3
+
+    assert not bare(w).requires_grad and not called(w).requires_grad and bare.__name__ == "bare"
+    z = (w * w).sum()  # recording is back on after the blocks: the gradient is the closed form 2w
+    z.backward()
+    assert w.grad.tolist() == [2.0, 4.0]
+
+
+def test_inference_mode_agrees_with_torch():
+    torch = pytest.importorskip("torch")
+    t = torch.ones(2, requires_grad=True)
+    w = Tensor([1.0, 1.0], requires_grad=True)
+    with torch.inference_mode(), ag.inference_mode():
+        assert (t * 2).requires_grad == (w * 2).requires_grad
+    with torch.inference_mode(False), ag.inference_mode(False):
+        assert (t * 2).requires_grad == (w * 2).requires_grad
