@@ -403,3 +403,34 @@ def test_inference_mode_agrees_with_torch():
         assert (t * 2).requires_grad == (w * 2).requires_grad
     with torch.inference_mode(False), ag.inference_mode(False):
         assert (t * 2).requires_grad == (w * 2).requires_grad
+
+
+def _wrong_square(x):
+    """x * x with backward told that one factor is a constant: half the true gradient."""
+    return x * x.detach()
+
+
+def test_gradcheck_takes_raise_exception_and_tuple_outputs_as_pytorchs():
+    x = Tensor(np.random.RandomState(6).randn(3), requires_grad=True)
+    assert ag.gradcheck(_wrong_square, x, raise_exception=False) is False  # was a TypeError (no such keyword)
+    with pytest.raises(AssertionError, match="gradcheck: input 0 at index"):
+        ag.gradcheck(_wrong_square, x)
+    assert ag.gradcheck(lambda a: a * a, x, raise_exception=False) is True
+    assert ag.gradcheck(lambda a: (a.exp(), a.sum() * 2), x)  # was "fn must return a Tensor, got tuple"
+    assert ag.gradcheck(lambda a, b: (a * b, b.sin()), (x, Tensor([0.5, 1.0, 2.0], requires_grad=True)))
+    assert ag.gradcheck(lambda a: (a * a, _wrong_square(a)), x, raise_exception=False) is False
+    with pytest.raises(TypeError, match="fn must return a Tensor or a tuple of Tensors, got float"):
+        ag.gradcheck(lambda a: 1.0, x)
+
+
+def test_gradcheck_flags_the_same_functions_as_torchs():
+    torch = pytest.importorskip("torch")
+
+    def wrong(t):
+        return t * t.detach()
+
+    t = torch.tensor([0.5, -1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    x = Tensor([0.5, -1.0, 2.0], requires_grad=True)
+    for f in (wrong, lambda a: (a.exp(), a * a)):
+        expected = torch.autograd.gradcheck(f, (t,), raise_exception=False)
+        assert ag.gradcheck(_wrong_square if f is wrong else f, x, raise_exception=False) is expected
