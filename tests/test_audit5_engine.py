@@ -434,3 +434,31 @@ def test_gradcheck_flags_the_same_functions_as_torchs():
     for f in (wrong, lambda a: (a.exp(), a * a)):
         expected = torch.autograd.gradcheck(f, (t,), raise_exception=False)
         assert ag.gradcheck(_wrong_square if f is wrong else f, x, raise_exception=False) is expected
+
+
+def test_np_array_of_a_tensor_is_a_copy_and_np_asarray_the_same_memory():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    before = np.array(w)  # a snapshot before an update: numpy 2 asks __array__ for the copy, which ignored it
+    with ag.no_grad():
+        w -= 0.5 * np.ones(2)
+    assert before.tolist() == [1.0, 2.0] and w.tolist() == [0.5, 1.5]
+    assert np.shares_memory(np.asarray(w), w.data) and np.array(w, copy=False) is w.data  # views stay views
+    assert np.array(w, dtype=np.float32).dtype == np.float32 and np.array(Tensor(3.0)).item() == 3.0
+
+
+def test_a_tensor_seed_is_copied_so_accumulating_into_grad_leaves_it_alone():
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    seed = Tensor([1.0, 10.0])
+    (a + 1).backward(seed)  # add hands its gradient on as it is: a.grad was the seed's own memory
+    (a + 1).backward(seed)  # so the second backward's += doubled the seed too
+    assert seed.tolist() == [1.0, 10.0]
+    np.testing.assert_array_equal(a.grad, 2 * seed.data)  # closed form: d((a + 1) . s)/da, twice
+    assert ag.gradcheck(lambda x: x + 1, Tensor([1.0, 2.0], requires_grad=True))
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # (torch's own __array__ predates numpy 2's copy=)
+def test_np_array_copies_as_it_does_for_a_torch_tensor():
+    torch = pytest.importorskip("torch")
+    t, w = torch.tensor([1.0, 2.0], dtype=torch.float64), Tensor([1.0, 2.0])
+    assert np.shares_memory(np.array(t), t.numpy()) == np.shares_memory(np.array(w), w.data) == False  # noqa: E712
+    assert np.shares_memory(np.asarray(t), t.numpy()) == np.shares_memory(np.asarray(w), w.data) == True  # noqa: E712
