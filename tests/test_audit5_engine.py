@@ -462,3 +462,24 @@ def test_np_array_copies_as_it_does_for_a_torch_tensor():
     t, w = torch.tensor([1.0, 2.0], dtype=torch.float64), Tensor([1.0, 2.0])
     assert np.shares_memory(np.array(t), t.numpy()) == np.shares_memory(np.array(w), w.data) == False  # noqa: E712
     assert np.shares_memory(np.asarray(t), t.numpy()) == np.shares_memory(np.asarray(w), w.data) == True  # noqa: E712
+
+
+def test_as_tensor_takes_pytorchs_dtype_and_keeps_the_gradient_through_a_cast():
+    x = ag.as_tensor([1, 2], dtype=ag.float32)  # was a TypeError: unexpected keyword argument 'dtype'
+    assert x.dtype == np.float32 and x.tolist() == [1.0, 2.0]
+    array = np.arange(3.0)
+    assert ag.as_tensor(array, dtype=np.float64).data is array  # no cast needed: the same memory, as torch's
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    assert ag.as_tensor(w) is w and ag.as_tensor(w, dtype=ag.float64) is w
+    y = ag.as_tensor(w, dtype=ag.float32)
+    (y * y).sum().backward()  # the cast is recorded: d(sum w^2)/dw = 2w, back in float64
+    assert w.grad.dtype == np.float64 and w.grad.tolist() == [2.0, 4.0]
+    with pytest.raises(TypeError, match="as_tensor: unknown dtype 'floaty'"):
+        ag.as_tensor([1.0], dtype="floaty")
+
+
+def test_as_tensor_with_dtype_equals_torch():
+    torch = pytest.importorskip("torch")
+    t = torch.as_tensor([1, 2], dtype=torch.float32)
+    x = ag.as_tensor([1, 2], dtype=ag.float32)
+    assert str(t.dtype).split(".")[1] == str(x.dtype) and t.tolist() == x.tolist()
