@@ -15,7 +15,7 @@ import numpy as np
 
 import autograd_core.tensor as _tensor  # still loading when this one is imported: read at call time
 
-from .graph_state import op_numbers
+from .graph_state import op_numbers, watch
 from .primitives import Astype
 from .tensor_base import normalize_axes
 from .tensor_inputs import require_float
@@ -47,6 +47,22 @@ class TensorViews(TensorTorch):
     def is_leaf(self) -> bool:
         """True for tensors the user made (or made without recording)."""
         return self._prim is None
+
+    def retain_grad(self) -> Tensor:
+        """Keep this non-leaf tensor's gradient in ``.grad`` after backward (a leaf keeps its own anyway)."""
+        if not self.requires_grad:
+            raise RuntimeError(
+                f"retain_grad: this tensor (shape {self.shape}) does not require grad, so no gradient will reach it; "
+                "retain the gradient of a tensor computed from inputs made with requires_grad=True"
+            )
+        self._retains_grad = True
+        watch(self)
+        return cast("Tensor", self)
+
+    @property
+    def grad_fn(self) -> type[Primitive] | None:
+        """PyTorch's name for ``prim``: the primitive that made this tensor (``y.grad_fn is None`` for a leaf)."""
+        return self._prim
 
     @property
     def op(self) -> str | None:

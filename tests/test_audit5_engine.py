@@ -483,3 +483,34 @@ def test_as_tensor_with_dtype_equals_torch():
     t = torch.as_tensor([1, 2], dtype=torch.float32)
     x = ag.as_tensor([1, 2], dtype=ag.float32)
     assert str(t.dtype).split(".")[1] == str(x.dtype) and t.tolist() == x.tolist()
+
+
+def test_retain_grad_on_a_tensor_without_gradient_says_so_and_grad_fn_is_the_primitive():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    with ag.no_grad():
+        frozen = x * 2
+    with pytest.raises(RuntimeError, match=r"retain_grad: this tensor \(shape \(2,\)\) does not require grad"):
+        frozen.retain_grad()  # was silent: frozen.grad stayed None after every backward
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        Tensor([1.0]).retain_grad()
+    h = x * 3
+    assert h.retain_grad() is h and x.retain_grad() is x  # a leaf that requires grad: allowed, as in PyTorch
+    (h * h).sum().backward()
+    assert h.grad.tolist() == [6.0, 12.0] and x.grad.tolist() == [18.0, 36.0]  # 2h, and 2h * 3 = 18x
+    assert h.grad_fn is ag.PRIMITIVES["mul"] and x.grad_fn is None and frozen.grad_fn is None
+
+
+def test_retain_grad_refusal_matches_torch():
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError, match="can't retain_grad on Tensor that has requires_grad=False"):
+        torch.ones(2).retain_grad()
+    t = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    h = t * 3
+    h.retain_grad()
+    (h * h).sum().backward()
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    g = x * 3
+    g.retain_grad()
+    (g * g).sum().backward()
+    np.testing.assert_array_equal(g.grad, h.grad.numpy())
+    assert (g.grad_fn is None) == (h.grad_fn is None) == False  # noqa: E712
