@@ -1,6 +1,7 @@
 """More of PyTorch's everyday ``Tensor`` methods: ``log1p``/``expm1`` (primitives, accurate near 0), and,
 composed from Tensor ops, ``reciprocal rsqrt sign clamp_min clamp_max where expand_as unbind dot outer bmm
-mT``; ``Tensor`` inherits them through ``TensorTorch`` (tensor.py and tensor_methods.py are full).
+mT``, and ``new_zeros new_ones new_full new_tensor`` (in this tensor's dtype); ``Tensor`` inherits them
+through ``TensorTorch`` (tensor.py and tensor_methods.py are full).
 
 >>> x = Tensor([1e-20, 1.0], requires_grad=True)
 >>> x.log1p().sum().backward()
@@ -18,7 +19,7 @@ import autograd_core.tensor as _tensor  # still loading when this one is importe
 
 from .primitives import Expm1, Log1p
 from .tensor_base import TensorBase, normalize_axes
-from .types import TensorLike
+from .types import DTypeLike, Number, Shape, TensorLike
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -107,6 +108,46 @@ class TensorMath(TensorBase):
                 f"bmm: needs two 3-d tensors with one batch size, got shapes {self.shape} and {shape}; use @ for others"
             )
         return cast("Tensor", self) @ other
+
+    # ------------------------------------------------------------ new tensors of this one's dtype (PyTorch's x.new_*)
+    def new_zeros(
+        self, *size: int | Shape | list[int], dtype: DTypeLike | None = None, requires_grad: bool = False
+    ) -> Tensor:
+        """Zeros of ``size``, in this tensor's dtype unless ``dtype`` says otherwise (``x.new_zeros(3, 4)``)."""
+        from .creation import zeros
+
+        return zeros(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+
+    def new_ones(
+        self, *size: int | Shape | list[int], dtype: DTypeLike | None = None, requires_grad: bool = False
+    ) -> Tensor:
+        """Ones of ``size``, in this tensor's dtype."""
+        from .creation import ones
+
+        return ones(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+
+    def new_full(
+        self,
+        size: int | Shape | list[int],
+        fill_value: Number,
+        dtype: DTypeLike | None = None,
+        requires_grad: bool = False,
+    ) -> Tensor:
+        """``fill_value`` everywhere in a tensor of ``size``, in this tensor's dtype.
+
+        >>> Tensor(np.ones(2, np.float32)).new_full((2,), 7)
+        Tensor([7., 7.], dtype=float32)
+        """
+        from .creation import full
+
+        return full(size, fill_value, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+
+    def new_tensor(self, data: TensorLike, dtype: DTypeLike | None = None, requires_grad: bool = False) -> Tensor:
+        """A copy of ``data`` (a constant, never in this one's graph), in this tensor's dtype."""
+        values = data._data if isinstance(data, TensorBase) else data
+        return _tensor.Tensor(
+            np.array(values, dtype=self.dtype if dtype is None else dtype), requires_grad=requires_grad
+        )
 
     @property
     def mT(self) -> Tensor:

@@ -514,3 +514,27 @@ def test_retain_grad_refusal_matches_torch():
     (g * g).sum().backward()
     np.testing.assert_array_equal(g.grad, h.grad.numpy())
     assert (g.grad_fn is None) == (h.grad_fn is None) == False  # noqa: E712
+
+
+def test_new_zeros_ones_full_and_tensor_take_this_tensors_dtype_as_pytorchs():
+    x = Tensor(np.ones((2, 3), np.float32), requires_grad=True)
+    z = x.new_zeros(2, 3)  # was an AttributeError; zeros(2, 3) would be float64 and upcast x's graph
+    assert z.dtype == np.float32 and z.shape == (2, 3) and not z.any() and not z.requires_grad
+    assert x.new_ones((4,)).dtype == np.float32 and x.new_ones([4]).tolist() == [1.0] * 4
+    assert x.new_full((2,), 7).tolist() == [7.0, 7.0] and x.new_full((2,), 7).dtype == np.float32
+    copy = x.new_tensor(x)  # a constant copy: not in x's graph, not x's memory
+    assert copy.dtype == np.float32 and not copy.requires_grad and not np.shares_memory(copy.data, x.data)
+    assert x.new_zeros(2, dtype=ag.float64).dtype == np.float64
+    bias = x.new_zeros(3, requires_grad=True)
+    (x * 2 + bias).sum().backward()  # float32 end to end: the gradients are the closed forms 2 and 2 rows of 1
+    assert bias.grad.dtype == x.grad.dtype == np.float32
+    assert bias.grad.tolist() == [2.0] * 3 and x.grad.tolist() == [[2.0] * 3] * 2
+
+
+def test_new_factories_match_torchs_dtypes_and_values():
+    torch = pytest.importorskip("torch")
+    t, x = torch.ones(2, dtype=torch.float32), Tensor(np.ones(2, np.float32))
+    calls = (("new_zeros", ((2, 3),)), ("new_ones", ((3,),)), ("new_full", ((2,), 7)), ("new_tensor", ([1, 2],)))
+    for name, args in calls:
+        ours, theirs = getattr(x, name)(*args), getattr(t, name)(*args)
+        assert ours.tolist() == theirs.tolist() and str(ours.dtype) == str(theirs.dtype).split(".")[1], name
