@@ -157,7 +157,13 @@ def _seed(caller: str, root: Tensor, grad: TensorLike | None, create_graph: bool
     if create_graph and not isinstance(grad, _ARRAY_TYPES) and hasattr(grad, "_prim"):
         seed: Grad = grad  # a Tensor seed may itself carry a graph (double backward through it)
     else:
-        seed = np.array(grad, dtype=root.dtype)  # a copy: it may end up as a leaf's .grad
+        try:
+            seed = np.array(grad, dtype=root.dtype)  # a copy: it may end up as a leaf's .grad
+        except (TypeError, ValueError) as error:
+            raise TypeError(
+                f"{caller}: {_SEED_NAME[caller]} must be numbers of the tensor's shape {root.shape} (a Tensor, array "
+                f"or nested list: dL/dy), got {type(grad).__name__} {grad!r:.60} ({error})"
+            ) from None
     if seed.shape != root.shape:
         raise RuntimeError(
             f"{caller}: {_SEED_NAME[caller]} has shape {seed.shape} but the tensor has shape {root.shape}; "

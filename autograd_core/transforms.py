@@ -124,7 +124,10 @@ def hessian(f: Callable[..., Tensor], argnums: int = 0) -> Callable[..., Tensor]
     """
     if not isinstance(argnums, int):
         raise TypeError(f"hessian: argnums must be one int, got {argnums!r}; take the hessian per argument")
-    return jacobian(lambda *args: value_and_grad(f, argnums)(*args)[1], argnums)
+    def loss(*args: Any) -> Tensor:  # (checked here, so an error names hessian)
+        return _scalar_output("hessian", f(*args))
+
+    return jacobian(lambda *args: value_and_grad(loss, argnums)(*args)[1], argnums)
 
 
 def hvp(

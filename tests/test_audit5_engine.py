@@ -538,3 +538,24 @@ def test_new_factories_match_torchs_dtypes_and_values():
     for name, args in calls:
         ours, theirs = getattr(x, name)(*args), getattr(t, name)(*args)
         assert ours.tolist() == theirs.tolist() and str(ours.dtype) == str(theirs.dtype).split(".")[1], name
+
+
+def test_a_seed_that_is_not_numbers_and_a_vector_hessian_are_named_in_their_callers_words():
+    x = Tensor(np.ones((2, 3)), requires_grad=True)
+    with pytest.raises(TypeError, match=r"backward: grad must be numbers of the tensor's shape \(2, 3\) .* str 'a'"):
+        (x * 2).backward("a")  # was numpy's bare "could not convert string to float: 'a'"
+    with pytest.raises(TypeError, match=r"grad: grad_outputs must be numbers .* got list \[\[1, 2, 3\], \[4\]\]"):
+        ag.grad(x * 2, x, grad_outputs=[[[1, 2, 3], [4]]])
+    with pytest.raises(ValueError, match=r"hessian: f must return one number \(a loss\), got shape \(2, 3\)"):
+        ag.hessian(lambda a: a * 2)(x)  # the message named value_and_grad, which the user never called
+    h = ag.hessian(lambda a: (a**3).sum())(Tensor([1.0, 2.0]))
+    np.testing.assert_array_equal(h.data, np.diag([6.0, 12.0]))  # closed form: diag(6x)
+    v = Tensor([0.3, -0.4])
+    assert ag.gradcheck(lambda a: ag.grad((a**3).sum(), a, create_graph=True)[0], Tensor(v.data, requires_grad=True))
+
+
+def test_the_hessian_equals_torchs():
+    torch = pytest.importorskip("torch")
+    x = np.array([0.3, -1.2, 2.0])
+    expected = torch.autograd.functional.hessian(lambda t: (t.tanh() ** 3).sum(), torch.tensor(x))
+    np.testing.assert_allclose(ag.hessian(lambda t: (t.tanh() ** 3).sum())(Tensor(x)).data, expected.numpy())
