@@ -32,8 +32,8 @@ _ELLIPSIS_LETTERS = "".join(chr(0x2460 + i) for i in range(64))  # (circled digi
 def einsum(equation: str, *operands: TensorLike | Sequence[TensorLike]) -> Tensor:
     """Einstein summation over the operands' letters, as ``torch.einsum``: ``"bij,bjk->bik"`` (batched
     matmul), ``"i,i->"`` (dot), ``"ij->ji"``, ``"ii->"`` (trace), ``"...ij,...jk"`` (broadcast batch axes);
-    without ``->`` the result keeps the letters seen once, in alphabetical order (numpy's rule). The
-    operands may also come as one list, ``einsum(eq, [a, b])``.
+    an axis of size 1 broadcasts, as numpy's and torch's; without ``->`` the result keeps the letters seen
+    once, in alphabetical order (numpy's rule). The operands may also come as one list, ``einsum(eq, [a, b])``.
 
     >>> einsum("i,i->", Tensor([1.0, 2.0]), Tensor([3.0, 4.0]))
     Tensor(11.)
@@ -48,9 +48,9 @@ def einsum(equation: str, *operands: TensorLike | Sequence[TensorLike]) -> Tenso
     for term, t in zip(terms, tensors):
         for letter, n in zip(term, t.shape):
             known = sizes.setdefault(letter, n)
-            if known == 1 and letter in _ELLIPSIS_LETTERS:  # the axes under '...' broadcast, as numpy's
+            if known == 1:  # a letter's axes of size 1 broadcast, as numpy's and torch's
                 sizes[letter] = n
-            elif known != n and not (n == 1 and letter in _ELLIPSIS_LETTERS):
+            elif known != n and n != 1:
                 shapes = [t.shape for t in tensors]
                 raise ValueError(
                     f"einsum {equation!r}: {'an axis under ...' if letter in _ELLIPSIS_LETTERS else repr(letter)} "

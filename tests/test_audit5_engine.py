@@ -78,6 +78,7 @@ EINSUM_CASES = [  # equation, operand shapes: contractions, batches, broadcastin
     ("ii->i", [(3, 3)]),
     ("iij->j", [(3, 3, 2)]),
     ("...ij,...jk->...ik", [(1, 3, 4), (2, 4, 5)]),
+    ("bij,bjk->bik", [(1, 2, 3), (4, 3, 2)]),
     ("bhqd,bhkd->bhqk", [(2, 2, 3, 4), (2, 2, 5, 4)]),
     ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 5)]),
     ("bn,anm,bm->ba", [(2, 3), (4, 3, 5), (2, 5)]),
