@@ -50,7 +50,7 @@ class TensorViews(TensorTorch):
 
     def retain_grad(self) -> Tensor:
         """Keep this non-leaf tensor's gradient in ``.grad`` after backward (a leaf keeps its own anyway)."""
-        if not self.requires_grad:
+        if not self.requires_grad and self._prim is None:  # (a recorded constant, max_shift's, stays allowed)
             raise RuntimeError(
                 f"retain_grad: this tensor (shape {self.shape}) does not require grad, so no gradient will reach it; "
                 "retain the gradient of a tensor computed from inputs made with requires_grad=True"
