@@ -1,6 +1,6 @@
 """Module-level spellings of PyTorch's functions that numpy lacks (``ag.gather(x, 1, idx)``, ``ag.sort``,
-``ag.split``, ...), each the Tensor method of ``tensor_torch.py`` / ``tensor_views.py``; ``sin`` and ``cos``
-are primitives.
+``ag.split``, ``ag.tril``, ...), each the Tensor method of ``tensor_torch.py`` / ``tensor_views.py`` /
+``tensor_math.py``; ``sin`` and ``cos`` are primitives.
 """
 
 from __future__ import annotations
@@ -45,6 +45,62 @@ def expm1(x: TensorLike) -> Tensor:
     Tensor([0.e+00, 1.e-20])
     """
     return as_tensor(x).expm1()
+
+
+def tril(x: TensorLike, diagonal: int = 0) -> Tensor:
+    """The lower triangle of the last two axes, the rest 0 (``x.tril(diagonal)``): a causal mask.
+
+    >>> tril(np.ones((2, 2)))
+    Tensor([[1., 0.],
+            [1., 1.]])
+    """
+    return as_tensor(x).tril(diagonal)
+
+
+def triu(x: TensorLike, diagonal: int = 0) -> Tensor:
+    """The upper triangle of the last two axes, the rest 0 (``x.triu(diagonal)``).
+
+    >>> triu(np.ones((2, 2)), 1)
+    Tensor([[0., 1.],
+            [0., 0.]])
+    """
+    return as_tensor(x).triu(diagonal)
+
+
+def diagonal(x: TensorLike, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """The diagonal of the matrices in axes ``dim1``, ``dim2``, as a last axis (``x.diagonal(...)``).
+
+    >>> diagonal(np.arange(4.0).reshape(2, 2))
+    Tensor([0., 3.])
+    """
+    return as_tensor(x).diagonal(offset, dim1, dim2)
+
+
+def diag(x: TensorLike, diagonal: int = 0) -> Tensor:
+    """A vector on a matrix's diagonal, or a matrix's diagonal (``x.diag(diagonal)``).
+
+    >>> diag([1.0, 2.0]).tolist()
+    [[1.0, 0.0], [0.0, 2.0]]
+    """
+    return as_tensor(x).diag(diagonal)
+
+
+def trace(x: TensorLike) -> Tensor:
+    """The sum of a matrix's diagonal (``x.trace()``).
+
+    >>> trace(np.arange(4.0).reshape(2, 2))
+    Tensor(3.)
+    """
+    return as_tensor(x).trace()
+
+
+def roll(x: TensorLike, shifts: int | tuple[int, ...], dims: int | tuple[int, ...] | None = None) -> Tensor:
+    """Entries shifted along ``dims``, wrapping around (``x.roll(shifts, dims)``).
+
+    >>> roll([1.0, 2.0, 3.0], 1)
+    Tensor([3., 1., 2.])
+    """
+    return as_tensor(x).roll(shifts, dims)
 
 
 def gather(x: TensorLike, dim: int, index: TensorLike) -> Tensor:

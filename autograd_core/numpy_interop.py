@@ -201,6 +201,11 @@ def _dot(a, b, out=None):
     return F.matmul(a, b)
 
 
+def _trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    _refuse("np.trace", dtype=dtype, out=out)
+    return FT.diagonal(a, offset, axis1, axis2).sum(-1)  # numpy's: the sum over the diagonal, any ndim
+
+
 def _einsum(subscripts, *operands, out=None, dtype=None, order="K", casting="safe", optimize=False):
     _refuse("np.einsum", out=out, dtype=dtype, order=None if order == "K" else order)
     return einsum(subscripts, *operands)  # (optimize= only orders numpy's own work: nothing to refuse)
@@ -242,6 +247,14 @@ FUNCTIONS = {
     np.where: F.where,
     np.dot: _dot,
     np.einsum: _einsum,
+    np.tril: lambda m, k=0: FT.tril(m, k),
+    np.triu: lambda m, k=0: FT.triu(m, k),
+    np.diagonal: lambda a, offset=0, axis1=0, axis2=1: FT.diagonal(a, offset, axis1, axis2),
+    np.trace: _trace,
+    np.diag: lambda v, k=0: FT.diag(v, k),
+    np.roll: lambda a, shift, axis=None: FT.roll(a, shift, axis),
+    np.swapaxes: lambda a, axis1, axis2: F.as_tensor(a).swapaxes(axis1, axis2),
+    np.moveaxis: lambda a, source, destination: F.as_tensor(a).movedim(source, destination),
 }
 
 VALUE_FUNCTIONS = {

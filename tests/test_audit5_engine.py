@@ -560,3 +560,103 @@ def test_the_hessian_equals_torchs():
     x = np.array([0.3, -1.2, 2.0])
     expected = torch.autograd.functional.hessian(lambda t: (t.tanh() ** 3).sum(), torch.tensor(x))
     np.testing.assert_allclose(ag.hessian(lambda t: (t.tanh() ** 3).sum())(Tensor(x)).data, expected.numpy())
+
+
+def test_tril_triu_diagonal_trace_and_diag_values_and_gradients():
+    m = np.arange(1.0, 13.0).reshape(3, 4)
+    x = Tensor(m, requires_grad=True)
+    mask = np.tril(np.ones((4, 4)))  # nanoGPT's causal mask, torch.tril(torch.ones(T, T)): was an AttributeError
+    assert ag.tril(ag.ones(4, 4)).tolist() == mask.tolist()
+    assert np.array_equal(x.tril(-1).data, np.tril(m, -1)) and np.array_equal(ag.triu(x, 1).data, np.triu(m, 1))
+    x.triu(1).sum().backward()  # the gradient passes through the kept entries only
+    np.testing.assert_array_equal(x.grad, np.triu(np.ones((3, 4)), 1))
+    inf = Tensor(np.full((2, 2), np.inf))
+    assert inf.tril().tolist() == [[np.inf, 0.0], [np.inf, np.inf]]  # a fill, not a product: 0 where dropped
+    assert np.array_equal(x.diagonal(1).data, np.diagonal(m, 1)) and np.array_equal(x.diagonal(-1).data, [5.0, 10.0])
+    s = Tensor(m[:, :3], requires_grad=True)
+    ag.trace(s).backward()  # d trace / dX = I
+    np.testing.assert_array_equal(s.grad, np.eye(3))
+    v = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    d = ag.diag(v, 1)
+    assert np.array_equal(d.data, np.diag([1.0, 2.0, 3.0], 1)) and np.array_equal(ag.diag(d, 1).data, v.data)
+    (d * Tensor(np.arange(16.0).reshape(4, 4))).sum().backward()  # each v[i] sits at (i, i+1): weights 1, 6, 11
+    assert v.grad.tolist() == [1.0, 6.0, 11.0]
+    b = Tensor(np.random.RandomState(7).randn(2, 3, 3), requires_grad=True)
+    np.testing.assert_array_equal(b.diagonal(0, 1, 2).data, np.diagonal(b.data, 0, 1, 2))  # batched, as torch's
+    for f in (lambda a: a.tril(), lambda a: a.triu(-1), lambda a: a.diagonal(1) * 2, lambda a: a[:, :3].trace()):
+        assert ag.gradcheck(f, Tensor(m, requires_grad=True))
+    assert ag.gradcheck(lambda a: a.diag(-1), Tensor([1.0, 2.0], requires_grad=True))
+
+
+def test_index_select_masked_select_nonzero_roll_swapaxes_and_movedim():
+    m = np.arange(12.0).reshape(3, 4)
+    x = Tensor(m, requires_grad=True)
+    picked = x.index_select(1, ag.tensor([0, 0, 3]))  # repeated indices: their gradients add up
+    assert np.array_equal(picked.data, m[:, [0, 0, 3]])
+    picked.sum().backward()
+    assert x.grad[0].tolist() == [2.0, 0.0, 0.0, 1.0]
+    x.grad = None
+    selected = x.masked_select(np.array([True, False, False, True]))  # the mask broadcasts over the rows
+    assert selected.tolist() == [0.0, 3.0, 4.0, 7.0, 8.0, 11.0]
+    selected.sum().backward()
+    assert x.grad[:, 0].tolist() == [1.0] * 3 and not x.grad[:, 1:3].any()
+    assert x.nonzero().tolist() == np.argwhere(m).tolist() and x.nonzero().dtype == np.int64
+    assert np.array_equal(x.roll(1, 1).data, np.roll(m, 1, 1)) and np.array_equal(ag.roll(x, -5).data, np.roll(m, -5))
+    assert np.array_equal(x.roll((1, 2), (0, 1)).data, np.roll(m, (1, 2), (0, 1)))
+    cube = Tensor(np.zeros((2, 3, 4)))
+    assert cube.swapaxes(0, 2).shape == (4, 3, 2) and cube.movedim(0, -1).shape == (3, 4, 2)
+    assert cube.movedim(2, 0).shape == (4, 2, 3)
+    for f in (lambda a: a.index_select(0, [2, 2]), lambda a: a.masked_select(m > 5), lambda a: a.roll(3) * a):
+        assert ag.gradcheck(f, Tensor(m, requires_grad=True))
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda: Tensor(np.ones(3)).tril(), ValueError, r"tril: needs a tensor of 2 or more dimensions"),
+        (lambda: Tensor(np.ones(3)).diagonal(), ValueError, r"diagonal: needs a tensor of 2 or more dimensions"),
+        (lambda: Tensor(np.ones((2, 2, 2))).trace(), ValueError, r"trace: needs a 2-d tensor, got shape \(2, 2, 2\)"),
+        (lambda: Tensor(np.ones((2, 2, 2))).diag(), ValueError, r"diag: needs a 1-d or 2-d tensor"),
+        (
+            lambda: Tensor(np.ones((2, 2))).index_select(0, [0.5]),
+            ValueError,
+            r"index_select: index must be a 1-d integer",
+        ),
+        (lambda: Tensor(np.ones((2, 2))).masked_select(np.ones(2)), TypeError, r"masked_select: mask must be boolean"),
+        (lambda: Tensor(np.ones((2, 2))).roll((1, 2), 0), ValueError, r"roll: 2 shifts for 1 dims"),
+    ],
+)
+def test_the_matrix_and_picking_helpers_name_the_op_on_bad_input(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_the_matrix_and_picking_helpers_equal_torch():
+    torch = pytest.importorskip("torch")
+    m, w = np.random.RandomState(8).randn(3, 4), np.random.RandomState(9).randn(5, 5)
+    cases = {
+        "tril": lambda a: a.tril(-1),
+        "triu": lambda a: a.triu(1),
+        "diagonal": lambda a: a.diagonal(1),
+        "trace": lambda a: a[:, :3].trace(),
+        "diag": lambda a: a[0].diag(1),
+        "roll": lambda a: a.roll(2, 1),
+        "swapaxes": lambda a: a.swapaxes(0, 1),
+        "movedim": lambda a: a.movedim(0, 1),
+        "masked_select": lambda a: a.masked_select(a > 0),
+    }
+    for name, f in cases.items():
+        x = Tensor(m, requires_grad=True)
+        out = f(x)
+        weights = w.reshape(-1)[: out.size].reshape(out.shape)
+        (out * weights).sum().backward()
+        value, (grad,) = _torch_grad(torch, lambda a, f=f, k=weights: f(a) * torch.tensor(k), m)
+        np.testing.assert_allclose(out.data * weights, value, err_msg=name)
+        np.testing.assert_allclose(x.grad, grad, err_msg=name)
+    index = torch.tensor([0, 0, 3])
+    t = torch.tensor(m, requires_grad=True)
+    t.index_select(1, index).sum().backward()
+    x = Tensor(m, requires_grad=True)
+    x.index_select(1, ag.tensor([0, 0, 3])).sum().backward()
+    np.testing.assert_array_equal(x.grad, t.grad.numpy())
+    assert Tensor(m).nonzero().tolist() == torch.tensor(m).nonzero().tolist()

@@ -57,6 +57,14 @@ CASES = [
     (lambda x: np.where(B > 1, x, B), lambda x: ag.where(B > 1, x, B)),
     (lambda x: np.dot(x, B.T), lambda x: x @ B.T),
     (lambda x: np.einsum("ij,kj->ik", x, B), lambda x: x @ B.T),
+    (lambda x: np.tril(x, -1), lambda x: x.tril(-1)),
+    (lambda x: np.triu(x, 1), lambda x: x.triu(1)),
+    (lambda x: np.diagonal(x, 1), lambda x: x.diagonal(1)),
+    (lambda x: np.trace(x, -1), lambda x: x[1:, :2].diagonal().sum()),
+    (lambda x: np.diag(x[0], 1), lambda x: x[0].diag(1)),
+    (lambda x: np.roll(x, 1, 1), lambda x: ag.cat([x[:, -1:], x[:, :-1]], 1)),
+    (lambda x: np.swapaxes(x, 0, 1), lambda x: x.T),
+    (lambda x: np.moveaxis(x, 0, -1), lambda x: x.T),
 ]
 
 # comparisons, mask logic and argmax: numpy's call against numpy on the values; results carry no gradient
