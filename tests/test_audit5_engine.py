@@ -660,3 +660,25 @@ def test_the_matrix_and_picking_helpers_equal_torch():
     x.index_select(1, ag.tensor([0, 0, 3])).sum().backward()
     np.testing.assert_array_equal(x.grad, t.grad.numpy())
     assert Tensor(m).nonzero().tolist() == torch.tensor(m).nonzero().tolist()
+
+
+def test_grad_mode_switches_refuse_arguments_they_would_misread():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match=r"set_grad_enabled: mode must be True or False, got str 'False'"):
+        ag.set_grad_enabled("False")  # was bool("False"): recording switched ON
+    assert ag.is_grad_enabled()
+    with pytest.raises(TypeError, match=r"no_grad\(\) takes no arguments \(got False\); to switch, use set_grad"):
+        ag.no_grad(False)  # was a "decorated" bool, then an AttributeError at `with`
+    with ag.set_grad_enabled(False):
+        assert not (w * 2).requires_grad
+    (w * w).sum().backward()  # recording is back: the closed-form gradient 2w
+    assert w.grad.tolist() == [2.0, 4.0]
+
+
+def test_set_grad_enabled_refuses_non_bools_as_torch_does():
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError):
+        torch.set_grad_enabled("False")
+    with pytest.raises(TypeError):
+        ag.set_grad_enabled("False")
+    assert torch.is_grad_enabled() and ag.is_grad_enabled()
