@@ -90,7 +90,10 @@ class TensorMath(TensorBase):
         """The dot product of two 1-d tensors of one length (``@`` also takes matrices)."""
         shape = _shape(other)
         if self.ndim != 1 or len(shape) != 1 or shape[0] != self.shape[0]:
-            raise ValueError(f"dot: needs two 1-d tensors of one length, got shapes {self.shape} and {shape}")
+            raise ValueError(
+                f"dot: needs two 1-d tensors of one length (PyTorch's dot), got shapes {self.shape} and {shape}; "
+                "use @ for matrices (numpy's dot of 2-d arrays)"
+            )
         return cast("Tensor", self) @ other
 
     def outer(self, other: TensorLike) -> Tensor:

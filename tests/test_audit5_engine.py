@@ -267,7 +267,7 @@ def test_pytorchs_expand_as_unbind_dot_outer_bmm_and_mt():
     [
         (
             lambda: Tensor(np.ones(3)).dot(np.ones(4)),
-            r"dot: needs two 1-d tensors of one length, got shapes \(3,\) and \(4,\)",
+            r"dot: needs two 1-d tensors of one length \(PyTorch's dot\), got shapes \(3,\) and \(4,\); use @ for",
         ),
         (lambda: Tensor(np.ones((2, 3))).outer(np.ones(3)), r"outer: needs two 1-d tensors, got shapes \(2, 3\)"),
         (lambda: Tensor(np.ones((2, 3, 4))).bmm(np.ones((3, 4, 5))), r"bmm: needs two 3-d tensors with one batch size"),
