@@ -124,6 +124,7 @@ def hessian(f: Callable[..., Tensor], argnums: int = 0) -> Callable[..., Tensor]
     """
     if not isinstance(argnums, int):
         raise TypeError(f"hessian: argnums must be one int, got {argnums!r}; take the hessian per argument")
+
     def loss(*args: Any) -> Tensor:  # (checked here, so an error names hessian)
         return _scalar_output("hessian", f(*args))
 
