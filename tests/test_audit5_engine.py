@@ -302,3 +302,50 @@ def test_set_grad_enabled_refuses_non_bools_as_torch_does():
     with pytest.raises(TypeError):
         ag.set_grad_enabled("False")
     assert torch.is_grad_enabled() and ag.is_grad_enabled()
+
+
+def test_value_and_grad_takes_a_dict_or_list_of_parameters_and_returns_gradients_in_that_shape():
+    params = {"w": Tensor([1.0, 2.0]), "b": Tensor(0.5)}  # JAX's grad(loss)(params): was "must be a Tensor or numbers"
+    value, grads = ag.value_and_grad(lambda p: ((p["w"] * 3).sum() + p["b"]) ** 2)(params)
+    assert value.item() == 90.25 and set(grads) == {"w", "b"}  # (3 * (1 + 2) + 0.5)^2
+    assert grads["w"].tolist() == [57.0, 57.0] and grads["b"].item() == 19.0  # 2 * 9.5 * 3, and 2 * 9.5
+    layers = [{"w": Tensor(np.full((2, 2), 0.1)), "b": Tensor(np.zeros(2))}, {"w": Tensor(np.full((1, 2), 0.2))}]
+
+    def mlp(ps, x):
+        h = (x @ ps[0]["w"].T + ps[0]["b"]).tanh()
+        return (h @ ps[1]["w"].T).sum()
+
+    x = Tensor([[0.5, -0.2]])
+    _, (g0, g1) = ag.value_and_grad(mlp)(layers, x)  # a list of dicts: the same shape back (was one stacked array)
+    assert g0["w"].shape == (2, 2) and g0["b"].shape == (2,) and g1["w"].shape == (1, 2)
+    flat = Tensor(np.full((2, 2), 0.1), requires_grad=True)  # the same gradient as with the Tensor itself
+    ((x @ flat.T).tanh() @ Tensor(np.full((2, 1), 0.2))).sum().backward()
+    np.testing.assert_allclose(g0["w"].data, flat.grad)
+    _, (gp, gx) = ag.value_and_grad(lambda p, v: (p[0] * v).sum(), argnums=(0, 1))(
+        [Tensor([1.0, 2.0])], Tensor([3.0, 4.0])
+    )
+    assert isinstance(gp, list) and gp[0].tolist() == [3.0, 4.0] and gx.tolist() == [1.0, 2.0]
+    assert ag.value_and_grad(lambda p: (p[0] * p[1]).sum())([1.0, 2.0])[1].tolist() == [
+        2.0,
+        1.0,
+    ]  # numbers stay one array
+    with pytest.raises(TypeError, match=r"jacobian: argument 0 is a dict of Tensors; pass Tensors"):
+        ag.jacobian(lambda p: p["w"])(params)
+    assert ag.gradcheck(
+        lambda w: ag.value_and_grad(lambda p: (p["w"] ** 3).sum())({"w": w})[1]["w"],
+        Tensor([0.5, -1.0], requires_grad=True),
+    )
+
+
+def test_value_and_grad_of_a_dict_equals_torch_func():
+    torch = pytest.importorskip("torch")
+    rs = np.random.RandomState(10)
+    w, b, x = rs.randn(3, 2), rs.randn(3), rs.randn(4, 2)
+    expected = torch.func.grad(lambda p: torch.tanh(torch.tensor(x) @ p["w"].T + p["b"]).sum())(
+        {"w": torch.tensor(w), "b": torch.tensor(b)}
+    )
+    _, grads = ag.value_and_grad(lambda p: (Tensor(x) @ p["w"].T + p["b"]).tanh().sum())(
+        {"w": Tensor(w), "b": Tensor(b)}
+    )
+    for key in ("w", "b"):
+        np.testing.assert_allclose(grads[key].data, expected[key].numpy())
