@@ -17,6 +17,7 @@ from .creation import (
     Generator,
     arange,
     empty,
+    empty_like,
     eye,
     from_numpy,
     full,
@@ -51,6 +52,7 @@ from .functions import (
     concatenate,
     exp,
     flatten,
+    is_tensor,
     linear,
     log,
     log_softmax,
@@ -119,6 +121,10 @@ from .walk import walk
 
 # dtype names as PyTorch spells them (numpy's scalar types, accepted wherever dtype= is)
 float32, float64, int32, int64, bool = np.float32, np.float64, np.int32, np.int64, np.bool_  # noqa: A001
+float16, uint8, int8, int16 = np.float16, np.uint8, np.int8, np.int16
+half, double, long = np.float16, np.float64, np.int64
+# torch.float and torch.int as well, kept out of __all__: a star import must not shadow Python's float and int
+float, int = np.float32, np.int32  # noqa: A001
 
 __all__ = [
     "Tensor",
@@ -225,6 +231,15 @@ __all__ = [
     "int32",
     "int64",
     "bool",
+    "float16",
+    "half",
+    "double",
+    "long",
+    "uint8",
+    "int8",
+    "int16",
+    "is_tensor",
+    "empty_like",
     "value_and_grad",
     "jacobian",
     "hessian",

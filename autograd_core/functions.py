@@ -32,6 +32,15 @@ def as_tensor(x: TensorLike, dtype: DTypeLike | None = None) -> Tensor:
     return t if t.dtype == wanted else t.to(wanted)
 
 
+def is_tensor(x: object) -> bool:
+    """Whether ``x`` is a Tensor (PyTorch's ``torch.is_tensor``; a numpy array is not).
+
+    >>> is_tensor(Tensor([1.0])), is_tensor(np.ones(1))
+    (True, False)
+    """
+    return isinstance(x, Tensor)
+
+
 def exp(x: TensorLike) -> Tensor:
     """e**x, elementwise."""
     return as_tensor(x).exp()

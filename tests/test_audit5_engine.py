@@ -349,3 +349,25 @@ def test_value_and_grad_of_a_dict_equals_torch_func():
     )
     for key in ("w", "b"):
         np.testing.assert_allclose(grads[key].data, expected[key].numpy())
+
+
+def test_pytorchs_dtype_names_is_tensor_and_empty_like():
+    labels = ag.tensor([0, 2, 1], dtype=ag.long)  # torch.long, the labels' dtype in every tutorial: was AttributeError
+    assert labels.dtype == np.int64 and ag.zeros(2, dtype=ag.float).dtype == np.float32
+    assert ag.ones(2, dtype=ag.half).dtype == np.float16 and ag.tensor([1.0], dtype=ag.double).dtype == np.float64
+    assert ag.zeros(1, dtype=ag.int).dtype == np.int32 and ag.tensor([255], dtype=ag.uint8).dtype == np.uint8
+    namespace: dict[str, object] = {}
+    exec("from autograd_core import *", namespace)  # a star import must not shadow Python's float and int
+    assert "long" in namespace and "float" not in namespace and "int" not in namespace
+    assert ag.is_tensor(Tensor([1.0])) and not ag.is_tensor(np.ones(1))
+    like = ag.empty_like(Tensor(np.ones((2, 3), np.float32)), requires_grad=True)
+    assert like.shape == (2, 3) and like.dtype == np.float32 and like.requires_grad
+    (like * 2).sum().backward()  # a leaf like any other: the closed-form gradient 2
+    assert like.grad.tolist() == [[2.0] * 3] * 2
+
+
+def test_the_dtype_names_mean_what_torchs_mean():
+    torch = pytest.importorskip("torch")
+    for name in ("long", "float", "double", "half", "int", "uint8", "int8", "int16", "float16"):
+        assert str(getattr(torch, name)) == f"torch.{np.dtype(getattr(ag, name))}", name
+    assert ag.empty_like(Tensor(np.ones(2))).shape == tuple(torch.empty_like(torch.ones(2)).shape)
