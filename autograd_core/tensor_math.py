@@ -32,6 +32,10 @@ def _shape(x: TensorLike) -> tuple[int, ...]:
 class TensorMath(TensorBase):
     """PyTorch-named math and shape methods (see the module docstring)."""
 
+    def __contains__(self, value: object) -> bool:
+        """``value in t``: whether an element equals it, as PyTorch (iterating rows would compare whole rows)."""
+        return bool((self._data == np.asarray(value._data if isinstance(value, TensorBase) else value)).any())
+
     def log1p(self) -> Tensor:
         """log(1 + x), elementwise, accurate for tiny x (d/dx = 1 / (1 + x))."""
         return _tensor.Tensor.apply(Log1p, self)

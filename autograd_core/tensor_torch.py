@@ -1,7 +1,7 @@
 """PyTorch's everyday spellings that numpy lacks, as ``Tensor`` methods composed from its own ops
 (no vjp of their own): ``gather``, ``flip``, ``repeat``, ``sort``/``topk``/``argsort``,
 ``t.add(u, alpha=)``-style arithmetic, ``eq gt ...``, ``amax``, ``isnan``, and the in-place updates
-``zero_ fill_ add_ sub_ mul_ div_ copy_`` an optimizer loop writes under ``no_grad``; plus the
+``zero_ fill_ add_ sub_ mul_ div_ copy_ clamp_`` an optimizer loop writes under ``no_grad``; plus the
 methods of the ``sin``, ``cos`` and ``cumsum`` primitives (tensor.py is full).
 
 >>> x = Tensor([[3.0, 1.0, 2.0]], requires_grad=True)
@@ -372,4 +372,14 @@ class TensorTorch(TensorMath):
         """Write ``src``'s values (broadcast, cast) into this tensor in place."""
         t = self._in_place("copy_")
         t[...] = _values(src)
+        return t
+
+    def clamp_(self, min: TensorLike | None = None, max: TensorLike | None = None) -> Tensor:
+        """Limit the values to [min, max] in place: WGAN's weight clipping, ``p.clamp_(-c, c)`` under ``no_grad``.
+
+        >>> Tensor([-2.0, 0.5, 3.0]).clamp_(-1, 1)
+        Tensor([-1. ,  0.5,  1. ])
+        """
+        t = self._in_place("clamp_")
+        t[...] = _values(t.clamp(min, max))
         return t

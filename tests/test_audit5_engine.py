@@ -92,29 +92,6 @@ def test_grad_with_grad_outputs_equals_torch():
     np.testing.assert_array_equal(g.data, expected.numpy())
 
 
-def test_a_one_element_integer_tensor_indexes_python_sequences_as_in_the_cifar_tutorial():
-    classes = ("plane", "car", "bird", "cat")
-    outputs = Tensor(np.array([[0.1, 2.0, 0.3, 0.0], [0.0, 0.1, 0.2, 3.0]]))
-    predicted = outputs.argmax(1)
-    # PyTorch's tutorial prints classes[predicted[j]]: was "tuple indices must be integers or slices, not Tensor"
-    assert [classes[predicted[j]] for j in range(2)] == ["car", "cat"]
-    assert list(range(ag.tensor(3))) == [0, 1, 2] and classes[: ag.tensor(2)] == ("plane", "car")
-    assert classes[Tensor(np.array([3]))] == "cat"
-    with pytest.raises(TypeError, match=r"only a one-element integer tensor can be used as an index, .* float64"):
-        classes[Tensor(1.0)]
-    with pytest.raises(TypeError, match=r"this one is int64 of shape \(2,\)"):
-        classes[predicted]
-    values = np.arange(10.0)  # numpy still reads an integer tensor as an index array, as before
-    assert values[ag.tensor([1, 2])].tolist() == [1.0, 2.0] and values[ag.tensor(3)] == 3.0
-
-
-def test_an_integer_tensor_indexes_as_a_torch_tensor_does():
-    torch = pytest.importorskip("torch")
-    classes = ["plane", "car", "bird"]
-    assert classes[ag.tensor(2)] == classes[torch.tensor(2)]
-    assert list(range(ag.tensor(3))) == list(range(torch.tensor(3)))
-
-
 def test_inference_mode_records_nothing_as_pytorchs_evaluation_loops_expect():
     w = Tensor([1.0, 2.0], requires_grad=True)
     with ag.inference_mode():  # was an AttributeError: modern PyTorch evaluation code spells no_grad so
@@ -349,25 +326,3 @@ def test_value_and_grad_of_a_dict_equals_torch_func():
     )
     for key in ("w", "b"):
         np.testing.assert_allclose(grads[key].data, expected[key].numpy())
-
-
-def test_pytorchs_dtype_names_is_tensor_and_empty_like():
-    labels = ag.tensor([0, 2, 1], dtype=ag.long)  # torch.long, the labels' dtype in every tutorial: was AttributeError
-    assert labels.dtype == np.int64 and ag.zeros(2, dtype=ag.float).dtype == np.float32
-    assert ag.ones(2, dtype=ag.half).dtype == np.float16 and ag.tensor([1.0], dtype=ag.double).dtype == np.float64
-    assert ag.zeros(1, dtype=ag.int).dtype == np.int32 and ag.tensor([255], dtype=ag.uint8).dtype == np.uint8
-    namespace: dict[str, object] = {}
-    exec("from autograd_core import *", namespace)  # a star import must not shadow Python's float and int
-    assert "long" in namespace and "float" not in namespace and "int" not in namespace
-    assert ag.is_tensor(Tensor([1.0])) and not ag.is_tensor(np.ones(1))
-    like = ag.empty_like(Tensor(np.ones((2, 3), np.float32)), requires_grad=True)
-    assert like.shape == (2, 3) and like.dtype == np.float32 and like.requires_grad
-    (like * 2).sum().backward()  # a leaf like any other: the closed-form gradient 2
-    assert like.grad.tolist() == [[2.0] * 3] * 2
-
-
-def test_the_dtype_names_mean_what_torchs_mean():
-    torch = pytest.importorskip("torch")
-    for name in ("long", "float", "double", "half", "int", "uint8", "int8", "int16", "float16"):
-        assert str(getattr(torch, name)) == f"torch.{np.dtype(getattr(ag, name))}", name
-    assert ag.empty_like(Tensor(np.ones(2))).shape == tuple(torch.empty_like(torch.ones(2)).shape)
