@@ -58,6 +58,8 @@ def value_and_grad(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = 
     (Tensor(9.), Tensor([6.]))
     """
 
+    argnums = _check_argnums("value_and_grad", argnums)
+
     def value_and_grad_f(*given: Any) -> tuple[Any, Results]:
         trees: list[Any] = []
         args, inputs, nested = _prepare("value_and_grad", given, argnums, trees)
@@ -100,6 +102,7 @@ def jacobian(f: Callable[..., Tensor], argnums: Argnums = 0, mode: JacobianMode 
     Tensor([[2., 0.],
             [0., 6.]])
     """
+    argnums = _check_argnums("jacobian", argnums)
     if mode not in ("auto", "reverse", "forward"):
         raise ValueError(f"jacobian: mode must be 'auto', 'reverse' or 'forward', got {mode!r}")
 
@@ -123,6 +126,7 @@ def hessian(f: Callable[..., Tensor], argnums: int = 0) -> Callable[..., Tensor]
     Tensor([[ 6.,  0.],
             [ 0., 12.]])
     """
+    argnums = _check_argnums("hessian", argnums)
     if not isinstance(argnums, int):
         raise TypeError(f"hessian: argnums must be one int, got {argnums!r}; take the hessian per argument")
 
@@ -311,6 +315,21 @@ def _rebuild(tree: Any, leaves: Iterator[Any]) -> Any:
         return next(leaves)
     parts = [_rebuild(part, leaves) for part in tree]
     return type(tree)(*parts) if hasattr(tree, "_fields") else type(tree)(parts)
+
+
+def _check_argnums(name: str, argnums: Any) -> Any:
+    """``argnums`` as ints: it picks arguments by position. A Tensor or numbers there is the call
+    ``torch.autograd.functional.jacobian(f, x)``, which gave back a function instead of the Jacobian."""
+    picks = list(argnums) if isinstance(argnums, (list, tuple)) else [argnums]
+    if not all(isinstance(i, (int, np.integer)) for i in picks):
+        torch_call = f" (torch.autograd.functional.{name}(f, x))" if name != "value_and_grad" else ""
+        raise TypeError(
+            f"{name}(f, x): {name} takes the function alone and returns a function to call on x, as JAX's: "
+            f"write ag.{name}(f)(x){torch_call}; its second argument, argnums, picks arguments by position, "
+            f"got {type(argnums).__name__}"
+        )
+    picks = [int(i) for i in picks]
+    return tuple(picks) if isinstance(argnums, (list, tuple)) else picks[0]
 
 
 def _pick(argnums: Argnums, results: Sequence[Tensor], trees: Sequence[Any] = ()) -> Results:

@@ -326,3 +326,24 @@ def test_value_and_grad_of_a_dict_equals_torch_func():
     )
     for key in ("w", "b"):
         np.testing.assert_allclose(grads[key].data, expected[key].numpy())
+
+
+def test_a_transform_given_the_input_as_torch_functional_takes_it_says_how_to_call_it():
+    x = Tensor([1.0, 2.0])
+    with pytest.raises(TypeError, match=r"jacobian\(f, x\): .* ag.jacobian\(f\)\(x\) \(torch.autograd.functional"):
+        ag.jacobian(lambda v: v * v, x)  # torch.autograd.functional's call: silently gave back a function
+    with pytest.raises(TypeError, match=r"value_and_grad\(f, x\): .* write ag.value_and_grad\(f\)\(x\); its second"):
+        ag.value_and_grad(lambda v: (v**3).sum(), x)
+    with pytest.raises(TypeError, match=r"hessian\(f, x\): .* got Tensor"):
+        ag.hessian(lambda v: (v**3).sum(), x)
+    jac = ag.jacobian(lambda v: v * v, np.int64(0))(x)  # a numpy int picks as an int does (was "not iterable")
+    np.testing.assert_array_equal(jac.data, np.diag([2.0, 4.0]))  # closed form: diag(2x)
+    assert ag.value_and_grad(lambda a, b: (a * b).sum(), [0, 1])(x, x)[1][0].tolist() == [1.0, 2.0]
+    assert ag.gradcheck(lambda v: v * v, Tensor([1.0, 2.0], requires_grad=True))
+
+
+def test_the_jacobian_called_as_jax_equals_torch_functionals():
+    torch = pytest.importorskip("torch")
+    x = np.array([0.3, -1.2])
+    expected = torch.autograd.functional.jacobian(lambda t: t.tanh() * t.sum(), torch.tensor(x))
+    np.testing.assert_allclose(ag.jacobian(lambda t: t.tanh() * t.sum())(Tensor(x)).data, expected.numpy())
