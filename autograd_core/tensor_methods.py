@@ -25,7 +25,7 @@ from .grad_mode import current_switches
 from .graph_state import count_write, watch
 from .primitives import Add, Div, Matmul, Mul, Pow, Sub
 from .tensor_base import Hook, TensorBase, normalize_axes, torch_axis
-from .tensor_inputs import plain_index
+from .tensor_inputs import assigned, plain_index
 from .types import Axis, Index, TensorLike
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ class TensorMethods(TensorBase):
         Tensor([1., 0., 3.])
         """
         self._check_inplace("item assignment t[...] = v", "would change it outside the graph", "`w.data[...] = v`")
-        self.data[plain_index(index)] = value._data if isinstance(value, TensorMethods) else value
+        self.data[plain_index(index)] = assigned(value)  # (a value that requires grad: refused, as its gradient)
         count_write(self)
 
     def __iadd__(self, other: TensorLike) -> Tensor:

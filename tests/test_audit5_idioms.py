@@ -75,3 +75,31 @@ def test_clamp_in_place_and_in_agree_with_torch():
     t, x = torch.tensor([-2.0, 0.5, 3.0]), Tensor([-2.0, 0.5, 3.0])
     assert t.clamp_(min=0.0).tolist() == x.clamp_(min=0.0).tolist()
     assert (0.5 in t) == (0.5 in x) and (7.0 in t) == (7.0 in x)
+
+
+def test_assigning_a_value_that_requires_grad_into_a_tensor_is_refused_not_cut_from_the_graph():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    x = Tensor([3.0, 4.0, 5.0], requires_grad=True)
+    out = ag.zeros(3)
+    with pytest.raises(RuntimeError, match=r"item assignment t\[...\] = v: v \(shape \(\)\) requires grad, .*ag.stack"):
+        out[0] = w[0] * 2  # was written as a value: (out * x).sum() then gave w no gradient, silently
+    built = ag.cat([(w[0] * 2).reshape(1), w])  # what the message says to write instead
+    (built * x).sum().backward()
+    assert w.grad.tolist() == [2 * 3.0 + 4.0, 5.0] and x.grad.tolist() == [2.0, 1.0, 2.0]  # closed form
+    out[0] = w[0].detach()  # values alone, and under no_grad, as before
+    with ag.no_grad():
+        out[1:] = w
+    assert out.tolist() == [1.0, 1.0, 2.0]
+    assert ag.gradcheck(lambda a: ag.cat([(a[0] * 2).reshape(1), a]) * 3, Tensor([1.0, 2.0], requires_grad=True))
+
+
+def test_the_built_tensor_gets_torchs_gradient_for_the_item_assignment_torch_records():
+    torch = pytest.importorskip("torch")
+    w = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    x = torch.tensor([3.0, 4.0, 5.0], dtype=torch.float64)
+    out = torch.zeros(3, dtype=torch.float64)
+    out[0], out[1:] = w[0] * 2, w
+    (out * x).sum().backward()
+    v = Tensor([1.0, 2.0], requires_grad=True)
+    (ag.cat([(v[0] * 2).reshape(1), v]) * x.numpy()).sum().backward()
+    np.testing.assert_array_equal(v.grad, w.grad.numpy())
