@@ -91,7 +91,7 @@ class TensorMethods(TensorBase):
         Tensor([1., 0., 3.])
         """
         self._check_inplace("item assignment t[...] = v", "would change it outside the graph", "`w.data[...] = v`")
-        self.data[plain_index(index)] = assigned(value)  # (a value that requires grad: refused, as its gradient)
+        self.data[plain_index(index)] = assigned(value)  # (refuses a value that requires grad: values only)
         count_write(self)
 
     def __iadd__(self, other: TensorLike) -> Tensor:
