@@ -17,6 +17,7 @@ from .creation import (
     Generator,
     arange,
     empty,
+    empty_like,
     eye,
     from_numpy,
     full,
@@ -37,6 +38,7 @@ from .creation import (
     zeros_like,
 )
 from .delivery import apply_hooks
+from .einsum import einsum
 from .engine import grad
 from .functions import (
     abs,
@@ -50,6 +52,7 @@ from .functions import (
     concatenate,
     exp,
     flatten,
+    is_tensor,
     linear,
     log,
     log_softmax,
@@ -83,17 +86,34 @@ from .functions_torch import (
     chunk,
     cos,
     cumsum,
+    diag,
+    diagonal,
+    expm1,
     flip,
     gather,
     increment_version,
     isfinite,
     isnan,
+    log1p,
+    prod,
+    roll,
     sin,
     sort,
     split,
     topk,
+    trace,
+    tril,
+    triu,
 )
-from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad, scope, set_grad_enabled
+from .grad_mode import (
+    detect_anomaly,
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    no_grad,
+    scope,
+    set_grad_enabled,
+)
 from .gradcheck import gradcheck
 from .primitives import PRIMITIVES, Primitive, sum_to
 from .tensor import Tensor
@@ -102,6 +122,10 @@ from .walk import walk
 
 # dtype names as PyTorch spells them (numpy's scalar types, accepted wherever dtype= is)
 float32, float64, int32, int64, bool = np.float32, np.float64, np.int32, np.int64, np.bool_  # noqa: A001
+float16, uint8, int8, int16 = np.float16, np.uint8, np.int8, np.int16
+half, double, long = np.float16, np.float64, np.int64
+# torch.float and torch.int as well, kept out of __all__: a star import must not shadow Python's float and int
+float, int = np.float32, np.int32  # noqa: A001
 
 __all__ = [
     "Tensor",
@@ -109,6 +133,7 @@ __all__ = [
     "gradcheck",
     "no_grad",
     "enable_grad",
+    "inference_mode",
     "set_grad_enabled",
     "is_grad_enabled",
     "detect_anomaly",
@@ -136,6 +161,7 @@ __all__ = [
     "log_softmax",
     "logsumexp",
     "matmul",
+    "einsum",
     "linear",
     "maximum",
     "minimum",
@@ -184,6 +210,15 @@ __all__ = [
     "flatten",
     "gather",
     "cumsum",
+    "prod",
+    "log1p",
+    "expm1",
+    "tril",
+    "triu",
+    "diagonal",
+    "diag",
+    "trace",
+    "roll",
     "flip",
     "sort",
     "topk",
@@ -198,6 +233,15 @@ __all__ = [
     "int32",
     "int64",
     "bool",
+    "float16",
+    "half",
+    "double",
+    "long",
+    "uint8",
+    "int8",
+    "int16",
+    "is_tensor",
+    "empty_like",
     "value_and_grad",
     "jacobian",
     "hessian",

@@ -109,6 +109,11 @@ def empty(*size: int | Shape | list[int], dtype: DTypeLike | None = None, requir
     )
 
 
+def empty_like(t: Tensor | np.ndarray[Any, Any], dtype: DTypeLike | None = None, requires_grad: bool = False) -> Tensor:
+    """``t``'s shape and dtype, the values unspecified (PyTorch's ``empty_like``; zeros here)."""
+    return _like("empty_like", t, 0, dtype, requires_grad)
+
+
 def zeros_like(t: Tensor | np.ndarray[Any, Any], dtype: DTypeLike | None = None, requires_grad: bool = False) -> Tensor:
     """Zeros with ``t``'s shape and dtype."""
     return _like("zeros_like", t, 0, dtype, requires_grad)

@@ -33,6 +33,7 @@ from .delivery import _given_before, _run_hooks, _visit_watched, accumulate_grad
 from .grad_mode import current_switches, reset_switches, set_switches
 from .graph_state import SPENT, MutationClock, check_rest, watched
 from .primitives import sum_to
+from .tensor_base import TensorBase
 
 if TYPE_CHECKING:
     from .primitives import Primitive
@@ -47,6 +48,9 @@ _ARRAY_TYPES = (np.ndarray, np.generic)
 _NOTHING_CAPTURED: dict[Any, Any] = {}  # backward()'s: only ever read (a write needs the key already in it)
 _FLOAT_SCALARS = frozenset((np.float16, np.float32, np.float64, np.longdouble))  # a 0-d value in the engine
 _SCALAR_ONES = {kind: kind(1) for kind in _FLOAT_SCALARS}  # the seed of a 0-d root
+# The seed's argument and the reduced call, as each caller spells them, for its errors
+_SEED_NAME = {"backward": "grad", "grad": "grad_outputs"}
+_REDUCED = {"backward": "y.sum().backward() or y.mean().backward()", "grad": "ag.grad(y.sum(), inputs)"}
 
 
 def backward(
@@ -93,6 +97,13 @@ def grad(
     seeds_given = (None,) * len(outs) if grad_outputs is None else _as_tuple(grad_outputs)
     if len(seeds_given) != len(outs):
         raise ValueError(f"grad: {len(outs)} outputs but {len(seeds_given)} grad_outputs")
+    for kind, tensors in (("output", outs), ("input", ins)):
+        for i, t in enumerate(tensors):
+            if not isinstance(t, TensorBase):
+                raise TypeError(
+                    f"grad: {kind} {i} is a {type(t).__name__}, not a Tensor: both the outputs and the inputs must be "
+                    "Tensors of one recorded graph, e.g. grad(loss, [w, b]) with w = Tensor(..., requires_grad=True)"
+                )
     for i, t in enumerate(ins):
         if not t.requires_grad:
             raise RuntimeError(
@@ -137,8 +148,8 @@ def _seed(caller: str, root: Tensor, grad: TensorLike | None, create_graph: bool
         elif data.size != 1:
             raise RuntimeError(
                 f"{caller}: the gradient can only be implied for a one-element tensor, this one has "
-                f"shape {root.shape}. Reduce it first (y.sum().backward() or y.mean().backward()) or pass "
-                f"grad= an array of shape {root.shape} (dL/dy)."
+                f"shape {root.shape}. Reduce it first ({_REDUCED[caller]}) or pass "
+                f"{_SEED_NAME[caller]}= an array of shape {root.shape} (dL/dy)."
             )
         else:
             one = data.dtype.type(1) if data.ndim == 0 else np.ones(data.shape, data.dtype)
@@ -146,10 +157,16 @@ def _seed(caller: str, root: Tensor, grad: TensorLike | None, create_graph: bool
     if create_graph and not isinstance(grad, _ARRAY_TYPES) and hasattr(grad, "_prim"):
         seed: Grad = grad  # a Tensor seed may itself carry a graph (double backward through it)
     else:
-        seed = np.array(grad, dtype=root.dtype)  # a copy: it may end up as a leaf's .grad
+        try:
+            seed = np.array(grad, dtype=root.dtype)  # a copy: it may end up as a leaf's .grad
+        except (TypeError, ValueError) as error:
+            raise TypeError(
+                f"{caller}: {_SEED_NAME[caller]} must be numbers of the tensor's shape {root.shape} (a Tensor, array "
+                f"or nested list: dL/dy), got {type(grad).__name__} {grad!r:.60} ({error})"
+            ) from None
     if seed.shape != root.shape:
         raise RuntimeError(
-            f"{caller}: grad has shape {seed.shape} but the tensor has shape {root.shape}; "
+            f"{caller}: {_SEED_NAME[caller]} has shape {seed.shape} but the tensor has shape {root.shape}; "
             "the seed gradient must have the tensor's own shape"
         )
     return type(root)(seed) if create_graph and isinstance(seed, _ARRAY_TYPES) else seed
@@ -344,5 +361,11 @@ def _fit(g: Grad, data: Array | np.generic, prim: type[Primitive], i: int) -> Gr
             )
         g = fitted
     if g.dtype != data.dtype:
+        if data.dtype.kind not in "fc":  # `t.requires_grad = True` on integers skips __init__'s check
+            raise RuntimeError(
+                f"{prim.name}: input {i} is a {data.dtype} tensor that requires grad, so its {g.dtype} gradient "
+                f"would be truncated to {data.dtype}; only floating-point tensors can require grad: "
+                "make it with dtype=ag.float64 (or .double(), .float()) before setting requires_grad"
+            )
         g = g.astype(data.dtype)  # float32 inputs get float32 gradients after a float64 mix
     return g

@@ -13,12 +13,32 @@ import numpy as np
 from .primitives import Concatenate, Linear, Maximum, Where
 from .tensor import Tensor, _lift, _record
 from .tensor_base import normalize_axes
-from .types import Axis, Shape, TensorLike
+from .types import Axis, DTypeLike, Shape, TensorLike
 
 
-def as_tensor(x: TensorLike) -> Tensor:
-    """``x`` itself if it is a Tensor, else a new constant Tensor (Python data becomes float64)."""
-    return x if isinstance(x, Tensor) else Tensor(x)
+def as_tensor(x: TensorLike, dtype: DTypeLike | None = None) -> Tensor:
+    """``x`` itself if it is a Tensor, else a new constant Tensor (Python data becomes float64; a numpy
+    array keeps its memory). With ``dtype`` (PyTorch's ``as_tensor(x, dtype=)``), cast where it differs.
+
+    >>> as_tensor([1, 2], dtype=np.float32)
+    Tensor([1., 2.], dtype=float32)
+    """
+    t = x if isinstance(x, Tensor) else Tensor(x)
+    if dtype is None:
+        return t
+    from .creation import _dtype  # (creation's one check of a dtype argument)
+
+    wanted = np.dtype(_dtype("as_tensor", dtype))  # (not None: dtype was given)
+    return t if t.dtype == wanted else t.to(wanted)
+
+
+def is_tensor(x: object) -> bool:
+    """Whether ``x`` is a Tensor (PyTorch's ``torch.is_tensor``; a numpy array is not).
+
+    >>> is_tensor(Tensor([1.0])), is_tensor(np.ones(1))
+    (True, False)
+    """
+    return isinstance(x, Tensor)
 
 
 def exp(x: TensorLike) -> Tensor:

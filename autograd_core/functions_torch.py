@@ -1,6 +1,7 @@
 """Module-level spellings of PyTorch's functions that numpy lacks (``ag.gather(x, 1, idx)``, ``ag.sort``,
-``ag.split``, ...), each the Tensor method of ``tensor_torch.py`` / ``tensor_views.py``; ``sin`` and ``cos``
-are primitives; ``increment_version`` counts a write numpy made into a tensor's array.
+``ag.split``, ``ag.tril``, ...), each the Tensor method of ``tensor_torch.py`` / ``tensor_views.py`` /
+``tensor_math.py``; ``sin`` and ``cos`` are primitives; ``increment_version`` counts a write numpy made into a
+tensor's array.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from .functions import as_tensor
 from .graph_state import count_writes
 from .tensor import Tensor
 from .tensor_torch import SortResult
-from .types import Shape, TensorLike
+from .types import Axis, Shape, TensorLike
 
 
 def sin(x: TensorLike) -> Tensor:
@@ -35,6 +36,80 @@ def cos(x: TensorLike) -> Tensor:
     return as_tensor(x).cos()
 
 
+def log1p(x: TensorLike) -> Tensor:
+    """log(1 + x), elementwise, accurate for tiny x (``x.log1p()``, ``np.log1p(x)``).
+
+    >>> log1p(Tensor([0.0, 1e-20]))
+    Tensor([0.e+00, 1.e-20])
+    """
+    return as_tensor(x).log1p()
+
+
+def expm1(x: TensorLike) -> Tensor:
+    """e**x - 1, elementwise, accurate for tiny x (``x.expm1()``, ``np.expm1(x)``).
+
+    >>> expm1(Tensor([0.0, 1e-20]))
+    Tensor([0.e+00, 1.e-20])
+    """
+    return as_tensor(x).expm1()
+
+
+def tril(x: TensorLike, diagonal: int = 0) -> Tensor:
+    """The lower triangle of the last two axes, the rest 0 (``x.tril(diagonal)``): a causal mask.
+
+    >>> tril(np.ones((2, 2)))
+    Tensor([[1., 0.],
+            [1., 1.]])
+    """
+    return as_tensor(x).tril(diagonal)
+
+
+def triu(x: TensorLike, diagonal: int = 0) -> Tensor:
+    """The upper triangle of the last two axes, the rest 0 (``x.triu(diagonal)``).
+
+    >>> triu(np.ones((2, 2)), 1)
+    Tensor([[0., 1.],
+            [0., 0.]])
+    """
+    return as_tensor(x).triu(diagonal)
+
+
+def diagonal(x: TensorLike, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """The diagonal of the matrices in axes ``dim1``, ``dim2``, as a last axis (``x.diagonal(...)``).
+
+    >>> diagonal(np.arange(4.0).reshape(2, 2))
+    Tensor([0., 3.])
+    """
+    return as_tensor(x).diagonal(offset, dim1, dim2)
+
+
+def diag(x: TensorLike, diagonal: int = 0) -> Tensor:
+    """A vector on a matrix's diagonal, or a matrix's diagonal (``x.diag(diagonal)``).
+
+    >>> diag([1.0, 2.0]).tolist()
+    [[1.0, 0.0], [0.0, 2.0]]
+    """
+    return as_tensor(x).diag(diagonal)
+
+
+def trace(x: TensorLike) -> Tensor:
+    """The sum of a matrix's diagonal (``x.trace()``).
+
+    >>> trace(np.arange(4.0).reshape(2, 2))
+    Tensor(3.)
+    """
+    return as_tensor(x).trace()
+
+
+def roll(x: TensorLike, shifts: int | tuple[int, ...], dims: int | tuple[int, ...] | None = None) -> Tensor:
+    """Entries shifted along ``dims``, wrapping around (``x.roll(shifts, dims)``).
+
+    >>> roll([1.0, 2.0, 3.0], 1)
+    Tensor([3., 1., 2.])
+    """
+    return as_tensor(x).roll(shifts, dims)
+
+
 def gather(x: TensorLike, dim: int, index: TensorLike) -> Tensor:
     """``x.gather(dim, index)``: ``out[i][j] = x[i][index[i][j]]`` along ``dim``, differentiable in x.
 
@@ -52,6 +127,15 @@ def cumsum(x: TensorLike, dim: int) -> Tensor:
     Tensor([1., 3., 6.])
     """
     return as_tensor(x).cumsum(dim)
+
+
+def prod(x: TensorLike, dim: Axis = None, keepdim: bool = False) -> Tensor:
+    """Product of the elements over ``dim`` (all by default), as ``torch.prod`` (``x.prod(dim, keepdim)``).
+
+    >>> prod(Tensor([[1.0, 2.0], [3.0, 4.0]]), 1)
+    Tensor([ 2., 12.])
+    """
+    return as_tensor(x).prod(dim, keepdim)
 
 
 def flip(x: TensorLike, dims: int | Shape | list[int]) -> Tensor:

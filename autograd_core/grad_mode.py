@@ -199,6 +199,8 @@ class set_grad_enabled(_GradMode):
     """
 
     def __init__(self, mode: bool) -> None:
+        if not isinstance(mode, bool):  # PyTorch's check: the string "False" or a tensor would read as True
+            raise TypeError(f"set_grad_enabled: mode must be True or False, got {type(mode).__name__} {mode!r}")
         self.mode = bool(mode)
         # The call alone sets the mode (PyTorch's plain-call form); a `with` or a decorator made of this
         # object first gives back the mode it replaced, so a block still restores what came before it.
@@ -226,6 +228,8 @@ class _BareDecorator:
     def __new__(cls, fn: Callable[..., Any] | None = None) -> Any:
         if fn is None:
             return super().__new__(cls)
+        if not callable(fn):  # no_grad(False) would otherwise "decorate" the bool
+            raise TypeError(f"{cls.__name__}() takes no arguments (got {fn!r}); to switch, use set_grad_enabled(mode)")
         return cls()(fn)  # as @no_grad(): the decorated function
 
 
@@ -252,6 +256,28 @@ class enable_grad(_BareDecorator, _GradMode):
     """
 
     mode = True
+
+
+class inference_mode(_GradMode):
+    """PyTorch's ``torch.inference_mode()``: records nothing inside, as ``no_grad`` (which it is here: numpy
+    has no cheaper mode to offer); ``inference_mode(False)`` leaves grad mode as it was. A block, or a
+    decorator with or without parentheses.
+
+    >>> with inference_mode():
+    ...     is_grad_enabled()
+    False
+    """
+
+    def __new__(cls, mode: bool | Callable[..., Any] = True) -> Any:
+        if callable(mode):  # @inference_mode without parentheses
+            return cls()(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode: bool = True) -> None:
+        self.inference = bool(mode)
+
+    def new_value(self, previous: bool) -> bool:
+        return previous and not self.inference
 
 
 class detect_anomaly(_Switch):

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from .functions import concatenate
 from .tensor import Tensor
 from .types import Array, TensorLike
 
@@ -32,11 +33,15 @@ def gradcheck(
     atol: float = 1e-5,
     rtol: float = 1e-3,
     seed: int = 0,
+    *,
+    raise_exception: bool = True,
 ) -> bool:
-    """Return True if ``fn``'s backward matches central finite differences, else raise.
+    """Return True if ``fn``'s backward matches central finite differences, else raise
+    (or, with ``raise_exception=False`` as in PyTorch, return False).
 
     ``inputs`` is a Tensor or a sequence of them; only those with ``requires_grad``
-    are checked. The AssertionError names the input, the element index, the output
+    are checked. ``fn`` returns a Tensor or a tuple of them (checked as their flattened
+    concatenation). The AssertionError names the input, the element index, the output
     element (when the output is not a scalar), and the analytic and numeric values of
     that output element's derivative with respect to that input element.
 
@@ -62,8 +67,10 @@ def gradcheck(
     def evaluate(arrays: list[Any]) -> tuple[list[Any], Tensor]:
         args = [Tensor(a, requires_grad=c) if isinstance(t, Tensor) else a for a, c, t in zip(arrays, checked, given)]
         out = fn(*args)
+        if isinstance(out, (tuple, list)) and out and all(isinstance(o, Tensor) for o in out):
+            out = concatenate([o.reshape(-1) for o in out])  # several outputs: one vector of them all
         if not isinstance(out, Tensor):
-            raise TypeError(f"gradcheck: fn must return a Tensor, got {type(out).__name__}")
+            raise TypeError(f"gradcheck: fn must return a Tensor or a tuple of Tensors, got {type(out).__name__}")
         return args, out
 
     def analytic_gradients(output_weights: Array) -> list[Array | None]:
@@ -99,6 +106,8 @@ def gradcheck(
             column = (plus - minus) / (2 * eps)  # numeric d out[:] / d x[index]
             numeric = float(np.sum(column * weights))
             if not close(grad[index], numeric):
+                if not raise_exception:
+                    return False
                 raise AssertionError(
                     _mismatch(k, index, column, grad[index], numeric, analytic_gradients, atol, rtol, close)
                 )

@@ -16,6 +16,7 @@ import numpy as np
 
 from . import functions as F
 from . import functions_torch as FT
+from .einsum import einsum
 from .tensor import Tensor
 
 
@@ -46,6 +47,8 @@ UFUNCS = {
     np.negative: lambda x: -x,
     np.positive: lambda x: x,
     np.exp: F.exp,
+    np.log1p: FT.log1p,
+    np.expm1: FT.expm1,
     np.log: F.log,
     np.tanh: F.tanh,
     np.sin: FT.sin,
@@ -65,8 +68,6 @@ _BOOLEAN_UFUNCS = {
 
 # What to write instead, for ufuncs a user is likely to reach for.
 _INSTEAD = {
-    "expm1": "ag.exp(t) - 1",
-    "log1p": "ag.log(1 + t)",
     "log2": "ag.log(t) / np.log(2)",
     "log10": "ag.log(t) / np.log(10)",
     "exp2": "2 ** t",
@@ -200,6 +201,16 @@ def _dot(a, b, out=None):
     return F.matmul(a, b)
 
 
+def _trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    _refuse("np.trace", dtype=dtype, out=out)
+    return FT.diagonal(a, offset, axis1, axis2).sum(-1)  # numpy's: the sum over the diagonal, any ndim
+
+
+def _einsum(subscripts, *operands, out=None, dtype=None, order="K", casting="safe", optimize=False):
+    _refuse("np.einsum", out=out, dtype=dtype, order=None if order == "K" else order)
+    return einsum(subscripts, *operands)  # (optimize= only orders numpy's own work: nothing to refuse)
+
+
 def _linalg_norm(x, ord=None, axis=None, keepdims=False):
     """np.linalg.norm as ag.norm where they agree: ord None ('fro'), or any p-norm of vectors (1-d, or one axis)."""
     vectors = np.ndim(_values(x)) == 1 or isinstance(axis, (int, np.integer))
@@ -215,6 +226,7 @@ FUNCTIONS = {
     np.linalg.norm: _linalg_norm,
     np.sum: _reduction("sum"),
     np.mean: _reduction("mean"),
+    np.prod: _reduction("prod"),
     np.max: _reduction("max"),
     np.amax: _reduction("max"),
     np.min: _reduction("min"),
@@ -234,6 +246,15 @@ FUNCTIONS = {
     np.stack: _joiner(F.stack),
     np.where: F.where,
     np.dot: _dot,
+    np.einsum: _einsum,
+    np.tril: lambda m, k=0: FT.tril(m, k),
+    np.triu: lambda m, k=0: FT.triu(m, k),
+    np.diagonal: lambda a, offset=0, axis1=0, axis2=1: FT.diagonal(a, offset, axis1, axis2),
+    np.trace: _trace,
+    np.diag: lambda v, k=0: FT.diag(v, k),
+    np.roll: lambda a, shift, axis=None: FT.roll(a, shift, axis),
+    np.swapaxes: lambda a, axis1, axis2: F.as_tensor(a).swapaxes(axis1, axis2),
+    np.moveaxis: lambda a, source, destination: F.as_tensor(a).movedim(source, destination),
 }
 
 VALUE_FUNCTIONS = {

@@ -16,7 +16,7 @@ import numpy as np
 from . import anomaly, engine
 from .display import tensor_html
 from .grad_mode import current_switches
-from .graph_state import MutationClock, count_writes, op_numbers, unwritten, watch
+from .graph_state import MutationClock, count_writes, op_numbers, unwritten
 from .primitives import (
     Abs,
     Add,
@@ -257,12 +257,6 @@ class Tensor(TensorMethods, TensorViews):
                 raise TypeError("backward: the seed was given twice (grad= and gradient=); pass one of them")
             grad = gradient
         engine.backward((self,), (grad,), retain_graph, create_graph)
-
-    def retain_grad(self) -> Tensor:
-        """Keep this non-leaf tensor's gradient in ``.grad`` after backward."""
-        self._retains_grad = True
-        watch(self)
-        return self
 
     def detach(self) -> Tensor:
         """The same values as a new leaf that is not part of any graph."""

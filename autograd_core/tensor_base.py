@@ -29,7 +29,10 @@ class TensorBase:
     type checker only) the part of ``Tensor`` that the mixins use."""
 
     def __array__(self, dtype: DTypeLike | None = None, copy: bool | None = None) -> Array:
-        """``np.asarray(t)``: the values (the same memory as ``.data`` unless cast)."""
+        """``np.asarray(t)``: the values (the same memory as ``.data`` unless cast); ``np.array(t)``, which asks
+        for ``copy=True``, a copy (numpy 2 trusts ``__array__`` to make it)."""
+        if copy:
+            return np.array(self.data, dtype=dtype, copy=True)
         return self.data if dtype is None else self.data.astype(dtype, copy=False)
 
     @property

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .grad_mode import current_switches
 from .tensor_base import TensorBase
 from .types import Array, DTypeLike, Index, TensorLike
 
@@ -68,6 +69,24 @@ def weak_scalar(value: Any, like: Array | np.generic) -> np.ndarray:  # (a bool,
     (dtype('int32'), dtype('float64'))
     """
     return np.asarray(value, dtype=np.result_type(like.dtype, value))
+
+
+def assigned(value: Any) -> Any:
+    """The values ``t[index] = value`` writes (a Tensor's array). A value that requires grad, while grad mode
+    is on, is refused: the write copies values only, so its gradient would be lost without a word.
+
+    >>> assigned(2.0)
+    2.0
+    """
+    if not isinstance(value, TensorBase):
+        return value
+    if value.requires_grad and current_switches().grad_enabled:
+        raise RuntimeError(
+            f"item assignment t[...] = v: v (shape {value.shape}) requires grad, but the write copies its values "
+            "only, so no gradient would reach what v was computed from; build the tensor from v instead "
+            "(ag.stack, ag.cat, ag.where(mask, v, t)), or assign v.detach() for the values alone"
+        )
+    return value._data
 
 
 def plain_index(index: Index) -> Any:

@@ -25,7 +25,7 @@ from .grad_mode import current_switches
 from .graph_state import count_writes, watch
 from .primitives import Add, Div, Matmul, Mul, Pow, Sub
 from .tensor_base import Hook, TensorBase, normalize_axes, torch_axis
-from .tensor_inputs import plain_index
+from .tensor_inputs import assigned, plain_index
 from .types import Axis, Index, TensorLike
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ class TensorMethods(TensorBase):
         Tensor([1., 0., 3.])
         """
         self._check_inplace("item assignment t[...] = v", "would change it outside the graph", "`w.data[...] = v`")
-        self.data[plain_index(index)] = value._data if isinstance(value, TensorMethods) else value
+        self.data[plain_index(index)] = assigned(value)  # (refuses a value that requires grad: values only)
         count_writes((self,))
 
     def __iadd__(self, other: TensorLike) -> Tensor:
@@ -376,7 +376,7 @@ class TensorMethods(TensorBase):
     ) -> Tensor:
         """log(sum(exp(x))) along ``axis`` (or ``dim``), stable for inputs of +-1000 (composed).
         -inf over an empty axis."""
-        axis, keepdims = (axis, keepdims) if dim is None else (dim, keepdims if keepdim is None else keepdim)
+        axis, keepdims = (axis if dim is None else dim), (keepdims if keepdim is None else keepdim)  # either spelling
         shifted, shift, axes = self._shifted("logsumexp", axis)
         if not self.size:  # the log of an empty sum: -inf (PyTorch's answer) without log(0)'s warning
             return self.sum(axes, keepdims) - np.inf

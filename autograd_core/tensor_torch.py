@@ -1,7 +1,7 @@
 """PyTorch's everyday spellings that numpy lacks, as ``Tensor`` methods composed from its own ops
 (no vjp of their own): ``gather``, ``flip``, ``repeat``, ``sort``/``topk``/``argsort``,
 ``t.add(u, alpha=)``-style arithmetic, ``eq gt ...``, ``amax``, ``isnan``, and the in-place updates
-``zero_ fill_ add_ sub_ mul_ div_ copy_`` an optimizer loop writes under ``no_grad``; plus the
+``zero_ fill_ add_ sub_ mul_ div_ copy_ clamp_`` an optimizer loop writes under ``no_grad``; plus the
 methods of the ``sin``, ``cos`` and ``cumsum`` primitives (tensor.py is full).
 
 >>> x = Tensor([[3.0, 1.0, 2.0]], requires_grad=True)
@@ -13,6 +13,7 @@ methods of the ``sin``, ``cos`` and ``cumsum`` primitives (tensor.py is full).
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, NamedTuple, cast
 
 import numpy as np
@@ -22,6 +23,7 @@ import autograd_core.tensor as _tensor  # still loading when this one is importe
 from .grad_mode import current_switches
 from .primitives import Cos, Cumsum, Sin
 from .tensor_base import TensorBase, normalize_axes
+from .tensor_math import TensorMath
 from .types import Axis, DTypeLike, TensorLike
 
 if TYPE_CHECKING:
@@ -44,7 +46,7 @@ def _values(x: TensorLike) -> np.ndarray:
     return np.asarray(x._data if isinstance(x, TensorBase) else x)
 
 
-class TensorTorch(TensorBase):
+class TensorTorch(TensorMath):
     """PyTorch-named methods composed from Tensor ops (see the module docstring)."""
 
     # ------------------------------------------------------------ indexing by other tensors
@@ -173,6 +175,34 @@ class TensorTorch(TensorBase):
     def amin(self, dim: Axis = None, keepdim: bool = False) -> Tensor:
         """PyTorch's name for ``min`` over ``dim`` (the values only)."""
         return cast("Tensor", self).min(dim=dim, keepdim=keepdim)
+
+    def prod(self, dim: Axis = None, keepdim: bool = False) -> Tensor:
+        """The product of the elements (over ``dim``: an int, as ``torch.prod``, or a tuple), composed as products
+        of halves: log2(n) multiplications, so each element's gradient is the product of the others, exactly,
+        also where an element is 0 (no division by it). The empty product is 1.
+
+        >>> x = Tensor([2.0, 0.0, 3.0], requires_grad=True)
+        >>> x.prod().backward(); x.grad
+        array([0., 6., 0.])
+        """
+        from .functions import concatenate
+
+        x, shape = cast("Tensor", self), self.shape  # (a 0-d tensor takes dim 0 or -1, as in PyTorch)
+        axes = normalize_axes("prod", dim, self.ndim) if self.ndim else normalize_axes("prod", dim or 0, 1)
+        kept = [i for i in range(len(shape)) if i not in axes]
+        if self.ndim:  # the reduced axes last, as one: (kept..., n)
+            x = x.permute(*kept, *axes).reshape(tuple(shape[i] for i in kept) + (math.prod(shape[i] for i in axes),))
+        else:
+            x = x.reshape(1)
+        while x.shape[-1] > 1:
+            half = x.shape[-1] // 2
+            pairs = x[..., :half] * x[..., half : 2 * half]
+            x = pairs if x.shape[-1] % 2 == 0 else concatenate([pairs, x[..., 2 * half :]], -1)
+        if x.shape[-1] == 0:  # an empty product: 1 (PyTorch's), still connected to the input
+            x = x.sum(-1, keepdims=True) + 1
+        if keepdim:
+            return x.reshape(tuple(1 if i in axes else n for i, n in enumerate(shape)))
+        return x.reshape(tuple(shape[i] for i in kept))
 
     # ------------------------------------------------------------ arithmetic and comparisons by name
     def add(self, other: TensorLike, *, alpha: float = 1) -> Tensor:
@@ -342,4 +372,14 @@ class TensorTorch(TensorBase):
         """Write ``src``'s values (broadcast, cast) into this tensor in place."""
         t = self._in_place("copy_")
         t[...] = _values(src)
+        return t
+
+    def clamp_(self, min: TensorLike | None = None, max: TensorLike | None = None) -> Tensor:
+        """Limit the values to [min, max] in place: WGAN's weight clipping, ``p.clamp_(-c, c)`` under ``no_grad``.
+
+        >>> Tensor([-2.0, 0.5, 3.0]).clamp_(-1, 1)
+        Tensor([-1. ,  0.5,  1. ])
+        """
+        t = self._in_place("clamp_")
+        t[...] = _values(t.clamp(min, max))
         return t

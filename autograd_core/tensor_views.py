@@ -15,7 +15,7 @@ import numpy as np
 
 import autograd_core.tensor as _tensor  # still loading when this one is imported: read at call time
 
-from .graph_state import op_numbers
+from .graph_state import op_numbers, watch
 from .primitives import Astype
 from .tensor_base import normalize_axes
 from .tensor_inputs import require_float
@@ -47,6 +47,22 @@ class TensorViews(TensorTorch):
     def is_leaf(self) -> bool:
         """True for tensors the user made (or made without recording)."""
         return self._prim is None
+
+    def retain_grad(self) -> Tensor:
+        """Keep this non-leaf tensor's gradient in ``.grad`` after backward (a leaf keeps its own anyway)."""
+        if not self.requires_grad and self._prim is None:  # (a recorded constant, max_shift's, stays allowed)
+            raise RuntimeError(
+                f"retain_grad: this tensor (shape {self.shape}) does not require grad, so no gradient will reach it; "
+                "retain the gradient of a tensor computed from inputs made with requires_grad=True"
+            )
+        self._retains_grad = True
+        watch(self)
+        return cast("Tensor", self)
+
+    @property
+    def grad_fn(self) -> type[Primitive] | None:
+        """PyTorch's name for ``prim``: the primitive that made this tensor (``y.grad_fn is None`` for a leaf)."""
+        return self._prim
 
     @property
     def op(self) -> str | None:
@@ -134,6 +150,15 @@ class TensorViews(TensorTorch):
 
     def __int__(self) -> int:
         return int(self.item())  # truncates toward zero, as int(2.7) and PyTorch's int(t)
+
+    def __index__(self) -> int:
+        """A one-element integer tensor is an index, as in PyTorch: ``classes[predicted[j]]``, ``range(n)``."""
+        if self.dtype.kind not in "iu" or self.size != 1:
+            raise TypeError(
+                f"only a one-element integer tensor can be used as an index, this one is {self.dtype} of shape "
+                f"{self.shape}; take one element (t[j]), or int(t) to truncate a float"
+            )
+        return int(self._data.item())
 
     def __format__(self, spec: str) -> str:
         """A 0-d tensor formats as its number, as PyTorch: ``f"loss {loss:.4f}"``; no spec gives ``str(t)``.

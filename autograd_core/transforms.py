@@ -12,7 +12,7 @@ gradient (an outer transform's input), the result stays differentiable with resp
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Literal, overload
 
 import numpy as np
@@ -58,8 +58,11 @@ def value_and_grad(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = 
     (Tensor(9.), Tensor([6.]))
     """
 
+    argnums = _check_argnums("value_and_grad", argnums)
+
     def value_and_grad_f(*given: Any) -> tuple[Any, Results]:
-        args, inputs, nested = _prepare("value_and_grad", given, argnums)
+        trees: list[Any] = []
+        args, inputs, nested = _prepare("value_and_grad", given, argnums, trees)
         with enable_grad():
             out = f(*args)
             if has_aux:
@@ -77,7 +80,7 @@ def value_and_grad(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = 
             value = _scalar_output("value_and_grad", out)
             grads = _grads(value, inputs, None, nested)
         value = value if nested else value.detach()
-        return ((value, aux) if has_aux else value), _pick(argnums, grads)
+        return ((value, aux) if has_aux else value), _pick(argnums, grads, trees)
 
     return value_and_grad_f
 
@@ -99,6 +102,7 @@ def jacobian(f: Callable[..., Tensor], argnums: Argnums = 0, mode: JacobianMode 
     Tensor([[2., 0.],
             [0., 6.]])
     """
+    argnums = _check_argnums("jacobian", argnums)
     if mode not in ("auto", "reverse", "forward"):
         raise ValueError(f"jacobian: mode must be 'auto', 'reverse' or 'forward', got {mode!r}")
 
@@ -122,9 +126,14 @@ def hessian(f: Callable[..., Tensor], argnums: int = 0) -> Callable[..., Tensor]
     Tensor([[ 6.,  0.],
             [ 0., 12.]])
     """
+    argnums = _check_argnums("hessian", argnums)
     if not isinstance(argnums, int):
         raise TypeError(f"hessian: argnums must be one int, got {argnums!r}; take the hessian per argument")
-    return jacobian(lambda *args: value_and_grad(f, argnums)(*args)[1], argnums)
+
+    def loss(*args: Any) -> Tensor:  # (checked here, so an error names hessian)
+        return _scalar_output("hessian", f(*args))
+
+    return jacobian(lambda *args: value_and_grad(loss, argnums)(*args)[1], argnums)
 
 
 def hvp(
@@ -235,32 +244,100 @@ def _grads(
     return [Tensor(np.zeros(x.shape, x.dtype)) if g is None else g for g, x in zip(found, inputs)]
 
 
-def _prepare(name: str, given: Sequence[Any], argnums: Argnums) -> tuple[list[Any], tuple[Tensor, ...], bool]:
+def _prepare(
+    name: str, given: Sequence[Any], argnums: Argnums, trees: list[Any] | None = None
+) -> tuple[list[Any], tuple[Tensor, ...], bool]:
     """The arguments with the differentiated ones as Tensors that require grad, those Tensors, and
-    whether an outer graph goes through them (then results are recorded, to nest transforms)."""
+    whether an outer graph goes through them (then results are recorded, to nest transforms). With a
+    ``trees`` list (value_and_grad's), an argument may be a dict or list of Tensors (JAX's pytree): its
+    leaves are inputs in order, and ``trees`` gets each argument's tree (None for one Tensor)."""
     args = list(given)
     indices = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     if not indices or any(not isinstance(i, int) or not -len(args) <= i < len(args) for i in indices):
         raise ValueError(f"{name}: argnums {argnums!r} does not pick arguments of the {len(args)} given")
-    nested = False
+    inputs: list[Tensor] = []
     for i in indices:
         x = args[i]
-        if isinstance(x, Tensor) and x.requires_grad and current_switches().grad_enabled:
-            nested = True
-            continue
-        values = np.asarray(x.data if isinstance(x, Tensor) else x)
-        if values.dtype.kind not in "fiub":
-            raise TypeError(f"{name}: argument {i} must be a Tensor or numbers, got {type(x).__name__}")
-        if values.dtype.kind != "f":
+        if not _is_tree(x):
+            args[i] = _input(name, i, x)
+            inputs.append(args[i])
+        elif trees is None:
             raise TypeError(
-                f"{name}: argument {i} has dtype {values.dtype}; differentiate with respect to "
-                "floating-point data (e.g. Tensor([1.0, 2.0]))"
+                f"{name}: argument {i} is a {type(x).__name__} of Tensors; pass Tensors (value_and_grad takes "
+                "dicts and lists of them, as JAX's pytrees)"
             )
-        args[i] = Tensor(values, requires_grad=True)
-    return args, tuple(args[i] for i in indices), nested
+        else:
+            leaves = [_input(name, i, leaf) for leaf in _leaves(x)]
+            args[i] = _rebuild(x, iter(leaves))
+            inputs += leaves
+        if trees is not None:
+            trees.append(x if _is_tree(x) else None)
+    nested = any(x is given_x for x, given_x in zip(inputs, _given_leaves(given, indices)))
+    return args, tuple(inputs), nested
 
 
-def _pick(argnums: Argnums, results: Sequence[Tensor]) -> Results:
+def _input(name: str, i: int, x: Any) -> Tensor:
+    """One differentiated value as a Tensor that requires grad (itself, when an outer graph goes through it)."""
+    if isinstance(x, Tensor) and x.requires_grad and current_switches().grad_enabled:
+        return x
+    values = np.asarray(x.data if isinstance(x, Tensor) else x)
+    if values.dtype.kind not in "fiub":
+        raise TypeError(f"{name}: argument {i} must be a Tensor or numbers, got {type(x).__name__}")
+    if values.dtype.kind != "f":
+        raise TypeError(
+            f"{name}: argument {i} has dtype {values.dtype}; differentiate with respect to "
+            "floating-point data (e.g. Tensor([1.0, 2.0]))"
+        )
+    return Tensor(values, requires_grad=True)
+
+
+def _given_leaves(given: Sequence[Any], indices: Sequence[int]) -> list[Any]:
+    return [leaf for i in indices for leaf in (_leaves(given[i]) if _is_tree(given[i]) else [given[i]])]
+
+
+def _is_tree(x: Any) -> bool:
+    """A dict, or a list/tuple holding Tensors or containers (not numbers): a pytree of parameters."""
+    return isinstance(x, dict) or (
+        isinstance(x, (list, tuple)) and any(isinstance(v, Tensor) or _is_tree(v) for v in x)
+    )
+
+
+def _leaves(tree: Any) -> list[Any]:
+    parts = tree.values() if isinstance(tree, dict) else tree if _is_tree(tree) else None
+    return [tree] if parts is None else [leaf for part in parts for leaf in _leaves(part)]
+
+
+def _rebuild(tree: Any, leaves: Iterator[Any]) -> Any:
+    """``tree``'s containers around the next of ``leaves`` in order (a namedtuple and a dict keep their type)."""
+    if isinstance(tree, dict):
+        return type(tree)((key, _rebuild(value, leaves)) for key, value in tree.items())
+    if not _is_tree(tree):
+        return next(leaves)
+    parts = [_rebuild(part, leaves) for part in tree]
+    return type(tree)(*parts) if hasattr(tree, "_fields") else type(tree)(parts)
+
+
+def _check_argnums(name: str, argnums: Any) -> Any:
+    """``argnums`` as ints: it picks arguments by position. A Tensor or numbers there is the call
+    ``torch.autograd.functional.jacobian(f, x)``, which gave back a function instead of the Jacobian."""
+    picks = list(argnums) if isinstance(argnums, (list, tuple)) else [argnums]
+    if not all(isinstance(i, (int, np.integer)) for i in picks):
+        torch_call = f" (torch.autograd.functional.{name}(f, x))" if name != "value_and_grad" else ""
+        raise TypeError(
+            f"{name}(f, x): {name} takes the function alone and returns a function to call on x, as JAX's: "
+            f"write ag.{name}(f)(x){torch_call}; its second argument, argnums, picks arguments by position, "
+            f"got {type(argnums).__name__}"
+        )
+    picks = [int(i) for i in picks]
+    return tuple(picks) if isinstance(argnums, (list, tuple)) else picks[0]
+
+
+def _pick(argnums: Argnums, results: Sequence[Tensor], trees: Sequence[Any] = ()) -> Results:
+    if trees:  # each argument's gradients in the shape of its tree
+        found, grouped = iter(results), []
+        for tree in trees:
+            grouped.append(next(found) if tree is None else _rebuild(tree, found))
+        results = grouped
     return results[0] if isinstance(argnums, int) else tuple(results)
 
 

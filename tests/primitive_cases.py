@@ -64,6 +64,8 @@ def unary_cases():
         "neg": (lambda x: -x, each(normal)),
         "exp": (lambda x: x.exp(), each(normal)),
         "log": (lambda x: x.log(), each(positive)),
+        "log1p": (lambda x: x.log1p(), each(positive)),
+        "expm1": (lambda x: x.expm1(), each(normal)),
         "tanh": (lambda x: x.tanh(), each(normal)),
         "sin": (lambda x: x.sin(), each(normal)),
         "cos": (lambda x: x.cos(), each(normal)),

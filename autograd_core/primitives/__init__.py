@@ -150,7 +150,7 @@ _BROADCAST_HINT = (
 # The primitives themselves, one module per kind (registered in PRIMITIVES as they are defined);
 # imported here, below Primitive, because each module subclasses it.
 from .arithmetic import Add, Div, Mul, Neg, Pow, Sub  # noqa: E402
-from .elementwise import Abs, Cos, Exp, Log, Maximum, Relu, Sigmoid, Sin, Tanh, Where  # noqa: E402
+from .elementwise import Abs, Cos, Exp, Expm1, Log, Log1p, Maximum, Relu, Sigmoid, Sin, Tanh, Where  # noqa: E402
 from .linalg import Linear, Matmul  # noqa: E402
 from .reductions import Cumsum, Max, MaxShift, Sum  # noqa: E402
 from .shape import Astype, BroadcastTo, Concatenate, Getitem, Reshape, ScatterAdd, Transpose  # noqa: E402
@@ -165,9 +165,11 @@ __all__ = [
     "Cumsum",
     "Div",
     "Exp",
+    "Expm1",
     "Getitem",
     "Linear",
     "Log",
+    "Log1p",
     "Matmul",
     "Max",
     "MaxShift",

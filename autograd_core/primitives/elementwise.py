@@ -1,4 +1,4 @@
-"""Elementwise functions: exp, log, tanh, sin, cos, sigmoid, relu, abs, maximum, where."""
+"""Elementwise functions: exp, log, log1p, expm1, tanh, sin, cos, sigmoid, relu, abs, maximum, where."""
 
 import numpy as np
 
@@ -34,6 +34,34 @@ class Exp(Primitive):
     @staticmethod
     def vjp(i, g, out, x):
         return g * out
+
+
+class Log1p(Primitive):
+    """log(1 + x), accurate where x is tiny (1 + 1e-20 is 1 in floating point). d/dx = 1 / (1 + x)."""
+
+    vjp_fits_input = True
+
+    forward_code = "log1p({x0}{into})"
+
+    forward = np.log1p
+
+    @staticmethod
+    def vjp(i, g, out, x):
+        return g / (1 + x)
+
+
+class Expm1(Primitive):
+    """e**x - 1, accurate where x is tiny. d/dx = e**x = out + 1."""
+
+    vjp_fits_input = True
+
+    forward_code = "expm1({x0}{into})"
+
+    forward = np.expm1
+
+    @staticmethod
+    def vjp(i, g, out, x):
+        return g * (out + 1)
 
 
 class Log(Primitive):
