@@ -9,7 +9,8 @@
 ``:``, so ``128:64`` is two layers); with ``--samples K`` also ``log:LO:HI``, ``range:LO:HI`` and
 ``int:LO:HI`` to draw from. Names: lr, hidden, weight_decay, activation, optimizer, batch_size.
 Writes into ``--out``: ``results.csv`` (one row per trial, best first), ``search.png`` and
-``best/`` (the best model retrained in full, as ``python -m nn.train`` writes a run).
+``best/`` (the best trial's model, saved as ``python -m nn.train`` saves one: with the data's
+standardizer and class and feature names, so ``python -m nn.predict best/model.npz`` reads raw rows).
 """
 
 from __future__ import annotations
@@ -225,7 +226,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     viz.plot_search(rows, os.path.join(out, "search.png"))
     best = os.path.join(out, "best")
     os.makedirs(best, exist_ok=True)
-    save(result.best_model, os.path.join(best, "model.npz"))
+    save(  # self-describing, as nn.train's: nn.predict standardises raw rows and names the classes
+        result.best_model,
+        os.path.join(best, "model.npz"),
+        preprocessing=splits.standardizer,
+        task=splits.task,
+        class_names=splits.class_names,
+        feature_names=splits.feature_names,
+    )
     result.best_history.to_json(os.path.join(best, "history.json"))
     viz.plot_history(result.best_history, os.path.join(best, "curves.png"))
     print(
