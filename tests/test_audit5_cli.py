@@ -54,3 +54,38 @@ def test_the_search_best_model_predicts_raw_rows_with_its_standardizer_and_class
     model = nn.load(path)
     expected = model(ag.Tensor(splits.standardizer.transform(X[:20]))).data.argmax(1)
     assert [r["prediction"] for r in rows] == [["flat", "round"][k] for k in expected]
+
+
+@pytest.mark.parametrize(
+    "grid, message",
+    [
+        ("lr=range:-1:-0.5", r"--grid lr: '-1' must be a finite number > 0"),  # was Adam's traceback in a trial
+        ("weight_decay=range:-1:1", r"--grid weight_decay: '-1' must be a finite number >= 0"),
+        ("hidden=int:0:4", r"--grid hidden: '0' is not a valid value"),  # was MLP's traceback
+        ("hidden=int:1:1000000000", r"--grid hidden: '1000000000' is not a valid value"),  # a 1e9-unit layer
+        ("batch_size=int:0:5", r"--grid batch_size: '0' must be >= 1"),  # was fit's traceback
+        ("batch_size=log:8:64", r"--grid batch_size: 'log:8:64': batch_size takes int:LO:HI"),  # 30.08 rows
+        ("activation=int:1:2", r"--grid activation: 'int:1:2': activation takes only a list of values"),
+        ("lr=int:1:5", r"--grid lr: 'int:1:5': lr takes log:LO:HI or range:LO:HI"),
+        ("hidden=log:8:64", r"--grid hidden: 'log:8:64': hidden takes int:LO:HI"),
+        ("lr=log:1e-4:1e-2:1", r"--grid lr: 'log:1e-4:1e-2:1': expected log:LO:HI"),
+        ("hidden=int:9:3", r"--grid hidden: 'int:9:3': randint: bounds must be ints with lo <= hi"),
+    ],
+)
+def test_a_range_to_draw_from_is_checked_as_its_values_are(tmp_path, capsys, grid, message):
+    import re
+
+    from nn.search.__main__ import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--dataset", "moons", "--samples", "2", "--grid", grid, "--epochs", "1", "--out", str(tmp_path / "x")])
+    stderr = capsys.readouterr().err
+    assert exit_.value.code == 2 and re.search(message, stderr), stderr
+    assert stderr.count("error:") == 1 and not (tmp_path / "x").exists()
+
+
+def test_valid_ranges_still_draw(tmp_path):
+    from nn.search.__main__ import parse_args
+
+    space = parse_args(["--samples", "2", "--grid", "lr=range:0.01:0.1", "batch_size=int:8:16", "hidden=int:2:4"]).space
+    assert repr(space) == "{'lr': uniform(0.01, 0.1), 'batch_size': randint(8, 16), 'hidden': randint(2, 4)}"

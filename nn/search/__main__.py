@@ -6,8 +6,8 @@
     python -m nn.search --dataset digits --grid lr=0.1,0.01 --scheduler tcp://10.0.0.5:8786
 
 ``--grid`` takes NAME=VALUES: a comma-separated list (``hidden`` lists layer sizes joined by
-``:``, so ``128:64`` is two layers); with ``--samples K`` also ``log:LO:HI``, ``range:LO:HI`` and
-``int:LO:HI`` to draw from. Names: lr, hidden, weight_decay, activation, optimizer, batch_size.
+``:``, so ``128:64`` is two layers); with ``--samples K`` also ranges to draw from: ``log:LO:HI``
+and ``range:LO:HI`` for lr and weight_decay, ``int:LO:HI`` for hidden (one layer) and batch_size. Names: lr, hidden, weight_decay, activation, optimizer, batch_size.
 Writes into ``--out``: ``results.csv`` (one row per trial, best first), ``search.png`` and
 ``best/`` (the best trial's model, saved as ``python -m nn.train`` saves one: with the data's
 standardizer and class and feature names, so ``python -m nn.predict best/model.npz`` reads raw rows).
@@ -46,6 +46,7 @@ PARAMETERS: dict[str, Callable[[str], Any] | str] = {  # how to read each parame
 }
 CHOICES = {"activation": ("relu", "tanh", "sigmoid"), "optimizer": tuple(sorted(OPTIMIZERS))}
 DISTRIBUTIONS: dict[str, Callable[[Any, Any], _Distribution]] = {"log": log_uniform, "range": uniform, "int": randint}
+RANGES = {"lr": ("log", "range"), "weight_decay": ("log", "range"), "hidden": ("int",), "batch_size": ("int",)}
 
 
 def parse_value(name: str, text: str) -> Any:
@@ -69,6 +70,28 @@ def parse_value(name: str, text: str) -> Any:
     return value
 
 
+def parse_range(name: str, text: str, sampling: bool) -> _Distribution:
+    """The distribution of ``--grid NAME=KIND:LO:HI``; each bound must be a valid value of ``name``
+    (a draw is one: a negative lr, a 0-unit layer or a fractional batch size failed inside a trial)."""
+    kind, _, bounds = text.partition(":")
+    allowed = RANGES.get(name, ())
+    if kind not in allowed:
+        takes = " or ".join(f"{k}:LO:HI" for k in allowed) if allowed else "only a list of values"
+        raise ValueError(f"--grid {name}: {text!r}: {name} takes {takes}")
+    if not sampling:
+        raise ValueError(f"--grid {name}: {text!r} is a range to draw from; add --samples K")
+    parts = bounds.split(":")
+    if len(parts) != 2:
+        raise ValueError(f"--grid {name}: {text!r}: expected {kind}:LO:HI")
+    lo, hi = (parse_value(name, part) for part in parts)
+    if name == "hidden":  # one layer's size
+        lo, hi = lo[0] if len(lo) == 1 else None, hi[0] if len(hi) == 1 else None
+    try:
+        return DISTRIBUTIONS[kind](lo, hi)
+    except ValueError as error:
+        raise ValueError(f"--grid {name}: {text!r}: {error}") from None
+
+
 def parse_grid(items: Sequence[str], sampling: bool) -> dict[str, Any]:
     """``{name: [values] or distribution}`` from the ``NAME=VALUES`` words of ``--grid``."""
     space: dict[str, Any] = {}
@@ -78,18 +101,10 @@ def parse_grid(items: Sequence[str], sampling: bool) -> dict[str, Any]:
             raise ValueError(f"--grid: expected NAME=VALUES with NAME one of {', '.join(PARAMETERS)}, got {item!r}")
         if name in space:
             raise ValueError(f"--grid: {name} is given twice")
-        kind, _, bounds = text.partition(":")
-        if (kind in DISTRIBUTIONS and name != "hidden") or (name == "hidden" and kind == "int"):
-            if not sampling:
-                raise ValueError(f"--grid {name}: {text!r} is a range to draw from; add --samples K")
-            lo, _, hi = bounds.partition(":")
-            try:
-                number = int if kind == "int" else float
-                space[name] = DISTRIBUTIONS[kind](number(lo), number(hi))
-            except ValueError as error:
-                raise ValueError(f"--grid {name}: {text!r}: {error}") from None
-            continue
-        space[name] = [parse_value(name, part) for part in text.split(",")]
+        if text.partition(":")[0] in DISTRIBUTIONS:
+            space[name] = parse_range(name, text, sampling)
+        else:
+            space[name] = [parse_value(name, part) for part in text.split(",")]
     return space
 
 
