@@ -89,3 +89,14 @@ def test_valid_ranges_still_draw(tmp_path):
 
     space = parse_args(["--samples", "2", "--grid", "lr=range:0.01:0.1", "batch_size=int:8:16", "hidden=int:2:4"]).space
     assert repr(space) == "{'lr': uniform(0.01, 0.1), 'batch_size': randint(8, 16), 'hidden': randint(2, 4)}"
+
+
+def test_a_scheduler_that_cannot_be_reached_is_one_line(tmp_path, capsys):
+    pytest.importorskip("distributed")
+    from nn.search.__main__ import main
+
+    for address in ("nonsense", "tcp://127.0.0.1"):  # (a refused port is the same line, after the 10 s timeout)
+        assert main(["--dataset", "moons", "--grid", "lr=0.1", "--scheduler", address, "--out", str(tmp_path)]) == 2
+        stderr = capsys.readouterr().err
+        assert stderr.startswith(f"error: --scheduler {address}: cannot connect to a Dask scheduler (")
+        assert stderr.count("\n") == 1 and "Traceback" not in stderr

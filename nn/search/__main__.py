@@ -215,7 +215,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ImportError:
             print("error: --scheduler needs dask.distributed: pip install -e '.[distributed]'", file=sys.stderr)
             return 2
-        backend = Client(args.scheduler, timeout=10)
+        try:
+            backend = Client(args.scheduler, timeout=10)
+        except (OSError, ValueError, TypeError) as error:  # unreachable, refused, timed out, a malformed address
+            print(f"error: --scheduler {args.scheduler}: cannot connect to a Dask scheduler ({error})", file=sys.stderr)
+            return 2
     options = dict(
         X=X_train,
         y=y_train,
