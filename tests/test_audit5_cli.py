@@ -9,9 +9,8 @@ import sys
 import numpy as np
 import pytest
 
-import nn
 import autograd_core as ag
-import nn.functional as F
+import nn
 
 ENV = dict(os.environ, PYTHONPATH=os.pathsep.join([os.getcwd(), os.environ.get("PYTHONPATH", "")]))
 
@@ -100,3 +99,65 @@ def test_a_scheduler_that_cannot_be_reached_is_one_line(tmp_path, capsys):
         stderr = capsys.readouterr().err
         assert stderr.startswith(f"error: --scheduler {address}: cannot connect to a Dask scheduler (")
         assert stderr.count("\n") == 1 and "Traceback" not in stderr
+
+
+@pytest.fixture
+def saved_model(tmp_path):
+    X, _ = nn.datasets.make_moons(50, seed=0)
+    path = str(tmp_path / "model.npz")
+    nn.save(nn.MLP([2, 64, 2], seed=0), path, preprocessing=nn.datasets.Standardizer().fit(X * 10 + 5),
+            task="classification", class_names=["flat", "round"], feature_names=["a", "b"])  # fmt: skip
+    return path
+
+
+def big_csv(path, n, bad_row=None):
+    rng = np.random.default_rng(0)
+    lines = ["b,a,kind"] + [f"{u:.5f},{v:.5f},x" for u, v in rng.normal(5, 10, size=(n, 2))]
+    if bad_row is not None:
+        lines[bad_row] = "1.0,oops,x"
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_predict_streams_a_long_file_in_bounded_memory_and_never_half_writes(tmp_path, saved_model, capsys):
+    import tracemalloc
+
+    from nn.predict import BLOCK_ROWS, load_features, main, predict
+
+    peaks = []
+    for n in (BLOCK_ROWS, 4 * BLOCK_ROWS):  # the whole file was held as Python strings, then as hidden activations
+        big_csv(tmp_path / f"{n}.csv", n)
+        tracemalloc.start()
+        assert main([saved_model, "--data", str(tmp_path / f"{n}.csv"), "--out", str(tmp_path / f"{n}.out.csv")]) == 0
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    assert peaks[1] < 1.3 * peaks[0], peaks  # was 4x: memory grew with the file
+    columns, rows = predict(nn.load(saved_model), nn.read_info(saved_model),
+                            load_features(tmp_path / f"{4 * BLOCK_ROWS}.csv", ["a", "b"]))  # fmt: skip
+    with open(tmp_path / f"{4 * BLOCK_ROWS}.out.csv", newline="") as f:
+        assert list(csv.reader(f)) == [columns, *rows]  # block by block, the same table as all at once
+    # A bad cell in the third block: one line, and the existing --out is left as it was (not half rewritten).
+    big_csv(tmp_path / "bad.csv", 3 * BLOCK_ROWS, bad_row=2 * BLOCK_ROWS + 5)
+    (tmp_path / "old.csv").write_text("old predictions\n")
+    capsys.readouterr()
+    assert main([saved_model, "--data", str(tmp_path / "bad.csv"), "--out", str(tmp_path / "old.csv")]) == 2
+    assert capsys.readouterr().err == (
+        f"error: load_features: {tmp_path / 'bad.csv'}: column 'a', row {2 * BLOCK_ROWS + 6}: 'oops' is not a number\n"
+    )
+    assert (tmp_path / "old.csv").read_text() == "old predictions\n" and os.listdir(tmp_path).count("old.csv") == 1
+    assert not [name for name in os.listdir(tmp_path) if name.endswith(".tmp")]
+
+
+def test_predict_names_a_tab_separated_csv_and_a_folder(tmp_path, saved_model, capsys):
+    from nn.predict import main
+
+    (tmp_path / "tabs.csv").write_text("a\tb\n1\t2\n")
+    (tmp_path / "data").mkdir()
+    expected = {
+        "tabs.csv": "one column named 'a\\tb': separate the columns with commas, not '\\t'",  # was "lacks the columns"
+        "data": "is a folder (or a device), not a data file",  # was "no such file"
+    }
+    for name, message in expected.items():
+        assert main([saved_model, "--data", str(tmp_path / name), "--out", str(tmp_path / "p.csv")]) == 2
+        stderr = capsys.readouterr().err
+        assert message in stderr and stderr.count("\n") == 1, stderr
+    assert not (tmp_path / "p.csv").exists()

@@ -7,7 +7,8 @@
 
 ``--grid`` takes NAME=VALUES: a comma-separated list (``hidden`` lists layer sizes joined by
 ``:``, so ``128:64`` is two layers); with ``--samples K`` also ranges to draw from: ``log:LO:HI``
-and ``range:LO:HI`` for lr and weight_decay, ``int:LO:HI`` for hidden (one layer) and batch_size. Names: lr, hidden, weight_decay, activation, optimizer, batch_size.
+and ``range:LO:HI`` for lr and weight_decay, ``int:LO:HI`` for hidden (one layer) and batch_size.
+Names: lr, hidden, weight_decay, activation, optimizer, batch_size.
 Writes into ``--out``: ``results.csv`` (one row per trial, best first), ``search.png`` and
 ``best/`` (the best trial's model, saved as ``python -m nn.train`` saves one: with the data's
 standardizer and class and feature names, so ``python -m nn.predict best/model.npz`` reads raw rows).
