@@ -11,6 +11,7 @@ import pytest
 
 import autograd_core as ag
 import nn
+import nn.functional as F
 
 ENV = dict(os.environ, PYTHONPATH=os.pathsep.join([os.getcwd(), os.environ.get("PYTHONPATH", "")]))
 
@@ -161,3 +162,66 @@ def test_predict_names_a_tab_separated_csv_and_a_folder(tmp_path, saved_model, c
         stderr = capsys.readouterr().err
         assert message in stderr and stderr.count("\n") == 1, stderr
     assert not (tmp_path / "p.csv").exists()
+
+
+def test_ctrl_c_or_kill_keeps_the_finished_trials_and_says_so(tmp_path, capsys, monkeypatch):
+    import signal
+
+    import nn.search.__main__ as search_cli
+
+    X, y = nn.datasets.make_moons(80, noise=0.2, seed=0)
+    calls = []
+
+    def build_then_signal(signum, at):
+        def build(lr):
+            calls.append(lr)
+            if len(calls) == at:
+                os.kill(os.getpid(), signum)  # as Ctrl-C / kill would, while trial `at` starts
+            model = nn.MLP([2, 4, 2], seed=0)
+            return model, F.cross_entropy, nn.optim.SGD(model.parameters(), lr=lr)
+
+        return build
+
+    # The Python API: the KeyboardInterrupt carries the finished trials and their result.
+    with pytest.raises(KeyboardInterrupt) as stop:
+        nn.grid_search(build_then_signal(signal.SIGINT, 3), {"lr": [0.3, 0.1, 0.03, 0.01]}, X, y,
+                       validation=(X, y), epochs=2)  # fmt: skip
+    assert [r["params"]["lr"] for r in stop.value.results] == [0.3, 0.1] and stop.value.trials == 4
+    assert stop.value.result.best_params in ({"lr": 0.3}, {"lr": 0.1})
+    # The command line: SIGINT and SIGTERM write what finished (was: a traceback and nothing written).
+    for signum, code in ((signal.SIGINT, 130), (signal.SIGTERM, 143)):
+        calls.clear()
+        monkeypatch.setattr(search_cli.Builder, "__call__", lambda self, lr, s=signum: build_then_signal(s, 2)(lr))
+        out = tmp_path / f"s{code}"
+        assert (
+            search_cli.main(["--dataset", "moons", "--grid", "lr=0.3,0.1,0.03", "--epochs", "1", "--out", str(out)])
+            == code
+        )
+        stderr = capsys.readouterr().err
+        name = signal.Signals(signum).name
+        said = f"interrupted by {name} after 1 of 3 trials; wrote results.csv (the finished trials only), search.png"
+        assert stderr == f"{said}, best/ to {out}\n"
+        assert [r["lr"] for r in read_csv(out / "results.csv")] == ["0.3"]
+        assert nn.read_info(str(out / "best" / "model.npz")).class_names == ["0", "1"]
+    calls.clear()  # interrupted in the first trial: nothing to keep, nothing written
+    monkeypatch.setattr(search_cli.Builder, "__call__", lambda self, lr: build_then_signal(signal.SIGINT, 1)(lr))
+    assert search_cli.main(["--dataset", "moons", "--grid", "lr=0.3", "--out", str(tmp_path / "none")]) == 130
+    assert (
+        capsys.readouterr().err == "interrupted by SIGINT before any trial finished with a score; nothing was written\n"
+    )
+    assert not (tmp_path / "none").exists() and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_search_where_every_trial_diverges_is_one_line_with_its_table(tmp_path, capsys):
+    from nn.search.__main__ import main
+
+    out = tmp_path / "s"
+    assert (
+        main(["--dataset", "moons", "--grid", "lr=1e8,1e9", "optimizer=sgd", "--epochs", "2", "--out", str(out)]) == 1
+    )
+    stderr = capsys.readouterr().err  # was FloatingPointError's traceback, nothing written
+    assert stderr.startswith("error: grid_search: training diverged for every setting; the first error: fit: the loss")
+    assert stderr.endswith(f"; wrote results.csv (each trial with its error) to {out}\n") and stderr.count("\n") == 1
+    rows = read_csv(out / "results.csv")
+    assert [r["lr"] for r in rows] == ["100000000.0", "1000000000.0"] and all(r["score"] == "-inf" for r in rows)
+    assert all(r["error"].startswith("fit: the loss became") for r in rows)

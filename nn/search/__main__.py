@@ -31,10 +31,11 @@ from ..containers import MLP
 from ..evaluation import LossFn
 from ..module import Module
 from ..optim import Optimizer
+from ..runs import Interrupted, StopSignals
 from ..serialization import atomic_write, save
-from ..tables import load_splits
+from ..tables import Splits, load_splits
 from ..train import OPTIMIZERS, new_run_folder
-from . import grid_search, log_uniform, randint, random_search, uniform
+from . import GridSearchResult, grid_search, log_uniform, randint, random_search, table_rows, uniform
 from .space import _Distribution
 
 PARAMETERS: dict[str, Callable[[str], Any] | str] = {  # how to read each parameter's values
@@ -192,8 +193,18 @@ def write_results(rows: list[dict[str, Any]], path: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the search and write its folder; returns the exit code."""
+    """Run the search and write its folder; returns the exit code (130/143 after Ctrl-C / kill)."""
     args = parse_args(argv)
+    with StopSignals() as signals:  # SIGTERM stops a search as Ctrl-C does
+        try:
+            return run(args, signals)
+        except Interrupted as stop:
+            print(f"interrupted by {stop} before any trial finished with a score; nothing was written", file=sys.stderr)
+            return stop.exit_code
+
+
+def run(args: argparse.Namespace, signals: StopSignals) -> int:
+    """The body of ``main``: search, then write the folder, also from the trials an interruption leaves."""
     try:
         splits = load_splits(
             dataset=None if args.data else args.dataset or "digits", data=args.data, target=args.target, seed=args.seed
@@ -231,13 +242,47 @@ def main(argv: Sequence[str] | None = None) -> int:
         backend=backend,
         early_stopping=args.patience or None,
     )
-    out = args.out or new_run_folder(os.path.join("runs", "search"))
     start = time.perf_counter()
-    if args.samples is None:
-        result = grid_search(builder, args.space, **options)
-    else:
-        result = random_search(builder, args.space, n_samples=args.samples, **options)
+    try:
+        if args.samples is None:
+            result = grid_search(builder, args.space, **options)
+        else:
+            result = random_search(builder, args.space, n_samples=args.samples, **options)
+    except Interrupted as stop:  # the trials that finished are kept and said to be all there is
+        partial = getattr(stop, "result", None)
+        if partial is None:
+            raise
+        signals.armed = False  # a second Ctrl-C does not cut the writing short
+        out = write_folder(args, partial, splits)
+        print(
+            f"interrupted by {stop} after {len(partial.results)} of {stop.trials} trials; wrote results.csv "  # type: ignore[attr-defined]
+            f"(the finished trials only), search.png, best/ to {out}",
+            file=sys.stderr,
+        )
+        return stop.exit_code
+    except FloatingPointError as error:  # every trial diverged: the table says how each did
+        signals.armed = False
+        out = args.out or new_run_folder(os.path.join("runs", "search"))
+        os.makedirs(out, exist_ok=True)
+        write_results(table_rows(getattr(error, "results", [])), os.path.join(out, "results.csv"))
+        print(f"error: {error}; wrote results.csv (each trial with its error) to {out}", file=sys.stderr)
+        return 1
+    finally:
+        if backend is not None:
+            backend.close()
     seconds = time.perf_counter() - start
+    signals.armed = False
+    out = write_folder(args, result, splits)
+    print(
+        f"{len(result.results)} trials in {seconds:.1f} s; best {result.best_params} "
+        f"(validation score {result.best_score:.4f}); wrote results.csv, search.png, best/ to {out}"
+    )
+    return 0
+
+
+def write_folder(args: argparse.Namespace, result: GridSearchResult, splits: Splits) -> str:
+    """``results.csv``, ``search.png`` and ``best/`` into ``--out`` (default: a new ``runs/search/<time>``)."""
+    out = args.out or new_run_folder(os.path.join("runs", "search"))
     os.makedirs(out, exist_ok=True)
     rows = result.table()
     write_results(rows, os.path.join(out, "results.csv"))
@@ -256,11 +301,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     result.best_history.to_json(os.path.join(best, "history.json"))
     viz.plot_history(result.best_history, os.path.join(best, "curves.png"))
-    print(
-        f"{len(rows)} trials in {seconds:.1f} s; best {result.best_params} "
-        f"(validation score {result.best_score:.4f}); wrote results.csv, search.png, best/ to {out}"
-    )
-    return 0
+    return out
 
 
 if __name__ == "__main__":

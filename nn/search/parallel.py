@@ -22,15 +22,23 @@ Trial: TypeAlias = Callable[[int, dict[str, Any]], Outcome]
 
 
 def run_trials(
-    trial: Trial, settings: Sequence[dict[str, Any]], n_jobs: int = 1, backend: object = None
+    trial: Trial,
+    settings: Sequence[dict[str, Any]],
+    n_jobs: int = 1,
+    backend: object = None,
+    done: dict[int, Outcome] | None = None,
 ) -> list[Outcome]:
-    """``[(result, model), ...]`` for ``trial(k, settings[k])``, in the order of ``settings``."""
+    """``[(result, model), ...]`` for ``trial(k, settings[k])``, in the order of ``settings``.
+    ``done[k]`` is filled as trial k finishes: what an interrupted search keeps."""
+    done = {} if done is None else done
     if backend is not None:
-        return _on_dask(trial, settings, _dask_client(backend))
+        return _on_dask(trial, settings, _dask_client(backend), done)
     jobs = _job_count(n_jobs)
     if jobs == 1 or len(settings) == 1:
-        return [_run_one(trial, k, s) for k, s in enumerate(settings)]
-    return _in_processes(trial, settings, min(jobs, len(settings)))
+        for k, setting in enumerate(settings):
+            done[k] = _run_one(trial, k, setting)
+        return [done[k] for k in range(len(settings))]
+    return _in_processes(trial, settings, min(jobs, len(settings)), done)
 
 
 def _run_one(trial: Trial, index: int, setting: dict[str, Any]) -> Outcome:
@@ -49,7 +57,9 @@ def _job_count(n_jobs: int) -> int:
     return os.cpu_count() or 1 if n_jobs == -1 else n_jobs
 
 
-def _in_processes(trial: Trial, settings: Sequence[dict[str, Any]], workers: int) -> list[Outcome]:
+def _in_processes(
+    trial: Trial, settings: Sequence[dict[str, Any]], workers: int, outcomes: dict[int, Outcome]
+) -> list[Outcome]:
     try:
         from joblib.externals.loky import get_reusable_executor
         from joblib.externals.loky.process_executor import BrokenProcessPool
@@ -58,20 +68,27 @@ def _in_processes(trial: Trial, settings: Sequence[dict[str, Any]], workers: int
             "grid_search: n_jobs > 1 runs trials in processes through joblib, which is not "
             "installed; pip install -e '.[distributed]' (or pass n_jobs=1)"
         ) from None
-    outcomes: dict[int, Outcome] = {}  # by trial index: every one is filled, with a result or a failure
+    # outcomes, by trial index: every one is filled, with a result or a failure
     pending = list(range(len(settings)))
     for attempt in (1, 2):  # a pool broken by a dying worker is replaced once
         executor = get_reusable_executor(max_workers=workers, reuse=attempt == 1)
         futures = {k: executor.submit(_run_one, trial, k, settings[k]) for k in pending}
         pending = []
-        for k, future in futures.items():
-            try:
-                outcomes[k] = future.result()
-            except BrokenProcessPool as error:
-                if attempt == 2:
-                    outcomes[k] = _failed(settings[k], f"the worker process died running this trial ({error})")
-                else:
-                    pending.append(k)
+        try:
+            for k, future in futures.items():
+                try:
+                    outcomes[k] = future.result()
+                except BrokenProcessPool as error:
+                    if attempt == 2:
+                        outcomes[k] = _failed(settings[k], f"the worker process died running this trial ({error})")
+                    else:
+                        pending.append(k)
+        except KeyboardInterrupt:  # Ctrl-C: keep the trials already finished, stop the rest in the workers
+            for k, future in futures.items():
+                if k not in outcomes and future.done() and not future.cancelled() and future.exception() is None:
+                    outcomes[k] = future.result()
+            executor.shutdown(wait=False, kill_workers=True)
+            raise
         if not pending:
             break
     return [outcomes[k] for k in range(len(settings))]
@@ -98,8 +115,10 @@ def _dask_client(backend: object) -> Any:  # a dask.distributed.Client
     raise ValueError(f"grid_search: backend must be None, 'dask' or a dask.distributed.Client, got {backend!r}")
 
 
-def _on_dask(trial: Trial, settings: Sequence[dict[str, Any]], client: Any) -> list[Outcome]:
-    outcomes: dict[int, Outcome] = {}  # by trial index: every one is filled, with a result or a failure
+def _on_dask(
+    trial: Trial, settings: Sequence[dict[str, Any]], client: Any, outcomes: dict[int, Outcome]
+) -> list[Outcome]:
+    # outcomes, by trial index: every one is filled, with a result or a failure
     suspects = _dask_round(trial, settings, range(len(settings)), client, outcomes)
     # Dask blames every task queued on a worker that dies, not only the one running (and a result
     # lost with a worker is computed again, maybe next to the killer), so a sound trial can come
