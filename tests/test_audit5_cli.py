@@ -225,3 +225,24 @@ def test_a_search_where_every_trial_diverges_is_one_line_with_its_table(tmp_path
     rows = read_csv(out / "results.csv")
     assert [r["lr"] for r in rows] == ["100000000.0", "1000000000.0"] and all(r["score"] == "-inf" for r in rows)
     assert all(r["error"].startswith("fit: the loss became") for r in rows)
+
+
+def test_a_build_fn_that_cannot_reach_the_workers_is_named(tmp_path):
+    import threading
+
+    pytest.importorskip("joblib")
+    X, y = nn.datasets.make_moons(40, noise=0.2, seed=0)
+    lock = threading.Lock()
+
+    def build(lr):  # holds a lock: cannot be pickled to a worker process
+        with lock:
+            model = nn.MLP([2, 4, 2], seed=0)
+        return model, F.cross_entropy, nn.optim.SGD(model.parameters(), lr=lr)
+
+    message = (  # was joblib's "Could not pickle the task to send it to the workers."
+        r"grid_search: n_jobs=2 runs trials in worker processes, which must pickle build_fn and the fit options, "
+        r"and cannot \(TypeError: cannot pickle '_thread.lock' object\); .* or pass n_jobs=1"
+    )
+    with pytest.raises(TypeError, match=message):
+        nn.grid_search(build, {"lr": [0.1, 0.01]}, X, y, validation=(X, y), epochs=1, n_jobs=2)
+    assert nn.grid_search(build, {"lr": [0.1, 0.01]}, X, y, validation=(X, y), epochs=1).best_params  # n_jobs=1 runs

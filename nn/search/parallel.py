@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import pickle
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeAlias
 
@@ -32,13 +33,35 @@ def run_trials(
     ``done[k]`` is filled as trial k finishes: what an interrupted search keeps."""
     done = {} if done is None else done
     if backend is not None:
-        return _on_dask(trial, settings, _dask_client(backend), done)
+        client = _dask_client(backend)
+        _check_picklable(trial, "backend= runs trials on Dask workers", "backend=None")
+        return _on_dask(trial, settings, client, done)
     jobs = _job_count(n_jobs)
     if jobs == 1 or len(settings) == 1:
         for k, setting in enumerate(settings):
             done[k] = _run_one(trial, k, setting)
         return [done[k] for k in range(len(settings))]
+    _check_picklable(trial, f"n_jobs={n_jobs} runs trials in worker processes", "n_jobs=1")
     return _in_processes(trial, settings, min(jobs, len(settings)), done)
+
+
+def _check_picklable(trial: Trial, where: str, instead: str) -> None:
+    """A build_fn that cannot travel to a worker (a lock, an open file, a generator in it) is named here:
+    joblib said only "Could not pickle the task", Dask logged a traceback. The data are arrays, which
+    always travel: only the code and options are pickled for the check (no copy of the data)."""
+    try:
+        import cloudpickle  # type: ignore[import-untyped]  # joblib and Dask both pickle with it
+    except ImportError:
+        return  # without it neither joblib nor Dask runs: they say what to install
+    parts = [getattr(trial, name) for name in ("build_fn", "fit_options") if hasattr(trial, name)] or [trial]
+    try:
+        cloudpickle.dumps(parts)
+    except (TypeError, AttributeError, ValueError, pickle.PicklingError) as error:  # what pickling an object raises
+        raise TypeError(
+            f"grid_search: {where}, which must pickle build_fn and the fit options, and cannot "
+            f"({type(error).__name__}: {error}); keep locks, open files and generators out of build_fn "
+            f"(create them inside it), or pass {instead}"
+        ) from None
 
 
 def _run_one(trial: Trial, index: int, setting: dict[str, Any]) -> Outcome:
