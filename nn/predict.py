@@ -27,6 +27,7 @@ import autograd_core as ag
 
 from .model_info import ModelInfo
 from .module import Module
+from .runs import Interrupted, StopSignals
 from .serialization import atomic_write, load, read_info
 from .tables import StrPath, header_problem, open_numpy, read_member
 
@@ -197,13 +198,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         text.flush()
         text.detach()  # atomic_write closes the file itself
 
-    try:
-        info = read_info(args.model)
-        model = load(args.model)
-        atomic_write(args.out, write)
-    except (ValueError, FileNotFoundError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    existed = os.path.exists(args.out)
+    with StopSignals():  # Ctrl-C or kill: a line, not a traceback (atomic_write leaves --out as it was)
+        try:
+            info = read_info(args.model)
+            model = load(args.model)
+            atomic_write(args.out, write)
+        except (ValueError, FileNotFoundError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        except Interrupted as stop:
+            kept = "left as it was" if existed else "not written"
+            print(f"interrupted by {stop}; {args.out} {kept}", file=sys.stderr)
+            return stop.exit_code
     print(f"wrote {written} predictions to {args.out}")
     return 0
 

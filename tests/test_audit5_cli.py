@@ -246,3 +246,40 @@ def test_a_build_fn_that_cannot_reach_the_workers_is_named(tmp_path):
     with pytest.raises(TypeError, match=message):
         nn.grid_search(build, {"lr": [0.1, 0.01]}, X, y, validation=(X, y), epochs=1, n_jobs=2)
     assert nn.grid_search(build, {"lr": [0.1, 0.01]}, X, y, validation=(X, y), epochs=1).best_params  # n_jobs=1 runs
+
+
+def test_predict_interrupted_by_ctrl_c_or_kill_is_one_line_and_keeps_the_old_file(
+    tmp_path, saved_model, capsys, monkeypatch
+):
+    import signal
+
+    import nn.predict as predict_cli
+
+    big_csv(tmp_path / "in.csv", 3 * predict_cli.BLOCK_ROWS)
+    blocks = []
+
+    def predict_then_signal(signum):
+        def predict(model, info, X):
+            blocks.append(len(X))
+            if len(blocks) == 2:
+                os.kill(os.getpid(), signum)  # mid-file, as Ctrl-C / kill would
+            return real_predict(model, info, X)
+
+        return predict
+
+    real_predict = predict_cli.predict
+    for signum, code, existing in ((signal.SIGINT, 130, True), (signal.SIGTERM, 143, False)):
+        blocks.clear()
+        out = tmp_path / f"out{code}.csv"
+        if existing:
+            out.write_text("old predictions\n")
+        monkeypatch.setattr(predict_cli, "predict", predict_then_signal(signum))
+        try:
+            assert predict_cli.main([saved_model, "--data", str(tmp_path / "in.csv"), "--out", str(out)]) == code
+        except KeyboardInterrupt:
+            pytest.fail("nn.predict let Ctrl-C out as a KeyboardInterrupt traceback")
+        kept = "left as it was" if existing else "not written"  # was a KeyboardInterrupt traceback
+        assert capsys.readouterr().err == f"interrupted by {signal.Signals(signum).name}; {out} {kept}\n"
+        assert (out.read_text() == "old predictions\n") if existing else not out.exists()
+    assert sorted(os.listdir(tmp_path)) == ["in.csv", "model.npz", "out130.csv"]  # no temporary file left
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
