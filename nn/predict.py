@@ -166,6 +166,12 @@ def predict(model: Module, info: ModelInfo, X: np.ndarray) -> tuple[list[str], l
         outputs = np.asarray(model(ag.Tensor(X.astype(dtype))).data, dtype=np.float64)
     if info.task == "classification":
         names = info.class_names or [str(k) for k in range(outputs.shape[1])]
+        if len(names) != outputs.shape[1]:  # an edited file, or nn.save given another model's names
+            plural = "s" * (len(names) != 1)
+            raise ValueError(
+                f"nn.predict: the model file lists {len(names)} class name{plural} {names!r:.80} and its model "
+                f"gives {outputs.shape[1]} outputs a row: save it again with one class name per output"
+            )
         shifted = np.exp(outputs - outputs.max(axis=1, keepdims=True))
         probabilities = shifted / shifted.sum(axis=1, keepdims=True)
         labels = [names[k] for k in probabilities.argmax(axis=1)]

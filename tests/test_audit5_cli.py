@@ -283,3 +283,46 @@ def test_predict_interrupted_by_ctrl_c_or_kill_is_one_line_and_keeps_the_old_fil
         assert (out.read_text() == "old predictions\n") if existing else not out.exists()
     assert sorted(os.listdir(tmp_path)) == ["in.csv", "model.npz", "out130.csv"]  # no temporary file left
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def edited_model(saved_model, folder, **changes):
+    """A copy of ``saved_model`` whose JSON description has ``changes`` (a file from elsewhere)."""
+    import json
+
+    with np.load(saved_model) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    description = json.loads(arrays["__model__"].tobytes())
+    description.update(changes)
+    arrays["__model__"] = np.frombuffer(json.dumps(description).encode(), dtype=np.uint8)
+    path = str(folder / f"edited{len(os.listdir(folder))}.npz")
+    np.savez(path, **arrays)
+    return path
+
+
+def test_model_files_that_would_predict_wrongly_are_refused(tmp_path, saved_model, capsys):
+    from nn.predict import main
+
+    (tmp_path / "new.csv").write_text("a,b\n1,2\n3,4\n")
+    cases = [  # each was read: a newer layout as version 1, wrong names silently
+        (dict(format_version=2), "its description has format_version 2, written by autograd_core"),
+        (
+            dict(class_names=["x", "y", "z"]),
+            "the model file lists 3 class names ['x', 'y', 'z'] and its model gives 2 outputs",
+        ),
+        (
+            dict(class_names=["x"]),
+            "the model file lists 1 class name ['x'] and its model gives 2 outputs",
+        ),  # IndexError
+        (dict(class_names=["x", "x"]), "class_names names ['x'] more than once"),  # p_x, p_x
+        (dict(feature_names=["a", "a"]), "feature_names names ['a'] more than once"),  # column a read twice, b never
+        (dict(feature_names=["a", "b", "c"]), "it names 3 features and standardises 2"),
+    ]
+    for changes, message in cases:
+        path = edited_model(saved_model, tmp_path, **changes)
+        assert main([path, "--data", str(tmp_path / "new.csv"), "--out", str(tmp_path / "p.csv")]) == 2, changes
+        stderr = capsys.readouterr().err
+        assert message in stderr and stderr.count("\n") == 1, stderr
+    assert not (tmp_path / "p.csv").exists()
+    assert nn.read_info(edited_model(saved_model, tmp_path, format_version=1)).class_names == ["flat", "round"]
+    with pytest.raises(ValueError, match=r"nn.save: feature_names names \['a'\] more than once"):
+        nn.save(nn.MLP([2, 2]), str(tmp_path / "m.npz"), feature_names=["a", "a"])
