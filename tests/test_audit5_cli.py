@@ -326,3 +326,10 @@ def test_model_files_that_would_predict_wrongly_are_refused(tmp_path, saved_mode
     assert nn.read_info(edited_model(saved_model, tmp_path, format_version=1)).class_names == ["flat", "round"]
     with pytest.raises(ValueError, match=r"nn.save: feature_names names \['a'\] more than once"):
         nn.save(nn.MLP([2, 2]), str(tmp_path / "m.npz"), feature_names=["a", "a"])
+
+
+def test_a_search_of_one_trial_says_one_trial(tmp_path, capsys):
+    from nn.search.__main__ import main
+
+    assert main(["--dataset", "moons", "--grid", "lr=0.1", "--epochs", "1", "--out", str(tmp_path / "s")]) == 0
+    assert capsys.readouterr().out.startswith("1 trial in ")  # was "1 trials in"

@@ -274,7 +274,7 @@ def run(args: argparse.Namespace, signals: StopSignals) -> int:
     signals.armed = False
     out = write_folder(args, result, splits)
     print(
-        f"{len(result.results)} trials in {seconds:.1f} s; best {result.best_params} "
+        f"{len(result.results)} trial{'s' * (len(result.results) != 1)} in {seconds:.1f} s; best {result.best_params} "
         f"(validation score {result.best_score:.4f}); wrote results.csv, search.png, best/ to {out}"
     )
     return 0
