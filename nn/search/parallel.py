@@ -12,6 +12,7 @@ import math
 import os
 import pickle
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, wait
 from typing import Any, TypeAlias
 
 from threadpoolctl import threadpool_limits
@@ -85,36 +86,72 @@ def _in_processes(
 ) -> list[Outcome]:
     try:
         from joblib.externals.loky import get_reusable_executor
-        from joblib.externals.loky.process_executor import BrokenProcessPool
     except ImportError:
         raise ImportError(
             "grid_search: n_jobs > 1 runs trials in processes through joblib, which is not "
             "installed; pip install -e '.[distributed]' (or pass n_jobs=1)"
         ) from None
-    # outcomes, by trial index: every one is filled, with a result or a failure
     pending = list(range(len(settings)))
     for attempt in (1, 2):  # a pool broken by a dying worker is replaced once
         executor = get_reusable_executor(max_workers=workers, reuse=attempt == 1)
-        futures = {k: executor.submit(_run_one, trial, k, settings[k]) for k in pending}
-        pending = []
-        try:
-            for k, future in futures.items():
-                try:
-                    outcomes[k] = future.result()
-                except BrokenProcessPool as error:
-                    if attempt == 2:
-                        outcomes[k] = _failed(settings[k], f"the worker process died running this trial ({error})")
-                    else:
-                        pending.append(k)
-        except KeyboardInterrupt:  # Ctrl-C: keep the trials already finished, stop the rest in the workers
-            for k, future in futures.items():
-                if k not in outcomes and future.done() and not future.cancelled() and future.exception() is None:
-                    outcomes[k] = future.result()
-            executor.shutdown(wait=False, kill_workers=True)
-            raise
+        pending = _pool_round(executor, trial, settings, pending, workers, outcomes, last=attempt == 2)
         if not pending:
             break
     return [outcomes[k] for k in range(len(settings))]
+
+
+def _pool_round(
+    executor: Any,
+    trial: Trial,
+    settings: Sequence[dict[str, Any]],
+    queued: list[int],
+    workers: int,
+    outcomes: dict[int, Outcome],
+    last: bool,
+) -> list[int]:
+    """Run trials ``queued`` in a loky pool into ``outcomes``; return those a broken pool did not
+    finish, to try again (on the ``last`` round they are reported as failed instead)."""
+    from joblib.externals.loky.process_executor import BrokenProcessPool
+
+    again: list[int] = []
+    running: dict[Any, int] = {}  # future -> trial index
+    broken: BaseException | None = None
+
+    def settle(k: int, error: BaseException) -> None:  # a trial the broken pool did not finish
+        if last:
+            outcomes[k] = _failed(settings[k], f"the worker process died running this trial ({error})")
+        else:
+            again.append(k)
+
+    try:
+        while queued or running:
+            # One trial per worker at a time: loky's pool, shut down (Ctrl-C) with trials still waiting
+            # in it, fails in its own thread (a KeyError traceback) or waits for them.
+            while queued and broken is None and len(running) < workers:
+                try:
+                    running[executor.submit(_run_one, trial, queued[0], settings[queued[0]])] = queued[0]
+                    queued = queued[1:]
+                except BrokenProcessPool as error:
+                    broken = error
+            if not running:  # the pool broke: what is still queued shares the fate of the trials it ran
+                for k in queued:
+                    settle(k, broken or RuntimeError("the pool broke"))
+                break
+            finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            for future in finished:
+                k = running.pop(future)
+                try:
+                    outcomes[k] = future.result()
+                except BrokenProcessPool as error:
+                    broken = error
+                    settle(k, error)
+    except KeyboardInterrupt:  # Ctrl-C: keep the trials already finished, stop the others in the workers
+        for future, k in running.items():
+            if future.done() and not future.cancelled() and future.exception() is None:
+                outcomes[k] = future.result()
+        executor.shutdown(wait=False, kill_workers=True)
+        raise
+    return again
 
 
 def _dask_client(backend: object) -> Any:  # a dask.distributed.Client
