@@ -43,6 +43,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error(f"--out {args.out}: the folder {parent} does not exist")
     if os.path.isdir(args.out):
         parser.error(f"--out {args.out} is a folder; give a file name such as predictions.csv")
+    for name, path in (("--data", args.data), ("model", args.model)):
+        if os.path.isfile(args.out) and os.path.isfile(path) and os.path.samefile(args.out, path):
+            parser.error(f"--out {args.out} is the {name} file: the predictions would replace it; give another name")
     return args
 
 

@@ -5,6 +5,7 @@ import csv
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -362,3 +363,17 @@ def test_ctrl_c_stops_a_search_in_processes_keeping_what_finished(monkeypatch):
     time.sleep(0.5)
     assert not thread_errors  # (a race: seen in 1 of 6 Ctrl-C's before one trial per worker was submitted)
     assert nn.grid_search(build, {"lr": [0.3, 0.1]}, X, y, validation=(X, y), epochs=1, n_jobs=2).best_params
+
+
+def test_predict_never_writes_over_its_own_data_or_model(tmp_path, saved_model, capsys):
+    from nn.predict import main
+
+    data = tmp_path / "new.csv"
+    data.write_text("a,b\n1,2\n")
+    for out, name in ((data, "--data"), (Path(saved_model), "model")):  # the data was replaced by its predictions
+        before = out.read_bytes()
+        with pytest.raises(SystemExit) as exit_:
+            main([saved_model, "--data", str(data), "--out", str(out)])
+        stderr = capsys.readouterr().err
+        assert exit_.value.code == 2 and f"--out {out} is the {name} file" in stderr
+        assert out.read_bytes() == before
