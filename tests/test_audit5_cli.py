@@ -377,3 +377,23 @@ def test_predict_never_writes_over_its_own_data_or_model(tmp_path, saved_model, 
         stderr = capsys.readouterr().err
         assert exit_.value.code == 2 and f"--out {out} is the {name} file" in stderr
         assert out.read_bytes() == before
+
+
+def test_a_search_holds_one_trained_model_at_a_time():
+    import tracemalloc
+
+    X, y = nn.datasets.make_moons(16, noise=0.2, seed=0)
+
+    def build(lr):  # 0.5 MB of weights a model
+        model = nn.MLP([2, 256, 256, 2], seed=0)
+        return model, F.cross_entropy, nn.optim.SGD(model.parameters(), lr=lr)
+
+    model_bytes = sum(p.data.nbytes for p in build(0.1)[0].parameters())
+    peaks = []
+    for n in (4, 16):
+        tracemalloc.start()
+        result = nn.grid_search(build, {"lr": list(np.linspace(0.01, 0.1, n))}, X, y, validation=(X, y), epochs=1)
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+        assert len(result.results) == n
+    assert peaks[1] - peaks[0] < 3 * model_bytes, (peaks, model_bytes)  # was 12 models more: every one kept

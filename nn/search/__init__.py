@@ -23,7 +23,7 @@ from ..evaluation import LossFn
 from ..module import Module
 from ..optim import Optimizer
 from ..training import evaluate, fit
-from .parallel import Outcome, run_trials
+from .parallel import Outcome, Outcomes, run_trials
 from .space import _Distribution, choice, log_uniform, randint, uniform
 
 #: ``build_fn(**setting)`` returns what one trial trains: ``(model, loss_fn, optimizer)``.
@@ -290,7 +290,7 @@ def _search(
         raise TypeError(f"{caller}: unknown fit options {sorted(unknown)}; valid ones are {sorted(_FIT_OPTIONS)}")
     options = dict(fit_options, epochs=epochs, batch_size=batch_size, progress=progress)
     trial = _Trial(build_fn, X, y, validation, options, seed)
-    done: dict[int, Outcome] = {}  # by trial index, filled as trials finish
+    done = Outcomes()  # by trial index, filled as trials finish
     try:
         outcomes = run_trials(trial, settings, n_jobs=n_jobs, backend=backend, done=done)
     except KeyboardInterrupt as error:  # Ctrl-C (or nn.runs.StopSignals' SIGTERM): the finished trials survive

@@ -23,16 +23,43 @@ Outcome: TypeAlias = tuple[dict[str, Any], Any]
 Trial: TypeAlias = Callable[[int, dict[str, Any]], Outcome]
 
 
+class Outcomes(dict[int, Outcome]):
+    """Trial index -> outcome, filled (``keep``) as trials finish. Only the best trial so far keeps its
+    trained model, the one a search returns: a search of many trials never holds every model at once.
+
+    >>> done = Outcomes()
+    >>> done.keep(0, (dict(score=0.5), "model 0")); done.keep(1, (dict(score=0.9), "model 1"))
+    >>> done.keep(2, (dict(score=0.9), "model 2"))                  # a tie: the first tried stays best
+    >>> done.best, [model for _, model in done.values()]
+    (1, [None, 'model 1', None])
+    """
+
+    best: int | None = None
+
+    def keep(self, k: int, outcome: Outcome) -> None:
+        result, model = outcome
+        if model is not None and result["score"] > -math.inf:
+            held = self.best
+            if held is None or (result["score"], -k) > (self[held][0]["score"], -held):
+                if held is not None:
+                    self[held] = (self[held][0], None)
+                self.best = k
+                self[k] = outcome
+                return
+        self[k] = (result, None)
+
+
 def run_trials(
     trial: Trial,
     settings: Sequence[dict[str, Any]],
     n_jobs: int = 1,
     backend: object = None,
-    done: dict[int, Outcome] | None = None,
+    done: Outcomes | None = None,
 ) -> list[Outcome]:
-    """``[(result, model), ...]`` for ``trial(k, settings[k])``, in the order of ``settings``.
-    ``done[k]`` is filled as trial k finishes: what an interrupted search keeps."""
-    done = {} if done is None else done
+    """``[(result, model), ...]`` for ``trial(k, settings[k])``, in the order of ``settings``; the model
+    is None except for the best trial's (see ``Outcomes``). ``done[k]`` is filled as trial k
+    finishes: what an interrupted search keeps."""
+    done = Outcomes() if done is None else done
     if backend is not None:
         client = _dask_client(backend)
         _check_picklable(trial, "backend= runs trials on Dask workers", "backend=None")
@@ -40,7 +67,7 @@ def run_trials(
     jobs = _job_count(n_jobs)
     if jobs == 1 or len(settings) == 1:
         for k, setting in enumerate(settings):
-            done[k] = _run_one(trial, k, setting)
+            done.keep(k, _run_one(trial, k, setting))
         return [done[k] for k in range(len(settings))]
     _check_picklable(trial, f"n_jobs={n_jobs} runs trials in worker processes", "n_jobs=1")
     return _in_processes(trial, settings, min(jobs, len(settings)), done)
@@ -81,9 +108,7 @@ def _job_count(n_jobs: int) -> int:
     return os.cpu_count() or 1 if n_jobs == -1 else n_jobs
 
 
-def _in_processes(
-    trial: Trial, settings: Sequence[dict[str, Any]], workers: int, outcomes: dict[int, Outcome]
-) -> list[Outcome]:
+def _in_processes(trial: Trial, settings: Sequence[dict[str, Any]], workers: int, outcomes: Outcomes) -> list[Outcome]:
     try:
         from joblib.externals.loky import get_reusable_executor
     except ImportError:
@@ -106,7 +131,7 @@ def _pool_round(
     settings: Sequence[dict[str, Any]],
     queued: list[int],
     workers: int,
-    outcomes: dict[int, Outcome],
+    outcomes: Outcomes,
     last: bool,
 ) -> list[int]:
     """Run trials ``queued`` in a loky pool into ``outcomes``; return those a broken pool did not
@@ -141,14 +166,14 @@ def _pool_round(
             for future in finished:
                 k = running.pop(future)
                 try:
-                    outcomes[k] = future.result()
+                    outcomes.keep(k, future.result())
                 except BrokenProcessPool as error:
                     broken = error
                     settle(k, error)
     except KeyboardInterrupt:  # Ctrl-C: keep the trials already finished, stop the others in the workers
         for future, k in running.items():
             if future.done() and not future.cancelled() and future.exception() is None:
-                outcomes[k] = future.result()
+                outcomes.keep(k, future.result())
         executor.shutdown(wait=False, kill_workers=True)
         raise
     return again
@@ -175,9 +200,7 @@ def _dask_client(backend: object) -> Any:  # a dask.distributed.Client
     raise ValueError(f"grid_search: backend must be None, 'dask' or a dask.distributed.Client, got {backend!r}")
 
 
-def _on_dask(
-    trial: Trial, settings: Sequence[dict[str, Any]], client: Any, outcomes: dict[int, Outcome]
-) -> list[Outcome]:
+def _on_dask(trial: Trial, settings: Sequence[dict[str, Any]], client: Any, outcomes: Outcomes) -> list[Outcome]:
     # outcomes, by trial index: every one is filled, with a result or a failure
     suspects = _dask_round(trial, settings, range(len(settings)), client, outcomes)
     # Dask blames every task queued on a worker that dies, not only the one running (and a result
@@ -190,7 +213,7 @@ def _on_dask(
 
 
 def _dask_round(
-    trial: Trial, settings: Sequence[dict[str, Any]], indices: Iterable[int], client: Any, outcomes: dict[int, Outcome]
+    trial: Trial, settings: Sequence[dict[str, Any]], indices: Iterable[int], client: Any, outcomes: Outcomes
 ) -> dict[int, BaseException]:
     """Run trials ``indices`` on Dask into ``outcomes``; return ``{index: KilledWorker}`` for each
     one whose workers kept dying (it has no outcome then)."""
@@ -207,7 +230,7 @@ def _dask_round(
         for future in as_completed(futures):
             k = futures[future]
             try:
-                outcomes[k] = future.result()
+                outcomes.keep(k, future.result())
             except KilledWorker as error:  # the scheduler already retried it allowed-failures times
                 # The client keeps this exception: with its traceback (this frame, holding every
                 # future) it would keep all of them, and the cluster recomputing them, for good.
