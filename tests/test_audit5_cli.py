@@ -397,3 +397,21 @@ def test_a_search_holds_one_trained_model_at_a_time():
         tracemalloc.stop()
         assert len(result.results) == n
     assert peaks[1] - peaks[0] < 3 * model_bytes, (peaks, model_bytes)  # was 12 models more: every one kept
+
+
+def test_an_out_folder_that_cannot_be_made_is_said_before_the_search(tmp_path, capsys, monkeypatch):
+    from nn.search.__main__ import main
+
+    (tmp_path / "a_file").write_text("x")
+    monkeypatch.chdir(tmp_path)
+    cases = {  # a file on the way was a NotADirectoryError traceback after every trial had run; ~ made a folder '~'
+        str(tmp_path / "a_file" / "sub"): "is a file, so no folder can be made under it",
+        "~/searches/s1": f"'~' is not expanded here (unquoted, the shell does it): give {os.path.expanduser('~')}",
+        str(tmp_path / "a_file"): "exists and is not a folder",
+    }
+    for out, message in cases.items():
+        with pytest.raises(SystemExit) as exit_:
+            main(["--dataset", "moons", "--grid", "lr=0.1", "--out", out])
+        stderr = capsys.readouterr().err
+        assert exit_.value.code == 2 and f"error: --out {out}: " in stderr and message in stderr, stderr
+    assert sorted(os.listdir(tmp_path)) == ["a_file"]

@@ -151,9 +151,27 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error("--jobs and --scheduler exclude each other: the cluster's workers are the parallelism")
     if args.target and not args.data:
         parser.error("--target names a column of --data FILE")
-    if args.out and os.path.exists(args.out) and not os.path.isdir(args.out):
-        parser.error(f"--out {args.out} exists and is not a folder")
+    problem = out_problem(args.out or os.path.join("runs", "search"))
+    if problem:
+        parser.error(f"--out {args.out}: {problem}" if args.out else problem)
     return args
+
+
+def out_problem(out: str) -> str | None:
+    """Why the folder ``out`` cannot be made and written to, or None: said before the search runs,
+    not after it (a file on the way was a NotADirectoryError traceback once every trial had run)."""
+    if out.startswith("~"):
+        return f"'~' is not expanded here (unquoted, the shell does it): give {os.path.expanduser(out)}"
+    if os.path.exists(out) and not os.path.isdir(out):
+        return "exists and is not a folder"
+    existing = os.path.abspath(out)
+    while not os.path.exists(existing):  # the nearest folder that exists: the rest is made
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        return f"{existing} is a file, so no folder can be made under it"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"cannot write in {existing}"
+    return None
 
 
 class Builder:
