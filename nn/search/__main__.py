@@ -153,7 +153,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error("--target names a column of --data FILE")
     problem = out_problem(args.out or os.path.join("runs", "search"))
     if problem:
-        parser.error(f"--out {args.out}: {problem}" if args.out else problem)
+        parser.error(f"--out {args.out}: {problem}" if args.out else f"the default --out runs/search/...: {problem}")
     return args
 
 
