@@ -415,3 +415,28 @@ def test_an_out_folder_that_cannot_be_made_is_said_before_the_search(tmp_path, c
         stderr = capsys.readouterr().err
         assert exit_.value.code == 2 and f"error: --out {out}: " in stderr and message in stderr, stderr
     assert sorted(os.listdir(tmp_path)) == ["a_file"]
+
+
+def test_a_scheduler_without_workers_says_it_waits_and_ctrl_c_stops_it(tmp_path):
+    import signal
+    import time
+
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(n_workers=0, processes=True, dashboard_address=None) as cluster,  # (tcp://)
+        open(tmp_path / "err", "w") as err,
+    ):
+        search = subprocess.Popen(
+            [sys.executable, "-m", "nn.search", "--dataset", "moons", "--grid", "lr=0.1", "--epochs", "1",
+             "--scheduler", cluster.scheduler_address, "--out", str(tmp_path / "s")],
+            stdout=subprocess.DEVNULL, stderr=err, env=ENV,
+        )  # fmt: skip
+        note = f"note: the scheduler at {cluster.scheduler_address} has no workers yet; waiting for one"
+        deadline = time.monotonic() + 60
+        while note not in (tmp_path / "err").read_text() and time.monotonic() < deadline and search.poll() is None:
+            time.sleep(0.2)  # it waited silently, for ever
+        search.send_signal(signal.SIGINT)
+        assert search.wait(timeout=60) == 130
+    stderr = (tmp_path / "err").read_text()
+    assert stderr.startswith(note) and stderr.endswith("before any trial finished with a score; nothing was written\n")
+    assert "Traceback" not in stderr and not (tmp_path / "s").exists()

@@ -250,6 +250,13 @@ def run(args: argparse.Namespace, signals: StopSignals) -> int:
         except (OSError, ValueError, TypeError) as error:  # unreachable, refused, timed out, a malformed address
             print(f"error: --scheduler {args.scheduler}: cannot connect to a Dask scheduler ({error})", file=sys.stderr)
             return 2
+        if not backend.scheduler_info().get("workers"):  # the trials would wait for one, silently
+            print(
+                f"note: the scheduler at {args.scheduler} has no workers yet; waiting for one "
+                f"(start one with: dask worker {args.scheduler}; Ctrl-C stops)",
+                file=sys.stderr,
+                flush=True,
+            )
     options = dict(
         X=X_train,
         y=y_train,
