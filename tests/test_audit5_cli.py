@@ -440,3 +440,15 @@ def test_a_scheduler_without_workers_says_it_waits_and_ctrl_c_stops_it(tmp_path)
     stderr = (tmp_path / "err").read_text()
     assert stderr.startswith(note) and stderr.endswith("before any trial finished with a score; nothing was written\n")
     assert "Traceback" not in stderr and not (tmp_path / "s").exists()
+
+
+def test_a_search_on_npy_features_takes_labels(tmp_path, capsys):
+    from nn.search.__main__ import main
+
+    X, y = nn.datasets.make_moons(90, noise=0.2, seed=0)
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "y.npy", y)
+    args = ["--data", str(tmp_path / "X.npy"), "--grid", "lr=0.1", "--epochs", "1", "--out", str(tmp_path / "s")]
+    assert main([*args, "--labels", str(tmp_path / "y.npy")]) == 0  # --data X.npy could not be searched at all
+    assert len(read_csv(tmp_path / "s" / "results.csv")) == 1
+    assert main(args) == 2 and "a .npy holds only the features" in capsys.readouterr().err

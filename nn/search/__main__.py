@@ -2,6 +2,7 @@
 
     python -m nn.search --dataset digits --grid lr=0.1,0.01,0.001 hidden=32,64,128:64 weight_decay=0,1e-4
     python -m nn.search --data mine.csv --target label --grid lr=0.01,0.001 --jobs 2
+    python -m nn.search --data X.npy --labels y.npy --grid lr=0.01,0.001
     python -m nn.search --dataset digits --samples 12 --grid lr=log:1e-4:1e-1 hidden=int:16:128
     python -m nn.search --dataset digits --grid lr=0.1,0.01 --scheduler tcp://10.0.0.5:8786
 
@@ -122,6 +123,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     source.add_argument("--dataset", choices=("digits", "moons"), default=None)
     source.add_argument("--data", default=None, help="a .csv (header row), .npz (X, y) or .npy of features")
     parser.add_argument("--target", default=None, help="the .csv column to predict (default: the last)")
+    parser.add_argument("--labels", default=None, metavar="FILE", help="the .npy of targets for a .npy --data")
     parser.add_argument("--grid", nargs="+", required=True, metavar="NAME=VALUES")
     parser.add_argument("--samples", type=int, default=None, help="random search: draw this many settings")
     parser.add_argument("--epochs", type=int, default=20)
@@ -151,6 +153,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error("--jobs and --scheduler exclude each other: the cluster's workers are the parallelism")
     if args.target and not args.data:
         parser.error("--target names a column of --data FILE")
+    if args.labels and not args.data:
+        parser.error("--labels gives the targets of a .npy --data FILE")
     problem = out_problem(args.out or os.path.join("runs", "search"))
     if problem:
         parser.error(f"--out {args.out}: {problem}" if args.out else f"the default --out runs/search/...: {problem}")
@@ -225,7 +229,11 @@ def run(args: argparse.Namespace, signals: StopSignals) -> int:
     """The body of ``main``: search, then write the folder, also from the trials an interruption leaves."""
     try:
         splits = load_splits(
-            dataset=None if args.data else args.dataset or "digits", data=args.data, target=args.target, seed=args.seed
+            dataset=None if args.data else args.dataset or "digits",
+            data=args.data,
+            target=args.target,
+            labels=args.labels,
+            seed=args.seed,
         )
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
