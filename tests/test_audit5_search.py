@@ -259,3 +259,16 @@ def test_a_search_on_npy_features_takes_labels(tmp_path, capsys):
     assert main([*args, "--labels", str(tmp_path / "y.npy")]) == 0  # --data X.npy could not be searched at all
     assert len(read_csv(tmp_path / "s" / "results.csv")) == 1
     assert main(args) == 2 and "a .npy holds only the features" in capsys.readouterr().err
+
+
+def test_layers_too_big_for_this_machine_are_refused_before_a_trial(tmp_path, capsys, monkeypatch):
+    import nn.search.__main__ as search_cli
+
+    code = search_cli.main(["--dataset", "digits", "--grid", "hidden=8,100000:100000", "--out", str(tmp_path / "s")])
+    stderr = capsys.readouterr().err  # 80 GB of weights: numpy's MemoryError (or the machine swapping) in the trial
+    assert code == 2 and stderr.startswith("error: --grid hidden=100000:100000 needs about ")
+    assert stderr.endswith("; choose smaller layers\n") and stderr.count("\n") == 1 and not (tmp_path / "s").exists()
+    monkeypatch.setattr(search_cli, "physical_memory", lambda: 2**30)  # a 1 GiB machine: a range's top is checked
+    space = search_cli.parse_args(["--samples", "2", "--grid", "hidden=int:2:100000", "batch_size=int:8:512"]).space
+    assert search_cli.memory_problem(space, 1000, 64, 10).startswith("--grid hidden=100000 needs about 1.8 GiB")
+    assert search_cli.memory_problem({"hidden": [[64]], "batch_size": [32]}, 1000, 64, 10) is None

@@ -36,6 +36,7 @@ from ..runs import Interrupted, StopSignals
 from ..serialization import atomic_write, save
 from ..tables import Splits, load_splits
 from ..train import OPTIMIZERS, new_run_folder
+from ..train_flags import memory_estimate, physical_memory
 from . import GridSearchResult, grid_search, log_uniform, randint, random_search, table_rows, uniform
 from .space import _Distribution
 
@@ -178,6 +179,28 @@ def out_problem(out: str) -> str | None:
     return None
 
 
+def memory_problem(space: dict[str, Any], rows: int, features: int, outputs: int) -> str | None:
+    """Why the largest layers of ``space`` do not fit in this machine's memory, or None (checked as
+    ``python -m nn.train`` checks its --hidden: a layer of 100,000 x 100,000 was numpy's MemoryError,
+    or the machine swapping, inside a trial)."""
+    hidden = space.get("hidden", [[64]])
+    layers = [[hidden.hi]] if isinstance(hidden, randint) else [h if isinstance(h, list) else [h] for h in hidden]
+    batch = space.get("batch_size", [32])
+    largest_batch = batch.hi if isinstance(batch, randint) else max(batch)
+
+    def estimate(sizes: list[int]) -> int:
+        return memory_estimate(argparse.Namespace(hidden=sizes, batch_size=largest_batch), rows, features, outputs)
+
+    worst = max(layers, key=estimate)
+    needed, available = estimate(worst), physical_memory()
+    if available and needed > available:
+        return (
+            f"--grid hidden={':'.join(map(str, worst))} needs about {needed / 2**30:.1f} GiB (weights, gradients, "
+            f"optimizer state, activations) and this machine has {available / 2**30:.1f} GiB; choose smaller layers"
+        )
+    return None
+
+
 class Builder:
     """``build(**setting) -> (model, loss, optimizer)`` for MLPs of the data's sizes (picklable)."""
 
@@ -246,6 +269,10 @@ def run(args: argparse.Namespace, signals: StopSignals) -> int:
         return 2
     (X_train, y_train), validation = splits.train, splits.validation
     builder = Builder(X_train.shape[1], splits.n_outputs, args.seed)
+    problem = memory_problem(args.space, len(X_train), X_train.shape[1], splits.n_outputs)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     backend = None
     if args.scheduler:
         try:
