@@ -8,6 +8,7 @@ task, the class and feature names, and the version of the library that wrote it.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,7 @@ INFO_MEMBER = "__model__"  # the .npz member holding the JSON (as a uint8 array)
 FORMAT = "autograd_core.model"
 MAX_INFO_BYTES = 16 << 20  # a standardizer for a million features fits; a hostile header does not
 TASKS = ("classification", "regression")
+FORMAT_VERSION = 1  # the record's layout; a file with a higher one was written by a newer library
 
 
 def refuse_checkpoint(path: str, names: Sequence[str]) -> None:
@@ -86,6 +88,7 @@ class ModelInfo:
         for name, names in (("class_names", class_names), ("feature_names", feature_names)):
             if names is not None and (isinstance(names, str) or not all(isinstance(n, str) for n in names)):
                 raise TypeError(f"nn.save: {name} must be a list of strings, got {names!r:.80}")
+            _distinct(names, name, "nn.save")
         return cls(
             architecture,
             preprocessing,
@@ -100,7 +103,7 @@ class ModelInfo:
         return json.dumps(
             {
                 "format": FORMAT,
-                "format_version": 1,
+                "format_version": FORMAT_VERSION,
                 "library_version": self.library_version,
                 "architecture": self.architecture,
                 "preprocessing": None
@@ -126,12 +129,27 @@ class ModelInfo:
             raise ValueError(f"{where}: its description is not valid JSON ({type(error).__name__})") from None
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise ValueError(f"{where}: its description is not an {FORMAT} record")
+        version = data.get("format_version", FORMAT_VERSION)
+        if version != FORMAT_VERSION or isinstance(version, bool):  # read as version 1, a newer layout misleads
+            raise ValueError(
+                f"{where}: its description has format_version {version!r}, written by autograd_core "
+                f"{data.get('library_version')}; this one ({ag.__version__}) reads version {FORMAT_VERSION}: "
+                "upgrade autograd_core to read it"
+            )
+        scaler = _standardizer(data.get("preprocessing"), where)
+        feature_names = _names(data, "feature_names", where)
+        standardised = 0 if scaler is None or scaler.mean is None else len(scaler.mean)
+        if scaler is not None and feature_names is not None and len(feature_names) != standardised:
+            raise ValueError(
+                f"{where}: it names {len(feature_names)} features and standardises {standardised}: "
+                "the file was edited or damaged"
+            )
         return cls(
             data.get("architecture"),
-            _standardizer(data.get("preprocessing"), where),
+            scaler,
             _task(data, where),
             _names(data, "class_names", where),
-            _names(data, "feature_names", where),
+            feature_names,
             str(data.get("library_version")),
         )
 
@@ -147,7 +165,15 @@ def _names(data: dict[str, Any], key: str, where: str) -> list[str] | None:
     names = data.get(key)
     if names is not None and (not isinstance(names, list) or not all(isinstance(n, str) for n in names)):
         raise ValueError(f"{where}: {key} must be a list of strings")
+    _distinct(names, key, where)
     return names
+
+
+def _distinct(names: Sequence[str] | None, key: str, where: str) -> None:
+    """Refuse a name given twice: predictions are matched to columns and classes by name."""
+    repeated = sorted(n for n, count in Counter(names or ()).items() if count > 1)
+    if repeated:
+        raise ValueError(f"{where}: {key} names {repeated} more than once; each must be distinct")
 
 
 def _standardizer(record: Any, where: str) -> Standardizer | None:

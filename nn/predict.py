@@ -18,7 +18,8 @@ import io
 import math
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import BinaryIO
 
 import numpy as np
 
@@ -26,6 +27,7 @@ import autograd_core as ag
 
 from .model_info import ModelInfo
 from .module import Module
+from .runs import Interrupted, StopSignals
 from .serialization import atomic_write, load, read_info
 from .tables import StrPath, header_problem, open_numpy, read_member
 
@@ -41,7 +43,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error(f"--out {args.out}: the folder {parent} does not exist")
     if os.path.isdir(args.out):
         parser.error(f"--out {args.out} is a folder; give a file name such as predictions.csv")
+    for name, path in (("--data", args.data), ("model", args.model)):
+        if os.path.isfile(args.out) and os.path.isfile(path) and os.path.samefile(args.out, path):
+            parser.error(f"--out {args.out} is the {name} file: the predictions would replace it; give another name")
     return args
+
+
+#: Rows read, predicted and written at a time: memory stays the same for a file of any length.
+BLOCK_ROWS = 4096
 
 
 def load_features(path: StrPath, feature_names: Sequence[str] | None = None) -> np.ndarray:
@@ -55,16 +64,61 @@ def load_features(path: StrPath, feature_names: Sequence[str] | None = None) -> 
     array([[1.4, 5.1],
            [4.7, 7. ]])
     """
+    return np.concatenate(list(feature_blocks(path, feature_names)))
+
+
+def feature_blocks(
+    path: StrPath, feature_names: Sequence[str] | None = None, rows: int = BLOCK_ROWS
+) -> Iterator[np.ndarray]:
+    """``load_features``, ``rows`` rows at a time: a file of any length is read in bounded memory.
+    A file without a data row raises before anything is yielded.
+
+    >>> with open("new.csv", "w") as f:
+    ...     _ = f.write("sepal,petal\\n5.1,1.4\\n7.0,4.7\\n6.3,6.0\\n")
+    >>> [block.shape for block in nn.predict.feature_blocks("new.csv", rows=2)]
+    [(2, 2), (1, 2)]
+    """
     path = os.fspath(path)
-    if not os.path.isfile(path):
+    if not os.path.exists(path):
         raise ValueError(f"load_features: {path}: no such file")
+    if not os.path.isfile(path):
+        raise ValueError(f"load_features: {path} is a folder (or a device), not a data file")
     suffix = os.path.splitext(path)[1].lower()
     if suffix == ".csv":
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            rows = [r for r in csv.reader(f) if any(cell.strip() for cell in r)]
-        if len(rows) < 2:
+        yield from _csv_blocks(path, feature_names, rows)
+        return
+    if suffix not in (".npz", ".npy"):
+        raise ValueError(f"load_features: {path}: unknown file type {suffix or '(none)'}; give a .csv, .npz or .npy")
+    with open_numpy(path) as loaded:
+        if suffix == ".npz":
+            if "X" not in loaded.files:
+                raise ValueError(f"load_features: {path}: expected an array X (found {loaded.files})")
+            X = read_member(path, loaded, "X")
+        else:
+            X = loaded  # memory-mapped: read a block at a time
+        if X.ndim != 2 or X.dtype.kind not in "biuf" or len(X) == 0:
+            raise ValueError(
+                f"load_features: {path}: X must be a 2-d array of finite numbers with at least one row, "
+                f"got shape {X.shape} dtype {X.dtype}"
+            )
+        for start in range(0, len(X), rows):
+            block = np.asarray(X[start : start + rows], dtype=np.float64)
+            if not np.isfinite(block).all():
+                row = start + int(np.argwhere(~np.isfinite(block))[0][0])
+                raise ValueError(f"load_features: {path}: X[{row}] holds a missing or non-finite value")
+            yield block
+
+
+def _csv_blocks(path: str, feature_names: Sequence[str] | None, rows: int) -> Iterator[np.ndarray]:
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        reader = csv.reader(f)
+        lines = (r for r in reader if any(cell.strip() for cell in r))
+        first = next(lines, None)
+        if first is None:
             raise ValueError(f"load_features: {path}: expected a header row and at least one data row")
-        header = [h.strip() for h in rows[0]]
+        header = [h.strip() for h in first]
+        if len(header) == 1:  # a ';'- or tab-separated file reads as one column
+            header_problem("load_features", path, header)
         names = feature_names if feature_names is not None else header
         header_problem("load_features", path, [h for h in header if h in names])  # extra columns may be anything
         missing = [n for n in names if n not in header]
@@ -74,40 +128,35 @@ def load_features(path: StrPath, feature_names: Sequence[str] | None = None) -> 
                 f"lacks (its columns: {header})"
             )
         columns = [header.index(n) for n in names]
-        X = np.empty((len(rows) - 1, len(columns)))
-        for i, row in enumerate(rows[1:]):
+        block, n, total = np.empty((rows, len(columns))), 0, 0
+        for row in lines:
             if len(row) != len(header):
                 raise ValueError(
-                    f"load_features: {path}: row {i + 2} has {len(row)} fields, the header has {len(header)}"
+                    f"load_features: {path}: row {reader.line_num} has {len(row)} fields, the header has {len(header)}"
                 )
             for k, j in enumerate(columns):
-                cell = row[j].strip()
-                try:
-                    X[i, k] = float(cell)
-                except ValueError:
-                    raise ValueError(
-                        f"load_features: {path}: column {header[j]!r}, row {i + 2}: {cell!r} is not a number"
-                    ) from None
-                if not math.isfinite(X[i, k]):
-                    raise ValueError(
-                        f"load_features: {path}: column {header[j]!r}, row {i + 2}: {cell!r} is a "
-                        "missing or non-finite value"
-                    )
-        return X
-    if suffix not in (".npz", ".npy"):
-        raise ValueError(f"load_features: {path}: unknown file type {suffix or '(none)'}; give a .csv, .npz or .npy")
-    with open_numpy(path) as loaded:
-        if suffix == ".npz":
-            if "X" not in loaded.files:
-                raise ValueError(f"load_features: {path}: expected an array X (found {loaded.files})")
-            X = read_member(path, loaded, "X")
-        else:
-            X = loaded
-    if X.ndim != 2 or X.dtype.kind not in "biuf" or not np.isfinite(X).all():
+                block[n, k] = _number(path, header[j], reader.line_num, row[j])
+            n, total = n + 1, total + 1
+            if n == rows:
+                yield block
+                block, n = np.empty((rows, len(columns))), 0
+        if total == 0:
+            raise ValueError(f"load_features: {path}: expected a header row and at least one data row")
+        if n:
+            yield block[:n]
+
+
+def _number(path: str, column: str, line: int, text: str) -> float:
+    cell = text.strip()
+    try:
+        value = float(cell)
+    except ValueError:
+        raise ValueError(f"load_features: {path}: column {column!r}, row {line}: {cell!r} is not a number") from None
+    if not math.isfinite(value):
         raise ValueError(
-            f"load_features: {path}: X must be a 2-d array of finite numbers, got shape {X.shape} dtype {X.dtype}"
+            f"load_features: {path}: column {column!r}, row {line}: {cell!r} is a missing or non-finite value"
         )
-    return X.astype(np.float64)
+    return value
 
 
 def predict(model: Module, info: ModelInfo, X: np.ndarray) -> tuple[list[str], list[list[str]]]:
@@ -120,6 +169,12 @@ def predict(model: Module, info: ModelInfo, X: np.ndarray) -> tuple[list[str], l
         outputs = np.asarray(model(ag.Tensor(X.astype(dtype))).data, dtype=np.float64)
     if info.task == "classification":
         names = info.class_names or [str(k) for k in range(outputs.shape[1])]
+        if len(names) != outputs.shape[1]:  # an edited file, or nn.save given another model's names
+            plural = "s" * (len(names) != 1)
+            raise ValueError(
+                f"nn.predict: the model file lists {len(names)} class name{plural} {names!r:.80} and its model "
+                f"gives {outputs.shape[1]} outputs a row: save it again with one class name per output"
+            )
         shifted = np.exp(outputs - outputs.max(axis=1, keepdims=True))
         probabilities = shifted / shifted.sum(axis=1, keepdims=True)
         labels = [names[k] for k in probabilities.argmax(axis=1)]
@@ -132,23 +187,40 @@ def predict(model: Module, info: ModelInfo, X: np.ndarray) -> tuple[list[str], l
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    try:
-        info = read_info(args.model)
-        model = load(args.model)
-        X = load_features(args.data, info.feature_names)
+    written = 0
+
+    def write(file: BinaryIO) -> None:  # block by block into the temporary file atomic_write renames at the end
+        nonlocal written
+        text = io.TextIOWrapper(file, encoding="utf-8", newline="")
+        writer = csv.writer(text)
         trained_on = None if info.preprocessing is None else info.preprocessing.mean  # a loaded scaler is fitted
-        if trained_on is not None and X.shape[1] != trained_on.shape[0]:
-            raise ValueError(f"{args.data} has {X.shape[1]} features, the model was trained on {trained_on.shape[0]}")
-        columns, rows = predict(model, info, X)
-    except (ValueError, FileNotFoundError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(columns)
-    writer.writerows(rows)
-    atomic_write(args.out, buffer.getvalue().encode("utf-8"))
-    print(f"wrote {len(rows)} prediction{'' if len(rows) == 1 else 's'} to {args.out}")
+        for X in feature_blocks(args.data, info.feature_names):
+            if trained_on is not None and X.shape[1] != trained_on.shape[0]:
+                raise ValueError(
+                    f"{args.data} has {X.shape[1]} features, the model was trained on {trained_on.shape[0]}"
+                )
+            columns, rows = predict(model, info, X)
+            if not written:
+                writer.writerow(columns)
+            writer.writerows(rows)
+            written += len(rows)
+        text.flush()
+        text.detach()  # atomic_write closes the file itself
+
+    existed = os.path.exists(args.out)
+    with StopSignals():  # Ctrl-C or kill: a line, not a traceback (atomic_write leaves --out as it was)
+        try:
+            info = read_info(args.model)
+            model = load(args.model)
+            atomic_write(args.out, write)
+        except (ValueError, FileNotFoundError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        except Interrupted as stop:
+            kept = "left as it was" if existed else "not written"
+            print(f"interrupted by {stop}; {args.out} {kept}", file=sys.stderr)
+            return stop.exit_code
+    print(f"wrote {written} prediction{'' if written == 1 else 's'} to {args.out}")
     return 0
 
 

@@ -8,6 +8,7 @@ data. Trials are independent and seeded, so they can run one after the other
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import itertools
 import math
@@ -22,7 +23,7 @@ from ..evaluation import LossFn
 from ..module import Module
 from ..optim import Optimizer
 from ..training import evaluate, fit
-from .parallel import Outcome, run_trials
+from .parallel import Outcome, Outcomes, run_trials
 from .space import _Distribution, choice, log_uniform, randint, uniform
 
 #: ``build_fn(**setting)`` returns what one trial trains: ``(model, loss_fn, optimizer)``.
@@ -50,23 +51,33 @@ class GridSearchResult:
     def table(self) -> list[dict[str, Any]]:
         """The trials as rows (params, then score, val_loss, val_acc, error), best score first;
         ties keep the order tried."""
-        order = sorted(range(len(self.results)), key=lambda k: -self.results[k]["score"])
-        return [
-            dict(
-                self.results[k]["params"],
-                score=self.results[k]["score"],
-                val_loss=self.results[k]["val_loss"],
-                val_acc=self.results[k]["val_acc"],
-                error=self.results[k]["error"],
-            )
-            for k in order
-        ]
+        return table_rows(self.results)
 
     def __repr__(self) -> str:
         return (
             f"GridSearchResult({len(self.results)} settings, best_params={self.best_params}, "
             f"best_score={self.best_score:.4g})"
         )
+
+
+def table_rows(results: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``results`` (as ``GridSearchResult.results``) as table rows, best score first; ties keep their order.
+
+    >>> table_rows([dict(params={"lr": 0.1}, score=0.5, val_loss=0.7, val_acc=0.5, error=None, history=None),
+    ...             dict(params={"lr": 1.0}, score=0.9, val_loss=0.2, val_acc=0.9, error=None, history=None)])
+    [{'lr': 1.0, 'score': 0.9, ...}, {'lr': 0.1, 'score': 0.5, ...}]
+    """
+    order = sorted(range(len(results)), key=lambda k: -results[k]["score"])
+    return [
+        dict(
+            results[k]["params"],
+            score=results[k]["score"],
+            val_loss=results[k]["val_loss"],
+            val_acc=results[k]["val_acc"],
+            error=results[k]["error"],
+        )
+        for k in order
+    ]
 
 
 class _Trial:
@@ -143,7 +154,10 @@ def grid_search(
     or ``backend="dask"`` (the current client) on a Dask cluster. Each trial seeds numpy's
     global generator from ``seed`` and its index, and BLAS runs one thread per trial, so
     every way gives the same results. A trial whose worker dies is retried by Dask; one
-    that cannot be completed is reported with its error, never dropped.
+    that cannot be completed is reported with its error, never dropped. A Ctrl-C stops the
+    search: its ``KeyboardInterrupt`` carries the finished trials, ``error.results``, their
+    ``error.result`` (a ``GridSearchResult``, None if none has a score) and ``error.trials``
+    (how many settings there were).
 
     >>> X, y = nn.datasets.make_moons(60, noise=0.1, seed=0)
     >>> X_val, y_val = nn.datasets.make_moons(40, noise=0.1, seed=1)
@@ -276,15 +290,43 @@ def _search(
         raise TypeError(f"{caller}: unknown fit options {sorted(unknown)}; valid ones are {sorted(_FIT_OPTIONS)}")
     options = dict(fit_options, epochs=epochs, batch_size=batch_size, progress=progress)
     trial = _Trial(build_fn, X, y, validation, options, seed)
-    outcomes = run_trials(trial, settings, n_jobs=n_jobs, backend=backend)
+    done = Outcomes()  # by trial index, filled as trials finish
+    try:
+        outcomes = run_trials(trial, settings, n_jobs=n_jobs, backend=backend, done=done)
+    except KeyboardInterrupt as error:  # Ctrl-C (or nn.runs.StopSignals' SIGTERM): the finished trials survive
+        finished = [done[k] for k in sorted(done)]
+        with contextlib.suppress(AttributeError):  # exceptions with __slots__ cannot carry them
+            error.results = [result for result, _ in finished]  # type: ignore[attr-defined]
+            error.result = _best_of(finished)  # type: ignore[attr-defined]  # None when none has a score
+            error.trials = len(settings)  # type: ignore[attr-defined]
+        raise
+    best = _best_of(outcomes)
+    if best is None:
+        diverged = FloatingPointError(
+            f"{caller}: training diverged for every setting; the first error: {outcomes[0][0]['error']}"
+        )
+        diverged.results = [result for result, _ in outcomes]  # type: ignore[attr-defined]  # each with its error
+        raise diverged
+    return best
+
+
+def _best_of(outcomes: Sequence[Outcome]) -> GridSearchResult | None:
+    """The result of these trials, or None when none has a score (every one diverged or died)."""
     results = [result for result, _ in outcomes]
     scored = [k for k, r in enumerate(results) if r["score"] > -math.inf]
     if not scored:
-        raise FloatingPointError(
-            f"{caller}: training diverged for every setting; the first error: {results[0]['error']}"
-        )
+        return None
     best_index = max(scored, key=lambda k: (results[k]["score"], -k))  # ties: the first tried
     return GridSearchResult(results, best_index, outcomes[best_index][1])
 
 
-__all__ = ["grid_search", "random_search", "GridSearchResult", "uniform", "log_uniform", "randint", "choice"]
+__all__ = [
+    "grid_search",
+    "random_search",
+    "GridSearchResult",
+    "table_rows",
+    "uniform",
+    "log_uniform",
+    "randint",
+    "choice",
+]
