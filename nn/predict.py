@@ -27,7 +27,7 @@ import autograd_core as ag
 
 from .model_info import ModelInfo
 from .module import Module
-from .runs import Interrupted, StopSignals
+from .runs import Interrupted, OneLineWarnings, StopSignals
 from .serialization import atomic_write, load, read_info
 from .tables import StrPath, header_problem, open_numpy, read_member
 
@@ -208,7 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         text.detach()  # atomic_write closes the file itself
 
     existed = os.path.exists(args.out)
-    with StopSignals():  # Ctrl-C or kill: a line, not a traceback (atomic_write leaves --out as it was)
+    with StopSignals(), OneLineWarnings():  # Ctrl-C or kill: a line (--out left as it was)
         try:
             info = read_info(args.model)
             model = load(args.model)

@@ -15,7 +15,9 @@ import os
 import platform
 import signal
 import socket
+import sys
 import threading
+import warnings
 from collections.abc import Sequence
 from types import FrameType
 from typing import Any, Literal
@@ -73,6 +75,27 @@ class StopSignals:
         for signum, handler in self.previous.items():
             signal.signal(signum, handler)
         return False
+
+
+class OneLineWarnings(warnings.catch_warnings):
+    """While open, a warning prints as one line on stderr, ``warning: <message>``: a command's user reads what
+    went wrong (``fit: training diverged ...``, numpy's ``overflow encountered in matmul``), not the library's
+    file, line number and source line. Python's own display comes back on exit."""
+
+    def __enter__(self) -> None:
+        super().__enter__()
+        warnings.showwarning = _one_line
+
+
+def _one_line(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    print(f"warning: {message}", file=sys.stderr if file is None else file)
 
 
 class RunRecord:

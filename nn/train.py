@@ -38,7 +38,7 @@ from .evaluation import LossFn
 from .fit_checks import TrainingStateCheck
 from .history import History
 from .module import Module
-from .runs import RUN_FILE, Interrupted, RunRecord, StopSignals, utc_now
+from .runs import RUN_FILE, Interrupted, OneLineWarnings, RunRecord, StopSignals, utc_now
 from .serialization import save
 from .tables import TASKS, Splits, load_splits
 from .train_flags import (
@@ -183,7 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Train, evaluate on the held-out test rows, write the run folder; returns the exit code."""
     args = parse_args(argv)
     command = ["python", "-m", "nn.train", *(sys.argv[1:] if argv is None else argv)]
-    with blas_threads(args.threads), StopSignals() as signals:
+    with blas_threads(args.threads), StopSignals() as signals, OneLineWarnings():
         try:
             return run(args, command, signals)
         except Interrupted as interrupt:  # before the run folder existed: nothing to save

@@ -194,6 +194,19 @@ def test_a_diverging_run_is_a_one_line_error_not_a_traceback(tmp_path, capsys):
     ]
 
 
+def test_a_warning_during_a_command_is_one_line_and_python_s_display_comes_back(tmp_path, capsys):
+    import warnings
+
+    shown = warnings.showwarning
+    args = ["--dataset", "moons", "--hidden", "8", "--lr", "1000", "--epochs", "3", "--no-progress"]
+    assert train.main([*args, "--out", str(tmp_path / "run")]) == 0
+    err = capsys.readouterr().err
+    # fit's divergence warning, as a line: not Python's "path/train.py:262: RuntimeWarning:" and source line
+    assert err.startswith("warning: fit: training diverged at epoch 1/3") and err.count("\n") == 1
+    assert ".py:" not in err and "history = fit(" not in err
+    assert warnings.showwarning is shown
+
+
 def test_runs_in_the_same_second_get_their_own_folders(tmp_path, monkeypatch):
     """The default runs/<timestamp> was shared by two runs of one second: the second overwrote the first."""
 

@@ -32,7 +32,7 @@ from ..containers import MLP
 from ..evaluation import LossFn
 from ..module import Module
 from ..optim import Optimizer
-from ..runs import Interrupted, StopSignals
+from ..runs import Interrupted, OneLineWarnings, StopSignals
 from ..serialization import atomic_write, save
 from ..tables import Splits, load_splits
 from ..train import OPTIMIZERS, new_run_folder
@@ -240,7 +240,7 @@ def write_results(rows: list[dict[str, Any]], path: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the search and write its folder; returns the exit code (130/143 after Ctrl-C / kill)."""
     args = parse_args(argv)
-    with StopSignals() as signals:  # SIGTERM stops a search as Ctrl-C does
+    with StopSignals() as signals, OneLineWarnings():  # SIGTERM stops a search as Ctrl-C does
         try:
             return run(args, signals)
         except Interrupted as stop:
