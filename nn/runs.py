@@ -79,12 +79,14 @@ class StopSignals:
 
 class OneLineWarnings(warnings.catch_warnings):
     """While open, a warning prints as one line on stderr, ``warning: <message>``: a command's user reads what
-    went wrong (``fit: training diverged ...``, numpy's ``overflow encountered in matmul``), not the library's
-    file, line number and source line. Python's own display comes back on exit."""
+    went wrong (``fit: training diverged ...``), not the library's file, line number and source line. numpy's
+    floating-point warnings (``overflow encountered in matmul``, one per line of code) are left out: fit
+    reports what they lead to, a NaN or diverging loss, with what to do. Python's display comes back on exit."""
 
     def __enter__(self) -> None:
         super().__enter__()
         warnings.showwarning = _one_line
+        warnings.filterwarnings("ignore", r".* encountered in ", RuntimeWarning)
 
 
 def _one_line(

@@ -203,7 +203,7 @@ def test_a_warning_during_a_command_is_one_line_and_python_s_display_comes_back(
     err = capsys.readouterr().err
     # fit's divergence warning, as a line: not Python's "path/train.py:262: RuntimeWarning:" and source line
     assert err.startswith("warning: fit: training diverged at epoch 1/3") and err.count("\n") == 1
-    assert ".py:" not in err and "history = fit(" not in err
+    assert ".py:" not in err and "history = fit(" not in err and "encountered in" not in err  # numpy's: left out
     assert warnings.showwarning is shown
 
 
