@@ -14,7 +14,6 @@ import numpy as np
 
 from .compile import CompileError, CompileWarning, compile
 from .creation import (
-    Generator,
     arange,
     empty,
     empty_like,
@@ -23,16 +22,8 @@ from .creation import (
     full,
     full_like,
     linspace,
-    manual_seed,
-    multinomial,
     ones,
     ones_like,
-    rand,
-    rand_like,
-    randint,
-    randn,
-    randn_like,
-    randperm,
     tensor,
     zeros,
     zeros_like,
@@ -116,6 +107,17 @@ from .grad_mode import (
 )
 from .gradcheck import gradcheck
 from .primitives import PRIMITIVES, Primitive, sum_to
+from .sampling import (
+    Generator,
+    manual_seed,
+    multinomial,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+)
 from .tensor import Tensor
 from .transforms import hessian, hvp, jacobian, jvp, value_and_grad
 from .walk import walk

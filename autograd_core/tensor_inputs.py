@@ -29,6 +29,15 @@ def require_float(what: str, dtype: np.dtype[Any], fix: str) -> None:
         raise TypeError(f"{what} needs floating-point data, got {dtype}; {fix}")
 
 
+def require_cpu(op: str, device: object) -> None:
+    """PyTorch's ``device=`` and ``.to(device)``: numpy computes on the CPU, so ``None`` and ``"cpu"`` (``"cpu:0"``,
+    ``x.device``) are what they say and another device is refused, saying so."""
+    if device is not None and str(device).split(":")[0] != "cpu":
+        raise ValueError(
+            f"{op}: this engine runs on numpy (the CPU) only, not on {device!r}; pass device='cpu' or leave it out"
+        )
+
+
 def as_array(data: TensorLike, dtype: DTypeLike | None) -> Array | np.generic:
     """``data`` as a numeric numpy array (Python data as float64 unless ``dtype`` says), or a TypeError that
     says what to give.

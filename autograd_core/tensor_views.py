@@ -18,7 +18,7 @@ import autograd_core.tensor as _tensor  # still loading when this one is importe
 from .graph_state import op_numbers, watch
 from .primitives import Astype
 from .tensor_base import normalize_axes
-from .tensor_inputs import require_float
+from .tensor_inputs import require_cpu, require_float
 from .tensor_torch import TensorTorch
 from .types import Array, Axis, DTypeLike, Number, Shape
 
@@ -310,8 +310,7 @@ class TensorViews(TensorTorch):
     def to(self, dtype: DTypeLike) -> Tensor:
         """``astype``; ``to("cpu")`` returns the tensor itself (everything here lives in numpy)."""
         if isinstance(dtype, str) and dtype.split(":")[0] in ("cpu", "cuda", "mps"):
-            if dtype != "cpu":
-                raise ValueError(f"to: this engine runs on numpy (the CPU) only, not on {dtype!r}")
+            require_cpu("to", dtype)
             return cast("Tensor", self)
         return self.astype(dtype)
 

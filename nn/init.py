@@ -26,7 +26,7 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
-from autograd_core.creation import default_generator as _shared  # ag.manual_seed reseeds it in place
+from autograd_core.sampling import default_generator as _shared  # ag.manual_seed reseeds it in place
 
 #: What ``generator=`` accepts: a numpy Generator, an int seed, or None (the default, autograd_core's).
 GeneratorLike: TypeAlias = np.random.Generator | int | np.integer | None

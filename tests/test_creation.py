@@ -127,3 +127,41 @@ def test_random_distributions_and_dtypes():
 def test_bad_arguments_are_clear_errors(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+DEVICE_CALLS = {  # PyTorch's everyday `torch.zeros(3, device=device)`: every creation function takes device=
+    "tensor": lambda device: ag.tensor([1.0, 2.0], device=device),
+    "zeros": lambda device: ag.zeros(2, device=device),
+    "ones": lambda device: ag.ones(2, device=device),
+    "full": lambda device: ag.full((2,), 3.0, device=device),
+    "empty": lambda device: ag.empty(2, device=device),
+    "empty_like": lambda device: ag.empty_like(ag.zeros(2), device=device),
+    "zeros_like": lambda device: ag.zeros_like(ag.ones(2), device=device),
+    "ones_like": lambda device: ag.ones_like(ag.zeros(2), device=device),
+    "full_like": lambda device: ag.full_like(ag.zeros(2), 3.0, device=device),
+    "arange": lambda device: ag.arange(2, device=device),
+    "linspace": lambda device: ag.linspace(0, 1, 2, device=device),
+    "eye": lambda device: ag.eye(2, device=device),
+    "rand": lambda device: ag.rand(2, device=device),
+    "randn": lambda device: ag.randn(2, device=device),
+    "randint": lambda device: ag.randint(0, 5, (2,), device=device),
+    "randperm": lambda device: ag.randperm(2, device=device),
+    "rand_like": lambda device: ag.rand_like(ag.zeros(2), device=device),
+    "randn_like": lambda device: ag.randn_like(ag.zeros(2), device=device),
+}
+
+
+@pytest.mark.parametrize("op", sorted(DEVICE_CALLS))
+def test_every_creation_function_takes_the_cpu_device_and_refuses_another_by_name(op):
+    make = DEVICE_CALLS[op]
+    ag.manual_seed(0)
+    plain = make(None)
+    for device in ("cpu", "cpu:0", ag.zeros(1).device):
+        ag.manual_seed(0)
+        same = make(device)
+        assert same.shape == plain.shape and same.dtype == plain.dtype
+        if op not in ("empty", "empty_like"):  # (its values are whatever the memory held)
+            np.testing.assert_array_equal(same.data, plain.data)
+    for device in ("cuda", "cuda:0", "mps"):
+        with pytest.raises(ValueError, match=rf"^{op}: this engine runs on numpy \(the CPU\) only, not on '{device}'"):
+            make(device)
