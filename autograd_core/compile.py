@@ -16,7 +16,7 @@ import numpy as np
 
 from .engine import accumulate_grad, grad
 from .grad_mode import current_switches
-from .graph_state import MutationClock
+from .graph_state import MutationClock, StructureClock
 from .replay import MISS, Plan
 from .tape import Keywords, Tape, Unsupported, arg_guards, call_flat, fingerprint
 from .tensor import Tensor, _node
@@ -100,7 +100,8 @@ class Compiled:
         key = (tuple(map(type, args)), tuple(arg_guards(args)))  # what the plans' guards check of args
         if key not in self._entries and len(self._entries) >= MAX_SIGNATURES:  # a new leaf passed every call?
             del self._entries[next(iter(self._entries))]
-        entry = self._entries.setdefault(key, SimpleNamespace(reference=None, snapshot=None, plan=None, fallback=None))
+        new = SimpleNamespace(reference=None, snapshot=None, plan=None, fallback=None, clock=None)
+        entry = self._entries.setdefault(key, new)
         if entry.fallback is not None:
             return self._define_by_run(args)
         result = MISS if entry.plan is None else self._replay(entry, args)
@@ -109,6 +110,8 @@ class Compiled:
     def _replay(self, entry, args):
         """Entry's plan's result (check=True: compared with define-by-run's), or MISS when a guard fails."""
         plan = entry.plan
+        if entry.clock != StructureClock.now:  # a layer replaced, train/eval switched: fn may read others now
+            return MISS
         try:
             values = plan.run(args, self.check)  # guards, forward, backward, .grad (check: a trial, delivering none)
         except Exception as error:  # noqa: BLE001 (a bad value: define-by-run raises the engine's error)
@@ -168,6 +171,7 @@ class Compiled:
     def _trace(self, entry, args):
         """Run fn define-by-run, recording a tape; compare it with the previous one; maybe adopt a plan."""
         self.trace_count += 1
+        moved = entry.clock != StructureClock.now  # then a disagreeing tape starts afresh: fn reads other state
         if entry.reference is not None and not entry.reference.still_holds():  # a tensor fn reads changed
             entry.reference = entry.snapshot = entry.plan = None  # shape, dtype or requires_grad: start afresh
         # a float tensor argument that needs no gradient is traced through a stand-in that requires grad,
@@ -184,6 +188,8 @@ class Compiled:
             outputs[0].detach().backward()  # the engine's own 'does not require grad' error
         if tape is not None and entry.reference is not None:
             _, reason = _attempt(tape.require_agreement, entry.reference)
+            if reason is not None and moved:
+                entry.reference = entry.snapshot = entry.plan = reason = None
         if reason is not None:
             self._give_up(entry, reason)  # strict: raises before any gradient is delivered
         if reason is not None or entry.reference is None or entry.plan is not None:
@@ -217,6 +223,7 @@ class Compiled:
         if entry.snapshot is not None:
             sources = {name: seen for name, seen in sources.items() if entry.snapshot.get(name) == seen[0]}
         entry.snapshot, entry.reference = {name: seen[0] for name, seen in sources.items()}, tape
+        entry.clock = StructureClock.now
         tape.order = None  # no graph kept alive between calls
         if entry.plan is not None:
             entry.plan.pin({name: held for name, (_, held) in sources.items()})

@@ -20,12 +20,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeAlias, TypeVar
 
 import numpy as np
 
 from autograd_core import Tensor
 from autograd_core.grad_mode import enter_scope, exit_scope
+
+# Counts changes to any module tree (a parameter or child added, replaced or removed) and of training mode:
+# an outermost call then re-derives its parameters' labels, ag.compile checks its plans by a trace.
+from autograd_core.graph_state import StructureClock as _TreeClock
 from autograd_core.types import TensorLike
 
 from .module_state import ModuleState
@@ -43,17 +48,6 @@ class _Calls(threading.local):
 
 
 _calls = _Calls()
-
-
-class _TreeClock:
-    """Counts changes to any module tree (a parameter or child added, replaced or removed), so an
-    outermost call re-derives its parameters' labels only when something moved."""
-
-    now = 0
-
-    @classmethod
-    def tick(cls) -> None:
-        cls.now += 1
 
 
 #: ``Module._descendant_names`` before any search: a tree time no search has (``_TreeClock`` starts at 0).
@@ -287,12 +281,28 @@ class Module(ModuleState):
     def train(self: _M, mode: bool = True) -> _M:
         """Set training mode on this module and all sub-modules; returns self: ``model.train()``."""
         for m in self.modules():
+            if m.training != bool(mode):  # (a compiled step of the other mode would compute something else)
+                _TreeClock.tick()
             object.__setattr__(m, "training", bool(mode))
         return self
 
     def eval(self: _M) -> _M:
         """Evaluation mode (``train(False)``); returns self: ``model.eval()``."""
         return self.train(False)
+
+    @contextmanager
+    def _evaluating(self) -> Iterator[None]:
+        """Evaluation mode inside the block, each module's own mode after it: ``with model._evaluating(): ...``.
+        Unlike eval() and train(), unseen by ag.compile, so for blocks under no_grad only (there no compiled step
+        replays): nn.fit's evaluation after each epoch costs no compiled step a trace."""
+        modes = [(m, m.training) for m in self.modules()]
+        for m, _ in modes:
+            object.__setattr__(m, "training", False)
+        try:
+            yield
+        finally:
+            for m, mode in modes:
+                object.__setattr__(m, "training", mode)
 
     # ------------------------------------------------------------ calling
     def forward(self, *args: Any, **kwargs: Any) -> Any:

@@ -1,0 +1,85 @@
+"""Fifth everyday-use audit of ag.compile: training steps as users write them around their own models,
+each compiled call's loss and gradients compared with define-by-run's on the same inputs."""
+
+import warnings
+
+import numpy as np
+
+import autograd_core as ag
+import nn
+import nn.functional as F
+from autograd_core import CompileWarning, Tensor
+
+
+def _batches(sizes, features=5, classes=3, seed=0):
+    rng = np.random.default_rng(seed)
+    return [(Tensor(rng.standard_normal((n, features))), rng.integers(0, classes, n)) for n in sizes]
+
+
+def _compare_each_call(fn, params, calls, before=lambda k: None):
+    """Run fn compiled and define-by-run on each call's arguments (``before(k)`` changes the model first);
+    the losses are equal bit for bit and the gradients up to summation order. Returns the compiled fn."""
+    step = ag.compile(fn)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CompileWarning)  # a fallback would hide what is compared
+        for k, args in enumerate(calls):
+            before(k)
+            for p in params():
+                p.grad = None
+            want = fn(*args)
+            want.backward()
+            want_grads = [p.grad for p in params()]
+            for p in params():
+                p.grad = None
+            got = step(*args)
+            assert got.item() == want.item(), f"call {k}: loss {got.item()} vs define-by-run {want.item()}"
+            for g, w in zip((p.grad for p in params()), want_grads):
+                assert (g is None) == (w is None), f"call {k}"
+                if w is not None:
+                    np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-15, err_msg=f"call {k}")
+    return step
+
+
+def test_switching_batchnorm_between_train_and_eval_mode_replays_the_mode_in_use():
+    """model.eval() between calls: the plan traced in training mode (batch statistics) gave the eval-mode
+    call a silently different loss and gradients; a mode change now has fn traced again."""
+    model = nn.Sequential(nn.Linear(5, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 3))
+    modes = [True, True, True, False, False, False, True, True]
+    step = _compare_each_call(
+        lambda X, y: F.cross_entropy(model(X), y),
+        lambda: list(model.parameters()),
+        _batches([32] * len(modes)),
+        before=lambda k: model.train(modes[k]),
+    )
+    assert step.replay_count >= 2  # still replayed where the mode stayed
+
+
+def test_a_layer_replaced_between_calls_is_the_one_used():
+    """model.layers[2] = nn.Linear(...) after the plan existed: the replay went on reading the old layer's
+    weights (and left the new one without a gradient)."""
+    model = nn.MLP([5, 8, 3], seed=0)
+
+    def replace(k):
+        if k == 3:
+            model.layers[2] = nn.Linear(8, 3)
+
+    step = _compare_each_call(
+        lambda X, y: F.cross_entropy(model(X), y), lambda: list(model.parameters()), _batches([32] * 6), replace
+    )
+    assert step.replay_count == 2  # calls 4 and 5: traced again at 3 (a new reference), then adopted at 4
+
+
+def test_evaluating_after_each_epoch_costs_the_compiled_step_no_trace():
+    """nn.evaluate switches to eval mode and back under no_grad (nn.fit's validation after every epoch): the
+    compiled step keeps replaying, and every module gets back its own mode."""
+    model = nn.Sequential(nn.Linear(5, 8), nn.Dropout(0.1), nn.ReLU(), nn.Linear(8, 3))
+    model[1].eval()  # a module of its own mode is restored as it was
+    step = ag.compile(lambda X, y: F.cross_entropy(model(X), y))
+    (X, y), (Xv, yv) = _batches([32, 16])
+    for _ in range(3):
+        step(X, y)
+    traces = step.trace_count
+    nn.evaluate(model, F.cross_entropy, Xv.data, yv)
+    step(X, y)
+    assert step.trace_count == traces
+    assert [m.training for m in model.modules()] == [True, True, False, True, True]
