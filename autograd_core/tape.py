@@ -74,10 +74,10 @@ def arg_guards(args):
     for k, a in enumerate(args):
         array = arg_array(a)
         if array is None:
-            if type(a) not in STATIC:
+            if type(a) not in STATIC and not isinstance(a, np.generic):  # np.float32(0.5): a number too
                 raise TypeError(
                     f"compile: argument {arg_name(args, k)} is a {type(a).__name__}; pass Tensors or numpy arrays "
-                    "(read afresh each call) or Python numbers/strings (part of the signature)"
+                    "(read afresh each call) or numbers/strings (part of the signature)"
                 )
             guards.append((f"A{k}", a))
             continue

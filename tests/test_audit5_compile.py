@@ -83,3 +83,13 @@ def test_evaluating_after_each_epoch_costs_the_compiled_step_no_trace():
     step(X, y)
     assert step.trace_count == traces
     assert [m.training for m in model.modules()] == [True, True, False, True, True]
+
+
+def test_a_numpy_scalar_argument_is_a_number_of_the_signature():
+    """A temperature as np.float32 / np.float64 (what np.cos of a schedule or a mean gives) raised a TypeError
+    ('argument 2 is a float32'); it is a static number, as a Python float: a new value traces again."""
+    model = nn.MLP([5, 8, 3], seed=0)
+    temperatures = [np.float64(1.0), np.float64(1.0), np.float64(1.0), np.float32(2.0), np.float32(2.0), 0.5]
+    calls = [(X, y, t) for (X, y), t in zip(_batches([32] * 6), temperatures)]
+    step = _compare_each_call(lambda X, y, T: F.cross_entropy(model(X) / T, y), lambda: list(model.parameters()), calls)
+    assert step.replay_count == 1  # the third call; np.float32(2.0) and 0.5 are new signatures
