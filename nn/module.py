@@ -27,10 +27,7 @@ import numpy as np
 
 from autograd_core import Tensor
 from autograd_core.grad_mode import enter_scope, exit_scope
-
-# Counts changes to any module tree (a parameter or child added, replaced or removed) and of training mode:
-# an outermost call then re-derives its parameters' labels, ag.compile checks its plans by a trace.
-from autograd_core.graph_state import StructureClock as _TreeClock
+from autograd_core.graph_state import StructureClock
 from autograd_core.types import TensorLike
 
 from .module_state import ModuleState
@@ -48,6 +45,18 @@ class _Calls(threading.local):
 
 
 _calls = _Calls()
+
+
+class _TreeClock:
+    """Counts changes to any module tree (a parameter or child added, replaced or removed), so an
+    outermost call re-derives its parameters' labels only when something moved."""
+
+    now = 0
+
+    @classmethod
+    def tick(cls) -> None:
+        cls.now += 1
+        StructureClock.tick()  # what a compiled step reads changed too: it is traced again
 
 
 #: ``Module._descendant_names`` before any search: a tree time no search has (``_TreeClock`` starts at 0).
@@ -149,6 +158,8 @@ class Module(ModuleState):
                 value._relabel(name + ".")
             for key in later:  # (moved back behind it)
                 self._modules[key] = self._modules.pop(key)
+        elif self.__dict__.get(name, self) is not value:  # a number forward may read (a slope): traced again
+            StructureClock.tick()
         object.__setattr__(self, name, value)  # also in __dict__: plain attribute lookup stays fast
 
     def __delattr__(self, name: str) -> None:
@@ -282,7 +293,7 @@ class Module(ModuleState):
         """Set training mode on this module and all sub-modules; returns self: ``model.train()``."""
         for m in self.modules():
             if m.training != bool(mode):  # (a compiled step of the other mode would compute something else)
-                _TreeClock.tick()
+                StructureClock.tick()
             object.__setattr__(m, "training", bool(mode))
         return self
 

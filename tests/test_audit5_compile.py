@@ -93,3 +93,30 @@ def test_a_numpy_scalar_argument_is_a_number_of_the_signature():
     calls = [(X, y, t) for (X, y), t in zip(_batches([32] * 6), temperatures)]
     step = _compare_each_call(lambda X, y, T: F.cross_entropy(model(X) / T, y), lambda: list(model.parameters()), calls)
     assert step.replay_count == 1  # the third call; np.float32(2.0) and 0.5 are new signatures
+
+
+class _Scaled(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(5, 8), nn.LeakyReLU(0.1), nn.Linear(8, 3))
+        self.scale = 1.0
+
+    def forward(self, x):
+        return self.body(x) * self.scale
+
+
+def test_a_number_a_module_holds_changed_between_calls_is_read_again():
+    """model.scale = 3.0 or a LeakyReLU's negative_slope changed after the plan existed: the replay kept the
+    traced number, a silently different loss and gradients; setting a module's attribute has fn traced again."""
+    model = _Scaled()
+
+    def change(k):
+        if k == 3:
+            model.scale = 3.0
+        if k == 6:
+            model.body[1].negative_slope = 0.5
+
+    step = _compare_each_call(
+        lambda X, y: F.cross_entropy(model(X), y), lambda: list(model.parameters()), _batches([32] * 9), change
+    )
+    assert step.replay_count == 3  # calls 2, 5 and 8: the new number is a new constant, so two traces each
