@@ -120,3 +120,23 @@ def test_a_number_a_module_holds_changed_between_calls_is_read_again():
         lambda X, y: F.cross_entropy(model(X), y), lambda: list(model.parameters()), _batches([32] * 9), change
     )
     assert step.replay_count == 3  # calls 2, 5 and 8: the new number is a new constant, so two traces each
+
+
+def test_loading_weights_and_running_statistics_keeps_the_step_compiled():
+    """load_state_dict between calls into a BatchNorm model in eval mode (its running statistics are constants
+    of the trace): the compiled step fell back to define-by-run for good with a 'constant changed' warning;
+    it is now traced again and replays the loaded values."""
+    model = nn.Sequential(nn.Linear(5, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 3))
+    trained = nn.Sequential(nn.Linear(5, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 3))
+    with ag.no_grad():
+        trained(Tensor(np.random.default_rng(1).standard_normal((64, 5)) * 3 + 1))  # running statistics move
+    model.eval()
+
+    def load(k):
+        if k == 3:
+            model.load_state_dict(trained.state_dict())
+
+    step = _compare_each_call(
+        lambda X, y: F.cross_entropy(model(X), y), lambda: list(model.parameters()), _batches([32] * 7), load
+    )
+    assert step.replay_count == 3  # call 2, then 5 and 6
