@@ -32,6 +32,8 @@ class Unsupported(Exception):
 _WHY = {  # why a call cannot be replayed (Unsupported), or why two tapes disagree (Tape.require_agreement)
     "in place": "fn changed tensor values in place (.data or an in-place operator); a replay would skip that: "
     "keep updates outside the compiled function",
+    "grad": "fn sets a gradient (.grad: zero_grad() inside fn?); a replay would skip that, so gradients would "
+    "add up over calls: zero them outside the compiled function, before each call",
     "made outside": "argument {k} requires grad but is the output of '{op}' (a graph built outside fn); pass a "
     "leaf, detach() it, or compute it inside fn",
     "retain_grad": "retain_grad() on a tensor inside fn: a replay makes no tensors to keep a gradient on; "
@@ -100,11 +102,14 @@ class Tape:
     ``frozen`` (arrays compared between tapes; ``externals[j]``: constant j is the same tensor in both, one
     from outside fn, read each call); ``order``, the graph, None once a plan no longer needs it."""
 
-    def __init__(self, outputs, form, args, call_args, clock):
+    def __init__(self, outputs, form, args, call_args, clock, grads=()):
         """``outputs``: the loss, then the aux tensors (``form``: how fn returned them, None: no aux);
-        ``call_args``: what fn was called with (stand-ins); ``clock``: MutationClock before the call."""
+        ``call_args``: what fn was called with (stand-ins); ``clock``: MutationClock before the call;
+        ``grads``: (tensor, its .grad before the call) for the leaves of an earlier trace."""
         if MutationClock.now != clock:
             raise Unsupported(_WHY["in place"])
+        if any(t.grad is not g for t, g in grads):
+            raise Unsupported(_WHY["grad"])
         for k, a in enumerate(args):
             if isinstance(a, Tensor) and a.requires_grad and a.prim is not None:
                 raise Unsupported(_WHY["made outside"].format(k=arg_name(args, k), op=a.op))

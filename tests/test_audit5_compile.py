@@ -140,3 +140,38 @@ def test_loading_weights_and_running_statistics_keeps_the_step_compiled():
         lambda X, y: F.cross_entropy(model(X), y), lambda: list(model.parameters()), _batches([32] * 7), load
     )
     assert step.replay_count == 3  # call 2, then 5 and 6
+
+
+def test_zero_grad_inside_the_step_falls_back_instead_of_adding_up_gradients():
+    """optimizer.zero_grad() inside the compiled function (PyTorch's habit): the replays skipped it, so each
+    call's gradients were added to the last ones and the optimizer took silently different steps."""
+
+    def train(compiled):
+        model = nn.MLP([5, 8, 3], seed=0)
+        optimizer = nn.optim.SGD(model.parameters(), lr=0.1)
+
+        def step(X, y):
+            optimizer.zero_grad()
+            return F.cross_entropy(model(X), y)
+
+        def define_by_run(X, y):
+            loss = step(X, y)
+            loss.backward()
+            return loss
+
+        run = ag.compile(step) if compiled else define_by_run
+        losses = []
+        for X, y in _batches([32] * 6):
+            losses.append(run(X, y).item())
+            optimizer.step()
+        return losses, [p.data.copy() for p in model.parameters()], run
+
+    want, want_params, _ = train(compiled=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got, got_params, step = train(compiled=True)
+    assert got == want
+    for g, w in zip(got_params, want_params):
+        np.testing.assert_allclose(g, w, rtol=1e-12)
+    assert "zero_grad() inside fn" in step.fallback_reason
+    assert [c.category for c in caught] == [CompileWarning]
