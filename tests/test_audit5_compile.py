@@ -4,6 +4,7 @@ each compiled call's loss and gradients compared with define-by-run's on the sam
 import warnings
 
 import numpy as np
+import pytest
 
 import autograd_core as ag
 import nn
@@ -175,3 +176,19 @@ def test_zero_grad_inside_the_step_falls_back_instead_of_adding_up_gradients():
         np.testing.assert_allclose(g, w, rtol=1e-12)
     assert "zero_grad() inside fn" in step.fallback_reason
     assert [c.category for c in caught] == [CompileWarning]
+
+
+def test_a_step_that_runs_backward_itself_is_told_that_compile_runs_it():
+    """loss.backward() inside fn, as a PyTorch step function has it: the compiled call's own backward raised the
+    engine's 'backward through div a second time ... pass retain_graph=True', advice that does not apply."""
+    model = nn.MLP([5, 8, 3], seed=0)
+
+    def step(X, y):
+        loss = F.cross_entropy(model(X), y)
+        loss.backward()
+        return loss
+
+    compiled = ag.compile(step)
+    ((X, y),) = _batches([8])
+    with pytest.raises(RuntimeError, match=r"compile\(.*step\): fn ran loss.backward\(\); compile runs it: drop it"):
+        compiled(X, y)
