@@ -18,7 +18,7 @@ from .engine import accumulate_grad, grad
 from .grad_mode import current_switches
 from .graph_state import SPENT, MutationClock, StructureClock
 from .replay import MISS, Plan
-from .tape import Keywords, Tape, Unsupported, arg_guards, call_flat, fingerprint
+from .tape import Keywords, Tape, Unsupported, arg_guards, call_flat, fingerprint, running
 from .tensor import Tensor, _node
 
 MAX_SIGNATURES = 8  # signatures traced and kept per compiled function (oldest forgotten first)
@@ -91,6 +91,11 @@ class Compiled:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if kwargs:  # flat: positional, keyword values, their names (a static argument: in the signature)
             args = (*args, *(kwargs[name] for name in sorted(kwargs)), Keywords(sorted(kwargs)))
+        if running.title is not None:  # its loss would be a constant there: the outer backward would miss it
+            raise RuntimeError(
+                f"compile({self.title}): called inside compile({running.title})'s fn: a compiled call runs its "
+                "own backward and returns the loss without a graph; call its uncompiled function (.fn) there"
+            )
         switches = current_switches()
         if not switches.grad_enabled or switches.anomaly:  # under no_grad() or detect_anomaly(): fn itself
             return self._define_by_run(args)
@@ -122,7 +127,7 @@ class Compiled:
         if values is MISS:
             return MISS
         if self.check:  # the plan's result beside define-by-run's; the latter's gradients are kept
-            outputs, form = self._outputs(call_flat(self.fn, args))
+            outputs, form = self._outputs(call_flat(self.fn, args, self.title))
             grads = [g.data for g in grad(outputs[0], plan.leaves, allow_unused=True)]
             problem = _difference(values, outputs, plan.leaves, grads)
             if problem:
@@ -139,7 +144,7 @@ class Compiled:
         return _pack(plan.form, values)
 
     def _define_by_run(self, args):
-        outputs, form = self._outputs(call_flat(self.fn, args))
+        outputs, form = self._outputs(call_flat(self.fn, args, self.title))
         if not (outputs[0].requires_grad or current_switches().grad_enabled):
             raise RuntimeError(
                 f"compile({self.title}): called under no_grad(), so fn recorded nothing to differentiate: a compiled "
@@ -179,7 +184,7 @@ class Compiled:
         stand_in = [isinstance(a, Tensor) and not a.requires_grad and a.dtype.kind == "f" for a in args]
         call_args = [Tensor(a.data, requires_grad=True, label=a.label) if s else a for a, s in zip(args, stand_in)]
         clock, grads = MutationClock.now, [(t, t.grad) for t in (entry.reference.leaves if entry.reference else ())]
-        outputs, form = self._outputs(call_flat(self.fn, call_args))
+        outputs, form = self._outputs(call_flat(self.fn, call_args, self.title))
         if outputs[0]._epoch == SPENT:  # (the engine would say 'backward through ... a second time')
             raise RuntimeError(f"compile({self.title}): fn ran loss.backward(); compile runs it: drop it from fn")
         tape, reason = _attempt(Tape, outputs, form, args, call_args, clock, grads)

@@ -6,6 +6,7 @@ function are compared to tell real constants from values that only looked consta
 import hashlib
 import itertools
 import operator
+import threading
 import weakref
 
 import numpy as np
@@ -57,10 +58,21 @@ def arg_array(a):
     return a.data if isinstance(a, Tensor) else a if isinstance(a, np.ndarray) else None
 
 
-def call_flat(fn, args):
+class Running(threading.local):
+    title = None  # the compiled function whose fn runs in this thread (call_flat), if any
+
+
+running = Running()
+
+
+def call_flat(fn, args, title):
     """fn called with compile's flat arguments: positional ones, keyword values, their names (Keywords)."""
     names = args[-1] if args and type(args[-1]) is Keywords else ()
-    return fn(*args[: len(args) - len(names) - bool(names)], **dict(zip(names, args[-1 - len(names) : -1])))
+    outer, running.title = running.title, title
+    try:
+        return fn(*args[: len(args) - len(names) - bool(names)], **dict(zip(names, args[-1 - len(names) : -1])))
+    finally:
+        running.title = outer
 
 
 def arg_name(args, k):

@@ -192,3 +192,17 @@ def test_a_step_that_runs_backward_itself_is_told_that_compile_runs_it():
     ((X, y),) = _batches([8])
     with pytest.raises(RuntimeError, match=r"compile\(.*step\): fn ran loss.backward\(\); compile runs it: drop it"):
         compiled(X, y)
+
+
+def test_a_compiled_call_inside_another_compiled_function_is_refused():
+    """compiled_inner(X, y) * 2 inside a compiled outer step: the inner call delivered its own gradients once
+    and gave the outer a loss without a graph, so the weights' gradients silently missed the factor 2."""
+    model = nn.MLP([5, 8, 3], seed=0)
+    inner = ag.compile(lambda X, y: F.cross_entropy(model(X), y))
+    outer = ag.compile(lambda X, y: inner(X, y) * 2.0 + (model(X) ** 2).mean())
+    ((X, y),) = _batches([8])
+    with pytest.raises(RuntimeError, match=r"called inside compile\(.*\)'s fn: .* call its uncompiled function"):
+        outer(X, y)
+    assert model.layers[0].weight.grad is None  # refused before any gradient was delivered
+    outer_fixed = ag.compile(lambda X, y: inner.fn(X, y) * 2.0 + (model(X) ** 2).mean())
+    _compare_each_call(outer_fixed.fn, lambda: list(model.parameters()), _batches([8] * 3))
