@@ -206,3 +206,15 @@ def test_a_compiled_call_inside_another_compiled_function_is_refused():
     assert model.layers[0].weight.grad is None  # refused before any gradient was delivered
     outer_fixed = ag.compile(lambda X, y: inner.fn(X, y) * 2.0 + (model(X) ** 2).mean())
     _compare_each_call(outer_fixed.fn, lambda: list(model.parameters()), _batches([8] * 3))
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.uint8, np.int16, np.dtype(">i4")])
+def test_labels_of_any_integer_dtype_keep_a_cross_entropy_step_compiled(dtype):
+    """int32 labels (numpy's default integer on Windows) or uint8 ones (an IDX file's): cross_entropy converted
+    them to a new int64 array each call, a constant that changed, so the step fell back with a CompileWarning."""
+    model = nn.MLP([5, 8, 3], seed=0)
+    calls = [(X, y.astype(dtype)) for X, y in _batches([32, 32, 7, 32, 32])]
+    step = _compare_each_call(lambda X, y: F.cross_entropy(model(X), y), lambda: list(model.parameters()), calls)
+    assert step.replay_count == 2
+    with pytest.raises(ValueError, match=r"labels must be in 0\.\.2 for K=3 classes; found min 0, max 3"):
+        F.cross_entropy(model(calls[0][0]), np.array([0, 3] * 16, dtype))
