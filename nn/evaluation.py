@@ -90,7 +90,7 @@ def dead_unit_fraction(model: Module, X: ArrayLike, chunk: int = DEAD_UNIT_CHUNK
             fired.append(positive)
         calls += 1
 
-    handles = [m.register_forward_hook(record) for m in relus]
+    handles = [m._probe(record) for m in relus]  # (under no_grad below: unseen by ag.compile)
     X = np.asarray(X.data if isinstance(X, Tensor) else X)
     try:
         with model._evaluating(), ag.no_grad():

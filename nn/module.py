@@ -66,11 +66,12 @@ _NOT_YET_FOUND: tuple[int, dict[int, str]] = (-1, {})
 class _HookHandle:
     """Returned by ``register_forward_hook``; ``remove()`` unregisters the hook."""
 
-    def __init__(self, hooks: dict[int, ForwardHook], key: int) -> None:
-        self._hooks, self._key = hooks, key
+    def __init__(self, hooks: dict[int, ForwardHook], key: int, seen: bool) -> None:
+        self._hooks, self._key, self._seen = hooks, key, seen
 
     def remove(self) -> None:
-        self._hooks.pop(self._key, None)
+        if self._hooks.pop(self._key, None) is not None and self._seen:
+            StructureClock.tick()  # a compiled step replayed with the hook is traced again
 
 
 def _is_parameter(value: object) -> bool:
@@ -228,9 +229,15 @@ class Module(ModuleState):
         (4, 3)
         >>> handle.remove()
         """
+        StructureClock.tick()  # a compiled step is traced again, with the hook (which may change outputs)
+        return self._probe(hook, seen=True)
+
+    def _probe(self, hook: ForwardHook, seen: bool = False) -> _HookHandle:
+        """register_forward_hook unseen by ag.compile, for nn's probes that run under no_grad and are removed
+        before they return (dead_unit_fraction's, after every epoch of nn.fit: no compiled step replays then)."""
         key = max(self._forward_hooks, default=-1) + 1
         self._forward_hooks[key] = hook
-        return _HookHandle(self._forward_hooks, key)
+        return _HookHandle(self._forward_hooks, key, seen)
 
     # ------------------------------------------------------------ traversal
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:

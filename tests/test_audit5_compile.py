@@ -81,6 +81,7 @@ def test_evaluating_after_each_epoch_costs_the_compiled_step_no_trace():
         step(X, y)
     traces = step.trace_count
     nn.evaluate(model, F.cross_entropy, Xv.data, yv)
+    assert nn.evaluation.dead_unit_fraction(model, Xv.data) is not None  # its probes: forward hooks, removed
     step(X, y)
     assert step.trace_count == traces
     assert [m.training for m in model.modules()] == [True, True, False, True, True]
@@ -218,3 +219,21 @@ def test_labels_of_any_integer_dtype_keep_a_cross_entropy_step_compiled(dtype):
     assert step.replay_count == 2
     with pytest.raises(ValueError, match=r"labels must be in 0\.\.2 for K=3 classes; found min 0, max 3"):
         F.cross_entropy(model(calls[0][0]), np.array([0, 3] * 16, dtype))
+
+
+def test_a_forward_hook_added_or_removed_between_calls_is_replayed_as_it_is_now():
+    """A hook that replaces a layer's output, registered (then removed) after the plan existed: the replay kept
+    computing without it (then with it), a silently different loss and gradients."""
+    model = nn.MLP([5, 8, 3], seed=0)
+    handles = []
+
+    def change(k):
+        if k == 3:
+            handles.append(model.layers[1].register_forward_hook(lambda module, inputs, out: out * 0.5))
+        if k == 6:
+            handles.pop().remove()
+
+    step = _compare_each_call(
+        lambda X, y: F.cross_entropy(model(X), y), lambda: list(model.parameters()), _batches([32] * 9), change
+    )
+    assert step.replay_count == 3  # calls 2, 5 and 8
