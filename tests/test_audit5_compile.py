@@ -237,3 +237,22 @@ def test_a_forward_hook_added_or_removed_between_calls_is_replayed_as_it_is_now(
         lambda X, y: F.cross_entropy(model(X), y), lambda: list(model.parameters()), _batches([32] * 9), change
     )
     assert step.replay_count == 3  # calls 2, 5 and 8
+
+
+def test_a_new_model_read_by_the_same_compiled_step_is_the_one_trained():
+    """A new model per cross-validation fold, bound to the name the step reads: the replay went on computing the
+    old model's loss and gradients, and the new model got none (so its optimizer never moved it). Building a
+    module moves StructureClock, so the step is traced again."""
+    models = {"current": nn.MLP([5, 8, 3], seed=1)}
+
+    def new_fold(k):
+        if k == 3:
+            models["current"] = nn.MLP([5, 8, 3], seed=2)
+
+    step = _compare_each_call(
+        lambda X, y: F.cross_entropy(models["current"](X), y),
+        lambda: list(models["current"].parameters()),
+        _batches([32] * 6),
+        new_fold,
+    )
+    assert step.replay_count == 2  # calls 2 and 5
