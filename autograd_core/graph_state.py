@@ -53,8 +53,8 @@ class MutationClock:
 
 
 class StructureClock:
-    """Counts changes to what a function reads besides tensor values: a model's layers and parameters (added,
-    replaced, removed) or train/eval mode (nn ticks it). ``ag.compile`` checks its plans by a trace after one."""
+    """Counts changes to what a function reads besides tensor values (nn ticks it: a module's layers, parameters,
+    train/eval mode, attributes, hooks, loaded values). ``ag.compile`` checks its plans by a trace after one."""
 
     now = 0
 

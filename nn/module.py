@@ -159,7 +159,7 @@ class Module(ModuleState):
                 value._relabel(name + ".")
             for key in later:  # (moved back behind it)
                 self._modules[key] = self._modules.pop(key)
-        elif self.__dict__.get(name, self) is not value:  # a number forward may read (a slope): traced again
+        elif self.__dict__.get(name, self) is not value:  # (self: none yet) a number forward reads: traced again
             StructureClock.tick()
         object.__setattr__(self, name, value)  # also in __dict__: plain attribute lookup stays fast
 
