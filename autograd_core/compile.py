@@ -16,9 +16,9 @@ import numpy as np
 
 from .engine import accumulate_grad, grad
 from .grad_mode import current_switches
-from .graph_state import MutationClock
+from .graph_state import SPENT, MutationClock, StructureClock
 from .replay import MISS, Plan
-from .tape import Keywords, Tape, Unsupported, arg_guards, call_flat, fingerprint
+from .tape import Keywords, Tape, Unsupported, arg_guards, call_flat, fingerprint, running
 from .tensor import Tensor, _node
 
 MAX_SIGNATURES = 8  # signatures traced and kept per compiled function (oldest forgotten first)
@@ -91,6 +91,11 @@ class Compiled:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if kwargs:  # flat: positional, keyword values, their names (a static argument: in the signature)
             args = (*args, *(kwargs[name] for name in sorted(kwargs)), Keywords(sorted(kwargs)))
+        if running.title is not None:  # its loss would be a constant there: the outer backward would miss it
+            raise RuntimeError(
+                f"compile({self.title}): called inside compile({running.title})'s fn: a compiled call runs its "
+                "own backward and returns the loss without a graph; call its uncompiled function (.fn) there"
+            )
         switches = current_switches()
         if not switches.grad_enabled or switches.anomaly:  # under no_grad() or detect_anomaly(): fn itself
             return self._define_by_run(args)
@@ -100,7 +105,8 @@ class Compiled:
         key = (tuple(map(type, args)), tuple(arg_guards(args)))  # what the plans' guards check of args
         if key not in self._entries and len(self._entries) >= MAX_SIGNATURES:  # a new leaf passed every call?
             del self._entries[next(iter(self._entries))]
-        entry = self._entries.setdefault(key, SimpleNamespace(reference=None, snapshot=None, plan=None, fallback=None))
+        new = SimpleNamespace(reference=None, snapshot=None, plan=None, fallback=None, clock=None)
+        entry = self._entries.setdefault(key, new)
         if entry.fallback is not None:
             return self._define_by_run(args)
         result = MISS if entry.plan is None else self._replay(entry, args)
@@ -109,6 +115,8 @@ class Compiled:
     def _replay(self, entry, args):
         """Entry's plan's result (check=True: compared with define-by-run's), or MISS when a guard fails."""
         plan = entry.plan
+        if entry.clock != StructureClock.now:  # a layer replaced, train/eval switched: fn may read others now
+            return MISS
         try:
             values = plan.run(args, self.check)  # guards, forward, backward, .grad (check: a trial, delivering none)
         except Exception as error:  # noqa: BLE001 (a bad value: define-by-run raises the engine's error)
@@ -119,7 +127,7 @@ class Compiled:
         if values is MISS:
             return MISS
         if self.check:  # the plan's result beside define-by-run's; the latter's gradients are kept
-            outputs, form = self._outputs(call_flat(self.fn, args))
+            outputs, form = self._outputs(call_flat(self.fn, args, self.title))
             grads = [g.data for g in grad(outputs[0], plan.leaves, allow_unused=True)]
             problem = _difference(values, outputs, plan.leaves, grads)
             if problem:
@@ -136,7 +144,7 @@ class Compiled:
         return _pack(plan.form, values)
 
     def _define_by_run(self, args):
-        outputs, form = self._outputs(call_flat(self.fn, args))
+        outputs, form = self._outputs(call_flat(self.fn, args, self.title))
         if not (outputs[0].requires_grad or current_switches().grad_enabled):
             raise RuntimeError(
                 f"compile({self.title}): called under no_grad(), so fn recorded nothing to differentiate: a compiled "
@@ -168,15 +176,18 @@ class Compiled:
     def _trace(self, entry, args):
         """Run fn define-by-run, recording a tape; compare it with the previous one; maybe adopt a plan."""
         self.trace_count += 1
+        moved = entry.clock != StructureClock.now  # then a disagreeing tape starts afresh: fn reads other state
         if entry.reference is not None and not entry.reference.still_holds():  # a tensor fn reads changed
             entry.reference = entry.snapshot = entry.plan = None  # shape, dtype or requires_grad: start afresh
         # a float tensor argument that needs no gradient is traced through a stand-in that requires grad,
         # so the ops fn applies to it are recorded too (its gradient is never computed by the plan)
         stand_in = [isinstance(a, Tensor) and not a.requires_grad and a.dtype.kind == "f" for a in args]
         call_args = [Tensor(a.data, requires_grad=True, label=a.label) if s else a for a, s in zip(args, stand_in)]
-        clock = MutationClock.now
-        outputs, form = self._outputs(call_flat(self.fn, call_args))
-        tape, reason = _attempt(Tape, outputs, form, args, call_args, clock)
+        clock, grads = MutationClock.now, [(t, t.grad) for t in (entry.reference.leaves if entry.reference else ())]
+        outputs, form = self._outputs(call_flat(self.fn, call_args, self.title))
+        if outputs[0]._epoch == SPENT:  # (the engine would say 'backward through ... a second time')
+            raise RuntimeError(f"compile({self.title}): fn ran loss.backward(); compile runs it: drop it from fn")
+        tape, reason = _attempt(Tape, outputs, form, args, call_args, clock, grads)
         for traced, a in zip(call_args, args):
             if traced is not a:  # recorded now; backward skips its gradient (time, memory), never used
                 traced.requires_grad = False
@@ -184,6 +195,8 @@ class Compiled:
             outputs[0].detach().backward()  # the engine's own 'does not require grad' error
         if tape is not None and entry.reference is not None:
             _, reason = _attempt(tape.require_agreement, entry.reference)
+            if reason is not None and moved:
+                entry.reference = entry.snapshot = entry.plan = reason = None
         if reason is not None:
             self._give_up(entry, reason)  # strict: raises before any gradient is delivered
         if reason is not None or entry.reference is None or entry.plan is not None:
@@ -217,6 +230,7 @@ class Compiled:
         if entry.snapshot is not None:
             sources = {name: seen for name, seen in sources.items() if entry.snapshot.get(name) == seen[0]}
         entry.snapshot, entry.reference = {name: seen[0] for name, seen in sources.items()}, tape
+        entry.clock = StructureClock.now
         tape.order = None  # no graph kept alive between calls
         if entry.plan is not None:
             entry.plan.pin({name: held for name, (_, held) in sources.items()})

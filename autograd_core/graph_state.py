@@ -52,6 +52,17 @@ class MutationClock:
         return cls.now
 
 
+class StructureClock:
+    """Counts changes to what a function reads besides tensor values (nn ticks it: a module's layers, parameters,
+    train/eval mode, attributes, hooks, loaded values). ``ag.compile`` checks its plans by a trace after one."""
+
+    now = 0
+
+    @classmethod
+    def tick(cls) -> None:
+        cls.now += 1
+
+
 #: Memory written in place: the clock's count at the last write, by id of the array owning it (``.base``, else
 #: the array). Tensors that share memory (a ``detach()``ed copy, a slice made without recording) so share its
 #: changes, as PyTorch's shared version counter. An id names one object only while it lives, but every array a

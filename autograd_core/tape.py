@@ -6,6 +6,7 @@ function are compared to tell real constants from values that only looked consta
 import hashlib
 import itertools
 import operator
+import threading
 import weakref
 
 import numpy as np
@@ -32,6 +33,8 @@ class Unsupported(Exception):
 _WHY = {  # why a call cannot be replayed (Unsupported), or why two tapes disagree (Tape.require_agreement)
     "in place": "fn changed tensor values in place (.data or an in-place operator); a replay would skip that: "
     "keep updates outside the compiled function",
+    "grad": "fn sets a gradient (.grad: zero_grad() inside fn?); a replay would skip that, so gradients would "
+    "add up over calls: zero them outside the compiled function, before each call",
     "made outside": "argument {k} requires grad but is the output of '{op}' (a graph built outside fn); pass a "
     "leaf, detach() it, or compute it inside fn",
     "retain_grad": "retain_grad() on a tensor inside fn: a replay makes no tensors to keep a gradient on; "
@@ -55,10 +58,21 @@ def arg_array(a):
     return a.data if isinstance(a, Tensor) else a if isinstance(a, np.ndarray) else None
 
 
-def call_flat(fn, args):
+class Running(threading.local):
+    title = None  # the compiled function whose fn runs in this thread (call_flat), if any
+
+
+running = Running()
+
+
+def call_flat(fn, args, title):
     """fn called with compile's flat arguments: positional ones, keyword values, their names (Keywords)."""
     names = args[-1] if args and type(args[-1]) is Keywords else ()
-    return fn(*args[: len(args) - len(names) - bool(names)], **dict(zip(names, args[-1 - len(names) : -1])))
+    outer, running.title = running.title, title
+    try:
+        return fn(*args[: len(args) - len(names) - bool(names)], **dict(zip(names, args[-1 - len(names) : -1])))
+    finally:
+        running.title = outer
 
 
 def arg_name(args, k):
@@ -74,10 +88,10 @@ def arg_guards(args):
     for k, a in enumerate(args):
         array = arg_array(a)
         if array is None:
-            if type(a) not in STATIC:
+            if type(a) not in STATIC and not isinstance(a, np.generic):  # np.float32(0.5): a number too
                 raise TypeError(
                     f"compile: argument {arg_name(args, k)} is a {type(a).__name__}; pass Tensors or numpy arrays "
-                    "(read afresh each call) or Python numbers/strings (part of the signature)"
+                    "(read afresh each call) or numbers/strings (part of the signature)"
                 )
             guards.append((f"A{k}", a))
             continue
@@ -100,11 +114,14 @@ class Tape:
     ``frozen`` (arrays compared between tapes; ``externals[j]``: constant j is the same tensor in both, one
     from outside fn, read each call); ``order``, the graph, None once a plan no longer needs it."""
 
-    def __init__(self, outputs, form, args, call_args, clock):
+    def __init__(self, outputs, form, args, call_args, clock, grads=()):
         """``outputs``: the loss, then the aux tensors (``form``: how fn returned them, None: no aux);
-        ``call_args``: what fn was called with (stand-ins); ``clock``: MutationClock before the call."""
+        ``call_args``: what fn was called with (stand-ins); ``clock``: MutationClock before the call;
+        ``grads``: (tensor, its .grad before the call) for the leaves of an earlier trace."""
         if MutationClock.now != clock:
             raise Unsupported(_WHY["in place"])
+        if any(t.grad is not g for t, g in grads):
+            raise Unsupported(_WHY["grad"])
         for k, a in enumerate(args):
             if isinstance(a, Tensor) and a.requires_grad and a.prim is not None:
                 raise Unsupported(_WHY["made outside"].format(k=arg_name(args, k), op=a.op))

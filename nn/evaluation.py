@@ -55,15 +55,10 @@ def evaluate(
         raise TypeError("evaluate: give the targets: evaluate(model, loss_fn, X, y), or X as a DataLoader over (X, y)")
     dtype = input_dtype(model)
     X, y = check_data("X", "y", X, y, dtype, owner="evaluate")
-    was_training = model.training
-    model.eval()
-    try:
-        with ag.no_grad():  # the model runs chunk by chunk (its activations bound memory), the loss on all rows
-            chunks = [model(Tensor(X[start : start + EVAL_CHUNK])).data for start in range(0, len(X), EVAL_CHUNK)]
-            output = Tensor(chunks[0] if len(chunks) == 1 else np.concatenate(chunks))
-            loss = float(loss_fn(output, y).item())
-    finally:
-        model.train(was_training)
+    with model._evaluating(), ag.no_grad():  # the model runs chunk by chunk (its activations bound memory)
+        chunks = [model(Tensor(X[start : start + EVAL_CHUNK])).data for start in range(0, len(X), EVAL_CHUNK)]
+        output = Tensor(chunks[0] if len(chunks) == 1 else np.concatenate(chunks))
+        loss = float(loss_fn(output, y).item())  # the loss on all rows
     measure = accuracy_rule(accuracy, loss_fn, y, output.shape)
     return loss, (measure(output.data, y) if measure else None)
 
@@ -95,19 +90,16 @@ def dead_unit_fraction(model: Module, X: ArrayLike, chunk: int = DEAD_UNIT_CHUNK
             fired.append(positive)
         calls += 1
 
-    handles = [m.register_forward_hook(record) for m in relus]
-    was_training = model.training
+    handles = [m._probe(record) for m in relus]  # (under no_grad below: unseen by ag.compile)
     X = np.asarray(X.data if isinstance(X, Tensor) else X)
     try:
-        with ag.no_grad():
-            model.eval()
+        with model._evaluating(), ag.no_grad():
             for start in range(0, max(len(X), 1), chunk):
                 calls = 0
                 model(Tensor(X[start : start + chunk]))
                 if all(f.all() for f in fired):
                     break  # no unit is dead: the other rows cannot change that
     finally:
-        model.train(was_training)
         for handle in handles:
             handle.remove()
     units = sum(f.size for f in fired)

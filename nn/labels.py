@@ -22,8 +22,9 @@ _INT64 = np.dtype(np.int64)
 
 
 def class_indices(function: str, target: TensorLike, n: int, k: int) -> np.ndarray:
-    """Check that ``target`` holds n integer class labels in 0..k-1; returns them as an int64 array:
-    ``class_indices("my_loss", y, len(y), 10)``."""
+    """Check that ``target`` holds n integer class labels in 0..k-1; returns them as an integer array, an
+    array given as it is (a compiled step reads it afresh, where an int64 copy would be a new constant each
+    call): ``class_indices("my_loss", y, len(y), 10)``."""
     global _last_in_bounds
     labels = target if type(target) is np.ndarray else np.asarray(target.data if isinstance(target, Tensor) else target)
     dtype = labels.dtype
@@ -47,7 +48,7 @@ def class_indices(function: str, target: TensorLike, n: int, k: int) -> np.ndarr
         values = labels.tobytes()
         last = _last_in_bounds
         if last is not None and last[2] == values and last[1] == k and last[0] == dtype:
-            return indices
+            return labels
     # One reduction checks both bounds: read as unsigned, a negative label is larger than any k.
     if n and np.maximum.reduce(indices.view(np.uint64)) >= k:
         first = int(np.argmax((indices < 0) | (indices >= k)))
@@ -63,7 +64,7 @@ def class_indices(function: str, target: TensorLike, n: int, k: int) -> np.ndarr
         )
     if remembered:
         _last_in_bounds = (dtype, k, values)
-    return indices
+    return labels
 
 
 def convert_hint(labels: np.ndarray, n: int, k: int) -> str:

@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeAlias, TypeVar
 
 import numpy as np
 
 from autograd_core import Tensor
 from autograd_core.grad_mode import enter_scope, exit_scope
+from autograd_core.graph_state import StructureClock
 from autograd_core.types import TensorLike
 
 from .module_state import ModuleState
@@ -54,6 +56,7 @@ class _TreeClock:
     @classmethod
     def tick(cls) -> None:
         cls.now += 1
+        StructureClock.tick()  # what a compiled step reads changed too: it is traced again
 
 
 #: ``Module._descendant_names`` before any search: a tree time no search has (``_TreeClock`` starts at 0).
@@ -63,11 +66,12 @@ _NOT_YET_FOUND: tuple[int, dict[int, str]] = (-1, {})
 class _HookHandle:
     """Returned by ``register_forward_hook``; ``remove()`` unregisters the hook."""
 
-    def __init__(self, hooks: dict[int, ForwardHook], key: int) -> None:
-        self._hooks, self._key = hooks, key
+    def __init__(self, hooks: dict[int, ForwardHook], key: int, seen: bool) -> None:
+        self._hooks, self._key, self._seen = hooks, key, seen
 
     def remove(self) -> None:
-        self._hooks.pop(self._key, None)
+        if self._hooks.pop(self._key, None) is not None and self._seen:
+            StructureClock.tick()  # a compiled step replayed with the hook is traced again
 
 
 def _is_parameter(value: object) -> bool:
@@ -155,6 +159,8 @@ class Module(ModuleState):
                 value._relabel(name + ".")
             for key in later:  # (moved back behind it)
                 self._modules[key] = self._modules.pop(key)
+        elif self.__dict__.get(name, self) is not value:  # (self: none yet) a number forward reads: traced again
+            StructureClock.tick()
         object.__setattr__(self, name, value)  # also in __dict__: plain attribute lookup stays fast
 
     def __delattr__(self, name: str) -> None:
@@ -223,9 +229,15 @@ class Module(ModuleState):
         (4, 3)
         >>> handle.remove()
         """
+        StructureClock.tick()  # a compiled step is traced again, with the hook (which may change outputs)
+        return self._probe(hook, seen=True)
+
+    def _probe(self, hook: ForwardHook, seen: bool = False) -> _HookHandle:
+        """register_forward_hook unseen by ag.compile, for nn's probes that run under no_grad and are removed
+        before they return (dead_unit_fraction's, after every epoch of nn.fit: no compiled step replays then)."""
         key = max(self._forward_hooks, default=-1) + 1
         self._forward_hooks[key] = hook
-        return _HookHandle(self._forward_hooks, key)
+        return _HookHandle(self._forward_hooks, key, seen)
 
     # ------------------------------------------------------------ traversal
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
@@ -287,12 +299,28 @@ class Module(ModuleState):
     def train(self: _M, mode: bool = True) -> _M:
         """Set training mode on this module and all sub-modules; returns self: ``model.train()``."""
         for m in self.modules():
+            if m.training != bool(mode):  # (a compiled step of the other mode would compute something else)
+                StructureClock.tick()
             object.__setattr__(m, "training", bool(mode))
         return self
 
     def eval(self: _M) -> _M:
         """Evaluation mode (``train(False)``); returns self: ``model.eval()``."""
         return self.train(False)
+
+    @contextmanager
+    def _evaluating(self) -> Iterator[None]:
+        """Evaluation mode inside the block, each module's own mode after it: ``with model._evaluating(): ...``.
+        Unlike eval() and train(), unseen by ag.compile, so for blocks under no_grad only (there no compiled step
+        replays): nn.fit's evaluation after each epoch costs no compiled step a trace."""
+        modes = [(m, m.training) for m in self.modules()]
+        for m, _ in modes:
+            object.__setattr__(m, "training", False)
+        try:
+            yield
+        finally:
+            for m, mode in modes:
+                object.__setattr__(m, "training", mode)
 
     # ------------------------------------------------------------ calling
     def forward(self, *args: Any, **kwargs: Any) -> Any:
