@@ -106,6 +106,7 @@ from .grad_mode import (
     set_grad_enabled,
 )
 from .gradcheck import gradcheck
+from .graph_state import structure_changed
 from .primitives import PRIMITIVES, Primitive, sum_to
 from .sampling import (
     Generator,
@@ -143,6 +144,7 @@ __all__ = [
     "walk",
     "apply_hooks",
     "increment_version",
+    "structure_changed",
     "Primitive",
     "PRIMITIVES",
     "sum_to",

@@ -53,14 +53,20 @@ class MutationClock:
 
 
 class StructureClock:
-    """Counts changes to what a function reads besides tensor values (nn ticks it: a module's layers, parameters,
-    train/eval mode, attributes, hooks, loaded values). ``ag.compile`` checks its plans by a trace after one."""
+    """Counts changes to what a function reads besides tensor values (``structure_changed``). ``ag.compile``
+    checks its plans by a trace after one."""
 
     now = 0
 
-    @classmethod
-    def tick(cls) -> None:
-        cls.now += 1
+
+def structure_changed() -> None:
+    """Tell ``ag.compile`` that something compiled functions read besides tensor values changed: a model's
+    layers, train/eval mode, attributes or hooks (``nn``'s modules say so themselves). Each compiled function
+    then checks its plan with one fresh trace at its next call, and keeps it if the graph is the same.
+
+    >>> structure_changed()
+    """
+    StructureClock.now += 1
 
 
 #: Memory written in place: the clock's count at the last write, by id of the array owning it (``.base``, else

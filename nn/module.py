@@ -25,9 +25,8 @@ from typing import Any, TypeAlias, TypeVar
 
 import numpy as np
 
-from autograd_core import Tensor
+from autograd_core import Tensor, structure_changed
 from autograd_core.grad_mode import enter_scope, exit_scope
-from autograd_core.graph_state import StructureClock
 from autograd_core.types import TensorLike
 
 from .module_state import ModuleState
@@ -56,7 +55,7 @@ class _TreeClock:
     @classmethod
     def tick(cls) -> None:
         cls.now += 1
-        StructureClock.tick()  # what a compiled step reads changed too: it is traced again
+        structure_changed()  # what a compiled step reads changed too: it is traced again
 
 
 #: ``Module._descendant_names`` before any search: a tree time no search has (``_TreeClock`` starts at 0).
@@ -71,7 +70,7 @@ class _HookHandle:
 
     def remove(self) -> None:
         if self._hooks.pop(self._key, None) is not None and self._seen:
-            StructureClock.tick()  # a compiled step replayed with the hook is traced again
+            structure_changed()  # a compiled step replayed with the hook is traced again
 
 
 def _is_parameter(value: object) -> bool:
@@ -160,7 +159,7 @@ class Module(ModuleState):
             for key in later:  # (moved back behind it)
                 self._modules[key] = self._modules.pop(key)
         elif self.__dict__.get(name, self) is not value:  # (self: none yet) a number forward reads: traced again
-            StructureClock.tick()
+            structure_changed()
         object.__setattr__(self, name, value)  # also in __dict__: plain attribute lookup stays fast
 
     def __delattr__(self, name: str) -> None:
@@ -229,7 +228,7 @@ class Module(ModuleState):
         (4, 3)
         >>> handle.remove()
         """
-        StructureClock.tick()  # a compiled step is traced again, with the hook (which may change outputs)
+        structure_changed()  # a compiled step is traced again, with the hook (which may change outputs)
         return self._probe(hook, seen=True)
 
     def _probe(self, hook: ForwardHook, seen: bool = False) -> _HookHandle:
@@ -300,7 +299,7 @@ class Module(ModuleState):
         """Set training mode on this module and all sub-modules; returns self: ``model.train()``."""
         for m in self.modules():
             if m.training != bool(mode):  # (a compiled step of the other mode would compute something else)
-                StructureClock.tick()
+                structure_changed()
             object.__setattr__(m, "training", bool(mode))
         return self
 

@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 import numpy as np
 from numpy.typing import DTypeLike
 
-from autograd_core import Tensor
-from autograd_core.graph_state import StructureClock
+from autograd_core import Tensor, structure_changed
 from autograd_core.types import ArrayLike
 
 from .init import write_in_place
@@ -249,5 +248,5 @@ class ModuleState:
                 write_in_place(p, value)  # keeps the parameter's layout (Linear's column-major weight)
             else:
                 np.copyto(p, value)  # a buffer: in place, so the module's attribute sees it
-        StructureClock.tick()  # a compiled step may hold a buffer's values (BatchNorm's, eval mode): traced again
+        structure_changed()  # a compiled step may hold a buffer's values (BatchNorm's, eval mode): traced again
         return IncompatibleKeys(missing, unexpected)

@@ -256,3 +256,23 @@ def test_a_new_model_read_by_the_same_compiled_step_is_the_one_trained():
         new_fold,
     )
     assert step.replay_count == 2  # calls 2 and 5
+
+
+def test_structure_changed_makes_every_compiled_function_check_its_plan_with_a_fresh_trace():
+    # a number read from outside fn is baked into the plan (as jax.jit); code that changes such state says so
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    settings = {"scale": 2.0}
+    step = ag.compile(lambda: (w * settings["scale"]).sum())
+    for _ in range(3):
+        w.grad = None
+        step()
+    assert step.replay_count == 1 and w.grad.tolist() == [2.0, 2.0]
+    settings["scale"] = 5.0
+    w.grad = None
+    step()
+    assert w.grad.tolist() == [2.0, 2.0]  # the replay still multiplies by 2: the documented limit
+    ag.structure_changed()
+    traces = step.trace_count
+    w.grad = None
+    step()
+    assert step.trace_count == traces + 1 and w.grad.tolist() == [5.0, 5.0]
