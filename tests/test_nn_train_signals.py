@@ -23,7 +23,19 @@ def start_training(out, *extra):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env=dict(os.environ, PYTHONFAULTHANDLER="1"),  # SIGABRT then prints where each thread was
     )
+
+
+def finish(process, timeout=120):
+    """The run's (stdout, stderr) once it exits; if it has not within ``timeout`` s of the signal, the
+    test fails with every thread's Python stack (faulthandler, on SIGABRT), to show where it stood."""
+    try:
+        return process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGABRT)
+        _, stderr = process.communicate(timeout=60)
+        pytest.fail(f"nn.train did not exit within {timeout} s of the signal; where it stood:\n{stderr[-6000:]}")
 
 
 def wait_until_training(process, out, epochs_wanted=0.5):
@@ -44,7 +56,7 @@ def test_a_signal_saves_the_run_marks_it_interrupted_and_exits_128_plus_the_sign
     process = start_training(out)
     wait_until_training(process, out, epochs_wanted=1.0)
     process.send_signal(signum)
-    _stdout, stderr = process.communicate(timeout=120)
+    _stdout, stderr = finish(process)
     assert process.returncode == code, stderr
     name = signal.Signals(signum).name
     assert "Traceback" not in stderr and stderr.count("\n") == 1, stderr
@@ -74,7 +86,7 @@ def test_an_interrupted_run_with_early_stopping_saves_the_best_epochs_model(tmp_
     process = start_training(out, "--patience", "100000", "--lr", "0.05")
     wait_until_training(process, out, epochs_wanted=1.5)
     process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=120)
+    _, stderr = finish(process)
     assert process.returncode == 130, stderr
     history = nn.History.from_json(out / "history.json")
     record = json.loads((out / "run.json").read_text())
