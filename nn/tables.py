@@ -98,7 +98,7 @@ def load_table(
     else:
         raise ValueError(
             f"load_table: {path}: unknown file type {suffix or '(none)'}; give a .csv (header row), "
-            "a .npz with arrays X and y, or a .npy of features with labels= a .npy of targets"
+            "a .npz with arrays X and y, or a .npy of features with labels= (--labels) a .npy of targets"
         )
     if len(X) < 2:
         raise ValueError(f"load_table: {path}: needs at least 2 rows, found {len(X)}")
@@ -176,7 +176,7 @@ def _read_csv(path: str, target: str | None) -> tuple[np.ndarray, list[str], lis
 def _read_arrays(path: str, labels: StrPath | None) -> XY:
     if path.lower().endswith(".npz"):
         if labels is not None:
-            raise ValueError(f"load_table: {path}: a .npz holds its own targets (array y); drop labels=")
+            raise ValueError(f"load_table: {path}: a .npz holds its own targets (array y); drop labels= (--labels)")
         with open_numpy(path) as archive:
             if not hasattr(archive, "files"):
                 raise ValueError(f"load_table: {path}: not a .npz archive")
@@ -189,7 +189,8 @@ def _read_arrays(path: str, labels: StrPath | None) -> XY:
     else:
         if labels is None:
             raise ValueError(
-                f"load_table: {path}: a .npy holds only the features; pass labels= the .npy file of the targets"
+                f"load_table: {path}: a .npy holds only the features; pass labels= (--labels on the command line) "
+                "the .npy file of the targets"
             )
         with open_numpy(path) as X, open_numpy(labels) as y:
             pass

@@ -93,7 +93,7 @@ def test_other_errors(tmp_path):
     with pytest.raises(ValueError, match=r"X has a missing or non-finite value at row 0, column 1"):
         load_table(str(tmp_path / "nan.npz"))
     np.save(tmp_path / "X.npy", np.ones((3, 2)))
-    with pytest.raises(ValueError, match=r"pass labels= the .npy file of the targets"):
+    with pytest.raises(ValueError, match=r"pass labels= \(--labels on the command line\) the .npy file of the targets"):
         load_table(str(tmp_path / "X.npy"))
     (tmp_path / "junk.npz").write_bytes(b"not a zip")
     with pytest.raises(ValueError, match=r"junk.npz"):
