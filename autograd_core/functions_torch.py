@@ -221,3 +221,53 @@ def increment_version(tensors: Tensor | Iterable[Tensor]) -> None:
         if not isinstance(t, Tensor):
             raise TypeError(f"increment_version: expected a Tensor or an iterable of Tensors, got {type(t).__name__}")
     count_writes(cast("tuple[Tensor, ...]", items))
+
+
+def mm(x: TensorLike, other: TensorLike) -> Tensor:
+    """Matrix product of two 2-d tensors, as ``torch.mm`` (``ag.matmul`` / ``@`` also take batches and vectors).
+
+    >>> mm(Tensor([[1.0, 2.0]]), Tensor([[3.0], [4.0]]))
+    Tensor([[11.]])
+    """
+    return as_tensor(x).mm(other)
+
+
+def isclose(
+    x: TensorLike, other: TensorLike, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> Tensor:
+    """Where ``|x - other| <= atol + rtol * |other|``, elementwise (a boolean tensor, no gradient), as
+    ``torch.isclose`` with its tolerances.
+
+    >>> isclose(Tensor([1.0, 2.0]), Tensor([1.0 + 1e-9, 2.1]))
+    Tensor([ True, False], dtype=bool)
+    """
+    return Tensor(np.isclose(_values(x), _values(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def allclose(
+    x: TensorLike, other: TensorLike, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> bool:
+    """True when ``isclose`` holds everywhere (broadcast shapes), as ``torch.allclose``: a Python bool.
+
+    >>> allclose(Tensor([1.0, 2.0]), Tensor([1.0, 2.0 + 1e-9]))
+    True
+    """
+    return bool(isclose(x, other, rtol, atol, equal_nan)._data.all())
+
+
+def equal(x: TensorLike, other: TensorLike) -> bool:
+    """True when both have the same shape and the same values (NaN never equals), as ``torch.equal``.
+
+    >>> equal(Tensor([1.0, 2.0]), Tensor([1.0, 2.0])), equal(Tensor([1.0]), Tensor([1.0, 1.0]))
+    (True, False)
+    """
+    a, b = _values(x), _values(other)
+    return a.shape == b.shape and bool(np.array_equal(a, b))
+
+
+def _values(x: TensorLike) -> np.ndarray:
+    """The numbers of a Tensor, an array or nested lists, refused (one line) when they are not numbers."""
+    array = np.asarray(x._data if isinstance(x, Tensor) else x)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"expected numbers (a Tensor, array or list of them), got {array.dtype} values")
+    return array

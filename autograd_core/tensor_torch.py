@@ -306,6 +306,15 @@ class TensorTorch(TensorMath):
         """This tensor cast to ``other``'s dtype: ``x.type_as(w)``."""
         return cast("Tensor", self).to(cast(DTypeLike, other.dtype))
 
+    def type(self, dtype: DTypeLike | None = None) -> Tensor | str:
+        """``t.type(ag.float32)`` casts, as ``t.to(dtype)``; ``t.type()`` names the dtype (``"float64"``: numpy's
+        name, where PyTorch says ``"torch.DoubleTensor"``).
+
+        >>> Tensor([1.5]).type(np.float32).dtype, Tensor([1.5]).type()
+        (dtype('float32'), 'float64')
+        """
+        return str(self.dtype) if dtype is None else cast("Tensor", self).to(dtype)
+
     def contiguous(self) -> Tensor:
         """The tensor itself: every layout here works with ``view``."""
         return cast("Tensor", self)

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+import autograd_core as ag
 from autograd_core import Tensor
 
 from .module import Module
@@ -36,6 +37,10 @@ class Stateful(Protocol):
 
 
 def _with_grads(function: str, parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
+    return [p for p in _tensors(function, parameters) if p.grad is not None]
+
+
+def _tensors(function: str, parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
     if isinstance(parameters, Tensor):
         parameters = [parameters]
     elif hasattr(parameters, "parameters") and hasattr(parameters, "forward"):
@@ -46,7 +51,7 @@ def _with_grads(function: str, parameters: Tensor | Iterable[Tensor]) -> list[Te
             f"{function}: expected Tensors (e.g. model.parameters()), got "
             f"{sorted({type(p).__name__ for p in parameters if not isinstance(p, Tensor)})}"
         )
-    return [p for p in parameters if p.grad is not None]
+    return parameters
 
 
 def clip_grad_norm_(
@@ -104,6 +109,44 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
     for p in _with_grads("clip_grad_value_", parameters):
         g = np.asarray(p.grad)
         p.grad = np.clip(g, -clip_value, clip_value).astype(g.dtype, copy=False)
+
+
+def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
+    """Every parameter flattened into one vector, in order, as ``torch.nn.utils.parameters_to_vector``;
+    recorded, so a loss of it sends each parameter its gradient.
+
+    >>> nn.utils.parameters_to_vector(nn.Linear(2, 1).parameters()).shape
+    (3,)
+    """
+    tensors = _tensors("parameters_to_vector", parameters)
+    if not tensors:
+        raise ValueError("parameters_to_vector: no parameters given (a generator can only be used once)")
+    return ag.cat([p.reshape(-1) for p in tensors])
+
+
+def vector_to_parameters(vec: Tensor | np.ndarray, parameters: Iterable[Tensor]) -> None:
+    """Write ``vec``'s values into the parameters, in order and in their shapes, as
+    ``torch.nn.utils.vector_to_parameters``: values only, in place (a graph that saved one then refuses to
+    backward), the inverse of ``parameters_to_vector``.
+
+    >>> layer = nn.Linear(2, 1)
+    >>> nn.utils.vector_to_parameters(np.arange(3.0), layer.parameters())
+    >>> layer.weight.data.tolist(), layer.bias.data.tolist()
+    ([[0.0, 1.0]], [2.0])
+    """
+    tensors = _tensors("vector_to_parameters", parameters)
+    values = np.asarray(vec.data if isinstance(vec, Tensor) else vec)
+    total = sum(p.size for p in tensors)
+    if values.ndim != 1 or len(values) != total or values.dtype.kind not in "biuf":
+        raise ValueError(
+            f"vector_to_parameters: expected a 1-d vector of {total} numbers (the parameters' sizes summed), "
+            f"got shape {values.shape} of {values.dtype}"
+        )
+    start = 0
+    for p in tensors:
+        np.copyto(p.data, values[start : start + p.size].reshape(p.shape), casting="same_kind")
+        start += p.size
+    ag.increment_version(tensors)
 
 
 # ---------------------------------------------------------------------------------- checkpoints

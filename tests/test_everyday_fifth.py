@@ -1,0 +1,92 @@
+"""Everyday PyTorch calls added late in the fifth audit: ag.mm / isclose / allclose / equal, Tensor.type,
+nn.utils.parameters_to_vector / vector_to_parameters: values and gradients against closed forms, then torch."""
+
+import numpy as np
+import pytest
+
+import autograd_core as ag
+import nn
+from autograd_core import Tensor
+
+
+def test_mm_is_the_matrix_product_of_two_matrices_with_its_gradients_and_refuses_others():
+    a = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    b = Tensor([[5.0], [6.0]], requires_grad=True)
+    out = ag.mm(a, b)
+    np.testing.assert_array_equal(out.data, [[17.0], [39.0]])
+    out.sum().backward()
+    np.testing.assert_array_equal(a.grad, [[5.0, 6.0], [5.0, 6.0]])  # d/da sum(a b) = 1 b^T
+    np.testing.assert_array_equal(b.grad, [[4.0], [6.0]])  # a^T 1
+    with pytest.raises(ValueError, match=r"mm: needs two 2-d tensors, got shapes \(2,\) and \(2, 1\)"):
+        ag.mm(Tensor([1.0, 2.0]), b)
+
+
+def test_isclose_allclose_and_equal_compare_values_as_torch_does():
+    x = Tensor([1.0, 2.0, np.nan])
+    close = ag.isclose(x, Tensor([1.0 + 1e-9, 2.1, np.nan]))
+    assert close.dtype == np.bool_ and close.tolist() == [True, False, False]
+    assert ag.isclose(x, [1.0, 2.0, np.nan], equal_nan=True).tolist() == [True, True, True]
+    assert ag.isclose(Tensor([100.0]), Tensor([100.5]), rtol=1e-2).tolist() == [True]  # |d| <= atol + rtol |b|
+    assert ag.allclose(Tensor([1.0, 2.0]), np.array([1.0, 2.0 + 1e-9])) is True
+    assert ag.allclose(Tensor([1.0, 2.0]), Tensor([1.0, 2.5])) is False
+    assert ag.equal(Tensor([1.0, 2.0]), Tensor([1.0, 2.0])) is True
+    assert ag.equal(Tensor([1.0]), Tensor([1.0, 1.0])) is False  # shapes differ: not broadcast
+    assert ag.equal(Tensor([np.nan]), Tensor([np.nan])) is False
+    with pytest.raises(TypeError, match="expected numbers"):
+        ag.isclose(Tensor([1.0]), ["a"])
+
+
+def test_type_casts_like_to_and_names_the_dtype_without_an_argument():
+    w = Tensor([1.5, -2.0], requires_grad=True)
+    y = w.type(ag.float32)
+    assert y.dtype == np.float32 and y.requires_grad
+    (y * y).sum().backward()
+    np.testing.assert_array_equal(w.grad, [3.0, -4.0])
+    assert w.grad.dtype == np.float64  # the leaf's own dtype
+    assert w.type() == "float64" and w.type(np.float64) is w
+
+
+def test_parameters_to_vector_and_back_round_trip_in_order_and_carry_gradients():
+    model = nn.MLP([3, 4, 2], seed=0)
+    params = list(model.parameters())
+    vector = nn.utils.parameters_to_vector(params)
+    assert vector.shape == (sum(p.size for p in params),)
+    np.testing.assert_array_equal(vector.data, np.concatenate([p.data.ravel() for p in params]))
+    (vector * vector).sum().backward()  # recorded: each parameter gets 2 p
+    for p in params:
+        np.testing.assert_array_equal(p.grad, 2 * p.data)
+    stale = (params[0] * 1.0).sum()  # a graph that saved the first parameter
+    arrays = [p.data for p in params]
+    nn.utils.vector_to_parameters(np.arange(vector.size, dtype=np.float64), params)
+    np.testing.assert_array_equal(nn.utils.parameters_to_vector(params).data, np.arange(vector.size))
+    assert all(p.data is array for p, array in zip(params, arrays))  # written in place: optimizers keep theirs
+    with pytest.raises(RuntimeError, match="modified in place"):
+        stale.backward()
+    with pytest.raises(
+        ValueError, match=r"vector_to_parameters: expected a 1-d vector of 26 numbers .* got shape \(3,\)"
+    ):
+        nn.utils.vector_to_parameters(np.zeros(3), params)
+    with pytest.raises(ValueError, match="parameters_to_vector: no parameters given"):
+        nn.utils.parameters_to_vector([])
+
+
+def test_against_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((3, 4)), rng.standard_normal((4, 2))
+    np.testing.assert_allclose(ag.mm(Tensor(a), Tensor(b)).data, torch.mm(torch.tensor(a), torch.tensor(b)).numpy())
+    x, y = rng.standard_normal(6), rng.standard_normal(6) * 1e-6
+    y = x + y
+    for rtol, atol in ((1e-5, 1e-8), (1e-9, 0.0), (0.0, 1e-7)):
+        mine = ag.isclose(Tensor(x), Tensor(y), rtol=rtol, atol=atol).tolist()
+        assert mine == torch.isclose(torch.tensor(x), torch.tensor(y), rtol=rtol, atol=atol).tolist()
+        assert ag.allclose(Tensor(x), Tensor(y), rtol, atol) == torch.allclose(
+            torch.tensor(x), torch.tensor(y), rtol, atol
+        )
+    layer = torch.nn.Linear(3, 2)
+    mine = nn.Linear(3, 2)
+    mine.load_state_dict({k: v.detach().numpy().copy() for k, v in layer.state_dict().items()})
+    np.testing.assert_array_equal(
+        nn.utils.parameters_to_vector(mine.parameters()).data,
+        torch.nn.utils.parameters_to_vector(layer.parameters()).detach().numpy(),
+    )
