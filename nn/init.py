@@ -204,6 +204,24 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: GeneratorLike =
     return _fill(tensor, as_generator(generator).normal(0.0, std, tensor.shape))
 
 
+def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: GeneratorLike = None) -> Tensor:
+    """A random (semi-)orthogonal matrix times ``gain`` (Saxe et al.), as PyTorch's: its rows orthonormal
+    when it has fewer rows than columns, else its columns; axes after the first flattened.
+
+    >>> w = orthogonal_(Tensor(np.zeros((2, 3))), generator=0)
+    >>> bool(np.allclose(w.data @ w.data.T, np.eye(2)))
+    True
+    """
+    _check("orthogonal_", tensor)
+    if tensor.ndim < 2:
+        raise ValueError(f"nn.init.orthogonal_: needs a weight with at least 2 axes, got shape {tensor.shape}")
+    rows, cols = tensor.shape[0], tensor.size // tensor.shape[0]
+    tall = as_generator(generator).standard_normal((max(rows, cols), min(rows, cols)))
+    q, r = np.linalg.qr(tall)
+    q *= np.where(np.diag(r) < 0, -1.0, 1.0)  # R's diagonal made positive: Q uniform over orthogonal matrices
+    return _fill(tensor, gain * (q if rows >= cols else q.T))
+
+
 def _kaiming_std(function: str, tensor: Tensor, a: float, mode: str, nonlinearity: str) -> float:
     if mode not in ("fan_in", "fan_out"):
         raise ValueError(f"nn.init.{function}: mode must be 'fan_in' or 'fan_out', got {mode!r}")

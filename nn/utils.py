@@ -25,6 +25,7 @@ import numpy as np
 import autograd_core as ag
 from autograd_core import Tensor
 
+from .init import write_in_place
 from .module import Module
 from .serialization import StrPath, atomic_write, read_arrays, write_npz
 
@@ -144,9 +145,8 @@ def vector_to_parameters(vec: Tensor | np.ndarray, parameters: Iterable[Tensor])
         )
     start = 0
     for p in tensors:
-        np.copyto(p.data, values[start : start + p.size].reshape(p.shape), casting="same_kind")
+        write_in_place(p, values[start : start + p.size])  # (as nn.init and load_state_dict write)
         start += p.size
-    ag.increment_version(tensors)
 
 
 # ---------------------------------------------------------------------------------- checkpoints

@@ -90,3 +90,22 @@ def test_against_torch():
         nn.utils.parameters_to_vector(mine.parameters()).data,
         torch.nn.utils.parameters_to_vector(layer.parameters()).detach().numpy(),
     )
+
+
+@pytest.mark.parametrize("shape", [(3, 5), (5, 3), (4, 4), (2, 3, 2)])
+def test_orthogonal_gives_orthonormal_rows_or_columns_times_the_gain(shape):
+    w = Tensor(np.zeros(shape), requires_grad=True)
+    assert nn.init.orthogonal_(w, gain=2.0, generator=0) is w
+    flat = w.data.reshape(shape[0], -1)
+    small = min(flat.shape)
+    product = flat @ flat.T if flat.shape[0] <= flat.shape[1] else flat.T @ flat
+    np.testing.assert_allclose(product, 4.0 * np.eye(small), atol=1e-12)  # gain**2 on the diagonal
+    again = Tensor(np.zeros(shape))
+    nn.init.orthogonal_(again, gain=2.0, generator=0)
+    np.testing.assert_array_equal(again.data, w.data)  # a seed repeats it
+    assert not np.allclose(nn.init.orthogonal_(Tensor(np.zeros(shape)), generator=1).data, w.data / 2)
+
+
+def test_orthogonal_refuses_a_vector():
+    with pytest.raises(ValueError, match=r"orthogonal_: needs a weight with at least 2 axes, got shape \(3,\)"):
+        nn.init.orthogonal_(Tensor(np.zeros(3)))
