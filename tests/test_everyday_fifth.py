@@ -109,3 +109,36 @@ def test_orthogonal_gives_orthonormal_rows_or_columns_times_the_gain(shape):
 def test_orthogonal_refuses_a_vector():
     with pytest.raises(ValueError, match=r"orthogonal_: needs a weight with at least 2 axes, got shape \(3,\)"):
         nn.init.orthogonal_(Tensor(np.zeros(3)))
+
+
+def test_cosine_annealing_warm_restarts_restarts_at_each_period_and_resumes_from_its_state():
+    opt = nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0)
+    scheduler = nn.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=2, eta_min=0.1)
+    lrs = [opt.param_groups[0]["lr"]] + [scheduler.step() for _ in range(14)]
+    restarts = [t for t, lr in enumerate(lrs) if lr == 1.0]
+    assert restarts == [0, 2, 6, 14]  # periods 2, 4, 8: T_0 (T_mult^n - 1) / (T_mult - 1)
+    # inside a period, half a cosine from 1 to eta_min: at T_cur = T_i / 2 the middle, 0.55
+    assert lrs[4] == pytest.approx(0.55) and lrs[10] == pytest.approx(0.55)
+    assert min(lrs) > 0.1
+    saved = scheduler.state_dict()
+    fresh_opt = nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0)
+    fresh = nn.optim.lr_scheduler.CosineAnnealingWarmRestarts(fresh_opt, T_0=2, T_mult=2, eta_min=0.1)
+    fresh.load_state_dict(saved)
+    assert fresh.step() == scheduler.step()
+    with pytest.raises(ValueError, match="T_0"):
+        nn.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=0)
+
+
+def test_cosine_annealing_warm_restarts_against_torch():
+    torch = pytest.importorskip("torch")
+    for T_0, T_mult, eta_min in ((3, 1, 0.0), (2, 2, 0.01), (1, 3, 0.0), (5, 2, 0.1)):
+        w = torch.nn.Parameter(torch.zeros(1))
+        opt = torch.optim.SGD([w], lr=1.0)
+        theirs = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0, T_mult, eta_min)
+        mine_opt = nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0)
+        mine = nn.optim.lr_scheduler.CosineAnnealingWarmRestarts(mine_opt, T_0, T_mult, eta_min)
+        for _ in range(40):
+            assert mine_opt.param_groups[0]["lr"] == pytest.approx(opt.param_groups[0]["lr"], rel=1e-12, abs=1e-15)
+            opt.step()
+            theirs.step()
+            mine.step()

@@ -18,6 +18,7 @@ from . import lr_scheduler
 from .algorithms import SGD, AdaGrad, Adagrad, Adam, AdamW, RMSprop
 from .lr_scheduler import (
     CosineAnnealingLR,
+    CosineAnnealingWarmRestarts,
     ExponentialLR,
     InverseSqrtDecay,
     InverseTimeDecay,
@@ -55,6 +56,7 @@ __all__ = [
     "LinearLR",
     "ReduceLROnPlateau",
     "SequentialLR",
+    "CosineAnnealingWarmRestarts",
     "InverseTimeDecay",
     "InverseSqrtDecay",
     "PolynomialDecay",

@@ -365,3 +365,4 @@ LRSchedule = LRScheduler  # the seeds' name of the base class
 from .one_cycle import OneCycleLR as OneCycleLR  # noqa: E402
 from .plateau import ReduceLROnPlateau as ReduceLROnPlateau  # noqa: E402
 from .sequential import SequentialLR as SequentialLR  # noqa: E402
+from .warm_restarts import CosineAnnealingWarmRestarts as CosineAnnealingWarmRestarts  # noqa: E402

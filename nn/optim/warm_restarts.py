@@ -1,0 +1,46 @@
+"""``CosineAnnealingWarmRestarts``: SGDR (Loshchilov & Hutter) with PyTorch's name and rule: half a cosine
+from the initial lr down to ``eta_min`` over ``T_0`` epochs, then a restart at the initial lr, each period
+``T_mult`` times the one before. A closed form in the epoch, as the other schedules."""
+
+from __future__ import annotations
+
+import math
+
+from .lr_scheduler import LRScheduler, _positive_int
+from .optimizer import Optimizer, _number
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    """lr = eta_min + (lr_0 - eta_min) (1 + cos(pi T_cur / T_i)) / 2, T_cur the epochs since the last restart
+    and T_i the current period (``T_0``, then ``T_0 * T_mult``, ...).
+
+    >>> opt = nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0)
+    >>> scheduler = CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=2)
+    >>> [round(scheduler.lr_at(t), 4) for t in range(7)]
+    [1.0, 0.5, 1.0, 0.8536, 0.5, 0.1464, 1.0]
+    """
+
+    def __init__(self, optimizer: Optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0.0) -> None:
+        owner = type(self).__name__
+        self.T_0, self.T_mult = _positive_int(owner, "T_0", T_0), _positive_int(owner, "T_mult", T_mult)
+        self.eta_min = _number(owner, "eta_min", eta_min)
+        super().__init__(optimizer)
+
+    def period(self, t: int) -> tuple[int, int]:
+        """(epochs since the last restart, the current period's length) after ``t`` steps."""
+        if self.T_mult == 1:
+            return t % self.T_0, self.T_0
+        # restarts at T_0 (T_mult^n - 1) / (T_mult - 1): n periods done
+        n = int(math.log(t * (self.T_mult - 1) / self.T_0 + 1, self.T_mult))
+        start = self.T_0 * (self.T_mult**n - 1) // (self.T_mult - 1)
+        if start > t:  # (the log's rounding, at a restart)
+            n -= 1
+            start = self.T_0 * (self.T_mult**n - 1) // (self.T_mult - 1)
+        elif start + self.T_0 * self.T_mult**n <= t:
+            n += 1
+            start = self.T_0 * (self.T_mult**n - 1) // (self.T_mult - 1)
+        return t - start, self.T_0 * self.T_mult**n
+
+    def lr_for(self, base_lr: float, t: int) -> float:
+        since, length = self.period(t)
+        return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * since / length)) / 2
