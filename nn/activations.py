@@ -285,7 +285,9 @@ def prelu(input: TensorLike, weight: TensorLike) -> Tensor:
     Tensor([[-0.2, -1. ],
             [ 1. ,  1. ]])
     """
-    x, w = ag.as_tensor(input), ag.as_tensor(weight)
+    x = ag.as_tensor(input)
+    # a weight given as numbers takes the input's float dtype (a float32 model stays float32), a Tensor its own
+    w = weight if isinstance(weight, Tensor) else ag.as_tensor(weight, dtype=x.dtype if x.dtype.kind == "f" else None)
     channels = x.shape[1] if x.ndim >= 2 else 1
     if w.ndim > 1 or w.size not in (1, channels):
         raise ValueError(
