@@ -16,6 +16,17 @@ the engine differentiates them. The names follow PyTorch, so habits carry over.
 """
 
 from . import data, datasets, functional, init, optim, search, tables, utils
+from .activation_layers import (
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
+    LogSigmoid,
+    Mish,
+    PReLU,
+    ReLU6,
+    Softmin,
+    Unflatten,
+)
 from .containers import MLP, ModuleDict, ModuleList, Sequential
 from .embedding import Embedding
 from .history import History
@@ -72,6 +83,15 @@ __all__ = [
     "Softmax",
     "LogSoftmax",
     "Flatten",
+    "ReLU6",
+    "Hardtanh",
+    "LogSigmoid",
+    "Softmin",
+    "Mish",
+    "Hardswish",
+    "Hardsigmoid",
+    "PReLU",
+    "Unflatten",
     "Dropout",
     "Embedding",
     "BatchNorm1d",

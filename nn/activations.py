@@ -9,6 +9,7 @@ so that a PyTorch user's ``F.softmax(logits, dim=1)`` reads the same here.
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
@@ -196,3 +197,103 @@ def erfc(x: TensorLike) -> Tensor:
         polynomial = c + t * polynomial
     tail = t * (polynomial - z * z).exp()
     return ag.where(positive, tail, 2 - tail)
+
+
+# ------------------------------------------------ the hard and log activations, composed from clamp/softplus
+def _bound(function: str, name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise ValueError(f"{function}: {name} must be a finite number, got {value!r}")
+    return float(value)
+
+
+def hardtanh(input: TensorLike, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """x clamped to [min_val, max_val], as PyTorch's ``F.hardtanh`` (at a bound the gradient is halved,
+    the clamp's ties-split rule).
+
+    >>> hardtanh(Tensor([-3.0, 0.5, 3.0]))
+    Tensor([-1. ,  0.5,  1. ])
+    """
+    low, high = _bound("hardtanh", "min_val", min_val), _bound("hardtanh", "max_val", max_val)
+    if low > high:
+        raise ValueError(f"hardtanh: min_val must be <= max_val, got min_val={min_val!r} > max_val={max_val!r}")
+    return ag.as_tensor(input).clamp(low, high)
+
+
+def relu6(input: TensorLike) -> Tensor:
+    """min(max(x, 0), 6): ``F.relu6(x)`` (MobileNet's bounded relu).
+
+    >>> relu6(Tensor([-1.0, 3.0, 7.0]))
+    Tensor([0., 3., 6.])
+    """
+    return ag.as_tensor(input).clamp(0.0, 6.0)
+
+
+def hardsigmoid(input: TensorLike) -> Tensor:
+    """relu6(x + 3) / 6, a piecewise-linear sigmoid: 0 below -3, 1 above 3, ``F.hardsigmoid(x)``.
+
+    >>> hardsigmoid(Tensor([-4.0, 0.0, 4.0]))
+    Tensor([0. , 0.5, 1. ])
+    """
+    return relu6(ag.as_tensor(input) + 3) / 6
+
+
+def hardswish(input: TensorLike) -> Tensor:
+    """x * relu6(x + 3) / 6 (MobileNetV3's cheap swish): ``F.hardswish(x)``.
+
+    >>> hardswish(Tensor([-1.0, 1.0, 4.0]))
+    Tensor([-0.3333,  0.6667,  4.    ])
+    """
+    x = ag.as_tensor(input)
+    return x * relu6(x + 3) / 6
+
+
+def logsigmoid(input: TensorLike) -> Tensor:
+    """log(sigmoid(x)), composed as -softplus(-x): finite for any x (logsigmoid(-1000) = -1000), as
+    PyTorch's ``F.logsigmoid``.
+
+    >>> logsigmoid(Tensor([-1000.0, 0.0])).tolist()
+    [-1000.0, -0.6931471805599453]
+    """
+    return -softplus(-ag.as_tensor(input), 1.0, math.inf)  # no threshold: the stable form is exact everywhere
+
+
+def softmin(input: TensorLike, axis: int = -1, dim: int | None = None) -> Tensor:
+    """softmax(-x) along ``axis`` (``dim`` is PyTorch's spelling): the smallest entry gets the most weight,
+    ``F.softmin(distances, dim=1)``.
+
+    >>> softmin(Tensor([0.0, 0.0])).tolist()
+    [0.5, 0.5]
+    """
+    return (-ag.as_tensor(input)).softmax(_axis(axis, dim))
+
+
+def mish(input: TensorLike) -> Tensor:
+    """x * tanh(softplus(x)) (Misra's Mish): ``F.mish(x)``.
+
+    >>> mish(Tensor([0.0, 1.0]))
+    Tensor([0.    , 0.8651])
+    """
+    x = ag.as_tensor(input)
+    return x * softplus(x).tanh()
+
+
+def prelu(input: TensorLike, weight: TensorLike) -> Tensor:
+    """x for x > 0, weight * x otherwise, with a learnable ``weight`` of 1 element (shared) or one per
+    channel (dim 1 of the input, as PyTorch's ``F.prelu``); composed as relu(x) - weight * relu(-x).
+
+    >>> prelu(Tensor([[-2.0, -2.0], [1.0, 1.0]]), Tensor([0.1, 0.5]))
+    Tensor([[-0.2, -1. ],
+            [ 1. ,  1. ]])
+    """
+    x = ag.as_tensor(input)
+    # a weight given as numbers takes the input's float dtype (a float32 model stays float32), a Tensor its own
+    w = weight if isinstance(weight, Tensor) else ag.as_tensor(weight, dtype=x.dtype if x.dtype.kind == "f" else None)
+    channels = x.shape[1] if x.ndim >= 2 else 1
+    if w.ndim > 1 or w.size not in (1, channels):
+        raise ValueError(
+            f"prelu: weight of shape {w.shape} does not fit an input of shape {x.shape} with {channels} "
+            f"channel(s) in dim 1; pass a 1-D weight of 1 or {channels} elements"
+        )
+    if w.size > 1:  # one slope per channel: (C,) -> (C, 1, ..., 1), broadcast over dim 1
+        w = w.reshape((channels,) + (1,) * (x.ndim - 2))
+    return x.relu() - w * (-x).relu()
