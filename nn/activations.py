@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -297,3 +298,33 @@ def prelu(input: TensorLike, weight: TensorLike) -> Tensor:
     if w.size > 1:  # one slope per channel: (C,) -> (C, 1, ..., 1), broadcast over dim 1
         w = w.reshape((channels,) + (1,) * (x.ndim - 2))
     return x.relu() - w * (-x).relu()
+
+
+def pad(input: TensorLike, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:
+    """``value`` around the last axes, as PyTorch's ``F.pad``: ``pad`` holds (before, after) pairs from the
+    last axis backwards (``(1, 1)``: a column each side; ``(0, 0, 2, 0)``: two rows on top); a negative
+    amount crops. Composed from indexing and concatenation: the input's gradient flows through.
+
+    >>> pad(Tensor([[1.0, 2.0]]), (1, 0))
+    Tensor([[0., 1., 2.]])
+    """
+    if mode != "constant":
+        raise ValueError(f"pad: only mode='constant' is supported, got {mode!r}")
+    x, amounts = ag.as_tensor(input), tuple(pad)
+    whole = all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in amounts)
+    if not whole or len(amounts) % 2 or len(amounts) // 2 > x.ndim:
+        raise ValueError(
+            f"pad: expected (before, after) pairs of ints, at most {x.ndim} for a {x.ndim}-d input, got {pad!r}"
+        )
+    for k in range(len(amounts) // 2):
+        axis, before, after = x.ndim - 1 - k, int(amounts[2 * k]), int(amounts[2 * k + 1])
+        start, stop = max(-before, 0), x.shape[axis] - max(-after, 0)
+        if start > stop:
+            raise ValueError(f"pad: {pad!r} crops more than axis {axis}'s {x.shape[axis]} elements")
+        if start or stop < x.shape[axis]:
+            x = x[(slice(None),) * axis + (slice(start, stop),)]
+        sides = [list(x.shape), list(x.shape)]
+        sides[0][axis], sides[1][axis] = max(before, 0), max(after, 0)
+        if before > 0 or after > 0:
+            x = ag.cat([Tensor(np.full(sides[0], value, x.dtype)), x, Tensor(np.full(sides[1], value, x.dtype))], axis)
+    return x

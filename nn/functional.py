@@ -32,6 +32,7 @@ from .activations import (  # F.relu, ...
     logsigmoid,
     mish,
     normalize,
+    pad,
     prelu,
     relu,
     relu6,
@@ -388,6 +389,5 @@ __all__ = [
 ]
 # activations.py's functions, re-exported (a few to a line: the file keeps under 400 lines)
 __all__ += ["softmax", "log_softmax", "relu", "sigmoid", "tanh", "leaky_relu", "gelu", "silu", "softplus", "elu"]
-__all__ += ["dropout", "linear", "normalize", "cosine_similarity"]
-__all__ += ["relu6", "hardtanh", "logsigmoid", "softmin", "mish", "hardswish", "hardsigmoid", "prelu"]
+__all__ += ["dropout", "linear", "normalize", "cosine_similarity", "pad"]
 __all__ += ["relu6", "hardtanh", "logsigmoid", "softmin", "mish", "hardswish", "hardsigmoid", "prelu"]

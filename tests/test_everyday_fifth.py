@@ -142,3 +142,58 @@ def test_cosine_annealing_warm_restarts_against_torch():
             opt.step()
             theirs.step()
             mine.step()
+
+
+@pytest.mark.parametrize("amounts", [(1, 2), (0, 0, 2, 1), (1, 1, 1, 1), (-1, 2), (2, -1, 0, -1), (0, 0, 0, 0, 1, 0)])
+def test_pad_matches_numpy_s_padding_and_cropping_and_sends_the_input_its_gradient(amounts):
+    import nn.functional as F
+
+    rng = np.random.default_rng(0)
+    x = Tensor(rng.standard_normal((2, 3, 4)), requires_grad=True)
+    out = F.pad(x, amounts, value=7.0)
+    expected = x.data
+    for k in range(len(amounts) // 2):  # numpy's pad, with a negative amount as a crop
+        axis, before, after = 2 - k, amounts[2 * k], amounts[2 * k + 1]
+        index = [slice(None)] * 3
+        index[axis] = slice(max(-before, 0), expected.shape[axis] - max(-after, 0))
+        expected = expected[tuple(index)]
+        widths = [(0, 0)] * 3
+        widths[axis] = (max(before, 0), max(after, 0))
+        expected = np.pad(expected, widths, constant_values=7.0)
+    np.testing.assert_array_equal(out.data, expected)
+    weights = rng.standard_normal(out.shape)
+    (out * weights).sum().backward()
+    ag.gradcheck(lambda t: (F.pad(t, amounts) * weights).sum(), [Tensor(x.data, requires_grad=True)])
+    assert x.grad.shape == x.shape
+
+
+def test_pad_refuses_what_it_cannot_do_by_name():
+    import nn.functional as F
+
+    x = Tensor(np.zeros((2, 3)))
+    for bad, message in (
+        ((1,), r"pad: expected \(before, after\) pairs of ints, at most 2 for a 2-d input, got \(1,\)"),
+        ((1, 1, 1, 1, 1, 1), "at most 2"),
+        ((1.5, 1), "pairs of ints"),
+        ((-2, -2), r"crops more than axis 1's 3 elements"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            F.pad(x, bad)
+    with pytest.raises(ValueError, match="only mode='constant'"):
+        F.pad(x, (1, 1), mode="reflect")
+
+
+def test_pad_against_torch():
+    torch = pytest.importorskip("torch")
+    import nn.functional as F
+
+    rng = np.random.default_rng(1)
+    data, weights = rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 4, 5))
+    x, tx = Tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    (F.pad(x, (2, -1, 0, 1), value=0.5) * weights).sum().backward()
+    (torch.nn.functional.pad(tx, (2, -1, 0, 1), value=0.5) * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(
+        F.pad(x, (2, -1, 0, 1), value=0.5).data,
+        torch.nn.functional.pad(torch.tensor(data), (2, -1, 0, 1), value=0.5).numpy(),
+    )
+    np.testing.assert_allclose(x.grad, tx.grad.numpy())
