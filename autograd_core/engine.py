@@ -216,8 +216,8 @@ def _run(
                     g = _visit_watched(node, g, create_graph, into_grad, capture)
                 if not retain_graph:
                     node._epoch = SPENT
-                parents = node._parents
-                vjp = node._prim.vjp  # type: ignore[union-attr]
+                parents, prim = node._parents, node._prim
+                vjp = prim.vjp  # type: ignore[union-attr]
                 # `link`: an input made after every operation waiting, so none of them feeds it and all of its
                 # consumers have run (this node is its last): it runs next, its gradient held here, not in grads.
                 link = link_g = None
@@ -292,7 +292,7 @@ def _run(
                     # (An array from a primitive that declares vjp_fits_input needs no check: exp, tanh...)
                     if (kind := type(single)) is not type(data) or (
                         kind is ndarray
-                        and not node._prim.vjp_fits_input  # type: ignore[union-attr]
+                        and not prim.vjp_fits_input  # type: ignore[union-attr]
                         and (single.shape != data.shape or single.dtype is not data.dtype)
                     ):
                         single = _fit(single, data, node._prim, i)  # type: ignore[arg-type]

@@ -20,7 +20,8 @@ class Sum(Primitive):
 
     @staticmethod
     def forward(x, axes, keepdims):
-        return x.sum(axis=axes, keepdims=keepdims)  # the method: np.sum's wrapper costs 1 us more
+        # the ufunc's reduce, arguments by position: what x.sum() calls, 0.2 us sooner (np.sum: 1 us later)
+        return np.add.reduce(x, axes, None, None, keepdims)
 
     @staticmethod
     def vjp(i, g, out, x, axes, keepdims):
