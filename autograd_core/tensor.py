@@ -175,6 +175,7 @@ class Tensor(TensorMethods, TensorViews):
     grad: Array | None = None
     label: str | None = None
     _version = 0
+    _detached_at = 0  # the clock's count when detach_() took it out of a graph: older consumers refuse backward
     _retains_grad = False
     _watched = False  # hooks or retain_grad(): backward stops at this node (graph_state.watch)
     _origin: str | None = None
