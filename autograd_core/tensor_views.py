@@ -32,6 +32,7 @@ class TensorViews(TensorTorch):
     spellings numpy lacks come from ``TensorTorch`` (tensor_torch.py)."""
 
     label: str | None
+    _detached_at = 0  # the clock's count when detach_() took it out of a graph: older consumers refuse backward
 
     # ------------------------------------------------------------ the graph, read-only
     def __setstate__(self, state: tuple[dict[str, Any] | None, dict[str, Any]]) -> None:
