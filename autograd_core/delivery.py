@@ -4,19 +4,23 @@ The engine (engine.py) computes every node's gradient; this module delivers it t
 ``accumulate_grad`` adds it into a tensor's ``.grad`` (backward's leaves, retained non-leaves, and
 ``ag.compile``'s replays), ``_given_before`` tells whether a leaf may keep the array without a copy,
 ``_run_hooks`` calls ``register_hook``'s functions and ``_visit_watched`` handles an operation someone
-watches (its hooks, ``retain_grad()``, ``grad()``'s capture).
+watches (its hooks, ``retain_grad()``, ``grad()``'s capture). ``backward(inputs=...)`` delivers into the
+given tensors only (``_backward_into``).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
+
+from .tensor_base import TensorBase
 
 if TYPE_CHECKING:
     from .engine import Grad
     from .tensor import Tensor
-    from .types import Array
+    from .types import Array, TensorLike
 
 
 def _given_before(g: Grad, owners: set[int]) -> bool:
@@ -99,3 +103,36 @@ def accumulate_grad(t: Tensor, g: Array | np.generic | Tensor, shared: bool = Fa
             t.grad = np.array(value)
         else:
             t.grad += value
+
+
+def _backward_into(
+    roots: Sequence[Tensor],
+    grads: Sequence[TensorLike | None],
+    retain_graph: bool,
+    create_graph: bool,
+    inputs: Tensor | Iterable[Tensor],
+) -> None:
+    """backward(inputs=...), PyTorch's: grad() of the roots with respect to ``inputs``, each result added into its
+    input's ``.grad``. No other ``.grad`` (nor another leaf's hook) is touched, an unused input is left as it is,
+    and a tensor listed twice gets its gradient once."""
+    from .engine import _seed, grad  # (engine imports this module: read at call time)
+
+    if isinstance(inputs, (str, bytes)) or not isinstance(inputs, (TensorBase, Iterable)):
+        raise TypeError(f"backward: inputs must be a Tensor or a list of Tensors, got {type(inputs).__name__}")
+    ins = cast("tuple[Tensor, ...]", (inputs,) if isinstance(inputs, TensorBase) else tuple(inputs))
+    if not ins:
+        raise RuntimeError("backward: inputs is empty; pass the tensors whose .grad to accumulate, or inputs=None")
+    for i, t in enumerate(ins):
+        if not isinstance(t, TensorBase):
+            raise TypeError(f"backward: inputs[{i}] is a {type(t).__name__}, not a Tensor; pass e.g. inputs=[w, b]")
+        if not t.requires_grad:
+            raise RuntimeError(
+                f"backward: inputs[{i}] (shape {t.shape}) does not require grad, so no gradient can reach it; "
+                "pass tensors made with requires_grad=True, or computed from them"
+            )
+    ins = tuple(dict.fromkeys(ins))
+    seeds = [_seed("backward", root, g, create_graph) for root, g in zip(roots, grads)]  # backward's own errors
+    found = grad(roots, ins, seeds, retain_graph or create_graph, create_graph, allow_unused=True)
+    for t, g in zip(ins, found):
+        if g is not None:  # grad() made each a Tensor of its own array (.grad may keep it), or a node's: copied
+            accumulate_grad(t, g if create_graph else g._data)

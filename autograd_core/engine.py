@@ -19,7 +19,7 @@ the last in-place change, or before the first hook runs, is the rest of the grap
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from heapq import heapify, heappop, heappush
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -29,7 +29,7 @@ from .anomaly import check_backward
 
 # The delivery of complete gradients (delivery.py), imported as module globals: _run calls them per leaf.
 # (accumulate_grad stays importable from here: ag.compile and replay take it from the engine.)
-from .delivery import _given_before, _run_hooks, _visit_watched, accumulate_grad
+from .delivery import _backward_into, _given_before, _run_hooks, _visit_watched, accumulate_grad
 from .grad_mode import current_switches, reset_switches, set_switches
 from .graph_state import SPENT, MutationClock, check_rest, watched
 from .primitives import sum_to
@@ -58,8 +58,12 @@ def backward(
     grads: Sequence[TensorLike | None],
     retain_graph: bool = False,
     create_graph: bool = False,
+    inputs: Tensor | Iterable[Tensor] | None = None,
 ) -> None:
-    """Accumulate the gradients of ``roots`` (seeded with ``grads``) into the leaves' ``.grad``."""
+    """Accumulate the gradients of ``roots`` (seeded with ``grads``) into the leaves' ``.grad``, or with
+    ``inputs`` into those tensors' only (``_backward_into``)."""
+    if inputs is not None:
+        return _backward_into(roots, grads, retain_graph, create_graph, inputs)
     if len(roots) == 1:  # Tensor.backward's case: no list built, no loop (~0.1 us of a scalar neuron's 18)
         seeds: Sequence[Grad] = (_seed("backward", roots[0], grads[0], create_graph),)
     else:
@@ -327,15 +331,15 @@ def _deliver(grads: dict[Tensor, Grad], captured: dict[Tensor, Grad] | None, cre
     float_scalars, array, ndarray = _FLOAT_SCALARS, np.array, np.ndarray  # (locals: read for every leaf)
     for leaf, g in grads.items():
         hooked = leaf._hooks
-        if hooked:
-            g = _run_hooks(leaf, g, create_graph)
         if captured is None:
+            if hooked:
+                g = _run_hooks(leaf, g, create_graph)
             if type(g) in float_scalars and leaf.grad is None:
                 leaf.grad = array(g)  # a scalar graph's leaf: accumulate_grad's first case, inlined
             else:
                 accumulate_grad(leaf, g, bool(hooked) or (type(g) is ndarray and _given_before(g, owners)))
-        elif leaf in captured:
-            captured[leaf] = g
+        elif leaf in captured:  # (another leaf's hooks do not run for grad(), as in PyTorch)
+            captured[leaf] = _run_hooks(leaf, g, create_graph) if hooked else g
 
 
 def _vjp_arguments(node: Tensor, create_graph: bool) -> tuple[Any, Sequence[Any]]:

@@ -107,7 +107,7 @@ def _written_since(array: Any, epoch: int) -> bool:
 
 
 def check_usable(node: Tensor) -> None:
-    """Raise, saying what to do, if ``node`` was spent or a tensor it saved was changed in place since."""
+    """Raise, saying what to do, if ``node`` was spent or a tensor it saved was changed (or detached) in place since."""
     if node._epoch == SPENT:
         raise RuntimeError(
             f"backward through '{node.op}' a second time: its graph was freed by the first backward. "
@@ -116,6 +116,12 @@ def check_usable(node: Tensor) -> None:
         )
     if MutationClock.now > node._epoch:  # something changed somewhere since the node was made
         for t in (node,) + node._parents:
+            if t._detached_at > node._epoch:
+                raise RuntimeError(
+                    f"{node.op}: its input of shape {t.shape} was detached in place (detach_()) after the op used "
+                    "it, so no gradient can reach what that input was computed from. Call detach_() after "
+                    "backward(), or use detach() (a new tensor) and leave the original in the graph"
+                )
             if t._version > node._epoch:
                 how = "through .data or an in-place operator"
             elif _written_since(t._data, node._epoch):

@@ -33,6 +33,8 @@ class Unsupported(Exception):
 _WHY = {  # why a call cannot be replayed (Unsupported), or why two tapes disagree (Tape.require_agreement)
     "in place": "fn changed tensor values in place (.data or an in-place operator); a replay would skip that: "
     "keep updates outside the compiled function",
+    "detach_": "fn detaches a tensor in place (detach_()); a replay cannot reproduce that (the tensor's values would "
+    "be a constant of the trace): detach outside the compiled function, or call fn directly",
     "grad": "fn sets a gradient (.grad: zero_grad() inside fn?); a replay would skip that, so gradients would "
     "add up over calls: zero them outside the compiled function, before each call",
     "made outside": "argument {k} requires grad but is the output of '{op}' (a graph built outside fn); pass a "
@@ -118,8 +120,8 @@ class Tape:
         """``outputs``: the loss, then the aux tensors (``form``: how fn returned them, None: no aux);
         ``call_args``: what fn was called with (stand-ins); ``clock``: MutationClock before the call;
         ``grads``: (tensor, its .grad before the call) for the leaves of an earlier trace."""
-        if MutationClock.now != clock:
-            raise Unsupported(_WHY["in place"])
+        if MutationClock.now != clock:  # (a detach_() ticks the clock too, so that older consumers refuse backward)
+            raise Unsupported(_WHY["detach_" if any(t._detached_at > clock for t in walk(outputs)) else "in place"])
         if any(t.grad is not g for t, g in grads):
             raise Unsupported(_WHY["grad"])
         for k, a in enumerate(args):

@@ -8,7 +8,7 @@ the operators and elementwise methods the same steps written out per arity (``_b
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -244,19 +244,25 @@ class Tensor(TensorMethods, TensorViews):
         grad: TensorLike | None = None,
         retain_graph: bool = False,
         create_graph: bool = False,
+        inputs: Tensor | Iterable[Tensor] | None = None,
         *,
         gradient: TensorLike | None = None,
     ) -> None:
-        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (the chain rule, in reverse).
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (the chain rule, in reverse); with ``inputs``
+        (PyTorch's: a tensor or a list) into those tensors' ``.grad`` only (no others; one it does not reach: none).
 
         ``grad`` (or ``gradient=``, PyTorch's name) is the seed dL/d(self), implied for a one-element tensor.
         Without ``retain_graph`` the graph is spent. ``create_graph=True`` records backward too (``ag.grad``).
+
+        >>> w, b = Tensor(2.0, requires_grad=True), Tensor(3.0, requires_grad=True)
+        >>> (w * b).backward(inputs=[w]); w.grad, b.grad
+        (array(3.), None)
         """
         if gradient is not None:
             if grad is not None:
                 raise TypeError("backward: the seed was given twice (grad= and gradient=); pass one of them")
             grad = gradient
-        engine.backward((self,), (grad,), retain_graph, create_graph)
+        engine.backward((self,), (grad,), retain_graph, create_graph, inputs)
 
     def detach(self) -> Tensor:
         """The same values as a new leaf that is not part of any graph."""

@@ -62,6 +62,7 @@ class TensorBase:
         _parents: tuple[Tensor, ...]
         _seq: int
         _version: int
+        _detached_at: int
         _retains_grad: bool
         _watched: bool
         _hooks: list[Hook] | None

@@ -1,7 +1,7 @@
 """How a Tensor is seen, which it inherits from ``TensorViews``: its axes rearranged (``view
 flatten squeeze unsqueeze permute expand t split chunk``, composed from reshape and transpose, so
 differentiable), its values converted (``item tolist numpy astype to float double half long int bool``, ``format``), its
-place in the graph (``is_leaf op prim parents params version``, read by nn, viz and compile) and
+place in the graph (``is_leaf op prim parents params version``, read by nn, viz and compile; ``detach_``) and
 its text form.
 """
 
@@ -15,7 +15,7 @@ import numpy as np
 
 import autograd_core.tensor as _tensor  # still loading when this one is imported: read at call time
 
-from .graph_state import op_numbers, watch
+from .graph_state import MutationClock, op_numbers, watch, watched
 from .primitives import Astype
 from .tensor_base import normalize_axes
 from .tensor_inputs import require_cpu, require_float
@@ -32,6 +32,7 @@ class TensorViews(TensorTorch):
     spellings numpy lacks come from ``TensorTorch`` (tensor_torch.py)."""
 
     label: str | None
+    _detached_at = 0  # the clock's count when detach_() took it out of a graph: older consumers refuse backward
 
     # ------------------------------------------------------------ the graph, read-only
     def __setstate__(self, state: tuple[dict[str, Any] | None, dict[str, Any]]) -> None:
@@ -340,6 +341,34 @@ class TensorViews(TensorTorch):
         if requires_grad:
             require_float("requires_grad_:", self.dtype, "cast first with .double() or .float()")
         self.requires_grad = bool(requires_grad)
+        return cast("Tensor", self)
+
+    def detach_(self) -> Tensor:
+        """Take this tensor out of its graph in place, as PyTorch's: it becomes a leaf that does not require grad
+        (its op and inputs are dropped, freeing the graph behind it unless others hold it); returns it.
+
+        The graph here is made of the tensors themselves, so an operation that used this tensor before
+        ``detach_()`` refuses to backward (PyTorch's graph keeps the old path): call ``detach_()`` after
+        ``backward()`` (truncated backpropagation through time: ``h.detach_()`` between chunks), or use
+        ``detach()``, a new tensor. Unlike PyTorch, a view (a reshape's, a slice's) may be detached in place
+        too: nothing here tracks views; its memory stays shared, as ``detach()``'s does.
+
+        >>> x = Tensor([1.0, 2.0], requires_grad=True)
+        >>> h = x * 2
+        >>> h.detach_() is h, h.is_leaf, h.requires_grad, h.grad_fn
+        (True, True, False, None)
+        """
+        if self._prim is None and not self.requires_grad:
+            return cast("Tensor", self)  # nothing to take it out of
+        # Consumers made before now would lose the path through this tensor silently: they refuse instead
+        # (graph_state.check_usable), found by the one comparison backward makes anyway (node._epoch < now).
+        self._detached_at = MutationClock.tick()
+        self.requires_grad = False
+        self._prim, self._parents, self._params = None, (), _tensor._NO_PARAMS
+        self._epoch = self._seq = 0
+        if self._watched:  # retain_grad() or a hook made backward stop here: a leaf is never stopped at
+            watched.pop(id(self), None)
+            self._watched = False  # (retains_grad stays as it was, as in PyTorch)
         return cast("Tensor", self)
 
     # (last in the class: a method named int or bool would shadow the builtin in later annotations)

@@ -210,12 +210,19 @@ class Adam(Optimizer):
     m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g**2;
     p -= lr/(1-b1**t) * m / (sqrt(v)/sqrt(1-b2**t) + eps).
     ``weight_decay`` is L2 (added to g); for decoupled decay use ``AdamW``.
+    ``amsgrad=True`` (Reddi et al., PyTorch's) divides by the running maximum of v instead,
+    ``v_max = max(v_max, v)``, kept as the state ``"max_square_mean"`` (torch's ``max_exp_avg_sq``),
+    so a step never grows because v shrank. Switched on in the middle of a run, the maximum starts there.
 
     >>> w = Tensor([1.0, -2.0], requires_grad=True)
     >>> opt = Adam([w], lr=1e-3)
     >>> (w**2).sum().backward(); opt.step(); opt.zero_grad()
     >>> w
     Tensor([ 0.999, -1.999], requires_grad=True)
+    >>> opt = Adam([w], lr=1e-3, amsgrad=True)
+    >>> (w**2).sum().backward(); opt.step()
+    >>> opt.param_groups[0]["amsgrad"], sorted(opt.state[0])
+    (True, ['max_square_mean', 'mean', 'square_mean', 'step'])
     """
 
     state_names = ("mean", "square_mean", "step")
@@ -226,6 +233,7 @@ class Adam(Optimizer):
         "betas": _betas,
         "eps": _number,
         "weight_decay": _number,
+        "amsgrad": _flag,
     }
     decoupled_weight_decay = False
 
@@ -236,8 +244,29 @@ class Adam(Optimizer):
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 0.0,
+        amsgrad: bool = False,
     ) -> None:
-        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad))
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """``Optimizer.load_state_dict``; a state saved before ``amsgrad`` existed loads with ``amsgrad=False``,
+        as PyTorch's does: ``opt.load_state_dict(old_state)``."""
+        groups = state_dict.get("param_groups") if isinstance(state_dict, dict) else None
+        if isinstance(groups, (list, tuple)):
+            groups = [{"amsgrad": False, **g} if isinstance(g, dict) else g for g in groups]
+            state_dict = {**state_dict, "param_groups": groups}
+        super().load_state_dict(state_dict)
+
+    def _check_state_names(self, owner: str, index: int, names: set[str], group: ParamGroup) -> None:
+        """With ``amsgrad`` a stepped parameter's state also holds its running maximum of v (without,
+        one is kept but unused, as in PyTorch: a run that switched amsgrad off still resumes)."""
+        if group["amsgrad"] and names and "max_square_mean" not in names:
+            raise ValueError(
+                f"{owner}: the group of parameter {index} has amsgrad=True but its state holds no "
+                f"'max_square_mean' (it holds {sorted(names)}), as an Adam without amsgrad saves it; to switch "
+                "amsgrad on in a resumed run, load the state as saved, then set param_groups[i]['amsgrad'] = True"
+            )
+        return super()._check_state_names(owner, index, names - {"max_square_mean"}, group)
 
     def _step(self) -> None:
         """Each group's update runs once over all its parameters at once (``nn/optim/packed.py``)."""
@@ -277,6 +306,9 @@ class Adam(Optimizer):
         scratch *= grad
         square_mean *= beta2
         square_mean += scratch
+        if group["amsgrad"]:  # the denominator's v is its running maximum (zeros at first: max(0, v) = v)
+            maximum = state.setdefault("max_square_mean", np.zeros_like(p.data))
+            square_mean = np.maximum(maximum, square_mean, out=maximum)
         denominator = np.sqrt(square_mean, out=scratch)
         denominator /= math.sqrt(1 - beta2**t)
         denominator += group["eps"]
@@ -287,7 +319,7 @@ class Adam(Optimizer):
 
 class AdamW(Adam):
     """Adam with decoupled weight decay (Loshchilov & Hutter): first p *= 1 - lr*wd, then
-    Adam's step on the plain gradient, so the decay is not rescaled by 1/sqrt(v).
+    Adam's step on the plain gradient, so the decay is not rescaled by 1/sqrt(v). ``amsgrad`` as in Adam.
 
     >>> w = Tensor([1.0, -2.0], requires_grad=True)
     >>> opt = AdamW([w], lr=1e-3, weight_decay=0.01)
@@ -305,8 +337,9 @@ class AdamW(Adam):
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 1e-2,
+        amsgrad: bool = False,
     ) -> None:
-        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad)
 
 
 Adagrad = AdaGrad  # PyTorch's spelling

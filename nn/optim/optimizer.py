@@ -352,11 +352,12 @@ class Optimizer:
             raise ValueError(f"{owner}: step_count must be a whole number >= 0, got {step_count!r}")
         step_count = int(step_count)
         new_state: list[dict[str, Any]] = [{} for _ in params]
+        group_of = [checked for checked, group in zip(new_groups, self.param_groups) for _ in group["params"]]
         for key, entries in dict(state_dict["state"]).items():
             index = int(key)
             if not 0 <= index < len(params):
                 raise ValueError(f"{owner}: state for parameter {index}, but there are {len(params)} parameters")
-            self._check_state_names(owner, index, set(entries))
+            self._check_state_names(owner, index, set(entries), group_of[index])
             for name, value in entries.items():
                 if np.ndim(value) == 0 and np.asarray(value).dtype.kind in "iu":
                     if not 0 <= int(value) <= step_count:  # a parameter steps at most once per step()
@@ -379,8 +380,8 @@ class Optimizer:
         self.state = new_state
         self.step_count = step_count
 
-    def _check_state_names(self, owner: str, index: int, names: set[str]) -> None:
-        """A saved parameter state holds this optimizer's buffers: another's would fail at step()."""
+    def _check_state_names(self, owner: str, index: int, names: set[str], group: ParamGroup) -> None:
+        """A saved parameter state holds this optimizer's buffers (those of its group): another's fails at step()."""
         known = self.state_names
         if known is None or not names:
             return

@@ -14,7 +14,9 @@ layout: views into the packed ones (``state_dict`` copies them; arrays put there
 ``load_state_dict``, by a cast or by hand are copied into a new pack at the next step). A group's
 parameters that have a gradient (a frozen one has none, and is left alone) are packed when they are
 of one dtype and all have taken the same number of steps; otherwise (or beyond ``PACKED_BYTES``)
-``Adam._update`` runs per parameter, on the same views, so the state stays whole.
+``Adam._update`` runs per parameter, on the same views, so the state stays whole. With ``amsgrad``
+the running maximum ``["max_square_mean"]`` is packed the same way (a third array); without it the
+pack has none and the step does exactly what it did before amsgrad existed.
 """
 
 from __future__ import annotations
@@ -39,12 +41,25 @@ PACKED_BYTES = 64 << 20
 
 
 class Pack:
-    """One group's parameters and their packed arrays: running means, the gradients' copy (which
-    then holds the update), a scratch array, and each parameter's view of them."""
+    """One group's parameters and their packed arrays: running means (and with ``amsgrad`` the
+    running maximum of the squares), the gradients' copy (which then holds the update), a scratch
+    array, and each parameter's view of them."""
 
-    __slots__ = ("arrays", "grad", "grads", "mean", "means", "params", "scratch", "square_mean", "square_means")
+    __slots__ = (
+        "arrays",
+        "grad",
+        "grads",
+        "maximum",
+        "maximums",
+        "mean",
+        "means",
+        "params",
+        "scratch",
+        "square_mean",
+        "square_means",
+    )
 
-    def __init__(self, params: list[Tensor], states: list[dict[str, Any]]) -> None:
+    def __init__(self, params: list[Tensor], states: list[dict[str, Any]], amsgrad: bool) -> None:
         self.params = list(params)
         self.arrays = [p.data for p in params]  # the arrays the group was packed for
         dtype, total = self.arrays[0].dtype, sum(a.size for a in self.arrays)
@@ -60,11 +75,22 @@ class Pack:
             else:
                 state["step"] = 0
             state["mean"], state["square_mean"] = mean, square_mean
+        self.maximum: np.ndarray | None = None
+        self.maximums: list[np.ndarray] = []
+        if amsgrad:
+            self.maximum = np.zeros(total, dtype)
+            self.maximums = _views(self.maximum, self.arrays)
+        for state, maximum in zip(states, self.maximums):
+            if "max_square_mean" in state:  # else amsgrad starts here: max(0, v) = v
+                maximum[...] = state["max_square_mean"]
+            state["max_square_mean"] = maximum
 
-    def holds(self, params: list[Tensor], states: list[dict[str, Any]]) -> bool:
+    def holds(self, params: list[Tensor], states: list[dict[str, Any]], amsgrad: bool) -> bool:
         """True when the group still has these parameters with these arrays, and their state is
         still these views, all at one step count (a parameter without a gradient skips a step)."""
-        if len(params) != len(self.params):
+        if len(params) != len(self.params) or amsgrad != (self.maximum is not None):
+            return False
+        if amsgrad and any(state.get("max_square_mean") is not m for state, m in zip(states, self.maximums)):
             return False
         step = states[0].get("step")
         for p, q, array, state, mean, square_mean in zip(
@@ -91,7 +117,8 @@ def _views(flat: np.ndarray, arrays: list[np.ndarray]) -> list[np.ndarray]:
 
 
 def _packable(params: list[Tensor], states: list[dict[str, Any]]) -> bool:
-    """Not huge, of one dtype, and every state either empty (all of them) or whole at one step count."""
+    """Not huge, of one dtype, and every state either empty (all of them) or whole at one step count
+    (with a running maximum of the right shape or none: amsgrad switched on starts it)."""
     arrays = [p.data for p in params]
     if sum(a.nbytes for a in arrays) > PACKED_BYTES or len({a.dtype for a in arrays}) != 1:
         return False
@@ -100,7 +127,8 @@ def _packable(params: list[Tensor], states: list[dict[str, Any]]) -> bool:
     return len({s.get("step") for s in states}) == 1 and all(
         isinstance(s.get(name), np.ndarray) and s[name].shape == a.shape
         for a, s in zip(arrays, states)
-        for name in ("mean", "square_mean")
+        for name in ("mean", "square_mean", "max_square_mean")
+        if name in s or name != "max_square_mean"  # (a maximum is optional)
     )
 
 
@@ -114,11 +142,11 @@ def packed_step(optimizer: Adam, number: int, group: ParamGroup, states: list[di
     if not params:
         return False
     packs: dict[int, Pack] = optimizer.__dict__.setdefault("_packs", {})
-    pack = packs.get(number)
-    if pack is None or not pack.holds(params, states):
+    pack, amsgrad = packs.get(number), group["amsgrad"]
+    if pack is None or not pack.holds(params, states, amsgrad):
         if not _packable(params, states):
             return False
-        pack = packs[number] = Pack(params, states)
+        pack = packs[number] = Pack(params, states, amsgrad)
     beta1, beta2 = group["betas"]
     lr, weight_decay = group["lr"], group["weight_decay"]
     decoupled = weight_decay and optimizer.decoupled_weight_decay
@@ -146,6 +174,8 @@ def packed_step(optimizer: Adam, number: int, group: ParamGroup, states: list[di
     scratch *= grad
     square_mean *= beta2
     square_mean += scratch
+    if pack.maximum is not None:  # amsgrad: the denominator's v is its running maximum
+        square_mean = np.maximum(pack.maximum, square_mean, out=pack.maximum)
     denominator = np.sqrt(square_mean, scratch)
     denominator /= math.sqrt(1 - beta2**t)
     denominator += group["eps"]
