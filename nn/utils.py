@@ -82,6 +82,8 @@ def clip_grad_norm_(
     grads = [np.asarray(p.grad) for p in params]
     if norm_type == math.inf:
         total = max(float(np.max(np.abs(g))) if g.size else 0.0 for g in grads)
+    elif norm_type == 2:  # the default: a BLAS dot per gradient (abs, power and sum: 3 passes, 2 temporaries)
+        total = math.sqrt(sum(map(squared_norm, grads)))
     else:
         total = float(sum(float(np.sum(np.abs(g, dtype=np.float64) ** norm_type)) for g in grads) ** (1.0 / norm_type))
     if error_if_nonfinite and not math.isfinite(total):
@@ -94,6 +96,19 @@ def clip_grad_norm_(
         for p, g in zip(params, grads):
             p.grad = (g * scale).astype(g.dtype, copy=False)
     return Tensor(np.array(total, dtype=grads[0].dtype))
+
+
+def squared_norm(array: np.ndarray) -> float:
+    """The sum of the squares of ``array``'s elements, in float64, as one BLAS dot over its memory in its own
+    layout: nn.Linear's weights and their gradients are column-major, which ``np.vdot`` copies first (25x slower).
+
+    >>> nn.utils.squared_norm(np.asfortranarray([[3.0, 0.0], [0.0, 4.0]]))
+    25.0
+    """
+    flat = np.ravel(array, order="K")  # a view for any contiguous layout
+    if flat.dtype != np.float64:
+        flat = flat.astype(np.float64)
+    return float(np.dot(flat, flat))
 
 
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:

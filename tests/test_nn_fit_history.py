@@ -5,6 +5,7 @@ import io
 import json
 import math
 
+import numpy as np
 import pytest
 from fit_helpers import adam, moons
 
@@ -91,3 +92,18 @@ def test_history_json_round_trip(tmp_path):
     assert history.to_dict()["val_loss"][0] is None  # JSON has no NaN
     with pytest.raises(ValueError, match=r"History.from_dict: expected a dict with at least 'train_loss'"):
         nn.History.from_dict([1, 2])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("layout", ["C", "F", "strided", "0-d"])
+def test_squared_norm_reads_any_layout_in_float64(dtype, layout):
+    # fit's gradient norm and clip_grad_norm_ read nn.Linear's column-major gradients without a copy
+    values = np.random.default_rng(0).normal(size=(7, 5)).astype(dtype)
+    array = {
+        "C": values,
+        "F": np.asfortranarray(values),
+        "strided": values[::2, 1::2],
+        "0-d": values[0, 0].reshape(()),
+    }[layout]
+    expected = float(np.sum(array.astype(np.float64) ** 2))
+    assert nn.utils.squared_norm(array) == pytest.approx(expected, rel=1e-14)
