@@ -1,0 +1,78 @@
+"""The sixth everyday-use audit, nn side: the fifth audit's activations, F.pad, nn.init.orthogonal_ and
+CosineAnnealingWarmRestarts as PyTorch code calls them. Oracles: torch where installed, closed forms."""
+
+import math
+
+import numpy as np
+import pytest
+
+import nn
+import nn.functional as F
+from autograd_core import Tensor
+
+
+# ------------------------------------------------------------------ F.pad
+def test_pad_value_none_is_zero_as_pytorch():
+    # torch's signature is value: Optional[float] = None, meaning 0; the fill was NaN here
+    out = F.pad(Tensor([[1.0, 2.0]]), (1, 1), value=None)
+    assert out.tolist() == [[0.0, 1.0, 2.0, 0.0]]
+
+
+@pytest.mark.parametrize(
+    ("pad", "value", "words"),
+    [(1, 0.0, ["pad", "pairs of ints", "1"]), ((1, 1), "a", ["pad", "value", "'a'"]), ((1, 1), [0.0], ["value"])],
+)
+def test_pad_refuses_a_bad_amount_or_value_in_one_line(pad, value, words):
+    with pytest.raises(ValueError) as caught:
+        F.pad(Tensor(np.ones((2, 3))), pad, value=value)
+    assert all(w in str(caught.value) for w in words), caught.value
+    assert caught.traceback[-1].path.name == "activations.py"  # ours, not numpy's "could not convert"
+
+
+# ------------------------------------------------------------------ prelu, the hard activations
+def test_prelu_keeps_a_0d_input_0d():
+    torch = pytest.importorskip("torch")
+    x, w = Tensor(np.array(-0.5), requires_grad=True), Tensor([0.2], requires_grad=True)
+    out = F.prelu(x, w)
+    tx, tw = torch.tensor(-0.5, dtype=torch.float64, requires_grad=True), torch.tensor([0.2], dtype=torch.float64)
+    tw.requires_grad_()
+    expected = torch.nn.functional.prelu(tx, tw)
+    assert out.shape == tuple(expected.shape) == ()
+    out.backward()
+    expected.backward()
+    assert np.allclose(x.grad, tx.grad.numpy()) and np.allclose(w.grad, tw.grad.numpy())
+
+
+def test_prelu_on_a_1d_input_names_its_one_channel():
+    with pytest.raises(ValueError, match=r"prelu: weight of shape \(3,\) .* shape \(3,\) .* 1-D weight of 1 element$"):
+        F.prelu(Tensor([1.0, -1.0, 2.0]), Tensor([0.1, 0.2, 0.3]))
+
+
+@pytest.mark.parametrize("name", ["relu6", "hardtanh", "hardswish", "hardsigmoid", "mish"])
+def test_functional_forms_accept_inplace_as_pytorch(name):
+    torch = pytest.importorskip("torch")
+    x = np.linspace(-7.3, 7.1, 9)
+    out = getattr(F, name)(Tensor(x), inplace=True)
+    expected = getattr(torch.nn.functional, name)(torch.tensor(x), inplace=False)
+    assert np.allclose(out.data, expected.numpy())
+
+
+@pytest.mark.parametrize("layer", [nn.Mish, nn.Hardswish, nn.Hardsigmoid, nn.ReLU6])
+def test_layers_accept_inplace_and_still_save(layer, tmp_path):
+    model = nn.Sequential(nn.Linear(2, 3), layer(inplace=True))
+    x = Tensor(np.array([[0.5, -2.0]]))
+    back = nn.load(nn.save(model, tmp_path / "m.npz"))
+    assert np.allclose(back(x).data, model(x).data)
+
+
+@pytest.mark.parametrize("dim", [1.5, None, True, "1"])
+def test_softmin_layer_refuses_a_dim_that_is_not_an_int(dim):
+    # int(1.5) silently took axis 1; None (torch's implicit-dim default) failed in int()
+    with pytest.raises(TypeError, match=r"Softmin: dim must be an int .* got " + repr(dim).replace(".", r"\.")):
+        nn.Softmin(dim=dim)
+
+
+# ------------------------------------------------------------------ nn.init.orthogonal_
+def test_orthogonal_of_an_empty_weight_returns_it():
+    w = Tensor(np.zeros((0, 3)))
+    assert nn.init.orthogonal_(w) is w  # was a ZeroDivisionError (torch returns the tensor)
