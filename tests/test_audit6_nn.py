@@ -76,3 +76,41 @@ def test_softmin_layer_refuses_a_dim_that_is_not_an_int(dim):
 def test_orthogonal_of_an_empty_weight_returns_it():
     w = Tensor(np.zeros((0, 3)))
     assert nn.init.orthogonal_(w) is w  # was a ZeroDivisionError (torch returns the tensor)
+
+
+# ------------------------------------------------------------------ CosineAnnealingWarmRestarts.step(epoch)
+@pytest.mark.parametrize(("T_0", "T_mult", "eta_min"), [(3, 1, 0.0), (3, 2, 0.01), (1, 3, 0.0)])
+def test_warm_restarts_step_with_a_fractional_epoch_equals_torch(T_0, T_mult, eta_min):
+    torch = pytest.importorskip("torch")
+    opt = nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=0.1)
+    topt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    ours = nn.optim.CosineAnnealingWarmRestarts(opt, T_0, T_mult, eta_min)
+    theirs = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(topt, T_0, T_mult, eta_min)
+    iters = 4
+    for epoch in range(12):  # the idiom of torch's docstring: a step after every batch
+        for i in range(iters):
+            topt.step()
+            got = ours.step(epoch + i / iters)
+            theirs.step(epoch + i / iters)
+            assert math.isclose(got, topt.param_groups[0]["lr"], rel_tol=1e-12, abs_tol=1e-15), (epoch, i)
+    for _ in range(5):  # plain steps go on from the fraction, as torch's T_cur + 1
+        topt.step()
+        assert math.isclose(ours.step(), (theirs.step(), topt.param_groups[0]["lr"])[1], rel_tol=1e-12)
+    assert ours.last_epoch == theirs.last_epoch
+
+
+def test_warm_restarts_fraction_survives_state_dict():
+    def make():
+        return nn.optim.CosineAnnealingWarmRestarts(nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0), 4)
+
+    a, b = make(), make()
+    a.step(2.5)
+    b.load_state_dict(a.state_dict())
+    assert b.step() == a.step() == pytest.approx(0.5 + 0.5 * math.cos(math.pi * 3.5 / 4))
+
+
+@pytest.mark.parametrize("epoch", [-1, float("nan"), "2", True])
+def test_warm_restarts_step_refuses_a_bad_epoch(epoch):
+    scheduler = nn.optim.CosineAnnealingWarmRestarts(nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0), 4)
+    with pytest.raises(ValueError, match=r"CosineAnnealingWarmRestarts\.step: epoch must be a number >= 0"):
+        scheduler.step(epoch)
