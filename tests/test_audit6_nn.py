@@ -114,3 +114,49 @@ def test_warm_restarts_step_refuses_a_bad_epoch(epoch):
     scheduler = nn.optim.CosineAnnealingWarmRestarts(nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0), 4)
     with pytest.raises(ValueError, match=r"CosineAnnealingWarmRestarts\.step: epoch must be a number >= 0"):
         scheduler.step(epoch)
+
+
+# ------------------------------------------------------------------ ConstantLR (torch's SequentialLR example)
+def _lrs(make, lib_optimizer, steps=12):
+    opt = lib_optimizer()
+    schedulers = make(opt)
+    lrs = []
+    for _ in range(steps):
+        lrs.append(opt.param_groups[0]["lr"])
+        if not isinstance(opt, nn.optim.Optimizer):
+            opt.step()  # (torch warns when a scheduler steps before its optimizer)
+        for s in schedulers:
+            s.step()
+    return lrs
+
+
+@pytest.mark.parametrize("case", ["alone", "sequential", "chained"])
+def test_constant_lr_equals_torch(case):
+    torch = pytest.importorskip("torch")
+
+    def make(lib):
+        def build(opt):
+            first = lib.ConstantLR(opt, factor=0.1, total_iters=2)
+            if case == "alone":
+                return [first]
+            second = lib.ExponentialLR(opt, gamma=0.9)
+            return [lib.SequentialLR(opt, [first, second], milestones=[2])] if case == "sequential" else [first, second]
+
+        return build
+
+    ours = _lrs(make(nn.optim.lr_scheduler), lambda: nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=0.5))
+    theirs = _lrs(make(torch.optim.lr_scheduler), lambda: torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.5))
+    assert np.allclose(ours, theirs, rtol=1e-12), (ours, theirs)
+
+
+def test_constant_lr_checks_its_arguments_and_saves():
+    opt = nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0)
+    with pytest.raises(ValueError, match=r"ConstantLR: factor must be >= 0\.0 and <= 1\.0, got 2"):
+        nn.optim.ConstantLR(opt, factor=2)
+    with pytest.raises(ValueError, match=r"ConstantLR: total_iters must be a positive int, got 0"):
+        nn.optim.ConstantLR(opt, total_iters=0)
+    a = nn.optim.ConstantLR(opt, factor=0.5, total_iters=3)
+    b = nn.optim.ConstantLR(nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0), factor=0.5, total_iters=3)
+    a.step()
+    b.load_state_dict(a.state_dict())
+    assert [b.step() for _ in range(3)] == [a.step() for _ in range(3)] == [0.5, 1.0, 1.0]
