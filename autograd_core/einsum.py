@@ -42,7 +42,12 @@ def einsum(equation: str, *operands: TensorLike | Sequence[TensorLike]) -> Tenso
         operands = tuple(operands[0])
     if not isinstance(equation, str):
         raise TypeError(f"einsum: the equation must be a string such as 'ij,jk->ik', got {type(equation).__name__}")
-    tensors = [as_tensor(x) for x in operands]  # type: ignore[arg-type]
+    tensors = []
+    for i, x in enumerate(operands):
+        try:
+            tensors.append(as_tensor(x))  # type: ignore[arg-type]
+        except TypeError as error:  # (Tensor's message, told which operand of which call)
+            raise TypeError(f"einsum {equation!r}: operand {i}: {error}") from None
     terms, output = _parse(equation.replace(" ", ""), [t.ndim for t in tensors])
     sizes: dict[str, int] = {}
     for term, t in zip(terms, tensors):

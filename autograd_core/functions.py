@@ -16,13 +16,18 @@ from .tensor_base import normalize_axes
 from .types import Axis, DTypeLike, Shape, TensorLike
 
 
-def as_tensor(x: TensorLike, dtype: DTypeLike | None = None) -> Tensor:
+def as_tensor(x: TensorLike, dtype: DTypeLike | None = None, device: str | None = None) -> Tensor:
     """``x`` itself if it is a Tensor, else a new constant Tensor (Python data becomes float64; a numpy
-    array keeps its memory). With ``dtype`` (PyTorch's ``as_tensor(x, dtype=)``), cast where it differs.
+    array keeps its memory). With ``dtype`` (PyTorch's ``as_tensor(x, dtype=)``), cast where it differs;
+    ``device="cpu"`` is accepted, as by the creation functions.
 
     >>> as_tensor([1, 2], dtype=np.float32)
     Tensor([1., 2.], dtype=float32)
     """
+    if device is not None:
+        from .tensor_inputs import require_cpu
+
+        require_cpu("as_tensor", device)
     t = x if isinstance(x, Tensor) else Tensor(x)
     if dtype is None:
         return t

@@ -241,7 +241,16 @@ def isclose(
     >>> isclose(Tensor([1.0, 2.0]), Tensor([1.0 + 1e-9, 2.1]))
     Tensor([ True, False], dtype=bool)
     """
-    return Tensor(np.isclose(_values(x), _values(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+    a, b = _values("isclose", x), _values("isclose", other)
+    for name, tolerance in (("rtol", rtol), ("atol", atol)):
+        if not tolerance >= 0:  # (numpy would take a negative one and answer False everywhere)
+            raise ValueError(f"isclose: {name} must be a number >= 0, got {tolerance!r}")
+    try:
+        np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        message = f"isclose: shapes {a.shape} and {b.shape} do not broadcast; compare tensors of one shape"
+        raise ValueError(message) from None
+    return Tensor(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def allclose(
@@ -252,7 +261,10 @@ def allclose(
     >>> allclose(Tensor([1.0, 2.0]), Tensor([1.0, 2.0 + 1e-9]))
     True
     """
-    return bool(isclose(x, other, rtol, atol, equal_nan)._data.all())
+    try:
+        return bool(isclose(x, other, rtol, atol, equal_nan)._data.all())
+    except (ValueError, TypeError) as error:  # (named by the function called)
+        raise type(error)(str(error).replace("isclose:", "allclose:", 1)) from None
 
 
 def equal(x: TensorLike, other: TensorLike) -> bool:
@@ -261,13 +273,67 @@ def equal(x: TensorLike, other: TensorLike) -> bool:
     >>> equal(Tensor([1.0, 2.0]), Tensor([1.0, 2.0])), equal(Tensor([1.0]), Tensor([1.0, 1.0]))
     (True, False)
     """
-    a, b = _values(x), _values(other)
+    a, b = _values("equal", x), _values("equal", other)
     return a.shape == b.shape and bool(np.array_equal(a, b))
 
 
-def _values(x: TensorLike) -> np.ndarray:
-    """The numbers of a Tensor, an array or nested lists, refused (one line) when they are not numbers."""
+def _values(op: str, x: TensorLike) -> np.ndarray:
+    """The numbers of a Tensor, an array or nested lists, refused (one line, naming ``op``) when they are not."""
     array = np.asarray(x._data if isinstance(x, Tensor) else x)
     if array.dtype.kind not in "biuf":
-        raise TypeError(f"expected numbers (a Tensor, array or list of them), got {array.dtype} values")
+        raise TypeError(f"{op}: expected numbers (a Tensor, array or list of them), got {array.dtype} values")
     return array
+
+
+def index_select(x: TensorLike, dim: int, index: TensorLike) -> Tensor:
+    """``x.index_select(dim, index)``: the entries at the integer ``index`` along ``dim``, as ``torch.index_select``.
+
+    >>> index_select(Tensor([[1.0, 2.0], [3.0, 4.0]]), 1, [1])
+    Tensor([[2.],
+            [4.]])
+    """
+    return as_tensor(x).index_select(dim, index)
+
+
+def masked_select(x: TensorLike, mask: TensorLike) -> Tensor:
+    """``x.masked_select(mask)``: the entries where the boolean ``mask`` holds, 1-d, as ``torch.masked_select``."""
+    return as_tensor(x).masked_select(mask)
+
+
+def nonzero(x: TensorLike, *, as_tuple: bool = False) -> Tensor | tuple[Tensor, ...]:
+    """``x.nonzero()``: the indices of the nonzero entries, one row each, as ``torch.nonzero``.
+
+    >>> nonzero(Tensor([0.0, 5.0, 7.0]))
+    Tensor([[1],
+            [2]], dtype=int64)
+    """
+    return as_tensor(x).nonzero(as_tuple=as_tuple)
+
+
+def unbind(x: TensorLike, dim: int = 0) -> tuple[Tensor, ...]:
+    """``x.unbind(dim)``: the slices along ``dim``, that axis removed, as ``torch.unbind``."""
+    return as_tensor(x).unbind(dim)
+
+
+def bmm(x: TensorLike, other: TensorLike) -> Tensor:
+    """``x.bmm(other)``: the batched matrix product of (b, n, k) and (b, k, m) tensors, as ``torch.bmm``."""
+    return as_tensor(x).bmm(other)
+
+
+def outer(x: TensorLike, other: TensorLike) -> Tensor:
+    """``x.outer(other)``: ``out[i, j] = x[i] * other[j]`` for 1-d tensors, as ``torch.outer``.
+
+    >>> outer(Tensor([1.0, 2.0]), Tensor([3.0, 4.0]))
+    Tensor([[3., 4.],
+            [6., 8.]])
+    """
+    return as_tensor(x).outer(other)
+
+
+def dot(x: TensorLike, other: TensorLike) -> Tensor:
+    """``x.dot(other)``: the dot product of two 1-d tensors of one length, as ``torch.dot``.
+
+    >>> dot(Tensor([1.0, 2.0]), Tensor([3.0, 4.0]))
+    Tensor(11.)
+    """
+    return as_tensor(x).dot(other)

@@ -260,12 +260,16 @@ class enable_grad(_BareDecorator, _GradMode):
 
 class inference_mode(_GradMode):
     """PyTorch's ``torch.inference_mode()``: records nothing inside, as ``no_grad`` (which it is here: numpy
-    has no cheaper mode to offer); ``inference_mode(False)`` leaves grad mode as it was. A block, or a
-    decorator with or without parentheses.
+    has no cheaper mode to offer); ``inference_mode(False)`` records, as PyTorch's (its grad mode is
+    ``not mode``, even inside ``no_grad``), so ``inference_mode(mode=evaluating)`` trains when False. A
+    block, or a decorator with or without parentheses.
 
     >>> with inference_mode():
     ...     is_grad_enabled()
     False
+    >>> with no_grad(), inference_mode(False):
+    ...     is_grad_enabled()
+    True
     """
 
     def __new__(cls, mode: bool | Callable[..., Any] = True) -> Any:
@@ -277,7 +281,7 @@ class inference_mode(_GradMode):
         self.inference = bool(mode)
 
     def new_value(self, previous: bool) -> bool:
-        return previous and not self.inference
+        return not self.inference  # (PyTorch's InferenceMode(enabled) sets grad mode to !enabled)
 
 
 class detect_anomaly(_Switch):

@@ -19,6 +19,7 @@ import autograd_core.tensor as _tensor  # still loading when this one is importe
 
 from .primitives import Expm1, Log1p
 from .tensor_base import TensorBase, normalize_axes
+from .tensor_inputs import require_cpu
 from .types import DTypeLike, Number, Shape, TensorLike
 
 if TYPE_CHECKING:
@@ -27,6 +28,19 @@ if TYPE_CHECKING:
 
 def _shape(x: TensorLike) -> tuple[int, ...]:
     return np.shape(x._data if isinstance(x, TensorBase) else x)
+
+
+#: PyTorch's CPU tensor type names (``t.type("torch.LongTensor")``), as numpy dtypes
+_TORCH_TYPE_NAMES = {
+    f"torch.{name}Tensor": dtype
+    for name, dtype in [("Float", "float32"), ("Double", "float64"), ("Half", "float16"), ("Long", "int64")]
+    + [("Int", "int32"), ("Short", "int16"), ("Char", "int8"), ("Byte", "uint8"), ("Bool", "bool")]
+}
+
+
+def _require_int(op: str, name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{op}: {name} must be an int, got {value!r}")
 
 
 class TensorMath(TensorBase):
@@ -110,11 +124,30 @@ class TensorMath(TensorBase):
     def bmm(self, other: TensorLike) -> Tensor:
         """Batched matrix product of (b, n, k) and (b, k, m) tensors (``@`` also broadcasts batches)."""
         shape = _shape(other)
-        if self.ndim != 3 or len(shape) != 3 or shape[0] != self.shape[0]:
+        if self.ndim != 3 or len(shape) != 3 or shape[0] != self.shape[0] or shape[1] != self.shape[2]:
             raise ValueError(
-                f"bmm: needs two 3-d tensors with one batch size, got shapes {self.shape} and {shape}; use @ for others"
+                f"bmm: needs two 3-d tensors with one batch size, got shapes {self.shape} and {shape}; they must be "
+                "(b, n, k) and (b, k, m) (use @ for others)"
             )
         return cast("Tensor", self) @ other
+
+    def isclose(self, other: TensorLike, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+        """``ag.isclose(self, other, ...)``: where ``|self - other| <= atol + rtol * |other|`` (booleans)."""
+        from .functions_torch import isclose
+
+        return isclose(self, other, rtol, atol, equal_nan)
+
+    def allclose(self, other: TensorLike, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+        """``ag.allclose(self, other, ...)``: whether ``isclose`` holds everywhere (a Python bool)."""
+        from .functions_torch import allclose
+
+        return allclose(self, other, rtol, atol, equal_nan)
+
+    def equal(self, other: TensorLike) -> bool:
+        """``ag.equal(self, other)``: the same shape and the same values (a Python bool)."""
+        from .functions_torch import equal
+
+        return equal(self, other)
 
     # ------------------------------------------------------------ matrices: triangles and diagonals, by indexing
     def tril(self, diagonal: int = 0) -> Tensor:
@@ -132,8 +165,9 @@ class TensorMath(TensorBase):
         return self._triangle("triu", diagonal, lower=False)
 
     def _triangle(self, op: str, diagonal: int, lower: bool) -> Tensor:
-        if self.ndim < 2 or not isinstance(diagonal, (int, np.integer)):
-            raise ValueError(f"{op}: needs a tensor of 2 or more dimensions and an int diagonal, got {self.shape}")
+        if self.ndim < 2:
+            raise ValueError(f"{op}: needs a tensor of 2 or more dimensions, got shape {self.shape}")
+        _require_int(op, "diagonal", diagonal)
         below = np.tri(self.shape[-2], self.shape[-1], diagonal if lower else diagonal - 1, dtype=bool)
         # 0 where dropped (a fill, not a product: an inf there still gives 0, as PyTorch's)
         return cast("Tensor", self).masked_fill(~below if lower else below, 0)
@@ -147,6 +181,7 @@ class TensorMath(TensorBase):
         """
         if self.ndim < 2:
             raise ValueError(f"diagonal: needs a tensor of 2 or more dimensions, got shape {self.shape}")
+        _require_int("diagonal", "offset", offset)
         first, second = normalize_axes("diagonal", (dim1, dim2), self.ndim)
         rest = [i for i in range(self.ndim) if i not in (first, second)]
         x = cast("Tensor", self).permute(*rest, first, second)
@@ -167,6 +202,7 @@ class TensorMath(TensorBase):
         Tensor([[1., 0.],
                 [0., 2.]])
         """
+        _require_int("diag", "diagonal", diagonal)
         if self.ndim == 2:
             return self.diagonal(diagonal)
         if self.ndim != 1:
@@ -183,23 +219,44 @@ class TensorMath(TensorBase):
     def index_select(self, dim: int, index: TensorLike) -> Tensor:
         """The entries at the 1-d integer ``index`` along ``dim`` (repeats allowed: their gradients add)."""
         picks = np.asarray(index._data if isinstance(index, TensorBase) else index)
-        if picks.ndim != 1 or picks.dtype.kind not in "iu":
+        if picks.ndim > 1 or picks.dtype.kind not in "iu":
             raise ValueError(
                 f"index_select: index must be a 1-d integer array, got {picks.dtype} of shape {picks.shape}"
             )
-        return cast("Tensor", self)[(slice(None),) * normalize_axes("index_select", dim, self.ndim)[0] + (picks,)]
+        axis = normalize_axes("index_select", dim, self.ndim)[0]
+        n, picks = self.shape[axis], picks.reshape(-1)  # (a 0-d index picks one: the axis kept, as PyTorch's)
+        outside = picks[(picks < -n) | (picks >= n)]
+        if outside.size:
+            raise IndexError(
+                f"index_select: index {outside[0]} is out of range for dim {dim} of size {n} (shape {self.shape}); "
+                f"give indices in [-{n}, {n})"
+            )
+        return cast("Tensor", self)[(slice(None),) * axis + (picks,)]
 
     def masked_select(self, mask: TensorLike) -> Tensor:
         """The entries where the boolean ``mask`` (broadcast with this tensor) holds, as a 1-d tensor."""
         keep = np.asarray(mask._data if isinstance(mask, TensorBase) else mask)
         if keep.dtype != np.bool_:
             raise TypeError(f"masked_select: mask must be boolean, got {keep.dtype}; compare first (t > 0)")
-        shape = np.broadcast_shapes(self.shape, keep.shape)
+        try:
+            shape = np.broadcast_shapes(self.shape, keep.shape)
+        except ValueError:
+            raise ValueError(
+                f"masked_select: a mask of shape {keep.shape} does not broadcast with the tensor's {self.shape}; "
+                "give a mask of its shape (or one that broadcasts to it)"
+            ) from None
         x = cast("Tensor", self)
         return (x if x.shape == shape else x.expand(*shape))[np.broadcast_to(keep, shape)]
 
-    def nonzero(self) -> Tensor:
-        """The indices of the nonzero entries, one row each (int64, no gradient), as ``torch.nonzero``."""
+    def nonzero(self, *, as_tuple: bool = False) -> Tensor | tuple[Tensor, ...]:
+        """The indices of the nonzero entries, one row each (int64, no gradient), as ``torch.nonzero``; with
+        ``as_tuple=True`` one 1-d tensor per dimension (numpy's ``nonzero``, ``x[x.nonzero(as_tuple=True)]``).
+
+        >>> Tensor([[0.0, 2.0], [3.0, 0.0]]).nonzero(as_tuple=True)
+        (Tensor([0, 1], dtype=int64), Tensor([1, 0], dtype=int64))
+        """
+        if as_tuple:  # (a 0-d tensor: one axis, as PyTorch's)
+            return tuple(_tensor.Tensor(i.astype(np.int64)) for i in np.nonzero(np.atleast_1d(self._data)))
         return _tensor.Tensor(np.argwhere(self._data).astype(np.int64))
 
     def roll(self, shifts: int | tuple[int, ...], dims: int | tuple[int, ...] | None = None) -> Tensor:
@@ -207,6 +264,8 @@ class TensorMath(TensorBase):
         if dims is None:
             return cast("Tensor", self).reshape(-1).roll(shifts, 0).reshape(self.shape)
         steps, axes = np.atleast_1d(shifts), normalize_axes("roll", dims, self.ndim)
+        if steps.dtype.kind not in "iu":  # (int(1.5) would shift by 1, silently)
+            raise TypeError(f"roll: shifts must be ints (or a tuple of them), got {shifts!r}")
         if len(steps) != len(axes):
             raise ValueError(f"roll: {len(steps)} shifts for {len(axes)} dims; give one shift per dim")
         x = cast("Tensor", self)
@@ -227,20 +286,29 @@ class TensorMath(TensorBase):
 
     # ------------------------------------------------------------ new tensors of this one's dtype (PyTorch's x.new_*)
     def new_zeros(
-        self, *size: int | Shape | list[int], dtype: DTypeLike | None = None, requires_grad: bool = False
+        self,
+        *size: int | Shape | list[int],
+        dtype: DTypeLike | None = None,
+        requires_grad: bool = False,
+        device: str | None = None,
     ) -> Tensor:
-        """Zeros of ``size``, in this tensor's dtype unless ``dtype`` says otherwise (``x.new_zeros(3, 4)``)."""
+        """Zeros of ``size``, in this tensor's dtype unless ``dtype`` says otherwise (``x.new_zeros(3, 4)``);
+        ``device=``, here and below, is the creation functions' (``"cpu"``)."""
         from .creation import zeros
 
-        return zeros(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+        return zeros(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad, device=device)
 
     def new_ones(
-        self, *size: int | Shape | list[int], dtype: DTypeLike | None = None, requires_grad: bool = False
+        self,
+        *size: int | Shape | list[int],
+        dtype: DTypeLike | None = None,
+        requires_grad: bool = False,
+        device: str | None = None,
     ) -> Tensor:
         """Ones of ``size``, in this tensor's dtype."""
         from .creation import ones
 
-        return ones(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+        return ones(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad, device=device)
 
     def new_full(
         self,
@@ -248,6 +316,7 @@ class TensorMath(TensorBase):
         fill_value: Number,
         dtype: DTypeLike | None = None,
         requires_grad: bool = False,
+        device: str | None = None,
     ) -> Tensor:
         """``fill_value`` everywhere in a tensor of ``size``, in this tensor's dtype.
 
@@ -256,14 +325,31 @@ class TensorMath(TensorBase):
         """
         from .creation import full
 
-        return full(size, fill_value, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+        wanted = self.dtype if dtype is None else dtype
+        return full(size, fill_value, dtype=wanted, requires_grad=requires_grad, device=device)
 
-    def new_tensor(self, data: TensorLike, dtype: DTypeLike | None = None, requires_grad: bool = False) -> Tensor:
+    def new_tensor(
+        self, data: TensorLike, dtype: DTypeLike | None = None, requires_grad: bool = False, device: str | None = None
+    ) -> Tensor:
         """A copy of ``data`` (a constant, never in this one's graph), in this tensor's dtype."""
+        require_cpu("new_tensor", device)
         values = data._data if isinstance(data, TensorBase) else data
         return _tensor.Tensor(
             np.array(values, dtype=self.dtype if dtype is None else dtype), requires_grad=requires_grad
         )
+
+    def type(self, dtype: DTypeLike | None = None) -> Tensor | str:
+        """``t.type(ag.float32)`` casts, as ``t.to(dtype)``; ``t.type()`` names the dtype (``"float64"``: numpy's
+        name, where PyTorch says ``"torch.DoubleTensor"``); ``t.type("torch.FloatTensor")`` casts too.
+
+        >>> Tensor([1.5]).type(np.float32).dtype, Tensor([1.5]).type()
+        (dtype('float32'), 'float64')
+        """
+        if isinstance(dtype, str) and dtype.startswith("torch."):  # PyTorch's type names, as its own code spells them
+            if dtype not in _TORCH_TYPE_NAMES:
+                raise TypeError(f"type: unknown type {dtype!r}; use {', '.join(_TORCH_TYPE_NAMES)} or a numpy dtype")
+            dtype = _TORCH_TYPE_NAMES[dtype]
+        return str(self.dtype) if dtype is None else cast("Tensor", self).to(dtype)
 
     @property
     def mT(self) -> Tensor:

@@ -232,8 +232,11 @@ class TensorTorch(TensorMath):
     def mm(self, other: TensorLike) -> Tensor:
         """Matrix product of two 2-d tensors (``@`` also takes batches and vectors)."""
         shape = np.shape(other._data if isinstance(other, TensorBase) else other)
-        if self.ndim != 2 or len(shape) != 2:
-            raise ValueError(f"mm: needs two 2-d tensors, got shapes {self.shape} and {shape}; use @ for others")
+        if self.ndim != 2 or len(shape) != 2 or shape[0] != self.shape[1]:
+            raise ValueError(
+                f"mm: needs two 2-d tensors, got shapes {self.shape} and {shape}; they must be (n, k) and (k, m) "
+                "(use @ for others)"
+            )
         return cast("Tensor", self) @ other
 
     def eq(self, other: TensorLike) -> Tensor:
@@ -305,15 +308,6 @@ class TensorTorch(TensorMath):
     def type_as(self, other: TensorBase) -> Tensor:
         """This tensor cast to ``other``'s dtype: ``x.type_as(w)``."""
         return cast("Tensor", self).to(cast(DTypeLike, other.dtype))
-
-    def type(self, dtype: DTypeLike | None = None) -> Tensor | str:
-        """``t.type(ag.float32)`` casts, as ``t.to(dtype)``; ``t.type()`` names the dtype (``"float64"``: numpy's
-        name, where PyTorch says ``"torch.DoubleTensor"``).
-
-        >>> Tensor([1.5]).type(np.float32).dtype, Tensor([1.5]).type()
-        (dtype('float32'), 'float64')
-        """
-        return str(self.dtype) if dtype is None else cast("Tensor", self).to(dtype)
 
     def contiguous(self) -> Tensor:
         """The tensor itself: every layout here works with ``view``."""

@@ -19,12 +19,8 @@ from . import functional as F
 from .module import Module
 
 
-class ReLU6(Module):
-    """min(max(x, 0), 6), elementwise: ``F.relu6``. ``inplace=True`` is accepted and changes nothing.
-
-    >>> ReLU6()(Tensor([-1.0, 7.0]))
-    Tensor([0., 6.])
-    """
+class _InplaceAccepted(Module):
+    """An elementwise layer whose PyTorch form takes ``inplace=``: accepted, and it changes nothing (a new tensor)."""
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
@@ -33,6 +29,14 @@ class ReLU6(Module):
     def config(self) -> dict[str, Any]:
         """No arguments that matter (``inplace`` changes nothing here)."""
         return {}
+
+
+class ReLU6(_InplaceAccepted):
+    """min(max(x, 0), 6), elementwise: ``F.relu6``. ``inplace=True`` is accepted and changes nothing.
+
+    >>> ReLU6()(Tensor([-1.0, 7.0]))
+    Tensor([0., 6.])
+    """
 
     def forward(self, x: TensorLike) -> Tensor:
         return F.relu6(x)
@@ -81,6 +85,8 @@ class Softmin(Module):
 
     def __init__(self, dim: int = -1) -> None:
         super().__init__()
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):  # (int(1.5) would take axis 1)
+            raise TypeError(f"Softmin: dim must be an int (the axis that sums to 1), got {dim!r}")
         self.dim = int(dim)
 
     def config(self) -> dict[str, Any]:
@@ -94,7 +100,7 @@ class Softmin(Module):
         return f"dim={self.dim}"
 
 
-class Mish(Module):
+class Mish(_InplaceAccepted):
     """x * tanh(softplus(x)), elementwise: ``F.mish``.
 
     >>> Mish()(Tensor([1.0])).item()
@@ -105,7 +111,7 @@ class Mish(Module):
         return F.mish(x)
 
 
-class Hardswish(Module):
+class Hardswish(_InplaceAccepted):
     """x * relu6(x + 3) / 6, elementwise: ``F.hardswish``.
 
     >>> Hardswish()(Tensor([3.0])).item()
@@ -116,7 +122,7 @@ class Hardswish(Module):
         return F.hardswish(x)
 
 
-class Hardsigmoid(Module):
+class Hardsigmoid(_InplaceAccepted):
     """relu6(x + 3) / 6, elementwise: ``F.hardsigmoid``.
 
     >>> Hardsigmoid()(Tensor([0.0])).item()

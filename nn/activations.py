@@ -207,9 +207,10 @@ def _bound(function: str, name: str, value: object) -> float:
     return float(value)
 
 
-def hardtanh(input: TensorLike, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+def hardtanh(input: TensorLike, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
     """x clamped to [min_val, max_val], as PyTorch's ``F.hardtanh`` (at a bound the gradient is halved,
-    the clamp's ties-split rule).
+    the clamp's ties-split rule). ``inplace=True``, here and in the functions below, is accepted and
+    changes nothing (a new tensor, as ``F.relu``).
 
     >>> hardtanh(Tensor([-3.0, 0.5, 3.0]))
     Tensor([-1. ,  0.5,  1. ])
@@ -220,7 +221,7 @@ def hardtanh(input: TensorLike, min_val: float = -1.0, max_val: float = 1.0) -> 
     return ag.as_tensor(input).clamp(low, high)
 
 
-def relu6(input: TensorLike) -> Tensor:
+def relu6(input: TensorLike, inplace: bool = False) -> Tensor:
     """min(max(x, 0), 6): ``F.relu6(x)`` (MobileNet's bounded relu).
 
     >>> relu6(Tensor([-1.0, 3.0, 7.0]))
@@ -229,7 +230,7 @@ def relu6(input: TensorLike) -> Tensor:
     return ag.as_tensor(input).clamp(0.0, 6.0)
 
 
-def hardsigmoid(input: TensorLike) -> Tensor:
+def hardsigmoid(input: TensorLike, inplace: bool = False) -> Tensor:
     """relu6(x + 3) / 6, a piecewise-linear sigmoid: 0 below -3, 1 above 3, ``F.hardsigmoid(x)``.
 
     >>> hardsigmoid(Tensor([-4.0, 0.0, 4.0]))
@@ -238,7 +239,7 @@ def hardsigmoid(input: TensorLike) -> Tensor:
     return relu6(ag.as_tensor(input) + 3) / 6
 
 
-def hardswish(input: TensorLike) -> Tensor:
+def hardswish(input: TensorLike, inplace: bool = False) -> Tensor:
     """x * relu6(x + 3) / 6 (MobileNetV3's cheap swish): ``F.hardswish(x)``.
 
     >>> hardswish(Tensor([-1.0, 1.0, 4.0]))
@@ -268,7 +269,7 @@ def softmin(input: TensorLike, axis: int = -1, dim: int | None = None) -> Tensor
     return (-ag.as_tensor(input)).softmax(_axis(axis, dim))
 
 
-def mish(input: TensorLike) -> Tensor:
+def mish(input: TensorLike, inplace: bool = False) -> Tensor:
     """x * tanh(softplus(x)) (Misra's Mish): ``F.mish(x)``.
 
     >>> mish(Tensor([0.0, 1.0]))
@@ -289,18 +290,18 @@ def prelu(input: TensorLike, weight: TensorLike) -> Tensor:
     x = ag.as_tensor(input)
     # a weight given as numbers takes the input's float dtype (a float32 model stays float32), a Tensor its own
     w = weight if isinstance(weight, Tensor) else ag.as_tensor(weight, dtype=x.dtype if x.dtype.kind == "f" else None)
-    channels = x.shape[1] if x.ndim >= 2 else 1
+    channels = x.shape[1] if x.ndim >= 2 else 1  # (a 1-d input is one channel, as PyTorch's)
     if w.ndim > 1 or w.size not in (1, channels):
         raise ValueError(
             f"prelu: weight of shape {w.shape} does not fit an input of shape {x.shape} with {channels} "
-            f"channel(s) in dim 1; pass a 1-D weight of 1 or {channels} elements"
+            f"channel(s) in dim 1; pass a 1-D weight of {'1 element' if channels == 1 else f'1 or {channels} elements'}"
         )
-    if w.size > 1:  # one slope per channel: (C,) -> (C, 1, ..., 1), broadcast over dim 1
-        w = w.reshape((channels,) + (1,) * (x.ndim - 2))
+    # one slope is 0-d (a 0-d input stays 0-d); one per channel is (C, 1, ..., 1), broadcast over dim 1
+    w = w.reshape(()) if w.size == 1 else w.reshape((channels,) + (1,) * (x.ndim - 2))
     return x.relu() - w * (-x).relu()
 
 
-def pad(input: TensorLike, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:
+def pad(input: TensorLike, pad: Sequence[int], mode: str = "constant", value: float | None = 0.0) -> Tensor:
     """``value`` around the last axes, as PyTorch's ``F.pad``: ``pad`` holds (before, after) pairs from the
     last axis backwards (``(1, 1)``: a column each side; ``(0, 0, 2, 0)``: two rows on top); a negative
     amount crops. Composed from indexing and concatenation: the input's gradient flows through.
@@ -310,8 +311,13 @@ def pad(input: TensorLike, pad: Sequence[int], mode: str = "constant", value: fl
     """
     if mode != "constant":
         raise ValueError(f"pad: only mode='constant' is supported, got {mode!r}")
-    x, amounts = ag.as_tensor(input), tuple(pad)
-    whole = all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in amounts)
+    value = 0.0 if value is None else value  # PyTorch's default, spelled None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"pad: value must be a number (the fill), got {value!r}")
+    x = ag.as_tensor(input)
+    listed = isinstance(pad, (Sequence, np.ndarray)) and not isinstance(pad, str)  # (an int alone is no pair)
+    amounts = tuple(pad) if listed else ()
+    whole = listed and all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in amounts)
     if not whole or len(amounts) % 2 or len(amounts) // 2 > x.ndim:
         raise ValueError(
             f"pad: expected (before, after) pairs of ints, at most {x.ndim} for a {x.ndim}-d input, got {pad!r}"

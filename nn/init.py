@@ -215,6 +215,8 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: GeneratorLike = No
     _check("orthogonal_", tensor)
     if tensor.ndim < 2:
         raise ValueError(f"nn.init.orthogonal_: needs a weight with at least 2 axes, got shape {tensor.shape}")
+    if not tensor.size:  # nothing to fill (PyTorch's answer, not a division by a zero-row count)
+        return tensor
     rows, cols = tensor.shape[0], tensor.size // tensor.shape[0]
     tall = as_generator(generator).standard_normal((max(rows, cols), min(rows, cols)))
     q, r = np.linalg.qr(tall)

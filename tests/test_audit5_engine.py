@@ -98,10 +98,10 @@ def test_inference_mode_records_nothing_as_pytorchs_evaluation_loops_expect():
         y = (w * 2).sum()
         assert not ag.is_grad_enabled()
     assert not y.requires_grad and ag.is_grad_enabled() and y.item() == 6.0
-    with ag.inference_mode(False):  # leaves grad mode as it was: on here, off under no_grad
+    with ag.inference_mode(False):  # records, as PyTorch's: its grad mode is `not mode` ...
         assert (w * 2).requires_grad
-    with ag.no_grad(), ag.inference_mode(False):
-        assert not (w * 2).requires_grad
+    with ag.no_grad(), ag.inference_mode(False):  # ... under no_grad too (audit 6: it stayed off)
+        assert (w * 2).requires_grad
 
     @ag.inference_mode
     def bare(x):
@@ -125,6 +125,9 @@ def test_inference_mode_agrees_with_torch():
         assert (t * 2).requires_grad == (w * 2).requires_grad
     with torch.inference_mode(False), ag.inference_mode(False):
         assert (t * 2).requires_grad == (w * 2).requires_grad
+    for outer in ("no_grad", "inference_mode"):  # nested: PyTorch's inference_mode(False) records again
+        with getattr(torch, outer)(), getattr(ag, outer)(), torch.inference_mode(False), ag.inference_mode(False):
+            assert (t * 2).requires_grad == (w * 2).requires_grad == ag.is_grad_enabled() is True
 
 
 def _wrong_square(x):

@@ -17,6 +17,7 @@
 from . import lr_scheduler
 from .algorithms import SGD, AdaGrad, Adagrad, Adam, AdamW, RMSprop
 from .lr_scheduler import (
+    ConstantLR,
     CosineAnnealingLR,
     CosineAnnealingWarmRestarts,
     ExponentialLR,
@@ -56,6 +57,7 @@ __all__ = [
     "LinearLR",
     "ReduceLROnPlateau",
     "SequentialLR",
+    "ConstantLR",
     "CosineAnnealingWarmRestarts",
     "InverseTimeDecay",
     "InverseSqrtDecay",

@@ -364,5 +364,6 @@ LRSchedule = LRScheduler  # the seeds' name of the base class
 # (re-exported: torch.optim.lr_scheduler has it; it builds on _SchedulerState, above)
 from .one_cycle import OneCycleLR as OneCycleLR  # noqa: E402
 from .plateau import ReduceLROnPlateau as ReduceLROnPlateau  # noqa: E402
+from .sequential import ConstantLR as ConstantLR  # noqa: E402
 from .sequential import SequentialLR as SequentialLR  # noqa: E402
 from .warm_restarts import CosineAnnealingWarmRestarts as CosineAnnealingWarmRestarts  # noqa: E402

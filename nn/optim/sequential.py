@@ -1,5 +1,6 @@
 """``SequentialLR``: one schedule after another (a warm-up, then a decay), with PyTorch's name and rule.
-Each part is a closed form restarted at its milestone, so the whole is one too."""
+Each part is a closed form restarted at its milestone, so the whole is one too. ``ConstantLR``, the
+flat warm-up of PyTorch's own ``SequentialLR`` example, lives here too."""
 
 from __future__ import annotations
 
@@ -8,7 +9,29 @@ from collections.abc import Sequence
 from typing import Any
 
 from .lr_scheduler import LRScheduler, _positive_int
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _number
+
+
+class ConstantLR(LRScheduler):
+    """The lr times ``factor`` for the first ``total_iters`` steps, then the lr itself, as PyTorch's
+    ``ConstantLR`` (a flat warm-up: ``SequentialLR(opt, [ConstantLR(opt, 0.1, 2), ExponentialLR(opt, 0.9)], [2])``).
+
+    >>> opt = nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0)
+    >>> scheduler = ConstantLR(opt, factor=0.5, total_iters=2)
+    >>> [scheduler.lr_at(t) for t in range(4)]
+    [0.5, 0.5, 1.0, 1.0]
+    """
+
+    chainable = True
+
+    def __init__(self, optimizer: Optimizer, factor: float = 1 / 3, total_iters: int = 5) -> None:
+        owner = type(self).__name__
+        self.factor_value = _number(owner, "factor", factor, high=1.0)  # (torch's bounds: 0 to 1)
+        self.total_iters = _positive_int(owner, "total_iters", total_iters)
+        super().__init__(optimizer)
+
+    def factor(self, t: int) -> float:
+        return self.factor_value if t < self.total_iters else 1.0
 
 
 class SequentialLR(LRScheduler):

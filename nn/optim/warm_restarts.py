@@ -5,6 +5,7 @@ from the initial lr down to ``eta_min`` over ``T_0`` epochs, then a restart at t
 from __future__ import annotations
 
 import math
+import numbers
 
 from .lr_scheduler import LRScheduler, _positive_int
 from .optimizer import Optimizer, _number
@@ -24,9 +25,32 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         owner = type(self).__name__
         self.T_0, self.T_mult = _positive_int(owner, "T_0", T_0), _positive_int(owner, "T_mult", T_mult)
         self.eta_min = _number(owner, "eta_min", eta_min)
+        self.epoch_fraction = 0.0  # of an epoch given to step(epoch) (PyTorch's T_cur keeps it), on top of last_epoch
         super().__init__(optimizer)
 
-    def period(self, t: int) -> tuple[int, int]:
+    def step(self, epoch: float | None = None) -> float:
+        """Advance one epoch, or go to ``epoch``, a fraction too, as PyTorch's: ``scheduler.step(epoch + i / iters)``
+        after batch ``i`` anneals within each epoch. Returns the first group's lr.
+
+        >>> opt = nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0)
+        >>> CosineAnnealingWarmRestarts(opt, T_0=2).step(0.5)   # a quarter of the first period
+        0.8535533905932737
+        """
+        if epoch is None:
+            return super().step()
+        if isinstance(epoch, bool) or not isinstance(epoch, numbers.Real) or not 0 <= epoch < math.inf:
+            raise ValueError(
+                f"{type(self).__name__}.step: epoch must be a number >= 0 (epoch + i / iters), got {epoch!r}"
+            )
+        self.last_epoch, self.epoch_fraction = math.floor(epoch), float(epoch) - math.floor(epoch)
+        self._apply()
+        return float(self.optimizer.param_groups[0]["lr"])
+
+    def _apply(self) -> None:
+        for group, base_lr in zip(self.optimizer.param_groups, self.base_lrs):
+            group["lr"] = self.lr_for(base_lr, self.last_epoch + self.epoch_fraction)
+
+    def period(self, t: float) -> tuple[float, int]:
         """(epochs since the last restart, the current period's length) after ``t`` steps."""
         if self.T_mult == 1:
             return t % self.T_0, self.T_0
@@ -41,6 +65,6 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             start = self.T_0 * (self.T_mult**n - 1) // (self.T_mult - 1)
         return t - start, self.T_0 * self.T_mult**n
 
-    def lr_for(self, base_lr: float, t: int) -> float:
+    def lr_for(self, base_lr: float, t: float) -> float:
         since, length = self.period(t)
         return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * since / length)) / 2
