@@ -109,6 +109,21 @@ def test_warm_restarts_fraction_survives_state_dict():
     assert b.step() == a.step() == pytest.approx(0.5 + 0.5 * math.cos(math.pi * 3.5 / 4))
 
 
+def test_warm_restarts_loads_a_state_saved_before_fractions_were_kept():
+    def make():
+        return nn.optim.CosineAnnealingWarmRestarts(nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0), 4)
+
+    a, b = make(), make()
+    for _ in range(3):
+        a.step()
+    saved = a.state_dict()
+    del saved["epoch_fraction"]  # the previous release's state_dict
+    b.load_state_dict(saved)
+    assert b.step() == a.step() == pytest.approx(0.5 + 0.5 * math.cos(math.pi * 0 / 4))
+    with pytest.raises(ValueError, match="expected the keys"):
+        b.load_state_dict({"last_epoch": 3})
+
+
 @pytest.mark.parametrize("epoch", [-1, float("nan"), "2", True])
 def test_warm_restarts_step_refuses_a_bad_epoch(epoch):
     scheduler = nn.optim.CosineAnnealingWarmRestarts(nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0), 4)

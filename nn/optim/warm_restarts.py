@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import Any
 
 from .lr_scheduler import LRScheduler, _positive_int
 from .optimizer import Optimizer, _number
@@ -45,6 +46,12 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self.last_epoch, self.epoch_fraction = math.floor(epoch), float(epoch) - math.floor(epoch)
         self._apply()
         return float(self.optimizer.param_groups[0]["lr"])
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore ``state_dict()``; one saved before fractions were kept (no ``epoch_fraction``) loads too."""
+        if isinstance(state_dict, dict) and "epoch_fraction" not in state_dict:
+            state_dict = {**state_dict, "epoch_fraction": 0.0}
+        super().load_state_dict(state_dict)
 
     def _apply(self) -> None:
         for group, base_lr in zip(self.optimizer.param_groups, self.base_lrs):
