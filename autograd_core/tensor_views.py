@@ -308,12 +308,31 @@ class TensorViews(TensorTorch):
             return _tensor.Tensor(self._data.astype(dtype))
         return self.apply(Astype, self, dtype=dtype)
 
-    def to(self, dtype: DTypeLike) -> Tensor:
-        """``astype``; ``to("cpu")`` returns the tensor itself (everything here lives in numpy)."""
-        if isinstance(dtype, str) and dtype.split(":")[0] in ("cpu", "cuda", "mps"):
-            require_cpu("to", dtype)
-            return cast("Tensor", self)
-        return self.astype(dtype)
+    def to(self, *args: Any, dtype: DTypeLike | None = None, device: object = None, **flags: Any) -> Tensor:
+        """PyTorch's forms: ``to(dtype)``, ``to("cpu")``, ``to("cpu", np.float32)``, ``to(other)`` (other's dtype),
+        ``to(device=, dtype=, copy=)``. Everything lives in numpy on the CPU: a device is checked, nothing moves.
+
+        >>> Tensor([1.5]).to("cpu", np.float32).dtype
+        dtype('float32')
+        """
+        if len(args) > 2 or set(flags) - {"non_blocking", "copy"}:
+            given = [type(a).__name__ for a in args] + sorted(flags)
+            raise TypeError(
+                f"to: takes (dtype), (device), (device, dtype), (other) or device=/dtype=/copy=, got {given}"
+            )
+        for a in args:
+            if isinstance(a, _tensor.Tensor):
+                dtype = a.dtype
+            elif isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda", "mps"):
+                device = a
+            else:
+                dtype = a
+        require_cpu("to", device)
+        try:
+            result = cast("Tensor", self) if dtype is None else self.astype(dtype)
+        except TypeError as error:
+            raise TypeError(f"to: {dtype!r} is neither a device ('cpu') nor a dtype ({error})") from None
+        return result.clone() if flags.get("copy") and result is self else result
 
     def float(self) -> Tensor:
         """Cast to float32."""
