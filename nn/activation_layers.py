@@ -16,6 +16,7 @@ from autograd_core import Tensor
 from autograd_core.types import DTypeLike, TensorLike
 
 from . import functional as F
+from .layers import Softmax
 from .module import Module
 
 
@@ -76,28 +77,15 @@ class LogSigmoid(Module):
         return F.logsigmoid(x)
 
 
-class Softmin(Module):
+class Softmin(Softmax):
     """softmax(-x) along ``dim``: ``Softmin(dim=1)(distances)`` gives rows that sum to 1.
 
     >>> Softmin(dim=0)(Tensor([1.0, 1.0])).tolist()
     [0.5, 0.5]
     """
 
-    def __init__(self, dim: int = -1) -> None:
-        super().__init__()
-        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):  # (int(1.5) would take axis 1)
-            raise TypeError(f"Softmin: dim must be an int (the axis that sums to 1), got {dim!r}")
-        self.dim = int(dim)
-
-    def config(self) -> dict[str, Any]:
-        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
-        return {"dim": self.dim}
-
     def forward(self, x: TensorLike) -> Tensor:
         return F.softmin(x, dim=self.dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
 
 
 class Mish(_InplaceAccepted):

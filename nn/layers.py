@@ -261,11 +261,14 @@ class GELU(Module):
 
 
 class Softmax(Module):
-    """softmax along ``dim``: ``Softmax(dim=1)(logits)`` gives rows that sum to 1."""
+    """softmax along ``dim``: ``Softmax(dim=1)(logits)`` gives rows that sum to 1. ``dim=None`` (PyTorch's
+    deprecated implicit choice) is the last axis, as ``F.softmax``'s default, never the whole tensor."""
 
-    def __init__(self, dim: int = -1) -> None:
+    def __init__(self, dim: int | None = -1) -> None:
         super().__init__()
-        self.dim = dim
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer, type(None))):  # (int(1.5) would take 1)
+            raise TypeError(f"{type(self).__name__}: dim must be an int (the axis that sums to 1), got {dim!r}")
+        self.dim = -1 if dim is None else int(dim)
 
     def config(self) -> dict[str, Any]:
         """The constructor's arguments (nn.architecture rebuilds the layer from them)."""

@@ -65,11 +65,25 @@ def test_layers_accept_inplace_and_still_save(layer, tmp_path):
     assert np.allclose(back(x).data, model(x).data)
 
 
-@pytest.mark.parametrize("dim", [1.5, None, True, "1"])
-def test_softmin_layer_refuses_a_dim_that_is_not_an_int(dim):
-    # int(1.5) silently took axis 1; None (torch's implicit-dim default) failed in int()
-    with pytest.raises(TypeError, match=r"Softmin: dim must be an int .* got " + repr(dim).replace(".", r"\.")):
-        nn.Softmin(dim=dim)
+@pytest.mark.parametrize("layer", [nn.Softmin, nn.Softmax, nn.LogSoftmax])
+@pytest.mark.parametrize("dim", [1.5, True, "1"])
+def test_softmax_layers_refuse_a_dim_that_is_not_an_int(layer, dim):
+    # int(1.5) silently took axis 1
+    name = layer.__name__
+    with pytest.raises(TypeError, match=name + r": dim must be an int .* got " + repr(dim).replace(".", r"\.")):
+        layer(dim=dim)
+
+
+@pytest.mark.parametrize("layer", [nn.Softmin, nn.Softmax, nn.LogSoftmax])
+def test_softmax_layers_take_dim_none_as_the_last_axis_never_the_whole_tensor(layer, tmp_path):
+    # torch's dim=None (its deprecated implicit choice) is axis 1 of a matrix; Softmax(None) normalised the
+    # whole matrix here (rows summing to less than 1, silently); now the last axis, as F.softmax's default
+    x = Tensor(np.arange(6.0).reshape(2, 3))
+    got, want = layer(dim=None)(x), layer(dim=1)(x)
+    assert np.array_equal(got.data, want.data)
+    model = nn.Sequential(nn.Linear(3, 3), layer(dim=None))
+    back = nn.load(nn.save(model, tmp_path / "m.npz"))
+    assert np.array_equal(back(x).data, model(x).data) and back[1].dim == -1
 
 
 # ------------------------------------------------------------------ nn.init.orthogonal_
