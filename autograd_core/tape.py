@@ -23,7 +23,7 @@ class Keywords(tuple):
 
 
 STATIC = (bool, int, float, str, type(None), Keywords)  # argument types taken by value, part of the signature
-_spec = operator.attrgetter("shape", "dtype", "requires_grad")  # what a tape assumes of a tensor it read
+spec = operator.attrgetter("shape", "dtype", "requires_grad")  # what a tape assumes of a tensor it read (a plan guards)
 
 
 class Unsupported(Exception):
@@ -157,12 +157,12 @@ class Tape:
         self.frozen += [(t, t.data, "a constant", users.get(id(t), "fn's result")) for t in self.constants]
         self.externals = [True] * len(self.constants)  # until a second tape tells
         self.outputs, self.form = [position[id(t)] for t in outputs], form
-        self.specs = [(t, _spec(t)) for t in self.leaves + self.constants]
+        self.specs = [(t, spec(t)) for t in self.leaves + self.constants]
         self.nodes = [weakref.ref(t) for t in self.order if t.prim is not None]  # not their arrays
 
     def still_holds(self):
         """False when a tensor this tape read has since changed shape, dtype or requires_grad."""
-        return all(_spec(t) == spec for t, spec in self.specs)
+        return all(spec(t) == held for t, held in self.specs)
 
     def _key(self, value, prim, name, inputs):
         """A params value with an argument's array replaced by (ARG, index); other arrays are frozen."""
