@@ -117,12 +117,10 @@ class Compiled:
         plan = entry.plan
         if entry.clock != StructureClock.now:  # a layer replaced, train/eval switched: fn may read others now
             return MISS
-        try:
-            values = plan.run(args, self.check)  # guards, forward, backward, .grad (check: a trial, delivering none)
-        except Exception as error:  # noqa: BLE001 (a bad value: define-by-run raises the engine's error)
+        values, bug = _attempt(plan.run, args, self.check)  # guards, forward, backward, .grad (check: a trial)
+        if bug is not None:  # a bad value: define-by-run raises the engine's error
             result = self._define_by_run(args)  # define-by-run coped, so the plan itself is wrong
-            why = f"the replay raised {type(error).__name__}: {error}, define-by-run did not"
-            self._give_up(entry, why + " (a bug in compile: please report)")
+            self._give_up(entry, f"the replay raised where define-by-run did not: {bug}")
             return result
         if values is MISS:
             return MISS
