@@ -99,7 +99,7 @@ class Compiled:
         switches = current_switches()
         if not switches.grad_enabled or switches.anomaly:  # under no_grad() or detect_anomaly(): fn itself
             return self._define_by_run(args)
-        result = MISS if self._last.plan is None else self._replay(self._last, args)
+        result = self._replay(self._last, args)
         if result is not MISS:
             return result
         key = (tuple(map(type, args)), tuple(arg_guards(args)))  # what the plans' guards check of args
@@ -109,13 +109,13 @@ class Compiled:
         entry = self._entries.setdefault(key, new)
         if entry.fallback is not None:
             return self._define_by_run(args)
-        result = MISS if entry.plan is None else self._replay(entry, args)
+        result = self._replay(entry, args)
         return self._trace(entry, args) if result is MISS else result
 
     def _replay(self, entry, args):
-        """Entry's plan's result (check=True: compared with define-by-run's), or MISS when a guard fails."""
+        """Entry's plan's result (check=True: compared with define-by-run's), or MISS: no plan, or a guard failed."""
         plan = entry.plan
-        if entry.clock != StructureClock.now:  # a layer replaced, train/eval switched: fn may read others now
+        if plan is None or entry.clock != StructureClock.now:  # a layer replaced, train/eval switched: fn reads others?
             return MISS
         values, bug = _attempt(plan.run, args, self.check)  # guards, forward, backward, .grad (check: a trial)
         if bug is not None:  # a bad value: define-by-run raises the engine's error
