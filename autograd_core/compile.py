@@ -265,8 +265,10 @@ def _detached(form, outputs):
 
 def _pack(form, arrays):
     """The compiled call's result, Tensors without a graph: the loss, or (loss, aux) with aux in its form."""
-    loss, *aux = map(_node, arrays)  # Tensor(array) less its conversion checks (~0.4 us of a small step)
-    return loss if form is None else (loss, aux[0] if form is Tensor else form(aux))
+    if form is None:
+        return _node(arrays[0])  # Tensor(array) less its conversion checks (~0.4 us of a small step)
+    loss, *aux = map(_node, arrays)
+    return loss, aux[0] if form is Tensor else form(aux)
 
 
 def _difference(result, outputs, leaves, grads):
