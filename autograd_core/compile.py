@@ -181,11 +181,11 @@ class Compiled:
         # so the ops fn applies to it are recorded too (its gradient is never computed by the plan)
         stand_in = [isinstance(a, Tensor) and not a.requires_grad and a.dtype.kind == "f" for a in args]
         call_args = [Tensor(a.data, requires_grad=True, label=a.label) if s else a for a, s in zip(args, stand_in)]
-        clock, grads = MutationClock.now, [(t, t.grad) for t in (entry.reference.leaves if entry.reference else ())]
+        clock, before = MutationClock.now, [(t, t.grad) for t in (entry.reference.leaves if entry.reference else ())]
         outputs, form = self._outputs(call_flat(self.fn, call_args, self.title))
         if outputs[0]._epoch == SPENT:  # (the engine would say 'backward through ... a second time')
             raise RuntimeError(f"compile({self.title}): fn ran loss.backward(); compile runs it: drop it from fn")
-        tape, reason = _attempt(Tape, outputs, form, args, call_args, clock, grads)
+        tape, reason = _attempt(Tape, outputs, form, args, call_args, clock, before)
         for traced, a in zip(call_args, args):
             if traced is not a:  # recorded now; backward skips its gradient (time, memory), never used
                 traced.requires_grad = False
