@@ -99,7 +99,7 @@ class Compiled:
         switches = current_switches()
         if not switches.grad_enabled or switches.anomaly:  # under no_grad() or detect_anomaly(): fn itself
             return self._define_by_run(args)
-        result = MISS if self._last.plan is None else self._replay(self._last, args)
+        result = self._replay(self._last, args)
         if result is not MISS:
             return result
         key = (tuple(map(type, args)), tuple(arg_guards(args)))  # what the plans' guards check of args
@@ -109,20 +109,18 @@ class Compiled:
         entry = self._entries.setdefault(key, new)
         if entry.fallback is not None:
             return self._define_by_run(args)
-        result = MISS if entry.plan is None else self._replay(entry, args)
+        result = self._replay(entry, args)
         return self._trace(entry, args) if result is MISS else result
 
     def _replay(self, entry, args):
-        """Entry's plan's result (check=True: compared with define-by-run's), or MISS when a guard fails."""
+        """Entry's plan's result (check=True: compared with define-by-run's), or MISS: no plan, or a guard failed."""
         plan = entry.plan
-        if entry.clock != StructureClock.now:  # a layer replaced, train/eval switched: fn may read others now
+        if plan is None or entry.clock != StructureClock.now:  # a layer replaced, train/eval switched: fn reads others?
             return MISS
-        try:
-            values = plan.run(args, self.check)  # guards, forward, backward, .grad (check: a trial, delivering none)
-        except Exception as error:  # noqa: BLE001 (a bad value: define-by-run raises the engine's error)
+        values, bug = _attempt(plan.run, args, self.check)  # guards, forward, backward, .grad (check: a trial)
+        if bug is not None:  # a bad value: define-by-run raises the engine's error
             result = self._define_by_run(args)  # define-by-run coped, so the plan itself is wrong
-            why = f"the replay raised {type(error).__name__}: {error}, define-by-run did not"
-            self._give_up(entry, why + " (a bug in compile: please report)")
+            self._give_up(entry, f"the replay raised where define-by-run did not: {bug}")
             return result
         if values is MISS:
             return MISS
@@ -183,11 +181,11 @@ class Compiled:
         # so the ops fn applies to it are recorded too (its gradient is never computed by the plan)
         stand_in = [isinstance(a, Tensor) and not a.requires_grad and a.dtype.kind == "f" for a in args]
         call_args = [Tensor(a.data, requires_grad=True, label=a.label) if s else a for a, s in zip(args, stand_in)]
-        clock, grads = MutationClock.now, [(t, t.grad) for t in (entry.reference.leaves if entry.reference else ())]
+        clock, before = MutationClock.now, [(t, t.grad) for t in (entry.reference.leaves if entry.reference else ())]
         outputs, form = self._outputs(call_flat(self.fn, call_args, self.title))
         if outputs[0]._epoch == SPENT:  # (the engine would say 'backward through ... a second time')
             raise RuntimeError(f"compile({self.title}): fn ran loss.backward(); compile runs it: drop it from fn")
-        tape, reason = _attempt(Tape, outputs, form, args, call_args, clock, grads)
+        tape, reason = _attempt(Tape, outputs, form, args, call_args, clock, before)
         for traced, a in zip(call_args, args):
             if traced is not a:  # recorded now; backward skips its gradient (time, memory), never used
                 traced.requires_grad = False

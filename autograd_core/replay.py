@@ -15,7 +15,7 @@ import numpy as np
 from .buffers import allocate
 from .engine import accumulate_grad
 from .primitives import Transpose, Varying, sum_to, sum_to_axes
-from .tape import ARG, arg_array, arg_guards
+from .tape import ARG, arg_array, arg_guards, spec
 from .tensor import Tensor
 
 MISS = object()  # what run() returns when a guard fails: nothing was computed
@@ -175,8 +175,7 @@ class Plan:
         self.namespace["HELD"] = [a for a in args if isinstance(a, Tensor) and a.requires_grad]
         for name, _, t in tape.sources(()):  # the leaves and the tensors from outside fn: values read each call
             head.append(f"{name.lower()} = {name}.data")
-            guards += [(f"{name.lower()}.shape", t.shape), (f"{name.lower()}.dtype", t.dtype)]
-            guards.append((f"{name}.requires_grad", t.requires_grad))
+            guards += zip((f"{name.lower()}.shape", f"{name.lower()}.dtype", f"{name}.requires_grad"), spec(t))
         return head, guards
 
     def _forward(self, tape):
@@ -236,12 +235,9 @@ class Plan:
         g = parts[0]
         for k, other in enumerate(parts[1:], 2):
             value = g.value + other.value  # out of place, in arrival order, as the engine adds them
-            if {g.name, other.name} <= self._frozen:
-                g = self._bake(value)
-            else:
-                fresh = handed and k == len(parts)
-                fields = {"a": g.name, "b": other.name}
-                g = _Grad(self._emit("add({a}, {b}{into})", fields, np.shape(value), value.dtype, fresh), fresh, value)
+            fresh = handed and k == len(parts)
+            fields = {"a": g.name, "b": other.name}
+            g = _Grad(self._emit("add({a}, {b}{into})", fields, np.shape(value), value.dtype, fresh), fresh, value)
         return g
 
     def _vjp(self, tape, i, j, g, names, handed):

@@ -23,7 +23,7 @@ class Keywords(tuple):
 
 
 STATIC = (bool, int, float, str, type(None), Keywords)  # argument types taken by value, part of the signature
-_spec = operator.attrgetter("shape", "dtype", "requires_grad")  # what a tape assumes of a tensor it read
+spec = operator.attrgetter("shape", "dtype", "requires_grad")  # what a tape assumes of a tensor it read (a plan guards)
 
 
 class Unsupported(Exception):
@@ -128,7 +128,6 @@ class Tape:
             if isinstance(a, Tensor) and a.requires_grad and a.prim is not None:
                 raise Unsupported(_WHY["made outside"].format(k=arg_name(args, k), op=a.op))
         self.order = walk(outputs)
-        self.arg_names = [arg_name(args, k) for k in range(len(args))]  # for an error
         in_loss = {id(t) for t in walk(outputs[0])}  # an aux may lie outside: no gradient reaches it
         inputs = {id(arg_array(a)): k for k, a in enumerate(args) if arg_array(a) is not None}
         inputs.update({id(c): k for k, (a, c) in enumerate(zip(args, call_args)) if c is not a})  # stand-ins
@@ -140,7 +139,7 @@ class Tape:
                 if t.retains_grad:
                     raise Unsupported(_WHY["retain_grad"])
                 parents = tuple(position[id(p)] for p in t.parents)
-                params = tuple((name, self._key(value, t.prim, name, inputs)) for name, value in t.params.items())
+                params = tuple((name, self._key(value, t.prim, name, inputs, args)) for name, value in t.params.items())
                 entry = ("op", t.prim, parents, params, t.shape, t.dtype, t.requires_grad)
                 users.update((id(p), t.prim.name) for p in t.parents if id(p) not in users)
             elif id(t) in inputs:
@@ -159,17 +158,17 @@ class Tape:
         self.frozen += [(t, t.data, "a constant", users.get(id(t), "fn's result")) for t in self.constants]
         self.externals = [True] * len(self.constants)  # until a second tape tells
         self.outputs, self.form = [position[id(t)] for t in outputs], form
-        self.specs = [(t, _spec(t)) for t in self.leaves + self.constants]
+        self.specs = [(t, spec(t)) for t in self.leaves + self.constants]
         self.nodes = [weakref.ref(t) for t in self.order if t.prim is not None]  # not their arrays
 
     def still_holds(self):
         """False when a tensor this tape read has since changed shape, dtype or requires_grad."""
-        return all(_spec(t) == spec for t, spec in self.specs)
+        return all(spec(t) == held for t, held in self.specs)
 
-    def _key(self, value, prim, name, inputs):
+    def _key(self, value, prim, name, inputs, args):
         """A params value with an argument's array replaced by (ARG, index); other arrays are frozen."""
         if isinstance(value, tuple):
-            return tuple(self._key(v, prim, name, inputs) for v in value)
+            return tuple(self._key(v, prim, name, inputs, args) for v in value)
         if not isinstance(value, np.ndarray):
             return value
         k = inputs.get(id(value))
@@ -177,7 +176,7 @@ class Tape:
             self.frozen.append((value, value, "an array in op params", prim.name))
             return ARRAY
         if value.dtype == np.bool_ and name in prim.mask_params:
-            raise Unsupported(_WHY["mask"].format(op=prim.name, k=self.arg_names[k]))
+            raise Unsupported(_WHY["mask"].format(op=prim.name, k=arg_name(args, k)))
         return (ARG, k)
 
     def require_agreement(self, reference):
