@@ -235,9 +235,12 @@ class Plan:
         g = parts[0]
         for k, other in enumerate(parts[1:], 2):
             value = g.value + other.value  # out of place, in arrival order, as the engine adds them
-            fresh = handed and k == len(parts)
-            fields = {"a": g.name, "b": other.name}
-            g = _Grad(self._emit("add({a}, {b}{into})", fields, np.shape(value), value.dtype, fresh), fresh, value)
+            if {g.name, other.name} <= self._frozen:
+                g = self._bake(value)
+            else:
+                fresh = handed and k == len(parts)
+                fields = {"a": g.name, "b": other.name}
+                g = _Grad(self._emit("add({a}, {b}{into})", fields, np.shape(value), value.dtype, fresh), fresh, value)
         return g
 
     def _vjp(self, tape, i, j, g, names, handed):
