@@ -16,7 +16,7 @@ import numpy as np
 
 from .engine import accumulate_grad, grad
 from .grad_mode import current_switches
-from .graph_state import SPENT, MutationClock, StructureClock
+from .graph_state import MutationClock, StructureClock, spent
 from .replay import MISS, Plan
 from .tape import Keywords, Tape, Unsupported, arg_guards, call_flat, fingerprint, running
 from .tensor import Tensor, _node
@@ -183,7 +183,7 @@ class Compiled:
         call_args = [Tensor(a.data, requires_grad=True, label=a.label) if s else a for a, s in zip(args, stand_in)]
         clock, before = MutationClock.now, [(t, t.grad) for t in (entry.reference.leaves if entry.reference else ())]
         outputs, form = self._outputs(call_flat(self.fn, call_args, self.title))
-        if outputs[0]._epoch == SPENT:  # (the engine would say 'backward through ... a second time')
+        if spent(outputs[0]):  # (the engine would say 'backward through ... a second time')
             raise RuntimeError(f"compile({self.title}): fn ran loss.backward(); compile runs it: drop it from fn")
         tape, reason = _attempt(Tape, outputs, form, args, call_args, clock, before)
         for traced, a in zip(call_args, args):

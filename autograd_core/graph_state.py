@@ -100,6 +100,16 @@ def unwritten(array: Any) -> Any:
     return array
 
 
+def spent(t: TensorBase) -> bool:
+    """Has a backward without retain_graph freed ``t``'s graph (so that backward through it again refuses)?"""
+    return t._epoch == SPENT
+
+
+def detached_since(t: TensorBase, tick: int) -> bool:
+    """Was ``t`` taken out of its graph in place (``detach_()``) after MutationClock's ``tick``?"""
+    return t._detached_at > tick
+
+
 def _written_since(array: Any, epoch: int) -> bool:
     """Was ``array``'s memory written in place after the clock's count ``epoch``?"""
     base = array.base

@@ -11,7 +11,7 @@ import weakref
 
 import numpy as np
 
-from .graph_state import MutationClock
+from .graph_state import MutationClock, detached_since
 from .tensor import Tensor
 from .walk import walk
 
@@ -121,7 +121,7 @@ class Tape:
         ``call_args``: what fn was called with (stand-ins); ``clock``: MutationClock before the call;
         ``grads``: (tensor, its .grad before the call) for the leaves of an earlier trace."""
         if MutationClock.now != clock:  # (a detach_() ticks the clock too, so that older consumers refuse backward)
-            raise Unsupported(_WHY["detach_" if any(t._detached_at > clock for t in walk(outputs)) else "in place"])
+            raise Unsupported(_WHY["detach_" if any(detached_since(t, clock) for t in walk(outputs)) else "in place"])
         if any(t.grad is not g for t, g in grads):
             raise Unsupported(_WHY["grad"])
         for k, a in enumerate(args):

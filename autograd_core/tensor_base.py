@@ -61,6 +61,7 @@ class TensorBase:
         _params: dict[str, Any]
         _parents: tuple[Tensor, ...]
         _seq: int
+        _epoch: int
         _version: int
         _detached_at: int
         _retains_grad: bool
