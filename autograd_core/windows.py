@@ -47,7 +47,8 @@ def unfold(
     pad_value: float = 0.0,
 ) -> Tensor:
     """The sliding kh x kw blocks of an (N, C, H, W) input as columns, (N, C*kh*kw, L) with L the number
-    of windows, as PyTorch's ``F.unfold`` (im2col): a convolution is then one matmul. Each argument is an
+    of windows, as PyTorch's ``F.unfold`` (im2col): a convolution is then one matmul. A 3-d (C, H, W)
+    input is one unbatched image, giving (C*kh*kw, L). Each argument is an
     int or an (height, width) pair; ``padding`` may also be ((top, bottom), (left, right)), filled with
     ``pad_value`` (0, as PyTorch; -inf suits max pooling). One recorded op, ``unfold``.
 
@@ -62,11 +63,18 @@ def unfold(
     dilations = window_pair("unfold", "dilation", dilation, 1)
     strides = window_pair("unfold", "stride", stride, 1)
     pads = _padding(padding)
-    if x.ndim != 4:
+    if x.ndim not in (3, 4):
         raise ValueError(
-            f"unfold: expected a 4-d (N, C, H, W) input, got shape {x.shape}; "
-            "add the missing batch axis with x[None] (or x.unsqueeze(0))"
+            f"unfold: expected a 4-d (N, C, H, W) input or a 3-d (C, H, W) one, got shape {x.shape}; "
+            "add the missing axes (x[None, None] for one 2-d image)"
         )
-    return Tensor.apply(
-        Unfold, x, kernel_size=kernel, dilation=dilations, padding=pads, stride=strides, pad_value=float(pad_value)
+    columns = Tensor.apply(
+        Unfold,
+        x if x.ndim == 4 else x[None],
+        kernel_size=kernel,
+        dilation=dilations,
+        padding=pads,
+        stride=strides,
+        pad_value=float(pad_value),
     )
+    return columns if x.ndim == 4 else columns[0]

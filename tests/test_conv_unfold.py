@@ -78,8 +78,9 @@ def test_the_padding_takes_the_fill_and_gets_no_gradient():
     "call, message",
     [
         (
-            lambda: ag.unfold(np.ones((3, 4, 4)), 2),
-            "unfold: expected a 4-d (N, C, H, W) input, got shape (3, 4, 4); add the missing batch axis with x[None]",
+            lambda: ag.unfold(np.ones((4, 4)), 2),
+            "unfold: expected a 4-d (N, C, H, W) input or a 3-d (C, H, W) one, got shape (4, 4); add the missing "
+            "axes (x[None, None] for one 2-d image)",
         ),
         (lambda: ag.unfold(np.ones((1, 1, 4, 4)), 2, stride=0), "unfold: stride must be >= 1, got 0"),
         (lambda: ag.unfold(np.ones((1, 1, 4, 4)), (2, 0)), "unfold: kernel_size must be >= 1, got (2, 0)"),
@@ -99,6 +100,11 @@ def test_errors_name_the_op_the_values_and_the_fix(call, message):
     with pytest.raises(ValueError) as caught:
         call()
     assert str(caught.value).startswith(message)
+
+
+def test_a_3d_input_is_one_unbatched_image_as_in_pytorch():
+    x = np.random.default_rng(2).standard_normal((2, 4, 5))
+    np.testing.assert_array_equal(ag.unfold(x, 2, stride=(1, 2)).data, ag.unfold(x[None], 2, stride=(1, 2)).data[0])
 
 
 def test_the_primitive_refuses_a_3d_input_itself():
