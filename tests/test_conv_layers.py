@@ -166,3 +166,18 @@ def test_an_unbatched_image_goes_through_as_in_pytorch():
     layer = nn.Conv2d(2, 3, 3, padding=1, seed=0)
     x = Tensor(np.random.default_rng(4).standard_normal((2, 5, 5)))
     np.testing.assert_array_equal(layer(x).data, layer(x[None]).data[0])
+
+
+def test_viz_model_refuses_a_saved_cnn_in_one_line(tmp_path):
+    """python -m viz model feeds a saved model rows of features: a CNN's file does not say its image size."""
+    import subprocess
+    import sys
+
+    path = nn.save(small_cnn(), tmp_path / "cnn.npz")
+    command = [sys.executable, "-m", "viz", "model", str(path), "--out", str(tmp_path / "m.dot")]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr == (
+        f"error: {path} holds a model over images (0.weight is a convolution's kernel); this command feeds rows of "
+        "features: draw it from Python, viz.draw_graph(model(x)) for a batch of images x\n"
+    )
