@@ -27,7 +27,10 @@ def _images(op: str, input: TensorLike) -> tuple[Tensor, bool]:
     """``input`` as a float (N, C, H, W) tensor, and whether it was one unbatched (C, H, W) image."""
     x = ag.as_tensor(input)
     if x.ndim not in (3, 4):
-        fix = {2: "x[None, None] for one 2-d image", 5: "merge the extra axes into the batch axis"}
+        fix = {
+            2: "x[None, None] for one (H, W) image, x.reshape(N, C, H, W) for rows of flattened images",
+            5: "merge the extra axes into the batch axis",
+        }
         raise ValueError(
             f"{op}: expected a 4-d (N, C, H, W) input or a 3-d (C, H, W) one, got shape {x.shape}; "
             f"{fix.get(x.ndim, 'reshape it to (N, C, H, W)')}"

@@ -170,13 +170,19 @@ def test_max_pool_padding_is_never_the_maximum():
             lambda: F.conv2d(np.ones((8, 8)), np.ones((4, 1, 3, 3))),
             ValueError,
             "conv2d: expected a 4-d (N, C, H, W) input or a 3-d (C, H, W) one, got shape (8, 8); x[None, None] for one "
-            "2-d image",
+            "(H, W) image, x.reshape(N, C, H, W) for rows of flattened images",
         ),
         (
             lambda: F.conv2d(np.ones((1, 1, 2, 2)), np.ones((1, 1, 3, 3))),
             ValueError,
             "conv2d: the kernel 3x3 (dilation 1x1) spans 3x3, larger than the padded input's 2x2 (input shape (1, 1, "
             "2, 2)); use a smaller kernel or dilation, or more padding",
+        ),
+        (
+            lambda: F.max_pool2d(np.ones((2, 1, 1, 4, 4)), 2),
+            ValueError,
+            "max_pool2d: expected a 4-d (N, C, H, W) input or a 3-d (C, H, W) one, got shape (2, 1, 1, 4, 4); merge "
+            "the extra axes into the batch axis",
         ),
         (
             lambda: F.conv2d(np.ones((1, 1, 4, 4)), np.ones((1, 1, 3, 3)), stride=0),
