@@ -133,6 +133,7 @@ from .sampling import (
 from .tensor import Tensor
 from .transforms import hessian, hvp, jacobian, jvp, value_and_grad
 from .walk import walk
+from .windows import unfold
 
 # dtype names as PyTorch spells them (numpy's scalar types, accepted wherever dtype= is)
 float32, float64, int32, int64, bool = np.float32, np.float64, np.int32, np.int64, np.bool_  # noqa: A001
@@ -254,6 +255,7 @@ __all__ = [
     "bmm",
     "outer",
     "dot",
+    "unfold",
     "float32",
     "float64",
     "int32",

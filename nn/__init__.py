@@ -28,6 +28,7 @@ from .activation_layers import (
     Unflatten,
 )
 from .containers import MLP, ModuleDict, ModuleList, Sequential
+from .conv_layers import AvgPool2d, Conv2d, MaxPool2d, Unfold
 from .embedding import Embedding
 from .history import History
 from .layers import (
@@ -67,6 +68,10 @@ __all__ = [
     "Module",
     "Parameter",
     "Linear",
+    "Conv2d",
+    "MaxPool2d",
+    "AvgPool2d",
+    "Unfold",
     "Sequential",
     "ModuleList",
     "ModuleDict",

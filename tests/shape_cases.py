@@ -157,3 +157,44 @@ def linear_cases():
         Case("linear_column_major_weight", ag.linear, ((3, 4), (2, 4)), torch_linear, column_major_weight),
         Case("linear_bias", ag.linear, ((3, 4), (2, 4), (2,)), torch_linear),
     ]
+
+
+# ------------------------------------------------------------------ unfold (im2col, PyTorch's F.unfold)
+UNFOLD_SETTINGS = [  # (input shape, kernel_size, dilation, padding, stride)
+    ((2, 3, 5, 4), 2, 1, 0, 1),
+    ((1, 2, 6, 5), (3, 2), (1, 2), (1, 0), (2, 1)),
+    ((2, 1, 4, 4), 3, 1, 1, 1),
+    ((1, 2, 7, 6), (2, 3), 2, 2, 3),
+    ((2, 2, 3, 3), 1, 1, 0, 1),
+]
+
+
+def unfold_cases():
+    cases = []
+    for shape, kernel, dilation, padding, stride in UNFOLD_SETTINGS:
+        settings = dict(kernel_size=kernel, dilation=dilation, padding=padding, stride=stride)
+        cases.append(
+            Case(
+                f"unfold{shape}k{kernel}d{dilation}p{padding}s{stride}",
+                lambda x, s=settings: ag.unfold(x, **s),
+                (shape,),
+                lambda x, s=settings: _torch().nn.functional.unfold(x, **s),
+            )
+        )
+    cases.append(  # uneven padding (conv2d's 'same' for an even kernel) and a -inf fill (max pooling's)
+        Case(
+            "unfold_uneven_padding_max",
+            lambda x: ag.unfold(x, 2, padding=((0, 1), (1, 0)), pad_value=-np.inf).max(axis=1),
+            ((1, 1, 3, 3),),
+            lambda x: (
+                _torch()
+                .nn.functional.pad(x, (1, 0, 0, 1), value=-np.inf)
+                .unfold(2, 2, 1)
+                .unfold(3, 2, 1)
+                .amax(dim=(-1, -2))
+                .reshape(1, 9)
+            ),
+            make=lambda rng, shapes: [rng.permutation(9).reshape(shapes[0]) * 0.3],
+        )
+    )
+    return cases

@@ -74,6 +74,12 @@ def model_and_batch(
     try:
         if sizes is None and _has_architecture(path):  # the file says what it is: draw exactly that
             model = nn.load(path)
+            kernel = next((name for name, p in model.named_parameters() if p.ndim == 4), None)
+            if kernel is not None:  # a convolution's weight: the model takes images of a size the file does not say
+                raise CommandError(
+                    f"{path} holds a model over images ({kernel} is a convolution's kernel); this command feeds "
+                    "rows of features: draw it from Python, viz.draw_graph(model(x)) for a batch of images x"
+                )
             weights = [p for name, p in model.named_parameters() if name.endswith("weight") and p.ndim == 2]
             sizes = [weights[0].shape[1], *(w.shape[0] for w in weights)]
         else:  # weights only: an MLP of the sizes the weights have, activations from the flags

@@ -24,8 +24,8 @@ Rules stay shape-naive: the engine sums a broadcast gradient back to its input's
 shape (``sum_to``) and checks shape and dtype after every vjp.
 
 One module per kind: ``arithmetic``, ``elementwise``, ``reductions``, ``shape``,
-``linalg``; this one holds the base class, ``call`` and ``sum_to``. Every name is
-importable from here (``from autograd_core.primitives import Exp``).
+``linalg``, ``windows`` (unfold: im2col, under convolution and pooling); this one holds the base
+class, ``call`` and ``sum_to``. Every name is importable from here (``from autograd_core.primitives import Exp``).
 
 Kinks follow one rule: **ties split evenly**. relu'(0) = 1/2 (= maximum(x, 0)'),
 abs'(0) = 0, maximum(a, b) at a == b gives each side half, and max-reductions share
@@ -154,6 +154,7 @@ from .elementwise import Abs, Cos, Exp, Expm1, Log, Log1p, Maximum, Relu, Sigmoi
 from .linalg import Linear, Matmul  # noqa: E402
 from .reductions import Cumsum, Max, MaxShift, Sum  # noqa: E402
 from .shape import Astype, BroadcastTo, Concatenate, Getitem, Reshape, ScatterAdd, Transpose  # noqa: E402
+from .windows import Unfold  # noqa: E402
 
 __all__ = [
     "Abs",
@@ -188,6 +189,7 @@ __all__ = [
     "Sum",
     "Tanh",
     "Transpose",
+    "Unfold",
     "Varying",
     "Where",
     "call",

@@ -1,0 +1,80 @@
+"""``ag.unfold``: PyTorch's ``F.unfold`` (im2col) over the ``unfold`` primitive, its arguments checked."""
+
+from __future__ import annotations
+
+import numbers
+
+from .functions import as_tensor
+from .primitives import Unfold
+from .tensor import Tensor
+from .types import TensorLike
+
+IntPair = int | tuple[int, int]
+
+
+def window_pair(op: str, name: str, value: object, minimum: int) -> tuple[int, int]:
+    """``value`` (an int, or a pair of ints for height and width) as a pair, each at least ``minimum``;
+    else a ValueError naming ``op`` and ``name``.
+
+    >>> window_pair("unfold", "stride", 2, 1)
+    (2, 2)
+    """
+    pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    if len(pair) != 2 or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in pair):
+        raise ValueError(f"{op}: {name} must be an int or a pair of ints (height, width), got {value!r}")
+    if min(pair) < minimum:
+        raise ValueError(f"{op}: {name} must be >= {minimum}, got {value!r}")
+    return int(pair[0]), int(pair[1])
+
+
+def _padding(value: object) -> tuple[tuple[int, int], tuple[int, int]]:
+    """int, (ph, pw) or ((top, bottom), (left, right)) as ((top, bottom), (left, right))."""
+    if isinstance(value, (tuple, list)) and len(value) == 2 and all(isinstance(v, (tuple, list)) for v in value):
+        top, bottom = window_pair("unfold", "padding", value[0], 0)
+        left, right = window_pair("unfold", "padding", value[1], 0)
+        return (top, bottom), (left, right)
+    ph, pw = window_pair("unfold", "padding", value, 0)
+    return (ph, ph), (pw, pw)
+
+
+def unfold(
+    input: TensorLike,
+    kernel_size: IntPair,
+    dilation: IntPair = 1,
+    padding: IntPair | tuple[tuple[int, int], tuple[int, int]] = 0,
+    stride: IntPair = 1,
+    *,
+    pad_value: float = 0.0,
+) -> Tensor:
+    """The sliding kh x kw blocks of an (N, C, H, W) input as columns, (N, C*kh*kw, L) with L the number
+    of windows, as PyTorch's ``F.unfold`` (im2col): a convolution is then one matmul. A 3-d (C, H, W)
+    input is one unbatched image, giving (C*kh*kw, L). Each argument is an
+    int or an (height, width) pair; ``padding`` may also be ((top, bottom), (left, right)), filled with
+    ``pad_value`` (0, as PyTorch; -inf suits max pooling). One recorded op, ``unfold``.
+
+    >>> unfold(ag.arange(16.0).reshape(1, 1, 4, 4), 2, stride=2)[0]
+    Tensor([[ 0.,  2.,  8., 10.],
+            [ 1.,  3.,  9., 11.],
+            [ 4.,  6., 12., 14.],
+            [ 5.,  7., 13., 15.]])
+    """
+    x = as_tensor(input)
+    kernel = window_pair("unfold", "kernel_size", kernel_size, 1)
+    dilations = window_pair("unfold", "dilation", dilation, 1)
+    strides = window_pair("unfold", "stride", stride, 1)
+    pads = _padding(padding)
+    if x.ndim not in (3, 4):
+        raise ValueError(
+            f"unfold: expected a 4-d (N, C, H, W) input or a 3-d (C, H, W) one, got shape {x.shape}; "
+            "add the missing axes (x[None, None] for one 2-d image)"
+        )
+    columns = Tensor.apply(
+        Unfold,
+        x if x.ndim == 4 else x[None],
+        kernel_size=kernel,
+        dilation=dilations,
+        padding=pads,
+        stride=strides,
+        pad_value=float(pad_value),
+    )
+    return columns if x.ndim == 4 else columns[0]

@@ -1,0 +1,233 @@
+"""Convolution and pooling as functions (``F.conv2d``, ``F.max_pool2d``, ``F.avg_pool2d``, ``F.unfold``),
+composed from ``ag.unfold`` (im2col, the engine's ``unfold`` primitive) and Tensor ops: no backward here.
+
+im2col, the textbook way (cs231n's convnet notes): ``unfold`` lays each kh x kw window of every channel
+out as one column, (N, C*kh*kw, L); a convolution is then one matmul of the (out, C*kh*kw) weight with
+those columns, a max pooling a max over each column's window, an average pooling a mean. Their
+gradients are the matmul's, the max's (tied maxima share: ties split evenly) and the mean's, brought
+back to the image by unfold's vjp (col2im), which adds up what overlapping windows send one pixel.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+import autograd_core as ag
+from autograd_core import Tensor
+from autograd_core.types import TensorLike
+from autograd_core.windows import IntPair, window_pair
+
+#: padding as conv2d takes it: an int, an (height, width) pair, or "same" / "valid" (PyTorch's).
+Padding = IntPair | str
+
+
+def _images(op: str, input: TensorLike) -> tuple[Tensor, bool]:
+    """``input`` as a float (N, C, H, W) tensor, and whether it was one unbatched (C, H, W) image."""
+    x = ag.as_tensor(input)
+    if x.ndim not in (3, 4):
+        fix = {
+            2: "x[None, None] for one (H, W) image, x.reshape(N, C, H, W) for rows of flattened images",
+            5: "merge the extra axes into the batch axis",
+        }
+        raise ValueError(
+            f"{op}: expected a 4-d (N, C, H, W) input or a 3-d (C, H, W) one, got shape {x.shape}; "
+            f"{fix.get(x.ndim, 'reshape it to (N, C, H, W)')}"
+        )
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating-point input, got {x.dtype}; convert it with x.float()")
+    return (x, False) if x.ndim == 4 else (x[None], True)
+
+
+def _check_fits(op: str, x: Tensor, kernel: tuple[int, int], dilation: tuple[int, int], pads: tuple) -> None:
+    """Refuse a kernel wider than the padded input (PyTorch's 'Kernel size can't be greater than ...')."""
+    spans = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
+    sizes = [x.shape[2] + sum(pads[0]), x.shape[3] + sum(pads[1])]
+    if spans[0] > sizes[0] or spans[1] > sizes[1]:
+        raise ValueError(
+            f"{op}: the kernel {kernel[0]}x{kernel[1]} (dilation {dilation[0]}x{dilation[1]}) spans "
+            f"{spans[0]}x{spans[1]}, larger than the padded input's {sizes[0]}x{sizes[1]} (input shape {x.shape}); "
+            "use a smaller kernel or dilation, or more padding"
+        )
+
+
+def _output_size(x: Tensor, kernel: tuple[int, int], dilation, pads, stride) -> tuple[int, int]:
+    """How many windows fit down and across: floor((size + padding - d (k - 1) - 1) / s) + 1, as PyTorch."""
+    height, width = (
+        (x.shape[2 + a] + sum(pads[a]) - dilation[a] * (kernel[a] - 1) - 1) // stride[a] + 1 for a in (0, 1)
+    )
+    return height, width
+
+
+def _conv_padding(padding: Padding, kernel: tuple[int, int], dilation: tuple[int, int], stride: tuple[int, int]):
+    """((top, bottom), (left, right)) for conv2d's padding; "same" pads d (k - 1) in all, the odd one
+    after (bottom, right), as PyTorch."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return (0, 0), (0, 0)
+        if padding != "same":
+            raise ValueError(f"conv2d: padding must be an int, a pair, 'same' or 'valid', got {padding!r}")
+        if stride != (1, 1):
+            raise ValueError(f"conv2d: padding='same' needs stride 1 (as PyTorch), got stride={stride}")
+        totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
+        return (totals[0] // 2, totals[0] - totals[0] // 2), (totals[1] // 2, totals[1] - totals[1] // 2)
+    ph, pw = window_pair("conv2d", "padding", padding, 0)
+    return (ph, ph), (pw, pw)
+
+
+def conv2d(
+    input: TensorLike,
+    weight: TensorLike,
+    bias: TensorLike | None = None,
+    stride: IntPair = 1,
+    padding: Padding = 0,
+    dilation: IntPair = 1,
+    groups: int = 1,
+) -> Tensor:
+    """2-d convolution (cross-correlation, as every deep-learning library), as PyTorch's ``F.conv2d``:
+    input (N, C, H, W) (or one (C, H, W) image), weight (out_channels, C / groups, kh, kw), bias
+    (out_channels,); out[n, o] = sum over c, i, j of weight[o, c, i, j] * x[n, c, s*y + d*i, s*x + d*j] + bias[o].
+    Composed: ``ag.unfold`` (im2col) then one matmul, so its gradients are the matmul's.
+
+    >>> x = ag.arange(16.0).reshape(1, 1, 4, 4)
+    >>> conv2d(x, ag.ones(1, 1, 2, 2), stride=2)        # each 2x2 block summed
+    Tensor([[[[10., 18.],
+              [42., 50.]]]])
+    """
+    x, unbatched = _images("conv2d", input)
+    w = ag.as_tensor(weight)
+    if w.ndim != 4:
+        raise ValueError(
+            f"conv2d: the weight must be 4-d (out_channels, in_channels / groups, kh, kw), got shape {w.shape}"
+        )
+    if not isinstance(groups, numbers.Integral) or isinstance(groups, bool) or groups < 1:
+        raise ValueError(f"conv2d: groups must be a positive int, got {groups!r}")
+    out_channels, channels = w.shape[0], x.shape[1]
+    if out_channels % groups or channels != w.shape[1] * groups:
+        raise ValueError(
+            f"conv2d: a weight of shape {w.shape} with groups={groups} expects {w.shape[1] * groups} input channels "
+            f"(and out_channels divisible by groups), the input of shape {x.shape} has {channels}; "
+            "an (N, H, W) batch of one-channel images needs its channel axis: x[:, None]"
+        )
+    kernel, strides = (w.shape[2], w.shape[3]), window_pair("conv2d", "stride", stride, 1)
+    dilations = window_pair("conv2d", "dilation", dilation, 1)
+    pads = _conv_padding(padding, kernel, dilations, strides)
+    _check_fits("conv2d", x, kernel, dilations, pads)
+    columns = ag.unfold(x, kernel, dilation=dilations, padding=pads, stride=strides)  # (N, C*kh*kw, L)
+    n, length = x.shape[0], columns.shape[2]
+    if groups == 1:
+        y = w.reshape(out_channels, -1) @ columns  # (N, out, L): one batched matmul
+    else:  # each group's filters see only its own channels' rows of the columns
+        grouped = w.reshape(groups, out_channels // groups, -1) @ columns.reshape(n, groups, -1, length)
+        y = grouped.reshape(n, out_channels, length)
+    y = y.reshape((n, out_channels) + _output_size(x, kernel, dilations, pads, strides))
+    if bias is not None:
+        b = ag.as_tensor(bias)
+        if b.shape != (out_channels,):
+            raise ValueError(
+                f"conv2d: the bias must have shape ({out_channels},) (one per output channel), got {b.shape}"
+            )
+        y = y + b.reshape(out_channels, 1, 1)
+    return y[0] if unbatched else y
+
+
+def _pool_geometry(op: str, x: Tensor, kernel_size, stride, padding, dilation, ceil_mode: bool):
+    """kernel, stride (None: the kernel), padding (at most half the kernel, as PyTorch), dilation; checked."""
+    if ceil_mode:
+        raise ValueError(
+            f"{op}: ceil_mode=True is not supported (windows that start in the padding); use ceil_mode=False"
+        )
+    kernel = window_pair(op, "kernel_size", kernel_size, 1)
+    strides = kernel if stride is None or stride == [] else window_pair(op, "stride", stride, 1)
+    pads = window_pair(op, "padding", padding, 0)
+    dilations = window_pair(op, "dilation", dilation, 1)
+    if pads[0] > kernel[0] // 2 or pads[1] > kernel[1] // 2:
+        raise ValueError(
+            f"{op}: padding must be at most half the kernel size (as PyTorch), got padding={padding!r} "
+            f"for kernel_size={kernel_size!r}"
+        )
+    full_pads = ((pads[0], pads[0]), (pads[1], pads[1]))
+    _check_fits(op, x, kernel, dilations, full_pads)
+    return kernel, strides, full_pads, dilations
+
+
+def max_pool2d(
+    input: TensorLike,
+    kernel_size: IntPair,
+    stride: IntPair | None = None,
+    padding: IntPair = 0,
+    dilation: IntPair = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Tensor:
+    """The max of each kh x kw window, as PyTorch's ``F.max_pool2d`` (stride defaults to the kernel;
+    padding counts as -inf). Composed: ``ag.unfold`` then a max over each window. Tied maxima in a
+    window share its gradient equally (the ties-split rule; PyTorch gives it all to one of them).
+
+    >>> max_pool2d(ag.arange(16.0).reshape(1, 1, 4, 4), 2)
+    Tensor([[[[ 5.,  7.],
+              [13., 15.]]]])
+    """
+    if return_indices:
+        raise ValueError("max_pool2d: return_indices=True is not supported; take x.argmax over ag.unfold's columns")
+    x, unbatched = _images("max_pool2d", input)
+    kernel, strides, pads, dilations = _pool_geometry(
+        "max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode
+    )
+    columns = ag.unfold(x, kernel, dilation=dilations, padding=pads, stride=strides, pad_value=-np.inf)
+    n, c = x.shape[:2]
+    y = columns.reshape(n, c, kernel[0] * kernel[1], -1).max(axis=2)
+    y = y.reshape((n, c) + _output_size(x, kernel, dilations, pads, strides))
+    return y[0] if unbatched else y
+
+
+def avg_pool2d(
+    input: TensorLike,
+    kernel_size: IntPair,
+    stride: IntPair | None = None,
+    padding: IntPair = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
+    """The mean of each kh x kw window, as PyTorch's ``F.avg_pool2d`` (stride defaults to the kernel;
+    padding counts as 0, and in the count unless ``count_include_pad=False``; ``divisor_override``
+    divides every window's sum by itself). Composed: ``ag.unfold`` then a sum and a division.
+
+    >>> avg_pool2d(ag.arange(16.0).reshape(1, 1, 4, 4), 2)
+    Tensor([[[[ 2.5,  4.5],
+              [10.5, 12.5]]]])
+    """
+    x, unbatched = _images("avg_pool2d", input)
+    kernel, strides, pads, dilations = _pool_geometry("avg_pool2d", x, kernel_size, stride, padding, 1, ceil_mode)
+    columns = ag.unfold(x, kernel, padding=pads, stride=strides)
+    n, c = x.shape[:2]
+    out_size = _output_size(x, kernel, dilations, pads, strides)
+    sums = columns.reshape(n, c, kernel[0] * kernel[1], -1).sum(axis=2).reshape((n, c) + out_size)
+    if divisor_override is not None:
+        if (
+            not isinstance(divisor_override, numbers.Integral)
+            or isinstance(divisor_override, bool)
+            or divisor_override < 1
+        ):
+            raise ValueError(f"avg_pool2d: divisor_override must be a positive int or None, got {divisor_override!r}")
+        y = sums / int(divisor_override)
+    elif count_include_pad or pads == ((0, 0), (0, 0)):
+        y = sums / (kernel[0] * kernel[1])
+    else:  # each window's count of real pixels: the same unfold of ones (a constant)
+        ones = np.ones((1, 1) + x.shape[2:], x.dtype)
+        counts = ag.unfold(ones, kernel, padding=pads, stride=strides).data.sum(axis=1).reshape(out_size)
+        y = sums / counts
+    return y[0] if unbatched else y
+
+
+def unfold(
+    input: TensorLike, kernel_size: IntPair, dilation: IntPair = 1, padding: IntPair = 0, stride: IntPair = 1
+) -> Tensor:
+    """The sliding kh x kw blocks as columns, (N, C*kh*kw, L), as PyTorch's ``F.unfold``: ``ag.unfold``.
+
+    >>> unfold(ag.ones(2, 3, 4, 4), 2).shape
+    (2, 12, 9)
+    """
+    return ag.unfold(input, kernel_size, dilation=dilation, padding=padding, stride=stride)

@@ -1,0 +1,252 @@
+"""Convolution and pooling layers as PyTorch names them: ``Conv2d``, ``MaxPool2d``, ``AvgPool2d``, ``Unfold``.
+Each calls its ``nn.functional`` form (``nn/conv.py``: composed on ``ag.unfold``, no backward of its own);
+``config()`` gives the constructor's arguments, so ``nn.save`` / ``nn.load`` rebuild a model holding them.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+
+from autograd_core import Tensor
+from autograd_core.types import DTypeLike, TensorLike
+from autograd_core.windows import IntPair, window_pair
+
+from . import functional as F
+from . import init as nn_init
+from .conv import Padding, _conv_padding
+from .init import GeneratorLike
+from .module import Module
+
+
+def _channels(name: str, value: object) -> int:
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"Conv2d: {name} must be a positive int, got {value!r}")
+    return int(value)
+
+
+def _pair_or_none(owner: str, name: str, value: object, minimum: int) -> tuple[int, int] | None:
+    return None if value is None else window_pair(owner, name, value, minimum)
+
+
+class Conv2d(Module):
+    """A 2-d convolution over (N, C, H, W) images, as PyTorch's ``nn.Conv2d``: ``F.conv2d(x, weight, bias,
+    ...)`` with weight (out_channels, in_channels / groups, kh, kw) and bias (out_channels,), both drawn
+    as PyTorch's: U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = in_channels / groups * kh * kw (kaiming_uniform
+    with a = sqrt(5)). ``padding`` is an int, a pair, "same" or "valid"; ``seed`` an int, a Generator or
+    None (nn.init's default generator).
+
+    >>> layer = Conv2d(1, 4, 3, padding=1, seed=0)
+    >>> layer(np.ones((2, 1, 8, 8))).shape
+    (2, 4, 8, 8)
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: IntPair,
+        stride: IntPair = 1,
+        padding: Padding = 0,
+        dilation: IntPair = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        seed: GeneratorLike = None,
+        dtype: DTypeLike = np.float64,
+    ) -> None:
+        super().__init__()
+        self.in_channels = _channels("in_channels", in_channels)
+        self.out_channels = _channels("out_channels", out_channels)
+        self.groups = _channels("groups", groups)
+        if self.in_channels % self.groups or self.out_channels % self.groups:
+            raise ValueError(
+                f"Conv2d: in_channels ({in_channels}) and out_channels ({out_channels}) must both be divisible by "
+                f"groups ({groups})"
+            )
+        if padding_mode != "zeros":
+            raise ValueError(f"Conv2d: only padding_mode='zeros' is supported, got {padding_mode!r}")
+        self.kernel_size = window_pair("Conv2d", "kernel_size", kernel_size, 1)
+        self.stride = window_pair("Conv2d", "stride", stride, 1)
+        self.dilation = window_pair("Conv2d", "dilation", dilation, 1)
+        _conv_padding(padding, self.kernel_size, self.dilation, self.stride)  # checks it now, not at the first call
+        self.padding: str | tuple[int, int] = (
+            padding if isinstance(padding, str) else window_pair("Conv2d", "padding", padding, 0)
+        )
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"Conv2d: dtype must be floating-point (float64 or float32), got {dtype}")
+        generator = nn_init.as_generator(seed)
+        shape = (self.out_channels, self.in_channels // self.groups) + self.kernel_size
+        self.weight = Tensor(np.zeros(shape, dtype), requires_grad=True)
+        nn_init.kaiming_uniform_(self.weight, a=math.sqrt(5), nonlinearity="leaky_relu", generator=generator)
+        self.bias = None
+        if bias:
+            bound = 1 / math.sqrt(shape[1] * shape[2] * shape[3])  # 1 / sqrt(fan_in), as PyTorch
+            self.bias = Tensor(generator.uniform(-bound, bound, self.out_channels).astype(dtype), requires_grad=True)
+
+    def forward(self, x: TensorLike) -> Tensor:
+        channels = np.shape(x.data if isinstance(x, Tensor) else x)
+        if len(channels) in (3, 4) and channels[-3] != self.in_channels:
+            raise ValueError(
+                f"{type(self).__name__}({self.extra_repr()}): input of shape {tuple(channels)} has {channels[-3]} "
+                f"channels (axis -3), expected {self.in_channels}; give (N, {self.in_channels}, H, W)"
+                + (" (an (N, H, W) batch of one-channel images needs x[:, None])" if self.in_channels == 1 else "")
+            )
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+    def extra_repr(self) -> str:
+        text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0, 0):
+            text += f", padding={self.padding!r}" if isinstance(self.padding, str) else f", padding={self.padding}"
+        if self.dilation != (1, 1):
+            text += f", dilation={self.dilation}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        return text + ("" if self.bias is not None else ", bias=False")
+
+    def config(self) -> dict[str, Any]:
+        """The constructor's arguments (nn.architecture rebuilds the layer from them; the weights load after)."""
+        return {
+            "in_channels": self.in_channels,
+            "out_channels": self.out_channels,
+            "kernel_size": list(self.kernel_size),
+            "stride": list(self.stride),
+            "padding": self.padding if isinstance(self.padding, str) else list(self.padding),
+            "dilation": list(self.dilation),
+            "groups": self.groups,
+            "bias": self.bias is not None,
+            "dtype": self.weight.dtype.name,
+        }
+
+
+class MaxPool2d(Module):
+    """The max of each window: ``F.max_pool2d`` (stride defaults to the kernel; tied maxima share the
+    gradient evenly).
+
+    >>> MaxPool2d(2)(np.arange(16.0).reshape(1, 1, 4, 4))
+    Tensor([[[[ 5.,  7.],
+              [13., 15.]]]])
+    """
+
+    def __init__(
+        self,
+        kernel_size: IntPair,
+        stride: IntPair | None = None,
+        padding: IntPair = 0,
+        dilation: IntPair = 1,
+        return_indices: bool = False,
+        ceil_mode: bool = False,
+    ) -> None:
+        super().__init__()
+        self.kernel_size = window_pair("MaxPool2d", "kernel_size", kernel_size, 1)
+        self.stride = _pair_or_none("MaxPool2d", "stride", stride, 1) or self.kernel_size
+        self.padding = window_pair("MaxPool2d", "padding", padding, 0)
+        self.dilation = window_pair("MaxPool2d", "dilation", dilation, 1)
+        for name, value in (("return_indices", return_indices), ("ceil_mode", ceil_mode)):
+            if value:
+                raise ValueError(f"MaxPool2d: {name}=True is not supported; leave it False")
+
+    def forward(self, x: TensorLike) -> Tensor:
+        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, dilation={self.dilation}"
+
+    def config(self) -> dict[str, Any]:
+        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
+        return {
+            "kernel_size": list(self.kernel_size),
+            "stride": list(self.stride),
+            "padding": list(self.padding),
+            "dilation": list(self.dilation),
+        }
+
+
+class AvgPool2d(Module):
+    """The mean of each window: ``F.avg_pool2d`` (stride defaults to the kernel; padding counts as 0).
+
+    >>> AvgPool2d(2)(np.arange(16.0).reshape(1, 1, 4, 4))
+    Tensor([[[[ 2.5,  4.5],
+              [10.5, 12.5]]]])
+    """
+
+    def __init__(
+        self,
+        kernel_size: IntPair,
+        stride: IntPair | None = None,
+        padding: IntPair = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+        divisor_override: int | None = None,
+    ) -> None:
+        super().__init__()
+        self.kernel_size = window_pair("AvgPool2d", "kernel_size", kernel_size, 1)
+        self.stride = _pair_or_none("AvgPool2d", "stride", stride, 1) or self.kernel_size
+        self.padding = window_pair("AvgPool2d", "padding", padding, 0)
+        self.count_include_pad = bool(count_include_pad)
+        if ceil_mode:
+            raise ValueError("AvgPool2d: ceil_mode=True is not supported; leave it False")
+        if divisor_override is not None and (
+            not isinstance(divisor_override, numbers.Integral)
+            or isinstance(divisor_override, bool)
+            or divisor_override < 1
+        ):
+            raise ValueError(f"AvgPool2d: divisor_override must be a positive int or None, got {divisor_override!r}")
+        self.divisor_override = None if divisor_override is None else int(divisor_override)
+
+    def forward(self, x: TensorLike) -> Tensor:
+        return F.avg_pool2d(
+            x,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            count_include_pad=self.count_include_pad,
+            divisor_override=self.divisor_override,
+        )
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+    def config(self) -> dict[str, Any]:
+        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
+        return {
+            "kernel_size": list(self.kernel_size),
+            "stride": list(self.stride),
+            "padding": list(self.padding),
+            "count_include_pad": self.count_include_pad,
+            "divisor_override": self.divisor_override,
+        }
+
+
+class Unfold(Module):
+    """The sliding blocks as columns, (N, C*kh*kw, L): ``F.unfold`` (im2col).
+
+    >>> Unfold(2)(np.ones((2, 3, 4, 4))).shape
+    (2, 12, 9)
+    """
+
+    def __init__(self, kernel_size: IntPair, dilation: IntPair = 1, padding: IntPair = 0, stride: IntPair = 1) -> None:
+        super().__init__()
+        self.kernel_size = window_pair("Unfold", "kernel_size", kernel_size, 1)
+        self.dilation = window_pair("Unfold", "dilation", dilation, 1)
+        self.padding = window_pair("Unfold", "padding", padding, 0)
+        self.stride = window_pair("Unfold", "stride", stride, 1)
+
+    def forward(self, x: TensorLike) -> Tensor:
+        return F.unfold(x, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, dilation={self.dilation}, padding={self.padding}, stride={self.stride}"
+
+    def config(self) -> dict[str, Any]:
+        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
+        return {
+            "kernel_size": list(self.kernel_size),
+            "dilation": list(self.dilation),
+            "padding": list(self.padding),
+            "stride": list(self.stride),
+        }
