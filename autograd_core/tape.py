@@ -52,6 +52,8 @@ _WHY = {  # why a call cannot be replayed (Unsupported), or why two tapes disagr
     "constant": "{what} of shape {shape} (used by {user}) changed between two calls: it was computed from tensor "
     "values (.data, .item(), numpy) or from state outside fn's arguments (random numbers?); pass it as an "
     "argument, or build it with tensor ops",
+    "numpy argument": " (a numpy argument's values are recorded only by ops that meet a tensor requiring grad, so "
+    "here, e.g. before a convolution's unfold, they were a constant: pass the batch as Tensor(X))",
 }
 
 
@@ -157,6 +159,7 @@ class Tape:
             self.needs.append((needs or entry[0] == "leaf") and id(t) in in_loss)  # must a gradient reach it?
         self.frozen += [(t, t.data, "a constant", users.get(id(t), "fn's result")) for t in self.constants]
         self.externals = [True] * len(self.constants)  # until a second tape tells
+        self.numpy_floats = any(type(a) is np.ndarray and a.dtype.kind == "f" for a in args)  # (for an error)
         self.outputs, self.form = [position[id(t)] for t in outputs], form
         self.specs = [(t, spec(t)) for t in self.leaves + self.constants]
         self.nodes = [weakref.ref(t) for t in self.order if t.prim is not None]  # not their arrays
@@ -192,7 +195,8 @@ class Tape:
             raise Unsupported(_WHY["outside"])
         for (a, mine, what, user), (b, theirs, *_) in zip(self.frozen, reference.frozen):
             if a is not b and fingerprint(mine) != fingerprint(theirs):  # bytes, as the pins: -0.0 is not 0.0
-                raise Unsupported(_WHY["constant"].format(what=what, shape=mine.shape, user=user))
+                hint = _WHY["numpy argument"] if self.numpy_floats else ""
+                raise Unsupported(_WHY["constant"].format(what=what, shape=mine.shape, user=user) + hint)
         self.externals = [a is b for a, b in zip(self.constants, reference.constants)]
 
     def sources(self, args):

@@ -117,6 +117,17 @@ def test_compile_replays_a_cnn_training_step_as_define_by_run_computes_it(dtype)
     assert step.trace_count == 2 and step.replay_count == 2, (step.trace_count, step.replay_count)
 
 
+def test_compile_of_a_cnn_fed_numpy_batches_falls_back_saying_to_pass_tensors():
+    # unfold of a numpy batch meets no tensor requiring grad, so it is a constant that changes every call
+    model = small_cnn(np.float64)
+    step = ag.compile(lambda X, y: F.cross_entropy(model(X), y))
+    rng = np.random.default_rng(4)
+    with pytest.warns(ag.CompileWarning, match=r"numpy argument.*pass the batch as Tensor\(X\)"):
+        for _ in range(3):
+            step(rng.standard_normal((6, 1, 8, 8)), rng.integers(0, 3, 6))
+    assert step.replay_count == 0 and "numpy argument" in step.fallback_reason
+
+
 def test_the_layers_record_no_backward_of_their_own():
     loss = F.cross_entropy(small_cnn()(np.ones((2, 1, 8, 8))), np.array([0, 2]))
     ops = {t.op for t in ag.walk(loss)} - {None}
