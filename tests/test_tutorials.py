@@ -152,4 +152,14 @@ QUOTED = {
             ),
         ),
     ],
+    "10": [
+        _quote(
+            r"tiny CNN +([\d,]+) parameters: test accuracy ([\d.]+%)\n"
+            r"MLP 64-32-10 +([\d,]+) parameters: test accuracy ([\d.]+%)",
+            lambda cnn_size, cnn_acc, mlp_size, mlp_acc: (
+                f"The CNN reaches {cnn_acc} test accuracy with {cnn_size} parameters; "
+                f"the MLP, with {mlp_size}, reaches {mlp_acc}."
+            ),
+        ),
+    ],
 }
