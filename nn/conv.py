@@ -115,11 +115,12 @@ def conv2d(
     pads = _conv_padding(padding, kernel, dilations, strides)
     _check_fits("conv2d", x, kernel, dilations, pads)
     columns = ag.unfold(x, kernel, dilation=dilations, padding=pads, stride=strides)  # (N, C*kh*kw, L)
-    n, length = x.shape[0], columns.shape[2]
+    n, rows, length = columns.shape  # sizes spelled out, not -1: an empty batch or weight reshapes too
     if groups == 1:
-        y = w.reshape(out_channels, -1) @ columns  # (N, out, L): one batched matmul
+        y = w.reshape(out_channels, rows) @ columns  # (N, out, L): one batched matmul
     else:  # each group's filters see only its own channels' rows of the columns
-        grouped = w.reshape(groups, out_channels // groups, -1) @ columns.reshape(n, groups, -1, length)
+        per_group = rows // groups
+        grouped = w.reshape(groups, out_channels // groups, per_group) @ columns.reshape(n, groups, per_group, length)
         y = grouped.reshape(n, out_channels, length)
     y = y.reshape((n, out_channels) + _output_size(x, kernel, dilations, pads, strides))
     if bias is not None:
@@ -177,7 +178,7 @@ def max_pool2d(
     )
     columns = ag.unfold(x, kernel, dilation=dilations, padding=pads, stride=strides, pad_value=-np.inf)
     n, c = x.shape[:2]
-    y = columns.reshape(n, c, kernel[0] * kernel[1], -1).max(axis=2)
+    y = columns.reshape(n, c, kernel[0] * kernel[1], columns.shape[2]).max(axis=2)
     y = y.reshape((n, c) + _output_size(x, kernel, dilations, pads, strides))
     return y[0] if unbatched else y
 
@@ -204,7 +205,7 @@ def avg_pool2d(
     columns = ag.unfold(x, kernel, padding=pads, stride=strides)
     n, c = x.shape[:2]
     out_size = _output_size(x, kernel, dilations, pads, strides)
-    sums = columns.reshape(n, c, kernel[0] * kernel[1], -1).sum(axis=2).reshape((n, c) + out_size)
+    sums = columns.reshape(n, c, kernel[0] * kernel[1], columns.shape[2]).sum(axis=2).reshape((n, c) + out_size)
     if divisor_override is not None:
         if (
             not isinstance(divisor_override, numbers.Integral)
