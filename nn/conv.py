@@ -133,6 +133,11 @@ def conv2d(
     return y[0] if unbatched else y
 
 
+def _no_stride(stride: object) -> bool:
+    """None or an empty tuple / list: PyTorch's pools then step by the kernel."""
+    return stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0)
+
+
 def _pool_geometry(op: str, x: Tensor, kernel_size, stride, padding, dilation, ceil_mode: bool):
     """kernel, stride (None: the kernel), padding (at most half the kernel, as PyTorch), dilation; checked."""
     if ceil_mode:
@@ -140,7 +145,7 @@ def _pool_geometry(op: str, x: Tensor, kernel_size, stride, padding, dilation, c
             f"{op}: ceil_mode=True is not supported (windows that start in the padding); use ceil_mode=False"
         )
     kernel = window_pair(op, "kernel_size", kernel_size, 1)
-    strides = kernel if stride is None or stride == [] else window_pair(op, "stride", stride, 1)
+    strides = kernel if _no_stride(stride) else window_pair(op, "stride", stride, 1)
     pads = window_pair(op, "padding", padding, 0)
     dilations = window_pair(op, "dilation", dilation, 1)
     if pads[0] > kernel[0] // 2 or pads[1] > kernel[1] // 2:

@@ -17,7 +17,7 @@ from autograd_core.windows import IntPair, window_pair
 
 from . import functional as F
 from . import init as nn_init
-from .conv import Padding, _conv_padding
+from .conv import Padding, _conv_padding, _no_stride
 from .init import GeneratorLike
 from .module import Module
 
@@ -29,7 +29,7 @@ def _channels(name: str, value: object) -> int:
 
 
 def _pair_or_none(owner: str, name: str, value: object, minimum: int) -> tuple[int, int] | None:
-    return None if value is None else window_pair(owner, name, value, minimum)
+    return None if _no_stride(value) else window_pair(owner, name, value, minimum)
 
 
 class Conv2d(Module):

@@ -32,3 +32,25 @@ def test_an_empty_batch_goes_through_forward_and_backward_as_in_torch(name, keyw
 def test_a_weight_with_no_filters_gives_no_output_channels():
     y = F.conv2d(np.ones((2, 3, 5, 5)), np.ones((0, 3, 3, 3)))
     assert y.shape == (2, 0, 3, 3)
+
+
+SPELLINGS = [  # PyTorch's other spellings of the window arguments: (function name, positional, keywords)
+    ("conv2d", (np.ones((4, 3, 3, 3)),), dict(stride=(2,), padding=[1], dilation=(2,))),
+    ("max_pool2d", ((2,),), dict(stride=(1,), padding=(1,))),
+    ("max_pool2d", (2,), dict(stride=())),
+    ("avg_pool2d", ((3,),), dict(stride=[], padding=(1,))),
+]
+
+
+@pytest.mark.parametrize("name, args, keywords", SPELLINGS)
+def test_one_tuples_and_an_empty_stride_mean_what_torch_reads(name, args, keywords):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((2, 3, 8, 7))
+    theirs = [torch.tensor(a) if isinstance(a, np.ndarray) else a for a in args]
+    expected = getattr(torch.nn.functional, name)(torch.tensor(x), *theirs, **keywords)
+    np.testing.assert_allclose(getattr(F, name)(x, *args, **keywords).data, expected.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("layer", [nn.MaxPool2d, nn.AvgPool2d])
+def test_a_pool_layer_with_an_empty_stride_steps_by_its_kernel(layer):
+    assert layer(3, stride=()).stride == (3, 3) and layer((2,), stride=[]).stride == (2, 2)
