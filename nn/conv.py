@@ -139,11 +139,9 @@ def _no_stride(stride: object) -> bool:
 
 
 def _pool_geometry(op: str, x: Tensor, kernel_size, stride, padding, dilation, ceil_mode: bool):
-    """kernel, stride (None: the kernel), padding (at most half the kernel, as PyTorch), dilation; checked."""
-    if ceil_mode:
-        raise ValueError(
-            f"{op}: ceil_mode=True is not supported (windows that start in the padding); use ceil_mode=False"
-        )
+    """kernel, stride (None: the kernel), padding ((top, bottom), (left, right)), dilation; checked. The
+    padding is at most half the kernel (as PyTorch); ``ceil_mode`` adds, after, what the last window overhangs
+    (it may start in the padding, not after it: PyTorch's rule)."""
     kernel = window_pair(op, "kernel_size", kernel_size, 1)
     strides = kernel if _no_stride(stride) else window_pair(op, "stride", stride, 1)
     pads = window_pair(op, "padding", padding, 0)
@@ -154,8 +152,19 @@ def _pool_geometry(op: str, x: Tensor, kernel_size, stride, padding, dilation, c
             f"for kernel_size={kernel_size!r}"
         )
     full_pads = ((pads[0], pads[0]), (pads[1], pads[1]))
-    _check_fits(op, x, kernel, dilations, full_pads)
-    return kernel, strides, full_pads, dilations
+    if not ceil_mode:
+        _check_fits(op, x, kernel, dilations, full_pads)
+        return kernel, strides, full_pads, dilations
+    overhangs = []
+    for a in (0, 1):
+        size, pad, span, step = x.shape[2 + a], pads[a], dilations[a] * (kernel[a] - 1) + 1, strides[a]
+        count = -(-(size + 2 * pad - span) // step) + 1  # windows, rounding up
+        if (count - 1) * step >= size + pad:  # the last one would start past the padding: dropped
+            count -= 1
+        if count < 1:
+            _check_fits(op, x, kernel, dilations, full_pads)  # raises: the kernel spans more than the input
+        overhangs.append(max(0, (count - 1) * step + span - size - 2 * pad))
+    return kernel, strides, ((pads[0], pads[0] + overhangs[0]), (pads[1], pads[1] + overhangs[1])), dilations
 
 
 def max_pool2d(
@@ -168,7 +177,8 @@ def max_pool2d(
     return_indices: bool = False,
 ) -> Tensor:
     """The max of each kh x kw window, as PyTorch's ``F.max_pool2d`` (stride defaults to the kernel;
-    padding counts as -inf). Composed: ``ag.unfold`` then a max over each window. Tied maxima in a
+    padding counts as -inf; ``ceil_mode`` rounds the window count up, keeping a last window that overhangs
+    the input if it starts inside it or its padding). Composed: ``ag.unfold`` then a max over each window. Tied maxima in a
     window share its gradient equally (the ties-split rule; PyTorch gives it all to one of them).
 
     >>> max_pool2d(ag.arange(16.0).reshape(1, 1, 4, 4), 2)
@@ -199,7 +209,7 @@ def avg_pool2d(
 ) -> Tensor:
     """The mean of each kh x kw window, as PyTorch's ``F.avg_pool2d`` (stride defaults to the kernel;
     padding counts as 0, and in the count unless ``count_include_pad=False``; ``divisor_override``
-    divides every window's sum by itself). Composed: ``ag.unfold`` then a sum and a division.
+    divides every window's sum by itself; ``ceil_mode`` as max_pool2d's, the overhang never counted). Composed: ``ag.unfold`` then a sum and a division.
 
     >>> avg_pool2d(ag.arange(16.0).reshape(1, 1, 4, 4), 2)
     Tensor([[[[ 2.5,  4.5],
@@ -219,12 +229,13 @@ def avg_pool2d(
         ):
             raise ValueError(f"avg_pool2d: divisor_override must be a positive int or None, got {divisor_override!r}")
         y = sums / int(divisor_override)
-    elif count_include_pad or pads == ((0, 0), (0, 0)):
+    elif pads == ((0, 0), (0, 0)) or (count_include_pad and pads[0][0] == pads[0][1] and pads[1][0] == pads[1][1]):
         y = sums / (kernel[0] * kernel[1])
-    else:  # each window's count of real pixels: the same unfold of ones (a constant)
-        ones = np.ones((1, 1) + x.shape[2:], x.dtype)
-        counts = ag.unfold(ones, kernel, padding=pads, stride=strides).data.sum(axis=1).reshape(out_size)
-        y = sums / counts
+    else:  # each window's count of pixels (padding too if count_include_pad, never ceil_mode's overhang), a constant
+        counted = np.pad(np.ones(x.shape[2:], x.dtype), [(p, p) for p, _ in pads], constant_values=count_include_pad)
+        overhang = tuple((0, after - before) for before, after in pads)
+        counts = ag.unfold(counted[None, None], kernel, padding=overhang, stride=strides).data.sum(axis=1)
+        y = sums / counts.reshape(out_size)
     return y[0] if unbatched else y
 
 

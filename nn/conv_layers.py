@@ -124,8 +124,8 @@ class Conv2d(Module):
 
 
 class MaxPool2d(Module):
-    """The max of each window: ``F.max_pool2d`` (stride defaults to the kernel; tied maxima share the
-    gradient evenly).
+    """The max of each window: ``F.max_pool2d`` (stride defaults to the kernel; ``ceil_mode`` keeps a last
+    window that overhangs; tied maxima share the gradient evenly).
 
     >>> MaxPool2d(2)(np.arange(16.0).reshape(1, 1, 4, 4))
     Tensor([[[[ 5.,  7.],
@@ -146,15 +146,16 @@ class MaxPool2d(Module):
         self.stride = _pair_or_none("MaxPool2d", "stride", stride, 1) or self.kernel_size
         self.padding = window_pair("MaxPool2d", "padding", padding, 0)
         self.dilation = window_pair("MaxPool2d", "dilation", dilation, 1)
-        for name, value in (("return_indices", return_indices), ("ceil_mode", ceil_mode)):
-            if value:
-                raise ValueError(f"MaxPool2d: {name}=True is not supported; leave it False")
+        if return_indices:
+            raise ValueError("MaxPool2d: return_indices=True is not supported; leave it False")
+        self.ceil_mode = bool(ceil_mode)
 
     def forward(self, x: TensorLike) -> Tensor:
-        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation)
+        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode)
 
     def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, dilation={self.dilation}"
+        text = f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, dilation={self.dilation}"
+        return text + (", ceil_mode=True" if self.ceil_mode else "")
 
     def config(self) -> dict[str, Any]:
         """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
@@ -163,11 +164,13 @@ class MaxPool2d(Module):
             "stride": list(self.stride),
             "padding": list(self.padding),
             "dilation": list(self.dilation),
+            "ceil_mode": self.ceil_mode,
         }
 
 
 class AvgPool2d(Module):
-    """The mean of each window: ``F.avg_pool2d`` (stride defaults to the kernel; padding counts as 0).
+    """The mean of each window: ``F.avg_pool2d`` (stride defaults to the kernel; padding counts as 0;
+    ``ceil_mode`` keeps a last window that overhangs).
 
     >>> AvgPool2d(2)(np.arange(16.0).reshape(1, 1, 4, 4))
     Tensor([[[[ 2.5,  4.5],
@@ -188,8 +191,7 @@ class AvgPool2d(Module):
         self.stride = _pair_or_none("AvgPool2d", "stride", stride, 1) or self.kernel_size
         self.padding = window_pair("AvgPool2d", "padding", padding, 0)
         self.count_include_pad = bool(count_include_pad)
-        if ceil_mode:
-            raise ValueError("AvgPool2d: ceil_mode=True is not supported; leave it False")
+        self.ceil_mode = bool(ceil_mode)
         if divisor_override is not None and (
             not isinstance(divisor_override, numbers.Integral)
             or isinstance(divisor_override, bool)
@@ -204,12 +206,14 @@ class AvgPool2d(Module):
             self.kernel_size,
             self.stride,
             self.padding,
+            self.ceil_mode,
             count_include_pad=self.count_include_pad,
             divisor_override=self.divisor_override,
         )
 
     def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        text = f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        return text + (", ceil_mode=True" if self.ceil_mode else "")
 
     def config(self) -> dict[str, Any]:
         """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
@@ -217,6 +221,7 @@ class AvgPool2d(Module):
             "kernel_size": list(self.kernel_size),
             "stride": list(self.stride),
             "padding": list(self.padding),
+            "ceil_mode": self.ceil_mode,
             "count_include_pad": self.count_include_pad,
             "divisor_override": self.divisor_override,
         }

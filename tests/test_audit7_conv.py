@@ -54,3 +54,52 @@ def test_one_tuples_and_an_empty_stride_mean_what_torch_reads(name, args, keywor
 @pytest.mark.parametrize("layer", [nn.MaxPool2d, nn.AvgPool2d])
 def test_a_pool_layer_with_an_empty_stride_steps_by_its_kernel(layer):
     assert layer(3, stride=()).stride == (3, 3) and layer((2,), stride=[]).stride == (2, 2)
+
+
+CEIL_CASES = [  # (input shape, kernel, keywords): the last window overhangs the input (and its padding)
+    ((2, 3, 7, 6), 2, {}),
+    ((1, 2, 8, 9), 3, dict(stride=2, padding=1)),
+    ((2, 1, 5, 7), (3, 2), dict(stride=(2, 3), padding=(1, 0))),
+    ((1, 1, 6, 6), 3, dict(stride=2, padding=1)),  # the last window would start in the padding: dropped
+    ((1, 1, 1, 2), 2, {}),  # one window, mostly overhang
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("x_shape, kernel, keywords", CEIL_CASES)
+@pytest.mark.parametrize(
+    "name, extra",
+    [
+        ("max_pool2d", {}),
+        ("max_pool2d", dict(dilation=(1, 2))),
+        ("avg_pool2d", {}),
+        ("avg_pool2d", dict(count_include_pad=False)),
+        ("avg_pool2d", dict(divisor_override=2)),
+    ],
+)
+def test_ceil_mode_gives_torchs_values_and_gradients(name, extra, x_shape, kernel, keywords, dtype):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    x = rng.permutation(int(np.prod(x_shape))).reshape(x_shape).astype(dtype)  # distinct: no tied maxima
+    keywords = dict(keywords, ceil_mode=True, **extra)
+    expected_input = torch.tensor(x, requires_grad=True)
+    expected = getattr(torch.nn.functional, name)(expected_input, kernel, **keywords)
+    ours = Tensor(x, requires_grad=True)
+    out = getattr(F, name)(ours, kernel, **keywords)
+    assert out.shape == tuple(expected.shape) and out.dtype == dtype
+    g = rng.standard_normal(out.shape).astype(dtype)
+    out.backward(g)
+    expected.backward(torch.tensor(g))
+    tolerance = dict(rtol=1e-12) if dtype == np.float64 else dict(rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(out.data, expected.detach().numpy(), **tolerance)
+    np.testing.assert_allclose(ours.grad, expected_input.grad.numpy(), **tolerance)
+
+
+def test_the_pool_layers_keep_ceil_mode_through_save_and_load(tmp_path):
+    model = nn.Sequential(nn.Conv2d(1, 1, 1, seed=0), nn.MaxPool2d(2, ceil_mode=True), nn.AvgPool2d(2, ceil_mode=True))
+    assert "ceil_mode=True" in repr(model[1]) and "ceil_mode=True" in repr(model[2])
+    nn.save(model, tmp_path / "pools.npz")
+    loaded = nn.load(tmp_path / "pools.npz")
+    x = np.arange(49.0).reshape(1, 1, 7, 7)
+    assert loaded(x).shape == (1, 1, 2, 2)  # 7 -> 4 -> 2, each rounding up
+    np.testing.assert_array_equal(loaded(x).data, model(x).data)
