@@ -178,8 +178,8 @@ def max_pool2d(
 ) -> Tensor:
     """The max of each kh x kw window, as PyTorch's ``F.max_pool2d`` (stride defaults to the kernel;
     padding counts as -inf; ``ceil_mode`` rounds the window count up, keeping a last window that overhangs
-    the input if it starts inside it or its padding). Composed: ``ag.unfold`` then a max over each window. Tied maxima in a
-    window share its gradient equally (the ties-split rule; PyTorch gives it all to one of them).
+    the input if it starts inside it or its padding). Composed: ``ag.unfold`` then a max over each window.
+    Tied maxima in a window share its gradient equally (the ties-split rule; PyTorch gives it all to one).
 
     >>> max_pool2d(ag.arange(16.0).reshape(1, 1, 4, 4), 2)
     Tensor([[[[ 5.,  7.],
@@ -209,7 +209,8 @@ def avg_pool2d(
 ) -> Tensor:
     """The mean of each kh x kw window, as PyTorch's ``F.avg_pool2d`` (stride defaults to the kernel;
     padding counts as 0, and in the count unless ``count_include_pad=False``; ``divisor_override``
-    divides every window's sum by itself; ``ceil_mode`` as max_pool2d's, the overhang never counted). Composed: ``ag.unfold`` then a sum and a division.
+    divides every window's sum by itself; ``ceil_mode`` as max_pool2d's, the overhang never counted).
+    Composed: ``ag.unfold`` then a sum and a division.
 
     >>> avg_pool2d(ag.arange(16.0).reshape(1, 1, 4, 4), 2)
     Tensor([[[[ 2.5,  4.5],
@@ -233,7 +234,7 @@ def avg_pool2d(
         y = sums / (kernel[0] * kernel[1])
     else:  # each window's count of pixels (padding too if count_include_pad, never ceil_mode's overhang), a constant
         counted = np.pad(np.ones(x.shape[2:], x.dtype), [(p, p) for p, _ in pads], constant_values=count_include_pad)
-        overhang = tuple((0, after - before) for before, after in pads)
+        overhang = ((0, pads[0][1] - pads[0][0]), (0, pads[1][1] - pads[1][0]))
         counts = ag.unfold(counted[None, None], kernel, padding=overhang, stride=strides).data.sum(axis=1)
         y = sums / counts.reshape(out_size)
     return y[0] if unbatched else y

@@ -8,7 +8,6 @@ import nn
 import nn.functional as F
 from autograd_core import Tensor
 
-
 EMPTY_BATCH_CALLS = [  # (ours, torch's): the same call
     ("conv2d", dict(weight=np.ones((4, 3, 3, 3)), padding=1)),
     ("conv2d", dict(weight=np.ones((3, 1, 3, 3)), groups=3)),
@@ -103,3 +102,49 @@ def test_the_pool_layers_keep_ceil_mode_through_save_and_load(tmp_path):
     x = np.arange(49.0).reshape(1, 1, 7, 7)
     assert loaded(x).shape == (1, 1, 2, 2)  # 7 -> 4 -> 2, each rounding up
     np.testing.assert_array_equal(loaded(x).data, model(x).data)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize(
+    "x_shape, keywords",
+    [
+        ((2, 4, 6, 5), dict(kernel_size=3, padding=(2, 1), stride=(2, 1))),
+        ((2, 4, 5, 6), dict(kernel_size=(2, 4), padding="same", dilation=(2, 1), groups=2)),
+        ((4, 3, 3), dict(kernel_size=2, padding=1, bias=False)),  # one unbatched image
+    ],
+)
+def test_conv2d_padding_modes_give_torchs_values_and_gradients(mode, x_shape, keywords):
+    torch = pytest.importorskip("torch")
+    theirs = torch.nn.Conv2d(4, 4, padding_mode=mode, **keywords).double()
+    ours = nn.Conv2d(4, 4, padding_mode=mode, **keywords)
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal(x_shape)
+    x_ours, x_theirs = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out, expected = ours(x_ours), theirs(x_theirs)
+    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-12, atol=1e-12)
+    (out**2).sum().backward()
+    (expected**2).sum().backward()
+    np.testing.assert_allclose(x_ours.grad, x_theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ours.weight.grad, theirs.weight.grad.numpy(), rtol=1e-10)
+    assert f"padding_mode={mode}" in repr(ours) and ours.config()["padding_mode"] == mode
+
+
+def test_a_padding_mode_survives_save_and_load(tmp_path):
+    model = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1, padding_mode="circular", seed=0))
+    nn.save(model, tmp_path / "conv.npz")
+    x = np.random.default_rng(1).standard_normal((1, 1, 4, 4))
+    np.testing.assert_array_equal(nn.load(tmp_path / "conv.npz")(x).data, model(x).data)
+
+
+@pytest.mark.parametrize(
+    "mode, x_shape, limit",
+    [("reflect", (1, 1, 2, 5), 1), ("circular", (1, 1, 5, 1), 1), ("replicate", (1, 1, 0, 3), 0)],
+)
+def test_a_padding_mode_refuses_what_torch_refuses_in_one_line(mode, x_shape, limit):
+    layer = nn.Conv2d(1, 1, 3, padding=2, padding_mode=mode)
+    with pytest.raises(ValueError) as caught:
+        layer(np.ones(x_shape))
+    assert str(caught.value).startswith(
+        f"Conv2d(1, 1, kernel_size=(3, 3), stride=(1, 1), padding=(2, 2), padding_mode={mode})"
+    )
+    assert f"it allows at most {limit}: use a smaller padding or padding_mode='zeros'" in str(caught.value)

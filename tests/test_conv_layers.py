@@ -149,7 +149,7 @@ def test_the_layers_record_no_backward_of_their_own():
         ),
         (lambda: nn.Conv2d(3, 4, 3, groups=2), "Conv2d: in_channels (3) and out_channels (4) must both be divisible"),
         (lambda: nn.Conv2d(0, 4, 3), "Conv2d: in_channels must be a positive int, got 0"),
-        (lambda: nn.Conv2d(1, 4, 3, padding_mode="reflect"), "Conv2d: only padding_mode='zeros' is supported"),
+        (lambda: nn.Conv2d(1, 4, 3, padding_mode="zero"), "Conv2d: padding_mode must be one of 'zeros', 'reflect'"),
         (lambda: nn.Conv2d(1, 4, 3, stride=2, padding="same"), "conv2d: padding='same' needs stride 1"),
         (lambda: nn.Conv2d(1, 4, (3, 0)), "Conv2d: kernel_size must be >= 1, got (3, 0)"),
         (lambda: nn.MaxPool2d(2, return_indices=True), "MaxPool2d: return_indices=True is not supported"),
