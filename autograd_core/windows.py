@@ -69,6 +69,11 @@ def unfold(
             f"unfold: expected a 4-d (N, C, H, W) input or a 3-d (C, H, W) one, got shape {x.shape}; "
             "add the missing axes (x[None, None] for one 2-d image)"
         )
+    if x.dtype.kind in "biu" and pads != ((0, 0), (0, 0)) and not float(pad_value).is_integer():
+        raise ValueError(
+            f"unfold: pad_value={pad_value!r} cannot fill the padding of an input of dtype {x.dtype}; "
+            "give a float input (x.astype(np.float64)) or a whole-number pad_value"
+        )
     columns = Tensor.apply(
         Unfold,
         x if x.ndim == 4 else x[None],
