@@ -11,6 +11,7 @@ back to the image by unfold's vjp (col2im), which adds up what overlapping windo
 from __future__ import annotations
 
 import numbers
+from typing import Literal, overload
 
 import numpy as np
 
@@ -167,6 +168,37 @@ def _pool_geometry(op: str, x: Tensor, kernel_size, stride, padding, dilation, c
     return kernel, strides, ((pads[0], pads[0] + overhangs[0]), (pads[1], pads[1] + overhangs[1])), dilations
 
 
+@overload
+def max_pool2d(
+    input: TensorLike,
+    kernel_size: IntPair,
+    stride: IntPair | None = ...,
+    padding: IntPair = ...,
+    dilation: IntPair = ...,
+    ceil_mode: bool = ...,
+    return_indices: Literal[False] = ...,
+) -> Tensor: ...
+@overload
+def max_pool2d(
+    input: TensorLike,
+    kernel_size: IntPair,
+    stride: IntPair | None = ...,
+    padding: IntPair = ...,
+    dilation: IntPair = ...,
+    ceil_mode: bool = ...,
+    *,
+    return_indices: Literal[True],
+) -> tuple[Tensor, Tensor]: ...
+@overload
+def max_pool2d(
+    input: TensorLike,
+    kernel_size: IntPair,
+    stride: IntPair | None,
+    padding: IntPair,
+    dilation: IntPair,
+    ceil_mode: bool,
+    return_indices: bool,
+) -> Tensor | tuple[Tensor, Tensor]: ...
 def max_pool2d(
     input: TensorLike,
     kernel_size: IntPair,
@@ -175,27 +207,37 @@ def max_pool2d(
     dilation: IntPair = 1,
     ceil_mode: bool = False,
     return_indices: bool = False,
-) -> Tensor:
+) -> Tensor | tuple[Tensor, Tensor]:
     """The max of each kh x kw window, as PyTorch's ``F.max_pool2d`` (stride defaults to the kernel;
     padding counts as -inf; ``ceil_mode`` rounds the window count up, keeping a last window that overhangs
     the input if it starts inside it or its padding). Composed: ``ag.unfold`` then a max over each window.
     Tied maxima in a window share its gradient equally (the ties-split rule; PyTorch gives it all to one).
+    ``return_indices=True`` also gives where each max sits, as PyTorch's: h * W + w in its (H, W) image
+    (-1 for a window wholly in the padding, where PyTorch's points outside the image).
 
     >>> max_pool2d(ag.arange(16.0).reshape(1, 1, 4, 4), 2)
     Tensor([[[[ 5.,  7.],
               [13., 15.]]]])
     """
-    if return_indices:
-        raise ValueError("max_pool2d: return_indices=True is not supported; take x.argmax over ag.unfold's columns")
     x, unbatched = _images("max_pool2d", input)
     kernel, strides, pads, dilations = _pool_geometry(
         "max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode
     )
     columns = ag.unfold(x, kernel, dilation=dilations, padding=pads, stride=strides, pad_value=-np.inf)
     n, c = x.shape[:2]
-    y = columns.reshape(n, c, kernel[0] * kernel[1], columns.shape[2]).max(axis=2)
-    y = y.reshape((n, c) + _output_size(x, kernel, dilations, pads, strides))
-    return y[0] if unbatched else y
+    windows = columns.reshape(n, c, kernel[0] * kernel[1], columns.shape[2])
+    y = windows.max(axis=2).reshape((n, c) + _output_size(x, kernel, dilations, pads, strides))
+    if not return_indices:
+        return y[0] if unbatched else y
+    # each window's pixel positions (-1 in the padding), unfolded as the values were
+    positions = np.arange(x.shape[2] * x.shape[3], dtype=np.float64).reshape((1, 1) + x.shape[2:])
+    where = ag.unfold(positions, kernel, dilation=dilations, padding=pads, stride=strides, pad_value=-1).data[0]
+    real, every_window = where >= 0, np.arange(where.shape[1])
+    best = np.where(real, windows.data, -np.inf).argmax(axis=2)  # the first maximum, as PyTorch's loop finds it
+    first_real = where[real.argmax(axis=0), every_window]  # a window of only -inf: its first pixel, as PyTorch
+    indices = where[best, every_window]
+    indices = Tensor(np.where(indices < 0, first_real, indices).astype(np.int64).reshape(y.shape))
+    return (y[0], indices[0]) if unbatched else (y, indices)
 
 
 def avg_pool2d(

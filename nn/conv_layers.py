@@ -158,7 +158,8 @@ class Conv2d(Module):
 
 class MaxPool2d(Module):
     """The max of each window: ``F.max_pool2d`` (stride defaults to the kernel; ``ceil_mode`` keeps a last
-    window that overhangs; tied maxima share the gradient evenly).
+    window that overhangs; tied maxima share the gradient evenly; ``return_indices`` also gives where each
+    max sits).
 
     >>> MaxPool2d(2)(np.arange(16.0).reshape(1, 1, 4, 4))
     Tensor([[[[ 5.,  7.],
@@ -179,12 +180,13 @@ class MaxPool2d(Module):
         self.stride = _pair_or_none("MaxPool2d", "stride", stride, 1) or self.kernel_size
         self.padding = window_pair("MaxPool2d", "padding", padding, 0)
         self.dilation = window_pair("MaxPool2d", "dilation", dilation, 1)
-        if return_indices:
-            raise ValueError("MaxPool2d: return_indices=True is not supported; leave it False")
+        self.return_indices = bool(return_indices)
         self.ceil_mode = bool(ceil_mode)
 
-    def forward(self, x: TensorLike) -> Tensor:
-        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode)
+    def forward(self, x: TensorLike) -> Tensor | tuple[Tensor, Tensor]:
+        return F.max_pool2d(
+            x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode, self.return_indices
+        )
 
     def extra_repr(self) -> str:
         text = f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, dilation={self.dilation}"
@@ -197,6 +199,7 @@ class MaxPool2d(Module):
             "stride": list(self.stride),
             "padding": list(self.padding),
             "dilation": list(self.dilation),
+            "return_indices": self.return_indices,
             "ceil_mode": self.ceil_mode,
         }
 

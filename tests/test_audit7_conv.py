@@ -148,3 +148,33 @@ def test_a_padding_mode_refuses_what_torch_refuses_in_one_line(mode, x_shape, li
         f"Conv2d(1, 1, kernel_size=(3, 3), stride=(1, 1), padding=(2, 2), padding_mode={mode})"
     )
     assert f"it allows at most {limit}: use a smaller padding or padding_mode='zeros'" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "x_shape, kernel, keywords",
+    [
+        ((2, 3, 7, 6), 3, dict(stride=2, padding=1)),
+        ((1, 2, 5, 8), (2, 3), dict(stride=(1, 2), dilation=(2, 1), ceil_mode=True)),
+        ((3, 6, 6), 2, {}),  # one unbatched image
+    ],
+)
+def test_return_indices_gives_torchs_positions_of_the_maxima(x_shape, kernel, keywords):
+    torch = pytest.importorskip("torch")
+    x = np.round(np.random.default_rng(2).standard_normal(x_shape))  # many tied maxima: the first one is taken
+    x[..., 0, :] = -np.inf  # a window of only -inf and padding: its first pixel
+    expected, expected_indices = torch.nn.functional.max_pool2d(
+        torch.tensor(x), kernel, return_indices=True, **keywords
+    )
+    out, indices = F.max_pool2d(x, kernel, return_indices=True, **keywords)
+    np.testing.assert_array_equal(out.data, expected.numpy())
+    np.testing.assert_array_equal(indices.data, expected_indices.numpy())
+    assert indices.dtype == np.int64 and not indices.requires_grad
+    layer_out, layer_indices = nn.MaxPool2d(kernel, return_indices=True, **keywords)(x)
+    np.testing.assert_array_equal(layer_out.data, expected.numpy())
+    np.testing.assert_array_equal(layer_indices.data, expected_indices.numpy())
+
+
+def test_a_window_wholly_in_the_padding_points_nowhere():
+    out, indices = F.max_pool2d(np.ones((1, 1, 2, 1)), (2, 1), dilation=(3, 1), padding=(1, 0), return_indices=True)
+    assert out.shape == (1, 1, 1, 1)  # one window, reading rows -1 and 2: both padding
+    assert np.isneginf(out.data).all() and (indices.data == -1).all()

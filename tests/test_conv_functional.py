@@ -230,11 +230,6 @@ def test_max_pool_padding_is_never_the_maximum():
             "max_pool2d: the kernel 5x5 (dilation 1x1) spans 5x5, larger than the padded input's 4x4",
         ),
         (
-            lambda: F.max_pool2d(np.ones((1, 1, 4, 4)), 2, return_indices=True),
-            ValueError,
-            "max_pool2d: return_indices=True is not supported",
-        ),
-        (
             lambda: F.avg_pool2d(np.ones((1, 1, 2, 2)), 3),
             ValueError,
             "avg_pool2d: the kernel 3x3 (dilation 1x1) spans 3x3, larger than the padded input's 2x2",

@@ -152,7 +152,6 @@ def test_the_layers_record_no_backward_of_their_own():
         (lambda: nn.Conv2d(1, 4, 3, padding_mode="zero"), "Conv2d: padding_mode must be one of 'zeros', 'reflect'"),
         (lambda: nn.Conv2d(1, 4, 3, stride=2, padding="same"), "conv2d: padding='same' needs stride 1"),
         (lambda: nn.Conv2d(1, 4, (3, 0)), "Conv2d: kernel_size must be >= 1, got (3, 0)"),
-        (lambda: nn.MaxPool2d(2, return_indices=True), "MaxPool2d: return_indices=True is not supported"),
         (lambda: nn.MaxPool2d(2, stride=0), "MaxPool2d: stride must be >= 1, got 0"),
         (lambda: nn.AvgPool2d(2, divisor_override=0), "AvgPool2d: divisor_override must be a positive int or None"),
         (lambda: nn.Unfold(2, padding=-1), "Unfold: padding must be >= 0, got -1"),
