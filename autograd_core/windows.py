@@ -13,13 +13,14 @@ IntPair = int | tuple[int, int]
 
 
 def window_pair(op: str, name: str, value: object, minimum: int) -> tuple[int, int]:
-    """``value`` (an int, or a pair of ints for height and width) as a pair, each at least ``minimum``;
-    else a ValueError naming ``op`` and ``name``.
+    """``value`` (an int, a pair of ints for height and width, or a 1-tuple) as a pair, each at least
+    ``minimum``; else a ValueError naming ``op`` and ``name``.
 
     >>> window_pair("unfold", "stride", 2, 1)
     (2, 2)
     """
     pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    pair = pair * 2 if len(pair) == 1 else pair  # (2,) means (2, 2), as PyTorch's conv and pools read it
     if len(pair) != 2 or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in pair):
         raise ValueError(f"{op}: {name} must be an int or a pair of ints (height, width), got {value!r}")
     if min(pair) < minimum:
@@ -67,6 +68,11 @@ def unfold(
         raise ValueError(
             f"unfold: expected a 4-d (N, C, H, W) input or a 3-d (C, H, W) one, got shape {x.shape}; "
             "add the missing axes (x[None, None] for one 2-d image)"
+        )
+    if x.dtype.kind in "biu" and pads != ((0, 0), (0, 0)) and not float(pad_value).is_integer():
+        raise ValueError(
+            f"unfold: pad_value={pad_value!r} cannot fill the padding of an input of dtype {x.dtype}; "
+            "give a float input (x.astype(np.float64)) or a whole-number pad_value"
         )
     columns = Tensor.apply(
         Unfold,

@@ -11,6 +11,7 @@ back to the image by unfold's vjp (col2im), which adds up what overlapping windo
 from __future__ import annotations
 
 import numbers
+from typing import Literal, overload
 
 import numpy as np
 
@@ -115,11 +116,12 @@ def conv2d(
     pads = _conv_padding(padding, kernel, dilations, strides)
     _check_fits("conv2d", x, kernel, dilations, pads)
     columns = ag.unfold(x, kernel, dilation=dilations, padding=pads, stride=strides)  # (N, C*kh*kw, L)
-    n, length = x.shape[0], columns.shape[2]
+    n, rows, length = columns.shape  # sizes spelled out, not -1: an empty batch or weight reshapes too
     if groups == 1:
-        y = w.reshape(out_channels, -1) @ columns  # (N, out, L): one batched matmul
+        y = w.reshape(out_channels, rows) @ columns  # (N, out, L): one batched matmul
     else:  # each group's filters see only its own channels' rows of the columns
-        grouped = w.reshape(groups, out_channels // groups, -1) @ columns.reshape(n, groups, -1, length)
+        per_group = rows // groups
+        grouped = w.reshape(groups, out_channels // groups, per_group) @ columns.reshape(n, groups, per_group, length)
         y = grouped.reshape(n, out_channels, length)
     y = y.reshape((n, out_channels) + _output_size(x, kernel, dilations, pads, strides))
     if bias is not None:
@@ -132,14 +134,17 @@ def conv2d(
     return y[0] if unbatched else y
 
 
+def _no_stride(stride: object) -> bool:
+    """None or an empty tuple / list: PyTorch's pools then step by the kernel."""
+    return stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0)
+
+
 def _pool_geometry(op: str, x: Tensor, kernel_size, stride, padding, dilation, ceil_mode: bool):
-    """kernel, stride (None: the kernel), padding (at most half the kernel, as PyTorch), dilation; checked."""
-    if ceil_mode:
-        raise ValueError(
-            f"{op}: ceil_mode=True is not supported (windows that start in the padding); use ceil_mode=False"
-        )
+    """kernel, stride (None: the kernel), padding ((top, bottom), (left, right)), dilation; checked. The
+    padding is at most half the kernel (as PyTorch); ``ceil_mode`` adds, after, what the last window overhangs
+    (it may start in the padding, not after it: PyTorch's rule)."""
     kernel = window_pair(op, "kernel_size", kernel_size, 1)
-    strides = kernel if stride is None or stride == [] else window_pair(op, "stride", stride, 1)
+    strides = kernel if _no_stride(stride) else window_pair(op, "stride", stride, 1)
     pads = window_pair(op, "padding", padding, 0)
     dilations = window_pair(op, "dilation", dilation, 1)
     if pads[0] > kernel[0] // 2 or pads[1] > kernel[1] // 2:
@@ -148,10 +153,52 @@ def _pool_geometry(op: str, x: Tensor, kernel_size, stride, padding, dilation, c
             f"for kernel_size={kernel_size!r}"
         )
     full_pads = ((pads[0], pads[0]), (pads[1], pads[1]))
-    _check_fits(op, x, kernel, dilations, full_pads)
-    return kernel, strides, full_pads, dilations
+    if not ceil_mode:
+        _check_fits(op, x, kernel, dilations, full_pads)
+        return kernel, strides, full_pads, dilations
+    overhangs = []
+    for a in (0, 1):
+        size, pad, span, step = x.shape[2 + a], pads[a], dilations[a] * (kernel[a] - 1) + 1, strides[a]
+        count = -(-(size + 2 * pad - span) // step) + 1  # windows, rounding up
+        if (count - 1) * step >= size + pad:  # the last one would start past the padding: dropped
+            count -= 1
+        if count < 1:
+            _check_fits(op, x, kernel, dilations, full_pads)  # raises: the kernel spans more than the input
+        overhangs.append(max(0, (count - 1) * step + span - size - 2 * pad))
+    return kernel, strides, ((pads[0], pads[0] + overhangs[0]), (pads[1], pads[1] + overhangs[1])), dilations
 
 
+@overload
+def max_pool2d(
+    input: TensorLike,
+    kernel_size: IntPair,
+    stride: IntPair | None = ...,
+    padding: IntPair = ...,
+    dilation: IntPair = ...,
+    ceil_mode: bool = ...,
+    return_indices: Literal[False] = ...,
+) -> Tensor: ...
+@overload
+def max_pool2d(
+    input: TensorLike,
+    kernel_size: IntPair,
+    stride: IntPair | None = ...,
+    padding: IntPair = ...,
+    dilation: IntPair = ...,
+    ceil_mode: bool = ...,
+    *,
+    return_indices: Literal[True],
+) -> tuple[Tensor, Tensor]: ...
+@overload
+def max_pool2d(
+    input: TensorLike,
+    kernel_size: IntPair,
+    stride: IntPair | None,
+    padding: IntPair,
+    dilation: IntPair,
+    ceil_mode: bool,
+    return_indices: bool,
+) -> Tensor | tuple[Tensor, Tensor]: ...
 def max_pool2d(
     input: TensorLike,
     kernel_size: IntPair,
@@ -160,26 +207,37 @@ def max_pool2d(
     dilation: IntPair = 1,
     ceil_mode: bool = False,
     return_indices: bool = False,
-) -> Tensor:
+) -> Tensor | tuple[Tensor, Tensor]:
     """The max of each kh x kw window, as PyTorch's ``F.max_pool2d`` (stride defaults to the kernel;
-    padding counts as -inf). Composed: ``ag.unfold`` then a max over each window. Tied maxima in a
-    window share its gradient equally (the ties-split rule; PyTorch gives it all to one of them).
+    padding counts as -inf; ``ceil_mode`` rounds the window count up, keeping a last window that overhangs
+    the input if it starts inside it or its padding). Composed: ``ag.unfold`` then a max over each window.
+    Tied maxima in a window share its gradient equally (the ties-split rule; PyTorch gives it all to one).
+    ``return_indices=True`` also gives where each max sits, as PyTorch's: h * W + w in its (H, W) image
+    (-1 for a window wholly in the padding, where PyTorch's points outside the image).
 
     >>> max_pool2d(ag.arange(16.0).reshape(1, 1, 4, 4), 2)
     Tensor([[[[ 5.,  7.],
               [13., 15.]]]])
     """
-    if return_indices:
-        raise ValueError("max_pool2d: return_indices=True is not supported; take x.argmax over ag.unfold's columns")
     x, unbatched = _images("max_pool2d", input)
     kernel, strides, pads, dilations = _pool_geometry(
         "max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode
     )
     columns = ag.unfold(x, kernel, dilation=dilations, padding=pads, stride=strides, pad_value=-np.inf)
     n, c = x.shape[:2]
-    y = columns.reshape(n, c, kernel[0] * kernel[1], -1).max(axis=2)
-    y = y.reshape((n, c) + _output_size(x, kernel, dilations, pads, strides))
-    return y[0] if unbatched else y
+    windows = columns.reshape(n, c, kernel[0] * kernel[1], columns.shape[2])
+    y = windows.max(axis=2).reshape((n, c) + _output_size(x, kernel, dilations, pads, strides))
+    if not return_indices:
+        return y[0] if unbatched else y
+    # each window's pixel positions (-1 in the padding), unfolded as the values were
+    positions = np.arange(x.shape[2] * x.shape[3], dtype=np.float64).reshape((1, 1) + x.shape[2:])
+    where = ag.unfold(positions, kernel, dilation=dilations, padding=pads, stride=strides, pad_value=-1).data[0]
+    real, every_window = where >= 0, np.arange(where.shape[1])
+    best = np.where(real, windows.data, -np.inf).argmax(axis=2)  # the first maximum, as PyTorch's loop finds it
+    first_real = where[real.argmax(axis=0), every_window]  # a window of only -inf: its first pixel, as PyTorch
+    indices = where[best, every_window]
+    indices = Tensor(np.where(indices < 0, first_real, indices).astype(np.int64).reshape(y.shape))
+    return (y[0], indices[0]) if unbatched else (y, indices)
 
 
 def avg_pool2d(
@@ -193,7 +251,8 @@ def avg_pool2d(
 ) -> Tensor:
     """The mean of each kh x kw window, as PyTorch's ``F.avg_pool2d`` (stride defaults to the kernel;
     padding counts as 0, and in the count unless ``count_include_pad=False``; ``divisor_override``
-    divides every window's sum by itself). Composed: ``ag.unfold`` then a sum and a division.
+    divides every window's sum by itself; ``ceil_mode`` as max_pool2d's, the overhang never counted).
+    Composed: ``ag.unfold`` then a sum and a division.
 
     >>> avg_pool2d(ag.arange(16.0).reshape(1, 1, 4, 4), 2)
     Tensor([[[[ 2.5,  4.5],
@@ -204,7 +263,7 @@ def avg_pool2d(
     columns = ag.unfold(x, kernel, padding=pads, stride=strides)
     n, c = x.shape[:2]
     out_size = _output_size(x, kernel, dilations, pads, strides)
-    sums = columns.reshape(n, c, kernel[0] * kernel[1], -1).sum(axis=2).reshape((n, c) + out_size)
+    sums = columns.reshape(n, c, kernel[0] * kernel[1], columns.shape[2]).sum(axis=2).reshape((n, c) + out_size)
     if divisor_override is not None:
         if (
             not isinstance(divisor_override, numbers.Integral)
@@ -213,12 +272,13 @@ def avg_pool2d(
         ):
             raise ValueError(f"avg_pool2d: divisor_override must be a positive int or None, got {divisor_override!r}")
         y = sums / int(divisor_override)
-    elif count_include_pad or pads == ((0, 0), (0, 0)):
+    elif pads == ((0, 0), (0, 0)) or (count_include_pad and pads[0][0] == pads[0][1] and pads[1][0] == pads[1][1]):
         y = sums / (kernel[0] * kernel[1])
-    else:  # each window's count of real pixels: the same unfold of ones (a constant)
-        ones = np.ones((1, 1) + x.shape[2:], x.dtype)
-        counts = ag.unfold(ones, kernel, padding=pads, stride=strides).data.sum(axis=1).reshape(out_size)
-        y = sums / counts
+    else:  # each window's count of pixels (padding too if count_include_pad, never ceil_mode's overhang), a constant
+        counted = np.pad(np.ones(x.shape[2:], x.dtype), [(p, p) for p, _ in pads], constant_values=count_include_pad)
+        overhang = ((0, pads[0][1] - pads[0][0]), (0, pads[1][1] - pads[1][0]))
+        counts = ag.unfold(counted[None, None], kernel, padding=overhang, stride=strides).data.sum(axis=1)
+        y = sums / counts.reshape(out_size)
     return y[0] if unbatched else y
 
 

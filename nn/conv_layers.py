@@ -11,13 +11,13 @@ from typing import Any
 
 import numpy as np
 
-from autograd_core import Tensor
+from autograd_core import Tensor, as_tensor
 from autograd_core.types import DTypeLike, TensorLike
 from autograd_core.windows import IntPair, window_pair
 
 from . import functional as F
 from . import init as nn_init
-from .conv import Padding, _conv_padding
+from .conv import Padding, _conv_padding, _no_stride
 from .init import GeneratorLike
 from .module import Module
 
@@ -29,15 +29,39 @@ def _channels(name: str, value: object) -> int:
 
 
 def _pair_or_none(owner: str, name: str, value: object, minimum: int) -> tuple[int, int] | None:
-    return None if value is None else window_pair(owner, name, value, minimum)
+    return None if _no_stride(value) else window_pair(owner, name, value, minimum)
+
+
+#: Conv2d's padding modes, as PyTorch's, each with the np.pad mode that maps an axis's indices the same way
+_PADDING_MODES: dict[str, Any] = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def _pad_images(x: Tensor, pads: tuple, mode: str, owner: str) -> Tensor:
+    """x padded on its last two axes by ((top, bottom), (left, right)) with reflected, repeated or wrapped
+    pixels: an index gather per axis (the getitem's gradient adds back what each pixel lent)."""
+    for axis, (before, after) in zip((-2, -1), pads):
+        size = x.shape[axis]
+        # what PyTorch allows: one reflection (no edge pixel twice), one wrap, any repeat of a pixel
+        limit = {"reflect": size - 1, "circular": size}.get(mode, before + after if size else 0)
+        if not (before or after):
+            continue
+        if max(before, after) > limit:
+            raise ValueError(
+                f"{owner}: padding_mode={mode!r} pads {max(before, after)} on an axis of {size} (input shape "
+                f"{x.shape}); it allows at most {limit}: use a smaller padding or padding_mode='zeros'"
+            )
+        index = np.pad(np.arange(size), (before, after), mode=_PADDING_MODES[mode])
+        x = x[..., index, :] if axis == -2 else x[..., index]
+    return x
 
 
 class Conv2d(Module):
     """A 2-d convolution over (N, C, H, W) images, as PyTorch's ``nn.Conv2d``: ``F.conv2d(x, weight, bias,
     ...)`` with weight (out_channels, in_channels / groups, kh, kw) and bias (out_channels,), both drawn
     as PyTorch's: U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = in_channels / groups * kh * kw (kaiming_uniform
-    with a = sqrt(5)). ``padding`` is an int, a pair, "same" or "valid"; ``seed`` an int, a Generator or
-    None (nn.init's default generator).
+    with a = sqrt(5)). ``padding`` is an int, a pair, "same" or "valid", filled as ``padding_mode`` says:
+    "zeros", "reflect", "replicate" or "circular" (PyTorch's); ``seed`` an int, a Generator or None
+    (nn.init's default generator).
 
     >>> layer = Conv2d(1, 4, 3, padding=1, seed=0)
     >>> layer(np.ones((2, 1, 8, 8))).shape
@@ -67,8 +91,11 @@ class Conv2d(Module):
                 f"Conv2d: in_channels ({in_channels}) and out_channels ({out_channels}) must both be divisible by "
                 f"groups ({groups})"
             )
-        if padding_mode != "zeros":
-            raise ValueError(f"Conv2d: only padding_mode='zeros' is supported, got {padding_mode!r}")
+        if padding_mode not in _PADDING_MODES:
+            raise ValueError(
+                f"Conv2d: padding_mode must be one of {', '.join(map(repr, _PADDING_MODES))}, got {padding_mode!r}"
+            )
+        self.padding_mode = padding_mode
         self.kernel_size = window_pair("Conv2d", "kernel_size", kernel_size, 1)
         self.stride = window_pair("Conv2d", "stride", stride, 1)
         self.dilation = window_pair("Conv2d", "dilation", dilation, 1)
@@ -96,7 +123,11 @@ class Conv2d(Module):
                 f"channels (axis -3), expected {self.in_channels}; give (N, {self.in_channels}, H, W)"
                 + (" (an (N, H, W) batch of one-channel images needs x[:, None])" if self.in_channels == 1 else "")
             )
-        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        if self.padding_mode == "zeros" or len(channels) not in (3, 4):  # (conv2d refuses a wrong rank by name)
+            return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        pads = _conv_padding(self.padding, self.kernel_size, self.dilation, self.stride)
+        padded = _pad_images(as_tensor(x), pads, self.padding_mode, f"{type(self).__name__}({self.extra_repr()})")
+        return F.conv2d(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
 
     def extra_repr(self) -> str:
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
@@ -106,7 +137,8 @@ class Conv2d(Module):
             text += f", dilation={self.dilation}"
         if self.groups != 1:
             text += f", groups={self.groups}"
-        return text + ("" if self.bias is not None else ", bias=False")
+        text += "" if self.bias is not None else ", bias=False"
+        return text + (f", padding_mode={self.padding_mode}" if self.padding_mode != "zeros" else "")
 
     def config(self) -> dict[str, Any]:
         """The constructor's arguments (nn.architecture rebuilds the layer from them; the weights load after)."""
@@ -119,13 +151,15 @@ class Conv2d(Module):
             "dilation": list(self.dilation),
             "groups": self.groups,
             "bias": self.bias is not None,
+            "padding_mode": self.padding_mode,
             "dtype": self.weight.dtype.name,
         }
 
 
 class MaxPool2d(Module):
-    """The max of each window: ``F.max_pool2d`` (stride defaults to the kernel; tied maxima share the
-    gradient evenly).
+    """The max of each window: ``F.max_pool2d`` (stride defaults to the kernel; ``ceil_mode`` keeps a last
+    window that overhangs; tied maxima share the gradient evenly; ``return_indices`` also gives where each
+    max sits).
 
     >>> MaxPool2d(2)(np.arange(16.0).reshape(1, 1, 4, 4))
     Tensor([[[[ 5.,  7.],
@@ -146,15 +180,17 @@ class MaxPool2d(Module):
         self.stride = _pair_or_none("MaxPool2d", "stride", stride, 1) or self.kernel_size
         self.padding = window_pair("MaxPool2d", "padding", padding, 0)
         self.dilation = window_pair("MaxPool2d", "dilation", dilation, 1)
-        for name, value in (("return_indices", return_indices), ("ceil_mode", ceil_mode)):
-            if value:
-                raise ValueError(f"MaxPool2d: {name}=True is not supported; leave it False")
+        self.return_indices = bool(return_indices)
+        self.ceil_mode = bool(ceil_mode)
 
-    def forward(self, x: TensorLike) -> Tensor:
-        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation)
+    def forward(self, x: TensorLike) -> Tensor | tuple[Tensor, Tensor]:
+        return F.max_pool2d(
+            x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode, self.return_indices
+        )
 
     def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, dilation={self.dilation}"
+        text = f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, dilation={self.dilation}"
+        return text + (", ceil_mode=True" if self.ceil_mode else "")
 
     def config(self) -> dict[str, Any]:
         """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
@@ -163,11 +199,14 @@ class MaxPool2d(Module):
             "stride": list(self.stride),
             "padding": list(self.padding),
             "dilation": list(self.dilation),
+            "return_indices": self.return_indices,
+            "ceil_mode": self.ceil_mode,
         }
 
 
 class AvgPool2d(Module):
-    """The mean of each window: ``F.avg_pool2d`` (stride defaults to the kernel; padding counts as 0).
+    """The mean of each window: ``F.avg_pool2d`` (stride defaults to the kernel; padding counts as 0;
+    ``ceil_mode`` keeps a last window that overhangs).
 
     >>> AvgPool2d(2)(np.arange(16.0).reshape(1, 1, 4, 4))
     Tensor([[[[ 2.5,  4.5],
@@ -188,8 +227,7 @@ class AvgPool2d(Module):
         self.stride = _pair_or_none("AvgPool2d", "stride", stride, 1) or self.kernel_size
         self.padding = window_pair("AvgPool2d", "padding", padding, 0)
         self.count_include_pad = bool(count_include_pad)
-        if ceil_mode:
-            raise ValueError("AvgPool2d: ceil_mode=True is not supported; leave it False")
+        self.ceil_mode = bool(ceil_mode)
         if divisor_override is not None and (
             not isinstance(divisor_override, numbers.Integral)
             or isinstance(divisor_override, bool)
@@ -204,12 +242,14 @@ class AvgPool2d(Module):
             self.kernel_size,
             self.stride,
             self.padding,
+            self.ceil_mode,
             count_include_pad=self.count_include_pad,
             divisor_override=self.divisor_override,
         )
 
     def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        text = f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        return text + (", ceil_mode=True" if self.ceil_mode else "")
 
     def config(self) -> dict[str, Any]:
         """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
@@ -217,6 +257,7 @@ class AvgPool2d(Module):
             "kernel_size": list(self.kernel_size),
             "stride": list(self.stride),
             "padding": list(self.padding),
+            "ceil_mode": self.ceil_mode,
             "count_include_pad": self.count_include_pad,
             "divisor_override": self.divisor_override,
         }

@@ -83,6 +83,11 @@ def test_the_padding_takes_the_fill_and_gets_no_gradient():
             "axes (x[None, None] for one 2-d image)",
         ),
         (lambda: ag.unfold(np.ones((1, 1, 4, 4)), 2, stride=0), "unfold: stride must be >= 1, got 0"),
+        (
+            lambda: ag.unfold(np.ones((1, 1, 4, 4), int), 2, padding=1, pad_value=-np.inf),
+            "unfold: pad_value=-inf cannot fill the padding of an input of dtype int64; give a float input "
+            "(x.astype(np.float64)) or a whole-number pad_value",
+        ),
         (lambda: ag.unfold(np.ones((1, 1, 4, 4)), (2, 0)), "unfold: kernel_size must be >= 1, got (2, 0)"),
         (lambda: ag.unfold(np.ones((1, 1, 4, 4)), 2, padding=-1), "unfold: padding must be >= 0, got -1"),
         (
