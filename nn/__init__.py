@@ -59,7 +59,7 @@ from .losses import (
     SmoothL1Loss,
 )
 from .module import Module, Parameter
-from .normalization import BatchNorm1d, LayerNorm
+from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .search import GridSearchResult, grid_search, random_search
 from .serialization import load, read_info, save
 from .training import evaluate, fit
@@ -100,6 +100,7 @@ __all__ = [
     "Dropout",
     "Embedding",
     "BatchNorm1d",
+    "BatchNorm2d",
     "LayerNorm",
     "MSELoss",
     "L1Loss",
