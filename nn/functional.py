@@ -21,6 +21,7 @@ from autograd_core.types import TensorLike
 from .activations import (  # F.relu, ...
     cosine_similarity,
     dropout,
+    dropout2d,
     elu,
     gelu,
     hardsigmoid,
@@ -390,6 +391,6 @@ __all__ = [
 ]
 # activations.py's functions, re-exported (a few to a line: the file keeps under 400 lines)
 __all__ += ["softmax", "log_softmax", "relu", "sigmoid", "tanh", "leaky_relu", "gelu", "silu", "softplus", "elu"]
-__all__ += ["dropout", "linear", "normalize", "cosine_similarity", "pad"]
+__all__ += ["dropout", "dropout2d", "linear", "normalize", "cosine_similarity", "pad"]
 __all__ += ["relu6", "hardtanh", "logsigmoid", "softmin", "mish", "hardswish", "hardsigmoid", "prelu"]
 __all__ += ["conv2d", "max_pool2d", "avg_pool2d", "unfold"]
