@@ -29,6 +29,7 @@ from .activation_layers import (
 )
 from .containers import MLP, ModuleDict, ModuleList, Sequential
 from .conv_layers import AvgPool2d, Conv2d, MaxPool2d, Unfold
+from .conv_more import AdaptiveAvgPool2d, AdaptiveMaxPool2d, ConstantPad2d, Conv1d, ZeroPad2d
 from .embedding import Embedding
 from .history import History
 from .layers import (
@@ -73,6 +74,11 @@ __all__ = [
     "MaxPool2d",
     "AvgPool2d",
     "Unfold",
+    "Conv1d",
+    "AdaptiveAvgPool2d",
+    "AdaptiveMaxPool2d",
+    "ZeroPad2d",
+    "ConstantPad2d",
     "Sequential",
     "ModuleList",
     "ModuleDict",
