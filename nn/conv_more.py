@@ -317,7 +317,7 @@ class ConstantPad2d(Module):
         return pad(x, self.padding, value=self.value)
 
     def extra_repr(self) -> str:
-        return f"padding={self.padding}, value={self.value:g}"
+        return f"padding={self.padding}, value={self.value!r}"
 
     def config(self) -> dict[str, Any]:
         """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
