@@ -29,12 +29,14 @@ from .activation_layers import (
 )
 from .containers import MLP, ModuleDict, ModuleList, Sequential
 from .conv_layers import AvgPool2d, Conv2d, MaxPool2d, Unfold
+from .conv_more import AdaptiveAvgPool2d, AdaptiveMaxPool2d, ConstantPad2d, Conv1d, ZeroPad2d
 from .embedding import Embedding
 from .history import History
 from .layers import (
     ELU,
     GELU,
     Dropout,
+    Dropout2d,
     Flatten,
     Identity,
     LeakyReLU,
@@ -59,7 +61,7 @@ from .losses import (
     SmoothL1Loss,
 )
 from .module import Module, Parameter
-from .normalization import BatchNorm1d, LayerNorm
+from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .search import GridSearchResult, grid_search, random_search
 from .serialization import load, read_info, save
 from .training import evaluate, fit
@@ -72,6 +74,11 @@ __all__ = [
     "MaxPool2d",
     "AvgPool2d",
     "Unfold",
+    "Conv1d",
+    "AdaptiveAvgPool2d",
+    "AdaptiveMaxPool2d",
+    "ZeroPad2d",
+    "ConstantPad2d",
     "Sequential",
     "ModuleList",
     "ModuleDict",
@@ -98,8 +105,10 @@ __all__ = [
     "PReLU",
     "Unflatten",
     "Dropout",
+    "Dropout2d",
     "Embedding",
     "BatchNorm1d",
+    "BatchNorm2d",
     "LayerNorm",
     "MSELoss",
     "L1Loss",

@@ -155,14 +155,48 @@ def dropout(input: TensorLike, p: float = 0.5, training: bool = True, generator:
     >>> dropout(np.ones(4), 0.5, generator=0)
     Tensor([2., 0., 0., 0.])
     """
-    if not 0 <= p <= 1:
-        raise ValueError(f"dropout: p must be a probability in [0, 1], got {p!r}")
+    _check_probability("dropout", p)
     x = ag.as_tensor(input)
+    return _masked(x, x.shape, p, training, generator)
+
+
+def dropout2d(input: TensorLike, p: float = 0.5, training: bool = True, generator: GeneratorLike = None) -> Tensor:
+    """Zero whole channels of (N, C, H, W) images, each (n, c) with probability ``p``, and scale the rest
+    by 1/(1-p) when ``training``, as PyTorch's ``F.dropout2d`` (neighbouring pixels of a feature map are
+    correlated, so dropping single pixels barely regularises a CNN); the identity otherwise.
+    ``generator`` as ``dropout``'s.
+
+    >>> dropout2d(np.ones((1, 4, 1, 2)), 0.5, generator=0)[0]     # channels 1-3 dropped
+    Tensor([[[2., 2.]],
+    <BLANKLINE>
+            [[0., 0.]],
+    <BLANKLINE>
+            [[0., 0.]],
+    <BLANKLINE>
+            [[0., 0.]]])
+    """
+    _check_probability("dropout2d", p)
+    x = ag.as_tensor(input)
+    if x.ndim != 4:
+        raise ValueError(
+            f"dropout2d: expected an (N, C, H, W) input, got shape {x.shape}; give one (C, H, W) image its "
+            "batch axis (x[None]); for (N, C) or (N, C, L) use dropout"
+        )
+    return _masked(x, x.shape[:2] + (1, 1), p, training, generator)
+
+
+def _check_probability(op: str, p: float) -> None:
+    if not 0 <= p <= 1:
+        raise ValueError(f"{op}: p must be a probability in [0, 1], got {p!r}")
+
+
+def _masked(x: Tensor, mask_shape: tuple[int, ...], p: float, training: bool, generator: GeneratorLike) -> Tensor:
+    """Inverted dropout with one draw per element of ``mask_shape`` (broadcast over the rest of ``x``)."""
     if not training or p == 0:
         return x
     if p == 1:
         return x * 0
-    keep = nn_init.as_generator(generator).random(x.shape) >= p
+    keep = nn_init.as_generator(generator).random(mask_shape) >= p
     return x * (keep / (1 - p)).astype(x.dtype if x.dtype.kind == "f" else np.float64)
 
 

@@ -21,6 +21,7 @@ from autograd_core.types import TensorLike
 from .activations import (  # F.relu, ...
     cosine_similarity,
     dropout,
+    dropout2d,
     elu,
     gelu,
     hardsigmoid,
@@ -44,6 +45,7 @@ from .activations import (  # F.relu, ...
     tanh,
 )
 from .conv import avg_pool2d, conv2d, max_pool2d, unfold  # F.conv2d, ...: composed on ag.unfold (im2col)
+from .conv_more import adaptive_avg_pool2d, adaptive_max_pool2d, conv1d  # composed on conv.py's
 from .labels import class_indices, convert_hint, one_hot  # F.class_indices: nn.fit checks its labels with it too
 from .loss_parts import (  # the checks and reductions every loss shares (nn.losses' classes use them too)
     _as_input,
@@ -390,6 +392,6 @@ __all__ = [
 ]
 # activations.py's functions, re-exported (a few to a line: the file keeps under 400 lines)
 __all__ += ["softmax", "log_softmax", "relu", "sigmoid", "tanh", "leaky_relu", "gelu", "silu", "softplus", "elu"]
-__all__ += ["dropout", "linear", "normalize", "cosine_similarity", "pad"]
+__all__ += ["dropout", "dropout2d", "linear", "normalize", "cosine_similarity", "pad"]
 __all__ += ["relu6", "hardtanh", "logsigmoid", "softmin", "mish", "hardswish", "hardsigmoid", "prelu"]
-__all__ += ["conv2d", "max_pool2d", "avg_pool2d", "unfold"]
+__all__ += ["conv2d", "max_pool2d", "avg_pool2d", "unfold", "conv1d", "adaptive_avg_pool2d", "adaptive_max_pool2d"]

@@ -1,4 +1,4 @@
-"""Layers: ``Linear``, the activations, ``Dropout`` and ``Flatten`` — all composed from Tensor ops
+"""Layers: ``Linear``, the activations, ``Dropout``, ``Dropout2d`` and ``Flatten`` — all composed from Tensor ops
 (``Sequential`` and ``MLP`` are in ``nn/containers.py``, normalisation layers in ``nn/normalization.py``,
 ``Embedding`` in ``nn/embedding.py``).
 
@@ -333,9 +333,9 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, seed: GeneratorLike = None) -> None:
         super().__init__()
-        self.p = _real("Dropout", "p", p)
+        self.p = _real(type(self).__name__, "p", p)
         if self.p > 1:
-            raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p!r}")
+            raise ValueError(f"{type(self).__name__}: p must be a probability in [0, 1], got {p!r}")
         self.generator = None if seed is None else nn_init.as_generator(seed)
 
     def config(self) -> dict[str, Any]:
@@ -347,3 +347,22 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p:g}"
+
+
+class Dropout2d(Dropout):
+    """In training, zero whole channels of (N, C, H, W) images, each (n, c) with probability ``p``, and
+    scale the rest by 1/(1-p): ``F.dropout2d``, as PyTorch's ``nn.Dropout2d``; in ``eval()`` mode, the
+    identity. ``seed`` as Dropout's (None: nn.init's default generator, which ``ag.manual_seed`` sets).
+
+    >>> Dropout2d(0.5, seed=0)(np.ones((1, 4, 1, 2)))[0, :, 0, 0]     # each channel all 0 or all 2
+    Tensor([2., 0., 0., 0.])
+    """
+
+    def forward(self, x: TensorLike) -> Tensor:
+        shape = np.shape(x.data if isinstance(x, Tensor) else x)
+        if len(shape) != 4:
+            raise ValueError(
+                f"Dropout2d(p={self.p:g}): expected an (N, C, H, W) input, got shape {tuple(shape)}; give one "
+                "(C, H, W) image its batch axis (x[None]); for (N, C) or (N, C, L) use nn.Dropout"
+            )
+        return F.dropout2d(x, self.p, self.training, self.generator)

@@ -1,4 +1,4 @@
-"""Normalisation layers: ``BatchNorm1d`` and ``LayerNorm``, composed from Tensor ops.
+"""Normalisation layers: ``BatchNorm1d``, ``BatchNorm2d`` and ``LayerNorm``, composed from Tensor ops.
 
 Both standardise x to x_hat = (x - mean) / sqrt(var + eps) and then scale and shift it
 (gamma * x_hat + beta). BatchNorm takes the statistics over the batch (and keeps running
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -51,26 +51,14 @@ def standardize(x: Tensor, axes: tuple[int, ...], eps: float) -> tuple[Tensor, T
     return centered / (var + eps).sqrt(), mean, var
 
 
-class BatchNorm1d(Module):
-    """Batch normalisation (Ioffe & Szegedy) of inputs (N, C) or (N, C, L), per channel C.
-
-    Training: normalise with the batch's mean and biased variance, and update the running
-    statistics ``running = (1 - momentum) * running + momentum * batch`` (the running
-    variance takes the unbiased batch variance, n/(n-1), as PyTorch). Evaluation (``eval()``):
-    normalise with the running statistics (with ``track_running_stats=False`` there are none:
-    always the batch's).
-    ``affine`` adds the learnable scale ``weight`` (gamma, ones) and shift ``bias`` (beta, zeros).
-    The running statistics are updated in Python, beside the graph, so ``ag.compile``'s replays
-    skip them: train a BatchNorm model define-by-run.
-
-    >>> bn = BatchNorm1d(3)
-    >>> out = bn(np.random.default_rng(0).normal(5, 2, size=(64, 3)))   # columns: mean 0, std 1
-    >>> bn.running_mean                                                 # moved 10% towards 5
-    array([0.46435326, 0.50785912, 0.53532148])
-    """
+class _BatchNorm(Module):
+    """What ``BatchNorm1d`` and ``BatchNorm2d`` share: per-channel (axis 1) statistics over every other
+    axis. A subclass names the input shapes it takes (``_shapes``: ndim -> how to write it)."""
 
     running_mean: np.ndarray  # buffers (register_buffer), with track_running_stats
     running_var: np.ndarray
+    _shapes: ClassVar[dict[int, str]]  # ndim -> the shape in the error message, "C" standing for num_features
+    _hint: ClassVar[str] = ""  # what to do with an input of another shape
 
     def __init__(
         self,
@@ -82,7 +70,7 @@ class BatchNorm1d(Module):
         dtype: DTypeLike = np.float64,
     ) -> None:
         super().__init__()
-        owner = "BatchNorm1d"
+        owner = type(self).__name__
         self.num_features = _positive_int(owner, "num_features", num_features)
         self.eps = _positive_number(owner, "eps", eps)
         self.momentum = _positive_number(owner, "momentum", momentum, high=1.0)
@@ -109,18 +97,19 @@ class BatchNorm1d(Module):
 
     def forward(self, x: TensorLike) -> Tensor:
         x = ag.as_tensor(x)
-        if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
+        name = type(self).__name__
+        if x.ndim not in self._shapes or x.shape[1] != self.num_features:
+            shapes = " or ".join(shape.replace("C", str(self.num_features)) for shape in self._shapes.values())
             raise ValueError(
-                f"BatchNorm1d({self.num_features}): expected an input of shape (N, {self.num_features}) "
-                f"or (N, {self.num_features}, L), got {x.shape}"
+                f"{name}({self.num_features}): expected an input of shape {shapes}, got {x.shape}{self._hint}"
             )
-        axes = (0,) if x.ndim == 2 else (0, 2)
+        axes = (0,) + tuple(range(2, x.ndim))  # every axis but the channels'
         shape = (1, self.num_features) + (1,) * (x.ndim - 2)  # broadcasts per channel
         if self.training or not self.track_running_stats:
             count = x.size // self.num_features
             if count < 2 and self.training:
                 raise ValueError(
-                    f"BatchNorm1d: training needs more than 1 value per channel (input shape "
+                    f"{name}: training needs more than 1 value per channel (input shape "
                     f"{x.shape}); use a batch of >= 2 rows, or call model.eval() first"
                 )
             x_hat, mean, var = standardize(x, axes, self.eps)
@@ -143,6 +132,42 @@ class BatchNorm1d(Module):
             f"{self.num_features}, eps={self.eps:g}, momentum={self.momentum:g}, affine={self.affine}, "
             f"track_running_stats={self.track_running_stats}"
         )
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation (Ioffe & Szegedy) of inputs (N, C) or (N, C, L), per channel C.
+
+    Training: normalise with the batch's mean and biased variance, and update the running
+    statistics ``running = (1 - momentum) * running + momentum * batch`` (the running
+    variance takes the unbiased batch variance, n/(n-1), as PyTorch). Evaluation (``eval()``):
+    normalise with the running statistics (with ``track_running_stats=False`` there are none:
+    always the batch's).
+    ``affine`` adds the learnable scale ``weight`` (gamma, ones) and shift ``bias`` (beta, zeros).
+    The running statistics are updated in Python, beside the graph, so ``ag.compile``'s replays
+    skip them: train a BatchNorm model define-by-run.
+
+    >>> bn = BatchNorm1d(3)
+    >>> out = bn(np.random.default_rng(0).normal(5, 2, size=(64, 3)))   # columns: mean 0, std 1
+    >>> bn.running_mean                                                 # moved 10% towards 5
+    array([0.46435326, 0.50785912, 0.53532148])
+    """
+
+    _shapes: ClassVar[dict[int, str]] = {2: "(N, C)", 3: "(N, C, L)"}
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation of images (N, C, H, W), per channel C: BatchNorm1d's rules (batch statistics
+    and running averages in training, the running ones in ``eval()``), the statistics taken over N, H
+    and W, as PyTorch's ``nn.BatchNorm2d`` (the usual layer after a ``Conv2d``).
+
+    >>> bn = BatchNorm2d(2)
+    >>> out = bn(np.random.default_rng(0).normal(5, 2, size=(8, 2, 4, 4)))   # each channel: mean 0, std 1
+    >>> out.data.mean(axis=(0, 2, 3)).round(12) + 0.0, out.data.std(axis=(0, 2, 3)).round(4)
+    (array([0., 0.]), array([1., 1.]))
+    """
+
+    _shapes: ClassVar[dict[int, str]] = {4: "(N, C, H, W)"}
+    _hint = "; give one (C, H, W) image its batch axis (x[None]); for (N, C) or (N, C, L) use BatchNorm1d"
 
 
 class LayerNorm(Module):

@@ -1,0 +1,344 @@
+"""The layers around a CNN's convolutions, as PyTorch names them: adaptive pooling (``AdaptiveAvgPool2d``,
+``AdaptiveMaxPool2d``), ``Conv1d`` and padding (``ZeroPad2d``, ``ConstantPad2d``), with their
+``nn.functional`` forms. All composed from ``nn/conv.py``'s functions and Tensor ops: no backward here.
+
+Adaptive pooling fixes the output's size instead of the window's: output row i averages (or takes the
+max of) input rows floor(i H / out) to ceil((i + 1) H / out), PyTorch's rule, so windows may differ in
+size by one and overlap. When out divides H (and W) they are the plain pooling's windows.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+import autograd_core as ag
+from autograd_core import Tensor
+from autograd_core.types import DTypeLike, TensorLike
+
+from . import init as nn_init
+from .activations import pad
+from .conv import _images, avg_pool2d, conv2d, max_pool2d
+from .init import GeneratorLike
+from .module import Module
+
+#: an adaptive pooling's output size: an int, or a (height, width) pair whose None keeps the input's size
+OutputSize = int | None | tuple[int | None, int | None]
+
+
+def _check_output_size(op: str, output_size: object) -> tuple[int | None, int | None]:
+    pair = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size, output_size)
+    if len(pair) != 2 or not all(
+        s is None or (isinstance(s, numbers.Integral) and not isinstance(s, bool) and int(s) >= 1) for s in pair
+    ):
+        raise ValueError(
+            f"{op}: output_size must be a positive int or a (height, width) pair of them (None keeps the "
+            f"input's size), got {output_size!r}; e.g. 1 for global pooling"
+        )
+    return (None if pair[0] is None else int(pair[0]), None if pair[1] is None else int(pair[1]))
+
+
+def _windows_along(x: Tensor, axis: int, out: int, reduce: Callable[[Tensor, int], Tensor]) -> Tensor:
+    """``reduce`` over PyTorch's adaptive windows of ``axis``: [floor(i n / out), ceil((i + 1) n / out))."""
+    n = x.shape[axis]
+    if n % out == 0:  # equal windows, side by side: one reshape, one reduction
+        return reduce(x.reshape(x.shape[:axis] + (out, n // out) + x.shape[axis + 1 :]), axis + 1)
+    lead = (slice(None),) * axis
+    parts = [reduce(x[lead + (slice(i * n // out, -(-(i + 1) * n // out)),)], axis) for i in range(out)]
+    return ag.stack(parts, axis=axis)
+
+
+def _adaptive_pool(op: str, input: TensorLike, output_size: OutputSize, reduce: str) -> Tensor:
+    x, unbatched = _images(op, input)
+    wanted = _check_output_size(op, output_size)
+    out_h, out_w = (x.shape[2 + a] if s is None else s for a, s in enumerate(wanted))
+    height, width = x.shape[2:]
+    if height % out_h == 0 and width % out_w == 0:  # the plain pooling, one unfold
+        pool = avg_pool2d if reduce == "mean" else max_pool2d
+        y = pool(x, (height // out_h, width // out_w))
+    else:  # a window is a rectangle, so reduce the rows' windows, then the columns'
+        along: Callable[[Tensor, int], Tensor] = (
+            (lambda t, a: t.mean(axis=a)) if reduce == "mean" else (lambda t, a: t.max(axis=a))
+        )
+        y = _windows_along(_windows_along(x, 2, out_h, along), 3, out_w, along)
+    return y[0] if unbatched else y
+
+
+def adaptive_avg_pool2d(input: TensorLike, output_size: OutputSize) -> Tensor:
+    """The mean of each of out_h x out_w adaptive windows of (N, C, H, W) images, as PyTorch's
+    ``F.adaptive_avg_pool2d`` (output_size 1: global average pooling, (N, C, 1, 1)).
+
+    >>> adaptive_avg_pool2d(ag.arange(9.0).reshape(1, 1, 3, 3), 2)     # windows of rows 0-1 and 1-2
+    Tensor([[[[2., 3.],
+              [5., 6.]]]])
+    """
+    return _adaptive_pool("adaptive_avg_pool2d", input, output_size, "mean")
+
+
+def adaptive_max_pool2d(input: TensorLike, output_size: OutputSize, return_indices: bool = False) -> Tensor:
+    """The max of each of out_h x out_w adaptive windows, as PyTorch's ``F.adaptive_max_pool2d`` (tied
+    maxima share the gradient, as ``max_pool2d``'s).
+
+    >>> adaptive_max_pool2d(ag.arange(9.0).reshape(1, 1, 3, 3), (1, None))    # each column's max
+    Tensor([[[[6., 7., 8.]]]])
+    """
+    if return_indices:
+        raise ValueError("adaptive_max_pool2d: return_indices=True is not supported; leave it False")
+    return _adaptive_pool("adaptive_max_pool2d", input, output_size, "max")
+
+
+class _AdaptivePool2d(Module):
+    _reduce = "mean"
+
+    def __init__(self, output_size: OutputSize) -> None:
+        super().__init__()
+        self.output_size = _check_output_size(type(self).__name__, output_size)
+
+    def forward(self, x: TensorLike) -> Tensor:
+        return _adaptive_pool(type(self).__name__, x, self.output_size, self._reduce)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+    def config(self) -> dict[str, Any]:
+        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
+        return {"output_size": list(self.output_size)}
+
+
+class AdaptiveAvgPool2d(_AdaptivePool2d):
+    """The mean of out_h x out_w adaptive windows: ``F.adaptive_avg_pool2d``. ``AdaptiveAvgPool2d(1)``
+    ends many CNNs: one average per channel, whatever the image size.
+
+    >>> AdaptiveAvgPool2d(1)(np.ones((2, 3, 5, 7))).shape
+    (2, 3, 1, 1)
+    """
+
+
+class AdaptiveMaxPool2d(_AdaptivePool2d):
+    """The max of out_h x out_w adaptive windows: ``F.adaptive_max_pool2d``.
+
+    >>> AdaptiveMaxPool2d((2, None))(np.arange(12.0).reshape(1, 1, 3, 4))
+    Tensor([[[[ 4.,  5.,  6.,  7.],
+              [ 8.,  9., 10., 11.]]]])
+    """
+
+    _reduce = "max"
+
+    def __init__(self, output_size: OutputSize, return_indices: bool = False) -> None:
+        if return_indices:
+            raise ValueError("AdaptiveMaxPool2d: return_indices=True is not supported; leave it False")
+        super().__init__(output_size)
+
+
+# ---------------------------------------------------------------------------------- Conv1d
+def _single(op: str, name: str, value: object, minimum: int) -> int:
+    """An int, or a 1-tuple of one (PyTorch's spelling), at least ``minimum``."""
+    single = value[0] if isinstance(value, (tuple, list)) and len(value) == 1 else value
+    if not isinstance(single, numbers.Integral) or isinstance(single, bool) or single < minimum:
+        raise ValueError(f"{op}: {name} must be an int >= {minimum} (or a 1-tuple of one), got {value!r}")
+    return int(single)
+
+
+def _conv1d(op: str, input: TensorLike, weight: TensorLike, bias, stride, padding, dilation, groups) -> Tensor:
+    x, w = ag.as_tensor(input), ag.as_tensor(weight)
+    if x.ndim not in (2, 3):
+        raise ValueError(
+            f"{op}: expected a 3-d (N, C, L) input or a 2-d (C, L) one, got shape {x.shape}; "
+            "an (N, L) batch of one-channel signals needs its channel axis: x[:, None]"
+        )
+    if w.ndim != 3:
+        raise ValueError(f"{op}: the weight must be 3-d (out_channels, in_channels / groups, k), got shape {w.shape}")
+    groups = _single(op, "groups", groups, 1)
+    channels = x.shape[-2]
+    if channels != w.shape[1] * groups or w.shape[0] % groups:
+        raise ValueError(
+            f"{op}: a weight of shape {w.shape} with groups={groups} expects {w.shape[1] * groups} input channels "
+            f"(axis -2; and out_channels divisible by groups), the input of shape {x.shape} has {channels}"
+        )
+    if bias is not None and ag.as_tensor(bias).shape != (w.shape[0],):
+        raise ValueError(f"{op}: the bias must have shape ({w.shape[0]},), got {ag.as_tensor(bias).shape}")
+    s, d = _single(op, "stride", stride, 1), _single(op, "dilation", dilation, 1)
+    p = padding if isinstance(padding, str) else _single(op, "padding", padding, 0)
+    if isinstance(p, str) and (p not in ("same", "valid") or (p == "same" and s != 1)):
+        raise ValueError(f"{op}: padding must be an int, 'valid', or 'same' (with stride 1), got {padding!r}")
+    span = d * (w.shape[2] - 1) + 1
+    if p != "same" and span > x.shape[-1] + 2 * (0 if p == "valid" else int(p)):
+        raise ValueError(
+            f"{op}: the kernel of size {w.shape[2]} (dilation {d}) spans {span}, longer than the padded input "
+            f"(input shape {x.shape}, padding {padding!r}); use a smaller kernel or dilation, or more padding"
+        )
+    as_2d = conv2d(  # a row of height 1: (N, C, 1, L) with (out, C / groups, 1, k) filters
+        x[..., None, :], w[:, :, None, :], bias, (1, s), p if isinstance(p, str) else (0, p), (1, d), groups
+    )
+    return as_2d[..., 0, :]
+
+
+def conv1d(
+    input: TensorLike,
+    weight: TensorLike,
+    bias: TensorLike | None = None,
+    stride: int = 1,
+    padding: int | str = 0,
+    dilation: int = 1,
+    groups: int = 1,
+) -> Tensor:
+    """1-d convolution (cross-correlation), as PyTorch's ``F.conv1d``: input (N, C, L) (or one (C, L)
+    signal), weight (out_channels, C / groups, k), bias (out_channels,); ``padding`` an int, "same" or
+    "valid". Composed: ``conv2d`` on images one row high.
+
+    >>> conv1d(ag.arange(5.0).reshape(1, 1, 5), ag.ones(1, 1, 2))   # sums of neighbours
+    Tensor([[[1., 3., 5., 7.]]])
+    """
+    return _conv1d("conv1d", input, weight, bias, stride, padding, dilation, groups)
+
+
+class Conv1d(Module):
+    """A 1-d convolution over (N, C, L) signals, as PyTorch's ``nn.Conv1d``: ``F.conv1d(x, weight, bias, ...)``
+    with weight (out_channels, in_channels / groups, k) and bias (out_channels,), drawn as PyTorch's:
+    U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = in_channels / groups * k. ``seed`` as Conv2d's.
+
+    >>> Conv1d(2, 4, 3, padding="same", seed=0)(np.ones((5, 2, 10))).shape
+    (5, 4, 10)
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int,
+        stride: int = 1,
+        padding: int | str = 0,
+        dilation: int = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        seed: GeneratorLike = None,
+        dtype: DTypeLike = np.float64,
+    ) -> None:
+        super().__init__()
+        owner = "Conv1d"
+        self.in_channels = _single(owner, "in_channels", in_channels, 1)
+        self.out_channels = _single(owner, "out_channels", out_channels, 1)
+        self.groups = _single(owner, "groups", groups, 1)
+        if self.in_channels % self.groups or self.out_channels % self.groups:
+            raise ValueError(
+                f"Conv1d: in_channels ({in_channels}) and out_channels ({out_channels}) must both be divisible by "
+                f"groups ({groups})"
+            )
+        if padding_mode != "zeros":
+            raise ValueError(f"Conv1d: only padding_mode='zeros' is supported, got {padding_mode!r}")
+        self.kernel_size = _single(owner, "kernel_size", kernel_size, 1)
+        self.stride = _single(owner, "stride", stride, 1)
+        self.dilation = _single(owner, "dilation", dilation, 1)
+        if isinstance(padding, str) and (padding not in ("same", "valid") or (padding == "same" and self.stride != 1)):
+            raise ValueError(f"Conv1d: padding must be an int, 'valid', or 'same' (with stride 1), got {padding!r}")
+        self.padding: int | str = padding if isinstance(padding, str) else _single(owner, "padding", padding, 0)
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"Conv1d: dtype must be floating-point (float64 or float32), got {dtype}")
+        generator = nn_init.as_generator(seed)
+        shape = (self.out_channels, self.in_channels // self.groups, self.kernel_size)
+        self.weight = Tensor(np.zeros(shape, dtype), requires_grad=True)
+        nn_init.kaiming_uniform_(self.weight, a=math.sqrt(5), nonlinearity="leaky_relu", generator=generator)
+        self.bias = None
+        if bias:
+            bound = 1 / math.sqrt(shape[1] * shape[2])  # 1 / sqrt(fan_in), as PyTorch
+            self.bias = Tensor(generator.uniform(-bound, bound, self.out_channels).astype(dtype), requires_grad=True)
+
+    def forward(self, x: TensorLike) -> Tensor:
+        return _conv1d(
+            f"Conv1d({self.extra_repr()})",
+            x,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.groups,
+        )
+
+    def extra_repr(self) -> str:
+        text = f"{self.in_channels}, {self.out_channels}, kernel_size=({self.kernel_size},), stride=({self.stride},)"
+        if self.padding != 0:
+            text += f", padding={self.padding!r}" if isinstance(self.padding, str) else f", padding=({self.padding},)"
+        if self.dilation != 1:
+            text += f", dilation=({self.dilation},)"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        return text + ("" if self.bias is not None else ", bias=False")
+
+    def config(self) -> dict[str, Any]:
+        """The constructor's arguments (nn.architecture rebuilds the layer from them; the weights load after)."""
+        return {
+            "in_channels": self.in_channels,
+            "out_channels": self.out_channels,
+            "kernel_size": self.kernel_size,
+            "stride": self.stride,
+            "padding": self.padding,
+            "dilation": self.dilation,
+            "groups": self.groups,
+            "bias": self.bias is not None,
+            "dtype": self.weight.dtype.name,
+        }
+
+
+# ---------------------------------------------------------------------------------- padding
+class ConstantPad2d(Module):
+    """Pad the last two axes of (N, C, H, W) (or (C, H, W)) with ``value``, as PyTorch's ``nn.ConstantPad2d``:
+    ``padding`` an int (all four sides) or (left, right, top, bottom); a negative amount crops. ``F.pad``.
+
+    >>> ConstantPad2d((1, 0, 0, 1), 9.0)(np.ones((1, 1, 1, 2)))
+    Tensor([[[[9., 1., 1.],
+              [9., 9., 9.]]]])
+    """
+
+    def __init__(self, padding: int | tuple[int, int, int, int], value: float) -> None:
+        super().__init__()
+        name = type(self).__name__
+        amounts = tuple(padding) if isinstance(padding, (tuple, list)) else (padding,) * 4
+        if len(amounts) != 4 or not all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in amounts):
+            raise ValueError(f"{name}: padding must be an int or 4 ints (left, right, top, bottom), got {padding!r}")
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise ValueError(f"{name}: value must be a number (the fill), got {value!r}")
+        self.padding: tuple[int, ...] = tuple(int(a) for a in amounts)
+        self.value: float = float(value)
+
+    def forward(self, x: TensorLike) -> Tensor:
+        shape = np.shape(x.data if isinstance(x, Tensor) else x)
+        if len(shape) not in (3, 4):
+            raise ValueError(
+                f"{type(self).__name__}({self.extra_repr()}): expected an (N, C, H, W) or (C, H, W) input, "
+                f"got shape {tuple(shape)}; reshape it to (N, C, H, W)"
+            )
+        return pad(x, self.padding, value=self.value)
+
+    def extra_repr(self) -> str:
+        return f"padding={self.padding}, value={self.value!r}"
+
+    def config(self) -> dict[str, Any]:
+        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
+        return {"padding": list(self.padding), "value": self.value}
+
+
+class ZeroPad2d(ConstantPad2d):
+    """Pad the last two axes with zeros: ``ConstantPad2d(padding, 0.0)``, as PyTorch's ``nn.ZeroPad2d``.
+
+    >>> ZeroPad2d(1)(np.ones((1, 1, 1, 1)))[0, 0]
+    Tensor([[0., 0., 0.],
+            [0., 1., 0.],
+            [0., 0., 0.]])
+    """
+
+    def __init__(self, padding: int | tuple[int, int, int, int]) -> None:
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self) -> str:
+        return f"{self.padding}"
+
+    def config(self) -> dict[str, Any]:
+        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
+        return {"padding": list(self.padding)}
