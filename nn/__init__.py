@@ -62,6 +62,7 @@ from .losses import (
 )
 from .module import Module, Parameter
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from .recurrent_cells import GRUCell, LSTMCell, RNNCell
 from .search import GridSearchResult, grid_search, random_search
 from .serialization import load, read_info, save
 from .training import evaluate, fit
@@ -107,6 +108,9 @@ __all__ = [
     "Dropout",
     "Dropout2d",
     "Embedding",
+    "RNNCell",
+    "LSTMCell",
+    "GRUCell",
     "BatchNorm1d",
     "BatchNorm2d",
     "LayerNorm",
