@@ -62,6 +62,7 @@ from .losses import (
 )
 from .module import Module, Parameter
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from .recurrent import GRU, LSTM, RNN
 from .recurrent_cells import GRUCell, LSTMCell, RNNCell
 from .search import GridSearchResult, grid_search, random_search
 from .serialization import load, read_info, save
@@ -108,6 +109,9 @@ __all__ = [
     "Dropout",
     "Dropout2d",
     "Embedding",
+    "RNN",
+    "LSTM",
+    "GRU",
     "RNNCell",
     "LSTMCell",
     "GRUCell",

@@ -32,7 +32,9 @@ GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
 NONLINEARITIES = ("tanh", "relu")
 
 
-def rnn_step(projected: Tensor, h: Tensor, weight_hh: Tensor, bias_hh: Tensor | None, nonlinearity: str = "tanh") -> Tensor:
+def rnn_step(
+    projected: Tensor, h: Tensor, weight_hh: Tensor, bias_hh: Tensor | None, nonlinearity: str = "tanh"
+) -> Tensor:
     """Elman's step h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh), ``projected`` being x W_ih^T + b_ih.
 
     >>> rnn_step(Tensor([[0.5]]), Tensor([[1.0]]), Tensor([[2.0]]), None).item()    # tanh(0.5 + 2)
@@ -92,9 +94,7 @@ class _RecurrentCell(Module):
 
     _kind = "RNN"
 
-    def __init__(
-        self, input_size: int, hidden_size: int, bias: bool, seed: GeneratorLike, dtype: DTypeLike
-    ) -> None:
+    def __init__(self, input_size: int, hidden_size: int, bias: bool, seed: GeneratorLike, dtype: DTypeLike) -> None:
         super().__init__()
         name = type(self).__name__
         self.input_size = _positive_int(name, "input_size", input_size)
@@ -191,14 +191,21 @@ class LSTMCell(_RecurrentCell):
     _kind = "LSTM"
 
     def __init__(
-        self, input_size: int, hidden_size: int, bias: bool = True, seed: GeneratorLike = None, dtype: DTypeLike = np.float64
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        seed: GeneratorLike = None,
+        dtype: DTypeLike = np.float64,
     ) -> None:
         super().__init__(input_size, hidden_size, bias, seed, dtype)
 
     def forward(self, input: TensorLike, hx: tuple[TensorLike, TensorLike] | None = None) -> tuple[Tensor, Tensor]:
         x, batched = self._input(input)
         if hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
-            raise ValueError(f"LSTMCell({self.extra_repr()}): hx must be a pair (h, c) or None, got {type(hx).__name__}")
+            raise ValueError(
+                f"LSTMCell({self.extra_repr()}): hx must be a pair (h, c) or None, got {type(hx).__name__}"
+            )
         h0, c0 = (None, None) if hx is None else hx
         state = (self._state(h0, x, batched, "h"), self._state(c0, x, batched, "c"))
         h, c = lstm_step(self._projected(x), state, self.weight_hh, self.bias_hh)
@@ -216,7 +223,12 @@ class GRUCell(_RecurrentCell):
     _kind = "GRU"
 
     def __init__(
-        self, input_size: int, hidden_size: int, bias: bool = True, seed: GeneratorLike = None, dtype: DTypeLike = np.float64
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        seed: GeneratorLike = None,
+        dtype: DTypeLike = np.float64,
     ) -> None:
         super().__init__(input_size, hidden_size, bias, seed, dtype)
 
