@@ -160,6 +160,17 @@ class MultiheadAttention(Module):
     ((3, 5, 8), (3, 5, 5))
     """
 
+    in_proj_weight: Tensor | None
+    q_proj_weight: Tensor
+    k_proj_weight: Tensor
+    v_proj_weight: Tensor
+    in_proj_bias: Tensor | None
+    out_proj: layers.Linear
+    dropout: float
+    batch_first: bool
+    head_dim: int
+    _qkv_same_embed_dim: bool
+
     def __init__(
         self,
         embed_dim: int,
@@ -204,7 +215,7 @@ class MultiheadAttention(Module):
             return nn_init.xavier_uniform_(w, generator=generator)
 
         if self._qkv_same_embed_dim:
-            self.in_proj_weight: Tensor | None = weight(3 * e, e)
+            self.in_proj_weight = weight(3 * e, e)
         else:
             self.in_proj_weight = None
             self.q_proj_weight, self.k_proj_weight = weight(e, e), weight(e, self.kdim)
