@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 
@@ -28,18 +28,22 @@ from .activations import dropout, linear
 from .init import GeneratorLike
 from .module import Module
 
+#: A mask to add to the scores: a numpy array (a constant), or a float Tensor (traced, and differentiable).
+Additive: TypeAlias = "np.ndarray | Tensor"
 
-def _mask_array(op: str, name: str, mask: TensorLike, dtype: np.dtype[Any]) -> np.ndarray:
-    """A mask as a numpy array (masks carry no gradient): boolean as it is, a float one in ``dtype``."""
+
+def _mask_array(op: str, name: str, mask: TensorLike, dtype: np.dtype[Any]) -> Additive:
+    """A boolean mask as a numpy array; a float one in ``dtype``, kept a Tensor when given as one, so that
+    ag.compile reads it afresh every call (a per-batch padding mask) and a learned bias gets its gradient."""
     array = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
-    if array.dtype == np.bool_:
-        return array
-    if array.dtype.kind != "f":
+    if array.dtype.kind not in "bf":
         raise TypeError(f"{op}: {name} must be boolean or floating-point, got dtype {array.dtype}")
-    return array.astype(dtype, copy=False)
+    if array.dtype == np.bool_ or not isinstance(mask, Tensor):
+        return array if array.dtype == np.bool_ else array.astype(dtype, copy=False)
+    return mask if mask.dtype == dtype else mask.astype(dtype)
 
 
-def _check_broadcasts(op: str, name: str, mask: np.ndarray, target: tuple[int, ...]) -> None:
+def _check_broadcasts(op: str, name: str, mask: Additive, target: tuple[int, ...]) -> None:
     try:
         fits = np.broadcast_shapes(mask.shape, target) == target
     except ValueError:
@@ -52,7 +56,7 @@ def _check_broadcasts(op: str, name: str, mask: np.ndarray, target: tuple[int, .
 
 
 def _attend(
-    query: Tensor, key: Tensor, value: Tensor, additive: np.ndarray | None, scale: float, dropout_p: float, safe: bool
+    query: Tensor, key: Tensor, value: Tensor, additive: Additive | None, scale: float, dropout_p: float, safe: bool
 ) -> tuple[Tensor, Tensor]:
     """(softmax(q kᵀ scale + additive) v, the weights); ``safe``: a row whose mask is -inf throughout gives
     zero weights (SDPA's convention) instead of softmax's NaN (MultiheadAttention's with need_weights)."""
@@ -61,7 +65,8 @@ def _attend(
     if additive is not None:
         scores = scores + additive
         # decided by the mask alone (an argument, which ag.compile guards), never by the scores' values
-        dead = np.isneginf(additive).all(-1, keepdims=True) if safe else None
+        values = additive.data if isinstance(additive, Tensor) else additive
+        dead = np.isneginf(values).all(-1, keepdims=True) if safe else None
     if dead is not None and dead.any():
         scores = ag.where(dead, 0.0, scores)  # a finite row, so neither softmax nor its gradient makes NaN
         weights = ag.where(dead, 0.0, scores.softmax(-1))
@@ -131,7 +136,7 @@ def scaled_dot_product_attention(
     return _attend(q, k, v, additive, scale, float(dropout_p), safe=True)[0]
 
 
-def _ignored_as_additive(layer: str, name: str, mask: TensorLike, dtype: np.dtype[Any]) -> np.ndarray:
+def _ignored_as_additive(layer: str, name: str, mask: TensorLike, dtype: np.dtype[Any]) -> Additive:
     """MultiheadAttention's mask as scores to add: boolean True (ignore) -> -inf, a float one as it is."""
     array = _mask_array(layer, name, mask, dtype)
     return np.where(array, -np.inf, 0.0).astype(dtype) if array.dtype == np.bool_ else array
@@ -339,7 +344,7 @@ class MultiheadAttention(Module):
         length: int,
         source: int,
         dtype: np.dtype[Any],
-    ) -> np.ndarray | None:
+    ) -> Additive | None:
         """key_padding_mask and attn_mask as one float array (N, heads, L, S) to add to the scores."""
         name, heads = f"MultiheadAttention(embed_dim={self.embed_dim}, num_heads={self.num_heads})", self.num_heads
         total = None

@@ -159,3 +159,17 @@ def test_values_and_gradients_equal_torch(case, dtype):
     np.testing.assert_allclose(out.data, t_out.detach().numpy(), rtol=tol, atol=tol)
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(a.grad, b.grad.numpy(), rtol=tol * 10, atol=tol * 10)
+
+
+def test_a_float_mask_tensor_gets_its_gradient_as_torchs_a_learned_bias():
+    torch = pytest.importorskip("torch")
+    q, k, v = qkv()
+    bias = np.random.default_rng(6).normal(size=(3, 4, 6))
+    ours = Tensor(bias, requires_grad=True)
+    theirs = torch.tensor(bias, requires_grad=True)
+    R = np.random.default_rng(7).normal(size=(2, 3, 4, 7))
+    (F.scaled_dot_product_attention(q, k, v, attn_mask=ours) * R).sum().backward()
+    t_out = torch.nn.functional.scaled_dot_product_attention(*map(torch.tensor, (q, k, v)), attn_mask=theirs)
+    (t_out * torch.tensor(R)).sum().backward()
+    assert np.abs(ours.grad).max() > 0.01
+    np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
