@@ -47,7 +47,8 @@ def compile_obstacle(model: Module, loss_fn: LossFn, trust_outside: bool = False
         where = f"layer '{name}' ({type(module).__name__})" if name else f"the model ({type(module).__name__})"
         if not trust_outside and not _from_nn(type(module)):
             return f"{where} is defined outside nn: {OUTSIDE}"
-        if isinstance(module, Dropout) and 0 < module.p < 1:
+        rate = module.p if isinstance(module, Dropout) else getattr(module, "dropout", 0.0)  # (RNN, LSTM, attention)
+        if isinstance(rate, float) and 0 < rate < 1:
             return f"{where} draws a fresh random mask every step"
         buffers = list(module._buffers)
         if buffers:

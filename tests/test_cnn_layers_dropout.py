@@ -83,3 +83,20 @@ def test_saved_and_rebuilt_and_fit_runs_it_define_by_run(tmp_path):
     loaded = nn.load(tmp_path / "drop.npz")
     assert type(loaded[1]) is nn.Dropout2d and loaded[1].p == 0.25
     assert compile_obstacle(model, F.cross_entropy) == "layer '1' (Dropout2d) draws a fresh random mask every step"
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [
+        lambda p: nn.LSTM(4, 8, num_layers=2, dropout=p),
+        lambda p: nn.GRU(4, 8, num_layers=2, dropout=p),
+        lambda p: nn.MultiheadAttention(8, 2, dropout=p),
+    ],
+)
+def test_layers_with_dropout_inside_are_a_compile_obstacle_for_fit(layer):
+    # their forward draws a fresh mask each step (F.dropout), which a replay would freeze: fit runs define-by-run
+    model = nn.Sequential(nn.Linear(4, 4), layer(0.25))
+    assert compile_obstacle(model, F.cross_entropy) == (
+        f"layer '1' ({type(model[1]).__name__}) draws a fresh random mask every step"
+    )
+    assert compile_obstacle(nn.Sequential(nn.Linear(4, 4), layer(0.0)), F.cross_entropy) is None
