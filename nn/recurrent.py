@@ -86,6 +86,13 @@ class _RecurrentLayer(Module):
         """2 for a bidirectional layer, else 1."""
         return 2 if self.bidirectional else 1
 
+    def flatten_parameters(self) -> None:
+        """Nothing to do: PyTorch's call packs the weights into one cuDNN buffer; here every weight is
+        already its own array, so a torch model's ``self.lstm.flatten_parameters()`` runs unchanged.
+
+        >>> LSTM(3, 5, seed=0).flatten_parameters()
+        """
+
     def _suffixes(self, layer: int) -> list[str]:
         return [f"_l{layer}", f"_l{layer}_reverse"][: self.directions]
 

