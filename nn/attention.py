@@ -118,7 +118,7 @@ def scaled_dot_product_attention(
             f"{op}: the leading (batch, head) axes of query {q.shape}, key {k.shape} and value {v.shape} "
             "do not broadcast; give them equal batch axes"
         ) from None
-    if not 0 <= dropout_p <= 1:
+    if not isinstance(dropout_p, numbers.Real) or not 0 <= dropout_p <= 1:
         raise ValueError(f"{op}: dropout_p must be a probability in [0, 1], got {dropout_p!r}")
     if scale is not None and (isinstance(scale, bool) or not isinstance(scale, numbers.Real)):
         raise TypeError(f"{op}: scale must be a number or None (1/sqrt(E)), got {scale!r}")
