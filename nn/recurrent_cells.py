@@ -170,7 +170,7 @@ class RNNCell(_RecurrentCell):
         return {**super().config(), "nonlinearity": self.nonlinearity}
 
     def extra_repr(self) -> str:
-        relu = "" if self.nonlinearity == "tanh" else ", nonlinearity='relu'"
+        relu = "" if self.nonlinearity == "tanh" else ", nonlinearity=relu"  # torch's spelling, unquoted
         return super().extra_repr() + relu
 
     def forward(self, input: TensorLike, hx: TensorLike | None = None) -> Tensor:

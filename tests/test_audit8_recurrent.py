@@ -17,3 +17,9 @@ def test_flatten_parameters_is_accepted_and_changes_nothing(kind):
     np.testing.assert_array_equal(layer(x)[0].numpy(), before)
     for p, w in zip(layer.parameters(), weights):
         np.testing.assert_array_equal(p.data, w)
+
+
+def test_cell_reprs_equal_torchs():
+    torch = pytest.importorskip("torch")
+    for name, options in [("RNNCell", {"nonlinearity": "relu"}), ("RNNCell", {"bias": False}), ("LSTMCell", {}), ("GRUCell", {"bias": False})]:
+        assert repr(getattr(nn, name)(3, 4, **options, seed=0)) == repr(getattr(torch.nn, name)(3, 4, **options))
