@@ -86,6 +86,17 @@ class _RecurrentLayer(Module):
         """2 for a bidirectional layer, else 1."""
         return 2 if self.bidirectional else 1
 
+    @property
+    def all_weights(self) -> list[list[Tensor]]:
+        """The parameters per layer and direction, [weight_ih, weight_hh(, bias_ih, bias_hh)], as torch's.
+
+        >>> [w.shape for w in LSTM(3, 5, seed=0).all_weights[0]]
+        [(20, 3), (20, 5), (20,), (20,)]
+        """
+        names = ["weight_ih", "weight_hh"] + (["bias_ih", "bias_hh"] if self.bias else [])
+        suffixes = [suffix for layer in range(self.num_layers) for suffix in self._suffixes(layer)]
+        return [[getattr(self, name + suffix) for name in names] for suffix in suffixes]
+
     def flatten_parameters(self) -> None:
         """Nothing to do: PyTorch's call packs the weights into one cuDNN buffer; here every weight is
         already its own array, so a torch model's ``self.lstm.flatten_parameters()`` runs unchanged.
