@@ -21,7 +21,12 @@ def test_flatten_parameters_is_accepted_and_changes_nothing(kind):
 
 def test_cell_reprs_equal_torchs():
     torch = pytest.importorskip("torch")
-    for name, options in [("RNNCell", {"nonlinearity": "relu"}), ("RNNCell", {"bias": False}), ("LSTMCell", {}), ("GRUCell", {"bias": False})]:
+    for name, options in [
+        ("RNNCell", {"nonlinearity": "relu"}),
+        ("RNNCell", {"bias": False}),
+        ("LSTMCell", {}),
+        ("GRUCell", {"bias": False}),
+    ]:
         assert repr(getattr(nn, name)(3, 4, **options, seed=0)) == repr(getattr(torch.nn, name)(3, 4, **options))
 
 
@@ -36,3 +41,49 @@ def test_all_weights_lists_the_parameters_per_layer_and_direction_as_torch(bias)
     named = dict(ours.named_parameters())
     flat = [w for ws in ours.all_weights for w in ws]
     assert [id(w) for w in flat] == [id(named[n]) for n, _ in theirs.named_parameters()]  # the same objects
+
+
+@pytest.mark.parametrize(
+    ("bidirectional", "batch_first", "unbatched"), [(False, False, False), (True, True, False), (True, False, True)]
+)
+def test_lstm_proj_size_equals_torch_values_states_and_gradients(bidirectional, batch_first, unbatched):
+    torch = pytest.importorskip("torch")
+    options = {"num_layers": 2, "bidirectional": bidirectional, "batch_first": batch_first, "proj_size": 2}
+    theirs = torch.nn.LSTM(3, 5, **options).double()
+    ours = nn.LSTM(3, 5, **options, seed=0)
+    assert list(ours.state_dict()) == list(theirs.state_dict())  # weight_hr_l{k} after the biases, as torch's
+    assert repr(ours) == repr(theirs)
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    rng, states = np.random.default_rng(0), 2 * (2 if bidirectional else 1)
+    shape = (4, 3) if unbatched else ((2, 4, 3) if batch_first else (4, 2, 3))
+    arrays = [rng.standard_normal(shape)]
+    arrays += [rng.standard_normal((states, size) if unbatched else (states, 2, size)) for size in (2, 5)]
+    x, h0, c0 = (ag.Tensor(a, requires_grad=True) for a in arrays)
+    tx, th0, tc0 = (torch.tensor(a, requires_grad=True) for a in arrays)
+    output, (h_n, c_n) = ours(x, (h0, c0))
+    expected, (th_n, tc_n) = theirs(tx, (th0, tc0))
+    for a, b in [(output, expected), (h_n, th_n), (c_n, tc_n)]:
+        np.testing.assert_allclose(a.numpy(), b.detach().numpy(), atol=1e-12)
+    (output.sum() + (h_n * h_n).sum() + c_n.sum()).backward()
+    (expected.sum() + (th_n * th_n).sum() + tc_n.sum()).backward()
+    for a, b in [(x, tx), (h0, th0), (c0, tc0)]:
+        np.testing.assert_allclose(a.grad, b.grad.numpy(), atol=1e-12)
+    named = dict(ours.named_parameters())
+    for name, p in theirs.named_parameters():
+        np.testing.assert_allclose(named[name].grad, p.grad.numpy(), atol=1e-12, err_msg=name)
+
+
+def test_lstm_proj_size_checks_and_round_trips(tmp_path):
+    for bad in (-1, 2.0, True):
+        with pytest.raises(ValueError, match=r"LSTM: proj_size must be an int >= 0 \(0: no projection\)"):
+            nn.LSTM(3, 5, proj_size=bad)
+    with pytest.raises(ValueError, match="LSTM: proj_size=5 must be smaller than hidden_size=5"):
+        nn.LSTM(3, 5, proj_size=5)
+    lstm = nn.LSTM(3, 5, proj_size=2, seed=0)
+    with pytest.raises(ValueError, match=r"h_0 of shape \(1, 2, 5\), expected \(1, 2, 2\) .*proj_size\)"):
+        lstm(np.ones((4, 2, 3)), (np.zeros((1, 2, 5)), np.zeros((1, 2, 5))))
+    x = np.ones((4, 2, 3))
+    nn.save(lstm, tmp_path / "lstm.npz")
+    loaded = nn.load(tmp_path / "lstm.npz")
+    assert loaded.proj_size == 2 and [w.shape for w in loaded.all_weights[0]][-1] == (2, 5)
+    np.testing.assert_array_equal(loaded(x)[0].numpy(), lstm(x)[0].numpy())
