@@ -10,6 +10,7 @@ out of the engine's chain rule; the gradient of a weight used at every step is t
 from __future__ import annotations
 
 import numbers
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -66,6 +67,13 @@ class _RecurrentLayer(Module):
                 f"last, in training), got {dropout!r}"
             )
         self.dropout: float = float(dropout)
+        if self.dropout and self.num_layers == 1:  # as torch: the setting would silently do nothing
+            warnings.warn(
+                f"{name}: dropout={dropout} acts between stacked layers only, so with num_layers=1 it does nothing; "
+                "give num_layers > 1, or add nn.Dropout after the layer",
+                UserWarning,
+                stacklevel=3,
+            )
         self.bias: bool = bool(bias)
         self.batch_first: bool = bool(batch_first)
         self.bidirectional: bool = bool(bidirectional)

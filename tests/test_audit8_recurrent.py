@@ -87,3 +87,12 @@ def test_lstm_proj_size_checks_and_round_trips(tmp_path):
     loaded = nn.load(tmp_path / "lstm.npz")
     assert loaded.proj_size == 2 and [w.shape for w in loaded.all_weights[0]][-1] == (2, 5)
     np.testing.assert_array_equal(loaded(x)[0].numpy(), lstm(x)[0].numpy())
+
+
+@pytest.mark.parametrize("kind", [nn.RNN, nn.LSTM, nn.GRU])
+def test_dropout_with_one_layer_warns_that_it_does_nothing(kind, recwarn):
+    with pytest.warns(UserWarning, match=rf"{kind.__name__}: dropout=0.5 acts between stacked layers only"):
+        kind(3, 4, dropout=0.5)
+    kind(3, 4, num_layers=2, dropout=0.5)
+    kind(3, 4)
+    assert not [w for w in recwarn if "dropout" in str(w.message)]
