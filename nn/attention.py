@@ -85,6 +85,7 @@ def scaled_dot_product_attention(
     dropout_p: float = 0.0,
     is_causal: bool = False,
     scale: float | None = None,
+    enable_gqa: bool = False,
 ) -> Tensor:
     """softmax(query keyᵀ · scale + mask) value, as PyTorch's ``F.scaled_dot_product_attention``: query
     (..., L, E), key (..., S, E), value (..., S, Ev) -> (..., L, Ev), the leading axes broadcast.
@@ -93,7 +94,9 @@ def scaled_dot_product_attention(
     the scores. ``is_causal``: query i attends to keys 0..i only (not together with ``attn_mask``).
     ``scale`` defaults to 1/√E. ``dropout_p`` > 0 drops attention weights (always, as torch's: pass
     ``p if model.training else 0``), drawn from nn.init's generator (``ag.manual_seed``). A query whose
-    keys are all masked gets zeros (output and gradients), as torch 2.13's SDPA, not NaN.
+    keys are all masked gets zeros (output and gradients), as torch 2.13's SDPA, not NaN. ``enable_gqa``:
+    grouped-query attention, key and value with fewer heads (axis -3) than query, each used by
+    query_heads / kv_heads consecutive query heads (as torch's).
 
     >>> q = ag.ones(2, 3, 4); out = scaled_dot_product_attention(q, q, ag.arange(6.0).reshape(2, 3, 1))
     >>> out[0, :, 0]
@@ -111,6 +114,8 @@ def scaled_dot_product_attention(
             f"{op}: query {q.shape} and key {k.shape} must share the last axis E, and key and value {v.shape} "
             "the sequence axis S (second to last)"
         )
+    if enable_gqa and q.ndim >= 3 and k.ndim >= 3 and v.ndim >= 3 and k.shape[-3] != q.shape[-3]:
+        k, v = _grouped(op, q, k), _grouped(op, q, v)
     try:
         batch = np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
     except ValueError:
@@ -118,7 +123,7 @@ def scaled_dot_product_attention(
             f"{op}: the leading (batch, head) axes of query {q.shape}, key {k.shape} and value {v.shape} "
             "do not broadcast; give them equal batch axes"
         ) from None
-    if not 0 <= dropout_p <= 1:
+    if not isinstance(dropout_p, numbers.Real) or not 0 <= dropout_p <= 1:
         raise ValueError(f"{op}: dropout_p must be a probability in [0, 1], got {dropout_p!r}")
     if scale is not None and (isinstance(scale, bool) or not isinstance(scale, numbers.Real)):
         raise TypeError(f"{op}: scale must be a number or None (1/sqrt(E)), got {scale!r}")
@@ -134,6 +139,18 @@ def scaled_dot_product_attention(
         additive = np.where(mask, 0.0, -np.inf).astype(q.dtype) if mask.dtype == np.bool_ else mask
     scale = 1 / math.sqrt(q.shape[-1]) if scale is None else float(scale)
     return _attend(q, k, v, additive, scale, float(dropout_p), safe=True)[0]
+
+
+def _grouped(op: str, query: Tensor, x: Tensor) -> Tensor:
+    """Key or value with its heads (axis -3) each repeated for the query heads of its group (GQA)."""
+    heads, kv_heads = query.shape[-3], x.shape[-3]
+    if kv_heads == 0 or heads % kv_heads:
+        raise ValueError(
+            f"{op}: enable_gqa=True needs the query's heads (axis -3 of {query.shape}) to be a multiple of the "
+            f"key's and value's heads (axis -3 of {x.shape}); give key and value heads dividing {heads}"
+        )
+    group = heads // kv_heads  # (..., Hk, S, E) -> (..., Hk, group, S, E) -> (..., Hk * group, S, E)
+    return ag.stack([x] * group, -3).reshape(*x.shape[:-3], heads, *x.shape[-2:])
 
 
 def _ignored_as_additive(layer: str, name: str, mask: TensorLike, dtype: np.dtype[Any]) -> Additive:

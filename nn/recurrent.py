@@ -10,6 +10,7 @@ out of the engine's chain rule; the gradient of a weight used at every step is t
 from __future__ import annotations
 
 import numbers
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -53,6 +54,7 @@ class _RecurrentLayer(Module):
         bidirectional: bool,
         seed: GeneratorLike,
         dtype: DTypeLike,
+        proj_size: int = 0,
     ) -> None:
         super().__init__()
         name = type(self).__name__
@@ -65,26 +67,61 @@ class _RecurrentLayer(Module):
                 f"last, in training), got {dropout!r}"
             )
         self.dropout: float = float(dropout)
+        if self.dropout and self.num_layers == 1:  # as torch: the setting would silently do nothing
+            warnings.warn(
+                f"{name}: dropout={dropout} acts between stacked layers only, so with num_layers=1 it does nothing; "
+                "give num_layers > 1, or add nn.Dropout after the layer",
+                UserWarning,
+                stacklevel=3,
+            )
         self.bias: bool = bool(bias)
         self.batch_first: bool = bool(batch_first)
         self.bidirectional: bool = bool(bidirectional)
+        self.proj_size: int = proj_size  # an LSTM's projection of h (checked by LSTM); 0: none
         dtype, generator = float_dtype(name, dtype), nn_init.as_generator(seed)
         rows, bound = GATES[self._kind] * self.hidden_size, 1 / np.sqrt(self.hidden_size)
         for layer in range(self.num_layers):  # PyTorch's order of the parameters (and of a state_dict)
-            fan_in = self.input_size if layer == 0 else self.hidden_size * self.directions
+            fan_in = self.input_size if layer == 0 else self.output_size * self.directions
             for suffix in self._suffixes(layer):
                 setattr(self, f"weight_ih{suffix}", uniform_parameter((rows, fan_in), bound, generator, dtype))
                 setattr(
-                    self, f"weight_hh{suffix}", uniform_parameter((rows, self.hidden_size), bound, generator, dtype)
+                    self, f"weight_hh{suffix}", uniform_parameter((rows, self.output_size), bound, generator, dtype)
                 )
                 if self.bias:
                     setattr(self, f"bias_ih{suffix}", uniform_parameter((rows,), bound, generator, dtype))
                     setattr(self, f"bias_hh{suffix}", uniform_parameter((rows,), bound, generator, dtype))
+                if self.proj_size:
+                    shape = (self.proj_size, self.hidden_size)
+                    setattr(self, f"weight_hr{suffix}", uniform_parameter(shape, bound, generator, dtype))
 
     @property
     def directions(self) -> int:
         """2 for a bidirectional layer, else 1."""
         return 2 if self.bidirectional else 1
+
+    @property
+    def output_size(self) -> int:
+        """The size of h (and of each direction's output): proj_size when an LSTM projects it, else hidden_size."""
+        return self.proj_size or self.hidden_size
+
+    @property
+    def all_weights(self) -> list[list[Tensor]]:
+        """The parameters per layer and direction, [weight_ih, weight_hh(, bias_ih, bias_hh)], as torch's.
+
+        >>> [w.shape for w in LSTM(3, 5, seed=0).all_weights[0]]
+        [(20, 3), (20, 5), (20,), (20,)]
+        """
+        names = ["weight_ih", "weight_hh"] + (["bias_ih", "bias_hh"] if self.bias else [])
+        names += ["weight_hr"] if self.proj_size else []
+        suffixes = [suffix for layer in range(self.num_layers) for suffix in self._suffixes(layer)]
+        return [[getattr(self, name + suffix) for name in names] for suffix in suffixes]
+
+    def flatten_parameters(self) -> None:
+        """Nothing to do: PyTorch's call packs the weights into one cuDNN buffer; here every weight is
+        already its own array, so a torch model's ``self.lstm.flatten_parameters()`` runs unchanged.
+
+        >>> LSTM(3, 5, seed=0).flatten_parameters()
+        """
 
     def _suffixes(self, layer: int) -> list[str]:
         return [f"_l{layer}", f"_l{layer}_reverse"][: self.directions]
@@ -103,13 +140,18 @@ class _RecurrentLayer(Module):
         }
 
     def extra_repr(self) -> str:
-        options = [f"{self.input_size}, {self.hidden_size}"]
+        options = [f"{self.input_size}, {self.hidden_size}"] + (
+            [f"proj_size={self.proj_size}"] if self.proj_size else []
+        )
         defaults = {"num_layers": 1, "bias": True, "batch_first": False, "dropout": 0.0, "bidirectional": False}
         options += [f"{key}={getattr(self, key)}" for key, default in defaults.items() if getattr(self, key) != default]
         return ", ".join(options)
 
     # ------------------------------------------------------------------ the unrolled forward
-    def _step(self, projected: Tensor, state: State, weight_hh: Tensor, bias_hh: Tensor | None) -> State:
+    def _step(
+        self, projected: Tensor, state: State, weight_hh: Tensor, bias_hh: Tensor | None, weight_hr: Tensor | None
+    ) -> State:
+        """One time step; ``weight_hr`` is an LSTM's projection of h (None without proj_size)."""
         raise NotImplementedError
 
     def _run(self, input: TensorLike, hx: Any, states: Callable[..., list[State]]) -> tuple[Tensor, list[State]]:
@@ -121,11 +163,12 @@ class _RecurrentLayer(Module):
             outputs = []
             for direction, suffix in enumerate(self._suffixes(layer)):
                 weight_hh, bias_hh = getattr(self, f"weight_hh{suffix}"), getattr(self, f"bias_hh{suffix}", None)
+                weight_hr = getattr(self, f"weight_hr{suffix}", None)
                 # the input's projection for every time step in one matmul: it does not wait for h
                 projected = F.linear(x, getattr(self, f"weight_ih{suffix}"), getattr(self, f"bias_ih{suffix}", None))
                 state, hidden = initial[layer * self.directions + direction], []
                 for t in range(x.shape[0]) if direction == 0 else reversed(range(x.shape[0])):
-                    state = self._step(projected[t], state, weight_hh, bias_hh)
+                    state = self._step(projected[t], state, weight_hh, bias_hh, weight_hr)
                     hidden.append(state[0] if isinstance(state, tuple) else state)
                 outputs.append(ag.stack(hidden if direction == 0 else hidden[::-1]))  # in time order
                 finals.append(state)
@@ -156,21 +199,25 @@ class _RecurrentLayer(Module):
             return x.reshape(x.shape[0], 1, self.input_size), False
         return (x.swapaxes(0, 1) if self.batch_first else x), True
 
-    def _initial(self, hx: TensorLike | None, batch: int, batched: bool, what: str = "hx") -> list[Tensor]:
-        """One (N, hidden_size) state per (layer, direction) from hx (num_layers * directions, N, hidden),
-        or (num_layers * directions, hidden) unbatched; zeros when hx is None."""
-        count = self.num_layers * self.directions
+    def _initial(
+        self, hx: TensorLike | None, batch: int, batched: bool, what: str = "hx", cell: bool = False
+    ) -> list[Tensor]:
+        """One (N, size) state per (layer, direction) from hx (num_layers * directions, N, size), or
+        (num_layers * directions, size) unbatched; zeros when hx is None. The size is output_size, or
+        hidden_size for an LSTM's ``cell`` state."""
+        count, size = self.num_layers * self.directions, self.hidden_size if cell else self.output_size
         if hx is None:
-            zeros = Tensor(np.zeros((batch, self.hidden_size), self._parameters["weight_ih_l0"].dtype))
+            zeros = Tensor(np.zeros((batch, size), self._parameters["weight_ih_l0"].dtype))
             return [zeros] * count
         h = hx if isinstance(hx, Tensor) else ag.as_tensor(hx)
-        want = (count, batch, self.hidden_size) if batched else (count, self.hidden_size)
+        want = (count, batch, size) if batched else (count, size)
         if h.shape != want:
+            label = "proj_size" if size == self.proj_size and not cell else "hidden_size"
             raise ValueError(
                 f"{type(self).__name__}({self.extra_repr()}): {what} of shape {h.shape}, expected {want} "
-                f"(num_layers * {self.directions} directions, {'batch, ' if batched else ''}hidden_size)"
+                f"(num_layers * {self.directions} directions, {'batch, ' if batched else ''}{label})"
             )
-        h = h if batched else h.reshape(count, 1, self.hidden_size)
+        h = h if batched else h.reshape(count, 1, size)
         return [h[k] for k in range(count)]
 
 
@@ -214,7 +261,9 @@ class RNN(_RecurrentLayer):
     def extra_repr(self) -> str:
         return super().extra_repr() + ("" if self.nonlinearity == "tanh" else ", nonlinearity='relu'")
 
-    def _step(self, projected: Tensor, state: Tensor, weight_hh: Tensor, bias_hh: Tensor | None) -> Tensor:
+    def _step(
+        self, projected: Tensor, state: Tensor, weight_hh: Tensor, bias_hh: Tensor | None, weight_hr: Tensor | None
+    ) -> Tensor:
         return rnn_step(projected, state, weight_hh, bias_hh, self.nonlinearity)
 
     def forward(self, input: TensorLike, hx: TensorLike | None = None) -> tuple[Tensor, Tensor]:
@@ -226,6 +275,8 @@ class LSTM(_RecurrentLayer):
     """A long short-term memory layer over a sequence, as PyTorch's ``nn.LSTM`` (gates i, f, g, o: see
     ``nn.recurrent_cells.lstm_step``); arguments and input as ``RNN``'s, hx a pair (h_0, c_0) or None.
     Returns ``(output, (h_n, c_n))``. Its backward (BPTT) is the engine's, through every step.
+    ``proj_size`` > 0 projects each h by ``weight_hr_l{k}`` (proj_size, hidden_size), as torch's: output
+    and h have proj_size features per direction, c keeps hidden_size.
 
     >>> lstm = LSTM(3, 5, bidirectional=True, batch_first=True, seed=0)
     >>> output, (h_n, c_n) = lstm(np.ones((2, 7, 3)))
@@ -244,24 +295,43 @@ class LSTM(_RecurrentLayer):
         batch_first: bool = False,
         dropout: float = 0.0,
         bidirectional: bool = False,
+        proj_size: int = 0,
         seed: GeneratorLike = None,
         dtype: DTypeLike = np.float64,
     ) -> None:
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, seed, dtype)
+        if isinstance(proj_size, bool) or not isinstance(proj_size, numbers.Integral) or proj_size < 0:
+            raise ValueError(f"LSTM: proj_size must be an int >= 0 (0: no projection), got {proj_size!r}")
+        if proj_size and isinstance(hidden_size, numbers.Integral) and proj_size >= hidden_size:
+            raise ValueError(
+                f"LSTM: proj_size={proj_size} must be smaller than hidden_size={hidden_size} (h is c's projection)"
+            )
+        super().__init__(
+            input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, seed, dtype, int(proj_size)
+        )
+
+    def config(self) -> dict[str, Any]:
+        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
+        return {**super().config(), "proj_size": self.proj_size}
 
     def _step(
-        self, projected: Tensor, state: tuple[Tensor, Tensor], weight_hh: Tensor, bias_hh: Tensor | None
+        self,
+        projected: Tensor,
+        state: tuple[Tensor, Tensor],
+        weight_hh: Tensor,
+        bias_hh: Tensor | None,
+        weight_hr: Tensor | None,
     ) -> tuple[Tensor, Tensor]:
-        return lstm_step(projected, state, weight_hh, bias_hh)
+        return lstm_step(projected, state, weight_hh, bias_hh, weight_hr)
 
     def _pairs(self, hx: Any, batch: int, batched: bool) -> list[tuple[Tensor, Tensor]]:
         if hx is None:
-            return list(zip(self._initial(None, batch, batched), self._initial(None, batch, batched)))
+            return list(zip(self._initial(None, batch, batched), self._initial(None, batch, batched, cell=True)))
         if not isinstance(hx, (tuple, list)) or len(hx) != 2:
             raise ValueError(
                 f"LSTM({self.extra_repr()}): hx must be a pair (h_0, c_0) or None, got {type(hx).__name__}"
             )
-        return list(zip(self._initial(hx[0], batch, batched, "h_0"), self._initial(hx[1], batch, batched, "c_0")))
+        cells = self._initial(hx[1], batch, batched, "c_0", cell=True)
+        return list(zip(self._initial(hx[0], batch, batched, "h_0"), cells))
 
     def forward(
         self, input: TensorLike, hx: tuple[TensorLike, TensorLike] | None = None
@@ -296,7 +366,9 @@ class GRU(_RecurrentLayer):
     ) -> None:
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, seed, dtype)
 
-    def _step(self, projected: Tensor, state: Tensor, weight_hh: Tensor, bias_hh: Tensor | None) -> Tensor:
+    def _step(
+        self, projected: Tensor, state: Tensor, weight_hh: Tensor, bias_hh: Tensor | None, weight_hr: Tensor | None
+    ) -> Tensor:
         return gru_step(projected, state, weight_hh, bias_hh)
 
     def forward(self, input: TensorLike, hx: TensorLike | None = None) -> tuple[Tensor, Tensor]:

@@ -45,11 +45,16 @@ def rnn_step(
 
 
 def lstm_step(
-    projected: Tensor, state: tuple[Tensor, Tensor], weight_hh: Tensor, bias_hh: Tensor | None
+    projected: Tensor,
+    state: tuple[Tensor, Tensor],
+    weight_hh: Tensor,
+    bias_hh: Tensor | None,
+    weight_hr: Tensor | None = None,
 ) -> tuple[Tensor, Tensor]:
     """Hochreiter & Schmidhuber's step, PyTorch's gate order i, f, g, o: c' = f c + i g, h' = o tanh(c')
     (i, f, o sigmoids, g a tanh). The cell state's additive path c -> c' (a gradient of f, no squashing)
-    is what lets an LSTM's gradient survive many steps. Returns (h', c').
+    is what lets an LSTM's gradient survive many steps. Returns (h', c'); ``weight_hr`` (proj_size, hidden)
+    projects h' to h' W_hr^T, as torch's LSTM with proj_size.
 
     >>> h, c = lstm_step(Tensor(np.zeros((1, 4))), (Tensor([[0.0]]), Tensor([[1.0]])), Tensor(np.zeros((4, 1))), None)
     >>> round(c.item(), 4), round(h.item(), 4)                 # c' = 0.5 * 1, h' = 0.5 tanh(0.5)
@@ -58,7 +63,8 @@ def lstm_step(
     h, c = state
     i, f, g, o = (projected + F.linear(h, weight_hh, bias_hh)).chunk(4, -1)
     c = f.sigmoid() * c + i.sigmoid() * g.tanh()
-    return o.sigmoid() * c.tanh(), c
+    h = o.sigmoid() * c.tanh()
+    return (h if weight_hr is None else F.linear(h, weight_hr)), c
 
 
 def gru_step(projected: Tensor, h: Tensor, weight_hh: Tensor, bias_hh: Tensor | None) -> Tensor:
@@ -170,7 +176,7 @@ class RNNCell(_RecurrentCell):
         return {**super().config(), "nonlinearity": self.nonlinearity}
 
     def extra_repr(self) -> str:
-        relu = "" if self.nonlinearity == "tanh" else ", nonlinearity='relu'"
+        relu = "" if self.nonlinearity == "tanh" else ", nonlinearity=relu"  # torch's spelling, unquoted
         return super().extra_repr() + relu
 
     def forward(self, input: TensorLike, hx: TensorLike | None = None) -> Tensor:

@@ -146,4 +146,4 @@ def test_repr_lists_the_options_that_differ_from_the_defaults():
     assert repr(nn.GRU(3, 4, num_layers=2, batch_first=True, bidirectional=True, seed=0)) == (
         "GRU(3, 4, num_layers=2, batch_first=True, bidirectional=True)"
     )
-    assert repr(nn.RNNCell(3, 4, nonlinearity="relu", seed=0)) == "RNNCell(3, 4, nonlinearity='relu')"
+    assert repr(nn.RNNCell(3, 4, nonlinearity="relu", seed=0)) == "RNNCell(3, 4, nonlinearity=relu)"
