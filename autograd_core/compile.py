@@ -231,7 +231,7 @@ class Compiled:
         entry.clock = StructureClock.now
         tape.order = None  # no graph kept alive between calls
         if entry.plan is not None:
-            entry.plan.pin({name: held for name, (_, held) in sources.items()})
+            entry.plan.pin({name: held for name, (_, held) in sources.items()}, entry.snapshot)
 
     def _give_up(self, entry, reason):
         if self.strict:

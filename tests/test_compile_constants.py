@@ -42,3 +42,23 @@ def test_fingerprints_tell_shapes_dtypes_and_bytes_apart():
     assert fingerprint(np.array(0.0)) != fingerprint(np.array(-0.0))
     column = np.arange(6.0).reshape(2, 3)[:, 1]  # a strided view: its values, not its memory
     assert fingerprint(column) == fingerprint(np.array([1.0, 4.0]))
+
+
+def test_a_parameter_whose_update_is_zero_keeps_the_plan_and_a_real_change_still_retraces():
+    """A parameter unchanged between the two traces is pinned; a step by a zero gradient writes it in place (its
+    version moves) without changing a value: the plan is kept (it retraced every call before), while the same
+    parameter changed by a real update makes the next call trace again."""
+    W = Tensor(np.random.default_rng(0).normal(size=(3, 2)), requires_grad=True)
+    V = Tensor(np.ones((3, 2)), requires_grad=True)  # its gradient is all zeros
+    step = ag.compile(lambda X: (X @ W).sum() + (X @ V * 0.0).sum())
+    X = Tensor(np.ones((4, 3)))
+    for _ in range(6):
+        W.grad = V.grad = None
+        step(X)
+        for p in (W, V):
+            p.data -= 0.1 * p.grad  # V's values stay, its version moves
+    assert (step.trace_count, step.replay_count) == (2, 4)
+    V.data += 1.0  # a real change of a pinned tensor: traced again, and the gradients still right
+    W.grad = V.grad = None
+    step(X)
+    assert step.trace_count == 3 and np.array_equal(W.grad, np.full((3, 2), 4.0))
