@@ -27,7 +27,7 @@ from .activation_layers import (
     Softmin,
     Unflatten,
 )
-from .attention import MultiheadAttention
+from .attention_layers import MultiheadAttention
 from .containers import MLP, ModuleDict, ModuleList, Sequential
 from .conv_layers import AvgPool2d, Conv2d, MaxPool2d, Unfold
 from .conv_more import AdaptiveAvgPool2d, AdaptiveMaxPool2d, ConstantPad2d, Conv1d, ZeroPad2d
