@@ -94,6 +94,12 @@ class Linear(Module):
 
     def forward(self, x: TensorLike) -> Tensor:
         if not isinstance(x, Tensor):
+            if isinstance(x, tuple) and any(isinstance(item, (Tensor, tuple)) for item in x):
+                raise TypeError(
+                    f"Linear({self.extra_repr()}): got a tuple of {len(x)} items, not a tensor: a recurrent layer or "
+                    "MultiheadAttention returns (output, state) and nn.Sequential passes it on whole; take the "
+                    "output first (a Module whose forward returns lstm(x)[0], as in PyTorch)"
+                )
             x = Tensor(x)  # ag.as_tensor, without its call: a layer runs every step
         shape = x.shape
         if not shape or shape[-1] != self.in_features:

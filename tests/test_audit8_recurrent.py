@@ -96,3 +96,10 @@ def test_dropout_with_one_layer_warns_that_it_does_nothing(kind, recwarn):
     kind(3, 4, num_layers=2, dropout=0.5)
     kind(3, 4)
     assert not [w for w in recwarn if "dropout" in str(w.message)]
+
+
+def test_a_recurrent_layer_in_sequential_before_linear_is_explained_in_one_line():
+    # Sequential hands LSTM's (output, (h, c)) to Linear whole: the error said "cannot read tuple data as numbers"
+    model = nn.Sequential(nn.LSTM(3, 4, seed=0), nn.Linear(4, 2, seed=0))
+    with pytest.raises(TypeError, match=r"Linear\(in_features=4, .*got a tuple of 2 items.*lstm\(x\)\[0\]"):
+        model(np.ones((5, 2, 3)))
