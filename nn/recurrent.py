@@ -152,7 +152,7 @@ class _RecurrentLayer(Module):
         self, projected: Tensor, state: State, weight_hh: Tensor, bias_hh: Tensor | None, weight_hr: Tensor | None
     ) -> State:
         """One time step; ``weight_hr`` is an LSTM's projection of h (None without proj_size)."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define _step, one time step of its cell")
 
     def _run(self, input: TensorLike, hx: Any, states: Callable[..., list[State]]) -> tuple[Tensor, list[State]]:
         """The output (torch's layout) and every (layer, direction)'s final state, layer-major."""
