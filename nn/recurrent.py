@@ -25,6 +25,7 @@ from . import init as nn_init
 from .init import GeneratorLike
 from .layers import _positive_int
 from .module import Module
+from .recurrent_packed import run_packed
 from .recurrent_cells import (
     GATES,
     NONLINEARITIES,
@@ -34,6 +35,7 @@ from .recurrent_cells import (
     rnn_step,
     uniform_parameter,
 )
+from .rnn_utils import PackedSequence
 
 State = Any  # a hidden state Tensor (RNN, GRU) or an (h, c) pair (LSTM)
 
@@ -154,8 +156,12 @@ class _RecurrentLayer(Module):
         """One time step; ``weight_hr`` is an LSTM's projection of h (None without proj_size)."""
         raise NotImplementedError(f"{type(self).__name__} must define _step, one time step of its cell")
 
-    def _run(self, input: TensorLike, hx: Any, states: Callable[..., list[State]]) -> tuple[Tensor, list[State]]:
+    def _run(
+        self, input: TensorLike | PackedSequence, hx: Any, states: Callable[..., list[State]]
+    ) -> tuple[Tensor | PackedSequence, list[State]]:
         """The output (torch's layout) and every (layer, direction)'s final state, layer-major."""
+        if isinstance(input, PackedSequence):  # sequences of different lengths: nn/recurrent_packed.py
+            return run_packed(self, input, hx, states)
         x, batched = self._sequence(input)
         initial = states(hx, x.shape[1], batched)
         finals: list[State] = []
@@ -266,7 +272,9 @@ class RNN(_RecurrentLayer):
     ) -> Tensor:
         return rnn_step(projected, state, weight_hh, bias_hh, self.nonlinearity)
 
-    def forward(self, input: TensorLike, hx: TensorLike | None = None) -> tuple[Tensor, Tensor]:
+    def forward(
+        self, input: TensorLike | PackedSequence, hx: TensorLike | None = None
+    ) -> tuple[Tensor | PackedSequence, Tensor]:
         output, finals = self._run(input, hx, self._initial)
         return output, _stacked(finals, output)
 
@@ -334,8 +342,8 @@ class LSTM(_RecurrentLayer):
         return list(zip(self._initial(hx[0], batch, batched, "h_0"), cells))
 
     def forward(
-        self, input: TensorLike, hx: tuple[TensorLike, TensorLike] | None = None
-    ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+        self, input: TensorLike | PackedSequence, hx: tuple[TensorLike, TensorLike] | None = None
+    ) -> tuple[Tensor | PackedSequence, tuple[Tensor, Tensor]]:
         output, finals = self._run(input, hx, self._pairs)
         h_n = _stacked([h for h, _ in finals], output)
         return output, (h_n, _stacked([c for _, c in finals], output))
@@ -371,13 +379,16 @@ class GRU(_RecurrentLayer):
     ) -> Tensor:
         return gru_step(projected, state, weight_hh, bias_hh)
 
-    def forward(self, input: TensorLike, hx: TensorLike | None = None) -> tuple[Tensor, Tensor]:
+    def forward(
+        self, input: TensorLike | PackedSequence, hx: TensorLike | None = None
+    ) -> tuple[Tensor | PackedSequence, Tensor]:
         output, finals = self._run(input, hx, self._initial)
         return output, _stacked(finals, output)
 
 
-def _stacked(finals: list[Tensor], output: Tensor) -> Tensor:
+def _stacked(finals: list[Tensor], output: Tensor | PackedSequence) -> Tensor:
     """The final states as (num_layers * directions, N, hidden) ((.., hidden) for an unbatched output);
     never batch-first (PyTorch's h_n ignores batch_first too)."""
     h_n = ag.stack(finals)
-    return h_n.reshape(h_n.shape[0], h_n.shape[2]) if output.ndim == 2 else h_n
+    unbatched = isinstance(output, Tensor) and output.ndim == 2
+    return h_n.reshape(h_n.shape[0], h_n.shape[2]) if unbatched else h_n

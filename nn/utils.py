@@ -17,6 +17,7 @@ import json
 import math
 import numbers
 import os
+import sys
 from collections.abc import Iterable
 from typing import Any, Protocol
 
@@ -25,9 +26,14 @@ import numpy as np
 import autograd_core as ag
 from autograd_core import Tensor
 
+from . import rnn_utils as rnn
 from .init import write_in_place
 from .module import Module
 from .serialization import StrPath, atomic_write, read_arrays, write_npz
+
+# torch's nn.utils.rnn lives in nn/rnn_utils.py; registering it (as os registers os.path) lets
+# `import nn.utils.rnn` work too, not only `from nn.utils import rnn`
+sys.modules[f"{__name__}.rnn"] = rnn
 
 
 class Stateful(Protocol):
