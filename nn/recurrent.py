@@ -25,7 +25,6 @@ from . import init as nn_init
 from .init import GeneratorLike
 from .layers import _positive_int
 from .module import Module
-from .recurrent_packed import run_packed
 from .recurrent_cells import (
     GATES,
     NONLINEARITIES,
@@ -35,6 +34,7 @@ from .recurrent_cells import (
     rnn_step,
     uniform_parameter,
 )
+from .recurrent_packed import run_packed
 from .rnn_utils import PackedSequence
 
 State = Any  # a hidden state Tensor (RNN, GRU) or an (h, c) pair (LSTM)
@@ -233,7 +233,9 @@ class RNN(_RecurrentLayer):
 
     Input (L, N, input_size) ((N, L, input_size) with ``batch_first``, (L, input_size) unbatched), hx
     (num_layers * directions, N, hidden_size) or None (zeros). Returns ``(output, h_n)``: output holds the
-    last layer's h_t for every t (both directions concatenated), h_n every layer's final h.
+    last layer's h_t for every t (both directions concatenated), h_n every layer's final h. A PackedSequence
+    input (``nn.utils.rnn``: sequences of different lengths) gives a PackedSequence output and each one's
+    h_n at its own last step (nn/recurrent_packed.py).
     ``loss.backward()`` is backpropagation through time, derived by the engine from the unrolled steps.
 
     >>> rnn = RNN(3, 5, num_layers=2, seed=0)

@@ -25,7 +25,7 @@ import autograd_core as ag
 from autograd_core import Tensor
 
 from . import functional as F
-from .rnn_utils import PackedSequence, _packed_rows, pad_packed_sequence, packed_lengths
+from .rnn_utils import PackedSequence, _packed_rows, packed_lengths, pad_packed_sequence
 
 if TYPE_CHECKING:
     from .recurrent import _RecurrentLayer

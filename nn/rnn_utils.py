@@ -68,9 +68,11 @@ def packed_lengths(sequence: PackedSequence) -> Array:
 def _lengths(function: str, lengths: TensorLike | Iterable[int], batch: int, steps: int, sorted_: bool) -> Array:
     """``lengths`` as a checked numpy int64 vector: one per sequence, each in 1..steps, decreasing if ``sorted_``."""
     values = np.asarray(lengths.data if isinstance(lengths, Tensor) else list(lengths)).reshape(-1)  # type: ignore[arg-type]
-    if values.size and not np.issubdtype(values.dtype, np.integer):
-        if not np.issubdtype(values.dtype, np.floating) or not np.all(values == np.round(values)):
-            raise ValueError(f"{function}: lengths must be whole numbers of time steps, got {values.tolist()}")
+    whole = np.issubdtype(values.dtype, np.integer) or (
+        np.issubdtype(values.dtype, np.floating) and bool(np.all(values == np.round(values)))
+    )
+    if values.size and not whole:
+        raise ValueError(f"{function}: lengths must be whole numbers of time steps, got {values.tolist()}")
     values = values.astype(np.int64)
     if values.size != batch:
         raise ValueError(
