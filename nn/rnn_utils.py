@@ -51,7 +51,7 @@ def _packed_rows(batch_sizes: Array, sorted_indices: Array | None) -> tuple[Arra
     """For every row of a PackedSequence's data, its time step and its column in the original batch."""
     steps = np.repeat(np.arange(len(batch_sizes)), batch_sizes)
     sorted_columns = np.concatenate([np.arange(size) for size in batch_sizes])
-    return steps, (sorted_columns if sorted_indices is None else sorted_indices[sorted_columns])
+    return steps, (sorted_columns if sorted_indices is None else np.asarray(sorted_indices)[sorted_columns])
 
 
 def packed_lengths(sequence: PackedSequence) -> Array:
@@ -62,7 +62,7 @@ def packed_lengths(sequence: PackedSequence) -> Array:
     """
     batch_sizes = np.asarray(sequence.batch_sizes, np.int64)
     lengths = (batch_sizes[None, :] > np.arange(batch_sizes[0])[:, None]).sum(axis=1)  # sorted, longest first
-    return lengths if sequence.unsorted_indices is None else lengths[sequence.unsorted_indices]
+    return lengths if sequence.unsorted_indices is None else lengths[np.asarray(sequence.unsorted_indices)]
 
 
 def _lengths(function: str, lengths: TensorLike | Iterable[int], batch: int, steps: int, sorted_: bool) -> Array:
