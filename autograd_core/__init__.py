@@ -112,6 +112,7 @@ from .grad_mode import (
     enable_grad,
     inference_mode,
     is_grad_enabled,
+    is_inference_mode_enabled,
     no_grad,
     scope,
     set_grad_enabled,
@@ -133,7 +134,7 @@ from .sampling import (
 from .tensor import Tensor
 from .transforms import hessian, hvp, jacobian, jvp, value_and_grad
 from .walk import walk
-from .windows import unfold
+from .windows import fold, unfold
 
 # dtype names as PyTorch spells them (numpy's scalar types, accepted wherever dtype= is)
 float32, float64, int32, int64, bool = np.float32, np.float64, np.int32, np.int64, np.bool_  # noqa: A001
@@ -149,6 +150,7 @@ __all__ = [
     "no_grad",
     "enable_grad",
     "inference_mode",
+    "is_inference_mode_enabled",
     "set_grad_enabled",
     "is_grad_enabled",
     "detect_anomaly",
@@ -256,6 +258,7 @@ __all__ = [
     "outer",
     "dot",
     "unfold",
+    "fold",
     "float32",
     "float64",
     "int32",

@@ -1,4 +1,4 @@
-"""The switches the engine consults: grad mode, anomaly mode, and the name scope.
+"""The switches the engine consults: grad mode, inference mode, anomaly mode, and the name scope.
 
 They live in a ``ContextVar``, so that ``with no_grad():`` in one thread never stops another
 thread from recording its graph (PyTorch's behaviour), nor, in one asyncio task, another task
@@ -31,7 +31,7 @@ class _Switches:
     """One context's switches, in a plain object read with plain attributes; never changed once made
     (``replace`` makes the next ones)."""
 
-    __slots__ = ("_flipped", "_scopes", "anomaly", "grad_enabled", "saved", "scope")
+    __slots__ = ("_flipped", "_scopes", "anomaly", "grad_enabled", "inference", "saved", "scope")
 
     def __init__(
         self,
@@ -39,10 +39,12 @@ class _Switches:
         anomaly: bool = False,
         scope: str | None = None,
         saved: tuple[tuple[str, Any], ...] = (),
+        inference: bool = False,
     ) -> None:
         self.grad_enabled = grad_enabled
         self.anomaly = anomaly
         self.scope = scope
+        self.inference = inference  # inside inference_mode(): grad mode apart (enable_grad inside keeps it)
         # the values blocks replaced, the last first: (field, value) pairs, so a misuse of one field cannot
         # corrupt another (each field's own entries unwind in order)
         self.saved = saved
@@ -51,7 +53,9 @@ class _Switches:
 
     def replace(self, field: str, value: Any, saved: tuple[tuple[str, Any], ...] | None = None) -> _Switches:
         """These switches with ``field`` set to ``value`` (and ``saved`` as the stack, if given)."""
-        new = _Switches(self.grad_enabled, self.anomaly, self.scope, self.saved if saved is None else saved)
+        new = _Switches(
+            self.grad_enabled, self.anomaly, self.scope, self.saved if saved is None else saved, self.inference
+        )
         setattr(new, field, value)
         return new
 
@@ -81,6 +85,19 @@ def is_grad_enabled() -> bool:
     False
     """
     return current_switches().grad_enabled
+
+
+def is_inference_mode_enabled() -> bool:
+    """True inside an ``inference_mode()`` block (or function it decorates), False elsewhere and inside
+    ``inference_mode(False)``, as PyTorch's ``torch.is_inference_mode_enabled``.
+
+    >>> with inference_mode():
+    ...     is_inference_mode_enabled()
+    True
+    >>> is_inference_mode_enabled()
+    False
+    """
+    return current_switches().inference
 
 
 def enter_scope(name: str) -> _Switches:
@@ -116,6 +133,22 @@ def exit_scope(previous: _Switches) -> None:
     _current.set(previous)
 
 
+def _set(field: str, value: Any) -> None:
+    """Set the switch ``field`` to ``value``, saving the value it replaces for ``_restore``."""
+    switches = current_switches()
+    _current.set(switches.replace(field, value, ((field, getattr(switches, field)), *switches.saved)))
+
+
+def _restore(field: str) -> None:
+    """Put back the value of ``field`` that the last ``_set`` of it replaced."""
+    switches = current_switches()
+    saved = switches.saved
+    for i, (name, previous) in enumerate(saved):  # this field's last saved value (the first entry, nested)
+        if name == field:
+            _current.set(switches.replace(field, previous, saved[:i] + saved[i + 1 :]))
+            break
+
+
 class _Switch(contextlib.ContextDecorator):
     """A block (or decorated function) that sets the switch ``field`` (of this thread or asyncio task)."""
 
@@ -126,18 +159,11 @@ class _Switch(contextlib.ContextDecorator):
         raise NotImplementedError(f"{type(self).__name__} must define new_value(previous)")
 
     def __enter__(self) -> _Switch:
-        switches = current_switches()
-        previous = getattr(switches, self.field)
-        _current.set(switches.replace(self.field, self.new_value(previous), ((self.field, previous), *switches.saved)))
+        _set(self.field, self.new_value(getattr(current_switches(), self.field)))
         return self
 
     def __exit__(self, *exc: object) -> Literal[False]:
-        switches = current_switches()
-        saved = switches.saved
-        for i, (field, previous) in enumerate(saved):  # this field's last saved value (the first entry, nested)
-            if field == self.field:
-                _current.set(switches.replace(field, previous, saved[:i] + saved[i + 1 :]))
-                break
+        _restore(self.field)
         return False
 
     def __call__(self, fn: _F) -> _F:
@@ -282,6 +308,15 @@ class inference_mode(_GradMode):
 
     def new_value(self, previous: bool) -> bool:
         return not self.inference  # (PyTorch's InferenceMode(enabled) sets grad mode to !enabled)
+
+    def __enter__(self) -> _Switch:
+        super().__enter__()
+        _set("inference", self.inference)  # its own switch too: is_inference_mode_enabled() reads it
+        return self
+
+    def __exit__(self, *exc: object) -> Literal[False]:
+        _restore("inference")
+        return super().__exit__(*exc)
 
 
 class detect_anomaly(_Switch):

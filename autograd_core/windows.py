@@ -1,11 +1,13 @@
-"""``ag.unfold``: PyTorch's ``F.unfold`` (im2col) over the ``unfold`` primitive, its arguments checked."""
+"""``ag.unfold`` and ``ag.fold``: PyTorch's ``F.unfold`` (im2col) and ``F.fold`` (col2im) over the ``unfold``
+and ``fold`` primitives, their arguments checked."""
 
 from __future__ import annotations
 
 import numbers
 
 from .functions import as_tensor
-from .primitives import Unfold
+from .primitives import Fold, Unfold
+from .primitives.windows import fold_layout
 from .tensor import Tensor
 from .types import TensorLike
 
@@ -28,13 +30,13 @@ def window_pair(op: str, name: str, value: object, minimum: int) -> tuple[int, i
     return int(pair[0]), int(pair[1])
 
 
-def _padding(value: object) -> tuple[tuple[int, int], tuple[int, int]]:
+def _padding(op: str, value: object) -> tuple[tuple[int, int], tuple[int, int]]:
     """int, (ph, pw) or ((top, bottom), (left, right)) as ((top, bottom), (left, right))."""
     if isinstance(value, (tuple, list)) and len(value) == 2 and all(isinstance(v, (tuple, list)) for v in value):
-        top, bottom = window_pair("unfold", "padding", value[0], 0)
-        left, right = window_pair("unfold", "padding", value[1], 0)
+        top, bottom = window_pair(op, "padding", value[0], 0)
+        left, right = window_pair(op, "padding", value[1], 0)
         return (top, bottom), (left, right)
-    ph, pw = window_pair("unfold", "padding", value, 0)
+    ph, pw = window_pair(op, "padding", value, 0)
     return (ph, ph), (pw, pw)
 
 
@@ -63,7 +65,7 @@ def unfold(
     kernel = window_pair("unfold", "kernel_size", kernel_size, 1)
     dilations = window_pair("unfold", "dilation", dilation, 1)
     strides = window_pair("unfold", "stride", stride, 1)
-    pads = _padding(padding)
+    pads = _padding("unfold", padding)
     if x.ndim not in (3, 4):
         raise ValueError(
             f"unfold: expected a 4-d (N, C, H, W) input or a 3-d (C, H, W) one, got shape {x.shape}; "
@@ -84,3 +86,43 @@ def unfold(
         pad_value=float(pad_value),
     )
     return columns if x.ndim == 4 else columns[0]
+
+
+def fold(
+    input: TensorLike,
+    output_size: IntPair,
+    kernel_size: IntPair,
+    dilation: IntPair = 1,
+    padding: IntPair | tuple[tuple[int, int], tuple[int, int]] = 0,
+    stride: IntPair = 1,
+) -> Tensor:
+    """Columns (N, C*kh*kw, L) summed back into (N, C, H, W) images of ``output_size`` (H, W), as PyTorch's
+    ``F.fold`` (col2im): each column's entries added where ``unfold`` with the same settings reads them, so
+    overlapping windows add up and ``fold(unfold(x))`` is x times how many windows cover each pixel. A 2-d
+    (C*kh*kw, L) input is one unbatched image, giving (C, H, W). The transpose of ``unfold`` (each is the
+    other's gradient); arguments as ``unfold``'s. One recorded op, ``fold``.
+
+    >>> fold(ag.ones(1, 4, 4), 3, 2)[0, 0]                # 2x2 windows over a 3x3 image: the cover count
+    Tensor([[1., 2., 1.],
+            [2., 4., 2.],
+            [1., 2., 1.]])
+    """
+    columns = as_tensor(input)
+    size = window_pair("fold", "output_size", output_size, 1)
+    kernel = window_pair("fold", "kernel_size", kernel_size, 1)
+    dilations = window_pair("fold", "dilation", dilation, 1)
+    strides = window_pair("fold", "stride", stride, 1)
+    pads = _padding("fold", padding)
+    if columns.ndim not in (2, 3):
+        raise ValueError(
+            f"fold: expected a 3-d (N, C*kh*kw, L) input or a 2-d (C*kh*kw, L) one, got shape {columns.shape}; "
+            "give the columns as unfold returns them"
+        )
+    try:
+        fold_layout(columns.shape, size, kernel, dilations, pads, strides)
+    except ValueError as error:
+        raise ValueError(f"fold: {error}") from None
+    params = dict(output_size=size, kernel_size=kernel, dilation=dilations, padding=pads, stride=strides)
+    if columns.ndim == 3:
+        return Tensor.apply(Fold, columns, **params)
+    return Tensor.apply(Fold, columns[None], **params)[0]

@@ -29,7 +29,7 @@ from .activation_layers import (
 )
 from .attention_layers import MultiheadAttention
 from .containers import MLP, ModuleDict, ModuleList, Sequential
-from .conv_layers import AvgPool2d, Conv2d, MaxPool2d, Unfold
+from .conv_layers import AvgPool2d, Conv2d, Fold, MaxPool2d, Unfold
 from .conv_more import AdaptiveAvgPool2d, AdaptiveMaxPool2d, ConstantPad2d, Conv1d, ZeroPad2d
 from .embedding import Embedding
 from .history import History
@@ -77,6 +77,7 @@ __all__ = [
     "MaxPool2d",
     "AvgPool2d",
     "Unfold",
+    "Fold",
     "Conv1d",
     "AdaptiveAvgPool2d",
     "AdaptiveMaxPool2d",

@@ -1,5 +1,6 @@
-"""Convolution and pooling as functions (``F.conv2d``, ``F.max_pool2d``, ``F.avg_pool2d``, ``F.unfold``),
-composed from ``ag.unfold`` (im2col, the engine's ``unfold`` primitive) and Tensor ops: no backward here.
+"""Convolution and pooling as functions (``F.conv2d``, ``F.max_pool2d``, ``F.avg_pool2d``, ``F.unfold``,
+``F.fold``), composed from ``ag.unfold`` (im2col, the engine's ``unfold`` primitive; ``ag.fold`` its transpose)
+and Tensor ops: no backward here.
 
 im2col, the textbook way (cs231n's convnet notes): ``unfold`` lays each kh x kw window of every channel
 out as one column, (N, C*kh*kw, L); a convolution is then one matmul of the (out, C*kh*kw) weight with
@@ -291,3 +292,20 @@ def unfold(
     (2, 12, 9)
     """
     return ag.unfold(input, kernel_size, dilation=dilation, padding=padding, stride=stride)
+
+
+def fold(
+    input: TensorLike,
+    output_size: IntPair,
+    kernel_size: IntPair,
+    dilation: IntPair = 1,
+    padding: IntPair = 0,
+    stride: IntPair = 1,
+) -> Tensor:
+    """Columns (N, C*kh*kw, L) summed back into (N, C, H, W) images, as PyTorch's ``F.fold`` (col2im, the
+    transpose of ``unfold``: overlapping windows add up): ``ag.fold``.
+
+    >>> fold(unfold(ag.ones(2, 3, 4, 4), 2), 4, 2).shape
+    (2, 3, 4, 4)
+    """
+    return ag.fold(input, output_size, kernel_size, dilation=dilation, padding=padding, stride=stride)

@@ -1,4 +1,5 @@
-"""Convolution and pooling layers as PyTorch names them: ``Conv2d``, ``MaxPool2d``, ``AvgPool2d``, ``Unfold``.
+"""Convolution and pooling layers as PyTorch names them: ``Conv2d``, ``MaxPool2d``, ``AvgPool2d``, ``Unfold``,
+``Fold``.
 Each calls its ``nn.functional`` form (``nn/conv.py``: composed on ``ag.unfold``, no backward of its own);
 ``config()`` gives the constructor's arguments, so ``nn.save`` / ``nn.load`` rebuild a model holding them.
 """
@@ -286,6 +287,47 @@ class Unfold(Module):
     def config(self) -> dict[str, Any]:
         """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
         return {
+            "kernel_size": list(self.kernel_size),
+            "dilation": list(self.dilation),
+            "padding": list(self.padding),
+            "stride": list(self.stride),
+        }
+
+
+class Fold(Module):
+    """Columns (N, C*kh*kw, L) summed back into (N, C, H, W) images of ``output_size``: ``F.fold`` (col2im),
+    the inverse pair of ``Unfold``.
+
+    >>> Fold(4, 2)(np.ones((2, 12, 9))).shape
+    (2, 3, 4, 4)
+    """
+
+    def __init__(
+        self,
+        output_size: IntPair,
+        kernel_size: IntPair,
+        dilation: IntPair = 1,
+        padding: IntPair = 0,
+        stride: IntPair = 1,
+    ) -> None:
+        super().__init__()
+        self.output_size = window_pair("Fold", "output_size", output_size, 1)
+        self.kernel_size = window_pair("Fold", "kernel_size", kernel_size, 1)
+        self.dilation = window_pair("Fold", "dilation", dilation, 1)
+        self.padding = window_pair("Fold", "padding", padding, 0)
+        self.stride = window_pair("Fold", "stride", stride, 1)
+
+    def forward(self, x: TensorLike) -> Tensor:
+        return F.fold(x, self.output_size, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def extra_repr(self) -> str:
+        sizes = f"output_size={self.output_size}, kernel_size={self.kernel_size}, dilation={self.dilation}"
+        return f"{sizes}, padding={self.padding}, stride={self.stride}"
+
+    def config(self) -> dict[str, Any]:
+        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
+        return {
+            "output_size": list(self.output_size),
             "kernel_size": list(self.kernel_size),
             "dilation": list(self.dilation),
             "padding": list(self.padding),

@@ -14,7 +14,15 @@ structural family (shape ops, indexing, joining, matmul, linear) is in ``shape_c
 
 import numpy as np
 from case_kit import SAME, Case, _torch, away_from_zero, distinct, each, generators, normal, positive
-from shape_cases import indexing_cases, joining_cases, linear_cases, matmul_cases, shape_cases, unfold_cases
+from shape_cases import (
+    fold_cases,
+    indexing_cases,
+    joining_cases,
+    linear_cases,
+    matmul_cases,
+    shape_cases,
+    unfold_cases,
+)
 
 import autograd_core as ag
 
@@ -191,6 +199,7 @@ CASES = (
     + matmul_cases()
     + linear_cases()
     + unfold_cases()
+    + fold_cases()
     + composed_cases()
 )
 TORCH_CASES = [c for c in CASES if c.torch_fn is not None]

@@ -198,3 +198,20 @@ def unfold_cases():
         )
     )
     return cases
+
+
+def fold_cases():
+    """fold (col2im, PyTorch's F.fold), unfold's transpose: the columns an unfold of each setting gives."""
+    cases = []
+    for shape, kernel, dilation, padding, stride in UNFOLD_SETTINGS:
+        settings = dict(output_size=shape[2:], kernel_size=kernel, dilation=dilation, padding=padding, stride=stride)
+        columns = ag.unfold(np.zeros(shape), kernel, dilation=dilation, padding=padding, stride=stride).shape
+        cases.append(
+            Case(
+                f"fold{columns}o{shape[2:]}k{kernel}d{dilation}p{padding}s{stride}",
+                lambda c, s=settings: ag.fold(c, **s),
+                (columns,),
+                lambda c, s=settings: _torch().nn.functional.fold(c, **s),
+            )
+        )
+    return cases

@@ -42,7 +42,7 @@ def test_the_vjp_equals_a_naive_scatter_of_every_element(shape, kernel, dilation
 
 @pytest.mark.parametrize("shape, kernel, dilation, padding, stride", SETTINGS)
 def test_the_recorded_vjp_equals_the_plain_one(shape, kernel, dilation, padding, stride):
-    """create_graph passes Tensors to the vjp, which then records scatters: the same numbers."""
+    """create_graph passes Tensors to the vjp, which then records a fold (col2im): the same numbers."""
     rng = np.random.default_rng(1)
     x = Tensor(rng.standard_normal(shape), requires_grad=True)
     out = ag.unfold(x, kernel, dilation=dilation, padding=padding, stride=stride)
