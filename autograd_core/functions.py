@@ -227,14 +227,20 @@ def matmul(a: TensorLike, b: TensorLike) -> Tensor:
 
 def linear(x: TensorLike, weight: TensorLike, bias: TensorLike | None = None) -> Tensor:
     """x @ weight.T + bias, as PyTorch's ``F.linear``: weight is (out_features, in_features), x is
-    (..., in_features). x @ weight.T is one recorded op, ``linear``; the bias is an ``add`` after it.
+    (..., in_features). One recorded op, ``linear``, with the bias (out_features,) of the same dtype
+    as its third input (added into the product's array, as torch's addmm); another bias is an ``add`` after it.
 
     >>> linear(Tensor([[1.0, 2.0]]), Tensor([[1.0, 0.0], [1.0, 1.0], [0.0, 2.0]]), Tensor([0.0, 0.0, 0.5]))
     Tensor([[1. , 3. , 4.5]])
     """
     if not isinstance(x, Tensor):
         x = as_tensor(x)
-    out = _record(Linear, (x, weight if isinstance(weight, Tensor) else _lift(weight, x)))
+    weight = weight if isinstance(weight, Tensor) else _lift(weight, x)
+    # nn.Linear's case, a bias (out_features,) of x's and weight's dtype: added in place, exactly x @ w.T + b
+    if isinstance(bias, Tensor) and bias.ndim == 1 == weight.ndim - 1 and bias.shape[0] == weight.shape[0]:  # noqa: SIM102
+        if bias.dtype == x.dtype == weight.dtype:  # (two ifs: the type checker narrows bias in the first)
+            return _record(Linear, (x, weight, bias))
+    out = _record(Linear, (x, weight))
     return out if bias is None else out + bias
 
 
