@@ -236,9 +236,9 @@ def linear(x: TensorLike, weight: TensorLike, bias: TensorLike | None = None) ->
     if not isinstance(x, Tensor):
         x = as_tensor(x)
     weight = weight if isinstance(weight, Tensor) else _lift(weight, x)
-    # nn.Linear's case, a bias (out_features,) of x's and weight's dtype: added in place, exactly x @ w.T + b
-    if isinstance(bias, Tensor) and bias.ndim == 1 == weight.ndim - 1 and bias.shape[0] == weight.shape[0]:  # noqa: SIM102
-        if bias.dtype == x.dtype == weight.dtype:  # (two ifs: the type checker narrows bias in the first)
+    if isinstance(bias, Tensor):  # nn.Linear's bias, (out_features,) in x's and weight's dtype: linear adds it
+        b, w = bias._data, weight._data  # (read once: a layer runs every step)
+        if b.ndim == 1 == w.ndim - 1 and b.shape[0] == w.shape[0] and b.dtype == w.dtype == x._data.dtype:
             return _record(Linear, (x, weight, bias))
     out = _record(Linear, (x, weight))
     return out if bias is None else out + bias

@@ -77,7 +77,7 @@ class Linear(Primitive):
         if b is None:
             return "matmul({x0}, {x1}.T{into})"
         shape = x.shape[:-1] + w.shape[:-1]
-        if shape and _adds_in_place(np.result_type(x, w), b, shape):  # as forward (a 0-d product is a scalar)
+        if shape and b.shape == shape[-1:] and b.dtype == np.result_type(x, w):  # as forward
             return "{y} = matmul({x0}, {x1}.T{into})\nadd({y}, {x2}, {y})"
         return "add(matmul({x0}, {x1}.T), {x2}{into})"
 
@@ -88,7 +88,7 @@ class Linear(Primitive):
         out = np.matmul(x, w.T)
         if b is None:
             return out
-        if type(out) is np.ndarray and _adds_in_place(out.dtype, b, out.shape):
+        if out.ndim and b.shape == out.shape[-1:] and b.dtype == out.dtype:  # (out,): F.linear's (0-d: a scalar)
             return np.add(out, b, out)  # into the product's fresh array: one array a layer, not two
         if np.broadcast_shapes(np.shape(b), np.shape(out)) != np.shape(out):  # (dw sums the product's rows)
             raise ValueError(f"the bias {np.shape(b)} must broadcast to the product's shape {np.shape(out)}")
@@ -117,9 +117,3 @@ class Linear(Primitive):
                 return "matmul({x0}.T, {g}{into}).T"
             return ("matmul({g}, {x1}{into})", "matmul({g}.T, {x0}{into})")[i]
         return None
-
-
-def _adds_in_place(dtype, b, shape):
-    """Can b be added into the product's array (dtype, shape) as x @ w.T + b would give it: b has the
-    dtype and the product's trailing axes (F.linear's bias: (out,))."""
-    return b.dtype == dtype and b.shape == shape[len(shape) - b.ndim :]
