@@ -227,14 +227,20 @@ def matmul(a: TensorLike, b: TensorLike) -> Tensor:
 
 def linear(x: TensorLike, weight: TensorLike, bias: TensorLike | None = None) -> Tensor:
     """x @ weight.T + bias, as PyTorch's ``F.linear``: weight is (out_features, in_features), x is
-    (..., in_features). x @ weight.T is one recorded op, ``linear``; the bias is an ``add`` after it.
+    (..., in_features). One recorded op, ``linear``, with the bias (out_features,) of the same dtype
+    as its third input (added into the product's array, as torch's addmm); another bias is an ``add`` after it.
 
     >>> linear(Tensor([[1.0, 2.0]]), Tensor([[1.0, 0.0], [1.0, 1.0], [0.0, 2.0]]), Tensor([0.0, 0.0, 0.5]))
     Tensor([[1. , 3. , 4.5]])
     """
     if not isinstance(x, Tensor):
         x = as_tensor(x)
-    out = _record(Linear, (x, weight if isinstance(weight, Tensor) else _lift(weight, x)))
+    weight = weight if isinstance(weight, Tensor) else _lift(weight, x)
+    if isinstance(bias, Tensor):  # nn.Linear's bias, (out_features,) in x's and weight's dtype: linear adds it
+        b, w = bias._data, weight._data  # (read once: a layer runs every step)
+        if b.ndim == 1 == w.ndim - 1 and b.shape[0] == w.shape[0] and b.dtype == w.dtype == x._data.dtype:
+            return _record(Linear, (x, weight, bias))
+    out = _record(Linear, (x, weight))
     return out if bias is None else out + bias
 
 

@@ -155,7 +155,9 @@ def linear_cases():
     torch_linear = lambda *a: _torch().nn.functional.linear(*a)  # noqa: E731
     return [Case(f"linear{a}{w}", ag.linear, (a, w), torch_linear) for a, w in LINEAR_SHAPES] + [
         Case("linear_column_major_weight", ag.linear, ((3, 4), (2, 4)), torch_linear, column_major_weight),
-        Case("linear_bias", ag.linear, ((3, 4), (2, 4), (2,)), torch_linear),
+        Case("linear_bias", ag.linear, ((3, 4), (2, 4), (2,)), torch_linear),  # the bias is linear's third input
+        Case("linear_bias_batched", ag.linear, ((2, 3, 4), (2, 4), (2,)), torch_linear),
+        Case("linear_bias_1d_input", ag.linear, ((4,), (2, 4), (2,)), torch_linear),
     ]
 
 

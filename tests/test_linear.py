@@ -11,7 +11,7 @@ import autograd_core as ag
 import nn
 import nn.functional as F
 from autograd_core import Tensor
-from autograd_core.primitives import Linear
+from autograd_core.primitives import Linear, sum_to
 from autograd_core.replay import faithful
 
 
@@ -69,13 +69,60 @@ def test_nn_linear_gives_what_x_at_weight_T_plus_bias_gave(dtype, x_shape, bias)
             np.testing.assert_array_equal(a, b)
 
 
-def test_nn_linear_records_one_linear_node_and_the_bias_add_without_a_transpose():
+def test_nn_linear_records_one_linear_node_with_its_bias_and_without_a_transpose():
     layer = nn.Linear(4, 3, seed=0)
     out = layer(np.ones((2, 4)))
-    assert [t.op for t in ag.walk(out) if t.op] == ["linear", "add"]
-    assert out.parents[0].parents == (out.parents[0].parents[0], layer.weight)  # W itself, not W.T
+    assert [t.op for t in ag.walk(out) if t.op] == ["linear"]  # x @ W.T + b: one node, as torch's addmm
+    assert out.parents[1:] == (layer.weight, layer.bias)  # W itself, not W.T
     no_bias = nn.Linear(4, 3, bias=False, seed=0)(np.ones((2, 4)))
     assert [t.op for t in ag.walk(no_bias) if t.op] == ["linear"]
+
+
+@pytest.mark.parametrize(
+    "bias,fused",
+    [
+        (np.arange(3.0), True),  # (out,), the layer's dtype: added into the product's array
+        (np.arange(3, dtype=np.float32), False),  # another dtype: promoted by numpy, as x @ w.T + b
+        (np.ones(1), False),  # (1,): broadcast by an add
+        (np.ones((2, 1, 3)), False),  # widens the output: an add
+    ],
+)
+def test_a_bias_is_linears_third_input_only_where_adding_it_in_place_gives_x_at_w_t_plus_b(bias, fused):
+    rng = np.random.default_rng(6)
+    x, w = (
+        Tensor(rng.standard_normal((5, 4)), requires_grad=True),
+        Tensor(rng.standard_normal((3, 4)), requires_grad=True),
+    )
+    b = Tensor(bias, requires_grad=True)
+    out = F.linear(x, w, b)
+    assert [t.op for t in ag.walk(out) if t.op] == (["linear"] if fused else ["linear", "add"])
+    want = x.data @ w.data.T + bias
+    assert out.dtype == want.dtype and out.shape == want.shape
+    np.testing.assert_array_equal(out.data, want)
+    (out * out).sum().backward()  # the engine's rule: summed to b's shape, cast to its dtype
+    np.testing.assert_array_equal(b.grad, sum_to(2 * want, bias.shape).astype(bias.dtype))
+
+
+def test_the_primitive_adds_a_bias_that_broadcasts_and_refuses_one_that_widens_the_product():
+    rng = np.random.default_rng(7)
+    x, w = rng.standard_normal((5, 4)), rng.standard_normal((3, 4))
+    for b in (rng.standard_normal((1, 3)), rng.standard_normal((5, 1)), rng.standard_normal(3).astype(np.float32)):
+        np.testing.assert_array_equal(Linear.forward(x, w, b), x @ w.T + b)
+        xs = [Tensor(a, requires_grad=True) for a in (x, w, b)]
+        Tensor.apply(Linear, *xs).sum().backward()
+        np.testing.assert_array_equal(xs[2].grad, sum_to(np.ones((5, 3)), b.shape).astype(b.dtype))
+    np.testing.assert_array_equal(Linear.forward(x[0], w[0], np.float64(1.0)), x[0] @ w[0] + 1.0)  # a 0-d product
+    with raises(ValueError, "linear", "bias (2, 1, 3)", "(5, 3)"):
+        Tensor.apply(Linear, Tensor(x), Tensor(w), Tensor(np.ones((2, 1, 3))))
+
+
+def test_a_bias_hessian_vector_product_is_the_closed_form():
+    # L(b) = sum((x @ W.T + b)^2): d2L/db2 = 2 N I, so H v = 2 N v
+    rng = np.random.default_rng(8)
+    x, w = Tensor(rng.standard_normal((6, 4))), Tensor(rng.standard_normal((3, 4)))
+    v = rng.standard_normal(3)
+    _, hv = ag.hvp(lambda b: (F.linear(x, w, b) ** 2).sum(), Tensor(rng.standard_normal(3)), Tensor(v))
+    np.testing.assert_allclose(hv.data, 2 * 6 * v, rtol=1e-12)
 
 
 def test_f_linear_and_ag_linear_agree_with_numpy_on_arrays_and_a_1d_weight():
@@ -121,6 +168,7 @@ def test_the_compiled_nn_idiom_lowers_linear_to_one_matmul_per_layer_and_directi
     assert step.replay_count == 1
     assert "transpose" not in step.source and step.source.count("matmul(") == 5  # 2 forward, dW twice, dx once
     assert re.search(r"matmul\(a0, l0\.T, buf\w*\)", step.source)  # x @ W.T: W's transposed view, no copy
+    assert re.search(r"(t\d+) = matmul\(a0, l0\.T, buf\w*\)\n\s*add\(\1, l1, \1\)\n", step.source)  # + b in place
 
 
 @pytest.mark.parametrize("x_shape,w_shape", [((2, 3, 4), (5, 4)), ((4,), (5, 4)), ((3, 4), (4,))])
@@ -146,7 +194,7 @@ def test_the_graph_draws_one_linear_node_with_its_operands_named():
     model = nn.MLP([3, 4, 2], seed=0)
     loss = F.cross_entropy(model(ag.Tensor(np.ones((5, 3)), label="x")), np.array([0, 1, 0, 1, 1]))
     source = viz.draw_graph(loss, collapse_modules=False).source
-    assert len(re.findall(r'\[label="linear\\na @ bᵀ"', source)) == 2
+    assert len(re.findall(r'\[label="linear\\na @ bᵀ \+ c"', source)) == 2
     assert "layers.0: Linear(3→4)" in source and "layers.2: Linear(4→2)" in source
     assert '[label="b: 4×3"]' in source  # the weight enters in its own (out, in) shape
     assert "transpose" not in source

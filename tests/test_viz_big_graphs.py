@@ -25,7 +25,7 @@ def svg_pixels(digraph):
 def deep_mlp_loss():
     nn = pytest.importorskip("nn")
     F = pytest.importorskip("nn.functional")
-    model = nn.MLP([2, 32, 32, 32, 32, 32, 2], seed=0)  # 6 Linear layers
+    model = nn.MLP([2, 32, 32, 32, 32, 32, 32, 32, 2], seed=0)  # 8 Linear layers
     X = np.random.default_rng(0).standard_normal((16, 2))
     loss = F.cross_entropy(model(ag.Tensor(X, label="X")), np.arange(16) % 2)
     viz.backward_all(loss)
@@ -60,12 +60,12 @@ def test_a_deep_mlp_collapses_its_modules_named_by_what_they_are_and_runs_top_to
     boxes = re.findall(r"<b>(layers\.\d+)</b>: ([^<\n]+?)<br/>|<b>(layers\.\d+)</b>: (ReLU)>", source)
     kinds = [(a or c, b or d) for a, b, c, d in boxes]
     assert kinds[0] == ("layers.0", "Linear(2→32)") and kinds[1] == ("layers.1", "ReLU")
-    assert kinds[-1] == ("layers.10", "Linear(32→2)") and len(kinds) == 11
+    assert kinds[-1] == ("layers.14", "Linear(32→2)") and len(kinds) == 15
     assert "transpose" not in source  # Linear's W.T is not an op of its own
     full = viz.draw_graph(loss, collapse_modules=False, max_depth=None).source
     assert "layers.0: Linear(2→32)" in full  # the cluster says what it is
     assert not re.search(r'\top\d+ \[label="?transpose', full) and "(transposed)" not in full  # one linear op
-    assert re.search(r'label="?linear\\na @ bᵀ', full) and "b: 32×2" in full  # W enters as b, in its own shape
+    assert re.search(r'label="?linear\\na @ bᵀ \+ c', full) and "b: 32×2" in full  # W enters as b, in its own shape
 
 
 def test_modules_collapse_past_the_documented_node_count():

@@ -35,8 +35,15 @@ from .legend import add_legend
 from .render import PNG_DPI, DrawnGraph
 
 # Ops whose inputs do not commute: their edges say which operand is which (a − b, a / b, a @ b, a ** b;
-# linear, nn.Linear's x @ W.T: a @ bᵀ).
-OPERAND_ORDER = {"sub": "a \u2212 b", "div": "a / b", "matmul": "a @ b", "linear": "a @ b\u1d40", "pow": "a ** b"}
+# linear, nn.Linear's x @ W.T + b: a @ bᵀ + c), by the op and its number of inputs.
+OPERAND_ORDER: dict[tuple[str | None, int], str] = {
+    ("sub", 2): "a \u2212 b",
+    ("div", 2): "a / b",
+    ("matmul", 2): "a @ b",
+    ("linear", 2): "a @ b\u1d40",
+    ("linear", 3): "a @ b\u1d40 + c",
+    ("pow", 2): "a ** b",
+}
 
 NOTE_STYLE = {"style": "filled,dashed", "fillcolor": FILL["hidden"], "fontcolor": MUTED_COLOUR}  # what is not drawn
 
@@ -219,11 +226,12 @@ class _Drawer:
             )
         else:
             lines = [op_description(t)]
-            if t.op in OPERAND_ORDER and len(t.parents) == 2:
-                lines.append(OPERAND_ORDER[t.op])
+            order = OPERAND_ORDER.get((t.op, len(t.parents)))
+            if order:
+                lines.append(order)
             for position, p in enumerate(t.parents):  # constants are written here, not drawn as boxes
                 if self._is_inlined(p):
-                    operand = f"{'ab'[position]} = " if t.op in OPERAND_ORDER else "with "
+                    operand = f"{'abc'[position]} = " if order else "with "
                     lines.append(operand + format_array(p.data, self.o.number_format))
             label = "\\n".join(escape(line) for line in lines)  # DOT's \n: the next line
             g.node(f"op{i}", label, shape="ellipse", style="filled", fillcolor=FILL["op"], **hot, **self._id(f"op{i}"))
@@ -363,8 +371,8 @@ class _Drawer:
     def _edge_label(self, t: Tensor, position: int, j: int) -> str:
         """What flows along an edge: operand a/b of a non-commutative op, the shape, a folded ᵀ."""
         parts = []
-        if t.op in OPERAND_ORDER and len(t.parents) == 2:
-            parts.append("ab"[position])
+        if (t.op, len(t.parents)) in OPERAND_ORDER:
+            parts.append("abc"[position])
         dims = format_dims(self.plan.tensors[j].shape)
         if dims:
             parts.append(dims + (" (transposed)" if j in self.plan.folded and self.plan.tensors[j].op else ""))

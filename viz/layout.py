@@ -322,10 +322,11 @@ def module_kind(plan: GraphPlan, scope: str) -> str:
         return ""
     if len(ops) == 1 and ops[0] in SINGLE_OP_MODULES:
         return SINGLE_OP_MODULES[ops[0]]
-    if ops in (["linear"], ["add", "linear"]):  # nn.Linear: x @ W.T (the linear op), + b
-        weight = next(t for t in own if t.op == "linear").parents[1]
+    if ops in (["linear"], ["add", "linear"]):  # nn.Linear: x @ W.T + b (the linear op), or + b after it
+        linear = next(t for t in own if t.op == "linear")
+        weight, has_bias = linear.parents[1], len(ops) == 2 or len(linear.parents) == 3
         if weight.ndim == 2:
-            return f"Linear({weight.shape[1]}\u2192{weight.shape[0]}{'' if len(ops) == 2 else ', bias=False'})"
+            return f"Linear({weight.shape[1]}\u2192{weight.shape[0]}{'' if has_bias else ', bias=False'})"
     if ops in (["matmul"], ["add", "matmul"]):  # x @ W (+ b), W a parameter or a folded W.T
         matmul = next(t for t in own if t.op == "matmul")
         weight = matmul.parents[1]

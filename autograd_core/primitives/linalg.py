@@ -56,13 +56,15 @@ class Matmul(Primitive):
 
 
 class Linear(Primitive):
-    """x @ w.T with w of shape (out_features, in_features), as PyTorch's ``F.linear`` (its bias is
-    a separate add). One primitive so that nn.Linear records one node, not a transpose and a matmul.
+    """x @ w.T (+ b) with w of shape (out_features, in_features), as PyTorch's ``F.linear``: one
+    primitive so that nn.Linear records one node (torch's addmm), not a transpose, a matmul and an add.
 
-    x is (..., in) (any leading axes, or 1-d); w is (out, in), or 1-d (in,) for a dot product.
+    x is (..., in) (any leading axes, or 1-d); w is (out, in), or 1-d (in,) for a dot product; b,
+    if given, broadcasts to the output (F.linear passes one of the output's dtype, of shape (out,)).
     dx = g @ w; dw = g^T @ x summed over all leading axes of x (one BLAS call on the flattened
     rows), computed in w's own memory layout, so a column-major weight (nn.Linear's: w.T is then the
-    row-major matrix OpenBLAS multiplies fastest) gets a column-major gradient without a copy.
+    row-major matrix OpenBLAS multiplies fastest) gets a column-major gradient without a copy;
+    db = g, which the engine sums to b's shape (as it does for add).
     """
 
     hint = (
@@ -70,16 +72,32 @@ class Linear(Primitive):
         "(the weight is (out_features, in_features), as in PyTorch; did you pass weight.T?)"
     )
 
-    forward_code = "matmul({x0}, {x1}.T{into})"
+    @staticmethod
+    def forward_code(x, w, b=None):
+        if b is None:
+            return "matmul({x0}, {x1}.T{into})"
+        shape = x.shape[:-1] + w.shape[:-1]
+        if shape and b.shape == shape[-1:] and b.dtype == np.result_type(x, w):  # as forward
+            return "{y} = matmul({x0}, {x1}.T{into})\nadd({y}, {x2}, {y})"
+        return "add(matmul({x0}, {x1}.T), {x2}{into})"
 
     @staticmethod
-    def forward(x, w):
+    def forward(x, w, b=None):
         if w.ndim > 2:
             raise ValueError(f"the weight must be 2-d (out_features, in_features) or 1-d, got {w.ndim}-d")
-        return np.matmul(x, w.T)
+        out = np.matmul(x, w.T)
+        if b is None:
+            return out
+        if out.ndim and b.shape == out.shape[-1:] and b.dtype == out.dtype:  # (out,): F.linear's (0-d: a scalar)
+            return np.add(out, b, out)  # into the product's fresh array: one array a layer, not two
+        if np.broadcast_shapes(np.shape(b), np.shape(out)) != np.shape(out):  # (dw sums the product's rows)
+            raise ValueError(f"the bias {np.shape(b)} must broadcast to the product's shape {np.shape(out)}")
+        return out + b  # numpy's promotion, as x @ w.T + b
 
     @staticmethod
-    def vjp(i, g, out, x, w):
+    def vjp(i, g, out, x, w, b=None):
+        if i == 2:
+            return g  # summed to b's shape by the engine
         w_is_vector = w.ndim == 1
         if w_is_vector:  # out lost the out_features axis: put it back
             g, w = g.reshape(g.shape + (1,)), w.reshape((1,) + w.shape)
@@ -91,7 +109,9 @@ class Linear(Primitive):
         return grad.reshape(grad.shape[1:]) if w_is_vector else grad
 
     @staticmethod
-    def vjp_code(i, out, x, w):
+    def vjp_code(i, out, x, w, b=None):
+        if i == 2:
+            return "{g}"
         if x.ndim == w.ndim == 2:
             if i == 1 and _is_transposed_matrix(w):  # as vjp: dw in w's own layout (a trailing .T: see replay)
                 return "matmul({x0}.T, {g}{into}).T"
