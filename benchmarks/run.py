@@ -23,7 +23,7 @@ import sys
 import time
 
 from benchmarks import chain, depth, digits, memory, mlp, report, scalar, search, train_loop, width
-from benchmarks.environment import describe, describe_load, summary_lines
+from benchmarks.environment import describe, describe_load, pin_allocator, summary_lines
 from benchmarks.timing import CLOCKS, Settings
 
 
@@ -66,6 +66,13 @@ def parse_args(argv):
         help="wall: time.perf_counter; cpu: time.process_time, this process's CPU time "
         "(for a loaded machine: time spent waiting for a core is not counted)",
     )
+    parser.add_argument(
+        "--malloc",
+        choices=("pinned", "default"),
+        default="pinned",
+        help="pinned: fix glibc's trim/mmap thresholds for this process, every engine alike, so a step's page "
+        "faults do not depend on the engine timed before it (see environment.py); default: glibc's moving ones",
+    )
     args = parser.parse_args(argv)
     args.only = [w.strip() for w in args.only.split(",") if w.strip()]
     unknown = [w for w in args.only if w not in WORKLOADS]
@@ -80,6 +87,8 @@ def main(argv=None):
     if args.rounds:
         settings.rounds = args.rounds
     started = time.perf_counter()
+    if args.malloc == "pinned":
+        pin_allocator()
     environment = describe()
     print("\n".join(summary_lines(environment)), flush=True)
     print(

@@ -11,6 +11,7 @@ BLAS or XLA helper threads count, while time spent waiting for a core does not).
 """
 
 import gc
+import resource
 import statistics
 import time
 
@@ -84,7 +85,7 @@ def interleaved(calls, settings, gc_during_timing=True):
         calls[name]()
         elapsed = clock() - start
         block[name] = max(1, int(settings.block_seconds / max(elapsed, 1e-9)))
-    samples = {name: [] for name in names}
+    samples, faults = {name: [] for name in names}, {name: [] for name in names}
     for round_index in range(settings.rounds):
         shift = round_index % len(names)
         for name in names[shift:] + names[:shift]:
@@ -94,19 +95,30 @@ def interleaved(calls, settings, gc_during_timing=True):
             if not gc_during_timing:
                 gc.disable()
             try:
-                start = clock()
+                touched, start = _minor_faults(), clock()
                 for _ in range(count):
                     fn()
                 if gc_during_timing:
                     gc.collect()  # this engine's garbage, charged to it
                 samples[name].append((clock() - start) / count)
+                faults[name].append((_minor_faults() - touched) / count)
             finally:
                 gc.enable()
                 gc.unfreeze()
     return {
-        name: {"median_s": statistics.median(samples[name]), "samples_s": samples[name], "calls_per_block": block[name]}
+        name: {
+            "median_s": statistics.median(samples[name]),
+            "samples_s": samples[name],
+            "calls_per_block": block[name],
+            "page_faults_per_call": statistics.median(faults[name]),  # memory the kernel had to map afresh
+        }
         for name in names
     }
+
+
+def _minor_faults():
+    """Page faults of this process so far that needed no disk: first touches of fresh memory."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
 def relative_error(got, expected):
@@ -180,4 +192,5 @@ def timed_fields(entry):
         "samples_s": entry["samples_s"],
         "ratio": entry["speed_ratio"],
         "ratio_spread": entry["ratio_spread"],
+        "page_faults_per_call": entry["page_faults_per_call"],
     }

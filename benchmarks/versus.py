@@ -9,7 +9,7 @@ the cores are shared). Printed: the median and interquartile range over rounds o
 version's speed ratio to the hand-written network, and of new/old speed.
 """
 
-from benchmarks.environment import pin_threads
+from benchmarks.environment import pin_allocator, pin_threads
 
 if __name__ == "__main__":
     pin_threads(1)
@@ -118,6 +118,7 @@ def main(argv=None):
     parser.add_argument("old", help="a checkout of the version to compare with (e.g. a git worktree)")
     parser.add_argument("--rounds", type=int, default=60, help="interleaved rounds (default %(default)s)")
     args = parser.parse_args(argv)
+    pin_allocator()  # both versions alike: page faults independent of which ran before (environment.py)
     if not os.path.isfile(os.path.join(args.old, "autograd_core", "__init__.py")):
         parser.error(
             f"{args.old}: not a checkout (no autograd_core/__init__.py); make one with "

@@ -9,7 +9,7 @@ eager and through ``ag.compile``, float32, then the optimizers' ``step()`` alone
 each version's median µs per step and the median and interquartile range of new/old speed.
 """
 
-from benchmarks.environment import pin_threads
+from benchmarks.environment import pin_allocator, pin_threads
 
 if __name__ == "__main__":
     pin_threads(1)
@@ -89,6 +89,7 @@ def main(argv=None):
     parser.add_argument("old", help="a checkout of this repository (e.g. a git worktree of the old commit)")
     parser.add_argument("--rounds", type=int, default=60, help="interleaved rounds (default %(default)s)")
     args = parser.parse_args(argv)
+    pin_allocator()  # both versions alike: page faults independent of which ran before (environment.py)
     versions = {"old": load_nn("nn_old", os.path.abspath(args.old)), "new": nn}
     cases = {}
     for sizes, batch in SIZES:

@@ -1,5 +1,6 @@
 """The benchmark suite's timing machinery (never speed itself): ratios to the reference as medians of
-per-round ratios, the CPU clock, the same garbage-collector treatment for every engine, versus.py."""
+per-round ratios, the CPU clock, the same garbage-collector treatment for every engine, versus.py, the
+page faults a call causes and the pinned allocator that makes them independent of the engine timed before."""
 
 import sys
 
@@ -87,3 +88,49 @@ def test_versus_imports_a_second_checkout_under_its_own_name_and_times_in_cpu_ti
     assert all(len(v) == 3 for v in samples.values())
     assert sorted(samples["busy"])[1] > sorted(samples["idle"])[1]  # CPU time tells them apart
     assert versus.spread([4.0, 1.0, 3.0, 2.0]) == "2.500 [IQR 2.000-4.000]"
+
+
+def test_page_faults_per_call_count_the_fresh_memory_a_call_touches():
+    import resource
+
+    # bytearray(64 MiB): above glibc's largest mmap threshold, so every call maps fresh pages and zeroes each
+    timed = interleaved({"fresh": lambda: bytearray(64 << 20), "none": lambda: None}, TINY)
+    pages = (64 << 20) / resource.getpagesize()
+    assert 0.9 * pages < timed["fresh"]["page_faults_per_call"] < 1.1 * pages + 100
+    assert timed["none"]["page_faults_per_call"] < 1
+
+
+CHURN = """
+import json, resource, sys
+from benchmarks.environment import describe, pin_allocator
+faults = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+def step():  # a training step's pattern: several large temporaries alive at once, then all freed
+    arrays = [bytearray(3 << 20) for _ in range(4)]
+    del arrays
+state = pin_allocator() if sys.argv[1] == "pinned" else None
+for _ in range(3):
+    step()
+start = faults()
+for _ in range(20):
+    step()
+print(json.dumps({"faults": (faults() - start) / 20, "state": state, "recorded": describe()["allocator"]}))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt: Linux only")
+def test_the_pinned_allocator_keeps_freed_arrays_mapped_so_a_step_pays_no_page_faults():
+    import json
+    import subprocess
+
+    def churn(mode):
+        done = subprocess.run([sys.executable, "-c", CHURN, mode], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    default, pinned = churn("default"), churn("pinned")
+    # glibc's default gives the 12 MiB back to the kernel after each step (its trim threshold follows the
+    # 3 MiB arrays): the next step touches 3,072 fresh pages; pinned, the heap keeps them
+    assert default["faults"] > 1000 and pinned["faults"] < 10
+    assert pinned["state"]["malloc"] == "glibc, thresholds pinned" == pinned["recorded"]["malloc"]
+    assert default["recorded"] == {"malloc": "default"}
+    assert run.parse_args([]).malloc == "pinned" and run.parse_args(["--malloc", "default"]).malloc == "default"
