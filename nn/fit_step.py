@@ -48,6 +48,8 @@ def compile_obstacle(model: Module, loss_fn: LossFn, trust_outside: bool = False
         if not trust_outside and not _from_nn(type(module)):
             return f"{where} is defined outside nn: {OUTSIDE}"
         rate = module.p if isinstance(module, Dropout) else getattr(module, "dropout", 0.0)  # (RNN, LSTM, attention)
+        if getattr(module, "num_layers", None) == 1:  # a recurrent layer drops out between its stacked layers only
+            rate = 0.0
         if isinstance(rate, float) and 0 < rate < 1:
             return f"{where} draws a fresh random mask every step"
         buffers = list(module._buffers)

@@ -100,3 +100,19 @@ def test_layers_with_dropout_inside_are_a_compile_obstacle_for_fit(layer):
         f"layer '1' ({type(model[1]).__name__}) draws a fresh random mask every step"
     )
     assert compile_obstacle(nn.Sequential(nn.Linear(4, 4), layer(0.0)), F.cross_entropy) is None
+
+
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
+def test_a_single_layer_recurrent_dropout_draws_nothing_so_fit_may_compile_it(kind):
+    # dropout acts between stacked layers: with num_layers=1 the layer warns that it does nothing (as torch),
+    # and its forward draws no mask, so it is no reason to run define-by-run
+    with pytest.warns(UserWarning, match="num_layers=1"):
+        layer = getattr(nn, kind)(4, 8, dropout=0.25)
+    assert compile_obstacle(nn.Sequential(nn.Linear(4, 4), layer), F.cross_entropy) is None
+    from autograd_core.sampling import default_generator
+
+    before = default_generator.rng.bit_generator.state  # what F.dropout draws its masks from
+    layer.train()(ag.Tensor(np.ones((3, 2, 4))))
+    assert default_generator.rng.bit_generator.state == before
+    nn.LSTM(4, 8, num_layers=2, dropout=0.25).train()(ag.Tensor(np.ones((3, 2, 4))))
+    assert default_generator.rng.bit_generator.state != before  # (two layers do draw: the check can fail)
