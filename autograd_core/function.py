@@ -1,0 +1,375 @@
+"""``ag.Function``: PyTorch's ``torch.autograd.Function``, an op with a hand-written forward and backward.
+
+A thin adapter on the engine's one mechanism, the Primitive (docs/tutorials/07-your-own-primitive.md): each
+Function subclass gets its own Primitive, named after the class (graphs, viz and ``ag.walk`` show
+``LegendrePolynomial3``). Its forward runs the user's ``forward(ctx, *args)`` on Tensors, recording nothing; its
+vjp runs ``backward(ctx, *grad_outputs)`` once per node and incoming gradient (the engine asks input by input) and
+hands input i its part. Under ``create_graph=True`` backward gets Tensors and records, so a backward written with
+Tensor ops has derivatives of its own. Several outputs are one node holding them side by side (flattened,
+concatenated); each returned Tensor is a recorded slice of it.
+
+What a node needs besides arrays is its params' ``call`` (a ``_Call``): compared by value, so that ``ag.compile``'s
+two traces agree, and each forward run (a replay's too) makes a fresh ctx, found again by the vjp through the
+identity of the output array it produced.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .grad_mode import no_grad
+from .graph_state import MutationClock, _written_since
+from .primitives import PRIMITIVES, Primitive
+from .tensor import Tensor, _node
+from .tensor_inputs import as_array
+
+_NUMBERS = (bool, int, float, np.ndarray, np.generic)
+_STATIC = (bool, int, float, str, type(None))  # compared by value between compile's traces (others: identity)
+
+
+class FunctionCtx:
+    """The ``ctx`` a Function's forward and backward share: ``save_for_backward`` / ``saved_tensors``,
+    ``needs_input_grad``, ``mark_non_differentiable``, ``set_materialize_grads``, and any attribute you set.
+
+    >>> class Square(Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         ctx.save_for_backward(x)
+    ...         return x * x
+    ...     @staticmethod
+    ...     def backward(ctx, g):
+    ...         (x,) = ctx.saved_tensors
+    ...         return 2 * x * g
+    >>> x = Tensor([3.0], requires_grad=True)
+    >>> Square.apply(x).sum().backward(); x.grad
+    array([6.])
+    """
+
+    def __init__(self, name: str, needs_input_grad: tuple[bool, ...]) -> None:
+        self.needs_input_grad = needs_input_grad  # one per argument of forward: a Tensor that requires grad?
+        self._name = name
+        self._saved: tuple[Tensor | None, ...] = ()
+        self._saved_at = 0  # MutationClock's count when saved: a later write means the values changed
+        self._non_differentiable: list[Tensor] = []
+        self._materialize = True
+        self._unpack: dict[int, Tensor] = {}  # with create_graph: forward's tensors -> their recorded versions
+        self._pending: tuple[Any, dict[int, Any]] | None = None  # (g, the gradients not yet handed out)
+
+    def save_for_backward(self, *tensors: Tensor | None) -> None:
+        """Keep ``tensors`` (inputs, outputs or None) for backward; a later in-place change is refused there."""
+        for k, t in enumerate(tensors):
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError(
+                    f"{self._name}: save_for_backward takes Tensors (or None), argument {k} is a "
+                    f"{type(t).__name__}; keep other values as attributes: ctx.value = ..."
+                )
+        self._saved, self._saved_at = tensors, MutationClock.now
+
+    @property
+    def saved_tensors(self) -> tuple[Tensor | None, ...]:
+        """What forward saved (under ``create_graph=True``, the inputs and outputs as recorded in the graph)."""
+        for k, t in enumerate(self._saved):
+            if t is not None and (t._version > self._saved_at or _written_since(t._data, self._saved_at)):
+                raise RuntimeError(
+                    f"{self._name}: saved tensor {k} (shape {t.shape}) was modified in place after forward saved it, "
+                    "so backward would compute with other values; change a copy, or run backward first"
+                )
+        return tuple(None if t is None else self._unpack.get(id(t), t) for t in self._saved)
+
+    def mark_non_differentiable(self, *outputs: Tensor) -> None:
+        """These outputs get no gradient: returned as constants (an index, a mask); backward gets zeros for them."""
+        self._non_differentiable += outputs
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """False: an output no gradient reaches (or only zeros) comes to backward as None, not a zero tensor."""
+        self._materialize = bool(value)
+
+
+class _Call:
+    """One application of a Function: its arguments other than the Tensors, where the Tensors go, which need a
+    gradient; and the forward runs made (the node's own first, then the latest: a replay's) as (output, ctx)."""
+
+    def __init__(self, function: type[Function], args: list[Any], kwargs: dict[str, Any], tensors: tuple) -> None:
+        self.function, self.args, self.kwargs = function, args, kwargs
+        self.positions = tuple(k for k, a in enumerate(args) if isinstance(a, Tensor))
+        self.needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        for k in self.positions:
+            args[k] = None  # the node's parents hold them; the first forward gets them from `originals`
+        self.originals: tuple[Tensor, ...] | None = tensors
+        self.first: tuple[Any, FunctionCtx, list[Any]] | None = None
+        self.latest: tuple[Any, FunctionCtx, list[Any]] | None = None
+        self.several = False  # forward returned a tuple (of one or more outputs)
+
+    def key(self) -> tuple:
+        statics = [(type(a), a if type(a) in _STATIC else id(a)) for a in [*self.args, *self.kwargs.values()]]
+        return self.function, self.positions, self.needs, tuple(self.kwargs), tuple(statics)
+
+    def __eq__(self, other: object) -> bool:  # compile's tapes compare params: equal when applied alike
+        return isinstance(other, _Call) and self.key() == other.key()
+
+    def __hash__(self) -> int:
+        return hash((self.function, self.positions, self.needs))
+
+    def __repr__(self) -> str:
+        return f"<{self.function.__name__} call>"
+
+    def run_of(self, data: Any) -> tuple[Any, FunctionCtx, list[Any]]:
+        """The forward run that made the output array ``data``: (data, its ctx, its output layout)."""
+        for run in (self.latest, self.first):
+            if run is not None and run[0] is data:
+                return run
+        raise RuntimeError(
+            f"{self.function.__name__}: this output's values are not the ones its forward made (replaced with "
+            ".data = ...?), so backward has no ctx for them; run the forward pass again"
+        )
+
+
+def _forward(*arrays: Any, call: _Call) -> Any:
+    """The Primitive's forward: the user's forward on Tensors, without recording; its output as one array."""
+    function, tensors = call.function, call.originals
+    if tensors is None:  # a later run (ag.compile's replay, viz's check): the arrays given, as constants
+        tensors = tuple(_node(a) for a in arrays)
+    call.originals = None
+    args = list(call.args)
+    for k, t in zip(call.positions, tensors):
+        args[k] = t
+    ctx = FunctionCtx(function.__name__, call.needs)
+    with no_grad():
+        result = function.forward(ctx, *args, **call.kwargs)
+    ctx._inputs = tensors  # type: ignore[attr-defined]
+    call.several = isinstance(result, (tuple, list))
+    data, layout = _flatten(function.__name__, result, ctx, tensors)
+    run = (data, ctx, layout)
+    if call.first is None:
+        call.first = run
+    else:
+        call.latest = run
+    return data
+
+
+def _flatten(name: str, result: Any, ctx: FunctionCtx, tensors: tuple[Tensor, ...]) -> tuple[Any, list[Any]]:
+    """forward's result as the node's array, and the layout of its outputs: for each, its Tensor as forward
+    returned it and either (start, stop, shape) in the node's array, or its array when it gets no gradient."""
+    outputs = list(result) if isinstance(result, (tuple, list)) else [result]
+    if not outputs:
+        raise TypeError(f"{name}.forward returned an empty {type(result).__name__}; return a Tensor (or several)")
+    given = {id(t._data) for t in tensors}
+    pieces: list[Any] = []
+    layout: list[Any] = []
+    start = 0
+    for k, out in enumerate(outputs):
+        if isinstance(out, Tensor):
+            array = out._data
+            if id(array) in given:  # an input returned as it is: the output gets memory of its own
+                array = array.copy()
+        elif isinstance(out, _NUMBERS):
+            array = as_array(out, None)
+        else:
+            where = f" (output {k})" if len(outputs) > 1 else ""
+            raise TypeError(
+                f"{name}.forward returned a {type(out).__name__}{where}, not a Tensor; return a Tensor (or a numpy "
+                "array or number), computed from the inputs; keep other values on ctx (ctx.value = ...)"
+            )
+        array = np.asarray(array)
+        marked = any(out is m for m in ctx._non_differentiable)
+        if marked or array.dtype.kind not in "fc":  # (integers cannot carry a gradient: torch's rule too)
+            layout.append((out, array))
+            continue
+        if pieces and array.dtype != pieces[0].dtype:
+            raise TypeError(
+                f"{name}.forward returned outputs of dtypes {pieces[0].dtype} and {array.dtype}; return the "
+                "differentiable outputs in one dtype (.astype(...)), or mark_non_differentiable the others"
+            )
+        pieces.append(array)
+        layout.append((out, (start, start + array.size, array.shape)))
+        start += array.size
+    if len(outputs) == 1:  # one output: the node is the output itself (or a constant, when not differentiable)
+        return pieces[0] if pieces else layout[0][1], layout
+    if not pieces:
+        return np.zeros(0), layout
+    return np.concatenate([p.ravel() for p in pieces]), layout
+
+
+def _vjp(i: int, g: Any, out: Any, *inputs: Any, call: _Call) -> Any:
+    """The Primitive's vjp: the gradient for input i (the i-th Tensor argument), from one backward per g."""
+    _, ctx, layout = call.run_of(out._data if isinstance(out, Tensor) else out)
+    pending = ctx._pending
+    if pending is None or pending[0] is not g or i not in pending[1]:
+        pending = ctx._pending = (g, _backward(call, ctx, layout, g, out, inputs))
+    grads = pending[1]
+    result = grads.pop(i)
+    if not grads:
+        ctx._pending = None  # (a scalar seed is one shared object: the next backward must run backward again)
+    return result
+
+
+def _backward(call: _Call, ctx: FunctionCtx, layout: list[Any], g: Any, out: Any, inputs: tuple) -> dict[int, Any]:
+    """Run the user's backward once; its gradients by input index, checked, None made zeros."""
+    function, name = call.function, call.function.__name__
+    recording = isinstance(g, Tensor)  # create_graph: Tensors in, Tensors out (the engine records)
+    single = len(layout) == 1
+    grad_outputs, unpack = [], {}
+    for forward_out, where in layout:
+        if type(where) is not tuple:  # not differentiable: zeros (torch's), None without materialize
+            zeros = np.zeros_like(where)
+            grad_outputs.append(_node(zeros) if ctx._materialize else None)
+            continue
+        start, stop, shape = where
+        part = g if single else g[start:stop].reshape(shape)
+        array = part._data if recording else part
+        if not ctx._materialize and not single and not np.any(array):
+            grad_outputs.append(None)  # no gradient reached it (or only zeros: the same to backward)
+        else:
+            grad_outputs.append(part if recording else _node(part))
+        if recording and isinstance(forward_out, Tensor):  # saved outputs, as recorded in the graph
+            unpack[id(forward_out)] = out if single else out[start:stop].reshape(shape)
+    if recording:
+        unpack.update((id(t), p) for t, p in zip(ctx._inputs, inputs))  # type: ignore[attr-defined]
+    ctx._unpack = unpack
+    try:
+        results = function.backward(ctx, *grad_outputs)
+    finally:
+        ctx._unpack = {}
+    results = tuple(results) if isinstance(results, (tuple, list)) else (results,)
+    count = len(call.args)
+    if len(results) > count and all(r is None for r in results[count:]):  # extra Nones: allowed, as in torch
+        results = results[:count]
+    if len(results) != count:
+        raise RuntimeError(
+            f"{name}.backward returned {len(results)} gradient{'s' * (len(results) != 1)}, but forward took "
+            f"{count} argument{'s' * (count != 1)}: return one per argument of forward, in order (None for one "
+            "that needs no gradient, such as a number)"
+        )
+    for k, r in enumerate(results):
+        if r is not None and k not in call.positions:
+            raise RuntimeError(
+                f"{name}.backward returned a gradient for argument {k}, a {type(call.args[k]).__name__}, not a "
+                "Tensor: only Tensor arguments get gradients; return None there"
+            )
+    owned = {id(_owner(t._data)) for t in (*ctx._inputs, *ctx._saved) if t is not None}  # type: ignore[attr-defined]
+    grads = {}
+    for i, k in enumerate(call.positions):
+        if call.needs[k]:
+            grads[i] = _gradient(name, results[k], inputs[i], k, recording, owned)
+    return grads
+
+
+def _gradient(name: str, r: Any, x: Any, k: int, recording: bool, owned: set[int]) -> Any:
+    """backward's result for argument k (input array or Tensor x): an array, or a Tensor when recording."""
+    if r is None:
+        return np.zeros(x.shape, x.dtype)  # no gradient: zero
+    if not isinstance(r, (Tensor, *_NUMBERS)):
+        raise TypeError(
+            f"{name}.backward returned a {type(r).__name__} for argument {k}; return a Tensor (or None) of the "
+            f"argument's shape {x.shape}"
+        )
+    shape = np.shape(r._data if isinstance(r, Tensor) else r)
+    if shape != x.shape and not _sums_to(shape, x.shape):
+        raise RuntimeError(
+            f"{name}.backward returned a gradient of shape {shape} for argument {k}, whose shape is {x.shape}; "
+            f"return dL/d(argument {k}): the argument's own shape (or one that broadcasting made of it)"
+        )
+    if recording:
+        return r if isinstance(r, Tensor) else _node(as_array(r, x.dtype))
+    array = r._data if isinstance(r, Tensor) else np.asarray(r)
+    # an input's or saved tensor's own memory may not become a .grad that later adds in place
+    return array.copy() if id(_owner(array)) in owned else array
+
+
+def _owner(array: Any) -> Any:
+    base = getattr(array, "base", None)
+    return array if base is None else base
+
+
+def _sums_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    """Can a gradient of ``shape`` be summed to ``target`` (was target broadcast to it)?"""
+    try:
+        return np.broadcast_shapes(target, shape) == shape
+    except ValueError:
+        return False
+
+
+def _primitive_for(function: type[Function]) -> type[Primitive]:
+    """The Primitive recording ``function``'s applications, named after it. It stays out of ``PRIMITIVES``
+    (the engine's own set, by name): a user's class may share a name with another one."""
+    name = function.__name__
+    previous = PRIMITIVES.get(name)
+    body = {"name": name, "forward": staticmethod(_forward), "vjp": staticmethod(_vjp)}
+    body.update(__module__=function.__module__, __doc__=f"{name}, an ag.Function. {(function.__doc__ or '').strip()}")
+    prim = type(name, (Primitive,), body)
+    if previous is None:
+        del PRIMITIVES[name]
+    else:
+        PRIMITIVES[name] = previous
+    return prim
+
+
+class Function:
+    """An op with its own forward and backward, written as in PyTorch (``torch.autograd.Function``).
+
+    Subclass it with two staticmethods: ``forward(ctx, *args)`` computes the output from Tensors (its operations
+    are not recorded) and may ``ctx.save_for_backward(...)``; ``backward(ctx, *grad_outputs)`` returns one
+    gradient per argument of forward (None: none, e.g. for a number). Call it with ``F.apply(*args)``.
+
+    >>> class Cube(Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         ctx.save_for_backward(x)
+    ...         return x ** 3
+    ...     @staticmethod
+    ...     def backward(ctx, grad_output):
+    ...         (x,) = ctx.saved_tensors
+    ...         return grad_output * 3 * x ** 2
+    >>> x = Tensor(2.0, requires_grad=True)
+    >>> y = Cube.apply(x); y.backward(); y.op, x.grad
+    ('Cube', array(12.))
+    """
+
+    _primitive: ClassVar[type[Primitive]]
+    _signature: ClassVar[inspect.Signature | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._primitive = _primitive_for(cls)
+        cls._signature = None
+
+    @staticmethod
+    def forward(ctx: FunctionCtx, *args: Any, **kwargs: Any) -> Any:
+        """Compute the output(s) from the arguments; override it (a staticmethod)."""
+        raise NotImplementedError("define forward(ctx, *args) as a staticmethod of your Function subclass")
+
+    @staticmethod
+    def backward(ctx: FunctionCtx, *grad_outputs: Any) -> Any:
+        """Return dL/d(argument) for each argument of forward, given dL/d(output); override it (a staticmethod)."""
+        raise NotImplementedError("define backward(ctx, *grad_outputs) as a staticmethod of your Function subclass")
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        """Run forward on ``args`` and record one node whose backward is this class's ``backward``: a Tensor, or
+        a tuple of them when forward returns several. Keyword arguments of forward count as its arguments."""
+        if cls._signature is None:
+            cls._signature = inspect.signature(cls.forward)
+        try:
+            bound = cls._signature.bind(None, *args, **kwargs)
+        except TypeError as error:
+            raise TypeError(f"{cls.__name__}.apply: {error} (forward{cls._signature})") from None
+        positional = list(bound.args[1:])
+        tensors = tuple(a for a in positional if isinstance(a, Tensor))
+        call = _Call(cls, positional, dict(bound.kwargs), tensors)
+        node = Tensor.apply(cls._primitive, *tensors, call=call)
+        layout = call.first[2]  # type: ignore[index]
+        if len(layout) == 1 and not call.several:  # the node is the output (a constant if not differentiable)
+            differentiable = type(layout[0][1]) is tuple
+            return node if differentiable or not node.requires_grad else node.detach()
+        return tuple(_output(node, where) for _, where in layout)
+
+
+def _output(node: Tensor, where: Any) -> Tensor:
+    """One of several outputs: a recorded slice of the node, or a constant (no gradient)."""
+    if type(where) is not tuple:
+        return _node(where)
+    start, stop, shape = where
+    return node[start:stop].reshape(shape)
