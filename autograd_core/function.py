@@ -229,6 +229,8 @@ def _backward(call: _Call, ctx: FunctionCtx, layout: list[Any], g: Any, out: Any
     if recording:
         unpack.update((id(t), p) for t, p in zip(ctx._inputs, inputs))  # type: ignore[attr-defined]
     ctx._unpack = unpack
+    if function.backward is Function.backward:
+        raise NotImplementedError(f"{name} has no backward: define backward(ctx, *grad_outputs) as a staticmethod")
     try:
         results = function.backward(ctx, *grad_outputs)
     finally:
@@ -350,6 +352,8 @@ class Function:
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         """Run forward on ``args`` and record one node whose backward is this class's ``backward``: a Tensor, or
         a tuple of them when forward returns several. Keyword arguments of forward count as its arguments."""
+        if cls.forward is Function.forward:
+            raise NotImplementedError(f"{cls.__name__} has no forward: define forward(ctx, *args) as a staticmethod")
         if cls._signature is None:
             cls._signature = inspect.signature(cls.forward)
         try:
