@@ -202,7 +202,7 @@ def _vjp(i: int, g: Any, out: Any, *inputs: Any, call: _Call) -> Any:
     grads = pending[1]
     result = grads.pop(i)
     if not grads:
-        ctx._pending = None  # (a scalar seed is one shared object: the next backward must run backward again)
+        ctx._pending = None  # all handed out: hold no gradient (nor reuse these for a later g at this address)
     return result
 
 
@@ -226,8 +226,6 @@ def _backward(call: _Call, ctx: FunctionCtx, layout: list[Any], g: Any, out: Any
             grad_outputs.append(part if recording else _node(part))
         if recording and isinstance(forward_out, Tensor):  # saved outputs, as recorded in the graph
             unpack[id(forward_out)] = out if single else out[start:stop].reshape(shape)
-    if recording:
-        unpack.update((id(t), p) for t, p in zip(ctx._inputs, inputs))  # type: ignore[attr-defined]
     ctx._unpack = unpack
     if function.backward is Function.backward:
         raise NotImplementedError(f"{name} has no backward: define backward(ctx, *grad_outputs) as a staticmethod")
