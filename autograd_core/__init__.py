@@ -31,7 +31,7 @@ from .creation import (
 from .delivery import apply_hooks
 from .einsum import einsum
 from .engine import grad
-from .function import Function, FunctionCtx
+from .function import Function, FunctionCtx, once_differentiable
 from .functions import (
     abs,
     argmax,
@@ -168,6 +168,7 @@ __all__ = [
     "PRIMITIVES",
     "Function",
     "FunctionCtx",
+    "once_differentiable",
     "sum_to",
     "as_tensor",
     "exp",

@@ -15,77 +15,20 @@ identity of the output array it produced.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from typing import Any, ClassVar
 
 import numpy as np
 
+from .function_ctx import FunctionCtx
 from .grad_mode import no_grad
-from .graph_state import MutationClock, _written_since
 from .primitives import PRIMITIVES, Primitive
 from .tensor import Tensor, _node
 from .tensor_inputs import as_array
 
 _NUMBERS = (bool, int, float, np.ndarray, np.generic)
 _STATIC = (bool, int, float, str, type(None))  # compared by value between compile's traces (others: identity)
-
-
-class FunctionCtx:
-    """The ``ctx`` a Function's forward and backward share: ``save_for_backward`` / ``saved_tensors``,
-    ``needs_input_grad``, ``mark_non_differentiable``, ``set_materialize_grads``, and any attribute you set.
-
-    >>> class Square(Function):
-    ...     @staticmethod
-    ...     def forward(ctx, x):
-    ...         ctx.save_for_backward(x)
-    ...         return x * x
-    ...     @staticmethod
-    ...     def backward(ctx, g):
-    ...         (x,) = ctx.saved_tensors
-    ...         return 2 * x * g
-    >>> x = Tensor([3.0], requires_grad=True)
-    >>> Square.apply(x).sum().backward(); x.grad
-    array([6.])
-    """
-
-    def __init__(self, name: str, needs_input_grad: tuple[bool, ...]) -> None:
-        self.needs_input_grad = needs_input_grad  # one per argument of forward: a Tensor that requires grad?
-        self._name = name
-        self._saved: tuple[Tensor | None, ...] = ()
-        self._saved_at = 0  # MutationClock's count when saved: a later write means the values changed
-        self._non_differentiable: list[Tensor] = []
-        self._materialize = True
-        self._unpack: dict[int, Tensor] = {}  # with create_graph: forward's tensors -> their recorded versions
-        self._pending: tuple[Any, dict[int, Any]] | None = None  # (g, the gradients not yet handed out)
-
-    def save_for_backward(self, *tensors: Tensor | None) -> None:
-        """Keep ``tensors`` (inputs, outputs or None) for backward; a later in-place change is refused there."""
-        for k, t in enumerate(tensors):
-            if t is not None and not isinstance(t, Tensor):
-                raise TypeError(
-                    f"{self._name}: save_for_backward takes Tensors (or None), argument {k} is a "
-                    f"{type(t).__name__}; keep other values as attributes: ctx.value = ..."
-                )
-        self._saved, self._saved_at = tensors, MutationClock.now
-
-    @property
-    def saved_tensors(self) -> tuple[Tensor | None, ...]:
-        """What forward saved (under ``create_graph=True``, the inputs and outputs as recorded in the graph)."""
-        for k, t in enumerate(self._saved):
-            if t is not None and (t._version > self._saved_at or _written_since(t._data, self._saved_at)):
-                raise RuntimeError(
-                    f"{self._name}: saved tensor {k} (shape {t.shape}) was modified in place after forward saved it, "
-                    "so backward would compute with other values; change a copy, or run backward first"
-                )
-        return tuple(None if t is None else self._unpack.get(id(t), t) for t in self._saved)
-
-    def mark_non_differentiable(self, *outputs: Tensor) -> None:
-        """These outputs get no gradient: returned as constants (an index, a mask); backward gets zeros for them."""
-        self._non_differentiable += outputs
-
-    def set_materialize_grads(self, value: bool) -> None:
-        """False: an output no gradient reaches (or only zeros) comes to backward as None, not a zero tensor."""
-        self._materialize = bool(value)
 
 
 class _Call:
@@ -139,7 +82,7 @@ def _forward(*arrays: Any, call: _Call) -> Any:
     ctx = FunctionCtx(function.__name__, call.needs)
     with no_grad():
         result = function.forward(ctx, *args, **call.kwargs)
-    ctx._inputs = tensors  # type: ignore[attr-defined]
+    ctx._inputs = tensors
     call.several = isinstance(result, (tuple, list))
     data, layout = _flatten(function.__name__, result, ctx, tensors)
     run = (data, ctx, layout)
@@ -249,7 +192,7 @@ def _backward(call: _Call, ctx: FunctionCtx, layout: list[Any], g: Any, out: Any
                 f"{name}.backward returned a gradient for argument {k}, a {type(call.args[k]).__name__}, not a "
                 "Tensor: only Tensor arguments get gradients; return None there"
             )
-    owned = {id(_owner(t._data)) for t in (*ctx._inputs, *ctx._saved) if t is not None}  # type: ignore[attr-defined]
+    owned = {id(_owner(t._data)) for t in (*ctx._inputs, *ctx._saved) if t is not None}
     grads = {}
     for i, k in enumerate(call.positions):
         if call.needs[k]:
@@ -293,12 +236,15 @@ def _sums_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
 
 
 def _primitive_for(function: type[Function]) -> type[Primitive]:
-    """The Primitive recording ``function``'s applications, named after it. It stays out of ``PRIMITIVES``
-    (the engine's own set, by name): a user's class may share a name with another one."""
-    name = function.__name__
+    """The Primitive recording ``function``'s applications, named after it."""
+    doc = f"{function.__name__}, an ag.Function. {(function.__doc__ or '').strip()}"
+    return _unregistered(function.__name__, _forward, _vjp, __module__=function.__module__, __doc__=doc)
+
+
+def _unregistered(name: str, forward: Any, vjp: Any, **body: Any) -> type[Primitive]:
+    """A Primitive kept out of ``PRIMITIVES`` (the engine's own set, by name: a user's class may share a name)."""
     previous = PRIMITIVES.get(name)
-    body = {"name": name, "forward": staticmethod(_forward), "vjp": staticmethod(_vjp)}
-    body.update(__module__=function.__module__, __doc__=f"{name}, an ag.Function. {(function.__doc__ or '').strip()}")
+    body.update(name=name, forward=staticmethod(forward), vjp=staticmethod(vjp))
     prim = type(name, (Primitive,), body)
     if previous is None:
         del PRIMITIVES[name]
@@ -375,3 +321,52 @@ def _output(node: Tensor, where: Any) -> Tensor:
         return _node(where)
     start, stop, shape = where
     return node[start:stop].reshape(shape)
+
+
+def once_differentiable(backward: Any) -> Any:
+    """Decorate a Function's ``backward`` that is computed outside the graph (numpy, ``.data``), as PyTorch's: it
+    runs without recording, and under ``create_graph=True`` differentiating its result again raises, instead of
+    silently giving zero.
+
+    >>> class Clip(Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         ctx.mask = x.data > 0
+    ...         return x.clamp(min=0)
+    ...     @staticmethod
+    ...     @once_differentiable
+    ...     def backward(ctx, g):
+    ...         return g * ctx.mask
+    >>> x = Tensor([-1.0, 2.0], requires_grad=True)
+    >>> Clip.apply(x).sum().backward(); x.grad
+    array([0., 1.])
+    """
+
+    @functools.wraps(backward)
+    def wrapper(ctx: FunctionCtx, *grad_outputs: Any) -> Any:
+        with no_grad():
+            results = backward(ctx, *grad_outputs)
+        if not any(isinstance(g, Tensor) and g.requires_grad for g in grad_outputs):
+            return results  # nothing will differentiate it: the plain (or constant) result
+        several = isinstance(results, (tuple, list))
+        refused = tuple(_refusing(ctx._name, r) for r in (results if several else (results,)))
+        return refused if several else refused[0]
+
+    return wrapper
+
+
+def _refusing(name: str, r: Any) -> Any:
+    """``r`` as the output of a node whose backward raises (a constant for anything else it is given)."""
+    if not isinstance(r, Tensor):
+        return r
+    return Tensor.apply(_OnceDifferentiable, Tensor(r._data, requires_grad=True), function=name)
+
+
+def _refuse(i: int, g: Any, out: Any, x: Any, function: str) -> Any:
+    raise RuntimeError(
+        f"{function}.backward is decorated with once_differentiable, so its result has no derivative: drop the "
+        "decorator and write backward with Tensor ops to differentiate it again (create_graph=True)"
+    )
+
+
+_OnceDifferentiable = _unregistered("once_differentiable", lambda x, function: x.copy(), _refuse)
