@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
-from test_function import LegendrePolynomial3
+from test_function import LegendrePolynomial3, ProductAndSum, SortedWithIndex
 
 import autograd_core as ag
 from autograd_core import Tensor
@@ -126,6 +126,31 @@ def test_compile_replays_a_function_running_forward_and_backward_afresh_each_cal
     assert step.replay_count == 3 and step.fallback_reason is None
     assert calls["forward"] - before["forward"] == 1  # (the last call: one replay forward, one define-by-run)
     assert "call=" in step.source
+
+
+def test_compile_replays_several_outputs_and_inputs_as_define_by_run_does():
+    w = Tensor(np.array([0.5, -1.0, 2.0]), requires_grad=True)
+    v = Tensor(np.array([1.5, 1.0, -2.0]), requires_grad=True)
+
+    def fn(x):
+        product, total = ProductAndSum.apply(x * w, v)
+        values, _, _ = SortedWithIndex.apply(product + total)  # its order changes with x: forward runs each call
+        return (values * ag.arange(3.0)).sum() + (product * total).sum()
+
+    step = ag.compile(fn, check=True)  # check: each replay is compared with define-by-run (CompileError if not)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for k in range(5):
+            x = Tensor(np.array([1.0, 2.0, -3.0]) * (k + 1) * (-1) ** k)
+            w.grad = v.grad = None
+            loss = step(x)
+            got, w.grad, v.grad = (w.grad, v.grad), None, None
+            want = fn(x)
+            want.backward()
+            np.testing.assert_allclose(loss.data, want.data, rtol=1e-15)
+            np.testing.assert_allclose(got[0], w.grad, rtol=1e-15)
+            np.testing.assert_allclose(got[1], v.grad, rtol=1e-15)
+    assert step.fallback_reason is None and step.trace_count == 2
 
 
 def test_a_function_in_an_nn_style_loop_with_an_optimizer_step_in_between():
