@@ -81,7 +81,11 @@ def _forward(*arrays: Any, call: _Call) -> Any:
         args[k] = t
     ctx = FunctionCtx(function.__name__, call.needs)
     with no_grad():
-        result = function.forward(ctx, *args, **call.kwargs)
+        if function._separate:  # PyTorch 2's style: forward(*args) without ctx, then setup_context fills it
+            result = function.forward(*args, **call.kwargs)
+            function.setup_context(ctx, tuple(args), result)
+        else:
+            result = function.forward(ctx, *args, **call.kwargs)
     ctx._inputs = tensors
     call.several = isinstance(result, (tuple, list))
     data, layout = _flatten(function.__name__, result, ctx, tensors)
@@ -276,16 +280,24 @@ class Function:
 
     _primitive: ClassVar[type[Primitive]]
     _signature: ClassVar[inspect.Signature | None] = None
+    _separate: ClassVar[bool] = False  # setup_context defined: forward takes no ctx
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._primitive = _primitive_for(cls)
         cls._signature = None
+        cls._separate = cls.setup_context is not Function.setup_context
 
     @staticmethod
     def forward(ctx: FunctionCtx, *args: Any, **kwargs: Any) -> Any:
         """Compute the output(s) from the arguments; override it (a staticmethod)."""
         raise NotImplementedError("define forward(ctx, *args) as a staticmethod of your Function subclass")
+
+    @staticmethod
+    def setup_context(ctx: FunctionCtx, inputs: tuple[Any, ...], output: Any) -> None:
+        """PyTorch 2's other style, optional: define it to fill ctx from forward's arguments and output, and
+        write ``forward(*args)`` without ctx."""
+        raise NotImplementedError("setup_context(ctx, inputs, output) is defined by a Function subclass, if at all")
 
     @staticmethod
     def backward(ctx: FunctionCtx, *grad_outputs: Any) -> Any:
@@ -301,10 +313,12 @@ class Function:
         if cls._signature is None:
             cls._signature = inspect.signature(cls.forward)
         try:
-            bound = cls._signature.bind(None, *args, **kwargs)
+            bound = (
+                cls._signature.bind(*args, **kwargs) if cls._separate else cls._signature.bind(None, *args, **kwargs)
+            )
         except TypeError as error:
             raise TypeError(f"{cls.__name__}.apply: {error} (forward{cls._signature})") from None
-        positional = list(bound.args[1:])
+        positional = list(bound.args[0 if cls._separate else 1 :])
         tensors = tuple(a for a in positional if isinstance(a, Tensor))
         call = _Call(cls, positional, dict(bound.kwargs), tensors)
         node = Tensor.apply(cls._primitive, *tensors, call=call)

@@ -66,3 +66,10 @@ class FunctionCtx:
     def set_materialize_grads(self, value: bool) -> None:
         """False: an output no gradient reaches (or only zeros) comes to backward as None, not a zero tensor."""
         self._materialize = bool(value)
+
+    def mark_dirty(self, *tensors: Tensor) -> None:
+        """PyTorch's for a Function that changes its inputs in place: not supported here (the graph records values)."""
+        raise NotImplementedError(
+            f"{self._name}: mark_dirty (an input changed in place) is not supported by ag.Function; return a new "
+            "Tensor from forward instead (compute into x.clone())"
+        )

@@ -355,3 +355,40 @@ def test_gradcheck_passes_a_function_and_catches_a_wrong_backward():
 
     with pytest.raises(AssertionError):
         ag.gradcheck(Wrong.apply, x)
+
+
+class CubeWithDerivative(ag.Function):
+    """PyTorch 2's style (torch.func's docs): forward without ctx, setup_context, two outputs, a double backward."""
+
+    @staticmethod
+    def forward(x):
+        return x**3, 3 * x**2
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        (x,) = inputs
+        _, dx = output
+        ctx.save_for_backward(x, dx)
+
+    @staticmethod
+    def backward(ctx, grad_output, grad_dx):
+        x, dx = ctx.saved_tensors
+        return grad_output * dx + grad_dx * 6 * x
+
+
+def test_setup_context_style_with_two_outputs_matches_torch_to_second_order():
+    torch = pytest.importorskip("torch")
+    twin = type(
+        "CubeWithDerivative",
+        (torch.autograd.Function,),
+        {k: CubeWithDerivative.__dict__[k] for k in ("forward", "setup_context", "backward")},
+    )
+    xv = np.array([0.5, -1.5, 2.0])
+    x, tx = Tensor(xv, requires_grad=True), torch.tensor(xv, requires_grad=True)
+    cube, dx = CubeWithDerivative.apply(x)
+    tcube, tdx = twin.apply(tx)
+    (g,) = ag.grad((cube * dx).sum(), x, create_graph=True)
+    (tg,) = torch.autograd.grad((tcube * tdx).sum(), tx, create_graph=True)
+    np.testing.assert_allclose(g.data, tg.detach().numpy(), rtol=1e-14)  # d(3x^5)/dx = 15x^4
+    np.testing.assert_allclose(ag.grad(g.sum(), x)[0].data, torch.autograd.grad(tg.sum(), tx)[0].numpy(), rtol=1e-14)
+    np.testing.assert_allclose(g.data, 15 * xv**4, rtol=1e-14)

@@ -197,3 +197,16 @@ def test_once_differentiable_gives_first_derivatives_and_refuses_a_second_as_tor
     np.testing.assert_array_equal(tg.detach().numpy(), g.data)
     with pytest.raises(RuntimeError, match="once_differentiable"):
         tg.sum().backward()
+
+
+def test_mark_dirty_says_in_place_functions_are_not_supported():
+    class AddOneInPlace(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.mark_dirty(x)
+            return x
+
+        backward = staticmethod(lambda ctx, g: g)
+
+    with pytest.raises(NotImplementedError, match=r"AddOneInPlace: mark_dirty \(an input changed in place\) is not"):
+        AddOneInPlace.apply(Tensor([1.0], requires_grad=True))
