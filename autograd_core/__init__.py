@@ -31,6 +31,7 @@ from .creation import (
 from .delivery import apply_hooks
 from .einsum import einsum
 from .engine import grad
+from .function import Function, FunctionCtx, once_differentiable
 from .functions import (
     abs,
     argmax,
@@ -165,6 +166,9 @@ __all__ = [
     "structure_changed",
     "Primitive",
     "PRIMITIVES",
+    "Function",
+    "FunctionCtx",
+    "once_differentiable",
     "sum_to",
     "as_tensor",
     "exp",
