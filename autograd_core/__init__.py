@@ -29,6 +29,7 @@ from .creation import (
     zeros_like,
 )
 from .delivery import apply_hooks
+from .devices import accelerator, cuda, device
 from .einsum import einsum
 from .engine import grad
 from .functions import (
@@ -278,4 +279,7 @@ __all__ = [
     "hessian",
     "hvp",
     "jvp",
+    "device",
+    "cuda",
+    "accelerator",
 ]
