@@ -216,3 +216,172 @@ def test_a_dynamic_net_with_random_control_flow_and_weight_sharing(monkeypatch):
     criterion(out, y).backward()
     r = 2 * (out.data - y.data)
     np.testing.assert_allclose(model.e.grad, (r * (x.data**4 + x.data**5)).sum(), rtol=1e-10)
+
+
+# ---------------------------------------------------------------- c. 60-minute blitz: Neural Networks, Autograd
+class Net(nn.Module):
+    def __init__(self):
+        super(Net, self).__init__()  # noqa: UP008 (the tutorial's spelling)
+        self.conv1 = nn.Conv2d(1, 6, 5)
+        self.conv2 = nn.Conv2d(6, 16, 5)
+        self.fc1 = nn.Linear(16 * 5 * 5, 120)
+        self.fc2 = nn.Linear(120, 84)
+        self.fc3 = nn.Linear(84, 10)
+
+    def forward(self, input):
+        c1 = F.relu(self.conv1(input))
+        s2 = F.max_pool2d(c1, (2, 2))
+        c3 = F.relu(self.conv2(s2))
+        s4 = F.max_pool2d(c3, 2)
+        s4 = torch.flatten(s4, 1)
+        f5 = F.relu(self.fc1(s4))
+        f6 = F.relu(self.fc2(f5))
+        return self.fc3(f6)
+
+
+def test_c_blitz_neural_networks_lenet_forward_backward_graph_and_sgd():
+    torch.manual_seed(0)
+    net = Net()
+    assert "(conv1): Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1))" in repr(net)
+    params = list(net.parameters())
+    assert len(params) == 10 and params[0].size() == (6, 1, 5, 5)  # conv1's .weight
+    input = torch.randn(1, 1, 32, 32)
+    out = net(input)
+    assert out.size() == (1, 10)
+    net.zero_grad()
+    out.backward(torch.randn(1, 10))
+    assert all(p.grad is not None and p.grad.shape == p.shape for p in params)
+
+    output = net(input)
+    target = torch.randn(10)
+    target = target.view(1, -1)
+    criterion = nn.MSELoss()
+    loss = criterion(output, target)
+    np.testing.assert_allclose(loss.item(), ((output.data - target.data) ** 2).mean())
+    # torch's loss.grad_fn (MseLossBackward0) -> next_functions[0][0] (AddmmBackward0) -> ... (ReluBackward0):
+    # here the graph is the tensors; mse is composed (mean of a square), so its steps show as their primitives
+    assert loss.grad_fn is not None and loss.op == loss.grad_fn.name
+    node, path = loss, []
+    while node.op != "linear":  # back through the loss to fc3
+        node = next(p for p in node.parents if p.op is not None)
+        path.append(node.op)
+    assert path[-1] == "linear" and node.data.shape == (1, 10)
+    assert node.parents[0].op == "relu" and node.parents[0].parents[0].op == "linear"  # f6, then fc2
+    with pytest.raises(AttributeError, match=r"next_functions\[i\]\[0\] is t.parents\[i\].grad_fn"):
+        loss.grad_fn.next_functions  # noqa: B018
+
+    net.zero_grad()
+    assert net.conv1.bias.grad is None  # as torch 2's zero_grad (set_to_none)
+    loss.backward()
+    assert net.conv1.bias.grad.shape == (6,) and np.abs(net.conv1.bias.grad).sum() > 0
+    learning_rate = 0.01
+    before = criterion(net(input), target).item()
+    with torch.no_grad():
+        for f in net.parameters():
+            f.data -= f.grad * learning_rate  # torch: f.data.sub_(f.grad.data * learning_rate); .data is numpy here
+    assert criterion(net(input), target).item() < before
+
+    optimizer = nn.optim.SGD(net.parameters(), lr=0.01)
+    losses = []
+    for _ in range(20):
+        optimizer.zero_grad()
+        output = net(input)
+        loss = criterion(output, target)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    assert losses[-1] < losses[0] / 2
+
+
+def test_c_blitz_lenet_output_and_gradients_equal_torch():
+    real = pytest.importorskip("torch")
+    torch.manual_seed(1)
+    net = Net()
+    tnet = real.nn.Module()
+    for name in ("conv1", "conv2", "fc1", "fc2", "fc3"):
+        ours = getattr(net, name)
+        kind = real.nn.Conv2d if name.startswith("conv") else real.nn.Linear
+        setattr(tnet, name, kind(*reversed(ours.weight.shape[:2]), *ours.weight.shape[2:3]).double())
+    tnet.load_state_dict({k: real.from_numpy(v) for k, v in net.state_dict().items()})
+    input = torch.randn(1, 1, 32, 32)
+    target = torch.randn(1, 10)
+    loss = nn.MSELoss()(net(input), target)
+    loss.backward()
+
+    tF = real.nn.functional
+    x = real.from_numpy(input.data)
+    c1 = tF.max_pool2d(tF.relu(tnet.conv1(x)), (2, 2))
+    s4 = real.flatten(tF.max_pool2d(tF.relu(tnet.conv2(c1)), 2), 1)
+    tout = tnet.fc3(tF.relu(tnet.fc2(tF.relu(tnet.fc1(s4)))))
+    tloss = real.nn.MSELoss()(tout, real.from_numpy(target.data))
+    tloss.backward()
+    assert loss.item() == pytest.approx(tloss.item(), rel=1e-12)
+    for name, p in net.named_parameters():
+        np.testing.assert_allclose(p.grad, tnet.get_parameter(name).grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_c_blitz_autograd_external_gradient_and_the_dag():
+    a = torch.tensor([2.0, 3.0], requires_grad=True)
+    b = torch.tensor([6.0, 4.0], requires_grad=True)
+    Q = 3 * a**3 - b**2
+    external_grad = torch.tensor([1.0, 1.0])
+    Q.backward(gradient=external_grad)
+    assert (9 * a**2 == a.grad).tolist() == [True, True]
+    assert (-2 * b == b.grad).tolist() == [True, True]
+
+    x = torch.rand(5, 5)
+    y = torch.rand(5, 5)
+    z = torch.rand((5, 5), requires_grad=True)
+    a = x + y
+    assert f"Does `a` require gradients?: {a.requires_grad}" == "Does `a` require gradients?: False"
+    b = x + z
+    assert f"Does `b` require gradients?: {b.requires_grad}" == "Does `b` require gradients?: True"
+
+
+def test_c_blitz_autograd_frozen_model_trains_only_the_new_classifier_head():
+    torch.manual_seed(0)
+    model = Net()  # the tutorial's resnet18, in small
+    for param in model.parameters():
+        param.requires_grad = False
+    frozen = {name: p.data.copy() for name, p in model.named_parameters()}
+    model.fc3 = nn.Linear(84, 10)  # the new, unfrozen classifier
+    optimizer = nn.optim.SGD(model.parameters(), lr=1e-2, momentum=0.9)
+    input, target = torch.randn(4, 1, 32, 32), torch.randn(4, 10)
+    for _ in range(3):
+        optimizer.zero_grad()
+        nn.MSELoss()(model(input), target).backward()
+        optimizer.step()
+    for name, p in model.named_parameters():
+        if name.startswith("fc3"):
+            assert p.grad is not None and not np.array_equal(p.data, frozen[name])
+        else:
+            assert p.grad is None and np.array_equal(p.data, frozen[name])
+
+
+# ---------------------------------------------------------------- PyTorch spellings added for these ports
+def test_size_is_numpys_element_count_and_torchs_call_and_says_which_dims_exist():
+    t = torch.zeros(2, 3, 4)
+    assert t.size == 24 and t.size + 1 == 25 and t.size() == (2, 3, 4)
+    assert t.size(0) == 2 and t.size(-1) == 4 and t.size(dim=1) == 3 and t.numel() == 24
+    assert torch.tensor(5.0).size() == () and torch.tensor(5.0).size == 1
+    with pytest.raises(IndexError, match=r"size: dim 3 is out of range for a tensor of shape \(2, 3, 4\); give an"):
+        t.size(3)
+    with pytest.raises(IndexError, match="a 0-d tensor has no axis 0"):
+        torch.tensor(5.0).size(0)
+    import pickle
+
+    assert type(pickle.loads(pickle.dumps(t.size))) is int  # saved as the plain count
+
+
+def test_device_cuda_and_accelerator_spell_the_cpu_and_refuse_another_device():
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    assert device == "cpu" and device.type == "cpu" and device.index is None and repr(device) == "device(type='cpu')"
+    assert torch.device("cpu:0") == "cpu" and torch.device("cpu", 0) == "cpu"
+    x = torch.ones(2, device=device).to(device)
+    assert x.device == device and nn.Linear(2, 1).to(device)(x).shape == (1,)
+    assert torch.cuda.device_count() == 0 and not torch.accelerator.is_available()
+    assert torch.accelerator.current_accelerator() is None
+    with pytest.raises(ValueError, match=r"device: this engine runs on numpy \(the CPU\) only, not on 'cuda'"):
+        torch.device("cuda")
+    with pytest.raises(ValueError, match="the CPU is device 0 only"):
+        torch.device("cpu", 1)
