@@ -385,3 +385,288 @@ def test_device_cuda_and_accelerator_spell_the_cpu_and_refuse_another_device():
         torch.device("cuda")
     with pytest.raises(ValueError, match="the CPU is device 0 only"):
         torch.device("cpu", 1)
+
+
+# ---------------------------------------------------------------- b. What is torch.nn really? (8x8 digits)
+def _digits():
+    X, Y = nn.datasets.load_digits()
+    X = (X / 16).astype(np.float32)  # MNIST's pixels are in [0, 1] as float32 too
+    x_train, y_train, x_valid, y_valid = map(torch.tensor, (X[:1500], Y[:1500], X[1500:], Y[1500:]))
+    return x_train, y_train, x_valid, y_valid
+
+
+def log_softmax(x):
+    return x - x.exp().sum(-1).log().unsqueeze(-1)
+
+
+def nll(input, target):
+    return -input[range(target.shape[0]), target].mean()
+
+
+def accuracy(out, yb):
+    preds = torch.argmax(out, dim=1)
+    return (preds == yb).float().mean()
+
+
+def test_b_from_scratch_logistic_regression_learns_the_digits_and_equals_torch():
+    x_train, y_train, x_valid, y_valid = _digits()
+    n, c = x_train.shape
+    assert (n, c) == (1500, 64) and (y_train.min().item(), y_train.max().item()) == (0, 9)
+    torch.manual_seed(0)
+    weights = torch.randn(64, 10) / math.sqrt(64)
+    weights.requires_grad_()
+    bias = torch.zeros(10, requires_grad=True)
+
+    def model(xb):
+        return log_softmax(xb @ weights + bias)
+
+    bs = 64
+    xb = x_train[0:bs]
+    preds = model(xb)
+    assert preds[0].shape == (10,) and preds.shape == (64, 10)
+    loss_func = nll
+    yb = y_train[0:bs]
+    first_loss, first_accuracy = loss_func(preds, yb).item(), accuracy(preds, yb).item()
+    assert first_loss > 1.5 and first_accuracy < 0.5
+
+    start = weights.data.copy()
+    lr = 0.5
+    epochs = 5  # the tutorial's 2 epochs of MNIST are 1,564 steps; 5 of the digits, 120
+    for epoch in range(epochs):
+        for i in range((n - 1) // bs + 1):
+            start_i = i * bs
+            end_i = start_i + bs
+            xb = x_train[start_i:end_i]
+            yb = y_train[start_i:end_i]
+            pred = model(xb)
+            loss = loss_func(pred, yb)
+            loss.backward()
+            with torch.no_grad():
+                weights -= weights.grad * lr
+                bias -= bias.grad * lr
+                weights.grad = None  # torch: weights.grad.zero_() (.grad is a numpy array here)
+                bias.grad = None
+    assert loss_func(model(xb), yb).item() < 0.5 and accuracy(model(x_valid), y_valid).item() > 0.85
+
+    # F.cross_entropy is log_softmax then nll; the first batch's loss and gradients are torch's
+    weights.data[...] = start
+    bias.data[...] = 0
+    loss = F.cross_entropy(x_train[:bs] @ weights + bias, y_train[:bs])
+    assert loss.item() == pytest.approx(nll(log_softmax(x_train[:bs] @ weights + bias), y_train[:bs]).item())
+    loss.backward()
+    real = pytest.importorskip("torch")
+    tw = real.tensor(start, requires_grad=True)
+    tb = real.zeros(10, dtype=real.float64, requires_grad=True)
+    xt = real.from_numpy(x_train.data[:bs]).double()  # torch refuses float32 @ float64; numpy promotes
+    tloss = nll(log_softmax(xt @ tw + tb), real.from_numpy(y_train.data[:bs]))
+    tloss.backward()
+    assert loss.item() == pytest.approx(tloss.item(), rel=1e-12)
+    np.testing.assert_allclose(weights.grad, tw.grad.numpy(), rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(bias.grad, tb.grad.numpy(), rtol=1e-10, atol=1e-14)
+
+
+class Mnist_Logistic(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.weights = nn.Parameter(torch.randn(64, 10) / math.sqrt(64))
+        self.bias = nn.Parameter(torch.zeros(10))
+
+    def forward(self, xb):
+        return xb @ self.weights + self.bias
+
+
+class Mnist_Linear(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(64, 10)
+
+    def forward(self, xb):
+        return self.lin(xb)
+
+
+def test_b_refactored_with_module_parameter_linear_optim_dataset_and_loader():
+    from nn.data import DataLoader, TensorDataset
+
+    x_train, y_train, x_valid, y_valid = _digits()
+    n, bs, lr, loss_func = len(x_train), 64, 0.5, F.cross_entropy
+    torch.manual_seed(0)
+    model = Mnist_Logistic()
+    assert [name for name, _ in model.named_parameters()] == ["weights", "bias"]
+    with torch.no_grad():  # fit() with the parameters by hand
+        before = loss_func(model(x_train[:bs]), y_train[:bs]).item()
+    for i in range((n - 1) // bs + 1):
+        xb, yb = x_train[i * bs : i * bs + bs], y_train[i * bs : i * bs + bs]
+        loss = loss_func(model(xb), yb)
+        loss.backward()
+        with torch.no_grad():
+            for p in model.parameters():
+                p -= p.grad * lr
+            model.zero_grad()
+    assert loss_func(model(x_train[:bs]), y_train[:bs]).item() < before / 2
+
+    def get_model():
+        model = Mnist_Linear()
+        return model, nn.optim.SGD(model.parameters(), lr=lr)
+
+    model, opt = get_model()
+    train_ds = TensorDataset(x_train, y_train)
+    xb, yb = train_ds[0:bs]  # a slice of the dataset is a batch of Tensors
+    assert isinstance(xb, ag.Tensor) and xb.shape == (64, 64) and yb.shape == (64,)
+    train_dl = DataLoader(train_ds, batch_size=bs, shuffle=True)
+    valid_dl = DataLoader(TensorDataset(x_valid, y_valid), batch_size=bs * 2)
+    assert (len(train_dl), len(valid_dl)) == (24, 3)
+    valid_losses = []
+    for epoch in range(10):
+        model.train()
+        for xb, yb in train_dl:
+            pred = model(xb)
+            loss = loss_func(pred, yb)
+            loss.backward()
+            opt.step()
+            opt.zero_grad()
+        model.eval()
+        with torch.no_grad():
+            valid_loss = sum(loss_func(model(xb), yb) for xb, yb in valid_dl)
+        assert not valid_loss.requires_grad
+        valid_losses.append((valid_loss / len(valid_dl)).item())
+    assert valid_losses[-1] < min(0.5, valid_losses[0] / 1.5) and accuracy(model(x_valid), y_valid).item() > 0.85
+
+
+def loss_batch(model, loss_func, xb, yb, opt=None):
+    loss = loss_func(model(xb), yb)
+    if opt is not None:
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+    return loss.item(), len(xb)
+
+
+def fit(epochs, model, loss_func, opt, train_dl, valid_dl):
+    val_losses = []
+    for epoch in range(epochs):
+        model.train()
+        for xb, yb in train_dl:
+            loss_batch(model, loss_func, xb, yb, opt)
+        model.eval()
+        with torch.no_grad():
+            losses, nums = zip(*[loss_batch(model, loss_func, xb, yb) for xb, yb in valid_dl])
+        val_loss = np.sum(np.multiply(losses, nums)) / np.sum(nums)
+        val_losses.append(val_loss)
+    return val_losses
+
+
+def get_data(train_ds, valid_ds, bs):
+    from nn.data import DataLoader
+
+    return (DataLoader(train_ds, batch_size=bs, shuffle=True), DataLoader(valid_ds, batch_size=bs * 2))
+
+
+class Mnist_CNN(nn.Module):
+    # 8x8 digits, not 28x28: conv1 keeps the size (stride 1), so the map is 8 -> 8 -> 4 -> 2 and the pool is 2
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 16, kernel_size=3, stride=1, padding=1)
+        self.conv2 = nn.Conv2d(16, 16, kernel_size=3, stride=2, padding=1)
+        self.conv3 = nn.Conv2d(16, 10, kernel_size=3, stride=2, padding=1)
+
+    def forward(self, xb):
+        xb = xb.view(-1, 1, 8, 8)
+        xb = F.relu(self.conv1(xb))
+        xb = F.relu(self.conv2(xb))
+        xb = F.relu(self.conv3(xb))
+        xb = F.avg_pool2d(xb, 2)
+        return xb.view(-1, xb.size(1))
+
+
+class Lambda(nn.Module):
+    def __init__(self, func):
+        super().__init__()
+        self.func = func
+
+    def forward(self, x):
+        return self.func(x)
+
+
+class WrappedDataLoader:
+    def __init__(self, dl, func):
+        self.dl = dl
+        self.func = func
+
+    def __len__(self):
+        return len(self.dl)
+
+    def __iter__(self):
+        for b in self.dl:
+            yield (self.func(*b))
+
+
+def _digit_loaders(bs=64):
+    from nn.data import TensorDataset
+
+    x_train, y_train, x_valid, y_valid = _digits()
+    train_ds, valid_ds = TensorDataset(x_train, y_train), TensorDataset(x_valid, y_valid)
+    return (x_valid, y_valid), train_ds, valid_ds, get_data(train_ds, valid_ds, bs)
+
+
+# 5 epochs of the digits (120 steps) where the tutorial trains 2 of MNIST (1,564 steps)
+def test_b_cnn_with_get_data_fit_and_loss_batch_learns_the_digits():
+    (x_valid, y_valid), _, _, (train_dl, valid_dl) = _digit_loaders()
+    lr, epochs, loss_func = 0.1, 5, F.cross_entropy
+    torch.manual_seed(0)
+    model = Mnist_CNN()
+    opt = nn.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+    assert model(x_valid[:5]).shape == (5, 10)
+    val_losses = fit(epochs, model, loss_func, opt, train_dl, valid_dl)
+    assert val_losses[-1] < min(0.9, val_losses[0] / 2) and accuracy(model(x_valid), y_valid).item() > 0.75
+
+
+def test_b_cnn_as_sequential_with_a_lambda_module_learns_the_digits():
+    (x_valid, y_valid), _, _, (train_dl, valid_dl) = _digit_loaders()
+
+    def preprocess(x):
+        return x.view(-1, 1, 8, 8)
+
+    torch.manual_seed(0)
+    model = nn.Sequential(
+        Lambda(preprocess),
+        nn.Conv2d(1, 16, kernel_size=3, stride=1, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(16, 16, kernel_size=3, stride=2, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(16, 10, kernel_size=3, stride=2, padding=1),
+        nn.ReLU(),
+        nn.AvgPool2d(2),
+        Lambda(lambda x: x.view(x.size(0), -1)),
+    )
+    opt = nn.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    val_losses = fit(5, model, F.cross_entropy, opt, train_dl, valid_dl)
+    assert val_losses[-1] < min(0.9, val_losses[0] / 2) and accuracy(model(x_valid), y_valid).item() > 0.75
+
+
+def test_b_cnn_with_a_wrapped_loader_device_and_adaptive_pool_learns_the_digits():
+    (x_valid, y_valid), train_ds, valid_ds, _ = _digit_loaders()
+    dev = torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu")
+
+    def preprocess(x, y):
+        return x.view(-1, 1, 8, 8).to(dev), y.to(dev)
+
+    train_dl, valid_dl = get_data(train_ds, valid_ds, 64)
+    train_dl = WrappedDataLoader(train_dl, preprocess)
+    valid_dl = WrappedDataLoader(valid_dl, preprocess)
+    assert len(train_dl) == 24
+    torch.manual_seed(0)
+    model = nn.Sequential(
+        nn.Conv2d(1, 16, kernel_size=3, stride=1, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(16, 16, kernel_size=3, stride=2, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(16, 10, kernel_size=3, stride=2, padding=1),
+        nn.ReLU(),
+        nn.AdaptiveAvgPool2d(1),
+        Lambda(lambda x: x.view(x.size(0), -1)),
+    )
+    model.to(dev)
+    opt = nn.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    val_losses = fit(5, model, F.cross_entropy, opt, train_dl, valid_dl)
+    xb, yb = preprocess(x_valid, y_valid)
+    assert val_losses[-1] < min(0.9, val_losses[0] / 2) and accuracy(model(xb), yb).item() > 0.75
