@@ -74,6 +74,7 @@ from .functions import (
     var,
     where,
 )
+from .functions_out import add, div, mul, sub
 from .functions_torch import (
     allclose,
     bmm,
@@ -282,4 +283,8 @@ __all__ = [
     "device",
     "cuda",
     "accelerator",
+    "add",
+    "sub",
+    "mul",
+    "div",
 ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 
-class device(str):  # noqa: N801 (PyTorch's name)
+class device(str):  # (PyTorch's lower-case name)
     """``torch.device``: ``"cpu"`` (or ``"cpu:0"``), equal to the string ``"cpu"``, so it goes wherever
     ``device=`` or ``.to(...)`` is accepted; another device type is a ValueError that says so.
 
@@ -20,7 +20,7 @@ class device(str):  # noqa: N801 (PyTorch's name)
     ('cpu', 'cpu')
     """
 
-    def __new__(cls, type: Any = "cpu", index: int | None = None) -> device:  # noqa: A002 (torch's argument name)
+    def __new__(cls, type: Any = "cpu", index: int | None = None) -> device:  # (type: torch's argument name)
         name = str(type)
         kind, _, number = name.partition(":")
         if kind != "cpu":
@@ -36,11 +36,6 @@ class device(str):  # noqa: N801 (PyTorch's name)
     def type(self) -> str:
         """``"cpu"``, as ``torch.device("cpu").type``."""
         return "cpu"
-
-    @property
-    def index(self) -> None:
-        """None, as for ``torch.device("cpu")``."""
-        return None
 
     def __repr__(self) -> str:
         return "device(type='cpu')"

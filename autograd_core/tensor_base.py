@@ -47,9 +47,10 @@ class Size(int):
             return self._shape
         n = len(self._shape)
         if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool) or not -n <= dim < n:
+            if not n:
+                raise IndexError(f"size: a 0-d tensor has no axis {dim!r}; call t.size()")
             raise IndexError(
-                f"size: dim {dim!r} is out of range for a tensor of shape {self._shape}; "
-                f"give an int in {-n}..{n - 1}" if n else f"size: a 0-d tensor has no axis {dim!r}; call t.size()"
+                f"size: dim {dim!r} is out of range for a tensor of shape {self._shape}; give -{n}..{n - 1}"
             )
         return self._shape[dim]
 
