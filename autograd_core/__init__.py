@@ -29,7 +29,7 @@ from .creation import (
     zeros_like,
 )
 from .delivery import apply_hooks
-from .devices import accelerator, cuda, device
+from .devices import accelerator, cuda, device, get_default_device, set_default_device
 from .einsum import einsum
 from .engine import grad
 from .functions import (
@@ -283,6 +283,8 @@ __all__ = [
     "device",
     "cuda",
     "accelerator",
+    "set_default_device",
+    "get_default_device",
     "add",
     "sub",
     "mul",

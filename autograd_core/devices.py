@@ -1,5 +1,6 @@
 """PyTorch's device spellings, for code written for it: ``torch.device("cpu")``, ``torch.cuda.is_available()``,
-``torch.accelerator.is_available()``. numpy computes on the CPU, so the CPU is the one device there is.
+``torch.accelerator.is_available()``, ``torch.set_default_device``. numpy computes on the CPU, so the CPU is
+the one device there is.
 
 >>> import autograd_core as ag
 >>> device = ag.device("cuda" if ag.cuda.is_available() else "cpu")
@@ -39,6 +40,23 @@ class device(str):  # (PyTorch's lower-case name)
 
     def __repr__(self) -> str:
         return "device(type='cpu')"
+
+
+def set_default_device(device_: Any) -> None:
+    """PyTorch's ``torch.set_default_device(device)``: the CPU (or None) is already the default, so this checks
+    ``device`` and changes nothing; another device is a ValueError, as ``ag.device`` says.
+
+    >>> ag.set_default_device("cuda" if ag.cuda.is_available() else "cpu")
+    >>> ag.get_default_device()
+    device(type='cpu')
+    """
+    if device_ is not None:
+        device(device_)
+
+
+def get_default_device() -> device:
+    """``device("cpu")``: where new tensors live (numpy's memory), as ``torch.get_default_device()``."""
+    return device("cpu")
 
 
 class _NoAccelerator:

@@ -386,6 +386,11 @@ def test_device_cuda_and_accelerator_spell_the_cpu_and_refuse_another_device():
         torch.device("cuda")
     with pytest.raises(ValueError, match="the CPU is device 0 only"):
         torch.device("cpu", 1)
+    torch.set_default_device(device)  # the current "Learning PyTorch with Examples" starts so
+    torch.set_default_device(None)
+    assert torch.get_default_device() == "cpu" and torch.zeros(1).device == "cpu"
+    with pytest.raises(ValueError, match="not on 'mps'"):
+        torch.set_default_device("mps")
 
 
 # ---------------------------------------------------------------- b. What is torch.nn really? (8x8 digits)
