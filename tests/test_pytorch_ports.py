@@ -806,6 +806,23 @@ def test_d_saving_and_loading_a_state_dict_and_a_checkpoint_with_the_optimizer(t
     nn.load(fresh, PATH).eval()  # model.load_state_dict(torch.load(PATH)); model.eval()
     np.testing.assert_array_equal(fresh(x).data, model(x).data)
 
+    # the tutorial's checkpoint dict, as a dict (in memory; on disk below: save_checkpoint writes no pickle)
+    checkpoint = {
+        "epoch": 2,
+        "model_state_dict": model.state_dict(),
+        "optimizer_state_dict": optimizer.state_dict(),
+        "loss": loss,
+    }
+    model2 = TheModelClass()
+    optimizer2 = nn.optim.SGD(model2.parameters(), lr=0.001, momentum=0.9)
+    model2.load_state_dict(checkpoint["model_state_dict"])
+    optimizer2.load_state_dict(checkpoint["optimizer_state_dict"])
+    epoch, loss = checkpoint["epoch"], checkpoint["loss"]
+    model2.eval()
+    np.testing.assert_array_equal(model2(x).data, model(x).data)
+    momentum = optimizer2.state_dict()["state"]
+    assert epoch == 2 and loss.item() > 0 and len(momentum) == 10  # one momentum buffer a parameter
+
     CHECKPOINT = str(tmp_path / "checkpoint.npz")
     nn.utils.save_checkpoint(CHECKPOINT, model, optimizer)  # torch.save({"model_state_dict": ..., ...}, PATH)
     resumed = TheModelClass()
