@@ -372,6 +372,13 @@ def test_size_is_numpys_element_count_and_torchs_call_and_says_which_dims_exist(
     import pickle
 
     assert type(pickle.loads(pickle.dumps(t.size))) is int  # saved as the plain count
+    # with a Tensor it is a Python number, as an int is: float32 and int32 tensors keep their dtype
+    x = torch.ones(3, 2, dtype=torch.float32, requires_grad=True)
+    mean = x.sum() / x.size
+    mean.backward()
+    assert mean.dtype == x.grad.dtype == np.float32 and np.allclose(x.grad, 1 / 6)
+    counts = torch.ones(4, dtype=torch.int32)
+    assert (counts + counts.size).dtype == np.int32 and (counts + counts.size).tolist() == [5, 5, 5, 5]
 
 
 def test_device_cuda_and_accelerator_spell_the_cpu_and_refuse_another_device():
