@@ -27,7 +27,8 @@ Hook = Callable[["Tensor"], "TensorLike | None"]
 
 class Size(int):
     """A tensor's number of elements (numpy's ``t.size``) that PyTorch code can call as its ``t.size(dim)``:
-    an int everywhere, the shape when called without an axis.
+    an int (a Python number to a Tensor; numpy takes an int subclass as int64, so ``float32_array / t.size``
+    is float64: write ``t.numel()`` there), the shape when called without an axis.
 
     >>> n = Size((4, 5))
     >>> n, n + 1, n(), n(0), n(dim=-1)
