@@ -29,6 +29,7 @@ from .creation import (
     zeros_like,
 )
 from .delivery import apply_hooks
+from .devices import accelerator, cuda, device, get_default_device, set_default_device
 from .einsum import einsum
 from .engine import grad
 from .function import Function, FunctionCtx, once_differentiable
@@ -74,6 +75,7 @@ from .functions import (
     var,
     where,
 )
+from .functions_out import add, div, mul, sub
 from .functions_torch import (
     allclose,
     bmm,
@@ -282,4 +284,13 @@ __all__ = [
     "hessian",
     "hvp",
     "jvp",
+    "device",
+    "cuda",
+    "accelerator",
+    "set_default_device",
+    "get_default_device",
+    "add",
+    "sub",
+    "mul",
+    "div",
 ]

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from .functions_out import write_out
 from .primitives import Concatenate, Linear, Maximum, Where
 from .tensor import Tensor, _lift, _record
 from .tensor_base import normalize_axes
@@ -220,9 +221,9 @@ def logsumexp(
     return as_tensor(x).logsumexp(dim if dim is not None else axis, keepdims if keepdim is None else keepdim)
 
 
-def matmul(a: TensorLike, b: TensorLike) -> Tensor:
-    """a @ b with numpy's rules: 1-d operands and batched (n-d) stacks."""
-    return as_tensor(a) @ b
+def matmul(a: TensorLike, b: TensorLike, *, out: Tensor | None = None) -> Tensor:
+    """a @ b with numpy's rules: 1-d operands and batched (n-d) stacks; ``out=``: written into that tensor."""
+    return write_out("matmul", as_tensor(a) @ b, out)
 
 
 def linear(x: TensorLike, weight: TensorLike, bias: TensorLike | None = None) -> Tensor:

@@ -40,7 +40,7 @@ from .primitives import (
     Tanh,
     Transpose,
 )
-from .tensor_base import TensorBase, normalize_axes, torch_axis, transpose_order
+from .tensor_base import Size, TensorBase, normalize_axes, torch_axis, transpose_order
 from .tensor_inputs import as_array, plain_index, require_float, weak_scalar  # (module globals: read by calls)
 from .tensor_methods import TensorMethods
 from .tensor_views import TensorViews
@@ -49,7 +49,7 @@ from .types import Array, ArrayLike, Axis, DTypeLike, Index, Shape, TensorLike
 if TYPE_CHECKING:
     from .primitives import Primitive
 
-_PYTHON_SCALARS = frozenset((bool, int, float))  # looked up by type(x): a hash, not three ==
+_PYTHON_SCALARS = frozenset((bool, int, float, Size))  # by type(x): a hash, not ==; Size: t.size, an int
 _ARRAYS = (np.ndarray, np.generic)
 _FLOAT_SCALARS = frozenset((np.float16, np.float32, np.float64, np.longdouble))
 _NO_PARAMS: dict[str, Any] = {}

@@ -9,6 +9,7 @@ time it adds the array's ``shape ndim size dtype``, and numpy's ``__array__``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,40 @@ if TYPE_CHECKING:
 
 #: What ``register_hook`` takes: a function of the gradient that may return a replacement.
 Hook = Callable[["Tensor"], "TensorLike | None"]
+
+
+class Size(int):
+    """A tensor's number of elements (numpy's ``t.size``) that PyTorch code can call as its ``t.size(dim)``:
+    an int (a Python number to a Tensor; numpy takes an int subclass as int64, so ``float32_array / t.size``
+    is float64: write ``t.numel()`` there), the shape when called without an axis.
+
+    >>> n = Size((4, 5))
+    >>> n, n + 1, n(), n(0), n(dim=-1)
+    (20, 21, (4, 5), 4, 5)
+    """
+
+    _shape: Shape
+
+    def __new__(cls, shape: Shape) -> Size:
+        size = super().__new__(cls, math.prod(shape))
+        size._shape = tuple(shape)
+        return size
+
+    def __call__(self, dim: int | None = None) -> Any:
+        """PyTorch's ``t.size()`` (the shape) and ``t.size(dim)`` (one axis length; negative counts from the end)."""
+        if dim is None:
+            return self._shape
+        n = len(self._shape)
+        if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool) or not -n <= dim < n:
+            if not n:
+                raise IndexError(f"size: a 0-d tensor has no axis {dim!r}; call t.size()")
+            raise IndexError(
+                f"size: dim {dim!r} is out of range for a tensor of shape {self._shape}; give -{n}..{n - 1}"
+            )
+        return self._shape[dim]
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickles, copies and deep-copies as the plain int it stands for
+        return (int, (int(self),))
 
 
 class TensorBase:
@@ -46,9 +81,15 @@ class TensorBase:
         return self._data.ndim
 
     @property
-    def size(self) -> int:
-        """Number of elements."""
-        return self._data.size
+    def size(self) -> Size:
+        """Number of elements, as numpy's; PyTorch's calls work too: ``t.size()`` is the shape, ``t.size(0)``
+        an axis length.
+
+        >>> t = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+        >>> t.size, t.size(), t.size(-1)
+        (6, (2, 3), 3)
+        """
+        return Size(self._data.shape)
 
     @property
     def dtype(self) -> np.dtype[Any]:

@@ -77,6 +77,7 @@ def weak_scalar(value: Any, like: Array | np.generic) -> np.ndarray:  # (a bool,
     >>> weak_scalar(1, np.zeros(2, np.int32)).dtype, weak_scalar(0.5, np.zeros(2, np.int32)).dtype
     (dtype('int32'), dtype('float64'))
     """
+    value = int(value) if type(value) not in (bool, int, float) else value  # t.size (an int subclass) as an int
     return np.asarray(value, dtype=np.result_type(like.dtype, value))
 
 

@@ -378,7 +378,7 @@ class TensorMethods(TensorBase):
         -inf over an empty axis."""
         axis, keepdims = (axis if dim is None else dim), (keepdims if keepdim is None else keepdim)  # either spelling
         shifted, shift, axes = self._shifted("logsumexp", axis)
-        if not self.size:  # the log of an empty sum: -inf (PyTorch's answer) without log(0)'s warning
+        if not self._data.size:  # the log of an empty sum: -inf (PyTorch's answer) without log(0)'s warning
             return self.sum(axes, keepdims) - np.inf
         result = shifted.exp().sum(axes, keepdims=True).log() + shift
         return result if keepdims else result.reshape(tuple(n for i, n in enumerate(result.shape) if i not in axes))
@@ -388,7 +388,7 @@ class TensorMethods(TensorBase):
         stable for inputs of +-1000, and one op shorter than adding c back. ``dim=`` is ``axis``."""
         axis = axis if dim is None else dim
         shifted, _, axes = self._shifted("log_softmax", axis)
-        if not self.size:  # nothing to normalise (and no log(0) warning over an empty axis)
+        if not self._data.size:  # nothing to normalise (and no log(0) warning over an empty axis)
             return shifted
         return shifted - shifted.exp().sum(axes, keepdims=True).log()
 

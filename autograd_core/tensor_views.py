@@ -118,7 +118,7 @@ class TensorViews(TensorTorch):
 
     def item(self) -> Number | bool:
         """The value of a one-element tensor as a Python number."""
-        if self.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"item: only a one-element tensor converts to a number, this one has shape {self.shape}")
         value: Number | bool = self._data.item()
         return value
@@ -139,7 +139,7 @@ class TensorViews(TensorTorch):
         return (cast("Tensor", self)[i] for i in range(self.shape[0]))
 
     def __bool__(self) -> bool:
-        if self.size != 1:
+        if self._data.size != 1:
             raise ValueError(
                 f"bool: the truth value of a tensor with {self.size} elements (shape {self.shape}) is "
                 "ambiguous; reduce it first with .any() or .all()"
@@ -154,7 +154,7 @@ class TensorViews(TensorTorch):
 
     def __index__(self) -> int:
         """A one-element integer tensor is an index, as in PyTorch: ``classes[predicted[j]]``, ``range(n)``."""
-        if self.dtype.kind not in "iu" or self.size != 1:
+        if self.dtype.kind not in "iu" or self._data.size != 1:
             raise TypeError(
                 f"only a one-element integer tensor can be used as an index, this one is {self.dtype} of shape "
                 f"{self.shape}; take one element (t[j]), or int(t) to truncate a float"

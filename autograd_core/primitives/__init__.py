@@ -41,6 +41,22 @@ PRIMITIVES: dict[str, type["Primitive"]] = {}
 _ARRAY_TYPES = (np.ndarray, np.generic)
 
 
+class _GraphNodeOnly:
+    """An attribute of PyTorch's graph nodes (``loss.grad_fn.next_functions``) asked of a primitive, which
+    ``t.grad_fn`` is here: an AttributeError that says how to walk the graph through the tensors instead."""
+
+    def __set_name__(self, owner: type, attr: str) -> None:
+        self.attr = attr
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        name = getattr(owner, "__name__", "Primitive")
+        raise AttributeError(
+            f"{name}.{self.attr}: t.grad_fn here is the primitive {name} (one class shared by every node), "
+            "not a graph node; walk the graph through the tensors: torch's t.grad_fn.next_functions[i][0] is "
+            "t.parents[i].grad_fn (t.parents[i].op names it; None for a leaf)"
+        )
+
+
 class Primitive:
     """Base class: subclasses register themselves in ``PRIMITIVES`` under ``name``.
 
@@ -71,6 +87,7 @@ class Primitive:
     # True: elementwise on one input, its vjp's result has the input's shape and dtype whenever g has the output's
     # (which the engine ensures), so backward does not check it (~100 ns a node); only for one input, no params
     vjp_fits_input = False
+    next_functions = _GraphNodeOnly()  # PyTorch's node attribute: an error that says what to write here
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -1,0 +1,90 @@
+"""PyTorch's device spellings, for code written for it: ``torch.device("cpu")``, ``torch.cuda.is_available()``,
+``torch.accelerator.is_available()``, ``torch.set_default_device``. numpy computes on the CPU, so the CPU is
+the one device there is.
+
+>>> import autograd_core as ag
+>>> device = ag.device("cuda" if ag.cuda.is_available() else "cpu")
+>>> device, ag.zeros(2, device=device).device == device
+(device(type='cpu'), True)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class device(str):  # (PyTorch's lower-case name)
+    """``torch.device``: ``"cpu"`` (or ``"cpu:0"``), equal to the string ``"cpu"``, so it goes wherever
+    ``device=`` or ``.to(...)`` is accepted; another device type is a ValueError that says so.
+
+    >>> ag.device("cpu").type, str(ag.device("cpu", 0))
+    ('cpu', 'cpu')
+    """
+
+    def __new__(cls, type: Any = "cpu", index: int | None = None) -> device:  # (type: torch's argument name)
+        name = str(type)
+        kind, _, number = name.partition(":")
+        if kind != "cpu":
+            raise ValueError(
+                f"device: this engine runs on numpy (the CPU) only, not on {name!r}; write ag.device('cpu') "
+                "(ag.cuda.is_available() is False)"
+            )
+        if (number and number != "0") or index not in (None, 0):
+            raise ValueError(f"device: the CPU is device 0 only, got {name!r} with index {index!r}")
+        return super().__new__(cls, "cpu")
+
+    @property
+    def type(self) -> str:
+        """``"cpu"``, as ``torch.device("cpu").type``."""
+        return "cpu"
+
+    def __repr__(self) -> str:
+        return "device(type='cpu')"
+
+
+def set_default_device(device_: Any) -> None:
+    """PyTorch's ``torch.set_default_device(device)``: the CPU (or None) is already the default, so this checks
+    ``device`` and changes nothing; another device is a ValueError, as ``ag.device`` says.
+
+    >>> ag.set_default_device("cuda" if ag.cuda.is_available() else "cpu")
+    >>> ag.get_default_device()
+    device(type='cpu')
+    """
+    if device_ is not None:
+        device(device_)
+
+
+def get_default_device() -> device:
+    """``device("cpu")``: where new tensors live (numpy's memory), as ``torch.get_default_device()``."""
+    return device("cpu")
+
+
+class _NoAccelerator:
+    """``torch.cuda`` / ``torch.accelerator`` seen from numpy: none is available, so code that asks first
+    (``device = "cuda" if torch.cuda.is_available() else "cpu"``) picks the CPU."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def is_available(self) -> bool:
+        """False: numpy computes on the CPU only.
+
+        >>> ag.cuda.is_available()
+        False
+        """
+        return False
+
+    def device_count(self) -> int:
+        """0 devices, as ``torch.cuda.device_count()`` on a machine without one."""
+        return 0
+
+    def current_accelerator(self) -> None:
+        """None, as ``torch.accelerator.current_accelerator()`` where none is available."""
+        return None
+
+    def __repr__(self) -> str:
+        return f"<ag.{self._name}: not available (numpy computes on the CPU)>"
+
+
+cuda = _NoAccelerator("cuda")
+accelerator = _NoAccelerator("accelerator")
