@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .grad_mode import current_switches
-from .tensor import Tensor
+from .tensor import Tensor, _lift
 from .types import TensorLike
 
 
@@ -44,8 +44,11 @@ def write_out(op: str, result: Tensor, out: Any) -> Tensor:
     return out.copy_(result)
 
 
-def _tensor(x: TensorLike) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
+def _first(input: TensorLike, other: TensorLike) -> Tensor:
+    """``input`` as a Tensor; a number meeting a Tensor ``other`` is weak, as in ``2 + x`` (x's dtype, not float64)."""
+    if isinstance(input, Tensor):
+        return input
+    return _lift(input, other) if isinstance(other, Tensor) else Tensor(input)
 
 
 def add(input: TensorLike, other: TensorLike, *, alpha: float = 1, out: Tensor | None = None) -> Tensor:
@@ -54,7 +57,7 @@ def add(input: TensorLike, other: TensorLike, *, alpha: float = 1, out: Tensor |
     >>> add(Tensor([1.0, 2.0]), Tensor([1.0, 1.0]), alpha=10)
     Tensor([11., 12.])
     """
-    return write_out("add", _tensor(input).add(other, alpha=alpha), out)
+    return write_out("add", _first(input, other).add(other, alpha=alpha), out)
 
 
 def sub(input: TensorLike, other: TensorLike, *, alpha: float = 1, out: Tensor | None = None) -> Tensor:
@@ -63,7 +66,7 @@ def sub(input: TensorLike, other: TensorLike, *, alpha: float = 1, out: Tensor |
     >>> sub(Tensor([1.0, 2.0]), 1)
     Tensor([0., 1.])
     """
-    return write_out("sub", _tensor(input).sub(other, alpha=alpha), out)
+    return write_out("sub", _first(input, other).sub(other, alpha=alpha), out)
 
 
 def mul(input: TensorLike, other: TensorLike, *, out: Tensor | None = None) -> Tensor:
@@ -72,7 +75,7 @@ def mul(input: TensorLike, other: TensorLike, *, out: Tensor | None = None) -> T
     >>> mul(Tensor([1.0, 2.0]), Tensor([3.0, 4.0]))
     Tensor([3., 8.])
     """
-    return write_out("mul", _tensor(input) * other, out)
+    return write_out("mul", _first(input, other) * other, out)
 
 
 def div(input: TensorLike, other: TensorLike, *, out: Tensor | None = None) -> Tensor:
@@ -81,4 +84,4 @@ def div(input: TensorLike, other: TensorLike, *, out: Tensor | None = None) -> T
     >>> div(Tensor([1.0, 3.0]), 2)
     Tensor([0.5, 1.5])
     """
-    return write_out("div", _tensor(input) / other, out)
+    return write_out("div", _first(input, other) / other, out)
