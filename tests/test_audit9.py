@@ -31,3 +31,30 @@ def test_number_first_keeps_an_integer_tensor_integer(op):
     assert y.dtype == np.int32
     np.testing.assert_array_equal(y.data, {"add": [4, 5], "sub": [2, 1], "mul": [3, 6]}[op])
     assert ag.add(3, counts, alpha=2).dtype == np.int32
+
+
+@pytest.mark.parametrize("mode", ["floor", "trunc"])
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.float32, np.float64])
+def test_div_rounding_mode_as_torch(mode, dtype):
+    """torch.div(a, b, rounding_mode=...) is index arithmetic's spelling (it was a TypeError)."""
+    torch = pytest.importorskip("torch")
+    a = np.array([-7, 7, -6, 5, 0, -1], dtype)
+    b = np.array([2, -2, 3, 3, -4, 5], dtype)
+    got = ag.div(Tensor(a), Tensor(b), rounding_mode=mode)
+    want = torch.div(torch.from_numpy(a), torch.from_numpy(b), rounding_mode=mode).numpy()
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got.data, want)
+    if np.dtype(dtype).kind == "f":  # Python's 1 // 0.1 is 9: floor divides exactly, not floor(1 / 0.1) = 10
+        np.testing.assert_array_equal(ag.div(Tensor(np.ones(1, dtype)), 0.1, rounding_mode=mode).data, [9.0, 10.0][mode == "trunc"] * np.ones(1))
+
+
+def test_div_rounding_mode_refusals():
+    with pytest.raises(ValueError, match=r"div: rounding_mode must be None, 'trunc' or 'floor', got 'round'"):
+        ag.div(Tensor([1.0]), 2, rounding_mode="round")
+    with pytest.raises(TypeError, match=r"div\(rounding_mode='floor'\).*requires grad.*no gradient"):
+        ag.div(Tensor([1.0], requires_grad=True), 2, rounding_mode="floor")
+    with pytest.raises(ZeroDivisionError, match="integer"):
+        ag.div(Tensor(np.array([1, 2])), 0, rounding_mode="trunc")
+    z = Tensor(np.zeros(2, np.int64))
+    assert ag.div(Tensor(np.array([7, -7])), 2, rounding_mode="trunc", out=z) is z
+    np.testing.assert_array_equal(z.data, [3, -3])
