@@ -58,3 +58,22 @@ def test_div_rounding_mode_refusals():
     z = Tensor(np.zeros(2, np.int64))
     assert ag.div(Tensor(np.array([7, -7])), 2, rounding_mode="trunc", out=z) is z
     np.testing.assert_array_equal(z.data, [3, -3])
+
+
+# --- nn.utils.rnn ------------------------------------------------------------------------------------------
+
+
+def test_packed_sequence_casts_as_torch():
+    """packed.float() / .double() / .to(dtype) / .cpu(): torch's PackedSequence casts its data, keeps the rest."""
+    from nn.utils import rnn
+
+    packed = rnn.pack_sequence([Tensor([1.0, 2.0, 3.0]), Tensor([4.0])], enforce_sorted=False)
+    for cast, dtype in [(packed.float(), np.float32), (packed.to(np.float32), np.float32), (packed.double(), np.float64)]:
+        assert isinstance(cast, rnn.PackedSequence) and cast.data.dtype == dtype
+        np.testing.assert_array_equal(cast.data.data, packed.data.data)
+        np.testing.assert_array_equal(cast.batch_sizes, packed.batch_sizes)
+        np.testing.assert_array_equal(cast.unsorted_indices, packed.unsorted_indices)
+    assert packed.cpu() is packed and packed.to("cpu") is packed and packed.double() is packed
+    leaf = Tensor([1.0, 2.0], requires_grad=True)
+    rnn.pack_sequence([leaf]).float().data.sum().backward()  # the cast is recorded: the gradient reaches the leaf
+    np.testing.assert_array_equal(leaf.grad, [1.0, 1.0])
