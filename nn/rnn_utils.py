@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -46,7 +46,7 @@ class PackedSequence(NamedTuple):
     sorted_indices: Array | None = None
     unsorted_indices: Array | None = None
 
-    def to(self, *args: object, **kwargs: object) -> PackedSequence:
+    def to(self, *args: Any, **kwargs: Any) -> PackedSequence:
         """The data cast as ``Tensor.to`` casts (a dtype, "cpu"), the lengths and orders kept; self if unchanged."""
         data = self.data.to(*args, **kwargs)
         return self if data is self.data else self._replace(data=data)
