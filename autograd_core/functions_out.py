@@ -78,9 +78,7 @@ def mul(input: TensorLike, other: TensorLike, *, out: Tensor | None = None) -> T
     return write_out("mul", _first(input, other) * other, out)
 
 
-def div(
-    input: TensorLike, other: TensorLike, *, rounding_mode: str | None = None, out: Tensor | None = None
-) -> Tensor:
+def div(input: TensorLike, other: TensorLike, *, rounding_mode: str | None = None, out: Tensor | None = None) -> Tensor:
     """``input / other`` elementwise (true division), as ``torch.div``; ``rounding_mode='floor'`` rounds the
     quotient down (``//``), ``'trunc'`` towards zero, both in the inputs' dtype and values only (no gradient).
 

@@ -45,7 +45,9 @@ def test_div_rounding_mode_as_torch(mode, dtype):
     assert got.dtype == want.dtype
     np.testing.assert_array_equal(got.data, want)
     if np.dtype(dtype).kind == "f":  # Python's 1 // 0.1 is 9: floor divides exactly, not floor(1 / 0.1) = 10
-        np.testing.assert_array_equal(ag.div(Tensor(np.ones(1, dtype)), 0.1, rounding_mode=mode).data, [9.0, 10.0][mode == "trunc"] * np.ones(1))
+        np.testing.assert_array_equal(
+            ag.div(Tensor(np.ones(1, dtype)), 0.1, rounding_mode=mode).data, [9.0, 10.0][mode == "trunc"] * np.ones(1)
+        )
 
 
 def test_div_rounding_mode_refusals():
@@ -68,7 +70,11 @@ def test_packed_sequence_casts_as_torch():
     from nn.utils import rnn
 
     packed = rnn.pack_sequence([Tensor([1.0, 2.0, 3.0]), Tensor([4.0])], enforce_sorted=False)
-    for cast, dtype in [(packed.float(), np.float32), (packed.to(np.float32), np.float32), (packed.double(), np.float64)]:
+    for cast, dtype in [
+        (packed.float(), np.float32),
+        (packed.to(np.float32), np.float32),
+        (packed.double(), np.float64),
+    ]:
         assert isinstance(cast, rnn.PackedSequence) and cast.data.dtype == dtype
         np.testing.assert_array_equal(cast.data.data, packed.data.data)
         np.testing.assert_array_equal(cast.batch_sizes, packed.batch_sizes)
@@ -77,3 +83,16 @@ def test_packed_sequence_casts_as_torch():
     leaf = Tensor([1.0, 2.0], requires_grad=True)
     rnn.pack_sequence([leaf]).float().data.sum().backward()  # the cast is recorded: the gradient reaches the leaf
     np.testing.assert_array_equal(leaf.grad, [1.0, 1.0])
+
+
+# --- F.linear's bias -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bias_shape", [(5,), (3, 4), (2, 3, 4)])
+def test_linear_bias_that_does_not_fit_names_linear(bias_shape):
+    """A bias that does not broadcast to the output was refused by the 'add' after linear, a name not in the call."""
+    import nn.functional as F
+
+    x, w = Tensor(np.ones((2, 3))), Tensor(np.ones((4, 3)))
+    with pytest.raises(ValueError, match=r"linear: the bias of shape .* does not fit the output of shape \(2, 4\)"):
+        F.linear(x, w, Tensor(np.ones(bias_shape)))
