@@ -96,3 +96,27 @@ def test_linear_bias_that_does_not_fit_names_linear(bias_shape):
     x, w = Tensor(np.ones((2, 3))), Tensor(np.ones((4, 3)))
     with pytest.raises(ValueError, match=r"linear: the bias of shape .* does not fit the output of shape \(2, 4\)"):
         F.linear(x, w, Tensor(np.ones(bias_shape)))
+
+
+# --- ag.compile over a column-major weight (nn.Linear's) ---------------------------------------------------
+
+
+@pytest.mark.parametrize("rows", [20, 100])  # a buffer kept between calls; one of 80 KB, allocated per call
+@pytest.mark.parametrize("op", ["scale", "tanh", "transposed"])
+def test_compile_replays_elementwise_ops_on_a_column_major_weight(op, rows):
+    """(W * 2).sum() on nn.Linear's column-major W: the replay wrote W * 2 into a row-major buffer, so the sum
+    added in another order, differed in the last bit, and compile gave up with 'a bug in compile: please report'."""
+    rng = np.random.default_rng(0)
+    w = Tensor(np.asfortranarray(rng.standard_normal((rows, 100))), requires_grad=True)
+    x = Tensor(rng.standard_normal((rows, 100)), requires_grad=True)  # row-major: x.T is column-major
+    fn = {
+        "scale": lambda: (w * 2.0).sum(),
+        "tanh": lambda: w.tanh().sum() + (w * 3.0).mean(),
+        "transposed": lambda: (x.T * 1.5).sum(),
+    }[op]
+    step = ag.compile(fn)
+    want = fn()
+    for _ in range(3):
+        got = step()
+        np.testing.assert_array_equal(got.data, want.data)
+    assert step.fallback_reason is None and step.replay_count >= 1
