@@ -120,3 +120,20 @@ def test_compile_replays_elementwise_ops_on_a_column_major_weight(op, rows):
         got = step()
         np.testing.assert_array_equal(got.data, want.data)
     assert step.fallback_reason is None and step.replay_count >= 1
+
+
+# --- ag.device ----------------------------------------------------------------------------------------------
+
+
+def test_device_index_as_torch():
+    """device.index was str.index (a bound method: `device.index is None` was False), torch's is None or 0."""
+    assert ag.device("cpu").index is None
+    assert (
+        ag.device("cpu:0").index == 0 and ag.device("cpu", 0).index == 0 and ag.device(type="cpu", index=0).index == 0
+    )
+    assert repr(ag.device("cpu", 0)) == "device(type='cpu', index=0)" and repr(ag.device("cpu")) == "device(type='cpu')"
+    assert ag.device(ag.device("cpu:0")).index == 0
+    torch = pytest.importorskip("torch")
+    for spelling in [("cpu",), ("cpu:0",), ("cpu", 0)]:
+        assert ag.device(*spelling).index == torch.device(*spelling).index
+        assert repr(ag.device(*spelling)) == repr(torch.device(*spelling))
