@@ -23,7 +23,7 @@ import keyword
 import re
 import textwrap
 from collections.abc import Hashable, Iterator, Mapping, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -35,32 +35,35 @@ _VARIABLE = re.compile(r"(?<![.\w])([A-Za-z_]\w*)(\s*=(?!=))?")  # not an attrib
 class Lifetime(NamedTuple):
     """When a buffer is live: statements ``first`` to ``last`` (both included)."""
 
-    key: Hashable  # buffers share a slot only within one key: (shape, dtype)
+    key: Hashable  # buffers share a slot only within one key: (shape, dtype[, "F"])
     first: int
     last: int
     in_place: bool  # its first statement may write it over an operand that statement reads last
 
 
 def allocate(
-    lines: Sequence[str], buffers: Mapping[str, tuple[tuple[int, ...], np.dtype]], namespace: Mapping[str, object]
+    lines: Sequence[str], buffers: Mapping[str, tuple[Any, ...]], namespace: Mapping[str, object]
 ) -> tuple[list[str], dict[str, np.ndarray]]:
-    """The code with each buffer (a name in ``buffers``, mapped to its shape and dtype) renamed to its
+    """The code with each buffer (a name in ``buffers``, mapped to its shape, dtype and maybe "F") renamed to its
     slot, ``buf0``, ``buf1``..., the large slots allocated at its start; and the small slots' arrays.
 
     >>> spec = ((2,), np.dtype("f8"))
     >>> allocate(["y = exp(a, B1)", "z = negative(y)", "w = exp(z, B2)"], {"B1": spec, "B2": spec}, vars(np))
     (['y = exp(a, buf0)', 'z = negative(y)', 'w = exp(z, buf0)'], {'buf0': array([...])})
     """
-    large = {name for name, (shape, dtype) in buffers.items() if np.prod(shape) * dtype.itemsize >= PER_CALL_BYTES}
+    large = {name for name, (shape, dtype, *_) in buffers.items() if np.prod(shape) * dtype.itemsize >= PER_CALL_BYTES}
     lives = lifetimes(lines, buffers, namespace)
     slots = share({k: life._replace(in_place=life.in_place and k in large) for k, life in lives.items()})
     kept, code = {}, []
     for slot, name in sorted({slot: name for name, slot in slots.items()}.items()):
-        shape, dtype = buffers[name]
+        shape, dtype, *order = buffers[name]  # (a third item "F": column-major)
         if name in large:
-            code.append(f"buf{slot} = empty({shape!r}, {dtype.name if np.dtype(dtype.name) == dtype else dtype.str!r})")
+            layout = ", order='F'" if order else ""
+            code.append(
+                f"buf{slot} = empty({shape!r}, {dtype.name if np.dtype(dtype.name) == dtype else dtype.str!r}{layout})"
+            )
         else:
-            kept[f"buf{slot}"] = np.empty(shape, dtype)
+            kept[f"buf{slot}"] = np.empty(shape, dtype, order="F" if order else "C")
     renamed = {name: f"buf{slot}" for name, slot in slots.items()}
     return code + [_IDENTIFIER.sub(lambda m: renamed.get(m[0], m[0]), line) for line in lines], kept
 

@@ -14,6 +14,7 @@ from typing import Any
 
 
 class device(str):  # (PyTorch's lower-case name)
+    _index: int | None
     """``torch.device``: ``"cpu"`` (or ``"cpu:0"``), equal to the string ``"cpu"``, so it goes wherever
     ``device=`` or ``.to(...)`` is accepted; another device type is a ValueError that says so.
 
@@ -31,15 +32,22 @@ class device(str):  # (PyTorch's lower-case name)
             )
         if (number and number != "0") or index not in (None, 0):
             raise ValueError(f"device: the CPU is device 0 only, got {name!r} with index {index!r}")
-        return super().__new__(cls, "cpu")
+        made = super().__new__(cls, "cpu")
+        made._index = 0 if number or index == 0 or getattr(type, "index", None) == 0 else None
+        return made
 
     @property
     def type(self) -> str:
         """``"cpu"``, as ``torch.device("cpu").type``."""
         return "cpu"
 
+    @property
+    def index(self) -> int | None:  # type: ignore[override]  # (str.index otherwise: a method)
+        """None for ``"cpu"``, 0 for ``"cpu:0"`` or ``device("cpu", 0)``, as ``torch.device(...).index``."""
+        return self._index
+
     def __repr__(self) -> str:
-        return "device(type='cpu')"
+        return "device(type='cpu')" if self._index is None else "device(type='cpu', index=0)"
 
 
 def set_default_device(device_: Any) -> None:

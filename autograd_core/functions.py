@@ -242,7 +242,15 @@ def linear(x: TensorLike, weight: TensorLike, bias: TensorLike | None = None) ->
         if b.ndim == 1 == w.ndim - 1 and b.shape[0] == w.shape[0] and b.dtype == w.dtype == x._data.dtype:
             return _record(Linear, (x, weight, bias))
     out = _record(Linear, (x, weight))
-    return out if bias is None else out + bias
+    if bias is None:
+        return out
+    shape = np.shape(bias._data if isinstance(bias, Tensor) else bias)
+    if any(b not in (1, o) for b, o in zip(shape[::-1], out.shape[::-1])):  # (else: x @ weight.T + bias's rule)
+        raise ValueError(
+            f"linear: the bias of shape {shape} does not fit the output of shape {out.shape}; give a bias of "
+            f"shape {out.shape[-1:]}: one per output feature (weight.shape[0])"
+        )
+    return out + bias
 
 
 def maximum(a: TensorLike, b: TensorLike) -> Tensor:

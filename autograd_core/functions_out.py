@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .grad_mode import current_switches
-from .tensor import Tensor
+from .tensor import Tensor, _lift
 from .types import TensorLike
 
 
@@ -44,8 +44,11 @@ def write_out(op: str, result: Tensor, out: Any) -> Tensor:
     return out.copy_(result)
 
 
-def _tensor(x: TensorLike) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
+def _first(input: TensorLike, other: TensorLike) -> Tensor:
+    """``input`` as a Tensor; a number meeting a Tensor ``other`` is weak, as in ``2 + x`` (x's dtype, not float64)."""
+    if isinstance(input, Tensor):
+        return input
+    return _lift(input, other) if isinstance(other, Tensor) else Tensor(input)
 
 
 def add(input: TensorLike, other: TensorLike, *, alpha: float = 1, out: Tensor | None = None) -> Tensor:
@@ -54,7 +57,7 @@ def add(input: TensorLike, other: TensorLike, *, alpha: float = 1, out: Tensor |
     >>> add(Tensor([1.0, 2.0]), Tensor([1.0, 1.0]), alpha=10)
     Tensor([11., 12.])
     """
-    return write_out("add", _tensor(input).add(other, alpha=alpha), out)
+    return write_out("add", _first(input, other).add(other, alpha=alpha), out)
 
 
 def sub(input: TensorLike, other: TensorLike, *, alpha: float = 1, out: Tensor | None = None) -> Tensor:
@@ -63,7 +66,7 @@ def sub(input: TensorLike, other: TensorLike, *, alpha: float = 1, out: Tensor |
     >>> sub(Tensor([1.0, 2.0]), 1)
     Tensor([0., 1.])
     """
-    return write_out("sub", _tensor(input).sub(other, alpha=alpha), out)
+    return write_out("sub", _first(input, other).sub(other, alpha=alpha), out)
 
 
 def mul(input: TensorLike, other: TensorLike, *, out: Tensor | None = None) -> Tensor:
@@ -72,13 +75,35 @@ def mul(input: TensorLike, other: TensorLike, *, out: Tensor | None = None) -> T
     >>> mul(Tensor([1.0, 2.0]), Tensor([3.0, 4.0]))
     Tensor([3., 8.])
     """
-    return write_out("mul", _tensor(input) * other, out)
+    return write_out("mul", _first(input, other) * other, out)
 
 
-def div(input: TensorLike, other: TensorLike, *, out: Tensor | None = None) -> Tensor:
-    """``input / other`` elementwise (true division), as ``torch.div``.
+def div(input: TensorLike, other: TensorLike, *, rounding_mode: str | None = None, out: Tensor | None = None) -> Tensor:
+    """``input / other`` elementwise (true division), as ``torch.div``; ``rounding_mode='floor'`` rounds the
+    quotient down (``//``), ``'trunc'`` towards zero, both in the inputs' dtype and values only (no gradient).
 
     >>> div(Tensor([1.0, 3.0]), 2)
     Tensor([0.5, 1.5])
+    >>> div(Tensor(np.array([-7, 7])), 2, rounding_mode="trunc")
+    Tensor([-3,  3], dtype=int64)
     """
-    return write_out("div", _tensor(input) / other, out)
+    a = _first(input, other)
+    if rounding_mode is None:
+        return write_out("div", a / other, out)
+    if rounding_mode not in ("floor", "trunc"):
+        raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
+    b = _lift(other, a)
+    if (a.requires_grad or b.requires_grad) and current_switches().grad_enabled:
+        raise TypeError(
+            f"div(rounding_mode={rounding_mode!r}) of a tensor that requires grad: a rounded quotient has no "
+            "gradient here; divide values (t.detach(), or under ag.no_grad()), or leave rounding_mode out"
+        )
+    if np.result_type(a.data, b.data).kind in "biu" and not np.all(b.data):  # numpy would give 0 and a warning
+        raise ZeroDivisionError(f"div: integer division by zero (rounding_mode={rounding_mode!r}), as PyTorch refuses")
+    with np.errstate(divide="ignore", invalid="ignore"):  # floats: IEEE's inf and nan, as PyTorch, unwarned
+        quotient = np.asarray(np.floor_divide(a.data, b.data))
+        if rounding_mode == "trunc" and quotient.dtype.kind == "f":
+            quotient = np.trunc(np.true_divide(a.data, b.data), dtype=quotient.dtype)
+        elif rounding_mode == "trunc":  # integers: floor's quotient one up where it rounded a negative one down
+            quotient = quotient + ((np.remainder(a.data, b.data) != 0) & ((a.data < 0) != (b.data < 0)))
+    return write_out("div", Tensor(quotient), out)

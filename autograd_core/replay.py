@@ -156,13 +156,15 @@ class Plan:
         call = f"{self._const(function)}({', '.join([*head, *inputs] + [f'{k}={v}' for k, v in params.items()])})"
         return {**params, **{f"x{k}": x for k, x in enumerate(inputs)}, field: call}, known
 
-    def _emit(self, template, fields, shape=None, dtype=None, fresh=False):
+    def _emit(self, template, fields, shape=None, dtype=None, fresh=False, like=None):
         """Assign a lowering to a new variable and return its name; its {into} / {dest} are a buffer of that
-        shape and dtype (~0.4 us faster than allocating, on small arrays), or none for a fresh array."""
+        shape and dtype (~0.4 us faster than allocating, on small arrays), or none for a fresh array; column-major
+        where ``like`` (the traced value) is: numpy's result there, whose sum adds in that memory order."""
         if {"into", "dest"} & _fields(template):
             buffer = "None" if fresh else f"buf_{len(self._buffers)}"  # a placeholder until allocate()
             if not fresh:
-                self._buffers[buffer] = (tuple(shape), np.dtype(dtype))
+                column_major = getattr(like, "ndim", 0) > 1 and like.flags.f_contiguous and not like.flags.c_contiguous
+                self._buffers[buffer] = (tuple(shape), np.dtype(dtype), *("F" * column_major))
             fields.update(into="" if fresh else f", {buffer}", dest=buffer)
         self._count += 1
         self._body += _lines(template, f"t{self._count}", fields).split("\n")
@@ -199,7 +201,7 @@ class Plan:
                 fields, known = self._operands(entry, t, names, "call", t.prim.forward)
                 template = t.prim.lowered_forward(*(p.data for p in t.parents), **known) if faithful(t.prim) else None
                 template = template or ("asarray({call})" if t.shape == () else "{call}")  # the primitive's own
-                names.append(self._emit(template, fields, t.shape, t.dtype))
+                names.append(self._emit(template, fields, t.shape, t.dtype, like=t.data))
         return names
 
     def _backward(self, tape, names):

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -45,6 +45,23 @@ class PackedSequence(NamedTuple):
     batch_sizes: Array
     sorted_indices: Array | None = None
     unsorted_indices: Array | None = None
+
+    def to(self, *args: Any, **kwargs: Any) -> PackedSequence:
+        """The data cast as ``Tensor.to`` casts (a dtype, "cpu"), the lengths and orders kept; self if unchanged."""
+        data = self.data.to(*args, **kwargs)
+        return self if data is self.data else self._replace(data=data)
+
+    def float(self) -> PackedSequence:
+        """The data as float32, as torch's ``packed.float()``."""
+        return self.to(np.float32)
+
+    def double(self) -> PackedSequence:
+        """The data as float64."""
+        return self.to(np.float64)
+
+    def cpu(self) -> PackedSequence:
+        """Itself: the data is on the CPU already."""
+        return self
 
 
 def _packed_rows(batch_sizes: Array, sorted_indices: Array | None) -> tuple[Array, Array]:
