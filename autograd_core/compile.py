@@ -22,6 +22,11 @@ from .tape import Keywords, Tape, Unsupported, arg_guards, call_flat, fingerprin
 from .tensor import Tensor, _node
 
 MAX_SIGNATURES = 8  # signatures traced and kept per compiled function (oldest forgotten first)
+_WHY_EVICTED = (
+    "compile({title}): more than {n} signatures, so the oldest is forgotten and each new one traces fn again "
+    "(define-by-run speed): the arguments' shapes, dtypes or Python values, or which tensors requiring grad are "
+    "passed, change between calls; pass the same parameter tensors and batches of a few shapes"
+)
 
 
 class CompileWarning(UserWarning):
@@ -73,6 +78,7 @@ class Compiled:
         # per signature: the agreed tape, fingerprints of the values pinned so far, plan, fallback reason
         self._entries: dict[Any, SimpleNamespace] = {}
         self._last = SimpleNamespace(plan=None)  # the signature whose plan ran last: tried first
+        self._evicted = False  # a signature was forgotten (said once)
 
     def __repr__(self) -> str:
         fallback = f", define-by-run: {self.fallback_reason}" if self.fallback_reason else ""
@@ -105,6 +111,9 @@ class Compiled:
         key = (tuple(map(type, args)), tuple(arg_guards(args)))  # what the plans' guards check of args
         if key not in self._entries and len(self._entries) >= MAX_SIGNATURES:  # a new leaf passed every call?
             del self._entries[next(iter(self._entries))]
+            if not self._evicted:  # once: else a loop making a new leaf each call would trace silently forever
+                self._evicted = True
+                warnings.warn(_WHY_EVICTED.format(title=self.title, n=MAX_SIGNATURES), CompileWarning, stacklevel=2)
         new = SimpleNamespace(reference=None, snapshot=None, plan=None, fallback=None, clock=None)
         entry = self._entries.setdefault(key, new)
         if entry.fallback is not None:

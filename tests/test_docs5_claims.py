@@ -10,6 +10,7 @@ import sys
 import warnings
 
 import numpy as np
+import pytest
 
 import autograd_core as ag
 from autograd_core.compile import MAX_SIGNATURES
@@ -66,9 +67,14 @@ def test_compile_keeps_eight_signatures_and_forgets_the_oldest_first():
         step(ag.Tensor(np.full((rows, 3), 0.1)))
         return step.trace_count, step.replay_count
 
-    for rows in range(1, MAX_SIGNATURES + 2):  # one signature more than are kept: rows=1 is dropped
+    for rows in range(1, MAX_SIGNATURES + 1):
         call(rows)
         call(rows)  # the second trace makes the plan
+    with pytest.warns(ag.CompileWarning, match=f"more than {MAX_SIGNATURES} signatures, so the oldest is forgotten"):
+        call(MAX_SIGNATURES + 1)  # one signature more than are kept: rows=1 is dropped, said once
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        call(MAX_SIGNATURES + 1)
     traces, replays = call(2)  # still kept: replayed, no new trace
     assert (traces, replays) == (2 * (MAX_SIGNATURES + 1), 1)
     traces, replays = call(1)  # the oldest was forgotten: traced afresh
@@ -96,3 +102,13 @@ def test_the_demo_prints_the_lines_the_readme_shows(tmp_path):
         pattern = re.escape(template.rsplit(" to ", 1)[0] if " to runs/" in template else template)
         pattern = re.sub(r"\d+(\\\.\d+)?", r"\\d+(?:\\.\\d+)?", pattern)  # any measured number
         assert re.match(pattern, line), (line, template)
+
+
+def test_a_new_leaf_every_call_is_said_once_instead_of_tracing_silently_forever():
+    # a tensor requiring grad is part of the signature by identity: made afresh each call, every call traces
+    step = ag.compile(lambda w: (w * 2).sum())
+    with pytest.warns(ag.CompileWarning, match="which tensors requiring grad are passed, change between calls") as seen:
+        for _ in range(MAX_SIGNATURES + 3):
+            step(ag.Tensor(np.ones(3), requires_grad=True))
+    assert len([w for w in seen if issubclass(w.category, ag.CompileWarning)]) == 1
+    assert step.replay_count == 0 and step.trace_count == MAX_SIGNATURES + 3
