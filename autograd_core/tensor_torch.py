@@ -317,6 +317,18 @@ class TensorTorch(TensorMath):
         """The tensor itself, as ``t.to("cpu")``: ``t.detach().cpu().numpy()`` runs as written."""
         return cast("Tensor", self)
 
+    def cuda(self, device: object = None, non_blocking: bool = False) -> Tensor:
+        """PyTorch's ``t.cuda()``: refused, saying so (numpy on the CPU; ``ag.cuda.is_available()`` is False)."""
+        raise ValueError(
+            "cuda(): this engine runs on numpy (the CPU) only; keep the tensor where it is, or write "
+            "`if ag.cuda.is_available(): x = x.cuda()` as in PyTorch"
+        )
+
+    @property
+    def is_cuda(self) -> bool:
+        """False: numpy's arrays live on the CPU (``if x.is_cuda:`` runs as written)."""
+        return False
+
     @property
     def device(self) -> str:
         """``"cpu"``: numpy's arrays live there (``x.to(w.device)`` runs as written)."""

@@ -164,6 +164,13 @@ class ModuleState:
         """The module itself: everything here lives in numpy, on the CPU (PyTorch's ``model.cpu()``)."""
         return self
 
+    def cuda(self: _S, device: object = None) -> _S:
+        """PyTorch's ``model.cuda()``: refused, saying so (numpy on the CPU; guard with ``ag.cuda.is_available()``)."""
+        raise ValueError(
+            f"{type(self).__name__}.cuda(): this engine runs on numpy (the CPU) only; leave the model where it is, "
+            "or write `if ag.cuda.is_available(): model.cuda()` as in PyTorch"
+        )
+
     def state_dict(self) -> dict[str, np.ndarray]:
         """``{dotted_name: copy of the values}`` for every parameter and buffer. Copies, unlike
         PyTorch, so a saved snapshot cannot change when training goes on.

@@ -842,3 +842,14 @@ def test_d_saving_and_loading_a_state_dict_and_a_checkpoint_with_the_optimizer(t
         o.step()
     for (name, a), b in zip(model.state_dict().items(), resumed.state_dict().values()):
         np.testing.assert_array_equal(a, b, err_msg=name)
+
+
+def test_cuda_checks_read_false_and_moving_to_cuda_says_the_engine_is_cpu_only():
+    x, model = ag.Tensor([1.0, 2.0]), nn.Linear(2, 1)
+    assert x.is_cuda is False and not ag.cuda.is_available()
+    device = "cuda" if x.is_cuda else "cpu"  # the tutorials' guard runs as written
+    assert x.to(device) is x
+    with pytest.raises(ValueError, match=r"cuda\(\): this engine runs on numpy \(the CPU\) only"):
+        x.cuda()
+    with pytest.raises(ValueError, match=r"Linear.cuda\(\): this engine runs on numpy \(the CPU\) only"):
+        model.cuda()
