@@ -30,8 +30,8 @@ from .activation_layers import (
 from .attention_layers import MultiheadAttention
 from .containers import MLP, ModuleDict, ModuleList, Sequential
 from .conv_layers import AvgPool2d, Conv2d, Fold, MaxPool2d, Unfold
-from .conv_transpose import ConvTranspose2d
 from .conv_more import AdaptiveAvgPool2d, AdaptiveMaxPool2d, ConstantPad2d, Conv1d, ZeroPad2d
+from .conv_transpose import ConvTranspose2d
 from .embedding import Embedding
 from .history import History
 from .layers import (

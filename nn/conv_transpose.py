@@ -84,8 +84,7 @@ def conv_transpose2d(
     n, (height, width), kernel = x.shape[0], x.shape[2:], (w.shape[2], w.shape[3])
     out_channels = w.shape[1] * groups
     size = [
-        (x.shape[2 + a] - 1) * strides[a] - 2 * pads[a] + dilations[a] * (kernel[a] - 1) + extras[a] + 1
-        for a in (0, 1)
+        (x.shape[2 + a] - 1) * strides[a] - 2 * pads[a] + dilations[a] * (kernel[a] - 1) + extras[a] + 1 for a in (0, 1)
     ]
     if min(size) < 1:
         raise ValueError(
@@ -100,11 +99,11 @@ def conv_transpose2d(
     # col2im into the output: fold's padding crops `padding` at the top / left, `padding - output_padding` at
     # the bottom / right; output_padding beyond the padding reaches rows no window touches: zeros, appended
     if all(extras[a] <= pads[a] for a in (0, 1)):
-        crops = tuple((pads[a], pads[a] - extras[a]) for a in (0, 1))
-        y = ag.fold(columns, tuple(size), kernel, dilations, crops, strides)
+        crops = ((pads[0], pads[0] - extras[0]), (pads[1], pads[1] - extras[1]))
+        y = ag.fold(columns, (size[0], size[1]), kernel, dilations, crops, strides)
     else:
         full = [size[a] + 2 * pads[a] - extras[a] for a in (0, 1)]  # every window's reach, uncropped
-        y = ag.fold(columns, tuple(full), kernel, dilations, 0, strides)
+        y = ag.fold(columns, (full[0], full[1]), kernel, dilations, 0, strides)
         for axis, extra in ((2, extras[0]), (3, extras[1])):
             if extra:
                 zeros = ag.zeros(y.shape[:axis] + (extra,) + y.shape[axis + 1 :], dtype=y.dtype)
@@ -113,7 +112,9 @@ def conv_transpose2d(
     if bias is not None:
         b = ag.as_tensor(bias)
         if b.shape != (out_channels,):
-            raise ValueError(f"{op}: the bias must have shape ({out_channels},) (one per output channel), got {b.shape}")
+            raise ValueError(
+                f"{op}: the bias must have shape ({out_channels},) (one per output channel), got {b.shape}"
+            )
         y = y + b.reshape(out_channels, 1, 1)
     return y[0] if unbatched else y
 

@@ -46,8 +46,8 @@ from .activations import (  # F.relu, ...
 )
 from .attention import scaled_dot_product_attention  # F.scaled_dot_product_attention
 from .conv import avg_pool2d, conv2d, fold, max_pool2d, unfold  # F.conv2d, ...: composed on ag.unfold (im2col)
-from .conv_transpose import conv_transpose2d  # F.conv_transpose2d: conv2d's adjoint, on ag.fold
 from .conv_more import adaptive_avg_pool2d, adaptive_max_pool2d, conv1d  # composed on conv.py's
+from .conv_transpose import conv_transpose2d  # F.conv_transpose2d: conv2d's adjoint, on ag.fold
 from .labels import class_indices, convert_hint, one_hot  # F.class_indices: nn.fit checks its labels with it too
 from .loss_parts import (  # the checks and reductions every loss shares (nn.losses' classes use them too)
     _as_input,
