@@ -264,3 +264,12 @@ def test_src_of_the_wrong_rank_or_feature_size_is_refused(shape):
     layer = nn.TransformerEncoderLayer(E, H, FF, seed=0)
     with pytest.raises(ValueError, match=r"TransformerEncoderLayer\(d_model=8, nhead=2\): src of shape .* should be"):
         layer(np.ones(shape))
+
+
+def test_is_causal_without_a_mask_applies_the_causal_mask():
+    encoder = nn.TransformerEncoder(nn.TransformerEncoderLayer(E, H, FF, seed=4), 2).eval()
+    x, causal, _ = draw(False, np.float64)
+    masked = encoder(x, mask=causal).data
+    np.testing.assert_array_equal(encoder(x, is_causal=True).data, masked)
+    assert np.abs(encoder(x).data - masked).max() > 1e-3  # the mask changes the output
+    np.testing.assert_allclose(encoder(x[:2], is_causal=True).data, masked[:2], rtol=1e-12)  # no look-ahead
