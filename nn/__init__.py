@@ -69,6 +69,7 @@ from .recurrent_cells import GRUCell, LSTMCell, RNNCell
 from .search import GridSearchResult, grid_search, random_search
 from .serialization import load, read_info, save
 from .training import evaluate, fit
+from .transformer import TransformerEncoder, TransformerEncoderLayer
 
 __all__ = [
     "Module",
@@ -120,6 +121,8 @@ __all__ = [
     "LSTMCell",
     "GRUCell",
     "MultiheadAttention",
+    "TransformerEncoderLayer",
+    "TransformerEncoder",
     "BatchNorm1d",
     "BatchNorm2d",
     "LayerNorm",
