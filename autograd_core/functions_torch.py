@@ -1,6 +1,6 @@
 """Module-level spellings of PyTorch's functions that numpy lacks (``ag.gather(x, 1, idx)``, ``ag.sort``,
 ``ag.split``, ``ag.tril``, ...), each the Tensor method of ``tensor_torch.py`` / ``tensor_views.py`` /
-``tensor_math.py``; ``sin`` and ``cos`` are primitives; ``increment_version`` counts a write numpy made into a
+``tensor_math.py``; ``sin``, ``cos``, ``erf`` and ``erfc`` are primitives; ``increment_version`` counts a write numpy made into a
 tensor's array.
 """
 
@@ -52,6 +52,24 @@ def expm1(x: TensorLike) -> Tensor:
     Tensor([0.e+00, 1.e-20])
     """
     return as_tensor(x).expm1()
+
+
+def erf(x: TensorLike) -> Tensor:
+    """The error function, elementwise (``x.erf()``, ``torch.erf``), within a few float64 ulps.
+
+    >>> erf(Tensor([0.0, 1.0])).tolist()
+    [0.0, 0.8427007929497149]
+    """
+    return as_tensor(x).erf()
+
+
+def erfc(x: TensorLike) -> Tensor:
+    """1 - erf(x), elementwise (``x.erfc()``, ``torch.erfc``), accurate where erf(x) rounds to 1.
+
+    >>> erfc(Tensor([10.0])).item()  # 1 - erf(10) would be 0
+    2.08848758376254...e-45
+    """
+    return as_tensor(x).erfc()
 
 
 def tril(x: TensorLike, diagonal: int = 0) -> Tensor:

@@ -1,4 +1,4 @@
-"""More of PyTorch's everyday ``Tensor`` methods: ``log1p``/``expm1`` (primitives, accurate near 0), and,
+"""More of PyTorch's everyday ``Tensor`` methods: ``log1p``/``expm1``/``erf``/``erfc`` (primitives), and,
 composed from Tensor ops, ``reciprocal rsqrt sign clamp_min clamp_max where expand_as unbind dot outer bmm
 mT``, and ``new_zeros new_ones new_full new_tensor`` (in this tensor's dtype); ``Tensor`` inherits them
 through ``TensorTorch`` (tensor.py and tensor_methods.py are full).
@@ -17,7 +17,7 @@ import numpy as np
 
 import autograd_core.tensor as _tensor  # still loading when this one is imported: read at call time
 
-from .primitives import Expm1, Log1p
+from .primitives import Erf, Erfc, Expm1, Log1p
 from .tensor_base import TensorBase, normalize_axes
 from .tensor_inputs import require_cpu
 from .types import DTypeLike, Number, Shape, TensorLike
@@ -57,6 +57,14 @@ class TensorMath(TensorBase):
     def expm1(self) -> Tensor:
         """e**x - 1, elementwise, accurate for tiny x (d/dx = e**x)."""
         return _tensor.Tensor.apply(Expm1, self)
+
+    def erf(self) -> Tensor:
+        """The error function, elementwise, to float64 rounding (d/dx = 2/sqrt(pi) e**(-x**2))."""
+        return _tensor.Tensor.apply(Erf, self)
+
+    def erfc(self) -> Tensor:
+        """1 - erf(x), elementwise, accurate in the right tail (erfc(10) ~ 2e-45, where 1 - erf(10) is 0)."""
+        return _tensor.Tensor.apply(Erfc, self)
 
     def reciprocal(self) -> Tensor:
         """1 / x, elementwise."""

@@ -242,7 +242,7 @@ class ELU(Module):
 
 class GELU(Module):
     """x * Phi(x), Phi the standard normal CDF (Hendrycks & Gimpel). ``approximate="none"`` uses the
-    composed ``erfc`` (values within 1.2e-7 relative of torch's exact GELU); ``approximate="tanh"``
+    primitive ``ag.erfc`` (torch's exact GELU to a few float64 ulps); ``approximate="tanh"``
     is torch's 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), equal to torch to rounding.
 
     >>> GELU()(Tensor([1.0])).item()

@@ -24,7 +24,7 @@ Rules stay shape-naive: the engine sums a broadcast gradient back to its input's
 shape (``sum_to``) and checks shape and dtype after every vjp.
 
 One module per kind: ``arithmetic``, ``elementwise``, ``reductions``, ``shape``,
-``linalg``, ``windows`` (unfold: im2col, under convolution and pooling; fold: col2im); this one holds the base
+``erf``, ``linalg``, ``windows`` (unfold: im2col, under convolution and pooling; fold: col2im); this one holds the base
 class, ``call`` and ``sum_to``. Every name is importable from here (``from autograd_core.primitives import Exp``).
 
 Kinks follow one rule: **ties split evenly**. relu'(0) = 1/2 (= maximum(x, 0)'),
@@ -168,6 +168,7 @@ _BROADCAST_HINT = (
 # imported here, below Primitive, because each module subclasses it.
 from .arithmetic import Add, Div, Mul, Neg, Pow, Sub  # noqa: E402
 from .elementwise import Abs, Cos, Exp, Expm1, Log, Log1p, Maximum, Relu, Sigmoid, Sin, Tanh, Where  # noqa: E402
+from .erf import Erf, Erfc  # noqa: E402
 from .linalg import Linear, Matmul  # noqa: E402
 from .reductions import Cumsum, Max, MaxShift, Sum  # noqa: E402
 from .shape import Astype, BroadcastTo, Concatenate, Getitem, Reshape, ScatterAdd, Transpose  # noqa: E402
