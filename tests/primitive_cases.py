@@ -78,6 +78,8 @@ def unary_cases():
         "sin": (lambda x: x.sin(), each(normal)),
         "cos": (lambda x: x.cos(), each(normal)),
         "sigmoid": (lambda x: x.sigmoid(), each(normal)),
+        "erf": (lambda x: x.erf(), each(normal)),
+        "erfc": (lambda x: x.erfc(), each(normal)),
         "relu": (lambda x: x.relu(), each(away_from_zero)),
         "abs": (lambda x: x.abs(), each(away_from_zero)),
     }
