@@ -301,9 +301,8 @@ def test_functional_gelu_and_leaky_relu_equal_torch_and_their_layers(approximate
         kwargs = {"approximate": approximate} if theirs == "gelu" else {"negative_slope": 0.2}
         expected = getattr(torch.nn.functional, theirs)(tt, **kwargs)
         (expected * torch.tensor(x)).sum().backward()
-        tolerance = dict(rtol=1e-6, atol=1e-6) if (theirs, approximate) == ("gelu", "none") else REL  # erfc's fit
-        np.testing.assert_allclose(out.data, expected.detach().numpy(), **tolerance)
-        np.testing.assert_allclose(t.grad, tt.grad.numpy(), **tolerance)
+        np.testing.assert_allclose(out.data, expected.detach().numpy(), **REL)
+        np.testing.assert_allclose(t.grad, tt.grad.numpy(), **REL)
 
 
 def test_functional_dropout_scales_what_it_keeps_and_is_the_identity_when_not_training():
