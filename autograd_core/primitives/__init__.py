@@ -183,6 +183,8 @@ __all__ = [
     "Cos",
     "Cumsum",
     "Div",
+    "Erf",
+    "Erfc",
     "Exp",
     "Fold",
     "Expm1",

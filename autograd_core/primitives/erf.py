@@ -9,6 +9,7 @@ float64 and rounded once.
 """
 
 import math
+from fractions import Fraction
 
 import numpy as np
 
@@ -36,6 +37,9 @@ _P3 = (1.63153871373020978e-2, 3.05326634961232344e-1, 3.60344899949804439e-1, 1
 _Q3 = (1.0, 2.56852019228982242e0, 1.87295284992346047e0, 5.27905102951428412e-1, 6.05183413124413191e-2,
        2.33520497626869185e-3)  # fmt: skip
 _ONE_OVER_SQRT_PI = 5.6418958354775628695e-1
+# erf(x) = x + x (P1 - Q1)(x^2) / Q1(x^2): the ratio's rounding lands on a correction < 0.13 x, not on erf itself
+# (3 ulp -> 2, measured). P1 - Q1's coefficients are differences of exact doubles, taken exactly then rounded once.
+_D1 = tuple(float(Fraction(p) - Fraction(q)) for p, q in zip(_P1, _Q1, strict=True))
 
 
 def _horner(coefficients, t):
@@ -77,7 +81,7 @@ def erf_array(x):
     out = np.empty_like(x)
     small = y < _SMALL  # NaN is not small: it takes the tail, which keeps it NaN
     s = x[small]
-    out[small] = s * (_horner(_P1, s * s) / _horner(_Q1, s * s))  # x times the ratio: +-0 and subnormals exact
+    out[small] = s + s * (_horner(_D1, s * s) / _horner(_Q1, s * s))  # +-0 kept: -0 + -0 is -0
     large = ~small
     out[large] = np.copysign(1 - _erfc_tail(y[large]), x[large])
     return out.astype(dtype, copy=False)
@@ -94,7 +98,7 @@ def erfc_array(x):
     out = np.empty_like(x)
     small = y < _SMALL
     s = x[small]
-    out[small] = 1 - s * (_horner(_P1, s * s) / _horner(_Q1, s * s))
+    out[small] = 1 - (s + s * (_horner(_D1, s * s) / _horner(_Q1, s * s)))
     large = ~small
     tail = _erfc_tail(y[large])
     out[large] = np.where(x[large] < 0, 2 - tail, tail)
