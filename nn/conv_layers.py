@@ -6,7 +6,6 @@ Each calls its ``nn.functional`` form (``nn/conv.py``: composed on ``ag.unfold``
 
 from __future__ import annotations
 
-import math
 import numbers
 from typing import Any
 
@@ -20,13 +19,8 @@ from . import functional as F
 from . import init as nn_init
 from .conv import Padding, _conv_padding, _no_stride
 from .init import GeneratorLike
+from .layers import _positive_int
 from .module import Module
-
-
-def _channels(name: str, value: object) -> int:
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"Conv2d: {name} must be a positive int, got {value!r}")
-    return int(value)
 
 
 def _pair_or_none(owner: str, name: str, value: object, minimum: int) -> tuple[int, int] | None:
@@ -84,9 +78,9 @@ class Conv2d(Module):
         dtype: DTypeLike = np.float64,
     ) -> None:
         super().__init__()
-        self.in_channels = _channels("in_channels", in_channels)
-        self.out_channels = _channels("out_channels", out_channels)
-        self.groups = _channels("groups", groups)
+        self.in_channels = _positive_int("Conv2d", "in_channels", in_channels)
+        self.out_channels = _positive_int("Conv2d", "out_channels", out_channels)
+        self.groups = _positive_int("Conv2d", "groups", groups)
         if self.in_channels % self.groups or self.out_channels % self.groups:
             raise ValueError(
                 f"Conv2d: in_channels ({in_channels}) and out_channels ({out_channels}) must both be divisible by "
@@ -104,17 +98,8 @@ class Conv2d(Module):
         self.padding: str | tuple[int, int] = (
             padding if isinstance(padding, str) else window_pair("Conv2d", "padding", padding, 0)
         )
-        dtype = np.dtype(dtype)
-        if dtype.kind != "f":
-            raise TypeError(f"Conv2d: dtype must be floating-point (float64 or float32), got {dtype}")
-        generator = nn_init.as_generator(seed)
         shape = (self.out_channels, self.in_channels // self.groups) + self.kernel_size
-        self.weight = Tensor(np.zeros(shape, dtype), requires_grad=True)
-        nn_init.kaiming_uniform_(self.weight, a=math.sqrt(5), nonlinearity="leaky_relu", generator=generator)
-        self.bias = None
-        if bias:
-            bound = 1 / math.sqrt(shape[1] * shape[2] * shape[3])  # 1 / sqrt(fan_in), as PyTorch
-            self.bias = Tensor(generator.uniform(-bound, bound, self.out_channels).astype(dtype), requires_grad=True)
+        self.weight, self.bias = nn_init.conv_parameters("Conv2d", shape, self.out_channels, bias, seed, dtype)
 
     def forward(self, x: TensorLike) -> Tensor:
         channels = np.shape(x.data if isinstance(x, Tensor) else x)

@@ -9,7 +9,6 @@ size by one and overlap. When out divides H (and W) they are the plain pooling's
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Callable
 from typing import Any
@@ -237,17 +236,8 @@ class Conv1d(Module):
         if isinstance(padding, str) and (padding not in ("same", "valid") or (padding == "same" and self.stride != 1)):
             raise ValueError(f"Conv1d: padding must be an int, 'valid', or 'same' (with stride 1), got {padding!r}")
         self.padding: int | str = padding if isinstance(padding, str) else _single(owner, "padding", padding, 0)
-        dtype = np.dtype(dtype)
-        if dtype.kind != "f":
-            raise TypeError(f"Conv1d: dtype must be floating-point (float64 or float32), got {dtype}")
-        generator = nn_init.as_generator(seed)
         shape = (self.out_channels, self.in_channels // self.groups, self.kernel_size)
-        self.weight = Tensor(np.zeros(shape, dtype), requires_grad=True)
-        nn_init.kaiming_uniform_(self.weight, a=math.sqrt(5), nonlinearity="leaky_relu", generator=generator)
-        self.bias = None
-        if bias:
-            bound = 1 / math.sqrt(shape[1] * shape[2])  # 1 / sqrt(fan_in), as PyTorch
-            self.bias = Tensor(generator.uniform(-bound, bound, self.out_channels).astype(dtype), requires_grad=True)
+        self.weight, self.bias = nn_init.conv_parameters("Conv1d", shape, self.out_channels, bias, seed, dtype)
 
     def forward(self, x: TensorLike) -> Tensor:
         return _conv1d(

@@ -6,7 +6,6 @@ each input pixel spreading its weighted kernel over the output, overlapping wind
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Sequence
 from typing import Any
@@ -24,7 +23,7 @@ from .init import GeneratorLike
 from .module import Module
 
 
-def _positive(op: str, name: str, value: object) -> int:
+def _positive(op: str, name: str, value: object) -> int:  # (nn.layers' _positive_int: layers imports F, F this)
     if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
         raise ValueError(f"{op}: {name} must be a positive int, got {value!r}")
     return int(value)
@@ -163,17 +162,8 @@ class ConvTranspose2d(Module):
         self.stride, self.padding, self.output_padding, self.dilation = _geometry(
             op, stride, padding, output_padding, dilation
         )
-        dtype = np.dtype(dtype)
-        if dtype.kind != "f":
-            raise TypeError(f"{op}: dtype must be floating-point (float64 or float32), got {dtype}")
-        generator = nn_init.as_generator(seed)
-        shape = (self.in_channels, self.out_channels // self.groups) + self.kernel_size
-        self.weight = Tensor(np.zeros(shape, dtype), requires_grad=True)
-        nn_init.kaiming_uniform_(self.weight, a=math.sqrt(5), nonlinearity="leaky_relu", generator=generator)
-        self.bias = None
-        if bias:
-            bound = 1 / math.sqrt(shape[1] * shape[2] * shape[3])  # 1 / sqrt(fan_in), fan_in from weight's axis 1
-            self.bias = Tensor(generator.uniform(-bound, bound, self.out_channels).astype(dtype), requires_grad=True)
+        shape = (self.in_channels, self.out_channels // self.groups) + self.kernel_size  # torch's layout
+        self.weight, self.bias = nn_init.conv_parameters(op, shape, self.out_channels, bias, seed, dtype)
 
     def _output_padding(self, shape: tuple[int, ...], output_size: Sequence[int]) -> tuple[int, int]:
         """The output_padding giving ``output_size`` ((H, W), or a shape ending in them), as PyTorch's."""

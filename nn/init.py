@@ -27,6 +27,7 @@ import numpy as np
 import autograd_core as ag
 from autograd_core import Tensor
 from autograd_core.sampling import default_generator as _shared  # ag.manual_seed reseeds it in place
+from autograd_core.types import DTypeLike
 
 #: What ``generator=`` accepts: a numpy Generator, an int seed, or None (the default, autograd_core's).
 GeneratorLike: TypeAlias = np.random.Generator | int | np.integer | None
@@ -252,3 +253,27 @@ def kaiming_normal_(
     _check("kaiming_normal_", tensor)
     std = _kaiming_std("kaiming_normal_", tensor, a, mode, nonlinearity)
     return _fill(tensor, as_generator(generator).normal(0.0, std, tensor.shape))
+
+
+def conv_parameters(
+    owner: str, shape: tuple[int, ...], out_channels: int, bias: bool, seed: GeneratorLike, dtype: DTypeLike
+) -> tuple[Tensor, Tensor | None]:
+    """PyTorch's default parameters of a convolution layer (Conv1d, Conv2d, ConvTranspose2d): the weight of
+    ``shape`` by kaiming_uniform(a=sqrt(5)), and a bias (out_channels,) from U(+-1/sqrt(fan_in)), fan_in the
+    weight's size per index of its first axis (``shape[1:]``, which ConvTranspose2d's torch layout makes
+    out_channels / groups * kh * kw); ``owner`` names the layer in the dtype error.
+
+    >>> weight, bias = conv_parameters("Conv2d", (4, 1, 3, 3), 4, True, 0, np.float32)
+    >>> weight.shape, bias.shape, bias.dtype.name
+    ((4, 1, 3, 3), (4,), 'float32')
+    """
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"{owner}: dtype must be floating-point (float64 or float32), got {dtype}")
+    generator = as_generator(seed)
+    weight = Tensor(np.zeros(shape, dtype), requires_grad=True)
+    kaiming_uniform_(weight, a=math.sqrt(5), nonlinearity="leaky_relu", generator=generator)
+    if not bias:
+        return weight, None
+    bound = 1 / math.sqrt(math.prod(shape[1:]))
+    return weight, Tensor(generator.uniform(-bound, bound, out_channels).astype(dtype), requires_grad=True)
