@@ -19,6 +19,7 @@ from . import init as nn_init
 from . import layers
 from .activations import linear
 from .attention import Additive, _attend, _mask_array
+from .checks import positive_int
 from .init import GeneratorLike
 from .module import Module
 
@@ -79,10 +80,10 @@ class MultiheadAttention(Module):
     ) -> None:
         super().__init__()
         name = "MultiheadAttention"
-        self.embed_dim = layers._positive_int(name, "embed_dim", embed_dim)
-        self.num_heads = layers._positive_int(name, "num_heads", num_heads)
-        self.kdim = self.embed_dim if kdim is None else layers._positive_int(name, "kdim", kdim)
-        self.vdim = self.embed_dim if vdim is None else layers._positive_int(name, "vdim", vdim)
+        self.embed_dim = positive_int(name, "embed_dim", embed_dim)
+        self.num_heads = positive_int(name, "num_heads", num_heads)
+        self.kdim = self.embed_dim if kdim is None else positive_int(name, "kdim", kdim)
+        self.vdim = self.embed_dim if vdim is None else positive_int(name, "vdim", vdim)
         if self.embed_dim % self.num_heads:
             raise ValueError(
                 f"{name}: embed_dim={embed_dim} is not divisible by num_heads={num_heads} (each head takes "

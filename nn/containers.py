@@ -14,8 +14,9 @@ from autograd_core import Tensor
 from autograd_core.types import DTypeLike, TensorLike
 
 from . import init as nn_init
+from .checks import positive_int
 from .init import GeneratorLike
-from .layers import Identity, Linear, ReLU, Sigmoid, Tanh, _positive_int
+from .layers import Identity, Linear, ReLU, Sigmoid, Tanh
 from .module import Module
 
 
@@ -266,7 +267,7 @@ class MLP(Module):
         super().__init__()
         if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or len(sizes) < 2:
             raise ValueError(f"MLP: sizes must be a list [in, hidden..., out] of at least 2 ints, got {sizes!r}")
-        self.sizes = [_positive_int("MLP", f"sizes[{i}]", n) for i, n in enumerate(sizes)]
+        self.sizes = [positive_int("MLP", f"sizes[{i}]", n) for i, n in enumerate(sizes)]
         self.activation = _activation_name("MLP", activation)
         self.output_activation = (
             None

@@ -21,6 +21,8 @@ from autograd_core import Tensor
 from autograd_core.types import TensorLike
 from autograd_core.windows import IntPair, window_pair
 
+from .checks import positive_int
+
 #: padding as conv2d takes it: an int, an (height, width) pair, or "same" / "valid" (PyTorch's).
 Padding = IntPair | str
 
@@ -103,8 +105,7 @@ def conv2d(
         raise ValueError(
             f"conv2d: the weight must be 4-d (out_channels, in_channels / groups, kh, kw), got shape {w.shape}"
         )
-    if not isinstance(groups, numbers.Integral) or isinstance(groups, bool) or groups < 1:
-        raise ValueError(f"conv2d: groups must be a positive int, got {groups!r}")
+    groups = positive_int("conv2d", "groups", groups)
     out_channels, channels = w.shape[0], x.shape[1]
     if out_channels % groups or channels != w.shape[1] * groups:
         raise ValueError(

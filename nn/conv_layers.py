@@ -17,9 +17,9 @@ from autograd_core.windows import IntPair, window_pair
 
 from . import functional as F
 from . import init as nn_init
+from .checks import positive_int
 from .conv import Padding, _conv_padding, _no_stride
 from .init import GeneratorLike
-from .layers import _positive_int
 from .module import Module
 
 
@@ -78,9 +78,9 @@ class Conv2d(Module):
         dtype: DTypeLike = np.float64,
     ) -> None:
         super().__init__()
-        self.in_channels = _positive_int("Conv2d", "in_channels", in_channels)
-        self.out_channels = _positive_int("Conv2d", "out_channels", out_channels)
-        self.groups = _positive_int("Conv2d", "groups", groups)
+        self.in_channels = positive_int("Conv2d", "in_channels", in_channels)
+        self.out_channels = positive_int("Conv2d", "out_channels", out_channels)
+        self.groups = positive_int("Conv2d", "groups", groups)
         if self.in_channels % self.groups or self.out_channels % self.groups:
             raise ValueError(
                 f"Conv2d: in_channels ({in_channels}) and out_channels ({out_channels}) must both be divisible by "

@@ -6,7 +6,6 @@ each input pixel spreading its weighted kernel over the output, overlapping wind
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,15 +17,10 @@ from autograd_core.types import DTypeLike, TensorLike
 from autograd_core.windows import IntPair, window_pair
 
 from . import init as nn_init
+from .checks import positive_int
 from .conv import _images
 from .init import GeneratorLike
 from .module import Module
-
-
-def _positive(op: str, name: str, value: object) -> int:  # (nn.layers' _positive_int: layers imports F, F this)
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{op}: {name} must be a positive int, got {value!r}")
-    return int(value)
 
 
 def _geometry(op: str, stride, padding, output_padding, dilation):
@@ -71,7 +65,7 @@ def conv_transpose2d(
     w = ag.as_tensor(weight)
     if w.ndim != 4:
         raise ValueError(f"{op}: the weight must be 4-d (in_channels, out_channels / groups, kh, kw), got {w.shape}")
-    groups = _positive(op, "groups", groups)
+    groups = positive_int(op, "groups", groups)
     channels = x.shape[1]
     if channels != w.shape[0] or channels % groups:
         raise ValueError(
@@ -147,9 +141,9 @@ class ConvTranspose2d(Module):
     ) -> None:
         super().__init__()
         op = "ConvTranspose2d"
-        self.in_channels = _positive(op, "in_channels", in_channels)
-        self.out_channels = _positive(op, "out_channels", out_channels)
-        self.groups = _positive(op, "groups", groups)
+        self.in_channels = positive_int(op, "in_channels", in_channels)
+        self.out_channels = positive_int(op, "out_channels", out_channels)
+        self.groups = positive_int(op, "groups", groups)
         if self.in_channels % self.groups or self.out_channels % self.groups:
             raise ValueError(
                 f"{op}: in_channels ({in_channels}) and out_channels ({out_channels}) must both be divisible by "

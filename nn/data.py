@@ -28,7 +28,7 @@ from autograd_core import Generator, Tensor
 from autograd_core.types import TensorLike
 
 from . import init as nn_init
-from .layers import _positive_int
+from .checks import positive_int
 
 
 class Dataset(Protocol):
@@ -144,7 +144,7 @@ class DataLoader:
                 f"DataLoader: dataset must have len() and [index] (e.g. TensorDataset(X, y)) or be "
                 f"a tuple of arrays (X, y), got {type(dataset).__name__}"
             )
-        self.batch_size = _positive_int("DataLoader", "batch_size", batch_size)
+        self.batch_size = positive_int("DataLoader", "batch_size", batch_size)
         # PyTorch's num_workers / pin_memory are accepted and change nothing: batches are made here, in this
         # process (slicing numpy rows costs less than starting a worker), and there is no GPU memory to pin
         if not isinstance(num_workers, int) or isinstance(num_workers, bool) or num_workers < 0:

@@ -12,8 +12,8 @@ from autograd_core import Tensor
 from autograd_core.types import DTypeLike, TensorLike
 
 from . import init as nn_init
+from .checks import positive_int
 from .init import GeneratorLike
-from .layers import _positive_int
 from .module import Module
 
 
@@ -35,8 +35,8 @@ class Embedding(Module):
         padding_idx: int | None = None,
     ) -> None:
         super().__init__()
-        self.num_embeddings = _positive_int("Embedding", "num_embeddings", num_embeddings)
-        self.embedding_dim = _positive_int("Embedding", "embedding_dim", embedding_dim)
+        self.num_embeddings = positive_int("Embedding", "num_embeddings", num_embeddings)
+        self.embedding_dim = positive_int("Embedding", "embedding_dim", embedding_dim)
         if padding_idx is not None:
             if not isinstance(padding_idx, (int, np.integer)) or not -num_embeddings <= padding_idx < num_embeddings:
                 raise ValueError(

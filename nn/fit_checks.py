@@ -4,7 +4,6 @@ gradients before the optimizer may use them, so a NaN never reaches the weights.
 from __future__ import annotations
 
 import math
-import numbers
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
@@ -25,13 +24,6 @@ from .utils import squared_norm
 if TYPE_CHECKING:
     from .evaluation import LossFn
     from .optim import Optimizer
-
-
-def positive_int(name: str, value: object) -> int:
-    """``value`` as an int >= 1, or fit's ValueError naming ``name``: ``positive_int("epochs", 5) == 5``."""
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"fit: {name} must be a positive int, got {value!r}")
-    return int(value)
 
 
 def check_data(

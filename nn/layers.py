@@ -9,8 +9,6 @@ differentiates that (giving the delta rule's dL/dW = delta^T h and dL/db = sum(d
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Callable
 from typing import Any, TypeAlias, TypeVar
 
@@ -22,6 +20,7 @@ from autograd_core.types import DTypeLike, TensorLike
 
 from . import functional as F
 from . import init as nn_init
+from .checks import non_negative_real, positive_int
 from .init import GeneratorLike
 from .module import Module
 
@@ -36,18 +35,6 @@ _WEIGHT_INITS = {
     "xavier_normal": lambda w, g: nn_init.xavier_normal_(w, generator=g),
     "kaiming_normal": lambda w, g: nn_init.kaiming_normal_(w, nonlinearity="relu", generator=g),
 }
-
-
-def _positive_int(owner: str, name: str, value: object) -> int:
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{owner}: {name} must be a positive int, got {value!r}")
-    return int(value)
-
-
-def _real(owner: str, name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
-        raise ValueError(f"{owner}: {name} must be a finite number >= 0, got {value!r}")
-    return float(value)
 
 
 class Linear(Module):
@@ -73,8 +60,8 @@ class Linear(Module):
         dtype: DTypeLike = np.float64,
     ) -> None:
         super().__init__()
-        self.in_features = _positive_int("Linear", "in_features", in_features)
-        self.out_features = _positive_int("Linear", "out_features", out_features)
+        self.in_features = positive_int("Linear", "in_features", in_features)
+        self.out_features = positive_int("Linear", "out_features", out_features)
         dtype = np.dtype(dtype)
         if dtype.kind != "f":
             raise TypeError(f"Linear: dtype must be floating-point (float64 or float32), got {dtype}")
@@ -170,7 +157,7 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:  # inplace: as ReLU's
         super().__init__()
-        self.negative_slope = _real("LeakyReLU", "negative_slope", negative_slope)
+        self.negative_slope = non_negative_real("LeakyReLU", "negative_slope", negative_slope)
 
     def config(self) -> dict[str, Any]:
         """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
@@ -203,7 +190,8 @@ class Softplus(Module):
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
-        self.beta, self.threshold = _real("Softplus", "beta", beta), _real("Softplus", "threshold", threshold)
+        self.beta = non_negative_real("Softplus", "beta", beta)
+        self.threshold = non_negative_real("Softplus", "threshold", threshold)
         if self.beta <= 0:
             raise ValueError(f"Softplus: beta must be > 0, got {beta!r}")
 
@@ -227,7 +215,7 @@ class ELU(Module):
 
     def __init__(self, alpha: float = 1.0) -> None:
         super().__init__()
-        self.alpha = _real("ELU", "alpha", alpha)
+        self.alpha = non_negative_real("ELU", "alpha", alpha)
 
     def config(self) -> dict[str, Any]:
         """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
@@ -339,7 +327,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, seed: GeneratorLike = None) -> None:
         super().__init__()
-        self.p = _real(type(self).__name__, "p", p)
+        self.p = non_negative_real(type(self).__name__, "p", p)
         if self.p > 1:
             raise ValueError(f"{type(self).__name__}: p must be a probability in [0, 1], got {p!r}")
         self.generator = None if seed is None else nn_init.as_generator(seed)

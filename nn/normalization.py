@@ -18,7 +18,7 @@ import autograd_core as ag
 from autograd_core import Tensor
 from autograd_core.types import DTypeLike, TensorLike
 
-from .layers import _positive_int
+from .checks import positive_int
 from .module import Module
 
 
@@ -71,7 +71,7 @@ class _BatchNorm(Module):
     ) -> None:
         super().__init__()
         owner = type(self).__name__
-        self.num_features = _positive_int(owner, "num_features", num_features)
+        self.num_features = positive_int(owner, "num_features", num_features)
         self.eps = _positive_number(owner, "eps", eps)
         self.momentum = _positive_number(owner, "momentum", momentum, high=1.0)
         self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)

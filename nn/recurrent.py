@@ -22,8 +22,8 @@ from autograd_core.types import DTypeLike, TensorLike
 
 from . import functional as F
 from . import init as nn_init
+from .checks import positive_int
 from .init import GeneratorLike
-from .layers import _positive_int
 from .module import Module
 from .recurrent_cells import (
     GATES,
@@ -60,9 +60,9 @@ class _RecurrentLayer(Module):
     ) -> None:
         super().__init__()
         name = type(self).__name__
-        self.input_size = _positive_int(name, "input_size", input_size)
-        self.hidden_size = _positive_int(name, "hidden_size", hidden_size)
-        self.num_layers = _positive_int(name, "num_layers", num_layers)
+        self.input_size = positive_int(name, "input_size", input_size)
+        self.hidden_size = positive_int(name, "hidden_size", hidden_size)
+        self.num_layers = positive_int(name, "num_layers", num_layers)
         if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real) or not 0 <= dropout < 1:
             raise ValueError(
                 f"{name}: dropout must be a probability in [0, 1) (applied to the outputs of every layer but the "

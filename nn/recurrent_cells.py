@@ -23,8 +23,8 @@ from autograd_core.types import DTypeLike, TensorLike
 
 from . import functional as F
 from . import init as nn_init
+from .checks import positive_int
 from .init import GeneratorLike
-from .layers import _positive_int
 from .module import Module
 
 #: Rows of weight_ih per hidden unit: one pre-activation per gate (LSTM: i, f, g, o; GRU: r, z, n).
@@ -103,8 +103,8 @@ class _RecurrentCell(Module):
     def __init__(self, input_size: int, hidden_size: int, bias: bool, seed: GeneratorLike, dtype: DTypeLike) -> None:
         super().__init__()
         name = type(self).__name__
-        self.input_size = _positive_int(name, "input_size", input_size)
-        self.hidden_size = _positive_int(name, "hidden_size", hidden_size)
+        self.input_size = positive_int(name, "input_size", input_size)
+        self.hidden_size = positive_int(name, "hidden_size", hidden_size)
         dtype, generator = float_dtype(name, dtype), nn_init.as_generator(seed)
         rows, bound = GATES[self._kind] * self.hidden_size, 1 / math.sqrt(self.hidden_size)
         self.weight_ih = uniform_parameter((rows, self.input_size), bound, generator, dtype)

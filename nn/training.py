@@ -20,6 +20,7 @@ import numpy as np
 from autograd_core import Tensor, is_grad_enabled, set_grad_enabled
 from autograd_core.types import ArrayLike
 
+from .checks import positive_int
 from .data import DataLoader
 from .evaluation import AccuracyFn, LossFn, accuracy_rule, dead_unit_fraction, evaluate
 from .fit_checks import (
@@ -30,7 +31,6 @@ from .fit_checks import (
     loader_arrays,
     loss_value,
     parameters_to_check,
-    positive_int,
     probe,
     read_training_state,
 )
@@ -114,7 +114,7 @@ def fit(
     >>> history.epochs_run, history.stopped_reason, history.train_acc[-1], history.step
     (20, 'completed', 0.985, 'compiled')
     """
-    epochs = positive_int("epochs", epochs)
+    epochs = positive_int("fit", "epochs", epochs)
     loader = X if isinstance(X, DataLoader) else None
     if isinstance(X, DataLoader):
         X, y = loader_arrays("fit", X, y)
@@ -123,9 +123,9 @@ def fit(
             "fit: give the targets: fit(model, loss_fn, optimizer, X, y, epochs=...), or pass X as an "
             "nn.data.DataLoader over TensorDataset(X, y)"
         )
-    batch_size = loader.batch_size if loader is not None else positive_int("batch_size", batch_size)
+    batch_size = loader.batch_size if loader is not None else positive_int("fit", "batch_size", batch_size)
     if early_stopping is not None:
-        early_stopping = positive_int("early_stopping (the patience, in epochs)", early_stopping)
+        early_stopping = positive_int("fit", "early_stopping (the patience, in epochs)", early_stopping)
         if validation is None:
             raise ValueError("fit: early_stopping watches the validation loss; pass validation=(X_val, y_val)")
     if tol is not None and (not isinstance(tol, numbers.Real) or not tol > 0):

@@ -22,9 +22,10 @@ from . import activations as F
 from . import init as nn_init
 from .architecture import build, describe
 from .attention_layers import MultiheadAttention
+from .checks import positive_int
 from .containers import ModuleList
 from .init import GeneratorLike
-from .layers import Dropout, Linear, _positive_int
+from .layers import Dropout, Linear
 from .module import Module
 from .normalization import LayerNorm
 
@@ -88,9 +89,9 @@ class TransformerEncoderLayer(Module):
     ) -> None:
         super().__init__()
         name = "TransformerEncoderLayer"
-        self.d_model = _positive_int(name, "d_model", d_model)
-        self.nhead = _positive_int(name, "nhead", nhead)
-        self.dim_feedforward = _positive_int(name, "dim_feedforward", dim_feedforward)
+        self.d_model = positive_int(name, "d_model", d_model)
+        self.nhead = positive_int(name, "nhead", nhead)
+        self.dim_feedforward = positive_int(name, "dim_feedforward", dim_feedforward)
         if self.d_model % self.nhead:
             raise ValueError(
                 f"{name}: d_model={d_model} is not divisible by nhead={nhead} (each head takes d_model / nhead "
@@ -207,7 +208,7 @@ class TransformerEncoder(Module):
     ) -> None:
         super().__init__()
         name = "TransformerEncoder"
-        self.num_layers = _positive_int(name, "num_layers", num_layers)
+        self.num_layers = positive_int(name, "num_layers", num_layers)
         layer = build(encoder_layer) if isinstance(encoder_layer, dict) else encoder_layer
         if not isinstance(layer, Module):
             raise ValueError(

@@ -26,26 +26,14 @@ from __future__ import annotations
 
 import bisect
 import math
-import numbers
 from collections.abc import Callable, Sequence
 from typing import Any, TypeAlias
 
+from ..checks import positive_int
 from .optimizer import Optimizer, _number
 
 #: A learning-rate multiplier as a function of the epoch: ``lambda epoch: 0.95**epoch``.
 LRLambda: TypeAlias = Callable[[int], float]
-
-
-def _positive_int(owner: str, name: str, value: object) -> int:
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{owner}: {name} must be a positive int, got {value!r}")
-    return int(value)
-
-
-def _non_negative_int(owner: str, name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
-        raise ValueError(f"{owner}: {name} must be an int >= 0, got {value!r}")
-    return int(value)
 
 
 class _SchedulerState:
@@ -160,7 +148,7 @@ class StepLR(LRScheduler):
     chainable = True
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
-        self.step_size = _positive_int(type(self).__name__, "step_size", step_size)
+        self.step_size = positive_int(type(self).__name__, "step_size", step_size)
         self.gamma = _number(type(self).__name__, "gamma", gamma)
         super().__init__(optimizer)
 
@@ -180,7 +168,7 @@ class MultiStepLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, milestones: Sequence[int], gamma: float = 0.1) -> None:
         owner = type(self).__name__
-        self.milestones = sorted(_positive_int(owner, "each milestone", m) for m in milestones)
+        self.milestones = sorted(positive_int(owner, "each milestone", m) for m in milestones)
         self.gamma = _number(owner, "gamma", gamma)
         super().__init__(optimizer)
 
@@ -228,7 +216,7 @@ class LinearLR(LRScheduler):
                 f"{owner}: start_factor must be > 0 and <= 1, got {start_factor!r} (a zero lr learns nothing)"
             )
         self.end_factor = _number(owner, "end_factor", end_factor, high=1.0)
-        self.total_iters = _positive_int(owner, "total_iters", total_iters)
+        self.total_iters = positive_int(owner, "total_iters", total_iters)
         super().__init__(optimizer)
 
     def factor(self, t: int) -> float:
@@ -248,7 +236,7 @@ class CosineAnnealingLR(LRScheduler):
     chainable = True
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:
-        self.T_max = _positive_int(type(self).__name__, "T_max", T_max)
+        self.T_max = positive_int(type(self).__name__, "T_max", T_max)
         self.eta_min = _number(type(self).__name__, "eta_min", eta_min)
         super().__init__(optimizer)
 
@@ -339,7 +327,7 @@ class PolynomialDecay(LRScheduler):
     """
 
     def __init__(self, optimizer: Optimizer, total_steps: int, power: float = 1.0, end_lr: float = 0.0) -> None:
-        self.total_steps = _positive_int(type(self).__name__, "total_steps", total_steps)
+        self.total_steps = positive_int(type(self).__name__, "total_steps", total_steps)
         self.power = _number(type(self).__name__, "power", power)
         self.end_lr = _number(type(self).__name__, "end_lr", end_lr)
         super().__init__(optimizer)

@@ -8,7 +8,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from .lr_scheduler import LRScheduler, _positive_int
+from ..checks import positive_int
+from .lr_scheduler import LRScheduler
 from .optimizer import Optimizer, _number
 
 
@@ -41,10 +42,10 @@ class OneCycleLR(LRScheduler):
         if total_steps is None:
             if epochs is None or steps_per_epoch is None:
                 raise ValueError(f"{owner}: give total_steps, or epochs and steps_per_epoch (batches per epoch)")
-            total_steps = _positive_int(owner, "epochs", epochs) * _positive_int(
+            total_steps = positive_int(owner, "epochs", epochs) * positive_int(
                 owner, "steps_per_epoch", steps_per_epoch
             )
-        self.total_steps = _positive_int(owner, "total_steps", total_steps)
+        self.total_steps = positive_int(owner, "total_steps", total_steps)
         self.pct_start = _number(owner, "pct_start", pct_start, high=1.0)
         if anneal_strategy not in ("cos", "linear"):
             raise ValueError(f"{owner}: anneal_strategy must be 'cos' or 'linear', got {anneal_strategy!r}")

@@ -7,7 +7,8 @@ import math
 from collections.abc import Sequence
 from typing import SupportsFloat
 
-from .lr_scheduler import _non_negative_int, _SchedulerState
+from ..checks import non_negative_int
+from .lr_scheduler import _SchedulerState
 from .optimizer import Optimizer, _number
 
 
@@ -47,8 +48,8 @@ class ReduceLROnPlateau(_SchedulerState):
                 f"got mode={mode!r}, threshold_mode={threshold_mode!r}"
             )
         self.factor = _number(owner, "factor", factor, 0.0, 1.0, high_open=True)
-        self.patience = _non_negative_int(owner, "patience", patience)
-        self.cooldown = _non_negative_int(owner, "cooldown", cooldown)
+        self.patience = non_negative_int(owner, "patience", patience)
+        self.cooldown = non_negative_int(owner, "cooldown", cooldown)
         self.optimizer = optimizer
         self.mode, self.threshold_mode = mode, threshold_mode
         self.threshold = _number(owner, "threshold", threshold)

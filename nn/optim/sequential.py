@@ -8,7 +8,8 @@ import bisect
 from collections.abc import Sequence
 from typing import Any
 
-from .lr_scheduler import LRScheduler, _positive_int
+from ..checks import positive_int
+from .lr_scheduler import LRScheduler
 from .optimizer import Optimizer, _number
 
 
@@ -27,7 +28,7 @@ class ConstantLR(LRScheduler):
     def __init__(self, optimizer: Optimizer, factor: float = 1 / 3, total_iters: int = 5) -> None:
         owner = type(self).__name__
         self.factor_value = _number(owner, "factor", factor, high=1.0)  # (torch's bounds: 0 to 1)
-        self.total_iters = _positive_int(owner, "total_iters", total_iters)
+        self.total_iters = positive_int(owner, "total_iters", total_iters)
         super().__init__(optimizer)
 
     def factor(self, t: int) -> float:
@@ -54,7 +55,7 @@ class SequentialLR(LRScheduler):
                 f"{owner}: schedulers must be a list of schedulers made on this optimizer (LinearLR, "
                 f"CosineAnnealingLR, ...; not ReduceLROnPlateau), got {schedulers!r:.120}"
             )
-        self.milestones = [_positive_int(owner, "each milestone", m) for m in milestones]
+        self.milestones = [positive_int(owner, "each milestone", m) for m in milestones]
         if len(self.milestones) != len(schedulers) - 1 or self.milestones != sorted(set(self.milestones)):
             raise ValueError(
                 f"{owner}: milestones must be {len(schedulers) - 1} increasing step counts (one fewer than "

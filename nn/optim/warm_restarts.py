@@ -8,7 +8,8 @@ import math
 import numbers
 from typing import Any
 
-from .lr_scheduler import LRScheduler, _positive_int
+from ..checks import positive_int
+from .lr_scheduler import LRScheduler
 from .optimizer import Optimizer, _number
 
 
@@ -24,7 +25,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0.0) -> None:
         owner = type(self).__name__
-        self.T_0, self.T_mult = _positive_int(owner, "T_0", T_0), _positive_int(owner, "T_mult", T_mult)
+        self.T_0, self.T_mult = positive_int(owner, "T_0", T_0), positive_int(owner, "T_mult", T_mult)
         self.eta_min = _number(owner, "eta_min", eta_min)
         self.epoch_fraction = 0.0  # of an epoch given to step(epoch) (PyTorch's T_cur keeps it), on top of last_epoch
         super().__init__(optimizer)
