@@ -233,11 +233,14 @@ def _stack_outputs(outputs: list[Any], out_axes: Any) -> Any:
     return _fill(first, iter(stacked))
 
 
-def _structure(x: Any) -> Any:
+def _structure(x: Any) -> str:
+    """The containers of ``x`` with ``*`` for each array: ``{'loss': *, 'grads': (*, *)}``."""
+    if isinstance(x, dict):
+        return "{" + ", ".join(f"{key!r}: {_structure(value)}" for key, value in x.items()) + "}"
     if _is_container(x):
-        keys = tuple(x.keys()) if isinstance(x, dict) else len(x)
-        return (type(x).__name__, keys, tuple(_structure(child) for child in _children(x)))
-    return "leaf"
+        inner = ", ".join(_structure(child) for child in x) + ("," if len(x) == 1 and isinstance(x, tuple) else "")
+        return f"[{inner}]" if isinstance(x, list) else f"{type(x).__name__ if hasattr(x, '_fields') else ''}({inner})"
+    return "None" if x is None else "*"
 
 
 def _fill(like: Any, leaves: Iterator[Any]) -> Any:

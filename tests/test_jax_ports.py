@@ -374,6 +374,11 @@ def test_c_per_example_gradients_of_logistic_regression_sum_to_the_batch_gradien
     _close(per_example, INPUTS * (p - TARGETS)[:, None])  # closed form: x_i (p_i - t_i), one row each
     _close(losses, -np.log(np.where(TARGETS, p, 1 - p)))
     _close(per_example.sum(axis=0), grad(lambda W: loss(W, 0.0))(W))
+    # the same with JAX-style parameters in a dict: the per-example gradients come back as a dict of stacks
+    dict_loss = lambda params, x, t: example_loss(params["W"], x, t) + 0 * params["b"]  # noqa: E731
+    _, dict_grads = ag.vmap(ag.value_and_grad(dict_loss), in_axes=(None, 0, 0))({"W": W, "b": 0.0}, INPUTS, TARGETS)
+    assert list(dict_grads) == ["W", "b"] and dict_grads["b"].shape == (4,) and not dict_grads["b"].data.any()
+    _close(dict_grads["W"], per_example.data)
     # differentiable in W as well: the per-example gradients' own Jacobian, against finite differences
     assert ag.gradcheck(
         lambda W: ag.vmap(grad(example_loss), in_axes=(None, 0, 0))(W, INPUTS, TARGETS), W.detach().requires_grad_()
@@ -639,7 +644,9 @@ def test_d_vmap_gradients_flow_to_mapped_and_shared_inputs():
         (lambda: ag.vmap(lambda a: np.ones(int(a) + 1))(np.arange(2.0)), ValueError,
          r"result has shapes \[\(1,\), \(2,\)\] across examples"),
         (lambda: ag.vmap(lambda a: (a,) if a > 0 else {"a": a})(Tensor([0.0, 1.0])), ValueError,
-         "returned .* for example 0 but .* for example 1"),
+         r"f returned \{'a': \*\} for example 0 but \(\*,\) for example 1; every example must give"),
+        (lambda: ag.vmap(lambda a: None if a > 0 else a)(Tensor([0.0, 1.0])), ValueError,
+         r"f returned \* for example 0 but None for example 1"),
         (lambda: ag.vmap(lambda a: a)(np.ones((0, 2))), ValueError, "mapped axis has size 0"),
         (lambda: ag.vmap(lambda a: a, axis_size=4)(np.ones(3)), ValueError, "axis_size=4"),
         (lambda: ag.vmap(3), TypeError, "f must be a function"),
