@@ -3,7 +3,8 @@ tutorial's outcome, proved without JAX (closed forms, finite differences, ``ag.g
 JAX is installed (the ``bench`` extra), equal to JAX's own values in float64.
 
 a. Automatic differentiation (docs.jax.dev/en/latest/automatic-differentiation.html)
-b. Automatic vectorization (docs.jax.dev/en/latest/automatic-vectorization.html) and jax.vmap's examples
+b. Automatic vectorization (docs.jax.dev/en/latest/automatic-vectorization.html) and jax.vmap's examples;
+   JAX 101's "Transformations: grad and vmap" (has_aux, all pairs, per-example gradients, tracing)
 c. The Autodiff Cookbook / Advanced automatic differentiation (stop_gradient, per-example gradients,
    Hessian-vector products, jacfwd/jacrev, jvp/vjp, Jacobian-matrix and matrix-Jacobian products)
 d. What the ports needed, on its own: vmap's semantics and errors, vjp, jacfwd/jacrev of pytrees,
@@ -27,9 +28,15 @@ import autograd_core as ag
 from autograd_core import Tensor
 
 
-def grad(f, argnums=0):
-    """JAX's ``grad(f, argnums)``, spelled with ours (ag.grad is torch's tensors-in, tensors-out grad)."""
-    return lambda *args: ag.value_and_grad(f, argnums)(*args)[1]
+def grad(f, argnums=0, has_aux=False):
+    """JAX's ``grad(f, argnums, has_aux)``, spelled with ours (ag.grad is torch's tensors-in, tensors-out grad):
+    the gradient, or with has_aux the pair (gradient, aux)."""
+
+    def gradient(*args):
+        value, g = ag.value_and_grad(f, argnums, has_aux)(*args)
+        return (g, value[1]) if has_aux else g
+
+    return gradient
 
 
 def _jax():
@@ -280,6 +287,87 @@ def test_b_matches_jax():
         theirs = jax.vmap(lambda x: {"sum": x.sum(), "twice": (x * 2,)}, out_axes={"sum": 0, "twice": (-1,)})(xs)
         _close(ours["sum"], theirs["sum"])
         _close(ours["twice"][0], theirs["twice"][0])
+
+
+# JAX 101, "Transformations: grad and vmap": its W and b are given, so JAX's own printed values apply
+W101, B101 = Tensor([0.1, 0.4, -0.3]), 0.5
+
+
+def test_b_101_has_aux_returns_the_gradient_and_the_predictions():
+    def loss_and_preds(W, b):
+        preds = predict(W, b, INPUTS)
+        label_probs = preds * TARGETS + (1 - preds) * (1 - TARGETS)
+        return -ag.sum(ag.log(label_probs)), preds
+
+    W_grad, preds = grad(loss_and_preds, has_aux=True)(W101, B101)
+    p = 1 / (1 + np.exp(-(INPUTS @ W101.data + B101)))
+    _close(preds, p, rtol=1e-14, atol=0)
+    _close(W_grad, INPUTS.T @ (p - TARGETS))
+
+
+def example_loss(W, b, x, y):
+    pred = predict(W, b, x)
+    label_prob = pred * y + (1 - pred) * (1 - y)
+    return -ag.log(label_prob)
+
+
+def test_b_101_all_pairs_and_per_example_gradients():
+    def dist(x, y):
+        return ag.sqrt(ag.sum((x - y) ** 2))
+
+    def all_pairs(f):
+        return ag.vmap(ag.vmap(f, in_axes=(None, 0)), in_axes=(0, None))
+
+    points = ag.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 2.0]])
+    _close(all_pairs(dist)(points, points), [[0, 1, 2], [1, 0, math.sqrt(5)], [2, math.sqrt(5), 0]], 1e-15, 0)
+    per_example_grads = ag.vmap(grad(example_loss, (0, 1)), in_axes=(None, None, 0, 0))
+    W_grads, b_grads = per_example_grads(W101, B101, INPUTS, TARGETS)
+    residual = 1 / (1 + np.exp(-(INPUTS @ W101.data + B101))) - TARGETS
+    assert W_grads.shape == (4, 3) and b_grads.shape == (4,)  # one gradient per example
+    _close(W_grads, INPUTS * residual[:, None])
+    _close(b_grads, residual)
+    _close(W_grads.sum(axis=0), grad(loss)(W101, B101))
+
+
+def test_b_101_tracing_is_where_this_vmap_differs_on_purpose():
+    """JAX traces f once: a print runs once, and a Python `if` on a batched value is an error (jnp.where is the
+    fix). Here f runs once per example, so a print runs per example and the `if` is simply each example's."""
+    calls = []
+
+    def f(x):
+        calls.append(x.shape)
+        return x * 2
+
+    assert ag.vmap(f)(ag.arange(3)).tolist() == [0, 2, 4] and calls == [(), (), ()]
+
+    def absolute(x):
+        if x > 0:
+            return x
+        else:
+            return -x
+
+    xs = ag.arange(-2.0, 3.0)
+    assert ag.vmap(absolute)(xs).tolist() == [2.0, 1.0, 0.0, 1.0, 2.0]
+    assert ag.vmap(lambda x: ag.where(x > 0, x, -x))(xs).tolist() == [2.0, 1.0, 0.0, 1.0, 2.0]
+
+
+def test_b_101_matches_jax():
+    jax, jnp = _jax()
+    with jax.enable_x64(True):
+        jW, jinputs = jnp.asarray(W101.data), jnp.asarray(INPUTS)
+
+        def jexample_loss(W, b, x, y):
+            pred = 0.5 * (jnp.tanh((jnp.dot(x, W) + b) / 2) + 1)
+            return -jnp.log(pred * y + (1 - pred) * (1 - y))
+
+        theirs = jax.vmap(jax.grad(jexample_loss, (0, 1)), in_axes=(None, None, 0, 0))(jW, B101, jinputs, TARGETS)
+        ours = ag.vmap(grad(example_loss, (0, 1)), in_axes=(None, None, 0, 0))(W101, B101, INPUTS, TARGETS)
+        for mine, jax_value in zip(ours, theirs):
+            _close(mine, jax_value)
+        jdist = lambda x, y: jnp.sqrt(jnp.sum((x - y) ** 2))  # noqa: E731
+        points = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 2.0], [3.0, -1.0]])
+        jpairs = jax.vmap(jax.vmap(jdist, in_axes=(None, 0)), in_axes=(0, None))(points, points)
+        _close(pairwise(lambda x, y: ag.sqrt(ag.sum((x - y) ** 2)), points), jpairs)
 
 
 # ------------------------------------------------------------------ c. The Autodiff Cookbook
