@@ -20,6 +20,7 @@ Where this engine deliberately differs, the port uses our spelling and says why:
 """
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -239,6 +240,28 @@ def test_b_jit_is_not_compile_here():
     with pytest.raises(RuntimeError, match="backward"):
         ag.compile(ag.vmap(convolve))(xs, ws)
     assert ag.vmap(convolve)(xs, ws).tolist() == [CONVOLVED, CONVOLVED]
+
+
+def test_b_a_training_step_whose_loss_is_a_vmap_compiles_and_replays():
+    """What ag.compile does compile: a step whose loss averages a vmap's per-example losses (jit of vmap inside a
+    loss). It replays (no CompileWarning) and equals define-by-run on fresh batches."""
+    rng = np.random.default_rng(10)
+    W = Tensor(rng.normal(size=3), requires_grad=True)
+
+    def step(W, X, y):
+        per_example = ag.vmap(lambda x, t: -ag.log(t * sigmoid(ag.dot(x, W)) + (1 - t) * (1 - sigmoid(ag.dot(x, W)))))
+        return per_example(X, y).mean()
+
+    compiled = ag.compile(step)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ag.CompileWarning)
+        for _ in range(4):
+            X, y = Tensor(rng.normal(size=(6, 3))), Tensor((rng.random(6) > 0.5).astype(float))
+            W.grad = None
+            compiled_loss, compiled_grad = compiled(W, X, y).item(), W.grad.copy()
+            W.grad = None
+            step(W, X, y).backward()
+            assert compiled_loss == step(W, X, y).item() and np.array_equal(compiled_grad, W.grad)
 
 
 def pairwise(f, xs):
@@ -703,6 +726,8 @@ def test_d_vmap_gradients_flow_to_mapped_and_shared_inputs():
     weights = np.arange(1.0, 5.0)[:, None]
     _close(xs.grad, weights * sech2 * w.data, rtol=1e-14, atol=1e-15)
     _close(w.grad, (weights * sech2 * xs.data).sum(axis=0), rtol=1e-13, atol=1e-15)
+    (gx,) = ag.grad(ag.vmap(lambda x: (x**3).sum())(xs).sum(), xs)  # torch's grad(outputs, inputs) as well
+    _close(gx, 3 * xs.data**2, rtol=1e-14, atol=0)
     assert ag.gradcheck(lambda xs, w: ag.vmap(lambda x: x * w, out_axes=-1)(xs), (xs, w))
     # and the other way round: jacobian of a vmap, vmap of a jacobian (per-example Jacobians)
     per_example = ag.vmap(ag.jacrev(lambda x: ag.tanh(x) * 2))(xs.detach())
