@@ -169,21 +169,26 @@ class _Mapped:
 def _plan(name: str, arg: Any, axis: Any) -> list[Any]:
     """Each leaf of ``arg`` in order: a ``_Mapped`` where its axis is an int, else the leaf itself."""
     plan: list[Any] = []
+    unmap = (
+        "pass it positionally with in_axes None, or bind it with functools.partial (keyword arguments are mapped "
+        "over axis 0, as in JAX)"
+        if name.startswith("keyword")
+        else "give it in_axes None (shared by every example)"
+    )
     for where, leaf, leaf_axis in _match("in_axes", arg, axis, name):
         if leaf_axis is None:
             plan.append(leaf)
             continue
         if not isinstance(leaf, (Tensor, np.ndarray)) and not _is_numbers(leaf):
             raise TypeError(
-                f"vmap: {where} is a {type(leaf).__name__}, which has no axis to map; give it in_axes None "
-                "(shared by every example) or pass an array"
+                f"vmap: {where} is a {type(leaf).__name__}, which has no axis to map; {unmap}, or pass an array"
             )
         shape = np.shape(leaf.data if isinstance(leaf, Tensor) else leaf)
         ndim = len(shape)
         if not ndim or not -ndim <= leaf_axis < ndim:
             raise ValueError(
                 f"vmap: in_axes {leaf_axis} for {where} of shape {shape} is out of range: a {ndim}-d array has "
-                + (f"axes -{ndim}..{ndim - 1}" if ndim else "no axis to map (give it in_axes None)")
+                + (f"axes -{ndim}..{ndim - 1}" if ndim else f"no axis to map: {unmap}")
             )
         plan.append(_Mapped(where, leaf, int(leaf_axis) % ndim))
     return plan

@@ -750,7 +750,11 @@ def test_d_vmap_gradients_flow_to_mapped_and_shared_inputs():
         (lambda: ag.vmap(lambda a: a, in_axes=0.5), TypeError, "in_axes must hold ints"),
         (lambda: ag.vmap(lambda d: d, in_axes=({"b": 0},))({"a": np.ones(2)}), ValueError,
          r"in_axes \{'b': 0\} does not match the structure of argument 0 \(dict of length 1\)"),
-        (lambda: ag.vmap(lambda a: a)("text"), TypeError, "argument 0 is a str, which has no axis to map"),
+        (lambda: ag.vmap(lambda a: a)("text"), TypeError,
+         r"argument 0 is a str, which has no axis to map; give it in_axes None \(shared by every example\)"),
+        (lambda: ag.vmap(lambda a, k: a * k)(np.ones(3), k=2.0), ValueError,
+         r"keyword argument 'k' of shape \(\) .* no axis to map: pass it positionally with in_axes None, or bind it "
+         "with functools.partial"),
         (lambda: ag.vmap(lambda a: a, out_axes=None)(np.arange(3.0)), ValueError,
          "out_axes None for result, but its values differ between examples"),
         (lambda: ag.vmap(lambda a: a, out_axes=2)(np.arange(3.0)), ValueError, "out_axes 2 for result .* out of range"),
