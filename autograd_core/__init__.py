@@ -12,6 +12,7 @@ __version__ = "0.2.0"  # the one place: pyproject.toml reads it (setuptools' dyn
 
 import numpy as np
 
+from .batching import vmap
 from .compile import CompileError, CompileWarning, compile
 from .creation import (
     arange,
@@ -75,6 +76,7 @@ from .functions import (
     var,
     where,
 )
+from .functions_jax import round, stop_gradient, tensordot, vdot
 from .functions_out import add, div, mul, sub
 from .functions_torch import (
     allclose,
@@ -138,6 +140,7 @@ from .sampling import (
 )
 from .tensor import Tensor
 from .transforms import hessian, hvp, jacobian, jvp, value_and_grad
+from .transforms_jax import jacfwd, jacrev, vjp
 from .walk import walk
 from .windows import fold, unfold
 
@@ -288,6 +291,14 @@ __all__ = [
     "hessian",
     "hvp",
     "jvp",
+    "vjp",
+    "jacfwd",
+    "jacrev",
+    "vmap",
+    "stop_gradient",
+    "vdot",
+    "tensordot",
+    "round",
     "device",
     "cuda",
     "accelerator",

@@ -44,6 +44,8 @@ STATED_OUTPUTS = [
     "[[2.0, 0.0], [0.0, 6.0]]",
     "(Tensor([1., 9.]), Tensor([2., 6.]))",
     "(Tensor(9.), Tensor([6., 0.]))",
+    "(Tensor([ 2., 60.]),)",
+    "Tensor([12., 34.])",
     "validation accuracy 0.967, best epoch 13",
     "validation accuracy 0.973",
     "['layers.0.weight', 'layers.0.bias', 'layers.2.weight', 'layers.2.bias', 'layers.4.weight', 'layers.4.bias']",
