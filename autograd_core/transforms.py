@@ -19,6 +19,7 @@ import numpy as np
 
 from .engine import grad
 from .functions import stack
+from .functions_jax import stop_gradient
 from .grad_mode import current_switches, enable_grad
 from .tensor import Tensor
 from .types import Array, TensorLike
@@ -79,7 +80,8 @@ def value_and_grad(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = 
                 )
             value = _scalar_output("value_and_grad", out)
             grads = _grads(value, inputs, None, nested)
-        value = value if nested else value.detach()
+        if not nested:  # (inside an outer transform both keep their graphs: it differentiates through them)
+            value, aux = value.detach(), stop_gradient(aux) if has_aux else None
         return ((value, aux) if has_aux else value), _pick(argnums, grads, trees)
 
     return value_and_grad_f

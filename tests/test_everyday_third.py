@@ -51,6 +51,12 @@ def test_value_and_grad_has_aux_as_jax():
     assert loss.item() == pytest.approx((9 + 25) / 2) and predictions.tolist() == [-3.0, -5.0]
     assert dw.tolist() == pytest.approx((x.data.T @ (2 * np.array([-3.0, -5.0]) / 2)).tolist())
     assert not loss.requires_grad and w.grad is None  # a value, and the caller's tensors untouched
+    assert not predictions.requires_grad  # aux comes back without a gradient too, as the docstring says
+    (_, aux), _ = ag.value_and_grad(lambda w: ((w**2).sum(), {"w2": w * 2, "n": 3}), has_aux=True)(w)
+    assert not aux["w2"].requires_grad and aux["n"] == 3  # a dict's tensors detached, its other values kept
+    # inside an outer transform aux keeps its graph: the outer derivative goes through it
+    outer = ag.value_and_grad(lambda v: ag.value_and_grad(lambda u: ((u**2).sum(), u**3), has_aux=True)(v)[0][1].sum())
+    assert outer(Tensor([2.0]))[1].tolist() == [12.0]  # d/dv v**3 = 3 v**2
     with pytest.raises(TypeError, match=r"f returned a tuple of 2; for \(loss, aux\) pass has_aux=True"):
         ag.value_and_grad(loss_and_predictions)(w, x)
     with pytest.raises(TypeError, match=r"has_aux=True, f must return a pair \(loss, aux\), got Tensor"):
