@@ -22,6 +22,10 @@ from .tape import Keywords, Tape, Unsupported, arg_guards, call_flat, fingerprin
 from .tensor import Tensor, _node
 
 MAX_SIGNATURES = 8  # signatures traced and kept per compiled function (oldest forgotten first)
+_NOT_A_LOSS = (  # a jax.jit habit: compile makes a training step, its fn returns a loss and each call fills .grad
+    "compile({title}): fn's result {what}: ag.compile compiles a training step (fn returns the loss, a one-element "
+    "Tensor, and each call fills the parameters' .grad, as loss.backward()); {fix}, or call fn directly"
+)
 _WHY_EVICTED = (
     "compile({title}): more than {n} signatures, so the oldest is forgotten and each new one traces fn again "
     "(define-by-run speed): the arguments' shapes, dtypes or Python values, or which tensors requiring grad are "
@@ -162,6 +166,10 @@ class Compiled:
 
     def _outputs(self, result):
         """fn's result as [loss, *aux tensors] and aux's form (None without has_aux), or a TypeError."""
+        loss = result[0] if self.has_aux and isinstance(result, tuple) and len(result) == 2 else result
+        if isinstance(loss, Tensor) and loss.size != 1:
+            what, fix = f"has shape {loss.shape}, not one element", "reduce it (.sum(), .mean())"
+            raise RuntimeError(_NOT_A_LOSS.format(title=self.title, what=what, fix=fix))
         if not self.has_aux:
             if isinstance(result, Tensor):
                 return [result], None
@@ -199,7 +207,8 @@ class Compiled:
             if traced is not a:  # recorded now; backward skips its gradient (time, memory), never used
                 traced.requires_grad = False
         if tape is not None and not tape.needs[tape.outputs[0]]:  # no leaf's gradient depends on the loss
-            outputs[0].detach().backward()  # the engine's own 'does not require grad' error
+            what, fix = "depends on no tensor that requires grad", "make the parameters with requires_grad=True"
+            raise RuntimeError(_NOT_A_LOSS.format(title=self.title, what=what, fix=fix))
         if tape is not None and entry.reference is not None:
             _, reason = _attempt(tape.require_agreement, entry.reference)
             if reason is not None and moved:

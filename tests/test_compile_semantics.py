@@ -95,9 +95,20 @@ def test_bad_functions_and_arguments_have_clear_errors():
         ag.compile(42)
     with pytest.raises(TypeError, match="must return the loss as a one-element Tensor, got float"):
         ag.compile(lambda: 1.0)()
-    with pytest.raises(RuntimeError, match="only be implied for a one-element tensor"):
+    # a jax.jit habit (a function that is not a loss): told what compile makes, and what to do
+    with pytest.raises(
+        RuntimeError,
+        match=r"<lambda>\): fn's result has shape \(2,\), not one element: "
+        r"ag.compile compiles a training step .* reduce it \(.sum\(\), .mean\(\)\), or call fn directly",
+    ):
         ag.compile(lambda: w * 2)()
-    with pytest.raises(RuntimeError, match="does not require grad"):
+    with pytest.raises(RuntimeError, match=r"has shape \(2, 1\), not one element"):
+        ag.compile(lambda: ((w * 2).reshape(2, 1), w), has_aux=True)()
+    with pytest.raises(
+        RuntimeError,
+        match=r"fn's result depends on no tensor that requires grad: .* make the parameters "
+        r"with requires_grad=True, or call fn directly",
+    ):
         ag.compile(lambda x: (x * 2).sum())(Tensor([1.0, 2.0]))
     with pytest.raises(TypeError, match="argument 0 is a list"):
         ag.compile(lambda x: (w * 2).sum())([1.0, 2.0])
