@@ -29,7 +29,7 @@ from .creation import (
     zeros_like,
 )
 from .delivery import apply_hooks
-from .devices import accelerator, cuda, device, get_default_device, set_default_device
+from .devices import accelerator, backends, cuda, device, get_default_device, set_default_device
 from .einsum import einsum
 from .engine import grad
 from .function import Function, FunctionCtx, once_differentiable
@@ -103,6 +103,7 @@ from .functions_torch import (
     outer,
     prod,
     roll,
+    scatter,
     sin,
     sort,
     split,
@@ -136,6 +137,7 @@ from .sampling import (
     randn_like,
     randperm,
 )
+from .saving import load, save
 from .tensor import Tensor
 from .transforms import hessian, hvp, jacobian, jvp, value_and_grad
 from .walk import walk
@@ -239,6 +241,9 @@ __all__ = [
     "permute",
     "flatten",
     "gather",
+    "scatter",
+    "save",
+    "load",
     "cumsum",
     "prod",
     "log1p",
@@ -291,6 +296,7 @@ __all__ = [
     "device",
     "cuda",
     "accelerator",
+    "backends",
     "set_default_device",
     "get_default_device",
     "add",
