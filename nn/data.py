@@ -32,10 +32,23 @@ from .layers import _positive_int
 
 
 class Dataset(Protocol):
-    """What a DataLoader reads: a length and examples by integer index (PyTorch's map-style dataset)."""
+    """What a DataLoader reads: a length and examples by integer index (PyTorch's map-style dataset); subclass
+    it as ``torch.utils.data.Dataset``, defining both (one left out says so).
 
-    def __len__(self) -> int: ...
-    def __getitem__(self, index: int) -> Any: ...
+    >>> class Squares(Dataset):
+    ...     def __len__(self): return 3
+    ...     def __getitem__(self, i): return i * i
+    >>> next(iter(DataLoader(Squares(), batch_size=3)))
+    array([0, 1, 4])
+    """
+
+    def __len__(self) -> int:
+        raise NotImplementedError(
+            f"{type(self).__name__}: a Dataset subclass must define __len__ (its number of examples)"
+        )
+
+    def __getitem__(self, index: int) -> Any:
+        raise NotImplementedError(f"{type(self).__name__}: a Dataset subclass must define __getitem__(self, index)")
 
 
 #: A mini-batch: one array per dataset array (``(xb, yb)``), one array for a dataset of arrays (or one
@@ -285,4 +298,4 @@ def random_split(
     return [Subset(cast(Dataset, dataset), order[end - k : end]) for k, end in zip(counts, ends)]
 
 
-__all__ = ["TensorDataset", "DataLoader", "Subset", "random_split"]
+__all__ = ["Dataset", "TensorDataset", "DataLoader", "Subset", "random_split"]

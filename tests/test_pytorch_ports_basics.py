@@ -648,3 +648,20 @@ def test_randint_takes_high_and_size_by_keyword_and_backends_mps_is_unavailable(
         torch.randint(10)
     assert torch.backends.mps.is_available() is False and torch.backends.mps.is_built() is False
     assert torch.backends.cuda.is_built() is False
+
+
+def test_a_dataset_subclass_missing_len_or_getitem_says_which():
+    class NoLength(Dataset):
+        def __getitem__(self, idx):
+            return torch.ones(2), idx
+
+    class NoItems(Dataset):
+        def __len__(self):
+            return 3
+
+    with pytest.raises(NotImplementedError, match=r"NoLength: a Dataset subclass must define __len__"):
+        DataLoader(NoLength(), batch_size=2)
+    with pytest.raises(
+        NotImplementedError, match=r"NoItems: a Dataset subclass must define __getitem__\(self, index\)"
+    ):
+        next(iter(DataLoader(NoItems(), batch_size=2)))  # it yielded an array of None
