@@ -108,7 +108,7 @@ def load(f: str | os.PathLike[str], map_location: object = None, weights_only: b
             raise ValueError(f"its member {stray[0]!r} is not a .npy array")
     except FileNotFoundError:
         raise FileNotFoundError(f"ag.load: no file {name!r}") from None
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError, MemoryError) as error:  # damaged or hostile
         raise ValueError(
             f"ag.load: {name} is not a file of arrays written by ag.save (an .npz): {error}; a PyTorch .pth "
             "(a pickle) is read by torch: torch.load(path), then model.load_state_dict({k: v.numpy() ...})"
