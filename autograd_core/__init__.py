@@ -30,7 +30,7 @@ from .creation import (
     zeros_like,
 )
 from .delivery import apply_hooks
-from .devices import accelerator, cuda, device, get_default_device, set_default_device
+from .devices import accelerator, backends, cuda, device, get_default_device, set_default_device
 from .einsum import einsum
 from .engine import grad
 from .function import Function, FunctionCtx, once_differentiable
@@ -105,6 +105,7 @@ from .functions_torch import (
     outer,
     prod,
     roll,
+    scatter,
     sin,
     sort,
     split,
@@ -138,6 +139,7 @@ from .sampling import (
     randn_like,
     randperm,
 )
+from .saving import load, save
 from .tensor import Tensor
 from .transforms import hessian, hvp, jacobian, jvp, value_and_grad
 from .transforms_jax import jacfwd, jacrev, vjp
@@ -242,6 +244,9 @@ __all__ = [
     "permute",
     "flatten",
     "gather",
+    "scatter",
+    "save",
+    "load",
     "cumsum",
     "prod",
     "log1p",
@@ -302,6 +307,7 @@ __all__ = [
     "device",
     "cuda",
     "accelerator",
+    "backends",
     "set_default_device",
     "get_default_device",
     "add",

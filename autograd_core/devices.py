@@ -1,6 +1,6 @@
 """PyTorch's device spellings, for code written for it: ``torch.device("cpu")``, ``torch.cuda.is_available()``,
-``torch.accelerator.is_available()``, ``torch.set_default_device``. numpy computes on the CPU, so the CPU is
-the one device there is.
+``torch.accelerator.is_available()``, ``torch.backends.mps.is_available()``, ``torch.set_default_device``.
+numpy computes on the CPU, so the CPU is the one device there is.
 
 >>> import autograd_core as ag
 >>> device = ag.device("cuda" if ag.cuda.is_available() else "cpu")
@@ -82,6 +82,10 @@ class _NoAccelerator:
         """
         return False
 
+    def is_built(self) -> bool:
+        """False: this engine is built on numpy, with no accelerator backend (``torch.backends.mps.is_built()``)."""
+        return False
+
     def device_count(self) -> int:
         """0 devices, as ``torch.cuda.device_count()`` on a machine without one."""
         return 0
@@ -96,3 +100,19 @@ class _NoAccelerator:
 
 cuda = _NoAccelerator("cuda")
 accelerator = _NoAccelerator("accelerator")
+
+
+class _Backends:
+    """``torch.backends``' availability checks: ``torch.backends.mps.is_available()`` (False), so the
+    quickstart's ``"cuda" if ... else "mps" if torch.backends.mps.is_available() else "cpu"`` picks the CPU.
+
+    >>> ag.backends.mps.is_available(), ag.backends.cuda.is_built()
+    (False, False)
+    """
+
+    def __init__(self) -> None:
+        self.mps = _NoAccelerator("backends.mps")
+        self.cuda = _NoAccelerator("backends.cuda")
+
+
+backends = _Backends()

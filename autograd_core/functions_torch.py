@@ -15,7 +15,7 @@ from .functions import as_tensor
 from .graph_state import count_writes
 from .tensor import Tensor
 from .tensor_torch import SortResult
-from .types import Axis, Shape, TensorLike
+from .types import Axis, Number, Shape, TensorLike
 
 
 def sin(x: TensorLike) -> Tensor:
@@ -136,6 +136,17 @@ def gather(x: TensorLike, dim: int, index: TensorLike) -> Tensor:
             [4.]])
     """
     return as_tensor(x).gather(dim, index)
+
+
+def scatter(
+    x: TensorLike, dim: int, index: TensorLike, src: TensorLike | None = None, *, value: Number | None = None
+) -> Tensor:
+    """``x.scatter(dim, index, src)``: a copy of x with src (or ``value``) written at index along dim, recorded.
+
+    >>> scatter(ag.zeros(3), 0, ag.tensor([2]), value=1.0)
+    Tensor([0., 0., 1.])
+    """
+    return as_tensor(x).scatter(dim, index, src, value=value)
 
 
 def cumsum(x: TensorLike, dim: int) -> Tensor:

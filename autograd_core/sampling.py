@@ -98,13 +98,16 @@ def randint(
     dtype: DTypeLike | None = None,
     device: str | None = None,
 ) -> Tensor:
-    """Random integers in [low, high) (int64): ``randint(10, (3,))`` or ``randint(0, 10, (3,))``.
+    """Random integers in [low, high) (int64): ``randint(10, (3,))``, ``randint(10, size=(3,))`` or
+    ``randint(0, 10, (3,))``.
 
     >>> randint(0, 5, (4,), generator=Generator(0)).dtype
     dtype('int64')
     """
     require_cpu("randint", device)
-    if size is None:  # randint(high, size): PyTorch's two-argument form
+    if high is None:  # randint(high, size=...): PyTorch's keyword form
+        low, high = 0, low
+    elif size is None:  # randint(high, size): PyTorch's two-argument form
         low, high, size = 0, low, high
     if size is None:
         raise TypeError("randint: give the size, e.g. randint(0, 10, (3,))")

@@ -1,8 +1,8 @@
 """PyTorch's everyday spellings that numpy lacks, as ``Tensor`` methods composed from its own ops
 (no vjp of their own): ``gather``, ``flip``, ``repeat``, ``sort``/``topk``/``argsort``,
-``t.add(u, alpha=)``-style arithmetic, ``eq gt ...``, ``amax``, ``isnan``, and the in-place updates
-``zero_ fill_ add_ sub_ mul_ div_ copy_ clamp_`` an optimizer loop writes under ``no_grad``; plus the
-methods of the ``sin``, ``cos`` and ``cumsum`` primitives (tensor.py is full).
+``t.add(u, alpha=)``-style arithmetic, ``eq gt ...``, ``amax``, ``isnan``; plus the methods of the
+``sin``, ``cos`` and ``cumsum`` primitives (tensor.py is full). The in-place updates (``zero_ fill_ add_
+...``) come from ``TensorInPlace`` (tensor_inplace.py).
 
 >>> x = Tensor([[3.0, 1.0, 2.0]], requires_grad=True)
 >>> values, indices = x.topk(2)
@@ -23,7 +23,7 @@ import autograd_core.tensor as _tensor  # still loading when this one is importe
 from .grad_mode import current_switches
 from .primitives import Cos, Cumsum, Sin
 from .tensor_base import TensorBase, normalize_axes
-from .tensor_math import TensorMath
+from .tensor_inplace import TensorInPlace, _values
 from .types import Axis, DTypeLike, TensorLike
 
 if TYPE_CHECKING:
@@ -42,11 +42,7 @@ def _dim(op: str, dim: int, ndim: int) -> int:
     return normalize_axes(op, dim, max(ndim, 1))[0]
 
 
-def _values(x: TensorLike) -> np.ndarray:
-    return np.asarray(x._data if isinstance(x, TensorBase) else x)
-
-
-class TensorTorch(TensorMath):
+class TensorTorch(TensorInPlace):
     """PyTorch-named methods composed from Tensor ops (see the module docstring)."""
 
     # ------------------------------------------------------------ indexing by other tensors
@@ -333,68 +329,3 @@ class TensorTorch(TensorMath):
     def device(self) -> str:
         """``"cpu"``: numpy's arrays live there (``x.to(w.device)`` runs as written)."""
         return "cpu"
-
-    # ------------------------------------------------------------ in place, outside the graph (as `w -= ...`)
-    def _in_place(self, method: str) -> Tensor:
-        """This tensor, once ``method`` may change it: the refusal on a recorded tensor names the call made."""
-        t = cast("Tensor", self)
-        t._check_inplace(
-            f"{method}()", "would change it outside the graph", "`w.data` (`w.data += u`, `w.data[...] = v`)"
-        )
-        return t
-
-    def add_(self, other: TensorLike, *, alpha: float = 1) -> Tensor:
-        """``self += alpha * other`` in place (under ``no_grad`` for a parameter), as PyTorch.
-
-        >>> w = Tensor([1.0, 2.0])
-        >>> w.add_(Tensor([1.0, 1.0]), alpha=0.5)
-        Tensor([1.5, 2.5])
-        """
-        t = self._in_place("add_")
-        t += other if alpha == 1 else alpha * _values(other)
-        return t
-
-    def sub_(self, other: TensorLike, *, alpha: float = 1) -> Tensor:
-        """``self -= alpha * other`` in place (under ``no_grad`` for a parameter)."""
-        t = self._in_place("sub_")
-        t -= other if alpha == 1 else alpha * _values(other)
-        return t
-
-    def mul_(self, other: TensorLike) -> Tensor:
-        """``self *= other`` in place."""
-        t = self._in_place("mul_")
-        t *= other
-        return t
-
-    def div_(self, other: TensorLike) -> Tensor:
-        """``self /= other`` in place."""
-        t = self._in_place("div_")
-        t /= other
-        return t
-
-    def fill_(self, value: float) -> Tensor:
-        """Set every element to ``value`` in place."""
-        t = self._in_place("fill_")
-        t[...] = value
-        return t
-
-    def zero_(self) -> Tensor:
-        """Set every element to 0 in place. (``t.grad`` is a numpy array here: ``t.grad = None`` clears it.)"""
-        self._in_place("zero_")
-        return self.fill_(0)
-
-    def copy_(self, src: TensorLike) -> Tensor:
-        """Write ``src``'s values (broadcast, cast) into this tensor in place."""
-        t = self._in_place("copy_")
-        t[...] = _values(src)
-        return t
-
-    def clamp_(self, min: TensorLike | None = None, max: TensorLike | None = None) -> Tensor:
-        """Limit the values to [min, max] in place: WGAN's weight clipping, ``p.clamp_(-c, c)`` under ``no_grad``.
-
-        >>> Tensor([-2.0, 0.5, 3.0]).clamp_(-1, 1)
-        Tensor([-1. ,  0.5,  1. ])
-        """
-        t = self._in_place("clamp_")
-        t[...] = _values(t.clamp(min, max))
-        return t

@@ -32,10 +32,23 @@ from .checks import positive_int
 
 
 class Dataset(Protocol):
-    """What a DataLoader reads: a length and examples by integer index (PyTorch's map-style dataset)."""
+    """What a DataLoader reads: a length and examples by integer index (PyTorch's map-style dataset); subclass
+    it as ``torch.utils.data.Dataset``, defining both (one left out says so).
 
-    def __len__(self) -> int: ...
-    def __getitem__(self, index: int) -> Any: ...
+    >>> class Squares(Dataset):
+    ...     def __len__(self): return 3
+    ...     def __getitem__(self, i): return i * i
+    >>> next(iter(DataLoader(Squares(), batch_size=3)))
+    array([0, 1, 4])
+    """
+
+    def __len__(self) -> int:
+        raise NotImplementedError(
+            f"{type(self).__name__}: a Dataset subclass must define __len__ (its number of examples)"
+        )
+
+    def __getitem__(self, index: int) -> Any:
+        raise NotImplementedError(f"{type(self).__name__}: a Dataset subclass must define __getitem__(self, index)")
 
 
 #: A mini-batch: one array per dataset array (``(xb, yb)``), one array for a dataset of arrays (or one
@@ -79,14 +92,25 @@ class TensorDataset:
         return tuple(Tensor(a[index]) if tensor else a[index] for a, tensor in zip(self.arrays, self.as_tensors))
 
 
-def _collate(items: Sequence[Any]) -> Batch:
+def _holds_tensor(item: Any) -> bool:
+    if isinstance(item, Mapping):
+        return any(_holds_tensor(value) for value in item.values())
+    if isinstance(item, (tuple, list)):
+        return any(_holds_tensor(value) for value in item)
+    return isinstance(item, Tensor)
+
+
+def _collate(items: Sequence[Any], tensors: bool | None = None) -> Batch:
     """Stack a list of examples into one batch, as PyTorch's default collate: arrays and numbers are
-    stacked along a new first axis, tuples and dicts are batched field by field, strings kept in a list."""
+    stacked along a new first axis, tuples and dicts are batched field by field, strings kept in a list.
+    An example holding a Tensor (``(image_tensor, label)``) gives Tensors for all its fields, its labels too
+    (``y.to(device)`` runs as in PyTorch); one of numpy arrays and numbers gives numpy arrays."""
     first = items[0]
+    tensors = _holds_tensor(first) if tensors is None else tensors
     if isinstance(first, Mapping):
-        return {key: _collate([item[key] for item in items]) for key in first}
+        return {key: _collate([item[key] for item in items], tensors) for key in first}
     if isinstance(first, (tuple, list)):
-        fields = tuple(_collate([item[i] for item in items]) for i in range(len(first)))
+        fields = tuple(_collate([item[i] for item in items], tensors) for i in range(len(first)))
         return type(first)(*fields) if hasattr(first, "_fields") else fields  # a namedtuple keeps its type
     if isinstance(first, (str, bytes)):
         return list(items)
@@ -98,7 +122,7 @@ def _collate(items: Sequence[Any]) -> Batch:
             "to batch the rows of several arrays together pass a tuple (X, y) or TensorDataset(X, y)"
         )
     stacked = np.stack(arrays)
-    return Tensor(stacked) if isinstance(first, Tensor) else stacked  # examples given as Tensors: a Tensor batch
+    return Tensor(stacked) if tensors else stacked
 
 
 class DataLoader:
@@ -274,4 +298,4 @@ def random_split(
     return [Subset(cast(Dataset, dataset), order[end - k : end]) for k, end in zip(counts, ends)]
 
 
-__all__ = ["TensorDataset", "DataLoader", "Subset", "random_split"]
+__all__ = ["Dataset", "TensorDataset", "DataLoader", "Subset", "random_split"]

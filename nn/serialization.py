@@ -20,13 +20,13 @@ import stat
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import IO, TYPE_CHECKING, Any, TypeAlias, TypeVar, cast, overload
 
 import numpy as np
 
 from autograd_core.files import atomic_write  # the one atomic writer (nn.train imports it from here too)
-from autograd_core.types import ArrayLike
+from autograd_core.saving import write_npz  # the one .npz writer (ag.save's too; nn.utils imports it from here)
 
 from .model_info import INFO_MEMBER, MAX_INFO_BYTES, ModelInfo, refuse_checkpoint
 from .module import Module
@@ -77,21 +77,6 @@ def save(
     arrays = dict(state, **{INFO_MEMBER: np.frombuffer(info, dtype=np.uint8)})
     written: str = os.fspath(atomic_write(path, lambda f: write_npz(f, arrays)))
     return written
-
-
-def write_npz(file: IO[bytes], arrays: Mapping[str, ArrayLike]) -> None:
-    """``np.savez``'s format (one uncompressed ``<name>.npy`` per array), written here because
-    ``np.savez(file, **arrays)`` fails for a parameter called ``file`` (or takes ``allow_pickle``).
-
-    >>> with open("weights.npz", "wb") as f:
-    ...     write_npz(f, {"w": np.ones(3)})
-    >>> np.load("weights.npz")["w"]
-    array([1., 1., 1.])
-    """
-    with zipfile.ZipFile(file, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
-        for name, array in arrays.items():
-            with archive.open(name + ".npy", mode="w", force_zip64=True) as entry:
-                np.lib.format.write_array(entry, np.asanyarray(array), allow_pickle=False)
 
 
 class _UnreadableMember(ValueError):

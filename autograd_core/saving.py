@@ -1,0 +1,126 @@
+"""``ag.save`` and ``ag.load``, PyTorch's ``torch.save(model.state_dict(), path)`` / ``torch.load(path)`` for
+tensors: a Tensor, an array or a dict of them (a ``state_dict``) as an uncompressed ``.npz`` (numpy's format:
+one ``<name>.npy`` per array, readable by ``np.load`` anywhere), written atomically. Never pickle: loading
+a file runs no code, so every load is "weights only"; a whole model is refused, saying what to write.
+
+>>> w = Tensor([[1.0, 2.0]])
+>>> ag.save({"weight": w}, "weights.pth")
+'weights.pth'
+>>> ag.load("weights.pth", weights_only=True)["weight"]
+Tensor([[1., 2.]])
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from collections.abc import Mapping
+from typing import IO, Any
+
+import numpy as np
+
+from .files import atomic_write
+from .tensor import Tensor
+from .tensor_inputs import require_cpu
+from .types import ArrayLike
+
+#: The member that says what ``ag.save`` wrote (which entries were Tensors, and whether it was one tensor).
+_MARK = "__ag_save__"
+_ONE = "tensor"  # the member of a single saved tensor
+
+
+def write_npz(file: IO[bytes], arrays: Mapping[str, ArrayLike]) -> None:
+    """``np.savez``'s format (one uncompressed ``<name>.npy`` per array), written here because
+    ``np.savez(file, **arrays)`` fails for a parameter called ``file`` (or takes ``allow_pickle``).
+
+    >>> with open("weights.npz", "wb") as f:
+    ...     write_npz(f, {"w": np.ones(3)})
+    >>> np.load("weights.npz")["w"]
+    array([1., 1., 1.])
+    """
+    with zipfile.ZipFile(file, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for name, array in arrays.items():
+            with archive.open(name + ".npy", mode="w", force_zip64=True) as entry:
+                np.lib.format.write_array(entry, np.asanyarray(array), allow_pickle=False)
+
+
+def save(obj: Tensor | np.ndarray | Mapping[str, Tensor | np.ndarray], f: str | os.PathLike[str]) -> str:
+    """Write a Tensor, a numpy array or a dict of them with str keys (``model.state_dict()``) to ``f``
+    (exactly that name, ``.pth`` too), atomically; ``ag.load(f)`` gives it back, Tensors as Tensors.
+
+    >>> ag.save(ag.ones(2), "ones.pth")
+    'ones.pth'
+    """
+    if hasattr(obj, "param_groups"):
+        raise TypeError(
+            "ag.save: an optimizer's state holds more than arrays; save a training checkpoint with "
+            "nn.utils.save_checkpoint(path, model, optimizer)"
+        )
+    if hasattr(obj, "state_dict"):  # a Module: PyTorch pickles it whole, with its class
+        raise TypeError(
+            f"ag.save: a whole model ({type(obj).__name__}) is not pickled here (a pickle runs code when loaded); "
+            "save its weights, ag.save(model.state_dict(), path), and load them into a model you build: "
+            "model.load_state_dict(ag.load(path)); or nn.save(model, path), which records the architecture "
+            "too, and nn.load(path) rebuilds it"
+        )
+    if not isinstance(f, (str, os.PathLike)):
+        raise TypeError(f"ag.save: f must be a file name (str or pathlib.Path), got {type(f).__name__}")
+    one = isinstance(obj, (Tensor, np.ndarray))
+    entries = {_ONE: obj} if one else obj
+    if not isinstance(entries, Mapping):
+        raise TypeError(
+            f"ag.save: expected a Tensor, an array or a dict of them (a state_dict), got {type(obj).__name__}"
+        )
+    arrays: dict[str, np.ndarray] = {}
+    for key, value in entries.items():
+        if not isinstance(key, str) or not key or key == _MARK or "/" in key:
+            raise ValueError(f"ag.save: a key must be a non-empty str without '/' (not {_MARK!r}), got {key!r}")
+        if not isinstance(value, (Tensor, np.ndarray)) or np.asarray(value).dtype.hasobject:
+            raise TypeError(
+                f"ag.save: entry {key!r} is a {type(value).__name__}; only tensors and numeric arrays are saved "
+                "(a state_dict); for a training checkpoint use nn.utils.save_checkpoint(path, model, optimizer)"
+            )
+        arrays[key] = value.data if isinstance(value, Tensor) else value
+    mark = {"one": one, "tensors": [k for k, v in entries.items() if isinstance(v, Tensor)]}
+    arrays[_MARK] = np.frombuffer(json.dumps(mark).encode("utf-8"), dtype=np.uint8)
+    return os.fspath(atomic_write(f, lambda file: write_npz(file, arrays)))
+
+
+def load(f: str | os.PathLike[str], map_location: object = None, weights_only: bool | None = None) -> Any:
+    """What ``ag.save`` wrote to ``f``: a Tensor, an array or a dict of them (Tensors where Tensors were
+    saved); any other ``.npz`` as a dict of its arrays. No pickle is read, so ``weights_only`` (PyTorch's
+    guard against unpickling code) holds either way; ``map_location`` may only be the CPU.
+
+    >>> _ = ag.save({"w": np.zeros(2)}, "state.pth")
+    >>> ag.load("state.pth", map_location="cpu")
+    {'w': array([0., 0.])}
+    """
+    require_cpu("ag.load: map_location", map_location)
+    if weights_only not in (None, True, False):
+        raise TypeError(f"ag.load: weights_only must be True or False, got {weights_only!r}")
+    name = os.fspath(f)
+    try:
+        with np.load(name, allow_pickle=False) as archive:
+            arrays = {key: archive[key] for key in archive.files}
+        stray = [key for key, value in arrays.items() if not isinstance(value, np.ndarray)]
+        if stray:
+            raise ValueError(f"its member {stray[0]!r} is not a .npy array")
+    except FileNotFoundError:
+        raise FileNotFoundError(f"ag.load: no file {name!r}") from None
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError, MemoryError) as error:  # damaged or hostile
+        raise ValueError(
+            f"ag.load: {name} is not a file of arrays written by ag.save (an .npz): {error}; a PyTorch .pth "
+            "(a pickle) is read by torch: torch.load(path), then model.load_state_dict({k: v.numpy() ...})"
+        ) from None
+    if _MARK not in arrays:
+        return arrays
+    try:
+        mark = json.loads(arrays.pop(_MARK).tobytes().decode("utf-8"))
+        tensors, one = set(mark["tensors"]), mark["one"] is True
+        if one and set(arrays) != {_ONE}:
+            raise ValueError(f"one tensor was saved, but the file holds {sorted(arrays)}")
+    except (ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"ag.load: {name} is damaged: its {_MARK} member does not fit its arrays ({error})") from None
+    loaded = {key: Tensor(value) if key in tensors else value for key, value in arrays.items()}
+    return loaded[_ONE] if one else loaded
