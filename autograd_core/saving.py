@@ -14,35 +14,19 @@ from __future__ import annotations
 
 import json
 import os
-import zipfile
 from collections.abc import Mapping
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 
 from .files import atomic_write
+from .npz import read_arrays, write_npz
 from .tensor import Tensor
 from .tensor_inputs import require_cpu
-from .types import ArrayLike
 
 #: The member that says what ``ag.save`` wrote (which entries were Tensors, and whether it was one tensor).
 _MARK = "__ag_save__"
 _ONE = "tensor"  # the member of a single saved tensor
-
-
-def write_npz(file: IO[bytes], arrays: Mapping[str, ArrayLike]) -> None:
-    """``np.savez``'s format (one uncompressed ``<name>.npy`` per array), written here because
-    ``np.savez(file, **arrays)`` fails for a parameter called ``file`` (or takes ``allow_pickle``).
-
-    >>> with open("weights.npz", "wb") as f:
-    ...     write_npz(f, {"w": np.ones(3)})
-    >>> np.load("weights.npz")["w"]
-    array([1., 1., 1.])
-    """
-    with zipfile.ZipFile(file, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
-        for name, array in arrays.items():
-            with archive.open(name + ".npy", mode="w", force_zip64=True) as entry:
-                np.lib.format.write_array(entry, np.asanyarray(array), allow_pickle=False)
 
 
 def save(obj: Tensor | np.ndarray | Mapping[str, Tensor | np.ndarray], f: str | os.PathLike[str]) -> str:
@@ -100,18 +84,12 @@ def load(f: str | os.PathLike[str], map_location: object = None, weights_only: b
     if weights_only not in (None, True, False):
         raise TypeError(f"ag.load: weights_only must be True or False, got {weights_only!r}")
     name = os.fspath(f)
-    try:
-        with np.load(name, allow_pickle=False) as archive:
-            arrays = {key: archive[key] for key in archive.files}
-        stray = [key for key, value in arrays.items() if not isinstance(value, np.ndarray)]
-        if stray:
-            raise ValueError(f"its member {stray[0]!r} is not a .npy array")
-    except FileNotFoundError:
-        raise FileNotFoundError(f"ag.load: no file {name!r}") from None
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError, MemoryError) as error:  # damaged or hostile
+    try:  # every header checked before any data is read: a small hostile file cannot declare gigabytes
+        arrays = read_arrays(name)
+    except ValueError as error:
         raise ValueError(
-            f"ag.load: {name} is not a file of arrays written by ag.save (an .npz): {error}; a PyTorch .pth "
-            "(a pickle) is read by torch: torch.load(path), then model.load_state_dict({k: v.numpy() ...})"
+            f"{error}; a PyTorch .pth (a pickle) is read by torch: torch.load(path), then "
+            "model.load_state_dict({k: v.numpy() ...})"
         ) from None
     if _MARK not in arrays:
         return arrays
