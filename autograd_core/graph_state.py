@@ -148,11 +148,17 @@ def check_usable(node: Tensor) -> None:
 
 
 def check_rest(
-    roots: Sequence[Tensor], node: Tensor, waiting: list[tuple[int, Tensor]], now: int, retain: bool
+    roots: Sequence[Tensor],
+    node: Tensor,
+    waiting: list[tuple[int, Tensor]],
+    now: int,
+    retain: bool,
+    path: set[Tensor] | None = None,
 ) -> None:
     """Refuse, before any gradient is delivered or hook called, a graph that was spent or whose saved
     tensors were changed in place: walk what is left to run (``node`` and the operations waiting, all
-    made before the ones run so far). On refusal, the nodes this backward ran are unspent first."""
+    made before the ones run so far; only those on ``path`` when a pruned backward runs only them).
+    On refusal, the nodes this backward ran are unspent first."""
     stack = [node] + [t for _, t in waiting]
     seen = set(stack)
     try:
@@ -160,7 +166,7 @@ def check_rest(
             t = stack.pop()
             if t._epoch < now:
                 check_usable(t)
-            for parent in t._parents:
+            for parent in t._parents if path is None else [p for p in t._parents if p in path]:
                 if parent._prim is not None and parent.requires_grad and parent not in seen:
                     seen.add(parent)
                     stack.append(parent)
