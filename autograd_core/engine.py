@@ -15,6 +15,7 @@ next without going through the heap. A gradient with several parts adds them in 
 the order ag.compile's replay adds them in too. What must be refused before anything is touched (a spent
 graph, a saved tensor changed in place) costs one comparison per node; only when a node is spent or older than
 the last in-place change, or before the first hook runs, is the rest of the graph walked (``graph_state.check_rest``).
+Given inputs (``backward(inputs=)``, ``grad()``), only the ops on a path down to them run (``walk.on_paths``).
 """
 
 from __future__ import annotations

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
+
+from .tensor_base import TensorBase
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -52,12 +54,12 @@ def on_paths(roots: Tensor | Sequence[Tensor], targets: Iterable[Tensor]) -> set
     """
     wanted = set(targets)
     reaches: dict[Tensor, bool] = {}  # done: does a target lie at or below it?
-    for root in list(roots) if isinstance(roots, (list, tuple)) else [roots]:
+    for root in [roots] if isinstance(roots, TensorBase) else roots:
         if root in reaches or not root.requires_grad:
             continue
         # Depth first, each tensor left once all its parents are done (a stack of (tensor, its parents to visit):
         # no recursion, and each edge is looked at twice: O(edges)).
-        stack = [(root, iter(root.parents))]
+        stack: list[tuple[Tensor, Iterator[Tensor]]] = [(root, iter(root.parents))]
         while stack:
             node, rest = stack[-1]
             for parent in rest:
