@@ -15,7 +15,7 @@ next without going through the heap. A gradient with several parts adds them in 
 the order ag.compile's replay adds them in too. What must be refused before anything is touched (a spent
 graph, a saved tensor changed in place) costs one comparison per node; only when a node is spent or older than
 the last in-place change, or before the first hook runs, is the rest of the graph walked (``graph_state.check_rest``).
-Given inputs (``backward(inputs=)``, ``grad()``), only the ops on a path down to them run (``walk.on_paths``).
+Given inputs (``backward(inputs=)``, ``grad()``), only the ops on a path down to them run (``graph_state.on_paths``).
 """
 
 from __future__ import annotations
@@ -32,10 +32,9 @@ from .anomaly import check_backward
 # (accumulate_grad stays importable from here: ag.compile and replay take it from the engine.)
 from .delivery import _given_before, _listed_inputs, _run_hooks, _visit_watched, accumulate_grad
 from .grad_mode import current_switches, reset_switches, set_switches
-from .graph_state import SPENT, MutationClock, check_rest, watched
+from .graph_state import SPENT, MutationClock, check_rest, on_paths, watched
 from .primitives import sum_to
 from .tensor_base import TensorBase
-from .walk import on_paths
 
 if TYPE_CHECKING:
     from .primitives import Primitive
@@ -200,7 +199,7 @@ def _run(
             heappush(waiting, (-root._seq, root))  # (numbers are unique: a Tensor is never compared)
     pop, get = grads.pop, grads.get  # bound once: two lookups less per node
     capture = _NOTHING_CAPTURED if targets is None else targets
-    watching = path is not None or bool(watched)  # any node to stop at: else no node is asked (graph_state.watched)
+    watching = targets is not None or bool(watched)  # any node to stop at: else none is asked (graph_state.watched)
     switches = current_switches()
     anomaly = switches.anomaly
     ndarray = np.ndarray  # (a local: read for every gradient)
@@ -227,7 +226,7 @@ def _run(
                             now = SPENT
                         g = _visit_watched(node, g, create_graph, into_grad, capture)
                     if path is not None:
-                        parents = _on_path_only(parents, path)
+                        parents = path[node]  # (an input off every path to the targets: a constant)
                 if not retain_graph:
                     node._epoch = SPENT
                 vjp = prim.vjp  # type: ignore[union-attr]
@@ -332,12 +331,6 @@ def _run(
         _deliver(grads, into_grad, capture, create_graph)
     finally:
         reset_switches(token)
-
-
-def _on_path_only(parents: tuple[Tensor, ...], path: set[Tensor]) -> tuple[Tensor, ...]:
-    """A node's inputs as a pruned backward sees them: one off every path to the targets is a constant (its
-    ``detach()``), so no vjp computes a gradient for it."""
-    return tuple(p if p in path or not p.requires_grad else p.detach() for p in parents)
 
 
 def _deliver(grads: dict[Tensor, Grad], into_grad: bool, captured: dict[Tensor, Grad], create_graph: bool) -> None:
