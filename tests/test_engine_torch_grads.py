@@ -302,6 +302,9 @@ def test_a_none_gradient_leaves_a_leaf_grad_none_and_adds_nothing_elsewhere():
     np.testing.assert_array_equal(x.grad, [5.0, 5.0])
     FirstGetsNone.apply(x, y).sum().backward()  # a .grad already there is left as it is
     np.testing.assert_array_equal(x.grad, [5.0, 5.0])
+    z = Tensor([1.0, 2.0], requires_grad=True)
+    FirstGetsNone.apply(z, Tensor([3.0, 4.0])).sum().backward()  # the only input that needs a gradient gets None
+    assert z.grad is None
 
 
 def test_a_none_gradient_for_a_non_leaf_stops_there():
@@ -310,6 +313,7 @@ def test_a_none_gradient_for_a_non_leaf_stops_there():
     x, y = Tensor([1.0, 2.0], requires_grad=True), Tensor([3.0, 4.0], requires_grad=True)
     h = Below.apply(x)
     h.retain_grad()
+    h.register_hook(recorder(calls, "h"))  # not called (torch calls it with None: README's table)
     FirstGetsNone.apply(h, y).sum().backward()
     assert calls == [] and h.grad is None and x.grad is None  # nothing reached h: nothing below it ran
     (gx, gy) = ag.grad(FirstGetsNone.apply(h, y).sum(), [x, y], allow_unused=True, create_graph=True)
