@@ -4,13 +4,13 @@ The engine (engine.py) computes every node's gradient; this module delivers it t
 ``accumulate_grad`` adds it into a tensor's ``.grad`` (backward's leaves, retained non-leaves, and
 ``ag.compile``'s replays), ``_given_before`` tells whether a leaf may keep the array without a copy,
 ``_run_hooks`` calls ``register_hook``'s functions and ``_visit_watched`` handles an operation someone
-watches (its hooks, ``retain_grad()``, ``grad()``'s capture). ``backward(inputs=...)`` delivers into the
-given tensors only (``_backward_into``).
+watches (its hooks, ``retain_grad()``, the tensors ``backward(inputs=...)`` or ``grad()`` asks for);
+``_listed_inputs`` checks what ``backward(inputs=...)`` was given.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, cast
 
 import numpy as np
@@ -20,7 +20,7 @@ from .tensor_base import TensorBase
 if TYPE_CHECKING:
     from .engine import Grad
     from .tensor import Tensor
-    from .types import Array, TensorLike
+    from .types import Array
 
 
 def _given_before(g: Grad, owners: set[int]) -> bool:
@@ -35,13 +35,14 @@ def _given_before(g: Grad, owners: set[int]) -> bool:
 
 def _visit_watched(node: Tensor, g: Grad, create_graph: bool, into_grad: bool, capture: dict[Tensor, Grad]) -> Grad:
     """An operation's complete gradient ``g`` where someone waits for it: its hooks (which may replace
-    it), its ``.grad`` after ``retain_grad()``, or ``grad()``'s result for it."""
+    it), then its ``.grad`` after ``retain_grad()`` (grad()'s runs too, as PyTorch's) or when
+    ``backward(inputs=...)`` lists it (once, if both), and ``grad()``'s result for it."""
     if node._hooks:
         g = _run_hooks(node, g, create_graph)
-    if into_grad:
-        if node._retains_grad:
-            accumulate_grad(node, g)
-    elif node in capture:
+    listed = node in capture
+    if node._retains_grad or (into_grad and listed):
+        accumulate_grad(node, g)
+    if listed and not into_grad:
         capture[node] = g
     return g
 
@@ -105,18 +106,8 @@ def accumulate_grad(t: Tensor, g: Array | np.generic | Tensor, shared: bool = Fa
             t.grad += value
 
 
-def _backward_into(
-    roots: Sequence[Tensor],
-    grads: Sequence[TensorLike | None],
-    retain_graph: bool,
-    create_graph: bool,
-    inputs: Tensor | Iterable[Tensor],
-) -> None:
-    """backward(inputs=...), PyTorch's: grad() of the roots with respect to ``inputs``, each result added into its
-    input's ``.grad``. No other ``.grad`` (nor another leaf's hook) is touched, an unused input is left as it is,
-    and a tensor listed twice gets its gradient once."""
-    from .engine import _seed, grad  # (engine imports this module: read at call time)
-
+def _listed_inputs(inputs: Tensor | Iterable[Tensor]) -> tuple[Tensor, ...]:
+    """backward(inputs=...)'s tensors (PyTorch's: a Tensor or any iterable of them), each once, checked."""
     if isinstance(inputs, (str, bytes)) or not isinstance(inputs, (TensorBase, Iterable)):
         raise TypeError(f"backward: inputs must be a Tensor or a list of Tensors, got {type(inputs).__name__}")
     ins = cast("tuple[Tensor, ...]", (inputs,) if isinstance(inputs, TensorBase) else tuple(inputs))
@@ -130,9 +121,4 @@ def _backward_into(
                 f"backward: inputs[{i}] (shape {t.shape}) does not require grad, so no gradient can reach it; "
                 "pass tensors made with requires_grad=True, or computed from them"
             )
-    ins = tuple(dict.fromkeys(ins))
-    seeds = [_seed("backward", root, g, create_graph) for root, g in zip(roots, grads)]  # backward's own errors
-    found = grad(roots, ins, seeds, retain_graph or create_graph, create_graph, allow_unused=True)
-    for t, g in zip(ins, found):
-        if g is not None:  # grad() made each a Tensor of its own array (.grad may keep it), or a node's: copied
-            accumulate_grad(t, g if create_graph else g._data)
+    return tuple(dict.fromkeys(ins))

@@ -15,6 +15,7 @@ next without going through the heap. A gradient with several parts adds them in 
 the order ag.compile's replay adds them in too. What must be refused before anything is touched (a spent
 graph, a saved tensor changed in place) costs one comparison per node; only when a node is spent or older than
 the last in-place change, or before the first hook runs, is the rest of the graph walked (``graph_state.check_rest``).
+Given inputs (``backward(inputs=)``, ``grad()``), only the ops on a path down to them run (``graph_state.on_paths``).
 """
 
 from __future__ import annotations
@@ -29,9 +30,9 @@ from .anomaly import check_backward
 
 # The delivery of complete gradients (delivery.py), imported as module globals: _run calls them per leaf.
 # (accumulate_grad stays importable from here: ag.compile and replay take it from the engine.)
-from .delivery import _backward_into, _given_before, _run_hooks, _visit_watched, accumulate_grad
+from .delivery import _given_before, _listed_inputs, _run_hooks, _visit_watched, accumulate_grad
 from .grad_mode import current_switches, reset_switches, set_switches
-from .graph_state import SPENT, MutationClock, check_rest, watched
+from .graph_state import SPENT, MutationClock, check_rest, on_paths, watched
 from .primitives import sum_to
 from .tensor_base import TensorBase
 
@@ -61,16 +62,15 @@ def backward(
     inputs: Tensor | Iterable[Tensor] | None = None,
 ) -> None:
     """Accumulate the gradients of ``roots`` (seeded with ``grads``) into the leaves' ``.grad``, or with
-    ``inputs`` into those tensors' only (``_backward_into``)."""
-    if inputs is not None:
-        return _backward_into(roots, grads, retain_graph, create_graph, inputs)
+    ``inputs`` into those tensors' ``.grad`` only, running only the ops on a path to them (PyTorch's)."""
+    targets = None if inputs is None else dict.fromkeys(_listed_inputs(inputs))  # (a tensor listed twice: once)
     if len(roots) == 1:  # Tensor.backward's case: no list built, no loop (~0.1 us of a scalar neuron's 18)
         seeds: Sequence[Grad] = (_seed("backward", roots[0], grads[0], create_graph),)
     else:
         seeds = []
         for root, grad in zip(roots, grads):  # (a loop: CPython 3.11 runs a comprehension as a function call)
             seeds.append(_seed("backward", root, grad, create_graph))
-    _run(roots, seeds, retain_graph or create_graph, create_graph, None)  # (None: into the leaves' .grad)
+    _run(roots, seeds, retain_graph or create_graph, create_graph, targets, True)
 
 
 def grad(
@@ -115,14 +115,14 @@ def grad(
             )
     seeds = [_seed("grad", out, g, create_graph) for out, g in zip(outs, seeds_given)]
     captured = dict.fromkeys(ins)
-    _run(outs, seeds, create_graph if retain_graph is None else retain_graph, create_graph, captured)
+    _run(outs, seeds, create_graph if retain_graph is None else retain_graph, create_graph, captured, False)
     results = []
     for i, t in enumerate(ins):
         g = captured[t]
         if g is None and not allow_unused:
             raise RuntimeError(
-                f"grad: input {i} (shape {t.shape}) is not part of the graph of the outputs; "
-                "pass allow_unused=True to get None for it"
+                f"grad: input {i} (shape {t.shape}) got no gradient: it is not part of the graph of the outputs "
+                "(or a Function's backward returned None for it); pass allow_unused=True to get None for it"
             )
         if g is not None and isinstance(g, _ARRAY_TYPES):
             g = type(t)(np.array(g, dtype=t.dtype))
@@ -181,20 +181,25 @@ def _run(
     seeds: Sequence[Grad],
     retain_graph: bool,
     create_graph: bool,
-    captured: dict[Tensor, Grad] | None,
+    targets: dict[Tensor, Grad] | None,
+    into_grad: bool,
 ) -> None:
+    # targets None: every leaf's .grad. Else only the ops on a path down to a target run (PyTorch's), and each
+    # target's gradient goes into its .grad (into_grad: backward(inputs=)) or into `targets` (grad()).
+    path = None if targets is None else on_paths(roots, targets)
     # The gradients received so far: an operation's until it runs, a leaf's until the end (delivered in this order).
     grads: dict[Tensor, Grad] = {}
     waiting: list[tuple[int, Tensor]] = []  # a heap of (-number, operation): the one made last on top
     for root, seed in zip(roots, seeds):
+        if path is not None and root not in path:
+            continue  # no target below it
         previous = grads.get(root)
         grads[root] = seed if previous is None else previous + seed
         if previous is None and root._prim is not None:
             heappush(waiting, (-root._seq, root))  # (numbers are unique: a Tensor is never compared)
     pop, get = grads.pop, grads.get  # bound once: two lookups less per node
-    into_grad = captured is None  # backward() writes leaves' .grad; grad() only captures
-    capture = _NOTHING_CAPTURED if captured is None else captured
-    watching = bool(capture or watched)  # any node to stop at: else no node is asked (graph_state.watched)
+    capture = _NOTHING_CAPTURED if targets is None else targets
+    watching = targets is not None or bool(watched)  # any node to stop at: else none is asked (graph_state.watched)
     switches = current_switches()
     anomaly = switches.anomaly
     ndarray = np.ndarray  # (a local: read for every gradient)
@@ -210,17 +215,20 @@ def _run(
             node = heappop(waiting)[1]
             g = pop(node)
             while True:  # runs `node`, then the next link of a chain without going through the heap
+                parents, prim = node._parents, node._prim
                 if node._epoch < now:  # spent, or something was changed in place since it was made (rare)
-                    check_rest(roots, node, waiting, now, retain_graph)
+                    check_rest(roots, node, waiting, now, retain_graph, path)
                     now = SPENT  # all that is left is checked (and no node is below SPENT)
-                if watching and (node._watched or node in capture):
-                    if now != SPENT:  # its hooks and .grad are seen from outside: check all that is left first
-                        check_rest(roots, node, waiting, now, retain_graph)
-                        now = SPENT
-                    g = _visit_watched(node, g, create_graph, into_grad, capture)
+                if watching:
+                    if node._watched or node in capture:
+                        if now != SPENT:  # its hooks and .grad are seen from outside: check all that is left first
+                            check_rest(roots, node, waiting, now, retain_graph, path)
+                            now = SPENT
+                        g = _visit_watched(node, g, create_graph, into_grad, capture)
+                    if path is not None:
+                        parents = path[node]  # (an input off every path to the targets: a constant)
                 if not retain_graph:
                     node._epoch = SPENT
-                parents, prim = node._parents, node._prim
                 vjp = prim.vjp  # type: ignore[union-attr]
                 # `link`: an input made after every operation waiting, so none of them feeds it and all of its
                 # consumers have run (this node is its last): it runs next, its gradient held here, not in grads.
@@ -263,10 +271,14 @@ def _run(
                         # A numpy scalar of its input's own type has the input's shape and dtype (the type fixes
                         # both: a scalar graph's case), so one comparison. Else compare both (numpy shares dtypes).
                         # (An array gradient is the common case, so it is asked first: one comparison less.)
-                        if ((kind := type(gi)) is ndarray or kind is not type(data)) and (
-                            gi.shape != data.shape or gi.dtype is not data.dtype
-                        ):
-                            gi = _fit(gi, data, node._prim, i)  # type: ignore[arg-type]
+                        if (kind := type(gi)) is ndarray:
+                            if gi.shape != data.shape or gi.dtype is not data.dtype:
+                                gi = _fit(gi, data, node._prim, i)  # type: ignore[arg-type]
+                        elif kind is not type(data):
+                            if gi is None:  # the vjp's "no gradient" (a Function's backward returned None for it)
+                                continue
+                            if gi.shape != data.shape or gi.dtype is not data.dtype:
+                                gi = _fit(gi, data, node._prim, i)  # type: ignore[arg-type]
                         if anomaly:
                             check_backward(node, g, gi, i)
                         if parent is link:  # x * x: the parts added in input order, as below
@@ -295,7 +307,7 @@ def _run(
                                 heappush(waiting, entry)
                     if link is not None:
                         g = link_g
-                if single is not None:
+                if single is not None:  # (None: the vjp's "no gradient", as in the loop)
                     data = parent._data
                     # (An array from a primitive that declares vjp_fits_input needs no check: exp, tanh...)
                     if (kind := type(single)) is not type(data) or (
@@ -316,14 +328,14 @@ def _run(
                 if link is None:
                     break
                 node = link
-        _deliver(grads, captured, create_graph)
+        _deliver(grads, into_grad, capture, create_graph)
     finally:
         reset_switches(token)
 
 
-def _deliver(grads: dict[Tensor, Grad], captured: dict[Tensor, Grad] | None, create_graph: bool) -> None:
+def _deliver(grads: dict[Tensor, Grad], into_grad: bool, captured: dict[Tensor, Grad], create_graph: bool) -> None:
     """Hand the leaves' complete gradients (what is left in ``grads``, in the order the leaves were first
-    reached) to their ``.grad`` or to grad()."""
+    reached: after a pruned run, the targets' only) to their ``.grad`` or to grad()."""
     # Which arrays a leaf's .grad may keep as they are: one that no other leaf got. A vjp may hand g's own
     # memory on (add gives g to both inputs, reshape a view of it); the first leaf keeps it, the others copy.
     # (A numpy scalar, a scalar graph's gradient, is immutable: nothing to check.)
@@ -331,14 +343,14 @@ def _deliver(grads: dict[Tensor, Grad], captured: dict[Tensor, Grad] | None, cre
     float_scalars, array, ndarray = _FLOAT_SCALARS, np.array, np.ndarray  # (locals: read for every leaf)
     for leaf, g in grads.items():
         hooked = leaf._hooks
-        if captured is None:
+        if into_grad:
             if hooked:
                 g = _run_hooks(leaf, g, create_graph)
             if type(g) in float_scalars and leaf.grad is None:
                 leaf.grad = array(g)  # a scalar graph's leaf: accumulate_grad's first case, inlined
             else:
                 accumulate_grad(leaf, g, bool(hooked) or (type(g) is ndarray and _given_before(g, owners)))
-        elif leaf in captured:  # (another leaf's hooks do not run for grad(), as in PyTorch)
+        else:
             captured[leaf] = _run_hooks(leaf, g, create_graph) if hooked else g
 
 

@@ -154,7 +154,7 @@ def _vjp(i: int, g: Any, out: Any, *inputs: Any, call: _Call) -> Any:
 
 
 def _backward(call: _Call, ctx: FunctionCtx, layout: list[Any], g: Any, out: Any, inputs: tuple) -> dict[int, Any]:
-    """Run the user's backward once; its gradients by input index, checked, None made zeros."""
+    """Run the user's backward once; its gradients by input index, checked (None: none, left to the engine)."""
     function, name = call.function, call.function.__name__
     recording = isinstance(g, Tensor)  # create_graph: Tensors in, Tensors out (the engine records)
     single = len(layout) == 1
@@ -205,9 +205,10 @@ def _backward(call: _Call, ctx: FunctionCtx, layout: list[Any], g: Any, out: Any
 
 
 def _gradient(name: str, r: Any, x: Any, k: int, recording: bool, owned: set[int]) -> Any:
-    """backward's result for argument k (input array or Tensor x): an array, or a Tensor when recording."""
+    """backward's result for argument k (input array or Tensor x): an array, or a Tensor when recording; None
+    stays None, the vjp's "no gradient": the engine delivers none (a leaf reached only so keeps .grad None)."""
     if r is None:
-        return np.zeros(x.shape, x.dtype)  # no gradient: zero
+        return None
     if not isinstance(r, (Tensor, *_NUMBERS)):
         raise TypeError(
             f"{name}.backward returned a {type(r).__name__} for argument {k}; return a Tensor (or None) of the "

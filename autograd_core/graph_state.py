@@ -5,14 +5,15 @@ once a backward without retain_graph went through it; a tensor remembers in ``_v
 last change, and ``written`` the count of the last write into each array's memory (tensors may share one:
 ``x.detach()``). So "spent, or something changed since it was made?" is one comparison, ``node._epoch < now``;
 only then are its saved tensors' versions and memory read. ``op_numbers`` numbers the operations as they are made
-(``_seq``): the order backward runs them in (engine.py).
+(``_seq``): the order backward runs them in (engine.py). ``on_paths``: the operations a backward given inputs runs.
 """
 
 from __future__ import annotations
 
 import itertools
+import operator
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -22,6 +23,63 @@ if TYPE_CHECKING:
 #: Numbers the operations as they are recorded (``Tensor._seq``; a leaf's is 0). A node made later never feeds one
 #: made earlier, so backward, running the waiting operation numbered highest first, runs each after its consumers.
 op_numbers = itertools.count(1)
+
+
+def on_paths(roots: Sequence[Tensor], targets: Collection[Tensor]) -> dict[Tensor, tuple[Any, ...]] | None:
+    """The ``targets`` and every operation on a path from ``roots`` down to one of them (what ``backward(inputs=)``
+    and ``grad(roots, targets)`` run, as PyTorch's), each with its inputs as that backward sees them: an input off
+    every such path is a ``Constant`` (its array, no gradient wanted), so no vjp computes a gradient for it. None
+    when every leaf the roots reach that requires grad is a target: then every operation is on such a path.
+
+    >>> w, v = Tensor(2.0, requires_grad=True), Tensor(3.0, requires_grad=True)
+    >>> a, b = w * 2, v.exp()
+    >>> loss = a * b
+    >>> path = on_paths([loss], [w])
+    >>> len(path), a in path, b in path, path[loss][1] is b, on_paths([loss], [w, v])
+    (3, True, False, False, None)
+    """
+    # The operations the roots reach (a stack: no recursion), then each after its inputs, in the order they were
+    # made (``op_numbers``): an operation is on a path once one of its inputs is. O(edges), and a sort (in C).
+    stack = [t for t in roots if t._prim is not None and t.requires_grad]
+    reached = set(stack)
+    other_leaf = any(t._prim is None and t.requires_grad and t not in targets for t in roots)
+    while stack:
+        for parent in stack.pop()._parents:
+            if parent._prim is None:
+                other_leaf = other_leaf or (parent.requires_grad and parent not in targets)
+            elif parent.requires_grad and parent not in reached:
+                reached.add(parent)
+                stack.append(parent)
+    if not other_leaf:  # (each operation that requires grad has a leaf that does below it)
+        return None
+    path: dict[Tensor, tuple[Any, ...]] = {t: t._parents for t in targets}
+    for node in sorted(reached, key=_BY_NUMBER):
+        parents = node._parents
+        on = off = False
+        for parent in parents:
+            if parent in path:
+                on = True
+            elif parent.requires_grad:
+                off = True
+        if off and (on or node in path):
+            path[node] = tuple([p if p in path or not p.requires_grad else Constant(p._data) for p in parents])
+        elif on:
+            path[node] = parents
+    return path
+
+
+class Constant:
+    """An input a pruned backward passes by: what the engine reads of an input that needs no gradient (lighter
+    than a ``detach()``ed Tensor: one per input cut off)."""
+
+    __slots__ = ("_data",)
+    requires_grad = False
+
+    def __init__(self, data: Any) -> None:
+        self._data = data
+
+
+_BY_NUMBER = operator.attrgetter("_seq")
 
 #: The operations someone watches (a hook, ``retain_grad()``) by id, held weakly: while none is alive, backward does
 #: not ask each node whether it is watched (~25 ns a node of a chain). (Not a WeakSet: that compares tensors with ==.)
@@ -148,11 +206,17 @@ def check_usable(node: Tensor) -> None:
 
 
 def check_rest(
-    roots: Sequence[Tensor], node: Tensor, waiting: list[tuple[int, Tensor]], now: int, retain: bool
+    roots: Sequence[Tensor],
+    node: Tensor,
+    waiting: list[tuple[int, Tensor]],
+    now: int,
+    retain: bool,
+    path: dict[Tensor, tuple[Any, ...]] | None = None,
 ) -> None:
     """Refuse, before any gradient is delivered or hook called, a graph that was spent or whose saved
     tensors were changed in place: walk what is left to run (``node`` and the operations waiting, all
-    made before the ones run so far). On refusal, the nodes this backward ran are unspent first."""
+    made before the ones run so far; only those on ``path`` when a pruned backward runs only them).
+    On refusal, the nodes this backward ran are unspent first."""
     stack = [node] + [t for _, t in waiting]
     seen = set(stack)
     try:
@@ -160,7 +224,7 @@ def check_rest(
             t = stack.pop()
             if t._epoch < now:
                 check_usable(t)
-            for parent in t._parents:
+            for parent in t._parents if path is None else [p for p in t._parents if p in path]:
                 if parent._prim is not None and parent.requires_grad and parent not in seen:
                     seen.add(parent)
                     stack.append(parent)

@@ -1,5 +1,6 @@
-"""Tensor.backward(inputs=...), PyTorch's: gradients accumulate into the given tensors' .grad only (grad()'s
-run underneath), the others untouched; an unused input is left alone; bad inputs are refused by name."""
+"""Tensor.backward(inputs=...), PyTorch's: gradients accumulate into the given tensors' .grad only (only the ops
+on a path to them run, as for grad()), the others untouched; an unused input is left alone; bad inputs are refused
+by name."""
 
 import numpy as np
 import pytest
