@@ -139,7 +139,7 @@ class Compiled:
             return MISS
         if self.check:  # the plan's result beside define-by-run's; the latter's gradients are kept
             outputs, form = self._outputs(call_flat(self.fn, args, self.title))
-            grads = [g.data for g in grad(outputs[0], plan.leaves, allow_unused=True)]
+            grads = _leaf_grads(outputs[0], plan.leaves)
             problem = _difference(values, outputs, plan.leaves, grads)
             if problem:
                 raise CompileError(
@@ -147,8 +147,7 @@ class Compiled:
                     "control flow or constants depend on values (see ag.compile); call fn directly, "
                     "or retrace() after changing what it reads"
                 )
-            for t, g in zip(plan.leaves, grads):
-                accumulate_grad(t, g)
+            _accumulate(plan.leaves, grads)
             return _detached(form, outputs)
         self._last = entry
         self.replay_count += 1
@@ -218,11 +217,10 @@ class Compiled:
         if reason is not None or entry.reference is None or entry.plan is not None:
             outputs[0].backward()
         else:  # two tapes agree: generate the plan from this call's graph, adopt it if it reproduces the call
-            grads = [g.data for g in grad(outputs[0], tape.leaves, allow_unused=True)]
+            grads = _leaf_grads(outputs[0], tape.leaves)
             outputs = [t.detach() for t in outputs]  # the graph goes: the trial runs without it (peak memory)
             entry.plan, reason = _attempt(self._adopt, entry, tape, args, outputs, grads)
-            for t, g in zip(tape.leaves, grads):  # the engine's fresh arrays, accumulated by the engine's rule
-                accumulate_grad(t, g)
+            _accumulate(tape.leaves, grads)
             if reason is not None:
                 self._give_up(entry, reason)
         result = _detached(form, outputs)
@@ -270,6 +268,18 @@ def _attempt(function, *args, **kwargs):
         return None, f"{type(error).__name__}: {error} (a bug in compile: please report)"
 
 
+def _leaf_grads(loss, leaves):
+    """The leaves' gradients as define-by-run computes them: arrays, None where only a Function's None reached."""
+    return [None if g is None else g.data for g in grad(loss, leaves, allow_unused=True)]
+
+
+def _accumulate(leaves, grads):
+    """Into each leaf's .grad, by the engine's rule (the engine's fresh arrays: kept, not copied)."""
+    for t, g in zip(leaves, grads):
+        if g is not None:
+            accumulate_grad(t, g)
+
+
 def _what(value):
     """A returned value described for an error: its type, and its items' for a tuple or list."""
     items = f" ({', '.join(type(v).__name__ for v in value)})" if type(value) in (tuple, list) else ""
@@ -295,6 +305,10 @@ def _difference(result, outputs, leaves, grads):
     names = ["the loss", *(f"aux {k}" for k in range(len(outputs) - 1))]
     names += [f"the gradient of {repr(t.label) if t.label else f'a leaf of shape {t.shape}'}" for t in leaves]
     for k, (what, got, want) in enumerate(zip(names, [*result[0], *result[1]], [t.data for t in outputs] + grads)):
+        if got is None or want is None:  # no gradient (a Function's None) in one: must be so in both
+            if got is not want:
+                return f"{what} (None in one of them)"
+            continue
         got, want = np.asarray(got), np.asarray(want)
         if got.shape != want.shape or got.dtype != want.dtype:
             return f"{what} (shape {got.shape} {got.dtype}, expected {want.shape} {want.dtype})"

@@ -219,6 +219,8 @@ class Plan:
         loss = tape.order[tape.outputs[0]]
         parts[tape.outputs[0]].append(self._bake(np.ones(loss.shape, loss.dtype)))  # the seed
         for i in reversed(ops):
+            if not parts[i]:  # only a Function's None reached it: nothing flows on from it, as in the engine
+                continue
             g, parts[i] = self._combine(parts[i], handed=False), None  # (frees the traced values early)
             parents = tape.structure[i][2]
             # written last input first: the weight's gradient in h @ W (h.T @ g) reads h for the last
@@ -226,11 +228,14 @@ class Plan:
             order = [j for j in reversed(range(len(parents))) if needs[parents[j]]]
             sent = {j: self._vjp(tape, i, j, g, names, handed[parents[j]]) for j in order}
             for j in sorted(sent):
-                parts[parents[j]].append(sent[j])
-        grads = [self._combine(parts[i], handed=True) for i, e in enumerate(tape.structure) if e[0] == "leaf"]
+                parts[parents[j]] += [sent[j]] if sent[j] is not None else []
+        leaves = [i for i, e in enumerate(tape.structure) if e[0] == "leaf"]
+        grads = [self._combine(parts[i], handed=True) if parts[i] else None for i in leaves]
         out = "".join(f"array({names[i]}), " for i in tape.outputs)  # copies: not a buffer, a leaf's or an arg's
-        self._body.append(f"if trial: return ({out}), ({''.join(g.name + ', ' for g in grads)})")
+        self._body.append(f"if trial: return ({out}), ({''.join(f'{None if g is None else g.name}, ' for g in grads)})")
         for j, g in enumerate(grads):  # the engine's rule, its first case inlined for a fresh array
+            if g is None:
+                continue
             if g.fresh and self.leaves[j].ndim:
                 self._body += [f"if L{j}.grad is None: L{j}.grad = {g.name}", f"else: accumulate_grad(L{j}, {g.name})"]
             else:
@@ -259,6 +264,8 @@ class Plan:
         prim, parents = entry[1:3]
         inputs, params = [p.data for p in node.parents], node.params
         raw = prim.vjp(j, g.value, node.data, *inputs, **params)  # the engine's own result
+        if raw is None:  # no gradient (a Function's backward said None): none is sent
+            return None
         value, steps = _fitted(raw, inputs[j])
         fields, known = self._operands(entry, node, names, "vjp", prim.vjp, str(j), g.name, names[i])
         template = (prim.lowered_vjp(j, node.data, *inputs, **known) if faithful(prim, j) else None) or "{vjp}"

@@ -368,3 +368,43 @@ def test_a_none_gradient_through_compile_gives_define_by_runs_gradients():
             step()
             np.testing.assert_array_equal(x.grad, [3.0, 4.0])  # y alone: FirstGetsNone gave x nothing
             np.testing.assert_array_equal(y.grad, [3.0, 4.0])  # 2 + x
+
+
+def test_a_compiled_step_with_a_none_gradient_replays_and_leaves_that_leaf_alone():
+    """ag.compile replays a Function's None as the engine runs it: no gradient sent, a leaf only it reaches
+    keeps .grad None, another reached through other paths too gets the rest; no fallback, no warning."""
+    x, y, w = (Tensor(np.arange(1.0, 4.0) * k, requires_grad=True) for k in (1, 2, 3))
+
+    def loss(batch):
+        return (FirstGetsNone.apply(x, y) * batch).sum() + (FirstGetsNone.apply(w, x) * batch).sum()
+
+    step = ag.compile(loss)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a fallback would warn
+        for k in range(4):
+            batch = Tensor(np.full(3, k + 1.0))
+            expected = {id(t): g for t, g in zip((x, y, w), _define_by_run(loss, batch, (x, y, w)))}
+            step(batch)
+            assert w.grad is None and expected[id(w)] is None  # only a None reaches w
+            np.testing.assert_array_equal(y.grad, expected[id(y)])  # 2 * batch, from the first Function
+            np.testing.assert_array_equal(x.grad, expected[id(x)])  # x: None there, 2 * batch from the second
+    assert step.replay_count == 2 and step.fallback_reason is None
+
+
+def _define_by_run(loss, batch, leaves):
+    for t in leaves:
+        t.grad = None
+    loss(batch).backward()
+    grads = [None if t.grad is None else t.grad.copy() for t in leaves]
+    for t in leaves:
+        t.grad = None
+    return grads
+
+
+def test_the_pictures_show_a_none_gradient_as_an_edge_carrying_nothing():
+    viz = pytest.importorskip("viz")
+    x, y = Tensor([1.0, 2.0], requires_grad=True, label="x"), Tensor([3.0, 4.0], requires_grad=True, label="y")
+    loss = FirstGetsNone.apply(x, y).sum()
+    assert "∂sum/∂x = [0, 0]" in str(viz.explain(loss, x))
+    assert "∂sum/∂y = [2, 2]" in str(viz.explain(loss, y))
+    assert len(viz.animate_backward(loss)) >= 2  # its frames: sum, then the Function (no crash on its None)

@@ -85,6 +85,8 @@ def edge_vjp(child: Tensor, position: int, g: ArrayLike) -> npt.NDArray[Any]:
     g = np.asarray(g, dtype=child.dtype)
     result = prim.vjp(position, g, child.data, *inputs, **child.params)
     parent = child.parents[position]
+    if result is None:  # an ag.Function's backward sent no gradient down this edge: it carries nothing
+        return np.zeros(parent.shape, parent.dtype)
     return np.asarray(ag.sum_to(np.asarray(result), parent.shape), dtype=parent.dtype)
 
 
