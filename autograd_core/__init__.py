@@ -97,6 +97,8 @@ from .functions_torch import (
     isfinite,
     isnan,
     log1p,
+    log2,
+    log10,
     masked_select,
     mm,
     nonzero,
@@ -136,6 +138,8 @@ from .sampling import (
     randn_like,
     randperm,
 )
+from .summaries import Histogram, histogram
+from .summaries import all, any  # noqa: A004 (torch.all/torch.any; not in __all__, see float and int below)
 from .tensor import Tensor
 from .transforms import hessian, hvp, jacobian, jvp, value_and_grad
 from .walk import walk
@@ -242,6 +246,10 @@ __all__ = [
     "cumsum",
     "prod",
     "log1p",
+    "log10",
+    "log2",
+    "histogram",
+    "Histogram",
     "expm1",
     "erf",
     "erfc",
