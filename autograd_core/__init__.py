@@ -138,8 +138,7 @@ from .sampling import (
     randn_like,
     randperm,
 )
-from .summaries import Histogram, histogram
-from .summaries import all, any  # noqa: A004 (torch.all/torch.any; not in __all__, see float and int below)
+from .summaries import Histogram, all, any, histogram  # noqa: F401 (all/any: ag.all(t); kept out of __all__, as float)
 from .tensor import Tensor
 from .transforms import hessian, hvp, jacobian, jvp, value_and_grad
 from .walk import walk

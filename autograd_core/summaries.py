@@ -50,7 +50,7 @@ def histogram(
     input: TensorLike,
     bins: int | TensorLike = 100,
     *,
-    range: tuple[float, float] | None = None,  # noqa: A002 (torch's name)
+    range: tuple[float, float] | None = None,
     weight: TensorLike | None = None,
     density: bool = False,
 ) -> Histogram:
@@ -93,4 +93,3 @@ def _float_values(name: str, x: TensorLike) -> Array:
             f"histogram: {name} must be floating point, got {values.dtype}; convert it first (t.float() or t.double())"
         )
     return values
-

@@ -5,45 +5,24 @@ where torch is installed the same code runs in both and the values and gradients
 1. The spelled-out intro to backpropagation: building micrograd
 2. makemore part 1: the bigram model, by counting and as a one-layer network
 3. makemore part 2: the MLP of Bengio et al. (2003)
-4. makemore part 3: activations, gradients and BatchNorm
-5. makemore part 4: becoming a backprop ninja (every intermediate's gradient by hand, against the engine's)
-
-The lectures read names.txt (32,033 names); offline, a deterministic list of 300 made-up names stands in
-(every letter of the alphabet in it, so the vocabulary is the lectures' 27 characters).
+(4 and 5, makemore parts 3 and 4: test_zero_to_hero_makemore.py and test_zero_to_hero_ninja.py; the PyTorch
+spellings added for these ports: test_zero_to_hero_spellings.py.) The lectures' names.txt is replaced by
+made-up names (zero_to_hero_helpers.py).
 """
 
+import itertools
 import math
 import random
 
 import numpy as np
 import pytest
+from zero_to_hero_helpers import block_size, make_words, splits, vocabulary
 
 import autograd_core as ag
 import nn.functional as F
 import viz
 
 torch = ag  # the lectures' own spelling, kept so each step reads as the lecture does
-
-
-def _words(count=300, seed=0):
-    """Made-up names of one to three syllables: structure a bigram model can learn, all 26 letters."""
-    rng = random.Random(seed)
-    onsets = "b c d f g h j k l m n p qu r s t v w x z br ch sh th".split()
-    vowels = "a e i o u y ia ee".split()
-    endings = ["", "", "", "n", "h", "lyn", "s", "x"]
-    words = []
-    for _ in range(count):
-        syllables = [rng.choice(onsets) + rng.choice(vowels) for _ in range(rng.randint(1, 3))]
-        words.append("".join(syllables) + rng.choice(endings))
-    return words
-
-
-def _vocabulary(words):
-    chars = sorted(list(set("".join(words))))
-    stoi = {s: i + 1 for i, s in enumerate(chars)}
-    stoi["."] = 0
-    itos = {i: s for s, i in stoi.items()}
-    return chars, stoi, itos
 
 
 # ---------------------------------------------------------------- 1. micrograd
@@ -246,7 +225,7 @@ def test_1_the_lectures_mlp_on_its_four_examples_trained_by_hand_written_sgd():
         for p in n.parameters():  # update
             p.data += -0.05 * p.grad
         losses.append(loss.item())
-    assert losses[-1] < 0.05 < losses[0] and all(b <= a + 1e-9 for a, b in zip(losses[5:], losses[6:]))
+    assert losses[-1] < 0.05 < losses[0] and all(b <= a + 1e-9 for a, b in itertools.pairwise(losses[5:]))
     assert [math.copysign(1, n(x).item()) for x in xs] == ys
 
 
@@ -255,7 +234,7 @@ def _bigram_counts(words, stoi):
     N = torch.zeros((27, 27), dtype=torch.int32)
     for w in words:
         chs = ["."] + list(w) + ["."]
-        for ch1, ch2 in zip(chs, chs[1:]):
+        for ch1, ch2 in zip(chs, chs[1:]):  # noqa: RUF007 (the lecture's spelling)
             ix1 = stoi[ch1]
             ix2 = stoi[ch2]
             N[ix1, ix2] += 1
@@ -263,13 +242,13 @@ def _bigram_counts(words, stoi):
 
 
 def test_2_bigram_counts_normalised_rows_sampling_and_the_negative_log_likelihood():
-    words = _words()
-    chars, stoi, itos = _vocabulary(words)
+    words = make_words()
+    chars, stoi, itos = vocabulary(words)
     assert len(chars) == 26 and len(itos) == 27
     b = {}  # the lecture's first count, in a dict
     for w in words:
         chs = ["<S>"] + list(w) + ["<E>"]
-        for bigram in zip(chs, chs[1:]):
+        for bigram in zip(chs, chs[1:]):  # noqa: RUF007
             b[bigram] = b.get(bigram, 0) + 1
     N = _bigram_counts(words, stoi)
     assert N.dtype == np.int32 and N.sum().item() == sum(b.values()) == sum(len(w) + 1 for w in words)
@@ -306,7 +285,7 @@ def test_2_bigram_counts_normalised_rows_sampling_and_the_negative_log_likelihoo
     n = 0
     for w in words:
         chs = ["."] + list(w) + ["."]
-        for ch1, ch2 in zip(chs, chs[1:]):
+        for ch1, ch2 in zip(chs, chs[1:]):  # noqa: RUF007 (the lecture's spelling)
             prob = P[stoi[ch1], stoi[ch2]]
             logprob = torch.log(prob)
             log_likelihood += logprob
@@ -321,7 +300,7 @@ def _bigram_xs_ys(words, stoi):
     xs, ys = [], []
     for w in words:
         chs = ["."] + list(w) + ["."]
-        for ch1, ch2 in zip(chs, chs[1:]):
+        for ch1, ch2 in zip(chs, chs[1:]):  # noqa: RUF007 (the lecture's spelling)
             xs.append(stoi[ch1])
             ys.append(stoi[ch2])
     return torch.tensor(xs), torch.tensor(ys)
@@ -337,8 +316,8 @@ def _neural_bigram_loss(lib, functional, W, xs, ys):
 
 
 def test_2_the_neural_bigram_learns_the_counts_model_by_gradient_descent():
-    words = _words()
-    _, stoi, _ = _vocabulary(words)
+    words = make_words()
+    _, stoi, _ = vocabulary(words)
     xs, ys = _bigram_xs_ys(words, stoi)
     num = xs.nelement()
     N = _bigram_counts(words, stoi)
@@ -374,8 +353,8 @@ def test_2_the_neural_bigram_learns_the_counts_model_by_gradient_descent():
 
 def test_2_the_neural_bigrams_loss_and_gradient_equal_torch():
     real = pytest.importorskip("torch")
-    words = _words(60)
-    _, stoi, _ = _vocabulary(_words())
+    words = make_words(60)
+    _, stoi, _ = vocabulary(make_words())
     xs, ys = _bigram_xs_ys(words, stoi)
     W = torch.randn((27, 27), generator=torch.Generator().manual_seed(1), requires_grad=True)
     tW = real.tensor(W.data, requires_grad=True)
@@ -388,35 +367,8 @@ def test_2_the_neural_bigrams_loss_and_gradient_equal_torch():
 
 
 # ---------------------------------------------------------------- 3. makemore part 2: the MLP
-block_size = 3  # context length: how many characters do we take to predict the next one?
-
-
-def build_dataset(words, stoi):
-    X, Y = [], []
-    for w in words:
-        context = [0] * block_size
-        for ch in w + ".":
-            ix = stoi[ch]
-            X.append(context)
-            Y.append(ix)
-            context = context[1:] + [ix]  # crop and append
-    X = torch.tensor(X)
-    Y = torch.tensor(Y)
-    return X, Y
-
-
-def _splits():
-    words = _words(1000)
-    _, stoi, itos = _vocabulary(words)
-    random.seed(42)
-    random.shuffle(words)
-    n1 = int(0.8 * len(words))
-    n2 = int(0.9 * len(words))
-    return stoi, itos, build_dataset(words[:n1], stoi), build_dataset(words[n1:n2], stoi), build_dataset(words[n2:], stoi)
-
-
 def test_3_embedding_lookup_three_concatenations_and_the_stable_cross_entropy():
-    stoi, _, (X, Y), _, _ = _splits()
+    _stoi, _, (X, Y), _, _ = splits()
     assert X.shape == (len(Y), 3) and X.dtype == Y.dtype == np.int64 and (X[0] == 0).all().item()
     g = torch.Generator().manual_seed(2147483647)
     C = torch.randn((27, 2), generator=g)
@@ -456,7 +408,7 @@ def _mlp_step(parameters, X, Y, ix, lr):
 
 
 def test_3_learning_rate_search_minibatches_and_a_train_dev_test_split():
-    _, itos, (Xtr, Ytr), (Xdev, Ydev), (Xte, Yte) = _splits()
+    _, itos, (Xtr, Ytr), (Xdev, Ydev), (Xte, Yte) = splits()
     assert len(Xtr) > 6 * len(Xdev) and len(Xdev) > 100 and len(Xte) > 100
     g = torch.Generator().manual_seed(2147483647)
     C = torch.randn((27, 2), generator=g)  # the lecture's first MLP (it then grows to 10-d and 200 units)
@@ -476,7 +428,7 @@ def test_3_learning_rate_search_minibatches_and_a_train_dev_test_split():
     lri, lossi = [], []
     for i in range(300):
         ix = torch.randint(0, Xtr.shape[0], (32,), generator=g)  # minibatch construct
-        assert ix.shape == (32,) and 0 <= ix.min().item() and ix.max().item() < len(Xtr)
+        assert ix.shape == (32,) and ix.min().item() >= 0 and ix.max().item() < len(Xtr)
         loss = _mlp_step(parameters, Xtr, Ytr, ix, lrs[i])  # lr = lrs[i], a 0-d tensor
         lri.append(lre[i].item())
         lossi.append(loss.item())
@@ -512,459 +464,3 @@ def test_3_learning_rate_search_minibatches_and_a_train_dev_test_split():
             if ix == 0:
                 break
         assert out[-1] == 0 and all(itos[i].isalpha() for i in out[:-1])
-
-
-# ---------------------------------------------------------------- 4. makemore part 3: activations, gradients, BatchNorm
-vocab_size, n_embd = 27, 10
-
-
-def test_4_initial_loss_and_tanh_saturation_are_fixed_by_the_init():
-    _, _, (Xtr, Ytr), _, _ = _splits()
-    g = torch.Generator().manual_seed(2147483647)
-    Xb, Yb = Xtr[:256], Ytr[:256]
-    C = torch.randn((vocab_size, n_embd), generator=g)
-    embcat = C[Xb].view(Xb.shape[0], -1)
-    W1 = torch.randn((n_embd * block_size, 200), generator=g)
-    b1 = torch.randn(200, generator=g)
-    W2 = torch.randn((200, vocab_size), generator=g)
-    b2 = torch.randn(vocab_size, generator=g)
-    expected = -torch.tensor(1 / 27.0).log()  # every character equally likely: 3.2958
-    h = torch.tanh(embcat @ W1 + b1)
-    naive = F.cross_entropy(h @ W2 + b2, Yb).item()
-    fixed = F.cross_entropy(h @ (W2 * 0.01) + b2 * 0, Yb).item()  # near-zero logits at init
-    assert naive > 3 * expected.item() and fixed == pytest.approx(expected.item(), abs=0.05)
-
-    naive_saturated = (h.abs() > 0.99).float().mean().item()
-    hpreact = embcat @ (W1 * (5 / 3) / ((n_embd * block_size) ** 0.5)) + b1 * 0.01  # Kaiming: gain 5/3 for tanh
-    assert hpreact.std().item() == pytest.approx(5 / 3 * C.std().item(), rel=0.15)
-    saturated = (torch.tanh(hpreact).abs() > 0.99).float().mean().item()
-    assert naive_saturated > 0.6 and saturated < naive_saturated / 4
-
-
-def test_4_batchnorm_by_hand_with_running_statistics_under_no_grad():
-    _, _, (Xtr, Ytr), (Xdev, Ydev), _ = _splits()
-    n_hidden = 200
-    g = torch.Generator().manual_seed(2147483647)
-    C = torch.randn((vocab_size, n_embd), generator=g)
-    W1 = torch.randn((n_embd * block_size, n_hidden), generator=g) * (5 / 3) / ((n_embd * block_size) ** 0.5)
-    W2 = torch.randn((n_hidden, vocab_size), generator=g) * 0.01
-    b2 = torch.randn(vocab_size, generator=g) * 0
-    bngain = torch.ones((1, n_hidden))
-    bnbias = torch.zeros((1, n_hidden))
-    bnmean_running = torch.zeros((1, n_hidden))
-    bnstd_running = torch.ones((1, n_hidden))
-    parameters = [C, W1, W2, b2, bngain, bnbias]
-    assert sum(p.nelement() for p in parameters) == 12097  # the lecture's count
-    for p in parameters:
-        p.requires_grad = True
-    lossi = []
-    for i in range(500):
-        ix = torch.randint(0, Xtr.shape[0], (32,), generator=g)
-        Xb, Yb = Xtr[ix], Ytr[ix]
-        emb = C[Xb]
-        embcat = emb.view(emb.shape[0], -1)
-        hpreact = embcat @ W1
-        bnmeani = hpreact.mean(0, keepdim=True)
-        bnstdi = hpreact.std(0, keepdim=True)
-        hpreact = bngain * (hpreact - bnmeani) / bnstdi + bnbias
-        with torch.no_grad():
-            bnmean_running = 0.999 * bnmean_running + 0.001 * bnmeani
-            bnstd_running = 0.999 * bnstd_running + 0.001 * bnstdi
-        h = torch.tanh(hpreact)
-        logits = h @ W2 + b2
-        loss = F.cross_entropy(logits, Yb)
-        for p in parameters:
-            p.grad = None
-        loss.backward()
-        lr = 0.1 if i < 400 else 0.01
-        for p in parameters:
-            p.data += -lr * p.grad
-        lossi.append(loss.log10().item())
-    assert not bnmean_running.requires_grad and bnmean_running.grad_fn is None  # no_grad kept it out of the graph
-    assert np.mean(lossi[-50:]) < np.mean(lossi[:10]) - 0.1 and lossi[0] == pytest.approx(math.log10(math.log(27)), abs=0.02)
-
-    with torch.no_grad():  # calibrate the batch norm at the end of training
-        hpreact = C[Xtr].view(Xtr.shape[0], -1) @ W1
-        bnmean = hpreact.mean(0, keepdim=True)
-        bnstd = hpreact.std(0, keepdim=True)
-    # the running estimate, from 0 and 1, would cover 1 - 0.999**500 = 39% of the way to fixed statistics in 500
-    # steps (the lecture's 200,000 go all the way); each step moves towards the statistics of the moment, so it lags
-    assert (bnmean_running - bnmean).abs().mean().item() < 0.75 * bnmean.abs().mean().item()
-    assert 0.15 < ((bnstd_running - 1) / (bnstd - 1)).mean().item() < 1 - 0.999**500
-
-    @torch.no_grad()
-    def split_loss(X, Y, mean, std):
-        hpreact = C[X].view(X.shape[0], -1) @ W1
-        hpreact = bngain * (hpreact - mean) / std + bnbias
-        return F.cross_entropy(torch.tanh(hpreact) @ W2 + b2, Y).item()
-
-    assert split_loss(Xdev, Ydev, bnmean, bnstd) < 2.6 < math.log(27)
-    assert split_loss(Xtr, Ytr, bnmean, bnstd) < split_loss(Xtr, Ytr, bnmean_running, bnstd_running) + 0.5
-
-
-class Linear:
-    def __init__(self, fan_in, fan_out, bias=True):
-        self.weight = torch.randn((fan_in, fan_out), generator=g) / fan_in**0.5
-        self.bias = torch.zeros(fan_out) if bias else None
-
-    def __call__(self, x):
-        self.out = x @ self.weight
-        if self.bias is not None:
-            self.out += self.bias  # refused while recording (see below): torch records an in-place add here
-        return self.out
-
-    def parameters(self):
-        return [self.weight] + ([] if self.bias is None else [self.bias])
-
-
-class BatchNorm1d:
-    def __init__(self, dim, eps=1e-5, momentum=0.1):
-        self.eps = eps
-        self.momentum = momentum
-        self.training = True
-        # parameters (trained with backprop)
-        self.gamma = torch.ones(dim)
-        self.beta = torch.zeros(dim)
-        # buffers (trained with a running 'momentum update')
-        self.running_mean = torch.zeros(dim)
-        self.running_var = torch.ones(dim)
-
-    def __call__(self, x):
-        if self.training:
-            xmean = x.mean(0, keepdim=True)  # batch mean
-            xvar = x.var(0, keepdim=True)  # batch variance
-        else:
-            xmean = self.running_mean
-            xvar = self.running_var
-        xhat = (x - xmean) / torch.sqrt(xvar + self.eps)  # normalize to unit variance
-        self.out = self.gamma * xhat + self.beta
-        if self.training:
-            with torch.no_grad():
-                self.running_mean = (1 - self.momentum) * self.running_mean + self.momentum * xmean
-                self.running_var = (1 - self.momentum) * self.running_var + self.momentum * xvar
-        return self.out
-
-    def parameters(self):
-        return [self.gamma, self.beta]
-
-
-class Tanh:
-    def __call__(self, x):
-        self.out = torch.tanh(x)
-        return self.out
-
-    def parameters(self):
-        return []
-
-
-g = torch.Generator().manual_seed(2147483647)  # the lecture's global generator, which Linear draws from
-
-
-def test_4_layers_written_as_torch_nn_with_activation_gradient_and_update_statistics():
-    global g
-    _, _, (Xtr, Ytr), _, _ = _splits()
-    n_hidden = 100
-    g = torch.Generator().manual_seed(2147483647)
-    C = torch.randn((vocab_size, n_embd), generator=g)
-    layers = [Linear(n_embd * block_size, n_hidden, bias=False), BatchNorm1d(n_hidden), Tanh()]
-    for _ in range(3):
-        layers += [Linear(n_hidden, n_hidden, bias=False), BatchNorm1d(n_hidden), Tanh()]
-    layers += [Linear(n_hidden, vocab_size, bias=False), BatchNorm1d(vocab_size)]
-    with torch.no_grad():
-        layers[-1].gamma *= 0.1  # last layer: make less confident
-        for layer in layers[:-1]:
-            if isinstance(layer, Linear):
-                layer.weight *= 5 / 3  # the tanh gain (BatchNorm makes it matter less)
-    parameters = [C] + [p for layer in layers for p in layer.parameters()]
-    assert sum(p.nelement() for p in parameters) == 270 + 3000 + 3 * 10000 + 2700 + 2 * (4 * 100 + 27)
-    for p in parameters:
-        p.requires_grad = True
-
-    lossi, ud = [], []
-    for i in range(300):
-        ix = torch.randint(0, Xtr.shape[0], (32,), generator=g)
-        Xb, Yb = Xtr[ix], Ytr[ix]
-        emb = C[Xb]
-        x = emb.view(emb.shape[0], -1)
-        for layer in layers:
-            x = layer(x)
-        loss = F.cross_entropy(x, Yb)
-        for layer in layers:
-            layer.out.retain_grad()
-        for p in parameters:
-            p.grad = None
-        loss.backward()
-        lr = 0.1
-        for p in parameters:
-            p.data += -lr * p.grad
-        lossi.append(loss.log10().item())
-        with torch.no_grad():  # .grad and .data are numpy arrays here: their ratio is a numpy number, so torch.log10
-            ud.append([torch.log10((lr * p.grad).std() / p.data.std()).item() for p in parameters])
-    assert np.mean(lossi[-30:]) < np.mean(lossi[:5]) - 0.1
-
-    tanhs = [layer for layer in layers[:-1] if isinstance(layer, Tanh)]
-    for layer in tanhs:  # forward pass activation statistics
-        t = layer.out
-        line = "mean %+.2f, std %.2f, saturated: %.2f%%" % (t.mean(), t.std(), (t.abs() > 0.97).float().mean() * 100)
-        assert abs(t.mean().item()) < 0.1 and 0.55 < t.std().item() < 0.75, line  # the lecture: std ~0.65
-        assert (t.abs() > 0.97).float().mean().item() < 0.06, line  # and ~2-3% saturated
-        hy, hx = torch.histogram(t, density=True)
-        assert hy.shape == (100,) and hx.shape == (101,) and ((hx[1:] - hx[:-1]) * hy).sum().item() == pytest.approx(1)
-    grad_stds = [layer.out.grad.std() for layer in tanhs]  # backward pass: every layer's gradients alike
-    assert max(grad_stds) < 1.6 * min(grad_stds) and all(np.isfinite(grad_stds))
-    hy, hx = torch.histogram(tanhs[0].out.grad, density=True)  # .grad is a numpy array: histogram takes it
-    assert ((hx[1:] - hx[:-1]) * hy).sum().item() == pytest.approx(1)
-    weights = [i for i, p in enumerate(parameters) if p.ndim == 2]
-    late = np.mean(ud[-50:], axis=0)
-    assert all(-3.5 < late[i] < -1.8 for i in weights), late  # the lecture's guide: updates ~1e-3 of the data
-
-    # the lecture's Linear with a bias, while recording: torch records the in-place add, this engine refuses it
-    layer = Linear(n_embd * block_size, n_hidden)
-    layer.weight.requires_grad = True
-    with pytest.raises(RuntimeError, match=r"'\+=' on a tensor that is part of a recorded graph.*y = y \+"):
-        layer(torch.randn(4, n_embd * block_size))
-    with torch.no_grad():
-        assert layer(torch.randn(4, n_embd * block_size)).shape == (4, n_hidden)  # outside a graph it adds in place
-
-
-# ---------------------------------------------------------------- 5. makemore part 4: becoming a backprop ninja
-def cmp(s, dt, t):
-    """The lecture's comparison of a gradient by hand, ``dt``, with the engine's ``t.grad``."""
-    ex = torch.all(dt == t.grad).item()
-    app = torch.allclose(dt, t.grad)
-    maxdiff = (dt - t.grad).abs().max().item()
-    shape_ok = dt.shape == t.shape
-    print(f"{s:15s} | exact: {str(ex):5s} | approximate: {str(app):5s} | maxdiff: {maxdiff} | shape is correct: {shape_ok}")
-    return ex, app, maxdiff, shape_ok
-
-
-def _ninja_parameters(n_hidden=64):
-    g = torch.Generator().manual_seed(2147483647)
-    C = torch.randn((vocab_size, n_embd), generator=g)
-    W1 = torch.randn((n_embd * block_size, n_hidden), generator=g) * (5 / 3) / ((n_embd * block_size) ** 0.5)
-    b1 = torch.randn(n_hidden, generator=g) * 0.1  # using b1 just for fun, it's useless because of BN
-    W2 = torch.randn((n_hidden, vocab_size), generator=g) * 0.1
-    b2 = torch.randn(vocab_size, generator=g) * 0.1
-    bngain = torch.randn((1, n_hidden), generator=g) * 0.1 + 1.0  # not ones and zeros, which could hide a bug
-    bnbias = torch.randn((1, n_hidden), generator=g) * 0.1
-    return [C, W1, b1, W2, b2, bngain, bnbias], g
-
-
-def _ninja_forward(lib, parameters, Xb, Yb):
-    """The lecture's forward pass "chunkated" into steps that are possible to backward one at a time."""
-    C, W1, b1, W2, b2, bngain, bnbias = parameters
-    n = Xb.shape[0]
-    emb = C[Xb]  # embed the characters into vectors
-    embcat = emb.view(emb.shape[0], -1)  # concatenate the vectors
-    hprebn = embcat @ W1 + b1  # hidden layer pre-activation
-    bnmeani = 1 / n * hprebn.sum(0, keepdim=True)
-    bndiff = hprebn - bnmeani
-    bndiff2 = bndiff**2
-    bnvar = 1 / (n - 1) * (bndiff2).sum(0, keepdim=True)  # note: Bessel's correction (dividing by n-1, not n)
-    bnvar_inv = (bnvar + 1e-5) ** -0.5
-    bnraw = bndiff * bnvar_inv
-    hpreact = bngain * bnraw + bnbias
-    h = lib.tanh(hpreact)  # hidden layer
-    logits = h @ W2 + b2  # output layer
-    logit_maxes = logits.amax(1, keepdim=True)  # the lecture's logits.max(1, keepdim=True).values (torch's pair)
-    norm_logits = logits - logit_maxes  # subtract max for numerical stability
-    counts = norm_logits.exp()
-    counts_sum = counts.sum(1, keepdims=True)
-    counts_sum_inv = counts_sum**-1  # (1.0 / counts_sum) would not be bit exact in the lecture
-    probs = counts * counts_sum_inv
-    logprobs = probs.log()
-    loss = -logprobs[range(n), Yb].mean()
-    steps = dict(
-        logprobs=logprobs, probs=probs, counts=counts, counts_sum=counts_sum, counts_sum_inv=counts_sum_inv,
-        norm_logits=norm_logits, logit_maxes=logit_maxes, logits=logits, h=h, hpreact=hpreact, bnraw=bnraw,
-        bnvar_inv=bnvar_inv, bnvar=bnvar, bndiff2=bndiff2, bndiff=bndiff, hprebn=hprebn, bnmeani=bnmeani,
-        embcat=embcat, emb=emb,
-    )  # fmt: skip
-    for p in parameters:
-        p.grad = None
-    for t in steps.values():
-        t.retain_grad()
-    loss.backward()
-    return loss, steps
-
-
-def _ninja_batch():
-    _, _, (Xtr, Ytr), _, _ = _splits()
-    parameters, g = _ninja_parameters()
-    for p in parameters:
-        p.requires_grad = True
-    ix = torch.randint(0, Xtr.shape[0], (32,), generator=g)
-    return parameters, Xtr[ix], Ytr[ix]
-
-
-def test_5_every_intermediate_gradient_by_hand_equals_the_engines():
-    parameters, Xb, Yb = _ninja_batch()
-    C, W1, b1, W2, b2, bngain, bnbias = parameters
-    assert sum(p.nelement() for p in parameters) == 270 + 1920 + 64 + 1728 + 27 + 128
-    n = batch_size = Xb.shape[0]
-    loss, steps = _ninja_forward(torch, parameters, Xb, Yb)
-    globals().update(steps)  # logprobs, probs, ...: the lecture's names, for the lines below
-    assert loss.item() == pytest.approx(math.log(27), abs=0.3)
-    assert logits.max(1, keepdim=True).tolist() == logit_maxes.tolist()  # max(dim) here is the values
-    with pytest.raises(AttributeError, match=r"t.max\(dim\) .* return the values themselves .* drop '.values'"):
-        logits.max(1, keepdim=True).values  # noqa: B018
-    with pytest.raises(AttributeError, match=r"t.max\(dim\).indices write t.argmax\(dim\)"):
-        logits.max(1).indices  # noqa: B018
-
-    # Exercise 1: backprop through the whole thing manually, one variable at a time. In torch these lines
-    # record a graph of their own (unused); here an in-place += on a recorded tensor is refused, so no_grad
-    with pytest.raises(RuntimeError, match=r"part of a recorded graph; .* inside `with ag.no_grad\(\):`"):
-        dcounts = counts_sum_inv * (1.0 / probs)
-        dcounts += torch.ones_like(counts)
-    with torch.no_grad():
-        dlogprobs = torch.zeros_like(logprobs)
-        dlogprobs[range(n), Yb] = -1.0 / n
-        dprobs = (1.0 / probs) * dlogprobs
-        dcounts_sum_inv = (counts * dprobs).sum(1, keepdim=True)
-        dcounts = counts_sum_inv * dprobs
-        dcounts_sum = (-(counts_sum**-2)) * dcounts_sum_inv
-        dcounts += torch.ones_like(counts) * dcounts_sum
-        dnorm_logits = counts * dcounts
-        dlogits = dnorm_logits.clone()
-        dlogit_maxes = (-dnorm_logits).sum(1, keepdim=True)
-        dlogits += F.one_hot(logits.argmax(1), num_classes=logits.shape[1]) * dlogit_maxes  # torch: .max(1).indices
-        dh = dlogits @ W2.T
-        dW2 = h.T @ dlogits
-        db2 = dlogits.sum(0)
-        dhpreact = (1.0 - h**2) * dh
-        dbngain = (bnraw * dhpreact).sum(0, keepdim=True)
-        dbnraw = bngain * dhpreact
-        dbnbias = dhpreact.sum(0, keepdim=True)
-        dbndiff = bnvar_inv * dbnraw
-        dbnvar_inv = (bndiff * dbnraw).sum(0, keepdim=True)
-        dbnvar = (-0.5 * (bnvar + 1e-5) ** -1.5) * dbnvar_inv
-        dbndiff2 = (1.0 / (n - 1)) * torch.ones_like(bndiff2) * dbnvar
-        dbndiff += (2 * bndiff) * dbndiff2
-        dhprebn = dbndiff.clone()
-        dbnmeani = (-dbndiff).sum(0, keepdim=True)
-        dhprebn += 1.0 / n * (torch.ones_like(hprebn) * dbnmeani)
-        dembcat = dhprebn @ W1.T
-        dW1 = embcat.T @ dhprebn
-        db1 = dhprebn.sum(0)
-        demb = dembcat.view(emb.shape)
-        dC = torch.zeros_like(C)
-        for k in range(Xb.shape[0]):
-            for j in range(Xb.shape[1]):
-                ix = Xb[k, j]
-                dC[ix] += demb[k, j]
-    by_hand = dict(
-        logprobs=dlogprobs, probs=dprobs, counts_sum_inv=dcounts_sum_inv, counts_sum=dcounts_sum, counts=dcounts,
-        norm_logits=dnorm_logits, logit_maxes=dlogit_maxes, logits=dlogits, h=dh, W2=dW2, b2=db2, hpreact=dhpreact,
-        bngain=dbngain, bnbias=dbnbias, bnraw=dbnraw, bnvar_inv=dbnvar_inv, bnvar=dbnvar, bndiff2=dbndiff2,
-        bndiff=dbndiff, bnmeani=dbnmeani, hprebn=dhprebn, embcat=dembcat, W1=dW1, b1=db1, emb=demb, C=dC,
-    )  # fmt: skip
-    tensors = dict(steps, C=C, W1=W1, b1=b1, W2=W2, b2=b2, bngain=bngain, bnbias=bnbias)
-    results = {name: cmp(name, dt, tensors[name]) for name, dt in by_hand.items()}
-    assert len(results) == 26
-    for name, (exact, approximate, maxdiff, shape_ok) in results.items():
-        assert approximate and shape_ok and maxdiff < 1e-15, (name, maxdiff)
-    # and bit for bit, as in the lecture's torch: each vjp is the formula written above, the same float operations
-    # in the same order (a sum of two contributions is the same either way round)
-    assert [name for name, r in results.items() if not r[0]] == []
-
-    # Exercise 2: the cross entropy's backward in one go: softmax minus the one-hot label, over n
-    loss_fast = F.cross_entropy(logits, Yb)
-    assert abs((loss_fast - loss).item()) < 1e-14
-    with pytest.raises(RuntimeError, match="part of a recorded graph"):
-        F.softmax(logits, 1)[range(n), Yb] -= 1
-    with torch.no_grad():
-        dlogits = F.softmax(logits, 1)
-        dlogits[range(n), Yb] -= 1
-        dlogits /= n
-    ex, app, maxdiff, _ = cmp("logits", dlogits, logits)
-    assert app and maxdiff < 1e-16 and abs(dlogits[0].sum().item()) < 1e-16  # each row's pull sums to zero
-
-    # Exercise 3: the batchnorm's backward in one go
-    hpreact_fast = (
-        bngain
-        * (hprebn - hprebn.mean(0, keepdim=True))
-        / torch.sqrt(hprebn.var(0, keepdim=True, unbiased=True) + 1e-5)
-        + bnbias
-    )
-    assert (hpreact_fast - hpreact).abs().max().item() < 1e-14
-    with torch.no_grad():
-        dhprebn = bngain * bnvar_inv / n * (n * dhpreact - dhpreact.sum(0) - n / (n - 1) * bnraw * (dhpreact * bnraw).sum(0))
-    ex, app, maxdiff, shape_ok = cmp("hprebn", dhprebn, hprebn)
-    assert app and shape_ok and maxdiff < 1e-15
-    assert batch_size == 32
-
-
-def test_5_every_intermediate_gradient_equals_torchs():
-    real = pytest.importorskip("torch")
-    parameters, Xb, Yb = _ninja_batch()
-    loss, steps = _ninja_forward(torch, parameters, Xb, Yb)
-    theirs = [real.tensor(p.data, requires_grad=True) for p in parameters]
-    tloss, tsteps = _ninja_forward(real, theirs, real.from_numpy(Xb.data), real.from_numpy(Yb.data))
-    assert loss.item() == pytest.approx(tloss.item(), rel=1e-14)
-    for name, t in steps.items():
-        np.testing.assert_allclose(t.data, tsteps[name].detach().numpy(), rtol=1e-12, atol=1e-15, err_msg=name)
-        # (logit_maxes' gradient is 0 in exact arithmetic: both engines leave a rounding residue, ~1e-17)
-        np.testing.assert_allclose(t.grad, tsteps[name].grad.numpy(), rtol=1e-10, atol=1e-16, err_msg=name)
-    for p, tp in zip(parameters, theirs):
-        np.testing.assert_allclose(p.grad, tp.grad.numpy(), rtol=1e-10, atol=1e-16)
-
-
-def test_5_training_with_the_backward_pass_written_by_hand():
-    _, _, (Xtr, Ytr), (Xdev, Ydev), _ = _splits()
-    parameters, g = _ninja_parameters()
-    C, W1, b1, W2, b2, bngain, bnbias = parameters
-    for p in parameters:
-        p.requires_grad = True
-    n = batch_size = 32
-    lossi = []
-    with torch.no_grad():  # the whole loop: the backward pass is ours
-        for i in range(200):
-            ix = torch.randint(0, Xtr.shape[0], (batch_size,), generator=g)
-            Xb, Yb = Xtr[ix], Ytr[ix]
-            emb = C[Xb]
-            embcat = emb.view(emb.shape[0], -1)
-            hprebn = embcat @ W1 + b1
-            bnmean = hprebn.mean(0, keepdim=True)
-            bnvar = hprebn.var(0, keepdim=True, unbiased=True)
-            bnvar_inv = (bnvar + 1e-5) ** -0.5
-            bnraw = (hprebn - bnmean) * bnvar_inv
-            hpreact = bngain * bnraw + bnbias
-            h = torch.tanh(hpreact)
-            logits = h @ W2 + b2
-            loss = F.cross_entropy(logits, Yb)
-            for p in parameters:
-                p.grad = None
-            dlogits = F.softmax(logits, 1)  # manual backprop! #swole_doge_meme
-            dlogits[range(n), Yb] -= 1
-            dlogits /= n
-            dh = dlogits @ W2.T
-            dW2 = h.T @ dlogits
-            db2 = dlogits.sum(0)
-            dhpreact = (1.0 - h**2) * dh
-            dbngain = (bnraw * dhpreact).sum(0, keepdim=True)
-            dbnbias = dhpreact.sum(0, keepdim=True)
-            dhprebn = bngain * bnvar_inv / n * (n * dhpreact - dhpreact.sum(0) - n / (n - 1) * bnraw * (dhpreact * bnraw).sum(0))
-            dembcat = dhprebn @ W1.T
-            dW1 = embcat.T @ dhprebn
-            db1 = dhprebn.sum(0)
-            demb = dembcat.view(emb.shape)
-            dC = torch.zeros_like(C)
-            for k in range(Xb.shape[0]):
-                for j in range(Xb.shape[1]):
-                    ix = Xb[k, j]
-                    dC[ix] += demb[k, j]
-            grads = [dC, dW1, db1, dW2, db2, dbngain, dbnbias]
-            if i == 0:  # loss.backward(): "use this for correctness comparisons"
-                with torch.enable_grad():
-                    _ninja_forward(torch, parameters, Xb, Yb)
-                for p, grad in zip(parameters, grads):
-                    np.testing.assert_allclose(grad.data, p.grad, rtol=1e-9, atol=1e-15)
-            lr = 0.1 if i < 150 else 0.01
-            for p, grad in zip(parameters, grads):
-                p.data += -lr * grad  # a Tensor into the numpy array p.data
-            lossi.append(loss.item())
-        assert np.mean(lossi[-20:]) < np.mean(lossi[:5]) - 0.5
-        emb = C[Xdev]
-        hpreact = emb.view(emb.shape[0], -1) @ W1 + b1
-        hpreact = bngain * (hpreact - hpreact.mean(0, keepdim=True)) * (hpreact.var(0, keepdim=True) + 1e-5) ** -0.5 + bnbias
-        assert F.cross_entropy(torch.tanh(hpreact) @ W2 + b2, Ydev).item() < 2.7
