@@ -99,6 +99,8 @@ from .functions_torch import (
     isfinite,
     isnan,
     log1p,
+    log2,
+    log10,
     masked_select,
     mm,
     nonzero,
@@ -140,6 +142,7 @@ from .sampling import (
     randperm,
 )
 from .saving import load, save
+from .summaries import Histogram, all, any, histogram  # noqa: F401 (all/any: ag.all(t); kept out of __all__, as float)
 from .tensor import Tensor
 from .transforms import hessian, hvp, jacobian, jvp, value_and_grad
 from .transforms_jax import jacfwd, jacrev, vjp
@@ -250,6 +253,10 @@ __all__ = [
     "cumsum",
     "prod",
     "log1p",
+    "log10",
+    "log2",
+    "histogram",
+    "Histogram",
     "expm1",
     "erf",
     "erfc",

@@ -45,6 +45,20 @@ def log1p(x: TensorLike) -> Tensor:
     return as_tensor(x).log1p()
 
 
+def log10(x: TensorLike) -> Tensor:
+    """Base-10 log, elementwise (``x.log10()``; composed as log x / log 10).
+
+    >>> log10(Tensor([1.0, 100.0]))
+    Tensor([0., 2.])
+    """
+    return as_tensor(x).log10()
+
+
+def log2(x: TensorLike) -> Tensor:
+    """Base-2 log, elementwise (``x.log2()``; composed as log x / log 2)."""
+    return as_tensor(x).log2()
+
+
 def expm1(x: TensorLike) -> Tensor:
     """e**x - 1, elementwise, accurate for tiny x (``x.expm1()``, ``np.expm1(x)``).
 

@@ -12,11 +12,14 @@ tables below. Three outcomes:
   would silently cut the graph, the worst kind of wrong gradient.
 """
 
+import builtins
+
 import numpy as np
 
 from . import functions as F
 from . import functions_torch as FT
 from .einsum import einsum
+from .grad_mode import is_grad_enabled
 from .tensor import Tensor
 
 
@@ -93,6 +96,9 @@ def array_ufunc(ufunc, method, inputs, kwargs):
             f"{name} on a Tensor is not supported; use the Tensor method (t.sum(axis), t.max(axis), "
             "...) or call it on t.data for the values without a gradient"
         )
+    out = kwargs.get("out", ())
+    if set(kwargs) == {"out"} and len(out) == 1 and out[0] is inputs[0] and not isinstance(out[0], Tensor):
+        return _into_array(name, ufunc, inputs, out)  # `array += t`, `array *= t`, ...
     if kwargs:
         raise TypeError(
             f"{name}(..., {', '.join(kwargs)}=...) on a Tensor: keyword arguments (out=, where=, "
@@ -104,6 +110,19 @@ def array_ufunc(ufunc, method, inputs, kwargs):
     if ufunc in _BOOLEAN_UFUNCS:
         return Tensor(ufunc(*_values(inputs)))
     raise TypeError(_unsupported(name, ufunc.__name__))
+
+
+def _into_array(name, ufunc, inputs, out):
+    """``array += t`` (numpy's in-place operators are ufuncs with ``out=`` the left operand): the values of
+    ``t`` go into the plain array, as ``p.data += -lr * p.grad`` does in PyTorch where ``lr`` is a tensor;
+    a write outside the graph, so never of a tensor that requires grad (its gradient would be lost unsaid)."""
+    if is_grad_enabled() and builtins.any(isinstance(x, Tensor) and x.requires_grad for x in inputs):
+        raise RuntimeError(
+            f"{name}(array, t, out=array) (an in-place operator such as array += t) writes into a numpy array, "
+            "which records no gradient, but t requires grad: write t.detach(), work inside `with ag.no_grad():`, "
+            "or build a new Tensor (y = array + t)"
+        )
+    return ufunc(*_values(inputs), out=out)  # (`p.data += ...` then sets p.data to it: p's version counts the write)
 
 
 def array_function(func, args, kwargs):

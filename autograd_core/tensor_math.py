@@ -20,6 +20,7 @@ import autograd_core.tensor as _tensor  # still loading when this one is importe
 from .primitives import Erf, Erfc, Expm1, Log1p
 from .tensor_base import TensorBase, normalize_axes
 from .tensor_inputs import require_cpu
+from .tensor_spellings import TensorSpellings
 from .types import DTypeLike, Number, Shape, TensorLike
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ def _require_int(op: str, name: str, value: object) -> None:
         raise TypeError(f"{op}: {name} must be an int, got {value!r}")
 
 
-class TensorMath(TensorBase):
+class TensorMath(TensorSpellings):
     """PyTorch-named math and shape methods (see the module docstring)."""
 
     def __contains__(self, value: object) -> bool:
