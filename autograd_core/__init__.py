@@ -12,6 +12,7 @@ __version__ = "0.2.0"  # the one place: pyproject.toml reads it (setuptools' dyn
 
 import numpy as np
 
+from . import func  # torch.func's spellings: ag.func.grad, ag.func.vmap, ...
 from .batching import vmap
 from .compile import CompileError, CompileWarning, compile
 from .creation import (
@@ -308,6 +309,7 @@ __all__ = [
     "jacrev",
     "vmap",
     "stop_gradient",
+    "func",
     "vdot",
     "tensordot",
     "round",

@@ -15,7 +15,7 @@ the engine differentiates them. The names follow PyTorch, so habits carry over.
 'moons.npz'
 """
 
-from . import data, datasets, functional, init, optim, search, tables, utils
+from . import data, datasets, func, functional, init, optim, search, tables, utils
 from .activation_layers import (
     Hardsigmoid,
     Hardswish,
@@ -137,6 +137,7 @@ __all__ = [
     "NLLLoss",
     "init",
     "functional",
+    "func",
     "optim",
     "datasets",
     "utils",

@@ -26,6 +26,7 @@ import numpy as np
 import autograd_core as ag
 from autograd_core import Tensor
 
+from . import func as stateless  # torch.nn.utils.stateless.functional_call: torch.func's older home
 from . import rnn_utils as rnn
 from .init import write_in_place
 from .module import Module
@@ -34,6 +35,7 @@ from .serialization import StrPath, atomic_write, read_arrays, write_npz
 # torch's nn.utils.rnn lives in nn/rnn_utils.py; registering it (as os registers os.path) lets
 # `import nn.utils.rnn` work too, not only `from nn.utils import rnn`
 sys.modules[f"{__name__}.rnn"] = rnn
+sys.modules[f"{__name__}.stateless"] = stateless
 
 
 class Stateful(Protocol):
