@@ -206,7 +206,11 @@ def hessian(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0) -> Cal
             [ 0., 12.]])
     """
     argnums = _check("hessian", func, argnums)
-    return jacfwd(jacrev(func, argnums), argnums, randomness="same")
+    if isinstance(argnums, int):
+        return jacfwd(jacrev(func, argnums), argnums, randomness="same")
+    # torch's nested tuple ((d2f/dx0dx0, d2f/dx0dx1), ...): one jacfwd per row, as ag.jacfwd takes one output
+    rows = [jacfwd(jacrev(func, i), argnums, randomness="same") for i in argnums]
+    return lambda *args: tuple(row(*args) for row in rows)
 
 
 def jvp(
