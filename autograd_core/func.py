@@ -23,7 +23,7 @@ Tensor([[ 3.],
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -40,6 +40,8 @@ from .transforms_jax import vjp
 __all__ = ["grad", "grad_and_value", "hessian", "jacfwd", "jacrev", "jvp", "vjp", "vmap"]
 
 _RANDOMNESS = ("error", "different", "same")
+#: value_and_grad, whose overloads pick a result type by a literal has_aux; here has_aux is the caller's bool
+_value_and_grad = cast(Callable[..., Any], value_and_grad)
 
 
 def grad(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: bool = False) -> Callable[..., Any]:
@@ -56,7 +58,7 @@ def grad(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: 
     argnums = _check("grad", func, argnums)
 
     def gradient(*args: Any, **kwargs: Any) -> Any:
-        value, found = value_and_grad(_loss("grad", func, has_aux, kwargs), argnums, has_aux)(*args)
+        value, found = _value_and_grad(_loss("grad", func, has_aux, kwargs), argnums, has_aux)(*args)
         return (found, value[1]) if has_aux else found
 
     gradient.__name__ = f"grad({getattr(func, '__name__', 'func')})"
@@ -75,7 +77,7 @@ def grad_and_value(
     argnums = _check("grad_and_value", func, argnums)
 
     def gradient_and_value(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
-        value, found = value_and_grad(_loss("grad_and_value", func, has_aux, kwargs), argnums, has_aux)(*args)
+        value, found = _value_and_grad(_loss("grad_and_value", func, has_aux, kwargs), argnums, has_aux)(*args)
         return found, value
 
     return gradient_and_value

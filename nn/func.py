@@ -46,8 +46,8 @@ def functional_call(
     >>> functional_call(model, params, (ag.tensor([[1.0, 2.0]]),))
     Tensor([[3.]], op=linear)
     """
-    dicts = parameter_and_buffer_dicts
-    dicts = tuple(dicts) if isinstance(dicts, (tuple, list)) else (dicts,)
+    given_dicts = parameter_and_buffer_dicts
+    dicts = tuple(given_dicts) if isinstance(given_dicts, (tuple, list)) else (given_dicts,)
     given: dict[str, Any] = {}
     for i, d in enumerate(dicts):
         if not isinstance(d, Mapping):
