@@ -5,8 +5,11 @@ parameters stacked for ``ag.func.vmap``, the model-ensembling recipe). The trans
 
 The substitution is ``substituted(module, tensors)``, a context manager: it swaps the given tensors into
 the module's registries (``_parameters``/``_buffers`` and the attribute itself, keeping their order) and
-swaps the originals back when the block ends, even on an exception. The module's tree is the same
-objects before and after, so nothing a compiled step (``ag.compile``) or a label depends on changes.
+swaps the originals back when the block ends, even on an exception: the same objects in the same order,
+labels untouched. Both swaps tell ``ag.compile`` (``structure_changed``): a compiled step that read the
+module's own tensors checks its plan by one trace at its next call, so one called inside the block computes
+with the swapped tensors; a compiled step that calls ``functional_call`` itself replays as usual. The module
+is changed for the duration: another thread calling it meanwhile sees the swapped tensors (as torch's).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_core import Tensor
+from autograd_core import Tensor, structure_changed
 
 from .module import Module
 
@@ -117,10 +120,14 @@ def substituted(
             owner, attribute, kind, original = slots[name]
             _put(owner, attribute, kind, value)
             swapped.append((owner, attribute, kind, original))
+        if swapped:  # a compiled step called inside reads other tensors than its plan holds: it checks by a trace
+            structure_changed()
         yield module
     finally:
         for owner, attribute, kind, original in reversed(swapped):
             _put(owner, attribute, kind, original)
+        if swapped:  # and once more after: its originals are back
+            structure_changed()
 
 
 def stack_module_state(models: Sequence[Module]) -> tuple[dict[str, Tensor], dict[str, np.ndarray]]:

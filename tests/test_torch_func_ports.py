@@ -611,7 +611,7 @@ def test_d_functional_call_buffers_ties_strict_and_kwargs():
     assert older is functional_call
 
 
-def test_d_substituted_keeps_compiled_steps_replaying():
+def test_d_compiled_steps_see_the_swap_and_keep_replaying_after_it():
     torch.manual_seed(0)
     model = nn.Linear(3, 1)
     X, y = ag.randn(8, 3), ag.randn(8, 1)
@@ -619,12 +619,17 @@ def test_d_substituted_keeps_compiled_steps_replaying():
     step = ag.compile(lambda: F.mse_loss(model(X), y))
     for _ in range(3):
         step()
-    traces = step.trace_count
-    with substituted(model, {"weight": ag.zeros(1, 3)}):
-        assert model.weight.data.sum() == 0.0
-    model.zero_grad()
-    step()
-    assert step.trace_count == traces  # nothing it reads changed: still replaying
+    assert step.replay_count >= 1
+    zeros = ag.zeros(1, 3, requires_grad=True)
+    with substituted(model, {"weight": zeros}):
+        loss = step()  # a replay of the plan would read the module's own weight: it traces, and reads the swap
+        np.testing.assert_allclose(loss.item(), F.mse_loss(X @ zeros.T + model.bias, y).item(), rtol=1e-12)
+        assert zeros.grad is not None
+    replays = step.replay_count
+    for _ in range(3):  # the originals are back: traced again (two agreeing traces make a plan), then replayed
+        model.zero_grad()
+        step()
+    assert step.replay_count == replays + 1
     expected = model.weight.grad.copy()
     model.zero_grad()
     F.mse_loss(model(X), y).backward()
