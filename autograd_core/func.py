@@ -115,6 +115,10 @@ def vmap(
         )
     if chunk_size is not None and (isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1):
         raise ValueError(f"ag.func.vmap: chunk_size must be None or an int >= 1, got {chunk_size!r}")
+    try:
+        _vmap(func, in_dims, out_dims)  # checks in_dims / out_dims now, as torch's vmap does
+    except (TypeError, ValueError) as error:
+        raise type(error)(_torch_words(str(error))) from None
 
     def mapped(*args: Any, **kwargs: Any) -> Any:
         if isinstance(in_dims, tuple) and len(in_dims) != len(args):
@@ -123,12 +127,17 @@ def vmap(
                 "arguments; give one entry (an int, None or a nested tuple/dict) per argument"
             )
         start = default_generator.rng.bit_generator.state
+        raised_in_func = []
 
         def one_example(*example: Any) -> Any:
             if randomness == "same":
                 default_generator.rng.bit_generator.state = start  # the first example's numbers again
             before = _generator_position()
-            out = func(*example, **kwargs)
+            try:
+                out = func(*example, **kwargs)
+            except BaseException:
+                raised_in_func.append(True)
+                raise
             if randomness == "error" and _generator_position() != before:
                 raise RuntimeError(
                     f"ag.func.vmap: {getattr(func, '__name__', 'func')} drew random numbers (ag.randn, dropout, ...) "
@@ -137,7 +146,12 @@ def vmap(
                 )
             return out
 
-        return _vmap(one_example, in_dims, out_dims)(*args)
+        try:
+            return _vmap(one_example, in_dims, out_dims)(*args)
+        except (TypeError, ValueError) as error:  # ag.vmap's own checks speak JAX (in_axes): say torch's names
+            if raised_in_func or not str(error).startswith("vmap"):
+                raise
+            raise type(error)(_torch_words(str(error))) from None
 
     mapped.__name__ = f"vmap({getattr(func, '__name__', 'func')})"
     return mapped
@@ -248,6 +262,13 @@ def _generator_position() -> tuple[int, Any]:
     """Where the default generator is (its numpy Generator, which manual_seed replaces, and its state)."""
     rng = default_generator.rng
     return id(rng), rng.bit_generator.state
+
+
+def _torch_words(message: str) -> str:
+    """ag.vmap's message ("vmap: in_axes ...") in torch.func's words ("ag.func.vmap: in_dims ...")."""
+    for jax_name, torch_name in (("in_axes", "in_dims"), ("out_axes", "out_dims")):
+        message = message.replace(jax_name, torch_name)
+    return "ag.func." + message if message.startswith("vmap") else message
 
 
 def _check(name: str, func: Any, argnums: Any) -> int | tuple[int, ...]:

@@ -467,6 +467,17 @@ def test_d_vmap_out_dims_kwargs_and_chunk_size():
         vmap(lambda x: x, chunk_size=0)
     with pytest.raises(ValueError, match="in_dims has 1 entries but func was called with 2"):
         vmap(lambda a, b: a, in_dims=(0,))(xs, xs)
+    # ag.vmap's checks, in torch.func's words
+    with pytest.raises(ValueError, match=r"^ag.func.vmap: in_dims 2 for argument 0 of shape \(3, 2\) is out of range"):
+        vmap(lambda x: x, in_dims=2)(xs)
+    with pytest.raises(TypeError, match=r"^ag.func.vmap: in_dims must hold ints \(axes\) and None .*, got 1.5"):
+        vmap(lambda x: x, in_dims=1.5)
+    with pytest.raises(ValueError, match=r"^ag.func.vmap: out_dims None for result"):
+        vmap(lambda x: x, out_dims=None)(xs)
+    with pytest.raises(ValueError, match=r"^ag.func.vmap got inconsistent sizes .* size 4 on axis 0"):
+        vmap(lambda x, y: x, in_dims=(0, 0))(xs, ag.ones(4, 2))
+    with pytest.raises(ValueError, match=r"^vmap: in_axes"):  # raised inside func: its own words, untouched
+        vmap(lambda x: ag.vmap(lambda v: v, in_axes=5)(x))(xs)
 
 
 def _noisy(x):
