@@ -31,6 +31,8 @@ from autograd_core.func import grad, grad_and_value, hessian, jacfwd, jacrev, jv
 from nn.func import functional_call, stack_module_state, substituted
 
 torch = ag  # the tutorials' spelling, kept where a step reads as the tutorial does
+# importing torch.func runs torch.jit.script, which torch 2.13 itself calls deprecated: not this code's warning
+pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
 
 
 def _digits(n, offset=0):
