@@ -222,11 +222,25 @@ def hessian(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0) -> Cal
             [ 0., 12.]])
     """
     argnums = _check("hessian", func, argnums)
+    picks = (argnums,) if isinstance(argnums, int) else argnums
     if isinstance(argnums, int):
-        return jacfwd(jacrev(func, argnums), argnums, randomness="same")
-    # torch's nested tuple ((d2f/dx0dx0, d2f/dx0dx1), ...): one jacfwd per row, as ag.jacfwd takes one output
-    rows = [jacfwd(jacrev(func, i), argnums, randomness="same") for i in argnums]
-    return lambda *args: tuple(row(*args) for row in rows)
+        of_args = jacfwd(jacrev(func, argnums), argnums, randomness="same")
+    else:  # torch's nested tuple ((d2f/dx0dx0, d2f/dx0dx1), ...): one jacfwd per row, as ag.jacfwd takes one output
+        rows = [jacfwd(jacrev(func, i), argnums, randomness="same") for i in argnums]
+
+        def of_args(*args: Any) -> Any:
+            return tuple(row(*args) for row in rows)
+
+    def hessian_f(*args: Any) -> Any:
+        for i in picks:
+            if -len(args) <= i < len(args) and isinstance(args[i], (dict, list, tuple)):
+                raise TypeError(
+                    f"ag.func.hessian: argument {i} is a {type(args[i]).__name__}; here hessian takes Tensors "
+                    "(jacrev and grad take dicts): pass the tensors as arguments of their own, argnums=(0, 1, ...)"
+                )
+        return of_args(*args)
+
+    return hessian_f
 
 
 def jvp(
@@ -325,14 +339,29 @@ def _with_aux(
 ) -> Callable[..., Any]:
     """``transform(func)``, and with has_aux the pair (its result, the aux of func's call, without gradient)."""
     if not has_aux:
-        return transform(func)
+        return transform(_one_output(name, func))
 
     def with_aux(*args: Any) -> tuple[Any, Any]:
         box: list[Any] = []
-        found = transform(_storing_aux(name, func, box))(*args)
+        found = transform(_one_output(name, _storing_aux(name, func, box)))(*args)
         return found, stop_gradient(box[-1])
 
     return with_aux
+
+
+def _one_output(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
+    """func, its result checked to be one Tensor (torch.func also takes a tuple or dict of outputs; ours not)."""
+
+    def checked(*args: Any) -> Any:
+        out = func(*args)
+        if not isinstance(out, Tensor):
+            raise TypeError(
+                f"ag.func.{name}: func returned a {type(out).__name__}, but here it must return one Tensor; take one "
+                f"{name} per output (ag.func.{name}(lambda x: f(x)[0]), ...), or pass has_aux=True for (output, aux)"
+            )
+        return out
+
+    return checked
 
 
 def __getattr__(name: str) -> Any:

@@ -432,6 +432,8 @@ def test_d_grad_argnums_has_aux_kwargs_and_grad_and_value_orders():
     params = {"w": ag.tensor([2.0]), "b": ag.tensor([1.0])}  # a dict of parameters: a dict of gradients
     gp = grad(lambda p, x: (p["w"] * x + p["b"]).sum())(params, x)
     assert gp["w"].item() == 3.0 and gp["b"].item() == 2.0
+    jp = jacrev(lambda p: p["w"] * x)({"w": ag.tensor([2.0, 5.0])})  # a dict argument: Jacobians by its keys
+    np.testing.assert_allclose(jp["w"].data, np.diag(x.data))
 
 
 def test_d_grad_and_value_and_aux_equal_torch_func():
@@ -549,6 +551,10 @@ def test_d_transform_errors_name_the_function_and_the_fix():
         jvp(lambda x: x, (ag.tensor([1.0]),), (ag.tensor([1.0]),), strict=True)
     with pytest.raises(TypeError, match=r"ag.func.jacrev: with has_aux=True, func must return a pair"):
         jacrev(lambda x: x, has_aux=True)(ag.tensor([1.0]))
+    with pytest.raises(TypeError, match=r"ag.func.jacrev: func returned a tuple, but here it must return one Tensor"):
+        jacrev(lambda x: (x, x))(ag.tensor([1.0]))
+    with pytest.raises(TypeError, match=r"ag.func.hessian: argument 0 is a dict; here hessian takes Tensors"):
+        hessian(lambda p: p["w"].sum())({"w": ag.tensor([1.0])})
     with pytest.raises(AttributeError, match=r"use nn.func.functional_call"):
         ag.func.functional_call  # noqa: B018 (the attribute access is the test)
 
