@@ -10,9 +10,9 @@ must agree. The d2l helper library is not ours: the few helpers a chapter needs 
 6.x builders' guide (modules, parameters, initialisation, tied parameters, custom layers, file I/O).
 
 Where the book's spelling fails here, by design: ``.grad`` and ``.data`` are numpy arrays, so
-``p.grad.zero_()`` is ``p.grad.fill(0)`` (or ``p.grad = None``), ``x.grad.numpy()`` is ``x.grad`` and
-``param.data.normal_()`` is ``nn.init.normal_(param)``; ``X /= 2`` on a recorded tensor is ``X = X / 2``;
-layers are built with their input size (no ``nn.LazyLinear``).
+``p.grad.zero_()`` is ``p.grad.fill(0)`` (or ``p.grad = None``), ``x.grad.numpy()`` is ``x.grad``,
+``param.data.normal_()`` is ``param.normal_()`` under ``no_grad`` and ``w.data.abs()`` is ``np.abs(w.data)``;
+``X /= 2`` on a recorded tensor is ``X = X / 2``; layers are built with their input size (no ``nn.LazyLinear``).
 """
 
 import os
@@ -222,8 +222,10 @@ def test_3_5_concise_linear_regression_with_nn_linear_mse_and_sgd():
     net = nn.Sequential(nn.Linear(2, 1))
     with pytest.raises(AttributeError, match="normal_"):  # .data is a numpy array here
         net[0].weight.data.normal_(0, 0.01)
-    nn.init.normal_(net[0].weight, 0, 0.01)  # the book: net[0].weight.data.normal_(0, 0.01)
-    net[0].bias.data.fill(0)  # the book: net[0].bias.data.fill_(0)
+    with torch.no_grad():  # the book: net[0].weight.data.normal_(0, 0.01); net[0].bias.data.fill_(0)
+        net[0].weight.normal_(0, 0.01)
+        net[0].bias.fill_(0)
+    assert abs(net[0].weight.data).max() < 0.05 and net[0].bias.item() == 0 and net[0].weight.requires_grad
     loss = nn.MSELoss()
     trainer = nn.optim.SGD(net.parameters(), lr=0.03)
     num_epochs = 3
@@ -298,8 +300,9 @@ def test_3_7_weight_decay_concise_per_group_decay_on_the_weight_only():
     for wd in (0, 3):
         torch.manual_seed(1)
         net = nn.Sequential(nn.Linear(num_inputs, 1))
-        for param in net.parameters():
-            nn.init.normal_(param)  # the book: param.data.normal_()
+        with torch.no_grad():
+            for param in net.parameters():
+                param.normal_()  # the book: param.data.normal_()
         loss = nn.MSELoss(reduction="none")
         num_epochs, lr = 100, 0.003
         trainer = nn.optim.SGD([{"params": net[0].weight, "weight_decay": wd}, {"params": net[0].bias}], lr=lr)
@@ -883,3 +886,34 @@ def test_gap_lazy_layers_say_to_give_the_input_size():
     with pytest.raises(AttributeError, match=r"^module 'nn' has no attribute 'NoSuchLayer'$"):
         nn.NoSuchLayer  # noqa: B018
     assert not hasattr(nn, "LazyLinear") and hasattr(nn, "Linear")
+
+
+def test_gap_normal_and_uniform_fill_a_tensor_in_place_and_refuse_what_fill_refuses():
+    w = torch.zeros(20_000, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"normal_\(\) on a leaf tensor that requires grad .*`with no_grad"):
+        w.normal_(0, 0.01)
+    with torch.no_grad():
+        assert w.normal_(1.0, 0.5) is w
+    assert w.requires_grad and w.is_leaf and abs(w.data.mean() - 1) < 0.02 and abs(w.data.std() - 0.5) < 0.02
+    u = torch.zeros(20_000, dtype=torch.float32).uniform_(-2, 3)
+    assert u.dtype == np.float32 and u.data.min() >= -2 and u.data.max() < 3 and abs(u.data.mean() - 0.5) < 0.05
+    g = torch.Generator().manual_seed(7)
+    first = torch.zeros(4).normal_(generator=g).tolist()
+    g.manual_seed(7)
+    assert torch.zeros(4).normal_(generator=g).tolist() == first
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    c = torch.tensor([3.0, 4.0])
+    y = (x * c).sum()
+    c.uniform_()  # c was saved by mul: its backward must refuse, not use the new values
+    with pytest.raises(RuntimeError, match=r"in place|in-place"):
+        y.backward()
+    with pytest.raises(TypeError, match=r"normal_: fills a floating-point tensor, got int64"):
+        torch.zeros(3, dtype=torch.int64).normal_()
+    with pytest.raises(ValueError, match=r"normal_: std must be >= 0, got -1.0"):
+        torch.zeros(3).normal_(0, -1)
+    with pytest.raises(ValueError, match=r"uniform_: expects a <= b \(the interval \[a, b\)\), got a=1.0, b=0.0"):
+        torch.zeros(3).uniform_(1, 0)
+    with pytest.raises(TypeError, match=r"normal_: mean must be a finite number, got nan"):
+        torch.zeros(3).normal_(float("nan"))
+    with pytest.raises(TypeError, match=r"normal_: generator must be an ag\.Generator"):
+        torch.zeros(3).normal_(generator=np.random.default_rng(0))
