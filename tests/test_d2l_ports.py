@@ -15,6 +15,7 @@ Where the book's spelling fails here, by design: ``.grad`` and ``.data`` are num
 ``X /= 2`` on a recorded tensor is ``X = X / 2``; layers are built with their input size (no ``nn.LazyLinear``).
 """
 
+import contextlib
 import os
 import random
 
@@ -27,6 +28,17 @@ import nn.functional as F
 from nn import data
 
 torch = ag  # the book's own spelling, kept so each step reads as the book does
+
+
+@contextlib.contextmanager
+def _book_run_by(lib):
+    """Run the book's helpers (``sgd``, ``softmax`` ..., which read the module-level ``torch``) with ``lib``."""
+    global torch
+    torch = lib
+    try:
+        yield
+    finally:
+        torch = ag
 
 
 # ---------------------------------------------------------------- 2.5 Automatic differentiation
@@ -182,7 +194,6 @@ def _linreg_from_scratch(lib, features, labels, w0, seed):
 
 
 def test_3_4_linear_regression_from_scratch_recovers_w_and_b():
-    global torch
     torch.manual_seed(0)
     true_w, true_b = torch.tensor([2, -3.4]), 4.2
     features, labels = synthetic_data(true_w, true_b, 1000)
@@ -192,13 +203,10 @@ def test_3_4_linear_regression_from_scratch_recovers_w_and_b():
     assert np.abs(true_w.data - w.reshape(true_w.shape)).max() < 2e-3  # the book's errors: ~1e-4 .. 1e-3
     assert abs(true_b - b.item()) < 2e-3
     real = pytest.importorskip("torch")
-    torch = real  # the same code, run by torch (data_iter, sgd, linreg read the module-level name)
-    try:
+    with _book_run_by(real):  # the same code, run by torch
         t_losses, t_w, t_b = _linreg_from_scratch(
             real, real.from_numpy(features.data), real.from_numpy(labels.data), w0, seed=0
         )
-    finally:
-        torch = ag
     np.testing.assert_allclose(losses, t_losses, rtol=1e-9)
     np.testing.assert_allclose(w, t_w, rtol=1e-10)
     np.testing.assert_allclose(b, t_b, rtol=1e-10)
@@ -315,6 +323,22 @@ def test_3_7_weight_decay_concise_per_group_decay_on_the_weight_only():
         norms.append(net[0].weight.norm().item())
         tests.append(evaluate_loss(net, test_data, loss))
     assert norms[0] > 10 and norms[1] < 1 and tests[1] < tests[0] / 10
+
+
+def test_3_7_l2_penalised_gradient_equals_torch():
+    rng = np.random.default_rng(0)
+    X, y, w0 = rng.standard_normal((5, 200)), rng.standard_normal((5, 1)), rng.standard_normal((200, 1))
+    grads = []
+    for lib in (ag, pytest.importorskip("torch")):
+        with _book_run_by(lib):
+            w, b = lib.tensor(w0, requires_grad=True), lib.zeros(1, dtype=lib.float64, requires_grad=True)
+            l = squared_loss(linreg(lib.tensor(X), w, b), lib.tensor(y)) + 3 * l2_penalty(w)  # noqa: E741
+            l.sum().backward()
+            grads.append((_as_numpy(w.grad), _as_numpy(b.grad)))
+    residual = X @ w0 - y  # closed form: X^T r + lambda * 5 w (the penalty is added to each of the 5 losses)
+    np.testing.assert_allclose(grads[0][0], X.T @ residual + 3 * 5 * w0, rtol=1e-12)
+    for ours, theirs in zip(grads[0], grads[1]):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)
 
 
 # ---------------------------------------------------------------- 4.4 Softmax regression from scratch
@@ -440,6 +464,37 @@ def test_4_4_softmax_regression_from_scratch_trains_on_digits():
     assert (preds == y).float().mean().item() > 0.85
 
 
+def _softmax_regression_steps(lib, X, y, W0):
+    """Two passes of the chapter's loop over ``X`` in batches of 32, with ``lib``'s tensors."""
+    W = lib.tensor(W0, requires_grad=True)
+    b = lib.zeros(10, dtype=lib.float64, requires_grad=True)
+
+    def net(X):
+        return softmax(torch.matmul(X.reshape((-1, W.shape[0])), W) + b)
+
+    for _epoch in range(2):
+        for i in range(0, len(X), 32):
+            Xb, yb = lib.tensor(X[i : i + 32]), lib.tensor(y[i : i + 32])
+            l = cross_entropy(net(Xb), yb)  # noqa: E741
+            l.sum().backward()
+            sgd([W, b], 0.1, Xb.shape[0])
+    return accuracy(net(lib.tensor(X)), lib.tensor(y)), _as_numpy(W), _as_numpy(b)
+
+
+def test_4_4_softmax_regression_steps_equal_torch():
+    X, y = nn.datasets.load_digits()
+    X, y = X[:320] / 16, y[:320]
+    W0 = np.random.default_rng(0).normal(0, 0.01, (64, 10))
+    ours = _softmax_regression_steps(ag, X, y, W0)
+    assert ours[0] / len(y) > 0.8  # 20 steps on 320 digits already classify most of them
+    real = pytest.importorskip("torch")
+    with _book_run_by(real):
+        theirs = _softmax_regression_steps(real, X, y, W0)
+    assert ours[0] == theirs[0]
+    np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(ours[2], theirs[2], rtol=1e-10, atol=1e-14)
+
+
 # ---------------------------------------------------------------- 5.2 MLP from scratch
 def relu(X):
     a = torch.zeros_like(X)
@@ -515,6 +570,10 @@ def test_5_4_sigmoid_gradient_vanishes_at_both_ends():
     np.testing.assert_allclose(grad, y.data * (1 - y.data), rtol=1e-12)  # sigma' = sigma (1 - sigma)
     assert grad.max() == pytest.approx(0.25, abs=1e-4) and abs(x.data[grad.argmax()]) < 0.1
     assert grad[0] < 4e-4 and grad[-1] < 4e-4  # at |x| = 8: vanished
+    real = pytest.importorskip("torch")
+    tx = real.arange(-8.0, 8.0, 0.1, dtype=real.float64, requires_grad=True)
+    real.sigmoid(tx).backward(real.ones_like(tx))
+    np.testing.assert_allclose(grad, tx.grad.numpy(), rtol=1e-12, atol=1e-300)
 
 
 def test_5_4_a_product_of_100_random_matrices_explodes():
