@@ -325,20 +325,24 @@ def test_3_7_weight_decay_concise_per_group_decay_on_the_weight_only():
     assert norms[0] > 10 and norms[1] < 1 and tests[1] < tests[0] / 10
 
 
-def test_3_7_l2_penalised_gradient_equals_torch():
+def _l2_penalised_grads(lib, X, y, w0):
+    with _book_run_by(lib):
+        w, b = lib.tensor(w0, requires_grad=True), lib.zeros(1, dtype=lib.float64, requires_grad=True)
+        l = squared_loss(linreg(lib.tensor(X), w, b), lib.tensor(y)) + 3 * l2_penalty(w)  # noqa: E741
+        l.sum().backward()
+    return _as_numpy(w.grad), _as_numpy(b.grad)
+
+
+def test_3_7_l2_penalised_gradient_is_the_closed_form_and_torch_s():
     rng = np.random.default_rng(0)
     X, y, w0 = rng.standard_normal((5, 200)), rng.standard_normal((5, 1)), rng.standard_normal((200, 1))
-    grads = []
-    for lib in (ag, pytest.importorskip("torch")):
-        with _book_run_by(lib):
-            w, b = lib.tensor(w0, requires_grad=True), lib.zeros(1, dtype=lib.float64, requires_grad=True)
-            l = squared_loss(linreg(lib.tensor(X), w, b), lib.tensor(y)) + 3 * l2_penalty(w)  # noqa: E741
-            l.sum().backward()
-            grads.append((_as_numpy(w.grad), _as_numpy(b.grad)))
+    ours = _l2_penalised_grads(ag, X, y, w0)
     residual = X @ w0 - y  # closed form: X^T r + lambda * 5 w (the penalty is added to each of the 5 losses)
-    np.testing.assert_allclose(grads[0][0], X.T @ residual + 3 * 5 * w0, rtol=1e-12)
-    for ours, theirs in zip(grads[0], grads[1]):
-        np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+    np.testing.assert_allclose(ours[0], X.T @ residual + 3 * 5 * w0, rtol=1e-12)
+    np.testing.assert_allclose(ours[1], residual.sum(0), rtol=1e-12)
+    theirs = _l2_penalised_grads(pytest.importorskip("torch"), X, y, w0)
+    for mine, torch_s in zip(ours, theirs):
+        np.testing.assert_allclose(mine, torch_s, rtol=1e-12)
 
 
 # ---------------------------------------------------------------- 4.4 Softmax regression from scratch
@@ -543,22 +547,31 @@ def test_5_2_mlp_from_scratch_trains_on_digits():
     assert history[-1][0] < history[0][0] and history[-1][2] > 0.85  # the book, on Fashion-MNIST: ~0.85
 
 
-def test_5_2_mlp_from_scratch_step_equals_torch():
-    real = pytest.importorskip("torch")
+def _mlp_step(lib, X, y):
+    W1, b1, W2, b2 = params = _mlp_params(lib, 64, 32, 10, seed=0)
+    H = lib.max(lib.tensor(X) @ W1 + b1, lib.zeros(32, dtype=lib.float64))
+    out = H @ W2 + b2
+    loss = (nn if lib is ag else lib.nn).CrossEntropyLoss(reduction="none")(out, lib.tensor(y))
+    loss.mean().backward()
+    return [_as_numpy(loss)] + [_as_numpy(p.grad) for p in params]
+
+
+def test_5_2_mlp_from_scratch_step_is_the_delta_rule_and_torch_s():
     X, y = nn.datasets.load_digits()
     X, y = X[:64] / 16, y[:64]
-    results = []
-    for lib in (ag, real):
-        W1, b1, W2, b2 = params = _mlp_params(lib, 64, 32, 10, seed=0)
-        H = lib.max(lib.tensor(X) @ W1 + b1, lib.zeros(32, dtype=lib.float64))
-        out = H @ W2 + b2
-        loss = (nn.CrossEntropyLoss(reduction="none") if lib is ag else real.nn.CrossEntropyLoss(reduction="none"))(
-            out, lib.tensor(y)
-        )
-        loss.mean().backward()
-        results.append([_as_numpy(loss)] + [_as_numpy(p.grad) for p in params])
-    for ours, theirs in zip(*results):
-        np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-14)
+    loss, *grads = ours = _mlp_step(ag, X, y)
+    W1, b1, W2, b2 = (p.data for p in _mlp_params(ag, 64, 32, 10, seed=0))
+    pre = X @ W1 + b1  # the delta rule by hand: delta3 = (softmax - onehot) / N, back through relu's 0/1 mask
+    logits = np.maximum(pre, 0) @ W2 + b2
+    p = np.exp(logits - logits.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    delta3 = (p - np.eye(10)[y]) / len(y)
+    delta2 = delta3 @ W2.T * (pre > 0)
+    np.testing.assert_allclose(loss, -np.log(p[range(len(y)), y]), rtol=1e-12)
+    for got, want in zip(grads, [X.T @ delta2, delta2.sum(0), np.maximum(pre, 0).T @ delta3, delta3.sum(0)]):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-15)
+    for mine, torch_s in zip(ours, _mlp_step(pytest.importorskip("torch"), X, y)):
+        np.testing.assert_allclose(mine, torch_s, rtol=1e-10, atol=1e-14)
 
 
 # ---------------------------------------------------------------- 5.4 Numerical stability
