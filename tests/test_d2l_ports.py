@@ -836,8 +836,8 @@ def test_6_5_custom_layers():
 
 
 # ---------------------------------------------------------------- 6.6 File I/O
-def test_6_6_save_and_load_tensors_lists_dicts_and_parameters(tmp_path):
-    os.chdir(tmp_path)  # the book writes 'x-file' ... in the working directory
+def test_6_6_save_and_load_tensors_lists_dicts_and_parameters(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the book writes 'x-file' ... in the working directory
     x = torch.arange(4)
     torch.save(x, "x-file")
     x2 = torch.load("x-file")
