@@ -97,16 +97,29 @@ def mean(
 
 
 def max(  # noqa: A001 (numpy's name)
-    x: TensorLike, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    x: TensorLike, axis: Axis | Tensor = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
 ) -> Tensor:
-    """Maximum over ``axis`` (a reduction; for two tensors use ``maximum``)."""
+    """Maximum over ``axis`` (a reduction), or, given a second tensor, the elementwise ``maximum`` as
+    ``torch.max(input, other)`` (d2l's ``relu(X) = torch.max(X, torch.zeros_like(X))``).
+
+    >>> max(Tensor([-1.0, 2.0]), Tensor([0.0, 0.0]))
+    Tensor([0., 2.])
+    """
+    if isinstance(axis, (Tensor, np.ndarray)):  # torch.max(input, other): an axis is never a tensor
+        return maximum(x, axis)
     return as_tensor(x).max(axis, keepdims, dim=dim, keepdim=keepdim)
 
 
 def min(  # noqa: A001 (numpy's name)
-    x: TensorLike, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    x: TensorLike, axis: Axis | Tensor = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
 ) -> Tensor:
-    """Minimum over ``axis`` (a reduction; for two tensors use ``minimum``)."""
+    """Minimum over ``axis`` (a reduction), or, given a second tensor, the elementwise ``minimum`` (torch's).
+
+    >>> min(Tensor([-1.0, 2.0]), Tensor([0.0, 0.0]))
+    Tensor([-1.,  0.])
+    """
+    if isinstance(axis, (Tensor, np.ndarray)):
+        return minimum(x, axis)
     return as_tensor(x).min(axis, keepdims, dim=dim, keepdim=keepdim)
 
 

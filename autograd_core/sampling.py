@@ -1,4 +1,4 @@
-"""Random tensors: ``rand/randn/randint/randperm/multinomial`` (and ``_like``) from a seedable ``Generator``,
+"""Random tensors: ``rand/randn/normal/randint/randperm/multinomial`` (and ``_like``) from a seedable ``Generator``,
 ``manual_seed`` for the default one (which ``nn``'s initialisers and dropout draw from too).
 
 PyTorch's names and signatures; numpy's ``np.random.default_rng`` (PCG64) underneath.
@@ -56,38 +56,80 @@ def manual_seed(seed: int) -> Generator:
 
 
 def rand(
-    *size: int | Shape | list[int],
+    *shape: int | Shape | list[int],
+    size: int | Shape | list[int] | None = None,
     generator: Generator | None = None,
     dtype: DTypeLike | None = None,
     requires_grad: bool = False,
     device: str | None = None,
 ) -> Tensor:
-    """Uniform samples in [0, 1).
+    """Uniform samples in [0, 1): ``rand(2, 3)``, ``rand((2, 3))`` or ``rand(size=(2, 3))``.
 
     >>> rand(2, 3, generator=Generator(0)).shape
     (2, 3)
     """
     require_cpu("rand", device)
     dtype = _float_dtype("rand", dtype)
-    return Tensor(_rng("rand", generator).random(_shape("rand", size), dtype=dtype), requires_grad=requires_grad)
+    samples = _rng("rand", generator).random(_sizes("rand", shape, size), dtype=dtype)
+    return Tensor(samples, requires_grad=requires_grad)
 
 
 def randn(
-    *size: int | Shape | list[int],
+    *shape: int | Shape | list[int],
+    size: int | Shape | list[int] | None = None,
     generator: Generator | None = None,
     dtype: DTypeLike | None = None,
     requires_grad: bool = False,
     device: str | None = None,
 ) -> Tensor:
-    """Standard normal samples (mean 0, variance 1).
+    """Standard normal samples (mean 0, variance 1): ``randn(2, 3)``, ``randn((2, 3))`` or ``randn(size=())``.
 
     >>> randn(4, generator=Generator(0)).dtype
     dtype('float64')
     """
     require_cpu("randn", device)
     dtype = _float_dtype("randn", dtype)
-    samples = _rng("randn", generator).standard_normal(_shape("randn", size), dtype=dtype)
+    samples = _rng("randn", generator).standard_normal(_sizes("randn", shape, size), dtype=dtype)
     return Tensor(samples, requires_grad=requires_grad)
+
+
+def normal(
+    mean: float | Tensor | np.ndarray[Any, Any] = 0.0,
+    std: float | Tensor | np.ndarray[Any, Any] = 1.0,
+    size: int | Shape | list[int] | None = None,
+    *,
+    generator: Generator | None = None,
+    dtype: DTypeLike | None = None,
+    requires_grad: bool = False,
+    device: str | None = None,
+) -> Tensor:
+    """Samples from N(mean, std²), as ``torch.normal``: ``normal(0, 0.01, size=(2, 1))`` (numbers and a
+    size), or one sample per element of tensors of means and/or stds (broadcast, their float dtype).
+    The samples are values: no gradient flows to ``mean`` or ``std`` (torch's is zero); to learn them,
+    reparametrise: ``mean + std * ag.randn_like(mean)``.
+
+    >>> normal(0, 0.01, size=(2, 1), generator=Generator(0)).shape
+    (2, 1)
+    >>> normal(Tensor([0.0, 100.0]), 0.0).tolist()
+    [0.0, 100.0]
+    """
+    require_cpu("normal", device)
+    means, stds = (_real("normal", name, v) for name, v in (("mean", mean), ("std", std)))
+    if not np.all(stds >= 0):  # also refuses NaN
+        raise ValueError(f"normal: std must be >= 0 everywhere, got {std!r}")
+    tensors = [a for v, a in ((mean, means), (std, stds)) if isinstance(v, (Tensor, np.ndarray))]
+    if tensors:  # tensors of parameters: their broadcast shape, their float dtype
+        shape = np.broadcast_shapes(means.shape, stds.shape)
+        if size is not None and _shape("normal", (size,)) != shape:
+            raise ValueError(f"normal: size {size!r} does not match the shape {shape} of mean and std")
+        floats = [a.dtype for a in tensors if a.dtype.kind == "f"]
+        dtype = _float_dtype("normal", dtype or (np.result_type(*floats) if floats else None))
+    elif size is None:
+        raise TypeError("normal: with a number for both mean and std, give the size: normal(0, 1, size=(2, 3))")
+    else:
+        shape, dtype = _shape("normal", (size,)), _float_dtype("normal", dtype)
+    samples = _rng("normal", generator).standard_normal(shape, dtype=dtype)
+    return Tensor((means + stds * samples).astype(dtype, copy=False), requires_grad=requires_grad)
 
 
 def randint(
@@ -194,6 +236,22 @@ def randn_like(
     require_cpu("randn_like", device)
     dtype = dtype or _float_like("randn_like", t)
     return randn(*np.shape(t), generator=generator, dtype=dtype, requires_grad=requires_grad)
+
+
+def _sizes(op: str, shape: tuple[Any, ...], size: int | Shape | list[int] | None) -> Shape:
+    """The shape from ``op(2, 3)``, ``op((2, 3))`` or PyTorch's keyword ``op(size=(2, 3))`` (not both)."""
+    if size is None:
+        return _shape(op, shape)
+    if shape:
+        raise TypeError(f"{op}: give the size once, positionally {op}(2, 3) or as {op}(size=(2, 3)), not both")
+    return _shape(op, (size,))
+
+
+def _real(op: str, name: str, value: object) -> np.ndarray[Any, Any]:
+    array = np.asarray(value._data if isinstance(value, Tensor) else value)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{op}: {name} must be a number or a numeric Tensor, got {value!r}")
+    return array
 
 
 def _float_like(op: str, t: object) -> np.dtype[Any]:

@@ -1,7 +1,7 @@
 """``ag.save`` and ``ag.load``, PyTorch's ``torch.save(model.state_dict(), path)`` / ``torch.load(path)`` for
-tensors: a Tensor, an array or a dict of them (a ``state_dict``) as an uncompressed ``.npz`` (numpy's format:
-one ``<name>.npy`` per array, readable by ``np.load`` anywhere), written atomically. Never pickle: loading
-a file runs no code, so every load is "weights only"; a whole model is refused, saying what to write.
+tensors: a Tensor, an array, a list/tuple or a dict of them (a ``state_dict``) as an uncompressed ``.npz``
+(numpy's format: one ``<name>.npy`` per array, readable by ``np.load`` anywhere), written atomically. Never pickle:
+loading a file runs no code, so every load is "weights only"; a whole model is refused, saying what to write.
 
 >>> w = Tensor([[1.0, 2.0]])
 >>> ag.save({"weight": w}, "weights.pth")
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -29,9 +29,13 @@ _MARK = "__ag_save__"
 _ONE = "tensor"  # the member of a single saved tensor
 
 
-def save(obj: Tensor | np.ndarray | Mapping[str, Tensor | np.ndarray], f: str | os.PathLike[str]) -> str:
-    """Write a Tensor, a numpy array or a dict of them with str keys (``model.state_dict()``) to ``f``
-    (exactly that name, ``.pth`` too), atomically; ``ag.load(f)`` gives it back, Tensors as Tensors.
+def save(
+    obj: Tensor | np.ndarray | Sequence[Tensor | np.ndarray] | Mapping[str, Tensor | np.ndarray],
+    f: str | os.PathLike[str],
+) -> str:
+    """Write a Tensor, a numpy array, a list or tuple of them (``torch.save([x, y], f)``) or a dict of them
+    with str keys (``model.state_dict()``) to ``f`` (exactly that name, ``.pth`` too), atomically;
+    ``ag.load(f)`` gives it back, Tensors as Tensors, a list as a list.
 
     >>> ag.save(ag.ones(2), "ones.pth")
     'ones.pth'
@@ -51,10 +55,12 @@ def save(obj: Tensor | np.ndarray | Mapping[str, Tensor | np.ndarray], f: str | 
     if not isinstance(f, (str, os.PathLike)):
         raise TypeError(f"ag.save: f must be a file name (str or pathlib.Path), got {type(f).__name__}")
     one = isinstance(obj, (Tensor, np.ndarray))
-    entries = {_ONE: obj} if one else obj
+    sequence = type(obj).__name__ if type(obj) in (list, tuple) else None  # their members are "0", "1", ...
+    entries = {_ONE: obj} if one else dict(zip(map(str, range(len(obj))), obj)) if sequence else obj
     if not isinstance(entries, Mapping):
         raise TypeError(
-            f"ag.save: expected a Tensor, an array or a dict of them (a state_dict), got {type(obj).__name__}"
+            f"ag.save: expected a Tensor, an array, a list/tuple or a dict of them (a state_dict), "
+            f"got {type(obj).__name__}"
         )
     arrays: dict[str, np.ndarray] = {}
     for key, value in entries.items():
@@ -66,14 +72,14 @@ def save(obj: Tensor | np.ndarray | Mapping[str, Tensor | np.ndarray], f: str | 
                 "(a state_dict); for a training checkpoint use nn.utils.save_checkpoint(path, model, optimizer)"
             )
         arrays[key] = value.data if isinstance(value, Tensor) else value
-    mark = {"one": one, "tensors": [k for k, v in entries.items() if isinstance(v, Tensor)]}
+    mark = {"one": one, "sequence": sequence, "tensors": [k for k, v in entries.items() if isinstance(v, Tensor)]}
     arrays[_MARK] = np.frombuffer(json.dumps(mark).encode("utf-8"), dtype=np.uint8)
     return os.fspath(atomic_write(f, lambda file: write_npz(file, arrays)))
 
 
 def load(f: str | os.PathLike[str], map_location: object = None, weights_only: bool | None = None) -> Any:
-    """What ``ag.save`` wrote to ``f``: a Tensor, an array or a dict of them (Tensors where Tensors were
-    saved); any other ``.npz`` as a dict of its arrays. No pickle is read, so ``weights_only`` (PyTorch's
+    """What ``ag.save`` wrote to ``f``: a Tensor, an array, a list/tuple or a dict of them (Tensors where
+    Tensors were saved); any other ``.npz`` as a dict of its arrays. No pickle is read, so ``weights_only`` (PyTorch's
     guard against unpickling code) holds either way; ``map_location`` may only be the CPU.
 
     >>> _ = ag.save({"w": np.zeros(2)}, "state.pth")
@@ -95,10 +101,14 @@ def load(f: str | os.PathLike[str], map_location: object = None, weights_only: b
         return arrays
     try:
         mark = json.loads(arrays.pop(_MARK).tobytes().decode("utf-8"))
-        tensors, one = set(mark["tensors"]), mark["one"] is True
+        tensors, one, sequence = set(mark["tensors"]), mark["one"] is True, mark.get("sequence")
         if one and set(arrays) != {_ONE}:
             raise ValueError(f"one tensor was saved, but the file holds {sorted(arrays)}")
+        if sequence not in (None, "list", "tuple") or (sequence and set(arrays) != set(map(str, range(len(arrays))))):
+            raise ValueError(f"a {sequence} was saved, but the file holds {sorted(arrays)}")
     except (ValueError, KeyError, TypeError) as error:
         raise ValueError(f"ag.load: {name} is damaged: its {_MARK} member does not fit its arrays ({error})") from None
     loaded = {key: Tensor(value) if key in tensors else value for key, value in arrays.items()}
+    if sequence:
+        return (list if sequence == "list" else tuple)(loaded[str(i)] for i in range(len(loaded)))
     return loaded[_ONE] if one else loaded

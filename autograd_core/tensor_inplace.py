@@ -19,6 +19,7 @@ import autograd_core.tensor as _tensor  # still loading when this one is importe
 from .grad_mode import current_switches
 from .tensor_base import TensorBase, normalize_axes
 from .tensor_math import TensorMath
+from .tensor_random import TensorRandomFill
 from .types import Number, TensorLike
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ def _values(x: TensorLike) -> np.ndarray:
     return np.asarray(x._data if isinstance(x, TensorBase) else x)
 
 
-class TensorInPlace(TensorMath):
+class TensorInPlace(TensorMath, TensorRandomFill):
     """In-place updates (see the module docstring)."""
 
     # ------------------------------------------------------------ in place, outside the graph (as `w -= ...`)

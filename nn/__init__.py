@@ -154,3 +154,14 @@ __all__ = [
     "load",
     "read_info",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """PyTorch's lazy layers (``nn.LazyLinear(256)``, ...) infer their input size at the first call; here
+    every layer is built with its sizes, so asking for one says what to write instead."""
+    if name.startswith("Lazy") and name[4:] in __all__:
+        raise AttributeError(
+            f"module 'nn' has no attribute {name!r}: layers here are built with their input size, "
+            f"so give it: nn.{name[4:]}(<input size>, ...) (nn.LazyLinear(256) on 20 features is nn.Linear(20, 256))"
+        )
+    raise AttributeError(f"module 'nn' has no attribute {name!r}")

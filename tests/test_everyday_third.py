@@ -246,11 +246,13 @@ def test_np_linalg_norm_of_a_tensor_is_recorded():
 
 
 def test_max_of_two_tensors_points_to_maximum():
-    # torch.max(a, b) is the elementwise maximum; here the second argument is the axis: say so (and min says min)
+    # torch.max(a, b) is the elementwise maximum, and so is ag.max(a, b) (d2l's relu); the method's second
+    # argument is the axis here: say so (and min says min)
     import autograd_core as ag
 
     a, b = Tensor([1.0, 5.0]), Tensor([3.0, 2.0])
-    for call, name in ((lambda: ag.max(a, b), "max"), (lambda: a.min(b), "min"), (lambda: ag.min(a, b), "min")):
+    assert ag.max(a, b).tolist() == [3.0, 5.0] and ag.min(a, b).tolist() == [1.0, 2.0]
+    for call, name in ((lambda: a.max(b), "max"), (lambda: a.min(b), "min")):
         with pytest.raises(
             TypeError, match=rf"^{name}: axis must be .*elementwise {name}imum .* ag\.{name}imum\(a, b\)"
         ):

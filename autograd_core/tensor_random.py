@@ -1,0 +1,72 @@
+"""PyTorch's in-place random fills, ``normal_`` and ``uniform_``: ``param.normal_(0, 0.01)`` under ``no_grad``
+(d2l writes ``param.data.normal_(0, 0.01)``, but ``.data`` is a numpy array here). They draw from the
+generator ``ag.manual_seed`` seeds (or ``generator=``) and refuse what ``fill_`` refuses: a leaf that requires
+grad outside ``no_grad``, a tensor a recorded op still needs. ``Tensor`` inherits them through ``TensorInPlace``.
+
+>>> w = ag.zeros(2, 3, requires_grad=True)
+>>> with ag.no_grad():
+...     _ = w.uniform_(-1, 1)
+>>> bool((w.data >= -1).all() and (w.data < 1).all() and w.requires_grad)
+True
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
+
+import numpy as np
+
+from .tensor_base import TensorBase
+
+if TYPE_CHECKING:
+    from .sampling import Generator
+    from .tensor import Tensor
+
+
+class TensorRandomFill(TensorBase):
+    """``normal_ uniform_`` (see the module docstring)."""
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Generator | None = None) -> Tensor:
+        """Fill in place with samples of N(mean, std²), in this tensor's (float) dtype, as PyTorch's.
+
+        >>> _ = ag.manual_seed(0)
+        >>> ag.zeros(3).normal_(10.0, 0.0).tolist()
+        [10.0, 10.0, 10.0]
+        """
+        mean, std = _number("normal_", "mean", mean), _number("normal_", "std", std)
+        if not std >= 0:
+            raise ValueError(f"normal_: std must be >= 0, got {std}")
+        return self._fill_random("normal_", generator, lambda rng, shape: rng.normal(mean, std, shape))
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Generator | None = None) -> Tensor:
+        """Fill in place with samples uniform in [a, b), in this tensor's (float) dtype (PyTorch's
+        ``uniform_(from=0, to=1)``; its names are Python keywords, so here they are positional ``a, b``).
+
+        >>> t = ag.zeros(100).uniform_(2, 3)
+        >>> bool((t.data >= 2).all() and (t.data < 3).all())
+        True
+        """
+        a, b = _number("uniform_", "a", a), _number("uniform_", "b", b)
+        if not a <= b:
+            raise ValueError(f"uniform_: expects a <= b (the interval [a, b)), got a={a}, b={b}")
+        return self._fill_random("uniform_", generator, lambda rng, shape: rng.uniform(a, b, shape))
+
+    def _fill_random(
+        self, method: str, generator: Generator | None, draw: Callable[[np.random.Generator, Any], np.ndarray]
+    ) -> Tensor:
+        from .sampling import _rng  # (sampling imports Tensor, which inherits this class)
+
+        t = cast("Tensor", self)
+        if t.dtype.kind != "f":
+            raise TypeError(f"{method}: fills a floating-point tensor, got {t.dtype}; make it with dtype=ag.float32")
+        samples = draw(_rng(method, generator), t.shape)
+        t._in_place(method)[...] = samples.astype(t.dtype, copy=False)
+        return t
+
+
+def _number(method: str, name: str, value: object) -> float:
+    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not np.isfinite(float(value)):
+        raise TypeError(f"{method}: {name} must be a finite number, got {value!r}")
+    return float(value)
