@@ -27,9 +27,10 @@ import numpy as np
 
 from autograd_core import Tensor, structure_changed
 from autograd_core.grad_mode import enter_scope, exit_scope
-from autograd_core.types import TensorLike
 
 from .module_state import ModuleState
+from .parameter import Parameter as Parameter  # (nn.module.Parameter: where torch code finds it)
+from .parameter import is_parameter_value, mark_parameter
 
 #: ``hook(module, inputs, output)``; a result other than None replaces the output.
 ForwardHook: TypeAlias = Callable[["Module", tuple[Any, ...], Any], Any]
@@ -71,28 +72,6 @@ class _HookHandle:
     def remove(self) -> None:
         if self._hooks.pop(self._key, None) is not None and self._seen:
             structure_changed()  # a compiled step replayed with the hook is traced again
-
-
-def _is_parameter(value: object) -> bool:
-    return isinstance(value, Tensor) and value.requires_grad and value.is_leaf
-
-
-def Parameter(data: TensorLike, requires_grad: bool = True) -> Tensor:
-    """PyTorch's ``nn.Parameter(t)``: ``data`` as a leaf Tensor that requires grad (sharing a Tensor's or
-    array's memory, as PyTorch). Here any such leaf is a parameter once assigned to a module attribute,
-    so this is that Tensor itself, spelled as PyTorch code spells it.
-
-    >>> class Scale(Module):
-    ...     def __init__(self):
-    ...         super().__init__()
-    ...         self.gain = Parameter(np.ones(3))
-    ...     def forward(self, x):
-    ...         return x * self.gain
-    >>> [name for name, _ in Scale().named_parameters()]
-    ['gain']
-    """
-    values = data.data if isinstance(data, Tensor) else data  # a Tensor detached, its memory kept
-    return Tensor(values, requires_grad=requires_grad)
 
 
 class Module(ModuleState):
@@ -145,9 +124,9 @@ class Module(ModuleState):
         if name in self._buffers:
             self._buffers[name] = self._buffer_value(name, value)
             value = self._buffers[name]
-        elif frozen or _is_parameter(value):
+        elif frozen or is_parameter_value(value) or isinstance(value, Parameter):  # (a frozen nn.Parameter too)
             _TreeClock.tick()
-            self._parameters[name] = value
+            self._parameters[name] = mark_parameter(value)
             if not self._attached:
                 value.label = name
         elif isinstance(value, Module):
@@ -172,6 +151,21 @@ class Module(ModuleState):
             object.__setattr__(removed, "_attached", False)  # a root again if used on its own
         if self._parameters.pop(name, None) is not None or removed is not None:
             _TreeClock.tick()
+
+    def register_parameter(self, name: str, param: Tensor | None) -> None:
+        """PyTorch's ``self.register_parameter(name, param)``: as ``setattr(self, name, param)`` for a leaf Tensor
+        that requires grad (or a frozen one), or None (no such parameter: ``register_parameter("bias", None)``)."""
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"register_parameter: the name must be a non-empty str without '.', got {name!r}")
+        taken = name in self.__dict__ and name not in self._parameters and self.__dict__[name] is not None
+        if name in self._modules or name in self._buffers or taken:  # (None: registered as no parameter)
+            raise KeyError(f"register_parameter: attribute '{name}' already exists in {type(self).__name__}")
+        if param is not None and not (isinstance(param, Tensor) and param.is_leaf):
+            raise TypeError(
+                f"register_parameter: cannot register a {type(param).__name__} as parameter '{name}' of "
+                f"{type(self).__name__}: give nn.Parameter(data) (a leaf Tensor) or None"
+            )
+        setattr(self, name, param if param is None else mark_parameter(param))
 
     def register_buffer(self, name: str, array: np.ndarray | Tensor) -> None:
         """Keep ``array`` (running statistics, say) as state that is saved and loaded with the parameters

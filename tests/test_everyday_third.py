@@ -213,11 +213,13 @@ def test_nn_parameter_as_pytorch_code_writes_it():
             return x * self.scale + self.shift + self.fixed
 
     model = Affine(2)
-    assert [name for name, _ in model.named_parameters()] == ["scale", "shift"]
-    assert all(p.is_leaf and p.requires_grad for p in model.parameters()) and not model.fixed.requires_grad
+    # a frozen nn.Parameter is a parameter too, as torch's (named_parameters and state_dict list it)
+    assert [name for name, _ in model.named_parameters()] == ["scale", "shift", "fixed"]
+    assert all(p.is_leaf for p in model.parameters()) and not model.fixed.requires_grad
     loss = (model(np.array([[1.0, 2.0]])) ** 2).sum()
     loss.backward()
     assert model.scale.grad.tolist() == [8.0, 20.0] and model.shift.grad.tolist() == [8.0, 10.0]
+    assert model.fixed.grad is None
     weights = np.ones(3)
     assert np.shares_memory(nn.Parameter(weights).data, weights)  # as torch.nn.Parameter: no copy
     torch = pytest.importorskip("torch")

@@ -1,0 +1,58 @@
+"""``nn.Parameter``, PyTorch's spelling of a trainable tensor. Here any leaf Tensor that requires grad is a
+parameter once assigned to a module attribute, so ``Parameter(data)`` makes that Tensor itself (no subclass:
+every op, optimizer and file treats it as any Tensor), and ``isinstance(t, nn.Parameter)`` says what PyTorch's
+says: t was made by ``nn.Parameter`` or registered as a module's parameter (frozen ones too), not a tensor
+that merely requires grad, nor a parameter's ``detach()`` or ``clone()``.
+
+>>> w = Parameter(np.ones(3))
+>>> w.requires_grad, isinstance(w, Parameter), isinstance(w * 2, Parameter)
+(True, True, False)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograd_core import Tensor
+from autograd_core.types import TensorLike
+
+_MARK = "_nn_parameter"  # in the Tensor's __dict__: made by Parameter, or registered by a module
+
+
+def is_parameter_value(value: object) -> bool:
+    """Would a module register ``value`` as a parameter: a leaf Tensor that requires grad."""
+    return isinstance(value, Tensor) and value.requires_grad and value.is_leaf
+
+
+def mark_parameter(t: Tensor) -> Tensor:
+    """Record that ``t`` is a parameter (``isinstance(t, nn.Parameter)``); returns t."""
+    vars(t)[_MARK] = True
+    return t
+
+
+class _ParameterType(type):
+    def __instancecheck__(cls, value: Any) -> bool:
+        return isinstance(value, Tensor) and vars(value).get(_MARK, False)
+
+
+class Parameter(metaclass=_ParameterType):
+    """PyTorch's ``nn.Parameter(data=None, requires_grad=True)``: ``data`` as a leaf Tensor that requires grad
+    (sharing a Tensor's or array's memory, as PyTorch; None: an empty one), marked as a parameter.
+
+    >>> class Scale(nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.gain = Parameter(np.ones(3))
+    ...     def forward(self, x):
+    ...         return x * self.gain
+    >>> [name for name, _ in Scale().named_parameters()]
+    ['gain']
+    """
+
+    def __new__(cls, data: TensorLike | None = None, requires_grad: bool = True) -> Tensor:  # type: ignore[misc]
+        values = np.empty(0) if data is None else data.data if isinstance(data, Tensor) else data
+        if not isinstance(requires_grad, bool):
+            raise TypeError(f"nn.Parameter: requires_grad must be True or False, got {requires_grad!r}")
+        return mark_parameter(Tensor(values, requires_grad=requires_grad))  # a Tensor detached, its memory kept
