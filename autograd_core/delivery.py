@@ -10,6 +10,7 @@ watches (its hooks, ``retain_grad()``, the tensors ``backward(inputs=...)`` or `
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, cast
 
@@ -31,6 +32,27 @@ def _given_before(g: Grad, owners: set[int]) -> bool:
         return True
     owners.add(owner)
     return False
+
+
+def _sole(a: object) -> bool:
+    """Is ``a`` an array that only the engine holds (its dict of gradients and the local it was just read into),
+    owning its memory? Then a vjp may add into it in place (``Primitive.vjp_add``): no one else sees it change.
+    CPython counts an object's references; the count to expect is measured once, by the same steps (``_SOLE``)."""
+    return type(a) is np.ndarray and a.base is None and a.flags.writeable and sys.getrefcount(a) == _SOLE
+
+
+def _sole_count() -> int:
+    held = {0: np.empty(1)}
+    count = _count(previous := held.get(0))  # as the engine: read into a local, then ask
+    del previous
+    return count
+
+
+def _count(a: object) -> int:
+    return sys.getrefcount(a)
+
+
+_SOLE = _sole_count()
 
 
 def _visit_watched(node: Tensor, g: Grad, create_graph: bool, into_grad: bool, capture: dict[Tensor, Grad]) -> Grad:

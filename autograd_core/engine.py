@@ -30,7 +30,7 @@ from .anomaly import check_backward
 
 # The delivery of complete gradients (delivery.py), imported as module globals: _run calls them per leaf.
 # (accumulate_grad stays importable from here: ag.compile and replay take it from the engine.)
-from .delivery import _given_before, _listed_inputs, _run_hooks, _visit_watched, accumulate_grad
+from .delivery import _given_before, _listed_inputs, _run_hooks, _sole, _visit_watched, accumulate_grad
 from .grad_mode import current_switches, reset_switches, set_switches
 from .graph_state import SPENT, MutationClock, check_rest, on_paths, watched
 from .primitives import sum_to
@@ -247,8 +247,10 @@ def _run(
                         i, parent = 0, parents[0]
                         if plain:
                             single = vjp(0, g, node._data, parent._data)
-                        else:
+                        elif prim.vjp_add is None or anomaly or not _sole(previous := get(parent)):  # type: ignore[union-attr]
                             single = vjp(0, g, node._data, parent._data, **node._params)
+                        else:  # x[k] of many k: g added into x's gradient so far in place, O(g) rather than O(x)
+                            prim.vjp_add(previous, g, **node._params)  # type: ignore[union-attr]
                 elif plain and len(parents) == 2 and parents[0].requires_grad != parents[1].requires_grad:
                     i = 0 if parents[0].requires_grad else 1
                     parent = parents[i]

@@ -87,6 +87,9 @@ class Primitive:
     # True: elementwise on one input, its vjp's result has the input's shape and dtype whenever g has the output's
     # (which the engine ensures), so backward does not check it (~100 ns a node); only for one input, no params
     vjp_fits_input = False
+    # vjp_add(acc, g, **params): a one-input vjp whose result is zero but for a part (Getitem's), added into acc (the
+    # input's gradient so far, the engine's own array) in place: n slices of x cost O(n slices), not O(n x)
+    vjp_add: ClassVar[Callable[..., None] | None] = None
     next_functions = _GraphNodeOnly()  # PyTorch's node attribute: an error that says what to write here
 
     def __init_subclass__(cls, **kwargs):

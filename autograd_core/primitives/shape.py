@@ -139,6 +139,14 @@ class Getitem(Primitive):
         return call(ScatterAdd, g, shape=x.shape, index=index)
 
     @staticmethod
+    def vjp_add(acc, g, index, unique_indices=False):
+        """The vjp added into ``acc`` in place (the engine's own array of x's shape): ScatterAdd without its zeros."""
+        if unique_indices or _is_basic(index):
+            acc[index] += g
+        else:
+            np.add.at(acc, index, g)
+
+    @staticmethod
     def vjp_code(i, out, x, index, unique_indices=False):
         """ScatterAdd's forward into a buffer: zeros, then g added (np.add.at), or assigned where no
         element can be selected twice: a basic index, one promised unique, or integer arrays one of which
