@@ -42,10 +42,15 @@ def _sole(a: object) -> bool:
 
 
 def _sole_count() -> int:
+    """The references a sole array has when asked, measured as the engine asks; -1 (never sole: adds out of place)
+    outside CPython or when the count is not one CPython gives (4; 3 where locals are borrowed): a debugger that
+    copied this frame's locals would inflate the count, and a shared array could then pass for a sole one."""
+    if sys.implementation.name != "cpython":
+        return -1
     held = {0: np.empty(1)}
     count = _count(previous := held.get(0))  # as the engine: read into a local, then ask
     del previous
-    return count
+    return count if count in (3, 4) else -1
 
 
 def _count(a: object) -> int:
