@@ -81,6 +81,7 @@ class Plan:
         self.leaves, self.form = tape.leaves, tape.form  # form: how fn returned aux (None: the loss alone)
         self.namespace = dict(_NAMESPACE, MISS=MISS, **{name: t for name, _, t in tape.sources(())})
         self._frozen, self._body, self._count, self._buffers = set(), [], 0, {}
+        self._owned = set()  # gradients only this plan's code holds (a sum, a scatter): added into in place
         # tracebacks show the generated code while the plan lives; then its lines go (flat over retraces)
         self._filename = f"<ag.compile {title} {id(self):x}>"
         weakref.finalize(self, linecache.cache.pop, self._filename, None)
@@ -146,12 +147,17 @@ class Plan:
             return "(" + "".join(code + ", " for code, _ in parts) + ")", tuple(seen for _, seen in parts)
         return repr(value) if type(value) in (int, bool, type(None)) else self._const(value), value
 
-    def _operands(self, entry, t, names, field, function, *head):
-        """An op's lowering fields (inputs x0, x1..., params, and ``field``: code calling ``function``, its primitive's
-        own forward or vjp, with head, the inputs and the params) and its params as a lowering may rely on them."""
+    def _params(self, entry, t):
+        """An op's params as code, and as a lowering may rely on them."""
         params, known = {}, {}
         for (name, value), (_, key) in zip(t.params.items(), entry[3]):
             params[name], known[name] = self._param(value, key)
+        return params, known
+
+    def _operands(self, entry, t, names, field, function, *head):
+        """An op's lowering fields (inputs x0, x1..., params, and ``field``: code calling ``function``, its primitive's
+        own forward or vjp, with head, the inputs and the params) and its params as a lowering may rely on them."""
+        params, known = self._params(entry, t)
         inputs = [names[p] for p in entry[2]]
         call = f"{self._const(function)}({', '.join([*head, *inputs] + [f'{k}={v}' for k, v in params.items()])})"
         return {**params, **{f"x{k}": x for k, x in enumerate(inputs)}, field: call}, known
@@ -222,7 +228,9 @@ class Plan:
             if not parts[i]:  # only a Function's None reached it: nothing flows on from it, as in the engine
                 continue
             g, parts[i] = self._combine(parts[i], handed=False), None  # (frees the traced values early)
-            parents = tape.structure[i][2]
+            prim, parents = tape.structure[i][1:3]
+            if prim.vjp_add_code is not None and parts[parents[0]] and self._add_into(tape, i, g, parts):
+                continue
             # written last input first: the weight's gradient in h @ W (h.T @ g) reads h for the last
             # time, so h's buffer is free for g @ W.T (buffers.py); added in input order, as the engine
             order = [j for j in reversed(range(len(parents))) if needs[parents[j]]]
@@ -242,6 +250,21 @@ class Plan:
                 self._body.append(f"accumulate_grad(L{j}, {g.name}, {not g.fresh})")
         self._body.append(f"return {out}")
 
+    def _add_into(self, tape, i, g, parts):
+        """Node i's gradient (x[index]'s) added in place into its input's so far when that is one array of our own
+        (a sum, a scatter), as the engine's vjp_add: O(g), not O(x). False where it is not: sent as usual."""
+        node, entry = tape.order[i], tape.structure[i]
+        x = entry[2][0]
+        acc = parts[x] = [self._combine(parts[x], handed=False)]  # the parts so far, added as the engine adds them
+        if acc[0].name not in self._owned:
+            return False
+        params, known = self._params(entry, node)
+        template = node.prim.vjp_add_code(node.data, *(p.data for p in node.parents), **known)
+        self._body += template.format(acc=acc[0].name, g=g.name, **params).split("\n")
+        if acc[0].value.flags.writeable:  # (a leaf's gradient values are never read: read-only zeros)
+            node.prim.vjp_add(acc[0].value, g.value, **node.params)
+        return True
+
     def _bake(self, value):
         return _Grad(self._const(value, frozen=True), False, value)
 
@@ -256,6 +279,7 @@ class Plan:
                 fresh = handed and k == len(parts)
                 fields = {"a": g.name, "b": other.name}
                 g = _Grad(self._emit("add({a}, {b}{into})", fields, np.shape(value), value.dtype, fresh), fresh, value)
+                self._owned.add(g.name)
         return g
 
     def _vjp(self, tape, i, j, g, names, handed):
@@ -284,6 +308,8 @@ class Plan:
         for k, (code, shape, dtype) in enumerate(steps, 1):  # sum_to and cast, as the engine
             fresh = handed and k == len(steps)
             name = self._emit(code, {"g": name}, shape, dtype, fresh)
+        if prim.vjp_add_code is not None and name != g.name:  # a scatter: a new array, later slices add into it
+            self._owned.add(name)
         if tape.structure[parents[j]][0] == "leaf":  # a leaf's gradient values are never read again
             value = np.broadcast_to(np.zeros((), value.dtype), value.shape)
         return _Grad(name, fresh, value)

@@ -44,6 +44,7 @@ SERIAL = {
     "test_engine_scale.py::test_stacking_many_scalars_backward_is_exact_and_linear_in_the_number_of_inputs",
     "test_benchmarks_timing.py::test_the_cpu_clock_does_not_count_waiting",
     "test_engine_slices.py::test_many_slices_backward_is_linear_in_their_number",
+    "test_compile_slices.py::test_a_replay_through_many_slices_is_linear_in_their_number",
 }
 
 

@@ -90,6 +90,7 @@ class Primitive:
     # vjp_add(acc, g, **params): a one-input vjp whose result is zero but for a part (Getitem's), added into acc (the
     # input's gradient so far, the engine's own array) in place: n slices of x cost O(n slices), not O(n x)
     vjp_add: ClassVar[Callable[..., None] | None] = None
+    vjp_add_code: ClassVar[Callable[..., str] | None] = None  # (out, *inputs, **params) -> vjp_add as a statement
     next_functions = _GraphNodeOnly()  # PyTorch's node attribute: an error that says what to write here
 
     def __init_subclass__(cls, **kwargs):

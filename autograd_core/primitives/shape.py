@@ -155,6 +155,12 @@ class Getitem(Primitive):
         scatter = "{dest}[{index}] = {g}" if distinct else "add.at({dest}, {index}, {g})"
         return f"{{dest}}[...] = 0\n{scatter}\n{{y}} = {{dest}}"
 
+    @staticmethod
+    def vjp_add_code(out, x, index, unique_indices=False):
+        """vjp_add as a statement adding g into {acc} (a plan's own array of x's gradient so far)."""
+        distinct = unique_indices or _is_basic(index) or _distinct(index, x.shape, np.shape(out))
+        return "{acc}[{index}] += {g}" if distinct else "add.at({acc}, {index}, {g})"
+
 
 class ScatterAdd(Primitive):
     """zeros(shape) with g added at ``index`` (repeated indices add up). Getitem's vjp, and vice versa.
