@@ -147,7 +147,7 @@ class Plan:
             return "(" + "".join(code + ", " for code, _ in parts) + ")", tuple(seen for _, seen in parts)
         return repr(value) if type(value) in (int, bool, type(None)) else self._const(value), value
 
-    def _params(self, entry, t):
+    def _param_codes(self, entry, t):
         """An op's params as code, and as a lowering may rely on them."""
         params, known = {}, {}
         for (name, value), (_, key) in zip(t.params.items(), entry[3]):
@@ -157,7 +157,7 @@ class Plan:
     def _operands(self, entry, t, names, field, function, *head):
         """An op's lowering fields (inputs x0, x1..., params, and ``field``: code calling ``function``, its primitive's
         own forward or vjp, with head, the inputs and the params) and its params as a lowering may rely on them."""
-        params, known = self._params(entry, t)
+        params, known = self._param_codes(entry, t)
         inputs = [names[p] for p in entry[2]]
         call = f"{self._const(function)}({', '.join([*head, *inputs] + [f'{k}={v}' for k, v in params.items()])})"
         return {**params, **{f"x{k}": x for k, x in enumerate(inputs)}, field: call}, known
@@ -258,7 +258,7 @@ class Plan:
         acc = parts[x] = [self._combine(parts[x], handed=False)]  # the parts so far, added as the engine adds them
         if acc[0].name not in self._owned:
             return False
-        params, known = self._params(entry, node)
+        params, known = self._param_codes(entry, node)
         template = node.prim.vjp_add_code(node.data, *(p.data for p in node.parents), **known)
         self._body += template.format(acc=acc[0].name, g=g.name, **params).split("\n")
         if acc[0].value.flags.writeable:  # (a leaf's gradient values are never read: read-only zeros)
