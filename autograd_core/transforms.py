@@ -298,9 +298,10 @@ def _given_leaves(given: Sequence[Any], indices: Sequence[int]) -> list[Any]:
 
 
 def _is_tree(x: Any) -> bool:
-    """A dict, or a list/tuple holding Tensors or containers (not numbers): a pytree of parameters."""
+    """A dict, or a list/tuple holding Tensors, numpy arrays or containers (not numbers only): a pytree of
+    parameters. Arrays are leaves as in JAX and HIPS: HIPS's examples pass ``[(W, b), ...]`` of numpy arrays."""
     return isinstance(x, dict) or (
-        isinstance(x, (list, tuple)) and any(isinstance(v, Tensor) or _is_tree(v) for v in x)
+        isinstance(x, (list, tuple)) and any(isinstance(v, (Tensor, np.ndarray)) or _is_tree(v) for v in x)
     )
 
 
