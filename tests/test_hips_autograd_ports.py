@@ -97,6 +97,16 @@ def _nested(transform, f, n):
     return found
 
 
+def test_a3_examples_tanh_py_six_derivatives_of_its_tanh_of_half_x():
+    def example_tanh(x):  # examples/tanh.py's: (1 - e^-x) / (1 + e^-x) = tanh(x / 2)
+        return (1.0 - ag.exp(-x)) / (1.0 + ag.exp(-x))
+
+    x = np.linspace(-7, 7, 200)
+    closed = _tanh_derivatives(x, 6, scale=0.5)
+    for k, derivative in enumerate(_nested(ag.elementwise_grad, example_tanh, 6), 1):
+        _close(derivative(x), closed[k], rtol=1e-8, atol=1e-10)
+
+
 def test_a2_elementwise_grad_is_the_sum_of_the_jacobians_rows_for_any_function():
     f = lambda x: ag.stack([x[0] * x[1], x[1] ** 3, x.sum()])  # noqa: E731 (not elementwise: J has 3 rows)
     x = Tensor([2.0, 3.0])
