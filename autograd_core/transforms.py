@@ -283,6 +283,11 @@ def _input(name: str, i: int, x: Any) -> Tensor:
     if isinstance(x, Tensor) and x.requires_grad and current_switches().grad_enabled:
         return x
     values = np.asarray(x.data if isinstance(x, Tensor) else x)
+    if values.dtype.kind == "c":  # (HIPS autograd differentiates complex functions; this engine is real-valued)
+        raise TypeError(
+            f"{name}: argument {i} is complex ({values.dtype}); this engine differentiates real numbers only: pass "
+            "the real and imaginary parts as two real arguments"
+        )
     if values.dtype.kind not in "fiub":
         raise TypeError(f"{name}: argument {i} must be a Tensor or numbers, got {type(x).__name__}")
     if values.dtype.kind != "f":

@@ -19,7 +19,8 @@ How HIPS's spellings map onto ours:
 - ``@primitive`` + ``defvjp(f, lambda ans, x: lambda g: ...)`` is ``class F(ag.Function)`` with ``forward``
   and ``backward`` (ctx carries ``ans`` and ``x``), or a ``Primitive`` (docs/tutorials/07-your-own-primitive.md).
 - ``np.dot(X, w)`` of a matrix is ``X @ w`` (``ag.dot``, like ``A.dot(B)``, is torch's 1-d dot and says so).
-- ``grad_named(f, "name")``: ours picks arguments by position only (``argnums``).
+- ``grad_named(f, "name")``: ours picks arguments by position only (``argnums``); complex inputs are refused
+  by name (this engine is real-valued: differentiate the real and imaginary parts as two arguments).
 - Assignment ``A[0, 0] = x`` with x requiring grad: HIPS lists it under "Don't use" (its gradient is lost
   silently); ours refuses, naming ``ag.stack`` / ``ag.where``; so do ``a += b`` on a recorded tensor and
   ``ag.sum([x, y])`` (implicit casting of a list: it silently gave a zero gradient before these ports).
@@ -232,6 +233,14 @@ def test_b3_inputs_may_be_tuples_of_tuples_dicts_and_lists_of_numpy_arrays():
     for (W, b), (dW, db) in zip(layers, found):
         _close(dW, 2 * W)
         _close(db, np.ones_like(b))
+
+
+def test_b3_a_complex_input_is_refused_by_name_the_engine_is_real_valued():
+    # HIPS: "The input can be a scalar, complex number, vector, tuple, ..."; ours differentiates real numbers
+    with pytest.raises(TypeError, match=r"value_and_grad: argument 0 is complex \(complex128\); .* two real arguments"):
+        grad(lambda z: z * z)(1.0 + 2.0j)
+    real, imag = grad(lambda x, y: x * x - y * y, (0, 1))(1.0, 2.0)  # Re(z^2) by its parts
+    assert (real.item(), imag.item()) == (2.0, -4.0)
 
 
 def test_b4_hessian_vector_products_equal_the_hessian_times_v():
