@@ -7,7 +7,8 @@ installed (the ``oracle`` extra), equal to HIPS's own values in float64. Its exa
 a. README: grad of tanh against finite differences; ``elementwise_grad`` up to the sixth derivative
 b. Tutorial: taylor_sine's while loop; logistic regression by gradient descent; containers (tuples, dicts,
    lists of numpy arrays); Hessian-vector products; "Supported and unsupported parts of numpy"
-c. "Extend Autograd by defining your own primitives": logsumexp with its own gradient
+c. "Extend Autograd by defining your own primitives": logsumexp with its own gradient, as an ``ag.Function``
+   and as a ``Primitive`` whose vjp is written, as HIPS's, with numpy calls (recorded on Tensors)
 
 How HIPS's spellings map onto ours:
 - ``grad(f, argnum)(x)`` is ``ag.value_and_grad(f, argnum)(x)[1]`` (``ag.grad`` is torch's tensors-in,
@@ -368,3 +369,26 @@ def test_c1_own_logsumexp_equals_hips_primitive_and_defvjp():
     y = np.array([1.5, 6.7, 1e-10, -0.4])
     theirs = autograd.grad(lambda y: anp.sum(hips_logsumexp(y**2)))(y)
     _close(grad(example_func)(y), theirs, rtol=1e-13, atol=1e-300)
+
+
+def test_c2_the_same_logsumexp_as_a_primitive_with_hips_style_vjp():
+    class LogSumExpPrimitive(ag.Primitive):  # HIPS's defvjp(f, lambda ans, x: lambda g: ...): vjp(i, g, ans, x)
+        name = "test_hips_logsumexp"
+
+        @staticmethod
+        def forward(x):
+            max_x = np.max(x)
+            return max_x + np.log(np.sum(np.exp(x - max_x)))
+
+        @staticmethod
+        def vjp(i, g, ans, x):  # numpy calls on Tensors are recorded ops: one line for both passes, as anp
+            return np.full(x.shape, 1.0) * g * np.exp(x - ans)
+
+    try:
+        y = Tensor([1.5, 6.7, 1e-10])
+        lse = lambda y: Tensor.apply(LogSumExpPrimitive, y**2)  # noqa: E731
+        _close(grad(lse)(y), grad(example_func)(y), rtol=1e-15, atol=1e-300)
+        _close(ag.hessian(lse)(Tensor([0.3, -1.2, 0.8])), ag.hessian(example_func)(Tensor([0.3, -1.2, 0.8])).data)
+        assert ag.gradcheck(lse, (Tensor([0.2, -0.5, 1.1, 0.0], requires_grad=True),))
+    finally:
+        del ag.PRIMITIVES["test_hips_logsumexp"]
