@@ -283,6 +283,11 @@ def _input(name: str, i: int, x: Any) -> Tensor:
     if isinstance(x, Tensor) and x.requires_grad and current_switches().grad_enabled:
         return x
     values = np.asarray(x.data if isinstance(x, Tensor) else x)
+    if values.dtype.kind == "c":  # (HIPS autograd differentiates complex functions; this engine is real-valued)
+        raise TypeError(
+            f"{name}: argument {i} is complex ({values.dtype}); this engine differentiates real numbers only: pass "
+            "the real and imaginary parts as two real arguments"
+        )
     if values.dtype.kind not in "fiub":
         raise TypeError(f"{name}: argument {i} must be a Tensor or numbers, got {type(x).__name__}")
     if values.dtype.kind != "f":
@@ -298,9 +303,10 @@ def _given_leaves(given: Sequence[Any], indices: Sequence[int]) -> list[Any]:
 
 
 def _is_tree(x: Any) -> bool:
-    """A dict, or a list/tuple holding Tensors or containers (not numbers): a pytree of parameters."""
+    """A dict, or a list/tuple holding Tensors, numpy arrays or containers (not numbers only): a pytree of
+    parameters. Arrays are leaves as in JAX and HIPS: HIPS's examples pass ``[(W, b), ...]`` of numpy arrays."""
     return isinstance(x, dict) or (
-        isinstance(x, (list, tuple)) and any(isinstance(v, Tensor) or _is_tree(v) for v in x)
+        isinstance(x, (list, tuple)) and any(isinstance(v, (Tensor, np.ndarray)) or _is_tree(v) for v in x)
     )
 
 
