@@ -1,19 +1,16 @@
-""" fast.ai's "Practical Deep Learning for Coders part 2" (course22p2, "from the foundations"), its notebooks
-01_matmul and 03_backprop ported step by step (``autograd_core as ag`` for ``torch``, ``nn`` for ``torch.nn``),
-each step asserting the notebook's own outcome; where torch is installed the same code runs in both and the
-values and gradients must agree. 04_minibatch_training is in ``test_fastai_ports_training.py``, 05_datasets and
-09_learner in ``test_fastai_ports_learner.py``. The bundled 8x8 digits (1,797 rows of 64 pixels, ``/ 16``)
-stand in for MNIST (50,000 rows of 784; no download); fastcore's ``test_close`` is ``np.testing.assert_allclose``.
+"""fast.ai's "Practical Deep Learning for Coders part 2" (course22p2, "from the foundations"), its notebook
+01_matmul ported step by step (``autograd_core as ag`` for ``torch``, ``nn`` for ``torch.nn``), each step
+asserting the notebook's own outcome; where torch is installed the same code runs in both and the values and
+gradients must agree. 03_backprop is in ``test_fastai_ports_backprop.py``, 04_minibatch_training in
+``test_fastai_ports_training.py``, 05_datasets and 09_learner in ``test_fastai_ports_learner.py``. The bundled
+8x8 digits (1,797 rows of 64 pixels, ``/ 16``) stand in for MNIST (50,000 rows of 784; no download);
+fastcore's ``test_close`` is ``np.testing.assert_allclose``.
 
 01_matmul: the data as lists and a ``Matrix`` class, then as tensors (``reshape``/``view``); matmul by three
 loops, then elementwise (``(a[i,:] * b[:,j]).sum()``, ``torch.dot``), then broadcasting
 (``(a[i,:,None] * b).sum(0)``), then ``torch.einsum``, then ``@``: all agree. Elementwise ops and the Frobenius
 norm; broadcasting a scalar, a vector over a matrix (``expand_as`` and its ``stride``: nothing copied), rows and
 columns with ``unsqueeze``/``None``, the outer product and comparison, numpy's rules and their error.
-03_backprop: the MLP forward (``lin``, ``relu`` as ``clamp_min``, ``mse``; the (N, N) broadcast trap of
-``res - y``), the hand-derived backward (``lin_grad``, ``relu``'s mask, ``mse_grad``, stored in ``.g``) as the
-oracle the engine's ``.backward()`` must equal; the refactors into ``Relu``/``Lin``/``Mse`` classes with
-``__call__`` and ``backward``, then a ``Module`` base with ``forward``/``bwd``, then ``nn.Module`` + autograd.
 
 Where the notebook's spelling differs here: ``x.type()`` is the numpy dtype's name (``'float64'``), not
 ``'torch.FloatTensor'``; ``t.storage()`` is not offered (numpy shows the sharing instead: ``stride()`` of an
@@ -21,7 +18,7 @@ expanded tensor has a 0 step, as torch's; ``np.shares_memory`` says the rest); t
 notebook's float32 asks ``test_close``'s eps=1e-3, these agree to 1e-12); ``c[i, j] = v`` writes values only, so
 the loop matmuls run on values, and one that must carry a gradient stacks its rows (``ag.stack``) instead
 (a ``v`` requiring grad is refused, naming ``ag.stack``). Not ported: the pure-Python random
-number generator and ``os.fork`` (no engine in them), numba and the CUDA kernels, the sympy derivation.
+number generator and ``os.fork`` (no engine in them), numba and the CUDA kernels.
 """
 
 import numpy as np
@@ -29,7 +26,6 @@ import pytest
 
 import autograd_core as ag
 import nn
-import nn.functional as F
 
 torch = ag  # the notebook's own spelling, kept so each step reads as the notebook does
 
@@ -69,7 +65,7 @@ def test_01_lists_a_matrix_class_then_tensors_reshaped_to_images():
 
 # ---------------------------------------------------------------- 01_matmul: five matmuls that agree
 def _matmul_loops(lib, a, b):
-    (ar, ac), (br, bc) = a.shape, b.shape
+    (ar, ac), (_br, bc) = a.shape, b.shape
     c = lib.zeros(ar, bc, dtype=lib.float64)
     for i in range(ar):
         for j in range(bc):
@@ -79,7 +75,7 @@ def _matmul_loops(lib, a, b):
 
 
 def _matmul_elementwise(lib, a, b):
-    (ar, ac), (br, bc) = a.shape, b.shape
+    (ar, _ac), (_br, bc) = a.shape, b.shape
     c = lib.zeros(ar, bc, dtype=lib.float64)
     for i in range(ar):
         for j in range(bc):
@@ -88,7 +84,7 @@ def _matmul_elementwise(lib, a, b):
 
 
 def _matmul_dot(lib, a, b):
-    (ar, ac), (br, bc) = a.shape, b.shape
+    (ar, _ac), (_br, bc) = a.shape, b.shape
     c = lib.zeros(ar, bc, dtype=lib.float64)
     for i in range(ar):
         for j in range(bc):
@@ -97,7 +93,7 @@ def _matmul_dot(lib, a, b):
 
 
 def _matmul_broadcast(lib, a, b):
-    (ar, ac), (br, bc) = a.shape, b.shape
+    (ar, _ac), (_br, bc) = a.shape, b.shape
     c = lib.zeros(ar, bc, dtype=lib.float64)
     for i in range(ar):
         c[i] = (a[i, :, None] * b).sum(dim=0)  # the notebook: (a[i].unsqueeze(-1) * b).sum(dim=0), too
@@ -137,7 +133,7 @@ def test_01_matmul_gradients_agree_whichever_way_it_is_written():
     rng = np.random.default_rng(1)
     a0, b0 = rng.standard_normal((3, 4)), rng.standard_normal((4, 2))
     written = {  # c[i] = ... writes values only here, so the loops' rows are stacked to keep the gradient
-        "elementwise": lambda a, b: ag.stack([ag.stack([(a[i, :] * b[:, j]).sum() for j in range(2)]) for i in range(3)]),
+        "elementwise": lambda a, b: ag.stack([ag.stack([(a[i] * b[:, j]).sum() for j in range(2)]) for i in range(3)]),
         "broadcast": lambda a, b: ag.stack([(a[i, :, None] * b).sum(dim=0) for i in range(3)]),
         "einsum": lambda a, b: ag.einsum("ik,kj->ij", a, b),
         "@": lambda a, b: a @ b,
