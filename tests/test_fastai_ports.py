@@ -228,3 +228,32 @@ def test_gap_stride_is_torch_s_in_elements_and_refuses_an_axis_it_lacks():
     real = pytest.importorskip("torch")
     t = real.tensor(np.arange(6.0).reshape(2, 3))
     assert (m.stride(), m.t().stride(), m[:, 1].stride()) == (t.stride(), t.t().stride(), t[:, 1].stride())
+
+
+def test_gap_set_printoptions_as_the_notebook_s_first_cell_sets_them():
+    x_valid = _digits()[2]
+    weights = np.random.default_rng(0).standard_normal((64, 10)) * 1e-3
+    t1 = ag.tensor(x_valid[:5] @ weights)
+    before = repr(t1)
+    try:
+        torch.set_printoptions(precision=2, linewidth=140, sci_mode=False)
+        text = repr(t1)
+        assert len(text.splitlines()) == 5 and max(map(len, text.splitlines())) <= 140  # a row a line
+        assert "e-" not in text and all(len(v.strip(" []()Tensor").split(".")[1]) <= 2 for v in text.split(", ")[:3])
+        torch.set_printoptions(sci_mode=True)
+        assert repr(ag.tensor([1.0, 0.5])) == "Tensor([1.00e+00, 5.00e-01])"  # precision 2 kept
+        torch.set_printoptions(profile="short")  # 2 digits, 2 items at each end of a summary
+        assert repr(ag.arange(2000.0)) == "Tensor([0.e+00, 1.e+00, ..., 2.e+03, 2.e+03])"
+        torch.set_printoptions(profile="full")
+        assert "..." not in repr(ag.arange(2000.0))
+        with pytest.raises(
+            ValueError, match=r"set_printoptions: profile must be one of \['default', 'full', 'short'\]"
+        ):
+            torch.set_printoptions(profile="long")
+        with pytest.raises(ValueError, match="set_printoptions: precision must be a number >= 0, got -1"):
+            torch.set_printoptions(precision=-1)
+        with pytest.raises(ValueError, match="set_printoptions: sci_mode must be True, False or None, got 'yes'"):
+            torch.set_printoptions(sci_mode="yes")
+    finally:
+        torch.set_printoptions(profile="default")
+    assert repr(t1) == before and np.get_printoptions()["precision"] == 8  # numpy's own print untouched
