@@ -6,11 +6,12 @@ gradients must agree. 03_backprop is in ``test_fastai_ports_backprop.py``, 04_mi
 8x8 digits (1,797 rows of 64 pixels, ``/ 16``) stand in for MNIST (50,000 rows of 784; no download);
 fastcore's ``test_close`` is ``np.testing.assert_allclose``.
 
-01_matmul: the data as lists and a ``Matrix`` class, then as tensors (``reshape``/``view``); matmul by three
-loops, then elementwise (``(a[i,:] * b[:,j]).sum()``, ``torch.dot``), then broadcasting
-(``(a[i,:,None] * b).sum(0)``), then ``torch.einsum``, then ``@``: all agree. Elementwise ops and the Frobenius
-norm; broadcasting a scalar, a vector over a matrix (``expand_as`` and its ``stride``: nothing copied), rows and
-columns with ``unsqueeze``/``None``, the outer product and comparison, numpy's rules and their error.
+01_matmul: ``torch.set_printoptions`` as its first cell sets them; the data as lists and a ``Matrix`` class, then
+as tensors (``reshape``/``view``); matmul by three loops, then elementwise (``(a[i,:] * b[:,j]).sum()``,
+``torch.dot``), then broadcasting (``(a[i,:,None] * b).sum(0)``), then ``torch.einsum``, then ``@``: all agree.
+Elementwise ops and the Frobenius norm; broadcasting a scalar, a vector over a matrix (``expand_as`` and its
+``stride``: nothing copied), rows and columns with ``unsqueeze``/``None``, the outer product and comparison,
+numpy's rules and their error.
 
 Where the notebook's spelling differs here: ``x.type()`` is the numpy dtype's name (``'float64'``), not
 ``'torch.FloatTensor'``; ``t.storage()`` is not offered (numpy shows the sharing instead: ``stride()`` of an
