@@ -1,16 +1,18 @@
 """fast.ai's course22p2 ("from the foundations"), notebook 04_minibatch_training's second half ported step by
 step (see ``test_fastai_ports.py`` for the conventions; ``nn.data`` for ``torch.utils.data``, the digits for
-MNIST): a ``Dataset`` and ``DataLoader`` by hand, then a ``Sampler``, a ``BatchSampler`` and ``collate``;
-torch's ``DataLoader`` with ``batch_sampler=``, ``sampler=`` (a batch sampler as the sampler: batches of one
-batch), ``shuffle``/``drop_last``/``num_workers``, equal batch for batch to the loader by hand and to torch's;
-``fit`` with a validation loop, over ``random_split``'s parts.
+MNIST): a ``Dataset`` and ``DataLoader`` by hand, then a ``Sampler``, a ``BatchSampler`` and ``collate``, then
+a pool of worker processes; torch's ``DataLoader`` with ``batch_sampler=``, ``sampler=`` (a batch sampler as the
+sampler: batches of one batch), ``shuffle``/``drop_last``/``num_workers``, equal batch for batch to the loader by
+hand and to torch's; ``fit`` with a validation loop, over ``random_split``'s parts.
 
 Where the notebook's spelling differs here: fastcore's ``store_attr`` and ``chunked`` are written out
 (``itertools.islice``); the notebook's second ``BatchSampler`` and ``DataLoader`` by hand are named
 ``BySampler`` and ``ByHandLoader`` (torch's own are imported under their names); the multiprocessing
-DataLoader is not ported (``num_workers`` is accepted; batches are made in this process).
+DataLoader (``PoolLoader`` here) forks its pool with the standard library's ``multiprocessing`` (torch's is a
+wrapper of it); ``nn.data.DataLoader`` accepts ``num_workers`` and makes batches in this process.
 """
 
+import multiprocessing
 import random
 from itertools import islice
 
@@ -117,6 +119,32 @@ def test_04_dataset_sampler_batch_sampler_and_collate_by_hand():
             opt.step()
             opt.zero_grad()
     assert accuracy(model(x_valid), y_valid).item() > 0.93
+
+
+class PoolLoader:  # the notebook's multiprocessing DataLoader: workers index the dataset with whole batches
+    def __init__(self, ds, batchs, n_workers=1, collate_fn=collate):
+        self.ds, self.batchs, self.n_workers, self.collate_fn = ds, batchs, n_workers, collate_fn
+
+    def __iter__(self):
+        with multiprocessing.get_context("fork").Pool(self.n_workers) as ex:  # the notebook: torch.multiprocessing
+            yield from ex.map(self.ds.__getitem__, iter(self.batchs))
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="the pool forks its workers")
+def test_04_a_multiprocessing_loader_s_workers_send_tensor_batches_back():
+    train_ds = Dataset(x_train, y_train)
+    train_dl = PoolLoader(train_ds, BySampler(Sampler(train_ds), bs), n_workers=2)
+    batches = list(train_dl)  # each batch made in a worker, pickled back
+    assert len(batches) == 30 and all(isinstance(xb, ag.Tensor) and xb.shape == (bs, 64) for xb, _ in batches)
+    assert [i for _, yb in batches for i in yb.tolist()] == y_train.tolist()
+    model = nn.Sequential(nn.Linear(m, nh), nn.ReLU(), nn.Linear(nh, 10))
+    opt = optim.SGD(model.parameters(), lr=lr)
+    for _epoch in range(5):
+        for xb, yb in batches:
+            F.cross_entropy(model(xb), yb).backward()
+            opt.step()
+            opt.zero_grad()
+    assert accuracy(model(x_valid), y_valid).item() > 0.9
 
 
 # ---------------------------------------------------------------- PyTorch's DataLoader
