@@ -111,6 +111,7 @@ def test_04_dataset_sampler_batch_sampler_and_collate_by_hand():
     assert xb.shape == (bs, 64) and yb.tolist() == y_valid[:bs].tolist()
     assert xb[0].view(8, 8).tolist() == x_valid[0].reshape(8, 8).tolist()
     train_dl = ByHandLoader(train_ds, batchs=BySampler(Sampler(train_ds, shuffle=True), bs))
+    torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(m, nh), nn.ReLU(), nn.Linear(nh, 10))
     opt = optim.SGD(model.parameters(), lr=lr)
     for _epoch in range(5):
@@ -135,6 +136,7 @@ def test_04_a_multiprocessing_loader_s_workers_send_tensor_batches_back():
     train_ds = Dataset(x_train, y_train)
     train_dl = PoolLoader(train_ds, BySampler(Sampler(train_ds), bs), n_workers=2)
     batches = list(train_dl)  # each batch made in a worker, pickled back
+    torch.manual_seed(0)
     assert len(batches) == 30 and all(isinstance(xb, ag.Tensor) and xb.shape == (bs, 64) for xb, _ in batches)
     assert [i for _, yb in batches for i in yb.tolist()] == y_train.tolist()
     model = nn.Sequential(nn.Linear(m, nh), nn.ReLU(), nn.Linear(nh, 10))
@@ -229,8 +231,8 @@ def test_04_fit_with_a_validation_loop_over_random_split_parts():
     X, y = nn.datasets.load_digits()
     train_ds, valid_ds = random_split(nn.data.TensorDataset(ag.tensor(X / 16.0), ag.tensor(y)), [0.8, 0.2], seed=0)
     assert (len(train_ds), len(valid_ds)) == (1438, 359)
+    torch.manual_seed(0)  # the shuffled order and the weights
     train_dl, valid_dl = get_dls(train_ds, valid_ds, bs)
-    torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(m, nh), nn.ReLU(), nn.Linear(nh, 10))
     opt = optim.SGD(model.parameters(), lr=lr)
     loss, acc = fit_valid(5, model, F.cross_entropy, opt, train_dl, valid_dl)

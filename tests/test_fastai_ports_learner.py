@@ -260,8 +260,8 @@ def test_09_learner_with_metrics_and_device_callbacks_trains_a_model():
     torch.manual_seed(1)
     metrics = MetricsCB(accuracy=MulticlassAccuracy())
     learn = Learner(get_model(), _dls(), F.cross_entropy, lr=0.5, cbs=[TrainCB(), DeviceCB(), metrics])
-    learn.fit(3)
-    assert [(d["epoch"], d["train"]) for d in metrics.logged] == [(e, t) for e in range(3) for t in ("train", "eval")]
+    learn.fit(5)
+    assert [(d["epoch"], d["train"]) for d in metrics.logged] == [(e, t) for e in range(5) for t in ("train", "eval")]
     assert float(metrics.logged[-1]["accuracy"]) > 0.93 and float(metrics.logged[-1]["loss"]) < 0.3
     assert float(metrics.logged[-1]["loss"]) < float(metrics.logged[0]["loss"]) and not learn.training
     xv, yv = map(default_collate, zip(*_valid_rows()))
@@ -323,7 +323,7 @@ def test_09_train_and_momentum_learners_and_the_lr_finder():
     torch.manual_seed(2)
     metrics = MetricsCB(accuracy=MulticlassAccuracy())
     learn = MomentumLearner(get_model(), _dls(), F.cross_entropy, lr=0.1, cbs=[DeviceCB(), metrics])
-    learn.fit(3)
+    learn.fit(5)
     assert float(metrics.logged[-1]["accuracy"]) > 0.93
     finder = LRFinderCB()
     learn = MomentumLearner(get_model(), _dls(), F.cross_entropy, cbs=[DeviceCB()])

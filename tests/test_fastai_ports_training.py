@@ -211,6 +211,7 @@ def fit(model, epochs=5):
 
 
 def test_04_named_children_parameters_and_a_module_registry_by_hand():
+    torch.manual_seed(0)
     model = MLP(m, nh, 10)
     assert repr(model.l1) == "Linear(in_features=64, out_features=50, bias=True)"
     assert [f"{name}: {layer}" for name, layer in model.named_children()] == [
