@@ -6,7 +6,8 @@ The ``Learner`` with callbacks (``with_cbs``, ``run_cbs`` in ``order``, ``Cancel
 routing ``predict``/``get_loss``/... to callbacks, ``torch.no_grad()`` as a decorator for validation) with
 ``TrainCB``, ``DeviceCB``, ``MetricsCB``, ``SingleBatchCB``, a ``CompletionCB`` counting batches;
 ``TrainLearner``/``MomentumLearner`` and ``LRFinderCB`` over ``lr_scheduler.ExponentialLR``, training
-``nn.Sequential`` models of the repo's layers to the asserted accuracy.
+``nn.Sequential`` models of the repo's layers to the asserted accuracy; the same ``MomentumLearner`` run with torch's
+layers, optimizer and loss (where installed) ends at torch's weights.
 
 Where the notebook's spelling differs here: torcheval's ``MulticlassAccuracy`` and ``Mean`` are written from the
 notebook's own ``Metric``; fastcore's ``store_attr`` and ``L`` are written out; ``MetricsCB`` keeps its log
@@ -21,9 +22,10 @@ from operator import attrgetter
 
 import numpy as np
 import pytest
-from test_fastai_ports_datasets import Mean, MulticlassAccuracy, _dls, _valid_rows, get_model
+from test_fastai_ports_datasets import DataLoaders, Mean, MulticlassAccuracy, _dls, _valid_rows, get_model
 
 import autograd_core as ag
+import nn
 import nn.functional as F
 from nn import optim
 from nn.data import default_collate
@@ -332,3 +334,38 @@ def test_09_train_and_momentum_learners_and_the_lr_finder():
     np.testing.assert_allclose(ratios, 1.3, rtol=1e-12)
     assert finder.lrs[0] == 1e-4 and finder.losses[-1] > 3 * finder.min  # it stopped at the blow-up
     assert len(finder.lrs) < 10 * 30 and finder.lrs[-1] > 0.1 and learn.cbs == learn.cbs[:1]
+
+
+def _momentum_learner_weights(lib, batches, w0):
+    """A MomentumLearner's two epochs over ``batches`` with ``lib``'s layers, optimizer and loss (this module's
+    ``torch`` swapped for ``lib``, for the ``no_grad`` decorator and the gradient's in-place multiply)."""
+    global torch
+    tnn = nn if lib is ag else lib.nn
+    model = tnn.Sequential(tnn.Linear(64, 50), tnn.ReLU(), tnn.Linear(50, 10)).double()
+    with lib.no_grad():
+        for p, w in zip(model.parameters(), w0):
+            p.copy_(lib.tensor(w))
+    data = [(lib.tensor(xb), lib.tensor(yb)) for xb, yb in batches]
+    loss = F.cross_entropy if lib is ag else lib.nn.functional.cross_entropy
+    sgd = optim.SGD if lib is ag else lib.optim.SGD
+    torch = lib
+    try:
+        learn = MomentumLearner(model, DataLoaders(data[:8], data[8:]), loss, lr=0.1, opt_func=sgd)
+        learn.fit(2)
+    finally:
+        torch = ag
+    return [np.asarray(p.data if lib is ag else p.detach().numpy()) for p in model.parameters()], learn.loss.item()
+
+
+def test_09_a_momentum_learner_s_steps_equal_torch_s():
+    rng = np.random.default_rng(0)
+    X, y = nn.datasets.load_digits()
+    batches = [(X[i : i + 32] / 16.0, y[i : i + 32]) for i in range(0, 320, 32)]
+    w0 = [rng.uniform(-0.1, 0.1, shape) for shape in [(50, 64), (50,), (10, 50), (10,)]]
+    ours, last_loss = _momentum_learner_weights(ag, batches, w0)
+    assert not np.allclose(ours[0], w0[0]) and last_loss < np.log(10)  # it trained, validating last
+    real = pytest.importorskip("torch")
+    theirs, their_loss = _momentum_learner_weights(real, batches, w0)
+    assert last_loss == pytest.approx(their_loss, rel=1e-10)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
