@@ -258,8 +258,8 @@ class DataLoader:
         dataset = cast(TensorDataset, self.dataset)
         collate = self.collate_fn or default_collate
         for indices in cast(Iterable[Any], self.batch_sampler):
-            if self._one_array:
-                yield collate([dataset.arrays[0][i] for i in indices])
+            if self._one_array:  # its rows as given: Tensors for a Tensor
+                yield collate([dataset.rows(i)[0] for i in indices])
             else:
                 yield collate([dataset[int(i) if isinstance(i, np.integer) else i] for i in indices])
 

@@ -81,6 +81,8 @@ def test_gap_dataloader_takes_a_sampler_or_a_batch_sampler():
     assert len(DataLoader(ds, 3, sampler=SequentialSampler(ds), drop_last=True)) == 3
     one = DataLoader(np.arange(6.0), 2, sampler=[5, 0, 3])  # one array: bare batches, in the sampler's order
     assert [b.tolist() for b in one] == [[5.0, 0.0], [3.0]]
+    one_tensor = DataLoader(ag.tensor(np.arange(6.0)), 2, sampler=[5, 0, 3])
+    assert [type(b) for b in one_tensor] == [ag.Tensor, ag.Tensor]  # as without a sampler
     dicts = DataLoader([{"x": np.ones(2), "y": k} for k in range(4)], 2, sampler=SequentialSampler(range(4)))
     assert [b["y"].tolist() for b in dicts] == [[0, 1], [2, 3]]
     with pytest.raises(ValueError, match=r"batch_sampler .* mutually exclusive with batch_size, shuffle"):
