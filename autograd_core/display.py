@@ -60,8 +60,9 @@ def set_printoptions(
     for name, value in given.items():
         if value is None:
             continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise ValueError(f"set_printoptions: {name} must be a number >= 0, got {value!r}")
+        whole = isinstance(value, (int, np.integer)) or (name == "threshold" and value == math.inf)
+        if isinstance(value, bool) or not whole or value < 0:
+            raise ValueError(f"set_printoptions: {name} must be an int >= 0 (threshold: or math.inf), got {value!r}")
         print_options[name] = value
     if sci_mode is not None and not isinstance(sci_mode, bool):
         raise ValueError(f"set_printoptions: sci_mode must be True, False or None, got {sci_mode!r}")

@@ -22,6 +22,8 @@ the loop matmuls run on values, and one that must carry a gradient stacks its ro
 number generator and ``os.fork`` (no engine in them), numba and the CUDA kernels.
 """
 
+import math
+
 import numpy as np
 import pytest
 
@@ -251,8 +253,11 @@ def test_gap_set_printoptions_as_the_notebook_s_first_cell_sets_them():
             ValueError, match=r"set_printoptions: profile must be one of \['default', 'full', 'short'\]"
         ):
             torch.set_printoptions(profile="long")
-        with pytest.raises(ValueError, match="set_printoptions: precision must be a number >= 0, got -1"):
-            torch.set_printoptions(precision=-1)
+        for bad in (-1, 2.5, "2", True):
+            with pytest.raises(ValueError, match=r"set_printoptions: precision must be an int >= 0 .*, got"):
+                torch.set_printoptions(precision=bad)
+        torch.set_printoptions(threshold=math.inf)  # as profile="full"
+        assert "..." not in repr(ag.arange(3000.0))
         with pytest.raises(ValueError, match="set_printoptions: sci_mode must be True, False or None, got 'yes'"):
             torch.set_printoptions(sci_mode="yes")
     finally:
