@@ -32,6 +32,7 @@ from .creation import (
 )
 from .delivery import apply_hooks
 from .devices import accelerator, backends, cuda, device, get_default_device, set_default_device
+from .display import set_printoptions
 from .einsum import einsum
 from .engine import grad
 from .function import Function, FunctionCtx, once_differentiable
@@ -261,6 +262,7 @@ __all__ = [
     "log2",
     "histogram",
     "Histogram",
+    "set_printoptions",
     "expm1",
     "erf",
     "erfc",

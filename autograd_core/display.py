@@ -1,4 +1,5 @@
-"""A Tensor's rich display in Jupyter: shape, dtype, op and values, compactly.
+"""A Tensor's display: its text repr's print options (``set_printoptions``, torch's), and its rich display in
+Jupyter: shape, dtype, op and values, compactly.
 
 ``Tensor._repr_html_ = display.tensor_html`` makes a notebook cell ending in a tensor
 show a small card instead of the text repr: label, shape and dtype, the op that made
@@ -10,7 +11,8 @@ public attributes are used.
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
+import math
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -19,6 +21,67 @@ if TYPE_CHECKING:
     from .types import ArrayLike
 
 VALUE_LINES = 8  # a matrix taller than this shows numpy's summary with "..."
+
+# What repr(tensor) prints with; None leaves numpy's own setting (so "default" is this library's print, numpy's
+# 75-character lines; "short" and "full" are torch's).
+_DEFAULTS: dict[str, Any] = {"precision": 4, "threshold": None, "edgeitems": None, "linewidth": None, "sci_mode": None}
+_PROFILES: dict[str, dict[str, Any]] = {
+    "default": {"precision": 4, "threshold": None, "edgeitems": None, "linewidth": None},
+    "short": {"precision": 2, "threshold": 1000, "edgeitems": 2, "linewidth": 80},
+    "full": {"precision": 4, "threshold": math.inf, "edgeitems": 3, "linewidth": 80},
+}
+print_options: dict[str, Any] = dict(_DEFAULTS)
+
+
+def set_printoptions(
+    precision: int | None = None,
+    threshold: float | None = None,
+    edgeitems: int | None = None,
+    linewidth: int | None = None,
+    profile: str | None = None,
+    sci_mode: bool | None = None,
+) -> None:
+    """How ``repr(tensor)`` prints, as ``torch.set_printoptions``: ``precision`` digits after the point,
+    ``threshold`` elements before a summary with ``edgeitems`` at each end, ``linewidth`` characters a line,
+    ``sci_mode`` True/False forces scientific notation on or off (None, as when not given: numpy decides);
+    ``profile`` "default" (back to the start), "short" or "full" sets the first four first. The others keep their
+    value; numpy arrays' own print is unchanged.
+
+    >>> set_printoptions(precision=2, sci_mode=False)
+    >>> Tensor([1.23456, 0.00001])
+    Tensor([1.23, 0.  ])
+    >>> set_printoptions(profile="default")
+    """
+    if profile is not None:
+        if profile not in _PROFILES:
+            raise ValueError(f"set_printoptions: profile must be one of {sorted(_PROFILES)}, got {profile!r}")
+        print_options.update(_PROFILES[profile])
+    given = {"precision": precision, "threshold": threshold, "edgeitems": edgeitems, "linewidth": linewidth}
+    for name, value in given.items():
+        if value is None:
+            continue
+        whole = isinstance(value, (int, np.integer)) or (name == "threshold" and value == math.inf)
+        if isinstance(value, bool) or not whole or value < 0:
+            raise ValueError(f"set_printoptions: {name} must be an int >= 0 (threshold: or math.inf), got {value!r}")
+        print_options[name] = value
+    if sci_mode is not None and not isinstance(sci_mode, bool):
+        raise ValueError(f"set_printoptions: sci_mode must be True, False or None, got {sci_mode!r}")
+    print_options["sci_mode"] = sci_mode
+
+
+def values_text(array: np.ndarray, prefix: str) -> str:
+    """``array`` printed for a Tensor's repr, with ``set_printoptions``'s options."""
+    options = {k: v for k, v in print_options.items() if k != "sci_mode" and v is not None}
+    if options.get("threshold") == math.inf:
+        options["threshold"] = np.iinfo(np.intp).max  # numpy wants an int: never summarise
+    precision = options.get("precision", 4)
+    sci_mode = print_options["sci_mode"]
+    if sci_mode is True:
+        options["formatter"] = {"float_kind": lambda v: f"{v:.{precision}e}"}
+    elif sci_mode is False:
+        options["suppress"] = True
+    with np.printoptions(**options):
+        return np.array2string(array, separator=", ", prefix=prefix)
 
 
 def _values(values: ArrayLike) -> str:

@@ -15,6 +15,7 @@ import numpy as np
 
 import autograd_core.tensor as _tensor  # still loading when this one is imported: read at call time
 
+from .display import values_text
 from .graph_state import MutationClock, op_numbers, watch, watched
 from .primitives import Astype
 from .tensor_base import normalize_axes
@@ -177,7 +178,7 @@ class TensorViews(TensorTorch):
         return str(self)
 
     def __repr__(self) -> str:
-        text = np.array2string(np.asarray(self._data), precision=4, separator=", ", prefix="Tensor(")
+        text = values_text(np.asarray(self._data), prefix="Tensor(")  # ag.set_printoptions's options
         extras = [] if self.dtype == np.float64 else [f"dtype={self.dtype}"]
         if self._prim is not None:
             extras.append(f"op={self._prim.name}")

@@ -19,7 +19,7 @@ from ``numpy.random.default_rng(seed)`` after k-1 earlier epochs, the same strea
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
 from typing import Any, Protocol, TypeAlias, cast
 
 import numpy as np
@@ -29,6 +29,7 @@ from autograd_core.types import TensorLike
 
 from . import init as nn_init
 from .checks import positive_int
+from .samplers import BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler
 
 
 class Dataset(Protocol):
@@ -100,6 +101,18 @@ def _holds_tensor(item: Any) -> bool:
     return isinstance(item, Tensor)
 
 
+def default_collate(batch: Sequence[Any]) -> Batch:
+    """A list of examples as one batch, what a ``DataLoader`` does without ``collate_fn`` (torch's
+    ``default_collate``): arrays and numbers stacked on a new first axis, tuples and dicts field by field.
+
+    >>> default_collate([{"x": np.zeros(2), "y": 1}, {"x": np.ones(2), "y": 0}])
+    {'x': array([[0., 0.], [1., 1.]]), 'y': array([1, 0])}
+    """
+    if isinstance(batch, (np.ndarray, Tensor, str, bytes)) or not isinstance(batch, Sequence) or not batch:
+        raise TypeError(f"default_collate: expects a non-empty list of examples, got {batch!r:.60}")
+    return _collate(batch)
+
+
 def _collate(items: Sequence[Any], tensors: bool | None = None) -> Batch:
     """Stack a list of examples into one batch, as PyTorch's default collate: arrays and numbers are
     stacked along a new first axis, tuples and dicts are batched field by field, strings kept in a list.
@@ -132,8 +145,11 @@ class DataLoader:
     ``dataset`` is a ``TensorDataset``, anything with ``len`` and integer indexing (a list of
     examples too), a tuple of arrays ``(X, y)`` (batches ``(xb, yb)``) or one array ``X``
     (batches ``xb``), as PyTorch. ``collate_fn(examples)`` makes a batch from a list of examples
-    (default: stacked arrays; dicts and tuples field by field). ``num_workers`` and ``pin_memory``
-    are accepted for PyTorch code and change nothing: batches are made in this process.
+    (default: ``default_collate``). ``sampler`` (indices, e.g. ``RandomSampler(ds)``) replaces
+    ``shuffle``; ``batch_sampler`` (lists of indices, e.g. ``BatchSampler(sampler, 64, False)``)
+    replaces ``batch_size``, ``shuffle``, ``sampler`` and ``drop_last``, as PyTorch's (``nn.samplers``).
+    ``num_workers`` and ``pin_memory`` are accepted for PyTorch code and change nothing: batches
+    are made in this process.
 
     >>> X, y = np.zeros((100, 2)), np.arange(100)
     >>> loader = DataLoader((X, y), batch_size=64, shuffle=True, seed=0)
@@ -153,6 +169,8 @@ class DataLoader:
         drop_last: bool = False,
         collate_fn: Callable[[list[Any]], Any] | None = None,
         *,
+        sampler: Iterable[Any] | None = None,
+        batch_sampler: Iterable[Any] | None = None,
         num_workers: int = 0,
         pin_memory: bool = False,
     ) -> None:
@@ -180,22 +198,47 @@ class DataLoader:
         if collate_fn is not None and not callable(collate_fn):
             raise TypeError(f"DataLoader: collate_fn must be a function of a list of examples, got {collate_fn!r:.60}")
         self.collate_fn = collate_fn
+        self.sampler, self.batch_sampler = sampler, batch_sampler
+        if batch_sampler is not None and (batch_size != 1 or shuffle or sampler is not None or drop_last):
+            raise ValueError(
+                "DataLoader: batch_sampler gives the batches itself, so it is mutually exclusive with "
+                "batch_size, shuffle, sampler and drop_last; give those to its BatchSampler instead"
+            )
+        if sampler is not None and shuffle:
+            raise ValueError(
+                "DataLoader: sampler decides the order, so it is mutually exclusive with shuffle; "
+                "pass sampler=RandomSampler(dataset) for a shuffled order"
+            )
+        for name, given in (("sampler", sampler), ("batch_sampler", batch_sampler)):
+            if given is not None and not isinstance(given, Iterable):
+                raise TypeError(f"DataLoader: {name} must be an iterable of indices, got {type(given).__name__}")
+        if sampler is not None:  # torch's auto-batching: the sampler's indices in lists of batch_size
+            self.batch_sampler = BatchSampler(sampler, self.batch_size, self.drop_last)
         if seed is None and self.shuffle:  # from the default stream, as PyTorch's: ag.manual_seed(0) fixes the order
             seed = int(nn_init.as_generator(None).integers(2**63))
         self.generator = np.random.default_rng(seed)
 
     def __len__(self) -> int:
+        if self.batch_sampler is not None:
+            if not isinstance(self.batch_sampler, Sized):
+                raise TypeError(f"DataLoader: its batch_sampler ({type(self.batch_sampler).__name__}) has no len()")
+            return len(self.batch_sampler)
         n = len(self.dataset)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def epoch_order(self) -> np.ndarray:
         """The rows of the next epoch, in order (what iterating draws; ``drop_last`` applied):
         ``nn.fit`` slices its arrays with it."""
+        if self.batch_sampler is not None:
+            raise TypeError("DataLoader.epoch_order: this loader's sampler draws its own batches; iterate over it")
         n = len(self.dataset)
         order = self.generator.permutation(n) if self.shuffle else np.arange(n)
         return order[: len(self) * self.batch_size]
 
     def __iter__(self) -> Iterator[Batch]:
+        if self.batch_sampler is not None:
+            yield from self._sampled_batches()
+            return
         order, dataset = self.epoch_order(), self.dataset
         for start in range(0, len(order), self.batch_size):
             rows = order[start : start + self.batch_size]
@@ -208,6 +251,17 @@ class DataLoader:
                 yield dataset.rows(rows)
             else:
                 yield _collate([dataset[int(i)] for i in rows])
+
+    def _sampled_batches(self) -> Iterator[Batch]:
+        """The batches of ``batch_sampler``'s index lists; an index may be a list itself (a dataset that
+        takes several rows at once gives a batch of batches, as in torch)."""
+        dataset = cast(TensorDataset, self.dataset)
+        collate = self.collate_fn or default_collate
+        for indices in cast(Iterable[Any], self.batch_sampler):
+            if self._one_array:  # its rows as given: Tensors for a Tensor
+                yield collate([dataset.rows(i)[0] for i in indices])
+            else:
+                yield collate([dataset[int(i) if isinstance(i, np.integer) else i] for i in indices])
 
     def state_dict(self) -> dict[str, Any]:
         """The shuffling generator's state, so a resumed run draws the same next epochs:
@@ -298,4 +352,16 @@ def random_split(
     return [Subset(cast(Dataset, dataset), order[end - k : end]) for k, end in zip(counts, ends)]
 
 
-__all__ = ["Dataset", "TensorDataset", "DataLoader", "Subset", "random_split"]
+__all__ = [
+    "Dataset",
+    "TensorDataset",
+    "DataLoader",
+    "Subset",
+    "random_split",
+    "default_collate",
+    "Sampler",
+    "SequentialSampler",
+    "RandomSampler",
+    "SubsetRandomSampler",
+    "BatchSampler",
+]

@@ -72,6 +72,8 @@ def loader_arrays(owner: str, loader: DataLoader, y: ArrayLike | None) -> tuple[
         raise TypeError(f"{owner}: X is a DataLoader, which holds the targets too: drop the y argument")
     if loader.collate_fn is not None:  # the arrays are sliced here: the function would be skipped silently
         raise TypeError(f"{owner}: a DataLoader with a collate_fn makes its own batches; run your own loop over it")
+    if loader.batch_sampler is not None:  # likewise its sampler's order
+        raise TypeError(f"{owner}: a DataLoader with a sampler draws its own batches; run your own loop over it")
     dataset, rows = loader.dataset, None
     while isinstance(dataset, Subset):  # random_split's parts: their rows of the arrays underneath
         rows = dataset.indices if rows is None else dataset.indices[rows]
