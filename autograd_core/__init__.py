@@ -147,9 +147,9 @@ from .sampling import (
 from .saving import load, save
 from .summaries import Histogram, all, any, histogram  # noqa: F401 (all/any: ag.all(t); kept out of __all__, as float)
 from .tensor import Tensor
-from .transforms import hessian, hvp, jacobian, jvp, value_and_grad
+from .transforms import hvp, jacobian, jvp, value_and_grad
 from .transforms_hips import elementwise_grad, ravel_pytree
-from .transforms_jax import jacfwd, jacrev, vjp
+from .transforms_jax import hessian, jacfwd, jacrev, vjp
 from .walk import walk
 from .windows import fold, unfold
 

@@ -31,8 +31,8 @@ from .batching import vmap as _vmap
 from .functions_jax import stop_gradient
 from .sampling import default_generator
 from .tensor import Tensor
+from .transforms import _is_tree, _leaves, value_and_grad
 from .transforms import jvp as _jvp
-from .transforms import value_and_grad
 from .transforms_jax import jacfwd as _jacfwd
 from .transforms_jax import jacrev as _jacrev
 from .transforms_jax import vjp
@@ -215,32 +215,15 @@ def jacfwd(
 
 def hessian(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0) -> Callable[..., Any]:
     """torch.func's ``hessian``: ``jacfwd(jacrev(func, argnums), argnums)``, forward over reverse, of shape
-    ``out.shape + x.shape + x.shape`` (func may return a vector; ``ag.hessian`` wants one number).
+    ``out.shape + x.shape + x.shape`` (func may return a vector; ``ag.hessian`` wants one number). A tuple
+    ``argnums`` gives torch's nested tuple ``((d2f/dx0dx0, d2f/dx0dx1), ...)``, a dict argument a dict of dicts.
 
     >>> hessian(lambda x: (x ** 3).sum())(Tensor([1.0, 2.0]))
     Tensor([[ 6.,  0.],
             [ 0., 12.]])
     """
     argnums = _check("hessian", func, argnums)
-    picks = (argnums,) if isinstance(argnums, int) else argnums
-    if isinstance(argnums, int):
-        of_args = jacfwd(jacrev(func, argnums), argnums, randomness="same")
-    else:  # torch's nested tuple ((d2f/dx0dx0, d2f/dx0dx1), ...): one jacfwd per row, as ag.jacfwd takes one output
-        rows = [jacfwd(jacrev(func, i), argnums, randomness="same") for i in argnums]
-
-        def of_args(*args: Any) -> Any:
-            return tuple(row(*args) for row in rows)
-
-    def hessian_f(*args: Any) -> Any:
-        for i in picks:
-            if -len(args) <= i < len(args) and isinstance(args[i], (dict, list, tuple)):
-                raise TypeError(
-                    f"ag.func.hessian: argument {i} is a {type(args[i]).__name__}; here hessian takes Tensors "
-                    "(jacrev and grad take dicts): pass the tensors as arguments of their own, argnums=(0, 1, ...)"
-                )
-        return of_args(*args)
-
-    return hessian_f
+    return jacfwd(jacrev(func, argnums), argnums, randomness="same")
 
 
 def jvp(
@@ -350,14 +333,14 @@ def _with_aux(
 
 
 def _one_output(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
-    """func, its result checked to be one Tensor (torch.func also takes a tuple or dict of outputs; ours not)."""
+    """func, its result checked to be a Tensor or a tuple/list/dict of them (one Jacobian per output)."""
 
     def checked(*args: Any) -> Any:
         out = func(*args)
-        if not isinstance(out, Tensor):
+        if not (isinstance(out, Tensor) or (_is_tree(out) and all(isinstance(o, Tensor) for o in _leaves(out)))):
             raise TypeError(
-                f"ag.func.{name}: func returned a {type(out).__name__}, but here it must return one Tensor; take one "
-                f"{name} per output (ag.func.{name}(lambda x: f(x)[0]), ...), or pass has_aux=True for (output, aux)"
+                f"ag.func.{name}: func returned a {type(out).__name__}, not a Tensor or a tuple/list/dict of Tensors; "
+                "return its outputs as Tensors (ag.tensor(x) for a number), or pass has_aux=True for (output, aux)"
             )
         return out
 

@@ -120,24 +120,6 @@ def jacobian(f: Callable[..., Tensor], argnums: Argnums = 0, mode: JacobianMode 
     return jacobian_f
 
 
-def hessian(f: Callable[..., Tensor], argnums: int = 0) -> Callable[..., Tensor]:
-    """``f: R^n -> R`` -> a function returning its matrix of second derivatives, ``x.shape + x.shape``
-    (the Jacobian of the gradient: reverse over reverse). ``argnums`` is one int.
-
-    >>> hessian(lambda x: (x ** 3).sum())(Tensor([1.0, 2.0]))
-    Tensor([[ 6.,  0.],
-            [ 0., 12.]])
-    """
-    argnums = _check_argnums("hessian", argnums)
-    if not isinstance(argnums, int):
-        raise TypeError(f"hessian: argnums must be one int, got {argnums!r}; take the hessian per argument")
-
-    def loss(*args: Any) -> Tensor:  # (checked here, so an error names hessian)
-        return _scalar_output("hessian", f(*args))
-
-    return jacobian(lambda *args: value_and_grad(loss, argnums)(*args)[1], argnums)
-
-
 def hvp(
     f: Callable[..., Tensor], primals: TensorLike | Sequence[TensorLike], tangents: TensorLike | Sequence[TensorLike]
 ) -> tuple[Tensor, Tensor | list[Tensor]]:

@@ -148,7 +148,7 @@ def test_a_closure_over_parameters_differentiates_only_the_argument():
         (lambda: ag.value_and_grad(lambda x: x.sum())(np.arange(3)), TypeError, r"argument 0 has dtype int64"),
         (lambda: ag.jvp(f_vector, (X, W), (X,)), ValueError, r"jvp: 2 primals but 1 tangents"),
         (lambda: ag.jvp(f_vector, (X, W), (X, X)), ValueError, r"jvp: tangent 1 has shape \(3,\) but its primal"),
-        (lambda: ag.hessian(f_scalar, argnums=(0,)), TypeError, r"hessian: argnums must be one int"),
+        (lambda: ag.hessian(f_scalar, argnums="0"), TypeError, r"hessian\(f, x\): hessian takes the function alone"),
     ],
 )
 def test_errors_name_the_transform(call, error, message):
