@@ -105,11 +105,15 @@ def svm_loss_vectorized(W, X, y, reg):
 
 
 # ---------------------------------------------------------------- the same losses in Tensor ops (the engine differentiates)
-def softmax_loss_tensors(lib, W, X, y, reg):
-    scores = X @ W
+def softmax_data_loss(lib, scores, y):
+    """The mean of -log softmax(scores)[y], shifted by each row's max as the assignment does."""
     shifted = scores - scores.amax(1, keepdim=True)
     log_probs = shifted - shifted.exp().sum(1, keepdim=True).log()
-    return -log_probs[lib.arange(X.shape[0]), y].mean() + reg * (W * W).sum()
+    return -log_probs[lib.arange(scores.shape[0]), y].mean()
+
+
+def softmax_loss_tensors(lib, W, X, y, reg):
+    return softmax_data_loss(lib, X @ W, y) + reg * (W * W).sum()
 
 
 def svm_loss_tensors(lib, W, X, y, reg):
@@ -193,3 +197,156 @@ def test_linear_classifier_trained_by_minibatch_sgd_on_the_engine_gradient(name)
     val_accuracy = np.mean(np.argmax(X_val @ W.data, axis=1) == y_val)
     assert np.mean(losses[-10:]) < 0.3 * losses[0]
     assert val_accuracy > 0.9  # chance is 0.1 (CIFAR's linear classifiers reach ~0.4)
+
+
+# ---------------------------------------------------------------- the two-layer net (classifiers/neural_net.py)
+class TwoLayerNet:
+    """input - fully connected - ReLU - fully connected - softmax, with the assignment's backward by hand.
+    Parameters W1 (D, H), b1 (H,), W2 (H, C), b2 (C,): weights std * randn, biases zero."""
+
+    def __init__(self, input_size, hidden_size, output_size, std=1e-4):
+        self.params = {
+            "W1": std * np.random.randn(input_size, hidden_size),
+            "b1": np.zeros(hidden_size),
+            "W2": std * np.random.randn(hidden_size, output_size),
+            "b2": np.zeros(output_size),
+        }
+
+    def loss(self, X, y=None, reg=0.0):
+        """The scores (N, C) without y; with y, (loss, grads) with L2 reg * (|W1|^2 + |W2|^2)."""
+        W1, b1, W2, b2 = (self.params[k] for k in ("W1", "b1", "W2", "b2"))
+        N = X.shape[0]
+        hidden = np.maximum(0, X.dot(W1) + b1)
+        scores = hidden.dot(W2) + b2
+        if y is None:
+            return scores
+        shifted = scores - scores.max(axis=1, keepdims=True)
+        probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+        loss = -np.log(probs[np.arange(N), y]).mean() + reg * (np.sum(W1 * W1) + np.sum(W2 * W2))
+        dscores = probs.copy()
+        dscores[np.arange(N), y] -= 1
+        dscores /= N
+        dhidden = dscores.dot(W2.T) * (hidden > 0)  # the ReLU passes the gradient where it was on
+        grads = {
+            "W2": hidden.T.dot(dscores) + 2 * reg * W2,
+            "b2": dscores.sum(axis=0),
+            "W1": X.T.dot(dhidden) + 2 * reg * W1,
+            "b1": dhidden.sum(axis=0),
+        }
+        return loss, grads
+
+    def train(self, X, y, X_val, y_val, learning_rate=1e-3, learning_rate_decay=0.95, reg=5e-6, num_iters=100,
+              batch_size=200):  # fmt: skip
+        """Minibatch SGD (batches drawn with replacement) on the hand-derived gradients, the learning rate
+        decayed once an epoch; returns the loss history and the per-epoch train / val accuracies."""
+        num_train = X.shape[0]
+        iterations_per_epoch = max(num_train // batch_size, 1)
+        history = {"loss": [], "train_acc": [], "val_acc": []}
+        for it in range(num_iters):
+            batch = np.random.choice(num_train, batch_size)
+            loss, grads = self.loss(X[batch], y=y[batch], reg=reg)
+            history["loss"].append(loss)
+            for name, grad in grads.items():
+                self.params[name] -= learning_rate * grad
+            if (it + 1) % iterations_per_epoch == 0:
+                history["train_acc"].append(np.mean(self.predict(X[batch]) == y[batch]))
+                history["val_acc"].append(np.mean(self.predict(X_val) == y_val))
+                learning_rate *= learning_rate_decay
+        return history
+
+    def predict(self, X):
+        return np.argmax(self.loss(X), axis=1)
+
+
+def two_layer_loss_tensors(lib, params, X, y, reg):
+    """TwoLayerNet.loss's forward in Tensor ops: the engine derives the backward."""
+    hidden = (X @ params["W1"] + params["b1"]).relu()
+    scores = hidden @ params["W2"] + params["b2"]
+    return softmax_data_loss(lib, scores, y) + reg * ((params["W1"] ** 2).sum() + (params["W2"] ** 2).sum())
+
+
+def engine_two_layer(lib, params, X, y, reg):
+    """(loss, grads) of the two-layer net by ``lib``'s backward."""
+    tensors = {name: lib.tensor(value.copy(), requires_grad=True) for name, value in params.items()}
+    loss = two_layer_loss_tensors(lib, tensors, lib.tensor(X), lib.tensor(y), reg)
+    loss.backward()
+    return loss.item(), {name: as_numpy(t.grad) for name, t in tensors.items()}
+
+
+def toy_model_and_data():
+    """The notebook's toy problem: 5 inputs of size 4, 10 hidden units, 3 classes."""
+    np.random.seed(0)
+    net = TwoLayerNet(4, 10, 3, std=1e-1)
+    np.random.seed(1)
+    return net, 10 * np.random.randn(5, 4), np.array([0, 1, 2, 2, 1])
+
+
+def test_two_layer_net_toy_scores_and_loss_are_the_notebooks():
+    net, X, y = toy_model_and_data()
+    correct_scores = np.array([
+        [-0.81233741, -1.27654624, -0.70335995],
+        [-0.17129677, -1.18803311, -0.47310444],
+        [-0.51590475, -1.01354314, -0.8504215],
+        [-0.15419291, -0.48629638, -0.52901952],
+        [-0.00618733, -0.12435261, -0.15226949],
+    ])  # fmt: skip
+    assert np.sum(np.abs(net.loss(X) - correct_scores)) < 1e-7  # the notebook's bound
+    loss, _ = net.loss(X, y, reg=0.05)
+    assert abs(loss - 1.30378789133) < 1e-12
+    engine_loss, _ = engine_two_layer(ag, net.params, X, y, 0.05)
+    assert abs(engine_loss - 1.30378789133) < 1e-12
+
+
+@pytest.mark.parametrize("reg", [0.0, 0.05])
+def test_two_layer_net_engine_gradients_equal_the_hand_derived_and_numerical_ones(reg):
+    net, X, y = toy_model_and_data()
+    loss, grads = net.loss(X, y, reg=reg)
+    engine_loss, engine_grads = engine_two_layer(ag, net.params, X, y, reg)
+    assert engine_loss == pytest.approx(loss, rel=1e-14)
+    for name, grad in grads.items():
+        np.testing.assert_allclose(engine_grads[name], grad, rtol=1e-12, atol=1e-15, err_msg=name)
+        # the notebook's check: "relative errors should be less than 1e-8 for each of W1, W2, b1, and b2"
+        f = lambda _: net.loss(X, y, reg=reg)[0]  # noqa: E731 (reads net.params, which the check perturbs)
+        assert rel_error(eval_numerical_gradient(f, net.params[name]), engine_grads[name]) < 1e-8, name
+    torch = pytest.importorskip("torch")
+    torch_loss, torch_grads = engine_two_layer(torch, net.params, X, y, reg)
+    assert torch_loss == pytest.approx(engine_loss, rel=1e-14)
+    for name, grad in engine_grads.items():
+        np.testing.assert_allclose(torch_grads[name], grad, rtol=1e-12, atol=1e-15, err_msg=name)
+
+
+def test_two_layer_net_toy_training_reaches_the_notebooks_loss():
+    net, X, y = toy_model_and_data()
+    history = net.train(X, y, X, y, learning_rate=1e-1, reg=5e-6, num_iters=100)
+    assert history["loss"][-1] < 0.02  # "you should achieve a training loss less than 0.02"
+    assert history["loss"][0] > 1.0
+
+
+def test_two_layer_net_trained_with_sgd_and_decay_by_the_engine_matches_the_hand_derived_run():
+    """The same run twice: the assignment's ``train`` (hand-derived gradients, its own decay) and nn.optim.SGD
+    with ExponentialLR stepped once an epoch on the engine's gradients, the same minibatches: the weights
+    agree after every one of 250 steps (to 1e-9 of their size) and the net learns the digits."""
+    X_train, y_train, X_val, y_val, X_test, y_test, *_ = digits_splits()
+    np.random.seed(0)
+    net = TwoLayerNet(X_train.shape[1], 50, 10, std=1e-1)
+    params = {name: ag.tensor(value.copy(), requires_grad=True) for name, value in net.params.items()}
+    optimizer = nn.optim.SGD(list(params.values()), lr=0.5)
+    decay = nn.optim.lr_scheduler.ExponentialLR(optimizer, gamma=0.95)
+    np.random.seed(1)
+    history = net.train(X_train, y_train, X_val, y_val, learning_rate=0.5, reg=1e-4, num_iters=250)
+    np.random.seed(1)  # the same batches again
+    for it in range(250):
+        batch = np.random.choice(len(y_train), 200)
+        loss = two_layer_loss_tensors(ag, params, ag.tensor(X_train[batch]), ag.tensor(y_train[batch]), 1e-4)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        assert loss.item() == pytest.approx(history["loss"][it], rel=1e-9, abs=1e-12)
+        if (it + 1) % 5 == 0:  # 1,000 rows / 200 a batch
+            decay.step()
+    for name, value in net.params.items():
+        np.testing.assert_allclose(params[name].data, value, rtol=0, atol=1e-9 * np.abs(value).max(), err_msg=name)
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(0.5 * 0.95**50)
+    assert history["loss"][-1] < 0.25 * history["loss"][0]
+    assert history["val_acc"][-1] > 0.9  # chance: 0.1 (CIFAR's first try reaches ~0.29)
+    assert np.mean(net.predict(X_test) == y_test) > 0.9
