@@ -1,0 +1,267 @@
+"""Stanford cs231n, assignment 2, its fully connected parts, ported step by step (see test_cs231n_ports.py):
+the assignment's numpy ``layers.py`` with its hand-derived backward passes is the ORACLE, and nn's layers
+(or the same forward in Tensor ops) are differentiated by the engine; forward values and gradients must
+agree to ~1e-12 (float64), the notebooks' centered-difference checks (``eval_numerical_gradient_array``)
+agree too, and where torch is installed torch's values as well. The convolutional parts, the update rules
+and the overfitting check are in test_cs231n_ports_conv.py.
+
+Ported: ``affine_forward/backward`` (the notebook's printed outputs), ``relu``, the ``affine_relu``
+sandwich, ``softmax_loss`` / ``svm_loss`` (the multiclass hinge on scores), inverted dropout (train vs
+test), ``batchnorm_forward`` (train / test modes, running averages) with ``batchnorm_backward_alt`` (the
+simplified closed form) as the oracle for nn.BatchNorm1d's engine gradient, ``layernorm_forward/backward``
+for nn.LayerNorm, ``spatial_batchnorm`` (reshape to (N*H*W, C)) for nn.BatchNorm2d, and
+``FullyConnectedNet`` (arbitrary hidden dims, batch/layer norm, L2 ``0.5 * reg * |W|^2``) against an
+nn.Sequential of the same weights.
+
+Where cs231n's conventions differ from PyTorch's (and so from nn's), each is converted, not hidden:
+- dropout's ``p`` is the probability of KEEPING a unit in cs231n, of dropping it in nn / torch: cs231n
+  ``p = 0.7`` is ``nn.Dropout(0.3)``;
+- batchnorm's ``momentum`` weighs the OLD running average in cs231n (``momentum * running + (1 -
+  momentum) * batch``, 0.9), the new batch in nn / torch (0.1): cs231n 0.9 is ``BatchNorm1d(momentum=0.1)``;
+- cs231n's running variance averages the biased batch variance, nn's (as PyTorch's) the unbiased one
+  (times n / (n - 1)): the test asserts exactly that factor;
+- weights are (in, out) in cs231n (``x @ w``), (out, in) in nn.Linear (``x @ weight.T``): copied transposed.
+"""
+
+import numpy as np
+import pytest
+from cs231n_helpers import as_numpy, eval_numerical_gradient, eval_numerical_gradient_array, rel_error
+
+import autograd_core as ag
+import nn
+import nn.functional as F
+
+
+# ---------------------------------------------------------------- the oracle: the assignment's layers.py
+def affine_forward(x, w, b):
+    """out = x reshaped to (N, D) @ w + b."""
+    return x.reshape(x.shape[0], -1).dot(w) + b, (x, w, b)
+
+
+def affine_backward(dout, cache):
+    x, w, _ = cache
+    dx = dout.dot(w.T).reshape(x.shape)
+    return dx, x.reshape(x.shape[0], -1).T.dot(dout), dout.sum(axis=0)
+
+
+def relu_forward(x):
+    return np.maximum(0, x), x
+
+
+def relu_backward(dout, cache):
+    return dout * (cache > 0)
+
+
+def affine_relu_forward(x, w, b):
+    """The "sandwich" layer: affine then ReLU, the caches of both kept."""
+    a, fc_cache = affine_forward(x, w, b)
+    out, relu_cache = relu_forward(a)
+    return out, (fc_cache, relu_cache)
+
+
+def affine_relu_backward(dout, cache):
+    fc_cache, relu_cache = cache
+    return affine_backward(relu_backward(dout, relu_cache), fc_cache)
+
+
+def softmax_loss(x, y):
+    """Loss and gradient d loss / d scores = (probs - one_hot(y)) / N."""
+    shifted = x - np.max(x, axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    N = x.shape[0]
+    dx = np.exp(log_probs)
+    dx[np.arange(N), y] -= 1
+    return -np.sum(log_probs[np.arange(N), y]) / N, dx / N
+
+
+def svm_loss(x, y):
+    """The multiclass hinge (delta 1) on scores x, and its gradient."""
+    N = x.shape[0]
+    correct = x[np.arange(N), y]
+    margins = np.maximum(0, x - correct[:, None] + 1.0)
+    margins[np.arange(N), y] = 0
+    positive = np.sum(margins > 0, axis=1)
+    dx = (margins > 0).astype(x.dtype)
+    dx[np.arange(N), y] -= positive
+    return np.sum(margins) / N, dx / N
+
+
+def dropout_forward(x, dropout_param):
+    """Inverted dropout: keep each unit with probability p, scale by 1/p in training; identity in test."""
+    p, mode = dropout_param["p"], dropout_param["mode"]
+    if "seed" in dropout_param:
+        np.random.seed(dropout_param["seed"])
+    if mode == "train":
+        mask = (np.random.rand(*x.shape) < p) / p
+        return x * mask, (dropout_param, mask)
+    return x, (dropout_param, None)
+
+
+def dropout_backward(dout, cache):
+    dropout_param, mask = cache
+    return dout * mask if dropout_param["mode"] == "train" else dout
+
+
+def batchnorm_forward(x, gamma, beta, bn_param):
+    """Train: normalise by the batch's mean and (biased) variance, update the running averages
+    ``momentum * running + (1 - momentum) * batch``; test: normalise by the running averages."""
+    mode, eps, momentum = bn_param["mode"], bn_param.get("eps", 1e-5), bn_param.get("momentum", 0.9)
+    D = x.shape[1]
+    running_mean = bn_param.get("running_mean", np.zeros(D, dtype=x.dtype))
+    running_var = bn_param.get("running_var", np.zeros(D, dtype=x.dtype))
+    cache = None
+    if mode == "train":
+        mean, var = x.mean(axis=0), x.var(axis=0)
+        istd = 1 / np.sqrt(var + eps)
+        xhat = (x - mean) * istd
+        out = gamma * xhat + beta
+        cache = (xhat, gamma, istd)
+        running_mean = momentum * running_mean + (1 - momentum) * mean
+        running_var = momentum * running_var + (1 - momentum) * var
+    elif mode == "test":
+        out = gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta
+    else:
+        raise ValueError(f'Invalid forward batchnorm mode "{mode}"')
+    bn_param["running_mean"], bn_param["running_var"] = running_mean, running_var
+    return out, cache
+
+
+def batchnorm_backward_alt(dout, cache):
+    """The simplified backward, worked out on paper: dx = gamma * istd / N * (N dout - sum(dout)
+    - xhat * sum(dout * xhat)), all sums over the batch."""
+    xhat, gamma, istd = cache
+    N = dout.shape[0]
+    dgamma, dbeta = np.sum(dout * xhat, axis=0), np.sum(dout, axis=0)
+    dx = (gamma * istd / N) * (N * dout - dbeta - xhat * dgamma)
+    return dx, dgamma, dbeta
+
+
+def layernorm_forward(x, gamma, beta, ln_param):
+    """Batchnorm's training formulas over each row's features instead of over the batch."""
+    eps = ln_param.get("eps", 1e-5)
+    mean, var = x.mean(axis=1, keepdims=True), x.var(axis=1, keepdims=True)
+    istd = 1 / np.sqrt(var + eps)
+    xhat = (x - mean) * istd
+    return gamma * xhat + beta, (xhat, gamma, istd)
+
+
+def layernorm_backward(dout, cache):
+    xhat, gamma, istd = cache
+    D = dout.shape[1]
+    dgamma, dbeta = np.sum(dout * xhat, axis=0), np.sum(dout, axis=0)
+    dxhat = dout * gamma
+    dx = (istd / D) * (D * dxhat - dxhat.sum(axis=1, keepdims=True) - xhat * (dxhat * xhat).sum(axis=1, keepdims=True))
+    return dx, dgamma, dbeta
+
+
+def spatial_batchnorm_forward(x, gamma, beta, bn_param):
+    """Batchnorm per channel of (N, C, H, W) images: every pixel of every image a row of (N*H*W, C)."""
+    N, C, H, W = x.shape
+    out, cache = batchnorm_forward(x.transpose(0, 2, 3, 1).reshape(-1, C), gamma, beta, bn_param)
+    return out.reshape(N, H, W, C).transpose(0, 3, 1, 2), cache
+
+
+def spatial_batchnorm_backward(dout, cache):
+    N, C, H, W = dout.shape
+    dx, dgamma, dbeta = batchnorm_backward_alt(dout.transpose(0, 2, 3, 1).reshape(-1, C), cache)
+    return dx.reshape(N, H, W, C).transpose(0, 3, 1, 2), dgamma, dbeta
+
+
+# ---------------------------------------------------------------- the engine's side
+def engine_vjp(f, inputs, dout):
+    """f(*tensors) and the gradients of sum(f * dout) w.r.t. each input, by the engine's backward."""
+    tensors = [ag.tensor(np.array(v, dtype=np.float64), requires_grad=True) for v in inputs]
+    out = f(*tensors)
+    (out * ag.tensor(dout)).sum().backward()
+    return out.data, [t.grad for t in tensors]
+
+
+def test_affine_forward_matches_the_notebook_and_backward_the_hand_derived_one():
+    num_inputs, input_shape, output_dim = 2, (4, 5, 6), 3
+    input_size, weight_size = num_inputs * np.prod(input_shape), output_dim * np.prod(input_shape)
+    x = np.linspace(-0.1, 0.5, num=input_size).reshape(num_inputs, *input_shape)
+    w = np.linspace(-0.2, 0.3, num=weight_size).reshape(np.prod(input_shape), output_dim)
+    b = np.linspace(-0.3, 0.1, num=output_dim)
+    out, _ = affine_forward(x, w, b)
+    correct_out = np.array([[1.49834967, 1.70660132, 1.91485297], [3.25553199, 3.5141327, 3.77273342]])
+    assert rel_error(out, correct_out) < 1e-9  # the notebook's "error should be around e-9 or less"
+    # the engine: nn's functional linear (weight (out, in)), x flattened as the assignment reshapes it
+    dout = np.random.default_rng(231).standard_normal((2, 3))
+    engine_out, (dx, dw, db) = engine_vjp(lambda x, w, b: F.linear(x.reshape(2, -1), w.T, b), (x, w, b), dout)
+    np.testing.assert_allclose(engine_out, out, rtol=1e-13)
+    for got, want in zip((dx, dw, db), affine_backward(dout, (x, w, b))):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+    numerical_dx = eval_numerical_gradient_array(lambda x: affine_forward(x, w, b)[0], x.copy(), dout)
+    assert rel_error(numerical_dx, dx) < 1e-8
+
+
+def test_relu_and_the_affine_relu_sandwich():
+    x = np.linspace(-0.5, 0.5, num=12).reshape(3, 4)
+    correct_out = np.array([
+        [0.0, 0.0, 0.0, 0.0],
+        [0.0, 0.0, 0.04545455, 0.13636364],
+        [0.22727273, 0.31818182, 0.40909091, 0.5],
+    ])  # fmt: skip
+    assert rel_error(ag.relu(ag.tensor(x)).data, correct_out) < 5e-8  # the notebook's e-8
+    rng = np.random.default_rng(231)
+    x, w, b = rng.standard_normal((2, 3, 4)), rng.standard_normal((12, 10)), rng.standard_normal(10)
+    dout = rng.standard_normal((2, 10))
+    out, cache = affine_relu_forward(x, w, b)
+    assert 0 < (out == 0).sum() < out.size  # some units off: the ReLU's gate is exercised
+    engine_out, grads = engine_vjp(lambda x, w, b: F.relu(x.reshape(2, -1) @ w + b), (x, w, b), dout)
+    np.testing.assert_allclose(engine_out, out, rtol=1e-13)
+    for got, want in zip(grads, affine_relu_backward(dout, cache)):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+
+
+def hinge_loss_tensors(x, y):
+    """svm_loss in Tensor ops: the margins of the wrong classes, clamped at 0, summed, over N."""
+    margins = (x - x[ag.arange(x.shape[0]), y].reshape(-1, 1) + 1.0).clamp(min=0)
+    return ag.where(ag.arange(x.shape[1]) == y.reshape(-1, 1), 0.0, margins).sum() / x.shape[0]
+
+
+@pytest.mark.parametrize("loss", ["softmax", "svm"])
+def test_softmax_and_svm_loss_on_scores(loss):
+    rng = np.random.default_rng(231)
+    num_classes, num_inputs = 10, 50
+    x, y = 0.001 * rng.standard_normal((num_inputs, num_classes)), rng.integers(num_classes, size=num_inputs)
+    oracle, engine = (softmax_loss, F.cross_entropy) if loss == "softmax" else (svm_loss, hinge_loss_tensors)
+    want, dx = oracle(x, y)
+    # the notebook's sanity values: ~2.3 (= log 10) for softmax, ~9 (the 9 wrong classes' deltas) for the SVM
+    assert want == pytest.approx(np.log(10) if loss == "softmax" else 9.0, abs=0.01)
+    scores = ag.tensor(x, requires_grad=True)
+    got = engine(scores, ag.tensor(y))
+    got.backward()
+    assert got.item() == pytest.approx(want, rel=1e-13)
+    np.testing.assert_allclose(scores.grad, dx, rtol=1e-12, atol=1e-16)
+    numerical = eval_numerical_gradient(lambda x: oracle(x, y)[0], x.copy())
+    assert rel_error(numerical, scores.grad) < 1e-7
+
+
+def test_dropout_train_mean_and_kept_fraction_as_the_notebook_and_test_mode_is_the_identity():
+    np.random.seed(231)
+    x = np.random.randn(500, 500) + 10
+    for keep in [0.25, 0.4, 0.7]:  # cs231n's p: the probability to keep a unit
+        out, _ = dropout_forward(x, {"mode": "train", "p": keep})
+        engine = nn.Dropout(1 - keep, seed=0)  # nn's p: the probability to drop it
+        engine_out = engine(ag.tensor(x)).data
+        for train_out in (out, engine_out):
+            assert train_out.mean() == pytest.approx(x.mean(), rel=0.01)  # inverted: the mean is kept
+            assert (train_out == 0).mean() == pytest.approx(1 - keep, abs=0.01)
+            kept = train_out != 0
+            np.testing.assert_allclose(train_out[kept], x[kept] / keep, rtol=1e-15)
+        test_out, _ = dropout_forward(x, {"mode": "test", "p": keep})
+        np.testing.assert_array_equal(engine.eval()(ag.tensor(x)).data, test_out)
+        np.testing.assert_array_equal(test_out, x)
+
+
+def test_dropout_backward_is_the_mask():
+    rng = np.random.default_rng(231)
+    x, dout = rng.standard_normal((10, 10)) + 10, rng.standard_normal((10, 10))
+    keep = 0.2
+    mask = F.dropout(np.ones_like(x), 1 - keep, generator=123).data  # the engine's mask (an int seed repeats it)
+    out, (dx,) = engine_vjp(lambda x: F.dropout(x, 1 - keep, generator=123), (x,), dout)
+    np.testing.assert_array_equal(out, x * mask)
+    np.testing.assert_allclose(dx, dropout_backward(dout, ({"mode": "train"}, mask)), rtol=1e-15)
+    numerical = eval_numerical_gradient_array(lambda x: F.dropout(x, 1 - keep, generator=123).data, x.copy(), dout)
+    assert rel_error(numerical, dx) < 1e-9
