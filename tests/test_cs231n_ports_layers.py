@@ -265,3 +265,120 @@ def test_dropout_backward_is_the_mask():
     np.testing.assert_allclose(dx, dropout_backward(dout, ({"mode": "train"}, mask)), rtol=1e-15)
     numerical = eval_numerical_gradient_array(lambda x: F.dropout(x, 1 - keep, generator=123).data, x.copy(), dout)
     assert rel_error(numerical, dx) < 1e-9
+
+
+def batchnorm_layer(cls, gamma, beta, **kwargs):
+    """An nn batchnorm layer with the assignment's gamma and beta as its weight and bias."""
+    layer = cls(len(gamma), **kwargs)
+    layer.weight.data, layer.bias.data = np.array(gamma, dtype=np.float64), np.array(beta, dtype=np.float64)
+    return layer
+
+
+def layer_vjp(layer, x, dout):
+    """The layer's output and the engine's gradients of sum(out * dout) for x, weight (gamma), bias (beta)."""
+    x = ag.tensor(x, requires_grad=True)
+    layer.zero_grad()
+    out = layer(x)
+    (out * ag.tensor(dout)).sum().backward()
+    return out.data, (x.grad, layer.weight.grad, layer.bias.grad)
+
+
+def test_batchnorm_train_forward_and_running_averages():
+    np.random.seed(231)
+    N, D1, D2, D3 = 200, 50, 60, 3
+    a = np.maximum(0, np.random.randn(N, D1).dot(np.random.randn(D1, D2))).dot(np.random.randn(D2, D3))
+    gamma, beta = np.asarray([1.0, 2.0, 3.0]), np.asarray([11.0, 12.0, 13.0])
+    bn_param = {"mode": "train"}
+    out, _ = batchnorm_forward(a, gamma, beta, bn_param)
+    # the notebook: "means should be close to beta and stds close to gamma"
+    np.testing.assert_allclose(out.mean(axis=0), beta, atol=1e-12)
+    np.testing.assert_allclose(out.std(axis=0), gamma, rtol=1e-6)
+    layer = batchnorm_layer(nn.BatchNorm1d, gamma, beta, momentum=1 - 0.9)  # cs231n's momentum 0.9
+    np.testing.assert_allclose(layer(ag.tensor(a)).data, out, rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(layer.running_mean, bn_param["running_mean"], rtol=1e-14)
+    # cs231n starts the running variance at 0 and averages the biased variance; nn (as torch) at 1 and
+    # the unbiased one: after one step, running = 0.9 * start + 0.1 * var * (n / (n - 1)) here
+    var = a.var(axis=0)
+    np.testing.assert_allclose(bn_param["running_var"], (1 - 0.9) * var, rtol=1e-14)
+    np.testing.assert_allclose(layer.running_var, 0.9 + 0.1 * var * N / (N - 1), rtol=1e-14)
+
+
+def test_batchnorm_test_mode_uses_the_running_averages():
+    np.random.seed(231)
+    N, D1, D2, D3 = 200, 50, 60, 3
+    W1, W2 = np.random.randn(D1, D2), np.random.randn(D2, D3)
+    bn_param, gamma, beta = {"mode": "train"}, np.ones(D3), np.zeros(D3)
+    layer = batchnorm_layer(nn.BatchNorm1d, gamma, beta, momentum=0.1)
+    for _ in range(50):  # the notebook: run the training forward many times to warm up the averages
+        a = np.maximum(0, np.random.randn(N, D1).dot(W1)).dot(W2)
+        batchnorm_forward(a, gamma, beta, bn_param)
+        layer(ag.tensor(a))
+    np.testing.assert_allclose(layer.running_mean, bn_param["running_mean"], rtol=1e-12)
+    bn_param["mode"] = "test"
+    a = np.maximum(0, np.random.randn(N, D1).dot(W1)).dot(W2)
+    out, _ = batchnorm_forward(a, gamma, beta, bn_param)
+    engine_out = layer.eval()(ag.tensor(a)).data
+    for test_out in (out, engine_out):  # "means should be close to zero and stds close to one", noisily
+        np.testing.assert_allclose(test_out.mean(axis=0), 0, atol=0.15)
+        np.testing.assert_allclose(test_out.std(axis=0), 1, atol=0.15)
+    # given the same running statistics the two test-mode forwards are the same function
+    bn_param.update(running_mean=layer.running_mean.copy(), running_var=layer.running_var.copy())
+    np.testing.assert_allclose(engine_out, batchnorm_forward(a, gamma, beta, bn_param)[0], rtol=1e-13)
+
+
+@pytest.mark.parametrize("kind", ["batchnorm", "layernorm"])
+def test_normalization_backward_alt_is_the_engines_gradient(kind):
+    np.random.seed(231)
+    N, D = 4, 5
+    x, gamma, beta = 5 * np.random.randn(N, D) + 12, np.random.randn(D), np.random.randn(D)
+    dout = np.random.randn(N, D)
+    if kind == "batchnorm":
+        forward, backward = lambda x, g, b: batchnorm_forward(x, g, b, {"mode": "train"}), batchnorm_backward_alt
+        layer = batchnorm_layer(nn.BatchNorm1d, gamma, beta)
+    else:
+        forward, backward = lambda x, g, b: layernorm_forward(x, g, b, {}), layernorm_backward
+        layer = batchnorm_layer(nn.LayerNorm, gamma, beta)
+    out, cache = forward(x, gamma, beta)
+    engine_out, grads = layer_vjp(layer, x, dout)
+    np.testing.assert_allclose(engine_out, out, rtol=1e-13, atol=1e-14)
+    for name, got, want in zip(("dx", "dgamma", "dbeta"), grads, backward(dout, cache)):
+        np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-14, err_msg=name)
+    # the notebook's numerical check ("dx error: ~1e-9" or less)
+    numerical = [
+        eval_numerical_gradient_array(lambda v: forward(v, gamma, beta)[0], x.copy(), dout),
+        eval_numerical_gradient_array(lambda v: forward(x, v, beta)[0], gamma.copy(), dout),
+        eval_numerical_gradient_array(lambda v: forward(x, gamma, v)[0], beta.copy(), dout),
+    ]
+    for got, want in zip(grads, numerical):
+        assert rel_error(got, want) < 1e-8
+    torch = pytest.importorskip("torch")
+    tx, tg, tb = (torch.tensor(v, requires_grad=True) for v in (x, gamma, beta))
+    if kind == "batchnorm":
+        tout = torch.nn.functional.batch_norm(tx, None, None, tg, tb, training=True, eps=1e-5)
+    else:
+        tout = torch.nn.functional.layer_norm(tx, (D,), tg, tb, eps=1e-5)
+    (tout * torch.tensor(dout)).sum().backward()
+    for got, t in zip(grads, (tx, tg, tb)):
+        np.testing.assert_allclose(got, as_numpy(t.grad), rtol=1e-11, atol=1e-14)
+
+
+def test_spatial_batchnorm_is_batchnorm2d_forward_backward_and_running_averages():
+    np.random.seed(231)
+    N, C, H, W = 2, 3, 4, 5
+    x, gamma, beta = 4 * np.random.randn(N, C, H, W) + 10, np.random.randn(C), np.random.randn(C)
+    dout = np.random.randn(N, C, H, W)
+    bn_param = {"mode": "train"}
+    out, cache = spatial_batchnorm_forward(x, gamma, beta, bn_param)
+    layer = batchnorm_layer(nn.BatchNorm2d, gamma, beta, momentum=0.1)
+    engine_out, grads = layer_vjp(layer, x, dout)
+    np.testing.assert_allclose(engine_out, out, rtol=1e-13, atol=1e-14)
+    np.testing.assert_allclose(layer.running_mean, bn_param["running_mean"], rtol=1e-14)
+    for name, got, want in zip(("dx", "dgamma", "dbeta"), grads, spatial_batchnorm_backward(dout, cache)):
+        np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-14, err_msg=name)
+    forward = lambda v: spatial_batchnorm_forward(v, gamma, beta, {"mode": "train"})[0]  # noqa: E731
+    # the notebook prints ~1e-7 here: the smallest of the 120 entries lose digits to the differences' rounding
+    assert rel_error(eval_numerical_gradient_array(forward, x.copy(), dout), grads[0]) < 1e-5
+    layer.eval()
+    bn_param["mode"] = "test"
+    bn_param.update(running_mean=layer.running_mean.copy(), running_var=layer.running_var.copy())
+    np.testing.assert_allclose(layer(ag.tensor(x)).data, spatial_batchnorm_forward(x, gamma, beta, bn_param)[0])
