@@ -1,170 +1,50 @@
 """Stanford cs231n, assignment 2, its fully connected parts, ported step by step (see test_cs231n_ports.py):
-the assignment's numpy ``layers.py`` with its hand-derived backward passes is the ORACLE, and nn's layers
-(or the same forward in Tensor ops) are differentiated by the engine; forward values and gradients must
-agree to ~1e-12 (float64), the notebooks' centered-difference checks (``eval_numerical_gradient_array``)
-agree too, and where torch is installed torch's values as well. The convolutional parts, the update rules
-and the overfitting check are in test_cs231n_ports_conv.py.
+the assignment's numpy ``layers.py`` (tests/cs231n_layers.py) with its hand-derived backward passes is the
+ORACLE, and nn's layers (or the same forward in Tensor ops) are differentiated by the engine; forward
+values and gradients must agree to ~1e-12 (float64), the notebooks' centered-difference checks
+(``eval_numerical_gradient_array``) agree too, and where torch is installed torch's values as well.
+FullyConnectedNet, the convolutional parts, the update rules and the overfitting check are in
+test_cs231n_ports_nets.py.
 
 Ported: ``affine_forward/backward`` (the notebook's printed outputs), ``relu``, the ``affine_relu``
 sandwich, ``softmax_loss`` / ``svm_loss`` (the multiclass hinge on scores), inverted dropout (train vs
 test), ``batchnorm_forward`` (train / test modes, running averages) with ``batchnorm_backward_alt`` (the
 simplified closed form) as the oracle for nn.BatchNorm1d's engine gradient, ``layernorm_forward/backward``
-for nn.LayerNorm, ``spatial_batchnorm`` (reshape to (N*H*W, C)) for nn.BatchNorm2d, and
-``FullyConnectedNet`` (arbitrary hidden dims, batch/layer norm, L2 ``0.5 * reg * |W|^2``) against an
-nn.Sequential of the same weights.
+for nn.LayerNorm, ``spatial_batchnorm`` (reshape to (N*H*W, C)) for nn.BatchNorm2d.
 
 Where cs231n's conventions differ from PyTorch's (and so from nn's), each is converted, not hidden:
 - dropout's ``p`` is the probability of KEEPING a unit in cs231n, of dropping it in nn / torch: cs231n
   ``p = 0.7`` is ``nn.Dropout(0.3)``;
 - batchnorm's ``momentum`` weighs the OLD running average in cs231n (``momentum * running + (1 -
   momentum) * batch``, 0.9), the new batch in nn / torch (0.1): cs231n 0.9 is ``BatchNorm1d(momentum=0.1)``;
-- cs231n's running variance averages the biased batch variance, nn's (as PyTorch's) the unbiased one
-  (times n / (n - 1)): the test asserts exactly that factor;
+- cs231n's running variance starts at 0 and averages the biased batch variance, nn's (as PyTorch's)
+  starts at 1 and averages the unbiased one (times n / (n - 1)): the test asserts exactly that;
 - weights are (in, out) in cs231n (``x @ w``), (out, in) in nn.Linear (``x @ weight.T``): copied transposed.
 """
 
 import numpy as np
 import pytest
 from cs231n_helpers import as_numpy, eval_numerical_gradient, eval_numerical_gradient_array, rel_error
+from cs231n_layers import (
+    affine_backward,
+    affine_forward,
+    affine_relu_backward,
+    affine_relu_forward,
+    batchnorm_backward_alt,
+    batchnorm_forward,
+    dropout_backward,
+    dropout_forward,
+    layernorm_backward,
+    layernorm_forward,
+    softmax_loss,
+    spatial_batchnorm_backward,
+    spatial_batchnorm_forward,
+    svm_loss,
+)
 
 import autograd_core as ag
 import nn
 import nn.functional as F
-
-
-# ---------------------------------------------------------------- the oracle: the assignment's layers.py
-def affine_forward(x, w, b):
-    """out = x reshaped to (N, D) @ w + b."""
-    return x.reshape(x.shape[0], -1).dot(w) + b, (x, w, b)
-
-
-def affine_backward(dout, cache):
-    x, w, _ = cache
-    dx = dout.dot(w.T).reshape(x.shape)
-    return dx, x.reshape(x.shape[0], -1).T.dot(dout), dout.sum(axis=0)
-
-
-def relu_forward(x):
-    return np.maximum(0, x), x
-
-
-def relu_backward(dout, cache):
-    return dout * (cache > 0)
-
-
-def affine_relu_forward(x, w, b):
-    """The "sandwich" layer: affine then ReLU, the caches of both kept."""
-    a, fc_cache = affine_forward(x, w, b)
-    out, relu_cache = relu_forward(a)
-    return out, (fc_cache, relu_cache)
-
-
-def affine_relu_backward(dout, cache):
-    fc_cache, relu_cache = cache
-    return affine_backward(relu_backward(dout, relu_cache), fc_cache)
-
-
-def softmax_loss(x, y):
-    """Loss and gradient d loss / d scores = (probs - one_hot(y)) / N."""
-    shifted = x - np.max(x, axis=1, keepdims=True)
-    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
-    N = x.shape[0]
-    dx = np.exp(log_probs)
-    dx[np.arange(N), y] -= 1
-    return -np.sum(log_probs[np.arange(N), y]) / N, dx / N
-
-
-def svm_loss(x, y):
-    """The multiclass hinge (delta 1) on scores x, and its gradient."""
-    N = x.shape[0]
-    correct = x[np.arange(N), y]
-    margins = np.maximum(0, x - correct[:, None] + 1.0)
-    margins[np.arange(N), y] = 0
-    positive = np.sum(margins > 0, axis=1)
-    dx = (margins > 0).astype(x.dtype)
-    dx[np.arange(N), y] -= positive
-    return np.sum(margins) / N, dx / N
-
-
-def dropout_forward(x, dropout_param):
-    """Inverted dropout: keep each unit with probability p, scale by 1/p in training; identity in test."""
-    p, mode = dropout_param["p"], dropout_param["mode"]
-    if "seed" in dropout_param:
-        np.random.seed(dropout_param["seed"])
-    if mode == "train":
-        mask = (np.random.rand(*x.shape) < p) / p
-        return x * mask, (dropout_param, mask)
-    return x, (dropout_param, None)
-
-
-def dropout_backward(dout, cache):
-    dropout_param, mask = cache
-    return dout * mask if dropout_param["mode"] == "train" else dout
-
-
-def batchnorm_forward(x, gamma, beta, bn_param):
-    """Train: normalise by the batch's mean and (biased) variance, update the running averages
-    ``momentum * running + (1 - momentum) * batch``; test: normalise by the running averages."""
-    mode, eps, momentum = bn_param["mode"], bn_param.get("eps", 1e-5), bn_param.get("momentum", 0.9)
-    D = x.shape[1]
-    running_mean = bn_param.get("running_mean", np.zeros(D, dtype=x.dtype))
-    running_var = bn_param.get("running_var", np.zeros(D, dtype=x.dtype))
-    cache = None
-    if mode == "train":
-        mean, var = x.mean(axis=0), x.var(axis=0)
-        istd = 1 / np.sqrt(var + eps)
-        xhat = (x - mean) * istd
-        out = gamma * xhat + beta
-        cache = (xhat, gamma, istd)
-        running_mean = momentum * running_mean + (1 - momentum) * mean
-        running_var = momentum * running_var + (1 - momentum) * var
-    elif mode == "test":
-        out = gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta
-    else:
-        raise ValueError(f'Invalid forward batchnorm mode "{mode}"')
-    bn_param["running_mean"], bn_param["running_var"] = running_mean, running_var
-    return out, cache
-
-
-def batchnorm_backward_alt(dout, cache):
-    """The simplified backward, worked out on paper: dx = gamma * istd / N * (N dout - sum(dout)
-    - xhat * sum(dout * xhat)), all sums over the batch."""
-    xhat, gamma, istd = cache
-    N = dout.shape[0]
-    dgamma, dbeta = np.sum(dout * xhat, axis=0), np.sum(dout, axis=0)
-    dx = (gamma * istd / N) * (N * dout - dbeta - xhat * dgamma)
-    return dx, dgamma, dbeta
-
-
-def layernorm_forward(x, gamma, beta, ln_param):
-    """Batchnorm's training formulas over each row's features instead of over the batch."""
-    eps = ln_param.get("eps", 1e-5)
-    mean, var = x.mean(axis=1, keepdims=True), x.var(axis=1, keepdims=True)
-    istd = 1 / np.sqrt(var + eps)
-    xhat = (x - mean) * istd
-    return gamma * xhat + beta, (xhat, gamma, istd)
-
-
-def layernorm_backward(dout, cache):
-    xhat, gamma, istd = cache
-    D = dout.shape[1]
-    dgamma, dbeta = np.sum(dout * xhat, axis=0), np.sum(dout, axis=0)
-    dxhat = dout * gamma
-    dx = (istd / D) * (D * dxhat - dxhat.sum(axis=1, keepdims=True) - xhat * (dxhat * xhat).sum(axis=1, keepdims=True))
-    return dx, dgamma, dbeta
-
-
-def spatial_batchnorm_forward(x, gamma, beta, bn_param):
-    """Batchnorm per channel of (N, C, H, W) images: every pixel of every image a row of (N*H*W, C)."""
-    N, C, H, W = x.shape
-    out, cache = batchnorm_forward(x.transpose(0, 2, 3, 1).reshape(-1, C), gamma, beta, bn_param)
-    return out.reshape(N, H, W, C).transpose(0, 3, 1, 2), cache
-
-
-def spatial_batchnorm_backward(dout, cache):
-    N, C, H, W = dout.shape
-    dx, dgamma, dbeta = batchnorm_backward_alt(dout.transpose(0, 2, 3, 1).reshape(-1, C), cache)
-    return dx.reshape(N, H, W, C).transpose(0, 3, 1, 2), dgamma, dbeta
 
 
 # ---------------------------------------------------------------- the engine's side

@@ -1,0 +1,214 @@
+"""Stanford cs231n, assignment 2, continued (see test_cs231n_ports_layers.py): ``FullyConnectedNet``, the
+naive convolution and max pooling, the ``optim.py`` update rules and the "overfit a small dataset" check.
+The assignment's numpy code (tests/cs231n_layers.py) is the ORACLE; nn's layers, ``F.conv2d`` /
+``F.max_pool2d`` and ``nn.optim`` are what is tested.
+
+Ported: ``FullyConnectedNet`` (arbitrary hidden dims; none / batch / layer normalisation; the L2 term
+``0.5 * reg * sum |W|^2``; the notebook's N, D, H1, H2, C = 2, 15, 20, 30, 10 and reg 0 / 3.14) against an
+nn.Sequential holding the same weights, loss and every gradient to 1e-12 and the centered differences;
+``conv_forward_naive`` (the notebook's printed output) and ``conv_backward_naive`` against ``F.conv2d`` and
+its engine gradient; ``max_pool_forward/backward_naive`` against ``F.max_pool2d``; ``sgd``,
+``sgd_momentum``, ``rmsprop`` and ``adam`` (with their ``config`` dicts) against nn.optim's SGD,
+SGD(momentum), RMSprop and Adam over six steps; three- and five-layer nets of nn layers overfitting 50
+digits (100% training accuracy within 20 epochs, as the notebook asks of CIFAR).
+
+The update rules: plain ``sgd`` equals nn.optim.SGD bitwise (the same one product and one subtraction).
+The others agree to ~1e-15 relative but not bitwise, because the same formula is rounded in another order:
+cs231n's velocity is ``v = momentum * v - lr * dw``, PyTorch's (and nn's) ``b = momentum * b + dw`` with
+``w -= lr * b`` (so cs231n's v is -lr * b); RMSprop's ``lr * dw / (sqrt(cache) + eps)`` is
+``lr * (dw / (...))`` here; Adam's ``sqrt(v / (1 - beta2**t))`` is ``sqrt(v) / sqrt(1 - beta2**t)``.
+cs231n's ``learning_rate`` / ``decay_rate`` / ``beta1, beta2`` / ``epsilon`` are nn's ``lr`` / ``alpha`` /
+``betas`` / ``eps``.
+"""
+
+import numpy as np
+import pytest
+from cs231n_helpers import as_numpy, eval_numerical_gradient, eval_numerical_gradient_array, rel_error
+from cs231n_layers import (
+    affine_backward,
+    affine_forward,
+    batchnorm_backward_alt,
+    batchnorm_forward,
+    conv_backward_naive,
+    conv_forward_naive,
+    layernorm_backward,
+    layernorm_forward,
+    max_pool_backward_naive,
+    max_pool_forward_naive,
+    relu_backward,
+    relu_forward,
+    softmax_loss,
+)
+
+import autograd_core as ag
+import nn
+import nn.functional as F
+
+
+# ---------------------------------------------------------------- FullyConnectedNet (classifiers/fc_net.py)
+class FullyConnectedNet:
+    """{affine - [batch/layer norm] - relu} x (L - 1) - affine - softmax, with the backward by hand."""
+
+    def __init__(self, hidden_dims, input_dim, num_classes, normalization=None, reg=0.0, weight_scale=1e-2):
+        self.normalization, self.reg, self.num_layers = normalization, reg, 1 + len(hidden_dims)
+        dims = [input_dim, *hidden_dims, num_classes]
+        self.params = {}
+        for i in range(self.num_layers):
+            self.params[f"W{i + 1}"] = weight_scale * np.random.randn(dims[i], dims[i + 1])
+            self.params[f"b{i + 1}"] = np.zeros(dims[i + 1])
+            if normalization and i < len(hidden_dims):  # random, not ones and zeros, which could hide a bug
+                self.params[f"gamma{i + 1}"] = 1 + 0.1 * np.random.randn(dims[i + 1])
+                self.params[f"beta{i + 1}"] = 0.1 * np.random.randn(dims[i + 1])
+        self.bn_params = [{"mode": "train"} for _ in hidden_dims]
+
+    def loss(self, X, y):
+        params, caches, h = self.params, [], X
+        for i in range(1, self.num_layers):
+            h, fc_cache = affine_forward(h, params[f"W{i}"], params[f"b{i}"])
+            norm_cache = None
+            if self.normalization == "batchnorm":
+                h, norm_cache = batchnorm_forward(h, params[f"gamma{i}"], params[f"beta{i}"], self.bn_params[i - 1])
+            elif self.normalization == "layernorm":
+                h, norm_cache = layernorm_forward(h, params[f"gamma{i}"], params[f"beta{i}"], {})
+            h, relu_cache = relu_forward(h)
+            caches.append((fc_cache, norm_cache, relu_cache))
+        L = self.num_layers
+        scores, last_cache = affine_forward(h, params[f"W{L}"], params[f"b{L}"])
+        loss, dscores = softmax_loss(scores, y)
+        loss += 0.5 * self.reg * sum(np.sum(params[f"W{i}"] ** 2) for i in range(1, L + 1))
+        grads = {}
+        dh, grads[f"W{L}"], grads[f"b{L}"] = affine_backward(dscores, last_cache)
+        for i in range(L - 1, 0, -1):
+            fc_cache, norm_cache, relu_cache = caches[i - 1]
+            dh = relu_backward(dh, relu_cache)
+            if self.normalization == "batchnorm":
+                dh, grads[f"gamma{i}"], grads[f"beta{i}"] = batchnorm_backward_alt(dh, norm_cache)
+            elif self.normalization == "layernorm":
+                dh, grads[f"gamma{i}"], grads[f"beta{i}"] = layernorm_backward(dh, norm_cache)
+            dh, grads[f"W{i}"], grads[f"b{i}"] = affine_backward(dh, fc_cache)
+        for i in range(1, L + 1):
+            grads[f"W{i}"] += self.reg * params[f"W{i}"]
+        return loss, grads
+
+
+def as_sequential(net):
+    """The same network from nn's layers, holding the same numbers (weights transposed to (out, in));
+    returns it and, for each of the net's parameter names, (the nn tensor, whether it is transposed)."""
+    layers, where = [], {}
+    for i in range(1, net.num_layers + 1):
+        W, b = net.params[f"W{i}"], net.params[f"b{i}"]
+        linear = nn.Linear(*W.shape)
+        linear.weight.data, linear.bias.data = W.T.copy(), b.copy()
+        layers.append(linear)
+        where[f"W{i}"], where[f"b{i}"] = (linear.weight, True), (linear.bias, False)
+        if i < net.num_layers:
+            if net.normalization:
+                norm = (nn.BatchNorm1d if net.normalization == "batchnorm" else nn.LayerNorm)(len(b))
+                norm.weight.data, norm.bias.data = net.params[f"gamma{i}"].copy(), net.params[f"beta{i}"].copy()
+                layers.append(norm)
+                where[f"gamma{i}"], where[f"beta{i}"] = (norm.weight, False), (norm.bias, False)
+            layers.append(nn.ReLU())
+    return nn.Sequential(*layers), where
+
+
+@pytest.mark.parametrize("normalization", [None, "batchnorm", "layernorm"])
+@pytest.mark.parametrize("reg", [0.0, 3.14])
+def test_fully_connected_net_engine_gradients_equal_the_hand_derived_ones(normalization, reg):
+    np.random.seed(231)
+    N, D, H1, H2, C = 5, 15, 20, 30, 10  # the notebook's N = 2 normalises each feature of a batch to +-1 exactly
+    X, y = np.random.randn(N, D), np.random.randint(C, size=(N,))
+    net = FullyConnectedNet([H1, H2], D, C, normalization=normalization, reg=reg, weight_scale=5e-2)
+    loss, grads = net.loss(X, y)
+    if reg == 0.0:
+        assert loss == pytest.approx(np.log(C), abs=0.2)  # the notebook's "Initial loss" ~2.3
+    model, where = as_sequential(net)
+    linears = [m for m in model if isinstance(m, nn.Linear)]
+    engine_loss = F.cross_entropy(model(X), ag.tensor(y)) + 0.5 * reg * sum((m.weight**2).sum() for m in linears)
+    engine_loss.backward()
+    assert engine_loss.item() == pytest.approx(loss, rel=1e-13)
+    assert sorted(where) == sorted(grads)
+    for name, (tensor, transposed) in where.items():
+        engine_grad = tensor.grad.T if transposed else tensor.grad
+        np.testing.assert_allclose(engine_grad, grads[name], rtol=1e-11, atol=1e-14, err_msg=name)
+        f = lambda _: net.loss(X, y)[0]  # noqa: E731 (reads net.params, which the check perturbs)
+        numerical = eval_numerical_gradient(f, net.params[name])
+        # the notebook prints rel_error, the worst entry's, from ~1e-9 to ~1e-5: a tiny entry whose difference
+        # lost digits (here up to 8e-3 in batchnorm's W1); the whole gradient's error is measured, ~1e-9 of it
+        # (b1 before a batchnorm has an exact 0 gradient: the batch mean takes the bias away)
+        assert np.linalg.norm(numerical - engine_grad) <= 1e-7 * np.linalg.norm(engine_grad) + 1e-9, name
+
+
+# ---------------------------------------------------------------- convolution and max pooling, naive
+def test_conv_forward_naive_is_the_notebooks_and_f_conv2d_gives_it():
+    x_shape, w_shape = (2, 3, 4, 4), (3, 3, 4, 4)
+    x = np.linspace(-0.1, 0.5, num=np.prod(x_shape)).reshape(x_shape)
+    w = np.linspace(-0.2, 0.3, num=np.prod(w_shape)).reshape(w_shape)
+    b = np.linspace(-0.1, 0.2, num=3)
+    out, _ = conv_forward_naive(x, w, b, {"stride": 2, "pad": 1})
+    correct_out = np.array([
+        [[[-0.08759809, -0.10987781], [-0.18387192, -0.2109216]],
+         [[0.21027089, 0.21661097], [0.22847626, 0.23004637]],
+         [[0.50813986, 0.54309974], [0.64082444, 0.67101435]]],
+        [[[-0.98053589, -1.03143541], [-1.19128892, -1.24695841]],
+         [[0.69108355, 0.66880383], [0.59480972, 0.56776003]],
+         [[2.36270298, 2.36904306], [2.38090835, 2.38247847]]],
+    ])  # fmt: skip
+    assert rel_error(out, correct_out) < 1e-7  # the notebook's "error should be around e-8"
+    np.testing.assert_allclose(F.conv2d(ag.tensor(x), w, b, stride=2, padding=1).data, out, rtol=1e-13)
+
+
+def test_conv_backward_naive_is_the_engines_gradient_of_f_conv2d():
+    np.random.seed(231)
+    x, w, b = np.random.randn(4, 3, 5, 5), np.random.randn(2, 3, 3, 3), np.random.randn(2)
+    dout = np.random.randn(4, 2, 5, 5)
+    conv_param = {"stride": 1, "pad": 1}
+    out, cache = conv_forward_naive(x, w, b, conv_param)
+    tensors = [ag.tensor(v, requires_grad=True) for v in (x, w, b)]
+    engine_out = F.conv2d(*tensors, stride=1, padding=1)
+    (engine_out * ag.tensor(dout)).sum().backward()
+    np.testing.assert_allclose(engine_out.data, out, rtol=1e-12, atol=1e-14)
+    naive = conv_backward_naive(dout, cache)
+    for name, t, want in zip(("dx", "dw", "db"), tensors, naive):
+        np.testing.assert_allclose(t.grad, want, rtol=1e-11, atol=1e-13, err_msg=name)
+    forward = lambda v: conv_forward_naive(v, w, b, conv_param)[0]  # noqa: E731
+    # the notebook: "errors should be around e-8 or less"
+    assert rel_error(eval_numerical_gradient_array(forward, x.copy(), dout), tensors[0].grad) < 1e-7
+    forward = lambda v: conv_forward_naive(x, v, b, conv_param)[0]  # noqa: E731
+    assert rel_error(eval_numerical_gradient_array(forward, w.copy(), dout), tensors[1].grad) < 1e-7
+    torch = pytest.importorskip("torch")
+    torch_tensors = [torch.tensor(v, requires_grad=True) for v in (x, w, b)]
+    (torch.nn.functional.conv2d(*torch_tensors, padding=1) * torch.tensor(dout)).sum().backward()
+    for t, tt in zip(tensors, torch_tensors):
+        np.testing.assert_allclose(t.grad, as_numpy(tt.grad), rtol=1e-11, atol=1e-13)
+
+
+def test_max_pool_forward_naive_is_the_notebooks_and_f_max_pool2d_gives_it():
+    x_shape = (2, 3, 4, 4)
+    x = np.linspace(-0.3, 0.4, num=np.prod(x_shape)).reshape(x_shape)
+    out, _ = max_pool_forward_naive(x, {"pool_width": 2, "pool_height": 2, "stride": 2})
+    correct_out = np.array([
+        [[[-0.26315789, -0.24842105], [-0.20421053, -0.18947368]],
+         [[-0.14526316, -0.13052632], [-0.08631579, -0.07157895]],
+         [[-0.02736842, -0.01263158], [0.03157895, 0.04631579]]],
+        [[[0.09052632, 0.10526316], [0.14947368, 0.16421053]],
+         [[0.20842105, 0.22315789], [0.26736842, 0.28210526]],
+         [[0.32631579, 0.34105263], [0.38526316, 0.4]]],
+    ])  # fmt: skip
+    assert rel_error(out, correct_out) < 1e-7  # the notebook's "error should be on the order of e-8"
+    np.testing.assert_array_equal(F.max_pool2d(ag.tensor(x), 2, stride=2).data, out)
+
+
+def test_max_pool_backward_naive_is_the_engines_gradient_of_f_max_pool2d():
+    np.random.seed(231)
+    x, dout = np.random.randn(3, 2, 8, 8), np.random.randn(3, 2, 4, 4)
+    pool_param = {"pool_height": 2, "pool_width": 2, "stride": 2}
+    _, cache = max_pool_forward_naive(x, pool_param)
+    t = ag.tensor(x, requires_grad=True)
+    (F.max_pool2d(t, 2, stride=2) * ag.tensor(dout)).sum().backward()
+    np.testing.assert_array_equal(t.grad, max_pool_backward_naive(dout, cache))  # one max a window: exact
+    forward = lambda v: max_pool_forward_naive(v, pool_param)[0]  # noqa: E731
+    assert rel_error(eval_numerical_gradient_array(forward, x.copy(), dout), t.grad) < 1e-10
+    torch = pytest.importorskip("torch")
+    tt = torch.tensor(x, requires_grad=True)
+    (torch.nn.functional.max_pool2d(tt, 2, stride=2) * torch.tensor(dout)).sum().backward()
+    np.testing.assert_array_equal(t.grad, as_numpy(tt.grad))
