@@ -30,7 +30,7 @@ import nn
 
 
 # ---------------------------------------------------------------- the data (the notebooks' preprocessing)
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def digits_splits():
     """Train 1,000 / val 300 / test 497 / dev 100 (a sample of train for the gradient checks), mean image
     subtracted and a bias column of ones appended ("the bias trick"), as assignment 1's notebooks do."""
@@ -104,7 +104,7 @@ def svm_loss_vectorized(W, X, y, reg):
     return loss, X.T.dot(binary) / num_train + 2 * reg * W
 
 
-# ---------------------------------------------------------------- the same losses in Tensor ops (the engine differentiates)
+# ---------------------------------------------------------------- the same losses in Tensor ops, for the engine
 def softmax_data_loss(lib, scores, y):
     """The mean of -log softmax(scores)[y], shifted by each row's max as the assignment does."""
     shifted = scores - scores.amax(1, keepdim=True)
