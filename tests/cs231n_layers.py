@@ -86,7 +86,7 @@ def batchnorm_forward(x, gamma, beta, bn_param):
     running_var = bn_param.get("running_var", np.zeros(D, dtype=x.dtype))
     cache = None
     if mode == "train":
-        mean, var = x.mean(axis=0), x.var(axis=0)
+        mean, var = np.mean(x, axis=0), np.var(x, axis=0)  # (np.var: on a Tensor, x.var is PyTorch's, n - 1)
         istd = 1 / np.sqrt(var + eps)
         xhat = (x - mean) * istd
         out = gamma * xhat + beta
@@ -114,7 +114,7 @@ def batchnorm_backward_alt(dout, cache):
 def layernorm_forward(x, gamma, beta, ln_param):
     """Batchnorm's training formulas over each row's features instead of over the batch."""
     eps = ln_param.get("eps", 1e-5)
-    mean, var = x.mean(axis=1, keepdims=True), x.var(axis=1, keepdims=True)
+    mean, var = np.mean(x, axis=1, keepdims=True), np.var(x, axis=1, keepdims=True)
     istd = 1 / np.sqrt(var + eps)
     xhat = (x - mean) * istd
     return gamma * xhat + beta, (xhat, gamma, istd)

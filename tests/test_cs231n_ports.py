@@ -350,3 +350,27 @@ def test_two_layer_net_trained_with_sgd_and_decay_by_the_engine_matches_the_hand
     assert history["loss"][-1] < 0.25 * history["loss"][0]
     assert history["val_acc"][-1] > 0.9  # chance: 0.1 (CIFAR's first try reaches ~0.29)
     assert np.mean(net.predict(X_test) == y_test) > 0.9
+
+
+def test_the_bias_trick_spelled_with_np_hstack_on_tensors_is_recorded():
+    """The notebooks append the bias column with ``np.hstack([X, np.ones((N, 1))])`` (and join splits with
+    ``np.vstack``); on Tensors these were TypeErrors, now one recorded concatenate as numpy's rules say."""
+    *_, X_dev, y_dev = digits_splits()
+    np.random.seed(3)
+    W = np.random.randn(X_dev.shape[1], 10) * 0.01
+    X = ag.tensor(X_dev[:, :-1].copy(), requires_grad=True)  # the pixels, bias column not yet appended
+    X_bias = np.hstack([X, np.ones((X.shape[0], 1))])
+    assert isinstance(X_bias, ag.Tensor) and X_bias.shape == (100, 65)
+    np.testing.assert_array_equal(X_bias.data, X_dev)
+    softmax_loss_tensors(ag, ag.tensor(W), X_bias, ag.tensor(y_dev), 0.0).backward()
+    # d loss / d X = (probs - one_hot(y)) / N @ W.T, the bias column's share dropped
+    scores = X_dev @ W
+    probs = np.exp(scores - scores.max(axis=1, keepdims=True))
+    probs /= probs.sum(axis=1, keepdims=True)
+    probs[np.arange(100), y_dev] -= 1
+    np.testing.assert_allclose(X.grad, (probs / 100) @ W[:-1].T, rtol=1e-12, atol=1e-16)
+    rows = np.vstack([X[:2], X[2:5]])
+    assert isinstance(rows, ag.Tensor) and rows.requires_grad
+    np.testing.assert_array_equal(rows.data, np.vstack([X_dev[:2, :-1], X_dev[2:5, :-1]]))
+    np.testing.assert_array_equal(np.vstack([X[0], X[1]]).data, X_dev[:2, :-1])  # 1-d rows, as numpy's
+    np.testing.assert_array_equal(np.hstack([X[0], X[1]]).data, np.hstack([X_dev[0, :-1], X_dev[1, :-1]]))

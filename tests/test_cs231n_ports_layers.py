@@ -20,6 +20,15 @@ Where cs231n's conventions differ from PyTorch's (and so from nn's), each is con
 - cs231n's running variance starts at 0 and averages the biased batch variance, nn's (as PyTorch's)
   starts at 1 and averages the unbiased one (times n / (n - 1)): the test asserts exactly that;
 - weights are (in, out) in cs231n (``x @ w``), (out, in) in nn.Linear (``x @ weight.T``): copied transposed.
+
+The assignment's forward code itself runs on Tensors (numpy calls on a Tensor are recorded), except where
+it differs by design: ``x.dot(w)`` of matrices is ``x @ w`` (or ``np.dot(x, w)``), since ``Tensor.dot`` is
+PyTorch's dot of two 1-d tensors and says so; a loss that computes its gradient in the forward
+(``dx[np.arange(N), y] -= 1``) is refused in place on a recorded tensor (the engine computes it instead);
+``x.var(axis=0)`` on a Tensor is PyTorch's unbiased variance (as ``torch.Tensor.var``), numpy's biased one
+is ``np.var(x, axis=0)`` (the spelling tests/cs231n_layers.py uses, the same for arrays and Tensors);
+and the naive conv / pool loops write into ``np.zeros`` arrays, which hold values, not a graph (build with
+``ag.stack``, or use ``F.conv2d`` / ``F.max_pool2d``, as test_cs231n_ports_nets.py does).
 """
 
 import numpy as np
@@ -36,6 +45,8 @@ from cs231n_layers import (
     dropout_forward,
     layernorm_backward,
     layernorm_forward,
+    relu_backward,
+    relu_forward,
     softmax_loss,
     spatial_batchnorm_backward,
     spatial_batchnorm_forward,
@@ -262,3 +273,40 @@ def test_spatial_batchnorm_is_batchnorm2d_forward_backward_and_running_averages(
     bn_param["mode"] = "test"
     bn_param.update(running_mean=layer.running_mean.copy(), running_var=layer.running_var.copy())
     np.testing.assert_allclose(layer(ag.tensor(x)).data, spatial_batchnorm_forward(x, gamma, beta, bn_param)[0])
+
+
+def test_the_assignments_own_forward_code_runs_on_tensors_and_the_engine_gives_its_backward():
+    """numpy calls on Tensors are recorded ops, so layers.py's forward functions, unchanged, take Tensors: the
+    engine's gradient of the assignment's own batchnorm / layernorm / spatial batchnorm / relu / dropout code
+    equals the assignment's hand-derived backward. (affine_forward's ``x.reshape(N, -1).dot(w)`` is refused:
+    Tensor.dot is PyTorch's 1-d dot; see the module docstring.)"""
+    np.random.seed(231)
+    x, gamma, beta = 3 * np.random.randn(6, 4) + 2, np.random.randn(4), np.random.randn(4)
+    images, dout = np.random.randn(2, 4, 3, 3), np.random.randn(6, 4)
+    cases = {
+        "batchnorm": (lambda x, g, b: batchnorm_forward(x, g, b, {"mode": "train"}), batchnorm_backward_alt, x),
+        "layernorm": (lambda x, g, b: layernorm_forward(x, g, b, {}), layernorm_backward, x),
+        "spatial": (
+            lambda x, g, b: spatial_batchnorm_forward(x, g, b, {"mode": "train"}),
+            spatial_batchnorm_backward,
+            images,
+        ),
+    }
+    for name, (forward, backward, value) in cases.items():
+        upstream = dout if value is x else np.random.randn(*value.shape)
+        out, grads = engine_vjp(lambda *t, forward=forward: forward(*t)[0], (value, gamma, beta), upstream)
+        want_out, cache = forward(value, gamma, beta)
+        np.testing.assert_allclose(out, want_out, rtol=1e-13, atol=1e-14, err_msg=name)
+        for got, want in zip(grads, backward(upstream, cache)):
+            np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-14, err_msg=name)
+    out, (dx,) = engine_vjp(lambda x: relu_forward(x - 2)[0], (x,), dout)
+    np.testing.assert_array_equal(dx, relu_backward(dout, x - 2))
+    np.random.seed(0)
+    out, (dx,) = engine_vjp(lambda x: dropout_forward(x, {"mode": "train", "p": 0.5, "seed": 7})[0], (x,), dout)
+    _, cache = dropout_forward(x, {"mode": "train", "p": 0.5, "seed": 7})  # the same seed: the same mask
+    np.testing.assert_array_equal(dx, dropout_backward(dout, cache))
+    with pytest.raises(ValueError, match=r"dot: needs two 1-d tensors .* use @ for matrices"):
+        affine_forward(ag.tensor(x), ag.tensor(gamma.reshape(4, 1)), ag.tensor(beta[:1]))
+    # the variance: np.var(t) is numpy's (divide by n), the method t.var() PyTorch's (n - 1), as torch.Tensor.var
+    np.testing.assert_allclose(np.var(ag.tensor(x), axis=0).data, x.var(axis=0), rtol=1e-15)
+    np.testing.assert_allclose(ag.tensor(x).var(axis=0).data, x.var(axis=0, ddof=1), rtol=1e-15)

@@ -300,3 +300,32 @@ def test_a_net_of_nn_layers_overfits_50_digits_in_20_epochs(hidden_dims):
         val_acc = float((model(X_val).argmax(1).data == y_val).mean())
     assert train_acc[0] < 1.0 and train_acc[-1] == 1.0
     assert val_acc < 0.95  # learned the 50, not the digits: the overfitting the check looks for
+
+
+def test_cs231n_padding_spelling_np_pad_on_a_tensor_is_recorded():
+    """conv_forward_naive pads with ``np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), 'constant')``; on a
+    Tensor that was a TypeError (numpy's pad would cut the graph): now the padded Tensor is in the graph."""
+    np.random.seed(231)
+    x, w, b = np.random.randn(2, 3, 5, 5), np.random.randn(4, 3, 3, 3), np.random.randn(4)
+    dout = np.random.randn(2, 4, 3, 3)
+    t = ag.tensor(x, requires_grad=True)
+    x_pad = np.pad(t, ((0, 0), (0, 0), (1, 1), (1, 1)), "constant")
+    assert isinstance(x_pad, ag.Tensor) and x_pad.shape == (2, 3, 7, 7)
+    np.testing.assert_array_equal(x_pad.data, np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)), "constant"))
+    (F.conv2d(x_pad, w, b, stride=2) * ag.tensor(dout)).sum().backward()
+    _, cache = conv_forward_naive(x, w, b, {"stride": 2, "pad": 1})
+    np.testing.assert_allclose(t.grad, conv_backward_naive(dout, cache)[0], rtol=1e-11, atol=1e-13)
+    # numpy's other pad_width forms and constant_values, values as numpy's
+    for widths, constant in [(1, 0), ((2, 0), 0), (((1, 2),), 7.5)]:
+        np.testing.assert_array_equal(
+            np.pad(t, widths, constant_values=constant).data, np.pad(x, widths, constant_values=constant)
+        )
+    with pytest.raises(TypeError, match=r"np.pad\(\.\.\., mode='reflect'\) on a Tensor is not supported: only mode="):
+        np.pad(t, 1, "reflect")
+    with pytest.raises(
+        ValueError,
+        match=r"np.pad: pad_width \(\(1, 1\), \(1, 1\)\) does not fit a tensor of shape \(2, 3, 5, 5\); give an int",
+    ):
+        np.pad(t, ((1, 1), (1, 1)))
+    with pytest.raises(ValueError, match=r"np.pad: pad_width must be non-negative integers, got -1"):
+        np.pad(t, -1)
