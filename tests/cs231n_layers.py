@@ -142,6 +142,29 @@ def spatial_batchnorm_backward(dout, cache):
     return dx.reshape(N, H, W, C).transpose(0, 3, 1, 2), dgamma, dbeta
 
 
+def spatial_groupnorm_forward(x, gamma, beta, G, gn_param):
+    """Layernorm's formulas over each example's G groups of C / G channels (and their pixels); gamma and beta
+    of shape (1, C, 1, 1)."""
+    eps = gn_param.get("eps", 1e-5)
+    N, C, H, W = x.shape
+    grouped = x.reshape(N, G, -1)
+    mean, var = np.mean(grouped, axis=2, keepdims=True), np.var(grouped, axis=2, keepdims=True)
+    istd = 1 / np.sqrt(var + eps)
+    xhat = ((grouped - mean) * istd).reshape(N, C, H, W)
+    return gamma * xhat + beta, (xhat, gamma, istd, G)
+
+
+def spatial_groupnorm_backward(dout, cache):
+    xhat, gamma, istd, G = cache
+    N, C, H, W = dout.shape
+    dgamma = np.sum(dout * xhat, axis=(0, 2, 3), keepdims=True)
+    dbeta = np.sum(dout, axis=(0, 2, 3), keepdims=True)
+    dxhat, xhat = (dout * gamma).reshape(N, G, -1), xhat.reshape(N, G, -1)
+    M = dxhat.shape[2]
+    dx = (istd / M) * (M * dxhat - dxhat.sum(axis=2, keepdims=True) - xhat * (dxhat * xhat).sum(axis=2, keepdims=True))
+    return dx.reshape(N, C, H, W), dgamma, dbeta
+
+
 def conv_forward_naive(x, w, b, conv_param):
     """Convolution (cross-correlation) by four loops: x (N, C, H, W), w (F, C, HH, WW), b (F,);
     conv_param {"stride", "pad"} (zero padding on every side)."""

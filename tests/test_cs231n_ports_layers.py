@@ -10,7 +10,8 @@ Ported: ``affine_forward/backward`` (the notebook's printed outputs), ``relu``, 
 sandwich, ``softmax_loss`` / ``svm_loss`` (the multiclass hinge on scores), inverted dropout (train vs
 test), ``batchnorm_forward`` (train / test modes, running averages) with ``batchnorm_backward_alt`` (the
 simplified closed form) as the oracle for nn.BatchNorm1d's engine gradient, ``layernorm_forward/backward``
-for nn.LayerNorm, ``spatial_batchnorm`` (reshape to (N*H*W, C)) for nn.BatchNorm2d.
+for nn.LayerNorm, ``spatial_batchnorm`` (reshape to (N*H*W, C)) for nn.BatchNorm2d, ``spatial_groupnorm``
+for nn.GroupNorm (which nn lacked: added for this port, as PyTorch's ``nn.GroupNorm``).
 
 Where cs231n's conventions differ from PyTorch's (and so from nn's), each is converted, not hidden:
 - dropout's ``p`` is the probability of KEEPING a unit in cs231n, of dropping it in nn / torch: cs231n
@@ -50,6 +51,8 @@ from cs231n_layers import (
     softmax_loss,
     spatial_batchnorm_backward,
     spatial_batchnorm_forward,
+    spatial_groupnorm_backward,
+    spatial_groupnorm_forward,
     svm_loss,
 )
 
@@ -273,6 +276,44 @@ def test_spatial_batchnorm_is_batchnorm2d_forward_backward_and_running_averages(
     bn_param["mode"] = "test"
     bn_param.update(running_mean=layer.running_mean.copy(), running_var=layer.running_var.copy())
     np.testing.assert_allclose(layer(ag.tensor(x)).data, spatial_batchnorm_forward(x, gamma, beta, bn_param)[0])
+
+
+def test_spatial_groupnorm_is_nn_groupnorm_forward_and_backward():
+    np.random.seed(231)
+    N, C, H, W, G = 2, 6, 4, 5, 2
+    x, dout = 4 * np.random.randn(N, C, H, W) + 10, np.random.randn(N, C, H, W)
+    gamma, beta = np.random.randn(1, C, 1, 1), np.random.randn(1, C, 1, 1)
+    out, cache = spatial_groupnorm_forward(x, gamma, beta, G, {})
+    grouped = out.reshape(N, G, -1)  # the notebook: with gamma 1 and beta 0 each group has mean 0 and std 1
+    unit, _ = spatial_groupnorm_forward(x, np.ones_like(gamma), np.zeros_like(beta), G, {})
+    np.testing.assert_allclose(unit.reshape(N, G, -1).mean(axis=2), 0, atol=1e-13)
+    np.testing.assert_allclose(unit.reshape(N, G, -1).std(axis=2), 1, rtol=1e-5)
+    assert not np.allclose(grouped.std(axis=2), 1)
+    layer = batchnorm_layer(lambda c: nn.GroupNorm(G, c), gamma.reshape(-1), beta.reshape(-1))
+    engine_out, grads = layer_vjp(layer, x, dout)
+    np.testing.assert_allclose(engine_out, out, rtol=1e-13, atol=1e-13)
+    for name, got, want in zip(("dx", "dgamma", "dbeta"), grads, spatial_groupnorm_backward(dout, cache)):
+        np.testing.assert_allclose(got, want.reshape(got.shape), rtol=1e-11, atol=1e-13, err_msg=name)
+    forward = lambda v: spatial_groupnorm_forward(v, gamma, beta, G, {})[0]  # noqa: E731
+    assert rel_error(eval_numerical_gradient_array(forward, x.copy(), dout), grads[0]) < 1e-5
+    assert np.array_equal(layer.eval()(ag.tensor(x)).data, engine_out)  # no running statistics: eval is the same
+    with pytest.raises(ValueError, match=r"GroupNorm: num_channels \(6\) must be divisible by num_groups \(4\)"):
+        nn.GroupNorm(4, 6)
+    with pytest.raises(
+        ValueError, match=r"GroupNorm\(2, 6\): expected an input of shape \(N, 6, \.\.\.\), got \(6, 4, 5\)"
+    ):
+        layer(ag.tensor(x[0]))
+    torch = pytest.importorskip("torch")
+    torch_layer = torch.nn.GroupNorm(G, C, dtype=torch.float64)
+    with torch.no_grad():
+        torch_layer.weight.copy_(torch.tensor(gamma.reshape(-1)))
+        torch_layer.bias.copy_(torch.tensor(beta.reshape(-1)))
+    tx = torch.tensor(x, requires_grad=True)
+    tout = torch_layer(tx)
+    (tout * torch.tensor(dout)).sum().backward()
+    np.testing.assert_allclose(engine_out, as_numpy(tout), rtol=1e-12, atol=1e-13)
+    for got, want in zip(grads, (tx.grad, torch_layer.weight.grad, torch_layer.bias.grad)):
+        np.testing.assert_allclose(got, as_numpy(want), rtol=1e-11, atol=1e-13)
 
 
 def test_the_assignments_own_forward_code_runs_on_tensors_and_the_engine_gives_its_backward():
