@@ -326,8 +326,8 @@ def test_two_layer_net_toy_training_reaches_the_notebooks_loss():
 
 def test_two_layer_net_trained_with_sgd_and_decay_by_the_engine_matches_the_hand_derived_run():
     """The same run twice: the assignment's ``train`` (hand-derived gradients, its own decay) and nn.optim.SGD
-    with ExponentialLR stepped once an epoch on the engine's gradients, the same minibatches: the weights
-    agree after every one of 250 steps (to 1e-9 of their size) and the net learns the digits."""
+    with ExponentialLR stepped once an epoch on the engine's gradients, the same minibatches: the losses agree
+    at every one of 250 steps (1e-9), the final weights to 1e-9 of their size, and the net learns the digits."""
     X_train, y_train, X_val, y_val, X_test, y_test, *_ = digits_splits()
     np.random.seed(0)
     net = TwoLayerNet(X_train.shape[1], 50, 10, std=1e-1)
