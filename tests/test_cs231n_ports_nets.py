@@ -11,7 +11,8 @@ nn.Sequential holding the same weights, loss and every gradient to 1e-11 and the
 its engine gradient, and its padding spelled as the assignment does, ``np.pad(x, ..., 'constant')`` on a
 Tensor (a TypeError before this port); ``max_pool_forward/backward_naive`` against ``F.max_pool2d``; ``sgd``,
 ``sgd_momentum``, ``rmsprop`` and ``adam`` (with their ``config`` dicts) against nn.optim's SGD,
-SGD(momentum), RMSprop and Adam over six steps; three- and five-layer nets of nn layers overfitting 50
+SGD(momentum), RMSprop and Adam over six steps, and from the notebook's mid-run states (its printed
+``expected_next_w``); three- and five-layer nets of nn layers overfitting 50
 digits (100% training accuracy within 20 epochs, as the notebook asks of CIFAR).
 
 The update rules: plain ``sgd`` equals nn.optim.SGD bitwise (the same one product and one subtraction).
@@ -270,6 +271,43 @@ def test_update_rules_are_nn_optims_steps(rule):
         assert config["t"] == state["step"] == 6
         np.testing.assert_allclose(config["m"], state["mean"], rtol=1e-14)
         np.testing.assert_allclose(config["v"], state["square_mean"], rtol=1e-14)
+
+
+def test_the_notebooks_update_checks_with_its_states_loaded_into_nn_optim():
+    """The notebook's checks start each rule mid-run (a velocity, a cache, Adam's m, v and t = 5): the same
+    states put into nn.optim's (cs231n's velocity v is PyTorch's buffer -v / lr) give its printed weights."""
+    N, D = 4, 5
+
+    def lin(a, b):
+        return np.linspace(a, b, num=N * D).reshape(N, D)
+
+    w, dw = lin(-0.4, 0.6), lin(-0.6, 0.4)
+    cases = [
+        (sgd_momentum, {"learning_rate": 1e-3, "velocity": lin(0.6, 0.9)}, nn.optim.SGD, {"lr": 1e-3, "momentum": 0.9},
+         {"velocity": -lin(0.6, 0.9) / 1e-3}),
+        (rmsprop, {"learning_rate": 1e-2, "cache": lin(0.6, 0.9)}, nn.optim.RMSprop, {"lr": 1e-2, "alpha": 0.99},
+         {"square_mean": lin(0.6, 0.9)}),
+        (adam, {"learning_rate": 1e-2, "m": lin(0.6, 0.9), "v": lin(0.7, 0.5), "t": 5}, nn.optim.Adam, {"lr": 1e-2},
+         {"step": 5, "mean": lin(0.6, 0.9), "square_mean": lin(0.7, 0.5)}),
+    ]  # fmt: skip
+    printed_first = {"sgd_momentum": 0.1406, "rmsprop": -0.39223849, "adam": -0.40094747}  # expected_next_w[0, 0]
+    for update, config, optimizer_class, hyperparameters, state in cases:
+        next_w, _ = update(w, dw, dict(config))  # (a copy: the rule writes its new state into config)
+        assert next_w[0, 0] == pytest.approx(printed_first[update.__name__], abs=5e-9)
+        p = ag.tensor(w.copy(), requires_grad=True)
+        optimizer = optimizer_class([p], **hyperparameters)
+        optimizer.state[0].update(state)
+        p.grad = dw.copy()
+        optimizer.step()
+        np.testing.assert_allclose(p.data, next_w, rtol=1e-14, atol=1e-15, err_msg=update.__name__)
+    # the notebook's whole expected_next_w for sgd_momentum: w + 0.9 v - 1e-3 dw
+    expected = np.array([
+        [0.1406, 0.20738947, 0.27417895, 0.34096842, 0.40775789],
+        [0.47454737, 0.54133684, 0.60812632, 0.67491579, 0.74170526],
+        [0.80849474, 0.87528421, 0.94207368, 1.00886316, 1.07565263],
+        [1.14244211, 1.20923158, 1.27602105, 1.34281053, 1.4096],
+    ])  # fmt: skip
+    assert rel_error(sgd_momentum(w, dw, dict(cases[0][1]))[0], expected) < 1e-8
 
 
 # ---------------------------------------------------------------- "overfit a small dataset", with nn's layers
