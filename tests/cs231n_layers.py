@@ -101,6 +101,20 @@ def batchnorm_forward(x, gamma, beta, bn_param):
     return out, cache
 
 
+def batchnorm_backward(dout, cache):
+    """The backward node by node through the forward's computational graph (the assignment's first version):
+    xhat = xmu * istd, xmu = x - mean, istd = 1 / sqrt(var + eps), var = mean(xmu**2)."""
+    xhat, gamma, istd = cache
+    N = dout.shape[0]
+    xmu = xhat / istd
+    dxhat = dout * gamma
+    distd = np.sum(dxhat * xmu, axis=0)
+    dvar = distd * -0.5 * istd**3  # d istd / d var = -1/2 (var + eps)^(-3/2)
+    dxmu = dxhat * istd + 2 * xmu * dvar / N  # through xhat, and through var = mean(xmu**2)
+    dx = dxmu - np.sum(dxmu, axis=0) / N  # xmu = x - mean(x)
+    return dx, np.sum(dout * xhat, axis=0), np.sum(dout, axis=0)
+
+
 def batchnorm_backward_alt(dout, cache):
     """The simplified backward, worked out on paper: dx = gamma * istd / N * (N dout - sum(dout)
     - xhat * sum(dout * xhat)), all sums over the batch."""

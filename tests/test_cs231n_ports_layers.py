@@ -8,10 +8,11 @@ test_cs231n_ports_nets.py.
 
 Ported: ``affine_forward/backward`` (the notebook's printed outputs), ``relu``, the ``affine_relu``
 sandwich, ``softmax_loss`` / ``svm_loss`` (the multiclass hinge on scores), inverted dropout (train vs
-test), ``batchnorm_forward`` (train / test modes, running averages) with ``batchnorm_backward_alt`` (the
-simplified closed form) as the oracle for nn.BatchNorm1d's engine gradient, ``layernorm_forward/backward``
-for nn.LayerNorm, ``spatial_batchnorm`` (reshape to (N*H*W, C)) for nn.BatchNorm2d, ``spatial_groupnorm``
-for nn.GroupNorm (which nn lacked: added for this port, as PyTorch's ``nn.GroupNorm``).
+test), ``batchnorm_forward`` (train / test modes, running averages) with ``batchnorm_backward`` (node by
+node) and ``batchnorm_backward_alt`` (the simplified closed form) as the oracles for nn.BatchNorm1d's
+engine gradient, ``layernorm_forward/backward`` for nn.LayerNorm, ``spatial_batchnorm`` (reshape to
+(N*H*W, C)) for nn.BatchNorm2d, ``spatial_groupnorm`` for nn.GroupNorm (which nn lacked: added for this
+port, as PyTorch's ``nn.GroupNorm``).
 
 Where cs231n's conventions differ from PyTorch's (and so from nn's), each is converted, not hidden:
 - dropout's ``p`` is the probability of KEEPING a unit in cs231n, of dropping it in nn / torch: cs231n
@@ -40,6 +41,7 @@ from cs231n_layers import (
     affine_forward,
     affine_relu_backward,
     affine_relu_forward,
+    batchnorm_backward,
     batchnorm_backward_alt,
     batchnorm_forward,
     dropout_backward,
@@ -237,6 +239,9 @@ def test_normalization_backward_alt_is_the_engines_gradient(kind):
     np.testing.assert_allclose(engine_out, out, rtol=1e-13, atol=1e-14)
     for name, got, want in zip(("dx", "dgamma", "dbeta"), grads, backward(dout, cache)):
         np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-14, err_msg=name)
+    if kind == "batchnorm":  # the notebook: the staged backward and the simplified one agree ("dx difference")
+        for got, want in zip(grads, batchnorm_backward(dout, cache)):
+            np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-14)
     # the notebook's numerical check ("dx error: ~1e-9" or less)
     numerical = [
         eval_numerical_gradient_array(lambda v: forward(v, gamma, beta)[0], x.copy(), dout),
