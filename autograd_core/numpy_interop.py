@@ -205,6 +205,57 @@ def _joiner(join):
     return apply
 
 
+def _stacker(name, axis_for):
+    """np.hstack / np.vstack as one concatenate (numpy's rules: hstack joins 1-d inputs along axis 0, the
+    rest along axis 1; vstack makes 1-d inputs rows first)."""
+
+    def apply(tup, *, dtype=None, casting=None):
+        _refuse(f"np.{name}", dtype=dtype, casting=casting)
+        tensors = [F.as_tensor(t) for t in tup]
+        if name == "vstack":
+            tensors = [t.reshape(1, -1) if t.ndim < 2 else t for t in tensors]
+        return F.concatenate(tensors, axis_for(tensors[0].ndim) if tensors else 0)
+
+    return apply
+
+
+def _pad(array, pad_width, mode="constant", **kwargs):
+    """np.pad of a Tensor, in numpy's "constant" mode (the zero padding of a naive convolution): the
+    padding blocks concatenated around it, so the gradient flows to the original entries. cs231n's spelling:
+
+    >>> x = Tensor([[1.0, 2.0]], requires_grad=True)
+    >>> np.pad(x, ((0, 0), (1, 1)), "constant")
+    Tensor([[0., 1., 2., 0.]], op=concatenate)
+    """
+    constant = kwargs.pop("constant_values", 0)
+    if mode != "constant" or kwargs or np.ndim(constant) != 0:
+        given = f"mode={mode!r}" if mode != "constant" else ", ".join(kwargs) or f"constant_values={constant!r}"
+        raise TypeError(
+            f"np.pad(..., {given}) on a Tensor is not supported: only mode='constant' with one constant_values "
+            "number is; or call np.pad(t.data, ...) for the values without a gradient"
+        )
+    t = F.as_tensor(array)
+    widths = np.asarray(pad_width)
+    if widths.dtype.kind not in "iu" or not np.all(widths >= 0):
+        raise ValueError(f"np.pad: pad_width must be non-negative integers, got {pad_width!r}")
+    try:
+        widths = np.broadcast_to(widths, (t.ndim, 2))  # numpy's forms: n, (before, after), ((b, a), ...)
+    except ValueError:
+        raise ValueError(
+            f"np.pad: pad_width {pad_width!r} does not fit a tensor of shape {t.shape}; give an int, "
+            f"(before, after) or one (before, after) pair per axis ({t.ndim})"
+        ) from None
+    for axis, (before, after) in enumerate(widths.tolist()):
+        if before or after:
+            shape = list(t.shape)
+            blocks = []
+            for width in (before, after):
+                shape[axis] = width
+                blocks.append(Tensor(np.full(shape, constant, dtype=t.dtype)))
+            t = F.concatenate([blocks[0], t, blocks[1]], axis)
+    return t
+
+
 def _reshape(a, newshape=None, order="C", *, shape=None, copy=None):
     _refuse("np.reshape", order=None if order == "C" else order, copy=copy)
     return F.as_tensor(a).reshape(newshape if shape is None else shape)
@@ -263,6 +314,9 @@ FUNCTIONS = {
     np.broadcast_to: lambda array, shape, subok=False: F.as_tensor(array).broadcast_to(shape),
     np.concatenate: _joiner(F.concatenate),
     np.stack: _joiner(F.stack),
+    np.hstack: _stacker("hstack", lambda ndim: 0 if ndim == 1 else 1),
+    np.vstack: _stacker("vstack", lambda ndim: 0),
+    np.pad: _pad,
     np.where: F.where,
     np.dot: _dot,
     np.einsum: _einsum,

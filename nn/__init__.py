@@ -63,7 +63,7 @@ from .losses import (
     SmoothL1Loss,
 )
 from .module import Module, Parameter
-from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from .recurrent import GRU, LSTM, RNN
 from .recurrent_cells import GRUCell, LSTMCell, RNNCell
 from .search import GridSearchResult, grid_search, random_search
@@ -126,6 +126,7 @@ __all__ = [
     "BatchNorm1d",
     "BatchNorm2d",
     "LayerNorm",
+    "GroupNorm",
     "MSELoss",
     "L1Loss",
     "HuberLoss",

@@ -1,4 +1,4 @@
-"""Normalisation layers: ``BatchNorm1d``, ``BatchNorm2d`` and ``LayerNorm``, composed from Tensor ops.
+"""Normalisation layers: ``BatchNorm1d``, ``BatchNorm2d``, ``LayerNorm`` and ``GroupNorm``, composed from Tensor ops.
 
 Both standardise x to x_hat = (x - mean) / sqrt(var + eps) and then scale and shift it
 (gamma * x_hat + beta). BatchNorm takes the statistics over the batch (and keeps running
@@ -223,3 +223,69 @@ class LayerNorm(Module):
 
     def extra_repr(self) -> str:
         return f"{self.normalized_shape}, eps={self.eps:g}, elementwise_affine={self.elementwise_affine}"
+
+
+class GroupNorm(Module):
+    """Group normalisation (Wu & He), as PyTorch's ``nn.GroupNorm``: the C channels of an (N, C, *) input
+    split into ``num_groups`` groups of C / num_groups channels, each example's group standardised over its
+    channels and positions (biased variance), then scaled and shifted per channel (``weight`` ones,
+    ``bias`` zeros); the same in training and eval, and independent of the batch size. One group is
+    LayerNorm over (C, H, W) with a per-channel scale; C groups is instance normalisation.
+
+    >>> gn = GroupNorm(2, 4)
+    >>> groups = gn(np.random.default_rng(0).normal(5, 2, size=(3, 4, 2, 2))).data.reshape(3, 2, 8)
+    >>> groups.mean(axis=2).round(12) + 0.0, groups.std(axis=2).round(4)    # each group: mean 0, std 1
+    (array([[0., 0.],
+           [0., 0.],
+           [0., 0.]]), array([[1., 1.],
+           [1., 1.],
+           [1., 1.]]))
+    """
+
+    def __init__(
+        self,
+        num_groups: int,
+        num_channels: int,
+        eps: float = 1e-5,
+        affine: bool = True,
+        dtype: DTypeLike = np.float64,
+    ) -> None:
+        super().__init__()
+        owner = "GroupNorm"
+        self.num_groups = positive_int(owner, "num_groups", num_groups)
+        self.num_channels = positive_int(owner, "num_channels", num_channels)
+        if self.num_channels % self.num_groups:
+            raise ValueError(
+                f"GroupNorm: num_channels ({self.num_channels}) must be divisible by num_groups "
+                f"({self.num_groups}); choose a num_groups that divides it"
+            )
+        self.eps = _positive_number(owner, "eps", eps)
+        self.affine = bool(affine)
+        dtype = _float_dtype(owner, dtype)
+        if self.affine:
+            self.weight = Tensor(np.ones(self.num_channels, dtype), requires_grad=True)
+            self.bias = Tensor(np.zeros(self.num_channels, dtype), requires_grad=True)
+
+    def config(self) -> dict[str, Any]:
+        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
+        config = {"num_groups": self.num_groups, "num_channels": self.num_channels, "eps": self.eps}
+        return dict(config, affine=True, dtype=self.weight.dtype.name) if self.affine else dict(config, affine=False)
+
+    def forward(self, x: TensorLike) -> Tensor:
+        x = ag.as_tensor(x)
+        channels = self.num_channels
+        if x.ndim < 2 or x.shape[1] != channels:
+            raise ValueError(
+                f"GroupNorm({self.num_groups}, {channels}): expected an input of shape (N, {channels}, ...), "
+                f"got {x.shape}; give one (C, H, W) image its batch axis (x[None])"
+            )
+        per_group = channels // self.num_groups * math.prod(x.shape[2:])  # sizes spelled out: N may be 0
+        grouped = x.reshape(x.shape[0], self.num_groups, per_group)
+        x_hat = standardize(grouped, (2,), self.eps)[0].reshape(x.shape)
+        if not self.affine:
+            return x_hat
+        shape = (1, channels) + (1,) * (x.ndim - 2)  # broadcasts per channel
+        return x_hat * self.weight.reshape(shape) + self.bias.reshape(shape)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps:g}, affine={self.affine}"
