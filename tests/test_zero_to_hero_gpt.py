@@ -422,5 +422,5 @@ def test_gpt_trains_with_adamw_and_generates_from_the_cropped_context():
     text_out = decode(out[0].tolist())
     assert len(text_out) == 31 and text_out[0] == "\n"
     # without the crop, a context longer than block_size has no position embedding for it
-    with pytest.raises(IndexError):
+    with pytest.raises(ValueError, match=r"Embedding\(8, 32\): indices must be in 0..7, got min 0, max 8"):
         model(torch.zeros((1, block_size + 1), dtype=torch.long))
