@@ -270,7 +270,7 @@ def test_bigram_language_model_its_loss_generation_and_adamw_training():
         loss.backward()
         optimizer.step()
         losses.append(loss.item())
-    assert np.mean(losses[:10]) > 4.0 and np.mean(losses[-30:]) < 2.9  # the lecture: 4.7 -> 2.5
+    assert np.mean(losses[:10]) > 4.0 and np.mean(losses[-30:]) < 2.8  # measured 4.47 -> 2.57 (the lecture: 4.7 -> 2.5)
 
 
 def test_the_mathematical_trick_in_self_attention_three_ways_equal():

@@ -246,3 +246,96 @@ def test_batchnorm1d_over_3d_inputs_the_lectures_bug_and_its_fix():
     np.testing.assert_allclose(fixed.running_var.numpy(), flat.running_var.view(1, 1, 68).numpy(), rtol=1e-14)
     out = fixed.out.view(-1, 68)
     assert out.mean(0).abs().max().item() < 1e-12 and (out.var(0) - 1).abs().max().item() < 1e-4
+
+
+def test_the_wavenet_trains_evaluates_and_samples_names():
+    stoi, itos, (Xtr, Ytr), (Xdev, Ydev) = splits()
+    torch.manual_seed(42)
+    model = lecture.wavenet(10, 68)
+    parameters = model.parameters()
+    for p in parameters:
+        p.requires_grad = True
+    max_steps, batch_size = 400, 32  # the lecture's 200,000 steps
+    lossi = []
+    for i in range(max_steps):
+        # minibatch construct
+        ix = torch.randint(0, Xtr.shape[0], (batch_size,))
+        Xb, Yb = Xtr[ix], Ytr[ix]  # batch X,Y
+        # forward pass
+        logits = model(Xb)
+        loss = F.cross_entropy(logits, Yb)  # loss function
+        # backward pass
+        for p in parameters:
+            p.grad = None
+        loss.backward()
+        # update: simple SGD
+        lr = 0.1 if i < 300 else 0.01  # step learning rate decay
+        for p in parameters:
+            p.data += -lr * p.grad
+        lossi.append(loss.log10().item())
+    # the lecture's smoother loss plot: the mean of each run of consecutive steps
+    curve = torch.tensor(lossi).view(-1, 50).mean(1)
+    assert curve.shape == (8,) and curve[-1].item() < curve[0].item() - 0.1 and curve[:4].argmin().item() >= 2
+    assert lossi[0] == pytest.approx(math.log10(math.log(27)), abs=0.03)  # the last layer's 0.1: a fair start
+
+    for layer in model.layers:  # put layers into eval mode (needed for batchnorm especially)
+        layer.training = False
+
+    @torch.no_grad()  # this decorator disables gradient tracking inside pytorch
+    def split_loss(x, y):
+        logits = model(x)
+        loss = F.cross_entropy(logits, y)
+        return loss.item()
+
+    train, val = split_loss(Xtr, Ytr), split_loss(Xdev, Ydev)  # measured 2.07 and 2.27 (the lecture's 1.77 / 1.99)
+    assert train < 2.4 and val < 2.5 < math.log(27) and model.layers[-1].out.grad_fn is None
+
+    g = torch.Generator().manual_seed(2147483647 + 10)
+    names = []
+    for _ in range(20):  # sample from the model
+        out = []
+        context = [0] * block_size  # initialize with all ...
+        while True:
+            # forward pass the neural net
+            logits = model(torch.tensor([context]))
+            probs = F.softmax(logits, dim=1)
+            # sample from the distribution
+            ix = torch.multinomial(probs, num_samples=1, generator=g).item()
+            # shift the context window and track the samples
+            context = context[1:] + [ix]
+            out.append(ix)
+            # if we sample the special '.' token, break
+            if ix == 0:
+                break
+        names.append("".join(itos[i] for i in out))
+    assert all(name.endswith(".") and set(name) <= set(stoi) for name in names)
+    assert len(set(names)) > 15 and 3 < np.mean([len(name) for name in names]) < 12
+
+
+def test_the_wavenet_gives_torchs_logits_loss_and_gradients():
+    real = pytest.importorskip("torch")
+    _, _, (Xtr, Ytr), _ = splits()
+    torch.manual_seed(42)
+    ours = lecture.wavenet(10, 68)
+    theirs = lecture_layers(real).wavenet(10, 68)
+    for p, q in zip(ours.parameters(), theirs.parameters()):
+        q.data = real.from_numpy(p.numpy().copy())
+    for a, b in zip(ours.layers, theirs.layers):  # torch's buffers too in float64, not its default float32
+        if isinstance(a, lecture.BatchNorm1d):
+            b.running_mean, b.running_var = real.from_numpy(a.running_mean.numpy()), real.from_numpy(a.running_var.numpy())
+    tparameters = theirs.parameters()
+    for p, q in zip(ours.parameters(), tparameters):
+        p.requires_grad = True
+        q.requires_grad = True
+    Xb, Yb = Xtr[:32], Ytr[:32]
+    loss = F.cross_entropy(ours(Xb), Yb)
+    tloss = real.nn.functional.cross_entropy(theirs(real.from_numpy(Xb.numpy())), real.from_numpy(Yb.numpy()))
+    loss.backward()
+    tloss.backward()
+    np.testing.assert_allclose(ours.out.detach().numpy(), theirs.out.detach().numpy(), rtol=1e-12, atol=1e-14)
+    assert loss.item() == pytest.approx(tloss.item(), rel=1e-13)
+    for p, q in zip(ours.parameters(), tparameters):
+        np.testing.assert_allclose(p.grad, q.grad.numpy(), rtol=1e-9, atol=1e-14)
+    for a, b in zip(ours.layers, theirs.layers):  # and the running statistics the momentum update keeps
+        if isinstance(a, lecture.BatchNorm1d):
+            np.testing.assert_allclose(a.running_var.numpy(), b.running_var.numpy(), rtol=1e-13)
