@@ -53,6 +53,7 @@ from .loss_parts import (  # the checks and reductions every loss shares (nn.los
     _as_input,
     _check_reduction,
     _check_weight_fits,
+    _classes_last,
     _difference,
     _drawn_as_one,
     _elementwise_weight,
@@ -168,11 +169,8 @@ def binary_cross_entropy_with_logits(
     return _weighted("binary_cross_entropy_with_logits", loss, weight, reduction)
 
 
-# What to write for the shapes PyTorch's class-index losses also take: one example, or (N, K, d)
-_NK_HINT = (
-    "for a single example use input.reshape(1, K); for PyTorch's (N, K, d) inputs put the classes last and "
-    "flatten: input.permute(0, 2, 1).reshape(-1, K) with target.reshape(-1)"
-)
+# What to write for the shape PyTorch's class-index losses also take: one example
+_NK_HINT = "for a single example use input.reshape(1, K) (and target.reshape(1))"
 
 
 @_drawn_as_one
@@ -185,7 +183,9 @@ def cross_entropy(
     label_smoothing: float = 0.0,
 ) -> Tensor:
     """Softmax cross-entropy of logits ``input`` (N, K) against ``target``: integer class
-    indices (N,) in 0..K-1, or probabilities / one-hot rows (N, K).
+    indices (N,) in 0..K-1, or probabilities / one-hot rows (N, K). PyTorch's (N, K, d1, ...)
+    logits (the classes in dim 1, e.g. a sequence's (B, K, T)) take (N, d1, ...) indices: every
+    position is one more row, and reduction="none" gives (N, d1, ...).
 
     -log_softmax(input)[n, target[n]], averaged over n for reduction="mean". Its gradient
     with respect to the logits is (softmax(input) - onehot(target)) / N. As in PyTorch:
@@ -195,9 +195,26 @@ def cross_entropy(
 
     >>> cross_entropy(Tensor([[2.0, 0.0, 0.0]]), np.array([0]))
     Tensor(0.2395)
+    >>> cross_entropy(Tensor([[[2.0, 2.0], [0.0, 0.0], [0.0, 0.0]]]), np.array([[0, 0]]))  # (1, 3, 2)
+    Tensor(0.2395)
     """
     _check_reduction("cross_entropy", reduction)
     input = _as_input("cross_entropy", input)
+    if input.ndim > 2:
+        rows, row_targets, unreduced = _classes_last("cross_entropy", input, target)
+        loss = _cross_entropy_rows(rows, row_targets, reduction, weight, ignore_index, label_smoothing)
+        return loss.reshape(unreduced) if reduction == "none" else loss
+    return _cross_entropy_rows(input, target, reduction, weight, ignore_index, label_smoothing)
+
+
+def _cross_entropy_rows(
+    input: Tensor,
+    target: TensorLike,
+    reduction: str,
+    weight: TensorLike | None,
+    ignore_index: int,
+    label_smoothing: float,
+) -> Tensor:
     if input.ndim != 2:
         raise ValueError(f"cross_entropy: input must be logits of shape (N, K), got shape {input.shape}; {_NK_HINT}")
     n, k = input.shape
@@ -259,12 +276,16 @@ def nll_loss(
     """
     _check_reduction("nll_loss", reduction)
     input = _as_input("nll_loss", input)
+    unreduced = None
+    if input.ndim > 2:  # PyTorch's (N, K, d1, ...), as cross_entropy's
+        input, target, unreduced = _classes_last("nll_loss", input, target)
     if input.ndim != 2:
         raise ValueError(
             f"nll_loss: input must be log-probabilities of shape (N, K), got shape {input.shape}; {_NK_HINT}"
         )
     weight = _class_weights("nll_loss", weight, input.shape[1], input.dtype)
-    return _weighted_nll("nll_loss", input, target, weight, ignore_index, reduction, 0.0)
+    loss = _weighted_nll("nll_loss", input, target, weight, ignore_index, reduction, 0.0)
+    return loss.reshape(unreduced) if unreduced is not None and reduction == "none" else loss
 
 
 def _class_weights(function: str, weight: TensorLike | None, k: int, dtype: np.dtype) -> np.ndarray | None:

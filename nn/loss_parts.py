@@ -129,3 +129,30 @@ def _weighted(owner: str, loss: Tensor, weight: np.ndarray | None, reduction: st
         _check_weight_fits(owner, "weight", weight, loss.shape)
         loss = loss * weight.astype(loss.dtype)
     return _reduce(owner, loss, reduction)
+
+
+def _classes_last(function: str, input: Tensor, target: TensorLike) -> tuple[Tensor, TensorLike, tuple[int, ...]]:
+    """PyTorch's (N, K, d1, ...) scores, the K classes in dim 1, as the (N*d1*..., K) rows the class losses
+    take, with their targets (N, d1, ...) indices flattened (or (N, K, d1, ...) probabilities made rows) and
+    the (N, d1, ...) shape an unreduced loss takes back. A (B, T, K) input with (B, T) targets (a language
+    model's logits, classes last) is refused with the flattening it needs: read as (N, K, d) it is wrong."""
+    n, k, positions = input.shape[0], input.shape[1], input.shape[2:]
+    rows = input.movedim(1, -1).reshape(-1, k)
+    unreduced = (n, *positions)
+    raw = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if raw.dtype.kind == "f" and raw.shape == input.shape:  # probabilities per class, in dim 1 as the scores
+        probabilities = target if isinstance(target, Tensor) else Tensor(raw)
+        return rows, probabilities.movedim(1, -1).reshape(-1, k), unreduced
+    if raw.shape != unreduced:
+        hint = (
+            f"; for (B, T, C) logits with the classes last (a language model's), flatten both: "
+            f"input.view(-1, {input.shape[-1]}) and target.view(-1)"
+            if raw.shape == input.shape[:-1]
+            else ""
+        )
+        raise ValueError(
+            f"{function}: an input of shape {input.shape} is read as PyTorch's (N, K, d1, ...), the {k} classes "
+            f"in dim 1, so the target must be class indices of shape {unreduced} (or probabilities of the "
+            f"input's shape), got {raw.shape}{hint}"
+        )
+    return rows, raw.reshape(-1), unreduced

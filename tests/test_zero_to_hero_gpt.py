@@ -3,8 +3,9 @@ test_zero_to_hero_ports.py): the data and its chunks, the bigram language model,
 self-attention three ways (loops, a tril matmul, masked_fill(-inf) + softmax) and as a single head, then the
 lecture's gpt.py — Head, MultiHeadAttention, FeedFoward, Block (residuals, pre-LayerNorm), the GPTLanguageModel
 with token and position embeddings, AdamW, estimate_loss under no_grad in eval mode, generate with multinomial
-sampling and the context cropped to block_size. Each step asserts the lecture's outcome; where torch is
-installed the same code, with the same weights, gives torch's logits, loss and gradients.
+sampling and the context cropped to block_size. (F.cross_entropy takes PyTorch's (B, C, T) logits too, and
+refuses the lecture's (B, T, C) first try naming the view it needs.) Each step asserts the lecture's outcome;
+where torch is installed the same code, with the same weights, gives torch's logits, loss and gradients.
 
 Spellings that differ: ``torch.nn`` is ``nn``, ``torch.optim.AdamW`` is ``nn.optim.AdamW`` and
 ``torch.nn.init.normal_`` is ``nn.init.normal_`` (autograd_core knows nothing of nn); the lecture's code is
@@ -134,7 +135,7 @@ def lecture_gpt(torch, nn, F):
         # idx is (B, T) array of indices in the current context
         for _ in range(max_new_tokens):
             idx_cond = idx[:, -block_size:] if crop else idx  # crop idx to the last block_size tokens
-            logits, loss = model(idx_cond)
+            logits, loss = model(idx_cond)  # noqa: RUF059 (the lecture's names)
             logits = logits[:, -1, :]  # focus only on the last time step: becomes (B, C)
             probs = F.softmax(logits, dim=-1)  # (B, C)
             idx_next = torch.multinomial(probs, num_samples=1, generator=generator)  # (B, 1)
@@ -153,7 +154,7 @@ def lecture_gpt(torch, nn, F):
             self.dropout = nn.Dropout(dropout)
 
         def forward(self, x):
-            B, T, C = x.shape
+            B, T, C = x.shape  # noqa: RUF059 (the lecture's names)
             k = self.key(x)  # (B,T,hs)
             q = self.query(x)  # (B,T,hs)
             # compute attention scores ("affinities")
@@ -229,7 +230,7 @@ def lecture_gpt(torch, nn, F):
                 nn.init.normal_(module.weight, mean=0.0, std=0.02)
 
         def forward(self, idx, targets=None):
-            B, T = idx.shape
+            B, T = idx.shape  # noqa: RUF059 (the lecture's names)
             tok_emb = self.token_embedding_table(idx)  # (B,T,C)
             pos_emb = self.position_embedding_table(torch.arange(T))  # (T,C)
             x = tok_emb + pos_emb  # (B,T,C)
@@ -258,6 +259,11 @@ def test_bigram_language_model_its_loss_generation_and_adamw_training():
     assert logits.shape == (batch_size * block_size, vocab_size)
     # the lecture: 4.87 against -ln(1/65) = 4.17, since N(0, 1) logits are not uniform
     assert math.log(vocab_size) < loss.item() < math.log(vocab_size) + 1.5
+    # the lecture's first try, F.cross_entropy of the (B, T, C) logits: PyTorch reads dim 1 as the classes
+    BTC = m.token_embedding_table(xb)
+    with pytest.raises(ValueError, match=r"\(N, K, d1, \.\.\.\).*flatten both: input.view\(-1, 46\) and target"):
+        F.cross_entropy(BTC, yb)
+    assert F.cross_entropy(BTC.transpose(1, 2), yb).item() == pytest.approx(loss.item(), rel=1e-14)  # torch's (B, C, T)
     idx = m.generate(idx=torch.zeros((1, 1), dtype=torch.long), max_new_tokens=100)
     assert idx.shape == (1, 101) and set(idx[0].tolist()) <= set(itos) and len(decode(idx[0].tolist())) == 101
 
@@ -390,7 +396,7 @@ def estimate_loss(model, eval_iters=10, generator=None):
         losses = torch.zeros(eval_iters)
         for k in range(eval_iters):
             X, Y = get_batch(split, generator)
-            logits, loss = model(X, Y)
+            logits, loss = model(X, Y)  # noqa: RUF059 (the lecture's names)
             losses[k] = loss.item()
         out[split] = losses.mean()
     model.train()
@@ -409,7 +415,7 @@ def test_gpt_trains_with_adamw_and_generates_from_the_cropped_context():
             history.append((losses["train"].item(), losses["val"].item()))
             assert model.training and losses["train"].grad_fn is None and not losses["train"].requires_grad
         xb, yb = get_batch("train", g)
-        logits, loss = model(xb, yb)
+        logits, loss = model(xb, yb)  # noqa: RUF059 (the lecture's names)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()

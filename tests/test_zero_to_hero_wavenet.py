@@ -159,9 +159,18 @@ def lecture_layers(torch):
         model = Sequential(
             [
                 Embedding(vocab_size, n_embd),
-                FlattenConsecutive(2), Linear(n_embd * 2, n_hidden, bias=False), BatchNorm1d(n_hidden, dims_3d=dims_3d), Tanh(),  # fmt: skip  # noqa: E501
-                FlattenConsecutive(2), Linear(n_hidden * 2, n_hidden, bias=False), BatchNorm1d(n_hidden, dims_3d=dims_3d), Tanh(),  # fmt: skip  # noqa: E501
-                FlattenConsecutive(2), Linear(n_hidden * 2, n_hidden, bias=False), BatchNorm1d(n_hidden, dims_3d=dims_3d), Tanh(),  # fmt: skip  # noqa: E501
+                FlattenConsecutive(2),
+                Linear(n_embd * 2, n_hidden, bias=False),
+                BatchNorm1d(n_hidden, dims_3d=dims_3d),
+                Tanh(),
+                FlattenConsecutive(2),
+                Linear(n_hidden * 2, n_hidden, bias=False),
+                BatchNorm1d(n_hidden, dims_3d=dims_3d),
+                Tanh(),
+                FlattenConsecutive(2),
+                Linear(n_hidden * 2, n_hidden, bias=False),
+                BatchNorm1d(n_hidden, dims_3d=dims_3d),
+                Tanh(),
                 Linear(n_hidden, vocab_size),
             ]
         )
@@ -179,7 +188,7 @@ lecture = lecture_layers(torch)
 
 
 def test_the_dataset_with_a_context_of_eight_and_the_lectures_parameter_counts():
-    stoi, itos, (Xtr, Ytr), _ = splits()
+    _, itos, (Xtr, Ytr), _ = splits()
     assert Xtr.shape == (Ytr.shape[0], 8) and Xtr.dtype == torch.long
     for x, y in zip(Xtr[:20], Ytr[:20]):  # the lecture prints ........ --> y, .......y --> u, ...
         context = "".join(itos[ix.item()] for ix in x)
@@ -199,10 +208,10 @@ def test_matmul_over_extra_batch_dimensions_and_flattening_consecutive_character
     explicit = torch.cat([e[:, ::2, :], e[:, 1::2, :]], dim=2)
     assert explicit.shape == (4, 4, 20) and (e.view(4, 4, 20) == explicit).all().item()
 
-    stoi, itos, (Xtr, Ytr), _ = splits()
+    _, _, (Xtr, _), _ = splits()
     model = lecture.wavenet(10, 68)
     ix = torch.randint(0, Xtr.shape[0], (4,))  # let's look at a batch of just 4 examples
-    Xb, Yb = Xtr[ix], Ytr[ix]
+    Xb = Xtr[ix]
     logits = model(Xb)
     assert Xb.shape == (4, 8) and logits.shape == (4, 27)
     shapes = [(layer.__class__.__name__, tuple(layer.out.shape)) for layer in model.layers]
@@ -322,7 +331,10 @@ def test_the_wavenet_gives_torchs_logits_loss_and_gradients():
         q.data = real.from_numpy(p.numpy().copy())
     for a, b in zip(ours.layers, theirs.layers):  # torch's buffers too in float64, not its default float32
         if isinstance(a, lecture.BatchNorm1d):
-            b.running_mean, b.running_var = real.from_numpy(a.running_mean.numpy()), real.from_numpy(a.running_var.numpy())
+            b.running_mean, b.running_var = (
+                real.from_numpy(a.running_mean.numpy()),
+                real.from_numpy(a.running_var.numpy()),
+            )
     tparameters = theirs.parameters()
     for p, q in zip(ours.parameters(), tparameters):
         p.requires_grad = True
