@@ -10,7 +10,7 @@ where torch is installed the same code, with the same weights, gives torch's log
 Spellings that differ: ``torch.nn`` is ``nn``, ``torch.optim.AdamW`` is ``nn.optim.AdamW`` and
 ``torch.nn.init.normal_`` is ``nn.init.normal_`` (autograd_core knows nothing of nn); the lecture's code is
 written once in ``lecture_gpt(torch, nn, F)`` so either library runs it. The tiny-shakespeare download is
-replaced by the play's first lines (public domain, below); sizes are tiny (n_embd 32, block_size 8).
+replaced by the play's first lines (public domain, zero_to_hero_helpers.py); sizes are tiny (n_embd 32, block_size 8).
 """
 
 import math
@@ -18,6 +18,7 @@ import types
 
 import numpy as np
 import pytest
+from zero_to_hero_helpers import tiny_shakespeare as text
 
 import autograd_core as ag
 import nn
@@ -25,46 +26,6 @@ import nn.functional as F
 
 torch = ag  # the lectures' own spelling, kept so each step reads as the lecture does
 
-text = """First Citizen:
-Before we proceed any further, hear me speak.
-
-All:
-Speak, speak.
-
-First Citizen:
-You are all resolved rather to die than to famish?
-
-All:
-Resolved. resolved.
-
-First Citizen:
-First, you know Caius Marcius is chief enemy to the people.
-
-All:
-We know't, we know't.
-
-First Citizen:
-Let us kill him, and we'll have corn at our own price.
-Is't a verdict?
-
-All:
-No more talking on't; let it be done: away, away!
-
-Second Citizen:
-One word, good citizens.
-
-First Citizen:
-We are accounted poor citizens, the patricians good.
-What authority surfeits on would relieve us: if they
-would yield us but the superfluity, while it were
-wholesome, we might guess they relieved us humanely;
-but they think we are too dear: the leanness that
-afflicts us, the object of our misery, is as an
-inventory to particularise their abundance; our
-sufferance is a gain to them Let us revenge this with
-our pikes, ere we become rakes: for the gods know I
-speak this in hunger for bread, not in thirst for revenge.
-"""
 
 chars = sorted(list(set(text)))
 vocab_size = len(chars)
@@ -345,6 +306,38 @@ def test_scaled_attention_keeps_unit_variance_and_softmax_stays_diffuse():
     peaky = torch.softmax(torch.tensor([0.1, -0.2, 0.3, -0.2, 0.5]) * 8, dim=-1)  # gets too peaky, converges to one-hot
     np.testing.assert_allclose(diffuse.numpy(), [0.1925, 0.1426, 0.2351, 0.1426, 0.2872], atol=5e-5)  # the lecture's
     np.testing.assert_allclose(peaky.numpy(), [0.0326, 0.0030, 0.1615, 0.0030, 0.8000], atol=5e-5)
+
+
+class LayerNorm1d:  # (used to be BatchNorm1d)
+    def __init__(self, dim, eps=1e-5, momentum=0.1):
+        self.eps = eps
+        self.gamma = torch.ones(dim)
+        self.beta = torch.zeros(dim)
+
+    def __call__(self, x):
+        # calculate the forward pass
+        xmean = x.mean(1, keepdim=True)  # batch mean
+        xvar = x.var(1, keepdim=True)  # batch variance
+        xhat = (x - xmean) / torch.sqrt(xvar + self.eps)  # normalize to unit variance
+        self.out = self.gamma * xhat + self.beta
+        return self.out
+
+    def parameters(self):
+        return [self.gamma, self.beta]
+
+
+def test_layernorm_normalizes_each_example_not_each_feature():
+    torch.manual_seed(1337)
+    module = LayerNorm1d(100)
+    x = torch.randn(32, 100)
+    x = module(x)
+    assert x.shape == (32, 100)
+    assert abs(x[:, 0].mean().item()) > 1e-3 and abs(x[:, 0].std().item() - 1) > 1e-3  # a feature: not normalized
+    assert abs(x[0, :].mean().item()) < 1e-12 and x[0, :].std().item() == pytest.approx(1, abs=1e-4)  # an example
+    # nn.LayerNorm divides by the biased variance (as torch's): the same up to sqrt(n / (n - 1)) at a tiny eps
+    module.eps = 1e-300
+    expected = nn.LayerNorm(100, eps=1e-300)(x).numpy()
+    np.testing.assert_allclose(module(x).numpy() * (100 / 99) ** 0.5, expected, rtol=1e-12, atol=1e-14)
 
 
 def test_head_block_and_gpt_are_causal_with_the_lectures_parameter_count():
