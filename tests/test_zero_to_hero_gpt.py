@@ -3,7 +3,8 @@ test_zero_to_hero_ports.py): the data and its chunks, the bigram language model,
 self-attention three ways (loops, a tril matmul, masked_fill(-inf) + softmax) and as a single head, then the
 lecture's gpt.py — Head, MultiHeadAttention, FeedFoward, Block (residuals, pre-LayerNorm), the GPTLanguageModel
 with token and position embeddings, AdamW, estimate_loss under no_grad in eval mode, generate with multinomial
-sampling and the context cropped to block_size. (F.cross_entropy takes PyTorch's (B, C, T) logits too, and
+sampling and the context cropped to block_size (its LayerNorm1d by hand: test_zero_to_hero_wavenet.py, beside
+the BatchNorm1d it is made from). (F.cross_entropy takes PyTorch's (B, C, T) logits too, and
 refuses the lecture's (B, T, C) first try naming the view it needs.) Each step asserts the lecture's outcome;
 where torch is installed the same code, with the same weights, gives torch's logits, loss and gradients.
 
@@ -306,38 +307,6 @@ def test_scaled_attention_keeps_unit_variance_and_softmax_stays_diffuse():
     peaky = torch.softmax(torch.tensor([0.1, -0.2, 0.3, -0.2, 0.5]) * 8, dim=-1)  # gets too peaky, converges to one-hot
     np.testing.assert_allclose(diffuse.numpy(), [0.1925, 0.1426, 0.2351, 0.1426, 0.2872], atol=5e-5)  # the lecture's
     np.testing.assert_allclose(peaky.numpy(), [0.0326, 0.0030, 0.1615, 0.0030, 0.8000], atol=5e-5)
-
-
-class LayerNorm1d:  # (used to be BatchNorm1d)
-    def __init__(self, dim, eps=1e-5, momentum=0.1):
-        self.eps = eps
-        self.gamma = torch.ones(dim)
-        self.beta = torch.zeros(dim)
-
-    def __call__(self, x):
-        # calculate the forward pass
-        xmean = x.mean(1, keepdim=True)  # batch mean
-        xvar = x.var(1, keepdim=True)  # batch variance
-        xhat = (x - xmean) / torch.sqrt(xvar + self.eps)  # normalize to unit variance
-        self.out = self.gamma * xhat + self.beta
-        return self.out
-
-    def parameters(self):
-        return [self.gamma, self.beta]
-
-
-def test_layernorm_normalizes_each_example_not_each_feature():
-    torch.manual_seed(1337)
-    module = LayerNorm1d(100)
-    x = torch.randn(32, 100)
-    x = module(x)
-    assert x.shape == (32, 100)
-    assert abs(x[:, 0].mean().item()) > 1e-3 and abs(x[:, 0].std().item() - 1) > 1e-3  # a feature: not normalized
-    assert abs(x[0, :].mean().item()) < 1e-12 and x[0, :].std().item() == pytest.approx(1, abs=1e-4)  # an example
-    # nn.LayerNorm divides by the biased variance (as torch's): the same up to sqrt(n / (n - 1)) at a tiny eps
-    module.eps = 1e-300
-    expected = nn.LayerNorm(100, eps=1e-300)(x).numpy()
-    np.testing.assert_allclose(module(x).numpy() * (100 / 99) ** 0.5, expected, rtol=1e-12, atol=1e-14)
 
 
 def test_head_block_and_gpt_are_causal_with_the_lectures_parameter_count():

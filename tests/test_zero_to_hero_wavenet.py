@@ -2,7 +2,8 @@
 the lecture's torch.nn-like layers (Linear, BatchNorm1d, Tanh, Embedding, FlattenConsecutive, Sequential) as
 it writes them, matmul over extra batch dimensions, the hierarchical fusion of consecutive characters
 (8 -> 4 -> 2 -> 1), the BatchNorm1d bug on 3-d inputs and its fix (statistics over dims (0, 1)), the loss
-curve averaged with ``torch.tensor(lossi).view(-1, k).mean(1)``, training, eval mode and sampling. Where torch
+curve averaged with ``torch.tensor(lossi).view(-1, k).mean(1)``, training, eval mode and sampling; and the
+GPT lecture's LayerNorm1d, the same BatchNorm1d over dim 1 (test_zero_to_hero_gpt.py has the rest). Where torch
 is installed the same layer code, given the same weights, gives torch's logits, loss and gradients.
 
 Spellings that differ: Linear's ``self.out += self.bias`` is ``self.out = self.out + self.bias``: this engine
@@ -21,6 +22,7 @@ import pytest
 from zero_to_hero_helpers import make_words, vocabulary
 
 import autograd_core as ag
+import nn
 import nn.functional as F
 
 torch = ag  # the lectures' own spelling, kept so each step reads as the lecture does
@@ -351,3 +353,36 @@ def test_the_wavenet_gives_torchs_logits_loss_and_gradients():
     for a, b in zip(ours.layers, theirs.layers):  # and the running statistics the momentum update keeps
         if isinstance(a, lecture.BatchNorm1d):
             np.testing.assert_allclose(a.running_var.numpy(), b.running_var.numpy(), rtol=1e-13)
+
+
+# ---------------------------------------------------------------- the GPT lecture turns BatchNorm1d into LayerNorm1d
+class LayerNorm1d:  # (used to be BatchNorm1d)
+    def __init__(self, dim, eps=1e-5, momentum=0.1):
+        self.eps = eps
+        self.gamma = torch.ones(dim)
+        self.beta = torch.zeros(dim)
+
+    def __call__(self, x):
+        # calculate the forward pass
+        xmean = x.mean(1, keepdim=True)  # batch mean
+        xvar = x.var(1, keepdim=True)  # batch variance
+        xhat = (x - xmean) / torch.sqrt(xvar + self.eps)  # normalize to unit variance
+        self.out = self.gamma * xhat + self.beta
+        return self.out
+
+    def parameters(self):
+        return [self.gamma, self.beta]
+
+
+def test_layernorm_normalizes_each_example_not_each_feature():
+    torch.manual_seed(1337)
+    module = LayerNorm1d(100)
+    x = torch.randn(32, 100)
+    x = module(x)
+    assert x.shape == (32, 100)
+    assert abs(x[:, 0].mean().item()) > 1e-3 and abs(x[:, 0].std().item() - 1) > 1e-3  # a feature: not normalized
+    assert abs(x[0, :].mean().item()) < 1e-12 and x[0, :].std().item() == pytest.approx(1, abs=1e-4)  # an example
+    # nn.LayerNorm divides by the biased variance (as torch's): the same up to sqrt(n / (n - 1)) at a tiny eps
+    module.eps = 1e-300
+    expected = nn.LayerNorm(100, eps=1e-300)(x).numpy()
+    np.testing.assert_allclose(module(x).numpy() * (100 / 99) ** 0.5, expected, rtol=1e-12, atol=1e-14)
