@@ -53,6 +53,8 @@ from .loss_parts import (  # the checks and reductions every loss shares (nn.los
     _as_input,
     _check_reduction,
     _check_weight_fits,
+    _class_weights,
+    _classes_last,
     _difference,
     _drawn_as_one,
     _elementwise_weight,
@@ -61,6 +63,7 @@ from .loss_parts import (  # the checks and reductions every loss shares (nn.los
     _same_shape,
     _target_like,
     _weighted,
+    _weighted_nll,
 )
 from .penalties import l1_penalty, l2_penalty  # F.l1_penalty, as the tutorials write it
 
@@ -168,11 +171,8 @@ def binary_cross_entropy_with_logits(
     return _weighted("binary_cross_entropy_with_logits", loss, weight, reduction)
 
 
-# What to write for the shapes PyTorch's class-index losses also take: one example, or (N, K, d)
-_NK_HINT = (
-    "for a single example use input.reshape(1, K); for PyTorch's (N, K, d) inputs put the classes last and "
-    "flatten: input.permute(0, 2, 1).reshape(-1, K) with target.reshape(-1)"
-)
+# What to write for the shape PyTorch's class-index losses also take: one example
+_NK_HINT = "for a single example use input.reshape(1, K) (and target.reshape(1))"
 
 
 @_drawn_as_one
@@ -185,7 +185,9 @@ def cross_entropy(
     label_smoothing: float = 0.0,
 ) -> Tensor:
     """Softmax cross-entropy of logits ``input`` (N, K) against ``target``: integer class
-    indices (N,) in 0..K-1, or probabilities / one-hot rows (N, K).
+    indices (N,) in 0..K-1, or probabilities / one-hot rows (N, K). PyTorch's (N, K, d1, ...)
+    logits (the classes in dim 1, e.g. a sequence's (B, K, T)) take (N, d1, ...) indices: every
+    position is one more row, and reduction="none" gives (N, d1, ...).
 
     -log_softmax(input)[n, target[n]], averaged over n for reduction="mean". Its gradient
     with respect to the logits is (softmax(input) - onehot(target)) / N. As in PyTorch:
@@ -195,9 +197,26 @@ def cross_entropy(
 
     >>> cross_entropy(Tensor([[2.0, 0.0, 0.0]]), np.array([0]))
     Tensor(0.2395)
+    >>> cross_entropy(Tensor([[[2.0, 2.0], [0.0, 0.0], [0.0, 0.0]]]), np.array([[0, 0]]))  # (1, 3, 2)
+    Tensor(0.2395)
     """
     _check_reduction("cross_entropy", reduction)
     input = _as_input("cross_entropy", input)
+    if input.ndim > 2:
+        rows, row_targets, unreduced = _classes_last("cross_entropy", input, target)
+        loss = _cross_entropy_rows(rows, row_targets, reduction, weight, ignore_index, label_smoothing)
+        return loss.reshape(unreduced) if reduction == "none" else loss
+    return _cross_entropy_rows(input, target, reduction, weight, ignore_index, label_smoothing)
+
+
+def _cross_entropy_rows(
+    input: Tensor,
+    target: TensorLike,
+    reduction: str,
+    weight: TensorLike | None,
+    ignore_index: int,
+    label_smoothing: float,
+) -> Tensor:
     if input.ndim != 2:
         raise ValueError(f"cross_entropy: input must be logits of shape (N, K), got shape {input.shape}; {_NK_HINT}")
     n, k = input.shape
@@ -259,50 +278,16 @@ def nll_loss(
     """
     _check_reduction("nll_loss", reduction)
     input = _as_input("nll_loss", input)
+    unreduced = None
+    if input.ndim > 2:  # PyTorch's (N, K, d1, ...), as cross_entropy's
+        input, target, unreduced = _classes_last("nll_loss", input, target)
     if input.ndim != 2:
         raise ValueError(
             f"nll_loss: input must be log-probabilities of shape (N, K), got shape {input.shape}; {_NK_HINT}"
         )
     weight = _class_weights("nll_loss", weight, input.shape[1], input.dtype)
-    return _weighted_nll("nll_loss", input, target, weight, ignore_index, reduction, 0.0)
-
-
-def _class_weights(function: str, weight: TensorLike | None, k: int, dtype: np.dtype) -> np.ndarray | None:
-    if weight is None:
-        return None
-    weight = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
-    if weight.shape != (k,) or weight.dtype.kind not in "fiu" or not np.isfinite(weight).all():
-        raise ValueError(
-            f"{function}: weight must hold one finite number per class, shape ({k},), "
-            f"got shape {weight.shape} and dtype {weight.dtype}"
-        )
-    return weight.astype(dtype)
-
-
-def _weighted_nll(
-    function: str,
-    log_probs: Tensor,
-    target: TensorLike,
-    weight: np.ndarray | None,
-    ignore_index: int,
-    reduction: str,
-    label_smoothing: float,
-) -> Tensor:
-    """PyTorch's nll_loss with weights and ignore_index (and cross_entropy's label smoothing):
-    the mean divides by the summed weights of the rows that count."""
-    n, k = log_probs.shape
-    raw = np.asarray(target.data if isinstance(target, Tensor) else target)
-    counted = raw != ignore_index
-    labels = class_indices(function, np.where(counted, raw, 0) if raw.dtype.kind in "iu" else raw, n, k)
-    row_weights = (np.ones(k, log_probs.dtype) if weight is None else weight)[labels] * counted
-    loss = -log_probs[np.arange(n), labels] * row_weights.astype(log_probs.dtype)
-    if label_smoothing:
-        class_terms = log_probs if weight is None else log_probs * weight
-        smooth = -class_terms.sum(axis=1) * counted.astype(log_probs.dtype)
-        loss = loss * (1 - label_smoothing) + smooth * (label_smoothing / k)
-    if reduction == "mean":
-        return loss.sum() / row_weights.sum()  # all rows ignored: 0/0 = nan, as PyTorch
-    return _reduce(function, loss, reduction)
+    loss = _weighted_nll("nll_loss", input, target, weight, ignore_index, reduction, 0.0)
+    return loss.reshape(unreduced) if unreduced is not None and reduction == "none" else loss
 
 
 @_drawn_as_one

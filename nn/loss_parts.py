@@ -1,6 +1,6 @@
 """What every loss in functional.py shares: its inputs made Tensors of a float dtype, their shapes
-checked (never broadcast against each other), the reduction, and the scope that lets viz draw a
-loss as one box."""
+checked (never broadcast against each other), the reduction, the scope that lets viz draw a
+loss as one box, and the class-index losses' weights and ignored rows (PyTorch's nll_loss)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ import numpy as np
 from autograd_core import Tensor
 from autograd_core.grad_mode import enter_scope, exit_scope
 from autograd_core.types import TensorLike
+
+from .labels import class_indices
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -129,3 +131,68 @@ def _weighted(owner: str, loss: Tensor, weight: np.ndarray | None, reduction: st
         _check_weight_fits(owner, "weight", weight, loss.shape)
         loss = loss * weight.astype(loss.dtype)
     return _reduce(owner, loss, reduction)
+
+
+def _classes_last(function: str, input: Tensor, target: TensorLike) -> tuple[Tensor, TensorLike, tuple[int, ...]]:
+    """PyTorch's (N, K, d1, ...) scores, the K classes in dim 1, as the (N*d1*..., K) rows the class losses
+    take, with their targets (N, d1, ...) indices flattened (or (N, K, d1, ...) probabilities made rows) and
+    the (N, d1, ...) shape an unreduced loss takes back. A (B, T, K) input with (B, T) targets (a language
+    model's logits, classes last) is refused with the flattening it needs: read as (N, K, d) it is wrong."""
+    n, k, positions = input.shape[0], input.shape[1], input.shape[2:]
+    rows = input.movedim(1, -1).reshape(-1, k)
+    unreduced = (n, *positions)
+    raw = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if raw.dtype.kind == "f" and raw.shape == input.shape:  # probabilities per class, in dim 1 as the scores
+        probabilities = target if isinstance(target, Tensor) else Tensor(raw)
+        return rows, probabilities.movedim(1, -1).reshape(-1, k), unreduced
+    if raw.shape != unreduced:
+        hint = (
+            f"; for (B, T, C) logits with the classes last (a language model's), flatten both: "
+            f"input.view(-1, {input.shape[-1]}) and target.view(-1)"
+            if raw.shape == input.shape[:-1]
+            else ""
+        )
+        raise ValueError(
+            f"{function}: an input of shape {input.shape} is read as PyTorch's (N, K, d1, ...), the {k} classes "
+            f"in dim 1, so the target must be class indices of shape {unreduced} (or probabilities of the "
+            f"input's shape), got {raw.shape}{hint}"
+        )
+    return rows, raw.reshape(-1), unreduced
+
+
+def _class_weights(function: str, weight: TensorLike | None, k: int, dtype: np.dtype) -> np.ndarray | None:
+    if weight is None:
+        return None
+    weight = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
+    if weight.shape != (k,) or weight.dtype.kind not in "fiu" or not np.isfinite(weight).all():
+        raise ValueError(
+            f"{function}: weight must hold one finite number per class, shape ({k},), "
+            f"got shape {weight.shape} and dtype {weight.dtype}"
+        )
+    return weight.astype(dtype)
+
+
+def _weighted_nll(
+    function: str,
+    log_probs: Tensor,
+    target: TensorLike,
+    weight: np.ndarray | None,
+    ignore_index: int,
+    reduction: str,
+    label_smoothing: float,
+) -> Tensor:
+    """PyTorch's nll_loss with weights and ignore_index (and cross_entropy's label smoothing):
+    the mean divides by the summed weights of the rows that count."""
+    n, k = log_probs.shape
+    raw = np.asarray(target.data if isinstance(target, Tensor) else target)
+    counted = raw != ignore_index
+    labels = class_indices(function, np.where(counted, raw, 0) if raw.dtype.kind in "iu" else raw, n, k)
+    row_weights = (np.ones(k, log_probs.dtype) if weight is None else weight)[labels] * counted
+    loss = -log_probs[np.arange(n), labels] * row_weights.astype(log_probs.dtype)
+    if label_smoothing:
+        class_terms = log_probs if weight is None else log_probs * weight
+        smooth = -class_terms.sum(axis=1) * counted.astype(log_probs.dtype)
+        loss = loss * (1 - label_smoothing) + smooth * (label_smoothing / k)
+    if reduction == "mean":
+        return loss.sum() / row_weights.sum()  # all rows ignored: 0/0 = nan, as PyTorch
+    return _reduce(function, loss, reduction)

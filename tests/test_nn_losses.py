@@ -211,17 +211,40 @@ def test_clip_grad_norm_closed_form_and_value_clipping():
         nn.utils.clip_grad_norm_([w], 1.0, error_if_nonfinite=True)
 
 
-def test_cross_entropy_of_sequence_logits_says_how_to_flatten_them():
-    # PyTorch takes (N, K, d) logits; here the message gives the reshape, which then equals torch's loss
+def test_cross_entropy_and_nll_loss_of_sequence_logits_take_pytorchs_n_k_d_form():
+    # PyTorch's (N, K, d) logits, the classes in dim 1, with (N, d) labels: each position one more row
     logits, labels = (
         np.random.default_rng(0).standard_normal((2, 3, 4)),
         np.random.default_rng(1).integers(0, 3, (2, 4)),
     )
-    with pytest.raises(
-        ValueError, match=r"\(N, K, d\) inputs put the classes last and flatten: input\.permute\(0, 2, 1\)"
-    ):
-        F.cross_entropy(Tensor(logits), labels)
+    x = Tensor(logits, requires_grad=True)
+    loss = F.cross_entropy(x, labels)
     flat = F.cross_entropy(Tensor(logits).permute(0, 2, 1).reshape(-1, 3), labels.reshape(-1))
+    assert loss.item() == pytest.approx(flat.item(), rel=1e-15)
+    unreduced = F.cross_entropy(Tensor(logits), labels, reduction="none")
+    assert unreduced.shape == (2, 4) and unreduced.mean().item() == pytest.approx(loss.item(), rel=1e-15)
+    nll = F.nll_loss(Tensor(logits).log_softmax(axis=1), labels, reduction="none")
+    np.testing.assert_allclose(nll.numpy(), unreduced.numpy(), rtol=1e-13)
+    probabilities = np.eye(3)[labels].transpose(0, 2, 1)  # one-hot, classes in dim 1 as the logits
+    assert F.cross_entropy(Tensor(logits), probabilities).item() == pytest.approx(loss.item(), rel=1e-13)
+    loss.backward()
+    # a language model's (B, T, C) logits with (B, T) targets read as (N, K, d) would be wrong: refused
+    with pytest.raises(
+        ValueError,
+        match=r"target must be class indices of shape \(2, 3\).*got \(2, 4\); for \(B, T, C\) "
+        r"logits with the classes last.*flatten both: input.view\(-1, 3\) and target.view\(-1\)",
+    ):
+        F.cross_entropy(Tensor(logits.transpose(0, 2, 1)), labels)
     torch = pytest.importorskip("torch")
-    expected = torch.nn.functional.cross_entropy(torch.tensor(logits), torch.tensor(labels))
-    assert flat.item() == pytest.approx(expected.item(), rel=1e-12)
+    t = torch.tensor(logits, requires_grad=True)
+    expected = torch.nn.functional.cross_entropy(t, torch.tensor(labels))
+    expected.backward()
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-12)
+    np.testing.assert_allclose(x.grad, t.grad.numpy(), rtol=1e-10, atol=1e-15)
+    weight = np.array([0.5, 1.0, 2.0])  # class weights and ignore_index count over every position, as torch's
+    labels[0, 1] = -100
+    ours = F.cross_entropy(Tensor(logits), labels, weight=weight, label_smoothing=0.1)
+    theirs = torch.nn.functional.cross_entropy(
+        torch.tensor(logits), torch.tensor(labels), weight=torch.tensor(weight), label_smoothing=0.1
+    )
+    assert ours.item() == pytest.approx(theirs.item(), rel=1e-12)

@@ -1,6 +1,7 @@
 """The data of the Zero to Hero ports (tests/test_zero_to_hero_*.py): the lectures read names.txt (32,033
 names), which is not available offline; a deterministic list of made-up names stands in, with every letter
-of the alphabet, so the vocabulary is the lectures' 27 characters ('.' and a-z)."""
+of the alphabet, so the vocabulary is the lectures' 27 characters ('.' and a-z). The GPT lecture's tiny
+shakespeare (1.1 MB) is replaced by its first thousand characters, the opening of Coriolanus (public domain)."""
 
 import random
 
@@ -86,3 +87,46 @@ def splits():
         build_dataset(words[n1:n2], stoi),
         build_dataset(words[n2:], stoi),
     )
+
+
+# The start of tiny shakespeare: the first 999 characters of Coriolanus, for test_zero_to_hero_gpt.py
+tiny_shakespeare = """First Citizen:
+Before we proceed any further, hear me speak.
+
+All:
+Speak, speak.
+
+First Citizen:
+You are all resolved rather to die than to famish?
+
+All:
+Resolved. resolved.
+
+First Citizen:
+First, you know Caius Marcius is chief enemy to the people.
+
+All:
+We know't, we know't.
+
+First Citizen:
+Let us kill him, and we'll have corn at our own price.
+Is't a verdict?
+
+All:
+No more talking on't; let it be done: away, away!
+
+Second Citizen:
+One word, good citizens.
+
+First Citizen:
+We are accounted poor citizens, the patricians good.
+What authority surfeits on would relieve us: if they
+would yield us but the superfluity, while it were
+wholesome, we might guess they relieved us humanely;
+but they think we are too dear: the leanness that
+afflicts us, the object of our misery, is as an
+inventory to particularise their abundance; our
+sufferance is a gain to them Let us revenge this with
+our pikes, ere we become rakes: for the gods know I
+speak this in hunger for bread, not in thirst for revenge.
+"""
