@@ -69,6 +69,18 @@ def set_printoptions(
     print_options["sci_mode"] = sci_mode
 
 
+def tensor_repr(t: Tensor) -> str:
+    """``repr(t)``: its values, then what is not the default: dtype, the op that made it or requires_grad, label."""
+    extras = [] if t.dtype == np.float64 else [f"dtype={t.dtype}"]
+    if t.op is not None:
+        extras.append(f"op={t.op}")
+    elif t.requires_grad:
+        extras.append("requires_grad=True")
+    if t.label:
+        extras.append(f"label={t.label!r}")
+    return "Tensor(" + ", ".join([values_text(np.asarray(t.data), prefix="Tensor(")] + extras) + ")"
+
+
 def values_text(array: np.ndarray, prefix: str) -> str:
     """``array`` printed for a Tensor's repr, with ``set_printoptions``'s options."""
     options = {k: v for k, v in print_options.items() if k != "sci_mode" and v is not None}

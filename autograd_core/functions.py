@@ -7,15 +7,14 @@ and ``maximum`` add a primitive of their own, the rest are composed.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import numpy as np
 
 from .functions_out import write_out
-from .grad_mode import current_switches
 from .primitives import Concatenate, Linear, Maximum, Where
 from .tensor import Tensor, _lift, _record
 from .tensor_base import normalize_axes
+from .tensor_inputs import refuse_graph_in_list
 from .types import Axis, DTypeLike, Shape, TensorLike
 
 
@@ -31,12 +30,7 @@ def as_tensor(x: TensorLike, dtype: DTypeLike | None = None, device: str | None 
         from .tensor_inputs import require_cpu
 
         require_cpu("as_tensor", device)
-    if isinstance(x, (list, tuple)) and _holds_graph(x) and current_switches().grad_enabled:
-        raise TypeError(
-            "a list or tuple holding a Tensor that requires grad was given where one Tensor is expected "
-            "(ag.sum([x, y]), ag.as_tensor([x, y])): reading it as numbers copies the values only, so no gradient "
-            "would reach x or y; write ag.stack([x, y]) (or ag.cat) to keep the graph, or detach them for the values"
-        )
+    refuse_graph_in_list(x)
     t = x if isinstance(x, Tensor) else Tensor(x)
     if dtype is None:
         return t
@@ -44,13 +38,6 @@ def as_tensor(x: TensorLike, dtype: DTypeLike | None = None, device: str | None 
 
     wanted = np.dtype(_dtype("as_tensor", dtype))  # (not None: dtype was given)
     return t if t.dtype == wanted else t.to(wanted)
-
-
-def _holds_graph(data: list[Any] | tuple[Any, ...]) -> bool:
-    """Whether nested lists/tuples hold a Tensor that requires grad (which a copy to numbers would cut off)."""
-    return any(
-        (isinstance(v, Tensor) and v.requires_grad) or (isinstance(v, (list, tuple)) and _holds_graph(v)) for v in data
-    )
 
 
 def is_tensor(x: object) -> bool:

@@ -120,3 +120,21 @@ def plain_index(index: Index) -> Any:
             )
     parts = tuple(p._data if isinstance(p, TensorBase) else np.asarray(p) if isinstance(p, list) else p for p in parts)
     return parts if isinstance(index, tuple) else parts[0]
+
+
+def refuse_graph_in_list(x: Any) -> None:
+    """Raise where x, read as one tensor's numbers, is a list or tuple holding a Tensor that requires grad (outside
+    no_grad): the copy would keep its values only, cut from the graph (``ag.sum([x, y])`` gave a zero gradient)."""
+    if isinstance(x, (list, tuple)) and _holds_graph(x) and current_switches().grad_enabled:
+        raise TypeError(
+            "a list or tuple holding a Tensor that requires grad was given where one Tensor is expected "
+            "(ag.sum([x, y]), ag.as_tensor([x, y])): reading it as numbers copies the values only, so no gradient "
+            "would reach x or y; write ag.stack([x, y]) (or ag.cat) to keep the graph, or detach them for the values"
+        )
+
+
+def _holds_graph(data: list[Any] | tuple[Any, ...]) -> bool:
+    return any(
+        (isinstance(v, TensorBase) and v.requires_grad) or (isinstance(v, (list, tuple)) and _holds_graph(v))
+        for v in data
+    )

@@ -15,7 +15,7 @@ import numpy as np
 
 import autograd_core.tensor as _tensor  # still loading when this one is imported: read at call time
 
-from .display import values_text
+from .display import tensor_repr
 from .graph_state import MutationClock, op_numbers, watch, watched
 from .primitives import Astype
 from .tensor_base import normalize_axes
@@ -177,16 +177,7 @@ class TensorViews(TensorTorch):
             )
         return str(self)
 
-    def __repr__(self) -> str:
-        text = values_text(np.asarray(self._data), prefix="Tensor(")  # ag.set_printoptions's options
-        extras = [] if self.dtype == np.float64 else [f"dtype={self.dtype}"]
-        if self._prim is not None:
-            extras.append(f"op={self._prim.name}")
-        elif self.requires_grad:
-            extras.append("requires_grad=True")
-        if self.label:
-            extras.append(f"label={self.label!r}")
-        return "Tensor(" + ", ".join([text] + extras) + ")"
+    __repr__ = tensor_repr  # with ag.set_printoptions's options
 
     # ------------------------------------------------------------ shape, composed from reshape/transpose
     def view(self, *shape: int | Shape | list[int]) -> Tensor:
