@@ -12,7 +12,11 @@ speed of learning ||delta^l|| = ||dC/db^l|| of the hidden layers at initialisati
 training digits: measured 0.0017, 0.0107, 0.050, 0.24 for [64, 30, 30, 30, 30, 10] (the book, on MNIST:
 0.003, 0.017, 0.070, 0.285), each layer slower than the next; and the chain of single neurons where
 dC/db_1 = sigma'(z_1) w_2 sigma'(z_2) w_3 sigma'(z_3) w_4 sigma'(z_4) dC/da_4: each |w sigma'(z)| < 1/4
-for |w| < 1 (vanishing), and w = 100 with z = 0 multiplies the gradient by 25 a layer (exploding).
+for |w| < 1 (vanishing), and w = 100 with z = 0 multiplies the gradient by 25 a layer (exploding); the
+variable learning rate (halve eta when the validation accuracy stops rising) as ``nn.fit(...,
+scheduler=ReduceLROnPlateau(optimizer, mode="max", factor=0.5))``: fit stepped every plateau scheduler on
+the loss, so ``mode="max"`` cut the rate while the model learned; it now steps it on the accuracy (and
+refuses ``mode="max"`` when it measures none).
 
 Where the book's spelling differs here: the book's ``SoftmaxLayer`` + log-likelihood is ``nn.Linear``
 followed by ``F.cross_entropy`` on the raw scores z (it takes log-softmax itself; or ``nn.LogSoftmax`` +
@@ -220,3 +224,34 @@ def test_the_chain_of_single_neurons_the_gradient_is_a_product_of_w_sigma_prime_
     grads, zs, _ = _chain(w, b, x=0.0)
     assert zs == [0.0, 0.0, 0.0, 0.0]
     assert [grads[j] / grads[j + 1] for j in range(3)] == pytest.approx([25.0] * 3, rel=1e-13)
+
+
+# ---------------------------------------------------------------- chapter 3's variable learning rate
+def _halvings_by_the_book(accuracies, eta, patience):
+    """The rate of each epoch when eta is halved once the validation accuracy has not risen for more than
+    ``patience`` epochs (the book's schedule, with PyTorch's patience count)."""
+    rates, best, stale = [eta], -np.inf, 0
+    for accuracy in accuracies[:-1]:
+        best, stale = (accuracy, 0) if accuracy > best else (best, stale + 1)
+        if stale > patience:
+            eta, stale = eta / 2, 0
+        rates.append(eta)
+    return rates
+
+
+def test_learning_rate_halved_when_the_validation_accuracy_stalls_reduce_lr_on_plateau_mode_max():
+    X_train, y_train, X_val, y_val, *_ = digits_data()
+    model = sigmoid_net([64, 30, 10])
+    optimizer = nn.optim.SGD(model.parameters(), lr=2.0)
+    halve = nn.optim.ReduceLROnPlateau(optimizer, mode="max", factor=0.5, patience=1, threshold=0.0)
+
+    def cross_entropy_cost(output, Y):
+        return F.binary_cross_entropy(output, Y, reduction="sum") / len(Y)
+
+    history = nn.fit(model, cross_entropy_cost, optimizer, X_train, np.eye(10)[y_train], epochs=12, batch_size=10,
+                     validation=(X_val, np.eye(10)[y_val]), scheduler=halve, progress=False)  # fmt: skip
+    assert history.lr == _halvings_by_the_book(history.val_acc, 2.0, patience=1)
+    assert history.lr[-1] < 2.0  # measured: halved once, after two epochs (9, 10) without a higher accuracy
+    with pytest.raises(ValueError, match=r"mode='max'.*accuracy=f\(output, y\)"):
+        nn.fit(model, cross_entropy_cost, optimizer, X_train, np.eye(10)[y_train], epochs=1, accuracy=None,
+               scheduler=halve, progress=False)  # fmt: skip
