@@ -6,11 +6,13 @@ column-vector layout, ``W @ a + b``) and with this repo's ``nn`` (``nn.Linear`` 
 with it to ~1e-12 (float64). Where torch is installed the same Tensor code runs in both libraries.
 Chapter 3 (network2.py), chapter 5 (vanishing gradients) and dropout are in test_nielsen_ports_network2.py.
 
-Ported: chapter 1's gradient descent step (Delta C ~ -eta ||grad C||^2) and ``network.py`` (the one-hot
+Ported: chapter 1's sigmoid neuron turning into a perceptron as w and b grow, its gradient descent step
+(Delta C ~ -eta ||grad C||^2) and ``network.py`` (the one-hot
 ``vectorized_result``, ``SGD`` / ``update_mini_batch`` / ``evaluate``, training [64, 30, 10] with eta =
 3.0 and mini-batches of 10 to a real accuracy: measured 0.99 on the 400 test digits); chapter 2's four
 equations BP1-BP4, each against the engine's gradient of the same cost (the deltas read with
-``retain_grad`` on the weighted inputs z^l), and the summed mini-batch gradient of ``update_mini_batch``.
+``retain_grad`` on the weighted inputs z^l), the summed mini-batch gradient of ``update_mini_batch``, and
+the "naive" one-weight-at-a-time finite differences the chapter contrasts backprop with.
 
 Where the book's spelling differs here: the bundled 8x8 digits (64 inputs, tests/nielsen_helpers.py)
 stand in for MNIST; the book's (n, 1) column vectors are the rows of a batch for ``nn`` (``nn.Linear``
@@ -91,6 +93,20 @@ def test_chapter_1_gradient_descent_step_lowers_the_cost_by_eta_times_the_square
     assert change < 0 and change == pytest.approx(-eta * squared, rel=1e-3)
 
 
+def test_chapter_1_a_sigmoid_neuron_with_w_and_b_scaled_up_becomes_a_perceptron():
+    w, b = np.array([0.7, -1.2, 0.4]), 0.3
+    X = np.random.default_rng(6).normal(size=(200, 3))
+    perceptron = (X @ w + b > 0).astype(float)  # output 1 if w.x + b > 0, else 0
+    gaps, slopes = {}, {}
+    for c in (1.0, 1e6):
+        weights = ag.tensor(c * w, requires_grad=True)
+        outputs = ag.sigmoid(ag.tensor(X) @ weights + c * b)
+        outputs.sum().backward()
+        gaps[c], slopes[c] = np.abs(outputs.data - perceptron).max(), np.abs(weights.grad).max()
+    assert gaps[1.0] > 0.3 and gaps[1e6] < 1e-12  # measured: 0.49, and 0 (every |w.x + b| > 0.04 here)
+    assert slopes[1.0] > 1 and slopes[1e6] < 1e-12  # saturated: no gradient, as a step function has none
+
+
 # ---------------------------------------------------------------- chapter 2: the four equations
 @pytest.mark.parametrize("sizes", [[64, 30, 10], [64, 20, 15, 10]])
 def test_backprop_bp1_to_bp4_equal_the_engine_s_gradients_and_deltas(sizes):
@@ -119,6 +135,23 @@ def test_bp4_is_the_outer_product_delta_times_the_incoming_activation():
     np.testing.assert_allclose(grad_w[1], grad_b[1] @ hidden.T, rtol=1e-12, atol=1e-15)  # BP3 into BP4
     np.testing.assert_allclose(grad_w[0], grad_b[0] @ x.T, rtol=1e-12, atol=1e-15)
     assert np.linalg.matrix_rank(grad_w[0]) == 1
+
+
+def test_backprop_against_the_naive_one_weight_at_a_time_finite_differences():
+    # The book's "naive" alternative: (C(w + eps e_j) - C(w)) / eps, one forward pass per weight.
+    net = Network([64, 30, 10], np.random.default_rng(8))
+    mini_batch = book_batch(10, seed=9)
+    (_, grad_w), _ = engine_backprop(ag, net, mini_batch)
+
+    def cost():
+        return sum(0.5 * np.linalg.norm(net.feedforward(x) - y) ** 2 for x, y in mini_batch)
+
+    eps, base = 1e-6, cost()
+    for layer, j, k in [(0, 3, 20), (0, 29, 40), (1, 0, 0), (1, 9, 29)]:
+        net.weights[layer][j, k] += eps
+        naive = (cost() - base) / eps
+        net.weights[layer][j, k] -= eps
+        assert naive == pytest.approx(grad_w[layer][j, k], rel=1e-4, abs=1e-7)
 
 
 def test_update_mini_batch_equals_nn_linear_sigmoid_mse_sum_and_sgd():
