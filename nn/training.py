@@ -86,7 +86,8 @@ def fit(
       lowest loss seen so far (the first mini-batch's loss before any update included) and
       above that first loss, so a spike of a well-trained run (0.001 to 0.02) is not one.
       Only for positive losses; ``divergence_factor=None`` turns the check off.
-    - ``scheduler`` (from ``nn.optim``) is stepped after every epoch; ``OneCycleLR`` after every batch.
+    - ``scheduler`` (from ``nn.optim``) is stepped after every epoch; ``OneCycleLR`` after every batch;
+      ``ReduceLROnPlateau`` on the validation (else training) loss, with ``mode="max"`` on the accuracy.
     - ``accuracy``: "auto" (class labels with argmax, one-hot targets, or 0/1 targets with
       ``F.binary_cross_entropy[_with_logits]``), None (off) or ``f(output_array, y_array)``.
     - A progress bar shows while ``progress`` is true and the output is a terminal or notebook.
@@ -113,6 +114,12 @@ def fit(
     ...                  X, y, epochs=20, progress=False)
     >>> history.epochs_run, history.stopped_reason, history.train_acc[-1], history.step
     (20, 'completed', 0.985, 'compiled')
+    >>> opt = nn.optim.SGD(model.parameters(), lr=0.5)          # halve the rate when the accuracy stalls
+    >>> halve = nn.optim.ReduceLROnPlateau(opt, mode="max", factor=0.5, patience=0)
+    >>> history = nn.fit(model, F.cross_entropy, opt, X, y, epochs=4, validation=(X, y), scheduler=halve,
+    ...                  progress=False)
+    >>> history.val_acc, history.lr
+    ([0.99, 0.99, 0.995, 0.99], [0.5, 0.5, 0.25, 0.25])
     """
     epochs = positive_int("fit", "epochs", epochs)
     loader = X if isinstance(X, DataLoader) else None
@@ -162,6 +169,11 @@ def fit(
             f"fit: OneCycleLR steps once per batch, and fit makes {epochs} epochs x {len(loader)} batches = "
             f"{epochs * len(loader)} steps, more than its total_steps={scheduler.total_steps}; build it with "
             f"OneCycleLR(optimizer, max_lr, epochs={epochs}, steps_per_epoch={len(loader)})"
+        )
+    if isinstance(scheduler, ReduceLROnPlateau) and scheduler.mode == "max" and measure_accuracy is None:
+        raise ValueError(
+            "fit: ReduceLROnPlateau(mode='max') is stepped on the accuracy, and fit measures none here; pass "
+            "accuracy=f(output, y), or use mode='min' (stepped on the loss)"
         )
     training = _Training(
         model,
@@ -314,8 +326,9 @@ class _Training:
                 if value is not None:
                     getattr(self.history, name).append(float(value))
             stop = self.stop_reason(epoch)
-            if isinstance(self.scheduler, ReduceLROnPlateau):  # steps on the watched loss, the others on epochs
-                self.scheduler.step(self.watched)
+            if isinstance(self.scheduler, ReduceLROnPlateau):  # the watched loss, or (mode "max") accuracy
+                accuracy = val_acc if val_acc is not None else train_acc
+                self.scheduler.step(accuracy if self.scheduler.mode == "max" else self.watched)
             elif self.scheduler is not None and not isinstance(self.scheduler, OneCycleLR):  # (it steps per batch)
                 self.scheduler.step()
             return stop
