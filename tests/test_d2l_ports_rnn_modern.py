@@ -155,3 +155,68 @@ def test_10_2_gru_from_scratch_is_nn_gru_where_the_reset_gate_commutes():
     np.testing.assert_allclose(book, torch_book, rtol=1e-12)
     for mine, theirs in zip(grads, torch_grads):
         np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-14)
+
+
+# ---------------------------------------------------------------- 10.3 deep and 10.4 bidirectional RNNs
+LSTM_ORDER = [0, 1, 3, 2]
+
+
+def _book_params_of(layer, suffix, order=LSTM_ORDER):
+    """The layer's weights for one layer and direction (``suffix``: 'l0', 'l1_reverse' ...) as the book's W_x*,
+    W_h*, b_* (its orientation and gate order), sliced from the parameters so gradients flow back into them."""
+    w_ih, w_hh = getattr(layer, f"weight_ih_{suffix}"), getattr(layer, f"weight_hh_{suffix}")
+    b = getattr(layer, f"bias_ih_{suffix}") + getattr(layer, f"bias_hh_{suffix}")
+    rows = {g: slice(layer.hidden_size * i, layer.hidden_size * (i + 1)) for i, g in enumerate(order)}
+    return [m for g in range(len(order)) for m in (w_ih[rows[g]].T, w_hh[rows[g]].T, b[rows[g]])]
+
+
+def _layer_vs_book(layer, X, book_run):
+    """(layer's output, book's output, the parameter gradients of each, of one weighted sum of the output)."""
+    results = []
+    for run in (lambda: layer(X)[0], book_run):
+        out = run()
+        (out * torch.cos(torch.arange(out.numel() * 1.0).reshape(out.shape))).sum().backward()
+        results.append((_np(out), [_np(p.grad) for p in layer.parameters()]))
+        for p in layer.parameters():
+            p.grad = None
+    return results
+
+
+def _deep_and_bidirectional(lib_nn, X):
+    """nn.LSTM with two layers, and bidirectional, against the book's cell stacked / run on the reversed input."""
+    torch.manual_seed(0)
+    deep = lib_nn.LSTM(5, 4, num_layers=2)
+    bi = lib_nn.LSTM(5, 4, bidirectional=True)
+    state = init_lstm_state(3, 4)
+
+    def stacked():  # 10.3: each layer's outputs are the next one's inputs
+        H0, _ = lstm(X, state, _book_params_of(deep, "l0"))
+        return lstm(H0, state, _book_params_of(deep, "l1"))[0]
+
+    def both_ways():  # 10.4: a forward pass, and one over the reversed time steps, concatenated per step
+        forward, _ = lstm(X, state, _book_params_of(bi, "l0"))
+        backward, _ = lstm(X.flip(0), state, _book_params_of(bi, "l0_reverse"))
+        return torch.cat((forward, backward.flip(0)), -1)
+
+    return deep, bi, _layer_vs_book(deep, X, stacked), _layer_vs_book(bi, X, both_ways)
+
+
+def test_10_3_deep_and_10_4_bidirectional_lstm_are_the_book_s_cells_stacked_and_reversed():
+    X = torch.tensor(np.random.default_rng(4).normal(size=(6, 3, 5)))
+    deep, bi, *results = _deep_and_bidirectional(nn, X)
+    out, (H, C) = deep(X)
+    assert out.shape == (6, 3, 4) and H.shape == C.shape == (2, 3, 4)  # (num_layers, batch, hiddens)
+    out, (H, C) = bi(X)
+    assert out.shape == (6, 3, 8) and H.shape == (2, 3, 4)  # both directions' outputs, side by side
+    np.testing.assert_allclose(_np(out[0, :, 4:]), _np(H[1]), rtol=1e-12)  # backward's last step is t = 0
+    for (layer_out, layer_grads), (book_out, book_grads) in results:
+        np.testing.assert_allclose(layer_out, book_out, rtol=1e-12)
+        for mine, want in zip(layer_grads, book_grads):
+            np.testing.assert_allclose(mine, want, rtol=1e-10, atol=1e-14)
+    with _book_run_by_torch() as real:
+        *_, t_deep, t_bi = _deep_and_bidirectional(real.nn, real.tensor(_np(X)))  # the same checks, torch's
+        for ours, layer in ((deep, real.nn.LSTM(5, 4, num_layers=2)), (bi, real.nn.LSTM(5, 4, bidirectional=True))):
+            layer.load_state_dict({k: real.tensor(np.array(v)) for k, v in ours.state_dict().items()})
+            np.testing.assert_allclose(_np(ours(X)[0]), _np(layer(real.tensor(_np(X)))[0]), rtol=1e-12)
+    for (t_out, _), (t_book, _) in (t_deep, t_bi):
+        np.testing.assert_allclose(t_out, t_book, rtol=1e-12)
