@@ -15,6 +15,7 @@ does in torch). The book's cells return the output layer's Y; here they return H
 """
 
 import contextlib
+import math
 
 import numpy as np
 import pytest
@@ -220,3 +221,83 @@ def test_10_3_deep_and_10_4_bidirectional_lstm_are_the_book_s_cells_stacked_and_
             np.testing.assert_allclose(_np(ours(X)[0]), _np(layer(real.tensor(_np(X)))[0]), rtol=1e-12)
     for (t_out, _), (t_book, _) in (t_deep, t_bi):
         np.testing.assert_allclose(t_out, t_book, rtol=1e-12)
+
+
+# ---------------------------------------------------------------- 10.7 sequence to sequence
+class Seq2SeqEncoder(nn.Module):
+    def __init__(self, vocab_size, embed_size, num_hiddens, num_layers, dropout=0):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, embed_size)
+        self.rnn = nn.GRU(embed_size, num_hiddens, num_layers, dropout=dropout)
+
+    def forward(self, X, *args):
+        X = self.embedding(X).permute(1, 0, 2)  # (num_steps, batch_size, embed_size): time first
+        return self.rnn(X)  # output (num_steps, batch, hiddens), state (num_layers, batch, hiddens)
+
+
+class Seq2SeqDecoder(nn.Module):
+    def __init__(self, vocab_size, embed_size, num_hiddens, num_layers, dropout=0):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, embed_size)
+        self.rnn = nn.GRU(embed_size + num_hiddens, num_hiddens, num_layers, dropout=dropout)
+        self.dense = nn.Linear(num_hiddens, vocab_size)
+
+    def init_state(self, enc_outputs, *args):
+        return enc_outputs[1]
+
+    def forward(self, X, state):
+        X = self.embedding(X).permute(1, 0, 2)
+        context = state[-1].repeat(X.shape[0], 1, 1)  # the encoder's last layer's final state, every step
+        output, state = self.rnn(torch.cat((X, context), 2), state)
+        return self.dense(output).permute(1, 0, 2), state
+
+
+def sequence_mask(X, valid_len, value=0):
+    """Set the entries of each row past its valid length to ``value``."""
+    maxlen = X.size(1)
+    mask = torch.arange((maxlen), dtype=torch.float32, device=X.device)[None, :] < valid_len[:, None]
+    X[~mask] = value
+    return X
+
+
+class MaskedSoftmaxCELoss(nn.CrossEntropyLoss):
+    """The softmax cross-entropy loss with the padding (past valid_len) masked out."""
+
+    def forward(self, pred, label, valid_len):
+        weights = torch.ones_like(label)
+        weights = sequence_mask(weights, valid_len)
+        self.reduction = "none"
+        unweighted_loss = super().forward(pred.permute(0, 2, 1), label)
+        return (unweighted_loss * weights).mean(dim=1)
+
+
+def test_10_7_seq2seq_encoder_decoder_shapes():
+    encoder = Seq2SeqEncoder(vocab_size=10, embed_size=8, num_hiddens=16, num_layers=2)
+    encoder.eval()
+    X = torch.zeros((4, 7), dtype=torch.long)
+    output, state = encoder(X)
+    assert output.shape == (7, 4, 16) and state.shape == (2, 4, 16)
+    decoder = Seq2SeqDecoder(vocab_size=10, embed_size=8, num_hiddens=16, num_layers=2)
+    decoder.eval()
+    state = decoder.init_state(encoder(X))
+    output, state = decoder(X, state)
+    assert output.shape == (4, 7, 10) and state.shape == (2, 4, 16)
+
+
+def test_10_7_sequence_mask_and_masked_softmax_cross_entropy_are_the_book_s_values():
+    X = torch.tensor([[1, 2, 3], [4, 5, 6]])
+    assert sequence_mask(X, torch.tensor([1, 2])).tolist() == [[1, 0, 0], [4, 5, 0]]
+    assert sequence_mask(torch.ones(2, 3, 4), torch.tensor([1, 2]), value=-1)[0, 1:].tolist() == [[-1] * 4] * 2
+    loss = MaskedSoftmaxCELoss()
+    got = loss(torch.ones(3, 4, 10), torch.ones((3, 4), dtype=torch.long), torch.tensor([4, 2, 0]))
+    np.testing.assert_allclose(got.tolist(), [math.log(10), math.log(10) / 2, 0.0])  # the book: 2.3026, 1.1513, 0
+    pred = torch.tensor(np.random.default_rng(5).normal(size=(3, 4, 10)), requires_grad=True)
+    label = torch.tensor(np.random.default_rng(6).integers(0, 10, (3, 4)))
+    loss(pred, label, torch.tensor([4, 2, 0])).sum().backward()
+    assert not pred.grad[1, 2:].any() and not pred.grad[2].any() and pred.grad[1, :2].all()  # padding: no gradient
+    real = pytest.importorskip("torch")  # torch's per-token losses, the padding's zeroed by hand
+    want = real.nn.functional.cross_entropy(
+        real.tensor(_np(pred)).permute(0, 2, 1), real.tensor(_np(label)), reduction="none"
+    )
+    want = (want * real.tensor([[1.0] * 4, [1, 1, 0, 0], [0] * 4])).mean(1)
+    np.testing.assert_allclose(_np(loss(pred, label, torch.tensor([4, 2, 0]))), want.numpy(), rtol=1e-12)
