@@ -1,0 +1,162 @@
+""" "Dive into Deep Learning" (d2l.ai, PyTorch edition) chapter 11, attention mechanisms and Transformers, ported
+as tests/test_d2l_ports.py ports 2.5-6.6 (``torch = ag``; the book's code as it writes it, each step asserting
+the book's outcome; where torch is installed, the same code run by torch must agree).
+
+11.2 Nadaraya-Watson kernel regression (average pooling, the Gaussian kernel's attention weights, ``bmm``, the
+parametric model learning the kernel's width); 11.3 ``masked_softmax`` with 1-d and 2-d ``valid_lens``, additive
+and scaled dot-product attention, the latter equal to ``F.scaled_dot_product_attention`` given the valid lengths
+as a mask; 11.5 multi-head attention with ``transpose_qkv`` / ``transpose_output``, equal to
+``nn.MultiheadAttention`` given the same projections; 11.6 sinusoidal positional encoding (a shift by delta is
+one linear map for every position); 11.7 the Transformer encoder's blocks and shapes, the block (post-norm, ReLU)
+equal to ``nn.TransformerEncoderLayer``.
+
+The book spells ``torch.repeat_interleave`` (masked_softmax, multi-head attention, kernel regression): that gap
+is filled here (``Tensor.repeat_interleave`` / ``ag.repeat_interleave``, test_gap_* below). Where the spelling
+still differs: layers are built with their input sizes (the book's older ``nn.Linear(query_size, ...)`` forms,
+not ``nn.LazyLinear``); ``float32`` where the book relies on torch's default dtype is float64, ours.
+"""
+
+import contextlib
+import math
+import types
+
+import numpy as np
+import pytest
+
+import autograd_core as ag
+import nn
+import nn.functional as F
+
+torch = ag  # the book's own spelling, kept so each step reads as the book does
+ours_nn = nn
+
+
+@contextlib.contextmanager
+def _book_run_by_torch():
+    """Run the book's code (which reads the module-level ``torch`` and ``nn``) with PyTorch's, float64 its default."""
+    global torch, nn
+    real = pytest.importorskip("torch")
+    default = real.get_default_dtype()
+    torch, nn = real, types.SimpleNamespace(**vars(real.nn), optim=real.optim)  # nn.optim is ours' place for it
+    real.set_default_dtype(real.float64)
+    try:
+        yield real
+    finally:
+        torch, nn = ag, ours_nn
+        real.set_default_dtype(default)
+
+
+def _np(x):
+    """A numpy copy of a Tensor (ours or torch's) or of a gradient (a numpy array here)."""
+    return x.detach().numpy().copy() if hasattr(x, "detach") else np.array(x)
+
+
+# ---------------------------------------------------------------- the gap: repeat_interleave
+def test_gap_repeat_interleave_is_numpy_s_repeat_with_gradients_summed_over_the_copies():
+    x = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    assert x.repeat_interleave(2).tolist() == np.repeat(x.data, 2).tolist()  # dim=None: flattened first
+    assert torch.repeat_interleave(x, 2, dim=0).tolist() == [[1, 2], [1, 2], [3, 4], [3, 4]]
+    y = x.repeat_interleave(torch.tensor([0, 3]), dim=1)  # one count per element along dim
+    assert y.tolist() == [[2, 2, 2], [4, 4, 4]]
+    (y * torch.tensor([1.0, 2.0, 3.0])).sum().backward()
+    assert x.grad.tolist() == [[0, 6], [0, 6]]  # each element's gradient: the sum over its copies
+    assert torch.repeat_interleave(torch.tensor([2, 3]), repeats=2, dim=0).tolist() == [2, 2, 3, 3]
+    assert torch.repeat_interleave(torch.tensor([1, 0, 2])).tolist() == [0, 2, 2]  # counts alone: indices
+    with pytest.raises(ValueError, match=r"repeat_interleave: repeats must be .* one per element \(2\)"):
+        x.repeat_interleave([1, 2, 3], dim=0)
+    with pytest.raises(ValueError, match="non-negative int"):
+        x.repeat_interleave(-1)
+    real = pytest.importorskip("torch")
+    for repeats, dim in ((3, None), (2, 1), ([2, 0], 0), ([1, 3], -1)):
+        t_repeats = real.tensor(repeats) if isinstance(repeats, list) else repeats
+        want = real.tensor(x.data).repeat_interleave(t_repeats, dim=dim)
+        np.testing.assert_array_equal(_np(x.repeat_interleave(repeats, dim=dim)), want.numpy())
+
+
+# ---------------------------------------------------------------- 11.2 Nadaraya-Watson kernel regression
+def f(x):
+    return 2 * torch.sin(x) + x**0.8
+
+
+def _kernel_regression_data():
+    torch.manual_seed(0)
+    n_train = 50
+    x_train, _ = torch.sort(torch.rand(n_train) * 5)
+    y_train = f(x_train) + torch.normal(0.0, 0.5, (n_train,))
+    x_test = torch.arange(0, 5, 0.1)
+    return n_train, x_train, y_train, x_test, f(x_test)
+
+
+def test_11_2_nonparametric_attention_pooling_beats_average_pooling():
+    n_train, x_train, y_train, x_test, y_truth = _kernel_regression_data()
+    n_test = len(x_test)
+    assert n_test == 50
+    y_hat = torch.repeat_interleave(y_train.mean(), n_test)  # average pooling: one value for every query
+    average_error = ((y_hat - y_truth) ** 2).mean().item()
+    X_repeat = x_test.repeat_interleave(n_train).reshape((-1, n_train))  # each query against every key
+    attention_weights = nn.functional.softmax(-((X_repeat - x_train) ** 2) / 2, dim=1)  # a Gaussian kernel
+    y_hat = torch.matmul(attention_weights, y_train)
+    kernel_error = ((y_hat - y_truth) ** 2).mean().item()
+    assert kernel_error < average_error / 2  # the book's plots: the kernel's curve follows the truth
+    np.testing.assert_allclose(attention_weights.sum(1).data, 1.0)
+    nearest = np.abs(x_test.data[:, None] - x_train.data[None, :]).argmin(1)
+    assert (attention_weights.argmax(1).data == nearest).all()  # the most weight on the nearest key
+
+
+def test_11_2_batch_matrix_multiplication():
+    X = torch.ones((2, 1, 4))
+    Y = torch.ones((2, 4, 6))
+    assert torch.bmm(X, Y).shape == (2, 1, 6)
+    weights = torch.ones((2, 10)) * 0.1
+    values = torch.arange(20.0).reshape((2, 10))
+    assert torch.bmm(weights.unsqueeze(1), values.unsqueeze(-1)).reshape(2).tolist() == pytest.approx([4.5, 14.5])
+
+
+def define_nw_kernel_regression():
+    """The book's NWKernelRegression (an ``nn.Module``); defined again under ``_book_run_by_torch`` for torch's."""
+
+    class NWKernelRegression(nn.Module):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.w = nn.Parameter(torch.rand((1,), requires_grad=True))
+
+        def forward(self, queries, keys, values):
+            queries = queries.repeat_interleave(keys.shape[1]).reshape((-1, keys.shape[1]))  # (queries, pairs)
+            self.attention_weights = nn.functional.softmax(-(((queries - keys) * self.w) ** 2) / 2, dim=1)
+            return torch.bmm(self.attention_weights.unsqueeze(1), values.unsqueeze(-1)).reshape(-1)
+
+    return NWKernelRegression
+
+
+def _train_nw(NWKernelRegression, x_train, y_train, w0, epochs=5):
+    n_train = len(x_train)
+    X_tile = x_train.repeat((n_train, 1))  # each training input's keys and values: every other example
+    Y_tile = y_train.repeat((n_train, 1))
+    keys = X_tile[(1 - torch.eye(n_train)).type(torch.bool)].reshape((n_train, -1))
+    values = Y_tile[(1 - torch.eye(n_train)).type(torch.bool)].reshape((n_train, -1))
+    net = NWKernelRegression()
+    with torch.no_grad():
+        net.w.copy_(torch.tensor([w0]))
+    loss = nn.MSELoss(reduction="none")
+    trainer = nn.optim.SGD(net.parameters(), lr=0.5)  # the book: torch.optim.SGD
+    losses = []
+    for _epoch in range(epochs):
+        trainer.zero_grad()
+        l = loss(net(x_train, keys, values), y_train)  # noqa: E741 (the book's name)
+        l.sum().backward()
+        trainer.step()
+        losses.append(float(l.sum().detach()))
+    return net, losses, keys, values
+
+
+def test_11_2_parametric_kernel_regression_learns_a_narrower_kernel_as_torch_does():
+    n_train, x_train, y_train, x_test, y_truth = _kernel_regression_data()
+    net, losses, keys, values = _train_nw(define_nw_kernel_regression(), x_train, y_train, w0=1.0)
+    assert losses[-1] < losses[0] and net.w.item() > 1.0  # the book: the weights concentrate (a sharper kernel)
+    keys, values = x_train.repeat((len(x_test), 1)), y_train.repeat((len(x_test), 1))
+    y_hat = net(x_test, keys, values)
+    assert y_hat.shape == (50,) and net.attention_weights.shape == (50, 50)
+    with _book_run_by_torch() as real:
+        t_net, t_losses, *_ = _train_nw(define_nw_kernel_regression(), real.tensor(x_train.data), real.tensor(y_train.data), 1.0)
+    np.testing.assert_allclose(losses, t_losses, rtol=1e-10)
+    np.testing.assert_allclose(net.w.item(), t_net.w.item(), rtol=1e-10)
