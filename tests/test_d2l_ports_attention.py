@@ -12,7 +12,11 @@ equal to ``nn.TransformerEncoderLayer``.
 
 The book spells ``torch.repeat_interleave`` (masked_softmax, multi-head attention, kernel regression): that gap
 is filled here (``Tensor.repeat_interleave`` / ``ag.repeat_interleave``, test_gap_* below). Where the spelling
-still differs: layers are built with their input sizes (the book's older ``nn.Linear(query_size, ...)`` forms,
+still differs: ``sequence_mask``'s ``X[~mask] = value`` writes in place into masked_softmax's scores, a tensor
+in the recorded graph, which the engine refuses by design (README: in-place writes are for tensors outside a
+graph; the error names ``ag.where``), so it is ``torch.where(mask, X, value)`` here (the book's own spelling
+runs in tests/test_d2l_ports_rnn_modern.py's 10.7, on a tensor outside the graph); ``torch.optim.SGD`` is
+``nn.optim.SGD`` (the optimizers live in nn); layers are built with their input sizes (the book's older ``nn.Linear(query_size, ...)`` forms,
 not ``nn.LazyLinear``); ``float32`` where the book relies on torch's default dtype is float64, ours.
 """
 
@@ -157,6 +161,122 @@ def test_11_2_parametric_kernel_regression_learns_a_narrower_kernel_as_torch_doe
     y_hat = net(x_test, keys, values)
     assert y_hat.shape == (50,) and net.attention_weights.shape == (50, 50)
     with _book_run_by_torch() as real:
-        t_net, t_losses, *_ = _train_nw(define_nw_kernel_regression(), real.tensor(x_train.data), real.tensor(y_train.data), 1.0)
+        t_net, t_losses, *_ = _train_nw(
+            define_nw_kernel_regression(), real.tensor(x_train.data), real.tensor(y_train.data), 1.0
+        )
     np.testing.assert_allclose(losses, t_losses, rtol=1e-10)
     np.testing.assert_allclose(net.w.item(), t_net.w.item(), rtol=1e-10)
+
+
+# ---------------------------------------------------------------- 11.3 attention scoring functions
+def sequence_mask(X, valid_len, value=0):
+    """d2l.sequence_mask (10.7): the entries of each row past its valid length set to ``value``."""
+    maxlen = X.size(1)
+    mask = torch.arange((maxlen), dtype=torch.float32, device=X.device)[None, :] < valid_len[:, None]
+    return torch.where(mask.reshape(mask.shape + (1,) * (X.dim() - 2)), X, value)  # the book: X[~mask] = value
+
+
+def test_11_3_the_book_s_in_place_sequence_mask_of_recorded_scores_is_refused_naming_where():
+    scores = torch.ones(2, 3, requires_grad=True) * 2  # recorded: masked_softmax's scores are
+    mask = torch.arange(3)[None, :] < torch.tensor([1, 2])[:, None]
+    with pytest.raises(RuntimeError, match=r"part of a recorded graph; make a new tensor instead .*ag\.where"):
+        scores[~mask] = -1e6
+    assert sequence_mask(scores, torch.tensor([1, 2]), value=-1e6).tolist() == [[2, -1e6, -1e6], [2, 2, -1e6]]
+
+
+def masked_softmax(X, valid_lens):
+    """Softmax over the last axis, the entries past each valid length masked out."""
+    if valid_lens is None:
+        return nn.functional.softmax(X, dim=-1)
+    shape = X.shape
+    if valid_lens.dim() == 1:
+        valid_lens = torch.repeat_interleave(valid_lens, shape[1])
+    else:
+        valid_lens = valid_lens.reshape(-1)
+    X = sequence_mask(X.reshape(-1, shape[-1]), valid_lens, value=-1e6)  # exp(-1e6) is 0: no weight
+    return nn.functional.softmax(X.reshape(shape), dim=-1)
+
+
+def define_attention():
+    """The book's AdditiveAttention and DotProductAttention; defined again under ``_book_run_by_torch``."""
+
+    class AdditiveAttention(nn.Module):
+        def __init__(self, key_size, query_size, num_hiddens, dropout, **kwargs):
+            super().__init__(**kwargs)
+            self.W_k = nn.Linear(key_size, num_hiddens, bias=False)
+            self.W_q = nn.Linear(query_size, num_hiddens, bias=False)
+            self.w_v = nn.Linear(num_hiddens, 1, bias=False)
+            self.dropout = nn.Dropout(dropout)
+
+        def forward(self, queries, keys, values, valid_lens):
+            queries, keys = self.W_q(queries), self.W_k(keys)
+            features = torch.tanh(queries.unsqueeze(2) + keys.unsqueeze(1))  # (batch, queries, keys, hiddens)
+            scores = self.w_v(features).squeeze(-1)
+            self.attention_weights = masked_softmax(scores, valid_lens)
+            return torch.bmm(self.dropout(self.attention_weights), values)
+
+    class DotProductAttention(nn.Module):
+        def __init__(self, dropout, **kwargs):
+            super().__init__(**kwargs)
+            self.dropout = nn.Dropout(dropout)
+
+        def forward(self, queries, keys, values, valid_lens=None):
+            d = queries.shape[-1]
+            scores = torch.bmm(queries, keys.transpose(1, 2)) / math.sqrt(d)
+            self.attention_weights = masked_softmax(scores, valid_lens)
+            return torch.bmm(self.dropout(self.attention_weights), values)
+
+    return AdditiveAttention, DotProductAttention
+
+
+AdditiveAttention, DotProductAttention = define_attention()
+
+
+def test_11_3_masked_softmax_with_1d_and_2d_valid_lens():
+    torch.manual_seed(0)
+    out = masked_softmax(torch.rand(2, 2, 4), torch.tensor([2, 3]))  # one length per batch entry
+    assert (out.data[0, :, 2:] == 0).all() and (out.data[1, :, 3:] == 0).all() and (out.data[1, :, :3] > 0).all()
+    np.testing.assert_allclose(out.data.sum(-1), 1.0)
+    out = masked_softmax(torch.rand(2, 2, 4), torch.tensor([[1, 3], [2, 4]]))  # one per query
+    assert [int((row > 0).sum()) for row in out.data.reshape(4, 4)] == [1, 3, 2, 4]
+
+
+def test_11_3_additive_attention_averages_the_valid_values_of_equal_keys():
+    queries, keys = torch.normal(0, 1, (2, 1, 20)), torch.ones((2, 10, 2))
+    values = torch.arange(40, dtype=torch.float32).reshape(1, 10, 4).repeat(2, 1, 1)  # the book: 0 .. 39
+    valid_lens = torch.tensor([2, 6])
+    attention = AdditiveAttention(key_size=2, query_size=20, num_hiddens=8, dropout=0.1)
+    attention.eval()
+    out = attention(queries, keys, values, valid_lens)
+    np.testing.assert_allclose(out.data, [[[2, 3, 4, 5]], [[10, 11, 12, 13]]])  # the book's values
+    np.testing.assert_allclose(attention.attention_weights.data[1, 0, :6], 1 / 6)  # equal keys: equal weights
+
+
+def test_11_3_scaled_dot_product_attention_is_f_scaled_dot_product_attention_with_the_lengths_as_a_mask():
+    g = np.random.default_rng(0)
+    q, k, v = g.normal(size=(2, 3, 4)), g.normal(size=(2, 5, 4)), g.normal(size=(2, 5, 6))
+    valid_lens = [2, 4]
+
+    def both(lib, functional):
+        queries, keys, values = (lib.tensor(a, requires_grad=True) for a in (q, k, v))
+        attention = define_attention()[1](dropout=0.5)  # a subclass of lib's nn.Module
+        attention.eval()
+        book = attention(queries, keys, values, lib.tensor(valid_lens))
+        (book * lib.cos(book)).sum().backward()  # any scalar: compares the whole vector-Jacobian product
+        grads = [_np(t.grad) for t in (queries, keys, values)]
+        mask = lib.arange(5)[None, None, :] < lib.tensor(valid_lens)[:, None, None]  # True: the key takes part
+        args = [lib.tensor(a, requires_grad=True) for a in (q, k, v)]
+        fused = functional.scaled_dot_product_attention(*args, attn_mask=mask)
+        (fused * lib.cos(fused)).sum().backward()
+        return _np(book), _np(fused), grads, [_np(t.grad) for t in args]
+
+    book, fused, book_grads, fused_grads = both(ag, F)
+    np.testing.assert_allclose(fused, book, rtol=1e-12)
+    for mine, want in zip(fused_grads, book_grads):
+        np.testing.assert_allclose(mine, want, rtol=1e-10, atol=1e-14)
+    with _book_run_by_torch() as real:
+        results = both(real, real.nn.functional)
+    for mine, theirs in zip(
+        [book, fused, *book_grads, *fused_grads], [results[0], results[1], *results[2], *results[3]]
+    ):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-14)
