@@ -16,8 +16,9 @@ still differs: ``sequence_mask``'s ``X[~mask] = value`` writes in place into mas
 in the recorded graph, which the engine refuses by design (README: in-place writes are for tensors outside a
 graph; the error names ``ag.where``), so it is ``torch.where(mask, X, value)`` here (the book's own spelling
 runs in tests/test_d2l_ports_rnn_modern.py's 10.7, on a tensor outside the graph); ``torch.optim.SGD`` is
-``nn.optim.SGD`` (the optimizers live in nn); layers are built with their input sizes (the book's older ``nn.Linear(query_size, ...)`` forms,
-not ``nn.LazyLinear``); ``float32`` where the book relies on torch's default dtype is float64, ours.
+``nn.optim.SGD`` (the optimizers live in nn); layers are built with their input sizes (the book's older
+``nn.Linear(query_size, ...)`` forms, not ``nn.LazyLinear``); float32 where the book relies on torch's default
+dtype is float64, ours (torch runs the same code with float64 as its default).
 """
 
 import contextlib
@@ -154,7 +155,7 @@ def _train_nw(NWKernelRegression, x_train, y_train, w0, epochs=5):
 
 
 def test_11_2_parametric_kernel_regression_learns_a_narrower_kernel_as_torch_does():
-    n_train, x_train, y_train, x_test, y_truth = _kernel_regression_data()
+    _, x_train, y_train, x_test, _ = _kernel_regression_data()
     net, losses, keys, values = _train_nw(define_nw_kernel_regression(), x_train, y_train, w0=1.0)
     assert losses[-1] < losses[0] and net.w.item() > 1.0  # the book: the weights concentrate (a sharper kernel)
     keys, values = x_train.repeat((len(x_test), 1)), y_train.repeat((len(x_test), 1))
@@ -189,7 +190,7 @@ def masked_softmax(X, valid_lens):
     if valid_lens is None:
         return nn.functional.softmax(X, dim=-1)
     shape = X.shape
-    if valid_lens.dim() == 1:
+    if valid_lens.dim() == 1:  # noqa: SIM108 (the book's spelling)
         valid_lens = torch.repeat_interleave(valid_lens, shape[1])
     else:
         valid_lens = valid_lens.reshape(-1)
