@@ -281,3 +281,81 @@ def test_11_3_scaled_dot_product_attention_is_f_scaled_dot_product_attention_wit
         [book, fused, *book_grads, *fused_grads], [results[0], results[1], *results[2], *results[3]]
     ):
         np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-14)
+
+
+# ---------------------------------------------------------------- 11.5 multi-head attention
+def transpose_qkv(X, num_heads):
+    """(batch, steps, num_hiddens) -> (batch * num_heads, steps, num_hiddens / num_heads): heads as batch."""
+    X = X.reshape(X.shape[0], X.shape[1], num_heads, -1)
+    X = X.permute(0, 2, 1, 3)
+    return X.reshape(-1, X.shape[2], X.shape[3])
+
+
+def transpose_output(X, num_heads):
+    """Reverse transpose_qkv."""
+    X = X.reshape(-1, num_heads, X.shape[1], X.shape[2])
+    X = X.permute(0, 2, 1, 3)
+    return X.reshape(X.shape[0], X.shape[1], -1)
+
+
+class MultiHeadAttention(nn.Module):
+    def __init__(self, key_size, query_size, value_size, num_hiddens, num_heads, dropout, bias=False, **kwargs):
+        super().__init__(**kwargs)
+        self.num_heads = num_heads
+        self.attention = DotProductAttention(dropout)
+        self.W_q = nn.Linear(query_size, num_hiddens, bias=bias)
+        self.W_k = nn.Linear(key_size, num_hiddens, bias=bias)
+        self.W_v = nn.Linear(value_size, num_hiddens, bias=bias)
+        self.W_o = nn.Linear(num_hiddens, num_hiddens, bias=bias)
+
+    def forward(self, queries, keys, values, valid_lens):
+        queries = transpose_qkv(self.W_q(queries), self.num_heads)
+        keys = transpose_qkv(self.W_k(keys), self.num_heads)
+        values = transpose_qkv(self.W_v(values), self.num_heads)
+        if valid_lens is not None:  # each length once per head (the heads are on the batch axis)
+            valid_lens = torch.repeat_interleave(valid_lens, repeats=self.num_heads, dim=0)
+        output = self.attention(queries, keys, values, valid_lens)
+        return self.W_o(transpose_output(output, self.num_heads))
+
+
+def test_11_5_multi_head_attention_shapes_and_the_head_transposes():
+    num_hiddens, num_heads = 100, 5
+    attention = MultiHeadAttention(num_hiddens, num_hiddens, num_hiddens, num_hiddens, num_heads, 0.5)
+    attention.eval()
+    batch_size, num_queries, num_kvpairs, valid_lens = 2, 4, 6, torch.tensor([3, 2])
+    X = torch.ones((batch_size, num_queries, num_hiddens))
+    Y = torch.ones((batch_size, num_kvpairs, num_hiddens))
+    assert attention(X, Y, Y, valid_lens).shape == (batch_size, num_queries, num_hiddens)
+    assert attention.attention.attention_weights.shape == (batch_size * num_heads, num_queries, num_kvpairs)
+    X = torch.arange(2 * 4 * 10.0).reshape(2, 4, 10)
+    assert transpose_qkv(X, 5).shape == (10, 4, 2) and bool((transpose_qkv(X, 5)[1] == X[0, :, 2:4]).all())
+    assert bool((transpose_output(transpose_qkv(X, 5), 5) == X).all())
+
+
+def test_11_5_multi_head_attention_is_nn_multihead_attention_with_the_same_projections():
+    g = np.random.default_rng(7)
+    q, kv = torch.tensor(g.normal(size=(2, 4, 8)), requires_grad=True), torch.tensor(g.normal(size=(2, 6, 8)))
+    valid_lens = torch.tensor([3, 6])
+    book = MultiHeadAttention(8, 8, 8, 8, num_heads=2, dropout=0.0)
+    mha = nn.MultiheadAttention(8, 2, bias=False, batch_first=True)
+    with torch.no_grad():  # in_proj_weight is W_q, W_k, W_v stacked
+        mha.in_proj_weight.copy_(torch.cat([book.W_q.weight, book.W_k.weight, book.W_v.weight]))
+        mha.out_proj.weight.copy_(book.W_o.weight)
+    ignored = torch.arange(6)[None, :] >= valid_lens[:, None]  # torch's key_padding_mask: True where ignored
+    out = book(q, kv, kv, valid_lens)
+    out.sum().backward()
+    book_grads = [q.grad.copy(), book.W_q.weight.grad, book.W_o.weight.grad]
+    q.grad = None
+    theirs, weights = mha(q, kv, kv, key_padding_mask=ignored)
+    theirs.sum().backward()
+    np.testing.assert_allclose(theirs.data, out.data, rtol=1e-12)
+    heads = book.attention.attention_weights.data.reshape(2, 2, 4, 6)
+    np.testing.assert_allclose(weights.data, heads.mean(1), rtol=1e-12)  # torch's: averaged over the heads
+    np.testing.assert_allclose(q.grad, book_grads[0], rtol=1e-10)
+    np.testing.assert_allclose(mha.in_proj_weight.grad[:8], book_grads[1], rtol=1e-10)
+    np.testing.assert_allclose(mha.out_proj.weight.grad, book_grads[2], rtol=1e-10)
+    real = pytest.importorskip("torch")
+    twin = real.nn.MultiheadAttention(8, 2, bias=False, batch_first=True, dtype=real.float64)
+    twin.load_state_dict({k: real.tensor(np.array(v)) for k, v in mha.state_dict().items()})
+    t_out, _ = twin(*(real.tensor(a.data) for a in (q, kv, kv)), key_padding_mask=real.tensor(ignored.data))
+    np.testing.assert_allclose(t_out.detach().numpy(), out.data, rtol=1e-12)
