@@ -183,7 +183,8 @@ class TensorTorch(TensorInPlace):
                 f"repeat_interleave: repeats must be a non-negative int or one per element ({n}) along dim {dim} "
                 f"of {self.shape}, got {counts.tolist()!r}"
             )
-        return x.index_select(axis, np.repeat(np.arange(n), counts.reshape(-1) if counts.size == n else int(counts.item())))
+        per_element = counts.reshape(-1) if counts.size == n else int(counts.item())  # (n == 1: either)
+        return x.index_select(axis, np.repeat(np.arange(n), per_element))
 
     def amax(self, dim: Axis = None, keepdim: bool = False) -> Tensor:
         """PyTorch's name for ``max`` over ``dim`` (the values only)."""
