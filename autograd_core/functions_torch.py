@@ -380,3 +380,16 @@ def dot(x: TensorLike, other: TensorLike) -> Tensor:
     Tensor(11.)
     """
     return as_tensor(x).dot(other)
+
+
+def repeat_interleave(x: TensorLike, repeats: TensorLike | None = None, dim: int | None = None) -> Tensor:
+    """``x.repeat_interleave(repeats, dim)``, as ``torch.repeat_interleave``; with x alone, x is the counts and
+    each index repeats that often.
+
+    >>> repeat_interleave([2, 0, 1])
+    Tensor([0, 0, 2], dtype=int64)
+    """
+    if repeats is None:
+        counts = _values("repeat_interleave", x)
+        return Tensor(np.arange(counts.size)).repeat_interleave(counts)
+    return as_tensor(x).repeat_interleave(repeats, dim)

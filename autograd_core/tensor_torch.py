@@ -164,6 +164,28 @@ class TensorTorch(TensorInPlace):
         counts = (reps,) if isinstance(reps, (int, np.integer)) else tuple(reps)
         return self.repeat(*((1,) * (self.ndim - len(counts)) + counts))
 
+    def repeat_interleave(self, repeats: TensorLike, dim: int | None = None) -> Tensor:
+        """Repeat each element ``repeats`` times along ``dim`` (None: of the flattened tensor), as PyTorch's
+        ``repeat_interleave`` and numpy's ``np.repeat``; ``repeats`` is a count or one count per element.
+        Composed as ``index_select``, so each element's gradient is the sum over its copies.
+
+        >>> Tensor([1.0, 2.0]).repeat_interleave(2)
+        Tensor([1., 1., 2., 2.])
+        >>> Tensor([[1.0, 2.0]]).repeat_interleave([1, 3], dim=1)
+        Tensor([[1., 2., 2., 2.]])
+        """
+        flat = dim is None or not self.ndim  # a 0-d tensor repeats as a row of one, as in PyTorch
+        x = cast("Tensor", self).reshape(-1) if flat else cast("Tensor", self)
+        axis = 0 if flat else _dim("repeat_interleave", cast(int, dim), x.ndim)
+        n, counts = x.shape[axis], _values(repeats)
+        if counts.dtype.kind not in "biu" or counts.ndim > 1 or (counts < 0).any() or counts.size not in (1, n):
+            raise ValueError(
+                f"repeat_interleave: repeats must be a non-negative int or one per element ({n}) along dim {dim} "
+                f"of {self.shape}, got {counts.tolist()!r}"
+            )
+        per_element = counts.reshape(-1) if counts.size == n else int(counts.item())  # (n == 1: either)
+        return x.index_select(axis, np.repeat(np.arange(n), per_element))
+
     def amax(self, dim: Axis = None, keepdim: bool = False) -> Tensor:
         """PyTorch's name for ``max`` over ``dim`` (the values only)."""
         return cast("Tensor", self).max(dim=dim, keepdim=keepdim)
