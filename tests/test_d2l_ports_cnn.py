@@ -222,3 +222,114 @@ def test_7_5_pooling_layers_agree_with_torch_in_values_and_gradients(kind):
         results.append((Y.detach().numpy(), np.asarray(X.grad)))
     np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-14)
     np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-14)
+
+
+# ---------------------------------------------------------------- 7.6 LeNet
+def init_cnn(module):
+    """Initialize weights for CNNs (the book's: Xavier for every Linear and Conv2d)."""
+    if type(module) in (nn.Linear, nn.Conv2d):
+        nn.init.xavier_uniform_(module.weight)
+
+
+def lenet(layers, size=28, num_classes=10):
+    """The book's LeNet (its LazyConv2d / LazyLinear given their input sizes); ``size`` the input's side."""
+    side = (size // 2 - 4) // 2  # after the second pooling
+    return layers.Sequential(
+        layers.Conv2d(1, 6, kernel_size=5, padding=2), layers.Sigmoid(), layers.AvgPool2d(kernel_size=2, stride=2),
+        layers.Conv2d(6, 16, kernel_size=5), layers.Sigmoid(), layers.AvgPool2d(kernel_size=2, stride=2),
+        layers.Flatten(), layers.Linear(16 * side * side, 120), layers.Sigmoid(),
+        layers.Linear(120, 84), layers.Sigmoid(), layers.Linear(84, num_classes),
+    )  # fmt: skip
+
+
+def layer_summary(net, X_shape):
+    """The book's layer_summary, returning the (layer name, output shape) it prints."""
+    X = torch.randn(*X_shape)
+    rows = []
+    for layer in net:
+        X = layer(X)
+        rows.append((layer.__class__.__name__, tuple(X.shape)))
+    return rows
+
+
+LENET_SHAPES = [
+    ("Conv2d", (1, 6, 28, 28)), ("Sigmoid", (1, 6, 28, 28)), ("AvgPool2d", (1, 6, 14, 14)),
+    ("Conv2d", (1, 16, 10, 10)), ("Sigmoid", (1, 16, 10, 10)), ("AvgPool2d", (1, 16, 5, 5)),
+    ("Flatten", (1, 400)), ("Linear", (1, 120)), ("Sigmoid", (1, 120)), ("Linear", (1, 84)),
+    ("Sigmoid", (1, 84)), ("Linear", (1, 10)),
+]  # fmt: skip
+
+
+def _to_torch(model, real, theirs):
+    """``theirs`` (a torch module of the same layout) in float64 with ``model``'s parameters and buffers."""
+    theirs = theirs.double()
+    theirs.load_state_dict({k: real.tensor(v) for k, v in model.state_dict().items()}, strict=False)
+    return theirs
+
+
+def _forward_backward(lib, model, x):
+    X = lib.tensor(x, requires_grad=True)
+    Y = model(X)
+    (Y * lib.tensor(np.cos(np.arange(Y.numel())).reshape(tuple(Y.shape)))).sum().backward()
+    return [Y.detach().numpy(), np.asarray(X.grad)] + [np.asarray(p.grad) for p in model.parameters()]
+
+
+def test_7_6_lenet_layer_shapes_and_torch_s_values_and_gradients():
+    torch.manual_seed(0)
+    net = lenet(nn)
+    net.apply(init_cnn)
+    assert layer_summary(net, (1, 1, 28, 28)) == LENET_SHAPES
+    real = pytest.importorskip("torch")
+    theirs = _to_torch(net, real, lenet(real.nn))
+    x = np.random.default_rng(0).normal(size=(3, 1, 28, 28))
+    for ours, torch_s in zip(_forward_backward(ag, net, x), _forward_backward(real, theirs, x)):
+        np.testing.assert_allclose(ours, torch_s, rtol=1e-10, atol=1e-13)
+
+
+def load_data_digits_16(batch_size):
+    """The bundled 8x8 digits as 1x16x16 images (each pixel doubled, values / 16) for Fashion-MNIST."""
+    X, y = nn.datasets.load_digits()
+    X = np.kron(X.reshape(-1, 1, 8, 8) / 16, np.ones((2, 2)))
+    X_train, X_test, y_train, y_test = nn.datasets.train_test_split(X, y, test_size=0.25, seed=0)
+    train = data.TensorDataset(torch.tensor(X_train), torch.tensor(y_train))
+    test = data.TensorDataset(torch.tensor(X_test), torch.tensor(y_test))
+    return data.DataLoader(train, batch_size, shuffle=True, seed=0), data.DataLoader(test, 256)
+
+
+def evaluate_accuracy(net, data_iter):
+    net.eval()
+    correct, total = 0, 0
+    with torch.no_grad():
+        for X, y in data_iter:
+            correct += int((net(X).argmax(axis=1) == y).sum())
+            total += y.numel()
+    return correct / total
+
+
+def train_ch6(net, train_iter, test_iter, num_epochs, lr):
+    """The book's train_ch6 (no Animator, no GPU), with Adam for its SGD (see the module docstring)."""
+    net.apply(init_cnn)
+    optimizer = nn.optim.Adam(net.parameters(), lr=lr)
+    loss = nn.CrossEntropyLoss()
+    history = []
+    for _epoch in range(num_epochs):
+        net.train()
+        total, count = 0.0, 0
+        for X, y in train_iter:
+            optimizer.zero_grad()
+            l = loss(net(X), y)  # noqa: E741 (the book's name)
+            l.backward()
+            optimizer.step()
+            total, count = total + float(l) * len(y), count + len(y)
+        history.append((total / count, evaluate_accuracy(net, test_iter)))
+    return history
+
+
+def test_7_6_lenet_trains_on_the_digits():
+    train_iter, test_iter = load_data_digits_16(batch_size=32)
+    torch.manual_seed(0)
+    net = lenet(nn, size=16)
+    assert evaluate_accuracy(net, test_iter) < 0.3  # untrained: about chance
+    history = train_ch6(net, train_iter, test_iter, num_epochs=8, lr=0.01)
+    assert history[-1][0] < 0.5 * history[0][0]
+    assert history[-1][1] > 0.85  # the book: test acc ~0.8 on Fashion-MNIST
