@@ -1,25 +1,19 @@
 """ "Dive into Deep Learning" (d2l.ai, PyTorch edition) chapters 7 and 8, convolutional networks, ported as
 ``tests/test_d2l_ports.py`` does (``torch = ag``, ``nn`` for ``torch.nn``; the d2l helpers written as the book
 defines them; each step asserting the book's outcome; where torch is installed the same code agrees with
-torch's values and gradients, in float64).
+torch's values and gradients, in float64). Chapter 8 is in ``test_d2l_ports_cnn_modern.py``.
 
 7.2 corr2d from scratch, edge detection, learning a kernel by gradient descent; 7.3 padding and stride
 output shapes; 7.4 multiple input and output channels, 1x1 convolution as a matrix product; 7.5 max and
 average pooling with padding, stride and channels; 7.6 LeNet's layer shapes and a short training on the
-bundled 8x8 digits (upsampled to 16x16, so both pooling stages keep a pixel); 8.2 VGG block, 8.3 NiN block
-shapes; 8.5 batch normalization from scratch (the book's ``batch_norm`` with moving averages) against
-``nn.BatchNorm2d`` / ``nn.BatchNorm1d``; 8.6 ResNet's Residual block shapes and a tiny ResNet's
-forward and backward.
+bundled 8x8 digits (upsampled to 16x16, so both pooling stages keep a pixel).
 
 Where the book's spelling differs here, by design: a write ``Y[i, j] = v`` copies values only and refuses a
 ``v`` that requires grad (no in-place autograd), so the book's ``Conv2D`` layer built on ``corr2d`` runs
-under ``no_grad`` only (the book trains ``nn.LazyConv2d`` instead); likewise Residual's
-``Y += X`` on a recorded tensor is ``Y = Y + X``; layers take their input size (``nn.Conv2d(1, 6, ...)``
-for ``nn.LazyConv2d(6, ...)``, ``nn.BatchNorm2d(c)`` for ``nn.LazyBatchNorm2d()``). ``.data`` is a numpy
-array, so the book's moving averages (``moving_mean.data``) come back as arrays, which the next call mixes
-with Tensors as torch's would. Sigmoid LeNet under the book's SGD (lr 0.9) stays at chance for 1,700 steps
-on 1,347 digits, in torch as here (the sigmoid plateau; the book takes 2,350 steps on Fashion-MNIST), so
-the short training uses Adam (12.10).
+under ``no_grad`` only (the book trains ``nn.LazyConv2d`` instead); layers take their input size
+(``nn.Conv2d(1, 6, ...)`` for ``nn.LazyConv2d(6, ...)``). Sigmoid LeNet under the book's SGD (lr 0.9) stays
+at chance for 1,700 steps on 1,347 digits, in torch as here (the sigmoid plateau; the book takes 2,350 steps
+on Fashion-MNIST), so the short training uses Adam (12.10).
 """
 
 import numpy as np
@@ -333,115 +327,3 @@ def test_7_6_lenet_trains_on_the_digits():
     history = train_ch6(net, train_iter, test_iter, num_epochs=8, lr=0.01)
     assert history[-1][0] < 0.5 * history[0][0]
     assert history[-1][1] > 0.85  # the book: test acc ~0.8 on Fashion-MNIST
-
-
-# ---------------------------------------------------------------- 8.2 VGG and 8.3 NiN blocks
-def vgg_block(num_convs, in_channels, out_channels):
-    layers = []
-    for _ in range(num_convs):
-        layers.append(nn.Conv2d(in_channels, out_channels, kernel_size=3, padding=1))
-        layers.append(nn.ReLU())
-        in_channels = out_channels
-    layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
-    return nn.Sequential(*layers)
-
-
-def nin_block(in_channels, out_channels, kernel_size, strides, padding):
-    return nn.Sequential(
-        nn.Conv2d(in_channels, out_channels, kernel_size, strides, padding), nn.ReLU(),
-        nn.Conv2d(out_channels, out_channels, kernel_size=1), nn.ReLU(),
-        nn.Conv2d(out_channels, out_channels, kernel_size=1), nn.ReLU(),
-    )  # fmt: skip
-
-
-def test_8_2_8_3_vgg_halves_the_side_and_nin_ends_in_global_average_pooling():
-    torch.manual_seed(0)
-    conv_arch = ((1, 4), (1, 8), (2, 16))  # the book's (1, 64), (1, 128), (2, 256) ... narrowed
-    blocks, in_channels = [], 1
-    for num_convs, out_channels in conv_arch:
-        blocks.append(vgg_block(num_convs, in_channels, out_channels))
-        in_channels = out_channels
-    X = torch.randn(size=(1, 1, 32, 32))
-    for blk, side in zip(blocks, (16, 8, 4)):
-        X = blk(X)
-        assert tuple(X.shape) == (1, blk[-3].out_channels, side, side)  # each block halves height and width
-    net = nn.Sequential(
-        nin_block(1, 8, kernel_size=11, strides=4, padding=0), nn.MaxPool2d(3, stride=2),
-        nin_block(8, 10, kernel_size=5, strides=1, padding=2),
-        nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(),
-    )  # fmt: skip
-    shapes = [tuple(X.shape) for X in [torch.randn(size=(2, 1, 64, 64))] for X in [net[0](X), net[1](net[0](X))]]
-    assert shapes == [(2, 8, 14, 14), (2, 8, 6, 6)]  # (64 - 11) // 4 + 1 = 14; (14 - 3) // 2 + 1 = 6
-    Y = net(torch.randn(size=(2, 1, 64, 64)))
-    assert tuple(Y.shape) == (2, 10)  # one logit per class, with no fully connected layer
-
-
-# ---------------------------------------------------------------- 8.5 Batch normalization
-def batch_norm(X, gamma, beta, moving_mean, moving_var, eps, momentum):
-    # torch.is_grad_enabled tells training (grad on) from prediction (grad off)
-    if not torch.is_grad_enabled():
-        X_hat = (X - moving_mean) / torch.sqrt(moving_var + eps)
-    else:
-        assert len(X.shape) in (2, 4)
-        if len(X.shape) == 2:  # a fully connected layer: mean and variance over the feature dimension
-            mean = X.mean(dim=0)
-            var = ((X - mean) ** 2).mean(dim=0)
-        else:  # a convolutional layer: over the channel dimension (axis=1), keeping X's shape to broadcast
-            mean = X.mean(dim=(0, 2, 3), keepdim=True)
-            var = ((X - mean) ** 2).mean(dim=(0, 2, 3), keepdim=True)
-        X_hat = (X - mean) / torch.sqrt(var + eps)  # standardised with the current mean and variance
-        moving_mean = (1.0 - momentum) * moving_mean + momentum * mean  # update the moving averages
-        moving_var = (1.0 - momentum) * moving_var + momentum * var
-    Y = gamma * X_hat + beta  # scale and shift
-    return Y, moving_mean.data, moving_var.data
-
-
-class BatchNorm(nn.Module):
-    # num_features: outputs of a fully connected layer or output channels of a convolution; num_dims: 2 or 4
-    def __init__(self, num_features, num_dims):
-        super().__init__()
-        shape = (1, num_features) if num_dims == 2 else (1, num_features, 1, 1)
-        self.gamma = nn.Parameter(torch.ones(shape))  # the scale and shift, learned
-        self.beta = nn.Parameter(torch.zeros(shape))
-        self.moving_mean = torch.zeros(shape)  # not model parameters: 0 and 1 to start
-        self.moving_var = torch.ones(shape)
-
-    def forward(self, X):
-        if self.moving_mean.device != X.device:  # a numpy array after the first call: .device "cpu" too
-            self.moving_mean = self.moving_mean.to(X.device)
-            self.moving_var = self.moving_var.to(X.device)
-        Y, self.moving_mean, self.moving_var = batch_norm(
-            X, self.gamma, self.beta, self.moving_mean, self.moving_var, eps=1e-5, momentum=0.1
-        )
-        return Y
-
-
-@pytest.mark.parametrize("shape", [(4, 3, 5, 5), (8, 4)])
-def test_8_5_batch_norm_from_scratch_is_nn_batchnorm_but_for_the_variance_estimator(shape):
-    rng = np.random.default_rng(0)
-    bn, ref = BatchNorm(shape[1], len(shape)), (nn.BatchNorm2d if len(shape) == 4 else nn.BatchNorm1d)(shape[1])
-    axes = (0, 2, 3) if len(shape) == 4 else (0,)
-    n = int(np.prod([shape[a] for a in axes]))
-    for _step in range(3):
-        x, w = rng.normal(2.0, 3.0, shape), rng.normal(size=shape)
-        X1, X2 = torch.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
-        Y1, Y2 = bn(X1), ref(X2)
-        np.testing.assert_allclose(Y1.data, Y2.data, rtol=1e-12, atol=1e-13)
-        (Y1 * w).sum().backward()
-        (Y2 * w).sum().backward()
-        np.testing.assert_allclose(X1.grad, X2.grad, rtol=1e-10, atol=1e-13)
-        np.testing.assert_allclose(bn.gamma.grad.reshape(-1), ref.weight.grad, rtol=1e-10)
-        np.testing.assert_allclose(bn.beta.grad.reshape(-1), ref.bias.grad, rtol=1e-12)
-        bn.zero_grad(), ref.zero_grad()
-        assert np.abs(Y1.data.mean(axis=axes)).max() < 1e-12  # gamma 1, beta 0: each channel standardised
-        np.testing.assert_allclose(Y1.data.var(axis=axes), 1 - 1e-5 / (x.var(axis=axes) + 1e-5), rtol=1e-12)
-    np.testing.assert_allclose(bn.moving_mean.reshape(-1), np.asarray(ref.running_mean), rtol=1e-12)
-    # the book averages the batch's biased variance, torch (and nn) its unbiased one, n / (n - 1) larger,
-    # and each starts from 1, so the two part by 1 - 0.9**3 of the factor after three batches
-    np.testing.assert_allclose(
-        (np.asarray(ref.running_var) - 0.9**3) / (bn.moving_var.reshape(-1) - 0.9**3), n / (n - 1), rtol=1e-10
-    )
-    with torch.no_grad():  # prediction: the moving averages, as the book's is_grad_enabled switch
-        x = rng.normal(size=shape)
-        want = (x - bn.moving_mean) / np.sqrt(bn.moving_var + 1e-5)
-        np.testing.assert_allclose(bn(torch.tensor(x)).data, want, rtol=1e-12)
