@@ -4,22 +4,24 @@ defines them, in its second edition's spelling with input sizes; each step asser
 where torch is installed the same weights give torch's values and gradients, in float64).
 
 8.2 VGG block and 8.3 NiN block shapes; 8.5 batch normalization from scratch (the book's ``batch_norm``
-with moving averages) against ``nn.BatchNorm2d`` / ``nn.BatchNorm1d``; 8.6 ResNet's Residual block shapes
-with ``use_1x1conv`` and ``strides``, and a narrowed ResNet-18's shapes, forward and backward.
+with moving averages) against ``nn.BatchNorm2d`` / ``nn.BatchNorm1d``, and the book's LeNet with it trained
+by SGD at lr 1.0 (without it, at chance); 8.6 ResNet's Residual block shapes with ``use_1x1conv`` and
+``strides``, and a narrowed ResNet-18's shapes, forward and backward.
 
 Where the book's spelling differs here: Residual's ``Y += X`` on a recorded tensor is ``Y = Y + X`` (no
 in-place autograd, by design; the error says so); layers take their input size (``nn.BatchNorm2d(c)`` for
-``nn.LazyBatchNorm2d()``). ``.data`` is a numpy array, so the book's moving averages (``moving_mean.data``)
-come back as arrays, which the next call mixes with Tensors as torch's would (an array's ``.device`` is
-"cpu" too). The book's moving variance averages the batch's biased variance, ``nn.BatchNorm2d``'s (as
-torch's) the unbiased one: asserted below, not papered over.
+``nn.LazyBatchNorm2d()``); ``batch_norm`` returns ``moving_mean.detach()`` for the book's
+``moving_mean.data``: ``.data`` is a numpy array here (README), and an array's own ``.data`` is a memoryview,
+so the book's spelling breaks at the second prediction call (``'memoryview' object has no attribute
+'device'``), numpy's behaviour, not ours to change. The book's moving variance averages the batch's biased
+variance, ``nn.BatchNorm2d``'s (as torch's) the unbiased one: asserted below, not papered over.
 """
 
 import inspect
 
 import numpy as np
 import pytest
-from test_d2l_ports_cnn import _forward_backward, _to_torch
+from test_d2l_ports_cnn import _forward_backward, _to_torch, load_data_digits_16, train_ch6
 
 import autograd_core as ag
 import nn
@@ -86,7 +88,7 @@ def batch_norm(X, gamma, beta, moving_mean, moving_var, eps, momentum):
         moving_mean = (1.0 - momentum) * moving_mean + momentum * mean  # update the moving averages
         moving_var = (1.0 - momentum) * moving_var + momentum * var
     Y = gamma * X_hat + beta  # scale and shift
-    return Y, moving_mean.data, moving_var.data
+    return Y, moving_mean.detach(), moving_var.detach()  # the book: .data (a Tensor in torch, an array here)
 
 
 class BatchNorm(nn.Module):
@@ -100,7 +102,7 @@ class BatchNorm(nn.Module):
         self.moving_var = torch.ones(shape)
 
     def forward(self, X):
-        if self.moving_mean.device != X.device:  # a numpy array after the first call: .device "cpu" too
+        if self.moving_mean.device != X.device:
             self.moving_mean = self.moving_mean.to(X.device)
             self.moving_var = self.moving_var.to(X.device)
         Y, self.moving_mean, self.moving_var = batch_norm(
@@ -135,9 +137,31 @@ def test_8_5_batch_norm_from_scratch_is_nn_batchnorm_but_for_the_variance_estima
         (np.asarray(ref.running_var) - 0.9**3) / (bn.moving_var.reshape(-1) - 0.9**3), n / (n - 1), rtol=1e-10
     )
     with torch.no_grad():  # prediction: the moving averages, as the book's is_grad_enabled switch
-        x = rng.normal(size=shape)
-        want = (x - bn.moving_mean) / np.sqrt(bn.moving_var + 1e-5)
-        np.testing.assert_allclose(bn(torch.tensor(x)).data, want, rtol=1e-12)
+        for x in (rng.normal(size=shape), rng.normal(size=shape)):  # twice: the moving averages stay put
+            want = (x - bn.moving_mean.numpy()) / np.sqrt(bn.moving_var.numpy() + 1e-5)
+            np.testing.assert_allclose(bn(torch.tensor(x)).data, want, rtol=1e-12)
+
+
+def bn_lenet(norm):
+    """The book's LeNet with batch normalization after each layer but the last (on 16x16 digits: one pixel
+    left after the second pooling); ``norm(features, num_dims)`` the normalisation (the book's BatchNorm)."""
+    return nn.Sequential(
+        nn.Conv2d(1, 6, kernel_size=5), norm(6, 4), nn.Sigmoid(), nn.AvgPool2d(kernel_size=2, stride=2),
+        nn.Conv2d(6, 16, kernel_size=5), norm(16, 4), nn.Sigmoid(), nn.AvgPool2d(kernel_size=2, stride=2),
+        nn.Flatten(), nn.Linear(16, 120), norm(120, 2), nn.Sigmoid(),
+        nn.Linear(120, 84), norm(84, 2), nn.Sigmoid(), nn.Linear(84, 10),
+    )  # fmt: skip
+
+
+def test_8_5_batch_norm_lifts_sigmoid_lenet_off_its_plateau_under_the_book_s_sgd():
+    train_iter, test_iter = load_data_digits_16(batch_size=128)  # the book: 256 of 60,000, lr 1.0, 10 epochs
+    accuracies = []
+    for norm in (BatchNorm, lambda num_features, num_dims: nn.Identity()):
+        torch.manual_seed(0)
+        net = bn_lenet(norm)
+        accuracies.append(train_ch6(net, train_iter, test_iter, num_epochs=8, lr=1.0)[-1][1])
+    assert accuracies[0] > 0.85  # the book: ~0.8 on Fashion-MNIST, faster than LeNet without
+    assert accuracies[1] < 0.2  # the same net and steps without it: chance (sigmoid's plateau)
 
 
 # ---------------------------------------------------------------- 8.6 ResNet
