@@ -59,6 +59,15 @@ def log2(x: TensorLike) -> Tensor:
     return as_tensor(x).log2()
 
 
+def square(x: TensorLike) -> Tensor:
+    """x * x, elementwise (``x.square()``, ``np.square(x)``; d/dx = 2x).
+
+    >>> square(Tensor([-3.0, 0.5]))
+    Tensor([9.  , 0.25])
+    """
+    return as_tensor(x).square()
+
+
 def expm1(x: TensorLike) -> Tensor:
     """e**x - 1, elementwise, accurate for tiny x (``x.expm1()``, ``np.expm1(x)``).
 

@@ -1,4 +1,4 @@
-"""Optimizers (SGD, AdaGrad, RMSprop, Adam, AdamW) and learning-rate schedulers, as ``torch.optim``.
+"""Optimizers (SGD, AdaGrad, RMSprop, Adadelta, Adam, AdamW) and learning-rate schedulers, as ``torch.optim``.
 
 >>> X, y = nn.datasets.make_moons(40, seed=0)
 >>> model, loss_fn = nn.MLP([2, 8, 2], seed=0), nn.CrossEntropyLoss()
@@ -15,6 +15,7 @@
 """
 
 from . import lr_scheduler
+from .adadelta import Adadelta
 from .algorithms import SGD, AdaGrad, Adagrad, Adam, AdamW, RMSprop
 from .lr_scheduler import (
     ConstantLR,
@@ -43,6 +44,7 @@ __all__ = [
     "AdaGrad",
     "Adagrad",
     "RMSprop",
+    "Adadelta",
     "Adam",
     "AdamW",
     "lr_scheduler",
