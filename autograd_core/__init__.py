@@ -14,6 +14,7 @@ import numpy as np
 
 from . import func  # torch.func's spellings: ag.func.grad, ag.func.vmap, ...
 from .batching import vmap
+from .comparisons import allclose, equal, isclose
 from .compile import CompileError, CompileWarning, compile
 from .creation import (
     arange,
@@ -81,7 +82,6 @@ from .functions import (
 from .functions_jax import round, stop_gradient, tensordot, vdot
 from .functions_out import add, div, mul, sub
 from .functions_torch import (
-    allclose,
     bmm,
     chunk,
     cos,
@@ -89,7 +89,6 @@ from .functions_torch import (
     diag,
     diagonal,
     dot,
-    equal,
     erf,
     erfc,
     expm1,
@@ -97,7 +96,6 @@ from .functions_torch import (
     gather,
     increment_version,
     index_select,
-    isclose,
     isfinite,
     isnan,
     log1p,

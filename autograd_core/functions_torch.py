@@ -11,6 +11,7 @@ from typing import cast
 
 import numpy as np
 
+from .comparisons import _values
 from .functions import as_tensor
 from .graph_state import count_writes
 from .tensor import Tensor
@@ -282,59 +283,6 @@ def mm(x: TensorLike, other: TensorLike) -> Tensor:
     Tensor([[11.]])
     """
     return as_tensor(x).mm(other)
-
-
-def isclose(
-    x: TensorLike, other: TensorLike, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
-) -> Tensor:
-    """Where ``|x - other| <= atol + rtol * |other|``, elementwise (a boolean tensor, no gradient), as
-    ``torch.isclose`` with its tolerances.
-
-    >>> isclose(Tensor([1.0, 2.0]), Tensor([1.0 + 1e-9, 2.1]))
-    Tensor([ True, False], dtype=bool)
-    """
-    a, b = _values("isclose", x), _values("isclose", other)
-    for name, tolerance in (("rtol", rtol), ("atol", atol)):
-        if not tolerance >= 0:  # (numpy would take a negative one and answer False everywhere)
-            raise ValueError(f"isclose: {name} must be a number >= 0, got {tolerance!r}")
-    try:
-        np.broadcast_shapes(a.shape, b.shape)
-    except ValueError:
-        message = f"isclose: shapes {a.shape} and {b.shape} do not broadcast; compare tensors of one shape"
-        raise ValueError(message) from None
-    return Tensor(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
-
-
-def allclose(
-    x: TensorLike, other: TensorLike, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
-) -> bool:
-    """True when ``isclose`` holds everywhere (broadcast shapes), as ``torch.allclose``: a Python bool.
-
-    >>> allclose(Tensor([1.0, 2.0]), Tensor([1.0, 2.0 + 1e-9]))
-    True
-    """
-    try:
-        return bool(isclose(x, other, rtol, atol, equal_nan)._data.all())
-    except (ValueError, TypeError) as error:  # (named by the function called)
-        raise type(error)(str(error).replace("isclose:", "allclose:", 1)) from None
-
-
-def equal(x: TensorLike, other: TensorLike) -> bool:
-    """True when both have the same shape and the same values (NaN never equals), as ``torch.equal``.
-
-    >>> equal(Tensor([1.0, 2.0]), Tensor([1.0, 2.0])), equal(Tensor([1.0]), Tensor([1.0, 1.0]))
-    (True, False)
-    """
-    a, b = _values("equal", x), _values("equal", other)
-    return a.shape == b.shape and bool(np.array_equal(a, b))
-
-
-def _values(op: str, x: TensorLike) -> np.ndarray:
-    """The numbers of a Tensor, an array or nested lists, refused (one line, naming ``op``) when they are not."""
-    array = np.asarray(x._data if isinstance(x, Tensor) else x)
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"{op}: expected numbers (a Tensor, array or list of them), got {array.dtype} values")
-    return array
 
 
 def index_select(x: TensorLike, dim: int, index: TensorLike) -> Tensor:

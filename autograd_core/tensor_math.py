@@ -142,19 +142,19 @@ class TensorMath(TensorSpellings):
 
     def isclose(self, other: TensorLike, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
         """``ag.isclose(self, other, ...)``: where ``|self - other| <= atol + rtol * |other|`` (booleans)."""
-        from .functions_torch import isclose
+        from .comparisons import isclose
 
         return isclose(self, other, rtol, atol, equal_nan)
 
     def allclose(self, other: TensorLike, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
         """``ag.allclose(self, other, ...)``: whether ``isclose`` holds everywhere (a Python bool)."""
-        from .functions_torch import allclose
+        from .comparisons import allclose
 
         return allclose(self, other, rtol, atol, equal_nan)
 
     def equal(self, other: TensorLike) -> bool:
         """``ag.equal(self, other)``: the same shape and the same values (a Python bool)."""
-        from .functions_torch import equal
+        from .comparisons import equal
 
         return equal(self, other)
 
