@@ -15,10 +15,12 @@ its gradient, an edge label ``×(d)`` the local derivative that ``Explanation.hi
 
 Gap filled in viz: ``explain`` wrote only the total of the sum over paths (``∂e/∂b = 5``); it now writes
 the terms (``∂e/∂b = 2 + 3 = 5``) when every path is listed and the gradient is one number
-(``viz.format.format_sum``). Gaps left (documented, not fixed here): viz does not *name* a gate's pattern
-("add distributes", "max routes", "mul swaps") — the tests below read the pattern from the edge labels;
-it draws no forward-mode picture (d/db on every node), only reverse mode's gradients; and a path's
-factors between tensors (not scalars) are named ``J(5×3 ← 5×10)``, not cs231n's ``dD Xᵀ``.
+(``viz.format.format_sum``); and ``animate_backward``'s captions name the pattern a gate followed, read
+from the numbers (``viz.gradients.flow_pattern``: "add distributes", "maximum routes", "mul swaps").
+Gaps left (documented, not fixed here): viz draws no forward-mode picture (d/db on every node), only
+reverse mode's gradients; the static picture (``draw_graph``) does not name the patterns, only the
+animation does; and a path's factors between tensors (not scalars) are named by shape,
+``J(5×3 ← 5×10)``, not as cs231n's ``dD Xᵀ``.
 """
 
 import re
@@ -28,6 +30,7 @@ import pytest
 
 import autograd_core as ag
 import viz
+from viz.gradients import edge_vjp, flow_pattern
 
 
 def scalar(value, label):
@@ -249,6 +252,29 @@ def test_cs231n_patterns_in_backward_flow_add_distributes_max_routes_mul_swaps()
     assert (labels[("x", "xy")], labels[("y", "xy")]) == ("×(-4)", "×(3)")  # each input gets the other's value
     shown = grads_in_drawing(f)
     assert [shown[k] for k in ("xy", "max", "z", "w", "x", "y")] == ["2", "2", "2", "0", "-8", "6"]
+    captions = [frame.caption for frame in viz.animate_backward(f)]  # the backward pass, each gate's pattern named
+    assert captions[2].endswith("∂f/∂xy += 2; ∂f/∂max += 2 (add distributes: every input gets the same gradient)")
+    assert captions[3].endswith(
+        "∂f/∂z += 2; ∂f/∂w += 0 (maximum routes: each element's gradient goes to one input, none to the others)"
+    )
+    assert captions[4].endswith(
+        "∂f/∂x += -8; ∂f/∂y += 6 (mul swaps: each input gets the gradient times the other input's value)"
+    )
+    assert "(mul" not in captions[1]  # s * 2.0: one input takes a gradient, no pattern to name
+
+
+def test_flow_patterns_are_read_from_the_numbers_elementwise_and_refused_when_none_fits():
+    a = ag.Tensor([1.0, 5.0, -2.0], requires_grad=True)
+    b = ag.Tensor([4.0, 0.5, -3.0], requires_grad=True)
+    g = np.array([0.5, -1.0, 2.0])
+
+    def pattern(t):
+        return flow_pattern(t, g, [edge_vjp(t, k, g) for k in range(len(t.parents))])
+
+    assert [pattern(a + b), pattern(a.maximum(b)), pattern(a * b)] == ["distributes", "routes", "swaps"]
+    assert pattern(a - b) is None and pattern(a / b) is None  # sub negates one share, div scales: neither
+    assert pattern(a.sigmoid()) is None  # one input: nothing to distribute, route or swap
+    assert flow_pattern(a + b, np.zeros(3), [np.zeros(3)] * 2) is None  # no gradient: no pattern shown
 
 
 def test_cs231n_gradients_add_at_forks():
