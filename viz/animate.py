@@ -35,7 +35,7 @@ from autograd_core.types import ArrayLike
 
 from .drawing import DrawOptions, ResolvedHighlight, build_digraph
 from .format import NUMBER_FORMAT, check_number_format, format_array, loss_name
-from .gradients import BackwardStep, backward_steps, refuse_changed, refuse_unrecorded
+from .gradients import FLOW_PATTERNS, BackwardStep, backward_steps, flow_pattern, refuse_changed, refuse_unrecorded
 from .layout import GraphPlan, check_rankdir
 from .player import FrameChange, player_fragment, player_page
 from .render import GraphvizNotFoundError, pipe_dot, source_beside
@@ -133,9 +133,11 @@ def _replay(
     )
     for k, step in enumerate(steps, 1):
         shares = "; ".join(f"∂{L}/∂{name[j]} += {number(share)}" for _, j, share in step.deliveries) or "nothing"
-        replay.captions.append(
-            f"step {k} of {len(steps)}: {tensors[step.node].op} has its full gradient "
-            f"∂{L}/∂{name[step.node]} = {number(step.grad)} and passes back {shares}"
+        op = tensors[step.node].op
+        pattern = flow_pattern(tensors[step.node], step.grad, [share for *_, share in step.deliveries])
+        replay.captions.append(  # cs231n's patterns named: "(add distributes: every input gets the same gradient)"
+            f"step {k} of {len(steps)}: {op} has its full gradient ∂{L}/∂{name[step.node]} = {number(step.grad)} "
+            f"and passes back {shares}" + (f" ({op} {pattern}: {FLOW_PATTERNS[pattern]})" if pattern else "")
         )
     return replay
 

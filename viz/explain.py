@@ -25,7 +25,7 @@ import numpy.typing as npt
 import autograd_core as ag
 from autograd_core import Tensor
 
-from .format import NUMBER_FORMAT, check_number_format, format_array, format_number, loss_name, tensor_names
+from .format import NUMBER_FORMAT, check_number_format, format_array, format_number, format_sum, loss_name, tensor_names
 from .gradients import edge_vjp, local_derivative, refuse_changed, refuse_unrecorded, seed_for
 from .layout import GraphPlan, module_kind
 from .paths import Edge, list_paths, reaching
@@ -134,6 +134,8 @@ class Explanation:
                 "",
             ]
         last = f"sum over the {self.path_count:,} {plural}: ∂{L}/∂{w} = "
+        if 1 < len(self.paths) == self.path_count and self.total.size == 1:  # the terms added: ∂e/∂b = 2 + 3 = 5
+            last += format_sum([p.contribution.item() for p in self.paths], self._format) + " = "
         lines.append(last + self._number(self.total, len(last)))
         return "\n".join(lines)
 

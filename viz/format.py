@@ -121,6 +121,17 @@ def format_array(array: ArrayLike | None, number_format: str = NUMBER_FORMAT) ->
     return text + (f", {nans:,} NaN" if nans else "")
 
 
+def format_sum(terms: list[float], number_format: str = NUMBER_FORMAT) -> str:
+    """Numbers written as the sum they make (a minus sign for a negative term), e.g. a gradient's
+    contributions path by path, Olah's ∂e/∂b = 2 + 3.
+
+    >>> format_sum([2.0, 3.0]), format_sum([0.5, -0.25, 1.0])
+    ('2 + 3', '0.5 - 0.25 + 1')
+    """
+    text = [format_number(t, number_format) for t in terms]
+    return text[0] + "".join(f" - {t[1:]}" if t.startswith("-") else f" + {t}" for t in text[1:])
+
+
 def format_shape(t: Tensor) -> str:
     """``'scalar float64'`` or ``'(3, 4) float32'``."""
     return f"{'scalar' if t.ndim == 0 else t.shape} {t.dtype}"

@@ -113,6 +113,39 @@ def seed_for(root: Tensor, grad: ArrayLike | None, caller: str) -> npt.NDArray[A
     return seed
 
 
+FLOW_PATTERNS = {  # cs231n's patterns in backward flow, in words
+    "distributes": "every input gets the same gradient",
+    "routes": "each element's gradient goes to one input, none to the others",
+    "swaps": "each input gets the gradient times the other input's value",
+}
+
+
+def flow_pattern(child: Tensor, grad: ArrayLike, shares: list[npt.NDArray[Any]]) -> str | None:
+    """Which of cs231n's patterns the op ``child`` followed passing ``grad`` back as ``shares`` (one per
+    input): "distributes" (add), "routes" (max), "swaps" (mul); read from the numbers, not the op's name.
+    None when it has fewer than two inputs that take a gradient, no gradient, or none of the three.
+
+    >>> x, y = ag.Tensor(3.0, requires_grad=True), ag.Tensor(-4.0, requires_grad=True)
+    >>> g = np.array(2.0)
+    >>> [flow_pattern(t, g, [edge_vjp(t, k, g) for k in (0, 1)]) for t in (x + y, x.maximum(y), x * y)]
+    ['distributes', 'routes', 'swaps']
+    """
+    grad = np.asarray(grad)
+    if len(shares) < 2 or len(shares) != len(child.parents) or not np.any(grad):
+        return None
+    if all(np.shape(s) == grad.shape for s in shares):
+        if all(np.array_equal(s, grad) for s in shares):
+            return "distributes"
+        if np.all(np.count_nonzero(shares, axis=0) <= 1) and np.allclose(np.sum(shares, axis=0), grad):
+            return "routes"
+    if len(shares) == 2:
+        a, b = (p.data for p in child.parents)
+        swapped = (ag.sum_to(grad * b, np.shape(a)), ag.sum_to(grad * a, np.shape(b)))
+        if all(np.allclose(s, w, rtol=1e-12, atol=0) for s, w in zip(shares, swapped)):
+            return "swaps"
+    return None
+
+
 @dataclass
 class BackwardStep:
     """One op's turn in the backward pass: it receives its full gradient and passes shares on."""
