@@ -12,7 +12,10 @@ __version__ = "0.2.0"  # the one place: pyproject.toml reads it (setuptools' dyn
 
 import numpy as np
 
-from . import func  # torch.func's spellings: ag.func.grad, ag.func.vmap, ...
+from . import (
+    autograd,  # torch.autograd's: ag.autograd.grad, .backward, .functional.jacobian(f, x)
+    func,  # torch.func's spellings: ag.func.grad, ag.func.vmap, ...
+)
 from .batching import vmap
 from .comparisons import allclose, equal, isclose
 from .compile import CompileError, CompileWarning, compile
@@ -319,6 +322,7 @@ __all__ = [
     "vmap",
     "stop_gradient",
     "func",
+    "autograd",
     "vdot",
     "tensordot",
     "round",
