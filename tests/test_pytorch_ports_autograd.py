@@ -221,3 +221,119 @@ def test_b_hooks_fire_output_side_first_retain_grad_sees_the_hooked_gradient_and
     assert t_order == order and t_w is None
     np.testing.assert_array_equal(t_y.numpy(), y_grad)
     np.testing.assert_array_equal(t_x.numpy(), x_grad)
+
+
+# ---------------------------------------------------------------- c. torch.autograd.functional
+def _exp_reducer(x):
+    return x.exp().sum(dim=1)
+
+
+def _exp_adder(x, y):
+    return 2 * x.exp() + 3 * y
+
+
+def _pow_reducer(x):
+    return x.pow(3).sum()
+
+
+def _pow_adder_reducer(x, y):
+    return (2 * x.pow(2) + 3 * y.pow(2)).sum()
+
+
+def _two_outputs(x, y):
+    return x.sin() * y, (x**2).sum() * y
+
+
+def _page_calls(lib, inputs, pair):
+    """The page's calls, written once for torch and for ag (``lib.autograd.functional``)."""
+    F = lib.autograd.functional
+    v4, v2 = lib.ones(4, dtype=lib.float64), lib.ones(2, dtype=lib.float64)
+    return {
+        "jacobian": F.jacobian(_exp_reducer, inputs),
+        "jacobian tuple inputs": F.jacobian(_exp_adder, pair),
+        "jacobian tuple both": F.jacobian(_two_outputs, (pair[0][0], pair[1][0, 0])),
+        "hessian": F.hessian(_pow_reducer, inputs),
+        "hessian tuple": F.hessian(_pow_adder_reducer, pair),
+        "vjp": F.vjp(_exp_reducer, inputs, v4),
+        "vjp scalar, v=None": F.vjp(_pow_reducer, inputs),
+        "jvp": F.jvp(_exp_adder, pair, (pair[0] * 0 + 1, pair[1] * 2)),
+        "jvp tuple out": F.jvp(_two_outputs, (pair[0][0], pair[1][0, 0]), (v2, lib.tensor(1.0, dtype=lib.float64))),
+        "hvp": F.hvp(_pow_adder_reducer, pair, (pair[0] * 0 + 1, pair[1])),
+        "vhp": F.vhp(_pow_reducer, inputs, inputs * 0 + 1),
+    }
+
+
+def _flat(value):
+    if isinstance(value, (tuple, list)):
+        return [leaf for v in value for leaf in _flat(v)]
+    return [np.asarray(value.detach().numpy())]
+
+
+def test_c_functional_calls_equal_torch_in_values_and_structure():
+    rng = np.random.default_rng(0)
+    x, a, b = rng.standard_normal((4, 4)), rng.standard_normal((2, 2)), rng.standard_normal((2, 2))
+    ours = _page_calls(ag, ag.tensor(x), (ag.tensor(a), ag.tensor(b)))
+    assert ours["jacobian"].shape == (4, 4, 4)  # out.shape + x.shape
+    np.testing.assert_allclose(ours["jacobian"].numpy()[1, 1], np.exp(x[1]))  # row 1 sums x[1]'s exps
+    np.testing.assert_allclose(ours["hessian"].numpy().reshape(16, 16), np.diag(6 * x.ravel()))
+    assert len(ours["hessian tuple"]) == 2 and len(ours["hessian tuple"][0]) == 2
+    np.testing.assert_allclose(ours["vjp"][1].numpy(), np.exp(x))
+    np.testing.assert_allclose(ours["vhp"][1].numpy(), 6 * x)
+    assert not any(t.requires_grad for t in _flat(list(ours.values())) if isinstance(t, ag.Tensor))
+    t = _torch()
+    theirs = _page_calls(t, t.tensor(x), (t.tensor(a), t.tensor(b)))
+    for name, value in ours.items():
+        expected = theirs[name]
+        assert type(value) is tuple if isinstance(expected, tuple) else isinstance(value, ag.Tensor), name
+        for got, want in zip(_flat(value), _flat(expected), strict=True):
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12, err_msg=name)
+
+
+def test_c_create_graph_keeps_the_result_differentiable_and_strict_refuses_independent_inputs():
+    F = torch.autograd.functional
+    w = torch.tensor([1.0, 2.0], requires_grad=True)
+    jac = F.jacobian(lambda x: x**3, w * 1, create_graph=True)  # diag(3 x^2)
+    assert jac.requires_grad and not F.jacobian(lambda x: x**3, w).requires_grad
+    jac.sum().backward()
+    np.testing.assert_array_equal(w.grad, [6.0, 12.0])
+    _, hv = F.hvp(_pow_reducer, w, torch.ones(2), create_graph=True)  # 6 x: its gradient is 6
+    (grad_hv,) = torch.autograd.grad(hv.sum(), [w])
+    np.testing.assert_array_equal(grad_hv, [6.0, 6.0])
+    x, y = torch.ones(2), torch.tensor(3.0)
+    zeros = F.jacobian(lambda a, b: a * 2, (x, y))[1]
+    np.testing.assert_array_equal(zeros, [0.0, 0.0])
+    with pytest.raises(RuntimeError, match="independent of input 1"):
+        F.jacobian(lambda a, b: a * 2, (x, y), strict=True)
+    with pytest.raises(RuntimeError, match="does not require gradients"):
+        F.vjp(lambda a: torch.ones(2), x, torch.ones(2), strict=True)
+    same = F.jacobian(_exp_reducer, torch.ones((2, 2)), vectorize=True, strategy="forward-mode")
+    np.testing.assert_allclose(same, F.jacobian(_exp_reducer, torch.ones((2, 2))))
+
+
+def test_c_bad_calls_say_what_to_pass():
+    F = torch.autograd.functional
+    x = torch.ones(3)
+    with pytest.raises(ValueError, match="v can be None only when"):
+        F.vjp(lambda a: a * 2, x)
+    with pytest.raises(ValueError, match=r"v must be shaped like inputs: \[\(3,\)\], got \[\(2,\)\]"):
+        F.jvp(lambda a: a * 2, x, torch.ones(2))
+    with pytest.raises(TypeError, match="the value at index 1 is a list"):
+        F.jacobian(lambda a, b: a, (x, [1.0]))
+    with pytest.raises(ValueError, match="one element, got shape"):
+        F.hessian(lambda a: a * 2, x)
+    with pytest.raises(ValueError, match="needs vectorize=True"):
+        F.jacobian(lambda a: a, x, strategy="forward-mode")  # torch refuses the same
+
+
+def test_c_torch_autograd_grad_backward_and_import_spellings():
+    from autograd_core.autograd.functional import jacobian  # torch.autograd.functional's import
+
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    np.testing.assert_array_equal(jacobian(lambda t: t * 3, x), 3 * np.eye(2))
+    (g,) = torch.autograd.grad((x**2).sum(), [x])
+    np.testing.assert_array_equal(g, [2.0, 4.0])
+    torch.autograd.backward([x.sum(), x * x], [None, torch.tensor([1.0, 10.0])])
+    np.testing.assert_array_equal(x.grad, [3.0, 41.0])  # 1 + 2x * v, summed over both roots
+    with pytest.raises(ValueError, match="2 tensors but 1 grad_tensors"):
+        torch.autograd.backward([x.sum(), x.sum()], [None])
+    assert torch.autograd.Function is ag.Function and torch.autograd.gradcheck is ag.gradcheck
