@@ -20,7 +20,8 @@ Where the spellings or the choices differ (each measured below):
   (it grows with every in-place change anywhere; compare two readings) where torch counts each tensor's changes.
 - ``inference_mode`` tensors are plain no-grad tensors: no ``t.is_inference()``, and using one later in a
   recorded computation works (torch refuses to save them for backward).
-- ``register_post_accumulate_grad_hook`` and ``torch.autograd.graph`` (saved-tensor hooks) do not exist here.
+- ``torch.autograd.graph`` (saved-tensor hooks) does not exist here. ``register_post_accumulate_grad_hook`` was
+  added for the page (tensor_torch.py; run by the engine's delivery to the leaves, not by ``ag.compile``'s replays).
 - Complex autograd (Wirtinger calculus) is out of scope: the engine is real-valued.
 """
 
@@ -216,11 +217,40 @@ def test_b_hooks_fire_output_side_first_retain_grad_sees_the_hooked_gradient_and
     assert order == ["y", "x"] and w_grad is None
     np.testing.assert_array_equal(y_grad, [10.0, 10.0])
     np.testing.assert_array_equal(x_grad, [20.0, 20.0])
-    assert not hasattr(torch.ones(1), "register_post_accumulate_grad_hook")  # a difference (see the docstring)
     t_order, t_y, t_x, t_w = _hook_order(_torch())
     assert t_order == order and t_w is None
     np.testing.assert_array_equal(t_y.numpy(), y_grad)
     np.testing.assert_array_equal(t_x.numpy(), x_grad)
+
+
+def _post_accumulate_order(lib):
+    order = []
+    w = lib.tensor([1.0, 2.0], requires_grad=True)
+    w.register_hook(lambda g: order.append(("tensor hook", None if w.grad is None else w.grad.tolist())) or g * 2)
+    handle = w.register_post_accumulate_grad_hook(lambda p: order.append(("post", p.grad.tolist())))
+    (w * w).sum().backward()
+    (w * w).sum().backward()  # accumulates: the post hook sees the sum
+    handle.remove()
+    (w * w).sum().backward()
+    return order
+
+
+def test_b_post_accumulate_grad_hooks_run_after_the_tensor_hooks_and_the_accumulation():
+    order = _post_accumulate_order(torch)
+    assert order == [
+        ("tensor hook", None),
+        ("post", [4.0, 8.0]),
+        ("tensor hook", [4.0, 8.0]),
+        ("post", [8.0, 16.0]),
+        ("tensor hook", [8.0, 16.0]),
+    ]
+    w = torch.tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="only a leaf"):
+        (w * 2).register_post_accumulate_grad_hook(lambda p: None)
+    w.register_post_accumulate_grad_hook(lambda p: p.grad)
+    with pytest.raises(TypeError, match="must return None"):
+        (w * 3).sum().backward()
+    assert _post_accumulate_order(_torch()) == order
 
 
 # ---------------------------------------------------------------- c. torch.autograd.functional
