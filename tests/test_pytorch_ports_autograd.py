@@ -367,3 +367,5 @@ def test_c_torch_autograd_grad_backward_and_import_spellings():
     with pytest.raises(ValueError, match="2 tensors but 1 grad_tensors"):
         torch.autograd.backward([x.sum(), x.sum()], [None])
     assert torch.autograd.Function is ag.Function and torch.autograd.gradcheck is ag.gradcheck
+    with pytest.raises(TypeError, match=r"is ag\.autograd\.functional\.jacobian\(f, x\)"):
+        torch.jacobian(lambda t: t * 3, x)  # JAX's ag.jacobian(f)(x): the error names torch's spelling here
