@@ -12,7 +12,10 @@ __version__ = "0.2.0"  # the one place: pyproject.toml reads it (setuptools' dyn
 
 import numpy as np
 
-from . import func  # torch.func's spellings: ag.func.grad, ag.func.vmap, ...
+from . import (
+    autograd,  # torch.autograd's: ag.autograd.grad, .backward, .functional.jacobian(f, x)
+    func,  # torch.func's spellings: ag.func.grad, ag.func.vmap, ...
+)
 from .batching import vmap
 from .comparisons import allclose, equal, isclose
 from .compile import CompileError, CompileWarning, compile
@@ -318,7 +321,7 @@ __all__ = [
     "ravel_pytree",
     "vmap",
     "stop_gradient",
-    "func",
+    "func",  # (not "autograd": a star import would hide HIPS's autograd package, imported as that name)
     "vdot",
     "tensordot",
     "round",

@@ -11,12 +11,13 @@ watches (its hooks, ``retain_grad()``, the tensors ``backward(inputs=...)`` or `
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
-from .tensor_base import TensorBase
+from .graph_state import structure_changed
+from .tensor_base import Hook, TensorBase
 
 if TYPE_CHECKING:
     from .engine import Grad
@@ -74,9 +75,50 @@ def _visit_watched(node: Tensor, g: Grad, create_graph: bool, into_grad: bool, c
     return g
 
 
+class HookHandle:
+    """What ``register_hook`` returns: ``handle.remove()`` unregisters the hook."""
+
+    def __init__(self, hooks: list[Hook], hook: Hook) -> None:
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        """Unregister the hook (a second call does nothing)."""
+        for i, h in enumerate(self._hooks):
+            if h is self._hook:
+                del self._hooks[i]
+                structure_changed()  # a compiled step may replay again
+                return
+
+
+class PostAccumulateGradHook:
+    """A ``register_post_accumulate_grad_hook`` function, kept in the leaf's hook list (so its handle and the
+    engine's one check for hooks serve it too) but called after ``.grad`` is updated, with the leaf."""
+
+    __slots__ = ("hook",)
+
+    def __init__(self, hook: Callable[[Tensor], None]) -> None:
+        self.hook = hook
+
+    def __call__(self, grad: Tensor) -> None:
+        """As a gradient hook it changes nothing (returns None): ``_run_hooks`` passes it by."""
+
+
+def _post_hooks(leaf: Tensor) -> None:
+    """The leaf's post-accumulate-grad hooks, in the order registered, once its ``.grad`` holds the sum."""
+    for hook in list(leaf._hooks or ()):
+        if isinstance(hook, PostAccumulateGradHook) and hook.hook(leaf) is not None:
+            raise TypeError(
+                f"post-accumulate-grad hook {getattr(hook.hook, '__name__', hook.hook)!r} returned a value; it is "
+                "called with the tensor after .grad is updated and must return None (change p.grad in place, or "
+                "use register_hook to replace the gradient)"
+            )
+
+
 def _run_hooks(node: Tensor, g: Grad, create_graph: bool) -> Grad:
     """Tensor.register_hook: each hook sees the gradient as a Tensor; a returned value replaces it."""
     for hook in list(node._hooks or ()):
+        if isinstance(hook, PostAccumulateGradHook):
+            continue  # runs after accumulation (_post_hooks)
         result = hook(g if create_graph else type(node)(g))
         if result is None:
             continue

@@ -30,7 +30,7 @@ from .anomaly import check_backward
 
 # The delivery of complete gradients (delivery.py), imported as module globals: _run calls them per leaf.
 # (accumulate_grad stays importable from here: ag.compile and replay take it from the engine.)
-from .delivery import _given_before, _listed_inputs, _run_hooks, _sole, _visit_watched, accumulate_grad
+from .delivery import _given_before, _listed_inputs, _post_hooks, _run_hooks, _sole, _visit_watched, accumulate_grad
 from .grad_mode import current_switches, reset_switches, set_switches
 from .graph_state import SPENT, MutationClock, check_rest, on_paths, watched
 from .primitives import sum_to
@@ -352,6 +352,8 @@ def _deliver(grads: dict[Tensor, Grad], into_grad: bool, captured: dict[Tensor, 
                 leaf.grad = array(g)  # a scalar graph's leaf: accumulate_grad's first case, inlined
             else:
                 accumulate_grad(leaf, g, bool(hooked) or (type(g) is ndarray and _given_before(g, owners)))
+            if hooked:
+                _post_hooks(leaf)
         else:
             captured[leaf] = _run_hooks(leaf, g, create_graph) if hooked else g
 

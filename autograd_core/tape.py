@@ -41,6 +41,8 @@ _WHY = {  # why a call cannot be replayed (Unsupported), or why two tapes disagr
     "leaf, detach() it, or compute it inside fn",
     "retain_grad": "retain_grad() on a tensor inside fn: a replay makes no tensors to keep a gradient on; "
     "return what you need from fn or call fn directly",
+    "hooks": "a tensor fn reads or makes has a hook (register_hook, register_post_accumulate_grad_hook): a replay "
+    "calls no hooks, so it would skip them; to compile, remove the hook (handle.remove()) and call retrace()",
     "mask": "{op} with boolean mask argument {k}: its output shape depends on the mask's values; use integer "
     "indices (np.nonzero(mask)) of a fixed count, or call fn directly",
     "graph": "the recorded graph differs between two calls at node {i} ({mine} vs {theirs}): fn's control "
@@ -137,6 +139,8 @@ class Tape:
         self.frozen, users = [], {}  # (object, its values, the op using them) compared between tapes
         position = {id(t): i for i, t in enumerate(self.order)}
         for t in self.order:
+            if t.has_hooks:
+                raise Unsupported(_WHY["hooks"])
             if t.prim is not None:
                 if t.retains_grad:
                     raise Unsupported(_WHY["retain_grad"])

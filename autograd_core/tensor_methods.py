@@ -21,8 +21,9 @@ import numpy as np
 
 import autograd_core.tensor as _tensor  # still loading when this one is imported: read at call time
 
+from .delivery import HookHandle
 from .grad_mode import current_switches
-from .graph_state import count_writes, watch
+from .graph_state import count_writes, structure_changed, watch
 from .primitives import Add, Div, Matmul, Mul, Pow, Sub
 from .tensor_base import Hook, TensorBase, normalize_axes, torch_axis
 from .tensor_inputs import assigned, plain_index
@@ -33,20 +34,6 @@ if TYPE_CHECKING:
     from .tensor import Tensor
 
 _COMPARABLE = (numbers.Number, np.ndarray, np.generic)
-
-
-class HookHandle:
-    """What ``register_hook`` returns: ``handle.remove()`` unregisters the hook."""
-
-    def __init__(self, hooks: list[Hook], hook: Hook) -> None:
-        self._hooks, self._hook = hooks, hook
-
-    def remove(self) -> None:
-        """Unregister the hook (a second call does nothing)."""
-        for i, h in enumerate(self._hooks):
-            if h is self._hook:
-                del self._hooks[i]
-                return
 
 
 class TensorMethods(TensorBase):
@@ -137,6 +124,7 @@ class TensorMethods(TensorBase):
             self._hooks = []
             watch(self)
         self._hooks.append(hook)
+        structure_changed()  # a compiled step that reads this tensor traces again, and runs define-by-run
         return HookHandle(self._hooks, hook)
 
     # ------------------------------------------------------------ numpy calls: np.exp(t) is t.exp()

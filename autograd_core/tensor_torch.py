@@ -14,12 +14,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple, cast
 
 import numpy as np
 
 import autograd_core.tensor as _tensor  # still loading when this one is imported: read at call time
 
+from .delivery import PostAccumulateGradHook
 from .grad_mode import current_switches
 from .primitives import Cos, Cumsum, Sin
 from .tensor_base import TensorBase, normalize_axes
@@ -27,6 +29,7 @@ from .tensor_inplace import TensorInPlace, _values
 from .types import Axis, DTypeLike, TensorLike
 
 if TYPE_CHECKING:
+    from .delivery import HookHandle
     from .tensor import Tensor
 
 
@@ -330,6 +333,25 @@ class TensorTorch(TensorInPlace):
     def contiguous(self) -> Tensor:
         """The tensor itself: every layout here works with ``view``."""
         return cast("Tensor", self)
+
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> HookHandle:
+        """Call ``hook(t)`` each time backward has added this leaf's gradient into ``t.grad`` (after its
+        ``register_hook`` functions), as PyTorch's: an optimizer step per parameter, in the backward. Not for
+        ``ag.grad`` (nothing is accumulated) nor ``ag.compile``'s replays. Returns a handle (``.remove()``).
+
+        >>> w = Tensor([1.0, 2.0], requires_grad=True)
+        >>> handle = w.register_post_accumulate_grad_hook(lambda p: print("grad", p.grad))
+        >>> (w * w).sum().backward()
+        grad [2. 4.]
+        """
+        if not callable(hook):
+            raise TypeError(f"register_post_accumulate_grad_hook: expected a function, got {type(hook).__name__}")
+        if self._prim is not None:
+            raise RuntimeError(
+                "register_post_accumulate_grad_hook: this tensor is the result of an operation; only a leaf (a "
+                "parameter) accumulates into .grad: use register_hook for a non-leaf's gradient"
+            )
+        return cast("Tensor", self).register_hook(PostAccumulateGradHook(hook))
 
     def cpu(self) -> Tensor:
         """The tensor itself, as ``t.to("cpu")``: ``t.detach().cpu().numpy()`` runs as written."""

@@ -108,6 +108,11 @@ class TensorViews(TensorTorch):
         """True after ``retain_grad()``."""
         return self._retains_grad
 
+    @property
+    def has_hooks(self) -> bool:
+        """True while a ``register_hook`` (or post-accumulate-grad) function is registered on this tensor."""
+        return bool(self._hooks)
+
     def zero_grad(self) -> None:
         """Forget the accumulated gradient (sets ``.grad`` to None)."""
         self.grad = None

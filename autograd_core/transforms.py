@@ -312,7 +312,11 @@ def _check_argnums(name: str, argnums: Any) -> Any:
     ``torch.autograd.functional.jacobian(f, x)``, which gave back a function instead of the Jacobian."""
     picks = list(argnums) if isinstance(argnums, (list, tuple)) else [argnums]
     if not all(isinstance(i, (int, np.integer)) for i in picks):
-        torch_call = f" (torch.autograd.functional.{name}(f, x))" if name != "value_and_grad" else ""
+        torch_call = (  # torch's call, which ag.autograd.functional spells as torch does
+            f" (torch.autograd.functional.{name}(f, x) is ag.autograd.functional.{name}(f, x))"
+            if name in ("jacobian", "hessian")
+            else ""
+        )
         raise TypeError(
             f"{name}(f, x): {name} takes the function alone and returns a function to call on x, as JAX's: "
             f"write ag.{name}(f)(x){torch_call}; its second argument, argnums, picks arguments by position, "
