@@ -13,7 +13,7 @@ __version__ = "0.2.0"  # the one place: pyproject.toml reads it (setuptools' dyn
 import numpy as np
 
 from . import (
-    autograd,  # torch.autograd's: ag.autograd.grad, .backward, .functional.jacobian(f, x)
+    autograd,  # noqa: F401 (kept out of __all__) torch.autograd's: ag.autograd.grad, .backward, .functional.jacobian(f, x)
     func,  # torch.func's spellings: ag.func.grad, ag.func.vmap, ...
 )
 from .batching import vmap
