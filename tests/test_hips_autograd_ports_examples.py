@@ -23,25 +23,12 @@ import itertools
 
 import numpy as np
 import pytest
+from test_hips_autograd_ports import _close, _hips, grad  # HIPS's grad, the oracle's import, the comparison
 
 import autograd_core as ag
 import nn
 from autograd_core import Tensor
 from nn.datasets import load_digits
-
-
-def grad(f, argnum=0):
-    """HIPS's ``grad(f, argnum)`` (see test_hips_autograd_ports.py)."""
-    return lambda *args: ag.value_and_grad(f, argnum)(*args)[1]
-
-
-def _hips():
-    autograd = pytest.importorskip("autograd")
-    return autograd, pytest.importorskip("autograd.numpy")
-
-
-def _close(ours, theirs, rtol=1e-12, atol=1e-12):
-    np.testing.assert_allclose(np.asarray(ours.data if isinstance(ours, Tensor) else ours), theirs, rtol, atol)
 
 
 # ---------------------------------------------------------------- a. flatten and autograd's adam

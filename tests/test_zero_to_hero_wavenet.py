@@ -14,12 +14,11 @@ so either library runs them.
 """
 
 import math
-import random
 import types
 
 import numpy as np
 import pytest
-from zero_to_hero_helpers import make_words, vocabulary
+from zero_to_hero_helpers import splits as shared_splits
 
 import autograd_core as ag
 import nn
@@ -30,28 +29,10 @@ block_size = 8  # context length: how many characters do we take to predict the 
 vocab_size = 27
 
 
-def build_dataset(words, stoi):
-    X, Y = [], []
-    for w in words:
-        context = [0] * block_size
-        for ch in w + ".":
-            ix = stoi[ch]
-            X.append(context)
-            Y.append(ix)
-            context = context[1:] + [ix]  # crop and append
-    X = torch.tensor(X)
-    Y = torch.tensor(Y)
-    return X, Y
-
-
 def splits():
-    words = make_words(1000)
-    _, stoi, itos = vocabulary(words)
-    random.seed(42)
-    random.shuffle(words)
-    n1 = int(0.8 * len(words))
-    n2 = int(0.9 * len(words))
-    return stoi, itos, build_dataset(words[:n1], stoi), build_dataset(words[n1:n2], stoi)
+    """The makemore splits (zero_to_hero_helpers.splits) with this lecture's context of 8: train and dev."""
+    stoi, itos, train, dev, _ = shared_splits(block_size)
+    return stoi, itos, train, dev
 
 
 def lecture_layers(torch):

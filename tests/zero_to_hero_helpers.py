@@ -59,7 +59,7 @@ def vocabulary(words):
 block_size = 3  # context length: how many characters do we take to predict the next one?
 
 
-def build_dataset(words, stoi):
+def build_dataset(words, stoi, block_size=block_size):
     X, Y = [], []
     for w in words:
         context = [0] * block_size
@@ -73,7 +73,8 @@ def build_dataset(words, stoi):
     return X, Y
 
 
-def splits():
+def splits(block_size=block_size):
+    """(stoi, itos, train, dev, test): the names shuffled as the lectures do, each split as (X, Y)."""
     words = make_words(1000)
     _, stoi, itos = vocabulary(words)
     random.seed(42)
@@ -83,9 +84,9 @@ def splits():
     return (
         stoi,
         itos,
-        build_dataset(words[:n1], stoi),
-        build_dataset(words[n1:n2], stoi),
-        build_dataset(words[n2:], stoi),
+        build_dataset(words[:n1], stoi, block_size),
+        build_dataset(words[n1:n2], stoi, block_size),
+        build_dataset(words[n2:], stoi, block_size),
     )
 
 
