@@ -243,3 +243,63 @@ def test_7_2_the_same_network_as_nn_linear_layers_has_the_hand_derived_gradients
     for linear, gw, gb in zip(linears, want_w, want_b):
         np.testing.assert_allclose(linear.weight.grad, gw, rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(linear.bias.grad, gb[:, 0], rtol=1e-12, atol=1e-12)
+
+
+# ---------------------------------------------------------------- 7.3 initialization
+K_DEEP, D_WIDE = 50, 80
+
+
+def deep_parameters(sigma_sq_omega, seed=0, K=K_DEEP, D=D_WIDE):
+    """The notebook's init_params: Omega_k ~ N(0, sigma_sq_omega), beta_k = 0."""
+    rng = np.random.default_rng(seed)
+    shapes = [(D, 1)] + [(D, D)] * (K - 1) + [(1, D)]
+    return [rng.normal(size=s) * np.sqrt(sigma_sq_omega) for s in shapes], [np.zeros((s[0], 1)) for s in shapes]
+
+
+def deep_run(sigma_sq_omega, n_data=1000):
+    """Forward and backward through the 50-layer network with the engine, a column per example; returns the
+    std of the activations h_k and of the engine's dl/df_k at every layer (the notebook's two print-outs)."""
+    weights, biases = deep_parameters(sigma_sq_omega)
+    x = np.random.default_rng(1).normal(size=(1, n_data))
+    h, fs, hs = ag.tensor(x), [], []
+    for w, b in zip(weights[:-1], biases[:-1]):
+        f = b + ag.tensor(w, requires_grad=True) @ h  # parameters: the gradients flow back through them
+        f.retain_grad()
+        h = ag.relu(f)
+        fs.append(f)
+        hs.append(h.data.std())
+    out = biases[-1] + ag.tensor(weights[-1]) @ h
+    ((out - 0.5) ** 2).sum().backward()  # any least-squares target: it only scales dl/df
+    return np.array(hs), np.array([f.grad.std() for f in fs])
+
+
+@pytest.fixture(scope="module")
+def deep_runs():
+    he = 2.0 / D_WIDE
+    return {name: deep_run(s) for name, s in {"small": he / 10, "he": he, "large": he * 10}.items()}
+
+
+def test_7_3_he_initialisation_keeps_the_activations_size_across_50_layers(deep_runs):
+    (small, _), (he, _), (large, _) = deep_runs["small"], deep_runs["he"], deep_runs["large"]
+    he_ratio, small_ratio, large_ratio = he[-1] / he[4], small[-1] / small[4], large[-1] / large[4]
+    assert 0.1 < he_ratio < 10  # measured 1.9: each layer keeps E[h^2] (var 2/D times D/2 live units)
+    # measured 6e-23 and 6e22: the variance changes 10x a layer, so the std sqrt(10)x over 45 layers
+    assert small_ratio < 1e-20 < 1e20 < large_ratio
+    assert small[-1] < he[-1] < large[-1]
+
+
+def test_7_3_he_initialisation_keeps_the_engine_s_gradients_size_backwards(deep_runs):
+    (_, small), (_, he), (_, large) = deep_runs["small"], deep_runs["he"], deep_runs["large"]
+    # read from the output back to the input: dl/df_1 relative to dl/df_45
+    he_ratio, small_ratio, large_ratio = he[0] / he[-5], small[0] / small[-5], large[0] / large[-5]
+    assert 0.1 < he_ratio < 10  # measured 2.7
+    assert small_ratio < 1e-20 and large_ratio > 1e20  # measured 8e-23 and 8e22: vanishing and exploding
+    assert np.all(np.isfinite(large)) and np.all(he > 0)
+
+
+def test_7_3_the_notebook_s_he_variance_is_nn_init_kaiming_normal():
+    linear = nn.Linear(D_WIDE, D_WIDE)
+    nn.init.kaiming_normal_(linear.weight, generator=5)  # fan_in, gain sqrt(2) for ReLU
+    want = np.random.default_rng(5).normal(size=(D_WIDE, D_WIDE)) * np.sqrt(2.0 / D_WIDE)
+    np.testing.assert_allclose(linear.weight.data, want, rtol=1e-15)
+    assert nn.init.calculate_gain("relu") ** 2 / D_WIDE == pytest.approx(2.0 / D_WIDE)
