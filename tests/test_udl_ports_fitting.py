@@ -145,3 +145,69 @@ def test_6_3_the_notebook_s_sgd_is_nn_optim_sgd_and_lowers_the_loss():
         np.testing.assert_allclose(p.data, phi, rtol=1e-12, atol=1e-12)
     start = gabor_loss(gabor_parameter([-1.0, 25.0]), x, y).item()
     assert gabor_loss(p, x, y).item() < 0.5 * start  # measured 5.68 -> 2.29
+
+
+# ---------------------------------------------------------------- 6.4 momentum
+def test_6_4_the_notebook_s_momentum_is_sgd_with_lr_scaled_by_one_minus_beta():
+    x, y = gabor_data()
+    rng = np.random.default_rng(4)
+    alpha, beta = 0.1, 0.9
+    phi, m = np.array([-1.0, 25.0]), np.zeros(2)
+    p = gabor_parameter(phi)
+    opt = nn.optim.SGD([p], lr=alpha * (1 - beta), momentum=beta)
+    for _ in range(100):
+        rows = rng.permutation(len(x))[:5]
+        m = beta * m + (1 - beta) * gabor_gradient(phi, x[rows], y[rows])  # the notebook's rule, m from 0
+        phi = phi - alpha * m
+        opt.zero_grad()
+        gabor_loss(p, x[rows], y[rows]).backward()
+        opt.step()
+        np.testing.assert_allclose(p.data, phi, rtol=1e-12, atol=1e-12)
+    assert not np.allclose(opt.state[0]["velocity"], 0)  # the buffer is real, and carried step to step
+    np.testing.assert_allclose(opt.state[0]["velocity"] * (1 - beta), m, rtol=1e-12, atol=1e-14)
+
+
+def test_6_4_dampening_beta_is_not_the_notebook_s_momentum_at_the_first_step():
+    # torch's buffer starts at g (not (1 - beta) g): the spelling documented above, measured here
+    p = nn.Parameter(ag.tensor([1.0]))
+    opt = nn.optim.SGD([p], lr=1.0, momentum=0.9, dampening=0.9)
+    (p * 3.0).sum().backward()
+    opt.step()
+    notebook_step = (1 - 0.9) * 3.0  # m = beta * 0 + (1 - beta) g
+    assert p.data[0] == pytest.approx(1.0 - 3.0) and abs(p.data[0] - (1.0 - notebook_step)) > 2  # a step of g
+
+
+# ---------------------------------------------------------------- 6.5 Adam
+def badly_scaled(lib, phi):
+    """A loss 100x steeper in phi[1] than in phi[0] (the notebook's point: one step size cannot suit both)."""
+    return (phi[0] - 1.0) ** 2 + 100.0 * (phi[1] + 0.5) ** 2
+
+
+def test_6_5_the_notebook_s_adam_is_nn_optim_adam():
+    alpha, beta, gamma, eps = 0.05, 0.9, 0.99, 1e-8
+    phi, m, v = np.array([-1.5, 0.8]), np.zeros(2), np.zeros(2)
+    p = nn.Parameter(ag.tensor(phi.copy()))
+    opt = nn.optim.Adam([p], lr=alpha, betas=(beta, gamma), eps=eps)
+    for t in range(200):
+        g = np.array([2 * (phi[0] - 1.0), 200.0 * (phi[1] + 0.5)])  # the hand gradient
+        m, v = beta * m + (1 - beta) * g, gamma * v + (1 - gamma) * g * g
+        m_tilde, v_tilde = m / (1 - beta ** (t + 1)), v / (1 - gamma ** (t + 1))
+        phi = phi - alpha * m_tilde / (np.sqrt(v_tilde) + eps)
+        opt.zero_grad()
+        badly_scaled(ag, p).backward()
+        np.testing.assert_allclose(p.grad, g, rtol=1e-12, atol=1e-12)
+        opt.step()
+        np.testing.assert_allclose(p.data, phi, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(phi, [1.0, -0.5], atol=0.05)  # both coordinates reached the minimum
+
+
+def test_6_5_adam_s_first_step_moves_every_coordinate_by_alpha():
+    start = np.array([-1.5, 0.8])
+    adam_p, gd_p = nn.Parameter(ag.tensor(start.copy())), nn.Parameter(ag.tensor(start.copy()))
+    adam, gd = nn.optim.Adam([adam_p], lr=0.05), nn.optim.SGD([gd_p], lr=0.004)
+    for p, opt in ((adam_p, adam), (gd_p, gd)):
+        badly_scaled(ag, p).backward()
+        opt.step()
+    adam_move, gd_move = np.abs(adam_p.data - start), np.abs(gd_p.data - start)
+    np.testing.assert_allclose(adam_move, [0.05, 0.05], rtol=1e-6)  # the normalised gradient: sign * alpha
+    assert gd_move[1] / gd_move[0] == pytest.approx(260.0 / 5.0)  # gradient descent follows the steep axis
