@@ -18,8 +18,10 @@ notebook's sigma_sq = 2/D equals ``nn.init.kaiming_normal_``'s std).
 
 Where the notebook's spelling differs here: the notebooks keep a column per example (``W @ h + b`` with b of
 shape (D, 1)); ``nn.Linear`` takes rows (x @ W.T + b) with the book's Omega as its ``weight`` and b of
-shape (D,). The notebook's ReLU derivative is the indicator [f >= 0] (1 at 0); the engine's is [f > 0]
-(torch's): the two differ only where a pre-activation is exactly 0, which the random networks here never hit.
+shape (D,). The notebook's ReLU derivative is the indicator [f >= 0] (1 at 0); the engine's is 1/2 at exactly
+0 (its one kink rule, ties split evenly: relu(x) = maximum(x, 0) = x.clip(0.0), README's kink table), torch's
+relu'(0) is 0: all three agree wherever no pre-activation is exactly 0, as in every random network here
+(asserted), and ``test_7_2_the_relu_kink_is_where_the_three_conventions_differ`` measures the difference.
 The legacy ``np.random.seed(0)`` draws are reproduced with ``np.random.RandomState(0)`` (same stream).
 """
 
@@ -303,3 +305,12 @@ def test_7_3_the_notebook_s_he_variance_is_nn_init_kaiming_normal():
     want = np.random.default_rng(5).normal(size=(D_WIDE, D_WIDE)) * np.sqrt(2.0 / D_WIDE)
     np.testing.assert_allclose(linear.weight.data, want, rtol=1e-15)
     assert nn.init.calculate_gain("relu") ** 2 / D_WIDE == pytest.approx(2.0 / D_WIDE)
+
+
+def test_7_2_the_relu_kink_is_where_the_three_conventions_differ():
+    f = ag.tensor(np.array([-1.0, 0.0, 2.0]), requires_grad=True)
+    f.clip(0.0).sum().backward()  # the notebook's ReLU spelling, preactivation.clip(0.0)
+    indicator = (f.data >= 0).astype(float)  # the notebook's indicator_function
+    np.testing.assert_array_equal(f.grad, [0.0, 0.5, 1.0])  # ties split: the mean of the two one-sided slopes
+    np.testing.assert_array_equal(indicator, [0.0, 1.0, 1.0])
+    assert f.grad[0] == indicator[0] and f.grad[2] == indicator[2] and f.grad[1] != indicator[1]
