@@ -1,7 +1,8 @@
-"""Simon J.D. Prince's "Understanding Deep Learning" (udlbook), the chapter 6, 9 and 11 notebooks
-(udlbook/udlbook, Notebooks/Chap06, Chap09, Chap11) ported: each notebook's hand-written update rule or
+"""Simon J.D. Prince's "Understanding Deep Learning" (udlbook), the chapter 6 and 9 notebooks
+(udlbook/udlbook, Notebooks/Chap06, Chap09) ported: each notebook's hand-written update rule or
 derivative is the ORACLE that the engine's gradients and ``nn.optim``'s optimisers must equal to ~1e-12
-(float64). Chapter 7 (backpropagation, initialisation) is in test_udl_ports.py.
+(float64). Chapter 7 (backpropagation, initialisation) is in test_udl_ports.py, chapter 11 in
+test_udl_ports_residual.py.
 
 Ported: 6.1 Line search (the four-point bracketing rules on the notebook's two-bump loss, ending at a point
 where the engine's gradient vanishes and its second derivative is positive); 6.2 Gradient descent (the
@@ -14,9 +15,7 @@ coordinate by alpha however badly the loss is scaled, where gradient descent mov
 9.1 L2 regularisation (the penalty lambda ||phi||^2 added to the loss and ``SGD(weight_decay=2 lambda)``
 give the same iterates, and shrink the weights); 9.2 Implicit regularisation (gradient descent with a finite
 step alpha follows the gradient flow of the modified loss L + alpha/4 ||grad L||^2 -- a double backward --
-more closely than that of L); 11.2/11.3 residual networks and batch norm (the notebook's batch norm and its
-derivative by hand equal ``nn.BatchNorm1d``'s; a He-initialised residual net's activations' variance grows
-~3x a block, and only linearly in the depth with ``nn.BatchNorm1d`` starting each residual branch).
+more closely than that of L).
 
 Where the notebook's spelling differs here: torch's (and so ``nn.optim.SGD``'s) momentum starts its buffer
 at the first gradient (v = g) and does not damp by default, so the notebook's zero-started
@@ -264,66 +263,3 @@ def test_9_2_gradient_descent_follows_the_modified_loss_s_flow():
     plain_gap = np.linalg.norm(phi.data - flow(lambda p: curved(ag, p), start, alpha * steps, alpha / 100))
     modified_gap = np.linalg.norm(phi.data - flow(modified, start, alpha * steps, alpha / 100))
     assert plain_gap > 5e-3 and modified_gap < plain_gap / 20  # measured 9.2e-3 and 4.9e-5 (188x closer)
-
-
-# ---------------------------------------------------------------- 11.2/11.3 residual networks and batch norm
-def batch_norm_by_hand(h, eps=1e-5):
-    """The notebook's batch norm (rows = examples): subtract the batch mean, divide by the batch std."""
-    return (h - h.mean(0)) / np.sqrt(h.var(0) + eps)
-
-
-def batch_norm_backward_by_hand(h, dout, eps=1e-5):
-    """Its derivative, written out: dh = (dout - mean(dout) - xhat mean(dout xhat)) / sqrt(var + eps)."""
-    xhat = batch_norm_by_hand(h, eps)
-    return (dout - dout.mean(0) - xhat * (dout * xhat).mean(0)) / np.sqrt(h.var(0) + eps)
-
-
-def test_11_3_batch_norm_by_hand_is_nn_batchnorm1d_values_and_gradients():
-    rng = np.random.default_rng(11)
-    h, dout = rng.normal(3.0, 2.0, size=(32, 5)), rng.normal(size=(32, 5))
-    x = ag.tensor(h, requires_grad=True)
-    out = nn.BatchNorm1d(5, affine=False)(x)
-    out.backward(dout)
-    np.testing.assert_allclose(out.data, batch_norm_by_hand(h), rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(x.grad, batch_norm_backward_by_hand(h, dout), rtol=1e-12, atol=1e-12)
-
-
-def residual_net(blocks, width, batch_norm, seed=0):
-    """K residual blocks h <- h + Omega_2 ReLU[Omega_1 (BN) h], He-initialised, no biases (the notebook's)."""
-    generator = np.random.default_rng(seed)
-    branches = []
-    for _ in range(blocks):
-        first, second = nn.Linear(width, width, bias=False), nn.Linear(width, width, bias=False)
-        for linear in (first, second):
-            nn.init.kaiming_normal_(linear.weight, generator=generator)
-        layers = [first, nn.ReLU(), second]
-        branches.append(
-            nn.Sequential(nn.BatchNorm1d(width, affine=False), *layers) if batch_norm else nn.Sequential(*layers)
-        )
-    return branches
-
-
-def residual_variances(branches, x):
-    """The variance of the activations after each block, and of the engine's gradient at the input."""
-    x = ag.tensor(x, requires_grad=True)
-    h, variances = x, []
-    for branch in branches:
-        h = h + branch(h)
-        variances.append(float(h.data.var()))
-    (h.sum() / len(h.data)).backward()
-    return np.array(variances), float(x.grad.var())
-
-
-def test_11_2_residual_variance_grows_geometrically_without_batch_norm_and_linearly_with_it():
-    K, D = 16, 64
-    x = np.random.default_rng(1).normal(size=(256, D))  # variance 1 at the input
-    plain, plain_grad = residual_variances(residual_net(K, D, batch_norm=False), x)
-    normed, normed_grad = residual_variances(residual_net(K, D, batch_norm=True), x)
-    growth = plain[1:] / plain[:-1]
-    # measured ~3x a block (He: the branch adds 2 var(h)), 3e7 after 16 blocks
-    assert np.all(growth > 2) and plain[-1] > 2.0**K
-    steps = np.diff(np.concatenate([[1.0], normed]))
-    # each block adds the branch's variance, ~2 (BN: 1, He's ReLU layer keeps it, He's last layer doubles it):
-    # linear in K (measured steps 1.2-3.6, mean ~2; 33 after 16 blocks)
-    assert np.all((steps > 0.5) & (steps < 5)) and 1.5 < steps.mean() < 2.5 and normed[-1] < 3 * K
-    assert plain_grad > 1e3 * normed_grad  # the gradients explode with the activations (measured 2e6x)
