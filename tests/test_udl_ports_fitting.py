@@ -22,7 +22,8 @@ at the first gradient (v = g) and does not damp by default, so the notebook's ze
 m <- beta m + (1 - beta) g is ``SGD(lr=alpha * (1 - beta), momentum=beta)`` (both equal sum_s beta^(t-s) g_s
 scaled by alpha (1 - beta)), not ``dampening=beta``. The notebook's Nesterov momentum evaluates the gradient
 at the look-ahead point phi - alpha beta m; torch's ``nesterov=True`` is the reparametrised form (gradient at
-the current point), whose iterates are the look-ahead points, so it is not compared iterate for iterate.
+the current point), so ``SGD(lr=alpha (1 - beta), momentum=beta, nesterov=True)``'s iterates are the
+notebook's look-ahead points phi_t - alpha beta m_t (asserted iterate for iterate), not its phi_t.
 The notebooks' data are small hand-typed arrays; synthetic draws of the same models stand in.
 """
 
@@ -175,6 +176,25 @@ def test_6_4_dampening_beta_is_not_the_notebook_s_momentum_at_the_first_step():
     opt.step()
     notebook_step = (1 - 0.9) * 3.0  # m = beta * 0 + (1 - beta) g
     assert p.data[0] == pytest.approx(1.0 - 3.0) and abs(p.data[0] - (1.0 - notebook_step)) > 2  # a step of g
+
+
+def test_6_4_the_notebook_s_nesterov_momentum_is_sgd_nesterov_at_the_look_ahead_point():
+    x, y = gabor_data()
+    rng = np.random.default_rng(5)
+    alpha, beta = 0.1, 0.9
+    phi, m = np.array([-1.0, 25.0]), np.zeros(2)
+    p = gabor_parameter(phi)
+    opt = nn.optim.SGD([p], lr=alpha * (1 - beta), momentum=beta, nesterov=True)
+    for _ in range(100):
+        rows = rng.permutation(len(x))[:5]
+        look_ahead = phi - alpha * beta * m
+        m = beta * m + (1 - beta) * gabor_gradient(look_ahead, x[rows], y[rows])  # the gradient ahead
+        phi = phi - alpha * m
+        opt.zero_grad()
+        gabor_loss(p, x[rows], y[rows]).backward()
+        opt.step()
+        np.testing.assert_allclose(p.data, phi - alpha * beta * m, rtol=1e-12, atol=1e-12)
+    assert np.linalg.norm(alpha * beta * m) > 1e-3  # the look-ahead point is not phi: a real offset
 
 
 # ---------------------------------------------------------------- 6.5 Adam
