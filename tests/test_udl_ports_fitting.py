@@ -25,6 +25,12 @@ at the look-ahead point phi - alpha beta m; torch's ``nesterov=True`` is the rep
 the current point), so ``SGD(lr=alpha (1 - beta), momentum=beta, nesterov=True)``'s iterates are the
 notebook's look-ahead points phi_t - alpha beta m_t (asserted iterate for iterate), not its phi_t.
 The notebooks' data are small hand-typed arrays; synthetic draws of the same models stand in.
+The chapter 8-9 notebooks' PyTorch training cell (MNIST-1D there, the bundled 8x8 digits here) runs as written
+but for ``layer_in.bias.data.fill_(0.0)``: ``.data`` is a numpy array here, so ``nn.init.zeros_(layer_in.bias)``
+(or numpy's ``bias.data.fill(0.0)``) is the spelling; and ``_, predicted = torch.max(pred, 1)`` is
+``predicted = pred.argmax(1)`` (``t.max(dim)`` gives the values only here: README's table of differences).
+Gap filled: ``DataLoader(worker_init_fn=...)``, which those cells pass (``worker_init_fn=np.random.seed(1)``),
+was refused; it is kept and, as torch's with no worker processes, never called.
 """
 
 import numpy as np
@@ -283,3 +289,53 @@ def test_9_2_gradient_descent_follows_the_modified_loss_s_flow():
     plain_gap = np.linalg.norm(phi.data - flow(lambda p: curved(ag, p), start, alpha * steps, alpha / 100))
     modified_gap = np.linalg.norm(phi.data - flow(modified, start, alpha * steps, alpha / 100))
     assert plain_gap > 5e-3 and modified_gap < plain_gap / 20  # measured 9.2e-3 and 4.9e-5 (188x closer)
+
+
+# ---------------------------------------------------------------- the chapter 8-9 training cell (PyTorch spellings)
+def test_the_notebooks_training_cell_runs_with_their_torch_spellings_and_learns_the_digits():
+    X, y = nn.datasets.load_digits()
+    x_train, x_test, y_train, y_test = nn.datasets.train_test_split(X / 16.0, y, test_size=0.25, seed=0)
+    model = nn.Sequential(nn.Linear(64, 100), nn.ReLU(), nn.Linear(100, 100), nn.ReLU(), nn.Linear(100, 10))
+
+    def weights_init(layer_in):  # the notebook's, with nn.init.zeros_ for bias.data.fill_(0.0): see above
+        if isinstance(layer_in, nn.Linear):
+            nn.init.kaiming_uniform_(layer_in.weight, generator=0)
+            nn.init.zeros_(layer_in.bias)
+
+    loss_function = nn.CrossEntropyLoss()
+    optimizer = nn.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    scheduler = nn.optim.lr_scheduler.StepLR(optimizer, step_size=10, gamma=0.5)
+    called = []
+    data_loader = nn.data.DataLoader(
+        nn.data.TensorDataset(ag.tensor(x_train), ag.tensor(y_train)), batch_size=100, shuffle=True,
+        worker_init_fn=called.append, seed=1,
+    )  # fmt: skip
+    model.apply(weights_init)
+    assert all(not m.bias.data.any() for m in model if isinstance(m, nn.Linear))
+    for _ in range(12):
+        for x_batch, y_batch in data_loader:
+            optimizer.zero_grad()
+            loss = loss_function(model(x_batch), y_batch)
+            loss.backward()
+            optimizer.step()
+        scheduler.step()
+    predicted = model(ag.tensor(x_test)).argmax(1)  # torch's _, predicted = torch.max(pred, 1): see above
+    errors_test = 100 - 100 * float((predicted.data == y_test).mean())
+    assert errors_test < 8  # % wrong on the 450 held-out digits (measured 3.8)
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(0.025)  # halved once, after 10 epochs
+    assert called == []  # no worker process here, as torch's num_workers=0: worker_init_fn is never called
+
+
+def test_dataloader_worker_init_fn_as_torch_s():
+    data = (np.arange(20.0).reshape(10, 2), np.arange(10))
+    plain = [b[1].tolist() for b in nn.data.DataLoader(data, batch_size=3, shuffle=True, seed=4)]
+    given = nn.data.DataLoader(data, batch_size=3, shuffle=True, seed=4, worker_init_fn=np.random.seed(1))
+    assert [b[1].tolist() for b in given] == plain and given.worker_init_fn is None  # np.random.seed returns None
+    with pytest.raises(
+        TypeError, match=r"DataLoader: worker_init_fn must be None or a function of the worker id, got 5"
+    ):
+        nn.data.DataLoader(data, worker_init_fn=5)
+    torch = pytest.importorskip("torch")
+    calls = []
+    loader = torch.utils.data.DataLoader(torch.arange(10), batch_size=3, worker_init_fn=calls.append)
+    assert len(list(loader)) == 4 and calls == []  # torch's, in-process (num_workers=0): never called either
