@@ -149,7 +149,8 @@ class DataLoader:
     ``shuffle``; ``batch_sampler`` (lists of indices, e.g. ``BatchSampler(sampler, 64, False)``)
     replaces ``batch_size``, ``shuffle``, ``sampler`` and ``drop_last``, as PyTorch's (``nn.samplers``).
     ``num_workers`` and ``pin_memory`` are accepted for PyTorch code and change nothing: batches
-    are made in this process.
+    are made in this process; so ``worker_init_fn(worker_id)`` (None or a function) is kept and, as
+    PyTorch's with ``num_workers=0``, never called: there is no worker process to start.
 
     >>> X, y = np.zeros((100, 2)), np.arange(100)
     >>> loader = DataLoader((X, y), batch_size=64, shuffle=True, seed=0)
@@ -158,6 +159,8 @@ class DataLoader:
     ((64, 2), (64,))
     >>> len(loader)             # batches per epoch
     2
+    >>> DataLoader((X, y), batch_size=10, shuffle=True, worker_init_fn=lambda worker_id: None).batch_size
+    10
     """
 
     def __init__(
@@ -173,6 +176,7 @@ class DataLoader:
         batch_sampler: Iterable[Any] | None = None,
         num_workers: int = 0,
         pin_memory: bool = False,
+        worker_init_fn: Callable[[int], None] | None = None,
     ) -> None:
         # A tuple of arrays is columns (X, y); a list is examples, as PyTorch reads a list (a list of
         # ten (2,) arrays is ten rows, not two rows of ten columns); one array yields bare batches.
@@ -191,6 +195,11 @@ class DataLoader:
         # process (slicing numpy rows costs less than starting a worker), and there is no GPU memory to pin
         if not isinstance(num_workers, int) or isinstance(num_workers, bool) or num_workers < 0:
             raise ValueError(f"DataLoader: num_workers must be an int >= 0, got {num_workers!r}")
+        if worker_init_fn is not None and not callable(worker_init_fn):
+            raise TypeError(
+                f"DataLoader: worker_init_fn must be None or a function of the worker id, got {worker_init_fn!r:.60}"
+            )
+        self.worker_init_fn = worker_init_fn
         self.dataset = cast(Dataset, dataset)  # it has len() and [index]: checked above
         if len(self.dataset) == 0:
             raise ValueError("DataLoader: the dataset is empty")
