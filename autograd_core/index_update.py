@@ -1,5 +1,6 @@
-"""JAX's functional index updates, ``x.at[index].set(v)`` and friends, and PyTorch's out-of-place
-``index_put index_add index_copy index_fill``: each returns a NEW tensor, recorded, differentiable in x and v.
+"""JAX's functional index updates, ``x.at[index].set(v)`` (and ``add subtract multiply divide power min max
+apply get``), and PyTorch's out-of-place ``index_put index_add index_copy index_fill``: each returns a NEW
+tensor, recorded, differentiable in x and v.
 A recorded tensor refuses ``x[i] = v`` (an in-place write would corrupt the graph); these are the answer.
 
 Composed from recorded ops, no vjp of their own: the updated elements are gathered (``Getitem``), combined
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 # How each update combines the old element with v (``set`` takes v itself: no op).
 _COMBINE: dict[str, Callable[[Tensor, Tensor], Tensor]] = {
     "add": lambda old, v: old.add(v),
+    "subtract": lambda old, v: old.sub(v),
     "multiply": lambda old, v: old.mul(v),
     "divide": lambda old, v: old.div(v),
     "power": lambda old, v: old.pow(v),
@@ -80,6 +82,25 @@ class IndexUpdateRef:
         Tensor([1., 2.])
         """
         return update("add", self._x, self._index, values)
+
+    def subtract(self, values: TensorLike) -> Tensor:
+        """A copy of x with ``values`` subtracted at ``index`` (repeats subtract every value).
+
+        >>> Tensor([5.0, 5.0]).at[0].subtract(2.0)
+        Tensor([3., 5.])
+        """
+        return update("subtract", self._x, self._index, values)
+
+    def apply(self, func: Callable[[Tensor], Tensor]) -> Tensor:
+        """A copy of x with the elementwise ``func`` applied at ``index`` (once per time a position is named,
+        as numpy's ``ufunc.at``): JAX's ``x.at[i].apply(jnp.sin)``.
+
+        >>> Tensor([1.0, 4.0, 9.0]).at[[1, 2]].apply(ag.sqrt)
+        Tensor([1., 2., 3.])
+        """
+        if not callable(func):
+            raise TypeError(f"at[...].apply: func must be callable (e.g. ag.sin), got {type(func).__name__}")
+        return update("apply", self._x, self._index, func)
 
     def multiply(self, values: TensorLike) -> Tensor:
         """A copy of x with ``x[index] *= values`` (repeats multiply in turn).
@@ -143,7 +164,7 @@ class IndexUpdateHelper:
         return f"_IndexUpdateHelper(shape={self._x.shape})"
 
 
-def update(op: str, x: Tensor, index: Index, values: TensorLike | None) -> Tensor:
+def update(op: str, x: Tensor, index: Index, values: Any) -> Tensor:
     """``x.at[index].<op>(values)``: a new tensor, recorded (see the module docstring).
 
     >>> update("add", Tensor([1.0, 2.0]), 0, 5.0)
@@ -161,7 +182,10 @@ def update(op: str, x: Tensor, index: Index, values: TensorLike | None) -> Tenso
         ) from error
     if op == "get":
         return x[plain]
-    v = _operand(op, values, x, positions.shape)
+    if op == "apply":  # a function of the old element alone: v stands for nothing
+        v = _tensor.Tensor(np.zeros(positions.shape, x.dtype))
+    else:
+        v = _operand(op, values, x, positions.shape)
     flat_x, flat_v, flat_pos = x.reshape(-1), v.reshape(-1), positions.reshape(-1)
     if op == "set":  # numpy assignment keeps the last of a repeated position: which v lands on each one
         landing = np.full(x._data.size, -1, dtype=np.intp)
@@ -175,10 +199,11 @@ def update(op: str, x: Tensor, index: Index, values: TensorLike | None) -> Tenso
         summed = _tensor.Tensor.apply(ScatterAdd, flat_v, shape=(x._data.size,), index=flat_pos)
         where = np.unique(flat_pos)
         return _put(out, where, out[where] + summed[where]).reshape(x.shape)
+    combine = (lambda old, _: values(old)) if op == "apply" else _COMBINE[op]
     for k in range(depth):  # round k: the k-th time each position is named (no position twice in a round)
         which = np.flatnonzero(rank == k)
         where = flat_pos[which]
-        out = _put(out, where, _COMBINE[op](out[where], flat_v[which]))
+        out = _put(out, where, combine(out[where], flat_v[which]))
     return out.reshape(x.shape)
 
 

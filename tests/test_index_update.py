@@ -8,7 +8,7 @@ import pytest
 import autograd_core as ag
 from autograd_core import Tensor
 
-OPS = ("set", "add", "multiply", "divide", "power", "min", "max")
+OPS = ("set", "add", "subtract", "multiply", "divide", "power", "min", "max")
 INDICES = {
     "int": 1,
     "slice": (slice(1, None), slice(None, None, 2)),
@@ -30,6 +30,7 @@ def _numpy_update(op, x, index, v):
     fn = {
         "set": lambda a, b: b,
         "add": np.add,
+        "subtract": np.subtract,
         "multiply": np.multiply,
         "divide": np.divide,
         "power": np.power,
@@ -126,6 +127,32 @@ def test_clear_errors():
         ag.index_update.IndexUpdateHelper(np.zeros(3))
     with pytest.raises(TypeError, match=r"at\[...\]\.set: values must be numbers"):
         x.at[0].set("a")
+
+
+def test_apply_runs_func_once_per_naming_as_ufunc_at():
+    x = np.array([1.0, 2.0, 3.0])
+    out = Tensor(x).at[np.array([0, 0, 2])].apply(ag.sin)
+    expected = x.copy()
+    np.sin.at(expected, np.array([0, 0, 2]))
+    np.testing.assert_array_equal(out.data, expected)
+    assert ag.gradcheck(lambda a: a.at[np.array([0, 0, 2])].apply(ag.sin).sum(), [Tensor(x, requires_grad=True)])
+    with pytest.raises(TypeError, match=r"at\[...\]\.apply: func must be callable"):
+        Tensor(x).at[0].apply(2.0)
+
+
+def test_apply_equals_jax_and_differentiates_where_jax_cannot():
+    jax = pytest.importorskip("jax")
+    x = np.array([1.0, 2.0, 3.0])
+    with jax.enable_x64(True):
+        jx = jax.numpy.asarray(x)
+        jvalue = jx.at[jax.numpy.asarray([2, 0, 2])].apply(jax.numpy.sin)
+        with pytest.raises(NotImplementedError):  # JAX has no JVP of scatter_apply: ours is the chain rule
+            jax.grad(lambda a: a.at[0].apply(jax.numpy.sin).sum())(jx)
+    a = Tensor(x, requires_grad=True)
+    out = a.at[np.array([2, 0, 2])].apply(ag.sin)
+    np.testing.assert_allclose(out.data, np.asarray(jvalue), rtol=1e-15)
+    out.sum().backward()
+    np.testing.assert_allclose(a.grad, [np.cos(1.0), 1.0, np.cos(np.sin(3.0)) * np.cos(3.0)], rtol=1e-15)
 
 
 # ------------------------------------------------------------------ PyTorch's out-of-place spellings
