@@ -276,4 +276,4 @@ def test_g_the_mlp_trained_by_sgd_on_the_pytree_classifies_digits():
     last = loss(params, Tensor(X[train]), Tensor(targets[train])).item()
     accuracy = (batched_predict(params, Tensor(X[test])).data.argmax(axis=1) == y[test]).mean()
     assert last < first / 4
-    assert accuracy > 0.9, accuracy  # measured 0.94+ on the 397 held-out digits
+    assert accuracy > 0.9, accuracy  # measured 0.95 on the 397 held-out digits
