@@ -48,7 +48,9 @@ _ADD_ROUNDS = 8  # deeper repeats in .add: one np.add.at (a histogram), not one 
 
 
 class IndexUpdateRef:
-    """``x.at[index]``: what ``.set .add .multiply .divide .power .min .max .get`` update or read."""
+    """``x.at[index]``: what ``.set .add .subtract .multiply .divide .power .min .max .apply .get`` update or read.
+    Each takes JAX's keywords: ``unique_indices`` and ``indices_are_sorted`` (hints, not needed here) and
+    ``mode`` None or ``"promise_in_bounds"`` (an index out of bounds raises, as numpy's)."""
 
     __slots__ = ("_index", "_x")
 
@@ -58,40 +60,40 @@ class IndexUpdateRef:
     def __repr__(self) -> str:
         return f"_IndexUpdateRef(shape={self._x.shape}, index={self._index!r})"
 
-    def get(self) -> Tensor:
+    def get(self, **jax_flags: Any) -> Tensor:
         """``x[index]``, recorded (JAX's ``x.at[i].get()``).
 
         >>> Tensor([1.0, 2.0, 3.0]).at[::2].get()
         Tensor([1., 3.])
         """
-        return update("get", self._x, self._index, None)
+        return update("get", self._x, self._index, None, jax_flags)
 
-    def set(self, values: TensorLike) -> Tensor:
+    def set(self, values: TensorLike, **jax_flags: Any) -> Tensor:
         """A copy of x with ``x[index] = values`` (broadcast to ``x[index]``'s shape). Where the index names a
         position twice, the LAST of its values wins (numpy's and JAX-on-CPU's order), and only it gets a gradient.
 
         >>> Tensor([0.0, 0.0, 0.0]).at[[0, 2, 0]].set(Tensor([1.0, 2.0, 3.0]))
         Tensor([3., 0., 2.])
         """
-        return update("set", self._x, self._index, values)
+        return update("set", self._x, self._index, values, jax_flags)
 
-    def add(self, values: TensorLike) -> Tensor:
+    def add(self, values: TensorLike, **jax_flags: Any) -> Tensor:
         """A copy of x with ``values`` added at ``index``; repeated positions add every value (scatter-add).
 
         >>> Tensor([0.0, 0.0]).at[[1, 1, 0]].add(1.0)
         Tensor([1., 2.])
         """
-        return update("add", self._x, self._index, values)
+        return update("add", self._x, self._index, values, jax_flags)
 
-    def subtract(self, values: TensorLike) -> Tensor:
+    def subtract(self, values: TensorLike, **jax_flags: Any) -> Tensor:
         """A copy of x with ``values`` subtracted at ``index`` (repeats subtract every value).
 
         >>> Tensor([5.0, 5.0]).at[0].subtract(2.0)
         Tensor([3., 5.])
         """
-        return update("subtract", self._x, self._index, values)
+        return update("subtract", self._x, self._index, values, jax_flags)
 
-    def apply(self, func: Callable[[Tensor], Tensor]) -> Tensor:
+    def apply(self, func: Callable[[Tensor], Tensor], **jax_flags: Any) -> Tensor:
         """A copy of x with the elementwise ``func`` applied at ``index`` (once per time a position is named,
         as numpy's ``ufunc.at``): JAX's ``x.at[i].apply(jnp.sin)``.
 
@@ -100,49 +102,49 @@ class IndexUpdateRef:
         """
         if not callable(func):
             raise TypeError(f"at[...].apply: func must be callable (e.g. ag.sin), got {type(func).__name__}")
-        return update("apply", self._x, self._index, func)
+        return update("apply", self._x, self._index, func, jax_flags)
 
-    def multiply(self, values: TensorLike) -> Tensor:
+    def multiply(self, values: TensorLike, **jax_flags: Any) -> Tensor:
         """A copy of x with ``x[index] *= values`` (repeats multiply in turn).
 
         >>> Tensor([1.0, 2.0]).at[1].multiply(3.0)
         Tensor([1., 6.])
         """
-        return update("multiply", self._x, self._index, values)
+        return update("multiply", self._x, self._index, values, jax_flags)
 
     mul = multiply  # JAX's older spelling
 
-    def divide(self, values: TensorLike) -> Tensor:
+    def divide(self, values: TensorLike, **jax_flags: Any) -> Tensor:
         """A copy of x with ``x[index] /= values``.
 
         >>> Tensor([1.0, 6.0]).at[1].divide(3.0)
         Tensor([1., 2.])
         """
-        return update("divide", self._x, self._index, values)
+        return update("divide", self._x, self._index, values, jax_flags)
 
-    def power(self, values: TensorLike) -> Tensor:
+    def power(self, values: TensorLike, **jax_flags: Any) -> Tensor:
         """A copy of x with ``x[index] **= values``.
 
         >>> Tensor([2.0, 3.0]).at[0].power(3.0)
         Tensor([8., 3.])
         """
-        return update("power", self._x, self._index, values)
+        return update("power", self._x, self._index, values, jax_flags)
 
-    def min(self, values: TensorLike) -> Tensor:
+    def min(self, values: TensorLike, **jax_flags: Any) -> Tensor:
         """A copy of x with ``x[index] = minimum(x[index], values)``; at a tie the gradient splits as ``minimum``'s.
 
         >>> Tensor([1.0, 5.0]).at[:].min(3.0)
         Tensor([1., 3.])
         """
-        return update("min", self._x, self._index, values)
+        return update("min", self._x, self._index, values, jax_flags)
 
-    def max(self, values: TensorLike) -> Tensor:
+    def max(self, values: TensorLike, **jax_flags: Any) -> Tensor:
         """A copy of x with ``x[index] = maximum(x[index], values)``.
 
         >>> Tensor([1.0, 5.0]).at[:].max(3.0)
         Tensor([3., 5.])
         """
-        return update("max", self._x, self._index, values)
+        return update("max", self._x, self._index, values, jax_flags)
 
 
 class IndexUpdateHelper:
@@ -164,7 +166,7 @@ class IndexUpdateHelper:
         return f"_IndexUpdateHelper(shape={self._x.shape})"
 
 
-def update(op: str, x: Tensor, index: Index, values: Any) -> Tensor:
+def update(op: str, x: Tensor, index: Index, values: Any, jax_flags: dict[str, Any] | None = None) -> Tensor:
     """``x.at[index].<op>(values)``: a new tensor, recorded (see the module docstring).
 
     >>> update("add", Tensor([1.0, 2.0]), 0, 5.0)
@@ -172,6 +174,7 @@ def update(op: str, x: Tensor, index: Index, values: Any) -> Tensor:
     """
     if not isinstance(x, TensorBase):
         raise TypeError(f"at[...].{op}: x must be a Tensor, got {type(x).__name__}; wrap it: ag.tensor(x)")
+    _check_flags(op, jax_flags or {})
     plain = plain_index(index)
     try:  # the flat number of every element x[index] selects (the index checked here, as numpy checks it)
         positions = np.asarray(np.arange(x._data.size).reshape(x.shape)[plain])
@@ -205,6 +208,22 @@ def update(op: str, x: Tensor, index: Index, values: Any) -> Tensor:
         where = flat_pos[which]
         out = _put(out, where, combine(out[where], flat_v[which]))
     return out.reshape(x.shape)
+
+
+def _check_flags(op: str, flags: dict[str, Any]) -> None:
+    """JAX's keywords: the hints are accepted (every update here is correct without them); only the mode
+    this engine has (out of bounds raises) is, so a port relying on clip/drop/fill is told, not silently changed."""
+    unknown = set(flags) - {"unique_indices", "indices_are_sorted", "mode"}
+    if unknown:
+        raise TypeError(
+            f"at[...].{op}: unexpected keyword(s) {sorted(unknown)}; JAX's are unique_indices, "
+            "indices_are_sorted and mode"
+        )
+    if flags.get("mode") not in (None, "promise_in_bounds"):
+        raise NotImplementedError(
+            f"at[...].{op}: mode={flags['mode']!r} is not supported: an index out of bounds raises here (as numpy); "
+            "clip it yourself (np.clip(i, 0, n - 1)) or drop it from the index"
+        )
 
 
 def _operand(op: str, values: TensorLike | None, x: Tensor, shape: tuple[int, ...]) -> Tensor:

@@ -127,6 +127,16 @@ def test_clear_errors():
         ag.index_update.IndexUpdateHelper(np.zeros(3))
     with pytest.raises(TypeError, match=r"at\[...\]\.set: values must be numbers"):
         x.at[0].set("a")
+    with pytest.raises(NotImplementedError, match=r"at\[...\]\.get: mode='clip' is not supported.*np\.clip"):
+        x.at[5].get(mode="clip")
+    with pytest.raises(TypeError, match=r"at\[...\]\.add: unexpected keyword\(s\) \['fill'\]"):
+        x.at[0].add(1.0, fill=0)
+
+
+def test_jax_keywords_are_accepted_as_hints():
+    x = Tensor([1.0, 2.0, 3.0])
+    out = x.at[np.array([2, 0])].multiply(2.0, unique_indices=True, indices_are_sorted=False, mode="promise_in_bounds")
+    np.testing.assert_array_equal(out.data, [2.0, 2.0, 6.0])
 
 
 def test_apply_runs_func_once_per_naming_as_ufunc_at():
@@ -239,3 +249,33 @@ def test_ties_in_min_split_the_gradient_as_jax():
     a.at[0].min(b).sum().backward()
     np.testing.assert_allclose(a.grad, np.asarray(jgx))
     np.testing.assert_allclose(b.grad, float(jgv))
+
+
+def test_second_order_equals_jax():
+    jax = pytest.importorskip("jax")
+    f = lambda x: (x.at[np.array([0, 2])].multiply(x[1]).at[1].set(x[0] * x[2]) ** 3).sum()  # noqa: E731
+    x = np.array([1.0, 2.0, 3.0])
+    with jax.enable_x64(True):
+        jnp = jax.numpy
+        jf = lambda a: (a.at[jnp.array([0, 2])].multiply(a[1], unique_indices=True).at[1].set(a[0] * a[2]) ** 3).sum()  # noqa: E731
+        jh = jax.hessian(jf)(jnp.asarray(x))
+    np.testing.assert_allclose(ag.hessian(f)(Tensor(x)).data, np.asarray(jh), rtol=1e-13)
+
+
+@pytest.mark.filterwarnings("error")  # a CompileWarning (falling back to define-by-run) fails it
+def test_a_compiled_step_with_at_replays_the_eager_values_and_gradients():
+    w = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+
+    def step(x):
+        out = Tensor(np.zeros(3)).at[np.array([0, 2, 0])].add(w * x).at[1].set(w[1] * 2)
+        return (out * out).sum()
+
+    compiled = ag.compile(step)
+    for i in range(4):  # two traces, then replays
+        x = Tensor([1.0, 2.0, float(i)])
+        w.grad = None
+        value, grad = compiled(x).item(), w.grad.copy()
+        w.grad = None
+        step(x).backward()
+        assert value == step(x).item()
+        np.testing.assert_array_equal(grad, w.grad)
