@@ -185,6 +185,8 @@ def update(op: str, x: Tensor, index: Index, values: Any, jax_flags: dict[str, A
         ) from error
     if op == "get":
         return x[plain]
+    if op == "divide" and x.dtype.kind in "biu":  # true division, as JAX's: an integer x becomes float
+        x = x.to(np.float64)
     if op == "apply":  # a function of the old element alone: v stands for nothing
         v = _tensor.Tensor(np.zeros(positions.shape, x.dtype))
     else:
@@ -227,15 +229,16 @@ def _check_flags(op: str, flags: dict[str, Any]) -> None:
 
 
 def _operand(op: str, values: TensorLike | None, x: Tensor, shape: tuple[int, ...]) -> Tensor:
-    """``values`` as a Tensor of x's dtype (JAX casts updates to it) broadcast to x[index]'s ``shape``."""
+    """``values`` as a Tensor broadcast to x[index]'s ``shape``, of x's dtype if x is float (an integer x meets
+    it in its own, and the result is cast back to x's: 7 * 2.5 -> 17, as JAX)."""
     if isinstance(values, TensorBase):
         v = cast("Tensor", values)
     else:
         array = np.asarray(values)
         if array.dtype.kind not in "biuf":
             raise TypeError(f"at[...].{op}: values must be numbers, got {type(values).__name__} ({array.dtype})")
-        v = _tensor.Tensor(array.astype(x.dtype, copy=False))
-    if v.dtype != x.dtype:
+        v = _tensor.Tensor(array.astype(x.dtype, copy=False) if x.dtype.kind == "f" else array)
+    if v.dtype != x.dtype and x.dtype.kind == "f":
         v = v.to(x.dtype)
     try:
         fits = np.broadcast_shapes(v.shape, shape) == shape
@@ -264,6 +267,8 @@ def _occurrence(pos: np.ndarray) -> np.ndarray:
 def _put(flat: Tensor, where: np.ndarray, new: Tensor) -> Tensor:
     """``flat`` with ``new`` at the distinct positions ``where``: assigned by ScatterAdd, chosen by ``where``
     (exact: nothing is added to or subtracted from an element)."""
+    if new.dtype != flat.dtype:  # an integer x updated by a float v: JAX keeps x's dtype (truncating)
+        new = new.to(flat.dtype)
     written = np.zeros(flat.shape, dtype=bool)
     written[where] = True
     size = flat.shape[0]

@@ -105,6 +105,16 @@ def test_v_broadcasts_and_takes_x_dtype_and_get_reads():
     assert x.data.sum() == 0  # x itself unchanged: a new tensor is returned
 
 
+def test_an_integer_tensor_keeps_its_dtype_but_divide_is_true_division_as_jax():
+    x = ag.tensor([7, 8, 9])
+    out = x.at[1].add(2.7).at[0].multiply(2.5).at[2].power(2.0)
+    assert out.dtype == x.dtype
+    np.testing.assert_array_equal(out.data, [17, 10, 81])  # 7 * 2.5 = 17.5 -> 17: computed, then cast (JAX's)
+    divided = x.at[0].divide(2)
+    assert divided.dtype == np.float64
+    np.testing.assert_array_equal(divided.data, [3.5, 8.0, 9.0])
+
+
 def test_a_recorded_tensor_refuses_writes_but_at_builds_the_result():
     """cs231n's naive conv writes ``out[i] = ...``: with .at the loop keeps its gradient."""
     w = Tensor([1.0, 2.0, 3.0], requires_grad=True)
