@@ -189,8 +189,9 @@ def test_f_default_precision_is_float64_where_jax_uses_float32():
 
 
 def test_f_jax_defaults_to_float32():
-    _, jnp = _jax()
-    assert jnp.array([1.0]).dtype == np.float32  # unless jax_enable_x64
+    jax, jnp = _jax()
+    with jax.enable_x64(False):  # JAX's default (another test may have switched x64 on for the process)
+        assert jnp.array([1.0]).dtype == np.float32
 
 
 # ------------------------------------------------------------------ g. pytrees and the MLP
