@@ -64,8 +64,8 @@ class TensorMethods(TensorBase):
                     f"recording: {instead}, the same inside `with no_grad():`, or use an optimizer from nn.optim."
                 )
             raise RuntimeError(
-                f"{what} on a tensor that is part of a recorded graph; make a new tensor instead (y = y.at[i].set(v), "
-                "y = y + ..., ag.where(mask, value, y)), or, for values needing no gradient, `with ag.no_grad():`"
+                f"{what} on a tensor that is part of a recorded graph; make a new tensor instead (y = y + ..., "
+                "y.at[i].set(v), ag.where(mask, value, y)), or, needing no gradient, work inside `with ag.no_grad():`"
             )
 
     def __setitem__(self, index: Index, value: TensorLike) -> None:

@@ -68,7 +68,7 @@ def test_a_under_compile_a_global_is_a_constant_of_the_trace_as_under_jit():
 def test_b_a_recorded_tensor_refuses_item_assignment_and_names_at():
     x = Tensor(np.zeros((3, 3)), requires_grad=True)
     y = x * 2
-    with pytest.raises(RuntimeError, match=r"y = y\.at\[i\]\.set\(v\)"):
+    with pytest.raises(RuntimeError, match=r"y\.at\[i\]\.set\(v\)"):
         y[1, :] = 1.0
 
 
