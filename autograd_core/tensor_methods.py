@@ -65,7 +65,7 @@ class TensorMethods(TensorBase):
                 )
             raise RuntimeError(
                 f"{what} on a tensor that is part of a recorded graph; make a new tensor instead (y = y + ..., "
-                "ag.where(mask, value, y)), or, for values that need no gradient, work inside `with ag.no_grad():`"
+                "y.at[i].set(v), ag.where(mask, value, y)), or, needing no gradient, work inside `with ag.no_grad():`"
             )
 
     def __setitem__(self, index: Index, value: TensorLike) -> None:

@@ -23,6 +23,7 @@ import autograd_core.tensor as _tensor  # still loading when this one is importe
 
 from .delivery import PostAccumulateGradHook
 from .grad_mode import current_switches
+from .index_update import TensorIndexUpdate
 from .primitives import Cos, Cumsum, Sin
 from .tensor_base import TensorBase, normalize_axes
 from .tensor_inplace import TensorInPlace, _values
@@ -45,7 +46,7 @@ def _dim(op: str, dim: int, ndim: int) -> int:
     return normalize_axes(op, dim, max(ndim, 1))[0]
 
 
-class TensorTorch(TensorInPlace):
+class TensorTorch(TensorInPlace, TensorIndexUpdate):
     """PyTorch-named methods composed from Tensor ops (see the module docstring)."""
 
     # ------------------------------------------------------------ indexing by other tensors
