@@ -255,14 +255,15 @@ class Plan:
         (a sum, a scatter), as the engine's vjp_add: O(g), not O(x). False where it is not: sent as usual."""
         node, entry = tape.order[i], tape.structure[i]
         x = entry[2][0]
-        acc = parts[x] = [self._combine(parts[x], handed=False)]  # the parts so far, added as the engine adds them
-        if acc[0].name not in self._owned:
+        acc = self._combine(parts[x], handed=False)  # the parts so far, added as the engine adds them
+        parts[x] = [acc]
+        if acc.name not in self._owned:
             return False
         params, known = self._param_codes(entry, node)
         template = node.prim.vjp_add_code(node.data, *(p.data for p in node.parents), **known)
-        self._body += template.format(acc=acc[0].name, g=g.name, **params).split("\n")
-        if acc[0].value.flags.writeable:  # (a leaf's gradient values are never read: read-only zeros)
-            node.prim.vjp_add(acc[0].value, g.value, **node.params)
+        self._body += template.format(acc=acc.name, g=g.name, **params).split("\n")
+        if acc.value.flags.writeable:  # (a leaf's gradient values are never read: read-only zeros)
+            node.prim.vjp_add(acc.value, g.value, **node.params)
         return True
 
     def _bake(self, value):
