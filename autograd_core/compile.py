@@ -198,9 +198,14 @@ class Compiled:
         stand_in = [isinstance(a, Tensor) and not a.requires_grad and a.dtype.kind == "f" for a in args]
         call_args = [Tensor(a.data, requires_grad=True, label=a.label) if s else a for a, s in zip(args, stand_in)]
         clock, before = MutationClock.now, [(t, t.grad) for t in (entry.reference.leaves if entry.reference else ())]
+        structure = StructureClock.now
         outputs, form = self._outputs(call_flat(self.fn, call_args, self.title))
         if spent(outputs[0]):  # (the engine would say 'backward through ... a second time')
             raise RuntimeError(f"compile({self.title}): fn ran loss.backward(); compile runs it: drop it from fn")
+        if StructureClock.now != structure and MutationClock.now != clock:  # fn built what it reads (a lazy layer
+            # its weights): this call is no trace of the steps to come, nor a reason to give up
+            outputs[0].backward()
+            return _detached(form, outputs)
         tape, reason = _attempt(Tape, outputs, form, args, call_args, clock, before)
         for traced, a in zip(call_args, args):
             if traced is not a:  # recorded now; backward skips its gradient (time, memory), never used

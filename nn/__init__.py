@@ -51,6 +51,7 @@ from .layers import (
     Softplus,
     Tanh,
 )
+from .lazy import LazyBatchNorm1d, LazyBatchNorm2d, LazyConv1d, LazyConv2d, LazyConvTranspose2d, LazyLinear
 from .losses import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -125,6 +126,12 @@ __all__ = [
     "TransformerEncoder",
     "BatchNorm1d",
     "BatchNorm2d",
+    "LazyLinear",
+    "LazyConv1d",
+    "LazyConv2d",
+    "LazyConvTranspose2d",
+    "LazyBatchNorm1d",
+    "LazyBatchNorm2d",
     "LayerNorm",
     "GroupNorm",
     "MSELoss",
@@ -158,11 +165,12 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    """PyTorch's lazy layers (``nn.LazyLinear(256)``, ...) infer their input size at the first call; here
-    every layer is built with its sizes, so asking for one says what to write instead."""
+    """PyTorch's other lazy layers (``nn.LazyLayerNorm``, ...): the message names the lazy ones here and the
+    plain layer to build with its input size."""
     if name.startswith("Lazy") and name[4:] in __all__:
+        lazy = ", ".join(n for n in __all__ if n.startswith("Lazy"))
         raise AttributeError(
-            f"module 'nn' has no attribute {name!r}: layers here are built with their input size, "
-            f"so give it: nn.{name[4:]}(<input size>, ...) (nn.LazyLinear(256) on 20 features is nn.Linear(20, 256))"
+            f"module 'nn' has no attribute {name!r}: the lazy layers here are {lazy}; give {name[4:]} its input "
+            f"size instead: nn.{name[4:]}(<input size>, ...)"
         )
     raise AttributeError(f"module 'nn' has no attribute {name!r}")

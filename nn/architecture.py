@@ -25,13 +25,19 @@ _CONTAINERS = ("Sequential", "ModuleList", "ModuleDict")  # described by their c
 
 
 def layer_types() -> dict[str, type[Module]]:
-    """Every ``Module`` subclass defined in ``nn``, by class name (what ``build`` can make)."""
+    """Every ``Module`` subclass defined in ``nn``, by class name (what ``build`` can make); not the lazy layers,
+    which a file holds as the layers they became."""
     found: dict[str, type[Module]] = {}
     stack: list[type[Module]] = [Module]
     while stack:
         cls = stack.pop()
         stack.extend(cls.__subclasses__())
-        if cls.__module__.split(".")[0] == "nn" and cls is not Module and not cls.__name__.startswith("_"):
+        if (
+            cls.__module__.split(".")[0] == "nn"
+            and cls.__module__ != "nn.lazy"
+            and cls is not Module
+            and not cls.__name__.startswith("_")
+        ):
             found.setdefault(cls.__name__, cls)
     return found
 

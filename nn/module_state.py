@@ -24,6 +24,7 @@ from autograd_core import Tensor, structure_changed
 from autograd_core.types import ArrayLike
 
 from .init import write_in_place
+from .parameter import is_lazy
 
 if TYPE_CHECKING:
     from .module import Module
@@ -187,6 +188,20 @@ class ModuleState:
         state.update((name, np.array(b, copy=True)) for name, b in self.named_buffers())
         return state
 
+    def _lazy_built(self, state_dict: Mapping[str, Any], params: dict[str, Any]) -> list[tuple[Any, Any]]:
+        """Each lazy layer (``nn.LazyLinear``...) built aside for the input size the state's shapes give, as PyTorch
+        loads into one: its parameters and buffers stand in ``params`` for the placeholders, checked and loaded as
+        any; the layer becomes it once all is loaded."""
+        built = []
+        for prefix, module in self.named_modules():
+            real = module.built_for(state_dict, prefix) if hasattr(module, "built_for") else None
+            if real is not None:
+                dotted = f"{prefix}." if prefix else ""
+                own = [*real.named_parameters(), *real.named_buffers()]
+                params.update((dotted + name, value) for name, value in own)
+                built.append((module, real))
+        return built
+
     def load_state_dict(self, state_dict: Mapping[str, Tensor | ArrayLike], strict: bool = True) -> IncompatibleKeys:
         """Copy values into the parameters. Every name, shape and dtype is checked first
         (values must be finite floating-point arrays of the parameter's shape); on any
@@ -213,6 +228,7 @@ class ModuleState:
             )
         params: dict[str, Any] = dict(self.named_parameters())
         params.update(self.named_buffers())
+        built = self._lazy_built(state_dict, params)
         problems: list[str] = []
         updates: list[tuple[Any, np.ndarray]] = []
         missing = [n for n in params if n not in state_dict]
@@ -230,7 +246,9 @@ class ModuleState:
                 continue
             value = state_dict[name]
             value = np.asarray(value.data if isinstance(value, Tensor) else value)
-            if value.shape != p.shape:
+            if is_lazy(p):
+                problems.append(f"'{name}' belongs to a lazy layer not built yet: call the model once on a batch first")
+            elif value.shape != p.shape:
                 problems.append(f"'{name}': shape {value.shape}, the parameter has shape {p.shape}")
             elif value.dtype.kind != "f":
                 problems.append(f"'{name}': dtype {value.dtype} is not floating-point")
@@ -255,5 +273,7 @@ class ModuleState:
                 write_in_place(p, value)  # keeps the parameter's layout (Linear's column-major weight)
             else:
                 np.copyto(p, value)  # a buffer: in place, so the module's attribute sees it
+        for module, real in built:
+            module.become(real)  # (with the values just loaded into real)
         structure_changed()  # a compiled step may hold a buffer's values (BatchNorm's, eval mode): traced again
         return IncompatibleKeys(missing, unexpected)

@@ -19,11 +19,31 @@ from autograd_core import Tensor
 from autograd_core.types import TensorLike
 
 _MARK = "_nn_parameter"  # in the Tensor's __dict__: made by Parameter, or registered by a module
+_LAZY = "_nn_lazy"  # in the Tensor's __dict__: a lazy layer's placeholder (empty until its first call)
 
 
 def is_parameter_value(value: object) -> bool:
     """Would a module register ``value`` as a parameter: a leaf Tensor that requires grad."""
     return isinstance(value, Tensor) and value.requires_grad and value.is_leaf
+
+
+def is_lazy(t: object) -> bool:
+    """Is ``t`` a lazy layer's parameter not built yet (PyTorch's ``nn.parameter.is_lazy``): empty until the
+    layer's first call gives it its shape and values.
+
+    >>> layer = nn.LazyLinear(2)
+    >>> is_lazy(layer.weight), layer.weight.shape
+    (True, (0,))
+    >>> _ = layer(np.ones((1, 3))); is_lazy(layer.weight), layer.weight.shape
+    (False, (2, 3))
+    """
+    return isinstance(t, Tensor) and vars(t).get(_LAZY, False) and t.size == 0
+
+
+def mark_lazy(t: Tensor) -> Tensor:
+    """Record that ``t`` is a lazy layer's placeholder (``is_lazy``) until it gets values; returns t."""
+    vars(t)[_LAZY] = True
+    return t
 
 
 def mark_parameter(t: Tensor) -> Tensor:

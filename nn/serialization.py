@@ -26,6 +26,7 @@ from autograd_core.npz import Headers, StrPath, write_npz  # the one .npz reader
 
 from .model_info import INFO_MEMBER, MAX_INFO_BYTES, ModelInfo, refuse_checkpoint
 from .module import Module
+from .parameter import is_lazy
 
 if TYPE_CHECKING:
     from .datasets import Standardizer
@@ -62,6 +63,12 @@ def save(
     """
     if not hasattr(model, "state_dict") or hasattr(model, "param_groups"):  # a dict, a path, an optimizer
         raise TypeError(f"nn.save: expected a Module, got {type(model).__name__}; {_SAVE_HINT}")
+    lazy = [name for name, p in model.named_parameters() if is_lazy(p)]
+    if lazy:
+        raise ValueError(
+            f"nn.save: {', '.join(lazy)} belong to lazy layers not built yet (their input size comes from the first "
+            "call): call the model once on a batch, then save"
+        )
     state = model.state_dict()
     if not state:
         raise ValueError(f"nn.save: {type(model).__name__} has no parameters to save")

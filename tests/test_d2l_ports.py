@@ -12,7 +12,7 @@ must agree. The d2l helper library is not ours: the few helpers a chapter needs 
 Where the book's spelling fails here, by design: ``.grad`` and ``.data`` are numpy arrays, so
 ``p.grad.zero_()`` is ``p.grad.fill(0)`` (or ``p.grad = None``), ``x.grad.numpy()`` is ``x.grad``,
 ``param.data.normal_()`` is ``param.normal_()`` under ``no_grad`` and ``w.data.abs()`` is ``np.abs(w.data)``;
-``X /= 2`` on a recorded tensor is ``X = X / 2``; layers are built with their input size (no ``nn.LazyLinear``).
+``X /= 2`` on a recorded tensor is ``X = X / 2``.
 """
 
 import contextlib
@@ -664,9 +664,9 @@ def test_5_6_dropout_net_from_scratch_and_concise_train_on_digits():
 # ---------------------------------------------------------------- 6.1 Layers and modules
 class MLP(nn.Module):
     def __init__(self):
-        super().__init__()  # the book's LazyLinear(256) / LazyLinear(10), given their input size
-        self.hidden = nn.Linear(20, 256)
-        self.output = nn.Linear(256, 10)
+        super().__init__()
+        self.hidden = nn.LazyLinear(256)  # its input size (20) read from the first call
+        self.output = nn.LazyLinear(10)
 
     def forward(self, X):
         return self.output(F.relu(self.hidden(X)))
@@ -714,8 +714,9 @@ def test_6_1_modules_custom_sequential_and_control_flow():
     h = fixed.linear(X)
     with pytest.raises(RuntimeError, match=r"in-place '/=' on a tensor that is part of a recorded graph.*y = y \+"):
         h /= 2
-    with pytest.raises(AttributeError, match=r"nn.LazyLinear.*nn.Linear\(20, 256\)"):
-        nn.LazyLinear(256)
+    lazy = MLP()
+    assert lazy.hidden.weight.shape == (0,) and lazy(X).shape == (2, 10)  # built by the first call
+    assert lazy.hidden.weight.shape == (256, 20) and isinstance(lazy.hidden, nn.Linear)
 
 
 # ---------------------------------------------------------------- 6.2/6.3 Parameter management and initialisation
@@ -952,12 +953,14 @@ def test_gap_save_and_load_of_a_list_or_tuple_and_damaged_files(tmp_path):
         torch.load(tmp_path / "damaged")
 
 
-def test_gap_lazy_layers_say_to_give_the_input_size():
-    with pytest.raises(AttributeError, match=r"'LazyConv2d'.*nn.Conv2d\(<input size>, ...\)"):
-        nn.LazyConv2d(8, 3)
+def test_gap_lazy_layers_read_the_input_size_from_the_first_call():
+    net = nn.Sequential(nn.LazyConv2d(8, 3), nn.ReLU(), nn.Flatten(), nn.LazyLinear(10))
+    assert net(torch.zeros((2, 3, 6, 6))).shape == (2, 10)
+    assert net[0].weight.shape == (8, 3, 3, 3) and net[3].weight.shape == (10, 8 * 4 * 4)
+    with pytest.raises(AttributeError, match=r"'LazyLayerNorm'.*LazyLinear.*nn.LayerNorm\(<input size>, ...\)"):
+        nn.LazyLayerNorm  # noqa: B018
     with pytest.raises(AttributeError, match=r"^module 'nn' has no attribute 'NoSuchLayer'$"):
         nn.NoSuchLayer  # noqa: B018
-    assert not hasattr(nn, "LazyLinear") and hasattr(nn, "Linear")
 
 
 def test_gap_normal_and_uniform_fill_a_tensor_in_place_and_refuse_what_fill_refuses():

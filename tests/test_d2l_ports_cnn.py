@@ -10,10 +10,10 @@ bundled 8x8 digits (upsampled to 16x16, so both pooling stages keep a pixel).
 
 Where the book's spelling differs here, by design: a write ``Y[i, j] = v`` copies values only and refuses a
 ``v`` that requires grad (no in-place autograd), so the book's ``Conv2D`` layer built on ``corr2d`` runs
-under ``no_grad`` only (the book trains ``nn.LazyConv2d`` instead); layers take their input size
-(``nn.Conv2d(1, 6, ...)`` for ``nn.LazyConv2d(6, ...)``). Sigmoid LeNet under the book's SGD (lr 0.9) stays
-at chance for 1,700 steps on 1,347 digits, in torch as here (the sigmoid plateau; the book takes 2,350 steps
-on Fashion-MNIST), so the short training uses Adam (12.10); 8.5 shows batch normalization lifting it off.
+under ``no_grad`` only (the book trains ``nn.LazyConv2d`` instead, as LeNet here does). Sigmoid LeNet under
+the book's SGD (lr 0.9) stays at chance for 1,700 steps on 1,347 digits, in torch as here (the sigmoid
+plateau; the book takes 2,350 steps on Fashion-MNIST), so the short training uses Adam (12.10); 8.5 shows
+batch normalization lifting it off.
 """
 
 import numpy as np
@@ -225,15 +225,17 @@ def init_cnn(module):
         nn.init.xavier_uniform_(module.weight)
 
 
-def lenet(layers, size=28, num_classes=10):
-    """The book's LeNet (its LazyConv2d / LazyLinear given their input sizes); ``size`` the input's side."""
-    side = (size // 2 - 4) // 2  # after the second pooling
-    return layers.Sequential(
-        layers.Conv2d(1, 6, kernel_size=5, padding=2), layers.Sigmoid(), layers.AvgPool2d(kernel_size=2, stride=2),
-        layers.Conv2d(6, 16, kernel_size=5), layers.Sigmoid(), layers.AvgPool2d(kernel_size=2, stride=2),
-        layers.Flatten(), layers.Linear(16 * side * side, 120), layers.Sigmoid(),
-        layers.Linear(120, 84), layers.Sigmoid(), layers.Linear(84, num_classes),
+def lenet(layers, size=28, num_classes=10, lib=ag):
+    """The book's LeNet (lazy layers: each reads its input size from the first call) after the book's
+    ``apply_init`` dry run on one image; ``size`` the input's side, ``lib`` ag or torch (for that image)."""
+    net = layers.Sequential(
+        layers.LazyConv2d(6, kernel_size=5, padding=2), layers.Sigmoid(), layers.AvgPool2d(kernel_size=2, stride=2),
+        layers.LazyConv2d(16, kernel_size=5), layers.Sigmoid(), layers.AvgPool2d(kernel_size=2, stride=2),
+        layers.Flatten(), layers.LazyLinear(120), layers.Sigmoid(),
+        layers.LazyLinear(84), layers.Sigmoid(), layers.LazyLinear(num_classes),
     )  # fmt: skip
+    net(lib.zeros((1, 1, size, size)))
+    return net
 
 
 def layer_summary(net, X_shape):
@@ -274,7 +276,7 @@ def test_7_6_lenet_layer_shapes_and_torch_s_values_and_gradients():
     net.apply(init_cnn)
     assert layer_summary(net, (1, 1, 28, 28)) == LENET_SHAPES
     real = pytest.importorskip("torch")
-    theirs = _to_torch(net, real, lenet(real.nn))
+    theirs = _to_torch(net, real, lenet(real.nn, lib=real))
     x = np.random.default_rng(0).normal(size=(3, 1, 28, 28))
     for ours, torch_s in zip(_forward_backward(ag, net, x), _forward_backward(real, theirs, x)):
         np.testing.assert_allclose(ours, torch_s, rtol=1e-10, atol=1e-13)
