@@ -18,6 +18,7 @@ What the port needed: nothing new in the library: every identity held as written
 derivative's paths is ``viz.explain``'s output, asserted in d).
 """
 
+import itertools
 import math
 
 import numpy as np
@@ -273,7 +274,7 @@ def test_e_gradient_descent_with_the_loss_gradient_lowers_the_loss():
         with ag.no_grad():
             w -= 0.05 * w.grad
             b -= 0.05 * b.grad
-    assert all(later < earlier for earlier, later in zip(losses, losses[1:]))
+    assert all(later < earlier for earlier, later in itertools.pairwise(losses))
     assert losses[-1] < 0.6 * losses[0]
 
 
