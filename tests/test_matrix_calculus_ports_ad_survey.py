@@ -231,6 +231,10 @@ def test_c_evaluation_trace_of_vectors_equals_jvp_and_backward():
     bar = lambda t: trace.name(t)[:1] + "\u0304" + trace.name(t)[1:]  # noqa: E731 (v₋₁ -> v̄₋₁)
     np.testing.assert_allclose(finals[bar(W)], W.grad, rtol=1e-14)
     np.testing.assert_allclose(finals[bar(x)], x.grad, rtol=1e-14)
+    assert [line.name for line in trace.primal].count("y") == 1 and len(trace.primal) == 2 + 3 + 1  # W, x; 3 ops; y
+    assert "v₂ = tanh(v₁) = [" in str(trace) and "\n v" not in str(trace)  # arrays on one line
+    W.label = "0.weight"  # an nn parameter's name has no letter to put a bar over: ∂y/∂0.weight
+    assert f"∂y/∂0.weight = {bar(W)} = " in str(viz.evaluation_trace((W @ x).sum()))
 
 
 # ------------------------------------------------------------------ d. the cost, in sweeps

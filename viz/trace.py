@@ -22,7 +22,7 @@ import autograd_core as ag
 from autograd_core import Tensor
 from autograd_core.types import ArrayLike
 
-from .format import NUMBER_FORMAT, check_number_format, format_array, format_number, is_constant
+from .format import NUMBER_FORMAT, check_number_format, format_array, format_number, is_constant, op_description
 from .gradients import backward_steps, local_derivative, refuse_changed, refuse_unrecorded
 from .layout import as_roots
 
@@ -41,7 +41,8 @@ class TraceLine:
 
     def text(self, number_format: str = NUMBER_FORMAT) -> str:
         middle = f" = {self.expression}" if self.expression else ""
-        return f"{self.name}{middle} = {format_array(self.value, number_format)}"
+        value = " ".join(format_array(self.value, number_format).split())  # a (5, 1) array on one line
+        return f"{self.name}{middle} = {value}"
 
 
 class EvaluationTrace:
@@ -143,8 +144,11 @@ def _v_names(tensors: list[Tensor]) -> dict[int, str]:
 
 
 def _marked(name: str, mark: str) -> str:
-    """v₃ with a bar or a dot over its letter: v̄₃, v̇₃ (x1 -> x̄1)."""
-    return name[:1] + mark + name[1:]
+    """v₃ with a bar or a dot over its letter: v̄₃, v̇₃ (x1 -> x̄1). A label that does not start with a letter
+    (an nn parameter's "0.weight") has no letter to mark: its adjoint is written ∂y/∂0.weight."""
+    if name[:1].isalpha():
+        return name[:1] + mark + name[1:]
+    return f"∂y/∂{name}" if mark == BAR else f"d{name}"
 
 
 def _in_order(tensors: list[Tensor]) -> list[Tensor]:
@@ -160,10 +164,12 @@ def _primal_line(t: Tensor, names: dict[int, str]) -> TraceLine:
     if t.is_leaf:
         return TraceLine(names[id(t)], t.label or "", t.data)
     operands = [_operand(p, names) for p in t.parents]
-    params = ", ".join(f"{k}={v!r}" for k, v in t.params.items() if v is not False and v is not None)
+    params = op_description(t)[len(t.op or "") :].strip()  # as the graph writes them: "axes=(1,)", "[:, 2]"
+    if t.op == "getitem":
+        return TraceLine(names[id(t)], operands[0] + params, t.data)
     if t.op in INFIX and len(operands) == 2 and not params:
         return TraceLine(names[id(t)], f" {INFIX[t.op]} ".join(operands), t.data)
-    return TraceLine(names[id(t)], f"{t.op}({', '.join(operands + ([params] if params else []))})", t.data)
+    return TraceLine(names[id(t)], f"{t.op}({', '.join(operands)}) {params}".rstrip(), t.data)
 
 
 def _seeds(tensors: list[Tensor], tangents: Mapping[Tensor, ArrayLike]) -> dict[int, npt.NDArray[Any]]:
