@@ -233,6 +233,13 @@ def test_c_evaluation_trace_of_vectors_equals_jvp_and_backward():
     np.testing.assert_allclose(finals[bar(x)], x.grad, rtol=1e-14)
     assert [line.name for line in trace.primal].count("y") == 1 and len(trace.primal) == 2 + 3 + 1  # W, x; 3 ops; y
     assert "v₂ = tanh(v₁) = [" in str(trace) and "\n v" not in str(trace)  # arrays on one line
+    by_seed = viz.evaluation_trace((W @ x).tanh(), grad=np.ones(3))  # a vector root starts from grad=
+    last = {line.name: line.value for line in by_seed.adjoint}  # matmul's shares, W's then x's
+    np.testing.assert_allclose(last[bar(W)], W.grad, rtol=1e-14)
+    np.testing.assert_allclose(last[bar(x)], x.grad, rtol=1e-14)
+    assert by_seed._repr_html_().startswith("<pre>Forward primal trace")
+    with pytest.raises(KeyError, match=r"'c' has no line in this trace"):
+        trace.name(Tensor(1.0, label="c"))
     W.label = "0.weight"  # an nn parameter's name has no letter to put a bar over: ∂y/∂0.weight
     assert f"∂y/∂0.weight = {bar(W)} = " in str(viz.evaluation_trace((W @ x).sum()))
 

@@ -47,7 +47,7 @@ class TraceLine:
 
 class EvaluationTrace:
     """What ``evaluation_trace`` found: ``primal``, ``tangent`` (None without tangents) and ``adjoint``, each a
-    list of ``TraceLine``; ``names`` maps each traced tensor to its v-name. ``print`` it for the tables."""
+    list of ``TraceLine``; ``name(t)`` is tensor t's v-name. ``print`` it for the tables (Jupyter shows them)."""
 
     def __init__(
         self,
@@ -62,6 +62,9 @@ class EvaluationTrace:
 
     def name(self, t: Tensor) -> str:
         """The v-name of tensor ``t`` in this trace (``v₋₁``, ``v₃``)."""
+        if id(t) not in self._names:
+            what = repr(t.label) if isinstance(t, Tensor) and t.label else f"this {type(t).__name__}"
+            raise KeyError(f"{what} has no line in this trace: it is not in the graph, or a constant written inline")
         return self._names[id(t)]
 
     def text(self) -> str:
