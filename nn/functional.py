@@ -58,6 +58,7 @@ from .loss_parts import (  # the checks and reductions every loss shares (nn.los
     _difference,
     _drawn_as_one,
     _elementwise_weight,
+    _one_example,
     _reduce,
     _rows,
     _same_shape,
@@ -171,8 +172,8 @@ def binary_cross_entropy_with_logits(
     return _weighted("binary_cross_entropy_with_logits", loss, weight, reduction)
 
 
-# What to write for the shape PyTorch's class-index losses also take: one example
-_NK_HINT = "for a single example use input.reshape(1, K) (and target.reshape(1))"
+# What to write for one example (a 0-d input is no class scores at all)
+_NK_HINT = "one example's scores are (K,), with a class index of shape ()"
 
 
 @_drawn_as_one
@@ -187,7 +188,8 @@ def cross_entropy(
     """Softmax cross-entropy of logits ``input`` (N, K) against ``target``: integer class
     indices (N,) in 0..K-1, or probabilities / one-hot rows (N, K). PyTorch's (N, K, d1, ...)
     logits (the classes in dim 1, e.g. a sequence's (B, K, T)) take (N, d1, ...) indices: every
-    position is one more row, and reduction="none" gives (N, d1, ...).
+    position is one more row, and reduction="none" gives (N, d1, ...). One example's logits (K,) take a
+    class index of shape () or probabilities (K,), as PyTorch's unbatched input: the loss of that row.
 
     -log_softmax(input)[n, target[n]], averaged over n for reduction="mean". Its gradient
     with respect to the logits is (softmax(input) - onehot(target)) / N. As in PyTorch:
@@ -199,11 +201,14 @@ def cross_entropy(
     Tensor(0.2395)
     >>> cross_entropy(Tensor([[[2.0, 2.0], [0.0, 0.0], [0.0, 0.0]]]), np.array([[0, 0]]))  # (1, 3, 2)
     Tensor(0.2395)
+    >>> cross_entropy(Tensor([2.0, 0.0, 0.0]), Tensor([1.0, 0.0, 0.0]))  # one example, a one-hot y
+    Tensor(0.2395)
     """
     _check_reduction("cross_entropy", reduction)
     input = _as_input("cross_entropy", input)
-    if input.ndim > 2:
-        rows, row_targets, unreduced = _classes_last("cross_entropy", input, target)
+    if input.ndim == 1 or input.ndim > 2:  # one example's (K,) scores, or PyTorch's (N, K, d1, ...)
+        shaped_as_rows = _one_example if input.ndim == 1 else _classes_last
+        rows, row_targets, unreduced = shaped_as_rows("cross_entropy", input, target)
         loss = _cross_entropy_rows(rows, row_targets, reduction, weight, ignore_index, label_smoothing)
         return loss.reshape(unreduced) if reduction == "none" else loss
     return _cross_entropy_rows(input, target, reduction, weight, ignore_index, label_smoothing)
@@ -271,16 +276,19 @@ def nll_loss(
     reduction: str = "mean",
 ) -> Tensor:
     """Negative log-likelihood of log-probabilities ``input`` (N, K) (e.g. from log_softmax) at the
-    class indices ``target`` (N,): -input[n, target[n]], with PyTorch's ``weight`` and ``ignore_index``.
+    class indices ``target`` (N,): -input[n, target[n]], with PyTorch's ``weight`` and ``ignore_index``;
+    one example's (K,) takes an index of shape (), as cross_entropy.
 
     >>> nll_loss(Tensor([[-0.1, -2.4]]), np.array([0]))
+    Tensor(0.1)
+    >>> nll_loss(Tensor([-0.1, -2.4]), np.array(0))
     Tensor(0.1)
     """
     _check_reduction("nll_loss", reduction)
     input = _as_input("nll_loss", input)
     unreduced = None
-    if input.ndim > 2:  # PyTorch's (N, K, d1, ...), as cross_entropy's
-        input, target, unreduced = _classes_last("nll_loss", input, target)
+    if input.ndim == 1 or input.ndim > 2:  # one example's (K,), or PyTorch's (N, K, d1, ...), as cross_entropy's
+        input, target, unreduced = (_one_example if input.ndim == 1 else _classes_last)("nll_loss", input, target)
     if input.ndim != 2:
         raise ValueError(
             f"nll_loss: input must be log-probabilities of shape (N, K), got shape {input.shape}; {_NK_HINT}"

@@ -160,6 +160,23 @@ def _classes_last(function: str, input: Tensor, target: TensorLike) -> tuple[Ten
     return rows, raw.reshape(-1), unreduced
 
 
+def _one_example(function: str, input: Tensor, target: TensorLike) -> tuple[Tensor, TensorLike, tuple[int, ...]]:
+    """PyTorch's unbatched (K,) scores, one example, as the one (1, K) row the class losses take, with its
+    target: a class index of shape () (or (1,), as torch takes) or (K,) probabilities; its unreduced loss is 0-d."""
+    k = input.shape[0]
+    raw = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if raw.dtype.kind == "f" and raw.shape == (k,):  # probabilities (a one-hot y), kept a Tensor if given one
+        probabilities = target if isinstance(target, Tensor) else Tensor(raw)
+        return input.reshape(1, k), probabilities.reshape(1, k), ()
+    if raw.shape not in ((), (1,)):
+        raise ValueError(
+            f"{function}: an input of shape {input.shape} is one example's {k} class scores, so the target must "
+            f"be one class index (shape ()) or {k} probabilities (shape ({k},)), got shape {raw.shape}; for a "
+            f"batch give the input as (N, {k})"
+        )
+    return input.reshape(1, k), raw.reshape(1), ()
+
+
 def _class_weights(function: str, weight: TensorLike | None, k: int, dtype: np.dtype) -> np.ndarray | None:
     if weight is None:
         return None

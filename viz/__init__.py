@@ -34,6 +34,7 @@ from .graph import draw_graph
 from .plots import plot_history
 from .render import GraphvizNotFoundError, render_graph
 from .search import plot_search
+from .trace import EvaluationTrace, evaluation_trace
 
 __all__ = [
     "draw_graph",
@@ -46,5 +47,7 @@ __all__ = [
     "plot_history",
     "plot_search",
     "explore",
+    "evaluation_trace",
+    "EvaluationTrace",
     "GraphvizNotFoundError",
 ]

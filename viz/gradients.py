@@ -158,14 +158,14 @@ class BackwardStep:
 
 
 def backward_steps(
-    root: Tensor, grad: ArrayLike | None = None
+    root: Tensor, grad: ArrayLike | None = None, caller: str = "animate_backward"
 ) -> tuple[list[Tensor], dict[int, npt.NDArray[Any]], list[BackwardStep]]:
     """The backward pass of ``root`` replayed op by op, as ``BackwardStep`` records.
 
     Ops run in the engine's order, the highest ``op_number`` first (one made later never feeds
     one made earlier, so each op has its complete gradient when its turn comes), and an op's
     hooks change its gradient as in backward (``ag.apply_hooks``: they are called). Returns
-    (tensors in walk order, initial gradients, steps).
+    (tensors in walk order, initial gradients, steps); ``caller`` names the function in a bad ``grad``'s error.
     """
     tensors = ag.walk(root)
     index = {id(t): i for i, t in enumerate(tensors)}
@@ -175,7 +175,7 @@ def backward_steps(
             if p.requires_grad:
                 consumers[index[id(p)]] += 1
     root_index = index[id(root)]
-    grads = {root_index: seed_for(root, grad, "animate_backward")}
+    grads = {root_index: seed_for(root, grad, caller)}
     initial = dict(grads)
     received = [0] * len(tensors)
     partial: set[int] = set()
