@@ -42,12 +42,12 @@ def torch_twin(model, torch):
     return twin
 
 
-def train_with(make_optimizer, steps, seed=0, full_batch=False):
+def train_with(make_optimizer, steps, seed=0, full_batch=False, batch_size=32):
     """Train ``make_model(seed)`` with ``make_optimizer(params)``; the parameters' arrays after every step."""
     model = make_model(seed)
     opt = make_optimizer(model.parameters())
     trajectory = []
-    for xb, yb in batches(steps, batch_size=96 if full_batch else 32):
+    for xb, yb in batches(steps, batch_size=96 if full_batch else batch_size):
         opt.zero_grad()
         F.cross_entropy(model(ag.tensor(xb)), yb).backward()
         opt.step()
@@ -55,12 +55,12 @@ def train_with(make_optimizer, steps, seed=0, full_batch=False):
     return trajectory
 
 
-def train_torch(make_optimizer, steps, torch, seed=0, full_batch=False):
+def train_torch(make_optimizer, steps, torch, seed=0, full_batch=False, batch_size=32):
     """``train_with`` in torch, from the same weights and on the same batches."""
     model = torch_twin(make_model(seed), torch)
     opt = make_optimizer(model.parameters())
     trajectory = []
-    for xb, yb in batches(steps, batch_size=96 if full_batch else 32):
+    for xb, yb in batches(steps, batch_size=96 if full_batch else batch_size):
         opt.zero_grad()
         torch.nn.functional.cross_entropy(model(torch.from_numpy(xb)), torch.from_numpy(yb)).backward()
         opt.step()
@@ -68,14 +68,14 @@ def train_torch(make_optimizer, steps, torch, seed=0, full_batch=False):
     return trajectory
 
 
-def train_by_rule(rule, steps, seed=0, full_batch=False, state=None, **hyper):
+def train_by_rule(rule, steps, seed=0, full_batch=False, state=None, batch_size=32, **hyper):
     """Train with ``rule(theta, grads, state, t, **hyper)``, the source's update written on numpy arrays: theta and
     grads are lists (one array per parameter), ``state`` a dict the rule keeps; it returns the new theta."""
     model = make_model(seed)
     params = list(model.parameters())
     state = {} if state is None else state
     trajectory = []
-    for t, (xb, yb) in enumerate(batches(steps, batch_size=96 if full_batch else 32), start=1):
+    for t, (xb, yb) in enumerate(batches(steps, batch_size=96 if full_batch else batch_size), start=1):
         for p in params:
             p.grad = None
         F.cross_entropy(model(ag.tensor(xb)), yb).backward()
