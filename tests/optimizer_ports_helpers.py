@@ -90,9 +90,7 @@ def train_by_rule(rule, steps, seed=0, full_batch=False, state=None, batch_size=
 def largest_difference(a, b):
     """The largest difference between two trajectories, relative to the parameter's largest entry (normwise, as
     ``np.testing.assert_allclose`` would be too strict on entries near zero), over every step and parameter."""
-    return max(
-        float(np.max(np.abs(x - y)) / np.max(np.abs(y))) for sa, sb in zip(a, b) for x, y in zip(sa, sb)
-    )
+    return max(float(np.max(np.abs(x - y)) / np.max(np.abs(y))) for sa, sb in zip(a, b) for x, y in zip(sa, sb))
 
 
 def bitwise_equal(a, b):

@@ -40,7 +40,7 @@ def f(w, A, b):
 
 
 def run(optimizer_kwargs, steps, lambdas=LAMBDAS, w0=None):
-    """nn.optim.SGD on f from w0 (default 0); the iterates w^0..w^steps, the velocities z^1..z^steps, and (A, b, w*, Q)."""
+    """nn.optim.SGD on f from w0 (default 0): the iterates w^0..w^steps, velocities z^1..z^steps, (A, b, w*, Q)."""
     A, b, w_star, Q = quadratic(lambdas)
     w = ag.tensor(np.zeros(len(lambdas)) if w0 is None else w0, requires_grad=True)
     opt = nn.optim.SGD([w], **optimizer_kwargs)

@@ -141,7 +141,9 @@ def test_equal_to_torch_optim_in_float64(case):
     default = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64)  # torch's scalar state (steps, NAdam's mu_product) in float64 too
     try:
-        theirs = train_torch(lambda p: getattr(torch.optim, _class(case).__name__)(p, **hyper), 30, torch, full_batch=full)
+        theirs = train_torch(
+            lambda p: getattr(torch.optim, _class(case).__name__)(p, **hyper), 30, torch, full_batch=full
+        )
     finally:
         torch.set_default_dtype(default)
     assert largest_difference(ours, theirs) < 1e-12

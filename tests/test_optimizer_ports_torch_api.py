@@ -21,8 +21,9 @@ import nn.functional as F
 NAMES = ["Adamax", "NAdam", "RAdam", "Rprop"]
 DEFAULTS = {  # the pages' signatures (torch's flags foreach/maximize/capturable/differentiable aside)
     "Adamax": dict(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0),
-    "NAdam": dict(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, momentum_decay=4e-3,
-                  decoupled_weight_decay=False),  # fmt: skip
+    "NAdam": dict(
+        lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, momentum_decay=4e-3, decoupled_weight_decay=False
+    ),
     "RAdam": dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, decoupled_weight_decay=False),
     "Rprop": dict(lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50)),
 }
@@ -148,7 +149,9 @@ def test_nadam_load_refuses_a_bad_mu_product_and_another_optimizer_s_state_uncha
         target.load_state_dict(bad)
     adam_state = adam.state_dict()
     adam_state["param_groups"] = opt.state_dict()["param_groups"]  # NAdam's hyper-parameters, Adam's buffers
-    with pytest.raises(ValueError, match=r"state of parameter 0 holds \['mean', 'square_mean', 'step'\], without NAdam"):
+    with pytest.raises(
+        ValueError, match=r"state of parameter 0 holds \['mean', 'square_mean', 'step'\], without NAdam"
+    ):
         target.load_state_dict(adam_state)
     no_mean = opt.state_dict()
     del no_mean["state"][0]["mean"]
