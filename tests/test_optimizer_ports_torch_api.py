@@ -150,13 +150,17 @@ def test_nadam_load_refuses_a_bad_mu_product_and_another_optimizer_s_state_uncha
     adam_state = adam.state_dict()
     adam_state["param_groups"] = opt.state_dict()["param_groups"]  # NAdam's hyper-parameters, Adam's buffers
     with pytest.raises(
-        ValueError, match=r"state of parameter 0 holds \['mean', 'square_mean', 'step'\], without NAdam"
+        ValueError, match=r"state of parameter 0 holds \['mean', 'square_mean', 'step'\], not NAdam's 'mu_product'"
     ):
         target.load_state_dict(adam_state)
     no_mean = opt.state_dict()
     del no_mean["state"][0]["mean"]
     with pytest.raises(ValueError, match=r"state of parameter 0 holds \['mu_product', 'square_mean', 'step'\]"):
         target.load_state_dict(no_mean)
+    only_product = opt.state_dict()
+    only_product["state"][0] = {"mu_product": 0.45}
+    with pytest.raises(ValueError, match=r"state of parameter 0 holds \['mu_product'\], not NAdam's 'mu_product' with"):
+        target.load_state_dict(only_product)
     assert target.state_dict() == before  # nothing loaded
 
 

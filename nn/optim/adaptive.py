@@ -19,7 +19,7 @@ from autograd_core import Tensor
 from .optimizer import Check, Optimizer, ParamGroup, Params, _betas, _flag, _number
 
 
-def _l2(grad: np.ndarray, p: Tensor, group: ParamGroup) -> np.ndarray:
+def _weight_decay(grad: np.ndarray, p: Tensor, group: ParamGroup) -> np.ndarray:
     """The gradient with weight decay as L2 (g + wd p), or p shrunk by 1 - lr wd first when it is decoupled."""
     weight_decay = group["weight_decay"]
     if weight_decay and group.get("decoupled_weight_decay"):
@@ -77,7 +77,7 @@ class Adamax(Optimizer):
 
     def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup) -> None:
         beta1, beta2 = group["betas"]
-        grad = _l2(grad, p, group)
+        grad = _weight_decay(grad, p, group)
         if "step" not in state:
             state.update(step=0, mean=np.zeros_like(p.data), infinity_norm=np.zeros_like(p.data))
         state["step"] += 1
@@ -150,10 +150,10 @@ class NAdam(Optimizer):
         products, rest = {}, {}
         for key, entries in saved.items():
             entries = dict(entries)
-            if entries and "mu_product" not in entries:
+            if entries and ("mu_product" not in entries or len(entries) == 1):
                 raise ValueError(
-                    f"{owner}: the state of parameter {key} holds {sorted(entries)}, without NAdam's 'mu_product'; "
-                    "was it saved by another optimizer? Load a state saved by NAdam"
+                    f"{owner}: the state of parameter {key} holds {sorted(entries)}, not NAdam's 'mu_product' with its "
+                    "running means; was it saved by another optimizer? Load a state saved by NAdam"
                 )
             if entries:
                 value = np.asarray(entries.pop("mu_product"))
@@ -175,7 +175,7 @@ class NAdam(Optimizer):
     def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup) -> None:
         beta1, beta2 = group["betas"]
         lr, psi = group["lr"], group["momentum_decay"]
-        grad = _l2(grad, p, group)
+        grad = _weight_decay(grad, p, group)
         state.setdefault("mu_product", 1.0)
         t = _moments(grad, state, p, beta1, beta2)
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
@@ -228,7 +228,7 @@ class RAdam(Optimizer):
 
     def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup) -> None:
         beta1, beta2 = group["betas"]
-        grad = _l2(grad, p, group)
+        grad = _weight_decay(grad, p, group)
         t = _moments(grad, state, p, beta1, beta2)
         corrected_mean = state["mean"] / (1 - beta1**t)
         rho_inf = 2 / (1 - beta2) - 1
