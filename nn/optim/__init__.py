@@ -1,4 +1,5 @@
-"""Optimizers (SGD, AdaGrad, RMSprop, Adadelta, Adam, AdamW) and learning-rate schedulers, as ``torch.optim``.
+"""Optimizers (SGD, AdaGrad, RMSprop, Adadelta, Adam, AdamW, Adamax, NAdam, RAdam, Rprop) and learning-rate
+schedulers, as ``torch.optim``.
 
 >>> X, y = nn.datasets.make_moons(40, seed=0)
 >>> model, loss_fn = nn.MLP([2, 8, 2], seed=0), nn.CrossEntropyLoss()
@@ -16,6 +17,7 @@
 
 from . import lr_scheduler
 from .adadelta import Adadelta
+from .adaptive import Adamax, NAdam, RAdam, Rprop
 from .algorithms import SGD, AdaGrad, Adagrad, Adam, AdamW, RMSprop
 from .lr_scheduler import (
     ConstantLR,
@@ -47,6 +49,10 @@ __all__ = [
     "Adadelta",
     "Adam",
     "AdamW",
+    "Adamax",
+    "NAdam",
+    "RAdam",
+    "Rprop",
     "lr_scheduler",
     "LRScheduler",
     "LRSchedule",
