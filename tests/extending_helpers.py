@@ -185,9 +185,10 @@ def make_exp(lib: Any) -> Any:
     return Exp
 
 
-def make_sinh(lib: Any) -> tuple[Any, Any]:
+def make_sinh(lib: Any, in_place: bool = True) -> tuple[Any, Any]:
     """Saving intermediate results the right way: returned as outputs too, so the second backward sees them.
-    Returns (Sinh, sinh): the class and the tutorial's wrapper keeping the first output."""
+    Returns (Sinh, sinh): the class and the tutorial's wrapper keeping the first output. ``in_place``: the
+    tutorial's ``grad_input += ...``; False: our spelling under create_graph, ``grad_input = grad_input + ...``."""
 
     class Sinh(lib.autograd.Function):
         @staticmethod
@@ -202,9 +203,11 @@ def make_sinh(lib: Any) -> tuple[Any, Any]:
             expx, expnegx = ctx.saved_tensors
             grad_input = grad_out * (expx + expnegx) / 2
             # not skipped though the outputs are unused: the second backward needs them
-            grad_input += _grad_out_exp * expx
-            grad_input -= _grad_out_negexp * expnegx
-            return grad_input
+            if in_place:
+                grad_input += _grad_out_exp * expx
+                grad_input -= _grad_out_negexp * expnegx
+                return grad_input
+            return grad_input + _grad_out_exp * expx - _grad_out_negexp * expnegx
 
     def sinh(x):
         return Sinh.apply(x)[0]
