@@ -28,7 +28,7 @@ from .types import Array, TensorLike
 
 
 def gradcheck(
-    fn: Callable[..., Tensor],
+    fn: Callable[..., Tensor | Sequence[Tensor]],
     inputs: TensorLike | Sequence[TensorLike],
     eps: float = 1e-6,
     atol: float = 1e-5,
@@ -142,7 +142,7 @@ def gradgradcheck(
         )
     as64 = [Tensor(np.array(t.data, np.float64), requires_grad=t.requires_grad) if _floating(t) else t for t in given]
     result = fn(*as64)
-    outputs = list(result) if isinstance(result, (tuple, list)) else [result]
+    outputs: list[Any] = list(result) if isinstance(result, (tuple, list)) else [result]
     positions = [k for k, o in enumerate(outputs) if isinstance(o, Tensor) and o.requires_grad]
     if not positions:
         raise ValueError("gradgradcheck: fn's output does not depend on any input that requires grad")
@@ -151,7 +151,8 @@ def gradgradcheck(
         rng = np.random.default_rng(seed)
         vs = [rng.standard_normal(shape) for shape in shapes]
     else:
-        vs = [grad_outputs] if isinstance(grad_outputs, (Tensor, np.ndarray)) else list(grad_outputs)  # type: ignore
+        single = isinstance(grad_outputs, (Tensor, np.ndarray, int, float))  # one output's, not a sequence
+        vs = [grad_outputs] if single else list(grad_outputs)  # type: ignore[arg-type]
         found = [np.shape(v.data if isinstance(v, Tensor) else v) for v in vs]
         if found != shapes:
             raise ValueError(
@@ -163,7 +164,7 @@ def gradgradcheck(
     def first_derivatives(*args: Any) -> tuple[Tensor, ...]:
         xs, seeds = args[:count], args[count:]
         again = fn(*xs)
-        outs = list(again) if isinstance(again, (tuple, list)) else [again]
+        outs: list[Any] = list(again) if isinstance(again, (tuple, list)) else [again]
         wrt = [x for x in xs if isinstance(x, Tensor) and x.requires_grad]
         grads = grad([outs[k] for k in positions], wrt, list(seeds), create_graph=True, allow_unused=True)
         return tuple(Tensor(np.zeros_like(w.data)) if g is None else g for g, w in zip(grads, wrt))

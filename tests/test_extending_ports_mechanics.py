@@ -142,6 +142,7 @@ def test_d_gradgradcheck_takes_given_grad_outputs_and_catches_a_wrong_second_der
     v = Tensor([1.0, -2.0, 0.5, 3.0])
     assert ag.gradgradcheck(make_square(ag).apply, x, v)
     assert ag.autograd.gradgradcheck(make_exp(ag).apply, (x,), [v.data])
+    assert ag.gradgradcheck(lambda t: (t**3).sum(), x, 2.0)  # a scalar output's grad_output, a number
     assert not ag.gradgradcheck(make_sinh_bad(ag).apply, x, v, raise_exception=False)
     assert ag.gradcheck(make_sinh_bad(ag).apply, x)  # the first derivatives alone look fine
 
