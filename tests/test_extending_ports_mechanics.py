@@ -113,10 +113,10 @@ def test_c_a_saved_tensor_changed_in_place_is_refused_at_backward(lib_name):
 
     x = lib.tensor([1.0, 2.0], requires_grad=True)
     scale = lib.tensor([3.0, 4.0])
-    assert scale._version == 0
+    before = scale._version
     out = ScaledBy.apply(x, scale)
     scale.mul_(2)
-    assert scale._version == 1  # every in-place write bumps the version counter, in both
+    assert scale._version > before  # every in-place write bumps the version (ours: a clock's time, not a count)
     pattern = (
         r"ScaledBy: a tensor of shape \(2,\) that it saved for backward was modified in place"
         if lib is ag
