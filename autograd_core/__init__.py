@@ -132,7 +132,7 @@ from .grad_mode import (
     scope,
     set_grad_enabled,
 )
-from .gradcheck import gradcheck
+from .gradcheck import gradcheck, gradgradcheck
 from .graph_state import structure_changed
 from .primitives import PRIMITIVES, Primitive, sum_to
 from .sampling import (
@@ -167,6 +167,7 @@ __all__ = [
     "Tensor",
     "grad",
     "gradcheck",
+    "gradgradcheck",
     "no_grad",
     "enable_grad",
     "inference_mode",

@@ -361,27 +361,29 @@ def once_differentiable(backward: Any) -> Any:
     def wrapper(ctx: FunctionCtx, *grad_outputs: Any) -> Any:
         with no_grad():
             results = backward(ctx, *grad_outputs)
-        if not any(isinstance(g, Tensor) and g.requires_grad for g in grad_outputs):
+        live = tuple(g for g in grad_outputs if isinstance(g, Tensor) and g.requires_grad)
+        if not live:
             return results  # nothing will differentiate it: the plain (or constant) result
         several = isinstance(results, (tuple, list))
-        refused = tuple(_refusing(ctx._name, r) for r in (results if several else (results,)))
+        refused = tuple(_refusing(ctx._name, r, live) for r in (results if several else (results,)))
         return refused if several else refused[0]
 
     return wrapper
 
 
-def _refusing(name: str, r: Any) -> Any:
-    """``r`` as the output of a node whose backward raises (a constant for anything else it is given)."""
+def _refusing(name: str, r: Any, live: tuple[Tensor, ...]) -> Any:
+    """``r`` as the output of a node whose backward raises, hung on the grad_outputs that require grad (as
+    torch's DelayedError): a path back to them through it, ag.jvp's double vjp too, raises, never gives zeros."""
     if not isinstance(r, Tensor):
         return r
-    return Tensor.apply(_OnceDifferentiable, Tensor(r._data, requires_grad=True), function=name)
+    return Tensor.apply(_OnceDifferentiable, Tensor(r._data), *live, function=name)
 
 
-def _refuse(i: int, g: Any, out: Any, x: Any, function: str) -> Any:
+def _refuse(i: int, g: Any, out: Any, *inputs: Any, function: str) -> Any:
     raise RuntimeError(
         f"{function}.backward is decorated with once_differentiable, so its result has no derivative: drop the "
         "decorator and write backward with Tensor ops to differentiate it again (create_graph=True)"
     )
 
 
-_OnceDifferentiable = _unregistered("once_differentiable", lambda x, function: x.copy(), _refuse)
+_OnceDifferentiable = _unregistered("once_differentiable", lambda x, *live, function: x.copy(), _refuse)

@@ -10,7 +10,8 @@ from .tensor import Tensor
 
 class FunctionCtx:
     """The ``ctx`` a Function's forward and backward share: ``save_for_backward`` / ``saved_tensors``,
-    ``needs_input_grad``, ``mark_non_differentiable``, ``set_materialize_grads``, and any attribute you set.
+    ``needs_input_grad``, ``mark_non_differentiable``, ``set_materialize_grads``, and any attribute you set
+    (``mark_dirty`` and ``save_for_forward`` raise, saying what to write instead).
 
     >>> import autograd_core as ag
     >>> class Square(ag.Function):
@@ -72,4 +73,12 @@ class FunctionCtx:
         raise NotImplementedError(
             f"{self._name}: mark_dirty (an input changed in place) is not supported by ag.Function; return a new "
             "Tensor from forward instead (compute into x.clone())"
+        )
+
+    def save_for_forward(self, *tensors: Tensor | None) -> None:
+        """PyTorch's, for a Function's own ``jvp`` staticmethod: not used here, forward mode comes from backward."""
+        raise NotImplementedError(
+            f"{self._name}: save_for_forward (for a jvp staticmethod) is not supported by ag.Function: ag.jvp "
+            "computes forward mode from backward (the double-vjp trick), so write backward with Tensor ops and "
+            "drop the jvp staticmethod and this call"
         )

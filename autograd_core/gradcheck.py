@@ -21,13 +21,14 @@ from typing import Any
 
 import numpy as np
 
+from .engine import grad
 from .functions import concatenate
 from .tensor import Tensor
 from .types import Array, TensorLike
 
 
 def gradcheck(
-    fn: Callable[..., Tensor],
+    fn: Callable[..., Tensor | Sequence[Tensor]],
     inputs: TensorLike | Sequence[TensorLike],
     eps: float = 1e-6,
     atol: float = 1e-5,
@@ -112,6 +113,74 @@ def gradcheck(
                     _mismatch(k, index, column, grad[index], numeric, analytic_gradients, atol, rtol, close)
                 )
     return True
+
+
+def gradgradcheck(
+    fn: Callable[..., Tensor | Sequence[Tensor]],
+    inputs: TensorLike | Sequence[TensorLike],
+    grad_outputs: TensorLike | Sequence[TensorLike] | None = None,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    seed: int = 0,
+    *,
+    raise_exception: bool = True,
+) -> bool:
+    """Return True if ``fn``'s second derivatives match finite differences of its first, as PyTorch's: gradcheck
+    of v -> the vjp ``grad(fn(x), x, v, create_graph=True)`` as a function of both the inputs x and the
+    ``grad_outputs`` v (random, one per differentiable output, when not given). It catches a backward that is
+    right once but wrong when differentiated again (a value kept from forward as a constant, say).
+
+    >>> x = Tensor(np.random.randn(3), requires_grad=True)
+    >>> gradgradcheck(lambda t: (t ** 3).sum(), x)
+    True
+    """
+    given: list[Any] = [inputs] if isinstance(inputs, Tensor) else list(inputs)  # type: ignore[arg-type]
+    if not any(isinstance(t, Tensor) and t.requires_grad for t in given):
+        raise ValueError(
+            "gradgradcheck: no input requires grad; create the inputs to check with Tensor(..., requires_grad=True)"
+        )
+    as64 = [Tensor(np.array(t.data, np.float64), requires_grad=t.requires_grad) if _floating(t) else t for t in given]
+    result = fn(*as64)
+    outputs: list[Any] = list(result) if isinstance(result, (tuple, list)) else [result]
+    positions = [k for k, o in enumerate(outputs) if isinstance(o, Tensor) and o.requires_grad]
+    if not positions:
+        raise ValueError("gradgradcheck: fn's output does not depend on any input that requires grad")
+    shapes = [outputs[k].shape for k in positions]
+    if grad_outputs is None:
+        rng = np.random.default_rng(seed)
+        vs = [rng.standard_normal(shape) for shape in shapes]
+    else:
+        single = isinstance(grad_outputs, (Tensor, np.ndarray, int, float))  # one output's, not a sequence
+        vs = [grad_outputs] if single else list(grad_outputs)  # type: ignore[arg-type]
+        found = [np.shape(v.data if isinstance(v, Tensor) else v) for v in vs]
+        if found != shapes:
+            raise ValueError(
+                f"gradgradcheck: grad_outputs have shapes {found}, but fn's differentiable outputs have shapes "
+                f"{shapes}: give one per output that requires grad, of its shape"
+            )
+    count = len(given)
+
+    def first_derivatives(*args: Any) -> tuple[Tensor, ...]:
+        xs, seeds = args[:count], args[count:]
+        again = fn(*xs)
+        outs: list[Any] = list(again) if isinstance(again, (tuple, list)) else [again]
+        wrt = [x for x in xs if isinstance(x, Tensor) and x.requires_grad]
+        grads = grad([outs[k] for k in positions], wrt, list(seeds), create_graph=True, allow_unused=True)
+        return tuple(Tensor(np.zeros_like(w.data)) if g is None else g for g, w in zip(grads, wrt))
+
+    seeds = [Tensor(np.array(v.data if isinstance(v, Tensor) else v, np.float64), requires_grad=True) for v in vs]
+    try:
+        return gradcheck(first_derivatives, [*as64, *seeds], eps, atol, rtol, seed, raise_exception=raise_exception)
+    except AssertionError as error:
+        raise AssertionError(
+            f"gradgradcheck: backward's results have wrong derivatives (checked as a function of fn's "
+            f"{count} input(s), then the grad_outputs): {error}"
+        ) from None
+
+
+def _floating(t: Any) -> bool:
+    return isinstance(t, Tensor) and t.dtype.kind == "f"
 
 
 def _mismatch(

@@ -1,4 +1,4 @@
-"""PyTorch's in-place updates, outside the graph: ``zero_ fill_ add_ sub_ mul_ div_ copy_ clamp_``, what an
+"""PyTorch's in-place updates, outside the graph: ``zero_ fill_ add_ sub_ mul_ div_ copy_ clamp_ index_add_``, what an
 optimizer loop writes under ``no_grad``; each refuses a tensor a recorded op still needs (as ``w -= ...``).
 ``Tensor`` inherits them through ``TensorTorch``.
 
@@ -96,6 +96,22 @@ class TensorInPlace(TensorMath, TensorRandomFill):
         """
         t = self._in_place("clamp_")
         t[...] = _values(t.clamp(min, max))
+        return t
+
+    def index_add_(self, dim: int, index: TensorLike, source: TensorLike, *, alpha: float = 1) -> Tensor:
+        """``index_add`` in place: ``alpha * source`` added at ``index`` along ``dim`` (repeats add up), as
+        PyTorch's; the backward of a sort scatters the gradient back so (``zeros_like(x).index_add_(0, idx, g)``).
+
+        >>> Tensor([0.0, 0.0, 0.0]).index_add_(0, ag.tensor([2, 0, 2]), Tensor([1.0, 2.0, 3.0]))
+        Tensor([2., 0., 4.])
+        """
+        t = self._in_place("index_add_")
+        if isinstance(source, TensorBase) and source.requires_grad and current_switches().grad_enabled:
+            raise RuntimeError(
+                "index_add_: source requires grad, but an in-place write records no gradient; write "
+                "out = t.index_add(dim, index, source) (recorded), or call index_add_ under ag.no_grad()"
+            )
+        t[...] = _values(t.index_add(dim, index, source, alpha=alpha))
         return t
 
     # ------------------------------------------------------------ scatter: values written at indexed positions

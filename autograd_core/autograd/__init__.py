@@ -1,7 +1,8 @@
 """``torch.autograd``'s spellings, so torch code reads unchanged with ``torch = ag``: ``ag.autograd.grad``
 (= ``ag.grad``), ``ag.autograd.backward(tensors, grad_tensors)``, ``ag.autograd.Function``, ``gradcheck``,
-and ``ag.autograd.functional`` (``jacobian(func, inputs)``, ``hessian``, ``vjp``, ``jvp``, ``hvp``, ``vhp``:
-torch.autograd.functional's, which take the point at once where ``ag.jacobian(f)(x)`` returns a function).
+``gradgradcheck`` and ``ag.autograd.functional`` (``jacobian(func, inputs)``, ``hessian``, ``vjp``, ``jvp``,
+``hvp``, ``vhp``: torch.autograd.functional's, which take the point at once where ``ag.jacobian(f)(x)``
+returns a function).
 
 >>> x = Tensor([1.0, 2.0], requires_grad=True)
 >>> backward([(x * x).sum()])
@@ -20,12 +21,21 @@ from typing import cast
 from .. import engine
 from ..engine import grad
 from ..function import Function, FunctionCtx, once_differentiable
-from ..gradcheck import gradcheck
+from ..gradcheck import gradcheck, gradgradcheck
 from ..tensor import Tensor
 from ..types import TensorLike
 from . import functional
 
-__all__ = ["Function", "FunctionCtx", "backward", "functional", "grad", "gradcheck", "once_differentiable"]
+__all__ = [
+    "Function",
+    "FunctionCtx",
+    "backward",
+    "functional",
+    "grad",
+    "gradcheck",
+    "gradgradcheck",
+    "once_differentiable",
+]
 
 
 def backward(
