@@ -12,6 +12,9 @@ is the course's: a column per example, W of shape (n_l, n_{l-1}), b of shape (n_
 
 import numpy as np
 
+import autograd_core as ag
+import nn
+
 
 def sigmoid(z):
     return 1 / (1 + np.exp(-z))
@@ -119,7 +122,7 @@ def L_model_backward(AL, Y, caches):
     return grads
 
 
-def initialize_parameters_deep(layer_dims, seed=3):
+def initialize_parameters_deep(layer_dims, seed=1):
     """W_l ~ N(0, 1) / sqrt(n_{l-1}) (the "Application" notebook's scaling), b_l = 0."""
     rng = np.random.RandomState(seed)
     parameters = {}
@@ -128,6 +131,41 @@ def initialize_parameters_deep(layer_dims, seed=3):
         parameters[f"W{layer}"] = rng.randn(layer_dims[layer], n_in) / np.sqrt(n_in)
         parameters[f"b{layer}"] = np.zeros((layer_dims[layer], 1))
     return parameters
+
+
+def engine_parameters(parameters):
+    """The course's dict of numpy W1, b1, ... as leaf Tensors that require grad."""
+    return {k: ag.tensor(v, requires_grad=True) for k, v in parameters.items()}
+
+
+def engine_L_model_forward(X, params):
+    """L_model_forward on the engine, in the course's layout: A = g(W A_prev + b), relu then sigmoid."""
+    A, L = ag.as_tensor(X), len(params) // 2
+    for layer in range(1, L + 1):
+        Z = params[f"W{layer}"] @ A + params[f"b{layer}"]
+        A = ag.sigmoid(Z) if layer == L else Z.relu()
+    return A
+
+
+def engine_cost(AL, Y):
+    """compute_cost's -1/m sum(y log a + (1-y) log(1-a)), as the notebook writes it, on Tensors."""
+    return -np.sum(Y * np.log(AL) + (1 - Y) * np.log(1 - AL)) / Y.shape[1]
+
+
+def relu_net(layer_dims, parameters=None):
+    """[LINEAR -> RELU] * (L-1) -> LINEAR -> SIGMOID as nn layers (rows are examples: model(X.T).T),
+    with the course's W_l (n_l, n_{l-1}) and b_l (n_l, 1) copied in when given."""
+    layers = []
+    for n_in, n_out in zip(layer_dims[:-1], layer_dims[1:]):
+        layers += [nn.Linear(n_in, n_out), nn.ReLU()]
+    model = nn.Sequential(*layers[:-1], nn.Sigmoid())
+    if parameters is not None:
+        linears = [layer for layer in model if isinstance(layer, nn.Linear)]
+        with ag.no_grad():
+            for number, layer in enumerate(linears, 1):
+                layer.weight.data[...] = parameters[f"W{number}"]
+                layer.bias.data[...] = parameters[f"b{number}"][:, 0]
+    return model
 
 
 # ---------------------------------------------------------------- course 2: gradient checking
