@@ -10,6 +10,8 @@ is a ``np.random.RandomState(k)`` (the same stream, without touching numpy's glo
 is the course's: a column per example, W of shape (n_l, n_{l-1}), b of shape (n_l, 1).
 """
 
+import itertools
+
 import numpy as np
 
 import autograd_core as ag
@@ -103,7 +105,7 @@ def compute_cost(AL, Y):
 def linear_activation_backward(dA, cache, activation):
     """dZ = dA * g'(Z) (relu_backward zeroes dZ where Z <= 0), then the linear layer's
     dW = dZ A_prev^T / m, db = sum(dZ) / m, dA_prev = W^T dZ."""
-    (A_prev, W, b), Z = cache
+    (A_prev, W, _b), Z = cache
     if activation == "sigmoid":
         s = sigmoid(Z)
         dZ = dA * s * (1 - s)
@@ -156,7 +158,7 @@ def relu_net(layer_dims, parameters=None):
     """[LINEAR -> RELU] * (L-1) -> LINEAR -> SIGMOID as nn layers (rows are examples: model(X.T).T),
     with the course's W_l (n_l, n_{l-1}) and b_l (n_l, 1) copied in when given."""
     layers = []
-    for n_in, n_out in zip(layer_dims[:-1], layer_dims[1:]):
+    for n_in, n_out in itertools.pairwise(layer_dims):
         layers += [nn.Linear(n_in, n_out), nn.ReLU()]
     model = nn.Sequential(*layers[:-1], nn.Sigmoid())
     if parameters is not None:

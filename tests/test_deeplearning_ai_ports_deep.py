@@ -19,12 +19,13 @@ Where the port differs from the notebooks:
 What the port needed: nothing here (the notebooks' spellings ran as written); see _course2.py.
 """
 
+import itertools
+
 import numpy as np
 import pytest
 from deeplearning_ai_helpers import (
     L_model_backward,
     L_model_forward,
-    compute_cost,
     engine_cost,
     engine_L_model_forward,
     engine_parameters,
@@ -41,7 +42,7 @@ import nn.functional as F
 def random_parameters(rng, dims):
     return {
         name: rng.randn(n_out, n_in if name[0] == "W" else 1)
-        for number, (n_in, n_out) in enumerate(zip(dims[:-1], dims[1:]), 1)
+        for number, (n_in, n_out) in enumerate(itertools.pairwise(dims), 1)
         for name in (f"W{number}", f"b{number}")
     }
 
@@ -116,7 +117,12 @@ def test_linear_backward_is_z_backward_dz_with_dw_and_db_divided_by_m():
             [[0.10266786, 0.09778551, -0.01968084]],
             [[-0.05729622]],
         ),
-        ("relu", [[0.44090989, 0.0], [0.37883606, 0.0], [-0.2298228, 0.0]], [[0.44513824, 0.37371418, -0.10478989]], [[-0.20837892]]),
+        (
+            "relu",
+            [[0.44090989, 0.0], [0.37883606, 0.0], [-0.2298228, 0.0]],
+            [[0.44513824, 0.37371418, -0.10478989]],
+            [[-0.20837892]],
+        ),
     ],
 )
 def test_linear_activation_backward_prints_its_values_as_two_chain_rule_steps(activation, dA_prev, dW, db):
