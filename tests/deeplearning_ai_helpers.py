@@ -42,7 +42,7 @@ def load_planar_dataset(m=400):
     return X.T, Y.T
 
 
-def make_circles(n, noise, seed, factor=0.5):
+def make_circles(n, noise, seed, factor=0.8):
     """sklearn.datasets.make_circles as course 2's Initialization uses it (noise .05): a big circle
     (label 0) around a small one (label 1); X (2, n), Y (1, n) in the course's layout."""
     rng = np.random.RandomState(seed)
