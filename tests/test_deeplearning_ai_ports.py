@@ -14,7 +14,7 @@ Where the port differs from the notebooks: the cat / non-cat pictures (a downloa
 np.linalg.norm, np.dot, np.abs) are recorded, so the notebook's own spellings are differentiated as
 written.
 
-What the port needed: nothing here (courses 1's numpy spellings all ran on Tensors); see _course2.py.
+What the port needed: nothing here (course 1's numpy spellings all ran on Tensors); see _course2.py and _optim.py.
 """
 
 import math

@@ -16,7 +16,7 @@ Where the port differs from the notebooks:
   convention), which no test here reaches: a float Z of random data is never exactly 0.
 - the cat / non-cat pictures (209 + 50, a download) are the bundled digits, "3 or 8?" (250 + 107).
 
-What the port needed: nothing here (the notebooks' spellings ran as written); see _course2.py.
+What the port needed: nothing here (the notebooks' spellings ran as written); see _course2.py and _optim.py.
 """
 
 import itertools
