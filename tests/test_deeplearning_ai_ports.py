@@ -113,9 +113,9 @@ def engine_propagate(w, b, X, Y):
     return {"dw": w.grad, "db": float(b.grad)}, cost.item()
 
 
-def test_initialize_with_zeros_gives_a_column_and_a_scalar_bias():
-    w = nn.init.zeros_(ag.empty(2, 1))
-    assert w.shape == (2, 1) and not w.data.any()
+def test_initialize_with_zeros_gives_a_zero_column_and_a_zero_bias():
+    w, b = nn.init.zeros_(ag.empty(2, 1)), ag.zeros(())
+    assert w.shape == (2, 1) and not w.data.any() and b.shape == () and b.item() == 0.0
 
 
 def test_propagate_prints_dw_db_and_cost_and_the_engine_agrees_with_the_derived_formulas():
@@ -183,7 +183,7 @@ def test_the_cat_classifier_stand_in_learns_zero_versus_rest_on_the_digits():
     params, *_ = optimize(np.zeros((64, 1)), 0.0, X[:, train], Y[:, train], 300, 0.5)
     np.testing.assert_allclose(w.data, params["w"], rtol=1e-10, atol=1e-12)
     accuracy = lambda cols: np.mean(predict(w.data, b.item(), X[:, cols]) == Y[:, cols])  # noqa: E731
-    assert accuracy(train) > 0.99 and accuracy(test) > 0.98  # measured: 0.998 and 0.995
+    assert accuracy(train) > 0.99 and accuracy(test) > 0.98  # measured: 0.999 and 0.993
 
 
 # ---------------------------------------------------------------- Planar data classification
