@@ -12,7 +12,7 @@ from typing import cast
 import numpy as np
 
 from .comparisons import _values
-from .functions import as_tensor
+from .functions import as_tensor, where
 from .graph_state import count_writes
 from .tensor import Tensor
 from .tensor_torch import SortResult
@@ -234,6 +234,17 @@ def isfinite(x: TensorLike) -> Tensor:
     [True, False]
     """
     return as_tensor(x).isfinite()
+
+
+def nansum(x: TensorLike, dim: Axis = None, keepdim: bool = False) -> Tensor:
+    """The sum over ``dim`` (all by default) counting NaN as zero, as ``torch.nansum``; ``np.nansum(t)`` on a
+    Tensor calls it. A NaN element gets gradient 0 (the graph runs through ``where``, not around it).
+
+    >>> nansum(Tensor([1.0, float("nan"), 2.0]))
+    Tensor(3.)
+    """
+    t = as_tensor(x)
+    return where(t.isnan(), 0.0, t).sum(dim, keepdim)
 
 
 def split(x: TensorLike, split_size_or_sections: int | list[int] | tuple[int, ...], dim: int = 0) -> tuple[Tensor, ...]:

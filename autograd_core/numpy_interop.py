@@ -174,6 +174,11 @@ def _reduction(method):
     return apply
 
 
+def _nansum(a, axis=None, dtype=None, out=None, keepdims=False, **rest):
+    _refuse("np.nansum", dtype=dtype, out=out, **rest)
+    return FT.nansum(a, axis, keepdims)
+
+
 def _spread(method):
     def apply(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, correction=None, **rest):
         _refuse(f"np.{method}", dtype=dtype, out=out, **rest)
@@ -295,6 +300,7 @@ def _linalg_norm(x, ord=None, axis=None, keepdims=False):
 FUNCTIONS = {
     np.linalg.norm: _linalg_norm,
     np.sum: _reduction("sum"),
+    np.nansum: _nansum,
     np.mean: _reduction("mean"),
     np.prod: _reduction("prod"),
     np.max: _reduction("max"),

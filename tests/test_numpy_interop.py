@@ -36,6 +36,7 @@ CASES = [
     (lambda x: np.square(x), lambda x: x * x),
     (lambda x: np.reciprocal(x), lambda x: 1 / x),
     (lambda x: np.sum(x, axis=0), lambda x: x.sum(0)),
+    (lambda x: np.nansum(x, axis=1, keepdims=True), lambda x: x.sum(1, keepdims=True)),
     (lambda x: np.prod(x, axis=0), lambda x: x[0] * x[1] * x[2]),
     (lambda x: np.mean(x, 1, keepdims=True), lambda x: x.mean(1, True)),
     (lambda x: np.max(x), lambda x: x.max()),

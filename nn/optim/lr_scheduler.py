@@ -282,21 +282,32 @@ class LambdaLR(LRScheduler):
 
 # ---------------------------------------------------------------------------------- the seeds' decays
 class InverseTimeDecay(LRScheduler):
-    """lr_t = lr_0 / (1 + decay * t): O(1/t), the Robbins-Monro rate.
+    """lr_t = lr_0 / (1 + decay * t): O(1/t), the Robbins-Monro rate; with ``step_size`` k the staircase
+    lr_0 / (1 + decay * floor(t / k)), held for k steps at a time (deeplearning.ai's ``schedule_lr_decay``
+    with ``time_interval=k``, TensorFlow's ``InverseTimeDecay(staircase=True)``).
 
     >>> opt = nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0)
     >>> InverseTimeDecay(opt, decay=1.0).lr_at(3)
     0.25
+    >>> [InverseTimeDecay(opt, decay=1.0, step_size=2).lr_at(t) for t in range(5)]
+    [1.0, 1.0, 0.5, 0.5, 0.3333333333333333]
     """
 
     chainable = True
 
-    def __init__(self, optimizer: Optimizer, decay: float = 1.0) -> None:
+    def __init__(self, optimizer: Optimizer, decay: float = 1.0, step_size: int = 1) -> None:
         self.decay = _number(type(self).__name__, "decay", decay)
+        self.step_size = positive_int(type(self).__name__, "step_size", step_size)
         super().__init__(optimizer)
 
     def factor(self, t: int) -> float:
-        return 1.0 / (1.0 + self.decay * t)
+        return 1.0 / (1.0 + self.decay * (t // self.step_size))
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """``LRScheduler.load_state_dict``; a state saved before ``step_size`` existed loads with step_size=1."""
+        if isinstance(state_dict, dict) and "step_size" not in state_dict:
+            state_dict = {**state_dict, "step_size": 1}
+        super().load_state_dict(state_dict)
 
 
 class InverseSqrtDecay(LRScheduler):
