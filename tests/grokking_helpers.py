@@ -9,26 +9,27 @@ with no origin; ops add neg sub mul sum(dim) expand(dim, copies) transpose mm si
 index_select cross_entropy; ``SGD``, ``Layer``, ``Linear``, ``Sequential``, ``MSELoss``, ``Tanh``,
 ``Sigmoid``, ``Embedding``, ``CrossEntropyLoss``, ``RNNCell`` and chapter 14's ``LSTMCell``.
 
-Where it differs from the book: ids come from a counter, not ``np.random.randint(0, 100000)`` (two
-tensors drawing the same id would merge their children counts: a bug the book's random ids allow, and
-which would also shift the seeded weight draws); the chapter's ``mm`` backward calls its creators with
-no origin, as the book does, so a product's inputs are not counted (kept: it is what the book runs).
+As the book: every Tensor draws its id from ``np.random.randint`` (so creating tensors shifts later seeded
+draws: the book's printed losses need it); add, sub and mul record only when both inputs have autograd,
+the other ops when ``self`` has; ``mm``'s backward calls its creators with NO origin (so a product's
+inputs are not counted); chapter 13 raises "cannot backprop more than once" on a repeated gradient from
+the same child, where chapter 14's notebook returns silently (``Tensor.repeat = "return"``, and ids up to
+1e9). Where it differs: the ops are written compactly (``_made``); the code is otherwise the book's logic.
 """
 
-import itertools
-
 import numpy as np
-
-_ids = itertools.count()
 
 
 class Tensor:
     """The book's autograd Tensor (chapter 13), numpy underneath."""
 
+    id_high = 100000  # chapter 13's np.random.randint(0, 100000); chapter 14's notebook: 1000000000
+    repeat = "raise"  # chapter 14's notebook: "return" (a second gradient from the same child is dropped)
+
     def __init__(self, data, autograd=False, creators=None, creation_op=None):
         self.data = np.array(data)
         self.autograd, self.grad = autograd, None
-        self.id = next(_ids)
+        self.id = np.random.randint(0, self.id_high)
         self.creators, self.creation_op = creators, creation_op
         self.children = {}
         for c in creators or ():
@@ -44,6 +45,8 @@ class Tensor:
             grad = Tensor(np.ones_like(self.data))
         if grad_origin is not None:
             if self.children[grad_origin.id] == 0:
+                if self.repeat == "return":
+                    return
                 raise Exception("cannot backprop more than once")
             self.children[grad_origin.id] -= 1
         self.grad = grad if self.grad is None else self.grad + grad
@@ -82,7 +85,7 @@ class Tensor:
         elif op == "index_select":
             new_grad = np.zeros_like(c[0].data)
             indices = self.index_select_indices.data.flatten()
-            rows = g.data.reshape(len(indices), -1)
+            rows = grad.data.reshape(len(indices), -1)  # the book reads the incoming grad here
             for i, row in zip(indices, rows):
                 new_grad[i] += row
             c[0].backward(Tensor(new_grad))
@@ -90,7 +93,8 @@ class Tensor:
             c[0].backward(Tensor(self.softmax_output - self.target_dist))
 
     def _made(self, data, op, *creators):
-        if all(c.autograd for c in creators):  # the book records an op only when every input has autograd
+        needs_both = op in ("add", "sub", "mul")  # the book's binary ops need both inputs' autograd, mm only self's
+        if self.autograd and (not needs_both or creators[1].autograd):
             return Tensor(data, autograd=True, creators=list(creators), creation_op=op)
         return Tensor(data)
 
@@ -259,7 +263,7 @@ class LSTMCell(Layer):
 
     def __init__(self, n_inputs, n_hidden, n_output):
         super().__init__()
-        self.n_hidden = n_hidden
+        self.n_hidden = n_hidden  # drawn in the book's order: xf xi xo xc, then hf hi ho hc, then w_ho
         self.x = {k: Linear(n_inputs, n_hidden) for k in self.GATES}
         self.h = {k: Linear(n_hidden, n_hidden, bias=False) for k in self.GATES}
         self.w_ho = Linear(n_hidden, n_output, bias=False)
@@ -280,3 +284,50 @@ class LSTMCell(Layer):
         h.data[:, 0] += 1
         c.data[:, 0] += 1
         return h, c
+
+
+# ---------------------------------------------------------------- the book's weights in this repo's nn layers
+def our_linear(book_linear):
+    """An ``nn.Linear`` holding the book's ``Linear``'s weights (nn stores (out, in): the transpose)."""
+    import nn
+
+    n_in, n_out = book_linear.weight.data.shape
+    layer = nn.Linear(n_in, n_out, bias=book_linear.use_bias)
+    layer.weight.data[...] = book_linear.weight.data.T
+    if book_linear.use_bias:
+        layer.bias.data[...] = book_linear.bias.data
+    return layer
+
+
+def our_embedding(book_embedding):
+    import nn
+
+    table = nn.Embedding(*book_embedding.weight.data.shape)
+    table.weight.data[...] = book_embedding.weight.data
+    return table
+
+
+def our_lstm_cell(book_cell):
+    """An ``nn.LSTMCell`` with the book's eight gate Linears packed in PyTorch's order (i, f, g, o) and the
+    output Linear beside it: weight_ih from xi xf xc xo (with their biases), weight_hh from hi hf hc ho."""
+    import nn
+
+    n_in, n_hidden = book_cell.x["f"].weight.data.shape
+    cell = nn.LSTMCell(n_in, n_hidden)
+    order = ("i", "f", "c", "o")
+    cell.weight_ih.data[...] = np.concatenate([book_cell.x[k].weight.data.T for k in order])
+    cell.bias_ih.data[...] = np.concatenate([book_cell.x[k].bias.data for k in order])
+    cell.weight_hh.data[...] = np.concatenate([book_cell.h[k].weight.data.T for k in order])
+    cell.bias_hh.data[...] = 0.0  # the book's h-Linears have no bias
+    return cell, our_linear(book_cell.w_ho)
+
+
+def book_lstm_grads(book_cell):
+    """The book's gradients packed as ``our_lstm_cell`` packs its weights."""
+    order = ("i", "f", "c", "o")
+    return {
+        "weight_ih": np.concatenate([book_cell.x[k].weight.grad.data.T for k in order]),
+        "bias_ih": np.concatenate([book_cell.x[k].bias.grad.data for k in order]),
+        "weight_hh": np.concatenate([book_cell.h[k].weight.grad.data.T for k in order]),
+        "w_ho": book_cell.w_ho.weight.grad.data.T,
+    }
