@@ -331,3 +331,37 @@ def book_lstm_grads(book_cell):
         "weight_hh": np.concatenate([book_cell.h[k].weight.grad.data.T for k in order]),
         "w_ho": book_cell.w_ho.weight.grad.data.T,
     }
+
+
+# ---------------------------------------------------------------- "Anyone Can Learn To Code an LSTM-RNN", part 1
+def blog_binary_addition_updates(a, b, c, synapse_0, synapse_1, synapse_h):
+    """The blog's hand-written backpropagation through time for one pair: a, b, c are 8-bit arrays (most
+    significant first, as np.unpackbits gives); returns (synapse_0_update, synapse_1_update,
+    synapse_h_update), what the blog adds (times alpha) to each weight, and the summed |error|."""
+
+    def sigmoid(x):
+        return 1 / (1 + np.exp(-x))
+
+    hidden_dim = synapse_h.shape[0]
+    layer_2_deltas, layer_1_values, overall_error = [], [np.zeros(hidden_dim)], 0.0
+    for position in range(8):  # least significant bit first
+        X = np.array([[a[7 - position], b[7 - position]]])
+        y = np.array([[c[7 - position]]]).T
+        layer_1 = sigmoid(np.dot(X, synapse_0) + np.dot(layer_1_values[-1], synapse_h))
+        layer_2 = sigmoid(np.dot(layer_1, synapse_1))
+        layer_2_error = y - layer_2
+        layer_2_deltas.append(layer_2_error * layer_2 * (1 - layer_2))
+        overall_error += np.abs(layer_2_error[0]).item()
+        layer_1_values.append(layer_1.copy())
+    updates = [np.zeros_like(synapse_0), np.zeros_like(synapse_1), np.zeros_like(synapse_h)]
+    future_layer_1_delta = np.zeros(hidden_dim)
+    for position in range(8):
+        X = np.array([[a[position], b[position]]])
+        layer_1, prev_layer_1 = layer_1_values[-position - 1], layer_1_values[-position - 2]
+        layer_2_delta = layer_2_deltas[-position - 1]
+        layer_1_delta = (future_layer_1_delta.dot(synapse_h.T) + layer_2_delta.dot(synapse_1.T)) * layer_1 * (1 - layer_1)
+        updates[1] += np.atleast_2d(layer_1).T.dot(layer_2_delta)
+        updates[2] += np.atleast_2d(prev_layer_1).T.dot(layer_1_delta)
+        updates[0] += X.T.dot(layer_1_delta)
+        future_layer_1_delta = layer_1_delta
+    return (*updates, overall_error)
