@@ -22,6 +22,11 @@ reduction="sum")``'s.
 
 What the port needed: ``index_select`` with a 2-d index (the book's embedding lookup) said only that the
 index must be 1-d; it now names the lookup to write instead (``x[index]`` or ``nn.Embedding``).
+``x.expand(dim, copies)`` (the book's, in every ``Linear``: ``bias.expand(0, n)``) failed with the generic
+broadcasting hint ("keep the reduced axis with keepdims=True"); the error now says that only a size-1 or
+new leading axis grows and names ``x.unsqueeze(d).expand(...)``. (``bias.expand(0, 3)`` of a 3-vector is
+torch's empty (0, 3), kept.) The book's ``w_.grad.data *= 0`` and ``w_.data -= w_.grad.data * 0.1`` are
+``w_.grad`` here: ``.grad`` is a numpy array (its ``.data`` is numpy's raw buffer), by design.
 """
 
 import numpy as np
@@ -138,6 +143,10 @@ def test_expand_is_a_new_axis_as_the_book_prints():
     np.testing.assert_array_equal(ag.tensor(x).unsqueeze(2).expand(2, 3, 4).data, Tensor(x).expand(2, 4).data)
     np.testing.assert_array_equal(Tensor(x).sum(0).data, [5, 7, 9])  # x.sum(0) -> array([5, 7, 9])
     np.testing.assert_array_equal(ag.tensor(x).sum(1).data, [6, 15])  # x.sum(1) -> array([ 6, 15])
+    bias = ag.tensor(np.zeros(3))
+    with pytest.raises(ValueError, match=r"write x\.unsqueeze\(d\)\.expand\(\.\.\.\)"):
+        bias.expand(0, 4)  # the book's Linear: bias.expand(0, len(input.data)); here (4, 3) = bias.expand(4, 3)
+    assert bias.expand(4, 3).shape == (4, 3) and bias.expand(0, 3).shape == (0, 3)  # torch's meaning: sizes
 
 
 def test_index_select_rows_used_twice_get_two():
