@@ -25,7 +25,8 @@ index must be 1-d; it now names the lookup to write instead (``x[index]`` or ``n
 ``x.expand(dim, copies)`` (the book's, in every ``Linear``: ``bias.expand(0, n)``) failed with the generic
 broadcasting hint ("keep the reduced axis with keepdims=True"); the error now says that only a size-1 or
 new leading axis grows and names ``x.unsqueeze(d).expand(...)``. (``bias.expand(0, 3)`` of a 3-vector is
-torch's empty (0, 3), kept.) The book's ``w_.grad.data *= 0`` and ``w_.data -= w_.grad.data * 0.1`` are
+torch's empty (0, 3), kept.) ``nn.Sequential([...])`` (the book's and Keras's list) named the list as a
+bad item and said to wrap functions in a Module; it now says to unpack it, ``nn.Sequential(*layers)``. The book's ``w_.grad.data *= 0`` and ``w_.data -= w_.grad.data * 0.1`` are
 ``w_.grad`` here: ``.grad`` is a numpy array (its ``.data`` is numpy's raw buffer), by design.
 """
 
@@ -278,6 +279,12 @@ def test_sequential_linear_layers_with_mse_loss_print_the_book_s_losses(layers, 
     book_losses, our_losses = run_book_and_ours(make_book, make_ours, XOR_DATA, XOR_TARGET, MSELoss(), mse_sum, alpha)
     np.testing.assert_allclose([book_losses[i] for i in printed], list(printed.values()), atol=5e-9)
     np.testing.assert_allclose(our_losses, book_losses, rtol=1e-12)
+
+
+def test_the_book_s_sequential_of_a_list_is_unpacked_here():
+    with pytest.raises(TypeError, match=r"got one list of 2; unpack it: nn.Sequential\(\*layers\)"):
+        nn.Sequential([nn.Linear(2, 3), nn.Linear(3, 1)])  # the book's Sequential([Linear(2,3), Linear(3,1)])
+    assert len(nn.Sequential(*[nn.Linear(2, 3), nn.Linear(3, 1)])) == 2
 
 
 def test_an_embedding_layer_prints_the_book_s_losses():

@@ -19,7 +19,10 @@ Where the spelling differs here: the chapter's bAbI stories are a download, so a
 in (a name, three filler words, a question mark; the answer is the name's home, carried over four steps);
 the book's sigmoid ``RNNCell`` is composed from ``nn.Linear`` and ``.sigmoid()`` (``nn.RNNCell`` is
 PyTorch's, tanh or relu, with no output layer); its cross-entropy gradient is the batch SUM's
-(``reduction="sum"`` here). What the port needed: nothing beyond test_grokking_ports_framework.py's fix.
+(``reduction="sum"`` here). What the port needed: the book's ``RNNCell(n_inputs, n_hidden, n_output)``
+given to ``nn.RNNCell`` put the output size in torch's ``bias`` and built a biased cell, silently (and
+LSTMCell, GRUCell likewise): ``bias`` must now be True or False, and the error names the missing output
+layer (``nn.Linear(hidden_size, n_output)``).
 """
 
 import numpy as np
@@ -29,6 +32,7 @@ from grokking_helpers import (
     CrossEntropyLoss,
     Embedding,
     RNNCell,
+    Tanh,
     Tensor,
     blog_binary_addition_updates,
     our_embedding,
@@ -134,6 +138,27 @@ def test_chapter_13_rnn_cell_trains_to_the_same_losses_and_answers_held_out_stor
     assert book_losses[0] == pytest.approx(np.log(14), abs=0.3) and our_losses[-1] < 0.05  # measured 0.016
     with ag.no_grad():
         assert (ours(held_out).data.argmax(1) == held_out[:, 5]).mean() == 1.0
+
+
+def test_the_book_s_rnn_cell_is_nn_rnn_cell_and_a_linear():
+    np.random.seed(0)
+    book = RNNCell(5, 7, 3)
+    book.activation = Tanh()  # PyTorch's nn.RNNCell is tanh (or relu); the book's default is sigmoid
+    with pytest.raises(TypeError, match=r"RNNCell: bias must be True or False, got 3 \(an output size\?"):
+        nn.RNNCell(5, 7, 3)  # the book's RNNCell(n_inputs, n_hidden, n_output): the third is torch's bias
+    cell, head = nn.RNNCell(5, 7), our_linear(book.w_ho)
+    for ours, theirs in ((cell.weight_ih, book.w_ih), (cell.weight_hh, book.w_hh)):
+        ours.data[...] = theirs.weight.data.T
+    cell.bias_ih.data[...], cell.bias_hh.data[...] = book.w_ih.bias.data, book.w_hh.bias.data
+    x0, h0 = np.random.default_rng(0).normal(size=(2, 4, 5)), np.random.default_rng(1).normal(size=(4, 7))
+    output, hidden = book.forward(Tensor(x0[0], autograd=True), Tensor(h0, autograd=True))
+    output, hidden = book.forward(Tensor(x0[1], autograd=True), hidden)  # (its hidden feeds one product only)
+    output.backward(Tensor(np.ones((4, 3))))
+    h = cell(x0[1], cell(x0[0], ag.tensor(h0)))
+    head(h).sum().backward()
+    np.testing.assert_allclose(h.data, hidden.data, rtol=1e-13)
+    np.testing.assert_allclose(cell.weight_hh.grad, book.w_hh.weight.grad.data.T, rtol=1e-12)
+    np.testing.assert_allclose(cell.bias_ih.grad, book.w_ih.bias.grad.data, rtol=1e-12)
 
 
 # ---------------------------------------------------------------- the binary-addition RNN
