@@ -320,3 +320,25 @@ def test_the_cross_entropy_layer_prints_the_book_s_losses():
     printed += [0.31752527285348264, 0.2617222861964216, 0.22061283923954234, 0.18946427334830068, 0.16527389263866668]
     np.testing.assert_allclose(book_losses, printed, rtol=1e-13)
     np.testing.assert_allclose(our_losses, book_losses, rtol=1e-12)
+
+
+def test_the_tanh_sigmoid_run_is_torch_s_too():
+    torch = pytest.importorskip("torch")
+    np.random.seed(0)
+    Tensor(XOR_DATA), Tensor(XOR_TARGET)
+    book = Sequential([Linear(2, 3), Tanh(), Linear(3, 1), Sigmoid()])
+    first, second = (layer for layer in book.layers if isinstance(layer, Linear))
+    params = [torch.tensor(p.data, requires_grad=True) for p in (first.weight, first.bias, second.weight, second.bias)]
+    optimizer = torch.optim.SGD(params, lr=1.0)
+    data, target = torch.tensor(XOR_DATA, dtype=torch.float64), torch.tensor(XOR_TARGET, dtype=torch.float64)
+    losses = []
+    for _ in range(10):
+        pred = torch.sigmoid(torch.tanh(data @ params[0] + params[1]) @ params[2] + params[3])
+        loss = ((pred - target) ** 2).sum()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    printed = [1.06372865, 0.75148144, 0.57384259, 0.39574294, 0.2482279]
+    printed += [0.15515294, 0.10423398, 0.07571169, 0.05837623, 0.04700013]
+    np.testing.assert_allclose(losses, printed, atol=5e-9)
