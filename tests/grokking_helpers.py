@@ -245,7 +245,11 @@ class RNNCell(Layer):
         super().__init__()
         self.n_hidden = n_hidden
         self.activation = Sigmoid() if activation == "sigmoid" else Tanh()
-        self.w_ih, self.w_hh, self.w_ho = Linear(n_inputs, n_hidden), Linear(n_hidden, n_hidden), Linear(n_hidden, n_output)
+        self.w_ih, self.w_hh, self.w_ho = (
+            Linear(n_inputs, n_hidden),
+            Linear(n_hidden, n_hidden),
+            Linear(n_hidden, n_output),
+        )
         self.parameters = self.w_ih.parameters + self.w_hh.parameters + self.w_ho.parameters
 
     def forward(self, input, hidden):
@@ -359,7 +363,9 @@ def blog_binary_addition_updates(a, b, c, synapse_0, synapse_1, synapse_h):
         X = np.array([[a[position], b[position]]])
         layer_1, prev_layer_1 = layer_1_values[-position - 1], layer_1_values[-position - 2]
         layer_2_delta = layer_2_deltas[-position - 1]
-        layer_1_delta = (future_layer_1_delta.dot(synapse_h.T) + layer_2_delta.dot(synapse_1.T)) * layer_1 * (1 - layer_1)
+        layer_1_delta = (
+            (future_layer_1_delta.dot(synapse_h.T) + layer_2_delta.dot(synapse_1.T)) * layer_1 * (1 - layer_1)
+        )
         updates[1] += np.atleast_2d(layer_1).T.dot(layer_2_delta)
         updates[2] += np.atleast_2d(prev_layer_1).T.dot(layer_1_delta)
         updates[0] += X.T.dot(layer_1_delta)

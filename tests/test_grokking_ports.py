@@ -70,7 +70,9 @@ def test_chapter_4_gradient_descent_prints_its_error_sequence_with_sgd_at_half_t
         error.backward()
         optimizer.step()
     # printed by Python 2's str (12 digits): Error:0.3025 Prediction:0.25, ...
-    np.testing.assert_allclose(printed[:3], [(0.3025, 0.25), (0.17015625, 0.3875), (0.095712890625, 0.490625)], rtol=1e-12)
+    np.testing.assert_allclose(
+        printed[:3], [(0.3025, 0.25), (0.17015625, 0.3875), (0.095712890625, 0.490625)], rtol=1e-12
+    )
     last = [(1.7092608064e-05, 0.79586567925), (9.61459203602e-06, 0.796899259437), (5.40820802026e-06, 0.797674444578)]
     np.testing.assert_allclose(printed[-3:], last, rtol=1e-10)
 
@@ -238,6 +240,7 @@ def test_part_2_alpha_scales_the_update(alpha, errors):
     syn0 = ag.tensor(2 * np.random.random((3, 4)) - 1, requires_grad=True)
     syn1 = ag.tensor(2 * np.random.random((4, 1)) - 1, requires_grad=True)
     y = np.array([[0, 1, 1, 0]], float).T
+
     def half_squared_error():
         l2 = ((ag.tensor(XOR_X) @ syn0).sigmoid() @ syn1).sigmoid()
         return ((y - l2) ** 2).sum() / 2, l2

@@ -18,8 +18,9 @@ sigmoid (``s + (s.sigmoid() - s).detach()`` here); the rows learned make words o
 neighbours, and the chapter's ``similar`` ranks them.
 
 What the port needed: nothing new in the library (dropout is ``nn.Dropout``'s inverted dropout, the
-book's ``mask * 2``). The book's dropout did not raise held-out accuracy on the small digits (measured 0.93
-with, 0.94 without, after 300 epochs of a [64, 40, 10] net): they do not overfit as MNIST's 1,000 images of 784 pixels do.
+book's ``mask * 2``). The book's dropout did not raise held-out accuracy on the small digits (measured
+0.93 with, 0.94 without, after 300 epochs of a [64, 40, 10] net): they do not overfit as MNIST's 1,000
+images of 784 pixels do.
 """
 
 import functools
@@ -94,7 +95,9 @@ def test_chapter_8_dropout_is_nn_dropout_s_inverted_dropout():
 def test_chapter_8_batch_gradient_descent_with_dropout_learns_the_digits():
     X, y, X_test, y_test = digits()
     weights_0_1, weights_1_2 = book_weights(100)
-    model = nn.Sequential(nn.Linear(64, 100, bias=False), nn.ReLU(), nn.Dropout(0.5, seed=0), nn.Linear(100, 10, bias=False))
+    model = nn.Sequential(
+        nn.Linear(64, 100, bias=False), nn.ReLU(), nn.Dropout(0.5, seed=0), nn.Linear(100, 10, bias=False)
+    )
     model[0].weight.data[...], model[3].weight.data[...] = weights_0_1.T, weights_1_2.T
     optimizer = nn.optim.SGD(model.parameters(), lr=0.5)
     labels = np.eye(10)[y]
@@ -153,7 +156,9 @@ def test_chapter_9_the_mnist_step_divides_by_the_batch_size_twice():
 def test_chapter_9_a_tanh_softmax_net_learns_the_digits():
     X, y, X_test, y_test = digits()
     weights_0_1, weights_1_2 = book_weights(100, scale_0_1=(0.02, 0.01))
-    model = nn.Sequential(nn.Linear(64, 100, bias=False), nn.Tanh(), nn.Dropout(0.5, seed=0), nn.Linear(100, 10, bias=False))
+    model = nn.Sequential(
+        nn.Linear(64, 100, bias=False), nn.Tanh(), nn.Dropout(0.5, seed=0), nn.Linear(100, 10, bias=False)
+    )
     model[0].weight.data[...], model[3].weight.data[...] = weights_0_1.T, weights_1_2.T
     optimizer = nn.optim.SGD(model.parameters(), lr=2 / 100)  # alpha = 2 on the chapter's twice-divided delta
     for _ in range(100):
@@ -212,7 +217,12 @@ def test_chapter_11_summed_rows_updated_sparsely_are_an_embedding_s_gradient_and
     np.testing.assert_allclose(W12.data, weights_1_2, rtol=1e-10, atol=1e-13)
 
     def similar(target):  # the chapter's: minus the Euclidean distance to every word's row, best first
-        scores = Counter({w: -math.sqrt(((weights_0_1[i] - weights_0_1[word2index[target]]) ** 2).sum()) for w, i in word2index.items()})
+        scores = Counter(
+            {
+                w: -math.sqrt(((weights_0_1[i] - weights_0_1[word2index[target]]) ** 2).sum())
+                for w, i in word2index.items()
+            }
+        )
         return [w for w, _ in scores.most_common(5)][1:]  # its four nearest
 
     assert set(similar("great")) == set(GOOD) - {"great"}

@@ -26,8 +26,9 @@ index must be 1-d; it now names the lookup to write instead (``x[index]`` or ``n
 broadcasting hint ("keep the reduced axis with keepdims=True"); the error now says that only a size-1 or
 new leading axis grows and names ``x.unsqueeze(d).expand(...)``. (``bias.expand(0, 3)`` of a 3-vector is
 torch's empty (0, 3), kept.) ``nn.Sequential([...])`` (the book's and Keras's list) named the list as a
-bad item and said to wrap functions in a Module; it now says to unpack it, ``nn.Sequential(*layers)``. The book's ``w_.grad.data *= 0`` and ``w_.data -= w_.grad.data * 0.1`` are
-``w_.grad`` here: ``.grad`` is a numpy array (its ``.data`` is numpy's raw buffer), by design.
+bad item and said to wrap functions in a Module; it now says to unpack it, ``nn.Sequential(*layers)``.
+The book's ``w_.grad.data *= 0`` and ``w_.data -= w_.grad.data * 0.1`` are ``w_.grad`` here: ``.grad``
+is a numpy array (its ``.data`` is numpy's raw buffer), by design.
 """
 
 import numpy as np
@@ -134,7 +135,9 @@ def test_each_op_gives_the_book_s_value_and_gradients(name):
     np.testing.assert_allclose(x.grad, a.grad.data, rtol=1e-13, atol=1e-15)
     if b.grad is not None:  # ops that use b
         np.testing.assert_allclose(y.grad, b.grad.data, rtol=1e-13, atol=1e-15)
-    assert ag.gradcheck(lambda p, q: (our_op(p, q) * seed).sum(), (x.detach().requires_grad_(), y.detach().requires_grad_()))
+    assert ag.gradcheck(
+        lambda p, q: (our_op(p, q) * seed).sum(), (x.detach().requires_grad_(), y.detach().requires_grad_())
+    )
 
 
 def test_expand_is_a_new_axis_as_the_book_prints():
@@ -298,7 +301,9 @@ def test_an_embedding_layer_prints_the_book_s_losses():
     Tensor([1, 2, 1, 2]), Tensor(XOR_TARGET)
     ids = np.array([1, 2, 1, 2])
     book_losses, our_losses = run_book_and_ours(make_book, make_ours, ids, XOR_TARGET, MSELoss(), mse_sum, 0.5)
-    np.testing.assert_allclose(book_losses[:3] + book_losses[-2:], [0.98874126, 0.6658868, 0.45639889, 0.08731868, 0.07387834], atol=5e-9)
+    np.testing.assert_allclose(
+        book_losses[:3] + book_losses[-2:], [0.98874126, 0.6658868, 0.45639889, 0.08731868, 0.07387834], atol=5e-9
+    )
     np.testing.assert_allclose(our_losses, book_losses, rtol=1e-12)
 
 
@@ -315,7 +320,9 @@ def test_the_cross_entropy_layer_prints_the_book_s_losses():
     np.random.seed(0)
     ids, target = np.array([1, 2, 1, 2]), np.array([0, 1, 0, 1])
     Tensor(ids), Tensor(target)
-    book_losses, our_losses = run_book_and_ours(make_book, make_ours, ids, target, CrossEntropyLoss(), book_cross_entropy, 0.1)
+    book_losses, our_losses = run_book_and_ours(
+        make_book, make_ours, ids, target, CrossEntropyLoss(), book_cross_entropy, 0.1
+    )
     printed = [1.3885032434928422, 0.9558181509266037, 0.6823083585795604, 0.5095259967493119, 0.39574491472895856]
     printed += [0.31752527285348264, 0.2617222861964216, 0.22061283923954234, 0.18946427334830068, 0.16527389263866668]
     np.testing.assert_allclose(book_losses, printed, rtol=1e-13)

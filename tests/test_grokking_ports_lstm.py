@@ -22,7 +22,15 @@ import string
 
 import numpy as np
 import pytest
-from grokking_helpers import CrossEntropyLoss, Embedding, LSTMCell, Tensor, book_lstm_grads, our_embedding, our_lstm_cell
+from grokking_helpers import (
+    CrossEntropyLoss,
+    Embedding,
+    LSTMCell,
+    Tensor,
+    book_lstm_grads,
+    our_embedding,
+    our_lstm_cell,
+)
 
 import autograd_core as ag
 import nn
