@@ -1,6 +1,8 @@
 """Andrew Trask's "Grokking Deep Learning" (Manning), chapters 13-14: the small deep-learning framework
 the book builds ("Introducing automatic optimization"), re-typed as the ORACLE that
-tests/test_grokking_ports_framework.py checks autograd_core against, plus the book's data helpers.
+tests/test_grokking_ports_framework.py checks autograd_core against; the book's layers' weights copied into
+nn's (``our_linear``, ``our_embedding``, ``our_lstm_cell``); and the blog's hand-written backpropagation
+through time for its binary adder.
 
 The framework is the book's: a ``Tensor`` with ``autograd``, ``creators``, ``creation_op`` and a
 ``children`` count per child id; ``backward(grad, grad_origin)`` adds the incoming gradient and passes
@@ -11,10 +13,11 @@ index_select cross_entropy; ``SGD``, ``Layer``, ``Linear``, ``Sequential``, ``MS
 
 As the book: every Tensor draws its id from ``np.random.randint`` (so creating tensors shifts later seeded
 draws: the book's printed losses need it); add, sub and mul record only when both inputs have autograd,
-the other ops when ``self`` has; ``mm``'s backward calls its creators with NO origin (so a product's
-inputs are not counted); chapter 13 raises "cannot backprop more than once" on a repeated gradient from
-the same child, where chapter 14's notebook returns silently (``Tensor.repeat = "return"``, and ids up to
-1e9). Where it differs: the ops are written compactly (``_made``); the code is otherwise the book's logic.
+the other ops when ``self`` has; only add, sub and mul pass a ``grad_origin`` back (mm, tanh, sigmoid,
+sum, expand, neg, transpose, index_select and cross_entropy call with none, so are not counted);
+chapter 13 raises "cannot backprop more than once" on a repeated gradient from the same child, where
+chapter 14's notebook returns silently (``Tensor.repeat = "return"``, and ids up to 1e9). Where it
+differs: the ops are written compactly (``_made``); the code is otherwise the book's logic.
 """
 
 import numpy as np

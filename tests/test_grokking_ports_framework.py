@@ -7,10 +7,11 @@ The two engines' rules for a tensor used more than once: the book counts, per te
 owed by each child (``children``) and passes its gradient on once all have arrived; autograd_core walks the
 graph once in a reverse topological order (Kahn's algorithm with dependency counts), so every node's vjp
 runs once, after all its consumers'. On the chapter's graphs both give the same gradient. They part where
-the book's ``mm`` calls its inputs' backward with no origin (uncounted): an intermediate feeding two matrix
-products (an RNN's hidden state: the output layer and the next step) passes its gradient on at the first
-arrival, and the second arrival raises "cannot backprop more than once" (chapter 13's code) or is silently
-dropped (chapter 14's notebook replaced the raise by ``return``): see test_grokking_ports_rnn.py.
+the book's ``mm`` (and tanh, sigmoid, sum, ...) calls its inputs' backward with no origin (uncounted): an
+intermediate feeding two matrix products (an RNN's hidden state: the output layer and the next step)
+passes its gradient on at each arrival, so the first share is counted twice, until a counted add, sub or
+mul below raises "cannot backprop more than once" (chapter 13's code) or silently drops it (chapter 14's
+notebook replaced the raise by ``return``): see test_grokking_ports_rnn.py.
 
 Where the spelling differs here: the book's ``x.expand(dim, copies)`` (a NEW axis at dim) is
 ``x.unsqueeze(dim).expand(...)``; ``x.sum(dim)`` is the same; ``x.mm(w)`` the same; ``w.index_select(idx)``
