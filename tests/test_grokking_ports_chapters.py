@@ -15,7 +15,11 @@ reads tanh2deriv off the dropped-out, doubled activation. Chapter 11 (word embed
 the words in a review and updating only those rows is an embedding's gradient, but the book's
 ``layer_1_delta`` skips the hidden sigmoid's slope: its update is the gradient of a straight-through
 sigmoid (``s + (s.sigmoid() - s).detach()`` here); the rows learned make words of one sentiment
-neighbours, and the chapter's ``similar`` ranks them.
+neighbours, and the chapter's ``similar`` ranks them. Its word2vec (fill in the blank: the mean of the
+context rows scored against the true word and negative samples) moves each context row by the whole
+``layer_1_delta``, len(context) times the gradient of the mean it computes; trained here with the
+gradient, on sentences where royalty shows in the verb and gender in the pronoun, king - man + woman is
+queen (unit rows, the nearest other word).
 
 What the port needed: nothing new in the library (dropout is ``nn.Dropout``'s inverted dropout, the
 book's ``mask * 2``). The book's dropout did not raise held-out accuracy on the small digits (measured
@@ -227,3 +231,78 @@ def test_chapter_11_summed_rows_updated_sparsely_are_an_embedding_s_gradient_and
 
     assert set(similar("great")) == set(GOOD) - {"great"}
     assert set(similar("terrible")) == set(BAD) - {"terrible"}
+
+
+# ---------------------------------------------------------------- chapter 11: word2vec by filling in the blank
+PEOPLE = [("king", "his", "rules"), ("queen", "her", "rules"), ("man", "his", "walks"), ("woman", "her", "walks")]
+PLACES = {"rules": ["kingdom", "land", "realm"], "walks": ["dog", "street", "park"]}
+
+
+def corpus(n, seed):
+    """Sentences "the <who> <verb> <his/her> <place>": royalty shows in the verb, gender in the pronoun."""
+    rng = np.random.default_rng(seed)
+    sentences = []
+    for who, pronoun, verb in (PEOPLE[k] for k in rng.integers(0, 4, n)):
+        sentences.append(["the", who, verb, pronoun, PLACES[verb][rng.integers(0, 3)]])
+    vocab = sorted({w for s in sentences for w in s})
+    return [[vocab.index(w) for w in s] for s in sentences], vocab
+
+
+def blank_filling_loss(W0, W1, context, samples):
+    """The chapter's network: the context rows' mean, scored against the target and negative samples' rows."""
+    scores = W1[np.array(samples)] @ W0[np.array(context)].mean(0)
+    target = np.array([1.0] + [0.0] * (len(samples) - 1))  # layer_2_target: the true word first
+    return F.binary_cross_entropy_with_logits(scores, target, reduction="sum")  # its delta: layer_2 - target
+
+
+def test_chapter_11_word2vec_step_moves_each_context_row_by_the_whole_delta():
+    np.random.seed(1)
+    weights_0_1 = (np.random.rand(20, 8) - 0.5) * 0.2  # the chapter's initialisation
+    weights_1_2 = np.random.rand(20, 8) * 0.2  # (the chapter's starts at 0: a nonzero one shows the rows' update)
+    context, samples, alpha = [3, 5, 9], [4, 11, 0, 17], 0.05  # no repeats: numpy's -= on repeats adds once
+    layer_1 = np.mean(weights_0_1[context], axis=0)  # the chapter's step
+    layer_2 = 1 / (1 + np.exp(-layer_1.dot(weights_1_2[samples].T)))
+    layer_2_delta = layer_2 - np.array([1, 0, 0, 0])
+    layer_1_delta = layer_2_delta.dot(weights_1_2[samples])
+    book_0_1, book_1_2 = weights_0_1.copy(), weights_1_2.copy()
+    book_0_1[context] -= layer_1_delta * alpha
+    book_1_2[samples] -= np.outer(layer_2_delta, layer_1) * alpha
+    W0, W1 = ag.tensor(weights_0_1, requires_grad=True), ag.tensor(weights_1_2, requires_grad=True)
+    blank_filling_loss(W0, W1, context, samples).backward()
+    np.testing.assert_allclose(book_1_2, weights_1_2 - alpha * W1.grad, rtol=1e-13)
+    # the mean's gradient gives each of the 3 context rows a third of layer_1_delta; the book moves each by all
+    np.testing.assert_allclose(book_0_1 - weights_0_1, -alpha * len(context) * W0.grad, rtol=1e-12, atol=1e-17)
+
+
+def test_chapter_11_word2vec_learns_neighbours_and_king_minus_man_plus_woman_is_queen():
+    sentences, vocab = corpus(1000, seed=0)
+    np.random.seed(1)
+    W0 = ag.tensor((np.random.rand(len(vocab), 10) - 0.5) * 0.2, requires_grad=True)
+    W1 = ag.tensor(np.zeros((len(vocab), 10)), requires_grad=True)
+    every_word = np.concatenate(sentences)  # negatives drawn by frequency, as the chapter's "concatenated"
+    rng = np.random.default_rng(0)
+    for sentence in sentences:
+        for t in range(len(sentence)):
+            context = sentence[max(0, t - 2) : t] + sentence[t + 1 : t + 2]  # the chapter's window = 2
+            samples = [sentence[t], *every_word[rng.integers(0, len(every_word), 4)]]
+            W0.grad = W1.grad = None
+            blank_filling_loss(W0, W1, context, samples).backward()
+            with ag.no_grad():
+                W0 -= 0.05 * W0.grad
+                W1 -= 0.05 * W1.grad
+    unit = W0.data / np.linalg.norm(W0.data, axis=1, keepdims=True)
+
+    def nearest(query, leave_out):
+        scores = unit @ query
+        scores[[vocab.index(w) for w in leave_out]] = -np.inf
+        return [vocab[i] for i in np.argsort(-scores)]
+
+    for word, kin in (("kingdom", {"land", "realm"}), ("dog", {"street", "park"}), ("king", {"queen", "man"})):
+        assert nearest(unit[vocab.index(word)], [word])[0] in kin  # a word of the same slot, the same kind
+
+    def analogy(positive, negative):
+        query = sum(unit[vocab.index(w)] for w in positive) - sum(unit[vocab.index(w)] for w in negative)
+        return nearest(query, positive + negative)[0]
+
+    assert analogy(["king", "woman"], ["man"]) == "queen"
+    assert analogy(["queen", "man"], ["king"]) == "woman"
