@@ -229,8 +229,10 @@ class TensorMath(TensorSpellings):
         """The entries at the 1-d integer ``index`` along ``dim`` (repeats allowed: their gradients add)."""
         picks = np.asarray(index._data if isinstance(index, TensorBase) else index)
         if picks.ndim > 1 or picks.dtype.kind not in "iu":
+            lookup = "; to pick rows with a 2-d index (a batch of ids), write x[index] or nn.Embedding"
             raise ValueError(
                 f"index_select: index must be a 1-d integer array, got {picks.dtype} of shape {picks.shape}"
+                + (lookup if picks.ndim > 1 and picks.dtype.kind in "iu" else "")
             )
         axis = normalize_axes("index_select", dim, self.ndim)[0]
         n, picks = self.shape[axis], picks.reshape(-1)  # (a 0-d index picks one: the axis kept, as PyTorch's)

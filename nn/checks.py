@@ -6,12 +6,16 @@ positive int, got 0``. Bools are refused where an int is meant (``True`` is an i
 3
 >>> non_negative_real("ELU", "alpha", 1)
 1.0
+>>> flag("RNNCell", "bias", False)
+False
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+
+import numpy as np
 
 
 def positive_int(owner: str, name: str, value: object) -> int:
@@ -26,6 +30,14 @@ def non_negative_int(owner: str, name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
         raise ValueError(f"{owner}: {name} must be an int >= 0, got {value!r}")
     return int(value)
+
+
+def flag(owner: str, name: str, value: object, hint: str = "") -> bool:
+    """``value`` as a bool (Python's or numpy's), else a TypeError naming ``owner`` and ``name``: a number
+    passed where a switch is meant is usually a size in the wrong place (``hint`` says whose)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{owner}: {name} must be True or False, got {value!r}{hint}")
+    return bool(value)
 
 
 def non_negative_real(owner: str, name: str, value: object) -> float:

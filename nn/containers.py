@@ -51,6 +51,11 @@ class Sequential(Module):
             for name, module in modules[0].items():
                 _add_by_name(self, name, module)
             return
+        if len(modules) == 1 and isinstance(modules[0], (list, tuple)):  # Keras's and Grokking's Sequential([...])
+            raise TypeError(
+                f"Sequential: takes the modules as arguments, got one {type(modules[0]).__name__} of "
+                f"{len(modules[0])}; unpack it: nn.Sequential(*layers)"
+            )
         for module in modules:
             self.append(cast(Module, module))  # (append names the type of anything else)
 

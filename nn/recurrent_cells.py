@@ -23,7 +23,7 @@ from autograd_core.types import DTypeLike, TensorLike
 
 from . import functional as F
 from . import init as nn_init
-from .checks import positive_int
+from .checks import flag, positive_int
 from .init import GeneratorLike
 from .module import Module
 
@@ -105,6 +105,9 @@ class _RecurrentCell(Module):
         name = type(self).__name__
         self.input_size = positive_int(name, "input_size", input_size)
         self.hidden_size = positive_int(name, "hidden_size", hidden_size)
+        # Grokking Deep Learning's RNNCell(n_inputs, n_hidden, n_output) puts a size where torch's bias goes
+        no_output = f" (an output size? the cell has no output layer: add nn.Linear({hidden_size}, n_output))"
+        bias = flag(name, "bias", bias, no_output)
         dtype, generator = float_dtype(name, dtype), nn_init.as_generator(seed)
         rows, bound = GATES[self._kind] * self.hidden_size, 1 / math.sqrt(self.hidden_size)
         self.weight_ih = uniform_parameter((rows, self.input_size), bound, generator, dtype)

@@ -36,6 +36,8 @@ SLOW = {
     "test_nn_train_signals.py::test_an_interrupted_run_with_early_stopping_saves_the_best_epochs_model": "2.5 s",
     "test_nn_search.py::test_cli_on_a_dask_scheduler_gives_the_sequential_table": "2.4 s",
     "test_nn_cli.py::test_runs_in_the_same_second_get_their_own_folders": "2.3 s",
+    "test_grokking_ports_rnn.py::test_the_adder_prints_the_blog_s_errors_and_adds_held_out_pairs_exactly": "3.2 s",
+    "test_grokking_ports.py::test_part_1_three_layer_net_prints_the_blog_s_errors_and_outputs": "2.8 s",
 }
 
 # Tests that compare times measured in one run (a ratio): `make test` runs them on their own,

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from . import _BROADCAST_HINT, Primitive, Varying, call, sum_to
+from . import Primitive, Varying, call, sum_to
 
 
 class Reshape(Primitive):
@@ -56,10 +56,17 @@ def _inverse(axes):
 
 
 class BroadcastTo(Primitive):
-    """Broadcast x to ``shape`` (a view); the vjp is ``sum_to``."""
+    """Broadcast x to ``shape`` (a view); the vjp is ``sum_to``. ``x.expand(*sizes)`` (torch's) is this op.
+
+    >>> BroadcastTo.forward(np.array([1.0, 2.0]), (3, 2)).shape
+    (3, 2)
+    """
 
     name = "broadcast_to"  # the method's name, so errors name what the user typed
-    hint = _BROADCAST_HINT
+    hint = (  # expand(dim, copies) is Grokking Deep Learning's spelling: a new axis at dim
+        "only a size-1 axis or a new leading one can grow (x.expand(*sizes) is broadcast_to); to copy x n times "
+        "along a new axis d (expand(d, n) in Grokking Deep Learning's framework), write x.unsqueeze(d).expand(...)"
+    )
 
     @staticmethod
     def forward(x, shape):
