@@ -120,8 +120,9 @@ class Compiled:
                 warnings.warn(_WHY_EVICTED.format(title=self.title, n=MAX_SIGNATURES), CompileWarning, stacklevel=2)
         new = SimpleNamespace(reference=None, snapshot=None, plan=None, fallback=None, clock=None)
         entry = self._entries.setdefault(key, new)
-        if entry.fallback is not None:
+        if entry.fallback is not None and entry.clock == StructureClock.now:
             return self._define_by_run(args)
+        entry.fallback = None  # (what fn reads changed since it fell back, a hook removed say: try again)
         result = self._replay(entry, args)
         return self._trace(entry, args) if result is MISS else result
 
@@ -258,6 +259,7 @@ class Compiled:
         if self.strict:
             raise CompileError(f"compile({self.title}): {reason}")
         entry.fallback = self.fallback_reason = reason
+        entry.clock = StructureClock.now  # the fallback holds while what fn reads stands
         entry.reference = entry.snapshot = entry.plan = None  # keep no graph alive
         warnings.warn(f"compile({self.title}) runs define-by-run: {reason}", CompileWarning, stacklevel=4)
 

@@ -42,7 +42,7 @@ _WHY = {  # why a call cannot be replayed (Unsupported), or why two tapes disagr
     "retain_grad": "retain_grad() on a tensor inside fn: a replay makes no tensors to keep a gradient on; "
     "return what you need from fn or call fn directly",
     "hooks": "a tensor fn reads or makes has a hook (register_hook, register_post_accumulate_grad_hook): a replay "
-    "calls no hooks, so it would skip them; to compile, remove the hook (handle.remove()) and call retrace()",
+    "calls no hooks, so it would skip them; to compile, remove the hook (handle.remove()): the next call traces again",
     "mask": "{op} with boolean mask argument {k}: its output shape depends on the mask's values; use integer "
     "indices (np.nonzero(mask)) of a fixed count, or call fn directly",
     "graph": "the recorded graph differs between two calls at node {i} ({mine} vs {theirs}): fn's control "
