@@ -2,6 +2,8 @@
 the book's ``numerical_diff``, its hand-written Square and Exp Functions (steps 1-3) written as ``ag.Function``
 subclasses, and its optimisation test functions (step 24), each written once with Tensor operators."""
 
+from typing import ClassVar
+
 import numpy as np
 
 import autograd_core as ag
@@ -17,7 +19,7 @@ def numerical_diff(f, x, eps=1e-4):
 class Square(ag.Function):
     """Step 2-6's Square: y = x ** 2, dy/dx = 2x (the book's ``self.input.data``: ctx.saved_tensors)."""
 
-    calls: list = []  # every gradient its backward was given (step 16's test of the generations)
+    calls: ClassVar[list] = []  # every gradient its backward was given (step 16's test of the generations)
 
     @staticmethod
     def forward(ctx, x):

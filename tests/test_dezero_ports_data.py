@@ -47,6 +47,7 @@ def accuracy(y, t):
 def test_step_48_the_spiral_dataset_has_three_even_arms_and_train_and_test_differ():
     x, t = get_spiral()
     x_test, t_test = get_spiral(train=False)
+    assert np.bincount(t_test).tolist() == [100, 100, 100]
     assert x.shape == (300, 2) and x.dtype == np.float32 and np.bincount(t).tolist() == [100, 100, 100]
     assert np.abs(x).max() <= 1.0 and not np.allclose(x, x_test)
     radius = np.hypot(x[:, 0], x[:, 1])
@@ -70,8 +71,8 @@ def test_step_48_the_book_s_training_loop_learns_the_spiral():
             total += loss.item() * 30
         epoch_losses.append(total / 300)
     # the book's plot: from about 1.1 (chance, log 3) down to about 0.1 over 300 epochs
-    assert epoch_losses[0] > 1.0 and epoch_losses[-1] < 0.25  # measured: 1.10 and 0.13
-    assert accuracy(model(x.astype(np.float64)), t) > 0.9  # measured: 0.96
+    assert epoch_losses[0] > 1.0 and epoch_losses[-1] < 0.25  # measured: 1.15 and 0.12
+    assert accuracy(model(x.astype(np.float64)), t) > 0.9  # measured: 0.97
 
 
 class Spiral:
@@ -106,7 +107,7 @@ def test_steps_49_50_dataset_dataloader_and_accuracy_on_train_and_test():
     with ag.no_grad():
         train_acc = np.mean([accuracy(model(xb), tb) for xb, tb in train_loader])
         test_acc = np.mean([accuracy(model(xb), tb) for xb, tb in test_loader])
-    assert train_acc > 0.9 and test_acc > 0.85  # measured: 0.96 and 0.93
+    assert train_acc > 0.9 and test_acc > 0.85  # measured: 0.97 and 0.95
     loss, acc = nn.evaluate(model, F.cross_entropy, test_loader)  # our one-call spelling of the book's test loop
     assert acc == pytest.approx(test_acc)
     xs, ts = test_set.data.astype(np.float64), test_set.label
@@ -138,7 +139,7 @@ def test_steps_51_53_mnist_on_the_bundled_digits_and_weights_saved_and_loaded(tm
     X_train, X_test, y_train, y_test = nn.datasets.train_test_split(X / 16.0, y, test_size=0.25, seed=51)
     loader = nn.data.DataLoader((X_train, y_train), batch_size=100, shuffle=True, seed=51)
     model = nn.MLP([64, 100, 10], activation="relu", seed=51)  # the book's better variant: ReLU with Adam
-    optimizer = nn.optim.Adam(model.parameters(), lr=1e-3)
+    optimizer = nn.optim.Adam(model.parameters(), lr=1e-2)
     for _ in range(20):
         for xb, tb in loader:
             loss = F.cross_entropy(model(xb), tb)
@@ -147,7 +148,7 @@ def test_steps_51_53_mnist_on_the_bundled_digits_and_weights_saved_and_loaded(tm
             optimizer.step()
     with ag.no_grad():
         test_acc = accuracy(model(X_test), y_test)
-    assert test_acc > 0.93  # measured: 0.97
+    assert test_acc > 0.95  # measured: 0.976
     path = nn.save(model, tmp_path / "my_mlp.npz")  # step 53's save_weights
     fresh = nn.load(nn.MLP([64, 100, 10], activation="relu", seed=0), path)
     with ag.no_grad():

@@ -186,7 +186,7 @@ def test_steps_44_45_an_mlp_with_sigmoid_fits_sin_down_to_the_noise():
     first = F.mse_loss(model(sin_data()[0]), sin_data()[1]).item()
     last = fit_sin(nn.optim.SGD(model.parameters(), lr=0.2), model, 10000)
     # the uniform noise in [0, 1) has variance 1/12 = 0.083 about its mean: the fit reaches it, as the book's does
-    assert first > 0.5 and last < 0.085  # measured: 0.0775
+    assert first > 0.5 and last < 0.085  # measured: 1.06 and 0.0767
     x = np.linspace(0, 1, 50)[:, None]
     with ag.no_grad():
         error = np.abs(model(x).data[:, 0] - (np.sin(2 * np.pi * x[:, 0]) + 0.5))  # the curve under the noise
