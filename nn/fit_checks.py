@@ -99,7 +99,12 @@ def _pairs(dataset: Any) -> tuple[np.ndarray, np.ndarray] | None:
     items = [dataset[i] for i in range(len(dataset))]
     if not items or not all(isinstance(item, (tuple, list)) and len(item) == 2 for item in items):
         return None
-    return tuple(np.stack([np.asarray(getattr(v, "data", v)) for v in column]) for column in zip(*items))  # type: ignore[return-value]
+    inputs, targets = zip(*items)
+    return _stacked(inputs), _stacked(targets)
+
+
+def _stacked(values: tuple[Any, ...]) -> np.ndarray:
+    return np.stack([np.asarray(v.data if isinstance(v, Tensor) else v) for v in values])
 
 
 def check_last_batch(model: Module, loader: DataLoader) -> None:
