@@ -24,7 +24,9 @@ Where the book's spelling differs here (deliberate designs, kept):
   ``nn.save``/``nn.load``. A leaf with ``requires_grad=True`` must hold floats (PyTorch's rule), so the book's
   integer examples are written with floats.
 
-What the port needed: nothing in steps 37-54 (each step ran as written, in our spelling).
+What the port needed:
+- ``ag.broadcast_to(x, shape)``, the function (PyTorch's ``torch.broadcast_to``, the book's ``F.broadcast_to``):
+  only the method ``x.broadcast_to(shape)`` existed.
 """
 
 import numpy as np
@@ -84,9 +86,12 @@ def test_step_40_broadcast_to_and_sum_to_are_each_other_s_gradient():
     y.backward(np.ones(3))
     assert np.array_equal(y.data, [11.0, 12.0, 13.0]) and x1.grad.tolist() == [3.0]
     x = leaf([1, 2, 3])
-    y = x.broadcast_to((2, 3))
+    y = ag.broadcast_to(x, (2, 3))  # the book's F.broadcast_to, PyTorch's torch.broadcast_to
     y.backward(np.ones((2, 3)))
-    assert np.array_equal(x.grad, [2.0, 2.0, 2.0])
+    assert np.array_equal(x.grad, [2.0, 2.0, 2.0]) and y.op == "broadcast_to"
+    assert ag.broadcast_to(ag.Tensor(2.0), 3).tolist() == [2.0, 2.0, 2.0]
+    with pytest.raises(ValueError, match=r"broadcast_to: .*\(3,\).*\(2,2\).*broadcast-compatible"):
+        ag.broadcast_to(x, (2, 2))
     s = ag.sum_to(leaf(np.arange(6.0).reshape(2, 3)), (1, 3))
     assert np.array_equal(s.data, [[3.0, 5.0, 7.0]])
     assert ag.gradcheck(lambda t: ag.sum_to(t, (1, 3)) ** 2, leaf(np.random.default_rng(40).normal(size=(2, 3))))
