@@ -123,7 +123,7 @@ def test_step_28_rosenbrock_gradient_and_gradient_descent_towards_1_1():
             path.append((x0.item(), x1.item()))
     for iters, got in zip((1000, 10000), path):
         np.testing.assert_allclose(got, rosenbrock_descent_by_hand(iters), rtol=1e-12)
-    assert path[0] == pytest.approx((0.6837, 0.4660), abs=1e-4)  # the book: still far from (1, 1)
+    assert path[0] == pytest.approx((0.6837, 0.4660), abs=1e-4)  # measured: still far from (1, 1)
     assert path[1] == pytest.approx((0.9945, 0.9890), abs=1e-4)  # measured: 0.99450, 0.98901
 
 
