@@ -2,7 +2,8 @@
 stage 1 and 2 (steps 1-22) ported step by step, with volume 1's chapter 5 computational graph (the apple and
 orange shopping example) drawn by ``viz``. Stage 3 (steps 23-36: optimisation test functions, the Goldstein-Price
 graph, Taylor sin, Rosenbrock, Newton, higher-order derivatives, double backprop) is in
-test_dezero_ports_higher.py; stages 4-5 (tensors, networks, optimizers, datasets) in test_dezero_ports_nn.py;
+test_dezero_ports_higher.py; steps 37-47 (tensors, networks, optimizers) in test_dezero_ports_nn.py; 48-54 (spiral,
+DataLoader, digits, dropout) in test_dezero_ports_data.py;
 CNN and RNN (steps 55-60) in test_dezero_ports_cnn.py.
 
 Each test reruns the book's code with this repo's spelling and asserts what the book prints: numerical_diff of
