@@ -86,6 +86,7 @@ from .functions_jax import round, stop_gradient, tensordot, vdot
 from .functions_out import add, div, mul, sub
 from .functions_torch import (
     bmm,
+    broadcast_to,
     chunk,
     cos,
     cumsum,
@@ -279,6 +280,7 @@ __all__ = [
     "trace",
     "repeat_interleave",
     "roll",
+    "broadcast_to",
     "flip",
     "sort",
     "topk",

@@ -191,6 +191,17 @@ def prod(x: TensorLike, dim: Axis = None, keepdim: bool = False) -> Tensor:
     return as_tensor(x).prod(dim, keepdim)
 
 
+def broadcast_to(x: TensorLike, shape: int | Shape | list[int]) -> Tensor:
+    """Repeat ``x`` along its size-1 (or new leading) axes to ``shape``, as ``torch.broadcast_to`` (and DeZero's
+    ``F.broadcast_to``); its gradient is ``ag.sum_to`` the input's shape.
+
+    >>> broadcast_to(Tensor([1.0, 2.0]), (2, 2))
+    Tensor([[1., 2.],
+            [1., 2.]])
+    """
+    return as_tensor(x).broadcast_to(tuple(shape) if isinstance(shape, (tuple, list)) else (shape,))
+
+
 def flip(x: TensorLike, dims: int | Shape | list[int]) -> Tensor:
     """Reverse ``x`` along ``dims`` (``x.flip(dims)``).
 

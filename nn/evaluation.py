@@ -35,7 +35,8 @@ def evaluate(
     accuracy: AccuracyFn | str | None = "auto",
 ) -> tuple[float, float | None]:
     """Mean loss and accuracy of ``model`` on (X, y), or on a DataLoader over them (PyTorch's
-    ``test_loader``), without recording a graph.
+    ``test_loader``: over a TensorDataset, or any Dataset whose items are (x, y) pairs, read once), without
+    recording a graph.
 
     Returns ``(loss, accuracy)``; accuracy is None when it does not apply. The model runs on
     chunks of rows; the loss is one call on all the outputs, so a mean that weighs rows
@@ -50,7 +51,7 @@ def evaluate(
     if not (accuracy is None or callable(accuracy) or accuracy == "auto"):
         raise ValueError(f"evaluate: accuracy must be 'auto', None or a function f(output, y), got {accuracy!r}")
     if isinstance(X, DataLoader):
-        X, y = loader_arrays("evaluate", X, y)
+        X, y = loader_arrays("evaluate", X, y, read_items=True)  # any Dataset of (x, y) pairs
     elif y is None:
         raise TypeError("evaluate: give the targets: evaluate(model, loss_fn, X, y), or X as a DataLoader over (X, y)")
     dtype = input_dtype(model)

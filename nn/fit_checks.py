@@ -65,9 +65,12 @@ def input_dtype(model: Module) -> np.dtype[Any]:
     return next((p.dtype for p in model.parameters()), np.dtype(np.float64))
 
 
-def loader_arrays(owner: str, loader: DataLoader, y: ArrayLike | None) -> tuple[np.ndarray, np.ndarray]:
+def loader_arrays(
+    owner: str, loader: DataLoader, y: ArrayLike | None, read_items: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """The (X, y) arrays under a DataLoader over ``TensorDataset(X, y)`` or a ``Subset`` of one (what
-    ``random_split`` gives), so fit and evaluate take PyTorch's ``train_loader`` / ``test_loader``."""
+    ``random_split`` gives), so fit and evaluate take PyTorch's ``train_loader`` / ``test_loader``.
+    ``read_items`` (evaluate's): any map-style Dataset of (x, y) pairs is read once, item by item."""
     if y is not None:
         raise TypeError(f"{owner}: X is a DataLoader, which holds the targets too: drop the y argument")
     if loader.collate_fn is not None:  # the arrays are sliced here: the function would be skipped silently
@@ -79,13 +82,29 @@ def loader_arrays(owner: str, loader: DataLoader, y: ArrayLike | None) -> tuple[
         rows = dataset.indices if rows is None else dataset.indices[rows]
         dataset = dataset.dataset
     arrays: tuple[np.ndarray, ...] | None = getattr(dataset, "arrays", None)
+    if arrays is None and read_items:
+        arrays = _pairs(dataset)
     if arrays is None or len(arrays) != 2:
+        why = "" if read_items else " (fit reads the arrays once: a Dataset's items may change per epoch)"
         raise TypeError(
-            f"{owner}: a DataLoader passed as X must wrap TensorDataset(X, y) (inputs and targets); "
-            f"got one over {type(loader.dataset).__name__}"
+            f"{owner}: a DataLoader passed as X must wrap TensorDataset(X, y) (inputs and targets){why}; "
+            f"got one over {type(loader.dataset).__name__}; run your own loop over the loader"
         )
     X, y = (np.asarray(a.data if isinstance(a, Tensor) else a) for a in arrays)
     return (X, y) if rows is None else (X[rows], y[rows])
+
+
+def _pairs(dataset: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """A map-style Dataset's items stacked into (X, y), or None unless every item is an (x, y) pair."""
+    items = [dataset[i] for i in range(len(dataset))]
+    if not items or not all(isinstance(item, (tuple, list)) and len(item) == 2 for item in items):
+        return None
+    inputs, targets = zip(*items)
+    return _stacked(inputs), _stacked(targets)
+
+
+def _stacked(values: tuple[Any, ...]) -> np.ndarray:
+    return np.stack([np.asarray(v.data if isinstance(v, Tensor) else v) for v in values])
 
 
 def check_last_batch(model: Module, loader: DataLoader) -> None:

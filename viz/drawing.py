@@ -34,6 +34,10 @@ from .layout import GraphPlan, Unit, format_dims, module_kind
 from .legend import add_legend
 from .render import PNG_DPI, DrawnGraph
 
+# Past this many drawn boxes (full=True on a big graph), dot's x placement is bounded: its network simplex runs
+# over a virtual node per rank each long edge crosses (a 6th derivative of tanh: 23,404 of them, 47 s of 60 s).
+BOUNDED_PLACEMENT_UNITS = 300
+
 # Ops whose inputs do not commute: their edges say which operand is which (a − b, a / b, a @ b, a ** b;
 # linear, nn.Linear's x @ W.T + b: a @ bᵀ + c), by the op and its number of inputs.
 OPERAND_ORDER: dict[tuple[str | None, int], str] = {
@@ -127,6 +131,8 @@ class _Drawer:
             ranksep="0.3" if self.circuit else "0.35",
             ordering="in",
         )  # inputs drawn in argument order
+        if len(self.plan.visible) > BOUNDED_PLACEMENT_UNITS:
+            g.attr(nslimit="2")  # at most 2 x (nodes) simplex iterations: a little wider, minutes sooner
         if self.o.title:
             g.attr(label=graphviz.nohtml(self.o.title), labelloc="t", fontsize="14")  # "<loss>" as written
         if self.o.max_size:
