@@ -11,8 +11,8 @@ The book's numbers, asserted: linear regression ends at W = [[2.11807369]], b = 
 update rules written in numpy.
 
 Where the book's spelling differs here (deliberate designs, kept):
-- DeZero's ``linear(x, W, b)`` is ``x @ W + b`` with W (in, out); ``nn.Linear(in, out)`` is PyTorch's, W (out, in),
-  and needs its input size (the book's ``L.Linear(out_size)`` infers it at the first call).
+- DeZero's ``linear(x, W, b)`` is ``x @ W + b`` with W (in, out); ``nn.Linear(in, out)`` is PyTorch's, W (out, in);
+  the book's ``L.Linear(out_size)``, which reads its input size at the first call, is ``nn.LazyLinear(out_size)``.
 - ``MLP((10, 1))`` with sigmoid is ``nn.MLP([1, 10, 1], activation="sigmoid")``; DeZero's init
   (randn * sqrt(1/in)) is not ours (Xavier), so the layered runs assert what the book shows (the loss falls to
   the noise level) rather than its digits.
@@ -196,6 +196,22 @@ def test_steps_44_45_an_mlp_with_sigmoid_fits_sin_down_to_the_noise():
     with ag.no_grad():
         error = np.abs(model(x).data[:, 0] - (np.sin(2 * np.pi * x[:, 0]) + 0.5))  # the curve under the noise
     assert error.mean() < 0.1 and error[5:-5].max() < 0.2  # measured: 0.08 and 0.14 (the ends have fewer points)
+
+
+def test_step_45_the_book_s_two_layer_net_of_lazy_linear_layers():
+    class TwoLayerNet(nn.Module):  # the book's L.Linear(hidden_size) / L.Linear(out_size): lazy layers
+        def __init__(self, hidden_size, out_size):
+            super().__init__()
+            self.l1 = nn.LazyLinear(hidden_size, seed=0)
+            self.l2 = nn.LazyLinear(out_size, seed=1)
+
+        def forward(self, x):
+            return self.l2(F.sigmoid(self.l1(x)))
+
+    model = TwoLayerNet(10, 1)
+    optimizer = nn.optim.SGD(model.parameters(), lr=0.2)  # made before the first call, as the book's setup
+    last = fit_sin(optimizer, model, 10000)
+    assert model.l1.weight.shape == (10, 1) and last < 0.085  # the noise level, as the MLP above
 
 
 def test_step_46_momentum_sgd_is_the_book_s_update_rule_step_for_step():
