@@ -42,10 +42,15 @@ def write_npz(file: IO[bytes], arrays: Mapping[str, ArrayLike]) -> None:
     >>> np.load("weights.npz")["w"]
     array([1., 1., 1.])
     """
-    with zipfile.ZipFile(file, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+    archive = zipfile.ZipFile(file, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True)
+    try:
         for name, array in arrays.items():
             with archive.open(name + ".npy", mode="w", force_zip64=True) as entry:
                 np.lib.format.write_array(entry, np.asanyarray(array), allow_pickle=False)
+    except BaseException:  # an error, or a Ctrl-C (nn.train's checkpoint): the half-written file is abandoned
+        archive.fp = None  # (atomic_write removes it); closing it, now or when collected, would raise in its place
+        raise
+    archive.close()
 
 
 class _UnreadableMember(ValueError):

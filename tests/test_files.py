@@ -272,3 +272,30 @@ def test_a_signal_right_after_the_temporary_file_is_made_still_removes_it(tmp_pa
     finally:
         signal.signal(signal.SIGINT, previous)
     assert os.listdir(tmp_path) == []  # no temporary file left, no half-written target
+
+
+def test_a_ctrl_c_while_a_member_closes_is_the_error_an_npz_write_raises(tmp_path, monkeypatch):
+    """A Ctrl-C (nn.train's checkpoint, mid-epoch) landing while an .npz member is being finished: closing the
+    archive then raised zipfile's "Can't close the ZIP file while there is an open writing handle" in place of
+    the KeyboardInterrupt, so nn.train exited 1 with a traceback instead of 130 with its run saved."""
+    import io
+    import zipfile
+
+    import numpy as np
+
+    from autograd_core.npz import write_npz
+
+    target = tmp_path / "checkpoint.npz"
+    atomic_write(target, lambda file: write_npz(file, {"w": np.ones(3)}))
+    real_close = zipfile._ZipWriteFile.close
+
+    def interrupted_close(self):  # as a Ctrl-C landing in close() after it marked the member closed
+        monkeypatch.setattr(zipfile._ZipWriteFile, "close", real_close)
+        io.BufferedIOBase.close(self)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(zipfile._ZipWriteFile, "close", interrupted_close)
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write(target, lambda file: write_npz(file, {"w": np.zeros(3), "b": np.zeros(2)}))
+    assert os.listdir(tmp_path) == ["checkpoint.npz"]  # the temporary file removed, the old file whole
+    assert np.load(target)["w"].tolist() == [1.0, 1.0, 1.0]
