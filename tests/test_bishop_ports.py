@@ -14,8 +14,18 @@ PRML 5.3  The two-layer tanh network of 5.3.2: the engine's gradients of the wei
 DL 8.2    f(x1, x2) = x1 x2 + exp(x1 x2) - sin(x2): the book's evaluation trace v1 ... v7, its forward-mode
           tangents (8.2.2) and reverse-mode adjoints (8.2.3), line by line, by ``ag.jvp``, ``backward`` and
           ``viz.evaluation_trace``.
-The Hessian (5.4) is in test_bishop_ports_hessian.py; regularisation (5.5), mixture density networks (5.6)
-and the Laplace approximation (5.7) in test_bishop_ports_regularisation.py and test_bishop_ports_mdn.py.
+The Hessian (5.4) is in test_bishop_ports_hessian.py, regularisation (5.5) in test_bishop_ports_regularisation.py,
+mixture density networks (5.6) in test_bishop_ports_mdn.py, the Laplace approximation (5.7) in
+test_bishop_ports_laplace.py.
+
+What the port needed:
+- Tangent propagation (5.5.4) differentiates a jvp with respect to the weights it closes over: every transform
+  (``ag.jvp``, ``hvp``, ``vjp``, ``jacobian``/``jacfwd``/``jacrev``, ``hessian``, ``value_and_grad``) now records
+  its results when f reaches a tensor that requires grad besides its own inputs, as JAX's and torch.func's do.
+  Before, those results were detached from it, and the gradient of tangent propagation's regulariser was zeros,
+  silently (test_bishop_ports_regularisation.py).
+Everything else the chapters use was there: ``retain_grad`` reads the deltas, ``ag.hessian``/``ag.hvp``/``ag.jvp``
+give 5.4's matrices, ``logsumexp`` the mixture's likelihood, ``nn.fit(early_stopping=)`` Figure 5.12's curves.
 
 Where the spelling differs: the book's bias weights w_j0, w_k0 are column 0 of W1 and W2 (x_0 = z_0 = 1), and
 its w is one flat vector (bishop_helpers.unpack), so that ``ag.hessian`` gives the book's W x W matrix. The
