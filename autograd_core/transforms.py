@@ -276,15 +276,14 @@ def _closes_over(outputs: Sequence[Tensor], inputs: Sequence[Tensor], recording:
     """Whether f's outputs reach a tensor that requires grad besides the transform's inputs: one f closes over
     (an outer transform's argument, a model's weight). Then, grad mode on, the results are recorded so that its
     gradient flows through them, as JAX's and torch.func's (tangent propagation, gradient penalties, MAML)."""
-    own, stack = {id(x) for x in inputs}, [o for o in outputs if o.requires_grad] if recording else []
-    seen = set(own)
-    while stack:
+    seen, stack = {id(x) for x in inputs}, [o for o in outputs if o.requires_grad] if recording else []
+    while stack:  # (the private fields: this walk runs on every call of a transform, vmap's per example)
         node = stack.pop()
         if id(node) not in seen:
             seen.add(id(node))
-            if node.is_leaf:
-                return True  # (only tensors that require grad are stacked)
-            stack.extend(p for p in node.parents if p.requires_grad)
+            if node._prim is None:
+                return True  # a leaf that requires grad (only those are stacked)
+            stack += [p for p in node._parents if p.requires_grad]
     return False
 
 
