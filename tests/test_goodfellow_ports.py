@@ -212,3 +212,124 @@ def test_gradient_descent_from_a_random_init_solves_xor():
         else:
             assert min(abs(loss.item() - 1 / 6), abs(loss.item() - 1 / 8)) < 1e-6
     assert solved >= 4
+
+
+# ---------------------------------------------------------------- 6.2 cost functions
+def d_dz(loss_of_z, z0):
+    z = Tensor(np.asarray(z0, dtype=float), requires_grad=True)
+    (g,) = ag.grad(loss_of_z(z), z)
+    return g.data
+
+
+def test_mse_learns_the_conditional_mean_and_mae_the_median():
+    """Section 6.2.1.2: minimising the mean squared error predicts the mean of y, the mean absolute error
+    its median. One constant fitted by gradient descent to a skewed sample."""
+    y = Tensor(np.array([0.0, 0.0, 1.0, 2.0, 10.0]))
+    fits = {}
+    for name, loss_fn, lr in (("mse", F.mse_loss, 0.1), ("mae", F.l1_loss, 0.01)):
+        c = Tensor(3.0, requires_grad=True)
+        opt = nn.optim.SGD([c], lr=lr)
+        for _ in range(2000):
+            opt.zero_grad()
+            loss_fn(c.expand(5), y).backward()
+            opt.step()
+        fits[name] = c.item()
+    assert fits["mse"] == pytest.approx(2.6, abs=1e-9)  # mean
+    assert fits["mae"] == pytest.approx(1.0, abs=0.01)  # median (a fixed step hovers within lr of it)
+
+
+def test_sigmoid_with_cross_entropy_saturates_only_when_right_mse_also_when_wrong():
+    """Section 6.2.2.2: J = zeta((1 - 2y) z) (softplus) is binary cross-entropy on the logit z; its gradient
+    sigma(z) - y is ~ -1 when the answer is confidently wrong (z = -10, y = 1), while the squared error of
+    sigma(z) has gradient (sigma - y) sigma (1 - sigma) ~ -4.5e-5 there: it saturates."""
+    y = Tensor(1.0)
+
+    def ce(z):
+        return F.binary_cross_entropy_with_logits(z, y)
+
+    def softplus_form(z):
+        return F.softplus((1 - 2 * y) * z)
+
+    def mse(z):
+        return 0.5 * (z.sigmoid() - y) ** 2
+
+    s = 1 / (1 + np.exp(10.0))  # sigma(-10)
+    assert ce(Tensor(-10.0)).item() == pytest.approx(softplus_form(Tensor(-10.0)).item(), rel=1e-12)
+    assert d_dz(ce, -10.0) == pytest.approx(s - 1, rel=1e-12)
+    assert d_dz(softplus_form, -10.0) == pytest.approx(s - 1, rel=1e-12)
+    assert d_dz(mse, -10.0) == pytest.approx((s - 1) * s * (1 - s), rel=1e-10)
+    assert abs(d_dz(ce, -10.0)) / abs(d_dz(mse, -10.0)) > 2e4
+    # right and confident: both small (cross-entropy's saturation is harmless here)
+    assert abs(d_dz(ce, 10.0)) < 5e-5 and abs(d_dz(mse, 10.0)) < 5e-9
+
+
+def test_softmax_cross_entropy_gradient_is_softmax_minus_one_hot_and_stays_large_when_wrong():
+    """Section 6.2.2.3: log softmax(z)_i = z_i - log sum_j exp z_j; its negative's gradient softmax(z) - e_y is
+    ~ (1, -1, 0) for a confidently wrong z, while the squared error of softmax(z) vanishes there."""
+    z0, label = np.array([10.0, 0.0, 0.0]), 1
+    p = np.exp(z0 - z0.max()) / np.exp(z0 - z0.max()).sum()
+    target = Tensor(np.array(label))
+
+    def ce(z):
+        return F.cross_entropy(z, target)
+
+    def mse(z):
+        return ((F.softmax(z, dim=0) - Tensor(np.eye(3)[label])) ** 2).sum()
+
+    np.testing.assert_allclose(d_dz(ce, z0), p - np.eye(3)[label], rtol=1e-12, atol=1e-15)
+    assert np.abs(d_dz(ce, z0)).max() > 0.99
+    assert np.abs(d_dz(mse, z0)).max() < 3e-4  # 2.7e-4: 3,600 times smaller
+    # softmax(z) = softmax(z + c), and the log-softmax of large scores stays finite (eq. 6.33's stable form)
+    z = Tensor(np.array([1000.0, 0.0, -1000.0]))
+    np.testing.assert_allclose(F.softmax(z, dim=0).data, F.softmax(z - 1000.0, dim=0).data, rtol=1e-15)
+    np.testing.assert_allclose(F.log_softmax(z, dim=0).data, [0.0, -1000.0, -2000.0])
+
+
+# ---------------------------------------------------------------- 6.3 hidden units and their derivatives
+ZS = np.array([-2.0, -0.5, 0.0, 0.5, 2.0])
+
+
+@pytest.mark.parametrize(
+    "name, g, closed_form",
+    [
+        ("relu", F.relu, lambda z: np.where(z > 0, 1.0, np.where(z < 0, 0.0, 0.5))),
+        ("absolute value rectification", lambda z: F.prelu(z, Tensor(np.array([-1.0]))), np.sign),
+        ("leaky relu", lambda z: F.leaky_relu(z, 0.01), lambda z: np.where(z > 0, 1.0, np.where(z < 0, 0.01, 0.505))),
+        ("logistic sigmoid", F.sigmoid, lambda z: (s := 1 / (1 + np.exp(-z))) * (1 - s)),
+        ("tanh", F.tanh, lambda z: 1 - np.tanh(z) ** 2),
+        ("softplus", F.softplus, lambda z: 1 / (1 + np.exp(-z))),
+        ("hard tanh", F.hardtanh, lambda z: (np.abs(z) < 1).astype(float)),
+    ],
+)
+def test_hidden_unit_derivatives_are_their_closed_forms(name, g, closed_form):
+    """g(z) elementwise, so the gradient of sum g(z) is g'(z). The generalised rectifier max(0, z) + a min(0, z)
+    is prelu: a = -1 is |z|, a = 0.01 leaky. At the kink z = 0 the project returns the one-sided mean."""
+    np.testing.assert_allclose(d_dz(lambda z: g(z).sum(), ZS), closed_form(ZS), rtol=1e-12, atol=1e-15)
+    smooth = ZS[ZS != 0] + 0.1  # off every kink (0, +-1): finite differences are exact enough there
+    assert ag.gradcheck(lambda z: g(z).sum(), (Tensor(smooth, requires_grad=True),))
+
+
+def test_tanh_is_a_rescaled_sigmoid_and_prelus_slope_learns_min_0_z():
+    z = Tensor(ZS)
+    np.testing.assert_allclose(F.tanh(z).data, (2 * F.sigmoid(2 * z) - 1).data, atol=1e-15)
+    a = Tensor(np.array([0.25]), requires_grad=True)
+    (da,) = ag.grad(F.prelu(z, a).sum(), a)
+    assert da.item() == pytest.approx(np.minimum(0, ZS).sum())
+
+
+def test_maxout_composed_from_reshape_and_max_routes_the_gradient_to_each_groups_winner():
+    """Section 6.3.1: g(z)_i = max over the k entries of group i; built from reshape and max, no new op."""
+    z = Tensor(np.array([[0.3, -1.0, 2.0, 0.5, 0.1, -0.2]]), requires_grad=True)
+    out = z.reshape(1, 3, 2).max(axis=2)  # three groups of k = 2
+    np.testing.assert_array_equal(out.data, [[0.3, 2.0, 0.1]])
+    out.sum().backward()
+    np.testing.assert_array_equal(z.grad, [[1, 0, 1, 0, 1, 0]])
+
+
+def test_relu_at_the_kink_differs_from_torch_by_design():
+    torch = pytest.importorskip("torch")
+    zt = torch.tensor(ZS, requires_grad=True)
+    torch.relu(zt).sum().backward()
+    ours = d_dz(lambda z: F.relu(z).sum(), ZS)
+    np.testing.assert_array_equal(ours[ZS != 0], zt.grad.numpy()[ZS != 0])
+    assert (ours[ZS == 0], zt.grad.numpy()[ZS == 0]) == (0.5, 0.0)
