@@ -6,9 +6,10 @@ for tanh/sigmoid; He/Kaiming (v = 2 / fan_in) compensates for ReLU zeroing half 
 units. Biases start at zero.
 
 Randomness: every function takes ``generator`` = an ``ag.Generator`` (torch.Generator's
-counterpart, its stream shared), a ``numpy.random.Generator``, an int seed, or None for the default generator, which is autograd_core's (``ag.randn``'s): one seed,
-``ag.manual_seed(0)`` or ``nn.init.manual_seed(0)``, fixes initial weights, ``Dropout``'s masks
-and a ``DataLoader``'s shuffling without ``seed=``, as ``torch.manual_seed`` does.
+counterpart, its stream shared), a ``numpy.random.Generator``, an int seed, or None for the
+default generator, which is autograd_core's (``ag.randn``'s): one seed, ``ag.manual_seed(0)``
+or ``nn.init.manual_seed(0)``, fixes initial weights, ``Dropout``'s masks and a
+``DataLoader``'s shuffling without ``seed=``, as ``torch.manual_seed`` does.
 
 >>> w = Tensor(np.empty((10, 64)), requires_grad=True)
 >>> bound = math.sqrt(6 / 64)                 # U(-b, b) with b = sqrt(6 / 64)

@@ -263,6 +263,23 @@ def test_sigmoid_with_cross_entropy_saturates_only_when_right_mse_also_when_wron
     assert abs(d_dz(ce, 10.0)) < 5e-5 and abs(d_dz(mse, 10.0)) < 5e-9
 
 
+def test_the_loss_written_on_the_logit_survives_where_log_of_sigmoid_underflows():
+    """Section 6.2.2.2: write the cost as a function of z, not of sigma(z): at z = -1000, sigma(z) is 0 in
+    float64, so log sigma(z) is -inf. The logit form gives 1000 with gradient -1; the probability form gives
+    BCELoss's clamp of log at -100 (torch's) and no gradient at all: learning stops."""
+    y = Tensor(1.0)
+    assert F.binary_cross_entropy_with_logits(Tensor(-1000.0), y).item() == 1000.0
+    assert d_dz(lambda z: F.binary_cross_entropy_with_logits(z, y), -1000.0) == -1.0
+    assert d_dz(lambda z: -F.logsigmoid(z), -1000.0) == -1.0
+    assert F.binary_cross_entropy(Tensor(-1000.0).sigmoid(), y).item() == 100.0
+    assert d_dz(lambda z: F.binary_cross_entropy(z.sigmoid(), y), -1000.0) == 0.0
+    torch = pytest.importorskip("torch")
+    zt = torch.tensor(-1000.0, dtype=torch.float64, requires_grad=True)
+    loss = torch.nn.functional.binary_cross_entropy(torch.sigmoid(zt), torch.tensor(1.0, dtype=torch.float64))
+    loss.backward()
+    assert (loss.item(), zt.grad.item()) == (100.0, 0.0)
+
+
 def test_softmax_cross_entropy_gradient_is_softmax_minus_one_hot_and_stays_large_when_wrong():
     """Section 6.2.2.3: log softmax(z)_i = z_i - log sum_j exp z_j; its negative's gradient softmax(z) - e_y is
     ~ (1, -1, 0) for a confidently wrong z, while the squared error of softmax(z) vanishes there."""

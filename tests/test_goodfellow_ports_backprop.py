@@ -13,6 +13,8 @@ Where the port differs from the book: Algorithms 6.3/6.4 take one example as a c
 What the port needed: nothing new.
 """
 
+import itertools
+
 import numpy as np
 import pytest
 from goodfellow_helpers import count_paths, mlp_backward, mlp_forward, simple_backprop
@@ -71,7 +73,7 @@ def test_backprop_cost_is_one_term_per_edge_the_path_by_path_chain_rule_is_expon
         edges = sum(len(t.parents) for t in nodes)
         count["vjp"] = 0
         u.backward()
-        (oracle,), terms = simple_backprop(u, [w])
+        (oracle,), _ = simple_backprop(u, [w])
         assert w.grad == pytest.approx(oracle, rel=1e-12)
         counts[n] = (len(nodes), edges, count["vjp"], count_paths(u, w))
     assert counts[5] == (15, 20, 20, 2**5)
@@ -84,10 +86,12 @@ def test_algorithms_6_3_and_6_4_are_the_oracle_of_an_mlp_with_weight_penalty():
     rng = np.random.default_rng(1)
     sizes, lam = [4, 5, 3, 2], 0.01
     X, Y = rng.normal(size=(6, 4)), rng.normal(size=(6, 2))
-    model = nn.Sequential(nn.Linear(4, 5, seed=0), nn.ReLU(), nn.Linear(5, 3, seed=1), nn.ReLU(), nn.Linear(3, 2, seed=2))
+    model = nn.Sequential(
+        nn.Linear(4, 5, seed=0), nn.ReLU(), nn.Linear(5, 3, seed=1), nn.ReLU(), nn.Linear(3, 2, seed=2)
+    )
     linears = [m for m in model if isinstance(m, nn.Linear)]
     Ws, bs = [m.weight.data.copy() for m in linears], [m.bias.data.copy() for m in linears]
-    assert [W.shape for W in Ws] == [(b, a) for a, b in zip(sizes, sizes[1:])]  # W(k) h(k-1): as the book
+    assert [W.shape for W in Ws] == [(b, a) for a, b in itertools.pairwise(sizes)]  # W(k) h(k-1): as the book
     # the book's J over the minibatch: the sum of the examples' losses plus lam Omega once
     J_book = sum(mlp_forward(Ws, bs, x, y, 0.0)[0] for x, y in zip(X, Y)) + lam * sum(
         (W**2).sum() + (b**2).sum() for W, b in zip(Ws, bs)

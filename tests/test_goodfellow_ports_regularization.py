@@ -156,7 +156,7 @@ def test_nn_takes_an_ag_generator_as_torch_takes_a_torch_generator():
     np.testing.assert_array_equal(w.data, nn.init.normal_(Tensor(np.empty((3, 4))), generator=1).data)
     layer = nn.Linear(4, 2, seed=ag.Generator(2))
     np.testing.assert_array_equal(layer.weight.data, nn.Linear(4, 2, seed=2).weight.data)
-    with pytest.raises(TypeError, match="generator must be an ag.Generator, a numpy.random.Generator, an int"):
+    with pytest.raises(TypeError, match=r"generator must be an ag\.Generator, a numpy\.random\.Generator, an int"):
         F.dropout(x, generator="0")
 
 
