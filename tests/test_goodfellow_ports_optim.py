@@ -18,8 +18,9 @@ Where the book's algorithms differ from ``nn.optim`` (and torch.optim, which it 
   without the look-ahead (heavy-ball), the velocity again -v / eps.
 - 8.4 AdaGrad and 8.7 Adam are as printed (delta added to sqrt(r), and to Adam's bias-corrected sqrt(r^)).
 
-What the port needed: nothing new for chapter 8 (the one gap, ``generator=`` refusing an ``ag.Generator``,
-came from chapter 7: see ``_regularization.py``).
+What the port needed (fixed): 8.7.4's Polyak averaging had no counterpart of torch's
+``optim.swa_utils.AveragedModel``: now ``nn.optim.swa_utils.AveragedModel`` (the running mean, or an
+EMA with ``avg_fn=get_ema_avg_fn(decay)``; buffers copied, or averaged with ``use_buffers=True``).
 """
 
 import numpy as np
@@ -238,3 +239,88 @@ def test_polyak_average_of_noisy_sgd_iterates_is_closer_to_the_minimum_than_the_
     last_error, average_error = np.linalg.norm(theta.data - w_star), np.linalg.norm(average - w_star)
     assert average_error < last_error / 3
     assert average_error < 0.1
+
+
+def noisy_quadratic_run(swa_of, steps=600, burn_in=100):
+    """The run above on an nn.Linear's weights, averaged by hand (the oracle) and by ``swa_of(model)``."""
+    rng = np.random.default_rng(3)
+    w_star = Tensor(np.array([[1.0, -2.0, 0.5]]))
+    model = nn.Linear(3, 1, bias=False, seed=0)
+    swa = swa_of(model)
+    opt = nn.optim.SGD(model.parameters(), lr=0.1)
+    by_hand = []
+    for t in range(steps):
+        opt.zero_grad()
+        noise = Tensor(rng.normal(size=(1, 3)))
+        (0.5 * ((model.weight - w_star) ** 2).sum() + (noise * model.weight).sum()).backward()
+        opt.step()
+        if t >= burn_in:
+            swa.update_parameters(model)
+            by_hand.append(model.weight.data.copy())
+    return model, swa, np.array(by_hand), w_star.data
+
+
+def test_polyak_averaging_by_averaged_model_is_the_books_mean_of_the_iterates():
+    """Gap: torch's ``optim.swa_utils.AveragedModel`` (Polyak averaging / SWA) had no counterpart; now
+    ``nn.optim.swa_utils.AveragedModel``: the same running mean as the hand-written one, torch's values."""
+    model, swa, iterates, w_star = noisy_quadratic_run(nn.optim.swa_utils.AveragedModel)
+    np.testing.assert_allclose(swa.module.weight.data, iterates.mean(axis=0), rtol=1e-12)
+    assert int(swa.n_averaged) == 500 and sorted(swa.state_dict()) == ["module.weight", "n_averaged"]
+    assert np.linalg.norm(swa.module.weight.data - w_star) < np.linalg.norm(model.weight.data - w_star) / 3
+    x = Tensor(np.ones((2, 3)))
+    np.testing.assert_allclose(swa(x).data, x.data @ iterates.mean(axis=0).T, rtol=1e-12)
+    _, ema, iterates, _ = noisy_quadratic_run(
+        lambda m: nn.optim.swa_utils.AveragedModel(m, avg_fn=nn.optim.swa_utils.get_ema_avg_fn(0.9))
+    )
+    expected = iterates[0]
+    for w in iterates[1:]:
+        expected = 0.9 * expected + 0.1 * w
+    np.testing.assert_allclose(ema.module.weight.data, expected, rtol=1e-12)
+
+
+def test_averaged_model_copies_or_averages_the_buffers_and_refuses_another_model():
+    model = nn.Sequential(nn.Linear(2, 3, seed=0), nn.BatchNorm1d(3))
+    copied, averaged = (
+        nn.optim.swa_utils.AveragedModel(model),
+        nn.optim.swa_utils.AveragedModel(model, use_buffers=True),
+    )
+    means = []
+    for seed in range(3):
+        model(Tensor(np.random.default_rng(seed).normal(size=(8, 2))))  # training mode: running stats move
+        means.append(model[1].running_mean.copy())
+        copied.update_parameters(model)
+        averaged.update_parameters(model)
+    np.testing.assert_array_equal(copied.module[1].running_mean, means[-1])
+    np.testing.assert_allclose(averaged.module[1].running_mean, np.mean(means, axis=0), rtol=1e-12)
+    with pytest.raises(ValueError, match=r"AveragedModel.update_parameters: model's parameters .* are not those"):
+        copied.update_parameters(nn.Linear(2, 3))
+    with pytest.raises(ValueError, match=r"'0.weight' has shape \(4, 2\) in model but \(3, 2\)"):
+        copied.update_parameters(nn.Sequential(nn.Linear(2, 4), nn.BatchNorm1d(3)))
+    with pytest.raises(TypeError, match=r"multi_avg_fn .* give the same rule per tensor as avg_fn"):
+        nn.optim.swa_utils.AveragedModel(model, multi_avg_fn=lambda *a: None)
+    with pytest.raises(TypeError, match=r"model must be an nn\.Module, got list"):
+        nn.optim.swa_utils.AveragedModel([model])
+    with pytest.raises(ValueError, match="decay must be a number in"):
+        nn.optim.swa_utils.get_ema_avg_fn(1.5)
+
+
+def test_averaged_model_equals_torchs():
+    torch = pytest.importorskip("torch")
+    from torch.optim.swa_utils import AveragedModel, get_ema_avg_fn
+
+    for make_ours, make_theirs in (
+        (nn.optim.swa_utils.AveragedModel, AveragedModel),
+        (
+            lambda m: nn.optim.swa_utils.AveragedModel(m, avg_fn=nn.optim.swa_utils.get_ema_avg_fn(0.9)),
+            lambda m: AveragedModel(m, avg_fn=get_ema_avg_fn(0.9)),
+        ),
+    ):
+        _, ours, iterates, _ = noisy_quadratic_run(make_ours, steps=150, burn_in=100)
+        theirs_model = torch.nn.Linear(3, 1, bias=False).double()
+        theirs = make_theirs(theirs_model)
+        for w in iterates:
+            with torch.no_grad():
+                theirs_model.weight.copy_(torch.tensor(w))
+            theirs.update_parameters(theirs_model)
+        np.testing.assert_allclose(ours.module.weight.data, theirs.module.weight.detach().numpy(), rtol=1e-13)
+        assert int(ours.n_averaged) == int(theirs.n_averaged) == 50
