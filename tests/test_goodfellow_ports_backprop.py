@@ -4,7 +4,9 @@ from a table of closed-form local partials) is the ORACLE of ``backward``; Algor
 and back-prop with the penalty lam * Omega) in numpy are the oracle of an ``nn`` MLP's gradients; the
 symbol-to-symbol approach of figure 6.10 is ``create_graph=True`` (the derivative is itself a recorded graph,
 differentiated again); the cost claim (back-prop does O(edges) work, while the chain rule written path by path
-sums exponentially many products) is counted in vjp calls, never timed; 6.5.10's Hessian-vector products drive a
+sums exponentially many products) is counted in vjp calls, never timed; figure 6.9's reuse of stored
+subexpressions is seen in the arrays the vjps receive; eq. 6.47's chain rule for tensors is a Jacobian
+(``ag.jacobian``) contracted with the upstream gradient; 6.5.10's Hessian-vector products drive a
 Krylov-style power iteration.
 
 Where the port differs from the book: Algorithms 6.3/6.4 take one example as a column; ``nn.Linear`` takes rows
@@ -201,3 +203,45 @@ def test_krylov_power_iteration_with_hessian_vector_products_finds_the_top_eigen
         v = Hv / np.linalg.norm(Hv)
     rayleigh = v @ ag.hvp(mlp_loss, Tensor(THETA), Tensor(v))[1].data
     assert rayleigh == pytest.approx(eigenvalues.max(), rel=1e-6)
+
+
+# ---------------------------------------------------------------- 6.5.2 the chain rule for tensors
+def test_eq_6_47_chain_rule_for_tensors_is_the_jacobian_contracted_with_the_upstream_gradient():
+    """grad_X z = sum_j (grad_X Y_j) dz/dY_j: for Y = tanh(X W) (X of shape (3, 4)) and z = sum(Y^2), the Jacobian
+    dY/dX (shape (3, 2, 3, 4), by ag.jacobian) contracted over Y's indices with dz/dY = 2Y is backward's grad."""
+    rng = np.random.default_rng(6)
+    X0, W = rng.normal(size=(3, 4)), Tensor(rng.normal(size=(4, 2)))
+
+    def Y_of(X):
+        return (X @ W).tanh()
+
+    jac = ag.jacobian(Y_of)(Tensor(X0)).data
+    assert jac.shape == (3, 2, 3, 4)
+    Y = Y_of(Tensor(X0)).data
+    contracted = np.tensordot(2 * Y, jac, axes=([0, 1], [0, 1]))
+    X = Tensor(X0, requires_grad=True)
+    (Y_of(X) ** 2).sum().backward()
+    np.testing.assert_allclose(X.grad, contracted, rtol=1e-12)
+
+
+def test_figure_6_9_backprop_reuses_each_stored_subexpression(monkeypatch):
+    """Eq. 6.53 (reuse f(w), f(x), f(y) stored by the forward pass) rather than eq. 6.52 (recompute them): the
+    backward of z = f(f(f(w))) hands each tanh vjp (tanh' = 1 - out^2) the very array its forward stored."""
+    tanh = ag.PRIMITIVES["tanh"]
+    seen = []
+    vjp = tanh.vjp
+
+    def recording(i, g, out, *inputs, **params):
+        seen.append(out)
+        return vjp(i, g, out, *inputs, **params)
+
+    monkeypatch.setattr(tanh, "vjp", staticmethod(recording))
+    w = Tensor(np.array([0.4, -1.0]), requires_grad=True)
+    x = w.tanh()
+    y = x.tanh()
+    z = y.tanh()
+    z.sum().backward()
+    assert [id(a) for a in seen] == [id(z.data), id(y.data), id(x.data)]  # stored, not recomputed
+    xv = np.tanh(w.data)
+    yv = np.tanh(xv)
+    np.testing.assert_allclose(w.grad, (1 - np.tanh(yv) ** 2) * (1 - yv**2) * (1 - xv**2), rtol=1e-14)
