@@ -302,6 +302,10 @@ def test_averaged_model_copies_or_averages_the_buffers_and_refuses_another_model
         nn.optim.swa_utils.AveragedModel([model])
     with pytest.raises(ValueError, match="decay must be a number in"):
         nn.optim.swa_utils.get_ema_avg_fn(1.5)
+    # a wrapper of the model it was given, not a layer a file can rebuild: its .module is
+    assert nn.architecture.describe(copied.module)["type"] == "Sequential"
+    with pytest.raises(TypeError, match="AveragedModel is not an nn layer"):
+        nn.architecture.describe(copied)
 
 
 def test_averaged_model_equals_torchs():
