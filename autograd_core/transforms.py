@@ -7,7 +7,8 @@ the jvp. Backward through the recorded vjp graph (``create_graph=True``) compute
 
 A transform works on any function of Tensors and nests: when an argument already requires a
 gradient (an outer transform's input), the result stays differentiable with respect to it, so
-``hessian(f)`` is simply ``jacobian`` of the gradient of ``f``.
+``hessian(f)`` is simply ``jacobian`` of the gradient of ``f``; so it does when f closes over a tensor that
+requires grad (a weight, as in tangent propagation's regulariser ``jvp(lambda x: net(w, x), x, t)``).
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ def value_and_grad(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = 
     def value_and_grad_f(*given: Any) -> tuple[Any, Results]:
         trees: list[Any] = []
         args, inputs, nested = _prepare("value_and_grad", given, argnums, trees)
+        recording = current_switches().grad_enabled
         with enable_grad():
             out = f(*args)
             if has_aux:
@@ -79,6 +81,7 @@ def value_and_grad(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = 
                     "else return the loss alone"
                 )
             value = _scalar_output("value_and_grad", out)
+            nested = nested or _closes_over((value,), inputs, recording)
             grads = _grads(value, inputs, None, nested)
         if not nested:  # (inside an outer transform both keep their graphs: it differentiates through them)
             value, aux = value.detach(), stop_gradient(aux) if has_aux else None
@@ -110,8 +113,10 @@ def jacobian(f: Callable[..., Tensor], argnums: Argnums = 0, mode: JacobianMode 
 
     def jacobian_f(*given: Any) -> Results:
         args, inputs, nested = _prepare("jacobian", given, argnums)
+        recording = current_switches().grad_enabled
         with enable_grad():
             out = _output("jacobian", f(*args))
+            nested = nested or _closes_over((out,), inputs, recording)
             n = sum(x.size for x in inputs)
             reverse = mode == "reverse" or (mode == "auto" and out.size <= n)
             blocks = (_reverse_jacobian if reverse else _forward_jacobian)(out, inputs, nested)
@@ -132,8 +137,10 @@ def hvp(
     single = not isinstance(primals, (tuple, list))
     primals, tangents = _pairs("hvp", primals, tangents)
     args, inputs, nested = _prepare("hvp", primals, tuple(range(len(primals))))
+    recording = current_switches().grad_enabled
     with enable_grad():
         value = _scalar_output("hvp", f(*args))
+        nested = nested or _closes_over((value,), inputs, recording)
         grads = grad(value, inputs, create_graph=True, allow_unused=True)
         products = _grads(grads, inputs, tangents, nested)
     value = value if nested else value.detach()
@@ -148,11 +155,16 @@ def jvp(
 
     >>> jvp(lambda x: x * x, (Tensor([1.0, 3.0]),), (Tensor([1.0, 1.0]),))
     (Tensor([1., 9.]), Tensor([2., 6.]))
+    >>> w = Tensor(2.0, requires_grad=True)  # closed over: the tangent 2 w x is differentiable in w
+    >>> jvp(lambda x: w * x * x, Tensor(3.0), Tensor(1.0))[1].backward(); float(w.grad)
+    6.0
     """
     primals, tangents = _pairs("jvp", primals, tangents)
     args, inputs, nested = _prepare("jvp", primals, tuple(range(len(primals))))
+    recording = current_switches().grad_enabled
     with enable_grad():
         out = _output("jvp", f(*args))
+        nested = nested or _closes_over((out,), inputs, recording)
         u = Tensor(np.zeros(out.shape, out.dtype), requires_grad=True)  # any u: J^T u is linear in it
         vjps = (
             grad(out, inputs, grad_outputs=u, create_graph=True, allow_unused=True)
@@ -258,6 +270,21 @@ def _prepare(
             trees.append(x if _is_tree(x) else None)
     nested = any(x is given_x for x, given_x in zip(inputs, _given_leaves(given, indices)))
     return args, tuple(inputs), nested
+
+
+def _closes_over(outputs: Sequence[Tensor], inputs: Sequence[Tensor], recording: bool) -> bool:
+    """Whether f's outputs reach a tensor that requires grad besides the transform's inputs: one f closes over
+    (an outer transform's argument, a model's weight). Then, grad mode on, the results are recorded so that its
+    gradient flows through them, as JAX's and torch.func's (tangent propagation, gradient penalties, MAML)."""
+    seen, stack = {id(x) for x in inputs}, [o for o in outputs if o.requires_grad] if recording else []
+    while stack:  # (the private fields: this walk runs on every call of a transform, vmap's per example)
+        node = stack.pop()
+        if id(node) not in seen:
+            seen.add(id(node))
+            if node._prim is None:
+                return True  # a leaf that requires grad (only those are stacked)
+            stack += [p for p in node._parents if p.requires_grad]
+    return False
 
 
 def _input(name: str, i: int, x: Any) -> Tensor:

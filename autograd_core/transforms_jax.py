@@ -10,11 +10,12 @@ from typing import Any
 import numpy as np
 
 from .functions import cat
-from .grad_mode import enable_grad
+from .grad_mode import current_switches, enable_grad
 from .tensor import Tensor
 from .transforms import (
     Argnums,
     _check_argnums,
+    _closes_over,
     _grads,
     _is_tree,
     _leaves,
@@ -41,6 +42,7 @@ def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[An
         raise TypeError("vjp(f, *primals): give the point to differentiate at, e.g. vjp(f, x)")
     trees: list[Any] = []
     args, inputs, nested = _prepare("vjp", primals, tuple(range(len(primals))), trees)
+    recording = current_switches().grad_enabled
     with enable_grad():
         out = f(*args)
     if has_aux:
@@ -53,6 +55,7 @@ def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[An
             raise TypeError(
                 f"vjp: f must return Tensors (or a tuple/list/dict of them); result {i} is a {type(o).__name__}"
             )
+    nested = nested or _closes_over(outs, inputs, recording)
 
     def vjp_fn(cotangent: Any) -> tuple[Any, ...]:
         cotangents = _leaves(cotangent) if _is_tree(cotangent) else [cotangent]

@@ -5,10 +5,11 @@ its input by ``fan_in * v``. Xavier/Glorot (v = 2 / (fan_in + fan_out)) keeps it
 for tanh/sigmoid; He/Kaiming (v = 2 / fan_in) compensates for ReLU zeroing half the
 units. Biases start at zero.
 
-Randomness: every function takes ``generator`` = a ``numpy.random.Generator``, an int
-seed, or None for the default generator, which is autograd_core's (``ag.randn``'s): one seed,
-``ag.manual_seed(0)`` or ``nn.init.manual_seed(0)``, fixes initial weights, ``Dropout``'s masks
-and a ``DataLoader``'s shuffling without ``seed=``, as ``torch.manual_seed`` does.
+Randomness: every function takes ``generator`` = an ``ag.Generator`` (torch.Generator's
+counterpart, its stream shared), a ``numpy.random.Generator``, an int seed, or None for the
+default generator, which is autograd_core's (``ag.randn``'s): one seed, ``ag.manual_seed(0)``
+or ``nn.init.manual_seed(0)``, fixes initial weights, ``Dropout``'s masks and a
+``DataLoader``'s shuffling without ``seed=``, as ``torch.manual_seed`` does.
 
 >>> w = Tensor(np.empty((10, 64)), requires_grad=True)
 >>> bound = math.sqrt(6 / 64)                 # U(-b, b) with b = sqrt(6 / 64)
@@ -29,8 +30,9 @@ from autograd_core import Tensor
 from autograd_core.sampling import default_generator as _shared  # ag.manual_seed reseeds it in place
 from autograd_core.types import DTypeLike
 
-#: What ``generator=`` accepts: a numpy Generator, an int seed, or None (the default, autograd_core's).
-GeneratorLike: TypeAlias = np.random.Generator | int | np.integer | None
+#: What ``generator=`` accepts: an ag.Generator, a numpy Generator, an int seed, or None (the default,
+#: autograd_core's).
+GeneratorLike: TypeAlias = ag.Generator | np.random.Generator | int | np.integer | None
 
 
 def manual_seed(seed: int | None) -> np.random.Generator:
@@ -47,16 +49,24 @@ def manual_seed(seed: int | None) -> np.random.Generator:
 
 
 def as_generator(generator: GeneratorLike) -> np.random.Generator:
-    """A ``numpy.random.Generator`` from a Generator, an int seed, or None (the default one):
-    ``as_generator(0).normal()``."""
+    """A ``numpy.random.Generator`` from an ``ag.Generator`` (its own stream, so draws advance it, as
+    torch's ``generator=``), a numpy Generator, an int seed, or None (the default one).
+
+    >>> g = ag.Generator().manual_seed(0)
+    >>> as_generator(g) is g.rng, float(as_generator(0).random()) == float(ag.Generator(0).rng.random())
+    (True, True)
+    """
     if generator is None:
         return _shared.rng
     if isinstance(generator, np.random.Generator):
         return generator
+    if isinstance(generator, ag.Generator):
+        return generator.rng
     if isinstance(generator, numbers.Integral) and not isinstance(generator, bool):
         return np.random.default_rng(int(generator))
     raise TypeError(
-        f"nn.init: generator must be a numpy.random.Generator, an int seed or None, got {type(generator).__name__}"
+        f"nn.init: generator must be an ag.Generator, a numpy.random.Generator, an int seed or None, got "
+        f"{type(generator).__name__}"
     )
 
 

@@ -81,5 +81,7 @@ def test_init_errors():
         nn.init.kaiming_uniform_(Tensor(np.zeros((2, 2))), mode="fan")
     with pytest.raises(ValueError, match=r"calculate_gain: unknown nonlinearity 'swish'"):
         nn.init.calculate_gain("swish")
-    with pytest.raises(TypeError, match=r"generator must be a numpy.random.Generator, an int seed or None, got str"):
+    with pytest.raises(
+        TypeError, match=r"generator must be an ag.Generator, a numpy.random.Generator, an int seed or None, got str"
+    ):
         nn.init.uniform_(Tensor(np.zeros(2)), generator="seed")

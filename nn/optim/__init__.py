@@ -1,5 +1,5 @@
-"""Optimizers (SGD, AdaGrad, RMSprop, Adadelta, Adam, AdamW, Adamax, NAdam, RAdam, Rprop) and learning-rate
-schedulers, as ``torch.optim``.
+"""Optimizers (SGD, AdaGrad, RMSprop, Adadelta, Adam, AdamW, Adamax, NAdam, RAdam, Rprop), learning-rate
+schedulers and weight averaging (``swa_utils.AveragedModel``), as ``torch.optim``.
 
 >>> X, y = nn.datasets.make_moons(40, seed=0)
 >>> model, loss_fn = nn.MLP([2, 8, 2], seed=0), nn.CrossEntropyLoss()
@@ -15,7 +15,7 @@ schedulers, as ``torch.optim``.
 (0.0, 15)
 """
 
-from . import lr_scheduler
+from . import lr_scheduler, swa_utils
 from .adadelta import Adadelta
 from .adaptive import Adamax, NAdam, RAdam, Rprop
 from .algorithms import SGD, AdaGrad, Adagrad, Adam, AdamW, RMSprop
@@ -54,6 +54,7 @@ __all__ = [
     "RAdam",
     "Rprop",
     "lr_scheduler",
+    "swa_utils",
     "LRScheduler",
     "LRSchedule",
     "StepLR",
