@@ -138,7 +138,8 @@ class TensorTorch(TensorInPlace, TensorIndexUpdate):
         dim = torch_axis("cumsum", axis, False, dim, None)[0]
         if dim is None:  # PyTorch needs the axis; numpy's flattening default would hide a forgotten one
             raise TypeError(
-                "cumsum: give the axis to run along, cumsum(dim) or cumsum(axis=...); x.flatten().cumsum(0) runs over every element"
+                "cumsum: give the axis to run along, cumsum(dim) or cumsum(axis=...); "
+                "x.flatten().cumsum(0) runs over every element"
             )
         dim = _dim("cumsum", dim, self.ndim)
         x = cast("Tensor", self).to(np.int64) if self.dtype.kind in "bu" else cast("Tensor", self)
@@ -278,7 +279,8 @@ class TensorTorch(TensorInPlace, TensorIndexUpdate):
         shape = np.shape(vec._data if isinstance(vec, TensorBase) else vec)
         if self.ndim != 2 or len(shape) != 1 or shape[0] != self.shape[1]:
             raise ValueError(
-                f"mv: needs a 2-d (n, k) tensor and a 1-d (k,) one, got shapes {self.shape} and {shape} (use @ for others)"
+                f"mv: needs a 2-d (n, k) tensor and a 1-d (k,) one, got shapes {self.shape} and {shape} "
+                "(use @ for others)"
             )
         return cast("Tensor", self) @ vec
 
