@@ -135,13 +135,13 @@ class TensorTorch(TensorInPlace, TensorIndexUpdate):
         Tensor([[1., 2.],
                 [4., 6.]])
         """
-        dim = torch_axis("cumsum", axis, False, dim, None)[0]
-        if dim is None:  # PyTorch needs the axis; numpy's flattening default would hide a forgotten one
+        given = torch_axis("cumsum", axis, False, dim, None)[0]
+        if given is None:  # PyTorch needs the axis; numpy's flattening default would hide a forgotten one
             raise TypeError(
                 "cumsum: give the axis to run along, cumsum(dim) or cumsum(axis=...); "
                 "x.flatten().cumsum(0) runs over every element"
             )
-        dim = _dim("cumsum", dim, self.ndim)
+        dim = _dim("cumsum", cast(int, given), self.ndim)
         x = cast("Tensor", self).to(np.int64) if self.dtype.kind in "bu" else cast("Tensor", self)
         if not self.ndim:  # a 0-d tensor is its own running sum (numpy has no axis 0 to run along)
             return _tensor.Tensor.apply(Cumsum, x.reshape(1), axis=0).reshape(())
