@@ -173,13 +173,13 @@ def scatter(
     return as_tensor(x).scatter(dim, index, src, value=value)
 
 
-def cumsum(x: TensorLike, dim: int) -> Tensor:
-    """Running sum along ``dim`` (``x.cumsum(dim)``).
+def cumsum(x: TensorLike, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+    """Running sum along ``dim`` (or numpy's ``axis=``): ``x.cumsum(dim)``.
 
     >>> cumsum(Tensor([1.0, 2.0, 3.0]), 0)
     Tensor([1., 3., 6.])
     """
-    return as_tensor(x).cumsum(dim)
+    return as_tensor(x).cumsum(dim, axis=axis)
 
 
 def prod(x: TensorLike, dim: Axis = None, keepdim: bool = False) -> Tensor:
@@ -305,6 +305,15 @@ def mm(x: TensorLike, other: TensorLike) -> Tensor:
     Tensor([[11.]])
     """
     return as_tensor(x).mm(other)
+
+
+def mv(x: TensorLike, vec: TensorLike) -> Tensor:
+    """Matrix-vector product of a 2-d and a 1-d tensor, as ``torch.mv`` (``x.mv(vec)``).
+
+    >>> mv(Tensor([[1.0, 2.0], [3.0, 4.0]]), Tensor([1.0, 1.0]))
+    Tensor([3., 7.])
+    """
+    return as_tensor(x).mv(vec)
 
 
 def index_select(x: TensorLike, dim: int, index: TensorLike) -> Tensor:

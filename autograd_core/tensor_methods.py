@@ -52,6 +52,12 @@ class TensorMethods(TensorBase):
             "would silently rebind it to a new tensor outside the graph",
             f"`w.data {symbol}= ...` (e.g. `w.data -= lr * w.grad`)",
         )
+        if isinstance(other, TensorBase) and other.requires_grad and current_switches().grad_enabled:
+            raise RuntimeError(  # as t[...] = v: a silent copy would drop what v's gradient needs
+                f"in-place '{symbol}=': the right side (shape {other.shape}) requires grad, but the write copies its "
+                f"values only, so no gradient would reach what it was computed from; write y = y {symbol} v (a new "
+                f"tensor in the graph), or y {symbol}= v.detach() for the values alone"
+            )
         np.copyto(self.data, prim.forward(self._data, _tensor._lift(other, self)._data), casting="same_kind")
         count_writes((self,))
         return cast("Tensor", self)

@@ -25,7 +25,7 @@ from .delivery import PostAccumulateGradHook
 from .grad_mode import current_switches
 from .index_update import TensorIndexUpdate
 from .primitives import Cos, Cumsum, Sin
-from .tensor_base import TensorBase, normalize_axes
+from .tensor_base import TensorBase, normalize_axes, torch_axis
 from .tensor_inplace import TensorInPlace, _values
 from .types import Axis, DTypeLike, TensorLike
 
@@ -125,14 +125,23 @@ class TensorTorch(TensorInPlace, TensorIndexUpdate):
         return _tensor.Tensor.apply(Cos, self)
 
     # ------------------------------------------------------------ along one axis
-    def cumsum(self, dim: int) -> Tensor:
-        """Running sum along ``dim`` (the ``cumsum`` primitive: numpy's sums, bit for bit); booleans and
-        unsigned integers count in int64, as in PyTorch.
+    def cumsum(self, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+        """Running sum along ``dim`` (or numpy's ``axis=``, as PyTorch also takes; the ``cumsum`` primitive:
+        numpy's sums, bit for bit); booleans and unsigned integers count in int64, as in PyTorch.
 
         >>> Tensor([1.0, 2.0, 3.0, 4.0]).cumsum(0)
         Tensor([ 1.,  3.,  6., 10.])
+        >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).cumsum(axis=0)
+        Tensor([[1., 2.],
+                [4., 6.]])
         """
-        dim = _dim("cumsum", dim, self.ndim)
+        given = torch_axis("cumsum", axis, False, dim, None)[0]
+        if given is None:  # PyTorch needs the axis; numpy's flattening default would hide a forgotten one
+            raise TypeError(
+                "cumsum: give the axis to run along, cumsum(dim) or cumsum(axis=...); "
+                "x.flatten().cumsum(0) runs over every element"
+            )
+        dim = _dim("cumsum", cast(int, given), self.ndim)
         x = cast("Tensor", self).to(np.int64) if self.dtype.kind in "bu" else cast("Tensor", self)
         if not self.ndim:  # a 0-d tensor is its own running sum (numpy has no axis 0 to run along)
             return _tensor.Tensor.apply(Cumsum, x.reshape(1), axis=0).reshape(())
@@ -260,6 +269,20 @@ class TensorTorch(TensorInPlace, TensorIndexUpdate):
                 "(use @ for others)"
             )
         return cast("Tensor", self) @ other
+
+    def mv(self, vec: TensorLike) -> Tensor:
+        """Matrix-vector product of a 2-d (n, k) tensor and a 1-d (k,) one, as ``torch.mv`` (``@`` takes more).
+
+        >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).mv(Tensor([1.0, 1.0]))
+        Tensor([3., 7.])
+        """
+        shape = np.shape(vec._data if isinstance(vec, TensorBase) else vec)
+        if self.ndim != 2 or len(shape) != 1 or shape[0] != self.shape[1]:
+            raise ValueError(
+                f"mv: needs a 2-d (n, k) tensor and a 1-d (k,) one, got shapes {self.shape} and {shape} "
+                "(use @ for others)"
+            )
+        return cast("Tensor", self) @ vec
 
     def eq(self, other: TensorLike) -> Tensor:
         """``self == other``, elementwise (a boolean tensor, no gradient)."""

@@ -17,6 +17,7 @@ from typing import Any, TypeAlias
 
 import numpy as np
 
+import autograd_core as ag
 from autograd_core.types import ArrayLike
 
 from ..evaluation import LossFn
@@ -97,8 +98,10 @@ class _Trial:
 
     def __call__(self, index: int, setting: dict[str, Any]) -> Outcome:
         # The same seed for a trial wherever it runs: a build_fn drawing from numpy's global
-        # generator gets the same draws sequentially, in a process pool or on a Dask worker.
+        # generator, or layers built without seed= (ag's default generator, as torch.manual_seed's),
+        # get the same draws sequentially, in a process pool or on a Dask worker.
         np.random.seed((self.seed + index) % 2**32)
+        ag.manual_seed((self.seed + index) % 2**32)
         options = dict(self.fit_options, validation=self.validation)
         options.update({k: v for k, v in setting.items() if k in _FIT_OPTIONS})
         built = self.build_fn(**{k: v for k, v in setting.items() if k not in _FIT_OPTIONS})
@@ -152,7 +155,8 @@ def grid_search(
     Where trials run: ``n_jobs=1`` here, one after the other; ``n_jobs=N`` (or -1: every
     core) in N processes through joblib; ``backend=client`` (a ``dask.distributed.Client``)
     or ``backend="dask"`` (the current client) on a Dask cluster. Each trial seeds numpy's
-    global generator from ``seed`` and its index, and BLAS runs one thread per trial, so
+    global generator and ag's default one (layers built without ``seed=``) from ``seed`` and
+    its index, and BLAS runs one thread per trial, so
     every way gives the same results. A trial whose worker dies is retried by Dask; one
     that cannot be completed is reported with its error, never dropped. A Ctrl-C stops the
     search: its ``KeyboardInterrupt`` carries the finished trials, ``error.results``, their
