@@ -301,10 +301,10 @@ class OptimizerAdam(Optimizer):
             setattr(layer, name, getattr(layer, name) + update)
 
 
-def book_spiral_classifier(rng, hidden=64, classes=3, l2=0.0):
-    """Chapter 10's network: Dense(2, hidden), ReLU, Dense(hidden, classes), softmax + cross-entropy."""
+def book_spiral_classifier(rng, hidden=64, classes=3, l2=0.0, inputs=2):
+    """Chapter 10's network: Dense(inputs, hidden), ReLU, Dense(hidden, classes), softmax + cross-entropy."""
     return (
-        LayerDense(2, hidden, rng, l2=l2, bias_l2=l2),
+        LayerDense(inputs, hidden, rng, l2=l2, bias_l2=l2),
         ActivationReLU(),
         LayerDense(hidden, classes, rng),
         SoftmaxCategoricalCrossentropy(),
