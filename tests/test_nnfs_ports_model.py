@@ -132,3 +132,147 @@ def test_chapter_17_sine_regression_reaches_the_books_precision_rule():
     loss, acc = nn.evaluate(model, F.mse_loss, X, y, accuracy=accuracy)
     assert history.train_loss[-1] < 1e-3 * history.train_loss[0] and loss < 2e-4
     assert acc > 0.4 and acc == pytest.approx(history.train_acc[-1], abs=0.2), acc
+
+
+# ---------------------------------------------------------------- chapters 18-22: the Model object
+def digits_split():
+    """The bundled digits for Fashion-MNIST: scaled to [-1, 1] as the book scales its pixels, shuffled once."""
+    X, y = nn.datasets.load_digits()
+    keys = np.random.RandomState(0).permutation(len(y))  # the book's np.random.shuffle(keys)
+    X, y = (X[keys] - 8.0) / 8.0, y[keys].astype(np.int64)
+    return X[:1000], y[:1000], X[1000:], y[1000:]
+
+
+def book_model_train(net, optimizer, X, y, epochs, batch_size):
+    """Model.train: the rows in order, batch after batch, one optimizer update (and decay tick) per batch."""
+    for _ in range(epochs):
+        for start in range(0, len(y), batch_size):
+            book_train_step(net, optimizer, X[start : start + batch_size], y[start : start + batch_size])
+
+
+def digits_twins():
+    book = book_spiral_classifier(BookRandom(2, np.float64), hidden=64, classes=10, inputs=64)
+    return book, nn.Sequential(nn_copy(book[0]), nn.ReLU(), nn_copy(book[2]))
+
+
+def test_chapters_18_19_model_train_is_fit_with_a_decay_per_update():
+    X, y, X_val, y_val = digits_split()
+    book, model = digits_twins()
+    book_model_train(book, OptimizerAdam(decay=1e-3), X, y, epochs=2, batch_size=128)
+    opt = nn.optim.Adam(model.parameters(), lr=0.001, eps=1e-7)
+    history = nn.fit(
+        model, F.cross_entropy, opt, X, y, epochs=2, batch_size=128, shuffle=False, progress=False,
+        scheduler=InverseTimeDecay(opt, decay=1e-3), scheduler_interval="batch",
+    )  # fmt: skip
+    for layer, linear in ((book[0], model[0]), (book[2], model[2])):
+        np.testing.assert_allclose(linear.weight.data, layer.weights.T, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(linear.bias.data, layer.biases[0], rtol=1e-9, atol=1e-12)
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.001 / (1 + 1e-3 * 16))  # 2 epochs x 8 batches
+    # Decayed once per epoch instead (the default), the run is another one.
+    _, per_epoch = digits_twins()
+    opt2 = nn.optim.Adam(per_epoch.parameters(), lr=0.001, eps=1e-7)
+    nn.fit(
+        per_epoch, F.cross_entropy, opt2, X, y, epochs=2, batch_size=128, shuffle=False, progress=False,
+        scheduler=InverseTimeDecay(opt2, decay=1e-3),
+    )  # fmt: skip
+    assert opt2.param_groups[0]["lr"] == pytest.approx(0.001 / (1 + 1e-3 * 2))
+    assert np.abs(per_epoch[0].weight.data - model[0].weight.data).max() > 1e-8
+    # The book's evaluate: batch losses weighted by their rows (accumulated_sum / accumulated_count).
+    book_sum = sum(
+        F.cross_entropy(model(ag.tensor(X_val[i : i + 128])), y_val[i : i + 128]).item() * len(y_val[i : i + 128])
+        for i in range(0, len(y_val), 128)
+    )
+    loss, acc = nn.evaluate(model, F.cross_entropy, X_val, y_val)
+    assert loss == pytest.approx(book_sum / len(y_val), rel=1e-12)
+    assert history.train_loss[-1] < history.train_loss[0]
+
+
+@pytest.fixture(scope="module")
+def trained_digits():
+    # The book: 10 epochs of batches of 128, Adam(decay=1e-3): validation acc 0.874 on Fashion-MNIST.
+    X, y, X_val, y_val = digits_split()
+    _, model = digits_twins()
+    opt = nn.optim.Adam(model.parameters(), lr=0.005, eps=1e-7)
+    history = nn.fit(
+        model, F.cross_entropy, opt, X, y, epochs=10, batch_size=128, progress=False, validation=(X_val, y_val),
+        scheduler=InverseTimeDecay(opt, decay=1e-3), scheduler_interval="batch",
+    )  # fmt: skip
+    return model, history, X_val, y_val
+
+
+def test_chapter_19_digits_reach_a_validation_accuracy(trained_digits):
+    model, history, X_val, y_val = trained_digits
+    assert history.val_acc[-1] > 0.9, history.val_acc  # measured 0.95 on the 797 held-out digits
+    assert nn.evaluate(model, F.cross_entropy, X_val, y_val)[1] == pytest.approx(history.val_acc[-1])
+
+
+def test_chapter_20_parameters_move_between_models_and_files(trained_digits, tmp_path):
+    model, _, X_val, y_val = trained_digits
+    expected = nn.evaluate(model, F.cross_entropy, X_val, y_val)
+    # model.get_parameters(): a (weights, biases) pair per trainable layer; set_parameters into a new model.
+    parameters = [(model[i].weight.data.T.copy(), model[i].bias.data[None].copy()) for i in (0, 2)]
+    _, fresh = digits_twins()
+    assert nn.evaluate(fresh, F.cross_entropy, X_val, y_val) != expected
+    state = {f"{i}.{name}": value for i, (w, b) in zip((0, 2), parameters) for name, value in (("weight", w.T), ("bias", b[0]))}
+    fresh.load_state_dict(state)
+    assert nn.evaluate(fresh, F.cross_entropy, X_val, y_val) == expected
+    # save_parameters / load_parameters: the weights alone, into a model built by hand.
+    path = nn.save(model, tmp_path / "fashion_mnist.parms")
+    _, other = digits_twins()
+    assert nn.evaluate(nn.load(other, path), F.cross_entropy, X_val, y_val) == expected
+
+
+def test_chapter_21_the_whole_model_saved_and_loaded(trained_digits, tmp_path):
+    model, _, X_val, y_val = trained_digits
+    expected = nn.evaluate(model, F.cross_entropy, X_val, y_val)
+    model[0].weight.grad = np.ones_like(model[0].weight.data)  # the book strips gradients before saving
+    path = nn.save(model, tmp_path / "fashion_mnist.model")
+    assert model[0].weight.grad is not None  # the model saved is left as it was
+    model[0].weight.grad = None
+    loaded = nn.load(path)  # Model.load: no model built first
+    assert isinstance(loaded, nn.Module) and all(p.grad is None for p in loaded.parameters())
+    assert nn.evaluate(loaded, F.cross_entropy, X_val, y_val) == expected
+    assert set(loaded.state_dict()) == set(model.state_dict())
+
+
+def test_chapter_22_prediction_of_single_images_and_in_batches(trained_digits, tmp_path):
+    model, _, X_val, y_val = trained_digits
+    loaded = nn.load(nn.save(model, tmp_path / "model.npz"))
+    loaded.eval()  # the book's predict runs forward(training=False)
+    with ag.no_grad():
+        confidences = F.softmax(loaded(ag.tensor(X_val[:5])), axis=1).data
+        # Model.predict(X, batch_size=128): the batches' outputs stacked equal one call on all rows
+        batched = np.vstack([loaded(ag.tensor(X_val[i : i + 128])).data for i in range(0, len(y_val), 128)])
+        whole = loaded(ag.tensor(X_val)).data
+    np.testing.assert_allclose(confidences.sum(axis=1), 1.0)
+    predictions = np.argmax(confidences, axis=1)  # Activation_Softmax.predictions
+    labels = {i: str(i) for i in range(10)}  # the book's fashion_mnist_labels, here the digits' names
+    assert [labels[p] for p in predictions] == [labels[t] for t in y_val[:5]]
+    np.testing.assert_allclose(batched, whole, rtol=1e-12)
+    assert np.mean(np.argmax(whole, axis=1) == y_val) > 0.9
+
+
+def test_fit_scheduler_interval_refuses_what_cannot_work():
+    X, y, _, _ = digits_split()
+    _, model = digits_twins()
+    opt = nn.optim.SGD(model.parameters(), lr=0.1)
+    cases = [
+        (dict(scheduler=InverseTimeDecay(opt), scheduler_interval="step"), "scheduler_interval must be 'batch'"),
+        (dict(scheduler_interval="batch"), "without a scheduler; pass scheduler="),
+        (dict(scheduler=nn.optim.ReduceLROnPlateau(opt), scheduler_interval="batch"), "ReduceLROnPlateau is stepped"),
+        (
+            dict(scheduler=nn.optim.OneCycleLR(opt, max_lr=0.1, total_steps=100), scheduler_interval="epoch"),
+            "OneCycleLR is a schedule of batches",
+        ),
+    ]
+    before = model[0].weight.data.copy()
+    for kwargs, message in cases:
+        with pytest.raises(ValueError, match=message):
+            nn.fit(model, F.cross_entropy, opt, X, y, epochs=1, progress=False, **kwargs)
+    np.testing.assert_array_equal(model[0].weight.data, before)  # refused before training
+    opt = nn.optim.SGD(model.parameters(), lr=0.1)  # (those schedulers have set the other one's lr)
+    history = nn.fit(
+        model, F.cross_entropy, opt, X[:64], y[:64], epochs=1, batch_size=32, progress=False,
+        scheduler=InverseTimeDecay(opt, decay=1.0), scheduler_interval="epoch",
+    )  # fmt: skip
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.05) and history.lr == [0.1]
