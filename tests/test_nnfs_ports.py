@@ -91,7 +91,7 @@ def untrained_spiral_net():
 
 
 def test_chapter_4_relu_and_softmax_print_the_books_rows():
-    X, y, dense1, dense2, model = untrained_spiral_net()
+    X, _y, dense1, dense2, model = untrained_spiral_net()
     relu = ActivationReLU().forward(book_dot(X, dense1.weights) + dense1.biases)
     book = ActivationSoftmax().forward(book_dot(relu, dense2.weights) + dense2.biases)
     printed = [
@@ -147,7 +147,7 @@ def random_search(X, y, iterations, rng, adjust):
     for _ in range(iterations):
         for p, b in zip(params, best):
             p.data[...] = b + 0.05 * rng.randn(*b.shape) if adjust else 0.05 * rng.randn(*b.shape)
-        loss, acc = nn.evaluate(model, F.cross_entropy, X, y)
+        loss, _acc = nn.evaluate(model, F.cross_entropy, X, y)
         if loss < lowest:
             lowest, best = loss, [p.data.copy() for p in params]
     for p, b in zip(params, best):
@@ -245,7 +245,11 @@ def test_chapter_9_combined_softmax_cross_entropy_backward_equals_the_separate_o
     activation, loss = ActivationSoftmax(), LossCategoricalCrossentropy()
     activation.output = softmax_outputs
     activation.backward(loss.backward(softmax_outputs, class_targets))
-    printed = [[-0.1, 0.03333333, 0.06666667], [0.03333333, -0.16666667, 0.13333333], [0.00666667, -0.03333333, 0.02666667]]
+    printed = [
+        [-0.1, 0.03333333, 0.06666667],
+        [0.03333333, -0.16666667, 0.13333333],
+        [0.00666667, -0.03333333, 0.02666667],
+    ]
     np.testing.assert_allclose(combined.dinputs, printed, atol=5e-9)
     np.testing.assert_allclose(activation.dinputs, combined.dinputs, atol=1e-15)  # the book: "the same"
     # The engine, from logits whose softmax is those outputs (softmax is shift-invariant, so log works).

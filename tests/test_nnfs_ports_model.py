@@ -85,7 +85,7 @@ def test_chapter_16_binary_spiral_trains_with_the_books_accuracy_rule():
 
 # ---------------------------------------------------------------- chapter 17: regression
 def test_chapter_17_mse_and_mae_backward_are_the_books():
-    X, y = sine_data(50)
+    _X, y = sine_data(50)
     output = y + np.random.default_rng(0).normal(scale=0.3, size=y.shape)
     out = ag.tensor(output, requires_grad=True)
     loss = F.mse_loss(out, y)
@@ -182,7 +182,7 @@ def test_chapters_18_19_model_train_is_fit_with_a_decay_per_update():
         F.cross_entropy(model(ag.tensor(X_val[i : i + 128])), y_val[i : i + 128]).item() * len(y_val[i : i + 128])
         for i in range(0, len(y_val), 128)
     )
-    loss, acc = nn.evaluate(model, F.cross_entropy, X_val, y_val)
+    loss, _acc = nn.evaluate(model, F.cross_entropy, X_val, y_val)
     assert loss == pytest.approx(book_sum / len(y_val), rel=1e-12)
     assert history.train_loss[-1] < history.train_loss[0]
 
@@ -213,7 +213,11 @@ def test_chapter_20_parameters_move_between_models_and_files(trained_digits, tmp
     parameters = [(model[i].weight.data.T.copy(), model[i].bias.data[None].copy()) for i in (0, 2)]
     _, fresh = digits_twins()
     assert nn.evaluate(fresh, F.cross_entropy, X_val, y_val) != expected
-    state = {f"{i}.{name}": value for i, (w, b) in zip((0, 2), parameters) for name, value in (("weight", w.T), ("bias", b[0]))}
+    state = {
+        f"{i}.{name}": value
+        for i, (w, b) in zip((0, 2), parameters)
+        for name, value in (("weight", w.T), ("bias", b[0]))
+    }
     fresh.load_state_dict(state)
     assert nn.evaluate(fresh, F.cross_entropy, X_val, y_val) == expected
     # save_parameters / load_parameters: the weights alone, into a model built by hand.
