@@ -301,3 +301,20 @@ def test_chapter_9_combined_backward_is_faster_measured_as_a_ratio_in_one_run():
     # Measured: the book's ~4x on these 3 samples (~70x on 300: its Jacobian loop is per sample); ours ~1.6x.
     assert np.median(book_ratios) > 2.0, book_ratios
     assert np.median(engine_ratios) > 1.2, engine_ratios
+
+
+def test_chapter_9_gradients_equal_torchs():
+    torch = pytest.importorskip("torch")
+    dvalues = np.array([[1.0, 1.0, 1.0], [2.0, 2.0, 2.0], [3.0, 3.0, 3.0]])
+    grads = {}
+    for lib, cross_entropy in ((ag, F.cross_entropy), (torch, torch.nn.functional.cross_entropy)):
+        inputs = lib.tensor(INPUTS, dtype=lib.float64, requires_grad=True)
+        w = lib.tensor(WEIGHTS, dtype=lib.float64, requires_grad=True)
+        b = lib.tensor(BIASES, dtype=lib.float64, requires_grad=True)
+        logits = (inputs @ w.T + b).relu()
+        out = logits * lib.tensor(dvalues, dtype=lib.float64)  # the book's upstream gradient, then the loss
+        loss = out.sum() + cross_entropy(logits, lib.tensor([0, 1, 1]))
+        loss.backward()
+        grads[lib.__name__] = [np.asarray(t.grad) for t in (inputs, w, b)]
+    for ours, theirs in zip(grads["autograd_core"], grads["torch"]):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)

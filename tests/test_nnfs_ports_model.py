@@ -202,7 +202,7 @@ def trained_digits():
 
 def test_chapter_19_digits_reach_a_validation_accuracy(trained_digits):
     model, history, X_val, y_val = trained_digits
-    assert history.val_acc[-1] > 0.9, history.val_acc  # measured 0.95 on the 797 held-out digits
+    assert history.val_acc[-1] > 0.9, history.val_acc  # measured 0.94 on the 797 held-out digits (0.96 training)
     assert nn.evaluate(model, F.cross_entropy, X_val, y_val)[1] == pytest.approx(history.val_acc[-1])
 
 
