@@ -8,6 +8,9 @@ measured as a ratio in one run). The book's numpy code with its hand-written bac
 (tests/nnfs_helpers.py) is the ORACLE; the engine (``ag``) and ``nn`` must reproduce it, and torch too where
 installed. Chapters 10-15 are in test_nnfs_ports_optim.py, 16-22 in test_nnfs_ports_model.py.
 
+What the port needed: nothing for these chapters (every printed value came back as it is; the one gap the book
+showed, a learning-rate decay per update in ``nn.fit``, is in test_nnfs_ports_model.py).
+
 Where our spelling differs from the book's: ``nn.Linear`` keeps its weight as (out, in) and computes
 x @ W.T + b (the book's ``weights`` is (in, out), ``inputs @ weights``), so the book's weights are the
 transpose; the book's ReLU backward zeroes the gradient at z <= 0, while the engine's relu'(0) = 1/2 (the

@@ -6,6 +6,9 @@ as loose targets; chapter 11's held-out spiral; chapter 14's layer-wise L1/L2 pe
 gradients against ``nn.penalties`` and ``weight_decay``; chapter 15's dropout mask (Bernoulli(1 - rate) / (1 -
 rate)). See test_nnfs_ports.py for chapters 2-9.
 
+What the port needed: ``nn.fit(..., scheduler_interval="batch")`` for the book's decay per update with
+mini-batches (tested in test_nnfs_ports_model.py); full-batch epochs, as here, need nothing new.
+
 Where our spelling differs from the book's (deliberately):
 - decay: the book's optimizers own it (``Optimizer_SGD(decay=1e-3)``); here a scheduler does,
   ``nn.optim.lr_scheduler.InverseTimeDecay(opt, decay)`` stepped once per update (``nn.fit`` steps it per epoch,
