@@ -19,6 +19,7 @@ from .history import History
 from .labels import convert_hint
 from .module import Module
 from .normalization import BatchNorm1d
+from .optim import LRScheduler, OneCycleLR, ReduceLROnPlateau
 from .utils import squared_norm
 
 if TYPE_CHECKING:
@@ -152,6 +153,49 @@ def probe(model: Module, loss_fn: LossFn, X: np.ndarray, y: np.ndarray, x_name: 
         )
     shape: tuple[int, ...] = output.shape
     return shape
+
+
+def check_scheduler(
+    scheduler: object, interval: str | None, optimizer: Optimizer, epochs: int, batches: int, accuracy: object
+) -> bool:
+    """fit's checks of ``scheduler`` and ``scheduler_interval``; returns whether it steps after every batch
+    (``OneCycleLR``, or ``interval="batch"``) rather than after every epoch.
+
+    >>> opt = nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0)
+    >>> check_scheduler(nn.optim.lr_scheduler.InverseTimeDecay(opt), "batch", opt, 2, 10, None)
+    True
+    """
+    if interval not in (None, "batch", "epoch"):
+        raise ValueError(f"fit: scheduler_interval must be 'batch', 'epoch' or None, got {interval!r}")
+    if interval is not None and scheduler is None:
+        raise ValueError(f"fit: scheduler_interval={interval!r} is given without a scheduler; pass scheduler=")
+    if scheduler is not None and getattr(scheduler, "optimizer", optimizer) is not optimizer:
+        raise ValueError(  # it would step the other one's lr: this run's would never change
+            f"fit: the scheduler {type(scheduler).__name__} drives another optimizer than the one given (was the "
+            "optimizer made again after it?); build the scheduler on the optimizer you pass to fit"
+        )
+    if isinstance(scheduler, ReduceLROnPlateau) and interval == "batch":
+        raise ValueError(
+            "fit: ReduceLROnPlateau is stepped on an epoch's loss or accuracy, so scheduler_interval='batch' "
+            "does not apply to it; leave scheduler_interval out"
+        )
+    if isinstance(scheduler, OneCycleLR) and interval == "epoch":
+        raise ValueError(
+            "fit: OneCycleLR is a schedule of batches (total_steps) and always steps after every batch; "
+            "leave scheduler_interval out"
+        )
+    if isinstance(scheduler, OneCycleLR) and scheduler.total_steps < epochs * batches:
+        raise ValueError(  # it is stepped after every batch: stepped past its end it would fail mid-run
+            f"fit: OneCycleLR steps once per batch, and fit makes {epochs} epochs x {batches} batches = "
+            f"{epochs * batches} steps, more than its total_steps={scheduler.total_steps}; build it with "
+            f"OneCycleLR(optimizer, max_lr, epochs={epochs}, steps_per_epoch={batches})"
+        )
+    if isinstance(scheduler, ReduceLROnPlateau) and scheduler.mode == "max" and accuracy is None:
+        raise ValueError(
+            "fit: ReduceLROnPlateau(mode='max') is stepped on the accuracy, and fit measures none here; pass "
+            "accuracy=f(output, y), or use mode='min' (stepped on the loss)"
+        )
+    return isinstance(scheduler, OneCycleLR) or (interval == "batch" and isinstance(scheduler, LRScheduler))
 
 
 def _fail(message: str, history: History, restores_best: bool) -> NoReturn:

@@ -26,6 +26,7 @@ from .evaluation import AccuracyFn, LossFn, accuracy_rule, dead_unit_fraction, e
 from .fit_checks import (
     check_data,
     check_last_batch,
+    check_scheduler,
     gradient_norm,
     input_dtype,
     loader_arrays,
@@ -37,7 +38,7 @@ from .fit_checks import (
 from .fit_step import TrainingStep
 from .history import History
 from .module import Module
-from .optim import LRScheduler, OneCycleLR, Optimizer, ReduceLROnPlateau
+from .optim import LRScheduler, Optimizer, ReduceLROnPlateau
 from .progress import progress_bar, summary
 from .signals import deferring_signals
 from .utils import load_checkpoint, save_checkpoint
@@ -60,6 +61,7 @@ def fit(
     tol: float | None = None,
     progress: bool = True,
     scheduler: LRScheduler | ReduceLROnPlateau | None = None,
+    scheduler_interval: str | None = None,
     accuracy: AccuracyFn | str | None = "auto",
     divergence_factor: float | None = 100.0,
     checkpoint: str | os.PathLike[str] | None = None,
@@ -87,6 +89,8 @@ def fit(
       above that first loss, so a spike of a well-trained run (0.001 to 0.02) is not one.
       Only for positive losses; ``divergence_factor=None`` turns the check off.
     - ``scheduler`` (from ``nn.optim``) is stepped after every epoch; ``OneCycleLR`` after every batch;
+      ``scheduler_interval="batch"`` steps any ``LRScheduler`` after every batch (a decay per update, as Keras's
+      schedules and the NNFS book's ``decay`` are), ``"epoch"`` after every epoch;
       ``ReduceLROnPlateau`` on the validation (else training) loss, with ``mode="max"`` on the accuracy.
     - ``accuracy``: "auto" (class labels with argmax, one-hot targets, or 0/1 targets with
       ``F.binary_cross_entropy[_with_logits]``), None (off) or ``f(output_array, y_array)``.
@@ -120,6 +124,12 @@ def fit(
     ...                  progress=False)
     >>> history.val_acc, history.lr
     ([0.99, 0.99, 0.995, 0.99], [0.5, 0.5, 0.25, 0.25])
+    >>> opt = nn.optim.SGD(model.parameters(), lr=1.0)          # lr / (1 + 0.5 t), t counting the updates
+    >>> decay = nn.optim.lr_scheduler.InverseTimeDecay(opt, decay=0.5)
+    >>> history = nn.fit(model, F.cross_entropy, opt, X, y, epochs=2, batch_size=100, scheduler=decay,
+    ...                  scheduler_interval="batch", progress=False)
+    >>> opt.param_groups[0]["lr"]                               # after 2 epochs x 2 batches
+    0.3333333333333333
     """
     epochs = positive_int("fit", "epochs", epochs)
     loader = X if isinstance(X, DataLoader) else None
@@ -159,22 +169,7 @@ def fit(
     if loader is None:  # fit's own batching is a DataLoader too: the same stream of row orders
         loader = DataLoader((X, y), batch_size=batch_size, shuffle=shuffle, seed=seed)
     check_last_batch(model, loader)
-    if scheduler is not None and getattr(scheduler, "optimizer", optimizer) is not optimizer:
-        raise ValueError(  # it would step the other one's lr: this run's would never change
-            f"fit: the scheduler {type(scheduler).__name__} drives another optimizer than the one given (was the "
-            "optimizer made again after it?); build the scheduler on the optimizer you pass to fit"
-        )
-    if isinstance(scheduler, OneCycleLR) and scheduler.total_steps < epochs * len(loader):
-        raise ValueError(  # it is stepped after every batch: stepped past its end it would fail mid-run
-            f"fit: OneCycleLR steps once per batch, and fit makes {epochs} epochs x {len(loader)} batches = "
-            f"{epochs * len(loader)} steps, more than its total_steps={scheduler.total_steps}; build it with "
-            f"OneCycleLR(optimizer, max_lr, epochs={epochs}, steps_per_epoch={len(loader)})"
-        )
-    if isinstance(scheduler, ReduceLROnPlateau) and scheduler.mode == "max" and measure_accuracy is None:
-        raise ValueError(
-            "fit: ReduceLROnPlateau(mode='max') is stepped on the accuracy, and fit measures none here; pass "
-            "accuracy=f(output, y), or use mode='min' (stepped on the loss)"
-        )
+    per_batch = check_scheduler(scheduler, scheduler_interval, optimizer, epochs, len(loader), measure_accuracy)
     training = _Training(
         model,
         loss_fn,
@@ -190,6 +185,7 @@ def fit(
         tol,
         divergence_factor,
         step,
+        per_batch,
     )
     if resume is not None:
         load_checkpoint(resume, model, optimizer, scheduler, loader, training=training)
@@ -246,6 +242,7 @@ class _Training:
         tol: float | None,
         divergence_factor: float | None,
         step: TrainingStep,
+        scheduler_per_batch: bool = False,
     ) -> None:
         self.model, self.loss_fn, self.optimizer, self.X, self.y = model, loss_fn, optimizer, X, y
         self.batch_size, self.epochs, self.validation = batch_size, epochs, validation
@@ -259,7 +256,7 @@ class _Training:
         self.history = History()
         self.best_value, self.stale_epochs = math.inf, 0
         self.best_state: dict[str, np.ndarray] | None = None
-        self.divergence_factor, self.step = divergence_factor, step
+        self.divergence_factor, self.step, self.scheduler_per_batch = divergence_factor, step, scheduler_per_batch
         self.epoch_totals = (math.nan, math.nan, math.nan)  # mean loss, mean gradient norm, accuracy
         self.start_loss: float | None = None  # the first mini-batch's loss, before any update: divergence's yardstick
         self.epochs_done = 0
@@ -299,8 +296,8 @@ class _Training:
         norm = gradient_norm(self.all_params, where, self.history, restores_best)
         with self.critical:  # Ctrl-C waits for the whole update: no parameter is one step ahead of another
             self.optimizer.step()
-            if isinstance(self.scheduler, OneCycleLR):  # a schedule of batches, as PyTorch's
-                self.scheduler.step()
+            if self.scheduler_per_batch:  # OneCycleLR (a schedule of batches, as PyTorch's), or asked for
+                self.scheduler.step()  # type: ignore[union-attr]
         return value, norm, output, y
 
     def end_epoch(self, epoch: int) -> str | None:
@@ -329,7 +326,7 @@ class _Training:
             if isinstance(self.scheduler, ReduceLROnPlateau):  # the watched loss, or (mode "max") accuracy
                 accuracy = val_acc if val_acc is not None else train_acc
                 self.scheduler.step(accuracy if self.scheduler.mode == "max" else self.watched)
-            elif self.scheduler is not None and not isinstance(self.scheduler, OneCycleLR):  # (it steps per batch)
+            elif self.scheduler is not None and not self.scheduler_per_batch:
                 self.scheduler.step()
             return stop
 
