@@ -96,10 +96,10 @@ def test_chapter_17_mse_and_mae_backward_are_the_books():
     loss = F.l1_loss(out, y)
     assert loss.item() == pytest.approx(np.mean(np.mean(np.abs(y - output), axis=-1)), rel=1e-13)
     loss.backward()
-    # The book's MAE backward, np.sign(y_true - dvalues) / outputs / samples (its listing as readers' copies of
-    # it reproduce it), is the
-    # negative of the derivative of its own forward, d|y - y_hat| / d y_hat = sign(y_hat - y): finite
-    # differences side with the engine. (Adam's step is sign-sensitive, so the listing would climb the loss.)
+    # The book's MAE backward, np.sign(y_true - dvalues) / outputs / samples (its listing as readers' copies
+    # reproduce it), is the negative of the derivative of its own forward, d|y - y_hat| / d y_hat =
+    # sign(y_hat - y): finite differences side with the engine. (Adam's step is sign-sensitive, so the
+    # listing would climb the loss.)
     np.testing.assert_allclose(out.grad, -mean_absolute_error_backward(output, y), rtol=1e-13)
     np.testing.assert_allclose(out.grad, np.sign(output - y) / y.size, rtol=1e-13)
     assert ag.gradcheck(lambda t: F.l1_loss(t, y), (ag.tensor(output, requires_grad=True),))
