@@ -30,6 +30,8 @@ from autograd_core import Tensor
 from autograd_core.sampling import default_generator as _shared  # ag.manual_seed reseeds it in place
 from autograd_core.types import DTypeLike
 
+from .parameter import is_lazy
+
 #: What ``generator=`` accepts: an ag.Generator, a numpy Generator, an int seed, or None (the default,
 #: autograd_core's).
 GeneratorLike: TypeAlias = ag.Generator | np.random.Generator | int | np.integer | None
@@ -92,6 +94,11 @@ def _check(function: str, tensor: Tensor) -> None:
         raise TypeError(f"nn.init.{function}: expected a Tensor, got {type(tensor).__name__}")
     if tensor.dtype.kind != "f":
         raise TypeError(f"nn.init.{function}: the tensor must be floating-point, got {tensor.dtype}")
+    if is_lazy(tensor):  # d2l's net.apply(init) before its dry run
+        raise ValueError(
+            f"nn.init.{function}: the tensor is a lazy layer's parameter, empty until the layer's first call sizes "
+            "it; call the model once on a batch first (d2l's apply_init makes that dry run), then initialise"
+        )
 
 
 def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:

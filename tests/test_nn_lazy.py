@@ -206,3 +206,15 @@ def test_torch_s_lazy_layers_take_the_same_shapes():
             n: tuple(p.shape) for n, p in theirs.named_parameters()
         }
         assert type(ours).__name__ == type(theirs).__name__
+
+
+def test_initialising_a_lazy_parameter_before_the_first_call_says_to_call_the_model_first():
+    """d2l's ``net.apply(init_cnn)`` before its dry run: each nn.init function names the fix, then works after it."""
+    model = nn.Sequential(nn.LazyLinear(3))
+    for init in (nn.init.xavier_uniform_, nn.init.zeros_, nn.init.normal_):
+        with pytest.raises(ValueError, match=rf"nn.init.{init.__name__}: the tensor is a lazy layer's parameter.*"
+                           r"call the model once on a batch first"):  # fmt: skip
+            init(model[0].weight)
+    model(np.ones((2, 5)))
+    nn.init.zeros_(model[0].weight)
+    assert model[0].weight.shape == (3, 5) and not model[0].weight.data.any()
