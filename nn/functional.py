@@ -66,6 +66,7 @@ from .loss_parts import (  # the checks and reductions every loss shares (nn.los
     _weighted,
     _weighted_nll,
 )
+from .norm_functions import batch_norm, group_norm, layer_norm  # F.batch_norm, ...: the normalisation layers' formulas
 from .penalties import l1_penalty, l2_penalty  # F.l1_penalty, as the tutorials write it
 
 # cross_entropy's primitives and axes, looked up once (it runs every step): the sum's own
@@ -390,4 +391,4 @@ __all__ += ["softmax", "log_softmax", "relu", "sigmoid", "tanh", "leaky_relu", "
 __all__ += ["dropout", "dropout2d", "linear", "normalize", "cosine_similarity", "pad"]
 __all__ += ["relu6", "hardtanh", "logsigmoid", "softmin", "mish", "hardswish", "hardsigmoid", "prelu"]
 __all__ += ["conv2d", "max_pool2d", "avg_pool2d", "unfold", "conv1d", "adaptive_avg_pool2d", "adaptive_max_pool2d"]
-__all__ += ["scaled_dot_product_attention", "fold", "conv_transpose2d"]
+__all__ += ["scaled_dot_product_attention", "fold", "conv_transpose2d", "batch_norm", "layer_norm", "group_norm"]

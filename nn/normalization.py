@@ -20,6 +20,8 @@ from autograd_core.types import DTypeLike, TensorLike
 
 from .checks import positive_int
 from .module import Module
+from .norm_functions import batch_norm, group_norm, layer_norm
+from .norm_functions import standardize as standardize  # (where tutorials and tests import it from)
 
 
 def _positive_number(owner: str, name: str, value: object, high: float | None = None) -> float:
@@ -40,15 +42,6 @@ def _float_dtype(owner: str, dtype: DTypeLike) -> np.dtype[Any]:
     if dtype.kind != "f":
         raise TypeError(f"{owner}: dtype must be floating-point (float64 or float32), got {dtype}")
     return dtype
-
-
-def standardize(x: Tensor, axes: tuple[int, ...], eps: float) -> tuple[Tensor, Tensor, Tensor]:
-    """(x - mean) / sqrt(var + eps) over ``axes``, with the biased variance (divide by n);
-    returns (x_hat, mean, var), the statistics keeping their axes: ``standardize(x, (0,), 1e-5)``."""
-    mean = x.mean(axis=axes, keepdims=True)
-    centered = x - mean
-    var = (centered * centered).mean(axis=axes, keepdims=True)
-    return centered / (var + eps).sqrt(), mean, var
 
 
 class _BatchNorm(Module):
@@ -103,29 +96,22 @@ class _BatchNorm(Module):
             raise ValueError(
                 f"{name}({self.num_features}): expected an input of shape {shapes}, got {x.shape}{self._hint}"
             )
-        axes = (0,) + tuple(range(2, x.ndim))  # every axis but the channels'
-        shape = (1, self.num_features) + (1,) * (x.ndim - 2)  # broadcasts per channel
-        if self.training or not self.track_running_stats:
-            count = x.size // self.num_features
-            if count < 2 and self.training:
-                raise ValueError(
-                    f"{name}: training needs more than 1 value per channel (input shape "
-                    f"{x.shape}); use a batch of >= 2 rows, or call model.eval() first"
-                )
-            x_hat, mean, var = standardize(x, axes, self.eps)
-            if self.training and self.track_running_stats:
-                m = self.momentum
-                self.running_mean *= 1 - m
-                self.running_mean += m * np.asarray(mean.data).reshape(-1)
-                self.running_var *= 1 - m
-                self.running_var += m * np.asarray(var.data).reshape(-1) * (count / (count - 1))
-        else:
-            mean = self.running_mean.reshape(shape).astype(x.dtype, copy=False)
-            std = np.sqrt(self.running_var.reshape(shape) + self.eps).astype(x.dtype, copy=False)
-            x_hat = (x - mean) / std
-        if not self.affine:
-            return x_hat
-        return x_hat * self.weight.reshape(shape) + self.bias.reshape(shape)
+        if self.training and x.size < 2 * self.num_features:
+            raise ValueError(
+                f"{name}: training needs more than 1 value per channel (input shape "
+                f"{x.shape}); use a batch of >= 2 rows, or call model.eval() first"
+            )
+        tracked = self.track_running_stats
+        return batch_norm(
+            x,
+            self.running_mean if tracked else None,
+            self.running_var if tracked else None,
+            self.weight if self.affine else None,
+            self.bias if self.affine else None,
+            training=self.training or not tracked,  # without running statistics, the batch's in eval too
+            momentum=self.momentum,
+            eps=self.eps,
+        )
 
     def extra_repr(self) -> str:
         return (
@@ -218,8 +204,10 @@ class LayerNorm(Module):
                 f"LayerNorm{self.normalized_shape}: the input's last axes must be "
                 f"{self.normalized_shape}, got an input of shape {x.shape}"
             )
-        x_hat, _, _ = standardize(x, tuple(range(x.ndim - k, x.ndim)), self.eps)
-        return x_hat * self.weight + self.bias if self.elementwise_affine else x_hat
+        affine = self.elementwise_affine
+        return layer_norm(
+            x, self.normalized_shape, self.weight if affine else None, self.bias if affine else None, self.eps
+        )
 
     def extra_repr(self) -> str:
         return f"{self.normalized_shape}, eps={self.eps:g}, elementwise_affine={self.elementwise_affine}"
@@ -279,13 +267,8 @@ class GroupNorm(Module):
                 f"GroupNorm({self.num_groups}, {channels}): expected an input of shape (N, {channels}, ...), "
                 f"got {x.shape}; give one (C, H, W) image its batch axis (x[None])"
             )
-        per_group = channels // self.num_groups * math.prod(x.shape[2:])  # sizes spelled out: N may be 0
-        grouped = x.reshape(x.shape[0], self.num_groups, per_group)
-        x_hat = standardize(grouped, (2,), self.eps)[0].reshape(x.shape)
-        if not self.affine:
-            return x_hat
-        shape = (1, channels) + (1,) * (x.ndim - 2)  # broadcasts per channel
-        return x_hat * self.weight.reshape(shape) + self.bias.reshape(shape)
+        affine = self.affine
+        return group_norm(x, self.num_groups, self.weight if affine else None, self.bias if affine else None, self.eps)
 
     def extra_repr(self) -> str:
         return f"{self.num_groups}, {self.num_channels}, eps={self.eps:g}, affine={self.affine}"

@@ -1,0 +1,162 @@
+"""``F.batch_norm``, ``F.layer_norm`` and ``F.group_norm``, PyTorch's functional forms of the normalisation layers,
+composed from Tensor ops (the engine derives their backward). The layers of normalization.py call them: the formula
+lives here once. Each standardises x to (x - mean) / sqrt(var + eps), the variance biased (divide by n), over its
+own axes, then scales and shifts it (``weight``, ``bias``) per channel or element.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+
+import autograd_core as ag
+from autograd_core import Tensor
+from autograd_core.types import TensorLike
+
+
+def standardize(x: Tensor, axes: tuple[int, ...], eps: float) -> tuple[Tensor, Tensor, Tensor]:
+    """(x - mean) / sqrt(var + eps) over ``axes``, with the biased variance (divide by n);
+    returns (x_hat, mean, var), the statistics keeping their axes: ``standardize(x, (0,), 1e-5)``."""
+    mean = x.mean(axis=axes, keepdims=True)
+    centered = x - mean
+    var = (centered * centered).mean(axis=axes, keepdims=True)
+    return centered / (var + eps).sqrt(), mean, var
+
+
+def _affine(x_hat: Tensor, weight: TensorLike | None, bias: TensorLike | None, shape: tuple[int, ...]) -> Tensor:
+    """x_hat * weight + bias, each reshaped to ``shape`` (None: left out)."""
+    for k, value in enumerate((weight, bias)):
+        if value is not None:
+            value = ag.as_tensor(value)
+            value = value if value.shape == shape else value.reshape(shape)  # (no reshape node for LayerNorm's)
+            x_hat = x_hat * value if k == 0 else x_hat + value
+    return x_hat
+
+
+def _checked_sizes(name: str, size: int, **given: Any) -> None:
+    """Refuse a weight, bias or running statistic that is not ``size`` numbers."""
+    for what, value in given.items():
+        if value is not None and np.shape(value.data if isinstance(value, Tensor) else value) != (size,):
+            raise ValueError(f"{name}: {what} must have shape ({size},), one per channel, got {np.shape(value)}")
+
+
+def batch_norm(
+    input: TensorLike,
+    running_mean: np.ndarray | None,
+    running_var: np.ndarray | None,
+    weight: TensorLike | None = None,
+    bias: TensorLike | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """PyTorch's ``F.batch_norm``: (N, C, ...) normalised per channel C, over every other axis. In training, with
+    the batch's statistics, and ``running_mean`` / ``running_var`` (numpy arrays, or None) updated in place by
+    ``momentum`` (the variance unbiased, as PyTorch's); else with those running statistics.
+
+    >>> mean, var = np.zeros(2), np.ones(2)
+    >>> F.batch_norm(np.array([[1.0, 10.0], [3.0, 30.0]]), mean, var, training=True)
+    Tensor([[-1., -1.],
+            [ 1.,  1.]])
+    >>> mean, var                                       # 0.9 * old + 0.1 * the batch's (var unbiased)
+    (array([0.2, 2. ]), array([ 1.1, 20.9]))
+    """
+    x = ag.as_tensor(input)
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm: expected an input of shape (N, C, ...), got {x.shape}")
+    channels = x.shape[1]
+    _checked_sizes("batch_norm", channels, running_mean=running_mean, running_var=running_var, weight=weight, bias=bias)
+    for what, value in (("running_mean", running_mean), ("running_var", running_var)):
+        if value is not None and not (isinstance(value, np.ndarray) and value.dtype.kind == "f"):
+            raise TypeError(f"batch_norm: {what} must be a float numpy array (updated in place) or None")
+    if not isinstance(momentum, numbers.Real) or isinstance(momentum, bool) or not 0 < momentum <= 1:
+        raise ValueError(
+            f"batch_norm: momentum must be a number in (0, 1], got {momentum!r} (None, PyTorch's cumulative average, "
+            "is not kept here)"
+        )
+    if not training and (running_mean is None or running_var is None):
+        raise ValueError(
+            "batch_norm: with training=False it normalises with running_mean and running_var; give both, or "
+            "training=True to use the batch's statistics"
+        )
+    axes = (0,) + tuple(range(2, x.ndim))  # every axis but the channels'
+    shape = (1, channels) + (1,) * (x.ndim - 2)  # broadcasts per channel
+    if training:
+        count = x.size // max(channels, 1)
+        if count < 2:
+            raise ValueError(
+                f"batch_norm: training needs more than 1 value per channel (input shape {x.shape}); use a batch of "
+                ">= 2 rows, or the running statistics (training=False)"
+            )
+        x_hat, mean, var = standardize(x, axes, eps)
+        if running_mean is not None and running_var is not None:
+            running_mean *= 1 - momentum
+            running_mean += momentum * np.asarray(mean.data).reshape(-1)
+            running_var *= 1 - momentum
+            running_var += momentum * np.asarray(var.data).reshape(-1) * (count / (count - 1))
+    else:
+        mean = running_mean.reshape(shape).astype(x.dtype, copy=False)
+        std = np.sqrt(running_var.reshape(shape) + eps).astype(x.dtype, copy=False)
+        x_hat = (x - mean) / std
+    return _affine(x_hat, weight, bias, shape)
+
+
+def layer_norm(
+    input: TensorLike,
+    normalized_shape: int | tuple[int, ...] | list[int],
+    weight: TensorLike | None = None,
+    bias: TensorLike | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """PyTorch's ``F.layer_norm``: each example normalised over its last axes ``normalized_shape``, then
+    ``weight`` and ``bias`` (of that shape) elementwise.
+
+    >>> F.layer_norm(np.array([[1.0, 3.0], [10.0, 30.0]]), (2,))
+    Tensor([[-1.,  1.],
+            [-1.,  1.]])
+    """
+    x = ag.as_tensor(input)
+    shape = (int(normalized_shape),) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
+    k = len(shape)
+    if not k or x.ndim < k or x.shape[x.ndim - k :] != shape:
+        raise ValueError(
+            f"layer_norm: the input's last axes must be normalized_shape {shape}, got an input of shape {x.shape}"
+        )
+    for what, value in (("weight", weight), ("bias", bias)):
+        if value is not None and np.shape(value.data if isinstance(value, Tensor) else value) != shape:
+            raise ValueError(f"layer_norm: {what} must have shape {shape}, got {np.shape(value)}")
+    x_hat, _, _ = standardize(x, tuple(range(x.ndim - k, x.ndim)), eps)
+    return _affine(x_hat, weight, bias, shape)
+
+
+def group_norm(
+    input: TensorLike,
+    num_groups: int,
+    weight: TensorLike | None = None,
+    bias: TensorLike | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """PyTorch's ``F.group_norm``: the C channels of (N, C, ...) split into ``num_groups`` groups, each example's
+    group normalised over its channels and positions, then ``weight`` and ``bias`` per channel.
+
+    >>> F.group_norm(np.array([[1.0, 3.0, 10.0, 30.0]]), 2)
+    Tensor([[-1.,  1., -1.,  1.]])
+    """
+    x = ag.as_tensor(input)
+    if x.ndim < 2:
+        raise ValueError(f"group_norm: expected an input of shape (N, C, ...), got {x.shape}")
+    channels = x.shape[1]
+    if isinstance(num_groups, bool) or not isinstance(num_groups, numbers.Integral) or num_groups < 1:
+        raise ValueError(f"group_norm: num_groups must be a positive int, got {num_groups!r}")
+    if channels % num_groups:
+        raise ValueError(
+            f"group_norm: the input's {channels} channels must split into num_groups ({num_groups}) equal groups"
+        )
+    _checked_sizes("group_norm", channels, weight=weight, bias=bias)
+    per_group = channels // int(num_groups) * math.prod(x.shape[2:])  # sizes spelled out: N may be 0
+    grouped = x.reshape(x.shape[0], int(num_groups), per_group)
+    x_hat = standardize(grouped, (2,), eps)[0].reshape(x.shape)
+    return _affine(x_hat, weight, bias, (1, channels) + (1,) * (x.ndim - 2))
