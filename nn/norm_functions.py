@@ -36,11 +36,11 @@ def _affine(x_hat: Tensor, weight: TensorLike | None, bias: TensorLike | None, s
     return x_hat
 
 
-def _checked_sizes(name: str, size: int, **given: Any) -> None:
-    """Refuse a weight, bias or running statistic that is not ``size`` numbers."""
+def _checked_shapes(name: str, shape: tuple[int, ...], **given: Any) -> None:
+    """Refuse a weight, bias or running statistic (None: none given) whose shape is not ``shape``."""
     for what, value in given.items():
-        if value is not None and np.shape(value.data if isinstance(value, Tensor) else value) != (size,):
-            raise ValueError(f"{name}: {what} must have shape ({size},), one per channel, got {np.shape(value)}")
+        if value is not None and np.shape(value.data if isinstance(value, Tensor) else value) != shape:
+            raise ValueError(f"{name}: {what} must have shape {shape}, got {np.shape(value)}")
 
 
 def batch_norm(
@@ -68,8 +68,9 @@ def batch_norm(
     if x.ndim < 2:
         raise ValueError(f"batch_norm: expected an input of shape (N, C, ...), got {x.shape}")
     channels = x.shape[1]
-    _checked_sizes("batch_norm", channels, running_mean=running_mean, running_var=running_var, weight=weight, bias=bias)
-    for what, value in (("running_mean", running_mean), ("running_var", running_var)):
+    stats = {"running_mean": running_mean, "running_var": running_var}
+    _checked_shapes("batch_norm", (channels,), **stats, weight=weight, bias=bias)
+    for what, value in stats.items():
         if value is not None and not (isinstance(value, np.ndarray) and value.dtype.kind == "f"):
             raise TypeError(f"batch_norm: {what} must be a float numpy array (updated in place) or None")
     if not isinstance(momentum, numbers.Real) or isinstance(momentum, bool) or not 0 < momentum <= 1:
@@ -125,9 +126,7 @@ def layer_norm(
         raise ValueError(
             f"layer_norm: the input's last axes must be normalized_shape {shape}, got an input of shape {x.shape}"
         )
-    for what, value in (("weight", weight), ("bias", bias)):
-        if value is not None and np.shape(value.data if isinstance(value, Tensor) else value) != shape:
-            raise ValueError(f"layer_norm: {what} must have shape {shape}, got {np.shape(value)}")
+    _checked_shapes("layer_norm", shape, weight=weight, bias=bias)
     x_hat, _, _ = standardize(x, tuple(range(x.ndim - k, x.ndim)), eps)
     return _affine(x_hat, weight, bias, shape)
 
@@ -155,7 +154,7 @@ def group_norm(
         raise ValueError(
             f"group_norm: the input's {channels} channels must split into num_groups ({num_groups}) equal groups"
         )
-    _checked_sizes("group_norm", channels, weight=weight, bias=bias)
+    _checked_shapes("group_norm", (channels,), weight=weight, bias=bias)
     per_group = channels // int(num_groups) * math.prod(x.shape[2:])  # sizes spelled out: N may be 0
     grouped = x.reshape(x.shape[0], int(num_groups), per_group)
     x_hat = standardize(grouped, (2,), eps)[0].reshape(x.shape)

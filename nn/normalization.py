@@ -21,7 +21,6 @@ from autograd_core.types import DTypeLike, TensorLike
 from .checks import positive_int
 from .module import Module
 from .norm_functions import batch_norm, group_norm, layer_norm
-from .norm_functions import standardize as standardize  # (where tutorials and tests import it from)
 
 
 def _positive_number(owner: str, name: str, value: object, high: float | None = None) -> float:

@@ -65,7 +65,7 @@ def hpo_objective(learning_rate, batch_size, max_epochs=4, seed=0):
 config_space = {"learning_rate": stats.loguniform(1e-2, 1), "batch_size": stats.randint(32, 256)}
 
 
-class HPOSearcher:
+class HPOSearcher:  # the book's abstract base: RandomSearcher below defines sample_configuration
     def sample_configuration(self) -> dict:
         raise NotImplementedError
 
