@@ -47,7 +47,7 @@ def _faithful(prim, i, *code):
     # the inputs counted on vjp(i, g, out, *inputs), always a Python function (a forward may be a ufunc)
     xs = [f"x{k}" for k in range(len(inspect.signature(prim.vjp).parameters) - 3)]
     code = prim.forward_code
-    if code is None or callable(code) or not _fields(code) <= {"into", "dest", *xs}:  # (a chooser takes params)
+    if code is None or callable(code) or not _fields(code) <= {"into", "dest", "y", *xs}:  # (a chooser takes params)
         return code is not None
     for edges in (_EDGES, _EDGES[_EDGES != 0]):  # without zeros too: a kink's fast path
         values = {x: np.roll(edges, 3 * k) for k, x in enumerate(xs)}
@@ -57,7 +57,8 @@ def _faithful(prim, i, *code):
             if template is None:
                 return True  # nothing lowered for these inputs: nothing to check
             names = dict(_NAMESPACE, g=np.roll(edges, 5), out=out, vjp=functools.partial(prim.vjp, i), **values)
-            fields = dict(zip(xs, xs), g="g", out="out", into="", dest="None", vjp=f"vjp(g, out, {', '.join(xs)})")
+            names["dest"] = np.full_like(out, np.nan)  # a buffer holding another result's values
+            fields = dict(zip(xs, xs), g="g", out="out", into="", dest="dest", vjp=f"vjp(g, out, {', '.join(xs)})")
             exec(compile(_lines(template, "y", fields), "<lowering>", "exec"), names)  # noqa: S102
             got, want = names["y"], out if i is None else prim.vjp(i, names["g"], out, *values.values())
         if not (np.array_equal(got, want, equal_nan=True) and (np.signbit(got) == np.signbit(want)).all()):

@@ -169,7 +169,8 @@ def test_buffers_with_disjoint_lifetimes_share_storage_and_replays_stay_bitwise_
     assert step.replay_count >= 3
     source, namespace = step.source, step._last.plan.namespace
     first = re.search(
-        r"t1 = matmul\(a0, l0, (buf\d+)\)\n +t2 = add\(t1, l1, (buf\d+)\)\n +t3 = maximum\(t2, 0, out=(buf\d+)\)",
+        r"t1 = matmul\(a0, l0, (buf\d+)\)\n +t2 = add\(t1, l1, (buf\d+)\)\n"
+        r" +(buf\d+)\.fill\(0\)\n +t3 = maximum\(t2, \3, out=\3\)",
         source,
     )
     assert first is not None, source

@@ -8,7 +8,7 @@ import pytest
 
 import autograd_core as ag
 from autograd_core import Tensor, engine, replay
-from autograd_core.primitives import PRIMITIVES, Exp, Log, Primitive, Sigmoid, Tanh
+from autograd_core.primitives import PRIMITIVES, Exp, Log, Primitive, Relu, Sigmoid, Tanh
 from autograd_core.primitives.elementwise import _ONES
 
 FLOATS = [np.float16, np.float32, np.float64, np.longdouble]
@@ -141,3 +141,32 @@ def test_a_node_with_one_input_needing_a_gradient_broadcasts_casts_and_orders_as
     b = Tensor([1.0, 2.0, 3.0], requires_grad=True)  # the input that needs a gradient is broadcast itself
     (Tensor(np.ones((4, 3))) * b).sum().backward()
     np.testing.assert_array_equal(b.grad, [4.0, 4.0, 4.0])
+
+
+@pytest.mark.parametrize("dtype", FLOATS + [np.int64])
+@pytest.mark.parametrize("layout", ["C", "F", "strided", "0-d"])
+def test_relu_forward_into_zeros_gives_maximum_x_0_bits(dtype, layout):
+    # Relu.forward writes maximum(x, zeros) into zeros (numpy's vectorised loop) where x is C-ordered;
+    # it must give np.maximum(x, 0)'s values, NaN and the sign of every zero included, and never write x
+    values = np.array(EDGES * 2, np.float64)
+    base = (values if dtype != np.int64 else np.nan_to_num(values, posinf=9, neginf=-9)).reshape(4, 6).astype(dtype)
+    x = {"C": base, "F": np.asfortranarray(base), "strided": base[:, ::2], "0-d": base[0, 1]}[layout]
+    x = np.asarray(x) if layout == "0-d" else x
+    before = x.copy()
+    got, want = Relu.forward(x), np.maximum(x, 0)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_array_equal(got, want)
+    assert (np.signbit(got) == np.signbit(want)).all()
+    np.testing.assert_array_equal(x, before)
+    assert not np.shares_memory(got, x)
+
+
+def test_replay_checks_a_lowering_of_several_lines(monkeypatch):
+    # Relu's forward lowering zeroes its buffer, then takes maximum into it: the check runs both lines
+    # (with a buffer holding other values), so a lowering that forgets the first is refused
+    replay.faithful.cache_clear()
+    assert replay.faithful(Relu) and "\n" in Relu.forward_code
+    monkeypatch.setattr(Relu, "forward_code", "{y} = maximum({x0}, {dest}, out={dest})")
+    replay.faithful.cache_clear()
+    assert not replay.faithful(Relu)
+    replay.faithful.cache_clear()
