@@ -130,6 +130,22 @@ def elu(input: TensorLike, alpha: float = 1.0) -> Tensor:
     return x.relu() + alpha * (ag.minimum(x, 0.0).exp() - 1)
 
 
+# Klambauer et al.'s constants (torch's, to the digit): with LeCun-normal weights, a SELU layer maps activations
+# of mean 0 and variance 1 to mean 0 and variance 1 (the fixed point that makes the network self-normalising)
+SELU_ALPHA, SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+
+
+def selu(input: TensorLike, inplace: bool = False) -> Tensor:
+    """scale * elu(x, alpha) with Klambauer et al.'s alpha = 1.6733, scale = 1.0507 (self-normalising), as
+    PyTorch's ``F.selu``; ``inplace=True`` is accepted and changes nothing (a new tensor). At exactly 0 the
+    gradient is scale (1 + alpha) / 2, the ties-split rule (torch's: scale alpha).
+
+    >>> selu(Tensor([-1.0, 2.0]))
+    Tensor([-1.1113,  2.1014])
+    """
+    return SELU_SCALE * elu(input, SELU_ALPHA)
+
+
 def gelu(input: TensorLike, approximate: str = "none") -> Tensor:
     """x * Phi(x), Phi the standard normal CDF: ``F.gelu(x)``. ``approximate="none"`` uses the primitive
     ``ag.erfc`` (torch's exact GELU to a few float64 ulps); ``"tanh"`` is torch's
