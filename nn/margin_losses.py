@@ -46,7 +46,7 @@ def margin_ranking_loss(
     _same_shape("margin_ranking_loss", input1, target)
     signs = np.asarray(target.data)
     if not np.isin(signs, (-1.0, 1.0)).all():
-        wrong = signs[~np.isin(signs, (-1.0, 1.0))].ravel()[0]
+        wrong = signs[~np.isin(signs, (-1.0, 1.0))].ravel()[0].item()
         raise ValueError(
             f"margin_ranking_loss: target must hold 1 (input1 should rank higher) or -1 (input2 should), found "
             f"{wrong!r}; map 0/1 labels with 2 * y - 1"
