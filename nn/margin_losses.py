@@ -10,6 +10,7 @@ Composed from Tensor ops (``relu`` is max(0, .)): the engine derives the gradien
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -21,10 +22,13 @@ from autograd_core.types import TensorLike
 from .loss_parts import _as_input, _check_reduction, _drawn_as_one, _reduce, _same_shape, _target_like
 
 
-def _number(function: str, name: str, value: object, low: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= low:
-        raise ValueError(f"{function}: {name} must be a number >= {low:g}, got {value!r}")
-    return float(value)
+def _number(function: str, name: str, value: object, low: float | None = None) -> float:
+    """``value`` as a float: finite, and at least ``low`` if given."""
+    number = float(value) if isinstance(value, numbers.Real) and not isinstance(value, bool) else math.nan
+    if not math.isfinite(number) or (low is not None and number < low):
+        bound = "finite number" if low is None else f"number >= {low:g}"
+        raise ValueError(f"{function}: {name} must be a {bound}, got {value!r}")
+    return number
 
 
 @_drawn_as_one
@@ -38,7 +42,7 @@ def margin_ranking_loss(
     Tensor(0.75)
     """
     _check_reduction("margin_ranking_loss", reduction)
-    margin = _number("margin_ranking_loss", "margin", margin, -np.inf)
+    margin = _number("margin_ranking_loss", "margin", margin)
     input1 = _as_input("margin_ranking_loss", input1)
     input2 = _target_like("margin_ranking_loss", input2, input1)
     target = _target_like("margin_ranking_loss", target, input1)
@@ -83,7 +87,7 @@ def triplet_margin_loss(
     Tensor(0.5)
     """
     _check_reduction("triplet_margin_loss", reduction)
-    margin = _number("triplet_margin_loss", "margin", margin, -np.inf)
+    margin = _number("triplet_margin_loss", "margin", margin)
     if _number("triplet_margin_loss", "p", p, 0.0) <= 0:
         raise ValueError(f"triplet_margin_loss: p must be a number > 0 (the norm's order), got {p!r}")
     eps = _number("triplet_margin_loss", "eps", eps, 0.0)

@@ -130,6 +130,8 @@ def test_3_1_the_margin_losses_say_what_is_wrong():
         F.triplet_margin_loss(np.zeros((2, 3, 4)), np.zeros((2, 3, 4)), np.zeros((2, 3, 4)))
     with pytest.raises(ValueError, match=r"triplet_margin_loss: p must be a number > 0 .*got 0"):
         nn.TripletMarginLoss(p=0)
+    with pytest.raises(ValueError, match=r"margin_ranking_loss: margin must be a finite number, got nan"):
+        nn.MarginRankingLoss(margin=float("nan"))
     with pytest.raises(ValueError, match=r"MarginRankingLoss: reduction must be one of"):
         nn.MarginRankingLoss(reduction="avg")
 
