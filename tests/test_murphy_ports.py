@@ -55,7 +55,9 @@ def test_13_2_1_two_heaviside_units_compute_xor_and_give_no_gradient_to_learn_fr
     hidden, out, net = _xor_net(lambda z: ag.heaviside(z, 0.0))
     y = net(XOR_INPUTS)
     assert y.tolist() == [0.0, 1.0, 1.0, 0.0]
-    assert not y.requires_grad  # the step is flat: no gradient reaches any weight
+    assert not y.requires_grad  # the step is flat: no gradient reaches any weight, and backward says why
+    with pytest.raises(RuntimeError, match=r"does not require grad.*constant in its input \(sign, heaviside"):
+        F.mse_loss(y, np.array([0.0, 1.0, 1.0, 0.0])).backward()
     assert np.heaviside(Tensor([-1.0, 0.0, 2.0]), 0.5).tolist() == [0.0, 0.5, 1.0]  # numpy's spelling too
     hidden, out, steep = _xor_net(lambda z: (20 * z).sigmoid())  # the smooth step of a sigmoid
     y = steep(XOR_INPUTS)
