@@ -17,6 +17,7 @@ from . import (
     func,  # torch.func's spellings: ag.func.grad, ag.func.vmap, ...
 )
 from .batching import vmap
+from .checkpoint import checkpoint  # (the function replaces the module's name, as compile's)
 from .comparisons import allclose, equal, isclose
 from .compile import CompileError, CompileWarning, compile
 from .creation import (
@@ -224,6 +225,7 @@ __all__ = [
     "cat",
     "stack",
     "compile",
+    "checkpoint",
     "CompileWarning",
     "CompileError",
     "tensor",

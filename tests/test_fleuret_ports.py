@@ -12,12 +12,14 @@ torch where it helps. Chapters 4-5 (components, architectures) are in test_fleur
 3.3  The mini-batch gradient is an unbiased estimate of the full gradient, with the covariance of sampling
      without replacement: every batch of a small set enumerated.
 3.4  Back-propagation keeps the activations: the graph holds (2 L + 1) N D numbers for L layers on a batch of N,
-     none under ``no_grad``.
+     none under ``no_grad``; ``ag.checkpoint`` keeps one per segment and recomputes the rest during backward,
+     for bit-identical gradients.
 3.5  The value of depth: L composed tent maps (2 ReLUs each) have 2^L linear pieces, read from the engine's
      derivative; one hidden layer of n ReLUs has at most n + 1.
 
 What the port needed: the contrastive losses ``F.margin_ranking_loss`` and ``F.triplet_margin_loss`` (and
-``nn.MarginRankingLoss``, ``nn.TripletMarginLoss``): PyTorch's names, missing here.
+``nn.MarginRankingLoss``, ``nn.TripletMarginLoss``), and gradient checkpointing, ``ag.checkpoint``
+(``torch.utils.checkpoint.checkpoint``): PyTorch's names, missing here.
 """
 
 from __future__ import annotations
@@ -203,6 +205,56 @@ def test_3_4_the_graph_keeps_two_activations_a_layer_for_the_backward_pass(depth
     assert graph_bytes(loss) == (2 * depth + 1) * batch * 16 * 8 + 8  # x, each layer's x W^T + b and tanh; the loss
     with ag.no_grad():
         assert model(x).sum().parents == ()  # nothing kept: evaluation costs one layer's memory at a time
+
+
+def _blocks(count: int) -> list[nn.Sequential]:
+    return [nn.Sequential(nn.Linear(16, 16, seed=k), nn.Tanh(), nn.Linear(16, 16, seed=50 + k)) for k in range(count)]
+
+
+def test_3_4_checkpointing_keeps_only_the_segment_boundaries_and_gives_the_same_gradients():
+    blocks, x = _blocks(6), np.random.default_rng(4).standard_normal((8, 16))
+
+    def run(checkpointed: bool, by_grad: bool) -> tuple[int, list[np.ndarray]]:
+        inputs, parameters = Tensor(x, requires_grad=True), [p for block in blocks for p in block.parameters()]
+        h = inputs
+        for block in blocks:
+            h = ag.checkpoint(block, h) if checkpointed else block(h)
+        loss = (h * h).sum()
+        kept = graph_bytes(loss)
+        if by_grad:
+            return kept, [g.data for g in ag.grad(loss, [inputs, *parameters])]
+        for block in blocks:
+            block.zero_grad()
+        loss.backward()
+        return kept, [inputs.grad.copy()] + [p.grad.copy() for p in parameters]
+
+    for by_grad in (False, True):
+        (plain, expected), (kept, got) = run(False, by_grad), run(True, by_grad)
+        assert plain == (3 * 6 + 1) * 8 * 16 * 8 + 8  # three activations a block, h * h, the loss
+        assert kept == (6 + 1) * 8 * 16 * 8 + 8  # one a block: its output, the next one's input
+        for e, g in zip(expected, got):
+            np.testing.assert_array_equal(g, e)  # the recomputation does the very same floating-point work
+    assert ag.gradcheck(lambda h: ag.checkpoint(blocks[0], h), (Tensor(x[:2], requires_grad=True),))
+
+
+def test_3_4_checkpoint_repeats_the_dropout_draws_and_says_what_it_cannot_do():
+    block, x = nn.Sequential(nn.Linear(4, 4, seed=0), nn.Dropout(0.5)), Tensor(np.ones((3, 4)), requires_grad=True)
+    gradients = []
+    for use_checkpoint in (False, True):
+        ag.manual_seed(7)
+        (ag.checkpoint(block, x) if use_checkpoint else block(x)).sum().backward()
+        gradients.append(x.grad.copy())
+        x.zero_grad()
+    np.testing.assert_array_equal(gradients[1], gradients[0])  # the same mask in the forward and its recomputation
+    with ag.no_grad():
+        assert ag.checkpoint(block, x).op is None  # nothing recorded: the plain call
+    out = ag.checkpoint(lambda h: (h * h).sum(), x)
+    with pytest.raises(RuntimeError, match=r"checkpoint: .* cannot be differentiated again \(create_graph=True\); "):
+        ag.grad(out, x, create_graph=True)
+    with pytest.raises(TypeError, match=r"checkpoint: the function returned a tuple; it must return one Tensor"):
+        ag.checkpoint(lambda h: (h, h), x)
+    with pytest.raises(TypeError, match=r"checkpoint: expected a function \(or module\) to run, got Tensor"):
+        ag.checkpoint(x, x)
 
 
 # ---------------------------------------------------------------------------------- 3.5 the value of depth
