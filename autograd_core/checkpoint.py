@@ -11,7 +11,8 @@ like its inputs, so ``backward`` and ``ag.grad`` both see them. Random draws fro
 ``dropout`` of a layer without ``generator=``) repeat in the recomputation, as torch's ``preserve_rng_state``; a
 generator of its own does not, and a layer that updates a buffer (batch norm's running statistics) updates it
 twice, as in torch. The node's backward cannot be differentiated again (``create_graph=True`` raises, naming
-the fix).
+the fix), and ``ag.compile`` runs a step holding checkpoints define-by-run (each call's node is a new one: its
+CompileWarning says the graph differs between calls).
 """
 
 from __future__ import annotations
