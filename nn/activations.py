@@ -58,6 +58,20 @@ def cosine_similarity(x1: TensorLike, x2: TensorLike, dim: int = 1, eps: float =
     return (normalize(a, 2.0, dim, eps) * normalize(b, 2.0, dim, eps)).sum(dim=dim)
 
 
+def pairwise_distance(
+    x1: TensorLike, x2: TensorLike, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False
+) -> Tensor:
+    """||x1 - x2 + eps||_p over the last axis (broadcast), as PyTorch's ``F.pairwise_distance``: the distance the
+    triplet loss compares (eps keeps the root's gradient finite where x1 = x2).
+
+    >>> pairwise_distance(Tensor([[0.0, 0.0]]), Tensor([[3.0, 4.0]]), eps=0.0)
+    Tensor([5.])
+    """
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 < p < math.inf:
+        raise ValueError(f"pairwise_distance: p must be a finite number > 0 (the norm's order), got {p!r}")
+    return (ag.as_tensor(x1) - ag.as_tensor(x2) + eps).norm(p, -1, keepdim=keepdim)
+
+
 def relu(input: TensorLike) -> Tensor:
     """max(x, 0): ``F.relu(x)``."""
     return ag.relu(input)

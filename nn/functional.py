@@ -34,6 +34,7 @@ from .activations import (  # F.relu, ...
     mish,
     normalize,
     pad,
+    pairwise_distance,
     prelu,
     relu,
     relu6,
@@ -390,7 +391,7 @@ __all__ = [
 ]
 # activations.py's functions, re-exported (a few to a line: the file keeps under 400 lines)
 __all__ += ["softmax", "log_softmax", "relu", "sigmoid", "tanh", "leaky_relu", "gelu", "silu", "softplus", "elu"]
-__all__ += ["selu", "margin_ranking_loss", "triplet_margin_loss"]
+__all__ += ["selu", "margin_ranking_loss", "triplet_margin_loss", "pairwise_distance"]
 __all__ += ["dropout", "dropout2d", "linear", "normalize", "cosine_similarity", "pad"]
 __all__ += ["relu6", "hardtanh", "logsigmoid", "softmin", "mish", "hardswish", "hardsigmoid", "prelu"]
 __all__ += ["conv2d", "max_pool2d", "avg_pool2d", "unfold", "conv1d", "adaptive_avg_pool2d", "adaptive_max_pool2d"]

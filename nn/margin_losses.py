@@ -19,6 +19,7 @@ import autograd_core as ag
 from autograd_core import Tensor
 from autograd_core.types import TensorLike
 
+from .activations import pairwise_distance
 from .loss_parts import _as_input, _check_reduction, _drawn_as_one, _reduce, _same_shape, _target_like
 
 
@@ -58,15 +59,6 @@ def margin_ranking_loss(
     return _reduce("margin_ranking_loss", (-target * (input1 - input2) + margin).relu(), reduction)
 
 
-def _distance(a: Tensor, b: Tensor, p: float, eps: float) -> Tensor:
-    """||a - b + eps||_p over the last axis, as torch's ``pairwise_distance`` (eps keeps the root's
-    gradient finite when a = b)."""
-    d = a - b + eps
-    if p == 2:
-        return (d * d).sum(axis=-1).sqrt()
-    return (d.abs() ** p).sum(axis=-1) ** (1.0 / p)
-
-
 @_drawn_as_one
 def triplet_margin_loss(
     anchor: TensorLike,
@@ -89,7 +81,7 @@ def triplet_margin_loss(
     _check_reduction("triplet_margin_loss", reduction)
     margin = _number("triplet_margin_loss", "margin", margin)
     if _number("triplet_margin_loss", "p", p, 0.0) <= 0:
-        raise ValueError(f"triplet_margin_loss: p must be a number > 0 (the norm's order), got {p!r}")
+        raise ValueError(f"triplet_margin_loss: p must be a finite number > 0 (the norm's order), got {p!r}")
     eps = _number("triplet_margin_loss", "eps", eps, 0.0)
     anchor = _as_input("triplet_margin_loss", anchor)
     positive = _target_like("triplet_margin_loss", positive, anchor)
@@ -101,9 +93,9 @@ def triplet_margin_loss(
         )
     _same_shape("triplet_margin_loss", anchor, positive)
     _same_shape("triplet_margin_loss", anchor, negative)
-    to_positive, to_negative = _distance(anchor, positive, p, eps), _distance(anchor, negative, p, eps)
+    to_positive, to_negative = pairwise_distance(anchor, positive, p, eps), pairwise_distance(anchor, negative, p, eps)
     if swap:
-        to_negative = ag.minimum(to_negative, _distance(positive, negative, p, eps))
+        to_negative = ag.minimum(to_negative, pairwise_distance(positive, negative, p, eps))
     return _reduce("triplet_margin_loss", (to_positive - to_negative + margin).relu(), reduction)
 
 

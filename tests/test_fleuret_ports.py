@@ -114,6 +114,11 @@ def test_3_1_the_margin_losses_equal_torchs():
         )
         for o, t in zip(ours, theirs):
             np.testing.assert_allclose(o.grad, t.grad.numpy(), atol=1e-13)
+    for p, keepdim in ((2.0, False), (1.0, True), (3.0, False)):  # the distance it compares
+        ours, theirs = Tensor(arrays[0], requires_grad=True), torch.tensor(arrays[0], requires_grad=True)
+        F.pairwise_distance(ours, arrays[1], p, keepdim=keepdim).sum().backward()
+        tf.pairwise_distance(theirs, torch.tensor(arrays[1]), p, keepdim=keepdim).sum().backward()
+        np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), atol=1e-13)
     x1, x2, sign = rng.standard_normal(7), rng.standard_normal(7), np.where(rng.random(7) < 0.5, -1.0, 1.0)
     for reduction in ("mean", "sum", "none"):
         ours = F.margin_ranking_loss(x1, x2, sign, margin=0.4, reduction=reduction).data
@@ -130,8 +135,10 @@ def test_3_1_the_margin_losses_say_what_is_wrong():
         F.margin_ranking_loss([1.0, 2.0], [0.0, 0.0], [1, 1, 1])
     with pytest.raises(ValueError, match=r"triplet_margin_loss: anchor has shape \(2, 3, 4\); expected \(N, D\)"):
         F.triplet_margin_loss(np.zeros((2, 3, 4)), np.zeros((2, 3, 4)), np.zeros((2, 3, 4)))
-    with pytest.raises(ValueError, match=r"triplet_margin_loss: p must be a number > 0 .*got 0"):
+    with pytest.raises(ValueError, match=r"triplet_margin_loss: p must be a finite number > 0 .*got 0"):
         nn.TripletMarginLoss(p=0)
+    with pytest.raises(ValueError, match=r"pairwise_distance: p must be a finite number > 0 .*got inf"):
+        F.pairwise_distance(np.zeros((2, 3)), np.ones((2, 3)), p=float("inf"))
     with pytest.raises(ValueError, match=r"margin_ranking_loss: margin must be a finite number, got nan"):
         nn.MarginRankingLoss(margin=float("nan"))
     with pytest.raises(ValueError, match=r"MarginRankingLoss: reduction must be one of"):
