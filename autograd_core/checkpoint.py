@@ -44,7 +44,8 @@ class Checkpoint(Function):
     def forward(ctx: Any, segment: _Segment, count: int, *args: Any) -> Any:  # (ctx: a FunctionCtx, any fields)
         ctx.segment = segment
         ctx.save_for_backward(*(a for a in args[:count] if isinstance(a, Tensor)))
-        ctx.args = tuple(None if isinstance(a, Tensor) else a for a in args[:count])  # None: a Tensor's place
+        # (None for a Tensor's place, whether it needs a gradient) per argument of the function
+        ctx.args_needing = tuple((None, a.requires_grad) if isinstance(a, Tensor) else (a, False) for a in args[:count])
         output = segment.output
         if output is None:  # a replay (ag.compile's): run on the arguments given
             return segment.function(*args[:count])
@@ -59,8 +60,9 @@ class Checkpoint(Function):
                 "call the function itself, without checkpoint, for higher derivatives"
             )
         segment, saved = ctx.segment, iter(ctx.saved_tensors)
-        args = [next(saved).detach().requires_grad_(True) if a is None else a for a in ctx.args]
-        inputs = [a for a, given in zip(args, ctx.args) if given is None]
+        # fresh leaves of the saved values: the recomputed graph stops there (an integer tensor needs none)
+        args = [next(saved).detach().requires_grad_(needs) if a is None else a for a, needs in ctx.args_needing]
+        wanted = [a for a, (given, needs) in zip(args, ctx.args_needing) if given is None and needs]
         state = default_generator.rng.bit_generator.state
         if segment.rng_state is not None:
             default_generator.rng.bit_generator.state = segment.rng_state  # the first run's random draws again
@@ -69,8 +71,8 @@ class Checkpoint(Function):
                 output = segment.function(*args)
         finally:
             default_generator.rng.bit_generator.state = state
-        found = iter(grad(output, [*inputs, *segment.leaves], grad_output, retain_graph=True, allow_unused=True))
-        grads = [next(found) if given is None else None for given in ctx.args] + list(found)
+        found = iter(grad(output, [*wanted, *segment.leaves], grad_output, retain_graph=True, allow_unused=True))
+        grads = [next(found) if given is None and needs else None for given, needs in ctx.args_needing] + list(found)
         return (None, None, *(None if g is None else g.data for g in grads))  # one per argument of forward
 
 
