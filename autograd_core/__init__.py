@@ -17,6 +17,7 @@ from . import (
     func,  # torch.func's spellings: ag.func.grad, ag.func.vmap, ...
 )
 from .batching import vmap
+from .checkpoint import checkpoint  # (the function replaces the module's name, as compile's)
 from .comparisons import allclose, equal, isclose
 from .compile import CompileError, CompileWarning, compile
 from .creation import (
@@ -98,6 +99,7 @@ from .functions_torch import (
     expm1,
     flip,
     gather,
+    heaviside,
     increment_version,
     index_select,
     isfinite,
@@ -223,6 +225,7 @@ __all__ = [
     "cat",
     "stack",
     "compile",
+    "checkpoint",
     "CompileWarning",
     "CompileError",
     "tensor",
@@ -288,6 +291,7 @@ __all__ = [
     "topk",
     "isnan",
     "isfinite",
+    "heaviside",
     "nansum",
     "sin",
     "cos",

@@ -139,9 +139,10 @@ def _seed(caller: str, root: Tensor, grad: TensorLike | None, create_graph: bool
     if not root.requires_grad:
         raise RuntimeError(
             f"{caller}: this tensor (shape {root.shape}) does not require grad, so there is nothing to "
-            "differentiate: it was built under no_grad(), from detached tensors, or from leaves made "
-            "without requires_grad=True. Create the inputs you want gradients for with "
-            "Tensor(..., requires_grad=True)."
+            "differentiate: it was built under no_grad(), from detached tensors, from leaves made "
+            "without requires_grad=True, or through an op constant in its input (sign, heaviside, round, a "
+            "comparison, argmax: zero derivative wherever it has one; a sigmoid is the smooth step). Create "
+            "the inputs you want gradients for with Tensor(..., requires_grad=True)."
         )
     if grad is None:
         data = root._data

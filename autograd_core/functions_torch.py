@@ -247,6 +247,18 @@ def isfinite(x: TensorLike) -> Tensor:
     return as_tensor(x).isfinite()
 
 
+def heaviside(x: TensorLike, values: TensorLike) -> Tensor:
+    """The step: 0 where x < 0, ``values`` where x == 0, 1 where x > 0, as ``torch.heaviside`` (``np.heaviside(t,
+    v)`` calls it). A constant in x, as ``t.sign()``: its derivative is 0 wherever it exists (why Murphy's XOR net
+    of step units, 13.2.1, cannot learn by gradient descent); ``values`` gets the gradient where x == 0.
+
+    >>> heaviside(Tensor([-2.0, 0.0, 3.0]), 0.5)
+    Tensor([0. , 0.5, 1. ])
+    """
+    t = as_tensor(x)
+    return where(t.data == 0, values, Tensor((t.data > 0).astype(t.dtype if t.dtype.kind == "f" else np.float64)))
+
+
 def nansum(x: TensorLike, dim: Axis = None, keepdim: bool = False) -> Tensor:
     """The sum over ``dim`` (all by default) counting NaN as zero, as ``torch.nansum``; ``np.nansum(t)`` on a
     Tensor calls it. A NaN element gets gradient 0 (the graph runs through ``where``, not around it).

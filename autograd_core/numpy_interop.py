@@ -56,6 +56,7 @@ UFUNCS = {
     np.tanh: F.tanh,
     np.sin: FT.sin,
     np.cos: FT.cos,
+    np.heaviside: FT.heaviside,
     np.sqrt: F.sqrt,
     np.absolute: F.abs,
     np.square: lambda x: x * x,

@@ -17,6 +17,7 @@ the engine differentiates them. The names follow PyTorch, so habits carry over.
 
 from . import data, datasets, func, functional, init, optim, search, tables, utils
 from .activation_layers import (
+    SELU,
     Hardsigmoid,
     Hardswish,
     Hardtanh,
@@ -59,9 +60,11 @@ from .losses import (
     HuberLoss,
     KLDivLoss,
     L1Loss,
+    MarginRankingLoss,
     MSELoss,
     NLLLoss,
     SmoothL1Loss,
+    TripletMarginLoss,
 )
 from .module import Module, Parameter
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
@@ -111,6 +114,7 @@ __all__ = [
     "Hardswish",
     "Hardsigmoid",
     "PReLU",
+    "SELU",
     "Unflatten",
     "Dropout",
     "Dropout2d",
@@ -143,6 +147,8 @@ __all__ = [
     "BCEWithLogitsLoss",
     "CrossEntropyLoss",
     "NLLLoss",
+    "MarginRankingLoss",
+    "TripletMarginLoss",
     "init",
     "functional",
     "func",

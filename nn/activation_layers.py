@@ -1,5 +1,5 @@
 """More activation layers, as PyTorch names them: ``ReLU6``, ``Hardtanh``, ``LogSigmoid``, ``Softmin``, ``Mish``,
-``Hardswish``, ``Hardsigmoid``, ``PReLU`` (a learnable slope) and ``Unflatten``. Each calls its
+``Hardswish``, ``Hardsigmoid``, ``SELU``, ``PReLU`` (a learnable slope) and ``Unflatten``. Each calls its
 ``nn.functional`` form (composed from Tensor ops: no backward of its own); ``config()`` gives the
 constructor's arguments, so ``nn.save`` / ``nn.load`` rebuild a model holding them.
 """
@@ -41,6 +41,18 @@ class ReLU6(_InplaceAccepted):
 
     def forward(self, x: TensorLike) -> Tensor:
         return F.relu6(x)
+
+
+class SELU(_InplaceAccepted):
+    """scale * elu(x, alpha), the self-normalising activation: ``F.selu``. ``inplace=True`` is accepted and
+    changes nothing.
+
+    >>> SELU()(Tensor([-1.0, 2.0]))
+    Tensor([-1.1113,  2.1014])
+    """
+
+    def forward(self, x: TensorLike) -> Tensor:
+        return F.selu(x)
 
 
 class Hardtanh(Module):

@@ -58,6 +58,20 @@ def cosine_similarity(x1: TensorLike, x2: TensorLike, dim: int = 1, eps: float =
     return (normalize(a, 2.0, dim, eps) * normalize(b, 2.0, dim, eps)).sum(dim=dim)
 
 
+def pairwise_distance(
+    x1: TensorLike, x2: TensorLike, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False
+) -> Tensor:
+    """||x1 - x2 + eps||_p over the last axis (broadcast), as PyTorch's ``F.pairwise_distance``: the distance the
+    triplet loss compares (eps keeps the root's gradient finite where x1 = x2).
+
+    >>> pairwise_distance(Tensor([[0.0, 0.0]]), Tensor([[3.0, 4.0]]), eps=0.0)
+    Tensor([5.])
+    """
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 < p < math.inf:
+        raise ValueError(f"pairwise_distance: p must be a finite number > 0 (the norm's order), got {p!r}")
+    return (ag.as_tensor(x1) - ag.as_tensor(x2) + eps).norm(p, -1, keepdim=keepdim)
+
+
 def relu(input: TensorLike) -> Tensor:
     """max(x, 0): ``F.relu(x)``."""
     return ag.relu(input)
@@ -128,6 +142,22 @@ def elu(input: TensorLike, alpha: float = 1.0) -> Tensor:
     """
     x = ag.as_tensor(input)
     return x.relu() + alpha * (ag.minimum(x, 0.0).exp() - 1)
+
+
+# Klambauer et al.'s constants (torch's, to the digit): with LeCun-normal weights, a SELU layer maps activations
+# of mean 0 and variance 1 to mean 0 and variance 1 (the fixed point that makes the network self-normalising)
+SELU_ALPHA, SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+
+
+def selu(input: TensorLike, inplace: bool = False) -> Tensor:
+    """scale * elu(x, alpha) with Klambauer et al.'s alpha = 1.6733, scale = 1.0507 (self-normalising), as
+    PyTorch's ``F.selu``; ``inplace=True`` is accepted and changes nothing (a new tensor). At exactly 0 the
+    gradient is scale (1 + alpha) / 2, the ties-split rule (torch's: scale alpha).
+
+    >>> selu(Tensor([-1.0, 2.0]))
+    Tensor([-1.1113,  2.1014])
+    """
+    return SELU_SCALE * elu(input, SELU_ALPHA)
 
 
 def gelu(input: TensorLike, approximate: str = "none") -> Tensor:

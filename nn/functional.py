@@ -34,9 +34,11 @@ from .activations import (  # F.relu, ...
     mish,
     normalize,
     pad,
+    pairwise_distance,
     prelu,
     relu,
     relu6,
+    selu,
     sigmoid,
     silu,
     softmax,
@@ -66,6 +68,7 @@ from .loss_parts import (  # the checks and reductions every loss shares (nn.los
     _weighted,
     _weighted_nll,
 )
+from .margin_losses import margin_ranking_loss, triplet_margin_loss  # F.margin_ranking_loss: the contrastive losses
 from .norm_functions import batch_norm, group_norm, layer_norm  # F.batch_norm, ...: the normalisation layers' formulas
 from .penalties import l1_penalty, l2_penalty  # F.l1_penalty, as the tutorials write it
 
@@ -388,6 +391,7 @@ __all__ = [
 ]
 # activations.py's functions, re-exported (a few to a line: the file keeps under 400 lines)
 __all__ += ["softmax", "log_softmax", "relu", "sigmoid", "tanh", "leaky_relu", "gelu", "silu", "softplus", "elu"]
+__all__ += ["selu", "margin_ranking_loss", "triplet_margin_loss", "pairwise_distance"]
 __all__ += ["dropout", "dropout2d", "linear", "normalize", "cosine_similarity", "pad"]
 __all__ += ["relu6", "hardtanh", "logsigmoid", "softmin", "mish", "hardswish", "hardsigmoid", "prelu"]
 __all__ += ["conv2d", "max_pool2d", "avg_pool2d", "unfold", "conv1d", "adaptive_avg_pool2d", "adaptive_max_pool2d"]

@@ -171,6 +171,44 @@ class NLLLoss(_Loss):
         return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index, reduction=self.reduction)
 
 
+class MarginRankingLoss(_Loss):
+    """max(0, -target * (input1 - input2) + margin) of ``F.margin_ranking_loss``: ``MarginRankingLoss(margin=1.0)
+    (score_right, score_wrong, ones)`` is zero once the right score leads by the margin.
+
+    >>> MarginRankingLoss(margin=1.0)(Tensor([2.0, 0.5]), Tensor([1.0, 1.0]), [1.0, 1.0])
+    Tensor(0.75)
+    """
+
+    def __init__(self, margin: float = 0.0, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        F.margin_ranking_loss(Tensor([0.0]), Tensor([0.0]), [1.0], margin=margin)  # checks margin now
+        self.margin = float(margin)
+
+    def forward(self, input1: TensorLike, input2: TensorLike, target: TensorLike) -> Tensor:
+        return F.margin_ranking_loss(input1, input2, target, margin=self.margin, reduction=self.reduction)
+
+
+class TripletMarginLoss(_Loss):
+    """max(d(a, p) - d(a, n) + margin, 0) of ``F.triplet_margin_loss``, d the p-norm distance between rows of
+    embeddings: ``TripletMarginLoss(margin=1.0)(anchor, positive, negative)``.
+
+    >>> TripletMarginLoss(eps=0.0)(Tensor([[0.0, 0.0]]), Tensor([[0.0, 1.0]]), Tensor([[0.0, 1.5]]))
+    Tensor(0.5)
+    """
+
+    def __init__(
+        self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6, swap: bool = False, reduction: str = "mean"
+    ) -> None:
+        super().__init__(reduction)
+        F.triplet_margin_loss(Tensor([0.0]), Tensor([0.0]), Tensor([0.0]), margin, p, eps)  # checks them now
+        self.margin, self.p, self.eps, self.swap = float(margin), float(p), float(eps), bool(swap)
+
+    def forward(self, anchor: TensorLike, positive: TensorLike, negative: TensorLike) -> Tensor:
+        return F.triplet_margin_loss(
+            anchor, positive, negative, self.margin, self.p, self.eps, self.swap, reduction=self.reduction
+        )
+
+
 __all__ = [
     "MSELoss",
     "L1Loss",
@@ -180,4 +218,6 @@ __all__ = [
     "BCEWithLogitsLoss",
     "CrossEntropyLoss",
     "NLLLoss",
+    "MarginRankingLoss",
+    "TripletMarginLoss",
 ]

@@ -87,13 +87,16 @@ NO_GRAD_CASES = [
     lambda x: np.invert(x > 0),
 ]
 
+# steps: values only, as t.sign() (a constant in x), in x's float dtype
+STEP_CASES = [lambda x: np.heaviside(x * (np.abs(x) > 1), 0.5)]  # (zeros where |x| <= 1: the 0.5 is used)
+
 
 def test_every_table_entry_is_tested(monkeypatch):
     called = set()
     for table in (UFUNCS, FUNCTIONS):
         for func, op in list(table.items()):
             monkeypatch.setitem(table, func, lambda *a, _f=func, _op=op, **k: called.add(_f) or _op(*a, **k))
-    for numpy_call in [c[0] for c in CASES] + NO_GRAD_CASES:
+    for numpy_call in [c[0] for c in CASES] + NO_GRAD_CASES + STEP_CASES:
         numpy_call(Tensor(A))
     missing = {f.__name__ for f in set(UFUNCS) | set(FUNCTIONS)} - {f.__name__ for f in called}
     assert not missing, f"table entries without a test case: {sorted(missing)}"
@@ -116,6 +119,14 @@ def test_comparisons_and_argmax_through_numpy_have_no_gradient(numpy_call):
     out = numpy_call(Tensor(A, requires_grad=True))
     assert isinstance(out, Tensor) and not out.requires_grad and out.dtype in (np.bool_, np.int64)
     np.testing.assert_array_equal(out.data, numpy_call(A))
+
+
+@pytest.mark.parametrize("numpy_call", STEP_CASES)
+def test_steps_through_numpy_are_constants_with_numpys_values(numpy_call):
+    out = numpy_call(Tensor(A, requires_grad=True))
+    assert isinstance(out, Tensor) and not out.requires_grad and out.dtype == A.dtype
+    np.testing.assert_array_equal(out.data, numpy_call(A))
+    assert (out.data == 0.5).any() and (out.data == 0).any() and (out.data == 1).any()
 
 
 def test_arrays_and_numpy_scalars_on_the_left_give_tensors_with_numpy_dtypes():
