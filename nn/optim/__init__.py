@@ -1,4 +1,4 @@
-"""Optimizers (SGD, AdaGrad, RMSprop, Adadelta, Adam, AdamW, Adamax, NAdam, RAdam, Rprop), learning-rate
+"""Optimizers (SGD, AdaGrad, RMSprop, Adadelta, Adam, AdamW, Adamax, NAdam, RAdam, Rprop, LBFGS), learning-rate
 schedulers and weight averaging (``swa_utils.AveragedModel``), as ``torch.optim``.
 
 >>> X, y = nn.datasets.make_moons(40, seed=0)
@@ -19,6 +19,7 @@ from . import lr_scheduler, swa_utils
 from .adadelta import Adadelta
 from .adaptive import Adamax, NAdam, RAdam, Rprop
 from .algorithms import SGD, AdaGrad, Adagrad, Adam, AdamW, RMSprop
+from .lbfgs import LBFGS
 from .lr_scheduler import (
     ConstantLR,
     CosineAnnealingLR,
@@ -53,6 +54,7 @@ __all__ = [
     "NAdam",
     "RAdam",
     "Rprop",
+    "LBFGS",
     "lr_scheduler",
     "swa_utils",
     "LRScheduler",
