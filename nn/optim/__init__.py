@@ -1,5 +1,5 @@
-"""Optimizers (SGD, AdaGrad, RMSprop, Adadelta, Adam, AdamW, Adamax, NAdam, RAdam, Rprop, LBFGS), learning-rate
-schedulers and weight averaging (``swa_utils.AveragedModel``), as ``torch.optim``.
+"""Optimizers (SGD, AdaGrad, RMSprop, Adadelta, Adam, AdamW, Adamax, NAdam, RAdam, Rprop, ASGD, LBFGS),
+learning-rate schedulers and weight averaging (``swa_utils.AveragedModel``), as ``torch.optim``.
 
 >>> X, y = nn.datasets.make_moons(40, seed=0)
 >>> model, loss_fn = nn.MLP([2, 8, 2], seed=0), nn.CrossEntropyLoss()
@@ -19,6 +19,7 @@ from . import lr_scheduler, swa_utils
 from .adadelta import Adadelta
 from .adaptive import Adamax, NAdam, RAdam, Rprop
 from .algorithms import SGD, AdaGrad, Adagrad, Adam, AdamW, RMSprop
+from .asgd import ASGD
 from .lbfgs import LBFGS
 from .lr_scheduler import (
     ConstantLR,
@@ -55,6 +56,7 @@ __all__ = [
     "RAdam",
     "Rprop",
     "LBFGS",
+    "ASGD",
     "lr_scheduler",
     "swa_utils",
     "LRScheduler",
