@@ -22,9 +22,11 @@ from .algorithms import SGD, AdaGrad, Adagrad, Adam, AdamW, RMSprop
 from .asgd import ASGD
 from .lbfgs import LBFGS
 from .lr_scheduler import (
+    ChainedScheduler,
     ConstantLR,
     CosineAnnealingLR,
     CosineAnnealingWarmRestarts,
+    CyclicLR,
     ExponentialLR,
     InverseSqrtDecay,
     InverseTimeDecay,
@@ -32,9 +34,11 @@ from .lr_scheduler import (
     LinearLR,
     LRSchedule,
     LRScheduler,
+    MultiplicativeLR,
     MultiStepLR,
     OneCycleLR,
     PolynomialDecay,
+    PolynomialLR,
     ReduceLROnPlateau,
     SequentialLR,
     StepDecay,
@@ -76,4 +80,8 @@ __all__ = [
     "InverseSqrtDecay",
     "PolynomialDecay",
     "StepDecay",
+    "MultiplicativeLR",
+    "PolynomialLR",
+    "ChainedScheduler",
+    "CyclicLR",
 ]
