@@ -19,7 +19,7 @@ from .history import History
 from .labels import convert_hint
 from .module import Module
 from .normalization import BatchNorm1d
-from .optim import LRScheduler, OneCycleLR, ReduceLROnPlateau
+from .optim import ChainedScheduler, CyclicLR, LRScheduler, OneCycleLR, ReduceLROnPlateau
 from .utils import squared_norm
 
 if TYPE_CHECKING:
@@ -159,7 +159,7 @@ def check_scheduler(
     scheduler: object, interval: str | None, optimizer: Optimizer, epochs: int, batches: int, accuracy: object
 ) -> bool:
     """fit's checks of ``scheduler`` and ``scheduler_interval``; returns whether it steps after every batch
-    (``OneCycleLR``, or ``interval="batch"``) rather than after every epoch.
+    (``OneCycleLR``; ``CyclicLR`` unless ``interval="epoch"``; or ``interval="batch"``) rather than after every epoch.
 
     >>> opt = nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0)
     >>> check_scheduler(nn.optim.lr_scheduler.InverseTimeDecay(opt), "batch", opt, 2, 10, None)
@@ -195,7 +195,11 @@ def check_scheduler(
             "fit: ReduceLROnPlateau(mode='max') is stepped on the accuracy, and fit measures none here; pass "
             "accuracy=f(output, y), or use mode='min' (stepped on the loss)"
         )
-    return isinstance(scheduler, OneCycleLR) or (interval == "batch" and isinstance(scheduler, LRScheduler))
+    if isinstance(scheduler, CyclicLR) and interval is None:
+        return True  # a schedule of batches, as torch's (step_size_up=2000 batches by default)
+    return isinstance(scheduler, OneCycleLR) or (
+        interval == "batch" and isinstance(scheduler, (LRScheduler, ChainedScheduler))
+    )
 
 
 def _fail(message: str, history: History, restores_best: bool) -> NoReturn:

@@ -88,7 +88,7 @@ def fit(
       lowest loss seen so far (the first mini-batch's loss before any update included) and
       above that first loss, so a spike of a well-trained run (0.001 to 0.02) is not one.
       Only for positive losses; ``divergence_factor=None`` turns the check off.
-    - ``scheduler`` (from ``nn.optim``) is stepped after every epoch; ``OneCycleLR`` after every batch;
+    - ``scheduler`` (from ``nn.optim``) is stepped after every epoch; ``OneCycleLR`` and ``CyclicLR`` after every batch;
       ``scheduler_interval="batch"`` steps any ``LRScheduler`` after every batch (a decay per update, as Keras's
       schedules and the NNFS book's ``decay`` are), ``"epoch"`` after every epoch;
       ``ReduceLROnPlateau`` on the validation (else training) loss, with ``mode="max"`` on the accuracy.

@@ -388,7 +388,7 @@ def test_gap_torch_square_is_x_times_x_with_its_gradient():
 def test_gap_adadelta_defaults_state_and_bad_rho_as_torch():
     w = torch.tensor([1.0, -2.0], requires_grad=True)
     opt = nn.optim.Adadelta([w])
-    assert opt.defaults == dict(lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0)  # torch's
+    assert opt.defaults == dict(lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, maximize=False)  # torch's
     (w**2).sum().backward()
     opt.step()
     first = np.sqrt(1e-6) / np.sqrt(0.1 * np.array([2.0, -4.0]) ** 2 + 1e-6) * np.array([2.0, -4.0])

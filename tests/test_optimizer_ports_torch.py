@@ -11,7 +11,7 @@ Where we differ from torch, deliberately: NAdam's running product of momentum co
 a Python float (float64); torch keeps it in its default dtype, float32 unless ``torch.set_default_dtype(
 torch.float64)``, which moves its steps by ~1e-7 relative (measured below). Rprop follows torch's code, which
 clamps the step size to ``step_sizes`` at every step, where its page's pseudo-code clamps only a grown or a
-shrunk one (they part when ``lr`` lies outside ``step_sizes``; measured below). ``maximize``, ``foreach``,
+shrunk one (they part when ``lr`` lies outside ``step_sizes``; measured below). ``foreach``,
 ``capturable`` and ``differentiable`` are not taken, as by nn.optim's other optimizers.
 """
 

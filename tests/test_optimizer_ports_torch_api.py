@@ -19,15 +19,23 @@ import nn
 import nn.functional as F
 
 NAMES = ["Adamax", "NAdam", "RAdam", "Rprop"]
-DEFAULTS = {  # the pages' signatures (torch's flags foreach/maximize/capturable/differentiable aside)
-    "Adamax": dict(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0),
+DEFAULTS = {  # the pages' signatures (torch's flags foreach/capturable/differentiable aside)
+    "Adamax": dict(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, maximize=False),
     "NAdam": dict(
-        lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, momentum_decay=4e-3, decoupled_weight_decay=False
+        lr=2e-3,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        weight_decay=0.0,
+        momentum_decay=4e-3,
+        decoupled_weight_decay=False,
+        maximize=False,
     ),
-    "RAdam": dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, decoupled_weight_decay=False),
-    "Rprop": dict(lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50)),
+    "RAdam": dict(
+        lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, decoupled_weight_decay=False, maximize=False
+    ),
+    "Rprop": dict(lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), maximize=False),
 }
-TORCH_ONLY = {"foreach", "maximize", "capturable", "differentiable"}
+TORCH_ONLY = {"foreach", "capturable", "differentiable"}
 
 
 @pytest.mark.parametrize("name", NAMES)

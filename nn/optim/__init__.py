@@ -1,5 +1,5 @@
-"""Optimizers (SGD, AdaGrad, RMSprop, Adadelta, Adam, AdamW, Adamax, NAdam, RAdam, Rprop), learning-rate
-schedulers and weight averaging (``swa_utils.AveragedModel``), as ``torch.optim``.
+"""Optimizers (SGD, AdaGrad, RMSprop, Adadelta, Adam, AdamW, Adamax, NAdam, RAdam, Rprop, ASGD, LBFGS),
+learning-rate schedulers and weight averaging (``swa_utils.AveragedModel``), as ``torch.optim``.
 
 >>> X, y = nn.datasets.make_moons(40, seed=0)
 >>> model, loss_fn = nn.MLP([2, 8, 2], seed=0), nn.CrossEntropyLoss()
@@ -19,10 +19,14 @@ from . import lr_scheduler, swa_utils
 from .adadelta import Adadelta
 from .adaptive import Adamax, NAdam, RAdam, Rprop
 from .algorithms import SGD, AdaGrad, Adagrad, Adam, AdamW, RMSprop
+from .asgd import ASGD
+from .lbfgs import LBFGS
 from .lr_scheduler import (
+    ChainedScheduler,
     ConstantLR,
     CosineAnnealingLR,
     CosineAnnealingWarmRestarts,
+    CyclicLR,
     ExponentialLR,
     InverseSqrtDecay,
     InverseTimeDecay,
@@ -30,9 +34,11 @@ from .lr_scheduler import (
     LinearLR,
     LRSchedule,
     LRScheduler,
+    MultiplicativeLR,
     MultiStepLR,
     OneCycleLR,
     PolynomialDecay,
+    PolynomialLR,
     ReduceLROnPlateau,
     SequentialLR,
     StepDecay,
@@ -53,6 +59,8 @@ __all__ = [
     "NAdam",
     "RAdam",
     "Rprop",
+    "LBFGS",
+    "ASGD",
     "lr_scheduler",
     "swa_utils",
     "LRScheduler",
@@ -72,4 +80,8 @@ __all__ = [
     "InverseSqrtDecay",
     "PolynomialDecay",
     "StepDecay",
+    "MultiplicativeLR",
+    "PolynomialLR",
+    "ChainedScheduler",
+    "CyclicLR",
 ]

@@ -9,7 +9,7 @@ import numpy as np
 
 from autograd_core import Tensor
 
-from .optimizer import Check, Optimizer, ParamGroup, Params, _number
+from .optimizer import Check, Optimizer, ParamGroup, Params, _flag, _number
 
 
 def _rho(owner: str, name: str, value: object) -> float:
@@ -38,12 +38,20 @@ class Adadelta(Optimizer):
         "rho": _rho,
         "eps": _number,
         "weight_decay": _number,
+        "maximize": _flag,
     }
 
     def __init__(
-        self, params: Params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6, weight_decay: float = 0.0
+        self,
+        params: Params,
+        lr: float = 1.0,
+        rho: float = 0.9,
+        eps: float = 1e-6,
+        weight_decay: float = 0.0,
+        *,
+        maximize: bool = False,
     ) -> None:
-        super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay))
+        super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize))
 
     def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup) -> None:
         rho, eps = group["rho"], group["eps"]

@@ -63,6 +63,7 @@ class Adamax(Optimizer):
         "betas": _betas,
         "eps": _number,
         "weight_decay": _number,
+        "maximize": _flag,
     }
 
     def __init__(
@@ -72,8 +73,10 @@ class Adamax(Optimizer):
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 0.0,
+        *,
+        maximize: bool = False,
     ) -> None:
-        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, maximize=maximize))
 
     def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup) -> None:
         beta1, beta2 = group["betas"]
@@ -116,6 +119,7 @@ class NAdam(Optimizer):
         "weight_decay": _number,
         "momentum_decay": _number,
         "decoupled_weight_decay": _flag,
+        "maximize": _flag,
     }
 
     def __init__(
@@ -127,6 +131,8 @@ class NAdam(Optimizer):
         weight_decay: float = 0.0,
         momentum_decay: float = 4e-3,
         decoupled_weight_decay: bool = False,
+        *,
+        maximize: bool = False,
     ) -> None:
         super().__init__(
             params,
@@ -137,6 +143,7 @@ class NAdam(Optimizer):
                 weight_decay=weight_decay,
                 momentum_decay=momentum_decay,
                 decoupled_weight_decay=decoupled_weight_decay,
+                maximize=maximize,
             ),
         )
 
@@ -210,6 +217,7 @@ class RAdam(Optimizer):
         "eps": _number,
         "weight_decay": _number,
         "decoupled_weight_decay": _flag,
+        "maximize": _flag,
     }
 
     def __init__(
@@ -220,10 +228,19 @@ class RAdam(Optimizer):
         eps: float = 1e-8,
         weight_decay: float = 0.0,
         decoupled_weight_decay: bool = False,
+        *,
+        maximize: bool = False,
     ) -> None:
         super().__init__(
             params,
-            dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, decoupled_weight_decay=decoupled_weight_decay),
+            dict(
+                lr=lr,
+                betas=betas,
+                eps=eps,
+                weight_decay=weight_decay,
+                decoupled_weight_decay=decoupled_weight_decay,
+                maximize=maximize,
+            ),
         )
 
     def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup) -> None:
@@ -276,7 +293,12 @@ class Rprop(Optimizer):
     state_names = ("previous_grad", "step_size", "step")
     whole_state = True
 
-    hyperparameters: ClassVar[dict[str, Check]] = {"lr": _number, "etas": _etas, "step_sizes": _step_sizes}
+    hyperparameters: ClassVar[dict[str, Check]] = {
+        "lr": _number,
+        "etas": _etas,
+        "step_sizes": _step_sizes,
+        "maximize": _flag,
+    }
 
     def __init__(
         self,
@@ -284,8 +306,10 @@ class Rprop(Optimizer):
         lr: float = 1e-2,
         etas: tuple[float, float] = (0.5, 1.2),
         step_sizes: tuple[float, float] = (1e-6, 50),
+        *,
+        maximize: bool = False,
     ) -> None:
-        super().__init__(params, dict(lr=lr, etas=etas, step_sizes=step_sizes))
+        super().__init__(params, dict(lr=lr, etas=etas, step_sizes=step_sizes, maximize=maximize))
 
     def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup) -> None:
         etaminus, etaplus = group["etas"]

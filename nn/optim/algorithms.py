@@ -42,6 +42,7 @@ class SGD(Optimizer):
         "dampening": _number,
         "weight_decay": _number,
         "nesterov": _flag,
+        "maximize": _flag,
     }
 
     def __init__(
@@ -52,9 +53,19 @@ class SGD(Optimizer):
         dampening: float = 0.0,
         weight_decay: float = 0.0,
         nesterov: bool = False,
+        *,
+        maximize: bool = False,
     ) -> None:
         super().__init__(
-            params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov)
+            params,
+            dict(
+                lr=lr,
+                momentum=momentum,
+                dampening=dampening,
+                weight_decay=weight_decay,
+                nesterov=nesterov,
+                maximize=maximize,
+            ),
         )
 
     def _check_group(self, group: dict[str, Any]) -> dict[str, Any]:
@@ -70,8 +81,8 @@ class SGD(Optimizer):
         if type(self)._update is not SGD._update:
             return super()._step()  # a subclass's own update rule: the general loop
         for group in groups:
-            if group["momentum"] or group["weight_decay"]:
-                return super()._step()  # SGD with state: the general loop
+            if group["momentum"] or group["weight_decay"] or group["maximize"]:
+                return super()._step()  # SGD with state, or gradient ascent: the general loop
         # Plain SGD (the defaults): p -= lr * grad and nothing else, without the per-parameter
         # call of the general loop (no state to keep).
         self.step_count += 1
@@ -127,10 +138,17 @@ class AdaGrad(Optimizer):
 
     state_names = ("sum_of_squares",)
 
-    hyperparameters: ClassVar[dict[str, Check]] = {"lr": _number, "eps": _number, "weight_decay": _number}
+    hyperparameters: ClassVar[dict[str, Check]] = {
+        "lr": _number,
+        "eps": _number,
+        "weight_decay": _number,
+        "maximize": _flag,
+    }
 
-    def __init__(self, params: Params, lr: float = 0.01, eps: float = 1e-10, weight_decay: float = 0.0) -> None:
-        super().__init__(params, dict(lr=lr, eps=eps, weight_decay=weight_decay))
+    def __init__(
+        self, params: Params, lr: float = 0.01, eps: float = 1e-10, weight_decay: float = 0.0, *, maximize: bool = False
+    ) -> None:
+        super().__init__(params, dict(lr=lr, eps=eps, weight_decay=weight_decay, maximize=maximize))
 
     def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup) -> None:
         if group["weight_decay"]:
@@ -161,6 +179,7 @@ class RMSprop(Optimizer):
         "weight_decay": _number,
         "momentum": _number,
         "centered": _flag,
+        "maximize": _flag,
     }
 
     def __init__(
@@ -172,9 +191,19 @@ class RMSprop(Optimizer):
         weight_decay: float = 0.0,
         momentum: float = 0.0,
         centered: bool = False,
+        maximize: bool = False,
     ) -> None:
         super().__init__(
-            params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum, centered=centered)
+            params,
+            dict(
+                lr=lr,
+                alpha=alpha,
+                eps=eps,
+                weight_decay=weight_decay,
+                momentum=momentum,
+                centered=centered,
+                maximize=maximize,
+            ),
         )
 
     def _check_group(self, group: dict[str, Any]) -> dict[str, Any]:
@@ -234,6 +263,7 @@ class Adam(Optimizer):
         "eps": _number,
         "weight_decay": _number,
         "amsgrad": _flag,
+        "maximize": _flag,
     }
     decoupled_weight_decay = False
 
@@ -245,8 +275,12 @@ class Adam(Optimizer):
         eps: float = 1e-8,
         weight_decay: float = 0.0,
         amsgrad: bool = False,
+        *,
+        maximize: bool = False,
     ) -> None:
-        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad))
+        super().__init__(
+            params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize)
+        )
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """``Optimizer.load_state_dict``; a state saved before ``amsgrad`` existed loads with ``amsgrad=False``,
@@ -281,9 +315,7 @@ class Adam(Optimizer):
             states = self.state[start : start + len(params)]
             start += len(params)
             if not packed_step(self, number, group, states):
-                for p, state in zip(params, states):
-                    if p.grad is not None:
-                        self._update(p, checked_grad(self, p, p.grad), state, group)
+                self._update_group(group, states)
         return None
 
     def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup) -> None:
@@ -338,8 +370,12 @@ class AdamW(Adam):
         eps: float = 1e-8,
         weight_decay: float = 1e-2,
         amsgrad: bool = False,
+        *,
+        maximize: bool = False,
     ) -> None:
-        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad)
+        super().__init__(
+            params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize
+        )
 
 
 Adagrad = AdaGrad  # PyTorch's spelling

@@ -266,7 +266,7 @@ class LambdaLR(LRScheduler):
         functions = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * max(groups, 1)
         if not all(callable(f) for f in functions) or (groups and len(functions) != groups):
             raise TypeError(
-                f"LambdaLR: lr_lambda must be a function of the epoch, or a list of one per "
+                f"{type(self).__name__}: lr_lambda must be a function of the epoch, or a list of one per "
                 f"parameter group ({groups}), got {lr_lambda!r}"
             )
         self.lr_lambdas = functions
@@ -348,6 +348,26 @@ class PolynomialDecay(LRScheduler):
         return float((base_lr - self.end_lr) * remaining**self.power + self.end_lr)
 
 
+class PolynomialLR(LRScheduler):
+    """PyTorch's ``PolynomialLR``: lr_t = lr_0 * (1 - min(t, total_iters) / total_iters) ** power, down to 0 after
+    ``total_iters`` steps (``PolynomialDecay`` with end_lr = 0, in torch's names, and chainable as torch's).
+
+    >>> opt = nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0)
+    >>> [PolynomialLR(opt, total_iters=4, power=2.0).lr_at(t) for t in range(6)]
+    [1.0, 0.5625, 0.25, 0.0625, 0.0, 0.0]
+    """
+
+    chainable = True
+
+    def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0) -> None:
+        self.total_iters = positive_int(type(self).__name__, "total_iters", total_iters)
+        self.power = _number(type(self).__name__, "power", power)
+        super().__init__(optimizer)
+
+    def factor(self, t: int) -> float:
+        return float((1.0 - min(t, self.total_iters) / self.total_iters) ** self.power)
+
+
 class StepDecay(StepLR):
     """The seeds' name for ``StepLR``: lr_t = lr_0 * gamma ** (t // step_size).
 
@@ -361,6 +381,9 @@ LRSchedule = LRScheduler  # the seeds' name of the base class
 
 
 # (re-exported: torch.optim.lr_scheduler has it; it builds on _SchedulerState, above)
+from .chained import ChainedScheduler as ChainedScheduler  # noqa: E402
+from .chained import MultiplicativeLR as MultiplicativeLR  # noqa: E402
+from .cyclic import CyclicLR as CyclicLR  # noqa: E402
 from .one_cycle import OneCycleLR as OneCycleLR  # noqa: E402
 from .plateau import ReduceLROnPlateau as ReduceLROnPlateau  # noqa: E402
 from .sequential import ConstantLR as ConstantLR  # noqa: E402

@@ -17,7 +17,6 @@ hyper-parameters, the rest come from the keyword arguments:
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, TypeAlias
@@ -28,6 +27,10 @@ import autograd_core as ag
 from autograd_core import Tensor
 
 from ..module_state import CastClock
+from .arguments import _betas as _betas  # (the hyper-parameters' checks, where the optimizers import them)
+from .arguments import _flag as _flag
+from .arguments import _number as _number
+from .arguments import _parameter_list
 
 #: A parameter group: ``"params"`` (a list of Tensors) and each hyper-parameter's value.
 ParamGroup: TypeAlias = dict[str, Any]
@@ -35,51 +38,6 @@ ParamGroup: TypeAlias = dict[str, Any]
 Params: TypeAlias = Iterable[Tensor] | Iterable[ParamGroup]
 #: A hyper-parameter's check: ``check(owner, name, value)`` returns the value as stored, or raises.
 Check: TypeAlias = Callable[[str, str, Any], Any]
-
-
-def _number(
-    owner: str, name: str, value: object, low: float = 0.0, high: float | None = None, high_open: bool = False
-) -> float:
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not math.isfinite(value):
-        raise ValueError(f"{owner}: {name} must be a finite number, got {value!r}")
-    number = float(value)
-    if number < low or (high is not None and (number >= high if high_open else number > high)):
-        upper = "" if high is None else f" and {'<' if high_open else '<='} {high}"
-        raise ValueError(f"{owner}: {name} must be >= {low}{upper}, got {value!r}")
-    return number
-
-
-def _flag(owner: str, name: str, value: object) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{owner}: {name} must be True or False, got {value!r}")
-    return bool(value)
-
-
-def _betas(owner: str, name: str, value: object) -> tuple[float, ...]:
-    if not isinstance(value, (tuple, list)) or len(value) != 2:
-        raise ValueError(f"{owner}: {name} must be a pair (beta1, beta2), got {value!r}")
-    return tuple(_number(owner, f"{name}[{i}]", b, 0.0, 1.0, high_open=True) for i, b in enumerate(value))
-
-
-def _parameter_list(owner: str, params: object) -> list[Any]:
-    """The parameters as a list, with PyTorch users' usual slips caught by name."""
-    if isinstance(params, Tensor):
-        raise TypeError(
-            f"{owner}: params must be an iterable of Tensors (e.g. model.parameters()), "
-            "got a single Tensor; wrap it in a list"
-        )
-    if hasattr(params, "parameters") and hasattr(params, "forward"):
-        raise TypeError(f"{owner}: got the model ({type(params).__name__}) itself; pass model.parameters()")
-    if callable(params):
-        raise TypeError(
-            f"{owner}: got the method {getattr(params, '__name__', params)!r} without calling it; "
-            "pass model.parameters() (with the parentheses)"
-        )
-    if not hasattr(params, "__iter__"):
-        raise TypeError(
-            f"{owner}: params must be an iterable of Tensors (e.g. model.parameters()), got {type(params).__name__}"
-        )
-    return list(params)
 
 
 def checked_grad(optimizer: Optimizer, p: Tensor, grad: Any) -> np.ndarray:
@@ -138,9 +96,13 @@ class Optimizer:
     """
 
     hyperparameters: ClassVar[dict[str, Check]] = {"lr": _number}
+    #: Hyper-parameters added after states were saved without them, and the value such a state had.
+    later_hyperparameters: ClassVar[dict[str, Any]] = {"maximize": False}
     #: The names a parameter's state may hold (None: any); with ``whole_state`` a non-empty state holds them all.
     state_names: ClassVar[tuple[str, ...] | None] = None
     whole_state: ClassVar[bool] = False
+    #: The names in a parameter's state that hold a number (a float), not an array of the parameter's shape.
+    number_state: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, params: Params, defaults: dict[str, Any] | float) -> None:
         owner = type(self).__name__
@@ -244,18 +206,28 @@ class Optimizer:
         if self._casts_seen != CastClock.now:
             self._follow_casts()
         self.step_count += 1
-        index = 0
+        start = 0
         with ag.no_grad():
             for group in self.param_groups:
-                for p in group["params"]:
-                    grad = p.grad
-                    if grad is not None:
-                        if type(grad) is not np.ndarray or grad.dtype is not p.dtype:
-                            grad = checked_grad(self, p, grad)
-                        elif grad.shape != p.data.shape:
-                            raise wrong_grad(self, p, grad)
-                        self._update(p, grad, self.state[index], group)
-                    index += 1
+                count = len(group["params"])
+                self._update_group(group, self.state[start : start + count])
+                start += count
+
+    def _update_group(self, group: ParamGroup, states: list[dict[str, Any]]) -> None:
+        """``_update`` of each parameter of ``group`` that has a gradient, with its state: the one place the
+        gradient is read, checked and, with ``maximize=True``, negated (gradient ascent, as torch: before weight
+        decay and everything else, so each step is the one that minimizes -loss)."""
+        maximize = group.get("maximize", False)  # (a subclass's own hyper-parameters may not have it)
+        for p, state in zip(group["params"], states):
+            grad = p.grad
+            if grad is not None:
+                if type(grad) is not np.ndarray or grad.dtype is not p.dtype:
+                    grad = checked_grad(self, p, grad)
+                elif grad.shape != p.data.shape:
+                    raise wrong_grad(self, p, grad)
+                if maximize:
+                    grad = -grad
+                self._update(p, grad, state, group)
 
     _casts_seen = 0  # CastClock.now when the state last matched its parameters' dtypes
 
@@ -286,7 +258,7 @@ class Optimizer:
         >>> opt.state_dict()
         {'state': {0: {'velocity': array([2.])}},
          'param_groups': [{'lr': 0.1, 'momentum': 0.9, 'dampening': 0.0, 'weight_decay': 0.0, 'nesterov': False,
-                           'params': [0]}],
+                           'maximize': False, 'params': [0]}],
          'step_count': 1}
         """
         groups, start = [], 0
@@ -338,6 +310,9 @@ class Optimizer:
                     f"saved state, {len(group['params'])} here; build the optimizer from the same model"
                 )
             hyper = {k: v for k, v in saved.items() if k not in ("params", "initial_lr")}
+            for name, value in self.later_hyperparameters.items():  # a state saved before it existed
+                if name in self.defaults:
+                    hyper.setdefault(name, value)
             if set(hyper) != set(self.defaults):
                 raise ValueError(
                     f"{owner}: group {i} has hyper-parameters {sorted(hyper)}, expected "
@@ -359,6 +334,14 @@ class Optimizer:
                 raise ValueError(f"{owner}: state for parameter {index}, but there are {len(params)} parameters")
             self._check_state_names(owner, index, set(entries), group_of[index])
             for name, value in entries.items():
+                if name in self.number_state:  # a number, not an array (ASGD's step size and averaging weight)
+                    number = np.asarray(value)
+                    if number.shape != () or number.dtype.kind not in "iuf" or not np.isfinite(number):
+                        raise ValueError(
+                            f"{owner}: state '{name}' of parameter {index} must be a finite number, got {value!r}"
+                        )
+                    new_state[index][name] = float(number)
+                    continue
                 if np.ndim(value) == 0 and np.asarray(value).dtype.kind in "iu":
                     if not 0 <= int(value) <= step_count:  # a parameter steps at most once per step()
                         raise ValueError(

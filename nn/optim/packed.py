@@ -135,6 +135,8 @@ def _packable(params: list[Tensor], states: list[dict[str, Any]]) -> bool:
 def packed_step(optimizer: Adam, number: int, group: ParamGroup, states: list[dict[str, Any]]) -> bool:
     """Adam's update of parameter group ``number`` through its pack; False (nothing done) when the
     group cannot be packed this step, for ``Adam._update`` to run per parameter instead."""
+    if group["maximize"]:  # gradient ascent: the per-parameter path negates the gradient (Optimizer._update_group)
+        return False
     params = group["params"]
     if any(p.grad is None for p in params):  # frozen (requires_grad_(False)) or unused: pack the others
         live = [i for i, p in enumerate(params) if p.grad is not None]
