@@ -229,18 +229,24 @@ def _check_order(function: str, path: object, model: object) -> None:
 MAX_META_BYTES = 16 << 20  # a checkpoint's JSON (settings, history, the loader's random state): kilobytes
 
 
-def _check_sizes(path: StrPath, headers: dict[str, tuple[tuple[int, ...], np.dtype[Any]]], model: Module) -> None:
+def _check_sizes(
+    path: StrPath, headers: dict[str, tuple[tuple[int, ...], np.dtype[Any]]], model: Module, optimizer: object
+) -> None:
     """Refuse, before any data is read, a member larger than this model's checkpoint can hold: every
     array is a parameter, a buffer or an optimizer's per-parameter state, so none has more elements
-    than the model's largest array (a deflated header can declare gigabytes in a few kilobytes)."""
+    than the model's largest array (a deflated header can declare gigabytes in a few kilobytes), but an
+    optimizer's that says it keeps larger ones (``largest_state()``: L-BFGS's history)."""
     if "meta" not in headers:
         raise ValueError(
             f"load_checkpoint: {os.fspath(path)!r} is not a checkpoint written by save_checkpoint "
             "(no 'meta' entry); for a file written by nn.save use nn.load(model, path)"
         )
     largest = max((value.size for value in model.state_dict().values()), default=0)
+    state_bound = getattr(optimizer, "largest_state", None)
+    optimizer_largest = max(largest, state_bound()) if callable(state_bound) else largest
     for name, (shape, dtype) in headers.items():
-        size, limit = math.prod(shape), (MAX_META_BYTES if name == "meta" else max(largest, 64))
+        most = optimizer_largest if name.startswith("optimizer/") else largest
+        size, limit = math.prod(shape), (MAX_META_BYTES if name == "meta" else max(most, 64))
         if size > limit:
             raise ValueError(
                 f"load_checkpoint: {os.fspath(path)!r} does not fit this {type(model).__name__}: member {name!r} "
@@ -271,7 +277,7 @@ def load_checkpoint(
     True
     """
     _check_order("load_checkpoint", path, model)
-    arrays = read_arrays(path, lambda headers: _check_sizes(path, headers, model), caller="load_checkpoint")
+    arrays = read_arrays(path, lambda headers: _check_sizes(path, headers, model, optimizer), caller="load_checkpoint")
     try:
         meta = json.loads(arrays["meta"].tobytes().decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):

@@ -223,6 +223,33 @@ def test_state_dict_round_trip_resumes_the_same_steps():
     assert resumed.state[0]["func_evals"] == opt.state[0]["func_evals"] and resumed.step_count == 4
 
 
+def test_a_checkpoint_file_holds_the_history_and_a_bloated_one_is_refused(tmp_path):
+    # L-BFGS's history (history_size rows of all the parameters' numbers) outgrows the model's largest array,
+    # the bound load_checkpoint checks headers against: the optimizer's own bound (largest_state) applies
+    X, y = digits(48)
+    kwargs = dict(max_iter=5, history_size=4)
+    model, twin = make_model(0), make_model(1)
+    opt = nn.optim.LBFGS(model.parameters(), **kwargs)
+    for _ in range(2):
+        opt.step(mlp_closure(opt, model, X, y))
+    history = opt.state_dict()["state"][0]["step_differences"]
+    assert history.size > max(p.data.size for p in model.parameters())  # what the model's bound refused
+    path = nn.utils.save_checkpoint(tmp_path / "run.npz", model, opt)
+    resumed = nn.optim.LBFGS(twin.parameters(), **kwargs)
+    nn.utils.load_checkpoint(path, twin, resumed)
+    np.testing.assert_array_equal(resumed.state[0]["step_differences"], opt.state[0]["step_differences"])
+    for _ in range(2):
+        opt.step(mlp_closure(opt, model, X, y))
+        resumed.step(mlp_closure(resumed, twin, X, y))
+    for p, q in zip(model.parameters(), twin.parameters()):
+        np.testing.assert_array_equal(p.data, q.data)
+    # one more row than history_size allows: refused from its header, before anything is read or changed
+    small = nn.optim.LBFGS(twin.parameters(), max_iter=5, history_size=1)
+    with pytest.raises(ValueError, match=r"member 'optimizer/0/step_differences' declares shape \(4, "):
+        nn.utils.load_checkpoint(path, twin, small)
+    assert small.state[0] == {}
+
+
 def test_a_state_that_does_not_fit_is_refused_and_nothing_changes():
     w = Tensor([-1.5, 2.0], requires_grad=True)
     opt = nn.optim.LBFGS([w], history_size=2)

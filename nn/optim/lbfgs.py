@@ -272,6 +272,11 @@ class LBFGS(Optimizer):
     def _size(self) -> int:
         return sum(p.data.size for p in self.params)
 
+    def largest_state(self) -> int:
+        """The most numbers one of its state arrays holds (the history: ``history_size`` rows of every parameter's
+        numbers), for ``load_checkpoint``'s size check before it reads a file."""
+        return self.param_groups[0]["history_size"] * self._size()
+
 
 def _two_loop(grad: np.ndarray, state: dict[str, Any]) -> np.ndarray:
     """-H g by the two-loop recursion (Nocedal & Wright, algorithm 7.4), H the inverse Hessian approximation
