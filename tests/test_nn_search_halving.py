@@ -190,3 +190,48 @@ def test_a_space_the_rungs_or_a_grid_cannot_take_is_refused():
         nn.successive_halving(build, SPACE, X, y, validation=VALIDATION)
     with pytest.raises(ValueError, match=r"successive_halving: epochs cannot be given or searched"):
         nn.successive_halving(grid_build, {"lr": [0.1], "epochs": [1, 2]}, X, y, validation=VALIDATION)
+
+
+# ---------------------------------------------------------------------------------- python -m nn.search --halving
+def test_cli_halving_writes_every_rung_best_first_as_the_python_api(tmp_path, capsys):
+    import csv
+
+    from nn.search.__main__ import Builder, main
+
+    out = tmp_path / "h"
+    args = ["--dataset", "moons", "--grid", "lr=0.5,0.2,0.05,0.01", "--halving", "2", "--min-epochs", "1"]
+    assert main([*args, "--epochs", "4", "--patience", "0", "--out", str(out)]) == 0
+    assert "7 trials in" in capsys.readouterr().out  # 4 at 1 epoch, 2 at 2, 1 at 4
+    with open(out / "results.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    splits = nn.tables.load_splits(dataset="moons", seed=0)
+    api = nn.successive_halving(Builder(2, 2, 0), {"lr": [0.5, 0.2, 0.05, 0.01]}, *splits.train,
+                                validation=splits.validation, min_epochs=1, max_epochs=4, eta=2)  # fmt: skip
+    assert [(float(r["lr"]), int(r["rung"]), int(r["epochs"]), float(r["score"])) for r in rows] == [
+        (r["lr"], r["rung"], r["epochs"], r["score"]) for r in api.table()
+    ]
+    assert [r["epochs"] for r in rows] == ["4", "2", "2", "1", "1", "1", "1"]
+    best = nn.MLP([2, 64, 2], seed=0)
+    nn.load(best, str(out / "best" / "model.npz"))
+    assert nn.evaluate(best, F.cross_entropy, *splits.validation)[1] == float(rows[0]["score"]) == api.best_score
+    assert (out / "search.png").read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--halving", "1"], r"--halving must be in 2..100, got 1"),
+        (["--halving", "2", "--min-epochs", "30"], r"--min-epochs must be in 1..--epochs, got 30"),
+        (["--min-epochs", "3"], r"--min-epochs is the first rung's epochs of --halving ETA; add --halving"),
+    ],
+)
+def test_cli_halving_usage_errors_are_one_line(tmp_path, capsys, args, message):
+    import re
+
+    from nn.search.__main__ import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--dataset", "moons", "--grid", "lr=0.1", *args, "--out", str(tmp_path / "x")])
+    stderr = capsys.readouterr().err
+    assert exit_.value.code == 2 and re.search(message, stderr), stderr
+    assert stderr.count("error:") == 1 and not (tmp_path / "x").exists()
