@@ -188,6 +188,8 @@ def test_bad_input_says_what_to_do(options, error, message):
 def test_a_space_the_rungs_or_a_grid_cannot_take_is_refused():
     with pytest.raises(ValueError, match=r"param_space\['lr'\] is a distribution \(log_uniform.*pass n_trials=K"):
         nn.successive_halving(build, SPACE, X, y, validation=VALIDATION)
+    with pytest.raises(ValueError, match=r"successive_halving: param_space\['lr'\] must be a non-empty list of values"):
+        nn.successive_halving(grid_build, {"lr": []}, X, y, validation=VALIDATION)
     with pytest.raises(ValueError, match=r"successive_halving: epochs cannot be given or searched"):
         nn.successive_halving(grid_build, {"lr": [0.1], "epochs": [1, 2]}, X, y, validation=VALIDATION)
 

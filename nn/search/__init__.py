@@ -40,7 +40,8 @@ class GridSearchResult:
     - ``results``: one dict per trial, in the order tried, with ``params``, ``score``,
       ``val_loss``, ``val_acc`` (None without accuracy), ``history`` and ``error`` (None, or
       why that trial has no score: fit's message when it diverged, or the worker that died;
-      its score is then -inf). No trial is ever dropped;
+      its score is then -inf). No trial is ever dropped. Successive halving's also have ``rung``,
+      ``epochs`` and ``trial`` (the index of the setting, which may run at several rungs);
     - ``best_params``, ``best_score``, ``best_model`` (trained), ``best_history``.
     """
 
@@ -57,7 +58,7 @@ class GridSearchResult:
 
     def __repr__(self) -> str:
         return (
-            f"GridSearchResult({len(self.results)} settings, best_params={self.best_params}, "
+            f"GridSearchResult({len(self.results)} trials, best_params={self.best_params}, "
             f"best_score={self.best_score:.4g})"
         )
 
@@ -243,14 +244,16 @@ def random_search(
     )
 
 
-def grid_settings(caller: str, param_grid: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
+def grid_settings(
+    caller: str, param_grid: Mapping[str, Sequence[Any]], argument: str = "param_grid"
+) -> list[dict[str, Any]]:
     """Every combination of ``param_grid``'s values, the last name varying fastest (``grid_search``'s trials).
 
     >>> grid_settings("grid_search", {"hidden": [4, 16], "lr": [0.1, 0.01]})
     [{'hidden': 4, 'lr': 0.1}, {'hidden': 4, 'lr': 0.01}, {'hidden': 16, 'lr': 0.1}, {'hidden': 16, 'lr': 0.01}]
     """
     grid = {
-        name: _values(caller, f"param_grid[{name!r}]", values, "")
+        name: _values(caller, f"{argument}[{name!r}]", values, "")
         for name, values in _check_space(caller, param_grid).items()
     }
     return [dict(zip(grid, values)) for values in itertools.product(*grid.values())]

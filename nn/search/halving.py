@@ -159,7 +159,7 @@ def _settings(param_space: Any, n_trials: int | None, seed: int) -> list[dict[st
                 f"{CALLER}: param_space[{name!r}] is a distribution ({values!r}); pass n_trials=K to draw "
                 "K settings from param_space, or give lists of values to try every combination"
             )
-    return grid_settings(CALLER, param_space)
+    return grid_settings(CALLER, param_space, "param_space")
 
 
 def _promoted(rows: Sequence[dict[str, Any]], size: int) -> list[int]:
