@@ -70,7 +70,7 @@ from .module import Module, Parameter
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from .recurrent import GRU, LSTM, RNN
 from .recurrent_cells import GRUCell, LSTMCell, RNNCell
-from .search import GridSearchResult, grid_search, random_search
+from .search import GridSearchResult, grid_search, random_search, successive_halving
 from .serialization import load, read_info, save
 from .training import evaluate, fit
 from .transformer import TransformerEncoder, TransformerEncoderLayer
@@ -162,6 +162,7 @@ __all__ = [
     "evaluate",
     "grid_search",
     "random_search",
+    "successive_halving",
     "GridSearchResult",
     "History",
     "save",

@@ -17,11 +17,13 @@ What the port needed: a trial of ``nn.search`` seeded numpy's global generator o
 ``seed=`` (the book's ``nn.Linear(64, 10)``) draw from ag's default generator (``ag.manual_seed``, as
 ``torch.manual_seed``): the same search twice gave different scores (0.231 then 0.104 for one setting), and a
 trial's result hung on whatever ran before it. Each trial now seeds both from ``seed`` and its index.
-``nn.search`` has grid and random search but no successive halving; the book's scheduler
-runs here as the book writes it, on our objective (it needs nothing from the library beyond ``nn.fit``).
-Adding ``nn.search.successive_halving`` (rungs of ``nn.fit`` runs with ``epochs`` raised, top 1/eta promoted)
-would fit nn.search's design (trials are settings with fit options) and is left as a gap. 19.4 (asynchronous
-successive halving) runs on Syne Tune's workers in the book, with no code of its own: not ported.
+``nn.search`` had grid and random search but no successive halving: the book's scheduler ran here as the
+book writes it, on our objective, with nothing of the library's to compare it with. ``nn.successive_halving``
+(rungs of ``nn.search`` trials with ``epochs`` raised, the top 1/eta promoted) now runs the book's setting:
+given the same sampled settings and each setting's seed, it trains the same configurations at every rung as
+the book's ``SuccessiveHalvingScheduler``, with the same errors, the same winner and the same 58 epochs.
+19.4 (asynchronous successive halving) runs on Syne Tune's workers in the book, with no code of its own:
+not ported.
 """
 
 import math
@@ -242,3 +244,52 @@ def test_19_3_successive_halving_promotes_the_best_half_and_saves_budget():
 
 def _lr_bs(config):
     return (config["learning_rate"], config["batch_size"])
+
+
+class _Drawn:
+    """A book-style domain (``rvs()``) drawing an nn.search distribution from a shared generator: the book's
+    RandomSearcher then samples exactly the settings ``nn.search`` draws from the same seed."""
+
+    def __init__(self, distribution, rng):
+        self.distribution, self.rng = distribution, rng
+
+    def rvs(self):
+        return self.distribution.sample(self.rng)
+
+
+def test_19_3_nn_successive_halving_promotes_what_the_book_s_scheduler_promotes():
+    seed = 7
+    space = {"learning_rate": nn.search.log_uniform(1e-2, 1), "batch_size": nn.search.randint(32, 255)}
+    rng = np.random.default_rng(seed)  # as nn.search draws its settings
+    drawn = []
+
+    class RecordingSearcher(RandomSearcher):
+        def sample_configuration(self):
+            drawn.append(super().sample_configuration())
+            return dict(drawn[-1])
+
+    def objective(learning_rate, batch_size, max_epochs):  # the book's, seeded as nn.search seeds setting k
+        k = drawn.index({"learning_rate": learning_rate, "batch_size": batch_size})
+        return hpo_objective(learning_rate, batch_size, max_epochs, seed=seed + k)
+
+    searcher = RecordingSearcher({name: _Drawn(dist, rng) for name, dist in space.items()})
+    scheduler = SuccessiveHalvingScheduler(searcher, eta=2, r_min=2, r_max=10)
+    tuner = HPOTuner(scheduler, objective)
+    tuner.run(number_of_trials=8 + 4 + 2 + 1)
+    result = nn.successive_halving(
+        build, space, *TRAIN, validation=VALID, n_trials=8, min_epochs=2, max_epochs=10, eta=2, seed=seed
+    )
+    assert [r["params"] for r in result.results if r["rung"] == 0] == drawn  # the same 8 settings
+    book = scheduler.all_observed_error_at_rungs
+    for rung, epochs in enumerate(scheduler.rung_levels):
+        ours = {_lr_bs(r["params"]): 1 - r["score"] for r in result.results if r["rung"] == rung}
+        assert all(r["epochs"] == epochs for r in result.results if r["rung"] == rung)
+        assert ours.keys() == {_lr_bs(c) for c, _ in book[epochs]}  # the same configurations at every rung
+        for config, error in book[epochs]:
+            assert ours[_lr_bs(config)] == pytest.approx(error, abs=1e-12)
+        if epochs < 10:  # no tie at the promotion boundary: the tie-breaks (arrival order) do not decide it
+            errors = sorted(ours.values())
+            assert errors[len(errors) // 2 - 1] < errors[len(errors) // 2]
+    ((winner, winner_error),) = book[10]
+    assert _lr_bs(result.best_params) == _lr_bs(winner) and 1 - result.best_score == pytest.approx(winner_error)
+    assert sum(r["epochs"] for r in result.results) == sum(c["max_epochs"] for c, _ in tuner.records) == 58

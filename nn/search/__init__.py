@@ -1,4 +1,5 @@
-"""Hyper-parameter search: ``nn.grid_search`` and ``nn.random_search``, run here or scaled out.
+"""Hyper-parameter search: ``nn.grid_search``, ``nn.random_search`` and ``nn.successive_halving``, run here or
+scaled out.
 
 Each setting is one *trial*: build a model, ``nn.fit`` it, score it on the validation
 data. Trials are independent and seeded, so they can run one after the other
@@ -39,7 +40,8 @@ class GridSearchResult:
     - ``results``: one dict per trial, in the order tried, with ``params``, ``score``,
       ``val_loss``, ``val_acc`` (None without accuracy), ``history`` and ``error`` (None, or
       why that trial has no score: fit's message when it diverged, or the worker that died;
-      its score is then -inf). No trial is ever dropped;
+      its score is then -inf). No trial is ever dropped. Successive halving's also have ``rung``,
+      ``epochs`` and ``trial`` (the index of the setting, which may run at several rungs);
     - ``best_params``, ``best_score``, ``best_model`` (trained), ``best_history``.
     """
 
@@ -56,22 +58,25 @@ class GridSearchResult:
 
     def __repr__(self) -> str:
         return (
-            f"GridSearchResult({len(self.results)} settings, best_params={self.best_params}, "
+            f"GridSearchResult({len(self.results)} trials, best_params={self.best_params}, "
             f"best_score={self.best_score:.4g})"
         )
 
 
 def table_rows(results: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """``results`` (as ``GridSearchResult.results``) as table rows, best score first; ties keep their order.
+    Successive halving's results (with a ``rung``) show their rung and epochs, the last rung first: the
+    search's best is the best of its last rung.
 
     >>> table_rows([dict(params={"lr": 0.1}, score=0.5, val_loss=0.7, val_acc=0.5, error=None, history=None),
     ...             dict(params={"lr": 1.0}, score=0.9, val_loss=0.2, val_acc=0.9, error=None, history=None)])
     [{'lr': 1.0, 'score': 0.9, ...}, {'lr': 0.1, 'score': 0.5, ...}]
     """
-    order = sorted(range(len(results)), key=lambda k: -results[k]["score"])
+    order = sorted(range(len(results)), key=lambda k: (-results[k].get("rung", 0), -results[k]["score"]))
     return [
         dict(
             results[k]["params"],
+            **({"rung": results[k]["rung"], "epochs": results[k]["epochs"]} if "rung" in results[k] else {}),
             score=results[k]["score"],
             val_loss=results[k]["val_loss"],
             val_acc=results[k]["val_acc"],
@@ -173,16 +178,10 @@ def grid_search(
     >>> result.best_params
     {'hidden': 4, 'lr': 0.1}
     """
-    grid = {
-        name: _values("grid_search", f"param_grid[{name!r}]", values, "")
-        for name, values in _check_space("grid_search", param_grid).items()
-    }
-    names = list(grid)
-    settings = [dict(zip(names, values)) for values in itertools.product(*(grid[n] for n in names))]
     return _search(
         "grid_search",
         build_fn,
-        settings,
+        grid_settings("grid_search", param_grid),
         X,
         y,
         validation,
@@ -228,19 +227,10 @@ def random_search(
     >>> result.best_params
     {'lr': 0.00013..., 'hidden': 4}
     """
-    space = _check_space("random_search", param_space)
-    for name, value in space.items():
-        if not hasattr(value, "sample"):
-            or_else = " or a distribution (nn.search.uniform, log_uniform, randint)"
-            space[name] = choice(_values("random_search", f"param_space[{name!r}]", value, or_else))
-    if not isinstance(n_samples, (int, np.integer)) or isinstance(n_samples, bool) or n_samples < 1:
-        raise ValueError(f"random_search: n_samples must be a positive int, got {n_samples!r}")
-    rng = np.random.default_rng(seed)
-    settings = [{name: dist.sample(rng) for name, dist in space.items()} for _ in range(int(n_samples))]
     return _search(
         "random_search",
         build_fn,
-        settings,
+        sampled_settings("random_search", param_space, n_samples, seed),
         X,
         y,
         validation,
@@ -252,6 +242,41 @@ def random_search(
         seed,
         fit_options,
     )
+
+
+def grid_settings(
+    caller: str, param_grid: Mapping[str, Sequence[Any]], argument: str = "param_grid"
+) -> list[dict[str, Any]]:
+    """Every combination of ``param_grid``'s values, the last name varying fastest (``grid_search``'s trials).
+
+    >>> grid_settings("grid_search", {"hidden": [4, 16], "lr": [0.1, 0.01]})
+    [{'hidden': 4, 'lr': 0.1}, {'hidden': 4, 'lr': 0.01}, {'hidden': 16, 'lr': 0.1}, {'hidden': 16, 'lr': 0.01}]
+    """
+    grid = {
+        name: _values(caller, f"{argument}[{name!r}]", values, "")
+        for name, values in _check_space(caller, param_grid).items()
+    }
+    return [dict(zip(grid, values)) for values in itertools.product(*grid.values())]
+
+
+def sampled_settings(
+    caller: str, param_space: Mapping[str, _Distribution | Sequence[Any]], n_samples: int, seed: int
+) -> list[dict[str, Any]]:
+    """``n_samples`` settings drawn from ``param_space`` by a generator seeded with ``seed``, one name after
+    the other in each (``random_search``'s trials: the same seed draws the same settings).
+
+    >>> sampled_settings("random_search", {"hidden": [4, 16], "lr": nn.search.log_uniform(1e-3, 1)}, 2, seed=0)
+    [{'hidden': 16, 'lr': 0.0064...}, {'hidden': 16, 'lr': 0.0013...}]
+    """
+    space = _check_space(caller, param_space)
+    for name, value in space.items():
+        if not hasattr(value, "sample"):
+            or_else = " or a distribution (nn.search.uniform, log_uniform, randint)"
+            space[name] = choice(_values(caller, f"param_space[{name!r}]", value, or_else))
+    if not isinstance(n_samples, (int, np.integer)) or isinstance(n_samples, bool) or n_samples < 1:
+        raise ValueError(f"{caller}: n_samples must be a positive int, got {n_samples!r}")
+    rng = np.random.default_rng(seed)
+    return [{name: dist.sample(rng) for name, dist in space.items()} for _ in range(int(n_samples))]
 
 
 def _values(caller: str, where: str, values: object, or_else: str) -> list[Any]:
@@ -282,16 +307,7 @@ def _search(
     seed: int,
     fit_options: dict[str, Any],
 ) -> GridSearchResult:
-    if not callable(build_fn):
-        raise TypeError(
-            f"{caller}: build_fn must be a function returning (model, loss_fn, optimizer), "
-            f"got {type(build_fn).__name__}"
-        )
-    if validation is None:
-        raise ValueError(f"{caller}: validation=(X_val, y_val) is required: settings are compared on it")
-    unknown = set(fit_options) - _FIT_OPTIONS
-    if unknown:
-        raise TypeError(f"{caller}: unknown fit options {sorted(unknown)}; valid ones are {sorted(_FIT_OPTIONS)}")
+    validation = check_search(caller, build_fn, validation, fit_options)
     options = dict(fit_options, epochs=epochs, batch_size=batch_size, progress=progress)
     trial = _Trial(build_fn, X, y, validation, options, seed)
     done = Outcomes()  # by trial index, filled as trials finish
@@ -314,6 +330,23 @@ def _search(
     return best
 
 
+def check_search(
+    caller: str, build_fn: object, validation: tuple[ArrayLike, ArrayLike] | None, fit_options: Mapping[str, Any]
+) -> tuple[ArrayLike, ArrayLike]:
+    """``validation``, or the TypeError or ValueError for a search's build_fn, validation data or fit options."""
+    if not callable(build_fn):
+        raise TypeError(
+            f"{caller}: build_fn must be a function returning (model, loss_fn, optimizer), "
+            f"got {type(build_fn).__name__}"
+        )
+    if validation is None:
+        raise ValueError(f"{caller}: validation=(X_val, y_val) is required: settings are compared on it")
+    unknown = set(fit_options) - _FIT_OPTIONS
+    if unknown:
+        raise TypeError(f"{caller}: unknown fit options {sorted(unknown)}; valid ones are {sorted(_FIT_OPTIONS)}")
+    return validation
+
+
 def _best_of(outcomes: Sequence[Outcome]) -> GridSearchResult | None:
     """The result of these trials, or None when none has a score (every one diverged or died)."""
     results = [result for result, _ in outcomes]
@@ -324,9 +357,14 @@ def _best_of(outcomes: Sequence[Outcome]) -> GridSearchResult | None:
     return GridSearchResult(results, best_index, outcomes[best_index][1])
 
 
+# After the names it builds on: halving.py imports them from here.
+from .halving import halving_schedule, successive_halving  # noqa: E402
+
 __all__ = [
     "grid_search",
     "random_search",
+    "successive_halving",
+    "halving_schedule",
     "GridSearchResult",
     "table_rows",
     "uniform",

@@ -5,11 +5,13 @@
     python -m nn.search --data X.npy --labels y.npy --grid lr=0.01,0.001
     python -m nn.search --dataset digits --samples 12 --grid lr=log:1e-4:1e-1 hidden=int:16:128
     python -m nn.search --dataset digits --grid lr=0.1,0.01 --scheduler tcp://10.0.0.5:8786
+    python -m nn.search --dataset digits --samples 27 --grid lr=log:1e-4:1e-1 --halving 3 --min-epochs 1 --epochs 27
 
 ``--grid`` takes NAME=VALUES: a comma-separated list (``hidden`` lists layer sizes joined by
 ``:``, so ``128:64`` is two layers); with ``--samples K`` also ranges to draw from: ``log:LO:HI``
 and ``range:LO:HI`` for lr and weight_decay, ``int:LO:HI`` for hidden (one layer) and batch_size.
-Names: lr, hidden, weight_decay, activation, optimizer, batch_size.
+Names: lr, hidden, weight_decay, activation, optimizer, batch_size. ``--halving ETA`` is successive halving:
+every setting trains ``--min-epochs``, the best 1/ETA go on with ETA times as many, up to ``--epochs``.
 Writes into ``--out``: ``results.csv`` (one row per trial, best first), ``search.png`` and
 ``best/`` (the best trial's model, saved as ``python -m nn.train`` saves one: with the data's
 standardizer and class and feature names, so ``python -m nn.predict best/model.npz`` reads raw rows).
@@ -38,6 +40,7 @@ from ..tables import Splits, load_splits
 from ..train import OPTIMIZERS, new_run_folder
 from ..train_flags import memory_estimate, physical_memory
 from . import GridSearchResult, grid_search, log_uniform, randint, random_search, table_rows, uniform
+from .halving import successive_halving
 from .space import _Distribution
 
 PARAMETERS: dict[str, Callable[[str], Any] | str] = {  # how to read each parameter's values
@@ -127,7 +130,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--labels", default=None, metavar="FILE", help="the .npy of targets for a .npy --data")
     parser.add_argument("--grid", nargs="+", required=True, metavar="NAME=VALUES")
     parser.add_argument("--samples", type=int, default=None, help="random search: draw this many settings")
-    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--epochs", type=int, default=20, help="each trial's epochs (with --halving: the last rung's)")
+    parser.add_argument("--halving", type=int, default=None, metavar="ETA", help="successive halving, keeping 1/ETA")
+    parser.add_argument("--min-epochs", type=int, default=1, help="with --halving: the first rung's epochs")
     parser.add_argument("--patience", type=int, default=5, help="early stopping in each trial (0: off)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--jobs", type=int, default=1, help="parallel worker processes (-1: every core)")
@@ -146,12 +151,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         ("--seed", 0 <= args.seed < 2**32, "in 0..2**32-1"),
         ("--jobs", args.jobs == -1 or 1 <= args.jobs <= 256, "-1 or 1..256"),
         ("--samples", args.samples is None or 1 <= args.samples <= 10_000, "in 1..10000"),
+        ("--halving", args.halving is None or 2 <= args.halving <= 100, "in 2..100"),
+        ("--min-epochs", 1 <= args.min_epochs <= args.epochs, "in 1..--epochs"),
     ]
     for flag, ok, rule in checks:
         if not ok:
             parser.error(f"{flag} must be {rule}, got {getattr(args, flag[2:].replace('-', '_'))}")
     if args.scheduler and args.jobs != 1:
         parser.error("--jobs and --scheduler exclude each other: the cluster's workers are the parallelism")
+    if args.min_epochs != 1 and args.halving is None:
+        parser.error("--min-epochs is the first rung's epochs of --halving ETA; add --halving (or drop it)")
     if args.target and not args.data:
         parser.error("--target names a column of --data FILE")
     if args.labels and not args.data:
@@ -304,7 +313,10 @@ def run(args: argparse.Namespace, signals: StopSignals) -> int:
     )
     start = time.perf_counter()
     try:
-        if args.samples is None:
+        if args.halving is not None:
+            rungs = dict(n_trials=args.samples, eta=args.halving, min_epochs=args.min_epochs)
+            result = successive_halving(builder, args.space, max_epochs=options.pop("epochs"), **rungs, **options)
+        elif args.samples is None:
             result = grid_search(builder, args.space, **options)
         else:
             result = random_search(builder, args.space, n_samples=args.samples, **options)
