@@ -322,4 +322,64 @@ def book_llm(torch, nn):
                 break
         return total_loss / num_batches
 
+    def evaluate_model(model, train_loader, val_loader, device, eval_iter):
+        model.eval()
+        with torch.no_grad():
+            train_loss = calc_loss_loader(train_loader, model, device, num_batches=eval_iter)
+            val_loss = calc_loss_loader(val_loader, model, device, num_batches=eval_iter)
+        model.train()
+        return train_loss, val_loss
+
+    def train_model_simple(model, train_loader, val_loader, optimizer, device, num_epochs, eval_freq, eval_iter):
+        """The book's, less its sample printing (start_context and the tokenizer)."""
+        train_losses, val_losses, track_tokens_seen = [], [], []
+        tokens_seen, global_step = 0, -1
+        for _epoch in range(num_epochs):
+            model.train()
+            for input_batch, target_batch in train_loader:
+                optimizer.zero_grad()
+                loss = calc_loss_batch(input_batch, target_batch, model, device)
+                loss.backward()
+                optimizer.step()
+                tokens_seen += input_batch.numel()
+                global_step += 1
+                if global_step % eval_freq == 0:
+                    train_loss, val_loss = evaluate_model(model, train_loader, val_loader, device, eval_iter)
+                    train_losses.append(train_loss)
+                    val_losses.append(val_loss)
+                    track_tokens_seen.append(tokens_seen)
+        return train_losses, val_losses, track_tokens_seen
+
+    def assign(left, right):
+        if left.shape != right.shape:
+            raise ValueError(f"Shape mismatch. Left: {left.shape}, Right: {right.shape}")
+        return nn.Parameter(torch.tensor(right))  # the book: torch.nn.Parameter
+
+    def load_weights_into_gpt(gpt, params):
+        gpt.pos_emb.weight = assign(gpt.pos_emb.weight, params["wpe"])
+        gpt.tok_emb.weight = assign(gpt.tok_emb.weight, params["wte"])
+        for b in range(len(params["blocks"])):
+            block, att, ff = params["blocks"][b], gpt.trf_blocks[b].att, gpt.trf_blocks[b].ff
+            q_w, k_w, v_w = np.split(block["attn"]["c_attn"]["w"], 3, axis=-1)
+            att.W_query.weight = assign(att.W_query.weight, q_w.T)
+            att.W_key.weight = assign(att.W_key.weight, k_w.T)
+            att.W_value.weight = assign(att.W_value.weight, v_w.T)
+            q_b, k_b, v_b = np.split(block["attn"]["c_attn"]["b"], 3, axis=-1)
+            att.W_query.bias = assign(att.W_query.bias, q_b)
+            att.W_key.bias = assign(att.W_key.bias, k_b)
+            att.W_value.bias = assign(att.W_value.bias, v_b)
+            att.out_proj.weight = assign(att.out_proj.weight, block["attn"]["c_proj"]["w"].T)
+            att.out_proj.bias = assign(att.out_proj.bias, block["attn"]["c_proj"]["b"])
+            ff.layers[0].weight = assign(ff.layers[0].weight, block["mlp"]["c_fc"]["w"].T)
+            ff.layers[0].bias = assign(ff.layers[0].bias, block["mlp"]["c_fc"]["b"])
+            ff.layers[2].weight = assign(ff.layers[2].weight, block["mlp"]["c_proj"]["w"].T)
+            ff.layers[2].bias = assign(ff.layers[2].bias, block["mlp"]["c_proj"]["b"])
+            gpt.trf_blocks[b].norm1.scale = assign(gpt.trf_blocks[b].norm1.scale, block["ln_1"]["g"])
+            gpt.trf_blocks[b].norm1.shift = assign(gpt.trf_blocks[b].norm1.shift, block["ln_1"]["b"])
+            gpt.trf_blocks[b].norm2.scale = assign(gpt.trf_blocks[b].norm2.scale, block["ln_2"]["g"])
+            gpt.trf_blocks[b].norm2.shift = assign(gpt.trf_blocks[b].norm2.shift, block["ln_2"]["b"])
+        gpt.final_norm.scale = assign(gpt.final_norm.scale, params["g"])
+        gpt.final_norm.shift = assign(gpt.final_norm.shift, params["b"])
+        gpt.out_head.weight = assign(gpt.out_head.weight, params["wte"])
+
     return types.SimpleNamespace(**{k: v for k, v in locals().items() if not k.startswith(("torch", "nn"))})
