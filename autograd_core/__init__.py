@@ -15,6 +15,7 @@ import numpy as np
 from . import (
     autograd,  # noqa: F401 (kept out of __all__) torch.autograd's: ag.autograd.grad, .backward, .functional.jacobian(f, x)
     func,  # torch.func's spellings: ag.func.grad, ag.func.vmap, ...
+    linalg,  # torch.linalg's norms: ag.linalg.norm(t, ord=2, dim=1), ag.linalg.vector_norm
 )
 from .batching import vmap
 from .checkpoint import checkpoint  # (the function replaces the module's name, as compile's)
@@ -84,7 +85,7 @@ from .functions import (
     where,
 )
 from .functions_jax import round, stop_gradient, tensordot, vdot
-from .functions_out import add, div, mul, sub
+from .functions_out import add, div, divide, mul, multiply, sub, subtract, true_divide
 from .functions_torch import (
     bmm,
     broadcast_to,
@@ -153,7 +154,7 @@ from .sampling import (
     randperm,
 )
 from .saving import load, save
-from .summaries import Histogram, all, any, histogram  # noqa: F401 (all/any: ag.all(t); kept out of __all__, as float)
+from .summaries import Histogram, all, any, bincount, bucketize, histogram  # noqa: F401 (all/any: ag.all(t); kept out of __all__, as float)
 from .tensor import Tensor
 from .transforms import hvp, jacobian, jvp, value_and_grad
 from .transforms_hips import elementwise_grad, ravel_pytree
@@ -167,6 +168,9 @@ float16, uint8, int8, int16 = np.float16, np.uint8, np.int8, np.int16
 half, double, long = np.float16, np.float64, np.int64
 # torch.float and torch.int as well, kept out of __all__: a star import must not shadow Python's float and int
 float, int = np.float32, np.int32  # noqa: A001
+# torch's constants (torch.pi, torch.inf: the masks and GELU of "Build a Large Language Model"), kept out of
+# __all__ for the same reason: a star import must not bring in a one-letter e
+pi, e, inf, nan = np.pi, np.e, np.inf, np.nan
 
 __all__ = [
     "Tensor",
@@ -346,4 +350,11 @@ __all__ = [
     "sub",
     "mul",
     "div",
+    "multiply",
+    "subtract",
+    "divide",
+    "true_divide",
+    "bincount",
+    "bucketize",
+    "linalg",
 ]

@@ -280,8 +280,9 @@ def minimum(a: TensorLike, b: TensorLike) -> Tensor:
     return a.minimum(b)
 
 
-def where(condition: TensorLike, a: TensorLike, b: TensorLike) -> Tensor:
-    """Pick ``a`` where ``condition`` holds, else ``b`` (broadcasting); gradients follow the pick.
+def where(condition: TensorLike, input: TensorLike, other: TensorLike) -> Tensor:
+    """Pick ``input`` where ``condition`` holds, else ``other`` (broadcasting); gradients follow the pick.
+    The names are ``torch.where``'s, so its keyword call (``where(condition=..., input=..., other=...)``) works.
 
     >>> x = Tensor([-2.0, 3.0])
     >>> where(x > 0, x, 0.1 * x)      # leaky relu
@@ -292,7 +293,7 @@ def where(condition: TensorLike, a: TensorLike, b: TensorLike) -> Tensor:
         raise TypeError(
             f"where: condition must be boolean, got {condition.dtype}; compare first, e.g. where(x.data > 0, x, 0)"
         )
-    a, b = _operands(a, b)
+    a, b = _operands(input, other)
     return Tensor.apply(Where, a, b, condition=condition)
 
 

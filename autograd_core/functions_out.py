@@ -1,4 +1,5 @@
-"""PyTorch's module-level arithmetic, ``ag.add(a, b, alpha=)``, ``ag.sub``, ``ag.mul``, ``ag.div``, and the
+"""PyTorch's module-level arithmetic, ``ag.add(a, b, alpha=)``, ``ag.sub``, ``ag.mul``, ``ag.div`` (and torch's aliases
+``ag.subtract``, ``ag.multiply``, ``ag.divide``, ``ag.true_divide``), and the
 ``out=`` argument they and ``ag.matmul`` take: the result written into an existing tensor, as
 ``torch.mul(x, y, out=z)`` (values only: PyTorch's ``out=`` records no gradient either).
 """
@@ -107,3 +108,8 @@ def div(input: TensorLike, other: TensorLike, *, rounding_mode: str | None = Non
         elif rounding_mode == "trunc":  # integers: floor's quotient one up where it rounded a negative one down
             quotient = quotient + ((np.remainder(a.data, b.data) != 0) & ((a.data < 0) != (b.data < 0)))
     return write_out("div", Tensor(quotient), out)
+
+
+# torch's aliases of the four (torch.multiply, subtract, divide, true_divide): the same functions, so an
+# error still names the op by its main spelling
+multiply, subtract, divide, true_divide = mul, sub, div, div

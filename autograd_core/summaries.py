@@ -1,5 +1,6 @@
-"""Summaries of a tensor's values, with no gradient (as PyTorch's): ``ag.all``, ``ag.any`` and
-``ag.histogram``, which also take the numpy arrays ``.grad`` holds (``ag.histogram(layer.out.grad)``).
+"""Summaries of a tensor's values, with no gradient (as PyTorch's): ``ag.all``, ``ag.any``,
+``ag.histogram``, which also take the numpy arrays ``.grad`` holds (``ag.histogram(layer.out.grad)``), and the
+integer ones, ``ag.bincount`` (how often each token was sampled) and ``ag.bucketize`` (a number's bin).
 
 >>> all(Tensor([1.0, 2.0]) > 0).item()
 True
@@ -84,6 +85,43 @@ def histogram(
         values.ravel(), edges, range=range, weights=None if weights is None else weights.ravel(), density=density
     )
     return Histogram(Tensor(hist.astype(values.dtype)), Tensor(bin_edges.astype(values.dtype)))
+
+
+def bincount(input: TensorLike, weights: TensorLike | None = None, minlength: int = 0) -> Tensor:
+    """How often each of 0, 1, ..., max(input) occurs in the 1-d non-negative integer ``input`` (at least
+    ``minlength`` counts), as ``torch.bincount``: int64 counts, or with ``weights`` the sum of each value's weights.
+
+    >>> bincount(Tensor(np.array([0, 2, 2, 1, 2]))).tolist()
+    [1, 1, 3]
+    """
+    values = np.asarray(input._data if isinstance(input, Tensor) else input)
+    if values.ndim != 1 or values.dtype.kind not in "iub" or (values.size and values.min() < 0):
+        raise ValueError(
+            f"bincount: input must be a 1-d tensor of non-negative integers, got shape {values.shape} of "
+            f"{values.dtype}; flatten it (t.flatten()) or convert it (t.long())"
+        )
+    w = None if weights is None else np.asarray(weights._data if isinstance(weights, Tensor) else weights)
+    if w is not None and w.shape != values.shape:
+        raise ValueError(f"bincount: weights has shape {w.shape}, the input {values.shape}; they must match")
+    counts = np.bincount(values, weights=w, minlength=minlength)
+    return Tensor(counts if w is None else counts.astype(np.result_type(w.dtype, np.float32)))
+
+
+def bucketize(input: TensorLike, boundaries: TensorLike, *, right: bool = False) -> Tensor:
+    """The index of the bucket each value of ``input`` falls in, as ``torch.bucketize``: ``i`` such that
+    ``boundaries[i-1] < x <= boundaries[i]`` (``right=True``: ``boundaries[i-1] <= x < boundaries[i]``), for
+    increasing 1-d ``boundaries``; int64, input's shape, no gradient.
+
+    >>> bucketize(Tensor([1.0, 5.0, 9.0]), Tensor([1.0, 5.0]), right=True).tolist()
+    [1, 2, 2]
+    """
+    values = np.asarray(input._data if isinstance(input, Tensor) else input)
+    edges = np.asarray(boundaries._data if isinstance(boundaries, Tensor) else boundaries)
+    if edges.ndim != 1 or (edges.size > 1 and not (np.diff(edges) >= 0).all()):
+        raise ValueError(
+            f"bucketize: boundaries must be 1-d and sorted increasing, got {edges.tolist()}; sort them first (t.sort())"
+        )
+    return Tensor(np.searchsorted(edges, values, side="right" if right else "left").astype(np.int64))
 
 
 def _float_values(name: str, x: TensorLike) -> Array:

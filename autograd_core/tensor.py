@@ -41,7 +41,7 @@ from .primitives import (
     Transpose,
 )
 from .tensor_base import Size, TensorBase, normalize_axes, torch_axis, transpose_order
-from .tensor_inputs import as_array, plain_index, require_float, weak_scalar  # (module globals: read by calls)
+from .tensor_inputs import as_array, plain_index, require_flag_and_float, require_float, weak_scalar  # (read by calls)
 from .tensor_methods import TensorMethods
 from .tensor_views import TensorViews
 from .types import Array, ArrayLike, Axis, DTypeLike, Index, Shape, TensorLike
@@ -191,7 +191,7 @@ class Tensor(TensorMethods, TensorViews):
         else:
             array = as_array(data, dtype)
             if requires_grad:
-                require_float("Tensor: requires_grad=True", array.dtype, "pass dtype=np.float64 (or float32)")
+                require_flag_and_float(data, requires_grad, array.dtype)
         # Every slot set (one never set would raise AttributeError when read), written out as in _node:
         # a scalar leaf is a tenth of the cs231n neuron's cost, and a call is a tenth of a leaf's.
         self._data = array

@@ -1,4 +1,5 @@
-"""PyTorch's in-place updates, outside the graph: ``zero_ fill_ add_ sub_ mul_ div_ copy_ clamp_ index_add_``, what an
+"""PyTorch's in-place updates, outside the graph: ``zero_ fill_ add_ sub_ mul_ div_ copy_ clamp_ masked_fill_
+index_add_``, what an
 optimizer loop writes under ``no_grad``; each refuses a tensor a recorded op still needs (as ``w -= ...``).
 ``Tensor`` inherits them through ``TensorTorch``.
 
@@ -96,6 +97,23 @@ class TensorInPlace(TensorMath, TensorRandomFill):
         """
         t = self._in_place("clamp_")
         t[...] = _values(t.clamp(min, max))
+        return t
+
+    def masked_fill_(self, mask: TensorLike, value: TensorLike) -> Tensor:
+        """Set the elements where the boolean ``mask`` holds to ``value`` in place (a causal mask on a buffer of
+        scores). Attention scores a recorded op made are refused, naming ``scores = scores.masked_fill(mask, value)``.
+
+        >>> Tensor([1.0, -2.0, 3.0]).masked_fill_(np.array([False, True, False]), 0.0)
+        Tensor([1., 0., 3.])
+        """
+        t = cast("Tensor", self)
+        t._check_inplace(
+            "masked_fill_()",
+            "would change it outside the graph",
+            "`w.data[mask] = value`",
+            new_tensor="y = y.masked_fill(mask, value), ",
+        )
+        t[...] = _values(t.masked_fill(mask, value))  # masked_fill's checks of the mask, and x's dtype
         return t
 
     def index_add_(self, dim: int, index: TensorLike, source: TensorLike, *, alpha: float = 1) -> Tensor:

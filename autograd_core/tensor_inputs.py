@@ -138,3 +138,21 @@ def _holds_graph(data: list[Any] | tuple[Any, ...]) -> bool:
         (isinstance(v, TensorBase) and v.requires_grad) or (isinstance(v, (list, tuple)) and _holds_graph(v))
         for v in data
     )
+
+
+def require_flag_and_float(data: object, requires_grad: object, dtype: np.dtype[Any]) -> None:
+    """What ``Tensor(data, requires_grad)`` checks of a truthy ``requires_grad``: a flag, not PyTorch's legacy
+    ``torch.Tensor(2, 3)`` (sizes: here the number 2 with ``requires_grad=3``; ``Tensor(3)`` stays the number 3,
+    as micrograd's ``Value(3)``), and float data.
+
+    >>> require_flag_and_float(2, 3, np.dtype(np.float64))
+    Traceback (most recent call last):
+    TypeError: Tensor(2, 3): Tensor's second argument is requires_grad (a bool), not a size as in PyTorch's ...
+    """
+    if type(requires_grad) is int:
+        raise TypeError(
+            f"Tensor({data}, {requires_grad}): Tensor's second argument is requires_grad (a bool), not a size as "
+            f"in PyTorch's legacy torch.Tensor(*sizes); for an uninitialised tensor of that shape write "
+            f"ag.empty({data}, {requires_grad}) (or ag.zeros), for a tensor to train Tensor(data, requires_grad=True)"
+        )
+    require_float("Tensor: requires_grad=True", dtype, "pass dtype=np.float64 (or float32)")

@@ -62,7 +62,8 @@ class TensorMethods(TensorBase):
         count_writes((self,))
         return cast("Tensor", self)
 
-    def _check_inplace(self, what: str, why: str, instead: str) -> None:
+    def _check_inplace(self, what: str, why: str, instead: str, new_tensor: str = "") -> None:
+        # new_tensor: the out-of-place spelling of this very call, named first on a recorded tensor
         if self.requires_grad and current_switches().grad_enabled:
             if self._prim is None:
                 raise RuntimeError(
@@ -70,8 +71,9 @@ class TensorMethods(TensorBase):
                     f"recording: {instead}, the same inside `with no_grad():`, or use an optimizer from nn.optim."
                 )
             raise RuntimeError(
-                f"{what} on a tensor that is part of a recorded graph; make a new tensor instead (y = y + ..., "
-                "y.at[i].set(v), ag.where(mask, value, y)), or, needing no gradient, work inside `with ag.no_grad():`"
+                f"{what} on a tensor that is part of a recorded graph; make a new tensor instead ({new_tensor}"
+                "y = y + ..., y.at[i].set(v), ag.where(mask, value, y)), or, needing no gradient, work inside "
+                "`with ag.no_grad():`"
             )
 
     def __setitem__(self, index: Index, value: TensorLike) -> None:

@@ -28,6 +28,7 @@ import numpy as np
 from autograd_core import Tensor, structure_changed
 from autograd_core.grad_mode import enter_scope, exit_scope
 
+from .buffers import BufferArray
 from .module_state import ModuleState
 from .parameter import Parameter as Parameter  # (nn.module.Parameter: where torch code finds it)
 from .parameter import is_parameter_value, mark_parameter
@@ -170,7 +171,8 @@ class Module(ModuleState):
     def register_buffer(self, name: str, array: np.ndarray | Tensor) -> None:
         """Keep ``array`` (running statistics, say) as state that is saved and loaded with the parameters
         but is not trained: ``self.register_buffer("running_mean", np.zeros(4))``. A buffer is a numpy array:
-        a Tensor given, as PyTorch code does (``ag.ones(4)``), is kept as its array (``t.data``, the same memory)."""
+        a Tensor given, as PyTorch code does (``ag.ones(4)``), is kept as its array (``t.data``, the same memory),
+        which answers the Tensor methods numpy lacks (``self.mask.bool()``: nn/buffers.py)."""
         if name in self._parameters or name in self._modules:
             raise KeyError(f"register_buffer: '{name}' is already a parameter or sub-module of {type(self).__name__}")
         self._buffers[name] = self._buffer_value(name, array)
@@ -186,7 +188,7 @@ class Module(ModuleState):
             value = value.data
         if not isinstance(value, np.ndarray):
             raise TypeError(f"{type(self).__name__}: buffer '{name}' must be a numpy array, got {type(value).__name__}")
-        return value
+        return BufferArray.of(value)  # the same memory; PyTorch code's self.mask.bool() reads as a Tensor's
 
     def named_buffers(self) -> Iterator[tuple[str, np.ndarray]]:
         """Yield ``(dotted_name, array)`` for every buffer (e.g. BatchNorm's running statistics)."""

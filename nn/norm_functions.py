@@ -73,6 +73,8 @@ def batch_norm(
     for what, value in stats.items():
         if value is not None and not (isinstance(value, np.ndarray) and value.dtype.kind == "f"):
             raise TypeError(f"batch_norm: {what} must be a float numpy array (updated in place) or None")
+    # plain views of a module's buffers (nn/buffers.py's BufferArray): the same memory, numpy's speed
+    running_mean, running_var = (None if a is None else np.asarray(a) for a in (running_mean, running_var))
     if not isinstance(momentum, numbers.Real) or isinstance(momentum, bool) or not 0 < momentum <= 1:
         raise ValueError(
             f"batch_norm: momentum must be a number in (0, 1], got {momentum!r} (None, PyTorch's cumulative average, "

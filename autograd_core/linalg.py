@@ -1,0 +1,47 @@
+"""``torch.linalg``'s norms, over ``ag.norm`` (functions.py, which owns the formula and its gradient at 0):
+``ag.linalg.vector_norm`` and ``ag.linalg.norm``, as Raschka's chapter 12 writes ``torch.linalg.norm(t1, ord=2,
+dim=1)``. Matrix norms other than Frobenius (spectral, nuclear, max row or column sum) are not here; each is refused
+saying so.
+
+>>> from autograd_core import linalg
+>>> linalg.norm(Tensor([[3.0, 4.0], [6.0, 8.0]]), ord=2, dim=1)
+Tensor([ 5., 10.])
+"""
+
+from __future__ import annotations
+
+from .functions import as_tensor
+from .functions import norm as _p_norm
+from .tensor import Tensor
+from .types import Axis, TensorLike
+
+
+def vector_norm(x: TensorLike, ord: float = 2, dim: Axis = None, keepdim: bool = False) -> Tensor:
+    """The ``ord``-norm of ``x``'s elements over ``dim`` (all of them by default), as ``torch.linalg.vector_norm``.
+
+    >>> vector_norm(Tensor([[3.0, 0.0], [0.0, -4.0]]))
+    Tensor(5.)
+    """
+    return _p_norm(x, ord, dim, keepdim)
+
+
+def norm(x: TensorLike, ord: float | str | None = None, dim: Axis = None, keepdim: bool = False) -> Tensor:
+    """``torch.linalg.norm``: a vector norm over one ``dim`` (or of a 1-d ``x``), the Frobenius norm of a
+    matrix (``ord=None`` or ``'fro'``, over a 2-d ``x`` or two ``dim``), and with ``ord`` and ``dim`` both None
+    the 2-norm of every element.
+
+    >>> norm(Tensor([3.0, -4.0]), ord=1)
+    Tensor(7.)
+    """
+    x = as_tensor(x)
+    dims = (dim,) if isinstance(dim, int) else tuple(dim) if dim is not None else None
+    vectors = len(dims) == 1 if dims is not None else x.ndim == 1
+    if ord is None or (vectors and not isinstance(ord, str)):
+        return _p_norm(x, 2 if ord is None else ord, dim, keepdim)
+    if not vectors and ord == "fro" and ((dims is not None and len(dims) == 2) or (dims is None and x.ndim == 2)):
+        return _p_norm(x, 2, dim, keepdim)
+    raise ValueError(
+        f"linalg.norm: ord={ord!r} over dim={dim!r} of a tensor of shape {x.shape} is not supported here (only "
+        "vector norms, over one dim or of a 1-d tensor, and the Frobenius norm 'fro' of a matrix); for a spectral "
+        "or nuclear norm's value, use np.linalg.norm(t.data, ord, axis)"
+    )
