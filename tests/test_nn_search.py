@@ -175,6 +175,23 @@ def test_search_errors_say_what_to_do(monkeypatch):
         nn.grid_search(build, GRID, X, y, validation=VALIDATION, n_jobs=2)
 
 
+def test_each_search_names_itself_in_the_trials_errors():
+    # the trial runner is shared; its errors once said "grid_search:" whichever search ran it
+    def bad_build(lr):
+        return nn.MLP([2, 4, 2], seed=0)  # the model alone, not (model, loss_fn, optimizer)
+
+    space = {"lr": [0.1]}
+    for name, search, extra in [
+        ("grid_search", nn.grid_search, {}),
+        ("random_search", nn.random_search, {"n_samples": 1}),
+        ("successive_halving", nn.successive_halving, {"min_epochs": 1, "max_epochs": 2, "eta": 2}),
+    ]:
+        with pytest.raises(ValueError, match=rf"^{name}: n_jobs must be a positive int or -1"):
+            search(bad_build, space, X, y, validation=VALIDATION, n_jobs=0, **extra)
+        with pytest.raises(TypeError, match=rf"^{name}: build_fn\(\{{'lr': 0.1\}}\) must return \(model, loss_fn"):
+            search(bad_build, space, X, y, validation=VALIDATION, **extra)
+
+
 # ---------------------------------------------------------------------------------- python -m nn.search
 def run_cli(*args, cwd=None):
     import subprocess

@@ -97,9 +97,10 @@ class _Trial:
         validation: tuple[ArrayLike, ArrayLike],
         fit_options: dict[str, Any],
         seed: int,
+        caller: str = "grid_search",
     ) -> None:
         self.build_fn, self.X, self.y, self.validation = build_fn, X, y, validation
-        self.fit_options, self.seed = fit_options, seed
+        self.fit_options, self.seed, self.caller = fit_options, seed, caller
 
     def __call__(self, index: int, setting: dict[str, Any]) -> Outcome:
         # The same seed for a trial wherever it runs: a build_fn drawing from numpy's global
@@ -112,7 +113,8 @@ class _Trial:
         built = self.build_fn(**{k: v for k, v in setting.items() if k not in _FIT_OPTIONS})
         if not isinstance(built, tuple) or len(built) != 3:
             raise TypeError(
-                f"grid_search: build_fn({setting}) must return (model, loss_fn, optimizer), got {type(built).__name__}"
+                f"{self.caller}: build_fn({setting}) must return (model, loss_fn, optimizer), "
+                f"got {type(built).__name__}"
             )
         model, loss_fn, optimizer = built
         try:
@@ -309,10 +311,10 @@ def _search(
 ) -> GridSearchResult:
     validation = check_search(caller, build_fn, validation, fit_options)
     options = dict(fit_options, epochs=epochs, batch_size=batch_size, progress=progress)
-    trial = _Trial(build_fn, X, y, validation, options, seed)
+    trial = _Trial(build_fn, X, y, validation, options, seed, caller)
     done = Outcomes()  # by trial index, filled as trials finish
     try:
-        outcomes = run_trials(trial, settings, n_jobs=n_jobs, backend=backend, done=done)
+        outcomes = run_trials(trial, settings, n_jobs=n_jobs, backend=backend, done=done, caller=caller)
     except KeyboardInterrupt as error:  # Ctrl-C (or nn.runs.StopSignals' SIGTERM): the finished trials survive
         finished = [done[k] for k in sorted(done)]
         with contextlib.suppress(AttributeError):  # exceptions with __slots__ cannot carry them

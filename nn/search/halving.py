@@ -128,10 +128,12 @@ def successive_halving(
     for rung, (size, epochs) in enumerate(schedule):
         if rung:
             alive = _promoted(results[-len(alive) :], size)
-        trial = _RungTrial(_Trial(build_fn, X, y, validation, dict(options, epochs=epochs), seed), alive)
+        trial = _RungTrial(_Trial(build_fn, X, y, validation, dict(options, epochs=epochs), seed, CALLER), alive)
         done = Outcomes()  # by position in this rung, filled as trials finish
         try:
-            outcomes = run_trials(trial, [settings[k] for k in alive], n_jobs=n_jobs, backend=backend, done=done)
+            outcomes = run_trials(
+                trial, [settings[k] for k in alive], n_jobs=n_jobs, backend=backend, done=done, caller=CALLER
+            )
         except KeyboardInterrupt as error:  # the finished trials survive, with the best model held
             _keep_interrupted(error, results, done, alive, rung, epochs, kept, sum(n for n, _ in schedule))
             raise

@@ -55,25 +55,26 @@ def run_trials(
     n_jobs: int = 1,
     backend: object = None,
     done: Outcomes | None = None,
+    caller: str = "grid_search",
 ) -> list[Outcome]:
     """``[(result, model), ...]`` for ``trial(k, settings[k])``, in the order of ``settings``; the model
     is None except for the best trial's (see ``Outcomes``). ``done[k]`` is filled as trial k
     finishes: what an interrupted search keeps."""
     done = Outcomes() if done is None else done
     if backend is not None:
-        client = _dask_client(backend)
-        _check_picklable(trial, "backend= runs trials on Dask workers", "backend=None")
+        client = _dask_client(caller, backend)
+        _check_picklable(caller, trial, "backend= runs trials on Dask workers", "backend=None")
         return _on_dask(trial, settings, client, done)
-    jobs = _job_count(n_jobs)
+    jobs = _job_count(caller, n_jobs)
     if jobs == 1 or len(settings) == 1:
         for k, setting in enumerate(settings):
             done.keep(k, _run_one(trial, k, setting))
         return [done[k] for k in range(len(settings))]
-    _check_picklable(trial, f"n_jobs={n_jobs} runs trials in worker processes", "n_jobs=1")
-    return _in_processes(trial, settings, min(jobs, len(settings)), done)
+    _check_picklable(caller, trial, f"n_jobs={n_jobs} runs trials in worker processes", "n_jobs=1")
+    return _in_processes(caller, trial, settings, min(jobs, len(settings)), done)
 
 
-def _check_picklable(trial: Trial, where: str, instead: str) -> None:
+def _check_picklable(caller: str, trial: Trial, where: str, instead: str) -> None:
     """A build_fn that cannot travel to a worker (a lock, an open file, a generator in it) is named here:
     joblib said only "Could not pickle the task", Dask logged a traceback. The data are arrays, which
     always travel: only the code and options are pickled for the check (no copy of the data)."""
@@ -86,7 +87,7 @@ def _check_picklable(trial: Trial, where: str, instead: str) -> None:
         cloudpickle.dumps(parts)
     except (TypeError, AttributeError, ValueError, pickle.PicklingError) as error:  # what pickling an object raises
         raise TypeError(
-            f"grid_search: {where}, which must pickle build_fn and the fit options, and cannot "
+            f"{caller}: {where}, which must pickle build_fn and the fit options, and cannot "
             f"({type(error).__name__}: {error}); keep locks, open files and generators out of build_fn "
             f"(create them inside it), or pass {instead}"
         ) from None
@@ -102,18 +103,20 @@ def _failed(setting: dict[str, Any], why: str) -> Outcome:
     return dict(params=setting, score=-math.inf, val_loss=None, val_acc=None, history=None, error=why), None
 
 
-def _job_count(n_jobs: int) -> int:
+def _job_count(caller: str, n_jobs: int) -> int:
     if not isinstance(n_jobs, int) or isinstance(n_jobs, bool) or n_jobs == 0 or n_jobs < -1:
-        raise ValueError(f"grid_search: n_jobs must be a positive int or -1 (every core), got {n_jobs!r}")
+        raise ValueError(f"{caller}: n_jobs must be a positive int or -1 (every core), got {n_jobs!r}")
     return os.cpu_count() or 1 if n_jobs == -1 else n_jobs
 
 
-def _in_processes(trial: Trial, settings: Sequence[dict[str, Any]], workers: int, outcomes: Outcomes) -> list[Outcome]:
+def _in_processes(
+    caller: str, trial: Trial, settings: Sequence[dict[str, Any]], workers: int, outcomes: Outcomes
+) -> list[Outcome]:
     try:
         from joblib.externals.loky import get_reusable_executor
     except ImportError:
         raise ImportError(
-            "grid_search: n_jobs > 1 runs trials in processes through joblib, which is not "
+            f"{caller}: n_jobs > 1 runs trials in processes through joblib, which is not "
             "installed; pip install -e '.[distributed]' (or pass n_jobs=1)"
         ) from None
     pending = list(range(len(settings)))
@@ -179,13 +182,12 @@ def _pool_round(
     return again
 
 
-def _dask_client(backend: object) -> Any:  # a dask.distributed.Client
+def _dask_client(caller: str, backend: object) -> Any:  # a dask.distributed.Client
     try:
         from distributed import Client, get_client
     except ImportError:
         raise ImportError(
-            "grid_search: backend='dask' needs dask.distributed, which is not installed; "
-            "pip install -e '.[distributed]'"
+            f"{caller}: backend='dask' needs dask.distributed, which is not installed; pip install -e '.[distributed]'"
         ) from None
     if isinstance(backend, Client):
         return backend
@@ -194,10 +196,10 @@ def _dask_client(backend: object) -> Any:  # a dask.distributed.Client
             return get_client()
         except ValueError:
             raise ValueError(
-                "grid_search: backend='dask' found no Dask client; create one first "
+                f"{caller}: backend='dask' found no Dask client; create one first "
                 "(dask.distributed.Client('tcp://host:8786')) or pass it as backend="
             ) from None
-    raise ValueError(f"grid_search: backend must be None, 'dask' or a dask.distributed.Client, got {backend!r}")
+    raise ValueError(f"{caller}: backend must be None, 'dask' or a dask.distributed.Client, got {backend!r}")
 
 
 def _on_dask(trial: Trial, settings: Sequence[dict[str, Any]], client: Any, outcomes: Outcomes) -> list[Outcome]:
