@@ -38,7 +38,7 @@ from .fit_checks import (
 from .fit_step import TrainingStep
 from .history import History
 from .module import Module
-from .optim import LRScheduler, Optimizer, ReduceLROnPlateau
+from .optim import ChainedScheduler, LRScheduler, Optimizer, ReduceLROnPlateau
 from .progress import progress_bar, summary
 from .signals import deferring_signals
 from .utils import load_checkpoint, save_checkpoint
@@ -60,7 +60,7 @@ def fit(
     early_stopping: int | None = None,
     tol: float | None = None,
     progress: bool = True,
-    scheduler: LRScheduler | ReduceLROnPlateau | None = None,
+    scheduler: LRScheduler | ReduceLROnPlateau | ChainedScheduler | None = None,
     scheduler_interval: str | None = None,
     accuracy: AccuracyFn | str | None = "auto",
     divergence_factor: float | None = 100.0,
@@ -237,7 +237,7 @@ class _Training:
         epochs: int,
         validation: tuple[np.ndarray, np.ndarray] | None,
         measure_accuracy: AccuracyFn | None,
-        scheduler: LRScheduler | ReduceLROnPlateau | None,
+        scheduler: LRScheduler | ReduceLROnPlateau | ChainedScheduler | None,
         early_stopping: int | None,
         tol: float | None,
         divergence_factor: float | None,

@@ -17,8 +17,9 @@ learning-rate schedulers and weight averaging (``swa_utils.AveragedModel``), as 
 
 from . import lr_scheduler, swa_utils
 from .adadelta import Adadelta
+from .adagrad import AdaGrad, Adagrad
 from .adaptive import Adamax, NAdam, RAdam, Rprop
-from .algorithms import SGD, AdaGrad, Adagrad, Adam, AdamW, RMSprop
+from .algorithms import SGD, Adam, AdamW, RMSprop
 from .asgd import ASGD
 from .lbfgs import LBFGS
 from .lr_scheduler import (

@@ -1,4 +1,4 @@
-"""The update rules: SGD (momentum, Nesterov), AdaGrad, RMSprop, Adam and AdamW.
+"""The update rules: SGD (momentum, Nesterov), RMSprop, Adam and AdamW (AdaGrad: adagrad.py).
 
 Each follows ``torch.optim``'s update step for step (``tests/test_nn_optim*.py`` compare
 them), including where weight decay enters: added to the gradient (``g + wd * p``,
@@ -123,39 +123,6 @@ class SGD(Optimizer):
                 state["velocity"] += (1 - group["dampening"]) * grad
             grad = grad + momentum * state["velocity"] if group["nesterov"] else state["velocity"]
         p.data -= group["lr"] * grad
-
-
-class AdaGrad(Optimizer):
-    """Per-coordinate step sizes that shrink with the sum of squared gradients:
-    s += g**2;  p -= lr * g / (sqrt(s) + eps).
-
-    >>> w = Tensor([1.0, -2.0], requires_grad=True)
-    >>> opt = AdaGrad([w], lr=0.1)
-    >>> (w**2).sum().backward(); opt.step(); opt.zero_grad()
-    >>> w
-    Tensor([ 0.9, -1.9], requires_grad=True)
-    """
-
-    state_names = ("sum_of_squares",)
-
-    hyperparameters: ClassVar[dict[str, Check]] = {
-        "lr": _number,
-        "eps": _number,
-        "weight_decay": _number,
-        "maximize": _flag,
-    }
-
-    def __init__(
-        self, params: Params, lr: float = 0.01, eps: float = 1e-10, weight_decay: float = 0.0, *, maximize: bool = False
-    ) -> None:
-        super().__init__(params, dict(lr=lr, eps=eps, weight_decay=weight_decay, maximize=maximize))
-
-    def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup) -> None:
-        if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * p.data
-        squares = state.setdefault("sum_of_squares", np.zeros_like(p.data))
-        squares += grad * grad
-        p.data -= group["lr"] * grad / (np.sqrt(squares) + group["eps"])
 
 
 class RMSprop(Optimizer):
@@ -376,6 +343,3 @@ class AdamW(Adam):
         super().__init__(
             params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize
         )
-
-
-Adagrad = AdaGrad  # PyTorch's spelling
