@@ -10,6 +10,7 @@ from typing import Any
 from .lr_scheduler import LambdaLR, LRScheduler, _SchedulerState
 from .optimizer import Optimizer
 from .plateau import ReduceLROnPlateau
+from .sequential import load_parts
 
 
 class MultiplicativeLR(LambdaLR):
@@ -86,14 +87,7 @@ class ChainedScheduler(_SchedulerState):
                 f"ChainedScheduler.load_state_dict: expected the state of a ChainedScheduler of "
                 f"{len(self.schedulers)} schedulers ({{'schedulers': [...]}})"
             )
-        backups = [s.state_dict() for s in self.schedulers]
-        try:
-            for scheduler, part in zip(self.schedulers, parts):
-                scheduler.load_state_dict(part)
-        except (ValueError, TypeError):
-            for scheduler, backup in zip(self.schedulers, backups):
-                scheduler.load_state_dict(backup)
-            raise
+        load_parts(self.schedulers, parts)
 
     def __repr__(self) -> str:
         return f"ChainedScheduler({', '.join(type(s).__name__ for s in self.schedulers)})"

@@ -13,6 +13,19 @@ from .lr_scheduler import LRScheduler
 from .optimizer import Optimizer, _number
 
 
+def load_parts(schedulers: Sequence[Any], parts: Sequence[dict[str, Any]]) -> None:
+    """Each scheduler's saved part loaded, all or none: a part that does not fit restores the ones loaded before
+    it, so a composite scheduler (SequentialLR, ChainedScheduler) is never left half restored."""
+    backups = [s.state_dict() for s in schedulers]
+    try:
+        for scheduler, part in zip(schedulers, parts):
+            scheduler.load_state_dict(part)
+    except (ValueError, TypeError):
+        for scheduler, backup in zip(schedulers, backups):
+            scheduler.load_state_dict(backup)
+        raise
+
+
 class ConstantLR(LRScheduler):
     """The lr times ``factor`` for the first ``total_iters`` steps, then the lr itself, as PyTorch's
     ``ConstantLR`` (a flat warm-up: ``SequentialLR(opt, [ConstantLR(opt, 0.1, 2), ExponentialLR(opt, 0.9)], [2])``).
@@ -103,12 +116,5 @@ class SequentialLR(LRScheduler):
                 f"SequentialLR.load_state_dict: expected the state of a SequentialLR with milestones "
                 f"{self.milestones} and {len(self.schedulers)} schedulers"
             )
-        backups = [s.state_dict() for s in self.schedulers]
-        try:
-            for scheduler, part in zip(self.schedulers, parts):
-                scheduler.load_state_dict(part)
-        except (ValueError, TypeError):
-            for scheduler, backup in zip(self.schedulers, backups):
-                scheduler.load_state_dict(backup)
-            raise
+        load_parts(self.schedulers, parts)
         self.last_epoch, self.base_lrs = state_dict["last_epoch"], list(state_dict["base_lrs"])
