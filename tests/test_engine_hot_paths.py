@@ -8,7 +8,7 @@ import pytest
 
 import autograd_core as ag
 from autograd_core import Tensor, engine, replay
-from autograd_core.primitives import PRIMITIVES, Exp, Log, Primitive, Relu, Sigmoid, Tanh
+from autograd_core.primitives import PRIMITIVES, Exp, Log, Maximum, Primitive, Relu, Sigmoid, Tanh
 from autograd_core.primitives.elementwise import _ONES
 
 FLOATS = [np.float16, np.float32, np.float64, np.longdouble]
@@ -159,6 +159,34 @@ def test_relu_forward_into_zeros_gives_maximum_x_0_bits(dtype, layout):
     assert (np.signbit(got) == np.signbit(want)).all()
     np.testing.assert_array_equal(x, before)
     assert not np.shares_memory(got, x)
+
+
+@pytest.mark.parametrize("dtype", FLOATS + [np.int64])
+@pytest.mark.parametrize("layout", ["C", "F", "strided"])
+def test_maximum_with_one_value_spread_gives_numpys_bits_and_layout(dtype, layout):
+    # Maximum.forward spreads a one-value operand (clamp's bound) over its output, then runs numpy's loop for two
+    # arrays: the same values as np.maximum(x, bound) for every edge value as either operand, and numpy's layout
+    values = np.tile(np.array(EDGES, np.float64), 256)  # 3,072 values: past the size where spreading starts
+    base = (values if dtype != np.int64 else np.nan_to_num(values, posinf=9, neginf=-9)).reshape(48, 64).astype(dtype)
+    x = {"C": base, "F": np.asfortranarray(base), "strided": base[:, ::2]}[layout]
+    before = x.copy()
+    for bound in base.ravel()[: len(EDGES)]:  # each edge value as this dtype (+0.0 and -0.0 both)
+        for one in (np.array(bound, dtype), np.array([[bound]], dtype), bound):  # 0-d, (1, 1), numpy scalar
+            pairs = ((Maximum.forward(x, one), np.maximum(x, one)), (Maximum.forward(one, x), np.maximum(one, x)))
+            for got, want in pairs:
+                assert got.dtype == want.dtype and got.shape == want.shape
+                np.testing.assert_array_equal(got, want)
+                assert (np.signbit(got) == np.signbit(want)).all()
+                assert (got.flags.c_contiguous, got.flags.f_contiguous) == (
+                    want.flags.c_contiguous,
+                    want.flags.f_contiguous,
+                )
+    np.testing.assert_array_equal(x, before)
+    t = Tensor(x.astype(np.float64) if dtype != np.float64 else x, requires_grad=True)
+    t.clamp(-1.0, 1.0).sum().backward()  # the vjp is the kink rule's, whatever forward ran
+    inside = np.abs(t.data) < 1
+    np.testing.assert_array_equal(t.grad[inside], 1.0)
+    np.testing.assert_array_equal(t.grad[np.abs(t.data) == 1], 0.5)
 
 
 def test_replay_checks_a_lowering_of_several_lines(monkeypatch):

@@ -205,6 +205,28 @@ class Abs(Primitive):
         return g * np.sign(np.asarray(x))
 
 
+_SPREAD_FROM = 2048  # values: below, spreading costs more than numpy's scalar loop
+
+
+def _spreads(one, array):
+    """Is ``one`` a single value that maximum runs faster against ``array`` spread to its shape?"""
+    return (
+        type(array) is np.ndarray
+        and isinstance(one, (np.ndarray, np.generic))  # (a negated 0-d bound is a numpy scalar: -ag.clamp's)
+        and one.size == 1
+        and one.ndim <= array.ndim
+        and one.dtype == array.dtype
+        and array.size >= _SPREAD_FROM
+        and array.flags.c_contiguous  # (the result's layout numpy gives: the sums after it add in that order)
+    )
+
+
+def _spread(one, array):
+    out = np.empty(array.shape, array.dtype)
+    out.fill(one.reshape(()))
+    return out
+
+
 class Maximum(Primitive):
     """Elementwise max(x, y); where x == y each side gets half the gradient."""
 
@@ -212,6 +234,14 @@ class Maximum(Primitive):
 
     @staticmethod
     def forward(x, y):
+        # a bound (clamp's, maximum(t, 0)) spread over the output first, as relu's zeros: numpy runs a scalar loop
+        # for a one-value operand, its vectorised one for two arrays (32k float32: 18 vs 7 us; slower below ~2k)
+        if _spreads(y, x):
+            spread = _spread(y, x)
+            return np.maximum(x, spread, out=spread)
+        if _spreads(x, y):
+            spread = _spread(x, y)
+            return np.maximum(spread, y, out=spread)
         return np.maximum(x, y)
 
     @staticmethod
