@@ -16,17 +16,7 @@ import numpy as np
 
 from autograd_core import Tensor
 
-from .optimizer import Check, Optimizer, ParamGroup, Params, _betas, _flag, _number
-
-
-def _weight_decay(grad: np.ndarray, p: Tensor, group: ParamGroup) -> np.ndarray:
-    """The gradient with weight decay as L2 (g + wd p), or p shrunk by 1 - lr wd first when it is decoupled."""
-    weight_decay = group["weight_decay"]
-    if weight_decay and group.get("decoupled_weight_decay"):
-        p.data *= 1 - group["lr"] * weight_decay
-    elif weight_decay:
-        grad = grad + weight_decay * p.data
-    return grad
+from .optimizer import Check, Optimizer, ParamGroup, Params, _betas, _flag, _number, weight_decayed
 
 
 def _moments(grad: np.ndarray, state: dict[str, Any], p: Tensor, beta1: float, beta2: float) -> int:
@@ -80,7 +70,7 @@ class Adamax(Optimizer):
 
     def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup) -> None:
         beta1, beta2 = group["betas"]
-        grad = _weight_decay(grad, p, group)
+        grad = weight_decayed(grad, p, group)
         if "step" not in state:
             state.update(step=0, mean=np.zeros_like(p.data), infinity_norm=np.zeros_like(p.data))
         state["step"] += 1
@@ -182,7 +172,7 @@ class NAdam(Optimizer):
     def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup) -> None:
         beta1, beta2 = group["betas"]
         lr, psi = group["lr"], group["momentum_decay"]
-        grad = _weight_decay(grad, p, group)
+        grad = weight_decayed(grad, p, group)
         state.setdefault("mu_product", 1.0)
         t = _moments(grad, state, p, beta1, beta2)
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
@@ -245,7 +235,7 @@ class RAdam(Optimizer):
 
     def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup) -> None:
         beta1, beta2 = group["betas"]
-        grad = _weight_decay(grad, p, group)
+        grad = weight_decayed(grad, p, group)
         t = _moments(grad, state, p, beta1, beta2)
         corrected_mean = state["mean"] / (1 - beta1**t)
         rho_inf = 2 / (1 - beta2) - 1

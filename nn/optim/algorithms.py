@@ -16,7 +16,18 @@ import numpy as np
 from autograd_core import Tensor, increment_version
 
 from ..module_state import CastClock
-from .optimizer import Check, Optimizer, ParamGroup, Params, _betas, _flag, _number, checked_grad, wrong_grad
+from .optimizer import (
+    Check,
+    Optimizer,
+    ParamGroup,
+    Params,
+    _betas,
+    _flag,
+    _number,
+    checked_grad,
+    weight_decayed,
+    wrong_grad,
+)
 from .packed import packed_step
 
 _NO_SCALE = np.empty(0)  # SGD's step before its first parameter's learning rate is made
@@ -205,7 +216,7 @@ class Adam(Optimizer):
     """Adam: running means of the gradient (m) and its square (v), bias-corrected:
     m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g**2;
     p -= lr/(1-b1**t) * m / (sqrt(v)/sqrt(1-b2**t) + eps).
-    ``weight_decay`` is L2 (added to g); for decoupled decay use ``AdamW``.
+    ``weight_decay`` is L2 (added to g), or decoupled with ``decoupled_weight_decay=True`` (torch's; ``AdamW``).
     ``amsgrad=True`` (Reddi et al., PyTorch's) divides by the running maximum of v instead,
     ``v_max = max(v_max, v)``, kept as the state ``"max_square_mean"`` (torch's ``max_exp_avg_sq``),
     so a step never grows because v shrank. Switched on in the middle of a run, the maximum starts there.
@@ -231,8 +242,8 @@ class Adam(Optimizer):
         "weight_decay": _number,
         "amsgrad": _flag,
         "maximize": _flag,
+        "decoupled_weight_decay": _flag,
     }
-    decoupled_weight_decay = False
 
     def __init__(
         self,
@@ -244,17 +255,19 @@ class Adam(Optimizer):
         amsgrad: bool = False,
         *,
         maximize: bool = False,
+        decoupled_weight_decay: bool = False,
     ) -> None:
-        super().__init__(
-            params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize)
-        )
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize)
+        super().__init__(params, dict(defaults, decoupled_weight_decay=decoupled_weight_decay))
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """``Optimizer.load_state_dict``; a state saved before ``amsgrad`` existed loads with ``amsgrad=False``,
-        as PyTorch's does: ``opt.load_state_dict(old_state)``."""
+        """``Optimizer.load_state_dict``; a state saved before ``amsgrad`` or ``decoupled_weight_decay`` existed
+        loads with ``amsgrad=False`` (as PyTorch's) and this optimizer's own decay (AdamW's decoupled one, Adam's
+        L2): ``opt.load_state_dict(old_state)``."""
         groups = state_dict.get("param_groups") if isinstance(state_dict, dict) else None
         if isinstance(groups, (list, tuple)):
-            groups = [{"amsgrad": False, **g} if isinstance(g, dict) else g for g in groups]
+            older = {"amsgrad": False, "decoupled_weight_decay": self.defaults["decoupled_weight_decay"]}
+            groups = [{**older, **g} if isinstance(g, dict) else g for g in groups]
             state_dict = {**state_dict, "param_groups": groups}
         super().load_state_dict(state_dict)
 
@@ -287,11 +300,7 @@ class Adam(Optimizer):
 
     def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup) -> None:
         beta1, beta2 = group["betas"]
-        lr, weight_decay = group["lr"], group["weight_decay"]
-        if weight_decay and self.decoupled_weight_decay:
-            p.data *= 1 - lr * weight_decay
-        elif weight_decay:
-            grad = grad + weight_decay * p.data
+        lr, grad = group["lr"], weight_decayed(grad, p, group)
         if "step" not in state:
             state.update(step=0, mean=np.zeros_like(p.data), square_mean=np.zeros_like(p.data))
         state["step"] += 1
@@ -327,8 +336,6 @@ class AdamW(Adam):
     Tensor([ 0.999, -1.999], requires_grad=True)
     """
 
-    decoupled_weight_decay = True
-
     def __init__(
         self,
         params: Params,
@@ -341,5 +348,12 @@ class AdamW(Adam):
         maximize: bool = False,
     ) -> None:
         super().__init__(
-            params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize
+            params,
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+            decoupled_weight_decay=True,
         )

@@ -40,6 +40,16 @@ Params: TypeAlias = Iterable[Tensor] | Iterable[ParamGroup]
 Check: TypeAlias = Callable[[str, str, Any], Any]
 
 
+def weight_decayed(grad: np.ndarray, p: Tensor, group: ParamGroup) -> np.ndarray:
+    """The gradient with weight decay as L2 (g + wd p), or p shrunk by 1 - lr wd first when it is decoupled."""
+    weight_decay = group["weight_decay"]
+    if weight_decay and group.get("decoupled_weight_decay"):
+        p.data *= 1 - group["lr"] * weight_decay
+    elif weight_decay:
+        grad = grad + weight_decay * p.data
+    return grad
+
+
 def checked_grad(optimizer: Optimizer, p: Tensor, grad: Any) -> np.ndarray:
     """``p.grad`` as an array of ``p``'s dtype, refused (one line) unless it is real numbers of ``p``'s shape:
     a ``.grad`` set by hand would otherwise fail in numpy or broadcast silently. The steps' hot paths

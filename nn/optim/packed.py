@@ -151,7 +151,7 @@ def packed_step(optimizer: Adam, number: int, group: ParamGroup, states: list[di
         pack = packs[number] = Pack(params, states, amsgrad)
     beta1, beta2 = group["betas"]
     lr, weight_decay = group["lr"], group["weight_decay"]
-    decoupled = weight_decay and optimizer.decoupled_weight_decay
+    decoupled = weight_decay and group["decoupled_weight_decay"]
     dtype, ndarray = pack.mean.dtype, np.ndarray  # a local: read once, not per parameter
     for p, data, grad_copy in zip(params, pack.arrays, pack.grads):
         grad = p.grad
