@@ -7,7 +7,9 @@ as size 1); along each axis the sizes must be equal, or one of them 1, which str
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
+from typing import Any
 
 
 def broadcast_shapes(*shapes: int | Sequence[int]) -> tuple[int, ...]:
@@ -19,10 +21,10 @@ def broadcast_shapes(*shapes: int | Sequence[int]) -> tuple[int, ...]:
     """
     as_tuples = []
     for shape in shapes:
-        shape = (shape,) if isinstance(shape, int) else tuple(shape)
-        if not all(isinstance(n, int) and n >= 0 for n in shape):
+        sizes: tuple[Any, ...] = (shape,) if isinstance(shape, numbers.Integral) else tuple(shape)  # type: ignore[arg-type]
+        if not all(isinstance(n, numbers.Integral) and not isinstance(n, bool) and int(n) >= 0 for n in sizes):
             raise TypeError(f"broadcast_shapes: a shape is a tuple of ints >= 0 (or one int), got {shape!r}")
-        as_tuples.append(shape)
+        as_tuples.append(tuple(int(n) for n in sizes))  # numpy's ints as Python's
     result: tuple[int, ...] = ()
     for shape in as_tuples:
         result = _broadcast_pair(result, shape)

@@ -115,6 +115,8 @@ def test_2_2_shape_broadcast_table_and_its_errors():
         ag.broadcast_shapes((5, 7, 5, 1), (1, 5, 1, 5))
     with pytest.raises(ValueError, match=r"broadcast_shapes: .*\(5, 2\) and \(5,\).*axis -1 has sizes 2 and 5"):
         ag.broadcast_shapes((5, 2), (5,))
+    with pytest.raises(TypeError, match=r"broadcast_shapes: a shape is a tuple of ints >= 0 .*got \(2, -1\)"):
+        ag.broadcast_shapes((2, -1), (2,))
     with pytest.raises(ValueError, match=r"add: cannot apply to shapes \(5, 2\), \(5,\)"):
         ag.ones(5, 2) + ag.ones(5)  # the op itself refuses the same pair
 
@@ -130,6 +132,7 @@ def test_2_2_broadcast_shapes_is_the_shape_every_broadcast_op_gives(pair):
         return
     assert ag.broadcast_shapes(a, b) == expected == (ag.ones(a) * ag.ones(b)).shape
     assert ag.broadcast_shapes(a, b, ()) == expected  # several shapes, a 0-d one too
+    assert ag.broadcast_shapes(np.array(a), b) == expected  # numpy's ints (a shape computed with numpy)
 
 
 def test_2_2_gradients_come_back_in_each_input_s_own_shape():
