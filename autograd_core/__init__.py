@@ -18,8 +18,9 @@ from . import (
     linalg,  # torch.linalg's norms: ag.linalg.norm(t, ord=2, dim=1), ag.linalg.vector_norm
 )
 from .batching import vmap
+from .broadcasting import broadcast_shapes
 from .checkpoint import checkpoint  # (the function replaces the module's name, as compile's)
-from .comparisons import allclose, equal, isclose
+from .comparisons import allclose, eq, equal, ge, gt, isclose, le, lt, ne
 from .compile import CompileError, CompileWarning, compile
 from .creation import (
     arange,
@@ -85,7 +86,7 @@ from .functions import (
     where,
 )
 from .functions_jax import round, stop_gradient, tensordot, vdot
-from .functions_out import add, div, divide, mul, multiply, sub, subtract, true_divide
+from .functions_out import add, div, divide, mul, multiply, neg, negative, reciprocal, sub, subtract, true_divide
 from .functions_torch import (
     bmm,
     broadcast_to,
@@ -138,7 +139,7 @@ from .grad_mode import (
     scope,
     set_grad_enabled,
 )
-from .gradcheck import gradcheck, gradgradcheck
+from .gradcheck import central_difference, gradcheck, gradgradcheck
 from .graph_state import structure_changed
 from .primitives import PRIMITIVES, Primitive, sum_to
 from .sampling import (
@@ -177,6 +178,7 @@ __all__ = [
     "grad",
     "gradcheck",
     "gradgradcheck",
+    "central_difference",
     "no_grad",
     "enable_grad",
     "inference_mode",
@@ -191,6 +193,12 @@ __all__ = [
     "allclose",
     "isclose",
     "equal",
+    "eq",
+    "ne",
+    "gt",
+    "ge",
+    "lt",
+    "le",
     "mm",
     "mv",
     "structure_changed",
@@ -290,6 +298,7 @@ __all__ = [
     "repeat_interleave",
     "roll",
     "broadcast_to",
+    "broadcast_shapes",
     "flip",
     "sort",
     "topk",
@@ -354,6 +363,9 @@ __all__ = [
     "subtract",
     "divide",
     "true_divide",
+    "neg",
+    "negative",
+    "reciprocal",
     "bincount",
     "bucketize",
     "linalg",

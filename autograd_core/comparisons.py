@@ -1,11 +1,14 @@
-"""PyTorch's comparisons of values, ``ag.isclose``, ``ag.allclose`` and ``ag.equal``: answers about the numbers
-(a boolean tensor or a Python bool), never recorded, so no gradient flows through them.
+"""PyTorch's comparisons of values, ``ag.isclose``, ``ag.allclose``, ``ag.equal`` and the elementwise ``ag.eq ne
+gt ge lt le`` (``torch.lt(a, b)``, minitorch's ``lt``/``eq`` operators): answers about the numbers (a boolean
+tensor or a Python bool), never recorded, so no gradient flows through them (their derivative is 0 wherever
+it exists; ``sigmoid`` is the smooth step).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from .functions_out import _first  # a number meeting a Tensor takes its dtype, as `2 < x`
 from .tensor import Tensor
 from .types import TensorLike
 
@@ -53,6 +56,40 @@ def equal(x: TensorLike, other: TensorLike) -> bool:
     """
     a, b = _values("equal", x), _values("equal", other)
     return a.shape == b.shape and bool(np.array_equal(a, b))
+
+
+def eq(input: TensorLike, other: TensorLike) -> Tensor:
+    """``input == other``, elementwise, as ``torch.eq`` (broadcast; a boolean tensor).
+
+    >>> eq(Tensor([1.0, 2.0]), 2.0), lt(Tensor([1.0, 2.0]), 2.0), ge(2.0, Tensor([1.0, 3.0]))
+    (Tensor([False,  True], dtype=bool), Tensor([ True, False], dtype=bool), Tensor([ True, False], dtype=bool))
+    """
+    return _first(input, other) == other
+
+
+def ne(input: TensorLike, other: TensorLike) -> Tensor:
+    """``input != other``, elementwise, as ``torch.ne``."""
+    return _first(input, other) != other
+
+
+def gt(input: TensorLike, other: TensorLike) -> Tensor:
+    """``input > other``, elementwise, as ``torch.gt``."""
+    return _first(input, other) > other
+
+
+def ge(input: TensorLike, other: TensorLike) -> Tensor:
+    """``input >= other``, elementwise, as ``torch.ge``."""
+    return _first(input, other) >= other
+
+
+def lt(input: TensorLike, other: TensorLike) -> Tensor:
+    """``input < other``, elementwise, as ``torch.lt``."""
+    return _first(input, other) < other
+
+
+def le(input: TensorLike, other: TensorLike) -> Tensor:
+    """``input <= other``, elementwise, as ``torch.le``."""
+    return _first(input, other) <= other
 
 
 def _values(op: str, x: TensorLike) -> np.ndarray:

@@ -113,3 +113,28 @@ def div(input: TensorLike, other: TensorLike, *, rounding_mode: str | None = Non
 # torch's aliases of the four (torch.multiply, subtract, divide, true_divide): the same functions, so an
 # error still names the op by its main spelling
 multiply, subtract, divide, true_divide = mul, sub, div, div
+
+
+def _one(input: TensorLike) -> Tensor:
+    return input if isinstance(input, Tensor) else Tensor(input)
+
+
+def neg(input: TensorLike, *, out: Tensor | None = None) -> Tensor:
+    """``-input``, as ``torch.neg`` (``torch.negative``; minitorch's ``neg`` operator): derivative -1.
+
+    >>> neg(Tensor([1.0, -2.0]))
+    Tensor([-1.,  2.])
+    """
+    return write_out("neg", -_one(input), out)
+
+
+def reciprocal(input: TensorLike, *, out: Tensor | None = None) -> Tensor:
+    """``1 / input``, as ``torch.reciprocal`` (minitorch's ``inv``): derivative -1 / x².
+
+    >>> reciprocal(Tensor([2.0, -4.0]))
+    Tensor([ 0.5 , -0.25])
+    """
+    return write_out("reciprocal", _one(input).reciprocal(), out)
+
+
+negative = neg

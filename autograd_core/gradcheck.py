@@ -179,6 +179,43 @@ def gradgradcheck(
         ) from None
 
 
+def central_difference(fn: Callable[..., Any], *inputs: Any, arg: int = 0, eps: float = 1e-6) -> Any:
+    """d fn(*inputs) / d inputs[arg] by central differences, [f(x + eps) - f(x - eps)] / (2 eps) for each
+    element of that input (minitorch's helper, for checking a derivative by hand). ``fn`` returns one number
+    (a float or a one-element Tensor); each input reaches it as given (a number, an array, a Tensor: detached),
+    in float64. Returns a float for a number input, else a float64 array of its shape.
+
+    >>> central_difference(lambda x, y: x * y + x, 3.0, 10.0)     # d/dx = y + 1
+    11.000000000...
+    >>> central_difference(lambda t: (t * t).sum(), Tensor([1.0, -2.0])).round(6)   # 2 t
+    array([ 2., -4.])
+    """
+    if not -len(inputs) <= arg < len(inputs):
+        raise IndexError(f"central_difference: arg={arg} but fn was given {len(inputs)} input(s); pick one of them")
+    position = arg % len(inputs)
+    given = inputs[position]
+    point = np.array(given.data if isinstance(given, Tensor) else given, dtype=np.float64)
+
+    def at(value: Array) -> float:
+        moved = Tensor(value) if isinstance(given, Tensor) else value if isinstance(given, np.ndarray) else float(value)
+        out = fn(*inputs[:position], moved, *inputs[position + 1 :])
+        number = np.asarray(out.data if isinstance(out, Tensor) else out, dtype=np.float64)
+        if number.size != 1:
+            raise ValueError(
+                f"central_difference: fn returned shape {number.shape}; it needs one number: reduce it "
+                "(.sum(), or a weighted sum for one output's derivative)"
+            )
+        return float(number.reshape(()))
+
+    derivative = np.zeros_like(point)
+    for index in np.ndindex(point.shape):
+        up, down = point.copy(), point.copy()
+        up[index] += eps
+        down[index] -= eps
+        derivative[index] = (at(up) - at(down)) / (2 * eps)
+    return float(derivative) if point.ndim == 0 and not isinstance(given, (np.ndarray, Tensor)) else derivative
+
+
 def _floating(t: Any) -> bool:
     return isinstance(t, Tensor) and t.dtype.kind == "f"
 

@@ -392,7 +392,8 @@ def _record(prim: type[Primitive], parents: tuple[Tensor, ...], params: dict[str
 def _forward_failed(prim: type[Primitive], parents: tuple[Tensor, ...], error: Exception) -> Exception:
     """The forward's error, of the same kind, naming the op and the shapes (and what to do, if the op says)."""
     shapes = ", ".join(str(p.shape) for p in parents)
-    hint = f"; {prim.hint}" if prim.hint else ""
+    said = prim.hint_for(*(p._data for p in parents)) if prim.hint_for else prim.hint
+    hint = f"; {said}" if said else ""
     kind = next(k for k in (IndexError, ValueError, TypeError) if isinstance(error, k))
     return kind(f"{prim.name}: cannot apply to shapes {shapes}: {error}{hint}")
 

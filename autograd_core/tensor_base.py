@@ -195,7 +195,22 @@ def transpose_order(axes: Sequence[Any], shape: Shape) -> tuple[int, ...] | None
     axes = tuple(axes[0]) if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else tuple(axes)
     if not axes:
         return None
-    normalized = normalize_axes("transpose", axes, ndim)
-    if sorted(normalized) != list(range(ndim)):
-        raise ValueError(f"transpose: axes {axes} are not a permutation of range({ndim}) for shape {tuple(shape)}")
+    return permutation("transpose", axes, shape)
+
+
+def permutation(op: str, order: Sequence[Any], shape: Shape) -> tuple[int, ...]:
+    """``order`` as a full order of the axes of ``shape`` (a negative axis counts from the end), or a ValueError
+    naming ``op``, the order, the shape and a valid order (minitorch's module 2 asks for this check).
+
+    >>> permutation("permute", (-1, 0, 1), (2, 3, 4))
+    (2, 0, 1)
+    """
+    ndim = len(shape)
+    fits = all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) and -ndim <= d < ndim for d in order)
+    normalized = tuple(int(d) % ndim for d in order) if fits and ndim else tuple(order)
+    if not fits or sorted(normalized) != list(range(ndim)):
+        raise ValueError(
+            f"{op}: {tuple(order)} is not a permutation of the {ndim} axes of shape {tuple(shape)}: name each axis "
+            f"0..{ndim - 1} exactly once (e.g. {op}{tuple(reversed(range(ndim)))} reverses them)"
+        )
     return normalized

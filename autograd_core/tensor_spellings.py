@@ -2,7 +2,8 @@
 ``log10`` and ``log2`` (composed: ``log x / log b``, so differentiable with no rule of their own), and a
 clear error for ``t.max(dim).values`` / ``.indices``: ``t.max(dim)`` here is the values themselves (as
 ``amax``), ``t.argmax(dim)`` the indices; and ``stride``, which fast.ai's "from the foundations" course reads to
-show that ``expand_as`` copies nothing. ``Tensor`` inherits them through ``TensorMath``.
+show that ``expand_as`` copies nothing; ``is_contiguous`` and ``contiguous``, the layout minitorch's module 2
+teaches. ``Tensor`` inherits them through ``TensorMath``.
 
 >>> x = Tensor([10.0, 100.0], requires_grad=True)
 >>> x.log10().sum().backward()
@@ -17,6 +18,9 @@ from typing import TYPE_CHECKING, NoReturn, cast
 
 import numpy as np
 
+import autograd_core.tensor as _tensor  # still loading when this one is imported: read at call time
+
+from .primitives import Contiguous
 from .tensor_base import TensorBase, normalize_axes
 
 if TYPE_CHECKING:
@@ -24,7 +28,8 @@ if TYPE_CHECKING:
 
 
 class TensorSpellings(TensorBase):
-    """``log10 log2 stride``, and what ``.values``/``.indices`` of a ``max(dim)`` result are here."""
+    """``log10 log2 stride is_contiguous contiguous``, and what
+    ``.values``/``.indices`` of a ``max(dim)`` result are here."""
 
     def stride(self, dim: int | None = None) -> tuple[int, ...] | int:
         """The step in elements from one index to the next along each axis (along ``dim`` alone if given), as
@@ -41,6 +46,27 @@ class TensorSpellings(TensorBase):
         if data.ndim == 0:
             raise IndexError(f"stride: a 0-d tensor has no axis {dim}; call stride() for its empty tuple")
         return steps[normalize_axes("stride", dim, data.ndim)[0]]
+
+    def is_contiguous(self) -> bool:
+        """Whether the elements lie in row-major order with no gaps (torch's; ``stride()`` shows the layout),
+        as a fresh tensor does; a transpose or a step slice is not until ``contiguous()``.
+
+        >>> t = Tensor(np.zeros((2, 3)))
+        >>> t.is_contiguous(), t.T.is_contiguous(), t.T.contiguous().is_contiguous()
+        (True, False, True)
+        """
+        return bool(np.asarray(self._data).flags.c_contiguous)
+
+    def contiguous(self) -> Tensor:
+        """The tensor itself if its layout is row-major already, else a recorded row-major copy (torch's; the
+        gradient passes through): ``t.T.contiguous().stride()`` is (2, 1) for a (2, 3) ``t``, as in torch.
+
+        >>> Tensor(np.zeros((2, 3))).T.contiguous().stride()
+        (2, 1)
+        """
+        if self.is_contiguous():
+            return cast("Tensor", self)
+        return _tensor.Tensor.apply(Contiguous, self)
 
     def log10(self) -> Tensor:
         """Base-10 log, elementwise: ``log(x) / log(10)``, within 2.2 ulp of ``np.log10`` (measured; its

@@ -18,7 +18,7 @@ import autograd_core.tensor as _tensor  # still loading when this one is importe
 from .display import tensor_repr
 from .graph_state import MutationClock, op_numbers, watch, watched
 from .primitives import Astype
-from .tensor_base import normalize_axes
+from .tensor_base import normalize_axes, permutation
 from .tensor_inputs import require_cpu, require_float
 from .tensor_torch import TensorTorch
 from .types import Array, Axis, DTypeLike, Number, Shape
@@ -215,8 +215,8 @@ class TensorViews(TensorTorch):
     def permute(self, *dims: int | Shape | list[int]) -> Tensor:
         """Reorder the axes: ``x.permute(2, 0, 1)`` (``transpose`` with all axes)."""
         # one tuple, never two ints: t.permute(0, 1) keeps the order (PyTorch), whatever transpose(a, b) means
-        order = dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
-        return self.transpose(cast("tuple[int, ...]", tuple(order)))
+        order = tuple(dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims)
+        return self.transpose(permutation("permute", order, self.shape))
 
     def expand(self, *given: int | Shape | list[int]) -> Tensor:
         """Broadcast to ``sizes`` (-1 keeps an axis's size), PyTorch's name for ``broadcast_to``."""

@@ -68,6 +68,7 @@ from .losses import (
 )
 from .module import Module, Parameter
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from .pool1d import AvgPool1d, MaxPool1d
 from .recurrent import GRU, LSTM, RNN
 from .recurrent_cells import GRUCell, LSTMCell, RNNCell
 from .search import GridSearchResult, grid_search, random_search, successive_halving
@@ -83,6 +84,8 @@ __all__ = [
     "ConvTranspose2d",
     "MaxPool2d",
     "AvgPool2d",
+    "MaxPool1d",
+    "AvgPool1d",
     "Unfold",
     "Fold",
     "Conv1d",

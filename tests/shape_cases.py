@@ -21,6 +21,7 @@ def shape_cases():
         Case("transpose(2,0,1)", lambda x: x.transpose(2, 0, 1), ((2, 3, 4),), lambda x: x.permute(2, 0, 1)),
         Case("transpose_reverse", lambda x: x.transpose(), ((2, 3, 4),), lambda x: x.permute(2, 1, 0)),
         Case("T_2d", lambda x: x.T, ((3, 4),)),
+        Case("contiguous_of_permute", lambda x: x.permute(2, 0, 1).contiguous(), ((2, 3, 4),)),
         Case("broadcast_to(2,3,4)", lambda x: x.broadcast_to(2, 3, 4), ((3, 1),), lambda x: x.broadcast_to((2, 3, 4))),
         Case("broadcast_to_0d", lambda x: x.broadcast_to((2, 2)), ((),), lambda x: x.broadcast_to((2, 2))),
         Case(

@@ -80,6 +80,8 @@ class Primitive:
     vjp: ClassVar[Callable[..., Any]]
     name: str = ""  # set by __init_subclass__: the class name in lower case, unless given
     hint = ""  # appended to a forward error, to say what the user can do
+    # (*input arrays) -> the hint for these inputs, when what went wrong depends on them (Matmul's batch axes)
+    hint_for: ClassVar[Callable[..., str] | None] = None
     forward_code = None
     vjp_code = None
     mask_params = ()  # params where a boolean mask makes the output's shape depend on values
@@ -175,7 +177,7 @@ from .elementwise import Abs, Cos, Exp, Expm1, Log, Log1p, Maximum, Relu, Sigmoi
 from .erf import Erf, Erfc  # noqa: E402
 from .linalg import Linear, Matmul  # noqa: E402
 from .reductions import Cumsum, Max, MaxShift, Sum  # noqa: E402
-from .shape import Astype, BroadcastTo, Concatenate, Getitem, Reshape, ScatterAdd, Transpose  # noqa: E402
+from .shape import Astype, BroadcastTo, Concatenate, Contiguous, Getitem, Reshape, ScatterAdd, Transpose  # noqa: E402
 from .windows import Fold, Unfold  # noqa: E402
 
 __all__ = [
@@ -184,6 +186,7 @@ __all__ = [
     "Astype",
     "BroadcastTo",
     "Concatenate",
+    "Contiguous",
     "Cos",
     "Cumsum",
     "Div",

@@ -26,6 +26,22 @@ class Matmul(Primitive):
     forward_code = "matmul({x0}, {x1}{into})"
 
     @staticmethod
+    def hint_for(x, y):
+        """The static hint, unless the inner dimensions match and the batch axes are what fails to broadcast.
+
+        >>> Matmul.hint_for(np.ones((2, 3, 4)), np.ones((5, 4, 2)))[:57]
+        'the batch axes x.shape[:-2] (2,) and y.shape[:-2] (5,) do'
+        """
+        if x.ndim < 2 or y.ndim < 2 or x.shape[-1] != y.shape[-2]:
+            return Matmul.hint
+        return (
+            f"the batch axes x.shape[:-2] {x.shape[:-2]} and y.shape[:-2] {y.shape[:-2]} do not broadcast "
+            "(aligned from the right, each pair of sizes must be equal or one of them 1); the inner dimensions "
+            "match, so give one operand a size-1 axis where the other has its batch (x.unsqueeze(1), say) "
+            "or make the batch sizes equal"
+        )
+
+    @staticmethod
     def forward(x, y):
         return np.matmul(x, y)
 

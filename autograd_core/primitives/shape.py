@@ -1,4 +1,4 @@
-"""Shape and indexing: reshape, transpose, broadcast_to, astype, getitem (and its scatter), concatenate."""
+"""Shape and indexing: reshape, transpose, broadcast_to, astype, contiguous, getitem (and its scatter), concatenate."""
 
 import math
 
@@ -87,6 +87,24 @@ class Astype(Primitive):
     @staticmethod
     def vjp(i, g, out, x, dtype):
         return g.astype(x.dtype)
+
+
+class Contiguous(Primitive):
+    """The same values laid out row-major (C order) in new memory; the gradient passes through unchanged.
+    A layout, not a value: no composition of the other ops guarantees it (numpy keeps a transposed input's
+    order through copies), and ``t.stride()`` after ``t.contiguous()`` must read torch's row-major steps.
+
+    >>> Contiguous.forward(np.zeros((2, 3)).T).strides
+    (16, 8)
+    """
+
+    @staticmethod
+    def forward(x):
+        return np.ascontiguousarray(x)
+
+    @staticmethod
+    def vjp(i, g, out, x):
+        return g
 
 
 def _is_basic(index):
