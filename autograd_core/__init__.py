@@ -140,6 +140,7 @@ from .grad_mode import (
 )
 from .gradcheck import gradcheck, gradgradcheck
 from .graph_state import structure_changed
+from .linalg import renorm
 from .primitives import PRIMITIVES, Primitive, sum_to
 from .sampling import (
     Generator,
@@ -225,6 +226,7 @@ __all__ = [
     "where",
     "masked_fill",
     "norm",
+    "renorm",
     "concatenate",
     "cat",
     "stack",

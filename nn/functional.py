@@ -71,6 +71,7 @@ from .loss_parts import (  # the checks and reductions every loss shares (nn.los
 from .margin_losses import margin_ranking_loss, triplet_margin_loss  # F.margin_ranking_loss: the contrastive losses
 from .norm_functions import batch_norm, group_norm, layer_norm  # F.batch_norm, ...: the normalisation layers' formulas
 from .penalties import l1_penalty, l2_penalty  # F.l1_penalty, as the tutorials write it
+from .random_activations import alpha_dropout, feature_alpha_dropout, rrelu  # SELU's dropout, randomised slopes
 
 # cross_entropy's primitives and axes, looked up once (it runs every step): the sum's own
 # primitive skips Tensor.sum's axis normalisation, 0.3 us on the small MLP's step
@@ -396,3 +397,4 @@ __all__ += ["dropout", "dropout2d", "linear", "normalize", "cosine_similarity", 
 __all__ += ["relu6", "hardtanh", "logsigmoid", "softmin", "mish", "hardswish", "hardsigmoid", "prelu"]
 __all__ += ["conv2d", "max_pool2d", "avg_pool2d", "unfold", "conv1d", "adaptive_avg_pool2d", "adaptive_max_pool2d"]
 __all__ += ["scaled_dot_product_attention", "fold", "conv_transpose2d", "batch_norm", "layer_norm", "group_norm"]
+__all__ += ["alpha_dropout", "feature_alpha_dropout", "rrelu"]

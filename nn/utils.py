@@ -69,6 +69,8 @@ def clip_grad_norm_(
     """Scale all gradients together so that their joint norm is at most ``max_norm``; returns the
     norm before clipping, as a 0-d Tensor (PyTorch's rule: scale by max_norm / (norm + 1e-6)
     when that is below 1). ``norm_type`` is any p >= 1 or ``math.inf`` (or ``'inf'``, as PyTorch).
+    A non-finite norm, as PyTorch's: inf scales every gradient by 0 (an inf element becomes NaN), NaN makes
+    every gradient NaN; ``error_if_nonfinite=True`` raises instead, before any gradient changes.
 
     >>> w = Tensor([1.0, 1.0], requires_grad=True)
     >>> (w * np.array([3.0, 4.0])).sum().backward()      # w.grad = [3, 4], norm 5
@@ -88,19 +90,26 @@ def clip_grad_norm_(
     if not params:
         return Tensor(0.0)
     grads = [np.asarray(p.grad) for p in params]
+    with np.errstate(over="ignore", invalid="ignore"):  # an inf or NaN total is the answer, not a warning
+        return _clip_to_norm(owner, params, grads, float(max_norm), float(norm_type), error_if_nonfinite)
+
+
+def _clip_to_norm(
+    owner: str, params: list[Tensor], grads: list[np.ndarray], max_norm: float, norm_type: float, error: bool
+) -> Tensor:
     if norm_type == math.inf:
         total = max(float(np.max(np.abs(g))) if g.size else 0.0 for g in grads)
     elif norm_type == 2:  # the default: a BLAS dot per gradient (abs, power and sum: 3 passes, 2 temporaries)
         total = math.sqrt(sum(map(squared_norm, grads)))
     else:
         total = float(sum(float(np.sum(np.abs(g, dtype=np.float64) ** norm_type)) for g in grads) ** (1.0 / norm_type))
-    if error_if_nonfinite and not math.isfinite(total):
+    if error and not math.isfinite(total):
         raise FloatingPointError(
             f"{owner}: the total gradient norm is {total}; the loss or a gradient "
             "is NaN/Inf (pass error_if_nonfinite=False to clip anyway)"
         )
     scale = max_norm / (total + 1e-6)
-    if scale < 1:
+    if not scale >= 1:  # a NaN total makes every gradient NaN, as PyTorch's clamp(scale, max=1) does
         for p, g in zip(params, grads):
             p.grad = (g * scale).astype(g.dtype, copy=False)
     return Tensor(np.array(total, dtype=grads[0].dtype))
