@@ -261,3 +261,30 @@ def test_renorm_gradient_and_errors_against_torch():
         torch.renorm(torch.ones(3, 2), 2, 0, -1)
     with pytest.raises(ValueError, match=r"renorm: dim must be an int in \[-2, 1\] for shape \(3, 2\), got 2"):
         torch.renorm(torch.ones(3, 2), 2, 2, 1.0)
+
+
+def test_torch_2_6s_two_halves_of_clip_grad_norm_over_two_models_gradients():
+    torch_ = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    grads = [rng.normal(size=(3, 2)) * 5, rng.normal(size=4), rng.normal(size=(2, 2)) * 3]
+    ours = [parameter_with_grad(g.reshape(-1)) for g in grads]
+    theirs = [torch_.zeros(g.size, dtype=torch_.float64, requires_grad=True) for g in grads]
+    for t, g in zip(theirs, grads):
+        t.grad = torch_.tensor(g.reshape(-1))
+    for norm_type in (2.0, 1.0, math.inf, 3):
+        total = nn.utils.get_total_norm([p.grad for p in ours] + [None], norm_type)
+        total_t = torch_.nn.utils.get_total_norm([t.grad for t in theirs], norm_type)
+        assert total.item() == pytest.approx(total_t.item(), rel=1e-14)
+    total = nn.utils.get_total_norm([p.grad for p in ours])
+    nn.utils.clip_grads_with_norm_(ours[:2], 1.0, total)  # the first "model" clipped by the joint norm
+    torch_.nn.utils.clip_grads_with_norm_(theirs[:2], 1.0, torch_.nn.utils.get_total_norm([t.grad for t in theirs]))
+    for p, t in zip(ours, theirs):
+        np.testing.assert_allclose(p.grad, t.grad.numpy(), rtol=1e-14)
+    # torch's foreach= (its choice of kernel) is accepted by all four
+    assert nn.utils.clip_grad_norm_(ours, 10.0, foreach=True).item() > 0
+    nn.utils.clip_grad_value_(ours, 10.0, foreach=False)
+    assert nn.utils.get_total_norm([], foreach=None).item() == 0.0
+    with pytest.raises(ValueError, match=r"clip_grads_with_norm_: total_norm must be one number"):
+        nn.utils.clip_grads_with_norm_(ours, 1.0, np.array([1.0, 2.0]))
+    with pytest.raises(TypeError, match=r"get_total_norm: expected gradients .* pass \[p.grad for p in model"):
+        nn.utils.get_total_norm([np.array(["a"])])
