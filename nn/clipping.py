@@ -54,7 +54,7 @@ def _norm_type(owner: str, norm_type: float | str) -> float:
 
 
 def _max_norm(owner: str, max_norm: object) -> float:
-    if isinstance(max_norm, bool) or not isinstance(max_norm, numbers.Real) or not max_norm >= 0:
+    if isinstance(max_norm, bool) or not isinstance(max_norm, numbers.Real) or not float(max_norm) >= 0:
         raise ValueError(f"{owner}: max_norm must be a number >= 0, got {max_norm!r}")
     return float(max_norm)
 
