@@ -176,21 +176,26 @@ def gelu(input: TensorLike, approximate: str = "none") -> Tensor:
     return 0.5 * x * erfc(x * (-1 / math.sqrt(2)))
 
 
-def dropout(input: TensorLike, p: float = 0.5, training: bool = True, generator: GeneratorLike = None) -> Tensor:
+def dropout(
+    input: TensorLike, p: float = 0.5, training: bool = True, inplace: bool = False, generator: GeneratorLike = None
+) -> Tensor:
     """Zero each element with probability ``p`` and scale the rest by 1/(1-p) when ``training``
-    (inverted dropout), else return the input: ``F.dropout(x, 0.1, self.training)``. ``generator``:
-    None draws from nn.init's default (``nn.init.manual_seed``), a numpy Generator from its stream;
-    an int seed gives the same mask at every call.
+    (inverted dropout), else return the input: ``F.dropout(x, 0.1, self.training)``, torch's signature
+    (``inplace`` accepted, a new tensor all the same). ``generator``: None draws from nn.init's default
+    (``nn.init.manual_seed``), a numpy Generator from its stream; an int seed gives the same mask at every call.
 
     >>> dropout(np.ones(4), 0.5, generator=0)
     Tensor([2., 0., 0., 0.])
     """
     _check_probability("dropout", p)
+    inplace_flag("F.dropout", inplace, "4th", "generator")
     x = ag.as_tensor(input)
     return _masked(x, x.shape, p, training, generator)
 
 
-def dropout2d(input: TensorLike, p: float = 0.5, training: bool = True, generator: GeneratorLike = None) -> Tensor:
+def dropout2d(
+    input: TensorLike, p: float = 0.5, training: bool = True, inplace: bool = False, generator: GeneratorLike = None
+) -> Tensor:
     """Zero whole channels of (N, C, H, W) images, each (n, c) with probability ``p``, and scale the rest
     by 1/(1-p) when ``training``, as PyTorch's ``F.dropout2d`` (neighbouring pixels of a feature map are
     correlated, so dropping single pixels barely regularises a CNN); the identity otherwise.
@@ -206,6 +211,7 @@ def dropout2d(input: TensorLike, p: float = 0.5, training: bool = True, generato
             [[0., 0.]]])
     """
     _check_probability("dropout2d", p)
+    inplace_flag("F.dropout2d", inplace, "4th", "generator")
     x = ag.as_tensor(input)
     if x.ndim != 4:
         raise ValueError(
@@ -213,6 +219,15 @@ def dropout2d(input: TensorLike, p: float = 0.5, training: bool = True, generato
             "batch axis (x[None]); for (N, C) or (N, C, L) use dropout"
         )
     return _masked(x, x.shape[:2] + (1, 1), p, training, generator)
+
+
+def inplace_flag(owner: str, inplace: object, position: str, seed_name: str) -> None:
+    """torch's ``inplace`` (accepted, changing nothing) must be a bool: a seed given where torch puts it is refused."""
+    if not isinstance(inplace, (bool, np.bool_)):
+        raise TypeError(
+            f"{owner}: inplace (torch's {position} argument) must be True or False, got {inplace!r}; give the "
+            f"seed by name: {seed_name}={inplace!r}"
+        )
 
 
 def _check_probability(op: str, p: float) -> None:

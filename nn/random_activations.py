@@ -27,7 +27,7 @@ from autograd_core import Tensor
 from autograd_core.types import TensorLike
 
 from . import init as nn_init
-from .activations import SELU_ALPHA, SELU_SCALE, leaky_relu
+from .activations import SELU_ALPHA, SELU_SCALE, inplace_flag, leaky_relu
 from .init import GeneratorLike
 from .module import Module
 
@@ -66,6 +66,7 @@ def alpha_dropout(
     >>> alpha_dropout(np.zeros(4), 0.5, training=True, generator=0).round(4)      # kept: b, dropped: a alpha' + b
     Tensor([ 0.7792, -0.7792, -0.7792, -0.7792])
     """
+    inplace_flag("F.alpha_dropout", inplace, "4th", "generator")
     x = ag.as_tensor(input)
     return _alpha_masked(x, x.shape, _probability("alpha_dropout", p), training, generator)
 
@@ -80,6 +81,7 @@ def feature_alpha_dropout(
     Tensor([[ 0.7792,  0.7792,  0.7792],
             [-0.7792, -0.7792, -0.7792]])
     """
+    inplace_flag("F.feature_alpha_dropout", inplace, "4th", "generator")
     x = ag.as_tensor(input)
     if x.ndim < 2:
         raise ValueError(
@@ -117,6 +119,7 @@ def rrelu(
     Tensor([-0.4,  3. ])
     """
     lower, upper = _slopes("rrelu", lower, upper)
+    inplace_flag("F.rrelu", inplace, "5th", "generator")
     x = ag.as_tensor(input)
     if not training:
         return leaky_relu(x, (lower + upper) / 2)
@@ -137,6 +140,7 @@ class AlphaDropout(Module):
     def __init__(self, p: float = 0.5, inplace: bool = False, seed: GeneratorLike = None) -> None:
         super().__init__()
         self.p = _probability(type(self).__name__, p)
+        inplace_flag(type(self).__name__, inplace, "second", "seed")
         self.inplace = bool(inplace)
         self.generator = None if seed is None else nn_init.as_generator(seed)
 
@@ -177,6 +181,7 @@ class RReLU(Module):
     ) -> None:
         super().__init__()
         self.lower, self.upper = _slopes(type(self).__name__, lower, upper)
+        inplace_flag(type(self).__name__, inplace, "third", "seed")
         self.inplace = bool(inplace)
         self.generator = None if seed is None else nn_init.as_generator(seed)
 

@@ -7,6 +7,7 @@ scale from the notebook's closed form; a 100-layer SELU net that self-normalises
 parameters, momentum and train/eval rules.
 """
 
+import copy
 import math
 
 import numpy as np
@@ -230,3 +231,35 @@ def test_batch_norm_before_the_activation_makes_the_linear_bias_redundant():
     with_bias[0].bias.data[...] = [10.0, -3.0, 0.5]
     assert np.allclose(with_bias(x).data, without(x).data, rtol=1e-12, atol=1e-12)
     assert sum(p.size for p in without.parameters()) == 15 + 6
+
+
+# ------------------------------------------------------------------------------- reusing pretrained layers
+def test_transfer_learning_frozen_layers_stay_put_until_unfrozen():
+    torch.manual_seed(42)
+    model_A = nn.Sequential(nn.Linear(4, 10), nn.ReLU(), nn.BatchNorm1d(10), nn.Linear(10, 3))
+    model_B_on_A = copy.deepcopy(model_A)  # a copy: training B must not change A
+    model_B_on_A[-1] = nn.Linear(10, 1)  # a new output layer for task B
+    for layer in model_B_on_A[:-1]:
+        layer.requires_grad_(False)
+    assert [n for n, p in model_B_on_A.named_parameters() if p.requires_grad] == ["3.weight", "3.bias"]
+    frozen = {n: p.data.copy() for n, p in model_B_on_A.named_parameters() if not p.requires_grad}
+    running_mean = model_B_on_A[2].running_mean.copy()
+    X, y = torch.randn(32, 4), torch.randn(32, 1)
+    for optimizer in (  # weight decay and momentum must not move a frozen parameter either
+        nn.optim.SGD(model_B_on_A.parameters(), lr=0.1, momentum=0.9, weight_decay=0.1),
+        nn.optim.Adam(model_B_on_A.parameters(), lr=0.1, weight_decay=0.1),
+    ):
+        for _ in range(3):
+            loss = nn.functional.mse_loss(model_B_on_A(X), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    assert all(np.array_equal(p.data, frozen[n]) for n, p in model_B_on_A.named_parameters() if n in frozen)
+    assert not np.allclose(model_B_on_A[2].running_mean, running_mean)  # BN's statistics still move in train()
+    assert np.array_equal(model_A[0].weight.data, frozen["0.weight"]) and model_A[0].weight.requires_grad
+    for layer in model_B_on_A[:-1]:  # unfreeze, and fine-tune everything with a low learning rate
+        layer.requires_grad_(True)
+    optimizer = nn.optim.SGD(model_B_on_A.parameters(), lr=1e-3)
+    nn.functional.mse_loss(model_B_on_A(X), y).backward()
+    optimizer.step()
+    assert not np.array_equal(model_B_on_A[0].weight.data, frozen["0.weight"])

@@ -288,3 +288,21 @@ def test_torch_2_6s_two_halves_of_clip_grad_norm_over_two_models_gradients():
         nn.utils.clip_grads_with_norm_(ours, 1.0, np.array([1.0, 2.0]))
     with pytest.raises(TypeError, match=r"get_total_norm: expected gradients .* pass \[p.grad for p in model"):
         nn.utils.get_total_norm([np.array(["a"])])
+
+
+def test_dropout_takes_torchs_inplace_and_refuses_a_seed_in_its_place():
+    torch.manual_seed(0)
+    assert nn.Dropout(p=0.2, inplace=True).inplace and nn.Dropout(0.5, True).eval()(np.ones(2)).tolist() == [1.0, 1.0]
+    assert (
+        F.dropout(np.ones(4), 0.5, True, False, generator=0).tolist()
+        == F.dropout(np.ones(4), 0.5, generator=0).tolist()
+    )
+    assert nn.Dropout2d(0.3, inplace=True).p == 0.3 and nn.RReLU(0.1, 0.3, True).inplace
+    with pytest.raises(
+        TypeError,
+        match=r"Dropout: inplace \(torch's second argument\) must be True or False, got 0; "
+        r"give the seed by name: seed=0$",
+    ):
+        nn.Dropout(0.5, 0)
+    with pytest.raises(TypeError, match=r"F.dropout: inplace \(torch's 4th argument\) .* generator=1"):
+        F.dropout(np.ones(3), 0.5, True, 1)
