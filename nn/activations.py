@@ -72,8 +72,8 @@ def pairwise_distance(
     return (ag.as_tensor(x1) - ag.as_tensor(x2) + eps).norm(p, -1, keepdim=keepdim)
 
 
-def relu(input: TensorLike) -> Tensor:
-    """max(x, 0): ``F.relu(x)``."""
+def relu(input: TensorLike, inplace: bool = False) -> Tensor:
+    """max(x, 0): ``F.relu(x)``; ``inplace`` (torch's) accepted, a new tensor all the same."""
     return ag.relu(input)
 
 
@@ -97,9 +97,9 @@ def linear(input: TensorLike, weight: TensorLike, bias: TensorLike | None = None
     return ag.linear(input, weight, bias)
 
 
-def leaky_relu(input: TensorLike, negative_slope: float = 0.01) -> Tensor:
+def leaky_relu(input: TensorLike, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x for x > 0, negative_slope * x otherwise, composed as relu(x) - negative_slope * relu(-x):
-    ``F.leaky_relu(x, 0.2)``. (At exactly 0 the gradient is (1 + negative_slope) / 2: ties split.)
+    ``F.leaky_relu(x, 0.2)``, ``inplace`` accepted. (At 0 the gradient is (1 + negative_slope) / 2: ties split.)
 
     >>> leaky_relu(Tensor([-2.0, 3.0]), 0.1)
     Tensor([-0.2,  3. ])
@@ -108,8 +108,8 @@ def leaky_relu(input: TensorLike, negative_slope: float = 0.01) -> Tensor:
     return x.relu() - negative_slope * (-x).relu()
 
 
-def silu(input: TensorLike) -> Tensor:
-    """x * sigmoid(x) (SiLU, "swish"): ``F.silu(x)``.
+def silu(input: TensorLike, inplace: bool = False) -> Tensor:
+    """x * sigmoid(x) (SiLU, "swish"): ``F.silu(x)``; ``inplace`` accepted (a new tensor all the same).
 
     >>> silu(Tensor([0.0, 2.0]))
     Tensor([0.    , 1.7616])
@@ -132,10 +132,10 @@ def softplus(input: TensorLike, beta: float = 1.0, threshold: float = 20.0) -> T
     return ag.where(x * beta > threshold, x, smooth)
 
 
-def elu(input: TensorLike, alpha: float = 1.0) -> Tensor:
+def elu(input: TensorLike, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x for x > 0, alpha (exp(x) - 1) otherwise, as PyTorch's ``F.elu``; composed as
     relu(x) + alpha (exp(min(x, 0)) - 1), so a large x never overflows exp. (At exactly 0 the
-    gradient is (1 + alpha) / 2, the ties-split rule; torch's is alpha.)
+    gradient is (1 + alpha) / 2, the ties-split rule; torch's is alpha.) ``inplace`` is accepted.
 
     >>> elu(Tensor([-1.0, 2.0]))
     Tensor([-0.6321,  2.    ])

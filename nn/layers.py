@@ -159,6 +159,7 @@ class LeakyReLU(Module):
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:  # inplace: as ReLU's
         super().__init__()
         self.negative_slope = non_negative_real("LeakyReLU", "negative_slope", negative_slope)
+        self.inplace = bool(inplace)
 
     def config(self) -> dict[str, Any]:
         """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
@@ -177,6 +178,14 @@ class SiLU(Module):
     >>> SiLU()(Tensor([0.0, 2.0]))
     Tensor([0.    , 1.7616])
     """
+
+    def __init__(self, inplace: bool = False) -> None:  # inplace: as ReLU's
+        super().__init__()
+        self.inplace = bool(inplace)
+
+    def config(self) -> dict[str, Any]:
+        """No arguments that matter (``inplace`` changes nothing here)."""
+        return {}
 
     def forward(self, x: TensorLike) -> Tensor:
         return F.silu(x)
@@ -214,9 +223,10 @@ class ELU(Module):
     Tensor([-0.6321,  2.    ])
     """
 
-    def __init__(self, alpha: float = 1.0) -> None:
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:  # inplace: as ReLU's
         super().__init__()
         self.alpha = non_negative_real("ELU", "alpha", alpha)
+        self.inplace = bool(inplace)
 
     def config(self) -> dict[str, Any]:
         """The constructor's arguments (nn.architecture rebuilds the layer from them)."""

@@ -151,6 +151,21 @@ def test_gelu_is_close_to_z_sigmoid_1_702_z_and_swish_beta_1_is_silu():
     assert np.allclose(nn.SiLU()(z).data, z / (1 + np.exp(-z)), rtol=1e-14, atol=1e-16)
 
 
+def test_the_chapters_activation_layers_take_torchs_inplace_argument():
+    z = torch.tensor([-1.0, 0.5])
+    torch_ = pytest.importorskip("torch")
+    for name, args in [("ELU", (1.0,)), ("SiLU", ()), ("LeakyReLU", (0.2,)), ("ReLU", ()), ("SELU", ()), ("Mish", ())]:
+        ours = getattr(nn, name)(*args, inplace=True)
+        theirs = getattr(torch_.nn, name)(*args, inplace=True)
+        assert ours(z).tolist() == pytest.approx(theirs(torch_.tensor(z.data)).tolist(), rel=1e-15), name
+        assert ours.inplace and z.tolist() == [-1.0, 0.5]  # a new tensor: the input kept
+    for name, args in [("relu", ()), ("leaky_relu", (0.2,)), ("elu", (1.0,)), ("silu", ())]:
+        ours = getattr(F, name)(z, *args, inplace=True)
+        assert ours.tolist() == pytest.approx(
+            getattr(torch_.nn.functional, name)(torch_.tensor(z.data), *args).tolist()
+        )
+
+
 def test_prelu_learns_its_slope_and_its_gradient_is_the_sum_of_negative_inputs():
     prelu = nn.PReLU()
     x = torch.tensor([[-2.0, 3.0], [-0.5, 1.0]])
