@@ -220,6 +220,30 @@ def test_batch_norm_has_two_trainable_and_two_running_vectors_per_input():
     assert [n for n, _ in bn.named_buffers()] == ["running_mean", "running_var"]
 
 
+def test_the_books_batch_norm_model_has_its_printed_parameter_counts():
+    # Keras's summary: 271,346 parameters, 268,978 trainable, 2,368 not (the moving means and variances); with BN
+    # before the activations and the hidden layers' biases dropped: 270,946 and 268,578
+    def counts(bias):
+        model = nn.Sequential(
+            nn.Flatten(),
+            nn.BatchNorm1d(28 * 28),
+            nn.Linear(28 * 28, 300, bias=bias),
+            nn.BatchNorm1d(300),
+            nn.ReLU(),
+            nn.Linear(300, 100, bias=bias),
+            nn.BatchNorm1d(100),
+            nn.ReLU(),
+            nn.Linear(100, 10),
+        )
+        trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+        running = sum(np.size(b) for _, b in model.named_buffers())
+        assert model(torch.randn(4, 28, 28)).shape == (4, 10)
+        return trainable + running, trainable, running
+
+    assert counts(bias=True) == (271_346, 268_978, 2_368)
+    assert counts(bias=False) == (270_946, 268_578, 2_368)
+
+
 def test_kerass_momentum_0_99_is_torchs_momentum_0_01():
     rng = np.random.default_rng(0)
     batches = [rng.normal(3, 2, size=(32, 4)) for _ in range(5)]
