@@ -228,6 +228,60 @@ def test_1cycle_equals_torchs_onecycle_lr_and_cycles_momentum_the_other_way():
             scheduler.step()
 
 
+class OneCycleScheduler:
+    """The book's own 1cycle (its Keras callback, the rate set before each batch): linear from start_rate up to
+    max_rate over the first half, back down over the second, then down to last_rate over the last iterations."""
+
+    def __init__(self, iterations, max_rate, start_rate=None, last_iterations=None, last_rate=None):
+        self.iterations = iterations
+        self.max_rate = max_rate
+        self.start_rate = start_rate or max_rate / 10
+        self.last_iterations = last_iterations or iterations // 10 + 1
+        self.half_iteration = (iterations - self.last_iterations) // 2
+        self.last_rate = last_rate or self.start_rate / 1000
+        self.iteration = 0
+
+    def _interpolate(self, iter1, iter2, rate1, rate2):
+        return (rate2 - rate1) * (self.iteration - iter1) / (iter2 - iter1) + rate1
+
+    def on_batch_begin(self):
+        if self.iteration < self.half_iteration:
+            rate = self._interpolate(0, self.half_iteration, self.start_rate, self.max_rate)
+        elif self.iteration < 2 * self.half_iteration:
+            rate = self._interpolate(self.half_iteration, 2 * self.half_iteration, self.max_rate, self.start_rate)
+        else:
+            rate = self._interpolate(2 * self.half_iteration, self.iterations, self.start_rate, self.last_rate)
+        self.iteration += 1
+        return rate
+
+
+def test_the_books_1cycle_is_onecycle_lr_three_phase_linear():
+    iterations, max_rate = 100, 0.05
+    book = OneCycleScheduler(iterations, max_rate)
+    book_rates = [book.on_batch_begin() for _ in range(iterations)]
+    half = book.half_iteration
+    w = torch.zeros(1, requires_grad=True)
+    optimizer = nn.optim.SGD([w], lr=max_rate)
+    pct_start = (half + 1) / iterations  # the phase boundaries at half and 2 half, as the book's
+    scheduler = nn.optim.lr_scheduler.OneCycleLR(  # the book's start_rate = max / 10, last_rate = start / 1000
+        optimizer, max_rate, total_steps=iterations, pct_start=pct_start, anneal_strategy="linear", three_phase=True,
+        div_factor=10, final_div_factor=1000,
+    )  # fmt: skip
+    rates = []
+    for _ in range(iterations):
+        rates.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        if len(rates) < iterations:  # (a step past total_steps is refused, as torch's)
+            scheduler.step()
+    np.testing.assert_allclose(rates[: 2 * half + 1], book_rates[: 2 * half + 1], rtol=1e-12)  # up and down: equal
+    # the last phase: both fall linearly from start_rate towards last_rate; torch reaches it on the last step,
+    # the book one step later (it interpolates to `iterations`, never reached)
+    tail, book_tail = np.array(rates[2 * half :]), np.array(book_rates[2 * half :])
+    steps = np.arange(len(tail))
+    np.testing.assert_allclose(tail, 0.005 + (0.005e-3 - 0.005) * steps / (len(tail) - 1), rtol=1e-12)
+    np.testing.assert_allclose(book_tail, 0.005 + (0.005e-3 - 0.005) * steps / len(tail), rtol=1e-12)
+
+
 def test_the_learning_rate_finder_climbs_only_past_gradient_descents_stability_bound():
     # the book's finder: the rate grows by a constant factor each batch from 1e-5 to 10, the loss is recorded;
     # full-batch GD on least squares diverges for lr > 2 / lambda_max of the loss's Hessian 2 X^T X / n
