@@ -53,6 +53,33 @@ def test_table_11_1_the_variances_of_glorot_he_and_lecun_initialisation(name, in
         assert 0.999 * r < largest <= r
 
 
+def layer_gradient_norms(activation, init, depth=10, width=100, seed=0):
+    """The norm of the loss's gradient for each layer's weight, first layer first (the book's Figure 11-1 story)."""
+    torch.manual_seed(seed)
+    layers = []
+    for _ in range(depth):
+        linear = nn.Linear(width, width)
+        init(linear.weight)
+        nn.init.zeros_(linear.bias)
+        layers += [linear, activation]
+    model = nn.Sequential(*layers)
+    x = torch.tensor(np.random.default_rng(seed).standard_normal((256, width)))
+    model(x).square().mean().backward()
+    return [float(np.linalg.norm(model[i].weight.grad)) for i in range(0, 2 * depth, 2)]
+
+
+def test_sigmoid_with_standard_normal_weights_vanishes_glorot_with_tanh_does_not():
+    # N(0, 1) weights on 100 inputs give pre-activations of std ~5: the sigmoids saturate (slope near 0), and
+    # ten layers back the gradient is an order of magnitude smaller; Glorot's variance keeps it of one scale
+    torch.manual_seed(0)
+    saturated = torch.sigmoid(nn.init.normal_(torch.empty(100, 100), 0.0, 1.0) @ torch.rand(100, 256)).data
+    assert (np.abs(saturated - 0.5) > 0.45).mean() > 0.5
+    vanishing = layer_gradient_norms(nn.Sigmoid(), lambda w: nn.init.normal_(w, 0.0, 1.0))
+    assert vanishing[0] < 0.2 * vanishing[-1]
+    glorot = layer_gradient_norms(nn.Tanh(), lambda w: nn.init.xavier_normal_(w, gain=5 / 3))
+    assert 0.5 < glorot[0] / glorot[-1] < 2
+
+
 def test_kaiming_uniform_with_a_slope_is_the_leaky_relu_gain_as_torchs_default():
     # torch's nonlinearity defaults to "leaky_relu", so a = sqrt(5) (what nn.Linear's reset_parameters passes)
     # gives gain sqrt(2 / 6) and bound 1/sqrt(fan_in); nn's defaulted to "relu" and ignored a: 2.45x too wide
