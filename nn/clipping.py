@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -54,8 +54,10 @@ def _norm_type(owner: str, norm_type: float | str) -> float:
 
 
 def _max_norm(owner: str, max_norm: object) -> float:
+    """``max_norm`` as a float >= 0; ``owner`` may name the argument itself (fit's "fit: clip_grad_norm")."""
     if isinstance(max_norm, bool) or not isinstance(max_norm, numbers.Real) or not float(max_norm) >= 0:
-        raise ValueError(f"{owner}: max_norm must be a number >= 0, got {max_norm!r}")
+        what = owner if ":" in owner else f"{owner}: max_norm"
+        raise ValueError(f"{what} must be a number >= 0, got {max_norm!r}")
     return float(max_norm)
 
 
@@ -193,3 +195,32 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float, f
     for p in with_grads("clip_grad_value_", parameters):
         g = np.asarray(p.grad)
         p.grad = np.clip(g, -clip_value, clip_value).astype(g.dtype, copy=False)
+
+
+#: What ``gradient_clipper`` returns: clips the gradients of the parameters given, in place.
+Clipper = Callable[[list[Tensor]], None]
+
+
+def gradient_clipper(owner: str, clip_grad_norm: float | None, clip_grad_value: float | None) -> Clipper | None:
+    """What ``nn.fit(clip_grad_norm=...)`` or ``(clip_grad_value=...)`` runs on the parameters between backward and
+    the optimizer's step (Keras's ``clipnorm`` / ``clipvalue``); None for neither. Checked here, before training.
+
+    >>> clip = gradient_clipper("fit", 1.0, None)
+    >>> w = Tensor([0.0, 0.0], requires_grad=True); w.grad = np.array([3.0, 4.0]); clip([w]); w.grad
+    array([0.59999988, 0.79999984])
+    """
+    if clip_grad_norm is not None and clip_grad_value is not None:
+        raise ValueError(f"{owner}: give clip_grad_norm or clip_grad_value, not both")
+    if clip_grad_norm is not None:
+        max_norm = _max_norm(f"{owner}: clip_grad_norm", clip_grad_norm)
+        return lambda params: _scale_grads(with_grads(owner, params), max_norm, _grads_norm(owner, params))
+    if clip_grad_value is not None:
+        if isinstance(clip_grad_value, bool) or not isinstance(clip_grad_value, numbers.Real) or clip_grad_value < 0:
+            raise ValueError(f"{owner}: clip_grad_value must be a number >= 0, got {clip_grad_value!r}")
+        return lambda params: clip_grad_value_(params, float(clip_grad_value))
+    return None
+
+
+def _grads_norm(owner: str, params: list[Tensor]) -> float:
+    grads = [np.asarray(p.grad) for p in with_grads(owner, params)]
+    return float(_total_norm(owner, grads, 2.0, False)) if grads else 0.0

@@ -5,6 +5,7 @@ l1/l2 penalties and weight decay (L2 in SGD, decoupled in AdamW), dropout, alpha
 regularisation written the book's way (norm, clamp, rescale) and as ``renorm_``.
 """
 
+import copy
 import math
 
 import numpy as np
@@ -306,3 +307,45 @@ def test_dropout_takes_torchs_inplace_and_refuses_a_seed_in_its_place():
         nn.Dropout(0.5, 0)
     with pytest.raises(TypeError, match=r"F.dropout: inplace \(torch's 4th argument\) .* generator=1"):
         F.dropout(np.ones(3), 0.5, True, 1)
+
+
+@pytest.mark.parametrize("clip", [{"clip_grad_norm": 0.5}, {"clip_grad_value": 0.05}])
+def test_fit_clips_gradients_before_each_update_as_the_hand_written_loop(clip):
+    # Keras's SGD(clipnorm=1.0) / clipvalue, for a reader of the book training with nn.fit
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(64, 3)) * 5, rng.integers(0, 2, 64)
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 2))
+    twin = copy.deepcopy(model)
+    history = nn.fit(
+        model, F.cross_entropy, nn.optim.SGD(model.parameters(), lr=0.5), X, y, epochs=3, batch_size=16,
+        shuffle=False, progress=False, **clip,
+    )  # fmt: skip
+    optimizer = nn.optim.SGD(twin.parameters(), lr=0.5)
+    norms = []
+    for _ in range(3):
+        for start in range(0, 64, 16):
+            optimizer.zero_grad()
+            F.cross_entropy(twin(X[start : start + 16]), y[start : start + 16]).backward()
+            if "clip_grad_norm" in clip:
+                norms.append(nn.utils.clip_grad_norm_(twin.parameters(), clip["clip_grad_norm"]).item())
+            else:
+                nn.utils.clip_grad_value_(twin.parameters(), clip["clip_grad_value"])
+            optimizer.step()
+    for a, b in zip(model.parameters(), twin.parameters()):
+        np.testing.assert_allclose(a.data, b.data, rtol=1e-10, atol=1e-12)
+    if norms:  # fit's grad_norm is the norm before clipping, as clip_grad_norm_ returns it
+        np.testing.assert_allclose(history.grad_norm, np.mean(np.reshape(norms, (3, 4)), axis=1), rtol=1e-10)
+        assert max(norms) > 0.5  # the clipping did something
+
+
+def test_fit_refuses_a_bad_clipping_setting_before_training():
+    model = nn.Linear(2, 2)
+    X, y = np.ones((4, 2)), np.array([0, 1, 0, 1])
+    optimizer = nn.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match=r"fit: give clip_grad_norm or clip_grad_value, not both"):
+        nn.fit(model, F.cross_entropy, optimizer, X, y, epochs=1, clip_grad_norm=1.0, clip_grad_value=1.0)
+    with pytest.raises(ValueError, match=r"fit: clip_grad_norm must be a number >= 0, got -1"):
+        nn.fit(model, F.cross_entropy, optimizer, X, y, epochs=1, clip_grad_norm=-1)
+    with pytest.raises(ValueError, match=r"fit: clip_grad_value must be a number >= 0, got 'big'"):
+        nn.fit(model, F.cross_entropy, optimizer, X, y, epochs=1, clip_grad_value="big")
