@@ -69,7 +69,7 @@ def renorm(x: TensorLike, p: float, dim: int, maxnorm: float) -> Tensor:
         )
     if isinstance(dim, bool) or not isinstance(dim, numbers.Integral) or not -x.ndim <= dim < x.ndim:
         raise ValueError(f"renorm: dim must be an int in [{-x.ndim}, {x.ndim - 1}] for shape {x.shape}, got {dim!r}")
-    for name, value, low in (("p", p, "> 0 (or math.inf)"), ("maxnorm", maxnorm, ">= 0")):
+    for name, value, low in (("p", p, "> 0 (or math.inf)"), ("maxnorm", maxnorm, ">= 0 (finite)")):
         bad = isinstance(value, bool) or not isinstance(value, numbers.Real) or math.isnan(value)
         if bad or (value <= 0 if name == "p" else value < 0 or math.isinf(value)):
             raise ValueError(f"renorm: {name} must be a number {low}, got {value!r}")

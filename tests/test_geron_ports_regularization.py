@@ -258,7 +258,7 @@ def test_renorm_gradient_and_errors_against_torch():
     assert torch.gradcheck(lambda t: torch.renorm(t, 2, 1, 1.0), (torch.tensor(x, requires_grad=True),))
     with pytest.raises(ValueError, match=r"renorm: needs a tensor of at least 2 axes .* got shape \(3,\)"):
         torch.renorm(torch.ones(3), 2, 0, 1.0)
-    with pytest.raises(ValueError, match=r"renorm: maxnorm must be a number >= 0, got -1"):
+    with pytest.raises(ValueError, match=r"renorm: maxnorm must be a number >= 0 \(finite\), got -1"):
         torch.renorm(torch.ones(3, 2), 2, 0, -1)
     with pytest.raises(ValueError, match=r"renorm: dim must be an int in \[-2, 1\] for shape \(3, 2\), got 2"):
         torch.renorm(torch.ones(3, 2), 2, 2, 1.0)
