@@ -22,6 +22,8 @@ from .checkpoint import checkpoint  # (the function replaces the module's name, 
 from .comparisons import allclose, equal, isclose
 from .compile import CompileError, CompileWarning, compile
 from .creation import (
+    FloatTensor,
+    LongTensor,
     arange,
     empty,
     empty_like,
@@ -237,6 +239,8 @@ __all__ = [
     "CompileWarning",
     "CompileError",
     "tensor",
+    "FloatTensor",
+    "LongTensor",
     "zeros",
     "ones",
     "full",

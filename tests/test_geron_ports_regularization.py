@@ -210,6 +210,67 @@ def test_mc_dropout_the_books_way_dropout_modules_back_in_train_mode():
     assert np.abs(y_probas.data - deterministic.data).max() < 0.2  # the average is near the plain prediction
 
 
+def test_the_notebooks_mc_dropout_cell_as_printed():
+    # torch.FloatTensor(images / 255), repeat_interleave, reshape(3, 100, 10), softmax, mean, std, round(decimals=2)
+    torch.manual_seed(42)
+    model = nn.Sequential(
+        nn.Flatten(),
+        nn.Dropout(p=0.2), nn.Linear(8 * 8, 100), nn.ReLU(),
+        nn.Dropout(p=0.2), nn.Linear(100, 10),
+    )  # fmt: skip
+    model.eval()
+    for module in model.modules():
+        if isinstance(module, nn.Dropout):
+            module.train()
+    images, _ = nn.datasets.load_digits()
+    X_new = torch.FloatTensor(images[:3].reshape(3, 1, 8, 8) / 16)
+    assert X_new.dtype == np.float32 and X_new.shape == (3, 1, 8, 8)
+    with torch.no_grad():
+        X_new_repeated = X_new.repeat_interleave(100, dim=0)
+        y_logits_all = model(X_new_repeated).reshape(3, 100, 10)
+        y_probas_all = F.softmax(y_logits_all, dim=-1)
+        y_probas = y_probas_all.mean(dim=1)
+    y_std = y_probas_all.std(dim=1)
+    rounded = y_probas.round(decimals=2)
+    assert np.array_equal(rounded.data, np.round(y_probas.data, 2)) and rounded.dtype == y_probas.dtype
+    assert (y_std.data > 0).all()  # a hundred different dropout masks per image
+    assert torch.LongTensor([1.7, -1.7]).tolist() == [1, -1] and torch.FloatTensor(2, 3).shape == (2, 3)
+    with pytest.raises(TypeError, match=r"FloatTensor: give one array of data, or the sizes as ints"):
+        torch.FloatTensor([1.0], [2.0])
+
+
+def test_the_notebooks_l2_loss_by_hand_equals_weight_decay_in_a_parameter_group():
+    # the book: loss = main_loss + 1e-4 * sum(param.pow(2.0).sum() ...) over weights only, versus SGD param groups
+    # {"params": weights, "weight_decay": 2e-4}, {"params": biases, "weight_decay": 0}: the same steps
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(64, 5)), rng.integers(0, 3, 64)
+    torch.manual_seed(0)
+    by_hand = nn.Sequential(nn.Linear(5, 8), nn.ReLU(), nn.Linear(8, 3))
+    grouped = copy.deepcopy(by_hand)
+    params_to_regularize = [param for name, param in by_hand.named_parameters() if "bias" not in name]
+    optimizer = nn.optim.SGD(by_hand.parameters(), lr=0.05)
+    optimizer_groups = nn.optim.SGD(
+        [
+            {"params": [p for n, p in grouped.named_parameters() if "bias" not in n], "weight_decay": 2e-4},
+            {"params": [p for n, p in grouped.named_parameters() if "bias" in n], "weight_decay": 0},
+        ],
+        lr=0.05,
+    )
+    for start in range(0, 64, 16):
+        X_batch, y_batch = X[start : start + 16], y[start : start + 16]
+        main_loss = F.cross_entropy(by_hand(X_batch), y_batch)
+        l2_loss = sum(param.pow(2.0).sum() for param in params_to_regularize)
+        loss = main_loss + 1e-4 * l2_loss
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        F.cross_entropy(grouped(X_batch), y_batch).backward()
+        optimizer_groups.step()
+        optimizer_groups.zero_grad()
+    for a, b in zip(by_hand.parameters(), grouped.parameters()):
+        np.testing.assert_allclose(a.data, b.data, rtol=1e-13, atol=1e-15)
+
+
 # ------------------------------------------------------------------------------- max-norm
 def apply_max_norm(model, max_norm=2, epsilon=1e-8, dim=1):
     """The book's max-norm: each unit's incoming weights (a row of an (out, in) weight) kept to norm <= max_norm."""
