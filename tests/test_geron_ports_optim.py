@@ -178,6 +178,23 @@ def test_power_exponential_and_piecewise_constant_scheduling_follow_the_books_fo
     np.testing.assert_allclose(piecewise, np.where(t < 5, 0.01, np.where(t < 15, 0.001, 0.0001)), rtol=1e-13)
 
 
+def test_the_notebooks_cosine_annealing_with_warm_restarts_cell_equals_torchs():
+    torch_ = pytest.importorskip("torch")
+    w, w_t = torch.zeros(1, requires_grad=True), torch_.zeros(1, requires_grad=True)
+    ours = nn.optim.lr_scheduler.CosineAnnealingWarmRestarts(nn.optim.SGD([w], lr=0.05), T_0=2, T_mult=2, eta_min=0.001)
+    theirs = torch_.optim.lr_scheduler.CosineAnnealingWarmRestarts(
+        torch_.optim.SGD([w_t], lr=0.05), T_0=2, T_mult=2, eta_min=0.001
+    )
+    lrs, lrs_t = [], []
+    for _ in range(62):  # restarts after 2, 4, 8, 16 and 32 epochs: at epochs 2, 6, 14, 30
+        lrs.append(ours.get_last_lr()[0])
+        lrs_t.append(theirs.get_last_lr()[0])
+        ours.step()
+        theirs.step()
+    np.testing.assert_allclose(lrs, lrs_t, rtol=1e-12)
+    assert [t for t in range(1, 62) if lrs[t] > lrs[t - 1]] == [2, 6, 14, 30]
+
+
 def test_performance_scheduling_equals_torchs_reduce_lr_on_plateau_in_every_mode():
     torch_ = pytest.importorskip("torch")
     rng = np.random.default_rng(0)
