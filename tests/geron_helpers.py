@@ -14,7 +14,7 @@ def lambert_w(y, iterations=50):
     return w
 
 
-def deep_activations(torch, nn, activation, depth=100, width=100, gain=1.0, batch=1000, seed=42):
+def deep_activations(torch, nn, activation, depth=100, width=100, gain=1.0, batch=400, seed=42):
     """The means and standard deviations of each layer's output in a ``depth``-layer net of ``width`` units,
     weights N(0, gain^2 / fan_in) (LeCun's at gain 1, He's at sqrt 2), zero biases, standard-normal inputs."""
     torch.manual_seed(seed)
