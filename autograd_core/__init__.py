@@ -23,6 +23,8 @@ from .checkpoint import checkpoint  # (the function replaces the module's name, 
 from .comparisons import allclose, eq, equal, ge, gt, isclose, le, lt, ne
 from .compile import CompileError, CompileWarning, compile
 from .creation import (
+    FloatTensor,
+    LongTensor,
     arange,
     empty,
     empty_like,
@@ -52,6 +54,7 @@ from .functions import (
     clamp,
     clip,
     clone,
+    concat,
     concatenate,
     exp,
     flatten,
@@ -141,6 +144,7 @@ from .grad_mode import (
 )
 from .gradcheck import central_difference, gradcheck, gradgradcheck
 from .graph_state import structure_changed
+from .linalg import renorm
 from .primitives import PRIMITIVES, Primitive, sum_to
 from .sampling import (
     Generator,
@@ -233,14 +237,18 @@ __all__ = [
     "where",
     "masked_fill",
     "norm",
+    "renorm",
     "concatenate",
     "cat",
+    "concat",
     "stack",
     "compile",
     "checkpoint",
     "CompileWarning",
     "CompileError",
     "tensor",
+    "FloatTensor",
+    "LongTensor",
     "zeros",
     "ones",
     "full",

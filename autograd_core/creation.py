@@ -205,6 +205,40 @@ def from_numpy(array: np.ndarray[Any, Any]) -> Tensor:
     return Tensor(array)
 
 
+# ------------------------------------------------------------------ PyTorch's legacy typed constructors
+def FloatTensor(*data_or_size: Any) -> Tensor:
+    """PyTorch's legacy ``torch.FloatTensor``: ``FloatTensor(data)`` is a float32 copy of ``data`` (Géron's MC
+    dropout writes ``torch.FloatTensor(images / 255)``), ``FloatTensor(2, 3)`` an uninitialised float32 tensor of
+    that shape. New code writes ``ag.tensor(data, dtype=np.float32)``.
+
+    >>> FloatTensor(np.array([[0.5, 1.0]])).dtype, FloatTensor(2, 3).shape
+    (dtype('float32'), (2, 3))
+    """
+    return _legacy("FloatTensor", np.dtype(np.float32), data_or_size)
+
+
+def LongTensor(*data_or_size: Any) -> Tensor:
+    """PyTorch's legacy ``torch.LongTensor``: an int64 copy of ``data`` (values truncated toward 0, as torch's),
+    or an uninitialised int64 tensor of the sizes given.
+
+    >>> LongTensor([1.7, 2.0]).tolist()
+    [1, 2]
+    """
+    return _legacy("LongTensor", np.dtype(np.int64), data_or_size)
+
+
+def _legacy(op: str, dtype: np.dtype[Any], args: tuple[Any, ...]) -> Tensor:
+    if not args or all(isinstance(n, (numbers.Integral, np.integer)) and not isinstance(n, bool) for n in args):
+        return Tensor(np.empty(_shape(op, args), dtype=dtype))  # torch.FloatTensor(2, 3), or () for an empty one
+    if len(args) > 1:
+        raise TypeError(f"{op}: give one array of data, or the sizes as ints, got {len(args)} arguments: {args!r}")
+    source = args[0].data if isinstance(args[0], Tensor) else args[0]
+    array = np.array(source)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{op}: expected numbers (a list or numpy array), got {array.dtype} data")
+    return Tensor(array.astype(dtype))
+
+
 # ------------------------------------------------------------------ checks
 def _shape(op: str, size: tuple[Any, ...]) -> Shape:
     """``(2, 3)`` from ``size`` given as ``(2, 3)``, ``((2, 3),)`` or ``([2, 3],)``."""

@@ -356,7 +356,7 @@ def concatenate(tensors: Sequence[TensorLike], axis: int = 0, *, dim: int | None
     return Tensor.apply(Concatenate, *tensors, axis=axis, bounds=bounds)
 
 
-cat = concatenate
+cat = concat = concatenate  # torch.cat and torch.concat (Géron's wide & deep writes concat)
 
 
 def stack(tensors: Sequence[TensorLike], axis: int = 0, *, dim: int | None = None) -> Tensor:

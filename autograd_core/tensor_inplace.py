@@ -1,5 +1,5 @@
-"""PyTorch's in-place updates, outside the graph: ``zero_ fill_ add_ sub_ mul_ div_ copy_ clamp_ masked_fill_
-index_add_``, what an
+"""PyTorch's in-place updates, outside the graph: ``zero_ fill_ add_ sub_ mul_ div_ copy_ clamp_ renorm_
+masked_fill_ index_add_``, what an
 optimizer loop writes under ``no_grad``; each refuses a tensor a recorded op still needs (as ``w -= ...``).
 ``Tensor`` inherits them through ``TensorTorch``.
 
@@ -97,6 +97,18 @@ class TensorInPlace(TensorMath, TensorRandomFill):
         """
         t = self._in_place("clamp_")
         t[...] = _values(t.clamp(min, max))
+        return t
+
+    def renorm_(self, p: float, dim: int, maxnorm: float) -> Tensor:
+        """``renorm`` in place: max-norm regularisation after each step, ``w.renorm_(2, 0, max_norm)`` under
+        ``no_grad`` (each row of an (out, in) weight kept to norm <= max_norm), as PyTorch.
+
+        >>> Tensor([[3.0, 4.0], [0.3, 0.4]]).renorm_(2, 0, 1.0)
+        Tensor([[0.6, 0.8],
+                [0.3, 0.4]])
+        """
+        t = self._in_place("renorm_")
+        t[...] = _values(t.renorm(p, dim, maxnorm))
         return t
 
     def masked_fill_(self, mask: TensorLike, value: TensorLike) -> Tensor:

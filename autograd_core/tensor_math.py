@@ -1,5 +1,5 @@
 """More of PyTorch's everyday ``Tensor`` methods: ``log1p``/``expm1``/``erf``/``erfc`` (primitives), and,
-composed from Tensor ops, ``reciprocal rsqrt sign clamp_min clamp_max where expand_as unbind dot outer bmm
+composed from Tensor ops, ``reciprocal rsqrt sign clamp_min clamp_max round renorm where expand_as unbind dot outer bmm
 mT``, and ``new_zeros new_ones new_full new_tensor`` (in this tensor's dtype); ``Tensor`` inherits them
 through ``TensorTorch`` (tensor.py and tensor_methods.py are full).
 
@@ -86,6 +86,22 @@ class TensorMath(TensorSpellings):
     def clamp_max(self, max: TensorLike) -> Tensor:
         """``clamp(max=max)``."""
         return cast("Tensor", self).clamp(max=max)
+
+    def round(self, decimals: int = 0) -> Tensor:
+        """Round half to even to ``decimals`` places, gradient zero: ``ag.round``, as PyTorch's ``t.round(decimals=2)``.
+
+        >>> Tensor([0.5, 1.5, 2.26]).round(decimals=1)
+        Tensor([0.5, 1.5, 2.3])
+        """
+        from .functions_jax import round
+
+        return round(self, decimals)
+
+    def renorm(self, p: float, dim: int, maxnorm: float) -> Tensor:
+        """Slices along ``dim`` of ``p``-norm above ``maxnorm`` scaled down to it: ``ag.renorm`` (``torch.renorm``)."""
+        from .linalg import renorm
+
+        return renorm(self, p, dim, maxnorm)
 
     def where(self, condition: TensorLike, other: TensorLike) -> Tensor:
         """``self`` where ``condition`` holds, else ``other``: PyTorch's ``x.where(cond, y)``, ``ag.where(cond, x, y)``.

@@ -69,6 +69,7 @@ from .losses import (
 from .module import Module, Parameter
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from .pool1d import AvgPool1d, MaxPool1d
+from .random_activations import AlphaDropout, FeatureAlphaDropout, RReLU
 from .recurrent import GRU, LSTM, RNN
 from .recurrent_cells import GRUCell, LSTMCell, RNNCell
 from .search import GridSearchResult, grid_search, random_search, successive_halving
@@ -121,6 +122,9 @@ __all__ = [
     "Unflatten",
     "Dropout",
     "Dropout2d",
+    "AlphaDropout",
+    "FeatureAlphaDropout",
+    "RReLU",
     "Embedding",
     "RNN",
     "LSTM",

@@ -72,8 +72,8 @@ def pairwise_distance(
     return (ag.as_tensor(x1) - ag.as_tensor(x2) + eps).norm(p, -1, keepdim=keepdim)
 
 
-def relu(input: TensorLike) -> Tensor:
-    """max(x, 0): ``F.relu(x)``."""
+def relu(input: TensorLike, inplace: bool = False) -> Tensor:
+    """max(x, 0): ``F.relu(x)``; ``inplace`` (torch's) accepted, a new tensor all the same."""
     return ag.relu(input)
 
 
@@ -97,9 +97,9 @@ def linear(input: TensorLike, weight: TensorLike, bias: TensorLike | None = None
     return ag.linear(input, weight, bias)
 
 
-def leaky_relu(input: TensorLike, negative_slope: float = 0.01) -> Tensor:
+def leaky_relu(input: TensorLike, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x for x > 0, negative_slope * x otherwise, composed as relu(x) - negative_slope * relu(-x):
-    ``F.leaky_relu(x, 0.2)``. (At exactly 0 the gradient is (1 + negative_slope) / 2: ties split.)
+    ``F.leaky_relu(x, 0.2)``, ``inplace`` accepted. (At 0 the gradient is (1 + negative_slope) / 2: ties split.)
 
     >>> leaky_relu(Tensor([-2.0, 3.0]), 0.1)
     Tensor([-0.2,  3. ])
@@ -108,8 +108,8 @@ def leaky_relu(input: TensorLike, negative_slope: float = 0.01) -> Tensor:
     return x.relu() - negative_slope * (-x).relu()
 
 
-def silu(input: TensorLike) -> Tensor:
-    """x * sigmoid(x) (SiLU, "swish"): ``F.silu(x)``.
+def silu(input: TensorLike, inplace: bool = False) -> Tensor:
+    """x * sigmoid(x) (SiLU, "swish"): ``F.silu(x)``; ``inplace`` accepted (a new tensor all the same).
 
     >>> silu(Tensor([0.0, 2.0]))
     Tensor([0.    , 1.7616])
@@ -132,10 +132,10 @@ def softplus(input: TensorLike, beta: float = 1.0, threshold: float = 20.0) -> T
     return ag.where(x * beta > threshold, x, smooth)
 
 
-def elu(input: TensorLike, alpha: float = 1.0) -> Tensor:
+def elu(input: TensorLike, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x for x > 0, alpha (exp(x) - 1) otherwise, as PyTorch's ``F.elu``; composed as
     relu(x) + alpha (exp(min(x, 0)) - 1), so a large x never overflows exp. (At exactly 0 the
-    gradient is (1 + alpha) / 2, the ties-split rule; torch's is alpha.)
+    gradient is (1 + alpha) / 2, the ties-split rule; torch's is alpha.) ``inplace`` is accepted.
 
     >>> elu(Tensor([-1.0, 2.0]))
     Tensor([-0.6321,  2.    ])
@@ -176,21 +176,26 @@ def gelu(input: TensorLike, approximate: str = "none") -> Tensor:
     return 0.5 * x * erfc(x * (-1 / math.sqrt(2)))
 
 
-def dropout(input: TensorLike, p: float = 0.5, training: bool = True, generator: GeneratorLike = None) -> Tensor:
+def dropout(
+    input: TensorLike, p: float = 0.5, training: bool = True, inplace: bool = False, generator: GeneratorLike = None
+) -> Tensor:
     """Zero each element with probability ``p`` and scale the rest by 1/(1-p) when ``training``
-    (inverted dropout), else return the input: ``F.dropout(x, 0.1, self.training)``. ``generator``:
-    None draws from nn.init's default (``nn.init.manual_seed``), a numpy Generator from its stream;
-    an int seed gives the same mask at every call.
+    (inverted dropout), else return the input: ``F.dropout(x, 0.1, self.training)``, torch's signature
+    (``inplace`` accepted, a new tensor all the same). ``generator``: None draws from nn.init's default
+    (``nn.init.manual_seed``), a numpy Generator from its stream; an int seed gives the same mask at every call.
 
     >>> dropout(np.ones(4), 0.5, generator=0)
     Tensor([2., 0., 0., 0.])
     """
     _check_probability("dropout", p)
+    inplace_flag("F.dropout", inplace, "4th", "generator")
     x = ag.as_tensor(input)
     return _masked(x, x.shape, p, training, generator)
 
 
-def dropout2d(input: TensorLike, p: float = 0.5, training: bool = True, generator: GeneratorLike = None) -> Tensor:
+def dropout2d(
+    input: TensorLike, p: float = 0.5, training: bool = True, inplace: bool = False, generator: GeneratorLike = None
+) -> Tensor:
     """Zero whole channels of (N, C, H, W) images, each (n, c) with probability ``p``, and scale the rest
     by 1/(1-p) when ``training``, as PyTorch's ``F.dropout2d`` (neighbouring pixels of a feature map are
     correlated, so dropping single pixels barely regularises a CNN); the identity otherwise.
@@ -206,6 +211,7 @@ def dropout2d(input: TensorLike, p: float = 0.5, training: bool = True, generato
             [[0., 0.]]])
     """
     _check_probability("dropout2d", p)
+    inplace_flag("F.dropout2d", inplace, "4th", "generator")
     x = ag.as_tensor(input)
     if x.ndim != 4:
         raise ValueError(
@@ -213,6 +219,15 @@ def dropout2d(input: TensorLike, p: float = 0.5, training: bool = True, generato
             "batch axis (x[None]); for (N, C) or (N, C, L) use dropout"
         )
     return _masked(x, x.shape[:2] + (1, 1), p, training, generator)
+
+
+def inplace_flag(owner: str, inplace: object, position: str, seed_name: str) -> None:
+    """torch's ``inplace`` (accepted, changing nothing) must be a bool: a seed given where torch puts it is refused."""
+    if not isinstance(inplace, (bool, np.bool_)):
+        raise TypeError(
+            f"{owner}: inplace (torch's {position} argument) must be True or False, got {inplace!r}; give the "
+            f"seed by name: {seed_name}={inplace!r}"
+        )
 
 
 def _check_probability(op: str, p: float) -> None:

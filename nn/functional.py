@@ -72,6 +72,7 @@ from .margin_losses import margin_ranking_loss, triplet_margin_loss  # F.margin_
 from .norm_functions import batch_norm, group_norm, layer_norm  # F.batch_norm, ...: the normalisation layers' formulas
 from .penalties import l1_penalty, l2_penalty  # F.l1_penalty, as the tutorials write it
 from .pool1d import avg_pool1d, max_pool1d  # the 2-d pools on rows one high
+from .random_activations import alpha_dropout, feature_alpha_dropout, rrelu  # SELU's dropout, randomised slopes
 
 # cross_entropy's primitives and axes, looked up once (it runs every step): the sum's own
 # primitive skips Tensor.sum's axis normalisation, 0.3 us on the small MLP's step
@@ -398,3 +399,4 @@ __all__ += ["relu6", "hardtanh", "logsigmoid", "softmin", "mish", "hardswish", "
 __all__ += ["conv2d", "max_pool2d", "avg_pool2d", "unfold", "conv1d", "adaptive_avg_pool2d", "adaptive_max_pool2d"]
 __all__ += ["scaled_dot_product_attention", "fold", "conv_transpose2d", "batch_norm", "layer_norm", "group_norm"]
 __all__ += ["max_pool1d", "avg_pool1d"]
+__all__ += ["alpha_dropout", "feature_alpha_dropout", "rrelu"]

@@ -72,15 +72,22 @@ def as_generator(generator: GeneratorLike) -> np.random.Generator:
     )
 
 
-def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
-    """The factor by which ``nonlinearity`` shrinks a signal's standard deviation, inverted.
+_LINEAR_LAYERS = ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
 
-    >>> calculate_gain("relu")     # sqrt(2)
-    1.4142135623730951
+
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
+    """The factor by which ``nonlinearity`` shrinks a signal's standard deviation, inverted; torch's names,
+    with ``"conv2d"`` and the other layer names (no nonlinearity: 1) among them.
+
+    >>> calculate_gain("relu"), calculate_gain("leaky_relu", 0.2), calculate_gain("conv2d")   # sqrt(2 / (1 + a^2))
+    (1.4142135623730951, 1.3867504905630728, 1.0)
     """
     # selu's 3/4 is torch's; for a self-normalising SELU network use "linear" (LeCun's 1/fan_in, the paper's)
     gains = {"linear": 1.0, "identity": 1.0, "sigmoid": 1.0, "tanh": 5.0 / 3, "relu": math.sqrt(2.0), "selu": 0.75}
+    gains.update(dict.fromkeys(_LINEAR_LAYERS, 1.0))  # torch's names for "no nonlinearity after this layer"
     if nonlinearity == "leaky_relu":
+        if param is not None and (isinstance(param, bool) or not isinstance(param, numbers.Real)):
+            raise ValueError(f"calculate_gain: the leaky_relu slope (param) must be a number, got {param!r}")
         slope = 0.01 if param is None else float(param)
         return math.sqrt(2.0 / (1 + slope**2))
     if nonlinearity not in gains:
@@ -251,9 +258,15 @@ def _kaiming_std(function: str, tensor: Tensor, a: float, mode: str, nonlinearit
 
 
 def kaiming_uniform_(
-    tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "relu", generator: GeneratorLike = None
+    tensor: Tensor,
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    generator: GeneratorLike = None,
 ) -> Tensor:
-    """He: U(-b, b) with b = gain * sqrt(3 / fan), gain = sqrt(2) for ReLU; for ReLU layers.
+    """He: U(-b, b) with b = gain * sqrt(3 / fan), gain = sqrt(2 / (1 + a^2)): the leaky ReLU of slope ``a``
+    (torch's default, so ``a=0``, the default, is ReLU's sqrt(2), and ``a=math.sqrt(5)``, what ``nn.Linear``
+    uses, gives b = 1 / sqrt(fan_in)); ``nonlinearity="relu"`` ignores ``a``.
 
     >>> layer = nn.Linear(3, 2)
     >>> kaiming_uniform_(layer.weight, generator=0).shape
@@ -265,9 +278,14 @@ def kaiming_uniform_(
 
 
 def kaiming_normal_(
-    tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "relu", generator: GeneratorLike = None
+    tensor: Tensor,
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    generator: GeneratorLike = None,
 ) -> Tensor:
-    """He: N(0, std**2) with std = gain / sqrt(fan): ``kaiming_normal_(w, mode="fan_out")``."""
+    """He: N(0, std**2) with std = gain / sqrt(fan), the gain as ``kaiming_uniform_``'s (leaky ReLU of slope
+    ``a`` by default, ReLU's sqrt(2) at a = 0): ``kaiming_normal_(w, mode="fan_out")``."""
     _check("kaiming_normal_", tensor)
     std = _kaiming_std("kaiming_normal_", tensor, a, mode, nonlinearity)
     return _fill(tensor, as_generator(generator).normal(0.0, std, tensor.shape))

@@ -20,6 +20,7 @@ from autograd_core.types import DTypeLike, TensorLike
 
 from . import functional as F
 from . import init as nn_init
+from .activations import inplace_flag
 from .checks import non_negative_real, positive_int
 from .init import GeneratorLike
 from .module import Module
@@ -158,6 +159,7 @@ class LeakyReLU(Module):
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:  # inplace: as ReLU's
         super().__init__()
         self.negative_slope = non_negative_real("LeakyReLU", "negative_slope", negative_slope)
+        self.inplace = bool(inplace)
 
     def config(self) -> dict[str, Any]:
         """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
@@ -176,6 +178,14 @@ class SiLU(Module):
     >>> SiLU()(Tensor([0.0, 2.0]))
     Tensor([0.    , 1.7616])
     """
+
+    def __init__(self, inplace: bool = False) -> None:  # inplace: as ReLU's
+        super().__init__()
+        self.inplace = bool(inplace)
+
+    def config(self) -> dict[str, Any]:
+        """No arguments that matter (``inplace`` changes nothing here)."""
+        return {}
 
     def forward(self, x: TensorLike) -> Tensor:
         return F.silu(x)
@@ -213,9 +223,10 @@ class ELU(Module):
     Tensor([-0.6321,  2.    ])
     """
 
-    def __init__(self, alpha: float = 1.0) -> None:
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:  # inplace: as ReLU's
         super().__init__()
         self.alpha = non_negative_real("ELU", "alpha", alpha)
+        self.inplace = bool(inplace)
 
     def config(self) -> dict[str, Any]:
         """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
@@ -315,8 +326,9 @@ class Flatten(Module):
 class Dropout(Module):
     """In training, zero each element with probability ``p`` and scale the rest by 1/(1-p)
     ("inverted" dropout: the expected output equals the input, so evaluation needs no rescaling);
-    in ``eval()`` mode, the identity. ``seed`` (int or Generator) makes the masks reproducible;
-    None draws from nn.init's default generator (``nn.init.manual_seed``).
+    in ``eval()`` mode, the identity. ``seed`` (int or Generator, by name) makes the masks reproducible;
+    None draws from nn.init's default generator (``nn.init.manual_seed``). ``inplace`` (torch's second
+    argument) is accepted and changes nothing.
 
     >>> drop = Dropout(0.5, seed=0)
     >>> drop(np.ones(6))                 # training: zeros and 2s
@@ -325,11 +337,13 @@ class Dropout(Module):
     Tensor([1., 1., 1., 1., 1., 1.])
     """
 
-    def __init__(self, p: float = 0.5, seed: GeneratorLike = None) -> None:
+    def __init__(self, p: float = 0.5, inplace: bool = False, seed: GeneratorLike = None) -> None:
         super().__init__()
         self.p = non_negative_real(type(self).__name__, "p", p)
         if self.p > 1:
             raise ValueError(f"{type(self).__name__}: p must be a probability in [0, 1], got {p!r}")
+        inplace_flag(type(self).__name__, inplace, "second", "seed")
+        self.inplace = bool(inplace)  # torch's; a new tensor all the same
         self.generator = None if seed is None else nn_init.as_generator(seed)
 
     def config(self) -> dict[str, Any]:
@@ -337,7 +351,7 @@ class Dropout(Module):
         return {"p": self.p}
 
     def forward(self, x: TensorLike) -> Tensor:
-        return F.dropout(x, self.p, self.training, self.generator)
+        return F.dropout(x, self.p, self.training, generator=self.generator)
 
     def extra_repr(self) -> str:
         return f"p={self.p:g}"
@@ -359,4 +373,4 @@ class Dropout2d(Dropout):
                 f"Dropout2d(p={self.p:g}): expected an (N, C, H, W) input, got shape {tuple(shape)}; give one "
                 "(C, H, W) image its batch axis (x[None]); for (N, C) or (N, C, L) use nn.Dropout"
             )
-        return F.dropout2d(x, self.p, self.training, self.generator)
+        return F.dropout2d(x, self.p, self.training, generator=self.generator)

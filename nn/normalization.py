@@ -65,6 +65,11 @@ class _BatchNorm(Module):
         owner = type(self).__name__
         self.num_features = positive_int(owner, "num_features", num_features)
         self.eps = _positive_number(owner, "eps", eps)
+        if momentum is None:  # torch's cumulative average needs its num_batches_tracked counter, not kept here
+            raise ValueError(
+                f"{owner}: momentum=None (PyTorch's cumulative moving average of every batch) is not supported; pass "
+                "a number in (0, 1], e.g. momentum=0.1 (PyTorch's default; Keras's momentum=m is 1 - m here)"
+            )
         self.momentum = _positive_number(owner, "momentum", momentum, high=1.0)
         self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
         dtype = _float_dtype(owner, dtype)

@@ -21,6 +21,7 @@ from autograd_core import Tensor, is_grad_enabled, set_grad_enabled
 from autograd_core.types import ArrayLike
 
 from .checks import positive_int
+from .clipping import Clipper, gradient_clipper
 from .data import DataLoader
 from .evaluation import AccuracyFn, LossFn, accuracy_rule, dead_unit_fraction, evaluate
 from .fit_checks import (
@@ -64,6 +65,8 @@ def fit(
     scheduler_interval: str | None = None,
     accuracy: AccuracyFn | str | None = "auto",
     divergence_factor: float | None = 100.0,
+    clip_grad_norm: float | None = None,
+    clip_grad_value: float | None = None,
     checkpoint: str | os.PathLike[str] | None = None,
     resume: str | os.PathLike[str] | None = None,
     compile: bool | str = "auto",
@@ -92,6 +95,8 @@ def fit(
       ``scheduler_interval="batch"`` steps any ``LRScheduler`` after every batch (a decay per update, as Keras's
       schedules and the NNFS book's ``decay`` are), ``"epoch"`` after every epoch;
       ``ReduceLROnPlateau`` on the validation (else training) loss, with ``mode="max"`` on the accuracy.
+    - ``clip_grad_norm=max_norm`` (or ``clip_grad_value=v``) clips the gradients before each update, as
+      ``nn.utils.clip_grad_norm_`` (``_value_``) or Keras's ``clipnorm``; ``grad_norm`` is the norm before.
     - ``accuracy``: "auto" (class labels with argmax, one-hot targets, or 0/1 targets with
       ``F.binary_cross_entropy[_with_logits]``), None (off) or ``f(output_array, y_array)``.
     - A progress bar shows while ``progress`` is true and the output is a terminal or notebook.
@@ -169,6 +174,7 @@ def fit(
     if loader is None:  # fit's own batching is a DataLoader too: the same stream of row orders
         loader = DataLoader((X, y), batch_size=batch_size, shuffle=shuffle, seed=seed)
     check_last_batch(model, loader)
+    clip = gradient_clipper("fit", clip_grad_norm, clip_grad_value)
     per_batch = check_scheduler(scheduler, scheduler_interval, optimizer, epochs, len(loader), measure_accuracy)
     training = _Training(
         model,
@@ -187,6 +193,7 @@ def fit(
         step,
         per_batch,
     )
+    training.clip = clip
     if resume is not None:
         load_checkpoint(resume, model, optimizer, scheduler, loader, training=training)
     bar = progress_bar(progress, epochs)
@@ -260,6 +267,7 @@ class _Training:
         self.epoch_totals = (math.nan, math.nan, math.nan)  # mean loss, mean gradient norm, accuracy
         self.start_loss: float | None = None  # the first mini-batch's loss, before any update: divergence's yardstick
         self.epochs_done = 0
+        self.clip: Clipper | None = None  # fit's clip_grad_norm / clip_grad_value
         self.critical: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()  # fit sets the deferring one
         self.watched = math.nan  # the loss the best epoch is chosen by (validation, else training)
 
@@ -294,6 +302,8 @@ class _Training:
             loss, output = compiled
             value = loss_value(loss, where, self.history, restores_best)
         norm = gradient_norm(self.all_params, where, self.history, restores_best)
+        if self.clip is not None:
+            self.clip([p for _, p in self.all_params])
         with self.critical:  # Ctrl-C waits for the whole update: no parameter is one step ahead of another
             self.optimizer.step()
             if self.scheduler_per_batch:  # OneCycleLR (a schedule of batches, as PyTorch's), or asked for

@@ -1,4 +1,4 @@
-"""Gradient clipping and resumable checkpoints (``torch.nn.utils`` and ``torch.save`` habits).
+"""Gradient clipping (from clipping.py) and resumable checkpoints (``torch.nn.utils`` and ``torch.save`` habits).
 
 >>> model = nn.MLP([2, 8, 2], seed=0)
 >>> opt = nn.optim.Adam(model.parameters(), lr=0.01)
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import math
-import numbers
 import os
 import sys
 from collections.abc import Iterable
@@ -28,6 +27,14 @@ from autograd_core import Tensor
 
 from . import func as stateless  # torch.nn.utils.stateless.functional_call: torch.func's older home
 from . import rnn_utils as rnn
+from .clipping import (  # noqa: F401 (nn.utils.clip_grad_norm_, ...: torch's home for them)
+    clip_grad_norm_,
+    clip_grad_value_,
+    clip_grads_with_norm_,
+    get_total_norm,
+    squared_norm,
+)
+from .clipping import tensor_list as _tensors
 from .init import write_in_place
 from .module import Module
 from .serialization import StrPath, atomic_write, read_arrays, write_npz
@@ -43,96 +50,6 @@ class Stateful(Protocol):
 
     def state_dict(self) -> dict[str, Any]: ...
     def load_state_dict(self, state_dict: dict[str, Any]) -> object: ...  # a Module answers with its keys
-
-
-def _with_grads(function: str, parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
-    return [p for p in _tensors(function, parameters) if p.grad is not None]
-
-
-def _tensors(function: str, parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
-    if isinstance(parameters, Tensor):
-        parameters = [parameters]
-    elif hasattr(parameters, "parameters") and hasattr(parameters, "forward"):
-        raise TypeError(f"{function}: got the model itself; pass model.parameters()")
-    parameters = list(parameters)
-    if not all(isinstance(p, Tensor) for p in parameters):
-        raise TypeError(
-            f"{function}: expected Tensors (e.g. model.parameters()), got "
-            f"{sorted({type(p).__name__ for p in parameters if not isinstance(p, Tensor)})}"
-        )
-    return parameters
-
-
-def clip_grad_norm_(
-    parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False
-) -> Tensor:
-    """Scale all gradients together so that their joint norm is at most ``max_norm``; returns the
-    norm before clipping, as a 0-d Tensor (PyTorch's rule: scale by max_norm / (norm + 1e-6)
-    when that is below 1). ``norm_type`` is any p >= 1 or ``math.inf`` (or ``'inf'``, as PyTorch).
-
-    >>> w = Tensor([1.0, 1.0], requires_grad=True)
-    >>> (w * np.array([3.0, 4.0])).sum().backward()      # w.grad = [3, 4], norm 5
-    >>> nn.utils.clip_grad_norm_([w], 1.0).item()
-    5.0
-    >>> w.grad                                            # [3, 4] * 1 / (5 + 1e-6)
-    array([0.59999988, 0.79999984])
-    """
-    owner = "clip_grad_norm_"
-    if isinstance(max_norm, bool) or not isinstance(max_norm, numbers.Real) or not max_norm >= 0:
-        raise ValueError(f"{owner}: max_norm must be a number >= 0, got {max_norm!r}")
-    if isinstance(norm_type, str) and norm_type.strip().lower() in ("inf", "+inf", "infinity"):
-        norm_type = math.inf  # PyTorch reads norm_type with float(): 'inf' is the max norm there too
-    if isinstance(norm_type, bool) or not isinstance(norm_type, numbers.Real) or not norm_type >= 1:
-        raise ValueError(f"{owner}: norm_type must be a number >= 1 or math.inf, got {norm_type!r}")
-    params = _with_grads(owner, parameters)
-    if not params:
-        return Tensor(0.0)
-    grads = [np.asarray(p.grad) for p in params]
-    if norm_type == math.inf:
-        total = max(float(np.max(np.abs(g))) if g.size else 0.0 for g in grads)
-    elif norm_type == 2:  # the default: a BLAS dot per gradient (abs, power and sum: 3 passes, 2 temporaries)
-        total = math.sqrt(sum(map(squared_norm, grads)))
-    else:
-        total = float(sum(float(np.sum(np.abs(g, dtype=np.float64) ** norm_type)) for g in grads) ** (1.0 / norm_type))
-    if error_if_nonfinite and not math.isfinite(total):
-        raise FloatingPointError(
-            f"{owner}: the total gradient norm is {total}; the loss or a gradient "
-            "is NaN/Inf (pass error_if_nonfinite=False to clip anyway)"
-        )
-    scale = max_norm / (total + 1e-6)
-    if scale < 1:
-        for p, g in zip(params, grads):
-            p.grad = (g * scale).astype(g.dtype, copy=False)
-    return Tensor(np.array(total, dtype=grads[0].dtype))
-
-
-def squared_norm(array: np.ndarray) -> float:
-    """The sum of the squares of ``array``'s elements, in float64, as one BLAS dot over its memory in its own
-    layout: nn.Linear's weights and their gradients are column-major, which ``np.vdot`` copies first (25x slower).
-
-    >>> nn.utils.squared_norm(np.asfortranarray([[3.0, 0.0], [0.0, 4.0]]))
-    25.0
-    """
-    flat = np.ravel(array, order="K")  # a view for any contiguous layout
-    if flat.dtype != np.float64:
-        flat = flat.astype(np.float64)
-    return float(np.dot(flat, flat))
-
-
-def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
-    """Clamp every gradient element into [-clip_value, clip_value], in place.
-
-    >>> w = Tensor([1.0, 1.0], requires_grad=True)
-    >>> (w * np.array([0.2, -3.0])).sum().backward()
-    >>> nn.utils.clip_grad_value_([w], 0.5)
-    >>> w.grad
-    array([ 0.2, -0.5])
-    """
-    if isinstance(clip_value, bool) or not isinstance(clip_value, numbers.Real) or not clip_value >= 0:
-        raise ValueError(f"clip_grad_value_: clip_value must be a number >= 0, got {clip_value!r}")
-    for p in _with_grads("clip_grad_value_", parameters):
-        g = np.asarray(p.grad)
-        p.grad = np.clip(g, -clip_value, clip_value).astype(g.dtype, copy=False)
 
 
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
