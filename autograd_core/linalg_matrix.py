@@ -152,9 +152,12 @@ def eigh(A: TensorLike, UPLO: str = "L") -> EighResult:
     >>> eigh(Tensor([[2.0, 1.0], [1.0, 2.0]])).eigenvalues
     Tensor([1., 3.])
     """
-    x = _matrices("eigh", A)
+    return _eigh(_matrices("eigh", A), UPLO, "eigh")
+
+
+def _eigh(x: Tensor, UPLO: str, op: str) -> EighResult:
     if UPLO not in ("L", "U"):
-        raise ValueError(f"linalg.eigh: UPLO must be 'L' or 'U', got {UPLO!r}")
+        raise ValueError(f"linalg.{op}: UPLO must be 'L' or 'U', got {UPLO!r}")
     packed = Tensor.apply(Eigh, x if UPLO == "L" else x.mT)  # the upper triangle of A is the lower one of A^T
     return EighResult(packed[..., 0, :], packed[..., 1:, :])
 
@@ -165,7 +168,7 @@ def eigvalsh(A: TensorLike, UPLO: str = "L") -> Tensor:
     >>> eigvalsh(Tensor([[2.0, 0.0], [0.0, -1.0]]))
     Tensor([-1.,  2.])
     """
-    return eigh(A, UPLO).eigenvalues
+    return _eigh(_matrices("eigvalsh", A), UPLO, "eigvalsh").eigenvalues
 
 
 def svd(A: TensorLike, full_matrices: bool = True) -> SvdResult:
@@ -180,7 +183,10 @@ def svd(A: TensorLike, full_matrices: bool = True) -> SvdResult:
     >>> svd(Tensor([[3.0, 0.0], [0.0, -2.0]])).S
     Tensor([3., 2.])
     """
-    x = _matrices("svd", A, square=False)
+    return _svd(_matrices("svd", A, square=False), full_matrices)
+
+
+def _svd(x: Tensor, full_matrices: bool) -> SvdResult:
     m, n = x.shape[-2:]
     k = min(m, n)
     packed = Tensor.apply(Svd, x)
@@ -203,4 +209,4 @@ def svdvals(A: TensorLike) -> Tensor:
     >>> svdvals(Tensor([[0.0, 2.0], [1.0, 0.0]]))
     Tensor([2., 1.])
     """
-    return svd(A, full_matrices=False).S
+    return _svd(_matrices("svdvals", A, square=False), full_matrices=False).S

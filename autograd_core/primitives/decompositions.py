@@ -28,7 +28,8 @@ def _singular_batch_error(x):
     x = np.asarray(x)
     if x.ndim == 2:
         return "the matrix is singular (its determinant is 0)"
-    bad = np.argwhere(np.linalg.svd(x, compute_uv=False)[..., -1] == 0)
+    values = np.linalg.svd(x, compute_uv=False)
+    bad = np.argwhere(values[..., -1] <= values[..., 0] * x.shape[-1] * np.finfo(x.dtype).eps)
     where = ", ".join(str(tuple(int(i) for i in b)) for b in bad[:3]) or "(rank-deficient in floating point)"
     return f"matrices at batch index {where} are singular (determinant 0)"
 
