@@ -1,4 +1,4 @@
-"""``torch.linalg``: the matrix functions (det, slogdet, inv, solve, cholesky, eigh, eigvalsh, svd, svdvals, from
+"""``torch.linalg``: the matrix functions (det, slogdet, inv, solve, cholesky, qr, eigh, eigvalsh, svd, svdvals, from
 ``linalg_matrix.py``) and the norms, over ``ag.norm`` (functions.py, which owns the formula and its gradient at 0):
 ``ag.linalg.vector_norm`` and ``ag.linalg.norm``, as Raschka's chapter 12 writes ``torch.linalg.norm(t1, ord=2,
 dim=1)``. Matrix norms other than Frobenius (spectral, nuclear, max row or column sum) are not here; each is refused
@@ -17,6 +17,7 @@ from .functions import as_tensor
 from .functions import norm as _p_norm
 from .linalg_matrix import (  # noqa: F401 (re-exported: ag.linalg.det, ...)
     EighResult,
+    QrResult,
     SlogdetResult,
     SvdResult,
     cholesky,
@@ -24,6 +25,7 @@ from .linalg_matrix import (  # noqa: F401 (re-exported: ag.linalg.det, ...)
     eigh,
     eigvalsh,
     inv,
+    qr,
     slogdet,
     solve,
     svd,

@@ -1,4 +1,4 @@
-"""``torch.linalg``'s matrix functions, differentiable: det, slogdet, inv, solve, cholesky, eigh, eigvalsh, svd,
+"""``torch.linalg``'s matrix functions, differentiable: det, slogdet, inv, solve, cholesky, qr, eigh, eigvalsh, svd,
 svdvals (and ``logdet``, ``inverse``, torch's top-level spellings). Each takes a batch (..., m, n), as torch,
 checks what it is given (floating point, square where it must be) and runs one primitive
 (``autograd_core/primitives/decompositions.py`` and ``spectral.py``, which hold the derivatives and cite them).
@@ -17,7 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .functions import as_tensor
-from .primitives import Cholesky, Det, Eigh, Inv, Slogdet, Solve, Svd
+from .primitives import Cholesky, Det, Eigh, Inv, Qr, Slogdet, Solve, Svd
 from .tensor import Tensor
 from .types import TensorLike
 
@@ -34,6 +34,13 @@ class EighResult(NamedTuple):
 
     eigenvalues: Tensor
     eigenvectors: Tensor
+
+
+class QrResult(NamedTuple):
+    """``qr``'s (Q, R), A = Q R."""
+
+    Q: Tensor
+    R: Tensor
 
 
 class SvdResult(NamedTuple):
@@ -210,3 +217,30 @@ def svdvals(A: TensorLike) -> Tensor:
     Tensor([2., 1.])
     """
     return _svd(_matrices("svdvals", A, square=False), full_matrices=False).S
+
+
+def qr(A: TensorLike, mode: str = "reduced") -> QrResult:
+    """A = Q R with orthonormal columns in Q and an upper-triangular R, as ``torch.linalg.qr``: ``mode="reduced"``
+    (Q (m, k), R (k, n), k = min(m, n)), ``"complete"`` (Q (m, m), R (m, n)) or ``"r"`` (R only; Q is empty, as
+    torch). Differentiable for a full-rank A; with ``"complete"`` and m > n, Q's extra columns (any orthonormal
+    basis of the rest) are constants, and R's extra rows zeros.
+
+    >>> qr(Tensor([[3.0, 1.0], [4.0, 2.0]])).R
+    Tensor([[-5. , -2.2],
+            [ 0. ,  0.4]])
+    """
+    x = _matrices("qr", A, square=False)
+    if mode not in ("reduced", "complete", "r"):
+        raise ValueError(f"linalg.qr: mode must be 'reduced', 'complete' or 'r', got {mode!r}")
+    m, n = x.shape[-2:]
+    packed = Tensor.apply(Qr, x)
+    q, r = packed[..., :m].mT, packed[..., m:]
+    if mode == "r":
+        return QrResult(Tensor(np.empty((0,), x.dtype)), r)
+    if mode == "complete" and m > n:
+        from .functions import cat
+
+        complete = np.linalg.qr(q.data, mode="complete")[0][..., n:]
+        q = cat([q, Tensor(complete)], -1)
+        r = cat([r, Tensor(np.zeros((*x.shape[:-2], m - n, n), x.dtype))], -2)
+    return QrResult(q, r)

@@ -1,4 +1,4 @@
-"""Cases for the torch.linalg decompositions (det, slogdet, inv, solve, cholesky, eigh, svd) and the gamma-family
+"""Cases for the torch.linalg decompositions (det, slogdet, inv, solve, cholesky, qr, eigh, svd) and the gamma-family
 special functions (lgamma, digamma, polygamma, erfinv): rows of ``primitive_cases.CASES``, so each is gradchecked
 in float64, in float32, to second order and against torch.
 
@@ -57,6 +57,11 @@ def _svd_loss(a, linalg):
     return ((u * u) * s[..., None, :]).sum(-2) + ((vh * vh) * _weights(vh)).sum(-1) + s
 
 
+def _qr_loss(a, linalg):
+    q, r = linalg.qr(a)
+    return (q * _weights(q)).sum(-2) + (r * r).sum(-1)[..., :1]
+
+
 def linalg_cases():
     t = _torch
     well = each(well_conditioned)
@@ -110,6 +115,9 @@ def linalg_cases():
         Case("svd(3,3)", lambda a: _svd_loss(a, ag.linalg), ((3, 3),), lambda a: _svd_loss(a, t().linalg)),
         Case("svd_tall(2,4,3)", lambda a: _svd_loss(a, ag.linalg), ((2, 4, 3),), lambda a: _svd_loss(a, t().linalg)),
         Case("svd_wide(3,5)", lambda a: _svd_loss(a, ag.linalg), ((3, 5),), lambda a: _svd_loss(a, t().linalg)),
+        Case("qr(3,3)", lambda a: _qr_loss(a, ag.linalg), ((3, 3),), lambda a: _qr_loss(a, t().linalg)),
+        Case("qr_tall(2,4,3)", lambda a: _qr_loss(a, ag.linalg), ((2, 4, 3),), lambda a: _qr_loss(a, t().linalg)),
+        Case("qr_wide(3,5)", lambda a: _qr_loss(a, ag.linalg), ((3, 5),), lambda a: _qr_loss(a, t().linalg)),
         Case("svdvals(4,2)", ag.linalg.svdvals, ((4, 2),), lambda a: t().linalg.svdvals(a)),
     ]
 

@@ -168,6 +168,36 @@ def test_singular_vector_gradient_at_a_repeated_or_zero_singular_value_is_refuse
         (ag.linalg.svd(b, full_matrices=False).U ** 2 * np.arange(2)).sum().backward()
 
 
+def test_qr_factors_are_orthonormal_and_upper_triangular_in_each_mode():
+    for shape in [(5, 3), (3, 5), (2, 4, 4)]:
+        a = RNG.standard_normal(shape)
+        m, n = shape[-2:]
+        k = min(m, n)
+        q, r = ag.linalg.qr(a)
+        assert (q.shape[-2:], r.shape[-2:]) == ((m, k), (k, n))
+        np.testing.assert_allclose(
+            q.data.swapaxes(-1, -2) @ q.data, np.broadcast_to(np.eye(k), q.shape[:-2] + (k, k)), atol=1e-13
+        )
+        assert np.all(np.tril(r.data, -1) == 0)
+        np.testing.assert_allclose(q.data @ r.data, a, atol=1e-13)
+        q, r = ag.linalg.qr(a, mode="complete")
+        assert (q.shape[-2:], r.shape[-2:]) == ((m, m), (m, n))
+        np.testing.assert_allclose(q.data @ r.data, a, atol=1e-13)
+        np.testing.assert_allclose(q.data.swapaxes(-1, -2) @ q.data, np.broadcast_to(np.eye(m), q.shape), atol=1e-13)
+        q, r = ag.linalg.qr(a, mode="r")
+        assert q.shape == (0,) and r.shape[-2:] == (k, n)
+    with pytest.raises(ValueError, match=r"linalg\.qr: mode must be 'reduced', 'complete' or 'r', got 'full'"):
+        ag.linalg.qr(np.eye(2), mode="full")
+
+
+def test_qr_gradient_matches_finite_differences_for_tall_and_wide_matrices():
+    for shape in [(4, 2), (2, 4)]:
+        a = leaf(RNG.standard_normal(shape))
+        assert ag.gradcheck(
+            lambda a: (lambda q, r: (q * np.arange(1.0, 3.0)).sum() + (r**3).sum())(*ag.linalg.qr(a)), [a]
+        )
+
+
 def test_float32_stays_float32():
     a = well_conditioned(3, 3).astype(np.float32)
     for out in [ag.linalg.det(a), ag.linalg.inv(a), ag.linalg.solve(a, a[0]), ag.linalg.svdvals(a),

@@ -25,7 +25,7 @@ shape (``sum_to``) and checks shape and dtype after every vjp.
 
 One module per kind: ``arithmetic``, ``elementwise``, ``reductions``, ``shape``,
 ``erf`` (and erfinv), ``linalg``, ``windows`` (unfold: im2col, under convolution and pooling; fold: col2im), ``gamma``
-(lgamma, digamma, polygamma), ``decompositions`` (det, slogdet, inv, solve, cholesky) and ``spectral`` (eigh,
+(lgamma, digamma, polygamma), ``decompositions`` (det, slogdet, inv, solve, cholesky, qr) and ``spectral`` (eigh,
 svd); this one holds the base
 class, ``call`` and ``sum_to``. Every name is importable from here (``from autograd_core.primitives import Exp``).
 
@@ -182,7 +182,7 @@ from .windows import Fold, Unfold  # noqa: E402
 
 # isort: split
 # torch.linalg's decompositions and torch.special's gamma functions
-from .decompositions import Cholesky, Det, Inv, Slogdet, Solve  # noqa: E402
+from .decompositions import Cholesky, Det, Inv, Qr, Slogdet, Solve  # noqa: E402
 from .erf import Erfinv  # noqa: E402
 from .gamma import Digamma, Lgamma, Polygamma  # noqa: E402
 from .spectral import Eigh, Svd  # noqa: E402
@@ -238,6 +238,7 @@ __all__ = [
     "Inv",
     "Lgamma",
     "Polygamma",
+    "Qr",
     "Slogdet",
     "Solve",
     "Svd",

@@ -1,4 +1,4 @@
-"""Square-matrix primitives: det, log|det|, inv, solve and cholesky, each one LAPACK call (numpy.linalg).
+"""Matrix primitives: det, log|det|, inv, solve, cholesky (square) and qr, each one LAPACK call (numpy.linalg).
 
 All take a batch of matrices (..., n, n), as ``torch.linalg``; the vjps are the matrix-calculus results of
 M. B. Giles, "An extended collection of matrix derivative results for forward and reverse mode algorithmic
@@ -12,6 +12,7 @@ import numpy as np
 
 from . import Primitive, call
 from .linalg import _matrix_transpose
+from .shape import Concatenate
 
 _SINGULAR_HINT = (
     "a singular matrix has no inverse: check its rank, or regularise it (A + eps * I); slogdet/det are defined for it"
@@ -141,3 +142,46 @@ class Cholesky(Primitive):
         out_t = _matrix_transpose(out)
         left = call(Solve, out_t, phi)  # L^-T Phi
         return _matrix_transpose(call(Solve, out_t, _matrix_transpose(left)))  # (L^-T (L^-T Phi)^T)^T = L^-T Phi L^-1
+
+
+def _copy_lower_to_upper(m):
+    """tril(M) + tril(M, -1)^T: the symmetric matrix with M's lower triangle (arrays and Tensors)."""
+    n = m.shape[-1]
+    strict = np.tril(np.ones((n, n), dtype=np.asarray(m).dtype), -1)
+    lower = m * (strict + np.eye(n, dtype=strict.dtype))
+    return lower + _matrix_transpose(m * strict)
+
+
+def _right_solve_upper(x, r):
+    """X R^-T for a square upper-triangular R: (R^-1 X^T)^T, one solve."""
+    return _matrix_transpose(call(Solve, r, _matrix_transpose(x)))
+
+
+def _qr_tall_vjp(grad_q, grad_r, q, r):
+    """The reduced QR's vjp for m >= n (Liao et al., "Differentiable programming tensor networks", 2019, eq. 9;
+    Walter & Lehmann 2018): M = R gR^T - gQ^T Q, dA = (gQ + Q copyltu(M)) R^-T."""
+    m = r @ _matrix_transpose(grad_r) - _matrix_transpose(grad_q) @ q
+    return _right_solve_upper(grad_q + q @ _copy_lower_to_upper(m), r)
+
+
+class Qr(Primitive):
+    """The reduced QR A = Q R of (..., m, n), k = min(m, n), packed (..., k, m + n): Q^T (k, m) beside R (k, n).
+    The vjp for m >= n is Liao et al. (2019)'s; for m < n, A = [X | Y] with X = Q U square: dY = Q gV,
+    dX = the square case's vjp with gQ + Y gV^T (gV: R's last n - m columns). It needs a full-rank A
+    (a zero on R's diagonal is a division by zero)."""
+
+    @staticmethod
+    def forward(x):
+        q, r = np.linalg.qr(x, mode="reduced")
+        return np.concatenate([_matrix_transpose(q), r], axis=-1)
+
+    @staticmethod
+    def vjp(i, g, out, x):
+        m, n = x.shape[-2], x.shape[-1]
+        q, r = _matrix_transpose(out[..., :m]), out[..., m:]
+        grad_q, grad_r = _matrix_transpose(g[..., :m]), g[..., m:]
+        if m >= n:
+            return _qr_tall_vjp(grad_q, grad_r, q, r)
+        y, grad_v = x[..., :, m:], grad_r[..., :, m:]
+        grad_x = _qr_tall_vjp(grad_q + y @ _matrix_transpose(grad_v), grad_r[..., :, :m], q, r[..., :, :m])
+        return call(Concatenate, grad_x, q @ grad_v, axis=x.ndim - 1, bounds=(0, m, n))
