@@ -166,7 +166,7 @@ from .windows import fold, unfold
 # torch.linalg's matrix functions and torch.special's functions, with torch's top-level spellings
 from . import special  # torch.special: ag.special.gammaln, .xlogy, .log_ndtr, ...
 from .linalg_matrix import det, inverse, logdet, slogdet
-from .special import digamma, erfinv, lgamma, logit, polygamma, sinc, xlog1py, xlogy
+from .special import digamma, erfinv, lgamma, logit, polygamma, xlog1py, xlogy
 
 # dtype names as PyTorch spells them (numpy's scalar types, accepted wherever dtype= is)
 float32, float64, int32, int64, bool = np.float32, np.float64, np.int32, np.int64, np.bool_  # noqa: A001
@@ -376,5 +376,4 @@ __all__ = [
     "xlogy",
     "xlog1py",
     "logit",
-    "sinc",
 ]

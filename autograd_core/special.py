@@ -6,7 +6,7 @@ from Tensor ops: ``xlogy`` and ``xlog1py`` (0 where x == 0, as torch), ``entr``,
 and ``log_ndtr`` (accurate far into the left tail), and torch.special's other names for the engine's own ops
 (``expit`` is sigmoid; ``erf``, ``erfc``, ``logsumexp``, ``softmax``, ``log_softmax``, ``expm1``, ``log1p``).
 The common ones are top-level too, as in torch: ``ag.lgamma``, ``ag.digamma``, ``ag.polygamma``,
-``ag.erfinv``, ``ag.xlogy``, ``ag.xlog1py``, ``ag.logit``, ``ag.sinc``.
+``ag.erfinv``, ``ag.xlogy``, ``ag.xlog1py``, ``ag.logit``.
 
 >>> from autograd_core import special
 >>> x = Tensor([0.5, 3.0], requires_grad=True)
