@@ -167,6 +167,12 @@ from .transforms_jax import hessian, jacfwd, jacrev, vjp
 from .walk import walk
 from .windows import fold, unfold
 
+# isort: split
+# torch.linalg's matrix functions and torch.special's functions, with torch's top-level spellings
+from . import special  # torch.special: ag.special.gammaln, .xlogy, .log_ndtr, ...
+from .linalg_matrix import det, inverse, logdet, slogdet
+from .special import digamma, erfinv, lgamma, logit, polygamma, xlog1py, xlogy
+
 # dtype names as PyTorch spells them (numpy's scalar types, accepted wherever dtype= is)
 float32, float64, int32, int64, bool = np.float32, np.float64, np.int32, np.int64, np.bool_  # noqa: A001
 float16, uint8, int8, int16 = np.float16, np.uint8, np.int8, np.int16
@@ -377,4 +383,17 @@ __all__ = [
     "bincount",
     "bucketize",
     "linalg",
+    # torch.linalg's matrix functions and torch.special's functions, with torch's top-level spellings
+    "special",
+    "det",
+    "logdet",
+    "slogdet",
+    "inverse",
+    "lgamma",
+    "digamma",
+    "polygamma",
+    "erfinv",
+    "xlogy",
+    "xlog1py",
+    "logit",
 ]

@@ -1,4 +1,5 @@
-"""``torch.linalg``'s norms, over ``ag.norm`` (functions.py, which owns the formula and its gradient at 0):
+"""``torch.linalg``: the matrix functions (det, slogdet, inv, solve, cholesky, qr, eigh, eigvalsh, svd, svdvals, from
+``linalg_matrix.py``) and the norms, over ``ag.norm`` (functions.py, which owns the formula and its gradient at 0):
 ``ag.linalg.vector_norm`` and ``ag.linalg.norm``, as Raschka's chapter 12 writes ``torch.linalg.norm(t1, ord=2,
 dim=1)``. Matrix norms other than Frobenius (spectral, nuclear, max row or column sum) are not here; each is refused
 saying so. ``ag.renorm`` (``torch.renorm``, max-norm regularisation's rescaling) lives here too, on the same
@@ -14,10 +15,30 @@ from __future__ import annotations
 import math
 import numbers
 
+import numpy as np
+
 from .functions import as_tensor, where
 from .functions import norm as _p_norm
+from .linalg_matrix import (  # noqa: F401 (re-exported: ag.linalg.det, ...)
+    EighResult,
+    QrResult,
+    SlogdetResult,
+    SvdResult,
+    cholesky,
+    det,
+    eigh,
+    eigvalsh,
+    inv,
+    qr,
+    slogdet,
+    solve,
+    svd,
+    svdvals,
+)
 from .tensor import Tensor
 from .types import Axis, TensorLike
+
+LinAlgError = np.linalg.LinAlgError  # torch.linalg.LinAlgError's name (here a ValueError, as numpy's)
 
 
 def vector_norm(x: TensorLike, ord: float = 2, dim: Axis = None, keepdim: bool = False) -> Tensor:

@@ -14,6 +14,7 @@ structural family (shape ops, indexing, joining, matmul, linear) is in ``shape_c
 
 import numpy as np
 from case_kit import SAME, Case, _torch, away_from_zero, distinct, each, generators, normal, positive
+from linalg_special_cases import linalg_cases, special_cases  # torch.linalg decompositions, gamma functions
 from shape_cases import (
     fold_cases,
     indexing_cases,
@@ -203,6 +204,8 @@ CASES = (
     + unfold_cases()
     + fold_cases()
     + composed_cases()
+    + linalg_cases()
+    + special_cases()
 )
 TORCH_CASES = [c for c in CASES if c.torch_fn is not None]
 SECOND_ORDER_CASES = CASES  # all of them: at these sizes a gradgradcheck costs milliseconds

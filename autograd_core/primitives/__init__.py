@@ -24,7 +24,9 @@ Rules stay shape-naive: the engine sums a broadcast gradient back to its input's
 shape (``sum_to``) and checks shape and dtype after every vjp.
 
 One module per kind: ``arithmetic``, ``elementwise``, ``reductions``, ``shape``,
-``erf``, ``linalg``, ``windows`` (unfold: im2col, under convolution and pooling; fold: col2im); this one holds the base
+``erf`` (and erfinv), ``linalg``, ``windows`` (unfold: im2col, under convolution and pooling; fold: col2im), ``gamma``
+(lgamma, digamma, polygamma), ``decompositions`` (det, slogdet, inv, solve, cholesky, qr) and ``spectral`` (eigh,
+svd); this one holds the base
 class, ``call`` and ``sum_to``. Every name is importable from here (``from autograd_core.primitives import Exp``).
 
 Kinks follow one rule: **ties split evenly**. relu'(0) = 1/2 (= maximum(x, 0)'),
@@ -180,6 +182,13 @@ from .reductions import Cumsum, Max, MaxShift, Sum  # noqa: E402
 from .shape import Astype, BroadcastTo, Concatenate, Contiguous, Getitem, Reshape, ScatterAdd, Transpose  # noqa: E402
 from .windows import Fold, Unfold  # noqa: E402
 
+# isort: split
+# torch.linalg's decompositions and torch.special's gamma functions
+from .decompositions import Cholesky, Det, Inv, Qr, Slogdet, Solve  # noqa: E402
+from .erf import Erfinv  # noqa: E402
+from .gamma import Digamma, Lgamma, Polygamma  # noqa: E402
+from .spectral import Eigh, Svd  # noqa: E402
+
 __all__ = [
     "Abs",
     "Add",
@@ -223,4 +232,17 @@ __all__ = [
     "call",
     "sum_to",
     "sum_to_axes",
+    # torch.linalg's decompositions and torch.special's gamma functions
+    "Cholesky",
+    "Det",
+    "Digamma",
+    "Eigh",
+    "Erfinv",
+    "Inv",
+    "Lgamma",
+    "Polygamma",
+    "Qr",
+    "Slogdet",
+    "Solve",
+    "Svd",
 ]

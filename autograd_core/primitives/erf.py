@@ -1,4 +1,5 @@
-"""erf and erfc as primitives, exact to float64 rounding (numpy has no erf; scipy is not a dependency).
+"""erf and erfc as primitives, exact to float64 rounding (numpy has no erf; scipy is not a dependency), and
+erfinv, their inverse (Newton steps on them, at the end of this module).
 
 The forward is W. J. Cody's rational Chebyshev approximation (Math. Comp. 23, 1969, the algorithm of
 most libm erf/erfc), vectorised by range of |x|: below 0.46875 erf = x R1(x^2); up to 4 erfc =
@@ -132,3 +133,49 @@ class Erfc(Primitive):
     @staticmethod
     def vjp(i, g, out, x):
         return -(g * _gaussian(x))
+
+
+# erfinv's first guess: M. Giles, "Approximating the erfinv function" (GPU Computing Gems, 2011), single precision
+_GILES_CENTRAL = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087, -0.00125372503,
+                  -0.00417768164, 0.246640727, 1.50140941)  # fmt: skip
+_GILES_TAIL = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613,
+               0.00943887047, 1.00167406, 2.83297682)  # fmt: skip
+
+
+def erfinv_array(y):
+    """The inverse of erf on (-1, 1): +-inf at +-1, NaN outside. Giles's single-precision polynomial (rel. error
+    < 4e-7), then four Newton steps on erf, or on log erfc for |y| > 0.5 (1 - |y| is exact there, so the tail keeps
+    its accuracy up to |y| = 1 - 1e-16); each step squares the error (the fourth matters only below
+    1 - |y| = 1e-12): within 1e-15 relative (measured against mpmath).
+
+    >>> float(erfinv_array(np.array(0.5204998778130465)))
+    0.5
+    """
+    y, dtype = _float64(y)
+    a = np.abs(y)
+    with np.errstate(all="ignore"):  # |y| >= 1: log(0) and NaN, replaced below
+        w = -np.log((1 - a) * (1 + a))
+        central = w < 5
+        x = np.where(central, _horner(_GILES_CENTRAL, w - 2.5), _horner(_GILES_TAIL, np.sqrt(w) - 3)) * a
+        tail = a > 0.5
+        target = np.where(tail, 1 - a, a)
+        for _ in range(4):
+            slope = _TWO_OVER_SQRT_PI * np.exp(-x * x)
+            central_step = (erf_array(x) - target) / slope
+            complement = erfc_array(x)  # in the tail, Newton on log erfc: nearly linear there, so it converges fast
+            tail_step = np.log(complement / target) * complement / slope
+            x = np.where(tail, x + tail_step, x - central_step)
+    x = np.where(a == 1, np.inf, np.where(a > 1, np.nan, x))
+    return np.copysign(x, y).astype(dtype, copy=False)
+
+
+class Erfinv(Primitive):
+    """The inverse error function: erf(erfinv(y)) = y on (-1, 1). d/dy = sqrt(pi)/2 exp(erfinv(y)^2)."""
+
+    vjp_fits_input = True
+
+    forward = staticmethod(erfinv_array)
+
+    @staticmethod
+    def vjp(i, g, out, x):
+        return g * (math.sqrt(math.pi) / 2 * call(Exp, out * out))
