@@ -75,6 +75,31 @@ from .serialization import load, read_info, save
 from .training import evaluate, fit
 from .transformer import TransformerEncoder, TransformerEncoderLayer
 
+# isort: split
+# ---- torch's further nn names (one block: activations, losses, resampling, embedding bags, transformer, containers)
+from .embedding import EmbeddingBag
+from .losses_more import (
+    CosineEmbeddingLoss,
+    GaussianNLLLoss,
+    HingeEmbeddingLoss,
+    MultiLabelMarginLoss,
+    MultiLabelSoftMarginLoss,
+    MultiMarginLoss,
+    PoissonNLLLoss,
+    SoftMarginLoss,
+)
+from .resample_layers import (
+    AvgPool1d,
+    MaxPool1d,
+    MaxUnpool2d,
+    PixelShuffle,
+    PixelUnshuffle,
+    Upsample,
+    UpsamplingBilinear2d,
+    UpsamplingNearest2d,
+)
+from .shrink_activations import GLU, Hardshrink, Softshrink, Softsign, Tanhshrink
+
 __all__ = [
     "Module",
     "Parameter",
@@ -169,6 +194,11 @@ __all__ = [
     "load",
     "read_info",
 ]
+__all__ += ["GLU", "Softsign", "Tanhshrink", "Softshrink", "Hardshrink", "EmbeddingBag"]
+__all__ += ["PoissonNLLLoss", "GaussianNLLLoss", "CosineEmbeddingLoss", "HingeEmbeddingLoss", "SoftMarginLoss"]
+__all__ += ["MultiMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss"]
+__all__ += ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle"]
+__all__ += ["MaxUnpool2d", "MaxPool1d", "AvgPool1d"]
 
 
 def __getattr__(name: str) -> object:

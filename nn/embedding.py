@@ -1,5 +1,5 @@
 """``Embedding``: a trainable lookup table of rows, the layer that turns token ids into vectors,
-composed from indexing (its gradient adds into the rows used)."""
+composed from indexing (its gradient adds into the rows used); ``EmbeddingBag``: each bag of rows reduced to one."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from autograd_core.types import DTypeLike, TensorLike
 
 from . import init as nn_init
 from .checks import positive_int
+from .embedding_functions import _padding_row, embedding_bag
 from .init import GeneratorLike
 from .module import Module
 
@@ -76,3 +77,70 @@ class Embedding(Module):
     def extra_repr(self) -> str:
         padding = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
         return f"{self.num_embeddings}, {self.embedding_dim}{padding}"
+
+
+class EmbeddingBag(Module):
+    """A lookup table whose rows are reduced per bag ("sum", "mean" or "max"), as PyTorch's ``nn.EmbeddingBag``:
+    ``F.embedding_bag(input, self.weight, offsets, ...)``, weight (num_embeddings, embedding_dim) drawn N(0, 1);
+    ``forward(input, offsets=None, per_sample_weights=None)``. The ``padding_idx`` row starts at zero and is
+    left out of every bag.
+
+    >>> bag = EmbeddingBag(10, 3, mode="sum", seed=0)
+    >>> bag(np.array([1, 2, 4, 5, 4]), np.array([0, 2])).shape
+    (2, 3)
+    """
+
+    def __init__(
+        self,
+        num_embeddings: int,
+        embedding_dim: int,
+        max_norm: float | None = None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        mode: str = "mean",
+        sparse: bool = False,
+        include_last_offset: bool = False,
+        padding_idx: int | None = None,
+        seed: GeneratorLike = None,
+        dtype: DTypeLike = np.float64,
+    ) -> None:
+        super().__init__()
+        self.num_embeddings = positive_int("EmbeddingBag", "num_embeddings", num_embeddings)
+        self.embedding_dim = positive_int("EmbeddingBag", "embedding_dim", embedding_dim)
+        if mode not in ("sum", "mean", "max"):
+            raise ValueError(f"EmbeddingBag: mode must be 'sum', 'mean' or 'max', got {mode!r}")
+        if scale_grad_by_freq or sparse:
+            raise ValueError("EmbeddingBag: scale_grad_by_freq and sparse are not supported here; leave them False")
+        self.padding_idx = _padding_row("EmbeddingBag", padding_idx, self.num_embeddings)
+        self.max_norm, self.norm_type, self.mode = max_norm, float(norm_type), mode
+        self.include_last_offset = bool(include_last_offset)
+        self.weight = Tensor(np.zeros((self.num_embeddings, self.embedding_dim), dtype), requires_grad=True)
+        nn_init.normal_(self.weight, generator=seed)
+        if self.padding_idx is not None:
+            self.weight.data[self.padding_idx] = 0
+
+    def config(self) -> dict[str, Any]:
+        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
+        return {
+            "num_embeddings": self.num_embeddings,
+            "embedding_dim": self.embedding_dim,
+            "max_norm": self.max_norm,
+            "norm_type": self.norm_type,
+            "mode": self.mode,
+            "include_last_offset": self.include_last_offset,
+            "padding_idx": self.padding_idx,
+            "dtype": self.weight.dtype.name,
+        }
+
+    def forward(
+        self, input: TensorLike, offsets: TensorLike | None = None, per_sample_weights: TensorLike | None = None
+    ) -> Tensor:
+        return embedding_bag(
+            input, self.weight, offsets, self.max_norm, self.norm_type, mode=self.mode,
+            per_sample_weights=per_sample_weights, include_last_offset=self.include_last_offset,
+            padding_idx=self.padding_idx,
+        )  # fmt: skip
+
+    def extra_repr(self) -> str:
+        padding = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
+        return f"{self.num_embeddings}, {self.embedding_dim}, mode={self.mode!r}{padding}"
