@@ -99,6 +99,7 @@ from .resample_layers import (
     UpsamplingNearest2d,
 )
 from .shrink_activations import GLU, Hardshrink, Softshrink, Softsign, Tanhshrink
+from .transformer_decoder import Transformer, TransformerDecoder, TransformerDecoderLayer
 
 __all__ = [
     "Module",
@@ -198,7 +199,7 @@ __all__ += ["GLU", "Softsign", "Tanhshrink", "Softshrink", "Hardshrink", "Embedd
 __all__ += ["PoissonNLLLoss", "GaussianNLLLoss", "CosineEmbeddingLoss", "HingeEmbeddingLoss", "SoftMarginLoss"]
 __all__ += ["MultiMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss"]
 __all__ += ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle"]
-__all__ += ["MaxUnpool2d", "MaxPool1d", "AvgPool1d"]
+__all__ += ["MaxUnpool2d", "MaxPool1d", "AvgPool1d", "TransformerDecoderLayer", "TransformerDecoder", "Transformer"]
 
 
 def __getattr__(name: str) -> object:
