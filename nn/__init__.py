@@ -88,6 +88,7 @@ from .losses_more import (
     PoissonNLLLoss,
     SoftMarginLoss,
 )
+from .parameter_containers import ParameterDict, ParameterList
 from .resample_layers import (
     AvgPool1d,
     MaxPool1d,
@@ -200,6 +201,7 @@ __all__ += ["PoissonNLLLoss", "GaussianNLLLoss", "CosineEmbeddingLoss", "HingeEm
 __all__ += ["MultiMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss"]
 __all__ += ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle"]
 __all__ += ["MaxUnpool2d", "MaxPool1d", "AvgPool1d", "TransformerDecoderLayer", "TransformerDecoder", "Transformer"]
+__all__ += ["ParameterDict", "ParameterList"]
 
 
 def __getattr__(name: str) -> object:
