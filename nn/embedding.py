@@ -13,7 +13,7 @@ from autograd_core.types import DTypeLike, TensorLike
 
 from . import init as nn_init
 from .checks import positive_int
-from .embedding_functions import _padding_row, embedding_bag
+from .embedding_functions import _padding_row, embedding, embedding_bag
 from .init import GeneratorLike
 from .module import Module
 
@@ -21,7 +21,9 @@ from .module import Module
 class Embedding(Module):
     """A lookup table: row ``i`` of ``weight`` (num_embeddings, embedding_dim) for each integer
     index ``i``; weights start N(0, 1) as PyTorch. The gradient adds into the rows used, except the
-    ``padding_idx`` row (zeros at first), which is never trained.
+    ``padding_idx`` row (zeros at first), which is never trained. ``max_norm``, ``norm_type`` and
+    ``scale_grad_by_freq`` are ``F.embedding``'s (rows renormalised in place when looked up; gradients divided by
+    their frequency in the batch).
 
     >>> Embedding(10, 3, seed=0)(np.array([[1, 2], [4, 1]])).shape
     (2, 2, 3)
@@ -34,8 +36,12 @@ class Embedding(Module):
         seed: GeneratorLike = None,
         dtype: DTypeLike = np.float64,
         padding_idx: int | None = None,
+        max_norm: float | None = None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
     ) -> None:
         super().__init__()
+        self.max_norm, self.norm_type, self.scale_grad_by_freq = max_norm, float(norm_type), bool(scale_grad_by_freq)
         self.num_embeddings = positive_int("Embedding", "num_embeddings", num_embeddings)
         self.embedding_dim = positive_int("Embedding", "embedding_dim", embedding_dim)
         if padding_idx is not None:
@@ -53,8 +59,10 @@ class Embedding(Module):
 
     def config(self) -> dict[str, Any]:
         """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
-        config = {"num_embeddings": self.num_embeddings, "embedding_dim": self.embedding_dim}
+        config: dict[str, Any] = {"num_embeddings": self.num_embeddings, "embedding_dim": self.embedding_dim}
         config["dtype"] = self.weight.dtype.name
+        if self.max_norm is not None or self.scale_grad_by_freq:  # torch's options, when used
+            config.update(max_norm=self.max_norm, norm_type=self.norm_type, scale_grad_by_freq=self.scale_grad_by_freq)
         return config if self.padding_idx is None else {**config, "padding_idx": self.padding_idx}
 
     def forward(self, indices: TensorLike) -> Tensor:
@@ -67,6 +75,10 @@ class Embedding(Module):
             raise ValueError(
                 f"Embedding({self.num_embeddings}, {self.embedding_dim}): indices must be in "
                 f"0..{self.num_embeddings - 1}, got min {indices.min()}, max {indices.max()}"
+            )
+        if self.max_norm is not None or self.scale_grad_by_freq:  # torch's options: F.embedding has them
+            return embedding(
+                indices, self.weight, self.padding_idx, self.max_norm, self.norm_type, self.scale_grad_by_freq
             )
         rows = self.weight[indices]
         if self.padding_idx is None:

@@ -271,3 +271,19 @@ def test_new_layers_are_exported_and_rebuild_from_their_config():
         assert type(layer).__name__ in nn.__all__
         rebuilt = build(describe(layer))
         assert type(rebuilt) is type(layer) and repr(rebuilt) == repr(layer)
+
+
+def test_embedding_layer_takes_torchs_max_norm_and_rebuilds_with_it():
+    torch = pytest.importorskip("torch")
+    ours = nn.Embedding(6, 3, seed=0, padding_idx=1, max_norm=0.5, scale_grad_by_freq=True)
+    theirs = torch.nn.Embedding(6, 3, padding_idx=1, max_norm=0.5, scale_grad_by_freq=True).double()
+    theirs.weight.data = torch.from_numpy(ours.weight.data.copy())
+    idx = np.array([[0, 1, 2, 2], [5, 0, 0, 3]])
+    out, out_q = ours(idx), theirs(torch.from_numpy(idx))
+    np.testing.assert_allclose(out.data, out_q.detach().numpy(), rtol=1e-12)
+    (out * out).sum().backward()
+    (out_q * out_q).sum().backward()
+    np.testing.assert_allclose(ours.weight.grad, theirs.weight.grad.numpy(), rtol=1e-12, atol=1e-14)
+    from nn.architecture import build, describe
+
+    assert build(describe(ours)).max_norm == 0.5
