@@ -77,6 +77,31 @@ from .serialization import load, read_info, save
 from .training import evaluate, fit
 from .transformer import TransformerEncoder, TransformerEncoderLayer
 
+# isort: split
+# ---- torch's further nn names (one block: activations, losses, resampling, embedding bags, transformer, containers)
+from .embedding import EmbeddingBag
+from .losses_more import (
+    CosineEmbeddingLoss,
+    GaussianNLLLoss,
+    HingeEmbeddingLoss,
+    MultiLabelMarginLoss,
+    MultiLabelSoftMarginLoss,
+    MultiMarginLoss,
+    PoissonNLLLoss,
+    SoftMarginLoss,
+)
+from .parameter_containers import ParameterDict, ParameterList
+from .resample_layers import (
+    MaxUnpool2d,
+    PixelShuffle,
+    PixelUnshuffle,
+    Upsample,
+    UpsamplingBilinear2d,
+    UpsamplingNearest2d,
+)
+from .shrink_activations import GLU, Hardshrink, Softshrink, Softsign, Tanhshrink
+from .transformer_decoder import Transformer, TransformerDecoder, TransformerDecoderLayer
+
 __all__ = [
     "Module",
     "Parameter",
@@ -176,6 +201,12 @@ __all__ = [
     "load",
     "read_info",
 ]
+__all__ += ["GLU", "Softsign", "Tanhshrink", "Softshrink", "Hardshrink", "EmbeddingBag"]
+__all__ += ["PoissonNLLLoss", "GaussianNLLLoss", "CosineEmbeddingLoss", "HingeEmbeddingLoss", "SoftMarginLoss"]
+__all__ += ["MultiMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss"]
+__all__ += ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle"]
+__all__ += ["MaxUnpool2d", "TransformerDecoderLayer", "TransformerDecoder", "Transformer"]
+__all__ += ["ParameterDict", "ParameterList"]
 
 
 def __getattr__(name: str) -> object:

@@ -27,7 +27,7 @@ _CONTAINERS = ("Sequential", "ModuleList", "ModuleDict")  # described by their c
 def layer_types() -> dict[str, type[Module]]:
     """Every ``Module`` subclass defined in ``nn``, by class name (what ``build`` can make); not the lazy layers,
     which a file holds as the layers they became, nor ``optim.swa_utils.AveragedModel``, a copy of a model it is
-    given (describe ``swa.module``)."""
+    given (describe ``swa.module``), nor a parametrized layer's class (made per layer)."""
     found: dict[str, type[Module]] = {}
     stack: list[type[Module]] = [Module]
     while stack:
@@ -35,7 +35,7 @@ def layer_types() -> dict[str, type[Module]]:
         stack.extend(cls.__subclasses__())
         if (
             cls.__module__.split(".")[0] == "nn"
-            and cls.__module__ not in ("nn.lazy", "nn.optim.swa_utils")
+            and cls.__module__ not in ("nn.lazy", "nn.optim.swa_utils", "nn.parametrize")
             and cls is not Module
             and not cls.__name__.startswith("_")
         ):

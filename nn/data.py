@@ -31,6 +31,10 @@ from . import init as nn_init
 from .checks import positive_int
 from .samplers import BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler
 
+# isort: split
+from .concat_dataset import ConcatDataset  # torch's further torch.utils.data names
+from .samplers import WeightedRandomSampler
+
 
 class Dataset(Protocol):
     """What a DataLoader reads: a length and examples by integer index (PyTorch's map-style dataset); subclass
@@ -374,3 +378,4 @@ __all__ = [
     "SubsetRandomSampler",
     "BatchSampler",
 ]
+__all__ += ["ConcatDataset", "WeightedRandomSampler"]

@@ -60,6 +60,8 @@ def compile_obstacle(model: Module, loss_fn: LossFn, trust_outside: bool = False
             )
         if module._forward_hooks:
             return f"{where} has forward hooks, which a replayed step would not call"
+        if module._forward_pre_hooks or module._backward_hooks:
+            return f"{where} has forward pre-hooks or backward hooks, which a replayed step would not call"
     function = loss_fn.func if isinstance(loss_fn, functools.partial) else loss_fn
     if not trust_outside and not _from_nn(function if isinstance(function, types.FunctionType) else type(function)):
         name = getattr(function, "__qualname__", type(function).__qualname__)

@@ -74,6 +74,15 @@ from .penalties import l1_penalty, l2_penalty  # F.l1_penalty, as the tutorials 
 from .pool1d import avg_pool1d, max_pool1d  # the 2-d pools on rows one high
 from .random_activations import alpha_dropout, feature_alpha_dropout, rrelu  # SELU's dropout, randomised slopes
 
+# isort: split
+# ---- torch's further nn.functional names (one block: glu and the shrinks, more losses, resampling, embedding)
+from .embedding_functions import embedding, embedding_bag  # F.embedding: indexing, with torch's max_norm
+from .likelihood_losses import gaussian_nll_loss, kl_div, poisson_nll_loss  # the likelihoods and kl_div
+from .margin_losses import cosine_embedding_loss, hinge_embedding_loss, soft_margin_loss
+from .multilabel_losses import multi_margin_loss, multilabel_margin_loss, multilabel_soft_margin_loss
+from .resample import interpolate, max_unpool2d, pixel_shuffle, pixel_unshuffle
+from .shrink_activations import glu, hardshrink, softshrink, softsign, tanhshrink
+
 # cross_entropy's primitives and axes, looked up once (it runs every step): the sum's own
 # primitive skips Tensor.sum's axis normalisation, 0.3 us on the small MLP's step
 _MAX_SHIFT, _SUM, _GETITEM, _ROWWISE = ag.PRIMITIVES["max_shift"], ag.PRIMITIVES["sum"], ag.PRIMITIVES["getitem"], (1,)
@@ -347,35 +356,6 @@ def smooth_l1_loss(input: TensorLike, target: TensorLike, reduction: str = "mean
     return _reduce("smooth_l1_loss", _huber(d, beta) / beta if beta else d.abs(), reduction)
 
 
-@_drawn_as_one
-def kl_div(input: TensorLike, target: TensorLike, reduction: str = "mean", log_target: bool = False) -> Tensor:
-    """KL(target || p) pointwise, ``target * (log target - input)``, for log-probabilities ``input`` (a
-    ``log_softmax``) and probabilities ``target`` (log-probabilities with ``log_target=True``); 0 where the
-    target is 0. As PyTorch's: "batchmean" (the sum / N) is the divergence per example, "mean" divides by
-    every element.
-
-    >>> kl_div(Tensor([[0.5, 0.5]]).log(), [[1.0, 0.0]], reduction="batchmean")     # log 2
-    Tensor(0.6931)
-    """
-    if reduction != "batchmean":
-        _check_reduction("kl_div", reduction)
-    input = _as_input("kl_div", input)
-    target = _target_like("kl_div", target, input)
-    _same_shape("kl_div", input, target)
-    if not log_target and (target.data < 0).any():  # log-probabilities, most likely: PyTorch gives NaN
-        index = tuple(int(i) for i in np.argwhere(target.data < 0)[0])
-        raise ValueError(
-            f"kl_div: target probabilities must be >= 0, found {target.data[index].item()} at index {index}; "
-            "for a target of log-probabilities pass log_target=True"
-        )
-    probabilities = target.exp() if log_target else target
-    log_target_values = target if log_target else ag.where(target > 0, target, 1.0).log()  # 0 log 0 = 0
-    loss = probabilities * (log_target_values - input)
-    if reduction == "batchmean":
-        return loss.sum() / (input.shape[0] if input.ndim else 1)
-    return _reduce("kl_div", loss, reduction)
-
-
 __all__ = [
     "mse_loss",
     "l1_loss",
@@ -398,5 +378,8 @@ __all__ += ["dropout", "dropout2d", "linear", "normalize", "cosine_similarity", 
 __all__ += ["relu6", "hardtanh", "logsigmoid", "softmin", "mish", "hardswish", "hardsigmoid", "prelu"]
 __all__ += ["conv2d", "max_pool2d", "avg_pool2d", "unfold", "conv1d", "adaptive_avg_pool2d", "adaptive_max_pool2d"]
 __all__ += ["scaled_dot_product_attention", "fold", "conv_transpose2d", "batch_norm", "layer_norm", "group_norm"]
-__all__ += ["max_pool1d", "avg_pool1d"]
-__all__ += ["alpha_dropout", "feature_alpha_dropout", "rrelu"]
+__all__ += ["max_pool1d", "avg_pool1d", "alpha_dropout", "feature_alpha_dropout", "rrelu"]
+__all__ += ["glu", "softsign", "tanhshrink", "softshrink", "hardshrink", "embedding", "embedding_bag"]
+__all__ += ["poisson_nll_loss", "gaussian_nll_loss", "cosine_embedding_loss", "hinge_embedding_loss"]
+__all__ += ["soft_margin_loss", "multi_margin_loss", "multilabel_margin_loss", "multilabel_soft_margin_loss"]
+__all__ += ["interpolate", "max_unpool2d", "pixel_shuffle", "pixel_unshuffle"]

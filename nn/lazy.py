@@ -106,7 +106,17 @@ class LazyLayer(Module):
             held.data = p.data  # the same object: an optimizer made before the first call updates it
             real._parameters[key] = held
             vars(real)[key] = held  # (a module keeps its parameters in __dict__ too: fast lookup)
-        kept = {key: vars(self)[key] for key in ("_forward_hooks", "_attached", "_labelled_at", "training")}
+        kept = {
+            key: vars(self)[key]
+            for key in (
+                "_forward_hooks",
+                "_forward_pre_hooks",
+                "_backward_hooks",
+                "_attached",
+                "_labelled_at",
+                "training",
+            )
+        }
         vars(self).clear()
         vars(self).update(vars(real), **kept)
         object.__setattr__(self, "__class__", type(real))

@@ -99,4 +99,82 @@ def triplet_margin_loss(
     return _reduce("triplet_margin_loss", (to_positive - to_negative + margin).relu(), reduction)
 
 
-__all__ = ["margin_ranking_loss", "triplet_margin_loss"]
+def _signs(function: str, target: Tensor, meaning: str) -> np.ndarray:
+    """``target``'s values, which must all be 1 or -1 (``meaning`` says what each stands for)."""
+    signs = np.asarray(target.data)
+    if not np.isin(signs, (-1.0, 1.0)).all():
+        wrong = signs[~np.isin(signs, (-1.0, 1.0))].ravel()[0].item()
+        raise ValueError(
+            f"{function}: target must hold 1 or -1 ({meaning}), found {wrong!r}; map 0/1 labels with 2 * y - 1"
+        )
+    return signs
+
+
+@_drawn_as_one
+def cosine_embedding_loss(
+    input1: TensorLike, input2: TensorLike, target: TensorLike, margin: float = 0.0, reduction: str = "mean"
+) -> Tensor:
+    """1 - cos(x1, x2) where target is 1 (pull the pair together), max(0, cos(x1, x2) - margin) where it is -1
+    (push it apart), per row of (N, D) inputs (or one (D,) pair with a 0-d target), as PyTorch's
+    ``F.cosine_embedding_loss``; cos = x1·x2 / sqrt((|x1|² + 1e-12)(|x2|² + 1e-12)), torch's guard.
+
+    >>> cosine_embedding_loss(Tensor([[1.0, 0.0], [1.0, 0.0]]), Tensor([[0.0, 1.0], [1.0, 1.0]]), [1.0, -1.0])
+    Tensor(0.8536)
+    """
+    function = "cosine_embedding_loss"
+    _check_reduction(function, reduction)
+    margin = _number(function, "margin", margin)
+    x1 = _as_input(function, input1)
+    x2 = _target_like(function, input2, x1)
+    y = _target_like(function, target, x1)
+    _same_shape(function, x1, x2)
+    if x1.ndim not in (1, 2) or y.shape != x1.shape[:-1]:
+        raise ValueError(
+            f"{function}: inputs of shape {x1.shape} with a target of shape {y.shape}; expected (N, D) rows with an "
+            "(N,) target of 1 / -1, or one (D,) pair with a 0-d target"
+        )
+    signs = _signs(function, y, "1: similar pair, -1: dissimilar")
+    squares1, squares2 = (x1 * x1).sum(-1) + 1e-12, (x2 * x2).sum(-1) + 1e-12
+    cos = (x1 * x2).sum(-1) / (squares1 * squares2).sqrt()
+    loss = ag.where(signs == 1, 1 - cos, (cos - margin).relu())
+    return _reduce(function, loss, reduction)
+
+
+@_drawn_as_one
+def hinge_embedding_loss(input: TensorLike, target: TensorLike, margin: float = 1.0, reduction: str = "mean") -> Tensor:
+    """x where target is 1, max(0, margin - x) where it is -1, elementwise, as PyTorch's
+    ``F.hinge_embedding_loss`` (x a distance: small for similar pairs, at least ``margin`` for dissimilar ones).
+
+    >>> hinge_embedding_loss(Tensor([0.3, 0.4]), [1.0, -1.0])       # (0.3 + 0.6) / 2
+    Tensor(0.45)
+    """
+    function = "hinge_embedding_loss"
+    _check_reduction(function, reduction)
+    margin = _number(function, "margin", margin)
+    x = _as_input(function, input)
+    y = _target_like(function, target, x)
+    _same_shape(function, x, y)
+    signs = _signs(function, y, "1: similar pair, -1: dissimilar")
+    return _reduce(function, ag.where(signs == 1, x, (margin - x).relu()), reduction)
+
+
+@_drawn_as_one
+def soft_margin_loss(input: TensorLike, target: TensorLike, reduction: str = "mean") -> Tensor:
+    """log(1 + exp(-y x)), elementwise, for targets y of 1 or -1 (a two-class logistic loss), as PyTorch's
+    ``F.soft_margin_loss``; computed as softplus, so exp never overflows.
+
+    >>> soft_margin_loss(Tensor([0.0, 1000.0]), [1.0, 1.0])      # (log 2 + 0) / 2
+    Tensor(0.3466)
+    """
+    function = "soft_margin_loss"
+    _check_reduction(function, reduction)
+    x = _as_input(function, input)
+    y = _target_like(function, target, x)
+    _same_shape(function, x, y)
+    _signs(function, y, "the two classes")
+    z = -y * x  # softplus(z) = relu(z) + log(1 + exp(-|z|)): finite for any z
+    return _reduce(function, z.relu() + (1 + (-z.abs()).exp()).log(), reduction)
+
+
+__all__ = ["margin_ranking_loss", "triplet_margin_loss", "cosine_embedding_loss", "hinge_embedding_loss"]
+__all__ += ["soft_margin_loss"]

@@ -21,7 +21,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -29,12 +29,12 @@ from autograd_core import Tensor, structure_changed
 from autograd_core.grad_mode import enter_scope, exit_scope
 
 from .buffers import BufferArray
+from .module_hooks import ForwardHook as ForwardHook  # (nn.module.ForwardHook: where it was)
+from .module_hooks import ModuleHooks, call_with_backward_hooks, run_pre_hooks
 from .module_state import ModuleState
 from .parameter import Parameter as Parameter  # (nn.module.Parameter: where torch code finds it)
 from .parameter import is_parameter_value, mark_parameter
 
-#: ``hook(module, inputs, output)``; a result other than None replaces the output.
-ForwardHook: TypeAlias = Callable[["Module", tuple[Any, ...], Any], Any]
 _M = TypeVar("_M", bound="Module")
 
 
@@ -64,18 +64,7 @@ class _TreeClock:
 _NOT_YET_FOUND: tuple[int, dict[int, str]] = (-1, {})
 
 
-class _HookHandle:
-    """Returned by ``register_forward_hook``; ``remove()`` unregisters the hook."""
-
-    def __init__(self, hooks: dict[int, ForwardHook], key: int, seen: bool) -> None:
-        self._hooks, self._key, self._seen = hooks, key, seen
-
-    def remove(self) -> None:
-        if self._hooks.pop(self._key, None) is not None and self._seen:
-            structure_changed()  # a compiled step replayed with the hook is traced again
-
-
-class Module(ModuleState):
+class Module(ModuleHooks, ModuleState):
     """Base class for layers and models: subclass it, assign parameters and sub-modules in
     ``__init__`` (after ``super().__init__()``), and write ``forward``. Saving, loading, casting
     (``to``, ``float``, ``double``) and freezing (``requires_grad_``) are ``ModuleState``'s.
@@ -94,7 +83,6 @@ class Module(ModuleState):
     _parameters: dict[str, Tensor]
     _modules: dict[str, Module]
     _buffers: dict[str, np.ndarray]
-    _forward_hooks: dict[int, ForwardHook]
     _attached: bool
     _labelled_at: int
     _descendant_names: tuple[int, dict[int, str]]
@@ -106,6 +94,8 @@ class Module(ModuleState):
         object.__setattr__(self, "_modules", {})
         object.__setattr__(self, "_buffers", {})
         object.__setattr__(self, "_forward_hooks", {})
+        object.__setattr__(self, "_forward_pre_hooks", {})
+        object.__setattr__(self, "_backward_hooks", {})
         object.__setattr__(self, "_attached", False)  # True once it is another module's child
         object.__setattr__(self, "_labelled_at", -1)  # _TreeClock.now when labels were last derived
         object.__setattr__(self, "_descendant_names", _NOT_YET_FOUND)  # (tree time, names) for __call__
@@ -213,26 +203,6 @@ class Module(ModuleState):
         if not isinstance(module, Module):
             raise TypeError(f"add_module: '{name}' must be a Module, got {type(module).__name__}")
         setattr(self, name, module)
-
-    def register_forward_hook(self, hook: ForwardHook) -> _HookHandle:
-        """Call ``hook(module, inputs, output)`` after every forward; returns a handle with
-        ``remove()``. A hook that returns something other than None replaces the output.
-
-        >>> model = nn.MLP([2, 3, 1])
-        >>> handle = model.layers[1].register_forward_hook(lambda m, i, out: print(out.shape))
-        >>> _ = model(np.ones((4, 2)))
-        (4, 3)
-        >>> handle.remove()
-        """
-        structure_changed()  # a compiled step is traced again, with the hook (which may change outputs)
-        return self._probe(hook, seen=True)
-
-    def _probe(self, hook: ForwardHook, seen: bool = False) -> _HookHandle:
-        """register_forward_hook unseen by ag.compile, for nn's probes that run under no_grad and are removed
-        before they return (dead_unit_fraction's, after every epoch of nn.fit: no compiled step replays then)."""
-        key = max(self._forward_hooks, default=-1) + 1
-        self._forward_hooks[key] = hook
-        return _HookHandle(self._forward_hooks, key, seen)
 
     # ------------------------------------------------------------ traversal
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
@@ -342,7 +312,11 @@ class Module(ModuleState):
         stack.append(self)
         outer_scope = enter_scope(name) if name is not None else None
         try:
-            output = self.forward(*args, **kwargs)
+            if self._forward_pre_hooks:
+                args, kwargs = run_pre_hooks(self, args, kwargs)
+            output = (
+                call_with_backward_hooks(self, args, kwargs) if self._backward_hooks else self.forward(*args, **kwargs)
+            )
         finally:
             stack.pop()
             if outer_scope is not None:

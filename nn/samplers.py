@@ -166,4 +166,52 @@ class BatchSampler(Sampler):
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
 
+class WeightedRandomSampler(Sampler):
+    """``num_samples`` row indices drawn with probability proportional to ``weights`` (one per row), with
+    ``replacement`` (default) or without, as PyTorch's: rare classes drawn as often as common ones when each
+    row's weight is 1 / (its class's count). Draws from ``generator`` (an ``ag.Generator``, a numpy Generator,
+    an int seed), or nn.init's default stream (``ag.manual_seed``).
+
+    >>> sorted(set(WeightedRandomSampler([0.0, 1.0, 0.0, 1.0], 20, generator=0)))
+    [1, 3]
+    """
+
+    def __init__(
+        self,
+        weights: Sequence[float] | np.ndarray,
+        num_samples: int,
+        replacement: bool = True,
+        generator: SamplerGenerator = None,
+    ) -> None:
+        owner = "WeightedRandomSampler"
+        values = np.asarray(getattr(weights, "data", weights), dtype=np.float64)
+        if values.ndim != 1 or not values.size or not np.isfinite(values).all() or (values < 0).any():
+            raise ValueError(
+                f"{owner}: weights must be a 1-d sequence of finite numbers >= 0, one per row, got shape "
+                f"{values.shape}{' with a negative or non-finite value' if values.ndim == 1 and values.size else ''}"
+            )
+        if values.sum() == 0:
+            raise ValueError(f"{owner}: the weights sum to 0: no row can be drawn; give some row a weight > 0")
+        self.num_samples = positive_int(owner, "num_samples", num_samples)
+        if not isinstance(replacement, (bool, np.bool_)):
+            raise ValueError(f"{owner}: replacement must be True or False, got {replacement!r}")
+        self.replacement = bool(replacement)
+        if not self.replacement and self.num_samples > np.count_nonzero(values):
+            raise ValueError(
+                f"{owner}: without replacement num_samples={num_samples} cannot exceed the {np.count_nonzero(values)} "
+                "rows of nonzero weight; lower num_samples or pass replacement=True"
+            )
+        self.weights = values
+        self.generator = _rng(owner, generator)
+
+    def __iter__(self) -> Iterator[int]:
+        rng = self.generator or nn_init.as_generator(None)
+        p = self.weights / self.weights.sum()
+        return iter(rng.choice(len(p), size=self.num_samples, replace=self.replacement, p=p).tolist())
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "BatchSampler"]
+__all__ += ["WeightedRandomSampler"]

@@ -44,6 +44,36 @@ def _torch_linear(in_features: int, out_features: int, bias: bool, generator: An
     return layer
 
 
+def _check_sizes(name: str, d_model: int, nhead: int, dim_feedforward: int, dropout: float) -> tuple[int, int, int]:
+    """A transformer block's sizes, checked: positive ints, d_model divisible by nhead; dropout a probability."""
+    sizes = (
+        positive_int(name, "d_model", d_model), positive_int(name, "nhead", nhead),
+        positive_int(name, "dim_feedforward", dim_feedforward),
+    )  # fmt: skip
+    if sizes[0] % sizes[1]:
+        raise ValueError(
+            f"{name}: d_model={d_model} is not divisible by nhead={nhead} (each head takes d_model / nhead "
+            f"features); choose nhead among the divisors of {d_model}"
+        )
+    if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real) or not 0 <= dropout <= 1:
+        raise ValueError(f"{name}: dropout must be a probability in [0, 1], got {dropout!r}")
+    return sizes
+
+
+def _activation(name: str, activation: str | Callable[[Tensor], Tensor]) -> Callable[[Tensor], Tensor]:
+    """ "relu" or "gelu" as its function, or a function of a Tensor as it is."""
+    if isinstance(activation, str):
+        if activation not in _ACTIVATIONS:
+            raise ValueError(
+                f"{name}: unknown activation {activation!r}; choose 'relu' or 'gelu', or pass a function "
+                "of a Tensor (e.g. nn.functional.silu)"
+            )
+        return _ACTIVATIONS[activation]
+    if callable(activation):
+        return activation
+    raise ValueError(f"{name}: activation must be 'relu', 'gelu' or a function, got {activation!r}")
+
+
 class TransformerEncoderLayer(Module):
     """One encoder block of "Attention Is All You Need", as PyTorch's ``nn.TransformerEncoderLayer``:
     self-attention then a feed-forward network ``linear2(dropout(activation(linear1(x))))``, each added
@@ -89,27 +119,8 @@ class TransformerEncoderLayer(Module):
     ) -> None:
         super().__init__()
         name = "TransformerEncoderLayer"
-        self.d_model = positive_int(name, "d_model", d_model)
-        self.nhead = positive_int(name, "nhead", nhead)
-        self.dim_feedforward = positive_int(name, "dim_feedforward", dim_feedforward)
-        if self.d_model % self.nhead:
-            raise ValueError(
-                f"{name}: d_model={d_model} is not divisible by nhead={nhead} (each head takes d_model / nhead "
-                f"features); choose nhead among the divisors of {d_model}"
-            )
-        if isinstance(activation, str):
-            if activation not in _ACTIVATIONS:
-                raise ValueError(
-                    f"{name}: unknown activation {activation!r}; choose 'relu' or 'gelu', or pass a function "
-                    "of a Tensor (e.g. nn.functional.silu)"
-                )
-            self.activation = _ACTIVATIONS[activation]
-        elif callable(activation):
-            self.activation = activation
-        else:
-            raise ValueError(f"{name}: activation must be 'relu', 'gelu' or a function, got {activation!r}")
-        if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real) or not 0 <= dropout <= 1:
-            raise ValueError(f"{name}: dropout must be a probability in [0, 1], got {dropout!r}")
+        self.d_model, self.nhead, self.dim_feedforward = _check_sizes(name, d_model, nhead, dim_feedforward, dropout)
+        self.activation = _activation(name, activation)
         self.batch_first, self.norm_first = bool(batch_first), bool(norm_first)
         generator, dtype = nn_init.as_generator(seed), np.dtype(dtype)
         self.self_attn = MultiheadAttention(

@@ -26,6 +26,8 @@ import autograd_core as ag
 from autograd_core import Tensor
 
 from . import func as stateless  # torch.nn.utils.stateless.functional_call: torch.func's older home
+from . import parametrizations as parametrizations
+from . import parametrize as parametrize
 from . import rnn_utils as rnn
 from .clipping import (  # noqa: F401 (nn.utils.clip_grad_norm_, ...: torch's home for them)
     clip_grad_norm_,
@@ -37,12 +39,18 @@ from .clipping import (  # noqa: F401 (nn.utils.clip_grad_norm_, ...: torch's ho
 from .clipping import tensor_list as _tensors
 from .init import write_in_place
 from .module import Module
+from .parametrizations import old_spectral_norm as spectral_norm  # noqa: F401  (torch's nn.utils.spectral_norm)
+from .parametrizations import old_weight_norm as weight_norm  # noqa: F401  (torch's nn.utils.weight_norm)
+from .parametrizations import remove_spectral_norm as remove_spectral_norm
+from .parametrizations import remove_weight_norm as remove_weight_norm
 from .serialization import StrPath, atomic_write, read_arrays, write_npz
 
 # torch's nn.utils.rnn lives in nn/rnn_utils.py; registering it (as os registers os.path) lets
 # `import nn.utils.rnn` work too, not only `from nn.utils import rnn`
 sys.modules[f"{__name__}.rnn"] = rnn
 sys.modules[f"{__name__}.stateless"] = stateless
+sys.modules[f"{__name__}.parametrize"] = parametrize
+sys.modules[f"{__name__}.parametrizations"] = parametrizations
 
 
 class Stateful(Protocol):

@@ -1,0 +1,144 @@
+"""More loss modules with ``torch.nn``'s names and arguments, thin wrappers over ``nn.functional``:
+the likelihoods (``PoissonNLLLoss``, ``GaussianNLLLoss``), the embedding losses (``CosineEmbeddingLoss``,
+``HingeEmbeddingLoss``, ``SoftMarginLoss``) and the multi-class / multi-label hinges (``MultiMarginLoss``,
+``MultiLabelMarginLoss``, ``MultiLabelSoftMarginLoss``). Each checks its options when built.
+
+>>> MultiMarginLoss()(Tensor([[0.1, 0.2, 0.4, 0.8]]), np.array([3]))
+Tensor(0.325)
+"""
+
+from __future__ import annotations
+
+from autograd_core import Tensor
+from autograd_core.types import TensorLike
+
+from . import functional as F
+from .loss_parts import _elementwise_weight
+from .losses import _Loss
+from .margin_losses import _number
+
+
+class PoissonNLLLoss(_Loss):
+    """The Poisson negative log-likelihood of counts: ``F.poisson_nll_loss``.
+
+    >>> PoissonNLLLoss()(Tensor([0.0]), [2.0])
+    Tensor(1.)
+    """
+
+    def __init__(self, log_input: bool = True, full: bool = False, eps: float = 1e-8, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.log_input, self.full = bool(log_input), bool(full)
+        self.eps = _number("PoissonNLLLoss", "eps", eps, 0.0)
+
+    def forward(self, log_input: TensorLike, target: TensorLike) -> Tensor:
+        return F.poisson_nll_loss(log_input, target, self.log_input, self.full, eps=self.eps, reduction=self.reduction)
+
+
+class GaussianNLLLoss(_Loss):
+    """The Gaussian negative log-likelihood of a predicted mean and variance: ``F.gaussian_nll_loss``,
+    called as ``loss_fn(input, target, var)``.
+
+    >>> GaussianNLLLoss()(Tensor([1.0]), [3.0], Tensor([2.0]))
+    Tensor(1.3466)
+    """
+
+    def __init__(self, full: bool = False, eps: float = 1e-6, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.full, self.eps = bool(full), _number("GaussianNLLLoss", "eps", eps, 0.0)
+
+    def forward(self, input: TensorLike, target: TensorLike, var: TensorLike | float) -> Tensor:
+        return F.gaussian_nll_loss(input, target, var, self.full, self.eps, self.reduction)
+
+
+class CosineEmbeddingLoss(_Loss):
+    """1 - cos for similar pairs (target 1), max(0, cos - margin) for dissimilar ones (-1):
+    ``F.cosine_embedding_loss``.
+
+    >>> CosineEmbeddingLoss()(Tensor([[1.0, 0.0]]), Tensor([[1.0, 0.0]]), [1.0])
+    Tensor(0.)
+    """
+
+    def __init__(self, margin: float = 0.0, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.margin = _number("CosineEmbeddingLoss", "margin", margin)
+
+    def forward(self, input1: TensorLike, input2: TensorLike, target: TensorLike) -> Tensor:
+        return F.cosine_embedding_loss(input1, input2, target, self.margin, self.reduction)
+
+
+class HingeEmbeddingLoss(_Loss):
+    """x for similar pairs (target 1), max(0, margin - x) for dissimilar ones (-1): ``F.hinge_embedding_loss``.
+
+    >>> HingeEmbeddingLoss()(Tensor([0.3, 0.4]), [1.0, -1.0])
+    Tensor(0.45)
+    """
+
+    def __init__(self, margin: float = 1.0, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.margin = _number("HingeEmbeddingLoss", "margin", margin)
+
+    def forward(self, input: TensorLike, target: TensorLike) -> Tensor:
+        return F.hinge_embedding_loss(input, target, self.margin, self.reduction)
+
+
+class SoftMarginLoss(_Loss):
+    """log(1 + exp(-y x)) for targets of ±1: ``F.soft_margin_loss``.
+
+    >>> SoftMarginLoss()(Tensor([0.0]), [1.0])
+    Tensor(0.6931)
+    """
+
+    def forward(self, input: TensorLike, target: TensorLike) -> Tensor:
+        return F.soft_margin_loss(input, target, self.reduction)
+
+
+class MultiMarginLoss(_Loss):
+    """The multi-class hinge loss with ``p`` (1 or 2), ``margin`` and a per-class ``weight``: ``F.multi_margin_loss``.
+
+    >>> MultiMarginLoss(p=2)(Tensor([[0.1, 0.2, 0.4, 0.8]]), np.array([3]))   # (0.09 + 0.16 + 0.36) / 4
+    Tensor(0.1525)
+    """
+
+    def __init__(
+        self, p: int = 1, margin: float = 1.0, weight: TensorLike | None = None, reduction: str = "mean"
+    ) -> None:
+        super().__init__(reduction)
+        if p not in (1, 2) or isinstance(p, bool):
+            raise ValueError(f"MultiMarginLoss: p must be 1 or 2 (a hinge or a squared hinge), got {p!r}")
+        self.p, self.margin = int(p), _number("MultiMarginLoss", "margin", margin)
+        self.weight = _elementwise_weight("MultiMarginLoss", weight)
+
+    def forward(self, input: TensorLike, target: TensorLike) -> Tensor:
+        return F.multi_margin_loss(input, target, self.p, self.margin, self.weight, self.reduction)
+
+
+class MultiLabelMarginLoss(_Loss):
+    """The multi-label hinge loss, targets listing each row's classes up to the first -1:
+    ``F.multilabel_margin_loss``.
+
+    >>> MultiLabelMarginLoss()(Tensor([[0.1, 0.2, 0.4, 0.8]]), np.array([[3, 0, -1, 1]]))
+    Tensor(0.85)
+    """
+
+    def forward(self, input: TensorLike, target: TensorLike) -> Tensor:
+        return F.multilabel_margin_loss(input, target, self.reduction)
+
+
+class MultiLabelSoftMarginLoss(_Loss):
+    """The per-class binary cross-entropy on logits, averaged over classes, with a per-class ``weight``:
+    ``F.multilabel_soft_margin_loss``.
+
+    >>> MultiLabelSoftMarginLoss()(Tensor([[0.0, 0.0]]), [[1.0, 0.0]])
+    Tensor(0.6931)
+    """
+
+    def __init__(self, weight: TensorLike | None = None, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.weight = _elementwise_weight("MultiLabelSoftMarginLoss", weight)
+
+    def forward(self, input: TensorLike, target: TensorLike) -> Tensor:
+        return F.multilabel_soft_margin_loss(input, target, self.weight, self.reduction)
+
+
+__all__ = ["PoissonNLLLoss", "GaussianNLLLoss", "CosineEmbeddingLoss", "HingeEmbeddingLoss", "SoftMarginLoss"]
+__all__ += ["MultiMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss"]

@@ -1,0 +1,210 @@
+"""Resampling as functions, as ``torch.nn.functional`` spells them: ``interpolate`` (nearest, nearest-exact,
+linear, bilinear), ``pixel_shuffle`` / ``pixel_unshuffle``, ``max_unpool2d``
+(the 1-d pools are in pool1d.py). Their layers are in resample_layers.py.
+
+All are indexing, reshapes and weighted sums of Tensors: an upsampled pixel is a gather of its source pixels
+(nearest) or a blend of its two neighbours per axis, weights (1 - λ, λ) (linear), so the gradient scatters back
+to the sources by indexing's vjp. Source positions follow torch's formulas (``area_pixel_compute_scale`` and
+``nearest_idx``, the latter in float32 as torch's), so outputs equal torch's.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+
+import numpy as np
+
+import autograd_core as ag
+from autograd_core import Tensor
+from autograd_core.types import TensorLike
+from autograd_core.windows import IntPair, window_pair
+
+from .conv_more import _single
+
+_MODES = {"nearest": (3, 4), "nearest-exact": (3, 4), "linear": (3,), "bilinear": (4,)}
+
+
+def _per_axis(op: str, name: str, value: object, axes: int) -> tuple[float, ...]:
+    values: tuple[object, ...] = tuple(value) if isinstance(value, (tuple, list)) else (value,) * axes
+    numbers_given = [float(v) for v in values if isinstance(v, numbers.Real) and not isinstance(v, bool)]
+    if len(values) != axes or len(numbers_given) != axes:
+        raise ValueError(f"{op}: {name} must be a number or {axes} of them (one per spatial axis), got {value!r}")
+    if not all(math.isfinite(v) and v > 0 for v in numbers_given):
+        raise ValueError(f"{op}: {name} must be positive, got {value!r}")
+    return tuple(numbers_given)
+
+
+def _sources_nearest(size_in: int, size_out: int, scale: float | None, exact: bool) -> np.ndarray:
+    """torch's nearest_idx: floor(dst * s) (``exact``: floor((dst + 0.5) * s)), s in float32 as torch's."""
+    s = np.float32(1.0 / scale) if scale else np.float32(size_in) / np.float32(size_out)
+    dst = np.arange(size_out, dtype=np.float32) + (np.float32(0.5) if exact else np.float32(0))
+    return np.minimum(np.floor(dst * s).astype(np.int64), size_in - 1)
+
+
+def _sources_linear(size_in: int, size_out: int, scale: float | None, align_corners: bool):
+    """torch's area_pixel_compute_source_index: the left neighbour, the right one, and the right one's weight."""
+    dst = np.arange(size_out, dtype=np.float64)
+    if align_corners:
+        src = dst * ((size_in - 1) / (size_out - 1) if size_out > 1 else 0.0)
+    else:
+        s = 1.0 / scale if scale else size_in / size_out
+        src = np.maximum(s * (dst + 0.5) - 0.5, 0.0)
+    left = src.astype(np.int64)  # src >= 0: truncation is floor
+    right = np.minimum(left + 1, size_in - 1)
+    return left, right, src - left
+
+
+def interpolate(
+    input: TensorLike,
+    size: int | Sequence[int] | None = None,
+    scale_factor: float | Sequence[float] | None = None,
+    mode: str = "nearest",
+    align_corners: bool | None = None,
+    recompute_scale_factor: bool | None = None,
+    antialias: bool = False,
+) -> Tensor:
+    """Resize (N, C, L) signals or (N, C, H, W) images to ``size`` or by ``scale_factor``, as PyTorch's
+    ``F.interpolate``: ``mode`` "nearest" or "nearest-exact" (3-d, 4-d), "linear" (3-d), "bilinear" (4-d), the
+    latter two with ``align_corners`` (False: pixel centres, torch's default; True: the corner pixels map to
+    each other). The output size is floor(size * scale_factor), and the source positions use 1 / scale_factor
+    unless ``recompute_scale_factor=True`` (then size_in / size_out), as torch.
+
+    >>> interpolate(Tensor([[[1.0, 2.0]]]), scale_factor=2)
+    Tensor([[[1., 1., 2., 2.]]])
+    >>> interpolate(Tensor([[[1.0, 2.0]]]), size=3, mode="linear", align_corners=True)
+    Tensor([[[1. , 1.5, 2. ]]])
+    """
+    op = "interpolate"
+    x = ag.as_tensor(input)
+    if mode not in _MODES:
+        raise ValueError(f"{op}: mode must be one of {list(_MODES)}, got {mode!r} (bicubic, area: not available)")
+    if x.ndim not in _MODES[mode]:
+        wanted = " or ".join(f"{n}-d" for n in _MODES[mode])
+        raise ValueError(
+            f"{op}: mode={mode!r} needs a {wanted} input ((N, C, L) for linear, (N, C, H, W) for bilinear), "
+            f"got shape {x.shape}; add the batch axis with x[None] for one example"
+        )
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating-point input, got {x.dtype}; convert it with x.float()")
+    if antialias:
+        raise ValueError(f"{op}: antialias=True is not supported; resample without it")
+    if align_corners is not None and mode.startswith("nearest"):
+        raise ValueError(f"{op}: align_corners can only be set with the interpolating modes linear and bilinear")
+    axes = x.ndim - 2
+    if (size is None) == (scale_factor is None):
+        raise ValueError(f"{op}: give exactly one of size and scale_factor, got size={size!r}, scale={scale_factor!r}")
+    sizes_in = x.shape[2:]
+    scales: tuple[float | None, ...] = (None,) * axes
+    if size is not None:
+        sizes_out = tuple(int(s) for s in _per_axis(op, "size", size, axes))
+        if any(s != int(s) for s in _per_axis(op, "size", size, axes)):
+            raise ValueError(f"{op}: size must be ints, got {size!r}")
+    else:
+        factors = _per_axis(op, "scale_factor", scale_factor, axes)
+        sizes_out = tuple(math.floor(n * f) for n, f in zip(sizes_in, factors))
+        scales = (None,) * axes if recompute_scale_factor else factors
+    if min(sizes_out) < 1 or min(sizes_in) < 1:
+        raise ValueError(f"{op}: input spatial size {sizes_in} and output size {sizes_out} must all be >= 1")
+    for axis, (n_in, n_out, scale) in enumerate(zip(sizes_in, sizes_out, scales)):
+        before = (slice(None),) * (2 + axis)
+        if mode.startswith("nearest"):
+            x = x[before + (_sources_nearest(n_in, n_out, scale, mode == "nearest-exact"),)]
+            continue
+        left, right, weight = _sources_linear(n_in, n_out, scale, bool(align_corners))
+        weight = weight.astype(x.dtype).reshape((n_out,) + (1,) * (axes - 1 - axis))
+        x = x[before + (left,)] * (1 - weight) + x[before + (right,)] * weight
+    return x
+
+
+def pixel_shuffle(input: TensorLike, upscale_factor: int) -> Tensor:
+    """(*, C r², H, W) -> (*, C, H r, W r), as PyTorch's ``F.pixel_shuffle`` (sub-pixel convolution's upsampling):
+    channel c r² + i r + j becomes the pixel (i, j) of each r x r block. A reshape, a permute and a reshape.
+
+    >>> pixel_shuffle(ag.arange(4.0).reshape(1, 4, 1, 1), 2)
+    Tensor([[[[0., 1.],
+              [2., 3.]]]])
+    """
+    x, r = ag.as_tensor(input), _single("pixel_shuffle", "upscale_factor", upscale_factor, 1)
+    if x.ndim < 3 or x.shape[-3] % (r * r):
+        raise ValueError(
+            f"pixel_shuffle: input of shape {x.shape} must be (*, C * r**2, H, W) with its channels divisible by "
+            f"upscale_factor**2 = {r * r}"
+        )
+    *lead, c, h, w = x.shape
+    k = len(lead)
+    blocks = x.reshape(*lead, c // (r * r), r, r, h, w)
+    order = list(range(k)) + [k, k + 3, k + 1, k + 4, k + 2]
+    return blocks.permute(order).reshape(*lead, c // (r * r), h * r, w * r)
+
+
+def pixel_unshuffle(input: TensorLike, downscale_factor: int) -> Tensor:
+    """(*, C, H r, W r) -> (*, C r², H, W), as PyTorch's ``F.pixel_unshuffle``: pixel_shuffle's inverse.
+
+    >>> pixel_unshuffle(ag.arange(4.0).reshape(1, 1, 2, 2), 2).reshape(-1)
+    Tensor([0., 1., 2., 3.])
+    """
+    x, r = ag.as_tensor(input), _single("pixel_unshuffle", "downscale_factor", downscale_factor, 1)
+    if x.ndim < 3 or x.shape[-1] % r or x.shape[-2] % r:
+        raise ValueError(
+            f"pixel_unshuffle: input of shape {x.shape} must be (*, C, H, W) with H and W divisible by "
+            f"downscale_factor = {r}"
+        )
+    *lead, c, h, w = x.shape
+    k = len(lead)
+    blocks = x.reshape(*lead, c, h // r, r, w // r, r)
+    order = list(range(k)) + [k, k + 2, k + 4, k + 1, k + 3]
+    return blocks.permute(order).reshape(*lead, c * r * r, h // r, w // r)
+
+
+def max_unpool2d(
+    input: TensorLike,
+    indices: TensorLike,
+    kernel_size: IntPair,
+    stride: IntPair | None = None,
+    padding: IntPair = 0,
+    output_size: Sequence[int] | None = None,
+) -> Tensor:
+    """max_pool2d's partial inverse, as PyTorch's ``F.max_unpool2d``: each value of ``input`` (N, C, H, W) put at
+    its ``indices`` (h * W_out + w, from ``max_pool2d(..., return_indices=True)``) in zeros of (N, C, H_out,
+    W_out), H_out = (H - 1) stride - 2 padding + kernel unless ``output_size`` says. A scatter: the gradient
+    of each value is the output gradient at its index.
+
+    >>> y, i = F.max_pool2d(Tensor([[[[1.0, 4.0], [3.0, 2.0]]]]), 2, return_indices=True)
+    >>> max_unpool2d(y, i, 2)
+    Tensor([[[[0., 4.],
+              [0., 0.]]]])
+    """
+    op = "max_unpool2d"
+    x = ag.as_tensor(input)
+    where = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    if x.ndim not in (3, 4) or where.shape != x.shape:
+        raise ValueError(
+            f"{op}: input (N, C, H, W) or (C, H, W) and indices of the same shape, got {x.shape} and {where.shape}; "
+            "pass the indices max_pool2d(..., return_indices=True) gave with this input"
+        )
+    if where.dtype.kind not in "iu":
+        raise TypeError(f"{op}: indices must be integers, got dtype {where.dtype}")
+    kernel = window_pair(op, "kernel_size", kernel_size, 1)
+    strides = kernel if stride is None else window_pair(op, "stride", stride, 1)
+    pads = window_pair(op, "padding", padding, 0)
+    default = tuple((x.shape[-2 + a] - 1) * strides[a] - 2 * pads[a] + kernel[a] for a in (0, 1))
+    out = default if output_size is None else tuple(int(s) for s in list(output_size)[-2:])
+    if len(out) != 2 or any(not d - s < o < d + s for o, d, s in zip(out, default, strides)):
+        raise ValueError(
+            f"{op}: output_size {output_size!r} must give (H, W) within a stride of the default {default} "
+            f"(strictly between {default[0] - strides[0]} and {default[0] + strides[0]} etc.)"
+        )
+    if where.size and (where.min() < 0 or where.max() >= out[0] * out[1]):
+        raise ValueError(
+            f"{op}: indices must be in 0..{out[0] * out[1] - 1} for an output of {out[0]}x{out[1]}, found "
+            f"{where.min()}..{where.max()}; give the output_size of the image max_pool2d saw"
+        )
+    lead = x.shape[:-2]
+    flat = x.reshape(*lead, -1)
+    zeros = Tensor(np.zeros(lead + (out[0] * out[1],), x.dtype))
+    return zeros.scatter(-1, where.reshape(*lead, -1), flat).reshape(*lead, *out)
+
+
+__all__ = ["interpolate", "pixel_shuffle", "pixel_unshuffle", "max_unpool2d"]

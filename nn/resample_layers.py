@@ -1,0 +1,159 @@
+"""Resampling layers, as PyTorch names them: ``Upsample`` (and its fixed-mode forms ``UpsamplingNearest2d``,
+``UpsamplingBilinear2d``), ``PixelShuffle``, ``PixelUnshuffle``, and ``MaxUnpool2d``.
+Each calls its resample.py function (composed from Tensor ops); ``config()`` gives the constructor's arguments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from autograd_core import Tensor
+from autograd_core.types import TensorLike
+from autograd_core.windows import IntPair, window_pair
+
+from .conv_more import _single
+from .module import Module
+from .resample import interpolate, max_unpool2d, pixel_shuffle, pixel_unshuffle
+
+
+def _listed(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+class Upsample(Module):
+    """Resize to ``size`` or by ``scale_factor`` with ``mode`` (nearest, nearest-exact, linear, bilinear) and
+    ``align_corners``: ``F.interpolate``. Its arguments are checked at the first forward, as torch's.
+
+    >>> Upsample(scale_factor=2, mode="bilinear", align_corners=True)(ag.ones(1, 1, 2, 2)).shape
+    (1, 1, 4, 4)
+    """
+
+    def __init__(
+        self,
+        size: int | Sequence[int] | None = None,
+        scale_factor: float | Sequence[float] | None = None,
+        mode: str = "nearest",
+        align_corners: bool | None = None,
+        recompute_scale_factor: bool | None = None,
+    ) -> None:
+        super().__init__()
+        self.size, self.scale_factor = _listed(size), _listed(scale_factor)
+        self.mode, self.align_corners, self.recompute_scale_factor = mode, align_corners, recompute_scale_factor
+
+    def config(self) -> dict[str, Any]:
+        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
+        return {
+            "size": self.size,
+            "scale_factor": self.scale_factor,
+            "mode": self.mode,
+            "align_corners": self.align_corners,
+            "recompute_scale_factor": self.recompute_scale_factor,
+        }
+
+    def forward(self, x: TensorLike) -> Tensor:
+        return interpolate(x, self.size, self.scale_factor, self.mode, self.align_corners, self.recompute_scale_factor)
+
+    def extra_repr(self) -> str:
+        what = f"size={self.size}" if self.size is not None else f"scale_factor={self.scale_factor}"
+        return f"{what}, mode={self.mode!r}"
+
+
+class UpsamplingNearest2d(Upsample):
+    """``Upsample(size, scale_factor, mode="nearest")`` for images (torch's older name).
+
+    >>> UpsamplingNearest2d(scale_factor=2)(ag.ones(1, 1, 2, 2)).shape
+    (1, 1, 4, 4)
+    """
+
+    def __init__(self, size: int | Sequence[int] | None = None, scale_factor: float | None = None) -> None:
+        super().__init__(size, scale_factor, "nearest")
+
+    def config(self) -> dict[str, Any]:
+        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
+        return {"size": self.size, "scale_factor": self.scale_factor}
+
+
+class UpsamplingBilinear2d(Upsample):
+    """``Upsample(size, scale_factor, mode="bilinear", align_corners=True)`` (torch's older name: it aligns corners).
+
+    >>> UpsamplingBilinear2d(size=3)(ag.ones(1, 1, 2, 2)).shape
+    (1, 1, 3, 3)
+    """
+
+    def __init__(self, size: int | Sequence[int] | None = None, scale_factor: float | None = None) -> None:
+        super().__init__(size, scale_factor, "bilinear", align_corners=True)
+
+    def config(self) -> dict[str, Any]:
+        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
+        return {"size": self.size, "scale_factor": self.scale_factor}
+
+
+class PixelShuffle(Module):
+    """(*, C r², H, W) -> (*, C, H r, W r): ``F.pixel_shuffle``.
+
+    >>> PixelShuffle(2)(ag.ones(1, 8, 3, 3)).shape
+    (1, 2, 6, 6)
+    """
+
+    def __init__(self, upscale_factor: int) -> None:
+        super().__init__()
+        self.upscale_factor = _single(type(self).__name__, "upscale_factor", upscale_factor, 1)
+
+    def config(self) -> dict[str, Any]:
+        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
+        return {"upscale_factor": self.upscale_factor}
+
+    def forward(self, x: TensorLike) -> Tensor:
+        return pixel_shuffle(x, self.upscale_factor)
+
+    def extra_repr(self) -> str:
+        return f"upscale_factor={self.upscale_factor}"
+
+
+class PixelUnshuffle(Module):
+    """(*, C, H r, W r) -> (*, C r², H, W): ``F.pixel_unshuffle``.
+
+    >>> PixelUnshuffle(2)(ag.ones(1, 2, 6, 6)).shape
+    (1, 8, 3, 3)
+    """
+
+    def __init__(self, downscale_factor: int) -> None:
+        super().__init__()
+        self.downscale_factor = _single("PixelUnshuffle", "downscale_factor", downscale_factor, 1)
+
+    def config(self) -> dict[str, Any]:
+        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
+        return {"downscale_factor": self.downscale_factor}
+
+    def forward(self, x: TensorLike) -> Tensor:
+        return pixel_unshuffle(x, self.downscale_factor)
+
+    def extra_repr(self) -> str:
+        return f"downscale_factor={self.downscale_factor}"
+
+
+class MaxUnpool2d(Module):
+    """MaxPool2d's partial inverse: ``F.max_unpool2d``; ``forward(input, indices, output_size=None)``.
+
+    >>> pool, unpool = nn.MaxPool2d(2, return_indices=True), MaxUnpool2d(2)
+    >>> y, i = pool(ag.arange(16.0).reshape(1, 1, 4, 4))
+    >>> unpool(y, i).shape
+    (1, 1, 4, 4)
+    """
+
+    def __init__(self, kernel_size: IntPair, stride: IntPair | None = None, padding: IntPair = 0) -> None:
+        super().__init__()
+        self.kernel_size = window_pair("MaxUnpool2d", "kernel_size", kernel_size, 1)
+        self.stride = self.kernel_size if stride is None else window_pair("MaxUnpool2d", "stride", stride, 1)
+        self.padding = window_pair("MaxUnpool2d", "padding", padding, 0)
+
+    def config(self) -> dict[str, Any]:
+        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
+        return {"kernel_size": list(self.kernel_size), "stride": list(self.stride), "padding": list(self.padding)}
+
+    def forward(self, input: TensorLike, indices: TensorLike, output_size: Sequence[int] | None = None) -> Tensor:
+        return max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
