@@ -2,7 +2,8 @@
 ``log10`` and ``log2`` (composed: ``log x / log b``, so differentiable with no rule of their own), and a
 clear error for ``t.max(dim).values`` / ``.indices``: ``t.max(dim)`` here is the values themselves (as
 ``amax``), ``t.argmax(dim)`` the indices; and ``stride``, which fast.ai's "from the foundations" course reads to
-show that ``expand_as`` copies nothing. ``Tensor`` inherits them through ``TensorMath``.
+show that ``expand_as`` copies nothing; ``broadcast_to`` (moved here: tensor.py is full). ``Tensor`` inherits
+them through ``TensorMath``.
 
 >>> x = Tensor([10.0, 100.0], requires_grad=True)
 >>> x.log10().sum().backward()
@@ -17,7 +18,11 @@ from typing import TYPE_CHECKING, NoReturn, cast
 
 import numpy as np
 
+import autograd_core.tensor as _tensor  # still loading when this one is imported: read at call time
+
+from .primitives import BroadcastTo
 from .tensor_base import TensorBase, normalize_axes
+from .types import Shape
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -41,6 +46,11 @@ class TensorSpellings(TensorBase):
         if data.ndim == 0:
             raise IndexError(f"stride: a 0-d tensor has no axis {dim}; call stride() for its empty tuple")
         return steps[normalize_axes("stride", dim, data.ndim)[0]]
+
+    def broadcast_to(self, *shape: int | Shape | list[int]) -> Tensor:
+        """Repeat along size-1 (or new leading) axes to ``shape``, as ``np.broadcast_to`` (a primitive: one node)."""
+        shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        return _tensor._record(BroadcastTo, (cast("Tensor", self),), {"shape": shape})
 
     def log10(self) -> Tensor:
         """Base-10 log, elementwise: ``log(x) / log(10)``, within 2.2 ulp of ``np.log10`` (measured; its
