@@ -162,8 +162,11 @@ class TensorPointwise(TensorBase):
         Tensor([5.e+000, 5.e+200])
         """
         x, y = cast("Tensor", self), self._other(other)
-        scale = np.maximum(np.abs(_array(x)), np.abs(_array(y)))  # a constant: it cancels in value and gradient
-        scale = np.where((scale == 0) | ~np.isfinite(scale), 1, scale).astype(np.result_type(x.dtype, y.dtype))
+        # A power of two near the larger magnitude: dividing by it is exact, and as a constant it cancels in the
+        # gradient, so the result is sqrt(a**2 + b**2) rounded once more at most, in range for any finite a, b
+        larger = np.maximum(np.abs(_array(x)), np.abs(_array(y)))
+        larger = np.where((larger == 0) | ~np.isfinite(larger), 1, larger)
+        scale = np.ldexp(1.0, np.frexp(larger)[1]).astype(np.result_type(x.dtype, y.dtype))
         return ((x / scale).square() + (y / scale).square()).sqrt() * scale
 
     def logaddexp(self, other: TensorLike) -> Tensor:
@@ -182,7 +185,10 @@ class TensorPointwise(TensorBase):
         from .functions import maximum
 
         x, y = cast("Tensor", self), self._other(other)
-        out = maximum(x, y) + (-(x - y).abs() * ln_base).exp().log1p() / ln_base  # (ties: max's halves, abs'(0) = 0)
+        with np.errstate(invalid="ignore"):  # inf - inf: nan, replaced below
+            out = (
+                maximum(x, y) + (-(x - y).abs() * ln_base).exp().log1p() / ln_base
+            )  # (ties: max's halves, abs'(0) = 0)
         both_inf = np.isinf(_array(x)) & (_array(x) == _array(y))  # inf - inf is nan: the answer is that inf
         return out.where(~both_inf, x) if both_inf.any() else out
 
