@@ -170,7 +170,12 @@ class TensorLayout(TensorBase):
         from .functions import stack
 
         a, b = cast("Tensor", self), _tensor._lift(other, self)
-        shape = np.broadcast_shapes(a.shape, b.shape)
+        try:
+            shape = np.broadcast_shapes(a.shape, b.shape)
+        except ValueError:
+            raise ValueError(
+                f"cross: shapes {a.shape} and {b.shape} do not broadcast; give tensors of one shape"
+            ) from None
         if dim is None:
             threes = [i for i, n in enumerate(shape) if n == 3]
             if not threes:

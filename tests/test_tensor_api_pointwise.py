@@ -4,7 +4,6 @@ remainder's 1 for the dividend, rounding's 0), torch where installed, and the er
 AttributeError (``round(t)``: TypeError)."""
 
 import math
-import pickle
 
 import numpy as np
 import pytest
@@ -147,20 +146,6 @@ def test_bitwise_and_logical_families():
         TypeError, match=r"bitwise_and: needs integer or boolean tensors, got float64, float64; .*logical_and"
     ):
         x.bitwise_and(y)
-
-
-def test_a_pickled_tensor_keeps_its_gradient_but_drops_its_hooks_with_a_warning():
-    w = Tensor([1.0, 2.0], requires_grad=True)
-    w.register_hook(lambda g: g * 2)
-    w.grad = np.array([0.5, 0.5])
-    with pytest.warns(UserWarning, match=r"its 1 hook\(s\) \(<lambda>\) are not serialized .* as PyTorch's"):
-        copy = pickle.loads(pickle.dumps(w))  # before: PicklingError on the lambda
-    assert copy.grad.tolist() == [0.5, 0.5] and not copy.has_hooks
-    copy.grad = None
-    (copy * copy).sum().backward()
-    assert copy.grad.tolist() == [2.0, 4.0]  # no doubling: the hook stayed behind
-    (w * w).sum().backward()
-    assert w.grad.tolist() == [0.5 + 4.0, 0.5 + 8.0]  # the original keeps its hook
 
 
 def test_elementwise_against_torch():
