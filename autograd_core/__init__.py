@@ -15,9 +15,6 @@ import numpy as np
 from . import (
     autograd,  # noqa: F401 (kept out of __all__) torch.autograd's: ag.autograd.grad, .backward, .functional.jacobian(f, x)
     func,  # torch.func's spellings: ag.func.grad, ag.func.vmap, ...
-    functions_layout,  # these three: PyTorch's names beyond the README, ag's through the star imports below
-    functions_math,
-    functions_order,
     linalg,  # torch.linalg's norms: ag.linalg.norm(t, ord=2, dim=1), ag.linalg.vector_norm
 )
 from .batching import vmap
@@ -88,9 +85,6 @@ from .functions import (
     where,
 )
 from .functions_jax import round, stop_gradient, tensordot, vdot
-from .functions_layout import *  # noqa: F403 (PyTorch's names beyond the README: each module's __all__)
-from .functions_math import *  # noqa: F403
-from .functions_order import *  # noqa: F403
 from .functions_out import add, div, divide, mul, multiply, sub, subtract, true_divide
 from .functions_torch import (
     bmm,
@@ -160,7 +154,7 @@ from .sampling import (
     randperm,
 )
 from .saving import load, save
-from .summaries import Histogram, all, any, bincount, bucketize, histogram, searchsorted  # noqa: F401 (all/any: ag.all(t); kept out of __all__, as float)
+from .summaries import Histogram, all, any, bincount, bucketize, histogram  # noqa: F401 (all/any: ag.all(t); kept out of __all__, as float)
 from .tensor import Tensor
 from .transforms import hvp, jacobian, jvp, value_and_grad
 from .transforms_hips import elementwise_grad, ravel_pytree
@@ -364,5 +358,11 @@ __all__ = [
     "bucketize",
     "linalg",
 ]
-# PyTorch's Tensor-level names beyond the README (tensor_scans/pointwise/layout.py; their functions_* modules)
+# PyTorch's Tensor-level names beyond the README (tensor_scans/pointwise/layout.py): the functions_* modules' __all__
+from . import functions_layout, functions_math, functions_order  # noqa: E402
+from .functions_layout import *  # noqa: E402, F403
+from .functions_math import *  # noqa: E402, F403
+from .functions_order import *  # noqa: E402, F403
+from .summaries import searchsorted  # noqa: E402
+
 __all__ += functions_layout.__all__ + functions_math.__all__ + functions_order.__all__ + ["searchsorted"]
