@@ -105,6 +105,8 @@ def test_fmod_and_remainder_match_numpy_bit_for_bit_with_torch_s_gradients():
     assert x.grad.tolist() == [1.0, 1.0] and y.grad.tolist() == [-3.0, 4.0]  # -floor(x / y)
     assert ag.tensor([7, -7]).fmod(3).tolist() == [1, -1] and ag.tensor([7, -7]).remainder(3).tolist() == [1, 2]
     assert np.isnan(Tensor([1.0]).fmod(0.0).item())  # IEEE's, unwarned, as torch
+    with pytest.raises(TypeError, match=r"no gradient here; .* torch's differentiable x % n is x\.remainder\(n\) here"):
+        x % 2.0  # the operator keeps its refusal, naming the method that has torch's gradient
     with pytest.raises(ZeroDivisionError, match="fmod: integer division by zero"):
         ag.tensor([1]).fmod(0)
 
