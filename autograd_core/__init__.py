@@ -383,17 +383,15 @@ __all__ = [
     "bincount",
     "bucketize",
     "linalg",
-    # torch.linalg's matrix functions and torch.special's functions, with torch's top-level spellings
-    "special",
-    "det",
-    "logdet",
-    "slogdet",
-    "inverse",
-    "lgamma",
-    "digamma",
-    "polygamma",
-    "erfinv",
-    "xlogy",
-    "xlog1py",
-    "logit",
 ]
+# torch.linalg's matrix functions and torch.special's functions, with torch's top-level spellings
+__all__ += ["special", "det", "logdet", "slogdet", "inverse", "lgamma", "digamma", "polygamma", "erfinv"]
+__all__ += ["xlogy", "xlog1py", "logit"]
+# PyTorch's Tensor-level names beyond the README (tensor_scans/pointwise/layout.py): the functions_* modules' __all__
+from . import functions_layout, functions_math, functions_order  # noqa: E402
+from .functions_layout import *  # noqa: E402, F403
+from .functions_math import *  # noqa: E402, F403
+from .functions_order import *  # noqa: E402, F403
+from .summaries import searchsorted  # noqa: E402
+
+__all__ += functions_layout.__all__ + functions_math.__all__ + functions_order.__all__ + ["searchsorted"]

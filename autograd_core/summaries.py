@@ -9,7 +9,7 @@ True
 from __future__ import annotations
 
 import numbers
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
@@ -115,13 +115,48 @@ def bucketize(input: TensorLike, boundaries: TensorLike, *, right: bool = False)
     >>> bucketize(Tensor([1.0, 5.0, 9.0]), Tensor([1.0, 5.0]), right=True).tolist()
     [1, 2, 2]
     """
-    values = np.asarray(input._data if isinstance(input, Tensor) else input)
     edges = np.asarray(boundaries._data if isinstance(boundaries, Tensor) else boundaries)
     if edges.ndim != 1 or (edges.size > 1 and not (np.diff(edges) >= 0).all()):
         raise ValueError(
             f"bucketize: boundaries must be 1-d and sorted increasing, got {edges.tolist()}; sort them first (t.sort())"
         )
-    return Tensor(np.searchsorted(edges, values, side="right" if right else "left").astype(np.int64))
+    return searchsorted(edges, input, right=right)
+
+
+def searchsorted(
+    sorted_sequence: TensorLike,
+    input: TensorLike,
+    *,
+    out_int32: bool = False,
+    right: bool = False,
+    side: str | None = None,
+) -> Tensor:
+    """Where each value of ``input`` would go in ``sorted_sequence`` to keep it sorted, as ``torch.searchsorted``
+    (``bucketize`` with the arguments swapped): the first such place, or with ``right=True`` (``side="right"``)
+    the last. An n-d sequence is sorted along its last axis and searched row by row, the rows matching
+    ``input``'s leading axes. int64 (``out_int32``: int32), no gradient.
+
+    >>> searchsorted(Tensor([[1.0, 3.0], [2.0, 4.0]]), Tensor([[3.0], [3.0]])).tolist()
+    [[1], [1]]
+    """
+    if side is not None:
+        if side not in ("left", "right") or (right and side == "left"):
+            raise ValueError(f"searchsorted: side must be 'left' or 'right' (and agree with right=), got {side!r}")
+        right = side == "right"
+    edges = np.asarray(sorted_sequence._data if isinstance(sorted_sequence, Tensor) else sorted_sequence)
+    values = np.asarray(input._data if isinstance(input, Tensor) else input)
+    how: Literal["left", "right"] = "right" if right else "left"
+    if edges.ndim == 1:
+        found = np.searchsorted(edges, values, side=how)
+    elif edges.ndim == 0 or values.shape[:-1] != edges.shape[:-1]:
+        raise ValueError(
+            f"searchsorted: an n-d sorted_sequence (shape {edges.shape}) needs input with the same leading axes, "
+            f"got shape {values.shape}; or give a 1-d sorted_sequence"
+        )
+    else:
+        rows, lookups = edges.reshape(-1, edges.shape[-1]), values.reshape(-1, values.shape[-1])
+        found = np.stack([np.searchsorted(r, v, side=how) for r, v in zip(rows, lookups)]).reshape(values.shape)
+    return Tensor(np.asarray(found, dtype=np.int32 if out_int32 else np.int64))
 
 
 def _float_values(name: str, x: TensorLike) -> Array:

@@ -1,9 +1,9 @@
 """The Tensor: a numpy array that remembers the primitive and the parents that made it.
 
-Every operation runs the primitive's numpy forward and, when some input requires a gradient and
-grad mode is on, records the op on the output: ``_record`` (``Tensor.apply`` for extensions), or for
-the operators and elementwise methods the same steps written out per arity (``_binary_method``,
-``_unary_method``). ``backward()`` (engine.py) then walks those records in reverse.
+Every operation runs the primitive's numpy forward and, when some input requires a gradient and grad mode is on,
+records the op on the output: ``_record`` (``Tensor.apply`` for extensions), or for the operators and elementwise
+methods the same steps written out per arity (``_binary_method``, ``_unary_method``). ``backward()`` (engine.py)
+then walks those records in reverse.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from .graph_state import MutationClock, count_writes, op_numbers, unwritten
 from .primitives import (
     Abs,
     Add,
-    BroadcastTo,
     Div,
     Exp,
     Getitem,
@@ -77,9 +76,9 @@ def _lift(value: TensorLike, like: TensorBase) -> Tensor:
 
 # The operators' and elementwise methods' record path, written out per arity (an operator's two Tensors, an
 # elementwise method's one, no params) and made once per method by a factory, as numpy's NDArrayOperatorsMixin
-# makes its operators: the method IS the record path. Measured on the 16-float chain (benchmarks/chain.py),
-# ~100 ns an op less than a method calling _record: one Python call instead of two, no list of arrays or params
-# to unpack, no loop to find an input needing a gradient.
+# makes its operators: the method IS the record path. Measured on the 16-float chain (benchmarks/chain.py), ~100 ns
+# an op less than a method calling _record: one Python call instead of two, no list of arrays or params to unpack,
+# no loop to find an input needing a gradient.
 def _binary_method(prim: type[Primitive], name: str, reflected: bool = False) -> Callable[[Tensor, TensorLike], Tensor]:
     forward = prim.forward  # (read once: a closure's variable, not a class attribute per op)
 
@@ -157,9 +156,9 @@ class Tensor(TensorMethods, TensorViews):
     array(7.)
     """
 
-    # What every op sets is a slot (every way of making a Tensor sets them all: tests/test_tensor_slots.py):
-    # on CPython 3.11 adding a key to a new object's __dict__ costs ~36 ns, storing a slot ~6 ns.
-    # The rest are rare, so class-level defaults in __dict__ (set only where they differ).
+    # What every op sets is a slot (every way of making a Tensor sets them all: tests/test_tensor_slots.py): on
+    # CPython 3.11 adding a key to a new object's __dict__ costs ~36 ns, storing a slot ~6 ns. The rest are rare,
+    # so class-level defaults in __dict__ (set only where they differ).
     __slots__ = ("_data", "_epoch", "_params", "_parents", "_prim", "_seq", "requires_grad", "scope")
     _data: Array | np.generic  # an ndarray, or a numpy scalar for a 0-d value inside the engine
     requires_grad: bool
@@ -296,12 +295,19 @@ class Tensor(TensorMethods, TensorViews):
 
     # ------------------------------------------------------------ reductions
     def sum(
-        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+        self,
+        axis: Axis = None,
+        keepdims: bool = False,
+        *,
+        dim: Axis = None,
+        keepdim: bool | None = None,
+        dtype: DTypeLike | None = None,
     ) -> Tensor:
-        """Sum over ``axis`` (None: all, an int, or a tuple of ints); ``dim=``/``keepdim=`` too."""
+        """Sum over ``axis`` (None: all, an int, or a tuple); ``dim=``/``keepdim=`` too; ``dtype=`` casts first."""
         if dim is not None or keepdim is not None:
             axis, keepdims = torch_axis("sum", axis, keepdims, dim, keepdim)
-        return _record(Sum, (self,), {"axes": normalize_axes("sum", axis, self.ndim), "keepdims": keepdims})
+        x = self if dtype is None else self.to(dtype)
+        return _record(Sum, (x,), {"axes": normalize_axes("sum", axis, self.ndim), "keepdims": keepdims})
 
     def max(
         self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
@@ -312,8 +318,7 @@ class Tensor(TensorMethods, TensorViews):
         return _record(Max, (self,), {"axes": normalize_axes("max", axis, self.ndim), "keepdims": keepdims})
 
     def _shifted(self, op: str, axis: Axis) -> tuple[Tensor, Tensor, tuple[int, ...]]:
-        """(x - c, c, axes) with c = max_shift(x): the max along ``axis``, recorded detached (it
-        cancels in the value and gradient of the softmax family, and keeps exp from overflowing)."""
+        """(x - c, c, axes), c the max along ``axis`` recorded detached: it cancels in softmax; exp cannot overflow."""
         axes = normalize_axes(op, axis, self.ndim)
         shift = _record(MaxShift, (self,), {"axes": axes})
         shift.requires_grad = False  # a constant for backward; its recipe stays visible to viz and compile
@@ -337,11 +342,6 @@ class Tensor(TensorMethods, TensorViews):
         # A matrix's params are one shared dict (nothing mutates params): every nn.Linear's W.T per step
         params = _MATRIX_TRANSPOSE if ndim == 2 else {"axes": tuple(range(ndim - 1, -1, -1))}
         return _record(Transpose, (self,), params)
-
-    def broadcast_to(self, *shape: int | Shape | list[int]) -> Tensor:
-        """Repeat along size-1 (or new leading) axes to ``shape``, as ``np.broadcast_to``."""
-        shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-        return _record(BroadcastTo, (self,), {"shape": shape})
 
     def __getitem__(self, index: Index) -> Tensor:
         return _record(Getitem, (self,), {"index": plain_index(index)})
@@ -393,9 +393,8 @@ def _forward_failed(prim: type[Primitive], parents: tuple[Tensor, ...], error: E
     """The forward's error, of the same kind, naming the op and the shapes (and what to do, if the op says)."""
     shapes = ", ".join(str(p.shape) for p in parents)
     said = prim.hint_for(*(p._data for p in parents)) if prim.hint_for else prim.hint
-    hint = f"; {said}" if said else ""
     kind = next(k for k in (IndexError, ValueError, TypeError) if isinstance(error, k))
-    return kind(f"{prim.name}: cannot apply to shapes {shapes}: {error}{hint}")
+    return kind(f"{prim.name}: cannot apply to shapes {shapes}: {error}" + (f"; {said}" if said else ""))
 
 
 _new_tensor = object.__new__

@@ -20,6 +20,9 @@ import autograd_core.tensor as _tensor  # still loading when this one is importe
 from .primitives import Erf, Erfc, Expm1, Log1p
 from .tensor_base import TensorBase, normalize_axes
 from .tensor_inputs import require_cpu
+from .tensor_layout import TensorLayout
+from .tensor_pointwise import TensorPointwise
+from .tensor_scans import TensorScans
 from .tensor_spellings import TensorSpellings
 from .types import DTypeLike, Number, Shape, TensorLike
 
@@ -44,7 +47,7 @@ def _require_int(op: str, name: str, value: object) -> None:
         raise TypeError(f"{op}: {name} must be an int, got {value!r}")
 
 
-class TensorMath(TensorSpellings):
+class TensorMath(TensorSpellings, TensorPointwise, TensorScans, TensorLayout):
     """PyTorch-named math and shape methods (see the module docstring)."""
 
     def __contains__(self, value: object) -> bool:

@@ -278,17 +278,6 @@ class TensorMethods(TensorBase):
         return masked_fill(cast("Tensor", self), mask, value)
 
     # ------------------------------------------------------------ reductions
-    def mean(
-        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
-    ) -> Tensor:
-        """Mean over ``axis``, composed as sum / count."""
-        if dim is not None or keepdim is not None:
-            axis, keepdims = torch_axis("mean", axis, keepdims, dim, keepdim)
-        axes = normalize_axes("mean", axis, self.ndim)
-        shape = self.shape
-        count = math.prod([shape[a] for a in axes])  # np.prod of a list costs 3 us more
-        return self.sum(axes, keepdims) / count
-
     def min(
         self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
     ) -> Tensor:
@@ -322,7 +311,7 @@ class TensorMethods(TensorBase):
             correction = 1 if unbiased else 0
         axes = normalize_axes("var", axis, self.ndim)
         count = math.prod([self.shape[a] for a in axes])
-        deviation = self - self.mean(axes, keepdims=True)
+        deviation = self - cast("Tensor", self).mean(axes, keepdims=True)
         return (deviation * deviation).sum(axes, keepdims) / (count - correction)
 
     def std(

@@ -3,7 +3,7 @@
 clear error for ``t.max(dim).values`` / ``.indices``: ``t.max(dim)`` here is the values themselves (as
 ``amax``), ``t.argmax(dim)`` the indices; and ``stride``, which fast.ai's "from the foundations" course reads to
 show that ``expand_as`` copies nothing; ``is_contiguous`` and ``contiguous``, the layout minitorch's module 2
-teaches. ``Tensor`` inherits them through ``TensorMath``.
+teaches; ``broadcast_to`` (moved here: tensor.py is full). ``Tensor`` inherits them through ``TensorMath``.
 
 >>> x = Tensor([10.0, 100.0], requires_grad=True)
 >>> x.log10().sum().backward()
@@ -20,8 +20,9 @@ import numpy as np
 
 import autograd_core.tensor as _tensor  # still loading when this one is imported: read at call time
 
-from .primitives import Contiguous
+from .primitives import BroadcastTo, Contiguous
 from .tensor_base import TensorBase, normalize_axes
+from .types import Shape
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -67,6 +68,11 @@ class TensorSpellings(TensorBase):
         if self.is_contiguous():
             return cast("Tensor", self)
         return _tensor.Tensor.apply(Contiguous, self)
+
+    def broadcast_to(self, *shape: int | Shape | list[int]) -> Tensor:
+        """Repeat along size-1 (or new leading) axes to ``shape``, as ``np.broadcast_to`` (a primitive: one node)."""
+        shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        return _tensor._record(BroadcastTo, (cast("Tensor", self),), {"shape": shape})
 
     def log10(self) -> Tensor:
         """Base-10 log, elementwise: ``log(x) / log(10)``, within 2.2 ulp of ``np.log10`` (measured; its

@@ -315,6 +315,7 @@ class TensorTorch(TensorInPlace, TensorIndexUpdate):
             raise TypeError(
                 f"{symbol} of a tensor that requires grad: it has no gradient here; use it on values "
                 f"(t.detach() {symbol} n, under no_grad(), or on integer tensors: i {symbol} n)"
+                + ("; torch's differentiable x % n is x.remainder(n) here" if symbol == "%" else "")
             )
         left, right = _values(a), _values(b)
         if np.result_type(left, right).kind in "biu" and not np.all(right):  # numpy would give 0 and a warning

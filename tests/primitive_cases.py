@@ -111,6 +111,29 @@ def where_cases():
     ]
 
 
+# ------------------------------------------------------------------ atan2, fmod, remainder (primitives/division.py)
+def _quotients_off_whole_numbers(rng, shapes):
+    """A dividend and a divisor whose quotient is 0.2 to 0.8 from every whole number: away from the jumps of
+    fmod and remainder (the dividend has the broadcast shape)."""
+    x_shape, y_shape = shapes
+    y = rng.choice([-1.0, 1.0], y_shape) * rng.uniform(0.5, 2.0, y_shape)
+    quotient = rng.integers(-3, 4, x_shape) + rng.uniform(0.2, 0.8, x_shape)
+    return [np.broadcast_to(y, x_shape) * quotient, y]
+
+
+def division_cases():
+    ops = {
+        "atan2": (ag.atan2, lambda a, b: _torch().atan2(a, b), distinct),
+        "fmod": (ag.fmod, lambda a, b: _torch().fmod(a, b), _quotients_off_whole_numbers),
+        "remainder": (ag.remainder, lambda a, b: _torch().remainder(a, b), _quotients_off_whole_numbers),
+    }
+    return [
+        Case(f"{name}{a}{b}", fn, (a, b), torch_fn, make)
+        for name, (fn, torch_fn, make) in ops.items()
+        for a, b in [((3, 4), (3, 4)), ((2, 3), ()), ((3, 4), (1, 4))]
+    ]
+
+
 # ------------------------------------------------------------------ reductions
 def _torch_axes(x, axis):
     return tuple(range(x.ndim)) if axis is None else axis
@@ -206,6 +229,7 @@ CASES = (
     + composed_cases()
     + linalg_cases()
     + special_cases()
+    + division_cases()
 )
 TORCH_CASES = [c for c in CASES if c.torch_fn is not None]
 SECOND_ORDER_CASES = CASES  # all of them: at these sizes a gradgradcheck costs milliseconds

@@ -25,8 +25,8 @@ shape (``sum_to``) and checks shape and dtype after every vjp.
 
 One module per kind: ``arithmetic``, ``elementwise``, ``reductions``, ``shape``,
 ``erf`` (and erfinv), ``linalg``, ``windows`` (unfold: im2col, under convolution and pooling; fold: col2im), ``gamma``
-(lgamma, digamma, polygamma), ``decompositions`` (det, slogdet, inv, solve, cholesky, qr) and ``spectral`` (eigh,
-svd); this one holds the base
+(lgamma, digamma, polygamma), ``decompositions`` (det, slogdet, inv, solve, cholesky, qr), ``spectral`` (eigh,
+svd) and ``division`` (atan2, fmod, remainder); this one holds the base
 class, ``call`` and ``sum_to``. Every name is importable from here (``from autograd_core.primitives import Exp``).
 
 Kinks follow one rule: **ties split evenly**. relu'(0) = 1/2 (= maximum(x, 0)'),
@@ -175,6 +175,7 @@ _BROADCAST_HINT = (
 # The primitives themselves, one module per kind (registered in PRIMITIVES as they are defined);
 # imported here, below Primitive, because each module subclasses it.
 from .arithmetic import Add, Div, Mul, Neg, Pow, Sub  # noqa: E402
+from .division import Atan2, Fmod, Remainder  # noqa: E402
 from .elementwise import Abs, Cos, Exp, Expm1, Log, Log1p, Maximum, Relu, Sigmoid, Sin, Tanh, Where  # noqa: E402
 from .erf import Erf, Erfc  # noqa: E402
 from .linalg import Linear, Matmul  # noqa: E402
@@ -245,4 +246,7 @@ __all__ = [
     "Slogdet",
     "Solve",
     "Svd",
+    "Atan2",  # division.py
+    "Fmod",
+    "Remainder",
 ]
