@@ -19,7 +19,7 @@ from . import (
 )
 from .batching import vmap
 from .checkpoint import checkpoint  # (the function replaces the module's name, as compile's)
-from .comparisons import allclose, equal, isclose
+from .comparisons import allclose, eq, equal, ge, gt, isclose, le, lt, ne
 from .compile import CompileError, CompileWarning, compile
 from .creation import (
     arange,
@@ -154,6 +154,7 @@ from .sampling import (
     randperm,
 )
 from .saving import load, save
+from .storage import Storage
 from .summaries import Histogram, all, any, bincount, bucketize, histogram  # noqa: F401 (all/any: ag.all(t); kept out of __all__, as float)
 from .tensor import Tensor
 from .transforms import hvp, jacobian, jvp, value_and_grad
@@ -165,7 +166,7 @@ from .windows import fold, unfold
 # dtype names as PyTorch spells them (numpy's scalar types, accepted wherever dtype= is)
 float32, float64, int32, int64, bool = np.float32, np.float64, np.int32, np.int64, np.bool_  # noqa: A001
 float16, uint8, int8, int16 = np.float16, np.uint8, np.int8, np.int16
-half, double, long = np.float16, np.float64, np.int64
+half, double, long, short = np.float16, np.float64, np.int64, np.int16
 # torch.float and torch.int as well, kept out of __all__: a star import must not shadow Python's float and int
 float, int = np.float32, np.int32  # noqa: A001
 # torch's constants (torch.pi, torch.inf: the masks and GELU of "Build a Large Language Model"), kept out of
@@ -174,6 +175,7 @@ pi, e, inf, nan = np.pi, np.e, np.inf, np.nan
 
 __all__ = [
     "Tensor",
+    "Storage",
     "grad",
     "gradcheck",
     "gradgradcheck",
@@ -191,6 +193,12 @@ __all__ = [
     "allclose",
     "isclose",
     "equal",
+    "eq",
+    "ne",
+    "gt",
+    "ge",
+    "lt",
+    "le",
     "mm",
     "mv",
     "structure_changed",
@@ -319,6 +327,7 @@ __all__ = [
     "half",
     "double",
     "long",
+    "short",
     "uint8",
     "int8",
     "int16",

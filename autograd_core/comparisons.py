@@ -1,5 +1,6 @@
-"""PyTorch's comparisons of values, ``ag.isclose``, ``ag.allclose`` and ``ag.equal``: answers about the numbers
-(a boolean tensor or a Python bool), never recorded, so no gradient flows through them.
+"""PyTorch's comparisons of values, ``ag.isclose``, ``ag.allclose``, ``ag.equal`` and the elementwise
+``ag.eq ne gt ge lt le`` (``torch.lt(x, threshold)``): answers about the numbers (a boolean tensor or a Python
+bool), never recorded, so no gradient flows through them.
 """
 
 from __future__ import annotations
@@ -53,6 +54,45 @@ def equal(x: TensorLike, other: TensorLike) -> bool:
     """
     a, b = _values("equal", x), _values("equal", other)
     return a.shape == b.shape and bool(np.array_equal(a, b))
+
+
+def lt(x: TensorLike, other: TensorLike) -> Tensor:
+    """``x < other``, elementwise (broadcasting), as ``torch.lt``: a boolean tensor, no gradient. The wine
+    classifier's ``predicted = torch.lt(total_sulfur, 141.83)``.
+
+    >>> lt(Tensor([100.0, 150.0]), 141.83), le(Tensor([1, 2]), 1), gt(Tensor([1, 2]), 1)
+    (Tensor([ True, False], dtype=bool), Tensor([ True, False], dtype=bool), Tensor([False,  True], dtype=bool))
+    """
+    return _tensor("lt", x) < other
+
+
+def le(x: TensorLike, other: TensorLike) -> Tensor:
+    """``x <= other``, elementwise, as ``torch.le``."""
+    return _tensor("le", x) <= other
+
+
+def gt(x: TensorLike, other: TensorLike) -> Tensor:
+    """``x > other``, elementwise, as ``torch.gt``."""
+    return _tensor("gt", x) > other
+
+
+def ge(x: TensorLike, other: TensorLike) -> Tensor:
+    """``x >= other``, elementwise, as ``torch.ge``."""
+    return _tensor("ge", x) >= other
+
+
+def eq(x: TensorLike, other: TensorLike) -> Tensor:
+    """``x == other``, elementwise, as ``torch.eq`` (``ag.equal`` answers for the whole tensor)."""
+    return _tensor("eq", x) == other
+
+
+def ne(x: TensorLike, other: TensorLike) -> Tensor:
+    """``x != other``, elementwise, as ``torch.ne``."""
+    return _tensor("ne", x) != other
+
+
+def _tensor(op: str, x: TensorLike) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(_values(op, x))
 
 
 def _values(op: str, x: TensorLike) -> np.ndarray:

@@ -1,8 +1,9 @@
 """PyTorch spellings that Karpathy's "Neural Networks: Zero to Hero" lectures use and ``Tensor`` lacked:
 ``log10`` and ``log2`` (composed: ``log x / log b``, so differentiable with no rule of their own), and a
 clear error for ``t.max(dim).values`` / ``.indices``: ``t.max(dim)`` here is the values themselves (as
-``amax``), ``t.argmax(dim)`` the indices; and ``stride``, which fast.ai's "from the foundations" course reads to
-show that ``expand_as`` copies nothing. ``Tensor`` inherits them through ``TensorMath``.
+``amax``), ``t.argmax(dim)`` the indices. (``stride``, which fast.ai's "from the foundations" course reads to
+show that ``expand_as`` copies nothing, lives with the storage in tensor_memory.py.) ``Tensor`` inherits them
+through ``TensorMath``.
 
 >>> x = Tensor([10.0, 100.0], requires_grad=True)
 >>> x.log10().sum().backward()
@@ -15,32 +16,14 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, NoReturn, cast
 
-import numpy as np
-
-from .tensor_base import TensorBase, normalize_axes
+from .tensor_memory import TensorMemory
 
 if TYPE_CHECKING:
     from .tensor import Tensor
 
 
-class TensorSpellings(TensorBase):
-    """``log10 log2 stride``, and what ``.values``/``.indices`` of a ``max(dim)`` result are here."""
-
-    def stride(self, dim: int | None = None) -> tuple[int, ...] | int:
-        """The step in elements from one index to the next along each axis (along ``dim`` alone if given), as
-        torch's: numpy's byte strides over the item size. A broadcast axis steps 0 (nothing copied).
-
-        >>> c = Tensor([10.0, 20.0, 30.0])
-        >>> Tensor(np.zeros((2, 3))).stride(), c.expand(3, 3).stride(), c[:, None].expand(3, 3).stride(0)
-        ((3, 1), (0, 1), 1)
-        """
-        data = np.asarray(self._data)  # a 0-d value may be a numpy scalar, which has no byte strides
-        steps = tuple(step // data.itemsize for step in data.strides)
-        if dim is None:
-            return steps
-        if data.ndim == 0:
-            raise IndexError(f"stride: a 0-d tensor has no axis {dim}; call stride() for its empty tuple")
-        return steps[normalize_axes("stride", dim, data.ndim)[0]]
+class TensorSpellings(TensorMemory):
+    """``log10 log2``, and what ``.values``/``.indices`` of a ``max(dim)`` result are here."""
 
     def log10(self) -> Tensor:
         """Base-10 log, elementwise: ``log(x) / log(10)``, within 2.2 ulp of ``np.log10`` (measured; its

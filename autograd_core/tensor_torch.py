@@ -354,10 +354,6 @@ class TensorTorch(TensorInPlace, TensorIndexUpdate):
         """This tensor cast to ``other``'s dtype: ``x.type_as(w)``."""
         return cast("Tensor", self).to(cast(DTypeLike, other.dtype))
 
-    def contiguous(self) -> Tensor:
-        """The tensor itself: every layout here works with ``view``."""
-        return cast("Tensor", self)
-
     def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> HookHandle:
         """Call ``hook(t)`` each time backward has added this leaf's gradient into ``t.grad`` (after its
         ``register_hook`` functions), as PyTorch's: an optimizer step per parameter, in the backward. Not for

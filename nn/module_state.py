@@ -112,17 +112,34 @@ class ModuleState:
             p.requires_grad_(bool(requires_grad))
         return self
 
-    def to(self: _S, dtype: DTypeLike) -> _S:
+    def to(
+        self: _S, *args: Any, dtype: DTypeLike | None = None, device: object = None, non_blocking: bool = False
+    ) -> _S:
         """Cast every parameter and floating-point buffer to ``dtype`` (float32, float64), in place
         of the module; returns self. Integer buffers keep their dtype; ``"cpu"`` changes nothing.
-        Values checked first: one that overflows the new dtype raises a ValueError, nothing cast.
-        Create the optimizer after casting (see this module's docstring for one made before).
+        PyTorch's forms: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)`` (its dtype),
+        ``to(device=..., dtype=...)``. Values checked first: one that overflows the new dtype raises a
+        ValueError, nothing cast. Create the optimizer after casting (see this module's docstring for one
+        made before).
 
         >>> model = nn.Linear(2, 1).to(np.float32)
         >>> model.weight.dtype, model.state_dict()["bias"].dtype
         (dtype('float32'), dtype('float32'))
+        >>> nn.Linear(2, 1).to(device=ag.device("cpu")).weight.dtype
+        dtype('float64')
         """
-        target = _target_dtype(dtype)
+        if len(args) > 2:
+            raise TypeError(f"Module.to: takes (dtype), (device), (device, dtype) or device=/dtype=, got {len(args)}")
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif isinstance(arg, str) and arg.split(":")[0] in ("cpu", "cuda", "mps"):
+                device = arg
+            else:
+                dtype = arg
+        if device is not None:
+            _target_dtype(str(device))  # "cpu" (the only device) passes; another is refused, saying so
+        target = None if dtype is None else _target_dtype(dtype)
         if target is None:
             return self
         owner = f"{type(self).__name__}.to({target})"
