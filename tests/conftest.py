@@ -38,6 +38,7 @@ SLOW = {
     "test_nn_cli.py::test_runs_in_the_same_second_get_their_own_folders": "2.3 s",
     "test_grokking_ports_rnn.py::test_the_adder_prints_the_blog_s_errors_and_adds_held_out_pairs_exactly": "3.2 s",
     "test_grokking_ports.py::test_part_1_three_layer_net_prints_the_blog_s_errors_and_outputs": "2.8 s",
+    "test_stevens_ports_training.py::test_5_5_sgd_is_the_hand_update_and_adam_ends_at_the_books_parameters": "2.8 s",
 }
 
 # Tests that compare times measured in one run (a ratio): `make test` runs them on their own,
