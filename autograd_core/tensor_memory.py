@@ -51,7 +51,8 @@ class TensorMemory(TensorBase):
     def storage(self) -> Storage:
         """The flat memory this tensor views, every element of it, in memory order (``torch.Tensor.storage``):
         a transpose's or a row's is its original's. Writing into it changes the tensor, outside the graph (as
-        writing into ``.data``).
+        writing into ``.data``). One element taken by an integer per axis (``t[0, 1]``) is a copy here, as numpy's
+        scalar (torch's is a view): it has a storage of its own; ``t[0, 1:2]`` is a view.
 
         >>> points = Tensor([[4.0, 1.0], [5.0, 3.0], [2.0, 1.0]])
         >>> points[1].storage().tolist()
@@ -122,12 +123,15 @@ class TensorMemory(TensorBase):
         try:
             np.reshape(data, new, copy=False)  # numpy's own test: the new shape over the same strides, or refused
         except TypeError:
-            pass  # not a shape: reshape's own error below names it
+            pass  # not a shape: reshape's own error below says what a shape is
         except ValueError:
             try:
                 data.reshape(new)
             except ValueError:
-                pass  # a wrong number of elements: reshape's own error below says so
+                raise ValueError(
+                    f"view: cannot view a tensor of shape {self.shape} ({data.size} elements) as {new}: the sizes "
+                    f"must multiply to {data.size} (one of them may be -1, inferred)"
+                ) from None
             else:
                 raise ValueError(
                     f"view: cannot view a tensor of shape {self.shape} with strides {self.stride()} as {new} "

@@ -99,8 +99,12 @@ def test_3_8_view_of_a_non_contiguous_tensor_is_refused_naming_contiguous_and_re
         points_t.view(-1)
     flat = points_t.contiguous().view(-1)
     assert flat.tolist() == [4.0, 5.0, 2.0, 1.0, 3.0, 1.0]
-    with pytest.raises(ValueError, match=r"reshape: .*same number of elements"):  # a wrong size says so, not this
+    with pytest.raises(
+        ValueError, match=r"view: .* shape \(3, 2\) \(6 elements\) as \(4,\): the sizes must multiply to 6"
+    ):
         _points().view(4)
+    with pytest.raises(ValueError, match=r"as \(-1, 4\): the sizes must multiply to 6"):
+        _points().t().view(-1, 4)  # a wrong size is said first, not the layout
 
 
 def test_3_8_view_never_copies_so_writes_reach_the_original():
