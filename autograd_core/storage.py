@@ -24,10 +24,18 @@ from .types import Array
 
 
 def memory_owner(array: Array) -> Array:
-    """The array that owns the memory ``array`` views (numpy's ``base`` chain followed to its end)."""
-    owner = array
-    while isinstance(owner.base, np.ndarray):
-        owner = owner.base
+    """The array that owns the memory ``array`` views: the last array on numpy's ``base`` chain, followed through
+    the objects between (``sliding_window_view``'s and ``as_strided``'s views hang from a helper object).
+
+    >>> a = np.arange(10.0)
+    >>> memory_owner(np.lib.stride_tricks.sliding_window_view(a, 3)[2:]) is a
+    True
+    """
+    owner, link = array, array.base
+    while link is not None:
+        if isinstance(link, np.ndarray):
+            owner = link
+        link = getattr(link, "base", None)
     return owner
 
 

@@ -39,6 +39,7 @@ SLOW = {
     "test_grokking_ports_rnn.py::test_the_adder_prints_the_blog_s_errors_and_adds_held_out_pairs_exactly": "3.2 s",
     "test_grokking_ports.py::test_part_1_three_layer_net_prints_the_blog_s_errors_and_outputs": "2.8 s",
     "test_stevens_ports_training.py::test_5_5_sgd_is_the_hand_update_and_adam_ends_at_the_books_parameters": "2.8 s",
+    "test_stevens_ports_convnets.py::test_8_4_the_books_loop_learns_the_birds_and_survives_save_and_load": "2.9 s",
 }
 
 # Tests that compare times measured in one run (a ratio): `make test` runs them on their own,

@@ -151,6 +151,21 @@ def test_3_8_layout_matches_torch_for_every_view_the_chapter_makes():
                 ours.view(-1)
 
 
+def test_3_8_overlapping_windows_view_one_storage_as_torchs_unfold():
+    torch_ = pytest.importorskip("torch")
+    series = np.arange(10.0)
+    windows = torch.from_numpy(np.lib.stride_tricks.sliding_window_view(series, 3))  # numpy's Tensor.unfold
+    theirs = torch_.tensor(series).unfold(0, 3, 1)
+    assert windows.shape == tuple(theirs.shape) and windows.stride() == theirs.stride() == (1, 1)
+    assert [windows[i].storage_offset() for i in range(8)] == list(range(8))  # window i starts at element i
+    assert [theirs[i].storage_offset() for i in range(8)] == list(range(8))
+    assert not windows.is_contiguous() and not theirs.is_contiguous()
+    assert windows.storage().tolist() == series.tolist()
+    with pytest.raises(ValueError, match="view: cannot view"):
+        windows.view(-1)  # 24 numbers over 10 in memory: only a copy can flatten them
+    assert windows.reshape(-1).tolist() == theirs.reshape(-1).tolist()
+
+
 def test_3_8_contiguous_keeps_the_gradient_flowing():
     w = torch.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
     (w.t().contiguous().view(-1) * torch.arange(6.0)).sum().backward()

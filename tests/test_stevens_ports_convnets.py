@@ -186,7 +186,7 @@ def _accuracy(model, loader):
     return correct / total
 
 
-def test_8_4_the_books_loop_learns_the_birds_and_the_weights_survive_save_and_load(tmp_path):
+def test_8_4_the_books_loop_learns_the_birds_and_survives_save_and_load(tmp_path):
     images, labels = birds_and_airplanes(128, seed=1)
     train_loader = DataLoader(TensorDataset(images[:96], labels[:96]), batch_size=16, shuffle=True, seed=0)
     val_loader = DataLoader(TensorDataset(images[96:], labels[96:]), batch_size=16, shuffle=False)
@@ -266,6 +266,27 @@ def test_8_5_3_the_resblocks_init_and_the_shared_blocks_parameter_count():
     assert weights.std() == pytest.approx(np.sqrt(2.0 / (32 * 9)), rel=0.03)  # kaiming: gain sqrt(2) / sqrt(fan_in)
     conv1, block_params, fc1, fc2 = 3 * 32 * 9 + 32, 32 * 32 * 9 + 2 * 32, 8 * 8 * 32 * 32 + 32, 32 * 2 + 2
     assert sum(p.numel() for p in model.parameters()) == conv1 + block_params + fc1 + fc2 == 75810
+
+
+def test_8_5_3_the_shared_blocks_gradient_is_the_finite_difference_through_every_position():
+    model = NetResDeep(n_chans1=8, n_blocks=4)
+    images, labels = birds_and_airplanes(4)
+    images = images.double()
+
+    def loss():
+        return nn.CrossEntropyLoss()(model(images), labels)
+
+    loss().backward()
+    weight = model.resblocks[0].conv.weight
+    h = 1e-6
+    for index in [(0, 0, 1, 1), (3, 5, 0, 2), (7, 7, 2, 0)]:
+        saved = weight.data[index]
+        weight.data[index] = saved + h
+        up = loss().item()
+        weight.data[index] = saved - h
+        down = loss().item()
+        weight.data[index] = saved
+        assert weight.grad[index] == pytest.approx((up - down) / (2 * h), rel=1e-5, abs=1e-9), index
 
 
 def test_8_5_3_netresdeep_equals_torch_with_the_same_weights():
