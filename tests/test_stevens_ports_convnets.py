@@ -8,8 +8,9 @@ with ``kaiming_normal_`` and ``constant_``). The oracles: the book's printed sha
 forms (the blur is a mean, the weight decay's gradient 2 lambda p) and torch, weights copied.
 
 Where the spelling differs here: ``_, predicted = torch.max(outputs, dim=1)`` is ``predicted =
-outputs.argmax(dim=1)`` (README: ``max(dim)`` gives the values); the gap filled: ``model.to(device=device)``
-(8.4's keyword form) raised TypeError.
+outputs.argmax(dim=1)`` (README: ``max(dim)`` gives the values). The gaps filled: ``model.to(device=device)``
+(8.4's keyword form) raised TypeError; a torch state dict of ``NetResDeep`` (one block at every position, each
+position listed) was refused by ``load_state_dict`` as unexpected names.
 """
 
 from __future__ import annotations
@@ -332,6 +333,29 @@ def test_8_5_3_netresdeep_equals_torch_with_the_same_weights():
     shared = ours.resblocks[0].conv.weight.grad  # the sum over the four positions the block sits in
     np.testing.assert_allclose(shared, theirs.resblocks[0].conv.weight.grad.numpy(), rtol=1e-8, atol=1e-12)
     np.testing.assert_allclose(ours.conv1.weight.grad, theirs.conv1.weight.grad.numpy(), rtol=1e-8, atol=1e-12)
+
+
+def test_8_5_3_a_torch_state_dict_listing_every_position_of_a_shared_block_loads():
+    torch_ = pytest.importorskip("torch")
+    theirs = torch_.nn.Sequential(*(3 * [torch_.nn.Linear(4, 4)]), torch_.nn.Tanh()).double()
+    state = {k: v.numpy() for k, v in theirs.state_dict().items()}
+    assert sorted(state) == ["0.bias", "0.weight", "1.bias", "1.weight", "2.bias", "2.weight"]  # aliases, listed
+    ours = nn.Sequential(*(3 * [nn.Linear(4, 4, seed=5)]), nn.Tanh())
+    assert ours.load_state_dict(state) == ([], [])  # strict: the other positions name the same tensors
+    x = np.random.default_rng(0).standard_normal((2, 4))
+    np.testing.assert_allclose(ours(x).data, theirs(torch_.tensor(x)).detach().numpy(), rtol=1e-12)
+    state["2.weight"] = state["2.weight"] + 1.0
+    with pytest.raises(
+        ValueError, match=r"'2\.weight' and '0\.weight' name one shared tensor but hold different values"
+    ):
+        ours.load_state_dict(state)
+    deep = NetResDeep(n_chans1=8, n_blocks=3, seed=4)
+    torch_deep = {k: v for k, v in NetResDeep(n_chans1=8, n_blocks=3, seed=8).state_dict().items()}
+    for k in [k for k in torch_deep if k.startswith("resblocks.0.")]:  # as torch.save(model.state_dict()) lists them
+        for i in (1, 2):
+            torch_deep[k.replace("resblocks.0.", f"resblocks.{i}.")] = torch_deep[k]
+    assert deep.load_state_dict(torch_deep) == ([], [])
+    np.testing.assert_array_equal(deep.resblocks[2].conv.weight.data, torch_deep["resblocks.2.conv.weight"])
 
 
 def test_8_5_3_functional_spellings_the_chapter_uses():
