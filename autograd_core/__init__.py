@@ -159,6 +159,7 @@ from .sampling import (
     randperm,
 )
 from .saving import load, save
+from .storage import Storage
 from .summaries import Histogram, all, any, bincount, bucketize, histogram  # noqa: F401 (all/any: ag.all(t); kept out of __all__, as float)
 from .tensor import Tensor
 from .transforms import hvp, jacobian, jvp, value_and_grad
@@ -176,7 +177,7 @@ from .special import digamma, erfinv, lgamma, logit, polygamma, xlog1py, xlogy
 # dtype names as PyTorch spells them (numpy's scalar types, accepted wherever dtype= is)
 float32, float64, int32, int64, bool = np.float32, np.float64, np.int32, np.int64, np.bool_  # noqa: A001
 float16, uint8, int8, int16 = np.float16, np.uint8, np.int8, np.int16
-half, double, long = np.float16, np.float64, np.int64
+half, double, long, short = np.float16, np.float64, np.int64, np.int16
 # torch.float and torch.int as well, kept out of __all__: a star import must not shadow Python's float and int
 float, int = np.float32, np.int32  # noqa: A001
 # torch's constants (torch.pi, torch.inf: the masks and GELU of "Build a Large Language Model"), kept out of
@@ -185,6 +186,7 @@ pi, e, inf, nan = np.pi, np.e, np.inf, np.nan
 
 __all__ = [
     "Tensor",
+    "Storage",
     "grad",
     "gradcheck",
     "gradgradcheck",
@@ -342,6 +344,7 @@ __all__ = [
     "half",
     "double",
     "long",
+    "short",
     "uint8",
     "int8",
     "int16",

@@ -8,6 +8,8 @@ small hostile file cannot declare gigabytes, unpickle code, or make numpy decomp
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
 import os
 import stat
@@ -15,7 +17,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Collection, Mapping
-from typing import IO, Any, TypeAlias, TypeVar
+from typing import IO, Any, TypeAlias, TypeVar, cast
 
 import numpy as np
 
@@ -82,7 +84,7 @@ _CHUNK = 1 << 20
 
 
 def read_arrays(
-    path: StrPath,
+    path: StrPath | IO[bytes],
     check: Callable[[Headers], object] | None = None,
     only: Collection[str] | None = None,
     reader: Reader = AG_LOAD,
@@ -136,22 +138,35 @@ def _described(headers: dict[str, _Member]) -> Headers:
     return {name: (shape, dtype) for name, (_, shape, _, dtype, _) in headers.items()}
 
 
-def _with_archive(path: StrPath, use: Callable[[zipfile.ZipFile, dict[str, _Member]], _R], reader: Reader) -> _R:
-    """``use(archive, headers)`` on the .npz at ``path``, every failure a ValueError naming file and member."""
-    path, (caller, what, writer) = os.fspath(path), reader
+def _with_archive(
+    source: StrPath | IO[bytes], use: Callable[[zipfile.ZipFile, dict[str, _Member]], _R], reader: Reader
+) -> _R:
+    """``use(archive, headers)`` on the .npz at ``source`` (a path, or a binary file open for reading, which is
+    read from where it stands and left open), every failure a ValueError naming file and member."""
+    caller, what, writer = reader
+    if isinstance(source, io.TextIOBase):
+        raise TypeError(f"{caller}: the file {source.name!r} is open as text; open it in binary mode, 'rb'")
+    named = isinstance(source, (str, os.PathLike))
+    path = repr(os.fspath(cast(StrPath, source)) if named else getattr(source, "name", type(source).__name__))
     try:
-        with _open_regular_file(path, caller, writer) as file, zipfile.ZipFile(file) as archive:
+        # the caller's open file is read from where it stands, and left open (as ZipFile leaves a file it is given)
+        opened = (
+            _open_regular_file(os.fspath(cast(StrPath, source)), caller, writer)
+            if named
+            else contextlib.nullcontext(cast(IO[bytes], source))
+        )
+        with opened as file, zipfile.ZipFile(file) as archive:
             return use(archive, _read_headers(archive))
     except _UnreadableMember as error:
         reason = str(error)
     except _ARCHIVE_ERRORS as error:
         if isinstance(error, FileNotFoundError):
-            raise FileNotFoundError(f"{caller}: no such file: {path!r}") from None
+            raise FileNotFoundError(f"{caller}: no such file: {path}") from None
         if isinstance(error, ValueError) and str(error).startswith(f"{caller}:"):
             raise  # already says which file and why (from check, or a path that is not a file)
         reason = f"{type(error).__name__}: {error}"
     raise ValueError(
-        f"{caller}: cannot read {path!r} as {what} (.npz written by {writer}): {reason}; "
+        f"{caller}: cannot read {path} as {what} (.npz written by {writer}): {reason}; "
         f"the file is corrupt or not {what}"
     ) from None
 

@@ -12,10 +12,11 @@ Tensor([[1., 2.]])
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -31,14 +32,21 @@ _ONE = "tensor"  # the member of a single saved tensor
 
 def save(
     obj: Tensor | np.ndarray | Sequence[Tensor | np.ndarray] | Mapping[str, Tensor | np.ndarray],
-    f: str | os.PathLike[str],
-) -> str:
+    f: str | os.PathLike[str] | IO[bytes],
+) -> str | None:
     """Write a Tensor, a numpy array, a list or tuple of them (``torch.save([x, y], f)``) or a dict of them
-    with str keys (``model.state_dict()``) to ``f`` (exactly that name, ``.pth`` too), atomically;
-    ``ag.load(f)`` gives it back, Tensors as Tensors, a list as a list.
+    with str keys (``model.state_dict()``) to ``f`` (exactly that name, ``.pth`` too), atomically, and return
+    the name; or into ``f``, a file open for binary writing (``with open(path, "wb") as f: torch.save(x, f)``,
+    an ``io.BytesIO``), from where it stands, returning None. ``ag.load(f)`` gives it back, Tensors as Tensors,
+    a list as a list.
 
     >>> ag.save(ag.ones(2), "ones.pth")
     'ones.pth'
+    >>> with open("points.t", "wb") as f:
+    ...     ag.save(ag.ones(2), f)
+    >>> with open("points.t", "rb") as f:
+    ...     ag.load(f)
+    Tensor([1., 1.])
     """
     if hasattr(obj, "param_groups"):
         raise TypeError(
@@ -52,8 +60,12 @@ def save(
             "model.load_state_dict(ag.load(path)); or nn.save(model, path), which records the architecture "
             "too, and nn.load(path) rebuilds it"
         )
-    if not isinstance(f, (str, os.PathLike)):
-        raise TypeError(f"ag.save: f must be a file name (str or pathlib.Path), got {type(f).__name__}")
+    if isinstance(f, io.TextIOBase):
+        raise TypeError(f"ag.save: the file {getattr(f, 'name', '')!r} is open as text; open it with 'wb'")
+    if not isinstance(f, (str, os.PathLike)) and not callable(getattr(f, "write", None)):
+        raise TypeError(
+            f"ag.save: f must be a file name (str or pathlib.Path) or a file open with 'wb', got {type(f).__name__}"
+        )
     one = isinstance(obj, (Tensor, np.ndarray))
     sequence = type(obj).__name__ if type(obj) in (list, tuple) else None  # their members are "0", "1", ...
     entries = {_ONE: obj} if one else dict(zip(map(str, range(len(obj))), obj)) if sequence else obj
@@ -74,13 +86,17 @@ def save(
         arrays[key] = value.data if isinstance(value, Tensor) else value
     mark = {"one": one, "sequence": sequence, "tensors": [k for k, v in entries.items() if isinstance(v, Tensor)]}
     arrays[_MARK] = np.frombuffer(json.dumps(mark).encode("utf-8"), dtype=np.uint8)
+    if not isinstance(f, (str, os.PathLike)):
+        write_npz(f, arrays)  # the caller's file: written where it stands, left open
+        return None
     return os.fspath(atomic_write(f, lambda file: write_npz(file, arrays)))
 
 
-def load(f: str | os.PathLike[str], map_location: object = None, weights_only: bool | None = None) -> Any:
-    """What ``ag.save`` wrote to ``f``: a Tensor, an array, a list/tuple or a dict of them (Tensors where
-    Tensors were saved); any other ``.npz`` as a dict of its arrays. No pickle is read, so ``weights_only`` (PyTorch's
-    guard against unpickling code) holds either way; ``map_location`` may only be the CPU.
+def load(f: str | os.PathLike[str] | IO[bytes], map_location: object = None, weights_only: bool | None = None) -> Any:
+    """What ``ag.save`` wrote to ``f`` (a file name, or a file open with ``"rb"``): a Tensor, an array, a
+    list/tuple or a dict of them (Tensors where Tensors were saved); any other ``.npz`` as a dict of its arrays.
+    No pickle is read, so ``weights_only`` (PyTorch's guard against unpickling code) holds either way;
+    ``map_location`` may only be the CPU.
 
     >>> _ = ag.save({"w": np.zeros(2)}, "state.pth")
     >>> ag.load("state.pth", map_location="cpu")
@@ -89,9 +105,9 @@ def load(f: str | os.PathLike[str], map_location: object = None, weights_only: b
     require_cpu("ag.load: map_location", map_location)
     if weights_only not in (None, True, False):
         raise TypeError(f"ag.load: weights_only must be True or False, got {weights_only!r}")
-    name = os.fspath(f)
+    name = os.fspath(f) if isinstance(f, (str, os.PathLike)) else getattr(f, "name", type(f).__name__)
     try:  # every header checked before any data is read: a small hostile file cannot declare gigabytes
-        arrays = read_arrays(name)
+        arrays = read_arrays(f)
     except ValueError as error:
         raise ValueError(
             f"{error}; a PyTorch .pth (a pickle) is read by torch: torch.load(path), then "

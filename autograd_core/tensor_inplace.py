@@ -1,5 +1,5 @@
 """PyTorch's in-place updates, outside the graph: ``zero_ fill_ add_ sub_ mul_ div_ copy_ clamp_ renorm_
-masked_fill_ index_add_``, what an
+masked_fill_ index_add_`` and the shape changes ``unsqueeze_ squeeze_ transpose_ t_``, what an
 optimizer loop writes under ``no_grad``; each refuses a tensor a recorded op still needs (as ``w -= ...``).
 ``Tensor`` inherits them through ``TensorTorch``.
 
@@ -18,10 +18,11 @@ import numpy as np
 import autograd_core.tensor as _tensor  # still loading when this one is imported: read at call time
 
 from .grad_mode import current_switches
+from .graph_state import count_writes
 from .tensor_base import TensorBase, normalize_axes
 from .tensor_math import TensorMath
 from .tensor_random import TensorRandomFill
-from .types import Number, TensorLike
+from .types import Axis, Number, TensorLike
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -77,6 +78,46 @@ class TensorInPlace(TensorMath, TensorRandomFill):
         t = self._in_place("fill_")
         t[...] = value
         return t
+
+    # ------------------------------------------------------------ new shape, same tensor (PyTorch's view ops in place)
+    def _reshaped_in_place(self, method: str, out_of_place: str, reshaped: Tensor) -> Tensor:
+        """This tensor given ``reshaped``'s shape and strides over the same memory. A tensor in a graph is refused:
+        its recorded ops (and its gradient) would no longer fit its shape."""
+        t = cast("Tensor", self)
+        if t.requires_grad or t._prim is not None:
+            raise RuntimeError(
+                f"{method}: changes the shape of a tensor that requires grad (a parameter or a result in a graph, "
+                f"shape {t.shape}), which its gradient would no longer fit; make a new tensor: {out_of_place}"
+            )
+        t._data = reshaped._data
+        count_writes((t,))  # a graph that saved this tensor would read the new shape: it refuses to backward
+        return t
+
+    def unsqueeze_(self, dim: int) -> Tensor:
+        """``unsqueeze`` in place: this tensor gains a size-1 axis at ``dim`` (no copy), as PyTorch's.
+
+        >>> weights = Tensor([0.2126, 0.7152, 0.0722])
+        >>> weights.unsqueeze(-1).unsqueeze_(-1).shape
+        (3, 1, 1)
+        """
+        return self._reshaped_in_place("unsqueeze_", f"x = x.unsqueeze({dim})", cast("Tensor", self).unsqueeze(dim))
+
+    def squeeze_(self, dim: Axis = None) -> Tensor:
+        """``squeeze`` in place: this tensor loses its size-1 axes (only ``dim`` if given)."""
+        return self._reshaped_in_place("squeeze_", "x = x.squeeze(...)", cast("Tensor", self).squeeze(dim))
+
+    def transpose_(self, dim0: int, dim1: int) -> Tensor:
+        """``transpose`` in place: axes ``dim0`` and ``dim1`` swap (strides too; no copy).
+
+        >>> Tensor(np.zeros((2, 3))).transpose_(0, 1).stride()
+        (1, 3)
+        """
+        swapped = cast("Tensor", self).transpose(dim0, dim1)
+        return self._reshaped_in_place("transpose_", f"x = x.transpose({dim0}, {dim1})", swapped)
+
+    def t_(self) -> Tensor:
+        """``t`` in place: a matrix is transposed (a vector or a 0-d tensor stays as it is)."""
+        return self._reshaped_in_place("t_", "x = x.t()", cast("Tensor", self).t())
 
     def zero_(self) -> Tensor:
         """Set every element to 0 in place. (``t.grad`` is a numpy array here: ``t.grad = None`` clears it.)"""

@@ -1,9 +1,9 @@
 """PyTorch's shape and indexing methods beyond the views, composed from Tensor ops (indexing, reshape, flip,
 products): ``unflatten view_as take narrow tensor_split diag_embed kron cross rot90``; the index writes
 ``scatter_add`` (recorded) and ``scatter_add_ index_put_ fill_diagonal_`` (in place); ``unique histc bernoulli``
-(values, no gradient); and a tensor's memory facts as PyTorch names them (``element_size data_ptr
-storage_offset``; ``is_contiguous`` is beside ``stride``; ``pin_memory share_memory_`` return the tensor, as
-PyTorch's on the CPU).
+(values, no gradient); and a tensor's memory facts as PyTorch names them (``element_size``; ``data_ptr
+storage_offset is_contiguous`` are with the storage, in tensor_memory.py; ``pin_memory share_memory_`` return
+the tensor, as PyTorch's on the CPU).
 
 >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).rot90()
 Tensor([[2., 4.],
@@ -341,18 +341,6 @@ class TensorLayout(TensorBase):
     def element_size(self) -> int:
         """Bytes per element (numpy's ``itemsize``): 8 for float64, 4 for float32."""
         return int(self.dtype.itemsize)
-
-    def data_ptr(self) -> int:
-        """The address of the first element (numpy's ``ctypes.data``): equal for views of one memory."""
-        return int(np.asarray(self._data).ctypes.data)
-
-    def storage_offset(self) -> int:
-        """How many elements into the memory it views this tensor starts (0 unless it is a view: ``x[1:]`` is 1)."""
-        data = np.asarray(self._data)
-        base = data.base if isinstance(data.base, np.ndarray) else None
-        if base is None:
-            return 0
-        return (data.ctypes.data - base.ctypes.data) // data.itemsize
 
     def pin_memory(self) -> Tensor:
         """The tensor itself: pinned memory speeds copies to a GPU, and there is none here (PyTorch's on CPU)."""

@@ -1,9 +1,9 @@
 """PyTorch spellings that Karpathy's "Neural Networks: Zero to Hero" lectures use and ``Tensor`` lacked:
 ``log10`` and ``log2`` (composed: ``log x / log b``, so differentiable with no rule of their own), and a
 clear error for ``t.max(dim).values`` / ``.indices``: ``t.max(dim)`` here is the values themselves (as
-``amax``), ``t.argmax(dim)`` the indices; and ``stride``, which fast.ai's "from the foundations" course reads to
-show that ``expand_as`` copies nothing; ``is_contiguous`` and ``contiguous``, the layout minitorch's module 2
-teaches; ``broadcast_to`` (moved here: tensor.py is full). ``Tensor`` inherits them through ``TensorMath``.
+``amax``), ``t.argmax(dim)`` the indices; ``broadcast_to`` (moved here: tensor.py is full). (``stride``,
+``is_contiguous`` and ``contiguous``, which fast.ai's course and minitorch's module 2 read, live with the storage
+in tensor_memory.py.) ``Tensor`` inherits them through ``TensorMath``.
 
 >>> x = Tensor([10.0, 100.0], requires_grad=True)
 >>> x.log10().sum().backward()
@@ -16,58 +16,18 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, NoReturn, cast
 
-import numpy as np
-
 import autograd_core.tensor as _tensor  # still loading when this one is imported: read at call time
 
-from .primitives import BroadcastTo, Contiguous
-from .tensor_base import TensorBase, normalize_axes
+from .primitives import BroadcastTo
+from .tensor_memory import TensorMemory
 from .types import Shape
 
 if TYPE_CHECKING:
     from .tensor import Tensor
 
 
-class TensorSpellings(TensorBase):
-    """``log10 log2 stride is_contiguous contiguous``, and what
-    ``.values``/``.indices`` of a ``max(dim)`` result are here."""
-
-    def stride(self, dim: int | None = None) -> tuple[int, ...] | int:
-        """The step in elements from one index to the next along each axis (along ``dim`` alone if given), as
-        torch's: numpy's byte strides over the item size. A broadcast axis steps 0 (nothing copied).
-
-        >>> c = Tensor([10.0, 20.0, 30.0])
-        >>> Tensor(np.zeros((2, 3))).stride(), c.expand(3, 3).stride(), c[:, None].expand(3, 3).stride(0)
-        ((3, 1), (0, 1), 1)
-        """
-        data = np.asarray(self._data)  # a 0-d value may be a numpy scalar, which has no byte strides
-        steps = tuple(step // data.itemsize for step in data.strides)
-        if dim is None:
-            return steps
-        if data.ndim == 0:
-            raise IndexError(f"stride: a 0-d tensor has no axis {dim}; call stride() for its empty tuple")
-        return steps[normalize_axes("stride", dim, data.ndim)[0]]
-
-    def is_contiguous(self) -> bool:
-        """Whether the elements lie in row-major order with no gaps (torch's; ``stride()`` shows the layout),
-        as a fresh tensor does; a transpose or a step slice is not until ``contiguous()``.
-
-        >>> t = Tensor(np.zeros((2, 3)))
-        >>> t.is_contiguous(), t.T.is_contiguous(), t.T.contiguous().is_contiguous()
-        (True, False, True)
-        """
-        return bool(np.asarray(self._data).flags.c_contiguous)
-
-    def contiguous(self) -> Tensor:
-        """The tensor itself if its layout is row-major already, else a recorded row-major copy (torch's; the
-        gradient passes through): ``t.T.contiguous().stride()`` is (2, 1) for a (2, 3) ``t``, as in torch.
-
-        >>> Tensor(np.zeros((2, 3))).T.contiguous().stride()
-        (2, 1)
-        """
-        if self.is_contiguous():
-            return cast("Tensor", self)
-        return _tensor.Tensor.apply(Contiguous, self)
+class TensorSpellings(TensorMemory):
+    """``log10 log2 broadcast_to``, and what ``.values``/``.indices`` of a ``max(dim)`` result are here."""
 
     def broadcast_to(self, *shape: int | Shape | list[int]) -> Tensor:
         """Repeat along size-1 (or new leading) axes to ``shape``, as ``np.broadcast_to`` (a primitive: one node)."""

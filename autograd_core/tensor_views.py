@@ -185,10 +185,6 @@ class TensorViews(TensorTorch):
     __repr__ = tensor_repr  # with ag.set_printoptions's options
 
     # ------------------------------------------------------------ shape, composed from reshape/transpose
-    def view(self, *shape: int | Shape | list[int]) -> Tensor:
-        """``reshape`` (PyTorch's name; any tensor can be viewed here)."""
-        return self.reshape(*shape)
-
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """Merge axes ``start_dim..end_dim`` into one (all of them by default): ``x.flatten(1)``.
 
@@ -342,6 +338,10 @@ class TensorViews(TensorTorch):
     def long(self) -> Tensor:
         """Cast to int64 (a constant: integers carry no gradient)."""
         return self.astype(np.int64)
+
+    def short(self) -> Tensor:
+        """Cast to int16, as PyTorch's ``t.short()`` (a constant: integers carry no gradient)."""
+        return self.astype(np.int16)
 
     def half(self) -> Tensor:
         """Cast to float16 (numpy's half precision; differentiable, as ``float()``)."""

@@ -70,6 +70,10 @@ def _target_dtype(dtype: object) -> np.dtype[Any] | None:
     return target
 
 
+def _plain(value: Any) -> np.ndarray:
+    return np.asarray(value.data if isinstance(value, Tensor) else value)
+
+
 def _cast(owner: str, name: str, array: np.ndarray, dtype: np.dtype[Any]) -> np.ndarray:
     """``array`` as ``dtype`` in its own layout (astype's order "K"), or a ValueError when values
     would overflow (1e300 is no float32)."""
@@ -112,17 +116,34 @@ class ModuleState:
             p.requires_grad_(bool(requires_grad))
         return self
 
-    def to(self: _S, dtype: DTypeLike) -> _S:
+    def to(
+        self: _S, *args: Any, dtype: DTypeLike | None = None, device: object = None, non_blocking: bool = False
+    ) -> _S:
         """Cast every parameter and floating-point buffer to ``dtype`` (float32, float64), in place
         of the module; returns self. Integer buffers keep their dtype; ``"cpu"`` changes nothing.
-        Values checked first: one that overflows the new dtype raises a ValueError, nothing cast.
-        Create the optimizer after casting (see this module's docstring for one made before).
+        PyTorch's forms: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)`` (its dtype),
+        ``to(device=..., dtype=...)``. Values checked first: one that overflows the new dtype raises a
+        ValueError, nothing cast. Create the optimizer after casting (see this module's docstring for one
+        made before).
 
         >>> model = nn.Linear(2, 1).to(np.float32)
         >>> model.weight.dtype, model.state_dict()["bias"].dtype
         (dtype('float32'), dtype('float32'))
+        >>> nn.Linear(2, 1).to(device=ag.device("cpu")).weight.dtype
+        dtype('float64')
         """
-        target = _target_dtype(dtype)
+        if len(args) > 2:
+            raise TypeError(f"Module.to: takes (dtype), (device), (device, dtype) or device=/dtype=, got {len(args)}")
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif isinstance(arg, str) and arg.split(":")[0] in ("cpu", "cuda", "mps"):
+                device = arg
+            else:
+                dtype = arg
+        if device is not None:
+            _target_dtype(str(device))  # "cpu" (the only device) passes; another is refused, saying so
+        target = None if dtype is None else _target_dtype(dtype)
         if target is None:
             return self
         owner = f"{type(self).__name__}.to({target})"
@@ -211,6 +232,32 @@ class ModuleState:
                 built.append((module, real))
         return built
 
+    def _merged_aliases(
+        self, state_dict: Mapping[str, Any], params: Mapping[str, Any], problems: list[str]
+    ) -> Mapping[str, Any]:
+        """``state_dict`` with every other path to a shared tensor (a module used at several places, as the book's
+        ``nn.Sequential(*(n_blocks * [ResBlock(...)]))``: PyTorch's state_dict lists each path) read as the name
+        this model lists it under; paths holding different values for one tensor are a problem."""
+        listed_as = {id(value): name for name, value in params.items()}
+        merged: dict[str, Any] = dict(state_dict)
+        stack: list[tuple[str, Any, frozenset[int]]] = [("", self, frozenset())]
+        while stack:
+            prefix, module, above = stack.pop()
+            for name, value in [*module._parameters.items(), *module._buffers.items()]:
+                path = f"{prefix}.{name}" if prefix else name
+                primary = listed_as.get(id(value)) if value is not None else None
+                if path in params or path not in merged or primary is None:
+                    continue
+                given = merged.pop(path)
+                if primary not in merged:
+                    merged[primary] = given
+                elif not np.array_equal(_plain(given), _plain(merged[primary])):
+                    problems.append(f"'{path}' and '{primary}' name one shared tensor but hold different values")
+            above = above | {id(module)}  # (a module inside itself would never end)
+            children = module._modules.items()
+            stack.extend((f"{prefix}.{n}" if prefix else n, m, above) for n, m in children if id(m) not in above)
+        return merged
+
     def load_state_dict(self, state_dict: Mapping[str, Tensor | ArrayLike], strict: bool = True) -> IncompatibleKeys:
         """Copy values into the parameters. Every name, shape and dtype is checked first
         (values must be finite floating-point arrays of the parameter's shape); on any
@@ -240,6 +287,8 @@ class ModuleState:
         built = self._lazy_built(state_dict, params)
         problems: list[str] = []
         updates: list[tuple[Any, np.ndarray]] = []
+        if any(name not in params for name in state_dict):
+            state_dict = self._merged_aliases(state_dict, params, problems)
         missing = [n for n in params if n not in state_dict]
         unexpected = [str(n) for n in state_dict if n not in params]
         if strict and missing:

@@ -40,6 +40,8 @@ SLOW = {
     "test_grokking_ports.py::test_part_1_three_layer_net_prints_the_blog_s_errors_and_outputs": "2.8 s",
     "test_minitorch_ports_nn.py::test_4_5_the_lenet_like_network_learns_the_digits_and_dropout_is_off_in_eval": "1.6 s"
     " alone, 2.9-4.0 s on a loaded 2-core machine",
+    "test_stevens_ports_training.py::test_5_5_sgd_is_the_hand_update_and_adam_ends_at_the_books_parameters": "2.8 s",
+    "test_stevens_ports_convnets.py::test_8_4_the_books_loop_learns_the_birds_and_survives_save_and_load": "2.9 s",
 }
 
 # Tests that compare times measured in one run (a ratio): `make test` runs them on their own,

@@ -14,8 +14,8 @@ Elementwise ops and the Frobenius norm; broadcasting a scalar, a vector over a m
 numpy's rules and their error.
 
 Where the notebook's spelling differs here: ``x.type()`` is the numpy dtype's name (``'float64'``), not
-``'torch.FloatTensor'``; ``t.storage()`` is not offered (numpy shows the sharing instead: ``stride()`` of an
-expanded tensor has a 0 step, as torch's; ``np.shares_memory`` says the rest); tensors default to float64 (the
+``'torch.FloatTensor'``; the sharing shows in ``stride()`` (an expanded tensor has a 0 step, as torch's) and in
+``t.storage()``, as torch's (tests/test_stevens_ports.py); tensors default to float64 (the
 notebook's float32 asks ``test_close``'s eps=1e-3, these agree to 1e-12); ``c[i, j] = v`` writes values only, so
 the loop matmuls run on values, and one that must carry a gradient stacks its rows (``ag.stack``) instead
 (a ``v`` requiring grad is refused, naming ``ag.stack``). Not ported: the pure-Python random
