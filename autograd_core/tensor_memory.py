@@ -18,6 +18,9 @@ from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
+import autograd_core.tensor as _tensor  # still loading when this one is imported: read at call time
+
+from .primitives import Contiguous
 from .storage import Storage, address, flat_memory
 from .tensor_base import TensorBase, normalize_axes
 from .types import Array, Shape
@@ -103,8 +106,8 @@ class TensorMemory(TensorBase):
         t = cast("Tensor", self)
         if self.is_contiguous():
             return t
-        # flattening a non-contiguous array copies it in row-major order; reshaping that back is a view
-        return t.reshape(-1).reshape(self.shape)
+        # a primitive: a reshape may return a strided view (a step slice flattens to one stride), never a copy
+        return _tensor.Tensor.apply(Contiguous, t)
 
     def view(self, *shape: int | Shape | list[int]) -> Tensor:
         """The same memory with a new shape (one -1 may be inferred), as PyTorch's: never a copy, so a write

@@ -156,9 +156,10 @@ def test_2_3_view_and_fromlist():
     assert Tensor([[[2, 3, 4], [4, 5, 7]]]).shape == (1, 2, 3)
     assert t.view(6).shape == (6,) and t.view(6).view(1, 6).shape == (1, 6) and t.view(6, 1).shape == (6, 1)
     assert ag.isclose(t, t.view(6).view(2, 3)).all().item()
-    # the course's test_permute_view expects an error (minitorch, like torch, views only contiguous storage);
-    # here any tensor can be viewed: the values come in the permuted tensor's own row-major order
-    assert t.permute(1, 0).view(6).tolist() == [2.0, 4.0, 3.0, 5.0, 4.0, 7.0]
+    # the course's test_permute_view: minitorch, like torch (and this engine), views only what needs no copy
+    with pytest.raises(ValueError, match=r"^view: .* not contiguous .*\.contiguous\(\)\.view"):
+        t.permute(1, 0).view(6)
+    assert t.permute(1, 0).contiguous().view(6).tolist() == [2.0, 4.0, 3.0, 5.0, 4.0, 7.0]
 
 
 def test_module_level_comparisons_and_arithmetic_are_torch_s_and_minitorch_s_operators():

@@ -180,7 +180,7 @@ from .elementwise import Abs, Cos, Exp, Expm1, Log, Log1p, Maximum, Relu, Sigmoi
 from .erf import Erf, Erfc  # noqa: E402
 from .linalg import Linear, Matmul  # noqa: E402
 from .reductions import Cumsum, Max, MaxShift, Sum  # noqa: E402
-from .shape import Astype, BroadcastTo, Concatenate, Getitem, Reshape, ScatterAdd, Transpose  # noqa: E402
+from .shape import Astype, BroadcastTo, Concatenate, Contiguous, Getitem, Reshape, ScatterAdd, Transpose  # noqa: E402
 from .windows import Fold, Unfold  # noqa: E402
 
 # isort: split
@@ -196,6 +196,7 @@ __all__ = [
     "Astype",
     "BroadcastTo",
     "Concatenate",
+    "Contiguous",
     "Cos",
     "Cumsum",
     "Div",

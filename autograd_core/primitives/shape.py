@@ -89,6 +89,24 @@ class Astype(Primitive):
         return g.astype(x.dtype)
 
 
+class Contiguous(Primitive):
+    """The same values laid out row-major (C order) in new memory; the gradient passes through unchanged.
+    A layout, not a value: no composition of the other ops guarantees it (numpy keeps a transposed input's
+    order through copies), and ``t.stride()`` after ``t.contiguous()`` must read torch's row-major steps.
+
+    >>> Contiguous.forward(np.zeros((2, 3)).T).strides
+    (16, 8)
+    """
+
+    @staticmethod
+    def forward(x):
+        return np.ascontiguousarray(x)
+
+    @staticmethod
+    def vjp(i, g, out, x):
+        return g
+
+
 def _is_basic(index):
     """Basic indexing (ints, slices, None, ...) selects each element at most once."""
     # A loop, not all() over a generator: backward asks this of every gather (0.57 -> 0.2 us)
