@@ -1,7 +1,8 @@
 """PyTorch spellings that Karpathy's "Neural Networks: Zero to Hero" lectures use and ``Tensor`` lacked:
 ``log10`` and ``log2`` (composed: ``log x / log b``, so differentiable with no rule of their own), and a
 clear error for ``t.max(dim).values`` / ``.indices``: ``t.max(dim)`` here is the values themselves (as
-``amax``), ``t.argmax(dim)`` the indices; ``broadcast_to`` (moved here: tensor.py is full). (``stride``,
+``amax``), ``t.argmax(dim)`` the indices; ``broadcast_to`` (moved here: tensor.py is full); torch's linalg and
+special methods (``A.det() A.inverse() x.lgamma() x.erfinv()``, over ``ag.linalg``/``ag.special``). (``stride``,
 ``is_contiguous`` and ``contiguous``, which fast.ai's course and minitorch's module 2 read, live with the storage
 in tensor_memory.py.) ``Tensor`` inherits them through ``TensorMath``.
 
@@ -20,14 +21,15 @@ import autograd_core.tensor as _tensor  # still loading when this one is importe
 
 from .primitives import BroadcastTo
 from .tensor_memory import TensorMemory
-from .types import Shape
+from .types import Shape, TensorLike
 
 if TYPE_CHECKING:
     from .tensor import Tensor
 
 
 class TensorSpellings(TensorMemory):
-    """``log10 log2 broadcast_to``, and what ``.values``/``.indices`` of a ``max(dim)`` result are here."""
+    """``log10 log2 broadcast_to``, the linalg and special methods (``det inverse lgamma ...``), and what
+    ``.values``/``.indices`` of a ``max(dim)`` result are here."""
 
     def broadcast_to(self, *shape: int | Shape | list[int]) -> Tensor:
         """Repeat along size-1 (or new leading) axes to ``shape``, as ``np.broadcast_to`` (a primitive: one node)."""
@@ -50,6 +52,77 @@ class TensorSpellings(TensorMemory):
         [0.0, 3.0]
         """
         return cast("Tensor", self).log() / math.log(2)
+
+    # torch.linalg's and torch.special's functions as torch's Tensor methods (``A.det()``, ``x.lgamma()``): the
+    # functions' own code, imported at call time (their modules import Tensor)
+    def det(self) -> Tensor:
+        """``ag.linalg.det`` of this (batch of) square matrices."""
+        from .linalg_matrix import det
+
+        return det(self)
+
+    def logdet(self) -> Tensor:
+        """``ag.logdet``: log det, NaN where det < 0 (torch's)."""
+        from .linalg_matrix import logdet
+
+        return logdet(self)
+
+    def slogdet(self) -> tuple[Tensor, Tensor]:
+        """``ag.linalg.slogdet``: (sign, log|det|)."""
+        from .linalg_matrix import slogdet
+
+        return slogdet(self)
+
+    def inverse(self) -> Tensor:
+        """``ag.linalg.inv`` (torch's method name).
+
+        >>> A = Tensor([[2.0, 1.0], [1.0, 3.0]])
+        >>> Tensor([[2.0, 0.0], [0.0, 4.0]]).inverse().tolist(), round(A.det().item(), 12)
+        ([[0.5, 0.0], [0.0, 0.25]], 5.0)
+        """
+        from .linalg_matrix import inverse
+
+        return inverse(self)
+
+    def lgamma(self) -> Tensor:
+        """``ag.lgamma``: log|Γ(x)|, elementwise."""
+        from .special import lgamma
+
+        return lgamma(self)
+
+    def digamma(self) -> Tensor:
+        """``ag.digamma``: Γ'(x)/Γ(x), the derivative of ``lgamma``."""
+        from .special import digamma
+
+        return digamma(self)
+
+    def polygamma(self, n: int) -> Tensor:
+        """``ag.polygamma(n, x)`` as torch's method: the n-th derivative of ``digamma``."""
+        from .special import polygamma
+
+        return polygamma(n, self)
+
+    def erfinv(self) -> Tensor:
+        """``ag.erfinv``: the inverse of ``erf`` on (-1, 1).
+
+        >>> Tensor([0.5]).erfinv().erf().tolist(), round(Tensor([3.0]).lgamma().exp().item(), 12)
+        ([0.5], 2.0)
+        """
+        from .special import erfinv
+
+        return erfinv(self)
+
+    def xlogy(self, other: TensorLike) -> Tensor:
+        """``ag.xlogy``: x * log(y), 0 where x is 0."""
+        from .special import xlogy
+
+        return xlogy(self, other)
+
+    def logit(self, eps: float | None = None) -> Tensor:
+        """``ag.logit``: log(p / (1 - p)), p clamped to [eps, 1 - eps] when eps is given."""
+        from .special import logit
+
+        return logit(self, eps)
 
     # torch's max(dim)/min(dim) return a (values, indices) pair; here they return the values alone (amax
     # semantics, kept so code written for numpy's max works): the pair's field names say what to write.
