@@ -4,10 +4,7 @@ call of its own ``forward`` / ``vjp``, into buffers shared by results never live
 """
 
 import collections
-import functools
-import inspect
 import linecache
-import string
 import weakref
 
 import numpy as np
@@ -15,58 +12,14 @@ import numpy as np
 from .buffers import allocate
 from .engine import accumulate_grad
 from .primitives import Transpose, Varying, sum_to, sum_to_axes
+from .primitives.lowering import NAMESPACE, as_code, faithful, template_fields
 from .tape import ARG, arg_array, arg_guards, fingerprint, spec
 from .tensor import Tensor
 
 MISS = object()  # what run() returns when a guard fails: nothing was computed
 
-# What lowered code may call: numpy's names (add, matmul, maximum.reduce, inf...), and the engine's rule.
-_NAMESPACE = {name: value for name, value in vars(np).items() if not name.startswith("_")}
-_NAMESPACE["accumulate_grad"] = accumulate_grad
-_EDGES = np.array([-np.inf, -2.5, -1.0, -0.0, 0.0, 0.5, 1.0, 3.0, np.inf, np.nan])
-
-
-def _fields(template):
-    return {field for _, field, _, _ in string.Formatter().parse(template) if field}
-
-
-def _lines(template, name, fields):
-    """A lowering as code that sets ``name``: an expression assigned to it, or lines that set {y}."""
-    code = template.format(y=name, **fields)
-    return code if "{y}" in template else f"{name} = {code}"
-
-
-def faithful(prim, i=None):
-    """Does prim's lowered forward (i None) or vjp for input i give exactly the primitive's results, NaN,
-    +-0 and +-inf included? Checked once per version of its code, for lowerings without params."""
-    return _faithful(prim, i, prim.forward, prim.vjp, prim.forward_code, prim.vjp_code)
-
-
-@functools.cache
-def _faithful(prim, i, *code):
-    # the inputs counted on vjp(i, g, out, *inputs), always a Python function (a forward may be a ufunc)
-    xs = [f"x{k}" for k in range(len(inspect.signature(prim.vjp).parameters) - 3)]
-    code = prim.forward_code
-    if code is None or callable(code) or not _fields(code) <= {"into", "dest", "y", *xs}:  # (a chooser takes params)
-        return code is not None
-    for edges in (_EDGES, _EDGES[_EDGES != 0]):  # without zeros too: a kink's fast path
-        values = {x: np.roll(edges, 3 * k) for k, x in enumerate(xs)}
-        with np.errstate(all="ignore"):
-            out = prim.forward(*values.values())
-            template = code if i is None else prim.lowered_vjp(i, out, *values.values())
-            if template is None:
-                return True  # nothing lowered for these inputs: nothing to check
-            names = dict(_NAMESPACE, g=np.roll(edges, 5), out=out, vjp=functools.partial(prim.vjp, i), **values)
-            names["dest"] = np.full_like(out, np.nan)  # a buffer holding another result's values
-            fields = dict(zip(xs, xs), g="g", out="out", into="", dest="dest", vjp=f"vjp(g, out, {', '.join(xs)})")
-            exec(compile(_lines(template, "y", fields), "<lowering>", "exec"), names)  # noqa: S102
-            got, want = names["y"], out if i is None else prim.vjp(i, names["g"], out, *values.values())
-        if not (np.array_equal(got, want, equal_nan=True) and (np.signbit(got) == np.signbit(want)).all()):
-            return False
-    return True
-
-
-faithful.cache_clear = _faithful.cache_clear  # type: ignore[attr-defined]  # tests reset the check
+# What lowered code may call: numpy's names (lowering.py), and the engine's rule.
+_NAMESPACE = dict(NAMESPACE, accumulate_grad=accumulate_grad)
 
 # A gradient during code generation: its variable, whether the array is ours alone (fresh: it may become
 # a leaf's .grad uncopied), and its value in the traced call (it plans sum_to, casts and folding).
@@ -167,14 +120,14 @@ class Plan:
         """Assign a lowering to a new variable and return its name; its {into} / {dest} are a buffer of that
         shape and dtype (~0.4 us faster than allocating, on small arrays), or none for a fresh array; column-major
         where ``like`` (the traced value) is: numpy's result there, whose sum adds in that memory order."""
-        if {"into", "dest"} & _fields(template):
+        if {"into", "dest"} & template_fields(template):
             buffer = "None" if fresh else f"buf_{len(self._buffers)}"  # a placeholder until allocate()
             if not fresh:
                 column_major = getattr(like, "ndim", 0) > 1 and like.flags.f_contiguous and not like.flags.c_contiguous
                 self._buffers[buffer] = (tuple(shape), np.dtype(dtype), *("F" * column_major))
             fields.update(into="" if fresh else f", {buffer}", dest=buffer)
         self._count += 1
-        self._body += _lines(template, f"t{self._count}", fields).split("\n")
+        self._body += as_code(template, f"t{self._count}", fields).split("\n")
         return f"t{self._count}"
 
     def _prologue(self, args, tape):
@@ -296,7 +249,7 @@ class Plan:
         fields, known = self._operands(entry, node, names, "vjp", prim.vjp, str(j), g.name, names[i])
         template = (prim.lowered_vjp(j, node.data, *inputs, **known) if faithful(prim, j) else None) or "{vjp}"
         fields.update(g=g.name, out=names[i])
-        used = _fields(template)
+        used = template_fields(template)
         reads = {"g", "out", *(f"x{k}" for k in range(len(parents)))}  # what a lowering may read
         reads &= reads if "vjp" in used else used
         if all(fields[f] in self._frozen for f in reads) and not _reads_arg(entry[3]):

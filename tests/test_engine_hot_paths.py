@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import autograd_core as ag
-from autograd_core import Tensor, engine, replay
-from autograd_core.primitives import PRIMITIVES, Exp, Log, Maximum, Primitive, Relu, Sigmoid, Tanh
+from autograd_core import Tensor, engine
+from autograd_core.primitives import PRIMITIVES, Exp, Log, Maximum, Primitive, Relu, Sigmoid, Tanh, lowering
 from autograd_core.primitives.elementwise import _ONES
 
 FLOATS = [np.float16, np.float32, np.float64, np.longdouble]
@@ -40,12 +40,12 @@ def test_the_shared_ones_cannot_be_written():
 @pytest.mark.parametrize("prim", [Exp, Log, Tanh])
 def test_replay_checks_the_lowering_of_a_ufunc_forward(prim, monkeypatch):
     # A ufunc's signature lists out=, where=...: the check must count its one input (it crashed otherwise)
-    replay.faithful.cache_clear()
-    assert replay.faithful(prim)
+    lowering.faithful.cache_clear()
+    assert lowering.faithful(prim)
     monkeypatch.setattr(prim, "forward_code", "negative({x0}{into})")  # a wrong lowering is refused
-    replay.faithful.cache_clear()
-    assert not replay.faithful(prim)
-    replay.faithful.cache_clear()
+    lowering.faithful.cache_clear()
+    assert not lowering.faithful(prim)
+    lowering.faithful.cache_clear()
 
 
 def test_generated_operators_keep_operand_order_names_and_errors():
@@ -192,9 +192,9 @@ def test_maximum_with_one_value_spread_gives_numpys_bits_and_layout(dtype, layou
 def test_replay_checks_a_lowering_of_several_lines(monkeypatch):
     # Relu's forward lowering zeroes its buffer, then takes maximum into it: the check runs both lines
     # (with a buffer holding other values), so a lowering that forgets the first is refused
-    replay.faithful.cache_clear()
-    assert replay.faithful(Relu) and "\n" in Relu.forward_code
+    lowering.faithful.cache_clear()
+    assert lowering.faithful(Relu) and "\n" in Relu.forward_code
     monkeypatch.setattr(Relu, "forward_code", "{y} = maximum({x0}, {dest}, out={dest})")
-    replay.faithful.cache_clear()
-    assert not replay.faithful(Relu)
-    replay.faithful.cache_clear()
+    lowering.faithful.cache_clear()
+    assert not lowering.faithful(Relu)
+    lowering.faithful.cache_clear()

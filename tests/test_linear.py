@@ -12,7 +12,7 @@ import nn
 import nn.functional as F
 from autograd_core import Tensor
 from autograd_core.primitives import Linear, sum_to
-from autograd_core.replay import faithful
+from autograd_core.primitives.lowering import faithful
 
 
 def raises(kind, *fragments):

@@ -8,7 +8,7 @@ import pytest
 import autograd_core as ag
 from autograd_core import Tensor
 from autograd_core.primitives import MaxShift
-from autograd_core.replay import _NAMESPACE, _lines  # what generated code may call, and how a lowering is written
+from autograd_core.primitives.lowering import NAMESPACE, as_code  # what lowered code may call, how it is written
 
 EMPTY_CASES = [((3, 0), -1), ((0, 3), -1), ((0, 3), 0), ((2, 0, 4), (1, 2)), ((0,), 0), ((2, 0), None)]
 
@@ -49,10 +49,10 @@ def test_the_shift_keeps_finite_maxima_and_zeroes_the_others_without_a_warning(d
         assert shift.shape == (len(x), 1) and shift.dtype == dtype
         np.testing.assert_array_equal(shift, expected)
         # its lowering (ag.compile's code for these shapes) gives the same bits, the sign of zero included
-        names = dict(_NAMESPACE, x=x)
+        names = dict(NAMESPACE, x=x)
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            exec(_lines(MaxShift.lowered_forward(x, axes=(1,)), "y", dict(x0="x", axes=(1,), dest="None")), names)  # noqa: S102
+            exec(as_code(MaxShift.lowered_forward(x, axes=(1,)), "y", dict(x0="x", axes=(1,), dest="None")), names)  # noqa: S102
         assert (np.signbit(names["y"]) == np.signbit(shift)).all() and names["y"].dtype == dtype
         np.testing.assert_array_equal(names["y"], shift)
 
