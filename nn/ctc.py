@@ -131,10 +131,10 @@ def ctc_loss(
     start[:, : min(2, states)] = 0.0  # an alignment starts on the first blank or the first label
     alpha = emit[0] + start
     alphas = [alpha]
-    column = Tensor(np.full((batch, 1), _UNREACHABLE, x.dtype))
+    before_start = Tensor(np.full((batch, 2), _UNREACHABLE, x.dtype))  # the states s - 1, s - 2 of s = 0, 1
     for t in range(1, int(in_lengths.max())):
-        one_back = ag.concatenate([column, alpha[:, :-1]], axis=1)
-        two_back = ag.concatenate([column, column, alpha[:, :-2]], axis=1)[:, :states] + skip_penalty
+        shifted = ag.concatenate([before_start, alpha], axis=1)
+        one_back, two_back = shifted[:, 1:-1], shifted[:, :-2] + skip_penalty
         alpha = ag.stack([alpha, one_back, two_back]).logsumexp(axis=0) + emit[t]
         alphas.append(alpha)
     rows = np.arange(batch)
