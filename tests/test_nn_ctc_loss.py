@@ -99,6 +99,15 @@ def test_the_gradient_is_the_true_derivative_of_unnormalised_log_probs():
     assert ag.gradcheck(loss, [x], atol=1e-7, rtol=1e-6)
 
 
+def test_second_derivatives_match_finite_differences_of_the_first():
+    logits = Tensor(rng.normal(size=(5, 2, 4)), requires_grad=True)
+
+    def loss(z: Tensor) -> Tensor:
+        return F.ctc_loss(F.log_softmax(z, -1), [[1, 2], [3, 3]], [5, 5], [2, 2], reduction="none")
+
+    assert ag.gradgradcheck(loss, [logits], atol=1e-6)
+
+
 def test_torchs_gradient_of_unnormalised_log_probs_adds_exp_log_probs():
     # torch's kernel returns the derivative plus exp(log_probs) * upstream (equal once behind a log_softmax)
     torch = pytest.importorskip("torch")

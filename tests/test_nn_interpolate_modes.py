@@ -96,6 +96,11 @@ def test_gradients_match_finite_differences(kwargs):
     assert ag.gradcheck(lambda t: F.interpolate(t, **kwargs), [x], atol=1e-7, rtol=1e-6)
 
 
+def test_bicubic_second_derivatives_match_finite_differences_of_the_first():
+    x = Tensor(rng.normal(size=(1, 1, 3, 4)), requires_grad=True)
+    assert ag.gradgradcheck(lambda t: F.interpolate(t, size=(5, 6), mode="bicubic") ** 2, [x], atol=1e-6)
+
+
 def test_upsample_layer_takes_the_new_modes_and_its_config_rebuilds_it():
     layer = nn.Upsample(scale_factor=2, mode="bicubic", align_corners=True)
     x = rng.normal(size=(1, 1, 3, 3))

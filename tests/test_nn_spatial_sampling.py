@@ -121,6 +121,13 @@ def test_grid_sample_gradients_match_finite_differences(padding_mode):
     assert ag.gradcheck(sample, inputs, atol=1e-7, rtol=1e-6)
 
 
+def test_second_derivatives_match_finite_differences_of_the_first():
+    # composed from Tensor ops, so create_graph differentiates the backward again (a Hessian-vector product)
+    x = Tensor(rng.normal(size=(1, 2, 3, 4)), requires_grad=True)
+    grid = Tensor((np.array([[0.13, -0.41], [0.77, 0.29], [-1.21, 0.58]]) * 0.97)[None, None], requires_grad=True)
+    assert ag.gradgradcheck(lambda a, b: F.grid_sample(a, b, padding_mode="reflection"), [x, grid], atol=1e-6)
+
+
 def test_a_learned_theta_finds_the_shift_that_made_the_target():
     # a smooth blob, shifted by a known sub-pixel translation; gradient descent on theta alone recovers it
     ys, xs = np.mgrid[0:12, 0:12]
