@@ -82,6 +82,7 @@ from .transformer import TransformerEncoder, TransformerEncoderLayer
 from .embedding import EmbeddingBag
 from .losses_more import (
     CosineEmbeddingLoss,
+    CTCLoss,
     GaussianNLLLoss,
     HingeEmbeddingLoss,
     MultiLabelMarginLoss,
@@ -203,7 +204,7 @@ __all__ = [
 ]
 __all__ += ["GLU", "Softsign", "Tanhshrink", "Softshrink", "Hardshrink", "EmbeddingBag"]
 __all__ += ["PoissonNLLLoss", "GaussianNLLLoss", "CosineEmbeddingLoss", "HingeEmbeddingLoss", "SoftMarginLoss"]
-__all__ += ["MultiMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss"]
+__all__ += ["MultiMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "CTCLoss"]
 __all__ += ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle"]
 __all__ += ["MaxUnpool2d", "TransformerDecoderLayer", "TransformerDecoder", "Transformer"]
 __all__ += ["ParameterDict", "ParameterList"]

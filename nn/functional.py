@@ -76,12 +76,14 @@ from .random_activations import alpha_dropout, feature_alpha_dropout, rrelu  # S
 
 # isort: split
 # ---- torch's further nn.functional names (one block: glu and the shrinks, more losses, resampling, embedding)
+from .ctc import ctc_loss  # F.ctc_loss: the forward recursion in log space, composed
 from .embedding_functions import embedding, embedding_bag  # F.embedding: indexing, with torch's max_norm
 from .likelihood_losses import gaussian_nll_loss, kl_div, poisson_nll_loss  # the likelihoods and kl_div
 from .margin_losses import cosine_embedding_loss, hinge_embedding_loss, soft_margin_loss
 from .multilabel_losses import multi_margin_loss, multilabel_margin_loss, multilabel_soft_margin_loss
 from .resample import interpolate, max_unpool2d, pixel_shuffle, pixel_unshuffle
 from .shrink_activations import glu, hardshrink, softshrink, softsign, tanhshrink
+from .spatial_sampling import affine_grid, grid_sample  # the spatial transformer's grid and its sampler
 
 # cross_entropy's primitives and axes, looked up once (it runs every step): the sum's own
 # primitive skips Tensor.sum's axis normalisation, 0.3 us on the small MLP's step
@@ -383,3 +385,4 @@ __all__ += ["glu", "softsign", "tanhshrink", "softshrink", "hardshrink", "embedd
 __all__ += ["poisson_nll_loss", "gaussian_nll_loss", "cosine_embedding_loss", "hinge_embedding_loss"]
 __all__ += ["soft_margin_loss", "multi_margin_loss", "multilabel_margin_loss", "multilabel_soft_margin_loss"]
 __all__ += ["interpolate", "max_unpool2d", "pixel_shuffle", "pixel_unshuffle"]
+__all__ += ["affine_grid", "grid_sample", "ctc_loss"]

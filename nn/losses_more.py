@@ -1,7 +1,7 @@
 """More loss modules with ``torch.nn``'s names and arguments, thin wrappers over ``nn.functional``:
 the likelihoods (``PoissonNLLLoss``, ``GaussianNLLLoss``), the embedding losses (``CosineEmbeddingLoss``,
 ``HingeEmbeddingLoss``, ``SoftMarginLoss``) and the multi-class / multi-label hinges (``MultiMarginLoss``,
-``MultiLabelMarginLoss``, ``MultiLabelSoftMarginLoss``). Each checks its options when built.
+``MultiLabelMarginLoss``, ``MultiLabelSoftMarginLoss``) and ``CTCLoss``. Each checks its options when built.
 
 >>> MultiMarginLoss()(Tensor([[0.1, 0.2, 0.4, 0.8]]), np.array([3]))
 Tensor(0.325)
@@ -142,3 +142,26 @@ class MultiLabelSoftMarginLoss(_Loss):
 
 __all__ = ["PoissonNLLLoss", "GaussianNLLLoss", "CosineEmbeddingLoss", "HingeEmbeddingLoss", "SoftMarginLoss"]
 __all__ += ["MultiMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss"]
+
+
+class CTCLoss(_Loss):
+    """The connectionist temporal classification loss: ``F.ctc_loss``, called as
+    ``loss_fn(log_probs, targets, input_lengths, target_lengths)``.
+
+    >>> CTCLoss(reduction="sum")(ag.log(Tensor([[[0.5, 0.5]]])), [[1]], [1], [1])
+    Tensor(0.6931)
+    """
+
+    def __init__(self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False) -> None:
+        super().__init__(reduction)
+        if isinstance(blank, bool) or not isinstance(blank, int) or blank < 0:
+            raise ValueError(f"CTCLoss: blank must be a class index >= 0, got {blank!r}")
+        self.blank, self.zero_infinity = blank, bool(zero_infinity)
+
+    def forward(self, log_probs: TensorLike, targets, input_lengths, target_lengths) -> Tensor:
+        return F.ctc_loss(
+            log_probs, targets, input_lengths, target_lengths, self.blank, self.reduction, self.zero_infinity
+        )
+
+    def extra_repr(self) -> str:
+        return f"blank={self.blank}" + (f", reduction={self.reduction!r}" if self.reduction != "mean" else "")

@@ -1,11 +1,13 @@
 """Resampling as functions, as ``torch.nn.functional`` spells them: ``interpolate`` (nearest, nearest-exact,
-linear, bilinear), ``pixel_shuffle`` / ``pixel_unshuffle``, ``max_unpool2d``
+linear, bilinear, bicubic, area), ``pixel_shuffle`` / ``pixel_unshuffle``, ``max_unpool2d``
 (the 1-d pools are in pool1d.py). Their layers are in resample_layers.py.
 
 All are indexing, reshapes and weighted sums of Tensors: an upsampled pixel is a gather of its source pixels
 (nearest) or a blend of its two neighbours per axis, weights (1 - λ, λ) (linear), so the gradient scatters back
-to the sources by indexing's vjp. Source positions follow torch's formulas (``area_pixel_compute_scale`` and
-``nearest_idx``, the latter in float32 as torch's), so outputs equal torch's.
+to the sources by indexing's vjp; bicubic blends four neighbours per axis with Keys' cubic-convolution weights
+(a = -0.75, torch's), the taps past an edge reading the edge pixel; area is adaptive average pooling. Source
+positions follow torch's formulas (``area_pixel_compute_scale`` and ``nearest_idx``, the latter in float32 as
+torch's), so outputs equal torch's.
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ from autograd_core import Tensor
 from autograd_core.types import TensorLike
 from autograd_core.windows import IntPair, window_pair
 
-from .conv_more import _single
+from .conv_more import _single, adaptive_avg_pool2d
 
-_MODES = {"nearest": (3, 4), "nearest-exact": (3, 4), "linear": (3,), "bilinear": (4,)}
+_MODES = {"nearest": (3, 4), "nearest-exact": (3, 4), "linear": (3,), "bilinear": (4,), "bicubic": (4,), "area": (3, 4)}
+_CUBIC_A = -0.75  # torch's (and OpenCV's) cubic-convolution parameter; Keys' paper has -0.5
 
 
 def _per_axis(op: str, name: str, value: object, axes: int) -> tuple[float, ...]:
@@ -43,17 +46,39 @@ def _sources_nearest(size_in: int, size_out: int, scale: float | None, exact: bo
     return np.minimum(np.floor(dst * s).astype(np.int64), size_in - 1)
 
 
-def _sources_linear(size_in: int, size_out: int, scale: float | None, align_corners: bool):
-    """torch's area_pixel_compute_source_index: the left neighbour, the right one, and the right one's weight."""
+def _source_positions(size_in: int, size_out: int, scale: float | None, align_corners: bool) -> np.ndarray:
+    """torch's area_pixel_compute_source_index before its clamp: where each output pixel reads the input."""
     dst = np.arange(size_out, dtype=np.float64)
     if align_corners:
-        src = dst * ((size_in - 1) / (size_out - 1) if size_out > 1 else 0.0)
-    else:
-        s = 1.0 / scale if scale else size_in / size_out
-        src = np.maximum(s * (dst + 0.5) - 0.5, 0.0)
+        return dst * ((size_in - 1) / (size_out - 1) if size_out > 1 else 0.0)
+    s = 1.0 / scale if scale else size_in / size_out
+    return s * (dst + 0.5) - 0.5
+
+
+def _sources_linear(size_in: int, size_out: int, scale: float | None, align_corners: bool):
+    """torch's area_pixel_compute_source_index: the left neighbour, the right one, and the right one's weight."""
+    src = np.maximum(_source_positions(size_in, size_out, scale, align_corners), 0.0)
     left = src.astype(np.int64)  # src >= 0: truncation is floor
     right = np.minimum(left + 1, size_in - 1)
     return left, right, src - left
+
+
+def _sources_cubic(size_in: int, size_out: int, scale: float | None, align_corners: bool):
+    """torch's upsample_bicubic2d taps: the four neighbours floor(src) - 1 .. floor(src) + 2 of each source
+    position (not clamped, as torch's cubic), clamped into the input, with their cubic-convolution weights."""
+    src = _source_positions(size_in, size_out, scale, align_corners)
+    base = np.floor(src)
+    t, a = src - base, _CUBIC_A
+
+    def near(d: np.ndarray) -> np.ndarray:  # the kernel at a distance |d| <= 1
+        return ((a + 2) * d - (a + 3)) * d * d + 1
+
+    def far(d: np.ndarray) -> np.ndarray:  # the kernel at 1 < |d| < 2
+        return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
+
+    weights = (far(t + 1), near(t), near(1 - t), far(2 - t))
+    taps = [np.clip(base.astype(np.int64) + k, 0, size_in - 1) for k in (-1, 0, 1, 2)]
+    return taps, weights
 
 
 def interpolate(
@@ -66,20 +91,23 @@ def interpolate(
     antialias: bool = False,
 ) -> Tensor:
     """Resize (N, C, L) signals or (N, C, H, W) images to ``size`` or by ``scale_factor``, as PyTorch's
-    ``F.interpolate``: ``mode`` "nearest" or "nearest-exact" (3-d, 4-d), "linear" (3-d), "bilinear" (4-d), the
-    latter two with ``align_corners`` (False: pixel centres, torch's default; True: the corner pixels map to
-    each other). The output size is floor(size * scale_factor), and the source positions use 1 / scale_factor
-    unless ``recompute_scale_factor=True`` (then size_in / size_out), as torch.
+    ``F.interpolate``: ``mode`` "nearest" or "nearest-exact" (3-d, 4-d), "linear" (3-d), "bilinear" or "bicubic"
+    (4-d), the interpolating ones with ``align_corners`` (False: pixel centres, torch's default; True: the corner
+    pixels map to each other), "area" (3-d, 4-d: adaptive average pooling to the output size). The output size
+    is floor(size * scale_factor), and the source positions use 1 / scale_factor unless
+    ``recompute_scale_factor=True`` (then size_in / size_out), as torch.
 
     >>> interpolate(Tensor([[[1.0, 2.0]]]), scale_factor=2)
     Tensor([[[1., 1., 2., 2.]]])
     >>> interpolate(Tensor([[[1.0, 2.0]]]), size=3, mode="linear", align_corners=True)
     Tensor([[[1. , 1.5, 2. ]]])
+    >>> interpolate(Tensor([[[1.0, 2.0, 3.0, 4.0]]]), size=2, mode="area")
+    Tensor([[[1.5, 3.5]]])
     """
     op = "interpolate"
     x = ag.as_tensor(input)
     if mode not in _MODES:
-        raise ValueError(f"{op}: mode must be one of {list(_MODES)}, got {mode!r} (bicubic, area: not available)")
+        raise ValueError(f"{op}: mode must be one of {list(_MODES)}, got {mode!r}")
     if x.ndim not in _MODES[mode]:
         wanted = " or ".join(f"{n}-d" for n in _MODES[mode])
         raise ValueError(
@@ -90,8 +118,11 @@ def interpolate(
         raise TypeError(f"{op}: expected a floating-point input, got {x.dtype}; convert it with x.float()")
     if antialias:
         raise ValueError(f"{op}: antialias=True is not supported; resample without it")
-    if align_corners is not None and mode.startswith("nearest"):
-        raise ValueError(f"{op}: align_corners can only be set with the interpolating modes linear and bilinear")
+    if align_corners is not None and mode not in ("linear", "bilinear", "bicubic"):
+        raise ValueError(
+            f"{op}: align_corners can only be set with the interpolating modes linear, bilinear and bicubic, "
+            f"not mode={mode!r}; leave it None"
+        )
     axes = x.ndim - 2
     if (size is None) == (scale_factor is None):
         raise ValueError(f"{op}: give exactly one of size and scale_factor, got size={size!r}, scale={scale_factor!r}")
@@ -107,13 +138,23 @@ def interpolate(
         scales = (None,) * axes if recompute_scale_factor else factors
     if min(sizes_out) < 1 or min(sizes_in) < 1:
         raise ValueError(f"{op}: input spatial size {sizes_in} and output size {sizes_out} must all be >= 1")
+    if mode == "area":  # torch's: adaptive average pooling, a 1-d signal as an image one row high
+        if axes == 1:
+            return adaptive_avg_pool2d(x[:, :, None], (1, sizes_out[0]))[:, :, 0]
+        return adaptive_avg_pool2d(x, (sizes_out[0], sizes_out[1]))
     for axis, (n_in, n_out, scale) in enumerate(zip(sizes_in, sizes_out, scales)):
         before = (slice(None),) * (2 + axis)
+        shape = (n_out,) + (1,) * (axes - 1 - axis)  # the weights broadcast along the later axes
+        if mode == "bicubic":
+            taps, weights = _sources_cubic(n_in, n_out, scale, bool(align_corners))
+            blend = [x[before + (tap,)] * w.astype(x.dtype).reshape(shape) for tap, w in zip(taps, weights)]
+            x = blend[0] + blend[1] + blend[2] + blend[3]
+            continue
         if mode.startswith("nearest"):
             x = x[before + (_sources_nearest(n_in, n_out, scale, mode == "nearest-exact"),)]
             continue
         left, right, weight = _sources_linear(n_in, n_out, scale, bool(align_corners))
-        weight = weight.astype(x.dtype).reshape((n_out,) + (1,) * (axes - 1 - axis))
+        weight = weight.astype(x.dtype).reshape(shape)
         x = x[before + (left,)] * (1 - weight) + x[before + (right,)] * weight
     return x
 

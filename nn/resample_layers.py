@@ -22,8 +22,8 @@ def _listed(value: Any) -> Any:
 
 
 class Upsample(Module):
-    """Resize to ``size`` or by ``scale_factor`` with ``mode`` (nearest, nearest-exact, linear, bilinear) and
-    ``align_corners``: ``F.interpolate``. Its arguments are checked at the first forward, as torch's.
+    """Resize to ``size`` or by ``scale_factor`` with ``mode`` (nearest, nearest-exact, linear, bilinear, bicubic,
+    area) and ``align_corners``: ``F.interpolate``. Its arguments are checked at the first forward, as torch's.
 
     >>> Upsample(scale_factor=2, mode="bilinear", align_corners=True)(ag.ones(1, 1, 2, 2)).shape
     (1, 1, 4, 4)

@@ -74,7 +74,9 @@ def test_interpolate_errors_name_the_problem():
         F.interpolate(ag.ones(1, 2, 2), scale_factor=2, mode="bilinear")
     with pytest.raises(ValueError, match=r"interpolate: give exactly one of size and scale_factor"):
         F.interpolate(x4, size=3, scale_factor=2)
-    with pytest.raises(ValueError, match=r"interpolate: align_corners can only be set with .* linear and bilinear"):
+    with pytest.raises(
+        ValueError, match=r"interpolate: align_corners can only be set with .* linear, bilinear and bicubic"
+    ):
         F.interpolate(x4, scale_factor=2, align_corners=True)
     with pytest.raises(ValueError, match=r"interpolate: mode must be one of .* got 'cubic'"):
         F.interpolate(x4, scale_factor=2, mode="cubic")
