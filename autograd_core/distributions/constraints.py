@@ -53,7 +53,7 @@ class Constraint:
 
 class _Real(Constraint):
     def check(self, value: Array) -> Array:
-        return ~np.isnan(value)  # infinities are real numbers' limits, as torch's real
+        return np.asarray(~np.isnan(value))  # infinities are real numbers' limits, as torch's real
 
     def __str__(self) -> str:
         return "a real number (not NaN)"
@@ -63,7 +63,7 @@ class _RealVector(_Real):
     event_dim = 1
 
     def check(self, value: Array) -> Array:
-        return super().check(value).all(axis=-1)
+        return np.asarray(super().check(value).all(axis=-1))
 
 
 class greater_than(Constraint):
@@ -185,7 +185,7 @@ class _PositiveDefinite(Constraint):
     def check(self, value: Array) -> Array:
         symmetric = np.isclose(value, np.swapaxes(value, -1, -2), rtol=1e-6, atol=1e-8).all(axis=(-2, -1))
         # eigvalsh reads one triangle only, so the symmetry check comes first
-        return symmetric & (np.linalg.eigvalsh(value) > 0).all(axis=-1)
+        return np.asarray(symmetric & (np.linalg.eigvalsh(value) > 0).all(axis=-1))
 
     def __str__(self) -> str:
         return "symmetric positive-definite"

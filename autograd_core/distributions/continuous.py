@@ -14,14 +14,14 @@ Tensor ops.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from ..functions import where
 from ..functions_torch import erf, log1p
-from ..special import erfinv
 from ..sampling import Generator
+from ..special import erfinv
 from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution, Shape, broadcast_all
@@ -40,7 +40,10 @@ class Normal(Distribution):
     (-0.918939, 0.975, 1.418939)
     """
 
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    arg_constraints: ClassVar[dict[str, constraints.Constraint]] = {
+        "loc": constraints.real,
+        "scale": constraints.positive,
+    }
     support = constraints.real
     has_rsample = True
 
@@ -93,7 +96,7 @@ class Uniform(Distribution):
     (0.25, 2.0, 1.3333, 0.25)
     """
 
-    arg_constraints = {"low": constraints.real, "high": constraints.real}
+    arg_constraints: ClassVar[dict[str, constraints.Constraint]] = {"low": constraints.real, "high": constraints.real}
     has_rsample = True
 
     def __init__(self, low: Any, high: Any, validate_args: bool | None = None) -> None:
@@ -155,7 +158,7 @@ class Exponential(Distribution):
     (0.5, -1.306853, 0.3)
     """
 
-    arg_constraints = {"rate": constraints.positive}
+    arg_constraints: ClassVar[dict[str, constraints.Constraint]] = {"rate": constraints.positive}
     support = constraints.nonnegative
     has_rsample = True
 
@@ -208,7 +211,10 @@ class Laplace(Distribution):
     (-0.693147, 2.0, 0.5)
     """
 
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    arg_constraints: ClassVar[dict[str, constraints.Constraint]] = {
+        "loc": constraints.real,
+        "scale": constraints.positive,
+    }
     support = constraints.real
     has_rsample = True
 

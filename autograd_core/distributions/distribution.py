@@ -101,14 +101,17 @@ class Distribution:
             ) from None
         old = len(self.batch_shape)
         params = {name: p.expand(*(batch + p.shape[old:])) for name, p in self._given_params().items()}
-        return type(self)(**params, validate_args=False)
+        rebuild: Any = type(self)  # (a subclass's own keywords)
+        return rebuild(**params, validate_args=False)
 
     def _extended_shape(self, sample_shape: Shape | list[int] = ()) -> Shape:
         """``sample_shape + batch_shape + event_shape``."""
         if isinstance(sample_shape, (int, np.integer)):
             sample_shape = (int(sample_shape),)
         if not all(isinstance(n, (int, np.integer)) and n >= 0 for n in sample_shape):
-            raise TypeError(f"{type(self).__name__}.sample: sample_shape must be a tuple of ints >= 0, got {sample_shape!r}")
+            raise TypeError(
+                f"{type(self).__name__}.sample: sample_shape must be a tuple of ints >= 0, got {sample_shape!r}"
+            )
         return tuple(int(n) for n in sample_shape) + self.batch_shape + self.event_shape
 
     def sample(self, sample_shape: Shape | list[int] = (), *, generator: Generator | None = None) -> Tensor:

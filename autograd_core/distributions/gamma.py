@@ -16,7 +16,7 @@ and beta functions, which the engine has not: they raise NotImplementedError.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -31,14 +31,17 @@ __all__ = ["Beta", "Gamma"]
 
 
 class Gamma(Distribution):
-    """Gamma(concentration α, rate β), density β^α x^(α-1) e^(-βx) / Γ(α), as ``torch.distributions.Gamma``.
+    """Gamma(concentration a, rate b), density b^a x^(a-1) e^(-bx) / Gamma(a), as ``torch.distributions.Gamma``.
 
     >>> d = Gamma(3.0, 2.0)
     >>> d.mean.item(), d.variance.item(), round(d.log_prob(1.0).item(), 6)
     (1.5, 0.75, -0.613706)
     """
 
-    arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
+    arg_constraints: ClassVar[dict[str, constraints.Constraint]] = {
+        "concentration": constraints.positive,
+        "rate": constraints.positive,
+    }
     support = constraints.nonnegative
 
     def __init__(self, concentration: Any, rate: Any, validate_args: bool | None = None) -> None:
@@ -82,7 +85,10 @@ class Beta(Distribution):
     (0.4, 0.04, 0.405465)
     """
 
-    arg_constraints = {"concentration1": constraints.positive, "concentration0": constraints.positive}
+    arg_constraints: ClassVar[dict[str, constraints.Constraint]] = {
+        "concentration1": constraints.positive,
+        "concentration0": constraints.positive,
+    }
     support = constraints.unit_interval
 
     def __init__(self, concentration1: Any, concentration0: Any, validate_args: bool | None = None) -> None:

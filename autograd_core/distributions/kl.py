@@ -154,7 +154,7 @@ def _kl_mvn_mvn(p: MultivariateNormal, q: MultivariateNormal) -> Tensor:
         )
     n = p.event_shape[0]
     # ½ [log det Σq - log det Σp + tr(Σq⁻¹ Σp) + |Lq⁻¹(μq - μp)|² - n], tr(Σq⁻¹ Σp) = |Lq⁻¹ Lp|²_F
-    trace = (solve(q.scale_tril, p.scale_tril) ** 2).sum((-2, -1))
+    trace = (solve(q._solvable_tril(), p.scale_tril) ** 2).sum((-2, -1))
     return q._half_log_det() - p._half_log_det() + 0.5 * (trace + q._mahalanobis(q.loc - p.loc) - n)
 
 

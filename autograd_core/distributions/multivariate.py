@@ -14,7 +14,7 @@ are the engine's differentiable ``ag.linalg`` functions, so every formula differ
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -38,7 +38,7 @@ class MultivariateNormal(Distribution):
     ((3,), [4.0, 4.0, 4.0], (5, 3))
     """
 
-    arg_constraints = {
+    arg_constraints: ClassVar[dict[str, constraints.Constraint]] = {
         "loc": constraints.real_vector,
         "covariance_matrix": constraints.positive_definite,
         "precision_matrix": constraints.positive_definite,
@@ -111,7 +111,12 @@ class MultivariateNormal(Distribution):
 
     def _mahalanobis(self, diff: Tensor) -> Tensor:
         """|L⁻¹ diff|², by a solve (batch axes broadcast)."""
-        return (solve(self._scale_tril, diff[..., None])[..., 0] ** 2).sum(-1)
+        return (solve(self._solvable_tril(), diff[..., None])[..., 0] ** 2).sum(-1)
+
+    def _solvable_tril(self) -> Tensor:
+        """L for a solve: ``tril`` keeps the same values but sends no gradient to the upper triangle, which a
+        triangular solve (torch's) never reads; a general solve would."""
+        return self._scale_tril.tril()
 
     def log_prob(self, value: Any) -> Tensor:
         value = self._validate_sample(value)
