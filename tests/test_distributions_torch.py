@@ -169,6 +169,7 @@ KL_PAIRS = [
     ("Bernoulli", {"probs": [0.2, 0.9]}, "Bernoulli", {"logits": [0.4, -1.1]}),
     ("Categorical", {"probs": [[0.2, 0.5, 0.3]]}, "Categorical", {"logits": [[0.1, -0.4, 1.2], [0.0, 2.0, -1.0]]}),
     ("OneHotCategorical", {"logits": [0.3, 0.0, -0.5]}, "OneHotCategorical", {"probs": [0.6, 0.1, 0.3]}),
+    ("Uniform", {"low": [-1.0, 0.5], "high": [2.0, 0.7]}, "Uniform", {"low": [-1.5, 0.6], "high": [2.0, 3.0]}),
     ("Uniform", {"low": [-1.0, 0.5], "high": [2.0, 0.7]}, "Normal", {"loc": [0.3, 1.0], "scale": [1.1, 0.6]}),
     ("Exponential", {"rate": [0.5, 2.0]}, "Exponential", {"rate": [1.5, 0.3]}),
     ("Laplace", {"loc": [0.0, 1.0], "scale": [1.0, 0.5]}, "Laplace", {"loc": [0.5, -1.0], "scale": [2.0, 0.7]}),

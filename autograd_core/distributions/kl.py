@@ -104,6 +104,12 @@ def _kl_onehot_onehot(p: OneHotCategorical, q: OneHotCategorical) -> Tensor:
     return _kl_categorical_categorical(p, q)
 
 
+@register_kl(Uniform, Uniform)
+def _kl_uniform_uniform(p: Uniform, q: Uniform) -> Tensor:
+    inside = (q.low <= p.low) & (p.high <= q.high)  # else p has mass where q has none
+    return where(inside, ((q.high - q.low) / (p.high - p.low)).log(), np.inf)
+
+
 @register_kl(Uniform, Normal)
 def _kl_uniform_normal(p: Uniform, q: Normal) -> Tensor:
     width = p.high - p.low
