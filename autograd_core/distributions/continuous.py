@@ -110,7 +110,7 @@ class Uniform(Distribution):
 
     @property
     def support(self) -> constraints.Constraint:
-        return constraints.half_open_interval(self.low.data, self.high.data)
+        return constraints.interval(self.low.data, self.high.data)  # closed, as torch's: log_prob(high) = -inf
 
     @property
     def mean(self) -> Tensor:
