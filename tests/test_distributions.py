@@ -259,3 +259,20 @@ def test_constraints_describe_themselves() -> None:
     assert constraints.simplex.check(np.array([[0.2, 0.8], [0.5, 0.6]])).tolist() == [True, False]
     assert repr(D.Normal(0.0, ag.ones(2))) == "Normal(loc: Tensor of shape (2,), scale: Tensor of shape (2,))"
     assert repr(D.Bernoulli(logits=0.5)) == "Bernoulli(logits: 0.5)"
+
+
+def test_enumerate_support_sums_a_discrete_variable_out_exactly() -> None:
+    p = ag.Tensor([0.2, 0.9], requires_grad=True)
+    bern = D.Bernoulli(p)
+    values = bern.enumerate_support()
+    assert values.shape == (2, 2) and values[:, 0].tolist() == [0.0, 1.0]
+    f = lambda v: (v - 0.3) ** 2  # noqa: E731
+    expectation = (bern.log_prob(values).exp() * f(values)).sum(0)  # E[f(X)], no sampling
+    expectation.sum().backward()
+    np.testing.assert_allclose(expectation.numpy(), [0.8 * 0.09 + 0.2 * 0.49, 0.1 * 0.09 + 0.9 * 0.49])
+    np.testing.assert_allclose(p.grad, [0.49 - 0.09] * 2)  # dE/dp = f(1) - f(0)
+    cat = D.Categorical(probs=ag.Tensor([[0.2, 0.8, 0.0], [0.3, 0.3, 0.4]]))
+    support = cat.enumerate_support()
+    assert support.shape == (3, 2) and support.dtype == np.int64
+    np.testing.assert_allclose(cat.log_prob(support).exp().sum(0).numpy(), [1.0, 1.0])
+    assert D.Bernoulli(0.5).enumerate_support(expand=False).tolist() == [0.0, 1.0]

@@ -60,6 +60,7 @@ class Bernoulli(Distribution):
         "logits": constraints.real,
     }
     support = constraints.boolean
+    has_enumerate_support = True
 
     def __init__(self, probs: Any = None, logits: Any = None, validate_args: bool | None = None) -> None:
         self._name, given = _one_of("Bernoulli", probs, logits)
@@ -106,6 +107,16 @@ class Bernoulli(Distribution):
     def entropy(self) -> Tensor:
         logits = self.logits
         return _softplus(logits) - logits * self.probs
+
+    def enumerate_support(self, expand: bool = True) -> Tensor:
+        """The values 0 and 1 along a new first axis (broadcast over the batch with ``expand``), to sum a
+        discrete latent out exactly: ``sum(d.log_prob(v).exp() * f(v) for v in d.enumerate_support())``.
+
+        >>> Bernoulli(ag.Tensor([0.2, 0.9])).enumerate_support().tolist()
+        [[0.0, 0.0], [1.0, 1.0]]
+        """
+        values = Tensor(np.array([0.0, 1.0], dtype=self._param.dtype)).reshape((2,) + (1,) * len(self.batch_shape))
+        return values.expand(-1, *self.batch_shape) if expand else values
 
 
 class Categorical(Distribution):
@@ -193,7 +204,11 @@ class Categorical(Distribution):
         return -(self.probs * logits).sum(-1)
 
     def enumerate_support(self, expand: bool = True) -> Tensor:
-        """The categories 0..K-1 along a new first axis (broadcast over the batch with ``expand``)."""
+        """The categories 0..K-1 along a new first axis (broadcast over the batch with ``expand``).
+
+        >>> Categorical(logits=ag.zeros(2, 3)).enumerate_support().tolist()
+        [[0, 0], [1, 1], [2, 2]]
+        """
         values = arange(self._num_events).reshape((-1,) + (1,) * len(self.batch_shape))
         return values.expand(-1, *self.batch_shape) if expand else values
 
