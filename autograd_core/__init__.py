@@ -170,7 +170,7 @@ from .windows import fold, unfold
 
 # isort: split
 # torch.linalg's matrix functions and torch.special's functions, with torch's top-level spellings
-from . import special  # torch.special: ag.special.gammaln, .xlogy, .log_ndtr, ...
+from . import distributions, special  # torch.special: ag.special.gammaln, ...; ag.distributions.Normal, ...
 from .linalg_matrix import det, inverse, logdet, slogdet
 from .special import digamma, erfinv, lgamma, logit, polygamma, xlog1py, xlogy
 
@@ -389,7 +389,7 @@ __all__ = [
 ]
 # torch.linalg's matrix functions and torch.special's functions, with torch's top-level spellings
 __all__ += ["special", "det", "logdet", "slogdet", "inverse", "lgamma", "digamma", "polygamma", "erfinv"]
-__all__ += ["xlogy", "xlog1py", "logit"]
+__all__ += ["xlogy", "xlog1py", "logit", "distributions"]
 # PyTorch's Tensor-level names beyond the README (tensor_scans/pointwise/layout.py): the functions_* modules' __all__
 from . import functions_layout, functions_math, functions_order  # noqa: E402
 from .functions_layout import *  # noqa: E402, F403

@@ -1,0 +1,42 @@
+"""``ag.distributions``: torch.distributions' API for backprop through randomness, composed from Tensor ops.
+
+A VAE's reparameterisation (``Normal(mu, sigma).rsample()``, differentiable in mu and sigma, and
+``kl_divergence(q, p)``), REINFORCE (``Categorical(logits=...)``, ``.sample()``, ``.log_prob(a)``
+differentiable in the logits, ``.entropy()``), Bernoulli decoders. Files by knowledge: ``distribution.py`` (the
+base: shapes, sampling, validation), ``constraints.py``, ``continuous.py`` (Normal, Uniform, Exponential,
+Laplace), ``gamma.py`` (Gamma, Beta), ``discrete.py`` (Bernoulli, Categorical, OneHotCategorical),
+``multivariate.py`` (MultivariateNormal, Independent), ``kl.py`` (``kl_divergence``, ``register_kl``).
+
+>>> import autograd_core as ag
+>>> logits = ag.zeros(2, requires_grad=True)
+>>> pi = ag.distributions.Categorical(logits=logits)
+>>> (-pi.log_prob(ag.tensor(1)) * 1.0).backward()  # REINFORCE with reward 1 for arm 1
+>>> logits.grad.tolist()  # -(onehot(1) - softmax(logits))
+[0.5, -0.5]
+"""
+
+from . import constraints
+from .continuous import Exponential, Laplace, Normal, Uniform
+from .discrete import Bernoulli, Categorical, OneHotCategorical
+from .distribution import Distribution
+from .gamma import Beta, Gamma
+from .kl import kl_divergence, register_kl
+from .multivariate import Independent, MultivariateNormal
+
+__all__ = [
+    "Bernoulli",
+    "Beta",
+    "Categorical",
+    "Distribution",
+    "Exponential",
+    "Gamma",
+    "Independent",
+    "Laplace",
+    "MultivariateNormal",
+    "Normal",
+    "OneHotCategorical",
+    "Uniform",
+    "constraints",
+    "kl_divergence",
+    "register_kl",
+]
