@@ -10,16 +10,19 @@ module also gathers into ``ag`` the joining functions of ``functions_stacking.py
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 
 from . import functions_stacking, random
+from .creation import _legacy
 from .functions import as_tensor, where
 from .functions_stacking import *  # noqa: F403
 from .random import *  # noqa: F403
+from .sampling import _rng, randint
 from .tensor import Tensor
-from .types import Axis, TensorLike
+from .tensor_torch import SortResult
+from .types import Axis, DTypeLike, TensorLike
 
 
 # --------------------------------------------------------------------------------- methods at module level
@@ -234,8 +237,113 @@ def cumulative_trapezoid(y: TensorLike, x: TensorLike | None = None, *, dx: floa
     return (mids * widths).cumsum(dim)
 
 
+def signbit(x: TensorLike) -> Tensor:
+    """Where the sign bit is set (negative numbers and -0.0), as ``torch.signbit``.
+
+    >>> signbit(Tensor([-1.0, 0.0, -0.0, 2.0])).tolist()
+    [True, False, True, False]
+    """
+    return Tensor(np.signbit(as_tensor(x).data))
+
+
+def copysign(x: TensorLike, other: TensorLike) -> Tensor:
+    """``|x|`` with the sign of ``other`` (its sign bit: -0.0 counts as negative), as ``torch.copysign``;
+    differentiable in ``x`` (``abs`` times a constant sign).
+
+    >>> copysign(Tensor([1.0, -2.0]), Tensor([-1.0, 3.0])).tolist()
+    [-1.0, 2.0]
+    """
+    signs = np.where(np.signbit(as_tensor(other).data), -1.0, 1.0)
+    return as_tensor(x).abs() * signs
+
+
+def kthvalue(x: TensorLike, k: int, dim: int = -1, keepdim: bool = False) -> SortResult:
+    """The ``k``-th smallest value along ``dim`` and its index (``x.kthvalue``), as ``torch.kthvalue``.
+
+    >>> kthvalue(Tensor([3.0, 1.0, 2.0]), 2)
+    SortResult(values=Tensor(2.), indices=Tensor(2, dtype=int64))
+    """
+    return as_tensor(x).kthvalue(k, dim, keepdim)
+
+
+def unique_consecutive(
+    x: TensorLike, return_inverse: bool = False, return_counts: bool = False, dim: None = None
+) -> Tensor | tuple[Tensor, ...]:
+    """Each run of equal neighbours (of the flattened tensor) kept once, as ``torch.unique_consecutive``;
+    ``return_inverse`` gives each element's run, ``return_counts`` each run's length. No gradient.
+
+    >>> unique_consecutive(ag.tensor([1, 1, 2, 2, 1]), return_counts=True)
+    (Tensor([1, 2, 1], dtype=int64), Tensor([2, 2, 1], dtype=int64))
+    """
+    if dim is not None:
+        raise NotImplementedError("unique_consecutive: only dim=None (the flattened tensor) is supported here")
+    t = as_tensor(x)
+    flat = t.data.reshape(-1)
+    starts = np.flatnonzero(np.concatenate([[True], flat[1:] != flat[:-1]])) if flat.size else np.zeros(0, int)
+    out: list[Tensor] = [Tensor(flat[starts])]
+    if return_inverse:
+        out.append(Tensor((np.cumsum(np.isin(np.arange(flat.size), starts)) - 1).reshape(t.shape).astype(np.int64)))
+    if return_counts:
+        out.append(Tensor(np.diff(np.append(starts, flat.size)).astype(np.int64)))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def randint_like(
+    x: TensorLike, low: int = 0, high: int | None = None, *, dtype: DTypeLike | None = None, generator: Any = None
+) -> Tensor:
+    """Random integers in [low, high) (``randint_like(x, high)``: [0, high)) of ``x``'s shape and dtype, as
+    ``torch.randint_like``.
+
+    >>> randint_like(ag.zeros(3, dtype=ag.long), 5).dtype
+    dtype('int64')
+    """
+    t = as_tensor(x)
+    low, high = (0, low) if high is None else (low, high)
+    return randint(low, high, t.shape, generator=generator).to(dtype or t.dtype)
+
+
+def poisson(rates: TensorLike, generator: Any = None) -> Tensor:
+    """Samples of Poisson(rate) for each rate, in ``rates``' dtype, as ``torch.poisson``; no gradient.
+
+    >>> poisson(Tensor([0.0, 0.0])).tolist()
+    [0.0, 0.0]
+    """
+    t = as_tensor(rates)
+    if (t.data < 0).any() or not np.isfinite(t.data).all():
+        raise ValueError(f"poisson: rates must be finite and >= 0, got min {t.data.min()}")
+    return Tensor(_rng("poisson", generator).poisson(t.data).astype(t.dtype))
+
+
+def DoubleTensor(*data_or_size: Any) -> Tensor:
+    """torch's legacy ``DoubleTensor(data)`` (a float64 copy) or ``DoubleTensor(2, 3)`` (uninitialised).
+
+    >>> DoubleTensor([1, 2]).dtype
+    dtype('float64')
+    """
+    return _legacy("DoubleTensor", np.dtype(np.float64), data_or_size)
+
+
+def IntTensor(*data_or_size: Any) -> Tensor:
+    """torch's legacy ``IntTensor(data)`` (an int32 copy) or ``IntTensor(2, 3)``.
+
+    >>> IntTensor([1, 2]).dtype
+    dtype('int32')
+    """
+    return _legacy("IntTensor", np.dtype(np.int32), data_or_size)
+
+
+def BoolTensor(*data_or_size: Any) -> Tensor:
+    """torch's legacy ``BoolTensor(data)`` (a bool copy) or ``BoolTensor(2, 3)``.
+
+    >>> BoolTensor([True, False]).tolist()
+    [True, False]
+    """
+    return _legacy("BoolTensor", np.dtype(np.bool_), data_or_size)
+
+
 __all__: list[str] = []  # ag's names, through its star import
 __all__ += functions_stacking.__all__ + random.__all__
 __all__ += ["numel", "is_floating_point", "argwhere", "inner", "amax", "amin"]
 __all__ += ["argsort", "msort", "isinf", "isposinf", "isneginf", "fmax", "fmin", "clamp_min", "clamp_max", "rsqrt"]
-__all__ += ["sgn", "deg2rad", "rad2deg", "nanmean", "trapezoid", "cumulative_trapezoid"]
+__all__ += ["sgn", "deg2rad", "rad2deg", "nanmean", "trapezoid", "cumulative_trapezoid", "signbit", "copysign"]
+__all__ += ["kthvalue", "unique_consecutive", "randint_like", "poisson", "DoubleTensor", "IntTensor", "BoolTensor"]

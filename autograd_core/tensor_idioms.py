@@ -1,5 +1,5 @@
 """PyTorch Tensor methods a second probe of everyday idioms found missing: ``take_along_dim reshape_as nanmean
-nansum unfold`` (sliding windows), ``is_floating_point new_empty get_device``, and the in-place forms of the
+nansum unfold`` (sliding windows), ``kthvalue is_floating_point new_empty get_device``, and the in-place forms of the
 pointwise methods (``abs_ exp_ log_ neg_ pow_ sqrt_ relu_ sigmoid_ tanh_ ... addcmul_ addcdiv_ lerp_
 index_fill_``). Composed from existing ops, so the out-of-place ones are differentiable; the in-place ones refuse
 what ``add_`` refuses (a leaf that requires grad outside ``no_grad``, a tensor a recorded op still needs).
@@ -23,6 +23,7 @@ from .types import Axis, DTypeLike, Number, Shape, TensorLike
 
 if TYPE_CHECKING:
     from .tensor import Tensor
+    from .tensor_torch import SortResult
 
 
 class TensorIdioms(TensorBase):
@@ -81,7 +82,8 @@ class TensorIdioms(TensorBase):
         [1.0, 2.5]
         """
         kept = _tensor.Tensor(~np.isnan(self._data))
-        return self.nansum(dim, keepdim) / kept.sum(dim, keepdim)
+        with np.errstate(invalid="ignore"):  # an all-NaN slice is 0 / 0: NaN, as torch's, without numpy's warning
+            return self.nansum(dim, keepdim) / kept.sum(dim, keepdim)
 
     def unfold(self, dimension: int, size: int, step: int) -> Tensor:
         """Every window of ``size`` along ``dimension``, ``step`` apart, as a new last axis, as PyTorch's
@@ -100,6 +102,25 @@ class TensorIdioms(TensorBase):
         windows = np.arange(0, length - size + 1, step)[:, None] + np.arange(size)[None, :]
         moved = t.reshape(1) if t.ndim == 0 else t.movedim(dimension, -1)
         return moved[..., windows].movedim(-2, dimension % max(t.ndim, 1))
+
+    def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> SortResult:
+        """The ``k``-th smallest value along ``dim`` (k from 1) and its index, as PyTorch's; the value is
+        differentiable (a gather of the sort).
+
+        >>> Tensor([[3.0, 1.0, 2.0]]).kthvalue(1, dim=1).indices.tolist()
+        [1]
+        """
+        from .tensor_torch import SortResult  # (tensor_torch imports this module's class)
+
+        t = cast("Tensor", self)
+        n = t.shape[dim] if t.ndim else 1
+        if not (isinstance(k, (int, np.integer)) and 1 <= k <= n):
+            raise ValueError(f"kthvalue: k={k!r} must be an int in [1, {n}] (the size of dim {dim} of {t.shape})")
+        if t.ndim == 0:
+            return SortResult(t, _tensor.Tensor(np.zeros((), np.int64)))
+        ordered = t.sort(dim)
+        values, indices = (part.narrow(dim, k - 1, 1) for part in ordered)
+        return SortResult(values if keepdim else values.squeeze(dim), indices if keepdim else indices.squeeze(dim))
 
     def is_floating_point(self) -> bool:
         """Whether the dtype is a float one, as PyTorch's.

@@ -197,6 +197,28 @@ def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
     return _fill(tensor, values)
 
 
+def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator: GeneratorLike = None) -> Tensor:
+    """Fill a 2-d tensor from N(0, std²), then zero ``ceil(sparsity * rows)`` random entries of each column
+    (Martens' sparse initialisation), as torch's.
+
+    >>> w = sparse_(Tensor(np.zeros((4, 3))), sparsity=0.5, generator=0)
+    >>> (w.data == 0).sum(axis=0).tolist()
+    [2, 2, 2]
+    """
+    _check("sparse_", tensor)
+    if tensor.ndim != 2 or not 0 <= sparsity <= 1:
+        raise ValueError(
+            f"nn.init.sparse_: needs a 2-d tensor and a sparsity in [0, 1], got shape {tensor.shape} and {sparsity}"
+        )
+    rng = as_generator(generator)
+    rows, cols = tensor.shape
+    values = rng.normal(0.0, std, tensor.shape)
+    zeros = math.ceil(sparsity * rows)
+    for col in range(cols):
+        values[rng.permutation(rows)[:zeros], col] = 0.0
+    return _fill(tensor, values)
+
+
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: GeneratorLike = None) -> Tensor:
     """Fill with samples of N(mean, std**2): ``normal_(w, std=0.01, generator=0)``."""
     _check("normal_", tensor)

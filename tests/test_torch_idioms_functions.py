@@ -99,6 +99,25 @@ CASES = {
     "var_mean unbiased": (lambda m: m.var_mean(m.tensor(A), dim=1, unbiased=False), [A.var(1), A.mean(1)]),
     "std_mean unbiased": (lambda m: m.std_mean(m.tensor(A), 0, True), [A.std(0, ddof=1), A.mean(0)]),
     "sort stable": (lambda m: m.sort(m.tensor([2.0, 1.0, 2.0]), stable=True).indices, [1, 0, 2]),
+    "signbit": (lambda m: m.signbit(m.tensor([-1.0, 0.0, -0.0, 2.0])), np.signbit([-1.0, 0.0, -0.0, 2.0])),
+    "copysign": (lambda m: m.copysign(m.tensor(A), m.tensor(B)), np.copysign(A, B)),
+    "kthvalue": (lambda m: m.kthvalue(m.tensor(A), 2, 1), [np.sort(A, 1)[:, 1], np.argsort(A, 1)[:, 1]]),
+    "kthvalue keepdim": (
+        lambda m: m.kthvalue(m.tensor(A), 3, dim=0, keepdim=True),
+        [np.sort(A, 0)[2:3], np.argsort(A, 0)[2:3]],
+    ),
+    "kthvalue method": (lambda m: m.tensor(V).kthvalue(1), [V.min(), V.argmin()]),
+    "unique_consecutive counts": (
+        lambda m: m.unique_consecutive(m.tensor([1, 1, 2, 2, 1]), return_counts=True),
+        [[1, 2, 1], [2, 2, 1]],
+    ),
+    "unique_consecutive inverse": (
+        lambda m: m.unique_consecutive(m.tensor([[1, 1], [3, 1]]), return_inverse=True),
+        [[1, 3, 1], [[0, 0], [1, 2]]],
+    ),
+    "DoubleTensor": (lambda m: m.DoubleTensor([1, 2]), np.array([1.0, 2.0])),
+    "IntTensor": (lambda m: m.IntTensor([1.0, 2.0]), np.array([1, 2])),
+    "BoolTensor": (lambda m: m.BoolTensor([True, False]), np.array([True, False])),
 }
 
 
@@ -165,3 +184,43 @@ def test_errors_name_the_fix() -> None:
         ag.take_along_dim(ag.tensor(A), ag.tensor([0, 1]), dim=1)
     with pytest.raises(ValueError, match="do not broadcast outside dim 1"):
         ag.take_along_dim(ag.tensor(A), ag.tensor(np.zeros((2, 1), np.int64)), dim=1)
+
+
+def test_kthvalue_gradient_reaches_the_kth_element() -> None:
+    x = ag.tensor(A, requires_grad=True)
+    x.kthvalue(2, dim=1).values.sum().backward()
+    expected = np.zeros_like(A)
+    expected[np.arange(3), np.argsort(A, 1)[:, 1]] = 1.0
+    np.testing.assert_array_equal(x.grad, expected)
+    with pytest.raises(ValueError, match=r"kthvalue: k=5 must be an int in \[1, 4\]"):
+        x.kthvalue(5)
+
+
+def test_copysign_gradient_is_the_sign_times_abs_slope() -> None:
+    """d copysign(x, s)/dx = sign(x) * sign(s), away from x = 0 (finite differences agree)."""
+    x = ag.tensor(A, requires_grad=True)
+    ag.copysign(x, ag.tensor(B)).sum().backward()
+    np.testing.assert_array_equal(x.grad, np.sign(A) * np.where(np.signbit(B), -1.0, 1.0))
+
+
+def test_randint_like_and_poisson() -> None:
+    ag.manual_seed(0)
+    r = ag.randint_like(ag.zeros(2000), 3, 6)
+    assert r.dtype == np.float64 and set(np.unique(r.numpy())) == {3.0, 4.0, 5.0}
+    assert ag.randint_like(ag.tensor([1, 2]), 4).dtype == np.int64
+    p = ag.poisson(ag.full((20000,), 3.0))
+    assert abs(p.numpy().mean() - 3.0) < 0.05 and abs(p.numpy().var() - 3.0) < 0.15  # mean = variance = rate
+    assert (p.numpy() == np.round(p.numpy())).all()
+    with pytest.raises(ValueError, match="poisson: rates must be finite and >= 0"):
+        ag.poisson(ag.tensor([-1.0]))
+
+
+def test_grad_materialize_grads() -> None:
+    """An input the output does not use gets zeros (not None) with materialize_grads, as torch's."""
+    x, unused = ag.tensor(A, requires_grad=True), ag.zeros(2, requires_grad=True)
+    gx, gu = ag.autograd.grad((x * 3).sum(), (x, unused), materialize_grads=True)
+    np.testing.assert_array_equal(gx.numpy(), np.full_like(A, 3.0))
+    np.testing.assert_array_equal(gu.numpy(), [0.0, 0.0])
+    assert ag.autograd.grad((x * 3).sum(), (x, unused), allow_unused=True)[1] is None
+    with pytest.raises(RuntimeError):
+        ag.autograd.grad((x * 3).sum(), (x, unused))

@@ -1,6 +1,7 @@
 """nn idioms a second probe of everyday torch code (/work/wt/probe2_idioms.py) found missing: ``nn.init.eye_`` and
-``nn.init.dirac_`` (identity initialisations of a linear and a conv layer) and ``DataLoader(batch_size=None)``
-(torch's unbatched loading: the examples one by one). Each was an AttributeError or ValueError before.
+``nn.init.dirac_`` (identity initialisations of a linear and a conv layer), ``nn.init.sparse_`` and
+``DataLoader(batch_size=None)`` (torch's unbatched loading: the examples one by one). Each was an AttributeError
+or ValueError before.
 """
 
 from __future__ import annotations
@@ -76,3 +77,18 @@ def test_dataloader_batch_size_none_matches_torch() -> None:
     theirs = list(torch.utils.data.DataLoader(data, batch_size=None))
     for o, t in zip(ours, theirs, strict=True):
         np.testing.assert_array_equal(np.asarray(o), t.numpy())
+
+
+def test_sparse_zeroes_a_fraction_of_each_column() -> None:
+    w = nn.init.sparse_(ag.empty(10, 6), sparsity=0.3, std=0.5, generator=0)
+    assert ((w.numpy() == 0).sum(axis=0) == 3).all()  # ceil(0.3 * 10) per column
+    assert 0.2 < w.numpy()[w.numpy() != 0].std() < 0.8
+    with pytest.raises(ValueError, match=r"nn.init.sparse_: needs a 2-d tensor and a sparsity in \[0, 1\]"):
+        nn.init.sparse_(ag.empty(3), 0.5)
+
+
+def test_sparse_matches_torch_counts() -> None:
+    torch = pytest.importorskip("torch")
+    theirs = torch.nn.init.sparse_(torch.empty(7, 4), sparsity=0.4).numpy()
+    ours = nn.init.sparse_(ag.empty(7, 4), sparsity=0.4).numpy()
+    np.testing.assert_array_equal((ours == 0).sum(axis=0), (theirs == 0).sum(axis=0))
