@@ -280,15 +280,19 @@ def minimum(a: TensorLike, b: TensorLike) -> Tensor:
     return a.minimum(b)
 
 
-def where(condition: TensorLike, input: TensorLike, other: TensorLike) -> Tensor:
-    """Pick ``input`` where ``condition`` holds, else ``other`` (broadcasting); gradients follow the pick.
-    The names are ``torch.where``'s, so its keyword call (``where(condition=..., input=..., other=...)``) works.
+def where(condition: TensorLike, input: TensorLike | None = None, other: TensorLike | None = None) -> Tensor:
+    """Pick ``input`` where ``condition`` holds, else ``other`` (broadcasting); gradients follow the pick. Torch's
+    names, so ``where(condition=..., input=..., other=...)`` works; ``where(condition)`` is ``nonzero(as_tuple=True)``.
 
     >>> x = Tensor([-2.0, 3.0])
     >>> where(x > 0, x, 0.1 * x)      # leaky relu
     Tensor([-0.2,  3. ])
     """
     condition = np.asarray(condition._data if isinstance(condition, Tensor) else condition)
+    if input is None or other is None:
+        if input is None and other is None:
+            return Tensor(condition).nonzero(as_tuple=True)  # type: ignore[return-value]  # (a tuple, as torch's)
+        raise TypeError("where: give both input and other (or neither: where(condition) is nonzero(as_tuple=True))")
     if condition.dtype != np.bool_:
         raise TypeError(
             f"where: condition must be boolean, got {condition.dtype}; compare first, e.g. where(x.data > 0, x, 0)"

@@ -48,15 +48,18 @@ def vdot(x: TensorLike, other: TensorLike) -> Tensor:
     return (a.reshape(-1) * b.reshape(-1)).sum()
 
 
-def tensordot(x: TensorLike, other: TensorLike, axes: int | Sequence[Any] = 2) -> Tensor:
+def tensordot(
+    x: TensorLike, other: TensorLike, axes: int | Sequence[Any] = 2, *, dims: int | Sequence[Any] | None = None
+) -> Tensor:
     """Sum of products over chosen axes, as ``np.tensordot`` / ``torch.tensordot``: ``axes=n`` pairs the
     last n axes of x with the first n of other; ``axes=([1, 0], [0, 1])`` names the pairs. One matmul.
+    ``dims=`` is torch's name for ``axes``.
 
     >>> tensordot(Tensor(np.ones((2, 3, 4))), Tensor(np.ones((3, 4, 5))), axes=2).shape
     (2, 5)
     """
     a, b = as_tensor(x), as_tensor(other)
-    axes_a, axes_b = _contracted(a.shape, b.shape, axes)
+    axes_a, axes_b = _contracted(a.shape, b.shape, axes if dims is None else dims)
     for i, j in zip(axes_a, axes_b):
         if a.shape[i] != b.shape[j]:
             raise ValueError(

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from .functions import as_tensor
+from .summaries import searchsorted  # (ag.searchsorted, through this module's __all__)
 from .tensor import Tensor
 from .tensor_scans import MinMax
 from .tensor_torch import SortResult
@@ -115,21 +116,27 @@ def count_nonzero(x: TensorLike, dim: Axis = None) -> Tensor:
     return as_tensor(x).count_nonzero(dim)
 
 
-def std_mean(x: TensorLike, dim: Axis = None, *, correction: int = 1, keepdim: bool = False) -> tuple[Tensor, Tensor]:
+def std_mean(
+    x: TensorLike, dim: Axis = None, unbiased: bool | None = None, *, correction: int = 1, keepdim: bool = False
+) -> tuple[Tensor, Tensor]:
     """``(std, mean)`` over ``dim`` in one call, as ``torch.std_mean``.
 
     >>> std_mean(Tensor([1.0, 3.0]))
     (Tensor(1.4142), Tensor(2.))
     """
+    correction = correction if unbiased is None else int(unbiased)  # torch's older spelling
     return as_tensor(x).std_mean(dim, correction=correction, keepdim=keepdim)
 
 
-def var_mean(x: TensorLike, dim: Axis = None, *, correction: int = 1, keepdim: bool = False) -> tuple[Tensor, Tensor]:
+def var_mean(
+    x: TensorLike, dim: Axis = None, unbiased: bool | None = None, *, correction: int = 1, keepdim: bool = False
+) -> tuple[Tensor, Tensor]:
     """``(var, mean)`` over ``dim`` in one call, as ``torch.var_mean``.
 
     >>> var_mean(Tensor([1.0, 3.0]), correction=0)
     (Tensor(1.), Tensor(2.))
     """
+    correction = correction if unbiased is None else int(unbiased)  # torch's older spelling
     return as_tensor(x).var_mean(dim, correction=correction, keepdim=keepdim)
 
 
@@ -144,4 +151,4 @@ def aminmax(x: TensorLike, *, dim: int | None = None, keepdim: bool = False) -> 
 
 __all__: list[str] = []  # ag's names, through its star import
 __all__ += ["cumprod", "logcumsumexp", "cummax", "cummin", "diff", "quantile", "nanquantile", "median", "nanmedian"]
-__all__ += ["mode", "count_nonzero", "std_mean", "var_mean", "aminmax"]
+__all__ += ["mode", "count_nonzero", "std_mean", "var_mean", "aminmax", "searchsorted"]

@@ -211,7 +211,7 @@ def flip(x: TensorLike, dims: int | Shape | list[int]) -> Tensor:
     return as_tensor(x).flip(dims)
 
 
-def sort(x: TensorLike, dim: int = -1, descending: bool = False) -> SortResult:
+def sort(x: TensorLike, dim: int = -1, descending: bool = False, *, stable: bool = True) -> SortResult:
     """``(values, indices)`` of ``x`` sorted along ``dim`` (``x.sort(dim)``), a stable sort; NaN counts as largest.
 
     >>> sort(Tensor([2.0, 1.0, 2.0]), descending=True).indices   # ties keep their order

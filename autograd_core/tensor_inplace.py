@@ -20,6 +20,7 @@ import autograd_core.tensor as _tensor  # still loading when this one is importe
 from .grad_mode import current_switches
 from .graph_state import count_writes
 from .tensor_base import TensorBase, normalize_axes
+from .tensor_idioms import TensorIdioms
 from .tensor_math import TensorMath
 from .tensor_random import TensorRandomFill
 from .types import Axis, Number, TensorLike
@@ -32,7 +33,7 @@ def _values(x: TensorLike) -> np.ndarray:
     return np.asarray(x._data if isinstance(x, TensorBase) else x)
 
 
-class TensorInPlace(TensorMath, TensorRandomFill):
+class TensorInPlace(TensorMath, TensorRandomFill, TensorIdioms):
     """In-place updates (see the module docstring)."""
 
     # ------------------------------------------------------------ in place, outside the graph (as `w -= ...`)

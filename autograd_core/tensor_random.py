@@ -1,5 +1,5 @@
-"""PyTorch's in-place random fills, ``normal_`` and ``uniform_``: ``param.normal_(0, 0.01)`` under ``no_grad``
-(d2l writes ``param.data.normal_(0, 0.01)``, but ``.data`` is a numpy array here). They draw from the
+"""PyTorch's in-place random fills, ``normal_ uniform_ exponential_ bernoulli_ random_``: ``param.normal_(0, 0.01)``
+under ``no_grad`` (d2l writes ``param.data.normal_(0, 0.01)``, but ``.data`` is a numpy array here). They draw from the
 generator ``ag.manual_seed`` seeds (or ``generator=``) and refuse what ``fill_`` refuses: a leaf that requires
 grad outside ``no_grad``, a tensor a recorded op still needs. ``Tensor`` inherits them through ``TensorInPlace``.
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 
 class TensorRandomFill(TensorBase):
-    """``normal_ uniform_`` (see the module docstring)."""
+    """``normal_ uniform_ exponential_ bernoulli_ random_`` (see the module docstring)."""
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Generator | None = None) -> Tensor:
         """Fill in place with samples of N(mean, std²), in this tensor's (float) dtype, as PyTorch's.
@@ -53,13 +53,53 @@ class TensorRandomFill(TensorBase):
             raise ValueError(f"uniform_: expects a <= b (the interval [a, b)), got a={a}, b={b}")
         return self._fill_random("uniform_", generator, lambda rng, shape: rng.uniform(a, b, shape))
 
+    def exponential_(self, lambd: float = 1.0, *, generator: Generator | None = None) -> Tensor:
+        """Fill in place with samples of the exponential distribution of rate ``lambd`` (mean 1 / lambd).
+
+        >>> bool((ag.zeros(100).exponential_(2.0).data >= 0).all())
+        True
+        """
+        rate = _number("exponential_", "lambd", lambd)
+        if not rate > 0:
+            raise ValueError(f"exponential_: the rate lambd must be > 0, got {rate}")
+        return self._fill_random("exponential_", generator, lambda rng, shape: rng.exponential(1 / rate, shape))
+
+    def bernoulli_(self, p: float = 0.5, *, generator: Generator | None = None) -> Tensor:
+        """Fill in place with 0/1 samples, 1 with probability ``p`` (a number), as PyTorch's.
+
+        >>> sorted(set(ag.zeros(50).bernoulli_(0.5).tolist()))
+        [0.0, 1.0]
+        """
+        prob = _number("bernoulli_", "p", p)
+        if not 0 <= prob <= 1:
+            raise ValueError(f"bernoulli_: p must be a probability in [0, 1], got {prob}")
+        return self._fill_random("bernoulli_", generator, lambda rng, shape: rng.random(shape) < prob, any_dtype=True)
+
+    def random_(self, low: int = 0, high: int | None = None, *, generator: Generator | None = None) -> Tensor:
+        """Fill in place with integers uniform in [low, high) (``random_(high)``: [0, high)), as PyTorch's
+        ``random_(from, to)`` (whose names are Python keywords); any dtype.
+
+        >>> t = ag.zeros(20, dtype=ag.long).random_(3, 5)
+        >>> sorted(set(t.tolist())) <= [3, 4]
+        True
+        """
+        low, high = (0, low) if high is None else (low, high)
+        if not (isinstance(low, (int, np.integer)) and isinstance(high, (int, np.integer)) and low < high):
+            raise ValueError(f"random_: needs integers low < high (the range [low, high)), got {low!r}, {high!r}")
+        draw = lambda rng, shape: rng.integers(low, high, shape)  # noqa: E731
+        return self._fill_random("random_", generator, draw, any_dtype=True)
+
     def _fill_random(
-        self, method: str, generator: Generator | None, draw: Callable[[np.random.Generator, Any], np.ndarray]
+        self,
+        method: str,
+        generator: Generator | None,
+        draw: Callable[[np.random.Generator, Any], np.ndarray],
+        any_dtype: bool = False,
     ) -> Tensor:
         from .sampling import _rng  # (sampling imports Tensor, which inherits this class)
 
         t = cast("Tensor", self)
-        if t.dtype.kind != "f":
+        if t.dtype.kind != "f" and not any_dtype:
             raise TypeError(f"{method}: fills a floating-point tensor, got {t.dtype}; make it with dtype=ag.float32")
         samples = draw(_rng(method, generator), t.shape)
         t._in_place(method)[...] = samples.astype(t.dtype, copy=False)

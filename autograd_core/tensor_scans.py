@@ -165,18 +165,22 @@ class TensorScans(TensorBase):
         count = math.prod([shape[a] for a in axes])  # np.prod of a list costs 3 us more
         return cast("Tensor", self).sum(axes, keepdims, dtype=dtype) / count
 
-    def std_mean(self, dim: Axis = None, *, correction: int = 1, keepdim: bool = False) -> tuple[Tensor, Tensor]:
+    def std_mean(
+        self, dim: Axis = None, unbiased: bool | None = None, *, correction: int = 1, keepdim: bool = False
+    ) -> tuple[Tensor, Tensor]:
         """``(std, mean)`` over ``dim`` in one call, as ``torch.std_mean`` (``correction=1``: divide by N - 1)."""
-        x = cast("Tensor", self)
+        x, correction = cast("Tensor", self), correction if unbiased is None else int(unbiased)
         return x.std(dim=dim, correction=correction, keepdim=keepdim), x.mean(dim=dim, keepdim=keepdim)
 
-    def var_mean(self, dim: Axis = None, *, correction: int = 1, keepdim: bool = False) -> tuple[Tensor, Tensor]:
+    def var_mean(
+        self, dim: Axis = None, unbiased: bool | None = None, *, correction: int = 1, keepdim: bool = False
+    ) -> tuple[Tensor, Tensor]:
         """``(var, mean)`` over ``dim``, as ``torch.var_mean``.
 
         >>> Tensor([1.0, 2.0, 3.0]).var_mean()
         (Tensor(1.), Tensor(2.))
         """
-        x = cast("Tensor", self)
+        x, correction = cast("Tensor", self), correction if unbiased is None else int(unbiased)
         return x.var(dim=dim, correction=correction, keepdim=keepdim), x.mean(dim=dim, keepdim=keepdim)
 
     def aminmax(self, *, dim: int | None = None, keepdim: bool = False) -> MinMax:

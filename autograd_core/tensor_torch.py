@@ -22,6 +22,7 @@ import numpy as np
 import autograd_core.tensor as _tensor  # still loading when this one is imported: read at call time
 
 from .delivery import PostAccumulateGradHook
+from .devices import device as Device
 from .grad_mode import current_switches
 from .index_update import TensorIndexUpdate
 from .primitives import Cos, Cumsum, Sin
@@ -95,8 +96,8 @@ class TensorTorch(TensorInPlace, TensorIndexUpdate):
         backwards = np.flip(np.argsort(np.flip(data, dim), axis=dim, kind="stable"), dim)
         return _tensor.Tensor(data.shape[dim] - 1 - backwards)
 
-    def sort(self, dim: int = -1, descending: bool = False) -> SortResult:
-        """``(values, indices)`` sorted along ``dim``; the values are differentiable (a gather).
+    def sort(self, dim: int = -1, descending: bool = False, *, stable: bool = True) -> SortResult:
+        """``(values, indices)`` sorted along ``dim`` (always stable); the values are differentiable (a gather).
 
         >>> Tensor([3.0, 1.0, 2.0]).sort(descending=True).values
         Tensor([3., 2., 1.])
@@ -391,6 +392,6 @@ class TensorTorch(TensorInPlace, TensorIndexUpdate):
         return False
 
     @property
-    def device(self) -> str:
-        """``"cpu"``: numpy's arrays live there (``x.to(w.device)`` runs as written)."""
-        return "cpu"
+    def device(self) -> Device:
+        """``ag.device("cpu")``, equal to ``"cpu"``: numpy's arrays live there (``x.to(w.device)``, ``.type``)."""
+        return Device("cpu")

@@ -145,7 +145,7 @@ def _collate(items: Sequence[Any], tensors: bool | None = None) -> Batch:
 class DataLoader:
     """Iterate over ``dataset`` in mini-batches of ``batch_size`` rows, reshuffled every epoch
     when ``shuffle`` (reproducibly from ``seed``, else from the default generator: ``ag.manual_seed``);
-    ``drop_last`` skips a final short batch.
+    ``drop_last`` skips a final short batch; ``batch_size=None`` gives the examples one by one, unbatched.
     ``dataset`` is a ``TensorDataset``, anything with ``len`` and integer indexing (a list of
     examples too), a tuple of arrays ``(X, y)`` (batches ``(xb, yb)``) or one array ``X``
     (batches ``xb``), as PyTorch. ``collate_fn(examples)`` makes a batch from a list of examples
@@ -170,7 +170,7 @@ class DataLoader:
     def __init__(
         self,
         dataset: Dataset | TensorLike | Sequence[TensorLike],
-        batch_size: int = 1,
+        batch_size: int | None = 1,
         shuffle: bool = False,
         seed: int | np.random.Generator | None = None,
         drop_last: bool = False,
@@ -194,7 +194,8 @@ class DataLoader:
                 f"DataLoader: dataset must have len() and [index] (e.g. TensorDataset(X, y)) or be "
                 f"a tuple of arrays (X, y), got {type(dataset).__name__}"
             )
-        self.batch_size = positive_int("DataLoader", "batch_size", batch_size)
+        self.auto_batch = batch_size is not None  # torch's batch_size=None: the examples one by one, unbatched
+        self.batch_size = positive_int("DataLoader", "batch_size", 1 if batch_size is None else batch_size)
         # PyTorch's num_workers / pin_memory are accepted and change nothing: batches are made here, in this
         # process (slicing numpy rows costs less than starting a worker), and there is no GPU memory to pin
         if not isinstance(num_workers, int) or isinstance(num_workers, bool) or num_workers < 0:
@@ -225,13 +226,17 @@ class DataLoader:
         for name, given in (("sampler", sampler), ("batch_sampler", batch_sampler)):
             if given is not None and not isinstance(given, Iterable):
                 raise TypeError(f"DataLoader: {name} must be an iterable of indices, got {type(given).__name__}")
-        if sampler is not None:  # torch's auto-batching: the sampler's indices in lists of batch_size
+        if (
+            sampler is not None and self.auto_batch
+        ):  # torch's auto-batching: the sampler's indices in lists of batch_size
             self.batch_sampler = BatchSampler(sampler, self.batch_size, self.drop_last)
         if seed is None and self.shuffle:  # from the default stream, as PyTorch's: ag.manual_seed(0) fixes the order
             seed = int(nn_init.as_generator(None).integers(2**63))
         self.generator = np.random.default_rng(seed)
 
     def __len__(self) -> int:
+        if not self.auto_batch and isinstance(self.sampler, Sized):
+            return len(self.sampler)
         if self.batch_sampler is not None:
             if not isinstance(self.batch_sampler, Sized):
                 raise TypeError(f"DataLoader: its batch_sampler ({type(self.batch_sampler).__name__}) has no len()")
@@ -249,6 +254,9 @@ class DataLoader:
         return order[: len(self) * self.batch_size]
 
     def __iter__(self) -> Iterator[Batch]:
+        if not self.auto_batch and self.batch_sampler is None:
+            yield from self._unbatched()
+            return
         if self.batch_sampler is not None:
             yield from self._sampled_batches()
             return
@@ -264,6 +272,13 @@ class DataLoader:
                 yield dataset.rows(rows)
             else:
                 yield _collate([dataset[int(i)] for i in rows])
+
+    def _unbatched(self) -> Iterator[Any]:
+        """torch's ``batch_size=None``: each example as indexing gives it (``collate_fn``, if given, of each)."""
+        for i in self.sampler if self.sampler is not None else self.epoch_order():
+            one = cast(TensorDataset, self.dataset).arrays[0][int(i)] if self._one_array else None
+            example = self.dataset[int(i)] if one is None else one
+            yield example if self.collate_fn is None else self.collate_fn(example)
 
     def _sampled_batches(self) -> Iterator[Batch]:
         """The batches of ``batch_sampler``'s index lists; an index may be a list itself (a dataset that

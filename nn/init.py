@@ -160,6 +160,65 @@ def constant_(tensor: Tensor, value: float) -> Tensor:
     return _fill(tensor, np.full(tensor.shape, float(value)))
 
 
+def eye_(tensor: Tensor) -> Tensor:
+    """Fill a 2-d tensor with the identity (ones on the main diagonal, rectangular allowed), as torch's: a
+    linear layer that starts by passing its input through.
+
+    >>> eye_(Tensor(np.zeros((2, 3)))).tolist()
+    [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+    """
+    _check("eye_", tensor)
+    if tensor.ndim != 2:
+        raise ValueError(
+            f"nn.init.eye_: needs a 2-d tensor (a matrix), got shape {tensor.shape}; use dirac_ for a conv"
+        )
+    return _fill(tensor, np.eye(tensor.shape[0], tensor.shape[1]))
+
+
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """Fill a conv weight (out, in, *kernel) with the Dirac delta: each output channel copies one input channel
+    through the kernel's centre, so the convolution starts as the identity (in each of ``groups``), as torch's.
+
+    >>> dirac_(Tensor(np.zeros((2, 2, 3)))).tolist()
+    [[[0.0, 1.0, 0.0], [0.0, 0.0, 0.0]], [[0.0, 0.0, 0.0], [0.0, 1.0, 0.0]]]
+    """
+    _check("dirac_", tensor)
+    if not 3 <= tensor.ndim <= 5 or tensor.shape[0] % groups:
+        raise ValueError(
+            f"nn.init.dirac_: needs a 3-, 4- or 5-d conv weight whose out_channels divide by groups={groups}, got "
+            f"shape {tensor.shape}; use eye_ for a matrix"
+        )
+    values = np.zeros(tensor.shape)
+    per_group = tensor.shape[0] // groups
+    centre = tuple(k // 2 for k in tensor.shape[2:])
+    for g in range(groups):
+        for d in range(min(per_group, tensor.shape[1])):
+            values[(g * per_group + d, d) + centre] = 1.0
+    return _fill(tensor, values)
+
+
+def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator: GeneratorLike = None) -> Tensor:
+    """Fill a 2-d tensor from N(0, std²), then zero ``ceil(sparsity * rows)`` random entries of each column
+    (Martens' sparse initialisation), as torch's.
+
+    >>> w = sparse_(Tensor(np.zeros((4, 3))), sparsity=0.5, generator=0)
+    >>> (w.data == 0).sum(axis=0).tolist()
+    [2, 2, 2]
+    """
+    _check("sparse_", tensor)
+    if tensor.ndim != 2 or not 0 <= sparsity <= 1:
+        raise ValueError(
+            f"nn.init.sparse_: needs a 2-d tensor and a sparsity in [0, 1], got shape {tensor.shape} and {sparsity}"
+        )
+    rng = as_generator(generator)
+    rows, cols = tensor.shape
+    values = rng.normal(0.0, std, tensor.shape)
+    zeros = math.ceil(sparsity * rows)
+    for col in range(cols):
+        values[rng.permutation(rows)[:zeros], col] = 0.0
+    return _fill(tensor, values)
+
+
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: GeneratorLike = None) -> Tensor:
     """Fill with samples of N(mean, std**2): ``normal_(w, std=0.01, generator=0)``."""
     _check("normal_", tensor)

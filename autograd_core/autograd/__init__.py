@@ -1,8 +1,8 @@
 """``torch.autograd``'s spellings, so torch code reads unchanged with ``torch = ag``: ``ag.autograd.grad``
-(= ``ag.grad``), ``ag.autograd.backward(tensors, grad_tensors)``, ``ag.autograd.Function``, ``gradcheck``,
-``gradgradcheck`` and ``ag.autograd.functional`` (``jacobian(func, inputs)``, ``hessian``, ``vjp``, ``jvp``,
-``hvp``, ``vhp``: torch.autograd.functional's, which take the point at once where ``ag.jacobian(f)(x)``
-returns a function).
+(``ag.grad``, plus torch's ``materialize_grads``), ``ag.autograd.backward(tensors, grad_tensors)``,
+``ag.autograd.Function``, ``gradcheck``, ``gradgradcheck`` and ``ag.autograd.functional`` (``jacobian(func,
+inputs)``, ``hessian``, ``vjp``, ``jvp``, ``hvp``, ``vhp``: torch.autograd.functional's, which take the point at
+once where ``ag.jacobian(f)(x)`` returns a function).
 
 >>> x = Tensor([1.0, 2.0], requires_grad=True)
 >>> backward([(x * x).sum()])
@@ -16,10 +16,9 @@ Tensor([[3., 0.],
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import cast
+from typing import Any, cast
 
 from .. import engine
-from ..engine import grad
 from ..function import Function, FunctionCtx, once_differentiable
 from ..gradcheck import gradcheck, gradgradcheck
 from ..tensor import Tensor
@@ -66,3 +65,30 @@ def backward(
             "(None for a tensor of one element)"
         )
     engine.backward(roots, seeds, bool(retain_graph), create_graph, inputs)
+
+
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor] | None = None,
+    grad_outputs: TensorLike | Sequence[TensorLike | None] | None = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool | None = None,
+    *,
+    materialize_grads: bool = False,
+) -> tuple[Any, ...]:
+    """torch.autograd.grad: ``ag.grad``'s gradients of ``outputs`` with respect to ``inputs``; with
+    ``materialize_grads=True`` (which allows unused inputs, as torch's) an input the outputs do not depend on
+    gets zeros of its shape instead of None.
+
+    >>> x, unused = Tensor(2.0, requires_grad=True), Tensor([1.0, 1.0], requires_grad=True)
+    >>> grad(x * x, (x, unused), materialize_grads=True)
+    (Tensor(4.), Tensor([0., 0.]))
+    """
+    grads = engine.grad(
+        outputs, inputs, grad_outputs, retain_graph, create_graph, bool(allow_unused or materialize_grads)
+    )
+    if not materialize_grads:
+        return grads
+    given = (inputs,) if isinstance(inputs, Tensor) else tuple(cast(Sequence[Tensor], inputs))
+    return tuple(t.new_zeros(t.shape) if g is None else g for g, t in zip(grads, given))
