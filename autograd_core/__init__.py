@@ -172,6 +172,8 @@ from .windows import fold, unfold
 # torch.linalg's matrix functions and torch.special's functions, with torch's top-level spellings
 from . import special  # torch.special: ag.special.gammaln, .xlogy, .log_ndtr, ...
 from .linalg_matrix import det, inverse, logdet, slogdet
+from .linalg_products import matrix_exp, matrix_power
+from .linalg_solvers import pinverse
 from .special import digamma, erfinv, lgamma, logit, polygamma, xlog1py, xlogy
 
 # dtype names as PyTorch spells them (numpy's scalar types, accepted wherever dtype= is)
@@ -390,6 +392,7 @@ __all__ = [
 # torch.linalg's matrix functions and torch.special's functions, with torch's top-level spellings
 __all__ += ["special", "det", "logdet", "slogdet", "inverse", "lgamma", "digamma", "polygamma", "erfinv"]
 __all__ += ["xlogy", "xlog1py", "logit"]
+__all__ += ["pinverse", "matrix_power", "matrix_exp"]
 # PyTorch's Tensor-level names beyond the README (tensor_scans/pointwise/layout.py): the functions_* modules' __all__
 from . import functions_layout, functions_math, functions_order  # noqa: E402
 from .functions_layout import *  # noqa: E402, F403
