@@ -19,7 +19,7 @@ import numbers
 
 import numpy as np
 
-from .functions import as_tensor
+from .functions import as_tensor, where
 from .functions import norm as _p_norm
 from .linalg_matrix import _matrices, _svd, inv
 from .tensor import Tensor
@@ -56,7 +56,8 @@ def vector_norm(x: TensorLike, ord: float = 2, dim: Axis = None, keepdim: bool =
         return _p_norm(x, ord, dim, keepdim)
     magnitude = x.abs()
     if ord == 0:  # the count of nonzeros: piecewise constant, so its gradient is 0
-        return (magnitude * 0.0).sum(dim=dim, keepdim=keepdim) + Tensor(
+        flat = where(np.ones(x.shape, bool), 0.0, magnitude)  # 0 with a zero gradient (0 * inf would be NaN)
+        return flat.sum(dim=dim, keepdim=keepdim) + Tensor(
             (x.data != 0).sum(axis=_axes(dim), keepdims=keepdim).astype(x.dtype)
         )
     if ord == -math.inf:
@@ -186,7 +187,5 @@ def cond(A: TensorLike, p: float | str | None = None) -> Tensor:
     singular = np.linalg.matrix_rank(x.data) < x.shape[-1] if x.shape[-1] else np.zeros(x.shape[:-2], bool)
     if not np.any(singular):
         return matrix_norm(x, p) * matrix_norm(inv(x), p)
-    from .functions import where
-
     safe = where(singular[..., None, None], np.eye(x.shape[-1], dtype=x.dtype), x)
     return where(singular, np.inf, matrix_norm(safe, p) * matrix_norm(inv(safe), p))

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .functions import as_tensor, stack
+from .functions import as_tensor, stack, where
 from .linalg_matrix import _matrices, inv
 from .primitives.matrix_functions import MatrixExp
 from .tensor import Tensor
@@ -35,8 +35,8 @@ def matrix_power(A: TensorLike, n: int) -> Tensor:
             f"linalg.matrix_power: n must be an int, got {n!r}; for a real power of a symmetric positive-definite "
             "matrix use its eigh: V diag(w ** p) V^T; for exp(A) linalg.matrix_exp"
         )
-    if n == 0:
-        return Tensor(np.broadcast_to(np.eye(x.shape[-1], dtype=x.dtype), x.shape).copy())
+    if n == 0:  # the identity, in the graph with a zero gradient (as torch's): a loss over A^0 still backwards
+        return where(np.ones(x.shape, bool), np.eye(x.shape[-1], dtype=x.dtype), x)
     base, n = (inv(x), -int(n)) if n < 0 else (x, int(n))
     result = None
     while n:  # binary exponentiation: multiply in the squares of base whose bit of n is set
