@@ -235,11 +235,14 @@ def cholesky_ex(A: TensorLike, *, upper: bool = False, check_errors: bool = Fals
     flat = x.data.reshape(-1, *x.shape[-2:])
     flat_info = np.zeros(flat.shape[0], np.int32)
     partial = np.zeros_like(flat)
-    for i, matrix in enumerate(flat):
-        try:
-            np.linalg.cholesky(matrix)
-        except np.linalg.LinAlgError:
-            partial[i], flat_info[i] = _cholesky_failure(matrix)
+    try:
+        np.linalg.cholesky(flat)  # the usual case, all positive definite: one batched call
+    except np.linalg.LinAlgError:
+        for i, matrix in enumerate(flat):  # find which, and LAPACK's partial factor of those
+            try:
+                np.linalg.cholesky(matrix)
+            except np.linalg.LinAlgError:
+                partial[i], flat_info[i] = _cholesky_failure(matrix)
     info = flat_info.reshape(x.shape[:-2])
     if check_errors or not np.any(info):
         lower = cholesky(x)

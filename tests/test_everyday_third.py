@@ -135,7 +135,7 @@ def test_norm_by_hand_and_finite_at_zero():
     y.norm(p=0.5).backward()  # |x|^0.5's slope is infinite at 0 too
     assert np.isfinite(y.grad).all() and y.grad[0, 1] == 0.0
     assert Tensor(np.ones(4, np.float32)).norm().dtype == np.float32
-    with pytest.raises(ValueError, match=r"norm: p must be a number > 0, math.inf or 'fro', got 0"):
+    with pytest.raises(ValueError, match=r"norm: p must be a number > 0, math.inf, 'fro' or 'nuc', got 0"):
         x.norm(p=0)
 
 

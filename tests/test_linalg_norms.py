@@ -212,3 +212,14 @@ def test_norm_dispatch_matches_torch():
     x = rng(11).standard_normal((3, 4))
     for kwargs in ({}, {"ord": 2}, {"ord": "nuc"}, {"ord": -1, "dim": 0}, {"ord": math.inf, "dim": (1, 0)}):
         against_torch(lambda t, k=kwargs: ag.linalg.norm(t, **k), lambda t, k=kwargs: torch.linalg.norm(t, **k), [x])
+
+
+def test_torch_norm_spelling_of_the_nuclear_norm():
+    # torch.norm(A, "nuc") and A.norm("nuc", dim): refused before ("p must be a number > 0, math.inf or 'fro'")
+    a = leaf([[3.0, 0.0], [0.0, -4.0]])
+    assert ag.norm(a, "nuc").item() == pytest.approx(7.0, rel=1e-15)
+    a.norm("nuc").backward()
+    np.testing.assert_allclose(a.grad, [[1.0, 0.0], [0.0, -1.0]], atol=1e-15)  # U V^T = sign(diag)
+    torch = pytest.importorskip("torch")
+    x = rng(12).standard_normal((2, 3, 4))
+    against_torch(lambda t: t.norm("nuc", dim=(0, 2)), lambda t: t.norm("nuc", dim=(0, 2)), [x])
