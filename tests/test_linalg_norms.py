@@ -220,6 +220,6 @@ def test_torch_norm_spelling_of_the_nuclear_norm():
     assert ag.norm(a, "nuc").item() == pytest.approx(7.0, rel=1e-15)
     a.norm("nuc").backward()
     np.testing.assert_allclose(a.grad, [[1.0, 0.0], [0.0, -1.0]], atol=1e-15)  # U V^T = sign(diag)
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     x = rng(12).standard_normal((2, 3, 4))
     against_torch(lambda t: t.norm("nuc", dim=(0, 2)), lambda t: t.norm("nuc", dim=(0, 2)), [x])
