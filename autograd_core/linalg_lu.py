@@ -3,9 +3,9 @@
 positive-definite) matrix in an ``info`` array instead of raising, as torch's.
 
 The factorisation is partial pivoting written in numpy (LAPACK's getf2: the largest |pivot| in the column, the first
-one on a tie), vectorised over the batch; ``info`` is the 1-based index of the first zero pivot, 0 when there is none.
-``lu_solve`` is differentiable in LU and B (two triangular solves); ``lu_factor`` and ``lu`` are differentiable for
-square matrices (torch's ``linalg_lu_backward``: gA = P L^-T [tril(L^T gL, -1) + triu(gU U^T)] U^-T), composed.
+one on a tie), vectorised over the batch, in the ``LuFactor`` primitive (``primitives/matrix_functions.py``), whose
+vjp is torch's for square matrices (twice differentiable); ``info`` is the 1-based index of the first zero pivot, 0
+when there is none. ``lu_solve`` is differentiable in LU and B (two triangular solves).
 
 >>> LU, pivots = lu_factor(Tensor([[1.0, 2.0], [3.0, 4.0]]))
 >>> pivots, lu_solve(LU, pivots, Tensor([[5.0], [11.0]]))  # row 2 is the first pivot; x = (1, 2)
@@ -22,6 +22,7 @@ import numpy as np
 from .functions import as_tensor, where
 from .linalg_matrix import _matrices, cholesky, inv
 from .linalg_solvers import solve_triangular
+from .primitives.matrix_functions import LuFactor, lu_array, permutation_from_pivots
 from .tensor import Tensor
 from .types import TensorLike
 
@@ -55,43 +56,6 @@ class CholeskyExResult(NamedTuple):
     info: Tensor
 
 
-def _lu_array(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(packed LU, 1-based pivots, info) of each (..., m, n) matrix: LAPACK's getf2, one column at a time."""
-    m, n = x.shape[-2:]
-    k = min(m, n)
-    a = x.reshape(-1, m, n).astype(x.dtype, copy=True)
-    batch = np.arange(a.shape[0])
-    pivots = np.zeros((a.shape[0], k), np.int32)
-    info = np.zeros(a.shape[0], np.int32)
-    for j in range(k):
-        p = j + np.argmax(np.abs(a[:, j:, j]), axis=-1)  # the first largest, as LAPACK's idamax
-        pivots[:, j] = p + 1
-        row_j = a[batch, j].copy()
-        a[batch, j] = a[batch, p]
-        a[batch, p] = row_j
-        pivot = a[:, j, j]
-        zero = pivot == 0
-        info[(info == 0) & zero] = j + 1
-        multipliers = a[:, j + 1 :, j] / np.where(zero, 1, pivot)[:, None]  # a zero pivot: its column is all 0
-        a[:, j + 1 :, j] = multipliers
-        a[:, j + 1 :, j + 1 :] -= multipliers[:, :, None] * a[:, j, None, j + 1 :]
-    return a.reshape(x.shape), pivots.reshape(*x.shape[:-2], k), info.reshape(x.shape[:-2])
-
-
-def _permutation(pivots: np.ndarray, m: int, dtype: np.dtype) -> np.ndarray:
-    """P (..., m, m) with A = P L U from LAPACK's 1-based row swaps."""
-    flat = pivots.reshape(-1, pivots.shape[-1]) - 1
-    order = np.tile(np.arange(m), (flat.shape[0], 1))  # (P^T A)[i] = A[order[i]]
-    batch = np.arange(flat.shape[0])
-    for j in range(flat.shape[1]):
-        swapped = order[batch, flat[:, j]].copy()
-        order[batch, flat[:, j]] = order[:, j]
-        order[:, j] = swapped
-    permutation = np.zeros((flat.shape[0], m, m), dtype)
-    permutation[batch[:, None], order, np.arange(m)] = 1.0  # P[order[i], i] = 1
-    return permutation.reshape(*pivots.shape[:-1], m, m)
-
-
 def _unpack(packed: Tensor) -> tuple[Tensor, Tensor]:
     """L (unit lower, (..., m, k)) and U (upper, (..., k, n)) from the packed LU."""
     m, n = packed.shape[-2:]
@@ -101,29 +65,10 @@ def _unpack(packed: Tensor) -> tuple[Tensor, Tensor]:
     return lower, upper
 
 
-def _differentiable_lu(x: Tensor) -> tuple[Tensor, np.ndarray, np.ndarray, np.ndarray]:
-    """(packed LU as a function of x, pivots, P, info): for a square x, the packed LU is P^T x rebuilt as
-    L + U - I through solves with the constant factors, so its gradient is the LU's."""
-    packed, pivots, info = _lu_array(x.data)
-    permutation = _permutation(pivots, x.shape[-2], x.dtype)
-    if not x.requires_grad:
-        return Tensor(packed), pivots, permutation, info
-    m, n = x.shape[-2:]
-    if m != n or np.any(info):
-        raise ValueError(
-            f"linalg.lu_factor: the gradient of an LU is defined here for square nonsingular matrices, got shape "
-            f"{x.shape}{' with a zero pivot' if m == n else ''}; detach A (A.detach()) to factor it without one"
-        )
-    lower0, upper0 = _unpack(Tensor(packed))
-    # L = L0 tril1(L0^-1 dA' U0^-1), U = triu(L0^-1 dA' U0^-1) U0 at first order (dA' = P^T dA): the
-    # exact factors come from the constant ones; this Tensor expression carries the first-order change
-    inner = solve_triangular(lower0, Tensor(permutation).mT @ x, upper=False, unitriangular=True)
-    inner = solve_triangular(upper0, inner, upper=True, left=False)  # L0^-1 P^T A U0^-1 = I at A0
-    strict = np.tril(np.ones((n, n), x.dtype), -1)
-    change = inner - np.eye(n, dtype=x.dtype)
-    lower_change = lower0.data @ (change * strict)  # zero at A0; its gradient is dL's
-    upper_change = (change * (1 - strict)) @ upper0.data
-    return Tensor(packed) + lower_change + upper_change, pivots, permutation, info
+def _factor(x: Tensor) -> tuple[Tensor, np.ndarray, np.ndarray]:
+    """(packed LU, the LuFactor primitive's output; pivots; P): the pivots are piecewise constant, so computed apart."""
+    pivots = lu_array(x.data)[1]
+    return Tensor.apply(LuFactor, x), pivots, permutation_from_pivots(pivots, x.shape[-2], x.dtype)
 
 
 def lu_factor(A: TensorLike, *, pivot: bool = True) -> LuFactorResult:
@@ -137,7 +82,7 @@ def lu_factor(A: TensorLike, *, pivot: bool = True) -> LuFactorResult:
     """
     if not pivot:
         raise ValueError("linalg.lu_factor: pivot=False is not supported on the CPU (torch neither); use pivot=True")
-    packed, pivots, _, _ = _differentiable_lu(_matrices("lu_factor", A, square=False))
+    packed, pivots, _ = _factor(_matrices("lu_factor", A, square=False))
     return LuFactorResult(packed, Tensor(pivots))
 
 
@@ -150,7 +95,7 @@ def lu(A: TensorLike, *, pivot: bool = True) -> LuResult:
     """
     if not pivot:
         raise ValueError("linalg.lu: pivot=False is not supported on the CPU (torch neither); use pivot=True")
-    packed, _, permutation, _ = _differentiable_lu(_matrices("lu", A, square=False))
+    packed, _, permutation = _factor(_matrices("lu", A, square=False))
     lower, upper = _unpack(packed)
     return LuResult(Tensor(permutation), lower, upper)
 
@@ -171,7 +116,7 @@ def lu_solve(LU: TensorLike, pivots: TensorLike, B: TensorLike, *, left: bool = 
             f"linalg.lu_solve: pivots must be integers of shape {(*packed.shape[:-2], n)} (lu_factor's), got "
             f"{pivot_array.dtype} of shape {pivot_array.shape}"
         )
-    permutation = Tensor(_permutation(pivot_array, n, packed.dtype))
+    permutation = Tensor(permutation_from_pivots(pivot_array, n, packed.dtype))
     lower, upper = _unpack(packed)
     if left and not adjoint:  # P L U X = B
         y = solve_triangular(lower, permutation.mT @ b, upper=False, unitriangular=True)
@@ -198,7 +143,7 @@ def inv_ex(A: TensorLike, *, check_errors: bool = False) -> InvExResult:
     Tensor([0, 2], dtype=int32)
     """
     x = _matrices("inv_ex", A)
-    info = Tensor(_lu_array(x.data)[2])
+    info = Tensor(lu_array(x.data)[2])
     singular = info.data > 0
     if not np.any(singular):
         return InvExResult(inv(x), info)

@@ -1,4 +1,4 @@
-"""Cases for the torch.linalg decompositions (det, slogdet, inv, solve, cholesky, qr, eigh, svd), matrix_exp and pinv,
+"""Cases for the torch.linalg decompositions (det, slogdet, inv, solve, cholesky, qr, eigh, svd), matrix_exp, pinv, lu,
 and the gamma-family special functions (lgamma, digamma, polygamma, erfinv): rows of ``primitive_cases.CASES``, so
 each is gradchecked in float64, in float32, to second order and against torch.
 
@@ -122,6 +122,9 @@ def linalg_cases():
         # matrix_exp and pinv (primitives/matrix_functions.py); pinv away from rank changes (random full rank)
         Case("matrix_exp(3,3)", ag.linalg.matrix_exp, ((3, 3),), lambda a: t().linalg.matrix_exp(a)),
         Case("matrix_exp(2,4,4)", ag.linalg.matrix_exp, ((2, 4, 4),), lambda a: t().linalg.matrix_exp(a)),
+        Case(
+            "lu_factor(2,3,3)", lambda a: ag.linalg.lu_factor(a).LU, ((2, 3, 3),), lambda a: t().linalg.lu_factor(a).LU
+        ),
         Case("pinv_tall(2,4,3)", ag.linalg.pinv, ((2, 4, 3),), lambda a: t().linalg.pinv(a)),
         Case("pinv_wide(3,5)", ag.linalg.pinv, ((3, 5),), lambda a: t().linalg.pinv(a)),
         Case(

@@ -1,4 +1,5 @@
-"""Matrix functions with a derivative of their own: the exponential (``MatrixExp``) and the pseudo-inverse (``Pinv``).
+"""Matrix functions with a derivative of their own: the exponential (``MatrixExp``), the pseudo-inverse (``Pinv``) and
+the packed LU factorisation (``LuFactor``, its vjp PyTorch's ``linalg_lu_backward`` for a square matrix).
 
 ``MatrixExp`` is scaling and squaring with the degree-13 Padé approximant (N. J. Higham, "The scaling and squaring
 method for the matrix exponential revisited", SIAM J. Matrix Anal. Appl. 26(4), 2005, algorithm 2.3), and its vjp
@@ -15,6 +16,7 @@ dP = -P dA P + P P^T dA^T (I - A P) + (I - P A) dA^T P^T P.
 import numpy as np
 
 from . import Primitive, call
+from .decompositions import Solve
 from .linalg import _matrix_transpose
 from .shape import Concatenate
 
@@ -122,3 +124,79 @@ class Pinv(Primitive):
         left_null = g_t @ (out @ p_t)  # g^T P P^T, then (I - A P) applied on its left
         right_null = (p_t @ out) @ g_t  # P^T P g^T, then (I - P A) applied on its right
         return -(p_t @ g @ p_t) + (left_null - x @ (out @ left_null)) + (right_null - (right_null @ out) @ x)
+
+
+def lu_array(x):
+    """(packed LU, 1-based pivots, info) of each (..., m, n) matrix by partial pivoting, as LAPACK's getf2: the
+    first largest |entry| of the column is the pivot; info is the 1-based index of the first zero pivot, else 0."""
+    x = np.asarray(x)
+    m, n = x.shape[-2:]
+    k = min(m, n)
+    a = x.reshape(-1, m, n).astype(x.dtype, copy=True)
+    batch = np.arange(a.shape[0])
+    pivots = np.zeros((a.shape[0], k), np.int32)
+    info = np.zeros(a.shape[0], np.int32)
+    for j in range(k):
+        p = j + np.argmax(np.abs(a[:, j:, j]), axis=-1)
+        pivots[:, j] = p + 1
+        row_j = a[batch, j].copy()
+        a[batch, j] = a[batch, p]
+        a[batch, p] = row_j
+        pivot = a[:, j, j]
+        zero = pivot == 0
+        info[(info == 0) & zero] = j + 1
+        multipliers = a[:, j + 1 :, j] / np.where(zero, 1, pivot)[:, None]  # a zero pivot: its column is all 0
+        a[:, j + 1 :, j] = multipliers
+        a[:, j + 1 :, j + 1 :] -= multipliers[:, :, None] * a[:, j, None, j + 1 :]
+    return a.reshape(x.shape), pivots.reshape(*x.shape[:-2], k), info.reshape(x.shape[:-2])
+
+
+def permutation_from_pivots(pivots, m, dtype):
+    """P (..., m, m) with A = P L U, from LAPACK's 1-based row swaps."""
+    pivots = np.asarray(pivots)
+    flat = pivots.reshape(-1, pivots.shape[-1]) - 1
+    order = np.tile(np.arange(m), (flat.shape[0], 1))  # (P^T A)[i] = A[order[i]]
+    batch = np.arange(flat.shape[0])
+    for j in range(flat.shape[1]):
+        swapped = order[batch, flat[:, j]].copy()
+        order[batch, flat[:, j]] = order[:, j]
+        order[:, j] = swapped
+    permutation = np.zeros((flat.shape[0], m, m), dtype)
+    permutation[batch[:, None], order, np.arange(m)] = 1.0  # P[order[i], i] = 1
+    return permutation.reshape(*pivots.shape[:-1], m, m)
+
+
+class LuFactor(Primitive):
+    """The packed LU of (..., m, n) with partial pivoting, P^T A = L U (L unit lower, strictly below the
+    diagonal; U on and above it). The pivots are piecewise constant: ``ag.linalg.lu_factor`` computes them apart.
+    The vjp (PyTorch's ``linalg_lu_backward`` for square A): with gL = strict_tril(g), gU = triu(g),
+    gA = P L^-T [strict_tril(L^T gL) + triu(gU U^T)] U^-T, two triangular solves on L and U read from the output."""
+
+    @staticmethod
+    def forward(x):
+        return lu_array(x)[0]
+
+    @staticmethod
+    def vjp(i, g, out, x):
+        m, n = x.shape[-2:]
+        if m != n:
+            raise ValueError(
+                f"lu_factor: backward is supported for square matrices only, got ({m}, {n}); for a least-squares "
+                "problem differentiate linalg.lstsq (or linalg.pinv) instead"
+            )
+        dtype = np.asarray(out).dtype
+        strict = np.tril(np.ones((n, n), dtype), -1)
+        lower = out * strict + np.eye(n, dtype=dtype)
+        upper = out * (1 - strict)
+        pivots, info = lu_array(np.asarray(x))[1:]
+        if np.any(info):
+            raise ValueError(
+                "lu_factor: backward is undefined where U has a zero on its diagonal (a singular matrix); "
+                "detach it (A.detach()) or perturb it slightly"
+            )
+        inner = (_matrix_transpose(lower) @ (g * strict)) * strict + ((g * (1 - strict)) @ _matrix_transpose(upper)) * (
+            1 - strict
+        )
+        left = call(Solve, _matrix_transpose(lower), inner)  # L^-T M
+        grad_permuted = _matrix_transpose(call(Solve, upper, _matrix_transpose(left)))  # (L^-T M) U^-T
+        return permutation_from_pivots(pivots, n, dtype) @ grad_permuted
