@@ -144,7 +144,7 @@ from .grad_mode import (
 )
 from .gradcheck import central_difference, gradcheck, gradgradcheck
 from .graph_state import structure_changed
-from .linalg import renorm
+from .linalg import matrix_exp, matrix_power, renorm
 from .primitives import PRIMITIVES, Primitive, sum_to
 from .sampling import (
     Generator,
@@ -172,6 +172,7 @@ from .windows import fold, unfold
 # torch.linalg's matrix functions and torch.special's functions, with torch's top-level spellings
 from . import distributions, special  # torch.special: ag.special.gammaln, ...; ag.distributions.Normal, ...
 from .linalg_matrix import det, inverse, logdet, slogdet
+from .linalg_solvers import pinverse
 from .special import digamma, erfinv, lgamma, logit, polygamma, xlog1py, xlogy
 
 # dtype names as PyTorch spells them (numpy's scalar types, accepted wherever dtype= is)
@@ -387,9 +388,8 @@ __all__ = [
     "bucketize",
     "linalg",
 ]
-# torch.linalg's matrix functions and torch.special's functions, with torch's top-level spellings
 __all__ += ["special", "det", "logdet", "slogdet", "inverse", "lgamma", "digamma", "polygamma", "erfinv"]
-__all__ += ["xlogy", "xlog1py", "logit", "distributions"]
+__all__ += ["xlogy", "xlog1py", "logit", "distributions", "pinverse", "matrix_power", "matrix_exp"]
 # PyTorch's Tensor-level names beyond the README (tensor_scans/pointwise/layout.py): the functions_* modules' __all__
 from . import functions_idioms, functions_layout, functions_math, functions_order  # noqa: E402
 from .functions_idioms import *  # noqa: E402, F403

@@ -320,15 +320,19 @@ def masked_fill(x: TensorLike, mask: TensorLike, value: TensorLike) -> Tensor:
 
 def norm(x: TensorLike, p: float | str = 2, dim: Axis = None, keepdim: bool = False) -> Tensor:
     """The p-norm of ``x`` over ``dim`` (all elements by default), as PyTorch's ``t.norm()``: p = 2
-    ("fro"), 1, ``math.inf`` or any p > 0. At a zero vector its gradient is 0 (PyTorch's subgradient), not NaN.
+    ("fro"), 1, ``math.inf``, any p > 0, or "nuc" (of matrices). At a zero vector its gradient is 0, not NaN.
 
     >>> norm(Tensor([3.0, -4.0])), norm(Tensor([3.0, -4.0]), p=1)
     (Tensor(5.), Tensor(7.))
     """
     x = as_tensor(x)
+    if p == "nuc":  # torch.norm(A, "nuc"): the nuclear norm of the matrices in the two dims
+        from .linalg_norms import matrix_norm  # (it imports this module: read at call time)
+
+        return matrix_norm(x, "nuc", (-2, -1) if dim is None else dim, keepdim)  # type: ignore[arg-type]
     p = 2 if p == "fro" else p
     if isinstance(p, bool) or not isinstance(p, (int, float)) or not p > 0:
-        raise ValueError(f"norm: p must be a number > 0, math.inf or 'fro', got {p!r}")
+        raise ValueError(f"norm: p must be a number > 0, math.inf, 'fro' or 'nuc', got {p!r}")
     if p == 1 or p == np.inf:
         return x.abs().sum(dim=dim, keepdim=keepdim) if p == 1 else x.abs().max(dim=dim, keepdim=keepdim)
     # Powers and roots of 1 instead of 0, then zeroed: finite gradients, 0 there (not inf * 0 = NaN)

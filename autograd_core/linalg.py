@@ -1,9 +1,10 @@
 """``torch.linalg``: the matrix functions (det, slogdet, inv, solve, cholesky, qr, eigh, eigvalsh, svd, svdvals, from
-``linalg_matrix.py``) and the norms, over ``ag.norm`` (functions.py, which owns the formula and its gradient at 0):
-``ag.linalg.vector_norm`` and ``ag.linalg.norm``, as Raschka's chapter 12 writes ``torch.linalg.norm(t1, ord=2,
-dim=1)``. Matrix norms other than Frobenius (spectral, nuclear, max row or column sum) are not here; each is refused
-saying so. ``ag.renorm`` (``torch.renorm``, max-norm regularisation's rescaling) lives here too, on the same
-norm.
+``linalg_matrix.py``), the norms (vector_norm, matrix_norm, norm, cond: ``linalg_norms.py``), least squares and rank
+(pinv, lstsq, matrix_rank, solve_triangular: ``linalg_solvers.py``), products (matrix_power, matrix_exp,
+multi_dot, vander, diagonal: ``linalg_products.py``) and the LU family with the ``_ex`` variants that report
+instead of raising (lu_factor, lu_solve, lu, inv_ex, cholesky_ex: ``linalg_lu.py``), as Raschka's chapter 12
+writes ``torch.linalg.norm(t1, ord=2, dim=1)``. ``ag.renorm`` (``torch.renorm``, max-norm regularisation's
+rescaling) lives here too, on the same norm.
 
 >>> from autograd_core import linalg
 >>> linalg.norm(Tensor([[3.0, 4.0], [6.0, 8.0]]), ord=2, dim=1)
@@ -19,6 +20,17 @@ import numpy as np
 
 from .functions import as_tensor, where
 from .functions import norm as _p_norm
+from .linalg_lu import (  # noqa: F401 (re-exported: ag.linalg.lu_factor, ...)
+    CholeskyExResult,
+    InvExResult,
+    LuFactorResult,
+    LuResult,
+    cholesky_ex,
+    inv_ex,
+    lu,
+    lu_factor,
+    lu_solve,
+)
 from .linalg_matrix import (  # noqa: F401 (re-exported: ag.linalg.det, ...)
     EighResult,
     QrResult,
@@ -35,41 +47,13 @@ from .linalg_matrix import (  # noqa: F401 (re-exported: ag.linalg.det, ...)
     svd,
     svdvals,
 )
+from .linalg_norms import cond, matrix_norm, norm, vector_norm  # noqa: F401
+from .linalg_products import diagonal, matrix_exp, matrix_power, multi_dot, vander  # noqa: F401
+from .linalg_solvers import LstsqResult, lstsq, matrix_rank, pinv, solve_triangular  # noqa: F401
 from .tensor import Tensor
-from .types import Axis, TensorLike
+from .types import TensorLike
 
 LinAlgError = np.linalg.LinAlgError  # torch.linalg.LinAlgError's name (here a ValueError, as numpy's)
-
-
-def vector_norm(x: TensorLike, ord: float = 2, dim: Axis = None, keepdim: bool = False) -> Tensor:
-    """The ``ord``-norm of ``x``'s elements over ``dim`` (all of them by default), as ``torch.linalg.vector_norm``.
-
-    >>> vector_norm(Tensor([[3.0, 0.0], [0.0, -4.0]]))
-    Tensor(5.)
-    """
-    return _p_norm(x, ord, dim, keepdim)
-
-
-def norm(x: TensorLike, ord: float | str | None = None, dim: Axis = None, keepdim: bool = False) -> Tensor:
-    """``torch.linalg.norm``: a vector norm over one ``dim`` (or of a 1-d ``x``), the Frobenius norm of a
-    matrix (``ord=None`` or ``'fro'``, over a 2-d ``x`` or two ``dim``), and with ``ord`` and ``dim`` both None
-    the 2-norm of every element.
-
-    >>> norm(Tensor([3.0, -4.0]), ord=1)
-    Tensor(7.)
-    """
-    x = as_tensor(x)
-    dims = (dim,) if isinstance(dim, int) else tuple(dim) if dim is not None else None
-    vectors = len(dims) == 1 if dims is not None else x.ndim == 1
-    if ord is None or (vectors and not isinstance(ord, str)):
-        return _p_norm(x, 2 if ord is None else ord, dim, keepdim)
-    if not vectors and ord == "fro" and ((dims is not None and len(dims) == 2) or (dims is None and x.ndim == 2)):
-        return _p_norm(x, 2, dim, keepdim)
-    raise ValueError(
-        f"linalg.norm: ord={ord!r} over dim={dim!r} of a tensor of shape {x.shape} is not supported here (only "
-        "vector norms, over one dim or of a 1-d tensor, and the Frobenius norm 'fro' of a matrix); for a spectral "
-        "or nuclear norm's value, use np.linalg.norm(t.data, ord, axis)"
-    )
 
 
 def renorm(x: TensorLike, p: float, dim: int, maxnorm: float) -> Tensor:

@@ -72,6 +72,8 @@ _BOOLEAN_UFUNCS = {
 
 # What to write instead, for ufuncs a user is likely to reach for.
 _INSTEAD = {
+    "eig": "ag.linalg.eigh(A) for a symmetric A (a general A's eigenvalues may be complex: not supported)",
+    "eigvals": "ag.linalg.eigvalsh(A) for a symmetric A (a general A's eigenvalues may be complex: not supported)",
     "log2": "ag.log(t) / np.log(2)",
     "log10": "ag.log(t) / np.log(10)",
     "exp2": "2 ** t",
@@ -131,6 +133,10 @@ def array_function(func, args, kwargs):
     if func in VALUE_FUNCTIONS or (func is np.where and len(args) + len(kwargs) == 1):  # where(c): indices
         return func(*_values(args), **_values(kwargs))
     op = FUNCTIONS.get(func)
+    if op is None and "linalg" in (getattr(func, "__module__", None) or ""):
+        from .numpy_linalg import FUNCTIONS as LINALG  # np.linalg.inv, .solve, .norm: ag.linalg's
+
+        op = LINALG.get(func)
     if op is not None:
         return op(*args, **kwargs)
     place = "np.linalg." if "linalg" in (getattr(func, "__module__", None) or "") else "np."  # np.linalg.inv
@@ -287,19 +293,7 @@ def _einsum(subscripts, *operands, out=None, dtype=None, order="K", casting="saf
     return einsum(subscripts, *operands)  # (optimize= only orders numpy's own work: nothing to refuse)
 
 
-def _linalg_norm(x, ord=None, axis=None, keepdims=False):
-    """np.linalg.norm as ag.norm where they agree: ord None ('fro'), or any p-norm of vectors (1-d, or one axis)."""
-    vectors = np.ndim(_values(x)) == 1 or isinstance(axis, (int, np.integer))
-    if ord is None or (ord == "fro" and not vectors) or (vectors and isinstance(ord, (int, float)) and ord > 0):
-        return F.norm(x, 2 if ord in (None, "fro") else ord, axis, keepdims)
-    raise TypeError(
-        f"np.linalg.norm(..., ord={ord!r}) of a matrix is not supported for Tensors (a matrix norm, not a p-norm "
-        "of its elements); use t.norm(p, dim) for p-norms, or np.linalg.norm(t.data, ...) for the value only"
-    )
-
-
 FUNCTIONS = {
-    np.linalg.norm: _linalg_norm,
     np.sum: _reduction("sum"),
     np.nansum: _nansum,
     np.mean: _reduction("mean"),

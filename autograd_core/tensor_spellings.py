@@ -2,9 +2,9 @@
 ``log10`` and ``log2`` (composed: ``log x / log b``, so differentiable with no rule of their own), and a
 clear error for ``t.max(dim).values`` / ``.indices``: ``t.max(dim)`` here is the values themselves (as
 ``amax``), ``t.argmax(dim)`` the indices; ``broadcast_to`` (moved here: tensor.py is full); torch's linalg and
-special methods (``A.det() A.inverse() x.lgamma() x.erfinv()``, over ``ag.linalg``/``ag.special``). (``stride``,
-``is_contiguous`` and ``contiguous``, which fast.ai's course and minitorch's module 2 read, live with the storage
-in tensor_memory.py.) ``Tensor`` inherits them through ``TensorMath``.
+special methods (``A.det() A.inverse() A.pinverse() A.matrix_exp() x.lgamma()``, over ``ag.linalg``/``ag.special``).
+(``stride``, ``is_contiguous`` and ``contiguous``, which fast.ai's course and minitorch's module 2 read, live with
+the storage in tensor_memory.py.) ``Tensor`` inherits them through ``TensorMath``.
 
 >>> x = Tensor([10.0, 100.0], requires_grad=True)
 >>> x.log10().sum().backward()
@@ -83,6 +83,32 @@ class TensorSpellings(TensorMemory):
         from .linalg_matrix import inverse
 
         return inverse(self)
+
+    def pinverse(self, rcond: float = 1e-15) -> Tensor:
+        """``ag.linalg.pinv`` with torch's ``pinverse`` cutoff: singular values <= rcond * s_max count as 0.
+
+        >>> Tensor([[2.0, 0.0]]).pinverse().tolist(), Tensor([[1.0, 1.0], [0.0, 1.0]]).matrix_power(2).tolist()
+        ([[0.5], [0.0]], [[1.0, 2.0], [0.0, 1.0]])
+        """
+        from .linalg_solvers import pinv
+
+        return pinv(self, rtol=rcond)
+
+    def matrix_power(self, n: int) -> Tensor:
+        """``ag.linalg.matrix_power``: A^n for an integer n (negative through the inverse)."""
+        from .linalg_products import matrix_power
+
+        return matrix_power(self, n)
+
+    def matrix_exp(self) -> Tensor:
+        """``ag.linalg.matrix_exp``: exp(A), differentiable.
+
+        >>> Tensor([[0.0, 1.0], [0.0, 0.0]]).matrix_exp().tolist()
+        [[1.0, 1.0], [0.0, 1.0]]
+        """
+        from .linalg_products import matrix_exp
+
+        return matrix_exp(self)
 
     def lgamma(self) -> Tensor:
         """``ag.lgamma``: log|Γ(x)|, elementwise."""

@@ -1,6 +1,6 @@
-"""Cases for the torch.linalg decompositions (det, slogdet, inv, solve, cholesky, qr, eigh, svd) and the gamma-family
-special functions (lgamma, digamma, polygamma, erfinv): rows of ``primitive_cases.CASES``, so each is gradchecked
-in float64, in float32, to second order and against torch.
+"""Cases for the torch.linalg decompositions (det, slogdet, inv, solve, cholesky, qr, eigh, svd), matrix_exp, pinv, lu,
+and the gamma-family special functions (lgamma, digamma, polygamma, erfinv): rows of ``primitive_cases.CASES``, so
+each is gradchecked in float64, in float32, to second order and against torch.
 
 Inputs stay where the functions are smooth: well-conditioned matrices (a random one plus n I), symmetric
 positive-definite ones built inside the case (A A^T + n I, so the finite differences stay symmetric, as the
@@ -119,6 +119,20 @@ def linalg_cases():
         Case("qr_tall(2,4,3)", lambda a: _qr_loss(a, ag.linalg), ((2, 4, 3),), lambda a: _qr_loss(a, t().linalg)),
         Case("qr_wide(3,5)", lambda a: _qr_loss(a, ag.linalg), ((3, 5),), lambda a: _qr_loss(a, t().linalg)),
         Case("svdvals(4,2)", ag.linalg.svdvals, ((4, 2),), lambda a: t().linalg.svdvals(a)),
+        # matrix_exp and pinv (primitives/matrix_functions.py); pinv away from rank changes (random full rank)
+        Case("matrix_exp(3,3)", ag.linalg.matrix_exp, ((3, 3),), lambda a: t().linalg.matrix_exp(a)),
+        Case("matrix_exp(2,4,4)", ag.linalg.matrix_exp, ((2, 4, 4),), lambda a: t().linalg.matrix_exp(a)),
+        Case(
+            "lu_factor(2,3,3)", lambda a: ag.linalg.lu_factor(a).LU, ((2, 3, 3),), lambda a: t().linalg.lu_factor(a).LU
+        ),
+        Case("pinv_tall(2,4,3)", ag.linalg.pinv, ((2, 4, 3),), lambda a: t().linalg.pinv(a)),
+        Case("pinv_wide(3,5)", ag.linalg.pinv, ((3, 5),), lambda a: t().linalg.pinv(a)),
+        Case(
+            "pinv_hermitian(3,3)",
+            lambda a: ag.linalg.pinv(_symmetric(a), hermitian=True),
+            ((3, 3),),
+            lambda a: t().linalg.pinv(_symmetric(a), hermitian=True),
+        ),
     ]
 
 

@@ -14,9 +14,9 @@ c./d. examples/rnn.py and lstm.py: the character RNN and LSTM, a dict of numpy p
    ``np.repeat`` of the initial state ``expand``; ``loglik += term`` is ``loglik = loglik + term``: HIPS's
    boxes have no in-place add, so ``+=`` rebinds; ours refuses in-place ops on a recorded tensor (they would
    change what the graph saved; the tutorial's "don't use" list says the same), naming ``y = y + ...``.
-examples/fluidsim is in ``test_hips_autograd_ports_fluidsim.py``. Not ported: gaussian_process.py,
-bayesian_optimization.py and the other examples that need ``np.linalg`` solves, Cholesky factors or
-determinants (``autograd_core`` has no linalg primitives: ``np.linalg.inv(t)`` is refused by name).
+examples/fluidsim is in ``test_hips_autograd_ports_fluidsim.py``; gaussian_process.py's likelihood (``np.linalg``
+solves and ``slogdet`` on Tensors, which run ``ag.linalg``'s) in ``test_linalg_numpy.py``. Not ported:
+bayesian_optimization.py and the other examples that need scipy's optimisers.
 """
 
 import itertools
