@@ -74,6 +74,11 @@ def _plain(value: Any) -> np.ndarray:
     return np.asarray(value.data if isinstance(value, Tensor) else value)
 
 
+def _is_counter(value: Any) -> bool:
+    """An integer buffer (BatchNorm's ``num_batches_tracked``): loaded from integers, as PyTorch's."""
+    return isinstance(value, np.ndarray) and not isinstance(value, Tensor) and value.dtype.kind in "iu"
+
+
 def _cast(owner: str, name: str, array: np.ndarray, dtype: np.dtype[Any]) -> np.ndarray:
     """``array`` as ``dtype`` in its own layout (astype's order "K"), or a ValueError when values
     would overflow (1e300 is no float32)."""
@@ -95,7 +100,9 @@ class ModuleState:
     if TYPE_CHECKING:  # Module's, which this mixin is part of
 
         def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]: ...
-        def named_buffers(self) -> Iterator[tuple[str, np.ndarray]]: ...
+        def named_buffers(
+            self, prefix: str = "", *, persistent_only: bool = False
+        ) -> Iterator[tuple[str, np.ndarray]]: ...
         def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]: ...
         def parameters(self) -> Iterator[Tensor]: ...
 
@@ -215,7 +222,7 @@ class ModuleState:
         True
         """
         state = {name: np.array(p.data, copy=True) for name, p in self.named_parameters()}
-        state.update((name, np.array(b, copy=True)) for name, b in self.named_buffers())
+        state.update((name, np.array(b, copy=True)) for name, b in self.named_buffers(persistent_only=True))
         return state
 
     def _lazy_built(self, state_dict: Mapping[str, Any], params: dict[str, Any]) -> list[tuple[Any, Any]]:
@@ -227,7 +234,7 @@ class ModuleState:
             real = module.built_for(state_dict, prefix) if hasattr(module, "built_for") else None
             if real is not None:
                 dotted = f"{prefix}." if prefix else ""
-                own = [*real.named_parameters(), *real.named_buffers()]
+                own = [*real.named_parameters(), *real.named_buffers(persistent_only=True)]
                 params.update((dotted + name, value) for name, value in own)
                 built.append((module, real))
         return built
@@ -260,7 +267,7 @@ class ModuleState:
 
     def load_state_dict(self, state_dict: Mapping[str, Tensor | ArrayLike], strict: bool = True) -> IncompatibleKeys:
         """Copy values into the parameters. Every name, shape and dtype is checked first
-        (values must be finite floating-point arrays of the parameter's shape); on any
+        (values must be finite floating-point arrays of the parameter's shape; integers for an integer buffer); on any
         problem a ``ValueError`` lists them all and no parameter is changed. With
         ``strict=False`` missing and unexpected names are allowed, and returned, as PyTorch's
         ``(missing_keys, unexpected_keys)``. Values take each parameter's dtype, as PyTorch's
@@ -283,7 +290,7 @@ class ModuleState:
                 )
             )
         params: dict[str, Any] = dict(self.named_parameters())
-        params.update(self.named_buffers())
+        params.update(self.named_buffers(persistent_only=True))
         built = self._lazy_built(state_dict, params)
         problems: list[str] = []
         updates: list[tuple[Any, np.ndarray]] = []
@@ -297,7 +304,12 @@ class ModuleState:
             counter = any(name.rsplit(".", 1)[-1] == "num_batches_tracked" for name in unexpected)
             problems.append(
                 f"unexpected names: {', '.join(unexpected)}"
-                + (" (PyTorch's BatchNorm counter, which nn does not keep: pass strict=False)" if counter else "")
+                + (
+                    " (PyTorch's BatchNorm counter, which nn saves only with momentum=None, the one rule that reads "
+                    "it: pass strict=False)"
+                    if counter
+                    else ""
+                )
             )
         for name, p in params.items():
             if name not in state_dict:
@@ -308,7 +320,7 @@ class ModuleState:
                 problems.append(f"'{name}' belongs to a lazy layer not built yet: call the model once on a batch first")
             elif value.shape != p.shape:
                 problems.append(f"'{name}': shape {value.shape}, the parameter has shape {p.shape}")
-            elif value.dtype.kind != "f":
+            elif value.dtype.kind != "f" and not (_is_counter(p) and value.dtype.kind in "iu"):
                 problems.append(f"'{name}': dtype {value.dtype} is not floating-point")
             elif not np.isfinite(value).all():
                 problems.append(f"'{name}': {int(np.size(value) - np.isfinite(value).sum())} NaN/Inf values")
