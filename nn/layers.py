@@ -142,7 +142,19 @@ class Tanh(Module):
 
 
 class Identity(Module):
-    """Returns its input unchanged (a placeholder, e.g. for 'no output activation')."""
+    """Returns its input unchanged (a placeholder, e.g. for 'no output activation'); any arguments are ignored,
+    as PyTorch's (``nn.Identity(54, unused_argument=0.1)`` stands in for a layer of that signature).
+
+    >>> Identity(54, unused_argument=0.1)(Tensor([1.0, 2.0]))
+    Tensor([1., 2.])
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+
+    def config(self) -> dict[str, Any]:
+        """None of the arguments matter: rebuilt as ``Identity()`` (nn.architecture)."""
+        return {}
 
     def forward(self, x: _T) -> _T:
         return x

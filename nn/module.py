@@ -192,19 +192,6 @@ class Module(ModuleHooks, ModuleState):
             raise TypeError(f"{type(self).__name__}: buffer '{name}' must be a numpy array, got {type(value).__name__}")
         return BufferArray.of(value)  # the same memory; PyTorch code's self.mask.bool() reads as a Tensor's
 
-    def named_buffers(self, prefix: str = "", *, persistent_only: bool = False) -> Iterator[tuple[str, np.ndarray]]:
-        """Yield ``(dotted_name, array)`` for every buffer (e.g. BatchNorm's running statistics); those
-        ``state_dict`` saves with ``persistent_only=True``."""
-        for module_name, module in self.named_modules(prefix):
-            left_out = module._non_persistent_buffers_set if persistent_only else ()
-            for name, array in module._buffers.items():
-                if name not in left_out:
-                    yield (f"{module_name}.{name}" if module_name else name), array
-
-    def buffers(self) -> Iterator[np.ndarray]:
-        """Every buffer's array, as ``named_buffers`` lists them."""
-        return (array for _, array in self.named_buffers())
-
     def apply(self: _M, fn: Callable[[Module], object]) -> _M:
         """Call ``fn(module)`` on every sub-module, then on this one (as PyTorch); returns self:
         ``model.apply(lambda m: nn.init.zeros_(m.bias) if isinstance(m, nn.Linear) else None)``."""
@@ -218,52 +205,6 @@ class Module(ModuleHooks, ModuleState):
         if not isinstance(module, Module):
             raise TypeError(f"add_module: '{name}' must be a Module, got {type(module).__name__}")
         setattr(self, name, module)
-
-    # ------------------------------------------------------------ traversal
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        """Yield ``(dotted_name, module)`` for this module (name ``prefix``) and every descendant,
-        each module once, parents before children."""
-        seen: set[int] = set()
-        stack: list[tuple[str, Module]] = [(prefix, self)]
-        while stack:
-            name, module = stack.pop()
-            if id(module) in seen:
-                continue
-            seen.add(id(module))
-            yield name, module
-            children = [(f"{name}.{n}" if name else n, m) for n, m in module._modules.items()]
-            stack.extend(reversed(children))
-
-    def modules(self) -> Iterator[Module]:
-        """Every module in the tree, this one first: ``[type(m).__name__ for m in model.modules()]``."""
-        return (m for _, m in self.named_modules())
-
-    def named_children(self) -> Iterator[tuple[str, Module]]:
-        """Yield ``(name, module)`` for the direct sub-modules: ``dict(model.named_children())``."""
-        return iter(list(self._modules.items()))
-
-    def children(self) -> Iterator[Module]:
-        """The direct sub-modules: ``list(model.children())``."""
-        return (m for _, m in self.named_children())
-
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
-        """Yield ``(dotted_name, tensor)`` for every parameter, each tensor once (a shared
-        parameter is listed under its first name).
-
-        >>> [n for n, _ in nn.MLP([2, 3, 1]).named_parameters()]
-        ['layers.0.weight', 'layers.0.bias', 'layers.2.weight', 'layers.2.bias']
-        """
-        seen: set[int] = set()
-        for module_name, module in self.named_modules(prefix):
-            for name, p in module._parameters.items():
-                if id(p) not in seen:
-                    seen.add(id(p))
-                    yield (f"{module_name}.{name}" if module_name else name), p
-
-    def parameters(self) -> Iterator[Tensor]:
-        """Every parameter (frozen ones too, as PyTorch's: optimizers skip those), for an optimizer:
-        ``nn.optim.Adam(model.parameters())``."""
-        return (p for _, p in self.named_parameters())
 
     def _relabel(self, prefix: str = "") -> None:
         for name, p in self.named_parameters():

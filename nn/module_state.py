@@ -14,8 +14,8 @@ new dtype at its next step (``CastClock``), rather than mixing float64 state int
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from collections.abc import Mapping
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 from numpy.typing import DTypeLike
@@ -24,10 +24,8 @@ from autograd_core import Tensor, structure_changed
 from autograd_core.types import ArrayLike
 
 from .init import write_in_place
+from .module_tree import ModuleTree
 from .parameter import is_lazy
-
-if TYPE_CHECKING:
-    from .module import Module
 
 _S = TypeVar("_S", bound="ModuleState")
 
@@ -94,17 +92,8 @@ def _cast(owner: str, name: str, array: np.ndarray, dtype: np.dtype[Any]) -> np.
     return cast
 
 
-class ModuleState:
+class ModuleState(ModuleTree):
     """The values of a module's parameters and buffers: saving, loading, casting and freezing them."""
-
-    if TYPE_CHECKING:  # Module's, which this mixin is part of
-
-        def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]: ...
-        def named_buffers(
-            self, prefix: str = "", *, persistent_only: bool = False
-        ) -> Iterator[tuple[str, np.ndarray]]: ...
-        def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]: ...
-        def parameters(self) -> Iterator[Tensor]: ...
 
     def requires_grad_(self: _S, requires_grad: bool = True) -> _S:
         """Set ``requires_grad`` on every parameter of this module and its sub-modules; returns self.
@@ -209,9 +198,13 @@ class ModuleState:
             "or write `if ag.cuda.is_available(): model.cuda()` as in PyTorch"
         )
 
-    def state_dict(self) -> dict[str, np.ndarray]:
-        """``{dotted_name: copy of the values}`` for every parameter and buffer. Copies, unlike
-        PyTorch, so a saved snapshot cannot change when training goes on.
+    def state_dict(
+        self, *args: Any, destination: dict[str, Any] | None = None, prefix: str = "", keep_vars: bool = False
+    ) -> dict[str, Any]:
+        """``{dotted_name: copy of the values}`` for every parameter and persistent buffer. Copies, unlike
+        PyTorch, so a saved snapshot cannot change when training goes on. PyTorch's arguments: ``prefix`` starts
+        every name, ``destination`` is the dict filled (and returned), ``keep_vars=True`` gives the parameters
+        themselves (Tensors) and the buffers' own arrays, not copies.
 
         >>> model = nn.Linear(2, 1)
         >>> snapshot = model.state_dict()
@@ -220,9 +213,18 @@ class ModuleState:
         <All keys matched successfully>
         >>> bool((model.weight.data == snapshot["weight"]).all())
         True
+        >>> list(model.state_dict(prefix="head."))
+        ['head.weight', 'head.bias']
         """
-        state = {name: np.array(p.data, copy=True) for name, p in self.named_parameters()}
-        state.update((name, np.array(b, copy=True)) for name, b in self.named_buffers(persistent_only=True))
+        if args:  # torch's old positional form state_dict(destination, prefix, keep_vars)
+            destination, prefix, keep_vars = (*args, *(destination, prefix, keep_vars)[len(args) :])[:3]
+        if not isinstance(prefix, str):
+            raise TypeError(f"state_dict: prefix must be a str (such as 'model.'), got {prefix!r}")
+        state: dict[str, Any] = {} if destination is None else destination
+        for name, p in self.named_parameters(prefix.rstrip(".")):
+            state[name] = p if keep_vars else np.array(p.data, copy=True)
+        for name, b in self.named_buffers(prefix.rstrip("."), persistent_only=True):
+            state[name] = b if keep_vars else np.array(b, copy=True)
         return state
 
     def _lazy_built(self, state_dict: Mapping[str, Any], params: dict[str, Any]) -> list[tuple[Any, Any]]:
