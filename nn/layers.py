@@ -120,11 +120,14 @@ class ReLU(Module):
         self.inplace = bool(inplace)
 
     def config(self) -> dict[str, Any]:
-        """No arguments that matter (``inplace`` changes nothing here)."""
-        return {}
+        """No arguments that matter (``inplace`` changes nothing here, but shows in the repr, as torch's)."""
+        return {"inplace": True} if self.inplace else {}
 
     def forward(self, x: TensorLike) -> Tensor:
         return x.relu() if isinstance(x, Tensor) else ag.relu(x)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""  # (PyTorch's line)
 
 
 class Sigmoid(Module):
@@ -366,7 +369,7 @@ class Dropout(Module):
         return F.dropout(x, self.p, self.training, generator=self.generator)
 
     def extra_repr(self) -> str:
-        return f"p={self.p:g}"
+        return f"p={self.p:g}, inplace={self.inplace}"  # (PyTorch's line)
 
 
 class Dropout2d(Dropout):

@@ -161,3 +161,22 @@ def test_the_same_answers_as_torch():
     assert repr(nn.Flatten(0, -1)) == repr(tnn.Flatten(0, -1)) and repr(nn.Unflatten(1, (2, 5))) == repr(
         tnn.Unflatten(1, (2, 5))
     )
+
+
+def test_print_model_shows_pytorch_s_lines_for_pools_dropout_and_relu():
+    model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(inplace=True), nn.MaxPool2d(2), nn.Dropout(0.25), nn.AvgPool2d(2))
+    assert repr(model[1]) == "ReLU(inplace=True)" and repr(model[3]) == "Dropout(p=0.25, inplace=False)"
+    assert repr(model[2]) == "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)"
+    assert repr(model[4]) == "AvgPool2d(kernel_size=2, stride=2, padding=0)"
+    rebuilt = nn.architecture.build(nn.architecture.describe(model))
+    assert repr(rebuilt) == repr(model)  # the sizes as given survive a save
+    torch = pytest.importorskip("torch")
+    tnn = torch.nn
+    theirs = tnn.Sequential(
+        tnn.Conv2d(1, 4, 3), tnn.ReLU(inplace=True), tnn.MaxPool2d(2), tnn.Dropout(0.25), tnn.AvgPool2d(2)
+    )
+    assert repr(model) == repr(theirs)
+    for kwargs in ({"kernel_size": (2, 3)}, {"kernel_size": 3, "stride": (1, 2), "padding": 1}):
+        assert repr(nn.MaxPool2d(**kwargs)) == repr(tnn.MaxPool2d(**kwargs))
+        assert repr(nn.AvgPool2d(**kwargs)) == repr(tnn.AvgPool2d(**kwargs))
+    assert repr(nn.Dropout2d(0.1)) == repr(tnn.Dropout2d(0.1)) and repr(nn.MaxPool1d(3)) == repr(tnn.MaxPool1d(3))
