@@ -39,7 +39,7 @@ from .primitives import (
     Tanh,
     Transpose,
 )
-from .tensor_base import Size, TensorBase, normalize_axes, torch_axis, transpose_order
+from .tensor_base import Size, TensorBase, reduction_axes, torch_axis, transpose_order
 from .tensor_inputs import as_array, plain_index, require_flag_and_float, require_float, weak_scalar  # (read by calls)
 from .tensor_methods import TensorMethods
 from .tensor_views import TensorViews
@@ -307,7 +307,7 @@ class Tensor(TensorMethods, TensorViews):
         if dim is not None or keepdim is not None:
             axis, keepdims = torch_axis("sum", axis, keepdims, dim, keepdim)
         x = self if dtype is None else self.to(dtype)
-        return _record(Sum, (x,), {"axes": normalize_axes("sum", axis, self.ndim), "keepdims": keepdims})
+        return _record(Sum, (x,), {"axes": reduction_axes("sum", axis, self.ndim), "keepdims": keepdims})
 
     def max(
         self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
@@ -315,11 +315,11 @@ class Tensor(TensorMethods, TensorViews):
         """Maximum over ``axis``; tied elements share the gradient equally."""
         if dim is not None or keepdim is not None:
             axis, keepdims = torch_axis("max", axis, keepdims, dim, keepdim)
-        return _record(Max, (self,), {"axes": normalize_axes("max", axis, self.ndim), "keepdims": keepdims})
+        return _record(Max, (self,), {"axes": reduction_axes("max", axis, self.ndim), "keepdims": keepdims})
 
     def _shifted(self, op: str, axis: Axis) -> tuple[Tensor, Tensor, tuple[int, ...]]:
         """(x - c, c, axes), c the max along ``axis`` recorded detached: it cancels in softmax; exp cannot overflow."""
-        axes = normalize_axes(op, axis, self.ndim)
+        axes = reduction_axes(op, axis, self.ndim)
         shift = _record(MaxShift, (self,), {"axes": axes})
         shift.requires_grad = False  # a constant for backward; its recipe stays visible to viz and compile
         return self - shift, shift, axes

@@ -178,6 +178,29 @@ def normalize_axes(op: str, axis: Axis | Sequence[Any], ndim: int) -> tuple[int,
     return tuple(normalized)
 
 
+def reduction_axes(op: str, axis: Axis | Sequence[Any], ndim: int) -> tuple[int, ...]:
+    """``normalize_axes`` for a reduction (sum, mean, max, softmax, argmax, ...), which also takes dim 0 or -1
+    of a 0-d tensor, as PyTorch (``torch.tensor(3.).sum(0)``): no axis to reduce, so ``()`` (the value itself).
+
+    >>> reduction_axes("sum", 0, 0), reduction_axes("sum", -1, 2)
+    ((), (1,))
+    """
+    if ndim == 0 and axis is not None:
+        axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+        ints = [a for a in axes if isinstance(a, (int, np.integer)) and not isinstance(a, bool)]
+        if len(ints) == len(axes) == 1 and ints[0] in (0, -1):
+            return ()
+        if len(ints) == len(axes) > 1 and all(a in (0, -1) for a in ints):
+            raise ValueError(f"{op}: repeated axis in {axis!r} (a 0-d tensor's one dim is 0, also called -1)")
+        outside = [a for a in ints if a not in (0, -1)]
+        if outside:
+            raise np.exceptions.AxisError(
+                f"{op}: axis {outside[0]} is out of range for a 0-d tensor (as PyTorch, it takes dim 0 or -1 only: "
+                "the tensor itself); give 0, -1 or None, or reshape it first"
+            )
+    return normalize_axes(op, axis, ndim)
+
+
 def transpose_order(axes: Sequence[Any], shape: Shape) -> tuple[int, ...] | None:
     """The full order of axes ``transpose(*axes)`` asks of a tensor of ``shape`` (None: reversed, ``.T``):
     two axes given apart are swapped (PyTorch; numpy would read (0, 1) as "keep the order", which nobody
@@ -188,6 +211,10 @@ def transpose_order(axes: Sequence[Any], shape: Shape) -> tuple[int, ...] | None
     """
     ndim = len(shape)
     if len(axes) == 2:
+        if not ndim:  # a 0-d tensor's dims 0 and -1 are the tensor itself, as PyTorch's t.transpose(0, -1)
+            for a in axes:
+                reduction_axes("transpose", a, 0)  # any other dim refused, saying so
+            return ()
         first, second = (normalize_axes("transpose", a, ndim)[0] for a in axes)
         order = list(range(ndim))
         order[first], order[second] = second, first

@@ -25,7 +25,7 @@ from .delivery import HookHandle
 from .grad_mode import current_switches
 from .graph_state import count_writes, structure_changed, watch
 from .primitives import Add, Div, Matmul, Mul, Pow, Sub
-from .tensor_base import Hook, TensorBase, normalize_axes, torch_axis
+from .tensor_base import Hook, TensorBase, reduction_axes, torch_axis
 from .tensor_inputs import assigned, plain_index
 from .types import Axis, Index, TensorLike
 
@@ -224,7 +224,7 @@ class TensorMethods(TensorBase):
         self, op: str, reduce: Callable[..., Any], axis: Axis, keepdims: bool, dim: Axis, keepdim: bool | None
     ) -> Tensor:
         axis, keepdims = torch_axis(op, axis, keepdims, dim, keepdim)
-        axes = normalize_axes(op, axis, self.ndim)
+        axes = reduction_axes(op, axis, self.ndim)
         return _tensor.Tensor(np.asarray(reduce(self._data, axis=axes, keepdims=keepdims)))
 
     # ------------------------------------------------------------ elementwise, composed
@@ -285,7 +285,7 @@ class TensorMethods(TensorBase):
         (PyTorch's ``t.min(dim)`` also returns the indices: use ``argmin`` for those.)"""
         axis, keepdims = torch_axis("min", axis, keepdims, dim, keepdim)
         if axis is not None and type(axis) is not int:
-            normalize_axes("min", axis, self.ndim)  # a bad axis named as min's, not the max it is made of
+            reduction_axes("min", axis, self.ndim)  # a bad axis named as min's, not the max it is made of
         return -(-self).max(axis, keepdims)
 
     def var(
@@ -309,7 +309,7 @@ class TensorMethods(TensorBase):
         axis, keepdims = torch_axis("var", axis, keepdims, dim, keepdim)
         if correction is None:
             correction = 1 if unbiased else 0
-        axes = normalize_axes("var", axis, self.ndim)
+        axes = reduction_axes("var", axis, self.ndim)
         count = math.prod([self.shape[a] for a in axes])
         deviation = self - cast("Tensor", self).mean(axes, keepdims=True)
         return (deviation * deviation).sum(axes, keepdims) / (count - correction)
@@ -352,7 +352,8 @@ class TensorMethods(TensorBase):
         if isinstance(axis, (tuple, list)):
             raise TypeError(f"{op}: axis must be one int or None, got {axis!r}")
         if axis is not None:
-            axis = normalize_axes(op, axis, self.ndim)[0]
+            axes = reduction_axes(op, axis, self.ndim)
+            axis = axes[0] if axes else None  # a 0-d tensor's dim 0: the one element, index 0 (PyTorch's)
         return _tensor.Tensor(np.asarray(find(self._data, axis=axis, keepdims=keepdims), dtype=np.int64))
 
     # ------------------------------------------------------------ the softmax family, composed

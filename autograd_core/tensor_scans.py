@@ -20,7 +20,7 @@ import numpy as np
 
 import autograd_core.tensor as _tensor  # still loading when this one is imported: read at call time
 
-from .tensor_base import TensorBase, normalize_axes, torch_axis
+from .tensor_base import TensorBase, normalize_axes, reduction_axes, torch_axis
 from .types import Axis, DTypeLike, TensorLike
 
 if TYPE_CHECKING:
@@ -56,6 +56,8 @@ class TensorScans(TensorBase):
     """Scans and order statistics (see the module docstring)."""
 
     def _axis(self, op: str, dim: int) -> int:
+        if not self.ndim:
+            reduction_axes(op, dim, 0)  # dims 0 and -1 only, and the message saying so
         return normalize_axes(op, dim, max(self.ndim, 1))[0]
 
     def _scan(self, op: str, dim: int, combine: Callable[[Tensor, Tensor], Tensor]) -> Tensor:
@@ -160,7 +162,7 @@ class TensorScans(TensorBase):
         """
         if dim is not None or keepdim is not None:
             axis, keepdims = torch_axis("mean", axis, keepdims, dim, keepdim)
-        axes = normalize_axes("mean", axis, self.ndim)
+        axes = reduction_axes("mean", axis, self.ndim)
         shape = self.shape
         count = math.prod([shape[a] for a in axes])  # np.prod of a list costs 3 us more
         return cast("Tensor", self).sum(axes, keepdims, dtype=dtype) / count
@@ -198,7 +200,7 @@ class TensorScans(TensorBase):
         >>> Tensor([[0.0, 1.0], [2.0, 3.0]]).count_nonzero(dim=0)
         Tensor([1, 2], dtype=int64)
         """
-        axes = normalize_axes("count_nonzero", dim, self.ndim)
+        axes = reduction_axes("count_nonzero", dim, self.ndim)
         return _tensor.Tensor(np.asarray(np.count_nonzero(self._data, axis=axes), dtype=np.int64))
 
     # ------------------------------------------------------------ order statistics

@@ -26,7 +26,7 @@ from .devices import device as Device
 from .grad_mode import current_switches
 from .index_update import TensorIndexUpdate
 from .primitives import Cos, Cumsum, Sin
-from .tensor_base import TensorBase, normalize_axes, torch_axis
+from .tensor_base import TensorBase, normalize_axes, reduction_axes, torch_axis
 from .tensor_inplace import TensorInPlace, _values
 from .types import Axis, DTypeLike, TensorLike
 
@@ -44,6 +44,8 @@ class SortResult(NamedTuple):
 
 def _dim(op: str, dim: int, ndim: int) -> int:
     """``dim`` as a non-negative axis; a 0-d tensor takes dim 0 or -1, as in PyTorch (the one axis normalizer)."""
+    if not ndim:
+        reduction_axes(op, dim, 0)  # any other dim refused, saying so
     return normalize_axes(op, dim, max(ndim, 1))[0]
 
 

@@ -18,7 +18,7 @@ import autograd_core.tensor as _tensor  # still loading when this one is importe
 from .display import tensor_repr
 from .graph_state import MutationClock, op_numbers, watch, watched
 from .primitives import Astype
-from .tensor_base import normalize_axes, permutation
+from .tensor_base import normalize_axes, permutation, reduction_axes
 from .tensor_inputs import require_cpu, require_float
 from .tensor_torch import TensorTorch
 from .types import Array, Axis, DTypeLike, Number, Shape
@@ -205,7 +205,7 @@ class TensorViews(TensorTorch):
 
     def squeeze(self, dim: Axis = None) -> Tensor:
         """Drop size-1 axes (only ``dim``, an int or a tuple, if given; other sizes are left, as PyTorch)."""
-        axes = normalize_axes("squeeze", dim, self.ndim)
+        axes = reduction_axes("squeeze", dim, self.ndim)
         return self.reshape(tuple(n for i, n in enumerate(self.shape) if not (i in axes and n == 1)))
 
     def permute(self, *dims: int | Shape | list[int]) -> Tensor:

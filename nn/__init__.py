@@ -67,7 +67,7 @@ from .losses import (
     TripletMarginLoss,
 )
 from .module import Module, Parameter
-from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, LayerNorm
 from .pool1d import AvgPool1d, MaxPool1d
 from .random_activations import AlphaDropout, FeatureAlphaDropout, RReLU
 from .recurrent import GRU, LSTM, RNN
@@ -163,6 +163,7 @@ __all__ = [
     "TransformerEncoder",
     "BatchNorm1d",
     "BatchNorm2d",
+    "BatchNorm3d",
     "LazyLinear",
     "LazyConv1d",
     "LazyConv2d",

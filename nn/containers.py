@@ -78,6 +78,39 @@ class Sequential(Module):
         self._renumber(modules)
         return self
 
+    def extend(self, modules: Iterable[Module]) -> Sequential:
+        """Append each of ``modules`` (another Sequential, a list ...); returns self, as PyTorch's."""
+        for module in list(modules):  # (a list first: extending a Sequential by itself ends)
+            self.append(module)
+        return self
+
+    def pop(self, index: int | slice = -1) -> Module:
+        """Remove the module at ``index`` and return it; the rest are renumbered, as PyTorch's ``pop``."""
+        popped = self[index]
+        del self[index]
+        return popped
+
+    def _of(self, modules: list[Module]) -> Sequential:
+        """A new container of this kind holding ``modules`` (``+`` and ``*``)."""
+        return Sequential(*modules)
+
+    def __add__(self, other: Sequential) -> Sequential:
+        """A new container of both's modules (the same module objects), as PyTorch's ``seq + other``."""
+        if not isinstance(other, Sequential):
+            raise TypeError(f"{type(self).__name__} + {type(other).__name__}: add another {type(self).__name__}")
+        return self._of([*self, *other])
+
+    def __iadd__(self, other: Sequential) -> Sequential:
+        if not isinstance(other, Sequential):
+            raise TypeError(f"{type(self).__name__} += {type(other).__name__}: add another {type(self).__name__}")
+        return self.extend(other)
+
+    def __mul__(self, times: int) -> Sequential:
+        """The modules repeated ``times`` times (the same objects, so shared weights), as PyTorch's ``seq * 2``."""
+        if isinstance(times, bool) or not isinstance(times, int) or times < 1:
+            raise ValueError(f"{type(self).__name__} * {times!r}: the count must be an int >= 1")
+        return self._of(list(self) * times)
+
     def __setitem__(self, index: int, module: Module) -> None:
         """Replace the module at ``index``, which keeps its name and place: ``model[-1] = nn.Linear(64, 10)``."""
         if not isinstance(module, Module):
@@ -146,9 +179,11 @@ class ModuleList(Sequential):
 
     def extend(self, modules: Iterable[Module]) -> ModuleList:
         """Append each of ``modules``; returns self."""
-        for module in modules:
-            self.append(module)
+        super().extend(modules)
         return self
+
+    def _of(self, modules: list[Module]) -> ModuleList:
+        return ModuleList(modules)
 
     @overload
     def __getitem__(self, index: int) -> Module: ...
@@ -168,7 +203,7 @@ class ModuleList(Sequential):
 
 class ModuleDict(Module):
     """Modules registered by name (PyTorch's ``nn.ModuleDict``): index by key, ``keys items values``,
-    ``update``, ``in``, ``len``; no forward of its own. Their parameters are the owner's.
+    ``update``, ``pop``, ``clear``, ``in``, ``len``; no forward of its own. Their parameters are the owner's.
 
     >>> heads = ModuleDict({"mean": Linear(4, 1), "scale": Linear(4, 1)})
     >>> [name for name, _ in heads.named_parameters()][:2], "mean" in heads
@@ -196,6 +231,17 @@ class ModuleDict(Module):
     def __delitem__(self, name: str) -> None:
         self[name]  # (the KeyError that names the keys)
         delattr(self, name)
+
+    def pop(self, name: str) -> Module:
+        """Remove the module called ``name`` and return it, as PyTorch's."""
+        module = self[name]
+        del self[name]
+        return module
+
+    def clear(self) -> None:
+        """Remove every module, as PyTorch's."""
+        for name in list(self._modules):
+            delattr(self, name)
 
     def __contains__(self, name: object) -> bool:
         return name in self._modules

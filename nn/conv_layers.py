@@ -142,6 +142,11 @@ class Conv2d(Module):
         }
 
 
+def _given(size: Any) -> Any:
+    """A pool's size as the user gave it, for its repr and config: an int, or a pair as a tuple (JSON gives lists)."""
+    return tuple(int(n) for n in size) if isinstance(size, (list, tuple)) else int(size)
+
+
 class MaxPool2d(Module):
     """The max of each window: ``F.max_pool2d`` (stride defaults to the kernel; ``ceil_mode`` keeps a last
     window that overhangs; tied maxima share the gradient evenly; ``return_indices`` also gives where each
@@ -162,6 +167,7 @@ class MaxPool2d(Module):
         ceil_mode: bool = False,
     ) -> None:
         super().__init__()
+        self._shown = (kernel_size, kernel_size if stride is None else stride, padding, dilation)  # torch's repr
         self.kernel_size = window_pair("MaxPool2d", "kernel_size", kernel_size, 1)
         self.stride = _pair_or_none("MaxPool2d", "stride", stride, 1) or self.kernel_size
         self.padding = window_pair("MaxPool2d", "padding", padding, 0)
@@ -175,16 +181,19 @@ class MaxPool2d(Module):
         )
 
     def extra_repr(self) -> str:
-        text = f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, dilation={self.dilation}"
-        return text + (", ceil_mode=True" if self.ceil_mode else "")
+        """PyTorch's line, the sizes as given: ``kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False``."""
+        kernel, stride, padding, dilation = (_given(v) for v in self._shown)
+        return (
+            f"kernel_size={kernel}, stride={stride}, padding={padding}, dilation={dilation}, ceil_mode={self.ceil_mode}"
+        )
 
     def config(self) -> dict[str, Any]:
         """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
         return {
-            "kernel_size": list(self.kernel_size),
-            "stride": list(self.stride),
-            "padding": list(self.padding),
-            "dilation": list(self.dilation),
+            "kernel_size": _given(self._shown[0]),  # as given (2, not [2, 2]): the rebuilt layer prints the same
+            "stride": _given(self._shown[1]),
+            "padding": _given(self._shown[2]),
+            "dilation": _given(self._shown[3]),
             "return_indices": self.return_indices,
             "ceil_mode": self.ceil_mode,
         }
@@ -209,6 +218,7 @@ class AvgPool2d(Module):
         divisor_override: int | None = None,
     ) -> None:
         super().__init__()
+        self._shown = (kernel_size, kernel_size if stride is None else stride, padding)  # torch's repr
         self.kernel_size = window_pair("AvgPool2d", "kernel_size", kernel_size, 1)
         self.stride = _pair_or_none("AvgPool2d", "stride", stride, 1) or self.kernel_size
         self.padding = window_pair("AvgPool2d", "padding", padding, 0)
@@ -234,15 +244,17 @@ class AvgPool2d(Module):
         )
 
     def extra_repr(self) -> str:
-        text = f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
-        return text + (", ceil_mode=True" if self.ceil_mode else "")
+        """PyTorch's line, the sizes as given: ``AvgPool2d(kernel_size=2, stride=2, padding=0)``."""
+        kernel, stride, padding = (_given(v) for v in self._shown)
+        ceil = ", ceil_mode=True" if self.ceil_mode else ""  # (torch shows none; a saved model's check reads it)
+        return f"kernel_size={kernel}, stride={stride}, padding={padding}{ceil}"
 
     def config(self) -> dict[str, Any]:
         """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
         return {
-            "kernel_size": list(self.kernel_size),
-            "stride": list(self.stride),
-            "padding": list(self.padding),
+            "kernel_size": _given(self._shown[0]),  # as given (2, not [2, 2]): the rebuilt layer prints the same
+            "stride": _given(self._shown[1]),
+            "padding": _given(self._shown[2]),
             "ceil_mode": self.ceil_mode,
             "count_include_pad": self.count_include_pad,
             "divisor_override": self.divisor_override,

@@ -13,7 +13,7 @@ from autograd_core.types import DTypeLike, TensorLike
 
 from . import init as nn_init
 from .checks import positive_int
-from .embedding_functions import _padding_row, embedding, embedding_bag
+from .embedding_functions import _padding_row, _sparse_is_dense, embedding, embedding_bag
 from .init import GeneratorLike
 from .module import Module
 
@@ -21,9 +21,10 @@ from .module import Module
 class Embedding(Module):
     """A lookup table: row ``i`` of ``weight`` (num_embeddings, embedding_dim) for each integer
     index ``i``; weights start N(0, 1) as PyTorch. The gradient adds into the rows used, except the
-    ``padding_idx`` row (zeros at first), which is never trained. ``max_norm``, ``norm_type`` and
-    ``scale_grad_by_freq`` are ``F.embedding``'s (rows renormalised in place when looked up; gradients divided by
-    their frequency in the batch).
+    ``padding_idx`` row (zeros at first), which is never trained. ``max_norm``, ``norm_type``,
+    ``scale_grad_by_freq`` and ``sparse`` are ``F.embedding``'s (rows renormalised in place when looked up;
+    gradients divided by their frequency in the batch; ``sparse=True`` warns that gradients are dense here).
+    ``Embedding.from_pretrained(weights)`` wraps given rows, frozen by default, as PyTorch's.
 
     >>> Embedding(10, 3, seed=0)(np.array([[1, 2], [4, 1]])).shape
     (2, 2, 3)
@@ -39,9 +40,12 @@ class Embedding(Module):
         max_norm: float | None = None,
         norm_type: float = 2.0,
         scale_grad_by_freq: bool = False,
+        sparse: bool = False,
     ) -> None:
         super().__init__()
         self.max_norm, self.norm_type, self.scale_grad_by_freq = max_norm, float(norm_type), bool(scale_grad_by_freq)
+        _sparse_is_dense("Embedding", sparse)
+        self.sparse = bool(sparse)
         self.num_embeddings = positive_int("Embedding", "num_embeddings", num_embeddings)
         self.embedding_dim = positive_int("Embedding", "embedding_dim", embedding_dim)
         if padding_idx is not None:
@@ -63,6 +67,8 @@ class Embedding(Module):
         config["dtype"] = self.weight.dtype.name
         if self.max_norm is not None or self.scale_grad_by_freq:  # torch's options, when used
             config.update(max_norm=self.max_norm, norm_type=self.norm_type, scale_grad_by_freq=self.scale_grad_by_freq)
+        if self.sparse:
+            config["sparse"] = True
         return config if self.padding_idx is None else {**config, "padding_idx": self.padding_idx}
 
     def forward(self, indices: TensorLike) -> Tensor:
@@ -87,15 +93,47 @@ class Embedding(Module):
         return ag.where((indices == self.padding_idx)[..., None], self.weight.detach()[indices], rows)
 
     def extra_repr(self) -> str:
-        padding = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
-        return f"{self.num_embeddings}, {self.embedding_dim}{padding}"
+        """PyTorch's line: ``Embedding(10, 3, padding_idx=0, max_norm=1.0, scale_grad_by_freq=True)``."""
+        text = f"{self.num_embeddings}, {self.embedding_dim}"
+        text += "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
+        return text + _torch_options(self) + (", sparse=True" if self.sparse else "")
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        embeddings: TensorLike,
+        freeze: bool = True,
+        padding_idx: int | None = None,
+        max_norm: float | None = None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        sparse: bool = False,
+    ) -> Embedding:
+        """An Embedding whose rows are ``embeddings`` (num_embeddings, embedding_dim), copied, as PyTorch's
+        ``nn.Embedding.from_pretrained``: ``freeze=True`` (the default) leaves them untrained (requires_grad False);
+        the ``padding_idx`` row keeps its given values.
+
+        >>> table = Embedding.from_pretrained(np.array([[1.0, 2.0], [3.0, 4.0]]))
+        >>> table(np.array([1])), table.weight.requires_grad
+        (Tensor([[3., 4.]]), False)
+        """
+        rows = _pretrained_rows("Embedding.from_pretrained", embeddings)
+        layer = cls(
+            rows.shape[0], rows.shape[1], dtype=rows.dtype, padding_idx=padding_idx, max_norm=max_norm,
+            norm_type=norm_type, scale_grad_by_freq=scale_grad_by_freq, sparse=sparse,
+        )  # fmt: skip
+        layer.weight.data[...] = rows
+        layer.weight.requires_grad_(not freeze)
+        return layer
 
 
 class EmbeddingBag(Module):
     """A lookup table whose rows are reduced per bag ("sum", "mean" or "max"), as PyTorch's ``nn.EmbeddingBag``:
     ``F.embedding_bag(input, self.weight, offsets, ...)``, weight (num_embeddings, embedding_dim) drawn N(0, 1);
     ``forward(input, offsets=None, per_sample_weights=None)``. The ``padding_idx`` row starts at zero and is
-    left out of every bag.
+    left out of every bag; ``scale_grad_by_freq`` ("sum" and "mean") divides each row's gradient by how often the
+    input looks it up; ``sparse=True`` warns that gradients are dense here.
+    ``EmbeddingBag.from_pretrained(weights)`` wraps given rows, frozen by default, as PyTorch's.
 
     >>> bag = EmbeddingBag(10, 3, mode="sum", seed=0)
     >>> bag(np.array([1, 2, 4, 5, 4]), np.array([0, 2])).shape
@@ -121,8 +159,13 @@ class EmbeddingBag(Module):
         self.embedding_dim = positive_int("EmbeddingBag", "embedding_dim", embedding_dim)
         if mode not in ("sum", "mean", "max"):
             raise ValueError(f"EmbeddingBag: mode must be 'sum', 'mean' or 'max', got {mode!r}")
-        if scale_grad_by_freq or sparse:
-            raise ValueError("EmbeddingBag: scale_grad_by_freq and sparse are not supported here; leave them False")
+        if scale_grad_by_freq and mode == "max":
+            raise ValueError(
+                "EmbeddingBag: mode='max' does not scale the gradient by frequency (as torch's); use mode='sum' or "
+                "'mean', or scale_grad_by_freq=False"
+            )
+        _sparse_is_dense("EmbeddingBag", sparse)
+        self.scale_grad_by_freq, self.sparse = bool(scale_grad_by_freq), bool(sparse)
         self.padding_idx = _padding_row("EmbeddingBag", padding_idx, self.num_embeddings)
         self.max_norm, self.norm_type, self.mode = max_norm, float(norm_type), mode
         self.include_last_offset = bool(include_last_offset)
@@ -142,17 +185,66 @@ class EmbeddingBag(Module):
             "include_last_offset": self.include_last_offset,
             "padding_idx": self.padding_idx,
             "dtype": self.weight.dtype.name,
+            **({"scale_grad_by_freq": True} if self.scale_grad_by_freq else {}),
+            **({"sparse": True} if self.sparse else {}),
         }
 
     def forward(
         self, input: TensorLike, offsets: TensorLike | None = None, per_sample_weights: TensorLike | None = None
     ) -> Tensor:
         return embedding_bag(
-            input, self.weight, offsets, self.max_norm, self.norm_type, mode=self.mode,
+            input, self.weight, offsets, self.max_norm, self.norm_type, self.scale_grad_by_freq, mode=self.mode,
             per_sample_weights=per_sample_weights, include_last_offset=self.include_last_offset,
             padding_idx=self.padding_idx,
         )  # fmt: skip
 
     def extra_repr(self) -> str:
+        """PyTorch's line: ``EmbeddingBag(10, 3, scale_grad_by_freq=True, mode='sum', padding_idx=0)``."""
         padding = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
-        return f"{self.num_embeddings}, {self.embedding_dim}, mode={self.mode!r}{padding}"
+        return f"{self.num_embeddings}, {self.embedding_dim}{_torch_options(self)}, mode={self.mode!r}{padding}"
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        embeddings: TensorLike,
+        freeze: bool = True,
+        max_norm: float | None = None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        mode: str = "mean",
+        sparse: bool = False,
+        include_last_offset: bool = False,
+        padding_idx: int | None = None,
+    ) -> EmbeddingBag:
+        """An EmbeddingBag whose rows are ``embeddings``, copied, as PyTorch's ``nn.EmbeddingBag.from_pretrained``
+        (``freeze=True``, the default: not trained).
+
+        >>> bag = EmbeddingBag.from_pretrained(np.array([[1.0, 2.0], [3.0, 4.0]]), mode="sum")
+        >>> bag(np.array([[0, 1]]))
+        Tensor([[4., 6.]])
+        """
+        rows = _pretrained_rows("EmbeddingBag.from_pretrained", embeddings)
+        layer = cls(
+            rows.shape[0], rows.shape[1], max_norm, norm_type, scale_grad_by_freq, mode, sparse,
+            include_last_offset, padding_idx, dtype=rows.dtype,
+        )  # fmt: skip
+        layer.weight.data[...] = rows
+        layer.weight.requires_grad_(not freeze)
+        return layer
+
+
+def _torch_options(layer: Embedding | EmbeddingBag) -> str:
+    """The options PyTorch's repr shows when they are not the defaults."""
+    text = "" if layer.max_norm is None else f", max_norm={layer.max_norm}"
+    text += "" if layer.norm_type == 2 else f", norm_type={layer.norm_type}"
+    return text + (", scale_grad_by_freq=True" if layer.scale_grad_by_freq else "")
+
+
+def _pretrained_rows(op: str, embeddings: TensorLike) -> np.ndarray:
+    rows = np.array(embeddings.data if isinstance(embeddings, Tensor) else embeddings)  # a copy, as torch's
+    if rows.ndim != 2 or rows.dtype.kind != "f":
+        raise ValueError(
+            f"{op}: embeddings must be a 2-d floating-point array (num_embeddings, embedding_dim), got "
+            f"shape {rows.shape} of dtype {rows.dtype}"
+        )
+    return rows

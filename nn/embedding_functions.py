@@ -9,6 +9,7 @@ adds into the rows used, the way torch's hand-written backward does.
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 
@@ -64,6 +65,29 @@ def _renorm(op: str, w: Tensor, indices: np.ndarray, max_norm: float | None, nor
         w.data[used[over]] *= (max_norm / (norms[over] + 1e-7))[:, None].astype(w.dtype)
 
 
+def _sparse_is_dense(op: str, sparse: bool) -> None:
+    """torch's ``sparse=True`` asks for the weight's gradient as a sparse tensor (the rows used only), to save memory
+    on big vocabularies; the values are the same dense ones. Accepted, as word2vec-style torch code passes it, with
+    a warning: here the gradient is a dense array of the weight's shape."""
+    if sparse:
+        warnings.warn(
+            f"{op}: sparse=True gives a dense gradient here (numpy arrays; the same values as torch's sparse one, "
+            "unused rows zero); torch.optim.SparseAdam's lazy moments are not kept: pass sparse=False to silence this",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def _scaled_by_frequency(rows: Tensor, indices: np.ndarray, num_rows: int) -> Tensor:
+    """``rows`` (one per lookup, in indices' order), whose gradient is divided by how often its index is looked up
+    in the batch (torch's ``scale_grad_by_freq``): the value is rows' own, exactly (rows.detach() + 0)."""
+    if not indices.size:
+        return rows
+    counts = np.bincount(indices.ravel(), minlength=num_rows)[indices].astype(rows.dtype)
+    counts = counts.reshape(counts.shape + (1,) * (rows.ndim - counts.ndim))
+    return rows.detach() + (rows - rows.detach()) / counts
+
+
 def embedding(
     input: TensorLike,
     weight: TensorLike,
@@ -76,25 +100,22 @@ def embedding(
     """Row ``i`` of ``weight`` (num_embeddings, embedding_dim) for each index ``i`` of ``input``, as PyTorch's
     ``F.embedding``: shape input.shape + (embedding_dim,). ``padding_idx``: that row gets no gradient.
     ``max_norm``: rows looked up with a ``norm_type``-norm above it are first scaled down to it, in place.
-    ``scale_grad_by_freq``: each row's gradient divided by how often the batch uses it. ``sparse`` gradients
-    are not available (True raises: the gradient is a dense array).
+    ``scale_grad_by_freq``: each row's gradient divided by how often the batch uses it. ``sparse=True`` warns that
+    the gradient is a dense array here (the same values).
 
     >>> embedding(np.array([2, 0]), Tensor([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]]))
     Tensor([[4., 5.],
             [0., 1.]])
     """
     op = "embedding"
-    if sparse:
-        raise ValueError(f"{op}: sparse=True is not supported (gradients are dense arrays); use sparse=False")
+    _sparse_is_dense(op, sparse)
     w = _weight(op, weight)
     indices = _indices(op, input, w.shape[0])
     padding = _padding_row(op, padding_idx, w.shape[0])
     _renorm(op, w, indices, max_norm, norm_type)
     rows = w[indices]
-    if scale_grad_by_freq and indices.size:
-        # the value of rows, the gradient of rows / count: a constant-weighted mix of rows and its detached copy
-        counts = np.bincount(indices.ravel(), minlength=w.shape[0])[indices][..., None].astype(w.dtype)
-        rows = rows / counts + rows.detach() * (1 - 1 / counts)
+    if scale_grad_by_freq:
+        rows = _scaled_by_frequency(rows, indices, w.shape[0])
     if padding is None:
         return rows
     return ag.where((indices == padding)[..., None], w.detach()[indices], rows)  # the padding row: no gradient
@@ -143,7 +164,9 @@ def embedding_bag(
     are the rows of a 2-d ``input``, or the runs of a 1-d one starting at ``offsets`` (``include_last_offset``:
     offsets also holds the end). ``mode`` "sum", "mean" or "max"; ``per_sample_weights`` (input's shape, "sum"
     only) weighs each lookup; entries equal to ``padding_idx`` are left out (of the count too); an empty bag
-    gives zeros. Ties in "max" share the gradient (the ties-split rule).
+    gives zeros. Ties in "max" share the gradient (the ties-split rule). ``scale_grad_by_freq`` ("sum" and
+    "mean"): each row's gradient divided by how often the whole input looks it up, as ``embedding``'s;
+    ``sparse=True`` warns that the gradient is a dense array here.
 
     >>> w = Tensor([[1.0, 0.0], [0.0, 1.0], [2.0, 2.0]])
     >>> embedding_bag(np.array([0, 1, 2]), w, np.array([0, 2]), mode="sum")
@@ -153,8 +176,12 @@ def embedding_bag(
     op = "embedding_bag"
     if mode not in _BAG_MODES:
         raise ValueError(f"{op}: mode must be one of {_BAG_MODES}, got {mode!r}")
-    if scale_grad_by_freq or sparse:
-        raise ValueError(f"{op}: scale_grad_by_freq and sparse are not supported here; leave them False")
+    if scale_grad_by_freq and mode == "max":
+        raise ValueError(
+            f"{op}: mode='max' does not scale the gradient by frequency (as torch's: one row per bag gets it); "
+            "use mode='sum' or 'mean', or scale_grad_by_freq=False"
+        )
+    _sparse_is_dense(op, sparse)
     w = _weight(op, weight)
     indices = _indices(op, input, w.shape[0])
     bags = _bags(op, indices, offsets, bool(include_last_offset))
@@ -163,7 +190,7 @@ def embedding_bag(
     if padding is not None:
         bags = [positions[flat[positions] != padding] for positions in bags]
     _renorm(op, w, flat, max_norm, norm_type)
-    rows = w[flat]
+    rows = _scaled_by_frequency(w[flat], flat, w.shape[0]) if scale_grad_by_freq else w[flat]
     if mode == "max":
         if per_sample_weights is not None:
             raise ValueError(f"{op}: per_sample_weights are only for mode='sum', got mode={mode!r}")

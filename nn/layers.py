@@ -120,11 +120,14 @@ class ReLU(Module):
         self.inplace = bool(inplace)
 
     def config(self) -> dict[str, Any]:
-        """No arguments that matter (``inplace`` changes nothing here)."""
-        return {}
+        """No arguments that matter (``inplace`` changes nothing here, but shows in the repr, as torch's)."""
+        return {"inplace": True} if self.inplace else {}
 
     def forward(self, x: TensorLike) -> Tensor:
         return x.relu() if isinstance(x, Tensor) else ag.relu(x)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""  # (PyTorch's line)
 
 
 class Sigmoid(Module):
@@ -142,7 +145,19 @@ class Tanh(Module):
 
 
 class Identity(Module):
-    """Returns its input unchanged (a placeholder, e.g. for 'no output activation')."""
+    """Returns its input unchanged (a placeholder, e.g. for 'no output activation'); any arguments are ignored,
+    as PyTorch's (``nn.Identity(54, unused_argument=0.1)`` stands in for a layer of that signature).
+
+    >>> Identity(54, unused_argument=0.1)(Tensor([1.0, 2.0]))
+    Tensor([1., 2.])
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+
+    def config(self) -> dict[str, Any]:
+        """None of the arguments matter: rebuilt as ``Identity()`` (nn.architecture)."""
+        return {}
 
     def forward(self, x: _T) -> _T:
         return x
@@ -354,7 +369,7 @@ class Dropout(Module):
         return F.dropout(x, self.p, self.training, generator=self.generator)
 
     def extra_repr(self) -> str:
-        return f"p={self.p:g}"
+        return f"p={self.p:g}, inplace={self.inplace}"  # (PyTorch's line)
 
 
 class Dropout2d(Dropout):

@@ -83,6 +83,7 @@ class Module(ModuleHooks, ModuleState):
     _parameters: dict[str, Tensor]
     _modules: dict[str, Module]
     _buffers: dict[str, np.ndarray]
+    _non_persistent_buffers_set: set[str]
     _attached: bool
     _labelled_at: int
     _descendant_names: tuple[int, dict[int, str]]
@@ -93,6 +94,7 @@ class Module(ModuleHooks, ModuleState):
         object.__setattr__(self, "_parameters", {})
         object.__setattr__(self, "_modules", {})
         object.__setattr__(self, "_buffers", {})
+        object.__setattr__(self, "_non_persistent_buffers_set", set())  # buffers state_dict leaves out (torch's name)
         object.__setattr__(self, "_forward_hooks", {})
         object.__setattr__(self, "_forward_pre_hooks", {})
         object.__setattr__(self, "_backward_hooks", {})
@@ -134,6 +136,8 @@ class Module(ModuleHooks, ModuleState):
 
     def __delattr__(self, name: str) -> None:
         self._unregister(name)
+        if self._buffers.pop(name, None) is not None:  # a buffer deleted is gone from state_dict too, as in torch
+            self._non_persistent_buffers_set.discard(name)
         object.__delattr__(self, name)
 
     def _unregister(self, name: str) -> None:
@@ -158,15 +162,23 @@ class Module(ModuleHooks, ModuleState):
             )
         setattr(self, name, param if param is None else mark_parameter(param))
 
-    def register_buffer(self, name: str, array: np.ndarray | Tensor) -> None:
+    def register_buffer(self, name: str, array: np.ndarray | Tensor, persistent: bool = True) -> None:
         """Keep ``array`` (running statistics, say) as state that is saved and loaded with the parameters
         but is not trained: ``self.register_buffer("running_mean", np.zeros(4))``. A buffer is a numpy array:
         a Tensor given, as PyTorch code does (``ag.ones(4)``), is kept as its array (``t.data``, the same memory),
-        which answers the Tensor methods numpy lacks (``self.mask.bool()``: nn/buffers.py)."""
+        which answers the Tensor methods numpy lacks (``self.mask.bool()``: nn/buffers.py). ``persistent=False``
+        (PyTorch's): a buffer ``state_dict`` leaves out (a causal mask made again from the sizes), still in
+        ``named_buffers()`` and cast by ``to()``."""
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"register_buffer: the name must be a non-empty str without '.', got {name!r}")
         if name in self._parameters or name in self._modules:
             raise KeyError(f"register_buffer: '{name}' is already a parameter or sub-module of {type(self).__name__}")
         self._buffers[name] = self._buffer_value(name, array)
         object.__setattr__(self, name, self._buffers[name])
+        if persistent:
+            self._non_persistent_buffers_set.discard(name)
+        else:
+            self._non_persistent_buffers_set.add(name)
 
     def _buffer_value(self, name: str, value: object) -> np.ndarray:
         if isinstance(value, Tensor):
@@ -179,16 +191,6 @@ class Module(ModuleHooks, ModuleState):
         if not isinstance(value, np.ndarray):
             raise TypeError(f"{type(self).__name__}: buffer '{name}' must be a numpy array, got {type(value).__name__}")
         return BufferArray.of(value)  # the same memory; PyTorch code's self.mask.bool() reads as a Tensor's
-
-    def named_buffers(self) -> Iterator[tuple[str, np.ndarray]]:
-        """Yield ``(dotted_name, array)`` for every buffer (e.g. BatchNorm's running statistics)."""
-        for module_name, module in self.named_modules():
-            for name, array in module._buffers.items():
-                yield (f"{module_name}.{name}" if module_name else name), array
-
-    def buffers(self) -> Iterator[np.ndarray]:
-        """Every buffer's array, as ``named_buffers`` lists them."""
-        return (array for _, array in self.named_buffers())
 
     def apply(self: _M, fn: Callable[[Module], object]) -> _M:
         """Call ``fn(module)`` on every sub-module, then on this one (as PyTorch); returns self:
@@ -203,52 +205,6 @@ class Module(ModuleHooks, ModuleState):
         if not isinstance(module, Module):
             raise TypeError(f"add_module: '{name}' must be a Module, got {type(module).__name__}")
         setattr(self, name, module)
-
-    # ------------------------------------------------------------ traversal
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        """Yield ``(dotted_name, module)`` for this module (name ``prefix``) and every descendant,
-        each module once, parents before children."""
-        seen: set[int] = set()
-        stack: list[tuple[str, Module]] = [(prefix, self)]
-        while stack:
-            name, module = stack.pop()
-            if id(module) in seen:
-                continue
-            seen.add(id(module))
-            yield name, module
-            children = [(f"{name}.{n}" if name else n, m) for n, m in module._modules.items()]
-            stack.extend(reversed(children))
-
-    def modules(self) -> Iterator[Module]:
-        """Every module in the tree, this one first: ``[type(m).__name__ for m in model.modules()]``."""
-        return (m for _, m in self.named_modules())
-
-    def named_children(self) -> Iterator[tuple[str, Module]]:
-        """Yield ``(name, module)`` for the direct sub-modules: ``dict(model.named_children())``."""
-        return iter(list(self._modules.items()))
-
-    def children(self) -> Iterator[Module]:
-        """The direct sub-modules: ``list(model.children())``."""
-        return (m for _, m in self.named_children())
-
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
-        """Yield ``(dotted_name, tensor)`` for every parameter, each tensor once (a shared
-        parameter is listed under its first name).
-
-        >>> [n for n, _ in nn.MLP([2, 3, 1]).named_parameters()]
-        ['layers.0.weight', 'layers.0.bias', 'layers.2.weight', 'layers.2.bias']
-        """
-        seen: set[int] = set()
-        for module_name, module in self.named_modules(prefix):
-            for name, p in module._parameters.items():
-                if id(p) not in seen:
-                    seen.add(id(p))
-                    yield (f"{module_name}.{name}" if module_name else name), p
-
-    def parameters(self) -> Iterator[Tensor]:
-        """Every parameter (frozen ones too, as PyTorch's: optimizers skip those), for an optimizer:
-        ``nn.optim.Adam(model.parameters())``."""
-        return (p for _, p in self.named_parameters())
 
     def _relabel(self, prefix: str = "") -> None:
         for name, p in self.named_parameters():
@@ -345,6 +301,7 @@ class Module(ModuleHooks, ModuleState):
         # names found by id() for the original's would be wrong for them
         self.__dict__.update(state)
         object.__setattr__(self, "_descendant_names", _NOT_YET_FOUND)
+        self.__dict__.setdefault("_non_persistent_buffers_set", set())  # (pickled before buffers could be)
 
     # ------------------------------------------------------------ display
     def extra_repr(self) -> str:

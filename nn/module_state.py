@@ -14,8 +14,8 @@ new dtype at its next step (``CastClock``), rather than mixing float64 state int
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from collections.abc import Mapping
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 from numpy.typing import DTypeLike
@@ -24,10 +24,8 @@ from autograd_core import Tensor, structure_changed
 from autograd_core.types import ArrayLike
 
 from .init import write_in_place
+from .module_tree import ModuleTree
 from .parameter import is_lazy
-
-if TYPE_CHECKING:
-    from .module import Module
 
 _S = TypeVar("_S", bound="ModuleState")
 
@@ -74,6 +72,11 @@ def _plain(value: Any) -> np.ndarray:
     return np.asarray(value.data if isinstance(value, Tensor) else value)
 
 
+def _is_counter(value: Any) -> bool:
+    """An integer buffer (BatchNorm's ``num_batches_tracked``): loaded from integers, as PyTorch's."""
+    return isinstance(value, np.ndarray) and not isinstance(value, Tensor) and value.dtype.kind in "iu"
+
+
 def _cast(owner: str, name: str, array: np.ndarray, dtype: np.dtype[Any]) -> np.ndarray:
     """``array`` as ``dtype`` in its own layout (astype's order "K"), or a ValueError when values
     would overflow (1e300 is no float32)."""
@@ -89,15 +92,8 @@ def _cast(owner: str, name: str, array: np.ndarray, dtype: np.dtype[Any]) -> np.
     return cast
 
 
-class ModuleState:
+class ModuleState(ModuleTree):
     """The values of a module's parameters and buffers: saving, loading, casting and freezing them."""
-
-    if TYPE_CHECKING:  # Module's, which this mixin is part of
-
-        def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]: ...
-        def named_buffers(self) -> Iterator[tuple[str, np.ndarray]]: ...
-        def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]: ...
-        def parameters(self) -> Iterator[Tensor]: ...
 
     def requires_grad_(self: _S, requires_grad: bool = True) -> _S:
         """Set ``requires_grad`` on every parameter of this module and its sub-modules; returns self.
@@ -202,9 +198,13 @@ class ModuleState:
             "or write `if ag.cuda.is_available(): model.cuda()` as in PyTorch"
         )
 
-    def state_dict(self) -> dict[str, np.ndarray]:
-        """``{dotted_name: copy of the values}`` for every parameter and buffer. Copies, unlike
-        PyTorch, so a saved snapshot cannot change when training goes on.
+    def state_dict(
+        self, *args: Any, destination: dict[str, Any] | None = None, prefix: str = "", keep_vars: bool = False
+    ) -> dict[str, Any]:
+        """``{dotted_name: copy of the values}`` for every parameter and persistent buffer. Copies, unlike
+        PyTorch, so a saved snapshot cannot change when training goes on. PyTorch's arguments: ``prefix`` starts
+        every name, ``destination`` is the dict filled (and returned), ``keep_vars=True`` gives the parameters
+        themselves (Tensors) and the buffers' own arrays, not copies.
 
         >>> model = nn.Linear(2, 1)
         >>> snapshot = model.state_dict()
@@ -213,9 +213,18 @@ class ModuleState:
         <All keys matched successfully>
         >>> bool((model.weight.data == snapshot["weight"]).all())
         True
+        >>> list(model.state_dict(prefix="head."))
+        ['head.weight', 'head.bias']
         """
-        state = {name: np.array(p.data, copy=True) for name, p in self.named_parameters()}
-        state.update((name, np.array(b, copy=True)) for name, b in self.named_buffers())
+        if args:  # torch's old positional form state_dict(destination, prefix, keep_vars)
+            destination, prefix, keep_vars = (*args, *(destination, prefix, keep_vars)[len(args) :])[:3]
+        if not isinstance(prefix, str):
+            raise TypeError(f"state_dict: prefix must be a str (such as 'model.'), got {prefix!r}")
+        state: dict[str, Any] = {} if destination is None else destination
+        for name, p in self.named_parameters(prefix.rstrip(".")):
+            state[name] = p if keep_vars else np.array(p.data, copy=True)
+        for name, b in self.named_buffers(prefix.rstrip("."), persistent_only=True):
+            state[name] = b if keep_vars else np.array(b, copy=True)
         return state
 
     def _lazy_built(self, state_dict: Mapping[str, Any], params: dict[str, Any]) -> list[tuple[Any, Any]]:
@@ -227,7 +236,7 @@ class ModuleState:
             real = module.built_for(state_dict, prefix) if hasattr(module, "built_for") else None
             if real is not None:
                 dotted = f"{prefix}." if prefix else ""
-                own = [*real.named_parameters(), *real.named_buffers()]
+                own = [*real.named_parameters(), *real.named_buffers(persistent_only=True)]
                 params.update((dotted + name, value) for name, value in own)
                 built.append((module, real))
         return built
@@ -260,7 +269,7 @@ class ModuleState:
 
     def load_state_dict(self, state_dict: Mapping[str, Tensor | ArrayLike], strict: bool = True) -> IncompatibleKeys:
         """Copy values into the parameters. Every name, shape and dtype is checked first
-        (values must be finite floating-point arrays of the parameter's shape); on any
+        (values must be finite floating-point arrays of the parameter's shape; integers for an integer buffer); on any
         problem a ``ValueError`` lists them all and no parameter is changed. With
         ``strict=False`` missing and unexpected names are allowed, and returned, as PyTorch's
         ``(missing_keys, unexpected_keys)``. Values take each parameter's dtype, as PyTorch's
@@ -283,7 +292,7 @@ class ModuleState:
                 )
             )
         params: dict[str, Any] = dict(self.named_parameters())
-        params.update(self.named_buffers())
+        params.update(self.named_buffers(persistent_only=True))
         built = self._lazy_built(state_dict, params)
         problems: list[str] = []
         updates: list[tuple[Any, np.ndarray]] = []
@@ -297,7 +306,12 @@ class ModuleState:
             counter = any(name.rsplit(".", 1)[-1] == "num_batches_tracked" for name in unexpected)
             problems.append(
                 f"unexpected names: {', '.join(unexpected)}"
-                + (" (PyTorch's BatchNorm counter, which nn does not keep: pass strict=False)" if counter else "")
+                + (
+                    " (PyTorch's BatchNorm counter, which nn saves only with momentum=None, the one rule that reads "
+                    "it: pass strict=False)"
+                    if counter
+                    else ""
+                )
             )
         for name, p in params.items():
             if name not in state_dict:
@@ -308,7 +322,7 @@ class ModuleState:
                 problems.append(f"'{name}' belongs to a lazy layer not built yet: call the model once on a batch first")
             elif value.shape != p.shape:
                 problems.append(f"'{name}': shape {value.shape}, the parameter has shape {p.shape}")
-            elif value.dtype.kind != "f":
+            elif value.dtype.kind != "f" and not (_is_counter(p) and value.dtype.kind in "iu"):
                 problems.append(f"'{name}': dtype {value.dtype} is not floating-point")
             elif not np.isfinite(value).all():
                 problems.append(f"'{name}': {int(np.size(value) - np.isfinite(value).sum())} NaN/Inf values")

@@ -1,4 +1,5 @@
-"""Normalisation layers: ``BatchNorm1d``, ``BatchNorm2d``, ``LayerNorm`` and ``GroupNorm``, composed from Tensor ops.
+"""Normalisation layers: ``BatchNorm1d``, ``BatchNorm2d``, ``BatchNorm3d``, ``LayerNorm`` and ``GroupNorm``, composed
+from Tensor ops.
 
 Both standardise x to x_hat = (x - mean) / sqrt(var + eps) and then scale and shift it
 (gamma * x_hat + beta). BatchNorm takes the statistics over the batch (and keeps running
@@ -49,6 +50,7 @@ class _BatchNorm(Module):
 
     running_mean: np.ndarray  # buffers (register_buffer), with track_running_stats
     running_var: np.ndarray
+    num_batches_tracked: np.ndarray  # 0-d int64: the training batches seen, as PyTorch's (with track_running_stats)
     _shapes: ClassVar[dict[int, str]]  # ndim -> the shape in the error message, "C" standing for num_features
     _hint: ClassVar[str] = ""  # what to do with an input of another shape
 
@@ -56,7 +58,7 @@ class _BatchNorm(Module):
         self,
         num_features: int,
         eps: float = 1e-5,
-        momentum: float = 0.1,
+        momentum: float | None = 0.1,
         affine: bool = True,
         track_running_stats: bool = True,
         dtype: DTypeLike = np.float64,
@@ -65,12 +67,9 @@ class _BatchNorm(Module):
         owner = type(self).__name__
         self.num_features = positive_int(owner, "num_features", num_features)
         self.eps = _positive_number(owner, "eps", eps)
-        if momentum is None:  # torch's cumulative average needs its num_batches_tracked counter, not kept here
-            raise ValueError(
-                f"{owner}: momentum=None (PyTorch's cumulative moving average of every batch) is not supported; pass "
-                "a number in (0, 1], e.g. momentum=0.1 (PyTorch's default; Keras's momentum=m is 1 - m here)"
-            )
-        self.momentum = _positive_number(owner, "momentum", momentum, high=1.0)
+        # None: PyTorch's cumulative moving average, the running statistics the plain mean over every batch so far
+        # (momentum 1 / num_batches_tracked at each); a number: the exponential one (Keras's momentum m is 1 - m here)
+        self.momentum = None if momentum is None else _positive_number(owner, "momentum", momentum, high=1.0)
         self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
         dtype = _float_dtype(owner, dtype)
         if self.affine:
@@ -79,6 +78,13 @@ class _BatchNorm(Module):
         if self.track_running_stats:
             self.register_buffer("running_mean", np.zeros(self.num_features, dtype))
             self.register_buffer("running_var", np.ones(self.num_features, dtype))
+            # a buffer (saved, loaded) with momentum=None only, the one rule that reads it; else a plain counter, so
+            # a default BatchNorm's buffers and state_dict keep the names they always had (models saved before load)
+            counter = np.zeros((), np.int64)
+            if momentum is None:
+                self.register_buffer("num_batches_tracked", counter)
+            else:
+                self.num_batches_tracked = counter
 
     def config(self) -> dict[str, Any]:
         """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
@@ -105,7 +111,11 @@ class _BatchNorm(Module):
                 f"{name}: training needs more than 1 value per channel (input shape "
                 f"{x.shape}); use a batch of >= 2 rows, or call model.eval() first"
             )
-        tracked = self.track_running_stats
+        tracked, momentum = self.track_running_stats, self.momentum
+        if self.training and tracked:
+            self.num_batches_tracked[...] += 1
+            if momentum is None:  # the cumulative average: batch n weighs 1/n
+                momentum = 1.0 / float(self.num_batches_tracked)
         return batch_norm(
             x,
             self.running_mean if tracked else None,
@@ -113,13 +123,14 @@ class _BatchNorm(Module):
             self.weight if self.affine else None,
             self.bias if self.affine else None,
             training=self.training or not tracked,  # without running statistics, the batch's in eval too
-            momentum=self.momentum,
+            momentum=1.0 if momentum is None else momentum,  # (None: nothing is updated here)
             eps=self.eps,
         )
 
     def extra_repr(self) -> str:
+        momentum = "None" if self.momentum is None else f"{self.momentum:g}"
         return (
-            f"{self.num_features}, eps={self.eps:g}, momentum={self.momentum:g}, affine={self.affine}, "
+            f"{self.num_features}, eps={self.eps:g}, momentum={momentum}, affine={self.affine}, "
             f"track_running_stats={self.track_running_stats}"
         )
 
@@ -129,7 +140,8 @@ class BatchNorm1d(_BatchNorm):
 
     Training: normalise with the batch's mean and biased variance, and update the running
     statistics ``running = (1 - momentum) * running + momentum * batch`` (the running
-    variance takes the unbiased batch variance, n/(n-1), as PyTorch). Evaluation (``eval()``):
+    variance takes the unbiased batch variance, n/(n-1), as PyTorch; ``momentum=None``: the mean
+    over every batch so far, counted in ``num_batches_tracked``). Evaluation (``eval()``):
     normalise with the running statistics (with ``track_running_stats=False`` there are none:
     always the batch's).
     ``affine`` adds the learnable scale ``weight`` (gamma, ones) and shift ``bias`` (beta, zeros).
@@ -158,6 +170,21 @@ class BatchNorm2d(_BatchNorm):
 
     _shapes: ClassVar[dict[int, str]] = {4: "(N, C, H, W)"}
     _hint = "; give one (C, H, W) image its batch axis (x[None]); for (N, C) or (N, C, L) use BatchNorm1d"
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation of volumes (N, C, D, H, W), per channel C: BatchNorm1d's rules, the statistics taken
+    over N, D, H and W, as PyTorch's ``nn.BatchNorm3d`` (after a 3-d convolution).
+
+    >>> bn = BatchNorm3d(2, momentum=None)      # the running statistics: the mean over every batch
+    >>> for batch in (np.zeros((2, 2, 1, 2, 2)), np.ones((2, 2, 1, 2, 2))):
+    ...     _ = bn(batch)
+    >>> bn.running_mean, int(bn.num_batches_tracked)
+    (array([0.5, 0.5]), 2)
+    """
+
+    _shapes: ClassVar[dict[int, str]] = {5: "(N, C, D, H, W)"}
+    _hint = "; give one (C, D, H, W) volume its batch axis (x[None])"
 
 
 class LayerNorm(Module):

@@ -112,7 +112,7 @@ class MaxPool1d(Module):
 
     def extra_repr(self) -> str:
         text = f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, dilation={self.dilation}"
-        return text + (", ceil_mode=True" if self.ceil_mode else "")
+        return text + f", ceil_mode={self.ceil_mode}"  # (PyTorch's line)
 
     def config(self) -> dict[str, Any]:
         """The constructor's arguments (nn.architecture rebuilds the layer from them)."""

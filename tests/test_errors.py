@@ -95,9 +95,10 @@ def test_reduction_axis_out_of_range_names_the_axis_and_ndim(w, call):
     assert "ndim 2" in message and "-2..1" in message
 
 
-def test_axis_on_a_0d_tensor_says_it_has_no_axes():
-    with raises(np.exceptions.AxisError, "mean", "axis 0", "ndim 0", "no axes"):
-        Tensor(1.0).mean(axis=0)
+def test_axis_on_a_0d_tensor_says_it_takes_dim_0_or_minus_1_only():
+    # as PyTorch, a 0-d tensor's reductions take dim 0 or -1 (the tensor itself): any other dim is refused
+    with raises(np.exceptions.AxisError, "mean", "axis 1", "0-d tensor", "dim 0 or -1"):
+        Tensor(1.0).mean(axis=1)
 
 
 # ------------------------------------------------------------------ backward

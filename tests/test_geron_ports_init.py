@@ -281,8 +281,10 @@ def test_kerass_momentum_0_99_is_torchs_momentum_0_01():
         mu = mu * 0.99 + x.mean(axis=0) * (1 - 0.99)  # the book's v <- v * momentum + v_batch * (1 - momentum)
         var = var * 0.99 + x.var(axis=0, ddof=1) * (1 - 0.99)
     assert np.allclose(bn.running_mean, mu, rtol=1e-14) and np.allclose(bn.running_var, var, rtol=1e-14)
-    with pytest.raises(ValueError, match=r"BatchNorm1d: momentum=None .* not supported; .*Keras's momentum=m is 1 - m"):
-        nn.BatchNorm1d(4, momentum=None)  # torch's cumulative average: refused, saying what to pass
+    cumulative = nn.BatchNorm1d(4, momentum=None)  # torch's cumulative average (refused before): the batches' mean
+    for x in batches:
+        cumulative(x)
+    assert np.allclose(cumulative.running_mean, np.mean([x.mean(axis=0) for x in batches], axis=0), rtol=1e-14)
     bn.eval()  # at test time the running statistics, not the batch's
     x = batches[0]
     expected = (x - mu) / np.sqrt(var + 1e-5)

@@ -85,7 +85,7 @@ def test_pool1d_errors_name_the_1d_op_and_its_own_arguments():
         F.avg_pool1d(x, 2, padding=2)
     with pytest.raises(ValueError, match=r"^MaxPool1d: kernel_size must be an int >= 1 \(or a 1-tuple of one\)"):
         nn.MaxPool1d((2, 2))
-    assert repr(nn.MaxPool1d(2)) == "MaxPool1d(kernel_size=2, stride=2, padding=0, dilation=1)"
+    assert repr(nn.MaxPool1d(2)) == "MaxPool1d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)"
 
 
 # ----------------------------------------------------------------------------- the sentiment network

@@ -250,7 +250,7 @@ def test_apply_visits_children_before_parents_and_returns_self():
 
 
 def test_new_layers_repr():
-    assert repr(nn.Dropout(0.3)) == "Dropout(p=0.3)"
+    assert repr(nn.Dropout(0.3)) == "Dropout(p=0.3, inplace=False)"
     assert repr(nn.BatchNorm1d(4)) == "BatchNorm1d(4, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)"
     assert repr(nn.GELU("tanh")) == "GELU(approximate='tanh')"
 

@@ -1,13 +1,13 @@
 """The schedules that go on from the learning rate they find, with PyTorch's names and rules: ``MultiplicativeLR``
 (each step multiplies the current lr by a function of the epoch) and ``ChainedScheduler`` (several schedulers
-stepped together, so their factors multiply)."""
+stepped together, so their factors multiply; an ``LRScheduler`` as PyTorch's, ``isinstance(s, LRScheduler)``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from .lr_scheduler import LambdaLR, LRScheduler, _SchedulerState
+from .lr_scheduler import LambdaLR, LRScheduler
 from .optimizer import Optimizer
 from .plateau import ReduceLROnPlateau
 from .sequential import load_parts
@@ -36,7 +36,7 @@ class MultiplicativeLR(LambdaLR):
         return lr
 
 
-class ChainedScheduler(_SchedulerState):
+class ChainedScheduler(LRScheduler):
     """Step several schedulers of one optimizer together, in order (PyTorch's ``ChainedScheduler``): with chainable
     schedulers (``ConstantLR``, ``ExponentialLR``, ``LinearLR``, ``MultiplicativeLR``, ...) their factors multiply.
 
@@ -46,6 +46,8 @@ class ChainedScheduler(_SchedulerState):
     >>> scheduler = ChainedScheduler([warm, decay])
     >>> [round(scheduler.step(), 6) for _ in range(4)]   # 0.1 * 0.9**t, then 0.9**t once ConstantLR is done
     [0.09, 0.81, 0.729, 0.6561]
+    >>> scheduler.get_last_lr(), isinstance(scheduler, nn.optim.LRScheduler)
+    ([0.6561], True)
     """
 
     def __init__(self, schedulers: Sequence[LRScheduler], optimizer: Optimizer | None = None) -> None:
@@ -55,7 +57,7 @@ class ChainedScheduler(_SchedulerState):
             raise ValueError(f"{owner}: expects at least one scheduler to chain, got none")
         optimizer = optimizer if optimizer is not None else getattr(schedulers[0], "optimizer", None)
         for i, scheduler in enumerate(schedulers):
-            if isinstance(scheduler, ReduceLROnPlateau) or not isinstance(scheduler, (LRScheduler, ChainedScheduler)):
+            if isinstance(scheduler, ReduceLROnPlateau) or not isinstance(scheduler, LRScheduler):
                 raise ValueError(
                     f"{owner}: scheduler {i} is a {type(scheduler).__name__}; chain learning-rate schedulers "
                     "(StepLR, ExponentialLR, ...), not ReduceLROnPlateau, whose step() takes the monitored value"
@@ -68,6 +70,23 @@ class ChainedScheduler(_SchedulerState):
         assert optimizer is not None  # (the first scheduler's)
         self.optimizer = optimizer
         self.schedulers = schedulers
+
+    closed_form = False  # (lr_for refuses, saying why)
+
+    @property
+    def last_epoch(self) -> int:  # type: ignore[override]
+        """The steps so far: the first chained scheduler's count (they are stepped together)."""
+        return int(self.schedulers[0].last_epoch)
+
+    def lr_for(self, *args: object) -> float:
+        """Refused, saying why: there is no lr as a function of the epoch (``lr_at`` too)."""
+        raise TypeError(
+            "ChainedScheduler has no closed form of its own: each step multiplies the chained schedulers' changes; "
+            "read the current lr with get_last_lr(), or a part's closed form with scheduler.schedulers[i].lr_at(t)"
+        )
+
+    def lr_at(self, t: int) -> float:
+        return self.lr_for(t)
 
     def step(self) -> float:
         """Step every scheduler, in order; returns the first group's lr: ``scheduler.step()``."""

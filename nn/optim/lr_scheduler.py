@@ -126,6 +126,8 @@ class LRScheduler(_SchedulerState):
 
     #: Whether the schedule goes on from an lr changed by someone else (PyTorch's chainable form).
     chainable = False
+    #: Whether ``lr_for(base_lr, t)`` gives the lr after t steps (not so for ReduceLROnPlateau, ChainedScheduler).
+    closed_form = True
 
     def base_for(self, lr: float, t: int, base_lr: float) -> float:
         """The initial lr from which this schedule reaches ``lr`` after ``t`` steps (``base_lr`` kept

@@ -1,5 +1,6 @@
 """``ReduceLROnPlateau``: the one scheduler that watches a metric instead of following a closed form in the
-epoch (lr_scheduler.py holds those), with PyTorch's name and rule."""
+epoch (lr_scheduler.py holds those), with PyTorch's name and rule. An ``LRScheduler`` as PyTorch's (>= 2.2), so
+``isinstance(s, LRScheduler)`` holds; the closed-form methods (``lr_at``, ``lr_for``) say there is none."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ from collections.abc import Sequence
 from typing import SupportsFloat
 
 from ..checks import non_negative_int
-from .lr_scheduler import _SchedulerState
+from .lr_scheduler import LRScheduler
 from .optimizer import Optimizer, _number
 
 
-class ReduceLROnPlateau(_SchedulerState):
+class ReduceLROnPlateau(LRScheduler):
     """Multiply the learning rates by ``factor`` when a metric has not improved for more than
     ``patience`` epochs (then wait ``cooldown`` epochs); never below ``min_lr``. PyTorch's rule:
     an improvement beats the best by ``threshold`` (relative, or absolute with ``threshold_mode="abs"``).
@@ -21,8 +22,8 @@ class ReduceLROnPlateau(_SchedulerState):
     >>> scheduler = ReduceLROnPlateau(opt, factor=0.5, patience=3)
     >>> for validation_loss in [0.9, 0.8, 0.8, 0.8, 0.8, 0.8]:   # no progress after epoch 2
     ...     lr = scheduler.step(validation_loss)
-    >>> opt.param_groups[0]["lr"]
-    0.5
+    >>> opt.param_groups[0]["lr"], scheduler.get_last_lr()
+    (0.5, [0.5])
     """
 
     def __init__(
@@ -47,7 +48,8 @@ class ReduceLROnPlateau(_SchedulerState):
                 f"{owner}: mode must be 'min' or 'max' and threshold_mode 'rel' or 'abs', "
                 f"got mode={mode!r}, threshold_mode={threshold_mode!r}"
             )
-        self.factor = _number(owner, "factor", factor, 0.0, 1.0, high_open=True)
+        # torch's attribute: the number each reduction multiplies by (LRScheduler's factor(t) is a closed form's)
+        self.factor = _number(owner, "factor", factor, 0.0, 1.0, high_open=True)  # type: ignore[assignment,method-assign]
         self.patience = non_negative_int(owner, "patience", patience)
         self.cooldown = non_negative_int(owner, "cooldown", cooldown)
         self.optimizer = optimizer
@@ -61,6 +63,23 @@ class ReduceLROnPlateau(_SchedulerState):
         self.min_lrs = [_number(owner, "min_lr", m) for m in min_lrs]
         self.best = math.inf if mode == "min" else -math.inf
         self.num_bad_epochs = self.cooldown_counter = self.last_epoch = 0
+
+    closed_form = False  # (lr_for refuses, saying why)
+
+    @property
+    def in_cooldown(self) -> bool:
+        """Whether the cooldown after a reduction is still running (no bad epochs are counted), as PyTorch's."""
+        return self.cooldown_counter > 0
+
+    def lr_for(self, *args: object) -> float:
+        """Refused, saying why: there is no lr as a function of the epoch (``lr_at`` too)."""
+        raise TypeError(
+            "ReduceLROnPlateau has no closed form in the epoch: its lr follows the metrics given to step(metric); "
+            "read the current one with get_last_lr()"
+        )
+
+    def lr_at(self, t: int) -> float:
+        return self.lr_for(t)
 
     def _is_better(self, value: float) -> bool:
         if self.mode == "min":

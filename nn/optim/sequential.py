@@ -63,10 +63,13 @@ class SequentialLR(LRScheduler):
     def __init__(self, optimizer: Optimizer, schedulers: Sequence[LRScheduler], milestones: Sequence[int]) -> None:
         owner = "SequentialLR"
         schedulers = list(schedulers)
-        if not schedulers or not all(isinstance(s, LRScheduler) and s.optimizer is optimizer for s in schedulers):
+        # closed forms only: ReduceLROnPlateau follows a metric, ChainedScheduler its parts' changes (both are
+        # LRSchedulers, as PyTorch's, but SequentialLR restarts each part from its milestone by its formula)
+        closed = all(isinstance(s, LRScheduler) and s.closed_form and s.optimizer is optimizer for s in schedulers)
+        if not schedulers or not closed:
             raise ValueError(
                 f"{owner}: schedulers must be a list of schedulers made on this optimizer (LinearLR, "
-                f"CosineAnnealingLR, ...; not ReduceLROnPlateau), got {schedulers!r:.120}"
+                f"CosineAnnealingLR, ...; not ReduceLROnPlateau or ChainedScheduler), got {schedulers!r:.120}"
             )
         self.milestones = [positive_int(owner, "each milestone", m) for m in milestones]
         if len(self.milestones) != len(schedulers) - 1 or self.milestones != sorted(set(self.milestones)):
