@@ -383,18 +383,14 @@ def stack(tensors: Sequence[TensorLike], axis: int = 0, *, dim: int | None = Non
 
 
 def _axis_or_dim(op: str, axis: int, dim: int | None) -> int:
-    if dim is None:
-        return axis
-    if axis != 0:
+    if dim is not None and axis != 0:
         raise TypeError(f"{op}: give axis= or dim= (the same thing), not both")
-    return dim
+    return axis if dim is None else dim
 
 
 def _operands(a: TensorLike, b: TensorLike) -> tuple[Tensor, Tensor]:
-    if isinstance(a, Tensor):
-        return a, _lift(b, a)
-    b = as_tensor(b)
-    return _lift(a, b), b
+    b = b if isinstance(a, Tensor) else as_tensor(b)  # one operand a Tensor: the other lifted to its dtype
+    return (a, _lift(b, a)) if isinstance(a, Tensor) else (_lift(a, b), b)
 
 
 def _sequence(op: str, tensors: Sequence[TensorLike]) -> list[Tensor]:
