@@ -389,8 +389,9 @@ def _axis_or_dim(op: str, axis: int, dim: int | None) -> int:
 
 
 def _operands(a: TensorLike, b: TensorLike) -> tuple[Tensor, Tensor]:
-    b = b if isinstance(a, Tensor) else as_tensor(b)  # one operand a Tensor: the other lifted to its dtype
-    return (a, _lift(b, a)) if isinstance(a, Tensor) else (_lift(a, b), b)
+    if isinstance(a, Tensor):
+        return a, _lift(b, a)
+    return _lift(a, t := as_tensor(b)), t  # (b converted first: a is lifted to its dtype)
 
 
 def _sequence(op: str, tensors: Sequence[TensorLike]) -> list[Tensor]:
