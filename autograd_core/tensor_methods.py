@@ -324,8 +324,17 @@ class TensorMethods(TensorBase):
         dim: Axis = None,
         keepdim: bool | None = None,
     ) -> Tensor:
-        """Standard deviation: ``var(...).sqrt()``, with the same arguments."""
-        return self.var(axis, unbiased, keepdims, correction=correction, dim=dim, keepdim=keepdim).sqrt()
+        """Standard deviation: ``var(...).sqrt()``, with the same arguments; where the values are all equal its
+        gradient is 0 (PyTorch's subgradient), not sqrt's infinite slope at 0 times 0 = NaN.
+
+        >>> x = Tensor([2.0, 2.0], requires_grad=True)
+        >>> x.std().backward(); x.grad
+        array([0., 0.])
+        """
+        from .functions import _at_zero
+
+        var = self.var(axis, unbiased, keepdims, correction=correction, dim=dim, keepdim=keepdim)
+        return _at_zero(var, lambda v: v.sqrt())
 
     def norm(self, p: float | str = 2, dim: Axis = None, keepdim: bool = False) -> Tensor:
         """The p-norm over ``dim`` (all elements by default), as PyTorch's ``t.norm()``: ``ag.norm``."""

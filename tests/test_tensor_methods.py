@@ -84,6 +84,27 @@ def test_var_and_std_closed_forms():
     np.testing.assert_allclose(Tensor(X).var(axis=0, correction=2).data, np.var(X, axis=0, ddof=2))
 
 
+def test_std_of_equal_values_has_gradient_zero_not_nan():
+    """sqrt's slope is infinite at 0 and (x - mean) is 0 there: the product was NaN; PyTorch's subgradient is 0.
+    Rows that are not constant keep var(...).sqrt()'s value and gradient bit for bit."""
+    data = np.vstack([np.full(4, 1.5), X[:2]])
+    x = Tensor(data, requires_grad=True)
+    with np.errstate(all="raise"):  # no 0 * inf computed anywhere
+        std = x.std(dim=1)
+        std.sum().backward()
+    assert std.data[0] == 0.0 and not np.isnan(x.grad).any()
+    np.testing.assert_array_equal(x.grad[0], np.zeros(4))
+    plain = Tensor(data[1:], requires_grad=True)
+    reference = plain.var(dim=1).sqrt()
+    reference.sum().backward()
+    np.testing.assert_array_equal(std.data[1:], reference.data)
+    np.testing.assert_array_equal(x.grad[1:], plain.grad)
+    torch = pytest.importorskip("torch")
+    t = torch.tensor(data, requires_grad=True)
+    t.std(dim=1).sum().backward()
+    np.testing.assert_allclose(x.grad, t.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
 def test_clamp_follows_the_kink_rule_at_its_bounds():
     x = Tensor([0.0, 0.5, 1.0, -3.0, 3.0], requires_grad=True)
     x.clamp(0.0, 1.0).sum().backward()
