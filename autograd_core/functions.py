@@ -98,33 +98,6 @@ def mean(
     return as_tensor(x).mean(axis, keepdims, dim=dim, keepdim=keepdim)
 
 
-def max(  # noqa: A001 (numpy's name)
-    x: TensorLike, axis: Axis | Tensor = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
-) -> Tensor:
-    """Maximum over ``axis`` (a reduction), or, given a second tensor, the elementwise ``maximum`` as
-    ``torch.max(input, other)`` (d2l's ``relu(X) = torch.max(X, torch.zeros_like(X))``).
-
-    >>> max(Tensor([-1.0, 2.0]), Tensor([0.0, 0.0]))
-    Tensor([0., 2.])
-    """
-    if isinstance(axis, (Tensor, np.ndarray)):  # torch.max(input, other): an axis is never a tensor
-        return maximum(x, axis)
-    return as_tensor(x).max(axis, keepdims, dim=dim, keepdim=keepdim)
-
-
-def min(  # noqa: A001 (numpy's name)
-    x: TensorLike, axis: Axis | Tensor = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
-) -> Tensor:
-    """Minimum over ``axis`` (a reduction), or, given a second tensor, the elementwise ``minimum`` (torch's).
-
-    >>> min(Tensor([-1.0, 2.0]), Tensor([0.0, 0.0]))
-    Tensor([-1.,  0.])
-    """
-    if isinstance(axis, (Tensor, np.ndarray)):
-        return minimum(x, axis)
-    return as_tensor(x).min(axis, keepdims, dim=dim, keepdim=keepdim)
-
-
 def var(
     x: TensorLike,
     axis: Axis = None,
@@ -334,7 +307,7 @@ def norm(x: TensorLike, p: float | str = 2, dim: Axis = None, keepdim: bool = Fa
     if isinstance(p, bool) or not isinstance(p, (int, float)) or not p > 0:
         raise ValueError(f"norm: p must be a number > 0, math.inf, 'fro' or 'nuc', got {p!r}")
     if p == 1 or p == np.inf:
-        return x.abs().sum(dim=dim, keepdim=keepdim) if p == 1 else x.abs().max(dim=dim, keepdim=keepdim)
+        return x.abs().sum(dim=dim, keepdim=keepdim) if p == 1 else x.abs().max(axis=dim, keepdims=keepdim)
     # Powers and roots of 1 instead of 0, then zeroed: finite gradients, 0 there (not inf * 0 = NaN)
     total = (x * x if p == 2 else _at_zero(x.abs(), lambda a: a**p)).sum(dim=dim, keepdim=keepdim)
     return _at_zero(total, lambda t: t.sqrt() if p == 2 else t ** (1 / p))

@@ -1,14 +1,48 @@
 """Module-level spellings of the scans and order statistics of ``tensor_scans.py`` (``ag.cumprod(x, 0)``,
-``ag.median(x)``, ``ag.quantile(x, q)``, ...), each the Tensor method of that name."""
+``ag.median(x)``, ``ag.quantile(x, q)``, ...) and of ``max``/``min``, each the Tensor method of that name."""
 
 from __future__ import annotations
 
-from .functions import as_tensor
+from typing import Any
+
+import numpy as np
+
+from .functions import as_tensor, maximum, minimum
 from .summaries import searchsorted  # (ag.searchsorted, through this module's __all__)
 from .tensor import Tensor
 from .tensor_scans import MinMax
 from .tensor_torch import SortResult
 from .types import Axis, TensorLike
+
+
+def max(  # noqa: A001 (numpy's name)
+    x: TensorLike, dim: Axis | Tensor = None, keepdim: bool = False, *, axis: Axis = None, keepdims: bool | None = None
+) -> Any:
+    """``x.max(...)``: one ``dim`` gives ``(values, indices)`` as ``torch.max``, numpy's ``axis=`` the values; given a
+    second tensor, the elementwise ``maximum`` as ``torch.max(input, other)`` (d2l's ``torch.max(X, zeros)``).
+
+    >>> _, predicted = max(Tensor([[0.1, 0.9], [0.8, 0.2]]), 1)
+    >>> predicted.tolist()
+    [1, 0]
+    >>> max(Tensor([-1.0, 2.0]), Tensor([0.0, 0.0]))
+    Tensor([0., 2.])
+    """
+    if isinstance(dim, (Tensor, np.ndarray)):  # torch.max(input, other): a dim is never a tensor
+        return maximum(x, dim)
+    return as_tensor(x).max(dim, keepdim, axis=axis, keepdims=keepdims)
+
+
+def min(  # noqa: A001 (numpy's name)
+    x: TensorLike, dim: Axis | Tensor = None, keepdim: bool = False, *, axis: Axis = None, keepdims: bool | None = None
+) -> Any:
+    """``x.min(...)`` (one ``dim``: ``(values, indices)``; ``axis=``: the values), or the elementwise ``minimum``.
+
+    >>> min(Tensor([-1.0, 2.0]), Tensor([0.0, 0.0]))
+    Tensor([-1.,  0.])
+    """
+    if isinstance(dim, (Tensor, np.ndarray)):
+        return minimum(x, dim)
+    return as_tensor(x).min(dim, keepdim, axis=axis, keepdims=keepdims)
 
 
 def cumprod(x: TensorLike, dim: int) -> Tensor:
@@ -151,4 +185,4 @@ def aminmax(x: TensorLike, *, dim: int | None = None, keepdim: bool = False) -> 
 
 __all__: list[str] = []  # ag's names, through its star import
 __all__ += ["cumprod", "logcumsumexp", "cummax", "cummin", "diff", "quantile", "nanquantile", "median", "nanmedian"]
-__all__ += ["mode", "count_nonzero", "std_mean", "var_mean", "aminmax", "searchsorted"]
+__all__ += ["max", "min", "mode", "count_nonzero", "std_mean", "var_mean", "aminmax", "searchsorted"]

@@ -96,7 +96,7 @@ def array_ufunc(ufunc, method, inputs, kwargs):
     name = f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
     if method != "__call__":
         raise TypeError(
-            f"{name} on a Tensor is not supported; use the Tensor method (t.sum(axis), t.max(axis), "
+            f"{name} on a Tensor is not supported; use the Tensor method (t.sum(axis=a), t.max(axis=a), "
             "...) or call it on t.data for the values without a gradient"
         )
     out = kwargs.get("out", ())
@@ -176,6 +176,8 @@ def _refuse(name, **unsupported):
 def _reduction(method):
     def apply(a, axis=None, dtype=None, out=None, keepdims=False, **rest):
         _refuse(f"np.{method}", dtype=dtype, out=out, **rest)
+        if method in ("max", "min"):  # numpy's keywords: the values (one positional dim reads as torch's pair)
+            return getattr(F.as_tensor(a), method)(axis=axis, keepdims=keepdims)
         return getattr(F.as_tensor(a), method)(axis, keepdims)
 
     return apply
@@ -199,6 +201,8 @@ def _spread(method):
 def _arg(method):
     def apply(a, axis=None, out=None, *, keepdims=False):
         _refuse(f"np.{method}", out=out)
+        if method in ("max", "min"):  # numpy's keywords: the values (one positional dim reads as torch's pair)
+            return getattr(F.as_tensor(a), method)(axis=axis, keepdims=keepdims)
         return getattr(F.as_tensor(a), method)(axis, keepdims)
 
     return apply

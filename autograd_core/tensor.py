@@ -309,12 +309,12 @@ class Tensor(TensorMethods, TensorViews):
         x = self if dtype is None else self.to(dtype)
         return _record(Sum, (x,), {"axes": reduction_axes("sum", axis, self.ndim), "keepdims": keepdims})
 
-    def max(
-        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
-    ) -> Tensor:
-        """Maximum over ``axis``; tied elements share the gradient equally."""
-        if dim is not None or keepdim is not None:
-            axis, keepdims = torch_axis("max", axis, keepdims, dim, keepdim)
+    def max(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None, keepdims: bool | None = None) -> Any:
+        """Maximum over one ``dim`` (PyTorch's: ``(values, indices)``, as ``torch.max``) or over ``axis=`` (numpy's
+        keywords: the values, as ``amax``; also for several axes or none); tied elements share the gradient equally."""
+        if axis is None and keepdims is None and isinstance(dim, (int, np.integer)):
+            return self._with_indices("max", dim, keepdim)
+        axis, keepdims = torch_axis("max", axis, keepdim if keepdims is None else keepdims, dim, None)
         return _record(Max, (self,), {"axes": reduction_axes("max", axis, self.ndim), "keepdims": keepdims})
 
     def _shifted(self, op: str, axis: Axis) -> tuple[Tensor, Tensor, tuple[int, ...]]:

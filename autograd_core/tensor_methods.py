@@ -278,15 +278,15 @@ class TensorMethods(TensorBase):
         return masked_fill(cast("Tensor", self), mask, value)
 
     # ------------------------------------------------------------ reductions
-    def min(
-        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
-    ) -> Tensor:
-        """Minimum over ``axis``, composed as -max(-x): tied elements share the gradient equally.
-        (PyTorch's ``t.min(dim)`` also returns the indices: use ``argmin`` for those.)"""
-        axis, keepdims = torch_axis("min", axis, keepdims, dim, keepdim)
+    def min(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None, keepdims: bool | None = None) -> Any:
+        """Minimum, composed as -max(-x) (tied elements share the gradient equally), read as ``max``: one ``dim``
+        gives ``(values, indices)`` (PyTorch's), numpy's ``axis=``/``keepdims=`` the values."""
+        if axis is None and keepdims is None and isinstance(dim, (int, np.integer)):
+            return self._with_indices("min", dim, keepdim)
+        axis, keepdims = torch_axis("min", axis, keepdim if keepdims is None else keepdims, dim, None)
         if axis is not None and type(axis) is not int:
             reduction_axes("min", axis, self.ndim)  # a bad axis named as min's, not the max it is made of
-        return -(-self).max(axis, keepdims)
+        return -(-self).max(axis=axis, keepdims=keepdims)
 
     def var(
         self,

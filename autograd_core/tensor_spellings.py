@@ -1,8 +1,9 @@
 """PyTorch spellings that Karpathy's "Neural Networks: Zero to Hero" lectures use and ``Tensor`` lacked:
-``log10`` and ``log2`` (composed: ``log x / log b``, so differentiable with no rule of their own), and a
-clear error for ``t.max(dim).values`` / ``.indices``: ``t.max(dim)`` here is the values themselves (as
-``amax``), ``t.argmax(dim)`` the indices; ``broadcast_to`` (moved here: tensor.py is full); torch's linalg and
-special methods (``A.det() A.inverse() A.pinverse() A.matrix_exp() x.lgamma()``, over ``ag.linalg``/``ag.special``).
+``log10`` and ``log2`` (composed: ``log x / log b``, so differentiable with no rule of their own),
+``t.max(dim)``/``t.min(dim)``'s PyTorch reading, ``(values, indices)`` (numpy's ``axis=`` keeps the values alone),
+and a clear error for ``.values``/``.indices`` of the values alone; ``broadcast_to`` (moved here: tensor.py is full);
+torch's linalg and special methods (``A.det() A.inverse() A.pinverse() A.matrix_exp() x.lgamma()``, over
+``ag.linalg``/``ag.special``).
 (``stride``, ``is_contiguous`` and ``contiguous``, which fast.ai's course and minitorch's module 2 read, live with
 the storage in tensor_memory.py.) ``Tensor`` inherits them through ``TensorMath``.
 
@@ -25,11 +26,12 @@ from .types import Shape, TensorLike
 
 if TYPE_CHECKING:
     from .tensor import Tensor
+    from .tensor_torch import SortResult
 
 
 class TensorSpellings(TensorMemory):
-    """``log10 log2 broadcast_to``, the linalg and special methods (``det inverse lgamma ...``), and what
-    ``.values``/``.indices`` of a ``max(dim)`` result are here."""
+    """``log10 log2 broadcast_to``, the linalg and special methods (``det inverse lgamma ...``), and max/min's
+    ``(values, indices)`` reading."""
 
     def broadcast_to(self, *shape: int | Shape | list[int]) -> Tensor:
         """Repeat along size-1 (or new leading) axes to ``shape``, as ``np.broadcast_to`` (a primitive: one node)."""
@@ -150,20 +152,27 @@ class TensorSpellings(TensorMemory):
 
         return logit(self, eps)
 
-    # torch's max(dim)/min(dim) return a (values, indices) pair; here they return the values alone (amax
-    # semantics, kept so code written for numpy's max works): the pair's field names say what to write.
+    def _with_indices(self, op: str, dim: int, keepdim: bool) -> SortResult:
+        """``t.max(dim)`` / ``t.min(dim)`` read as PyTorch's: ``(values, indices)``, the values carrying the gradient
+        (ties split), the indices the first extremum's (numpy's argmax, torch's on CPU)."""
+        from .tensor_torch import SortResult  # (tensor_torch's class inherits this one)
+
+        values = getattr(self, op)(axis=dim, keepdims=keepdim)
+        return SortResult(values, getattr(self, "arg" + op)(dim, keepdim))
+
+    # A Tensor has no .values/.indices (torch's sparse ones aside): the pair above has them; these say so.
     @property
     def values(self) -> NoReturn:
-        """Not a Tensor attribute: ``t.max(dim)`` here is torch's ``t.max(dim).values`` already."""
+        """Not a Tensor attribute: ``t.max(dim).values`` is; ``t.max(axis=...)`` and ``amax`` are the values."""
         raise AttributeError(
-            "Tensor has no attribute 'values': t.max(dim) and t.min(dim) here return the values themselves "
-            "(as t.amax(dim)), so drop '.values'; t.argmax(dim) gives the indices"
+            "Tensor has no attribute 'values': t.max(dim) and t.min(dim) return (values, indices), as torch's, "
+            "but t.max(axis=...), t.amax(dim) and a max over several dims return the values themselves: drop '.values'"
         )
 
     @property
     def indices(self) -> NoReturn:
-        """Not a Tensor attribute: torch's ``t.max(dim).indices`` is ``t.argmax(dim)`` here."""
+        """Not a Tensor attribute: ``t.max(dim).indices`` is (or ``t.argmax(dim)``)."""
         raise AttributeError(
-            "Tensor has no attribute 'indices': for torch's t.max(dim).indices write t.argmax(dim) "
-            "(t.min(dim).indices: t.argmin(dim)); t.max(dim) here returns the values alone"
+            "Tensor has no attribute 'indices': write t.max(dim).indices (one int dim, no axis=/keepdims=, which "
+            "give the values alone) or t.argmax(dim)"
         )

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 
 class SortResult(NamedTuple):
-    """``(values, indices)``, as PyTorch's ``sort`` and ``topk`` return them; values carry the gradient."""
+    """``(values, indices)``, as PyTorch's ``sort``, ``topk``, ``max(dim)`` return them; values carry the gradient."""
 
     values: Tensor
     indices: Tensor
@@ -204,11 +204,11 @@ class TensorTorch(TensorInPlace, TensorIndexUpdate):
 
     def amax(self, dim: Axis = None, keepdim: bool = False) -> Tensor:
         """PyTorch's name for ``max`` over ``dim`` (the values only)."""
-        return cast("Tensor", self).max(dim=dim, keepdim=keepdim)
+        return cast("Tensor", self).max(axis=dim, keepdims=keepdim)
 
     def amin(self, dim: Axis = None, keepdim: bool = False) -> Tensor:
         """PyTorch's name for ``min`` over ``dim`` (the values only)."""
-        return cast("Tensor", self).min(dim=dim, keepdim=keepdim)
+        return cast("Tensor", self).min(axis=dim, keepdims=keepdim)
 
     def prod(self, dim: Axis = None, keepdim: bool = False) -> Tensor:
         """The product of the elements (over ``dim``: an int, as ``torch.prod``, or a tuple), composed as products

@@ -921,7 +921,7 @@ def test_gap_torch_max_and_min_of_two_tensors_are_elementwise():
     out.sum().backward()
     np.testing.assert_array_equal(a.grad, [[1.0, 0.0], [1.0, 0.0]])
     assert torch.min(a, np.zeros(2)).tolist() == [[0.0, -2.0], [0.0, 0.0]]  # a numpy array too
-    assert torch.max(a, 1).tolist() == [1.0, 3.0] and torch.max(a, dim=0, keepdim=True).shape == (1, 2)
+    assert torch.max(a, 1).values.tolist() == [1.0, 3.0] and torch.max(a, dim=0, keepdim=True).values.shape == (1, 2)
     with pytest.raises(ValueError):
         torch.max(a, torch.zeros(3))  # shapes that do not broadcast: maximum's own error
     real = pytest.importorskip("torch")

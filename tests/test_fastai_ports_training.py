@@ -9,9 +9,7 @@ to torch's values and gradients; ``accuracy``; the basic training loop with upda
 ``reduce``, ``nn.ModuleList``, ``nn.Sequential``; an ``Optimizer`` by hand equal to ``optim.SGD`` and to
 torch's. The Dataset, DataLoader and samplers half is in ``test_fastai_ports_data.py``.
 
-Where the notebook's spelling differs here: ``x.max(-1)`` here is the values (as ``x.amax(-1)``), so the
-notebook's ``x.max(-1)[0]`` in ``logsumexp`` is written ``x.max(-1)`` (``x.max(-1)[0]`` would be row 0's
-maximum; ``.values`` says so); ``.grad`` is a numpy array, so ``l.weight.grad.zero_()`` and
+Where the notebook's spelling differs here: ``.grad`` is a numpy array, so ``l.weight.grad.zero_()`` and
 ``p.grad.data.zero_()`` are ``.fill(0)``; the notebook's models all draw their own weights, here the ones
 compared start from the same.
 """
@@ -64,7 +62,7 @@ def log_softmax_log_of_sum(x):
 
 
 def logsumexp(x):
-    m = x.max(-1) if isinstance(x, ag.Tensor) else x.max(-1)[0]  # the notebook: x.max(-1)[0] (torch's pair)
+    m = x.max(-1)[0]  # the notebook's: torch's (values, indices) pair, here too
     return m + (x - m[:, None]).exp().sum(-1).log()
 
 

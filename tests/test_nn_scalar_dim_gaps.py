@@ -17,8 +17,8 @@ X = 1.7  # away from every kink
 REDUCTIONS = {
     "sum": (lambda t, d: t.sum(d), lambda x: (x, 1.0)),
     "mean": (lambda t, d: t.mean(d), lambda x: (x, 1.0)),
-    "max": (lambda t, d: t.max(d), lambda x: (x, 1.0)),
-    "min": (lambda t, d: t.min(dim=d), lambda x: (x, 1.0)),
+    "max": (lambda t, d: t.max(d).values, lambda x: (x, 1.0)),  # (values, indices), as torch's
+    "min": (lambda t, d: t.min(dim=d).values, lambda x: (x, 1.0)),
     "amax": (lambda t, d: t.amax(d), lambda x: (x, 1.0)),
     "amin": (lambda t, d: t.amin(d), lambda x: (x, 1.0)),
     "prod": (lambda t, d: t.prod(d), lambda x: (x, 1.0)),
@@ -58,7 +58,7 @@ def test_a_0d_tensor_s_index_and_boolean_reductions_over_its_one_dim(dim):
 def test_functions_and_compiled_steps_take_a_0d_tensor_s_dim_0():
     t = Tensor(np.float64(X), requires_grad=True)
     assert nn.functional.softmax(t, dim=0).item() == 1.0 and ag.logsumexp(t, 0).item() == pytest.approx(X)
-    step = ag.compile(lambda t: t.sum(0) * t.max(-1) + t.logsumexp(0))
+    step = ag.compile(lambda t: t.sum(0) * t.max(-1).values + t.logsumexp(0))
     for _ in range(2):  # the trace, then the replay
         assert step(t).item() == pytest.approx(X * X + X)
 
@@ -91,8 +91,9 @@ def test_a_0d_tensor_s_reductions_match_pytorch():
             assert out.shape == tuple(expected.shape) == ()
             (out * t).backward(), (expected * q).backward()
             assert out.item() == pytest.approx(expected.item()) and float(t.grad) == pytest.approx(q.grad.item())
-        values, _ = torch.tensor(X).max(dim)
-        assert Tensor(X).max(dim).item() == pytest.approx(values.item())
+        values, indices = torch.tensor(X).max(dim)
+        assert Tensor(X).max(dim).values.item() == pytest.approx(values.item())
+        assert Tensor(X).max(dim).indices.item() == indices.item() == 0
         assert Tensor(X).argmax(dim).item() == torch.tensor(X).argmax(dim).item()
         with pytest.raises(IndexError):
             torch.tensor(X).sum(1)  # refused there too

@@ -13,7 +13,6 @@ Where the spellings or the choices differ (each measured below):
 - Non-differentiable points: ties split evenly (primitives/__init__.py's rule), so relu'(0) = 1/2 where torch
   takes 0, and ``max(dim)``/``min(dim)`` share a tied gradient where torch gives it all to the returned index;
   sqrt'(0) = inf, |x|'(0) = 0, norm'(0) = 0 and the full ``max()``/``amax`` tie split equal torch's.
-  ``t.max(dim)`` returns the values themselves (no ``.values``).
 - In-place: an in-place op on a tensor that is part of a recorded graph (torch's ``y.exp_()`` on an output) is
   refused when it runs, not at backward; a tensor saved for backward and changed in place afterwards (a constant
   operand) is caught at backward, as torch's version counter does. ``t._version`` reads a global mutation clock
@@ -119,7 +118,7 @@ _KINKS = {  # the non-differentiable points the page lists: ours, and torch's do
     "amax": (lambda lib, x: x.amax(), [1.0, 1.0, 0.0], [0.5, 0.5, 0.0], None),
     "min": (lambda lib, x: x.min(), [1.0, 1.0, 3.0], [0.5, 0.5, 0.0], None),
     "max(dim)": (
-        lambda lib, x: x.max(dim=0) if lib is ag else x.max(dim=0).values,
+        lambda lib, x: x.max(dim=0).values,
         [1.0, 3.0, 3.0],
         [0, 0.5, 0.5],
         [0, 1, 0],
