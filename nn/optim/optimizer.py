@@ -31,6 +31,7 @@ from .arguments import _betas as _betas  # (the hyper-parameters' checks, where 
 from .arguments import _flag as _flag
 from .arguments import _number as _number
 from .arguments import _parameter_list
+from .parameter_states import ParameterStates
 
 #: A parameter group: ``"params"`` (a list of Tensors) and each hyper-parameter's value.
 ParamGroup: TypeAlias = dict[str, Any]
@@ -101,8 +102,8 @@ class Optimizer:
     """Base class. A subclass lists its hyper-parameters and their checks in ``hyperparameters``
     and defines ``_update(p, grad, state, group)``, the update of one parameter.
 
-    ``param_groups`` is a list of dicts (``"params"`` plus every hyper-parameter); ``state``
-    holds one dict per parameter (momentum buffers, running averages), in parameter order.
+    ``param_groups`` is a list of dicts (``"params"`` plus every hyper-parameter); ``state`` holds one dict per
+    parameter (momentum buffers, running averages), in parameter order; ``state[p]`` finds one by its parameter.
     """
 
     hyperparameters: ClassVar[dict[str, Check]] = {"lr": _number}
@@ -125,7 +126,7 @@ class Optimizer:
                 f"{owner}: got an empty parameter list; pass model.parameters() (a generator can only be used once)"
             )
         self.param_groups: list[ParamGroup] = []
-        self.state: list[dict[str, Any]] = []  # per parameter: its buffers (arrays) and step counts (ints)
+        self.state = ParameterStates(self.param_groups)  # per parameter: its buffers and step counts; state[p] too
         self.step_count = 0
         self._casts_seen = CastClock.now
         groups = params if all(isinstance(g, dict) for g in params) else [{"params": params}]
@@ -370,7 +371,7 @@ class Optimizer:
                 new_state[index][name] = np.array(value, dtype=p.dtype, copy=True)
         for group, checked in zip(self.param_groups, new_groups):
             group.update(checked)
-        self.state = new_state
+        self.state = ParameterStates(self.param_groups, new_state)
         self.step_count = step_count
 
     def _check_state_names(self, owner: str, index: int, names: set[str], group: ParamGroup) -> None:
