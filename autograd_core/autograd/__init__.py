@@ -1,8 +1,8 @@
 """``torch.autograd``'s spellings, so torch code reads unchanged with ``torch = ag``: ``ag.autograd.grad``
 (``ag.grad`` in torch's argument order, plus its ``only_inputs``, ``is_grads_batched`` and ``materialize_grads``,
 inputs from any iterable such as ``model.parameters()``), the legacy ``Variable``,
-``ag.autograd.backward(tensors, grad_tensors)``,
-``ag.autograd.Function``, ``gradcheck``, ``gradgradcheck`` and ``ag.autograd.functional`` (``jacobian(func,
+``ag.autograd.backward(tensors, grad_tensors)``, ``ag.autograd.Function``, ``gradcheck``, ``gradgradcheck``,
+``ag.autograd.forward_ad`` (dual tensors: forward mode) and ``ag.autograd.functional`` (``jacobian(func,
 inputs)``, ``hessian``, ``vjp``, ``jvp``, ``hvp``, ``vhp``: torch.autograd.functional's, which take the point at
 once where ``ag.jacobian(f)(x)`` returns a function).
 
@@ -29,13 +29,14 @@ from ..functions import stack
 from ..gradcheck import gradcheck, gradgradcheck
 from ..tensor import Tensor
 from ..types import TensorLike
-from . import functional
+from . import forward_ad, functional
 
 __all__ = [
     "Function",
     "FunctionCtx",
     "Variable",
     "backward",
+    "forward_ad",
     "functional",
     "grad",
     "gradcheck",
@@ -134,7 +135,8 @@ def grad(
     grads = engine.grad(outs, ins, grad_outputs, retain_graph, create_graph, bool(allow_unused or materialize_grads))
     if not materialize_grads:
         return grads
-    return tuple(t.new_zeros(t.shape) if g is None else g for g, t in zip(grads, cast(tuple[Tensor, ...], ins)))
+    given = (ins,) if isinstance(ins, Tensor) else cast(tuple[Tensor, ...], ins)
+    return tuple(t.new_zeros(t.shape) if g is None else g for g, t in zip(grads, given))
 
 
 def _tensors(tensors: Tensor | Iterable[Tensor]) -> Tensor | tuple[Tensor, ...]:
