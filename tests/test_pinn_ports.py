@@ -19,6 +19,8 @@ What the port needed (each failed on the old code):
 - ``torch.autograd.Variable(x, requires_grad=True)`` (the older PINN ports'): missing.
 - ``nn.init.xavier_normal_(m.weight.data)`` in ``model.apply(init_weights)``: "expected a Tensor, got ndarray";
   now the parameter's own array is filled in place.
+- ``torch.autograd.set_detect_anomaly(True)`` (and ``torch.autograd.no_grad`` and the other grad modes under
+  ``torch.autograd``): missing; ``ag.detect_anomaly`` was the only spelling.
 """
 
 from __future__ import annotations
@@ -108,6 +110,29 @@ def test_what_the_port_needed_init_through_data_fills_the_parameter_itself():
     assert np.all(w.data == 0.5) and not np.allclose(before, 0.5)
     with pytest.raises(ValueError, match=r"nn.init.zeros_: the array of shape \(2,\) is read-only"):
         nn.init.zeros_(np.broadcast_to(np.ones(1), (2,)))
+
+
+def test_what_the_port_needed_set_detect_anomaly_on_its_own_line_and_the_grad_modes_under_autograd():
+    x = column(np.array([[0.0], [1.0]]))
+    torch.autograd.set_detect_anomaly(True)  # a PINN script's first line while hunting a NaN residual
+    try:
+        assert torch.autograd.is_anomaly_enabled()
+        with pytest.raises(FloatingPointError, match=r"log: forward produced NaN/Inf"), np.errstate(divide="ignore"):
+            torch.log(x).sum()
+    finally:
+        torch.autograd.set_detect_anomaly(False)
+    assert not torch.autograd.is_anomaly_enabled()
+    with torch.autograd.set_detect_anomaly(True):
+        assert torch.autograd.is_anomaly_enabled()
+    assert not torch.autograd.is_anomaly_enabled()  # a block restores what came before it
+    with pytest.raises(TypeError, match=r"set_detect_anomaly: mode must be True or False, got str 'False'"):
+        torch.autograd.set_detect_anomaly("False")
+    with torch.autograd.no_grad():
+        assert not (x * 2).requires_grad
+        with torch.autograd.enable_grad():
+            assert (x * 2).requires_grad
+    with torch.autograd.set_grad_enabled(False):
+        assert not (x * 2).requires_grad
 
 
 # ---------------------------------------------------------------- a. derivatives w.r.t. the inputs

@@ -2,9 +2,10 @@
 (``ag.grad`` in torch's argument order, plus its ``only_inputs``, ``is_grads_batched`` and ``materialize_grads``,
 inputs from any iterable such as ``model.parameters()``), the legacy ``Variable``,
 ``ag.autograd.backward(tensors, grad_tensors)``, ``ag.autograd.Function``, ``gradcheck``, ``gradgradcheck``,
-``ag.autograd.forward_ad`` (dual tensors: forward mode) and ``ag.autograd.functional`` (``jacobian(func,
-inputs)``, ``hessian``, ``vjp``, ``jvp``, ``hvp``, ``vhp``: torch.autograd.functional's, which take the point at
-once where ``ag.jacobian(f)(x)`` returns a function).
+``ag.autograd.forward_ad`` (dual tensors: forward mode), the grad-mode switches (``no_grad``, ``enable_grad``,
+``set_grad_enabled``, ``inference_mode``, ``detect_anomaly``, ``set_detect_anomaly``) and
+``ag.autograd.functional`` (``jacobian(func, inputs)``, ``hessian``, ``vjp``, ``jvp``, ``hvp``, ``vhp``:
+torch.autograd.functional's, which take the point at once where ``ag.jacobian(f)(x)`` returns a function).
 
 >>> x = Tensor([1.0, 2.0], requires_grad=True)
 >>> backward([(x * x).sum()])
@@ -23,9 +24,18 @@ from typing import Any, cast
 
 import numpy as np
 
-from .. import engine
+from .. import engine, grad_mode
 from ..function import Function, FunctionCtx, once_differentiable
 from ..functions import stack
+from ..grad_mode import (
+    detect_anomaly,
+    enable_grad,
+    inference_mode,
+    is_anomaly_enabled,
+    no_grad,
+    set_detect_anomaly,
+    set_grad_enabled,
+)
 from ..gradcheck import gradcheck, gradgradcheck
 from ..tensor import Tensor
 from ..types import TensorLike
@@ -36,11 +46,19 @@ __all__ = [
     "FunctionCtx",
     "Variable",
     "backward",
+    "detect_anomaly",
+    "enable_grad",
     "forward_ad",
     "functional",
     "grad",
+    "grad_mode",
     "gradcheck",
     "gradgradcheck",
+    "inference_mode",
+    "is_anomaly_enabled",
+    "no_grad",
+    "set_detect_anomaly",
+    "set_grad_enabled",
     "once_differentiable",
 ]
 
