@@ -21,6 +21,8 @@ What the port needed (each failed on the old code):
   now the parameter's own array is filled in place.
 - ``torch.autograd.set_detect_anomaly(True)`` (and ``torch.autograd.no_grad`` and the other grad modes under
   ``torch.autograd``): missing; ``ag.detect_anomaly`` was the only spelling.
+- ``torch.distributions.normal.Normal`` (torch's module per distribution, in a repository's Glorot init): the
+  classes were only at ``ag.distributions.Normal``.
 """
 
 from __future__ import annotations
@@ -133,6 +135,22 @@ def test_what_the_port_needed_set_detect_anomaly_on_its_own_line_and_the_grad_mo
             assert (x * 2).requires_grad
     with torch.autograd.set_grad_enabled(False):
         assert not (x * 2).requires_grad
+
+
+def test_what_the_port_needed_torch_s_per_distribution_module_paths():
+    # a PINN repository's Glorot initialisation: torch.distributions.normal.Normal(mean, std).sample(shape)
+    din, dout = 300, 200
+    std = torch.sqrt(torch.tensor([2.0 / (din + dout)]))
+    torch.manual_seed(0)
+    weights = torch.distributions.normal.Normal(torch.tensor([0.0]), std).sample((din, dout))
+    assert weights.shape == (din, dout, 1)
+    assert abs(weights.data.std() - std.item()) < 0.02 * std.item()
+    from autograd_core.distributions.categorical import Categorical
+    from autograd_core.distributions.multivariate_normal import MultivariateNormal
+
+    assert Categorical is torch.distributions.Categorical
+    assert MultivariateNormal is torch.distributions.MultivariateNormal
+    assert torch.distributions.uniform.Uniform is torch.distributions.Uniform
 
 
 # ---------------------------------------------------------------- a. derivatives w.r.t. the inputs
