@@ -174,7 +174,7 @@ def _batched_grad(
     """is_grads_batched: one ``grad`` per seed along the first axis of every ``grad_outputs`` entry (a loop of
     vector-Jacobian products, torch's result), each input's gradients stacked on a new first axis."""
     one_output = isinstance(outs, Tensor)
-    seeds = [grad_outputs] if one_output else grad_outputs
+    seeds = [grad_outputs] if one_output or isinstance(grad_outputs, Tensor) else grad_outputs
     if grad_outputs is None or not isinstance(seeds, (list, tuple)) or any(s is None for s in seeds):
         raise ValueError(
             "ag.autograd.grad: is_grads_batched=True needs grad_outputs, one batch of seeds per output (the batch "
