@@ -1,5 +1,5 @@
 """``torch.func``'s spellings (functorch) over ag's own transforms: ``ag.func.grad``, ``grad_and_value``,
-``vmap``, ``jacrev``, ``jacfwd``, ``hessian``, ``vjp`` and ``jvp`` take torch.func's arguments and return
+``vmap``, ``jacrev``, ``jacfwd``, ``hessian``, ``vjp``, ``jvp`` and ``linearize`` take torch.func's arguments and return
 what torch.func returns; the work is ``value_and_grad``, ``jacobian`` and ``vmap``'s (transforms.py,
 transforms_jax.py, batching.py), so they nest with each other and with ``ag``'s own names.
 
@@ -37,7 +37,7 @@ from .transforms_jax import jacfwd as _jacfwd
 from .transforms_jax import jacrev as _jacrev
 from .transforms_jax import vjp
 
-__all__ = ["grad", "grad_and_value", "hessian", "jacfwd", "jacrev", "jvp", "vjp", "vmap"]
+__all__ = ["grad", "grad_and_value", "hessian", "jacfwd", "jacrev", "jvp", "linearize", "vjp", "vmap"]
 
 _RANDOMNESS = ("error", "different", "same")
 #: value_and_grad, whose overloads pick a result type by a literal has_aux; here has_aux is the caller's bool
@@ -252,6 +252,27 @@ def jvp(
     box: list[Any] = []
     out, tangent_out = _jvp(_storing_aux("jvp", func, box) if has_aux else func, tuple(primals), tuple(tangents))
     return (out, tangent_out, stop_gradient(box[-1])) if has_aux else (out, tangent_out)
+
+
+def linearize(func: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., Any]]:
+    """torch.func's ``linearize``: ``(func(*primals), jvp_fn)`` with ``jvp_fn(*tangents)`` the Jacobian at the
+    primals times the tangents, so f(x0 + dx) ~ f(x0) + jvp_fn(dx): the first-order Taylor polynomial (each
+    call is one ``jvp`` at the same primals; torch's is the same function, its forward pass cached).
+
+    >>> out, jvp_fn = linearize(lambda x: x**3, Tensor([1.0, 2.0]))
+    >>> out, jvp_fn(Tensor([1.0, 0.5]))      # 3 x^2 dx
+    (Tensor([1., 8.]), Tensor([3., 6.]))
+    """
+    out = stop_gradient(func(*primals))
+
+    def jvp_fn(*tangents: Any) -> Any:
+        if len(tangents) != len(primals):
+            raise TypeError(
+                f"ag.func.linearize: jvp_fn takes one tangent per primal ({len(primals)}), got {len(tangents)}"
+            )
+        return _jvp(func, primals, tangents)[1]
+
+    return out, jvp_fn
 
 
 # ---------------------------------------------------------------------------------- internals

@@ -2,7 +2,8 @@
 probe of everyday idioms found them): ``ag.amax(x, 1) ag.argsort ag.isinf ag.numel ag.nanmean ag.rsqrt ...``,
 and a few of torch's elementwise functions composed from existing ops (``fmax fmin deg2rad trapezoid``). This
 module also gathers into ``ag`` the joining functions of ``functions_stacking.py`` and the seeding functions of
-``random.py`` (``ag.seed``, ``ag.get_rng_state``; ``ag.random`` is that module, as ``torch.random``).
+``random.py`` (``ag.seed``, ``ag.get_rng_state``; ``ag.random`` is that module, as ``torch.random``), and
+``ag.testing`` (``torch.testing.assert_close``).
 
 >>> ag.amax(ag.tensor([[1.0, 4.0], [3.0, 2.0]]), dim=1).tolist()
 [4.0, 3.0]
@@ -14,7 +15,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from . import functions_stacking, random
+from . import functions_stacking, random, testing
 from .creation import _legacy
 from .functions import as_tensor, where
 from .functions_stacking import *  # noqa: F403
@@ -347,3 +348,4 @@ __all__ += ["numel", "is_floating_point", "argwhere", "inner", "amax", "amin"]
 __all__ += ["argsort", "msort", "isinf", "isposinf", "isneginf", "fmax", "fmin", "clamp_min", "clamp_max", "rsqrt"]
 __all__ += ["sgn", "deg2rad", "rad2deg", "nanmean", "trapezoid", "cumulative_trapezoid", "signbit", "copysign"]
 __all__ += ["kthvalue", "unique_consecutive", "randint_like", "poisson", "DoubleTensor", "IntTensor", "BoolTensor"]
+__all__ += ["testing"]  # the module: ag.testing.assert_close, as torch.testing's

@@ -209,7 +209,31 @@ class _GradMode(_Switch):
         return self.mode
 
 
-class set_grad_enabled(_GradMode):
+class _SetAtOnce(_Switch):
+    """A switch that, called on its own line as in PyTorch, sets its value from here on; a ``with`` or a
+    decorator made of the same object first gives back the value it replaced, so a block still restores what
+    came before it."""
+
+    def _set_now(self, value: Any) -> None:
+        switches = current_switches()
+        self._replaced: Any = getattr(switches, self.field)
+        _current.set(switches.replace(self.field, value))
+
+    def _give_back(self) -> None:
+        if self._replaced is not None:
+            _current.set(current_switches().replace(self.field, self._replaced))
+            self._replaced = None
+
+    def __enter__(self) -> _Switch:
+        self._give_back()
+        return super().__enter__()
+
+    def __call__(self, fn: _F) -> _F:
+        self._give_back()  # a decorator: the value is meant for the function's calls, not for now
+        return super().__call__(fn)
+
+
+class set_grad_enabled(_SetAtOnce, _GradMode):
     """Turn graph recording on or off for a ``with`` block or a decorated function, or, called
     on its own line as in PyTorch, from here on (``set_grad_enabled(True)`` turns it back on).
 
@@ -228,24 +252,7 @@ class set_grad_enabled(_GradMode):
         if not isinstance(mode, bool):  # PyTorch's check: the string "False" or a tensor would read as True
             raise TypeError(f"set_grad_enabled: mode must be True or False, got {type(mode).__name__} {mode!r}")
         self.mode = bool(mode)
-        # The call alone sets the mode (PyTorch's plain-call form); a `with` or a decorator made of this
-        # object first gives back the mode it replaced, so a block still restores what came before it.
-        switches = current_switches()
-        self._replaced: bool | None = switches.grad_enabled
-        _current.set(switches.replace(self.field, self.mode))
-
-    def _give_back(self) -> None:
-        if self._replaced is not None:
-            _current.set(current_switches().replace(self.field, self._replaced))
-            self._replaced = None
-
-    def __enter__(self) -> _Switch:
-        self._give_back()
-        return super().__enter__()
-
-    def __call__(self, fn: _F) -> _F:
-        self._give_back()  # a decorator: the mode is meant for the function's calls, not for now
-        return super().__call__(fn)
+        self._set_now(self.mode)
 
 
 class _BareDecorator:
@@ -339,6 +346,29 @@ class detect_anomaly(_Switch):
 
     def new_value(self, previous: bool) -> bool:
         return self.enabled
+
+
+class set_detect_anomaly(_SetAtOnce, detect_anomaly):
+    """torch.autograd's ``set_detect_anomaly(mode)``: anomaly detection (``detect_anomaly``'s) on or off for a
+    ``with`` block, or, called on its own line as torch code does while hunting a NaN, from here on.
+    ``check_nan`` is torch's and always on here.
+
+    >>> _ = set_detect_anomaly(True)
+    >>> is_anomaly_enabled()
+    True
+    >>> _ = set_detect_anomaly(False)
+    """
+
+    def __init__(self, mode: bool, check_nan: bool = True) -> None:
+        if not isinstance(mode, bool):
+            raise TypeError(f"set_detect_anomaly: mode must be True or False, got {type(mode).__name__} {mode!r}")
+        super().__init__(mode)
+        self._set_now(self.enabled)
+
+
+def is_anomaly_enabled() -> bool:
+    """Whether anomaly detection is on (``detect_anomaly``/``set_detect_anomaly``), as torch's."""
+    return bool(current_switches().anomaly)
 
 
 class scope(_Switch):

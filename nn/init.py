@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import TypeAlias
+from typing import TypeAlias, TypeVar
 
 import numpy as np
 
@@ -35,6 +35,10 @@ from .parameter import is_lazy
 #: What ``generator=`` accepts: an ag.Generator, a numpy Generator, an int seed, or None (the default,
 #: autograd_core's).
 GeneratorLike: TypeAlias = ag.Generator | np.random.Generator | int | np.integer | None
+
+#: What the ``*_`` functions fill: a Tensor, or its ``.data`` array (torch's ``init.xavier_normal_(m.weight.data)``),
+#: returned as given.
+Initialisable = TypeVar("Initialisable", Tensor, np.ndarray)
 
 
 def manual_seed(seed: int | None) -> np.random.Generator:
@@ -97,9 +101,14 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     return gains[nonlinearity]
 
 
-def _check(function: str, tensor: Tensor) -> None:
-    if not isinstance(tensor, Tensor):
-        raise TypeError(f"nn.init.{function}: expected a Tensor, got {type(tensor).__name__}")
+def _check(function: str, tensor: Tensor | np.ndarray) -> None:
+    if not isinstance(tensor, (Tensor, np.ndarray)):
+        raise TypeError(f"nn.init.{function}: expected a Tensor (or its .data array), got {type(tensor).__name__}")
+    if isinstance(tensor, np.ndarray) and not tensor.flags.writeable:
+        raise ValueError(
+            f"nn.init.{function}: the array of shape {tensor.shape} is read-only, so it cannot be filled in place; "
+            f"pass the Tensor itself (init.{function}(layer.weight)) or a writeable array"
+        )
     if tensor.dtype.kind != "f":
         raise TypeError(f"nn.init.{function}: the tensor must be floating-point, got {tensor.dtype}")
     if is_lazy(tensor):  # d2l's net.apply(init) before its dry run
@@ -109,8 +118,11 @@ def _check(function: str, tensor: Tensor) -> None:
         )
 
 
-def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
-    write_in_place(tensor, values)
+def _fill(tensor: Initialisable, values: np.ndarray) -> Initialisable:
+    if isinstance(tensor, np.ndarray):  # a parameter's .data: its own memory, so the parameter changes too
+        tensor[...] = np.reshape(values, tensor.shape)
+    else:
+        write_in_place(tensor, values)
     return tensor
 
 
@@ -132,7 +144,7 @@ def write_in_place(tensor: Tensor, values: np.ndarray) -> None:
     tensor.data = data  # the setter marks the change (version)
 
 
-def _fans(function: str, tensor: Tensor) -> tuple[int, int]:
+def _fans(function: str, tensor: Tensor | np.ndarray) -> tuple[int, int]:
     if tensor.ndim < 2:
         raise ValueError(
             f"nn.init.{function}: fan_in and fan_out need a weight with at least 2 axes, "
@@ -142,25 +154,25 @@ def _fans(function: str, tensor: Tensor) -> tuple[int, int]:
     return tensor.shape[1] * receptive, tensor.shape[0] * receptive  # (out, in) weights, as nn.Linear
 
 
-def zeros_(tensor: Tensor) -> Tensor:
+def zeros_(tensor: Initialisable) -> Initialisable:
     """Fill with 0 (the default for biases): ``zeros_(layer.bias)``."""
     _check("zeros_", tensor)
     return _fill(tensor, np.zeros(tensor.shape))
 
 
-def ones_(tensor: Tensor) -> Tensor:
+def ones_(tensor: Initialisable) -> Initialisable:
     """Fill with 1: ``ones_(scale)``."""
     _check("ones_", tensor)
     return _fill(tensor, np.ones(tensor.shape))
 
 
-def constant_(tensor: Tensor, value: float) -> Tensor:
+def constant_(tensor: Initialisable, value: float) -> Initialisable:
     """Fill with ``value``: ``constant_(layer.bias, 0.1)``."""
     _check("constant_", tensor)
     return _fill(tensor, np.full(tensor.shape, float(value)))
 
 
-def eye_(tensor: Tensor) -> Tensor:
+def eye_(tensor: Initialisable) -> Initialisable:
     """Fill a 2-d tensor with the identity (ones on the main diagonal, rectangular allowed), as torch's: a
     linear layer that starts by passing its input through.
 
@@ -175,7 +187,7 @@ def eye_(tensor: Tensor) -> Tensor:
     return _fill(tensor, np.eye(tensor.shape[0], tensor.shape[1]))
 
 
-def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+def dirac_(tensor: Initialisable, groups: int = 1) -> Initialisable:
     """Fill a conv weight (out, in, *kernel) with the Dirac delta: each output channel copies one input channel
     through the kernel's centre, so the convolution starts as the identity (in each of ``groups``), as torch's.
 
@@ -197,7 +209,9 @@ def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
     return _fill(tensor, values)
 
 
-def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator: GeneratorLike = None) -> Tensor:
+def sparse_(
+    tensor: Initialisable, sparsity: float, std: float = 0.01, generator: GeneratorLike = None
+) -> Initialisable:
     """Fill a 2-d tensor from N(0, std²), then zero ``ceil(sparsity * rows)`` random entries of each column
     (Martens' sparse initialisation), as torch's.
 
@@ -219,7 +233,9 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator: Gener
     return _fill(tensor, values)
 
 
-def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: GeneratorLike = None) -> Tensor:
+def normal_(
+    tensor: Initialisable, mean: float = 0.0, std: float = 1.0, generator: GeneratorLike = None
+) -> Initialisable:
     """Fill with samples of N(mean, std**2): ``normal_(w, std=0.01, generator=0)``."""
     _check("normal_", tensor)
     if std < 0:
@@ -228,13 +244,13 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Gene
 
 
 def trunc_normal_(
-    tensor: Tensor,
+    tensor: Initialisable,
     mean: float = 0.0,
     std: float = 1.0,
     a: float = -2.0,
     b: float = 2.0,
     generator: GeneratorLike = None,
-) -> Tensor:
+) -> Initialisable:
     """N(mean, std**2) samples kept within [a, b] (absolute bounds, as PyTorch's), redrawn until they fall inside:
     ``trunc_normal_(w, std=0.02)`` (a transformer's init).
 
@@ -260,7 +276,7 @@ def trunc_normal_(
     return _fill(tensor, values)
 
 
-def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: GeneratorLike = None) -> Tensor:
+def uniform_(tensor: Initialisable, a: float = 0.0, b: float = 1.0, generator: GeneratorLike = None) -> Initialisable:
     """Fill with samples of U(a, b): ``uniform_(w, -0.1, 0.1, generator=0)``."""
     _check("uniform_", tensor)
     if b < a:
@@ -268,7 +284,7 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Generato
     return _fill(tensor, as_generator(generator).uniform(a, b, tensor.shape))
 
 
-def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: GeneratorLike = None) -> Tensor:
+def xavier_uniform_(tensor: Initialisable, gain: float = 1.0, generator: GeneratorLike = None) -> Initialisable:
     """Glorot: U(-b, b) with b = gain * sqrt(6 / (fan_in + fan_out)); for tanh/sigmoid layers.
 
     >>> layer = nn.Linear(3, 2)
@@ -281,7 +297,7 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: GeneratorLike 
     return _fill(tensor, as_generator(generator).uniform(-bound, bound, tensor.shape))
 
 
-def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: GeneratorLike = None) -> Tensor:
+def xavier_normal_(tensor: Initialisable, gain: float = 1.0, generator: GeneratorLike = None) -> Initialisable:
     """Glorot: N(0, std**2) with std = gain * sqrt(2 / (fan_in + fan_out)): ``xavier_normal_(w)``."""
     _check("xavier_normal_", tensor)
     fan_in, fan_out = _fans("xavier_normal_", tensor)
@@ -289,7 +305,7 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: GeneratorLike =
     return _fill(tensor, as_generator(generator).normal(0.0, std, tensor.shape))
 
 
-def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: GeneratorLike = None) -> Tensor:
+def orthogonal_(tensor: Initialisable, gain: float = 1.0, generator: GeneratorLike = None) -> Initialisable:
     """A random (semi-)orthogonal matrix times ``gain`` (Saxe et al.), as PyTorch's: its rows orthonormal
     when it has fewer rows than columns, else its columns; axes after the first flattened.
 
@@ -309,7 +325,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: GeneratorLike = No
     return _fill(tensor, gain * (q if rows >= cols else q.T))
 
 
-def _kaiming_std(function: str, tensor: Tensor, a: float, mode: str, nonlinearity: str) -> float:
+def _kaiming_std(function: str, tensor: Tensor | np.ndarray, a: float, mode: str, nonlinearity: str) -> float:
     if mode not in ("fan_in", "fan_out"):
         raise ValueError(f"nn.init.{function}: mode must be 'fan_in' or 'fan_out', got {mode!r}")
     fan_in, fan_out = _fans(function, tensor)
@@ -317,12 +333,12 @@ def _kaiming_std(function: str, tensor: Tensor, a: float, mode: str, nonlinearit
 
 
 def kaiming_uniform_(
-    tensor: Tensor,
+    tensor: Initialisable,
     a: float = 0.0,
     mode: str = "fan_in",
     nonlinearity: str = "leaky_relu",
     generator: GeneratorLike = None,
-) -> Tensor:
+) -> Initialisable:
     """He: U(-b, b) with b = gain * sqrt(3 / fan), gain = sqrt(2 / (1 + a^2)): the leaky ReLU of slope ``a``
     (torch's default, so ``a=0``, the default, is ReLU's sqrt(2), and ``a=math.sqrt(5)``, what ``nn.Linear``
     uses, gives b = 1 / sqrt(fan_in)); ``nonlinearity="relu"`` ignores ``a``.
@@ -337,12 +353,12 @@ def kaiming_uniform_(
 
 
 def kaiming_normal_(
-    tensor: Tensor,
+    tensor: Initialisable,
     a: float = 0.0,
     mode: str = "fan_in",
     nonlinearity: str = "leaky_relu",
     generator: GeneratorLike = None,
-) -> Tensor:
+) -> Initialisable:
     """He: N(0, std**2) with std = gain / sqrt(fan), the gain as ``kaiming_uniform_``'s (leaky ReLU of slope
     ``a`` by default, ReLU's sqrt(2) at a = 0): ``kaiming_normal_(w, mode="fan_out")``."""
     _check("kaiming_normal_", tensor)

@@ -73,8 +73,8 @@ def test_init_errors():
         r"got shape \(3,\); use zeros_ or uniform_ for a bias",
     ):
         nn.init.xavier_uniform_(Tensor(np.zeros(3), requires_grad=True))
-    with pytest.raises(TypeError, match=r"nn.init.normal_: expected a Tensor, got ndarray"):
-        nn.init.normal_(np.zeros(3))
+    with pytest.raises(TypeError, match=r"nn.init.normal_: expected a Tensor \(or its .data array\), got list"):
+        nn.init.normal_([0.0, 0.0])  # (a parameter's .data array is filled in place: test_pinn_ports.py)
     with pytest.raises(TypeError, match=r"zeros_: the tensor must be floating-point, got int64"):
         nn.init.zeros_(Tensor(np.zeros(3, int)))
     with pytest.raises(ValueError, match=r"kaiming_uniform_: mode must be 'fan_in' or 'fan_out', got 'fan'"):

@@ -5,7 +5,9 @@ A VAE's reparameterisation (``Normal(mu, sigma).rsample()``, differentiable in m
 differentiable in the logits, ``.entropy()``), Bernoulli decoders. Files by knowledge: ``distribution.py`` (the
 base: shapes, sampling, validation), ``constraints.py``, ``continuous.py`` (Normal, Uniform, Exponential,
 Laplace), ``gamma.py`` (Gamma, Beta), ``discrete.py`` (Bernoulli, Categorical, OneHotCategorical),
-``multivariate.py`` (MultivariateNormal, Independent), ``kl.py`` (``kl_divergence``, ``register_kl``).
+``multivariate.py`` (MultivariateNormal, Independent), ``kl.py`` (``kl_divergence``, ``register_kl``). torch's
+one-module-per-distribution paths name the same classes: ``ag.distributions.normal.Normal``, ``from
+autograd_core.distributions.categorical import Categorical``.
 
 >>> import autograd_core as ag
 >>> logits = ag.zeros(2, requires_grad=True)
@@ -15,7 +17,9 @@ Laplace), ``gamma.py`` (Gamma, Beta), ``discrete.py`` (Bernoulli, Categorical, O
 [0.5, -0.5]
 """
 
-from . import constraints
+import sys
+
+from . import constraints, continuous, discrete, gamma, multivariate
 from .continuous import Exponential, Laplace, Normal, Uniform
 from .discrete import Bernoulli, Categorical, OneHotCategorical
 from .distribution import Distribution
@@ -40,3 +44,21 @@ __all__ = [
     "kl_divergence",
     "register_kl",
 ]
+
+# torch's module per distribution (torch.distributions.normal.Normal, ...): here the files group distributions by
+# knowledge, so each torch name is an alias of the file that holds its class (importable as a submodule too)
+TORCH_MODULES = {
+    "normal": continuous,
+    "uniform": continuous,
+    "exponential": continuous,
+    "laplace": continuous,
+    "bernoulli": discrete,
+    "categorical": discrete,
+    "one_hot_categorical": discrete,
+    "beta": gamma,
+    "multivariate_normal": multivariate,
+    "independent": multivariate,
+}
+for _name, _module in TORCH_MODULES.items():
+    globals()[_name] = _module
+    sys.modules[f"{__name__}.{_name}"] = _module
