@@ -1,4 +1,4 @@
-"""Convolution and pooling as functions (``F.conv2d``, ``F.max_pool2d``, ``F.avg_pool2d``, ``F.unfold``,
+"""Convolution and pooling as functions (``F.conv2d``, ``F.conv3d``, ``F.max_pool2d``, ``F.avg_pool2d``, ``F.unfold``,
 ``F.fold``), composed from ``ag.unfold`` (im2col, the engine's ``unfold`` primitive; ``ag.fold`` its transpose)
 and Tensor ops: no backward here. The 2-d forms of ``conv_nd.py``'s and ``pool_nd.py``'s one implementation
 for 1, 2 and 3 spatial axes.
@@ -58,6 +58,27 @@ def conv2d(
               [42., 50.]]]])
     """
     return convolution("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv3d(
+    input: TensorLike,
+    weight: TensorLike,
+    bias: TensorLike | None = None,
+    stride: int | tuple[int, int, int] = 1,
+    padding: int | tuple[int, int, int] | str = 0,
+    dilation: int | tuple[int, int, int] = 1,
+    groups: int = 1,
+) -> Tensor:
+    """3-d convolution (cross-correlation), as PyTorch's ``F.conv3d``: input (N, C, D, H, W) (or one (C, D,
+    H, W) volume), weight (out_channels, C / groups, kd, kh, kw), bias (out_channels,); ``padding`` an int, a
+    triple, "same" or "valid". As ``conv2d``, one more axis: im2col (two 2-d unfolds) then one matmul.
+
+    >>> conv3d(ag.arange(8.0).reshape(1, 1, 2, 2, 2), ag.ones(1, 1, 1, 2, 2))    # each depth slice summed
+    Tensor([[[[[ 6.]],
+    <BLANKLINE>
+              [[22.]]]]])
+    """
+    return convolution("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
 
 
 def _no_stride(stride: object) -> bool:

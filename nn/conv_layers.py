@@ -1,12 +1,11 @@
-"""Convolution and pooling layers as PyTorch names them: ``Conv2d``, ``MaxPool2d``, ``AvgPool2d``, ``Unfold``,
-``Fold``.
-Each calls its ``nn.functional`` form (``nn/conv.py``: composed on ``ag.unfold``, no backward of its own);
+"""Convolution layers as PyTorch names them: ``Conv2d``, ``Conv3d`` (one class over the spatial axes),
+``Unfold``, ``Fold`` (the pools, once here, are ``nn/pool_layers.py``).
+Each calls its functional form (``nn/conv_nd.py``: composed on im2col, no backward of its own);
 ``config()`` gives the constructor's arguments, so ``nn.save`` / ``nn.load`` rebuild a model holding them.
 """
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
@@ -18,16 +17,12 @@ from autograd_core.windows import IntPair, window_pair
 from . import functional as F
 from . import init as nn_init
 from .checks import positive_int
-from .conv import Padding, _no_stride
+from .conv import Padding
 from .conv_nd import convolution
 from .init import GeneratorLike
 from .module import Module
+from .pool_layers import AvgPool2d, MaxPool2d  # noqa: F401  (re-exported: their home before MaxPool3d)
 from .windows_nd import AXES, NOUNS, conv_padding, sizes
-
-
-def _pair_or_none(owner: str, name: str, value: object, minimum: int) -> tuple[int, int] | None:
-    return None if _no_stride(value) else window_pair(owner, name, value, minimum)
-
 
 #: Conv2d's padding modes, as PyTorch's, each with the np.pad mode that maps an axis's indices the same way
 _PADDING_MODES: dict[str, Any] = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
@@ -173,125 +168,6 @@ class Conv3d(ConvNd):
     """
 
     nd = 3
-
-
-def _given(size: Any) -> Any:
-    """A pool's size as the user gave it, for its repr and config: an int, or a pair as a tuple (JSON gives lists)."""
-    return tuple(int(n) for n in size) if isinstance(size, (list, tuple)) else int(size)
-
-
-class MaxPool2d(Module):
-    """The max of each window: ``F.max_pool2d`` (stride defaults to the kernel; ``ceil_mode`` keeps a last
-    window that overhangs; tied maxima share the gradient evenly; ``return_indices`` also gives where each
-    max sits).
-
-    >>> MaxPool2d(2)(np.arange(16.0).reshape(1, 1, 4, 4))
-    Tensor([[[[ 5.,  7.],
-              [13., 15.]]]])
-    """
-
-    def __init__(
-        self,
-        kernel_size: IntPair,
-        stride: IntPair | None = None,
-        padding: IntPair = 0,
-        dilation: IntPair = 1,
-        return_indices: bool = False,
-        ceil_mode: bool = False,
-    ) -> None:
-        super().__init__()
-        self._shown = (kernel_size, kernel_size if stride is None else stride, padding, dilation)  # torch's repr
-        self.kernel_size = window_pair("MaxPool2d", "kernel_size", kernel_size, 1)
-        self.stride = _pair_or_none("MaxPool2d", "stride", stride, 1) or self.kernel_size
-        self.padding = window_pair("MaxPool2d", "padding", padding, 0)
-        self.dilation = window_pair("MaxPool2d", "dilation", dilation, 1)
-        self.return_indices = bool(return_indices)
-        self.ceil_mode = bool(ceil_mode)
-
-    def forward(self, x: TensorLike) -> Tensor | tuple[Tensor, Tensor]:
-        return F.max_pool2d(
-            x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode, self.return_indices
-        )
-
-    def extra_repr(self) -> str:
-        """PyTorch's line, the sizes as given: ``kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False``."""
-        kernel, stride, padding, dilation = (_given(v) for v in self._shown)
-        return (
-            f"kernel_size={kernel}, stride={stride}, padding={padding}, dilation={dilation}, ceil_mode={self.ceil_mode}"
-        )
-
-    def config(self) -> dict[str, Any]:
-        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
-        return {
-            "kernel_size": _given(self._shown[0]),  # as given (2, not [2, 2]): the rebuilt layer prints the same
-            "stride": _given(self._shown[1]),
-            "padding": _given(self._shown[2]),
-            "dilation": _given(self._shown[3]),
-            "return_indices": self.return_indices,
-            "ceil_mode": self.ceil_mode,
-        }
-
-
-class AvgPool2d(Module):
-    """The mean of each window: ``F.avg_pool2d`` (stride defaults to the kernel; padding counts as 0;
-    ``ceil_mode`` keeps a last window that overhangs).
-
-    >>> AvgPool2d(2)(np.arange(16.0).reshape(1, 1, 4, 4))
-    Tensor([[[[ 2.5,  4.5],
-              [10.5, 12.5]]]])
-    """
-
-    def __init__(
-        self,
-        kernel_size: IntPair,
-        stride: IntPair | None = None,
-        padding: IntPair = 0,
-        ceil_mode: bool = False,
-        count_include_pad: bool = True,
-        divisor_override: int | None = None,
-    ) -> None:
-        super().__init__()
-        self._shown = (kernel_size, kernel_size if stride is None else stride, padding)  # torch's repr
-        self.kernel_size = window_pair("AvgPool2d", "kernel_size", kernel_size, 1)
-        self.stride = _pair_or_none("AvgPool2d", "stride", stride, 1) or self.kernel_size
-        self.padding = window_pair("AvgPool2d", "padding", padding, 0)
-        self.count_include_pad = bool(count_include_pad)
-        self.ceil_mode = bool(ceil_mode)
-        if divisor_override is not None and (
-            not isinstance(divisor_override, numbers.Integral)
-            or isinstance(divisor_override, bool)
-            or divisor_override < 1
-        ):
-            raise ValueError(f"AvgPool2d: divisor_override must be a positive int or None, got {divisor_override!r}")
-        self.divisor_override = None if divisor_override is None else int(divisor_override)
-
-    def forward(self, x: TensorLike) -> Tensor:
-        return F.avg_pool2d(
-            x,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.ceil_mode,
-            count_include_pad=self.count_include_pad,
-            divisor_override=self.divisor_override,
-        )
-
-    def extra_repr(self) -> str:
-        """PyTorch's line, the sizes as given: ``AvgPool2d(kernel_size=2, stride=2, padding=0)``."""
-        kernel, stride, padding = (_given(v) for v in self._shown)
-        ceil = ", ceil_mode=True" if self.ceil_mode else ""  # (torch shows none; a saved model's check reads it)
-        return f"kernel_size={kernel}, stride={stride}, padding={padding}{ceil}"
-
-    def config(self) -> dict[str, Any]:
-        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
-        return {
-            "kernel_size": _given(self._shown[0]),  # as given (2, not [2, 2]): the rebuilt layer prints the same
-            "stride": _given(self._shown[1]),
-            "padding": _given(self._shown[2]),
-            "ceil_mode": self.ceil_mode,
-            "count_include_pad": self.count_include_pad,
-            "divisor_override": self.divisor_override,
-        }
 
 
 class Unfold(Module):

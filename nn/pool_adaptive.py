@@ -54,7 +54,7 @@ def adaptive_max_pool1d(input: TensorLike, output_size: OutputSize, return_indic
     maxima share the gradient; ``return_indices`` also gives each max's position, the first one).
 
     >>> adaptive_max_pool1d(Tensor([[[1.0, 5.0, 2.0, 4.0]]]), 2, return_indices=True)
-    (Tensor([[[5., 4.]]]), Tensor([[[1, 3]]]))
+    (Tensor([[[5., 4.]]]), Tensor([[[1, 3]]], dtype=int64))
     """
     return adaptive_pool("adaptive_max_pool1d", 1, input, output_size, "max", return_indices)
 
@@ -74,7 +74,7 @@ def adaptive_max_pool3d(input: TensorLike, output_size: OutputSize, return_indic
     (``return_indices``: each max's d * H * W + h * W + w).
 
     >>> adaptive_max_pool3d(ag.arange(8.0).reshape(1, 1, 2, 2, 2), 1, return_indices=True)
-    (Tensor([[[[[7.]]]]]), Tensor([[[[[7]]]]]))
+    (Tensor([[[[[7.]]]]]), Tensor([[[[[7]]]]], dtype=int64))
     """
     return adaptive_pool("adaptive_max_pool3d", 3, input, output_size, "max", return_indices)
 
@@ -83,7 +83,7 @@ def adaptive_max_pool1d_with_indices(input: TensorLike, output_size: OutputSize,
     """``adaptive_max_pool1d(..., return_indices=True)``: the maxima and their positions, PyTorch's spelling.
 
     >>> adaptive_max_pool1d_with_indices(Tensor([[[1.0, 5.0]]]), 1)[1]
-    Tensor([[[1]]])
+    Tensor([[[1]]], dtype=int64)
     """
     return adaptive_pool("adaptive_max_pool1d_with_indices", 1, input, output_size, "max", return_indices)
 
@@ -92,7 +92,7 @@ def adaptive_max_pool2d_with_indices(input: TensorLike, output_size: OutputSize,
     """``adaptive_max_pool2d(..., return_indices=True)``, PyTorch's spelling.
 
     >>> adaptive_max_pool2d_with_indices(ag.arange(4.0).reshape(1, 1, 2, 2), 1)[1]
-    Tensor([[[[3]]]])
+    Tensor([[[[3]]]], dtype=int64)
     """
     return adaptive_pool("adaptive_max_pool2d_with_indices", 2, input, output_size, "max", return_indices)
 
@@ -101,7 +101,7 @@ def adaptive_max_pool3d_with_indices(input: TensorLike, output_size: OutputSize,
     """``adaptive_max_pool3d(..., return_indices=True)``, PyTorch's spelling.
 
     >>> adaptive_max_pool3d_with_indices(ag.arange(8.0).reshape(1, 1, 2, 2, 2), 1)[1]
-    Tensor([[[[[7]]]]])
+    Tensor([[[[[7]]]]], dtype=int64)
     """
     return adaptive_pool("adaptive_max_pool3d_with_indices", 3, input, output_size, "max", return_indices)
 
@@ -202,7 +202,7 @@ class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
     """The max of out_d x out_h x out_w adaptive windows of volumes: ``F.adaptive_max_pool3d``.
 
     >>> AdaptiveMaxPool3d(1, return_indices=True)(np.arange(8.0).reshape(1, 1, 2, 2, 2))[1]
-    Tensor([[[[[7]]]]])
+    Tensor([[[[[7]]]]], dtype=int64)
     """
 
     nd = 3

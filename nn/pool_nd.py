@@ -33,7 +33,7 @@ def max_pool(op: str, nd: int, input: TensorLike, kernel_size, stride, padding, 
     the padding points at its first real position, as PyTorch's).
 
     >>> max_pool("max_pool3d", 3, ag.arange(8.0).reshape(1, 1, 2, 2, 2), 2, None, 0, 1, False, True)
-    (Tensor([[[[[7.]]]]]), Tensor([[[[[7]]]]]))
+    (Tensor([[[[[7.]]]]]), Tensor([[[[[7]]]]], dtype=int64))
     """
     x, unbatched = spatial_input(op, input, nd)
     kernel, strides, pads, dilations = pool_geometry(op, x, nd, kernel_size, stride, padding, dilation, ceil_mode)
@@ -115,7 +115,7 @@ def adaptive_sizes(op: str, output_size: object, nd: int) -> tuple[int | None, .
             f"{op}: output_size must be a positive int{kinds[nd]} (None keeps the input's size), got "
             f"{output_size!r}; e.g. 1 for global pooling"
         )
-    return tuple(None if s is None else int(s) for s in many)
+    return tuple(None if s is None else int(s) for s in many)  # type: ignore[arg-type]
 
 
 def _bounds(n: int, out: int) -> list[tuple[int, int]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import Any
 
 import autograd_core as ag
 from autograd_core import Tensor
@@ -123,7 +124,7 @@ def unfold_nd(x: Tensor, kernel, dilation, pads, stride, pad_value: float = 0.0)
     return blocks.transpose(0, 1, 2, 3, 6, 4, 5, 7).reshape(n, c * math.prod(kernel), out_d * out_h * out_w)
 
 
-def fold_nd(columns: Tensor, size: tuple[int, ...], kernel, dilation, pads, stride) -> Tensor:
+def fold_nd(columns: Tensor, size: Any, kernel, dilation, pads, stride) -> Tensor:
     """col2im, ``unfold_nd``'s transpose: columns (N, C * prod(kernel), L) summed back into (N, C, *size), each
     entry added where unfold_nd reads it (overlaps add up; the padding cropped).
 
