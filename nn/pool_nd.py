@@ -98,7 +98,7 @@ def lp_pool(op: str, nd: int, input: TensorLike, norm_type: float, kernel_size, 
     """
     if isinstance(norm_type, bool) or not isinstance(norm_type, numbers.Real) or not 0 < norm_type < math.inf:
         raise ValueError(f"{op}: norm_type must be a positive finite number (p of the p-norm), got {norm_type!r}")
-    _x, _ = spatial_input(op, input, nd)
+    spatial_input(op, input, nd)  # the shape and dtype checked before x^p, so an error names this op
     kernel = sizes(op, "kernel_size", kernel_size, nd, 1)
     powered = avg_pool(op, nd, ag.as_tensor(input) ** norm_type, kernel, stride, 0, ceil_mode, True, None)
     return (powered * math.prod(kernel)) ** (1.0 / norm_type)

@@ -39,7 +39,8 @@ def sizes(op: str, name: str, value: object, nd: int, minimum: int) -> tuple[int
     many = tuple(value) if isinstance(value, (tuple, list)) else (value,)
     many = many * nd if len(many) == 1 else many
     if len(many) != nd or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in many):
-        raise ValueError(f"{op}: {name} must be an int or a tuple of {nd} ints ({', '.join(AXES[nd])}), got {value!r}")
+        kinds = "a 1-tuple of one" if nd == 1 else f"a tuple of {nd} ints ({', '.join(AXES[nd])})"
+        raise ValueError(f"{op}: {name} must be an int or {kinds}, got {value!r}")
     if min(many) < minimum:
         raise ValueError(f"{op}: {name} must be >= {minimum}, got {value!r}")
     return tuple(int(v) for v in many)
