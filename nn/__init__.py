@@ -103,6 +103,10 @@ from .resample_layers import (
 from .shrink_activations import GLU, Hardshrink, Softshrink, Softsign, Tanhshrink
 from .transformer_decoder import Transformer, TransformerDecoder, TransformerDecoderLayer
 
+# isort: split
+from .layers_nd import *  # noqa: F403  (Conv3d, MaxPool3d, ...: the 1-d / 3-d family, its __all__)
+from .layers_nd import __all__ as _ND_LAYERS
+
 __all__ = [
     "Module",
     "Parameter",
@@ -209,6 +213,7 @@ __all__ += ["MultiMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss
 __all__ += ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle"]
 __all__ += ["MaxUnpool2d", "TransformerDecoderLayer", "TransformerDecoder", "Transformer"]
 __all__ += ["ParameterDict", "ParameterList"]
+__all__ += _ND_LAYERS
 
 
 def __getattr__(name: str) -> object:

@@ -1,12 +1,11 @@
-"""Convolution and pooling layers as PyTorch names them: ``Conv2d``, ``MaxPool2d``, ``AvgPool2d``, ``Unfold``,
-``Fold``.
-Each calls its ``nn.functional`` form (``nn/conv.py``: composed on ``ag.unfold``, no backward of its own);
+"""Convolution layers as PyTorch names them: ``Conv2d``, ``Conv3d`` (one class over the spatial axes),
+``Unfold``, ``Fold`` (the pools, once here, are ``nn/pool_layers.py``).
+Each calls its functional form (``nn/conv_nd.py``: composed on im2col, no backward of its own);
 ``config()`` gives the constructor's arguments, so ``nn.save`` / ``nn.load`` rebuild a model holding them.
 """
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
@@ -18,23 +17,21 @@ from autograd_core.windows import IntPair, window_pair
 from . import functional as F
 from . import init as nn_init
 from .checks import positive_int
-from .conv import Padding, _conv_padding, _no_stride
+from .conv import Padding
+from .conv_nd import convolution
 from .init import GeneratorLike
 from .module import Module
-
-
-def _pair_or_none(owner: str, name: str, value: object, minimum: int) -> tuple[int, int] | None:
-    return None if _no_stride(value) else window_pair(owner, name, value, minimum)
-
+from .pool_layers import AvgPool2d, MaxPool2d  # noqa: F401  (re-exported: their home before MaxPool3d)
+from .windows_nd import AXES, NOUNS, conv_padding, sizes
 
 #: Conv2d's padding modes, as PyTorch's, each with the np.pad mode that maps an axis's indices the same way
 _PADDING_MODES: dict[str, Any] = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
 
 def _pad_images(x: Tensor, pads: tuple, mode: str, owner: str) -> Tensor:
-    """x padded on its last two axes by ((top, bottom), (left, right)) with reflected, repeated or wrapped
-    pixels: an index gather per axis (the getitem's gradient adds back what each pixel lent)."""
-    for axis, (before, after) in zip((-2, -1), pads):
+    """x padded on its last len(pads) axes by (before, after) each with reflected, repeated or wrapped values:
+    an index gather per axis (the getitem's gradient adds back what each position lent)."""
+    for axis, (before, after) in zip(range(-len(pads), 0), pads):
         size = x.shape[axis]
         # what PyTorch allows: one reflection (no edge pixel twice), one wrap, any repeat of a pixel
         limit = {"reflect": size - 1, "circular": size}.get(mode, before + after if size else 0)
@@ -46,31 +43,27 @@ def _pad_images(x: Tensor, pads: tuple, mode: str, owner: str) -> Tensor:
                 f"{x.shape}); it allows at most {limit}: use a smaller padding or padding_mode='zeros'"
             )
         index = np.pad(np.arange(size), (before, after), mode=_PADDING_MODES[mode])
-        x = x[..., index, :] if axis == -2 else x[..., index]
+        x = x[(Ellipsis, index) + (slice(None),) * (-1 - axis)]
     return x
 
 
-class Conv2d(Module):
-    """A 2-d convolution over (N, C, H, W) images, as PyTorch's ``nn.Conv2d``: ``F.conv2d(x, weight, bias,
-    ...)`` with weight (out_channels, in_channels / groups, kh, kw) and bias (out_channels,), both drawn
-    as PyTorch's: U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = in_channels / groups * kh * kw (kaiming_uniform
-    with a = sqrt(5)). ``padding`` is an int, a pair, "same" or "valid", filled as ``padding_mode`` says:
-    "zeros", "reflect", "replicate" or "circular" (PyTorch's); ``seed`` an int, a Generator or None
-    (nn.init's default generator).
+class ConvNd(Module):
+    """The convolution layer over ``nd`` spatial axes (Conv2d, Conv3d): weight (out_channels, in_channels /
+    groups, *kernel) and bias (out_channels,), both drawn as PyTorch's: U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
+    fan_in = in_channels / groups * prod(kernel) (kaiming_uniform with a = sqrt(5)). ``padding`` is an int,
+    one per axis, "same" or "valid", filled as ``padding_mode`` says: "zeros", "reflect", "replicate" or
+    "circular" (PyTorch's); ``seed`` an int, a Generator or None (nn.init's default generator)."""
 
-    >>> layer = Conv2d(1, 4, 3, padding=1, seed=0)
-    >>> layer(np.ones((2, 1, 8, 8))).shape
-    (2, 4, 8, 8)
-    """
+    nd = 2
 
     def __init__(
         self,
         in_channels: int,
         out_channels: int,
-        kernel_size: IntPair,
-        stride: IntPair = 1,
-        padding: Padding = 0,
-        dilation: IntPair = 1,
+        kernel_size: IntPair | tuple[int, ...],
+        stride: IntPair | tuple[int, ...] = 1,
+        padding: Padding | tuple[int, ...] = 0,
+        dilation: IntPair | tuple[int, ...] = 1,
         groups: int = 1,
         bias: bool = True,
         padding_mode: str = "zeros",
@@ -78,48 +71,55 @@ class Conv2d(Module):
         dtype: DTypeLike = np.float64,
     ) -> None:
         super().__init__()
-        self.in_channels = positive_int("Conv2d", "in_channels", in_channels)
-        self.out_channels = positive_int("Conv2d", "out_channels", out_channels)
-        self.groups = positive_int("Conv2d", "groups", groups)
+        name, nd = type(self).__name__, self.nd
+        self.in_channels = positive_int(name, "in_channels", in_channels)
+        self.out_channels = positive_int(name, "out_channels", out_channels)
+        self.groups = positive_int(name, "groups", groups)
         if self.in_channels % self.groups or self.out_channels % self.groups:
             raise ValueError(
-                f"Conv2d: in_channels ({in_channels}) and out_channels ({out_channels}) must both be divisible by "
+                f"{name}: in_channels ({in_channels}) and out_channels ({out_channels}) must both be divisible by "
                 f"groups ({groups})"
             )
         if padding_mode not in _PADDING_MODES:
             raise ValueError(
-                f"Conv2d: padding_mode must be one of {', '.join(map(repr, _PADDING_MODES))}, got {padding_mode!r}"
+                f"{name}: padding_mode must be one of {', '.join(map(repr, _PADDING_MODES))}, got {padding_mode!r}"
             )
         self.padding_mode = padding_mode
-        self.kernel_size = window_pair("Conv2d", "kernel_size", kernel_size, 1)
-        self.stride = window_pair("Conv2d", "stride", stride, 1)
-        self.dilation = window_pair("Conv2d", "dilation", dilation, 1)
-        _conv_padding(padding, self.kernel_size, self.dilation, self.stride)  # checks it now, not at the first call
-        self.padding: str | tuple[int, int] = (
-            padding if isinstance(padding, str) else window_pair("Conv2d", "padding", padding, 0)
+        self.kernel_size = sizes(name, "kernel_size", kernel_size, nd, 1)
+        self.stride = sizes(name, "stride", stride, nd, 1)
+        self.dilation = sizes(name, "dilation", dilation, nd, 1)
+        conv_padding(f"conv{nd}d", padding, self.kernel_size, self.dilation, self.stride)  # checked now, not later
+        self.padding: str | tuple[int, ...] = (
+            padding if isinstance(padding, str) else sizes(name, "padding", padding, nd, 0)
         )
         shape = (self.out_channels, self.in_channels // self.groups) + self.kernel_size
-        self.weight, self.bias = nn_init.conv_parameters("Conv2d", shape, self.out_channels, bias, seed, dtype)
+        self.weight, self.bias = nn_init.conv_parameters(name, shape, self.out_channels, bias, seed, dtype)
 
     def forward(self, x: TensorLike) -> Tensor:
-        channels = np.shape(x.data if isinstance(x, Tensor) else x)
-        if len(channels) in (3, 4) and channels[-3] != self.in_channels:
+        channels, nd, op = np.shape(x.data if isinstance(x, Tensor) else x), self.nd, f"conv{self.nd}d"
+        if len(channels) in (nd + 1, nd + 2) and channels[-nd - 1] != self.in_channels:
+            axes = ", ".join(AXES[nd])
             raise ValueError(
-                f"{type(self).__name__}({self.extra_repr()}): input of shape {tuple(channels)} has {channels[-3]} "
-                f"channels (axis -3), expected {self.in_channels}; give (N, {self.in_channels}, H, W)"
-                + (" (an (N, H, W) batch of one-channel images needs x[:, None])" if self.in_channels == 1 else "")
+                f"{type(self).__name__}({self.extra_repr()}): input of shape {tuple(channels)} has "
+                f"{channels[-nd - 1]} channels (axis {-nd - 1}), expected {self.in_channels}; give (N, "
+                f"{self.in_channels}, {axes})"
+                + (
+                    f" (an (N, {axes}) batch of one-channel {NOUNS[nd]} needs x[:, None])"
+                    if self.in_channels == 1
+                    else ""
+                )
             )
-        if self.padding_mode == "zeros" or len(channels) not in (3, 4):  # (conv2d refuses a wrong rank by name)
-            return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
-        pads = _conv_padding(self.padding, self.kernel_size, self.dilation, self.stride)
+        if self.padding_mode == "zeros" or len(channels) not in (nd + 1, nd + 2):  # (a wrong rank: refused by name)
+            return convolution(op, nd, x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        pads = conv_padding(op, self.padding, self.kernel_size, self.dilation, self.stride)
         padded = _pad_images(as_tensor(x), pads, self.padding_mode, f"{type(self).__name__}({self.extra_repr()})")
-        return F.conv2d(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+        return convolution(op, nd, padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
 
     def extra_repr(self) -> str:
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding != (0, 0):
+        if self.padding != (0,) * self.nd:
             text += f", padding={self.padding!r}" if isinstance(self.padding, str) else f", padding={self.padding}"
-        if self.dilation != (1, 1):
+        if self.dilation != (1,) * self.nd:
             text += f", dilation={self.dilation}"
         if self.groups != 1:
             text += f", groups={self.groups}"
@@ -142,123 +142,32 @@ class Conv2d(Module):
         }
 
 
-def _given(size: Any) -> Any:
-    """A pool's size as the user gave it, for its repr and config: an int, or a pair as a tuple (JSON gives lists)."""
-    return tuple(int(n) for n in size) if isinstance(size, (list, tuple)) else int(size)
+class Conv2d(ConvNd):
+    """A 2-d convolution over (N, C, H, W) images, as PyTorch's ``nn.Conv2d``: ``F.conv2d(x, weight, bias,
+    ...)`` with weight (out_channels, in_channels / groups, kh, kw) and bias (out_channels,), both drawn
+    as PyTorch's: U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = in_channels / groups * kh * kw (kaiming_uniform
+    with a = sqrt(5)). ``padding`` is an int, a pair, "same" or "valid", filled as ``padding_mode`` says:
+    "zeros", "reflect", "replicate" or "circular" (PyTorch's); ``seed`` an int, a Generator or None
+    (nn.init's default generator).
 
-
-class MaxPool2d(Module):
-    """The max of each window: ``F.max_pool2d`` (stride defaults to the kernel; ``ceil_mode`` keeps a last
-    window that overhangs; tied maxima share the gradient evenly; ``return_indices`` also gives where each
-    max sits).
-
-    >>> MaxPool2d(2)(np.arange(16.0).reshape(1, 1, 4, 4))
-    Tensor([[[[ 5.,  7.],
-              [13., 15.]]]])
+    >>> layer = Conv2d(1, 4, 3, padding=1, seed=0)
+    >>> layer(np.ones((2, 1, 8, 8))).shape
+    (2, 4, 8, 8)
     """
 
-    def __init__(
-        self,
-        kernel_size: IntPair,
-        stride: IntPair | None = None,
-        padding: IntPair = 0,
-        dilation: IntPair = 1,
-        return_indices: bool = False,
-        ceil_mode: bool = False,
-    ) -> None:
-        super().__init__()
-        self._shown = (kernel_size, kernel_size if stride is None else stride, padding, dilation)  # torch's repr
-        self.kernel_size = window_pair("MaxPool2d", "kernel_size", kernel_size, 1)
-        self.stride = _pair_or_none("MaxPool2d", "stride", stride, 1) or self.kernel_size
-        self.padding = window_pair("MaxPool2d", "padding", padding, 0)
-        self.dilation = window_pair("MaxPool2d", "dilation", dilation, 1)
-        self.return_indices = bool(return_indices)
-        self.ceil_mode = bool(ceil_mode)
-
-    def forward(self, x: TensorLike) -> Tensor | tuple[Tensor, Tensor]:
-        return F.max_pool2d(
-            x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode, self.return_indices
-        )
-
-    def extra_repr(self) -> str:
-        """PyTorch's line, the sizes as given: ``kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False``."""
-        kernel, stride, padding, dilation = (_given(v) for v in self._shown)
-        return (
-            f"kernel_size={kernel}, stride={stride}, padding={padding}, dilation={dilation}, ceil_mode={self.ceil_mode}"
-        )
-
-    def config(self) -> dict[str, Any]:
-        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
-        return {
-            "kernel_size": _given(self._shown[0]),  # as given (2, not [2, 2]): the rebuilt layer prints the same
-            "stride": _given(self._shown[1]),
-            "padding": _given(self._shown[2]),
-            "dilation": _given(self._shown[3]),
-            "return_indices": self.return_indices,
-            "ceil_mode": self.ceil_mode,
-        }
+    nd = 2
 
 
-class AvgPool2d(Module):
-    """The mean of each window: ``F.avg_pool2d`` (stride defaults to the kernel; padding counts as 0;
-    ``ceil_mode`` keeps a last window that overhangs).
+class Conv3d(ConvNd):
+    """A 3-d convolution over (N, C, D, H, W) volumes (video clips, CT scans), as PyTorch's ``nn.Conv3d``:
+    ``F.conv3d`` with weight (out_channels, in_channels / groups, kd, kh, kw); otherwise as ``Conv2d``
+    (padding modes included).
 
-    >>> AvgPool2d(2)(np.arange(16.0).reshape(1, 1, 4, 4))
-    Tensor([[[[ 2.5,  4.5],
-              [10.5, 12.5]]]])
+    >>> Conv3d(2, 4, 3, padding="same", seed=0)(np.ones((1, 2, 4, 5, 6))).shape
+    (1, 4, 4, 5, 6)
     """
 
-    def __init__(
-        self,
-        kernel_size: IntPair,
-        stride: IntPair | None = None,
-        padding: IntPair = 0,
-        ceil_mode: bool = False,
-        count_include_pad: bool = True,
-        divisor_override: int | None = None,
-    ) -> None:
-        super().__init__()
-        self._shown = (kernel_size, kernel_size if stride is None else stride, padding)  # torch's repr
-        self.kernel_size = window_pair("AvgPool2d", "kernel_size", kernel_size, 1)
-        self.stride = _pair_or_none("AvgPool2d", "stride", stride, 1) or self.kernel_size
-        self.padding = window_pair("AvgPool2d", "padding", padding, 0)
-        self.count_include_pad = bool(count_include_pad)
-        self.ceil_mode = bool(ceil_mode)
-        if divisor_override is not None and (
-            not isinstance(divisor_override, numbers.Integral)
-            or isinstance(divisor_override, bool)
-            or divisor_override < 1
-        ):
-            raise ValueError(f"AvgPool2d: divisor_override must be a positive int or None, got {divisor_override!r}")
-        self.divisor_override = None if divisor_override is None else int(divisor_override)
-
-    def forward(self, x: TensorLike) -> Tensor:
-        return F.avg_pool2d(
-            x,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.ceil_mode,
-            count_include_pad=self.count_include_pad,
-            divisor_override=self.divisor_override,
-        )
-
-    def extra_repr(self) -> str:
-        """PyTorch's line, the sizes as given: ``AvgPool2d(kernel_size=2, stride=2, padding=0)``."""
-        kernel, stride, padding = (_given(v) for v in self._shown)
-        ceil = ", ceil_mode=True" if self.ceil_mode else ""  # (torch shows none; a saved model's check reads it)
-        return f"kernel_size={kernel}, stride={stride}, padding={padding}{ceil}"
-
-    def config(self) -> dict[str, Any]:
-        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
-        return {
-            "kernel_size": _given(self._shown[0]),  # as given (2, not [2, 2]): the rebuilt layer prints the same
-            "stride": _given(self._shown[1]),
-            "padding": _given(self._shown[2]),
-            "ceil_mode": self.ceil_mode,
-            "count_include_pad": self.count_include_pad,
-            "divisor_override": self.divisor_override,
-        }
+    nd = 3
 
 
 class Unfold(Module):

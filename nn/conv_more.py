@@ -1,16 +1,11 @@
-"""The layers around a CNN's convolutions, as PyTorch names them: adaptive pooling (``AdaptiveAvgPool2d``,
-``AdaptiveMaxPool2d``), ``Conv1d`` and padding (``ZeroPad2d``, ``ConstantPad2d``), with their
-``nn.functional`` forms. All composed from ``nn/conv.py``'s functions and Tensor ops: no backward here.
-
-Adaptive pooling fixes the output's size instead of the window's: output row i averages (or takes the
-max of) input rows floor(i H / out) to ceil((i + 1) H / out), PyTorch's rule, so windows may differ in
-size by one and overlap. When out divides H (and W) they are the plain pooling's windows.
+"""The layers around a CNN's convolutions, as PyTorch names them: ``Conv1d`` and padding (``ZeroPad2d``,
+``ConstantPad2d``), with their ``nn.functional`` forms. All composed from ``nn/conv.py``'s functions and Tensor
+ops: no backward here. (Adaptive pooling, once here, is ``nn/pool_adaptive.py``, 1-d to 3-d.)
 """
 
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -21,116 +16,15 @@ from autograd_core.types import DTypeLike, TensorLike
 
 from . import init as nn_init
 from .activations import pad
-from .conv import _images, avg_pool2d, conv2d, max_pool2d
+from .conv import conv2d
 from .init import GeneratorLike
 from .module import Module
-
-#: an adaptive pooling's output size: an int, or a (height, width) pair whose None keeps the input's size
-OutputSize = int | None | tuple[int | None, int | None]
-
-
-def _check_output_size(op: str, output_size: object) -> tuple[int | None, int | None]:
-    pair = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size, output_size)
-    if len(pair) != 2 or not all(
-        s is None or (isinstance(s, numbers.Integral) and not isinstance(s, bool) and int(s) >= 1) for s in pair
-    ):
-        raise ValueError(
-            f"{op}: output_size must be a positive int or a (height, width) pair of them (None keeps the "
-            f"input's size), got {output_size!r}; e.g. 1 for global pooling"
-        )
-    return (None if pair[0] is None else int(pair[0]), None if pair[1] is None else int(pair[1]))
-
-
-def _windows_along(x: Tensor, axis: int, out: int, reduce: Callable[[Tensor, int], Tensor]) -> Tensor:
-    """``reduce`` over PyTorch's adaptive windows of ``axis``: [floor(i n / out), ceil((i + 1) n / out))."""
-    n = x.shape[axis]
-    if n % out == 0:  # equal windows, side by side: one reshape, one reduction
-        return reduce(x.reshape(x.shape[:axis] + (out, n // out) + x.shape[axis + 1 :]), axis + 1)
-    lead = (slice(None),) * axis
-    parts = [reduce(x[lead + (slice(i * n // out, -(-(i + 1) * n // out)),)], axis) for i in range(out)]
-    return ag.stack(parts, axis=axis)
-
-
-def _adaptive_pool(op: str, input: TensorLike, output_size: OutputSize, reduce: str) -> Tensor:
-    x, unbatched = _images(op, input)
-    wanted = _check_output_size(op, output_size)
-    out_h, out_w = (x.shape[2 + a] if s is None else s for a, s in enumerate(wanted))
-    height, width = x.shape[2:]
-    if height % out_h == 0 and width % out_w == 0:  # the plain pooling, one unfold
-        pool = avg_pool2d if reduce == "mean" else max_pool2d
-        y = pool(x, (height // out_h, width // out_w))
-    else:  # a window is a rectangle, so reduce the rows' windows, then the columns'
-        along: Callable[[Tensor, int], Tensor] = (
-            (lambda t, a: t.mean(axis=a)) if reduce == "mean" else (lambda t, a: t.max(axis=a))
-        )
-        y = _windows_along(_windows_along(x, 2, out_h, along), 3, out_w, along)
-    return y[0] if unbatched else y
-
-
-def adaptive_avg_pool2d(input: TensorLike, output_size: OutputSize) -> Tensor:
-    """The mean of each of out_h x out_w adaptive windows of (N, C, H, W) images, as PyTorch's
-    ``F.adaptive_avg_pool2d`` (output_size 1: global average pooling, (N, C, 1, 1)).
-
-    >>> adaptive_avg_pool2d(ag.arange(9.0).reshape(1, 1, 3, 3), 2)     # windows of rows 0-1 and 1-2
-    Tensor([[[[2., 3.],
-              [5., 6.]]]])
-    """
-    return _adaptive_pool("adaptive_avg_pool2d", input, output_size, "mean")
-
-
-def adaptive_max_pool2d(input: TensorLike, output_size: OutputSize, return_indices: bool = False) -> Tensor:
-    """The max of each of out_h x out_w adaptive windows, as PyTorch's ``F.adaptive_max_pool2d`` (tied
-    maxima share the gradient, as ``max_pool2d``'s).
-
-    >>> adaptive_max_pool2d(ag.arange(9.0).reshape(1, 1, 3, 3), (1, None))    # each column's max
-    Tensor([[[[6., 7., 8.]]]])
-    """
-    if return_indices:
-        raise ValueError("adaptive_max_pool2d: return_indices=True is not supported; leave it False")
-    return _adaptive_pool("adaptive_max_pool2d", input, output_size, "max")
-
-
-class _AdaptivePool2d(Module):
-    _reduce = "mean"
-
-    def __init__(self, output_size: OutputSize) -> None:
-        super().__init__()
-        self.output_size = _check_output_size(type(self).__name__, output_size)
-
-    def forward(self, x: TensorLike) -> Tensor:
-        return _adaptive_pool(type(self).__name__, x, self.output_size, self._reduce)
-
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
-
-    def config(self) -> dict[str, Any]:
-        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
-        return {"output_size": list(self.output_size)}
-
-
-class AdaptiveAvgPool2d(_AdaptivePool2d):
-    """The mean of out_h x out_w adaptive windows: ``F.adaptive_avg_pool2d``. ``AdaptiveAvgPool2d(1)``
-    ends many CNNs: one average per channel, whatever the image size.
-
-    >>> AdaptiveAvgPool2d(1)(np.ones((2, 3, 5, 7))).shape
-    (2, 3, 1, 1)
-    """
-
-
-class AdaptiveMaxPool2d(_AdaptivePool2d):
-    """The max of out_h x out_w adaptive windows: ``F.adaptive_max_pool2d``.
-
-    >>> AdaptiveMaxPool2d((2, None))(np.arange(12.0).reshape(1, 1, 3, 4))
-    Tensor([[[[ 4.,  5.,  6.,  7.],
-              [ 8.,  9., 10., 11.]]]])
-    """
-
-    _reduce = "max"
-
-    def __init__(self, output_size: OutputSize, return_indices: bool = False) -> None:
-        if return_indices:
-            raise ValueError("AdaptiveMaxPool2d: return_indices=True is not supported; leave it False")
-        super().__init__(output_size)
+from .pool_adaptive import (  # noqa: F401  (re-exported: their home before the 1-d and 3-d forms)
+    AdaptiveAvgPool2d,
+    AdaptiveMaxPool2d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool2d,
+)
 
 
 # ---------------------------------------------------------------------------------- Conv1d

@@ -1,7 +1,8 @@
-"""The transposed convolution (``F.conv_transpose2d``, ``nn.ConvTranspose2d``), as PyTorch's: the upsampling
-layer of autoencoders' decoders and GAN generators. Composed, no backward here: it is conv2d's adjoint, so
-where conv2d is im2col (``ag.unfold``) then a matmul, this is the transposed matmul then col2im (``ag.fold``),
-each input pixel spreading its weighted kernel over the output, overlapping windows adding up.
+"""The transposed convolutions (``F.conv_transpose1d`` .. ``3d``, ``nn.ConvTranspose1d`` .. ``3d``), as
+PyTorch's: the upsampling layer of autoencoders' decoders and GAN generators. Composed, no backward here
+(``conv_nd.transposed_convolution``): the convolution's adjoint, so where that is im2col then a matmul, this
+is the transposed matmul then col2im, each input position spreading its weighted kernel over the output,
+overlapping windows adding up.
 """
 
 from __future__ import annotations
@@ -11,32 +12,38 @@ from typing import Any
 
 import numpy as np
 
-import autograd_core as ag
 from autograd_core import Tensor
 from autograd_core.types import DTypeLike, TensorLike
-from autograd_core.windows import IntPair, window_pair
+from autograd_core.windows import IntPair
 
 from . import init as nn_init
 from .checks import positive_int
-from .conv import _images
+from .conv_nd import transposed_convolution, transposed_geometry
 from .init import GeneratorLike
 from .module import Module
+from .windows_nd import AXES, sizes
 
 
-def _geometry(op: str, stride, padding, output_padding, dilation):
-    """stride, padding, output_padding, dilation as checked (height, width) pairs; output_padding must be
-    smaller than the stride or the dilation (PyTorch's rule: otherwise it would add rows no window reaches)."""
-    strides = window_pair(op, "stride", stride, 1)
-    pads = window_pair(op, "padding", padding, 0)
-    extras = window_pair(op, "output_padding", output_padding, 0)
-    dilations = window_pair(op, "dilation", dilation, 1)
-    for extra, step, d in zip(extras, strides, dilations):
-        if extra >= step and extra >= d:
-            raise ValueError(
-                f"{op}: output_padding {extras} must be smaller than the stride {strides} or the dilation "
-                f"{dilations} on each axis; use a smaller output_padding (or a larger stride)"
-            )
-    return strides, pads, extras, dilations
+def conv_transpose1d(
+    input: TensorLike,
+    weight: TensorLike,
+    bias: TensorLike | None = None,
+    stride: int | tuple[int] = 1,
+    padding: int | tuple[int] = 0,
+    output_padding: int | tuple[int] = 0,
+    groups: int = 1,
+    dilation: int | tuple[int] = 1,
+) -> Tensor:
+    """1-d transposed convolution, as PyTorch's ``F.conv_transpose1d``: input (N, C_in, L) (or one (C_in, L)
+    signal), weight (C_in, C_out / groups, k), bias (C_out,); conv1d's adjoint, the output (L - 1) stride -
+    2 padding + dilation (k - 1) + output_padding + 1 long. As ``conv_transpose2d``, one axis.
+
+    >>> conv_transpose1d(ag.ones(1, 1, 3), ag.ones(1, 1, 2), stride=2)     # stamps side by side
+    Tensor([[[1., 1., 1., 1., 1., 1.]]])
+    """
+    return transposed_convolution(
+        "conv_transpose1d", 1, input, weight, bias, stride, padding, output_padding, groups, dilation
+    )
 
 
 def conv_transpose2d(
@@ -60,87 +67,59 @@ def conv_transpose2d(
               [2., 4., 2.],
               [1., 2., 1.]]]])
     """
-    op = "conv_transpose2d"
-    x, unbatched = _images(op, input)
-    w = ag.as_tensor(weight)
-    if w.ndim != 4:
-        raise ValueError(f"{op}: the weight must be 4-d (in_channels, out_channels / groups, kh, kw), got {w.shape}")
-    groups = positive_int(op, "groups", groups)
-    channels = x.shape[1]
-    if channels != w.shape[0] or channels % groups:
-        raise ValueError(
-            f"{op}: a weight of shape {w.shape} expects {w.shape[0]} input channels (divisible by groups={groups}), "
-            f"the input of shape {x.shape} has {channels}; give (N, {w.shape[0]}, H, W) "
-            "(the weight is (in_channels, out_channels / groups, kh, kw), conv2d's transposed)"
-        )
-    strides, pads, extras, dilations = _geometry(op, stride, padding, output_padding, dilation)
-    n, (height, width), kernel = x.shape[0], x.shape[2:], (w.shape[2], w.shape[3])
-    out_channels = w.shape[1] * groups
-    size = [
-        (x.shape[2 + a] - 1) * strides[a] - 2 * pads[a] + dilations[a] * (kernel[a] - 1) + extras[a] + 1 for a in (0, 1)
-    ]
-    if min(size) < 1:
-        raise ValueError(
-            f"{op}: the output would be {size[0]}x{size[1]} for input {x.shape}, kernel {kernel}, stride {strides}, "
-            f"padding {pads}, dilation {dilations}: padding crops everything; use a smaller padding"
-        )
-    # each input pixel's column: its channels contracted with the weight, (N, C_out*kh*kw, H*W)
-    per_group, rows = channels // groups, w.shape[1] * kernel[0] * kernel[1]
-    pixels = x.reshape(n, groups, per_group, height * width)
-    columns = w.reshape(groups, per_group, rows).transpose(0, 2, 1) @ pixels  # (N, groups, rows, H*W)
-    columns = columns.reshape(n, groups * rows, height * width)
-    # col2im into the output: fold's padding crops `padding` at the top / left, `padding - output_padding` at
-    # the bottom / right; output_padding beyond the padding reaches rows no window touches: zeros, appended
-    if all(extras[a] <= pads[a] for a in (0, 1)):
-        crops = ((pads[0], pads[0] - extras[0]), (pads[1], pads[1] - extras[1]))
-        y = ag.fold(columns, (size[0], size[1]), kernel, dilations, crops, strides)
-    else:
-        full = [size[a] + 2 * pads[a] - extras[a] for a in (0, 1)]  # every window's reach, uncropped
-        y = ag.fold(columns, (full[0], full[1]), kernel, dilations, 0, strides)
-        for axis, extra in ((2, extras[0]), (3, extras[1])):
-            if extra:
-                zeros = ag.zeros(y.shape[:axis] + (extra,) + y.shape[axis + 1 :], dtype=y.dtype)
-                y = ag.concatenate([y, zeros], axis=axis)
-        y = y[:, :, pads[0] : pads[0] + size[0], pads[1] : pads[1] + size[1]]
-    if bias is not None:
-        b = ag.as_tensor(bias)
-        if b.shape != (out_channels,):
-            raise ValueError(
-                f"{op}: the bias must have shape ({out_channels},) (one per output channel), got {b.shape}"
-            )
-        y = y + b.reshape(out_channels, 1, 1)
-    return y[0] if unbatched else y
+    return transposed_convolution(
+        "conv_transpose2d", 2, input, weight, bias, stride, padding, output_padding, groups, dilation
+    )
 
 
-class ConvTranspose2d(Module):
-    """A 2-d transposed convolution, as PyTorch's ``nn.ConvTranspose2d``: ``F.conv_transpose2d(x, weight,
-    bias, ...)`` with weight (in_channels, out_channels / groups, kh, kw) and bias (out_channels,), drawn as
-    PyTorch's: U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = out_channels / groups * kh * kw (so a torch
-    state_dict loads as is). ``forward(x, output_size)`` picks the output_padding giving that (H, W), as
-    PyTorch's. Only ``padding_mode="zeros"`` (PyTorch's only one here); ``seed`` an int, a Generator or None.
+def conv_transpose3d(
+    input: TensorLike,
+    weight: TensorLike,
+    bias: TensorLike | None = None,
+    stride: int | tuple[int, int, int] = 1,
+    padding: int | tuple[int, int, int] = 0,
+    output_padding: int | tuple[int, int, int] = 0,
+    groups: int = 1,
+    dilation: int | tuple[int, int, int] = 1,
+) -> Tensor:
+    """3-d transposed convolution, as PyTorch's ``F.conv_transpose3d``: input (N, C_in, D, H, W) (or one
+    (C_in, D, H, W) volume), weight (C_in, C_out / groups, kd, kh, kw), bias (C_out,); conv3d's adjoint,
+    each axis as ``conv_transpose2d``'s.
 
-    >>> up = ConvTranspose2d(8, 4, 4, stride=2, padding=1, seed=0)    # doubles the height and width
-    >>> up(np.ones((2, 8, 5, 5))).shape
-    (2, 4, 10, 10)
+    >>> conv_transpose3d(ag.ones(1, 1, 2, 2, 2), ag.ones(1, 1, 2, 2, 2), stride=2).shape
+    (1, 1, 4, 4, 4)
     """
+    return transposed_convolution(
+        "conv_transpose3d", 3, input, weight, bias, stride, padding, output_padding, groups, dilation
+    )
+
+
+class ConvTransposeNd(Module):
+    """The transposed convolution layer over ``nd`` spatial axes (ConvTranspose1d, 2d, 3d): weight (in_channels,
+    out_channels / groups, *kernel) and bias (out_channels,), drawn as PyTorch's: U(-1/sqrt(fan_in),
+    1/sqrt(fan_in)), fan_in = out_channels / groups * prod(kernel) (so a torch state_dict loads as is).
+    ``forward(x, output_size)`` picks the output_padding giving that size, as PyTorch's. Only
+    ``padding_mode="zeros"`` (PyTorch's only one here); ``seed`` an int, a Generator or None."""
+
+    nd = 2
 
     def __init__(
         self,
         in_channels: int,
         out_channels: int,
-        kernel_size: IntPair,
-        stride: IntPair = 1,
-        padding: IntPair = 0,
-        output_padding: IntPair = 0,
+        kernel_size: IntPair | tuple[int, ...],
+        stride: IntPair | tuple[int, ...] = 1,
+        padding: IntPair | tuple[int, ...] = 0,
+        output_padding: IntPair | tuple[int, ...] = 0,
         groups: int = 1,
         bias: bool = True,
-        dilation: IntPair = 1,
+        dilation: IntPair | tuple[int, ...] = 1,
         padding_mode: str = "zeros",
         seed: GeneratorLike = None,
         dtype: DTypeLike = np.float64,
     ) -> None:
         super().__init__()
-        op = "ConvTranspose2d"
+        op = type(self).__name__
         self.in_channels = positive_int(op, "in_channels", in_channels)
         self.out_channels = positive_int(op, "out_channels", out_channels)
         self.groups = positive_int(op, "groups", groups)
@@ -152,25 +131,26 @@ class ConvTranspose2d(Module):
         if padding_mode != "zeros":
             raise ValueError(f"{op}: only padding_mode='zeros' is supported (as PyTorch), got {padding_mode!r}")
         self.padding_mode = padding_mode
-        self.kernel_size = window_pair(op, "kernel_size", kernel_size, 1)
-        self.stride, self.padding, self.output_padding, self.dilation = _geometry(
-            op, stride, padding, output_padding, dilation
+        self.kernel_size = sizes(op, "kernel_size", kernel_size, self.nd, 1)
+        self.stride, self.padding, self.output_padding, self.dilation = transposed_geometry(
+            op, self.nd, stride, padding, output_padding, dilation
         )
         shape = (self.in_channels, self.out_channels // self.groups) + self.kernel_size  # torch's layout
         self.weight, self.bias = nn_init.conv_parameters(op, shape, self.out_channels, bias, seed, dtype)
 
-    def _output_padding(self, shape: tuple[int, ...], output_size: Sequence[int]) -> tuple[int, int]:
-        """The output_padding giving ``output_size`` ((H, W), or a shape ending in them), as PyTorch's."""
-        wanted = [int(v) for v in output_size][-2:]
-        if len(list(output_size)) not in (2, len(shape)) or len(shape) not in (3, 4):
+    def _output_padding(self, shape: tuple[int, ...], output_size: Sequence[int]) -> tuple[int, ...]:
+        """The output_padding giving ``output_size`` (the spatial sizes, or a shape ending in them), as PyTorch's."""
+        nd, name = self.nd, type(self).__name__
+        wanted = [int(v) for v in output_size][-nd:]
+        if len(list(output_size)) not in (nd, len(shape)) or len(shape) not in (nd + 1, nd + 2):
             raise ValueError(
-                f"ConvTranspose2d: output_size must be (H, W) or the full output shape, got {tuple(output_size)} "
-                f"for an input of shape {shape}"
+                f"{name}: output_size must be ({', '.join(AXES[nd])}) or the full output shape, got "
+                f"{tuple(output_size)} for an input of shape {shape}"
             )
         extras = []
-        for a in (0, 1):
+        for a in range(nd):
             smallest = (
-                (shape[-2 + a] - 1) * self.stride[a]
+                (shape[-nd + a] - 1) * self.stride[a]
                 - 2 * self.padding[a]
                 + self.dilation[a] * (self.kernel_size[a] - 1)
                 + 1
@@ -178,31 +158,42 @@ class ConvTranspose2d(Module):
             largest = smallest + self.stride[a] - 1
             if not smallest <= wanted[a] <= largest:
                 raise ValueError(
-                    f"ConvTranspose2d({self.extra_repr()}): output_size {tuple(wanted)} cannot come from an input "
+                    f"{name}({self.extra_repr()}): output_size {tuple(wanted)} cannot come from an input "
                     f"of shape {shape}: axis {a} can be {smallest} to {largest}; ask for a size in that range"
                 )
             extras.append(wanted[a] - smallest)
-        return extras[0], extras[1]
+        return tuple(extras)
 
     def forward(self, x: TensorLike, output_size: Sequence[int] | None = None) -> Tensor:
-        shape = np.shape(x.data if isinstance(x, Tensor) else x)
-        if len(shape) in (3, 4) and shape[-3] != self.in_channels:
+        shape, nd = np.shape(x.data if isinstance(x, Tensor) else x), self.nd
+        if len(shape) in (nd + 1, nd + 2) and shape[-nd - 1] != self.in_channels:
             raise ValueError(
-                f"ConvTranspose2d({self.extra_repr()}): input of shape {tuple(shape)} has {shape[-3]} channels "
-                f"(axis -3), expected {self.in_channels}; give (N, {self.in_channels}, H, W)"
+                f"{type(self).__name__}({self.extra_repr()}): input of shape {tuple(shape)} has {shape[-nd - 1]} "
+                f"channels (axis {-nd - 1}), expected {self.in_channels}; give (N, {self.in_channels}, "
+                f"{', '.join(AXES[nd])})"
             )
         extras = self.output_padding if output_size is None else self._output_padding(tuple(shape), output_size)
-        return conv_transpose2d(
-            x, self.weight, self.bias, self.stride, self.padding, extras, self.groups, self.dilation
+        return transposed_convolution(
+            f"conv_transpose{nd}d",
+            nd,
+            x,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            extras,
+            self.groups,
+            self.dilation,
         )
 
     def extra_repr(self) -> str:
+        zeros, ones = (0,) * self.nd, (1,) * self.nd
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding != (0, 0):
+        if self.padding != zeros:
             text += f", padding={self.padding}"
-        if self.output_padding != (0, 0):
+        if self.output_padding != zeros:
             text += f", output_padding={self.output_padding}"
-        if self.dilation != (1, 1):
+        if self.dilation != ones:
             text += f", dilation={self.dilation}"
         if self.groups != 1:
             text += f", groups={self.groups}"
@@ -223,3 +214,40 @@ class ConvTranspose2d(Module):
             "padding_mode": self.padding_mode,
             "dtype": self.weight.dtype.name,
         }
+
+
+class ConvTranspose1d(ConvTransposeNd):
+    """A 1-d transposed convolution over (N, C, L) signals, as PyTorch's ``nn.ConvTranspose1d``: weight
+    (in_channels, out_channels / groups, k); otherwise as ``ConvTranspose2d``.
+
+    >>> ConvTranspose1d(4, 2, 4, stride=2, padding=1, seed=0)(np.ones((3, 4, 5))).shape   # doubles the length
+    (3, 2, 10)
+    """
+
+    nd = 1
+
+
+class ConvTranspose2d(ConvTransposeNd):
+    """A 2-d transposed convolution, as PyTorch's ``nn.ConvTranspose2d``: ``F.conv_transpose2d(x, weight,
+    bias, ...)`` with weight (in_channels, out_channels / groups, kh, kw) and bias (out_channels,), drawn as
+    PyTorch's: U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = out_channels / groups * kh * kw (so a torch
+    state_dict loads as is). ``forward(x, output_size)`` picks the output_padding giving that (H, W), as
+    PyTorch's. Only ``padding_mode="zeros"`` (PyTorch's only one here); ``seed`` an int, a Generator or None.
+
+    >>> up = ConvTranspose2d(8, 4, 4, stride=2, padding=1, seed=0)    # doubles the height and width
+    >>> up(np.ones((2, 8, 5, 5))).shape
+    (2, 4, 10, 10)
+    """
+
+    nd = 2
+
+
+class ConvTranspose3d(ConvTransposeNd):
+    """A 3-d transposed convolution over (N, C, D, H, W) volumes, as PyTorch's ``nn.ConvTranspose3d``: weight
+    (in_channels, out_channels / groups, kd, kh, kw); otherwise as ``ConvTranspose2d``.
+
+    >>> ConvTranspose3d(4, 2, 2, stride=2, seed=0)(np.ones((1, 4, 2, 3, 4))).shape
+    (1, 2, 4, 6, 8)
+    """
+
+    nd = 3

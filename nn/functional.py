@@ -50,6 +50,8 @@ from .attention import scaled_dot_product_attention  # F.scaled_dot_product_atte
 from .conv import avg_pool2d, conv2d, fold, max_pool2d, unfold  # F.conv2d, ...: composed on ag.unfold (im2col)
 from .conv_more import adaptive_avg_pool2d, adaptive_max_pool2d, conv1d  # composed on conv.py's
 from .conv_transpose import conv_transpose2d  # F.conv_transpose2d: conv2d's adjoint, on ag.fold
+from .functional_nd import *  # noqa: F403  (F.conv3d, F.max_pool3d, ...: the 1-d / 3-d family, its __all__)
+from .functional_nd import __all__ as _ND_NAMES
 from .labels import class_indices, convert_hint, one_hot  # F.class_indices: nn.fit checks its labels with it too
 from .loss_parts import (  # the checks and reductions every loss shares (nn.losses' classes use them too)
     _as_input,
@@ -386,3 +388,4 @@ __all__ += ["poisson_nll_loss", "gaussian_nll_loss", "cosine_embedding_loss", "h
 __all__ += ["soft_margin_loss", "multi_margin_loss", "multilabel_margin_loss", "multilabel_soft_margin_loss"]
 __all__ += ["interpolate", "max_unpool2d", "pixel_shuffle", "pixel_unshuffle"]
 __all__ += ["affine_grid", "grid_sample", "ctc_loss"]
+__all__ += _ND_NAMES

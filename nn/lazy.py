@@ -19,9 +19,9 @@ import numpy as np
 
 from autograd_core import Tensor
 
-from .conv_layers import Conv2d
+from .conv_layers import Conv2d, Conv3d
 from .conv_more import Conv1d
-from .conv_transpose import ConvTranspose2d
+from .conv_transpose import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .layers import Linear
 from .module import Module, _TreeClock
 from .normalization import BatchNorm1d, BatchNorm2d
@@ -32,6 +32,9 @@ __all__ = [
     "LazyConv1d",
     "LazyConv2d",
     "LazyConvTranspose2d",
+    "LazyConv3d",
+    "LazyConvTranspose1d",
+    "LazyConvTranspose3d",
     "LazyBatchNorm1d",
     "LazyBatchNorm2d",
     "is_lazy",
@@ -164,6 +167,37 @@ class LazyConvTranspose2d(LazyLayer):
     """
 
     becomes, axis, sized_by = ConvTranspose2d, 1, (("weight", 0),)
+
+
+class LazyConv3d(LazyLayer):
+    """``nn.Conv3d`` with ``in_channels`` read from the first input's axis 1: ``LazyConv3d(out_channels, kernel_size,
+    ...)``.
+
+    >>> LazyConv3d(4, 3, padding=1)(np.ones((1, 2, 3, 4, 5))).shape
+    (1, 4, 3, 4, 5)
+    """
+
+    becomes, axis = Conv3d, 1
+
+
+class LazyConvTranspose1d(LazyLayer):
+    """``nn.ConvTranspose1d`` with ``in_channels`` read from the first input's axis 1.
+
+    >>> LazyConvTranspose1d(2, kernel_size=2, stride=2)(np.ones((1, 3, 4))).shape
+    (1, 2, 8)
+    """
+
+    becomes, axis, sized_by = ConvTranspose1d, 1, (("weight", 0),)
+
+
+class LazyConvTranspose3d(LazyLayer):
+    """``nn.ConvTranspose3d`` with ``in_channels`` read from the first input's axis 1.
+
+    >>> LazyConvTranspose3d(2, kernel_size=2, stride=2)(np.ones((1, 3, 1, 2, 2))).shape
+    (1, 2, 2, 4, 4)
+    """
+
+    becomes, axis, sized_by = ConvTranspose3d, 1, (("weight", 0),)
 
 
 class LazyBatchNorm1d(LazyLayer):

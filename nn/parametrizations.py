@@ -20,7 +20,7 @@ from autograd_core import Tensor
 
 from . import init as nn_init
 from .checks import non_negative_int
-from .conv_transpose import ConvTranspose2d
+from .conv_transpose import ConvTransposeNd
 from .module import Module
 from .parameter import Parameter
 from .parametrize import register_parametrization
@@ -131,7 +131,7 @@ def spectral_norm(
     """
     weight = _parameter("spectral_norm", module, name)
     axis = (
-        (1 if isinstance(module, ConvTranspose2d) else 0) if dim is None else _weight_dim("spectral_norm", weight, dim)
+        (1 if isinstance(module, ConvTransposeNd) else 0) if dim is None else _weight_dim("spectral_norm", weight, dim)
     )
     return register_parametrization(module, name, _SpectralNorm(weight, n_power_iterations, axis, eps))
 
@@ -182,7 +182,7 @@ def old_spectral_norm(
     """
     weight = _parameter("spectral_norm", module, name)
     axis = (
-        (1 if isinstance(module, ConvTranspose2d) else 0) if dim is None else _weight_dim("spectral_norm", weight, dim)
+        (1 if isinstance(module, ConvTransposeNd) else 0) if dim is None else _weight_dim("spectral_norm", weight, dim)
     )
     iterations = non_negative_int("spectral_norm", "n_power_iterations", n_power_iterations)
     rows, columns = _as_matrix(weight.data, axis).shape

@@ -21,9 +21,10 @@ import numpy as np
 import autograd_core as ag
 from autograd_core import Tensor
 from autograd_core.types import TensorLike
-from autograd_core.windows import IntPair, window_pair
+from autograd_core.windows import IntPair
 
 from .conv_more import _single, adaptive_avg_pool2d
+from .pool_nd import max_unpool
 
 _MODES = {"nearest": (3, 4), "nearest-exact": (3, 4), "linear": (3,), "bilinear": (4,), "bicubic": (4,), "area": (3, 4)}
 _CUBIC_A = -0.75  # torch's (and OpenCV's) cubic-convolution parameter; Keys' paper has -0.5
@@ -217,35 +218,7 @@ def max_unpool2d(
     Tensor([[[[0., 4.],
               [0., 0.]]]])
     """
-    op = "max_unpool2d"
-    x = ag.as_tensor(input)
-    where = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
-    if x.ndim not in (3, 4) or where.shape != x.shape:
-        raise ValueError(
-            f"{op}: input (N, C, H, W) or (C, H, W) and indices of the same shape, got {x.shape} and {where.shape}; "
-            "pass the indices max_pool2d(..., return_indices=True) gave with this input"
-        )
-    if where.dtype.kind not in "iu":
-        raise TypeError(f"{op}: indices must be integers, got dtype {where.dtype}")
-    kernel = window_pair(op, "kernel_size", kernel_size, 1)
-    strides = kernel if stride is None else window_pair(op, "stride", stride, 1)
-    pads = window_pair(op, "padding", padding, 0)
-    default = tuple((x.shape[-2 + a] - 1) * strides[a] - 2 * pads[a] + kernel[a] for a in (0, 1))
-    out = default if output_size is None else tuple(int(s) for s in list(output_size)[-2:])
-    if len(out) != 2 or any(not d - s < o < d + s for o, d, s in zip(out, default, strides)):
-        raise ValueError(
-            f"{op}: output_size {output_size!r} must give (H, W) within a stride of the default {default} "
-            f"(strictly between {default[0] - strides[0]} and {default[0] + strides[0]} etc.)"
-        )
-    if where.size and (where.min() < 0 or where.max() >= out[0] * out[1]):
-        raise ValueError(
-            f"{op}: indices must be in 0..{out[0] * out[1] - 1} for an output of {out[0]}x{out[1]}, found "
-            f"{where.min()}..{where.max()}; give the output_size of the image max_pool2d saw"
-        )
-    lead = x.shape[:-2]
-    flat = x.reshape(*lead, -1)
-    zeros = Tensor(np.zeros(lead + (out[0] * out[1],), x.dtype))
-    return zeros.scatter(-1, where.reshape(*lead, -1), flat).reshape(*lead, *out)
+    return max_unpool("max_unpool2d", 2, input, indices, kernel_size, stride, padding, output_size)
 
 
 __all__ = ["interpolate", "pixel_shuffle", "pixel_unshuffle", "max_unpool2d"]

@@ -10,11 +10,11 @@ from typing import Any
 
 from autograd_core import Tensor
 from autograd_core.types import TensorLike
-from autograd_core.windows import IntPair, window_pair
 
 from .conv_more import _single
 from .module import Module
-from .resample import interpolate, max_unpool2d, pixel_shuffle, pixel_unshuffle
+from .pool_layers import MaxUnpool2d  # noqa: F401  (re-exported: its home before MaxUnpool1d / 3d)
+from .resample import interpolate, pixel_shuffle, pixel_unshuffle
 
 
 def _listed(value: Any) -> Any:
@@ -131,29 +131,3 @@ class PixelUnshuffle(Module):
 
     def extra_repr(self) -> str:
         return f"downscale_factor={self.downscale_factor}"
-
-
-class MaxUnpool2d(Module):
-    """MaxPool2d's partial inverse: ``F.max_unpool2d``; ``forward(input, indices, output_size=None)``.
-
-    >>> pool, unpool = nn.MaxPool2d(2, return_indices=True), MaxUnpool2d(2)
-    >>> y, i = pool(ag.arange(16.0).reshape(1, 1, 4, 4))
-    >>> unpool(y, i).shape
-    (1, 1, 4, 4)
-    """
-
-    def __init__(self, kernel_size: IntPair, stride: IntPair | None = None, padding: IntPair = 0) -> None:
-        super().__init__()
-        self.kernel_size = window_pair("MaxUnpool2d", "kernel_size", kernel_size, 1)
-        self.stride = self.kernel_size if stride is None else window_pair("MaxUnpool2d", "stride", stride, 1)
-        self.padding = window_pair("MaxUnpool2d", "padding", padding, 0)
-
-    def config(self) -> dict[str, Any]:
-        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
-        return {"kernel_size": list(self.kernel_size), "stride": list(self.stride), "padding": list(self.padding)}
-
-    def forward(self, input: TensorLike, indices: TensorLike, output_size: Sequence[int] | None = None) -> Tensor:
-        return max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

@@ -80,10 +80,16 @@ def test_errors_name_the_layer_the_shapes_and_the_fix():
         match=r"AdaptiveAvgPool2d: expected a 4-d \(N, C, H, W\) input .* got shape \(4, 4\); x\[None, None\]",
     ):
         nn.AdaptiveAvgPool2d(1)(np.ones((4, 4)))
-    with pytest.raises(ValueError, match=r"AdaptiveMaxPool2d: return_indices=True is not supported"):
-        nn.AdaptiveMaxPool2d(1, return_indices=True)
-    with pytest.raises(ValueError, match=r"adaptive_max_pool2d: return_indices=True is not supported"):
-        F.adaptive_max_pool2d(np.ones((1, 1, 2, 2)), 1, return_indices=True)
+
+
+def test_return_indices_give_each_windows_first_maximum():
+    """(return_indices=True was refused before the 1-d / 3-d pools shared one implementation.)"""
+    x = np.random.default_rng(4).normal(size=(2, 3, 5, 7))
+    values, indices = nn.AdaptiveMaxPool2d(1, return_indices=True)(x)
+    assert np.array_equal(indices.data[:, :, 0, 0], x.reshape(2, 3, -1).argmax(axis=2))
+    assert np.array_equal(values.data[:, :, 0, 0], x.max(axis=(2, 3)))
+    _, indices = F.adaptive_max_pool2d(np.array([[[[1.0, 3.0], [3.0, 0.0]]]]), 1, return_indices=True)
+    assert indices.data.item() == 1  # tied maxima: the first, as PyTorch's
 
 
 def test_saved_and_rebuilt(tmp_path):
