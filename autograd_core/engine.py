@@ -131,8 +131,8 @@ def grad(
 
 
 # ---------------------------------------------------------------------------------- internals
-def _as_tuple(x: Any) -> tuple[Any, ...]:
-    return tuple(x) if isinstance(x, (tuple, list)) else (x,)
+def _as_tuple(x: Any) -> tuple[Any, ...]:  # one Tensor, or any iterable of them (model.parameters(), as torch's)
+    return (x,) if isinstance(x, TensorBase) or not isinstance(x, Iterable) else tuple(x)
 
 
 def _seed(caller: str, root: Tensor, grad: TensorLike | None, create_graph: bool) -> Grad:

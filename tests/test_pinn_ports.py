@@ -57,10 +57,12 @@ def test_what_the_port_needed_gradients_with_respect_to_model_parameters_given_a
     model = make_dnn([1, 4, 1])
     loss = (model(column(np.array([[0.3]]))) ** 2).sum()
     from_generator = torch.autograd.grad(loss, model.parameters(), retain_graph=True)
+    from_ag = torch.grad(loss, model.parameters(), retain_graph=True)  # ag.grad takes the iterables too
     from_list = torch.autograd.grad(loss, list(model.parameters()))
-    assert len(from_generator) == 4
-    for a, b in zip(from_generator, from_list):
+    assert len(from_generator) == len(from_ag) == 4
+    for a, b, c in zip(from_generator, from_list, from_ag):
         np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(c.data, b.data)
 
 
 def test_what_the_port_needed_is_grads_batched_gives_the_jacobian_row_by_row():
