@@ -180,3 +180,15 @@ def test_print_model_shows_pytorch_s_lines_for_pools_dropout_and_relu():
         assert repr(nn.MaxPool2d(**kwargs)) == repr(tnn.MaxPool2d(**kwargs))
         assert repr(nn.AvgPool2d(**kwargs)) == repr(tnn.AvgPool2d(**kwargs))
     assert repr(nn.Dropout2d(0.1)) == repr(tnn.Dropout2d(0.1)) and repr(nn.MaxPool1d(3)) == repr(tnn.MaxPool1d(3))
+
+
+def test_parameters_are_named_parameters_tensors_in_the_same_order_shared_ones_once():
+    # parameters() walks without building names (zero_grad reads it every step): the same list, by identity
+    shared = nn.Linear(3, 3)
+    inner = nn.Sequential(shared, nn.ReLU(), nn.Linear(3, 2))
+    model = nn.Sequential(nn.Linear(4, 3), inner, shared, nn.Sequential(inner, nn.LayerNorm(2)))
+    model[0].weight = shared.weight  # a parameter shared between two modules
+    named = [p for _, p in model.named_parameters()]
+    assert [id(p) for p in model.parameters()] == [id(p) for p in named] and len(named) == 7
+    assert [id(p) for p in inner.parameters(recurse=False)] == []
+    assert [id(p) for p in shared.parameters(recurse=False)] == [id(shared.weight), id(shared.bias)]
