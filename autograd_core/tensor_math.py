@@ -40,7 +40,6 @@ _TORCH_TYPE_NAMES = {
     for name, dtype in [("Float", "float32"), ("Double", "float64"), ("Half", "float16"), ("Long", "int64")]
     + [("Int", "int32"), ("Short", "int16"), ("Char", "int8"), ("Byte", "uint8"), ("Bool", "bool")]
     + [("UInt16", "uint16"), ("UInt32", "uint32"), ("UInt64", "uint64")]
-    + [("ComplexFloat", "complex64"), ("ComplexDouble", "complex128")]
 }
 
 
