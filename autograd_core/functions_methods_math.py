@@ -27,6 +27,8 @@ __all__ = [
     "gcd",
     "lcm",
     "nextafter",
+    "bitwise_left_shift",
+    "bitwise_right_shift",
     "dist",
     "addr",
     "addbmm",
@@ -118,6 +120,24 @@ def lcm(input: TensorLike, other: TensorLike) -> Tensor:
     [12]
     """
     return as_tensor(input).lcm(other)
+
+
+def bitwise_left_shift(input: TensorLike, other: TensorLike) -> Tensor:
+    """``input << other`` for integers.
+
+    >>> bitwise_left_shift(ag.tensor([3]), 2).tolist()
+    [12]
+    """
+    return as_tensor(input).bitwise_left_shift(other)
+
+
+def bitwise_right_shift(input: TensorLike, other: TensorLike) -> Tensor:
+    """``input >> other`` for integers (the sign kept).
+
+    >>> bitwise_right_shift(ag.tensor([-8]), 1).tolist()
+    [-4]
+    """
+    return as_tensor(input).bitwise_right_shift(other)
 
 
 def nextafter(input: TensorLike, other: TensorLike) -> Tensor:

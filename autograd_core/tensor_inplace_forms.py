@@ -1,7 +1,8 @@
 """PyTorch's spellings ``ag.Tensor`` lacked around comparison and integer arithmetic: the aliases ``greater
-greater_equal less less_equal not_equal absolute negative multiply subtract divide true_divide ger``, ``floor_divide``,
-the integer ``gcd lcm``, ``nextafter``, ``apply_ map_ map2_``, and the in-place form (``name_``) of each
-method that had none (``eq_ lt_ tril_ cumsum_ clamp_min_ square_ nan_to_num_ sin_ erf_ bitwise_and_ ...``).
+greater_equal less less_equal not_equal absolute negative multiply subtract divide true_divide ger``,
+``floor_divide``, the integer ``gcd lcm bitwise_left_shift bitwise_right_shift`` (``<< >>``), ``nextafter``,
+``apply_ map_ map2_``, and the in-place form (``name_``) of each method that had none (``eq_ lt_ tril_ cumsum_
+clamp_min_ square_ nan_to_num_ sin_ erf_ bitwise_and_ ...``).
 
 An in-place form refuses what ``add_`` refuses (a leaf that requires grad outside ``no_grad``, a tensor a
 recorded op still needs), and, as PyTorch's, a result its dtype cannot hold: ``ints.sqrt_()`` would truncate, so
@@ -140,6 +141,30 @@ class TensorInPlaceForms(TensorBase):
         """
         return _tensor.Tensor(np.lcm(*_integers("lcm", self, other)))
 
+    def bitwise_left_shift(self, other: TensorLike) -> Tensor:
+        """``self * 2**other`` for integers (``<<``), elementwise, as PyTorch's.
+
+        >>> ag.tensor([1, -8]).bitwise_left_shift(ag.tensor([2, 1])).tolist()
+        [4, -16]
+        """
+        return _tensor.Tensor(np.left_shift(*_integers("bitwise_left_shift", self, other)))
+
+    def bitwise_right_shift(self, other: TensorLike) -> Tensor:
+        """``self // 2**other`` for integers (``>>``, the sign kept), elementwise, as PyTorch's."""
+        return _tensor.Tensor(np.right_shift(*_integers("bitwise_right_shift", self, other)))
+
+    def __lshift__(self, other: TensorLike) -> Tensor:
+        return self.bitwise_left_shift(other)
+
+    def __rshift__(self, other: TensorLike) -> Tensor:
+        return self.bitwise_right_shift(other)
+
+    def __rlshift__(self, other: TensorLike) -> Tensor:
+        return _tensor.Tensor(np.asarray(other)).bitwise_left_shift(self)
+
+    def __rrshift__(self, other: TensorLike) -> Tensor:
+        return _tensor.Tensor(np.asarray(other)).bitwise_right_shift(self)
+
     def nextafter(self, other: TensorLike) -> Tensor:
         """The next float after ``self`` towards ``other``, elementwise, as PyTorch's; a step of one ulp, so no
         gradient (PyTorch has none either).
@@ -241,6 +266,8 @@ class TensorInPlaceForms(TensorBase):
     bitwise_or_ = _in_place_form("bitwise_or")
     bitwise_xor_ = _in_place_form("bitwise_xor")
     bitwise_not_ = _in_place_form("bitwise_not")
+    bitwise_left_shift_ = _in_place_form("bitwise_left_shift")
+    bitwise_right_shift_ = _in_place_form("bitwise_right_shift")
     logical_and_ = _in_place_form("logical_and")
     logical_or_ = _in_place_form("logical_or")
     logical_xor_ = _in_place_form("logical_xor")

@@ -1,10 +1,10 @@
 """PyTorch's ``Tensor`` methods that answer questions about a tensor, or spell an existing function as a method:
 the predicates ``is_signed is_complex is_nonzero is_same_size is_neg is_conj is_inference``, the sizes
-``nbytes itemsize ndimension dim_order``, the real-tensor no-ops of complex code (``conj resolve_conj resolve_neg
-conj_physical real positive``, ``H mH adjoint``), the casts ``byte char``, ``new_empty_strided``, and the
-methods of functions ``ag`` has (``bincount histogram unique_consecutive argwhere vdot fmax fmin copysign
-heaviside deg2rad rad2deg signbit isposinf isneginf isreal sgn multinomial fliplr flipud``). ``Tensor``
-inherits them through ``TensorInPlace``.
+``nbytes itemsize ndimension dim_order``, ``resize_ resize_as_ nonzero_static``, the real-tensor no-ops of
+complex code (``conj resolve_conj resolve_neg conj_physical real positive``, ``H mH adjoint``; ``imag`` is
+refused, as PyTorch's), the casts ``byte char``, ``new_empty_strided``, and the methods of functions ``ag`` has
+(``bincount histogram unique_consecutive argwhere vdot fmax fmin copysign heaviside deg2rad rad2deg signbit
+isposinf isneginf isreal sgn multinomial fliplr flipud``). ``Tensor`` inherits them through ``TensorInPlace``.
 
 >>> x = Tensor(np.zeros((2, 3), np.float32))
 >>> x.nbytes, x.itemsize, x.ndimension(), x.is_signed(), x.is_same_size(Tensor(np.ones((2, 3))))
@@ -117,6 +117,38 @@ class TensorQueries(TensorBase):
         layout = np.lib.stride_tricks.as_strided(memory, size, tuple(s * wanted.itemsize for s in stride))
         return _tensor.Tensor(layout, requires_grad=bool(kwargs.get("requires_grad", False)))
 
+    def resize_(self, *sizes: int | Shape | list[int]) -> Tensor:
+        """This tensor given the shape ``sizes`` in place, as PyTorch's: the elements it had, in row-major order,
+        fill the new shape as far as they go, and zeros the rest (PyTorch leaves that memory uninitialised).
+        A tensor that requires grad is refused, as there.
+
+        >>> Tensor([1.0, 2.0, 3.0]).resize_(2, 2).tolist()
+        [[1.0, 2.0], [3.0, 0.0]]
+        """
+        shape = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else tuple(sizes)
+        if any(not isinstance(n, (int, np.integer)) or n < 0 for n in shape):
+            raise ValueError(f"resize_: sizes must be non-negative ints, got {shape}")
+        kept = self._data.reshape(-1)[: int(np.prod(shape))]
+        resized = np.zeros(shape, self.dtype)
+        resized.reshape(-1)[: kept.size] = kept
+        return cast("Any", self)._reshaped_in_place("resize_", "x = x.reshape(...)", _tensor.Tensor(resized))
+
+    def resize_as_(self, other: TensorLike) -> Tensor:
+        """``resize_`` to ``other``'s shape."""
+        return self.resize_(np.shape(other._data if isinstance(other, TensorBase) else other))
+
+    def nonzero_static(self, *, size: int, fill_value: int = -1) -> Tensor:
+        """``argwhere``'s rows cut or padded (with ``fill_value``) to exactly ``size``, as PyTorch's: a shape
+        known before the values are.
+
+        >>> Tensor([0.0, 3.0]).nonzero_static(size=2).tolist()
+        [[1], [-1]]
+        """
+        found = np.argwhere(self._data)[:size]
+        padded = np.full((size, self.ndim), fill_value, dtype=np.int64)
+        padded[: len(found)] = found
+        return _tensor.Tensor(padded)
+
     # ------------------------------------------------------------------------------- real tensors: complex no-ops
     def conj(self) -> Tensor:
         """This tensor: the conjugate of a real tensor is itself (PyTorch returns it too)."""
@@ -138,6 +170,14 @@ class TensorQueries(TensorBase):
     def real(self) -> Tensor:
         """This real tensor itself, as PyTorch's ``x.real`` for a real dtype."""
         return cast("Tensor", self)
+
+    @property
+    def imag(self) -> Tensor:
+        """Refused, as PyTorch refuses it: a real tensor has no imaginary part."""
+        raise RuntimeError(
+            f"imag: a real tensor ({self.dtype}) has no imaginary part, as in PyTorch; its zeros are "
+            "ag.zeros_like(x), and x.real is x"
+        )
 
     def positive(self) -> Tensor:
         """``+x``: this tensor, as PyTorch's (which refuses a bool tensor).

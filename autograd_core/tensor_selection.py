@@ -365,6 +365,8 @@ def _reduce_into(t: Tensor, positions: np.ndarray, values: Tensor, reduce: str, 
 
     flat = t.reshape(-1)
     touched, inverse, counts = np.unique(positions, return_inverse=True, return_counts=True)
+    if not touched.size:  # an empty index reduces nothing in
+        return t.clone()
     if reduce in ("sum", "mean"):
         added = _tensor.Tensor(np.zeros(touched.size, t.dtype)).index_add(0, _tensor.Tensor(inverse), values)
         if include_self:

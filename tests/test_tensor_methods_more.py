@@ -170,6 +170,9 @@ def test_scatter_reduce_on_integers_and_its_errors():
     out = ag.tensor([-10, 10]).scatter_reduce(0, ag.tensor([0, 0, 1]), ag.tensor([1, 2, 7]), "mean")
     assert out.tolist() == [-3, 8] and out.dtype == np.int64  # (-10+1+2)//3, (10+7)//2: floor, as torch's
     assert ag.tensor([3, 3]).scatter_reduce(0, ag.tensor([1]), ag.tensor([-9]), "amin").tolist() == [3, -9]
+    nothing = ag.tensor(np.zeros(0, np.int64))
+    for reduce in ["sum", "amax"]:  # an empty index reduces nothing in (amax over no rows would raise)
+        assert Tensor([1.0, 2.0]).scatter_reduce(0, nothing, Tensor([]), reduce, include_self=False).tolist() == [1, 2]
     with pytest.raises(ValueError, match=r"scatter_reduce: reduce must be one of sum, prod, mean, amax, amin"):
         Tensor(X).scatter_reduce(1, ag.tensor(IDX), Tensor(SRC), "max")
     with pytest.raises(IndexError, match=r"scatter_reduce: index 3 is out of range for dim 1 of size 3"):

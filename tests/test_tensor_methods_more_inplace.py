@@ -85,6 +85,8 @@ IN_PLACE = {
     "bitwise_or_": ((INTS + 3,), INTS),
     "bitwise_xor_": ((INTS + 3,), INTS),
     "bitwise_not_": ((), INTS),
+    "bitwise_left_shift_": ((INTS % 5,), INTS),
+    "bitwise_right_shift_": ((INTS % 3,), INTS),
     "gcd_": ((INTS + 4,), INTS),
     "lcm_": ((INTS + 4,), INTS),
     "nextafter_": ((W,), U),
@@ -187,6 +189,15 @@ def test_gcd_lcm_agree_with_torch():
     for name in ["gcd", "lcm"]:
         ours = getattr(ag, name)(ag.tensor(a), ag.tensor(b)).tolist()
         assert ours == getattr(torch, name)(torch.tensor(a), torch.tensor(b)).tolist()
+
+
+def test_shifts_multiply_and_floor_divide_by_powers_of_two():
+    a, b = INTS, np.abs(INTS) % 5
+    np.testing.assert_array_equal((ag.tensor(a) << ag.tensor(b)).data, a * 2**b)
+    np.testing.assert_array_equal(ag.bitwise_right_shift(ag.tensor(a), ag.tensor(b)).data, a // 2**b)
+    assert (3 << ag.tensor([1, 2])).tolist() == [6, 12] and (ag.tensor([-8]) >> 1).tolist() == [-4]
+    with pytest.raises(TypeError, match=r"bitwise_left_shift: needs integer tensors, got float64"):
+        Tensor([1.0]) << 1
 
 
 def test_nextafter_steps_one_ulp_toward_the_other():

@@ -93,6 +93,20 @@ def test_sizes_and_layout():
         t.new_empty_strided((2, 3), (1,))
 
 
+def test_resize_keeps_the_elements_in_order_and_nonzero_static_pads():
+    t = Tensor(np.arange(6.0))
+    assert t.resize_(2, 2).tolist() == [[0.0, 1.0], [2.0, 3.0]]
+    assert t.resize_((3, 2)).tolist() == [[0.0, 1.0], [2.0, 3.0], [0.0, 0.0]]  # beyond the kept ones: zeros
+    assert t.resize_as_(np.zeros(4)).tolist() == [0.0, 1.0, 2.0, 3.0]
+    with pytest.raises(RuntimeError, match=r"resize_: changes the shape of a tensor that requires grad"):
+        _leaf(np.zeros(2)).resize_(1)
+    found = ag.tensor([[0, 1], [1, 1]]).nonzero_static(size=4, fill_value=-5)
+    assert found.tolist() == [[0, 1], [1, 0], [1, 1], [-5, -5]]
+    assert ag.tensor([[0, 1], [1, 1]]).nonzero_static(size=1).tolist() == [[0, 1]]
+    with pytest.raises(RuntimeError, match=r"imag: a real tensor \(float64\) has no imaginary part"):
+        _ = Tensor([1.0]).imag
+
+
 def test_layout_agrees_with_torch():
     torch = pytest.importorskip("torch")
     x = np.zeros((2, 3, 4))
@@ -100,6 +114,12 @@ def test_layout_agrees_with_torch():
     theirs = torch.zeros(1).new_empty_strided((2, 3), (1, 2))
     ours = Tensor(np.zeros(1)).new_empty_strided((2, 3), (1, 2))
     assert (ours.shape, ours.stride()) == (tuple(theirs.shape), theirs.stride())
+    grid = np.array([[0, 2, 0], [3, 0, 4]])
+    for size in [1, 3, 5]:
+        assert (
+            ag.tensor(grid).nonzero_static(size=size).tolist() == torch.tensor(grid).nonzero_static(size=size).tolist()
+        )
+    assert Tensor(np.arange(6.0)).resize_(2, 2).tolist() == torch.arange(6.0).resize_(2, 2).tolist()
 
 
 def test_the_complex_no_ops_of_a_real_tensor_and_the_transposes():
