@@ -125,9 +125,10 @@ class TensorQueries(TensorBase):
         >>> Tensor([1.0, 2.0, 3.0]).resize_(2, 2).tolist()
         [[1.0, 2.0], [3.0, 0.0]]
         """
-        shape = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else tuple(sizes)
-        if any(not isinstance(n, (int, np.integer)) or n < 0 for n in shape):
-            raise ValueError(f"resize_: sizes must be non-negative ints, got {shape}")
+        given = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else tuple(sizes)
+        if any(not isinstance(n, (int, np.integer)) or n < 0 for n in given):
+            raise ValueError(f"resize_: sizes must be non-negative ints, got {given}")
+        shape = tuple(int(cast(int, n)) for n in given)
         kept = self._data.reshape(-1)[: int(np.prod(shape))]
         resized = np.zeros(shape, self.dtype)
         resized.reshape(-1)[: kept.size] = kept
