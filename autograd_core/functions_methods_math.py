@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .functions import as_tensor
+from .linalg_lu import LuResult, _unpack
 from .linalg_matrix import QrResult
+from .primitives.matrix_functions import permutation_from_pivots
 from .tensor import Tensor
 from .tensor_linalg_methods import SvdUSVResult, TriangularSolveResult
 from .types import Number, TensorLike
@@ -40,6 +44,7 @@ __all__ = [
     "svd",
     "lu",
     "lu_solve",
+    "lu_unpack",
     "triangular_solve",
 ]
 
@@ -248,6 +253,29 @@ def lu_solve(b: TensorLike, LU_data: TensorLike, LU_pivots: TensorLike) -> Tenso
     [[1.0], [1.0]]
     """
     return as_tensor(b).lu_solve(LU_data, LU_pivots)
+
+
+def lu_unpack(
+    LU_data: TensorLike, LU_pivots: TensorLike, unpack_data: bool = True, unpack_pivots: bool = True
+) -> LuResult:
+    """``torch.lu_unpack``: (P, L, U) with A = P L U from ``lu``'s packed factor and 1-based pivots (empty
+    tensors for the parts not asked for); L and U are differentiable in ``LU_data``.
+
+    >>> P, L, U = lu_unpack(*lu(Tensor([[1.0, 2.0], [3.0, 4.0]])))
+    >>> (P @ L @ U).tolist()
+    [[1.0, 2.0], [3.0, 4.0]]
+    """
+    packed, pivots = as_tensor(LU_data), np.asarray(as_tensor(LU_pivots).data)
+    empty = Tensor(np.zeros(0, packed.dtype))
+    lower, upper = _unpack(packed) if unpack_data else (empty, empty)
+    if not unpack_pivots:
+        return LuResult(empty, lower, upper)
+    if pivots.shape != (*packed.shape[:-2], min(packed.shape[-2:])) or pivots.dtype.kind not in "iu":
+        raise ValueError(
+            f"lu_unpack: pivots of shape {pivots.shape} ({pivots.dtype}) do not fit LU of shape {packed.shape}; "
+            "pass the pivots lu() returned with it"
+        )
+    return LuResult(Tensor(permutation_from_pivots(pivots, packed.shape[-2], packed.dtype)), lower, upper)
 
 
 def triangular_solve(b: TensorLike, A: TensorLike, upper: bool = True, **kwargs: Any) -> TriangularSolveResult:

@@ -196,6 +196,27 @@ def test_svd_returns_v_not_vh_and_qr_lu_reconstruct():
     assert ag.gradcheck(lambda a: a.svd()[1], [_leaf(M)])
 
 
+def test_lu_unpack_rebuilds_the_matrix_from_the_packed_factor():
+    batch = RNG.standard_normal((2, 4, 3))
+    P, lower, upper = ag.lu_unpack(*Tensor(batch).lu())
+    np.testing.assert_allclose((P @ lower @ upper).data, batch, atol=1e-12)
+    assert np.array_equal(np.triu(lower.data[0], 1), np.zeros((4, 3))) and (np.diagonal(lower.data, 0, 1, 2) == 1).all()
+    assert ag.gradcheck(lambda packed: ag.lu_unpack(packed, ag.tensor([2, 2]))[1:], [_leaf(S[:2, :2])])
+    with pytest.raises(
+        ValueError, match=r"lu_unpack: pivots of shape \(3,\) \(int64\) do not fit LU of shape \(2, 2\)"
+    ):
+        ag.lu_unpack(Tensor(S[:2, :2]), ag.tensor([1, 2, 3]))
+
+
+def test_lu_unpack_agrees_with_torch():
+    torch = pytest.importorskip("torch")
+    batch = RNG.standard_normal((2, 3, 4))
+    ours = ag.lu_unpack(*ag.linalg.lu_factor(Tensor(batch)))
+    theirs = torch.lu_unpack(*torch.linalg.lu_factor(torch.tensor(batch)))
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.data, b.numpy(), atol=1e-12)
+
+
 def test_the_methods_torch_removed_raise_naming_the_linalg_function():
     for name, replacement in [
         ("solve", r"ag.linalg.solve\(A, B\)"),
