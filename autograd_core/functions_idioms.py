@@ -1,9 +1,10 @@
 """Module-level forms of Tensor methods that a torch user writes as ``torch.f(x)`` and ``ag`` lacked (a second
 probe of everyday idioms found them): ``ag.amax(x, 1) ag.argsort ag.isinf ag.numel ag.nanmean ag.rsqrt ...``,
 and a few of torch's elementwise functions composed from existing ops (``fmax fmin deg2rad trapezoid``). This
-module also gathers into ``ag`` the joining functions of ``functions_stacking.py`` and the seeding functions of
-``random.py`` (``ag.seed``, ``ag.get_rng_state``; ``ag.random`` is that module, as ``torch.random``), and
-``ag.testing`` (``torch.testing.assert_close``).
+module also gathers into ``ag`` the joining functions of ``functions_stacking.py``, the method spellings of
+``functions_methods*.py`` (``ag.select ag.gcd ag.cholesky_solve ...``) and the seeding functions of ``random.py``
+(``ag.seed``, ``ag.get_rng_state``; ``ag.random`` is that module, as ``torch.random``), and ``ag.testing``
+(``torch.testing.assert_close``).
 
 >>> ag.amax(ag.tensor([[1.0, 4.0], [3.0, 2.0]]), dim=1).tolist()
 [4.0, 3.0]
@@ -15,13 +16,16 @@ from typing import Any, cast
 
 import numpy as np
 
-from . import functions_stacking, random, testing
+from . import functions_methods, functions_methods_math, functions_stacking, random, testing
 from .creation import _legacy
 from .functions import as_tensor, where
+from .functions_methods import *  # noqa: F403
+from .functions_methods_math import *  # noqa: F403
 from .functions_stacking import *  # noqa: F403
 from .random import *  # noqa: F403
 from .sampling import _rng, randint
 from .tensor import Tensor
+from .tensor_base import normalize_axes
 from .tensor_torch import SortResult
 from .types import Axis, DTypeLike, TensorLike
 
@@ -65,6 +69,11 @@ def inner(x: TensorLike, other: TensorLike) -> Tensor:
     a, b = as_tensor(x), as_tensor(other)
     if a.ndim == 0 or b.ndim == 0:
         return a * b
+    if a.shape[-1] != b.shape[-1]:
+        raise ValueError(
+            f"inner: the last dims must match, got shapes {a.shape} and {b.shape}; transpose one (x.mT) or use "
+            "tensordot to contract other axes"
+        )
     return tensordot(a, b, axes=([a.ndim - 1], [b.ndim - 1]))
 
 
@@ -268,24 +277,30 @@ def kthvalue(x: TensorLike, k: int, dim: int = -1, keepdim: bool = False) -> Sor
 
 
 def unique_consecutive(
-    x: TensorLike, return_inverse: bool = False, return_counts: bool = False, dim: None = None
+    x: TensorLike, return_inverse: bool = False, return_counts: bool = False, dim: int | None = None
 ) -> Tensor | tuple[Tensor, ...]:
-    """Each run of equal neighbours (of the flattened tensor) kept once, as ``torch.unique_consecutive``;
-    ``return_inverse`` gives each element's run, ``return_counts`` each run's length. No gradient.
+    """Each run of equal neighbours (of the flattened tensor, or of the slices along ``dim``) kept once, as
+    ``torch.unique_consecutive``; ``return_inverse`` gives each element's (slice's) run, ``return_counts`` each
+    run's length. No gradient.
 
     >>> unique_consecutive(ag.tensor([1, 1, 2, 2, 1]), return_counts=True)
     (Tensor([1, 2, 1], dtype=int64), Tensor([2, 2, 1], dtype=int64))
     """
-    if dim is not None:
-        raise NotImplementedError("unique_consecutive: only dim=None (the flattened tensor) is supported here")
     t = as_tensor(x)
-    flat = t.data.reshape(-1)
-    starts = np.flatnonzero(np.concatenate([[True], flat[1:] != flat[:-1]])) if flat.size else np.zeros(0, int)
-    out: list[Tensor] = [Tensor(flat[starts])]
+    if dim is None:
+        moved = t.data.reshape(-1)
+    else:
+        moved = np.moveaxis(t.data, normalize_axes("unique_consecutive", dim, t.ndim)[0], 0)
+    rows = moved.reshape(len(moved), -1)
+    changed = (rows[1:] != rows[:-1]).any(axis=1) if rows.shape[1] else np.zeros(max(len(rows) - 1, 0), bool)
+    starts = np.flatnonzero(np.concatenate([[True], changed])) if len(rows) else np.zeros(0, int)
+    values = moved[starts] if dim is None else np.moveaxis(moved[starts], 0, dim)
+    out: list[Tensor] = [Tensor(values)]
     if return_inverse:
-        out.append(Tensor((np.cumsum(np.isin(np.arange(flat.size), starts)) - 1).reshape(t.shape).astype(np.int64)))
+        runs = np.cumsum(np.isin(np.arange(len(rows)), starts)) - 1
+        out.append(Tensor((runs.reshape(t.shape) if dim is None else runs).astype(np.int64)))
     if return_counts:
-        out.append(Tensor(np.diff(np.append(starts, flat.size)).astype(np.int64)))
+        out.append(Tensor(np.diff(np.append(starts, len(rows))).astype(np.int64)))
     return out[0] if len(out) == 1 else tuple(out)
 
 
@@ -343,7 +358,7 @@ def BoolTensor(*data_or_size: Any) -> Tensor:
 
 
 __all__: list[str] = []  # ag's names, through its star import
-__all__ += functions_stacking.__all__ + random.__all__
+__all__ += functions_stacking.__all__ + random.__all__ + functions_methods.__all__ + functions_methods_math.__all__
 __all__ += ["numel", "is_floating_point", "argwhere", "inner", "amax", "amin"]
 __all__ += ["argsort", "msort", "isinf", "isposinf", "isneginf", "fmax", "fmin", "clamp_min", "clamp_max", "rsqrt"]
 __all__ += ["sgn", "deg2rad", "rad2deg", "nanmean", "trapezoid", "cumulative_trapezoid", "signbit", "copysign"]

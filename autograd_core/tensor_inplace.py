@@ -21,8 +21,12 @@ from .grad_mode import current_switches
 from .graph_state import count_writes
 from .tensor_base import TensorBase, normalize_axes
 from .tensor_idioms import TensorIdioms
+from .tensor_inplace_forms import TensorInPlaceForms
+from .tensor_linalg_methods import TensorLinalgMethods
 from .tensor_math import TensorMath
+from .tensor_queries import TensorQueries
 from .tensor_random import TensorRandomFill
+from .tensor_selection import TensorSelection
 from .types import Axis, Number, TensorLike
 
 if TYPE_CHECKING:
@@ -33,7 +37,9 @@ def _values(x: TensorLike) -> np.ndarray:
     return np.asarray(x._data if isinstance(x, TensorBase) else x)
 
 
-class TensorInPlace(TensorMath, TensorRandomFill, TensorIdioms):
+class TensorInPlace(
+    TensorMath, TensorRandomFill, TensorIdioms, TensorSelection, TensorQueries, TensorInPlaceForms, TensorLinalgMethods
+):
     """In-place updates (see the module docstring)."""
 
     # ------------------------------------------------------------ in place, outside the graph (as `w -= ...`)

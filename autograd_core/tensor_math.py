@@ -39,6 +39,7 @@ _TORCH_TYPE_NAMES = {
     f"torch.{name}Tensor": dtype
     for name, dtype in [("Float", "float32"), ("Double", "float64"), ("Half", "float16"), ("Long", "int64")]
     + [("Int", "int32"), ("Short", "int16"), ("Char", "int8"), ("Byte", "uint8"), ("Bool", "bool")]
+    + [("UInt16", "uint16"), ("UInt32", "uint32"), ("UInt64", "uint64")]
 }
 
 
@@ -369,17 +370,20 @@ class TensorMath(TensorSpellings, TensorPointwise, TensorScans, TensorLayout):
         )
 
     def type(self, dtype: DTypeLike | None = None) -> Tensor | str:
-        """``t.type(ag.float32)`` casts, as ``t.to(dtype)``; ``t.type()`` names the dtype (``"float64"``: numpy's
-        name, where PyTorch says ``"torch.DoubleTensor"``); ``t.type("torch.FloatTensor")`` casts too.
+        """``t.type(ag.float32)`` casts, as ``t.to(dtype)``; ``t.type()`` names the type as PyTorch does
+        (``"torch.DoubleTensor"`` for float64: ``t.dtype`` has numpy's name); ``t.type("torch.FloatTensor")`` casts.
 
         >>> Tensor([1.5]).type(np.float32).dtype, Tensor([1.5]).type()
-        (dtype('float32'), 'float64')
+        (dtype('float32'), 'torch.DoubleTensor')
         """
+        if dtype is None:  # a dtype PyTorch has no tensor type for (float128, str_) keeps numpy's name
+            names = {np.dtype(numpy_name): name for name, numpy_name in _TORCH_TYPE_NAMES.items()}
+            return names.get(self.dtype, str(self.dtype))
         if isinstance(dtype, str) and dtype.startswith("torch."):  # PyTorch's type names, as its own code spells them
             if dtype not in _TORCH_TYPE_NAMES:
                 raise TypeError(f"type: unknown type {dtype!r}; use {', '.join(_TORCH_TYPE_NAMES)} or a numpy dtype")
             dtype = _TORCH_TYPE_NAMES[dtype]
-        return str(self.dtype) if dtype is None else cast("Tensor", self).to(dtype)
+        return cast("Tensor", self).to(dtype)
 
     @property
     def mT(self) -> Tensor:

@@ -43,7 +43,7 @@ def test_type_casts_like_to_and_names_the_dtype_without_an_argument():
     (y * y).sum().backward()
     np.testing.assert_array_equal(w.grad, [3.0, -4.0])
     assert w.grad.dtype == np.float64  # the leaf's own dtype
-    assert w.type() == "float64" and w.type(np.float64) is w
+    assert w.type() == "torch.DoubleTensor" and w.type(np.float64) is w  # PyTorch's spelling, not numpy's
 
 
 def test_parameters_to_vector_and_back_round_trip_in_order_and_carry_gradients():

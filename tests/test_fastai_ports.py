@@ -13,8 +13,8 @@ Elementwise ops and the Frobenius norm; broadcasting a scalar, a vector over a m
 ``stride``: nothing copied), rows and columns with ``unsqueeze``/``None``, the outer product and comparison,
 numpy's rules and their error.
 
-Where the notebook's spelling differs here: ``x.type()`` is the numpy dtype's name (``'float64'``), not
-``'torch.FloatTensor'``; the sharing shows in ``stride()`` (an expanded tensor has a 0 step, as torch's) and in
+Where the notebook's spelling differs here: ``x.type()`` is ``'torch.DoubleTensor'`` (float64, our default),
+not ``'torch.FloatTensor'``; the sharing shows in ``stride()`` (an expanded tensor has a 0 step, as torch's) and in
 ``t.storage()``, as torch's (tests/test_stevens_ports.py); tensors default to float64 (the
 notebook's float32 asks ``test_close``'s eps=1e-3, these agree to 1e-12); ``c[i, j] = v`` writes values only, so
 the loop matmuls run on values, and one that must carry a gradient stacks its rows (``ag.stack``) instead
@@ -58,7 +58,7 @@ def test_01_lists_a_matrix_class_then_tensors_reshaped_to_images():
     m = Matrix(img)
     x_train_t, y_train_t = map(torch.tensor, (x_train, y_train))
     assert m[2, 3] == torch.tensor(img)[2, 3].item() == x_train[0, 2 * 8 + 3]
-    assert x_train_t.shape == (1500, 64) and x_train_t.type() == "float64"  # torch: 'torch.FloatTensor'
+    assert x_train_t.shape == (1500, 64) and x_train_t.type() == "torch.DoubleTensor"  # torch: 'torch.FloatTensor'
     imgs = x_train_t.reshape((-1, 8, 8))
     assert imgs.shape == (1500, 8, 8) and imgs[0, 2, 3].item() == m[2, 3]
     assert x_train_t[0].view(8, 8).tolist() == img
