@@ -136,8 +136,8 @@ def test_rms_norm_equals_torch_s_and_the_layer_loads_its_state_dict():
     for eps in (None, 1e-3):
         assert_agrees_with_torch(
             torch,
-            lambda x, w: F.rms_norm(x, (4,), w, eps),
-            lambda x, w: torch.nn.functional.rms_norm(x, (4,), w, eps),
+            lambda x, w, eps=eps: F.rms_norm(x, (4,), w, eps),
+            lambda x, w, eps=eps: torch.nn.functional.rms_norm(x, (4,), w, eps),
             x,
             w,
         )
@@ -184,8 +184,8 @@ def test_local_response_norm_equals_torch_s(shape):
     for size in (2, 3):
         assert_agrees_with_torch(
             torch,
-            lambda t: nn.LocalResponseNorm(size, alpha=0.3, beta=0.6, k=1.5)(t),
-            lambda t: torch.nn.LocalResponseNorm(size, alpha=0.3, beta=0.6, k=1.5)(t),
+            lambda t, size=size: nn.LocalResponseNorm(size, alpha=0.3, beta=0.6, k=1.5)(t),
+            lambda t, size=size: torch.nn.LocalResponseNorm(size, alpha=0.3, beta=0.6, k=1.5)(t),
             x,
         )
     assert repr(nn.LocalResponseNorm(3, 1e-3)) == repr(torch.nn.LocalResponseNorm(3, 1e-3))
