@@ -197,3 +197,19 @@ def test_local_response_norm_needs_a_channel_and_a_position_axis():
     with pytest.raises(ValueError, match="LocalResponseNorm: size must be a positive int"):
         nn.LocalResponseNorm(0)
     assert isinstance(nn.LocalResponseNorm(2)(ag.ones(1, 2, 3)), ag.Tensor)
+
+
+def test_a_model_with_an_integer_counter_buffer_saves_and_loads(tmp_path):
+    # nn.load refused the int64 num_batches_tracked of BatchNorm(momentum=None) ("dtype int64 is not floating-point"),
+    # and so every InstanceNorm with running statistics (torch's buffers: the counter too)
+    model = nn.Sequential(
+        nn.InstanceNorm1d(2, affine=True, track_running_stats=True), nn.RMSNorm(3), nn.BatchNorm1d(2, momentum=None)
+    )
+    x = rng.normal(size=(4, 2, 3))
+    model(x)
+    loaded = nn.load(nn.save(model, tmp_path / "norms.npz"))
+    assert int(loaded[2].num_batches_tracked) == 1
+    np.testing.assert_array_equal(loaded[0].running_var, model[0].running_var)
+    model.eval(), loaded.eval()
+    np.testing.assert_array_equal(loaded(x).data, model(x).data)
+    assert repr(loaded) == repr(model)
