@@ -107,7 +107,16 @@ from .transformer_decoder import Transformer, TransformerDecoder, TransformerDec
 # ---- instance, RMS and local response norms; the padding layers; pairs; CELU, Threshold, Softmax2d, ChannelShuffle
 from .activation_layers import CELU, Softmax2d
 from .losses_more import TripletMarginWithDistanceLoss
-from .normalization_more import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, LocalResponseNorm, RMSNorm
+from .normalization_more import (
+    InstanceNorm1d,
+    InstanceNorm2d,
+    InstanceNorm3d,
+    LazyInstanceNorm1d,
+    LazyInstanceNorm2d,
+    LazyInstanceNorm3d,
+    LocalResponseNorm,
+    RMSNorm,
+)
 from .padding import (
     CircularPad1d,
     CircularPad2d,
@@ -239,7 +248,8 @@ __all__ += ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "RMSNorm", "Lo
 __all__ += ["ConstantPad1d", "ConstantPad3d", "ZeroPad1d", "ZeroPad3d", "ReflectionPad1d", "ReflectionPad2d"]
 __all__ += ["ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d", "CircularPad1d"]
 __all__ += ["CircularPad2d", "CircularPad3d", "CELU", "Threshold", "Softmax2d", "CosineSimilarity"]
-__all__ += ["PairwiseDistance", "ChannelShuffle", "TripletMarginWithDistanceLoss"]
+__all__ += ["PairwiseDistance", "ChannelShuffle", "TripletMarginWithDistanceLoss", "LazyInstanceNorm1d"]
+__all__ += ["LazyInstanceNorm2d", "LazyInstanceNorm3d"]
 
 
 def __getattr__(name: str) -> object:

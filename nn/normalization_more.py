@@ -1,5 +1,6 @@
 """More normalisation layers, as PyTorch names them: ``InstanceNorm1d``, ``InstanceNorm2d``, ``InstanceNorm3d``
-(each example's channel standardised over its own positions: style transfer's normalisation), ``RMSNorm`` (divide
+(each example's channel standardised over its own positions: style transfer's normalisation; and their ``Lazy``
+forms, ``num_features`` read from the first input), ``RMSNorm`` (divide
 by the root mean square: LayerNorm without the centring, LLaMA's) and ``LocalResponseNorm`` (AlexNet's
 neighbouring-channel normalisation). Each calls its ``nn.functional`` form in norm_functions.py, composed from
 Tensor ops: no backward here. Parameters and buffers are named and shaped as torch's, so state dicts load.
@@ -19,6 +20,7 @@ from autograd_core import Tensor
 from autograd_core.types import DTypeLike, TensorLike
 
 from .checks import positive_int
+from .lazy import LazyLayer
 from .module import Module
 from .norm_functions import instance_norm, local_response_norm, rms_norm
 from .normalization import _float_dtype, _positive_number
@@ -151,6 +153,52 @@ class InstanceNorm3d(_InstanceNorm):
     """
 
     _spatial = "D, H, W"
+
+
+class _LazyInstanceNorm(LazyLayer):
+    """An InstanceNorm whose ``num_features`` is the first input's channel count: axis 1 of a batch, 0 of one
+    unbatched example, as torch's lazy instance norms."""
+
+    axis, sized_by = 1, (("running_mean", 0), ("weight", 0))
+
+    def materialize(self, x: Any) -> None:
+        shape = np.shape(x.data if isinstance(x, Tensor) else x)
+        batched = self.becomes._spatial.count(",") + 3  # type: ignore[attr-defined]
+        if len(shape) == batched - 1:  # one (C, ...) example
+            self.become(self._build(shape[0]))
+        else:
+            super().materialize(x)  # (a shape of neither kind: the real layer's forward names it)
+
+
+class LazyInstanceNorm1d(_LazyInstanceNorm):
+    """``nn.InstanceNorm1d`` with ``num_features`` read from the first input, as PyTorch's ``nn.LazyInstanceNorm1d``.
+
+    >>> layer = LazyInstanceNorm1d(affine=True)
+    >>> layer(np.arange(12.0).reshape(2, 3, 2)).shape, layer
+    ((2, 3, 2), InstanceNorm1d(3, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=False))
+    """
+
+    becomes = InstanceNorm1d
+
+
+class LazyInstanceNorm2d(_LazyInstanceNorm):
+    """``nn.InstanceNorm2d`` with ``num_features`` read from the first input: ``nn.LazyInstanceNorm2d``'s.
+
+    >>> LazyInstanceNorm2d(track_running_stats=True)(np.ones((3, 2, 2))).shape      # one (C, H, W) image
+    (3, 2, 2)
+    """
+
+    becomes = InstanceNorm2d
+
+
+class LazyInstanceNorm3d(_LazyInstanceNorm):
+    """``nn.InstanceNorm3d`` with ``num_features`` read from the first input: ``nn.LazyInstanceNorm3d``'s.
+
+    >>> LazyInstanceNorm3d()(np.ones((1, 2, 2, 2, 2))).shape
+    (1, 2, 2, 2, 2)
+    """
+
+    becomes = InstanceNorm3d
 
 
 class RMSNorm(Module):

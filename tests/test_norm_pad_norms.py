@@ -213,3 +213,29 @@ def test_a_model_with_an_integer_counter_buffer_saves_and_loads(tmp_path):
     model.eval(), loaded.eval()
     np.testing.assert_array_equal(loaded(x).data, model(x).data)
     assert repr(loaded) == repr(model)
+
+
+@pytest.mark.parametrize(
+    ("lazy", "plain", "shape"),
+    [
+        ("LazyInstanceNorm1d", "InstanceNorm1d", (2, 3, 4)),
+        ("LazyInstanceNorm2d", "InstanceNorm2d", (3, 2, 2)),
+        ("LazyInstanceNorm3d", "InstanceNorm3d", (1, 3, 2, 2, 2)),
+    ],
+)
+def test_lazy_instance_norms_read_num_features_from_the_first_input(lazy, plain, shape):
+    layer = getattr(nn, lazy)(affine=True, track_running_stats=True)
+    optimizer = nn.optim.SGD(layer.parameters(), lr=0.1)  # made before the size is known
+    x = rng.normal(size=shape)
+    out = layer(x)
+    channels = shape[0] if len(shape) == 3 and plain == "InstanceNorm2d" else shape[1]  # (C, H, W): unbatched
+    assert type(layer) is getattr(nn, plain) and layer.num_features == channels
+    np.testing.assert_array_equal(out.data, getattr(nn, plain)(channels, affine=True, track_running_stats=True)(x).data)
+    (out * rng.normal(size=shape)).sum().backward()
+    optimizer.step()
+    assert not np.array_equal(layer.bias.data, np.zeros(channels))  # the optimizer holds the built parameters
+    fresh = getattr(nn, lazy)(affine=True, track_running_stats=True)
+    fresh.load_state_dict(layer.state_dict())  # sized by the saved state
+    np.testing.assert_array_equal(fresh.bias.data, layer.bias.data)
+    torch = pytest.importorskip("torch")
+    assert repr(layer) == repr(getattr(torch.nn, plain)(channels, affine=True, track_running_stats=True))
