@@ -93,7 +93,7 @@ from .margin_losses import triplet_margin_with_distance_loss
 from .norm_functions import instance_norm, local_response_norm, rms_norm
 from .pairwise import bilinear, pdist
 from .random_activations import gumbel_softmax
-from .resample import channel_shuffle, upsample, upsample_bilinear, upsample_nearest
+from .resample import channel_shuffle, native_channel_shuffle, upsample, upsample_bilinear, upsample_nearest
 from .shrink_activations import threshold
 
 # cross_entropy's primitives and axes, looked up once (it runs every step): the sum's own
@@ -394,4 +394,5 @@ __all__ += ["interpolate", "max_unpool2d", "pixel_shuffle", "pixel_unshuffle"]
 __all__ += ["affine_grid", "grid_sample", "ctc_loss"]
 __all__ += ["celu", "threshold", "relu_", "elu_", "leaky_relu_", "hardtanh_", "rrelu_", "selu_", "celu_", "threshold_"]
 __all__ += ["instance_norm", "rms_norm", "local_response_norm", "bilinear", "pdist", "gumbel_softmax"]
+__all__ += ["native_channel_shuffle"]
 __all__ += ["channel_shuffle", "upsample", "upsample_nearest", "upsample_bilinear", "triplet_margin_with_distance_loss"]

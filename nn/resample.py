@@ -257,6 +257,15 @@ def channel_shuffle(input: TensorLike, groups: int) -> Tensor:
     return x.reshape(n, g, c // g, *rest).swapaxes(1, 2).reshape(x.shape)
 
 
+def native_channel_shuffle(input: TensorLike, groups: int) -> Tensor:
+    """``channel_shuffle`` (PyTorch's ``F.native_channel_shuffle``, its kernel's name: the same values here).
+
+    >>> F.native_channel_shuffle(ag.arange(4.0).reshape(1, 4, 1), 2).reshape(-1)
+    Tensor([0., 2., 1., 3.])
+    """
+    return channel_shuffle(input, groups)
+
+
 def max_unpool2d(
     input: TensorLike,
     indices: TensorLike,
@@ -307,4 +316,4 @@ def max_unpool2d(
 
 
 __all__ = ["interpolate", "pixel_shuffle", "pixel_unshuffle", "max_unpool2d"]
-__all__ += ["upsample", "upsample_nearest", "upsample_bilinear", "channel_shuffle"]
+__all__ += ["upsample", "upsample_nearest", "upsample_bilinear", "channel_shuffle", "native_channel_shuffle"]

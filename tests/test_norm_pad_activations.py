@@ -134,6 +134,7 @@ def test_channel_shuffle_interleaves_the_groups_as_torch():
     x = np.arange(12.0).reshape(1, 6, 2)
     out = nn.ChannelShuffle(3)(x).data
     assert out[0, :, 0].tolist() == [0, 4, 8, 2, 6, 10]  # group g's channel i goes to i * groups + g
+    np.testing.assert_array_equal(F.native_channel_shuffle(x, 3).data, out)  # torch's kernel's name
     assert_gradcheck(lambda t: F.channel_shuffle(t, 2) * np.arange(8.0).reshape(1, 4, 2), x[:, :4])
     with pytest.raises(
         ValueError, match=r"channel_shuffle: .* groups = 4, got shape \(1, 6, 2\); choose groups dividing"
