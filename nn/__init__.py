@@ -31,7 +31,7 @@ from .activation_layers import (
 from .attention_layers import MultiheadAttention
 from .containers import MLP, ModuleDict, ModuleList, Sequential
 from .conv_layers import AvgPool2d, Conv2d, Fold, MaxPool2d, Unfold
-from .conv_more import AdaptiveAvgPool2d, AdaptiveMaxPool2d, ConstantPad2d, Conv1d, ZeroPad2d
+from .conv_more import AdaptiveAvgPool2d, AdaptiveMaxPool2d, Conv1d
 from .conv_transpose import ConvTranspose2d
 from .embedding import Embedding
 from .history import History
@@ -106,6 +106,41 @@ from .transformer_decoder import Transformer, TransformerDecoder, TransformerDec
 # isort: split
 from .layers_nd import *  # noqa: F403  (Conv3d, MaxPool3d, ...: the 1-d / 3-d family, its __all__)
 from .layers_nd import __all__ as _ND_LAYERS
+
+# isort: split
+# ---- instance, RMS and local response norms; the padding layers; pairs; CELU, Threshold, Softmax2d, ChannelShuffle
+from .activation_layers import CELU, Softmax2d
+from .losses_more import TripletMarginWithDistanceLoss
+from .normalization_more import (
+    InstanceNorm1d,
+    InstanceNorm2d,
+    InstanceNorm3d,
+    LazyInstanceNorm1d,
+    LazyInstanceNorm2d,
+    LazyInstanceNorm3d,
+    LocalResponseNorm,
+    RMSNorm,
+)
+from .padding import (
+    CircularPad1d,
+    CircularPad2d,
+    CircularPad3d,
+    ConstantPad1d,
+    ConstantPad2d,
+    ConstantPad3d,
+    ReflectionPad1d,
+    ReflectionPad2d,
+    ReflectionPad3d,
+    ReplicationPad1d,
+    ReplicationPad2d,
+    ReplicationPad3d,
+    ZeroPad1d,
+    ZeroPad2d,
+    ZeroPad3d,
+)
+from .pairwise import Bilinear, CosineSimilarity, PairwiseDistance
+from .resample_layers import ChannelShuffle
+from .shrink_activations import Threshold
 
 __all__ = [
     "Module",
@@ -214,6 +249,12 @@ __all__ += ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShu
 __all__ += ["MaxUnpool2d", "TransformerDecoderLayer", "TransformerDecoder", "Transformer"]
 __all__ += ["ParameterDict", "ParameterList"]
 __all__ += _ND_LAYERS
+__all__ += ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "RMSNorm", "LocalResponseNorm", "Bilinear"]
+__all__ += ["ConstantPad1d", "ConstantPad3d", "ZeroPad1d", "ZeroPad3d", "ReflectionPad1d", "ReflectionPad2d"]
+__all__ += ["ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d", "CircularPad1d"]
+__all__ += ["CircularPad2d", "CircularPad3d", "CELU", "Threshold", "Softmax2d", "CosineSimilarity"]
+__all__ += ["PairwiseDistance", "ChannelShuffle", "TripletMarginWithDistanceLoss", "LazyInstanceNorm1d"]
+__all__ += ["LazyInstanceNorm2d", "LazyInstanceNorm3d"]
 
 
 def __getattr__(name: str) -> object:

@@ -1,7 +1,7 @@
 """More activation layers, as PyTorch names them: ``ReLU6``, ``Hardtanh``, ``LogSigmoid``, ``Softmin``, ``Mish``,
-``Hardswish``, ``Hardsigmoid``, ``SELU``, ``PReLU`` (a learnable slope) and ``Unflatten``. Each calls its
-``nn.functional`` form (composed from Tensor ops: no backward of its own); ``config()`` gives the
-constructor's arguments, so ``nn.save`` / ``nn.load`` rebuild a model holding them.
+``Hardswish``, ``Hardsigmoid``, ``SELU``, ``CELU``, ``Softmax2d``, ``PReLU`` (a learnable slope) and
+``Unflatten``. Each calls its ``nn.functional`` form (composed from Tensor ops: no backward of its own);
+``config()`` gives the constructor's arguments, so ``nn.save`` / ``nn.load`` rebuild a model holding them.
 """
 
 from __future__ import annotations
@@ -53,6 +53,47 @@ class SELU(_InplaceAccepted):
 
     def forward(self, x: TensorLike) -> Tensor:
         return F.selu(x)
+
+
+class CELU(Module):
+    """max(0, x) + min(0, alpha (exp(x / alpha) - 1)), elementwise: ``F.celu``, as PyTorch's ``nn.CELU``.
+
+    >>> CELU(2.0)(Tensor([-1.0, 2.0]))
+    Tensor([-0.7869,  2.    ])
+    """
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        F.celu(0.0, alpha)  # checks alpha now, not at the first forward
+        self.alpha, self.inplace = float(alpha), bool(inplace)
+
+    def config(self) -> dict[str, Any]:
+        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
+        return {"alpha": self.alpha}
+
+    def forward(self, x: TensorLike) -> Tensor:
+        return F.celu(x, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class Softmax2d(Module):
+    """softmax over the channels at every pixel of (N, C, H, W) (or (C, H, W)) images, as PyTorch's
+    ``nn.Softmax2d``: a segmentation net's per-pixel class probabilities.
+
+    >>> Softmax2d()(np.zeros((1, 2, 1, 1))).data.ravel().tolist()
+    [0.5, 0.5]
+    """
+
+    def forward(self, x: TensorLike) -> Tensor:
+        x = ag.as_tensor(x)
+        if x.ndim not in (3, 4):
+            raise ValueError(
+                f"Softmax2d: expected an (N, C, H, W) or (C, H, W) input, got shape {x.shape}; for another shape "
+                "use Softmax(dim=...) on its channel axis"
+            )
+        return x.softmax(-3)
 
 
 class Hardtanh(Module):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Sequence
 
 import numpy as np
 
@@ -20,6 +19,7 @@ from autograd_core.types import TensorLike
 
 from . import init as nn_init
 from .init import GeneratorLike
+from .padding import pad as pad  # F.pad lives in padding.py; re-exported for the modules that import it here
 
 
 def _axis(axis: int, dim: int | None) -> int:
@@ -142,6 +142,19 @@ def elu(input: TensorLike, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """
     x = ag.as_tensor(input)
     return x.relu() + alpha * (ag.minimum(x, 0.0).exp() - 1)
+
+
+def celu(input: TensorLike, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """max(0, x) + min(0, alpha (exp(x / alpha) - 1)) (Barron's continuously differentiable ELU), as PyTorch's
+    ``F.celu``; composed as relu(x) + alpha (exp(min(x, 0) / alpha) - 1). ``inplace`` is accepted.
+
+    >>> celu(Tensor([-1.0, 2.0]), alpha=2.0)
+    Tensor([-0.7869,  2.    ])
+    """
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not math.isfinite(alpha) or alpha == 0:
+        raise ValueError(f"celu: alpha must be a finite nonzero number (it divides x), got {alpha!r}")
+    x = ag.as_tensor(input)
+    return x.relu() + alpha * ((ag.minimum(x, 0.0) / alpha).exp() - 1)
 
 
 # Klambauer et al.'s constants (torch's, to the digit): with LeCun-normal weights, a SELU layer maps activations
@@ -354,38 +367,3 @@ def prelu(input: TensorLike, weight: TensorLike) -> Tensor:
     # one slope is 0-d (a 0-d input stays 0-d); one per channel is (C, 1, ..., 1), broadcast over dim 1
     w = w.reshape(()) if w.size == 1 else w.reshape((channels,) + (1,) * (x.ndim - 2))
     return x.relu() - w * (-x).relu()
-
-
-def pad(input: TensorLike, pad: Sequence[int], mode: str = "constant", value: float | None = 0.0) -> Tensor:
-    """``value`` around the last axes, as PyTorch's ``F.pad``: ``pad`` holds (before, after) pairs from the
-    last axis backwards (``(1, 1)``: a column each side; ``(0, 0, 2, 0)``: two rows on top); a negative
-    amount crops. Composed from indexing and concatenation: the input's gradient flows through.
-
-    >>> pad(Tensor([[1.0, 2.0]]), (1, 0))
-    Tensor([[0., 1., 2.]])
-    """
-    if mode != "constant":
-        raise ValueError(f"pad: only mode='constant' is supported, got {mode!r}")
-    value = 0.0 if value is None else value  # PyTorch's default, spelled None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"pad: value must be a number (the fill), got {value!r}")
-    x = ag.as_tensor(input)
-    listed = isinstance(pad, (Sequence, np.ndarray)) and not isinstance(pad, str)  # (an int alone is no pair)
-    amounts = tuple(pad) if listed else ()
-    whole = listed and all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in amounts)
-    if not whole or len(amounts) % 2 or len(amounts) // 2 > x.ndim:
-        raise ValueError(
-            f"pad: expected (before, after) pairs of ints, at most {x.ndim} for a {x.ndim}-d input, got {pad!r}"
-        )
-    for k in range(len(amounts) // 2):
-        axis, before, after = x.ndim - 1 - k, int(amounts[2 * k]), int(amounts[2 * k + 1])
-        start, stop = max(-before, 0), x.shape[axis] - max(-after, 0)
-        if start > stop:
-            raise ValueError(f"pad: {pad!r} crops more than axis {axis}'s {x.shape[axis]} elements")
-        if start or stop < x.shape[axis]:
-            x = x[(slice(None),) * axis + (slice(start, stop),)]
-        sides = [list(x.shape), list(x.shape)]
-        sides[0][axis], sides[1][axis] = max(before, 0), max(after, 0)
-        if before > 0 or after > 0:
-            x = ag.cat([Tensor(np.full(sides[0], value, x.dtype)), x, Tensor(np.full(sides[1], value, x.dtype))], axis)
-    return x

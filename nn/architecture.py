@@ -28,6 +28,8 @@ def layer_types() -> dict[str, type[Module]]:
     """Every ``Module`` subclass defined in ``nn``, by class name (what ``build`` can make); not the lazy layers,
     which a file holds as the layers they became, nor ``optim.swa_utils.AveragedModel``, a copy of a model it is
     given (describe ``swa.module``), nor a parametrized layer's class (made per layer)."""
+    from .lazy import LazyLayer  # (it imports the layers: read at call time)
+
     found: dict[str, type[Module]] = {}
     stack: list[type[Module]] = [Module]
     while stack:
@@ -37,6 +39,7 @@ def layer_types() -> dict[str, type[Module]]:
             cls.__module__.split(".")[0] == "nn"
             and cls.__module__ not in ("nn.lazy", "nn.optim.swa_utils", "nn.parametrize")
             and cls is not Module
+            and not issubclass(cls, LazyLayer)  # (also those beside their layers: LazyInstanceNorm1d, ...)
             and not cls.__name__.startswith("_")
         ):
             found.setdefault(cls.__name__, cls)

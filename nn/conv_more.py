@@ -1,6 +1,6 @@
-"""The layers around a CNN's convolutions, as PyTorch names them: ``Conv1d`` and padding (``ZeroPad2d``,
-``ConstantPad2d``), with their ``nn.functional`` forms. All composed from ``nn/conv.py``'s functions and Tensor
-ops: no backward here. (Adaptive pooling, once here, is ``nn/pool_adaptive.py``, 1-d to 3-d.)
+"""The layers around a CNN's convolutions, as PyTorch names them: ``Conv1d``, with its ``nn.functional`` form,
+composed from ``nn/conv.py``'s functions and Tensor ops: no backward here. (Adaptive pooling, once here, is
+``nn/pool_adaptive.py``, 1-d to 3-d; the padding layers are ``nn/padding.py``'s.)
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from autograd_core import Tensor
 from autograd_core.types import DTypeLike, TensorLike
 
 from . import init as nn_init
-from .activations import pad
 from .conv import conv2d
 from .init import GeneratorLike
 from .module import Module
@@ -168,61 +167,3 @@ class Conv1d(Module):
             "bias": self.bias is not None,
             "dtype": self.weight.dtype.name,
         }
-
-
-# ---------------------------------------------------------------------------------- padding
-class ConstantPad2d(Module):
-    """Pad the last two axes of (N, C, H, W) (or (C, H, W)) with ``value``, as PyTorch's ``nn.ConstantPad2d``:
-    ``padding`` an int (all four sides) or (left, right, top, bottom); a negative amount crops. ``F.pad``.
-
-    >>> ConstantPad2d((1, 0, 0, 1), 9.0)(np.ones((1, 1, 1, 2)))
-    Tensor([[[[9., 1., 1.],
-              [9., 9., 9.]]]])
-    """
-
-    def __init__(self, padding: int | tuple[int, int, int, int], value: float) -> None:
-        super().__init__()
-        name = type(self).__name__
-        amounts = tuple(padding) if isinstance(padding, (tuple, list)) else (padding,) * 4
-        if len(amounts) != 4 or not all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in amounts):
-            raise ValueError(f"{name}: padding must be an int or 4 ints (left, right, top, bottom), got {padding!r}")
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise ValueError(f"{name}: value must be a number (the fill), got {value!r}")
-        self.padding: tuple[int, ...] = tuple(int(a) for a in amounts)
-        self.value: float = float(value)
-
-    def forward(self, x: TensorLike) -> Tensor:
-        shape = np.shape(x.data if isinstance(x, Tensor) else x)
-        if len(shape) not in (3, 4):
-            raise ValueError(
-                f"{type(self).__name__}({self.extra_repr()}): expected an (N, C, H, W) or (C, H, W) input, "
-                f"got shape {tuple(shape)}; reshape it to (N, C, H, W)"
-            )
-        return pad(x, self.padding, value=self.value)
-
-    def extra_repr(self) -> str:
-        return f"padding={self.padding}, value={self.value!r}"
-
-    def config(self) -> dict[str, Any]:
-        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
-        return {"padding": list(self.padding), "value": self.value}
-
-
-class ZeroPad2d(ConstantPad2d):
-    """Pad the last two axes with zeros: ``ConstantPad2d(padding, 0.0)``, as PyTorch's ``nn.ZeroPad2d``.
-
-    >>> ZeroPad2d(1)(np.ones((1, 1, 1, 1)))[0, 0]
-    Tensor([[0., 0., 0.],
-            [0., 1., 0.],
-            [0., 0., 0.]])
-    """
-
-    def __init__(self, padding: int | tuple[int, int, int, int]) -> None:
-        super().__init__(padding, 0.0)
-
-    def extra_repr(self) -> str:
-        return f"{self.padding}"
-
-    def config(self) -> dict[str, Any]:
-        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
-        return {"padding": list(self.padding)}

@@ -87,6 +87,17 @@ from .resample import interpolate, max_unpool2d, pixel_shuffle, pixel_unshuffle
 from .shrink_activations import glu, hardshrink, softshrink, softsign, tanhshrink
 from .spatial_sampling import affine_grid, grid_sample  # the spatial transformer's grid and its sampler
 
+# isort: split
+# ---- and more: instance/RMS/LRN norms, pairs (bilinear, pdist), gumbel_softmax, the in-place activations (F.relu_)
+from .activations import celu
+from .inplace_activations import celu_, elu_, hardtanh_, leaky_relu_, relu_, rrelu_, selu_, threshold_
+from .margin_losses import triplet_margin_with_distance_loss
+from .norm_functions import instance_norm, local_response_norm, rms_norm
+from .pairwise import bilinear, pdist
+from .random_activations import gumbel_softmax
+from .resample import channel_shuffle, native_channel_shuffle, upsample, upsample_bilinear, upsample_nearest
+from .shrink_activations import threshold
+
 # cross_entropy's primitives and axes, looked up once (it runs every step): the sum's own
 # primitive skips Tensor.sum's axis normalisation, 0.3 us on the small MLP's step
 _MAX_SHIFT, _SUM, _GETITEM, _ROWWISE = ag.PRIMITIVES["max_shift"], ag.PRIMITIVES["sum"], ag.PRIMITIVES["getitem"], (1,)
@@ -368,13 +379,8 @@ __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "cross_entropy",
-    "nll_loss",
-    "class_indices",
-    "one_hot",
-    "l1_penalty",
-    "l2_penalty",
-    "kl_div",
 ]
+__all__ += ["nll_loss", "class_indices", "one_hot", "l1_penalty", "l2_penalty", "kl_div"]
 # activations.py's functions, re-exported (a few to a line: the file keeps under 400 lines)
 __all__ += ["softmax", "log_softmax", "relu", "sigmoid", "tanh", "leaky_relu", "gelu", "silu", "softplus", "elu"]
 __all__ += ["selu", "margin_ranking_loss", "triplet_margin_loss", "pairwise_distance"]
@@ -387,5 +393,8 @@ __all__ += ["glu", "softsign", "tanhshrink", "softshrink", "hardshrink", "embedd
 __all__ += ["poisson_nll_loss", "gaussian_nll_loss", "cosine_embedding_loss", "hinge_embedding_loss"]
 __all__ += ["soft_margin_loss", "multi_margin_loss", "multilabel_margin_loss", "multilabel_soft_margin_loss"]
 __all__ += ["interpolate", "max_unpool2d", "pixel_shuffle", "pixel_unshuffle"]
-__all__ += ["affine_grid", "grid_sample", "ctc_loss"]
+__all__ += ["affine_grid", "grid_sample", "ctc_loss", "native_channel_shuffle", "channel_shuffle"]
 __all__ += _ND_NAMES
+__all__ += ["celu", "threshold", "relu_", "elu_", "leaky_relu_", "hardtanh_", "rrelu_", "selu_", "celu_", "threshold_"]
+__all__ += ["instance_norm", "rms_norm", "local_response_norm", "bilinear", "pdist", "gumbel_softmax"]
+__all__ += ["upsample", "upsample_nearest", "upsample_bilinear", "triplet_margin_with_distance_loss"]

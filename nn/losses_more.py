@@ -1,13 +1,16 @@
 """More loss modules with ``torch.nn``'s names and arguments, thin wrappers over ``nn.functional``:
 the likelihoods (``PoissonNLLLoss``, ``GaussianNLLLoss``), the embedding losses (``CosineEmbeddingLoss``,
 ``HingeEmbeddingLoss``, ``SoftMarginLoss``) and the multi-class / multi-label hinges (``MultiMarginLoss``,
-``MultiLabelMarginLoss``, ``MultiLabelSoftMarginLoss``) and ``CTCLoss``. Each checks its options when built.
+``MultiLabelMarginLoss``, ``MultiLabelSoftMarginLoss``), ``CTCLoss`` and ``TripletMarginWithDistanceLoss``.
+Each checks its options when built.
 
 >>> MultiMarginLoss()(Tensor([[0.1, 0.2, 0.4, 0.8]]), np.array([3]))
 Tensor(0.325)
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from autograd_core import Tensor
 from autograd_core.types import TensorLike
@@ -16,6 +19,7 @@ from . import functional as F
 from .loss_parts import _elementwise_weight
 from .losses import _Loss
 from .margin_losses import _number
+from .pairwise import PairwiseDistance
 
 
 class PoissonNLLLoss(_Loss):
@@ -165,3 +169,44 @@ class CTCLoss(_Loss):
 
     def extra_repr(self) -> str:
         return f"blank={self.blank}" + (f", reduction={self.reduction!r}" if self.reduction != "mean" else "")
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    """max(d(a, p) - d(a, n) + margin, 0) for a distance function of your choice:
+    ``F.triplet_margin_with_distance_loss``, as PyTorch's (keyword arguments only). The default distance is an
+    ``nn.PairwiseDistance()`` sub-module, as torch's (a Module given is one too).
+
+    >>> loss_fn = TripletMarginWithDistanceLoss(distance_function=lambda x, y: (x - y).abs().sum(-1))
+    >>> loss_fn(Tensor([[0.0, 0.0]]), Tensor([[0.0, 1.0]]), Tensor([[0.0, 1.5]]))     # 1 - 1.5 + 1
+    Tensor(0.5)
+    """
+
+    def __init__(
+        self,
+        *,
+        distance_function: Callable[[Tensor, Tensor], Tensor] | None = None,
+        margin: float = 1.0,
+        swap: bool = False,
+        reduction: str = "mean",
+    ) -> None:
+        super().__init__(reduction)
+        if distance_function is not None and not callable(distance_function):
+            raise TypeError(
+                "TripletMarginWithDistanceLoss: distance_function must be a function d(x1, x2) of Tensors or None, "
+                f"got {distance_function!r}"
+            )
+        if _number("TripletMarginWithDistanceLoss", "margin", margin) <= 0:
+            raise ValueError(f"TripletMarginWithDistanceLoss: margin must be a number > 0, got {margin!r}")
+        self.distance_function = distance_function if distance_function is not None else PairwiseDistance()
+        self.margin, self.swap = float(margin), bool(swap)
+
+    def forward(self, anchor: TensorLike, positive: TensorLike, negative: TensorLike) -> Tensor:
+        return F.triplet_margin_with_distance_loss(
+            anchor,
+            positive,
+            negative,
+            distance_function=self.distance_function,
+            margin=self.margin,
+            swap=self.swap,
+            reduction=self.reduction,
+        )

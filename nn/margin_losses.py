@@ -1,5 +1,6 @@
-"""The margin (contrastive) losses, as ``torch.nn.functional`` spells them: ``margin_ranking_loss`` and
-``triplet_margin_loss`` (re-exported by ``nn.functional``; the modules are in losses.py).
+"""The margin (contrastive) losses, as ``torch.nn.functional`` spells them: ``margin_ranking_loss``,
+``triplet_margin_loss`` and ``triplet_margin_with_distance_loss`` (re-exported by ``nn.functional``; the modules
+are in losses.py and losses_more.py).
 
 They train an order, not a value: the loss is zero once the right score (or distance) beats the wrong one by the
 margin, so only the triplets still on the wrong side push the weights. Fleuret's *Little Book of Deep Learning*
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable
 
 import numpy as np
 
@@ -97,6 +99,47 @@ def triplet_margin_loss(
     if swap:
         to_negative = ag.minimum(to_negative, pairwise_distance(positive, negative, p, eps))
     return _reduce("triplet_margin_loss", (to_positive - to_negative + margin).relu(), reduction)
+
+
+@_drawn_as_one
+def triplet_margin_with_distance_loss(
+    anchor: TensorLike,
+    positive: TensorLike,
+    negative: TensorLike,
+    *,
+    distance_function: Callable[[Tensor, Tensor], Tensor] | None = None,
+    margin: float = 1.0,
+    swap: bool = False,
+    reduction: str = "mean",
+) -> Tensor:
+    """max(d(a, p) - d(a, n) + margin, 0) for any distance ``distance_function(x1, x2)`` (a Tensor function:
+    None is ``pairwise_distance``; ``1 - cosine_similarity`` is the usual other), as PyTorch's
+    ``F.triplet_margin_with_distance_loss``; ``swap=True`` uses min(d(a, n), d(p, n)).
+
+    >>> F.triplet_margin_with_distance_loss(Tensor([[1.0, 0.0]]), Tensor([[1.0, 0.1]]), Tensor([[0.0, 1.0]]),
+    ...     distance_function=lambda x, y: 1 - F.cosine_similarity(x, y), margin=0.5)   # 0.005 - 1 + 0.5 < 0
+    Tensor(0.)
+    """
+    name = "triplet_margin_with_distance_loss"
+    _check_reduction(name, reduction)
+    if _number(name, "margin", margin) <= 0:
+        raise ValueError(f"{name}: margin must be a number > 0 (how far the negative must be), got {margin!r}")
+    if distance_function is not None and not callable(distance_function):
+        raise TypeError(
+            f"{name}: distance_function must be a function d(x1, x2) of Tensors or None, got {distance_function!r}"
+        )
+    anchor = _as_input(name, anchor)
+    positive, negative = _target_like(name, positive, anchor), _target_like(name, negative, anchor)
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise ValueError(
+            f"{name}: anchor {anchor.shape}, positive {positive.shape} and negative {negative.shape} must have the "
+            "same number of axes (rows of embeddings, (N, D), or one triplet, (D,))"
+        )
+    distance = pairwise_distance if distance_function is None else distance_function
+    to_positive, to_negative = ag.as_tensor(distance(anchor, positive)), ag.as_tensor(distance(anchor, negative))
+    if swap:
+        to_negative = ag.minimum(to_negative, ag.as_tensor(distance(positive, negative)))
+    return _reduce(name, (to_positive - to_negative + float(margin)).relu(), reduction)
 
 
 def _signs(function: str, target: Tensor, meaning: str) -> np.ndarray:

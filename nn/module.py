@@ -30,7 +30,13 @@ from autograd_core.grad_mode import enter_scope, exit_scope
 
 from .buffers import BufferArray
 from .module_hooks import ForwardHook as ForwardHook  # (nn.module.ForwardHook: where it was)
-from .module_hooks import ModuleHooks, call_with_backward_hooks, run_pre_hooks
+from .module_hooks import (
+    ModuleHooks,
+    call_with_backward_hooks,
+    run_always_called_hooks,
+    run_forward_hooks,
+    run_pre_hooks,
+)
 from .module_state import ModuleState
 from .parameter import Parameter as Parameter  # (nn.module.Parameter: where torch code finds it)
 from .parameter import is_parameter_value, mark_parameter
@@ -267,22 +273,22 @@ class Module(ModuleHooks, ModuleState):
                 object.__setattr__(self, "_labelled_at", _TreeClock.now)
         stack.append(self)
         outer_scope = enter_scope(name) if name is not None else None
+        output = None
         try:
             if self._forward_pre_hooks:
                 args, kwargs = run_pre_hooks(self, args, kwargs)
             output = (
                 call_with_backward_hooks(self, args, kwargs) if self._backward_hooks else self.forward(*args, **kwargs)
             )
+        except Exception:
+            if self._forward_hooks:  # the always_call hooks still run (torch's), then the error goes on
+                run_always_called_hooks(self, args, kwargs, output)
+            raise
         finally:
             stack.pop()
             if outer_scope is not None:
                 exit_scope(outer_scope)
-        if self._forward_hooks:
-            for hook in list(self._forward_hooks.values()):
-                replaced = hook(self, args, output)
-                if replaced is not None:
-                    output = replaced
-        return output
+        return run_forward_hooks(self, args, kwargs, output) if self._forward_hooks else output
 
     def _find_descendant_names(self) -> dict[int, str]:
         """``{id(module): dotted path from this module}`` for every descendant, as of now: a direct

@@ -1,6 +1,7 @@
-"""A module's hooks, PyTorch's: ``register_forward_hook`` (after forward), ``register_forward_pre_hook`` (before it,
-may replace the arguments) and ``register_full_backward_hook`` (once the gradients with respect to the module's
-inputs are known, may replace them). ``Module.__call__`` (module.py) runs them.
+"""A module's hooks, PyTorch's: ``register_forward_hook`` (after forward, may replace the output; ``with_kwargs``
+also sees the keyword arguments, ``always_call`` runs even when forward raises), ``register_forward_pre_hook``
+(before it, may replace the arguments) and ``register_full_backward_hook`` (once the gradients with respect to the
+module's inputs are known, may replace them). ``Module.__call__`` (module.py) runs them.
 
 The backward hook is built as torch's own (``torch.utils.hooks.BackwardHook``): the module's Tensor inputs and its
 outputs each pass through one identity ``ag.Function`` node; the outputs' node records grad_output on its way back,
@@ -10,6 +11,7 @@ gradient itself is still the chain rule's, through the module's Tensor ops.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -21,8 +23,9 @@ from autograd_core import Tensor, structure_changed
 if TYPE_CHECKING:
     from .module import Module
 
-#: ``hook(module, inputs, output)``; a result other than None replaces the output.
-ForwardHook: TypeAlias = Callable[["Module", tuple[Any, ...], Any], Any]
+#: ``hook(module, inputs, output)`` (``hook(module, inputs, kwargs, output)`` with ``with_kwargs=True``); a result
+#: other than None replaces the output.
+ForwardHook: TypeAlias = Callable[..., Any]
 #: ``hook(module, grad_input, grad_output)``; a result other than None replaces grad_input.
 BackwardHook: TypeAlias = Callable[["Module", tuple[Any, ...], tuple[Any, ...]], Any]
 Grads: TypeAlias = tuple[Tensor | None, ...]
@@ -71,6 +74,44 @@ def run_pre_hooks(module: Module, args: tuple[Any, ...], kwargs: dict[str, Any])
             if result is not None:
                 args = result if isinstance(result, tuple) else (result,)
     return args, kwargs
+
+
+def run_forward_hooks(module: Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> Any:
+    """Call each forward hook in order; one that returns something replaces the output (as torch's). If one
+    raises, the ``always_call`` hooks not yet called are called before the error goes on."""
+    called: set[int] = set()
+    try:
+        for key, (hook, with_kwargs, _) in list(module._forward_hooks.items()):
+            called.add(key)
+            replaced = hook(module, args, kwargs, output) if with_kwargs else hook(module, args, output)
+            if replaced is not None:
+                output = replaced
+    except Exception:
+        run_always_called_hooks(module, args, kwargs, output, called)
+        raise
+    return output
+
+
+def run_always_called_hooks(
+    module: Module,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    output: Any,
+    called: set[int] | frozenset = frozenset(),
+) -> None:
+    """After forward (or a hook) raised: the ``always_call`` hooks not in ``called``, as torch's (given the output,
+    or None if forward never returned); an exception of theirs becomes a warning, so the first error is the one
+    raised."""
+    for key, (hook, with_kwargs, always_call) in list(module._forward_hooks.items()):
+        if always_call and key not in called:
+            try:
+                hook(module, args, kwargs, output) if with_kwargs else hook(module, args, output)
+            except Exception as error:  # noqa: BLE001 (any error: the one forward raised must be the one seen)
+                warnings.warn(
+                    f"forward hook {getattr(hook, '__name__', hook)!r} of {type(module).__name__} (always_call=True) "
+                    f"raised {type(error).__name__}: {error}; silenced, as another error was raised in forward",
+                    stacklevel=3,
+                )
 
 
 class _Identity(ag.Function):
@@ -140,13 +181,17 @@ def call_with_backward_hooks(module: Module, args: tuple[Any, ...], kwargs: dict
 class ModuleHooks:
     """The ``register_*_hook`` methods of ``Module``."""
 
-    _forward_hooks: dict[int, ForwardHook]
+    _forward_hooks: dict[int, tuple[ForwardHook, bool, bool]]  # (hook, with_kwargs, always_call)
     _forward_pre_hooks: dict[int, tuple[Callable[..., Any], bool]]
     _backward_hooks: dict[int, BackwardHook]
 
-    def register_forward_hook(self, hook: ForwardHook, *, prepend: bool = False) -> HookHandle:
-        """Call ``hook(module, inputs, output)`` after every forward; returns a handle with
-        ``remove()``. A hook that returns something other than None replaces the output.
+    def register_forward_hook(
+        self, hook: ForwardHook, *, prepend: bool = False, with_kwargs: bool = False, always_call: bool = False
+    ) -> HookHandle:
+        """Call ``hook(module, inputs, output)`` after every forward (``hook(module, inputs, kwargs, output)`` with
+        ``with_kwargs=True``), first with ``prepend=True``; returns a handle with ``remove()``. A hook that returns
+        something other than None replaces the output. ``always_call=True`` calls it even when forward (or a hook
+        before it) raises, with the output None if there is none, as torch's (then the error goes on up).
 
         >>> model = nn.MLP([2, 3, 1])
         >>> handle = model.layers[1].register_forward_hook(lambda m, i, out: print(out.shape))
@@ -155,12 +200,14 @@ class ModuleHooks:
         >>> handle.remove()
         """
         structure_changed()  # a compiled step is traced again, with the hook (which may change outputs)
-        return add_hook(self._forward_hooks, hook, prepend)
+        if not callable(hook):
+            raise TypeError(f"register_forward_hook: the hook must be callable, got {hook!r}")
+        return add_hook(self._forward_hooks, (hook, bool(with_kwargs), bool(always_call)), prepend)
 
     def _probe(self, hook: ForwardHook, seen: bool = False) -> HookHandle:
         """register_forward_hook unseen by ag.compile, for nn's probes that run under no_grad and are removed
         before they return (dead_unit_fraction's, after every epoch of nn.fit: no compiled step replays then)."""
-        return add_hook(self._forward_hooks, hook, seen=seen)
+        return add_hook(self._forward_hooks, (hook, False, False), seen=seen)
 
     def register_forward_pre_hook(
         self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False

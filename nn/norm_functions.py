@@ -1,7 +1,9 @@
-"""``F.batch_norm``, ``F.layer_norm`` and ``F.group_norm``, PyTorch's functional forms of the normalisation layers,
-composed from Tensor ops (the engine derives their backward). The layers of normalization.py call them: the formula
-lives here once. Each standardises x to (x - mean) / sqrt(var + eps), the variance biased (divide by n), over its
-own axes, then scales and shifts it (``weight``, ``bias``) per channel or element.
+"""``F.batch_norm``, ``F.layer_norm``, ``F.group_norm``, ``F.instance_norm``, ``F.rms_norm`` and
+``F.local_response_norm``, PyTorch's functional forms of the normalisation layers, composed from Tensor ops (the
+engine derives their backward). The layers of normalization.py and normalization_more.py call them: the formula
+lives here once. Most standardise x to (x - mean) / sqrt(var + eps), the variance biased (divide by n), over their
+own axes, then scale and shift it (``weight``, ``bias``) per channel or element; rms_norm divides by the root mean
+square alone, local_response_norm by a power of the neighbouring channels' energy.
 """
 
 from __future__ import annotations
@@ -161,3 +163,141 @@ def group_norm(
     grouped = x.reshape(x.shape[0], int(num_groups), per_group)
     x_hat = standardize(grouped, (2,), eps)[0].reshape(x.shape)
     return _affine(x_hat, weight, bias, (1, channels) + (1,) * (x.ndim - 2))
+
+
+def _spatial_size(name: str, x: Tensor) -> int:
+    """The number of positions each (n, c) instance has (every axis after the channels'); refuses fewer than 2."""
+    positions = math.prod(x.shape[2:])
+    if positions < 2:
+        raise ValueError(
+            f"{name}: expected more than 1 spatial element per channel to take an instance's statistics, got an input "
+            f"of shape {x.shape}; give (N, C, L) or (N, C, H, W) with L, H * W > 1 (a (C, L) input needs its batch "
+            "axis: x[None]), or use the running statistics (use_input_stats=False)"
+        )
+    return positions
+
+
+def instance_norm(
+    input: TensorLike,
+    running_mean: np.ndarray | None = None,
+    running_var: np.ndarray | None = None,
+    weight: TensorLike | None = None,
+    bias: TensorLike | None = None,
+    use_input_stats: bool = True,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """PyTorch's ``F.instance_norm``: each example's channel of (N, C, ...) normalised over its own positions (the
+    style-transfer normalisation), then ``weight`` and ``bias`` per channel. ``use_input_stats`` (the default):
+    with those statistics, and ``running_mean`` / ``running_var`` (numpy arrays, or None) moved by ``momentum``
+    towards their mean over the batch (the variance unbiased, as torch's); else with the running statistics.
+
+    >>> F.instance_norm(np.array([[[1.0, 3.0], [10.0, 30.0]]]))
+    Tensor([[[-1.,  1.],
+             [-1.,  1.]]])
+    """
+    x = ag.as_tensor(input)
+    if x.ndim < 2:
+        raise ValueError(f"instance_norm: expected an input of shape (N, C, ...), got {x.shape}")
+    channels = x.shape[1]
+    stats = {"running_mean": running_mean, "running_var": running_var}
+    _checked_shapes("instance_norm", (channels,), **stats, weight=weight, bias=bias)
+    for what, value in stats.items():
+        if value is not None and not (isinstance(value, np.ndarray) and value.dtype.kind == "f"):
+            raise TypeError(f"instance_norm: {what} must be a float numpy array (updated in place) or None")
+    running_mean, running_var = (None if a is None else np.asarray(a) for a in (running_mean, running_var))
+    if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) or not 0 <= momentum <= 1:
+        raise ValueError(f"instance_norm: momentum must be a number in [0, 1], got {momentum!r}")
+    shape = (1, channels) + (1,) * (x.ndim - 2)
+    if use_input_stats:
+        positions = _spatial_size("instance_norm", x)
+        x_hat, mean, var = standardize(x, tuple(range(2, x.ndim)), eps)
+        if running_mean is not None:  # torch's: the batch's mean of each instance's statistics
+            running_mean *= 1 - momentum
+            running_mean += momentum * np.asarray(mean.data).reshape(x.shape[0], channels).mean(axis=0)
+        if running_var is not None:
+            unbiased = np.asarray(var.data).reshape(x.shape[0], channels).mean(axis=0) * positions / (positions - 1)
+            running_var *= 1 - momentum
+            running_var += momentum * unbiased
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError(
+                "instance_norm: with use_input_stats=False it normalises with running_mean and running_var; give "
+                "both, or use_input_stats=True to use each instance's statistics"
+            )
+        mean = running_mean.reshape(shape).astype(x.dtype, copy=False)
+        x_hat = (x - mean) / np.sqrt(running_var.reshape(shape) + eps).astype(x.dtype, copy=False)
+    return _affine(x_hat, weight, bias, shape)
+
+
+def _normalized_shape(name: str, x: Tensor, normalized_shape: int | tuple[int, ...] | list[int]) -> tuple[int, ...]:
+    shape = (int(normalized_shape),) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
+    k = len(shape)
+    if not k or x.ndim < k or x.shape[x.ndim - k :] != shape:
+        raise ValueError(
+            f"{name}: the input's last axes must be normalized_shape {shape}, got an input of shape {x.shape}; "
+            f"give normalized_shape=x.shape[-k:] for the k last axes"
+        )
+    return shape
+
+
+def rms_norm(
+    input: TensorLike,
+    normalized_shape: int | tuple[int, ...] | list[int],
+    weight: TensorLike | None = None,
+    eps: float | None = None,
+) -> Tensor:
+    """PyTorch's ``F.rms_norm`` (Zhang & Sennrich): x / sqrt(mean(x**2) + eps) over the last axes
+    ``normalized_shape``, times ``weight`` (of that shape) elementwise: LayerNorm without the centring (LLaMA's
+    normalisation). ``eps`` None: the machine epsilon of x's dtype, as torch's.
+
+    >>> F.rms_norm(np.array([[3.0, -3.0], [1.0, 7.0]]), (2,), eps=0.0)
+    Tensor([[ 1. , -1. ],
+            [ 0.2,  1.4]])
+    """
+    x = ag.as_tensor(input)
+    x = x if x.dtype.kind == "f" else x.astype(np.float64)
+    shape = _normalized_shape("rms_norm", x, normalized_shape)
+    _checked_shapes("rms_norm", shape, weight=weight)
+    if eps is None:
+        eps = float(np.finfo(x.dtype).eps)
+    elif isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not eps >= 0:
+        raise ValueError(f"rms_norm: eps must be a number >= 0 (or None: the dtype's machine epsilon), got {eps!r}")
+    axes = tuple(range(x.ndim - len(shape), x.ndim))
+    x_hat = x / ((x * x).mean(axis=axes, keepdims=True) + eps).sqrt()
+    return _affine(x_hat, weight, None, shape)
+
+
+def local_response_norm(
+    input: TensorLike, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0
+) -> Tensor:
+    """PyTorch's ``F.local_response_norm`` (AlexNet's LRN): each channel c of (N, C, ...) divided by
+    (k + alpha / size * sum of x**2 over the ``size`` channels c - size//2 .. c + (size-1)//2) ** beta, the
+    channels beyond the edges counting as zeros.
+
+    >>> F.local_response_norm(np.array([[[3.0], [4.0]]]), 2, alpha=2.0, beta=1.0, k=0.0)   # [3 / 9, 4 / 25]
+    Tensor([[[0.3333],
+             [0.16  ]]])
+    """
+    x = ag.as_tensor(input)
+    if x.ndim < 3:
+        raise ValueError(
+            f"local_response_norm: expected an input of 3 or more axes (N, C, ...), got shape {x.shape}; give a "
+            "(N, C) input a length axis (x[..., None])"
+        )
+    if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
+        raise ValueError(f"local_response_norm: size must be a positive int (channels in a window), got {size!r}")
+    for name, value in (("alpha", alpha), ("beta", beta), ("k", k)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+            raise ValueError(f"local_response_norm: {name} must be a finite number, got {value!r}")
+    if x.size == 0:
+        return x
+    channels, size = x.shape[1], int(size)
+    squares = x * x
+    before, after = [list(x.shape), list(x.shape)]
+    before[1], after[1] = size // 2, (size - 1) // 2
+    padded = ag.cat([Tensor(np.zeros(before, x.dtype)), squares, Tensor(np.zeros(after, x.dtype))], 1)
+    window = padded[:, :channels]
+    for offset in range(1, size):  # the window's sum, one shifted slice at a time
+        window = window + padded[:, offset : offset + channels]
+    return x / (window * (alpha / size) + k) ** beta

@@ -1,7 +1,8 @@
 """The layers that keep SELU self-normalising or randomise a slope: ``F.alpha_dropout`` / ``nn.AlphaDropout``,
 ``F.feature_alpha_dropout`` / ``nn.FeatureAlphaDropout`` and ``F.rrelu`` / ``nn.RReLU``, as PyTorch spells them
-(Géron's chapter 11 lists all three). Like ``Dropout``, each draws its noise only in training and is
-deterministic in ``eval()``; each is composed from Tensor ops (no backward of its own).
+(Géron's chapter 11 lists all three), and ``F.gumbel_softmax`` (a differentiable draw of a category). Like
+``Dropout``, each of the layers draws its noise only in training and is deterministic in ``eval()``; each is
+composed from Tensor ops (no backward of its own).
 
 Why alpha dropout: plain dropout's zeros and 1/(1-p) scaling move a SELU layer's mean and variance off the
 fixed point (0, 1) that makes the network self-normalising. Alpha dropout (Klambauer et al. 2017) sets a
@@ -126,6 +127,41 @@ def rrelu(
     dtype = x.dtype if x.dtype.kind == "f" else np.float64
     slopes = nn_init.as_generator(generator).uniform(lower, upper, x.shape).astype(dtype)
     return x.relu() - slopes * (-x).relu()  # leaky_relu's composition, a slope per element
+
+
+def gumbel_softmax(
+    logits: TensorLike,
+    tau: float = 1.0,
+    hard: bool = False,
+    eps: float = 1e-10,
+    dim: int = -1,
+    generator: GeneratorLike = None,
+) -> Tensor:
+    """A relaxed draw from the categorical distribution softmax(logits) along ``dim`` (Jang et al.; Maddison et
+    al.), as PyTorch's ``F.gumbel_softmax``: softmax((logits + g) / tau), g standard Gumbel noise (-log of an
+    Exponential(1) draw), so its argmax is an exact sample. ``hard=True``: the one-hot of that argmax going forward,
+    the soft sample's gradient going back (straight-through: y_hard - y_soft.detach() + y_soft). ``eps`` is
+    torch's unused argument. ``generator`` as ``dropout``'s (an int seed: the same draw every call).
+
+    >>> F.gumbel_softmax(Tensor([[1.0, 2.0, 3.0]]), hard=True, generator=0)
+    Tensor([[0., 0., 1.]])
+    """
+    if isinstance(tau, bool) or not isinstance(tau, (int, float, np.floating)) or not 0 < tau < math.inf:
+        raise ValueError(f"gumbel_softmax: tau must be a finite number > 0 (the temperature), got {tau!r}")
+    x = ag.as_tensor(logits)
+    x = x if x.dtype.kind == "f" else x.astype(np.float64)
+    if x.ndim == 0 or not -x.ndim <= dim < x.ndim:
+        raise ValueError(
+            f"gumbel_softmax: dim {dim!r} is not an axis of logits of shape {x.shape}; give dim in "
+            f"[{-x.ndim}, {x.ndim})"
+        )
+    gumbels = -np.log(nn_init.as_generator(generator).exponential(1.0, x.shape)).astype(x.dtype)
+    soft = ((x + gumbels) / tau).softmax(dim)
+    if not hard:
+        return soft
+    hot = np.zeros(x.shape, x.dtype)
+    np.put_along_axis(hot, np.expand_dims(np.asarray(soft.data).argmax(axis=dim), dim), 1.0, axis=dim)
+    return (Tensor(hot) - soft.detach()) + soft
 
 
 class AlphaDropout(Module):

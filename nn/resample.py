@@ -1,5 +1,6 @@
 """Resampling as functions, as ``torch.nn.functional`` spells them: ``interpolate`` (nearest, nearest-exact,
-linear, bilinear, bicubic, area), ``pixel_shuffle`` / ``pixel_unshuffle``, ``max_unpool2d``
+linear, bilinear, bicubic, area; and its deprecated names ``upsample``, ``upsample_nearest``,
+``upsample_bilinear``), ``pixel_shuffle`` / ``pixel_unshuffle``, ``channel_shuffle``, ``max_unpool2d``
 (the 1-d pools are in pool1d.py). Their layers are in resample_layers.py.
 
 All are indexing, reshapes and weighted sums of Tensors: an upsampled pixel is a gather of its source pixels
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -200,6 +202,71 @@ def pixel_unshuffle(input: TensorLike, downscale_factor: int) -> Tensor:
     return blocks.permute(order).reshape(*lead, c * r * r, h // r, w // r)
 
 
+def _deprecated(name: str) -> None:
+    warnings.warn(f"`nn.functional.{name}` is deprecated. Use `nn.functional.interpolate` instead.", stacklevel=3)
+
+
+def upsample(
+    input: TensorLike,
+    size: int | Sequence[int] | None = None,
+    scale_factor: float | Sequence[float] | None = None,
+    mode: str = "nearest",
+    align_corners: bool | None = None,
+) -> Tensor:
+    """``interpolate``'s old name, as PyTorch's deprecated ``F.upsample`` (it warns so too).
+
+    >>> import warnings; warnings.simplefilter("ignore")
+    >>> upsample(Tensor([[[1.0, 2.0]]]), scale_factor=2)
+    Tensor([[[1., 1., 2., 2.]]])
+    """
+    _deprecated("upsample")
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(
+    input: TensorLike, size: int | Sequence[int] | None = None, scale_factor: float | Sequence[float] | None = None
+) -> Tensor:
+    """``interpolate(..., mode="nearest")``, as PyTorch's deprecated ``F.upsample_nearest``."""
+    _deprecated("upsample_nearest")
+    return interpolate(input, size, scale_factor, "nearest")
+
+
+def upsample_bilinear(
+    input: TensorLike, size: int | Sequence[int] | None = None, scale_factor: float | Sequence[float] | None = None
+) -> Tensor:
+    """``interpolate(..., mode="bilinear", align_corners=True)`` (the corners map to each other), as PyTorch's
+    deprecated ``F.upsample_bilinear``."""
+    _deprecated("upsample_bilinear")
+    return interpolate(input, size, scale_factor, "bilinear", align_corners=True)
+
+
+def channel_shuffle(input: TensorLike, groups: int) -> Tensor:
+    """(N, C, *) with its C channels, ``groups`` groups of C / groups, interleaved: channel g * (C / groups) + i
+    goes to i * groups + g, as PyTorch's ``F.channel_shuffle`` (ShuffleNet's mixing between grouped
+    convolutions). A reshape, a transpose and a reshape.
+
+    >>> F.channel_shuffle(ag.arange(6.0).reshape(1, 6, 1), 2).reshape(-1)
+    Tensor([0., 3., 1., 4., 2., 5.])
+    """
+    x, g = ag.as_tensor(input), _single("channel_shuffle", "groups", groups, 1)
+    if x.ndim < 3 or x.shape[1] % g:
+        raise ValueError(
+            f"channel_shuffle: expected an input (N, C, *) of 3 or more axes whose C channels divide into groups = "
+            f"{g}, got shape {x.shape}; choose groups dividing C"
+        )
+    n, c, *rest = x.shape
+    return x.reshape(n, g, c // g, *rest).swapaxes(1, 2).reshape(x.shape)
+
+
+def native_channel_shuffle(input: TensorLike, groups: int) -> Tensor:
+    """``channel_shuffle`` (PyTorch's ``F.native_channel_shuffle``, its kernel's name: the same values here).
+
+    >>> F.native_channel_shuffle(ag.arange(4.0).reshape(1, 4, 1), 2).reshape(-1)
+    Tensor([0., 2., 1., 3.])
+    """
+    return channel_shuffle(input, groups)
+
+
 def max_unpool2d(
     input: TensorLike,
     indices: TensorLike,
@@ -222,3 +289,4 @@ def max_unpool2d(
 
 
 __all__ = ["interpolate", "pixel_shuffle", "pixel_unshuffle", "max_unpool2d"]
+__all__ += ["upsample", "upsample_nearest", "upsample_bilinear", "channel_shuffle", "native_channel_shuffle"]

@@ -1,5 +1,5 @@
 """Resampling layers, as PyTorch names them: ``Upsample`` (and its fixed-mode forms ``UpsamplingNearest2d``,
-``UpsamplingBilinear2d``), ``PixelShuffle``, ``PixelUnshuffle``, and ``MaxUnpool2d``.
+``UpsamplingBilinear2d``), ``PixelShuffle``, ``PixelUnshuffle``, ``ChannelShuffle`` and ``MaxUnpool2d``.
 Each calls its resample.py function (composed from Tensor ops); ``config()`` gives the constructor's arguments.
 """
 
@@ -14,7 +14,7 @@ from autograd_core.types import TensorLike
 from .conv_more import _single
 from .module import Module
 from .pool_layers import MaxUnpool2d  # noqa: F401  (re-exported: its home before MaxUnpool1d / 3d)
-from .resample import interpolate, pixel_shuffle, pixel_unshuffle
+from .resample import channel_shuffle, interpolate, pixel_shuffle, pixel_unshuffle
 
 
 def _listed(value: Any) -> Any:
@@ -131,3 +131,25 @@ class PixelUnshuffle(Module):
 
     def extra_repr(self) -> str:
         return f"downscale_factor={self.downscale_factor}"
+
+
+class ChannelShuffle(Module):
+    """Interleave the channels of ``groups`` groups: ``F.channel_shuffle``, as PyTorch's ``nn.ChannelShuffle``.
+
+    >>> ChannelShuffle(2)(ag.arange(4.0).reshape(1, 4, 1)).reshape(-1)
+    Tensor([0., 2., 1., 3.])
+    """
+
+    def __init__(self, groups: int) -> None:
+        super().__init__()
+        self.groups = _single("ChannelShuffle", "groups", groups, 1)
+
+    def config(self) -> dict[str, Any]:
+        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
+        return {"groups": self.groups}
+
+    def forward(self, x: TensorLike) -> Tensor:
+        return channel_shuffle(x, self.groups)
+
+    def extra_repr(self) -> str:
+        return f"groups={self.groups}"

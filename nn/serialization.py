@@ -26,6 +26,7 @@ from autograd_core.npz import Headers, StrPath, write_npz  # the one .npz reader
 
 from .model_info import INFO_MEMBER, MAX_INFO_BYTES, ModelInfo, refuse_checkpoint
 from .module import Module
+from .module_state import _is_counter
 from .parameter import is_lazy
 
 if TYPE_CHECKING:
@@ -200,8 +201,8 @@ def load(model_or_path: Module | StrPath, path: StrPath | None = None) -> Module
         for name, (shape, dtype) in headers.items():
             if name in params and shape != params[name].shape:
                 problems.append(f"'{name}': shape {shape}, the parameter has shape {params[name].shape}")
-            elif name in params and dtype.kind != "f":
-                problems.append(f"'{name}': dtype {dtype} is not floating-point")
+            elif name in params and dtype.kind != "f" and not (dtype.kind in "iu" and _is_counter(params[name])):
+                problems.append(f"'{name}': dtype {dtype} is not floating-point")  # (a counter's integers load)
         if problems:
             raise does_not_fit(problems)
 

@@ -1,6 +1,6 @@
-"""The gated and shrinking activations, as PyTorch spells them: ``F.glu``, ``F.softsign``, ``F.tanhshrink``,
-``F.softshrink``, ``F.hardshrink`` and their layers ``nn.GLU``, ``nn.Softsign``, ``nn.Tanhshrink``,
-``nn.Softshrink``, ``nn.Hardshrink``.
+"""The gated, shrinking and thresholding activations, as PyTorch spells them: ``F.glu``, ``F.softsign``,
+``F.tanhshrink``, ``F.softshrink``, ``F.hardshrink``, ``F.threshold`` and their layers ``nn.GLU``, ``nn.Softsign``,
+``nn.Tanhshrink``, ``nn.Softshrink``, ``nn.Hardshrink``, ``nn.Threshold``.
 
 Each is a Tensor expression (a split and a sigmoid, an abs and a division, relu's differences), so the engine
 derives its gradient. The shrinks have kinks at ±lambd: there the ties-split rule gives softshrink the
@@ -96,6 +96,27 @@ def hardshrink(input: TensorLike, lambd: float = 0.5) -> Tensor:
     return ag.where(np.abs(x.data) > lam, x, 0.0)
 
 
+def _finite(function: str, name: str, value: object) -> float | int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise ValueError(f"{function}: {name} must be a finite number, got {value!r}")
+    return value if isinstance(value, (int, float)) else float(value)
+
+
+def threshold(input: TensorLike, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """x where x > threshold, else ``value``, as PyTorch's ``F.threshold`` (gradient 1 above, 0 below). With
+    value == threshold it is continuous, threshold + relu(x - threshold), and at the kink the gradient is ½ (the
+    ties-split rule; torch's 0). ``inplace`` is accepted (a new tensor all the same).
+
+    >>> threshold(Tensor([-1.0, 0.5, 2.0]), 1.0, 20.0)
+    Tensor([20., 20.,  2.])
+    """
+    limit, fill = _finite("threshold", "threshold", threshold), _finite("threshold", "value", value)
+    x = ag.as_tensor(input)
+    if fill == limit:
+        return (x - limit).relu() + limit
+    return ag.where(np.asarray(x.data) > limit, x, float(fill))
+
+
 class GLU(Module):
     """The gated linear unit along ``dim``: ``F.glu``.
 
@@ -177,5 +198,28 @@ class Hardshrink(Softshrink):
         return hardshrink(x, self.lambd)
 
 
-__all__ = ["glu", "softsign", "tanhshrink", "softshrink", "hardshrink"]
-__all__ += ["GLU", "Softsign", "Tanhshrink", "Softshrink", "Hardshrink"]
+class Threshold(Module):
+    """``value`` where x <= ``threshold``, x above: ``F.threshold``, as PyTorch's ``nn.Threshold``.
+
+    >>> Threshold(0.1, 20.0)(Tensor([0.0, 1.0]))
+    Tensor([20.,  1.])
+    """
+
+    def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
+        super().__init__()
+        self.threshold = _finite("Threshold", "threshold", threshold)
+        self.value, self.inplace = _finite("Threshold", "value", value), bool(inplace)
+
+    def config(self) -> dict[str, Any]:
+        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
+        return {"threshold": self.threshold, "value": self.value}
+
+    def forward(self, x: TensorLike) -> Tensor:
+        return threshold(x, self.threshold, self.value)
+
+    def extra_repr(self) -> str:
+        return f"threshold={self.threshold}, value={self.value}"
+
+
+__all__ = ["glu", "softsign", "tanhshrink", "softshrink", "hardshrink", "threshold"]
+__all__ += ["GLU", "Softsign", "Tanhshrink", "Softshrink", "Hardshrink", "Threshold"]
