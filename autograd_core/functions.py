@@ -270,6 +270,9 @@ def where(condition: TensorLike, input: TensorLike | None = None, other: TensorL
         raise TypeError(
             f"where: condition must be boolean, got {condition.dtype}; compare first, e.g. where(x.data > 0, x, 0)"
         )
+    if not isinstance(input, (Tensor, np.ndarray)) and not isinstance(other, (Tensor, np.ndarray)):
+        kind = np.result_type(input, other)  # two numbers: their own type, as torch's (where(c, 1, 0) is int64)
+        input, other = np.asarray(input, kind), np.asarray(other, kind)
     a, b = _operands(input, other)
     return Tensor.apply(Where, a, b, condition=condition)
 
