@@ -96,8 +96,8 @@ def grad(
             "grad(outputs, inputs) takes tensors, as torch.autograd.grad: grad(loss, [w, b]); for JAX's "
             "grad(f)(x), a function's gradient, use ag.value_and_grad(f)(x)[1]"
         )
-    outs: tuple[Tensor, ...] = _as_tuple(outputs)
-    ins: tuple[Tensor, ...] = _as_tuple(inputs)
+    outs: tuple[Tensor, ...] = _as_tuple(outputs, iterable=True)
+    ins: tuple[Tensor, ...] = _as_tuple(inputs, iterable=True)
     seeds_given = (None,) * len(outs) if grad_outputs is None else _as_tuple(grad_outputs)
     if len(seeds_given) != len(outs):
         raise ValueError(f"grad: {len(outs)} outputs but {len(seeds_given)} grad_outputs")
@@ -131,8 +131,9 @@ def grad(
 
 
 # ---------------------------------------------------------------------------------- internals
-def _as_tuple(x: Any) -> tuple[Any, ...]:  # one Tensor, or any iterable of them (model.parameters(), as torch's)
-    return (x,) if isinstance(x, TensorBase) or not isinstance(x, Iterable) else tuple(x)
+def _as_tuple(x: Any, iterable: bool = False) -> tuple[Any, ...]:  # iterable: any (model.parameters()), as torch's
+    many = isinstance(x, (tuple, list)) or (iterable and isinstance(x, Iterable) and not isinstance(x, TensorBase))
+    return tuple(x) if many else (x,)
 
 
 def _seed(caller: str, root: Tensor, grad: TensorLike | None, create_graph: bool) -> Grad:

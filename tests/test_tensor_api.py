@@ -160,8 +160,10 @@ def test_reductions_take_int_tuple_or_none_axes_and_keepdims():
         numpy_axis = tuple(axis) if isinstance(axis, list) else axis
         for keepdims in (False, True):
             for op in ("sum", "mean", "max"):
+                # (max's positional int is torch's dim, giving (values, indices): numpy's reading by keyword)
+                out = x.max(axis=axis, keepdims=keepdims) if op == "max" else getattr(x, op)(axis, keepdims)
                 np.testing.assert_allclose(
-                    getattr(x, op)(axis, keepdims).data,
+                    out.data,
                     getattr(np, op)(values, axis=numpy_axis, keepdims=keepdims),
                     rtol=1e-14,
                 )
