@@ -53,8 +53,8 @@ def _grid(name, n=200):
 @pytest.mark.parametrize("name", FUNCTIONS)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_values_are_numpys_to_the_bit_by_every_spelling(name, dtype):
-    x = np.concatenate([_grid(name), EDGES]).astype(dtype)
-    with np.errstate(all="ignore"):  # numpy's own warnings at its edges: not what is tested
+    with np.errstate(all="ignore"):  # numpy's own warnings at its edges (1e300 in float32 too): not what is tested
+        x = np.concatenate([_grid(name), EDGES]).astype(dtype)
         want = getattr(np, name)(x)
         spellings = [getattr(ag, name)(Tensor(x)), getattr(Tensor(x), name)(), getattr(np, name)(Tensor(x))]
         torch_name = FUNCTIONS[name][0]
@@ -202,7 +202,7 @@ def test_a_compiled_step_gives_define_by_runs_gradients():
 # ------------------------------------------------------------------ the in-place forms
 @pytest.mark.parametrize("name", [*FUNCTIONS, "asin", "acos", "atan", "asinh", "atanh", "i0", "sin", "erf"])
 def test_in_place_forms_write_the_methods_value(name):
-    data = np.linspace(0.2, 0.7, 5)
+    data = np.linspace(*FUNCTIONS.get(name, (None, (0.2, 0.7)))[1], 5)
     t = Tensor(data.copy())
     assert getattr(t, f"{name}_")() is t
     np.testing.assert_array_equal(t.data, getattr(Tensor(data), name)().data)
