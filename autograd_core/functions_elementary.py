@@ -10,6 +10,8 @@ Tensor([-2.,  3.])
 
 from __future__ import annotations
 
+import numpy as np
+
 from .covariance import corrcoef, cov
 from .functions import as_tensor
 from .tensor import Tensor
@@ -106,9 +108,10 @@ def ldexp(x: TensorLike, other: TensorLike) -> Tensor:
     48.0
     """
     t = as_tensor(x)
-    exponent = as_tensor(other)
+    float_dtype = t.dtype if t.dtype.kind == "f" else np.dtype(np.float64)
+    exponent = as_tensor(other) if isinstance(other, Tensor) else as_tensor(other, dtype=float_dtype)
     if exponent.dtype.kind != "f":  # an integer exponent: 2**n in x's float dtype, exact
-        exponent = exponent.astype(t.dtype if t.dtype.kind == "f" else "float64")
+        exponent = exponent.astype(float_dtype)
     return t * exponent.exp2()
 
 

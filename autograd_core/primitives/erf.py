@@ -149,6 +149,10 @@ def _erfinv_magnitude(a, complement):
         w = -np.log(complement * (1 + a))
         central = w < 5
         x = np.where(central, _horner(_GILES_CENTRAL, w - 2.5), _horner(_GILES_TAIL, np.sqrt(w) - 3)) * a
+        # beyond Giles's range (1 - a < 1e-11: ndtri's deep tail), erfc(x) ~ exp(-x^2) / (x sqrt(pi)) solved once
+        # for x^2: within 1e-3 relative, where the polynomial runs away and erfc of its guess underflows
+        deep = -np.log(complement * math.sqrt(math.pi))
+        x = np.where(w > 25, np.sqrt(deep - 0.5 * np.log(deep)), x)
         tail = a > 0.5
         target = np.where(tail, complement, a)
         for _ in range(4):
