@@ -284,3 +284,8 @@ __all__ += ["nan_to_num", "lerp", "hypot", "atan2", "arctan2", "logaddexp", "log
 __all__ += ["frac", "trunc", "fix", "floor", "ceil", "fmod", "remainder", "addcmul", "addcdiv", "addmm", "baddbmm"]
 __all__ += ["addmv", "frexp", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "logical_and", "logical_or"]
 __all__ += ["logical_xor", "logical_not"]
+# the elementary functions (tan, arcsin, ..., cbrt, i0, cov): their own module, exported through this one's star import
+from . import functions_elementary  # noqa: E402
+from .functions_elementary import *  # noqa: E402, F403
+
+__all__ += functions_elementary.__all__

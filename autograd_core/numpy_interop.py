@@ -17,7 +17,11 @@ import builtins
 import numpy as np
 
 from . import functions as F
+from . import functions_elementary as FE
+from . import functions_idioms as FI
+from . import functions_math as FM
 from . import functions_torch as FT
+from .covariance import numpy_corrcoef, numpy_cov
 from .einsum import einsum
 from .grad_mode import is_grad_enabled
 from .tensor import Tensor
@@ -61,7 +65,22 @@ UFUNCS = {
     np.absolute: F.abs,
     np.square: lambda x: x * x,
     np.reciprocal: lambda x: 1 / x,
+    np.log2: FT.log2,
+    np.log10: FT.log10,
+    np.arctan2: FM.atan2,
+    np.hypot: FM.hypot,
+    np.logaddexp: FM.logaddexp,
+    np.logaddexp2: FM.logaddexp2,
+    np.deg2rad: FI.deg2rad,
+    np.rad2deg: FI.rad2deg,
+    np.copysign: FI.copysign,
+    np.ldexp: FE.ldexp,
 }
+# the elementary functions (primitives whose forward is this very ufunc): np.tan(t) is ag.tan(t), ...
+UFUNCS.update(
+    {getattr(np, name): getattr(FE, name) for name in FE.__all__ if isinstance(getattr(np, name, 0), np.ufunc)}
+)
+UFUNCS.update({np.radians: FI.deg2rad, np.degrees: FI.rad2deg})
 
 # Ufuncs whose every output is boolean (isfinite, isnan, logical_and, ...): values only, like comparisons.
 _BOOLEAN_UFUNCS = {
@@ -74,12 +93,6 @@ _BOOLEAN_UFUNCS = {
 _INSTEAD = {
     "eig": "ag.linalg.eigh(A) for a symmetric A (a general A's eigenvalues may be complex: not supported)",
     "eigvals": "ag.linalg.eigvalsh(A) for a symmetric A (a general A's eigenvalues may be complex: not supported)",
-    "log2": "ag.log(t) / np.log(2)",
-    "log10": "ag.log(t) / np.log(10)",
-    "exp2": "2 ** t",
-    "cbrt": "t ** (1 / 3)",
-    "sinh": "(ag.exp(t) - ag.exp(-t)) / 2",
-    "cosh": "(ag.exp(t) + ag.exp(-t)) / 2",
     "sign": "np.sign(t.data) (a constant: its gradient is zero)",
     "fmax": "ag.maximum",
     "fmin": "ag.minimum",
@@ -333,6 +346,9 @@ FUNCTIONS = {
     np.roll: lambda a, shift, axis=None: FT.roll(a, shift, axis),
     np.swapaxes: lambda a, axis1, axis2: F.as_tensor(a).swapaxes(axis1, axis2),
     np.moveaxis: lambda a, source, destination: F.as_tensor(a).movedim(source, destination),
+    np.i0: FE.i0,
+    np.cov: numpy_cov,
+    np.corrcoef: numpy_corrcoef,
 }
 
 VALUE_FUNCTIONS = {

@@ -1,12 +1,13 @@
 """``torch.special``: the special functions under torch's names, all differentiable.
 
-lgamma (``gammaln``), digamma (``psi``), polygamma and erfinv are primitives, computed in numpy
-(``primitives/gamma.py``, ``primitives/erf.py``: their methods and measured accuracy); the rest are composed
-from Tensor ops: ``xlogy`` and ``xlog1py`` (0 where x == 0, as torch), ``entr``, ``logit``, ``sinc``, ``ndtr``
-and ``log_ndtr`` (accurate far into the left tail), and torch.special's other names for the engine's own ops
-(``expit`` is sigmoid; ``erf``, ``erfc``, ``logsumexp``, ``softmax``, ``log_softmax``, ``expm1``, ``log1p``).
-The common ones are top-level too, as in torch: ``ag.lgamma``, ``ag.digamma``, ``ag.polygamma``,
-``ag.erfinv``, ``ag.xlogy``, ``ag.xlog1py``, ``ag.logit``.
+lgamma (``gammaln``), digamma (``psi``), polygamma, erfinv, erfcx, ndtri, exp2 and the Bessel functions i0 i0e
+i1 i1e are primitives, computed in numpy (``primitives/gamma.py``, ``erf.py``, ``trig.py``, ``bessel.py``: their
+methods and measured accuracy); the rest are composed from Tensor ops: ``xlogy`` and ``xlog1py`` (0 where
+x == 0, as torch), ``entr``, ``logit``, ``sinc``, ``ndtr`` and ``log_ndtr`` (accurate far into the left tail),
+``multigammaln``, and torch.special's other names for the engine's own ops (``expit`` is sigmoid; ``erf``,
+``erfc``, ``logsumexp``, ``softmax``, ``log_softmax``, ``expm1``, ``log1p``). The common ones are top-level too,
+as in torch: ``ag.lgamma``, ``ag.digamma``, ``ag.polygamma``, ``ag.erfinv``, ``ag.xlogy``, ``ag.xlog1py``,
+``ag.logit``, ``ag.i0``, ``ag.exp2``, ``ag.mvlgamma``.
 
 >>> from autograd_core import special
 >>> x = Tensor([0.5, 3.0], requires_grad=True)
@@ -21,9 +22,12 @@ import math
 
 import numpy as np
 
-from .functions import as_tensor, exp, log, logsumexp, sigmoid, where
+from .functions import as_tensor, log, logsumexp, sigmoid, where
 from .functions_torch import erf, erfc, expm1, log1p, sin
 from .primitives import Digamma, Erfinv, Lgamma, Polygamma
+from .primitives.bessel import I1, I0e, I1e
+from .primitives.erf import Erfcx, Ndtri
+from .primitives.trig import Exp2
 from .tensor import Tensor
 from .types import Axis, DTypeLike, TensorLike
 
@@ -32,18 +36,25 @@ __all__ = [
     "entr",
     "erf",
     "erfc",
+    "erfcx",
     "erfinv",
     "exp2",
     "expit",
     "expm1",
     "gammaln",
+    "i0",
+    "i0e",
+    "i1",
+    "i1e",
     "lgamma",
     "log1p",
     "log_ndtr",
     "log_softmax",
     "logit",
     "logsumexp",
+    "multigammaln",
     "ndtr",
+    "ndtri",
     "polygamma",
     "psi",
     "sinc",
@@ -212,12 +223,12 @@ def log_ndtr(x: TensorLike) -> Tensor:
 
 
 def exp2(x: TensorLike) -> Tensor:
-    """2**x, elementwise (torch.special.exp2).
+    """2**x, elementwise, exact at whole x (torch.special.exp2; numpy's exp2, a primitive: exp(x ln 2) was not).
 
-    >>> exp2(Tensor([3.0])).item()
-    8.0
+    >>> exp2(Tensor([3.0, 10.0])).tolist()
+    [8.0, 1024.0]
     """
-    return exp(as_tensor(x) * math.log(2))
+    return Tensor.apply(Exp2, as_tensor(x))
 
 
 def _cast(x: TensorLike, dtype: DTypeLike | None) -> Tensor:
@@ -241,3 +252,81 @@ def log_softmax(input: TensorLike, dim: Axis, dtype: DTypeLike | None = None) ->
     [-0.6931471805599453, -0.6931471805599453]
     """
     return _cast(input, dtype).log_softmax(dim)
+
+
+def i0(x: TensorLike) -> Tensor:
+    """The modified Bessel function I0, elementwise (torch.special.i0; numpy's ``np.i0`` to the bit).
+
+    >>> i0(Tensor([1.0])).item()
+    1.2660658777520082
+    """
+    return as_tensor(x).i0()
+
+
+def i0e(x: TensorLike) -> Tensor:
+    """exp(-|x|) I0(x): I0 without its exponential growth, finite where I0 overflows (torch.special.i0e).
+
+    >>> i0e(Tensor([0.0, 1000.0])).tolist()
+    [1.0, 0.012617240455891257]
+    """
+    return Tensor.apply(I0e, as_tensor(x))
+
+
+def i1(x: TensorLike) -> Tensor:
+    """The modified Bessel function I1, elementwise, odd (torch.special.i1); d/dx = I0(x) - I1(x)/x.
+
+    >>> i1(Tensor([1.0])).item()
+    0.5651591039924851
+    """
+    return Tensor.apply(I1, as_tensor(x))
+
+
+def i1e(x: TensorLike) -> Tensor:
+    """exp(-|x|) I1(x), finite where I1 overflows (torch.special.i1e).
+
+    >>> i1e(Tensor([1.0])).item()
+    0.2079104153497085
+    """
+    return Tensor.apply(I1e, as_tensor(x))
+
+
+def erfcx(x: TensorLike) -> Tensor:
+    """The scaled complementary error function exp(x^2) erfc(x) (torch.special.erfcx), within ~1e-15 relative,
+    finite in the right tail where erfc underflows (erfcx(x) ~ 1 / (x sqrt(pi))).
+
+    >>> erfcx(Tensor([0.0, 100.0])).tolist()
+    [1.0, 0.005641613782989433]
+    """
+    return Tensor.apply(Erfcx, as_tensor(x))
+
+
+def ndtri(p: TensorLike) -> Tensor:
+    """The standard normal quantile, the inverse of ``ndtr`` (torch.special.ndtri), with full relative accuracy
+    in the left tail (ndtri(1e-300) is -37.0471...); -inf at 0, inf at 1, NaN outside [0, 1].
+
+    >>> ndtri(Tensor([0.5, 0.975])).tolist()
+    [0.0, 1.959963984540054]
+    """
+    return Tensor.apply(Ndtri, as_tensor(p))
+
+
+def multigammaln(x: TensorLike, p: int) -> Tensor:
+    """The multivariate log-gamma function log Gamma_p(x) = p(p-1)/4 log(pi) + sum_{j<p} lgamma(x - j/2)
+    (torch.special.multigammaln, torch.mvlgamma; scipy's multigammaln), defined for x > (p - 1)/2.
+
+    >>> round(multigammaln(Tensor([3.0]), 1).item(), 12)  # p = 1: lgamma, log 2!
+    0.69314718056
+    """
+    if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or p < 1:
+        raise ValueError(f"multigammaln: p must be an int >= 1 (the dimension), got {p!r}")
+    x = as_tensor(x)
+    bound = (p - 1) / 2
+    if x.size and not (x.data > bound).all():
+        raise ValueError(
+            f"multigammaln: every element must be greater than (p - 1) / 2 = {bound} for p = {p}, got the minimum "
+            f"{x.data.min()}; Gamma_p is defined only there"
+        )
+    total = lgamma(x)
+    for j in range(1, int(p)):
+        total = total + lgamma(x - j / 2)
+    return total + p * (p - 1) / 4 * math.log(math.pi)

@@ -19,6 +19,7 @@ import autograd_core.tensor as _tensor  # still loading when this one is importe
 
 from .primitives import Erf, Erfc, Expm1, Log1p
 from .tensor_base import TensorBase, normalize_axes
+from .tensor_elementary import TensorElementary
 from .tensor_inputs import require_cpu
 from .tensor_layout import TensorLayout
 from .tensor_pointwise import TensorPointwise
@@ -48,7 +49,7 @@ def _require_int(op: str, name: str, value: object) -> None:
         raise TypeError(f"{op}: {name} must be an int, got {value!r}")
 
 
-class TensorMath(TensorSpellings, TensorPointwise, TensorScans, TensorLayout):
+class TensorMath(TensorSpellings, TensorPointwise, TensorScans, TensorLayout, TensorElementary):
     """PyTorch-named math and shape methods (see the module docstring)."""
 
     def __contains__(self, value: object) -> bool:

@@ -14,6 +14,7 @@ structural family (shape ops, indexing, joining, matmul, linear) is in ``shape_c
 
 import numpy as np
 from case_kit import SAME, Case, _torch, away_from_zero, distinct, each, generators, normal, positive
+from elementary_cases import elementary_cases  # tan, the hyperbolic and inverse functions, Bessel, erfcx, ndtri
 from linalg_special_cases import linalg_cases, special_cases  # torch.linalg decompositions, gamma functions
 from shape_cases import (
     fold_cases,
@@ -230,6 +231,7 @@ CASES = (
     + linalg_cases()
     + special_cases()
     + division_cases()
+    + elementary_cases()
 )
 TORCH_CASES = [c for c in CASES if c.torch_fn is not None]
 SECOND_ORDER_CASES = CASES  # all of them: at these sizes a gradgradcheck costs milliseconds

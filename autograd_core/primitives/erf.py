@@ -142,6 +142,28 @@ _GILES_TAIL = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0
                0.00943887047, 1.00167406, 2.83297682)  # fmt: skip
 
 
+def _erfinv_magnitude(a, complement):
+    """x >= 0 with erf(x) = a, for a = |y| in [0, 1] and ``complement`` = 1 - a given exactly by the caller (the
+    tail's Newton steps aim at it, so ndtri's 2p keeps its accuracy where 1 - 2p would round it away)."""
+    with np.errstate(all="ignore"):  # a = 1: log(0), replaced below
+        w = -np.log(complement * (1 + a))
+        central = w < 5
+        x = np.where(central, _horner(_GILES_CENTRAL, w - 2.5), _horner(_GILES_TAIL, np.sqrt(w) - 3)) * a
+        # beyond Giles's range (1 - a < 1e-11: ndtri's deep tail), erfc(x) ~ exp(-x^2) / (x sqrt(pi)) solved once
+        # for x^2: within 1e-3 relative, where the polynomial runs away and erfc of its guess underflows
+        deep = -np.log(complement * math.sqrt(math.pi))
+        x = np.where(w > 25, np.sqrt(deep - 0.5 * np.log(deep)), x)
+        tail = a > 0.5
+        target = np.where(tail, complement, a)
+        for _ in range(4):
+            slope = _TWO_OVER_SQRT_PI * np.exp(-x * x)
+            central_step = (erf_array(x) - target) / slope
+            tail_value = erfc_array(x)  # in the tail, Newton on log erfc: nearly linear there, so it converges fast
+            tail_step = np.log(tail_value / target) * tail_value / slope
+            x = np.where(tail, x + tail_step, x - central_step)
+    return np.where(complement == 0, np.inf, x)
+
+
 def erfinv_array(y):
     """The inverse of erf on (-1, 1): +-inf at +-1, NaN outside. Giles's single-precision polynomial (rel. error
     < 4e-7), then four Newton steps on erf, or on log erfc for |y| > 0.5 (1 - |y| is exact there, so the tail keeps
@@ -153,19 +175,7 @@ def erfinv_array(y):
     """
     y, dtype = _float64(y)
     a = np.abs(y)
-    with np.errstate(all="ignore"):  # |y| >= 1: log(0) and NaN, replaced below
-        w = -np.log((1 - a) * (1 + a))
-        central = w < 5
-        x = np.where(central, _horner(_GILES_CENTRAL, w - 2.5), _horner(_GILES_TAIL, np.sqrt(w) - 3)) * a
-        tail = a > 0.5
-        target = np.where(tail, 1 - a, a)
-        for _ in range(4):
-            slope = _TWO_OVER_SQRT_PI * np.exp(-x * x)
-            central_step = (erf_array(x) - target) / slope
-            complement = erfc_array(x)  # in the tail, Newton on log erfc: nearly linear there, so it converges fast
-            tail_step = np.log(complement / target) * complement / slope
-            x = np.where(tail, x + tail_step, x - central_step)
-    x = np.where(a == 1, np.inf, np.where(a > 1, np.nan, x))
+    x = np.where(a > 1, np.nan, _erfinv_magnitude(np.minimum(a, 1), 1 - np.minimum(a, 1)))
     return np.copysign(x, y).astype(dtype, copy=False)
 
 
@@ -179,3 +189,78 @@ class Erfinv(Primitive):
     @staticmethod
     def vjp(i, g, out, x):
         return g * (math.sqrt(math.pi) / 2 * call(Exp, out * out))
+
+
+def erfcx_array(x):
+    """The scaled complement exp(x^2) erfc(x), finite where erfc underflows (~1/(x sqrt(pi)) for large x): Cody's
+    tail ratio itself from 0.46875 on (the exp(-x^2) it is multiplied by in erfc left out), exp(x^2) erfc(x) below,
+    and 2 exp(x^2) - erfcx(-x) for x <= -0.46875 (inf once exp(x^2) overflows, x < -26.6).
+
+    >>> float(erfcx_array(np.array(30.0)))  # erfc(30) alone is 0 in float64
+    0.018795888861416751
+    """
+    x, dtype = _float64(x)
+    y = np.abs(x)
+    out = np.empty_like(x)
+    small = y < _SMALL
+    s = x[small]
+    out[small] = np.exp(s * s) * (1 - (s + s * (_horner(_D1, s * s) / _horner(_Q1, s * s))))
+    large = ~small
+    far = y[large]
+    ratio = np.empty_like(far)
+    mid = far <= _BIG
+    ratio[mid] = _horner(_P2, far[mid]) / _horner(_Q2, far[mid])
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # huge |x|: z = 0, 1 / inf = 0
+        z = 1 / (far[~mid] * far[~mid])
+        ratio[~mid] = (_ONE_OVER_SQRT_PI - z * _horner(_P3, z) / _horner(_Q3, z)) / far[~mid]
+        s = np.trunc(far * 16) / 16  # exp(x^2) as exp(s^2) exp((x - s)(x + s)): x^2's rounding not magnified
+        doubled = 2 * np.exp(s * s) * np.exp((far - s) * (far + s))
+        out[large] = np.where(x[large] < 0, doubled - ratio, ratio)
+    out[x == -np.inf] = np.inf  # (inf - inf in the split exponent)
+    return out.astype(dtype, copy=False)
+
+
+class Erfcx(Primitive):
+    """exp(x^2) erfc(x). d/dx = 2 x erfcx(x) - 2/sqrt(pi) (PyTorch's form)."""
+
+    vjp_fits_input = True
+
+    forward = staticmethod(erfcx_array)
+
+    @staticmethod
+    def vjp(i, g, out, x):
+        return g * (2 * x * out - _TWO_OVER_SQRT_PI)
+
+
+_SQRT_TWO = math.sqrt(2)
+
+
+def ndtri_array(p):
+    """The standard normal quantile, Phi^-1(p) = sqrt(2) erfinv(2p - 1), through erfinv's Newton steps aimed at 2p
+    itself for p < 1/4 (2p - 1 would round the left tail away: p = 1e-20 would give -inf): -inf at 0, inf at 1,
+    NaN outside [0, 1].
+
+    >>> float(ndtri_array(np.array(0.975)))
+    1.959963984540054
+    """
+    p, dtype = _float64(p)
+    with np.errstate(invalid="ignore"):
+        left = p < 0.25
+        y = 2 * p - 1  # exact for p in [1/4, 1]
+        a = np.where(left, 1 - 2 * p, np.minimum(np.abs(y), 1))
+        complement = np.where(left, 2 * p, 1 - a)  # 2p exact; 1 - a exact for a >= 1/2 (where the tail reads it)
+        x = _erfinv_magnitude(a, np.maximum(complement, 0)) * _SQRT_TWO
+        x = np.where(left | (y < 0), -x, x)
+        return np.where((p < 0) | (p > 1), np.nan, x).astype(dtype, copy=False)
+
+
+class Ndtri(Primitive):
+    """The inverse of the standard normal CDF. d/dp = sqrt(2 pi) exp(out^2 / 2) (1 / the density at out)."""
+
+    vjp_fits_input = True
+
+    forward = staticmethod(ndtri_array)
+
+    @staticmethod
+    def vjp(i, g, out, x):
+        return g * (math.sqrt(2 * math.pi) * call(Exp, out * out * 0.5))
