@@ -2,7 +2,7 @@
 greater_equal less less_equal not_equal absolute negative multiply subtract divide true_divide ger``,
 ``floor_divide``, the integer ``gcd lcm bitwise_left_shift bitwise_right_shift`` (``<< >>``), ``nextafter``,
 ``apply_ map_ map2_``, and the in-place form (``name_``) of each method that had none (``eq_ lt_ tril_ cumsum_
-clamp_min_ square_ nan_to_num_ sin_ erf_ bitwise_and_ ...``).
+clamp_min_ bitwise_and_ ...``; the elementary functions' own, ``sin_ erf_ ...``, are tensor_elementary.py's).
 
 An in-place form refuses what ``add_`` refuses (a leaf that requires grad outside ``no_grad``, a tensor a
 recorded op still needs), and, as PyTorch's, a result its dtype cannot hold: ``ints.sqrt_()`` would truncate, so
@@ -225,8 +225,6 @@ class TensorInPlaceForms(TensorBase):
     floor_divide_ = _in_place_form("floor_divide")
     remainder_ = _in_place_form("remainder")
     fmod_ = _in_place_form("fmod")
-    square_ = _in_place_form("square")
-    nan_to_num_ = _in_place_form("nan_to_num")
     absolute_ = _in_place_form("absolute")
     negative_ = _in_place_form("negative")
     multiply_ = _in_place_form("multiply")
@@ -236,32 +234,7 @@ class TensorInPlaceForms(TensorBase):
     gcd_ = _in_place_form("gcd")
     lcm_ = _in_place_form("lcm")
     nextafter_ = _in_place_form("nextafter")
-    xlogy_ = _in_place_form("xlogy")
-    logit_ = _in_place_form("logit")
-    hypot_ = _in_place_form("hypot")
-    atan2_ = _in_place_form("atan2")
-    copysign_ = _in_place_form("copysign")
-    heaviside_ = _in_place_form("heaviside")
-    deg2rad_ = _in_place_form("deg2rad")
-    rad2deg_ = _in_place_form("rad2deg")
     sgn_ = _in_place_form("sgn")
-    trunc_ = _in_place_form("trunc")
-    fix_ = _in_place_form("fix")
-    frac_ = _in_place_form("frac")
-    sin_ = _in_place_form("sin")
-    cos_ = _in_place_form("cos")
-    rsqrt_ = _in_place_form("rsqrt")
-    erf_ = _in_place_form("erf")
-    erfc_ = _in_place_form("erfc")
-    erfinv_ = _in_place_form("erfinv")
-    expm1_ = _in_place_form("expm1")
-    log1p_ = _in_place_form("log1p")
-    log2_ = _in_place_form("log2")
-    log10_ = _in_place_form("log10")
-    lgamma_ = _in_place_form("lgamma")
-    digamma_ = _in_place_form("digamma")
-    polygamma_ = _in_place_form("polygamma")
-    sinc_ = _in_place_form("sinc")
     bitwise_and_ = _in_place_form("bitwise_and")
     bitwise_or_ = _in_place_form("bitwise_or")
     bitwise_xor_ = _in_place_form("bitwise_xor")

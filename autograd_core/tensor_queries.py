@@ -3,7 +3,7 @@ the predicates ``is_signed is_complex is_nonzero is_same_size is_neg is_conj is_
 ``nbytes itemsize ndimension dim_order``, ``resize_ resize_as_ nonzero_static``, the real-tensor no-ops of
 complex code (``conj resolve_conj resolve_neg conj_physical real positive``, ``H mH adjoint``; ``imag`` is
 refused, as PyTorch's), the casts ``byte char``, ``new_empty_strided``, and the methods of functions ``ag`` has
-(``bincount histogram unique_consecutive argwhere vdot fmax fmin copysign heaviside deg2rad rad2deg signbit
+(``bincount histogram unique_consecutive argwhere vdot fmax fmin signbit
 isposinf isneginf isreal sgn multinomial fliplr flipud``). ``Tensor`` inherits them through ``TensorInPlace``.
 
 >>> x = Tensor(np.zeros((2, 3), np.float32))
@@ -269,22 +269,6 @@ class TensorQueries(TensorBase):
     def fmin(self, other: TensorLike) -> Tensor:
         """``ag.fmin(self, other)``: the smaller, NaN only where both are."""
         return self._function("fmin", other)
-
-    def copysign(self, other: TensorLike) -> Tensor:
-        """``ag.copysign(self, other)``: this magnitude with ``other``'s sign."""
-        return self._function("copysign", other)
-
-    def heaviside(self, values: TensorLike) -> Tensor:
-        """``ag.heaviside(self, values)``: the step, ``values`` where x == 0."""
-        return self._function("heaviside", values)
-
-    def deg2rad(self) -> Tensor:
-        """``ag.deg2rad(self)``."""
-        return self._function("deg2rad")
-
-    def rad2deg(self) -> Tensor:
-        """``ag.rad2deg(self)``."""
-        return self._function("rad2deg")
 
     def signbit(self) -> Tensor:
         """``ag.signbit(self)``: where the sign bit is set (-0.0 too)."""
