@@ -24,9 +24,10 @@ Rules stay shape-naive: the engine sums a broadcast gradient back to its input's
 shape (``sum_to``) and checks shape and dtype after every vjp.
 
 One module per kind: ``arithmetic``, ``elementwise``, ``reductions``, ``shape``,
-``erf`` (and erfinv), ``linalg``, ``windows`` (unfold: im2col, under convolution and pooling; fold: col2im), ``gamma``
-(lgamma, digamma, polygamma), ``decompositions`` (det, slogdet, inv, solve, cholesky, qr), ``spectral`` (eigh,
-svd) and ``division`` (atan2, fmod, remainder); this one holds the base
+``erf`` (and erfinv, erfcx, ndtri), ``linalg``, ``windows`` (unfold: im2col, under convolution and pooling; fold:
+col2im), ``gamma`` (lgamma, digamma, polygamma), ``decompositions`` (det, slogdet, inv, solve, cholesky, qr),
+``spectral`` (eigh, svd), ``division`` (atan2, fmod, remainder), ``trig`` (tan sinh cosh, the inverses, exp2 cbrt),
+``bessel`` (i0 i1 i0e i1e) and ``matrix_functions`` (matrix_exp, pinv, lu); this one holds the base
 class, ``call`` and ``sum_to``. Every name is importable from here (``from autograd_core.primitives import Exp``).
 
 Kinks follow one rule: **ties split evenly**. relu'(0) = 1/2 (= maximum(x, 0)'),
@@ -190,6 +191,13 @@ from .erf import Erfinv  # noqa: E402
 from .gamma import Digamma, Lgamma, Polygamma  # noqa: E402
 from .spectral import Eigh, Svd  # noqa: E402
 
+# isort: split
+# numpy's other elementary ufuncs, torch.special's Bessel and erfcx/ndtri, and torch.linalg's matrix functions
+from .bessel import I0, I1, I0e, I1e  # noqa: E402
+from .erf import Erfcx, Ndtri  # noqa: E402
+from .matrix_functions import LuFactor, MatrixExp, Pinv  # noqa: E402
+from .trig import Arccos, Arccosh, Arcsin, Arcsinh, Arctan, Arctanh, Cbrt, Cosh, Exp2, Sinh, Tan  # noqa: E402
+
 __all__ = [
     "Abs",
     "Add",
@@ -250,3 +258,5 @@ __all__ = [
     "Fmod",
     "Remainder",
 ]
+__all__ += ["Tan", "Sinh", "Cosh", "Arcsin", "Arccos", "Arctan", "Arcsinh", "Arccosh", "Arctanh", "Exp2", "Cbrt"]
+__all__ += ["I0", "I1", "I0e", "I1e", "Erfcx", "Ndtri", "MatrixExp", "Pinv", "LuFactor"]
