@@ -4,7 +4,8 @@ A VAE's reparameterisation (``Normal(mu, sigma).rsample()``, differentiable in m
 ``kl_divergence(q, p)``), REINFORCE (``Categorical(logits=...)``, ``.sample()``, ``.log_prob(a)``
 differentiable in the logits, ``.entropy()``), Bernoulli decoders. Files by knowledge: ``distribution.py`` (the
 base: shapes, sampling, validation), ``constraints.py``, ``continuous.py`` (Normal, Uniform, Exponential,
-Laplace), ``gamma.py`` (Gamma, Beta), ``discrete.py`` (Bernoulli, Categorical, OneHotCategorical),
+Laplace), ``location_scale.py`` (LogNormal, HalfNormal, Cauchy, Gumbel), ``gamma.py`` (Gamma, Beta),
+``discrete.py`` (Bernoulli, Categorical, OneHotCategorical), ``counts.py`` (Poisson, Binomial, Geometric),
 ``multivariate.py`` (MultivariateNormal, Independent), ``kl.py`` (``kl_divergence``, ``register_kl``). torch's
 one-module-per-distribution paths name the same classes: ``ag.distributions.normal.Normal``, ``from
 autograd_core.distributions.categorical import Categorical``.
@@ -19,26 +20,35 @@ autograd_core.distributions.categorical import Categorical``.
 
 import sys
 
-from . import constraints, continuous, discrete, gamma, multivariate
+from . import constraints, continuous, counts, discrete, gamma, location_scale, multivariate
 from .continuous import Exponential, Laplace, Normal, Uniform
+from .counts import Binomial, Geometric, Poisson
 from .discrete import Bernoulli, Categorical, OneHotCategorical
 from .distribution import Distribution
 from .gamma import Beta, Gamma
 from .kl import kl_divergence, register_kl
+from .location_scale import Cauchy, Gumbel, HalfNormal, LogNormal
 from .multivariate import Independent, MultivariateNormal
 
 __all__ = [
     "Bernoulli",
     "Beta",
+    "Binomial",
     "Categorical",
+    "Cauchy",
     "Distribution",
     "Exponential",
     "Gamma",
+    "Geometric",
+    "Gumbel",
+    "HalfNormal",
     "Independent",
     "Laplace",
+    "LogNormal",
     "MultivariateNormal",
     "Normal",
     "OneHotCategorical",
+    "Poisson",
     "Uniform",
     "constraints",
     "kl_divergence",
@@ -58,6 +68,13 @@ TORCH_MODULES = {
     "beta": gamma,
     "multivariate_normal": multivariate,
     "independent": multivariate,
+    "log_normal": location_scale,
+    "half_normal": location_scale,
+    "cauchy": location_scale,
+    "gumbel": location_scale,
+    "poisson": counts,
+    "binomial": counts,
+    "geometric": counts,
 }
 for _name, _module in TORCH_MODULES.items():
     globals()[_name] = _module

@@ -1,0 +1,160 @@
+"""The second batch of ``ag.distributions`` (LogNormal, HalfNormal, Cauchy, Gumbel, Poisson, Binomial, Geometric)
+against ``torch.distributions`` (the oracle, float64, to 1e-10): log_prob, entropy, mean, variance, stddev,
+mode, cdf and icdf, their gradients in the parameters, and the registered KL pairs with their gradients.
+The properties without torch are in test_distributions_more.py."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+
+import autograd_core as ag
+from autograd_core import distributions as D
+
+torch = pytest.importorskip("torch")
+td = torch.distributions
+
+P3 = [0.1, 0.5, 0.97]
+# name: (class name, constructor keywords (the first ones differentiable), values, probabilities for icdf or None)
+CASES: dict[str, tuple[str, dict[str, Any], Any, Any]] = {
+    "LogNormal": ("LogNormal", {"loc": [0.3, -1.2, 2.0], "scale": [0.5, 1.5, 0.8]}, [0.4, 2.0, 9.0], P3),
+    "HalfNormal": ("HalfNormal", {"scale": [0.5, 1.5, 2.5]}, [0.1, 2.0, 3.3], P3),
+    "Cauchy": ("Cauchy", {"loc": [0.0, 1.0, -2.0], "scale": [1.0, 0.3, 2.0]}, [0.5, 0.7, -4.0], P3),
+    "Gumbel": ("Gumbel", {"loc": [0.0, 1.0, -2.0], "scale": [1.0, 0.3, 2.0]}, [0.5, 0.7, -4.0], P3),
+    "Poisson": ("Poisson", {"rate": [0.5, 2.0, 7.5]}, [0.0, 3.0, 6.0], None),
+    "Geometric": ("Geometric", {"probs": [0.2, 0.5, 0.9]}, [0.0, 3.0, 1.0], None),
+    "Geometric-logits": ("Geometric", {"logits": [-1.5, 0.3, 2.5]}, [4.0, 0.0, 2.0], None),
+    "Binomial": ("Binomial", {"probs": [0.2, 0.5, 0.9], "total_count": 6.0}, [0.0, 3.0, 6.0], None),
+    "Binomial-logits": ("Binomial", {"logits": [-1.5, 0.3, 2.5], "total_count": 4.0}, [1.0, 4.0, 2.0], None),
+}
+IS_COUNT = {"total_count"}.__contains__  # a count: a constant, no gradient
+
+
+def _build(case: str, module: Any) -> tuple[Any, dict[str, Any]]:
+    cls, params, _, _ = CASES[case]
+    leaves: dict[str, Any] = {}
+    for k, v in params.items():
+        array = np.array(v, dtype=float)
+        if IS_COUNT(k):
+            leaves[k] = ag.Tensor(array) if module is D else torch.tensor(array)
+        else:
+            leaves[k] = ag.Tensor(array, requires_grad=True) if module is D else torch.tensor(array, requires_grad=True)
+    return getattr(module, cls)(**leaves), leaves
+
+
+def _value_and_grads(case: str, module: Any, f: Any) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    d, leaves = _build(case, module)
+    out = f(d)
+    grads: dict[str, np.ndarray] = {}
+    finite = np.isfinite(out.detach().numpy())
+    if finite.all() and out.requires_grad:  # (torch's constant modes have no graph)
+        (
+            out * ag.Tensor(np.arange(1.0, 1 + out.numel())).reshape(out.shape)
+            if module is D
+            else out * torch.arange(1.0, 1 + out.numel(), dtype=torch.float64).reshape(out.shape)
+        ).sum().backward()
+        for k, leaf in leaves.items():
+            if leaf.requires_grad:
+                g = leaf.grad
+                grads[k] = np.zeros(leaf.shape) if g is None else _numpy(g)
+    return out.detach().numpy(), grads
+
+
+def _numpy(grad: Any) -> np.ndarray:
+    return np.array(grad.detach().numpy() if hasattr(grad, "detach") else grad)
+
+
+def _compare(case: str, f_ag: Any, f_torch: Any | None = None) -> None:
+    got, got_grads = _value_and_grads(case, D, f_ag)
+    want, want_grads = _value_and_grads(case, td, f_torch or f_ag)
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12, equal_nan=True)
+    for k in got_grads.keys() - want_grads.keys():  # torch's is a constant: no dependence on the parameter
+        np.testing.assert_array_equal(got_grads[k], 0.0)
+    assert want_grads.keys() <= got_grads.keys()
+    for k in want_grads:
+        np.testing.assert_allclose(got_grads[k], want_grads[k], rtol=1e-10, atol=1e-12, err_msg=f"{case} d/d{k}")
+
+
+def _tensor_of(module: Any, values: Any) -> Any:
+    array = np.array(values, dtype=float)
+    return ag.Tensor(array) if module is D else torch.tensor(array)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_log_prob_and_its_gradients_equal_torchs(case: str) -> None:
+    values = CASES[case][2]
+    _compare(case, lambda d: d.log_prob(_tensor_of(D, values)), lambda d: d.log_prob(_tensor_of(td, values)))
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("prop", ["mean", "variance", "stddev", "mode"])
+def test_moments_and_mode_equal_torchs(case: str, prop: str) -> None:
+    _compare(case, lambda d: getattr(d, prop))
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if not c.startswith("Poisson")])
+def test_entropy_and_its_gradients_equal_torchs(case: str) -> None:
+    _compare(case, lambda d: d.entropy())
+
+
+@pytest.mark.parametrize("case", [c for c, spec in CASES.items() if spec[3] is not None])
+def test_cdf_icdf_and_their_gradients_equal_torchs(case: str) -> None:
+    values, probs = CASES[case][2], CASES[case][3]
+    _compare(case, lambda d: d.cdf(_tensor_of(D, values)), lambda d: d.cdf(_tensor_of(td, values)))
+    _compare(case, lambda d: d.icdf(_tensor_of(D, probs)), lambda d: d.icdf(_tensor_of(td, probs)))
+
+
+def test_gradient_through_the_value_equals_torchs() -> None:
+    for cls, params in [("LogNormal", (0.3, 0.7)), ("Cauchy", (0.2, 1.3)), ("Gumbel", (0.2, 1.3))]:
+        x_ag, x_t = ag.Tensor(1.7, requires_grad=True), torch.tensor(1.7, dtype=torch.float64, requires_grad=True)
+        getattr(D, cls)(*params).log_prob(x_ag).backward()
+        getattr(td, cls)(*(torch.tensor(p, dtype=torch.float64) for p in params)).log_prob(x_t).backward()
+        assert x_ag.grad.item() == pytest.approx(x_t.grad.item(), rel=1e-12), cls
+
+
+KL_PAIRS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
+    "LogNormal": ("LogNormal", {"loc": [0.3, -1.0], "scale": [0.5, 1.5]}, {"loc": [0.0, 0.5], "scale": [1.0, 0.7]}),
+    "HalfNormal": ("HalfNormal", {"scale": [0.5, 1.5]}, {"scale": [1.0, 0.7]}),
+    "Cauchy": ("Cauchy", {"loc": [0.3, -1.0], "scale": [0.5, 1.5]}, {"loc": [0.0, 0.5], "scale": [1.0, 0.7]}),
+    "Gumbel": ("Gumbel", {"loc": [0.3, -1.0], "scale": [0.5, 1.5]}, {"loc": [0.0, 0.5], "scale": [1.0, 0.7]}),
+    "Poisson": ("Poisson", {"rate": [0.5, 3.0]}, {"rate": [1.5, 2.0]}),
+    "Geometric": ("Geometric", {"probs": [0.3, 0.8]}, {"probs": [0.6, 0.1]}),
+    "Binomial": ("Binomial", {"probs": [0.3, 0.8], "total_count": 5.0}, {"probs": [0.6, 0.1], "total_count": 5.0}),
+}
+
+
+@pytest.mark.parametrize("case", KL_PAIRS)
+def test_kl_divergence_and_its_gradients_in_both_sides_equal_torchs(case: str) -> None:
+    cls, kw_p, kw_q = KL_PAIRS[case]
+    results = []
+    for module in (D, td):
+        leaves: list[Any] = []
+
+        def make(kw: dict[str, Any], module: Any = module, leaves: list[Any] = leaves) -> Any:
+            built = {}
+            for k, v in kw.items():
+                array = np.array(v, dtype=float)
+                grad = not IS_COUNT(k)
+                t = ag.Tensor(array, requires_grad=grad) if module is D else torch.tensor(array, requires_grad=grad)
+                leaves.extend([t] if grad else [])
+                built[k] = t
+            return getattr(module, cls)(**built)
+
+        kl = (D.kl_divergence if module is D else td.kl_divergence)(make(kw_p), make(kw_q))
+        kl.sum().backward()
+        results.append((kl.detach().numpy(), [_numpy(leaf.grad) for leaf in leaves]))
+    (got, got_grads), (want, want_grads) = results
+    np.testing.assert_allclose(got, want, rtol=1e-10)
+    for g, w in zip(got_grads, want_grads, strict=True):
+        np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-12)
+
+
+def test_binomial_kl_with_more_trials_in_p_is_infinite_as_torchs() -> None:
+    p, q = D.Binomial(6, probs=0.3), D.Binomial(5, probs=0.3)
+    want = td.kl_divergence(td.Binomial(6, probs=torch.tensor(0.3)), td.Binomial(5, probs=torch.tensor(0.3)))
+    assert D.kl_divergence(p, q).item() == want.item() == math.inf
+    with pytest.raises(NotImplementedError, match="total_count below q's"):
+        D.kl_divergence(q, p)
