@@ -1,0 +1,193 @@
+"""LogNormal, HalfNormal, Cauchy, Gumbel, Poisson, Binomial, Geometric without torch: pmfs that sum to 1 and
+pdfs that integrate to 1 (and to their means, variances and entropies), textbook values, cdf(icdf(p)) = p,
+Monte-Carlo moments within 5 standard errors (20,000 seeded draws), rsample's gradients against finite
+differences, KL(p ‖ p) = 0 and KL as a sum over the support, and validation errors. torch's numbers are in
+test_distributions_more_torch.py."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+import autograd_core as ag
+from autograd_core import distributions as D
+
+N = 20_000
+CONTINUOUS: dict[str, tuple[Callable[[], D.Distribution], float, float]] = {
+    # name: (distribution, lower, upper end of an integration grid holding all but ~1e-9 of the mass)
+    "LogNormal": (lambda: D.LogNormal(0.3, 0.4), 1e-6, 40.0),
+    "HalfNormal": (lambda: D.HalfNormal(1.7), 0.0, 15.0),
+    "Gumbel": (lambda: D.Gumbel(0.5, 1.3), -8.0, 40.0),
+}
+DISCRETE: dict[str, Callable[[], D.Distribution]] = {
+    "Poisson": lambda: D.Poisson(3.5),
+    "Binomial": lambda: D.Binomial(7, probs=0.35),
+    "Binomial-logits": lambda: D.Binomial(5, logits=-0.8),
+    "Geometric": lambda: D.Geometric(probs=0.3),
+    "Geometric-logits": lambda: D.Geometric(logits=0.4),
+}
+
+
+def _grid_integral(f: np.ndarray, x: np.ndarray) -> float:
+    return float(np.sum((f[1:] + f[:-1]) / 2 * np.diff(x)))  # the trapezoid rule
+
+
+@pytest.mark.parametrize("name", CONTINUOUS)
+def test_density_integrates_to_one_and_to_the_mean_variance_entropy_and_cdf(name: str) -> None:
+    make, lo, hi = CONTINUOUS[name]
+    d = make()
+    x = np.concatenate([np.linspace(lo, lo + 5, 200_001)[:-1], np.linspace(lo + 5, hi, 200_001)])
+    log_p = d.log_prob(ag.Tensor(x)).numpy()
+    p = np.exp(log_p)
+    mean = _grid_integral(x * p, x)
+    assert _grid_integral(p, x) == pytest.approx(1.0, abs=1e-6)
+    assert mean == pytest.approx(d.mean.item(), rel=1e-6)
+    assert _grid_integral((x - mean) ** 2 * p, x) == pytest.approx(d.variance.item(), rel=1e-5)
+    assert _grid_integral(-log_p * p, x) == pytest.approx(d.entropy().item(), abs=1e-5)
+    c = float(x[150_000])
+    assert _grid_integral(p[:150_001], x[:150_001]) == pytest.approx(d.cdf(c).item(), abs=1e-6)
+
+
+def test_cauchy_density_integrates_to_its_cdf_and_has_no_mean() -> None:
+    d = D.Cauchy(0.5, 2.0)
+    x = np.linspace(-30.0, 30.0, 600_001)
+    p = np.exp(d.log_prob(ag.Tensor(x)).numpy())
+    assert _grid_integral(p, x) == pytest.approx(d.cdf(30.0).item() - d.cdf(-30.0).item(), abs=1e-8)
+    # the entropy log(4 pi scale) as -E[log p], the tails beyond ±2e4 adding < 1e-3
+    far = np.geomspace(50.0, 2e4, 200_001)
+    wide = np.concatenate([-far[::-1], np.linspace(-50.0, 50.0, 100_001)[1:-1], far])
+    log_p = d.log_prob(ag.Tensor(wide)).numpy()
+    assert _grid_integral(-log_p * np.exp(log_p), wide) == pytest.approx(d.entropy().item(), abs=2e-3)
+    assert math.isnan(d.mean.item()) and d.variance.item() == math.inf and d.mode.item() == 0.5
+
+
+@pytest.mark.parametrize("name", DISCRETE)
+def test_pmf_sums_to_one_and_to_the_mean_variance_entropy(name: str) -> None:
+    d = DISCRETE[name]()
+    k = np.arange(0.0, 200.0) if not name.startswith("Binomial") else d.enumerate_support().numpy()
+    log_p = d.log_prob(ag.Tensor(k)).numpy()
+    p = np.exp(log_p)
+    assert p.sum() == pytest.approx(1.0, abs=1e-12)
+    assert (k * p).sum() == pytest.approx(d.mean.item(), rel=1e-12)
+    assert ((k - d.mean.item()) ** 2 * p).sum() == pytest.approx(d.variance.item(), rel=1e-10)
+    assert k[np.argmax(p)] == d.mode.item()
+    if not name.startswith("Poisson"):  # (torch's Poisson has no entropy)
+        assert -(p * log_p).sum() == pytest.approx(d.entropy().item(), rel=1e-10)
+
+
+def test_textbook_values() -> None:
+    assert D.Poisson(2.0).log_prob(3.0).exp().item() == pytest.approx(8 * math.exp(-2) / 6, rel=1e-14)
+    assert D.Poisson(0.0).log_prob(0.0).item() == 0.0  # 0^0 / 0! e^0: a rate-0 process never fires
+    assert D.Binomial(10, probs=0.3).log_prob(4.0).exp().item() == pytest.approx(
+        math.comb(10, 4) * 0.3**4 * 0.7**6, rel=1e-13
+    )
+    assert D.Geometric(probs=1.0).log_prob(0.0).item() == 0.0  # certain success: 0 failures surely
+    assert D.Geometric(probs=0.2).log_prob(3.0).exp().item() == pytest.approx(0.8**3 * 0.2, rel=1e-14)
+    assert D.LogNormal(0.0, 1.0).mode.item() == pytest.approx(math.exp(-1))
+    assert D.HalfNormal(2.0).icdf(0.5).item() == pytest.approx(2 * 0.6744897501960817, rel=1e-12)
+    assert D.Gumbel(1.0, 2.0).icdf(math.exp(-1)).item() == pytest.approx(1.0, abs=1e-14)  # cdf(loc) = 1/e
+    assert D.Cauchy(1.0, 3.0).icdf(0.75).item() == pytest.approx(4.0, rel=1e-14)  # the quartiles: loc ± scale
+
+
+@pytest.mark.parametrize("name", ["LogNormal", "HalfNormal", "Cauchy", "Gumbel"])
+def test_cdf_inverts_icdf(name: str) -> None:
+    d = {"Cauchy": lambda: D.Cauchy(0.2, 0.7), **{k: v[0] for k, v in CONTINUOUS.items()}}[name]()
+    p = ag.Tensor([0.01, 0.3, 0.5, 0.9, 0.999])
+    np.testing.assert_allclose(d.cdf(d.icdf(p)).numpy(), p.numpy(), rtol=1e-12)
+
+
+SAMPLED: dict[str, Callable[[], D.Distribution]] = {
+    "LogNormal": lambda: D.LogNormal(ag.Tensor([0.3, -1.0]), ag.Tensor([0.4, 0.8])),
+    "HalfNormal": lambda: D.HalfNormal(ag.Tensor([0.5, 3.0])),
+    "Gumbel": lambda: D.Gumbel(ag.Tensor([0.5, -2.0]), ag.Tensor([1.3, 0.2])),
+    "Poisson": lambda: D.Poisson(ag.Tensor([0.3, 12.0])),
+    "Binomial": lambda: D.Binomial(ag.Tensor([3.0, 20.0]), probs=ag.Tensor([0.1, 0.6])),
+    "Geometric": lambda: D.Geometric(probs=ag.Tensor([0.9, 0.15])),
+}
+
+
+@pytest.mark.parametrize("name", SAMPLED)
+def test_samples_match_the_mean_variance_and_support_within_5_standard_errors(name: str) -> None:
+    d = SAMPLED[name]()
+    x = d.sample((N,), generator=ag.Generator(7)).numpy()
+    assert x.shape == (N, 2) and d.support.check(x).all()
+    for values, expected in [(x, d.mean), ((x - d.mean.numpy()) ** 2, d.variance)]:
+        mean, se = values.mean(0), values.std(0, ddof=1) / math.sqrt(N)
+        assert np.all(np.abs(mean - expected.numpy()) <= 5 * se), (name, mean, expected)
+
+
+def test_cauchy_samples_have_its_quartiles() -> None:
+    x = D.Cauchy(1.0, 3.0).sample((N,), generator=ag.Generator(3)).numpy()
+    below = (x <= 4.0).mean()  # P(X <= loc + scale) = 3/4, a binomial proportion
+    assert abs(below - 0.75) <= 5 * math.sqrt(0.75 * 0.25 / N)
+
+
+@pytest.mark.parametrize("name", ["LogNormal", "HalfNormal", "Cauchy", "Gumbel"])
+def test_rsample_gradients_equal_finite_differences_with_the_same_noise(name: str) -> None:
+    params = {"LogNormal": [0.3, 0.6], "HalfNormal": [1.4], "Cauchy": [0.3, 0.6], "Gumbel": [0.3, 0.6]}[name]
+    leaves = [ag.Tensor(v, requires_grad=True) for v in params]
+    cls = getattr(D, name)
+    cls(*leaves).rsample((5,), generator=ag.Generator(11)).sum().backward()
+    for i, v in enumerate(params):
+        h = 1e-6
+        up = [*params[:i], v + h, *params[i + 1 :]]
+        down = [*params[:i], v - h, *params[i + 1 :]]
+        draws = [cls(*p).rsample((5,), generator=ag.Generator(11)).sum().item() for p in (up, down)]
+        assert leaves[i].grad.item() == pytest.approx((draws[0] - draws[1]) / (2 * h), rel=1e-6)
+
+
+def test_kl_of_a_distribution_with_itself_is_zero_and_discrete_kl_is_the_sum_over_the_support() -> None:
+    for p in [D.LogNormal(0.2, 0.5), D.HalfNormal(2.0), D.Cauchy(1.0, 2.0), D.Gumbel(1.0, 2.0), D.Poisson(3.0)]:
+        assert D.kl_divergence(p, p).item() == pytest.approx(0.0, abs=1e-14), type(p).__name__
+    pairs = [
+        (D.Poisson(3.0), D.Poisson(1.5), np.arange(0.0, 120.0)),
+        (D.Geometric(probs=0.3), D.Geometric(probs=0.6), np.arange(0.0, 200.0)),
+        (D.Binomial(6, probs=0.3), D.Binomial(6, probs=0.8), np.arange(0.0, 7.0)),
+    ]
+    for p, q, k in pairs:
+        log_p, log_q = p.log_prob(ag.Tensor(k)).numpy(), q.log_prob(ag.Tensor(k)).numpy()
+        assert D.kl_divergence(p, q).item() == pytest.approx((np.exp(log_p) * (log_p - log_q)).sum(), rel=1e-10)
+
+
+def test_bad_parameters_and_values_are_refused_clearly() -> None:
+    with pytest.raises(ValueError, match=r"LogNormal: parameter scale must be > 0, got \[-1\.\]"):
+        D.LogNormal(0.0, -1.0)
+    with pytest.raises(ValueError, match=r"LogNormal.log_prob: value must be > 0 \(the support\), got \[-2\.\]"):
+        D.LogNormal(0.0, 1.0).log_prob(-2.0)
+    with pytest.raises(ValueError, match=r"HalfNormal.log_prob: value must be >= 0 \(the support\)"):
+        D.HalfNormal(1.0).log_prob(-0.5)
+    with pytest.raises(ValueError, match=r"Poisson.log_prob: value must be .*\(the support\), got \[1\.5\]"):
+        D.Poisson(2.0).log_prob(1.5)
+    with pytest.raises(ValueError, match=r"Poisson: parameter rate must be >= 0"):
+        D.Poisson(-1.0)
+    with pytest.raises(ValueError, match=r"Binomial.log_prob: value must be an integer in \[0, 4\]"):
+        D.Binomial(4, probs=0.5).log_prob(5.0)
+    with pytest.raises(ValueError, match=r"Binomial: parameter total_count must be"):
+        D.Binomial(2.5, probs=0.5)
+    with pytest.raises(ValueError, match=r"Binomial: give exactly one of probs= or logits=, got both"):
+        D.Binomial(3, probs=0.5, logits=0.0)
+    with pytest.raises(ValueError, match=r"Geometric: parameter probs must be in \(0, 1\], got 0\.0"):
+        D.Geometric(probs=0.0)
+    with pytest.raises(ValueError, match=r"Gumbel.icdf: value must be in \[0, 1\], got \[1\.5\]"):
+        D.Gumbel(0.0, 1.0).icdf(1.5)
+    with pytest.raises(NotImplementedError, match=r"Binomial.entropy: needs one total_count"):
+        D.Binomial(ag.Tensor([2.0, 3.0]), probs=0.5).entropy()
+    with pytest.raises(NotImplementedError, match=r"Poisson.rsample: .*has_rsample is False"):
+        D.Poisson(1.0).rsample()
+    assert D.Poisson(2.0, validate_args=False).log_prob(1.5).item() == pytest.approx(
+        1.5 * math.log(2) - 2 - math.lgamma(2.5)
+    )
+
+
+def test_shapes_expand_and_torch_module_paths() -> None:
+    d = D.Binomial(ag.Tensor([3.0, 5.0]), logits=ag.zeros(4, 1))
+    assert d.batch_shape == (4, 2) and d.sample((3,)).shape == (3, 4, 2)
+    assert D.Gumbel(0.0, 1.0).expand((2, 3)).sample().shape == (2, 3)
+    assert D.Geometric(logits=ag.zeros(2)).expand((3, 2)).batch_shape == (3, 2)
+    from autograd_core.distributions.log_normal import LogNormal
+    from autograd_core.distributions.poisson import Poisson
+
+    assert LogNormal is D.LogNormal and Poisson is D.Poisson
