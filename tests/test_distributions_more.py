@@ -1,7 +1,7 @@
-"""LogNormal, HalfNormal, Cauchy, Gumbel, Poisson, Binomial, Geometric without torch: pmfs that sum to 1 and
-pdfs that integrate to 1 (and to their means, variances and entropies), textbook values, cdf(icdf(p)) = p,
-Monte-Carlo moments within 5 standard errors (20,000 seeded draws), rsample's gradients against finite
-differences, KL(p ‖ p) = 0 and KL as a sum over the support, and validation errors. torch's numbers are in
+"""LogNormal, HalfNormal, Cauchy, Gumbel, Poisson, Binomial, Geometric, Chi2, StudentT, Dirichlet without torch:
+pmfs that sum to 1 and pdfs that integrate to 1 (and to their means, variances and entropies), textbook values,
+cdf(icdf(p)) = p, Monte-Carlo moments within 5 standard errors (20,000 seeded draws), rsample's gradients against
+finite differences, KL(p ‖ p) = 0 and KL as a sum over the support, and validation errors. torch's numbers are in
 test_distributions_more_torch.py."""
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ CONTINUOUS: dict[str, tuple[Callable[[], D.Distribution], float, float]] = {
     "LogNormal": (lambda: D.LogNormal(0.3, 0.4), 1e-6, 40.0),
     "HalfNormal": (lambda: D.HalfNormal(1.7), 0.0, 15.0),
     "Gumbel": (lambda: D.Gumbel(0.5, 1.3), -8.0, 40.0),
+    "Chi2": (lambda: D.Chi2(3.0), 1e-12, 80.0),
+    "StudentT": (lambda: D.StudentT(30.0, 0.5, 1.5), -40.0, 40.0),
 }
 DISCRETE: dict[str, Callable[[], D.Distribution]] = {
     "Poisson": lambda: D.Poisson(3.5),
@@ -47,6 +49,8 @@ def test_density_integrates_to_one_and_to_the_mean_variance_entropy_and_cdf(name
     assert mean == pytest.approx(d.mean.item(), rel=1e-6)
     assert _grid_integral((x - mean) ** 2 * p, x) == pytest.approx(d.variance.item(), rel=1e-5)
     assert _grid_integral(-log_p * p, x) == pytest.approx(d.entropy().item(), abs=1e-5)
+    if name in ("Chi2", "StudentT"):  # (no closed-form cdf: the incomplete gamma and beta functions)
+        return
     c = float(x[150_000])
     assert _grid_integral(p[:150_001], x[:150_001]) == pytest.approx(d.cdf(c).item(), abs=1e-6)
 
@@ -106,6 +110,9 @@ SAMPLED: dict[str, Callable[[], D.Distribution]] = {
     "Poisson": lambda: D.Poisson(ag.Tensor([0.3, 12.0])),
     "Binomial": lambda: D.Binomial(ag.Tensor([3.0, 20.0]), probs=ag.Tensor([0.1, 0.6])),
     "Geometric": lambda: D.Geometric(probs=ag.Tensor([0.9, 0.15])),
+    "Chi2": lambda: D.Chi2(ag.Tensor([0.8, 6.0])),
+    "StudentT": lambda: D.StudentT(ag.Tensor([9.0, 25.0]), ag.Tensor([0.3, -2.0]), ag.Tensor([0.5, 2.0])),
+    "Dirichlet": lambda: D.Dirichlet(ag.Tensor([0.6, 2.0])),
 }
 
 
@@ -191,3 +198,53 @@ def test_shapes_expand_and_torch_module_paths() -> None:
     from autograd_core.distributions.poisson import Poisson
 
     assert LogNormal is D.LogNormal and Poisson is D.Poisson
+
+
+def test_studentt_heavy_tails_chi2_as_gamma_and_dirichlet_as_beta() -> None:
+    # t with 1 degree of freedom is the Cauchy; its mean is undefined, with 2 the variance infinite
+    x = ag.Tensor([-3.0, 0.2, 7.0])
+    np.testing.assert_allclose(
+        D.StudentT(1.0, 0.5, 2.0).log_prob(x).numpy(), D.Cauchy(0.5, 2.0).log_prob(x).numpy(), rtol=1e-13
+    )
+    assert D.StudentT(1.0, 0.5, 2.0).entropy().item() == pytest.approx(D.Cauchy(0.5, 2.0).entropy().item(), rel=1e-13)
+    assert math.isnan(D.StudentT(1.0).mean.item()) and D.StudentT(2.0).variance.item() == math.inf
+    assert math.isnan(D.StudentT(0.5).variance.item()) and D.StudentT(4.0, scale=2.0).variance.item() == 8.0
+    assert D.Chi2(5.0).log_prob(2.5).item() == pytest.approx(D.Gamma(2.5, 0.5).log_prob(2.5).item(), rel=1e-14)
+    assert D.kl_divergence(D.Chi2(3.0), D.Chi2(3.0)).item() == pytest.approx(0.0, abs=1e-14)  # (Gamma's pair)
+    beta, dirichlet = D.Beta(0.7, 2.5), D.Dirichlet(ag.Tensor([0.7, 2.5]))
+    assert dirichlet.log_prob(ag.Tensor([0.3, 0.7])).item() == pytest.approx(beta.log_prob(0.3).item(), rel=1e-13)
+    assert dirichlet.entropy().item() == pytest.approx(beta.entropy().item(), rel=1e-13)
+    assert D.Dirichlet(ag.Tensor([3.0, 2.0, 1.0])).mode.tolist() == [2 / 3, 1 / 3, 0.0]
+    assert D.Dirichlet(ag.Tensor([0.5, 0.9, 0.2])).mode.tolist() == [0.0, 1.0, 0.0]
+
+
+def test_dirichlet_samples_lie_on_the_simplex_with_its_moments_and_entropy_within_5_standard_errors() -> None:
+    d = D.Dirichlet(ag.Tensor([[0.8, 2.0, 3.5], [5.0, 1.0, 1.0]]))
+    x = d.sample((N,), generator=ag.Generator(5))
+    assert x.shape == (N, 2, 3) and d.support.check(x.numpy()).all()
+    for values, expected in [
+        (x.numpy(), d.mean),
+        ((x.numpy() - d.mean.numpy()) ** 2, d.variance),
+        (-d.log_prob(x).numpy(), d.entropy()),
+    ]:
+        mean, se = values.mean(0), values.std(0, ddof=1) / math.sqrt(N)
+        assert np.all(np.abs(mean - expected.numpy()) <= 5 * se), (mean, expected)
+    q = D.Dirichlet(ag.Tensor([1.0, 1.0, 2.0]))
+    kl_draws = (d.log_prob(x) - q.log_prob(x)).numpy()
+    gap = np.abs(kl_draws.mean(0) - D.kl_divergence(d, q).numpy())
+    assert np.all(gap <= 5 * kl_draws.std(0, ddof=1) / math.sqrt(N))
+
+
+def test_bad_parameters_of_studentt_chi2_dirichlet_are_refused_clearly() -> None:
+    with pytest.raises(ValueError, match=r"StudentT: parameter df must be > 0, got \[0\.\]"):
+        D.StudentT(0.0)
+    with pytest.raises(ValueError, match=r"Chi2: parameter df must be > 0"):
+        D.Chi2(-1.0)
+    with pytest.raises(ValueError, match=r"Dirichlet: parameter concentration must be > 0"):
+        D.Dirichlet(ag.Tensor([1.0, 0.0]))
+    with pytest.raises(ValueError, match=r"Dirichlet: concentration needs at least one axis"):
+        D.Dirichlet(2.0)
+    with pytest.raises(ValueError, match=r"Dirichlet.log_prob: value must be a probability vector"):
+        D.Dirichlet(ag.Tensor([1.0, 2.0])).log_prob(ag.Tensor([0.5, 0.7]))
+    assert D.Chi2(ag.Tensor([1.0, 2.0])).expand((3, 2)).batch_shape == (3, 2)
+    assert D.Dirichlet(ag.ones(3)).expand((4,)).sample().shape == (4, 3)

@@ -4,9 +4,10 @@ A VAE's reparameterisation (``Normal(mu, sigma).rsample()``, differentiable in m
 ``kl_divergence(q, p)``), REINFORCE (``Categorical(logits=...)``, ``.sample()``, ``.log_prob(a)``
 differentiable in the logits, ``.entropy()``), Bernoulli decoders. Files by knowledge: ``distribution.py`` (the
 base: shapes, sampling, validation), ``constraints.py``, ``continuous.py`` (Normal, Uniform, Exponential,
-Laplace), ``location_scale.py`` (LogNormal, HalfNormal, Cauchy, Gumbel), ``gamma.py`` (Gamma, Beta),
-``discrete.py`` (Bernoulli, Categorical, OneHotCategorical), ``counts.py`` (Poisson, Binomial, Geometric),
-``multivariate.py`` (MultivariateNormal, Independent), ``kl.py`` (``kl_divergence``, ``register_kl``). torch's
+Laplace), ``location_scale.py`` (LogNormal, HalfNormal, Cauchy, Gumbel), ``gamma.py`` (Gamma, Chi2, Beta,
+Dirichlet, StudentT), ``discrete.py`` (Bernoulli, Categorical, OneHotCategorical), ``counts.py`` (Poisson,
+Binomial, Geometric), ``multivariate.py`` (MultivariateNormal, Independent), ``kl.py`` (``kl_divergence``,
+``register_kl``). torch's
 one-module-per-distribution paths name the same classes: ``ag.distributions.normal.Normal``, ``from
 autograd_core.distributions.categorical import Categorical``.
 
@@ -25,7 +26,7 @@ from .continuous import Exponential, Laplace, Normal, Uniform
 from .counts import Binomial, Geometric, Poisson
 from .discrete import Bernoulli, Categorical, OneHotCategorical
 from .distribution import Distribution
-from .gamma import Beta, Gamma
+from .gamma import Beta, Chi2, Dirichlet, Gamma, StudentT
 from .kl import kl_divergence, register_kl
 from .location_scale import Cauchy, Gumbel, HalfNormal, LogNormal
 from .multivariate import Independent, MultivariateNormal
@@ -36,6 +37,8 @@ __all__ = [
     "Binomial",
     "Categorical",
     "Cauchy",
+    "Chi2",
+    "Dirichlet",
     "Distribution",
     "Exponential",
     "Gamma",
@@ -49,6 +52,7 @@ __all__ = [
     "Normal",
     "OneHotCategorical",
     "Poisson",
+    "StudentT",
     "Uniform",
     "constraints",
     "kl_divergence",
@@ -66,6 +70,9 @@ TORCH_MODULES = {
     "categorical": discrete,
     "one_hot_categorical": discrete,
     "beta": gamma,
+    "chi2": gamma,
+    "studentT": gamma,
+    "dirichlet": gamma,
     "multivariate_normal": multivariate,
     "independent": multivariate,
     "log_normal": location_scale,

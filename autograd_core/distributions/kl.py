@@ -26,7 +26,7 @@ from .continuous import Exponential, Laplace, Normal, Uniform
 from .counts import Binomial, Geometric, Poisson
 from .discrete import Bernoulli, Categorical, OneHotCategorical, _softplus
 from .distribution import Distribution
-from .gamma import Beta, Gamma
+from .gamma import Beta, Dirichlet, Gamma
 from .location_scale import Cauchy, Gumbel, HalfNormal, LogNormal
 from .multivariate import Independent, MultivariateNormal
 
@@ -223,3 +223,12 @@ def _kl_binomial_binomial(p: Binomial, q: Binomial) -> Tensor:
         )
     kl = p.total_count * (p.probs * (p.logits - q.logits) + log1p(-p.probs) - log1p(-q.probs))
     return where(Tensor(n_p > n_q), np.inf, kl)  # p's larger counts have no mass under q
+
+
+@register_kl(Dirichlet, Dirichlet)
+def _kl_dirichlet_dirichlet(p: Dirichlet, q: Dirichlet) -> Tensor:
+    total_p, total_q = p.concentration.sum(-1), q.concentration.sum(-1)
+    t1 = lgamma(total_p) - lgamma(total_q)
+    t2 = (lgamma(p.concentration) - lgamma(q.concentration)).sum(-1)
+    t4 = digamma(p.concentration) - digamma(total_p).unsqueeze(-1)
+    return t1 - t2 + ((p.concentration - q.concentration) * t4).sum(-1)
