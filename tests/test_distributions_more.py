@@ -248,3 +248,25 @@ def test_bad_parameters_of_studentt_chi2_dirichlet_are_refused_clearly() -> None
         D.Dirichlet(ag.Tensor([1.0, 2.0])).log_prob(ag.Tensor([0.5, 0.7]))
     assert D.Chi2(ag.Tensor([1.0, 2.0])).expand((3, 2)).batch_shape == (3, 2)
     assert D.Dirichlet(ag.ones(3)).expand((4,)).sample().shape == (4, 3)
+
+
+def test_transformed_distribution_is_the_change_of_variables() -> None:
+    T = D.transforms
+    # a Uniform(0, 1) through x -> 2 + 3x is Uniform(2, 5); through a decreasing map the cdf flips
+    d = D.TransformedDistribution(D.Uniform(0.0, 1.0), T.AffineTransform(2.0, 3.0))
+    assert d.log_prob(3.0).item() == pytest.approx(-math.log(3), rel=1e-14) and d.cdf(3.5).item() == 0.5
+    flipped = D.TransformedDistribution(D.Exponential(1.0), [T.AffineTransform(0.0, -1.0)])
+    assert flipped.cdf(-1.0).item() == pytest.approx(math.exp(-1), rel=1e-14)
+    assert flipped.icdf(math.exp(-1)).item() == pytest.approx(-1.0, rel=1e-14)
+    # a Normal through exp then x -> 1 + 2x: its density integrates to 1 and to E[1 + 2 e^Z] = 1 + 2 e^(1/2)
+    d = D.TransformedDistribution(D.Normal(0.0, 1.0), [T.ExpTransform(), T.AffineTransform(1.0, 2.0)])
+    x = np.concatenate([np.linspace(1 + 1e-9, 6.0, 200_001)[:-1], np.linspace(6.0, 400.0, 200_001)])
+    p = np.exp(d.log_prob(ag.Tensor(x)).numpy())
+    assert _grid_integral(p, x) == pytest.approx(1.0, abs=1e-6)
+    assert _grid_integral(x * p, x) == pytest.approx(1 + 2 * math.exp(0.5), rel=1e-5)
+    assert d.has_rsample and not D.TransformedDistribution(D.Poisson(1.0), T.ExpTransform()).has_rsample
+    assert d.expand((2, 3)).sample().shape == (2, 3)
+    with pytest.raises(TypeError, match="TransformedDistribution: base_distribution must be a Distribution"):
+        D.TransformedDistribution(1.0, T.ExpTransform())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="TransformedDistribution: transforms must be Transforms"):
+        D.TransformedDistribution(D.Normal(0.0, 1.0), [abs])  # type: ignore[list-item]

@@ -171,3 +171,49 @@ def test_binomial_kl_with_more_trials_in_p_is_infinite_as_torchs() -> None:
     assert D.kl_divergence(p, q).item() == want.item() == math.inf
     with pytest.raises(NotImplementedError, match="total_count below q's"):
         D.kl_divergence(q, p)
+
+
+def _transformed(module: Any, leaves: list[Any]) -> Any:
+    """A Normal through x -> loc + scale x, then exp, then sigmoid; each parameter a leaf."""
+    loc, scale, a, b = leaves
+    T = D.transforms if module is D else td.transforms
+    transforms = [T.AffineTransform(a, b), T.ExpTransform(), T.AffineTransform(0.0, -1.0), T.SigmoidTransform()]
+    return module.TransformedDistribution(module.Normal(loc, scale), transforms)
+
+
+def test_transformed_distribution_log_prob_cdf_icdf_and_gradients_equal_torchs() -> None:
+    results = []
+    for module in (D, td):
+        raw = [[0.3, -0.4], [0.7, 1.2], 0.5, [1.5, 0.8]]
+        leaves = [
+            ag.Tensor(np.array(v, dtype=float), requires_grad=True)
+            if module is D
+            else torch.tensor(np.array(v, dtype=float), requires_grad=True)
+            for v in raw
+        ]
+        d = _transformed(module, leaves)
+        y = _tensor_of(module, [0.2, 0.45])
+        p = _tensor_of(module, [0.3, 0.8])
+        outs = [d.log_prob(y), d.cdf(y), d.icdf(p)]
+        sum(o.sum() * (i + 1) for i, o in enumerate(outs)).backward()
+        results.append(([o.detach().numpy() for o in outs], [_numpy(leaf.grad) for leaf in leaves]))
+    for got, want in zip(results[0][0] + results[0][1], results[1][0] + results[1][1], strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-13)
+
+
+def test_transformed_rsample_is_the_transformed_base_draw_and_lognormal_is_normal_through_exp() -> None:
+    d = _transformed(D, [ag.Tensor(v) for v in ([0.3, -0.4], [0.7, 1.2], 0.5, [1.5, 0.8])])
+    base = d.base_dist.rsample((3,), generator=ag.Generator(2)).numpy()
+    want = 1 / (1 + np.exp(np.exp(0.5 + np.array([1.5, 0.8]) * base)))
+    np.testing.assert_allclose(d.rsample((3,), generator=ag.Generator(2)).numpy(), want, rtol=1e-14)
+    lognormal = D.TransformedDistribution(D.Normal(0.3, 0.8), D.transforms.ExpTransform())
+    t_lognormal = td.TransformedDistribution(td.Normal(*_tensor_of(td, [0.3, 0.8])), td.transforms.ExpTransform())
+    x = [0.2, 1.0, 4.0]
+    np.testing.assert_allclose(
+        lognormal.log_prob(ag.Tensor(x)).numpy(), D.LogNormal(0.3, 0.8).log_prob(ag.Tensor(x)).numpy(), rtol=1e-14
+    )
+    np.testing.assert_allclose(
+        lognormal.log_prob(ag.Tensor(x)).numpy(),
+        t_lognormal.log_prob(torch.tensor(x, dtype=torch.float64)).numpy(),
+        rtol=1e-12,
+    )

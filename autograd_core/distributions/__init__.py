@@ -6,10 +6,10 @@ differentiable in the logits, ``.entropy()``), Bernoulli decoders. Files by know
 base: shapes, sampling, validation), ``constraints.py``, ``continuous.py`` (Normal, Uniform, Exponential,
 Laplace), ``location_scale.py`` (LogNormal, HalfNormal, Cauchy, Gumbel), ``gamma.py`` (Gamma, Chi2, Beta,
 Dirichlet, StudentT), ``discrete.py`` (Bernoulli, Categorical, OneHotCategorical), ``counts.py`` (Poisson,
-Binomial, Geometric), ``multivariate.py`` (MultivariateNormal, Independent), ``kl.py`` (``kl_divergence``,
-``register_kl``). torch's
-one-module-per-distribution paths name the same classes: ``ag.distributions.normal.Normal``, ``from
-autograd_core.distributions.categorical import Categorical``.
+Binomial, Geometric), ``multivariate.py`` (MultivariateNormal, Independent), ``transforms.py`` (ExpTransform,
+AffineTransform, SigmoidTransform) and ``transformed.py`` (TransformedDistribution), ``kl.py``
+(``kl_divergence``, ``register_kl``). torch's one-module-per-distribution paths name the same classes:
+``ag.distributions.normal.Normal``, ``from autograd_core.distributions.categorical import Categorical``.
 
 >>> import autograd_core as ag
 >>> logits = ag.zeros(2, requires_grad=True)
@@ -21,7 +21,7 @@ autograd_core.distributions.categorical import Categorical``.
 
 import sys
 
-from . import constraints, continuous, counts, discrete, gamma, location_scale, multivariate
+from . import constraints, continuous, counts, discrete, gamma, location_scale, multivariate, transformed, transforms
 from .continuous import Exponential, Laplace, Normal, Uniform
 from .counts import Binomial, Geometric, Poisson
 from .discrete import Bernoulli, Categorical, OneHotCategorical
@@ -30,6 +30,7 @@ from .gamma import Beta, Chi2, Dirichlet, Gamma, StudentT
 from .kl import kl_divergence, register_kl
 from .location_scale import Cauchy, Gumbel, HalfNormal, LogNormal
 from .multivariate import Independent, MultivariateNormal
+from .transformed import TransformedDistribution
 
 __all__ = [
     "Bernoulli",
@@ -53,8 +54,10 @@ __all__ = [
     "OneHotCategorical",
     "Poisson",
     "StudentT",
+    "TransformedDistribution",
     "Uniform",
     "constraints",
+    "transforms",
     "kl_divergence",
     "register_kl",
 ]
@@ -73,6 +76,7 @@ TORCH_MODULES = {
     "chi2": gamma,
     "studentT": gamma,
     "dirichlet": gamma,
+    "transformed_distribution": transformed,
     "multivariate_normal": multivariate,
     "independent": multivariate,
     "log_normal": location_scale,
