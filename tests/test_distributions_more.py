@@ -270,3 +270,35 @@ def test_transformed_distribution_is_the_change_of_variables() -> None:
         D.TransformedDistribution(1.0, T.ExpTransform())  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="TransformedDistribution: transforms must be Transforms"):
         D.TransformedDistribution(D.Normal(0.0, 1.0), [abs])  # type: ignore[list-item]
+
+
+def test_mixture_same_family_density_moments_and_samples() -> None:
+    weights = ag.Tensor([0.2, 0.5, 0.3])
+    d = D.MixtureSameFamily(
+        D.Categorical(probs=weights), D.Normal(ag.Tensor([-3.0, 0.0, 4.0]), ag.Tensor([0.5, 1.0, 2.0]))
+    )
+    x = np.linspace(-15.0, 20.0, 400_001)
+    p = np.exp(d.log_prob(ag.Tensor(x)).numpy())
+    by_hand = sum(
+        w * np.exp(-((x - m) ** 2) / (2 * s**2)) / (s * math.sqrt(2 * math.pi))
+        for w, m, s in zip([0.2, 0.5, 0.3], [-3.0, 0.0, 4.0], [0.5, 1.0, 2.0], strict=True)
+    )
+    np.testing.assert_allclose(p, by_hand, rtol=1e-12, atol=1e-300)
+    assert _grid_integral(p, x) == pytest.approx(1.0, abs=1e-8)
+    assert d.mean.item() == pytest.approx(_grid_integral(x * p, x), rel=1e-7)
+    assert d.variance.item() == pytest.approx(_grid_integral((x - d.mean.item()) ** 2 * p, x), rel=1e-7)
+    draws = d.sample((N,), generator=ag.Generator(9)).numpy()
+    for values, expected in [(draws, d.mean.item()), ((draws - d.mean.item()) ** 2, d.variance.item())]:
+        assert abs(values.mean() - expected) <= 5 * values.std(ddof=1) / math.sqrt(N)
+    # an MDN's output: a batch of 2 mixtures of 3 diagonal Gaussians over R^2
+    mdn = D.MixtureSameFamily(D.Categorical(logits=ag.zeros(2, 3)), D.Independent(D.Normal(ag.zeros(2, 3, 2), 1.0), 1))
+    assert mdn.sample((4,)).shape == (4, 2, 2) and mdn.log_prob(ag.zeros(2)).shape == (2,)
+    assert mdn.log_prob(ag.zeros(2)).numpy() == pytest.approx(-math.log(2 * math.pi))  # all components at 0
+    assert mdn.expand((5, 2)).batch_shape == (5, 2)
+
+
+def test_mixture_same_family_refuses_mismatched_parts_clearly() -> None:
+    with pytest.raises(TypeError, match="MixtureSameFamily: mixture_distribution must be a Categorical"):
+        D.MixtureSameFamily(D.Normal(0.0, 1.0), D.Normal(ag.zeros(3), 1.0))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"batch_shape \(2,\) must end in the 3 components.*Independent"):
+        D.MixtureSameFamily(D.Categorical(logits=ag.zeros(3)), D.Normal(ag.zeros(2), 1.0))

@@ -217,3 +217,31 @@ def test_transformed_rsample_is_the_transformed_base_draw_and_lognormal_is_norma
         t_lognormal.log_prob(torch.tensor(x, dtype=torch.float64)).numpy(),
         rtol=1e-12,
     )
+
+
+def _mixture(module: Any, leaves: list[Any], multivariate: bool) -> Any:
+    logits, loc, scale = leaves
+    components = module.Normal(loc, scale)
+    if multivariate:
+        components = module.Independent(components, 1)
+    return module.MixtureSameFamily(module.Categorical(logits=logits), components)
+
+
+@pytest.mark.parametrize("multivariate", [False, True])
+def test_mixture_same_family_log_prob_moments_cdf_and_gradients_equal_torchs(multivariate: bool) -> None:
+    rng = np.random.default_rng(4)
+    raw = [rng.normal(size=(2, 3)), rng.normal(size=(2, 3, 4) if multivariate else (2, 3))]
+    raw.append(np.exp(rng.normal(size=raw[1].shape) / 2))
+    x = rng.normal(size=(5, 2, 4) if multivariate else (5, 2))
+    results = []
+    for module in (D, td):
+        leaves = [ag.Tensor(v, requires_grad=True) if module is D else torch.tensor(v, requires_grad=True) for v in raw]
+        d = _mixture(module, leaves, multivariate)
+        outs = [d.log_prob(_tensor_of(module, x)), d.mean, d.variance]
+        if not multivariate:
+            outs.append(d.cdf(_tensor_of(module, x)))
+        sum(o.sum() * (i + 1) for i, o in enumerate(outs)).backward()
+        results.append(([o.detach().numpy() for o in outs], [_numpy(leaf.grad) for leaf in leaves]))
+    assert d.batch_shape == (2,) and tuple(d.event_shape) == ((4,) if multivariate else ())
+    for got, want in zip(results[0][0] + results[0][1], results[1][0] + results[1][1], strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-13)

@@ -7,8 +7,9 @@ base: shapes, sampling, validation), ``constraints.py``, ``continuous.py`` (Norm
 Laplace), ``location_scale.py`` (LogNormal, HalfNormal, Cauchy, Gumbel), ``gamma.py`` (Gamma, Chi2, Beta,
 Dirichlet, StudentT), ``discrete.py`` (Bernoulli, Categorical, OneHotCategorical), ``counts.py`` (Poisson,
 Binomial, Geometric), ``multivariate.py`` (MultivariateNormal, Independent), ``transforms.py`` (ExpTransform,
-AffineTransform, SigmoidTransform) and ``transformed.py`` (TransformedDistribution), ``kl.py``
-(``kl_divergence``, ``register_kl``). torch's one-module-per-distribution paths name the same classes:
+AffineTransform, SigmoidTransform) and ``transformed.py`` (TransformedDistribution), ``mixture.py``
+(MixtureSameFamily), ``kl.py`` (``kl_divergence``,
+``register_kl``). torch's one-module-per-distribution paths name the same classes:
 ``ag.distributions.normal.Normal``, ``from autograd_core.distributions.categorical import Categorical``.
 
 >>> import autograd_core as ag
@@ -21,7 +22,18 @@ AffineTransform, SigmoidTransform) and ``transformed.py`` (TransformedDistributi
 
 import sys
 
-from . import constraints, continuous, counts, discrete, gamma, location_scale, multivariate, transformed, transforms
+from . import (
+    constraints,
+    continuous,
+    counts,
+    discrete,
+    gamma,
+    location_scale,
+    mixture,
+    multivariate,
+    transformed,
+    transforms,
+)
 from .continuous import Exponential, Laplace, Normal, Uniform
 from .counts import Binomial, Geometric, Poisson
 from .discrete import Bernoulli, Categorical, OneHotCategorical
@@ -29,6 +41,7 @@ from .distribution import Distribution
 from .gamma import Beta, Chi2, Dirichlet, Gamma, StudentT
 from .kl import kl_divergence, register_kl
 from .location_scale import Cauchy, Gumbel, HalfNormal, LogNormal
+from .mixture import MixtureSameFamily
 from .multivariate import Independent, MultivariateNormal
 from .transformed import TransformedDistribution
 
@@ -49,6 +62,7 @@ __all__ = [
     "Independent",
     "Laplace",
     "LogNormal",
+    "MixtureSameFamily",
     "MultivariateNormal",
     "Normal",
     "OneHotCategorical",
@@ -77,6 +91,7 @@ TORCH_MODULES = {
     "studentT": gamma,
     "dirichlet": gamma,
     "transformed_distribution": transformed,
+    "mixture_same_family": mixture,
     "multivariate_normal": multivariate,
     "independent": multivariate,
     "log_normal": location_scale,
