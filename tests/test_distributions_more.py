@@ -30,6 +30,8 @@ DISCRETE: dict[str, Callable[[], D.Distribution]] = {
     "Binomial-logits": lambda: D.Binomial(5, logits=-0.8),
     "Geometric": lambda: D.Geometric(probs=0.3),
     "Geometric-logits": lambda: D.Geometric(logits=0.4),
+    "NegativeBinomial": lambda: D.NegativeBinomial(3.5, probs=0.4),
+    "NegativeBinomial-logits": lambda: D.NegativeBinomial(2.0, logits=0.5),
 }
 
 
@@ -78,7 +80,7 @@ def test_pmf_sums_to_one_and_to_the_mean_variance_entropy(name: str) -> None:
     assert (k * p).sum() == pytest.approx(d.mean.item(), rel=1e-12)
     assert ((k - d.mean.item()) ** 2 * p).sum() == pytest.approx(d.variance.item(), rel=1e-10)
     assert k[np.argmax(p)] == d.mode.item()
-    if not name.startswith("Poisson"):  # (torch's Poisson has no entropy)
+    if not name.startswith(("Poisson", "NegativeBinomial")):  # (torch's have no entropy)
         assert -(p * log_p).sum() == pytest.approx(d.entropy().item(), rel=1e-10)
 
 
@@ -113,6 +115,8 @@ SAMPLED: dict[str, Callable[[], D.Distribution]] = {
     "Chi2": lambda: D.Chi2(ag.Tensor([0.8, 6.0])),
     "StudentT": lambda: D.StudentT(ag.Tensor([9.0, 25.0]), ag.Tensor([0.3, -2.0]), ag.Tensor([0.5, 2.0])),
     "Dirichlet": lambda: D.Dirichlet(ag.Tensor([0.6, 2.0])),
+    "NegativeBinomial": lambda: D.NegativeBinomial(ag.Tensor([0.7, 12.0]), probs=ag.Tensor([0.8, 0.3])),
+    "Multinomial": lambda: D.Multinomial(9, probs=ag.Tensor([0.7, 0.3])),
 }
 
 
@@ -302,3 +306,33 @@ def test_mixture_same_family_refuses_mismatched_parts_clearly() -> None:
         D.MixtureSameFamily(D.Normal(0.0, 1.0), D.Normal(ag.zeros(3), 1.0))  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=r"batch_shape \(2,\) must end in the 3 components.*Independent"):
         D.MixtureSameFamily(D.Categorical(logits=ag.zeros(3)), D.Normal(ag.zeros(2), 1.0))
+
+
+def test_multinomial_pmf_sums_to_one_over_all_compositions_and_binomial_is_its_two_category_case() -> None:
+    d = D.Multinomial(4, logits=ag.Tensor([0.3, -1.0, 1.2]))
+    counts = ag.Tensor([[a, b, 4.0 - a - b] for a in range(5) for b in range(5 - a)])
+    p = d.log_prob(counts).exp().numpy()
+    assert p.sum() == pytest.approx(1.0, rel=1e-13)
+    np.testing.assert_allclose((p[:, None] * counts.numpy()).sum(0), d.mean.numpy(), rtol=1e-12)
+    two = D.Multinomial(6, probs=ag.Tensor([0.3, 0.7])).log_prob(ag.Tensor([2.0, 4.0])).item()
+    assert two == pytest.approx(D.Binomial(6, probs=0.3).log_prob(2.0).item(), rel=1e-13)
+    assert D.Multinomial(3, probs=ag.Tensor([0.0, 1.0])).log_prob(ag.Tensor([0.0, 3.0])).item() == pytest.approx(
+        0, abs=1e-14
+    )  # 0 log 0
+    assert D.Multinomial(3, probs=ag.ones(2, 4)).sample((5,)).sum(-1).numpy().tolist() == [[3.0, 3.0]] * 5
+
+
+def test_bad_negative_binomial_and_multinomial_arguments_are_refused_clearly() -> None:
+    with pytest.raises(ValueError, match=r"NegativeBinomial: parameter probs must be in \[0, 1\)"):
+        D.NegativeBinomial(2.0, probs=1.0)
+    with pytest.raises(ValueError, match=r"NegativeBinomial: parameter total_count must be >= 0"):
+        D.NegativeBinomial(-2.0, probs=0.5)
+    with pytest.raises(TypeError, match=r"Multinomial: total_count must be an int >= 0"):
+        D.Multinomial(2.5, probs=ag.Tensor([0.5, 0.5]))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"Multinomial.log_prob: the counts must sum to total_count 4"):
+        D.Multinomial(4, probs=ag.Tensor([0.5, 0.5])).log_prob(ag.Tensor([1.0, 2.0]))
+    with pytest.raises(ValueError, match=r"Multinomial.log_prob: value must be an integer in \[0, 4\]"):
+        D.Multinomial(4, probs=ag.Tensor([0.5, 0.5])).log_prob(ag.Tensor([5.0, -1.0]))
+    with pytest.raises(ValueError, match=r"Categorical: parameter probs must be a probability vector"):
+        D.Multinomial(4, probs=ag.Tensor([0.5, -0.25]))
+    assert D.Multinomial(4, logits=ag.zeros(3)).expand((2,)).sample().shape == (2, 3)

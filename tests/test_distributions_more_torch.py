@@ -245,3 +245,34 @@ def test_mixture_same_family_log_prob_moments_cdf_and_gradients_equal_torchs(mul
     assert d.batch_shape == (2,) and tuple(d.event_shape) == ((4,) if multivariate else ())
     for got, want in zip(results[0][0] + results[0][1], results[1][0] + results[1][1], strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-13)
+
+
+NB_AND_MULTINOMIAL: dict[str, tuple[str, dict[str, Any], Any]] = {
+    "NegativeBinomial": ("NegativeBinomial", {"probs": [0.2, 0.5, 0.9], "total_count": [0.5, 3.0, 7.0]}, [0, 3, 12]),
+    "NegativeBinomial-logits": ("NegativeBinomial", {"logits": [-1.5, 0.3, 2.5], "total_count": 4.0}, [1, 4, 2]),
+    "Multinomial": ("Multinomial", {"probs": [[0.2, 0.5, 0.3], [0.6, 0.1, 0.3]], "total_count": 5}, [[1, 4, 0]]),
+    "Multinomial-logits": ("Multinomial", {"logits": [[0.3, -1.0, 2.0, 0.0]], "total_count": 6}, [[3, 0, 2, 1]]),
+}
+
+
+@pytest.mark.parametrize("case", NB_AND_MULTINOMIAL)
+def test_negative_binomial_and_multinomial_equal_torchs_with_gradients(case: str) -> None:
+    cls, params, values = NB_AND_MULTINOMIAL[case]
+    results = []
+    for module in (D, td):
+        leaves, built = [], {}
+        for k, v in params.items():
+            if isinstance(v, int) or k == "total_count":
+                built[k] = v if isinstance(v, int) else _tensor_of(module, v)
+                continue
+            array = np.array(v, dtype=float)
+            leaf = ag.Tensor(array, requires_grad=True) if module is D else torch.tensor(array, requires_grad=True)
+            leaves.append(leaf)
+            built[k] = leaf
+        d = getattr(module, cls)(**built)
+        outs = [d.log_prob(_tensor_of(module, values)), d.mean, d.variance]
+        outs += [d.mode] if cls == "NegativeBinomial" else []
+        sum((o * (i + 1)).sum() for i, o in enumerate(outs[:3])).backward()
+        results.append(([o.detach().numpy() for o in outs], [_numpy(leaf.grad) for leaf in leaves]))
+    for got, want in zip(results[0][0] + results[0][1], results[1][0] + results[1][1], strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-13)

@@ -6,10 +6,10 @@ differentiable in the logits, ``.entropy()``), Bernoulli decoders. Files by know
 base: shapes, sampling, validation), ``constraints.py``, ``continuous.py`` (Normal, Uniform, Exponential,
 Laplace), ``location_scale.py`` (LogNormal, HalfNormal, Cauchy, Gumbel), ``gamma.py`` (Gamma, Chi2, Beta,
 Dirichlet, StudentT), ``discrete.py`` (Bernoulli, Categorical, OneHotCategorical), ``counts.py`` (Poisson,
-Binomial, Geometric), ``multivariate.py`` (MultivariateNormal, Independent), ``transforms.py`` (ExpTransform,
-AffineTransform, SigmoidTransform) and ``transformed.py`` (TransformedDistribution), ``mixture.py``
-(MixtureSameFamily), ``kl.py`` (``kl_divergence``,
-``register_kl``). torch's one-module-per-distribution paths name the same classes:
+Binomial, Geometric, NegativeBinomial, Multinomial), ``multivariate.py`` (MultivariateNormal, Independent),
+``transforms.py`` (ExpTransform, AffineTransform, SigmoidTransform) and ``transformed.py``
+(TransformedDistribution), ``mixture.py`` (MixtureSameFamily), ``kl.py`` (``kl_divergence``, ``register_kl``).
+torch's one-module-per-distribution paths name the same classes:
 ``ag.distributions.normal.Normal``, ``from autograd_core.distributions.categorical import Categorical``.
 
 >>> import autograd_core as ag
@@ -35,7 +35,7 @@ from . import (
     transforms,
 )
 from .continuous import Exponential, Laplace, Normal, Uniform
-from .counts import Binomial, Geometric, Poisson
+from .counts import Binomial, Geometric, Multinomial, NegativeBinomial, Poisson
 from .discrete import Bernoulli, Categorical, OneHotCategorical
 from .distribution import Distribution
 from .gamma import Beta, Chi2, Dirichlet, Gamma, StudentT
@@ -63,7 +63,9 @@ __all__ = [
     "Laplace",
     "LogNormal",
     "MixtureSameFamily",
+    "Multinomial",
     "MultivariateNormal",
+    "NegativeBinomial",
     "Normal",
     "OneHotCategorical",
     "Poisson",
@@ -101,6 +103,8 @@ TORCH_MODULES = {
     "poisson": counts,
     "binomial": counts,
     "geometric": counts,
+    "negative_binomial": counts,
+    "multinomial": counts,
 }
 for _name, _module in TORCH_MODULES.items():
     globals()[_name] = _module
