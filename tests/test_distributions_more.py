@@ -336,3 +336,28 @@ def test_bad_negative_binomial_and_multinomial_arguments_are_refused_clearly() -
     with pytest.raises(ValueError, match=r"Categorical: parameter probs must be a probability vector"):
         D.Multinomial(4, probs=ag.Tensor([0.5, -0.25]))
     assert D.Multinomial(4, logits=ag.zeros(3)).expand((2,)).sample().shape == (2, 3)
+
+
+def test_relaxed_distributions_keep_the_discrete_law_of_their_rounding_and_integrate_to_one() -> None:
+    # P(Y > 1/2) = p exactly for the relaxed Bernoulli, and argmax of a relaxed one-hot draw is Categorical(probs)
+    # (the Gumbel-max trick), at any temperature
+    y = D.RelaxedBernoulli(0.7, probs=ag.Tensor([0.2, 0.85])).sample((N,), generator=ag.Generator(4)).numpy()
+    share = (y > 0.5).mean(0)
+    assert np.all(np.abs(share - [0.2, 0.85]) <= 5 * np.sqrt(np.array([0.2 * 0.8, 0.85 * 0.15]) / N))
+    probs = np.array([0.1, 0.6, 0.3])
+    d = D.RelaxedOneHotCategorical(2.0, probs=ag.Tensor(probs))
+    z = d.sample((N,), generator=ag.Generator(6)).numpy()
+    assert d.support.check(z).all()
+    share = np.bincount(z.argmax(-1), minlength=3) / N
+    assert np.all(np.abs(share - probs) <= 5 * np.sqrt(probs * (1 - probs) / N))
+    # the relaxed Bernoulli's density on (0, 1) integrates to 1
+    x = np.linspace(1e-9, 1 - 1e-9, 400_001)
+    p = np.exp(D.RelaxedBernoulli(1.5, logits=0.4).log_prob(ag.Tensor(x)).numpy())
+    assert _grid_integral(p, x) == pytest.approx(1.0, abs=1e-6)
+    # rsample differentiates in the logits and the temperature
+    logits, t = ag.Tensor([0.5, -0.5], requires_grad=True), ag.Tensor(0.8, requires_grad=True)
+    D.RelaxedOneHotCategorical(t, logits=logits).rsample((3,), generator=ag.Generator(2))[:, 0].sum().backward()
+    assert np.all(np.isfinite(logits.grad)) and np.abs(logits.grad).sum() > 0 and t.grad != 0
+    with pytest.raises(ValueError, match=r"LogitRelaxedBernoulli: temperature must be > 0, got 0.0"):
+        D.RelaxedBernoulli(0.0, probs=0.5)
+    assert D.RelaxedOneHotCategorical(1.0, logits=ag.zeros(3)).expand((2,)).sample().shape == (2, 3)

@@ -276,3 +276,28 @@ def test_negative_binomial_and_multinomial_equal_torchs_with_gradients(case: str
         results.append(([o.detach().numpy() for o in outs], [_numpy(leaf.grad) for leaf in leaves]))
     for got, want in zip(results[0][0] + results[0][1], results[1][0] + results[1][1], strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize("cls", ["RelaxedBernoulli", "RelaxedOneHotCategorical"])
+@pytest.mark.parametrize("kind", ["probs", "logits"])
+def test_relaxed_log_prob_and_gradients_equal_torchs(cls: str, kind: str) -> None:
+    if cls == "RelaxedBernoulli":
+        raw = [0.2, 0.7, 0.95] if kind == "probs" else [-1.5, 0.3, 2.5]
+        values = [0.1, 0.6, 0.99]
+    else:
+        raw = [[0.2, 0.5, 0.3], [0.6, 0.1, 0.3]] if kind == "probs" else [[0.3, -1.0, 2.0], [0.0, 0.5, -0.5]]
+        values = [[0.1, 0.6, 0.3], [0.05, 0.05, 0.9]]
+    results = []
+    for module in (D, td):
+        make = (
+            (lambda v: ag.Tensor(np.array(v, dtype=float), requires_grad=True))
+            if module is D
+            else (lambda v: torch.tensor(np.array(v, dtype=float), requires_grad=True))
+        )
+        leaves = [make(raw), make(0.6)]
+        d = getattr(module, cls)(leaves[1], **{kind: leaves[0]})
+        out = d.log_prob(_tensor_of(module, values))
+        out.sum().backward()
+        results.append([out.detach().numpy()] + [_numpy(leaf.grad) for leaf in leaves])
+    for got, want in zip(*results, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)

@@ -8,8 +8,9 @@ Laplace), ``location_scale.py`` (LogNormal, HalfNormal, Cauchy, Gumbel), ``gamma
 Dirichlet, StudentT), ``discrete.py`` (Bernoulli, Categorical, OneHotCategorical), ``counts.py`` (Poisson,
 Binomial, Geometric, NegativeBinomial, Multinomial), ``multivariate.py`` (MultivariateNormal, Independent),
 ``transforms.py`` (ExpTransform, AffineTransform, SigmoidTransform) and ``transformed.py``
-(TransformedDistribution), ``mixture.py`` (MixtureSameFamily), ``kl.py`` (``kl_divergence``, ``register_kl``).
-torch's one-module-per-distribution paths name the same classes:
+(TransformedDistribution), ``mixture.py`` (MixtureSameFamily), ``relaxed.py`` (RelaxedBernoulli,
+RelaxedOneHotCategorical), ``kl.py`` (``kl_divergence``, ``register_kl``). torch's one-module-per-distribution
+paths name the same classes:
 ``ag.distributions.normal.Normal``, ``from autograd_core.distributions.categorical import Categorical``.
 
 >>> import autograd_core as ag
@@ -31,6 +32,7 @@ from . import (
     location_scale,
     mixture,
     multivariate,
+    relaxed,
     transformed,
     transforms,
 )
@@ -43,6 +45,7 @@ from .kl import kl_divergence, register_kl
 from .location_scale import Cauchy, Gumbel, HalfNormal, LogNormal
 from .mixture import MixtureSameFamily
 from .multivariate import Independent, MultivariateNormal
+from .relaxed import RelaxedBernoulli, RelaxedOneHotCategorical
 from .transformed import TransformedDistribution
 
 __all__ = [
@@ -69,6 +72,8 @@ __all__ = [
     "Normal",
     "OneHotCategorical",
     "Poisson",
+    "RelaxedBernoulli",
+    "RelaxedOneHotCategorical",
     "StudentT",
     "TransformedDistribution",
     "Uniform",
@@ -94,6 +99,8 @@ TORCH_MODULES = {
     "dirichlet": gamma,
     "transformed_distribution": transformed,
     "mixture_same_family": mixture,
+    "relaxed_bernoulli": relaxed,
+    "relaxed_categorical": relaxed,
     "multivariate_normal": multivariate,
     "independent": multivariate,
     "log_normal": location_scale,

@@ -79,7 +79,11 @@ class TransformedDistribution(Distribution):
         log_jacobians: Tensor | float = 0.0
         for t in reversed(self.transforms):
             x = t.inv(y)
-            log_jacobians = log_jacobians + t.log_abs_det_jacobian(x, y)
+            log_jacobian = t.log_abs_det_jacobian(x, y)
+            extra = len(self.event_shape) - t.event_dim  # an elementwise map of a vector event: its axes add up
+            if extra > 0:
+                log_jacobian = log_jacobian.sum(tuple(range(-extra, 0)))
+            log_jacobians = log_jacobians + log_jacobian
             y = x
         return self.base_dist.log_prob(y) - log_jacobians
 
