@@ -68,6 +68,12 @@ def test_cauchy_density_integrates_to_its_cdf_and_has_no_mean() -> None:
     log_p = d.log_prob(ag.Tensor(wide)).numpy()
     assert _grid_integral(-log_p * np.exp(log_p), wide) == pytest.approx(d.entropy().item(), abs=2e-3)
     assert math.isnan(d.mean.item()) and d.variance.item() == math.inf and d.mode.item() == 0.5
+    # the half-Cauchy folds it at 0: twice the density, the median at scale
+    half = D.HalfCauchy(2.0)
+    assert half.log_prob(1.3).item() == pytest.approx(D.Cauchy(0.0, 2.0).log_prob(1.3).item() + math.log(2))
+    assert half.icdf(0.5).item() == pytest.approx(2.0, rel=1e-14) and half.mean.item() == math.inf
+    draws = half.sample((N,), generator=ag.Generator(8)).numpy()
+    assert draws.min() >= 0 and abs((draws <= 2.0).mean() - 0.5) <= 5 * math.sqrt(0.25 / N)
 
 
 @pytest.mark.parametrize("name", DISCRETE)
@@ -98,9 +104,10 @@ def test_textbook_values() -> None:
     assert D.Cauchy(1.0, 3.0).icdf(0.75).item() == pytest.approx(4.0, rel=1e-14)  # the quartiles: loc ± scale
 
 
-@pytest.mark.parametrize("name", ["LogNormal", "HalfNormal", "Cauchy", "Gumbel"])
+@pytest.mark.parametrize("name", ["LogNormal", "HalfNormal", "Cauchy", "HalfCauchy", "Gumbel"])
 def test_cdf_inverts_icdf(name: str) -> None:
-    d = {"Cauchy": lambda: D.Cauchy(0.2, 0.7), **{k: v[0] for k, v in CONTINUOUS.items()}}[name]()
+    more = {"Cauchy": lambda: D.Cauchy(0.2, 0.7), "HalfCauchy": lambda: D.HalfCauchy(0.7)}
+    d = {**more, **{k: v[0] for k, v in CONTINUOUS.items()}}[name]()
     p = ag.Tensor([0.01, 0.3, 0.5, 0.9, 0.999])
     np.testing.assert_allclose(d.cdf(d.icdf(p)).numpy(), p.numpy(), rtol=1e-12)
 

@@ -25,6 +25,7 @@ CASES: dict[str, tuple[str, dict[str, Any], Any, Any]] = {
     "HalfNormal": ("HalfNormal", {"scale": [0.5, 1.5, 2.5]}, [0.1, 2.0, 3.3], P3),
     "Cauchy": ("Cauchy", {"loc": [0.0, 1.0, -2.0], "scale": [1.0, 0.3, 2.0]}, [0.5, 0.7, -4.0], P3),
     "Gumbel": ("Gumbel", {"loc": [0.0, 1.0, -2.0], "scale": [1.0, 0.3, 2.0]}, [0.5, 0.7, -4.0], P3),
+    "HalfCauchy": ("HalfCauchy", {"scale": [0.5, 1.5, 2.5]}, [0.1, 2.0, 30.0], P3),
     "Poisson": ("Poisson", {"rate": [0.5, 2.0, 7.5]}, [0.0, 3.0, 6.0], None),
     "Geometric": ("Geometric", {"probs": [0.2, 0.5, 0.9]}, [0.0, 3.0, 1.0], None),
     "Geometric-logits": ("Geometric", {"logits": [-1.5, 0.3, 2.5]}, [4.0, 0.0, 2.0], None),

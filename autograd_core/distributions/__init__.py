@@ -4,7 +4,7 @@ A VAE's reparameterisation (``Normal(mu, sigma).rsample()``, differentiable in m
 ``kl_divergence(q, p)``), REINFORCE (``Categorical(logits=...)``, ``.sample()``, ``.log_prob(a)``
 differentiable in the logits, ``.entropy()``), Bernoulli decoders. Files by knowledge: ``distribution.py`` (the
 base: shapes, sampling, validation), ``constraints.py``, ``continuous.py`` (Normal, Uniform, Exponential,
-Laplace), ``location_scale.py`` (LogNormal, HalfNormal, Cauchy, Gumbel), ``gamma.py`` (Gamma, Chi2, Beta,
+Laplace), ``location_scale.py`` (LogNormal, HalfNormal, Cauchy, HalfCauchy, Gumbel), ``gamma.py`` (Gamma, Chi2, Beta,
 Dirichlet, StudentT), ``discrete.py`` (Bernoulli, Categorical, OneHotCategorical), ``counts.py`` (Poisson,
 Binomial, Geometric, NegativeBinomial, Multinomial), ``multivariate.py`` (MultivariateNormal, Independent),
 ``transforms.py`` (ExpTransform, AffineTransform, SigmoidTransform) and ``transformed.py``
@@ -42,7 +42,7 @@ from .discrete import Bernoulli, Categorical, OneHotCategorical
 from .distribution import Distribution
 from .gamma import Beta, Chi2, Dirichlet, Gamma, StudentT
 from .kl import kl_divergence, register_kl
-from .location_scale import Cauchy, Gumbel, HalfNormal, LogNormal
+from .location_scale import Cauchy, Gumbel, HalfCauchy, HalfNormal, LogNormal
 from .mixture import MixtureSameFamily
 from .multivariate import Independent, MultivariateNormal
 from .relaxed import RelaxedBernoulli, RelaxedOneHotCategorical
@@ -61,6 +61,7 @@ __all__ = [
     "Gamma",
     "Geometric",
     "Gumbel",
+    "HalfCauchy",
     "HalfNormal",
     "Independent",
     "Laplace",
@@ -107,6 +108,7 @@ TORCH_MODULES = {
     "half_normal": location_scale,
     "cauchy": location_scale,
     "gumbel": location_scale,
+    "half_cauchy": location_scale,
     "poisson": counts,
     "binomial": counts,
     "geometric": counts,

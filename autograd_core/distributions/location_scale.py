@@ -1,7 +1,7 @@
 """More scalar continuous distributions with a reparameterised sampler, each a transform of a parameter-free
-noise: ``LogNormal`` (exp of a Normal), ``HalfNormal`` (|Normal|), ``Cauchy`` and ``Gumbel`` (the inverse cdf
-of a uniform draw). Every formula is torch's, composed from Tensor ops, so ``rsample``, ``log_prob``,
-``entropy`` and ``cdf`` differentiate in the parameters.
+noise: ``LogNormal`` (exp of a Normal), ``HalfNormal`` (|Normal|), ``Cauchy``, ``HalfCauchy`` and ``Gumbel``
+(the inverse cdf of a uniform draw). Every formula is torch's, composed from Tensor ops, so ``rsample``,
+``log_prob``, ``entropy`` and ``cdf`` differentiate in the parameters.
 
 >>> import autograd_core as ag
 >>> s = ag.Tensor(0.5, requires_grad=True)
@@ -24,7 +24,7 @@ from . import constraints
 from .continuous import Normal
 from .distribution import Distribution, Shape, broadcast_all
 
-__all__ = ["Cauchy", "Gumbel", "HalfNormal", "LogNormal"]
+__all__ = ["Cauchy", "Gumbel", "HalfCauchy", "HalfNormal", "LogNormal"]
 
 _EULER_GAMMA = 0.57721566490153286061
 
@@ -238,3 +238,51 @@ class Gumbel(Distribution):
 
     def entropy(self) -> Tensor:
         return self.scale.log() + 1 + _EULER_GAMMA
+
+
+class HalfCauchy(Distribution):
+    """|Y| with Y ~ Cauchy(0, scale), as ``torch.distributions.HalfCauchy`` (a weakly informative prior on a
+    scale): an infinite mean and variance; ``rsample`` is scale * |tan(π (u - ½))|.
+
+    >>> d = HalfCauchy(1.0)
+    >>> round(d.log_prob(0.0).item(), 6), d.cdf(1.0).item(), d.mean.item()
+    (-0.45158, 0.5, inf)
+    """
+
+    arg_constraints: ClassVar[dict[str, constraints.Constraint]] = {"scale": constraints.positive}
+    support = constraints.nonnegative
+    has_rsample = True
+
+    def __init__(self, scale: Any, validate_args: bool | None = None) -> None:
+        (self.scale,) = broadcast_all("HalfCauchy", scale=scale)
+        self.base_dist = Cauchy(self.scale * 0, self.scale, validate_args=False)
+        super().__init__(self.scale.shape, validate_args=validate_args)
+
+    @property
+    def mean(self) -> Tensor:
+        return self.scale * 0 + np.inf
+
+    @property
+    def mode(self) -> Tensor:
+        return self.scale * 0
+
+    @property
+    def variance(self) -> Tensor:
+        return self.scale * 0 + np.inf
+
+    def rsample(self, sample_shape: Shape | list[int] = (), *, generator: Generator | None = None) -> Tensor:
+        return self.base_dist.rsample(sample_shape, generator=generator).abs()
+
+    def log_prob(self, value: Any) -> Tensor:
+        value = self._validate_sample(value)
+        return self.base_dist.log_prob(value) + math.log(2)  # both signs of Y fold onto |Y|
+
+    def cdf(self, value: Any) -> Tensor:
+        value = self._validate_sample(value, "cdf")
+        return 2 * self.base_dist.cdf(value) - 1
+
+    def icdf(self, value: Any) -> Tensor:
+        return self.base_dist.icdf((self._validate_probability(value) + 1) / 2)
+
+    def entropy(self) -> Tensor:
+        return self.base_dist.entropy() - math.log(2)
