@@ -4,10 +4,14 @@ A VAE's reparameterisation (``Normal(mu, sigma).rsample()``, differentiable in m
 ``kl_divergence(q, p)``), REINFORCE (``Categorical(logits=...)``, ``.sample()``, ``.log_prob(a)``
 differentiable in the logits, ``.entropy()``), Bernoulli decoders. Files by knowledge: ``distribution.py`` (the
 base: shapes, sampling, validation), ``constraints.py``, ``continuous.py`` (Normal, Uniform, Exponential,
-Laplace), ``gamma.py`` (Gamma, Beta), ``discrete.py`` (Bernoulli, Categorical, OneHotCategorical),
-``multivariate.py`` (MultivariateNormal, Independent), ``kl.py`` (``kl_divergence``, ``register_kl``). torch's
-one-module-per-distribution paths name the same classes: ``ag.distributions.normal.Normal``, ``from
-autograd_core.distributions.categorical import Categorical``.
+Laplace), ``location_scale.py`` (LogNormal, HalfNormal, Cauchy, HalfCauchy, Gumbel), ``gamma.py`` (Gamma, Chi2, Beta,
+Dirichlet, StudentT), ``discrete.py`` (Bernoulli, Categorical, OneHotCategorical), ``counts.py`` (Poisson,
+Binomial, Geometric, NegativeBinomial, Multinomial), ``multivariate.py`` (MultivariateNormal, Independent),
+``transforms.py`` (ExpTransform, AffineTransform, SigmoidTransform) and ``transformed.py``
+(TransformedDistribution), ``mixture.py`` (MixtureSameFamily), ``relaxed.py`` (RelaxedBernoulli,
+RelaxedOneHotCategorical), ``kl.py`` (``kl_divergence``, ``register_kl``). torch's one-module-per-distribution
+paths name the same classes:
+``ag.distributions.normal.Normal``, ``from autograd_core.distributions.categorical import Categorical``.
 
 >>> import autograd_core as ag
 >>> logits = ag.zeros(2, requires_grad=True)
@@ -19,28 +23,63 @@ autograd_core.distributions.categorical import Categorical``.
 
 import sys
 
-from . import constraints, continuous, discrete, gamma, multivariate
+from . import (
+    constraints,
+    continuous,
+    counts,
+    discrete,
+    gamma,
+    location_scale,
+    mixture,
+    multivariate,
+    relaxed,
+    transformed,
+    transforms,
+)
 from .continuous import Exponential, Laplace, Normal, Uniform
+from .counts import Binomial, Geometric, Multinomial, NegativeBinomial, Poisson
 from .discrete import Bernoulli, Categorical, OneHotCategorical
 from .distribution import Distribution
-from .gamma import Beta, Gamma
+from .gamma import Beta, Chi2, Dirichlet, Gamma, StudentT
 from .kl import kl_divergence, register_kl
+from .location_scale import Cauchy, Gumbel, HalfCauchy, HalfNormal, LogNormal
+from .mixture import MixtureSameFamily
 from .multivariate import Independent, MultivariateNormal
+from .relaxed import RelaxedBernoulli, RelaxedOneHotCategorical
+from .transformed import TransformedDistribution
 
 __all__ = [
     "Bernoulli",
     "Beta",
+    "Binomial",
     "Categorical",
+    "Cauchy",
+    "Chi2",
+    "Dirichlet",
     "Distribution",
     "Exponential",
     "Gamma",
+    "Geometric",
+    "Gumbel",
+    "HalfCauchy",
+    "HalfNormal",
     "Independent",
     "Laplace",
+    "LogNormal",
+    "MixtureSameFamily",
+    "Multinomial",
     "MultivariateNormal",
+    "NegativeBinomial",
     "Normal",
     "OneHotCategorical",
+    "Poisson",
+    "RelaxedBernoulli",
+    "RelaxedOneHotCategorical",
+    "StudentT",
+    "TransformedDistribution",
     "Uniform",
     "constraints",
+    "transforms",
     "kl_divergence",
     "register_kl",
 ]
@@ -56,8 +95,25 @@ TORCH_MODULES = {
     "categorical": discrete,
     "one_hot_categorical": discrete,
     "beta": gamma,
+    "chi2": gamma,
+    "studentT": gamma,
+    "dirichlet": gamma,
+    "transformed_distribution": transformed,
+    "mixture_same_family": mixture,
+    "relaxed_bernoulli": relaxed,
+    "relaxed_categorical": relaxed,
     "multivariate_normal": multivariate,
     "independent": multivariate,
+    "log_normal": location_scale,
+    "half_normal": location_scale,
+    "cauchy": location_scale,
+    "gumbel": location_scale,
+    "half_cauchy": location_scale,
+    "poisson": counts,
+    "binomial": counts,
+    "geometric": counts,
+    "negative_binomial": counts,
+    "multinomial": counts,
 }
 for _name, _module in TORCH_MODULES.items():
     globals()[_name] = _module

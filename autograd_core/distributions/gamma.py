@@ -1,5 +1,5 @@
-"""``Gamma`` and ``Beta``: their densities and entropies use lgamma and digamma (``ag.special``), so
-``log_prob``, ``entropy`` and their KL divergences differentiate in the parameters.
+"""``Gamma``, ``Chi2``, ``Beta``, ``Dirichlet`` and ``StudentT``: their densities and entropies use lgamma and
+digamma (``ag.special``), so ``log_prob``, ``entropy`` and their KL divergences differentiate in the parameters.
 
 No ``rsample`` (``has_rsample`` is False): torch reparameterises a gamma draw with an implicit gradient
 (d sample / d concentration from the derivative of the regularised incomplete gamma function), which would be a
@@ -16,18 +16,20 @@ and beta functions, which the engine has not: they raise NotImplementedError.
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar
 
 import numpy as np
 
 from ..functions import where
+from ..functions_torch import log1p
 from ..sampling import Generator
 from ..special import digamma, lgamma, xlog1py, xlogy
 from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution, Shape, broadcast_all
 
-__all__ = ["Beta", "Gamma"]
+__all__ = ["Beta", "Chi2", "Dirichlet", "Gamma", "StudentT"]
 
 
 class Gamma(Distribution):
@@ -132,3 +134,131 @@ class Beta(Distribution):
     def entropy(self) -> Tensor:
         a, b = self.concentration1, self.concentration0
         return self._log_beta() - (a - 1) * digamma(a) - (b - 1) * digamma(b) + (a + b - 2) * digamma(a + b)
+
+
+class Chi2(Gamma):
+    """The chi-squared distribution with ``df`` degrees of freedom, Gamma(df / 2, rate ½), as
+    ``torch.distributions.Chi2``.
+
+    >>> d = Chi2(4.0)
+    >>> d.mean.item(), d.variance.item(), round(d.log_prob(2.0).exp().item(), 6)  # x e^(-x/2) / 4 at 2
+    (4.0, 8.0, 0.18394)
+    """
+
+    arg_constraints: ClassVar[dict[str, constraints.Constraint]] = {"df": constraints.positive}
+
+    def __init__(self, df: Any, validate_args: bool | None = None) -> None:
+        (self.df,) = broadcast_all("Chi2", df=df)
+        super().__init__(self.df * 0.5, self.df * 0 + 0.5, validate_args=validate_args)
+
+
+class StudentT(Distribution):
+    """Student's t with ``df`` degrees of freedom, location ``loc`` and scale ``scale``, as
+    ``torch.distributions.StudentT``: the mean is NaN for df <= 1, the variance infinite for 1 < df <= 2 and
+    NaN for df <= 1. No ``rsample`` here (torch's goes through a Gamma's implicit gradient): draws are numpy's.
+
+    >>> d = StudentT(3.0)
+    >>> round(d.log_prob(0.0).exp().item(), 6), d.variance.item(), d.mean.item()  # 2 / (pi sqrt 3) at 0
+    (0.367553, 3.0, 0.0)
+    """
+
+    arg_constraints: ClassVar[dict[str, constraints.Constraint]] = {
+        "df": constraints.positive,
+        "loc": constraints.real,
+        "scale": constraints.positive,
+    }
+    support = constraints.real
+
+    def __init__(self, df: Any, loc: Any = 0.0, scale: Any = 1.0, validate_args: bool | None = None) -> None:
+        self.df, self.loc, self.scale = broadcast_all("StudentT", df=df, loc=loc, scale=scale)
+        super().__init__(self.df.shape, validate_args=validate_args)
+
+    @property
+    def mean(self) -> Tensor:
+        return where(self.df > 1, self.loc, np.nan)
+
+    @property
+    def mode(self) -> Tensor:
+        return self.loc
+
+    @property
+    def variance(self) -> Tensor:
+        df = self.df
+        finite = self.scale**2 * df / where(df > 2, df - 2, 1.0)  # (the guard keeps the unused branch finite)
+        return where(df > 2, finite, where(df > 1, np.inf, np.nan))
+
+    def sample(self, sample_shape: Shape | list[int] = (), *, generator: Generator | None = None) -> Tensor:
+        shape = self._extended_shape(sample_shape)
+        df, loc, scale = (np.broadcast_to(p.detach().numpy(), shape) for p in (self.df, self.loc, self.scale))
+        return Tensor((loc + scale * self._draw(generator).standard_t(df)).astype(df.dtype))
+
+    def log_prob(self, value: Any) -> Tensor:
+        value = self._validate_sample(value)
+        df, y = self.df, (value - self.loc) / self.scale
+        log_norm = (
+            self.scale.log() + 0.5 * df.log() + 0.5 * math.log(math.pi) + lgamma(0.5 * df) - lgamma(0.5 * (df + 1))
+        )
+        return -0.5 * (df + 1) * log1p(y**2 / df) - log_norm
+
+    def entropy(self) -> Tensor:
+        df = self.df
+        log_beta = lgamma(0.5 * df) + 0.5 * math.log(math.pi) - lgamma(0.5 * (df + 1))  # lgamma(½) = log sqrt(pi)
+        tail = 0.5 * (df + 1) * (digamma(0.5 * (df + 1)) - digamma(0.5 * df))
+        return self.scale.log() + tail + 0.5 * df.log() + log_beta
+
+
+class Dirichlet(Distribution):
+    """The Dirichlet distribution over probability vectors (the last axis of ``concentration``, event_shape
+    ``(K,)``), as ``torch.distributions.Dirichlet``; draws are normalised Gamma draws (numpy's, no ``rsample``).
+
+    >>> d = Dirichlet(ag.Tensor([1.0, 1.0, 1.0]))
+    >>> round(d.log_prob(ag.Tensor([0.2, 0.3, 0.5])).item(), 6), d.mean.round(4).tolist()  # uniform: log 2!
+    (0.693147, [0.3333, 0.3333, 0.3333])
+    """
+
+    arg_constraints: ClassVar[dict[str, constraints.Constraint]] = {"concentration": constraints.positive}
+    support = constraints.simplex
+
+    def __init__(self, concentration: Any, validate_args: bool | None = None) -> None:
+        (self.concentration,) = broadcast_all("Dirichlet", concentration=concentration)
+        if self.concentration.ndim == 0:
+            raise ValueError(
+                "Dirichlet: concentration needs at least one axis (the K categories, last), got a 0-d tensor; "
+                "for K = 2 pass a pair, or use Beta"
+            )
+        shape = self.concentration.shape
+        super().__init__(shape[:-1], shape[-1:], validate_args=validate_args)
+
+    @property
+    def mean(self) -> Tensor:
+        return self.concentration / self.concentration.sum(-1, keepdim=True)
+
+    @property
+    def mode(self) -> Tensor:
+        """(c - 1) / sum(c - 1) for concentrations >= 1; with all below 1 the vertex of the largest, as torch's."""
+        excess = (self.concentration - 1).clamp(min=0)
+        all_below_one = (self.concentration < 1).all(-1, keepdim=True)
+        c = self.concentration.detach().numpy()
+        vertex = Tensor(np.eye(c.shape[-1], dtype=c.dtype)[c.argmax(-1)])
+        return where(all_below_one, vertex, excess / where(all_below_one, 1.0, excess.sum(-1, keepdim=True)))
+
+    @property
+    def variance(self) -> Tensor:
+        total = self.concentration.sum(-1, keepdim=True)
+        return self.concentration * (total - self.concentration) / (total**2 * (total + 1))
+
+    def sample(self, sample_shape: Shape | list[int] = (), *, generator: Generator | None = None) -> Tensor:
+        shape = self._extended_shape(sample_shape)
+        c = np.broadcast_to(self.concentration.detach().numpy(), shape)
+        drawn = np.maximum(self._draw(generator).gamma(c), np.finfo(c.dtype).tiny)  # log_prob(0) would be -inf
+        return Tensor((drawn / drawn.sum(-1, keepdims=True)).astype(c.dtype))
+
+    def log_prob(self, value: Any) -> Tensor:
+        value = self._validate_sample(value)
+        c = self.concentration
+        return xlogy(c - 1, value).sum(-1) + lgamma(c.sum(-1)) - lgamma(c).sum(-1)
+
+    def entropy(self) -> Tensor:
+        c = self.concentration
+        total, k = c.sum(-1), c.shape[-1]
+        return lgamma(c).sum(-1) - lgamma(total) - (k - total) * digamma(total) - ((c - 1) * digamma(c)).sum(-1)

@@ -18,16 +18,21 @@ from typing import Any
 import numpy as np
 
 from ..functions import where
+from ..functions_torch import log1p
 from ..linalg_matrix import solve
 from ..special import digamma, lgamma
 from ..tensor import Tensor
 from .continuous import Exponential, Laplace, Normal, Uniform
+from .counts import Binomial, Geometric, Poisson
 from .discrete import Bernoulli, Categorical, OneHotCategorical, _softplus
 from .distribution import Distribution
-from .gamma import Beta, Gamma
+from .gamma import Beta, Dirichlet, Gamma
+from .location_scale import Cauchy, Gumbel, HalfNormal, LogNormal
 from .multivariate import Independent, MultivariateNormal
 
 __all__ = ["kl_divergence", "register_kl"]
+
+_EULER_GAMMA = 0.57721566490153286061
 
 KLFunction = Callable[[Any, Any], Tensor]
 _KL_REGISTRY: dict[tuple[type, type], KLFunction] = {}
@@ -172,3 +177,58 @@ def _kl_independent_independent(p: Independent, q: Independent) -> Tensor:
             f"{p.reinterpreted_batch_ndims} and {q.reinterpreted_batch_ndims})"
         )
     return p._sum_rightmost(kl_divergence(p.base_dist, q.base_dist))
+
+
+@register_kl(LogNormal, LogNormal)
+def _kl_lognormal_lognormal(p: LogNormal, q: LogNormal) -> Tensor:
+    return _kl_normal_normal(p.base_dist, q.base_dist)  # KL is invariant under the shared bijection exp
+
+
+@register_kl(HalfNormal, HalfNormal)
+def _kl_halfnormal_halfnormal(p: HalfNormal, q: HalfNormal) -> Tensor:
+    return _kl_normal_normal(p.base_dist, q.base_dist)  # both fold the same way: the log-ratio is unchanged
+
+
+@register_kl(Cauchy, Cauchy)
+def _kl_cauchy_cauchy(p: Cauchy, q: Cauchy) -> Tensor:
+    t1 = ((p.scale + q.scale) ** 2 + (p.loc - q.loc) ** 2).log()
+    return t1 - (4 * p.scale * q.scale).log()
+
+
+@register_kl(Gumbel, Gumbel)
+def _kl_gumbel_gumbel(p: Gumbel, q: Gumbel) -> Tensor:
+    ct1, ct2, ct3 = p.scale / q.scale, q.loc / q.scale, p.loc / q.scale
+    t1 = -ct1.log() - ct2 + ct3
+    t3 = (ct2 + lgamma(1 + ct1) - ct3).exp()
+    return t1 + ct1 * _EULER_GAMMA + t3 - (1 + _EULER_GAMMA)
+
+
+@register_kl(Poisson, Poisson)
+def _kl_poisson_poisson(p: Poisson, q: Poisson) -> Tensor:
+    return p.rate * (p.rate.log() - q.rate.log()) - (p.rate - q.rate)
+
+
+@register_kl(Geometric, Geometric)
+def _kl_geometric_geometric(p: Geometric, q: Geometric) -> Tensor:
+    return -p.entropy() - log1p(-q.probs) / p.probs - q.logits
+
+
+@register_kl(Binomial, Binomial)
+def _kl_binomial_binomial(p: Binomial, q: Binomial) -> Tensor:
+    n_p, n_q = p.total_count.detach().numpy(), q.total_count.detach().numpy()
+    if (n_p < n_q).any():
+        raise NotImplementedError(
+            f"kl_divergence: KL(Binomial ‖ Binomial) with p's total_count below q's ({n_p.tolist()} < "
+            f"{n_q.tolist()}) has no closed form"
+        )
+    kl = p.total_count * (p.probs * (p.logits - q.logits) + log1p(-p.probs) - log1p(-q.probs))
+    return where(Tensor(n_p > n_q), np.inf, kl)  # p's larger counts have no mass under q
+
+
+@register_kl(Dirichlet, Dirichlet)
+def _kl_dirichlet_dirichlet(p: Dirichlet, q: Dirichlet) -> Tensor:
+    total_p, total_q = p.concentration.sum(-1), q.concentration.sum(-1)
+    t1 = lgamma(total_p) - lgamma(total_q)
+    t2 = (lgamma(p.concentration) - lgamma(q.concentration)).sum(-1)
+    t4 = digamma(p.concentration) - digamma(total_p).unsqueeze(-1)
+    return t1 - t2 + ((p.concentration - q.concentration) * t4).sum(-1)
