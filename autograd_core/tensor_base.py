@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -90,6 +90,20 @@ class TensorBase:
         (6, (2, 3), 3)
         """
         return Size(self._data.shape)
+
+    def _write_fitting(self, method: str, compute: Callable[[Tensor], Tensor]) -> Tensor:
+        """An in-place form's one writer (``sin_``, ``eq_``, ...): ``compute``'s value written into this tensor, once
+        the refusals of ``add_`` pass and the value's dtype fits this one (float into int would truncate: PyTorch
+        refuses it too)."""
+        t: Any = self._in_place(method)  # type: ignore[attr-defined]  # (TensorInPlace's, the refusals first)
+        value = np.asarray(compute(t)._data)
+        if not np.can_cast(value.dtype, t.dtype, casting="same_kind"):
+            raise TypeError(
+                f"{method}: the result is {value.dtype}, which this {t.dtype} tensor cannot hold; cast first "
+                f"(x = x.to({str(value.dtype)!r})) or write the out-of-place form (y = x.{method[:-1]}(...))"
+            )
+        t[...] = value
+        return cast("Tensor", t)
 
     @property
     def dtype(self) -> np.dtype[Any]:

@@ -15,9 +15,7 @@ outside ``no_grad``, a tensor a recorded op still needs) and, as PyTorch, a floa
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, cast
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 import autograd_core.tensor as _tensor  # still loading when this one is imported: read at call time
 
@@ -111,176 +109,165 @@ class TensorElementary(TensorBase):
         return corrcoef(self)
 
     # ------------------------------------------------------------------- in place: the method's value, written
-    def _write_value(self, method: str, compute: Callable[[Tensor], Tensor]) -> Tensor:
-        t = cast("Tensor", self)._in_place(method)  # the refusal first, then the value
-        value = np.asarray(compute(t)._data)
-        if not np.can_cast(value.dtype, t.dtype, "same_kind"):
-            raise TypeError(
-                f"{method}(): the result is {value.dtype} but the tensor is {t.dtype}, which cannot hold it; "
-                f"write t = t.{method[:-1]}(...) for a new tensor, or convert first (t = t.double())"
-            )
-        t[...] = value
-        return t
-
     def tan_(self) -> Tensor:
         """``tan`` in place."""
-        return self._write_value("tan_", lambda t: t.tan())
+        return self._write_fitting("tan_", lambda t: t.tan())
 
     def sinh_(self) -> Tensor:
         """``sinh`` in place."""
-        return self._write_value("sinh_", lambda t: t.sinh())
+        return self._write_fitting("sinh_", lambda t: t.sinh())
 
     def cosh_(self) -> Tensor:
         """``cosh`` in place."""
-        return self._write_value("cosh_", lambda t: t.cosh())
+        return self._write_fitting("cosh_", lambda t: t.cosh())
 
     def arcsin_(self) -> Tensor:
         """``arcsin`` in place."""
-        return self._write_value("arcsin_", lambda t: t.arcsin())
+        return self._write_fitting("arcsin_", lambda t: t.arcsin())
 
     def arccos_(self) -> Tensor:
         """``arccos`` in place."""
-        return self._write_value("arccos_", lambda t: t.arccos())
+        return self._write_fitting("arccos_", lambda t: t.arccos())
 
     def arctan_(self) -> Tensor:
         """``arctan`` in place."""
-        return self._write_value("arctan_", lambda t: t.arctan())
+        return self._write_fitting("arctan_", lambda t: t.arctan())
 
     def arcsinh_(self) -> Tensor:
         """``arcsinh`` in place."""
-        return self._write_value("arcsinh_", lambda t: t.arcsinh())
+        return self._write_fitting("arcsinh_", lambda t: t.arcsinh())
 
     def arccosh_(self) -> Tensor:
         """``arccosh`` in place."""
-        return self._write_value("arccosh_", lambda t: t.arccosh())
+        return self._write_fitting("arccosh_", lambda t: t.arccosh())
 
     def arctanh_(self) -> Tensor:
         """``arctanh`` in place."""
-        return self._write_value("arctanh_", lambda t: t.arctanh())
+        return self._write_fitting("arctanh_", lambda t: t.arctanh())
 
     def exp2_(self) -> Tensor:
         """``exp2`` in place."""
-        return self._write_value("exp2_", lambda t: t.exp2())
+        return self._write_fitting("exp2_", lambda t: t.exp2())
 
     def cbrt_(self) -> Tensor:
         """``cbrt`` in place."""
-        return self._write_value("cbrt_", lambda t: t.cbrt())
+        return self._write_fitting("cbrt_", lambda t: t.cbrt())
 
     def i0_(self) -> Tensor:
         """``i0`` in place."""
-        return self._write_value("i0_", lambda t: t.i0())
+        return self._write_fitting("i0_", lambda t: t.i0())
 
     def deg2rad_(self) -> Tensor:
         """``deg2rad`` in place."""
-        return self._write_value("deg2rad_", lambda t: t.deg2rad())
+        return self._write_fitting("deg2rad_", lambda t: t.deg2rad())
 
     def rad2deg_(self) -> Tensor:
         """``rad2deg`` in place."""
-        return self._write_value("rad2deg_", lambda t: t.rad2deg())
+        return self._write_fitting("rad2deg_", lambda t: t.rad2deg())
 
     def sin_(self) -> Tensor:
         """``sin`` in place."""
-        return self._write_value("sin_", lambda t: t.sin())
+        return self._write_fitting("sin_", lambda t: t.sin())
 
     def cos_(self) -> Tensor:
         """``cos`` in place."""
-        return self._write_value("cos_", lambda t: t.cos())
+        return self._write_fitting("cos_", lambda t: t.cos())
 
     def log1p_(self) -> Tensor:
         """``log1p`` in place."""
-        return self._write_value("log1p_", lambda t: t.log1p())
+        return self._write_fitting("log1p_", lambda t: t.log1p())
 
     def expm1_(self) -> Tensor:
         """``expm1`` in place."""
-        return self._write_value("expm1_", lambda t: t.expm1())
+        return self._write_fitting("expm1_", lambda t: t.expm1())
 
     def log2_(self) -> Tensor:
         """``log2`` in place."""
-        return self._write_value("log2_", lambda t: t.log2())
+        return self._write_fitting("log2_", lambda t: t.log2())
 
     def log10_(self) -> Tensor:
         """``log10`` in place."""
-        return self._write_value("log10_", lambda t: t.log10())
+        return self._write_fitting("log10_", lambda t: t.log10())
 
     def erf_(self) -> Tensor:
         """``erf`` in place."""
-        return self._write_value("erf_", lambda t: t.erf())
+        return self._write_fitting("erf_", lambda t: t.erf())
 
     def erfc_(self) -> Tensor:
         """``erfc`` in place."""
-        return self._write_value("erfc_", lambda t: t.erfc())
+        return self._write_fitting("erfc_", lambda t: t.erfc())
 
     def erfinv_(self) -> Tensor:
         """``erfinv`` in place."""
-        return self._write_value("erfinv_", lambda t: t.erfinv())
+        return self._write_fitting("erfinv_", lambda t: t.erfinv())
 
     def lgamma_(self) -> Tensor:
         """``lgamma`` in place."""
-        return self._write_value("lgamma_", lambda t: t.lgamma())
+        return self._write_fitting("lgamma_", lambda t: t.lgamma())
 
     def digamma_(self) -> Tensor:
         """``digamma`` in place."""
-        return self._write_value("digamma_", lambda t: t.digamma())
+        return self._write_fitting("digamma_", lambda t: t.digamma())
 
     def rsqrt_(self) -> Tensor:
         """``rsqrt`` in place."""
-        return self._write_value("rsqrt_", lambda t: t.rsqrt())
+        return self._write_fitting("rsqrt_", lambda t: t.rsqrt())
 
     def square_(self) -> Tensor:
         """``square`` in place."""
-        return self._write_value("square_", lambda t: t.square())
+        return self._write_fitting("square_", lambda t: t.square())
 
     def sinc_(self) -> Tensor:
         """``sinc`` in place."""
-        return self._write_value("sinc_", lambda t: t.sinc())
+        return self._write_fitting("sinc_", lambda t: t.sinc())
 
     def frac_(self) -> Tensor:
         """``frac`` in place."""
-        return self._write_value("frac_", lambda t: t.frac())
+        return self._write_fitting("frac_", lambda t: t.frac())
 
     def trunc_(self) -> Tensor:
         """``trunc`` in place."""
-        return self._write_value("trunc_", lambda t: t.trunc())
+        return self._write_fitting("trunc_", lambda t: t.trunc())
 
     def ldexp_(self, other: TensorLike) -> Tensor:
         """``ldexp`` in place."""
-        return self._write_value("ldexp_", lambda t: t.ldexp(other))
+        return self._write_fitting("ldexp_", lambda t: t.ldexp(other))
 
     def copysign_(self, other: TensorLike) -> Tensor:
         """``copysign`` in place."""
-        return self._write_value("copysign_", lambda t: t.copysign(other))
+        return self._write_fitting("copysign_", lambda t: t.copysign(other))
 
     def heaviside_(self, values: TensorLike) -> Tensor:
         """``heaviside`` in place."""
-        return self._write_value("heaviside_", lambda t: t.heaviside(values))
+        return self._write_fitting("heaviside_", lambda t: t.heaviside(values))
 
     def xlogy_(self, other: TensorLike) -> Tensor:
         """``xlogy`` in place."""
-        return self._write_value("xlogy_", lambda t: t.xlogy(other))
+        return self._write_fitting("xlogy_", lambda t: t.xlogy(other))
 
     def hypot_(self, other: TensorLike) -> Tensor:
         """``hypot`` in place."""
-        return self._write_value("hypot_", lambda t: t.hypot(other))
+        return self._write_fitting("hypot_", lambda t: t.hypot(other))
 
     def atan2_(self, other: TensorLike) -> Tensor:
         """``atan2`` in place."""
-        return self._write_value("atan2_", lambda t: t.atan2(other))
+        return self._write_fitting("atan2_", lambda t: t.atan2(other))
 
     def mvlgamma_(self, p: int) -> Tensor:
         """``mvlgamma`` in place."""
-        return self._write_value("mvlgamma_", lambda t: t.mvlgamma(p))
+        return self._write_fitting("mvlgamma_", lambda t: t.mvlgamma(p))
 
     def polygamma_(self, n: int) -> Tensor:
         """``polygamma`` in place."""
-        return self._write_value("polygamma_", lambda t: t.polygamma(n))
+        return self._write_fitting("polygamma_", lambda t: t.polygamma(n))
 
     def logit_(self, eps: float | None = None) -> Tensor:
         """``logit`` in place."""
-        return self._write_value("logit_", lambda t: t.logit(eps))
+        return self._write_fitting("logit_", lambda t: t.logit(eps))
 
     def nan_to_num_(self, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:
         """``nan_to_num`` in place."""
-        return self._write_value("nan_to_num_", lambda t: t.nan_to_num(nan, posinf, neginf))
+        return self._write_fitting("nan_to_num_", lambda t: t.nan_to_num(nan, posinf, neginf))
 
     asin_, acos_, atan_, asinh_, acosh_, atanh_ = arcsin_, arccos_, arctan_, arcsinh_, arccosh_, arctanh_
     arctan2_, fix_ = atan2_, trunc_  # PyTorch's other names

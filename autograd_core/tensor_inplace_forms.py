@@ -53,19 +53,6 @@ def _integers(op: str, *operands: TensorLike) -> list[np.ndarray]:
 class TensorInPlaceForms(TensorBase):
     """Comparison aliases, integer arithmetic and the missing in-place forms (see the module docstring)."""
 
-    def _write_fitting(self, method: str, compute: Callable[[Tensor], Tensor]) -> Tensor:
-        """``compute``'s value written into this tensor, once the refusals of ``add_`` pass and the value's dtype
-        fits this one (float into int would truncate: PyTorch refuses it too)."""
-        t = cast("Any", self)._in_place(method)
-        value = np.asarray(compute(t)._data)
-        if not np.can_cast(value.dtype, t.dtype, casting="same_kind"):
-            raise TypeError(
-                f"{method}: the result is {value.dtype}, which this {t.dtype} tensor cannot hold; cast first "
-                f"(x = x.to({str(value.dtype)!r})) or write the out-of-place form (y = x.{method[:-1]}(...))"
-            )
-        t[...] = value
-        return cast("Tensor", t)
-
     # ------------------------------------------------------------------------------- comparison aliases
     def greater(self, other: TensorLike) -> Tensor:
         """``self > other`` (``gt``), PyTorch's long name."""
