@@ -11,7 +11,7 @@ from __future__ import annotations
 from .conv_layers import Conv3d
 from .conv_transpose import ConvTranspose1d, ConvTranspose3d
 from .dropout_nd import Dropout1d, Dropout3d
-from .lazy import LazyConv3d, LazyConvTranspose1d, LazyConvTranspose3d
+from .lazy import LazyBatchNorm3d, LazyConv3d, LazyConvTranspose1d, LazyConvTranspose3d
 from .pool_adaptive import AdaptiveAvgPool1d, AdaptiveAvgPool3d, AdaptiveMaxPool1d, AdaptiveMaxPool3d
 from .pool_layers import AvgPool3d, LPPool1d, LPPool2d, LPPool3d, MaxPool3d, MaxUnpool1d, MaxUnpool3d
 
@@ -32,6 +32,7 @@ __all__ = [
     "MaxUnpool3d",
     "Dropout1d",
     "Dropout3d",
+    "LazyBatchNorm3d",
     "LazyConv3d",
     "LazyConvTranspose1d",
     "LazyConvTranspose3d",

@@ -24,7 +24,7 @@ from .conv_more import Conv1d
 from .conv_transpose import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .layers import Linear
 from .module import Module, _TreeClock
-from .normalization import BatchNorm1d, BatchNorm2d
+from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from .parameter import Parameter, is_lazy, mark_lazy
 
 __all__ = [
@@ -219,3 +219,14 @@ class LazyBatchNorm2d(LazyLayer):
     """
 
     becomes, axis, sized_by = BatchNorm2d, 1, (("running_mean", 0), ("weight", 0))
+
+
+class LazyBatchNorm3d(LazyLayer):
+    """``nn.BatchNorm3d`` with ``num_features`` read from the first input's axis 1 (volumes, as LazyConv3d's).
+
+    >>> layer = LazyBatchNorm3d()
+    >>> _ = layer(np.ones((2, 3, 2, 2, 2))); layer.weight.shape
+    (3,)
+    """
+
+    becomes, axis, sized_by = BatchNorm3d, 1, (("running_mean", 0), ("weight", 0))

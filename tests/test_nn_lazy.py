@@ -22,6 +22,7 @@ CASES = [
     (nn.LazyConvTranspose2d, (2, 2), {"stride": 2, "seed": 4}, nn.ConvTranspose2d, 3, (1, 3, 4, 4)),
     (nn.LazyBatchNorm1d, (), {"momentum": 0.2}, nn.BatchNorm1d, 3, (8, 3)),
     (nn.LazyBatchNorm2d, (), {"affine": False}, nn.BatchNorm2d, 2, (4, 2, 3, 3)),
+    (nn.LazyBatchNorm3d, (), {"momentum": None}, nn.BatchNorm3d, 3, (2, 3, 2, 3, 2)),
 ]
 
 
