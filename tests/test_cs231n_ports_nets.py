@@ -267,13 +267,13 @@ def test_update_rules_are_nn_optims_steps(rule):
             np.testing.assert_allclose(p.data, w, rtol=1e-14, atol=1e-15)  # one formula, rounded in another order
     state = optimizer.state[0]
     if rule == "sgd_momentum":  # cs231n's velocity is -lr times PyTorch's (and nn's)
-        np.testing.assert_allclose(config["velocity"], -1e-3 * state["velocity"], rtol=1e-12)
+        np.testing.assert_allclose(config["velocity"], -1e-3 * state["momentum_buffer"], rtol=1e-12)
     elif rule == "rmsprop":
-        np.testing.assert_allclose(config["cache"], state["square_mean"], rtol=1e-14)
+        np.testing.assert_allclose(config["cache"], state["square_avg"], rtol=1e-14)
     elif rule == "adam":
         assert config["t"] == state["step"] == 6
-        np.testing.assert_allclose(config["m"], state["mean"], rtol=1e-14)
-        np.testing.assert_allclose(config["v"], state["square_mean"], rtol=1e-14)
+        np.testing.assert_allclose(config["m"], state["exp_avg"], rtol=1e-14)
+        np.testing.assert_allclose(config["v"], state["exp_avg_sq"], rtol=1e-14)
 
 
 def test_the_notebooks_update_checks_with_its_states_loaded_into_nn_optim():
@@ -287,11 +287,11 @@ def test_the_notebooks_update_checks_with_its_states_loaded_into_nn_optim():
     w, dw = lin(-0.4, 0.6), lin(-0.6, 0.4)
     cases = [
         (sgd_momentum, {"learning_rate": 1e-3, "velocity": lin(0.6, 0.9)}, nn.optim.SGD, {"lr": 1e-3, "momentum": 0.9},
-         {"velocity": -lin(0.6, 0.9) / 1e-3}),
+         {"momentum_buffer": -lin(0.6, 0.9) / 1e-3}),
         (rmsprop, {"learning_rate": 1e-2, "cache": lin(0.6, 0.9)}, nn.optim.RMSprop, {"lr": 1e-2, "alpha": 0.99},
-         {"square_mean": lin(0.6, 0.9)}),
+         {"square_avg": lin(0.6, 0.9)}),
         (adam, {"learning_rate": 1e-2, "m": lin(0.6, 0.9), "v": lin(0.7, 0.5), "t": 5}, nn.optim.Adam, {"lr": 1e-2},
-         {"step": 5, "mean": lin(0.6, 0.9), "square_mean": lin(0.7, 0.5)}),
+         {"step": 5, "exp_avg": lin(0.6, 0.9), "exp_avg_sq": lin(0.7, 0.5)}),
     ]  # fmt: skip
     printed_first = {"sgd_momentum": 0.1406, "rmsprop": -0.39223849, "adam": -0.40094747}  # expected_next_w[0, 0]
     for update, config, optimizer_class, hyperparameters, state in cases:

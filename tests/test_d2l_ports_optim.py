@@ -395,6 +395,6 @@ def test_gap_adadelta_defaults_state_and_bad_rho_as_torch():
     np.testing.assert_allclose(w.tolist(), np.array([1.0, -2.0]) - first, rtol=1e-15)
     resumed = nn.optim.Adadelta([torch.tensor([0.0, 0.0], requires_grad=True)])
     resumed.load_state_dict(opt.state_dict())
-    np.testing.assert_array_equal(resumed.state[0]["step_square_mean"], opt.state[0]["step_square_mean"])
+    np.testing.assert_array_equal(resumed.state[0]["acc_delta"], opt.state[0]["acc_delta"])
     with pytest.raises(ValueError, match=r"Adadelta: rho must be >= 0.0 and <= 1.0, got 1.5"):
         nn.optim.Adadelta([w], rho=1.5)

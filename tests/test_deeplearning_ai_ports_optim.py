@@ -86,7 +86,7 @@ def test_momentum_prints_the_notebook_parameters_and_velocity():
     )
     np.testing.assert_allclose(params["b2"].data, [[-0.87809283], [0.04055394], [0.58207317]], atol=5e-9)
     # the notebook's v is (1 - beta) times PyTorch's velocity
-    v_W1 = (1 - beta) * opt.state[0]["velocity"]
+    v_W1 = (1 - beta) * opt.state[0]["momentum_buffer"]
     np.testing.assert_allclose(
         v_W1, [[-0.11006192, 0.11447237, 0.09015907], [0.05024943, 0.09008559, -0.06837279]], atol=5e-9
     )
@@ -130,7 +130,7 @@ def test_adam_at_t_2_prints_the_notebook_parameters():
     opt = nn.optim.Adam(params.values(), lr=0.02, betas=(0.8, 0.888), eps=1e-2)
     for (k, p), state in zip(params.items(), opt.state):  # the test case's zero v, s at t = 2
         p.grad = grads[k]
-        state.update(step=1, mean=np.zeros_like(p.data), square_mean=np.zeros_like(p.data))
+        state.update(step=1, exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
     opt.step()
     np.testing.assert_allclose(
         params["W1"].data, [[1.63942428, -0.6268425, -0.54320974], [-1.08782943, 0.85036983, -2.2865723]], atol=5e-9

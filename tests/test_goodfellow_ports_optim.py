@@ -91,7 +91,7 @@ def test_algorithm_8_2_momentum_is_sgd_with_momentum_its_velocity_minus_eps_time
         loss(theta).backward()
         opt.step()
     np.testing.assert_allclose(theta.data, book, rtol=1e-13, atol=1e-14)
-    np.testing.assert_allclose(-0.05 * opt.state[0]["velocity"], state["v"], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(-0.05 * opt.state[0]["momentum_buffer"], state["v"], rtol=1e-12, atol=1e-15)
 
 
 def test_algorithm_8_3_nesterov_parameters_are_the_books_lookahead_point():
@@ -153,8 +153,8 @@ def test_algorithm_8_7_adam_is_adam():
         loss(theta).backward()
         opt.step()
     np.testing.assert_allclose(theta.data, book, rtol=1e-13, atol=1e-14)
-    np.testing.assert_allclose(opt.state[0]["mean"], state["s"], rtol=1e-13)
-    np.testing.assert_allclose(opt.state[0]["square_mean"], state["r"], rtol=1e-13)
+    np.testing.assert_allclose(opt.state[0]["exp_avg"], state["s"], rtol=1e-13)
+    np.testing.assert_allclose(opt.state[0]["exp_avg_sq"], state["r"], rtol=1e-13)
 
 
 # ---------------------------------------------------------------- 8.6.1 Newton's method

@@ -104,4 +104,4 @@ def test_a_state_saved_before_the_flag_loads_with_the_optimizers_own_decay(name,
     fresh = getattr(optim, name)(nn.MLP([3, 4, 2], seed=1).parameters(), lr=0.5)
     fresh.load_state_dict(old)
     assert fresh.param_groups[0]["decoupled_weight_decay"] is expected and fresh.param_groups[0]["lr"] == 0.01
-    assert np.array_equal(fresh.state[0]["mean"], opt.state[0]["mean"])
+    assert np.array_equal(fresh.state[0]["exp_avg"], opt.state[0]["exp_avg"])

@@ -74,8 +74,8 @@ def test_twenty_steps_equal_to_the_numpy_formula(name, kwargs, packable, monkeyp
     assert bool(getattr(opt, "_packs", None)) == packable  # each path taken
     for p, e, state, m in zip(params, expected, opt.state, v_max):
         np.testing.assert_allclose(p.data, e, rtol=1e-12, atol=1e-14)
-        np.testing.assert_allclose(state["max_square_mean"], m, rtol=1e-12)
-        assert (state["max_square_mean"] > state["square_mean"]).all()  # v shrank: the maximum mattered
+        np.testing.assert_allclose(state["max_exp_avg_sq"], m, rtol=1e-12)
+        assert (state["max_exp_avg_sq"] > state["exp_avg_sq"]).all()  # v shrank: the maximum mattered
     plain, _ = run(lambda ps: getattr(optim, name)(ps, **(kwargs | {"amsgrad": False})), 20)
     assert not np.allclose(plain[0].data, params[0].data, rtol=1e-6)
 
@@ -90,8 +90,8 @@ def test_packed_and_per_parameter_paths_give_the_same_floats(name, kwargs, dtype
     slow, slow_opt = run(make, 12, dtype)
     for p, q, s, t in zip(fast, slow, fast_opt.state, slow_opt.state):
         assert p.data.tobytes() == q.data.tobytes() and p.dtype == dtype
-        assert s["max_square_mean"].tobytes() == t["max_square_mean"].tobytes()
-    assert all(np.shares_memory(s["max_square_mean"], fast_opt._packs[0].maximum) for s in fast_opt.state)
+        assert s["max_exp_avg_sq"].tobytes() == t["max_exp_avg_sq"].tobytes()
+    assert all(np.shares_memory(s["max_exp_avg_sq"], fast_opt._packs[0].maximum) for s in fast_opt.state)
 
 
 @pytest.mark.parametrize("name, kwargs", SETTINGS)
@@ -113,7 +113,7 @@ def test_an_mlp_trains_step_for_step_as_torch(name, kwargs):
         for i, (p, q) in enumerate(zip(model.parameters(), theirs)):
             np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-10, atol=1e-13)
             maximum = torch_opt.state[q]["max_exp_avg_sq"].numpy()
-            np.testing.assert_allclose(opt.state[i]["max_square_mean"], maximum, rtol=1e-10, atol=1e-300)
+            np.testing.assert_allclose(opt.state[i]["max_exp_avg_sq"], maximum, rtol=1e-10, atol=1e-300)
     assert torch_opt.param_groups[0]["amsgrad"] and opt.param_groups[0]["amsgrad"]
 
 
@@ -131,14 +131,14 @@ def test_groups_with_and_without_amsgrad_equal_torch():
     for p, q in zip(params, theirs):
         np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-10, atol=1e-13)
     assert [g["amsgrad"] for g in opt.param_groups] == [True, False]
-    assert "max_square_mean" in opt.state[0] and "max_square_mean" not in opt.state[2]
+    assert "max_exp_avg_sq" in opt.state[0] and "max_exp_avg_sq" not in opt.state[2]
 
 
 def test_default_is_off_and_the_flag_is_a_hyperparameter():
     opt = optim.AdamW(make_params())
     assert opt.param_groups[0]["amsgrad"] is False and opt.defaults["amsgrad"] is False
     run(None, 2, params=opt.params, opt=opt)
-    assert sorted(opt.state[0]) == ["mean", "square_mean", "step"]
+    assert sorted(opt.state[0]) == ["exp_avg", "exp_avg_sq", "step"]
     with pytest.raises(ValueError, match=r"^Adam: amsgrad must be True or False, got 'yes'"):
         optim.Adam(make_params(), amsgrad="yes")
     with pytest.raises(ValueError, match=r"^AdamW: amsgrad must be True or False, got 1"):
@@ -167,7 +167,7 @@ def test_ten_plus_ten_resumed_steps_equal_twenty_with_the_running_maximum(name, 
         nn.utils.load_checkpoint(tmp_path / "run.npz", Holder(resumed), resumed_opt)
     else:
         weights, saved = [p.data.copy() for p in first], first_opt.state_dict()
-        assert saved["param_groups"][0]["amsgrad"] is True and "max_square_mean" in saved["state"][0]
+        assert saved["param_groups"][0]["amsgrad"] is True and "max_exp_avg_sq" in saved["state"][0]
         run(None, 2, start=10, params=first, opt=first_opt)  # the snapshot must not follow later steps
         for p, w in zip(resumed, weights):
             p.data = w
@@ -207,7 +207,7 @@ def test_a_state_saved_before_amsgrad_loads_with_it_off(through_file, tmp_path):
     else:
         fresh.load_state_dict(old)
     assert fresh.param_groups[0]["amsgrad"] is False and fresh.param_groups[0]["lr"] == 0.01
-    assert fresh.state[0]["step"] == 1 and np.array_equal(fresh.state[0]["mean"], opt.state[0]["mean"])
+    assert fresh.state[0]["step"] == 1 and np.array_equal(fresh.state[0]["exp_avg"], opt.state[0]["exp_avg"])
     assert fresh.state_dict()["param_groups"][0]["amsgrad"] is False
 
 
@@ -217,7 +217,7 @@ def test_an_amsgrad_state_without_its_maximum_is_refused_and_changes_nothing():
     saved["param_groups"][0]["amsgrad"] = True  # edited by hand: no running maximum to resume
     target = optim.Adam(make_params(), lr=0.05)
     before = target.state_dict()
-    with pytest.raises(ValueError, match=r"amsgrad=True but its state holds no 'max_square_mean'.*load the state"):
+    with pytest.raises(ValueError, match=r"amsgrad=True but its state holds no 'max_exp_avg_sq'.*load the state"):
         target.load_state_dict(saved)
     assert target.state_dict()["param_groups"] == before["param_groups"] and target.state == [{}, {}, {}]
 
@@ -228,9 +228,9 @@ def test_switching_amsgrad_on_mid_run_starts_the_maximum_there_and_off_keeps_res
         params, opt = run(lambda ps: optim.Adam(ps, lr=0.05), 3)
         opt.param_groups[0]["amsgrad"] = True
         run(None, 1, start=3, params=params, opt=opt)
-        assert all(np.array_equal(s["max_square_mean"], s["square_mean"]) for s in opt.state)  # max(0, v)
+        assert all(np.array_equal(s["max_exp_avg_sq"], s["exp_avg_sq"]) for s in opt.state)  # max(0, v)
         opt.param_groups[0]["amsgrad"] = False
         run(None, 1, start=4, params=params, opt=opt)
         again = optim.Adam(make_params(), lr=0.05)
         again.load_state_dict(opt.state_dict())  # the unused maximum rides along, as in torch
-        assert again.param_groups[0]["amsgrad"] is False and "max_square_mean" in again.state[0]
+        assert again.param_groups[0]["amsgrad"] is False and "max_exp_avg_sq" in again.state[0]

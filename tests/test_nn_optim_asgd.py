@@ -41,7 +41,7 @@ def test_equal_to_torch_asgd_in_float64(setting):
         opt.step()
     torch_state = optimizers[0].state
     for i, q in enumerate(optimizers[0].param_groups[0]["params"]):
-        np.testing.assert_allclose(opt.state[i]["average"], torch_state[q]["ax"].numpy(), rtol=1e-11, atol=1e-14)
+        np.testing.assert_allclose(opt.state[i]["ax"], torch_state[q]["ax"].numpy(), rtol=1e-11, atol=1e-14)
         assert opt.state[i]["eta"] == pytest.approx(torch_state[q]["eta"].item(), rel=1e-15)
         assert opt.state[i]["mu"] == pytest.approx(torch_state[q]["mu"].item(), rel=1e-15)
 
@@ -61,7 +61,7 @@ def test_the_schedule_and_the_average_by_their_closed_forms():
         assert opt.state[0]["eta"] == pytest.approx(eta, rel=1e-15)
         iterates.append(w.data.copy())
         first = min(t0 + 2, t)  # the mean runs from step t0 + 2 (before that: the last iterate)
-        np.testing.assert_allclose(opt.state[0]["average"], np.mean(iterates[first - 1 :], axis=0), rtol=1e-13)
+        np.testing.assert_allclose(opt.state[0]["ax"], np.mean(iterates[first - 1 :], axis=0), rtol=1e-13)
 
 
 def test_resumes_bit_for_bit_from_state_dict_and_a_checkpoint(tmp_path):

@@ -52,10 +52,12 @@ def test_packed_steps_equal_per_parameter_steps_bit_for_bit(make, dtype, monkeyp
     for p, q, s, t in zip(packed_params, plain_params, packed_opt.state, plain_opt.state):
         assert p.data.tobytes() == q.data.tobytes() and p.dtype == dtype
         assert s["step"] == t["step"] == 6
-        assert s["mean"].tobytes() == t["mean"].tobytes() and s["square_mean"].tobytes() == t["square_mean"].tobytes()
+        assert (
+            s["exp_avg"].tobytes() == t["exp_avg"].tobytes() and s["exp_avg_sq"].tobytes() == t["exp_avg_sq"].tobytes()
+        )
     pack = packed_opt._packs[0]
-    assert all(np.shares_memory(s["mean"], pack.mean) for s in packed_opt.state)  # the state is views of the pack
-    saved = packed_opt.state_dict()["state"][0]["mean"]
+    assert all(np.shares_memory(s["exp_avg"], pack.mean) for s in packed_opt.state)  # the state is views of the pack
+    saved = packed_opt.state_dict()["state"][0]["exp_avg"]
     assert not np.shares_memory(saved, pack.mean)  # and state_dict copies them
 
 
@@ -72,14 +74,14 @@ def test_state_loaded_or_replaced_by_hand_and_new_parameter_arrays_are_packed_ag
         if step == 1:
             opt.load_state_dict(opt.state_dict())  # fresh arrays: copied into a new pack
         if step == 2:
-            opt.state[3]["mean"] = opt.state[3]["mean"] * 0.5  # replaced by hand: its values count
+            opt.state[3]["exp_avg"] = opt.state[3]["exp_avg"] * 0.5  # replaced by hand: its values count
         if step == 3:
             params[0].data = params[0].data.copy()  # a new array for a parameter: updated, not the old one
 
     packed_params, packed_opt = run(OPTIMIZERS[2], np.float32, 6, True, monkeypatch, between=meddle)
     plain_params, plain_opt = run(OPTIMIZERS[2], np.float32, 6, False, monkeypatch, between=meddle)
     assert all(p.data.tobytes() == q.data.tobytes() for p, q in zip(packed_params, plain_params))
-    assert all(s["mean"].tobytes() == t["mean"].tobytes() for s, t in zip(packed_opt.state, plain_opt.state))
+    assert all(s["exp_avg"].tobytes() == t["exp_avg"].tobytes() for s, t in zip(packed_opt.state, plain_opt.state))
     assert packed_opt._packs[0].arrays[0] is packed_params[0].data
 
 
@@ -104,8 +106,8 @@ def test_packed_state_keeps_each_parameters_layout():
     opt.step()
     weight, state = model.layers[0].weight, opt.state[0]
     assert weight.data.flags.f_contiguous and not weight.data.flags.c_contiguous
-    assert state["mean"].flags.f_contiguous and state["square_mean"].flags.f_contiguous
-    assert np.array_equal(state["mean"], np.full((4, 6), 1 - 0.9))  # (1 - beta1) * grad
+    assert state["exp_avg"].flags.f_contiguous and state["exp_avg_sq"].flags.f_contiguous
+    assert np.array_equal(state["exp_avg"], np.full((4, 6), 1 - 0.9))  # (1 - beta1) * grad
 
 
 @pytest.mark.parametrize(

@@ -163,12 +163,12 @@ def test_load_state_dict_checks_everything_before_changing_anything(tmp_path):
     opt = optim.Adam(model.parameters(), lr=0.01)
     train_steps(model, opt, 2, 0)
     saved = opt.state_dict()
-    bad = {**saved, "state": {**saved["state"], 3: {**saved["state"][3], "mean": np.ones(7)}}}
+    bad = {**saved, "state": {**saved["state"], 3: {**saved["state"][3], "exp_avg": np.ones(7)}}}
     before = opt.state_dict()
-    with pytest.raises(ValueError, match=r"state 'mean' of parameter 3 has shape \(7,\).*expected .* \(2,\)"):
+    with pytest.raises(ValueError, match=r"state 'exp_avg' of parameter 3 has shape \(7,\).*expected .* \(2,\)"):
         opt.load_state_dict({**bad, "param_groups": [{**saved["param_groups"][0], "lr": 0.5}]})
     assert opt.param_groups[0]["lr"] == 0.01
-    assert np.array_equal(opt.state[3]["mean"], before["state"][3]["mean"])
+    assert np.array_equal(opt.state[3]["exp_avg"], before["state"][3]["exp_avg"])
     with pytest.raises(ValueError, match=r"has hyper-parameters .*another optimizer type"):
         opt.load_state_dict(optim.SGD(model.parameters(), lr=0.1).state_dict())
     with pytest.raises(ValueError, match=r"group 0 holds 2 parameters in the saved state, 4 here"):
@@ -338,14 +338,14 @@ def test_a_subclass_written_against_the_seed_base_class_still_works():
 
 
 def _rename_mean(saved):
-    saved["state"][0]["velocity"] = saved["state"][0].pop("mean")
+    saved["state"][0]["momentum_buffer"] = saved["state"][0].pop("exp_avg")
 
 
 @pytest.mark.parametrize(
     "edit, message",
     [
-        (_rename_mean, r"parameter 0 holds \['square_mean', 'step', 'velocity'\].*another optimizer"),
-        (lambda saved: saved["state"][0].pop("step"), r"parameter 0 holds \['mean', 'square_mean'\]"),
+        (_rename_mean, r"parameter 0 holds \['exp_avg_sq', 'momentum_buffer', 'step'\].*another optimizer"),
+        (lambda saved: saved["state"][0].pop("step"), r"parameter 0 holds \['exp_avg', 'exp_avg_sq'\]"),
         (lambda saved: saved["state"][0].update(step=-1), r"'step' of parameter 0 is -1, not between 0 and .* 1"),
         (lambda saved: saved["state"][0].update(step=7), r"'step' of parameter 0 is 7, not between 0 and .* 1"),
         (lambda saved: saved.update(step_count="x"), r"step_count must be a whole number >= 0, got 'x'"),

@@ -126,14 +126,17 @@ def _edit_checkpoint(path, edit):
 
 
 def _rename_adam_buffers(arrays, meta):  # as if saved by SGD with momentum, under Adam's settings
-    for key in [k for k in arrays if k.endswith("/mean")]:
-        arrays[key.replace("/mean", "/velocity")] = arrays.pop(key)
+    for key in [k for k in arrays if k.endswith("/exp_avg")]:
+        arrays[key.replace("/exp_avg", "/momentum_buffer")] = arrays.pop(key)
 
 
 @pytest.mark.parametrize(
     "edit, message",
     [
-        (_rename_adam_buffers, "holds ['square_mean', 'step', 'velocity'], expected ['mean', 'square_mean', 'step']"),
+        (
+            _rename_adam_buffers,
+            "holds ['exp_avg_sq', 'momentum_buffer', 'step'], expected ['exp_avg', 'exp_avg_sq', 'step']",
+        ),
         (lambda a, meta: meta["optimizer"].update(step_count=-3), "step_count must be a whole number >= 0"),
         (lambda a, meta: meta.update(optimizer=[1]), "its optimizer state is a list"),
         (lambda a, meta: meta["training"].update(epochs_done=99), "epochs, its counter 99"),

@@ -50,7 +50,7 @@ def run(optimizer_kwargs, steps, lambdas=LAMBDAS, w0=None):
         f(w, A, b).backward()
         opt.step()
         iterates.append(np.array(w.data))
-        velocities.append(np.array(opt.state[0].get("velocity", np.zeros(len(lambdas)))))
+        velocities.append(np.array(opt.state[0].get("momentum_buffer", np.zeros(len(lambdas)))))
     return np.array(iterates), np.array(velocities), (A, b, w_star, Q)
 
 

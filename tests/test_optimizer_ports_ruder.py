@@ -137,15 +137,15 @@ def test_section_4_9_amsgrad_s_denominator_never_shrinks_adam_s_does():
     for xb, yb in batches(40):
         adam.zero_grad()
         F.cross_entropy(model(ag.tensor(xb)), yb).backward()
-        square_mean_before = adam.state[2].get("square_mean", np.zeros((10, 16))).copy()
+        square_mean_before = adam.state[2].get("exp_avg_sq", np.zeros((10, 16))).copy()
         adam.step()
-        fell += int(np.sum(adam.state[2]["square_mean"] < square_mean_before))
-        current = adam.state[2]["max_square_mean"].copy()
+        fell += int(np.sum(adam.state[2]["exp_avg_sq"] < square_mean_before))
+        current = adam.state[2]["max_exp_avg_sq"].copy()
         if previous_max is not None:
             assert np.all(current >= previous_max)
         previous_max = current
     assert fell > 100  # Adam's own average falls again and again
-    np.testing.assert_array_equal(previous_max, np.maximum(previous_max, adam.state[2]["square_mean"]))
+    np.testing.assert_array_equal(previous_max, np.maximum(previous_max, adam.state[2]["exp_avg_sq"]))
 
 
 @pytest.mark.parametrize("amsgrad_", [False, True], ids=["adam", "amsgrad"])

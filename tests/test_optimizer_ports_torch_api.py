@@ -119,7 +119,7 @@ def test_resumed_from_state_dict_equals_the_uninterrupted_run_bit_for_bit(name):
     whole, _ = _run(MAKERS[name], 12)
     half, opt = _run(MAKERS[name], 6)
     saved_model, saved_opt = half.state_dict(), opt.state_dict()
-    opt.state[0]["step_size" if name == "Rprop" else "mean"] += 1.0  # the live state, not the snapshot (a copy)
+    opt.state[0]["step_size" if name == "Rprop" else "exp_avg"] += 1.0  # the live state, not the snapshot (a copy)
     fresh = make_model(seed=5)
     fresh.load_state_dict(saved_model)
     resumed_opt = MAKERS[name](fresh.parameters())
@@ -158,12 +158,12 @@ def test_nadam_load_refuses_a_bad_mu_product_and_another_optimizer_s_state_uncha
     adam_state = adam.state_dict()
     adam_state["param_groups"] = opt.state_dict()["param_groups"]  # NAdam's hyper-parameters, Adam's buffers
     with pytest.raises(
-        ValueError, match=r"state of parameter 0 holds \['mean', 'square_mean', 'step'\], not NAdam's 'mu_product'"
+        ValueError, match=r"state of parameter 0 holds \['exp_avg', 'exp_avg_sq', 'step'\], not NAdam's 'mu_product'"
     ):
         target.load_state_dict(adam_state)
     no_mean = opt.state_dict()
-    del no_mean["state"][0]["mean"]
-    with pytest.raises(ValueError, match=r"state of parameter 0 holds \['mu_product', 'square_mean', 'step'\]"):
+    del no_mean["state"][0]["exp_avg"]
+    with pytest.raises(ValueError, match=r"state of parameter 0 holds \['exp_avg_sq', 'mu_product', 'step'\]"):
         target.load_state_dict(no_mean)
     only_product = opt.state_dict()
     only_product["state"][0] = {"mu_product": 0.45}

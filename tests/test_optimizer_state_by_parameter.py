@@ -22,19 +22,19 @@ def _two_steps(optimizer_class, **hyper):
 def test_a_parameter_finds_its_own_state_and_the_position_still_does():
     opt, w, b, frozen = _two_steps(nn.optim.Adam)
     assert opt.state[w] is opt.state[0] and opt.state[b] is opt.state[1] and opt.state[frozen] == {}
-    assert opt.state[w]["step"] == 2 and opt.state[w]["mean"].shape == (2,)
+    assert opt.state[w]["step"] == 2 and opt.state[w]["exp_avg"].shape == (2,)
     # Adam's first moment after two steps of constant gradient 2w (w moved in between): by hand
-    assert np.isfinite(opt.state[b]["square_mean"]).all() and opt.state[b]["mean"] == pytest.approx(0.1 * 3 * 1.9)
+    assert np.isfinite(opt.state[b]["exp_avg_sq"]).all() and opt.state[b]["exp_avg"] == pytest.approx(0.1 * 3 * 1.9)
 
 
 def test_keys_values_items_and_in_are_over_the_states_begun():
     opt, w, b, frozen = _two_steps(nn.optim.SGD, momentum=0.9)
     assert [p is q for p, q in zip(opt.state.keys(), [w, b])] == [True, True] and len(opt.state.keys()) == 2
     assert w in opt.state and frozen not in opt.state and Tensor([1.0, -2.0]) not in opt.state
-    assert [sorted(s) for s in opt.state.values()] == [["velocity"], ["velocity"]]
+    assert [sorted(s) for s in opt.state.values()] == [["momentum_buffer"], ["momentum_buffer"]]
     for _p, state in opt.state.items():  # the common "move the state" loop of torch code
-        state["velocity"] = state["velocity"] * 0
-    assert (opt.state[w]["velocity"] == 0).all()
+        state["momentum_buffer"] = state["momentum_buffer"] * 0
+    assert (opt.state[w]["momentum_buffer"] == 0).all()
 
 
 def test_setting_by_parameter_and_groups_added_later():
@@ -42,7 +42,7 @@ def test_setting_by_parameter_and_groups_added_later():
     head = Tensor([2.0, 3.0], requires_grad=True)
     opt = nn.optim.SGD([w], lr=0.1, momentum=0.5)
     opt.add_param_group({"params": [head], "lr": 0.01})
-    opt.state[head] = {"velocity": np.array([1.0, 1.0])}
+    opt.state[head] = {"momentum_buffer": np.array([1.0, 1.0])}
     head.grad = np.zeros(2)
     opt.step()  # velocity = 0.5 * 1 + 0: the update reads the state set by the parameter
     np.testing.assert_allclose(head.data, [2.0 - 0.005, 3.0 - 0.005])
@@ -59,7 +59,7 @@ def test_the_state_survives_a_state_dict_round_trip_by_parameter():
     opt, w, b, _ = _two_steps(nn.optim.Adam)
     fresh = nn.optim.Adam([w, b, Tensor([3.0], requires_grad=True)], lr=0.1)
     fresh.load_state_dict(opt.state_dict())
-    assert fresh.state[w]["step"] == 2 and np.array_equal(fresh.state[b]["mean"], opt.state[b]["mean"])
+    assert fresh.state[w]["step"] == 2 and np.array_equal(fresh.state[b]["exp_avg"], opt.state[b]["exp_avg"])
 
 
 def test_torchs_adam_state_read_by_parameter_agrees():
@@ -72,5 +72,5 @@ def test_torchs_adam_state_read_by_parameter_agrees():
         topt.zero_grad()
         ((tw**2).sum() + (tb * 3.0).sum()).backward()
         topt.step()
-    np.testing.assert_allclose(opt.state[w]["mean"], topt.state[tw]["exp_avg"].numpy(), rtol=1e-12)
-    np.testing.assert_allclose(opt.state[w]["square_mean"], topt.state[tw]["exp_avg_sq"].numpy(), rtol=1e-12)
+    np.testing.assert_allclose(opt.state[w]["exp_avg"], topt.state[tw]["exp_avg"].numpy(), rtol=1e-12)
+    np.testing.assert_allclose(opt.state[w]["exp_avg_sq"], topt.state[tw]["exp_avg_sq"].numpy(), rtol=1e-12)

@@ -170,8 +170,8 @@ def test_6_4_the_notebook_s_momentum_is_sgd_with_lr_scaled_by_one_minus_beta():
         gabor_loss(p, x[rows], y[rows]).backward()
         opt.step()
         np.testing.assert_allclose(p.data, phi, rtol=1e-12, atol=1e-12)
-    assert not np.allclose(opt.state[0]["velocity"], 0)  # the buffer is real, and carried step to step
-    np.testing.assert_allclose(opt.state[0]["velocity"] * (1 - beta), m, rtol=1e-12, atol=1e-14)
+    assert not np.allclose(opt.state[0]["momentum_buffer"], 0)  # the buffer is real, and carried step to step
+    np.testing.assert_allclose(opt.state[0]["momentum_buffer"] * (1 - beta), m, rtol=1e-12, atol=1e-14)
 
 
 def test_6_4_dampening_beta_is_not_the_notebook_s_momentum_at_the_first_step():

@@ -27,10 +27,11 @@ class Adadelta(Optimizer):
     >>> w   # the first step is sqrt(eps / (0.1 g**2)) * g: ~0.003 whatever g's size
     Tensor([ 0.9968, -1.9968], requires_grad=True)
     >>> sorted(opt.state[0])
-    ['square_mean', 'step_square_mean']
+    ['acc_delta', 'square_avg']
     """
 
-    state_names = ("square_mean", "step_square_mean")
+    state_names = ("square_avg", "acc_delta")
+    renamed_state: ClassVar[dict[str, str]] = {"square_mean": "square_avg", "step_square_mean": "acc_delta"}
     whole_state = True
 
     hyperparameters: ClassVar[dict[str, Check]] = {
@@ -58,8 +59,8 @@ class Adadelta(Optimizer):
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * p.data
         if not state:
-            state.update(square_mean=np.zeros_like(p.data), step_square_mean=np.zeros_like(p.data))
-        square_mean, step_square_mean = state["square_mean"], state["step_square_mean"]
+            state.update(square_avg=np.zeros_like(p.data), acc_delta=np.zeros_like(p.data))
+        square_mean, step_square_mean = state["square_avg"], state["acc_delta"]
         # d2l's order of operations (rho s + (1-rho) g**2, the ratio of square roots times g, (1-rho) step
         # step), so the book's from-scratch adadelta is this update bit for bit (tests/test_d2l_ports_optim.py)
         square_mean *= rho

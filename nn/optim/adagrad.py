@@ -24,7 +24,8 @@ class AdaGrad(Optimizer):
     Tensor([ 0.9, -1.9], requires_grad=True)
     """
 
-    state_names = ("sum_of_squares", "step")
+    state_names = ("sum", "step")
+    renamed_state: ClassVar[dict[str, str]] = {"sum_of_squares": "sum"}
 
     hyperparameters: ClassVar[dict[str, Check]] = {
         "lr": _number,
@@ -59,9 +60,9 @@ class AdaGrad(Optimizer):
         lr = group["lr"] / (1 + (step - 1) * group["lr_decay"])  # lr itself while lr_decay is 0
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * p.data
-        squares = state.get("sum_of_squares")
+        squares = state.get("sum")
         if squares is None:
-            squares = state["sum_of_squares"] = np.full_like(p.data, group["initial_accumulator_value"])
+            squares = state["sum"] = np.full_like(p.data, group["initial_accumulator_value"])
         squares += grad * grad
         p.data -= lr * grad / (np.sqrt(squares) + group["eps"])
 

@@ -22,12 +22,12 @@ from .optimizer import Check, Optimizer, ParamGroup, Params, _betas, _flag, _num
 def _moments(grad: np.ndarray, state: dict[str, Any], p: Tensor, beta1: float, beta2: float) -> int:
     """Adam's running means of g and g**2 (m = b1 m + (1-b1) g, v = b2 v + (1-b2) g**2), and the step number t."""
     if "step" not in state:
-        state.update(step=0, mean=np.zeros_like(p.data), square_mean=np.zeros_like(p.data))
+        state.update(step=0, exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
     state["step"] += 1
-    state["mean"] *= beta1
-    state["mean"] += (1 - beta1) * grad
-    state["square_mean"] *= beta2
-    state["square_mean"] += (1 - beta2) * (grad * grad)
+    state["exp_avg"] *= beta1
+    state["exp_avg"] += (1 - beta1) * grad
+    state["exp_avg_sq"] *= beta2
+    state["exp_avg_sq"] += (1 - beta2) * (grad * grad)
     return int(state["step"])
 
 
@@ -42,10 +42,11 @@ class Adamax(Optimizer):
     >>> w   # the first step is lr * g / |g|
     Tensor([ 0.9, -1.9], requires_grad=True)
     >>> sorted(opt.state[0])
-    ['infinity_norm', 'mean', 'step']
+    ['exp_avg', 'exp_inf', 'step']
     """
 
-    state_names = ("mean", "infinity_norm", "step")
+    state_names = ("exp_avg", "exp_inf", "step")
+    renamed_state: ClassVar[dict[str, str]] = {"mean": "exp_avg", "infinity_norm": "exp_inf"}
     whole_state = True
 
     hyperparameters: ClassVar[dict[str, Check]] = {
@@ -72,9 +73,9 @@ class Adamax(Optimizer):
         beta1, beta2 = group["betas"]
         grad = weight_decayed(grad, p, group)
         if "step" not in state:
-            state.update(step=0, mean=np.zeros_like(p.data), infinity_norm=np.zeros_like(p.data))
+            state.update(step=0, exp_avg=np.zeros_like(p.data), exp_inf=np.zeros_like(p.data))
         state["step"] += 1
-        mean, infinity_norm = state["mean"], state["infinity_norm"]
+        mean, infinity_norm = state["exp_avg"], state["exp_inf"]
         mean *= beta1
         mean += (1 - beta1) * grad
         infinity_norm *= beta2
@@ -96,10 +97,11 @@ class NAdam(Optimizer):
     >>> w
     Tensor([ 0.9, -1.9], requires_grad=True)
     >>> sorted(opt.state[0]), round(opt.state[0]["mu_product"], 6)   # mu_1 = 0.9 (1 - 0.5 * 0.96**0.004)
-    (['mean', 'mu_product', 'square_mean', 'step'], 0.450073)
+    (['exp_avg', 'exp_avg_sq', 'mu_product', 'step'], 0.450073)
     """
 
-    state_names = ("mean", "square_mean", "step", "mu_product")
+    state_names = ("exp_avg", "exp_avg_sq", "step", "mu_product")
+    renamed_state: ClassVar[dict[str, str]] = {"mean": "exp_avg", "square_mean": "exp_avg_sq"}
     whole_state = True
 
     hyperparameters: ClassVar[dict[str, Check]] = {
@@ -179,9 +181,9 @@ class NAdam(Optimizer):
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
         state["mu_product"] *= mu
         product = state["mu_product"]
-        denominator = np.sqrt(state["square_mean"] / (1 - beta2**t)) + group["eps"]
+        denominator = np.sqrt(state["exp_avg_sq"] / (1 - beta2**t)) + group["eps"]
         p.data -= lr * (1.0 - mu) / (1.0 - product) * (grad / denominator)
-        p.data -= lr * mu_next / (1.0 - product * mu_next) * (state["mean"] / denominator)
+        p.data -= lr * mu_next / (1.0 - product * mu_next) * (state["exp_avg"] / denominator)
 
 
 class RAdam(Optimizer):
@@ -198,7 +200,8 @@ class RAdam(Optimizer):
     Tensor([ 0.8, -1.6], requires_grad=True)
     """
 
-    state_names = ("mean", "square_mean", "step")
+    state_names = ("exp_avg", "exp_avg_sq", "step")
+    renamed_state: ClassVar[dict[str, str]] = {"mean": "exp_avg", "square_mean": "exp_avg_sq"}
     whole_state = True
 
     hyperparameters: ClassVar[dict[str, Check]] = {
@@ -237,12 +240,12 @@ class RAdam(Optimizer):
         beta1, beta2 = group["betas"]
         grad = weight_decayed(grad, p, group)
         t = _moments(grad, state, p, beta1, beta2)
-        corrected_mean = state["mean"] / (1 - beta1**t)
+        corrected_mean = state["exp_avg"] / (1 - beta1**t)
         rho_inf = 2 / (1 - beta2) - 1
         rho_t = rho_inf - 2 * t * beta2**t / (1 - beta2**t)
         if rho_t > 5.0:
             rectification = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
-            adaptive = math.sqrt(1 - beta2**t) / (np.sqrt(state["square_mean"]) + group["eps"])
+            adaptive = math.sqrt(1 - beta2**t) / (np.sqrt(state["exp_avg_sq"]) + group["eps"])
             p.data -= corrected_mean * group["lr"] * adaptive * rectification
         else:
             p.data -= corrected_mean * group["lr"]
@@ -280,7 +283,8 @@ class Rprop(Optimizer):
     (Tensor([ 0.636, -1.636], requires_grad=True), array([0.144, 0.144]))
     """
 
-    state_names = ("previous_grad", "step_size", "step")
+    state_names = ("prev", "step_size", "step")
+    renamed_state: ClassVar[dict[str, str]] = {"previous_grad": "prev"}
     whole_state = True
 
     hyperparameters: ClassVar[dict[str, Check]] = {
@@ -304,13 +308,13 @@ class Rprop(Optimizer):
     def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup) -> None:
         etaminus, etaplus = group["etas"]
         if "step" not in state:  # the step size starts at the group's lr when the parameter first steps
-            state.update(step=0, previous_grad=np.zeros_like(p.data), step_size=np.full_like(p.data, group["lr"]))
+            state.update(step=0, prev=np.zeros_like(p.data), step_size=np.full_like(p.data, group["lr"]))
         state["step"] += 1
-        agreement = np.sign(grad * state["previous_grad"])
+        agreement = np.sign(grad * state["prev"])
         factor = np.where(agreement > 0, etaplus, np.where(agreement < 0, etaminus, 1.0)).astype(p.dtype)
         step_size = state["step_size"]
         step_size *= factor
         np.clip(step_size, *group["step_sizes"], out=step_size)
         grad = np.where(agreement < 0, 0.0, grad).astype(p.dtype)  # a flipped sign: no step, and "unchanged" next
         p.data -= np.sign(grad) * step_size
-        state["previous_grad"][...] = grad
+        state["prev"][...] = grad

@@ -45,7 +45,8 @@ class SGD(Optimizer):
     Tensor([ 0.62, -1.24], requires_grad=True)
     """
 
-    state_names = ("velocity",)
+    state_names = ("momentum_buffer",)
+    renamed_state: ClassVar[dict[str, str]] = {"velocity": "momentum_buffer"}
 
     hyperparameters: ClassVar[dict[str, Check]] = {
         "lr": _number,
@@ -127,12 +128,12 @@ class SGD(Optimizer):
             grad = grad + group["weight_decay"] * p.data
         momentum = group["momentum"]
         if momentum:
-            if "velocity" not in state:
-                state["velocity"] = np.array(grad, copy=True)
+            if "momentum_buffer" not in state:
+                state["momentum_buffer"] = np.array(grad, copy=True)
             else:
-                state["velocity"] *= momentum
-                state["velocity"] += (1 - group["dampening"]) * grad
-            grad = grad + momentum * state["velocity"] if group["nesterov"] else state["velocity"]
+                state["momentum_buffer"] *= momentum
+                state["momentum_buffer"] += (1 - group["dampening"]) * grad
+            grad = grad + momentum * state["momentum_buffer"] if group["nesterov"] else state["momentum_buffer"]
         p.data -= group["lr"] * grad
 
 
@@ -148,7 +149,12 @@ class RMSprop(Optimizer):
     Tensor([ 0.9684, -1.9684], requires_grad=True)
     """
 
-    state_names = ("square_mean", "mean", "velocity")
+    state_names = ("square_avg", "grad_avg", "momentum_buffer")
+    renamed_state: ClassVar[dict[str, str]] = {
+        "square_mean": "square_avg",
+        "mean": "grad_avg",
+        "velocity": "momentum_buffer",
+    }
 
     hyperparameters: ClassVar[dict[str, Check]] = {
         "lr": _number,
@@ -193,11 +199,11 @@ class RMSprop(Optimizer):
         alpha = group["alpha"]
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * p.data
-        square_mean = state.setdefault("square_mean", np.zeros_like(p.data))
+        square_mean = state.setdefault("square_avg", np.zeros_like(p.data))
         square_mean *= alpha
         square_mean += (1 - alpha) * grad * grad
         if group["centered"]:
-            mean = state.setdefault("mean", np.zeros_like(p.data))
+            mean = state.setdefault("grad_avg", np.zeros_like(p.data))
             mean *= alpha
             mean += (1 - alpha) * grad
             denominator = np.sqrt(square_mean - mean * mean) + group["eps"]
@@ -205,7 +211,7 @@ class RMSprop(Optimizer):
             denominator = np.sqrt(square_mean) + group["eps"]
         step = grad / denominator
         if group["momentum"]:
-            velocity = state.setdefault("velocity", np.zeros_like(p.data))
+            velocity = state.setdefault("momentum_buffer", np.zeros_like(p.data))
             velocity *= group["momentum"]
             velocity += step
             step = velocity
@@ -218,7 +224,7 @@ class Adam(Optimizer):
     p -= lr/(1-b1**t) * m / (sqrt(v)/sqrt(1-b2**t) + eps).
     ``weight_decay`` is L2 (added to g), or decoupled with ``decoupled_weight_decay=True`` (torch's; ``AdamW``).
     ``amsgrad=True`` (Reddi et al., PyTorch's) divides by the running maximum of v instead,
-    ``v_max = max(v_max, v)``, kept as the state ``"max_square_mean"`` (torch's ``max_exp_avg_sq``),
+    ``v_max = max(v_max, v)``, kept as the state ``"max_exp_avg_sq"`` (torch's name),
     so a step never grows because v shrank. Switched on in the middle of a run, the maximum starts there.
 
     >>> w = Tensor([1.0, -2.0], requires_grad=True)
@@ -229,10 +235,15 @@ class Adam(Optimizer):
     >>> opt = Adam([w], lr=1e-3, amsgrad=True)
     >>> (w**2).sum().backward(); opt.step()
     >>> opt.param_groups[0]["amsgrad"], sorted(opt.state[0])
-    (True, ['max_square_mean', 'mean', 'square_mean', 'step'])
+    (True, ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq', 'step'])
     """
 
-    state_names = ("mean", "square_mean", "step")
+    state_names = ("exp_avg", "exp_avg_sq", "step")
+    renamed_state: ClassVar[dict[str, str]] = {
+        "mean": "exp_avg",
+        "square_mean": "exp_avg_sq",
+        "max_square_mean": "max_exp_avg_sq",
+    }
     whole_state = True
 
     hyperparameters: ClassVar[dict[str, Check]] = {
@@ -274,13 +285,13 @@ class Adam(Optimizer):
     def _check_state_names(self, owner: str, index: int, names: set[str], group: ParamGroup) -> None:
         """With ``amsgrad`` a stepped parameter's state also holds its running maximum of v (without,
         one is kept but unused, as in PyTorch: a run that switched amsgrad off still resumes)."""
-        if group["amsgrad"] and names and "max_square_mean" not in names:
+        if group["amsgrad"] and names and "max_exp_avg_sq" not in names:
             raise ValueError(
                 f"{owner}: the group of parameter {index} has amsgrad=True but its state holds no "
-                f"'max_square_mean' (it holds {sorted(names)}), as an Adam without amsgrad saves it; to switch "
+                f"'max_exp_avg_sq' (it holds {sorted(names)}), as an Adam without amsgrad saves it; to switch "
                 "amsgrad on in a resumed run, load the state as saved, then set param_groups[i]['amsgrad'] = True"
             )
-        return super()._check_state_names(owner, index, names - {"max_square_mean"}, group)
+        return super()._check_state_names(owner, index, names - {"max_exp_avg_sq"}, group)
 
     def _step(self) -> None:
         """Each group's update runs once over all its parameters at once (``nn/optim/packed.py``)."""
@@ -302,9 +313,9 @@ class Adam(Optimizer):
         beta1, beta2 = group["betas"]
         lr, grad = group["lr"], weight_decayed(grad, p, group)
         if "step" not in state:
-            state.update(step=0, mean=np.zeros_like(p.data), square_mean=np.zeros_like(p.data))
+            state.update(step=0, exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
         state["step"] += 1
-        t, mean, square_mean = state["step"], state["mean"], state["square_mean"]
+        t, mean, square_mean = state["step"], state["exp_avg"], state["exp_avg_sq"]
         # The expressions of the docstring, one ufunc at a time in the same order (so the same
         # floats), into two arrays instead of eight temporaries: 5% off a large MLP's Adam step.
         scratch = np.asarray((1 - beta1) * grad)  # asarray: a 0-d product is a numpy scalar
@@ -315,7 +326,7 @@ class Adam(Optimizer):
         square_mean *= beta2
         square_mean += scratch
         if group["amsgrad"]:  # the denominator's v is its running maximum (zeros at first: max(0, v) = v)
-            maximum = state.setdefault("max_square_mean", np.zeros_like(p.data))
+            maximum = state.setdefault("max_exp_avg_sq", np.zeros_like(p.data))
             square_mean = np.maximum(maximum, square_mean, out=maximum)
         denominator = np.sqrt(square_mean, out=scratch)
         denominator /= math.sqrt(1 - beta2**t)

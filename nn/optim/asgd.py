@@ -17,7 +17,7 @@ class ASGD(Optimizer):
     """With eta the step size (``lr`` at first) and mu the averaging weight (1 at first), each step
     p *= 1 - lambd eta;  p -= eta g;  ax += mu (p - ax) (ax = p while mu = 1);
     then eta = lr / (1 + lambd lr t)**alpha and mu = 1 / max(1, t - t0). So ax is the mean of the iterates from
-    step t0 + 2 on, kept as the state ``"average"`` (torch's ``ax``); ``weight_decay`` adds wd*p to g.
+    step t0 + 2 on, kept as the state ``"ax"`` (torch's name); ``weight_decay`` adds wd*p to g.
     ``eta`` and ``mu`` are Python floats (float64); torch keeps them in its default dtype (float32 unless
     ``torch.set_default_dtype(torch.float64)``), which moves its steps by ~1e-8 relative.
 
@@ -25,11 +25,12 @@ class ASGD(Optimizer):
     >>> opt = nn.optim.ASGD([w], lr=0.1, lambd=0.0, t0=0)
     >>> for _ in range(3):
     ...     opt.zero_grad(); (w**2).sum().backward(); opt.step()
-    >>> w, opt.state[0]["average"]   # the mean of the iterates of steps 2 and 3
+    >>> w, opt.state[0]["ax"]   # the mean of the iterates of steps 2 and 3
     (Tensor([ 0.512, -1.024], requires_grad=True), array([ 0.576, -1.152]))
     """
 
-    state_names = ("step", "eta", "mu", "average")
+    state_names = ("step", "eta", "mu", "ax")
+    renamed_state: ClassVar[dict[str, str]] = {"average": "ax"}
     whole_state = True
     number_state = ("eta", "mu")
 
@@ -59,16 +60,16 @@ class ASGD(Optimizer):
     def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup) -> None:
         lr, lambd = group["lr"], group["lambd"]
         if not state:
-            state.update(step=0, eta=lr, mu=1.0, average=np.zeros_like(p.data))
+            state.update(step=0, eta=lr, mu=1.0, ax=np.zeros_like(p.data))
         state["step"] += 1
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * p.data
-        eta, average = state["eta"], state["average"]
+        eta, average = state["eta"], state["ax"]
         p.data *= 1 - lambd * eta  # the decay of the paper's regularised objective
         p.data -= eta * grad
         if state["mu"] != 1:
             average += (p.data - average) * state["mu"]
-        else:  # before t0 the "average" is the last iterate
+        else:  # before t0 the average is the last iterate
             average[...] = p.data
         step = state["step"]
         state["eta"] = lr / (1 + lambd * lr * step) ** group["alpha"]

@@ -114,6 +114,8 @@ class Optimizer:
     whole_state: ClassVar[bool] = False
     #: The names in a parameter's state that hold a number (a float), not an array of the parameter's shape.
     number_state: ClassVar[tuple[str, ...]] = ()
+    #: State names as saved before they became torch's (old: new): load_state_dict reads such files too.
+    renamed_state: ClassVar[dict[str, str]] = {}
 
     def __init__(self, params: Params, defaults: dict[str, Any] | float) -> None:
         owner = type(self).__name__
@@ -267,7 +269,7 @@ class Optimizer:
         >>> opt = nn.optim.SGD([w], lr=0.1, momentum=0.9)
         >>> (w**2).sum().backward(); opt.step()
         >>> opt.state_dict()
-        {'state': {0: {'velocity': array([2.])}},
+        {'state': {0: {'momentum_buffer': array([2.])}},
          'param_groups': [{'lr': 0.1, 'momentum': 0.9, 'dampening': 0.0, 'weight_decay': 0.0, 'nesterov': False,
                            'maximize': False, 'params': [0]}],
          'step_count': 1}
@@ -343,6 +345,7 @@ class Optimizer:
             index = int(key)
             if not 0 <= index < len(params):
                 raise ValueError(f"{owner}: state for parameter {index}, but there are {len(params)} parameters")
+            entries = {self.renamed_state.get(name, name): value for name, value in dict(entries).items()}
             self._check_state_names(owner, index, set(entries), group_of[index])
             for name, value in entries.items():
                 if name in self.number_state:  # a number, not an array (ASGD's step size and averaging weight)

@@ -9,13 +9,13 @@ groups gain too, as the pack's arrays are reused rather than allocated each step
 allocator's state). Every number goes through the same IEEE operations in the same order as in
 ``Adam._update``: the same floats, bit for bit.
 
-``optimizer.state[i]["mean"]`` and ``["square_mean"]`` stay per-parameter arrays in the parameter's
+``optimizer.state[i]["exp_avg"]`` and ``["exp_avg_sq"]`` stay per-parameter arrays in the parameter's
 layout: views into the packed ones (``state_dict`` copies them; arrays put there by
 ``load_state_dict``, by a cast or by hand are copied into a new pack at the next step). A group's
 parameters that have a gradient (a frozen one has none, and is left alone) are packed when they are
 of one dtype and all have taken the same number of steps; otherwise (or beyond ``PACKED_BYTES``)
 ``Adam._update`` runs per parameter, on the same views, so the state stays whole. With ``amsgrad``
-the running maximum ``["max_square_mean"]`` is packed the same way (a third array); without it the
+the running maximum ``["max_exp_avg_sq"]`` is packed the same way (a third array); without it the
 pack has none and the step does exactly what it did before amsgrad existed.
 """
 
@@ -70,35 +70,35 @@ class Pack:
         self.grads = _views(self.grad, self.arrays)
         for state, mean, square_mean in zip(states, self.means, self.square_means):
             if state:  # resumed or stepped unpacked before: carry its values over
-                mean[...] = state["mean"]
-                square_mean[...] = state["square_mean"]
+                mean[...] = state["exp_avg"]
+                square_mean[...] = state["exp_avg_sq"]
             else:
                 state["step"] = 0
-            state["mean"], state["square_mean"] = mean, square_mean
+            state["exp_avg"], state["exp_avg_sq"] = mean, square_mean
         self.maximum: np.ndarray | None = None
         self.maximums: list[np.ndarray] = []
         if amsgrad:
             self.maximum = np.zeros(total, dtype)
             self.maximums = _views(self.maximum, self.arrays)
         for state, maximum in zip(states, self.maximums):
-            if "max_square_mean" in state:  # else amsgrad starts here: max(0, v) = v
-                maximum[...] = state["max_square_mean"]
-            state["max_square_mean"] = maximum
+            if "max_exp_avg_sq" in state:  # else amsgrad starts here: max(0, v) = v
+                maximum[...] = state["max_exp_avg_sq"]
+            state["max_exp_avg_sq"] = maximum
 
     def holds(self, params: list[Tensor], states: list[dict[str, Any]], amsgrad: bool) -> bool:
         """True when the group still has these parameters with these arrays, and their state is
         still these views, all at one step count (a parameter without a gradient skips a step)."""
         if len(params) != len(self.params) or amsgrad != (self.maximum is not None):
             return False
-        if amsgrad and any(state.get("max_square_mean") is not m for state, m in zip(states, self.maximums)):
+        if amsgrad and any(state.get("max_exp_avg_sq") is not m for state, m in zip(states, self.maximums)):
             return False
         step = states[0].get("step")
         for p, q, array, state, mean, square_mean in zip(
             params, self.params, self.arrays, states, self.means, self.square_means
         ):
-            if p is not q or p.data is not array or state.get("mean") is not mean:
+            if p is not q or p.data is not array or state.get("exp_avg") is not mean:
                 return False
-            if state.get("square_mean") is not square_mean or state.get("step") != step:
+            if state.get("exp_avg_sq") is not square_mean or state.get("step") != step:
                 return False
         return True
 
@@ -127,8 +127,8 @@ def _packable(params: list[Tensor], states: list[dict[str, Any]]) -> bool:
     return len({s.get("step") for s in states}) == 1 and all(
         isinstance(s.get(name), np.ndarray) and s[name].shape == a.shape
         for a, s in zip(arrays, states)
-        for name in ("mean", "square_mean", "max_square_mean")
-        if name in s or name != "max_square_mean"  # (a maximum is optional)
+        for name in ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+        if name in s or name != "max_exp_avg_sq"  # (a maximum is optional)
     )
 
 

@@ -8,7 +8,7 @@
 >>> opt.state[w]["step"], opt.state[w] is opt.state[0], w in opt.state
 (1, True, True)
 >>> [sorted(s) for s in opt.state.values()]
-[['mean', 'square_mean', 'step']]
+[['exp_avg', 'exp_avg_sq', 'step']]
 """
 
 from __future__ import annotations
