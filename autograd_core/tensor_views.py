@@ -16,6 +16,7 @@ import numpy as np
 import autograd_core.tensor as _tensor  # still loading when this one is imported: read at call time
 
 from .display import tensor_repr
+from .graph_nodes import Node
 from .graph_state import MutationClock, op_numbers, watch, watched
 from .primitives import Astype
 from .tensor_base import normalize_axes, permutation, reduction_axes
@@ -62,9 +63,10 @@ class TensorViews(TensorTorch):
         return cast("Tensor", self)
 
     @property
-    def grad_fn(self) -> type[Primitive] | None:
-        """PyTorch's name for ``prim``: the primitive that made this tensor (``y.grad_fn is None`` for a leaf)."""
-        return self._prim
+    def grad_fn(self) -> Node | None:
+        """PyTorch's graph node that made this tensor (None for a leaf, or one that needs no gradient): its
+        ``name()``, ``next_functions`` and ``grad_fn(g)``, one chain-rule step by hand (graph_nodes.py)."""
+        return Node(cast("Tensor", self)) if self._prim is not None and self.requires_grad else None
 
     @property
     def op(self) -> str | None:

@@ -259,17 +259,18 @@ def test_c_blitz_neural_networks_lenet_forward_backward_graph_and_sgd():
     criterion = nn.MSELoss()
     loss = criterion(output, target)
     np.testing.assert_allclose(loss.item(), ((output.data - target.data) ** 2).mean())
-    # torch's loss.grad_fn (MseLossBackward0) -> next_functions[0][0] (AddmmBackward0) -> ... (ReluBackward0):
-    # here the graph is the tensors; mse is composed (mean of a square), so its steps show as their primitives
-    assert loss.grad_fn is not None and loss.op == loss.grad_fn.name
-    node, path = loss, []
-    while node.op != "linear":  # back through the loss to fc3
-        node = next(p for p in node.parents if p.op is not None)
-        path.append(node.op)
-    assert path[-1] == "linear" and node.data.shape == (1, 10)
-    assert node.parents[0].op == "relu" and node.parents[0].parents[0].op == "linear"  # f6, then fc2
-    with pytest.raises(AttributeError, match=r"next_functions\[i\]\[0\] is t.parents\[i\].grad_fn"):
-        loss.grad_fn.next_functions  # noqa: B018
+    # torch's walk: loss.grad_fn (MseLossBackward0) -> next_functions[0][0] (AddmmBackward0) -> ... (ReluBackward0).
+    # mse is composed (the mean of a square) here, so the walk passes its primitives before fc3's linear
+    assert loss.grad_fn.name() == "DivBackward0" and loss.grad_fn.prim.name == loss.op
+    node, path = loss.grad_fn, []
+    while node.name() != "LinearBackward0":  # back through the loss to fc3
+        node = next(fn for fn, _ in node.next_functions if isinstance(fn, type(loss.grad_fn)))
+        path.append(node.name())
+    assert path == ["SumBackward0", "PowBackward0", "SubBackward0", "LinearBackward0"]  # mean = sum / n of (out - t)**2
+    relu = node.next_functions[0][0]
+    assert relu.name() == "ReluBackward0" and relu.next_functions[0][0].name() == "LinearBackward0"  # f6, fc2
+    weight = node.next_functions[1][0]  # fc3's weight: the walk ends in its accumulator, as torch's
+    assert weight.name() == "torch::autograd::AccumulateGrad" and weight.variable is net.fc3.weight
 
     net.zero_grad()
     assert net.conv1.bias.grad is None  # as torch 2's zero_grad (set_to_none)

@@ -8,8 +8,7 @@ b. Autograd mechanics (pytorch.org/docs/stable/notes/autograd.html)
 c. torch.autograd.functional's API page: ``ag.autograd.functional`` (added for it; ``ag.jacobian(f)(x)`` is JAX's)
 
 Where the spellings or the choices differ (each measured below):
-- ``t.grad_fn`` is the op's primitive class, shared by every node, not a graph node: torch's
-  ``grad_fn.next_functions[i][0]`` is ``t.parents[i].grad_fn`` here (the error says so).
+- ``t.grad_fn`` is a view of the tensor's node, as torch's: ``name()``, ``next_functions``, callable.
 - Non-differentiable points: ties split evenly (primitives/__init__.py's rule), so relu'(0) = 1/2 where torch
   takes 0, and ``max(dim)``/``min(dim)`` share a tied gradient where torch gives it all to the returned index;
   sqrt'(0) = inf, |x|'(0) = 0, norm'(0) = 0 and the full ``max()``/``amax`` tie split equal torch's.
@@ -79,8 +78,8 @@ def test_a_dag_records_only_what_touches_a_tensor_requiring_grad():
     a, b = x + y, x + z
     assert not a.requires_grad and b.requires_grad
     assert a.grad_fn is None and b.grad_fn is not None and z.is_leaf and not b.is_leaf
-    with pytest.raises(AttributeError, match=r"parents\[i\]"):  # the spelling that differs (see the docstring)
-        _ = b.grad_fn.next_functions
+    (x_in, _), (z_in, _) = b.grad_fn.next_functions  # torch's: x needs no gradient (None), z's accumulator
+    assert x_in is None and z_in.variable is z and b.grad_fn.name() == "AddBackward0"
 
 
 class _Pretrained(nn.Module):

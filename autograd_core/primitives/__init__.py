@@ -44,22 +44,6 @@ PRIMITIVES: dict[str, type["Primitive"]] = {}
 _ARRAY_TYPES = (np.ndarray, np.generic)
 
 
-class _GraphNodeOnly:
-    """An attribute of PyTorch's graph nodes (``loss.grad_fn.next_functions``) asked of a primitive, which
-    ``t.grad_fn`` is here: an AttributeError that says how to walk the graph through the tensors instead."""
-
-    def __set_name__(self, owner: type, attr: str) -> None:
-        self.attr = attr
-
-    def __get__(self, instance: object, owner: type | None = None) -> Any:
-        name = getattr(owner, "__name__", "Primitive")
-        raise AttributeError(
-            f"{name}.{self.attr}: t.grad_fn here is the primitive {name} (one class shared by every node), "
-            "not a graph node; walk the graph through the tensors: torch's t.grad_fn.next_functions[i][0] is "
-            "t.parents[i].grad_fn (t.parents[i].op names it; None for a leaf)"
-        )
-
-
 class Primitive:
     """Base class: subclasses register themselves in ``PRIMITIVES`` under ``name``.
 
@@ -96,7 +80,6 @@ class Primitive:
     # input's gradient so far, the engine's own array) in place: n slices of x cost O(n slices), not O(n x)
     vjp_add: ClassVar[Callable[..., None] | None] = None
     vjp_add_code: ClassVar[Callable[..., str] | None] = None  # (out, *inputs, **params) -> vjp_add as a statement
-    next_functions = _GraphNodeOnly()  # PyTorch's node attribute: an error that says what to write here
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
