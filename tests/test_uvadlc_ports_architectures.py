@@ -2,7 +2,7 @@
 attention), ported with the notebooks' own classes (tests/uvadlc_models.py): the parameter counts of the
 notebook's results table, the residual path as an identity, the blocks against torch; attention against its
 closed form and ``nn.MultiheadAttention``, the mask, permutation equivariance, the sinusoidal encoding, the
-cosine warm-up schedule, and the reverse task learned with anti-diagonal attention.
+cosine warm-up schedule, the reverse task learned with anti-diagonal attention, and the set anomaly task.
 
 What the port needed: a scheduler written as PyTorch's custom ones are, a subclass of
 ``lr_scheduler._LRScheduler`` (torch's pre-2.0 name) defining ``get_lr()`` from ``self.last_epoch`` and
@@ -290,3 +290,61 @@ def test_6_the_reverse_task_is_learned_with_anti_diagonal_attention():
     assert acc > 0.95  # the notebook: 100% test accuracy
     attended = attention.numpy()[:, 0].argmax(axis=-1)  # (N, T): the position each query looks at most
     assert (attended == np.arange(seq_len)[::-1]).mean() > 0.9  # query t reads token T - 1 - t
+
+
+class SetAnomalyDataset(data.Dataset):
+    """Tutorial 6's set anomaly task: set_size - 1 items of one class and one of another, shuffled; the label is
+    the odd one's position. (The notebook's features come from a pre-trained ResNet34 on CIFAR-100; here they are
+    class centres plus noise.)"""
+
+    def __init__(self, img_feats: ag.Tensor, labels: ag.Tensor, set_size: int = 10, seed: int = 0) -> None:
+        super().__init__()
+        self.img_feats, self.labels, self.set_size = img_feats, labels, set_size - 1
+        self.num_labels = labels.max() + 1
+        self.img_idx_by_label = ag.argsort(self.labels).reshape(self.num_labels, -1)
+        self.rng = np.random.default_rng(seed)
+
+    def sample_img_set(self, anomaly_label: ag.Tensor) -> ag.Tensor:
+        set_label = self.rng.integers(self.num_labels - 1)
+        if set_label >= anomaly_label:
+            set_label += 1
+        img_indices = self.rng.choice(self.img_idx_by_label.shape[1], size=self.set_size, replace=False)
+        return self.img_idx_by_label[set_label, img_indices]
+
+    def __len__(self) -> int:
+        return self.img_feats.shape[0]
+
+    def __getitem__(self, idx: int) -> tuple[ag.Tensor, ag.Tensor, int]:
+        anomaly = self.img_feats[idx]
+        img_indices = self.sample_img_set(self.labels[idx])
+        img_set = ag.cat([self.img_feats[img_indices], anomaly[None]], dim=0)
+        label = img_set.shape[0] - 1  # the odd one last: without positional encoding the model cannot tell
+        return img_set, img_indices, label
+
+
+def test_6_the_set_anomaly_transformer_finds_the_odd_one_out_whatever_the_order():
+    ag.manual_seed(7)
+    centres = np.random.default_rng(7).standard_normal((8, 16))
+    labels = ag.tensor(np.repeat(np.arange(8), 40))
+    feats = ag.tensor(centres[labels.numpy()] + 0.5 * np.random.default_rng(8).standard_normal((320, 16)))
+    dataset = SetAnomalyDataset(feats, labels, set_size=6)
+    img_set, img_indices, label = dataset[3]
+    assert img_set.shape == (6, 16) and label == 5
+    assert len(set(labels[img_indices].tolist())) == 1 and labels[img_indices[0]].item() != labels[3].item()
+    model = nn.Sequential(nn.Linear(16, 32), EncoderBlock(input_dim=32, num_heads=2, dim_feedforward=32))
+    head = nn.Linear(32, 1)
+    optimizer = nn.optim.Adam([*model.parameters(), *head.parameters()], lr=3e-3)
+    loader = data.DataLoader(dataset, batch_size=64, shuffle=True, drop_last=True)
+    for _ in range(6):
+        for img_sets, _, batch_labels in loader:
+            preds = head(model(img_sets)).squeeze(dim=-1)  # no positional encoding: a set, not a sequence
+            loss = F.cross_entropy(preds, batch_labels)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    test_sets, _, test_labels = next(iter(data.DataLoader(SetAnomalyDataset(feats, labels, 6, seed=9), 320)))
+    with ag.no_grad():
+        preds = head(model(test_sets)).squeeze(dim=-1)
+        reversed_preds = head(model(test_sets.flip(dims=(1,)))).squeeze(dim=-1)
+    assert (preds.argmax(dim=-1) == test_labels).float().mean().item() > 0.9
+    np.testing.assert_allclose(reversed_preds.numpy(), preds.numpy()[:, ::-1], atol=1e-10)  # equivariant
