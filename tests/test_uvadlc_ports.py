@@ -67,7 +67,9 @@ def test_2_tensor_basics_match_numpy():
     dim1, dim2, dim3 = x.size()
     assert (dim1, dim2, dim3) == x.shape == (2, 3, 4)
     np_arr = np.array([[1, 2], [3, 4]])
-    assert ag.from_numpy(np_arr).numpy() is not None and ag.from_numpy(np_arr).tolist() == np_arr.tolist()
+    tensor = ag.from_numpy(np_arr)
+    np_arr[0, 0] = 9  # torch.from_numpy shares the array's memory: the tensor sees the write
+    assert tensor.tolist() == [[9, 2], [3, 4]] and np.shares_memory(tensor.numpy(), np_arr)
     x1, x2 = ag.rand(2, 3), ag.rand(2, 3)
     before = x2.numpy().copy()
     x2.add_(x1)
