@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 
 class device(str):  # (PyTorch's lower-case name)
     _index: int | None
@@ -90,6 +92,19 @@ class _NoAccelerator:
         """0 devices, as ``torch.cuda.device_count()`` on a machine without one."""
         return 0
 
+    def manual_seed(self, seed: int) -> None:
+        """Nothing to seed, as ``torch.cuda.manual_seed(seed)`` without a GPU (silently ignored there too); the
+        CPU's generator is ``ag.manual_seed``'s. The seed is checked: a number.
+
+        >>> ag.cuda.manual_seed(42); ag.cuda.manual_seed_all(42)  # the tutorials' set_seed, beside ag.manual_seed(42)
+        """
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise TypeError(f"{self._name}.manual_seed: the seed must be an int, got {seed!r}")
+
+    def manual_seed_all(self, seed: int) -> None:
+        """``torch.cuda.manual_seed_all(seed)``: no device to seed, as ``manual_seed``."""
+        self.manual_seed(seed)
+
     def current_accelerator(self) -> None:
         """None, as ``torch.accelerator.current_accelerator()`` where none is available."""
         return None
@@ -102,17 +117,29 @@ cuda = _NoAccelerator("cuda")
 accelerator = _NoAccelerator("accelerator")
 
 
+class _Cudnn(_NoAccelerator):
+    """``torch.backends.cudnn``: not available, with PyTorch's flags (``deterministic``, ``benchmark``, ``enabled``,
+    ``allow_tf32``) to set and read, as seed-setting cells do; numpy's CPU results do not depend on them."""
+
+    deterministic = False
+    benchmark = False
+    enabled = True
+    allow_tf32 = True
+
+
 class _Backends:
     """``torch.backends``' availability checks: ``torch.backends.mps.is_available()`` (False), so the
-    quickstart's ``"cuda" if ... else "mps" if torch.backends.mps.is_available() else "cpu"`` picks the CPU.
+    quickstart's ``"cuda" if ... else "mps" if torch.backends.mps.is_available() else "cpu"`` picks the CPU;
+    ``torch.backends.cudnn.deterministic = True`` (the UvA DL tutorials' reproducibility cell) is accepted.
 
-    >>> ag.backends.mps.is_available(), ag.backends.cuda.is_built()
-    (False, False)
+    >>> ag.backends.mps.is_available(), ag.backends.cuda.is_built(), ag.backends.cudnn.is_available()
+    (False, False, False)
     """
 
     def __init__(self) -> None:
         self.mps = _NoAccelerator("backends.mps")
         self.cuda = _NoAccelerator("backends.cuda")
+        self.cudnn = _Cudnn("backends.cudnn")
 
 
 backends = _Backends()

@@ -141,10 +141,11 @@ def randint(
     device: str | None = None,
 ) -> Tensor:
     """Random integers in [low, high) (int64): ``randint(10, (3,))``, ``randint(10, size=(3,))`` or
-    ``randint(0, 10, (3,))``.
+    ``randint(0, 10, (3,))``; with a float ``dtype``, whole numbers of that dtype, as PyTorch (UvA DL tutorial 2's
+    ``randint(low=0, high=2, size=(n, 2), dtype=torch.float32)``).
 
-    >>> randint(0, 5, (4,), generator=Generator(0)).dtype
-    dtype('int64')
+    >>> randint(0, 5, (4,), generator=Generator(0)).dtype, randint(0, 2, (2,), dtype=np.float32).dtype
+    (dtype('int64'), dtype('float32'))
     """
     require_cpu("randint", device)
     if high is None:  # randint(high, size=...): PyTorch's keyword form
@@ -156,8 +157,10 @@ def randint(
     low, high = _integer("randint", "low", low), _integer("randint", "high", high)
     if high <= low:
         raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
-    dtype = _dtype("randint", dtype) or np.int64
-    return Tensor(_rng("randint", generator).integers(low, high, _shape("randint", (size,)), dtype=dtype))
+    dtype = _dtype("randint", dtype) or np.dtype(np.int64)
+    drawn_as = np.int64 if dtype.kind == "f" else dtype  # (numpy draws integers only; the same stream either way)
+    values = _rng("randint", generator).integers(low, high, _shape("randint", (size,)), dtype=drawn_as)
+    return Tensor(values.astype(dtype, copy=False))
 
 
 def randperm(

@@ -188,7 +188,7 @@ class Tensor(TensorMethods, TensorViews):
             # numpy scalar, as 0-d values are inside the engine, until .data is asked for.
             array: Array | np.generic = np.float64(data)
         else:
-            array = as_array(data, dtype)
+            array = as_array(data, dtype, requires_grad)
             if requires_grad:
                 require_flag_and_float(data, requires_grad, array.dtype)
         # Every slot set (one never set would raise AttributeError when read), written out as in _node:

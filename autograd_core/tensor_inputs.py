@@ -38,9 +38,9 @@ def require_cpu(op: str, device: object) -> None:
         )
 
 
-def as_array(data: TensorLike, dtype: DTypeLike | None) -> Array | np.generic:
+def as_array(data: TensorLike, dtype: DTypeLike | None, requires_grad: object = False) -> Array | np.generic:
     """``data`` as a numeric numpy array (Python data as float64 unless ``dtype`` says), or a TypeError that
-    says what to give.
+    says what to give (``requires_grad``: Tensor's second argument, named in that message).
 
     >>> as_array([[1, 2]], None)
     array([[1., 2.]])
@@ -55,6 +55,8 @@ def as_array(data: TensorLike, dtype: DTypeLike | None) -> Array | np.generic:
         try:
             array = np.asarray(data, dtype=np.float64 if dtype is None else dtype)  # Python data -> float64
         except (ValueError, TypeError) as error:
+            if all(type(size) is int for size in (requires_grad, dtype)):  # Tensor(2, 3, 4): UvA DL tutorial 2
+                raise legacy_sizes_error(data, requires_grad, dtype) from None
             raise TypeError(
                 f"Tensor: cannot read {type(data).__name__} data as numbers ({error}); give a number, "
                 "a nested list of numbers with equal-length rows, or a numeric numpy array"
@@ -147,12 +149,24 @@ def require_flag_and_float(data: object, requires_grad: object, dtype: np.dtype[
 
     >>> require_flag_and_float(2, 3, np.dtype(np.float64))
     Traceback (most recent call last):
-    TypeError: Tensor(2, 3): Tensor's second argument is requires_grad (a bool), not a size as in PyTorch's ...
+    TypeError: Tensor(2, 3): Tensor's second argument is requires_grad (a bool), not sizes as in PyTorch's ...
     """
     if type(requires_grad) is int:
-        raise TypeError(
-            f"Tensor({data}, {requires_grad}): Tensor's second argument is requires_grad (a bool), not a size as "
-            f"in PyTorch's legacy torch.Tensor(*sizes); for an uninitialised tensor of that shape write "
-            f"ag.empty({data}, {requires_grad}) (or ag.zeros), for a tensor to train Tensor(data, requires_grad=True)"
-        )
+        raise legacy_sizes_error(data, requires_grad)
     require_float("Tensor: requires_grad=True", dtype, "pass dtype=np.float64 (or float32)")
+
+
+def legacy_sizes_error(*sizes: object) -> TypeError:
+    """The error for ``Tensor(2, 3)`` or ``Tensor(2, 3, 4)``: PyTorch's legacy ``torch.Tensor(*sizes)``, whose
+    second and third arguments are ``requires_grad`` and ``dtype`` here.
+
+    >>> legacy_sizes_error(2, 3, 4)
+    TypeError("Tensor(2, 3, 4): Tensor's second argument is requires_grad (a bool) and its third the dtype, not ...
+    """
+    args = ", ".join(map(str, sizes))
+    third = " and its third the dtype" if len(sizes) > 2 else ""
+    return TypeError(
+        f"Tensor({args}): Tensor's second argument is requires_grad (a bool){third}, not sizes as in PyTorch's "
+        f"legacy torch.Tensor(*sizes); for an uninitialised tensor of that shape write ag.empty({args}) "
+        "(or ag.zeros), for a tensor to train Tensor(data, requires_grad=True)"
+    )

@@ -112,13 +112,18 @@ class TensorMemory(TensorBase):
     def view(self, *shape: int | Shape | list[int]) -> Tensor:
         """The same memory with a new shape (one -1 may be inferred), as PyTorch's: never a copy, so a write
         into the result changes this tensor. A layout it cannot view (a transpose flattened, say) is refused:
-        ``.contiguous().view(...)`` or ``.reshape(...)`` copy.
+        ``.contiguous().view(...)`` or ``.reshape(...)`` copy. One exception, for code written for PyTorch: a
+        leaf owning column-major memory (``nn.Linear``'s weight, kept so for the faster matmul; row-major in
+        torch) is viewed by a read-only copy, so ``layer.weight.detach().view(-1)`` reads its values, and a
+        write through it is refused rather than lost.
 
         >>> points = Tensor([[4.0, 1.0], [5.0, 3.0], [2.0, 1.0]])
         >>> flat = points.view(-1)
         >>> flat[0] = 7.0
         >>> points[0, 0].item()
         7.0
+        >>> Tensor(np.asfortranarray([[1.0, 2.0], [3.0, 4.0]])).view(-1).tolist()
+        [1.0, 2.0, 3.0, 4.0]
         """
         given = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
         new = cast("tuple[int, ...]", given)
@@ -136,6 +141,10 @@ class TensorMemory(TensorBase):
                     f"must multiply to {data.size} (one of them may be -1, inferred)"
                 ) from None
             else:
+                if self._prim is None and data.base is None and data.flags.f_contiguous:  # see the docstring
+                    copied = cast("Tensor", self).reshape(*shape)
+                    copied.data.flags.writeable = False
+                    return copied
                 raise ValueError(
                     f"view: cannot view a tensor of shape {self.shape} with strides {self.stride()} as {new} "
                     "without copying: it is not contiguous (a transpose, permute or column of another tensor; "

@@ -67,10 +67,21 @@ class _SchedulerState:
 
 class LRScheduler(_SchedulerState):
     """Base class: ``step()`` advances the epoch counter ``last_epoch`` and sets every group's
-    ``lr = lr_for(initial_lr, last_epoch)``; a subclass defines ``factor(t)`` (or ``lr_for``)."""
+    ``lr = lr_for(initial_lr, last_epoch)``; a subclass defines ``factor(t)`` (or ``lr_for``), or, as PyTorch's
+    custom schedulers are written, ``get_lr()``: the list of the groups' rates at ``self.last_epoch``."""
 
-    def __init__(self, optimizer: Optimizer) -> None:
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "get_lr" in vars(cls) and not {"factor", "lr_for"} & set(vars(cls)):
+            cls.closed_form = False  # its rates come one epoch at a time (SequentialLR then steps it as it goes)
+
+    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         owner = type(self).__name__
+        if last_epoch != -1:  # (torch's resume-by-argument; PyTorch subclasses pass the default -1 along)
+            raise ValueError(
+                f"{owner}: last_epoch={last_epoch!r}: a scheduler starts at epoch 0 here; to resume, make it with "
+                "the default last_epoch=-1 and call load_state_dict(saved_state)"
+            )
         if not hasattr(optimizer, "param_groups"):
             raise TypeError(
                 f"{owner}: expected an optimizer with an 'lr', got {type(optimizer).__name__} (use one from nn.optim)"
@@ -100,8 +111,9 @@ class LRScheduler(_SchedulerState):
 
     def factor(self, t: int) -> float:
         raise NotImplementedError(
-            f"{type(self).__name__} must define factor(t): the learning-rate "
-            "multiplier after t steps (see InverseTimeDecay)"
+            f"{type(self).__name__} must define factor(t): the learning-rate multiplier after t steps (see "
+            "InverseTimeDecay), or get_lr() (the rates at self.last_epoch, as in PyTorch: then read the current "
+            "rates with get_last_lr(), since lr_at(t) needs factor)"
         )
 
     def lr_at(self, t: int) -> float:
@@ -109,9 +121,29 @@ class LRScheduler(_SchedulerState):
         ``[scheduler.lr_at(t) for t in range(10)]``."""
         return self.lr_for(self.base_lrs[0], t)
 
+    def get_lr(self) -> list[float]:
+        """Every group's learning rate at epoch ``last_epoch``: what ``step()`` sets. A subclass may define it
+        instead of ``factor(t)``, as PyTorch's custom schedulers are (UvA DL tutorial 6's warm-up):
+
+        >>> class Halving(LRScheduler):
+        ...     def get_lr(self):
+        ...         return [base_lr / 2**self.last_epoch for base_lr in self.base_lrs]
+        >>> scheduler = Halving(nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0))
+        >>> [scheduler.step() for _ in range(3)]
+        [0.5, 0.25, 0.125]
+        """
+        return [self.lr_for(base_lr, self.last_epoch) for base_lr in self.base_lrs]
+
     def _apply(self) -> None:
-        for group, base_lr in zip(self.optimizer.param_groups, self.base_lrs):
-            group["lr"] = self.lr_for(base_lr, self.last_epoch)
+        groups = self.optimizer.param_groups
+        lrs = list(self.get_lr())
+        if len(lrs) != len(groups):
+            raise ValueError(
+                f"{type(self).__name__}.get_lr: returned {len(lrs)} learning rates for the optimizer's "
+                f"{len(groups)} parameter groups; return one per group, e.g. [f(base) for base in self.base_lrs]"
+            )
+        for group, lr in zip(groups, lrs):
+            group["lr"] = lr
 
     def step(self) -> float:
         """Advance one epoch and update the optimizer's learning rates; returns the first group's:
@@ -282,74 +314,6 @@ class LambdaLR(LRScheduler):
         return base_lr * self.lr_lambdas[0](t)
 
 
-# ---------------------------------------------------------------------------------- the seeds' decays
-class InverseTimeDecay(LRScheduler):
-    """lr_t = lr_0 / (1 + decay * t): O(1/t), the Robbins-Monro rate; with ``step_size`` k the staircase
-    lr_0 / (1 + decay * floor(t / k)), held for k steps at a time (deeplearning.ai's ``schedule_lr_decay``
-    with ``time_interval=k``, TensorFlow's ``InverseTimeDecay(staircase=True)``).
-
-    >>> opt = nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0)
-    >>> InverseTimeDecay(opt, decay=1.0).lr_at(3)
-    0.25
-    >>> [InverseTimeDecay(opt, decay=1.0, step_size=2).lr_at(t) for t in range(5)]
-    [1.0, 1.0, 0.5, 0.5, 0.3333333333333333]
-    """
-
-    chainable = True
-
-    def __init__(self, optimizer: Optimizer, decay: float = 1.0, step_size: int = 1) -> None:
-        self.decay = _number(type(self).__name__, "decay", decay)
-        self.step_size = positive_int(type(self).__name__, "step_size", step_size)
-        super().__init__(optimizer)
-
-    def factor(self, t: int) -> float:
-        return 1.0 / (1.0 + self.decay * (t // self.step_size))
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """``LRScheduler.load_state_dict``; a state saved before ``step_size`` existed loads with step_size=1."""
-        if isinstance(state_dict, dict) and "step_size" not in state_dict:
-            state_dict = {**state_dict, "step_size": 1}
-        super().load_state_dict(state_dict)
-
-
-class InverseSqrtDecay(LRScheduler):
-    """lr_t = lr_0 / sqrt(1 + decay * t): O(1/sqrt(t)).
-
-    >>> opt = nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0)
-    >>> InverseSqrtDecay(opt, decay=1.0).lr_at(3)
-    0.5
-    """
-
-    chainable = True
-
-    def __init__(self, optimizer: Optimizer, decay: float = 1.0) -> None:
-        self.decay = _number(type(self).__name__, "decay", decay)
-        super().__init__(optimizer)
-
-    def factor(self, t: int) -> float:
-        return 1.0 / math.sqrt(1.0 + self.decay * t)
-
-
-class PolynomialDecay(LRScheduler):
-    """lr_t = (lr_0 - end_lr) * (1 - t/total_steps)**power + end_lr, then end_lr after total_steps
-    (PyTorch's PolynomialLR when end_lr = 0).
-
-    >>> opt = nn.optim.SGD([Tensor([0.0], requires_grad=True)], lr=1.0)
-    >>> PolynomialDecay(opt, total_steps=4, power=2).lr_at(2)
-    0.25
-    """
-
-    def __init__(self, optimizer: Optimizer, total_steps: int, power: float = 1.0, end_lr: float = 0.0) -> None:
-        self.total_steps = positive_int(type(self).__name__, "total_steps", total_steps)
-        self.power = _number(type(self).__name__, "power", power)
-        self.end_lr = _number(type(self).__name__, "end_lr", end_lr)
-        super().__init__(optimizer)
-
-    def lr_for(self, base_lr: float, t: int) -> float:
-        remaining = 1.0 - min(t, self.total_steps) / self.total_steps
-        return float((base_lr - self.end_lr) * remaining**self.power + self.end_lr)
-
-
 class PolynomialLR(LRScheduler):
     """PyTorch's ``PolynomialLR``: lr_t = lr_0 * (1 - min(t, total_iters) / total_iters) ** power, down to 0 after
     ``total_iters`` steps (``PolynomialDecay`` with end_lr = 0, in torch's names, and chainable as torch's).
@@ -380,12 +344,16 @@ class StepDecay(StepLR):
 
 
 LRSchedule = LRScheduler  # the seeds' name of the base class
+_LRScheduler = LRScheduler  # PyTorch's name before 2.0, still what tutorials subclass (UvA DL tutorial 6)
 
 
 # (re-exported: torch.optim.lr_scheduler has it; it builds on _SchedulerState, above)
 from .chained import ChainedScheduler as ChainedScheduler  # noqa: E402
 from .chained import MultiplicativeLR as MultiplicativeLR  # noqa: E402
 from .cyclic import CyclicLR as CyclicLR  # noqa: E402
+from .decays import InverseSqrtDecay as InverseSqrtDecay  # noqa: E402
+from .decays import InverseTimeDecay as InverseTimeDecay  # noqa: E402
+from .decays import PolynomialDecay as PolynomialDecay  # noqa: E402
 from .one_cycle import OneCycleLR as OneCycleLR  # noqa: E402
 from .plateau import ReduceLROnPlateau as ReduceLROnPlateau  # noqa: E402
 from .sequential import ConstantLR as ConstantLR  # noqa: E402
