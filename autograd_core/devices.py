@@ -98,7 +98,67 @@ class _NoAccelerator:
         return f"<ag.{self._name}: not available (numpy computes on the CPU)>"
 
 
-cuda = _NoAccelerator("cuda")
+class _NoCuda(_NoAccelerator):
+    """``torch.cuda`` without CUDA: the calls training scripts make unconditionally work as PyTorch's do on such a
+    machine (seeding and emptying the cache do nothing, ``is_bf16_supported()`` is False), and ``torch.cuda.amp``
+    is ``ag.amp`` (nanoGPT builds ``torch.cuda.amp.GradScaler(enabled=...)`` on every machine).
+
+    >>> ag.cuda.manual_seed_all(0), ag.cuda.is_bf16_supported(), ag.cuda.amp.GradScaler(enabled=False).get_scale()
+    (None, False, 1.0)
+    """
+
+    def manual_seed(self, seed: int) -> None:
+        """Nothing to seed (no CUDA generator): ``torch.manual_seed`` seeds the CPU's, which is all there is."""
+
+    def manual_seed_all(self, seed: int) -> None:
+        """Nothing to seed, as ``manual_seed``."""
+
+    def empty_cache(self) -> None:
+        """Nothing to free (no CUDA memory cache)."""
+
+    def is_bf16_supported(self, including_emulation: bool = True) -> bool:
+        """False: no CUDA device, so nanoGPT's ``'bfloat16' if ... else 'float16'`` picks float16."""
+        return False
+
+    @property
+    def amp(self) -> Any:
+        """``torch.cuda.amp``: ``ag.amp`` (its GradScaler and autocast, for ``"cuda"``: warn and step aside)."""
+        from . import amp  # (late: amp needs the Tensor, which needs this module)
+
+        return amp
+
+
+class _Settings:
+    """A ``torch.backends`` flag holder (``torch.backends.cudnn.benchmark = True``): flags are kept and read back;
+    numpy's results do not depend on them (no TF32, no cuDNN algorithm choice: always deterministic)."""
+
+    def __init__(self, name: str, **flags: Any) -> None:
+        self._name = name
+        self.__dict__.update(flags)
+
+    def is_available(self) -> bool:
+        """False: no such backend with numpy."""
+        return False
+
+    def __repr__(self) -> str:
+        flags = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
+        return f"<ag.{self._name}: {flags} (no effect: numpy computes on the CPU)>"
+
+
+class _BackendsCuda(_NoAccelerator):
+    """``torch.backends.cuda``: unavailable, with the ``matmul`` flags nanoGPT sets (``allow_tf32 = True``)."""
+
+    def __init__(self) -> None:
+        super().__init__("backends.cuda")
+        self.matmul = _Settings(
+            "backends.cuda.matmul",
+            allow_tf32=False,
+            allow_fp16_reduced_precision_reduction=True,
+            allow_bf16_reduced_precision_reduction=True,
+        )
+
+
+cuda = _NoCuda("cuda")
 accelerator = _NoAccelerator("accelerator")
 
 
@@ -108,11 +168,19 @@ class _Backends:
 
     >>> ag.backends.mps.is_available(), ag.backends.cuda.is_built()
     (False, False)
+
+    and the flags scripts set (kept, without effect): ``torch.backends.cuda.matmul.allow_tf32 = True``,
+    ``torch.backends.cudnn.allow_tf32 / benchmark / deterministic / enabled``.
+
+    >>> ag.backends.cudnn.benchmark = False
+    >>> ag.backends.cudnn.benchmark, ag.backends.cuda.matmul.allow_tf32
+    (False, False)
     """
 
     def __init__(self) -> None:
         self.mps = _NoAccelerator("backends.mps")
-        self.cuda = _NoAccelerator("backends.cuda")
+        self.cuda = _BackendsCuda()
+        self.cudnn = _Settings("backends.cudnn", enabled=True, benchmark=False, deterministic=False, allow_tf32=True)
 
 
 backends = _Backends()
