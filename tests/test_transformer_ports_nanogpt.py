@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 import pytest
-from transformer_helpers import GPTConfig, nanogpt
+from transformer_helpers_nanogpt import GPTConfig, nanogpt
 
 import autograd_core as torch
 import nn

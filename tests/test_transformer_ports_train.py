@@ -13,7 +13,7 @@ from contextlib import nullcontext
 
 import numpy as np
 import pytest
-from transformer_helpers import GPTConfig, get_lr, nanogpt
+from transformer_helpers_nanogpt import GPTConfig, get_lr, nanogpt
 
 import autograd_core as torch
 import nn
