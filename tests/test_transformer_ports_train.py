@@ -144,6 +144,32 @@ def test_train_py_learns_a_periodic_token_stream_through_its_scaler_and_accumula
     np.testing.assert_array_equal(model.generate(context, 8, top_k=1).numpy()[0, 4:], [5, 9, 2, 6, 3, 1, 4, 1])
 
 
+def test_compile_true_as_ag_compile_of_the_training_step_equals_the_eager_steps():
+    # train.py's `model = torch.compile(model)` compiles the module's forward; ag.compile compiles a whole step
+    # (forward and backward, the loss returned), so a reader compiles the loss of the model's call
+    idx = torch.tensor(np.random.RandomState(3).randint(0, 13, (4, 9)))
+    X, Y = idx[:, :-1].contiguous(), idx[:, 1:].contiguous()
+    runs = []
+    for compiled in (False, True):
+        torch.manual_seed(0)
+        model = src.GPT(GPTConfig(block_size=8, vocab_size=13, n_layer=1, n_head=2, n_embd=16))
+        optimizer = model.configure_optimizers(0.1, 1e-2, (0.9, 0.95), "cpu")
+        step = torch.compile(lambda X, Y, model=model: model(X, Y)[1])
+        losses = []
+        for _ in range(5):
+            if compiled:
+                loss = step(X, Y)
+            else:
+                loss = model(X, Y)[1]
+                loss.backward()
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+            losses.append(loss.item())
+        runs.append(losses)
+    np.testing.assert_allclose(runs[1], runs[0], rtol=1e-12)
+    assert runs[0][-1] < runs[0][0] - 0.2
+
+
 # ---------------------------------------------------------------- the loss scaler on the CPU
 def scaled_sgd_run(torch_lib, scaler, grads_per_step):
     """Steps of SGD through ``scaler`` on w = [1, 2], the loss sum(w * g) for each step's g: the scales seen."""
