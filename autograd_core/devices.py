@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 
 class device(str):  # (PyTorch's lower-case name)
     _index: int | None
@@ -92,19 +90,6 @@ class _NoAccelerator:
         """0 devices, as ``torch.cuda.device_count()`` on a machine without one."""
         return 0
 
-    def manual_seed(self, seed: int) -> None:
-        """Nothing to seed, as ``torch.cuda.manual_seed(seed)`` without a GPU (silently ignored there too); the
-        CPU's generator is ``ag.manual_seed``'s. The seed is checked: a number.
-
-        >>> ag.cuda.manual_seed(42); ag.cuda.manual_seed_all(42)  # the tutorials' set_seed, beside ag.manual_seed(42)
-        """
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-            raise TypeError(f"{self._name}.manual_seed: the seed must be an int, got {seed!r}")
-
-    def manual_seed_all(self, seed: int) -> None:
-        """``torch.cuda.manual_seed_all(seed)``: no device to seed, as ``manual_seed``."""
-        self.manual_seed(seed)
-
     def current_accelerator(self) -> None:
         """None, as ``torch.accelerator.current_accelerator()`` where none is available."""
         return None
@@ -113,33 +98,89 @@ class _NoAccelerator:
         return f"<ag.{self._name}: not available (numpy computes on the CPU)>"
 
 
-cuda = _NoAccelerator("cuda")
+class _NoCuda(_NoAccelerator):
+    """``torch.cuda`` without CUDA: the calls training scripts make unconditionally work as PyTorch's do on such a
+    machine (seeding and emptying the cache do nothing, ``is_bf16_supported()`` is False), and ``torch.cuda.amp``
+    is ``ag.amp`` (nanoGPT builds ``torch.cuda.amp.GradScaler(enabled=...)`` on every machine).
+
+    >>> ag.cuda.manual_seed_all(0), ag.cuda.is_bf16_supported(), ag.cuda.amp.GradScaler(enabled=False).get_scale()
+    (None, False, 1.0)
+    """
+
+    def manual_seed(self, seed: int) -> None:
+        """Nothing to seed (no CUDA generator): ``torch.manual_seed`` seeds the CPU's, which is all there is."""
+
+    def manual_seed_all(self, seed: int) -> None:
+        """Nothing to seed, as ``manual_seed``."""
+
+    def empty_cache(self) -> None:
+        """Nothing to free (no CUDA memory cache)."""
+
+    def is_bf16_supported(self, including_emulation: bool = True) -> bool:
+        """False: no CUDA device, so nanoGPT's ``'bfloat16' if ... else 'float16'`` picks float16."""
+        return False
+
+    @property
+    def amp(self) -> Any:
+        """``torch.cuda.amp``: ``ag.amp`` (its GradScaler and autocast, for ``"cuda"``: warn and step aside)."""
+        from . import amp  # (late: amp needs the Tensor, which needs this module)
+
+        return amp
+
+
+class _Settings:
+    """A ``torch.backends`` flag holder (``torch.backends.cudnn.benchmark = True``): flags are kept and read back;
+    numpy's results do not depend on them (no TF32, no cuDNN algorithm choice: always deterministic)."""
+
+    def __init__(self, name: str, **flags: Any) -> None:
+        self._name = name
+        self.__dict__.update(flags)
+
+    def is_available(self) -> bool:
+        """False: no such backend with numpy."""
+        return False
+
+    def __repr__(self) -> str:
+        flags = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
+        return f"<ag.{self._name}: {flags} (no effect: numpy computes on the CPU)>"
+
+
+class _BackendsCuda(_NoAccelerator):
+    """``torch.backends.cuda``: unavailable, with the ``matmul`` flags nanoGPT sets (``allow_tf32 = True``)."""
+
+    def __init__(self) -> None:
+        super().__init__("backends.cuda")
+        self.matmul = _Settings(
+            "backends.cuda.matmul",
+            allow_tf32=False,
+            allow_fp16_reduced_precision_reduction=True,
+            allow_bf16_reduced_precision_reduction=True,
+        )
+
+
+cuda = _NoCuda("cuda")
 accelerator = _NoAccelerator("accelerator")
-
-
-class _Cudnn(_NoAccelerator):
-    """``torch.backends.cudnn``: not available, with PyTorch's flags (``deterministic``, ``benchmark``, ``enabled``,
-    ``allow_tf32``) to set and read, as seed-setting cells do; numpy's CPU results do not depend on them."""
-
-    deterministic = False
-    benchmark = False
-    enabled = True
-    allow_tf32 = True
 
 
 class _Backends:
     """``torch.backends``' availability checks: ``torch.backends.mps.is_available()`` (False), so the
-    quickstart's ``"cuda" if ... else "mps" if torch.backends.mps.is_available() else "cpu"`` picks the CPU;
-    ``torch.backends.cudnn.deterministic = True`` (the UvA DL tutorials' reproducibility cell) is accepted.
+    quickstart's ``"cuda" if ... else "mps" if torch.backends.mps.is_available() else "cpu"`` picks the CPU.
 
-    >>> ag.backends.mps.is_available(), ag.backends.cuda.is_built(), ag.backends.cudnn.is_available()
-    (False, False, False)
+    >>> ag.backends.mps.is_available(), ag.backends.cuda.is_built()
+    (False, False)
+
+    and the flags scripts set (kept, without effect): ``torch.backends.cuda.matmul.allow_tf32 = True``,
+    ``torch.backends.cudnn.allow_tf32 / benchmark / deterministic / enabled``.
+
+    >>> ag.backends.cudnn.benchmark = False
+    >>> ag.backends.cudnn.benchmark, ag.backends.cuda.matmul.allow_tf32
+    (False, False)
     """
 
     def __init__(self) -> None:
         self.mps = _NoAccelerator("backends.mps")
-        self.cuda = _NoAccelerator("backends.cuda")
-        self.cudnn = _Cudnn("backends.cudnn")
+        self.cuda = _BackendsCuda()
+        self.cudnn = _Settings("backends.cudnn", enabled=True, benchmark=False, deterministic=False, allow_tf32=True)
 
 
 backends = _Backends()

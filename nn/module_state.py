@@ -202,7 +202,9 @@ class ModuleState(ModuleTree):
         self, *args: Any, destination: dict[str, Any] | None = None, prefix: str = "", keep_vars: bool = False
     ) -> dict[str, Any]:
         """``{dotted_name: copy of the values}`` for every parameter and persistent buffer. Copies, unlike
-        PyTorch, so a saved snapshot cannot change when training goes on. PyTorch's arguments: ``prefix`` starts
+        PyTorch, so a saved snapshot cannot change when training goes on. A tensor at several places (tied weights,
+        a block used twice) is listed under each of its names, as PyTorch's: a torch model loads this dict as it
+        loads its own, and nanoGPT's key count holds. PyTorch's arguments: ``prefix`` starts
         every name, ``destination`` is the dict filled (and returned), ``keep_vars=True`` gives the parameters
         themselves (Tensors) and the buffers' own arrays, not copies.
 
@@ -221,9 +223,9 @@ class ModuleState(ModuleTree):
         if not isinstance(prefix, str):
             raise TypeError(f"state_dict: prefix must be a str (such as 'model.'), got {prefix!r}")
         state: dict[str, Any] = {} if destination is None else destination
-        for name, p in self.named_parameters(prefix.rstrip(".")):
+        for name, p in self.named_parameters(prefix.rstrip("."), remove_duplicate=False):
             state[name] = p if keep_vars else np.array(p.data, copy=True)
-        for name, b in self.named_buffers(prefix.rstrip("."), persistent_only=True):
+        for name, b in self.named_buffers(prefix.rstrip("."), remove_duplicate=False, persistent_only=True):
             state[name] = b if keep_vars else np.array(b, copy=True)
         return state
 

@@ -182,7 +182,10 @@ def load(model_or_path: Module | StrPath, path: StrPath | None = None) -> Module
         raise TypeError(f"nn.load: expected a Module, got {type(model_or_path).__name__}; write nn.load(model, path)")
     model = cast(Module, model_or_path)  # a Module, or anything with its state_dict methods
     path = os.fspath(path)
-    params = dict(model.state_dict())
+    params = dict(model.state_dict(keep_vars=True))
+    aliases: dict[int, list[str]] = {}  # a tied tensor's names: a file listing any one of them is complete
+    for name, value in params.items():
+        aliases.setdefault(id(value), []).append(name)
 
     def does_not_fit(problems: list[str]) -> ValueError:
         return ValueError(f"nn.load: {path!r} does not fit this {type(model).__name__}: " + "; ".join(problems))
@@ -192,7 +195,7 @@ def load(model_or_path: Module | StrPath, path: StrPath | None = None) -> Module
     ) -> None:  # the same names, shapes and dtypes load_state_dict demands, before reading data
         refuse_checkpoint(path, list(headers))
         problems: list[str] = []
-        missing = [n for n in params if n not in headers]
+        missing = [names[0] for names in aliases.values() if not any(n in headers for n in names)]
         unexpected = [n for n in headers if n not in params and n != INFO_MEMBER]
         if missing:
             problems.append(f"missing names: {', '.join(missing)}")
