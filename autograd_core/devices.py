@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 
 class device(str):  # (PyTorch's lower-case name)
     _index: int | None
@@ -108,10 +110,14 @@ class _NoCuda(_NoAccelerator):
     """
 
     def manual_seed(self, seed: int) -> None:
-        """Nothing to seed (no CUDA generator): ``torch.manual_seed`` seeds the CPU's, which is all there is."""
+        """Nothing to seed (no CUDA generator): ``torch.manual_seed`` seeds the CPU's, which is all there is.
+        The seed is checked: a whole number."""
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise TypeError(f"{self._name}.manual_seed: the seed must be an int, got {seed!r}")
 
     def manual_seed_all(self, seed: int) -> None:
         """Nothing to seed, as ``manual_seed``."""
+        self.manual_seed(seed)
 
     def empty_cache(self) -> None:
         """Nothing to free (no CUDA memory cache)."""
@@ -172,9 +178,9 @@ class _Backends:
     and the flags scripts set (kept, without effect): ``torch.backends.cuda.matmul.allow_tf32 = True``,
     ``torch.backends.cudnn.allow_tf32 / benchmark / deterministic / enabled``.
 
-    >>> ag.backends.cudnn.benchmark = False
+    >>> ag.backends.cudnn.benchmark = False; ag.backends.cuda.matmul.allow_tf32 = True
     >>> ag.backends.cudnn.benchmark, ag.backends.cuda.matmul.allow_tf32
-    (False, False)
+    (False, True)
     """
 
     def __init__(self) -> None:
