@@ -24,6 +24,7 @@ paths name the same classes:
 import sys
 
 from . import (
+    constraint_registry,
     constraints,
     continuous,
     counts,
@@ -35,7 +36,10 @@ from . import (
     relaxed,
     transformed,
     transforms,
+    transforms_elementwise,
+    transforms_structured,
 )
+from .constraint_registry import biject_to, transform_to
 from .continuous import Exponential, Laplace, Normal, Uniform
 from .counts import Binomial, Geometric, Multinomial, NegativeBinomial, Poisson
 from .discrete import Bernoulli, Categorical, OneHotCategorical
@@ -47,8 +51,49 @@ from .mixture import MixtureSameFamily
 from .multivariate import Independent, MultivariateNormal
 from .relaxed import RelaxedBernoulli, RelaxedOneHotCategorical
 from .transformed import TransformedDistribution
+from .transforms import AffineTransform, ComposeTransform, ExpTransform, SigmoidTransform, Transform, identity_transform
+from .transforms_elementwise import (
+    AbsTransform,
+    CumulativeDistributionTransform,
+    PowerTransform,
+    SoftplusTransform,
+    TanhTransform,
+)
+from .transforms_structured import (
+    CatTransform,
+    CorrCholeskyTransform,
+    IndependentTransform,
+    LowerCholeskyTransform,
+    PositiveDefiniteTransform,
+    ReshapeTransform,
+    SoftmaxTransform,
+    StackTransform,
+    StickBreakingTransform,
+)
 
 __all__ = [
+    "AbsTransform",
+    "AffineTransform",
+    "CatTransform",
+    "ComposeTransform",
+    "CorrCholeskyTransform",
+    "CumulativeDistributionTransform",
+    "ExpTransform",
+    "IndependentTransform",
+    "LowerCholeskyTransform",
+    "PositiveDefiniteTransform",
+    "PowerTransform",
+    "ReshapeTransform",
+    "SigmoidTransform",
+    "SoftmaxTransform",
+    "SoftplusTransform",
+    "StackTransform",
+    "StickBreakingTransform",
+    "TanhTransform",
+    "Transform",
+    "biject_to",
+    "identity_transform",
+    "transform_to",
     "Bernoulli",
     "Beta",
     "Binomial",
@@ -78,6 +123,7 @@ __all__ = [
     "StudentT",
     "TransformedDistribution",
     "Uniform",
+    "constraint_registry",
     "constraints",
     "transforms",
     "kl_divergence",
@@ -115,6 +161,10 @@ TORCH_MODULES = {
     "negative_binomial": counts,
     "multinomial": counts,
 }
+# torch.distributions.transforms holds every transform: here three files do, so the first one names them all
+for _module in (transforms_elementwise, transforms_structured):
+    for _name in _module.__all__:
+        setattr(transforms, _name, getattr(_module, _name))
 for _name, _module in TORCH_MODULES.items():
     globals()[_name] = _module
     sys.modules[f"{__name__}.{_name}"] = _module
