@@ -272,7 +272,7 @@ class AffineTransform(Transform):
     def domain(self) -> constraints.Constraint:  # type: ignore[override]
         return constraints.independent(constraints.real, self._event_dim) if self._event_dim else constraints.real
 
-    codomain = domain  # type: ignore[assignment]
+    codomain = domain
 
     @property
     def sign(self) -> int:
