@@ -21,6 +21,7 @@ __all__ = [
     "corr_cholesky",
     "independent",
     "greater_than",
+    "greater_than_eq",
     "integer_interval",
     "interval",
     "half_open_interval",
@@ -237,3 +238,4 @@ one_hot = _OneHot()
 lower_cholesky = _LowerCholesky()
 positive_definite = _PositiveDefinite()
 corr_cholesky = _CorrCholesky()
+greater_than_eq = _GreaterThanEq  # torch's name: values >= lower_bound
