@@ -72,14 +72,18 @@ class _RealVector(_Real):
 class greater_than(Constraint):
     """Values > ``lower_bound`` (``positive`` is ``greater_than(0)``)."""
 
-    def __init__(self, lower_bound: float) -> None:
+    def __init__(self, lower_bound: Any) -> None:
         self.lower_bound = lower_bound
 
     def check(self, value: Array) -> Array:
         return value > self.lower_bound
 
+    def _bound(self) -> str:
+        """The bound as a number when it is one, else by name (a batch of bounds: a Pareto's scales)."""
+        return f"{float(self.lower_bound):g}" if np.size(self.lower_bound) == 1 else "the lower bound (scale)"
+
     def __str__(self) -> str:
-        return f"> {self.lower_bound:g}"
+        return f"> {self._bound()}"
 
 
 class _GreaterThanEq(greater_than):
@@ -87,7 +91,7 @@ class _GreaterThanEq(greater_than):
         return value >= self.lower_bound
 
     def __str__(self) -> str:
-        return f">= {self.lower_bound:g}"
+        return f">= {self._bound()}"
 
 
 class interval(Constraint):

@@ -9,7 +9,7 @@ subclass gives only its natural parameters and log-normaliser.
 >>> import autograd_core as ag
 >>> d = ContinuousBernoulli(probs=0.2)
 >>> round(d.log_prob(0.0).exp().item(), 6)  # C(p) (1 - p), C(p) = 2 atanh(1 - 2p) / (1 - 2p)
-1.155245
+1.848392
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ class ExponentialFamily(Distribution):
             slopes = grad(log_normalizer.sum(), params, create_graph=True)
         result = log_normalizer - self._mean_carrier_measure
         for p, g in zip(params, slopes, strict=True):
+            assert g is not None  # (every natural parameter enters the log-normaliser)
             result = result - (p * g).reshape(self.batch_shape + (-1,)).sum(-1)
         return result
 
@@ -92,7 +93,7 @@ class ContinuousBernoulli(ExponentialFamily):
 
     def expand(self, batch_shape: Shape | list[int], _instance: Any = None) -> Distribution:
         expanded = self._param.expand(*batch_shape)
-        return type(self)(**{self._name: expanded}, lims=self._lims, validate_args=False)  # type: ignore[arg-type]
+        return type(self)(**{self._name: expanded}, lims=self._lims, validate_args=False)
 
     @property
     def probs(self) -> Tensor:
