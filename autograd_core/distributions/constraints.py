@@ -80,7 +80,7 @@ class greater_than(Constraint):
 
     def _bound(self) -> str:
         """The bound as a number when it is one, else by name (a batch of bounds: a Pareto's scales)."""
-        return f"{float(self.lower_bound):g}" if np.size(self.lower_bound) == 1 else "the lower bound (scale)"
+        return f"{float(self.lower_bound):g}" if np.size(self.lower_bound) == 1 else "lower_bound"
 
     def __str__(self) -> str:
         return f"> {self._bound()}"
