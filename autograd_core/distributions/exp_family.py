@@ -3,8 +3,8 @@
 pixel likelihood really uses), as torch.distributions'.
 
 ``ExponentialFamily.entropy`` is torch's Bregman form, F(theta) - <theta, grad F(theta)> - E[k(x)], the gradient
-taken by the engine (``ag.grad`` with ``create_graph``, so the entropy differentiates in the parameters too): a
-subclass gives only its natural parameters and log-normaliser.
+taken by the engine (``ag.grad`` with ``create_graph``, so the entropy differentiates in the parameters, which
+torch's does not): a subclass gives only its natural parameters and log-normaliser.
 
 >>> import autograd_core as ag
 >>> d = ContinuousBernoulli(probs=0.2)
@@ -44,7 +44,9 @@ class ExponentialFamily(Distribution):
 
     def entropy(self) -> Tensor:
         """H = F(theta) - <theta, dF/dtheta> - E[k(x)] (dF/dtheta is the mean of t(x))."""
-        params = [p.detach().requires_grad_() for p in self._natural_params]
+        # torch detaches the parameters here, so its Bregman entropy has no gradient; a parameter that carries
+        # one is kept, and create_graph makes dF/dtheta differentiable in it
+        params = [p if p.requires_grad else p.detach().requires_grad_() for p in self._natural_params]
         with enable_grad():
             log_normalizer = self._log_normalizer(*params)
             slopes = grad(log_normalizer.sum(), params, create_graph=True)
