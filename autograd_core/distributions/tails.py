@@ -60,8 +60,9 @@ class Pareto(TransformedDistribution):
 
     @property
     def mean(self) -> Tensor:
-        a = self.alpha.clamp(min=1)  # a = 1 divides by 0: the infinite mean of a heavy tail
-        return a * self.scale / (a - 1)
+        heavy = self.alpha <= 1  # the infinite mean of a heavy tail (a safe alpha keeps the gradient there 0)
+        a = where(heavy, 2.0, self.alpha)
+        return where(heavy, np.inf, a * self.scale / (a - 1))
 
     @property
     def mode(self) -> Tensor:
@@ -69,8 +70,9 @@ class Pareto(TransformedDistribution):
 
     @property
     def variance(self) -> Tensor:
-        a = self.alpha.clamp(min=2)
-        return self.scale**2 * a / ((a - 1) ** 2 * (a - 2))
+        heavy = self.alpha <= 2
+        a = where(heavy, 3.0, self.alpha)
+        return where(heavy, np.inf, self.scale**2 * a / ((a - 1) ** 2 * (a - 2)))
 
     def entropy(self) -> Tensor:
         return (self.scale / self.alpha).log() + (1 + 1 / self.alpha)
