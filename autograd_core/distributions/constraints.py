@@ -18,7 +18,10 @@ import numpy as np
 __all__ = [
     "Constraint",
     "boolean",
+    "corr_cholesky",
+    "independent",
     "greater_than",
+    "greater_than_eq",
     "integer_interval",
     "interval",
     "half_open_interval",
@@ -69,14 +72,18 @@ class _RealVector(_Real):
 class greater_than(Constraint):
     """Values > ``lower_bound`` (``positive`` is ``greater_than(0)``)."""
 
-    def __init__(self, lower_bound: float) -> None:
+    def __init__(self, lower_bound: Any) -> None:
         self.lower_bound = lower_bound
 
     def check(self, value: Array) -> Array:
         return value > self.lower_bound
 
+    def _bound(self) -> str:
+        """The bound as a number when it is one, else by name (a batch of bounds: a Pareto's scales)."""
+        return f"{float(self.lower_bound):g}" if np.size(self.lower_bound) == 1 else "lower_bound"
+
     def __str__(self) -> str:
-        return f"> {self.lower_bound:g}"
+        return f"> {self._bound()}"
 
 
 class _GreaterThanEq(greater_than):
@@ -84,7 +91,7 @@ class _GreaterThanEq(greater_than):
         return value >= self.lower_bound
 
     def __str__(self) -> str:
-        return f">= {self.lower_bound:g}"
+        return f">= {self._bound()}"
 
 
 class interval(Constraint):
@@ -191,6 +198,38 @@ class _PositiveDefinite(Constraint):
         return "symmetric positive-definite"
 
 
+class independent(Constraint):
+    """``base_constraint`` over events of ``reinterpreted_batch_ndims`` more trailing axes (every element in it).
+
+    >>> independent(positive, 1).check(np.array([[1.0, 2.0], [1.0, -1.0]])).tolist()
+    [True, False]
+    """
+
+    def __init__(self, base_constraint: Constraint, reinterpreted_batch_ndims: int) -> None:
+        self.base_constraint, self.reinterpreted_batch_ndims = base_constraint, reinterpreted_batch_ndims
+        self.event_dim = base_constraint.event_dim + reinterpreted_batch_ndims
+        self.is_discrete = base_constraint.is_discrete
+
+    def check(self, value: Array) -> Array:
+        ok = np.asarray(self.base_constraint.check(value))
+        n = self.reinterpreted_batch_ndims
+        return np.asarray(ok.all(axis=tuple(range(-n, 0)))) if n and ok.ndim >= n else ok
+
+    def __str__(self) -> str:
+        return f"{self.base_constraint} (every element of an event of {self.event_dim} axes)"
+
+
+class _CorrCholesky(Constraint):
+    event_dim = 2
+
+    def check(self, value: Array) -> Array:
+        rows = np.sqrt((value**2).sum(axis=-1))
+        return np.asarray(_LowerCholesky().check(value) & (np.abs(rows - 1) < 1e-6).all(axis=-1))
+
+    def __str__(self) -> str:
+        return "the Cholesky factor of a correlation matrix (lower triangular, positive diagonal, unit rows)"
+
+
 real = _Real()
 real_vector = _RealVector()
 positive = greater_than(0.0)
@@ -202,3 +241,5 @@ simplex = _Simplex()
 one_hot = _OneHot()
 lower_cholesky = _LowerCholesky()
 positive_definite = _PositiveDefinite()
+corr_cholesky = _CorrCholesky()
+greater_than_eq = _GreaterThanEq  # torch's name: values >= lower_bound

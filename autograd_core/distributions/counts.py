@@ -12,6 +12,7 @@ by the score function.
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar
 
 import numpy as np
@@ -360,3 +361,15 @@ class Multinomial(Distribution):
         logits = where((value.detach() == 0) & (logits.detach() == -np.inf), 0.0, logits)
         log_factorials = lgamma(value.sum(-1) + 1) - lgamma(value + 1).sum(-1)
         return log_factorials + (logits * value).sum(-1)
+
+    def entropy(self) -> Tensor:
+        """-E[log p(x)] = n H(probs) - log n! + sum_k E[log x_k!], each count x_k a Binomial(n, p_k) (torch's).
+
+        >>> round(Multinomial(2, probs=ag.Tensor([0.5, 0.5])).entropy().item(), 6)  # {2,0},{1,1},{0,2}: ¼ ½ ¼
+        1.039721
+        """
+        n = self.total_count
+        binomial = Binomial(n, probs=self.probs, validate_args=False)
+        counts = binomial.enumerate_support(expand=False)[1:]  # 0! = 1: the zero count adds nothing
+        expected_log_factorials = (binomial.log_prob(counts).exp() * lgamma(counts + 1)).sum((0, -1))
+        return n * self._categorical.entropy() - math.lgamma(n + 1) + expected_log_factorials

@@ -26,7 +26,7 @@ from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution, Shape, broadcast_all
 
-__all__ = ["Bernoulli", "Categorical", "OneHotCategorical"]
+__all__ = ["Bernoulli", "Categorical", "OneHotCategorical", "OneHotCategoricalStraightThrough"]
 
 
 def _one_of(owner: str, probs: Any, logits: Any) -> tuple[str, Any]:
@@ -260,3 +260,23 @@ class OneHotCategorical(Categorical):
             (self._num_events,) + (1,) * len(self.batch_shape) + (self._num_events,)
         )
         return values.expand(-1, *self.batch_shape, -1) if expand else values
+
+
+class OneHotCategoricalStraightThrough(OneHotCategorical):
+    """A OneHotCategorical whose ``rsample`` passes gradients straight through (Bengio et al. 2013): the value
+    is a one-hot draw, the gradient that of ``probs`` (draw + probs - probs.detach()), as
+    ``torch.distributions.OneHotCategoricalStraightThrough``.
+
+    >>> logits = ag.zeros(3, requires_grad=True)
+    >>> y = OneHotCategoricalStraightThrough(logits=logits).rsample(generator=ag.Generator(0))
+    >>> (y * ag.Tensor([1.0, 2.0, 3.0])).sum().backward()  # the gradient of sum(softmax * w)
+    >>> y.sum().item(), [round(g, 6) + 0.0 for g in logits.grad.tolist()]  # p (w - p.w)
+    (1.0, [-0.333333, 0.0, 0.333333])
+    """
+
+    has_rsample = True
+
+    def rsample(self, sample_shape: Shape | list[int] = (), *, generator: Generator | None = None) -> Tensor:
+        drawn = self.sample(sample_shape, generator=generator)
+        probs = self.probs
+        return drawn + (probs - probs.detach())

@@ -1,11 +1,13 @@
 """``Gamma``, ``Chi2``, ``Beta``, ``Dirichlet`` and ``StudentT``: their densities and entropies use lgamma and
 digamma (``ag.special``), so ``log_prob``, ``entropy`` and their KL divergences differentiate in the parameters.
 
-No ``rsample`` (``has_rsample`` is False): torch reparameterises a gamma draw with an implicit gradient
-(d sample / d concentration from the derivative of the regularised incomplete gamma function), which would be a
-new primitive; here the draws are numpy's, values without a gradient, and the score function
-(``f(x).detach() * d.log_prob(x)``) estimates gradients through them. ``cdf``/``icdf`` need the incomplete gamma
-and beta functions, which the engine has not: they raise NotImplementedError.
+``rsample`` is torch's implicit reparameterisation (Figurnov et al. 2018): a Gamma(a, 1) draw x is numpy's, and
+its gradient in a is dx/da = -(dP/da) / p(x; a), the slope that keeps the cdf P(a, x) (the draw's uniform noise)
+fixed, computed to full accuracy by ``incomplete.py``. Then Gamma(a, b) is x / b, Chi2(df) a Gamma(df/2, ½), a
+Beta draw X / (X + Y) and a Dirichlet draw normalised gammas (torch differentiates these through its own
+``_dirichlet_grad`` instead: the same expected gradients, other per-draw ones), StudentT loc + scale * Z /
+sqrt(V / df) with V ~ Chi2(df). ``Gamma.cdf`` (so Chi2's) is P(a, b x), ``StudentT.cdf`` through the incomplete
+beta function; both differentiate in every parameter (torch's gammainc has no gradient in a).
 
 >>> import autograd_core as ag
 >>> a = ag.Tensor(2.0, requires_grad=True)
@@ -23,13 +25,23 @@ import numpy as np
 
 from ..functions import where
 from ..functions_torch import log1p
+from ..primitives.gamma import lgamma_array
 from ..sampling import Generator
 from ..special import digamma, lgamma, xlog1py, xlogy
 from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution, Shape, broadcast_all
+from .incomplete import attach, betainc_and_grad, gammainc_and_grad, standard_gamma_grad
 
-__all__ = ["Beta", "Chi2", "Dirichlet", "Gamma", "StudentT"]
+__all__ = ["Beta", "Chi2", "Dirichlet", "Gamma", "StudentT", "standard_gamma_rsample"]
+
+
+def standard_gamma_rsample(concentration: Tensor, shape: Shape, rng: np.random.Generator) -> Tensor:
+    """Gamma(concentration, 1) draws of ``shape``, differentiable in ``concentration`` by the implicit gradient."""
+    alpha = concentration.expand(*shape) if concentration.shape != shape else concentration
+    a = alpha.detach().numpy()
+    drawn = np.maximum(rng.standard_gamma(a), np.finfo(a.dtype).tiny)  # log_prob(0) would be -inf
+    return attach(drawn.astype(a.dtype), (alpha, standard_gamma_grad(a, drawn)))
 
 
 class Gamma(Distribution):
@@ -45,6 +57,7 @@ class Gamma(Distribution):
         "rate": constraints.positive,
     }
     support = constraints.nonnegative
+    has_rsample = True
 
     def __init__(self, concentration: Any, rate: Any, validate_args: bool | None = None) -> None:
         self.concentration, self.rate = broadcast_all("Gamma", concentration=concentration, rate=rate)
@@ -62,11 +75,19 @@ class Gamma(Distribution):
     def variance(self) -> Tensor:
         return self.concentration / self.rate**2
 
-    def sample(self, sample_shape: Shape | list[int] = (), *, generator: Generator | None = None) -> Tensor:
+    def rsample(self, sample_shape: Shape | list[int] = (), *, generator: Generator | None = None) -> Tensor:
         shape = self._extended_shape(sample_shape)
-        alpha, beta = (np.broadcast_to(p.detach().numpy(), shape) for p in (self.concentration, self.rate))
-        drawn = self._draw(generator).gamma(alpha, 1 / beta)
-        return Tensor(np.maximum(drawn, np.finfo(alpha.dtype).tiny).astype(alpha.dtype))  # log_prob(0) is -inf
+        return standard_gamma_rsample(self.concentration, shape, self._draw(generator)) / self.rate
+
+    def cdf(self, value: Any) -> Tensor:
+        """P(a, rate * value), the regularised lower incomplete gamma function; differentiable in both
+        parameters and the value (d/da through ``incomplete.gammainc_and_grad``)."""
+        value = self._validate_sample(value, "cdf")
+        x = self.rate * value
+        a = self.concentration.expand(*x.shape) if self.concentration.shape != x.shape else self.concentration
+        p, dp_da = gammainc_and_grad(a.detach().numpy(), x.detach().numpy())
+        density = (xlogy(a - 1, x) - x - lgamma(a)).exp().detach().numpy()  # dP/dx
+        return attach(p.astype(x.dtype), (a, dp_da), (x, density))
 
     def log_prob(self, value: Any) -> Tensor:
         value = self._validate_sample(value)
@@ -92,6 +113,7 @@ class Beta(Distribution):
         "concentration0": constraints.positive,
     }
     support = constraints.unit_interval
+    has_rsample = True
 
     def __init__(self, concentration1: Any, concentration0: Any, validate_args: bool | None = None) -> None:
         self.concentration1, self.concentration0 = broadcast_all(
@@ -121,10 +143,11 @@ class Beta(Distribution):
         total = self.concentration1 + self.concentration0
         return self.concentration1 * self.concentration0 / (total**2 * (total + 1))
 
-    def sample(self, sample_shape: Shape | list[int] = (), *, generator: Generator | None = None) -> Tensor:
-        shape = self._extended_shape(sample_shape)
-        a, b = (np.broadcast_to(p.detach().numpy(), shape) for p in (self.concentration1, self.concentration0))
-        return Tensor(self._draw(generator).beta(a, b).astype(a.dtype))
+    def rsample(self, sample_shape: Shape | list[int] = (), *, generator: Generator | None = None) -> Tensor:
+        shape, rng = self._extended_shape(sample_shape), self._draw(generator)
+        x = standard_gamma_rsample(self.concentration1, shape, rng)
+        y = standard_gamma_rsample(self.concentration0, shape, rng)
+        return x / (x + y)
 
     def log_prob(self, value: Any) -> Tensor:
         value = self._validate_sample(value)
@@ -155,7 +178,7 @@ class Chi2(Gamma):
 class StudentT(Distribution):
     """Student's t with ``df`` degrees of freedom, location ``loc`` and scale ``scale``, as
     ``torch.distributions.StudentT``: the mean is NaN for df <= 1, the variance infinite for 1 < df <= 2 and
-    NaN for df <= 1. No ``rsample`` here (torch's goes through a Gamma's implicit gradient): draws are numpy's.
+    NaN for df <= 1. ``rsample`` goes through a Chi2 draw.
 
     >>> d = StudentT(3.0)
     >>> round(d.log_prob(0.0).exp().item(), 6), d.variance.item(), d.mean.item()  # 2 / (pi sqrt 3) at 0
@@ -168,6 +191,7 @@ class StudentT(Distribution):
         "scale": constraints.positive,
     }
     support = constraints.real
+    has_rsample = True
 
     def __init__(self, df: Any, loc: Any = 0.0, scale: Any = 1.0, validate_args: bool | None = None) -> None:
         self.df, self.loc, self.scale = broadcast_all("StudentT", df=df, loc=loc, scale=scale)
@@ -187,10 +211,32 @@ class StudentT(Distribution):
         finite = self.scale**2 * df / where(df > 2, df - 2, 1.0)  # (the guard keeps the unused branch finite)
         return where(df > 2, finite, where(df > 1, np.inf, np.nan))
 
-    def sample(self, sample_shape: Shape | list[int] = (), *, generator: Generator | None = None) -> Tensor:
-        shape = self._extended_shape(sample_shape)
-        df, loc, scale = (np.broadcast_to(p.detach().numpy(), shape) for p in (self.df, self.loc, self.scale))
-        return Tensor((loc + scale * self._draw(generator).standard_t(df)).astype(df.dtype))
+    def rsample(self, sample_shape: Shape | list[int] = (), *, generator: Generator | None = None) -> Tensor:
+        shape, rng = self._extended_shape(sample_shape), self._draw(generator)
+        z = rng.standard_normal(shape).astype(self.df.dtype)
+        chi2 = 2 * standard_gamma_rsample(0.5 * self.df, shape, rng)  # Chi2(df) = 2 Gamma(df / 2, 1)
+        return self.loc + self.scale * z * (chi2 / self.df).rsqrt()
+
+    def cdf(self, value: Any) -> Tensor:
+        """With t = (value - loc) / scale: ½ I_w(df/2, ½) for t < 0, 1 minus it for t > 0, w = df / (df + t²);
+        differentiable in df (through dI/da), loc, scale and the value (the density)."""
+        value = self._validate_sample(value, "cdf")
+        t = (value - self.loc) / self.scale
+        df = self.df.expand(*t.shape) if self.df.shape != t.shape else self.df
+        n, tn = df.detach().numpy().astype(np.float64), t.detach().numpy().astype(np.float64)
+        w = n / (n + tn**2)
+        tail, dtail_da, _ = betainc_and_grad(n / 2, 0.5, w)
+        a = n / 2  # the slope of w in df, and of I in w (the Beta(df/2, ½) density), give the rest of d/d df
+        with np.errstate(all="ignore"):
+            log_beta = lgamma_array(a) + lgamma_array(0.5) - lgamma_array(a + 0.5)
+            dtail_dw = np.exp((a - 1) * np.log(w) - 0.5 * np.log1p(-w) - log_beta)
+            dtail_ddf = 0.5 * dtail_da + np.where(tn == 0, 0.0, dtail_dw * tn**2 / (n + tn**2) ** 2)
+            density = np.exp(-(n + 1) / 2 * np.log1p(tn**2 / n) - 0.5 * np.log(n) - log_beta)
+        upper = tn > 0
+        cdf = np.where(upper, 1 - 0.5 * tail, 0.5 * tail)
+        dcdf_ddf = np.where(upper, -0.5, 0.5) * dtail_ddf
+        dtype = t.dtype
+        return attach(cdf.astype(dtype), (df, dcdf_ddf), (t, density))
 
     def log_prob(self, value: Any) -> Tensor:
         value = self._validate_sample(value)
@@ -209,7 +255,7 @@ class StudentT(Distribution):
 
 class Dirichlet(Distribution):
     """The Dirichlet distribution over probability vectors (the last axis of ``concentration``, event_shape
-    ``(K,)``), as ``torch.distributions.Dirichlet``; draws are normalised Gamma draws (numpy's, no ``rsample``).
+    ``(K,)``), as ``torch.distributions.Dirichlet``; ``rsample`` normalises Gamma draws.
 
     >>> d = Dirichlet(ag.Tensor([1.0, 1.0, 1.0]))
     >>> round(d.log_prob(ag.Tensor([0.2, 0.3, 0.5])).item(), 6), d.mean.round(4).tolist()  # uniform: log 2!
@@ -218,6 +264,7 @@ class Dirichlet(Distribution):
 
     arg_constraints: ClassVar[dict[str, constraints.Constraint]] = {"concentration": constraints.positive}
     support = constraints.simplex
+    has_rsample = True
 
     def __init__(self, concentration: Any, validate_args: bool | None = None) -> None:
         (self.concentration,) = broadcast_all("Dirichlet", concentration=concentration)
@@ -247,11 +294,9 @@ class Dirichlet(Distribution):
         total = self.concentration.sum(-1, keepdim=True)
         return self.concentration * (total - self.concentration) / (total**2 * (total + 1))
 
-    def sample(self, sample_shape: Shape | list[int] = (), *, generator: Generator | None = None) -> Tensor:
-        shape = self._extended_shape(sample_shape)
-        c = np.broadcast_to(self.concentration.detach().numpy(), shape)
-        drawn = np.maximum(self._draw(generator).gamma(c), np.finfo(c.dtype).tiny)  # log_prob(0) would be -inf
-        return Tensor((drawn / drawn.sum(-1, keepdims=True)).astype(c.dtype))
+    def rsample(self, sample_shape: Shape | list[int] = (), *, generator: Generator | None = None) -> Tensor:
+        drawn = standard_gamma_rsample(self.concentration, self._extended_shape(sample_shape), self._draw(generator))
+        return drawn / drawn.sum(-1, keepdim=True)
 
     def log_prob(self, value: Any) -> Tensor:
         value = self._validate_sample(value)

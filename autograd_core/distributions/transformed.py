@@ -19,7 +19,8 @@ from ..sampling import Generator
 from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution, Shape
-from .transforms import Transform
+from .multivariate import Independent
+from .transforms import ComposeTransform, Transform, sum_rightmost
 
 __all__ = ["TransformedDistribution"]
 
@@ -48,8 +49,24 @@ class TransformedDistribution(Distribution):
         for t in self.transforms:
             if not isinstance(t, Transform):
                 raise TypeError(f"TransformedDistribution: transforms must be Transforms, got {t!r}")
+        # torch's shapes: the composed map's domain may span more axes than the base's event (a vector map of a
+        # batch of scalars): those batch axes become event axes; the event grows by what the map adds
+        chain = ComposeTransform(self.transforms)
+        base_shape = base_distribution.batch_shape + base_distribution.event_shape
+        domain_event_dim = chain.domain.event_dim
+        if len(base_shape) < domain_event_dim:
+            raise ValueError(
+                f"TransformedDistribution: the transforms act on events of {domain_event_dim} axes, but the base "
+                f"distribution's draws have shape {base_shape}"
+            )
+        extra = domain_event_dim - len(base_distribution.event_shape)
+        if extra > 0:
+            base_distribution = Independent(base_distribution, extra)
         self.base_dist = base_distribution
-        super().__init__(base_distribution.batch_shape, base_distribution.event_shape, validate_args=validate_args)
+        shape = chain.forward_shape(base_shape)
+        event_dim = chain.codomain.event_dim + max(len(self.base_dist.event_shape) - domain_event_dim, 0)
+        cut = len(shape) - event_dim
+        super().__init__(shape[:cut], shape[cut:], validate_args=validate_args)
 
     @property
     def has_rsample(self) -> bool:  # type: ignore[override]
@@ -77,13 +94,12 @@ class TransformedDistribution(Distribution):
     def log_prob(self, value: Any) -> Tensor:
         y = self._validate_sample(value)
         log_jacobians: Tensor | float = 0.0
+        event_dim = len(self.event_shape)
         for t in reversed(self.transforms):
             x = t.inv(y)
-            log_jacobian = t.log_abs_det_jacobian(x, y)
-            extra = len(self.event_shape) - t.event_dim  # an elementwise map of a vector event: its axes add up
-            if extra > 0:
-                log_jacobian = log_jacobian.sum(tuple(range(-extra, 0)))
-            log_jacobians = log_jacobians + log_jacobian
+            event_dim += t.domain.event_dim - t.codomain.event_dim
+            # an elementwise map of a vector event: its axes add up to one number per event
+            log_jacobians = log_jacobians + sum_rightmost(t.log_abs_det_jacobian(x, y), event_dim - t.domain.event_dim)
             y = x
         return self.base_dist.log_prob(y) - log_jacobians
 
