@@ -66,6 +66,12 @@ def compile(fn=None, *, has_aux=False, check=False, strict=False):  # noqa: A001
         return functools.partial(compile, has_aux=has_aux, check=check, strict=strict)
     if not callable(fn):
         raise TypeError(f"compile: expected a function (args -> loss Tensor), got {type(fn).__name__}")
+    if callable(getattr(fn, "forward", None)) and callable(getattr(fn, "parameters", None)):  # torch.compile(model)
+        raise TypeError(
+            f"compile: got the module {type(fn).__name__}; ag.compile compiles a training step, not a module: "
+            "step = ag.compile(lambda X, y: F.cross_entropy(model(X), y)), then step(X, y) fills .grad "
+            "(keep calling the model itself for predictions, train() and eval())"
+        )
     return Compiled(fn, has_aux=has_aux, check=check, strict=strict)
 
 

@@ -126,3 +126,15 @@ def test_decorator_forms_and_the_docstring_example():
     assert isinstance(plain, type(strict)) and strict.strict and plain.__name__ == "plain"
     module = sys.modules["autograd_core.compile"]
     assert doctest.testmod(module, extraglobs={"Tensor": Tensor}).failed == 0
+
+
+def test_a_module_is_refused_with_the_step_to_write():
+    """torch.compile(model)'s habit (nanoGPT's train.py): compile makes a training step, so a module is refused
+    at once, naming the loss-step spelling, not at its first call with a message about its output."""
+    nn = pytest.importorskip("nn")
+    model = nn.Linear(3, 2)
+    with pytest.raises(TypeError, match=r"compile: got the module Linear; .*ag.compile\(lambda X, y: F.cross_entropy"):
+        ag.compile(model)
+    step = ag.compile(lambda X, y: nn.functional.cross_entropy(model(X), y))  # what the message says works
+    loss = step(Tensor(np.ones((4, 3))), np.array([0, 1, 0, 1]))
+    assert loss.shape == () and model.weight.grad.shape == (2, 3)
