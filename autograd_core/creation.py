@@ -155,6 +155,7 @@ def arange(
     """
     require_cpu("arange", device)
     start, end = (0, start) if end is None else (start, end)
+    start, end, step = _scalar_of(start), _scalar_of(end), _scalar_of(step)
     for name, value in (("start", start), ("end", end), ("step", step)):
         if not isinstance(value, (numbers.Real, np.generic)) or isinstance(value, bool):
             raise TypeError(f"arange: {name} must be a number, got {value!r}")
@@ -177,6 +178,7 @@ def linspace(
     Tensor([0. , 0.5, 1. ])
     """
     require_cpu("linspace", device)
+    start, end, steps = _scalar_of(start), _scalar_of(end), _scalar_of(steps)
     if not isinstance(steps, numbers.Integral) or isinstance(steps, bool) or steps < 0:
         raise ValueError(f"linspace: steps must be a non-negative int, got {steps!r}")
     return Tensor(
@@ -244,6 +246,7 @@ def _shape(op: str, size: tuple[Any, ...]) -> Shape:
     """``(2, 3)`` from ``size`` given as ``(2, 3)``, ``((2, 3),)`` or ``([2, 3],)``."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
+    size = tuple(map(_scalar_of, size))  # ones(n) with n a one-element tensor, as PyTorch's
     for n in size:
         if not isinstance(n, (numbers.Integral, np.integer)) or isinstance(n, bool):
             raise TypeError(f"{op}: sizes must be ints, got {size!r}; e.g. {op}(2, 3) or {op}((2, 3))")
@@ -252,7 +255,13 @@ def _shape(op: str, size: tuple[Any, ...]) -> Shape:
     return tuple(int(n) for n in size)
 
 
+def _scalar_of(value: Any) -> Any:
+    """A one-element tensor's number (``arange(n)``, ``zeros(n, 2)`` with ``n = y.max() + 1``); else the value."""
+    return value.item() if isinstance(value, Tensor) and value.size == 1 else value
+
+
 def _integer(op: str, name: str, value: object) -> int:
+    value = _scalar_of(value)
     if not isinstance(value, numbers.Integral) or isinstance(value, bool):
         raise TypeError(f"{op}: {name} must be an int, got {value!r}")
     return int(value)

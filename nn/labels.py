@@ -92,6 +92,8 @@ def one_hot(tensor: TensorLike, num_classes: int = -1) -> Tensor:
     labels = np.asarray(tensor.data if isinstance(tensor, Tensor) else tensor)
     if labels.dtype.kind not in "iu":
         raise TypeError(f"one_hot: class indices must be integers, got dtype {labels.dtype}; use y.astype(np.int64)")
+    if isinstance(num_classes, Tensor) and num_classes.size == 1:  # num_classes=labels.max() + 1, as PyTorch takes
+        num_classes = num_classes.item()
     if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < -1:
         raise ValueError(f"one_hot: num_classes must be a positive int or -1 (from the labels), got {num_classes!r}")
     if num_classes == -1:
