@@ -387,10 +387,13 @@ __all__ = [
 __all__ += ["special", "det", "logdet", "slogdet", "inverse", "lgamma", "digamma", "polygamma", "erfinv"]
 __all__ += ["xlogy", "xlog1py", "logit", "distributions", "pinverse", "matrix_power", "matrix_exp"]
 # PyTorch's Tensor-level names beyond the README (tensor_scans/pointwise/layout.py): the functions_* modules' __all__
-from . import functions_idioms, functions_layout, functions_math, functions_order  # noqa: E402
+from . import functions_idioms, functions_layout, functions_math, functions_namespace, functions_order  # noqa: E402
 from .functions_idioms import *  # noqa: E402, F403
 from .functions_layout import *  # noqa: E402, F403
 from .functions_math import *  # noqa: E402, F403
+from .functions_namespace import *  # noqa: E402, F403
+from .functions_namespace import range, t  # noqa: E402, F401 (kept out of __all__, as float and int)
 from .functions_order import *  # noqa: E402, F403
 
 __all__ += functions_idioms.__all__ + functions_layout.__all__ + functions_math.__all__ + functions_order.__all__
+__all__ += functions_namespace.__all__  # torch's everyday names: sign, isin, finfo, relu_, hann_window, ...
