@@ -271,10 +271,16 @@ def asarray(
         if copy is not True and (wanted is None or wanted == obj.dtype):
             return obj.requires_grad_(True) if requires_grad and not obj.requires_grad else obj
         obj = obj.data
-    source = obj if isinstance(obj, np.ndarray) else None
-    array = np.array(obj, dtype=wanted, copy=copy) if copy is not None else np.asarray(obj, dtype=wanted)
-    if copy is False and source is None:
+    if copy is False and not isinstance(obj, np.ndarray):
         raise ValueError("asarray: copy=False, but Python data must be copied into an array; pass copy=None")
+    try:
+        array = np.array(obj, dtype=wanted, copy=copy) if copy is not None else np.asarray(obj, dtype=wanted)
+    except ValueError as error:
+        if copy is False:
+            raise ValueError(
+                f"asarray: copy=False, but a {obj.dtype} array must be copied to become {wanted}; pass copy=None"
+            ) from None
+        raise ValueError(f"asarray: cannot make a tensor of this {type(obj).__name__} ({error})") from None
     if array.dtype == object:
         raise TypeError(f"asarray: cannot make a tensor of {type(obj).__name__} (ragged or non-numeric data)")
     return _share(array, requires_grad)
