@@ -123,7 +123,11 @@ def ldl_factor_ex(A: TensorLike, *, hermitian: bool = False, check_errors: bool 
     LdlFactorExResult(LD=Tensor([[4. , 0. ],
             [0.5, 2. ]]), pivots=Tensor([1, 2], dtype=int32), info=Tensor(0, dtype=int32))
     """
-    x = _symmetric("ldl_factor_ex", A, hermitian)
+    return _factor("ldl_factor_ex", A, hermitian, check_errors)
+
+
+def _factor(op: str, A: TensorLike, hermitian: bool, check_errors: bool) -> LdlFactorExResult:
+    x = _symmetric(op, A, hermitian)
     flat = x.data.reshape(-1, *x.shape[-2:])
     results = [_bunch_kaufman(matrix) for matrix in flat]
     factors = np.stack([r[0] for r in results]).reshape(x.shape) if results else np.zeros_like(x.data)
@@ -131,7 +135,7 @@ def ldl_factor_ex(A: TensorLike, *, hermitian: bool = False, check_errors: bool 
     info = np.asarray([r[2] for r in results], np.int32).reshape(x.shape[:-2])
     if check_errors and np.any(info):
         raise ValueError(
-            f"linalg.ldl_factor_ex: D has a zero diagonal block at {info[info > 0].tolist()} (A is singular); read "
+            f"linalg.{op}: D has a zero diagonal block at {info[info > 0].tolist()} (A is singular); read "
             "info with check_errors=False, or regularise A (A + eps * I)"
         )
     return LdlFactorExResult(Tensor(factors), Tensor(pivots), Tensor(info))
@@ -144,7 +148,7 @@ def ldl_factor(A: TensorLike, *, hermitian: bool = False) -> LdlFactorResult:
     Tensor([[4. , 0. ],
             [0.5, 2. ]])
     """
-    LD, pivots, _ = ldl_factor_ex(A, hermitian=hermitian)
+    LD, pivots, _ = _factor("ldl_factor", A, hermitian, check_errors=False)
     return LdlFactorResult(LD, pivots)
 
 
