@@ -1,6 +1,5 @@
-"""torch's questions about dtypes, shapes and threads: ``finfo`` / ``iinfo`` (a dtype's limits), ``promote_types``,
-``result_type`` and ``can_cast`` (what an operation's result will be), ``Size`` (a shape), and
-``set_num_threads`` / ``get_num_threads`` (BLAS's thread pool, through threadpoolctl when it is installed).
+"""torch's questions about dtypes and shapes: ``finfo`` / ``iinfo`` (a dtype's limits), ``promote_types``,
+``result_type`` and ``can_cast`` (what an operation's result will be), and ``Size`` (a shape).
 
 The dtypes are numpy's, and so are the promotion rules the engine's arithmetic follows: ``result_type`` reports
 what ``a + b`` gives HERE. That differs from torch where torch keeps a float width against an int
@@ -116,38 +115,4 @@ class Size(tuple):
         return f"Size({list(self)!r})"
 
 
-def _threadpoolctl(op: str) -> Any:
-    try:
-        import threadpoolctl
-    except ImportError:  # pragma: no cover - exercised only where it is missing
-        raise ModuleNotFoundError(
-            f"{op}: needs the threadpoolctl package to see numpy's BLAS thread pool (pip install threadpoolctl); "
-            "or set OMP_NUM_THREADS before starting Python"
-        ) from None
-    return threadpoolctl
-
-
-def get_num_threads() -> int:
-    """The threads numpy's BLAS uses for a matrix product, as ``torch.get_num_threads`` (threadpoolctl reads
-    it; 1 when numpy has no threaded BLAS).
-
-    >>> get_num_threads() >= 1
-    True
-    """
-    pools = [p for p in _threadpoolctl("get_num_threads").threadpool_info() if p.get("user_api") == "blas"]
-    return max((int(p["num_threads"]) for p in pools), default=1)
-
-
-def set_num_threads(num: int) -> None:
-    """Limit numpy's BLAS to ``num`` threads from now on, as ``torch.set_num_threads`` (through threadpoolctl).
-
-    >>> old = get_num_threads(); set_num_threads(1); get_num_threads(); set_num_threads(old)
-    1
-    """
-    if isinstance(num, bool) or not isinstance(num, numbers.Integral) or num < 1:
-        raise ValueError(f"set_num_threads: num must be an int >= 1, got {num!r}")
-    _threadpoolctl("set_num_threads").threadpool_limits(limits=int(num), user_api="blas")
-
-
-__all__ = ["finfo", "iinfo", "promote_types", "result_type", "can_cast", "Size", "get_num_threads"]
-__all__ += ["set_num_threads"]
+__all__ = ["finfo", "iinfo", "promote_types", "result_type", "can_cast", "Size"]

@@ -1,11 +1,13 @@
 """The everyday ``torch.X`` names a port writes that ``ag`` lacked (a diff of ``dir(torch)`` against ``dir(ag)``
 found them): ``ag.sign`` (the Tensor had ``.sign()``, the namespace did not), ``isin``, ``isreal``, ``rsub``,
-``t``, ``detach``, ``broadcast_tensors``, ``chain_matmul``, ``trapz``, ``vander``, ``unravel_index``, and the
-creators ``scalar_tensor``, ``asarray``, ``frombuffer``, ``logspace`` and torch's inclusive ``range``. Each is the
-Tensor method or a composition of existing ops, so the differentiable ones need no derivative of their own.
+``t``, ``detach``, ``adjoint``, ``fill``, ``get_device``, ``newaxis``, ``broadcast_tensors``, ``chain_matmul``,
+``trapz``, ``vander``, ``unravel_index``, and the creators ``scalar_tensor``, ``asarray``, ``frombuffer``,
+``logspace`` and torch's inclusive ``range``. Each is the Tensor method or a composition of existing ops, so the
+differentiable ones need no derivative of their own.
 
 This module also gathers into ``ag`` the dtype questions of ``dtype_info.py`` (``ag.finfo``, ``ag.result_type``,
-``ag.Size``, ``ag.set_num_threads``), the in-place spellings of ``functions_inplace.py`` (``ag.relu_(x)``), the
+``ag.Size``), the settings of ``runtime_settings.py`` (``ag.set_num_threads``,
+``ag.use_deterministic_algorithms``), the in-place spellings of ``functions_inplace.py`` (``ag.relu_(x)``), the
 windows of ``signal_windows.py`` (``ag.hann_window``) and the numerics of ``functions_numerics.py``
 (``ag.gradient``, ``ag.histogramdd``, ``ag.svd_lowrank``, ...). ``ag.range`` and ``ag.t`` stay out of
 ``__all__``: a star import must not shadow Python's ``range`` (nor take a one-letter name).
@@ -22,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from . import dtype_info, functions_inplace, functions_numerics, signal_windows
+from . import dtype_info, functions_inplace, functions_numerics, runtime_settings, signal_windows
 from .broadcasting import broadcast_shapes
 from .creation import _dtype
 from .dtype_info import *  # noqa: F403
@@ -30,6 +32,7 @@ from .functions import as_tensor
 from .functions_inplace import *  # noqa: F403
 from .functions_layout import get_default_dtype
 from .functions_numerics import *  # noqa: F403
+from .runtime_settings import *  # noqa: F403
 from .signal_windows import *  # noqa: F403
 from .tensor import Tensor
 from .types import DTypeLike, Number, TensorLike
@@ -98,6 +101,39 @@ def detach(x: TensorLike) -> Tensor:
     False
     """
     return as_tensor(x).detach()
+
+
+def adjoint(x: TensorLike) -> Tensor:
+    """The conjugate transpose of the last two axes, as ``torch.adjoint``: ``x.mT`` for real tensors.
+
+    >>> adjoint(Tensor([[1.0, 2.0]])).shape
+    (2, 1)
+    """
+    return as_tensor(x).adjoint()
+
+
+def fill(x: TensorLike, value: Number) -> Tensor:
+    """A new tensor of ``x``'s shape and dtype holding ``value`` everywhere, as ``torch.fill`` (``x.fill_`` writes
+    in place). No gradient reaches ``x``: its values are all replaced.
+
+    >>> fill(ag.tensor([1, 2, 3]), 7)
+    Tensor([7, 7, 7], dtype=int64)
+    """
+    from .creation import full_like
+
+    return full_like(as_tensor(x), value)
+
+
+def get_device(x: TensorLike) -> int:
+    """The device index, as ``torch.get_device``: -1, the CPU (the only device here).
+
+    >>> get_device(Tensor([1.0]))
+    -1
+    """
+    return int(as_tensor(x).get_device())
+
+
+newaxis = None  # torch.newaxis (numpy's): x[:, ag.newaxis]
 
 
 def broadcast_tensors(*tensors: TensorLike) -> tuple[Tensor, ...]:
@@ -312,4 +348,6 @@ def frombuffer(
 
 __all__ = ["sign", "isreal", "isin", "rsub", "detach", "broadcast_tensors", "chain_matmul", "trapz", "vander"]
 __all__ += ["unravel_index", "scalar_tensor", "logspace", "asarray", "frombuffer"]  # (not range, t: see above)
+__all__ += ["adjoint", "fill", "get_device", "newaxis"]
 __all__ += dtype_info.__all__ + functions_inplace.__all__ + functions_numerics.__all__ + signal_windows.__all__
+__all__ += runtime_settings.__all__

@@ -129,7 +129,9 @@ def histogramdd(
         limits = [(float(range[2 * i]), float(range[2 * i + 1])) for i in np.arange(dims)]
     weights = None if weight is None else as_tensor(weight).data.reshape(-1)
     if weights is not None and weights.shape != (points.shape[0],):
-        raise ValueError(f"histogramdd: weight must hold one number per point, shape {x.shape[:-1]}, got {weight}")
+        raise ValueError(
+            f"histogramdd: weight must hold one number per point, shape {x.shape[:-1]}, got shape {weights.shape}"
+        )
     try:
         hist, edges = np.histogramdd(points, bins=bins, range=limits, weights=weights, density=density)
     except ValueError as error:
@@ -230,16 +232,35 @@ def matrix_rank(input: TensorLike, tol: float | None = None, symmetric: bool = F
     return linalg_matrix_rank(input, tol, hermitian=symmetric)
 
 
+def _removed(name: str, replacement: str) -> TypeError:
+    return TypeError(f"{name}: torch.{name} was removed in torch 1.9; write {replacement}")
+
+
 def lstsq(input: TensorLike, A: TensorLike) -> Any:
     """Refuses, as torch does since 1.9, naming the replacement: ``torch.lstsq(B, A)`` returned LAPACK's packed
-    QR, which nothing here (nor torch) computes any more.
+    QR, which nothing here (nor torch) computes any more. ``solve``, ``symeig`` and ``eig`` refuse alike.
 
     >>> lstsq(ag.tensor([1.0]), ag.tensor([[1.0]]))
     Traceback (most recent call last):
-    TypeError: lstsq: torch.lstsq(B, A) was removed in torch 1.9; write ag.linalg.lstsq(A, B).solution (A first)
+    TypeError: lstsq: torch.lstsq was removed in torch 1.9; write ag.linalg.lstsq(A, B).solution (A first: ...
     """
-    raise TypeError("lstsq: torch.lstsq(B, A) was removed in torch 1.9; write ag.linalg.lstsq(A, B).solution (A first)")
+    raise _removed("lstsq", "ag.linalg.lstsq(A, B).solution (A first: torch.lstsq took B, A)")
+
+
+def solve(input: TensorLike, A: TensorLike) -> Any:
+    """Refuses as ``lstsq`` does: ``torch.solve(B, A)`` became ``linalg.solve(A, B)``."""
+    raise _removed("solve", "ag.linalg.solve(A, B) (A first: torch.solve took B, A)")
+
+
+def symeig(input: TensorLike, eigenvectors: bool = False, upper: bool = True) -> Any:
+    """Refuses as ``lstsq`` does: ``torch.symeig`` became ``linalg.eigh`` / ``linalg.eigvalsh``."""
+    raise _removed("symeig", "ag.linalg.eigh(A, UPLO='U' if upper else 'L') (ag.linalg.eigvalsh for values only)")
+
+
+def eig(input: TensorLike, eigenvectors: bool = False) -> Any:
+    """Refuses as ``lstsq`` does: ``torch.eig``'s successor ``linalg.eig`` is complex, which this engine lacks."""
+    raise _removed("eig", "ag.linalg.eigh(A) for a symmetric A (general eigenvalues are complex: unsupported here)")
 
 
 __all__ = ["gradient", "histogramdd", "svd_lowrank", "pca_lowrank", "nuclear_norm", "frobenius_norm"]
-__all__ += ["matrix_rank", "lstsq"]
+__all__ += ["matrix_rank", "lstsq", "solve", "symeig", "eig"]

@@ -9,6 +9,7 @@ where it has one, and its refusal of bad input; torch, where installed, is a sec
 from __future__ import annotations
 
 import array
+import sys
 
 import numpy as np
 import pytest
@@ -32,6 +33,7 @@ def test_isin_matches_numpy_and_inverts():
     assert np.array_equal(ag.isin(elements, tests).numpy(), np.isin(elements.numpy(), [2, 6, 9]))
     assert ag.isin(elements, tests, invert=True).tolist() == [[True, False, True], [True, True, False]]
     assert ag.isin(ag.tensor([1.5, 2.0]), 2.0).tolist() == [False, True]  # a number as the test set
+    assert ag.isin(3, ag.tensor([1, 3])).item() is True  # and as the element
     with pytest.raises(TypeError, match="isin: test_elements must be numbers"):
         ag.isin(elements, np.array([object()]))
 
@@ -48,6 +50,36 @@ def test_isreal_t_detach_rsub():
     assert x.grad.tolist() == [-3.0, -3.0]
     with pytest.raises(TypeError, match="rsub: alpha must be a number"):
         ag.rsub(x, 1.0, alpha="2")
+
+
+def test_adjoint_fill_get_device_newaxis():
+    x = ag.tensor(A)
+    assert np.array_equal(ag.adjoint(x).numpy(), A.T) and ag.adjoint(ag.zeros(2, 3, 4)).shape == (2, 4, 3)
+    filled = ag.fill(x, 2.5)
+    assert filled.shape == (3, 4) and (filled.numpy() == 2.5).all() and x.numpy()[0, 0] == A[0, 0]  # x untouched
+    assert ag.fill(ag.tensor([1, 2]), 3).dtype == np.int64
+    assert ag.get_device(x) == -1 and ag.newaxis is None and x[:, ag.newaxis].shape == (3, 1, 4)
+
+
+def test_runtime_settings_are_recorded_and_reported():
+    try:
+        ag.use_deterministic_algorithms(True, warn_only=True)
+        assert ag.are_deterministic_algorithms_enabled() and ag.is_deterministic_algorithms_warn_only_enabled()
+        ag.set_float32_matmul_precision("high")
+        assert ag.get_float32_matmul_precision() == "high"
+        ag.set_anomaly_enabled(True)
+        assert ag.is_anomaly_enabled() and ag.is_anomaly_check_nan_enabled()
+        with pytest.raises(FloatingPointError, match="log"), np.errstate(divide="ignore"):
+            ag.log(ag.tensor([0.0], requires_grad=True))  # the switch is detect_anomaly's
+    finally:
+        ag.use_deterministic_algorithms(False)
+        ag.set_float32_matmul_precision("highest")
+        ag.set_anomaly_enabled(False)
+    assert not ag.are_deterministic_algorithms_enabled() and not ag.is_anomaly_enabled()
+    with pytest.raises(ValueError, match="set_float32_matmul_precision: precision must be one of"):
+        ag.set_float32_matmul_precision("tf32")
+    with pytest.raises(TypeError, match="use_deterministic_algorithms: mode and warn_only must be bools"):
+        ag.use_deterministic_algorithms(1)
 
 
 def test_broadcast_tensors_shapes_values_and_gradient():
@@ -149,7 +181,7 @@ def test_finfo_iinfo_promote_types_can_cast_size():
     assert not ag.can_cast(ag.float32, ag.int64) and not ag.can_cast(ag.int32, ag.bool)
     size = ag.Size([2, 3, 4])
     assert size == (2, 3, 4) and size.numel() == 24 and ag.Size([]).numel() == 1 and repr(size) == "Size([2, 3, 4])"
-    assert ag.zeros(2, 3).shape == ag.Size((2, 3))
+    assert ag.zeros(2, 3).shape == ag.Size((2, 3)) and ag.ones(6).view(ag.Size([2, 3])).shape == (2, 3)
     with pytest.raises(TypeError, match="Size: every entry must be a non-negative int"):
         ag.Size([2, -1])
 
@@ -185,6 +217,14 @@ def test_thread_count_round_trips_through_threadpoolctl():
     assert ag.get_num_threads() == before
     with pytest.raises(ValueError, match="set_num_threads: num must be an int >= 1, got 0"):
         ag.set_num_threads(0)
+
+
+def test_thread_count_without_threadpoolctl_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "threadpoolctl", None)  # an import of it now fails, as where it is missing
+    with pytest.raises(ModuleNotFoundError, match=r"set_num_threads: needs the threadpoolctl package .*pip install"):
+        ag.set_num_threads(2)
+    with pytest.raises(ModuleNotFoundError, match="get_num_threads: needs the threadpoolctl package"):
+        ag.get_num_threads()
 
 
 @pytest.mark.parametrize(

@@ -135,9 +135,15 @@ def test_deprecated_norms_and_rank():
     )
 
 
-def test_old_lstsq_refuses_naming_the_replacement_with_its_arguments_reversed():
-    with pytest.raises(TypeError, match=r"write ag\.linalg\.lstsq\(A, B\)\.solution \(A first\)"):
+def test_old_lstsq_solve_symeig_eig_refuse_naming_the_replacements():
+    with pytest.raises(TypeError, match=r"lstsq: torch.lstsq was removed .* write ag\.linalg\.lstsq\(A, B\)\.solution"):
         ag.lstsq(ag.ones(3, 1), ag.ones(3, 2))
+    with pytest.raises(TypeError, match=r"solve: .* write ag\.linalg\.solve\(A, B\) \(A first"):
+        ag.solve(ag.ones(2, 1), ag.eye(2))
+    with pytest.raises(TypeError, match=r"symeig: .* write ag\.linalg\.eigh"):
+        ag.symeig(ag.eye(2))
+    with pytest.raises(TypeError, match=r"eig: .* write ag\.linalg\.eigh\(A\) for a symmetric A"):
+        ag.eig(ag.eye(2))
 
 
 def test_numerics_against_torch():
