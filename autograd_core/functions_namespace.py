@@ -8,9 +8,10 @@ differentiable ones need no derivative of their own.
 This module also gathers into ``ag`` the dtype questions of ``dtype_info.py`` (``ag.finfo``, ``ag.result_type``,
 ``ag.Size``), the settings of ``runtime_settings.py`` (``ag.set_num_threads``,
 ``ag.use_deterministic_algorithms``), the in-place spellings of ``functions_inplace.py`` (``ag.relu_(x)``), the
-windows of ``signal_windows.py`` (``ag.hann_window``) and the numerics of ``functions_numerics.py``
-(``ag.gradient``, ``ag.histogramdd``, ``ag.svd_lowrank``, ...). ``ag.range`` and ``ag.t`` stay out of
-``__all__``: a star import must not shadow Python's ``range`` (nor take a one-letter name).
+windows of ``signal_windows.py`` (``ag.hann_window``), ``geqrf orgqr ormqr`` of ``linalg_householder.py`` and the
+numerics of ``functions_numerics.py`` (``ag.gradient``, ``ag.histogramdd``, ``ag.svd_lowrank``, ...).
+``ag.range`` and ``ag.t`` stay out of ``__all__``: a star import must not shadow Python's ``range`` (nor take a
+one-letter name).
 
 >>> ag.sign(ag.tensor([-2.0, 0.0, 3.0]))
 Tensor([-1.,  0.,  1.])
@@ -24,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from . import dtype_info, functions_inplace, functions_numerics, runtime_settings, signal_windows
+from . import dtype_info, functions_inplace, functions_numerics, linalg_householder, runtime_settings, signal_windows
 from .broadcasting import broadcast_shapes
 from .creation import _dtype
 from .dtype_info import *  # noqa: F403
@@ -32,6 +33,7 @@ from .functions import as_tensor
 from .functions_inplace import *  # noqa: F403
 from .functions_layout import get_default_dtype
 from .functions_numerics import *  # noqa: F403
+from .linalg_householder import *  # noqa: F403
 from .runtime_settings import *  # noqa: F403
 from .signal_windows import *  # noqa: F403
 from .tensor import Tensor
@@ -350,4 +352,4 @@ __all__ = ["sign", "isreal", "isin", "rsub", "detach", "broadcast_tensors", "cha
 __all__ += ["unravel_index", "scalar_tensor", "logspace", "asarray", "frombuffer"]  # (not range, t: see above)
 __all__ += ["adjoint", "fill", "get_device", "newaxis"]
 __all__ += dtype_info.__all__ + functions_inplace.__all__ + functions_numerics.__all__ + signal_windows.__all__
-__all__ += runtime_settings.__all__
+__all__ += runtime_settings.__all__ + linalg_householder.__all__

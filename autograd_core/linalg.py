@@ -3,7 +3,8 @@
 (pinv, lstsq, matrix_rank, solve_triangular: ``linalg_solvers.py``), products (matrix_power, matrix_exp,
 multi_dot, vander, diagonal: ``linalg_products.py``) and the LU family with the ``_ex`` variants that report
 instead of raising (lu_factor, lu_solve, lu, inv_ex, cholesky_ex: ``linalg_lu.py``; lu_factor_ex, solve_ex with
-cross, vecdot, matmul, tensorinv, tensorsolve, householder_product: ``linalg_more.py``), the symmetric indefinite
+cross, vecdot, matmul, tensorinv, tensorsolve: ``linalg_more.py``; householder_product:
+``linalg_householder.py``), the symmetric indefinite
 LDL factorisation (ldl_factor, ldl_factor_ex, ldl_solve: ``linalg_ldl.py``), as Raschka's chapter 12
 writes ``torch.linalg.norm(t1, ord=2, dim=1)``. ``ag.renorm`` (``torch.renorm``, max-norm regularisation's
 rescaling) lives here too, on the same norm.
@@ -22,6 +23,7 @@ import numpy as np
 
 from .functions import as_tensor, where
 from .functions import norm as _p_norm
+from .linalg_householder import householder_product  # noqa: F401
 from .linalg_ldl import LdlFactorExResult, LdlFactorResult, ldl_factor, ldl_factor_ex, ldl_solve  # noqa: F401
 from .linalg_lu import (  # noqa: F401 (re-exported: ag.linalg.lu_factor, ...)
     CholeskyExResult,
@@ -56,7 +58,6 @@ from .linalg_more import (  # noqa: F401 (re-exported: ag.linalg.cross, ...)
     cross,
     eig,
     eigvals,
-    householder_product,
     lu_factor_ex,
     matmul,
     solve_ex,

@@ -1,6 +1,5 @@
 """The rest of ``torch.linalg``'s real functions: ``cross``, ``vecdot``, ``matmul``, ``tensorinv``,
-``tensorsolve``, ``householder_product`` (Q from LAPACK's packed Householder reflectors, as ``geqrf`` leaves
-them), and ``solve_ex`` / ``lu_factor_ex``, which report a singular matrix in ``info`` instead of raising. All
+``tensorsolve``, and ``solve_ex`` / ``lu_factor_ex``, which report a singular matrix in ``info`` instead of raising. All
 are compositions of differentiable ops. ``eig`` / ``eigvals`` refuse: a real matrix's eigenvalues can be
 complex, and this engine has no complex dtype (``eigh`` / ``eigvalsh`` serve symmetric matrices).
 
@@ -115,31 +114,6 @@ def matmul(input: TensorLike, other: TensorLike) -> Tensor:
     Tensor([[11.]])
     """
     return _matmul(input, other)
-
-
-def householder_product(A: TensorLike, tau: TensorLike) -> Tensor:
-    """The first n columns of H_1 H_2 ... H_k, H_i = I - tau_i v_i v_i^T with v_i = (0, ..., 0, 1, A[i+1:, i]),
-    as ``torch.linalg.householder_product`` (LAPACK's orgqr): with ``geqrf``'s packed reflectors it is QR's Q.
-    A (..., m, n), tau (..., k), k <= n <= m. Differentiable in both.
-
-    >>> householder_product(Tensor([[1.0], [0.0]]), Tensor([2.0]))  # H = I - 2 e1 e1^T
-    Tensor([[-1.],
-            [ 0.]])
-    """
-    a = _matrices("householder_product", A, square=False)
-    t = as_tensor(tau)
-    m, n = a.shape[-2:]
-    if not (t.ndim >= 1 and t.shape[:-1] == a.shape[:-2] and t.shape[-1] <= n <= m):
-        raise ValueError(
-            f"linalg.householder_product: needs A (..., m, n) with m >= n and tau (..., k) with k <= n and the same "
-            f"batch, got A {a.shape} and tau {t.shape}"
-        )
-    rows = np.arange(m)
-    q = Tensor(np.broadcast_to(np.eye(m, n, dtype=a.dtype), a.shape).copy())
-    for i in reversed(range(t.shape[-1])):  # Q = H_1 (H_2 (... (H_k I))): each reflector applied to the left
-        v = a[..., :, i] * (rows > i) + (rows == i)  # the unit entry is implied, the upper part ignored
-        q = q - t[..., i, None, None] * v[..., :, None] * (v[..., None, :] @ q)
-    return q
 
 
 class SolveExResult(NamedTuple):

@@ -86,6 +86,33 @@ def test_householder_product_of_qr_raw_reflectors_is_q_and_is_differentiable():
         linalg.householder_product(ag.zeros(2, 3), ag.zeros(2))
 
 
+def test_geqrf_orgqr_ormqr_give_qr_without_forming_q():
+    A = RNG.standard_normal((2, 5, 3))
+    a, tau = ag.geqrf(ag.tensor(A))
+    R = np.linalg.qr(A, mode="r")
+    assert np.allclose(np.abs(np.triu(a.numpy())[:, :3]), np.abs(R[:, :3]))  # R up to the signs of its rows
+    Q = ag.orgqr(a, tau).numpy()
+    assert np.allclose(Q @ np.triu(a.numpy()[:, :3]), A)  # A = Q R from geqrf's own factors
+    C = RNG.standard_normal((2, 5, 4))
+    full_q = ag.ormqr(a, tau, ag.tensor(np.broadcast_to(np.eye(5), (2, 5, 5)).copy())).numpy()
+    assert np.allclose(full_q[..., :3], Q) and np.allclose(full_q @ np.swapaxes(full_q, -1, -2), np.eye(5))
+    for left, transpose, expected in (
+        (True, False, full_q @ C),
+        (True, True, np.swapaxes(full_q, -1, -2) @ C),
+        (False, False, np.swapaxes(C, -1, -2) @ full_q),
+        (False, True, np.swapaxes(C, -1, -2) @ np.swapaxes(full_q, -1, -2)),
+    ):
+        other = C if left else np.swapaxes(C, -1, -2).copy()
+        assert np.allclose(ag.ormqr(a, tau, ag.tensor(other), left, transpose).numpy(), expected), (left, transpose)
+    x, t = ag.tensor(a.numpy()[0], requires_grad=True), ag.tensor(tau.numpy()[0], requires_grad=True)
+    c = ag.tensor(C[0], requires_grad=True)
+    assert ag.gradcheck(lambda p, q, r: ag.ormqr(p, q, r, transpose=True), [x, t, c])
+    with pytest.raises(ValueError, match=r"ormqr: other must have 5 rows \(Q is 5x5\), got shape \(4, 2\)"):
+        ag.ormqr(a[0], tau[0], ag.zeros(4, 2))
+    with pytest.raises(ValueError, match=r"geqrf: is not differentiable \(torch's neither\)"):
+        ag.geqrf(ag.tensor(A, requires_grad=True))
+
+
 def test_solve_ex_reports_a_singular_matrix_in_info():
     A = np.stack([np.array([[2.0, 1.0], [1.0, 3.0]]), np.array([[1.0, 2.0], [2.0, 4.0]])])
     b = RNG.standard_normal((2, 2, 1))
@@ -197,6 +224,13 @@ def test_linalg_against_torch():
         assert ours.pivots.tolist() == theirs.pivots.tolist() and ours.info.item() == theirs.info.item()
     A = RNG.standard_normal((5, 3))
     h, tau = torch.geqrf(torch.tensor(A))
+    ours = ag.geqrf(ag.tensor(A))
+    assert np.allclose(ours.a.numpy(), h.numpy()) and np.allclose(ours.tau.numpy(), tau.numpy())
+    C = RNG.standard_normal((5, 2))
+    assert np.allclose(
+        ag.ormqr(ours.a, ours.tau, ag.tensor(C), transpose=True).numpy(),
+        torch.ormqr(h, tau, torch.tensor(C), transpose=True).numpy(),
+    )
     assert np.allclose(
         linalg.householder_product(ag.tensor(h.numpy()), ag.tensor(tau.numpy())).numpy(),
         torch.linalg.householder_product(h, tau).numpy(),
