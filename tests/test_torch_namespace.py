@@ -131,6 +131,14 @@ def test_unravel_index_matches_numpy_counts_negatives_from_the_end_and_refuses_o
         ag.unravel_index(ag.tensor([1.0]), (2, 3))
 
 
+def test_a_star_import_brings_the_new_names_but_not_range_or_t():
+    namespace: dict[str, object] = {}
+    exec("from autograd_core import *", namespace)  # noqa: S102 (the star import a notebook writes)
+    assert {"sign", "isin", "finfo", "relu_", "hann_window", "gradient"} <= set(namespace)
+    assert "range" not in namespace and "t" not in namespace  # Python's range survives, as float and int do
+    assert ag.range is not range and callable(ag.t)
+
+
 def test_creators_scalar_tensor_logspace_and_inclusive_range():
     s = ag.scalar_tensor(3)
     assert s.shape == () and s.dtype == np.float64 and s.item() == 3.0
