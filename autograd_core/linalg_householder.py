@@ -49,9 +49,9 @@ def geqrf(input: TensorLike) -> GeqrfResult:
     return GeqrfResult(Tensor(np.swapaxes(packed, -1, -2).astype(x.dtype)), Tensor(tau.astype(x.dtype)))
 
 
-def _reflectors(op: str, A: TensorLike, tau: TensorLike, rows: int | None = None) -> tuple[Tensor, Tensor, list]:
+def _reflectors(op: str, A: TensorLike, tau: TensorLike) -> tuple[Tensor, Tensor, list[Tensor]]:
     """A, tau and the reflector vectors v_i = (0, ..., 0, 1, A[i+1:, i]) (each (..., m))."""
-    a = _matrices(op, A, square=False)
+    a = _matrices(op.removeprefix("linalg."), A, square=False)
     t = as_tensor(tau)
     m, n = a.shape[-2:]
     if not (t.ndim >= 1 and t.shape[:-1] == a.shape[:-2] and t.shape[-1] <= min(m, n)):
@@ -72,10 +72,10 @@ def householder_product(A: TensorLike, tau: TensorLike) -> Tensor:
     Tensor([[-1.],
             [ 0.]])
     """
-    m, n = as_tensor(A).shape[-2:] if as_tensor(A).ndim >= 2 else (0, 1)
-    if m < n:
-        raise ValueError(f"linalg.householder_product: needs A (..., m, n) with m >= n, got shape {as_tensor(A).shape}")
     a, t, vectors = _reflectors("linalg.householder_product", A, tau)
+    m, n = a.shape[-2:]
+    if m < n:
+        raise ValueError(f"linalg.householder_product: needs A (..., m, n) with m >= n, got shape {a.shape}")
     q = Tensor(np.broadcast_to(np.eye(m, n, dtype=a.dtype), a.shape).copy())
     for i in reversed(range(len(vectors))):  # Q = H_1 (H_2 (... (H_k I))): each reflector applied to the left
         v = vectors[i]  # the unit entry is implied, the part above it ignored
