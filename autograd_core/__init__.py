@@ -168,7 +168,7 @@ from .windows import fold, unfold
 
 # isort: split
 # torch.linalg's matrix functions and torch.special's functions, with torch's top-level spellings
-from . import distributions, special  # torch.special: ag.special.gammaln, ...; ag.distributions.Normal, ...
+from . import distributions, precision, special  # ag.special.gammaln, ...; ag.distributions.Normal, ...
 from .linalg_matrix import det, inverse, logdet, slogdet
 from .linalg_solvers import pinverse
 from .special import digamma, erfinv, lgamma, logit, polygamma, xlog1py, xlogy
@@ -179,8 +179,7 @@ float16, uint8, int8, int16 = np.float16, np.uint8, np.int8, np.int16
 half, double, long, short = np.float16, np.float64, np.int64, np.int16
 # torch.float and torch.int as well, kept out of __all__: a star import must not shadow Python's float and int
 float, int = np.float32, np.int32  # noqa: A001
-# torch's constants (torch.pi, torch.inf: the masks and GELU of "Build a Large Language Model"), kept out of
-# __all__ for the same reason: a star import must not bring in a one-letter e
+# torch's constants (torch.pi, torch.inf: LLM masks, GELU), kept out of __all__ too: a star import must not bring e
 pi, e, inf, nan = np.pi, np.e, np.inf, np.nan
 
 __all__ = [
@@ -387,12 +386,14 @@ __all__ = [
 __all__ += ["special", "det", "logdet", "slogdet", "inverse", "lgamma", "digamma", "polygamma", "erfinv"]
 __all__ += ["xlogy", "xlog1py", "logit", "distributions", "pinverse", "matrix_power", "matrix_exp"]
 # PyTorch's Tensor-level names beyond the README (tensor_scans/pointwise/layout.py): the functions_* modules' __all__
-from . import functions_idioms, functions_layout, functions_math, functions_order, precision  # noqa: E402
+from . import functions_idioms, functions_layout, functions_math, functions_namespace, functions_order  # noqa: E402
 from .functions_idioms import *  # noqa: E402, F403
 from .functions_layout import *  # noqa: E402, F403
 from .functions_math import *  # noqa: E402, F403
+from .functions_namespace import *  # noqa: E402, F403
+from .functions_namespace import range, t  # noqa: E402, F401 (kept out of __all__, as float and int)
 from .functions_order import *  # noqa: E402, F403
 from .precision import *  # noqa: E402, F403
 
 __all__ += functions_idioms.__all__ + functions_layout.__all__ + functions_math.__all__ + functions_order.__all__
-__all__ += precision.__all__
+__all__ += functions_namespace.__all__ + precision.__all__  # torch's everyday names (sign, isin, finfo, ...), amp

@@ -2,7 +2,10 @@
 ``linalg_matrix.py``), the norms (vector_norm, matrix_norm, norm, cond: ``linalg_norms.py``), least squares and rank
 (pinv, lstsq, matrix_rank, solve_triangular: ``linalg_solvers.py``), products (matrix_power, matrix_exp,
 multi_dot, vander, diagonal: ``linalg_products.py``) and the LU family with the ``_ex`` variants that report
-instead of raising (lu_factor, lu_solve, lu, inv_ex, cholesky_ex: ``linalg_lu.py``), as Raschka's chapter 12
+instead of raising (lu_factor, lu_solve, lu, inv_ex, cholesky_ex: ``linalg_lu.py``; lu_factor_ex, solve_ex with
+cross, vecdot, matmul, tensorinv, tensorsolve: ``linalg_more.py``; householder_product:
+``linalg_householder.py``), the symmetric indefinite
+LDL factorisation (ldl_factor, ldl_factor_ex, ldl_solve: ``linalg_ldl.py``), as Raschka's chapter 12
 writes ``torch.linalg.norm(t1, ord=2, dim=1)``. ``ag.renorm`` (``torch.renorm``, max-norm regularisation's
 rescaling) lives here too, on the same norm.
 
@@ -20,6 +23,8 @@ import numpy as np
 
 from .functions import as_tensor, where
 from .functions import norm as _p_norm
+from .linalg_householder import householder_product  # noqa: F401
+from .linalg_ldl import LdlFactorExResult, LdlFactorResult, ldl_factor, ldl_factor_ex, ldl_solve  # noqa: F401
 from .linalg_lu import (  # noqa: F401 (re-exported: ag.linalg.lu_factor, ...)
     CholeskyExResult,
     InvExResult,
@@ -46,6 +51,19 @@ from .linalg_matrix import (  # noqa: F401 (re-exported: ag.linalg.det, ...)
     solve,
     svd,
     svdvals,
+)
+from .linalg_more import (  # noqa: F401 (re-exported: ag.linalg.cross, ...)
+    LuFactorExResult,
+    SolveExResult,
+    cross,
+    eig,
+    eigvals,
+    lu_factor_ex,
+    matmul,
+    solve_ex,
+    tensorinv,
+    tensorsolve,
+    vecdot,
 )
 from .linalg_norms import cond, matrix_norm, norm, vector_norm  # noqa: F401
 from .linalg_products import diagonal, matrix_exp, matrix_power, multi_dot, vander  # noqa: F401
