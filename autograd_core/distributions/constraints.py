@@ -48,7 +48,7 @@ class Constraint:
     is_discrete = False
 
     def check(self, value: Array) -> Array:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__}.check: a Constraint subclass defines which values lie in it")
 
     def __repr__(self) -> str:
         return f"constraints.{type(self).__name__.lstrip('_')}({self})"

@@ -134,10 +134,14 @@ class _SliceWise(Transform):
         self.bijective = all(t.bijective for t in self.transforms)
 
     def _slices(self, x: Tensor) -> list[Tensor]:
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"{type(self).__name__}._slices: a subclass (Cat/StackTransform) says how x splits into slices"
+        )
 
     def _join(self, parts: list[Tensor]) -> Tensor:
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"{type(self).__name__}._join: a subclass (Cat/StackTransform) says how the slices join back"
+        )
 
     def _check_dim(self, x: Tensor) -> None:
         if not -x.ndim <= self.dim < x.ndim:
