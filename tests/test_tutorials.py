@@ -41,11 +41,17 @@ def test_tutorial_runs_and_writes_its_images(name, tmp_path):
 
 
 def _constant_rate_run(stdout):
-    """Tutorial 6's per-sample SGD at a constant rate: its prose quotes the five training losses."""
+    """Tutorial 6's per-sample SGD at a constant rate: its prose quotes the first two training losses, and says
+    the later ones are several times higher and the validation loss far above the others'. Those later figures
+    depend on the machine's BLAS (each step at this rate magnifies a rounding difference: 5.22 2.28 8.82 on an
+    Intel Xeon, 5.41 4.94 11.23 on an AMD EPYC), so what they must show is checked, not their digits."""
     loss, losses = re.search(
         r"constant η = 0.05 .*validation loss ([\d.]+).*\n.*training loss per epoch: (.*)", stdout
     ).groups()
-    return f"({', '.join(losses.split())} over five epochs) and the validation loss ends at {float(loss):.1f}."
+    first, second, *later = losses.split()
+    assert min(map(float, later)) > 1.5 * float(first), f"the constant rate's later losses are not higher: {losses}"
+    assert float(loss) > 2.0, f"the constant rate's validation loss {loss} is no longer far above the others'"
+    return f"({first} and {second} in the first two epochs, then several times higher"
 
 
 def _quote(pattern, template):
