@@ -7,6 +7,7 @@ The first two calls trace fn define-by-run (tape.py); when their tapes agree, th
 from __future__ import annotations
 
 import functools
+import itertools
 import warnings
 from collections.abc import Callable
 from types import SimpleNamespace
@@ -107,7 +108,7 @@ class Compiled:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if kwargs:  # flat: positional, keyword values, their names (a static argument: in the signature)
             args = (*args, *(kwargs[name] for name in sorted(kwargs)), Keywords(sorted(kwargs)))
-        if running.title is not None:  # its loss would be a constant there: the outer backward would miss it
+        if getattr(running, "title", None) is not None:  # (the outer backward would miss this loss: a constant)
             raise RuntimeError(
                 f"compile({self.title}): called inside compile({running.title})'s fn: a compiled call runs its "
                 "own backward and returns the loss without a graph; call its uncompiled function (.fn) there"
@@ -214,9 +215,8 @@ class Compiled:
             outputs[0].backward()
             return _detached(form, outputs)
         tape, reason = _attempt(Tape, outputs, form, args, call_args, clock, before)
-        for traced, a in zip(call_args, args):
-            if traced is not a:  # recorded now; backward skips its gradient (time, memory), never used
-                traced.requires_grad = False
+        for traced in itertools.compress(call_args, stand_in):  # recorded: its gradient (time, memory) is never used
+            traced.requires_grad = False
         if tape is not None and not tape.needs[tape.outputs[0]]:  # no leaf's gradient depends on the loss
             what, fix = "depends on no tensor that requires grad", "make the parameters with requires_grad=True"
             raise RuntimeError(_NOT_A_LOSS.format(title=self.title, what=what, fix=fix))
@@ -252,14 +252,13 @@ class Compiled:
 
     def _remember(self, entry, tape, args):
         """Keep this tape as the reference; pin the values that have not changed since the first one."""
-        sources = {name: (fingerprint(values), held) for name, values, held in tape.sources(args)}
+        seen = {name: (fingerprint(values), held) for name, values, held in tape.sources(args)}
         if entry.snapshot is not None:
-            sources = {name: seen for name, seen in sources.items() if entry.snapshot.get(name) == seen[0]}
-        entry.snapshot, entry.reference = {name: seen[0] for name, seen in sources.items()}, tape
-        entry.clock = StructureClock.now
-        tape.order = None  # no graph kept alive between calls
+            seen = {name: now for name, now in seen.items() if entry.snapshot.get(name) == now[0]}
+        entry.snapshot = {name: digest for name, (digest, _) in seen.items()}  # (not the arrays: a batch may go)
+        entry.reference, entry.clock, tape.order = tape, StructureClock.now, None  # no graph kept alive between calls
         if entry.plan is not None:
-            entry.plan.pin({name: held for name, (_, held) in sources.items()}, entry.snapshot)
+            entry.plan.pin(seen)
 
     def _give_up(self, entry, reason):
         if self.strict:
