@@ -146,29 +146,31 @@ class Compiled:
         if values is MISS:
             return MISS
         if self.check:  # the plan's result beside define-by-run's; the latter's gradients are kept
-            outputs, form = self._outputs(call_flat(self.fn, args, self.title))
-            grads = _leaf_grads(outputs[0], plan.leaves)
-            problem = _difference(values, outputs, plan.leaves, grads)
-            if problem:
-                raise CompileError(
-                    f"compile(check=True): the replay differs from define-by-run on {problem}: fn's "
-                    "control flow or constants depend on values (see ag.compile); call fn directly, "
-                    "or retrace() after changing what it reads"
-                )
-            _accumulate(plan.leaves, grads)
-            return _detached(form, outputs)
+            return self._define_by_run(args, plan.leaves, values)
         self._last = entry
         self.replay_count += 1
         return _pack(plan.form, values)
 
-    def _define_by_run(self, args):
+    def _define_by_run(self, args, leaves=None, replayed=None):
+        """fn's call and backward; given a replay's result (check=True), compared with it."""
         outputs, form = self._outputs(call_flat(self.fn, args, self.title))
         if not (outputs[0].requires_grad or current_switches().grad_enabled):
             raise RuntimeError(
                 f"compile({self.title}): called under no_grad(), so fn recorded nothing to differentiate: a compiled "
                 "step computes gradients; call it outside no_grad (to evaluate the loss alone, call fn itself)"
             )
-        outputs[0].backward()
+        if replayed is None:
+            outputs[0].backward()
+        else:
+            grads = _leaf_grads(outputs[0], leaves)
+            problem = _difference(replayed, outputs, leaves, grads)
+            if problem:
+                raise CompileError(
+                    f"compile(check=True): the replay differs from define-by-run on {problem}: fn's "
+                    "control flow or constants depend on values (see ag.compile); call fn directly, "
+                    "or retrace() after changing what it reads"
+                )
+            _accumulate(leaves, grads)
         return _detached(form, outputs)
 
     def _outputs(self, result):
@@ -198,7 +200,6 @@ class Compiled:
     def _trace(self, entry, args):
         """Run fn define-by-run, recording a tape; compare it with the previous one; maybe adopt a plan."""
         self.trace_count += 1
-        moved = entry.clock != StructureClock.now  # then a disagreeing tape starts afresh: fn reads other state
         if entry.reference is not None and not entry.reference.still_holds():  # a tensor fn reads changed
             entry.reference = entry.snapshot = entry.plan = None  # shape, dtype or requires_grad: start afresh
         # a float tensor argument that needs no gradient is traced through a stand-in that requires grad,
@@ -222,7 +223,7 @@ class Compiled:
             raise RuntimeError(_NOT_A_LOSS.format(title=self.title, what=what, fix=fix))
         if tape is not None and entry.reference is not None:
             _, reason = _attempt(tape.require_agreement, entry.reference)
-            if reason is not None and moved:
+            if reason is not None and entry.clock != StructureClock.now:  # fn reads other state: start afresh
                 entry.reference = entry.snapshot = entry.plan = reason = None
         if reason is not None:
             self._give_up(entry, reason)  # strict: raises before any gradient is delivered
@@ -235,8 +236,7 @@ class Compiled:
             _accumulate(tape.leaves, grads)
             if reason is not None:
                 self._give_up(entry, reason)
-        result = _detached(form, outputs)
-        outputs = None  # the graph goes before _remember regenerates the code (peak memory)
+        result, outputs = _detached(form, outputs), None  # the graph goes before _remember regenerates code (memory)
         if reason is None:
             self._remember(entry, tape, args)
         return result
@@ -317,15 +317,13 @@ def _difference(result, outputs, leaves, grads):
     names = ["the loss", *(f"aux {k}" for k in range(len(outputs) - 1))]
     names += [f"the gradient of {repr(t.label) if t.label else f'a leaf of shape {t.shape}'}" for t in leaves]
     for k, (what, got, want) in enumerate(zip(names, [*result[0], *result[1]], [t.data for t in outputs] + grads)):
-        if got is None or want is None:  # no gradient (a Function's None) in one: must be so in both
-            if got is not want:
-                return f"{what} (None in one of them)"
+        kinds = [None if v is None else f"shape {np.shape(v)} {np.asarray(v).dtype}" for v in (got, want)]
+        if kinds[0] != kinds[1]:  # (None: no gradient, a Function's: so in both)
+            return f"{what} ({kinds[0]}, expected {kinds[1]})"
+        if got is None:
             continue
-        got, want = np.asarray(got), np.asarray(want)
-        if got.shape != want.shape or got.dtype != want.dtype:
-            return f"{what} (shape {got.shape} {got.dtype}, expected {want.shape} {want.dtype})"
         error, scale = _error(got, want)
-        tolerance = 0 if k < len(outputs) else 1e-12 if want.dtype.itemsize >= 8 else 1e-5
+        tolerance = 0 if k < len(outputs) else 1e-12 if np.asarray(want).dtype.itemsize >= 8 else 1e-5
         if error and not error <= tolerance * scale:  # also true for a NaN in one of them only
             return f"{what} (max abs error {error:.3g}, scale {scale:.3g})"
     return None
