@@ -19,7 +19,7 @@ from .engine import accumulate_grad, grad
 from .grad_mode import current_switches
 from .graph_state import MutationClock, StructureClock, spent
 from .replay import MISS, Plan
-from .tape import Keywords, Tape, Unsupported, arg_guards, call_flat, fingerprint, running
+from .tape import Keywords, Tape, Unsupported, arg_guards, call_flat, fingerprint, running, spec
 from .tensor import Tensor, _node
 
 MAX_SIGNATURES = 8  # signatures traced and kept per compiled function (oldest forgotten first)
@@ -200,8 +200,8 @@ class Compiled:
     def _trace(self, entry, args):
         """Run fn define-by-run, recording a tape; compare it with the previous one; maybe adopt a plan."""
         self.trace_count += 1
-        if entry.reference is not None and not entry.reference.still_holds():  # a tensor fn reads changed
-            entry.reference = entry.snapshot = entry.plan = None  # shape, dtype or requires_grad: start afresh
+        if entry.reference is not None and any(spec(t) != held for t, held in entry.reference.specs):
+            entry.reference = entry.snapshot = entry.plan = None  # a tensor fn reads changed its spec: afresh
         # a float tensor argument that needs no gradient is traced through a stand-in that requires grad,
         # so the ops fn applies to it are recorded too (its gradient is never computed by the plan)
         stand_in = [isinstance(a, Tensor) and not a.requires_grad and a.dtype.kind == "f" for a in args]

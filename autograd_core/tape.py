@@ -161,12 +161,8 @@ class Tape:
         self.externals = [True] * len(self.constants)  # until a second tape tells
         self.numpy_floats = any(type(a) is np.ndarray and a.dtype.kind == "f" for a in args)  # (for an error)
         self.outputs, self.form = [position[id(t)] for t in outputs], form
-        self.specs = [(t, spec(t)) for t in self.leaves + self.constants]
+        self.specs = [(t, spec(t)) for t in self.leaves + self.constants]  # what a plan guards of them
         self.nodes = [weakref.ref(t) for t in self.order if t.prim is not None]  # not their arrays
-
-    def still_holds(self):
-        """False when a tensor this tape read has since changed shape, dtype or requires_grad."""
-        return all(spec(t) == held for t, held in self.specs)
 
     def _key(self, value, prim, name, inputs, args):
         """A params value with an argument's array replaced by (ARG, index); other arrays are frozen."""
