@@ -7,6 +7,7 @@ The first two calls trace fn define-by-run (tape.py); when their tapes agree, th
 from __future__ import annotations
 
 import functools
+import itertools
 import warnings
 from collections.abc import Callable
 from types import SimpleNamespace
@@ -18,7 +19,7 @@ from .engine import accumulate_grad, grad
 from .grad_mode import current_switches
 from .graph_state import MutationClock, StructureClock, spent
 from .replay import MISS, Plan
-from .tape import Keywords, Tape, Unsupported, arg_guards, call_flat, fingerprint, running
+from .tape import Keywords, Tape, Unsupported, arg_guards, call_flat, fingerprint, running, spec
 from .tensor import Tensor, _node
 
 MAX_SIGNATURES = 8  # signatures traced and kept per compiled function (oldest forgotten first)
@@ -107,7 +108,7 @@ class Compiled:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if kwargs:  # flat: positional, keyword values, their names (a static argument: in the signature)
             args = (*args, *(kwargs[name] for name in sorted(kwargs)), Keywords(sorted(kwargs)))
-        if running.title is not None:  # its loss would be a constant there: the outer backward would miss it
+        if getattr(running, "title", None) is not None:  # (the outer backward would miss this loss: a constant)
             raise RuntimeError(
                 f"compile({self.title}): called inside compile({running.title})'s fn: a compiled call runs its "
                 "own backward and returns the loss without a graph; call its uncompiled function (.fn) there"
@@ -145,29 +146,31 @@ class Compiled:
         if values is MISS:
             return MISS
         if self.check:  # the plan's result beside define-by-run's; the latter's gradients are kept
-            outputs, form = self._outputs(call_flat(self.fn, args, self.title))
-            grads = _leaf_grads(outputs[0], plan.leaves)
-            problem = _difference(values, outputs, plan.leaves, grads)
-            if problem:
-                raise CompileError(
-                    f"compile(check=True): the replay differs from define-by-run on {problem}: fn's "
-                    "control flow or constants depend on values (see ag.compile); call fn directly, "
-                    "or retrace() after changing what it reads"
-                )
-            _accumulate(plan.leaves, grads)
-            return _detached(form, outputs)
+            return self._define_by_run(args, plan.leaves, values)
         self._last = entry
         self.replay_count += 1
         return _pack(plan.form, values)
 
-    def _define_by_run(self, args):
+    def _define_by_run(self, args, leaves=None, replayed=None):
+        """fn's call and backward; given a replay's result (check=True), compared with it."""
         outputs, form = self._outputs(call_flat(self.fn, args, self.title))
         if not (outputs[0].requires_grad or current_switches().grad_enabled):
             raise RuntimeError(
                 f"compile({self.title}): called under no_grad(), so fn recorded nothing to differentiate: a compiled "
                 "step computes gradients; call it outside no_grad (to evaluate the loss alone, call fn itself)"
             )
-        outputs[0].backward()
+        if replayed is None:
+            outputs[0].backward()
+        else:
+            grads = _leaf_grads(outputs[0], leaves)
+            problem = _difference(replayed, outputs, leaves, grads)
+            if problem:
+                raise CompileError(
+                    f"compile(check=True): the replay differs from define-by-run on {problem}: fn's "
+                    "control flow or constants depend on values (see ag.compile); call fn directly, "
+                    "or retrace() after changing what it reads"
+                )
+            _accumulate(leaves, grads)
         return _detached(form, outputs)
 
     def _outputs(self, result):
@@ -197,9 +200,8 @@ class Compiled:
     def _trace(self, entry, args):
         """Run fn define-by-run, recording a tape; compare it with the previous one; maybe adopt a plan."""
         self.trace_count += 1
-        moved = entry.clock != StructureClock.now  # then a disagreeing tape starts afresh: fn reads other state
-        if entry.reference is not None and not entry.reference.still_holds():  # a tensor fn reads changed
-            entry.reference = entry.snapshot = entry.plan = None  # shape, dtype or requires_grad: start afresh
+        if entry.reference is not None and any(spec(t) != held for t, held in entry.reference.specs):
+            entry.reference = entry.snapshot = entry.plan = None  # a tensor fn reads changed its spec: afresh
         # a float tensor argument that needs no gradient is traced through a stand-in that requires grad,
         # so the ops fn applies to it are recorded too (its gradient is never computed by the plan)
         stand_in = [isinstance(a, Tensor) and not a.requires_grad and a.dtype.kind == "f" for a in args]
@@ -214,15 +216,14 @@ class Compiled:
             outputs[0].backward()
             return _detached(form, outputs)
         tape, reason = _attempt(Tape, outputs, form, args, call_args, clock, before)
-        for traced, a in zip(call_args, args):
-            if traced is not a:  # recorded now; backward skips its gradient (time, memory), never used
-                traced.requires_grad = False
+        for traced in itertools.compress(call_args, stand_in):  # recorded: its gradient (time, memory) is never used
+            traced.requires_grad = False
         if tape is not None and not tape.needs[tape.outputs[0]]:  # no leaf's gradient depends on the loss
             what, fix = "depends on no tensor that requires grad", "make the parameters with requires_grad=True"
             raise RuntimeError(_NOT_A_LOSS.format(title=self.title, what=what, fix=fix))
         if tape is not None and entry.reference is not None:
             _, reason = _attempt(tape.require_agreement, entry.reference)
-            if reason is not None and moved:
+            if reason is not None and entry.clock != StructureClock.now:  # fn reads other state: start afresh
                 entry.reference = entry.snapshot = entry.plan = reason = None
         if reason is not None:
             self._give_up(entry, reason)  # strict: raises before any gradient is delivered
@@ -235,8 +236,7 @@ class Compiled:
             _accumulate(tape.leaves, grads)
             if reason is not None:
                 self._give_up(entry, reason)
-        result = _detached(form, outputs)
-        outputs = None  # the graph goes before _remember regenerates the code (peak memory)
+        result, outputs = _detached(form, outputs), None  # the graph goes before _remember regenerates code (memory)
         if reason is None:
             self._remember(entry, tape, args)
         return result
@@ -252,14 +252,13 @@ class Compiled:
 
     def _remember(self, entry, tape, args):
         """Keep this tape as the reference; pin the values that have not changed since the first one."""
-        sources = {name: (fingerprint(values), held) for name, values, held in tape.sources(args)}
+        seen = {name: (fingerprint(values), held) for name, values, held in tape.sources(args)}
         if entry.snapshot is not None:
-            sources = {name: seen for name, seen in sources.items() if entry.snapshot.get(name) == seen[0]}
-        entry.snapshot, entry.reference = {name: seen[0] for name, seen in sources.items()}, tape
-        entry.clock = StructureClock.now
-        tape.order = None  # no graph kept alive between calls
+            seen = {name: now for name, now in seen.items() if entry.snapshot.get(name) == now[0]}
+        entry.snapshot = {name: digest for name, (digest, _) in seen.items()}  # (not the arrays: a batch may go)
+        entry.reference, entry.clock, tape.order = tape, StructureClock.now, None  # no graph kept alive between calls
         if entry.plan is not None:
-            entry.plan.pin({name: held for name, (_, held) in sources.items()}, entry.snapshot)
+            entry.plan.pin(seen)
 
     def _give_up(self, entry, reason):
         if self.strict:
@@ -318,15 +317,13 @@ def _difference(result, outputs, leaves, grads):
     names = ["the loss", *(f"aux {k}" for k in range(len(outputs) - 1))]
     names += [f"the gradient of {repr(t.label) if t.label else f'a leaf of shape {t.shape}'}" for t in leaves]
     for k, (what, got, want) in enumerate(zip(names, [*result[0], *result[1]], [t.data for t in outputs] + grads)):
-        if got is None or want is None:  # no gradient (a Function's None) in one: must be so in both
-            if got is not want:
-                return f"{what} (None in one of them)"
+        kinds = [None if v is None else f"shape {np.shape(v)} {np.asarray(v).dtype}" for v in (got, want)]
+        if kinds[0] != kinds[1]:  # (None: no gradient, a Function's: so in both)
+            return f"{what} ({kinds[0]}, expected {kinds[1]})"
+        if got is None:
             continue
-        got, want = np.asarray(got), np.asarray(want)
-        if got.shape != want.shape or got.dtype != want.dtype:
-            return f"{what} (shape {got.shape} {got.dtype}, expected {want.shape} {want.dtype})"
         error, scale = _error(got, want)
-        tolerance = 0 if k < len(outputs) else 1e-12 if want.dtype.itemsize >= 8 else 1e-5
+        tolerance = 0 if k < len(outputs) else 1e-12 if np.asarray(want).dtype.itemsize >= 8 else 1e-5
         if error and not error <= tolerance * scale:  # also true for a NaN in one of them only
             return f"{what} (max abs error {error:.3g}, scale {scale:.3g})"
     return None

@@ -46,16 +46,16 @@ class Plan:
         self.namespace.update(kept)
         self.pin({})
 
-    def pin(self, pins, prints=None):
-        """(Re)generate the code, guarding each pinned source (name -> what Tape.sources holds): an array by
-        identity or bytes (then it becomes the pinned one), a one-element one by value, a tensor by version or,
-        once that moved, by its fingerprint (``prints``: name -> fingerprint; an update by zero keeps the plan)."""
-        pinned = self.namespace["PINNED"] = list(pins.values())  # the old pins go
-        versions = self.namespace["VERSIONS"] = [getattr(held, "version", None) for held in pinned]
+    def pin(self, pins):
+        """(Re)generate the code, guarding each pinned source (name -> its fingerprint and what Tape.sources holds):
+        an array by identity or bytes (then it becomes the pinned one), a one-element one by value, a tensor by
+        version or, once that moved, by its fingerprint (so that an update by a zero gradient keeps the plan)."""
+        prints, pinned = [digest for digest, _ in pins.values()], [held for _, held in pins.values()]
+        versions = [getattr(held, "version", None) for held in pinned]
         guards = list(self._guards)
 
         def same_values(tensor, k):  # written in place since: the values a step by a zero gradient left alone?
-            same = fingerprint(tensor.data) == prints[name_of[k]]
+            same = fingerprint(tensor.data) == prints[k]
             versions[k] = tensor.version if same else versions[k]
             return same
 
@@ -65,9 +65,8 @@ class Plan:
             pinned[k] = array if same else held
             return same
 
-        self.namespace["SAME_BYTES"], self.namespace["SAME_VALUES"] = same_bytes, same_values
-        name_of = list(pins)
-        for k, (name, held) in enumerate(pins.items()):
+        self.namespace.update(PINNED=pinned, VERSIONS=versions, SAME_BYTES=same_bytes, SAME_VALUES=same_values)
+        for k, (name, held) in enumerate(zip(pins, pinned)):
             if isinstance(held, Tensor):
                 guards.append((f"({name}.version == VERSIONS[{k}] or SAME_VALUES({name}, {k}))", True))
             elif held.size == 1:  # (tobytes: ~0.2 us; the general path below: ~3 us)
@@ -91,30 +90,29 @@ class Plan:
             self._frozen.add(name)
         return name
 
-    def _param(self, value, key):
-        """A param as code (a literal, a constant, an argument's variable) and as a lowering may rely on it
-        (an argument's array, read each call, as Varying)."""
-        if type(key) is tuple and len(key) == 2 and key[0] is ARG:
-            return f"a{key[1]}", Varying
-        if type(value) is tuple:
-            parts = [self._param(v, k) for v, k in zip(value, key)]
-            return "(" + "".join(code + ", " for code, _ in parts) + ")", tuple(seen for _, seen in parts)
-        return repr(value) if type(value) in (int, bool, type(None)) else self._const(value), value
+    def _operands(self, entry, t, names, *call):
+        """An op's lowering fields (inputs x0, x1..., params as code; given call = (field, function, *head), that field:
+        code calling function, its primitive's own forward or vjp, with head, the inputs and the params), its params
+        as a lowering may rely on them (an argument's array, read each call, as Varying), and whether one is."""
+        varying = []
 
-    def _param_codes(self, entry, t):
-        """An op's params as code, and as a lowering may rely on them."""
-        params, known = {}, {}
-        for (name, value), (_, key) in zip(t.params.items(), entry[3]):
-            params[name], known[name] = self._param(value, key)
-        return params, known
+        def param(value, key):
+            if type(key) is tuple and len(key) == 2 and key[0] is ARG:
+                varying.append(key[1])
+                return f"a{key[1]}", Varying
+            if type(value) is tuple:
+                parts = [param(v, k) for v, k in zip(value, key)]
+                return "(" + "".join(code + ", " for code, _ in parts) + ")", tuple(seen for _, seen in parts)
+            return repr(value) if type(value) in (int, bool, type(None)) else self._const(value), value
 
-    def _operands(self, entry, t, names, field, function, *head):
-        """An op's lowering fields (inputs x0, x1..., params, and ``field``: code calling ``function``, its primitive's
-        own forward or vjp, with head, the inputs and the params) and its params as a lowering may rely on them."""
-        params, known = self._param_codes(entry, t)
+        params = {name: param(value, key) for (name, value), (_, key) in zip(t.params.items(), entry[3])}
         inputs = [names[p] for p in entry[2]]
-        call = f"{self._const(function)}({', '.join([*head, *inputs] + [f'{k}={v}' for k, v in params.items()])})"
-        return {**params, **{f"x{k}": x for k, x in enumerate(inputs)}, field: call}, known
+        fields = {**{name: code for name, (code, _) in params.items()}, **{f"x{k}": x for k, x in enumerate(inputs)}}
+        if call:
+            field, function, *head = call
+            arguments = [*head, *inputs] + [f"{name}={code}" for name, (code, _) in params.items()]
+            fields[field] = f"{self._const(function)}({', '.join(arguments)})"
+        return fields, {name: seen for name, (_, seen) in params.items()}, bool(varying)
 
     def _emit(self, template, fields, shape=None, dtype=None, fresh=False, like=None):
         """Assign a lowering to a new variable and return its name; its {into} / {dest} are a buffer of that
@@ -158,7 +156,7 @@ class Plan:
             elif kind != "op":
                 names.append({"input": "a", "leaf": "l", "constant": "e"}[kind] + str(j))
             else:
-                fields, known = self._operands(entry, t, names, "call", t.prim.forward)
+                fields, known, _ = self._operands(entry, t, names, "call", t.prim.forward)
                 template = t.prim.lowered_forward(*(p.data for p in t.parents), **known) if faithful(t.prim) else None
                 template = template or ("asarray({call})" if t.shape == () else "{call}")  # the primitive's own
                 names.append(self._emit(template, fields, t.shape, t.dtype, like=t.data))
@@ -183,7 +181,7 @@ class Plan:
                 continue
             g, parts[i] = self._combine(parts[i], handed=False), None  # (frees the traced values early)
             prim, parents = tape.structure[i][1:3]
-            if prim.vjp_add_code is not None and parts[parents[0]] and self._add_into(tape, i, g, parts):
+            if prim.vjp_add_code is not None and parts[parents[0]] and self._add_into(tape, i, g, parts, names):
                 continue
             # written last input first: the weight's gradient in h @ W (h.T @ g) reads h for the last
             # time, so h's buffer is free for g @ W.T (buffers.py); added in input order, as the engine
@@ -196,26 +194,23 @@ class Plan:
         out = "".join(f"array({names[i]}), " for i in tape.outputs)  # copies: not a buffer, a leaf's or an arg's
         self._body.append(f"if trial: return ({out}), ({''.join(f'{None if g is None else g.name}, ' for g in grads)})")
         for j, g in enumerate(grads):  # the engine's rule, its first case inlined for a fresh array
-            if g is None:
-                continue
-            if g.fresh and self.leaves[j].ndim:
+            if g is not None and g.fresh and self.leaves[j].ndim:
                 self._body += [f"if L{j}.grad is None: L{j}.grad = {g.name}", f"else: accumulate_grad(L{j}, {g.name})"]
-            else:
+            elif g is not None:
                 self._body.append(f"accumulate_grad(L{j}, {g.name}, {not g.fresh})")
         self._body.append(f"return {out}")
 
-    def _add_into(self, tape, i, g, parts):
+    def _add_into(self, tape, i, g, parts, names):
         """Node i's gradient (x[index]'s) added in place into its input's so far when that is one array of our own
         (a sum, a scatter), as the engine's vjp_add: O(g), not O(x). False where it is not: sent as usual."""
         node, entry = tape.order[i], tape.structure[i]
         x = entry[2][0]
-        acc = self._combine(parts[x], handed=False)  # the parts so far, added as the engine adds them
-        parts[x] = [acc]
+        parts[x] = [acc := self._combine(parts[x], handed=False)]  # the parts so far, added as the engine adds them
         if acc.name not in self._owned:
             return False
-        params, known = self._param_codes(entry, node)
+        fields, known, _ = self._operands(entry, node, names)
         template = node.prim.vjp_add_code(node.data, *(p.data for p in node.parents), **known)
-        self._body += template.format(acc=acc.name, g=g.name, **params).split("\n")
+        self._body += template.format(acc=acc.name, g=g.name, **fields).split("\n")
         if acc.value.flags.writeable:  # (a leaf's gradient values are never read: read-only zeros)
             node.prim.vjp_add(acc.value, g.value, **node.params)
         return True
@@ -241,18 +236,17 @@ class Plan:
         """The gradient node i sends to its input j: folded, lowered to numpy calls, or prim.vjp."""
         node, entry = tape.order[i], tape.structure[i]
         prim, parents = entry[1:3]
-        inputs, params = [p.data for p in node.parents], node.params
-        raw = prim.vjp(j, g.value, node.data, *inputs, **params)  # the engine's own result
+        inputs = [p.data for p in node.parents]
+        raw = prim.vjp(j, g.value, node.data, *inputs, **node.params)  # the engine's own result
         if raw is None:  # no gradient (a Function's backward said None): none is sent
             return None
         value, steps = _fitted(raw, inputs[j])
-        fields, known = self._operands(entry, node, names, "vjp", prim.vjp, str(j), g.name, names[i])
+        fields, known, varying = self._operands(entry, node, names, "vjp", prim.vjp, str(j), g.name, names[i])
         template = (prim.lowered_vjp(j, node.data, *inputs, **known) if faithful(prim, j) else None) or "{vjp}"
         fields.update(g=g.name, out=names[i])
         used = template_fields(template)
-        reads = {"g", "out", *(f"x{k}" for k in range(len(parents)))}  # what a lowering may read
-        reads &= reads if "vjp" in used else used
-        if all(fields[f] in self._frozen for f in reads) and not _reads_arg(entry[3]):
+        reads = [f for f in ("g", "out", *(f"x{k}" for k in range(len(parents)))) if f in used or "vjp" in used]
+        if all(fields[f] in self._frozen for f in reads) and not varying:
             return self._bake(value)  # constants only (no argument's array in its params: a label): bake it
         # fresh: a new array per call (into omitted), or a view of a fresh g that only it reads
         unbuffered = handed and not steps and not used & {"y", "vjp"}
@@ -268,11 +262,6 @@ class Plan:
         if tape.structure[parents[j]][0] == "leaf":  # a leaf's gradient values are never read again
             value = np.broadcast_to(np.zeros((), value.dtype), value.shape)
         return _Grad(name, fresh, value)
-
-
-def _reads_arg(key):
-    """Does a params key (tape.Tape._key) hold an argument's array, read each call?"""
-    return type(key) is tuple and ((len(key) == 2 and key[0] is ARG) or any(map(_reads_arg, key)))
 
 
 def _fitted(g, target):

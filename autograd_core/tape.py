@@ -64,17 +64,13 @@ def arg_array(a):
     return a.data if isinstance(a, Tensor) else a if isinstance(a, np.ndarray) else None
 
 
-class Running(threading.local):
-    title = None  # the compiled function whose fn runs in this thread (call_flat), if any
-
-
-running = Running()
+running = threading.local()  # .title: the compiled function whose fn runs in this thread (call_flat), if any
 
 
 def call_flat(fn, args, title):
     """fn called with compile's flat arguments: positional ones, keyword values, their names (Keywords)."""
     names = args[-1] if args and type(args[-1]) is Keywords else ()
-    outer, running.title = running.title, title
+    outer, running.title = getattr(running, "title", None), title
     try:
         return fn(*args[: len(args) - len(names) - bool(names)], **dict(zip(names, args[-1 - len(names) : -1])))
     finally:
@@ -131,14 +127,14 @@ class Tape:
         for k, a in enumerate(args):
             if isinstance(a, Tensor) and a.requires_grad and a.prim is not None:
                 raise Unsupported(_WHY["made outside"].format(k=arg_name(args, k), op=a.op))
-        self.order = walk(outputs)
-        in_loss = {id(t) for t in walk(outputs[0])}  # an aux may lie outside: no gradient reaches it
-        inputs = {id(arg_array(a)): k for k, a in enumerate(args) if arg_array(a) is not None}
+        self.order = walk(outputs)  # the loss first: what it reaches comes up to it, what only an aux reads after
+        position = {id(t): i for i, t in enumerate(self.order)}
+        loss_at = position[id(outputs[0])]  # (an aux may lie outside: no gradient reaches it)
+        inputs = {id(arg_array(a)): k for k, a in enumerate(args)}  # (a static argument's None: no tensor's)
         inputs.update({id(c): k for k, (a, c) in enumerate(zip(args, call_args)) if c is not a})  # stand-ins
         self.leaves, self.constants, self.structure, self.needs = [], [], [], []
         self.frozen, users = [], {}  # (object, its values, the op using them) compared between tapes
-        position = {id(t): i for i, t in enumerate(self.order)}
-        for t in self.order:
+        for i, t in enumerate(self.order):
             if t.has_hooks:
                 raise Unsupported(_WHY["hooks"])
             if t.prim is not None:
@@ -150,7 +146,7 @@ class Tape:
                 users.update((id(p), t.prim.name) for p in t.parents if id(p) not in users)
             elif id(t) in inputs:
                 entry = ("input", inputs[id(t)])
-            elif t.requires_grad and id(t) in in_loss:  # one that only an aux reads is read like a constant
+            elif t.requires_grad and i <= loss_at:  # one that only an aux reads is read like a constant
                 entry = ("leaf", len(self.leaves))
                 self.leaves.append(t)
             elif id(t.data) in inputs:
@@ -160,17 +156,13 @@ class Tape:
                 self.constants.append(t)
             self.structure.append(entry)
             needs = entry[0] == "op" and t.requires_grad and any(self.needs[p] for p in entry[2])
-            self.needs.append((needs or entry[0] == "leaf") and id(t) in in_loss)  # must a gradient reach it?
+            self.needs.append((needs or entry[0] == "leaf") and i <= loss_at)  # must a gradient reach it?
         self.frozen += [(t, t.data, "a constant", users.get(id(t), "fn's result")) for t in self.constants]
         self.externals = [True] * len(self.constants)  # until a second tape tells
         self.numpy_floats = any(type(a) is np.ndarray and a.dtype.kind == "f" for a in args)  # (for an error)
         self.outputs, self.form = [position[id(t)] for t in outputs], form
-        self.specs = [(t, spec(t)) for t in self.leaves + self.constants]
+        self.specs = [(t, spec(t)) for t in self.leaves + self.constants]  # what a plan guards of them
         self.nodes = [weakref.ref(t) for t in self.order if t.prim is not None]  # not their arrays
-
-    def still_holds(self):
-        """False when a tensor this tape read has since changed shape, dtype or requires_grad."""
-        return all(spec(t) == held for t, held in self.specs)
 
     def _key(self, value, prim, name, inputs, args):
         """A params value with an argument's array replaced by (ARG, index); other arrays are frozen."""

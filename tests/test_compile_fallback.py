@@ -95,3 +95,34 @@ def test_a_bug_while_generating_the_plan_means_define_by_run(monkeypatch):
     w.data = w.data + 1
     np.testing.assert_array_equal(w.grad, 2 * (w.data - 2) + 2 * (w.data - 1))
     assert all(e.reference is None and e.plan is None for e in step._entries.values())  # no graph kept
+
+
+def test_a_tensor_with_a_graph_made_outside_fn_and_read_by_it_is_named():
+    """Not passed in but read from outside: the second trace finds its node alive in both tapes and says so,
+    before the engine's 'backward through ... a second time' at the call after."""
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    h = (w * 2).exp()
+    step = ag.compile(lambda x: (h * x).sum(), strict=True)
+    step(Tensor([1.0, 3.0]))
+    with pytest.raises(CompileError, match=r"fn uses a tensor computed outside it, with its graph; compute it inside"):
+        step(Tensor([1.0, 3.0]))
+
+
+def test_a_structure_change_that_changes_the_graph_starts_the_traces_afresh():
+    """After ag.structure_changed(), a tape that disagrees with the reference is the first of two new traces,
+    not a reason to give up (a layer replaced, say)."""
+    w = Tensor([1.0, -2.0], requires_grad=True)
+    settings = {"act": ag.Tensor.tanh}
+    step = ag.compile(lambda x: settings["act"](x * w).sum(), strict=True)
+    x = Tensor([0.5, 0.25])
+    for _ in range(3):
+        step(x)
+    settings["act"] = ag.Tensor.sigmoid
+    ag.structure_changed()
+    w.grad = None
+    for _ in range(3):
+        step(x)
+    assert (step.trace_count, step.replay_count) == (4, 2)
+    expected = Tensor(w.data, requires_grad=True)
+    (x * expected).sigmoid().sum().backward()
+    np.testing.assert_allclose(w.grad, 3 * expected.grad, rtol=1e-15)
