@@ -1,6 +1,6 @@
 """``nn.functional``'s 1-d and 3-d members of the convolution, pooling and dropout families (and the
 ``_with_indices`` spellings), gathered for one star import there: each is the one implementation over 1-3
-spatial axes in ``conv_nd.py`` / ``pool_nd.py`` with its axes fixed.
+spatial axes in ``conv_nd.py`` / ``pool_nd.py`` with its axes fixed. Also the fractional max pools (pool_fractional.py).
 
 >>> sorted(__all__)[:3]
 ['adaptive_avg_pool1d', 'adaptive_avg_pool3d', 'adaptive_max_pool1d']
@@ -32,6 +32,12 @@ from .pool_adaptive import (
     adaptive_max_pool3d,
     adaptive_max_pool3d_with_indices,
 )
+from .pool_fractional import (
+    fractional_max_pool2d,
+    fractional_max_pool2d_with_indices,
+    fractional_max_pool3d,
+    fractional_max_pool3d_with_indices,
+)
 
 __all__ = [
     "conv3d",
@@ -56,4 +62,8 @@ __all__ = [
     "adaptive_max_pool3d_with_indices",
     "dropout1d",
     "dropout3d",
+    "fractional_max_pool2d",
+    "fractional_max_pool3d",
+    "fractional_max_pool2d_with_indices",
+    "fractional_max_pool3d_with_indices",
 ]
