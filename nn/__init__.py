@@ -148,6 +148,7 @@ from . import parallel
 from .adaptive_softmax import AdaptiveLogSoftmaxWithLoss
 from .buffers import Buffer, UninitializedBuffer
 from .containers import Container
+from .linear_cross_entropy import LinearCrossEntropyLoss, LinearCrossEntropyOptions
 from .losses_more import NLLLoss2d
 from .normalization_extra import CrossMapLRN2d, SyncBatchNorm
 from .parallel import DataParallel
@@ -271,7 +272,7 @@ __all__ += ["PairwiseDistance", "ChannelShuffle", "TripletMarginWithDistanceLoss
 __all__ += ["LazyInstanceNorm2d", "LazyInstanceNorm3d"]
 __all__ += ["parallel", "AdaptiveLogSoftmaxWithLoss", "Buffer", "UninitializedBuffer", "UninitializedParameter"]
 __all__ += ["Container", "NLLLoss2d", "CrossMapLRN2d", "SyncBatchNorm", "DataParallel", "FractionalMaxPool2d"]
-__all__ += ["FractionalMaxPool3d", "RNNBase", "RNNCellBase"]
+__all__ += ["FractionalMaxPool3d", "RNNBase", "RNNCellBase", "LinearCrossEntropyLoss", "LinearCrossEntropyOptions"]
 
 
 def __getattr__(name: str) -> object:
