@@ -142,6 +142,21 @@ from .pairwise import Bilinear, CosineSimilarity, PairwiseDistance
 from .resample_layers import ChannelShuffle
 from .shrink_activations import Threshold
 
+# isort: split
+# ---- torch's bases and deprecated names, single-process stand-ins, fractional pooling, the adaptive softmax
+from . import parallel
+from .adaptive_softmax import AdaptiveLogSoftmaxWithLoss
+from .buffers import Buffer, UninitializedBuffer
+from .containers import Container
+from .linear_cross_entropy import LinearCrossEntropyLoss, LinearCrossEntropyOptions
+from .losses_more import NLLLoss2d
+from .normalization_extra import CrossMapLRN2d, SyncBatchNorm
+from .parallel import DataParallel
+from .parameter import UninitializedParameter
+from .pool_fractional import FractionalMaxPool2d, FractionalMaxPool3d
+from .recurrent import RNNBase
+from .recurrent_cells import RNNCellBase
+
 __all__ = [
     "Module",
     "Parameter",
@@ -255,6 +270,9 @@ __all__ += ["ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d", "Replicat
 __all__ += ["CircularPad2d", "CircularPad3d", "CELU", "Threshold", "Softmax2d", "CosineSimilarity"]
 __all__ += ["PairwiseDistance", "ChannelShuffle", "TripletMarginWithDistanceLoss", "LazyInstanceNorm1d"]
 __all__ += ["LazyInstanceNorm2d", "LazyInstanceNorm3d"]
+__all__ += ["parallel", "AdaptiveLogSoftmaxWithLoss", "Buffer", "UninitializedBuffer", "UninitializedParameter"]
+__all__ += ["Container", "NLLLoss2d", "CrossMapLRN2d", "SyncBatchNorm", "DataParallel", "FractionalMaxPool2d"]
+__all__ += ["FractionalMaxPool3d", "RNNBase", "RNNCellBase", "LinearCrossEntropyLoss", "LinearCrossEntropyOptions"]
 
 
 def __getattr__(name: str) -> object:

@@ -21,13 +21,15 @@ from .module import Module
 DESCRIPTION_VERSION = 1
 
 
-_CONTAINERS = ("Sequential", "ModuleList", "ModuleDict")  # described by their children, not by a config()
+# described by their children, not by a config()
+_CONTAINERS = ("Sequential", "ModuleList", "ModuleDict", "Container")
 
 
 def layer_types() -> dict[str, type[Module]]:
     """Every ``Module`` subclass defined in ``nn``, by class name (what ``build`` can make); not the lazy layers,
     which a file holds as the layers they became, nor ``optim.swa_utils.AveragedModel``, a copy of a model it is
-    given (describe ``swa.module``), nor a parametrized layer's class (made per layer)."""
+    given (describe ``swa.module``), nor ``parallel.DataParallel``, a wrapper of one (describe ``dp.module``), nor a
+    parametrized layer's class (made per layer)."""
     from .lazy import LazyLayer  # (it imports the layers: read at call time)
 
     found: dict[str, type[Module]] = {}
@@ -37,7 +39,7 @@ def layer_types() -> dict[str, type[Module]]:
         stack.extend(cls.__subclasses__())
         if (
             cls.__module__.split(".")[0] == "nn"
-            and cls.__module__ not in ("nn.lazy", "nn.optim.swa_utils", "nn.parametrize")
+            and cls.__module__ not in ("nn.lazy", "nn.optim.swa_utils", "nn.parametrize", "nn.parallel")
             and cls is not Module
             and not issubclass(cls, LazyLayer)  # (also those beside their layers: LazyInstanceNorm1d, ...)
             and not cls.__name__.startswith("_")
@@ -121,8 +123,10 @@ def build(description: dict[str, Any]) -> Module:
                 raise ValueError(f"build: 'names' must list one name per module of a {name}, got {names!r:.80}")
             if len(set(map(str, names))) != len(names):  # a dict of them would silently keep the last one
                 raise ValueError(f"build: the {name}'s 'names' repeat a name: {names!r:.80}")
+            if name == "Container":  # (torch's deprecated one: its modules by keyword)
+                return cast(Module, container(**dict(zip(names, built))))
             return cast(Module, container(dict(zip(names, built))))
-        made: Module = container(*built) if name == "Sequential" else container(built)
+        made: Module = container(*built) if name in ("Sequential", "Container") else container(built)
         return made
     config = description.get("config", {})
     if not isinstance(config, dict):

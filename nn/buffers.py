@@ -28,6 +28,8 @@ class BufferArray(np.ndarray):
     @classmethod
     def of(cls, array: np.ndarray) -> BufferArray:
         """``array`` seen as a BufferArray: the same memory, so in-place updates reach the module's buffer."""
+        if isinstance(array, UninitializedBuffer):  # itself: materialize() resizes it in place, where the module sees
+            return array
         return array.view(cls)
 
     def __getattr__(self, name: str) -> Any:
@@ -45,3 +47,74 @@ class BufferArray(np.ndarray):
 
     def __repr__(self) -> str:
         return repr(np.asarray(self))  # a numpy array, as it prints everywhere else
+
+
+class Buffer(BufferArray):
+    """torch's ``nn.Buffer(data=None, *, persistent=True)``: an array that a module registers as a buffer when
+    assigned as its attribute (``self.mask = nn.Buffer(...)`` is ``self.register_buffer("mask", ...)``), saved by
+    ``state_dict`` unless ``persistent=False``. Buffers are numpy arrays here: a Tensor given lends its array
+    (the same memory, as ``register_buffer`` keeps it), data None is an empty array.
+
+    >>> class Masked(nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.mask = nn.Buffer(np.tril(np.ones((2, 2))))
+    ...         self.cache = nn.Buffer(np.zeros(2), persistent=False)
+    >>> list(Masked().state_dict()), [name for name, _ in Masked().named_buffers()]
+    (['mask'], ['mask', 'cache'])
+    """
+
+    persistent: bool
+
+    def __new__(cls, data: Any = None, *, persistent: bool = True) -> Buffer:
+        if not isinstance(persistent, (bool, np.bool_)):
+            raise TypeError(f"nn.Buffer: persistent must be True or False, got {persistent!r}")
+        values = np.empty(0) if data is None else data.data if isinstance(data, Tensor) else np.asarray(data)
+        if not isinstance(values, np.ndarray) or values.dtype == object:
+            raise TypeError(f"nn.Buffer: data must be an array or a Tensor of numbers, got {type(data).__name__}")
+        buffer = values.view(cls)
+        buffer.persistent = bool(persistent)
+        return buffer
+
+    def __array_finalize__(self, obj: Any) -> None:
+        self.persistent = getattr(obj, "persistent", True)
+
+
+class UninitializedBuffer(Buffer):
+    """torch's ``nn.UninitializedBuffer(requires_grad=False, device=None, dtype=None, persistent=True)``: a buffer
+    whose shape is not known yet (an empty array), for a layer that learns its sizes from its first input;
+    ``materialize(shape)`` gives it that shape (zeros; torch's are uninitialised memory) in place, so the module
+    that registered it holds the real one. ``requires_grad`` must be False (buffers are never trained here) and
+    ``device`` None or "cpu".
+
+    >>> layer = nn.Module()
+    >>> layer.running_mean = nn.UninitializedBuffer()
+    >>> layer.running_mean.materialize((3,)); layer.running_mean, type(layer.running_mean).__name__
+    (array([0., 0., 0.]), 'BufferArray')
+    """
+
+    def __new__(
+        cls, requires_grad: bool = False, device: Any = None, dtype: Any = None, persistent: bool = True
+    ) -> UninitializedBuffer:
+        if requires_grad:
+            raise ValueError(
+                "nn.UninitializedBuffer: requires_grad=True, but a buffer is never trained here; use "
+                "nn.UninitializedParameter for a weight learned from the first input's size"
+            )
+        if device not in (None, "cpu"):
+            raise ValueError(f"nn.UninitializedBuffer: device must be None or 'cpu' (numpy arrays), got {device!r}")
+        buffer = np.ndarray.__new__(cls, (0,), np.float64 if dtype is None else dtype)  # owns its memory: resizable
+        buffer.persistent = bool(persistent)
+        return buffer
+
+    def materialize(self, shape: int | tuple[int, ...], device: Any = None, dtype: Any = None) -> None:
+        """Give the buffer ``shape`` (zeros) in place: ``self.running_mean.materialize((num_features,))``."""
+        if dtype is not None and np.dtype(dtype) != self.dtype:
+            raise ValueError(
+                f"UninitializedBuffer.materialize: dtype {np.dtype(dtype)} differs from the buffer's {self.dtype}, and "
+                "an array cannot change its dtype in place; give the dtype when making it: nn.UninitializedBuffer("
+                f"dtype={np.dtype(dtype).name!r})"
+            )
+        self.resize(shape, refcheck=False)  # (an empty array: no values to keep, no view of it to break)
+        self[...] = 0
+        self.__class__ = BufferArray  # type: ignore[assignment]  # materialized: an ordinary buffer, as torch's becomes a Tensor

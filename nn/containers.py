@@ -4,6 +4,7 @@ of ``nn/layers.py``."""
 
 from __future__ import annotations
 
+import warnings
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, cast, overload
@@ -360,3 +361,26 @@ class MLP(Module):
             "bias": first.bias is not None,
             "dtype": first.weight.dtype.name,
         }
+
+
+class Container(Module):
+    """torch's deprecated ``nn.Container(**modules)``: a Module holding the modules given by keyword, with no
+    forward of its own. It warns (FutureWarning, torch's text): subclass ``nn.Module`` instead.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore"); box = Container(encoder=Linear(2, 3), head=Linear(3, 1))
+    >>> [name for name, _ in box.named_children()]
+    ['encoder', 'head']
+    """
+
+    def __init__(self, **kwargs: Module) -> None:
+        warnings.warn(
+            "`nn.Container` is deprecated. All of its functionality is now implemented in `nn.Module`. "
+            "Subclass that instead.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        super().__init__()
+        for name, module in kwargs.items():
+            _add_by_name(self, name, module)

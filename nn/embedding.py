@@ -16,6 +16,7 @@ from .checks import positive_int
 from .embedding_functions import _padding_row, _sparse_is_dense, embedding, embedding_bag
 from .init import GeneratorLike
 from .module import Module
+from .parameter import mark_sparse_grad
 
 
 class Embedding(Module):
@@ -58,6 +59,8 @@ class Embedding(Module):
         self.padding_idx = padding_idx
         self.weight = Tensor(np.zeros((self.num_embeddings, self.embedding_dim), dtype), requires_grad=True)
         nn_init.normal_(self.weight, generator=seed)
+        if self.sparse:
+            mark_sparse_grad(self.weight)  # nn.optim.SparseAdam takes its gradient's nonzero rows as torch's sparse one
         if padding_idx is not None:
             self.weight.data[padding_idx] = 0  # PyTorch's padding row starts at zero
 
@@ -171,6 +174,8 @@ class EmbeddingBag(Module):
         self.include_last_offset = bool(include_last_offset)
         self.weight = Tensor(np.zeros((self.num_embeddings, self.embedding_dim), dtype), requires_grad=True)
         nn_init.normal_(self.weight, generator=seed)
+        if self.sparse:
+            mark_sparse_grad(self.weight)
         if self.padding_idx is not None:
             self.weight.data[self.padding_idx] = 0
 

@@ -72,7 +72,8 @@ def _sparse_is_dense(op: str, sparse: bool) -> None:
     if sparse:
         warnings.warn(
             f"{op}: sparse=True gives a dense gradient here (numpy arrays; the same values as torch's sparse one, "
-            "unused rows zero); torch.optim.SparseAdam's lazy moments are not kept: pass sparse=False to silence this",
+            "unused rows zero; nn.optim.SparseAdam takes its nonzero rows as the rows used): pass sparse=False to "
+            "silence this",
             UserWarning,
             stacklevel=3,
         )

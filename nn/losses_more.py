@@ -10,14 +10,18 @@ Tensor(0.325)
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
+from typing import Any
+
+import numpy as np
 
 from autograd_core import Tensor
-from autograd_core.types import TensorLike
+from autograd_core.types import ArrayLike, TensorLike
 
 from . import functional as F
 from .loss_parts import _elementwise_weight
-from .losses import _Loss
+from .losses import NLLLoss, _Loss
 from .margin_losses import _number
 from .pairwise import PairwiseDistance
 
@@ -210,3 +214,29 @@ class TripletMarginWithDistanceLoss(_Loss):
             swap=self.swap,
             reduction=self.reduction,
         )
+
+
+class NLLLoss2d(NLLLoss):
+    """torch's deprecated ``nn.NLLLoss2d(weight=None, ignore_index=-100, reduction="mean")``: ``NLLLoss`` itself
+    (which takes (N, C, H, W) log-probabilities with (N, H, W) targets already), with torch's FutureWarning.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore"); loss_fn = NLLLoss2d(reduction="sum")
+    >>> loss_fn(np.log(np.full((1, 2, 2, 2), 0.5)), np.zeros((1, 2, 2), int))   # 4 pixels, each -log 0.5
+    Tensor(2.7726)
+    """
+
+    def __init__(self, weight: ArrayLike | None = None, ignore_index: int = -100, reduction: str = "mean") -> None:
+        warnings.warn(
+            "`NLLLoss2d` has been deprecated. Please use `NLLLoss` instead as a drop-in replacement and see "
+            "https://pytorch.org/docs/main/nn.html#torch.nn.NLLLoss for more details.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        super().__init__(weight, ignore_index, reduction)
+
+    def config(self) -> dict[str, Any]:
+        """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
+        weight = None if self.weight is None else np.asarray(getattr(self.weight, "data", self.weight), float).tolist()
+        return {"weight": weight, "ignore_index": self.ignore_index, "reduction": self.reduction}

@@ -28,7 +28,7 @@ import numpy as np
 from autograd_core import Tensor, structure_changed
 from autograd_core.grad_mode import enter_scope, exit_scope
 
-from .buffers import BufferArray
+from .buffers import Buffer, BufferArray
 from .module_hooks import ForwardHook as ForwardHook  # (nn.module.ForwardHook: where it was)
 from .module_hooks import (
     ModuleHooks,
@@ -116,6 +116,8 @@ class Module(ModuleHooks, ModuleState):
                 f"{type(self).__name__}: cannot assign '{name}' before Module.__init__() "
                 "ran; call super().__init__() first in your __init__"
             )
+        if isinstance(value, Buffer):  # nn.Buffer(...): registered, as torch's (a buffer's array set again is not one)
+            return self.register_buffer(name, value, persistent=value.persistent)
         frozen = value is not None and self._parameters.get(name) is value  # a frozen parameter set again
         # a module replaced keeps its place, as in PyTorch: a Sequential's order is its forward
         later = list(self._modules)[list(self._modules).index(name) + 1 :] if name in self._modules else []

@@ -76,3 +76,60 @@ class Parameter(metaclass=_ParameterType):
         if not isinstance(requires_grad, bool):
             raise TypeError(f"nn.Parameter: requires_grad must be True or False, got {requires_grad!r}")
         return mark_parameter(Tensor(values, requires_grad=requires_grad))  # a Tensor detached, its memory kept
+
+
+_SPARSE_GRAD = "_nn_sparse_grad"  # in the Tensor's __dict__: an Embedding(sparse=True)'s weight
+
+
+def mark_sparse_grad(t: Tensor) -> Tensor:
+    """Record that ``t``'s gradient stands for torch's sparse one (the rows looked up; the others are zero), as
+    ``nn.Embedding(sparse=True)`` does for its weight, so ``nn.optim.SparseAdam`` accepts it; returns t."""
+    vars(t)[_SPARSE_GRAD] = True
+    return t
+
+
+def has_sparse_grad(t: Tensor) -> bool:
+    """Was ``t`` marked by ``mark_sparse_grad``: its zero rows of gradient are rows torch's sparse one leaves out.
+
+    >>> has_sparse_grad(mark_sparse_grad(Tensor(np.ones(2), requires_grad=True))), has_sparse_grad(Tensor(1.0))
+    (True, False)
+    """
+    return bool(vars(t).get(_SPARSE_GRAD, False))
+
+
+class _UninitializedType(type(Tensor)):  # type: ignore[misc]
+    def __instancecheck__(cls, value: Any) -> bool:
+        return is_lazy(value)
+
+
+class UninitializedParameter(Tensor, metaclass=_UninitializedType):
+    """torch's ``nn.UninitializedParameter(requires_grad=True, device=None, dtype=None)``: a parameter whose shape is
+    not known yet, the lazy layers' placeholder (``is_lazy``): empty, marked as a parameter, so a module registers it
+    and an optimizer can be made before its first call. ``materialize(shape)`` gives it that shape (zeros; torch's
+    are uninitialised memory) in place and it becomes an ordinary parameter. ``isinstance(p, UninitializedParameter)``
+    is ``is_lazy(p)``, so a lazy layer's parameters answer True until its first call (which builds them itself).
+
+    >>> w = UninitializedParameter()
+    >>> isinstance(w, UninitializedParameter), w.shape
+    (True, (0,))
+    >>> w.materialize((2, 3)); isinstance(w, UninitializedParameter), isinstance(w, Parameter), w.shape
+    (False, True, (2, 3))
+    """
+
+    __slots__ = ()  # Tensor's layout, so materialize() can make it a Tensor
+
+    def __init__(self, requires_grad: bool = True, device: Any = None, dtype: Any = None) -> None:
+        if device not in (None, "cpu"):
+            raise ValueError(f"nn.UninitializedParameter: device must be None or 'cpu' (numpy arrays), got {device!r}")
+        if not isinstance(requires_grad, bool):
+            raise TypeError(f"nn.UninitializedParameter: requires_grad must be True or False, got {requires_grad!r}")
+        super().__init__(np.empty(0, np.float64 if dtype is None else dtype), requires_grad=requires_grad)
+        mark_lazy(mark_parameter(self))
+
+    def materialize(self, shape: int | tuple[int, ...], device: Any = None, dtype: Any = None) -> None:
+        """Give the parameter ``shape`` (zeros, then your initialisation) in place:
+        ``self.weight.materialize((out_features, x.shape[-1]))``; it becomes an ordinary parameter (a Tensor)."""
+        if device not in (None, "cpu"):
+            raise ValueError(f"materialize: device must be None or 'cpu' (numpy arrays), got {device!r}")
+        self.data = np.zeros(shape, self.dtype if dtype is None else dtype)
+        self.__class__ = Tensor  # type: ignore[assignment]  # (torch's cls_to_become)

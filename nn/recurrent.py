@@ -28,6 +28,7 @@ from .module import Module
 from .recurrent_cells import (
     GATES,
     NONLINEARITIES,
+    cell_of,
     float_dtype,
     gru_step,
     lstm_step,
@@ -40,26 +41,32 @@ from .rnn_utils import PackedSequence
 State = Any  # a hidden state Tensor (RNN, GRU) or an (h, c) pair (LSTM)
 
 
-class _RecurrentLayer(Module):
-    """What RNN, LSTM and GRU share: the parameters per layer and direction, the checks, the unrolling."""
+class RNNBase(Module):
+    """torch's ``nn.RNNBase``: what RNN, LSTM and GRU share (the parameters per layer and direction, the checks, the
+    unrolling). ``mode``: "RNN_TANH", "RNN_RELU", "LSTM" or "GRU"; built directly it has no forward, as torch's.
 
-    _kind = "RNN"
+    >>> isinstance(LSTM(3, 5), RNNBase), RNNBase("GRU", 3, 5).weight_ih_l0.shape
+    (True, (15, 3))
+    """
 
     def __init__(
         self,
+        mode: str,
         input_size: int,
         hidden_size: int,
-        num_layers: int,
-        bias: bool,
-        batch_first: bool,
-        dropout: float,
-        bidirectional: bool,
-        seed: GeneratorLike,
-        dtype: DTypeLike,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
         proj_size: int = 0,
+        seed: GeneratorLike = None,
+        dtype: DTypeLike = np.float64,
     ) -> None:
         super().__init__()
         name = type(self).__name__
+        self.mode: str = mode
+        self._kind = cell_of(name, mode)  # its cell: RNN, LSTM or GRU
         self.input_size = positive_int(name, "input_size", input_size)
         self.hidden_size = positive_int(name, "hidden_size", hidden_size)
         self.num_layers = positive_int(name, "num_layers", num_layers)
@@ -227,7 +234,7 @@ class _RecurrentLayer(Module):
         return [h[k] for k in range(count)]
 
 
-class RNN(_RecurrentLayer):
+class RNN(RNNBase):
     """An Elman RNN over a sequence, as PyTorch's ``nn.RNN``: per layer and time step
     h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) (``nonlinearity="relu"``: relu).
 
@@ -259,7 +266,8 @@ class RNN(_RecurrentLayer):
     ) -> None:
         if nonlinearity not in NONLINEARITIES:
             raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, seed, dtype)
+        layout = (num_layers, bias, batch_first, dropout, bidirectional, 0, seed, dtype)
+        super().__init__(f"RNN_{nonlinearity.upper()}", input_size, hidden_size, *layout)
         self.nonlinearity = nonlinearity
 
     def config(self) -> dict[str, Any]:
@@ -281,7 +289,7 @@ class RNN(_RecurrentLayer):
         return output, _stacked(finals, output)
 
 
-class LSTM(_RecurrentLayer):
+class LSTM(RNNBase):
     """A long short-term memory layer over a sequence, as PyTorch's ``nn.LSTM`` (gates i, f, g, o: see
     ``nn.recurrent_cells.lstm_step``); arguments and input as ``RNN``'s, hx a pair (h_0, c_0) or None.
     Returns ``(output, (h_n, c_n))``. Its backward (BPTT) is the engine's, through every step.
@@ -293,8 +301,6 @@ class LSTM(_RecurrentLayer):
     >>> output.shape, h_n.shape, c_n.shape
     ((2, 7, 10), (2, 2, 5), (2, 2, 5))
     """
-
-    _kind = "LSTM"
 
     def __init__(
         self,
@@ -315,9 +321,8 @@ class LSTM(_RecurrentLayer):
             raise ValueError(
                 f"LSTM: proj_size={proj_size} must be smaller than hidden_size={hidden_size} (h is c's projection)"
             )
-        super().__init__(
-            input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, seed, dtype, int(proj_size)
-        )
+        layout = (num_layers, bias, batch_first, dropout, bidirectional, int(proj_size), seed, dtype)
+        super().__init__("LSTM", input_size, hidden_size, *layout)
 
     def config(self) -> dict[str, Any]:
         """The constructor's arguments (nn.architecture rebuilds the layer from them)."""
@@ -351,7 +356,7 @@ class LSTM(_RecurrentLayer):
         return output, (h_n, _stacked([c for _, c in finals], output))
 
 
-class GRU(_RecurrentLayer):
+class GRU(RNNBase):
     """A gated recurrent unit layer over a sequence, as PyTorch's ``nn.GRU`` (gates r, z, n: see
     ``nn.recurrent_cells.gru_step``); arguments, input, hx and result as ``RNN``'s.
 
@@ -359,8 +364,6 @@ class GRU(_RecurrentLayer):
     >>> output.shape, h_n.shape
     ((7, 5), (1, 5))
     """
-
-    _kind = "GRU"
 
     def __init__(
         self,
@@ -374,7 +377,8 @@ class GRU(_RecurrentLayer):
         seed: GeneratorLike = None,
         dtype: DTypeLike = np.float64,
     ) -> None:
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, seed, dtype)
+        layout = (num_layers, bias, batch_first, dropout, bidirectional, 0, seed, dtype)
+        super().__init__("GRU", input_size, hidden_size, *layout)
 
     def _step(
         self, projected: Tensor, state: Tensor, weight_hh: Tensor, bias_hh: Tensor | None, weight_hr: Tensor | None

@@ -30,6 +30,18 @@ from .module import Module
 #: Rows of weight_ih per hidden unit: one pre-activation per gate (LSTM: i, f, g, o; GRU: r, z, n).
 GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
 NONLINEARITIES = ("tanh", "relu")
+_CELLS = {"RNN_TANH": "RNN", "RNN_RELU": "RNN", "LSTM": "LSTM", "GRU": "GRU"}  # torch's RNNBase modes: their cells
+
+
+def cell_of(owner: str, mode: str) -> str:
+    """The cell (a key of ``GATES``) of torch's RNNBase ``mode``, or a ValueError naming ``owner``.
+
+    >>> cell_of("RNNBase", "RNN_RELU")
+    'RNN'
+    """
+    if mode not in _CELLS:
+        raise ValueError(f"{owner}: mode must be 'RNN_TANH', 'RNN_RELU', 'LSTM' or 'GRU' (torch's), got {mode!r}")
+    return _CELLS[mode]
 
 
 def rnn_step(
@@ -94,13 +106,27 @@ def uniform_parameter(shape: tuple[int, ...], bound: float, generator: np.random
     return Tensor(generator.uniform(-bound, bound, shape).astype(dtype), requires_grad=True)
 
 
-class _RecurrentCell(Module):
-    """What the three cells share: parameters weight_ih (gates*hidden, input), weight_hh
-    (gates*hidden, hidden), bias_ih, bias_hh, all U(-1/sqrt(hidden), 1/sqrt(hidden)), and the checks."""
+class RNNCellBase(Module):
+    """torch's ``nn.RNNCellBase``, what the three cells share: parameters weight_ih (num_chunks*hidden, input),
+    weight_hh (num_chunks*hidden, hidden), bias_ih, bias_hh, all U(-1/sqrt(hidden), 1/sqrt(hidden)), and the
+    checks. ``num_chunks`` is the number of gates (RNNCell 1, GRUCell 3, LSTMCell 4); built directly it has no
+    forward, as torch's: build one of the cells.
+
+    >>> isinstance(GRUCell(3, 5), RNNCellBase), RNNCellBase(3, 5, True, num_chunks=4).weight_hh.shape
+    (True, (20, 5))
+    """
 
     _kind = "RNN"
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool, seed: GeneratorLike, dtype: DTypeLike) -> None:
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool,
+        num_chunks: int,
+        seed: GeneratorLike = None,
+        dtype: DTypeLike = np.float64,
+    ) -> None:
         super().__init__()
         name = type(self).__name__
         self.input_size = positive_int(name, "input_size", input_size)
@@ -109,7 +135,8 @@ class _RecurrentCell(Module):
         no_output = f" (an output size? the cell has no output layer: add nn.Linear({hidden_size}, n_output))"
         bias = flag(name, "bias", bias, no_output)
         dtype, generator = float_dtype(name, dtype), nn_init.as_generator(seed)
-        rows, bound = GATES[self._kind] * self.hidden_size, 1 / math.sqrt(self.hidden_size)
+        rows = positive_int(name, "num_chunks", num_chunks) * self.hidden_size
+        bound = 1 / math.sqrt(self.hidden_size)
         self.weight_ih = uniform_parameter((rows, self.input_size), bound, generator, dtype)
         self.weight_hh = uniform_parameter((rows, self.hidden_size), bound, generator, dtype)
         self.bias_ih = uniform_parameter((rows,), bound, generator, dtype) if bias else None
@@ -150,7 +177,7 @@ class _RecurrentCell(Module):
         return F.linear(x, self.weight_ih, self.bias_ih)
 
 
-class RNNCell(_RecurrentCell):
+class RNNCell(RNNCellBase):
     """One step of an Elman RNN, h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (``nonlinearity="relu"``:
     relu), as PyTorch's ``nn.RNNCell``: input (N, input_size) or (input_size,), hx likewise (None: zeros).
     Composed from Tensor ops: run it in a loop and backward() is backpropagation through time.
@@ -171,7 +198,7 @@ class RNNCell(_RecurrentCell):
     ) -> None:
         if nonlinearity not in NONLINEARITIES:
             raise ValueError(f"RNNCell: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
-        super().__init__(input_size, hidden_size, bias, seed, dtype)
+        super().__init__(input_size, hidden_size, bias, GATES[self._kind], seed, dtype)
         self.nonlinearity = nonlinearity
 
     def config(self) -> dict[str, Any]:
@@ -188,7 +215,7 @@ class RNNCell(_RecurrentCell):
         return h if batched else h.reshape(self.hidden_size)
 
 
-class LSTMCell(_RecurrentCell):
+class LSTMCell(RNNCellBase):
     """One step of an LSTM, as PyTorch's ``nn.LSTMCell`` (gates i, f, g, o; see ``lstm_step``):
     ``h, c = cell(x, (h, c))``; hx None starts both at zeros. Weights are (4 hidden, ...).
 
@@ -207,7 +234,7 @@ class LSTMCell(_RecurrentCell):
         seed: GeneratorLike = None,
         dtype: DTypeLike = np.float64,
     ) -> None:
-        super().__init__(input_size, hidden_size, bias, seed, dtype)
+        super().__init__(input_size, hidden_size, bias, GATES[self._kind], seed, dtype)
 
     def forward(self, input: TensorLike, hx: tuple[TensorLike, TensorLike] | None = None) -> tuple[Tensor, Tensor]:
         x, batched = self._input(input)
@@ -221,7 +248,7 @@ class LSTMCell(_RecurrentCell):
         return (h, c) if batched else (h.reshape(self.hidden_size), c.reshape(self.hidden_size))
 
 
-class GRUCell(_RecurrentCell):
+class GRUCell(RNNCellBase):
     """One step of a GRU, as PyTorch's ``nn.GRUCell`` (gates r, z, n; see ``gru_step``):
     ``h = cell(x, h)``; hx None starts at zeros. Weights are (3 hidden, ...).
 
@@ -239,7 +266,7 @@ class GRUCell(_RecurrentCell):
         seed: GeneratorLike = None,
         dtype: DTypeLike = np.float64,
     ) -> None:
-        super().__init__(input_size, hidden_size, bias, seed, dtype)
+        super().__init__(input_size, hidden_size, bias, GATES[self._kind], seed, dtype)
 
     def forward(self, input: TensorLike, hx: TensorLike | None = None) -> Tensor:
         x, batched = self._input(input)

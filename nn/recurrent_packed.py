@@ -28,7 +28,7 @@ from . import functional as F
 from .rnn_utils import PackedSequence, _packed_rows, packed_lengths, pad_packed_sequence
 
 if TYPE_CHECKING:
-    from .recurrent import _RecurrentLayer
+    from .recurrent import RNNBase
 
 State = Any  # a hidden state Tensor (RNN, GRU) or an (h, c) pair (LSTM)
 
@@ -41,7 +41,7 @@ def _freeze(alive: np.ndarray, new: State, old: State) -> State:
 
 
 def run_packed(
-    layer: _RecurrentLayer, packed: PackedSequence, hx: Any, states: Callable[..., list[State]]
+    layer: RNNBase, packed: PackedSequence, hx: Any, states: Callable[..., list[State]]
 ) -> tuple[PackedSequence, list[State]]:
     """The output PackedSequence (as the input's: same batch_sizes and indices) and every (layer,
     direction)'s final state at its sequence's own last step, layer-major, in the original batch order

@@ -1,5 +1,5 @@
-"""Optimizers (SGD, AdaGrad, RMSprop, Adadelta, Adam, AdamW, Adamax, NAdam, RAdam, Rprop, ASGD, LBFGS),
-learning-rate schedulers and weight averaging (``swa_utils.AveragedModel``), as ``torch.optim``.
+"""Optimizers (SGD, AdaGrad, RMSprop, Adadelta, Adam, AdamW, Adamax, NAdam, RAdam, Rprop, ASGD, LBFGS, Adafactor,
+Muon, SparseAdam), learning-rate schedulers and weight averaging (``swa_utils.AveragedModel``), as ``torch.optim``.
 
 >>> X, y = nn.datasets.make_moons(40, seed=0)
 >>> model, loss_fn = nn.MLP([2, 8, 2], seed=0), nn.CrossEntropyLoss()
@@ -17,6 +17,7 @@ learning-rate schedulers and weight averaging (``swa_utils.AveragedModel``), as 
 
 from . import lr_scheduler, swa_utils
 from .adadelta import Adadelta
+from .adafactor import Adafactor
 from .adagrad import AdaGrad, Adagrad
 from .adaptive import Adamax, NAdam, RAdam, Rprop
 from .algorithms import SGD, Adam, AdamW, RMSprop
@@ -45,7 +46,9 @@ from .lr_scheduler import (
     StepDecay,
     StepLR,
 )
+from .muon import Muon
 from .optimizer import Optimizer
+from .sparse_adam import SparseAdam
 
 __all__ = [
     "Optimizer",
@@ -85,4 +88,7 @@ __all__ = [
     "PolynomialLR",
     "ChainedScheduler",
     "CyclicLR",
+    "Adafactor",
+    "Muon",
+    "SparseAdam",
 ]
