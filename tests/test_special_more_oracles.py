@@ -27,8 +27,9 @@ def envelope(name, x):
 # name -> (x, scipy's name, torch's bounds, scipy's bounds), each (relative, absolute against the envelope): the
 # difference must be below relative * |theirs| + absolute * envelope. torch 2.13's J, Y and Ai are good to ~1e-6
 # only (measured against mpmath: J0 5e-6 relative at 5.6, Y1 2.4e-6 of its envelope at 5.0, Ai 2e-5 at -2.27;
-# ours 1e-13 and 2e-15); scipy's lose ~1e-11 to their phase at x ~ 1e5, and both ours and scipy's Ai lose
-# ~1e-16 * (2/3)|x|^(3/2) to its phase's rounding. Where the bounds are ~1e-15 the three agree to rounding.
+# ours 1e-13 and 2e-15); scipy's lose ~1e-11 to their phase at x ~ 1e5, and scipy's Ai ~1e-16 (2/3)|x|^(3/2) to
+# its phase's rounding (ours carries that phase in two doubles: 2e-16 of the envelope at x = -1e10, by mpmath).
+# Where the bounds are ~1e-15 the three agree to rounding.
 UNARY = {
     "bessel_j0": (SIGNED, "j0", (1e-5, 2e-6), (1e-13, 2e-11)),
     "bessel_j1": (SIGNED, "j1", (1e-5, 2e-6), (1e-13, 2e-11)),

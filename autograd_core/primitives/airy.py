@@ -7,13 +7,15 @@ Three ranges, each without cancellation:
 - -10 <= x <= 1.5: the Taylor series of Ai about the nearest of 24 centres 0.5 apart (|h| <= 1/4), its
   coefficients from Ai'' = x Ai; the centres' Ai and Ai' are summed at import from the Maclaurin series
   Ai = c1 f - c2 g in exact rational arithmetic (f and g rounded once, so no terms cancel in floating point);
-- x < -10: the asymptotic expansions in 1/zeta (DLMF 9.7.9, 9.7.10), whose smallest term there is below 1e-18.
+- x < -10: the asymptotic expansions in 1/zeta (DLMF 9.7.9, 9.7.10), whose smallest term there is below 1e-18,
+  with the phase zeta = 2/3 |x|^(3/2) carried in two doubles (its rounding would cost ~1e-16 zeta absolute).
 
 The error is absolute, relative to Ai's envelope |x|^(-1/4) / sqrt(pi): near Ai's zeros only absolute accuracy is
 possible (as for torch). Ai(+-inf) = 0. Derivatives: Ai' is a primitive too, and Ai'' = x Ai, so derivatives of
 any order close on the pair.
 """
 
+import functools
 import math
 from fractions import Fraction
 
@@ -51,7 +53,12 @@ def _maclaurin_at(centre):
 
 
 _CENTRES = np.arange(_LOW, _HIGH + _SPACING / 2, _SPACING)
-_CENTRE_VALUES = np.array([_maclaurin_at(c) for c in _CENTRES])  # (24, 2): Ai, Ai'
+
+
+@functools.cache
+def _centre_values():
+    """(24, 2): Ai and Ai' at the centres (~20 ms of exact arithmetic: on first use, not at import)."""
+    return np.array([_maclaurin_at(c) for c in _CENTRES])
 
 
 def _taylor(x):
@@ -59,8 +66,8 @@ def _taylor(x):
     index = np.clip(np.round((x - _LOW) / _SPACING), 0, len(_CENTRES) - 1).astype(np.intp)
     centre = _CENTRES[index]
     h = x - centre
-    before, current = np.zeros_like(x), _CENTRE_VALUES[index, 0]  # a_(k-1), a_k
-    following = _CENTRE_VALUES[index, 1]  # a_(k+1)
+    before, current = np.zeros_like(x), _centre_values()[index, 0]  # a_(k-1), a_k
+    following = _centre_values()[index, 1]  # a_(k+1)
     value, prime, power = current.copy(), np.zeros_like(x), np.ones_like(x)  # power = h^k
     for k in range(_TAYLOR_TERMS):  # add a_(k+1) h^(k+1); then a_(k+2) = (c a_k + a_(k-1)) / ((k+2)(k+1))
         prime += (k + 1) * following * power
@@ -89,12 +96,39 @@ def _alternating(coefficients, r, start):
     return total * r**start
 
 
+def _two_product(a, b):
+    """(p, e) with p + e = a * b exactly, p = fl(a * b) (Dekker's splitting; |a|, |b| < 1e290)."""
+    p = a * b
+    a_hi = (a * 134217729.0) - ((a * 134217729.0) - a)  # 2^27 + 1: the upper 26 bits
+    b_hi = (b * 134217729.0) - ((b * 134217729.0) - b)
+    a_lo, b_lo = a - a_hi, b - b_hi
+    return p, ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+
+
+def _phase(z):
+    """(cos zeta, sin zeta) for zeta = 2/3 z^(3/2), with zeta carried as hi + lo: its rounding (~zeta * 1e-16 rad,
+    1e-3 at z = 1e10) would otherwise be the whole error. Beyond z = 1e100 one rounding (the phase is lost anyway)."""
+    with np.errstate(over="ignore", invalid="ignore"):  # x < -1e205: zeta overflows, the phase is lost (NaN)
+        plain = 2 / 3 * z * np.sqrt(z)
+        y = np.minimum(z, 1e100)
+        root = np.sqrt(y)
+        square, square_error = _two_product(root, root)
+        root_lo = ((y - square) - square_error) / (2 * root)  # sqrt(y) = root + root_lo to ~1e-32
+        power, power_error = _two_product(y, root)  # y^(3/2) = power + power_lo
+        power_lo = power_error + y * root_lo
+        hi = 2 * power / 3
+        three_hi, three_error = _two_product(np.full_like(hi, 3.0), hi)
+        lo = ((2 * power - three_hi) - three_error) / 3 + 2 * power_lo / 3  # 2 power = 3 hi + 3 lo
+        cos_lo, sin_lo = np.cos(lo), np.sin(lo)
+        cos = np.where(z > 1e100, np.cos(plain), np.cos(hi) * cos_lo - np.sin(hi) * sin_lo)
+        sin = np.where(z > 1e100, np.sin(plain), np.sin(hi) * cos_lo + np.cos(hi) * sin_lo)
+    return plain, cos, sin
+
+
 def _left(x):
     """(Ai, Ai') for x < -10 by the asymptotic expansions."""
     z = -x
-    with np.errstate(over="ignore", invalid="ignore"):  # x < -1e205: zeta overflows, the phase is lost (NaN)
-        zeta = 2 / 3 * z * np.sqrt(z)
-        cos, sin = np.cos(zeta), np.sin(zeta)
+    zeta, cos, sin = _phase(z)
     r = 1 / zeta
     cos_shift, sin_shift = (cos + sin) / math.sqrt(2), (sin - cos) / math.sqrt(2)  # at zeta - pi/4
     fourth_root = np.sqrt(np.sqrt(z))
