@@ -4,9 +4,13 @@ gammaincc, torch.igamma and igammac), as primitives in numpy (scipy is not a dep
 Both share the prefactor x^a e^-x / Gamma(a + 1). Where x < a + 1, P = prefactor * sum_n x^n / ((a+1)...(a+n))
 (positive terms); elsewhere Q = prefactor * a / (x + 1 - a - 1(1 - a) / (x + 3 - a - 2(2 - a) / ...)), Legendre's
 continued fraction by the modified Lentz method. The other one is 1 minus it, taken only where it is >= 1/2 or so
-(no cancellation). Each runs until every element has converged (about sqrt(a) steps near x = a). For a >= 10 the
-prefactor's logarithm is a (log u - (u - 1)) - log(2 pi a)/2 - (Stirling's correction to lgamma(a + 1)), u = x/a,
-so large a keeps its accuracy (a log x - x - lgamma(a + 1) would cancel to an error of ~a * 1e-16).
+(no cancellation). Each runs until every element has converged: about 8 sqrt(a) steps near x = a, so a = 1e8
+takes ~0.4 s and 1e10 ~4 s; past a ~ 5e10 (2e6 steps) the answer is NaN. (torch and scipy switch to Temme's uniform
+expansion for large a, and lose accuracy in the far tails: 6.41e-24 for P(1e8, 0.999e8), which is 7.3699e-24.)
+For a >= 10 the prefactor's logarithm is a (log u - (u - 1)) - log(2 pi a)/2 - (Stirling's correction to
+lgamma(a + 1)), u = x/a, so large a keeps its accuracy (a log x - x - lgamma(a + 1) would cancel to ~a * 1e-16).
+Measured against mpmath over a in [1e-3, 1e4], x in [1e-4, 2e4]: within 2.4e-13 relative (torch 1.3e-9, scipy
+1.9e-12).
 
 Edges, as torch (Cephes' igam): NaN for a < 0 or x < 0; a = 0 gives P = 1 for x > 0 (NaN at x = 0); x = 0 gives
 P = 0; a = inf gives P = 0 (NaN if x is inf too); x = inf gives P = 1. d/dx P = x^(a-1) e^-x / Gamma(a) (composed
@@ -21,7 +25,7 @@ from .elementwise import Exp, Log
 from .gamma import Lgamma, lgamma_array
 
 _EPS = 1e-16
-_MAX_STEPS = 100_000
+_MAX_STEPS = 2_000_000  # enough for a ~ 5e10 at x ~ a (~sqrt(a) steps, ~20 s); past it, NaN
 _STIRLING = (1 / 12, -1 / 360, 1 / 1260, -1 / 1680, 1 / 1188, -691 / 360360, 1 / 156, -3617 / 122400)  # B_2k/(2k(2k-1))
 
 
@@ -59,7 +63,7 @@ def _series(a, x):
         term = np.where(active, term * x / (a + n), 0.0)
         total += term
         active &= term > _EPS * total
-    return total
+    return np.where(active, np.nan, total)  # not converged within _MAX_STEPS: no answer rather than a wrong one
 
 
 def _continued_fraction(a, x):
@@ -83,7 +87,7 @@ def _continued_fraction(a, x):
         delta = np.where(active, d * c, 1.0)
         h *= delta
         active &= np.abs(delta - 1) > _EPS
-    return h
+    return np.where(active, np.nan, h)
 
 
 def incomplete_gamma_arrays(a, x, upper):
