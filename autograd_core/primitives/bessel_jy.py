@@ -6,8 +6,10 @@ J0 + 2 (J2 + J4 + ...) = 1, gives J0 and J1; the same pass sums Neumann's series
 Y0 = (2/pi) [(ln(x/2) + gamma) J0 + 2 sum_k (-1)^(k+1) J_2k / k] and its derivative's, for Y1. From 25 on,
 Hankel's asymptotic expansions sqrt(2/(pi x)) (P cos chi - Q sin chi), chi = x - (2 nu + 1) pi/4, whose smallest
 term there is below 1e-18; cos chi comes from cos x and sin x (numpy reduces huge x exactly), not from x - pi/4.
-Below 1e-3, the first terms of the power series. The error is absolute (~1e-16 times the function's envelope), so
-relative accuracy is lost only next to the zeros (as for torch's Cephes rational fits beyond the first zeros).
+Below 1e-3, the first terms of the power series. The error is absolute, so relative accuracy is lost only next to
+the zeros. Measured against mpmath (30 digits) for |x| from 1e-8 to 1e4: within 2e-15 (J) and 3.6e-15 (Y) of the
+envelope min(1, sqrt(2/(pi x))), 1.1e-13 relative where |f| > 1e-2 of it; torch 2.13's are off by up to 5e-6
+relative (J0 at 5.6), scipy's by 5e-13 of the envelope at x ~ 1e4 (both subtract pi/4 from x in floating point).
 J0 is even and J1 odd; Y0 and Y1 are -inf at 0 and NaN for x < 0, as torch. Derivatives close on the family:
 J0' = -J1, J1' = J0 - J1/x (1/2 at 0), Y0' = -Y1, Y1' = Y0 - Y1/x.
 spherical j0 = sin(x)/x, and its derivative -j1 with j1 = sin(x)/x^2 - cos(x)/x (by its series near 0, where that
