@@ -25,6 +25,7 @@ from shape_cases import (
     shape_cases,
     unfold_cases,
 )
+from special_more_cases import special_more_cases  # Airy, Bessel J Y K, gammainc, zeta, the polynomials
 
 import autograd_core as ag
 
@@ -232,6 +233,7 @@ CASES = (
     + special_cases()
     + division_cases()
     + elementary_cases()
+    + special_more_cases()
 )
 TORCH_CASES = [c for c in CASES if c.torch_fn is not None]
 SECOND_ORDER_CASES = CASES  # all of them: at these sizes a gradgradcheck costs milliseconds

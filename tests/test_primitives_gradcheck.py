@@ -8,6 +8,7 @@ primitive cannot land untested.
 import numpy as np
 import pytest
 from primitive_cases import CASES, SECOND_ORDER_CASES, TORCH_CASES
+from special_more_cases import NO_TORCH_DERIVATIVE
 
 import autograd_core as ag
 from autograd_core import Tensor
@@ -15,7 +16,7 @@ from autograd_core import Tensor
 # Tighter than gradcheck's learner-friendly defaults: in float64 a central difference
 # with eps=1e-6 is good to ~1e-9, so a vjp that is off by 0.01% still fails.
 FLOAT64_TOLERANCES = dict(atol=1e-6, rtol=1e-5)
-NO_TORCH_EQUIVALENT = {}  # primitive name -> why torch cannot check it (none so far)
+NO_TORCH_EQUIVALENT = {**NO_TORCH_DERIVATIVE}  # primitive name -> why torch cannot check it
 
 
 def covered(cases):

@@ -27,7 +27,10 @@ One module per kind: ``arithmetic``, ``elementwise``, ``reductions``, ``shape``,
 ``erf`` (and erfinv, erfcx, ndtri), ``linalg``, ``windows`` (unfold: im2col, under convolution and pooling; fold:
 col2im), ``gamma`` (lgamma, digamma, polygamma), ``decompositions`` (det, slogdet, inv, solve, cholesky, qr),
 ``spectral`` (eigh, svd), ``division`` (atan2, fmod, remainder), ``trig`` (tan sinh cosh, the inverses, exp2 cbrt),
-``bessel`` (i0 i1 i0e i1e) and ``matrix_functions`` (matrix_exp, pinv, lu); this one holds the base
+``bessel`` (i0 i1 i0e i1e), ``matrix_functions`` (matrix_exp, pinv, lu), and the rest of torch.special:
+``bessel_jy`` (J0 J1 Y0 Y1, spherical j0 j1), ``bessel_k`` (K0 K1, scaled), ``airy`` (Ai, Ai'),
+``incomplete_gamma`` (gammainc, gammaincc), ``zeta`` (Hurwitz) and ``polynomials`` (Chebyshev, Hermite,
+Laguerre, Legendre, one primitive with a ``kind``); this one holds the base
 class, ``call`` and ``sum_to``. Every name is importable from here (``from autograd_core.primitives import Exp``).
 
 Kinks follow one rule: **ties split evenly**. relu'(0) = 1/2 (= maximum(x, 0)'),
@@ -181,6 +184,15 @@ from .erf import Erfcx, Ndtri  # noqa: E402
 from .matrix_functions import LuFactor, MatrixExp, Pinv  # noqa: E402
 from .trig import Arccos, Arccosh, Arcsin, Arcsinh, Arctan, Arctanh, Cbrt, Cosh, Exp2, Sinh, Tan  # noqa: E402
 
+# isort: split
+# the rest of torch.special: Airy, Bessel J Y K, incomplete gamma, Hurwitz zeta, the orthogonal polynomials
+from .airy import AiryAi, AiryAiPrime  # noqa: E402
+from .bessel_jy import BesselJ0, BesselJ1, BesselY0, BesselY1, SphericalBesselJ0, SphericalBesselJ1  # noqa: E402
+from .bessel_k import ModifiedBesselK0, ModifiedBesselK1, ScaledModifiedBesselK0, ScaledModifiedBesselK1  # noqa: E402
+from .incomplete_gamma import Gammainc, Gammaincc  # noqa: E402
+from .polynomials import OrthogonalPolynomial  # noqa: E402
+from .zeta import Zeta  # noqa: E402
+
 __all__ = [
     "Abs",
     "Add",
@@ -243,3 +255,6 @@ __all__ = [
 ]
 __all__ += ["Tan", "Sinh", "Cosh", "Arcsin", "Arccos", "Arctan", "Arcsinh", "Arccosh", "Arctanh", "Exp2", "Cbrt"]
 __all__ += ["I0", "I1", "I0e", "I1e", "Erfcx", "Ndtri", "MatrixExp", "Pinv", "LuFactor"]
+__all__ += ["AiryAi", "AiryAiPrime", "BesselJ0", "BesselJ1", "BesselY0", "BesselY1", "SphericalBesselJ0"]
+__all__ += ["SphericalBesselJ1", "ModifiedBesselK0", "ModifiedBesselK1", "ScaledModifiedBesselK0"]
+__all__ += ["ScaledModifiedBesselK1", "Gammainc", "Gammaincc", "OrthogonalPolynomial", "Zeta"]
