@@ -12,7 +12,8 @@ A primitive is a class that is never instantiated::
             return g * out * (1 - out)
 
 A forward that is one numpy function may be that function itself (``Exp.forward = np.exp``,
-``Add.forward = operator.add``): no Python frame per op.
+``Add.forward = operator.add``): no Python frame per op. The special functions compute in float64 and round once
+to the input's dtype: ``BesselJ0.forward = float64_forward(lambda x: bessel_jy_arrays(x)[0])``.
 
 ``vjp`` is written once, in the operations numpy arrays and Tensors share
 (``+ - * / ** @``, ``.sum``, ``.reshape``, ``.transpose``, indexing): a plain
@@ -153,6 +154,34 @@ def sum_to_axes(shape, target):
     return tuple(range(lead)), tuple(i for i, n in enumerate(target) if n == 1 and shape[lead + i] != 1)
 
 
+def in_float64(*values):
+    """The values as float64 arrays, then the dtype a special function gives back: their common float dtype,
+    float64 if none is float. torch.special computes in the input's dtype; these compute in float64, round once.
+
+    >>> x, q, dtype = in_float64(np.float32(2), 3)
+    >>> x.dtype, dtype
+    (dtype('float64'), dtype('float32'))
+    """
+    arrays = [np.asarray(v) for v in values]
+    dtype = np.result_type(*([a.dtype for a in arrays if a.dtype.kind == "f"] or [np.float64]))
+    return (*(a.astype(np.float64, copy=False) for a in arrays), dtype)
+
+
+def float64_forward(function):
+    """A forward that runs ``function`` (float64 arrays in, one out) on ``in_float64`` of its inputs and returns
+    the result in their dtype: ``forward = float64_forward(lambda x: np.sign(x) * j1_of_abs(x))``.
+
+    >>> float64_forward(np.sqrt).__func__(np.float32(2)).dtype
+    dtype('float32')
+    """
+
+    def forward(*inputs):
+        *arrays, dtype = in_float64(*inputs)
+        return function(*arrays).astype(dtype, copy=False)
+
+    return staticmethod(forward)
+
+
 _BROADCAST_HINT = (
     "shapes must be broadcast-compatible (numpy rules); reshape one operand, "
     "or keep the reduced axis with keepdims=True"
@@ -236,6 +265,8 @@ __all__ = [
     "call",
     "sum_to",
     "sum_to_axes",
+    "in_float64",
+    "float64_forward",
     # torch.linalg's decompositions and torch.special's gamma functions
     "Cholesky",
     "Det",

@@ -22,7 +22,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from . import Primitive, call
+from . import Primitive, call, float64_forward
 from .bessel_k import scaled_k
 
 _AI0, _AI0_PRIME = 0.35502805388781723926, -0.25881940379280679840  # Ai(0), Ai'(0)
@@ -165,21 +165,12 @@ def airy_arrays(x):
     return value, prime
 
 
-def _function(index):
-    def forward(x):
-        x = np.asarray(x)
-        dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
-        return airy_arrays(x.astype(np.float64, copy=False))[index].astype(dtype, copy=False)
-
-    return staticmethod(forward)
-
-
 class AiryAi(Primitive):
     """The Airy function Ai(x), the solution of y'' = x y that decays as x -> inf. d/dx = Ai'(x)."""
 
     name = "airy_ai"
     vjp_fits_input = True
-    forward = _function(0)
+    forward = float64_forward(lambda x: airy_arrays(x)[0])
 
     @staticmethod
     def vjp(i, g, out, x):
@@ -191,7 +182,7 @@ class AiryAiPrime(Primitive):
 
     name = "airy_ai_prime"
     vjp_fits_input = True
-    forward = _function(1)
+    forward = float64_forward(lambda x: airy_arrays(x)[1])
 
     @staticmethod
     def vjp(i, g, out, x):

@@ -11,7 +11,7 @@ its gradient there is 0, ties split evenly (PyTorch's too).
 
 import numpy as np
 
-from . import Primitive, call
+from . import Primitive, call, in_float64
 
 # Chebyshev coefficients (highest degree first) of exp(-x) I0(x) on [0, 8] and of exp(-x) sqrt(x) I0(x) on (8, inf)
 _I0_SMALL = (
@@ -68,12 +68,6 @@ def _chebyshev(coefficients, t):
     return 0.5 * (b0 - b2)
 
 
-def _float64(x):
-    x = np.asarray(x)
-    dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
-    return x.astype(np.float64, copy=False), dtype
-
-
 def _scaled(x, small, large, times_x):
     """exp(-|x|) I(|x|) from one coefficient pair (float64 array in); ``times_x``: the small range's series is
     of I(x) / x (i1's, so it keeps its relative accuracy near 0)."""
@@ -90,7 +84,7 @@ def i0e_array(x):
     >>> float(i0e_array(np.array(0.0)))
     1.0
     """
-    x, dtype = _float64(x)
+    x, dtype = in_float64(x)
     return _scaled(x, _I0_SMALL, _I0_LARGE, False).astype(dtype, copy=False)
 
 
@@ -100,7 +94,7 @@ def i1e_array(x):
     >>> float(i1e_array(np.array(-1.0)))
     -0.2079104153497085
     """
-    x, dtype = _float64(x)
+    x, dtype = in_float64(x)
     return (np.sign(x) * _scaled(x, _I1_SMALL, _I1_LARGE, True)).astype(dtype, copy=False)
 
 
@@ -110,7 +104,7 @@ def i1_array(x):
     >>> float(i1_array(np.array(1.0)))
     0.5651591039924851
     """
-    x, dtype = _float64(x)
+    x, dtype = in_float64(x)
     y = np.abs(x)
     with np.errstate(over="ignore", invalid="ignore"):  # inf * 0 for |x| = inf: set below
         out = np.sign(x) * (_scaled(x, _I1_SMALL, _I1_LARGE, True) * np.exp(y))
@@ -122,12 +116,13 @@ def _sign(x):
     return np.sign(np.asarray(x))  # a constant: where the sign flips the functions are smooth, or split evenly
 
 
-def _at_zero(x):
+def at_zero(x):
+    """1 where x is 0, else 0, in x's dtype: a constant, for the vjps' value at 0."""
     return (np.asarray(x) == 0).astype(np.asarray(x).dtype)
 
 
-def _over_x(out, x):
-    """out / x, 0 where x = 0 (out is 0 there: i1 and i1e are odd)."""
+def over_x(out, x):
+    """out / x, 0 where x = 0 (out is 0 there: the odd functions that use it, i1 i1e J1 j1, are 0 at 0)."""
     zero = np.asarray(x) == 0
     return out / (x + zero) if zero.any() else out / x  # x + 1 at the zeros: no 0 / 0
 
@@ -153,7 +148,7 @@ class I1(Primitive):
 
     @staticmethod
     def vjp(i, g, out, x):
-        return g * (call(I0, x) - _over_x(out, x) - 0.5 * _at_zero(x))
+        return g * (call(I0, x) - over_x(out, x) - 0.5 * at_zero(x))
 
 
 class I0e(Primitive):
@@ -177,4 +172,4 @@ class I1e(Primitive):
 
     @staticmethod
     def vjp(i, g, out, x):
-        return g * (call(I0e, x) - _sign(x) * out - _over_x(out, x) - 0.5 * _at_zero(x))
+        return g * (call(I0e, x) - _sign(x) * out - over_x(out, x) - 0.5 * at_zero(x))

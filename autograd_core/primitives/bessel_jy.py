@@ -20,9 +20,9 @@ import math
 
 import numpy as np
 
-from . import Primitive, call
+from . import Primitive, call, float64_forward, in_float64
+from .bessel import at_zero, over_x
 
-_EULER_GAMMA = 0.5772156649015329
 _FAR = 25.0  # Hankel's expansions from here on
 _TINY = 1e-3  # the power series below
 _START = 1e-250  # Miller's starting value: the recurrence grows it by at most ~1e352 (x >= 1e-3, order <= 80)
@@ -38,12 +38,6 @@ def _hankel_coefficients(nu, count):
 
 
 _HANKEL = {nu: _hankel_coefficients(nu, 40) for nu in (0, 1)}
-
-
-def _float64(x):
-    x = np.asarray(x)
-    dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
-    return x.astype(np.float64, copy=False), dtype
 
 
 def _hankel(nu, x):
@@ -92,7 +86,7 @@ def _miller(x):
         later, current = current, k * two_over_x * current - later
     norm += current
     j0, j1 = current / norm, j1 / norm
-    log_term = np.log(x / 2) + _EULER_GAMMA
+    log_term = np.log(x / 2) + np.euler_gamma
     y0 = (2 / np.pi) * (log_term * j0 + 2 * neumann0 / norm)
     y1 = (2 / np.pi) * (log_term * j1 - j0 / x + neumann1 / norm)
     return j0, j1, y0, y1
@@ -103,7 +97,7 @@ def _series(x):
     s = x * x / 4
     j0 = 1 - s + s * s / 4
     j1 = x / 2 * (1 - s / 2 + s * s / 12)
-    log_term = np.log(x / 2) + _EULER_GAMMA
+    log_term = np.log(x / 2) + np.euler_gamma
     y0 = (2 / np.pi) * (log_term * j0 + s - 0.375 * s * s)
     y1 = -2 / (np.pi * x) + (2 / np.pi) * log_term * j1 - (x / 2) / np.pi * (1 - 1.25 * s)
     return j0, j1, y0, y1
@@ -123,33 +117,10 @@ def bessel_jy_arrays(x):
                 for array, value in zip(out, method(y[mask]), strict=True):
                     array[mask] = value
     zero, infinite = y == 0, np.isinf(y)
-    for array, at_zero in zip(out, (1.0, 0.0, -np.inf, -np.inf), strict=True):
-        array[zero] = at_zero
+    for array, value_at_zero in zip(out, (1.0, 0.0, -np.inf, -np.inf), strict=True):
+        array[zero] = value_at_zero
         array[infinite] = 0.0
     return out
-
-
-def _function(index, odd=False, second_kind=False):
-    def forward(x):
-        x, dtype = _float64(x)
-        value = bessel_jy_arrays(x)[index]
-        if odd:
-            value = np.sign(x) * value
-        if second_kind:
-            value = np.where(x < 0, np.nan, value)
-        return value.astype(dtype, copy=False)
-
-    return staticmethod(forward)
-
-
-def _over_x(value, x):
-    """value / x, 0 where x = 0 (value is 0 there for the odd functions that use it)."""
-    zero = np.asarray(x) == 0
-    return value / (x + zero) if zero.any() else value / x
-
-
-def _at_zero(x):
-    return (np.asarray(x) == 0).astype(np.asarray(x).dtype)
 
 
 class BesselJ0(Primitive):
@@ -157,7 +128,7 @@ class BesselJ0(Primitive):
 
     name = "bessel_j0"
     vjp_fits_input = True
-    forward = _function(0)
+    forward = float64_forward(lambda x: bessel_jy_arrays(x)[0])
 
     @staticmethod
     def vjp(i, g, out, x):
@@ -169,11 +140,11 @@ class BesselJ1(Primitive):
 
     name = "bessel_j1"
     vjp_fits_input = True
-    forward = _function(1, odd=True)
+    forward = float64_forward(lambda x: np.sign(x) * bessel_jy_arrays(x)[1])
 
     @staticmethod
     def vjp(i, g, out, x):
-        return g * (call(BesselJ0, x) - _over_x(out, x) - 0.5 * _at_zero(x))
+        return g * (call(BesselJ0, x) - over_x(out, x) - 0.5 * at_zero(x))
 
 
 class BesselY0(Primitive):
@@ -181,7 +152,7 @@ class BesselY0(Primitive):
 
     name = "bessel_y0"
     vjp_fits_input = True
-    forward = _function(2, second_kind=True)
+    forward = float64_forward(lambda x: np.where(x < 0, np.nan, bessel_jy_arrays(x)[2]))
 
     @staticmethod
     def vjp(i, g, out, x):
@@ -193,7 +164,7 @@ class BesselY1(Primitive):
 
     name = "bessel_y1"
     vjp_fits_input = True
-    forward = _function(3, second_kind=True)
+    forward = float64_forward(lambda x: np.where(x < 0, np.nan, bessel_jy_arrays(x)[3]))
 
     @staticmethod
     def vjp(i, g, out, x):
@@ -215,7 +186,7 @@ def spherical_j0_array(x):
     >>> float(spherical_j0_array(np.array(np.pi / 2)))
     0.6366197723675814
     """
-    x, dtype = _float64(x)
+    x, dtype = in_float64(x)
     with np.errstate(all="ignore"):
         out = np.where(x == 0, 1.0, np.sin(x) / x)
     return np.where(np.isinf(x), 0.0, out).astype(dtype, copy=False)
@@ -223,7 +194,7 @@ def spherical_j0_array(x):
 
 def spherical_j1_array(x):
     """sin(x)/x^2 - cos(x)/x, by its series for |x| < 1; odd, 0 at 0 and at +-inf."""
-    x, dtype = _float64(x)
+    x, dtype = in_float64(x)
     with np.errstate(all="ignore"):
         out = np.where(np.abs(x) < 1, _spherical_j1_series(x), (np.sin(x) / x - np.cos(x)) / x)
     return np.where(np.isinf(x), 0.0, out).astype(dtype, copy=False)
@@ -250,4 +221,4 @@ class SphericalBesselJ1(Primitive):
 
     @staticmethod
     def vjp(i, g, out, x):
-        return g * (call(SphericalBesselJ0, x) - 2 * _over_x(out, x) - _at_zero(x) * (2 / 3))  # 1 - 2/3 at 0
+        return g * (call(SphericalBesselJ0, x) - 2 * over_x(out, x) - at_zero(x) * (2 / 3))  # 1 - 2/3 at 0

@@ -16,9 +16,8 @@ K1' = -K0 - K1/x, (e^x K0)' = e^x K0 - e^x K1, (e^x K1)' = e^x K1 - e^x K0 - e^x
 
 import numpy as np
 
-from . import Primitive, call
+from . import Primitive, call, float64_forward
 
-_EULER_GAMMA = 0.5772156649015329
 _NODES = 28
 _SERIES_TERMS = 14  # (1/4)^k / k!^2 at x = 1: below 1e-28 from k = 14 on
 
@@ -53,7 +52,7 @@ def _series(x):
         i0, i1 = i0 + term0, i1 + term1
         harmonic_sum0 += harmonic * term0
         harmonic_sum1 += (2 * harmonic + 1 / (k + 1)) * term1
-    log_term = np.log(x / 2) + _EULER_GAMMA
+    log_term = np.log(x / 2) + np.euler_gamma
     k0 = -log_term * i0 + harmonic_sum0
     k1 = 1 / x + log_term * (x / 2) * i1 - (x / 4) * harmonic_sum1
     return k0, k1
@@ -76,21 +75,12 @@ def k_arrays(x, scaled):
     return k0, k1
 
 
-def _function(index, scaled):
-    def forward(x):
-        x = np.asarray(x)
-        dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
-        return k_arrays(x.astype(np.float64, copy=False), scaled)[index].astype(dtype, copy=False)
-
-    return staticmethod(forward)
-
-
 class ModifiedBesselK0(Primitive):
     """K0(x), x > 0. d/dx = -K1(x)."""
 
     name = "modified_bessel_k0"
     vjp_fits_input = True
-    forward = _function(0, scaled=False)
+    forward = float64_forward(lambda x: k_arrays(x, scaled=False)[0])
 
     @staticmethod
     def vjp(i, g, out, x):
@@ -102,7 +92,7 @@ class ModifiedBesselK1(Primitive):
 
     name = "modified_bessel_k1"
     vjp_fits_input = True
-    forward = _function(1, scaled=False)
+    forward = float64_forward(lambda x: k_arrays(x, scaled=False)[1])
 
     @staticmethod
     def vjp(i, g, out, x):
@@ -114,7 +104,7 @@ class ScaledModifiedBesselK0(Primitive):
 
     name = "scaled_modified_bessel_k0"
     vjp_fits_input = True
-    forward = _function(0, scaled=True)
+    forward = float64_forward(lambda x: k_arrays(x, scaled=True)[0])
 
     @staticmethod
     def vjp(i, g, out, x):
@@ -126,7 +116,7 @@ class ScaledModifiedBesselK1(Primitive):
 
     name = "scaled_modified_bessel_k1"
     vjp_fits_input = True
-    forward = _function(1, scaled=True)
+    forward = float64_forward(lambda x: k_arrays(x, scaled=True)[1])
 
     @staticmethod
     def vjp(i, g, out, x):

@@ -14,7 +14,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from . import Primitive, call
+from . import Primitive, call, in_float64
 from .elementwise import Exp
 
 _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
@@ -65,19 +65,13 @@ def _erfc_tail(y):
     return np.exp(-s * s) * np.exp(-(y - s) * (y + s)) * ratio
 
 
-def _float64(x):
-    x = np.asarray(x)
-    dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
-    return x.astype(np.float64, copy=False), dtype
-
-
 def erf_array(x):
     """erf on an array, within 2 ulp in float64 (Cody); NaN, +-inf, +-0 exact.
 
     >>> float(erf_array(np.array(0.5)))
     0.5204998778130465
     """
-    x, dtype = _float64(x)
+    x, dtype = in_float64(x)
     y = np.abs(x)
     out = np.empty_like(x)
     small = y < _SMALL  # NaN is not small: it takes the tail, which keeps it NaN
@@ -94,7 +88,7 @@ def erfc_array(x):
     >>> float(erfc_array(np.array(10.0)))
     2.088487583762545e-45
     """
-    x, dtype = _float64(x)
+    x, dtype = in_float64(x)
     y = np.abs(x)
     out = np.empty_like(x)
     small = y < _SMALL
@@ -173,7 +167,7 @@ def erfinv_array(y):
     >>> float(erfinv_array(np.array(0.5204998778130465)))
     0.5
     """
-    y, dtype = _float64(y)
+    y, dtype = in_float64(y)
     a = np.abs(y)
     x = np.where(a > 1, np.nan, _erfinv_magnitude(np.minimum(a, 1), 1 - np.minimum(a, 1)))
     return np.copysign(x, y).astype(dtype, copy=False)
@@ -199,7 +193,7 @@ def erfcx_array(x):
     >>> float(erfcx_array(np.array(30.0)))  # erfc(30) alone is 0 in float64
     0.018795888861416751
     """
-    x, dtype = _float64(x)
+    x, dtype = in_float64(x)
     y = np.abs(x)
     out = np.empty_like(x)
     small = y < _SMALL
@@ -243,7 +237,7 @@ def ndtri_array(p):
     >>> float(ndtri_array(np.array(0.975)))
     1.959963984540054
     """
-    p, dtype = _float64(p)
+    p, dtype = in_float64(p)
     with np.errstate(invalid="ignore"):
         left = p < 0.25
         y = 2 * p - 1  # exact for p in [1/4, 1]

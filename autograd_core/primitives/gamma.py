@@ -27,12 +27,11 @@ from fractions import Fraction
 
 import numpy as np
 
-from . import Primitive, call
+from . import Primitive, call, in_float64
 
 # B_2, B_4, ..., B_16 (exact)
 _BERNOULLI = [Fraction(1, 6), Fraction(-1, 30), Fraction(1, 42), Fraction(-1, 30), Fraction(5, 66),
               Fraction(-691, 2730), Fraction(7, 6), Fraction(-3617, 510)]  # fmt: skip
-_EULER_GAMMA = 0.5772156649015329
 _ROOT_HI, _ROOT_LO = 1.4616321449683622, 9.549995429965697e-17  # digamma's positive root, as hi + lo
 
 
@@ -54,12 +53,12 @@ def _hurwitz_zeta(s, a):
 
 
 # lgamma(2 + u) = (1 - gamma) u + sum_{k >= 2} (-1)^k (zeta(k) - 1) / k u^k, highest power first (Horner)
-_LGAMMA_SERIES = tuple((-1) ** k * float(_hurwitz_zeta(k, 2.0)) / k for k in range(40, 1, -1)) + (1 - _EULER_GAMMA,)
+_LGAMMA_SERIES = tuple((-1) ** k * float(_hurwitz_zeta(k, 2.0)) / k for k in range(40, 1, -1)) + (1 - np.euler_gamma,)
 # digamma(x0 + t) = c0 + sum_{k >= 1} (-1)^(k+1) zeta(k + 1, x0) t^k, with c0 = psi(x0_hi) = -psi'(x0) x0_lo
 _ROOT_SERIES = tuple((-1) ** (k + 1) * float(_hurwitz_zeta(k + 1, _ROOT_HI)) for k in range(24, 0, -1))
 _ROOT_VALUE = -float(_hurwitz_zeta(2, _ROOT_HI)) * _ROOT_LO
 # digamma(2 + u) = 1 - gamma + sum_{k >= 2} (-1)^k (zeta(k) - 1) u^(k-1) (lgamma's series, differentiated)
-_DIGAMMA_SERIES = tuple((-1) ** k * float(_hurwitz_zeta(k, 2.0)) for k in range(40, 1, -1)) + (1 - _EULER_GAMMA,)
+_DIGAMMA_SERIES = tuple((-1) ** k * float(_hurwitz_zeta(k, 2.0)) for k in range(40, 1, -1)) + (1 - np.euler_gamma,)
 
 
 def _horner(coefficients, t):
@@ -67,12 +66,6 @@ def _horner(coefficients, t):
     for c in coefficients[1:]:
         value = value * t + c
     return value
-
-
-def _float64(x):
-    x = np.asarray(x)
-    dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
-    return x.astype(np.float64, copy=False), dtype
 
 
 def _sin_pi_abs(x):
@@ -107,7 +100,7 @@ def lgamma_array(x):
     >>> float(lgamma_array(np.array(0.5)))  # log(sqrt(pi))
     0.5723649429247001
     """
-    x, dtype = _float64(x)
+    x, dtype = in_float64(x)
     out = np.full_like(x, np.nan)
     positive = x > 0
     with np.errstate(all="ignore"):  # inf and huge x: the results are right, the intermediates warn
@@ -150,7 +143,7 @@ def digamma_array(x):
     >>> float(digamma_array(np.array(1.0)))  # -gamma, Euler's constant
     -0.5772156649015329
     """
-    x, dtype = _float64(x)
+    x, dtype = in_float64(x)
     out = np.full_like(x, np.nan)
     positive = x > 0
     negative = x < 0
@@ -180,7 +173,7 @@ def polygamma_array(n, x):
     """
     if n == 0:
         return digamma_array(x)
-    x, dtype = _float64(x)
+    x, dtype = in_float64(x)
     sign = (-1) ** (n + 1) * math.factorial(n)
     out = np.full_like(x, np.nan)
     positive = x > 0

@@ -20,7 +20,7 @@ not implemented, and asking for it raises.
 
 import numpy as np
 
-from . import Primitive, call
+from . import Primitive, call, float64_forward
 from .elementwise import Exp, Log
 from .gamma import Lgamma, lgamma_array
 
@@ -116,15 +116,6 @@ def incomplete_gamma_arrays(a, x, upper):
     return out
 
 
-def _forward(upper):
-    def forward(a, x):
-        dtype = np.result_type(*([v.dtype for v in map(np.asarray, (a, x)) if v.dtype.kind == "f"] or [np.float64]))
-        a64, x64 = (np.asarray(v, dtype=np.float64) for v in (a, x))
-        return incomplete_gamma_arrays(a64, x64, upper).astype(dtype, copy=False)
-
-    return staticmethod(forward)
-
-
 def _density(a, x):
     """x^(a-1) e^-x / Gamma(a), through primitives (differentiable again); 1 at a = 1, x = 0 (not 0 * log 0)."""
     at_origin = (np.asarray(a) == 1) & (np.asarray(x) == 0)
@@ -142,7 +133,7 @@ def _no_derivative_in_a(op):
 class Gammainc(Primitive):
     """The regularised lower incomplete gamma function P(a, x). d/dx = x^(a-1) e^-x / Gamma(a); d/da raises."""
 
-    forward = _forward(upper=False)
+    forward = float64_forward(lambda a, x: incomplete_gamma_arrays(a, x, upper=False))
 
     @staticmethod
     def vjp(i, g, out, a, x):
@@ -154,7 +145,7 @@ class Gammainc(Primitive):
 class Gammaincc(Primitive):
     """The regularised upper incomplete gamma function Q(a, x) = 1 - P(a, x). d/dx = -x^(a-1) e^-x / Gamma(a)."""
 
-    forward = _forward(upper=True)
+    forward = float64_forward(lambda a, x: incomplete_gamma_arrays(a, x, upper=True))
 
     @staticmethod
     def vjp(i, g, out, a, x):

@@ -15,7 +15,7 @@ T and U (n > 6, 8, |x| < 1) by cos(n acos x) and the like rather than the recurr
 
 import numpy as np
 
-from . import Primitive, call
+from . import Primitive, call, in_float64
 
 # kind -> (p_1 = a x + b as (a, b), k -> (A, B, C, D)): p_(k+1) = ((A x + B) p_k - C p_(k-1)) / D, in integers
 # where torch's kernels use them, so that the values at +-1 and 0 are exact (as torch's)
@@ -39,11 +39,10 @@ def polynomial_array(x, n, kind, order=0):
     >>> float(polynomial_array(np.array(0.5), np.array(3.0), "chebyshev_polynomial_t"))  # cos(3 acos 0.5)
     -1.0
     """
-    x, n = np.asarray(x), np.asarray(n)
-    dtype = np.result_type(*([v.dtype for v in (x, n) if v.dtype.kind == "f"] or [np.float64]))
+    x, n, dtype = in_float64(x, n)
     shifted = kind.startswith("shifted_")
     (a, b), coefficients = _RECURRENCES[kind.removeprefix("shifted_")]
-    x64, n64 = np.broadcast_arrays(x.astype(np.float64), n.astype(np.float64))
+    x64, n64 = np.broadcast_arrays(x, n)
     t = x64 + x64 - 1 if shifted else x64
     degree = np.trunc(n64)
     zeros = np.zeros_like(t)

@@ -15,7 +15,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from . import Primitive, call
+from . import Primitive, call, float64_forward
 
 _BERNOULLI = (Fraction(1, 6), Fraction(-1, 30), Fraction(1, 42), Fraction(-1, 30), Fraction(5, 66),
               Fraction(-691, 2730), Fraction(7, 6), Fraction(-3617, 510), Fraction(43867, 798),
@@ -76,11 +76,7 @@ def zeta_arrays(x, q):
 class Zeta(Primitive):
     """The Hurwitz zeta function zeta(x, q). d/dq = -x zeta(x + 1, q); d/dx raises (not implemented, as torch)."""
 
-    @staticmethod
-    def forward(x, q):
-        dtype = np.result_type(*([v.dtype for v in map(np.asarray, (x, q)) if v.dtype.kind == "f"] or [np.float64]))
-        x64, q64 = (np.asarray(v, dtype=np.float64) for v in (x, q))
-        return zeta_arrays(x64, q64).astype(dtype, copy=False)
+    forward = float64_forward(zeta_arrays)
 
     @staticmethod
     def vjp(i, g, out, x, q):
