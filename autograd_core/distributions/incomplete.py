@@ -5,7 +5,10 @@ The methods are Numerical Recipes' (§6.2, §6.4): for the gamma, the power seri
 Lentz's continued fraction for Q(a, x) = 1 - P(a, x); for the beta, the continued fraction of I_x(a, b) on the
 side of x where it converges fast. The derivatives in a (and b) run forward-mode through the same loops
 (``_Dual``: a value and its partials), so they are as accurate as the functions themselves, not finite
-differences (torch's ``_standard_gamma_grad`` uses approximations good to ~1e-3 instead). The implicit gradient of a
+differences (torch's ``_standard_gamma_grad`` uses approximations good to ~1e-3 instead). P's prefactor
+x^a e^-x / Gamma(a + 1) is the gammainc primitive's (``log_prefactor``: Stirling's form for a >= 10, so P is within
+3e-13 of mpmath up to a = 1e4, where the direct log gave 2e-11); the loops stay here: they carry d/da, which the
+primitive (plain arrays, no derivative in a) does not. The implicit gradient of a
 gamma draw, dx/da = -(dP/da) / p(x; a) (keep the cdf fixed: Figurnov et al. 2018), is formed without the pdf
 itself, which under- or overflows for tiny draws.
 
@@ -24,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from ..primitives.gamma import digamma_array, lgamma_array
+from ..primitives.incomplete_gamma import log_prefactor
 from ..tensor import Tensor
 
 __all__ = ["attach", "betainc_and_grad", "gammainc_and_grad", "standard_gamma_grad"]
@@ -148,9 +152,9 @@ def gammainc_and_grad(a: Any, x: Any) -> tuple[Array, Array]:
     lower, k, dk = _gamma_parts(a_in, x_in)
     with np.errstate(all="ignore"):
         log_x = np.log(x_in)
-        # lower: P = E S with E = x^a e^-x / Gamma(a+1); upper: Q = E' h with E' = x^a e^-x / Gamma(a)
-        base = a_in * log_x - x_in
-        prefactor = np.exp(base - lgamma_array(np.where(lower, a_in + 1, a_in)))
+        # lower: P = E S with E = x^a e^-x / Gamma(a+1); upper: Q = E' h with E' = x^a e^-x / Gamma(a) = a E.
+        # E as gammainc's primitive forms it: Stirling's form keeps large a accurate (the direct log cancels)
+        prefactor = np.exp(log_prefactor(a_in, x_in)) * np.where(lower, 1.0, a_in)
         psi = digamma_array(np.where(lower, a_in + 1, a_in))
         deriv = prefactor * (k * (log_x - psi) + dk)
     p[inside] = np.where(lower, prefactor * k, 1 - prefactor * k)
