@@ -7,7 +7,7 @@ side of x where it converges fast. The derivatives in a (and b) run forward-mode
 (``_Dual``: a value and its partials), so they are as accurate as the functions themselves, not finite
 differences (torch's ``_standard_gamma_grad`` uses approximations good to ~1e-3 instead). P's prefactor
 x^a e^-x / Gamma(a + 1) is the gammainc primitive's (``log_prefactor``: Stirling's form for a >= 10, so P is within
-3e-13 of mpmath up to a = 1e4, where the direct log gave 2e-11); the loops stay here: they carry d/da, which the
+3e-13 relative of mpmath up to a = 1e4, not 2e-11 as the direct log); the loops stay here: they carry d/da, which the
 primitive (plain arrays, no derivative in a) does not. The implicit gradient of a
 gamma draw, dx/da = -(dP/da) / p(x; a) (keep the cdf fixed: Figurnov et al. 2018), is formed without the pdf
 itself, which under- or overflows for tiny draws.
