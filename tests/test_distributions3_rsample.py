@@ -197,3 +197,18 @@ def test_student_t_cdf_closed_forms_and_gradients() -> None:
               (cdf(3.7, 0.4 + h, 1.6) - cdf(3.7, 0.4 - h, 1.6)) / (2 * h),
               (cdf(3.7, 0.4, 1.6 + h) - cdf(3.7, 0.4, 1.6 - h)) / (2 * h)]  # fmt: skip
         np.testing.assert_allclose([df.grad.item(), loc.grad.item(), scale.grad.item()], fd, rtol=1e-6, atol=1e-10)
+
+
+def test_a_loop_that_runs_out_of_steps_gives_nan_not_a_partial_sum(monkeypatch: pytest.MonkeyPatch) -> None:
+    # With the step cap at 30, (a, x) = (500, 500) needs more steps in each loop (P's series near x = a, I_x's
+    # fraction at a = b = 300): those elements become NaN; the ones that converged keep their bits.
+    from autograd_core.distributions import incomplete
+
+    a, x = np.array([2.0, 500.0, 3.0]), np.array([1.0, 500.0, 10.0])
+    ba, bb, bx = np.array([2.0, 300.0]), np.array([3.0, 300.0]), np.array([0.3, 0.5])
+    before = [*gammainc_and_grad(a, x), standard_gamma_grad(a, x), *betainc_and_grad(ba, bb, bx)]
+    assert all(np.isfinite(v).all() for v in before)
+    monkeypatch.setattr(incomplete, "_MAX_STEPS", 30)
+    after = [*gammainc_and_grad(a, x), standard_gamma_grad(a, x), *betainc_and_grad(ba, bb, bx)]
+    for old, new in zip(before, after):
+        assert np.isnan(new[1]) and np.array_equal(np.delete(new, 1), np.delete(old, 1))

@@ -91,6 +91,18 @@ def _converged(step: _Dual, total: _Dual, target: float) -> bool:
     )
 
 
+def _unconverged(step: _Dual, total: _Dual, target: float) -> _Dual:
+    """``total`` after _MAX_STEPS steps without converging (a ~ 1e10 and up): NaN in the elements whose step still
+    moved it (value or partials, as _converged asks), not a partial sum passed off as the value; the gammainc
+    primitive gives NaN past its own cap likewise."""
+    scale = np.abs(total.v) + np.abs(total.d) if target == 0.0 else 1.0 + np.abs(total.d / total.v)
+    moving_d = np.abs(step.d) > _EPS * scale
+    moving = (np.abs(step.v - target) > _EPS * np.abs(total.v if target == 0.0 else 1.0)) | np.reshape(
+        moving_d, (-1, *np.shape(total.v))
+    ).any(axis=0)
+    return _Dual(np.where(moving, np.nan, total.v), np.where(moving, np.nan, total.d))
+
+
 def _gamma_series(a: Array, x: Array) -> tuple[Array, Array]:
     """S = sum_n x^n / ((a+1)...(a+n)) and dS/da, so that P(a, x) = x^a e^-x / Gamma(a+1) * S (x < a + 1)."""
     ad = _Dual(a, np.ones_like(a))
@@ -100,6 +112,8 @@ def _gamma_series(a: Array, x: Array) -> tuple[Array, Array]:
         total = total + term
         if _converged(term, total, 0.0):
             break
+    else:
+        total = _unconverged(term, total, 0.0)
     return total.v, total.d
 
 
@@ -118,6 +132,8 @@ def _gamma_fraction(a: Array, x: Array) -> tuple[Array, Array]:
         h = h * step
         if _converged(step, h, 1.0):
             break
+    else:
+        h = _unconverged(step, h, 1.0)
     return h.v, h.d
 
 
@@ -199,6 +215,8 @@ def _beta_fraction(a: _Dual, b: _Dual, x: Array) -> _Dual:
         h = h * step
         if _converged(step, h, 1.0):
             break
+    else:
+        h = _unconverged(step, h, 1.0)
     return h
 
 
