@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 
 from .functions import as_tensor, maximum, minimum
+from .functions_more_torch import *  # noqa: F403  # (ag.igamma, ag.prelu, ..., through this module's __all__)
+from .functions_more_torch import __all__ as _more_torch
 from .summaries import searchsorted  # (ag.searchsorted, through this module's __all__)
 from .tensor import Tensor
 from .tensor_scans import MinMax
@@ -186,3 +188,4 @@ def aminmax(x: TensorLike, *, dim: int | None = None, keepdim: bool = False) -> 
 __all__: list[str] = []  # ag's names, through its star import
 __all__ += ["cumprod", "logcumsumexp", "cummax", "cummin", "diff", "quantile", "nanquantile", "median", "nanmedian"]
 __all__ += ["max", "min", "mode", "count_nonzero", "std_mean", "var_mean", "aminmax", "searchsorted"]
+__all__ += _more_torch

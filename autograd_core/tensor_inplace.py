@@ -24,6 +24,7 @@ from .tensor_idioms import TensorIdioms
 from .tensor_inplace_forms import TensorInPlaceForms
 from .tensor_linalg_methods import TensorLinalgMethods
 from .tensor_math import TensorMath
+from .tensor_more_torch import TensorMoreTorch
 from .tensor_queries import TensorQueries
 from .tensor_random import TensorRandomFill
 from .tensor_selection import TensorSelection
@@ -38,7 +39,14 @@ def _values(x: TensorLike) -> np.ndarray:
 
 
 class TensorInPlace(
-    TensorMath, TensorRandomFill, TensorIdioms, TensorSelection, TensorQueries, TensorInPlaceForms, TensorLinalgMethods
+    TensorMath,
+    TensorRandomFill,
+    TensorIdioms,
+    TensorSelection,
+    TensorQueries,
+    TensorInPlaceForms,
+    TensorLinalgMethods,
+    TensorMoreTorch,
 ):
     """In-place updates (see the module docstring)."""
 

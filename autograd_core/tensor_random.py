@@ -1,7 +1,8 @@
-"""PyTorch's in-place random fills, ``normal_ uniform_ exponential_ bernoulli_ random_``: ``param.normal_(0, 0.01)``
-under ``no_grad`` (d2l writes ``param.data.normal_(0, 0.01)``, but ``.data`` is a numpy array here). They draw from the
-generator ``ag.manual_seed`` seeds (or ``generator=``) and refuse what ``fill_`` refuses: a leaf that requires
-grad outside ``no_grad``, a tensor a recorded op still needs. ``Tensor`` inherits them through ``TensorInPlace``.
+"""PyTorch's in-place random fills, ``normal_ uniform_ exponential_ bernoulli_ random_ log_normal_ cauchy_
+geometric_``: ``param.normal_(0, 0.01)`` under ``no_grad`` (d2l writes ``param.data.normal_(0, 0.01)``, but
+``.data`` is a numpy array here). They draw from the generator ``ag.manual_seed`` seeds (or ``generator=``) and
+refuse what ``fill_`` refuses: a leaf that requires grad outside ``no_grad``, a tensor a recorded op still needs.
+``Tensor`` inherits them through ``TensorInPlace``.
 
 >>> w = ag.zeros(2, 3, requires_grad=True)
 >>> with ag.no_grad():
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
 
 class TensorRandomFill(TensorBase):
-    """``normal_ uniform_ exponential_ bernoulli_ random_`` (see the module docstring)."""
+    """``normal_ uniform_ exponential_ bernoulli_ random_ log_normal_ cauchy_ geometric_`` (the module docstring)."""
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Generator | None = None) -> Tensor:
         """Fill in place with samples of N(mean, std²), in this tensor's (float) dtype, as PyTorch's.
@@ -88,6 +89,42 @@ class TensorRandomFill(TensorBase):
             raise ValueError(f"random_: needs integers low < high (the range [low, high)), got {low!r}, {high!r}")
         draw = lambda rng, shape: rng.integers(low, high, shape)  # noqa: E731
         return self._fill_random("random_", generator, draw, any_dtype=True)
+
+    def log_normal_(self, mean: float = 1.0, std: float = 2.0, *, generator: Generator | None = None) -> Tensor:
+        """Fill in place with exp(N(mean, std²)) samples (the log-normal whose log has mean and std), as PyTorch's.
+
+        >>> bool((ag.zeros(100).log_normal_().data > 0).all())
+        True
+        """
+        mean, std = _number("log_normal_", "mean", mean), _number("log_normal_", "std", std)
+        if not std > 0:
+            raise ValueError(f"log_normal_: std must be > 0 (the spread of the log), got {std}")
+        return self._fill_random("log_normal_", generator, lambda rng, shape: rng.lognormal(mean, std, shape))
+
+    def cauchy_(self, median: float = 0.0, sigma: float = 1.0, *, generator: Generator | None = None) -> Tensor:
+        """Fill in place with samples of the Cauchy distribution of ``median`` and scale ``sigma``, as PyTorch's.
+
+        >>> t = ag.zeros(1001).cauchy_(5.0, 0.5)
+        >>> 4 < float(np.median(t.data)) < 6
+        True
+        """
+        median, sigma = _number("cauchy_", "median", median), _number("cauchy_", "sigma", sigma)
+        if not sigma > 0:
+            raise ValueError(f"cauchy_: the scale sigma must be > 0, got {sigma}")
+        draw = lambda rng, shape: median + sigma * rng.standard_cauchy(shape)  # noqa: E731
+        return self._fill_random("cauchy_", generator, draw)
+
+    def geometric_(self, p: float, *, generator: Generator | None = None) -> Tensor:
+        """Fill in place with the number of Bernoulli(p) trials up to the first success (1, 2, ...), as PyTorch's;
+        any dtype.
+
+        >>> bool((ag.zeros(50, dtype=ag.long).geometric_(0.5).data >= 1).all())
+        True
+        """
+        prob = _number("geometric_", "p", p)
+        if not 0 < prob < 1:
+            raise ValueError(f"geometric_: p must be a probability in (0, 1) (of success per trial), got {prob}")
+        return self._fill_random("geometric_", generator, lambda rng, shape: rng.geometric(prob, shape), any_dtype=True)
 
     def _fill_random(
         self,

@@ -15,6 +15,7 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
+from autograd_core.functions_more_torch import prelu as prelu  # F.prelu is torch.prelu: one implementation
 from autograd_core.types import TensorLike
 
 from . import init as nn_init
@@ -345,25 +346,3 @@ def mish(input: TensorLike, inplace: bool = False) -> Tensor:
     """
     x = ag.as_tensor(input)
     return x * softplus(x).tanh()
-
-
-def prelu(input: TensorLike, weight: TensorLike) -> Tensor:
-    """x for x > 0, weight * x otherwise, with a learnable ``weight`` of 1 element (shared) or one per
-    channel (dim 1 of the input, as PyTorch's ``F.prelu``); composed as relu(x) - weight * relu(-x).
-
-    >>> prelu(Tensor([[-2.0, -2.0], [1.0, 1.0]]), Tensor([0.1, 0.5]))
-    Tensor([[-0.2, -1. ],
-            [ 1. ,  1. ]])
-    """
-    x = ag.as_tensor(input)
-    # a weight given as numbers takes the input's float dtype (a float32 model stays float32), a Tensor its own
-    w = weight if isinstance(weight, Tensor) else ag.as_tensor(weight, dtype=x.dtype if x.dtype.kind == "f" else None)
-    channels = x.shape[1] if x.ndim >= 2 else 1  # (a 1-d input is one channel, as PyTorch's)
-    if w.ndim > 1 or w.size not in (1, channels):
-        raise ValueError(
-            f"prelu: weight of shape {w.shape} does not fit an input of shape {x.shape} with {channels} "
-            f"channel(s) in dim 1; pass a 1-D weight of {'1 element' if channels == 1 else f'1 or {channels} elements'}"
-        )
-    # one slope is 0-d (a 0-d input stays 0-d); one per channel is (C, 1, ..., 1), broadcast over dim 1
-    w = w.reshape(()) if w.size == 1 else w.reshape((channels,) + (1,) * (x.ndim - 2))
-    return x.relu() - w * (-x).relu()

@@ -17,6 +17,7 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
+from autograd_core.functions_more_torch import hardshrink as hardshrink  # F.hardshrink is torch.hardshrink
 from autograd_core.types import TensorLike
 
 from .module import Module
@@ -83,17 +84,6 @@ def softshrink(input: TensorLike, lambd: float = 0.5) -> Tensor:
     lam = _lambd("softshrink", lambd)
     x = ag.as_tensor(input)
     return (x - lam).relu() - (-x - lam).relu()
-
-
-def hardshrink(input: TensorLike, lambd: float = 0.5) -> Tensor:
-    """x where |x| > lambd, else 0, as PyTorch's ``F.hardshrink`` (gradient 1 outside, 0 inside).
-
-    >>> hardshrink(Tensor([-2.0, 0.3, 1.5]), 1.0)
-    Tensor([-2. ,  0. ,  1.5])
-    """
-    lam = _lambd("hardshrink", lambd)
-    x = ag.as_tensor(input)
-    return ag.where(np.abs(x.data) > lam, x, 0.0)
 
 
 def _finite(function: str, name: str, value: object) -> float | int:
