@@ -65,12 +65,16 @@ def test_values_are_numpys_to_the_bit_by_every_spelling(name, dtype):
         np.testing.assert_array_equal(got.data, want)  # NaN where numpy's is, and the same bits elsewhere
 
 
-def test_exp2_and_cbrt_are_exact_where_the_old_compositions_were_not():
+def test_exp2_is_exact_and_cbrt_real_where_the_old_compositions_were_not():
     """special.exp2 was exp(x ln 2) (2**3 came out 8 - 2 ulp) and a cube root was t ** (1/3) (NaN below 0)."""
     x = Tensor(np.arange(-20.0, 21.0))
     assert ag.exp2(x).tolist() == [2.0**k for k in range(-20, 21)]
     assert ag.special.exp2(x).tolist() == [2.0**k for k in range(-20, 21)]
-    assert ag.cbrt(Tensor([-27.0, -8.0, -0.125, 64.0])).tolist() == [-3.0, -2.0, -0.5, 4.0]
+    # np.cbrt is libm's or a vector kernel's, faithful (within 1 ulp) but not always exact: this machine's
+    # gives cbrt(-27) = -3 - 1 ulp, as math.cbrt does; what the composition got wrong, the sign, is right
+    cubes = Tensor([-27.0, -8.0, -0.125, 64.0])
+    np.testing.assert_array_max_ulp(ag.cbrt(cubes).data, np.array([-3.0, -2.0, -0.5, 4.0]), maxulp=1)
+    np.testing.assert_array_equal(ag.cbrt(cubes).data, np.cbrt(cubes.data))
     with np.errstate(invalid="ignore"):
         assert np.isnan((Tensor([-8.0]) ** (1 / 3)).item())  # the spelling there was before
 
