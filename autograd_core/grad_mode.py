@@ -70,6 +70,9 @@ class _Switches:
 
 # (a shared default is safe: switches are never changed once made)
 _current: ContextVar[_Switches] = ContextVar("autograd_core.switches", default=_Switches())  # noqa: B039
+# Set as well: CPython caches a context variable's value for the next get only once the context holds it; an
+# unset one (its default) costs a lookup in the context's mapping every get: once per op, ~7 ns of it.
+_current.set(_current.get())
 #: This context's switches: the record path calls it once per op.
 current_switches = _current.get
 #: Set this context's switches (returns the token that ``reset_switches`` takes to put back the ones replaced).
