@@ -45,7 +45,9 @@ demo: graphviz $(VENV)/stamp-demo
 
 # The suite runs on every core (pytest-xdist); tests marked `serial` (they measure time or
 # memory) run afterwards on their own. Exit status 5 means "no test selected": not a failure.
-PYTEST := $(PY) -m pytest -q -p no:cacheprovider
+# Python's bytecode cache on even where the environment turns it off (PYTHONDONTWRITEBYTECODE): each worker
+# and each command a test runs (python -m nn.train, python -m viz) would compile every module again (~1 s each).
+PYTEST := env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest -q -p no:cacheprovider
 test: graphviz chromium $(VENV)/stamp-test
 	$(PYTEST) -n auto --dist worksteal -m "not serial"
 	$(PYTEST) -m serial || [ $$? -eq 5 ]
